@@ -1,0 +1,111 @@
+# rtpengine: media relay for SIP, ng-protocol compatible.
+#   make run    install dependencies, build, start the daemon on loopback (foreground)
+#   make test   install dependencies, build, run every test
+# See README.md.
+
+include mk/deps.mk
+
+CC      ?= cc
+CLANG   ?= clang
+PKGS    := glib-2.0 openssl
+CFLAGS_COMMON := -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter \
+	-Wshadow -Wpointer-arith -Wstrict-prototypes -g
+OPT     ?= -O2
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CFLAGS  += $(CFLAGS_COMMON) $(OPT) $(PKG_CFLAGS) -Idaemon -Ikernel-module
+LDLIBS  += $(PKG_LIBS) -lpthread -lm
+
+BUILD   ?= build/release
+DAEMON_SOURCES := $(filter-out daemon/main.c,$(wildcard daemon/*.c))
+DAEMON_OBJECTS := $(DAEMON_SOURCES:daemon/%.c=$(BUILD)/daemon/%.o)
+UNIT_SOURCES   := $(wildcard tests/unit/test_*.c)
+UNIT_BINARIES  := $(UNIT_SOURCES:tests/unit/%.c=$(BUILD)/tests/unit/%)
+FUZZ_SOURCES   := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINARIES  := $(FUZZ_SOURCES:tests/fuzz/%.c=build/fuzz/%)
+FUZZ_SECONDS   ?= 20
+PYTEST  := /usr/bin/python3 -m pytest
+
+.PHONY: all deps deps-build deps-test deps-bench daemon run test test-unit test-e2e \
+	test-fuzz fuzz asan test-asan bench install clean kernel iptables-extension
+
+all: daemon/rtpengine
+daemon: daemon/rtpengine
+
+deps: deps-build deps-test
+deps-build:
+	$(call apt_install_missing,$(BUILD_PACKAGES))
+deps-test: deps-build
+	$(call apt_install_missing,$(TEST_PACKAGES))
+deps-bench: deps-test
+	$(call apt_install_missing,$(BENCH_PACKAGES))
+
+$(BUILD)/daemon/%.o: daemon/%.c $(wildcard daemon/*.h) | $(BUILD)/daemon
+	$(CC) $(CFLAGS) -c -o $@ $<
+$(BUILD)/libdaemon.a: $(DAEMON_OBJECTS)
+	rm -f $@ && ar rcs $@ $^
+$(BUILD)/daemon/main.o: daemon/main.c $(wildcard daemon/*.h) | $(BUILD)/daemon
+	$(CC) $(CFLAGS) -c -o $@ $<
+$(BUILD)/rtpengine: $(BUILD)/daemon/main.o $(BUILD)/libdaemon.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+daemon/rtpengine: $(BUILD)/rtpengine
+	cp $< $@
+
+$(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libdaemon.a $(wildcard tests/unit/*.h) | $(BUILD)/tests/unit
+	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libdaemon.a $(LDLIBS)
+
+$(BUILD)/daemon $(BUILD)/tests/unit build/fuzz:
+	mkdir -p $@
+
+# Fuzz targets: clang's libFuzzer with ASan/UBSan, linked with the daemon sources.
+build/fuzz/%: tests/fuzz/%.c $(DAEMON_SOURCES) $(wildcard daemon/*.h) | build/fuzz
+	$(CLANG) -std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=undefined -Idaemon -Ikernel-module $(PKG_CFLAGS) \
+		-o $@ $< $(DAEMON_SOURCES) $(PKG_LIBS) -lpthread -lm
+
+run: deps-build all
+	./daemon/rtpengine --config-file=etc/rtpengine.conf --foreground --log-stderr
+
+test: deps-test
+	$(MAKE) all
+	$(MAKE) test-unit
+	$(MAKE) test-asan
+	$(MAKE) test-fuzz
+	$(MAKE) test-e2e
+	@echo "all test suites passed"
+
+test-unit: $(UNIT_BINARIES)
+	@set -e; for t in $(UNIT_BINARIES); do echo "== $$t"; $$t; done
+
+test-e2e: all
+	RTPENGINE_BINARY=$(CURDIR)/daemon/rtpengine $(PYTEST) -q tests/e2e
+
+# ASan/UBSan build of the daemon and the unit tests, in its own build folder.
+asan:
+	$(MAKE) BUILD=build/asan OPT="-O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+		LDFLAGS="-fsanitize=address,undefined" build/asan/rtpengine \
+		$(UNIT_SOURCES:tests/unit/%.c=build/asan/tests/unit/%)
+test-asan: asan
+	@set -e; for t in $(UNIT_SOURCES:tests/unit/%.c=build/asan/tests/unit/%); do echo "== asan $$t"; $$t; done
+	RTPENGINE_BINARY=$(CURDIR)/build/asan/rtpengine ASAN_OPTIONS=detect_leaks=1 $(PYTEST) -q -m "not slow" tests/e2e
+
+test-fuzz: $(FUZZ_BINARIES)
+	@set -e; for f in $(FUZZ_BINARIES); do \
+		name=$$(basename $$f); corpus=tests/fuzz/corpus/$${name#fuzz_}; mkdir -p $$corpus; \
+		echo "== $$f ($(FUZZ_SECONDS) s)"; \
+		$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 $$corpus >build/fuzz/$$name.log 2>&1 || \
+			{ tail -n 40 build/fuzz/$$name.log; exit 1; }; \
+		for c in tests/fuzz/crashes/$${name#fuzz_}/*; do \
+			[ -f "$$c" ] || continue; $$f "$$c" >/dev/null 2>&1 || { echo "regression: $$c"; exit 1; }; done; \
+	done
+fuzz: FUZZ_SECONDS = 600
+fuzz: test-fuzz
+
+bench: deps-bench all
+	$(MAKE) -C tests/bench run
+
+install: all
+	install -D -m 0755 daemon/rtpengine $(DESTDIR)/usr/bin/rtpengine
+
+clean:
+	rm -rf build daemon/rtpengine

@@ -1,0 +1,70 @@
+/* Logging to syslog or stderr; see log.h. */
+#include "log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <pthread.h>
+
+static struct log_settings current = { .level = LOG_INFO, .facility = LOG_DAEMON, .to_stderr = true };
+static pthread_mutex_t stderr_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static const char *level_name(int level)
+{
+	static const char *const names[] = { "EMERG", "ALERT", "CRIT", "ERR", "WARNING", "NOTICE", "INFO", "DEBUG" };
+	if (level < 0 || level > LOG_DEBUG)
+		return "?";
+	return names[level];
+}
+
+void log_init(const struct log_settings *settings)
+{
+	current = *settings;
+	if (!current.to_stderr)
+		openlog("rtpengine", LOG_PID | LOG_NDELAY, current.facility);
+}
+
+void log_reopen(void)
+{
+	if (current.to_stderr)
+		return;
+	closelog();
+	openlog("rtpengine", LOG_PID | LOG_NDELAY, current.facility);
+}
+
+bool log_enabled(int level)
+{
+	return level <= current.level;
+}
+
+void log_message(int level, const char *call_id, const char *format, ...)
+{
+	if (!log_enabled(level))
+		return;
+	char text[1024];
+	va_list args;
+	va_start(args, format);
+	vsnprintf(text, sizeof(text), format, args);
+	va_end(args);
+
+	if (!current.to_stderr) {
+		if (call_id)
+			syslog(level, "[%s]: %s", call_id, text);
+		else
+			syslog(level, "%s", text);
+		return;
+	}
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	struct tm tm;
+	localtime_r(&now.tv_sec, &tm);
+	char stamp[32];
+	strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S", &tm);
+	pthread_mutex_lock(&stderr_lock);
+	if (call_id)
+		fprintf(stderr, "%s.%06ld [%s]: [%s]: %s\n", stamp, now.tv_nsec / 1000, level_name(level), call_id, text);
+	else
+		fprintf(stderr, "%s.%06ld [%s]: %s\n", stamp, now.tv_nsec / 1000, level_name(level), text);
+	pthread_mutex_unlock(&stderr_lock);
+}

@@ -1,0 +1,31 @@
+/* Logging: syslog by default, stderr with --log-stderr.
+ * Call-related lines carry the call-id so operators can grep one call. */
+#ifndef RTPENGINE_LOG_H
+#define RTPENGINE_LOG_H
+
+#include <stdbool.h>
+#include <syslog.h>
+
+struct log_settings {
+	int level;          /* syslog priority: LOG_ERR .. LOG_DEBUG; lines above it are dropped */
+	int facility;       /* syslog facility, LOG_DAEMON by default */
+	bool to_stderr;
+};
+
+void log_init(const struct log_settings *settings);
+/* Closes and reopens the log destination (SIGHUP). */
+void log_reopen(void);
+bool log_enabled(int level);
+void log_message(int level, const char *call_id, const char *format, ...)
+	__attribute__((format(printf, 3, 4)));
+
+#define log_error(...)   log_message(LOG_ERR, NULL, __VA_ARGS__)
+#define log_warning(...) log_message(LOG_WARNING, NULL, __VA_ARGS__)
+#define log_notice(...)  log_message(LOG_NOTICE, NULL, __VA_ARGS__)
+#define log_info(...)    log_message(LOG_INFO, NULL, __VA_ARGS__)
+#define log_debug(...)   do { if (log_enabled(LOG_DEBUG)) log_message(LOG_DEBUG, NULL, __VA_ARGS__); } while (0)
+
+/* Lines about one call: "[call-id] message". */
+#define log_call(level, call_id, ...) log_message(level, call_id, __VA_ARGS__)
+
+#endif

@@ -1,0 +1,27 @@
+# Debian 12 packages the build, the tests and the benchmarks need.
+# `make deps` installs whatever is missing: idempotent, and quiet when all is there.
+
+BUILD_PACKAGES := build-essential pkg-config clang libclang-rt-14-dev \
+	libglib2.0-dev libssl-dev libpcap-dev libjson-c-dev libhiredis-dev libevent-dev \
+	libavcodec-dev libavformat-dev libswresample-dev libavutil-dev libxtables-dev
+TEST_PACKAGES := python3 python3-pytest kamailio sip-tester tshark redis-server \
+	libsrtp2-dev iproute2 iptables procps psmisc
+# Debian's rtpengine is the reference the benchmark compares against.
+BENCH_PACKAGES := rtpengine-daemon
+
+# Package scripts must not start services (Debian's rtpengine, redis, kamailio) on
+# the machine: a temporary policy-rc.d refuses them, unless one exists already.
+define apt_install_missing
+	@missing=""; for p in $(1); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		policy=""; if [ ! -e /usr/sbin/policy-rc.d ]; then \
+			printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; policy=1; fi; \
+		apt-get install -y -q --no-install-recommends $$missing >/dev/null 2>&1 || \
+		{ apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends $$missing >/dev/null; }; \
+		rc=$$?; [ -z "$$policy" ] || rm -f /usr/sbin/policy-rc.d; exit $$rc; \
+	fi
+endef
