@@ -1,0 +1,264 @@
+"""Fixtures that start the relay under test on loopback.
+
+RTPENGINE_BINARY picks the binary: default <repo>/daemon/rtpengine when it exists,
+else Debian's /usr/bin/rtpengine (the behavioural reference).
+"""
+
+import os
+import random
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from ngclient import NgClient  # noqa: E402
+
+REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+REFERENCE_BINARY = "/usr/bin/rtpengine"
+
+
+def _default_binary():
+    ours = os.path.join(REPO_ROOT, "daemon", "rtpengine")
+    return ours if os.access(ours, os.X_OK) else REFERENCE_BINARY
+
+
+RTPENGINE_BINARY = os.path.abspath(os.environ.get("RTPENGINE_BINARY") or _default_binary())
+IS_UPSTREAM = os.path.realpath(RTPENGINE_BINARY) == os.path.realpath(REFERENCE_BINARY)
+
+# Lines in the daemon's stderr that mean it crashed or hit undefined behaviour.
+CRASH_PATTERNS = re.compile(
+    r"ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|"
+    r"Segmentation fault|Aborted|\bSIGSEGV\b|\bSIGABRT\b|double free|stack smashing")
+
+
+# ---------------------------------------------------------------- free ports
+
+def free_udp_port(host="127.0.0.1"):
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_DGRAM) as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
+def ports_free(hosts, first, last):
+    """True when every UDP port first..last can be bound on every host."""
+    sockets = []
+    try:
+        for host in hosts:
+            family = socket.AF_INET6 if ":" in host else socket.AF_INET
+            for port in range(first, last + 1):
+                sock = socket.socket(family, socket.SOCK_DGRAM)
+                sockets.append(sock)
+                sock.bind((host, port))
+        return True
+    except OSError:
+        return False
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def free_port_range(hosts, count, attempts=200):
+    """An even-aligned range of `count` ports free on all `hosts` (random, bounded tries)."""
+    for _ in range(attempts):
+        first = random.randrange(20000, 60000 - count) & ~1
+        if ports_free(hosts, first, first + count - 1):
+            return first, first + count - 1
+    raise RuntimeError("no free range of %d UDP ports found" % count)
+
+
+def _interface_address(spec):
+    """The bind address of an --interface value like "name/1.2.3.4!5.6.7.8"."""
+    address = spec.split("/", 1)[-1].split("!", 1)[0]
+    return address.strip("[]")
+
+
+# ---------------------------------------------------------------- daemon
+
+class Daemon:
+    """A running relay started by the factory."""
+
+    def __init__(self, argv, log_path, ng_port, port_min, port_max, pidfile, interfaces):
+        self.argv = argv
+        self.log_path = log_path
+        self.ng_port = ng_port
+        self.port_min = port_min
+        self.port_max = port_max
+        self.pidfile = pidfile
+        self.interfaces = interfaces
+        self.expected_signal_death = False
+        self.returncode = None
+        self._log_file = open(log_path, "wb")
+        self.process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=self._log_file,
+                                        stderr=subprocess.STDOUT, start_new_session=True)
+        self.pid = self.process.pid
+        self.client = NgClient(ng_port)
+
+    # -- control protocol
+    def ng(self, message, attempts=5):
+        """Send a dict under a fresh cookie (retransmitting up to `attempts` times)."""
+        return self.client.request(message, attempts)
+
+    def ng_cookie(self, cookie, message, attempts=5):
+        """Send a dict under a given cookie (for retransmission-cache tests)."""
+        return self.client.request_with_cookie(cookie, message, attempts)
+
+    def ng_raw(self, datagram, timeout=1.0):
+        """Send raw bytes; return the raw reply or None when none comes within `timeout`."""
+        return self.client.request_raw(datagram, timeout)
+
+    def alive(self):
+        return self.process.poll() is None
+
+    def wait_ready(self, timeout=10.0):
+        """Poll ping until pong; False when the process died or time ran out."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not self.alive():
+                return False
+            try:
+                if self.client.request({"command": "ping"}, attempts=1,
+                                       reply_timeout=0.1).get("result") == "pong":
+                    return True
+            except (TimeoutError, ValueError):
+                pass
+        return False
+
+    # -- logs
+    def log_text(self):
+        with open(self.log_path, "rb") as handle:
+            return handle.read().decode("utf-8", "replace")
+
+    def wait_for_log(self, pattern, timeout=5.0):
+        """Poll the log until regex `pattern` appears; returns the match or None."""
+        deadline = time.monotonic() + timeout
+        while True:
+            match = re.search(pattern, self.log_text())
+            if match or time.monotonic() >= deadline:
+                return match
+            time.sleep(0.05)
+
+    # -- lifetime
+    def stop(self, sig=signal.SIGTERM, timeout=10):
+        """Send `sig` to our PID, wait up to `timeout` s, SIGKILL if still running."""
+        if self.process.poll() is None:
+            if sig == signal.SIGKILL:
+                self.expected_signal_death = True
+            try:
+                os.kill(self.pid, sig)
+            except ProcessLookupError:
+                pass
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.expected_signal_death = True
+                os.kill(self.pid, signal.SIGKILL)
+                self.process.wait(5)
+        self.returncode = self.process.returncode
+        self.client.close()
+        if not self._log_file.closed:
+            self._log_file.close()
+        return self.returncode
+
+    def crash_report(self):
+        """A description of a crash, or None: signal death we did not ask for, or a
+        sanitizer/abort line in the log."""
+        problems = []
+        code = self.process.poll()
+        if code is not None and code < 0 and not self.expected_signal_death \
+                and -code not in (signal.SIGTERM, signal.SIGINT):
+            problems.append("died from signal %d" % -code)
+        match = CRASH_PATTERNS.search(self.log_text())
+        if match:
+            problems.append("log shows %r" % match.group(0))
+        return "; ".join(problems) or None
+
+
+def _build_argv(binary, ng_port, port_min, port_max, interfaces, delete_delay, timeout,
+                pidfile, extra_args):
+    argv = [binary, "--config-file=none", "--table=-1", "--foreground", "--log-stderr",
+            "--log-level=7", "--listen-ng=127.0.0.1:%d" % ng_port,
+            "--port-min=%d" % port_min, "--port-max=%d" % port_max,
+            "--delete-delay=%d" % delete_delay]
+    argv += ["--interface=%s" % spec for spec in interfaces]
+    if timeout is not None:
+        argv.append("--timeout=%d" % timeout)
+    if pidfile:
+        argv.append("--pidfile=%s" % pidfile)
+    argv += list(extra_args)
+    return argv
+
+
+@pytest.fixture
+def rtpengine_factory(tmp_path):
+    """start(*extra_args, interfaces=("127.0.0.1",), ipv6=False, delete_delay=0,
+    timeout=None, port_count=40, pidfile=False, ready_timeout=10) -> Daemon.
+
+    ipv6=True adds --interface=::1. pidfile=True writes <tmp>/rtpengine-N.pid
+    (Daemon.pidfile). Starts are retried with fresh ports when the daemon dies at once
+    (another process took a port). All daemons are stopped at teardown and the test
+    fails if one crashed."""
+    daemons = []
+
+    def start(*extra_args, interfaces=("127.0.0.1",), ipv6=False, delete_delay=0,
+              timeout=None, port_count=40, pidfile=False, ready_timeout=10):
+        interfaces = list(interfaces)
+        if ipv6 and not any(":" in _interface_address(spec) for spec in interfaces):
+            interfaces.append("::1")
+        hosts = sorted({_interface_address(spec) for spec in interfaces})
+        last_log = ""
+        for attempt in range(3):
+            ng_port = free_udp_port()
+            port_min, port_max = free_port_range(hosts, port_count)
+            index = len(daemons)
+            pidfile_path = str(tmp_path / ("rtpengine-%d.pid" % index)) if pidfile else None
+            argv = _build_argv(RTPENGINE_BINARY, ng_port, port_min, port_max, interfaces,
+                               delete_delay, timeout, pidfile_path, extra_args)
+            daemon = Daemon(argv, str(tmp_path / ("rtpengine-%d-%d.log" % (index, attempt))),
+                            ng_port, port_min, port_max, pidfile_path, interfaces)
+            daemons.append(daemon)
+            if daemon.wait_ready(ready_timeout):
+                return daemon
+            last_log = daemon.log_text()
+            if daemon.alive():
+                break  # running but deaf: a retry with other ports will not help
+            report = daemon.crash_report()
+            if report:
+                pytest.fail("daemon crashed at start (%s):\n%s" % (report, last_log[-4000:]))
+        pytest.fail("daemon did not answer ping: %s\n%s" % (" ".join(argv), last_log[-4000:]))
+
+    yield start
+
+    crashes = []
+    for daemon in daemons:
+        daemon.stop()
+        report = daemon.crash_report()
+        if report:
+            crashes.append("%s: %s\n%s" % (" ".join(daemon.argv), report,
+                                            daemon.log_text()[-4000:]))
+    if crashes:
+        pytest.fail("daemon crashed:\n" + "\n".join(crashes))
+
+
+@pytest.fixture
+def rtpengine(rtpengine_factory):
+    """One daemon with the default options (interface 127.0.0.1, delete-delay 0)."""
+    return rtpengine_factory()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Skip tests marked upstream_differs when the binary under test is the reference."""
+    if not IS_UPSTREAM:
+        return
+    for item in items:
+        marker = item.get_closest_marker("upstream_differs")
+        if marker:
+            reason = marker.args[0] if marker.args else marker.kwargs.get("reason", "")
+            item.add_marker(pytest.mark.skip(reason="upstream differs: %s" % reason))

@@ -1,0 +1,2 @@
+def test_ping_pong(rtpengine):
+    assert rtpengine.ng({"command": "ping"}) == {"result": "pong"}
