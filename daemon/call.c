@@ -1,0 +1,212 @@
+/* The call model and the registry of live calls; see call.h. */
+#include "call.h"
+
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "interface.h"
+#include "log.h"
+#include "relay.h"
+
+static GHashTable *calls_by_id;   /* call-id -> struct call *, control thread only */
+
+int64_t now_realtime_us(void)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	return (int64_t) now.tv_sec * 1000000 + now.tv_nsec / 1000;
+}
+
+void call_registry_init(void)
+{
+	if (!calls_by_id)
+		calls_by_id = g_hash_table_new(g_str_hash, g_str_equal);
+}
+
+struct call *call_lookup(const char *call_id)
+{
+	return call_id ? g_hash_table_lookup(calls_by_id, call_id) : NULL;
+}
+
+unsigned int call_count(void)
+{
+	return g_hash_table_size(calls_by_id);
+}
+
+struct call *call_create(const char *call_id, struct media_worker *worker)
+{
+	struct call *call = g_new0(struct call, 1);
+	call->call_id = g_strdup(call_id);
+	pthread_mutex_init(&call->lock, NULL);
+	call->worker = worker;
+	call->created_us = call->last_signal_us = now_realtime_us();
+	g_hash_table_insert(calls_by_id, call->call_id, call);
+	log_call(LOG_NOTICE, call->call_id, "Creating new call");
+	return call;
+}
+
+void call_foreach(void (*function)(struct call *call, void *data), void *data)
+{
+	/* Collect first: the function may destroy the call it is given. */
+	GPtrArray *all = g_hash_table_get_values_as_ptr_array(calls_by_id);
+	for (unsigned int i = 0; i < all->len; i++)
+		function(all->pdata[i], data);
+	g_ptr_array_free(all, TRUE);
+}
+
+struct monologue *call_find_monologue(struct call *call, const char *tag)
+{
+	if (!tag)
+		return NULL;
+	for (unsigned int i = 0; i < call->monologue_count; i++) {
+		struct monologue *monologue = call->monologues[i];
+		if (monologue->tag && !strcmp(monologue->tag, tag))
+			return monologue;
+	}
+	return NULL;
+}
+
+struct monologue *call_add_monologue(struct call *call, const char *tag)
+{
+	if (call->monologue_count >= CALL_MAX_MONOLOGUES)
+		return NULL;
+	struct monologue *monologue = g_new0(struct monologue, 1);
+	monologue->call = call;
+	monologue->tag = g_strdup(tag);
+	monologue->created_us = now_realtime_us();
+	call->monologues[call->monologue_count++] = monologue;
+	return monologue;
+}
+
+void monologue_set_tag(struct monologue *monologue, const char *tag)
+{
+	g_free(monologue->tag);
+	monologue->tag = g_strdup(tag);
+}
+
+struct media *monologue_add_media(struct monologue *monologue, const char *type, const char *protocol)
+{
+	if (monologue->media_count >= CALL_MAX_MEDIA)
+		return NULL;
+	struct media *media = g_new0(struct media, 1);
+	media->monologue = monologue;
+	media->index = monologue->media_count + 1;
+	media->type = g_strdup(type);
+	media->protocol = g_strdup(protocol);
+	for (int kind = STREAM_RTP; kind <= STREAM_RTCP; kind++) {
+		struct stream *stream = &media->streams[kind];
+		stream->media = media;
+		stream->kind = kind;
+		stream->fd = -1;
+		stream->kernel_reason = "kernel forwarding disabled";
+	}
+	monologue->media[monologue->media_count++] = media;
+	return media;
+}
+
+int media_open_sockets(struct media *media, struct local_interface *interface, int tos)
+{
+	if (media->rtp_port)
+		return 0;
+	int fds[2];
+	unsigned int port;
+	int error = port_pool_take_pair(&interface->pool, &interface->local, tos, fds, &port);
+	if (error)
+		return error;
+	media->interface = interface;
+	media->rtp_port = port;
+	struct call *call = media->monologue->call;
+	for (int kind = STREAM_RTP; kind <= STREAM_RTCP; kind++) {
+		struct stream *stream = &media->streams[kind];
+		stream->fd = fds[kind];
+		stream->local_port = port + kind;
+		error = relay_watch_stream(call->worker, stream);
+		if (error)
+			log_call(LOG_ERR, call->call_id, "cannot watch port %u: %s", stream->local_port, strerror(-error));
+	}
+	return 0;
+}
+
+static void media_close_sockets(struct media *media)
+{
+	struct call *call = media->monologue->call;
+	for (int kind = STREAM_RTP; kind <= STREAM_RTCP; kind++) {
+		struct stream *stream = &media->streams[kind];
+		if (stream->fd < 0)
+			continue;
+		relay_unwatch_stream(call->worker, stream);
+		close(stream->fd);
+		stream->fd = -1;
+	}
+	if (media->rtp_port)
+		port_pool_release_pair(&media->interface->pool, media->rtp_port);
+	media->rtp_port = 0;
+}
+
+void call_totals(struct call *call, struct call_totals *totals)
+{
+	memset(totals, 0, sizeof(*totals));
+	for (unsigned int m = 0; m < call->monologue_count; m++) {
+		struct monologue *monologue = call->monologues[m];
+		for (unsigned int i = 0; i < monologue->media_count; i++) {
+			struct media *media = monologue->media[i];
+			const struct stream_counters *rtp = &media->streams[STREAM_RTP].counters;
+			const struct stream_counters *rtcp = &media->streams[STREAM_RTCP].counters;
+			totals->rtp_packets += rtp->packets;
+			totals->rtp_bytes += rtp->bytes;
+			totals->rtp_errors += rtp->errors;
+			totals->rtcp_packets += rtcp->packets;
+			totals->rtcp_bytes += rtcp->bytes;
+			totals->rtcp_errors += rtcp->errors;
+			if (rtp->last_packet_us > totals->last_packet_us)
+				totals->last_packet_us = rtp->last_packet_us;
+			if (rtcp->last_packet_us > totals->last_packet_us)
+				totals->last_packet_us = rtcp->last_packet_us;
+		}
+	}
+}
+
+int64_t call_last_packet_us(struct call *call)
+{
+	struct call_totals totals;
+	pthread_mutex_lock(&call->lock);
+	call_totals(call, &totals);
+	pthread_mutex_unlock(&call->lock);
+	return totals.last_packet_us;
+}
+
+void call_destroy(struct call *call, const char *reason)
+{
+	log_call(LOG_INFO, call->call_id, "Deleting call (%s)", reason);
+	pthread_mutex_lock(&call->lock);
+	call->deleted = true;
+	for (unsigned int m = 0; m < call->monologue_count; m++) {
+		struct monologue *monologue = call->monologues[m];
+		for (unsigned int i = 0; i < monologue->media_count; i++)
+			media_close_sockets(monologue->media[i]);
+	}
+	pthread_mutex_unlock(&call->lock);
+	g_hash_table_remove(calls_by_id, call->call_id);
+	relay_retire_call(call->worker, call);
+}
+
+void call_free(struct call *call)
+{
+	for (unsigned int m = 0; m < call->monologue_count; m++) {
+		struct monologue *monologue = call->monologues[m];
+		for (unsigned int i = 0; i < monologue->media_count; i++) {
+			struct media *media = monologue->media[i];
+			g_free(media->type);
+			g_free(media->protocol);
+			g_free(media);
+		}
+		g_free(monologue->tag);
+		g_free(monologue->via_branch);
+		g_free(monologue->label);
+		g_free(monologue);
+	}
+	pthread_mutex_destroy(&call->lock);
+	g_free(call->call_id);
+	g_free(call);
+}

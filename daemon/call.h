@@ -1,0 +1,135 @@
+/* The call model: call -> monologues (one per SIP tag) -> media (one per m= line) ->
+ * streams (an RTP and an RTCP socket each).
+ *
+ * Ownership and threads: the control thread (ng commands, timers) creates, changes and
+ * destroys calls; each call is pinned to one media worker that reads and forwards its
+ * packets. Both sides take call->lock: the worker once per received batch, the control
+ * thread while it changes forwarding state. Counters are written by the worker alone. */
+#ifndef RTPENGINE_CALL_H
+#define RTPENGINE_CALL_H
+
+#include <glib.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include "endpoint.h"
+#include "sdp.h"
+
+struct local_interface;
+struct media_worker;
+struct kernel_table;
+
+enum stream_kind { STREAM_RTP = 0, STREAM_RTCP = 1 };
+
+enum stream_state_flags {
+	STREAM_FILLED       = 1 << 0,   /* the SDP gave us the peer's address */
+	STREAM_LATCHED      = 1 << 1,   /* a source was learned from packets */
+	STREAM_CONFIRMED    = 1 << 2,   /* the learned source is fixed (no more re-learning) */
+	STREAM_KERNELIZED   = 1 << 3,   /* forwarded by the kernel module */
+};
+
+/* Per-side settings taken from the ng request that described this side. */
+enum monologue_flags {
+	SIDE_ASYMMETRIC      = 1 << 0,  /* never learn the source: send to the SDP address */
+	SIDE_STRICT_SOURCE   = 1 << 1,  /* drop packets from anyone but the learned source */
+	SIDE_MEDIA_HANDOVER  = 1 << 2,  /* a new source takes over the stream */
+	SIDE_RTCP_MUX        = 1 << 3,  /* this side multiplexes RTCP on the RTP port (RFC 5761) */
+};
+
+struct stream_counters {
+	uint64_t packets, bytes, errors;
+	int64_t last_packet_us;         /* CLOCK_REALTIME microseconds, 0 = never */
+};
+
+struct stream {
+	struct media *media;
+	struct stream *sink;            /* where packets received here go: the peer side's stream */
+	int fd;                         /* our socket on this side (-1 once closed) */
+	uint16_t local_port;
+	uint8_t kind;                   /* enum stream_kind */
+	uint8_t state;                  /* enum stream_state_flags */
+	union endpoint advertised;      /* the peer's address as its SDP gave it */
+	union endpoint learned;         /* the source packets really come from */
+	int64_t first_packet_us;        /* for delayed endpoint learning */
+	uint32_t last_ssrc;
+	struct stream_counters counters;
+	const char *kernel_reason;      /* why the kernel does not forward this stream (static text) */
+};
+
+struct media {
+	struct monologue *monologue;
+	unsigned int index;             /* 1-based m= line number, as upstream reports it */
+	char *type;                     /* "audio", ... */
+	char *protocol;                 /* transport protocol as this side uses it */
+	struct local_interface *interface;
+	enum sdp_direction direction;
+	bool rejected;                  /* port 0 */
+	bool rtcp_mux;                  /* this side multiplexes RTCP on the RTP socket */
+	bool ice_seen;
+	unsigned int rtp_port;          /* first port of the pair we hold, 0 = none */
+	struct stream streams[2];       /* [STREAM_RTP], [STREAM_RTCP] */
+};
+
+struct monologue {
+	struct call *call;
+	char *tag;                      /* from-tag or to-tag; NULL until the answer names it */
+	char *via_branch;
+	struct monologue *peer;         /* the other side of the dialogue */
+	int64_t created_us;
+	unsigned int flags;             /* enum monologue_flags */
+	struct media *media[16];        /* one per m= line */
+	unsigned int media_count;
+	char *label;
+};
+
+#define CALL_MAX_MONOLOGUES 8
+#define CALL_MAX_MEDIA 16
+
+struct call {
+	char *call_id;
+	pthread_mutex_t lock;
+	struct media_worker *worker;
+	int64_t created_us;
+	int64_t last_signal_us;
+	int64_t delete_at_us;           /* 0 = not scheduled */
+	bool deleted;                   /* sockets closed; memory goes back via the worker */
+	struct monologue *monologues[CALL_MAX_MONOLOGUES];
+	unsigned int monologue_count;
+};
+
+struct call_totals {
+	uint64_t rtp_packets, rtp_bytes, rtp_errors;
+	uint64_t rtcp_packets, rtcp_bytes, rtcp_errors;
+	int64_t last_packet_us;
+};
+
+int64_t now_realtime_us(void);
+
+/* Registry of live calls by call-id: control thread only. */
+void call_registry_init(void);
+struct call *call_lookup(const char *call_id);
+struct call *call_create(const char *call_id, struct media_worker *worker);
+unsigned int call_count(void);
+/* Iterate over all calls (control thread). */
+void call_foreach(void (*function)(struct call *call, void *data), void *data);
+
+struct monologue *call_find_monologue(struct call *call, const char *tag);
+struct monologue *call_add_monologue(struct call *call, const char *tag);
+void monologue_set_tag(struct monologue *monologue, const char *tag);
+
+/* Adds media to a monologue; sockets come later with media_open_sockets. */
+struct media *monologue_add_media(struct monologue *monologue, const char *type, const char *protocol);
+/* Opens this media's socket pair on interface; the worker starts polling it. */
+int media_open_sockets(struct media *media, struct local_interface *interface, int tos);
+
+/* Sums counters over every stream. */
+void call_totals(struct call *call, struct call_totals *totals);
+int64_t call_last_packet_us(struct call *call);
+
+/* Closes every socket, gives the ports back, removes the call from the registry and hands
+ * its memory to its worker, which frees it once it holds no pointer into it. */
+void call_destroy(struct call *call, const char *reason);
+/* Frees the memory: worker thread, at a quiescent point. */
+void call_free(struct call *call);
+
+#endif

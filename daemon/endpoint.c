@@ -1,0 +1,92 @@
+/* Transport address helpers; see endpoint.h. */
+#include "endpoint.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+unsigned int endpoint_port(const union endpoint *endpoint)
+{
+	if (endpoint->address.sa_family == AF_INET)
+		return ntohs(endpoint->v4.sin_port);
+	if (endpoint->address.sa_family == AF_INET6)
+		return ntohs(endpoint->v6.sin6_port);
+	return 0;
+}
+
+void endpoint_set_port(union endpoint *endpoint, unsigned int port)
+{
+	if (endpoint->address.sa_family == AF_INET)
+		endpoint->v4.sin_port = htons(port);
+	else if (endpoint->address.sa_family == AF_INET6)
+		endpoint->v6.sin6_port = htons(port);
+}
+
+bool endpoint_same_address(const union endpoint *a, const union endpoint *b)
+{
+	if (a->address.sa_family != b->address.sa_family)
+		return false;
+	if (a->address.sa_family == AF_INET)
+		return a->v4.sin_addr.s_addr == b->v4.sin_addr.s_addr;
+	if (a->address.sa_family == AF_INET6)
+		return memcmp(&a->v6.sin6_addr, &b->v6.sin6_addr, sizeof(a->v6.sin6_addr)) == 0;
+	return true;
+}
+
+bool endpoint_equal(const union endpoint *a, const union endpoint *b)
+{
+	return endpoint_same_address(a, b) && endpoint_port(a) == endpoint_port(b);
+}
+
+int endpoint_parse(union endpoint *endpoint, int family, const char *address, unsigned int port)
+{
+	memset(endpoint, 0, sizeof(*endpoint));
+	if (port > 65535)
+		return -EINVAL;
+	if ((family == AF_INET || family == 0) && inet_pton(AF_INET, address, &endpoint->v4.sin_addr) == 1) {
+		endpoint->v4.sin_family = AF_INET;
+		endpoint->v4.sin_port = htons(port);
+		return 0;
+	}
+	if ((family == AF_INET6 || family == 0) && inet_pton(AF_INET6, address, &endpoint->v6.sin6_addr) == 1) {
+		endpoint->v6.sin6_family = AF_INET6;
+		endpoint->v6.sin6_port = htons(port);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+void endpoint_from_storage(union endpoint *endpoint, const struct sockaddr_storage *storage)
+{
+	memset(endpoint, 0, sizeof(*endpoint));
+	if (storage->ss_family == AF_INET)
+		memcpy(&endpoint->v4, storage, sizeof(endpoint->v4));
+	else if (storage->ss_family == AF_INET6)
+		memcpy(&endpoint->v6, storage, sizeof(endpoint->v6));
+}
+
+const char *endpoint_address_text(const union endpoint *endpoint, char *buffer, size_t size)
+{
+	const void *raw = endpoint->address.sa_family == AF_INET6 ? (const void *) &endpoint->v6.sin6_addr
+		: (const void *) &endpoint->v4.sin_addr;
+	if (!endpoint_is_set(endpoint) || !inet_ntop(endpoint->address.sa_family, raw, buffer, size))
+		snprintf(buffer, size, "(none)");
+	return buffer;
+}
+
+const char *endpoint_text(const union endpoint *endpoint, char *buffer, size_t size)
+{
+	char address[INET6_ADDRSTRLEN + 8];
+	endpoint_address_text(endpoint, address, sizeof(address));
+	if (endpoint->address.sa_family == AF_INET6)
+		snprintf(buffer, size, "[%s]:%u", address, endpoint_port(endpoint));
+	else
+		snprintf(buffer, size, "%s:%u", address, endpoint_port(endpoint));
+	return buffer;
+}
+
+const char *endpoint_family_name(const union endpoint *endpoint)
+{
+	return endpoint->address.sa_family == AF_INET6 ? "IPv6" : "IPv4";
+}

@@ -1,0 +1,31 @@
+/* Local media interfaces (--interface): where media sockets bind, what the SDP advertises,
+ * and each one's port pool. */
+#ifndef RTPENGINE_INTERFACE_H
+#define RTPENGINE_INTERFACE_H
+
+#include "endpoint.h"
+#include "port_pool.h"
+
+struct interface_config;
+
+struct local_interface {
+	char name[64];
+	union endpoint local;          /* bind address, port 0 */
+	union endpoint advertised;     /* written into SDP */
+	struct port_pool pool;
+};
+
+struct interface_list {
+	struct local_interface *items;
+	unsigned int count;
+};
+
+/* One pool per distinct bind address. Returns 0 or -EINVAL (bad port range). */
+int interface_list_init(struct interface_list *list, const struct interface_config *configs, unsigned int count,
+                        unsigned int port_min, unsigned int port_max);
+void interface_list_free(struct interface_list *list);
+/* The interface called name (NULL: the first one) with the given family (0: any),
+ * falling back to the same name in the other family, then to any interface. */
+struct local_interface *interface_select(struct interface_list *list, const char *name, int family);
+
+#endif

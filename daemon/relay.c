@@ -1,0 +1,399 @@
+/* The userspace packet path; see relay.h.
+ *
+ * A worker thread waits on its epoll set; each ready media socket is drained with one
+ * recvmmsg() of up to RELAY_BATCH packets, every packet is checked against the stream's
+ * learned source (RFC 4961 symmetric RTP), and the batch goes out of the peer side's socket
+ * with sendmmsg(). Nothing is allocated per packet; the only lock is the call's own,
+ * taken once per batch. */
+#include "relay.h"
+
+#include <errno.h>
+#include <glib.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+#include "call.h"
+#include "log.h"
+#include "rtp_header.h"
+
+#define RELAY_BATCH 32
+#define RELAY_PACKET_SIZE 4096
+#define RELAY_EPOLL_EVENTS 64
+
+struct worker_counters {
+	_Atomic uint64_t packets, bytes, errors;
+	_Atomic uint64_t dropped_strict_source, dropped_no_destination, dropped_truncated;
+};
+
+struct media_worker {
+	pthread_t thread;
+	unsigned int index;
+	int epoll_fd;
+	int wake_fd;                    /* eventfd: retired calls wait to be freed */
+	pthread_mutex_t graveyard_lock;
+	GPtrArray *graveyard;           /* struct call * */
+	atomic_bool stop;
+	struct worker_counters counters;
+	/* receive and send buffers, reused for every batch */
+	struct mmsghdr receive_headers[RELAY_BATCH];
+	struct iovec receive_vectors[RELAY_BATCH];
+	union endpoint sources[RELAY_BATCH];
+	unsigned char packets[RELAY_BATCH][RELAY_PACKET_SIZE];
+	struct mmsghdr send_headers[RELAY_BATCH];
+	struct iovec send_vectors[RELAY_BATCH];
+	union endpoint destinations[RELAY_BATCH];
+	struct stream *send_streams[RELAY_BATCH];
+};
+
+static struct relay_settings settings;
+static struct media_worker **workers;
+static atomic_uint next_worker;
+
+static void free_retired_calls(struct media_worker *worker)
+{
+	uint64_t ignored;
+	if (read(worker->wake_fd, &ignored, sizeof(ignored)) < 0 && errno != EAGAIN)
+		log_debug("worker %u: eventfd read: %s", worker->index, strerror(errno));
+	pthread_mutex_lock(&worker->graveyard_lock);
+	GPtrArray *retired = worker->graveyard;
+	worker->graveyard = g_ptr_array_new();
+	pthread_mutex_unlock(&worker->graveyard_lock);
+	for (unsigned int i = 0; i < retired->len; i++)
+		call_free(retired->pdata[i]);
+	g_ptr_array_free(retired, TRUE);
+}
+
+/* Where packets for this stream's peer go: the learned source unless the side is
+ * asymmetric or learning is off, else the address its SDP announced. */
+static const union endpoint *stream_destination(const struct stream *stream)
+{
+	const struct monologue *side = stream->media->monologue;
+	if ((stream->state & STREAM_LATCHED) && !(side->flags & SIDE_ASYMMETRIC)
+	    && settings.endpoint_learning != ENDPOINT_LEARNING_OFF)
+		return &stream->learned;
+	if (endpoint_is_set(&stream->advertised))
+		return &stream->advertised;
+	return NULL;
+}
+
+/* Source checks and endpoint learning for one packet. Returns false when the packet must
+ * be dropped (strict-source). */
+static bool learn_source(struct media_worker *worker, struct stream *stream, const union endpoint *source,
+                         int64_t now_us)
+{
+	const struct monologue *side = stream->media->monologue;
+	if (side->flags & SIDE_ASYMMETRIC || settings.endpoint_learning == ENDPOINT_LEARNING_OFF)
+		return !(side->flags & SIDE_STRICT_SOURCE) || !endpoint_is_set(&stream->advertised)
+			|| endpoint_equal(&stream->advertised, source);
+
+	char text[ENDPOINT_TEXT_SIZE];
+	const char *call_id = side->call->call_id;
+	if (!(stream->state & STREAM_LATCHED)) {
+		stream->learned = *source;
+		stream->state |= STREAM_LATCHED;
+		stream->first_packet_us = now_us;
+		bool exact = endpoint_equal(source, &stream->advertised);
+		if (settings.endpoint_learning == ENDPOINT_LEARNING_IMMEDIATE
+		    || (settings.endpoint_learning == ENDPOINT_LEARNING_HEURISTIC && exact)) {
+			stream->state |= STREAM_CONFIRMED;
+			log_call(LOG_INFO, call_id, "port %u: confirmed peer address as %s", stream->local_port,
+				 endpoint_text(source, text, sizeof(text)));
+		} else {
+			log_call(LOG_INFO, call_id, "port %u: learned peer address %s (confirming in %lld s)",
+				 stream->local_port, endpoint_text(source, text, sizeof(text)),
+				 RELAY_LEARNING_DELAY_US / 1000000);
+		}
+		return true;
+	}
+	bool same = endpoint_equal(&stream->learned, source);
+	if (!(stream->state & STREAM_CONFIRMED)) {
+		if (!same) {
+			/* heuristic mode: an exact SDP match beats whatever was seen first */
+			bool prefer = settings.endpoint_learning != ENDPOINT_LEARNING_HEURISTIC
+				|| endpoint_equal(source, &stream->advertised);
+			if (prefer) {
+				stream->learned = *source;
+				log_call(LOG_INFO, call_id, "port %u: re-learned peer address %s during learning window",
+					 stream->local_port, endpoint_text(source, text, sizeof(text)));
+			}
+		}
+		if (now_us - stream->first_packet_us >= RELAY_LEARNING_DELAY_US) {
+			stream->state |= STREAM_CONFIRMED;
+			log_call(LOG_INFO, call_id, "port %u: confirmed peer address as %s", stream->local_port,
+				 endpoint_text(&stream->learned, text, sizeof(text)));
+		}
+		return true;
+	}
+	if (same)
+		return true;
+	if (side->flags & SIDE_MEDIA_HANDOVER) {
+		stream->learned = *source;
+		log_call(LOG_INFO, call_id, "port %u: media handover to %s", stream->local_port,
+			 endpoint_text(source, text, sizeof(text)));
+		return true;
+	}
+	if (side->flags & SIDE_STRICT_SOURCE) {
+		atomic_fetch_add_explicit(&worker->counters.dropped_strict_source, 1, memory_order_relaxed);
+		return false;
+	}
+	/* Upstream forwards a stranger's packets but never lets them move the latch. */
+	return true;
+}
+
+/* Sends the collected batch: consecutive packets that leave through the same socket go out
+ * in one sendmmsg(). */
+static void flush_batch(struct media_worker *worker, unsigned int count)
+{
+	unsigned int start = 0;
+	while (start < count) {
+		struct stream *out = worker->send_streams[start];
+		unsigned int end = start + 1;
+		while (end < count && worker->send_streams[end] == out)
+			end++;
+		unsigned int sent_total = 0;
+		while (start + sent_total < end) {
+			int sent = sendmmsg(out->fd, &worker->send_headers[start + sent_total], end - start - sent_total,
+					    MSG_DONTWAIT);
+			if (sent <= 0) {
+				/* the rest of this run is lost: count it on the stream that failed */
+				unsigned int lost = end - start - sent_total;
+				out->counters.errors += lost;
+				atomic_fetch_add_explicit(&worker->counters.errors, lost, memory_order_relaxed);
+				break;
+			}
+			sent_total += sent;
+		}
+		start = end;
+	}
+}
+
+static void process_stream(struct media_worker *worker, struct stream *stream)
+{
+	struct call *call = stream->media->monologue->call;
+	pthread_mutex_lock(&call->lock);
+	if (call->deleted || stream->fd < 0) {
+		pthread_mutex_unlock(&call->lock);
+		return;
+	}
+	for (unsigned int i = 0; i < RELAY_BATCH; i++) {
+		worker->receive_vectors[i].iov_base = worker->packets[i];
+		worker->receive_vectors[i].iov_len = RELAY_PACKET_SIZE;
+		struct msghdr *header = &worker->receive_headers[i].msg_hdr;
+		memset(header, 0, sizeof(*header));
+		header->msg_name = &worker->sources[i];
+		header->msg_namelen = sizeof(worker->sources[i]);
+		header->msg_iov = &worker->receive_vectors[i];
+		header->msg_iovlen = 1;
+	}
+	int received = recvmmsg(stream->fd, worker->receive_headers, RELAY_BATCH, MSG_DONTWAIT, NULL);
+	if (received <= 0) {
+		pthread_mutex_unlock(&call->lock);
+		return;
+	}
+	int64_t now_us = now_realtime_us();
+	struct media *media = stream->media;
+	unsigned int outgoing = 0;
+	for (int i = 0; i < received; i++) {
+		struct msghdr *header = &worker->receive_headers[i].msg_hdr;
+		size_t length = worker->receive_headers[i].msg_len;
+		if (header->msg_flags & MSG_TRUNC) {
+			stream->counters.errors++;
+			atomic_fetch_add_explicit(&worker->counters.dropped_truncated, 1, memory_order_relaxed);
+			continue;
+		}
+		const unsigned char *packet = worker->packets[i];
+		/* RFC 5761 section 4: on a multiplexed port, payload types 64-95 are RTCP */
+		bool is_rtcp = stream->kind == STREAM_RTCP || (media->rtcp_mux && rtp_packet_is_rtcp(packet, length));
+		struct stream *input = is_rtcp ? &media->streams[STREAM_RTCP] : stream;
+		if (!learn_source(worker, stream, &worker->sources[i], now_us)) {
+			input->counters.errors++;
+			continue;
+		}
+		if (is_rtcp && stream->kind == STREAM_RTP) {
+			/* the RTCP stream of a multiplexing side shares the RTP source */
+			input->learned = stream->learned;
+			input->state = stream->state;
+		}
+		input->counters.packets++;
+		input->counters.bytes += length;
+		input->counters.last_packet_us = now_us;
+		if (!is_rtcp) {
+			uint32_t ssrc;
+			if (rtp_packet_ssrc(packet, length, &ssrc) == 0)
+				input->last_ssrc = ssrc;
+		}
+		atomic_fetch_add_explicit(&worker->counters.packets, 1, memory_order_relaxed);
+		atomic_fetch_add_explicit(&worker->counters.bytes, length, memory_order_relaxed);
+
+		struct stream *sink = stream->sink;
+		if (!sink) {
+			atomic_fetch_add_explicit(&worker->counters.dropped_no_destination, 1, memory_order_relaxed);
+			continue;
+		}
+		struct media *target = sink->media;
+		struct stream *out = (is_rtcp && !target->rtcp_mux) ? &target->streams[STREAM_RTCP]
+			: &target->streams[STREAM_RTP];
+		/* the peer's address: for multiplexed RTCP the RTP peer, else the stream's own */
+		const union endpoint *destination = stream_destination(out);
+		if (!destination || out->fd < 0) {
+			atomic_fetch_add_explicit(&worker->counters.dropped_no_destination, 1, memory_order_relaxed);
+			continue;
+		}
+		worker->destinations[outgoing] = *destination;
+		worker->send_vectors[outgoing].iov_base = worker->packets[i];
+		worker->send_vectors[outgoing].iov_len = length;
+		struct msghdr *send = &worker->send_headers[outgoing].msg_hdr;
+		memset(send, 0, sizeof(*send));
+		send->msg_name = &worker->destinations[outgoing];
+		send->msg_namelen = endpoint_length(destination);
+		send->msg_iov = &worker->send_vectors[outgoing];
+		send->msg_iovlen = 1;
+		worker->send_streams[outgoing] = out;
+		outgoing++;
+	}
+	if (outgoing)
+		flush_batch(worker, outgoing);
+	pthread_mutex_unlock(&call->lock);
+}
+
+static void *worker_main(void *argument)
+{
+	struct media_worker *worker = argument;
+	struct epoll_event events[RELAY_EPOLL_EVENTS];
+	char name[16];
+	snprintf(name, sizeof(name), "media %u", worker->index);
+	pthread_setname_np(pthread_self(), name);
+	while (!atomic_load(&worker->stop)) {
+		int ready = epoll_wait(worker->epoll_fd, events, RELAY_EPOLL_EVENTS, 1000);
+		if (ready < 0 && errno != EINTR) {
+			log_error("worker %u: epoll_wait: %s", worker->index, strerror(errno));
+			break;
+		}
+		bool wake = false;
+		for (int i = 0; i < ready; i++) {
+			if (events[i].data.ptr == NULL)
+				wake = true;
+			else
+				process_stream(worker, events[i].data.ptr);
+		}
+		/* quiescent point: no pointer from this round's events is used any more */
+		if (wake)
+			free_retired_calls(worker);
+	}
+	free_retired_calls(worker);
+	return NULL;
+}
+
+int relay_start(const struct relay_settings *requested)
+{
+	settings = *requested;
+	if (settings.worker_count == 0)
+		settings.worker_count = 1;
+	workers = g_new0(struct media_worker *, settings.worker_count);
+	for (unsigned int i = 0; i < settings.worker_count; i++) {
+		struct media_worker *worker = g_new0(struct media_worker, 1);
+		worker->index = i;
+		worker->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+		worker->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		if (worker->epoll_fd < 0 || worker->wake_fd < 0) {
+			log_error("cannot create media worker: %s", strerror(errno));
+			return -errno;
+		}
+		pthread_mutex_init(&worker->graveyard_lock, NULL);
+		worker->graveyard = g_ptr_array_new();
+		struct epoll_event event = { .events = EPOLLIN, .data.ptr = NULL };
+		epoll_ctl(worker->epoll_fd, EPOLL_CTL_ADD, worker->wake_fd, &event);
+		workers[i] = worker;
+		int error = pthread_create(&worker->thread, NULL, worker_main, worker);
+		if (error) {
+			log_error("cannot start media worker: %s", strerror(error));
+			return -error;
+		}
+	}
+	return 0;
+}
+
+void relay_stop(void)
+{
+	if (!workers)
+		return;
+	for (unsigned int i = 0; i < settings.worker_count; i++) {
+		struct media_worker *worker = workers[i];
+		atomic_store(&worker->stop, true);
+		uint64_t one = 1;
+		if (write(worker->wake_fd, &one, sizeof(one)) < 0)
+			log_debug("worker wake: %s", strerror(errno));
+	}
+	for (unsigned int i = 0; i < settings.worker_count; i++) {
+		struct media_worker *worker = workers[i];
+		pthread_join(worker->thread, NULL);
+		close(worker->epoll_fd);
+		close(worker->wake_fd);
+		g_ptr_array_free(worker->graveyard, TRUE);
+		pthread_mutex_destroy(&worker->graveyard_lock);
+		g_free(worker);
+	}
+	g_free(workers);
+	workers = NULL;
+}
+
+struct media_worker *relay_pick_worker(void)
+{
+	unsigned int index = atomic_fetch_add(&next_worker, 1);
+	return workers ? workers[index % settings.worker_count] : NULL;
+}
+
+int relay_watch_stream(struct media_worker *worker, struct stream *stream)
+{
+	struct epoll_event event = { .events = EPOLLIN, .data.ptr = stream };
+	if (epoll_ctl(worker->epoll_fd, EPOLL_CTL_ADD, stream->fd, &event) < 0)
+		return -errno;
+	return 0;
+}
+
+void relay_unwatch_stream(struct media_worker *worker, struct stream *stream)
+{
+	epoll_ctl(worker->epoll_fd, EPOLL_CTL_DEL, stream->fd, NULL);
+}
+
+void relay_retire_call(struct media_worker *worker, struct call *call)
+{
+	pthread_mutex_lock(&worker->graveyard_lock);
+	g_ptr_array_add(worker->graveyard, call);
+	pthread_mutex_unlock(&worker->graveyard_lock);
+	uint64_t one = 1;
+	if (write(worker->wake_fd, &one, sizeof(one)) < 0)
+		log_debug("worker wake: %s", strerror(errno));
+}
+
+void relay_read_totals(struct relay_totals *totals)
+{
+	memset(totals, 0, sizeof(*totals));
+	for (unsigned int i = 0; workers && i < settings.worker_count; i++) {
+		struct worker_counters *counters = &workers[i]->counters;
+		totals->packets += atomic_load_explicit(&counters->packets, memory_order_relaxed);
+		totals->bytes += atomic_load_explicit(&counters->bytes, memory_order_relaxed);
+		totals->errors += atomic_load_explicit(&counters->errors, memory_order_relaxed);
+		totals->dropped_strict_source += atomic_load_explicit(&counters->dropped_strict_source, memory_order_relaxed);
+		totals->dropped_no_destination += atomic_load_explicit(&counters->dropped_no_destination, memory_order_relaxed);
+		totals->dropped_truncated += atomic_load_explicit(&counters->dropped_truncated, memory_order_relaxed);
+	}
+}
+
+const char *relay_learning_status(const struct stream *stream)
+{
+	if (stream->media->monologue->flags & SIDE_ASYMMETRIC)
+		return "asymmetric: sending to the SDP address, not learning";
+	if (settings.endpoint_learning == ENDPOINT_LEARNING_OFF)
+		return "endpoint learning off: sending to the SDP address";
+	if (stream->state & STREAM_CONFIRMED)
+		return "confirmed";
+	if (stream->state & STREAM_LATCHED)
+		return "learned, confirming after the learning delay";
+	if (stream->fd < 0)
+		return "closed";
+	return "not latched: no packet received yet";
+}

@@ -1,0 +1,41 @@
+/* Media workers: each owns one epoll set and forwards the packets of the calls pinned to it,
+ * receiving and sending in batches (recvmmsg/sendmmsg). */
+#ifndef RTPENGINE_RELAY_H
+#define RTPENGINE_RELAY_H
+
+#include <stdint.h>
+#include "config.h"
+
+struct call;
+struct stream;
+struct media_worker;
+
+struct relay_settings {
+	enum endpoint_learning endpoint_learning;
+	unsigned int worker_count;
+};
+
+/* Drop and error counters of the packet path, summed over workers for `statistics`. */
+struct relay_totals {
+	uint64_t packets, bytes, errors;
+	uint64_t dropped_strict_source;   /* strict-source: packet from a stranger */
+	uint64_t dropped_no_destination;  /* peer's address not known yet */
+	uint64_t dropped_truncated;       /* larger than the receive buffer */
+};
+
+int relay_start(const struct relay_settings *settings);
+void relay_stop(void);
+/* Round robin over workers: the worker a new call is pinned to. */
+struct media_worker *relay_pick_worker(void);
+int relay_watch_stream(struct media_worker *worker, struct stream *stream);
+void relay_unwatch_stream(struct media_worker *worker, struct stream *stream);
+/* Hands a destroyed call to its worker, which frees it at its next quiescent point. */
+void relay_retire_call(struct media_worker *worker, struct call *call);
+void relay_read_totals(struct relay_totals *totals);
+/* Why a stream has not latched yet, or how it did, in words for `query`. */
+const char *relay_learning_status(const struct stream *stream);
+
+/* The learning delay of --endpoint-learning=delayed (upstream waits about 3 s). */
+#define RELAY_LEARNING_DELAY_US (3 * 1000000LL)
+
+#endif
