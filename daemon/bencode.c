@@ -207,10 +207,10 @@ static int decode_integer(struct decoder *decoder, long long *value)
 	if (!is_digit(data[position]))
 		return decoder_fail(decoder, "invalid integer", start);
 	if (data[position] == '0') {
-		if (negative)
-			return decoder_fail(decoder, "negative zero integer", start);
 		if (position + 1 < length && is_digit(data[position + 1]))
 			return decoder_fail(decoder, "leading zero in integer", start);
+		if (negative)
+			return decoder_fail(decoder, "negative zero integer", start);
 	}
 
 	unsigned long long limit = negative ? (unsigned long long) LLONG_MAX + 1 : (unsigned long long) LLONG_MAX;
