@@ -1,0 +1,870 @@
+/*
+ * Load generator for the media relay benchmark.
+ *
+ *   loadgen media --mode ng --ng 127.0.0.1:PORT [--calls N] [--duration S] [--warmup S]
+ *                 [--rate PPS] [--pid PID]
+ *   loadgen media --mode fixed --relay-base PORT ...   (the minimal forwarder: call k uses
+ *                                                      ports BASE+2k and BASE+2k+1)
+ *   loadgen media --mode direct ...                    (no relay: the measuring floor)
+ *   loadgen ng --ng 127.0.0.1:PORT [--duration S] [--inflight W]
+ *
+ * "media" sets up N calls (ng offer + answer, each side with its own UDP socket whose port
+ * the SDP announces), sends RATE packets/s per direction per call of 172-byte RTP (PCMU,
+ * 20 ms, 160 payload bytes) from exactly those sockets, receives them on the far side and
+ * measures loss and one-way latency (CLOCK_MONOTONIC send time inside the payload), then
+ * deletes the calls. With --pid it also reads the relay's CPU time (utime+stime from
+ * /proc/PID/stat) around the measured interval and its RSS (/proc/PID/status) idle and
+ * with N calls. "ng" measures offer+answer+delete cycles per second with W requests in
+ * flight. Results are printed as key=value lines for the runner (run.py).
+ *
+ * Two threads: the main thread sends (sendto paced by clock_nanosleep, one packet per
+ * socket per period, sockets spread evenly over the period), a receiver thread waits on
+ * all sockets with one epoll set and drains each with recvmmsg.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define RTP_HEADER_LENGTH 12
+#define RTP_PAYLOAD_LENGTH 160			/* PCMU, 20 ms at 8 kHz */
+#define PACKET_LENGTH (RTP_HEADER_LENGTH + RTP_PAYLOAD_LENGTH)
+#define PACKET_MAGIC 0x4c47454eu		/* "LGEN" */
+#define HISTOGRAM_BUCKETS 200000		/* 1 us buckets: 0 .. 200 ms, last one is overflow */
+#define NG_WINDOW_MAX 64
+#define NG_RETRANSMIT_NS 500000000LL
+#define NG_MAX_TRIES 4
+#define RECEIVE_BATCH 16
+
+/* --- types --- */
+
+enum media_mode { MODE_NG, MODE_FIXED, MODE_DIRECT };
+
+struct options {
+	enum media_mode mode;
+	struct sockaddr_in ng_server;
+	int relay_base;
+	int calls;
+	double duration;
+	double warmup;
+	int rate;
+	int pid;
+	int inflight;
+};
+
+/* Payload layout after the RTP header; the rest of the payload is PCMU silence (0xff). */
+struct payload_stamp {
+	uint32_t magic;
+	uint32_t call_index;
+	uint8_t from_side;
+	uint8_t measured;
+	uint8_t padding[2];
+	int64_t send_ns;
+} __attribute__((packed));
+
+/* One side of one call: socket index = 2 * call + side (0 caller, 1 callee). */
+struct media_side {
+	int fd;
+	struct sockaddr_in local;
+	struct sockaddr_in relay;	/* where this side sends: what the relay's SDP told it */
+	uint16_t sequence;
+	uint32_t timestamp;
+};
+
+struct call {
+	char call_id[64];
+	char from_tag[24];
+	char to_tag[24];
+	int caller_port;
+	int callee_port;
+	struct sockaddr_in relay_for_caller;	/* from the answer response */
+	struct sockaddr_in relay_for_callee;	/* from the offer response */
+	int failed;
+};
+
+enum ng_step { STEP_OFFER, STEP_ANSWER, STEP_DELETE, STEP_DONE };
+
+struct ng_slot {
+	struct call *call;
+	const enum ng_step *steps;
+	int step_index;
+	char cookie[48];
+	char *request;
+	size_t request_length;
+	int64_t sent_ns;
+	int tries;
+};
+
+struct ng_client {
+	int fd;
+	struct sockaddr_in server;
+	unsigned long serial;
+	char *buffers[NG_WINDOW_MAX];
+	size_t buffer_size;
+};
+
+struct receiver_state {
+	struct media_side *sides;
+	int side_count;
+	int epoll_fd;
+	atomic_int stop;
+	uint64_t received;
+	uint64_t misrouted;
+	uint32_t *histogram;
+};
+
+/* --- static helpers: time, /proc --- */
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t) ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void sleep_until_ns(int64_t deadline)
+{
+	struct timespec ts = { .tv_sec = deadline / 1000000000LL, .tv_nsec = deadline % 1000000000LL };
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+		;
+}
+
+/* utime + stime of all threads of PID, in seconds; negative if unreadable. */
+static double process_cpu_seconds(int pid)
+{
+	char path[64], text[1024];
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	FILE *file = fopen(path, "r");
+	if (!file)
+		return -1;
+	size_t length = fread(text, 1, sizeof(text) - 1, file);
+	fclose(file);
+	text[length] = '\0';
+	/* The command name may contain spaces: fields are counted after the last ')'. */
+	char *cursor = strrchr(text, ')');
+	if (!cursor)
+		return -1;
+	unsigned long utime = 0, stime = 0;
+	if (sscanf(cursor + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime) != 2)
+		return -1;
+	return (double) (utime + stime) / (double) sysconf(_SC_CLK_TCK);
+}
+
+static long process_rss_kb(int pid)
+{
+	char path[64], line[256];
+	long rss = -1;
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	FILE *file = fopen(path, "r");
+	if (!file)
+		return -1;
+	while (fgets(line, sizeof(line), file))
+		if (sscanf(line, "VmRSS: %ld kB", &rss) == 1)
+			break;
+	fclose(file);
+	return rss;
+}
+
+static double own_cpu_seconds(void)
+{
+	struct rusage usage;
+	getrusage(RUSAGE_SELF, &usage);
+	return usage.ru_utime.tv_sec + usage.ru_stime.tv_sec +
+		(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
+static int parse_address(const char *text, struct sockaddr_in *address)
+{
+	char host[64];
+	const char *colon = strrchr(text, ':');
+	if (!colon || (size_t) (colon - text) >= sizeof(host))
+		return -EINVAL;
+	memcpy(host, text, colon - text);
+	host[colon - text] = '\0';
+	memset(address, 0, sizeof(*address));
+	address->sin_family = AF_INET;
+	address->sin_port = htons(atoi(colon + 1));
+	return inet_pton(AF_INET, host, &address->sin_addr) == 1 ? 0 : -EINVAL;
+}
+
+/* --- static helpers: bencode (just enough for ng responses) --- */
+
+/* Length of the bencoded value at data[0..length), or -1 if malformed or truncated. */
+static long bencode_skip(const char *data, size_t length, int depth)
+{
+	if (length == 0 || depth > 32)
+		return -1;
+	if (data[0] >= '0' && data[0] <= '9') {
+		size_t position = 0, string_length = 0;
+		while (position < length && data[position] >= '0' && data[position] <= '9') {
+			string_length = string_length * 10 + (data[position] - '0');
+			if (string_length > length)
+				return -1;
+			position++;
+		}
+		if (position >= length || data[position] != ':' || string_length > length - position - 1)
+			return -1;
+		return position + 1 + string_length;
+	}
+	if (data[0] == 'i') {
+		const char *end = memchr(data, 'e', length);
+		return end ? end - data + 1 : -1;
+	}
+	if (data[0] == 'l' || data[0] == 'd') {
+		size_t position = 1;
+		while (position < length && data[position] != 'e') {
+			long item = bencode_skip(data + position, length - position, depth + 1);
+			if (item < 0)
+				return -1;
+			position += item;
+		}
+		return position < length ? (long) position + 1 : -1;
+	}
+	return -1;
+}
+
+/* Finds the string value of KEY in the top-level dictionary; 0 on success. */
+static int bencode_find_string(const char *data, size_t length, const char *key,
+	const char **value, size_t *value_length)
+{
+	size_t key_length = strlen(key), position = 1;
+	if (length < 2 || data[0] != 'd')
+		return -EINVAL;
+	while (position < length && data[position] != 'e') {
+		long key_item = bencode_skip(data + position, length - position, 1);
+		if (key_item < 0 || data[position] < '0' || data[position] > '9')
+			return -EINVAL;
+		const char *key_text = memchr(data + position, ':', key_item) + 1;
+		size_t this_key_length = data + position + key_item - key_text;
+		position += key_item;
+		long value_item = bencode_skip(data + position, length - position, 1);
+		if (value_item < 0)
+			return -EINVAL;
+		if (this_key_length == key_length && !memcmp(key_text, key, key_length)) {
+			if (data[position] < '0' || data[position] > '9')
+				return -EINVAL;
+			const char *colon = memchr(data + position, ':', value_item);
+			*value = colon + 1;
+			*value_length = data + position + value_item - *value;
+			return 0;
+		}
+		position += value_item;
+	}
+	return -ENOENT;
+}
+
+static size_t append_bencode_pair(char *buffer, size_t size, size_t used, const char *key,
+	const char *value, size_t value_length)
+{
+	int written = snprintf(buffer + used, size > used ? size - used : 0, "%zu:%s%zu:",
+		strlen(key), key, value_length);
+	if (written < 0 || used + written + value_length >= size)
+		return size;
+	used += written;
+	memcpy(buffer + used, value, value_length);
+	return used + value_length;
+}
+
+/* --- static helpers: ng client --- */
+
+static int ng_client_open(struct ng_client *client, const struct sockaddr_in *server)
+{
+	memset(client, 0, sizeof(*client));
+	client->server = *server;
+	client->fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (client->fd < 0 || connect(client->fd, (const struct sockaddr *) server, sizeof(*server)) < 0)
+		return -errno;
+	int buffer_bytes = 4 << 20;
+	setsockopt(client->fd, SOL_SOCKET, SO_RCVBUF, &buffer_bytes, sizeof(buffer_bytes));
+	client->buffer_size = 8192;
+	for (int i = 0; i < NG_WINDOW_MAX; i++)
+		if (!(client->buffers[i] = malloc(client->buffer_size)))
+			return -ENOMEM;
+	return 0;
+}
+
+static void ng_client_close(struct ng_client *client)
+{
+	for (int i = 0; i < NG_WINDOW_MAX; i++)
+		free(client->buffers[i]);
+	if (client->fd >= 0)
+		close(client->fd);
+}
+
+static size_t build_sdp(char *buffer, size_t size, int port, const char *session)
+{
+	int length = snprintf(buffer, size,
+		"v=0\r\no=- %s 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+		"m=audio %d RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=ptime:20\r\na=sendrecv\r\n",
+		session, port);
+	return length > 0 && (size_t) length < size ? (size_t) length : 0;
+}
+
+/* Builds "COOKIE d...e" for STEP of CALL into BUFFER; returns its length or 0. */
+static size_t build_request(char *buffer, size_t size, const char *cookie, const struct call *call,
+	enum ng_step step)
+{
+	char sdp[512];
+	size_t used = snprintf(buffer, size, "%s d", cookie);
+	if (step == STEP_OFFER || step == STEP_ANSWER) {
+		size_t sdp_length = build_sdp(sdp, sizeof(sdp),
+			step == STEP_OFFER ? call->caller_port : call->callee_port,
+			step == STEP_OFFER ? call->from_tag : call->to_tag);
+		used = append_bencode_pair(buffer, size, used, "sdp", sdp, sdp_length);
+	}
+	const char *command = step == STEP_OFFER ? "offer" : step == STEP_ANSWER ? "answer" : "delete";
+	used = append_bencode_pair(buffer, size, used, "command", command, strlen(command));
+	used = append_bencode_pair(buffer, size, used, "call-id", call->call_id, strlen(call->call_id));
+	used = append_bencode_pair(buffer, size, used, "from-tag", call->from_tag, strlen(call->from_tag));
+	if (step == STEP_ANSWER)
+		used = append_bencode_pair(buffer, size, used, "to-tag", call->to_tag, strlen(call->to_tag));
+	if (used + 2 > size)
+		return 0;
+	buffer[used++] = 'e';
+	return used;
+}
+
+/* Reads the media address ("c=IN IP4" and "m=audio PORT") out of the relay's SDP. */
+static int parse_sdp_media(const char *sdp, size_t length, struct sockaddr_in *address)
+{
+	char text[4096];
+	if (length >= sizeof(text))
+		return -EINVAL;
+	memcpy(text, sdp, length);
+	text[length] = '\0';
+	const char *connection = strstr(text, "c=IN IP4 ");
+	const char *media = strstr(text, "m=audio ");
+	if (!connection || !media)
+		return -EINVAL;
+	char host[64];
+	if (sscanf(connection + 9, "%63[0-9.]", host) != 1)
+		return -EINVAL;
+	memset(address, 0, sizeof(*address));
+	address->sin_family = AF_INET;
+	address->sin_port = htons(atoi(media + 8));
+	return inet_pton(AF_INET, host, &address->sin_addr) == 1 && address->sin_port ? 0 : -EINVAL;
+}
+
+/* Handles a response for SLOT; returns 0 if the step succeeded. */
+static int handle_response(struct ng_slot *slot, const char *body, size_t length)
+{
+	const char *result, *sdp;
+	size_t result_length, sdp_length;
+	if (bencode_find_string(body, length, "result", &result, &result_length) < 0)
+		return -EINVAL;
+	if (result_length != 2 || memcmp(result, "ok", 2)) {
+		const char *reason;
+		size_t reason_length;
+		if (bencode_find_string(body, length, "error-reason", &reason, &reason_length) == 0)
+			fprintf(stderr, "ng %s: %.*s\n", slot->call->call_id, (int) reason_length, reason);
+		return -EPROTO;
+	}
+	enum ng_step step = slot->steps[slot->step_index];
+	if (step == STEP_DELETE)
+		return 0;
+	if (bencode_find_string(body, length, "sdp", &sdp, &sdp_length) < 0)
+		return -EINVAL;
+	return parse_sdp_media(sdp, sdp_length,
+		step == STEP_OFFER ? &slot->call->relay_for_callee : &slot->call->relay_for_caller);
+}
+
+static void slot_send(struct ng_client *client, struct ng_slot *slot)
+{
+	slot->sent_ns = now_ns();
+	slot->tries++;
+	send(client->fd, slot->request, slot->request_length, 0);
+}
+
+static void slot_start_step(struct ng_client *client, struct ng_slot *slot, int slot_number)
+{
+	snprintf(slot->cookie, sizeof(slot->cookie), "%d_%d_%lu", (int) getpid(), slot_number,
+		client->serial++);
+	slot->request_length = build_request(slot->request, client->buffer_size, slot->cookie,
+		slot->call, slot->steps[slot->step_index]);
+	slot->tries = 0;
+	slot_send(client, slot);
+}
+
+typedef struct call *(*next_call_function)(void *context, int slot_number);
+
+/*
+ * Runs STEPS for each call NEXT_CALL hands out, with WINDOW calls in progress at once, until
+ * NEXT_CALL returns NULL and all are done, or DEADLINE (0: none) passes. Lost requests are
+ * retransmitted with the same cookie; a call whose step fails is marked failed.
+ * Returns the number of calls completed successfully; *failures counts the others.
+ */
+static long ng_run(struct ng_client *client, const enum ng_step *steps, int window,
+	next_call_function next_call, void *context, int64_t deadline, long *failures)
+{
+	struct ng_slot slots[NG_WINDOW_MAX] = { 0 };
+	long completed = 0, active = 0;
+	int exhausted = 0;
+	char response[8192];
+	if (window > NG_WINDOW_MAX)
+		window = NG_WINDOW_MAX;
+	for (int i = 0; i < window; i++)
+		slots[i].request = client->buffers[i];
+
+	for (;;) {
+		int64_t now = now_ns();
+		int stopping = exhausted || (deadline && now >= deadline);
+		for (int i = 0; i < window && !stopping; i++) {
+			if (slots[i].call)
+				continue;
+			struct call *call = next_call(context, i);
+			if (!call) {
+				exhausted = 1;
+				break;
+			}
+			slots[i] = (struct ng_slot) { .call = call, .steps = steps, .request = client->buffers[i] };
+			active++;
+			slot_start_step(client, &slots[i], i);
+		}
+		if (active == 0)
+			break;
+		for (int i = 0; i < window; i++) {
+			if (!slots[i].call || now - slots[i].sent_ns < NG_RETRANSMIT_NS)
+				continue;
+			if (slots[i].tries >= NG_MAX_TRIES) {
+				fprintf(stderr, "ng %s: no response\n", slots[i].call->call_id);
+				slots[i].call->failed = 1;
+				slots[i].call = NULL;
+				(*failures)++;
+				active--;
+			} else {
+				slot_send(client, &slots[i]);
+			}
+		}
+		struct pollfd poll_fd = { .fd = client->fd, .events = POLLIN };
+		if (poll(&poll_fd, 1, 50) <= 0)
+			continue;
+		ssize_t length;
+		while ((length = recv(client->fd, response, sizeof(response), MSG_DONTWAIT)) > 0) {
+			const char *space = memchr(response, ' ', length);
+			if (!space)
+				continue;
+			int slot_number = -1;
+			size_t cookie_length = space - response;
+			char cookie[48];
+			if (cookie_length >= sizeof(cookie))
+				continue;
+			memcpy(cookie, response, cookie_length);
+			cookie[cookie_length] = '\0';
+			if (sscanf(cookie, "%*d_%d_", &slot_number) != 1 || slot_number < 0 ||
+					slot_number >= window || !slots[slot_number].call ||
+					strcmp(cookie, slots[slot_number].cookie))
+				continue;	/* stale answer to a retransmission */
+			struct ng_slot *slot = &slots[slot_number];
+			if (handle_response(slot, space + 1, response + length - space - 1) < 0) {
+				slot->call->failed = 1;
+				slot->call = NULL;
+				(*failures)++;
+				active--;
+				continue;
+			}
+			slot->step_index++;
+			if (slot->steps[slot->step_index] == STEP_DONE) {
+				slot->call = NULL;
+				completed++;
+				active--;
+			} else {
+				slot_start_step(client, slot, slot_number);
+			}
+		}
+	}
+	return completed;
+}
+
+/* --- static helpers: media --- */
+
+struct call_list {
+	struct call *calls;
+	int count;
+	int next;
+};
+
+static struct call *call_list_next(void *context, int slot_number)
+{
+	(void) slot_number;
+	struct call_list *list = context;
+	while (list->next < list->count) {
+		struct call *call = &list->calls[list->next++];
+		if (!call->failed)
+			return call;
+	}
+	return NULL;
+}
+
+static int open_media_socket(struct media_side *side)
+{
+	side->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	if (side->fd < 0)
+		return -errno;
+	struct sockaddr_in local = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t length = sizeof(local);
+	if (bind(side->fd, (struct sockaddr *) &local, sizeof(local)) < 0 ||
+			getsockname(side->fd, (struct sockaddr *) &side->local, &length) < 0)
+		return -errno;
+	return 0;
+}
+
+static void *receiver_main(void *argument)
+{
+	struct receiver_state *state = argument;
+	struct epoll_event events[256];
+	static char buffers[RECEIVE_BATCH][2048];
+	struct mmsghdr messages[RECEIVE_BATCH];
+	struct iovec vectors[RECEIVE_BATCH];
+
+	while (!atomic_load(&state->stop)) {
+		int ready = epoll_wait(state->epoll_fd, events, 256, 20);
+		for (int e = 0; e < ready; e++) {
+			int index = events[e].data.u32;
+			for (int i = 0; i < RECEIVE_BATCH; i++) {
+				vectors[i] = (struct iovec) { buffers[i], sizeof(buffers[i]) };
+				messages[i].msg_hdr = (struct msghdr) { .msg_iov = &vectors[i], .msg_iovlen = 1 };
+			}
+			int received = recvmmsg(state->sides[index].fd, messages, RECEIVE_BATCH, MSG_DONTWAIT, NULL);
+			if (received <= 0)
+				continue;
+			int64_t arrival = now_ns();
+			for (int i = 0; i < received; i++) {
+				struct payload_stamp stamp;
+				if (messages[i].msg_len != PACKET_LENGTH) {
+					state->misrouted++;
+					continue;
+				}
+				memcpy(&stamp, buffers[i] + RTP_HEADER_LENGTH, sizeof(stamp));
+				if (stamp.magic != PACKET_MAGIC || stamp.call_index != (uint32_t) index / 2 ||
+						stamp.from_side != 1 - index % 2) {
+					state->misrouted++;
+					continue;
+				}
+				if (!stamp.measured)
+					continue;
+				__atomic_store_n(&state->received, state->received + 1, __ATOMIC_RELAXED);
+				int64_t latency_us = (arrival - stamp.send_ns) / 1000;
+				if (latency_us < 0)
+					latency_us = 0;
+				if (latency_us >= HISTOGRAM_BUCKETS)
+					latency_us = HISTOGRAM_BUCKETS - 1;
+				state->histogram[latency_us]++;
+			}
+		}
+	}
+	return NULL;
+}
+
+static long histogram_percentile(const uint32_t *histogram, uint64_t total, double fraction)
+{
+	if (total == 0)
+		return -1;
+	uint64_t target = (uint64_t) (fraction * total), seen = 0;
+	for (long bucket = 0; bucket < HISTOGRAM_BUCKETS; bucket++) {
+		seen += histogram[bucket];
+		if (seen > target)
+			return bucket;
+	}
+	return HISTOGRAM_BUCKETS - 1;
+}
+
+static void fill_packet(char *packet, struct media_side *side, int index, int measured)
+{
+	struct payload_stamp stamp = { .magic = PACKET_MAGIC, .call_index = index / 2,
+		.from_side = index % 2, .measured = measured };
+	uint16_t sequence = htons(side->sequence++);
+	uint32_t timestamp = htonl(side->timestamp), ssrc = htonl(0x10000000u + index);
+	side->timestamp += RTP_PAYLOAD_LENGTH;
+	packet[0] = (char) 0x80;	/* RTP version 2, RFC 3550 section 5.1 */
+	packet[1] = 0;			/* payload type 0: PCMU, RFC 3551 section 6 */
+	memcpy(packet + 2, &sequence, 2);
+	memcpy(packet + 4, &timestamp, 4);
+	memcpy(packet + 8, &ssrc, 4);
+	stamp.send_ns = now_ns();
+	memcpy(packet + RTP_HEADER_LENGTH, &stamp, sizeof(stamp));
+}
+
+/* --- commands --- */
+
+static int command_media(const struct options *options)
+{
+	int calls = options->calls, side_count = 2 * calls;
+	struct call *call_table = calloc(calls, sizeof(*call_table));
+	struct media_side *sides = calloc(side_count, sizeof(*sides));
+	struct receiver_state receiver = { .sides = sides, .side_count = side_count };
+	receiver.histogram = calloc(HISTOGRAM_BUCKETS, sizeof(uint32_t));
+	receiver.epoll_fd = epoll_create1(0);
+	if (!call_table || !sides || !receiver.histogram || receiver.epoll_fd < 0)
+		return 1;
+
+	long rss_idle = options->pid ? process_rss_kb(options->pid) : -1;
+	for (int i = 0; i < side_count; i++) {
+		if (open_media_socket(&sides[i]) < 0) {
+			perror("media socket");
+			return 1;
+		}
+		struct epoll_event event = { .events = EPOLLIN, .data.u32 = i };
+		epoll_ctl(receiver.epoll_fd, EPOLL_CTL_ADD, sides[i].fd, &event);
+		sides[i].sequence = (uint16_t) random();
+		sides[i].timestamp = (uint32_t) random();
+	}
+	for (int k = 0; k < calls; k++) {
+		struct call *call = &call_table[k];
+		snprintf(call->call_id, sizeof(call->call_id), "bench-%d-%d-%ld", (int) getpid(), k, random());
+		snprintf(call->from_tag, sizeof(call->from_tag), "from%d", k);
+		snprintf(call->to_tag, sizeof(call->to_tag), "to%d", k);
+		call->caller_port = ntohs(sides[2 * k].local.sin_port);
+		call->callee_port = ntohs(sides[2 * k + 1].local.sin_port);
+	}
+
+	/* Set-up: where each side sends. */
+	struct ng_client client = { .fd = -1 };
+	long setup_failures = 0, set_up = calls;
+	int64_t setup_start = now_ns();
+	if (options->mode == MODE_NG) {
+		static const enum ng_step setup_steps[] = { STEP_OFFER, STEP_ANSWER, STEP_DONE };
+		struct call_list list = { call_table, calls, 0 };
+		if (ng_client_open(&client, &options->ng_server) < 0) {
+			perror("ng socket");
+			return 1;
+		}
+		set_up = ng_run(&client, setup_steps, 16, call_list_next, &list, 0, &setup_failures);
+	}
+	double setup_seconds = (now_ns() - setup_start) / 1e9;
+	for (int k = 0; k < calls; k++) {
+		struct sockaddr_in *caller = &sides[2 * k].relay, *callee = &sides[2 * k + 1].relay;
+		if (options->mode == MODE_NG) {
+			*caller = call_table[k].relay_for_caller;
+			*callee = call_table[k].relay_for_callee;
+		} else if (options->mode == MODE_FIXED) {
+			*caller = *callee = (struct sockaddr_in) { .sin_family = AF_INET,
+				.sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+			caller->sin_port = htons(options->relay_base + 2 * k);
+			callee->sin_port = htons(options->relay_base + 2 * k + 1);
+		} else {
+			*caller = sides[2 * k + 1].local;
+			*callee = sides[2 * k].local;
+		}
+	}
+
+	pthread_t receiver_thread;
+	if (pthread_create(&receiver_thread, NULL, receiver_main, &receiver))
+		return 1;
+
+	/* Media: every socket sends once per period; socket i at offset i/side_count of it. */
+	uint64_t sent = 0, send_errors = 0;
+	double relay_cpu_start = -1, relay_cpu_end = -1, own_cpu_start = 0, own_cpu_end = 0;
+	int64_t measured_start_ns = 0, measured_end_ns = 0;
+	if (options->rate > 0) {
+		int64_t period = 1000000000LL / options->rate;
+		int64_t start = now_ns() + 10000000LL;
+		int64_t measure_from = start + (int64_t) (options->warmup * 1e9);
+		int64_t end = measure_from + (int64_t) (options->duration * 1e9);
+		char packet[PACKET_LENGTH];
+		memset(packet, 0xff, sizeof(packet));
+		int measuring = 0;
+		for (int64_t round = 0; ; round++) {
+			int64_t round_start = start + round * period;
+			if (round_start >= end)
+				break;
+			for (int i = 0; i < side_count; i++) {
+				if (call_table[i / 2].failed)
+					continue;
+				int64_t due = round_start + period * i / side_count;
+				if (due >= end)
+					break;
+				if (!measuring && due >= measure_from) {
+					measuring = 1;
+					measured_start_ns = now_ns();
+					own_cpu_start = own_cpu_seconds();
+					if (options->pid)
+						relay_cpu_start = process_cpu_seconds(options->pid);
+				}
+				/* Sleep only for gaps over 100 us: fewer wake-ups, a little early at most. */
+				if (due - now_ns() > 100000)
+					sleep_until_ns(due);
+				fill_packet(packet, &sides[i], i, measuring);
+				if (sendto(sides[i].fd, packet, sizeof(packet), 0,
+						(struct sockaddr *) &sides[i].relay, sizeof(sides[i].relay)) < 0)
+					send_errors++;
+				else if (measuring)
+					sent++;
+			}
+		}
+		measured_end_ns = now_ns();
+		own_cpu_end = own_cpu_seconds();
+		if (options->pid)
+			relay_cpu_end = process_cpu_seconds(options->pid);
+		/* Drain: wait for stragglers, bounded to 500 ms. */
+		int64_t drain_deadline = now_ns() + 500000000LL;
+		while (now_ns() < drain_deadline && __atomic_load_n(&receiver.received, __ATOMIC_RELAXED) < sent)
+			sleep_until_ns(now_ns() + 10000000LL);
+	}
+	long rss_loaded = options->pid ? process_rss_kb(options->pid) : -1;
+	atomic_store(&receiver.stop, 1);
+	pthread_join(receiver_thread, NULL);
+
+	/* Tear-down. */
+	long teardown_failures = 0;
+	if (options->mode == MODE_NG) {
+		static const enum ng_step delete_steps[] = { STEP_DELETE, STEP_DONE };
+		struct call_list list = { call_table, calls, 0 };
+		ng_run(&client, delete_steps, 16, call_list_next, &list, 0, &teardown_failures);
+		ng_client_close(&client);
+	}
+
+	double measured_seconds = (measured_end_ns - measured_start_ns) / 1e9;
+	printf("calls=%d\nset_up=%ld\nsetup_failures=%ld\nsetup_seconds=%.3f\n", calls, set_up,
+		setup_failures, setup_seconds);
+	printf("sent=%llu\nreceived=%llu\nmisrouted=%llu\nsend_errors=%llu\n", (unsigned long long) sent,
+		(unsigned long long) receiver.received, (unsigned long long) receiver.misrouted,
+		(unsigned long long) send_errors);
+	printf("loss_percent=%.4f\n", sent ? 100.0 * ((double) sent - (double) receiver.received) / sent : 0.0);
+	printf("latency_p50_us=%ld\nlatency_p99_us=%ld\nlatency_p999_us=%ld\n",
+		histogram_percentile(receiver.histogram, receiver.received, 0.50),
+		histogram_percentile(receiver.histogram, receiver.received, 0.99),
+		histogram_percentile(receiver.histogram, receiver.received, 0.999));
+	printf("measured_seconds=%.3f\nloadgen_cpu_seconds=%.3f\n", measured_seconds, own_cpu_end - own_cpu_start);
+	if (options->pid) {
+		printf("relay_cpu_seconds=%.3f\n", relay_cpu_end - relay_cpu_start);
+		printf("rss_idle_kb=%ld\nrss_loaded_kb=%ld\n", rss_idle, rss_loaded);
+	}
+	printf("teardown_failures=%ld\n", teardown_failures);
+	return set_up == calls ? 0 : 3;
+}
+
+struct call_generator {
+	struct call call;
+	long serial;
+};
+
+static struct call *call_generator_next(void *context, int slot_number)
+{
+	/* A slot holds one call at a time, so each slot can reuse its own call object. */
+	struct call_generator *generators = context;
+	struct call *call = &generators[slot_number].call;
+	long serial = generators[0].serial++;
+	memset(call, 0, sizeof(*call));
+	snprintf(call->call_id, sizeof(call->call_id), "cycle-%d-%ld", (int) getpid(), serial);
+	snprintf(call->from_tag, sizeof(call->from_tag), "f%ld", serial);
+	snprintf(call->to_tag, sizeof(call->to_tag), "t%ld", serial);
+	call->caller_port = 40000 + (serial % 1000) * 2;
+	call->callee_port = 42000 + (serial % 1000) * 2;
+	return call;
+}
+
+static int command_ng(const struct options *options)
+{
+	static const enum ng_step cycle_steps[] = { STEP_OFFER, STEP_ANSWER, STEP_DELETE, STEP_DONE };
+	static struct call_generator generators[NG_WINDOW_MAX];
+	struct ng_client client;
+	long failures = 0;
+	if (ng_client_open(&client, &options->ng_server) < 0) {
+		perror("ng socket");
+		return 1;
+	}
+	int64_t start = now_ns();
+	long completed = ng_run(&client, cycle_steps, options->inflight, call_generator_next, generators,
+		start + (int64_t) (options->duration * 1e9), &failures);
+	double elapsed = (now_ns() - start) / 1e9;
+	ng_client_close(&client);
+	printf("inflight=%d\ncycles=%ld\nfailures=%ld\nseconds=%.3f\ncycles_per_second=%.1f\n",
+		options->inflight, completed, failures, elapsed, completed / elapsed);
+	return failures ? 3 : 0;
+}
+
+static void usage(const char *program)
+{
+	fprintf(stderr,
+		"usage: %s media --mode ng|fixed|direct [--ng IP:PORT] [--relay-base PORT] [--calls N]\n"
+		"          [--duration S] [--warmup S] [--rate PPS] [--pid PID]\n"
+		"       %s ng --ng IP:PORT [--duration S] [--inflight W]\n", program, program);
+}
+
+int main(int argc, char **argv)
+{
+	struct options options = { .mode = MODE_NG, .calls = 500, .duration = 10, .warmup = 1,
+		.rate = 50, .inflight = 1 };
+	if (argc < 2) {
+		usage(argv[0]);
+		return 1;
+	}
+	int have_ng = 0;
+	for (int i = 2; i < argc; i++) {
+		const char *name = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
+		if (!value) {
+			usage(argv[0]);
+			return 1;
+		}
+		i++;
+		if (!strcmp(name, "--mode")) {
+			if (!strcmp(value, "ng"))
+				options.mode = MODE_NG;
+			else if (!strcmp(value, "fixed"))
+				options.mode = MODE_FIXED;
+			else if (!strcmp(value, "direct"))
+				options.mode = MODE_DIRECT;
+			else {
+				usage(argv[0]);
+				return 1;
+			}
+		} else if (!strcmp(name, "--ng")) {
+			if (parse_address(value, &options.ng_server) < 0) {
+				fprintf(stderr, "bad address %s\n", value);
+				return 1;
+			}
+			have_ng = 1;
+		} else if (!strcmp(name, "--relay-base")) {
+			options.relay_base = atoi(value);
+		} else if (!strcmp(name, "--calls")) {
+			options.calls = atoi(value);
+		} else if (!strcmp(name, "--duration")) {
+			options.duration = atof(value);
+		} else if (!strcmp(name, "--warmup")) {
+			options.warmup = atof(value);
+		} else if (!strcmp(name, "--rate")) {
+			options.rate = atoi(value);
+		} else if (!strcmp(name, "--pid")) {
+			options.pid = atoi(value);
+		} else if (!strcmp(name, "--inflight")) {
+			options.inflight = atoi(value);
+		} else {
+			usage(argv[0]);
+			return 1;
+		}
+	}
+	if (options.calls <= 0 || options.calls > 30000 || options.duration <= 0 || options.rate < 0 ||
+			options.inflight <= 0 || options.inflight > NG_WINDOW_MAX) {
+		fprintf(stderr, "parameter out of range\n");
+		return 1;
+	}
+	struct rlimit files = { .rlim_cur = 2 * options.calls + 256, .rlim_max = 2 * options.calls + 256 };
+	if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < (rlim_t) (2 * options.calls + 256)) {
+		files.rlim_cur = files.rlim_max = 2 * options.calls + 256;
+		setrlimit(RLIMIT_NOFILE, &files);
+	}
+	srandom(getpid() ^ (unsigned) now_ns());
+
+	if (!strcmp(argv[1], "media")) {
+		if ((options.mode == MODE_NG && !have_ng) || (options.mode == MODE_FIXED && options.relay_base <= 0)) {
+			usage(argv[0]);
+			return 1;
+		}
+		return command_media(&options);
+	}
+	if (!strcmp(argv[1], "ng") && have_ng)
+		return command_ng(&options);
+	usage(argv[0]);
+	return 1;
+}

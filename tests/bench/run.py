@@ -1,0 +1,320 @@
+#!/usr/bin/python3
+"""Media relay benchmark runner (`make bench`).
+
+Starts, one after the other on loopback, (a) our daemon daemon/rtpengine, (b) the minimal
+forwarder tests/bench/forwarder and (c) Debian's /usr/bin/rtpengine, drives each with the
+same load from tests/bench/loadgen, and prints one table with PASS/FAIL per target. The
+exit status is 0 whatever the figures are (targets are reported, not enforced), unless the
+tools themselves cannot be run. See README.md for what each figure means.
+"""
+import argparse
+import os
+import random
+import resource
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+LOADGEN = os.path.join(HERE, "loadgen")
+FORWARDER = os.path.join(HERE, "forwarder")
+OUR_DAEMON = os.path.join(REPO, "daemon", "rtpengine")
+UPSTREAM_DAEMON = "/usr/bin/rtpengine"
+RELAY_PORT_SPAN = 12000          # 2000 calls use 8000 ports (RTP + RTCP, both legs)
+NG_SECONDS = 3.0                 # length of each ng cycles/s measurement
+
+
+def free_udp_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def ng_ping(port, timeout):
+    """True once the relay answers an ng ping on 127.0.0.1:port (bounded by timeout)."""
+    deadline = time.monotonic() + timeout
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as client:
+        client.settimeout(0.2)
+        attempt = 0
+        while time.monotonic() < deadline:
+            attempt += 1
+            cookie = b"ping%d" % attempt
+            try:
+                client.sendto(cookie + b" d7:command4:pinge", ("127.0.0.1", port))
+                data = client.recv(4096)
+                if data.startswith(cookie + b" ") and b"pong" in data:
+                    return True
+            except (socket.timeout, ConnectionRefusedError):
+                pass
+    return False
+
+
+def stop_process(process):
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+
+
+def parse_key_values(text):
+    values = {}
+    for line in text.splitlines():
+        key, separator, value = line.partition("=")
+        if separator:
+            try:
+                values[key] = float(value)
+            except ValueError:
+                values[key] = value
+    return values
+
+
+def run_loadgen(arguments, timeout):
+    """Runs loadgen; returns its key=value output as a dict, or None if it failed to run."""
+    try:
+        result = subprocess.run([LOADGEN] + arguments, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        print("  loadgen %s: timed out" % " ".join(arguments), file=sys.stderr)
+        return None
+    if result.stderr.strip():
+        lines = result.stderr.strip().splitlines()
+        print("  loadgen %s: %s%s" % (arguments[0], lines[-1], " (+%d lines)" % (len(lines) - 1) if len(lines) > 1 else ""),
+              file=sys.stderr)
+    values = parse_key_values(result.stdout)
+    return values if values else None
+
+
+def media_arguments(settings, calls, duration, warmup, rate):
+    return ["media", "--calls", str(calls), "--duration", str(duration), "--warmup", str(warmup),
+            "--rate", str(rate)]
+
+
+def bench_ng_relay(name, binary, settings, log_dir):
+    """Starts an ng relay (ours or upstream) and measures everything; returns a dict of figures."""
+    ng_port = free_udp_port()
+    port_min = random.randint(10000, 32000 - RELAY_PORT_SPAN)
+    command = [binary, "--config-file=none", "--table=-1", "--foreground", "--log-level=3", "--log-stderr",
+               "--interface=127.0.0.1", "--listen-ng=127.0.0.1:%d" % ng_port,
+               "--port-min=%d" % port_min, "--port-max=%d" % (port_min + RELAY_PORT_SPAN - 1),
+               "--delete-delay=0", "--endpoint-learning=immediate"]
+    log_path = os.path.join(log_dir, name + ".log")
+    log = open(log_path, "w")
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    figures = {"status": "ok"}
+    try:
+        if not ng_ping(ng_port, 10) or process.poll() is not None:
+            figures["status"] = "did not start (log: %s)" % log_path
+            return figures
+        pid = str(process.pid)
+        ng = ["--ng", "127.0.0.1:%d" % ng_port]
+        # RSS first, on a fresh process: idle RSS, then with RSS_CALLS calls that each carried
+        # a few packets per direction (so streams are learned and active).
+        rss = run_loadgen(media_arguments(settings, settings.rss_calls, 2, 0, 5) + ["--mode", "ng", "--pid", pid] + ng,
+                          timeout=120)
+        if rss and rss.get("set_up") == settings.rss_calls:
+            figures["rss_per_call_kb"] = (rss["rss_loaded_kb"] - rss["rss_idle_kb"]) / settings.rss_calls
+        elif rss:
+            figures["rss_note"] = "only %d of %d calls set up" % (rss.get("set_up", 0), settings.rss_calls)
+        media = run_loadgen(media_arguments(settings, settings.calls, settings.duration, 1, 50)
+                            + ["--mode", "ng", "--pid", pid] + ng, timeout=settings.duration + 120)
+        if media:
+            figures.update(media_figures(media))
+        for inflight in (1, 16):
+            cycles = run_loadgen(["ng", "--duration", str(NG_SECONDS), "--inflight", str(inflight)] + ng, timeout=60)
+            if cycles:
+                figures["ng_%d" % inflight] = cycles["cycles_per_second"]
+                figures["ng_%d_failures" % inflight] = cycles.get("failures", 0)
+        if process.poll() is not None:
+            figures["status"] = "exited during the run (log: %s)" % log_path
+    finally:
+        stop_process(process)
+        log.close()
+    return figures
+
+
+def media_figures(media):
+    figures = {"sent": media["sent"], "loss_percent": media["loss_percent"],
+               "p50_us": media["latency_p50_us"], "p99_us": media["latency_p99_us"],
+               "loadgen_cpu_share": media["loadgen_cpu_seconds"] / max(media["measured_seconds"], 1e-9)}
+    if "relay_cpu_seconds" in media and media["sent"] > 0:
+        # CPU milliseconds per 1000 relayed packets == CPU microseconds per packet.
+        figures["cpu_ms_per_1000"] = media["relay_cpu_seconds"] * 1e6 / media["sent"]
+    if media.get("set_up") != media.get("calls"):
+        figures["status"] = "only %d of %d calls set up" % (media.get("set_up", 0), media.get("calls", 0))
+    return figures
+
+
+def bench_forwarder(settings, log_dir):
+    log_path = os.path.join(log_dir, "forwarder.log")
+    for _ in range(10):
+        base = random.randint(10000, 32000 - 2 * settings.calls)
+        log = open(log_path, "w")
+        process = subprocess.Popen([FORWARDER, "127.0.0.1", str(base), str(settings.calls)],
+                                   stdout=subprocess.PIPE, stderr=log, text=True)
+        ready = process.stdout.readline().strip() == "ready"
+        if not ready:
+            process.wait(timeout=5)
+            log.close()
+            continue
+        try:
+            media = run_loadgen(media_arguments(settings, settings.calls, settings.duration, 1, 50)
+                                + ["--mode", "fixed", "--relay-base", str(base), "--pid", str(process.pid)],
+                                timeout=settings.duration + 120)
+            figures = {"status": "ok"}
+            if media:
+                figures.update(media_figures(media))
+            return figures
+        finally:
+            stop_process(process)
+            log.close()
+    return {"status": "could not bind a port range (log: %s)" % log_path}
+
+
+def bench_direct(settings):
+    media = run_loadgen(media_arguments(settings, settings.calls, min(settings.duration, 5), 1, 50)
+                        + ["--mode", "direct"], timeout=settings.duration + 60)
+    return media_figures(media) if media else {"status": "failed"}
+
+
+def format_value(value, digits):
+    if value is None:
+        return "-"
+    return "%.*f" % (digits, value)
+
+
+def ratio(numerator, denominator):
+    if numerator is None or denominator is None or denominator == 0:
+        return None
+    return numerator / denominator
+
+
+def print_table(settings, ours, forwarder, upstream, direct):
+    def get(figures, key):
+        return figures.get(key) if figures else None
+
+    columns = ["ours", "forwarder", "upstream", "ours/fwd", "ours/up"]
+    rows = [
+        ("loss %% (%d calls)" % settings.calls, "loss_percent", 4),
+        ("p50 one-way latency us", "p50_us", 0),
+        ("p99 one-way latency us", "p99_us", 0),
+        ("CPU ms / 1000 packets", "cpu_ms_per_1000", 2),
+        ("RSS KB / call (%d calls)" % settings.rss_calls, "rss_per_call_kb", 1),
+        ("ng cycles/s sequential", "ng_1", 0),
+        ("ng cycles/s 16 in flight", "ng_16", 0),
+    ]
+    header = "%-28s" % "metric" + "".join("%12s" % c for c in columns)
+    print()
+    print(header)
+    print("-" * len(header))
+    for label, key, digits in rows:
+        values = [get(ours, key), get(forwarder, key), get(upstream, key)]
+        line = "%-28s" % label
+        if ours is None:
+            line += "%12s" % "not built"
+        else:
+            line += "%12s" % format_value(values[0], digits)
+        line += "%12s" % format_value(values[1], digits) + "%12s" % format_value(values[2], digits)
+        line += "%12s" % format_value(ratio(values[0], values[1]), 2)
+        line += "%12s" % format_value(ratio(values[0], values[2]), 2)
+        print(line)
+    print()
+    print("one-way latency without any relay (loadgen floor): p50 %s us, p99 %s us" %
+          (format_value(get(direct, "p50_us"), 0), format_value(get(direct, "p99_us"), 0)))
+    for name, figures in (("ours", ours), ("forwarder", forwarder), ("upstream", upstream)):
+        if figures is None:
+            continue
+        notes = [figures.get("status", "ok")]
+        if "loadgen_cpu_share" in figures:
+            notes.append("loadgen used %.0f%% of a core" % (100 * figures["loadgen_cpu_share"]))
+        for key in ("rss_note",):
+            if key in figures:
+                notes.append(figures[key])
+        for inflight in (1, 16):
+            failures = figures.get("ng_%d_failures" % inflight)
+            if failures:
+                notes.append("%d ng failures with %d in flight" % (failures, inflight))
+        print("%-10s %s" % (name + ":", "; ".join(notes)))
+
+    print()
+    print("targets:")
+
+    def verdict(condition):
+        if condition is None:
+            return "SKIP"
+        return "PASS" if condition else "FAIL"
+
+    def check(value, limit, compare):
+        return None if value is None or limit is None else compare(value, limit)
+
+    ours_cpu, fwd_cpu = get(ours, "cpu_ms_per_1000"), get(forwarder, "cpu_ms_per_1000")
+    targets = [
+        ("CPU per packet <= 1.1x forwarder", check(ours_cpu, None if fwd_cpu is None else 1.1 * fwd_cpu, float.__le__)),
+        ("RSS per call <= 8 KB at %d calls" % settings.rss_calls,
+         check(get(ours, "rss_per_call_kb"), 8.0, float.__le__)),
+        ("ng cycles/s sequential >= 2x upstream",
+         check(get(ours, "ng_1"), None if get(upstream, "ng_1") is None else 2 * get(upstream, "ng_1"), float.__ge__)),
+        ("ng cycles/s 16 in flight >= 2x upstream",
+         check(get(ours, "ng_16"), None if get(upstream, "ng_16") is None else 2 * get(upstream, "ng_16"), float.__ge__)),
+        ("p99 latency <= 200 us at %d calls" % settings.calls, check(get(ours, "p99_us"), 200.0, float.__le__)),
+    ]
+    ours_loss, fwd_loss = get(ours, "loss_percent"), get(forwarder, "loss_percent")
+    if ours_loss is None or fwd_loss is None:
+        loss_verdict = None
+    elif fwd_loss > 0:
+        loss_verdict = None      # the load is above the machine's ceiling: nothing to judge
+    else:
+        loss_verdict = ours_loss <= 0
+    targets.append(("no loss below the ceiling", loss_verdict))
+    for label, condition in targets:
+        print("  %-44s %s" % (label, verdict(condition)))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calls", type=int, default=int(os.environ.get("CALLS", 500)))
+    parser.add_argument("--rss-calls", type=int, default=int(os.environ.get("RSS_CALLS", 2000)))
+    parser.add_argument("--duration", type=float, default=float(os.environ.get("DURATION", 10)))
+    parser.add_argument("--only", choices=["ours", "forwarder", "upstream"], action="append",
+                        help="run only these relays (repeatable)")
+    settings = parser.parse_args()
+    for tool in (LOADGEN, FORWARDER):
+        if not os.access(tool, os.X_OK):
+            sys.exit("%s is not built: run make -C %s" % (tool, HERE))
+    # Every call needs two loadgen sockets and four relay ports: raise the descriptor limit
+    # (children inherit it) as far as the hard limit allows.
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    selected = settings.only or ["ours", "forwarder", "upstream"]
+    log_dir = tempfile.mkdtemp(prefix="rtpengine-bench-")
+    print("benchmark: %d calls x 2 directions x 50 packets/s for %g s; RSS at %d calls; logs in %s"
+          % (settings.calls, settings.duration, settings.rss_calls, log_dir), flush=True)
+
+    ours = forwarder = upstream = None
+    if "ours" in selected:
+        if os.access(OUR_DAEMON, os.X_OK):
+            print("(a) our daemon %s ..." % OUR_DAEMON, flush=True)
+            ours = bench_ng_relay("ours", OUR_DAEMON, settings, log_dir)
+        else:
+            print("(a) our daemon: not built", flush=True)
+    if "forwarder" in selected:
+        print("(b) minimal forwarder ...", flush=True)
+        forwarder = bench_forwarder(settings, log_dir)
+    if "upstream" in selected:
+        if os.access(UPSTREAM_DAEMON, os.X_OK):
+            print("(c) upstream %s ..." % UPSTREAM_DAEMON, flush=True)
+            upstream = bench_ng_relay("upstream", UPSTREAM_DAEMON, settings, log_dir)
+        else:
+            print("(c) upstream: not installed (make deps-bench)", flush=True)
+    print("(d) loadgen floor, no relay ...", flush=True)
+    direct = bench_direct(settings)
+    print_table(settings, ours, forwarder, upstream, direct)
+
+
+if __name__ == "__main__":
+    main()
