@@ -262,3 +262,20 @@ def pytest_collection_modifyitems(config, items):
         if marker:
             reason = marker.args[0] if marker.args else marker.kwargs.get("reason", "")
             item.add_marker(pytest.mark.skip(reason="upstream differs: %s" % reason))
+
+
+@pytest.fixture
+def media_peer():
+    """make(host="127.0.0.1") -> rtp.MediaPeer (RTP on an even port, RTCP on +1);
+    all peers are closed at teardown."""
+    from rtp import MediaPeer
+    peers = []
+
+    def make(host="127.0.0.1"):
+        peer = MediaPeer(host)
+        peers.append(peer)
+        return peer
+
+    yield make
+    for peer in peers:
+        peer.close()
