@@ -32,6 +32,8 @@ EXAMPLE_CONFIG = os.path.join(REPO_ROOT, "examples", "kamailio-relay.cfg")
 SCENARIO_DIR = os.path.join(E2E_DIR, "sipp")
 UAC_SCENARIO = os.path.join(SCENARIO_DIR, "uac_pcap_audio.xml")
 UAS_SCENARIO = os.path.join(SCENARIO_DIR, "uas_rtp_echo.xml")
+UAC_DECLINED_SCENARIO = os.path.join(SCENARIO_DIR, "uac_declined.xml")
+UAS_BUSY_SCENARIO = os.path.join(SCENARIO_DIR, "uas_busy.xml")
 
 PROXY_ADDRESS = "127.0.0.1"
 CALLEE_ADDRESS = "127.0.0.1"
@@ -392,14 +394,15 @@ class SipHarness:
             failures.append(sipp.describe())
         raise StartError("sipp %s did not start:\n%s" % (role, "\n".join(failures)))
 
-    def start_uas(self):
-        """The callee on CALLEE_ADDRESS: answers one call, echoes its RTP (-rtp_echo)."""
-        return self._start_sipp("uas", UAS_SCENARIO, CALLEE_ADDRESS, ["-rtp_echo"])
+    def start_uas(self, scenario=UAS_SCENARIO):
+        """The callee on CALLEE_ADDRESS for one call; RTP arriving on its media port is
+        echoed to the sender (-rtp_echo). Default scenario: answer, wait for BYE."""
+        return self._start_sipp("uas", scenario, CALLEE_ADDRESS, ["-rtp_echo"])
 
-    def start_uac(self, proxy, hold_ms):
-        """The caller on CALLER_ADDRESS: one call through `proxy` (a Kamailio), playing
-        g711a.pcap, hanging up `hold_ms` milliseconds after the ACK."""
-        return self._start_sipp("uac", UAC_SCENARIO, CALLER_ADDRESS,
+    def start_uac(self, proxy, hold_ms=1000, scenario=UAC_SCENARIO):
+        """The caller on CALLER_ADDRESS: one call through `proxy` (a Kamailio). Default
+        scenario: play g711a.pcap, hang up `hold_ms` milliseconds after the ACK."""
+        return self._start_sipp("uac", scenario, CALLER_ADDRESS,
                                 ["%s:%d" % (proxy.address, proxy.port), "-s", "callee",
                                  "-d", str(hold_ms)])
 

@@ -7,7 +7,8 @@ sipp as caller and callee.
 The relay listens for media on 127.0.0.3, an address neither SIP peer uses, so an SDP
 naming it can only have been rewritten by the relay. Proves: the call completes; each side
 received SDP with the relay's address and a port from its range; RTP went through the
-relay in all four legs (its counters and a capture on lo); BYE removed the call.
+relay in all four legs (its counters and a capture on lo); BYE removed the call. A
+declined call proves the example's failure_route deletes the relay session.
 """
 
 import re
@@ -16,8 +17,8 @@ import subprocess
 import pytest
 
 from sip_harness import (CALLEE_ADDRESS, CALLER_ADDRESS, EXAMPLE_CONFIG, KAMAILIO_BINARY,
-                         SipHarness, render_kamailio_config, sdp_media_endpoint, sip_header,
-                         wait_until)
+                         UAC_DECLINED_SCENARIO, UAS_BUSY_SCENARIO, SipHarness,
+                         render_kamailio_config, sdp_media_endpoint, sip_header, wait_until)
 
 RELAY_ADDRESS = "127.0.0.3"
 # How long the caller keeps the call up after the ACK; g711a.pcap sends a packet every
@@ -137,3 +138,22 @@ def test_call_through_kamailio_is_relayed(rtpengine_factory, sip_harness):
     kamailio.stop()
     errors = re.findall(r"^.*\bERROR:.*$", kamailio.log_text(), re.MULTILINE)
     assert not errors, "\n".join(errors)
+
+
+def test_declined_call_is_deleted(rtpengine_factory, sip_harness):
+    """The callee answers 486: the offer reached the relay (the INVITE it received names
+    the relay), and the failure_route's rtpengine_manage() deleted the session again.
+    Without that delete the call would stay until the relay's media timeout."""
+    relay = rtpengine_factory(interfaces=(RELAY_ADDRESS,))
+    uas = sip_harness.start_uas(UAS_BUSY_SCENARIO)
+    kamailio = sip_harness.start_kamailio(relay.ng_port, uas.address, uas.sip_port)
+    uac = sip_harness.start_uac(kamailio, scenario=UAC_DECLINED_SCENARIO)
+
+    assert (uac.wait(15), uas.wait(10)) == (0, 0), sip_harness.diagnostics()
+    invite = uas.received_request("INVITE")
+    assert invite, sip_harness.diagnostics()
+    offered = sdp_media_endpoint(invite)
+    assert offered and offered[0] == RELAY_ADDRESS, invite
+    assert relay.port_min <= offered[1] <= relay.port_max, offered
+    assert wait_until(lambda: not relay.ng({"command": "list"}).get("calls"), 5), \
+        "declined call still listed\n" + sip_harness.diagnostics()
