@@ -226,3 +226,11 @@ class MediaPeer:
     def close(self):
         self.rtp.close()
         self.rtcp.close()
+
+
+def relay_through(sender, destination, packets, receiver, timeout=2.0):
+    """Send `packets` from MediaSocket `sender` to `destination`; return what MediaSocket
+    `receiver` gets as (data, source) within `timeout` s (at most len(packets))."""
+    for packet in packets:
+        sender.send(packet, destination)
+    return receiver.receive_all(len(packets), timeout)

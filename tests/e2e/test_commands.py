@@ -1,6 +1,6 @@
 """Every ng command and the reply structure operators' scripts rely on."""
 
-from calls import Call, Sdp, assert_error, assert_ok, establish, simple_sdp, streams_of
+from calls import Call, Sdp, assert_error, assert_ok, establish, simple_sdp
 from ngclient import new_cookie
 
 CALLER = "127.0.0.2"
