@@ -1,0 +1,129 @@
+/* SDP (RFC 8866, formerly RFC 4566): parser and the rewriter that produces the SDP the relay
+ * sends on, laid out the way rtpengine 10.5 lays it out (see docs/sdp.md for the rules). */
+#ifndef RTPENGINE_SDP_H
+#define RTPENGINE_SDP_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/socket.h>
+
+enum sdp_direction {
+	SDP_DIRECTION_UNSPECIFIED = 0,
+	SDP_DIRECTION_SENDRECV,
+	SDP_DIRECTION_SENDONLY,
+	SDP_DIRECTION_RECVONLY,
+	SDP_DIRECTION_INACTIVE,
+};
+
+struct sdp_address {                 /* an "IN IP4 1.2.3.4" / "IN IP6 ::1" pair */
+	int family;                      /* AF_INET / AF_INET6; 0 = absent */
+	char text[64];                   /* the address as written */
+};
+
+struct sdp_attribute {
+	char *name;
+	char *value;                     /* NULL for flag attributes like a=rtcp-mux */
+};
+
+/* One line of the received SDP, kept so that every line the rewrite does not touch is
+ * re-emitted byte for byte (with its own line terminator). */
+struct sdp_line {
+	char type;                       /* 'v', 'o', 'a', 'm', ... */
+	const char *text;                /* the whole line without terminator, NUL-terminated */
+	const char *terminator;          /* "\r\n", "\n" or "" (last line without one) */
+	struct sdp_attribute *attribute; /* for a= lines, else NULL */
+};
+
+struct sdp_media {
+	char *media_type;                /* "audio", "video", "application", ... */
+	unsigned int port, port_count;   /* port 0 = rejected / disabled stream; port_count 1 if absent */
+	char *protocol;                  /* "RTP/AVP", "RTP/SAVPF", "UDP/TLS/RTP/SAVPF", ... */
+	char *formats;                   /* "0 8 101" as written */
+	struct sdp_address connection;   /* media-level c=, family 0 if absent */
+	bool has_rtcp_attribute;         /* a=rtcp:PORT [IN IP4 addr] (RFC 3605) */
+	unsigned int rtcp_port;
+	struct sdp_address rtcp_address; /* family 0 if the a=rtcp line had no address */
+	bool rtcp_mux;                   /* a=rtcp-mux (RFC 5761) */
+	bool has_ice;                    /* any ICE attribute: candidate, ice-ufrag, ice-pwd, ... */
+	enum sdp_direction direction;    /* media-level direction attribute (last one wins) */
+	GPtrArray *attributes;           /* struct sdp_attribute *, in order */
+	/* Lines of this media section in session->lines: [first_line, end_line), first is m=. */
+	unsigned int first_line, end_line;
+};
+
+struct sdp_session {
+	char *origin_username, *origin_session_id, *origin_session_version;
+	struct sdp_address origin_address;
+	struct sdp_address connection;   /* session-level c=, family 0 if absent */
+	enum sdp_direction direction;    /* session-level direction attribute, if any */
+	GPtrArray *attributes;           /* session-level attributes */
+	GPtrArray *media;                /* struct sdp_media *, in m= order */
+	GArray *lines;                   /* struct sdp_line, every line as received */
+	GStringChunk *strings;           /* owns every string above */
+};
+
+/* Returns NULL and *error = human-readable reason ("no m= line", "malformed m= line 7",
+ * "media without connection address (line 12)", ...), valid until the next sdp_parse call in
+ * the same thread. Never reads past text+length. An empty line ends the SDP (as upstream). */
+struct sdp_session *sdp_parse(const char *text, size_t length, const char **error);
+void sdp_session_free(struct sdp_session *session);
+
+/* The rewrite: what the relay puts in the SDP it sends on. One entry per m= line, in order. */
+struct sdp_media_rewrite {
+	struct sdp_address address;      /* our advertised address for this media (c= line) */
+	unsigned int rtp_port;           /* our port; 0 = keep the stream rejected (port 0) */
+	unsigned int rtcp_port;          /* our RTCP port (rtp_port + 1, or rtp_port with rtcp-mux) */
+	bool rtcp_mux;                   /* emit a=rtcp-mux */
+	const char *protocol;            /* NULL = keep; else replaces the m= transport (transport-protocol) */
+	enum sdp_direction direction;    /* UNSPECIFIED = keep the effective received direction */
+	bool remove_ice;                 /* strip ICE attributes of this media */
+	/* a=mid value (RFC 5888) to emit; NULL = the received one, if any. Upstream answers carry
+	 * the mid of the offer even when the answerer left it out. */
+	const char *mid;
+	/* a=ptime value to emit; NULL = the received one, if any. Upstream's answer carries the
+	 * offer's ptime when the answerer gave none. */
+	const char *ptime;
+	/* Our own ICE (upstream's default when the received media had ICE, and with ICE=force):
+	 * when ice_ufrag is set, emit ufrag, pwd and host candidates for our address with this
+	 * foundation (component 2 only when rtcp_port != rtp_port). When NULL and !remove_ice,
+	 * the received ICE attributes pass through unchanged. */
+	const char *ice_ufrag, *ice_pwd, *ice_foundation;
+	/* Attribute lines (without "a=") the caller generated, e.g. "crypto:1 AES_CM_128_HMAC_SHA1_80
+	 * inline:...", "setup:actpass", "fingerprint:sha-256 ...": emitted after a=rtcp-mux, where
+	 * upstream puts its SRTP/DTLS attributes. Received crypto/setup/fingerprint/tls-id lines are
+	 * always dropped. */
+	const char *const *extra_attributes;
+	unsigned int extra_attribute_count;
+};
+
+struct sdp_rewrite_options {
+	bool replace_origin;             /* replace=origin: o= address -> our address */
+	bool replace_session_connection; /* replace=session-connection (session c= is rewritten anyway) */
+	bool no_rtcp_attribute;          /* flag no-rtcp-attribute: emit no a=rtcp */
+	bool full_rtcp_attribute;        /* flag full-rtcp-attribute: a=rtcp:PORT IN IP4 ADDR */
+	bool loop_protect;               /* flag loop-protect: add a=rtpengine:TOKEN marker */
+	const char *loop_protect_token;
+	unsigned int media_count;
+	const struct sdp_media_rewrite *media;
+};
+
+/* Appends the rewritten SDP to out. Returns 0 or -EINVAL (media_count mismatch, NULL args). */
+int sdp_rewrite(const struct sdp_session *session, const struct sdp_rewrite_options *options, GString *out);
+/* Loop detection: true when the SDP carries an a=rtpengine marker with this token (any token
+ * when token is NULL), at session or media level. */
+bool sdp_has_loop_marker(const struct sdp_session *session, const char *token);
+
+/* The direction upstream emits for a media when not told otherwise: a session-level
+ * sendonly/recvonly wins, else the media-level attribute, else the session-level one, else
+ * sendrecv (as observed from rtpengine 10.5). */
+enum sdp_direction sdp_media_effective_direction(const struct sdp_session *session,
+		const struct sdp_media *media);
+/* "sendrecv", "sendonly", "recvonly", "inactive"; NULL for UNSPECIFIED. */
+const char *sdp_direction_name(enum sdp_direction direction);
+/* Parses "sendrecv" etc. (exact, length-bounded); UNSPECIFIED if not a direction. */
+enum sdp_direction sdp_direction_from_name(const char *name, size_t length);
+/* True for ICE attribute names (RFC 8839 section 5): candidate, ice-ufrag, ice-pwd, ... */
+bool sdp_attribute_is_ice(const char *name);
+
+#endif

@@ -1,0 +1,422 @@
+/* SDP parser (RFC 8866). Every line is copied once into the session's string chunk so the
+ * writer can re-emit untouched lines exactly; the typed fields point into the same chunk. */
+#include "sdp.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Upper bounds keep hostile input from costing much: a real SDP has a few dozen lines. */
+#define SDP_MAX_LINES 4096
+#define SDP_MAX_MEDIA 64
+
+static __thread char parse_error_text[128];
+
+/* ---- static helpers ---------------------------------------------------------------------- */
+
+static const char *parse_error(const char *what, unsigned int line_number)
+{
+	snprintf(parse_error_text, sizeof(parse_error_text), "%s (line %u)", what, line_number);
+	return parse_error_text;
+}
+
+/* Splits the next space-separated token off *cursor (NUL-terminated); returns its length
+ * and start, or 0 when none is left. Single spaces only, as RFC 8866 section 9 requires. */
+static size_t next_token(const char **cursor, const char **token)
+{
+	const char *start = *cursor;
+	const char *end = start;
+	while (*end && *end != ' ')
+		end++;
+	*token = start;
+	*cursor = *end ? end + 1 : end;
+	return (size_t) (end - start);
+}
+
+/* Parses an unsigned decimal of at most 10 digits from [text, text+length). */
+static int parse_unsigned(const char *text, size_t length, unsigned long maximum, unsigned int *out)
+{
+	unsigned long value = 0;
+	if (length == 0 || length > 10)
+		return -EINVAL;
+	for (size_t i = 0; i < length; i++) {
+		if (text[i] < '0' || text[i] > '9')
+			return -EINVAL;
+		value = value * 10 + (unsigned long) (text[i] - '0');
+	}
+	if (value > maximum)
+		return -ERANGE;
+	*out = (unsigned int) value;
+	return 0;
+}
+
+/* "IN IP4 1.2.3.4" / "IN IP6 ::1" starting at *cursor (nettype, addrtype, address). The
+ * address must be a literal; multicast "/ttl" suffixes are refused like upstream does. */
+static int parse_address_fields(const char **cursor, struct sdp_address *address)
+{
+	const char *token;
+	size_t length = next_token(cursor, &token);
+	if (length != 2 || memcmp(token, "IN", 2))
+		return -EINVAL;
+	length = next_token(cursor, &token);
+	int family;
+	if (length == 3 && !memcmp(token, "IP4", 3))
+		family = AF_INET;
+	else if (length == 3 && !memcmp(token, "IP6", 3))
+		family = AF_INET6;
+	else
+		return -EINVAL;
+	length = next_token(cursor, &token);
+	if (length == 0 || length >= sizeof(address->text))
+		return -EINVAL;
+	char text[sizeof(address->text)];
+	memcpy(text, token, length);
+	text[length] = '\0';
+	unsigned char binary[16];
+	if (inet_pton(family, text, binary) != 1)
+		return -EINVAL;
+	address->family = family;
+	memcpy(address->text, text, length + 1);
+	return 0;
+}
+
+static int parse_origin(struct sdp_session *session, const char *value)
+{
+	const char *cursor = value, *token;
+	size_t length;
+	char **fields[3] = { &session->origin_username, &session->origin_session_id,
+		&session->origin_session_version };
+	for (unsigned int i = 0; i < 3; i++) {
+		length = next_token(&cursor, &token);
+		if (length == 0)
+			return -EINVAL;
+		*fields[i] = g_string_chunk_insert_len(session->strings, token, (gssize) length);
+	}
+	if (parse_address_fields(&cursor, &session->origin_address))
+		return -EINVAL;
+	return *cursor ? -EINVAL : 0;
+}
+
+static int parse_connection(const char *value, struct sdp_address *address)
+{
+	const char *cursor = value;
+	if (parse_address_fields(&cursor, address))
+		return -EINVAL;
+	return *cursor ? -EINVAL : 0;
+}
+
+/* m=<media> <port>[/<count>] <proto> <fmt> ... (RFC 8866 section 5.14) */
+static int parse_media_line(struct sdp_session *session, struct sdp_media *media, const char *value)
+{
+	const char *cursor = value, *token;
+	size_t length = next_token(&cursor, &token);
+	if (length == 0)
+		return -EINVAL;
+	media->media_type = g_string_chunk_insert_len(session->strings, token, (gssize) length);
+
+	length = next_token(&cursor, &token);
+	const char *slash = memchr(token, '/', length);
+	size_t port_length = slash ? (size_t) (slash - token) : length;
+	if (parse_unsigned(token, port_length, 65535, &media->port))
+		return -EINVAL;
+	media->port_count = 1;
+	if (slash && parse_unsigned(slash + 1, length - port_length - 1, 65535, &media->port_count))
+		return -EINVAL;
+	if (media->port_count == 0)
+		return -EINVAL;
+
+	length = next_token(&cursor, &token);
+	if (length == 0)
+		return -EINVAL;
+	media->protocol = g_string_chunk_insert_len(session->strings, token, (gssize) length);
+	if (!*cursor)
+		return -EINVAL;
+	media->formats = g_string_chunk_insert(session->strings, cursor);
+	return 0;
+}
+
+/* a=rtcp:<port> [IN IP4 <address>] (RFC 3605 section 2.1) */
+static int parse_rtcp_attribute(struct sdp_media *media, const char *value)
+{
+	if (!value)
+		return -EINVAL;
+	const char *cursor = value, *token;
+	size_t length = next_token(&cursor, &token);
+	if (parse_unsigned(token, length, 65535, &media->rtcp_port))
+		return -EINVAL;
+	memset(&media->rtcp_address, 0, sizeof(media->rtcp_address));
+	if (*cursor && parse_connection(cursor, &media->rtcp_address))
+		return -EINVAL;
+	media->has_rtcp_attribute = true;
+	return 0;
+}
+
+static struct sdp_attribute *parse_attribute(struct sdp_session *session, const char *value)
+{
+	struct sdp_attribute *attribute = g_new0(struct sdp_attribute, 1);
+	const char *colon = strchr(value, ':');
+	if (colon) {
+		attribute->name = g_string_chunk_insert_len(session->strings, value, colon - value);
+		attribute->value = g_string_chunk_insert(session->strings, colon + 1);
+	} else {
+		attribute->name = g_string_chunk_insert(session->strings, value);
+	}
+	return attribute;
+}
+
+/* Media-level attributes that the typed fields summarise. */
+static int apply_media_attribute(struct sdp_media *media, const struct sdp_attribute *attribute)
+{
+	enum sdp_direction direction = attribute->value ? SDP_DIRECTION_UNSPECIFIED
+		: sdp_direction_from_name(attribute->name, strlen(attribute->name));
+	if (direction != SDP_DIRECTION_UNSPECIFIED)
+		media->direction = direction;
+	else if (!strcmp(attribute->name, "rtcp"))
+		return parse_rtcp_attribute(media, attribute->value);
+	else if (!strcmp(attribute->name, "rtcp-mux"))
+		media->rtcp_mux = true;
+	else if (sdp_attribute_is_ice(attribute->name))
+		media->has_ice = true;
+	return 0;
+}
+
+static void media_free(gpointer data)
+{
+	struct sdp_media *media = data;
+	if (media->attributes)
+		g_ptr_array_free(media->attributes, TRUE);
+	g_free(media);
+}
+
+/* Splits [text, text+length) into lines, each copied into the chunk. A line ends at LF,
+ * with an optional CR before it; an empty line ends the SDP, as upstream stops there. */
+static int split_lines(struct sdp_session *session, const char *text, size_t length, const char **error)
+{
+	size_t offset = 0;
+	while (offset < length) {
+		const char *start = text + offset;
+		const char *newline = memchr(start, '\n', length - offset);
+		size_t line_length = newline ? (size_t) (newline - start) : length - offset;
+		size_t consumed = newline ? line_length + 1 : line_length;
+		const char *terminator = newline ? "\n" : "";
+		if (line_length > 0 && start[line_length - 1] == '\r') {
+			line_length--;
+			terminator = newline ? "\r\n" : "";
+		}
+		if (line_length == 0)
+			break;
+		unsigned int number = session->lines->len + 1;
+		if (number > SDP_MAX_LINES) {
+			*error = "too many lines";
+			return -EINVAL;
+		}
+		if (memchr(start, '\0', line_length) || memchr(start, '\r', line_length)) {
+			*error = parse_error("control character in line", number);
+			return -EINVAL;
+		}
+		if (line_length < 2 || start[1] != '=' || !g_ascii_isalpha(start[0])) {
+			*error = parse_error("malformed line", number);
+			return -EINVAL;
+		}
+		struct sdp_line line = {
+			.type = start[0],
+			.text = g_string_chunk_insert_len(session->strings, start, (gssize) line_length),
+			.terminator = terminator,
+		};
+		g_array_append_val(session->lines, line);
+		offset += consumed;
+	}
+	if (session->lines->len == 0) {
+		*error = "empty SDP";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int parse_lines(struct sdp_session *session, const char **error)
+{
+	struct sdp_media *media = NULL;
+	bool have_origin = false;
+	for (unsigned int i = 0; i < session->lines->len; i++) {
+		struct sdp_line *line = &g_array_index(session->lines, struct sdp_line, i);
+		const char *value = line->text + 2;
+		unsigned int number = i + 1;
+		if (i == 0 && (line->type != 'v' || strcmp(value, "0"))) {
+			*error = "SDP does not start with v=0";
+			return -EINVAL;
+		}
+		switch (line->type) {
+		case 'o':
+			if (media || have_origin || parse_origin(session, value)) {
+				*error = parse_error("malformed o= line", number);
+				return -EINVAL;
+			}
+			have_origin = true;
+			break;
+		case 'c': {
+			struct sdp_address *target = media ? &media->connection : &session->connection;
+			if (target->family || parse_connection(value, target)) {
+				*error = parse_error("malformed c= line", number);
+				return -EINVAL;
+			}
+			break;
+		}
+		case 'm':
+			if (session->media->len >= SDP_MAX_MEDIA) {
+				*error = "too many m= lines";
+				return -EINVAL;
+			}
+			if (media)
+				media->end_line = i;
+			media = g_new0(struct sdp_media, 1);
+			media->attributes = g_ptr_array_new_with_free_func(g_free);
+			media->first_line = i;
+			g_ptr_array_add(session->media, media);
+			if (parse_media_line(session, media, value)) {
+				*error = parse_error("malformed m= line", number);
+				return -EINVAL;
+			}
+			break;
+		case 'a': {
+			struct sdp_attribute *attribute = parse_attribute(session, value);
+			line->attribute = attribute;
+			if (media) {
+				g_ptr_array_add(media->attributes, attribute);
+				if (apply_media_attribute(media, attribute)) {
+					*error = parse_error("malformed a=rtcp line", number);
+					return -EINVAL;
+				}
+			} else {
+				g_ptr_array_add(session->attributes, attribute);
+				if (!attribute->value) {
+					enum sdp_direction direction = sdp_direction_from_name(attribute->name,
+							strlen(attribute->name));
+					if (direction != SDP_DIRECTION_UNSPECIFIED)
+						session->direction = direction;
+				}
+			}
+			break;
+		}
+		default:
+			break;
+		}
+	}
+	if (media)
+		media->end_line = session->lines->len;
+	if (!have_origin) {
+		*error = "no o= line";
+		return -EINVAL;
+	}
+	if (session->media->len == 0) {
+		*error = "no m= line";
+		return -EINVAL;
+	}
+	for (unsigned int i = 0; i < session->media->len; i++) {
+		struct sdp_media *m = g_ptr_array_index(session->media, i);
+		if (!m->connection.family && !session->connection.family) {
+			*error = parse_error("media without connection address", m->first_line + 1);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* ---- public functions -------------------------------------------------------------------- */
+
+const char *sdp_direction_name(enum sdp_direction direction)
+{
+	switch (direction) {
+	case SDP_DIRECTION_SENDRECV: return "sendrecv";
+	case SDP_DIRECTION_SENDONLY: return "sendonly";
+	case SDP_DIRECTION_RECVONLY: return "recvonly";
+	case SDP_DIRECTION_INACTIVE: return "inactive";
+	default: return NULL;
+	}
+}
+
+enum sdp_direction sdp_direction_from_name(const char *name, size_t length)
+{
+	for (int direction = SDP_DIRECTION_SENDRECV; direction <= SDP_DIRECTION_INACTIVE; direction++) {
+		const char *candidate = sdp_direction_name(direction);
+		if (strlen(candidate) == length && !memcmp(candidate, name, length))
+			return direction;
+	}
+	return SDP_DIRECTION_UNSPECIFIED;
+}
+
+bool sdp_attribute_is_ice(const char *name)
+{
+	/* RFC 8839 section 5 plus the RFC 8840 trickle marker. */
+	static const char *const names[] = { "candidate", "remote-candidates", "ice-lite",
+		"ice-mismatch", "ice-ufrag", "ice-pwd", "ice-pacing", "ice-options",
+		"end-of-candidates" };
+	for (size_t i = 0; i < G_N_ELEMENTS(names); i++)
+		if (!strcmp(name, names[i]))
+			return true;
+	return false;
+}
+
+enum sdp_direction sdp_media_effective_direction(const struct sdp_session *session,
+		const struct sdp_media *media)
+{
+	if (session->direction == SDP_DIRECTION_SENDONLY || session->direction == SDP_DIRECTION_RECVONLY)
+		return session->direction;
+	if (media->direction != SDP_DIRECTION_UNSPECIFIED)
+		return media->direction;
+	if (session->direction != SDP_DIRECTION_UNSPECIFIED)
+		return session->direction;
+	return SDP_DIRECTION_SENDRECV;
+}
+
+struct sdp_session *sdp_parse(const char *text, size_t length, const char **error)
+{
+	const char *ignored;
+	if (!error)
+		error = &ignored;
+	if (!text) {
+		*error = "no SDP";
+		return NULL;
+	}
+	struct sdp_session *session = g_new0(struct sdp_session, 1);
+	session->strings = g_string_chunk_new(length + 64);
+	session->lines = g_array_new(FALSE, TRUE, sizeof(struct sdp_line));
+	session->attributes = g_ptr_array_new_with_free_func(g_free);
+	session->media = g_ptr_array_new_with_free_func(media_free);
+	if (split_lines(session, text, length, error) || parse_lines(session, error)) {
+		sdp_session_free(session);
+		return NULL;
+	}
+	return session;
+}
+
+void sdp_session_free(struct sdp_session *session)
+{
+	if (!session)
+		return;
+	if (session->media)
+		g_ptr_array_free(session->media, TRUE);
+	if (session->attributes)
+		g_ptr_array_free(session->attributes, TRUE);
+	if (session->lines)
+		g_array_free(session->lines, TRUE);
+	if (session->strings)
+		g_string_chunk_free(session->strings);
+	g_free(session);
+}
+
+bool sdp_has_loop_marker(const struct sdp_session *session, const char *token)
+{
+	if (!session)
+		return false;
+	for (unsigned int i = 0; i < session->lines->len; i++) {
+		const struct sdp_line *line = &g_array_index(session->lines, struct sdp_line, i);
+		const struct sdp_attribute *attribute = line->attribute;
+		if (!attribute || strcmp(attribute->name, "rtpengine") || !attribute->value)
+			continue;
+		if (!token || !strcmp(attribute->value, token))
+			return true;
+	}
+	return false;
+}

@@ -1,0 +1,438 @@
+/* SDP rewriter: the SDP the relay sends on, laid out line for line as rtpengine 10.5 does it.
+ * The rules (observed from the reference, summarised in docs/sdp.md):
+ *  - every received line is kept in place with its own terminator, except o= (replace=origin),
+ *    c= (always our address), m= (our port / protocol) and the attributes the relay owns;
+ *  - the owned attributes are dropped where they stand and re-emitted, CRLF-terminated, at the
+ *    end of their media section in a fixed order: mid, codecs (rtpmap, fmtp, rtcp-fb per payload
+ *    type in m= order), direction, rtcp, rtcp-mux, SRTP/DTLS, ptime, ICE;
+ *  - session-level direction and ICE attributes are dropped (the direction moves into media). */
+#include "sdp.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define RTP_PAYLOAD_TYPES 128
+
+/* How the writer treats one received a= line. */
+enum attribute_class {
+	ATTRIBUTE_KEEP,          /* copied unchanged, in place */
+	ATTRIBUTE_DROP,          /* dropped; the relay emits its own version (rtcp, crypto, ...) */
+	ATTRIBUTE_MID,           /* dropped and re-emitted first in the trailer (RFC 5888) */
+	ATTRIBUTE_PTIME,         /* dropped and re-emitted after the SRTP/DTLS attributes */
+	ATTRIBUTE_CODEC,         /* rtpmap / fmtp / rtcp-fb for one payload type: trailer codec block */
+	ATTRIBUTE_ICE,           /* ICE (RFC 8839): replaced, removed or passed through */
+	ATTRIBUTE_END_OF_CANDIDATES,
+};
+
+/* One payload type's received codec attributes; pointers into the parsed session. */
+struct codec_attributes {
+	const char *rtpmap_encoding;     /* "PCMU" (length in rtpmap_encoding_length) */
+	size_t rtpmap_encoding_length;
+	unsigned int rtpmap_clock_rate;
+	const char *rtpmap_parameters;   /* channels, NULL if absent */
+	const char *fmtp;                /* parameters after "PT " (last one wins) */
+	GPtrArray *feedback;             /* const char * after "PT ", in order; NULL if none */
+};
+
+struct codec_table {
+	struct codec_attributes payload[RTP_PAYLOAD_TYPES];
+};
+
+struct static_payload_type {
+	unsigned int payload_type;
+	const char *rtpmap;
+};
+
+/* RFC 3551 section 6 static payload types, spelled as upstream prints them when the offer
+ * carries no a=rtpmap (payload type 2, G721, is not in upstream's table). */
+static const struct static_payload_type static_payload_types[] = {
+	{ 0, "PCMU/8000" }, { 3, "GSM/8000" }, { 4, "G723/8000" }, { 5, "DVI4/8000" },
+	{ 6, "DVI4/16000" }, { 7, "LPC/8000" }, { 8, "PCMA/8000" }, { 9, "G722/8000" },
+	{ 10, "L16/44100" }, { 11, "L16/44100/2" }, { 12, "QCELP/8000" }, { 13, "CN/8000" },
+	{ 14, "MPA/90000" }, { 15, "G728/8000" }, { 16, "DVI4/11025" }, { 17, "DVI4/22050" },
+	{ 18, "G729/8000" }, { 25, "CelB/90000" }, { 26, "JPEG/90000" }, { 28, "nv/90000" },
+	{ 31, "H261/90000" }, { 32, "MPV/90000" }, { 33, "MP2T/90000" }, { 34, "H263/90000" },
+};
+
+/* ---- static helpers ---------------------------------------------------------------------- */
+
+static const char *line_terminator(const struct sdp_line *line)
+{
+	/* A last line without terminator gets CRLF: upstream glues the next line onto it, which
+	 * produces broken SDP; this is the one place we knowingly differ. */
+	return *line->terminator ? line->terminator : "\r\n";
+}
+
+static void write_line(GString *out, const struct sdp_line *line)
+{
+	g_string_append(out, line->text);
+	g_string_append(out, line_terminator(line));
+}
+
+static const char *family_name(int family)
+{
+	return family == AF_INET6 ? "IP6" : "IP4";
+}
+
+static bool protocol_is_rtp(const char *protocol)
+{
+	return strstr(protocol, "RTP/") != NULL;
+}
+
+/* "<payload type> <rest>" with 0 <= pt < 128, one space, non-empty rest. */
+static bool parse_payload_prefix(const char *value, unsigned int *payload_type, const char **rest)
+{
+	if (!value)
+		return false;
+	unsigned int pt = 0;
+	size_t digits = 0;
+	while (value[digits] >= '0' && value[digits] <= '9' && digits < 3) {
+		pt = pt * 10 + (unsigned int) (value[digits] - '0');
+		digits++;
+	}
+	if (digits == 0 || pt >= RTP_PAYLOAD_TYPES || value[digits] != ' ' || !value[digits + 1])
+		return false;
+	*payload_type = pt;
+	*rest = value + digits + 1;
+	return true;
+}
+
+/* a=rtpmap:<pt> <encoding>/<clock>[/<parameters>] (RFC 8866 section 6.6). */
+static bool parse_rtpmap(const char *value, unsigned int *payload_type, struct codec_attributes *codec)
+{
+	const char *rest;
+	if (!parse_payload_prefix(value, payload_type, &rest))
+		return false;
+	const char *slash = strchr(rest, '/');
+	if (!slash || slash == rest || strchr(rest, ' '))
+		return false;
+	const char *clock = slash + 1;
+	size_t clock_digits = strspn(clock, "0123456789");
+	if (clock_digits == 0 || clock_digits > 9 || (clock[clock_digits] && clock[clock_digits] != '/'))
+		return false;
+	codec->rtpmap_encoding = rest;
+	codec->rtpmap_encoding_length = (size_t) (slash - rest);
+	codec->rtpmap_clock_rate = (unsigned int) strtoul(clock, NULL, 10);
+	codec->rtpmap_parameters = clock[clock_digits] == '/' ? clock + clock_digits + 1 : NULL;
+	return true;
+}
+
+static enum attribute_class classify_media_attribute(const struct sdp_attribute *attribute)
+{
+	const char *name = attribute->name;
+	unsigned int payload_type;
+	const char *rest;
+	struct codec_attributes scratch;
+
+	if (!attribute->value && sdp_direction_from_name(name, strlen(name)) != SDP_DIRECTION_UNSPECIFIED)
+		return ATTRIBUTE_DROP;
+	if (!strcmp(name, "end-of-candidates"))
+		return ATTRIBUTE_END_OF_CANDIDATES;
+	if (sdp_attribute_is_ice(name))
+		return ATTRIBUTE_ICE;
+	if (!strcmp(name, "mid"))
+		return ATTRIBUTE_MID;
+	if (!strcmp(name, "ptime"))
+		return ATTRIBUTE_PTIME;
+	/* RFC 3605 rtcp, RFC 5761 rtcp-mux, RFC 4568 crypto, RFC 4145 setup, RFC 8122
+	 * fingerprint, RFC 8842 tls-id: the relay terminates these and writes its own. */
+	static const char *const dropped[] = { "rtcp", "rtcp-mux", "crypto", "setup", "fingerprint",
+		"tls-id" };
+	for (size_t i = 0; i < G_N_ELEMENTS(dropped); i++)
+		if (!strcmp(name, dropped[i]))
+			return ATTRIBUTE_DROP;
+	if (!strcmp(name, "rtpmap"))
+		return parse_rtpmap(attribute->value, &payload_type, &scratch) ? ATTRIBUTE_CODEC : ATTRIBUTE_KEEP;
+	/* fmtp and rtcp-fb with a numeric payload type belong to that codec; "rtcp-fb:*" stays. */
+	if (!strcmp(name, "fmtp") || !strcmp(name, "rtcp-fb"))
+		return parse_payload_prefix(attribute->value, &payload_type, &rest) ? ATTRIBUTE_CODEC : ATTRIBUTE_KEEP;
+	return ATTRIBUTE_KEEP;
+}
+
+static void codec_table_add(struct codec_table *table, const struct sdp_attribute *attribute)
+{
+	unsigned int payload_type;
+	const char *rest;
+	struct codec_attributes parsed;
+	if (!strcmp(attribute->name, "rtpmap")) {
+		if (!parse_rtpmap(attribute->value, &payload_type, &parsed))
+			return;
+		struct codec_attributes *codec = &table->payload[payload_type];
+		codec->rtpmap_encoding = parsed.rtpmap_encoding;
+		codec->rtpmap_encoding_length = parsed.rtpmap_encoding_length;
+		codec->rtpmap_clock_rate = parsed.rtpmap_clock_rate;
+		codec->rtpmap_parameters = parsed.rtpmap_parameters;
+		return;
+	}
+	if (!parse_payload_prefix(attribute->value, &payload_type, &rest))
+		return;
+	struct codec_attributes *codec = &table->payload[payload_type];
+	if (!strcmp(attribute->name, "fmtp")) {
+		codec->fmtp = rest;
+	} else {
+		if (!codec->feedback)
+			codec->feedback = g_ptr_array_new();
+		g_ptr_array_add(codec->feedback, (gpointer) rest);
+	}
+}
+
+static void codec_table_clear(struct codec_table *table)
+{
+	for (unsigned int i = 0; i < RTP_PAYLOAD_TYPES; i++)
+		if (table->payload[i].feedback)
+			g_ptr_array_free(table->payload[i].feedback, TRUE);
+}
+
+static const char *static_rtpmap(unsigned int payload_type)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(static_payload_types); i++)
+		if (static_payload_types[i].payload_type == payload_type)
+			return static_payload_types[i].rtpmap;
+	return NULL;
+}
+
+/* Upstream's codec block: per payload type in m= order (duplicates repeated), rtpmap (from the
+ * offer, else the static table, else the degenerate " /0" upstream prints), fmtp, rtcp-fb. */
+static void write_codecs(GString *out, const char *formats, const struct codec_table *table)
+{
+	const char *cursor = formats;
+	while (*cursor) {
+		const char *token = cursor;
+		size_t length = strcspn(token, " ");
+		cursor = token[length] ? token + length + 1 : token + length;
+		unsigned int payload_type = 0;
+		bool numeric = length > 0 && length <= 3;
+		for (size_t i = 0; numeric && i < length; i++) {
+			if (token[i] < '0' || token[i] > '9')
+				numeric = false;
+			else
+				payload_type = payload_type * 10 + (unsigned int) (token[i] - '0');
+		}
+		if (!numeric || payload_type >= RTP_PAYLOAD_TYPES)
+			continue;
+		const struct codec_attributes *codec = &table->payload[payload_type];
+		if (codec->rtpmap_encoding) {
+			g_string_append_printf(out, "a=rtpmap:%u %.*s/%u", payload_type,
+					(int) codec->rtpmap_encoding_length, codec->rtpmap_encoding,
+					codec->rtpmap_clock_rate);
+			/* One channel is the default (RFC 8866 section 6.6) and upstream omits it. */
+			if (codec->rtpmap_parameters && strcmp(codec->rtpmap_parameters, "1"))
+				g_string_append_printf(out, "/%s", codec->rtpmap_parameters);
+			g_string_append(out, "\r\n");
+		} else {
+			const char *known = static_rtpmap(payload_type);
+			g_string_append_printf(out, "a=rtpmap:%u %s\r\n", payload_type, known ? known : "/0");
+		}
+		if (codec->fmtp)
+			g_string_append_printf(out, "a=fmtp:%u %s\r\n", payload_type, codec->fmtp);
+		for (unsigned int i = 0; codec->feedback && i < codec->feedback->len; i++)
+			g_string_append_printf(out, "a=rtcp-fb:%u %s\r\n", payload_type,
+					(const char *) g_ptr_array_index(codec->feedback, i));
+	}
+}
+
+static void write_connection(GString *out, const struct sdp_line *line, const struct sdp_address *address)
+{
+	if (!address->family) {
+		write_line(out, line);
+		return;
+	}
+	g_string_append_printf(out, "c=IN %s %s%s", family_name(address->family), address->text,
+			line_terminator(line));
+}
+
+/* Our host candidates (RFC 8445 section 5.1.2.1): type preference 126 (host), local
+ * preference 65535, priority = (126 << 24) | (65535 << 8) | (256 - component). */
+static void write_own_ice(GString *out, const struct sdp_media_rewrite *rewrite, bool rtp)
+{
+	g_string_append_printf(out, "a=ice-ufrag:%s\r\n", rewrite->ice_ufrag);
+	if (rewrite->ice_pwd)
+		g_string_append_printf(out, "a=ice-pwd:%s\r\n", rewrite->ice_pwd);
+	const char *foundation = rewrite->ice_foundation ? rewrite->ice_foundation : "1";
+	unsigned int components = (rtp && rewrite->rtcp_port != rewrite->rtp_port) ? 2 : 1;
+	for (unsigned int component = 1; component <= components; component++) {
+		unsigned long priority = (126ul << 24) | (65535ul << 8) | (256ul - component);
+		g_string_append_printf(out, "a=candidate:%s %u UDP %lu %s %u typ host\r\n", foundation,
+				component, priority, rewrite->address.text,
+				component == 1 ? rewrite->rtp_port : rewrite->rtcp_port);
+	}
+}
+
+static void write_media(GString *out, const struct sdp_session *session, const struct sdp_media *media,
+		const struct sdp_media_rewrite *rewrite, const struct sdp_rewrite_options *options)
+{
+	const struct sdp_line *lines = (const struct sdp_line *) session->lines->data;
+	const char *protocol = rewrite->protocol ? rewrite->protocol : media->protocol;
+	bool rtp = protocol_is_rtp(protocol);
+	bool active = rewrite->rtp_port != 0;
+
+	g_string_append_printf(out, "m=%s %u", media->media_type, rewrite->rtp_port);
+	if (media->port_count > 1)
+		g_string_append_printf(out, "/%u", media->port_count);
+	g_string_append_printf(out, " %s %s%s", protocol, media->formats,
+			line_terminator(&lines[media->first_line]));
+
+	struct codec_table *codecs = g_new0(struct codec_table, 1);
+	const char *mid = NULL, *ptime = NULL;
+	bool end_of_candidates = false;
+	GPtrArray *received_ice = g_ptr_array_new();
+
+	for (unsigned int i = media->first_line + 1; i < media->end_line; i++) {
+		const struct sdp_line *line = &lines[i];
+		if (line->type == 'c') {
+			write_connection(out, line, &rewrite->address);
+			continue;
+		}
+		if (!line->attribute) {
+			write_line(out, line);
+			continue;
+		}
+		switch (classify_media_attribute(line->attribute)) {
+		case ATTRIBUTE_KEEP:
+			write_line(out, line);
+			break;
+		case ATTRIBUTE_MID:
+			mid = line->attribute->value;
+			break;
+		case ATTRIBUTE_PTIME:
+			ptime = line->attribute->value;
+			break;
+		case ATTRIBUTE_CODEC:
+			codec_table_add(codecs, line->attribute);
+			break;
+		case ATTRIBUTE_ICE:
+			g_ptr_array_add(received_ice, (gpointer) line);
+			break;
+		case ATTRIBUTE_END_OF_CANDIDATES:
+			end_of_candidates = true;
+			break;
+		case ATTRIBUTE_DROP:
+			break;
+		}
+	}
+
+	if (rewrite->mid)
+		mid = rewrite->mid;
+	if (rewrite->ptime)
+		ptime = rewrite->ptime;
+	if (mid)
+		g_string_append_printf(out, "a=mid:%s\r\n", mid);
+	if (!active)
+		goto done;
+	if (rtp)
+		write_codecs(out, media->formats, codecs);
+	enum sdp_direction direction = rewrite->direction != SDP_DIRECTION_UNSPECIFIED ? rewrite->direction
+		: sdp_media_effective_direction(session, media);
+	g_string_append_printf(out, "a=%s\r\n", sdp_direction_name(direction));
+	if (rtp && !options->no_rtcp_attribute) {
+		g_string_append_printf(out, "a=rtcp:%u", rewrite->rtcp_port);
+		if (options->full_rtcp_attribute && rewrite->address.family)
+			g_string_append_printf(out, " IN %s %s", family_name(rewrite->address.family),
+					rewrite->address.text);
+		g_string_append(out, "\r\n");
+	}
+	if (rtp && rewrite->rtcp_mux)
+		g_string_append(out, "a=rtcp-mux\r\n");
+	for (unsigned int i = 0; i < rewrite->extra_attribute_count; i++)
+		if (rewrite->extra_attributes && rewrite->extra_attributes[i])
+			g_string_append_printf(out, "a=%s\r\n", rewrite->extra_attributes[i]);
+	if (rtp && ptime)
+		g_string_append_printf(out, "a=ptime:%s\r\n", ptime);
+	if (!rewrite->remove_ice) {
+		if (rewrite->ice_ufrag)
+			write_own_ice(out, rewrite, rtp);
+		else
+			for (unsigned int i = 0; i < received_ice->len; i++)
+				write_line(out, g_ptr_array_index(received_ice, i));
+	}
+	/* Upstream re-emits a received end-of-candidates (RFC 8840) even with ICE=remove. */
+	if (end_of_candidates)
+		g_string_append(out, "a=end-of-candidates\r\n");
+done:
+	g_ptr_array_free(received_ice, TRUE);
+	codec_table_clear(codecs);
+	g_free(codecs);
+}
+
+/* The address the session-level c= and (replace=origin) o= carry: the first active media's. */
+static const struct sdp_address *session_address(const struct sdp_rewrite_options *options)
+{
+	for (unsigned int i = 0; i < options->media_count; i++)
+		if (options->media[i].rtp_port && options->media[i].address.family)
+			return &options->media[i].address;
+	return &options->media[0].address;
+}
+
+/* Session-level ICE stays only when some media passes the received ICE through unchanged. */
+static bool session_ice_passes_through(const struct sdp_session *session,
+		const struct sdp_rewrite_options *options)
+{
+	for (unsigned int i = 0; i < options->media_count; i++) {
+		const struct sdp_media *media = g_ptr_array_index(session->media, i);
+		if (media->has_ice && !options->media[i].remove_ice && !options->media[i].ice_ufrag)
+			return true;
+	}
+	return false;
+}
+
+static bool some_media_uses_session_connection(const struct sdp_session *session)
+{
+	for (unsigned int i = 0; i < session->media->len; i++) {
+		const struct sdp_media *media = g_ptr_array_index(session->media, i);
+		if (!media->connection.family)
+			return true;
+	}
+	return false;
+}
+
+static void write_session(GString *out, const struct sdp_session *session,
+		const struct sdp_rewrite_options *options)
+{
+	const struct sdp_line *lines = (const struct sdp_line *) session->lines->data;
+	const struct sdp_media *first_media = g_ptr_array_index(session->media, 0);
+	const struct sdp_address *address = session_address(options);
+	bool keep_ice = session_ice_passes_through(session, options);
+	/* Upstream leaves the session c= alone when every media has its own c= line. */
+	bool rewrite_connection = options->replace_session_connection || some_media_uses_session_connection(session);
+	const struct sdp_address unchanged = { 0 };
+
+	for (unsigned int i = 0; i < first_media->first_line; i++) {
+		const struct sdp_line *line = &lines[i];
+		if (line->type == 'o' && options->replace_origin && address->family) {
+			g_string_append_printf(out, "o=%s %s %s IN %s %s%s", session->origin_username,
+					session->origin_session_id, session->origin_session_version,
+					family_name(address->family), address->text, line_terminator(line));
+		} else if (line->type == 'c') {
+			write_connection(out, line, rewrite_connection ? address : &unchanged);
+		} else if (line->attribute) {
+			const char *name = line->attribute->name;
+			bool is_direction = !line->attribute->value
+				&& sdp_direction_from_name(name, strlen(name)) != SDP_DIRECTION_UNSPECIFIED;
+			/* Upstream 10.5 does not bundle (RFC 9143) and drops the offer's BUNDLE group. */
+			bool is_bundle = !strcmp(name, "group") && line->attribute->value
+				&& g_str_has_prefix(line->attribute->value, "BUNDLE");
+			if (is_direction || is_bundle || (!keep_ice && sdp_attribute_is_ice(name)))
+				continue;
+			write_line(out, line);
+		} else {
+			write_line(out, line);
+		}
+	}
+	if (options->loop_protect && options->loop_protect_token)
+		g_string_append_printf(out, "a=rtpengine:%s\r\n", options->loop_protect_token);
+}
+
+/* ---- public functions -------------------------------------------------------------------- */
+
+int sdp_rewrite(const struct sdp_session *session, const struct sdp_rewrite_options *options, GString *out)
+{
+	if (!session || !options || !out || !session->media || session->media->len == 0)
+		return -EINVAL;
+	if (options->media_count != session->media->len || !options->media)
+		return -EINVAL;
+	write_session(out, session, options);
+	for (unsigned int i = 0; i < session->media->len; i++)
+		write_media(out, session, g_ptr_array_index(session->media, i), &options->media[i], options);
+	return 0;
+}

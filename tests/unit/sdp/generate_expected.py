@@ -1,0 +1,306 @@
+#!/usr/bin/python3
+"""Records what the reference rtpengine 10.5 emits for each SDP in this folder, as the expected
+outputs test_sdp.c compares our writer against.
+
+For every case below it starts /usr/bin/rtpengine (--config-file=none, loopback only), sends an
+offer (and, for answer cases, an answer) over the ng protocol, and writes:
+  expected/<case>.expected  the SDP the reference returned, with its ports normalised
+                            (media k: RTP 40000+10k, RTCP 40000+10k+1 or the RTP port if muxed)
+  expected/<case>.rewrite   the rewrite inputs (our address, ports, rtcp-mux, ICE credentials,
+                            SRTP lines, options) that reproduce it, read by test_sdp.c
+Cases the reference refuses get only a .rewrite with "error".
+
+Run: /usr/bin/python3 tests/unit/sdp/generate_expected.py   (from anywhere; about 2 s)
+"""
+import os
+import random
+import re
+import socket
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+OUT = os.path.join(HERE, "expected")
+
+# name: (offer file, offer flags, answer file or None, answer flags)
+CASES = {
+    "plain": ("plain.sdp", {}, None, {}),
+    "plain_lf": ("plain_lf.sdp", {}, None, {}),
+    "ipv6": ("ipv6.sdp", {}, None, {}),
+    "multi_media": ("multi_media.sdp", {}, None, {}),
+    "ice_default": ("ice.sdp", {}, None, {}),
+    "ice_remove": ("ice.sdp", {"ICE": "remove"}, None, {}),
+    "ice_force": ("plain.sdp", {"ICE": "force"}, None, {}),
+    "ice_force_mux": ("rtcp_mux.sdp", {"ICE": "force"}, None, {}),
+    "rtcp_mux_default": ("rtcp_mux.sdp", {}, None, {}),
+    "rtcp_mux_offer": ("plain.sdp", {"rtcp-mux": ["offer"]}, None, {}),
+    "rtcp_mux_demux": ("rtcp_mux.sdp", {"rtcp-mux": ["demux"]}, None, {}),
+    "rtcp_mux_accept": ("rtcp_mux.sdp", {"rtcp-mux": ["accept"]}, None, {}),
+    "rtcp_mux_reject": ("rtcp_mux.sdp", {"rtcp-mux": ["reject"]}, None, {}),
+    "rtcp_attribute": ("rtcp_attribute.sdp", {}, None, {}),
+    "rtcp_attribute_address": ("rtcp_attribute_address.sdp", {}, None, {}),
+    "port_zero": ("port_zero.sdp", {}, None, {}),
+    "port_count": ("port_count.sdp", {}, None, {}),
+    "media_connection": ("media_connection.sdp", {}, None, {}),
+    "media_connection_replace": ("media_connection.sdp", {"replace": ["origin", "session-connection"]}, None, {}),
+    "session_and_media_connection": ("session_and_media_connection.sdp", {}, None, {}),
+    "session_and_media_connection_replace": ("session_and_media_connection.sdp",
+                                             {"replace": ["session-connection"]}, None, {}),
+    "session_connection_mixed": ("session_connection_mixed.sdp", {}, None, {}),
+    "group_lip_sync": ("group_lip_sync.sdp", {}, None, {}),
+    "session_direction": ("session_direction.sdp", {}, None, {}),
+    "session_inactive": ("session_inactive.sdp", {}, None, {}),
+    "media_direction": ("media_direction.sdp", {}, None, {}),
+    "codec_quirks": ("codec_quirks.sdp", {}, None, {}),
+    "non_rtp": ("non_rtp.sdp", {}, None, {}),
+    "mixed_endings": ("mixed_endings.sdp", {}, None, {}),
+    "replace_origin": ("plain.sdp", {"replace": ["origin"]}, None, {}),
+    "replace_origin_ipv6": ("ipv6.sdp", {"replace": ["origin"]}, None, {}),
+    "replace_session_connection": ("plain.sdp", {"replace": ["session-connection"]}, None, {}),
+    "no_rtcp_attribute": ("plain.sdp", {"flags": ["no-rtcp-attribute"]}, None, {}),
+    "full_rtcp_attribute": ("rtcp_attribute_address.sdp", {"flags": ["full-rtcp-attribute"]}, None, {}),
+    "loop_protect": ("plain_lf.sdp", {"flags": ["loop-protect"]}, None, {}),
+    "transport_avpf": ("plain.sdp", {"transport-protocol": "RTP/AVPF"}, None, {}),
+    "transport_avp_to_savp": ("plain.sdp", {"transport-protocol": "RTP/SAVP"}, None, {}),
+    "transport_savp_to_avp": ("srtp.sdp", {"transport-protocol": "RTP/AVP"}, None, {}),
+    "answer_plain": ("plain.sdp", {}, "answer_plain.sdp", {}),
+    "answer_mux_accepted": ("rtcp_mux.sdp", {}, "answer_mux.sdp", {}),
+    "answer_mux_offered": ("plain.sdp", {"rtcp-mux": ["offer"]}, "answer_mux.sdp", {}),
+    "answer_ice_mux": ("ice.sdp", {}, "answer_ice_mux.sdp", {}),
+    "answer_full_rtcp_mux": ("rtcp_mux.sdp", {}, "answer_mux.sdp", {"flags": ["full-rtcp-attribute"]}),
+}
+
+# Inputs the reference refuses; written inline because they are tiny.
+ERROR_CASES = {
+    "error_multicast_ttl": "v=0\r\no=- 1 1 IN IP4 198.51.100.1\r\ns=-\r\nt=0 0\r\n"
+                           "m=audio 2000 RTP/AVP 0\r\nc=IN IP4 233.252.0.1/127\r\n",
+    "error_no_connection": "v=0\r\no=- 1 1 IN IP4 198.51.100.1\r\ns=-\r\nt=0 0\r\n"
+                           "m=audio 2000 RTP/AVP 0\r\n",
+    "error_second_media_no_connection": "v=0\r\no=- 1 1 IN IP4 198.51.100.1\r\ns=-\r\nt=0 0\r\n"
+                           "m=audio 2000 RTP/AVP 0\r\nc=IN IP4 198.51.100.1\r\nm=video 0 RTP/AVP 31\r\n",
+}
+
+
+def bencode(value):
+    if isinstance(value, int):
+        return b"i%de" % value
+    if isinstance(value, str):
+        value = value.encode()
+    if isinstance(value, bytes):
+        return b"%d:%s" % (len(value), value)
+    if isinstance(value, list):
+        return b"l" + b"".join(bencode(v) for v in value) + b"e"
+    return b"d" + b"".join(bencode(k) + bencode(v) for k, v in sorted(value.items())) + b"e"
+
+
+def bdecode(data, i=0):
+    kind = data[i:i + 1]
+    if kind == b"i":
+        end = data.index(b"e", i)
+        return int(data[i + 1:end]), end + 1
+    if kind in (b"l", b"d"):
+        i += 1
+        items = []
+        while data[i:i + 1] != b"e":
+            item, i = bdecode(data, i)
+            items.append(item)
+        if kind == b"l":
+            return items, i + 1
+        return {items[k].decode(): items[k + 1] for k in range(0, len(items), 2)}, i + 1
+    colon = data.index(b":", i)
+    length = int(data[i:colon])
+    return data[colon + 1:colon + 1 + length], colon + 1 + length
+
+
+def free_udp_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Reference:
+    def __init__(self):
+        self.port = free_udp_port()
+        self.process = subprocess.Popen(
+            ["/usr/bin/rtpengine", "--config-file=none", "--table=-1", "--interface=127.0.0.1",
+             "--listen-ng=127.0.0.1:%d" % self.port, "--foreground", "--log-stderr",
+             "--port-min=30000", "--port-max=39999", "--delete-delay=0"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                self.socket.settimeout(0.2)
+                self.request({"command": "ping"})
+                break
+            except (socket.timeout, ConnectionRefusedError):
+                if time.monotonic() > deadline or self.process.poll() is not None:
+                    self.close()
+                    raise SystemExit("reference rtpengine did not start")
+        self.socket.settimeout(5)
+
+    def request(self, message):
+        cookie = b"%08x" % random.getrandbits(32)
+        self.socket.sendto(cookie + b" " + bencode(message), ("127.0.0.1", self.port))
+        for _ in range(5):
+            data, _ = self.socket.recvfrom(65535)
+            if data.startswith(cookie + b" "):
+                return bdecode(data, len(cookie) + 1)[0]
+        raise RuntimeError("no reply")
+
+    def close(self):
+        self.process.kill()
+        self.process.wait(timeout=5)
+
+
+def media_sections(sdp):
+    """Splits an SDP into (session lines, [media lines]) keeping terminators."""
+    lines = sdp.splitlines(keepends=True)
+    session, media = [], []
+    for line in lines:
+        if line.startswith("m="):
+            media.append([])
+        (media[-1] if media else session).append(line)
+    return session, media
+
+
+def normalise(output, input_sdp):
+    """Maps the reference's ports to fixed ones and derives the rewrite inputs."""
+    session, media = media_sections(output)
+    _, input_media = media_sections(input_sdp)
+    port_map, specs = {}, []
+    for index, section in enumerate(media):
+        fields = section[0].split()
+        rtp = int(fields[1].split("/")[0])
+        rtcp = None
+        for line in section:
+            match = re.match(r"a=rtcp:(\d+)", line)
+            if match:
+                rtcp = int(match.group(1))
+        ours = 40000 + 10 * index if rtp else 0
+        if rtp:
+            port_map[rtp] = ours
+            if rtcp is not None and rtcp != rtp:
+                port_map[rtcp] = ours + 1
+        our_rtcp = ours if (rtp and rtcp == rtp) else (ours + 1 if rtp else 0)
+        input_protocol = input_media[index][0].split()[2]
+        spec = {"rtp": ours, "rtcp": our_rtcp, "mux": any(l.rstrip("\r\n") == "a=rtcp-mux" for l in section),
+                "protocol": fields[2] if fields[2] != input_protocol else "-", "ice": None, "extra": []}
+        ufrag = pwd = foundation = None
+        for line in section:
+            text = line.rstrip("\r\n")
+            if text.startswith("a=ice-ufrag:"):
+                ufrag = text[len("a=ice-ufrag:"):]
+            elif text.startswith("a=ice-pwd:"):
+                pwd = text[len("a=ice-pwd:"):]
+            elif text.startswith("a=candidate:") and foundation is None:
+                foundation = text[len("a=candidate:"):].split()[0]
+            elif text.startswith("a=mid:"):
+                mid = text[len("a=mid:"):]
+                if not any(l.rstrip("\r\n") == text for l in input_media[index]):
+                    spec["mid"] = mid
+            elif text.startswith("a=ptime:"):
+                if not any(l.rstrip("\r\n") == text for l in input_media[index]):
+                    spec["ptime"] = text[len("a=ptime:"):]
+            elif re.match(r"a=(crypto|setup|fingerprint|tls-id):", text):
+                spec["extra"].append(text[2:])
+        if ufrag:
+            spec["ice"] = (ufrag, pwd, foundation)
+        specs.append(spec)
+
+    def fix_ports(line):
+        if line.startswith("m="):
+            parts = line.split(" ", 2)
+            port, _, count = parts[1].partition("/")
+            if int(port) in port_map:
+                parts[1] = str(port_map[int(port)]) + ("/" + count if count else "")
+            return " ".join(parts)
+        match = re.match(r"(a=rtcp:)(\d+)(.*)", line, re.S)
+        if match and int(match.group(2)) in port_map:
+            return match.group(1) + str(port_map[int(match.group(2))]) + match.group(3)
+        if line.startswith("a=candidate:"):
+            parts = line.split(" ")
+            if len(parts) > 5 and parts[5].isdigit() and int(parts[5]) in port_map:
+                parts[5] = str(port_map[int(parts[5])])
+            return " ".join(parts)
+        return line
+
+    normalised = "".join(fix_ports(l) for l in session)
+    for section in media:
+        normalised += "".join(fix_ports(l) for l in section)
+    token = None
+    for line in session:
+        if line.startswith("a=rtpengine:"):
+            token = line.rstrip("\r\n")[len("a=rtpengine:"):]
+    return normalised, specs, token
+
+
+def write_rewrite(name, input_file, flags, specs, token):
+    lines = ["# rewrite inputs reproducing expected/%s.expected (generated)" % name, "input " + input_file]
+    replace = flags.get("replace", [])
+    flag_list = flags.get("flags", [])
+    if "origin" in replace:
+        lines.append("option replace_origin")
+    if "session-connection" in replace:
+        lines.append("option replace_session_connection")
+    if "no-rtcp-attribute" in flag_list:
+        lines.append("option no_rtcp_attribute")
+    if "full-rtcp-attribute" in flag_list:
+        lines.append("option full_rtcp_attribute")
+    if token:
+        lines.append("option loop_protect " + token)
+    remove_ice = flags.get("ICE") == "remove"
+    for spec in specs:
+        lines.append("media 127.0.0.1 %d %d %d %s %d" % (spec["rtp"], spec["rtcp"], spec["mux"],
+                                                         spec["protocol"], remove_ice))
+        if spec.get("mid"):
+            lines.append("mid " + spec["mid"])
+        if spec.get("ptime"):
+            lines.append("ptime " + spec["ptime"])
+        if spec["ice"]:
+            lines.append("ice %s %s %s" % spec["ice"])
+        for extra in spec["extra"]:
+            lines.append("extra " + extra)
+    with open(os.path.join(OUT, name + ".rewrite"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    reference = Reference()
+    try:
+        for number, (name, (offer_file, offer_flags, answer_file, answer_flags)) in enumerate(CASES.items()):
+            offer_sdp = open(os.path.join(HERE, offer_file), newline="").read()
+            call = {"call-id": "case-%d-%s" % (number, name), "from-tag": "caller"}
+            reply = reference.request(dict(call, command="offer", sdp=offer_sdp, **offer_flags))
+            input_file, input_sdp, flags = offer_file, offer_sdp, offer_flags
+            if answer_file:
+                input_file, flags = answer_file, answer_flags
+                input_sdp = open(os.path.join(HERE, answer_file), newline="").read()
+                reply = reference.request(dict(call, command="answer", sdp=input_sdp, **{"to-tag": "callee"},
+                                               **answer_flags))
+            if reply.get("result") != b"ok":
+                raise SystemExit("%s: reference said %r" % (name, reply))
+            output = reply["sdp"].decode()
+            normalised, specs, token = normalise(output, input_sdp)
+            with open(os.path.join(OUT, name + ".expected"), "w", newline="") as f:
+                f.write(normalised)
+            write_rewrite(name, input_file, flags, specs, token)
+            reference.request(dict(call, command="delete"))
+        for name, sdp in ERROR_CASES.items():
+            reply = reference.request({"command": "offer", "call-id": name, "from-tag": "caller", "sdp": sdp})
+            if reply.get("result") == b"ok":
+                raise SystemExit("%s: reference accepted it" % name)
+            with open(os.path.join(HERE, name + ".sdp"), "w", newline="") as f:
+                f.write(sdp)
+            with open(os.path.join(OUT, name + ".rewrite"), "w") as f:
+                f.write("# the reference refuses this SDP (%s)\ninput %s.sdp\nerror\n"
+                        % (reply.get("error-reason", b"").decode(), name))
+    finally:
+        reference.close()
+    print("wrote %d cases to %s" % (len(CASES) + len(ERROR_CASES), OUT))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
