@@ -34,6 +34,8 @@ UAC_SCENARIO = os.path.join(SCENARIO_DIR, "uac_pcap_audio.xml")
 UAS_SCENARIO = os.path.join(SCENARIO_DIR, "uas_rtp_echo.xml")
 UAC_DECLINED_SCENARIO = os.path.join(SCENARIO_DIR, "uac_declined.xml")
 UAS_BUSY_SCENARIO = os.path.join(SCENARIO_DIR, "uas_busy.xml")
+UAC_CANCEL_SCENARIO = os.path.join(SCENARIO_DIR, "uac_cancel.xml")
+UAS_RINGING_SCENARIO = os.path.join(SCENARIO_DIR, "uas_ringing_cancelled.xml")
 
 PROXY_ADDRESS = "127.0.0.1"
 CALLEE_ADDRESS = "127.0.0.1"

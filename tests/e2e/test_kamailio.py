@@ -17,7 +17,8 @@ import subprocess
 import pytest
 
 from sip_harness import (CALLEE_ADDRESS, CALLER_ADDRESS, EXAMPLE_CONFIG, KAMAILIO_BINARY,
-                         UAC_DECLINED_SCENARIO, UAS_BUSY_SCENARIO, SipHarness,
+                         UAC_CANCEL_SCENARIO, UAC_DECLINED_SCENARIO, UAS_BUSY_SCENARIO,
+                         UAS_RINGING_SCENARIO, SipHarness,
                          render_kamailio_config, sdp_media_endpoint, sip_header, wait_until)
 
 RELAY_ADDRESS = "127.0.0.3"
@@ -140,14 +141,21 @@ def test_call_through_kamailio_is_relayed(rtpengine_factory, sip_harness):
     assert not errors, "\n".join(errors)
 
 
-def test_declined_call_is_deleted(rtpengine_factory, sip_harness):
-    """The callee answers 486: the offer reached the relay (the INVITE it received names
-    the relay), and the failure_route's rtpengine_manage() deleted the session again.
-    Without that delete the call would stay until the relay's media timeout."""
+@pytest.mark.parametrize("uac_scenario, uas_scenario", [
+    (UAC_DECLINED_SCENARIO, UAS_BUSY_SCENARIO),
+    (UAC_CANCEL_SCENARIO, UAS_RINGING_SCENARIO),
+], ids=["declined-486", "cancelled"])
+def test_unanswered_call_is_deleted(rtpengine_factory, sip_harness, uac_scenario,
+                                    uas_scenario):
+    """The callee answers 486, or the caller cancels while it rings: the offer reached
+    the relay (the INVITE the callee received names the relay), and the example deleted
+    the session again (failure_route for the 486; the CANCEL branch of request_route,
+    with the failure_route skipping a cancelled transaction). Without that delete the
+    call would stay until the relay's media timeout."""
     relay = rtpengine_factory(interfaces=(RELAY_ADDRESS,))
-    uas = sip_harness.start_uas(UAS_BUSY_SCENARIO)
+    uas = sip_harness.start_uas(uas_scenario)
     kamailio = sip_harness.start_kamailio(relay.ng_port, uas.address, uas.sip_port)
-    uac = sip_harness.start_uac(kamailio, scenario=UAC_DECLINED_SCENARIO)
+    uac = sip_harness.start_uac(kamailio, scenario=uac_scenario)
 
     assert (uac.wait(15), uas.wait(10)) == (0, 0), sip_harness.diagnostics()
     invite = uas.received_request("INVITE")
@@ -156,4 +164,7 @@ def test_declined_call_is_deleted(rtpengine_factory, sip_harness):
     assert offered and offered[0] == RELAY_ADDRESS, invite
     assert relay.port_min <= offered[1] <= relay.port_max, offered
     assert wait_until(lambda: not relay.ng({"command": "list"}).get("calls"), 5), \
-        "declined call still listed\n" + sip_harness.diagnostics()
+        "unanswered call still listed\n" + sip_harness.diagnostics()
+    kamailio.stop()
+    errors = re.findall(r"^.*\bERROR:.*$", kamailio.log_text(), re.MULTILINE)
+    assert not errors, "\n".join(errors)
