@@ -408,7 +408,7 @@ static long ng_run(struct ng_client *client, const enum ng_step *steps, int wind
 	next_call_function next_call, void *context, int64_t deadline, long *failures)
 {
 	struct ng_slot slots[NG_WINDOW_MAX] = { 0 };
-	long completed = 0, active = 0;
+	long completed = 0, active = 0, silent_in_a_row = 0;
 	int exhausted = 0;
 	char response[8192];
 	if (window > NG_WINDOW_MAX)
@@ -438,6 +438,11 @@ static long ng_run(struct ng_client *client, const enum ng_step *steps, int wind
 				continue;
 			if (slots[i].tries >= NG_MAX_TRIES) {
 				fprintf(stderr, "ng %s: no response\n", slots[i].call->call_id);
+				/* A relay that stopped answering: give up instead of timing out every call. */
+				if (++silent_in_a_row >= 2 * window && !exhausted) {
+					fprintf(stderr, "ng: relay not answering, giving up\n");
+					exhausted = 1;
+				}
 				slots[i].call->failed = 1;
 				slots[i].call = NULL;
 				(*failures)++;
@@ -466,6 +471,7 @@ static long ng_run(struct ng_client *client, const enum ng_step *steps, int wind
 					strcmp(cookie, slots[slot_number].cookie))
 				continue;	/* stale answer to a retransmission */
 			struct ng_slot *slot = &slots[slot_number];
+			silent_in_a_row = 0;
 			if (handle_response(slot, space + 1, response + length - space - 1) < 0) {
 				slot->call->failed = 1;
 				slot->call = NULL;

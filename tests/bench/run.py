@@ -34,13 +34,13 @@ def free_udp_port():
         return probe.getsockname()[1]
 
 
-def ng_ping(port, timeout):
+def ng_ping(port, process, timeout):
     """True once the relay answers an ng ping on 127.0.0.1:port (bounded by timeout)."""
     deadline = time.monotonic() + timeout
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as client:
         client.settimeout(0.2)
         attempt = 0
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline and process.poll() is None:
             attempt += 1
             cookie = b"ping%d" % attempt
             try:
@@ -65,6 +65,14 @@ def cpu_busy_fraction(seconds):
     total_after, idle_after = sample()
     total = max(total_after - total_before, 1)
     return 1.0 - (idle_after - idle_before) / total
+
+
+def tail_of(path, lines=3):
+    try:
+        with open(path, errors="replace") as log:
+            return " | ".join(log.read().strip().splitlines()[-lines:])
+    except OSError:
+        return ""
 
 
 def stop_process(process):
@@ -122,8 +130,9 @@ def bench_ng_relay(name, binary, settings, log_dir):
     process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
     figures = {"status": "ok"}
     try:
-        if not ng_ping(ng_port, 10) or process.poll() is not None:
+        if not ng_ping(ng_port, process, 10):
             figures["status"] = "did not start (log: %s)" % log_path
+            print("  %s did not answer ng ping; log ends: %s" % (name, tail_of(log_path)), file=sys.stderr)
             return figures
         pid = str(process.pid)
         ng = ["--ng", "127.0.0.1:%d" % ng_port]
@@ -323,6 +332,7 @@ def main():
     parser.add_argument("--duration", type=float, default=float(os.environ.get("DURATION", 10)))
     parser.add_argument("--rounds", type=int, default=int(os.environ.get("ROUNDS", 2)),
                         help="measure every relay this many times, alternating, and keep each figure's best")
+    parser.add_argument("--ours", default=OUR_DAEMON, help="our daemon's binary (default: %(default)s)")
     parser.add_argument("--only", choices=["ours", "forwarder", "upstream"], action="append",
                         help="run only these relays (repeatable)")
     settings = parser.parse_args()
@@ -346,9 +356,9 @@ def main():
     for round_number in range(1, settings.rounds + 1):
         print("round %d of %d" % (round_number, settings.rounds), flush=True)
         if "ours" in selected:
-            if os.access(OUR_DAEMON, os.X_OK):
-                print("(a) our daemon %s ..." % OUR_DAEMON, flush=True)
-                runs["ours"].append(bench_ng_relay("ours", OUR_DAEMON, settings, log_dir))
+            if os.access(settings.ours, os.X_OK):
+                print("(a) our daemon %s ..." % settings.ours, flush=True)
+                runs["ours"].append(bench_ng_relay("ours", settings.ours, settings, log_dir))
             else:
                 print("(a) our daemon: not built", flush=True)
         if "forwarder" in selected:
