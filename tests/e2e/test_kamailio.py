@@ -1,5 +1,5 @@
-"""One real call through Kamailio 5.6 (examples/kamailio-relay.cfg) and the relay, with
-sipp as caller and callee.
+"""Real calls through Kamailio 5.6 (examples/kamailio-relay.cfg) and the relay, with sipp
+as caller and callee.
 
     sipp UAC 127.0.0.2 --SIP--> Kamailio 127.0.0.1 --SIP--> sipp UAS 127.0.0.1 (-rtp_echo)
                  \\--RTP-->  relay 127.0.0.3  --RTP--> UAS, and the echo all the way back
@@ -7,8 +7,9 @@ sipp as caller and callee.
 The relay listens for media on 127.0.0.3, an address neither SIP peer uses, so an SDP
 naming it can only have been rewritten by the relay. Proves: the call completes; each side
 received SDP with the relay's address and a port from its range; RTP went through the
-relay in all four legs (its counters and a capture on lo); BYE removed the call. A
-declined call proves the example's failure_route deletes the relay session.
+relay in all four legs (its counters and a capture on lo); BYE removed the call.
+Declined (486) and cancelled calls prove the example deletes the relay session of a call
+that never got answered.
 """
 
 import re
