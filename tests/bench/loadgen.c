@@ -302,12 +302,13 @@ static void ng_client_close(struct ng_client *client)
 		close(client->fd);
 }
 
-static size_t build_sdp(char *buffer, size_t size, int port, const char *session)
+static size_t build_sdp(char *buffer, size_t size, int port)
 {
+	/* RFC 4566 section 5.2: sess-id is numeric; the port makes it unique enough here. */
 	int length = snprintf(buffer, size,
-		"v=0\r\no=- %s 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+		"v=0\r\no=- %d 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
 		"m=audio %d RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=ptime:20\r\na=sendrecv\r\n",
-		session, port);
+		port, port);
 	return length > 0 && (size_t) length < size ? (size_t) length : 0;
 }
 
@@ -319,8 +320,7 @@ static size_t build_request(char *buffer, size_t size, const char *cookie, const
 	size_t used = snprintf(buffer, size, "%s d", cookie);
 	if (step == STEP_OFFER || step == STEP_ANSWER) {
 		size_t sdp_length = build_sdp(sdp, sizeof(sdp),
-			step == STEP_OFFER ? call->caller_port : call->callee_port,
-			step == STEP_OFFER ? call->from_tag : call->to_tag);
+			step == STEP_OFFER ? call->caller_port : call->callee_port);
 		used = append_bencode_pair(buffer, size, used, "sdp", sdp, sdp_length);
 	}
 	const char *command = step == STEP_OFFER ? "offer" : step == STEP_ANSWER ? "answer" : "delete";
