@@ -29,7 +29,7 @@ PYTEST  := /usr/bin/python3 -m pytest
 .PHONY: all deps deps-build deps-test deps-bench daemon run test test-unit test-e2e \
 	test-fuzz fuzz asan test-asan bench install clean kernel iptables-extension
 
-all: $(BUILD)/libdaemon.a   # TEMPORARY: daemon/rtpengine once main.c is integrated
+all: daemon/rtpengine
 daemon: daemon/rtpengine
 
 deps: deps-build deps-test

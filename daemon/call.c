@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "interface.h"
+#include "kernel_backend.h"
 #include "log.h"
 #include "relay.h"
 
@@ -49,10 +50,10 @@ struct call *call_create(const char *call_id, struct media_worker *worker)
 void call_foreach(void (*function)(struct call *call, void *data), void *data)
 {
 	/* Collect first: the function may destroy the call it is given. */
-	GPtrArray *all = g_hash_table_get_values_as_ptr_array(calls_by_id);
-	for (unsigned int i = 0; i < all->len; i++)
-		function(all->pdata[i], data);
-	g_ptr_array_free(all, TRUE);
+	GList *all = g_hash_table_get_values(calls_by_id);
+	for (GList *item = all; item; item = item->next)
+		function(item->data, data);
+	g_list_free(all);
 }
 
 struct monologue *call_find_monologue(struct call *call, const char *tag)
@@ -99,7 +100,7 @@ struct media *monologue_add_media(struct monologue *monologue, const char *type,
 		stream->media = media;
 		stream->kind = kind;
 		stream->fd = -1;
-		stream->kernel_reason = "kernel forwarding disabled";
+		stream->kernel_reason = kernel_backend_unavailable_reason();
 	}
 	monologue->media[monologue->media_count++] = media;
 	return media;

@@ -54,6 +54,10 @@ struct stream {
 	uint32_t last_ssrc;
 	struct stream_counters counters;
 	const char *kernel_reason;      /* why the kernel does not forward this stream (static text) */
+	/* kernel forwarding state, control thread only */
+	union endpoint kernel_destination;
+	union endpoint kernel_source;
+	struct stream_counters kernel_seen;  /* kernel counters already added to counters */
 };
 
 struct media {
@@ -65,6 +69,8 @@ struct media {
 	enum sdp_direction direction;
 	bool rejected;                  /* port 0 */
 	bool rtcp_mux;                  /* this side multiplexes RTCP on the RTP socket */
+	bool rtcp_mux_offered;          /* this side's offer carried a=rtcp-mux */
+	uint8_t rtcp_mux_policy;        /* enum ng_rtcp_mux_policy from the offer request */
 	bool ice_seen;
 	unsigned int rtp_port;          /* first port of the pair we hold, 0 = none */
 	struct stream streams[2];       /* [STREAM_RTP], [STREAM_RTCP] */

@@ -8,6 +8,7 @@
 #include "relay.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <glib.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -68,7 +69,7 @@ static void free_retired_calls(struct media_worker *worker)
 
 /* Where packets for this stream's peer go: the learned source unless the side is
  * asymmetric or learning is off, else the address its SDP announced. */
-static const union endpoint *stream_destination(const struct stream *stream)
+const union endpoint *relay_stream_destination(const struct stream *stream)
 {
 	const struct monologue *side = stream->media->monologue;
 	if ((stream->state & STREAM_LATCHED) && !(side->flags & SIDE_ASYMMETRIC)
@@ -237,7 +238,7 @@ static void process_stream(struct media_worker *worker, struct stream *stream)
 		struct stream *out = (is_rtcp && !target->rtcp_mux) ? &target->streams[STREAM_RTCP]
 			: &target->streams[STREAM_RTP];
 		/* the peer's address: for multiplexed RTCP the RTP peer, else the stream's own */
-		const union endpoint *destination = stream_destination(out);
+		const union endpoint *destination = relay_stream_destination(out);
 		if (!destination || out->fd < 0) {
 			atomic_fetch_add_explicit(&worker->counters.dropped_no_destination, 1, memory_order_relaxed);
 			continue;

@@ -32,6 +32,10 @@ void relay_unwatch_stream(struct media_worker *worker, struct stream *stream);
 /* Hands a destroyed call to its worker, which frees it at its next quiescent point. */
 void relay_retire_call(struct media_worker *worker, struct call *call);
 void relay_read_totals(struct relay_totals *totals);
+/* Where packets leaving through this stream's socket go: its learned peer, or the SDP's
+ * address while nothing was learned (or learning is off / the side asymmetric). NULL if
+ * neither is known. Call with the call's lock held. */
+const union endpoint *relay_stream_destination(const struct stream *stream);
 /* Why a stream has not latched yet, or how it did, in words for `query`. */
 const char *relay_learning_status(const struct stream *stream);
 

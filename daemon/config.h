@@ -1,0 +1,91 @@
+/* The daemon's command line and config file, compatible with upstream rtpengine's options:
+ * the same long names, short letters, value syntax and defaults (see `rtpengine --help`).
+ *
+ * The config file is an INI file read with GLib's GKeyFile; keys are the long option names,
+ * flags take true/false, options given several times on the command line are one
+ * ';'-separated list in the file ("interface = int/192.0.2.1;ext/198.51.100.1"). The
+ * command line overrides the file; a list given on the command line replaces the file's list.
+ *
+ * Upstream options for capabilities this daemon does not have are handled in two ways:
+ * those whose absence changes nothing a configured call relies on (management and
+ * statistics listeners, log cosmetics, thread tuning, recording and transcoding settings
+ * that only matter when a call asks for those features) are accepted and ignored with a
+ * log line; the others (Redis, TCP/UDP control protocols, load limits, jitter buffer, DTLS
+ * tuning, ...) are an error, so an operator never silently loses a behaviour they asked for.
+ */
+#ifndef RTPENGINE_CONFIG_H
+#define RTPENGINE_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <netinet/in.h>
+#include "log.h"
+#include "interface_address.h"
+
+#ifndef RTPENGINE_VERSION
+#define RTPENGINE_VERSION "0.1.0"
+#endif
+
+#define CONFIG_DEFAULT_FILE "/etc/rtpengine/rtpengine.conf"
+#define CONFIG_DEFAULT_SECTION "rtpengine"
+
+enum endpoint_learning {
+	ENDPOINT_LEARNING_DELAYED,
+	ENDPOINT_LEARNING_IMMEDIATE,
+	ENDPOINT_LEARNING_OFF,
+	ENDPOINT_LEARNING_HEURISTIC,
+};
+
+/* struct interface_config is defined in interface_address.h:
+ *   char name[64];                      logical interface name, "default" when not given
+ *   struct sockaddr_storage local;      address to bind media sockets to, port 0
+ *   struct sockaddr_storage advertised; address written into SDP: == local unless !ADVERTISED
+ */
+
+struct daemon_config {
+	char *config_file;                    /* NULL when none was read */
+	char *config_section;
+	struct interface_config *interfaces;  /* g_new array, in the order given */
+	unsigned int interface_count;
+	struct sockaddr_storage listen_ng;    /* ss_family == 0 when not configured; a bare port
+	                                       * gives [::]:PORT, see interface_address_is_any() */
+	unsigned int port_min, port_max;
+	int table;                            /* -1 = no kernel forwarding */
+	bool no_fallback;
+	unsigned int timeout, silent_timeout, final_timeout, delete_delay;   /* seconds; 0 = off */
+	int tos;                              /* -1 = leave unset */
+	unsigned int num_threads;
+	int max_sessions;                     /* -1 = unlimited */
+	enum endpoint_learning endpoint_learning;
+	bool foreground;
+	char *pidfile;                        /* NULL when not given */
+	struct log_settings log;              /* from daemon/log.h */
+};
+
+enum config_result {
+	CONFIG_OK = 0,
+	CONFIG_EXIT_SUCCESS = 1,              /* --help/--version printed on stdout */
+	CONFIG_ERROR = -1,
+};
+
+/* Parses argv (argv[0] is the program name) and the config file into *config. On
+ * CONFIG_ERROR, *error_message is a g_malloc'ed human readable message (caller prints it
+ * and exits 1). Unless CONFIG_OK is returned, *config holds nothing to free (calling
+ * config_free on it anyway is harmless). */
+enum config_result config_load(struct daemon_config *config, int argc, char **argv, char **error_message);
+void config_free(struct daemon_config *config);
+
+/* Formats "ADDR" or "[ADDR]" (v6) for logs; always returns buffer (ADDRESS_TEXT_SIZE suffices). */
+const char *config_address_to_text(const struct sockaddr_storage *address, char *buffer, size_t size);
+/* Formats "ADDR:PORT" or "[ADDR]:PORT". */
+const char *config_endpoint_to_text(const struct sockaddr_storage *address, char *buffer, size_t size);
+
+/* The --help text (g_malloc'ed). */
+char *config_help_text(void);
+/* "delayed", "immediate", "off", "heuristic". */
+const char *config_endpoint_learning_name(enum endpoint_learning learning);
+
+/* Tests only: the file read when --config-file is not given (NULL restores the default). */
+void config_set_default_file(const char *path);
+
+#endif

@@ -1,0 +1,33 @@
+/* What the control thread hands to every ng command: configuration, interfaces and the
+ * daemon-wide counters. One instance, owned by main(). */
+#ifndef RTPENGINE_DAEMON_H
+#define RTPENGINE_DAEMON_H
+
+#include <stdint.h>
+#include "config.h"
+#include "interface.h"
+
+struct kernel_table;
+
+/* Why calls ended, and other totals for `statistics`. Control thread only. */
+struct daemon_totals {
+	uint64_t managed_sessions;
+	uint64_t regular_terminated, forced_terminated;
+	uint64_t timeout_sessions, silent_timeout_sessions, final_timeout_sessions, offer_timeout_sessions;
+	uint64_t rejected_sessions;
+	uint64_t relayed_packets, relayed_bytes, relayed_errors;   /* of calls that have ended */
+	double total_call_seconds;
+	uint64_t ng_errors;
+	uint64_t kernel_packets, kernel_bytes, kernel_errors;      /* forwarded in the kernel */
+};
+
+struct daemon_context {
+	const struct daemon_config *config;
+	struct interface_list interfaces;
+	struct daemon_totals totals;
+	int64_t started_us;
+	struct kernel_table *kernel;        /* NULL: userspace forwarding only */
+	const char *kernel_status;          /* one line: why the kernel is (not) used */
+};
+
+#endif

@@ -1,0 +1,365 @@
+/* Kernel forwarding, daemon side: talks to xt_RTPENGINE.ko through /proc/rtpengine.
+ * The record formats are in kernel-module/xt_RTPENGINE_abi.h, shared with the module. */
+#include "kernel.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <sys/stat.h>
+
+#include "xt_RTPENGINE_abi.h"
+
+struct kernel_table {
+	int id;
+	int control_fd;
+	char proc_root[PATH_MAX / 2];
+};
+
+_Static_assert((int)KERNEL_FORWARD_RTP == (int)RTPENGINE_TARGET_RTP &&
+	       (int)KERNEL_FORWARD_RTCP == (int)RTPENGINE_TARGET_RTCP &&
+	       (int)KERNEL_FORWARD_STRICT_SOURCE == (int)RTPENGINE_TARGET_STRICT_SOURCE,
+	       "kernel_forward_flags must equal the ABI's target flags");
+
+/* Records read from the counters file per read(). */
+#define COUNTERS_BATCH 256
+
+/* ---------------------------------------------------------------- conversions */
+
+static int address_from_sockaddr(const struct sockaddr_storage *from, bool may_be_unset,
+				 struct rtpengine_address *to)
+{
+	memset(to, 0, sizeof(*to));
+	switch (from->ss_family) {
+	case AF_INET: {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)from;
+
+		to->family = RTPENGINE_FAMILY_IPV4;
+		to->port = sin->sin_port;
+		memcpy(to->address, &sin->sin_addr, 4);
+		return 0;
+	}
+	case AF_INET6: {
+		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)from;
+
+		to->family = RTPENGINE_FAMILY_IPV6;
+		to->port = sin6->sin6_port;
+		memcpy(to->address, &sin6->sin6_addr, 16);
+		return 0;
+	}
+	case 0:
+		return may_be_unset ? 0 : -EAFNOSUPPORT;
+	default:
+		return -EAFNOSUPPORT;
+	}
+}
+
+static void address_to_sockaddr(const struct rtpengine_address *from, struct sockaddr_storage *to)
+{
+	memset(to, 0, sizeof(*to));
+	if (from->family == RTPENGINE_FAMILY_IPV4) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)to;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = from->port;
+		memcpy(&sin->sin_addr, from->address, 4);
+	} else if (from->family == RTPENGINE_FAMILY_IPV6) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)to;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = from->port;
+		memcpy(&sin6->sin6_addr, from->address, 16);
+	}
+}
+
+static void counters_from_record(const struct rtpengine_counters *record, struct kernel_counters *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->packets = record->packets;
+	out->bytes = record->bytes;
+	out->errors = record->errors;
+	out->passed_up = record->passed_up;
+	out->last_packet_unix_us = record->last_packet_unix_ns / 1000;
+	for (int i = 0; i < KERNEL_SSRC_SLOTS && i < RTPENGINE_SSRC_SLOTS; i++) {
+		out->ssrcs[i].used = record->ssrcs[i].used != 0;
+		out->ssrcs[i].ssrc = record->ssrcs[i].ssrc;
+		out->ssrcs[i].packets = record->ssrcs[i].packets;
+	}
+	for (int i = 0; i < KERNEL_PAYLOAD_TYPE_SLOTS && i < RTPENGINE_PAYLOAD_TYPE_SLOTS; i++) {
+		out->payload_types[i].used = record->payload_types[i].used != 0;
+		out->payload_types[i].payload_type = record->payload_types[i].payload_type;
+		out->payload_types[i].packets = record->payload_types[i].packets;
+	}
+}
+
+static void command_init(struct rtpengine_command *command, enum rtpengine_command_type type)
+{
+	memset(command, 0, sizeof(*command));
+	command->magic = RTPENGINE_COMMAND_MAGIC;
+	command->abi_version = RTPENGINE_ABI_VERSION;
+	command->type = type;
+	command->length = sizeof(*command);
+}
+
+static int write_command(struct kernel_table *table, const struct rtpengine_command *command)
+{
+	ssize_t written = write(table->control_fd, command, sizeof(*command));
+
+	if (written < 0)
+		return -errno;
+	return written == sizeof(*command) ? 0 : -EIO;
+}
+
+/* ---------------------------------------------------------------- table setup */
+
+static int write_text_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t written;
+	int err = 0;
+
+	if (fd < 0)
+		return -errno;
+	written = write(fd, text, strlen(text));
+	if (written < 0)
+		err = -errno;
+	else if ((size_t)written != strlen(text))
+		err = -EIO;
+	close(fd);
+	return err;
+}
+
+/* Reads "abi-version N" from the first line of the table's status file. */
+static int read_module_abi_version(const char *status_path, unsigned int *version)
+{
+	char text[256];
+	ssize_t length;
+	int fd = open(status_path, O_RDONLY);
+
+	if (fd < 0)
+		return -errno;
+	length = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (length < 0)
+		return -errno;
+	text[length] = '\0';
+	if (sscanf(text, "abi-version %u", version) != 1)
+		return -EPROTO;
+	return 0;
+}
+
+static int fail(int err, char *reason, size_t reason_size, const char *format, const char *path)
+{
+	if (reason && reason_size)
+		snprintf(reason, reason_size, format, path, strerror(-err));
+	return err;
+}
+
+/* ---------------------------------------------------------------- public */
+
+int kernel_table_open_at(const char *proc_root, int table_id, struct kernel_table **table_out,
+			 char *reason, size_t reason_size)
+{
+	char path[PATH_MAX], text[32];
+	struct kernel_table *table;
+	unsigned int module_version = 0;
+	struct stat info;
+	int err;
+
+	*table_out = NULL;
+	if (table_id < 0 || table_id >= RTPENGINE_MAX_TABLES) {
+		snprintf(reason, reason_size, "table %d out of range 0..%d", table_id,
+			 RTPENGINE_MAX_TABLES - 1);
+		return -EINVAL;
+	}
+	if (strlen(proc_root) >= sizeof(table->proc_root))
+		return fail(-ENAMETOOLONG, reason, reason_size, "%s: %s", proc_root);
+	if (stat(proc_root, &info) < 0)
+		return fail(-errno, reason, reason_size,
+			    "%s missing (kernel module xt_RTPENGINE not loaded?): %s", proc_root);
+
+	snprintf(path, sizeof(path), "%s/%d", proc_root, table_id);
+	if (stat(path, &info) < 0) {
+		char control[PATH_MAX];
+
+		snprintf(control, sizeof(control), "%s/control", proc_root);
+		snprintf(text, sizeof(text), "add %d\n", table_id);
+		err = write_text_file(control, text);
+		if (err && err != -EEXIST)
+			return fail(err, reason, reason_size, "cannot create table via %s: %s", control);
+	}
+
+	snprintf(path, sizeof(path), "%s/%d/status", proc_root, table_id);
+	err = read_module_abi_version(path, &module_version);
+	if (err == -EPROTO) {
+		snprintf(reason, reason_size, "%s has no abi-version line: not our xt_RTPENGINE module "
+			 "(or one older than ABI version 1)", path);
+		return err;
+	}
+	if (err)
+		return fail(err, reason, reason_size, "cannot read %s: %s", path);
+	if (module_version != RTPENGINE_ABI_VERSION) {
+		snprintf(reason, reason_size, "kernel module ABI version mismatch: daemon %u, module %u "
+			 "(rebuild/reload xt_RTPENGINE from the same release as the daemon)",
+			 RTPENGINE_ABI_VERSION, module_version);
+		return -EPROTO;
+	}
+
+	table = calloc(1, sizeof(*table));
+	if (!table) {
+		snprintf(reason, reason_size, "out of memory");
+		return -ENOMEM;
+	}
+	table->id = table_id;
+	snprintf(table->proc_root, sizeof(table->proc_root), "%s", proc_root);
+	snprintf(path, sizeof(path), "%s/%d/control", proc_root, table_id);
+	table->control_fd = open(path, O_RDWR | O_CLOEXEC);
+	if (table->control_fd < 0) {
+		err = -errno;
+		free(table);
+		return fail(err, reason, reason_size, "cannot open %s: %s", path);
+	}
+	*table_out = table;
+	return 0;
+}
+
+int kernel_table_open(int table_id, struct kernel_table **table, char *reason, size_t reason_size)
+{
+	return kernel_table_open_at(KERNEL_PROC_ROOT, table_id, table, reason, reason_size);
+}
+
+void kernel_table_close(struct kernel_table *table, bool delete_table)
+{
+	char path[PATH_MAX], text[32];
+
+	if (!table)
+		return;
+	kernel_forward_flush(table);
+	close(table->control_fd);
+	if (delete_table) {
+		/* Only possible once our control file is closed: the module refuses otherwise. */
+		snprintf(path, sizeof(path), "%s/control", table->proc_root);
+		snprintf(text, sizeof(text), "del %d\n", table->id);
+		write_text_file(path, text);
+	}
+	free(table);
+}
+
+int kernel_table_id(const struct kernel_table *table)
+{
+	return table->id;
+}
+
+int kernel_forward_add(struct kernel_table *table, const struct kernel_forward *forward)
+{
+	struct rtpengine_command command;
+	struct rtpengine_target *target = &command.u.target;
+	int err;
+
+	if (forward->flags & ~(unsigned int)(KERNEL_FORWARD_RTP | KERNEL_FORWARD_RTCP |
+					     KERNEL_FORWARD_STRICT_SOURCE))
+		return -EINVAL;
+	if (forward->tos < -1 || forward->tos > 255)
+		return -EINVAL;
+	command_init(&command, RTPENGINE_COMMAND_ADD_TARGET);
+	if ((err = address_from_sockaddr(&forward->local, false, &target->local)) ||
+	    (err = address_from_sockaddr(&forward->expected_source, true, &target->expected_source)) ||
+	    (err = address_from_sockaddr(&forward->output_source, false, &target->output_source)) ||
+	    (err = address_from_sockaddr(&forward->destination, false, &target->destination)))
+		return err;
+	/* Our flag values are the ABI's; keep them in step. */
+	target->flags = forward->flags;
+	target->tos = forward->tos;
+	return write_command(table, &command);
+}
+
+int kernel_forward_delete(struct kernel_table *table, const struct sockaddr_storage *local)
+{
+	struct rtpengine_command command;
+	int err;
+
+	command_init(&command, RTPENGINE_COMMAND_DELETE_TARGET);
+	err = address_from_sockaddr(local, false, &command.u.local);
+	if (err)
+		return err;
+	return write_command(table, &command);
+}
+
+int kernel_forward_flush(struct kernel_table *table)
+{
+	struct rtpengine_command command;
+
+	command_init(&command, RTPENGINE_COMMAND_FLUSH);
+	return write_command(table, &command);
+}
+
+int kernel_forward_read_counters(struct kernel_table *table, const struct sockaddr_storage *local,
+				 struct kernel_counters *out)
+{
+	struct rtpengine_command command;
+	struct rtpengine_counters record;
+	ssize_t length;
+	int err;
+
+	command_init(&command, RTPENGINE_COMMAND_QUERY_TARGET);
+	err = address_from_sockaddr(local, false, &command.u.local);
+	if (err)
+		return err;
+	err = write_command(table, &command);
+	if (err)
+		return err;
+	length = read(table->control_fd, &record, sizeof(record));
+	if (length < 0)
+		return -errno;
+	if (length != sizeof(record))
+		return -EIO;
+	counters_from_record(&record, out);
+	return 0;
+}
+
+int kernel_read_all_counters(struct kernel_table *table, kernel_counters_callback callback,
+			     void *user_data)
+{
+	struct rtpengine_counters *records;
+	struct kernel_counters counters;
+	struct sockaddr_storage local;
+	char path[PATH_MAX];
+	int fd, count = 0, err = 0;
+
+	snprintf(path, sizeof(path), "%s/%d/counters", table->proc_root, table->id);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	records = malloc(COUNTERS_BATCH * sizeof(*records));
+	if (!records) {
+		close(fd);
+		return -ENOMEM;
+	}
+	for (;;) {
+		ssize_t length = read(fd, records, COUNTERS_BATCH * sizeof(*records));
+
+		if (length < 0) {
+			err = -errno;
+			break;
+		}
+		if (length == 0)
+			break;
+		if (length % sizeof(*records)) {
+			err = -EPROTO;  /* the module's record size differs from ours */
+			break;
+		}
+		for (size_t i = 0; i < (size_t)length / sizeof(*records); i++) {
+			address_to_sockaddr(&records[i].local, &local);
+			counters_from_record(&records[i], &counters);
+			callback(&local, &counters, user_data);
+			count++;
+		}
+	}
+	free(records);
+	close(fd);
+	return err ? err : count;
+}

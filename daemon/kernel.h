@@ -1,0 +1,85 @@
+/* Kernel forwarding: the daemon's side of xt_RTPENGINE.ko (kernel-module/README.md).
+ *
+ * Usage:
+ *   char reason[256];
+ *   struct kernel_table *table;
+ *   if (kernel_table_open(0, &table, reason, sizeof(reason)) < 0)
+ *           log_warning("kernel forwarding disabled: %s", reason);   // fall back to userspace
+ *   kernel_forward_add(table, &forward);      // once both ends of a stream direction are known
+ *   kernel_read_all_counters(table, callback, data);   // periodically: one open+read+close
+ *   kernel_forward_delete(table, &forward.local);      // on delete / timeout
+ *   kernel_table_close(table, false);
+ *
+ * All functions return 0 (or a count) on success and a negative errno on failure; none logs.
+ * A table handle is not thread-safe: use it from one thread (the control thread). */
+#ifndef RTPENGINE_KERNEL_H
+#define RTPENGINE_KERNEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+struct kernel_table;
+
+/* Default location of the module's /proc interface. */
+#define KERNEL_PROC_ROOT "/proc/rtpengine"
+
+enum kernel_forward_flags {
+	KERNEL_FORWARD_RTP = 1u << 0,            /* forward only RTP (version 2, >= 12 bytes) */
+	KERNEL_FORWARD_RTCP = 1u << 1,           /* also/only RTCP; neither flag: any UDP */
+	KERNEL_FORWARD_STRICT_SOURCE = 1u << 2,  /* drop, not pass up, other sources */
+};
+
+/* One direction of one stream. Addresses are AF_INET or AF_INET6 with a port. */
+struct kernel_forward {
+	struct sockaddr_storage local;            /* where packets arrive (our socket address) */
+	struct sockaddr_storage expected_source;  /* ss_family 0 = any source; port 0 = any port */
+	struct sockaddr_storage output_source;    /* our socket on the other leg: packets leave from here */
+	struct sockaddr_storage destination;      /* the peer on the other leg */
+	unsigned int flags;                       /* enum kernel_forward_flags */
+	int tos;                                  /* 0..255, or -1 to keep the received TOS */
+};
+
+#define KERNEL_SSRC_SLOTS 4
+#define KERNEL_PAYLOAD_TYPE_SLOTS 8
+
+struct kernel_counters {
+	uint64_t packets;              /* forwarded by the kernel */
+	uint64_t bytes;                /* UDP payload bytes forwarded */
+	uint64_t errors;               /* matched but dropped (no route, strict source, ...) */
+	uint64_t passed_up;            /* matched but handed to our socket (not RTP, other source) */
+	uint64_t last_packet_unix_us;  /* 0 = none yet */
+	struct { bool used; uint32_t ssrc; uint64_t packets; } ssrcs[KERNEL_SSRC_SLOTS];
+	struct { bool used; uint8_t payload_type; uint64_t packets; } payload_types[KERNEL_PAYLOAD_TYPE_SLOTS];
+};
+
+typedef void (*kernel_counters_callback)(const struct sockaddr_storage *local,
+					 const struct kernel_counters *counters, void *user_data);
+
+/* Creates table table_id (or reuses it if it exists), checks the module's ABI version and
+ * opens the table's control file. On failure returns a negative errno and writes one
+ * human-readable line into reason: module not loaded, permission denied, version mismatch
+ * (daemon X, module Y), table in use. */
+int kernel_table_open(int table_id, struct kernel_table **table, char *reason, size_t reason_size);
+/* The same with another /proc root: for tests. */
+int kernel_table_open_at(const char *proc_root, int table_id, struct kernel_table **table,
+			 char *reason, size_t reason_size);
+/* Deletes every target of the table, closes it and, if delete_table, removes the table. */
+void kernel_table_close(struct kernel_table *table, bool delete_table);
+int kernel_table_id(const struct kernel_table *table);
+
+/* Adds a target, or replaces the one with the same local address (keeping its counters). */
+int kernel_forward_add(struct kernel_table *table, const struct kernel_forward *forward);
+/* -ENOENT if there is no target for local. */
+int kernel_forward_delete(struct kernel_table *table, const struct sockaddr_storage *local);
+/* Counters of one target: two system calls. Prefer kernel_read_all_counters for many. */
+int kernel_forward_read_counters(struct kernel_table *table, const struct sockaddr_storage *local,
+				 struct kernel_counters *out);
+/* Calls callback for every target (a consistent snapshot); returns how many or -errno. */
+int kernel_read_all_counters(struct kernel_table *table, kernel_counters_callback callback,
+			     void *user_data);
+/* Deletes every target. */
+int kernel_forward_flush(struct kernel_table *table);
+
+#endif

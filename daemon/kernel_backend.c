@@ -1,0 +1,224 @@
+/* Kernel forwarding from the daemon's side; see kernel_backend.h. */
+#include "kernel_backend.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include "call.h"
+#include "daemon.h"
+#include "interface.h"
+#include "kernel.h"
+#include "log.h"
+#include "relay.h"
+
+static const char *unavailable_reason = "kernel forwarding disabled (--table=-1)";
+static char unavailable_text[300];
+
+static void storage_from_endpoint(struct sockaddr_storage *storage, const union endpoint *endpoint)
+{
+	memset(storage, 0, sizeof(*storage));
+	if (endpoint_is_set(endpoint))
+		memcpy(storage, endpoint, endpoint_length(endpoint));
+}
+
+static void stream_local_endpoint(const struct stream *stream, union endpoint *local)
+{
+	*local = stream->media->interface->local;
+	endpoint_set_port(local, stream->local_port);
+}
+
+static void remove_target(struct daemon_context *daemon, struct stream *stream, const char *reason)
+{
+	if (stream->state & STREAM_KERNELIZED) {
+		union endpoint local;
+		struct sockaddr_storage storage;
+		stream_local_endpoint(stream, &local);
+		storage_from_endpoint(&storage, &local);
+		kernel_forward_delete(daemon->kernel, &storage);
+		stream->state &= (uint8_t) ~STREAM_KERNELIZED;
+		memset(&stream->kernel_destination, 0, sizeof(stream->kernel_destination));
+	}
+	stream->kernel_reason = reason;
+}
+
+/* Decides whether one stream can be forwarded by the kernel, and pushes or updates its target. */
+static void sync_stream(struct daemon_context *daemon, struct stream *stream, GHashTable *by_local)
+{
+	if (stream->fd < 0 || !stream->sink)
+		return;
+	const struct media *media = stream->media;
+	const struct media *target = stream->sink->media;
+	const struct monologue *side = media->monologue;
+	bool learning = !(side->flags & SIDE_ASYMMETRIC);
+	if (learning && !(stream->state & STREAM_CONFIRMED)) {
+		remove_target(daemon, stream, stream->state & STREAM_LATCHED ? "source learned, not yet confirmed"
+			      : "not latched yet: no packet received");
+		return;
+	}
+	if (media->rtcp_mux != target->rtcp_mux) {
+		remove_target(daemon, stream, "RTCP multiplexing is bridged in userspace");
+		return;
+	}
+	if (stream->kind == STREAM_RTCP && media->rtcp_mux) {
+		remove_target(daemon, stream, "RTCP is multiplexed on the RTP port");
+		return;
+	}
+	const struct stream *out = &target->streams[stream->kind];
+	const union endpoint *destination = relay_stream_destination(out);
+	if (!destination || out->fd < 0) {
+		remove_target(daemon, stream, "peer address not known yet");
+		return;
+	}
+	union endpoint source;
+	memset(&source, 0, sizeof(source));
+	if (learning)
+		source = stream->learned;
+	bool unchanged = (stream->state & STREAM_KERNELIZED) && endpoint_equal(&stream->kernel_destination, destination)
+		&& endpoint_equal(&stream->kernel_source, &source);
+	if (!unchanged) {
+		struct kernel_forward forward = { .tos = daemon->config->tos };
+		union endpoint local, output;
+		stream_local_endpoint(stream, &local);
+		stream_local_endpoint(out, &output);
+		storage_from_endpoint(&forward.local, &local);
+		storage_from_endpoint(&forward.expected_source, &source);
+		storage_from_endpoint(&forward.output_source, &output);
+		storage_from_endpoint(&forward.destination, destination);
+		if (!media->rtcp_mux)
+			forward.flags = stream->kind == STREAM_RTCP ? KERNEL_FORWARD_RTCP : KERNEL_FORWARD_RTP;
+		if (side->flags & SIDE_STRICT_SOURCE)
+			forward.flags |= KERNEL_FORWARD_STRICT_SOURCE;
+		int error = kernel_forward_add(daemon->kernel, &forward);
+		if (error) {
+			log_call(LOG_WARNING, side->call->call_id, "kernel refused target for port %u: %s",
+				 stream->local_port, strerror(-error));
+			stream->kernel_reason = "kernel module refused the target";
+			return;
+		}
+		char text[ENDPOINT_TEXT_SIZE];
+		log_call(LOG_INFO, side->call->call_id, "port %u: forwarding in the kernel to %s", stream->local_port,
+			 endpoint_text(destination, text, sizeof(text)));
+		stream->state |= STREAM_KERNELIZED;
+		stream->kernel_destination = *destination;
+		stream->kernel_source = source;
+		stream->kernel_reason = NULL;
+	}
+	union endpoint local;
+	stream_local_endpoint(stream, &local);
+	char key[ENDPOINT_TEXT_SIZE];
+	g_hash_table_insert(by_local, g_strdup(endpoint_text(&local, key, sizeof(key))), stream);
+}
+
+static void sync_call(struct call *call, void *data)
+{
+	void **context = data;
+	struct daemon_context *daemon = context[0];
+	GHashTable *by_local = context[1];
+	pthread_mutex_lock(&call->lock);
+	for (unsigned int m = 0; m < call->monologue_count; m++) {
+		struct monologue *monologue = call->monologues[m];
+		for (unsigned int i = 0; i < monologue->media_count; i++)
+			for (int kind = STREAM_RTP; kind <= STREAM_RTCP; kind++)
+				sync_stream(daemon, &monologue->media[i]->streams[kind], by_local);
+	}
+	pthread_mutex_unlock(&call->lock);
+}
+
+/* Adds what the kernel forwarded since the last look to the stream's own counters. */
+static void apply_counters(const struct sockaddr_storage *local, const struct kernel_counters *counters, void *data)
+{
+	void **context = data;
+	struct daemon_context *daemon = context[0];
+	GHashTable *by_local = context[1];
+	union endpoint endpoint;
+	endpoint_from_storage(&endpoint, local);
+	char key[ENDPOINT_TEXT_SIZE];
+	struct stream *stream = g_hash_table_lookup(by_local, endpoint_text(&endpoint, key, sizeof(key)));
+	if (!stream)
+		return;
+	struct call *call = stream->media->monologue->call;
+	pthread_mutex_lock(&call->lock);
+	struct stream_counters *seen = &stream->kernel_seen;
+	uint64_t packets = counters->packets - seen->packets, bytes = counters->bytes - seen->bytes;
+	uint64_t errors = counters->errors - seen->errors;
+	if (counters->packets >= seen->packets) {
+		stream->counters.packets += packets;
+		stream->counters.bytes += bytes;
+		stream->counters.errors += errors;
+		daemon->totals.kernel_packets += packets;
+		daemon->totals.kernel_bytes += bytes;
+		daemon->totals.kernel_errors += errors;
+	}
+	seen->packets = counters->packets;
+	seen->bytes = counters->bytes;
+	seen->errors = counters->errors;
+	if ((int64_t) counters->last_packet_unix_us > stream->counters.last_packet_us)
+		stream->counters.last_packet_us = (int64_t) counters->last_packet_unix_us;
+	for (unsigned int i = 0; i < KERNEL_SSRC_SLOTS; i++)
+		if (counters->ssrcs[i].used)
+			stream->last_ssrc = counters->ssrcs[i].ssrc;
+	pthread_mutex_unlock(&call->lock);
+}
+
+int kernel_backend_start(struct daemon_context *daemon)
+{
+	const struct daemon_config *config = daemon->config;
+	if (config->table < 0) {
+		log_notice("Kernel forwarding: off (--table=-1); all media is relayed in userspace");
+		return 0;
+	}
+	char reason[256] = "";
+	int error = kernel_table_open(config->table, &daemon->kernel, reason, sizeof(reason));
+	if (error) {
+		daemon->kernel = NULL;
+		snprintf(unavailable_text, sizeof(unavailable_text), "kernel table %d unavailable: %s", config->table, reason);
+		unavailable_reason = unavailable_text;
+		if (config->no_fallback) {
+			log_error("Kernel forwarding: REQUIRED (--no-fallback) but %s", unavailable_text);
+			return -1;
+		}
+		log_warning("Kernel forwarding: NOT ACTIVE, %s; falling back to userspace relaying", unavailable_text);
+		return 0;
+	}
+	unavailable_reason = NULL;
+	log_notice("Kernel forwarding: ACTIVE on table %d; latched streams are forwarded in the kernel", config->table);
+	return 0;
+}
+
+void kernel_backend_stop(struct daemon_context *daemon)
+{
+	if (daemon->kernel)
+		kernel_table_close(daemon->kernel, false);
+	daemon->kernel = NULL;
+}
+
+void kernel_backend_sync(struct daemon_context *daemon)
+{
+	if (!daemon->kernel)
+		return;
+	GHashTable *by_local = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	void *context[2] = { daemon, by_local };
+	call_foreach(sync_call, context);
+	if (g_hash_table_size(by_local))
+		kernel_read_all_counters(daemon->kernel, apply_counters, context);
+	g_hash_table_destroy(by_local);
+}
+
+void kernel_backend_remove_call(struct daemon_context *daemon, struct call *call)
+{
+	if (!daemon->kernel)
+		return;
+	pthread_mutex_lock(&call->lock);
+	for (unsigned int m = 0; m < call->monologue_count; m++) {
+		struct monologue *monologue = call->monologues[m];
+		for (unsigned int i = 0; i < monologue->media_count; i++)
+			for (int kind = STREAM_RTP; kind <= STREAM_RTCP; kind++)
+				remove_target(daemon, &monologue->media[i]->streams[kind], "call ended");
+	}
+	pthread_mutex_unlock(&call->lock);
+}
+
+const char *kernel_backend_unavailable_reason(void)
+{
+	return unavailable_reason;
+}

@@ -1,0 +1,29 @@
+/* ng command handlers. Each fills request->reply and returns 0, or returns -errno with
+ * request->error_reason set; the server turns that into result=error. */
+#ifndef RTPENGINE_NG_COMMANDS_H
+#define RTPENGINE_NG_COMMANDS_H
+
+#include "ng_request.h"
+
+struct call;
+
+int ng_command_ping(struct ng_request *request);
+int ng_command_offer(struct ng_request *request);
+int ng_command_answer(struct ng_request *request);
+int ng_command_delete(struct ng_request *request);
+int ng_command_query(struct ng_request *request);
+int ng_command_list(struct ng_request *request);
+int ng_command_statistics(struct ng_request *request);
+
+/* The call's state as `query` and `delete` report it (upstream's layout). */
+void ng_describe_call(struct ng_request *request, struct call *call);
+
+/* Counts per command for `statistics`, indexed like the command table. */
+struct ng_command_counter {
+	const char *name;
+	uint64_t count;
+	double seconds;
+};
+const struct ng_command_counter *ng_command_counters(unsigned int *count);
+
+#endif

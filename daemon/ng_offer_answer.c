@@ -1,0 +1,420 @@
+/* The offer and answer commands: SDP in, call state updated, SDP with the relay's address
+ * and ports out (RFC 3264 offer/answer as seen by a media relay in the middle). */
+#include "ng_commands.h"
+
+#include <errno.h>
+#include <string.h>
+#include "call.h"
+#include "daemon.h"
+#include "interface.h"
+#include "log.h"
+#include "relay.h"
+#include "sdp.h"
+
+/* Values that the offer and the answer handling share. */
+struct sdp_exchange {
+	struct ng_request *request;
+	struct call *call;
+	struct sdp_session *sdp;
+	struct monologue *sender;     /* the side whose SDP this is */
+	struct monologue *receiver;   /* the side that gets the rewritten SDP */
+};
+
+static void side_apply_flags(struct monologue *side, const struct ng_flags *flags)
+{
+	unsigned int keep = side->flags & SIDE_RTCP_MUX;
+	side->flags = keep;
+	if (flags->asymmetric)
+		side->flags |= SIDE_ASYMMETRIC;
+	if (flags->strict_source)
+		side->flags |= SIDE_STRICT_SOURCE;
+	if (flags->media_handover)
+		side->flags |= SIDE_MEDIA_HANDOVER;
+}
+
+/* The address a side's media is reached at: media-address, then the SIP source with
+ * sip-source-address, then the SDP's own c= line (trust-address is upstream's default). */
+static int side_address(const struct ng_request *request, const struct sdp_session *sdp,
+                        const struct sdp_media *sdp_media, union endpoint *address)
+{
+	const struct ng_flags *flags = &request->flags;
+	if (endpoint_is_set(&flags->media_address)) {
+		*address = flags->media_address;
+		return 0;
+	}
+	if (flags->sip_source_address && !flags->trust_address) {
+		*address = endpoint_is_set(&flags->received_from) ? flags->received_from : request->source;
+		endpoint_set_port(address, 0);
+		return 0;
+	}
+	const struct sdp_address *connection = sdp_media->connection.family ? &sdp_media->connection : &sdp->connection;
+	if (!connection->family)
+		return -EINVAL;
+	return endpoint_parse(address, connection->family, connection->text, 0);
+}
+
+/* Stores what a side's SDP says about where it receives media. */
+static int side_learn_sdp(struct sdp_exchange *exchange, struct media *media, const struct sdp_media *sdp_media)
+{
+	union endpoint address;
+	if (side_address(exchange->request, exchange->sdp, sdp_media, &address) < 0)
+		return -EINVAL;
+	media->rejected = sdp_media->port == 0;
+	media->direction = sdp_media_effective_direction(exchange->sdp, sdp_media);
+	media->ice_seen = sdp_media->has_ice;
+	union endpoint rtp = address, rtcp = address;
+	endpoint_set_port(&rtp, sdp_media->port);
+	if (sdp_media->rtcp_mux) {
+		endpoint_set_port(&rtcp, sdp_media->port);
+	} else if (sdp_media->has_rtcp_attribute) {
+		/* RFC 3605: a=rtcp:PORT [nettype addrtype address] */
+		if (sdp_media->rtcp_address.family)
+			endpoint_parse(&rtcp, sdp_media->rtcp_address.family, sdp_media->rtcp_address.text, 0);
+		endpoint_set_port(&rtcp, sdp_media->rtcp_port);
+	} else {
+		endpoint_set_port(&rtcp, sdp_media->port ? sdp_media->port + 1 : 0);
+	}
+	const union endpoint *new_address[2] = { &rtp, &rtcp };
+	for (int kind = STREAM_RTP; kind <= STREAM_RTCP; kind++) {
+		struct stream *stream = &media->streams[kind];
+		if (media->rejected) {
+			memset(&stream->advertised, 0, sizeof(stream->advertised));
+			stream->state &= (uint8_t) ~STREAM_FILLED;
+			continue;
+		}
+		if ((stream->state & STREAM_FILLED) && !endpoint_equal(&stream->advertised, new_address[kind])) {
+			/* the peer moved (re-INVITE): learn its source again */
+			stream->state &= (uint8_t) ~(STREAM_LATCHED | STREAM_CONFIRMED);
+		}
+		stream->advertised = *new_address[kind];
+		stream->state |= STREAM_FILLED;
+	}
+	return 0;
+}
+
+static struct local_interface *pick_interface(struct ng_request *request, const char *name, int family)
+{
+	struct local_interface *interface = interface_select(&request->daemon->interfaces, name, family);
+	if (!interface)
+		request->error_reason = "Unknown interface in direction";
+	return interface;
+}
+
+static int open_media_sockets(struct ng_request *request, struct media *media, struct local_interface *interface)
+{
+	if (media->rtp_port || media->rejected)
+		return 0;
+	int error = media_open_sockets(media, interface, request->daemon->config->tos);
+	if (error == -ENOSPC) {
+		request->error_reason = "Ran out of ports";
+		log_call(LOG_ERR, media->monologue->call->call_id, "no free ports left on interface %s", interface->name);
+	} else if (error) {
+		request->error_reason = "Failed to open media sockets";
+		log_call(LOG_ERR, media->monologue->call->call_id, "cannot open media sockets: %s", strerror(-error));
+	}
+	return error;
+}
+
+static void link_media(struct media *a, struct media *b)
+{
+	for (int kind = STREAM_RTP; kind <= STREAM_RTCP; kind++) {
+		a->streams[kind].sink = &b->streams[kind];
+		b->streams[kind].sink = &a->streams[kind];
+	}
+}
+
+/* Writes the SDP the receiver gets: the sender's SDP with our address and the receiver-side
+ * ports in place of the sender's. */
+static int write_sdp(struct sdp_exchange *exchange, bool offer)
+{
+	struct ng_request *request = exchange->request;
+	const struct ng_flags *flags = &request->flags;
+	unsigned int count = exchange->sdp->media->len;
+	struct sdp_media_rewrite *rewrites = g_new0(struct sdp_media_rewrite, count);
+	for (unsigned int i = 0; i < count; i++) {
+		const struct sdp_media *sdp_media = g_ptr_array_index(exchange->sdp->media, i);
+		struct media *sender_media = exchange->sender->media[i];
+		struct media *local = exchange->receiver->media[i];   /* its sockets face the receiver */
+		struct sdp_media_rewrite *rewrite = &rewrites[i];
+		if (local->rejected || sender_media->rejected || !local->rtp_port)
+			continue;
+		const union endpoint *advertised = &local->interface->advertised;
+		rewrite->address.family = advertised->address.sa_family;
+		endpoint_address_text(advertised, rewrite->address.text, sizeof(rewrite->address.text));
+		rewrite->rtp_port = local->rtp_port;
+		bool mux;
+		if (offer)
+			mux = flags->rtcp_mux_offer || (sdp_media->rtcp_mux && !flags->rtcp_mux_demux
+							&& sender_media->rtcp_mux_policy != NG_RTCP_MUX_REJECT);
+		else
+			mux = local->rtcp_mux;
+		rewrite->rtcp_mux = mux;
+		rewrite->rtcp_port = mux ? local->rtp_port : local->rtp_port + 1;
+		rewrite->protocol = offer ? flags->transport_protocol : NULL;
+		rewrite->remove_ice = flags->ice == NG_ICE_REMOVE;
+	}
+	struct sdp_rewrite_options options = {
+		.replace_origin = flags->replace_origin,
+		.replace_session_connection = flags->replace_session_connection,
+		.no_rtcp_attribute = flags->no_rtcp_attribute,
+		.full_rtcp_attribute = flags->full_rtcp_attribute,
+		.loop_protect = flags->loop_protect,
+		.loop_protect_token = "rtpengine",
+		.media_count = count,
+		.media = rewrites,
+	};
+	GString *out = g_string_sized_new(exchange->request->flags.sdp_length + 256);
+	int error = sdp_rewrite(exchange->sdp, &options, out);
+	if (!error)
+		bencode_dictionary_add_string_length(request->buffer, request->reply, "sdp", out->str, out->len);
+	else
+		request->error_reason = "Failed to rewrite SDP";
+	g_string_free(out, TRUE);
+	g_free(rewrites);
+	return error;
+}
+
+static struct sdp_session *parse_request_sdp(struct ng_request *request)
+{
+	if (!request->flags.sdp) {
+		request->error_reason = "No SDP body in message";
+		return NULL;
+	}
+	const char *error = NULL;
+	struct sdp_session *sdp = sdp_parse(request->flags.sdp, request->flags.sdp_length, &error);
+	if (!sdp) {
+		log_call(LOG_WARNING, request->flags.call_id, "cannot parse SDP: %s", error);
+		request->error_reason = "Failed to parse SDP";
+		return NULL;
+	}
+	if (sdp->media->len > CALL_MAX_MEDIA) {
+		sdp_session_free(sdp);
+		request->error_reason = "Too many media sections in SDP";
+		return NULL;
+	}
+	return sdp;
+}
+
+/* Returns the loop-protect answer (the SDP as received) when the SDP already went through us. */
+static bool loop_detected(struct ng_request *request, const struct sdp_session *sdp)
+{
+	if (!request->flags.loop_protect || !sdp_has_loop_marker(sdp, "rtpengine"))
+		return false;
+	log_call(LOG_INFO, request->flags.call_id, "loop-protect: SDP already passed through us, left unchanged");
+	bencode_dictionary_add_string_length(request->buffer, request->reply, "sdp", request->flags.sdp,
+					     request->flags.sdp_length);
+	bencode_dictionary_add_string(request->buffer, request->reply, "result", "ok");
+	return true;
+}
+
+static int require_ids(struct ng_request *request, bool to_tag)
+{
+	if (!request->flags.call_id) {
+		request->error_reason = "No call-id in message";
+		return -EINVAL;
+	}
+	if (!request->flags.from_tag) {
+		request->error_reason = "No from-tag in message";
+		return -EINVAL;
+	}
+	if (to_tag && !request->flags.to_tag) {
+		request->error_reason = "No to-tag in message";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Adds or updates media of both sides for every m= line; opens sockets. */
+static int prepare_offer_media(struct sdp_exchange *exchange)
+{
+	struct ng_request *request = exchange->request;
+	const struct ng_flags *flags = &request->flags;
+	for (unsigned int i = 0; i < exchange->sdp->media->len; i++) {
+		const struct sdp_media *sdp_media = g_ptr_array_index(exchange->sdp->media, i);
+		struct media *sender_media = i < exchange->sender->media_count ? exchange->sender->media[i]
+			: monologue_add_media(exchange->sender, sdp_media->media_type, sdp_media->protocol);
+		const char *receiver_protocol = flags->transport_protocol ? flags->transport_protocol : sdp_media->protocol;
+		struct media *receiver_media = i < exchange->receiver->media_count ? exchange->receiver->media[i]
+			: monologue_add_media(exchange->receiver, sdp_media->media_type, receiver_protocol);
+		if (!sender_media || !receiver_media) {
+			request->error_reason = "Too many media sections";
+			return -EINVAL;
+		}
+		if (side_learn_sdp(exchange, sender_media, sdp_media) < 0) {
+			request->error_reason = "No usable connection address in SDP";
+			return -EINVAL;
+		}
+		sender_media->rtcp_mux_offered = sdp_media->rtcp_mux;
+		sender_media->rtcp_mux_policy = (uint8_t) flags->rtcp_mux_policy;
+		receiver_media->rejected = sender_media->rejected;
+		int sender_family = sender_media->streams[STREAM_RTP].advertised.address.sa_family;
+		int receiver_family = flags->address_family ? flags->address_family : sender_family;
+		struct local_interface *sender_interface = pick_interface(request, flags->direction[0], sender_family);
+		struct local_interface *receiver_interface = pick_interface(request, flags->direction[1], receiver_family);
+		if (!sender_interface || !receiver_interface)
+			return -EINVAL;
+		int error = open_media_sockets(request, sender_media, sender_interface);
+		if (!error)
+			error = open_media_sockets(request, receiver_media, receiver_interface);
+		if (error)
+			return error;
+		link_media(sender_media, receiver_media);
+	}
+	return 0;
+}
+
+int ng_command_offer(struct ng_request *request)
+{
+	const struct ng_flags *flags = &request->flags;
+	if (require_ids(request, false) < 0)
+		return -EINVAL;
+	struct sdp_session *sdp = parse_request_sdp(request);
+	if (!sdp)
+		return -EINVAL;
+	if (loop_detected(request, sdp)) {
+		sdp_session_free(sdp);
+		return 0;
+	}
+	struct daemon_context *daemon = request->daemon;
+	struct call *call = call_lookup(flags->call_id);
+	bool new_call = !call;
+	if (new_call) {
+		int limit = daemon->config->max_sessions;
+		if (limit >= 0 && call_count() >= (unsigned int) limit) {
+			sdp_session_free(sdp);
+			daemon->totals.rejected_sessions++;
+			request->error_reason = "Parallel session limit reached";
+			return -EBUSY;
+		}
+		call = call_create(flags->call_id, relay_pick_worker());
+		daemon->totals.managed_sessions++;
+	}
+	pthread_mutex_lock(&call->lock);
+	call->last_signal_us = now_realtime_us();
+	call->delete_at_us = 0;   /* a new offer revives a call whose delete was delayed */
+	struct monologue *sender = call_find_monologue(call, flags->from_tag);
+	if (!sender)
+		sender = call_add_monologue(call, flags->from_tag);
+	struct monologue *receiver = sender ? sender->peer : NULL;
+	if (sender && !receiver) {
+		receiver = flags->to_tag ? call_find_monologue(call, flags->to_tag) : NULL;
+		if (!receiver)
+			receiver = call_add_monologue(call, flags->to_tag);
+		if (receiver) {
+			sender->peer = receiver;
+			receiver->peer = sender;
+		}
+	}
+	int error = 0;
+	if (!sender || !receiver) {
+		request->error_reason = "Too many dialogue branches in call";
+		error = -ENOSPC;
+	}
+	if (!error) {
+		side_apply_flags(sender, flags);
+		if (flags->via_branch && !sender->via_branch)
+			sender->via_branch = g_strdup(flags->via_branch);
+		if (flags->label && !sender->label)
+			sender->label = g_strdup(flags->label);
+		struct sdp_exchange exchange = { request, call, sdp, sender, receiver };
+		error = prepare_offer_media(&exchange);
+		if (!error)
+			error = write_sdp(&exchange, true);
+	}
+	pthread_mutex_unlock(&call->lock);
+	sdp_session_free(sdp);
+	if (error) {
+		if (new_call)
+			call_destroy(call, "offer failed");
+		return error;
+	}
+	bencode_dictionary_add_string(request->buffer, request->reply, "result", "ok");
+	return 0;
+}
+
+/* The answering side: the monologue tagged to-tag, or the offer's still untagged peer.
+ * A second to-tag for the same offer is a fork: the latest answer wins the media. */
+static struct monologue *answering_side(struct call *call, struct monologue *offerer, const char *to_tag)
+{
+	struct monologue *tagged = call_find_monologue(call, to_tag);
+	if (tagged) {
+		if (tagged != offerer->peer && tagged->media_count == 0 && offerer->peer) {
+			/* a previously seen fork answering again: take over the peer's media */
+			monologue_set_tag(offerer->peer, to_tag);
+			monologue_set_tag(tagged, NULL);
+			return offerer->peer;
+		}
+		return tagged;
+	}
+	struct monologue *peer = offerer->peer;
+	if (!peer)
+		return NULL;
+	if (peer->tag && strcmp(peer->tag, to_tag)) {
+		log_call(LOG_INFO, call->call_id, "answer from forked branch '%s' replaces '%s'", to_tag, peer->tag);
+		/* keep the earlier branch's tag known, without media, so delete/query by it still work */
+		call_add_monologue(call, peer->tag);
+	}
+	monologue_set_tag(peer, to_tag);
+	return peer;
+}
+
+int ng_command_answer(struct ng_request *request)
+{
+	const struct ng_flags *flags = &request->flags;
+	if (require_ids(request, true) < 0)
+		return -EINVAL;
+	struct call *call = call_lookup(flags->call_id);
+	if (!call) {
+		request->error_reason = "Unknown call-id";
+		return -ENOENT;
+	}
+	struct sdp_session *sdp = parse_request_sdp(request);
+	if (!sdp)
+		return -EINVAL;
+	if (loop_detected(request, sdp)) {
+		sdp_session_free(sdp);
+		return 0;
+	}
+	pthread_mutex_lock(&call->lock);
+	call->last_signal_us = now_realtime_us();
+	int error = 0;
+	struct monologue *offerer = call_find_monologue(call, flags->from_tag);
+	struct monologue *answerer = offerer ? answering_side(call, offerer, flags->to_tag) : NULL;
+	if (!offerer || !answerer) {
+		request->error_reason = "Unknown from-tag";
+		error = -ENOENT;
+	} else if (sdp->media->len > answerer->media_count) {
+		request->error_reason = "Answer has more media sections than the offer";
+		error = -EINVAL;
+	}
+	if (!error) {
+		side_apply_flags(answerer, flags);
+		struct sdp_exchange exchange = { request, call, sdp, answerer, offerer };
+		for (unsigned int i = 0; i < sdp->media->len && !error; i++) {
+			const struct sdp_media *sdp_media = g_ptr_array_index(sdp->media, i);
+			struct media *answer_media = answerer->media[i];
+			struct media *offer_media = offerer->media[i];
+			if (side_learn_sdp(&exchange, answer_media, sdp_media) < 0) {
+				request->error_reason = "No usable connection address in SDP";
+				error = -EINVAL;
+				break;
+			}
+			/* RFC 5761 section 5.1.1: multiplexing holds when the answer accepts it */
+			answer_media->rtcp_mux = sdp_media->rtcp_mux;
+			offer_media->rtcp_mux = offer_media->rtcp_mux_offered
+				&& offer_media->rtcp_mux_policy != NG_RTCP_MUX_REJECT
+				&& (sdp_media->rtcp_mux || offer_media->rtcp_mux_policy == NG_RTCP_MUX_ACCEPT
+				    || flags->rtcp_mux_policy == NG_RTCP_MUX_ACCEPT);
+			if (answer_media->rejected)
+				offer_media->rejected = true;
+		}
+		if (!error)
+			error = write_sdp(&exchange, false);
+	}
+	pthread_mutex_unlock(&call->lock);
+	sdp_session_free(sdp);
+	if (error)
+		return error;
+	bencode_dictionary_add_string(request->buffer, request->reply, "result", "ok");
+	return 0;
+}

@@ -1,0 +1,54 @@
+/* One ng request while it is handled: the decoded dictionary, the parsed keys and flags,
+ * and the reply being built. */
+#ifndef RTPENGINE_NG_REQUEST_H
+#define RTPENGINE_NG_REQUEST_H
+
+#include <stdbool.h>
+#include "bencode.h"
+#include "endpoint.h"
+
+struct daemon_context;
+
+enum ng_ice_option { NG_ICE_DEFAULT = 0, NG_ICE_REMOVE, NG_ICE_FORCE };
+enum ng_rtcp_mux_policy { NG_RTCP_MUX_DEFAULT = 0, NG_RTCP_MUX_ACCEPT, NG_RTCP_MUX_REJECT };
+
+struct ng_flags {
+	const char *call_id, *from_tag, *to_tag, *via_branch, *label;
+	const char *sdp;
+	size_t sdp_length;
+	bool trust_address, sip_source_address;
+	bool symmetric, asymmetric, strict_source, media_handover, port_latching;
+	bool no_rtcp_attribute, full_rtcp_attribute, loop_protect;
+	bool all, fatal;
+	bool replace_origin, replace_session_connection;
+	enum ng_ice_option ice;
+	bool rtcp_mux_offer, rtcp_mux_demux;
+	enum ng_rtcp_mux_policy rtcp_mux_policy;
+	const char *transport_protocol;
+	const char *direction[2];          /* interface names for the offerer's and the answerer's side */
+	union endpoint received_from;      /* "received-from": [ "IP4", "1.2.3.4" ] */
+	union endpoint media_address;      /* "media-address" */
+	int address_family;                /* "address family": AF_INET / AF_INET6, 0 = same as the offer */
+	bool has_delete_delay;
+	long long delete_delay;
+	long long limit;                   /* list */
+};
+
+struct ng_request {
+	struct daemon_context *daemon;
+	struct bencode_buffer *buffer;
+	struct bencode_item *input;        /* the request dictionary */
+	struct bencode_item *reply;        /* the reply dictionary being built */
+	union endpoint source;             /* who sent the request */
+	const char *command;
+	struct ng_flags flags;
+	const char *error_reason;          /* set by a failing handler */
+	const char *warning;               /* upstream-style "warning" next to result ok */
+};
+
+/* Reads every key and flag upstream documents into request->flags. Unknown flags are
+ * ignored (as upstream) with a debug log line. Returns 0, or -EINVAL with error_reason set
+ * for values that cannot be understood (bad address family, malformed received-from). */
+int ng_flags_parse(struct ng_request *request);
+
+#endif

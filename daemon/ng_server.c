@@ -1,0 +1,251 @@
+/* The ng control socket; see ng_server.h. */
+#include "ng_server.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+#include "bencode.h"
+#include "call.h"
+#include "daemon.h"
+#include "log.h"
+#include "ng_commands.h"
+
+#define NG_MAX_DATAGRAM 65536
+#define NG_RECEIVE_PER_WAKEUP 64
+/* Kamailio retransmits for a few seconds; keep replies a while longer. */
+#define NG_CACHE_LIFETIME_US (60 * 1000000LL)
+
+struct cached_reply {
+	GString *datagram;
+	int64_t stored_us;
+};
+
+struct ng_server {
+	int fd;
+	struct daemon_context *daemon;
+	GHashTable *cache;     /* cookie (char *) -> struct cached_reply * */
+	char datagram[NG_MAX_DATAGRAM + 1];
+	GString *reply;
+};
+
+struct ng_command_entry {
+	const char *name;
+	int (*handler)(struct ng_request *request);
+	bool cached;           /* replies of state-changing commands are kept for retransmissions */
+};
+
+static const struct ng_command_entry command_table[] = {
+	{ "ping", ng_command_ping, false },
+	{ "offer", ng_command_offer, true },
+	{ "answer", ng_command_answer, true },
+	{ "delete", ng_command_delete, true },
+	{ "query", ng_command_query, false },
+	{ "list", ng_command_list, false },
+	{ "statistics", ng_command_statistics, false },
+};
+
+static struct ng_command_counter command_counters[G_N_ELEMENTS(command_table)];
+
+static void cached_reply_free(gpointer data)
+{
+	struct cached_reply *cached = data;
+	g_string_free(cached->datagram, TRUE);
+	g_free(cached);
+}
+
+static const struct ng_command_entry *find_command(const char *name, unsigned int *index)
+{
+	for (unsigned int i = 0; i < G_N_ELEMENTS(command_table); i++) {
+		if (!g_ascii_strcasecmp(command_table[i].name, name)) {
+			*index = i;
+			return &command_table[i];
+		}
+	}
+	return NULL;
+}
+
+static void reply_error(struct bencode_buffer *buffer, struct bencode_item *reply, const char *reason)
+{
+	bencode_dictionary_add_string(buffer, reply, "result", "error");
+	bencode_dictionary_add_string(buffer, reply, "error-reason", reason);
+}
+
+/* Runs one decoded request; fills reply. Returns whether the reply may be cached. */
+static bool run_request(struct daemon_context *daemon, struct bencode_buffer *buffer, struct bencode_item *input,
+                        const union endpoint *source, struct bencode_item *reply)
+{
+	if (input->type != BENCODE_DICTIONARY) {
+		reply_error(buffer, reply, "Request is not a dictionary");
+		return false;
+	}
+	const char *command = bencode_dictionary_get_string(buffer, input, "command", NULL);
+	if (!command) {
+		reply_error(buffer, reply, "No command given");
+		return false;
+	}
+	unsigned int index = 0;
+	const struct ng_command_entry *entry = find_command(command, &index);
+	if (!entry) {
+		log_warning("unrecognized ng command '%s'", command);
+		reply_error(buffer, reply, "Unrecognized command");
+		daemon->totals.ng_errors++;
+		return false;
+	}
+	struct ng_request request = {
+		.daemon = daemon, .buffer = buffer, .input = input, .reply = reply,
+		.source = *source, .command = entry->name,
+	};
+	int64_t started = now_realtime_us();
+	int result = ng_flags_parse(&request);
+	const char *call_id = request.flags.call_id;
+	char source_text[ENDPOINT_TEXT_SIZE];
+	log_call(LOG_INFO, call_id, "Received command '%s' from %s", entry->name,
+		 endpoint_text(source, source_text, sizeof(source_text)));
+	if (result == 0)
+		result = entry->handler(&request);
+	if (result < 0) {
+		/* drop whatever the handler had started to put into the reply */
+		reply->first_child = reply->last_child = NULL;
+		reply->child_count = 0;
+		reply_error(buffer, reply, request.error_reason ? request.error_reason : "Internal error");
+		log_call(LOG_WARNING, call_id, "Protocol error in '%s': %s", entry->name, request.error_reason);
+		daemon->totals.ng_errors++;
+	} else if (request.warning) {
+		bencode_dictionary_add_string(buffer, reply, "warning", request.warning);
+	}
+	command_counters[index].name = entry->name;
+	command_counters[index].count++;
+	command_counters[index].seconds += (double) (now_realtime_us() - started) / 1e6;
+	return entry->cached;
+}
+
+bool ng_process_datagram(struct daemon_context *daemon, const char *data, size_t length,
+                         const union endpoint *source, GString *reply)
+{
+	bool cacheable = false;
+	const char *space = memchr(data, ' ', length);
+	if (!space || space == data) {
+		log_warning("ng datagram without cookie (%zu bytes): ignored", length);
+		return false;
+	}
+	size_t cookie_length = (size_t) (space - data);
+	g_string_append_len(reply, data, (gssize) cookie_length);
+	g_string_append_c(reply, ' ');
+
+	struct bencode_buffer *buffer = bencode_buffer_new();
+	struct bencode_item *reply_dictionary = bencode_dictionary_new(buffer);
+	const char *error = NULL;
+	struct bencode_item *input = bencode_decode(buffer, space + 1, length - cookie_length - 1, &error);
+	if (!input) {
+		char text[ENDPOINT_TEXT_SIZE];
+		log_warning("malformed ng request from %s: %s", endpoint_text(source, text, sizeof(text)), error);
+		char *reason = g_strdup_printf("Failed to decode bencode: %s", error ? error : "malformed");
+		reply_error(buffer, reply_dictionary, reason);
+		g_free(reason);
+		daemon->totals.ng_errors++;
+	} else {
+		cacheable = run_request(daemon, buffer, input, source, reply_dictionary);
+	}
+	bencode_encode(reply_dictionary, reply);
+	bencode_buffer_free(buffer);
+	return cacheable;
+}
+
+int ng_server_open(struct ng_server **result, const struct sockaddr_storage *listen, struct daemon_context *daemon)
+{
+	union endpoint address;
+	endpoint_from_storage(&address, listen);
+	int fd = socket(address.address.sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	int on = 1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	/* a bare --listen-ng=PORT binds [::]: left dual-stack so IPv4 proxies reach it too */
+	if (bind(fd, &address.address, endpoint_length(&address)) < 0) {
+		int error = -errno;
+		close(fd);
+		return error;
+	}
+	struct ng_server *server = g_new0(struct ng_server, 1);
+	server->fd = fd;
+	server->daemon = daemon;
+	server->cache = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, cached_reply_free);
+	server->reply = g_string_sized_new(4096);
+	*result = server;
+	return 0;
+}
+
+void ng_server_close(struct ng_server *server)
+{
+	if (!server)
+		return;
+	close(server->fd);
+	g_hash_table_destroy(server->cache);
+	g_string_free(server->reply, TRUE);
+	g_free(server);
+}
+
+int ng_server_fd(const struct ng_server *server)
+{
+	return server->fd;
+}
+
+void ng_server_receive(struct ng_server *server)
+{
+	for (int i = 0; i < NG_RECEIVE_PER_WAKEUP; i++) {
+		union endpoint source;
+		socklen_t source_length = sizeof(source);
+		ssize_t length = recvfrom(server->fd, server->datagram, NG_MAX_DATAGRAM, 0, &source.address, &source_length);
+		if (length < 0) {
+			if (errno != EAGAIN && errno != EINTR)
+				log_error("ng socket: %s", strerror(errno));
+			return;
+		}
+		const char *space = memchr(server->datagram, ' ', (size_t) length);
+		char *cookie = space ? g_strndup(server->datagram, (gsize) (space - server->datagram)) : NULL;
+		struct cached_reply *cached = cookie ? g_hash_table_lookup(server->cache, cookie) : NULL;
+		if (cached) {
+			log_info("retransmitted request (cookie %s): sending the cached reply", cookie);
+			sendto(server->fd, cached->datagram->str, cached->datagram->len, 0, &source.address, source_length);
+			g_free(cookie);
+			continue;
+		}
+		g_string_truncate(server->reply, 0);
+		bool cacheable = ng_process_datagram(server->daemon, server->datagram, (size_t) length, &source,
+						     server->reply);
+		if (server->reply->len == 0) {
+			g_free(cookie);
+			continue;
+		}
+		if (sendto(server->fd, server->reply->str, server->reply->len, 0, &source.address, source_length) < 0)
+			log_warning("cannot send ng reply: %s", strerror(errno));
+		if (cookie && cacheable) {
+			struct cached_reply *entry = g_new(struct cached_reply, 1);
+			entry->datagram = g_string_new_len(server->reply->str, (gssize) server->reply->len);
+			entry->stored_us = now_realtime_us();
+			g_hash_table_replace(server->cache, cookie, entry);
+		} else {
+			g_free(cookie);
+		}
+	}
+}
+
+static gboolean cache_entry_expired(gpointer key, gpointer value, gpointer data)
+{
+	const struct cached_reply *cached = value;
+	const int64_t *now_us = data;
+	return *now_us - cached->stored_us > NG_CACHE_LIFETIME_US;
+}
+
+void ng_server_expire_cache(struct ng_server *server, int64_t now_us)
+{
+	g_hash_table_foreach_remove(server->cache, cache_entry_expired, &now_us);
+}
+
+const struct ng_command_counter *ng_command_counters(unsigned int *count)
+{
+	for (unsigned int i = 0; i < G_N_ELEMENTS(command_table); i++)
+		command_counters[i].name = command_table[i].name;
+	*count = G_N_ELEMENTS(command_table);
+	return command_counters;
+}
