@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Shared between the two halves of xt_RTPENGINE: rtpengine_tables.c (tables, targets and
+ * the /proc interface) and rtpengine_forward.c (the xtables target and the packet path). */
+#ifndef RTPENGINE_INTERNAL_H
+#define RTPENGINE_INTERNAL_H
+
+#include <linux/types.h>
+#include <linux/atomic.h>
+#include <linux/rculist.h>
+#include <linux/spinlock.h>
+#include <net/dst_cache.h>
+
+#include "xt_RTPENGINE_abi.h"
+
+#define RTPENGINE_HASH_BITS 12
+#define RTPENGINE_HASH_BUCKETS (1u << RTPENGINE_HASH_BITS)
+
+/* Counters of one target. Written by the packet path on any CPU (atomics, no lock), read
+ * by /proc. A replaced target hands its counters to its successor, so they survive
+ * updates. */
+struct rtpengine_stats {
+	atomic64_t packets;
+	atomic64_t bytes;
+	atomic64_t errors;
+	atomic64_t passed_up;
+	atomic64_t last_packet_unix_ns;
+	/* Slot keys: 0 = free, else (1 << 32 | ssrc) resp. (0x100 | payload type); claimed
+	 * with cmpxchg so two CPUs never share a slot for different values. */
+	atomic64_t ssrc_keys[RTPENGINE_SSRC_SLOTS];
+	atomic64_t ssrc_packets[RTPENGINE_SSRC_SLOTS];
+	atomic_t payload_type_keys[RTPENGINE_PAYLOAD_TYPE_SLOTS];
+	atomic64_t payload_type_packets[RTPENGINE_PAYLOAD_TYPE_SLOTS];
+};
+
+struct rtpengine_entry {
+	struct hlist_node node;          /* in the table's bucket, RCU */
+	struct rcu_head rcu;
+	struct rtpengine_target target;  /* validated copy of what the daemon wrote */
+	struct rtpengine_stats *stats;
+	bool owns_stats;                 /* false once handed to a replacement */
+	struct dst_cache route_cache;    /* per-CPU cached route to target.destination */
+};
+
+struct rtpengine_table {
+	unsigned int id;
+	spinlock_t lock;                 /* writers: buckets, target_count, control_users, dying */
+	unsigned int target_count;
+	unsigned int control_users;      /* open /proc/rtpengine/N/control files */
+	bool dying;                      /* "del N" in progress: no new control opens */
+	struct proc_dir_entry *proc_dir;
+	struct rcu_head rcu;
+	struct hlist_head buckets[RTPENGINE_HASH_BUCKETS];
+};
+
+/* The packet path: looks up table `id` and the target for local address `key`. Caller
+ * holds rcu_read_lock(); the result is valid until it drops it. */
+struct rtpengine_entry *rtpengine_lookup(unsigned int table_id, const struct rtpengine_address *key);
+
+int rtpengine_tables_init(void);
+void rtpengine_tables_exit(void);
+
+#endif

@@ -1,0 +1,176 @@
+#!/bin/sh
+# Runs inside the guest VM (started by tests/kernel/run-tests.sh). Exit 0 = every check passed.
+#   guest-forward.sh full   module, tables, iptables rules, IPv4+IPv6 forwarding, /proc
+#                           robustness, del/unload with tables in use
+#   guest-forward.sh nft    the same rules and IPv4 forwarding through iptables-nft
+# Needs: xt_RTPENGINE module (modprobe), libxt_RTPENGINE.so in the xtables directory,
+# /tools/kernel_test_tool.
+set -eu
+MODE=${1:-full}
+TOOL=/tools/kernel_test_tool
+FAILURES=0
+
+step() { echo "== $*"; }
+fail() { echo "FAIL: $*"; FAILURES=$((FAILURES + 1)); }
+# expect_fail CMD...: the command must fail (exit non-zero)
+expect_fail() { if "$@" >/tmp/expect_fail.out 2>&1; then fail "expected to fail: $*"; cat /tmp/expect_fail.out; fi; }
+
+check_kernel_log() {
+	if dmesg | grep -E 'Oops|BUG:|WARNING:|Call Trace|general protection|KASAN|refcount_t' >/tmp/badlog; then
+		fail "kernel log shows problems:"; cat /tmp/badlog
+	fi
+}
+
+# counter_of LOCAL FIELD -> value from the tool's single-target query
+counter_of() {
+	$TOOL counters 0 "$1" | awk -v field="$2" '{ for (i = 1; i < NF; i++) if ($i == field) print $(i + 1) }'
+}
+
+setup_network() {
+	ip netns add a
+	ip netns add b
+	ip link add a1 type veth peer name a0
+	ip link add b1 type veth peer name b0
+	ip link set a0 netns a
+	ip link set b0 netns b
+	ip addr add 10.1.0.1/24 dev a1
+	ip addr add 10.2.0.1/24 dev b1
+	ip addr add fd01::1/64 dev a1 nodad
+	ip addr add fd02::1/64 dev b1 nodad
+	ip link set a1 up
+	ip link set b1 up
+	ip -n a addr add 10.1.0.2/24 dev a0
+	ip -n a addr add fd01::2/64 dev a0 nodad
+	ip -n b addr add 10.2.0.2/24 dev b0
+	ip -n b addr add fd02::2/64 dev b0 nodad
+	ip -n a link set a0 up
+	ip -n b link set b0 up
+	ip -n a link set lo up
+	ip -n b link set lo up
+}
+
+A4=10.1.0.2:5000; RELAY_A4=10.1.0.1:30000
+B4=10.2.0.2:5002; RELAY_B4=10.2.0.1:30002
+A6='[fd01::2]:5000'; RELAY_A6='[fd01::1]:30000'
+B6='[fd02::2]:5002'; RELAY_B6='[fd02::1]:30002'
+
+add_ipv4_targets() {
+	$TOOL add 0 $RELAY_A4 $A4 $RELAY_B4 $B4 rtp,rtcp -1
+	$TOOL add 0 $RELAY_B4 any $RELAY_A4 $A4 rtp,rtcp -1
+}
+
+step "load module"
+modprobe xt_RTPENGINE
+[ -w /proc/rtpengine/control ] || fail "/proc/rtpengine/control missing"
+dmesg | grep -q 'xt_RTPENGINE: loaded, ABI version' || fail "no load line in dmesg"
+
+step "table add/del"
+echo "add 0" > /proc/rtpengine/control
+[ -d /proc/rtpengine/0 ] || fail "table 0 not created"
+grep -q '^abi-version 1$' /proc/rtpengine/0/status || fail "status lacks abi-version"
+expect_fail sh -c 'echo "add 0" > /proc/rtpengine/control'
+expect_fail sh -c 'echo "add 256" > /proc/rtpengine/control'
+expect_fail sh -c 'echo "del 7" > /proc/rtpengine/control'
+echo "add 7" > /proc/rtpengine/control
+echo "del 7" > /proc/rtpengine/control
+[ ! -e /proc/rtpengine/7 ] || fail "table 7 still there after del"
+$TOOL open 0 >/dev/null || fail "kernel_table_open on existing table"
+$TOOL open 9 >/dev/null || fail "kernel_table_open creating table 9"
+[ -d /proc/rtpengine/9 ] || fail "kernel_table_open did not create table 9"
+
+step "iptables rules ($(readlink -f "$(command -v iptables)" 2>/dev/null || echo iptables))"
+iptables -I INPUT -p udp -j RTPENGINE --id 0
+ip6tables -I INPUT -p udp -j RTPENGINE --id 0
+iptables -S INPUT | grep -q -- '-j RTPENGINE --id 0' || fail "iptables -S does not print the rule"
+ip6tables -S INPUT | grep -q -- '-j RTPENGINE --id 0' || fail "ip6tables -S does not print the rule"
+iptables -L INPUT -n | grep -q 'RTPENGINE id:0' || fail "iptables -L does not print the rule"
+expect_fail iptables -I INPUT -p udp -j RTPENGINE
+expect_fail iptables -I INPUT -p udp -j RTPENGINE --id 256
+expect_fail iptables -I INPUT -p udp -j RTPENGINE --id foo
+expect_fail iptables -I INPUT -p tcp -j RTPENGINE --id 0
+
+step "network namespaces"
+setup_network
+
+step "no target: nothing is forwarded (the test can fail)"
+expect_fail $TOOL relay a $A4 $RELAY_A4 b $B4 $RELAY_B4 1
+
+step "IPv4 forwarding in the kernel, no userspace process"
+add_ipv4_targets
+$TOOL relay a $A4 $RELAY_A4 b $B4 $RELAY_B4 20 || fail "IPv4 relay"
+[ "$(counter_of $RELAY_A4 packets)" = 20 ] || fail "A-side packets counter: $(counter_of $RELAY_A4 packets)"
+[ "$(counter_of $RELAY_B4 packets)" = 20 ] || fail "B-side packets counter: $(counter_of $RELAY_B4 packets)"
+[ "$(counter_of $RELAY_A4 bytes)" = 3440 ] || fail "A-side bytes counter (20 x 172 bytes of UDP payload)"
+$TOOL counters 0 $RELAY_A4 | grep -q 'ssrc 11111111:20 pt 0:20' || fail "per-SSRC/payload type counters"
+$TOOL all 0 | grep -q '^targets 2$' || fail "bulk counters read"
+grep -q 'local *10.1.0.1:30000' /proc/rtpengine/0/list || fail "list lacks the target"
+grep -q '^targets 2$' /proc/rtpengine/0/status || fail "status target count"
+
+if [ "$MODE" = full ]; then
+	step "wrong source goes up to userspace (passed_up), not forwarded"
+	ip -n a addr add 10.1.0.3/24 dev a0
+	expect_fail $TOOL relay a 10.1.0.3:5000 $RELAY_A4 b $B4 $RELAY_B4 1
+	[ "$(counter_of $RELAY_A4 passed_up)" -ge 1 ] || fail "passed_up after a foreign source"
+
+	step "update keeps counters"
+	$TOOL add 0 $RELAY_A4 $A4 $RELAY_B4 $B4 rtp,rtcp 184
+	[ "$(counter_of $RELAY_A4 packets)" = 20 ] || fail "counters lost on update"
+	$TOOL relay a $A4 $RELAY_A4 b $B4 $RELAY_B4 5 || fail "relay after update"
+
+	step "IPv6 forwarding"
+	$TOOL add 0 "$RELAY_A6" "$A6" "$RELAY_B6" "$B6" rtp -1
+	$TOOL add 0 "$RELAY_B6" any "$RELAY_A6" "$A6" rtp -1
+	$TOOL relay a "$A6" "$RELAY_A6" b "$B6" "$RELAY_B6" 20 || fail "IPv6 relay"
+	[ "$(counter_of "$RELAY_A6" packets)" = 20 ] || fail "IPv6 counter"
+
+	step "IPv4 in, IPv6 out"
+	$TOOL add 0 10.1.0.1:30010 any "[fd02::1]:30012" "[fd02::2]:5012" rtp -1
+	$TOOL add 0 "[fd02::1]:30012" any 10.1.0.1:30010 10.1.0.2:5010 rtp -1
+	$TOOL relay a 10.1.0.2:5010 10.1.0.1:30010 b "[fd02::2]:5012" "[fd02::1]:30012" 5 || fail "IPv4<->IPv6 relay"
+
+	step "delete: the target is gone"
+	$TOOL delete 0 "$RELAY_A6" || fail "delete"
+	expect_fail $TOOL delete 0 "$RELAY_A6"
+	expect_fail $TOOL relay a "$A6" "$RELAY_A6" b "$B6" "$RELAY_B6" 1
+
+	step "ABI version mismatch is refused"
+	$TOOL abi-mismatch 0 || fail "a record with another ABI version was accepted"
+	dmesg | grep -q 'ABI version mismatch' || fail "no log line for the ABI mismatch"
+
+	step "robustness: random and truncated /proc writes"
+	$TOOL fuzz 0 4000 12345 || fail "fuzz tool"
+	$TOOL fuzz 9 2000 777 || fail "fuzz tool table 9"
+	head -c 100000 /dev/urandom > /tmp/random.bin
+	dd if=/tmp/random.bin of=/proc/rtpengine/0/control bs=208 count=5 2>/dev/null && fail "random records accepted"
+	dd if=/tmp/random.bin of=/proc/rtpengine/control bs=4096 count=1 2>/dev/null && fail "random table command accepted"
+	cat /proc/rtpengine/0/list /proc/rtpengine/0/status /proc/rtpengine/0/counters >/dev/null
+	[ -z "$(cat /proc/rtpengine/0/control)" ] || fail "control read without a query returned data"
+	# the fuzzer may have deleted or replaced our IPv4 targets: re-add, forwarding must work
+	add_ipv4_targets
+	$TOOL relay a $A4 $RELAY_A4 b $B4 $RELAY_B4 10 || fail "relay after robustness writes"
+
+	step "del refuses while a daemon has the table open"
+	exec 3<>/proc/rtpengine/0/control
+	expect_fail sh -c 'echo "del 0" > /proc/rtpengine/control'
+	exec 3>&-
+	grep -q '^control-users 0$' /proc/rtpengine/0/status || fail "control-users after close"
+fi
+
+check_kernel_log
+
+step "unload with tables and targets in use"
+iptables -D INPUT -p udp -j RTPENGINE --id 0
+ip6tables -D INPUT -p udp -j RTPENGINE --id 0
+exec 4</proc/rtpengine/0/status
+rmmod xt_RTPENGINE || fail "rmmod"
+exec 4<&-
+[ ! -e /proc/rtpengine ] || fail "/proc/rtpengine left behind"
+modprobe xt_RTPENGINE && rmmod xt_RTPENGINE || fail "reload"
+check_kernel_log
+
+if [ "$FAILURES" -ne 0 ]; then
+	echo "guest-forward.sh $MODE: $FAILURES failure(s)"
+	dmesg | tail -n 30
+	exit 1
+fi
+echo "guest-forward.sh $MODE: all checks passed"

@@ -1,0 +1,49 @@
+#!/bin/bash
+# Kernel forwarding tests: builds xt_RTPENGINE.ko against Debian's 6.1 headers, the
+# iptables extension and the test tool, then boots throw-away guests with the kvm harness
+# (../shared/kvm relative to the repository root) and runs tests/kernel/guest-*.sh inside.
+#   tests/kernel/run-tests.sh            all guest runs (iptables-legacy full, iptables-nft)
+#   tests/kernel/run-tests.sh legacy|nft one of them
+# Exit status: 0 = all passed.
+set -euo pipefail
+ROOT=$(git -C "$(dirname "${BASH_SOURCE[0]}")" rev-parse --show-toplevel)
+KVM=${KVM:-$ROOT/../shared/kvm}
+OUT=$ROOT/build/kernel-tests
+SELECTED=${1:-all}
+CFLAGS="-std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter -O2 -g"
+XTABLES_DIR=$(pkg-config --variable=xtlibdir xtables)
+
+[ -x "$KVM/run-vm" ] || { echo "kvm harness not found at $KVM" >&2; exit 1; }
+if ! "$KVM/setup" --check >/dev/null 2>&1; then
+	echo "kvm harness incomplete: run $KVM/setup" >&2
+	exit 1
+fi
+mkdir -p "$OUT"
+
+echo "== building module"
+ko=$("$KVM/build-module" --copy "$ROOT/kernel-module" | grep '/xt_RTPENGINE.ko$')
+trap 'rm -rf "$(dirname "$ko")"' EXIT
+echo "== building iptables extension and test tool"
+make -s -C "$ROOT/iptables-extension"
+gcc $CFLAGS -I"$ROOT/daemon" -I"$ROOT/kernel-module" -o "$OUT/kernel_test_tool" \
+	"$ROOT/tests/kernel/kernel_test_tool.c" "$ROOT/daemon/kernel.c"
+
+run_guest() {
+	local iptables=$1; shift
+	echo "== guest: iptables-$iptables: $*"
+	"$KVM/run-vm" --quiet --timeout 120 --iptables "$iptables" --module "$ko" \
+		--file "$ROOT/iptables-extension/libxt_RTPENGINE.so:$XTABLES_DIR/libxt_RTPENGINE.so" \
+		--file "$OUT/kernel_test_tool:/tools/kernel_test_tool" \
+		-- "$@"
+}
+
+failed=0
+start=$SECONDS
+if [ "$SELECTED" = all ] || [ "$SELECTED" = legacy ]; then
+	run_guest legacy "$ROOT/tests/kernel/guest-forward.sh" full || { echo "FAILED: legacy"; failed=1; }
+fi
+if [ "$SELECTED" = all ] || [ "$SELECTED" = nft ]; then
+	run_guest nft "$ROOT/tests/kernel/guest-forward.sh" nft || { echo "FAILED: nft"; failed=1; }
+fi
+echo "== kernel tests: $([ $failed = 0 ] && echo passed || echo FAILED) in $((SECONDS - start)) s"
+exit $failed
