@@ -7,6 +7,7 @@ else Debian's /usr/bin/rtpengine (the behavioural reference).
 import os
 import random
 import re
+import resource
 import signal
 import socket
 import subprocess
@@ -81,10 +82,15 @@ def _interface_address(spec):
 
 # ---------------------------------------------------------------- daemon
 
+def _no_core_files():
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
 class Daemon:
     """A running relay started by the factory."""
 
-    def __init__(self, argv, log_path, ng_port, port_min, port_max, pidfile, interfaces):
+    def __init__(self, argv, log_path, ng_port, port_min, port_max, pidfile, interfaces,
+                 workdir=None):
         self.argv = argv
         self.log_path = log_path
         self.ng_port = ng_port
@@ -95,8 +101,11 @@ class Daemon:
         self.expected_signal_death = False
         self.returncode = None
         self._log_file = open(log_path, "wb")
+        # no core files: a crash is reported from the log and the exit status, and a
+        # crashing daemon must not litter the working tree with 90 MB dumps
         self.process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=self._log_file,
-                                        stderr=subprocess.STDOUT, start_new_session=True)
+                                        stderr=subprocess.STDOUT, start_new_session=True,
+                                        cwd=workdir, preexec_fn=_no_core_files)
         self.pid = self.process.pid
         self.client = NgClient(ng_port)
 
@@ -221,7 +230,8 @@ def rtpengine_factory(tmp_path):
             argv = _build_argv(RTPENGINE_BINARY, ng_port, port_min, port_max, interfaces,
                                delete_delay, timeout, pidfile_path, extra_args)
             daemon = Daemon(argv, str(tmp_path / ("rtpengine-%d-%d.log" % (index, attempt))),
-                            ng_port, port_min, port_max, pidfile_path, interfaces)
+                            ng_port, port_min, port_max, pidfile_path, interfaces,
+                            workdir=str(tmp_path))
             daemons.append(daemon)
             if daemon.wait_ready(ready_timeout):
                 return daemon
