@@ -164,7 +164,8 @@ def bench_ng_relay(name, binary, settings, log_dir):
 def media_figures(media):
     figures = {"sent": media["sent"], "loss_percent": media["loss_percent"],
                "p50_us": media["latency_p50_us"], "p99_us": media["latency_p99_us"],
-               "loadgen_cpu_share": media["loadgen_cpu_seconds"] / max(media["measured_seconds"], 1e-9)}
+               "loadgen_cpu_share": media["loadgen_cpu_seconds"] / max(media["measured_seconds"], 1e-9),
+               "misrouted": media.get("misrouted", 0.0), "send_errors": media.get("send_errors", 0.0)}
     if "relay_cpu_seconds" in media and media["sent"] > 0:
         # CPU milliseconds per 1000 relayed packets == CPU microseconds per packet.
         figures["cpu_ms_per_1000"] = media["relay_cpu_seconds"] * 1e6 / media["sent"]
@@ -225,7 +226,7 @@ def best_of(rounds):
             elif isinstance(value, float) and isinstance(combined[key], float):
                 if key in HIGHER_IS_BETTER:
                     combined[key] = max(combined[key], value)
-                elif key in ("loss_percent",) or key.endswith("_failures"):
+                elif key in ("loss_percent", "misrouted", "send_errors") or key.endswith("_failures"):
                     combined[key] = max(combined[key], value)
                 else:
                     combined[key] = min(combined[key], value)
@@ -282,9 +283,11 @@ def print_table(settings, ours, forwarder, upstream, direct):
         notes = [figures.get("status", "ok")]
         if "loadgen_cpu_share" in figures:
             notes.append("loadgen used %.0f%% of a core" % (100 * figures["loadgen_cpu_share"]))
-        for key in ("rss_note",):
-            if key in figures:
-                notes.append(figures[key])
+        if "rss_note" in figures:
+            notes.append(figures["rss_note"])
+        for key, what in (("misrouted", "packets arrived on the wrong socket"), ("send_errors", "sendto errors")):
+            if figures.get(key):
+                notes.append("%d %s" % (figures[key], what))
         for inflight in (1, 16):
             failures = figures.get("ng_%d_failures" % inflight)
             if failures:
