@@ -48,6 +48,7 @@ CASES = {
     "session_and_media_connection_replace": ("session_and_media_connection.sdp",
                                              {"replace": ["session-connection"]}, None, {}),
     "session_connection_mixed": ("session_connection_mixed.sdp", {}, None, {}),
+    "other_lines": ("other_lines.sdp", {}, None, {}),
     "group_lip_sync": ("group_lip_sync.sdp", {}, None, {}),
     "session_direction": ("session_direction.sdp", {}, None, {}),
     "session_inactive": ("session_inactive.sdp", {}, None, {}),
@@ -230,7 +231,7 @@ def normalise(output, input_sdp):
     for section in media:
         normalised += "".join(fix_ports(l) for l in section)
     token = None
-    for line in session:
+    for line in session[-1:]:  # the marker the reference adds is the last session line
         if line.startswith("a=rtpengine:"):
             token = line.rstrip("\r\n")[len("a=rtpengine:"):]
     return normalised, specs, token
@@ -248,7 +249,7 @@ def write_rewrite(name, input_file, flags, specs, token):
         lines.append("option no_rtcp_attribute")
     if "full-rtcp-attribute" in flag_list:
         lines.append("option full_rtcp_attribute")
-    if token:
+    if token and "loop-protect" in flag_list:
         lines.append("option loop_protect " + token)
     remove_ice = flags.get("ICE") == "remove"
     for spec in specs:
