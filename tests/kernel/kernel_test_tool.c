@@ -14,6 +14,7 @@
  *        sends as fast as possible for SECONDS, prints sent/received per second
  *   kernel_test_tool fuzz TABLE ITERATIONS SEED  random and truncated /proc writes
  *   kernel_test_tool abi-mismatch TABLE          a record with another ABI version must fail
+ *   kernel_test_tool ng ADDRESS BENCODE          one ng request over UDP, prints the reply
  * Addresses: 10.0.0.1:5000 or [fd00::1]:5000. FLAGS: rtp,rtcp,strict or none. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -479,6 +480,40 @@ static int command_abi_mismatch(char **argv)
 	return err == -EINVAL ? 0 : 1;
 }
 
+/* One ng request (a random cookie, then the bencoded message); prints the reply's message. */
+static int command_ng(char **argv)
+{
+	struct sockaddr_storage server;
+	char request[65536], reply[65536], cookie[16];
+	struct pollfd wait;
+	ssize_t length;
+	int fd;
+
+	if (parse_address(argv[0], &server))
+		return 2;
+	snprintf(cookie, sizeof(cookie), "%08x", (unsigned int)getpid() ^ (unsigned int)time(NULL));
+	length = snprintf(request, sizeof(request), "%s %s", cookie, argv[1]);
+	if (length < 0 || (size_t)length >= sizeof(request))
+		return 2;
+	fd = socket(server.ss_family, SOCK_DGRAM, 0);
+	if (fd < 0 || sendto(fd, request, (size_t)length, 0, (const struct sockaddr *)&server,
+			     address_length(&server)) < 0) {
+		perror("ng sendto");
+		return 1;
+	}
+	wait = (struct pollfd){ .fd = fd, .events = POLLIN };
+	if (poll(&wait, 1, 3000) <= 0) {
+		fprintf(stderr, "ng: no reply within 3 s\n");
+		return 1;
+	}
+	length = recv(fd, reply, sizeof(reply) - 1, 0);
+	if (length <= (ssize_t)strlen(cookie) + 1 || memcmp(reply, cookie, strlen(cookie)))
+		return 1;
+	reply[length] = '\0';
+	printf("%s\n", reply + strlen(cookie) + 1);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct { const char *name; int arguments; int (*run)(char **); } commands[] = {
@@ -490,6 +525,7 @@ int main(int argc, char **argv)
 		{ "flood", 6, command_flood },
 		{ "fuzz", 3, command_fuzz },
 		{ "abi-mismatch", 1, command_abi_mismatch },
+		{ "ng", 2, command_ng },
 	};
 
 	setvbuf(stdout, NULL, _IOLBF, 0);

@@ -2,8 +2,12 @@
 # Kernel forwarding tests: builds xt_RTPENGINE.ko against Debian's 6.1 headers, the
 # iptables extension and the test tool, then boots throw-away guests with the kvm harness
 # (../shared/kvm relative to the repository root) and runs tests/kernel/guest-*.sh inside.
-#   tests/kernel/run-tests.sh            all guest runs (iptables-legacy full, iptables-nft)
-#   tests/kernel/run-tests.sh legacy|nft one of them
+#   tests/kernel/run-tests.sh                   all guest runs
+#   tests/kernel/run-tests.sh legacy|nft|daemon one of them:
+#     legacy  module, tables, rules, IPv4/IPv6 forwarding, /proc robustness (iptables-legacy)
+#     nft     rules and IPv4 forwarding through iptables-nft (nft_compat)
+#     daemon  our daemon with --table=0: call relayed in the kernel, SIGSTOP proof, delete
+# RTPENGINE_BINARY picks the daemon (default: build/release/rtpengine, built with make).
 # Exit status: 0 = all passed.
 set -euo pipefail
 ROOT=$(git -C "$(dirname "${BASH_SOURCE[0]}")" rev-parse --show-toplevel)
@@ -28,22 +32,35 @@ make -s -C "$ROOT/iptables-extension"
 gcc $CFLAGS -I"$ROOT/daemon" -I"$ROOT/kernel-module" -o "$OUT/kernel_test_tool" \
 	"$ROOT/tests/kernel/kernel_test_tool.c" "$ROOT/daemon/kernel.c"
 
+if [ "$SELECTED" = all ] || [ "$SELECTED" = daemon ]; then
+	if [ -z "${RTPENGINE_BINARY:-}" ]; then
+		echo "== building the daemon"
+		make -s -C "$ROOT" build/release/rtpengine
+		RTPENGINE_BINARY=$ROOT/build/release/rtpengine
+	fi
+fi
+
+# run_guest IPTABLES [run-vm options] -- SCRIPT ARGS
 run_guest() {
 	local iptables=$1; shift
 	echo "== guest: iptables-$iptables: $*"
 	"$KVM/run-vm" --quiet --timeout 120 --iptables "$iptables" --module "$ko" \
 		--file "$ROOT/iptables-extension/libxt_RTPENGINE.so:$XTABLES_DIR/libxt_RTPENGINE.so" \
 		--file "$OUT/kernel_test_tool:/tools/kernel_test_tool" \
-		-- "$@"
+		"$@"
 }
 
 failed=0
 start=$SECONDS
 if [ "$SELECTED" = all ] || [ "$SELECTED" = legacy ]; then
-	run_guest legacy "$ROOT/tests/kernel/guest-forward.sh" full || { echo "FAILED: legacy"; failed=1; }
+	run_guest legacy -- "$ROOT/tests/kernel/guest-forward.sh" full || { echo "FAILED: legacy"; failed=1; }
 fi
 if [ "$SELECTED" = all ] || [ "$SELECTED" = nft ]; then
-	run_guest nft "$ROOT/tests/kernel/guest-forward.sh" nft || { echo "FAILED: nft"; failed=1; }
+	run_guest nft -- "$ROOT/tests/kernel/guest-forward.sh" nft || { echo "FAILED: nft"; failed=1; }
+fi
+if [ "$SELECTED" = all ] || [ "$SELECTED" = daemon ]; then
+	run_guest legacy --file "$RTPENGINE_BINARY:/tools/rtpengine" -- "$ROOT/tests/kernel/guest-daemon.sh" \
+		|| { echo "FAILED: daemon"; failed=1; }
 fi
 echo "== kernel tests: $([ $failed = 0 ] && echo passed || echo FAILED) in $((SECONDS - start)) s"
 exit $failed

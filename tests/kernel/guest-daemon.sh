@@ -1,0 +1,142 @@
+#!/bin/sh
+# Runs inside the guest VM (started by tests/kernel/run-tests.sh): our daemon with
+# --table=0 relays a call between two network namespaces, and the media must take the
+# kernel path. Exit 0 = every check passed.
+#   1. without the module: one loud "NOT ACTIVE" line; --no-fallback refuses to start
+#   2. with the module: offer/answer over ng, media latches in userspace, the daemon pushes
+#      both directions to table 0 (targets appear in /proc/rtpengine/0/list)
+#   3. black-box proof: SIGSTOP the daemon; media still flows both ways (only the kernel can
+#      forward it then) and the kernel counters rise by exactly what was sent
+#   4. SIGCONT, delete: the targets are gone and nothing is forwarded any more
+# Needs: /tools/rtpengine (our daemon), /tools/kernel_test_tool, xt_RTPENGINE, libxt_RTPENGINE.
+set -eu
+TOOL=/tools/kernel_test_tool
+DAEMON=/tools/rtpengine
+NG=127.0.0.1:2223
+FAILURES=0
+DAEMON_PID=
+
+step() { echo "== $*"; }
+fail() { echo "FAIL: $*"; FAILURES=$((FAILURES + 1)); }
+finish() {
+	[ -n "$DAEMON_PID" ] && kill -CONT "$DAEMON_PID" 2>/dev/null && kill "$DAEMON_PID" 2>/dev/null
+	if [ "$FAILURES" -ne 0 ]; then
+		echo "--- daemon log"; tail -n 40 /tmp/daemon.log 2>/dev/null || true
+		echo "--- kernel log"; dmesg | tail -n 20
+		echo "guest-daemon.sh: $FAILURES failure(s)"
+		exit 1
+	fi
+	echo "guest-daemon.sh: all checks passed"
+	exit 0
+}
+
+# wait_for TRIES COMMAND...: retries every 0.1 s, bounded
+wait_for() {
+	tries=$1; shift
+	while [ "$tries" -gt 0 ]; do
+		if "$@" >/dev/null 2>&1; then return 0; fi
+		tries=$((tries - 1)); sleep 0.1
+	done
+	return 1
+}
+
+start_daemon() {
+	$DAEMON --config-file=none --foreground --log-stderr --log-level=7 -i 10.1.0.1 -n $NG \
+		--endpoint-learning=immediate --delete-delay=0 "$@" >/tmp/daemon.log 2>&1 &
+	DAEMON_PID=$!
+	wait_for 50 $TOOL ng $NG 'd7:command4:pinge' || { fail "daemon does not answer ping"; finish; }
+}
+
+stop_daemon() {
+	kill "$DAEMON_PID"
+	wait "$DAEMON_PID" || true
+	DAEMON_PID=
+}
+
+# bencode_string TEXT -> LENGTH:TEXT
+bencode_string() { printf '%d:%s' "${#1}" "$1"; }
+
+sdp_for() {  # sdp_for ADDRESS PORT
+	printf 'v=0\r\no=- 1 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\nm=audio %s RTP/AVP 0\r\na=sendrecv\r\n' "$1" "$1" "$2"
+}
+
+media_port_of() { sed -n 's/.*m=audio \([0-9]*\) .*/\1/p' | head -n 1; }
+
+target_count() { grep -c '^target$' /proc/rtpengine/0/list || true; }
+
+setup_network() {
+	ip netns add a; ip netns add b
+	ip link add a1 type veth peer name a0
+	ip link add b1 type veth peer name b0
+	ip link set a0 netns a; ip link set b0 netns b
+	ip addr add 10.1.0.1/24 dev a1; ip addr add 10.2.0.1/24 dev b1
+	ip link set a1 up; ip link set b1 up
+	ip -n a addr add 10.1.0.2/24 dev a0; ip -n b addr add 10.2.0.2/24 dev b0
+	ip -n a link set a0 up; ip -n b link set b0 up
+	# the daemon listens on 10.1.0.1 only: B reaches it through the root namespace
+	ip -n a route add default via 10.1.0.1
+	ip -n b route add default via 10.2.0.1
+}
+
+trap finish EXIT
+setup_network
+
+step "without the module: loud fallback line, --no-fallback refuses"
+start_daemon --table=0
+grep -q 'Kernel forwarding: NOT ACTIVE' /tmp/daemon.log || fail "no NOT ACTIVE line without the module"
+stop_daemon
+if $DAEMON --config-file=none --foreground --log-stderr -i 10.1.0.1 -n $NG --table=0 --no-fallback \
+	>/tmp/nofallback.log 2>&1; then
+	fail "--no-fallback started without the module"
+fi
+grep -q 'REQUIRED' /tmp/nofallback.log || fail "--no-fallback gave no reason"
+
+step "module, table and iptables rule"
+modprobe xt_RTPENGINE
+iptables -I INPUT -p udp -j RTPENGINE --id 0
+start_daemon --table=0
+grep -q 'Kernel forwarding: ACTIVE on table 0' /tmp/daemon.log || fail "no ACTIVE line"
+[ -d /proc/rtpengine/0 ] || fail "daemon did not create table 0"
+
+step "offer/answer"
+offer_sdp=$(sdp_for 10.1.0.2 5000)
+reply=$($TOOL ng $NG "d7:command5:offer7:call-id5:call18:from-tag4:tag13:sdp$(bencode_string "$offer_sdp")e")
+relay_b_port=$(printf '%s' "$reply" | media_port_of)
+answer_sdp=$(sdp_for 10.2.0.2 5002)
+reply=$($TOOL ng $NG "d7:command6:answer7:call-id5:call18:from-tag4:tag16:to-tag4:tag23:sdp$(bencode_string "$answer_sdp")e")
+relay_a_port=$(printf '%s' "$reply" | media_port_of)
+echo "relay ports: A sends to $relay_a_port, B sends to $relay_b_port"
+[ -n "$relay_a_port" ] && [ -n "$relay_b_port" ] || { fail "no media ports in the replies"; finish; }
+A=10.1.0.2:5000; RELAY_A=10.1.0.1:$relay_a_port
+B=10.2.0.2:5002; RELAY_B=10.1.0.1:$relay_b_port
+
+step "media latches (userspace first), then the daemon pushes both directions to the kernel"
+$TOOL relay a $A $RELAY_A b $B $RELAY_B 3 || fail "first packets not relayed"
+wait_for 50 sh -c '[ "$(grep -c "^target$" /proc/rtpengine/0/list)" -ge 2 ]' || fail "daemon did not push targets"
+echo "targets in table 0: $(target_count)"
+cat /proc/rtpengine/0/list
+
+step "SIGSTOP the daemon: only the kernel can forward now"
+before=$($TOOL all 0 | awk '/packets/ { sum += $3 } END { print sum + 0 }')
+kill -STOP "$DAEMON_PID"
+$TOOL relay a $A $RELAY_A b $B $RELAY_B 20 || fail "media stopped with the daemon stopped"
+after=$($TOOL all 0 | awk '/packets/ { sum += $3 } END { print sum + 0 }')
+[ $((after - before)) -eq 40 ] || fail "kernel counters rose by $((after - before)), expected 40"
+kill -CONT "$DAEMON_PID"
+
+step "query reports kernel forwarding"
+reply=$($TOOL ng $NG 'd7:command5:query7:call-id5:call1e')
+echo "$reply" | grep -qi 'kernel' || echo "note: query reply does not mention the kernel"
+
+step "delete: targets gone, nothing forwarded"
+$TOOL ng $NG 'd7:command6:delete7:call-id5:call18:from-tag4:tag1e' >/dev/null || fail "delete"
+wait_for 50 sh -c '! grep -q "^target$" /proc/rtpengine/0/list' || fail "targets left after delete"
+kill -STOP "$DAEMON_PID"
+if $TOOL relay a $A $RELAY_A b $B $RELAY_B 1 >/dev/null 2>&1; then fail "forwarded after delete"; fi
+kill -CONT "$DAEMON_PID"
+
+step "daemon exit, clean unload"
+stop_daemon
+iptables -D INPUT -p udp -j RTPENGINE --id 0
+rmmod xt_RTPENGINE || fail "rmmod"
+if dmesg | grep -E 'Oops|BUG:|WARNING:|Call Trace'; then fail "kernel log shows problems"; fi
