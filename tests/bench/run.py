@@ -245,7 +245,7 @@ def ratio(numerator, denominator):
     return numerator / denominator
 
 
-def print_table(settings, ours, forwarder, upstream, direct):
+def print_table(settings, ours, forwarder, upstream, direct, ours_missing_label):
     def get(figures, key):
         return figures.get(key) if figures else None
 
@@ -267,7 +267,7 @@ def print_table(settings, ours, forwarder, upstream, direct):
         values = [get(ours, key), get(forwarder, key), get(upstream, key)]
         line = "%-28s" % label
         if ours is None:
-            line += "%12s" % "not built"
+            line += "%12s" % ours_missing_label
         else:
             line += "%12s" % format_value(values[0], digits)
         line += "%12s" % format_value(values[1], digits) + "%12s" % format_value(values[2], digits)
@@ -375,7 +375,14 @@ def main():
                 print("(c) upstream: not installed (make deps-bench)", flush=True)
     print("(d) loadgen floor, no relay ...", flush=True)
     direct = bench_direct(settings)
-    print_table(settings, best_of(runs["ours"]), best_of(runs["forwarder"]), best_of(runs["upstream"]), direct)
+    if "ours" not in selected:
+        ours_missing_label = "skipped"
+    elif not os.access(settings.ours, os.X_OK):
+        ours_missing_label = "not built"
+    else:
+        ours_missing_label = "-"
+    print_table(settings, best_of(runs["ours"]), best_of(runs["forwarder"]), best_of(runs["upstream"]), direct,
+                ours_missing_label)
 
 if __name__ == "__main__":
     main()
