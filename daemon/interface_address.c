@@ -16,6 +16,8 @@
 #define ADDRESS_INPUT_MAX 300
 #define ANY_KEYWORD "any"
 
+static bool host_lookups_allowed = true;
+
 /* ---- static helpers ---------------------------------------------------------------- */
 
 /* Copies text[0..length) into buffer as a C string; rejects embedded NULs and overlong input. */
@@ -125,6 +127,8 @@ static int lookup_host(const char *name, struct sockaddr_storage *address)
 	static const int families[] = { AF_INET, AF_INET6 };
 	if (!is_host_name(name))
 		return -EINVAL;
+	if (!host_lookups_allowed)
+		return -ENOENT;
 	for (size_t i = 0; i < G_N_ELEMENTS(families); i++) {
 		struct addrinfo hints = { .ai_family = families[i], .ai_socktype = SOCK_DGRAM };
 		struct addrinfo *results = NULL;
@@ -387,6 +391,11 @@ int interface_address_parse_spec(const char *text, size_t length, GArray *interf
 	}
 	g_array_free(addresses, TRUE);
 	return result;
+}
+
+void interface_address_allow_host_lookups(bool allowed)
+{
+	host_lookups_allowed = allowed;
 }
 
 unsigned int interface_address_port(const struct sockaddr_storage *address)

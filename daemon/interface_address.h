@@ -55,6 +55,10 @@ bool interface_address_is_any(const struct sockaddr_storage *endpoint);
  * NULL) is a g_malloc'ed explanation that names the part at fault. */
 int interface_address_parse_spec(const char *text, size_t length, GArray *interfaces, char **error_message);
 
+/* Host name lookups are on by default. Fuzz targets and tests switch them off so that no
+ * query leaves the machine; a host name then fails with -ENOENT. */
+void interface_address_allow_host_lookups(bool allowed);
+
 /* Port of an AF_INET / AF_INET6 address, 0 for anything else. */
 unsigned int interface_address_port(const struct sockaddr_storage *address);
 

@@ -299,7 +299,8 @@ static void test_bad_values(struct fixture *fixture, gconstpointer data)
 		{ "--interface=x/", "missing address" },
 		{ "--interface=/127.0.0.1", "empty interface name" },
 		{ "--interface=127.0.0.1!", "advertised address '' is not" },
-		{ "--interface=127.0.0.1!not_valid!", "advertised address" },
+		{ "--interface=127.0.0.1!-bad", "advertised address '-bad' is not" },
+		{ "--interface=127.0.0.1!1.2.3.4!5.6.7.8", "advertised address" },
 		{ "--interface=x/127.0.0.1/1", "option 'interface'" },
 		{ "--interface=[::1", "option 'interface'" },
 		{ "--interface=0123456789012345678901234567890123456789012345678901234567890123456789/127.0.0.1",
@@ -619,6 +620,27 @@ static void test_endpoint_forms(struct fixture *fixture, gconstpointer data)
 	g_assert_false(interface_address_is_any(NULL));
 }
 
+/* With lookups off (fuzzing) a valid host name is refused without a query. */
+static void test_lookups_switched_off(struct fixture *fixture, gconstpointer data)
+{
+	struct sockaddr_storage address;
+	interface_address_allow_host_lookups(false);
+	int result = interface_address_resolve("localhost", 9, &address);
+	int numeric = interface_address_resolve("127.0.0.1", 9, &address);
+	GArray *interfaces = g_array_new(FALSE, TRUE, sizeof(struct interface_config));
+	char *error = NULL;
+	int spec_result = interface_address_parse_spec("a/localhost", 11, interfaces, &error);
+	interface_address_allow_host_lookups(true);
+	g_assert_cmpint(result, ==, -ENOENT);
+	g_assert_cmpint(numeric, ==, 0);
+	g_assert_cmpint(spec_result, ==, -ENOENT);
+	g_assert_cmpuint(interfaces->len, ==, 0);
+	g_assert_nonnull(strstr(error, "'localhost' is neither an IP address"));
+	g_free(error);
+	g_array_free(interfaces, TRUE);
+	g_assert_cmpint(interface_address_resolve("localhost", 9, &address), ==, 0);
+}
+
 static void test_address_text(struct fixture *fixture, gconstpointer data)
 {
 	struct sockaddr_storage unset;
@@ -660,5 +682,6 @@ int main(int argc, char **argv)
 	ADD("/config/explicit-lengths", test_explicit_lengths);
 	ADD("/config/endpoint-forms", test_endpoint_forms);
 	ADD("/config/address-text", test_address_text);
+	ADD("/config/lookups-off", test_lookups_switched_off);
 	return g_test_run();
 }
