@@ -35,7 +35,7 @@ IS_UPSTREAM = os.path.realpath(RTPENGINE_BINARY) == os.path.realpath(REFERENCE_B
 # Lines in the daemon's stderr that mean it crashed or hit undefined behaviour.
 CRASH_PATTERNS = re.compile(
     r"ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|"
-    r"Segmentation fault|Aborted|\bSIGSEGV\b|\bSIGABRT\b|double free|stack smashing")
+    r"\*\*\* stack smashing detected|free\(\): double free|malloc\(\): corrupted")
 
 
 # ---------------------------------------------------------------- free ports
@@ -112,11 +112,22 @@ class Daemon:
     # -- control protocol
     def ng(self, message, attempts=5):
         """Send a dict under a fresh cookie (retransmitting up to `attempts` times)."""
-        return self.client.request(message, attempts)
+        try:
+            return self.client.request(message, attempts)
+        except TimeoutError as error:
+            raise TimeoutError("%s; %s" % (error, self._state())) from None
 
     def ng_cookie(self, cookie, message, attempts=5):
         """Send a dict under a given cookie (for retransmission-cache tests)."""
-        return self.client.request_with_cookie(cookie, message, attempts)
+        try:
+            return self.client.request_with_cookie(cookie, message, attempts)
+        except TimeoutError as error:
+            raise TimeoutError("%s; %s" % (error, self._state())) from None
+
+    def _state(self):
+        code = self.process.poll()
+        state = "daemon running" if code is None else "daemon exited with %d" % code
+        return "%s, log tail:\n%s" % (state, self.log_text()[-2000:])
 
     def ng_raw(self, datagram, timeout=1.0):
         """Send raw bytes; return the raw reply or None when none comes within `timeout`."""
