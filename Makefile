@@ -49,7 +49,7 @@ $(BUILD)/daemon/main.o: daemon/main.c $(wildcard daemon/*.h) | $(BUILD)/daemon
 $(BUILD)/rtpengine: $(BUILD)/daemon/main.o $(BUILD)/libdaemon.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 daemon/rtpengine: $(BUILD)/rtpengine
-	cp $< $@
+	rm -f $@ && cp $< $@
 
 $(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libdaemon.a $(wildcard tests/unit/*.h) | $(BUILD)/tests/unit
 	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libdaemon.a $(LDLIBS)

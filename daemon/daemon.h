@@ -19,6 +19,9 @@ struct daemon_totals {
 	double total_call_seconds;
 	uint64_t ng_errors;
 	uint64_t kernel_packets, kernel_bytes, kernel_errors;      /* forwarded in the kernel */
+	/* per-second rates, sampled by the control thread's timer */
+	uint64_t packet_rate, byte_rate, error_rate;
+	uint64_t sampled_packets, sampled_bytes, sampled_errors;
 };
 
 struct daemon_context {
@@ -29,5 +32,8 @@ struct daemon_context {
 	struct kernel_table *kernel;        /* NULL: userspace forwarding only */
 	const char *kernel_status;          /* one line: why the kernel is (not) used */
 };
+
+/* Once a second: updates the packet, byte and error rates `statistics` reports. */
+void daemon_sample_rates(struct daemon_context *daemon);
 
 #endif

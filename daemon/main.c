@@ -136,6 +136,7 @@ static int run_control_loop(struct daemon_context *daemon, struct ng_server *ser
 					log_debug("timerfd: %s", strerror(errno));
 				int64_t now = now_realtime_us();
 				kernel_backend_sync(daemon);
+				daemon_sample_rates(daemon);
 				timer_check_calls(daemon, now);
 				ng_server_expire_cache(server, now);
 				break;

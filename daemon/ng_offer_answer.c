@@ -32,16 +32,12 @@ static void side_apply_flags(struct monologue *side, const struct ng_flags *flag
 		side->flags |= SIDE_MEDIA_HANDOVER;
 }
 
-/* The address a side's media is reached at: media-address, then the SIP source with
- * sip-source-address, then the SDP's own c= line (trust-address is upstream's default). */
+/* The address a side's media is reached at: the SIP source with sip-source-address, else
+ * the SDP's own c= line (trust-address is upstream's default). */
 static int side_address(const struct ng_request *request, const struct sdp_session *sdp,
                         const struct sdp_media *sdp_media, union endpoint *address)
 {
 	const struct ng_flags *flags = &request->flags;
-	if (endpoint_is_set(&flags->media_address)) {
-		*address = flags->media_address;
-		return 0;
-	}
 	if (flags->sip_source_address && !flags->trust_address) {
 		*address = endpoint_is_set(&flags->received_from) ? flags->received_from : request->source;
 		endpoint_set_port(address, 0);
@@ -138,7 +134,9 @@ static int write_sdp(struct sdp_exchange *exchange, bool offer)
 		struct sdp_media_rewrite *rewrite = &rewrites[i];
 		if (local->rejected || sender_media->rejected || !local->rtp_port)
 			continue;
-		const union endpoint *advertised = &local->interface->advertised;
+		/* media-address overrides the address we advertise (upstream's semantics) */
+		const union endpoint *advertised = endpoint_is_set(&flags->media_address) ? &flags->media_address
+			: &local->interface->advertised;
 		rewrite->address.family = advertised->address.sa_family;
 		endpoint_address_text(advertised, rewrite->address.text, sizeof(rewrite->address.text));
 		rewrite->rtp_port = local->rtp_port;
@@ -245,7 +243,9 @@ static int prepare_offer_media(struct sdp_exchange *exchange)
 			return -EINVAL;
 		}
 		sender_media->rtcp_mux_offered = sdp_media->rtcp_mux;
-		sender_media->rtcp_mux_policy = (uint8_t) flags->rtcp_mux_policy;
+		/* demux: not offered onwards, but accepted towards the offerer (upstream) */
+		sender_media->rtcp_mux_policy = (uint8_t) (flags->rtcp_mux_demux && flags->rtcp_mux_policy != NG_RTCP_MUX_REJECT
+							   ? NG_RTCP_MUX_ACCEPT : flags->rtcp_mux_policy);
 		receiver_media->rejected = sender_media->rejected;
 		int sender_family = sender_media->streams[STREAM_RTP].advertised.address.sa_family;
 		int receiver_family = flags->address_family ? flags->address_family : sender_family;
@@ -332,30 +332,54 @@ int ng_command_offer(struct ng_request *request)
 	return 0;
 }
 
-/* The answering side: the monologue tagged to-tag, or the offer's still untagged peer.
- * A second to-tag for the same offer is a fork: the latest answer wins the media. */
-static struct monologue *answering_side(struct call *call, struct monologue *offerer, const char *to_tag)
+/* A fork answering the same offer: a monologue of its own with its own sockets, which
+ * takes over the offerer's media (the latest answer wins, as upstream). The earlier branch
+ * keeps its sockets, so whatever it still sends reaches the offerer. */
+static struct monologue *add_fork(struct ng_request *request, struct call *call, struct monologue *offerer,
+                                  const char *to_tag)
+{
+	struct monologue *earlier = offerer->peer;
+	struct monologue *fork = call_add_monologue(call, to_tag);
+	if (!fork) {
+		request->error_reason = "Too many dialogue branches in call";
+		return NULL;
+	}
+	log_call(LOG_INFO, call->call_id, "answer from forked branch '%s' (earlier branch '%s')", to_tag, earlier->tag);
+	for (unsigned int i = 0; i < earlier->media_count; i++) {
+		const struct media *template = earlier->media[i];
+		struct media *media = monologue_add_media(fork, template->type, template->protocol);
+		media->rejected = template->rejected;
+		if (template->interface && open_media_sockets(request, media, template->interface) < 0)
+			return NULL;
+	}
+	fork->peer = offerer;
+	offerer->peer = fork;
+	return fork;
+}
+
+/* The answering side: the monologue tagged to-tag, or the offer's still untagged peer, or
+ * a new fork. */
+static struct monologue *answering_side(struct ng_request *request, struct call *call, struct monologue *offerer,
+                                        const char *to_tag)
 {
 	struct monologue *tagged = call_find_monologue(call, to_tag);
 	if (tagged) {
-		if (tagged != offerer->peer && tagged->media_count == 0 && offerer->peer) {
-			/* a previously seen fork answering again: take over the peer's media */
-			monologue_set_tag(offerer->peer, to_tag);
-			monologue_set_tag(tagged, NULL);
-			return offerer->peer;
+		if (tagged != offerer->peer && tagged->media_count) {
+			offerer->peer = tagged;
+			tagged->peer = offerer;
 		}
 		return tagged;
 	}
 	struct monologue *peer = offerer->peer;
-	if (!peer)
+	if (!peer) {
+		request->error_reason = "Unknown from-tag";
 		return NULL;
-	if (peer->tag && strcmp(peer->tag, to_tag)) {
-		log_call(LOG_INFO, call->call_id, "answer from forked branch '%s' replaces '%s'", to_tag, peer->tag);
-		/* keep the earlier branch's tag known, without media, so delete/query by it still work */
-		call_add_monologue(call, peer->tag);
 	}
-	monologue_set_tag(peer, to_tag);
-	return peer;
+	if (!peer->tag) {
+		monologue_set_tag(peer, to_tag);
+		return peer;
+	}
+	return add_fork(request, call, offerer, to_tag);
 }
 
 int ng_command_answer(struct ng_request *request)
@@ -379,9 +403,11 @@ int ng_command_answer(struct ng_request *request)
 	call->last_signal_us = now_realtime_us();
 	int error = 0;
 	struct monologue *offerer = call_find_monologue(call, flags->from_tag);
-	struct monologue *answerer = offerer ? answering_side(call, offerer, flags->to_tag) : NULL;
-	if (!offerer || !answerer) {
+	struct monologue *answerer = offerer ? answering_side(request, call, offerer, flags->to_tag) : NULL;
+	if (!offerer) {
 		request->error_reason = "Unknown from-tag";
+		error = -ENOENT;
+	} else if (!answerer) {
 		error = -ENOENT;
 	} else if (sdp->media->len > answerer->media_count) {
 		request->error_reason = "Answer has more media sections than the offer";
@@ -407,6 +433,7 @@ int ng_command_answer(struct ng_request *request)
 				    || flags->rtcp_mux_policy == NG_RTCP_MUX_ACCEPT);
 			if (answer_media->rejected)
 				offer_media->rejected = true;
+			link_media(offer_media, answer_media);
 		}
 		if (!error)
 			error = write_sdp(&exchange, false);

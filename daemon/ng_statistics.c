@@ -14,14 +14,33 @@ static void add_decimal(struct bencode_buffer *buffer, struct bencode_item *dict
 	bencode_dictionary_add_string(buffer, dictionary, key, text);
 }
 
+void daemon_sample_rates(struct daemon_context *daemon)
+{
+	struct daemon_totals *totals = &daemon->totals;
+	struct relay_totals relay;
+	relay_read_totals(&relay);
+	uint64_t packets = relay.packets + totals->kernel_packets, bytes = relay.bytes + totals->kernel_bytes;
+	uint64_t errors = relay.errors + totals->kernel_errors;
+	totals->packet_rate = packets - totals->sampled_packets;
+	totals->byte_rate = bytes - totals->sampled_bytes;
+	totals->error_rate = errors - totals->sampled_errors;
+	totals->sampled_packets = packets;
+	totals->sampled_bytes = bytes;
+	totals->sampled_errors = errors;
+}
+
 static void add_current(struct ng_request *request, struct bencode_item *statistics)
 {
+	const struct daemon_totals *totals = &request->daemon->totals;
 	struct bencode_buffer *buffer = request->buffer;
 	struct bencode_item *current = bencode_dictionary_add_dictionary(buffer, statistics, "currentstatistics");
 	bencode_dictionary_add_integer(buffer, current, "sessionsown", call_count());
 	bencode_dictionary_add_integer(buffer, current, "sessionsforeign", 0);
 	bencode_dictionary_add_integer(buffer, current, "sessionstotal", call_count());
 	bencode_dictionary_add_integer(buffer, current, "transcodedmedia", 0);
+	bencode_dictionary_add_integer(buffer, current, "packetrate", (long long) totals->packet_rate);
+	bencode_dictionary_add_integer(buffer, current, "byterate", (long long) totals->byte_rate);
+	bencode_dictionary_add_integer(buffer, current, "errorrate", (long long) totals->error_rate);
 }
 
 static void add_totals(struct ng_request *request, struct bencode_item *statistics)
@@ -42,15 +61,15 @@ static void add_totals(struct ng_request *request, struct bencode_item *statisti
 	bencode_dictionary_add_integer(buffer, item, "offertimeoutsessions", (long long) totals->offer_timeout_sessions);
 	bencode_dictionary_add_integer(buffer, item, "regularterminatedsessions", (long long) totals->regular_terminated);
 	bencode_dictionary_add_integer(buffer, item, "forcedterminatedsessions", (long long) totals->forced_terminated);
-	bencode_dictionary_add_integer(buffer, item, "relayedpackets", (long long) relay.packets);
-	bencode_dictionary_add_integer(buffer, item, "relayedbytes", (long long) relay.bytes);
-	bencode_dictionary_add_integer(buffer, item, "relayedpacketerrors", (long long) relay.errors);
+	bencode_dictionary_add_integer(buffer, item, "relayedpackets", (long long) (relay.packets + totals->kernel_packets));
+	bencode_dictionary_add_integer(buffer, item, "relayedbytes", (long long) (relay.bytes + totals->kernel_bytes));
+	bencode_dictionary_add_integer(buffer, item, "relayedpacketerrors", (long long) (relay.errors + totals->kernel_errors));
 	bencode_dictionary_add_integer(buffer, item, "relayedpackets_user", (long long) relay.packets);
 	bencode_dictionary_add_integer(buffer, item, "relayedbytes_user", (long long) relay.bytes);
 	bencode_dictionary_add_integer(buffer, item, "relayedpacketerrors_user", (long long) relay.errors);
-	bencode_dictionary_add_integer(buffer, item, "relayedpackets_kernel", 0);
-	bencode_dictionary_add_integer(buffer, item, "relayedbytes_kernel", 0);
-	bencode_dictionary_add_integer(buffer, item, "relayedpacketerrors_kernel", 0);
+	bencode_dictionary_add_integer(buffer, item, "relayedpackets_kernel", (long long) totals->kernel_packets);
+	bencode_dictionary_add_integer(buffer, item, "relayedbytes_kernel", (long long) totals->kernel_bytes);
+	bencode_dictionary_add_integer(buffer, item, "relayedpacketerrors_kernel", (long long) totals->kernel_errors);
 	/* ours: every drop path of the packet path has a named counter */
 	bencode_dictionary_add_integer(buffer, item, "droppedstrictsource", (long long) relay.dropped_strict_source);
 	bencode_dictionary_add_integer(buffer, item, "droppednodestination", (long long) relay.dropped_no_destination);
