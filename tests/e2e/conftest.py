@@ -65,10 +65,23 @@ def ports_free(hosts, first, last):
             sock.close()
 
 
+def _ephemeral_port_low():
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as handle:
+            return int(handle.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def free_port_range(hosts, count, attempts=200):
-    """An even-aligned range of `count` ports free on all `hosts` (random, bounded tries)."""
+    """An even-aligned range of `count` ports free on all `hosts` (random, bounded tries).
+    It lies below the kernel's ephemeral range when there is room, so sockets the tests
+    bind to port 0 cannot take the relay's ports between this check and their use."""
+    low, high = 10000, _ephemeral_port_low()
+    if high - low < 10 * count:
+        low, high = 10000, 65000
     for _ in range(attempts):
-        first = random.randrange(20000, 60000 - count) & ~1
+        first = random.randrange(low, high - count) & ~1
         if ports_free(hosts, first, first + count - 1):
             return first, first + count - 1
     raise RuntimeError("no free range of %d UDP ports found" % count)
