@@ -93,7 +93,9 @@ test-fuzz: $(FUZZ_BINARIES)
 	@set -e; for f in $(FUZZ_BINARIES); do \
 		name=$$(basename $$f); corpus=tests/fuzz/corpus/$${name#fuzz_}; mkdir -p $$corpus; \
 		echo "== $$f ($(FUZZ_SECONDS) s)"; \
-		$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 $$corpus >build/fuzz/$$name.log 2>&1 || \
+		mkdir -p build/fuzz/corpus-$$name; \
+		$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 -artifact_prefix=build/fuzz/$$name- \
+			build/fuzz/corpus-$$name $$corpus >build/fuzz/$$name.log 2>&1 || \
 			{ tail -n 40 build/fuzz/$$name.log; exit 1; }; \
 		for c in tests/fuzz/crashes/$${name#fuzz_}/*; do \
 			[ -f "$$c" ] || continue; $$f "$$c" >/dev/null 2>&1 || { echo "regression: $$c"; exit 1; }; done; \

@@ -72,6 +72,10 @@ struct media {
 	bool rtcp_mux_offered;          /* this side's offer carried a=rtcp-mux */
 	uint8_t rtcp_mux_policy;        /* enum ng_rtcp_mux_policy from the offer request */
 	bool ice_seen;
+	/* our ICE credentials towards this side (RFC 8445 section 5.3), empty until we first
+	 * advertise ICE: ufrag of 8 and password of 24 ice-chars */
+	char ice_ufrag[9];
+	char ice_pwd[25];
 	unsigned int rtp_port;          /* first port of the pair we hold, 0 = none */
 	struct stream streams[2];       /* [STREAM_RTP], [STREAM_RTCP] */
 };

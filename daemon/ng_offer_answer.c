@@ -119,6 +119,31 @@ static void link_media(struct media *a, struct media *b)
 	}
 }
 
+/* RFC 8839 section 5.4: ice-char = ALPHA / DIGIT / "+" / "/" */
+static void random_ice_string(char *out, size_t length)
+{
+	static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	for (size_t i = 0; i < length; i++)
+		out[i] = alphabet[g_random_int_range(0, (gint32) (sizeof(alphabet) - 1))];
+	out[length] = '\0';
+}
+
+/* Upstream takes part in ICE itself when the received media had ICE (or ICE=force): the
+ * receiver gets our credentials and candidates, never the other side's. */
+static void set_ice(struct sdp_media_rewrite *rewrite, struct media *local, const struct sdp_media *sdp_media,
+                    const struct ng_flags *flags)
+{
+	if (flags->ice == NG_ICE_REMOVE || (flags->ice == NG_ICE_DEFAULT && !sdp_media->has_ice))
+		return;
+	if (!local->ice_ufrag[0]) {
+		random_ice_string(local->ice_ufrag, sizeof(local->ice_ufrag) - 1);
+		random_ice_string(local->ice_pwd, sizeof(local->ice_pwd) - 1);
+	}
+	rewrite->ice_ufrag = local->ice_ufrag;
+	rewrite->ice_pwd = local->ice_pwd;
+	rewrite->ice_foundation = "1";
+}
+
 /* Writes the SDP the receiver gets: the sender's SDP with our address and the receiver-side
  * ports in place of the sender's. */
 static int write_sdp(struct sdp_exchange *exchange, bool offer)
@@ -150,6 +175,7 @@ static int write_sdp(struct sdp_exchange *exchange, bool offer)
 		rewrite->rtcp_port = mux ? local->rtp_port : local->rtp_port + 1;
 		rewrite->protocol = offer ? flags->transport_protocol : NULL;
 		rewrite->remove_ice = flags->ice == NG_ICE_REMOVE;
+		set_ice(rewrite, local, sdp_media, flags);
 	}
 	struct sdp_rewrite_options options = {
 		.replace_origin = flags->replace_origin,

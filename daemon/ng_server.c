@@ -160,7 +160,11 @@ int ng_server_open(struct ng_server **result, const struct sockaddr_storage *lis
 		return -errno;
 	int on = 1;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
-	/* a bare --listen-ng=PORT binds [::]: left dual-stack so IPv4 proxies reach it too */
+	/* a bare --listen-ng=PORT binds [::]: dual-stack, so IPv4 proxies reach it too */
+	if (address.address.sa_family == AF_INET6) {
+		int v6_only = 0;
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6_only, sizeof(v6_only));
+	}
 	if (bind(fd, &address.address, endpoint_length(&address)) < 0) {
 		int error = -errno;
 		close(fd);
