@@ -1,5 +1,7 @@
 """Every ng command and the reply structure operators' scripts rely on."""
 
+import pytest
+
 from calls import Call, Sdp, assert_error, assert_ok, establish, simple_sdp
 from ngclient import new_cookie
 
@@ -172,3 +174,24 @@ def test_new_cookie_runs_command_again(rtpengine):
     assert_ok(rtpengine.ng(message))
     statistics = rtpengine.ng({"command": "statistics"})["statistics"]
     assert statistics["controlstatistics"]["totaloffercount"] == 2
+
+
+def _caller_stream_flags(daemon, options):
+    call = Call(daemon)
+    assert_ok(call.offer(simple_sdp(CALLER, 30000), options))
+    flags = call.query()["tags"][call.from_tag]["medias"][0]["streams"][0]["flags"]
+    assert_ok(call.delete())
+    return flags
+
+
+@pytest.mark.parametrize("spelling, query_flag", [
+    ("strict-source", "strict source address"), ("strict source", "strict source address"),
+    ("media-handover", "media handover"), ("media handover", "media handover")])
+def test_flag_spellings_with_dash_or_space(rtpengine, spelling, query_flag):
+    """Proxies write flags with dashes or spaces; both mean the same."""
+    assert query_flag in _caller_stream_flags(rtpengine, {"flags": [spelling]})
+
+
+def test_unknown_flag_is_ignored(rtpengine):
+    flags = _caller_stream_flags(rtpengine, {"flags": ["no-such-flag-xyz"]})
+    assert flags == ["RTP", "filled"]
