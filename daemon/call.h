@@ -73,9 +73,9 @@ struct media {
 	uint8_t rtcp_mux_policy;        /* enum ng_rtcp_mux_policy from the offer request */
 	bool ice_seen;
 	/* our ICE credentials towards this side (RFC 8445 section 5.3), empty until we first
-	 * advertise ICE: ufrag of 8 and password of 24 ice-chars */
+	 * advertise ICE: ufrag of 8 and password of 26 ice-chars, as upstream */
 	char ice_ufrag[9];
-	char ice_pwd[25];
+	char ice_pwd[27];
 	unsigned int rtp_port;          /* first port of the pair we hold, 0 = none */
 	struct stream streams[2];       /* [STREAM_RTP], [STREAM_RTCP] */
 };

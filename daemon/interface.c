@@ -19,6 +19,8 @@ int interface_list_init(struct interface_list *list, const struct interface_conf
 		if (!endpoint_is_set(&interface->advertised))
 			interface->advertised = interface->local;
 		endpoint_set_port(&interface->local, 0);
+		for (unsigned int c = 0; c < sizeof(interface->ice_foundation) - 1; c++)
+			interface->ice_foundation[c] = "0123456789abcdef"[g_random_int_range(0, 16)];
 		int error = port_pool_init(&interface->pool, port_min, port_max);
 		if (error) {
 			interface_list_free(list);

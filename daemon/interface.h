@@ -13,6 +13,7 @@ struct local_interface {
 	union endpoint local;          /* bind address, port 0 */
 	union endpoint advertised;     /* written into SDP */
 	struct port_pool pool;
+	char ice_foundation[17];       /* RFC 8445 section 5.1.1.3: same for all our host candidates here */
 };
 
 struct interface_list {

@@ -130,10 +130,10 @@ static void random_ice_string(char *out, size_t length)
 
 /* Upstream takes part in ICE itself when the received media had ICE (or ICE=force): the
  * receiver gets our credentials and candidates, never the other side's. */
-static void set_ice(struct sdp_media_rewrite *rewrite, struct media *local, const struct sdp_media *sdp_media,
+static void set_ice(struct sdp_media_rewrite *rewrite, struct media *local, bool offer_had_ice,
                     const struct ng_flags *flags)
 {
-	if (flags->ice == NG_ICE_REMOVE || (flags->ice == NG_ICE_DEFAULT && !sdp_media->has_ice))
+	if (flags->ice == NG_ICE_REMOVE || (flags->ice == NG_ICE_DEFAULT && !offer_had_ice))
 		return;
 	if (!local->ice_ufrag[0]) {
 		random_ice_string(local->ice_ufrag, sizeof(local->ice_ufrag) - 1);
@@ -141,7 +141,7 @@ static void set_ice(struct sdp_media_rewrite *rewrite, struct media *local, cons
 	}
 	rewrite->ice_ufrag = local->ice_ufrag;
 	rewrite->ice_pwd = local->ice_pwd;
-	rewrite->ice_foundation = "1";
+	rewrite->ice_foundation = local->interface->ice_foundation;
 }
 
 /* Writes the SDP the receiver gets: the sender's SDP with our address and the receiver-side
@@ -157,13 +157,17 @@ static int write_sdp(struct sdp_exchange *exchange, bool offer)
 		struct media *sender_media = exchange->sender->media[i];
 		struct media *local = exchange->receiver->media[i];   /* its sockets face the receiver */
 		struct sdp_media_rewrite *rewrite = &rewrites[i];
-		if (local->rejected || sender_media->rejected || !local->rtp_port)
-			continue;
 		/* media-address overrides the address we advertise (upstream's semantics) */
 		const union endpoint *advertised = endpoint_is_set(&flags->media_address) ? &flags->media_address
-			: &local->interface->advertised;
-		rewrite->address.family = advertised->address.sa_family;
-		endpoint_address_text(advertised, rewrite->address.text, sizeof(rewrite->address.text));
+			: local->interface ? &local->interface->advertised
+			: sender_media->interface ? &sender_media->interface->advertised : NULL;
+		if (advertised) {
+			/* rejected media too: upstream rewrites their c= line */
+			rewrite->address.family = advertised->address.sa_family;
+			endpoint_address_text(advertised, rewrite->address.text, sizeof(rewrite->address.text));
+		}
+		if (local->rejected || sender_media->rejected || !local->rtp_port)
+			continue;
 		rewrite->rtp_port = local->rtp_port;
 		bool mux;
 		if (offer)
@@ -175,7 +179,8 @@ static int write_sdp(struct sdp_exchange *exchange, bool offer)
 		rewrite->rtcp_port = mux ? local->rtp_port : local->rtp_port + 1;
 		rewrite->protocol = offer ? flags->transport_protocol : NULL;
 		rewrite->remove_ice = flags->ice == NG_ICE_REMOVE;
-		set_ice(rewrite, local, sdp_media, flags);
+		/* ICE in an answer follows what the offer had (RFC 8839 section 4.2) */
+		set_ice(rewrite, local, offer ? sdp_media->has_ice : local->ice_seen, flags);
 	}
 	struct sdp_rewrite_options options = {
 		.replace_origin = flags->replace_origin,

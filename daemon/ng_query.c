@@ -64,7 +64,7 @@ static void describe_stream(struct ng_request *request, struct bencode_item *lis
 	if (media->rtcp_mux)
 		bencode_list_append_string(buffer, flags, "RTCP-mux");
 	if (media->monologue->flags & SIDE_STRICT_SOURCE)
-		bencode_list_append_string(buffer, flags, "strict source");
+		bencode_list_append_string(buffer, flags, "strict source address");
 	if (media->monologue->flags & SIDE_MEDIA_HANDOVER)
 		bencode_list_append_string(buffer, flags, "media handover");
 	/* ours, not upstream's: operators ask why media does not flow */
