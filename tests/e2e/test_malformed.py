@@ -139,7 +139,7 @@ def test_existing_call_survives_garbage(rtpengine_factory, media_peer):
     assert daemon.ng({"command": "list"})["calls"] == [setup.call.call_id]
     packets = rtp_stream(0x1, 5)
     received = relay_through(caller.rtp, setup.caller_sends_to, packets, callee.rtp)
-    assert [data for data, _ in received] == packets
+    assert sorted(data for data, _ in received) == sorted(packets)
     # garbage on the media port is counted, not forwarded, and does not break the call
     caller.rtp.send(b"\x00", setup.caller_sends_to)
     assert_ok(setup.call.query())
