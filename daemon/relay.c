@@ -12,6 +12,7 @@
 #include <glib.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <time.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -24,10 +25,16 @@
 #define RELAY_PACKET_SIZE 4096
 #define RELAY_EPOLL_EVENTS 64
 
+/* Written by their worker alone (plain adds, no locked instructions on the packet path);
+ * read by the control thread with relaxed atomic loads. */
 struct worker_counters {
-	_Atomic uint64_t packets, bytes, errors;
-	_Atomic uint64_t dropped_strict_source, dropped_no_destination, dropped_truncated;
+	uint64_t packets, bytes, errors;
+	uint64_t dropped_strict_source, dropped_no_destination, dropped_truncated;
 };
+
+#define COUNTER_ADD(counter, amount) \
+	__atomic_store_n(&(counter), __atomic_load_n(&(counter), __ATOMIC_RELAXED) + (amount), __ATOMIC_RELAXED)
+#define COUNTER_READ(counter) __atomic_load_n(&(counter), __ATOMIC_RELAXED)
 
 struct media_worker {
 	pthread_t thread;
@@ -52,6 +59,14 @@ struct media_worker {
 static struct relay_settings settings;
 static struct media_worker **workers;
 static atomic_uint next_worker;
+
+/* Packet timestamps need no more than the scheduler tick: the coarse clock is a plain read. */
+static int64_t now_coarse_us(void)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME_COARSE, &now);
+	return (int64_t) now.tv_sec * 1000000 + now.tv_nsec / 1000;
+}
 
 static void free_retired_calls(struct media_worker *worker)
 {
@@ -137,7 +152,7 @@ static bool learn_source(struct media_worker *worker, struct stream *stream, con
 		return true;
 	}
 	if (side->flags & SIDE_STRICT_SOURCE) {
-		atomic_fetch_add_explicit(&worker->counters.dropped_strict_source, 1, memory_order_relaxed);
+		COUNTER_ADD(worker->counters.dropped_strict_source, 1);
 		return false;
 	}
 	/* Upstream forwards a stranger's packets but never lets them move the latch. */
@@ -162,7 +177,7 @@ static void flush_batch(struct media_worker *worker, unsigned int count)
 				/* the rest of this run is lost: count it on the stream that failed */
 				unsigned int lost = end - start - sent_total;
 				out->counters.errors += lost;
-				atomic_fetch_add_explicit(&worker->counters.errors, lost, memory_order_relaxed);
+				COUNTER_ADD(worker->counters.errors, lost);
 				break;
 			}
 			sent_total += sent;
@@ -179,22 +194,14 @@ static void process_stream(struct media_worker *worker, struct stream *stream)
 		pthread_mutex_unlock(&call->lock);
 		return;
 	}
-	for (unsigned int i = 0; i < RELAY_BATCH; i++) {
-		worker->receive_vectors[i].iov_base = worker->packets[i];
-		worker->receive_vectors[i].iov_len = RELAY_PACKET_SIZE;
-		struct msghdr *header = &worker->receive_headers[i].msg_hdr;
-		memset(header, 0, sizeof(*header));
-		header->msg_name = &worker->sources[i];
-		header->msg_namelen = sizeof(worker->sources[i]);
-		header->msg_iov = &worker->receive_vectors[i];
-		header->msg_iovlen = 1;
-	}
+	for (unsigned int i = 0; i < RELAY_BATCH; i++)
+		worker->receive_headers[i].msg_hdr.msg_namelen = sizeof(worker->sources[i]);
 	int received = recvmmsg(stream->fd, worker->receive_headers, RELAY_BATCH, MSG_DONTWAIT, NULL);
 	if (received <= 0) {
 		pthread_mutex_unlock(&call->lock);
 		return;
 	}
-	int64_t now_us = now_realtime_us();
+	int64_t now_us = now_coarse_us();
 	struct media *media = stream->media;
 	unsigned int outgoing = 0;
 	for (int i = 0; i < received; i++) {
@@ -202,7 +209,7 @@ static void process_stream(struct media_worker *worker, struct stream *stream)
 		size_t length = worker->receive_headers[i].msg_len;
 		if (header->msg_flags & MSG_TRUNC) {
 			stream->counters.errors++;
-			atomic_fetch_add_explicit(&worker->counters.dropped_truncated, 1, memory_order_relaxed);
+			COUNTER_ADD(worker->counters.dropped_truncated, 1);
 			continue;
 		}
 		const unsigned char *packet = worker->packets[i];
@@ -226,12 +233,12 @@ static void process_stream(struct media_worker *worker, struct stream *stream)
 			if (rtp_packet_ssrc(packet, length, &ssrc) == 0)
 				input->last_ssrc = ssrc;
 		}
-		atomic_fetch_add_explicit(&worker->counters.packets, 1, memory_order_relaxed);
-		atomic_fetch_add_explicit(&worker->counters.bytes, length, memory_order_relaxed);
+		COUNTER_ADD(worker->counters.packets, 1);
+		COUNTER_ADD(worker->counters.bytes, length);
 
 		struct stream *sink = stream->sink;
 		if (!sink) {
-			atomic_fetch_add_explicit(&worker->counters.dropped_no_destination, 1, memory_order_relaxed);
+			COUNTER_ADD(worker->counters.dropped_no_destination, 1);
 			continue;
 		}
 		struct media *target = sink->media;
@@ -240,18 +247,13 @@ static void process_stream(struct media_worker *worker, struct stream *stream)
 		/* the peer's address: for multiplexed RTCP the RTP peer, else the stream's own */
 		const union endpoint *destination = relay_stream_destination(out);
 		if (!destination || out->fd < 0) {
-			atomic_fetch_add_explicit(&worker->counters.dropped_no_destination, 1, memory_order_relaxed);
+			COUNTER_ADD(worker->counters.dropped_no_destination, 1);
 			continue;
 		}
 		worker->destinations[outgoing] = *destination;
 		worker->send_vectors[outgoing].iov_base = worker->packets[i];
 		worker->send_vectors[outgoing].iov_len = length;
-		struct msghdr *send = &worker->send_headers[outgoing].msg_hdr;
-		memset(send, 0, sizeof(*send));
-		send->msg_name = &worker->destinations[outgoing];
-		send->msg_namelen = endpoint_length(destination);
-		send->msg_iov = &worker->send_vectors[outgoing];
-		send->msg_iovlen = 1;
+		worker->send_headers[outgoing].msg_hdr.msg_namelen = endpoint_length(destination);
 		worker->send_streams[outgoing] = out;
 		outgoing++;
 	}
@@ -304,7 +306,21 @@ int relay_start(const struct relay_settings *requested)
 			return -errno;
 		}
 		pthread_mutex_init(&worker->graveyard_lock, NULL);
+		for (unsigned int b = 0; b < RELAY_BATCH; b++) {
+			worker->receive_vectors[b].iov_base = worker->packets[b];
+			worker->receive_vectors[b].iov_len = RELAY_PACKET_SIZE;
+			struct msghdr *header = &worker->receive_headers[b].msg_hdr;
+			header->msg_name = &worker->sources[b];
+			header->msg_iov = &worker->receive_vectors[b];
+			header->msg_iovlen = 1;
+		}
 		worker->graveyard = g_ptr_array_new();
+		for (unsigned int b = 0; b < RELAY_BATCH; b++) {
+			struct msghdr *send = &worker->send_headers[b].msg_hdr;
+			send->msg_name = &worker->destinations[b];
+			send->msg_iov = &worker->send_vectors[b];
+			send->msg_iovlen = 1;
+		}
 		struct epoll_event event = { .events = EPOLLIN, .data.ptr = NULL };
 		epoll_ctl(worker->epoll_fd, EPOLL_CTL_ADD, worker->wake_fd, &event);
 		workers[i] = worker;
@@ -375,12 +391,12 @@ void relay_read_totals(struct relay_totals *totals)
 	memset(totals, 0, sizeof(*totals));
 	for (unsigned int i = 0; workers && i < settings.worker_count; i++) {
 		struct worker_counters *counters = &workers[i]->counters;
-		totals->packets += atomic_load_explicit(&counters->packets, memory_order_relaxed);
-		totals->bytes += atomic_load_explicit(&counters->bytes, memory_order_relaxed);
-		totals->errors += atomic_load_explicit(&counters->errors, memory_order_relaxed);
-		totals->dropped_strict_source += atomic_load_explicit(&counters->dropped_strict_source, memory_order_relaxed);
-		totals->dropped_no_destination += atomic_load_explicit(&counters->dropped_no_destination, memory_order_relaxed);
-		totals->dropped_truncated += atomic_load_explicit(&counters->dropped_truncated, memory_order_relaxed);
+		totals->packets += COUNTER_READ(counters->packets);
+		totals->bytes += COUNTER_READ(counters->bytes);
+		totals->errors += COUNTER_READ(counters->errors);
+		totals->dropped_strict_source += COUNTER_READ(counters->dropped_strict_source);
+		totals->dropped_no_destination += COUNTER_READ(counters->dropped_no_destination);
+		totals->dropped_truncated += COUNTER_READ(counters->dropped_truncated);
 	}
 }
 
