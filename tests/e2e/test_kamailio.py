@@ -12,6 +12,7 @@ Declined (486) and cancelled calls prove the example deletes the relay session o
 that never got answered.
 """
 
+import os
 import re
 import subprocess
 
@@ -70,6 +71,8 @@ def test_example_config_passes_kamailio_check(tmp_path):
     assert "udp:127.0.0.1:5999" in rendered.read_text()
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="sipp's play_pcap_audio (raw socket) and "
+                    "dumpcap on lo need root")
 def test_call_through_kamailio_is_relayed(rtpengine_factory, sip_harness):
     relay = rtpengine_factory(interfaces=(RELAY_ADDRESS,))
     uas = sip_harness.start_uas()
