@@ -18,6 +18,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 #include "call.h"
+#include "ice_responder.h"
 #include "log.h"
 #include "rtp_header.h"
 
@@ -213,6 +214,8 @@ static void process_stream(struct media_worker *worker, struct stream *stream)
 			continue;
 		}
 		const unsigned char *packet = worker->packets[i];
+		if (media->ice_ufrag[0] && ice_handle_packet(stream, packet, length, &worker->sources[i]))
+			continue;
 		/* RFC 5761 section 4: on a multiplexed port, payload types 64-95 are RTCP */
 		bool is_rtcp = stream->kind == STREAM_RTCP || (media->rtcp_mux && rtp_packet_is_rtcp(packet, length));
 		struct stream *input = is_rtcp ? &media->streams[STREAM_RTCP] : stream;
