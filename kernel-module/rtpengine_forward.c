@@ -221,7 +221,9 @@ static int send_ipv4(struct net *net, struct sk_buff *skb, struct rtpengine_entr
 	ip->ihl = sizeof(*ip) / 4;
 	ip->tos = tos;
 	ip->tot_len = htons(skb->len);
-	ip->frag_off = 0;
+	/* Like a UDP socket's default path MTU discovery: DF when the packet fits, so the ID
+	 * may be 0 (RFC 6864 section 4.1, atomic datagrams); larger ones may be fragmented. */
+	ip->frag_off = skb->len <= dst_mtu(&route->dst) ? htons(IP_DF) : 0;
 	ip->ttl = ip4_dst_hoplimit(&route->dst);
 	ip->protocol = IPPROTO_UDP;
 	ip->saddr = source;
@@ -352,7 +354,8 @@ static unsigned int forward_packet(struct sk_buff *skb, const struct xt_action_p
 	}
 	atomic64_inc(&stats->packets);
 	atomic64_add(payload_length, &stats->bytes);
-	atomic64_set(&stats->last_packet_unix_ns, ktime_get_real_ns());
+	/* Tick resolution is plenty for timeouts and far cheaper than reading the clock. */
+	atomic64_set(&stats->last_packet_unix_ns, ktime_get_coarse_real_ns());
 	if (payload.kind == PAYLOAD_RTP)
 		count_rtp(stats, &payload);
 	return NF_STOLEN;

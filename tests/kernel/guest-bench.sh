@@ -1,0 +1,111 @@
+#!/bin/sh
+# Runs inside the guest VM (started by tests/kernel/run-bench.sh). One call between two
+# network namespaces through a relay daemon, then ROUNDS alternating rounds of floods of
+# RTP from A to B, each SECONDS long, printing one line per flood:
+#   RESULT impl=IMPL path=PATH sent=N received=N seconds=S cpu_busy=S
+# cpu_busy is guest CPU time (non-idle, from /proc/stat) during the flood. Paths:
+#   kernel      through the relay with the RTPENGINE rule: the kernel module forwards
+#   userspace   the same call without the rule: the daemon relays every packet
+#   generator   the load generator alone (no relay), to subtract its share
+#   ip-forward  the generator plus plain kernel IP forwarding (a floor for any relay)
+#   guest-bench.sh ours SECONDS ROUNDS     our module and our daemon
+#   guest-bench.sh debian SECONDS ROUNDS   Debian's rtpengine 10.5 module and daemon
+set -eu
+IMPL=$1
+SECONDS_PER_RUN=${2:-2}
+ROUNDS=${3:-3}
+TOOL=/tools/kernel_test_tool
+NG=127.0.0.1:2223
+DAEMON_PID=
+
+wait_for() {
+	tries=$1; shift
+	while [ "$tries" -gt 0 ]; do
+		if "$@" >/dev/null 2>&1; then return 0; fi
+		tries=$((tries - 1)); sleep 0.1
+	done
+	return 1
+}
+bencode_string() { printf '%d:%s' "${#1}" "$1"; }
+sdp_for() {
+	printf 'v=0\r\no=- 1 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\nm=audio %s RTP/AVP 0\r\na=sendrecv\r\n' "$1" "$1" "$2"
+}
+media_port_of() { sed -n 's/.*m=audio \([0-9]*\) .*/\1/p' | head -n 1; }
+cpu_busy_jiffies() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
+
+setup_network() {
+	ip netns add a; ip netns add b
+	ip link add a1 type veth peer name a0
+	ip link add b1 type veth peer name b0
+	ip link set a0 netns a; ip link set b0 netns b
+	ip addr add 10.1.0.1/24 dev a1; ip addr add 10.2.0.1/24 dev b1
+	ip link set a1 up; ip link set b1 up
+	ip -n a addr add 10.1.0.2/24 dev a0; ip -n b addr add 10.2.0.2/24 dev b0
+	ip -n a link set a0 up; ip -n b link set b0 up
+	ip -n a link set lo up; ip -n b link set lo up
+	ip -n a route add default via 10.1.0.1
+	ip -n b route add default via 10.2.0.1
+}
+
+# flood_result PATH NS_A A TO NS_B B: one flood, one RESULT line
+flood_result() {
+	busy_before=$(cpu_busy_jiffies)
+	out=$($TOOL flood "$2" "$3" "$4" "$5" "$6" "$SECONDS_PER_RUN") || true
+	busy_after=$(cpu_busy_jiffies)
+	echo "$out" | awk -v impl="$IMPL" -v path="$1" -v busy=$((busy_after - busy_before)) -v hz="$HZ" \
+		'{ printf "RESULT impl=%s path=%s sent=%s received=%s seconds=%s cpu_busy=%.2f\n", impl, path, $3, $5, $7, busy / hz }'
+}
+
+# start_call DAEMON ARGS...: starts the daemon, sets up one call, latches it and waits
+# until the daemon has pushed it to the kernel; sets RELAY_A_PORT
+start_call() {
+	"$@" >/tmp/daemon.log 2>&1 &
+	DAEMON_PID=$!
+	wait_for 100 $TOOL ng $NG 'd7:command4:pinge' || { echo "daemon does not answer"; tail /tmp/daemon.log; exit 1; }
+	offer_sdp=$(sdp_for 10.1.0.2 5000)
+	reply=$($TOOL ng $NG "d7:command5:offer7:call-id5:call18:from-tag4:tag13:sdp$(bencode_string "$offer_sdp")e")
+	relay_b_port=$(printf '%s' "$reply" | media_port_of)
+	answer_sdp=$(sdp_for 10.2.0.2 5002)
+	reply=$($TOOL ng $NG "d7:command6:answer7:call-id5:call18:from-tag4:tag16:to-tag4:tag23:sdp$(bencode_string "$answer_sdp")e")
+	RELAY_A_PORT=$(printf '%s' "$reply" | media_port_of)
+	[ -n "$RELAY_A_PORT" ] && [ -n "$relay_b_port" ] || { echo "no media ports: $reply"; exit 1; }
+	$TOOL relay a 10.1.0.2:5000 10.1.0.1:$RELAY_A_PORT b 10.2.0.2:5002 10.1.0.1:$relay_b_port 3 >/dev/null ||
+		echo "note: latch packets not all relayed"
+	wait_for 100 sh -c '[ "$(grep -c . /proc/rtpengine/0/list)" -gt 0 ]' ||
+		{ echo "no kernel targets"; tail /tmp/daemon.log; exit 1; }
+	sleep 1  # one more sync of the daemon, so both directions are in
+}
+
+HZ=$(getconf CLK_TCK 2>/dev/null || echo 100)
+setup_network
+modprobe xt_RTPENGINE
+iptables -I INPUT -p udp -j RTPENGINE --id 0
+case "$IMPL" in
+ours)
+	start_call /tools/rtpengine --config-file=none --foreground --log-stderr -i 10.1.0.1 -n $NG \
+		--endpoint-learning=immediate --delete-delay=0 --table=0 ;;
+debian)
+	start_call /usr/bin/rtpengine --config-file=none --foreground --log-stderr -i 10.1.0.1 -n $NG \
+		--endpoint-learning=immediate --delete-delay=0 --table=0 ;;
+*)
+	echo "usage: guest-bench.sh ours|debian SECONDS [ROUNDS]"; exit 2 ;;
+esac
+
+# Alternating rounds, so that load changes on the host hit every path alike. The same
+# daemon and call serve both relay paths: with the iptables rule the kernel forwards, without
+# it every packet reaches the daemon's socket and is relayed in userspace.
+round=0
+while [ "$round" -lt "$ROUNDS" ]; do
+	round=$((round + 1))
+	flood_result kernel a 10.1.0.2:5000 10.1.0.1:$RELAY_A_PORT b 10.2.0.2:5002
+	iptables -D INPUT -p udp -j RTPENGINE --id 0
+	flood_result userspace a 10.1.0.2:5000 10.1.0.1:$RELAY_A_PORT b 10.2.0.2:5002
+	iptables -I INPUT -p udp -j RTPENGINE --id 0
+	# the load generator alone (sender and receiver in one namespace, over lo)
+	flood_result generator b 10.2.0.2:5000 10.2.0.2:5002 b 10.2.0.2:5002
+	# the generator plus plain kernel IP forwarding through the root namespace
+	echo 1 > /proc/sys/net/ipv4/ip_forward
+	flood_result ip-forward a 10.1.0.2:5000 10.2.0.2:5002 b 10.2.0.2:5002
+	echo 0 > /proc/sys/net/ipv4/ip_forward
+done
+kill "$DAEMON_PID"; wait "$DAEMON_PID" || true
