@@ -580,12 +580,21 @@ static void test_fingerprint_wrong(void)
 	g_assert_cmpint(stun_parse(copy, RFC5769_REQUEST_LENGTH, &info), ==, -EINVAL);
 	g_free(copy);
 
+	/* A FINGERPRINT whose CRC is right (computed with the final header length) but followed by
+	 * another attribute: accepted once that attribute is gone, refused with it. */
 	unsigned char not_last[RFC5769_REQUEST_LENGTH + 4];
 	memcpy(not_last, rfc5769_request, RFC5769_REQUEST_LENGTH);
-	put_u16(not_last + RFC5769_REQUEST_LENGTH, 0x8022);
-	put_u16(not_last + RFC5769_REQUEST_LENGTH + 2, 0);
-	put_u16(not_last + 2, sizeof(not_last) - STUN_HEADER_LENGTH);
-	g_assert_cmpint(parse_copy(not_last, sizeof(not_last), &info), ==, -EINVAL);
+	size_t fingerprint_offset = RFC5769_REQUEST_LENGTH - 8;
+	for (int trailing = 0; trailing <= 1; trailing++) {
+		size_t length = trailing ? sizeof(not_last) : RFC5769_REQUEST_LENGTH;
+		put_u16(not_last + 2, (uint16_t) (length - STUN_HEADER_LENGTH));
+		uint32_t crc = crc32_bitwise(not_last, fingerprint_offset) ^ 0x5354554eu;
+		put_u16(not_last + fingerprint_offset + 4, (uint16_t) (crc >> 16));
+		put_u16(not_last + fingerprint_offset + 6, (uint16_t) crc);
+		put_u16(not_last + RFC5769_REQUEST_LENGTH, 0x8022);
+		put_u16(not_last + RFC5769_REQUEST_LENGTH + 2, 0);
+		g_assert_cmpint(parse_copy(not_last, length, &info), ==, trailing ? -EINVAL : 0);
+	}
 }
 
 static void test_integrity_wrong(void)
