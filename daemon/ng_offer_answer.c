@@ -169,14 +169,15 @@ static int write_sdp(struct sdp_exchange *exchange, bool offer)
 		if (local->rejected || sender_media->rejected || !local->rtp_port)
 			continue;
 		rewrite->rtp_port = local->rtp_port;
-		bool mux;
-		if (offer)
-			mux = flags->rtcp_mux_offer || (sdp_media->rtcp_mux && !flags->rtcp_mux_demux
-							&& sender_media->rtcp_mux_policy != NG_RTCP_MUX_REJECT);
-		else
-			mux = local->rtcp_mux;
-		rewrite->rtcp_mux = mux;
-		rewrite->rtcp_port = mux ? local->rtp_port : local->rtp_port + 1;
+		/* RFC 5761 section 5.1.1: an offer of mux still offers a separate RTCP port;
+		 * accept/reject act on the answer only (as upstream) */
+		if (offer) {
+			rewrite->rtcp_mux = flags->rtcp_mux_offer || (sdp_media->rtcp_mux && !flags->rtcp_mux_demux);
+			rewrite->rtcp_port = local->rtp_port + 1;
+		} else {
+			rewrite->rtcp_mux = local->rtcp_mux;
+			rewrite->rtcp_port = local->rtcp_mux ? local->rtp_port : local->rtp_port + 1;
+		}
 		rewrite->protocol = offer ? flags->transport_protocol : NULL;
 		rewrite->remove_ice = flags->ice == NG_ICE_REMOVE;
 		/* ICE in an answer follows what the offer had (RFC 8839 section 4.2) */
