@@ -57,11 +57,17 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libdaemon.a $(wildcard tests/unit
 $(BUILD)/daemon $(BUILD)/tests/unit build/fuzz:
 	mkdir -p $@
 
-# Fuzz targets: clang's libFuzzer with ASan/UBSan, linked with the daemon sources.
-build/fuzz/%: tests/fuzz/%.c $(DAEMON_SOURCES) $(wildcard daemon/*.h) | build/fuzz
-	$(CLANG) -std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
-		-fno-sanitize-recover=undefined -Idaemon -Ikernel-module $(PKG_CFLAGS) \
-		-o $@ $< $(DAEMON_SOURCES) $(PKG_LIBS) -lpthread -lm
+# Fuzz targets: clang's libFuzzer with ASan/UBSan; the daemon sources are compiled once
+# (instrumented, without libFuzzer's main) and linked into every target.
+FUZZ_CFLAGS := -std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+	-Idaemon -Ikernel-module
+FUZZ_OBJECTS := $(DAEMON_SOURCES:daemon/%.c=build/fuzz/obj/%.o)
+build/fuzz/obj/%.o: daemon/%.c $(wildcard daemon/*.h) | build/fuzz/obj
+	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(PKG_CFLAGS) -c -o $@ $<
+build/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJECTS) | build/fuzz
+	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(PKG_CFLAGS) -o $@ $< $(FUZZ_OBJECTS) $(PKG_LIBS) -lpthread -lm
+build/fuzz/obj:
+	mkdir -p $@
 
 run: deps-build all
 	./daemon/rtpengine --config-file=etc/rtpengine.conf --foreground --log-stderr
