@@ -314,6 +314,12 @@ static unsigned int forward_packet(struct sk_buff *skb, const struct xt_action_p
 	entry = rtpengine_lookup(info->table_id, local);
 	if (!entry)
 		return XT_CONTINUE;
+	/* A GRO-merged train of datagrams (UDP GRO on a socket or device) is the daemon's
+	 * business: it is not one RTP packet. */
+	if (skb_is_gso(skb)) {
+		atomic64_inc(&entry->stats->passed_up);
+		return XT_CONTINUE;
+	}
 	stats = entry->stats;
 
 	if (!address_matches_source(&entry->target.expected_source, source)) {

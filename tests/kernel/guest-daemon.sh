@@ -62,6 +62,11 @@ sdp_for() {  # sdp_for ADDRESS PORT
 
 media_port_of() { sed -n 's/.*m=audio \([0-9]*\) .*/\1/p' | head -n 1; }
 
+# statistic NAME: an integer from the ng "statistics" reply (bencode "LEN:NAMEi123e")
+statistic() {
+	$TOOL ng $NG 'd7:command10:statisticse' | sed -n "s/.*${#1}:$1i\([0-9]*\)e.*/\1/p"
+}
+
 target_count() { grep -c '^target$' /proc/rtpengine/0/list || true; }
 
 setup_network() {
@@ -117,6 +122,8 @@ echo "targets in table 0: $(target_count)"
 cat /proc/rtpengine/0/list
 
 step "SIGSTOP the daemon: only the kernel can forward now"
+user_before=$(statistic relayedpackets_user)
+kernel_stat_before=$(statistic relayedpackets_kernel)
 before=$($TOOL all 0 | awk '/packets/ { sum += $3 } END { print sum + 0 }')
 kill -STOP "$DAEMON_PID"
 $TOOL relay a $A $RELAY_A b $B $RELAY_B 20 || fail "media stopped with the daemon stopped"
@@ -124,9 +131,21 @@ after=$($TOOL all 0 | awk '/packets/ { sum += $3 } END { print sum + 0 }')
 [ $((after - before)) -eq 40 ] || fail "kernel counters rose by $((after - before)), expected 40"
 kill -CONT "$DAEMON_PID"
 
+step "the daemon's statistics: kernel counters rose, userspace counters did not"
+expected=$((kernel_stat_before + 40))
+tries=50  # the daemon pulls the kernel counters about once a second
+while [ "$(statistic relayedpackets_kernel)" -lt "$expected" ] && [ "$tries" -gt 0 ]; do
+	tries=$((tries - 1)); sleep 0.1
+done
+kernel_stat_after=$(statistic relayedpackets_kernel)
+user_after=$(statistic relayedpackets_user)
+echo "daemon statistics: kernel $kernel_stat_before -> $kernel_stat_after, userspace $user_before -> $user_after"
+[ "$kernel_stat_after" -ge "$expected" ] || fail "daemon's kernel packet count did not rise by 40"
+[ "$user_after" = "$user_before" ] || fail "daemon's userspace packet count changed while the kernel forwarded"
+
 step "query reports kernel forwarding"
 reply=$($TOOL ng $NG 'd7:command5:query7:call-id5:call1e')
-echo "$reply" | grep -qi 'kernel' || echo "note: query reply does not mention the kernel"
+echo "$reply" | grep -q '6:kernel10:forwarding' || fail "query does not say the streams are forwarded in the kernel"
 
 step "delete: targets gone, nothing forwarded"
 $TOOL ng $NG 'd7:command6:delete7:call-id5:call18:from-tag4:tag1e' >/dev/null || fail "delete"
