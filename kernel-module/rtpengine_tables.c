@@ -126,6 +126,12 @@ static int validate_target(const struct rtpengine_target *target, const char **r
 		*reason = "output source and destination of different families";
 		return -EINVAL;
 	}
+	if (target->destination.family == target->local.family &&
+	    target->destination.port == target->local.port &&
+	    !memcmp(target->destination.address, target->local.address, sizeof(target->local.address))) {
+		*reason = "destination equals the local address (a forwarding loop)";
+		return -EINVAL;
+	}
 	if (!memchr_inv(target->destination.address, 0, sizeof(target->destination.address))) {
 		*reason = "destination address is all zero";
 		return -EINVAL;

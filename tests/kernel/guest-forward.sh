@@ -133,6 +133,12 @@ if [ "$MODE" = full ]; then
 	expect_fail $TOOL delete 0 "$RELAY_A6"
 	expect_fail $TOOL relay a "$A6" "$RELAY_A6" b "$B6" "$RELAY_B6" 1
 
+	step "invalid targets are refused"
+	expect_fail $TOOL add 0 10.1.0.1:30050 any 10.2.0.1:30052 10.1.0.1:30050 rtp -1
+	expect_fail $TOOL add 0 10.1.0.1:30050 "[fd01::2]:5000" 10.2.0.1:30052 10.2.0.2:5052 rtp -1
+	expect_fail $TOOL add 0 10.1.0.1:30050 any 10.2.0.1:30052 "[fd02::2]:5052" rtp -1
+	expect_fail $TOOL add 0 10.1.0.1:30050 any 10.2.0.1:30052 10.2.0.2:0 rtp -1
+
 	step "ABI version mismatch is refused"
 	$TOOL abi-mismatch 0 || fail "a record with another ABI version was accepted"
 	dmesg | grep -q 'ABI version mismatch' || fail "no log line for the ABI mismatch"
