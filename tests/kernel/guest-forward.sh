@@ -155,6 +155,19 @@ if [ "$MODE" = full ]; then
 	add_ipv4_targets
 	$TOOL relay a $A4 $RELAY_A4 b $B4 $RELAY_B4 10 || fail "relay after robustness writes"
 
+	step "targets replaced and deleted while packets flow (RCU)"
+	$TOOL flood a $A4 $RELAY_A4 b $B4 3 >/tmp/flood.out 2>&1 &
+	flood_pid=$!
+	i=0
+	while [ $i -lt 60 ]; do
+		$TOOL add 0 $RELAY_A4 $A4 $RELAY_B4 $B4 rtp,rtcp $((i % 4 * 32))
+		[ $((i % 3)) -ne 0 ] || $TOOL delete 0 $RELAY_A4
+		i=$((i + 1))
+	done
+	wait $flood_pid || true
+	cat /tmp/flood.out
+	add_ipv4_targets
+
 	step "del refuses while a daemon has the table open"
 	exec 3<>/proc/rtpengine/0/control
 	expect_fail sh -c 'echo "del 0" > /proc/rtpengine/control'
@@ -164,12 +177,19 @@ fi
 
 check_kernel_log
 
-step "unload with tables and targets in use"
+step "unload with tables, targets, open /proc files and packets in flight"
+$TOOL flood a $A4 $RELAY_A4 b $B4 2 >/tmp/flood.out 2>&1 &
+flood_pid=$!
+sleep 0.5
+exec 4</proc/rtpengine/0/status
+exec 3<>/proc/rtpengine/0/control
 iptables -D INPUT -p udp -j RTPENGINE --id 0
 ip6tables -D INPUT -p udp -j RTPENGINE --id 0
-exec 4</proc/rtpengine/0/status
 rmmod xt_RTPENGINE || fail "rmmod"
-exec 4<&-
+# the module closed our files under us: further writes fail, nothing crashes
+if printf 'x' >&3 2>/dev/null; then fail "write to a control file after unload succeeded"; fi
+exec 3>&- 4<&-
+wait $flood_pid || true
 [ ! -e /proc/rtpengine ] || fail "/proc/rtpengine left behind"
 modprobe xt_RTPENGINE && rmmod xt_RTPENGINE || fail "reload"
 check_kernel_log
