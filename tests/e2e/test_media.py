@@ -2,8 +2,8 @@
 
 import pytest
 
-from calls import (assert_ok, establish, simple_sdp, skip_unless_ipv6, streams_of,
-                   udp_port_bindable, wait_until)
+from calls import (Sdp, assert_ok, establish, make_sdp, media_section, simple_sdp,
+                   skip_unless_ipv6, streams_of, udp_port_bindable, wait_until)
 from rtp import (MediaSocket, RTCP_SR, build_rtcp_compound, parse_rtcp, parse_rtp,
                  relay_through, rtp_stream)
 
@@ -24,16 +24,21 @@ def rtcp_port_of(address):
     return (address[0], address[1] + 1)
 
 
-def assert_stream_intact(received, sent, expected_source):
-    """Every packet arrived exactly once, unchanged, from the relay's port. Order is not
-    checked: a relay with several worker threads (like the reference) may reorder the
-    first packet of a stream, which its slow path handles, and UDP promises no order."""
+def assert_delivered(received, sent):
+    """Every packet arrived exactly once and unchanged. Order is not checked: a relay
+    with several worker threads (like the reference) may reorder the first packet of a
+    stream, which its slow path handles, and UDP promises no order."""
     assert len(received) == len(sent), "%d of %d packets arrived" % (len(received), len(sent))
-    assert all(source == expected_source for _, source in received), \
-        "sources %r, expected %r" % ({source for _, source in received}, expected_source)
     assert sorted(data for data, _ in received) == sorted(sent), "payload or header changed"
     sequences = [parse_rtp(data).sequence for data, _ in received]
     assert sorted(sequences) == [parse_rtp(packet).sequence for packet in sent]
+
+
+def assert_stream_intact(received, sent, expected_source):
+    """assert_delivered, and every packet came from the relay port `expected_source`."""
+    assert_delivered(received, sent)
+    assert all(source == expected_source for _, source in received), \
+        "sources %r, expected %r" % ({source for _, source in received}, expected_source)
 
 
 def test_rtp_relayed_both_ways(relay, media_peer):
@@ -265,3 +270,55 @@ def test_media_stops_after_delete(relay, media_peer):
     assert relay_through(caller.rtp, setup.caller_sends_to, rtp_stream(0x1, 3, 3000),
                          callee.rtp, timeout=0.3) == []
     assert wait_until(lambda: relay.ng({"command": "list"})["calls"] == [], timeout=3)
+
+
+def test_two_media_sections_are_relayed_separately(relay, media_peer):
+    audio_caller, audio_callee = media_peer(CALLER), media_peer(CALLEE)
+    video_caller, video_callee = media_peer(CALLER), media_peer(CALLEE)
+
+    def two_media(host, audio, video):
+        return make_sdp(host, media_section(audio.port),
+                        media_section(video.port, kind="video", payload_types=(96,)))
+    setup = establish(relay, audio_caller, audio_callee,
+                      offer_sdp=two_media(CALLER, audio_caller, video_caller),
+                      answer_sdp=two_media(CALLEE, audio_callee, video_callee))
+    caller_video_to = setup.answer_sdp.media_address(1)
+    callee_video_to = setup.offer_sdp.media_address(1)
+    assert caller_video_to != setup.caller_sends_to
+    video = rtp_stream(0x5, 3, payload_type=96)
+    assert_stream_intact(relay_through(video_caller.rtp, caller_video_to, video,
+                                       video_callee.rtp), video, callee_video_to)
+    assert_stream_intact(relay_through(video_callee.rtp, callee_video_to, video,
+                                       video_caller.rtp), video, caller_video_to)
+    assert audio_callee.rtp.receive(0.05) is None and audio_caller.rtp.receive(0.05) is None
+
+
+def test_reinvite_moves_media_to_new_port(relay, media_peer):
+    caller, callee, moved = media_peer(CALLER), media_peer(CALLEE), media_peer(CALLER)
+    setup = establish(relay, caller, callee)
+    assert len(relay_through(callee.rtp, setup.callee_sends_to, rtp_stream(0x2, 2),
+                             caller.rtp)) == 2
+    reoffer = Sdp(assert_ok(setup.call.offer(simple_sdp(CALLER, moved.port)))["sdp"])
+    reanswer = Sdp(assert_ok(setup.call.answer(simple_sdp(CALLEE, callee.port)))["sdp"])
+    # the caller moved but has not sent from its new port yet: the new SDP address counts
+    # (which relay port the packets leave from after a re-INVITE is not checked: the
+    # reference may hand out a new port pair on either side)
+    backward = rtp_stream(0x2, COUNT, first_sequence=3000)
+    assert_delivered(relay_through(callee.rtp, reoffer.media_address(), backward, moved.rtp),
+                     backward)
+    assert caller.rtp.receive(0.05) is None
+    forward = rtp_stream(0x1, 3)
+    assert_delivered(relay_through(moved.rtp, reanswer.media_address(), forward, callee.rtp),
+                     forward)
+
+
+def test_statistics_count_relayed_packets(relay, media_peer):
+    caller, callee = media_peer(CALLER), media_peer(CALLEE)
+    setup = establish(relay, caller, callee)
+    forward = rtp_stream(0x1, COUNT)
+    assert len(relay_through(caller.rtp, setup.caller_sends_to, forward, callee.rtp)) == COUNT
+    assert_ok(setup.call.delete())
+    total = relay.ng({"command": "statistics"})["statistics"]["totalstatistics"]
+    assert total["relayedpackets"] == COUNT
+    assert total["relayedbytes"] == sum(map(len, forward))
+    assert total["relayedpacketerrors"] == 0

@@ -258,3 +258,30 @@ def test_address_family_bridging(rtpengine_factory, offer_family, answer_family)
     expected = {"IP4": RELAY, "IP6": "::1"}
     assert offered.connection == (offer_family, expected[offer_family])
     assert answered.connection == (answer_family, expected[answer_family])
+
+
+# ---------------------------------------------------------------- hold and odd formatting
+
+def test_hold_with_zero_address_passes_through(rtpengine):
+    """RFC 3264 section 8.4 discourages c=0.0.0.0 for hold, but old phones send it; the
+    relay keeps it so the other side also sees a hold."""
+    call = Call(rtpengine)
+    offer_sdp(rtpengine, call=call)
+    assert_ok(call.answer(simple_sdp(CALLEE, 30010)))
+    hold = make_sdp("0.0.0.0", media_section(30000, attributes=("sendonly",)),
+                    origin_address=CALLER, version=2)
+    sdp = offer_sdp(rtpengine, hold, call=call)
+    assert sdp.connection == ("IP4", "0.0.0.0")
+    assert direction(sdp.medias[0].attributes) == "sendonly"
+
+
+def test_inactive_direction_passes_through(rtpengine):
+    sdp = offer_sdp(rtpengine, simple_sdp(CALLER, 30000, attributes=("inactive",)))
+    assert direction(sdp.medias[0].attributes) == "inactive"
+    assert sdp.connection == ("IP4", RELAY)
+
+
+def test_sdp_with_bare_newlines_is_accepted(rtpengine):
+    sdp = offer_sdp(rtpengine, simple_sdp(CALLER, 30000).replace("\r\n", "\n"))
+    assert sdp.connection == ("IP4", RELAY)
+    assert rtpengine.port_min <= sdp.medias[0].port <= rtpengine.port_max
