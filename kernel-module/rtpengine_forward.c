@@ -14,8 +14,10 @@
  * source other than the expected one - continues through the chain (XT_CONTINUE) and so
  * reaches the daemon's socket, unless later rules say otherwise.
  *
- * The packet path neither sleeps nor allocates: lookups run under the RCU read lock that
- * netfilter already holds, counters are atomics, and the sk_buff is reused.
+ * The packet path never sleeps and normally does not allocate: lookups run under the RCU
+ * read lock that netfilter already holds, counters are atomics, routes come from a per-CPU
+ * cache and the received sk_buff is reused. Only a received sk_buff with too little
+ * headroom or a cloned header makes skb_cow_head copy it (GFP_ATOMIC).
  */
 #define pr_fmt(fmt) "xt_RTPENGINE: " fmt
 
