@@ -19,8 +19,8 @@ XTABLES_DIR=$(pkg-config --variable=xtlibdir xtables)
 
 [ -x "$KVM/run-vm" ] || { echo "kvm harness not found at $KVM" >&2; exit 1; }
 if ! "$KVM/setup" --check >/dev/null 2>&1; then
-	echo "kvm harness incomplete: run $KVM/setup" >&2
-	exit 1
+	echo "== installing what the kvm harness needs ($KVM/setup)"
+	"$KVM/setup" || { echo "kvm harness setup failed" >&2; exit 1; }
 fi
 mkdir -p "$OUT"
 
