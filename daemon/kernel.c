@@ -161,8 +161,8 @@ static int fail(int err, char *reason, size_t reason_size, const char *format, c
 
 /* ---------------------------------------------------------------- public */
 
-int kernel_table_open_at(const char *proc_root, int table_id, struct kernel_table **table_out,
-			 char *reason, size_t reason_size)
+static int open_table(const char *proc_root, int table_id, bool flush, struct kernel_table **table_out,
+		      char *reason, size_t reason_size)
 {
 	char path[PATH_MAX], text[32];
 	struct kernel_table *table;
@@ -223,13 +223,32 @@ int kernel_table_open_at(const char *proc_root, int table_id, struct kernel_tabl
 		free(table);
 		return fail(err, reason, reason_size, "cannot open %s: %s", path);
 	}
+	/* Targets left by a daemon that died without cleaning up would forward ports we may
+	 * hand out to new calls: start from an empty table. */
+	err = flush ? kernel_forward_flush(table) : 0;
+	if (err) {
+		close(table->control_fd);
+		free(table);
+		return fail(err, reason, reason_size, "cannot flush table via %s: %s", path);
+	}
 	*table_out = table;
 	return 0;
 }
 
+int kernel_table_open_at(const char *proc_root, int table_id, struct kernel_table **table,
+			 char *reason, size_t reason_size)
+{
+	return open_table(proc_root, table_id, true, table, reason, reason_size);
+}
+
 int kernel_table_open(int table_id, struct kernel_table **table, char *reason, size_t reason_size)
 {
-	return kernel_table_open_at(KERNEL_PROC_ROOT, table_id, table, reason, reason_size);
+	return open_table(KERNEL_PROC_ROOT, table_id, true, table, reason, reason_size);
+}
+
+int kernel_table_attach(int table_id, struct kernel_table **table, char *reason, size_t reason_size)
+{
+	return open_table(KERNEL_PROC_ROOT, table_id, false, table, reason, reason_size);
 }
 
 void kernel_table_close(struct kernel_table *table, bool delete_table)

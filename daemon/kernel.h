@@ -57,12 +57,15 @@ struct kernel_counters {
 typedef void (*kernel_counters_callback)(const struct sockaddr_storage *local,
 					 const struct kernel_counters *counters, void *user_data);
 
-/* Creates table table_id (or reuses it if it exists), checks the module's ABI version and
- * opens the table's control file. On failure returns a negative errno and writes one
+/* Creates table table_id (or reuses it if it exists), checks the module's ABI version,
+ * opens the table's control file and deletes any targets left in it (a previous daemon's). On failure returns a negative errno and writes one
  * human-readable line into reason: module not loaded, permission denied, version mismatch
  * (daemon X, module Y), table in use. */
 int kernel_table_open(int table_id, struct kernel_table **table, char *reason, size_t reason_size);
-/* The same with another /proc root: for tests. */
+/* Like kernel_table_open but keeps the targets already in the table: for tools and tests
+ * that program a table step by step. The daemon uses kernel_table_open. */
+int kernel_table_attach(int table_id, struct kernel_table **table, char *reason, size_t reason_size);
+/* kernel_table_open with another /proc root: for tests. */
 int kernel_table_open_at(const char *proc_root, int table_id, struct kernel_table **table,
 			 char *reason, size_t reason_size);
 /* Deletes every target of the table, closes it and, if delete_table, removes the table. */

@@ -99,9 +99,12 @@ grep -q 'REQUIRED' /tmp/nofallback.log || fail "--no-fallback gave no reason"
 step "module, table and iptables rule"
 modprobe xt_RTPENGINE
 iptables -I INPUT -p udp -j RTPENGINE --id 0
+# a target left behind by an earlier daemon must not survive the next start
+$TOOL add 0 10.1.0.1:40000 any 10.1.0.1:40002 10.2.0.2:5999 rtp -1
 start_daemon --table=0
 grep -q 'Kernel forwarding: ACTIVE on table 0' /tmp/daemon.log || fail "no ACTIVE line"
 [ -d /proc/rtpengine/0 ] || fail "daemon did not create table 0"
+[ "$(target_count)" = 0 ] || fail "stale target survived the daemon's start"
 
 step "offer/answer"
 offer_sdp=$(sdp_for 10.1.0.2 5000)

@@ -128,10 +128,11 @@ static struct kernel_table *open_table(const char *id_text)
 {
 	struct kernel_table *table;
 	char reason[256];
-	int err = kernel_table_open(atoi(id_text), &table, reason, sizeof(reason));
+	/* attach, not open: each invocation adds to what earlier ones programmed */
+	int err = kernel_table_attach(atoi(id_text), &table, reason, sizeof(reason));
 
 	if (err < 0) {
-		fprintf(stderr, "kernel_table_open: %s (%s)\n", reason, strerror(-err));
+		fprintf(stderr, "kernel_table_attach: %s (%s)\n", reason, strerror(-err));
 		exit(2);
 	}
 	return table;

@@ -138,9 +138,11 @@ static void test_add_writes_one_record(struct fake_proc *fake, gconstpointer unu
 	set_ipv4(&forward.destination, "10.0.1.2", 5002);
 	g_assert_cmpint(kernel_forward_add(table, &forward), ==, 0);
 
+	/* Opening flushes what a previous daemon left; then our one ADD record. */
 	written = read_file(fake->root, "0/control", &length);
-	g_assert_cmpuint(length, ==, sizeof(struct rtpengine_command));
-	command = (const struct rtpengine_command *)written;
+	g_assert_cmpuint(length, ==, 2 * sizeof(struct rtpengine_command));
+	g_assert_cmpuint(((const struct rtpengine_command *)written)[0].type, ==, RTPENGINE_COMMAND_FLUSH);
+	command = (const struct rtpengine_command *)written + 1;
 	g_assert_cmpuint(command->magic, ==, RTPENGINE_COMMAND_MAGIC);
 	g_assert_cmpuint(command->abi_version, ==, RTPENGINE_ABI_VERSION);
 	g_assert_cmpuint(command->type, ==, RTPENGINE_COMMAND_ADD_TARGET);
@@ -164,14 +166,14 @@ static void test_add_writes_one_record(struct fake_proc *fake, gconstpointer unu
 	forward.flags = 1u << 10;
 	g_assert_cmpint(kernel_forward_add(table, &forward), ==, -EINVAL);
 	written = read_file(fake->root, "0/control", &length);
-	g_assert_cmpuint(length, ==, sizeof(struct rtpengine_command));
+	g_assert_cmpuint(length, ==, 2 * sizeof(struct rtpengine_command));
 	g_free(written);
 
 	/* close: a FLUSH record, then "del 0" because we asked for it */
 	kernel_table_close(table, true);
 	written = read_file(fake->root, "0/control", &length);
-	g_assert_cmpuint(length, ==, 2 * sizeof(struct rtpengine_command));
-	g_assert_cmpuint(((const struct rtpengine_command *)written)[1].type, ==, RTPENGINE_COMMAND_FLUSH);
+	g_assert_cmpuint(length, ==, 3 * sizeof(struct rtpengine_command));
+	g_assert_cmpuint(((const struct rtpengine_command *)written)[2].type, ==, RTPENGINE_COMMAND_FLUSH);
 	g_free(written);
 	written = read_file(fake->root, "control", &length);
 	g_assert_cmpstr(written, ==, "del 0\n");
