@@ -112,6 +112,24 @@ if [ "$MODE" = full ]; then
 	expect_fail $TOOL relay a 10.1.0.3:5000 $RELAY_A4 b $B4 $RELAY_B4 1
 	[ "$(counter_of $RELAY_A4 passed_up)" -ge 1 ] || fail "passed_up after a foreign source"
 
+	step "strict source: a foreign source is dropped and counted as an error"
+	$TOOL add 0 10.1.0.1:30020 10.1.0.2:5020 10.2.0.1:30022 10.2.0.2:5022 rtp,strict -1
+	$TOOL add 0 10.2.0.1:30022 any 10.1.0.1:30020 10.1.0.2:5020 rtp -1
+	$TOOL relay a 10.1.0.2:5020 10.1.0.1:30020 b 10.2.0.2:5022 10.2.0.1:30022 2 || fail "strict target relay"
+	expect_fail $TOOL relay a 10.1.0.3:5020 10.1.0.1:30020 b 10.2.0.2:5022 10.2.0.1:30022 1
+	[ "$(counter_of 10.1.0.1:30020 errors)" -ge 1 ] || fail "strict source drop not counted"
+	[ "$(counter_of 10.1.0.1:30020 passed_up)" = 0 ] || fail "strict source packet passed up"
+
+	step "payload check: RTP to an RTCP-only target goes up, not forwarded"
+	$TOOL add 0 10.1.0.1:30020 any 10.2.0.1:30022 10.2.0.2:5022 rtcp -1
+	expect_fail $TOOL relay a 10.1.0.2:5020 10.1.0.1:30020 b 10.2.0.2:5022 10.2.0.1:30022 1
+	[ "$(counter_of 10.1.0.1:30020 passed_up)" -ge 1 ] || fail "RTP to an RTCP-only target not passed up"
+
+	step "tables are separate: a target in table 9 does nothing for rules of table 0"
+	$TOOL add 9 10.1.0.1:30030 any 10.2.0.1:30032 10.2.0.2:5032 rtp -1
+	$TOOL add 9 10.2.0.1:30032 any 10.1.0.1:30030 10.1.0.2:5030 rtp -1
+	expect_fail $TOOL relay a 10.1.0.2:5030 10.1.0.1:30030 b 10.2.0.2:5032 10.2.0.1:30032 1
+
 	step "update keeps counters"
 	$TOOL add 0 $RELAY_A4 $A4 $RELAY_B4 $B4 rtp,rtcp 184
 	[ "$(counter_of $RELAY_A4 packets)" = 20 ] || fail "counters lost on update"
