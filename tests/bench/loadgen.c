@@ -245,7 +245,7 @@ static int bencode_find_string(const char *data, size_t length, const char *key,
 		long key_item = bencode_skip(data + position, length - position, 1);
 		if (key_item < 0 || data[position] < '0' || data[position] > '9')
 			return -EINVAL;
-		const char *key_text = memchr(data + position, ':', key_item) + 1;
+		const char *key_text = (const char *) memchr(data + position, ':', key_item) + 1;
 		size_t this_key_length = data + position + key_item - key_text;
 		position += key_item;
 		long value_item = bencode_skip(data + position, length - position, 1);
@@ -788,6 +788,12 @@ static int command_media(const struct options *options)
 		printf("rss_idle_kb=%ld\nrss_loaded_kb=%ld\n", rss_idle, rss_loaded);
 	}
 	printf("teardown_failures=%ld\n", teardown_failures);
+	for (int i = 0; i < side_count; i++)
+		close(sides[i].fd);
+	close(receiver.epoll_fd);
+	free(receiver.histogram);
+	free(sides);
+	free(call_table);
 	return set_up == calls ? 0 : 3;
 }
 
