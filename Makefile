@@ -26,10 +26,10 @@ FUZZ_BINARIES  := $(FUZZ_SOURCES:tests/fuzz/%.c=build/fuzz/%)
 FUZZ_SECONDS   ?= 20
 PYTEST  := /usr/bin/python3 -m pytest
 
-.PHONY: all deps deps-build deps-test deps-bench daemon run test test-unit test-e2e \
+.PHONY: all deps test-kernel bench-kernel deps-build deps-test deps-bench daemon run test test-unit test-e2e \
 	test-fuzz fuzz asan test-asan bench install clean kernel iptables-extension
 
-all: daemon/rtpengine
+all: daemon/rtpengine iptables-extension
 daemon: daemon/rtpengine
 
 deps: deps-build deps-test
@@ -69,6 +69,21 @@ build/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJECTS) | build/fuzz
 build/fuzz/obj:
 	mkdir -p $@
 
+iptables-extension:
+	$(MAKE) -C iptables-extension
+
+# The kernel module builds against the Debian 6.1 headers the kvm harness installs; its tests
+# boot throw-away guests (../shared/kvm beside the repository, as in CI).
+KVM_HARNESS ?= $(CURDIR)/../shared/kvm
+kernel:
+	$(KVM_HARNESS)/build-module --copy kernel-module
+test-kernel: all
+	@if [ -x "$(KVM_HARNESS)/run-vm" ]; then \
+		KVM=$(KVM_HARNESS) RTPENGINE_BINARY=$(CURDIR)/build/release/rtpengine tests/kernel/run-tests.sh; \
+	else echo "SKIPPED kernel tests: no kvm harness at $(KVM_HARNESS)"; fi
+bench-kernel: all
+	KVM=$(KVM_HARNESS) RTPENGINE_BINARY=$(CURDIR)/build/release/rtpengine tests/kernel/run-bench.sh
+
 run: deps-build all
 	./daemon/rtpengine --config-file=etc/rtpengine.conf --foreground --log-stderr
 
@@ -78,6 +93,7 @@ test: deps-test
 	$(MAKE) test-asan
 	$(MAKE) test-fuzz
 	$(MAKE) test-e2e
+	$(MAKE) test-kernel
 	@echo "all test suites passed"
 
 test-unit: $(UNIT_BINARIES)
@@ -117,3 +133,5 @@ install: all
 
 clean:
 	rm -rf build daemon/rtpengine
+	$(MAKE) -C iptables-extension clean
+	$(MAKE) -C tests/bench clean
