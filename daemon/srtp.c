@@ -1,0 +1,748 @@
+/* SRTP/SRTCP transforms (RFC 3711; RFC 6188 for AES-192/256; RFC 7714 for AES-GCM).
+ *
+ * Layouts this file produces and accepts (MKI optional everywhere):
+ *   SRTP, AES-CM/NULL:  header | encrypted payload | MKI | tag(10 or 4)   (RFC 3711 section 3.1)
+ *   SRTP, AES-GCM:      header | encrypted payload | tag(16) | MKI         (RFC 7714 section 8)
+ *   SRTCP, AES-CM/NULL: header(8) | encrypted | E+index(4) | MKI | tag(10) (RFC 3711 section 3.4)
+ *   SRTCP, AES-GCM:     header(8) | encrypted | tag(16) | E+index(4) | MKI (RFC 7714 section 9)
+ * The HMAC covers header and (encrypted) payload, plus the ROC for SRTP (RFC 3711 section 4.2)
+ * or the E+index word for SRTCP; GCM authenticates the header (and E+index) as AAD. */
+#include "srtp.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
+
+#include "log.h"
+
+enum srtp_cipher_kind { CIPHER_NULL, CIPHER_AES_CM, CIPHER_AES_GCM };
+
+struct srtp_suite_info {
+	const char *name;
+	enum srtp_cipher_kind cipher;
+	uint8_t master_key_length;
+	uint8_t master_salt_length;
+	uint8_t rtp_tag_length;
+	uint8_t rtcp_tag_length;
+};
+
+/* RFC 4568 section 6.2, RFC 6188 section 7.1, RFC 7714 section 14.2. The *_32 suites shorten
+ * only the SRTP tag: SRTCP keeps 80 bits (RFC 4568 section 6.2.2). */
+static const struct srtp_suite_info suites[SRTP_SUITE_COUNT] = {
+	[SRTP_AES_CM_128_HMAC_SHA1_80] = { "AES_CM_128_HMAC_SHA1_80", CIPHER_AES_CM, 16, 14, 10, 10 },
+	[SRTP_AES_CM_128_HMAC_SHA1_32] = { "AES_CM_128_HMAC_SHA1_32", CIPHER_AES_CM, 16, 14, 4, 10 },
+	[SRTP_AES_192_CM_HMAC_SHA1_80] = { "AES_192_CM_HMAC_SHA1_80", CIPHER_AES_CM, 24, 14, 10, 10 },
+	[SRTP_AES_192_CM_HMAC_SHA1_32] = { "AES_192_CM_HMAC_SHA1_32", CIPHER_AES_CM, 24, 14, 4, 10 },
+	[SRTP_AES_256_CM_HMAC_SHA1_80] = { "AES_256_CM_HMAC_SHA1_80", CIPHER_AES_CM, 32, 14, 10, 10 },
+	[SRTP_AES_256_CM_HMAC_SHA1_32] = { "AES_256_CM_HMAC_SHA1_32", CIPHER_AES_CM, 32, 14, 4, 10 },
+	[SRTP_NULL_HMAC_SHA1_80] = { "NULL_HMAC_SHA1_80", CIPHER_NULL, 16, 14, 10, 10 },
+	[SRTP_NULL_HMAC_SHA1_32] = { "NULL_HMAC_SHA1_32", CIPHER_NULL, 16, 14, 4, 10 },
+	[SRTP_AEAD_AES_128_GCM] = { "AEAD_AES_128_GCM", CIPHER_AES_GCM, 16, 12, 16, 16 },
+	[SRTP_AEAD_AES_256_GCM] = { "AEAD_AES_256_GCM", CIPHER_AES_GCM, 32, 12, 16, 16 },
+};
+
+#define RTP_FIXED_HEADER_LENGTH 12
+#define RTCP_HEADER_LENGTH 8
+#define SRTCP_INDEX_LENGTH 4
+#define SRTCP_E_BIT 0x80000000u
+#define SRTCP_MAX_INDEX 0x7fffffffu
+#define HMAC_SHA1_LENGTH 20
+#define SESSION_AUTH_KEY_LENGTH 20 /* RFC 3711 section 8.2: n_a = 160 */
+#define GCM_IV_LENGTH 12
+#define GCM_TAG_LENGTH 16
+
+/* KDF labels, RFC 3711 section 4.3.2 */
+#define LABEL_RTP_ENCRYPTION 0
+#define LABEL_RTP_AUTHENTICATION 1
+#define LABEL_RTP_SALT 2
+#define LABEL_RTCP_ENCRYPTION 3
+#define LABEL_RTCP_AUTHENTICATION 4
+#define LABEL_RTCP_SALT 5
+
+/* ---- small helpers ---- */
+
+static uint16_t read_u16(const unsigned char *p)
+{
+	return (uint16_t) ((p[0] << 8) | p[1]);
+}
+
+static uint32_t read_u32(const unsigned char *p)
+{
+	return ((uint32_t) p[0] << 24) | ((uint32_t) p[1] << 16) | ((uint32_t) p[2] << 8) | p[3];
+}
+
+static void write_u32(unsigned char *p, uint32_t value)
+{
+	p[0] = (unsigned char) (value >> 24);
+	p[1] = (unsigned char) (value >> 16);
+	p[2] = (unsigned char) (value >> 8);
+	p[3] = (unsigned char) value;
+}
+
+static bool suite_valid(enum srtp_suite suite)
+{
+	return (unsigned) suite < SRTP_SUITE_COUNT;
+}
+
+static const EVP_CIPHER *ctr_cipher_for_key(size_t key_length)
+{
+	switch (key_length) {
+	case 16: return EVP_aes_128_ctr();
+	case 24: return EVP_aes_192_ctr();
+	case 32: return EVP_aes_256_ctr();
+	default: return NULL;
+	}
+}
+
+/* ---- key derivation (RFC 3711 section 4.3) ---- */
+
+static int derive_with_cipher(EVP_CIPHER_CTX *prf, const unsigned char *master_salt, size_t salt_length,
+                              uint8_t label, unsigned char *out, size_t out_length)
+{
+	/* x = key_id XOR master_salt, key_id = label || r with r = 0 (kdr 0), both 112 bits wide
+	 * (label at byte 7); the PRF input is x * 2^16 (section 4.3.3). */
+	unsigned char iv[16] = { 0 };
+	memcpy(iv, master_salt, salt_length);
+	iv[7] ^= label;
+	if (EVP_EncryptInit_ex(prf, NULL, NULL, NULL, iv) != 1)
+		return -ENOMEM;
+	memset(out, 0, out_length);
+	int written = 0;
+	if (EVP_EncryptUpdate(prf, out, &written, out, (int) out_length) != 1 || (size_t) written != out_length)
+		return -ENOMEM;
+	return 0;
+}
+
+/* ---- replay window (RFC 3711 section 3.3.2) ---- */
+
+/* 0 if index may be accepted, -EALREADY if seen or older than the window. */
+static int window_check(const struct srtp_replay_window *window, uint64_t index)
+{
+	if (index > window->highest_index)
+		return 0;
+	uint64_t age = window->highest_index - index;
+	if (age >= SRTP_REPLAY_WINDOW)
+		return -EALREADY;
+	return (window->received[age / 64] >> (age % 64)) & 1 ? -EALREADY : 0;
+}
+
+static void window_accept(struct srtp_replay_window *window, uint64_t index)
+{
+	if (index > window->highest_index) {
+		uint64_t shift = index - window->highest_index;
+		if (shift >= SRTP_REPLAY_WINDOW) {
+			window->received[0] = window->received[1] = 0;
+		} else if (shift >= 64) {
+			window->received[1] = window->received[0] << (shift - 64);
+			window->received[0] = 0;
+		} else {
+			window->received[1] = (window->received[1] << shift) | (window->received[0] >> (64 - shift));
+			window->received[0] <<= shift;
+		}
+		window->highest_index = index;
+		window->received[0] |= 1;
+		return;
+	}
+	uint64_t age = window->highest_index - index;
+	if (age < SRTP_REPLAY_WINDOW)
+		window->received[age / 64] |= (uint64_t) 1 << (age % 64);
+}
+
+static void window_start(struct srtp_replay_window *window, uint64_t index)
+{
+	window->highest_index = index;
+	window->received[0] = 1;
+	window->received[1] = 0;
+}
+
+/* RFC 3711 section 3.3.1 / appendix A: the index whose SEQ is seq and which is closest to the
+ * highest index seen (ROC - 1, ROC or ROC + 1). Returns false when the guess would need a negative
+ * ROC: such a packet predates the stream and is treated as too old. */
+static bool rtp_index_guess(uint64_t highest_index, uint16_t seq, uint64_t *index)
+{
+	uint64_t roc = highest_index >> 16;
+	uint16_t highest_seq = (uint16_t) highest_index;
+	if (highest_seq < 0x8000) {
+		if (seq > highest_seq && seq - highest_seq > 0x8000) {
+			if (roc == 0)
+				return false;
+			roc--;
+		}
+	} else if (highest_seq - 0x8000 > seq) {
+		roc++;
+	}
+	*index = ((roc << 16) | seq) & 0xffffffffffffull;
+	return true;
+}
+
+/* ---- per-SSRC slots ---- */
+
+static struct srtp_ssrc_state *find_slot(struct srtp_context *ctx, uint32_t ssrc, bool rtcp)
+{
+	for (int i = 0; i < SRTP_SSRC_SLOTS; i++) {
+		struct srtp_ssrc_state *slot = &ctx->ssrcs[i];
+		if ((slot->rtp_seen || slot->rtcp_seen) && slot->ssrc == ssrc)
+			return (rtcp ? slot->rtcp_seen : slot->rtp_seen) ? slot : NULL;
+	}
+	return NULL;
+}
+
+/* The slot for ssrc: its own, else a free one, else the least recently used one (wiped). */
+static struct srtp_ssrc_state *claim_slot(struct srtp_context *ctx, uint32_t ssrc)
+{
+	struct srtp_ssrc_state *free_slot = NULL, *oldest = &ctx->ssrcs[0];
+	for (int i = 0; i < SRTP_SSRC_SLOTS; i++) {
+		struct srtp_ssrc_state *slot = &ctx->ssrcs[i];
+		bool in_use = slot->rtp_seen || slot->rtcp_seen;
+		if (in_use && slot->ssrc == ssrc)
+			return slot;
+		if (!in_use && !free_slot)
+			free_slot = slot;
+		if (slot->last_used < oldest->last_used)
+			oldest = slot;
+	}
+	struct srtp_ssrc_state *slot = free_slot ? free_slot : oldest;
+	memset(slot, 0, sizeof(*slot));
+	slot->ssrc = ssrc;
+	return slot;
+}
+
+/* Records an accepted RTP index (after authentication, or after protecting). */
+static void accept_rtp_index(struct srtp_context *ctx, uint32_t ssrc, uint64_t index)
+{
+	struct srtp_ssrc_state *slot = claim_slot(ctx, ssrc);
+	if (!slot->rtp_seen) {
+		window_start(&slot->rtp, index);
+		slot->rtp_seen = true;
+	} else {
+		window_accept(&slot->rtp, index);
+	}
+	slot->last_used = ++ctx->use_counter;
+}
+
+/* ---- the two transforms ---- */
+
+/* AES-CM (RFC 3711 section 4.1.1): IV = (k_s * 2^16) XOR (SSRC * 2^64) XOR (i * 2^16), with
+ * i the 48-bit SRTP index or the 31-bit SRTCP index. */
+static int aes_cm_crypt(const struct srtp_session_keys *keys, uint32_t ssrc, uint64_t index, unsigned char *data,
+                        size_t length)
+{
+	if (length == 0)
+		return 0;
+	unsigned char iv[16] = { 0 };
+	memcpy(iv, keys->salt, 14);
+	iv[4] ^= (unsigned char) (ssrc >> 24);
+	iv[5] ^= (unsigned char) (ssrc >> 16);
+	iv[6] ^= (unsigned char) (ssrc >> 8);
+	iv[7] ^= (unsigned char) ssrc;
+	for (int i = 0; i < 6; i++)
+		iv[8 + i] ^= (unsigned char) (index >> (40 - 8 * i));
+	int written = 0;
+	if (EVP_EncryptInit_ex(keys->cipher, NULL, NULL, NULL, iv) != 1 ||
+	    EVP_EncryptUpdate(keys->cipher, data, &written, data, (int) length) != 1)
+		return -EINVAL;
+	return 0;
+}
+
+/* HMAC-SHA1 over data and an optional 4-byte trailer (the ROC for SRTP), full 20 bytes out. */
+static int hmac_sha1(const struct srtp_session_keys *keys, const unsigned char *data, size_t length,
+                     const unsigned char *trailer, unsigned char out[HMAC_SHA1_LENGTH])
+{
+	size_t out_length = 0;
+	if (EVP_MAC_init(keys->mac, NULL, 0, NULL) != 1 || EVP_MAC_update(keys->mac, data, length) != 1 ||
+	    (trailer && EVP_MAC_update(keys->mac, trailer, 4) != 1) ||
+	    EVP_MAC_final(keys->mac, out, &out_length, HMAC_SHA1_LENGTH) != 1 || out_length != HMAC_SHA1_LENGTH)
+		return -EINVAL;
+	return 0;
+}
+
+/* AES-GCM (RFC 7714 sections 8.1 and 9.1): IV = salt XOR (00 00 || SSRC || 48-bit counter), the
+ * counter being ROC || SEQ for SRTP and 00 00 || 0 || 31-bit index for SRTCP. Encrypts or decrypts
+ * data in place; decryption checks tag and returns -EACCES on mismatch (data is then garbage). */
+static int aes_gcm_crypt(const struct srtp_session_keys *keys, bool encrypt, uint32_t ssrc, uint64_t counter,
+                         const unsigned char *aad, size_t aad_length, const unsigned char *aad_extra,
+                         size_t aad_extra_length, unsigned char *data, size_t length, unsigned char *tag)
+{
+	unsigned char iv[GCM_IV_LENGTH] = { 0 };
+	write_u32(iv + 2, ssrc);
+	for (int i = 0; i < 6; i++)
+		iv[6 + i] = (unsigned char) (counter >> (40 - 8 * i));
+	for (int i = 0; i < GCM_IV_LENGTH; i++)
+		iv[i] ^= keys->salt[i];
+
+	EVP_CIPHER_CTX *cipher = keys->cipher;
+	int written = 0;
+	if (EVP_CipherInit_ex(cipher, NULL, NULL, NULL, iv, encrypt ? 1 : 0) != 1 ||
+	    EVP_CipherUpdate(cipher, NULL, &written, aad, (int) aad_length) != 1)
+		return -EINVAL;
+	if (aad_extra_length && EVP_CipherUpdate(cipher, NULL, &written, aad_extra, (int) aad_extra_length) != 1)
+		return -EINVAL;
+	if (length && EVP_CipherUpdate(cipher, data, &written, data, (int) length) != 1)
+		return -EINVAL;
+	if (!encrypt && EVP_CIPHER_CTX_ctrl(cipher, EVP_CTRL_GCM_SET_TAG, GCM_TAG_LENGTH, tag) != 1)
+		return -EINVAL;
+	unsigned char final_block[16];
+	if (EVP_CipherFinal_ex(cipher, final_block, &written) != 1)
+		return encrypt ? -EINVAL : -EACCES;
+	if (encrypt && EVP_CIPHER_CTX_ctrl(cipher, EVP_CTRL_GCM_GET_TAG, GCM_TAG_LENGTH, tag) != 1)
+		return -EINVAL;
+	return 0;
+}
+
+/* ---- packet parsing ---- */
+
+/* Length of the RTP header with CSRCs and extension (RFC 3550 section 5.1/5.3.1), or -EINVAL. */
+static int rtp_header_length(const unsigned char *packet, size_t length)
+{
+	if (length < RTP_FIXED_HEADER_LENGTH || (packet[0] >> 6) != 2)
+		return -EINVAL;
+	size_t header = RTP_FIXED_HEADER_LENGTH + 4u * (packet[0] & 0x0f);
+	if (packet[0] & 0x10) {
+		if (header + 4 > length)
+			return -EINVAL;
+		header += 4 + 4u * read_u16(packet + header + 2);
+	}
+	if (header > length)
+		return -EINVAL;
+	return (int) header;
+}
+
+static bool rtcp_header_valid(const unsigned char *packet, size_t length)
+{
+	return length >= RTCP_HEADER_LENGTH && (packet[0] >> 6) == 2;
+}
+
+/* The suite of an initialised context, NULL for a zeroed or cleaned-up one. */
+static const struct srtp_suite_info *context_suite(const struct srtp_context *ctx)
+{
+	if (!suite_valid(ctx->suite) || (!ctx->rtp.mac && !ctx->rtp.cipher))
+		return NULL;
+	return &suites[ctx->suite];
+}
+
+static size_t rtp_tag_length(const struct srtp_context *ctx, const struct srtp_suite_info *info)
+{
+	return (ctx->session_flags & SRTP_UNAUTHENTICATED_SRTP) ? 0 : info->rtp_tag_length;
+}
+
+/* ---- session key setup ---- */
+
+static int setup_session_keys(struct srtp_session_keys *keys, const struct srtp_suite_info *info,
+                              EVP_CIPHER_CTX *prf, const unsigned char *master_salt, size_t salt_length,
+                              uint8_t first_label)
+{
+	unsigned char key[SRTP_MAX_MASTER_KEY_LENGTH];
+	unsigned char auth_key[SESSION_AUTH_KEY_LENGTH];
+	int ret = -ENOMEM;
+
+	if (derive_with_cipher(prf, master_salt, salt_length, first_label + 2, keys->salt, info->master_salt_length))
+		goto out;
+	if (info->cipher != CIPHER_NULL) {
+		if (derive_with_cipher(prf, master_salt, salt_length, first_label, key, info->master_key_length))
+			goto out;
+		const EVP_CIPHER *cipher = info->cipher == CIPHER_AES_GCM
+		                                   ? (info->master_key_length == 16 ? EVP_aes_128_gcm() : EVP_aes_256_gcm())
+		                                   : ctr_cipher_for_key(info->master_key_length);
+		keys->cipher = EVP_CIPHER_CTX_new();
+		if (!keys->cipher || EVP_EncryptInit_ex(keys->cipher, cipher, NULL, key, NULL) != 1)
+			goto out;
+	}
+	if (info->cipher != CIPHER_AES_GCM) {
+		if (derive_with_cipher(prf, master_salt, salt_length, first_label + 1, auth_key, sizeof(auth_key)))
+			goto out;
+		EVP_MAC *hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+		if (!hmac)
+			goto out;
+		keys->mac = EVP_MAC_CTX_new(hmac);
+		EVP_MAC_free(hmac);
+		OSSL_PARAM params[] = {
+			OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *) "SHA1", 0),
+			OSSL_PARAM_construct_end(),
+		};
+		if (!keys->mac || EVP_MAC_init(keys->mac, auth_key, sizeof(auth_key), params) != 1)
+			goto out;
+	}
+	ret = 0;
+out:
+	OPENSSL_cleanse(key, sizeof(key));
+	OPENSSL_cleanse(auth_key, sizeof(auth_key));
+	return ret;
+}
+
+static void cleanup_session_keys(struct srtp_session_keys *keys)
+{
+	EVP_CIPHER_CTX_free(keys->cipher);
+	EVP_MAC_CTX_free(keys->mac);
+	OPENSSL_cleanse(keys, sizeof(*keys));
+}
+
+/* ---- public: suites ---- */
+
+const char *srtp_suite_name(enum srtp_suite suite)
+{
+	return suite_valid(suite) ? suites[suite].name : "unknown";
+}
+
+int srtp_suite_from_name(const char *name, size_t length, enum srtp_suite *suite)
+{
+	if (!name)
+		return -ENOENT;
+	for (int i = 0; i < SRTP_SUITE_COUNT; i++) {
+		if (strlen(suites[i].name) == length && memcmp(suites[i].name, name, length) == 0) {
+			*suite = (enum srtp_suite) i;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+size_t srtp_suite_master_key_length(enum srtp_suite suite)
+{
+	return suite_valid(suite) ? suites[suite].master_key_length : 0;
+}
+
+size_t srtp_suite_master_salt_length(enum srtp_suite suite)
+{
+	return suite_valid(suite) ? suites[suite].master_salt_length : 0;
+}
+
+size_t srtp_suite_rtp_tag_length(enum srtp_suite suite)
+{
+	return suite_valid(suite) ? suites[suite].rtp_tag_length : 0;
+}
+
+/* ---- public: key derivation and context setup ---- */
+
+int srtp_derive_key(const unsigned char *master_key, size_t key_length, const unsigned char *master_salt,
+                    size_t salt_length, uint8_t label, unsigned char *out, size_t out_length)
+{
+	const EVP_CIPHER *cipher = ctr_cipher_for_key(key_length);
+	if (!cipher || !master_key || !master_salt || salt_length > SRTP_MAX_MASTER_SALT_LENGTH || !out ||
+	    out_length > INT32_MAX)
+		return -EINVAL;
+	EVP_CIPHER_CTX *prf = EVP_CIPHER_CTX_new();
+	if (!prf)
+		return -ENOMEM;
+	int ret = -ENOMEM;
+	if (EVP_EncryptInit_ex(prf, cipher, NULL, master_key, NULL) == 1)
+		ret = derive_with_cipher(prf, master_salt, salt_length, label, out, out_length);
+	EVP_CIPHER_CTX_free(prf);
+	return ret;
+}
+
+int srtp_context_init(struct srtp_context *ctx, enum srtp_suite suite, const unsigned char *master_key,
+                      size_t key_length, const unsigned char *master_salt, size_t salt_length)
+{
+	if (!ctx)
+		return -EINVAL;
+	memset(ctx, 0, sizeof(*ctx));
+	if (!suite_valid(suite) || !master_key || !master_salt)
+		return -EINVAL;
+	const struct srtp_suite_info *info = &suites[suite];
+	if (key_length != info->master_key_length || salt_length != info->master_salt_length)
+		return -EINVAL;
+	ctx->suite = suite;
+
+	/* One PRF context keyed with the master key serves all six labels, then goes away: only the
+	 * session keys stay in memory (RFC 3711 section 4.3.1). */
+	EVP_CIPHER_CTX *prf = EVP_CIPHER_CTX_new();
+	int ret = -ENOMEM;
+	if (prf && EVP_EncryptInit_ex(prf, ctr_cipher_for_key(key_length), NULL, master_key, NULL) == 1 &&
+	    setup_session_keys(&ctx->rtp, info, prf, master_salt, salt_length, LABEL_RTP_ENCRYPTION) == 0 &&
+	    setup_session_keys(&ctx->rtcp, info, prf, master_salt, salt_length, LABEL_RTCP_ENCRYPTION) == 0)
+		ret = 0;
+	EVP_CIPHER_CTX_free(prf);
+	if (ret) {
+		log_error("SRTP: cannot set up %s session keys in OpenSSL", info->name);
+		srtp_context_cleanup(ctx);
+	}
+	return ret;
+}
+
+void srtp_context_cleanup(struct srtp_context *ctx)
+{
+	if (!ctx)
+		return;
+	cleanup_session_keys(&ctx->rtp);
+	cleanup_session_keys(&ctx->rtcp);
+	OPENSSL_cleanse(ctx, sizeof(*ctx));
+}
+
+int srtp_context_set_mki(struct srtp_context *ctx, const unsigned char *mki, size_t mki_length)
+{
+	if (!ctx || mki_length > SRTP_MAX_MKI_LENGTH || (mki_length && !mki))
+		return -EINVAL;
+	memset(ctx->mki, 0, sizeof(ctx->mki));
+	if (mki_length)
+		memcpy(ctx->mki, mki, mki_length);
+	ctx->mki_length = (uint8_t) mki_length;
+	return 0;
+}
+
+int srtp_context_set_session_flags(struct srtp_context *ctx, unsigned flags)
+{
+	if (!ctx || (flags & ~(SRTP_UNENCRYPTED_SRTP | SRTP_UNENCRYPTED_SRTCP | SRTP_UNAUTHENTICATED_SRTP)))
+		return -EINVAL;
+	if (flags && suite_valid(ctx->suite) && suites[ctx->suite].cipher == CIPHER_AES_GCM)
+		return -ENOTSUP;
+	ctx->session_flags = flags;
+	return 0;
+}
+
+/* ---- public: SRTP ---- */
+
+int srtp_context_protect_rtp(struct srtp_context *ctx, unsigned char *packet, size_t length, size_t capacity)
+{
+	const struct srtp_suite_info *info = ctx ? context_suite(ctx) : NULL;
+	if (!info || !packet || length > SRTP_MAX_PACKET_LENGTH)
+		return -EINVAL;
+	int header = rtp_header_length(packet, length);
+	if (header < 0)
+		return header;
+	size_t tag_length = rtp_tag_length(ctx, info);
+	if (capacity < length + ctx->mki_length + tag_length || length + ctx->mki_length + tag_length > SRTP_MAX_PACKET_LENGTH)
+		return -ENOSPC;
+
+	uint32_t ssrc = read_u32(packet + 8);
+	uint16_t seq = read_u16(packet + 2);
+	/* The sender keeps the index too (RFC 3711 section 3.3.1): the relay forwards packets with
+	 * their original SEQ, possibly reordered, so the ROC is estimated like a receiver would.
+	 * Refusing to protect the same index twice avoids reusing keystream. */
+	uint64_t index = seq;
+	struct srtp_ssrc_state *slot = find_slot(ctx, ssrc, false);
+	if (slot) {
+		if (!rtp_index_guess(slot->rtp.highest_index, seq, &index))
+			return -EALREADY;
+		int replay = window_check(&slot->rtp, index);
+		if (replay)
+			return replay;
+	}
+	uint32_t roc = (uint32_t) (index >> 16);
+	unsigned char *payload = packet + header;
+	size_t payload_length = length - (size_t) header;
+
+	if (info->cipher == CIPHER_AES_GCM) {
+		int ret = aes_gcm_crypt(&ctx->rtp, true, ssrc, index, packet, (size_t) header, NULL, 0, payload,
+		                        payload_length, packet + length);
+		if (ret)
+			return ret;
+		memcpy(packet + length + GCM_TAG_LENGTH, ctx->mki, ctx->mki_length);
+	} else {
+		if (info->cipher == CIPHER_AES_CM && !(ctx->session_flags & SRTP_UNENCRYPTED_SRTP)) {
+			int ret = aes_cm_crypt(&ctx->rtp, ssrc, index, payload, payload_length);
+			if (ret)
+				return ret;
+		}
+		if (tag_length) {
+			unsigned char roc_bytes[4], digest[HMAC_SHA1_LENGTH];
+			write_u32(roc_bytes, roc);
+			int ret = hmac_sha1(&ctx->rtp, packet, length, roc_bytes, digest);
+			if (ret)
+				return ret;
+			memcpy(packet + length + ctx->mki_length, digest, tag_length);
+		}
+		memcpy(packet + length, ctx->mki, ctx->mki_length);
+	}
+	accept_rtp_index(ctx, ssrc, index);
+	return (int) (length + ctx->mki_length + tag_length);
+}
+
+int srtp_context_unprotect_rtp(struct srtp_context *ctx, unsigned char *packet, size_t length)
+{
+	const struct srtp_suite_info *info = ctx ? context_suite(ctx) : NULL;
+	if (!info || !packet || length > SRTP_MAX_PACKET_LENGTH)
+		return -EINVAL;
+	size_t tag_length = rtp_tag_length(ctx, info);
+	size_t trailer = tag_length + ctx->mki_length;
+	if (length < RTP_FIXED_HEADER_LENGTH + trailer)
+		return -EINVAL;
+	size_t body_length = length - trailer;
+	int header = rtp_header_length(packet, body_length);
+	if (header < 0)
+		return header;
+
+	uint32_t ssrc = read_u32(packet + 8);
+	uint16_t seq = read_u16(packet + 2);
+	uint64_t index = seq; /* a new SSRC starts with ROC 0 (RFC 3711 section 3.3.1) */
+	struct srtp_ssrc_state *slot = find_slot(ctx, ssrc, false);
+	if (slot) {
+		if (!rtp_index_guess(slot->rtp.highest_index, seq, &index))
+			return -EALREADY;
+		int replay = window_check(&slot->rtp, index);
+		if (replay)
+			return replay;
+	}
+	uint32_t roc = (uint32_t) (index >> 16);
+	unsigned char *payload = packet + header;
+	size_t payload_length = body_length - (size_t) header;
+
+	if (info->cipher == CIPHER_AES_GCM) {
+		/* GCM: tag right after the ciphertext, then the MKI. */
+		if (ctx->mki_length && CRYPTO_memcmp(packet + length - ctx->mki_length, ctx->mki, ctx->mki_length))
+			return -EACCES;
+		int ret = aes_gcm_crypt(&ctx->rtp, false, ssrc, index, packet, (size_t) header, NULL, 0, payload,
+		                        payload_length, packet + body_length);
+		if (ret)
+			return ret;
+	} else {
+		if (ctx->mki_length && CRYPTO_memcmp(packet + body_length, ctx->mki, ctx->mki_length))
+			return -EACCES;
+		if (tag_length) {
+			unsigned char roc_bytes[4], digest[HMAC_SHA1_LENGTH];
+			write_u32(roc_bytes, roc);
+			int ret = hmac_sha1(&ctx->rtp, packet, body_length, roc_bytes, digest);
+			if (ret)
+				return ret;
+			if (CRYPTO_memcmp(digest, packet + body_length + ctx->mki_length, tag_length))
+				return -EACCES;
+		}
+		if (info->cipher == CIPHER_AES_CM && !(ctx->session_flags & SRTP_UNENCRYPTED_SRTP)) {
+			int ret = aes_cm_crypt(&ctx->rtp, ssrc, index, payload, payload_length);
+			if (ret)
+				return ret;
+		}
+	}
+	accept_rtp_index(ctx, ssrc, index);
+	return (int) body_length;
+}
+
+/* ---- public: SRTCP ---- */
+
+int srtp_context_protect_rtcp(struct srtp_context *ctx, unsigned char *packet, size_t length, size_t capacity)
+{
+	const struct srtp_suite_info *info = ctx ? context_suite(ctx) : NULL;
+	if (!info || !packet || length > SRTP_MAX_PACKET_LENGTH)
+		return -EINVAL;
+	if (!rtcp_header_valid(packet, length))
+		return -EINVAL;
+	size_t tag_length = info->rtcp_tag_length;
+	size_t total = length + SRTCP_INDEX_LENGTH + ctx->mki_length + tag_length;
+	if (capacity < total || total > SRTP_MAX_PACKET_LENGTH)
+		return -ENOSPC;
+
+	uint32_t ssrc = read_u32(packet + 4);
+	struct srtp_ssrc_state *slot = find_slot(ctx, ssrc, true);
+	uint32_t index = 0;
+	if (slot) {
+		if (slot->rtcp.highest_index >= SRTCP_MAX_INDEX)
+			return -EKEYEXPIRED;
+		index = (uint32_t) slot->rtcp.highest_index + 1;
+	}
+	/* E flag: set when the payload is encrypted (RFC 3711 section 3.4). */
+	bool encrypted = info->cipher != CIPHER_NULL && !(ctx->session_flags & SRTP_UNENCRYPTED_SRTCP);
+	unsigned char e_and_index[SRTCP_INDEX_LENGTH];
+	write_u32(e_and_index, index | (encrypted ? SRTCP_E_BIT : 0));
+	unsigned char *payload = packet + RTCP_HEADER_LENGTH;
+	size_t payload_length = length - RTCP_HEADER_LENGTH;
+
+	if (info->cipher == CIPHER_AES_GCM) {
+		/* AAD = header || E+index (RFC 7714 section 9.3). */
+		int ret = aes_gcm_crypt(&ctx->rtcp, true, ssrc, index, packet,
+		                        RTCP_HEADER_LENGTH, e_and_index, SRTCP_INDEX_LENGTH, payload, payload_length,
+		                        packet + length);
+		if (ret)
+			return ret;
+		memcpy(packet + length + GCM_TAG_LENGTH, e_and_index, SRTCP_INDEX_LENGTH);
+		memcpy(packet + length + GCM_TAG_LENGTH + SRTCP_INDEX_LENGTH, ctx->mki, ctx->mki_length);
+	} else {
+		if (encrypted) {
+			int ret = aes_cm_crypt(&ctx->rtcp, ssrc, index, payload, payload_length);
+			if (ret)
+				return ret;
+		}
+		memcpy(packet + length, e_and_index, SRTCP_INDEX_LENGTH);
+		unsigned char digest[HMAC_SHA1_LENGTH];
+		int ret = hmac_sha1(&ctx->rtcp, packet, length + SRTCP_INDEX_LENGTH, NULL, digest);
+		if (ret)
+			return ret;
+		memcpy(packet + length + SRTCP_INDEX_LENGTH, ctx->mki, ctx->mki_length);
+		memcpy(packet + length + SRTCP_INDEX_LENGTH + ctx->mki_length, digest, tag_length);
+	}
+	slot = claim_slot(ctx, ssrc);
+	if (!slot->rtcp_seen) {
+		window_start(&slot->rtcp, index);
+		slot->rtcp_seen = true;
+	} else {
+		window_accept(&slot->rtcp, index);
+	}
+	slot->last_used = ++ctx->use_counter;
+	return (int) total;
+}
+
+int srtp_context_unprotect_rtcp(struct srtp_context *ctx, unsigned char *packet, size_t length)
+{
+	const struct srtp_suite_info *info = ctx ? context_suite(ctx) : NULL;
+	if (!info || !packet || length > SRTP_MAX_PACKET_LENGTH)
+		return -EINVAL;
+	size_t tag_length = info->rtcp_tag_length;
+	size_t trailer = SRTCP_INDEX_LENGTH + ctx->mki_length + tag_length;
+	if (length < RTCP_HEADER_LENGTH + trailer || !rtcp_header_valid(packet, length))
+		return -EINVAL;
+	size_t body_length = length - trailer;
+
+	/* Where E+index, MKI and tag sit differs between the HMAC and the GCM layouts. */
+	const unsigned char *index_word, *mki, *tag;
+	if (info->cipher == CIPHER_AES_GCM) {
+		tag = packet + body_length;
+		index_word = tag + GCM_TAG_LENGTH;
+		mki = index_word + SRTCP_INDEX_LENGTH;
+	} else {
+		index_word = packet + body_length;
+		mki = index_word + SRTCP_INDEX_LENGTH;
+		tag = mki + ctx->mki_length;
+	}
+	if (ctx->mki_length && CRYPTO_memcmp(mki, ctx->mki, ctx->mki_length))
+		return -EACCES;
+	uint32_t e_and_index = read_u32(index_word);
+	uint32_t index = e_and_index & SRTCP_MAX_INDEX;
+	bool encrypted = (e_and_index & SRTCP_E_BIT) != 0;
+	uint32_t ssrc = read_u32(packet + 4);
+	struct srtp_ssrc_state *slot = find_slot(ctx, ssrc, true);
+	if (slot) {
+		int replay = window_check(&slot->rtcp, index);
+		if (replay)
+			return replay;
+	}
+	unsigned char *payload = packet + RTCP_HEADER_LENGTH;
+	size_t payload_length = body_length - RTCP_HEADER_LENGTH;
+
+	if (info->cipher == CIPHER_AES_GCM) {
+		/* RFC 7714 section 9.2 also defines E = 0 (payload as AAD, GMAC only): not supported. */
+		if (!encrypted)
+			return -EACCES;
+		int ret = aes_gcm_crypt(&ctx->rtcp, false, ssrc, index, packet,
+		                        RTCP_HEADER_LENGTH, index_word, SRTCP_INDEX_LENGTH, payload, payload_length,
+		                        (unsigned char *) tag);
+		if (ret)
+			return ret;
+	} else {
+		unsigned char digest[HMAC_SHA1_LENGTH];
+		int ret = hmac_sha1(&ctx->rtcp, packet, body_length + SRTCP_INDEX_LENGTH, NULL, digest);
+		if (ret)
+			return ret;
+		if (CRYPTO_memcmp(digest, tag, tag_length))
+			return -EACCES;
+		/* The sender's E flag is authenticated and says whether the payload is encrypted;
+		 * with the NULL cipher there is no key to decrypt with, so E must be clear. */
+		if (encrypted) {
+			if (info->cipher != CIPHER_AES_CM)
+				return -EACCES;
+			ret = aes_cm_crypt(&ctx->rtcp, ssrc, index, payload, payload_length);
+			if (ret)
+				return ret;
+		}
+	}
+	slot = claim_slot(ctx, ssrc);
+	if (!slot->rtcp_seen) {
+		window_start(&slot->rtcp, index);
+		slot->rtcp_seen = true;
+	} else {
+		window_accept(&slot->rtcp, index);
+	}
+	slot->last_used = ++ctx->use_counter;
+	return (int) body_length;
+}
