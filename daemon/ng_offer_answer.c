@@ -20,6 +20,17 @@ struct sdp_exchange {
 	struct monologue *receiver;   /* the side that gets the rewritten SDP */
 };
 
+static bool is_zero_address(const struct sdp_address *address)
+{
+	union endpoint parsed;
+	if (!address->family || endpoint_parse(&parsed, address->family, address->text, 0) < 0)
+		return false;
+	static const struct in6_addr any6 = IN6ADDR_ANY_INIT;
+	if (parsed.address.sa_family == AF_INET)
+		return parsed.v4.sin_addr.s_addr == INADDR_ANY;
+	return !memcmp(&parsed.v6.sin6_addr, &any6, sizeof(any6));
+}
+
 static void side_apply_flags(struct monologue *side, const struct ng_flags *flags)
 {
 	unsigned int keep = side->flags & SIDE_RTCP_MUX;
@@ -55,6 +66,13 @@ static int side_learn_sdp(struct sdp_exchange *exchange, struct media *media, co
 	union endpoint address;
 	if (side_address(exchange->request, exchange->sdp, sdp_media, &address) < 0)
 		return -EINVAL;
+	const struct sdp_address *connection = sdp_media->connection.family ? &sdp_media->connection
+		: &exchange->sdp->connection;
+	if (is_zero_address(connection)) {
+		/* c=0.0.0.0 hold: the side receives nothing; keep what we knew (never send to 0.0.0.0) */
+		media->direction = sdp_media_effective_direction(exchange->sdp, sdp_media);
+		return 0;
+	}
 	media->rejected = sdp_media->port == 0;
 	media->direction = sdp_media_effective_direction(exchange->sdp, sdp_media);
 	media->ice_seen = sdp_media->has_ice;
@@ -161,7 +179,12 @@ static int write_sdp(struct sdp_exchange *exchange, bool offer)
 		const union endpoint *advertised = endpoint_is_set(&flags->media_address) ? &flags->media_address
 			: local->interface ? &local->interface->advertised
 			: sender_media->interface ? &sender_media->interface->advertised : NULL;
-		if (advertised) {
+		const struct sdp_address *received = sdp_media->connection.family ? &sdp_media->connection
+			: &exchange->sdp->connection;
+		if (is_zero_address(received)) {
+			/* RFC 2543-style hold (c=0.0.0.0): passed on so the other side sees the hold too */
+			rewrite->address = *received;
+		} else if (advertised) {
 			/* rejected media too: upstream rewrites their c= line */
 			rewrite->address.family = advertised->address.sa_family;
 			endpoint_address_text(advertised, rewrite->address.text, sizeof(rewrite->address.text));

@@ -25,6 +25,8 @@
 #define RELAY_BATCH 32
 #define RELAY_PACKET_SIZE 4096
 #define RELAY_EPOLL_EVENTS 64
+#define RELAY_GRAVEYARD_WAKE 256   /* retired calls that make the worker free them at once */
+#define RELAY_QUIESCENT_INTERVAL_MS 1000
 
 /* Written by their worker alone (plain adds, no locked instructions on the packet path);
  * read by the control thread with relaxed atomic loads. */
@@ -45,6 +47,7 @@ struct media_worker {
 	pthread_mutex_t graveyard_lock;
 	GPtrArray *graveyard;           /* struct call * */
 	atomic_bool stop;
+	int64_t last_quiescent_us;
 	struct worker_counters counters;
 	/* receive and send buffers, reused for every batch */
 	struct mmsghdr receive_headers[RELAY_BATCH];
@@ -273,21 +276,24 @@ static void *worker_main(void *argument)
 	snprintf(name, sizeof(name), "media %u", worker->index);
 	pthread_setname_np(pthread_self(), name);
 	while (!atomic_load(&worker->stop)) {
-		int ready = epoll_wait(worker->epoll_fd, events, RELAY_EPOLL_EVENTS, 1000);
+		int ready = epoll_wait(worker->epoll_fd, events, RELAY_EPOLL_EVENTS, RELAY_QUIESCENT_INTERVAL_MS);
 		if (ready < 0 && errno != EINTR) {
 			log_error("worker %u: epoll_wait: %s", worker->index, strerror(errno));
 			break;
 		}
-		bool wake = false;
+		bool woken = false;
 		for (int i = 0; i < ready; i++) {
-			if (events[i].data.ptr == NULL)
-				wake = true;
-			else
+			if (events[i].data.ptr)
 				process_stream(worker, events[i].data.ptr);
+			else
+				woken = true;
 		}
 		/* quiescent point: no pointer from this round's events is used any more */
-		if (wake)
+		int64_t now = now_coarse_us();
+		if (woken || ready <= 0 || now - worker->last_quiescent_us >= RELAY_QUIESCENT_INTERVAL_MS * 1000LL) {
+			worker->last_quiescent_us = now;
 			free_retired_calls(worker);
+		}
 	}
 	free_retired_calls(worker);
 	return NULL;
@@ -383,10 +389,15 @@ void relay_retire_call(struct media_worker *worker, struct call *call)
 {
 	pthread_mutex_lock(&worker->graveyard_lock);
 	g_ptr_array_add(worker->graveyard, call);
+	bool wake = worker->graveyard->len >= RELAY_GRAVEYARD_WAKE;
 	pthread_mutex_unlock(&worker->graveyard_lock);
-	uint64_t one = 1;
-	if (write(worker->wake_fd, &one, sizeof(one)) < 0)
-		log_debug("worker wake: %s", strerror(errno));
+	/* The worker frees retired calls at least once a second on its own; waking it for
+	 * every delete would cost a context switch per call. */
+	if (wake) {
+		uint64_t one = 1;
+		if (write(worker->wake_fd, &one, sizeof(one)) < 0)
+			log_debug("worker wake: %s", strerror(errno));
+	}
 }
 
 void relay_read_totals(struct relay_totals *totals)
