@@ -148,7 +148,7 @@ static bool parse_lifetime(const char *text, size_t length, uint64_t *lifetime)
 {
 	if (length > 2 && text[0] == '2' && text[1] == '^') {
 		uint64_t exponent;
-		if (!parse_decimal(text + 2, length - 2, 48, &exponent) || exponent == 0)
+		if (!parse_decimal(text + 2, length - 2, 48, &exponent))
 			return false;
 		*lifetime = (uint64_t) 1 << exponent;
 		return true;
@@ -329,7 +329,7 @@ int sdes_format(const struct sdes_crypto *crypto, char *out, size_t capacity)
 	char lifetime[32] = "";
 	if (crypto->lifetime) {
 		uint64_t l = crypto->lifetime;
-		if ((l & (l - 1)) == 0)
+		if (l > 1 && (l & (l - 1)) == 0)
 			snprintf(lifetime, sizeof(lifetime), "|2^%d", __builtin_ctzll(l));
 		else
 			snprintf(lifetime, sizeof(lifetime), "|%llu", (unsigned long long) l);

@@ -607,6 +607,16 @@ static void test_sdes_parse(void)
 	g_assert_cmpint(sdes_parse(value, strlen(value), &crypto, &reason), ==, 0);
 	g_assert_cmpuint(crypto.master_salt_length, ==, 12);
 	g_assert_cmpuint(crypto.lifetime, ==, 1000);
+
+	/* Lifetime 1 written either way formats back to something that parses (fuzzer find). */
+	value = "3 NULL_HMAC_SHA1_32 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR|2^0";
+	g_assert_cmpint(sdes_parse(value, strlen(value), &crypto, &reason), ==, 0);
+	g_assert_cmpuint(crypto.lifetime, ==, 1);
+	char text_out[SDES_MAX_FORMATTED_LENGTH];
+	g_assert_cmpint(sdes_format(&crypto, text_out, sizeof(text_out)), >, 0);
+	g_assert_cmpstr(text_out, ==, "3 NULL_HMAC_SHA1_32 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR|1");
+	g_assert_cmpint(sdes_parse(text_out, strlen(text_out), &crypto, &reason), ==, 0);
+	g_assert_cmpuint(crypto.lifetime, ==, 1);
 }
 
 struct bad_crypto {
