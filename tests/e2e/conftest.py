@@ -231,16 +231,20 @@ def _build_argv(binary, ng_port, port_min, port_max, interfaces, delete_delay, t
 @pytest.fixture
 def rtpengine_factory(tmp_path):
     """start(*extra_args, interfaces=("127.0.0.1",), ipv6=False, delete_delay=0,
-    timeout=None, port_count=40, pidfile=False, ready_timeout=10) -> Daemon.
+    timeout=None, port_count=40, pidfile=False, ready_timeout=10, argv_builder=None)
+    -> Daemon.
 
-    ipv6=True adds --interface=::1. pidfile=True writes <tmp>/rtpengine-N.pid
+    ipv6=True adds --interface=::1. argv_builder(ng_port, port_min, port_max) -> list
+    replaces every option the factory would pass (for config-file tests); the factory
+    still picks the ports, waits for ping and cleans up. pidfile=True writes <tmp>/rtpengine-N.pid
     (Daemon.pidfile). Starts are retried with fresh ports when the daemon dies at once
     (another process took a port). All daemons are stopped at teardown and the test
     fails if one crashed."""
     daemons = []
 
     def start(*extra_args, interfaces=("127.0.0.1",), ipv6=False, delete_delay=0,
-              timeout=None, port_count=40, pidfile=False, ready_timeout=10):
+              timeout=None, port_count=40, pidfile=False, ready_timeout=10,
+              argv_builder=None):
         interfaces = list(interfaces)
         if ipv6 and not any(":" in _interface_address(spec) for spec in interfaces):
             interfaces.append("::1")
@@ -251,8 +255,11 @@ def rtpengine_factory(tmp_path):
             port_min, port_max = free_port_range(hosts, port_count)
             index = len(daemons)
             pidfile_path = str(tmp_path / ("rtpengine-%d.pid" % index)) if pidfile else None
-            argv = _build_argv(RTPENGINE_BINARY, ng_port, port_min, port_max, interfaces,
-                               delete_delay, timeout, pidfile_path, extra_args)
+            if argv_builder:
+                argv = [RTPENGINE_BINARY] + list(argv_builder(ng_port, port_min, port_max))
+            else:
+                argv = _build_argv(RTPENGINE_BINARY, ng_port, port_min, port_max, interfaces,
+                                   delete_delay, timeout, pidfile_path, extra_args)
             daemon = Daemon(argv, str(tmp_path / ("rtpengine-%d-%d.log" % (index, attempt))),
                             ng_port, port_min, port_max, pidfile_path, interfaces,
                             workdir=str(tmp_path))
@@ -278,6 +285,21 @@ def rtpengine_factory(tmp_path):
                                             daemon.log_text()[-4000:]))
     if crashes:
         pytest.fail("daemon crashed:\n" + "\n".join(crashes))
+
+
+def run_briefly(args, timeout=10):
+    """Run the binary with `args` (expected to exit on its own, e.g. on bad options);
+    returns (returncode, output). Killed by PID after `timeout` s (returncode None)."""
+    process = subprocess.Popen([RTPENGINE_BINARY] + list(args), stdin=subprocess.DEVNULL,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               start_new_session=True, preexec_fn=_no_core_files)
+    try:
+        output, _ = process.communicate(timeout=timeout)
+        return process.returncode, output.decode("utf-8", "replace")
+    except subprocess.TimeoutExpired:
+        os.kill(process.pid, signal.SIGKILL)
+        output, _ = process.communicate(timeout=5)
+        return None, output.decode("utf-8", "replace")
 
 
 @pytest.fixture
