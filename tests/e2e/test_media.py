@@ -322,3 +322,23 @@ def test_statistics_count_relayed_packets(relay, media_peer):
     assert total["relayedpackets"] == COUNT
     assert total["relayedbytes"] == sum(map(len, forward))
     assert total["relayedpacketerrors"] == 0
+
+
+def test_many_concurrent_calls_do_not_cross_talk(rtpengine_factory, media_peer):
+    """Twenty calls set up back to back, then media on all of them at once: each callee
+    gets exactly its own caller's packets (SSRC and payload), nothing from the others."""
+    daemon = rtpengine_factory("--endpoint-learning=immediate", port_count=100)
+    calls = []
+    for index in range(20):
+        caller, callee = media_peer(CALLER), media_peer(CALLEE)
+        calls.append((index, caller, callee, establish(daemon, caller, callee)))
+    streams = {index: rtp_stream(0x1000 + index, 3, first_sequence=100 * index)
+               for index, _, _, _ in calls}
+    for index, caller, _, setup in calls:
+        for packet in streams[index]:
+            caller.rtp.send(packet, setup.caller_sends_to)
+    for index, _, callee, setup in calls:
+        assert_stream_intact(callee.rtp.receive_all(3, 2.0), streams[index],
+                             setup.callee_sends_to)
+        assert callee.rtp.receive(0.01) is None, "call %d got extra packets" % index
+    assert len(daemon.ng({"command": "list"})["calls"]) == 20

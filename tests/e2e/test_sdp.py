@@ -285,3 +285,21 @@ def test_sdp_with_bare_newlines_is_accepted(rtpengine):
     sdp = offer_sdp(rtpengine, simple_sdp(CALLER, 30000).replace("\r\n", "\n"))
     assert sdp.connection == ("IP4", RELAY)
     assert rtpengine.port_min <= sdp.medias[0].port <= rtpengine.port_max
+
+
+def test_reinvite_from_callee_keeps_ports(rtpengine):
+    """A re-INVITE in the other direction (callee puts the caller on hold): the tags are
+    swapped, the call and its relay ports stay the same."""
+    call = Call(rtpengine)
+    offered = offer_sdp(rtpengine, call=call)
+    answered = Sdp(assert_ok(call.answer(simple_sdp(CALLEE, 30010)))["sdp"])
+    reverse = Call(rtpengine, call.call_id, from_tag=call.to_tag, to_tag=call.from_tag)
+    hold = Sdp(assert_ok(reverse.offer(simple_sdp(CALLEE, 30010,
+                                                  attributes=("sendonly",))))["sdp"])
+    assert hold.media_address() == answered.media_address()
+    assert direction(hold.medias[0].attributes) == "sendonly"
+    accepted = Sdp(assert_ok(reverse.answer(simple_sdp(CALLER, 30000,
+                                                       attributes=("recvonly",))))["sdp"])
+    assert accepted.media_address() == offered.media_address()
+    assert direction(accepted.medias[0].attributes) == "recvonly"
+    assert set(assert_ok(call.query())["tags"]) == {call.from_tag, call.to_tag}
