@@ -34,11 +34,6 @@ bool endpoint_same_address(const union endpoint *a, const union endpoint *b)
 	return true;
 }
 
-bool endpoint_equal(const union endpoint *a, const union endpoint *b)
-{
-	return endpoint_same_address(a, b) && endpoint_port(a) == endpoint_port(b);
-}
-
 int endpoint_parse(union endpoint *endpoint, int family, const char *address, unsigned int port)
 {
 	memset(endpoint, 0, sizeof(*endpoint));

@@ -28,9 +28,20 @@ static inline socklen_t endpoint_length(const union endpoint *endpoint)
 
 unsigned int endpoint_port(const union endpoint *endpoint);
 void endpoint_set_port(union endpoint *endpoint, unsigned int port);
-/* Same family, address and port. */
-bool endpoint_equal(const union endpoint *a, const union endpoint *b);
 bool endpoint_same_address(const union endpoint *a, const union endpoint *b);
+
+/* Same family, address and port. Inline: the packet path compares every source. */
+static inline bool endpoint_equal(const union endpoint *a, const union endpoint *b)
+{
+	if (a->address.sa_family != b->address.sa_family)
+		return false;
+	if (a->address.sa_family == AF_INET)
+		return a->v4.sin_port == b->v4.sin_port && a->v4.sin_addr.s_addr == b->v4.sin_addr.s_addr;
+	if (a->address.sa_family == AF_INET6)
+		return a->v6.sin6_port == b->v6.sin6_port
+			&& __builtin_memcmp(&a->v6.sin6_addr, &b->v6.sin6_addr, sizeof(a->v6.sin6_addr)) == 0;
+	return true;
+}
 /* Parses a numeric IPv4 or IPv6 address (no brackets) and a port. Returns 0 or -EINVAL. */
 int endpoint_parse(union endpoint *endpoint, int family, const char *address, unsigned int port);
 void endpoint_from_storage(union endpoint *endpoint, const struct sockaddr_storage *storage);

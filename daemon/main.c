@@ -137,6 +137,7 @@ static int run_control_loop(struct daemon_context *daemon, struct ng_server *ser
 				int64_t now = now_realtime_us();
 				kernel_backend_sync(daemon);
 				daemon_sample_rates(daemon);
+				relay_sample_load(1000);
 				timer_check_calls(daemon, now);
 				ng_server_expire_cache(server, now);
 				break;

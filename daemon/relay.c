@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include "call.h"
 #include "ice_responder.h"
@@ -27,6 +28,7 @@
 #define RELAY_EPOLL_EVENTS 64
 #define RELAY_GRAVEYARD_WAKE 256   /* retired calls that make the worker free them at once */
 #define RELAY_QUIESCENT_INTERVAL_MS 1000
+#define RELAY_PACK_LOAD_PERCENT 40
 
 /* Written by their worker alone (plain adds, no locked instructions on the packet path);
  * read by the control thread with relaxed atomic loads. */
@@ -48,6 +50,9 @@ struct media_worker {
 	GPtrArray *graveyard;           /* struct call * */
 	atomic_bool stop;
 	int64_t last_quiescent_us;
+	uint64_t busy_ns;               /* time spent handling events, written by the worker */
+	uint64_t sampled_busy_ns;       /* control thread: busy_ns at the last load sample */
+	unsigned int load_percent;      /* control thread: share of a core used in the last sample */
 	struct worker_counters counters;
 	/* receive and send buffers, reused for every batch */
 	struct mmsghdr receive_headers[RELAY_BATCH];
@@ -62,7 +67,23 @@ struct media_worker {
 
 static struct relay_settings settings;
 static struct media_worker **workers;
-static atomic_uint next_worker;
+
+/* The worker thread is never cancelled, so the libc wrappers' cancellation bookkeeping
+ * (two calls around every system call) is skipped on the packet path. */
+static int raw_recvmmsg(int fd, struct mmsghdr *messages, unsigned int count)
+{
+	return (int) syscall(SYS_recvmmsg, fd, messages, count, MSG_DONTWAIT, NULL);
+}
+
+static int raw_sendmmsg(int fd, struct mmsghdr *messages, unsigned int count)
+{
+	return (int) syscall(SYS_sendmmsg, fd, messages, count, MSG_DONTWAIT);
+}
+
+static int raw_epoll_wait(int epoll_fd, struct epoll_event *events, int count, int timeout_ms)
+{
+	return (int) syscall(SYS_epoll_wait, epoll_fd, events, count, timeout_ms);
+}
 
 /* Packet timestamps need no more than the scheduler tick: the coarse clock is a plain read. */
 static int64_t now_coarse_us(void)
@@ -175,8 +196,8 @@ static void flush_batch(struct media_worker *worker, unsigned int count)
 			end++;
 		unsigned int sent_total = 0;
 		while (start + sent_total < end) {
-			int sent = sendmmsg(out->fd, &worker->send_headers[start + sent_total], end - start - sent_total,
-					    MSG_DONTWAIT);
+			int sent = raw_sendmmsg(out->fd, &worker->send_headers[start + sent_total],
+						end - start - sent_total);
 			if (sent <= 0) {
 				/* the rest of this run is lost: count it on the stream that failed */
 				unsigned int lost = end - start - sent_total;
@@ -190,7 +211,7 @@ static void flush_batch(struct media_worker *worker, unsigned int count)
 	}
 }
 
-static void process_stream(struct media_worker *worker, struct stream *stream)
+static void process_stream(struct media_worker *worker, struct stream *stream, int64_t now_us)
 {
 	struct call *call = stream->media->monologue->call;
 	pthread_mutex_lock(&call->lock);
@@ -198,14 +219,11 @@ static void process_stream(struct media_worker *worker, struct stream *stream)
 		pthread_mutex_unlock(&call->lock);
 		return;
 	}
-	for (unsigned int i = 0; i < RELAY_BATCH; i++)
-		worker->receive_headers[i].msg_hdr.msg_namelen = sizeof(worker->sources[i]);
-	int received = recvmmsg(stream->fd, worker->receive_headers, RELAY_BATCH, MSG_DONTWAIT, NULL);
+	int received = raw_recvmmsg(stream->fd, worker->receive_headers, RELAY_BATCH);
 	if (received <= 0) {
 		pthread_mutex_unlock(&call->lock);
 		return;
 	}
-	int64_t now_us = now_coarse_us();
 	struct media *media = stream->media;
 	unsigned int outgoing = 0;
 	for (int i = 0; i < received; i++) {
@@ -266,6 +284,9 @@ static void process_stream(struct media_worker *worker, struct stream *stream)
 	if (outgoing)
 		flush_batch(worker, outgoing);
 	pthread_mutex_unlock(&call->lock);
+	/* recvmmsg() overwrote the address lengths of the headers it filled */
+	for (int i = 0; i < received; i++)
+		worker->receive_headers[i].msg_hdr.msg_namelen = sizeof(worker->sources[i]);
 }
 
 static void *worker_main(void *argument)
@@ -273,23 +294,29 @@ static void *worker_main(void *argument)
 	struct media_worker *worker = argument;
 	struct epoll_event events[RELAY_EPOLL_EVENTS];
 	char name[16];
-	snprintf(name, sizeof(name), "media %u", worker->index);
+	snprintf(name, sizeof(name), "media-%u", worker->index);
 	pthread_setname_np(pthread_self(), name);
 	while (!atomic_load(&worker->stop)) {
-		int ready = epoll_wait(worker->epoll_fd, events, RELAY_EPOLL_EVENTS, RELAY_QUIESCENT_INTERVAL_MS);
+		int ready = raw_epoll_wait(worker->epoll_fd, events, RELAY_EPOLL_EVENTS, RELAY_QUIESCENT_INTERVAL_MS);
 		if (ready < 0 && errno != EINTR) {
 			log_error("worker %u: epoll_wait: %s", worker->index, strerror(errno));
 			break;
 		}
 		bool woken = false;
+		int64_t now = now_coarse_us();
+		struct timespec started;
+		clock_gettime(CLOCK_MONOTONIC, &started);
 		for (int i = 0; i < ready; i++) {
 			if (events[i].data.ptr)
-				process_stream(worker, events[i].data.ptr);
+				process_stream(worker, events[i].data.ptr, now);
 			else
 				woken = true;
 		}
+		struct timespec finished;
+		clock_gettime(CLOCK_MONOTONIC, &finished);
+		COUNTER_ADD(worker->busy_ns, (uint64_t) ((finished.tv_sec - started.tv_sec) * 1000000000LL
+							  + finished.tv_nsec - started.tv_nsec));
 		/* quiescent point: no pointer from this round's events is used any more */
-		int64_t now = now_coarse_us();
 		if (woken || ready <= 0 || now - worker->last_quiescent_us >= RELAY_QUIESCENT_INTERVAL_MS * 1000LL) {
 			worker->last_quiescent_us = now;
 			free_retired_calls(worker);
@@ -320,6 +347,7 @@ int relay_start(const struct relay_settings *requested)
 			worker->receive_vectors[b].iov_len = RELAY_PACKET_SIZE;
 			struct msghdr *header = &worker->receive_headers[b].msg_hdr;
 			header->msg_name = &worker->sources[b];
+			header->msg_namelen = sizeof(worker->sources[b]);
 			header->msg_iov = &worker->receive_vectors[b];
 			header->msg_iovlen = 1;
 		}
@@ -366,10 +394,34 @@ void relay_stop(void)
 	workers = NULL;
 }
 
+/* New calls go to the first worker that still has room (under RELAY_PACK_LOAD_PERCENT of a
+ * core), so that at moderate load one thread handles everything: every extra thread that
+ * wakes up for a few packets costs a context switch per wake-up. Past that, the least
+ * loaded worker takes the call. Calls stay on their worker for life. */
 struct media_worker *relay_pick_worker(void)
 {
-	unsigned int index = atomic_fetch_add(&next_worker, 1);
-	return workers ? workers[index % settings.worker_count] : NULL;
+	if (!workers)
+		return NULL;
+	struct media_worker *least = workers[0];
+	for (unsigned int i = 0; i < settings.worker_count; i++) {
+		struct media_worker *worker = workers[i];
+		if (worker->load_percent < RELAY_PACK_LOAD_PERCENT)
+			return worker;
+		if (worker->load_percent < least->load_percent)
+			least = worker;
+	}
+	return least;
+}
+
+void relay_sample_load(unsigned int interval_ms)
+{
+	for (unsigned int i = 0; workers && i < settings.worker_count; i++) {
+		struct media_worker *worker = workers[i];
+		uint64_t busy = COUNTER_READ(worker->busy_ns);
+		uint64_t delta = busy - worker->sampled_busy_ns;
+		worker->sampled_busy_ns = busy;
+		worker->load_percent = (unsigned int) (delta / 10000 / (interval_ms ? interval_ms : 1));
+	}
 }
 
 int relay_watch_stream(struct media_worker *worker, struct stream *stream)

@@ -25,8 +25,10 @@ struct relay_totals {
 
 int relay_start(const struct relay_settings *settings);
 void relay_stop(void);
-/* Round robin over workers: the worker a new call is pinned to. */
+/* The worker a new call is pinned to: the first one with room, else the least loaded. */
 struct media_worker *relay_pick_worker(void);
+/* Control thread, every interval_ms: measures how busy each worker was. */
+void relay_sample_load(unsigned int interval_ms);
 int relay_watch_stream(struct media_worker *worker, struct stream *stream);
 void relay_unwatch_stream(struct media_worker *worker, struct stream *stream);
 /* Hands a destroyed call to its worker, which frees it at its next quiescent point. */

@@ -234,7 +234,8 @@ static int parse_session_parameters(struct cursor *rest, struct sdes_crypto *cry
 			return fail(error_reason, "crypto FEC_KEY is not supported", -ENOTSUP);
 		} else if (starts_with(&token, "WSH=")) {
 			uint64_t window;
-			if (!parse_decimal(token.position + 4, cursor_length(&token) - 4, UINT32_MAX, &window) || window < 64)
+			const char *digits = token.position + 4;
+			if (!parse_decimal(digits, cursor_length(&token) - 4, UINT32_MAX, &window) || window < 64)
 				return fail(error_reason, "crypto WSH is malformed (at least 64)", -EINVAL);
 		}
 		/* FEC_ORDER and unknown parameters: ignored. */

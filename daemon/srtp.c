@@ -23,6 +23,8 @@ enum srtp_cipher_kind { CIPHER_NULL, CIPHER_AES_CM, CIPHER_AES_GCM };
 
 struct srtp_suite_info {
 	const char *name;
+	const char *dtls_profile_name;    /* OpenSSL's name, NULL when DTLS-SRTP has no profile */
+	uint16_t dtls_profile;            /* RFC 5764 / RFC 7714 protection profile ID, 0 if none */
 	enum srtp_cipher_kind cipher;
 	uint8_t master_key_length;
 	uint8_t master_salt_length;
@@ -33,16 +35,26 @@ struct srtp_suite_info {
 /* RFC 4568 section 6.2, RFC 6188 section 7.1, RFC 7714 section 14.2. The *_32 suites shorten
  * only the SRTP tag: SRTCP keeps 80 bits (RFC 4568 section 6.2.2). */
 static const struct srtp_suite_info suites[SRTP_SUITE_COUNT] = {
-	[SRTP_AES_CM_128_HMAC_SHA1_80] = { "AES_CM_128_HMAC_SHA1_80", CIPHER_AES_CM, 16, 14, 10, 10 },
-	[SRTP_AES_CM_128_HMAC_SHA1_32] = { "AES_CM_128_HMAC_SHA1_32", CIPHER_AES_CM, 16, 14, 4, 10 },
-	[SRTP_AES_192_CM_HMAC_SHA1_80] = { "AES_192_CM_HMAC_SHA1_80", CIPHER_AES_CM, 24, 14, 10, 10 },
-	[SRTP_AES_192_CM_HMAC_SHA1_32] = { "AES_192_CM_HMAC_SHA1_32", CIPHER_AES_CM, 24, 14, 4, 10 },
-	[SRTP_AES_256_CM_HMAC_SHA1_80] = { "AES_256_CM_HMAC_SHA1_80", CIPHER_AES_CM, 32, 14, 10, 10 },
-	[SRTP_AES_256_CM_HMAC_SHA1_32] = { "AES_256_CM_HMAC_SHA1_32", CIPHER_AES_CM, 32, 14, 4, 10 },
-	[SRTP_NULL_HMAC_SHA1_80] = { "NULL_HMAC_SHA1_80", CIPHER_NULL, 16, 14, 10, 10 },
-	[SRTP_NULL_HMAC_SHA1_32] = { "NULL_HMAC_SHA1_32", CIPHER_NULL, 16, 14, 4, 10 },
-	[SRTP_AEAD_AES_128_GCM] = { "AEAD_AES_128_GCM", CIPHER_AES_GCM, 16, 12, 16, 16 },
-	[SRTP_AEAD_AES_256_GCM] = { "AEAD_AES_256_GCM", CIPHER_AES_GCM, 32, 12, 16, 16 },
+	[SRTP_AES_CM_128_HMAC_SHA1_80] = { "AES_CM_128_HMAC_SHA1_80", "SRTP_AES128_CM_SHA1_80", 0x0001,
+		CIPHER_AES_CM, 16, 14, 10, 10 },
+	[SRTP_AES_CM_128_HMAC_SHA1_32] = { "AES_CM_128_HMAC_SHA1_32", "SRTP_AES128_CM_SHA1_32", 0x0002,
+		CIPHER_AES_CM, 16, 14, 4, 10 },
+	[SRTP_AES_192_CM_HMAC_SHA1_80] = { "AES_192_CM_HMAC_SHA1_80", NULL, 0,
+		CIPHER_AES_CM, 24, 14, 10, 10 },
+	[SRTP_AES_192_CM_HMAC_SHA1_32] = { "AES_192_CM_HMAC_SHA1_32", NULL, 0,
+		CIPHER_AES_CM, 24, 14, 4, 10 },
+	[SRTP_AES_256_CM_HMAC_SHA1_80] = { "AES_256_CM_HMAC_SHA1_80", NULL, 0,
+		CIPHER_AES_CM, 32, 14, 10, 10 },
+	[SRTP_AES_256_CM_HMAC_SHA1_32] = { "AES_256_CM_HMAC_SHA1_32", NULL, 0,
+		CIPHER_AES_CM, 32, 14, 4, 10 },
+	[SRTP_NULL_HMAC_SHA1_80] = { "NULL_HMAC_SHA1_80", "SRTP_NULL_SHA1_80", 0x0005,
+		CIPHER_NULL, 16, 14, 10, 10 },
+	[SRTP_NULL_HMAC_SHA1_32] = { "NULL_HMAC_SHA1_32", "SRTP_NULL_SHA1_32", 0x0006,
+		CIPHER_NULL, 16, 14, 4, 10 },
+	[SRTP_AEAD_AES_128_GCM] = { "AEAD_AES_128_GCM", "SRTP_AEAD_AES_128_GCM", 0x0007,
+		CIPHER_AES_GCM, 16, 12, 16, 16 },
+	[SRTP_AEAD_AES_256_GCM] = { "AEAD_AES_256_GCM", "SRTP_AEAD_AES_256_GCM", 0x0008,
+		CIPHER_AES_GCM, 32, 12, 16, 16 },
 };
 
 #define RTP_FIXED_HEADER_LENGTH 12
@@ -344,9 +356,9 @@ static int setup_session_keys(struct srtp_session_keys *keys, const struct srtp_
 	if (info->cipher != CIPHER_NULL) {
 		if (derive_with_cipher(prf, master_salt, salt_length, first_label, key, info->master_key_length))
 			goto out;
-		const EVP_CIPHER *cipher = info->cipher == CIPHER_AES_GCM
-		                                   ? (info->master_key_length == 16 ? EVP_aes_128_gcm() : EVP_aes_256_gcm())
-		                                   : ctr_cipher_for_key(info->master_key_length);
+		const EVP_CIPHER *cipher = ctr_cipher_for_key(info->master_key_length);
+		if (info->cipher == CIPHER_AES_GCM)
+			cipher = info->master_key_length == 16 ? EVP_aes_128_gcm() : EVP_aes_256_gcm();
 		keys->cipher = EVP_CIPHER_CTX_new();
 		if (!keys->cipher || EVP_EncryptInit_ex(keys->cipher, cipher, NULL, key, NULL) != 1)
 			goto out;
@@ -413,6 +425,22 @@ size_t srtp_suite_master_salt_length(enum srtp_suite suite)
 size_t srtp_suite_rtp_tag_length(enum srtp_suite suite)
 {
 	return suite_valid(suite) ? suites[suite].rtp_tag_length : 0;
+}
+
+int srtp_suite_from_dtls_profile(uint16_t profile, enum srtp_suite *suite)
+{
+	for (int i = 0; profile && i < SRTP_SUITE_COUNT; i++) {
+		if (suites[i].dtls_profile == profile) {
+			*suite = (enum srtp_suite) i;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+const char *srtp_suite_dtls_profile_name(enum srtp_suite suite)
+{
+	return suite_valid(suite) ? suites[suite].dtls_profile_name : NULL;
 }
 
 /* ---- public: key derivation and context setup ---- */
@@ -504,7 +532,8 @@ int srtp_context_protect_rtp(struct srtp_context *ctx, unsigned char *packet, si
 	if (header < 0)
 		return header;
 	size_t tag_length = rtp_tag_length(ctx, info);
-	if (capacity < length + ctx->mki_length + tag_length || length + ctx->mki_length + tag_length > SRTP_MAX_PACKET_LENGTH)
+	size_t total = length + ctx->mki_length + tag_length;
+	if (capacity < total || total > SRTP_MAX_PACKET_LENGTH)
 		return -ENOSPC;
 
 	uint32_t ssrc = read_u32(packet + 8);
@@ -548,7 +577,7 @@ int srtp_context_protect_rtp(struct srtp_context *ctx, unsigned char *packet, si
 		memcpy(packet + length, ctx->mki, ctx->mki_length);
 	}
 	accept_rtp_index(ctx, ssrc, index);
-	return (int) (length + ctx->mki_length + tag_length);
+	return (int) total;
 }
 
 int srtp_context_unprotect_rtp(struct srtp_context *ctx, unsigned char *packet, size_t length)

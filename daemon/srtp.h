@@ -111,6 +111,12 @@ size_t srtp_suite_master_salt_length(enum srtp_suite suite);
 /* Authentication tag on SRTP packets (10, 4, or 16 for GCM). SRTCP uses 10 for every HMAC suite. */
 size_t srtp_suite_rtp_tag_length(enum srtp_suite suite);
 
+/* DTLS-SRTP (RFC 5764 section 4.1.2, RFC 7714 section 14.2): the suite of a protection profile ID
+ * (0 or -ENOENT), and the profile name OpenSSL's SSL_CTX_set_tlsext_use_srtp() takes (NULL for
+ * suites without a DTLS-SRTP profile, e.g. the AES-192/256 CM ones). */
+int srtp_suite_from_dtls_profile(uint16_t profile, enum srtp_suite *suite);
+const char *srtp_suite_dtls_profile_name(enum srtp_suite suite);
+
 /* Derives the session keys from a master key and salt. Returns 0, -EINVAL (unknown suite, wrong
  * key or salt length) or -ENOMEM (OpenSSL could not set up). On failure the context is left
  * cleaned up, so srtp_context_cleanup() is safe either way. */
