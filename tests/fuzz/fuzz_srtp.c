@@ -23,7 +23,8 @@ static int setup(struct srtp_context *ctx, uint8_t selector)
 	if (selector & 0x20)
 		srtp_context_set_mki(ctx, fixed_mki, sizeof(fixed_mki));
 	if (selector & 0x40)
-		srtp_context_set_session_flags(ctx, SRTP_UNENCRYPTED_SRTP | SRTP_UNENCRYPTED_SRTCP); /* -ENOTSUP for GCM */
+		/* -ENOTSUP for GCM, which then simply stays encrypted */
+		srtp_context_set_session_flags(ctx, SRTP_UNENCRYPTED_SRTP | SRTP_UNENCRYPTED_SRTCP);
 	return 0;
 }
 

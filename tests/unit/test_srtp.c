@@ -124,10 +124,10 @@ static const struct suite_case suite_cases[] = {
 	  "srtp_crypto_policy_set_null_cipher_hmac_sha1_80", 0 },
 	{ SRTP_NULL_HMAC_SHA1_32, "srtp_crypto_policy_set_null_cipher_hmac_sha1_80",
 	  "srtp_crypto_policy_set_null_cipher_hmac_sha1_80", 4 },
-	{ SRTP_AEAD_AES_128_GCM, "srtp_crypto_policy_set_aes_gcm_128_16_auth", "srtp_crypto_policy_set_aes_gcm_128_16_auth",
-	  0 },
-	{ SRTP_AEAD_AES_256_GCM, "srtp_crypto_policy_set_aes_gcm_256_16_auth", "srtp_crypto_policy_set_aes_gcm_256_16_auth",
-	  0 },
+	{ SRTP_AEAD_AES_128_GCM, "srtp_crypto_policy_set_aes_gcm_128_16_auth",
+	  "srtp_crypto_policy_set_aes_gcm_128_16_auth", 0 },
+	{ SRTP_AEAD_AES_256_GCM, "srtp_crypto_policy_set_aes_gcm_256_16_auth",
+	  "srtp_crypto_policy_set_aes_gcm_256_16_auth", 0 },
 };
 
 struct peer_options {
@@ -208,14 +208,16 @@ static void ours_create(struct srtp_context *ctx, enum srtp_suite suite, const s
 static srtp_err_status_t peer_protect(srtp_t peer, unsigned char *packet, int *length, bool rtcp, bool mki)
 {
 	if (rtcp)
-		return mki ? libsrtp.srtp_protect_rtcp_mki(peer, packet, length, 1, 0) : libsrtp.srtp_protect_rtcp(peer, packet, length);
+		return mki ? libsrtp.srtp_protect_rtcp_mki(peer, packet, length, 1, 0)
+		           : libsrtp.srtp_protect_rtcp(peer, packet, length);
 	return mki ? libsrtp.srtp_protect_mki(peer, packet, length, 1, 0) : libsrtp.srtp_protect(peer, packet, length);
 }
 
 static srtp_err_status_t peer_unprotect(srtp_t peer, unsigned char *packet, int *length, bool rtcp, bool mki)
 {
 	if (rtcp)
-		return mki ? libsrtp.srtp_unprotect_rtcp_mki(peer, packet, length, 1) : libsrtp.srtp_unprotect_rtcp(peer, packet, length);
+		return mki ? libsrtp.srtp_unprotect_rtcp_mki(peer, packet, length, 1)
+		           : libsrtp.srtp_unprotect_rtcp(peer, packet, length);
 	return mki ? libsrtp.srtp_unprotect_mki(peer, packet, length, 1) : libsrtp.srtp_unprotect(peer, packet, length);
 }
 
@@ -245,24 +247,30 @@ static void round_trip(const struct suite_case *c, const struct peer_options *op
 				memcpy(original, packet, length);
 				int protected_length;
 				if (we_protect) {
-					protected_length = rtcp ? srtp_context_protect_rtcp(&ctx, packet, length, sizeof(packet))
-					                        : srtp_context_protect_rtp(&ctx, packet, length, sizeof(packet));
-					g_assert_cmpint(protected_length, >=, (int) length); /* equal only without a tag */
+					protected_length =
+					        rtcp ? srtp_context_protect_rtcp(&ctx, packet, length, sizeof(packet))
+					             : srtp_context_protect_rtp(&ctx, packet, length, sizeof(packet));
+					/* equal only without a tag (UNAUTHENTICATED_SRTP, empty payload) */
+					g_assert_cmpint(protected_length, >=, (int) length);
 					int peer_length = protected_length;
-					srtp_err_status_t status = peer_unprotect(peer, packet, &peer_length, rtcp, mki);
+					srtp_err_status_t status =
+					        peer_unprotect(peer, packet, &peer_length, rtcp, mki);
 					if (status != srtp_err_status_ok)
-						g_error("%s %s packet %d: libsrtp refuses ours: %d", srtp_suite_name(c->suite),
-						        rtcp ? "RTCP" : "RTP", i, status);
+						g_error("%s %s packet %d: libsrtp refuses ours: %d",
+						        srtp_suite_name(c->suite), rtcp ? "RTCP" : "RTP", i, status);
 					g_assert_cmpint(peer_length, ==, (int) length);
 				} else {
 					int peer_length = (int) length;
-					g_assert_cmpint(peer_protect(peer, packet, &peer_length, rtcp, mki), ==, srtp_err_status_ok);
+					g_assert_cmpint(peer_protect(peer, packet, &peer_length, rtcp, mki), ==,
+					                srtp_err_status_ok);
 					protected_length = peer_length;
-					int unprotected = rtcp ? srtp_context_unprotect_rtcp(&ctx, packet, (size_t) peer_length)
-					                       : srtp_context_unprotect_rtp(&ctx, packet, (size_t) peer_length);
+					int unprotected =
+					        rtcp ? srtp_context_unprotect_rtcp(&ctx, packet, (size_t) peer_length)
+					             : srtp_context_unprotect_rtp(&ctx, packet, (size_t) peer_length);
 					if (unprotected != (int) length)
-						g_error("%s %s packet %d: we refuse libsrtp's: %d", srtp_suite_name(c->suite),
-						        rtcp ? "RTCP" : "RTP", i, unprotected);
+						g_error("%s %s packet %d: we refuse libsrtp's: %d",
+						        srtp_suite_name(c->suite), rtcp ? "RTCP" : "RTP", i,
+						        unprotected);
 				}
 				g_assert_cmpmem(packet, length, original, length);
 			}
@@ -355,6 +363,20 @@ static void test_suite_names(void)
 	g_assert_cmpuint(srtp_suite_master_key_length(SRTP_AES_256_CM_HMAC_SHA1_32), ==, 32);
 	g_assert_cmpuint(srtp_suite_master_salt_length(SRTP_AEAD_AES_128_GCM), ==, 12);
 	g_assert_cmpuint(srtp_suite_rtp_tag_length(SRTP_AES_CM_128_HMAC_SHA1_32), ==, 4);
+
+	/* DTLS-SRTP profile IDs of RFC 5764 section 4.1.2 and RFC 7714 section 14.2 */
+	g_assert_cmpint(srtp_suite_from_dtls_profile(0x0001, &suite), ==, 0);
+	g_assert_cmpint(suite, ==, SRTP_AES_CM_128_HMAC_SHA1_80);
+	g_assert_cmpint(srtp_suite_from_dtls_profile(0x0002, &suite), ==, 0);
+	g_assert_cmpint(suite, ==, SRTP_AES_CM_128_HMAC_SHA1_32);
+	g_assert_cmpint(srtp_suite_from_dtls_profile(0x0007, &suite), ==, 0);
+	g_assert_cmpint(suite, ==, SRTP_AEAD_AES_128_GCM);
+	g_assert_cmpint(srtp_suite_from_dtls_profile(0x0008, &suite), ==, 0);
+	g_assert_cmpint(suite, ==, SRTP_AEAD_AES_256_GCM);
+	g_assert_cmpint(srtp_suite_from_dtls_profile(0x0003, &suite), ==, -ENOENT);
+	g_assert_cmpint(srtp_suite_from_dtls_profile(0, &suite), ==, -ENOENT);
+	g_assert_cmpstr(srtp_suite_dtls_profile_name(SRTP_AES_CM_128_HMAC_SHA1_80), ==, "SRTP_AES128_CM_SHA1_80");
+	g_assert_null(srtp_suite_dtls_profile_name(SRTP_AES_256_CM_HMAC_SHA1_80));
 }
 
 static void test_init_rejects_bad_keys(void)
@@ -496,7 +518,8 @@ static void test_replay_rejected(void)
 		}
 		for (int i = 100; i < 200; i++) {
 			memcpy(packet, stored[i], (size_t) lengths[i]);
-			g_assert_cmpint(srtp_context_unprotect_rtp(&receiver, packet, (size_t) lengths[i]), ==, -EALREADY);
+			g_assert_cmpint(srtp_context_unprotect_rtp(&receiver, packet, (size_t) lengths[i]), ==,
+			                -EALREADY);
 		}
 		/* Older than the 128-packet window: index 199 is highest, 71 and below are too old. */
 		memcpy(packet, stored[71], (size_t) lengths[71]);
@@ -526,17 +549,20 @@ static void test_tampered_and_truncated_rejected(void)
 		for (int rtcp = 0; rtcp < 2; rtcp++) {
 			unsigned char original[256], packet[256];
 			size_t length = rtcp ? build_rtcp(original, 7, 1) : build_rtp(original, 1000, 7, 60, 1);
-			int protected_length = rtcp ? srtp_context_protect_rtcp(&sender, original, length, sizeof(original))
-			                            : srtp_context_protect_rtp(&sender, original, length, sizeof(original));
+			int protected_length =
+			        rtcp ? srtp_context_protect_rtcp(&sender, original, length, sizeof(original))
+			             : srtp_context_protect_rtp(&sender, original, length, sizeof(original));
 			g_assert_cmpint(protected_length, >, 0);
-			/* Every single-bit flip is refused: the whole packet is authenticated except the
-			 * SRTCP padding... there is none here, so every bit counts. */
+			/* Every single-bit flip is refused: each byte is either authenticated or (tag,
+			 * MKI) compared. */
 			for (int byte = 0; byte < protected_length; byte++) {
 				for (int bit = 0; bit < 8; bit += 3) {
 					memcpy(packet, original, (size_t) protected_length);
 					packet[byte] ^= (unsigned char) (1 << bit);
-					int ret = rtcp ? srtp_context_unprotect_rtcp(&receiver, packet, (size_t) protected_length)
-					               : srtp_context_unprotect_rtp(&receiver, packet, (size_t) protected_length);
+					int ret = rtcp ? srtp_context_unprotect_rtcp(&receiver, packet,
+					                                             (size_t) protected_length)
+					               : srtp_context_unprotect_rtp(&receiver, packet,
+					                                            (size_t) protected_length);
 					g_assert_cmpint(ret, <, 0);
 				}
 			}
@@ -612,10 +638,12 @@ static void test_ssrc_slots(void)
 				unsigned char packet[128];
 				uint16_t seq = (uint16_t) (65520 + round * 30 + k);
 				size_t length = build_rtp(packet, seq, ssrc, 40, ssrc);
-				int protected_length = srtp_context_protect_rtp(&sender, packet, length, sizeof(packet));
+				int protected_length =
+				        srtp_context_protect_rtp(&sender, packet, length, sizeof(packet));
 				g_assert_cmpint(protected_length, >, 0);
-				g_assert_cmpint(srtp_context_unprotect_rtp(&receiver, packet, (size_t) protected_length), ==,
-				                (int) length);
+				g_assert_cmpint(
+				        srtp_context_unprotect_rtp(&receiver, packet, (size_t) protected_length), ==,
+				        (int) length);
 			}
 		}
 	}
@@ -757,7 +785,8 @@ static void test_sdes_generate_format_round_trip(void)
 			generated.lifetime = (uint64_t) 1 << 31;
 			generated.mki_value = 7;
 			generated.mki_length = 2;
-			generated.session_flags = SRTP_UNENCRYPTED_SRTP | SRTP_UNENCRYPTED_SRTCP | SRTP_UNAUTHENTICATED_SRTP;
+			generated.session_flags =
+			        SRTP_UNENCRYPTED_SRTP | SRTP_UNENCRYPTED_SRTCP | SRTP_UNAUTHENTICATED_SRTP;
 		}
 		char text[SDES_MAX_FORMATTED_LENGTH];
 		int length = sdes_format(&generated, text, sizeof(text));
