@@ -622,6 +622,16 @@ static void test_malformed_and_capacity(void)
 	g_assert_cmpint(packet[12], ==, 0xbe);
 	g_assert_cmpint(srtp_context_unprotect_rtp(&receiver, packet, 50), ==, 40);
 	g_assert_cmpint(srtp_context_protect_rtp(&sender, packet, 70000, 80000), ==, -EINVAL);
+
+	/* SRTCP index exhausted (RFC 3711 section 9.2): the sender asks for a new key. The state is
+	 * public only for embedding; setting it here saves sending 2^31 packets. */
+	size_t rtcp_length = build_rtcp(packet, 0x99, 0);
+	g_assert_cmpint(srtp_context_protect_rtcp(&sender, packet, rtcp_length, sizeof(packet)), >, 0);
+	for (int i = 0; i < SRTP_SSRC_SLOTS; i++)
+		if (sender.ssrcs[i].rtcp_seen && sender.ssrcs[i].ssrc == 0x99)
+			sender.ssrcs[i].rtcp.highest_index = 0x7fffffff;
+	rtcp_length = build_rtcp(packet, 0x99, 1);
+	g_assert_cmpint(srtp_context_protect_rtcp(&sender, packet, rtcp_length, sizeof(packet)), ==, -EKEYEXPIRED);
 	g_assert_cmpint(srtp_context_protect_rtp(NULL, packet, 40, sizeof(packet)), ==, -EINVAL);
 	srtp_context_cleanup(&sender);
 	srtp_context_cleanup(&receiver);
