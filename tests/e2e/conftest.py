@@ -103,7 +103,7 @@ class Daemon:
     """A running relay started by the factory."""
 
     def __init__(self, argv, log_path, ng_port, port_min, port_max, pidfile, interfaces,
-                 workdir=None):
+                 workdir=None, ng_host="127.0.0.1"):
         self.argv = argv
         self.log_path = log_path
         self.ng_port = ng_port
@@ -120,7 +120,8 @@ class Daemon:
                                         stderr=subprocess.STDOUT, start_new_session=True,
                                         cwd=workdir, preexec_fn=_no_core_files)
         self.pid = self.process.pid
-        self.client = NgClient(ng_port)
+        self.ng_host = ng_host
+        self.client = NgClient(ng_port, ng_host)
 
     # -- control protocol
     def ng(self, message, attempts=5):
@@ -214,9 +215,11 @@ class Daemon:
 
 
 def _build_argv(binary, ng_port, port_min, port_max, interfaces, delete_delay, timeout,
-                pidfile, extra_args):
+                pidfile, extra_args, ng_host="127.0.0.1"):
+    ng_address = "[%s]:%d" % (ng_host, ng_port) if ":" in ng_host else \
+        "%s:%d" % (ng_host, ng_port)
     argv = [binary, "--config-file=none", "--table=-1", "--foreground", "--log-stderr",
-            "--log-level=7", "--listen-ng=127.0.0.1:%d" % ng_port,
+            "--log-level=7", "--listen-ng=%s" % ng_address,
             "--port-min=%d" % port_min, "--port-max=%d" % port_max,
             "--delete-delay=%d" % delete_delay]
     argv += ["--interface=%s" % spec for spec in interfaces]
@@ -231,9 +234,10 @@ def _build_argv(binary, ng_port, port_min, port_max, interfaces, delete_delay, t
 @pytest.fixture
 def rtpengine_factory(tmp_path):
     """start(*extra_args, interfaces=("127.0.0.1",), ipv6=False, delete_delay=0,
-    timeout=None, port_count=40, pidfile=False, ready_timeout=10, argv_builder=None)
-    -> Daemon.
+    timeout=None, port_count=40, pidfile=False, ready_timeout=10, argv_builder=None,
+    ng_host="127.0.0.1") -> Daemon.
 
+    ng_host="::1" listens for ng on IPv6 loopback.
     ipv6=True adds --interface=::1. argv_builder(ng_port, port_min, port_max) -> list
     replaces every option the factory would pass (for config-file tests); the factory
     still picks the ports, waits for ping and cleans up. pidfile=True writes <tmp>/rtpengine-N.pid
@@ -244,14 +248,14 @@ def rtpengine_factory(tmp_path):
 
     def start(*extra_args, interfaces=("127.0.0.1",), ipv6=False, delete_delay=0,
               timeout=None, port_count=40, pidfile=False, ready_timeout=10,
-              argv_builder=None):
+              argv_builder=None, ng_host="127.0.0.1"):
         interfaces = list(interfaces)
         if ipv6 and not any(":" in _interface_address(spec) for spec in interfaces):
             interfaces.append("::1")
         hosts = sorted({_interface_address(spec) for spec in interfaces})
         last_log = ""
         for attempt in range(3):
-            ng_port = free_udp_port()
+            ng_port = free_udp_port(ng_host)
             port_min, port_max = free_port_range(hosts, port_count)
             index = len(daemons)
             pidfile_path = str(tmp_path / ("rtpengine-%d.pid" % index)) if pidfile else None
@@ -259,10 +263,10 @@ def rtpengine_factory(tmp_path):
                 argv = [RTPENGINE_BINARY] + list(argv_builder(ng_port, port_min, port_max))
             else:
                 argv = _build_argv(RTPENGINE_BINARY, ng_port, port_min, port_max, interfaces,
-                                   delete_delay, timeout, pidfile_path, extra_args)
+                                   delete_delay, timeout, pidfile_path, extra_args, ng_host)
             daemon = Daemon(argv, str(tmp_path / ("rtpengine-%d-%d.log" % (index, attempt))),
                             ng_port, port_min, port_max, pidfile_path, interfaces,
-                            workdir=str(tmp_path))
+                            workdir=str(tmp_path), ng_host=ng_host)
             daemons.append(daemon)
             if daemon.wait_ready(ready_timeout):
                 return daemon

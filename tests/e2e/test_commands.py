@@ -2,7 +2,8 @@
 
 import pytest
 
-from calls import Call, Sdp, assert_error, assert_ok, establish, simple_sdp, wait_until
+from calls import (Call, Sdp, assert_error, assert_ok, establish, simple_sdp, skip_unless_ipv6,
+                   wait_until)
 from ngclient import new_cookie
 
 CALLER = "127.0.0.2"
@@ -197,3 +198,31 @@ def test_flag_spellings_with_dash_or_space(rtpengine, spelling, query_flag):
 def test_unknown_flag_is_ignored(rtpengine):
     flags = _caller_stream_flags(rtpengine, {"flags": ["no-such-flag-xyz"]})
     assert flags == ["RTP", "filled"]
+
+
+def test_ng_over_ipv6(rtpengine_factory):
+    skip_unless_ipv6()
+    daemon = rtpengine_factory(ng_host="::1")
+    assert daemon.ng({"command": "ping"}) == {"result": "pong"}
+    call = Call(daemon)
+    assert_ok(call.offer(simple_sdp(CALLER, 30000)))
+    assert daemon.ng({"command": "list"})["calls"] == [call.call_id]
+
+
+def test_answer_needs_both_tags(rtpengine):
+    call = Call(rtpengine)
+    assert_ok(call.offer(simple_sdp(CALLER, 30000)))
+    without_to_tag = assert_error(rtpengine.ng({
+        "command": "answer", "call-id": call.call_id, "from-tag": call.from_tag,
+        "sdp": simple_sdp(CALLEE, 30010)}))
+    assert "to-tag" in without_to_tag["error-reason"]
+    without_from_tag = assert_error(rtpengine.ng({
+        "command": "answer", "call-id": call.call_id, "to-tag": call.to_tag,
+        "sdp": simple_sdp(CALLEE, 30010)}))
+    assert "from-tag" in without_from_tag["error-reason"]
+
+
+def test_delete_by_call_id_alone_ends_whole_call(rtpengine, media_peer):
+    call = _offer_answer(rtpengine, media_peer).call
+    assert_ok(rtpengine.ng({"command": "delete", "call-id": call.call_id}))
+    assert rtpengine.ng({"command": "list"})["calls"] == []
