@@ -342,3 +342,20 @@ def test_many_concurrent_calls_do_not_cross_talk(rtpengine_factory, media_peer):
                              setup.callee_sends_to)
         assert callee.rtp.receive(0.01) is None, "call %d got extra packets" % index
     assert len(daemon.ng({"command": "list"})["calls"]) == 20
+
+
+@pytest.mark.parametrize("mode, follows_source", [
+    ("off", False), ("immediate", True), ("delayed", True), ("heuristic", True)])
+def test_endpoint_learning_modes(rtpengine_factory, media_peer, mode, follows_source):
+    """--endpoint-learning: "off" always sends to the SDP address; the other modes send
+    to where the party's media really comes from (behind a NAT)."""
+    daemon = rtpengine_factory("--endpoint-learning=%s" % mode)
+    caller, callee, natted = media_peer(CALLER), media_peer(CALLEE), media_peer(CALLER)
+    setup = establish(daemon, caller, callee)
+    assert len(relay_through(natted.rtp, setup.caller_sends_to, rtp_stream(0x1, 3),
+                             callee.rtp)) == 3
+    backward = rtp_stream(0x2, 3)
+    expected, other = (natted, caller) if follows_source else (caller, natted)
+    assert_stream_intact(relay_through(callee.rtp, setup.callee_sends_to, backward,
+                                       expected.rtp), backward, setup.caller_sends_to)
+    assert other.rtp.receive(0.05) is None
