@@ -1,2 +1,0 @@
-def test_ping_pong(rtpengine):
-    assert rtpengine.ng({"command": "ping"}) == {"result": "pong"}
