@@ -4,7 +4,7 @@ import pytest
 
 from calls import (Call, Sdp, assert_error, assert_ok, establish, simple_sdp, skip_unless_ipv6,
                    wait_until)
-from ngclient import new_cookie
+from ngclient import bdecode, new_cookie, split_reply
 
 CALLER = "127.0.0.2"
 CALLEE = "127.0.0.3"
@@ -226,3 +226,21 @@ def test_delete_by_call_id_alone_ends_whole_call(rtpengine, media_peer):
     call = _offer_answer(rtpengine, media_peer).call
     assert_ok(rtpengine.ng({"command": "delete", "call-id": call.call_id}))
     assert rtpengine.ng({"command": "list"})["calls"] == []
+
+
+def test_burst_of_requests_all_answered(rtpengine):
+    """100 pings sent back to back (a proxy at startup or failover) each get their reply.
+    100 small datagrams fit the default socket buffers on both sides."""
+    client = rtpengine.client
+    cookies = {("burst-%d" % index).encode() for index in range(100)}
+    for cookie in sorted(cookies):
+        client.send_raw(cookie + b" d7:command4:pinge")
+    answered = set()
+    for _ in range(len(cookies)):  # bounded: one receive per request, 3 s each at most
+        reply = client.receive_raw(3.0)
+        if reply is None:
+            break
+        cookie, payload = split_reply(reply)
+        assert bdecode(payload) == {"result": "pong"}
+        answered.add(cookie)
+    assert answered == cookies

@@ -303,3 +303,20 @@ def test_reinvite_from_callee_keeps_ports(rtpengine):
     assert accepted.media_address() == offered.media_address()
     assert direction(accepted.medias[0].attributes) == "recvonly"
     assert set(assert_ok(call.query())["tags"]) == {call.from_tag, call.to_tag}
+
+
+def test_large_sdp(rtpengine):
+    """A 57 KB SDP (a thousand attributes) is rewritten whole."""
+    filler = tuple("x-filler-%d:%s" % (index, "y" * 40) for index in range(1000))
+    sdp = offer_sdp(rtpengine, simple_sdp(CALLER, 30000, attributes=("sendrecv",) + filler))
+    assert sdp.connection == ("IP4", RELAY)
+    assert len([a for a in sdp.medias[0].attributes if a.startswith("x-filler-")]) == 1000
+
+
+def test_eight_media_sections(rtpengine_factory):
+    daemon = rtpengine_factory(port_count=80)
+    sdp = offer_sdp(daemon, make_sdp(CALLER, *[media_section(30000 + 2 * index)
+                                              for index in range(8)]))
+    ports = [media.port for media in sdp.medias]
+    assert len(ports) == 8 and len(set(ports)) == 8
+    assert all(daemon.port_min <= port <= daemon.port_max for port in ports)
