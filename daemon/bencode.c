@@ -393,34 +393,57 @@ static struct bencode_item *decode_document(struct decoder *decoder)
 
 /* ---- static helpers: encoder ---- */
 
-static void encode_string(const char *data, size_t length, GString *out)
+/* The encoder walks the tree twice: once to count the bytes, once to write them into
+ * the GString grown to size in one go (appending token by token dominated the reply cost). */
+struct encoder {
+	char *cursor;      /* NULL while counting */
+	size_t length;
+};
+
+static inline void emit(struct encoder *encoder, const char *data, size_t length)
+{
+	if (encoder->cursor) {
+		memcpy(encoder->cursor, data, length);
+		encoder->cursor += length;
+	}
+	encoder->length += length;
+}
+
+static inline void emit_char(struct encoder *encoder, char c)
+{
+	if (encoder->cursor)
+		*encoder->cursor++ = c;
+	encoder->length++;
+}
+
+static void encode_string(const char *data, size_t length, struct encoder *encoder)
 {
 	char text[DECIMAL_TEXT_SIZE];
 	char *end = text + sizeof(text);
 	char *start = format_unsigned(length, end);
-	g_string_append_len(out, start, end - start);
-	g_string_append_c(out, ':');
-	g_string_append_len(out, data, (gssize) length);
+	emit(encoder, start, (size_t) (end - start));
+	emit_char(encoder, ':');
+	emit(encoder, data, length);
 }
 
 /* Writes a scalar, or the opening character of a container. */
-static void encode_item_start(const struct bencode_item *item, GString *out)
+static void encode_item_start(const struct bencode_item *item, struct encoder *encoder)
 {
 	char text[DECIMAL_TEXT_SIZE];
 	switch (item->type) {
 	case BENCODE_STRING:
-		encode_string(item->string, item->string_length, out);
+		encode_string(item->string, item->string_length, encoder);
 		break;
 	case BENCODE_INTEGER:
-		g_string_append_c(out, 'i');
-		g_string_append_len(out, text, (gssize) format_integer(item->integer, text));
-		g_string_append_c(out, 'e');
+		emit_char(encoder, 'i');
+		emit(encoder, text, format_integer(item->integer, text));
+		emit_char(encoder, 'e');
 		break;
 	case BENCODE_LIST:
-		g_string_append_c(out, 'l');
+		emit_char(encoder, 'l');
 		break;
 	case BENCODE_DICTIONARY:
-		g_string_append_c(out, 'd');
+		emit_char(encoder, 'd');
 		break;
 	}
 }
@@ -709,11 +732,9 @@ struct bencode_item *bencode_dictionary_add_dictionary(struct bencode_buffer *bu
 
 /* ---- public functions: encoding ---- */
 
-void bencode_encode(const struct bencode_item *item, GString *out)
+static void encode_tree(const struct bencode_item *item, struct encoder *encoder)
 {
-	if (!item || !out)
-		return;
-	encode_item_start(item, out);
+	encode_item_start(item, encoder);
 	if (!is_container(item))
 		return;
 
@@ -729,12 +750,12 @@ void bencode_encode(const struct bencode_item *item, GString *out)
 		struct encoder_frame *top = &stack[depth - 1];
 		const struct bencode_item *child = top->next_child;
 		if (!child) {
-			g_string_append_c(out, 'e');
+			emit_char(encoder, 'e');
 			depth--;
 			continue;
 		}
 		top->next_child = child->next_sibling;
-		encode_item_start(child, out);
+		encode_item_start(child, encoder);
 		if (!is_container(child))
 			continue;
 		if (depth == capacity) {
@@ -750,4 +771,16 @@ void bencode_encode(const struct bencode_item *item, GString *out)
 	}
 	if (stack != fixed_stack)
 		g_free(stack);
+}
+
+void bencode_encode(const struct bencode_item *item, GString *out)
+{
+	if (!item || !out)
+		return;
+	struct encoder counter = { .cursor = NULL, .length = 0 };
+	encode_tree(item, &counter);
+	size_t old_length = out->len;
+	g_string_set_size(out, old_length + counter.length);
+	struct encoder writer = { .cursor = out->str + old_length, .length = 0 };
+	encode_tree(item, &writer);
 }

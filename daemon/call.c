@@ -131,12 +131,11 @@ int media_open_sockets(struct media *media, struct local_interface *interface, i
 
 static void media_close_sockets(struct media *media)
 {
-	struct call *call = media->monologue->call;
 	for (int kind = STREAM_RTP; kind <= STREAM_RTCP; kind++) {
 		struct stream *stream = &media->streams[kind];
 		if (stream->fd < 0)
 			continue;
-		relay_unwatch_stream(call->worker, stream);
+		/* closing the only reference also takes the socket out of the worker's epoll set */
 		close(stream->fd);
 		stream->fd = -1;
 	}

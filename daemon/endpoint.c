@@ -61,8 +61,27 @@ void endpoint_from_storage(union endpoint *endpoint, const struct sockaddr_stora
 		memcpy(&endpoint->v6, storage, sizeof(endpoint->v6));
 }
 
+/* inet_ntop() formats IPv4 through sprintf; replies carry many addresses. */
+static void format_ipv4(uint32_t address_host_order, char *buffer)
+{
+	char *out = buffer;
+	for (int shift = 24; shift >= 0; shift -= 8) {
+		unsigned int octet = (address_host_order >> shift) & 0xff;
+		if (octet >= 100)
+			*out++ = (char) ('0' + octet / 100);
+		if (octet >= 10)
+			*out++ = (char) ('0' + octet / 10 % 10);
+		*out++ = (char) ('0' + octet % 10);
+		*out++ = shift ? '.' : '\0';
+	}
+}
+
 const char *endpoint_address_text(const union endpoint *endpoint, char *buffer, size_t size)
 {
+	if (endpoint->address.sa_family == AF_INET && size >= INET_ADDRSTRLEN) {
+		format_ipv4(ntohl(endpoint->v4.sin_addr.s_addr), buffer);
+		return buffer;
+	}
 	const void *raw = endpoint->address.sa_family == AF_INET6 ? (const void *) &endpoint->v6.sin6_addr
 		: (const void *) &endpoint->v4.sin_addr;
 	if (!endpoint_is_set(endpoint) || !inet_ntop(endpoint->address.sa_family, raw, buffer, size))

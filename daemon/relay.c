@@ -432,11 +432,6 @@ int relay_watch_stream(struct media_worker *worker, struct stream *stream)
 	return 0;
 }
 
-void relay_unwatch_stream(struct media_worker *worker, struct stream *stream)
-{
-	epoll_ctl(worker->epoll_fd, EPOLL_CTL_DEL, stream->fd, NULL);
-}
-
 void relay_retire_call(struct media_worker *worker, struct call *call)
 {
 	pthread_mutex_lock(&worker->graveyard_lock);

@@ -30,7 +30,6 @@ struct media_worker *relay_pick_worker(void);
 /* Control thread, every interval_ms: measures how busy each worker was. */
 void relay_sample_load(unsigned int interval_ms);
 int relay_watch_stream(struct media_worker *worker, struct stream *stream);
-void relay_unwatch_stream(struct media_worker *worker, struct stream *stream);
 /* Hands a destroyed call to its worker, which frees it at its next quiescent point. */
 void relay_retire_call(struct media_worker *worker, struct call *call);
 void relay_read_totals(struct relay_totals *totals);

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 #define RTP_PAYLOAD_TYPES 128
@@ -35,9 +36,27 @@ struct codec_attributes {
 	GPtrArray *feedback;             /* const char * after "PT ", in order; NULL if none */
 };
 
+/* Entries are valid only where `used` says so: zeroing all 128 for every media section
+ * showed in the profile of the ng path. */
 struct codec_table {
+	uint64_t used[RTP_PAYLOAD_TYPES / 64];
 	struct codec_attributes payload[RTP_PAYLOAD_TYPES];
 };
+
+static bool codec_table_has(const struct codec_table *table, unsigned int payload_type)
+{
+	return table->used[payload_type / 64] & (1ULL << (payload_type % 64));
+}
+
+static struct codec_attributes *codec_table_entry(struct codec_table *table, unsigned int payload_type)
+{
+	struct codec_attributes *codec = &table->payload[payload_type];
+	if (!codec_table_has(table, payload_type)) {
+		memset(codec, 0, sizeof(*codec));
+		table->used[payload_type / 64] |= 1ULL << (payload_type % 64);
+	}
+	return codec;
+}
 
 struct static_payload_type {
 	unsigned int payload_type;
@@ -158,7 +177,7 @@ static void codec_table_add(struct codec_table *table, const struct sdp_attribut
 	if (!strcmp(attribute->name, "rtpmap")) {
 		if (!parse_rtpmap(attribute->value, &payload_type, &parsed))
 			return;
-		struct codec_attributes *codec = &table->payload[payload_type];
+		struct codec_attributes *codec = codec_table_entry(table, payload_type);
 		codec->rtpmap_encoding = parsed.rtpmap_encoding;
 		codec->rtpmap_encoding_length = parsed.rtpmap_encoding_length;
 		codec->rtpmap_clock_rate = parsed.rtpmap_clock_rate;
@@ -167,7 +186,7 @@ static void codec_table_add(struct codec_table *table, const struct sdp_attribut
 	}
 	if (!parse_payload_prefix(attribute->value, &payload_type, &rest))
 		return;
-	struct codec_attributes *codec = &table->payload[payload_type];
+	struct codec_attributes *codec = codec_table_entry(table, payload_type);
 	if (!strcmp(attribute->name, "fmtp")) {
 		codec->fmtp = rest;
 	} else {
@@ -180,7 +199,7 @@ static void codec_table_add(struct codec_table *table, const struct sdp_attribut
 static void codec_table_clear(struct codec_table *table)
 {
 	for (unsigned int i = 0; i < RTP_PAYLOAD_TYPES; i++)
-		if (table->payload[i].feedback)
+		if (codec_table_has(table, i) && table->payload[i].feedback)
 			g_ptr_array_free(table->payload[i].feedback, TRUE);
 }
 
@@ -211,7 +230,9 @@ static void write_codecs(GString *out, const char *formats, const struct codec_t
 		}
 		if (!numeric || payload_type >= RTP_PAYLOAD_TYPES)
 			continue;
-		const struct codec_attributes *codec = &table->payload[payload_type];
+		static const struct codec_attributes none;
+		const struct codec_attributes *codec = codec_table_has(table, payload_type) ? &table->payload[payload_type]
+			: &none;
 		if (codec->rtpmap_encoding) {
 			g_string_append_printf(out, "a=rtpmap:%u %.*s/%u", payload_type,
 					(int) codec->rtpmap_encoding_length, codec->rtpmap_encoding,
@@ -273,7 +294,8 @@ static void write_media(GString *out, const struct sdp_session *session, const s
 	g_string_append_printf(out, " %s %s%s", protocol, media->formats,
 			line_terminator(&lines[media->first_line]));
 
-	struct codec_table *codecs = g_new0(struct codec_table, 1);
+	struct codec_table *codecs = g_new(struct codec_table, 1);
+	memset(codecs->used, 0, sizeof(codecs->used));
 	const char *mid = NULL, *ptime = NULL;
 	bool end_of_candidates = false;
 	GPtrArray *received_ice = g_ptr_array_new();
