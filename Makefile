@@ -99,7 +99,12 @@ test: deps-test
 test-unit: $(UNIT_BINARIES)
 	@set -e; for t in $(UNIT_BINARIES); do echo "== $$t"; $$t; done
 
-test-e2e: all
+# libsrtp2 as an independent SRTP endpoint for the end-to-end tests (never linked into the daemon)
+build/tests/srtp_peer: tests/e2e/srtp_peer.c
+	mkdir -p build/tests
+	$(CC) -std=gnu11 -Wall -Wextra -Werror $(PKG_CFLAGS) -o $@ $< -lsrtp2 $(PKG_LIBS)
+
+test-e2e: all build/tests/srtp_peer
 	RTPENGINE_BINARY=$(CURDIR)/daemon/rtpengine $(PYTEST) -q tests/e2e
 
 # ASan/UBSan build of the daemon and the unit tests, in its own build folder.
@@ -107,7 +112,7 @@ asan:
 	$(MAKE) BUILD=build/asan OPT="-O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 		LDFLAGS="-fsanitize=address,undefined" build/asan/rtpengine \
 		$(UNIT_SOURCES:tests/unit/%.c=build/asan/tests/unit/%)
-test-asan: asan
+test-asan: asan build/tests/srtp_peer
 	@set -e; for t in $(UNIT_SOURCES:tests/unit/%.c=build/asan/tests/unit/%); do echo "== asan $$t"; $$t; done
 	RTPENGINE_BINARY=$(CURDIR)/build/asan/rtpengine ASAN_OPTIONS=detect_leaks=1 $(PYTEST) -q -m "not slow" tests/e2e
 

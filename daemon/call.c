@@ -8,6 +8,7 @@
 #include "interface.h"
 #include "kernel_backend.h"
 #include "log.h"
+#include "media_crypto.h"
 #include "relay.h"
 
 static GHashTable *calls_by_id;   /* call-id -> struct call *, control thread only */
@@ -197,6 +198,7 @@ void call_free(struct call *call)
 		struct monologue *monologue = call->monologues[m];
 		for (unsigned int i = 0; i < monologue->media_count; i++) {
 			struct media *media = monologue->media[i];
+			media_crypto_free(media);
 			g_free(media->type);
 			g_free(media->protocol);
 			g_free(media);

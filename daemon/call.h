@@ -76,6 +76,7 @@ struct media {
 	 * advertise ICE: ufrag of 8 and password of 26 ice-chars, as upstream */
 	char ice_ufrag[9];
 	char ice_pwd[27];
+	struct media_crypto *crypto;    /* SDES-SRTP on this side, NULL for plain RTP */
 	unsigned int rtp_port;          /* first port of the pair we hold, 0 = none */
 	struct stream streams[2];       /* [STREAM_RTP], [STREAM_RTCP] */
 };

@@ -55,6 +55,11 @@ static void sync_stream(struct daemon_context *daemon, struct stream *stream, GH
 			      : "not latched yet: no packet received");
 		return;
 	}
+	if (media->crypto || target->crypto) {
+		/* the kernel module forwards plain RTP only; SRTP is en/decrypted in userspace */
+		remove_target(daemon, stream, "SRTP is handled in userspace");
+		return;
+	}
 	if (media->rtcp_mux != target->rtcp_mux) {
 		remove_target(daemon, stream, "RTCP multiplexing is bridged in userspace");
 		return;

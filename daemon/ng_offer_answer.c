@@ -8,6 +8,7 @@
 #include "daemon.h"
 #include "interface.h"
 #include "log.h"
+#include "media_crypto.h"
 #include "relay.h"
 #include "sdp.h"
 
@@ -170,6 +171,9 @@ static int write_sdp(struct sdp_exchange *exchange, bool offer)
 	const struct ng_flags *flags = &request->flags;
 	unsigned int count = exchange->sdp->media->len;
 	struct sdp_media_rewrite *rewrites = g_new0(struct sdp_media_rewrite, count);
+	/* per media: the a=crypto lines (views into the media's crypto state) */
+	typedef const char *crypto_line_set[MEDIA_CRYPTO_OFFERED_SUITES];
+	crypto_line_set *crypto_lines = g_new0(crypto_line_set, count);
 	for (unsigned int i = 0; i < count; i++) {
 		const struct sdp_media *sdp_media = g_ptr_array_index(exchange->sdp->media, i);
 		struct media *sender_media = exchange->sender->media[i];
@@ -201,7 +205,20 @@ static int write_sdp(struct sdp_exchange *exchange, bool offer)
 			rewrite->rtcp_mux = local->rtcp_mux;
 			rewrite->rtcp_port = local->rtcp_mux ? local->rtp_port : local->rtp_port + 1;
 		}
-		rewrite->protocol = offer ? flags->transport_protocol : NULL;
+		/* the receiver hears its own transport protocol: the translated one in an offer,
+		 * its original one in the answer it gets */
+		rewrite->protocol = offer ? flags->transport_protocol : local->protocol;
+		if (offer && media_protocol_uses_sdes(local->protocol)) {
+			int lines = media_crypto_offer(local, crypto_lines[i], MEDIA_CRYPTO_OFFERED_SUITES);
+			if (lines > 0) {
+				rewrite->extra_attributes = crypto_lines[i];
+				rewrite->extra_attribute_count = (unsigned int) lines;
+			}
+		} else if (!offer && local->crypto && local->crypto->active && local->crypto->answer_line[0]) {
+			crypto_lines[i][0] = local->crypto->answer_line;
+			rewrite->extra_attributes = crypto_lines[i];
+			rewrite->extra_attribute_count = 1;
+		}
 		rewrite->remove_ice = flags->ice == NG_ICE_REMOVE;
 		/* ICE in an answer follows what the offer had (RFC 8839 section 4.2) */
 		set_ice(rewrite, local, offer ? sdp_media->has_ice : local->ice_seen, flags);
@@ -224,6 +241,7 @@ static int write_sdp(struct sdp_exchange *exchange, bool offer)
 		request->error_reason = "Failed to rewrite SDP";
 	g_string_free(out, TRUE);
 	g_free(rewrites);
+	g_free(crypto_lines);
 	return error;
 }
 
@@ -277,6 +295,15 @@ static int require_ids(struct ng_request *request, bool to_tag)
 	return 0;
 }
 
+/* A side offered SDES keys: we answer with ours. Without a usable key the media stays plain
+ * (and the side will not understand it), so say so loudly. */
+static void take_sdes_offer(struct ng_request *request, struct media *media, const struct sdp_media *sdp_media)
+{
+	const char *reason = NULL;
+	if (media_crypto_take_offer(media, sdp_media, &reason) < 0)
+		log_call(LOG_WARNING, request->flags.call_id, "SRTP offer on media %u not usable: %s", media->index, reason);
+}
+
 /* Adds or updates media of both sides for every m= line; opens sockets. */
 static int prepare_offer_media(struct sdp_exchange *exchange)
 {
@@ -297,6 +324,8 @@ static int prepare_offer_media(struct sdp_exchange *exchange)
 			request->error_reason = "No usable connection address in SDP";
 			return -EINVAL;
 		}
+		if (media_protocol_uses_sdes(sdp_media->protocol) && !sender_media->rejected)
+			take_sdes_offer(request, sender_media, sdp_media);
 		sender_media->rtcp_mux_offered = sdp_media->rtcp_mux;
 		/* demux: not offered onwards, but accepted towards the offerer (upstream) */
 		sender_media->rtcp_mux_policy = (uint8_t) (flags->rtcp_mux_demux && flags->rtcp_mux_policy != NG_RTCP_MUX_REJECT
@@ -479,6 +508,12 @@ int ng_command_answer(struct ng_request *request)
 				request->error_reason = "No usable connection address in SDP";
 				error = -EINVAL;
 				break;
+			}
+			if (answer_media->crypto && !answer_media->rejected) {
+				const char *reason = NULL;
+				if (media_crypto_take_answer(answer_media, sdp_media, &reason) < 0)
+					log_call(LOG_WARNING, call->call_id, "SRTP answer on media %u not usable: %s",
+						 answer_media->index, reason);
 			}
 			/* RFC 5761 section 5.1.1: multiplexing holds when the answer accepts it */
 			answer_media->rtcp_mux = sdp_media->rtcp_mux;

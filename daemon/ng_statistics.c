@@ -74,6 +74,7 @@ static void add_totals(struct ng_request *request, struct bencode_item *statisti
 	bencode_dictionary_add_integer(buffer, item, "droppedstrictsource", (long long) relay.dropped_strict_source);
 	bencode_dictionary_add_integer(buffer, item, "droppednodestination", (long long) relay.dropped_no_destination);
 	bencode_dictionary_add_integer(buffer, item, "droppedtruncated", (long long) relay.dropped_truncated);
+	bencode_dictionary_add_integer(buffer, item, "droppedsrtp", (long long) relay.dropped_srtp);
 	uint64_t ended = totals->regular_terminated + totals->forced_terminated + totals->timeout_sessions
 		+ totals->silent_timeout_sessions + totals->final_timeout_sessions;
 	add_decimal(buffer, item, "totalcallsduration", totals->total_call_seconds);

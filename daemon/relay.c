@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include "call.h"
 #include "ice_responder.h"
+#include "media_crypto.h"
 #include "log.h"
 #include "rtp_header.h"
 
@@ -34,7 +35,7 @@
  * read by the control thread with relaxed atomic loads. */
 struct worker_counters {
 	uint64_t packets, bytes, errors;
-	uint64_t dropped_strict_source, dropped_no_destination, dropped_truncated;
+	uint64_t dropped_strict_source, dropped_no_destination, dropped_truncated, dropped_srtp;
 };
 
 #define COUNTER_ADD(counter, amount) \
@@ -211,6 +212,19 @@ static void flush_batch(struct media_worker *worker, unsigned int count)
 	}
 }
 
+/* SRTP or SRTCP by what the packet is; in place, returns the new length or -errno. */
+static int srtp_unprotect(struct srtp_context *context, unsigned char *packet, size_t length, bool is_rtcp)
+{
+	return is_rtcp ? srtp_context_unprotect_rtcp(context, packet, length)
+		: srtp_context_unprotect_rtp(context, packet, length);
+}
+
+static int srtp_protect(struct srtp_context *context, unsigned char *packet, size_t length, bool is_rtcp)
+{
+	return is_rtcp ? srtp_context_protect_rtcp(context, packet, length, RELAY_PACKET_SIZE)
+		: srtp_context_protect_rtp(context, packet, length, RELAY_PACKET_SIZE);
+}
+
 static void process_stream(struct media_worker *worker, struct stream *stream, int64_t now_us)
 {
 	struct call *call = stream->media->monologue->call;
@@ -240,6 +254,17 @@ static void process_stream(struct media_worker *worker, struct stream *stream, i
 		/* RFC 5761 section 4: on a multiplexed port, payload types 64-95 are RTCP */
 		bool is_rtcp = stream->kind == STREAM_RTCP || (media->rtcp_mux && rtp_packet_is_rtcp(packet, length));
 		struct stream *input = is_rtcp ? &media->streams[STREAM_RTCP] : stream;
+		size_t wire_length = length;
+		if (media->crypto && media->crypto->active) {
+			/* RFC 3711 section 3.3: authenticate before the source may move the latch */
+			int plain = srtp_unprotect(&media->crypto->decrypt, worker->packets[i], length, is_rtcp);
+			if (plain < 0) {
+				input->counters.errors++;
+				COUNTER_ADD(worker->counters.dropped_srtp, 1);
+				continue;
+			}
+			length = (size_t) plain;
+		}
 		if (!learn_source(worker, stream, &worker->sources[i], now_us)) {
 			input->counters.errors++;
 			continue;
@@ -250,7 +275,7 @@ static void process_stream(struct media_worker *worker, struct stream *stream, i
 			input->state = stream->state;
 		}
 		input->counters.packets++;
-		input->counters.bytes += length;
+		input->counters.bytes += wire_length;
 		input->counters.last_packet_us = now_us;
 		if (!is_rtcp) {
 			uint32_t ssrc;
@@ -258,7 +283,7 @@ static void process_stream(struct media_worker *worker, struct stream *stream, i
 				input->last_ssrc = ssrc;
 		}
 		COUNTER_ADD(worker->counters.packets, 1);
-		COUNTER_ADD(worker->counters.bytes, length);
+		COUNTER_ADD(worker->counters.bytes, wire_length);
 
 		struct stream *sink = stream->sink;
 		if (!sink) {
@@ -273,6 +298,15 @@ static void process_stream(struct media_worker *worker, struct stream *stream, i
 		if (!destination || out->fd < 0) {
 			COUNTER_ADD(worker->counters.dropped_no_destination, 1);
 			continue;
+		}
+		if (target->crypto && target->crypto->active) {
+			int protected = srtp_protect(&target->crypto->encrypt, worker->packets[i], length, is_rtcp);
+			if (protected < 0) {
+				out->counters.errors++;
+				COUNTER_ADD(worker->counters.dropped_srtp, 1);
+				continue;
+			}
+			length = (size_t) protected;
 		}
 		worker->destinations[outgoing] = *destination;
 		worker->send_vectors[outgoing].iov_base = worker->packets[i];
@@ -344,7 +378,8 @@ int relay_start(const struct relay_settings *requested)
 		pthread_mutex_init(&worker->graveyard_lock, NULL);
 		for (unsigned int b = 0; b < RELAY_BATCH; b++) {
 			worker->receive_vectors[b].iov_base = worker->packets[b];
-			worker->receive_vectors[b].iov_len = RELAY_PACKET_SIZE;
+			/* room left for the SRTP trailer when a plain packet is protected on the way out */
+			worker->receive_vectors[b].iov_len = RELAY_PACKET_SIZE - SRTP_MAX_TRAILER_LENGTH;
 			struct msghdr *header = &worker->receive_headers[b].msg_hdr;
 			header->msg_name = &worker->sources[b];
 			header->msg_namelen = sizeof(worker->sources[b]);
@@ -458,6 +493,7 @@ void relay_read_totals(struct relay_totals *totals)
 		totals->dropped_strict_source += COUNTER_READ(counters->dropped_strict_source);
 		totals->dropped_no_destination += COUNTER_READ(counters->dropped_no_destination);
 		totals->dropped_truncated += COUNTER_READ(counters->dropped_truncated);
+		totals->dropped_srtp += COUNTER_READ(counters->dropped_srtp);
 	}
 }
 

@@ -21,6 +21,7 @@ struct relay_totals {
 	uint64_t dropped_strict_source;   /* strict-source: packet from a stranger */
 	uint64_t dropped_no_destination;  /* peer's address not known yet */
 	uint64_t dropped_truncated;       /* larger than the receive buffer */
+	uint64_t dropped_srtp;            /* SRTP authentication/replay failure, or no room to protect */
 };
 
 int relay_start(const struct relay_settings *settings);

@@ -204,7 +204,6 @@ def test_ice_force(rtpengine):
         ("1", RELAY, media.port), ("2", RELAY, media.port + 1)}
 
 
-@pytest.mark.skipif(not IS_UPSTREAM, reason="SDES-SRTP (crypto) is not implemented in our daemon yet")
 def test_transport_protocol_to_srtp(rtpengine):
     sdp = offer_sdp(rtpengine, options={"transport-protocol": "RTP/SAVP"})
     assert sdp.medias[0].protocol == "RTP/SAVP"

@@ -1,0 +1,161 @@
+/* SDES-SRTP state of one call side; see media_crypto.h. */
+#include "media_crypto.h"
+
+#include <errno.h>
+#include <glib.h>
+#include <string.h>
+#include "call.h"
+#include "sdp.h"
+
+struct offered_suite {
+	uint32_t tag;
+	enum srtp_suite suite;
+};
+
+/* Upstream 10.5 offers these tags; 9 and 10 are F8, which we do not implement. */
+static const struct offered_suite offered_suites[MEDIA_CRYPTO_OFFERED_SUITES] = {
+	{ 1, SRTP_AEAD_AES_256_GCM }, { 2, SRTP_AEAD_AES_128_GCM },
+	{ 3, SRTP_AES_256_CM_HMAC_SHA1_80 }, { 4, SRTP_AES_256_CM_HMAC_SHA1_32 },
+	{ 5, SRTP_AES_192_CM_HMAC_SHA1_80 }, { 6, SRTP_AES_192_CM_HMAC_SHA1_32 },
+	{ 7, SRTP_AES_CM_128_HMAC_SHA1_80 }, { 8, SRTP_AES_CM_128_HMAC_SHA1_32 },
+	{ 11, SRTP_NULL_HMAC_SHA1_80 }, { 12, SRTP_NULL_HMAC_SHA1_32 },
+};
+
+static struct media_crypto *crypto_of(struct media *media)
+{
+	if (!media->crypto)
+		media->crypto = g_new0(struct media_crypto, 1);
+	return media->crypto;
+}
+
+static void reset_contexts(struct media_crypto *crypto)
+{
+	if (crypto->active) {
+		srtp_context_cleanup(&crypto->decrypt);
+		srtp_context_cleanup(&crypto->encrypt);
+	}
+	crypto->active = false;
+}
+
+/* Both directions from their key and ours. */
+static int start_contexts(struct media_crypto *crypto, const struct sdes_crypto *theirs)
+{
+	reset_contexts(crypto);
+	int error = sdes_context_init(&crypto->decrypt, theirs);
+	if (error)
+		return error;
+	error = sdes_context_init(&crypto->encrypt, &crypto->ours);
+	if (error) {
+		srtp_context_cleanup(&crypto->decrypt);
+		return error;
+	}
+	crypto->active = true;
+	return 0;
+}
+
+bool media_protocol_uses_sdes(const char *protocol)
+{
+	return protocol && (!strcmp(protocol, "RTP/SAVP") || !strcmp(protocol, "RTP/SAVPF"));
+}
+
+static int format_line(const struct sdes_crypto *crypto, char *line, size_t size)
+{
+	memcpy(line, "crypto:", 7);
+	return sdes_format(crypto, line + 7, size - 7);
+}
+
+int media_crypto_offer(struct media *media, const char **lines, unsigned int capacity)
+{
+	struct media_crypto *crypto = crypto_of(media);
+	if (crypto->active) {
+		/* already agreed (re-INVITE): offer the key in use only */
+		if (capacity < 1 || format_line(&crypto->ours, crypto->answer_line, sizeof(crypto->answer_line)) < 0)
+			return -ENOSPC;
+		lines[0] = crypto->answer_line;
+		return 1;
+	}
+	if (!crypto->offered) {
+		/* a re-offer before the answer keeps the keys, so a late answer still matches */
+		crypto->offered = g_new0(struct offered_key, MEDIA_CRYPTO_OFFERED_SUITES);
+		crypto->offered_count = 0;
+		for (unsigned int i = 0; i < MEDIA_CRYPTO_OFFERED_SUITES; i++) {
+			struct offered_key *key = &crypto->offered[crypto->offered_count];
+			if (sdes_generate(&key->crypto, offered_suites[i].tag, offered_suites[i].suite) == 0
+			    && format_line(&key->crypto, key->line, sizeof(key->line)) >= 0)
+				crypto->offered_count++;
+		}
+	}
+	unsigned int count = 0;
+	for (unsigned int i = 0; i < crypto->offered_count && count < capacity; i++)
+		lines[count++] = crypto->offered[i].line;
+	return (int) count;
+}
+
+int media_crypto_take_answer(struct media *media, const struct sdp_media *sdp_media, const char **reason)
+{
+	struct media_crypto *crypto = media->crypto;
+	if (!crypto || (!crypto->offered && !crypto->active)) {
+		*reason = "answer carries no SRTP we offered";
+		return -EINVAL;
+	}
+	for (unsigned int a = 0; a < sdp_media->attributes->len; a++) {
+		const struct sdp_attribute *attribute = g_ptr_array_index(sdp_media->attributes, a);
+		if (strcmp(attribute->name, "crypto") || !attribute->value)
+			continue;
+		struct sdes_crypto theirs;
+		if (sdes_parse(attribute->value, strlen(attribute->value), &theirs, reason) < 0)
+			continue;
+		if (!crypto->offered) {
+			/* re-INVITE: we offered the key in use; a new key of theirs restarts decryption */
+			if (theirs.tag != crypto->ours.tag || theirs.suite != crypto->ours.suite)
+				continue;
+			return start_contexts(crypto, &theirs);
+		}
+		for (unsigned int i = 0; i < crypto->offered_count; i++) {
+			const struct sdes_crypto *offered = &crypto->offered[i].crypto;
+			if (offered->tag != theirs.tag || offered->suite != theirs.suite)
+				continue;
+			crypto->ours = *offered;
+			g_free(crypto->offered);
+			crypto->offered = NULL;
+			crypto->offered_count = 0;
+			return start_contexts(crypto, &theirs);
+		}
+	}
+	*reason = "no a=crypto in the answer matches a suite we offered";
+	return -ENOENT;
+}
+
+int media_crypto_take_offer(struct media *media, const struct sdp_media *sdp_media, const char **reason)
+{
+	*reason = "no usable a=crypto line (RFC 4568) in the SRTP offer";
+	for (unsigned int a = 0; a < sdp_media->attributes->len; a++) {
+		const struct sdp_attribute *attribute = g_ptr_array_index(sdp_media->attributes, a);
+		if (strcmp(attribute->name, "crypto") || !attribute->value)
+			continue;
+		struct sdes_crypto theirs;
+		if (sdes_parse(attribute->value, strlen(attribute->value), &theirs, reason) < 0)
+			continue;
+		struct media_crypto *crypto = crypto_of(media);
+		/* a re-offer with the same key keeps the running contexts (their replay state) */
+		if (crypto->active && crypto->ours.tag == theirs.tag && crypto->ours.suite == theirs.suite)
+			return 0;
+		if (sdes_generate(&crypto->ours, theirs.tag, theirs.suite) < 0)
+			continue;
+		if (format_line(&crypto->ours, crypto->answer_line, sizeof(crypto->answer_line)) < 0)
+			continue;
+		return start_contexts(crypto, &theirs);
+	}
+	return -ENOENT;
+}
+
+void media_crypto_free(struct media *media)
+{
+	struct media_crypto *crypto = media->crypto;
+	if (!crypto)
+		return;
+	reset_contexts(crypto);
+	g_free(crypto->offered);
+	g_free(crypto);
+	media->crypto = NULL;
+}

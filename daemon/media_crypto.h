@@ -1,0 +1,45 @@
+/* SDES-SRTP (RFC 4568, RFC 3711) on one side of a call: the keys we offer or answer with,
+ * the keys the side gave us, and the two SRTP contexts the packet path uses. Allocated only
+ * for sides that speak RTP/SAVP or RTP/SAVPF, so plain calls stay small. */
+#ifndef RTPENGINE_MEDIA_CRYPTO_H
+#define RTPENGINE_MEDIA_CRYPTO_H
+
+#include <stdbool.h>
+#include "sdes.h"
+#include "srtp.h"
+
+struct media;
+struct sdp_media;
+
+/* The suites upstream offers, in its order and with its tags (F8 is not supported). */
+#define MEDIA_CRYPTO_OFFERED_SUITES 10
+
+struct offered_key {
+	struct sdes_crypto crypto;
+	char line[SDES_MAX_FORMATTED_LENGTH + 8];    /* "crypto:TAG SUITE inline:KEY" */
+};
+
+struct media_crypto {
+	bool active;                         /* both contexts are set up */
+	struct srtp_context decrypt;         /* packets from this side: its key */
+	struct srtp_context encrypt;         /* packets to this side: our key */
+	struct sdes_crypto ours;             /* the key we encrypt with, as we offered/answered it */
+	unsigned int offered_count;          /* our pending offer to this side */
+	struct offered_key *offered;         /* MEDIA_CRYPTO_OFFERED_SUITES entries while an offer is pending */
+	char answer_line[SDES_MAX_FORMATTED_LENGTH + 8];   /* "crypto:..." for the SDP towards this side */
+};
+
+/* RTP/SAVP and RTP/SAVPF carry SDES keys (DTLS-SRTP profiles do not). */
+bool media_protocol_uses_sdes(const char *protocol);
+
+/* We offer SRTP to this side: fills lines (each "crypto:TAG SUITE inline:KEY") with every
+ * suite, keeping the keys until the side answers. Returns the number of lines or -errno. */
+int media_crypto_offer(struct media *media, const char **lines, unsigned int capacity);
+/* The side answered our offer: picks our key with the answer's tag and sets both contexts up. */
+int media_crypto_take_answer(struct media *media, const struct sdp_media *sdp_media, const char **reason);
+/* The side offered SRTP: picks the first suite we support, makes our key for the same suite and
+ * tag, sets both contexts up. The line for our answer is in media->crypto->answer_line. */
+int media_crypto_take_offer(struct media *media, const struct sdp_media *sdp_media, const char **reason);
+void media_crypto_free(struct media *media);
+
+#endif
