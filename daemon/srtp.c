@@ -523,6 +523,22 @@ int srtp_context_set_session_flags(struct srtp_context *ctx, unsigned flags)
 
 /* ---- public: SRTP ---- */
 
+/* The packet index of an RTP packet (RFC 3711 section 3.3.1): a new SSRC starts with ROC 0,
+ * a known one is guessed from its highest index; replays and packets older than the window
+ * give -EALREADY. Both directions use it: the relay forwards packets with their original
+ * SEQ, possibly reordered, so the sender side estimates like a receiver, and refusing an
+ * index twice avoids reusing keystream. */
+static int estimate_rtp_index(struct srtp_context *ctx, uint32_t ssrc, uint16_t seq, uint64_t *index)
+{
+	*index = seq;
+	struct srtp_ssrc_state *slot = find_slot(ctx, ssrc, false);
+	if (!slot)
+		return 0;
+	if (!rtp_index_guess(slot->rtp.highest_index, seq, index))
+		return -EALREADY;
+	return window_check(&slot->rtp, *index);
+}
+
 int srtp_context_protect_rtp(struct srtp_context *ctx, unsigned char *packet, size_t length, size_t capacity)
 {
 	const struct srtp_suite_info *info = ctx ? context_suite(ctx) : NULL;
@@ -541,15 +557,10 @@ int srtp_context_protect_rtp(struct srtp_context *ctx, unsigned char *packet, si
 	/* The sender keeps the index too (RFC 3711 section 3.3.1): the relay forwards packets with
 	 * their original SEQ, possibly reordered, so the ROC is estimated like a receiver would.
 	 * Refusing to protect the same index twice avoids reusing keystream. */
-	uint64_t index = seq;
-	struct srtp_ssrc_state *slot = find_slot(ctx, ssrc, false);
-	if (slot) {
-		if (!rtp_index_guess(slot->rtp.highest_index, seq, &index))
-			return -EALREADY;
-		int replay = window_check(&slot->rtp, index);
-		if (replay)
-			return replay;
-	}
+	uint64_t index;
+	int replay = estimate_rtp_index(ctx, ssrc, seq, &index);
+	if (replay)
+		return replay;
 	uint32_t roc = (uint32_t) (index >> 16);
 	unsigned char *payload = packet + header;
 	size_t payload_length = length - (size_t) header;
@@ -596,15 +607,10 @@ int srtp_context_unprotect_rtp(struct srtp_context *ctx, unsigned char *packet, 
 
 	uint32_t ssrc = read_u32(packet + 8);
 	uint16_t seq = read_u16(packet + 2);
-	uint64_t index = seq; /* a new SSRC starts with ROC 0 (RFC 3711 section 3.3.1) */
-	struct srtp_ssrc_state *slot = find_slot(ctx, ssrc, false);
-	if (slot) {
-		if (!rtp_index_guess(slot->rtp.highest_index, seq, &index))
-			return -EALREADY;
-		int replay = window_check(&slot->rtp, index);
-		if (replay)
-			return replay;
-	}
+	uint64_t index;
+	int replay = estimate_rtp_index(ctx, ssrc, seq, &index);
+	if (replay)
+		return replay;
 	uint32_t roc = (uint32_t) (index >> 16);
 	unsigned char *payload = packet + header;
 	size_t payload_length = body_length - (size_t) header;
