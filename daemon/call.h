@@ -51,6 +51,7 @@ struct stream {
 	union endpoint advertised;      /* the peer's address as its SDP gave it */
 	union endpoint learned;         /* the source packets really come from */
 	int64_t first_packet_us;        /* for delayed endpoint learning */
+	int64_t learned_last_us;        /* last packet from the learned source */
 	uint32_t last_ssrc;
 	struct stream_counters counters;
 	const char *kernel_reason;      /* why the kernel does not forward this stream (static text) */

@@ -137,6 +137,7 @@ static bool learn_source(struct media_worker *worker, struct stream *stream, con
 		stream->learned = *source;
 		stream->state |= STREAM_LATCHED;
 		stream->first_packet_us = now_us;
+		stream->learned_last_us = now_us;
 		bool exact = endpoint_equal(source, &stream->advertised);
 		if (settings.endpoint_learning == ENDPOINT_LEARNING_IMMEDIATE
 		    || (settings.endpoint_learning == ENDPOINT_LEARNING_HEURISTIC && exact)) {
@@ -151,12 +152,18 @@ static bool learn_source(struct media_worker *worker, struct stream *stream, con
 		return true;
 	}
 	bool same = endpoint_equal(&stream->learned, source);
+	if (same)
+		stream->learned_last_us = now_us;
 	if (!(stream->state & STREAM_CONFIRMED)) {
 		if (!same) {
-			/* heuristic mode: an exact SDP match beats whatever was seen first */
-			bool prefer = settings.endpoint_learning != ENDPOINT_LEARNING_HEURISTIC
-				|| endpoint_equal(source, &stream->advertised);
+			/* Within the learning window a new source may take over only once the learned
+			 * one has gone quiet (a NAT binding that changed), never while it is flowing:
+			 * that is how calls get hijacked. Heuristic mode: an exact SDP match wins. */
+			bool exact = endpoint_equal(source, &stream->advertised);
+			bool quiet = now_us - stream->learned_last_us >= RELAY_RELEARN_QUIET_US;
+			bool prefer = settings.endpoint_learning == ENDPOINT_LEARNING_HEURISTIC ? exact : quiet;
 			if (prefer) {
+				stream->learned_last_us = now_us;
 				stream->learned = *source;
 				log_call(LOG_INFO, call_id, "port %u: re-learned peer address %s during learning window",
 					 stream->local_port, endpoint_text(source, text, sizeof(text)));

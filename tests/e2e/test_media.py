@@ -359,3 +359,33 @@ def test_endpoint_learning_modes(rtpengine_factory, media_peer, mode, follows_so
     assert_stream_intact(relay_through(callee.rtp, setup.callee_sends_to, backward,
                                        expected.rtp), backward, setup.caller_sends_to)
     assert other.rtp.receive(0.05) is None
+
+
+@pytest.mark.upstream_differs("upstream's delayed learning lets a stranger take over in the first seconds")
+def test_delayed_learning_keeps_a_flowing_source(rtpengine_factory, media_peer):
+    """Default (delayed) endpoint learning: while the learned source keeps sending, a
+    stranger's packets inside the learning window must not move the latch."""
+    daemon = rtpengine_factory()
+    setup, caller, callee, stranger = _latched_call(daemon, media_peer)
+    for round_number in range(3):
+        relay_through(caller.rtp, setup.caller_sends_to, rtp_stream(0x1, 2, 3000 + 10 * round_number),
+                      callee.rtp, timeout=0.2)
+        relay_through(stranger.rtp, setup.caller_sends_to, rtp_stream(0x666, 2, 100 * round_number),
+                      callee.rtp, timeout=0.2)
+    backward = rtp_stream(0x2, COUNT)
+    received = relay_through(callee.rtp, setup.callee_sends_to, backward, caller.rtp)
+    assert_stream_intact(received, backward, setup.caller_sends_to)
+    assert stranger.rtp.receive(0.1) is None, "return media went to the stranger"
+
+
+def test_delayed_learning_follows_a_changed_nat_binding(rtpengine_factory, media_peer):
+    """Within the learning window, a source that replaces a silent one (a NAT binding that
+    changed before the call settled) is learned."""
+    daemon = rtpengine_factory()
+    setup, caller, callee, moved = _latched_call(daemon, media_peer)
+    deadline_quiet = 0.7   # longer than the daemon's 0.5 s quiet time, well inside 3 s
+    assert caller.rtp.receive(deadline_quiet) is None
+    assert len(relay_through(moved.rtp, setup.caller_sends_to, rtp_stream(0x1, 3, 5000), callee.rtp)) == 3
+    backward = rtp_stream(0x2, COUNT)
+    received = relay_through(callee.rtp, setup.callee_sends_to, backward, moved.rtp)
+    assert_stream_intact(received, backward, setup.caller_sends_to)
