@@ -18,6 +18,7 @@ struct daemon_totals {
 	uint64_t relayed_packets, relayed_bytes, relayed_errors;   /* of calls that have ended */
 	double total_call_seconds;
 	uint64_t ng_errors;
+	uint64_t ng_cached_replies, ng_cached_bytes;   /* the retransmission cache's size */
 	uint64_t kernel_packets, kernel_bytes, kernel_errors;      /* forwarded in the kernel */
 	/* per-second rates, sampled by the control thread's timer */
 	uint64_t packet_rate, byte_rate, error_rate;

@@ -14,12 +14,15 @@
 #define NG_RECEIVE_PER_WAKEUP 64
 #define NG_POLL_AFTER_REPLY_US 150
 #define NG_BACK_TO_BACK_US 1000
-/* Kamailio retransmits for a few seconds; keep replies a while longer. */
-#define NG_CACHE_LIFETIME_US (60 * 1000000LL)
+/* Kamailio retransmits for a few seconds (rtpengine_tout_ms x rtpengine_retr); keep replies
+ * a while longer, as upstream does. */
+#define NG_CACHE_LIFETIME_US (30 * 1000000LL)
 
+/* Exact-size copies: a GString would round every reply up to a power of two. */
 struct cached_reply {
-	GString *datagram;
 	int64_t stored_us;
+	size_t length;
+	char datagram[];
 };
 
 struct ng_server {
@@ -50,10 +53,15 @@ static const struct ng_command_entry command_table[] = {
 
 static struct ng_command_counter command_counters[G_N_ELEMENTS(command_table)];
 
+static struct daemon_totals *cache_totals;   /* where the cache's size is reported */
+
 static void cached_reply_free(gpointer data)
 {
 	struct cached_reply *cached = data;
-	g_string_free(cached->datagram, TRUE);
+	if (cache_totals) {
+		cache_totals->ng_cached_replies--;
+		cache_totals->ng_cached_bytes -= cached->length;
+	}
 	g_free(cached);
 }
 
@@ -181,6 +189,7 @@ int ng_server_open(struct ng_server **result, const struct sockaddr_storage *lis
 	server->daemon = daemon;
 	server->cache = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, cached_reply_free);
 	server->reply = g_string_sized_new(4096);
+	cache_totals = &daemon->totals;
 	*result = server;
 	return 0;
 }
@@ -191,6 +200,7 @@ void ng_server_close(struct ng_server *server)
 		return;
 	close(server->fd);
 	g_hash_table_destroy(server->cache);
+	cache_totals = NULL;
 	g_string_free(server->reply, TRUE);
 	g_free(server);
 }
@@ -235,7 +245,7 @@ void ng_server_receive(struct ng_server *server)
 		struct cached_reply *cached = cookie ? g_hash_table_lookup(server->cache, cookie) : NULL;
 		if (cached) {
 			log_info("retransmitted request (cookie %s): sending the cached reply", cookie);
-			sendto(server->fd, cached->datagram->str, cached->datagram->len, 0, &source.address, source_length);
+			sendto(server->fd, cached->datagram, cached->length, 0, &source.address, source_length);
 			g_free(cookie);
 			continue;
 		}
@@ -249,10 +259,13 @@ void ng_server_receive(struct ng_server *server)
 		if (sendto(server->fd, server->reply->str, server->reply->len, 0, &source.address, source_length) < 0)
 			log_warning("cannot send ng reply: %s", strerror(errno));
 		if (cookie && cacheable) {
-			struct cached_reply *entry = g_new(struct cached_reply, 1);
-			entry->datagram = g_string_new_len(server->reply->str, (gssize) server->reply->len);
+			struct cached_reply *entry = g_malloc(sizeof(*entry) + server->reply->len);
 			entry->stored_us = now_realtime_us();
+			entry->length = server->reply->len;
+			memcpy(entry->datagram, server->reply->str, entry->length);
 			g_hash_table_replace(server->cache, cookie, entry);
+			server->daemon->totals.ng_cached_replies++;
+			server->daemon->totals.ng_cached_bytes += entry->length;
 		} else {
 			g_free(cookie);
 		}

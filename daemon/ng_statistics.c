@@ -122,6 +122,11 @@ static void add_control(struct ng_request *request, struct bencode_item *statist
 		bencode_dictionary_add_integer(buffer, control, key, (long long) counters[i].count);
 	}
 	bencode_dictionary_add_integer(buffer, control, "errorcount", (long long) request->daemon->totals.ng_errors);
+	/* ours: the retransmission cache holds each offer/answer/delete reply for 30 s */
+	bencode_dictionary_add_integer(buffer, control, "cachedreplies",
+				       (long long) request->daemon->totals.ng_cached_replies);
+	bencode_dictionary_add_integer(buffer, control, "cachedreplybytes",
+				       (long long) request->daemon->totals.ng_cached_bytes);
 }
 
 int ng_command_statistics(struct ng_request *request)
