@@ -33,7 +33,6 @@ enum monologue_flags {
 	SIDE_ASYMMETRIC      = 1 << 0,  /* never learn the source: send to the SDP address */
 	SIDE_STRICT_SOURCE   = 1 << 1,  /* drop packets from anyone but the learned source */
 	SIDE_MEDIA_HANDOVER  = 1 << 2,  /* a new source takes over the stream */
-	SIDE_RTCP_MUX        = 1 << 3,  /* this side multiplexes RTCP on the RTP port (RFC 5761) */
 };
 
 struct stream_counters {

@@ -34,8 +34,7 @@ static bool is_zero_address(const struct sdp_address *address)
 
 static void side_apply_flags(struct monologue *side, const struct ng_flags *flags)
 {
-	unsigned int keep = side->flags & SIDE_RTCP_MUX;
-	side->flags = keep;
+	side->flags = 0;
 	if (flags->asymmetric)
 		side->flags |= SIDE_ASYMMETRIC;
 	if (flags->strict_source)
