@@ -21,6 +21,28 @@ static const struct offered_suite offered_suites[MEDIA_CRYPTO_OFFERED_SUITES] = 
 	{ 11, SRTP_NULL_HMAC_SHA1_80 }, { 12, SRTP_NULL_HMAC_SHA1_32 },
 };
 
+/* The next a=crypto line of the media that parses, from *position on. */
+static bool next_crypto(const struct sdp_media *sdp_media, unsigned int *position, struct sdes_crypto *crypto,
+                        const char **reason)
+{
+	while (*position < sdp_media->attributes->len) {
+		const struct sdp_attribute *attribute = g_ptr_array_index(sdp_media->attributes, (*position)++);
+		if (strcmp(attribute->name, "crypto") || !attribute->value)
+			continue;
+		if (sdes_parse(attribute->value, strlen(attribute->value), crypto, reason) == 0)
+			return true;
+	}
+	return false;
+}
+
+static bool same_key(const struct sdes_crypto *a, const struct sdes_crypto *b)
+{
+	return a->tag == b->tag && a->suite == b->suite && a->master_key_length == b->master_key_length
+		&& !memcmp(a->master_key, b->master_key, a->master_key_length)
+		&& a->master_salt_length == b->master_salt_length
+		&& !memcmp(a->master_salt, b->master_salt, a->master_salt_length);
+}
+
 static struct media_crypto *crypto_of(struct media *media)
 {
 	if (!media->crypto)
@@ -49,6 +71,10 @@ static int start_contexts(struct media_crypto *crypto, const struct sdes_crypto 
 		srtp_context_cleanup(&crypto->decrypt);
 		return error;
 	}
+	crypto->theirs = *theirs;
+	/* the session parameters point into the request's SDP, which is gone after it */
+	crypto->theirs.session_parameters = NULL;
+	crypto->theirs.session_parameters_length = 0;
 	crypto->active = true;
 	return 0;
 }
@@ -98,18 +124,14 @@ int media_crypto_take_answer(struct media *media, const struct sdp_media *sdp_me
 		*reason = "answer carries no SRTP we offered";
 		return -EINVAL;
 	}
-	for (unsigned int a = 0; a < sdp_media->attributes->len; a++) {
-		const struct sdp_attribute *attribute = g_ptr_array_index(sdp_media->attributes, a);
-		if (strcmp(attribute->name, "crypto") || !attribute->value)
-			continue;
-		struct sdes_crypto theirs;
-		if (sdes_parse(attribute->value, strlen(attribute->value), &theirs, reason) < 0)
-			continue;
+	unsigned int position = 0;
+	struct sdes_crypto theirs;
+	while (next_crypto(sdp_media, &position, &theirs, reason)) {
 		if (!crypto->offered) {
-			/* re-INVITE: we offered the key in use; a new key of theirs restarts decryption */
+			/* re-INVITE: we offered the key in use; their key may have changed */
 			if (theirs.tag != crypto->ours.tag || theirs.suite != crypto->ours.suite)
 				continue;
-			return start_contexts(crypto, &theirs);
+			return same_key(&theirs, &crypto->theirs) ? 0 : start_contexts(crypto, &theirs);
 		}
 		for (unsigned int i = 0; i < crypto->offered_count; i++) {
 			const struct sdes_crypto *offered = &crypto->offered[i].crypto;
@@ -129,16 +151,12 @@ int media_crypto_take_answer(struct media *media, const struct sdp_media *sdp_me
 int media_crypto_take_offer(struct media *media, const struct sdp_media *sdp_media, const char **reason)
 {
 	*reason = "no usable a=crypto line (RFC 4568) in the SRTP offer";
-	for (unsigned int a = 0; a < sdp_media->attributes->len; a++) {
-		const struct sdp_attribute *attribute = g_ptr_array_index(sdp_media->attributes, a);
-		if (strcmp(attribute->name, "crypto") || !attribute->value)
-			continue;
-		struct sdes_crypto theirs;
-		if (sdes_parse(attribute->value, strlen(attribute->value), &theirs, reason) < 0)
-			continue;
+	unsigned int position = 0;
+	struct sdes_crypto theirs;
+	while (next_crypto(sdp_media, &position, &theirs, reason)) {
 		struct media_crypto *crypto = crypto_of(media);
 		/* a re-offer with the same key keeps the running contexts (their replay state) */
-		if (crypto->active && crypto->ours.tag == theirs.tag && crypto->ours.suite == theirs.suite)
+		if (crypto->active && same_key(&theirs, &crypto->theirs))
 			return 0;
 		if (sdes_generate(&crypto->ours, theirs.tag, theirs.suite) < 0)
 			continue;

@@ -24,6 +24,7 @@ struct media_crypto {
 	struct srtp_context decrypt;         /* packets from this side: its key */
 	struct srtp_context encrypt;         /* packets to this side: our key */
 	struct sdes_crypto ours;             /* the key we encrypt with, as we offered/answered it */
+	struct sdes_crypto theirs;           /* the key the side encrypts with */
 	unsigned int offered_count;          /* our pending offer to this side */
 	struct offered_key *offered;         /* MEDIA_CRYPTO_OFFERED_SUITES entries while an offer is pending */
 	char answer_line[SDES_MAX_FORMATTED_LENGTH + 8];   /* "crypto:..." for the SDP towards this side */

@@ -127,3 +127,31 @@ def test_tampered_srtp_is_dropped_and_counted(rtpengine, peers):
     assert receive(callee.rtp, 2) == [rtp_stream(0x5555, 2)[0]]
     statistics = rtpengine.ng({"command": "statistics"})["statistics"]["totalstatistics"]
     assert statistics["droppedsrtp"] == 1
+
+
+def test_reinvite_with_a_new_key_is_followed(rtpengine, peers):
+    """RFC 4568 section 7.1.4: a re-offer may carry new keys; media with the new key must be
+    decrypted, and a re-offer with the same key must not disturb the running stream."""
+    caller, callee = peers
+    call = Call(rtpengine)
+
+    def offer_with(key, version):
+        offer = make_sdp(CALLER, media_section(caller.port, protocol="RTP/SAVP",
+                                               attributes=("sendrecv", "crypto:1 %s inline:%s" % (SUITE, key))),
+                         version=version)
+        return Sdp(assert_ok(call.offer(offer, {"transport-protocol": "RTP/AVP"}))["sdp"])
+
+    first_key, second_key = new_key(), new_key()
+    offer_with(first_key, 1)
+    answered = Sdp(assert_ok(call.answer(make_sdp(CALLEE, media_section(callee.port))))["sdp"])
+    for packet in srtp("protect", first_key, rtp_stream(0x6666, 3)):
+        caller.rtp.send(packet, answered.media_address())
+    assert receive(callee.rtp, 3) == rtp_stream(0x6666, 3)
+    offer_with(first_key, 2)   # same key: the stream goes on
+    assert_ok(call.answer(make_sdp(CALLEE, media_section(callee.port))))
+    offer_with(second_key, 3)  # new key
+    assert_ok(call.answer(make_sdp(CALLEE, media_section(callee.port))))
+    later = rtp_stream(0x6666, 3, first_sequence=2000)
+    for packet in srtp("protect", second_key, later):
+        caller.rtp.send(packet, answered.media_address())
+    assert receive(callee.rtp, 3) == later
