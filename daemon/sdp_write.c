@@ -9,6 +9,7 @@
 #include "sdp.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
@@ -169,6 +170,29 @@ static enum attribute_class classify_media_attribute(const struct sdp_attribute 
 	return ATTRIBUTE_KEEP;
 }
 
+/* printf-free appends: g_string_append_printf allocates a temporary string per call, and
+ * the rewrite runs for every offer and answer. */
+static void append_unsigned(GString *out, unsigned long value)
+{
+	char text[24];
+	char *end = text + sizeof(text), *start = end;
+	do {
+		*--start = (char) ('0' + value % 10);
+		value /= 10;
+	} while (value);
+	g_string_append_len(out, start, end - start);
+}
+
+/* Appends the NULL-terminated list of strings. */
+static void append_texts(GString *out, ...)
+{
+	va_list texts;
+	va_start(texts, out);
+	for (const char *text = va_arg(texts, const char *); text; text = va_arg(texts, const char *))
+		g_string_append(out, text);
+	va_end(texts);
+}
+
 static void codec_table_add(struct codec_table *table, const struct sdp_attribute *attribute)
 {
 	unsigned int payload_type;
@@ -234,22 +258,32 @@ static void write_codecs(GString *out, const char *formats, const struct codec_t
 		const struct codec_attributes *codec = codec_table_has(table, payload_type) ? &table->payload[payload_type]
 			: &none;
 		if (codec->rtpmap_encoding) {
-			g_string_append_printf(out, "a=rtpmap:%u %.*s/%u", payload_type,
-					(int) codec->rtpmap_encoding_length, codec->rtpmap_encoding,
-					codec->rtpmap_clock_rate);
+			g_string_append(out, "a=rtpmap:");
+			append_unsigned(out, payload_type);
+			g_string_append_c(out, ' ');
+			g_string_append_len(out, codec->rtpmap_encoding, (gssize) codec->rtpmap_encoding_length);
+			g_string_append_c(out, '/');
+			append_unsigned(out, codec->rtpmap_clock_rate);
 			/* One channel is the default (RFC 8866 section 6.6) and upstream omits it. */
 			if (codec->rtpmap_parameters && strcmp(codec->rtpmap_parameters, "1"))
-				g_string_append_printf(out, "/%s", codec->rtpmap_parameters);
+				append_texts(out, "/", codec->rtpmap_parameters, NULL);
 			g_string_append(out, "\r\n");
 		} else {
 			const char *known = static_rtpmap(payload_type);
-			g_string_append_printf(out, "a=rtpmap:%u %s\r\n", payload_type, known ? known : "/0");
+			g_string_append(out, "a=rtpmap:");
+			append_unsigned(out, payload_type);
+			append_texts(out, " ", known ? known : "/0", "\r\n", NULL);
 		}
-		if (codec->fmtp)
-			g_string_append_printf(out, "a=fmtp:%u %s\r\n", payload_type, codec->fmtp);
-		for (unsigned int i = 0; codec->feedback && i < codec->feedback->len; i++)
-			g_string_append_printf(out, "a=rtcp-fb:%u %s\r\n", payload_type,
-					(const char *) g_ptr_array_index(codec->feedback, i));
+		if (codec->fmtp) {
+			g_string_append(out, "a=fmtp:");
+			append_unsigned(out, payload_type);
+			append_texts(out, " ", codec->fmtp, "\r\n", NULL);
+		}
+		for (unsigned int i = 0; codec->feedback && i < codec->feedback->len; i++) {
+			g_string_append(out, "a=rtcp-fb:");
+			append_unsigned(out, payload_type);
+			append_texts(out, " ", (const char *) g_ptr_array_index(codec->feedback, i), "\r\n", NULL);
+		}
 	}
 }
 
@@ -259,24 +293,27 @@ static void write_connection(GString *out, const struct sdp_line *line, const st
 		write_line(out, line);
 		return;
 	}
-	g_string_append_printf(out, "c=IN %s %s%s", family_name(address->family), address->text,
-			line_terminator(line));
+	append_texts(out, "c=IN ", family_name(address->family), " ", address->text, line_terminator(line), NULL);
 }
 
 /* Our host candidates (RFC 8445 section 5.1.2.1): type preference 126 (host), local
  * preference 65535, priority = (126 << 24) | (65535 << 8) | (256 - component). */
 static void write_own_ice(GString *out, const struct sdp_media_rewrite *rewrite, bool rtp)
 {
-	g_string_append_printf(out, "a=ice-ufrag:%s\r\n", rewrite->ice_ufrag);
+	append_texts(out, "a=ice-ufrag:", rewrite->ice_ufrag, "\r\n", NULL);
 	if (rewrite->ice_pwd)
-		g_string_append_printf(out, "a=ice-pwd:%s\r\n", rewrite->ice_pwd);
+		append_texts(out, "a=ice-pwd:", rewrite->ice_pwd, "\r\n", NULL);
 	const char *foundation = rewrite->ice_foundation ? rewrite->ice_foundation : "1";
 	unsigned int components = (rtp && rewrite->rtcp_port != rewrite->rtp_port) ? 2 : 1;
 	for (unsigned int component = 1; component <= components; component++) {
 		unsigned long priority = (126ul << 24) | (65535ul << 8) | (256ul - component);
-		g_string_append_printf(out, "a=candidate:%s %u UDP %lu %s %u typ host\r\n", foundation,
-				component, priority, rewrite->address.text,
-				component == 1 ? rewrite->rtp_port : rewrite->rtcp_port);
+		append_texts(out, "a=candidate:", foundation, " ", NULL);
+		append_unsigned(out, component);
+		g_string_append(out, " UDP ");
+		append_unsigned(out, priority);
+		append_texts(out, " ", rewrite->address.text, " ", NULL);
+		append_unsigned(out, component == 1 ? rewrite->rtp_port : rewrite->rtcp_port);
+		g_string_append(out, " typ host\r\n");
 	}
 }
 
@@ -288,11 +325,13 @@ static void write_media(GString *out, const struct sdp_session *session, const s
 	bool rtp = protocol_is_rtp(protocol);
 	bool active = rewrite->rtp_port != 0;
 
-	g_string_append_printf(out, "m=%s %u", media->media_type, rewrite->rtp_port);
-	if (media->port_count > 1)
-		g_string_append_printf(out, "/%u", media->port_count);
-	g_string_append_printf(out, " %s %s%s", protocol, media->formats,
-			line_terminator(&lines[media->first_line]));
+	append_texts(out, "m=", media->media_type, " ", NULL);
+	append_unsigned(out, rewrite->rtp_port);
+	if (media->port_count > 1) {
+		g_string_append_c(out, '/');
+		append_unsigned(out, media->port_count);
+	}
+	append_texts(out, " ", protocol, " ", media->formats, line_terminator(&lines[media->first_line]), NULL);
 
 	struct codec_table *codecs = g_new(struct codec_table, 1);
 	memset(codecs->used, 0, sizeof(codecs->used));
@@ -339,28 +378,28 @@ static void write_media(GString *out, const struct sdp_session *session, const s
 	if (rewrite->ptime)
 		ptime = rewrite->ptime;
 	if (mid)
-		g_string_append_printf(out, "a=mid:%s\r\n", mid);
+		append_texts(out, "a=mid:", mid, "\r\n", NULL);
 	if (!active)
 		goto done;
 	if (rtp)
 		write_codecs(out, media->formats, codecs);
 	enum sdp_direction direction = rewrite->direction != SDP_DIRECTION_UNSPECIFIED ? rewrite->direction
 		: sdp_media_effective_direction(session, media);
-	g_string_append_printf(out, "a=%s\r\n", sdp_direction_name(direction));
+	append_texts(out, "a=", sdp_direction_name(direction), "\r\n", NULL);
 	if (rtp && !options->no_rtcp_attribute) {
-		g_string_append_printf(out, "a=rtcp:%u", rewrite->rtcp_port);
+		g_string_append(out, "a=rtcp:");
+		append_unsigned(out, rewrite->rtcp_port);
 		if (options->full_rtcp_attribute && rewrite->address.family)
-			g_string_append_printf(out, " IN %s %s", family_name(rewrite->address.family),
-					rewrite->address.text);
+			append_texts(out, " IN ", family_name(rewrite->address.family), " ", rewrite->address.text, NULL);
 		g_string_append(out, "\r\n");
 	}
 	if (rtp && rewrite->rtcp_mux)
 		g_string_append(out, "a=rtcp-mux\r\n");
 	for (unsigned int i = 0; i < rewrite->extra_attribute_count; i++)
 		if (rewrite->extra_attributes && rewrite->extra_attributes[i])
-			g_string_append_printf(out, "a=%s\r\n", rewrite->extra_attributes[i]);
+			append_texts(out, "a=", rewrite->extra_attributes[i], "\r\n", NULL);
 	if (rtp && ptime)
-		g_string_append_printf(out, "a=ptime:%s\r\n", ptime);
+		append_texts(out, "a=ptime:", ptime, "\r\n", NULL);
 	if (!rewrite->remove_ice) {
 		if (rewrite->ice_ufrag)
 			write_own_ice(out, rewrite, rtp);
