@@ -393,27 +393,34 @@ static struct bencode_item *decode_document(struct decoder *decoder)
 
 /* ---- static helpers: encoder ---- */
 
-/* The encoder walks the tree twice: once to count the bytes, once to write them into
- * the GString grown to size in one go (appending token by token dominated the reply cost). */
+/* The encoder writes straight into the GString's buffer, growing it only when a token would
+ * not fit (appending token by token through g_string_append dominated the reply cost). */
 struct encoder {
-	char *cursor;      /* NULL while counting */
-	size_t length;
+	GString *out;
 };
+
+static void encoder_reserve(GString *out, size_t length)
+{
+	if (out->len + length + 1 > out->allocated_len) {
+		gsize keep = out->len;
+		g_string_set_size(out, keep + length);   /* grows to a power of two */
+		out->len = keep;
+	}
+}
 
 static inline void emit(struct encoder *encoder, const char *data, size_t length)
 {
-	if (encoder->cursor) {
-		memcpy(encoder->cursor, data, length);
-		encoder->cursor += length;
-	}
-	encoder->length += length;
+	GString *out = encoder->out;
+	encoder_reserve(out, length);
+	memcpy(out->str + out->len, data, length);
+	out->len += length;
 }
 
 static inline void emit_char(struct encoder *encoder, char c)
 {
-	if (encoder->cursor)
-		*encoder->cursor++ = c;
-	encoder->length++;
+	GString *out = encoder->out;
+	encoder_reserve(out, 1);
+	out->str[out->len++] = c;
 }
 
 static void encode_string(const char *data, size_t length, struct encoder *encoder)
@@ -777,10 +784,7 @@ void bencode_encode(const struct bencode_item *item, GString *out)
 {
 	if (!item || !out)
 		return;
-	struct encoder counter = { .cursor = NULL, .length = 0 };
-	encode_tree(item, &counter);
-	size_t old_length = out->len;
-	g_string_set_size(out, old_length + counter.length);
-	struct encoder writer = { .cursor = out->str + old_length, .length = 0 };
-	encode_tree(item, &writer);
+	struct encoder encoder = { .out = out };
+	encode_tree(item, &encoder);
+	out->str[out->len] = '\0';
 }
