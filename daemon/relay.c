@@ -248,14 +248,15 @@ static int srtp_protect(struct srtp_context *context, unsigned char *packet, siz
 
 static void process_stream(struct media_worker *worker, struct stream *stream, int64_t now_us)
 {
+	/* before taking this call's lock: flushing takes the lock of every call it sends for */
+	if (worker->pool_used + RELAY_BATCH > RELAY_POOL)
+		flush_pending(worker);
 	struct call *call = stream->media->monologue->call;
 	pthread_mutex_lock(&call->lock);
 	if (call->deleted || stream->fd < 0) {
 		pthread_mutex_unlock(&call->lock);
 		return;
 	}
-	if (worker->pool_used + RELAY_BATCH > RELAY_POOL)
-		flush_pending(worker);
 	unsigned int base = worker->pool_used;
 	int received = raw_recvmmsg(stream->fd, &worker->receive_headers[base], RELAY_BATCH);
 	if (received <= 0) {

@@ -389,3 +389,33 @@ def test_delayed_learning_follows_a_changed_nat_binding(rtpengine_factory, media
     backward = rtp_stream(0x2, COUNT)
     received = relay_through(callee.rtp, setup.callee_sends_to, backward, moved.rtp)
     assert_stream_intact(received, backward, setup.caller_sends_to)
+
+
+def test_burst_over_many_calls_in_one_round(rtpengine_factory, media_peer):
+    """Many sockets ready at once, each with more than one receive batch queued: the worker
+    queues more packets in one epoll round than its pool holds and must send part of them
+    mid-round (with calls of both directions in the queue) without stalling."""
+    import signal
+    daemon = rtpengine_factory("--endpoint-learning=immediate", "--num-threads=1", port_count=100)
+    calls = []
+    for _ in range(10):
+        caller, callee = media_peer(CALLER), media_peer(CALLEE)
+        setup = establish(daemon, caller, callee)
+        # latch both directions first
+        assert len(relay_through(caller.rtp, setup.caller_sends_to, rtp_stream(0x10, 1), callee.rtp)) == 1
+        assert len(relay_through(callee.rtp, setup.callee_sends_to, rtp_stream(0x20, 1), caller.rtp)) == 1
+        calls.append((setup, caller, callee))
+    burst = 40
+    daemon.process.send_signal(signal.SIGSTOP)
+    try:
+        for setup, caller, callee in calls:
+            for packet in rtp_stream(0x30, burst, 100):
+                caller.rtp.send(packet, setup.caller_sends_to)
+            for packet in rtp_stream(0x40, burst, 100):
+                callee.rtp.send(packet, setup.callee_sends_to)
+    finally:
+        daemon.process.send_signal(signal.SIGCONT)
+    for setup, caller, callee in calls:
+        assert len(callee.rtp.receive_all(burst, 3.0)) == burst
+        assert len(caller.rtp.receive_all(burst, 3.0)) == burst
+    assert daemon.ng({"command": "ping"})["result"] == "pong"
