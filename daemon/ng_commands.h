@@ -15,8 +15,10 @@ int ng_command_query(struct ng_request *request);
 int ng_command_list(struct ng_request *request);
 int ng_command_statistics(struct ng_request *request);
 
-/* The call's state as `query` and `delete` report it (upstream's layout). */
-void ng_describe_call(struct ng_request *request, struct call *call);
+/* The call's state as `query` and `delete` report it (upstream's layout). diagnostics adds our
+ * per-stream "endpoint learning" and "kernel" explanations (query only: delete replies are
+ * cached and mostly thrown away by proxies). */
+void ng_describe_call(struct ng_request *request, struct call *call, bool diagnostics);
 
 /* Counts per command for `statistics`, indexed like the command table. */
 struct ng_command_counter {

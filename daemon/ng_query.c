@@ -35,7 +35,7 @@ static void add_counters(struct ng_request *request, struct bencode_item *parent
 }
 
 static void describe_stream(struct ng_request *request, struct bencode_item *list, const struct stream *stream,
-                            int64_t call_created_us)
+                            int64_t call_created_us, bool diagnostics)
 {
 	struct bencode_buffer *buffer = request->buffer;
 	struct bencode_item *item = bencode_dictionary_new(buffer);
@@ -67,15 +67,17 @@ static void describe_stream(struct ng_request *request, struct bencode_item *lis
 		bencode_list_append_string(buffer, flags, "strict source address");
 	if (media->monologue->flags & SIDE_MEDIA_HANDOVER)
 		bencode_list_append_string(buffer, flags, "media handover");
-	/* ours, not upstream's: operators ask why media does not flow */
-	bencode_dictionary_add_string(buffer, item, "endpoint learning", relay_learning_status(stream));
-	bencode_dictionary_add_string(buffer, item, "kernel", stream->state & STREAM_KERNELIZED ? "forwarding"
-				      : stream->kernel_reason ? stream->kernel_reason : "pending");
+	if (diagnostics) {
+		/* ours, not upstream's: operators ask why media does not flow */
+		bencode_dictionary_add_string(buffer, item, "endpoint learning", relay_learning_status(stream));
+		bencode_dictionary_add_string(buffer, item, "kernel", stream->state & STREAM_KERNELIZED ? "forwarding"
+					      : stream->kernel_reason ? stream->kernel_reason : "pending");
+	}
 	add_counters(request, item, "stats", stream->counters.packets, stream->counters.bytes, stream->counters.errors);
 }
 
 static void describe_media(struct ng_request *request, struct bencode_item *list, const struct media *media,
-                           int64_t call_created_us)
+                           int64_t call_created_us, bool diagnostics)
 {
 	struct bencode_buffer *buffer = request->buffer;
 	struct bencode_item *item = bencode_dictionary_new(buffer);
@@ -96,10 +98,10 @@ static void describe_media(struct ng_request *request, struct bencode_item *list
 		bencode_list_append_string(buffer, flags, "rejected");
 	struct bencode_item *streams = bencode_dictionary_add_list(buffer, item, "streams");
 	for (int kind = STREAM_RTP; kind <= STREAM_RTCP; kind++)
-		describe_stream(request, streams, &media->streams[kind], call_created_us);
+		describe_stream(request, streams, &media->streams[kind], call_created_us, diagnostics);
 }
 
-void ng_describe_call(struct ng_request *request, struct call *call)
+void ng_describe_call(struct ng_request *request, struct call *call, bool diagnostics)
 {
 	struct bencode_buffer *buffer = request->buffer;
 	struct bencode_item *reply = request->reply;
@@ -122,7 +124,7 @@ void ng_describe_call(struct ng_request *request, struct call *call)
 		struct bencode_item *medias = bencode_dictionary_add_list(buffer, item, "medias");
 		for (unsigned int i = 0; i < monologue->media_count; i++) {
 			struct media *media = monologue->media[i];
-			describe_media(request, medias, media, call->created_us);
+			describe_media(request, medias, media, call->created_us, diagnostics);
 			uint32_t ssrc = media->streams[STREAM_RTP].last_ssrc;
 			if (ssrc && media->streams[STREAM_RTP].counters.packets) {
 				char key[16];
@@ -160,7 +162,7 @@ int ng_command_query(struct ng_request *request)
 		return -ENOENT;
 	}
 	bencode_dictionary_add_string(request->buffer, request->reply, "result", "ok");
-	ng_describe_call(request, call);
+	ng_describe_call(request, call, true);
 	return 0;
 }
 
@@ -187,7 +189,7 @@ int ng_command_delete(struct ng_request *request)
 	struct daemon_context *daemon = request->daemon;
 	long long delay = flags->has_delete_delay ? flags->delete_delay : daemon->config->delete_delay;
 	bencode_dictionary_add_string(request->buffer, request->reply, "result", "ok");
-	ng_describe_call(request, call);
+	ng_describe_call(request, call, false);
 	if (delay > 0) {
 		call->delete_at_us = now_realtime_us() + delay * 1000000LL;
 		log_call(LOG_INFO, call->call_id, "Scheduling deletion of call in %lld seconds", delay);

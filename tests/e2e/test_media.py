@@ -419,3 +419,15 @@ def test_burst_over_many_calls_in_one_round(rtpengine_factory, media_peer):
         assert len(callee.rtp.receive_all(burst, 3.0)) == burst
         assert len(caller.rtp.receive_all(burst, 3.0)) == burst
     assert daemon.ng({"command": "ping"})["result"] == "pong"
+
+
+@pytest.mark.upstream_differs("the per-stream explanations are ours")
+def test_query_explains_latching_and_kernel_state(relay, media_peer):
+    caller, callee = media_peer(CALLER), media_peer(CALLEE)
+    setup = establish(relay, caller, callee)
+    stream = streams_of(assert_ok(setup.call.query()), setup.call.from_tag)[0]
+    assert "no packet received" in stream["endpoint learning"]
+    assert "--table=-1" in stream["kernel"]
+    relay_through(caller.rtp, setup.caller_sends_to, rtp_stream(0x1, 2), callee.rtp)
+    stream = streams_of(assert_ok(setup.call.query()), setup.call.from_tag)[0]
+    assert stream["endpoint learning"] == "confirmed"
