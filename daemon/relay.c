@@ -52,8 +52,7 @@ struct media_worker {
 	GPtrArray *graveyard;           /* struct call * */
 	atomic_bool stop;
 	int64_t last_quiescent_us;
-	uint64_t busy_ns;               /* time spent handling events, written by the worker */
-	uint64_t sampled_busy_ns;       /* control thread: busy_ns at the last load sample */
+	uint64_t sampled_busy_ns;       /* control thread: the thread's CPU time at the last sample */
 	unsigned int load_percent;      /* control thread: share of a core used in the last sample */
 	struct worker_counters counters;
 	/* receive and send buffers, reused every round: packets received during one epoll round
@@ -364,8 +363,6 @@ static void *worker_main(void *argument)
 		}
 		bool woken = false;
 		int64_t now = now_coarse_us();
-		struct timespec started;
-		clock_gettime(CLOCK_MONOTONIC, &started);
 		for (int i = 0; i < ready; i++) {
 			if (events[i].data.ptr)
 				process_stream(worker, events[i].data.ptr, now);
@@ -373,10 +370,6 @@ static void *worker_main(void *argument)
 				woken = true;
 		}
 		flush_pending(worker);
-		struct timespec finished;
-		clock_gettime(CLOCK_MONOTONIC, &finished);
-		COUNTER_ADD(worker->busy_ns, (uint64_t) ((finished.tv_sec - started.tv_sec) * 1000000000LL
-							  + finished.tv_nsec - started.tv_nsec));
 		/* quiescent point: no pointer from this round's events is used any more */
 		if (woken || ready <= 0 || now - worker->last_quiescent_us >= RELAY_QUIESCENT_INTERVAL_MS * 1000LL) {
 			worker->last_quiescent_us = now;
@@ -479,7 +472,12 @@ void relay_sample_load(unsigned int interval_ms)
 {
 	for (unsigned int i = 0; workers && i < settings.worker_count; i++) {
 		struct media_worker *worker = workers[i];
-		uint64_t busy = COUNTER_READ(worker->busy_ns);
+		/* the thread's own CPU clock: no timing work on the packet path */
+		clockid_t clock;
+		struct timespec used;
+		if (pthread_getcpuclockid(worker->thread, &clock) || clock_gettime(clock, &used))
+			continue;
+		uint64_t busy = (uint64_t) used.tv_sec * 1000000000ULL + (uint64_t) used.tv_nsec;
 		uint64_t delta = busy - worker->sampled_busy_ns;
 		worker->sampled_busy_ns = busy;
 		worker->load_percent = (unsigned int) (delta / 10000 / (interval_ms ? interval_ms : 1));
