@@ -19,6 +19,7 @@ import socket
 import subprocess
 import time
 
+from calls import wait_until
 from conftest import free_port_range, free_udp_port
 
 KAMAILIO_BINARY = "/usr/sbin/kamailio"
@@ -53,17 +54,6 @@ class StartError(RuntimeError):
 
 
 # ---------------------------------------------------------------- small helpers
-
-def wait_until(predicate, timeout, interval=0.05):
-    """Poll `predicate` until it returns a true value or `timeout` seconds pass;
-    returns its last value."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value or time.monotonic() >= deadline:
-            return value
-        time.sleep(interval)
-
 
 def render_kamailio_config(template, defines):
     """The config text with each `#!define NAME value` line named in `defines` replaced by
