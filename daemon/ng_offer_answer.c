@@ -277,6 +277,21 @@ static bool loop_detected(struct ng_request *request, const struct sdp_session *
 	return true;
 }
 
+/* The request's SDP, parsed: 1 with *sdp set to go on, 0 when loop-protect already answered
+ * (the reply is complete), -EINVAL with error_reason on a missing or bad SDP. */
+static int read_request_sdp(struct ng_request *request, struct sdp_session **sdp)
+{
+	*sdp = parse_request_sdp(request);
+	if (!*sdp)
+		return -EINVAL;
+	if (loop_detected(request, *sdp)) {
+		sdp_session_free(*sdp);
+		*sdp = NULL;
+		return 0;
+	}
+	return 1;
+}
+
 static int require_ids(struct ng_request *request, bool to_tag)
 {
 	if (!request->flags.call_id) {
@@ -351,13 +366,10 @@ int ng_command_offer(struct ng_request *request)
 	const struct ng_flags *flags = &request->flags;
 	if (require_ids(request, false) < 0)
 		return -EINVAL;
-	struct sdp_session *sdp = parse_request_sdp(request);
-	if (!sdp)
-		return -EINVAL;
-	if (loop_detected(request, sdp)) {
-		sdp_session_free(sdp);
-		return 0;
-	}
+	struct sdp_session *sdp = NULL;
+	int result = read_request_sdp(request, &sdp);
+	if (result <= 0)
+		return result;
 	struct daemon_context *daemon = request->daemon;
 	struct call *call = call_lookup(flags->call_id);
 	bool new_call = !call;
@@ -475,13 +487,10 @@ int ng_command_answer(struct ng_request *request)
 		request->error_reason = "Unknown call-id";
 		return -ENOENT;
 	}
-	struct sdp_session *sdp = parse_request_sdp(request);
-	if (!sdp)
-		return -EINVAL;
-	if (loop_detected(request, sdp)) {
-		sdp_session_free(sdp);
-		return 0;
-	}
+	struct sdp_session *sdp = NULL;
+	int result = read_request_sdp(request, &sdp);
+	if (result <= 0)
+		return result;
 	pthread_mutex_lock(&call->lock);
 	call->last_signal_us = now_realtime_us();
 	int error = 0;
