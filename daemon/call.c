@@ -168,15 +168,6 @@ void call_totals(struct call *call, struct call_totals *totals)
 	}
 }
 
-int64_t call_last_packet_us(struct call *call)
-{
-	struct call_totals totals;
-	pthread_mutex_lock(&call->lock);
-	call_totals(call, &totals);
-	pthread_mutex_unlock(&call->lock);
-	return totals.last_packet_us;
-}
-
 void call_destroy(struct call *call, const char *reason)
 {
 	log_call(LOG_INFO, call->call_id, "Deleting call (%s)", reason);

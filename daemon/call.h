@@ -135,7 +135,6 @@ int media_open_sockets(struct media *media, struct local_interface *interface, i
 
 /* Sums counters over every stream. */
 void call_totals(struct call *call, struct call_totals *totals);
-int64_t call_last_packet_us(struct call *call);
 
 /* Closes every socket, gives the ports back, removes the call from the registry and hands
  * its memory to its worker, which frees it once it holds no pointer into it. */

@@ -23,17 +23,6 @@ void endpoint_set_port(union endpoint *endpoint, unsigned int port)
 		endpoint->v6.sin6_port = htons(port);
 }
 
-bool endpoint_same_address(const union endpoint *a, const union endpoint *b)
-{
-	if (a->address.sa_family != b->address.sa_family)
-		return false;
-	if (a->address.sa_family == AF_INET)
-		return a->v4.sin_addr.s_addr == b->v4.sin_addr.s_addr;
-	if (a->address.sa_family == AF_INET6)
-		return memcmp(&a->v6.sin6_addr, &b->v6.sin6_addr, sizeof(a->v6.sin6_addr)) == 0;
-	return true;
-}
-
 int endpoint_parse(union endpoint *endpoint, int family, const char *address, unsigned int port)
 {
 	memset(endpoint, 0, sizeof(*endpoint));

@@ -28,7 +28,6 @@ static inline socklen_t endpoint_length(const union endpoint *endpoint)
 
 unsigned int endpoint_port(const union endpoint *endpoint);
 void endpoint_set_port(union endpoint *endpoint, unsigned int port);
-bool endpoint_same_address(const union endpoint *a, const union endpoint *b);
 
 /* Same family, address and port. Inline: the packet path compares every source. */
 static inline bool endpoint_equal(const union endpoint *a, const union endpoint *b)
