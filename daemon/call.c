@@ -38,7 +38,7 @@ unsigned int call_count(void)
 
 struct call *call_create(const char *call_id, struct media_worker *worker)
 {
-	struct call *call = g_new0(struct call, 1);
+	struct call *call = g_aligned_alloc0(1, sizeof(struct call), STREAM_CACHE_LINE);
 	call->call_id = g_strdup(call_id);
 	pthread_mutex_init(&call->lock, NULL);
 	call->worker = worker;
@@ -91,7 +91,7 @@ struct media *monologue_add_media(struct monologue *monologue, const char *type,
 {
 	if (monologue->media_count >= CALL_MAX_MEDIA)
 		return NULL;
-	struct media *media = g_new0(struct media, 1);
+	struct media *media = g_aligned_alloc0(1, sizeof(struct media), STREAM_CACHE_LINE);
 	media->monologue = monologue;
 	media->index = monologue->media_count + 1;
 	media->type = g_strdup(type);
@@ -99,6 +99,7 @@ struct media *monologue_add_media(struct monologue *monologue, const char *type,
 	for (int kind = STREAM_RTP; kind <= STREAM_RTCP; kind++) {
 		struct stream *stream = &media->streams[kind];
 		stream->media = media;
+		stream->call = monologue->call;
 		stream->kind = kind;
 		stream->fd = -1;
 		stream->kernel_reason = kernel_backend_unavailable_reason();
@@ -143,6 +144,38 @@ static void media_close_sockets(struct media *media)
 	if (media->rtp_port)
 		port_pool_release_pair(&media->interface->pool, media->rtp_port);
 	media->rtp_port = 0;
+}
+
+static uint8_t media_forward_flags(const struct media *media)
+{
+	unsigned int side = media->monologue->flags;
+	uint8_t flags = 0;
+	if (side & SIDE_ASYMMETRIC)
+		flags |= FORWARD_ASYMMETRIC;
+	if (side & SIDE_STRICT_SOURCE)
+		flags |= FORWARD_STRICT_SOURCE;
+	if (side & SIDE_MEDIA_HANDOVER)
+		flags |= FORWARD_MEDIA_HANDOVER;
+	if (media->rtcp_mux)
+		flags |= FORWARD_RTCP_MUX;
+	if (media->ice_ufrag[0])
+		flags |= FORWARD_ICE;
+	if (media->crypto && media->crypto->active)
+		flags |= FORWARD_SRTP;
+	return flags;
+}
+
+void call_refresh_forwarding(struct call *call)
+{
+	for (unsigned int m = 0; m < call->monologue_count; m++) {
+		struct monologue *monologue = call->monologues[m];
+		for (unsigned int i = 0; i < monologue->media_count; i++) {
+			struct media *media = monologue->media[i];
+			uint8_t flags = media_forward_flags(media);
+			media->streams[STREAM_RTP].forward_flags = flags;
+			media->streams[STREAM_RTCP].forward_flags = flags;
+		}
+	}
 }
 
 void call_totals(struct call *call, struct call_totals *totals)
@@ -192,7 +225,7 @@ void call_free(struct call *call)
 			media_crypto_free(media);
 			g_free(media->type);
 			g_free(media->protocol);
-			g_free(media);
+			g_aligned_free(media);
 		}
 		g_free(monologue->tag);
 		g_free(monologue->via_branch);
@@ -201,5 +234,5 @@ void call_free(struct call *call)
 	}
 	pthread_mutex_destroy(&call->lock);
 	g_free(call->call_id);
-	g_free(call);
+	g_aligned_free(call);
 }

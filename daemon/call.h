@@ -40,25 +40,44 @@ struct stream_counters {
 	int64_t last_packet_us;         /* CLOCK_REALTIME microseconds, 0 = never */
 };
 
+/* Copies, for the packet path, of settings that live further away (the side's flags, the
+ * media's multiplexing, ICE and SRTP state), so that a batch touches only its stream's first
+ * two cache lines. The control thread sets them with call_refresh_forwarding() under the
+ * call's lock whenever signalling changes the originals. */
+enum stream_forward_flags {
+	FORWARD_ASYMMETRIC      = 1 << 0,
+	FORWARD_STRICT_SOURCE   = 1 << 1,
+	FORWARD_MEDIA_HANDOVER  = 1 << 2,
+	FORWARD_RTCP_MUX        = 1 << 3,   /* this stream's media multiplexes RTCP */
+	FORWARD_ICE             = 1 << 4,   /* STUN checks may arrive: look for them */
+	FORWARD_SRTP            = 1 << 5,   /* the media's SRTP contexts are set up */
+};
+
+#define STREAM_CACHE_LINE 64
+
 struct stream {
-	struct media *media;
+	/* The packet path reads and writes only these (the first two cache lines). */
+	struct call *call;              /* media->monologue->call, fixed for life */
 	struct stream *sink;            /* where packets received here go: the peer side's stream */
+	struct media *media;
 	int fd;                         /* our socket on this side (-1 once closed) */
 	uint16_t local_port;
 	uint8_t kind;                   /* enum stream_kind */
 	uint8_t state;                  /* enum stream_state_flags */
-	union endpoint advertised;      /* the peer's address as its SDP gave it */
-	union endpoint learned;         /* the source packets really come from */
-	int64_t first_packet_us;        /* for delayed endpoint learning */
-	int64_t learned_last_us;        /* last packet from the learned source */
+	uint8_t forward_flags;          /* enum stream_forward_flags */
 	uint32_t last_ssrc;
+	union endpoint learned;         /* the source packets really come from */
 	struct stream_counters counters;
+	int64_t learned_last_us;        /* last packet from the learned source */
+	/* Read on the packet path only while learning or when sending to the SDP address. */
+	union endpoint advertised;      /* the peer's address as its SDP gave it */
+	int64_t first_packet_us;        /* for delayed endpoint learning */
 	const char *kernel_reason;      /* why the kernel does not forward this stream (static text) */
 	/* kernel forwarding state, control thread only */
 	union endpoint kernel_destination;
 	union endpoint kernel_source;
 	struct stream_counters kernel_seen;  /* kernel counters already added to counters */
-};
+} __attribute__((aligned(STREAM_CACHE_LINE)));
 
 struct media {
 	struct monologue *monologue;
@@ -97,16 +116,17 @@ struct monologue {
 #define CALL_MAX_MEDIA 16
 
 struct call {
-	char *call_id;
+	/* what the packet path touches, in one cache line */
 	pthread_mutex_t lock;
+	bool deleted;                   /* sockets closed; memory goes back via the worker */
+	char *call_id;
 	struct media_worker *worker;
 	int64_t created_us;
 	int64_t last_signal_us;
 	int64_t delete_at_us;           /* 0 = not scheduled */
-	bool deleted;                   /* sockets closed; memory goes back via the worker */
 	struct monologue *monologues[CALL_MAX_MONOLOGUES];
 	unsigned int monologue_count;
-};
+} __attribute__((aligned(STREAM_CACHE_LINE)));
 
 struct call_totals {
 	uint64_t rtp_packets, rtp_bytes, rtp_errors;
@@ -132,6 +152,10 @@ void monologue_set_tag(struct monologue *monologue, const char *tag);
 struct media *monologue_add_media(struct monologue *monologue, const char *type, const char *protocol);
 /* Opens this media's socket pair on interface; the worker starts polling it. */
 int media_open_sockets(struct media *media, struct local_interface *interface, int tos);
+
+/* Copies the side, media, ICE and SRTP settings the packet path needs into every stream
+ * (stream->forward_flags); call it under call->lock after changing any of them. */
+void call_refresh_forwarding(struct call *call);
 
 /* Sums counters over every stream. */
 void call_totals(struct call *call, struct call_totals *totals);

@@ -416,6 +416,7 @@ int ng_command_offer(struct ng_request *request)
 		if (!error)
 			error = write_sdp(&exchange, true);
 	}
+	call_refresh_forwarding(call);
 	pthread_mutex_unlock(&call->lock);
 	sdp_session_free(sdp);
 	if (error) {
@@ -536,6 +537,7 @@ int ng_command_answer(struct ng_request *request)
 		if (!error)
 			error = write_sdp(&exchange, false);
 	}
+	call_refresh_forwarding(call);
 	pthread_mutex_unlock(&call->lock);
 	sdp_session_free(sdp);
 	if (error)
