@@ -28,9 +28,10 @@ struct bencode_buffer {
 	struct arena_chunk *embedded_chunk;  /* lives inside this allocation: never freed on its own */
 };
 
-#define ARENA_CHUNK_SIZE 4096
+/* A delete reply (about 250 items) fits in one chunk. */
+#define ARENA_CHUNK_SIZE 16384
 /* Requests above this get their own block: the head chunk keeps its free space for items. */
-#define ARENA_LARGE_BLOCK (ARENA_CHUNK_SIZE / 4)
+#define ARENA_LARGE_BLOCK 1024
 #define ARENA_BUFFER_HEADER_SIZE \
 	((sizeof(struct bencode_buffer) + _Alignof(max_align_t) - 1) & ~(_Alignof(max_align_t) - 1))
 
@@ -491,7 +492,9 @@ struct bencode_buffer *bencode_buffer_new(void)
 	return buffer;
 }
 
-void bencode_buffer_free(struct bencode_buffer *buffer)
+
+
+void bencode_buffer_reset(struct bencode_buffer *buffer)
 {
 	if (!buffer)
 		return;
@@ -502,6 +505,16 @@ void bencode_buffer_free(struct bencode_buffer *buffer)
 			g_free(chunk);
 		chunk = next;
 	}
+	buffer->chunks = buffer->embedded_chunk;
+	buffer->chunks->next = NULL;
+	buffer->chunks->used = 0;
+}
+
+void bencode_buffer_free(struct bencode_buffer *buffer)
+{
+	if (!buffer)
+		return;
+	bencode_buffer_reset(buffer);
 	g_free(buffer);
 }
 

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include "bencode.h"
 #include "call.h"
@@ -11,7 +12,8 @@
 #include "ng_commands.h"
 
 #define NG_MAX_DATAGRAM 65536
-#define NG_RECEIVE_PER_WAKEUP 64
+#define NG_BATCH 16                 /* requests per recvmmsg(), replies per sendmmsg() */
+#define NG_REQUESTS_PER_WAKEUP 64  /* then the timers and signals get their turn */
 #define NG_POLL_AFTER_REPLY_US 150
 #define NG_BACK_TO_BACK_US 1000
 /* Kamailio retransmits for a few seconds (rtpengine_tout_ms x rtpengine_retr); keep replies
@@ -25,12 +27,20 @@ struct cached_reply {
 	char datagram[];
 };
 
+/* One request of a batch and where its reply is. */
+struct ng_slot {
+	union endpoint source;
+	struct iovec request_vector, reply_vector;
+	GString *reply;
+	char datagram[NG_MAX_DATAGRAM + 1];
+};
+
 struct ng_server {
 	int fd;
 	struct daemon_context *daemon;
 	GHashTable *cache;     /* cookie (char *) -> struct cached_reply * */
-	char datagram[NG_MAX_DATAGRAM + 1];
-	GString *reply;
+	struct mmsghdr requests[NG_BATCH], replies[NG_BATCH];
+	struct ng_slot slots[NG_BATCH];
 	int64_t last_request_us;
 	bool back_to_back;     /* the last two requests came less than NG_BACK_TO_BACK_US apart */
 };
@@ -54,6 +64,9 @@ static const struct ng_command_entry command_table[] = {
 static struct ng_command_counter command_counters[G_N_ELEMENTS(command_table)];
 
 static struct daemon_totals *cache_totals;   /* where the cache's size is reported */
+/* Requests are decoded into and replies built in this one arena, reset after each request
+ * (control thread only): a fresh arena per request cost a large malloc and free each time. */
+static struct bencode_buffer *request_buffer;
 
 static void cached_reply_free(gpointer data)
 {
@@ -146,7 +159,9 @@ bool ng_process_datagram(struct daemon_context *daemon, const char *data, size_t
 	g_string_append_len(reply, data, (gssize) cookie_length);
 	g_string_append_c(reply, ' ');
 
-	struct bencode_buffer *buffer = bencode_buffer_new();
+	if (!request_buffer)
+		request_buffer = bencode_buffer_new();
+	struct bencode_buffer *buffer = request_buffer;
 	struct bencode_item *reply_dictionary = bencode_dictionary_new(buffer);
 	const char *error = NULL;
 	struct bencode_item *input = bencode_decode(buffer, space + 1, length - cookie_length - 1, &error);
@@ -161,7 +176,7 @@ bool ng_process_datagram(struct daemon_context *daemon, const char *data, size_t
 		cacheable = run_request(daemon, buffer, input, source, reply_dictionary);
 	}
 	bencode_encode(reply_dictionary, reply);
-	bencode_buffer_free(buffer);
+	bencode_buffer_reset(buffer);
 	return cacheable;
 }
 
@@ -188,7 +203,13 @@ int ng_server_open(struct ng_server **result, const struct sockaddr_storage *lis
 	server->fd = fd;
 	server->daemon = daemon;
 	server->cache = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, cached_reply_free);
-	server->reply = g_string_sized_new(4096);
+	for (unsigned int i = 0; i < NG_BATCH; i++) {
+		struct ng_slot *slot = &server->slots[i];
+		slot->reply = g_string_sized_new(4096);
+		slot->request_vector = (struct iovec) { slot->datagram, NG_MAX_DATAGRAM };
+		server->requests[i].msg_hdr = (struct msghdr) { .msg_iov = &slot->request_vector, .msg_iovlen = 1 };
+		server->replies[i].msg_hdr = (struct msghdr) { .msg_iov = &slot->reply_vector, .msg_iovlen = 1 };
+	}
 	cache_totals = &daemon->totals;
 	*result = server;
 	return 0;
@@ -201,8 +222,11 @@ void ng_server_close(struct ng_server *server)
 	close(server->fd);
 	g_hash_table_destroy(server->cache);
 	cache_totals = NULL;
-	g_string_free(server->reply, TRUE);
+	for (unsigned int i = 0; i < NG_BATCH; i++)
+		g_string_free(server->slots[i].reply, TRUE);
 	g_free(server);
+	bencode_buffer_free(request_buffer);
+	request_buffer = NULL;
 }
 
 int ng_server_fd(const struct ng_server *server)
@@ -210,65 +234,113 @@ int ng_server_fd(const struct ng_server *server)
 	return server->fd;
 }
 
+static int receive_batch(struct ng_server *server)
+{
+	for (unsigned int i = 0; i < NG_BATCH; i++) {
+		struct msghdr *header = &server->requests[i].msg_hdr;
+		header->msg_name = &server->slots[i].source;
+		header->msg_namelen = sizeof(server->slots[i].source);
+	}
+	return recvmmsg(server->fd, server->requests, NG_BATCH, MSG_DONTWAIT, NULL);
+}
+
 /* When a proxy sends requests back to back (each waits for the previous reply), the next one
  * arrives a few microseconds after our reply: polling for that long saves the wake-up of a
  * sleeping CPU, which costs more than the request itself. Only while requests come that close. */
-static ssize_t wait_briefly_for_request(struct ng_server *server, union endpoint *source, socklen_t *source_length)
+static int wait_briefly_for_requests(struct ng_server *server)
 {
 	int64_t until = now_realtime_us() + NG_POLL_AFTER_REPLY_US;
-	ssize_t length;
-	do {
-		*source_length = sizeof(*source);
-		length = recvfrom(server->fd, server->datagram, NG_MAX_DATAGRAM, 0, &source->address, source_length);
-	} while (length < 0 && errno == EAGAIN && now_realtime_us() < until);
-	return length;
+	int count;
+	do
+		count = receive_batch(server);
+	while (count < 0 && errno == EAGAIN && now_realtime_us() < until);
+	return count;
+}
+
+static void cache_reply(struct ng_server *server, char *cookie, const GString *reply)
+{
+	struct cached_reply *entry = g_malloc(sizeof(*entry) + reply->len);
+	entry->stored_us = now_realtime_us();
+	entry->length = reply->len;
+	memcpy(entry->datagram, reply->str, entry->length);
+	g_hash_table_replace(server->cache, cookie, entry);
+	server->daemon->totals.ng_cached_replies++;
+	server->daemon->totals.ng_cached_bytes += entry->length;
+}
+
+/* Runs one received request (or finds its cached reply); points slot->reply_vector at the
+ * reply. Returns false when there is nothing to send. */
+static bool handle_request(struct ng_server *server, struct ng_slot *slot, size_t length)
+{
+	const char *space = memchr(slot->datagram, ' ', length);
+	char *cookie = space ? g_strndup(slot->datagram, (gsize) (space - slot->datagram)) : NULL;
+	struct cached_reply *cached = cookie ? g_hash_table_lookup(server->cache, cookie) : NULL;
+	if (cached) {
+		log_info("retransmitted request (cookie %s): sending the cached reply", cookie);
+		g_free(cookie);
+		slot->reply_vector = (struct iovec) { cached->datagram, cached->length };
+		return true;
+	}
+	g_string_truncate(slot->reply, 0);
+	bool cacheable = ng_process_datagram(server->daemon, slot->datagram, length, &slot->source, slot->reply);
+	if (slot->reply->len == 0) {
+		g_free(cookie);
+		return false;
+	}
+	/* cached before it is sent: a retransmission later in the same batch finds it */
+	if (cookie && cacheable)
+		cache_reply(server, cookie, slot->reply);
+	else
+		g_free(cookie);
+	slot->reply_vector = (struct iovec) { slot->reply->str, slot->reply->len };
+	return true;
+}
+
+/* Replies go out together at the end of a batch: one system call, and a proxy with several
+ * requests in flight is woken once for all of them. */
+static void send_replies(struct ng_server *server, unsigned int count)
+{
+	unsigned int sent = 0;
+	while (sent < count) {
+		int result = sendmmsg(server->fd, &server->replies[sent], count - sent, MSG_DONTWAIT);
+		if (result < 0) {
+			log_warning("cannot send ng reply: %s", strerror(errno));
+			sent++;   /* skip the reply that failed; the proxy will retransmit */
+			continue;
+		}
+		sent += (unsigned int) result;
+	}
 }
 
 void ng_server_receive(struct ng_server *server)
 {
-	for (int i = 0; i < NG_RECEIVE_PER_WAKEUP; i++) {
-		union endpoint source;
-		socklen_t source_length = sizeof(source);
-		ssize_t length = recvfrom(server->fd, server->datagram, NG_MAX_DATAGRAM, 0, &source.address, &source_length);
-		if (length < 0 && errno == EAGAIN && i > 0 && server->back_to_back)
-			length = wait_briefly_for_request(server, &source, &source_length);
-		if (length < 0) {
-			if (errno != EAGAIN && errno != EINTR)
+	int handled = 0;
+	while (handled < NG_REQUESTS_PER_WAKEUP) {
+		int received = receive_batch(server);
+		if (received < 0 && errno == EAGAIN && handled > 0 && server->back_to_back)
+			received = wait_briefly_for_requests(server);
+		if (received <= 0) {
+			if (received < 0 && errno != EAGAIN && errno != EINTR)
 				log_error("ng socket: %s", strerror(errno));
 			return;
 		}
 		int64_t arrived = now_realtime_us();
-		server->back_to_back = arrived - server->last_request_us < NG_BACK_TO_BACK_US;
+		bool back_to_back = arrived - server->last_request_us < NG_BACK_TO_BACK_US;
 		server->last_request_us = arrived;
-		const char *space = memchr(server->datagram, ' ', (size_t) length);
-		char *cookie = space ? g_strndup(server->datagram, (gsize) (space - server->datagram)) : NULL;
-		struct cached_reply *cached = cookie ? g_hash_table_lookup(server->cache, cookie) : NULL;
-		if (cached) {
-			log_info("retransmitted request (cookie %s): sending the cached reply", cookie);
-			sendto(server->fd, cached->datagram, cached->length, 0, &source.address, source_length);
-			g_free(cookie);
-			continue;
+		unsigned int replies = 0;
+		for (int i = 0; i < received; i++) {
+			struct ng_slot *slot = &server->slots[i];
+			if (!handle_request(server, slot, server->requests[i].msg_len))
+				continue;
+			struct msghdr *header = &server->replies[replies].msg_hdr;
+			header->msg_name = &slot->source;
+			header->msg_namelen = server->requests[i].msg_hdr.msg_namelen;
+			header->msg_iov = &slot->reply_vector;
+			replies++;
 		}
-		g_string_truncate(server->reply, 0);
-		bool cacheable = ng_process_datagram(server->daemon, server->datagram, (size_t) length, &source,
-						     server->reply);
-		if (server->reply->len == 0) {
-			g_free(cookie);
-			continue;
-		}
-		if (sendto(server->fd, server->reply->str, server->reply->len, 0, &source.address, source_length) < 0)
-			log_warning("cannot send ng reply: %s", strerror(errno));
-		if (cookie && cacheable) {
-			struct cached_reply *entry = g_malloc(sizeof(*entry) + server->reply->len);
-			entry->stored_us = now_realtime_us();
-			entry->length = server->reply->len;
-			memcpy(entry->datagram, server->reply->str, entry->length);
-			g_hash_table_replace(server->cache, cookie, entry);
-			server->daemon->totals.ng_cached_replies++;
-			server->daemon->totals.ng_cached_bytes += entry->length;
-		} else {
-			g_free(cookie);
-		}
+		server->back_to_back = back_to_back;
+		send_replies(server, replies);
+		handled += received;
 	}
 }
 

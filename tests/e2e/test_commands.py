@@ -169,6 +169,44 @@ def test_retransmitted_delete_is_not_an_error(rtpengine, media_peer):
     assert "warning" not in again
 
 
+def test_pipelined_requests_each_get_their_reply(rtpengine):
+    """A proxy with many requests in flight: 40 requests sent without waiting (the daemon
+    reads and answers them in batches), every tenth an offer, one offer retransmitted right
+    behind itself. Every cookie gets exactly one reply of its own, the retransmission the
+    same bytes, and each offer ran once."""
+    import socket
+    from ngclient import bencode
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+    sock.settimeout(5.0)
+    try:
+        cookies = ["burst-%d-%s" % (i, new_cookie()) for i in range(40)]
+        datagrams = [cookie.encode() + b" " + bencode(
+            {"command": "offer", "call-id": "burst-%d" % i, "from-tag": "a",
+             "sdp": simple_sdp(CALLER, 30000 + 2 * i)} if i % 10 == 0 else {"command": "ping"})
+            for i, cookie in enumerate(cookies)]
+        datagrams.insert(11, datagrams[10])   # the offer of burst-10, twice
+        for datagram in datagrams:
+            sock.sendto(datagram, ("127.0.0.1", rtpengine.ng_port))
+        replies = {}
+        for _ in range(len(datagrams)):
+            cookie, body = split_reply(sock.recv(65536))
+            replies.setdefault(cookie.decode(), []).append(body)
+    finally:
+        sock.close()
+    assert sorted(replies) == sorted(cookies)
+    assert len(replies[cookies[10]]) == 2 and replies[cookies[10]][0] == replies[cookies[10]][1]
+    for i, cookie in enumerate(cookies):
+        reply = bdecode(replies[cookie][0])
+        if i % 10:
+            assert reply == {"result": "pong"}
+        else:
+            assert_ok(reply)
+    assert sorted(rtpengine.ng({"command": "list"})["calls"]) == sorted("burst-%d" % i for i in range(0, 40, 10))
+    statistics = rtpengine.ng({"command": "statistics"})["statistics"]
+    assert statistics["controlstatistics"]["totaloffercount"] == 4
+
+
 def test_new_cookie_runs_command_again(rtpengine):
     """The cache is keyed by cookie: a fresh cookie is a new request."""
     message = {"command": "offer", "call-id": "fresh-cookie", "from-tag": "a",
