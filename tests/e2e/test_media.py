@@ -171,6 +171,22 @@ def test_strict_source_drops_other_sources(relay, media_peer):
                              callee.rtp)) == 3
 
 
+@pytest.mark.upstream_differs("upstream 10.5 keeps forwarding a stranger's packets after a re-INVITE "
+                              "that adds strict-source; here the latest offer's flags apply")
+def test_reinvite_adding_strict_source_applies_to_flowing_call(relay, media_peer):
+    """Flags from a re-INVITE reach the packet path of a call that is already relaying
+    (the worker reads copies of them that every offer and answer refresh)."""
+    setup, caller, callee, stranger = _latched_call(relay, media_peer)
+    assert len(relay_through(stranger.rtp, setup.caller_sends_to, rtp_stream(0x666, 3),
+                             callee.rtp)) == 3, "without strict-source a stranger's packets pass"
+    assert_ok(setup.call.offer(simple_sdp(CALLER, caller.port), {"flags": ["strict-source"]}))
+    assert_ok(setup.call.answer(simple_sdp(CALLEE, callee.port)))
+    assert relay_through(stranger.rtp, setup.caller_sends_to, rtp_stream(0x667, COUNT),
+                         callee.rtp, timeout=0.5) == []
+    assert len(relay_through(caller.rtp, setup.caller_sends_to, rtp_stream(0x1, 3, 2000),
+                             callee.rtp)) == 3
+
+
 def test_asymmetric_sends_to_sdp_address(relay, media_peer):
     caller, callee = media_peer(CALLER), media_peer(CALLEE)
     other_port = MediaSocket(CALLER)
