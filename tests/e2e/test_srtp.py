@@ -44,6 +44,14 @@ def receive(sock, count):
     return [data for data, _ in sock.receive_all(count, 2.0)]
 
 
+def offer_srtp_caller(call, caller, key, **sdp_options):
+    """The caller offers RTP/SAVP with an SDES key; the callee is offered plain RTP/AVP."""
+    offer = make_sdp(CALLER, media_section(caller.port, protocol="RTP/SAVP",
+                                           attributes=("sendrecv", "crypto:1 %s inline:%s" % (SUITE, key))),
+                     **sdp_options)
+    return Sdp(assert_ok(call.offer(offer, {"transport-protocol": "RTP/AVP"}))["sdp"])
+
+
 @pytest.fixture
 def peers():
     caller, callee = MediaPeer(CALLER), MediaPeer(CALLEE)
@@ -92,9 +100,7 @@ def test_srtp_caller_to_plain_callee(rtpengine, peers):
     caller, callee = peers
     call = Call(rtpengine)
     caller_key = new_key()
-    offer = make_sdp(CALLER, media_section(caller.port, protocol="RTP/SAVP",
-                                           attributes=("sendrecv", "crypto:1 %s inline:%s" % (SUITE, caller_key))))
-    offered = Sdp(assert_ok(call.offer(offer, {"transport-protocol": "RTP/AVP"}))["sdp"])
+    offered = offer_srtp_caller(call, caller, caller_key)
     assert offered.medias[0].protocol == "RTP/AVP"
     assert not attribute_values(offered.medias[0].attributes, "crypto")
     answer = assert_ok(call.answer(make_sdp(CALLEE, media_section(callee.port))))["sdp"]
@@ -116,9 +122,7 @@ def test_tampered_srtp_is_dropped_and_counted(rtpengine, peers):
     caller, callee = peers
     call = Call(rtpengine)
     caller_key = new_key()
-    offer = make_sdp(CALLER, media_section(caller.port, protocol="RTP/SAVP",
-                                           attributes=("sendrecv", "crypto:1 %s inline:%s" % (SUITE, caller_key))))
-    assert_ok(call.offer(offer, {"transport-protocol": "RTP/AVP"}))
+    offer_srtp_caller(call, caller, caller_key)
     answered = Sdp(assert_ok(call.answer(make_sdp(CALLEE, media_section(callee.port))))["sdp"])
     good, bad = srtp("protect", caller_key, rtp_stream(0x5555, 2))
     bad = bad[:20] + bytes([bad[20] ^ 1]) + bad[21:]
@@ -135,21 +139,15 @@ def test_reinvite_with_a_new_key_is_followed(rtpengine, peers):
     caller, callee = peers
     call = Call(rtpengine)
 
-    def offer_with(key, version):
-        offer = make_sdp(CALLER, media_section(caller.port, protocol="RTP/SAVP",
-                                               attributes=("sendrecv", "crypto:1 %s inline:%s" % (SUITE, key))),
-                         version=version)
-        return Sdp(assert_ok(call.offer(offer, {"transport-protocol": "RTP/AVP"}))["sdp"])
-
     first_key, second_key = new_key(), new_key()
-    offer_with(first_key, 1)
+    offer_srtp_caller(call, caller, first_key, version=1)
     answered = Sdp(assert_ok(call.answer(make_sdp(CALLEE, media_section(callee.port))))["sdp"])
     for packet in srtp("protect", first_key, rtp_stream(0x6666, 3)):
         caller.rtp.send(packet, answered.media_address())
     assert receive(callee.rtp, 3) == rtp_stream(0x6666, 3)
-    offer_with(first_key, 2)   # same key: the stream goes on
+    offer_srtp_caller(call, caller, first_key, version=2)   # same key: the stream goes on
     assert_ok(call.answer(make_sdp(CALLEE, media_section(callee.port))))
-    offer_with(second_key, 3)  # new key
+    offer_srtp_caller(call, caller, second_key, version=3)  # new key
     assert_ok(call.answer(make_sdp(CALLEE, media_section(callee.port))))
     later = rtp_stream(0x6666, 3, first_sequence=2000)
     for packet in srtp("protect", second_key, later):
