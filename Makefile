@@ -13,24 +13,42 @@ CFLAGS_COMMON := -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-para
 OPT     ?= -O2
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-CFLAGS  += $(CFLAGS_COMMON) $(OPT) $(PKG_CFLAGS) -Idaemon -Ikernel-module
+INCLUDES := -Ilib -Idaemon -Ikernel-module
+# -MMD -MP: every object records the headers it includes (build/.../*.d), so a change
+# rebuilds what depends on it and nothing else.
+CFLAGS  += $(CFLAGS_COMMON) $(OPT) $(PKG_CFLAGS) $(INCLUDES) -MMD -MP
 LDLIBS  += $(PKG_LIBS) -lpthread -lm
 
+# The version comes from one place: `git describe` of the checkout, else the VERSION file
+# (a tarball without .git). It is compiled into lib/version.c alone; the stamp file changes
+# only when the text does, so a new commit relinks but recompiles nothing else.
+VERSION := $(shell git describe --tags --always --dirty 2>/dev/null | sed 's/^v//' | \
+	grep . || cat VERSION)
+
 BUILD   ?= build/release
+# lib/: what every program shares (logging, options, bencode, addresses, RTP/RTCP headers,
+# SRTP, the event loop). Each program is a directory with a main.c; everything else in it
+# goes into that program's own archive, which the unit tests link too.
+LIB_SOURCES    := $(filter-out lib/version.c,$(wildcard lib/*.c))
+LIB_OBJECTS    := $(LIB_SOURCES:%.c=$(BUILD)/%.o) $(BUILD)/lib/version.o
 DAEMON_SOURCES := $(filter-out daemon/main.c,$(wildcard daemon/*.c))
-DAEMON_OBJECTS := $(DAEMON_SOURCES:daemon/%.c=$(BUILD)/daemon/%.o)
+DAEMON_OBJECTS := $(DAEMON_SOURCES:%.c=$(BUILD)/%.o)
 UNIT_SOURCES   := $(wildcard tests/unit/test_*.c)
 UNIT_BINARIES  := $(UNIT_SOURCES:tests/unit/%.c=$(BUILD)/tests/unit/%)
 FUZZ_SOURCES   := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINARIES  := $(FUZZ_SOURCES:tests/fuzz/%.c=build/fuzz/%)
 FUZZ_SECONDS   ?= 20
 PYTEST  := /usr/bin/python3 -m pytest
+# Installed programs: source path -> installed name under $(DESTDIR)/usr/bin.
+PROGRAMS := daemon/rtpengine
 
 .PHONY: all deps test-kernel bench-kernel deps-build deps-test deps-bench daemon run test test-unit test-e2e \
-	test-fuzz fuzz asan test-asan bench install clean kernel iptables-extension
+	test-fuzz fuzz asan test-asan bench install clean kernel iptables-extension version FORCE
 
-all: daemon/rtpengine iptables-extension
+all: $(PROGRAMS) iptables-extension
 daemon: daemon/rtpengine
+version:
+	@echo $(VERSION)
 
 deps: deps-build deps-test
 deps-build:
@@ -40,34 +58,44 @@ deps-test: deps-build
 deps-bench: deps-test
 	$(call apt_install_missing,$(BENCH_PACKAGES))
 
-$(BUILD)/daemon/%.o: daemon/%.c $(wildcard daemon/*.h) | $(BUILD)/daemon
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
+$(BUILD)/version.stamp: FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(VERSION)' | cmp -s - $@ || echo '$(VERSION)' > $@
+$(BUILD)/lib/version.o: lib/version.c $(BUILD)/version.stamp
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -DRTPENGINE_VERSION='"$(VERSION)"' -c -o $@ $<
+$(BUILD)/librtpengine.a: $(LIB_OBJECTS)
+	rm -f $@ && ar rcs $@ $^
 $(BUILD)/libdaemon.a: $(DAEMON_OBJECTS)
 	rm -f $@ && ar rcs $@ $^
-$(BUILD)/daemon/main.o: daemon/main.c $(wildcard daemon/*.h) | $(BUILD)/daemon
-	$(CC) $(CFLAGS) -c -o $@ $<
-$(BUILD)/rtpengine: $(BUILD)/daemon/main.o $(BUILD)/libdaemon.a
+$(BUILD)/rtpengine: $(BUILD)/daemon/main.o $(BUILD)/libdaemon.a $(BUILD)/librtpengine.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 daemon/rtpengine: $(BUILD)/rtpengine
 	rm -f $@ && cp $< $@
 
-$(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libdaemon.a $(wildcard tests/unit/*.h) | $(BUILD)/tests/unit
-	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libdaemon.a $(LDLIBS)
+$(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(BUILD)/libdaemon.a $(BUILD)/librtpengine.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/tests/unit/%.o: CFLAGS += -Itests/unit
 
-$(BUILD)/daemon $(BUILD)/tests/unit build/fuzz:
-	mkdir -p $@
-
-# Fuzz targets: clang's libFuzzer with ASan/UBSan; the daemon sources are compiled once
-# (instrumented, without libFuzzer's main) and linked into every target.
+# Fuzz targets: clang's libFuzzer with ASan/UBSan; lib/ and the daemon sources are compiled
+# once (instrumented, without libFuzzer's main) into build/fuzz/obj, kept between runs and
+# rebuilt only when a source or a header it includes changes.
 FUZZ_CFLAGS := -std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined \
-	-Idaemon -Ikernel-module
-FUZZ_OBJECTS := $(DAEMON_SOURCES:daemon/%.c=build/fuzz/obj/%.o)
-build/fuzz/obj/%.o: daemon/%.c $(wildcard daemon/*.h) | build/fuzz/obj
-	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(PKG_CFLAGS) -c -o $@ $<
-build/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJECTS) | build/fuzz
+	$(INCLUDES) -MMD -MP
+FUZZ_OBJECTS := $(LIB_SOURCES:%.c=build/fuzz/obj/%.o) build/fuzz/obj/lib/version.o \
+	$(DAEMON_SOURCES:%.c=build/fuzz/obj/%.o)
+build/fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(PKG_CFLAGS) -DRTPENGINE_VERSION='"fuzz"' -c -o $@ $<
+build/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJECTS)
+	@mkdir -p $(dir $@)
 	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(PKG_CFLAGS) -o $@ $< $(FUZZ_OBJECTS) $(PKG_LIBS) -lpthread -lm
-build/fuzz/obj:
-	mkdir -p $@
+
+.SECONDARY:
+-include $(shell find build -name '*.d' 2>/dev/null)
 
 iptables-extension:
 	$(MAKE) -C iptables-extension
@@ -134,9 +162,9 @@ bench: deps-bench all
 	$(MAKE) -C tests/bench run
 
 install: all
-	install -D -m 0755 daemon/rtpengine $(DESTDIR)/usr/bin/rtpengine
+	@set -e; for p in $(PROGRAMS); do install -D -m 0755 $$p $(DESTDIR)/usr/bin/$$(basename $$p); done
 
 clean:
-	rm -rf build daemon/rtpengine
+	rm -rf build $(PROGRAMS)
 	$(MAKE) -C iptables-extension clean
 	$(MAKE) -C tests/bench clean

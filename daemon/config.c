@@ -7,6 +7,7 @@
  *   3. read the config file (default, --config-file, or none) and apply its keys;
  *   4. apply the command line pairs, then check the result as a whole. */
 #include "config.h"
+#include "version.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -723,7 +724,7 @@ static int check_config(struct daemon_config *config, char **error_message)
 
 static void print_version(void)
 {
-	printf("Version: %s\n", RTPENGINE_VERSION);
+	printf("Version: %s\n", rtpengine_version);
 	fflush(stdout);
 }
 

@@ -22,10 +22,6 @@
 #include "log.h"
 #include "interface_address.h"
 
-#ifndef RTPENGINE_VERSION
-#define RTPENGINE_VERSION "0.1.0"
-#endif
-
 #define CONFIG_DEFAULT_FILE "/etc/rtpengine/rtpengine.conf"
 #define CONFIG_DEFAULT_SECTION "rtpengine"
 

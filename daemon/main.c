@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include "call.h"
 #include "config.h"
+#include "version.h"
 #include "daemon.h"
 #include "kernel_backend.h"
 #include "log.h"
@@ -171,7 +172,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	log_init(&config.log);
-	log_notice("rtpengine %s starting", RTPENGINE_VERSION);
+	log_notice("rtpengine %s starting", rtpengine_version);
 
 	struct daemon_context daemon = { .config = &config, .started_us = now_realtime_us() };
 	call_registry_init();

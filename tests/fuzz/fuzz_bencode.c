@@ -1,4 +1,4 @@
-/* libFuzzer target for daemon/bencode.c.
+/* libFuzzer target for lib/bencode.c.
  * Invariants checked on every input the decoder accepts:
  *   - the decoder is strict (no leading zeros, no -0, no trailing data), so encoding the
  *     decoded tree must reproduce the input byte for byte;

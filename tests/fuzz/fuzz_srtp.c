@@ -1,4 +1,4 @@
-/* libFuzzer target for daemon/srtp.c. The first input byte picks the suite (low nibble), RTP or
+/* libFuzzer target for lib/srtp.c. The first input byte picks the suite (low nibble), RTP or
  * RTCP (0x10), an MKI (0x20) and the UNENCRYPTED session flags (0x40); the rest is a packet.
  * With a fixed key, unprotecting arbitrary bytes must never read or write out of bounds, and
  * protecting arbitrary bytes must give a packet that a fresh receiver unprotects back to the

@@ -22,7 +22,7 @@ cleanup="rm -rf $(dirname "$ours_ko")"
 trap 'eval "$cleanup"' EXIT
 make -s -C "$ROOT/iptables-extension"
 gcc -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter -O2 -g \
-	-I"$ROOT/daemon" -I"$ROOT/kernel-module" -o "$OUT/kernel_test_tool" \
+	-I"$ROOT/lib" -I"$ROOT/daemon" -I"$ROOT/kernel-module" -o "$OUT/kernel_test_tool" \
 	"$ROOT/tests/kernel/kernel_test_tool.c" "$ROOT/daemon/kernel.c"
 RTPENGINE_BINARY=${RTPENGINE_BINARY:-}
 if [ -z "$RTPENGINE_BINARY" ]; then

@@ -29,7 +29,7 @@ ko=$("$KVM/build-module" --copy "$ROOT/kernel-module" | grep '/xt_RTPENGINE.ko$'
 trap 'rm -rf "$(dirname "$ko")"' EXIT
 echo "== building iptables extension and test tool"
 make -s -C "$ROOT/iptables-extension"
-gcc $CFLAGS -I"$ROOT/daemon" -I"$ROOT/kernel-module" -o "$OUT/kernel_test_tool" \
+gcc $CFLAGS -I"$ROOT/lib" -I"$ROOT/daemon" -I"$ROOT/kernel-module" -o "$OUT/kernel_test_tool" \
 	"$ROOT/tests/kernel/kernel_test_tool.c" "$ROOT/daemon/kernel.c"
 
 if [ "$SELECTED" = all ] || [ "$SELECTED" = daemon ]; then

@@ -1,4 +1,4 @@
-/* Unit tests for daemon/bencode.c: round trips, binary strings, lookups, reply building and a
+/* Unit tests for lib/bencode.c: round trips, binary strings, lookups, reply building and a
  * corpus of malformed input (each decoded from an exact-size heap copy, so the ASan build
  * catches any read past the end). */
 #include "bencode.h"

@@ -1,4 +1,4 @@
-/* Unit tests for daemon/config.c and daemon/interface_address.c: every supported option in
+/* Unit tests for daemon/config.c and lib/interface_address.c: every supported option in
  * its long and short form, config file + command line precedence, ';' lists, sections,
  * IPv6 forms and the error messages for bad input. */
 #include <arpa/inet.h>

@@ -1,4 +1,4 @@
-/* Unit tests for daemon/srtp.c and daemon/sdes.c: RFC 3711 appendix B vectors, round trips
+/* Unit tests for lib/srtp.c and daemon/sdes.c: RFC 3711 appendix B vectors, round trips
  * against libsrtp2 (an independent implementation, linked into this test only) in both directions
  * for every suite both support, ROC wrap, replay, tampering, truncation, MKI, session flags, SDES
  * parsing and formatting, and a rough timing of a 172-byte packet.
