@@ -55,6 +55,11 @@ struct media_worker {
 	GPtrArray *graveyard;           /* struct call * */
 	atomic_bool stop;
 	int64_t last_quiescent_us;
+	struct timer_heap timers;       /* this worker's deadlines; its own thread only */
+	pthread_mutex_t requests_lock;
+	GArray *timer_requests;         /* struct timer_request, posted by other threads */
+	GArray *applying_requests;      /* worker: the batch being applied, kept for reuse */
+	atomic_bool requests_pending;   /* timer_requests is not empty */
 	uint64_t sampled_busy_ns;       /* control thread: the thread's CPU time at the last sample */
 	unsigned int load_percent;      /* control thread: share of a core used in the last sample */
 	struct worker_counters counters;
@@ -69,6 +74,14 @@ struct media_worker {
 	struct iovec send_vectors[RELAY_POOL];
 	union endpoint destinations[RELAY_POOL];
 	struct stream *send_streams[RELAY_POOL];
+};
+
+/* A timer change posted to a worker by another thread (relay_post_timer_*). */
+struct timer_request {
+	struct timer_entry *timer;
+	timer_callback *callback;       /* NULL: cancel */
+	void *data;
+	int64_t deadline_us;
 };
 
 static struct relay_settings settings;
@@ -99,6 +112,35 @@ static int64_t now_coarse_us(void)
 	return (int64_t) now.tv_sec * 1000000 + now.tv_nsec / 1000;
 }
 
+static void wake_worker(struct media_worker *worker)
+{
+	uint64_t one = 1;
+	if (write(worker->wake_fd, &one, sizeof(one)) < 0)
+		log_debug("worker wake: %s", strerror(errno));
+}
+
+/* Worker thread: applies the timer requests other threads posted, in the order posted. */
+static void apply_timer_requests(struct media_worker *worker)
+{
+	pthread_mutex_lock(&worker->requests_lock);
+	GArray *requests = worker->timer_requests;
+	worker->timer_requests = worker->applying_requests;
+	worker->applying_requests = requests;
+	atomic_store_explicit(&worker->requests_pending, false, memory_order_relaxed);
+	pthread_mutex_unlock(&worker->requests_lock);
+	for (unsigned int i = 0; i < requests->len; i++) {
+		struct timer_request *request = &g_array_index(requests, struct timer_request, i);
+		if (!request->callback) {
+			timer_heap_cancel(&worker->timers, request->timer);
+			continue;
+		}
+		if (relay_worker_timer_add(worker, request->timer, request->deadline_us, request->callback,
+					   request->data) < 0)
+			log_error("worker %u: no memory for a timer", worker->index);
+	}
+	g_array_set_size(requests, 0);
+}
+
 static void free_retired_calls(struct media_worker *worker)
 {
 	uint64_t ignored;
@@ -108,6 +150,9 @@ static void free_retired_calls(struct media_worker *worker)
 	GPtrArray *retired = worker->graveyard;
 	worker->graveyard = g_ptr_array_new();
 	pthread_mutex_unlock(&worker->graveyard_lock);
+	/* timer cancels posted before these calls were retired are queued by now: apply them
+	 * before the memory holding the entries goes */
+	apply_timer_requests(worker);
 	for (unsigned int i = 0; i < retired->len; i++)
 		call_free(retired->pdata[i]);
 	g_ptr_array_free(retired, TRUE);
@@ -391,7 +436,11 @@ static void *worker_main(void *argument)
 	snprintf(name, sizeof(name), "media-%u", worker->index);
 	pthread_setname_np(pthread_self(), name);
 	while (!atomic_load(&worker->stop)) {
-		int ready = raw_epoll_wait(worker->epoll_fd, events, RELAY_EPOLL_EVENTS, RELAY_QUIESCENT_INTERVAL_MS);
+		/* without timers, no clock read: the packet path costs what it did */
+		int timeout_ms = RELAY_QUIESCENT_INTERVAL_MS;
+		if (worker->timers.count)
+			timeout_ms = timer_heap_timeout_ms(&worker->timers, timer_now_us(), RELAY_QUIESCENT_INTERVAL_MS);
+		int ready = raw_epoll_wait(worker->epoll_fd, events, RELAY_EPOLL_EVENTS, timeout_ms);
 		if (ready < 0 && errno != EINTR) {
 			log_error("worker %u: epoll_wait: %s", worker->index, strerror(errno));
 			break;
@@ -408,6 +457,12 @@ static void *worker_main(void *argument)
 				woken = true;
 		}
 		flush_pending(worker);
+		/* timers after the round's packets are out; posted requests first, so that a cancel
+		 * posted before the deadline is honoured */
+		if (atomic_load_explicit(&worker->requests_pending, memory_order_relaxed))
+			apply_timer_requests(worker);
+		if (worker->timers.count)
+			timer_heap_fire_due(&worker->timers, timer_now_us());
 		/* quiescent point: no pointer from this round's events is used any more */
 		if (woken || ready <= 0 || now - worker->last_quiescent_us >= RELAY_QUIESCENT_INTERVAL_MS * 1000LL) {
 			worker->last_quiescent_us = now;
@@ -434,6 +489,10 @@ int relay_start(const struct relay_settings *requested)
 			return -errno;
 		}
 		pthread_mutex_init(&worker->graveyard_lock, NULL);
+		pthread_mutex_init(&worker->requests_lock, NULL);
+		timer_heap_init(&worker->timers);
+		worker->timer_requests = g_array_new(FALSE, FALSE, sizeof(struct timer_request));
+		worker->applying_requests = g_array_new(FALSE, FALSE, sizeof(struct timer_request));
 		for (unsigned int b = 0; b < RELAY_POOL; b++) {
 			worker->receive_vectors[b].iov_base = worker->packets[b];
 			/* room left for the SRTP trailer when a plain packet is protected on the way out */
@@ -481,6 +540,10 @@ void relay_stop(void)
 		close(worker->wake_fd);
 		g_ptr_array_free(worker->graveyard, TRUE);
 		pthread_mutex_destroy(&worker->graveyard_lock);
+		timer_heap_destroy(&worker->timers);
+		g_array_free(worker->timer_requests, TRUE);
+		g_array_free(worker->applying_requests, TRUE);
+		pthread_mutex_destroy(&worker->requests_lock);
 		g_free(worker);
 	}
 	g_free(workers);
@@ -543,6 +606,51 @@ void relay_retire_call(struct media_worker *worker, struct call *call)
 		if (write(worker->wake_fd, &one, sizeof(one)) < 0)
 			log_debug("worker wake: %s", strerror(errno));
 	}
+}
+
+int relay_worker_timer_add(struct media_worker *worker, struct timer_entry *timer, int64_t deadline_us,
+			   timer_callback *callback, void *data)
+{
+	timer->callback = callback;
+	timer->data = data;
+	return timer_heap_arm(&worker->timers, timer, deadline_us, 0);
+}
+
+void relay_worker_timer_cancel(struct media_worker *worker, struct timer_entry *timer)
+{
+	timer_heap_cancel(&worker->timers, timer);
+}
+
+static int post_timer_request(struct media_worker *worker, const struct timer_request *request, bool wake)
+{
+	if (!worker)
+		return -EINVAL;
+	pthread_mutex_lock(&worker->requests_lock);
+	g_array_append_vals(worker->timer_requests, request, 1);
+	atomic_store_explicit(&worker->requests_pending, true, memory_order_relaxed);
+	pthread_mutex_unlock(&worker->requests_lock);
+	if (wake)
+		wake_worker(worker);
+	return 0;
+}
+
+int relay_post_timer_add(struct media_worker *worker, struct timer_entry *timer, int64_t deadline_us,
+			 timer_callback *callback, void *data)
+{
+	if (!callback)
+		return -EINVAL;
+	struct timer_request request = { .timer = timer, .callback = callback, .data = data, .deadline_us = deadline_us };
+	/* an idle worker still looks at its requests once per RELAY_QUIESCENT_INTERVAL_MS:
+	 * a deadline further away than that needs no wake-up (and no context switch) */
+	bool wake = deadline_us - timer_now_us() < RELAY_QUIESCENT_INTERVAL_MS * 1000LL;
+	return post_timer_request(worker, &request, wake);
+}
+
+int relay_post_timer_cancel(struct media_worker *worker, struct timer_entry *timer)
+{
+	/* no wake-up: the worker applies requests before it fires anything */
+	struct timer_request request = { .timer = timer };
+	return post_timer_request(worker, &request, false);
 }
 
 void relay_read_totals(struct relay_totals *totals)

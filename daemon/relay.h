@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 #include "config.h"
+#include "timer_heap.h"
 
 struct call;
 struct stream;
@@ -34,6 +35,32 @@ int relay_watch_stream(struct media_worker *worker, struct stream *stream);
 /* Hands a destroyed call to its worker, which frees it at its next quiescent point. */
 void relay_retire_call(struct media_worker *worker, struct call *call);
 void relay_read_totals(struct relay_totals *totals);
+/* Per-stream deadlines on a media worker (DTLS retransmission, RTCP intervals): timers of
+ * the worker's own timer heap (timer_heap.h), CLOCK_MONOTONIC microseconds (timer_now_us()).
+ * The worker fires what is due once per epoll round, after the round's packets are sent, and
+ * bounds its epoll_wait() by the earliest deadline; the callback runs on the worker thread
+ * without any lock held, so it takes the call's lock and checks call->deleted itself (a call
+ * ended by the control thread stays in memory until the worker frees it). One-shot; a callback
+ * re-arms its own timer for the next deadline. Timers fire up to a millisecond late, never
+ * early. The entry is the caller's, embedded in per-stream state; it must stay valid while
+ * armed.
+ *
+ * On the worker's own thread (its timer callbacks, its packet path): arm or move, and cancel,
+ * at once. Returns 0 or -ENOMEM. */
+int relay_worker_timer_add(struct media_worker *worker, struct timer_entry *timer, int64_t deadline_us,
+			   timer_callback *callback, void *data);
+void relay_worker_timer_cancel(struct media_worker *worker, struct timer_entry *timer);
+/* From any other thread (the control thread): queue the same requests for the worker, which
+ * applies them in order before it next fires timers; it is woken only when the deadline is
+ * nearer than its own idle wake-up (1 s), so posting costs a context switch at most. The
+ * caller must not touch the entry afterwards except through these two calls. A cancel posted
+ * before the deadline always wins; one posted around the deadline may find the timer fired.
+ * Memory holding a posted entry may be freed through relay_retire_call() once its cancel is
+ * posted: the worker applies the requests posted before a retire before it frees the call.
+ * Returns 0 or -EINVAL (no worker). */
+int relay_post_timer_add(struct media_worker *worker, struct timer_entry *timer, int64_t deadline_us,
+			 timer_callback *callback, void *data);
+int relay_post_timer_cancel(struct media_worker *worker, struct timer_entry *timer);
 /* Where packets leaving through this stream's socket go: its learned peer, or the SDP's
  * address while nothing was learned (or learning is off / the side asymmetric). NULL if
  * neither is known. Call with the call's lock held. */
