@@ -149,7 +149,8 @@ struct self_rearming {
 static void rearm_for_now(struct timer_entry *timer, void *data)
 {
 	struct self_rearming *state = data;
-	state->fired++;
+	/* were it fired again within the same call, this would count up forever */
+	g_assert_cmpuint(++state->fired, <, 100);
 	g_assert_cmpint(timer_heap_arm(state->heap, timer, 0, 0), ==, 0);
 }
 
@@ -487,6 +488,7 @@ struct worker_timer_test {
 	pthread_t thread;                 /* the thread the first callback ran on */
 	atomic_uint fired;
 	int64_t fired_at_us;
+	int64_t unwoken_fired_at_us;
 	struct timer_entry rearmed;       /* armed by the first callback, on the worker thread */
 };
 
@@ -514,6 +516,14 @@ static void first_worker_timer(struct timer_entry *timer, void *data)
 	signal_test(test, 'a');
 }
 
+/* Posted for a deadline the worker is not woken for: it must still fire on time. */
+static void unwoken_worker_timer(struct timer_entry *timer, void *data)
+{
+	struct worker_timer_test *test = data;
+	test->unwoken_fired_at_us = timer_now_us();
+	signal_test(test, 'c');
+}
+
 static void cancelled_worker_timer(struct timer_entry *timer, void *data)
 {
 	struct worker_timer_test *test = data;
@@ -539,22 +549,30 @@ static void test_worker_timer_fires_on_worker(void)
 	g_assert_cmpint(pipe2(test.signal_pipe, O_CLOEXEC), ==, 0);
 
 	/* zeroed entries: not armed */
-	struct timer_entry first = { 0 }, cancelled = { 0 }, far = { 0 };
+	struct timer_entry first = { 0 }, cancelled = { 0 }, far = { 0 }, unwoken = { 0 };
 	int64_t start = timer_now_us();
-	/* from this (the control) thread: one to fire, one cancelled before its deadline, and
-	 * one far enough away that the worker is not woken for it, then cancelled */
+	/* from this (the control) thread: one to fire, one cancelled before its deadline, one far
+	 * enough away that the worker is not woken for it, then cancelled, and one not woken for
+	 * that fires */
 	g_assert_cmpint(relay_post_timer_add(test.worker, &cancelled, start + 20000, cancelled_worker_timer, &test), ==, 0);
 	g_assert_cmpint(relay_post_timer_add(test.worker, &far, start + 5000000, cancelled_worker_timer, &test), ==, 0);
 	g_assert_cmpint(relay_post_timer_add(test.worker, &first, start + 40000, first_worker_timer, &test), ==, 0);
+	g_assert_cmpint(relay_post_timer_add(test.worker, &unwoken, start + 1100000, unwoken_worker_timer, &test), ==, 0);
 	g_assert_cmpint(relay_post_timer_add(NULL, &first, start, first_worker_timer, &test), ==, -EINVAL);
 	g_assert_cmpint(relay_post_timer_cancel(test.worker, &cancelled), ==, 0);
 	g_assert_cmpint(relay_post_timer_cancel(test.worker, &far), ==, 0);
 
 	g_assert_cmpint(wait_for_signal(&test), ==, 'a');
+	/* on time: the worker's epoll_wait() was bounded by the deadline, not its 1 s idle wait
+	 * (the bound is generous for a loaded test machine) */
 	g_assert_cmpint(test.fired_at_us, >=, start + 40000);
+	g_assert_cmpint(test.fired_at_us, <, start + 40000 + 500000);
 	g_assert_false(pthread_equal(test.thread, pthread_self()));
 	g_assert_cmpint(wait_for_signal(&test), ==, 'b');
 	g_assert_cmpuint(atomic_load(&test.fired), ==, 2);
+	g_assert_cmpint(wait_for_signal(&test), ==, 'c');
+	g_assert_cmpint(test.unwoken_fired_at_us, >=, start + 1100000);
+	g_assert_cmpint(test.unwoken_fired_at_us, <, start + 1100000 + 500000);
 	relay_stop();
 	/* nothing else fired: the cancelled timers stayed quiet */
 	struct pollfd readable = { .fd = test.signal_pipe[0], .events = POLLIN };
