@@ -32,6 +32,7 @@ struct daemon_context {
 	int64_t started_us;
 	struct kernel_table *kernel;        /* NULL: userspace forwarding only */
 	const char *kernel_status;          /* one line: why the kernel is (not) used */
+	struct event_loop *loop;            /* the control thread's: modules register fds and timers */
 };
 
 /* Once a second: updates the packet, byte and error rates `statistics` reports. */

@@ -1,28 +1,35 @@
 /* rtpengine: the control daemon's entry point. Reads the configuration, opens the
- * interfaces, the media workers and the ng socket, then runs the control loop: ng
- * requests, the one-second call timer and signals, all on this thread. */
+ * interfaces, the media workers and the ng socket, then runs the control loop (an
+ * event_loop, daemon_context.loop, that other modules join): ng requests, the one-second
+ * housekeeping timer and signals, all on this thread. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
-#include <sys/timerfd.h>
 #include <unistd.h>
 #include "call.h"
 #include "config.h"
 #include "version.h"
 #include "daemon.h"
+#include "event_loop.h"
 #include "kernel_backend.h"
 #include "log.h"
 #include "ng_server.h"
 #include "relay.h"
 #include "timer.h"
 
-enum control_source { SOURCE_NG, SOURCE_SIGNAL, SOURCE_TIMER };
+#define HOUSEKEEPING_INTERVAL_US 1000000   /* the once-a-second work */
+
+/* What the control loop's callbacks need. */
+struct control_context {
+	struct daemon_context *daemon;
+	struct ng_server *server;
+	struct timer_entry housekeeping;
+};
 
 static int write_pidfile(const char *path)
 {
@@ -55,12 +62,6 @@ static int become_daemon(void)
 	return 0;
 }
 
-static int add_to_epoll(int epoll_fd, int fd, enum control_source source)
-{
-	struct epoll_event event = { .events = EPOLLIN, .data.u32 = source };
-	return epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &event) < 0 ? -errno : 0;
-}
-
 static int open_signal_fd(void)
 {
 	sigset_t signals;
@@ -72,16 +73,6 @@ static int open_signal_fd(void)
 	pthread_sigmask(SIG_BLOCK, &signals, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	return signalfd(-1, &signals, SFD_NONBLOCK | SFD_CLOEXEC);
-}
-
-static int open_timer_fd(void)
-{
-	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	struct itimerspec every_second = { .it_interval = { 1, 0 }, .it_value = { 1, 0 } };
-	timerfd_settime(fd, 0, &every_second, NULL);
-	return fd;
 }
 
 /* Returns true when the daemon should stop. */
@@ -105,49 +96,50 @@ static void end_call_at_shutdown(struct call *call, void *data)
 	timer_end_call(data, call, CALL_END_SHUTDOWN);
 }
 
-static int run_control_loop(struct daemon_context *daemon, struct ng_server *server, int signal_fd, int timer_fd)
+static void ng_readable(struct event_loop *loop, int fd, uint32_t events, void *data)
 {
-	int epoll_fd = epoll_create1(EPOLL_CLOEXEC);
-	if (epoll_fd < 0 || add_to_epoll(epoll_fd, ng_server_fd(server), SOURCE_NG)
-	    || add_to_epoll(epoll_fd, signal_fd, SOURCE_SIGNAL) || add_to_epoll(epoll_fd, timer_fd, SOURCE_TIMER)) {
-		log_error("cannot set up the control loop: %s", strerror(errno));
-		return -1;
-	}
-	bool stop = false;
-	while (!stop) {
-		struct epoll_event events[8];
-		int ready = epoll_wait(epoll_fd, events, 8, -1);
-		if (ready < 0) {
-			if (errno == EINTR)
-				continue;
-			log_error("control loop: %s", strerror(errno));
-			break;
-		}
-		for (int i = 0; i < ready; i++) {
-			switch (events[i].data.u32) {
-			case SOURCE_NG:
-				ng_server_receive(server);
-				break;
-			case SOURCE_SIGNAL:
-				stop = handle_signal(signal_fd) || stop;
-				break;
-			case SOURCE_TIMER: {
-				uint64_t expirations;
-				if (read(timer_fd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
-					log_debug("timerfd: %s", strerror(errno));
-				int64_t now = now_realtime_us();
-				kernel_backend_sync(daemon);
-				daemon_sample_rates(daemon);
-				relay_sample_load(1000);
-				timer_check_calls(daemon, now);
-				ng_server_expire_cache(server, now);
-				break;
-			}
-			}
-		}
-	}
-	close(epoll_fd);
-	return 0;
+	struct control_context *control = data;
+	ng_server_receive(control->server);
+}
+
+static void signal_readable(struct event_loop *loop, int fd, uint32_t events, void *data)
+{
+	if (handle_signal(fd))
+		event_loop_stop(loop);
+}
+
+/* Once a second (a periodic timer: a round that runs late skips, never doubles, a second). */
+static void housekeeping(struct timer_entry *timer, void *data)
+{
+	struct control_context *control = data;
+	struct daemon_context *daemon = control->daemon;
+	int64_t now = now_realtime_us();
+	kernel_backend_sync(daemon);
+	daemon_sample_rates(daemon);
+	relay_sample_load(1000);
+	timer_check_calls(daemon, now);
+	ng_server_expire_cache(control->server, now);
+}
+
+static int run_control_loop(struct daemon_context *daemon, struct ng_server *server, int signal_fd)
+{
+	struct control_context control = { .daemon = daemon, .server = server };
+	timer_entry_init(&control.housekeeping, housekeeping, &control);
+	struct event_loop *loop = daemon->loop;
+	int error = event_loop_add_fd(loop, ng_server_fd(server), EPOLLIN, ng_readable, &control);
+	if (!error)
+		error = event_loop_add_fd(loop, signal_fd, EPOLLIN, signal_readable, &control);
+	if (!error)
+		error = event_loop_timer_arm(loop, &control.housekeeping, timer_now_us() + HOUSEKEEPING_INTERVAL_US,
+					     HOUSEKEEPING_INTERVAL_US);
+	if (!error)
+		error = event_loop_run(loop);
+	if (error)
+		log_error("control loop: %s", strerror(-error));
+	event_loop_timer_cancel(loop, &control.housekeeping);
+	event_loop_remove_fd(loop, signal_fd);
+	event_loop_remove_fd(loop, ng_server_fd(server));
+	return error;
 }
 
 int main(int argc, char **argv)
@@ -175,6 +167,12 @@ int main(int argc, char **argv)
 	log_notice("rtpengine %s starting", rtpengine_version);
 
 	struct daemon_context daemon = { .config = &config, .started_us = now_realtime_us() };
+	/* before any module starts, so that each can register its sources */
+	daemon.loop = event_loop_new();
+	if (!daemon.loop) {
+		log_error("cannot create the control loop: %s", strerror(errno));
+		return 1;
+	}
 	call_registry_init();
 	if (interface_list_init(&daemon.interfaces, config.interfaces, config.interface_count, config.port_min,
 				config.port_max) < 0) {
@@ -182,9 +180,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	int signal_fd = open_signal_fd();
-	int timer_fd = open_timer_fd();
-	if (signal_fd < 0 || timer_fd < 0) {
-		log_error("cannot create signal or timer descriptors: %s", strerror(errno));
+	if (signal_fd < 0) {
+		log_error("cannot create the signal descriptor: %s", strerror(errno));
 		return 1;
 	}
 	if (kernel_backend_start(&daemon) < 0)
@@ -210,7 +207,7 @@ int main(int argc, char **argv)
 		   config_endpoint_to_text(&config.listen_ng, text, sizeof(text)), daemon.interfaces.count,
 		   config.port_min, config.port_max, config.num_threads);
 
-	run_control_loop(&daemon, server, signal_fd, timer_fd);
+	run_control_loop(&daemon, server, signal_fd);
 
 	call_foreach(end_call_at_shutdown, &daemon);
 	ng_server_close(server);
@@ -220,7 +217,7 @@ int main(int argc, char **argv)
 	if (config.pidfile)
 		unlink(config.pidfile);
 	close(signal_fd);
-	close(timer_fd);
+	event_loop_free(daemon.loop);
 	log_notice("rtpengine stopped");
 	config_free(&config);
 	return 0;
