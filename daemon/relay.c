@@ -119,6 +119,20 @@ static void wake_worker(struct media_worker *worker)
 		log_debug("worker wake: %s", strerror(errno));
 }
 
+/* Any thread but the worker's: queues a timer change for the worker. */
+static int post_timer_request(struct media_worker *worker, const struct timer_request *request, bool wake)
+{
+	if (!worker)
+		return -EINVAL;
+	pthread_mutex_lock(&worker->requests_lock);
+	g_array_append_vals(worker->timer_requests, request, 1);
+	atomic_store_explicit(&worker->requests_pending, true, memory_order_relaxed);
+	pthread_mutex_unlock(&worker->requests_lock);
+	if (wake)
+		wake_worker(worker);
+	return 0;
+}
+
 /* Worker thread: applies the timer requests other threads posted, in the order posted. */
 static void apply_timer_requests(struct media_worker *worker)
 {
@@ -619,19 +633,6 @@ int relay_worker_timer_add(struct media_worker *worker, struct timer_entry *time
 void relay_worker_timer_cancel(struct media_worker *worker, struct timer_entry *timer)
 {
 	timer_heap_cancel(&worker->timers, timer);
-}
-
-static int post_timer_request(struct media_worker *worker, const struct timer_request *request, bool wake)
-{
-	if (!worker)
-		return -EINVAL;
-	pthread_mutex_lock(&worker->requests_lock);
-	g_array_append_vals(worker->timer_requests, request, 1);
-	atomic_store_explicit(&worker->requests_pending, true, memory_order_relaxed);
-	pthread_mutex_unlock(&worker->requests_lock);
-	if (wake)
-		wake_worker(worker);
-	return 0;
 }
 
 int relay_post_timer_add(struct media_worker *worker, struct timer_entry *timer, int64_t deadline_us,

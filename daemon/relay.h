@@ -57,7 +57,8 @@ void relay_worker_timer_cancel(struct media_worker *worker, struct timer_entry *
  * before the deadline always wins; one posted around the deadline may find the timer fired.
  * Memory holding a posted entry may be freed through relay_retire_call() once its cancel is
  * posted: the worker applies the requests posted before a retire before it frees the call.
- * Returns 0 or -EINVAL (no worker). */
+ * relay_stop() drops the timers still armed without firing them.
+ * Returns 0 or -EINVAL (no worker or no callback). */
 int relay_post_timer_add(struct media_worker *worker, struct timer_entry *timer, int64_t deadline_us,
 			 timer_callback *callback, void *data);
 int relay_post_timer_cancel(struct media_worker *worker, struct timer_entry *timer);
