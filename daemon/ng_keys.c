@@ -259,45 +259,67 @@ static const struct ng_key key_table[] = {
 
 /* ---- look-up ---------------------------------------------------------------------------------- */
 
-/* "key\x1fvalue" (or "key\x1f" for any value) -> entry; prefix entries are scanned. */
-static GHashTable *index_by_name;
+/* What the table knows about one key, so that a value is only normalised and looked up for
+ * keys that have value entries (not for call-id or sdp), and prefixes are scanned only for the
+ * keys that have them (flags). */
+struct key_summary {
+	const struct ng_key *any_value;  /* the key's entry for any value, or NULL */
+	bool has_values, has_prefixes;
+};
 
-static char *index_name(const char *key, const char *value)
+static GHashTable *summaries;        /* normalised key -> struct key_summary * */
+static GHashTable *values;           /* "key\x1fvalue" -> entry */
+
+#define NAME_SIZE 160
+
+/* "key\x1fvalue" in name (truncated to NAME_SIZE, which no table name reaches). */
+static void pair_name(const char *key, const char *value, char *name)
 {
-	return g_strdup_printf("%s\x1f%s", key, value ? value : "");
+	size_t key_length = strnlen(key, NAME_SIZE / 2 - 1);
+	size_t value_length = strnlen(value, NAME_SIZE / 2 - 1);
+	memcpy(name, key, key_length);
+	name[key_length] = '\x1f';
+	memcpy(name + key_length + 1, value, value_length);
+	name[key_length + 1 + value_length] = '\0';
 }
 
 static void build_index(void)
 {
-	index_by_name = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	summaries = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
+	values = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	for (size_t i = 0; i < G_N_ELEMENTS(key_table); i++) {
-		if (key_table[i].prefix)
-			continue;
-		char *name = index_name(key_table[i].key, key_table[i].value);
-		if (!g_hash_table_contains(index_by_name, name))
-			g_hash_table_insert(index_by_name, name, (gpointer) &key_table[i]);
-		else
-			g_free(name);
+		const struct ng_key *entry = &key_table[i];
+		struct key_summary *summary = g_hash_table_lookup(summaries, entry->key);
+		if (!summary) {
+			summary = g_new0(struct key_summary, 1);
+			g_hash_table_insert(summaries, (gpointer) entry->key, summary);
+		}
+		if (entry->prefix) {
+			summary->has_prefixes = true;
+		} else if (!entry->value) {
+			if (!summary->any_value)
+				summary->any_value = entry;
+		} else {
+			summary->has_values = true;
+			char name[NAME_SIZE];
+			pair_name(entry->key, entry->value, name);
+			if (!g_hash_table_contains(values, name))
+				g_hash_table_insert(values, g_strdup(name), (gpointer) entry);
+		}
 	}
 }
 
-static const struct ng_key *find_exact(const char *key, const char *value)
-{
-	char name[160];
-	snprintf(name, sizeof(name), "%s\x1f%s", key, value ? value : "");
-	return g_hash_table_lookup(index_by_name, name);
-}
-
-/* The longest matching prefix entry: "sdes-off" wins over "sdes-". */
+/* The longest matching prefix entry of key: "sdes-" for "sdes-no-aes-cm-128-hmac-sha1-32". */
 static const struct ng_key *find_prefix(const char *key, const char *value)
 {
 	const struct ng_key *best = NULL;
 	size_t best_length = 0;
-	for (size_t i = 0; value && i < G_N_ELEMENTS(key_table); i++) {
+	for (size_t i = 0; i < G_N_ELEMENTS(key_table); i++) {
 		const struct ng_key *entry = &key_table[i];
-		size_t length = entry->prefix ? strlen(entry->value) : 0;
-		if (entry->prefix && length > best_length && !strcmp(entry->key, key)
-		    && !strncmp(entry->value, value, length)) {
+		if (!entry->prefix)
+			continue;
+		size_t length = strlen(entry->value);
+		if (length > best_length && !strcmp(entry->key, key) && !strncmp(entry->value, value, length)) {
 			best = entry;
 			best_length = length;
 		}
@@ -330,18 +352,24 @@ void ng_keys_normalise(const char *input, size_t length, char *output, size_t si
 
 const struct ng_key *ng_keys_find(const char *key, const char *value)
 {
-	if (!index_by_name)
+	if (!summaries)
 		build_index();
-	char normal_key[64], normal_value[96];
+	char normal_key[64];
 	ng_keys_normalise(key, strlen(key), normal_key, sizeof(normal_key));
-	const struct ng_key *entry = NULL;
-	if (value) {
+	const struct key_summary *summary = g_hash_table_lookup(summaries, normal_key);
+	if (!summary)
+		return NULL;
+	if (value && (summary->has_values || summary->has_prefixes)) {
+		char normal_value[96], name[NAME_SIZE];
 		ng_keys_normalise(value, strlen(value), normal_value, sizeof(normal_value));
-		entry = find_exact(normal_key, normal_value);
-		if (!entry)
+		pair_name(normal_key, normal_value, name);
+		const struct ng_key *entry = summary->has_values ? g_hash_table_lookup(values, name) : NULL;
+		if (!entry && summary->has_prefixes)
 			entry = find_prefix(normal_key, normal_value);
+		if (entry)
+			return entry;
 	}
-	return entry ? entry : find_exact(normal_key, NULL);
+	return summary->any_value;
 }
 
 void ng_keys_note(struct ng_request *request, const struct ng_key *entry, const char *spelling)
