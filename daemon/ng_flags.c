@@ -22,22 +22,30 @@ static void copy_text(const struct bencode_item *item, char *output, size_t size
 	output[length] = '\0';
 }
 
-/* "key=value" (or "key") as received, for warnings, errors and debug lines. */
+/* As received, for warnings, errors and debug lines: the flag's text for flags-list entries,
+ * else "key=value" (or "key" for values that are not strings). */
 static const char *spelling(struct ng_request *request, const char *key, size_t key_length,
-                            const struct bencode_item *value)
+                            const struct bencode_item *value, const struct bencode_item *flag)
 {
-	int quoted = value ? (int) (value->string_length < QUOTED_LENGTH ? value->string_length : QUOTED_LENGTH) : 0;
-	char *text = value ? g_strdup_printf("%.*s=%.*s", (int) key_length, key, quoted, value->string)
-		: g_strdup_printf("%.*s", (int) key_length, key);
+	char *text;
+	if (flag) {
+		text = g_strdup_printf("%.*s", (int) flag->string_length, flag->string);
+	} else if (value) {
+		int quoted = (int) (value->string_length < QUOTED_LENGTH ? value->string_length : QUOTED_LENGTH);
+		text = g_strdup_printf("%.*s=%.*s", (int) key_length, key, quoted, value->string);
+	} else {
+		text = g_strdup_printf("%.*s", (int) key_length, key);
+	}
 	const char *copy = bencode_buffer_strdup_length(request->buffer, text, strlen(text));
 	g_free(text);
 	return copy;
 }
 
 /* One value of a key (value NULL for integers, dictionaries and keys without a value):
- * applied when supported, noted when the relay lacks it. */
+ * applied when supported, noted when the relay lacks it. flag: the flags-list entry this
+ * came from, NULL for dictionary keys. */
 static void classify(struct ng_request *request, const char *key, size_t key_length,
-                     const struct bencode_item *value)
+                     const struct bencode_item *value, const struct bencode_item *flag)
 {
 	char key_text[64], value_text[COMPARED_LENGTH];
 	size_t copied = key_length < sizeof(key_text) - 1 ? key_length : sizeof(key_text) - 1;
@@ -47,16 +55,16 @@ static void classify(struct ng_request *request, const char *key, size_t key_len
 		copy_text(value, value_text, sizeof(value_text));
 	const struct ng_key *entry = ng_keys_find(key_text, value ? value_text : NULL);
 	if (!entry) {
-		if (log_enabled(LOG_DEBUG))
-			log_debug("ignoring unknown ng key or flag '%s'", spelling(request, key, key_length, value));
+		log_debug("ignoring unknown ng key or flag '%s'", spelling(request, key, key_length, value, flag));
 		return;
 	}
 	if (entry->set)
 		entry->set(&request->flags);
 	if (entry->state == NG_KEY_WARN || entry->state == NG_KEY_REFUSED)
-		ng_keys_note(request, entry, spelling(request, key, key_length, value));
-	else if (entry->state == NG_KEY_IGNORED && log_enabled(LOG_DEBUG))
-		log_debug("ng '%s' accepted and ignored: %s", spelling(request, key, key_length, value), entry->reason);
+		ng_keys_note(request, entry, spelling(request, key, key_length, value, flag));
+	else if (entry->state == NG_KEY_IGNORED)
+		log_debug("ng '%s' accepted and ignored: %s", spelling(request, key, key_length, value, flag),
+			  entry->reason);
 }
 
 /* Every string of a list (or a single string, or one non-string value). */
@@ -65,10 +73,10 @@ static void classify_values(struct ng_request *request, const char *key, size_t 
 {
 	if (value->type == BENCODE_LIST) {
 		for (const struct bencode_item *item = value->first_child; item; item = item->next_sibling)
-			classify(request, key, key_length, item->type == BENCODE_STRING ? item : NULL);
+			classify(request, key, key_length, item->type == BENCODE_STRING ? item : NULL, NULL);
 		return;
 	}
-	classify(request, key, key_length, value->type == BENCODE_STRING ? value : NULL);
+	classify(request, key, key_length, value->type == BENCODE_STRING ? value : NULL, NULL);
 }
 
 /* A `flags` entry: a plain flag, or "key=value" as newer Kamailio passes ICE=remove etc. */
@@ -76,20 +84,7 @@ static void classify_flag(struct ng_request *request, const struct bencode_item 
 {
 	const char *equals = memchr(item->string, '=', item->string_length);
 	if (!equals) {
-		const struct ng_key *entry = NULL;
-		char name[COMPARED_LENGTH];
-		copy_text(item, name, sizeof(name));
-		entry = ng_keys_find("flags", name);
-		if (!entry) {
-			log_debug("ignoring unknown flag '%s'", name);
-			return;
-		}
-		if (entry->set)
-			entry->set(&request->flags);
-		if (entry->state == NG_KEY_WARN || entry->state == NG_KEY_REFUSED)
-			ng_keys_note(request, entry, spelling(request, item->string, item->string_length, NULL));
-		else if (entry->state == NG_KEY_IGNORED)
-			log_debug("flag '%s' accepted and ignored: %s", name, entry->reason);
+		classify(request, "flags", 5, item, item);
 		return;
 	}
 	size_t key_length = (size_t) (equals - item->string);
@@ -100,7 +95,7 @@ static void classify_flag(struct ng_request *request, const struct bencode_item 
 	ng_keys_normalise(item->string, key_length, key, sizeof(key));
 	if (!strcmp(key, "transport-protocol"))
 		request->flags.transport_protocol = bencode_string_dup(request->buffer, &value);
-	classify(request, item->string, key_length, &value);
+	classify(request, item->string, key_length, &value, item);
 }
 
 /* Walks the whole request dictionary through the key table. */

@@ -114,8 +114,9 @@ def test_recording_request_is_served_with_a_warning(rtpengine, media_peer, optio
     assert "recording" in answer["warning"]
     # one WARN line per request, with the call-id
     assert wait_until(lambda: rtpengine.log_text().count("recording is not supported") >= 2)
-    assert call.call_id in [line for line in rtpengine.log_text().splitlines()
-                            if "recording is not supported" in line][0]
+    lines = [line for line in rtpengine.log_text().splitlines() if "recording is not supported" in line]
+    assert len(lines) == 2, lines
+    assert all(call.call_id in line for line in lines), lines
     # and the call works: SDP through us, media relayed
     offer_sdp, answer_sdp = Sdp(offer["sdp"]), Sdp(answer["sdp"])
     assert offer_sdp.connection == ("IP4", "127.0.0.1")
