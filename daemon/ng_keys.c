@@ -26,7 +26,6 @@ FLAG_SETTER(set_port_latching, port_latching)
 FLAG_SETTER(set_no_rtcp_attribute, no_rtcp_attribute)
 FLAG_SETTER(set_full_rtcp_attribute, full_rtcp_attribute)
 FLAG_SETTER(set_loop_protect, loop_protect)
-FLAG_SETTER(set_all, all)
 FLAG_SETTER(set_fatal, fatal)
 FLAG_SETTER(set_replace_origin, replace_origin)
 FLAG_SETTER(set_replace_session_connection, replace_session_connection)
@@ -70,7 +69,8 @@ static const struct ng_key key_table[] = {
 	SUPPORTED("received-from", NULL, NULL, READ_BY_PARSER),
 	SUPPORTED("delete-delay", NULL, NULL, READ_BY_PARSER),
 	SUPPORTED("limit", NULL, NULL, READ_BY_PARSER ": list"),
-	SUPPORTED("all", NULL, set_all, "all=all etc.: every branch"),
+	IGNORED("all", NULL, "selects every participant or media flow in commands this relay refuses "
+		"(block/unblock, play media, subscribe)"),
 	SUPPORTED("transport-protocol", NULL, NULL, READ_BY_PARSER ": RTP/AVP(F) <-> RTP/SAVP(F) with SDES"),
 	REFUSED("transport-protocol", "udp/tls/rtp/savp", NG_SCOPE_ALWAYS, DTLS_SRTP),
 	REFUSED("transport-protocol", "udp/tls/rtp/savpf", NG_SCOPE_ALWAYS, DTLS_SRTP),
@@ -192,7 +192,7 @@ static const struct ng_key key_table[] = {
 	SUPPORTED("flags", "no-rtcp-attribute", set_no_rtcp_attribute, "no a=rtcp"),
 	SUPPORTED("flags", "full-rtcp-attribute", set_full_rtcp_attribute, "a=rtcp with the address"),
 	SUPPORTED("flags", "loop-protect", set_loop_protect, "a=rtpengine marker"),
-	SUPPORTED("flags", "all", set_all, "all=all"),
+	IGNORED("flags", "all", "all=all: selects every participant in commands this relay refuses"),
 	SUPPORTED("flags", "fatal", set_fatal, "delete of an unknown call is an error"),
 	/* older spellings of replace=... and rtcp-mux=... that Kamailio configs still use */
 	SUPPORTED("flags", "replace-origin", set_replace_origin, "replace=origin"),

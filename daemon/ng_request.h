@@ -27,7 +27,7 @@ struct ng_flags {
 	bool trust_address, sip_source_address;
 	bool symmetric, asymmetric, strict_source, media_handover, port_latching;
 	bool no_rtcp_attribute, full_rtcp_attribute, loop_protect;
-	bool all, fatal;
+	bool fatal;
 	bool replace_origin, replace_session_connection;
 	enum ng_ice_option ice;
 	bool rtcp_mux_offer, rtcp_mux_demux;
