@@ -327,64 +327,7 @@ static const struct ng_key *find_prefix(const char *key, const char *value)
 	return best;
 }
 
-/* ---- public functions ------------------------------------------------------------------------ */
-
-const struct ng_key *ng_keys_table(size_t *count)
-{
-	*count = G_N_ELEMENTS(key_table);
-	return key_table;
-}
-
-void ng_keys_normalise(const char *input, size_t length, char *output, size_t size)
-{
-	size_t out = 0;
-	for (size_t i = 0; i < length && out + 1 < size; i++) {
-		char c = input[i];
-		if (c == ' ' || c == '_')
-			c = '-';
-		else if (c >= 'A' && c <= 'Z')
-			c = (char) (c - 'A' + 'a');
-		output[out++] = c;
-	}
-	if (size)
-		output[out] = '\0';
-}
-
-const struct ng_key *ng_keys_find(const char *key, const char *value)
-{
-	if (!summaries)
-		build_index();
-	char normal_key[64];
-	ng_keys_normalise(key, strlen(key), normal_key, sizeof(normal_key));
-	const struct key_summary *summary = g_hash_table_lookup(summaries, normal_key);
-	if (!summary)
-		return NULL;
-	if (value && (summary->has_values || summary->has_prefixes)) {
-		char normal_value[96], name[NAME_SIZE];
-		ng_keys_normalise(value, strlen(value), normal_value, sizeof(normal_value));
-		pair_name(normal_key, normal_value, name);
-		const struct ng_key *entry = summary->has_values ? g_hash_table_lookup(values, name) : NULL;
-		if (!entry && summary->has_prefixes)
-			entry = find_prefix(normal_key, normal_value);
-		if (entry)
-			return entry;
-	}
-	return summary->any_value;
-}
-
-void ng_keys_note(struct ng_request *request, const struct ng_key *entry, const char *spelling)
-{
-	struct ng_flags *flags = &request->flags;
-	bool refused = entry->state == NG_KEY_REFUSED;
-	struct ng_noted_key *list = refused ? flags->refused : flags->warned;
-	unsigned int *count = refused ? &flags->refused_count : &flags->warned_count;
-	for (unsigned int i = 0; i < *count; i++)
-		if (list[i].entry == entry)
-			return;
-	/* more than NG_MAX_NOTED_KEYS different ones: the first ones are reason enough */
-	if (*count < NG_MAX_NOTED_KEYS)
-		list[(*count)++] = (struct ng_noted_key) { entry, spelling };
-}
+/* ---- the checks of offer and answer ------------------------------------------------------ */
 
 /* A request-lifetime copy of formatted text. */
 static const char *buffer_printf(struct bencode_buffer *buffer, const char *format, ...) G_GNUC_PRINTF(2, 3);
@@ -447,6 +390,68 @@ static bool uses_srtp(const struct ng_request *request, const struct sdp_session
 static bool in_scope(const struct ng_key *entry, bool srtp, bool offer)
 {
 	return (!(entry->scope & NG_SCOPE_SRTP) || srtp) && (!(entry->scope & NG_SCOPE_OFFER) || offer);
+}
+
+/* ---- public functions ------------------------------------------------------------------------ */
+
+const struct ng_key *ng_keys_table(size_t *count)
+{
+	*count = G_N_ELEMENTS(key_table);
+	return key_table;
+}
+
+void ng_keys_normalise(const char *input, size_t length, char *output, size_t size)
+{
+	size_t out = 0;
+	for (size_t i = 0; i < length && out + 1 < size; i++) {
+		char c = input[i];
+		if (c == ' ' || c == '_')
+			c = '-';
+		else if (c >= 'A' && c <= 'Z')
+			c = (char) (c - 'A' + 'a');
+		output[out++] = c;
+	}
+	if (size)
+		output[out] = '\0';
+}
+
+const struct ng_key *ng_keys_find(const char *key, const char *value)
+{
+	if (!summaries)
+		build_index();
+	char normal_key[64];
+	ng_keys_normalise(key, strlen(key), normal_key, sizeof(normal_key));
+	const struct key_summary *summary = g_hash_table_lookup(summaries, normal_key);
+	if (!summary)
+		return NULL;
+	if (value && (summary->has_values || summary->has_prefixes)) {
+		char normal_value[96], name[NAME_SIZE];
+		ng_keys_normalise(value, strlen(value), normal_value, sizeof(normal_value));
+		pair_name(normal_key, normal_value, name);
+		const struct ng_key *entry = summary->has_values ? g_hash_table_lookup(values, name) : NULL;
+		if (!entry && summary->has_prefixes)
+			entry = find_prefix(normal_key, normal_value);
+		if (entry)
+			return entry;
+	}
+	return summary->any_value;
+}
+
+void ng_keys_note(struct ng_request *request, const struct ng_key *entry, const char *spelling)
+{
+	struct ng_flags *flags = &request->flags;
+	bool refused = entry->state == NG_KEY_REFUSED;
+	struct ng_noted_key *list = refused ? flags->refused : flags->warned;
+	unsigned int *count = refused ? &flags->refused_count : &flags->warned_count;
+	for (unsigned int i = 0; i < *count; i++)
+		if (list[i].entry == entry)
+			return;
+	/* more than NG_MAX_NOTED_KEYS different ones: the first ones are reason enough, but an
+	 * unconditional refusal must not be crowded out by ones that may be out of scope */
+	if (*count < NG_MAX_NOTED_KEYS)
+		list[(*count)++] = (struct ng_noted_key) { entry, spelling };
+	else if (refused && entry->scope == NG_SCOPE_ALWAYS)
+		list[NG_MAX_NOTED_KEYS - 1] = (struct ng_noted_key) { entry, spelling };
 }
 
 int ng_keys_check(struct ng_request *request, const struct sdp_session *sdp, bool offer)

@@ -166,6 +166,21 @@ static void test_check_refuses_in_scope_only(void)
 	sdp_session_free(srtp);
 }
 
+/* Refusals that may be out of scope must not crowd out an unconditional one. */
+static void test_unconditional_refusal_survives_many_notes(void)
+{
+	struct parsed parsed;
+	struct sdp_session *plain = sdp_of("RTP/AVP", "");
+	/* seven SRTP-only refusals and an offer-only one fill the slots; media-echo comes last */
+	parse(&parsed, "d7:command6:answer4:DTLS7:passive4:SDESl3:off2:no7:disablee"
+	      "5:flagsl8:SDES-off7:SDES-no12:SDES-disable14:transcode-G722e10:media-echo4:bothe");
+	g_assert_cmpuint(parsed.request.flags.refused_count, ==, NG_MAX_NOTED_KEYS);
+	g_assert_cmpint(ng_keys_check(&parsed.request, plain, false), ==, -ENOTSUP);
+	g_assert_nonnull(strstr(parsed.request.error_reason, "media echo"));
+	sdp_session_free(plain);
+	parsed_free(&parsed);
+}
+
 static void test_check_refuses_dtls_sdp(void)
 {
 	struct parsed parsed;
@@ -246,6 +261,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/ng_keys/refused_and_warned_are_noted", test_refused_and_warned_are_noted);
 	g_test_add_func("/ng_keys/empty_codec_lists_are_fine", test_empty_codec_lists_are_fine);
 	g_test_add_func("/ng_keys/check_refuses_in_scope_only", test_check_refuses_in_scope_only);
+	g_test_add_func("/ng_keys/unconditional_refusal_survives_many_notes",
+			test_unconditional_refusal_survives_many_notes);
 	g_test_add_func("/ng_keys/check_refuses_dtls_sdp", test_check_refuses_dtls_sdp);
 	g_test_add_func("/ng_keys/check_warns_once_with_every_feature", test_check_warns_once_with_every_feature);
 	g_test_add_func("/ng_keys/readme_names_every_refused_entry", test_readme_names_every_refused_entry);
