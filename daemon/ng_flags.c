@@ -1,154 +1,126 @@
-/* ng request keys and flags, as upstream's ng protocol documents them. The `flags` list and
- * the list-valued keys (replace, rtcp-mux, direction, ...) are read through one table each,
- * so every spelling upstream accepts is listed in one place. */
+/* ng request keys and flags, as upstream's ng protocol documents them. Every key, list entry
+ * and flag goes through the one key table (ng_keys.c), which applies what is supported and
+ * notes what this relay lacks; scalar values (addresses, tags, SDP) are read here. */
 #include "ng_request.h"
+#include "ng_keys.h"
 
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
 #include "log.h"
 
-struct flag_entry {
-	const char *name;                  /* normalised: lower case, '-' between words */
-	void (*set)(struct ng_flags *flags);
-};
+/* Longest value compared with the table: longer ones (SDP bodies, metadata) can only match
+ * an any-value entry or a prefix, and their first bytes are enough for either. */
+#define COMPARED_LENGTH 96
+/* How much of a value an error or warning quotes. */
+#define QUOTED_LENGTH 64
 
-#define FLAG_SETTER(function, field) \
-	static void function(struct ng_flags *flags) { flags->field = true; }
-
-FLAG_SETTER(set_trust_address, trust_address)
-FLAG_SETTER(set_sip_source_address, sip_source_address)
-FLAG_SETTER(set_symmetric, symmetric)
-FLAG_SETTER(set_asymmetric, asymmetric)
-FLAG_SETTER(set_strict_source, strict_source)
-FLAG_SETTER(set_media_handover, media_handover)
-FLAG_SETTER(set_port_latching, port_latching)
-FLAG_SETTER(set_no_rtcp_attribute, no_rtcp_attribute)
-FLAG_SETTER(set_full_rtcp_attribute, full_rtcp_attribute)
-FLAG_SETTER(set_loop_protect, loop_protect)
-FLAG_SETTER(set_all, all)
-FLAG_SETTER(set_fatal, fatal)
-FLAG_SETTER(set_replace_origin, replace_origin)
-FLAG_SETTER(set_replace_session_connection, replace_session_connection)
-FLAG_SETTER(set_rtcp_mux_offer, rtcp_mux_offer)
-FLAG_SETTER(set_rtcp_mux_demux, rtcp_mux_demux)
-
-static void set_rtcp_mux_accept(struct ng_flags *flags) { flags->rtcp_mux_policy = NG_RTCP_MUX_ACCEPT; }
-static void set_rtcp_mux_reject(struct ng_flags *flags) { flags->rtcp_mux_policy = NG_RTCP_MUX_REJECT; }
-static void set_ice_remove(struct ng_flags *flags) { flags->ice = NG_ICE_REMOVE; }
-static void set_ice_force(struct ng_flags *flags) { flags->ice = NG_ICE_FORCE; }
-static void set_ice_default(struct ng_flags *flags) { flags->ice = NG_ICE_DEFAULT; }
-
-/* Entries of the `flags` list. */
-static const struct flag_entry flag_table[] = {
-	{ "trust-address", set_trust_address },
-	{ "sip-source-address", set_sip_source_address },
-	{ "symmetric", set_symmetric },
-	{ "asymmetric", set_asymmetric },
-	{ "strict-source", set_strict_source },
-	{ "media-handover", set_media_handover },
-	{ "port-latching", set_port_latching },
-	{ "no-rtcp-attribute", set_no_rtcp_attribute },
-	{ "full-rtcp-attribute", set_full_rtcp_attribute },
-	{ "loop-protect", set_loop_protect },
-	{ "all", set_all },
-	{ "fatal", set_fatal },
-	/* older spellings of replace=... and rtcp-mux=... that Kamailio configs still use */
-	{ "replace-origin", set_replace_origin },
-	{ "replace-session-connection", set_replace_session_connection },
-	{ "rtcp-mux-offer", set_rtcp_mux_offer },
-	{ "rtcp-mux-demux", set_rtcp_mux_demux },
-	{ "rtcp-mux-accept", set_rtcp_mux_accept },
-	{ "rtcp-mux-reject", set_rtcp_mux_reject },
-	{ "ice-remove", set_ice_remove },
-	{ "ice-force", set_ice_force },
-};
-
-/* Entries of the `replace` list. */
-static const struct flag_entry replace_table[] = {
-	{ "origin", set_replace_origin },
-	{ "session-connection", set_replace_session_connection },
-};
-
-/* Entries of the `rtcp-mux` list. */
-static const struct flag_entry rtcp_mux_table[] = {
-	{ "offer", set_rtcp_mux_offer },
-	{ "demux", set_rtcp_mux_demux },
-	{ "accept", set_rtcp_mux_accept },
-	{ "reject", set_rtcp_mux_reject },
-};
-
-/* Values of the `ICE` key. */
-static const struct flag_entry ice_table[] = {
-	{ "remove", set_ice_remove },
-	{ "force", set_ice_force },
-	{ "default", set_ice_default },
-};
-
-/* Upstream treats "trust address", "trust-address" and "trust_address" alike, any case. */
-static void normalise_flag(const char *input, size_t length, char *output, size_t size)
+static void copy_text(const struct bencode_item *item, char *output, size_t size)
 {
-	size_t out = 0;
-	for (size_t i = 0; i < length && out + 1 < size; i++) {
-		char c = input[i];
-		if (c == ' ' || c == '_')
-			c = '-';
-		else if (c >= 'A' && c <= 'Z')
-			c = (char) (c - 'A' + 'a');
-		output[out++] = c;
-	}
-	output[out] = '\0';
+	size_t length = item->string_length < size - 1 ? item->string_length : size - 1;
+	memcpy(output, item->string, length);
+	output[length] = '\0';
 }
 
-static bool apply_from_table(const struct flag_entry *table, size_t count, const char *name, struct ng_flags *flags)
+/* As received, for warnings, errors and debug lines: the flag's text for flags-list entries,
+ * else "key=value" (or "key" for values that are not strings). */
+static const char *spelling(struct ng_request *request, const char *key, size_t key_length,
+                            const struct bencode_item *value, const struct bencode_item *flag)
 {
-	for (size_t i = 0; i < count; i++) {
-		if (!strcmp(table[i].name, name)) {
-			table[i].set(flags);
-			return true;
-		}
+	char *text;
+	if (flag) {
+		text = g_strdup_printf("%.*s", (int) flag->string_length, flag->string);
+	} else if (value) {
+		int quoted = (int) (value->string_length < QUOTED_LENGTH ? value->string_length : QUOTED_LENGTH);
+		text = g_strdup_printf("%.*s=%.*s", (int) key_length, key, quoted, value->string);
+	} else {
+		text = g_strdup_printf("%.*s", (int) key_length, key);
 	}
-	return false;
+	const char *copy = bencode_buffer_strdup_length(request->buffer, text, strlen(text));
+	g_free(text);
+	return copy;
 }
 
-/* A "key=value" entry in the flags list, as newer Kamailio passes ICE=remove etc. */
-static bool apply_key_value_flag(struct ng_request *request, const char *name)
+/* One value of a key (value NULL for integers, dictionaries and keys without a value):
+ * applied when supported, noted when the relay lacks it. flag: the flags-list entry this
+ * came from, NULL for dictionary keys. */
+static void classify(struct ng_request *request, const char *key, size_t key_length,
+                     const struct bencode_item *value, const struct bencode_item *flag)
 {
-	const char *equals = strchr(name, '=');
-	if (!equals)
-		return false;
-	size_t key_length = (size_t) (equals - name);
-	const char *value = equals + 1;
-	struct ng_flags *flags = &request->flags;
-	if (key_length == 3 && !strncmp(name, "ice", 3))
-		return apply_from_table(ice_table, G_N_ELEMENTS(ice_table), value, flags);
-	if (key_length == 7 && !strncmp(name, "replace", 7))
-		return apply_from_table(replace_table, G_N_ELEMENTS(replace_table), value, flags);
-	if (key_length == 8 && !strncmp(name, "rtcp-mux", 8))
-		return apply_from_table(rtcp_mux_table, G_N_ELEMENTS(rtcp_mux_table), value, flags);
-	if (key_length == 18 && !strncmp(name, "transport-protocol", 18)) {
-		flags->transport_protocol = bencode_buffer_strdup_length(request->buffer, value, strlen(value));
-		return true;
-	}
-	return false;
-}
-
-/* Applies every string of a list-valued key (or a single string) through table. */
-static void apply_list(struct ng_request *request, const char *key, const struct flag_entry *table, size_t count)
-{
-	const struct bencode_item *value = bencode_dictionary_get(request->input, key);
-	if (!value)
+	char key_text[64], value_text[COMPARED_LENGTH];
+	size_t copied = key_length < sizeof(key_text) - 1 ? key_length : sizeof(key_text) - 1;
+	memcpy(key_text, key, copied);
+	key_text[copied] = '\0';
+	if (value)
+		copy_text(value, value_text, sizeof(value_text));
+	const struct ng_key *entry = ng_keys_find(key_text, value ? value_text : NULL);
+	if (!entry) {
+		log_debug("ignoring unknown ng key or flag '%s'", spelling(request, key, key_length, value, flag));
 		return;
-	const struct bencode_item *single = value->type == BENCODE_STRING ? value : NULL;
-	const struct bencode_item *item = single ? single : (value->type == BENCODE_LIST ? value->first_child : NULL);
-	for (; item; item = single ? NULL : item->next_sibling) {
-		if (item->type != BENCODE_STRING)
-			continue;
-		char name[64];
-		normalise_flag(item->string, item->string_length, name, sizeof(name));
-		if (!apply_from_table(table, count, name, &request->flags)
-		    && !(table == flag_table && apply_key_value_flag(request, name)))
-			log_debug("ignoring unknown %s entry '%s'", key, name);
+	}
+	if (entry->set)
+		entry->set(&request->flags);
+	if (entry->state == NG_KEY_WARN || entry->state == NG_KEY_REFUSED)
+		ng_keys_note(request, entry, spelling(request, key, key_length, value, flag));
+	else if (entry->state == NG_KEY_IGNORED)
+		log_debug("ng '%s' accepted and ignored: %s", spelling(request, key, key_length, value, flag),
+			  entry->reason);
+}
+
+/* Every string of a list (or a single string, or one non-string value). */
+static void classify_values(struct ng_request *request, const char *key, size_t key_length,
+                            const struct bencode_item *value)
+{
+	if (value->type == BENCODE_LIST) {
+		for (const struct bencode_item *item = value->first_child; item; item = item->next_sibling)
+			classify(request, key, key_length, item->type == BENCODE_STRING ? item : NULL, NULL);
+		return;
+	}
+	classify(request, key, key_length, value->type == BENCODE_STRING ? value : NULL, NULL);
+}
+
+/* A `flags` entry: a plain flag, or "key=value" as newer Kamailio passes ICE=remove etc. */
+static void classify_flag(struct ng_request *request, const struct bencode_item *item)
+{
+	const char *equals = memchr(item->string, '=', item->string_length);
+	if (!equals) {
+		classify(request, "flags", 5, item, item);
+		return;
+	}
+	size_t key_length = (size_t) (equals - item->string);
+	struct bencode_item value = {
+		.type = BENCODE_STRING, .string = equals + 1, .string_length = item->string_length - key_length - 1,
+	};
+	char key[32];
+	ng_keys_normalise(item->string, key_length, key, sizeof(key));
+	if (!strcmp(key, "transport-protocol"))
+		request->flags.transport_protocol = bencode_string_dup(request->buffer, &value);
+	classify(request, item->string, key_length, &value, item);
+}
+
+/* Walks the whole request dictionary through the key table. */
+static void classify_request(struct ng_request *request)
+{
+	const struct bencode_item *key = request->input->first_child;
+	for (; key && key->next_sibling; key = key->next_sibling->next_sibling) {
+		const struct bencode_item *value = key->next_sibling;
+		char name[32];
+		ng_keys_normalise(key->string, key->string_length, name, sizeof(name));
+		if (!strcmp(name, "flags") && value->type == BENCODE_LIST) {
+			for (const struct bencode_item *item = value->first_child; item; item = item->next_sibling)
+				if (item->type == BENCODE_STRING)
+					classify_flag(request, item);
+		} else if (!strcmp(name, "codec") && value->type == BENCODE_DICTIONARY) {
+			/* codec: { strip: [...], transcode: [...] } reads as codec-strip, codec-transcode */
+			const struct bencode_item *option = value->first_child;
+			for (; option && option->next_sibling; option = option->next_sibling->next_sibling) {
+				char *option_key = g_strdup_printf("codec-%.*s", (int) option->string_length, option->string);
+				classify_values(request, option_key, strlen(option_key), option->next_sibling);
+				g_free(option_key);
+			}
+		} else {
+			classify_values(request, key->string, key->string_length, value);
+		}
 	}
 }
 
@@ -199,13 +171,11 @@ int ng_flags_parse(struct ng_request *request)
 	flags->to_tag = get_string(request, "to-tag");
 	flags->via_branch = get_string(request, "via-branch");
 	flags->label = get_string(request, "label");
+	if (!flags->label)
+		flags->label = get_string(request, "from-label");
 	flags->sdp = bencode_dictionary_get_string(request->buffer, request->input, "sdp", &flags->sdp_length);
 
-	apply_list(request, "flags", flag_table, G_N_ELEMENTS(flag_table));
-	apply_list(request, "replace", replace_table, G_N_ELEMENTS(replace_table));
-	apply_list(request, "rtcp-mux", rtcp_mux_table, G_N_ELEMENTS(rtcp_mux_table));
-	apply_list(request, "ICE", ice_table, G_N_ELEMENTS(ice_table));
-	apply_list(request, "ice", ice_table, G_N_ELEMENTS(ice_table));
+	classify_request(request);
 
 	const char *protocol = get_string(request, "transport-protocol");
 	if (!protocol)

@@ -9,6 +9,7 @@
 #include "interface.h"
 #include "log.h"
 #include "media_crypto.h"
+#include "ng_keys.h"
 #include "relay.h"
 #include "sdp.h"
 
@@ -370,6 +371,11 @@ int ng_command_offer(struct ng_request *request)
 	int result = read_request_sdp(request, &sdp);
 	if (result <= 0)
 		return result;
+	/* refused before any state changes: nothing to undo */
+	if (ng_keys_check(request, sdp, true) < 0) {
+		sdp_session_free(sdp);
+		return -ENOTSUP;
+	}
 	struct daemon_context *daemon = request->daemon;
 	struct call *call = call_lookup(flags->call_id);
 	bool new_call = !call;
@@ -492,6 +498,10 @@ int ng_command_answer(struct ng_request *request)
 	int result = read_request_sdp(request, &sdp);
 	if (result <= 0)
 		return result;
+	if (ng_keys_check(request, sdp, false) < 0) {
+		sdp_session_free(sdp);
+		return -ENOTSUP;
+	}
 	pthread_mutex_lock(&call->lock);
 	call->last_signal_us = now_realtime_us();
 	int error = 0;

@@ -8,6 +8,14 @@
 #include "endpoint.h"
 
 struct daemon_context;
+struct ng_key;
+
+/* A WARN or REFUSED entry of the key table met in a request (see ng_keys.h). */
+struct ng_noted_key {
+	const struct ng_key *entry;
+	const char *spelling;              /* as received: "DTLS=passive", "record-call", ... */
+};
+#define NG_MAX_NOTED_KEYS 8
 
 enum ng_ice_option { NG_ICE_DEFAULT = 0, NG_ICE_REMOVE, NG_ICE_FORCE };
 enum ng_rtcp_mux_policy { NG_RTCP_MUX_DEFAULT = 0, NG_RTCP_MUX_ACCEPT, NG_RTCP_MUX_REJECT };
@@ -19,7 +27,7 @@ struct ng_flags {
 	bool trust_address, sip_source_address;
 	bool symmetric, asymmetric, strict_source, media_handover, port_latching;
 	bool no_rtcp_attribute, full_rtcp_attribute, loop_protect;
-	bool all, fatal;
+	bool fatal;
 	bool replace_origin, replace_session_connection;
 	enum ng_ice_option ice;
 	bool rtcp_mux_offer, rtcp_mux_demux;
@@ -32,6 +40,9 @@ struct ng_flags {
 	bool has_delete_delay;
 	long long delete_delay;
 	long long limit;                   /* list */
+	/* what the request asked for that this relay lacks; judged by ng_keys_check() */
+	struct ng_noted_key refused[NG_MAX_NOTED_KEYS], warned[NG_MAX_NOTED_KEYS];
+	unsigned int refused_count, warned_count;
 };
 
 struct ng_request {
@@ -46,9 +57,11 @@ struct ng_request {
 	const char *warning;               /* upstream-style "warning" next to result ok */
 };
 
-/* Reads every key and flag upstream documents into request->flags. Unknown flags are
- * ignored (as upstream) with a debug log line. Returns 0, or -EINVAL with error_reason set
- * for values that cannot be understood (bad address family, malformed received-from). */
+/* Reads every key and flag upstream documents into request->flags, classifying each through
+ * the key table (ng_keys.h): supported ones are applied, the ones this relay lacks are noted
+ * for ng_keys_check(). Unknown keys and flags are ignored (as upstream) with a debug log line.
+ * Returns 0, or -EINVAL with error_reason set for values that cannot be understood (bad
+ * address family, malformed received-from). */
 int ng_flags_parse(struct ng_request *request);
 
 #endif

@@ -47,18 +47,43 @@ struct ng_server {
 
 struct ng_command_entry {
 	const char *name;
-	int (*handler)(struct ng_request *request);
+	int (*handler)(struct ng_request *request);   /* NULL: an upstream command refused here */
 	bool cached;           /* replies of state-changing commands are kept for retransmissions */
+	const char *missing;   /* refused commands: the feature they need, for the error reason */
 };
 
+#define REFUSED_COMMAND(name, feature) { name, NULL, false, feature }
+
+/* Names are matched exactly, as upstream does ("PING" is an unknown command). The implemented
+ * commands come first: the statistics counters are indexed like this table. */
 static const struct ng_command_entry command_table[] = {
-	{ "ping", ng_command_ping, false },
-	{ "offer", ng_command_offer, true },
-	{ "answer", ng_command_answer, true },
-	{ "delete", ng_command_delete, true },
-	{ "query", ng_command_query, false },
-	{ "list", ng_command_list, false },
-	{ "statistics", ng_command_statistics, false },
+	{ "ping", ng_command_ping, false, NULL },
+	{ "offer", ng_command_offer, true, NULL },
+	{ "answer", ng_command_answer, true, NULL },
+	{ "delete", ng_command_delete, true, NULL },
+	{ "query", ng_command_query, false, NULL },
+	{ "list", ng_command_list, false, NULL },
+	{ "statistics", ng_command_statistics, false, NULL },
+	/* upstream's other documented commands: an error naming the missing feature rather than
+	 * upstream's generic "Unrecognized command", which stays for names upstream lacks too */
+	REFUSED_COMMAND("start recording", "call recording"),
+	REFUSED_COMMAND("stop recording", "call recording"),
+	REFUSED_COMMAND("pause recording", "call recording"),
+	REFUSED_COMMAND("start forwarding", "forwarding media to the recording daemon"),
+	REFUSED_COMMAND("stop forwarding", "forwarding media to the recording daemon"),
+	REFUSED_COMMAND("block DTMF", "DTMF blocking"),
+	REFUSED_COMMAND("unblock DTMF", "DTMF blocking"),
+	REFUSED_COMMAND("block media", "media blocking"),
+	REFUSED_COMMAND("unblock media", "media blocking"),
+	REFUSED_COMMAND("silence media", "media silencing"),
+	REFUSED_COMMAND("unsilence media", "media silencing"),
+	REFUSED_COMMAND("play media", "media playback"),
+	REFUSED_COMMAND("stop media", "media playback"),
+	REFUSED_COMMAND("play DTMF", "DTMF injection"),
+	REFUSED_COMMAND("publish", "publish/subscribe (media forking)"),
+	REFUSED_COMMAND("subscribe request", "publish/subscribe (media forking)"),
+	REFUSED_COMMAND("subscribe answer", "publish/subscribe (media forking)"),
+	REFUSED_COMMAND("unsubscribe", "publish/subscribe (media forking)"),
 };
 
 static struct ng_command_counter command_counters[G_N_ELEMENTS(command_table)];
@@ -81,7 +106,7 @@ static void cached_reply_free(gpointer data)
 static const struct ng_command_entry *find_command(const char *name, unsigned int *index)
 {
 	for (unsigned int i = 0; i < G_N_ELEMENTS(command_table); i++) {
-		if (!g_ascii_strcasecmp(command_table[i].name, name)) {
+		if (!strcmp(command_table[i].name, name)) {
 			*index = i;
 			return &command_table[i];
 		}
@@ -113,6 +138,14 @@ static bool run_request(struct daemon_context *daemon, struct bencode_buffer *bu
 	if (!entry) {
 		log_warning("unrecognized ng command '%s'", command);
 		reply_error(buffer, reply, "Unrecognized command");
+		daemon->totals.ng_errors++;
+		return false;
+	}
+	if (!entry->handler) {
+		char *reason = g_strdup_printf("%s: %s is not supported by this relay", entry->name, entry->missing);
+		log_warning("refused ng command: %s", reason);
+		reply_error(buffer, reply, reason);
+		g_free(reason);
 		daemon->totals.ng_errors++;
 		return false;
 	}
@@ -358,8 +391,11 @@ void ng_server_expire_cache(struct ng_server *server, int64_t now_us)
 
 const struct ng_command_counter *ng_command_counters(unsigned int *count)
 {
-	for (unsigned int i = 0; i < G_N_ELEMENTS(command_table); i++)
-		command_counters[i].name = command_table[i].name;
-	*count = G_N_ELEMENTS(command_table);
+	unsigned int implemented = 0;
+	while (implemented < G_N_ELEMENTS(command_table) && command_table[implemented].handler) {
+		command_counters[implemented].name = command_table[implemented].name;
+		implemented++;
+	}
+	*count = implemented;
 	return command_counters;
 }

@@ -1,0 +1,494 @@
+/* The ng key table; see ng_keys.h. Names follow upstream's ng protocol documentation
+ * (docs/ng_control_protocol.md of rtpengine); each entry's state is decided by one question:
+ * does the call still work, as the request asked, without the feature? */
+#include "ng_keys.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <glib.h>
+#include "log.h"
+#include "sdp.h"
+
+/* ---- setters of supported entries ----------------------------------------------------------- */
+
+#define FLAG_SETTER(function, field) \
+	static void function(struct ng_flags *flags) { flags->field = true; }
+
+FLAG_SETTER(set_trust_address, trust_address)
+FLAG_SETTER(set_sip_source_address, sip_source_address)
+FLAG_SETTER(set_symmetric, symmetric)
+FLAG_SETTER(set_asymmetric, asymmetric)
+FLAG_SETTER(set_strict_source, strict_source)
+FLAG_SETTER(set_media_handover, media_handover)
+FLAG_SETTER(set_port_latching, port_latching)
+FLAG_SETTER(set_no_rtcp_attribute, no_rtcp_attribute)
+FLAG_SETTER(set_full_rtcp_attribute, full_rtcp_attribute)
+FLAG_SETTER(set_loop_protect, loop_protect)
+FLAG_SETTER(set_fatal, fatal)
+FLAG_SETTER(set_replace_origin, replace_origin)
+FLAG_SETTER(set_replace_session_connection, replace_session_connection)
+FLAG_SETTER(set_rtcp_mux_offer, rtcp_mux_offer)
+FLAG_SETTER(set_rtcp_mux_demux, rtcp_mux_demux)
+
+static void set_rtcp_mux_accept(struct ng_flags *flags) { flags->rtcp_mux_policy = NG_RTCP_MUX_ACCEPT; }
+static void set_rtcp_mux_reject(struct ng_flags *flags) { flags->rtcp_mux_policy = NG_RTCP_MUX_REJECT; }
+static void set_ice_remove(struct ng_flags *flags) { flags->ice = NG_ICE_REMOVE; }
+static void set_ice_force(struct ng_flags *flags) { flags->ice = NG_ICE_FORCE; }
+static void set_ice_default(struct ng_flags *flags) { flags->ice = NG_ICE_DEFAULT; }
+
+/* ---- the table ------------------------------------------------------------------------------ */
+
+#define SUPPORTED(key, value, set, text)   { key, value, false, NG_KEY_SUPPORTED, NG_SCOPE_ALWAYS, set, text }
+#define IGNORED(key, value, text)          { key, value, false, NG_KEY_IGNORED, NG_SCOPE_ALWAYS, NULL, text }
+#define WARN(key, value, scope, feature)   { key, value, false, NG_KEY_WARN, scope, NULL, feature }
+#define REFUSED(key, value, scope, feature) { key, value, false, NG_KEY_REFUSED, scope, NULL, feature }
+#define PREFIX(key, value, state, scope, text) { key, value, true, state, scope, NULL, text }
+
+#define READ_BY_PARSER "read by ng_flags_parse"
+#define RECORDING "call recording"
+#define TRANSCODING "transcoding"
+#define DTLS_SRTP "DTLS-SRTP"
+#define DTMF_BLOCKING "DTMF blocking and triggers"
+#define CODEC_LIST "changing the codec list (codec options)"
+
+static const struct ng_key key_table[] = {
+	/* ---- dictionary keys this relay reads (ng_flags_parse) ---- */
+	SUPPORTED("command", NULL, NULL, "selects the handler (ng_server.c)"),
+	SUPPORTED("call-id", NULL, NULL, READ_BY_PARSER),
+	SUPPORTED("from-tag", NULL, NULL, READ_BY_PARSER),
+	SUPPORTED("to-tag", NULL, NULL, READ_BY_PARSER),
+	SUPPORTED("via-branch", NULL, NULL, READ_BY_PARSER ": kept per side, no effect on matching"),
+	SUPPORTED("sdp", NULL, NULL, READ_BY_PARSER),
+	SUPPORTED("label", NULL, NULL, READ_BY_PARSER),
+	SUPPORTED("from-label", NULL, NULL, READ_BY_PARSER ": the same as label"),
+	SUPPORTED("direction", NULL, NULL, READ_BY_PARSER ": the interfaces of both sides"),
+	SUPPORTED("address-family", NULL, NULL, READ_BY_PARSER),
+	SUPPORTED("media-address", NULL, NULL, READ_BY_PARSER),
+	SUPPORTED("received-from", NULL, NULL, READ_BY_PARSER),
+	SUPPORTED("delete-delay", NULL, NULL, READ_BY_PARSER),
+	SUPPORTED("limit", NULL, NULL, READ_BY_PARSER ": list"),
+	IGNORED("all", NULL, "selects every participant or media flow in commands this relay refuses "
+		"(block/unblock, play media, subscribe)"),
+	SUPPORTED("transport-protocol", NULL, NULL, READ_BY_PARSER ": RTP/AVP(F) <-> RTP/SAVP(F) with SDES"),
+	REFUSED("transport-protocol", "udp/tls/rtp/savp", NG_SCOPE_ALWAYS, DTLS_SRTP),
+	REFUSED("transport-protocol", "udp/tls/rtp/savpf", NG_SCOPE_ALWAYS, DTLS_SRTP),
+	WARN("transport-protocol", "accept", NG_SCOPE_ALWAYS,
+	     "passing the answerer's transport protocol on to the offerer (transport-protocol=accept)"),
+
+	SUPPORTED("replace", "origin", set_replace_origin, "o= address becomes ours"),
+	SUPPORTED("replace", "session-connection", set_replace_session_connection, "session c= becomes ours"),
+	IGNORED("replace", "username", "cosmetic: the o= user name is passed on as received"),
+	IGNORED("replace", "session-name", "cosmetic: the s= line is passed on as received"),
+	WARN("replace", "sdp-version", NG_SCOPE_ALWAYS, "SDP version control (replace=SDP-version)"),
+	WARN("replace", "force-increment-sdp-ver", NG_SCOPE_ALWAYS, "SDP version control (force-increment-sdp-ver)"),
+	WARN("replace", "zero-address", NG_SCOPE_ALWAYS, "replacing a zero (hold) address (replace=zero-address)"),
+
+	SUPPORTED("rtcp-mux", "offer", set_rtcp_mux_offer, "RFC 5761: offer multiplexing"),
+	SUPPORTED("rtcp-mux", "demux", set_rtcp_mux_demux, "RFC 5761: accept towards the offerer, do not offer on"),
+	SUPPORTED("rtcp-mux", "accept", set_rtcp_mux_accept, "RFC 5761: accept when offered"),
+	SUPPORTED("rtcp-mux", "reject", set_rtcp_mux_reject, "RFC 5761: reject when offered"),
+	{ "rtcp-mux", "require", false, NG_KEY_WARN, NG_SCOPE_ALWAYS, set_rtcp_mux_offer,
+	  "rtcp-mux=require (served as rtcp-mux=offer: a separate RTCP port is still offered)" },
+
+	SUPPORTED("ice", "remove", set_ice_remove, "strip ICE"),
+	SUPPORTED("ice", "force", set_ice_force, "our own ICE candidates"),
+	SUPPORTED("ice", "default", set_ice_default, "our ICE when the offer had ICE"),
+	WARN("ice", "force-relay", NG_SCOPE_ALWAYS, "ICE=force-relay (served as ICE=default)"),
+	WARN("ice", "optional", NG_SCOPE_ALWAYS, "ICE=optional (served as ICE=default)"),
+	WARN("ice-lite", NULL, NG_SCOPE_ALWAYS, "ICE lite mode (ICE-lite)"),
+	IGNORED("ice-lite", "off", "full ICE is what this relay does"),
+
+	/* ---- DTLS, SDES, OSRTP ---- */
+	IGNORED("dtls", "off", "this relay never offers or accepts DTLS"),
+	IGNORED("dtls", "no", "this relay never offers or accepts DTLS"),
+	IGNORED("dtls", "disable", "this relay never offers or accepts DTLS"),
+	REFUSED("dtls", NULL, NG_SCOPE_SRTP, DTLS_SRTP),
+	IGNORED("dtls-reverse", NULL, "only acts on DTLS offered to us, which is refused anyway"),
+	IGNORED("dtls-fingerprint", NULL, "this relay never emits a fingerprint (DTLS offers are refused)"),
+	REFUSED("sdes", "off", NG_SCOPE_SRTP, DTLS_SRTP " (SDES=off leaves only DTLS)"),
+	REFUSED("sdes", "no", NG_SCOPE_SRTP, DTLS_SRTP " (SDES=no leaves only DTLS)"),
+	REFUSED("sdes", "disable", NG_SCOPE_SRTP, DTLS_SRTP " (SDES=disable leaves only DTLS)"),
+	WARN("sdes", NULL, NG_SCOPE_SRTP, "SDES crypto suite and session parameter options (SDES=...)"),
+	WARN("osrtp", NULL, NG_SCOPE_ALWAYS, "opportunistic SRTP (OSRTP): the media stays plain RTP"),
+
+	/* ---- recording ---- */
+	WARN("record-call", NULL, NG_SCOPE_ALWAYS, RECORDING),
+	IGNORED("record-call", "no", "recording stays off"),
+	IGNORED("record-call", "off", "recording stays off"),
+	WARN("metadata", NULL, NG_SCOPE_ALWAYS, RECORDING),
+	WARN("output-destination", NULL, NG_SCOPE_ALWAYS, RECORDING),
+
+	/* ---- codecs and transcoding: the codec dictionary's keys as codec-KEY ---- */
+	REFUSED("codec-strip", NULL, NG_SCOPE_ALWAYS, CODEC_LIST),
+	REFUSED("codec-except", NULL, NG_SCOPE_ALWAYS, CODEC_LIST),
+	REFUSED("codec-offer", NULL, NG_SCOPE_ALWAYS, CODEC_LIST),
+	REFUSED("codec-transcode", NULL, NG_SCOPE_OFFER, TRANSCODING),
+	REFUSED("codec-mask", NULL, NG_SCOPE_OFFER, TRANSCODING " (codec mask)"),
+	REFUSED("codec-consume", NULL, NG_SCOPE_ALWAYS, TRANSCODING " (codec consume)"),
+	WARN("codec-accept", NULL, NG_SCOPE_ALWAYS, TRANSCODING " (codec accept): the codecs are passed on as negotiated"),
+	IGNORED("codec-set", NULL, "options of codecs that would be transcoded: without transcoding there are none"),
+	WARN("ptime", NULL, NG_SCOPE_OFFER, "repacketization (ptime)"),
+	WARN("ptime-reverse", NULL, NG_SCOPE_OFFER, "repacketization (ptime-reverse)"),
+	REFUSED("t.38", "decode", NG_SCOPE_OFFER, "the T.38 gateway"),
+	REFUSED("t.38", "force", NG_SCOPE_OFFER, "the T.38 gateway"),
+	IGNORED("t.38", NULL, "stop and the gateway's options: without decode/force there is no gateway"),
+	WARN("audio-player", NULL, NG_SCOPE_ALWAYS, "the audio player"),
+	IGNORED("audio-player", "off", "no audio player is what this relay does"),
+	IGNORED("audio-player", "default", "no audio player is this relay's default"),
+	WARN("delay-buffer", NULL, NG_SCOPE_ALWAYS, "the delay buffer"),
+
+	/* ---- media manipulation ---- */
+	REFUSED("media-echo", NULL, NG_SCOPE_ALWAYS, "media echo"),
+	REFUSED("drop-traffic", "start", NG_SCOPE_ALWAYS, "dropping the call's media (drop-traffic)"),
+	IGNORED("drop-traffic", NULL, "stop: media is never dropped here"),
+	REFUSED("dtmf-security", NULL, NG_SCOPE_ALWAYS, DTMF_BLOCKING),
+	IGNORED("dtmf-security", "off", "DTMF is never blocked here"),
+	REFUSED("dtmf-security-trigger", NULL, NG_SCOPE_ALWAYS, DTMF_BLOCKING),
+	REFUSED("dtmf-security-trigger-end", NULL, NG_SCOPE_ALWAYS, DTMF_BLOCKING),
+	REFUSED("dtmf-delay", NULL, NG_SCOPE_ALWAYS, "delaying DTMF (DTMF-delay)"),
+	REFUSED("trigger", NULL, NG_SCOPE_ALWAYS, DTMF_BLOCKING),
+	REFUSED("trigger-end", NULL, NG_SCOPE_ALWAYS, DTMF_BLOCKING),
+	REFUSED("end-trigger", NULL, NG_SCOPE_ALWAYS, DTMF_BLOCKING),
+	REFUSED("trigger-end-time", NULL, NG_SCOPE_ALWAYS, DTMF_BLOCKING),
+	REFUSED("trigger-end-digits", NULL, NG_SCOPE_ALWAYS, DTMF_BLOCKING),
+	IGNORED("digit", NULL, "a parameter of DTMF blocking or play DTMF, both refused"),
+	IGNORED("code", NULL, "a parameter of DTMF blocking or play DTMF, both refused"),
+	IGNORED("frequency", NULL, "a parameter of DTMF blocking (refused)"),
+	IGNORED("frequencies", NULL, "a parameter of DTMF blocking (refused)"),
+	IGNORED("volume", NULL, "a parameter of DTMF blocking or play DTMF, both refused"),
+	WARN("dtmf-log-dest", NULL, NG_SCOPE_ALWAYS, "DTMF logging (DTMF-log-dest)"),
+	WARN("generate-rtcp", NULL, NG_SCOPE_ALWAYS, "generating RTCP (RTCP is passed through)"),
+	IGNORED("generate-rtcp", "off", "RTCP is passed through, as asked"),
+	WARN("endpoint-learning", NULL, NG_SCOPE_ALWAYS, "per-call endpoint learning (the daemon's --endpoint-learning applies)"),
+	WARN("tos", NULL, NG_SCOPE_ALWAYS, "per-call TOS (the daemon's --tos applies)"),
+
+	/* ---- keys of other commands, or with nothing to do here ---- */
+	IGNORED("supports", NULL, "announces proxy features; a load limit is still answered with an error"),
+	IGNORED("xmlrpc-callback", NULL, "for b2b-url timeout callbacks, which need --b2b-url (refused at start)"),
+	IGNORED("set-label", NULL, "selects participants in commands this relay refuses"),
+	IGNORED("to-label", NULL, "selects participants in commands this relay refuses"),
+	IGNORED("from-tags", NULL, "selects participants for subscribe request, refused"),
+	IGNORED("interface", NULL, "names the interface for publish and subscribe, refused"),
+	IGNORED("address", NULL, "selects participants in commands this relay refuses"),
+	IGNORED("file", NULL, "play media, refused"),
+	IGNORED("blob", NULL, "play media, refused"),
+	IGNORED("db-id", NULL, "play media, refused"),
+	IGNORED("repeat-times", NULL, "play media, refused"),
+	IGNORED("start-pos", NULL, "play media, refused"),
+	IGNORED("duration", NULL, "play DTMF, refused"),
+	IGNORED("pause", NULL, "play DTMF and stop recording, both refused"),
+	REFUSED("sdp-attr", NULL, NG_SCOPE_ALWAYS, "SDP attribute manipulation (sdp-attr)"),
+
+	/* ---- entries of the flags list ---- */
+	SUPPORTED("flags", "trust-address", set_trust_address, "media goes to the SDP address (the default)"),
+	SUPPORTED("flags", "sip-source-address", set_sip_source_address, "media goes to the SIP source address"),
+	SUPPORTED("flags", "symmetric", set_symmetric, "symmetric RTP (the default)"),
+	SUPPORTED("flags", "asymmetric", set_asymmetric, "no endpoint learning"),
+	SUPPORTED("flags", "strict-source", set_strict_source, "drop packets from other sources"),
+	SUPPORTED("flags", "media-handover", set_media_handover, "a new source takes the stream over"),
+	SUPPORTED("flags", "port-latching", set_port_latching, "our ports stay the same (always the case here)"),
+	SUPPORTED("flags", "no-rtcp-attribute", set_no_rtcp_attribute, "no a=rtcp"),
+	SUPPORTED("flags", "full-rtcp-attribute", set_full_rtcp_attribute, "a=rtcp with the address"),
+	SUPPORTED("flags", "loop-protect", set_loop_protect, "a=rtpengine marker"),
+	IGNORED("flags", "all", "all=all: selects every participant in commands this relay refuses"),
+	SUPPORTED("flags", "fatal", set_fatal, "delete of an unknown call is an error"),
+	/* older spellings of replace=... and rtcp-mux=... that Kamailio configs still use */
+	SUPPORTED("flags", "replace-origin", set_replace_origin, "replace=origin"),
+	SUPPORTED("flags", "replace-session-connection", set_replace_session_connection, "replace=session-connection"),
+	SUPPORTED("flags", "rtcp-mux-offer", set_rtcp_mux_offer, "rtcp-mux=offer"),
+	SUPPORTED("flags", "rtcp-mux-demux", set_rtcp_mux_demux, "rtcp-mux=demux"),
+	SUPPORTED("flags", "rtcp-mux-accept", set_rtcp_mux_accept, "rtcp-mux=accept"),
+	SUPPORTED("flags", "rtcp-mux-reject", set_rtcp_mux_reject, "rtcp-mux=reject"),
+	SUPPORTED("flags", "ice-remove", set_ice_remove, "ICE=remove"),
+	SUPPORTED("flags", "ice-force", set_ice_force, "ICE=force"),
+	IGNORED("flags", "unidirectional", "one-way media is relayed (and kernelized) here anyway"),
+	IGNORED("flags", "no-port-latching", "our ports never change during a call, ICE or not"),
+	IGNORED("flags", "reset", "this relay never stops offering ICE to an endpoint, so there is nothing to un-learn"),
+	IGNORED("flags", "debug", "per-call debug logging: the daemon's --log-level applies"),
+	IGNORED("flags", "debugging", "per-call debug logging: the daemon's --log-level applies"),
+	IGNORED("flags", "trickle-ice", "without it peers do not trickle; the call works the same"),
+	IGNORED("flags", "exclude-recording", "nothing is recorded here"),
+	IGNORED("flags", "discard-recording", "nothing is recorded here"),
+	IGNORED("flags", "early-media", "for the audio player"),
+	IGNORED("flags", "inactive", "for subscribe request, refused"),
+	IGNORED("flags", "rtcp-mirror", "for subscribe request, refused"),
+	IGNORED("flags", "allow-transcoding", "for subscribe answer, refused"),
+	IGNORED("flags", "siprec", "for subscribe request, refused"),
+	WARN("flags", "record-call", NG_SCOPE_ALWAYS, RECORDING),
+	WARN("flags", "always-transcode", NG_SCOPE_ALWAYS, TRANSCODING " (always-transcode): the codecs are passed on as negotiated"),
+	WARN("flags", "inject-dtmf", NG_SCOPE_ALWAYS, "DTMF injection (inject-DTMF)"),
+	WARN("flags", "detect-dtmf", NG_SCOPE_ALWAYS, "in-band DTMF detection (detect-DTMF)"),
+	WARN("flags", "generate-mid", NG_SCOPE_ALWAYS, "adding a=mid (generate-mid)"),
+	WARN("flags", "strip-extmap", NG_SCOPE_ALWAYS, "removing a=extmap (strip-extmap)"),
+	WARN("flags", "original-sendrecv", NG_SCOPE_ALWAYS, "keeping the direction attributes unchanged (original-sendrecv)"),
+	WARN("flags", "single-codec", NG_SCOPE_ALWAYS, "leaving one codec in the answer (single-codec)"),
+	WARN("flags", "reuse-codecs", NG_SCOPE_ALWAYS, "keeping codec preferences across re-offers (reuse-codecs)"),
+	WARN("flags", "no-codec-renegotiation", NG_SCOPE_ALWAYS,
+	     "keeping codec preferences across re-offers (no-codec-renegotiation)"),
+	WARN("flags", "pierce-nat", NG_SCOPE_ALWAYS, "NAT piercing (pierce-NAT)"),
+	WARN("flags", "nat-wait", NG_SCOPE_ALWAYS, "waiting for the first packet before sending (NAT-wait)"),
+	WARN("flags", "block-short", NG_SCOPE_ALWAYS, "blocking short packets (block-short)"),
+	WARN("flags", "block-short-packets", NG_SCOPE_ALWAYS, "blocking short packets (block-short)"),
+	WARN("flags", "generate-rtcp", NG_SCOPE_ALWAYS, "generating RTCP (RTCP is passed through)"),
+	WARN("flags", "reject-ice", NG_SCOPE_ALWAYS, "rejecting the offered ICE (reject-ICE)"),
+	WARN("flags", "pad-crypto", NG_SCOPE_SRTP, "SDES key padding (pad-crypto)"),
+	/* prefixed forms: codec-KEY-VALUE, SDES-OPTION, OSRTP-OPTION, endpoint-learning-VALUE, ... */
+	PREFIX("flags", "codec-strip-", NG_KEY_REFUSED, NG_SCOPE_ALWAYS, CODEC_LIST),
+	PREFIX("flags", "codec-except-", NG_KEY_REFUSED, NG_SCOPE_ALWAYS, CODEC_LIST),
+	PREFIX("flags", "codec-offer-", NG_KEY_REFUSED, NG_SCOPE_ALWAYS, CODEC_LIST),
+	PREFIX("flags", "codec-transcode-", NG_KEY_REFUSED, NG_SCOPE_OFFER, TRANSCODING),
+	PREFIX("flags", "transcode-", NG_KEY_REFUSED, NG_SCOPE_OFFER, TRANSCODING),
+	PREFIX("flags", "codec-mask-", NG_KEY_REFUSED, NG_SCOPE_OFFER, TRANSCODING " (codec mask)"),
+	PREFIX("flags", "codec-consume-", NG_KEY_REFUSED, NG_SCOPE_ALWAYS, TRANSCODING " (codec consume)"),
+	PREFIX("flags", "codec-accept-", NG_KEY_WARN, NG_SCOPE_ALWAYS,
+	       TRANSCODING " (codec accept): the codecs are passed on as negotiated"),
+	PREFIX("flags", "codec-set-", NG_KEY_IGNORED, NG_SCOPE_ALWAYS,
+	       "options of codecs that would be transcoded: without transcoding there are none"),
+	REFUSED("flags", "sdes-off", NG_SCOPE_SRTP, DTLS_SRTP " (SDES-off leaves only DTLS)"),
+	REFUSED("flags", "sdes-no", NG_SCOPE_SRTP, DTLS_SRTP " (SDES-no leaves only DTLS)"),
+	REFUSED("flags", "sdes-disable", NG_SCOPE_SRTP, DTLS_SRTP " (SDES-disable leaves only DTLS)"),
+	PREFIX("flags", "sdes-", NG_KEY_WARN, NG_SCOPE_SRTP, "SDES crypto suite and session parameter options (SDES-...)"),
+	PREFIX("flags", "osrtp-", NG_KEY_WARN, NG_SCOPE_ALWAYS, "opportunistic SRTP (OSRTP): the media stays plain RTP"),
+	PREFIX("flags", "endpoint-learning-", NG_KEY_WARN, NG_SCOPE_ALWAYS,
+	       "per-call endpoint learning (the daemon's --endpoint-learning applies)"),
+	PREFIX("flags", "from-tags-", NG_KEY_IGNORED, NG_SCOPE_ALWAYS, "selects participants for subscribe request, refused"),
+	PREFIX("flags", "sdp-attr-", NG_KEY_REFUSED, NG_SCOPE_ALWAYS, "SDP attribute manipulation (sdp-attr)"),
+};
+
+/* ---- look-up ---------------------------------------------------------------------------------- */
+
+/* What the table knows about one key, so that a value is only normalised and looked up for
+ * keys that have value entries (not for call-id or sdp), and prefixes are scanned only for the
+ * keys that have them (flags). */
+struct key_summary {
+	const struct ng_key *any_value;  /* the key's entry for any value, or NULL */
+	bool has_values, has_prefixes;
+};
+
+static GHashTable *summaries;        /* normalised key -> struct key_summary * */
+static GHashTable *values;           /* "key\x1fvalue" -> entry */
+
+#define NAME_SIZE 160
+
+/* "key\x1fvalue" in name (truncated to NAME_SIZE, which no table name reaches). */
+static void pair_name(const char *key, const char *value, char *name)
+{
+	size_t key_length = strnlen(key, NAME_SIZE / 2 - 1);
+	size_t value_length = strnlen(value, NAME_SIZE / 2 - 1);
+	memcpy(name, key, key_length);
+	name[key_length] = '\x1f';
+	memcpy(name + key_length + 1, value, value_length);
+	name[key_length + 1 + value_length] = '\0';
+}
+
+static void build_index(void)
+{
+	summaries = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
+	values = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	for (size_t i = 0; i < G_N_ELEMENTS(key_table); i++) {
+		const struct ng_key *entry = &key_table[i];
+		struct key_summary *summary = g_hash_table_lookup(summaries, entry->key);
+		if (!summary) {
+			summary = g_new0(struct key_summary, 1);
+			g_hash_table_insert(summaries, (gpointer) entry->key, summary);
+		}
+		if (entry->prefix) {
+			summary->has_prefixes = true;
+		} else if (!entry->value) {
+			if (!summary->any_value)
+				summary->any_value = entry;
+		} else {
+			summary->has_values = true;
+			char name[NAME_SIZE];
+			pair_name(entry->key, entry->value, name);
+			if (!g_hash_table_contains(values, name))
+				g_hash_table_insert(values, g_strdup(name), (gpointer) entry);
+		}
+	}
+}
+
+/* The longest matching prefix entry of key: "sdes-" for "sdes-no-aes-cm-128-hmac-sha1-32". */
+static const struct ng_key *find_prefix(const char *key, const char *value)
+{
+	const struct ng_key *best = NULL;
+	size_t best_length = 0;
+	for (size_t i = 0; i < G_N_ELEMENTS(key_table); i++) {
+		const struct ng_key *entry = &key_table[i];
+		if (!entry->prefix)
+			continue;
+		size_t length = strlen(entry->value);
+		if (length > best_length && !strcmp(entry->key, key) && !strncmp(entry->value, value, length)) {
+			best = entry;
+			best_length = length;
+		}
+	}
+	return best;
+}
+
+/* ---- the checks of offer and answer ------------------------------------------------------ */
+
+/* A request-lifetime copy of formatted text. */
+static const char *buffer_printf(struct bencode_buffer *buffer, const char *format, ...) G_GNUC_PRINTF(2, 3);
+static const char *buffer_printf(struct bencode_buffer *buffer, const char *format, ...)
+{
+	va_list arguments;
+	va_start(arguments, format);
+	char *text = g_strdup_vprintf(format, arguments);
+	va_end(arguments);
+	const char *copy = bencode_buffer_strdup_length(buffer, text, strlen(text));
+	g_free(text);
+	return copy;
+}
+
+static bool is_srtp_protocol(const char *protocol)
+{
+	return protocol && strstr(protocol, "SAVP") != NULL;
+}
+
+static bool has_attribute(const GPtrArray *attributes, const char *name)
+{
+	for (unsigned int i = 0; attributes && i < attributes->len; i++) {
+		const struct sdp_attribute *attribute = g_ptr_array_index(attributes, i);
+		if (!g_ascii_strcasecmp(attribute->name, name))
+			return true;
+	}
+	return false;
+}
+
+/* RFC 5764 DTLS-SRTP: a UDP/TLS transport, or an SRTP profile whose only keying is a
+ * fingerprint (RFC 8122) without SDES a=crypto lines, which we would have to terminate. */
+static const char *sdp_needs_dtls(const struct sdp_session *sdp)
+{
+	bool session_fingerprint = has_attribute(sdp->attributes, "fingerprint");
+	for (unsigned int i = 0; i < sdp->media->len; i++) {
+		const struct sdp_media *media = g_ptr_array_index(sdp->media, i);
+		if (!media->port)
+			continue;   /* a rejected stream needs nothing */
+		if (!g_ascii_strncasecmp(media->protocol, "UDP/TLS/", 8))
+			return media->protocol;
+		if (is_srtp_protocol(media->protocol) && !has_attribute(media->attributes, "crypto")
+		    && (session_fingerprint || has_attribute(media->attributes, "fingerprint")))
+			return "a=fingerprint without a=crypto";
+	}
+	return NULL;
+}
+
+static bool uses_srtp(const struct ng_request *request, const struct sdp_session *sdp)
+{
+	if (is_srtp_protocol(request->flags.transport_protocol))
+		return true;
+	for (unsigned int i = 0; i < sdp->media->len; i++) {
+		const struct sdp_media *media = g_ptr_array_index(sdp->media, i);
+		if (is_srtp_protocol(media->protocol))
+			return true;
+	}
+	return false;
+}
+
+static bool in_scope(const struct ng_key *entry, bool srtp, bool offer)
+{
+	return (!(entry->scope & NG_SCOPE_SRTP) || srtp) && (!(entry->scope & NG_SCOPE_OFFER) || offer);
+}
+
+/* ---- public functions ------------------------------------------------------------------------ */
+
+const struct ng_key *ng_keys_table(size_t *count)
+{
+	*count = G_N_ELEMENTS(key_table);
+	return key_table;
+}
+
+void ng_keys_normalise(const char *input, size_t length, char *output, size_t size)
+{
+	size_t out = 0;
+	for (size_t i = 0; i < length && out + 1 < size; i++) {
+		char c = input[i];
+		if (c == ' ' || c == '_')
+			c = '-';
+		else if (c >= 'A' && c <= 'Z')
+			c = (char) (c - 'A' + 'a');
+		output[out++] = c;
+	}
+	if (size)
+		output[out] = '\0';
+}
+
+const struct ng_key *ng_keys_find(const char *key, const char *value)
+{
+	if (!summaries)
+		build_index();
+	char normal_key[64];
+	ng_keys_normalise(key, strlen(key), normal_key, sizeof(normal_key));
+	const struct key_summary *summary = g_hash_table_lookup(summaries, normal_key);
+	if (!summary)
+		return NULL;
+	if (value && (summary->has_values || summary->has_prefixes)) {
+		char normal_value[96], name[NAME_SIZE];
+		ng_keys_normalise(value, strlen(value), normal_value, sizeof(normal_value));
+		pair_name(normal_key, normal_value, name);
+		const struct ng_key *entry = summary->has_values ? g_hash_table_lookup(values, name) : NULL;
+		if (!entry && summary->has_prefixes)
+			entry = find_prefix(normal_key, normal_value);
+		if (entry)
+			return entry;
+	}
+	return summary->any_value;
+}
+
+void ng_keys_note(struct ng_request *request, const struct ng_key *entry, const char *spelling)
+{
+	struct ng_flags *flags = &request->flags;
+	bool refused = entry->state == NG_KEY_REFUSED;
+	struct ng_noted_key *list = refused ? flags->refused : flags->warned;
+	unsigned int *count = refused ? &flags->refused_count : &flags->warned_count;
+	for (unsigned int i = 0; i < *count; i++)
+		if (list[i].entry == entry)
+			return;
+	/* more than NG_MAX_NOTED_KEYS different ones: the first ones are reason enough, but an
+	 * unconditional refusal must not be crowded out by ones that may be out of scope */
+	if (*count < NG_MAX_NOTED_KEYS)
+		list[(*count)++] = (struct ng_noted_key) { entry, spelling };
+	else if (refused && entry->scope == NG_SCOPE_ALWAYS)
+		list[NG_MAX_NOTED_KEYS - 1] = (struct ng_noted_key) { entry, spelling };
+}
+
+int ng_keys_check(struct ng_request *request, const struct sdp_session *sdp, bool offer)
+{
+	const struct ng_flags *flags = &request->flags;
+	const char *dtls_sdp = sdp_needs_dtls(sdp);
+	if (dtls_sdp) {
+		request->error_reason = buffer_printf(request->buffer,
+			DTLS_SRTP " is not supported by this relay (SDP: %s)", dtls_sdp);
+		return -ENOTSUP;
+	}
+	bool srtp = uses_srtp(request, sdp);
+	for (unsigned int i = 0; i < flags->refused_count; i++) {
+		const struct ng_noted_key *noted = &flags->refused[i];
+		if (!in_scope(noted->entry, srtp, offer))
+			continue;
+		request->error_reason = buffer_printf(request->buffer,
+			"%s is not supported by this relay (%s)", noted->entry->reason, noted->spelling);
+		return -ENOTSUP;
+	}
+	GString *warning = NULL;
+	for (unsigned int i = 0; i < flags->warned_count; i++) {
+		const struct ng_noted_key *noted = &flags->warned[i];
+		if (!in_scope(noted->entry, srtp, offer))
+			continue;
+		if (!warning)
+			warning = g_string_new(NULL);
+		else
+			g_string_append(warning, "; ");
+		g_string_append_printf(warning, "%s is not supported by this relay (%s)", noted->entry->reason,
+				       noted->spelling);
+	}
+	if (warning) {
+		g_string_append(warning, ": the call is relayed without it");
+		log_call(LOG_WARNING, flags->call_id, "%s", warning->str);
+		request->warning = bencode_buffer_strdup_length(request->buffer, warning->str, warning->len);
+		g_string_free(warning, TRUE);
+	}
+	return 0;
+}

@@ -1,0 +1,176 @@
+"""Honest replies: what the relay lacks is refused with a reason naming the feature when the call
+could not work without it, answered ok plus a warning when it can, and ignored only where that
+changes nothing (daemon/ng_keys.c has the table, README.md the list)."""
+
+import pytest
+
+from calls import (Call, Sdp, assert_error, assert_ok, establish, make_sdp, media_section,
+                   simple_sdp, wait_until)
+from rtp import relay_through, rtp_stream
+
+CALLER = "127.0.0.2"
+CALLEE = "127.0.0.3"
+FINGERPRINT = ("fingerprint:sha-256 " + ":".join(["AB"] * 32))
+CRYPTO = "crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz"
+
+
+def _calls(daemon):
+    return assert_ok(daemon.ng({"command": "list"}))["calls"]
+
+
+def _refused(daemon, reply, *words):
+    """An error naming the feature, and no call left behind."""
+    assert_error(reply)
+    for word in words:
+        assert word in reply["error-reason"], reply
+    assert "sdp" not in reply
+    assert _calls(daemon) == []
+
+
+# ---------------------------------------------------------------- refused
+
+@pytest.mark.upstream_differs("upstream terminates DTLS-SRTP")
+def test_dtls_offer_is_refused(rtpengine):
+    sdp = make_sdp(CALLER, media_section(30000, protocol="UDP/TLS/RTP/SAVPF",
+                                         attributes=("sendrecv", FINGERPRINT, "setup:actpass")))
+    _refused(rtpengine, Call(rtpengine).offer(sdp), "DTLS-SRTP", "UDP/TLS/RTP/SAVPF")
+
+
+@pytest.mark.upstream_differs("upstream terminates DTLS-SRTP")
+def test_fingerprint_only_srtp_offer_is_refused(rtpengine):
+    sdp = make_sdp(CALLER, media_section(30000, protocol="RTP/SAVPF",
+                                         attributes=("sendrecv", FINGERPRINT)))
+    _refused(rtpengine, Call(rtpengine).offer(sdp), "DTLS-SRTP", "fingerprint")
+
+
+@pytest.mark.upstream_differs("upstream terminates DTLS-SRTP")
+def test_dtls_transport_protocol_is_refused(rtpengine):
+    for options in ({"transport-protocol": "UDP/TLS/RTP/SAVPF"},
+                    {"flags": ["transport-protocol=UDP/TLS/RTP/SAVPF"]}):
+        reply = Call(rtpengine).offer(simple_sdp(CALLER, 30000), options)
+        _refused(rtpengine, reply, "DTLS-SRTP", "UDP/TLS/RTP/SAVPF")
+
+
+@pytest.mark.upstream_differs("upstream does DTLS-SRTP")
+def test_dtls_role_on_an_srtp_call_is_refused(rtpengine):
+    reply = Call(rtpengine).offer(simple_sdp(CALLER, 30000),
+                                  {"transport-protocol": "RTP/SAVP", "DTLS": "passive"})
+    _refused(rtpengine, reply, "DTLS-SRTP", "DTLS=passive")
+
+
+@pytest.mark.upstream_differs("upstream transcodes and rewrites codec lists")
+@pytest.mark.parametrize("options, words", [
+    ({"codec": {"transcode": ["G722"]}}, ("transcoding", "codec-transcode=G722")),
+    ({"codec": {"mask": ["PCMA"], "transcode": ["PCMU"]}}, ("transcoding",)),
+    ({"codec": {"strip": ["PCMA"]}}, ("codec", "codec-strip=PCMA")),
+    ({"flags": ["codec-strip-PCMA"]}, ("codec", "codec-strip-PCMA")),
+    ({"flags": ["always-transcode"], "codec": {"offer": ["PCMA"]}}, ("codec-offer=PCMA",)),
+], ids=["transcode", "mask", "strip", "strip-flag", "offer"])
+def test_codec_changes_are_refused(rtpengine, options, words):
+    _refused(rtpengine, Call(rtpengine).offer(simple_sdp(CALLER, 30000), options), *words)
+
+
+@pytest.mark.upstream_differs("upstream has a T.38 gateway, media echo and DTMF blocking")
+@pytest.mark.parametrize("options, words", [
+    ({"T.38": ["decode"]}, ("T.38",)),
+    ({"media-echo": "both"}, ("media echo",)),
+    ({"DTMF-security": "silence"}, ("DTMF",)),
+    ({"sdp-attr": {"audio": {"add": ["ptime:20"]}}}, ("sdp-attr",)),
+], ids=["t38", "media-echo", "dtmf-security", "sdp-attr"])
+def test_media_manipulation_is_refused(rtpengine, options, words):
+    _refused(rtpengine, Call(rtpengine).offer(simple_sdp(CALLER, 30000), options), *words)
+
+
+@pytest.mark.upstream_differs("upstream implements these commands")
+@pytest.mark.parametrize("command, feature", [
+    ("start recording", "recording"), ("stop recording", "recording"),
+    ("pause recording", "recording"), ("start forwarding", "forwarding"),
+    ("block DTMF", "DTMF"), ("unblock DTMF", "DTMF"), ("block media", "media blocking"),
+    ("unblock media", "media blocking"), ("silence media", "silencing"),
+    ("play media", "playback"), ("stop media", "playback"), ("play DTMF", "DTMF"),
+    ("publish", "subscribe"), ("subscribe request", "subscribe"),
+    ("subscribe answer", "subscribe"), ("unsubscribe", "subscribe"),
+])
+def test_unimplemented_commands_are_refused_by_name(rtpengine, media_peer, command, feature):
+    call = establish(rtpengine, media_peer(CALLER), media_peer(CALLEE)).call
+    reply = assert_error(call.command(command, **{"from-tag": call.from_tag}))
+    assert reply["error-reason"].startswith(command + ": "), reply
+    assert feature in reply["error-reason"]
+    assert_ok(call.query())   # the call is untouched
+
+
+# ---------------------------------------------------------------- served with a warning
+
+@pytest.mark.upstream_differs("upstream records calls (and says nothing when no recording is set up)")
+@pytest.mark.parametrize("options", [{"flags": ["record-call"]}, {"record call": "yes"},
+                                     {"metadata": "customer=42"}],
+                         ids=["flag", "key", "metadata"])
+def test_recording_request_is_served_with_a_warning(rtpengine, media_peer, options):
+    caller, callee = media_peer(CALLER), media_peer(CALLEE)
+    call = Call(rtpengine)
+    offer = assert_ok(call.offer(simple_sdp(CALLER, caller.port), options))
+    assert "recording" in offer["warning"]
+    answer = assert_ok(call.answer(simple_sdp(CALLEE, callee.port), options))
+    assert "recording" in answer["warning"]
+    # one WARN line per request, with the call-id
+    assert wait_until(lambda: rtpengine.log_text().count("recording is not supported") >= 2)
+    lines = [line for line in rtpengine.log_text().splitlines() if "recording is not supported" in line]
+    assert len(lines) == 2, lines
+    assert all(call.call_id in line for line in lines), lines
+    # and the call works: SDP through us, media relayed
+    offer_sdp, answer_sdp = Sdp(offer["sdp"]), Sdp(answer["sdp"])
+    assert offer_sdp.connection == ("IP4", "127.0.0.1")
+    assert rtpengine.port_min <= offer_sdp.medias[0].port <= rtpengine.port_max
+    packets = rtp_stream(0x1234, 5)
+    received = relay_through(caller.rtp, answer_sdp.media_address(), packets, callee.rtp)
+    assert [data for data, _ in received] == packets
+
+
+@pytest.mark.upstream_differs("upstream repacketizes")
+def test_ptime_is_served_with_a_warning(rtpengine):
+    reply = assert_ok(Call(rtpengine).offer(simple_sdp(CALLER, 30000), {"ptime": 30}))
+    assert "ptime" in reply["warning"] and "sdp" in reply
+
+
+def test_record_call_no_is_quietly_accepted(rtpengine):
+    reply = assert_ok(Call(rtpengine).offer(simple_sdp(CALLER, 30000), {"record call": "no"}))
+    assert "warning" not in reply
+
+
+# ---------------------------------------------------------------- accepted and ignored
+
+def test_ignored_keys_and_flags_are_accepted(rtpengine, media_peer):
+    options = {"supports": ["load limit"], "xmlrpc-callback": "127.0.0.1", "via-branch": "z9hG4bK1",
+               "DTLS": "off", "DTLS-fingerprint": "SHA-256", "replace": ["username"],
+               "flags": ["unidirectional", "trickle ICE", "no-such-flag"], "no-such-key": "x"}
+    caller, callee = media_peer(CALLER), media_peer(CALLEE)
+    setup = establish(rtpengine, caller, callee, offer_options=options, answer_options=options)
+    for sdp in (setup.offer_sdp, setup.answer_sdp):
+        assert sdp.connection == ("IP4", "127.0.0.1")
+    reply = assert_ok(setup.call.query())
+    assert set(reply["tags"]) == {setup.call.from_tag, setup.call.to_tag}
+
+
+def test_dtls_role_on_a_plain_call_changes_nothing(rtpengine):
+    """DTLS=passive only matters for SRTP: a plain RTP call is served as asked (as upstream)."""
+    reply = assert_ok(Call(rtpengine).offer(simple_sdp(CALLER, 30000), {"DTLS": "passive"}))
+    assert "warning" not in reply
+    assert Sdp(reply["sdp"]).medias[0].protocol == "RTP/AVP"
+    assert "fingerprint" not in reply["sdp"]
+
+
+def test_offer_only_codec_options_are_ignored_in_answers(rtpengine, media_peer):
+    caller, callee = media_peer(CALLER), media_peer(CALLEE)
+    call = Call(rtpengine)
+    assert_ok(call.offer(simple_sdp(CALLER, caller.port)))
+    reply = assert_ok(call.answer(simple_sdp(CALLEE, callee.port), {"codec": {"mask": ["PCMA"]}}))
+    assert "warning" not in reply
+
+
+# ---------------------------------------------------------------- commands
+
+@pytest.mark.parametrize("command", ["PING", "Ping", "OFFER", "Statistics", "no such command"])
+def test_command_names_are_case_sensitive(rtpengine, command):
+    reply = assert_error(rtpengine.ng({"command": command}))
+    assert reply["error-reason"] == "Unrecognized command"
+    assert rtpengine.ng({"command": "ping"}) == {"result": "pong"}

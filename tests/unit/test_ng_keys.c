@@ -1,0 +1,270 @@
+/* Unit tests for daemon/ng_keys.c and its use in ng_flags.c: the table is complete and
+ * consistent (a state and a reason for every entry, no name twice after normalisation),
+ * requests are classified through it, and README.md names every refused entry. */
+#include <errno.h>
+#include <string.h>
+#include <glib.h>
+
+#include "bencode.h"
+#include "ng_keys.h"
+#include "ng_request.h"
+#include "sdp.h"
+
+/* ---- helpers ------------------------------------------------------------------------------ */
+
+struct parsed {
+	struct bencode_buffer *buffer;
+	struct ng_request request;
+};
+
+/* Decodes a bencoded request dictionary and runs ng_flags_parse on it. */
+static int parse(struct parsed *parsed, const char *bencoded)
+{
+	memset(parsed, 0, sizeof(*parsed));
+	parsed->buffer = bencode_buffer_new();
+	const char *error = NULL;
+	struct bencode_item *input = bencode_decode(parsed->buffer, bencoded, strlen(bencoded), &error);
+	g_assert_nonnull(input);
+	parsed->request.buffer = parsed->buffer;
+	parsed->request.input = input;
+	parsed->request.reply = bencode_dictionary_new(parsed->buffer);
+	return ng_flags_parse(&parsed->request);
+}
+
+static void parsed_free(struct parsed *parsed)
+{
+	bencode_buffer_free(parsed->buffer);
+}
+
+static struct sdp_session *sdp_of(const char *protocol, const char *extra_lines)
+{
+	g_autofree char *text = g_strdup_printf("v=0\r\no=- 1 1 IN IP4 127.0.0.2\r\ns=-\r\nc=IN IP4 127.0.0.2\r\n"
+						"t=0 0\r\nm=audio 40000 %s 0\r\n%s", protocol, extra_lines);
+	const char *error = NULL;
+	struct sdp_session *sdp = sdp_parse(text, strlen(text), &error);
+	g_assert_nonnull(sdp);
+	return sdp;
+}
+
+/* ---- the table ------------------------------------------------------------------------------ */
+
+static void test_every_entry_has_state_and_reason(void)
+{
+	size_t count = 0;
+	const struct ng_key *table = ng_keys_table(&count);
+	g_assert_cmpuint(count, >, 150);
+	for (size_t i = 0; i < count; i++) {
+		const struct ng_key *entry = &table[i];
+		g_assert_nonnull(entry->key);
+		g_assert_true(entry->state == NG_KEY_SUPPORTED || entry->state == NG_KEY_IGNORED
+			      || entry->state == NG_KEY_WARN || entry->state == NG_KEY_REFUSED);
+		if (!entry->reason || !*entry->reason)
+			g_error("entry %s=%s has no reason", entry->key, entry->value ? entry->value : "*");
+		g_assert_true(!entry->prefix || entry->value);
+		/* only supported entries (and a WARN served in part) change the flags */
+		g_assert_true(!entry->set || entry->state == NG_KEY_SUPPORTED || entry->state == NG_KEY_WARN);
+	}
+}
+
+static void test_names_are_normalised_and_unique(void)
+{
+	size_t count = 0;
+	const struct ng_key *table = ng_keys_table(&count);
+	GHashTable *seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	for (size_t i = 0; i < count; i++) {
+		char key[128], value[128];
+		ng_keys_normalise(table[i].key, strlen(table[i].key), key, sizeof(key));
+		g_assert_cmpstr(key, ==, table[i].key);
+		if (table[i].value) {
+			ng_keys_normalise(table[i].value, strlen(table[i].value), value, sizeof(value));
+			g_assert_cmpstr(value, ==, table[i].value);
+		}
+		char *name = g_strdup_printf("%s|%s|%d", key, table[i].value ? table[i].value : "*", table[i].prefix);
+		if (g_hash_table_contains(seen, name))
+			g_error("duplicate table entry %s", name);
+		g_hash_table_add(seen, name);
+	}
+	g_hash_table_destroy(seen);
+}
+
+static void test_find_spellings(void)
+{
+	const struct ng_key *entry = ng_keys_find("record call", "yes");
+	g_assert_nonnull(entry);
+	g_assert_cmpint(entry->state, ==, NG_KEY_WARN);
+	g_assert_true(entry == ng_keys_find("Record_Call", "on"));
+	g_assert_cmpint(ng_keys_find("record-call", "no")->state, ==, NG_KEY_IGNORED);
+	g_assert_cmpint(ng_keys_find("DTLS", "off")->state, ==, NG_KEY_IGNORED);
+	g_assert_cmpint(ng_keys_find("DTLS", "passive")->state, ==, NG_KEY_REFUSED);
+	g_assert_cmpint(ng_keys_find("flags", "SIP source address")->state, ==, NG_KEY_SUPPORTED);
+	/* the longest prefix wins; SDES-no alone is the exact entry */
+	g_assert_cmpint(ng_keys_find("flags", "SDES-no")->state, ==, NG_KEY_REFUSED);
+	g_assert_cmpint(ng_keys_find("flags", "SDES-no-AES_CM_128_HMAC_SHA1_32")->state, ==, NG_KEY_WARN);
+	g_assert_cmpint(ng_keys_find("flags", "codec-strip-PCMA")->state, ==, NG_KEY_REFUSED);
+	g_assert_null(ng_keys_find("flags", "no-such-flag"));
+	g_assert_null(ng_keys_find("no-such-key", NULL));
+	g_assert_null(ng_keys_find("ICE", "sideways"));
+}
+
+/* ---- requests ------------------------------------------------------------------------------- */
+
+static void test_supported_flags_are_applied(void)
+{
+	struct parsed parsed;
+	g_assert_cmpint(parse(&parsed, "d7:command5:offer5:flagsl13:trust address10:ICE=remove"
+			      "13:strict_source14:replace=origine3:ICE5:force8:rtcp-muxl5:demuxee"), ==, 0);
+	const struct ng_flags *flags = &parsed.request.flags;
+	g_assert_true(flags->trust_address);
+	g_assert_true(flags->strict_source);
+	g_assert_true(flags->replace_origin);
+	g_assert_true(flags->rtcp_mux_demux);
+	g_assert_cmpint(flags->ice, ==, NG_ICE_FORCE);
+	g_assert_cmpuint(flags->refused_count + flags->warned_count, ==, 0);
+	parsed_free(&parsed);
+}
+
+static void test_refused_and_warned_are_noted(void)
+{
+	struct parsed parsed;
+	g_assert_cmpint(parse(&parsed, "d7:command5:offer5:codecd5:stripl4:PCMAee"
+			      "5:flagsl11:record-call12:DTLS=passivee8:metadata1:xe"), ==, 0);
+	const struct ng_flags *flags = &parsed.request.flags;
+	g_assert_cmpuint(flags->refused_count, ==, 2);   /* codec-strip, DTLS */
+	g_assert_cmpuint(flags->warned_count, ==, 2);    /* record-call, metadata */
+	g_assert_cmpstr(flags->refused[0].spelling, ==, "codec-strip=PCMA");
+	g_assert_cmpstr(flags->refused[1].spelling, ==, "DTLS=passive");
+	parsed_free(&parsed);
+}
+
+static void test_empty_codec_lists_are_fine(void)
+{
+	struct parsed parsed;
+	g_assert_cmpint(parse(&parsed, "d7:command5:offer5:codecd5:striple9:transcodeleee"), ==, 0);
+	g_assert_cmpuint(parsed.request.flags.refused_count, ==, 0);
+	parsed_free(&parsed);
+}
+
+static void test_check_refuses_in_scope_only(void)
+{
+	struct parsed parsed;
+	struct sdp_session *plain = sdp_of("RTP/AVP", "");
+	struct sdp_session *srtp = sdp_of("RTP/SAVP", "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:"
+					  "WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n");
+	/* DTLS=passive changes nothing on a plain call (as upstream), but an SRTP call needs DTLS */
+	parse(&parsed, "d7:command5:offer4:DTLS7:passivee");
+	g_assert_cmpint(ng_keys_check(&parsed.request, plain, true), ==, 0);
+	g_assert_null(parsed.request.warning);
+	g_assert_cmpint(ng_keys_check(&parsed.request, srtp, true), ==, -ENOTSUP);
+	g_assert_nonnull(strstr(parsed.request.error_reason, "DTLS-SRTP"));
+	parsed_free(&parsed);
+	/* codec mask is read in offers only */
+	parse(&parsed, "d7:command6:answer5:codecd4:maskl4:PCMAeee");
+	g_assert_cmpint(ng_keys_check(&parsed.request, plain, false), ==, 0);
+	g_assert_cmpint(ng_keys_check(&parsed.request, plain, true), ==, -ENOTSUP);
+	parsed_free(&parsed);
+	sdp_session_free(plain);
+	sdp_session_free(srtp);
+}
+
+/* Refusals that may be out of scope must not crowd out an unconditional one. */
+static void test_unconditional_refusal_survives_many_notes(void)
+{
+	struct parsed parsed;
+	struct sdp_session *plain = sdp_of("RTP/AVP", "");
+	/* seven SRTP-only refusals and an offer-only one fill the slots; media-echo comes last */
+	parse(&parsed, "d7:command6:answer4:DTLS7:passive4:SDESl3:off2:no7:disablee"
+	      "5:flagsl8:SDES-off7:SDES-no12:SDES-disable14:transcode-G722e10:media-echo4:bothe");
+	g_assert_cmpuint(parsed.request.flags.refused_count, ==, NG_MAX_NOTED_KEYS);
+	g_assert_cmpint(ng_keys_check(&parsed.request, plain, false), ==, -ENOTSUP);
+	g_assert_nonnull(strstr(parsed.request.error_reason, "media echo"));
+	sdp_session_free(plain);
+	parsed_free(&parsed);
+}
+
+static void test_check_refuses_dtls_sdp(void)
+{
+	struct parsed parsed;
+	parse(&parsed, "d7:command5:offere");
+	struct sdp_session *udp_tls = sdp_of("UDP/TLS/RTP/SAVPF", "a=setup:actpass\r\n");
+	g_assert_cmpint(ng_keys_check(&parsed.request, udp_tls, true), ==, -ENOTSUP);
+	g_assert_nonnull(strstr(parsed.request.error_reason, "UDP/TLS/RTP/SAVPF"));
+	struct sdp_session *fingerprint_only = sdp_of("RTP/SAVPF", "a=fingerprint:sha-256 AA:BB\r\n");
+	g_assert_cmpint(ng_keys_check(&parsed.request, fingerprint_only, true), ==, -ENOTSUP);
+	/* with SDES keys as well, the SDES offer is served and the fingerprint dropped */
+	struct sdp_session *both = sdp_of("RTP/SAVPF", "a=fingerprint:sha-256 AA:BB\r\n"
+					  "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n");
+	g_assert_cmpint(ng_keys_check(&parsed.request, both, true), ==, 0);
+	sdp_session_free(udp_tls);
+	sdp_session_free(fingerprint_only);
+	sdp_session_free(both);
+	parsed_free(&parsed);
+}
+
+static void test_check_warns_once_with_every_feature(void)
+{
+	struct parsed parsed;
+	struct sdp_session *plain = sdp_of("RTP/AVP", "");
+	parse(&parsed, "d7:command5:offer7:call-id2:c111:record call3:yes5:flagsl12:generate-midee");
+	g_assert_cmpint(ng_keys_check(&parsed.request, plain, true), ==, 0);
+	g_assert_nonnull(parsed.request.warning);
+	g_assert_nonnull(strstr(parsed.request.warning, "call recording"));
+	g_assert_nonnull(strstr(parsed.request.warning, "record call=yes"));
+	g_assert_nonnull(strstr(parsed.request.warning, "generate-mid"));
+	sdp_session_free(plain);
+	parsed_free(&parsed);
+}
+
+/* ---- README ----------------------------------------------------------------------------------- */
+
+/* README.md beside tests/: found from this file's path, whatever the working directory. */
+static char *read_readme(void)
+{
+	const char *suffix = "tests/unit/test_ng_keys.c";
+	const char *file = __FILE__;
+	size_t prefix = strlen(file) >= strlen(suffix) ? strlen(file) - strlen(suffix) : 0;
+	g_autofree char *path = g_strdup_printf("%.*sREADME.md", (int) prefix, file);
+	char *text = NULL;
+	if (!g_file_get_contents(path, &text, NULL, NULL))
+		g_error("cannot read %s", path);
+	return text;
+}
+
+static void test_readme_names_every_refused_entry(void)
+{
+	g_autofree char *readme = read_readme();
+	g_autofree char *lower = g_ascii_strdown(readme, -1);
+	size_t count = 0;
+	const struct ng_key *table = ng_keys_table(&count);
+	for (size_t i = 0; i < count; i++) {
+		if (table[i].state != NG_KEY_REFUSED)
+			continue;
+		/* "flags" entries by their name, others by key (or key=value) */
+		const char *name = !strcmp(table[i].key, "flags") ? table[i].value : table[i].key;
+		g_autofree char *quoted = g_strdup_printf("`%s", name);
+		if (!strstr(lower, quoted))
+			g_error("README.md does not mention refused ng entry %s", name);
+		if (table[i].value && strcmp(table[i].key, "flags")) {
+			g_autofree char *pair = g_strdup_printf("%s=%s", table[i].key, table[i].value);
+			if (!strstr(lower, pair))
+				g_error("README.md does not mention refused ng value %s", pair);
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/ng_keys/every_entry_has_state_and_reason", test_every_entry_has_state_and_reason);
+	g_test_add_func("/ng_keys/names_are_normalised_and_unique", test_names_are_normalised_and_unique);
+	g_test_add_func("/ng_keys/find_spellings", test_find_spellings);
+	g_test_add_func("/ng_keys/supported_flags_are_applied", test_supported_flags_are_applied);
+	g_test_add_func("/ng_keys/refused_and_warned_are_noted", test_refused_and_warned_are_noted);
+	g_test_add_func("/ng_keys/empty_codec_lists_are_fine", test_empty_codec_lists_are_fine);
+	g_test_add_func("/ng_keys/check_refuses_in_scope_only", test_check_refuses_in_scope_only);
+	g_test_add_func("/ng_keys/unconditional_refusal_survives_many_notes",
+			test_unconditional_refusal_survives_many_notes);
+	g_test_add_func("/ng_keys/check_refuses_dtls_sdp", test_check_refuses_dtls_sdp);
+	g_test_add_func("/ng_keys/check_warns_once_with_every_feature", test_check_warns_once_with_every_feature);
+	g_test_add_func("/ng_keys/readme_names_every_refused_entry", test_readme_names_every_refused_entry);
+	return g_test_run();
+}
