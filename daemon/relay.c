@@ -35,13 +35,9 @@
 #define RELAY_QUIESCENT_INTERVAL_MS 1000
 #define RELAY_PACK_LOAD_PERCENT 40
 
-/* Written by their worker alone (plain adds, no locked instructions on the packet path);
- * read by the control thread with relaxed atomic loads. */
-struct worker_counters {
-	uint64_t packets, bytes, errors;
-	uint64_t dropped_strict_source, dropped_no_destination, dropped_truncated, dropped_srtp;
-};
-
+/* Worker counters (struct relay_totals) are written by their worker alone (plain adds, no
+ * locked instructions on the packet path) and read by the control thread with relaxed
+ * atomic loads. */
 #define COUNTER_ADD(counter, amount) \
 	__atomic_store_n(&(counter), __atomic_load_n(&(counter), __ATOMIC_RELAXED) + (amount), __ATOMIC_RELAXED)
 #define COUNTER_READ(counter) __atomic_load_n(&(counter), __ATOMIC_RELAXED)
@@ -57,7 +53,7 @@ struct media_worker {
 	int64_t last_quiescent_us;
 	uint64_t sampled_busy_ns;       /* control thread: the thread's CPU time at the last sample */
 	unsigned int load_percent;      /* control thread: share of a core used in the last sample */
-	struct worker_counters counters;
+	struct relay_totals counters;
 	/* receive and send buffers, reused every round: packets received during one epoll round
 	 * fill the pool from pool_used on; send_count of them wait to be sent at its end */
 	unsigned int pool_used, send_count;
@@ -188,12 +184,19 @@ static bool learn_source(struct media_worker *worker, struct stream *stream, con
 			 endpoint_text(source, text, sizeof(text)));
 		return true;
 	}
-	if (flags & FORWARD_STRICT_SOURCE) {
-		COUNTER_ADD(worker->counters.dropped_strict_source, 1);
+	if (flags & FORWARD_STRICT_SOURCE)
 		return false;
-	}
 	/* Upstream forwards a stranger's packets but never lets them move the latch. */
 	return true;
+}
+
+/* A packet refused as bad: an error on the stream it came in on (or would have left by)
+ * and on the worker, and one count under the name of its drop path. */
+static void count_refused(struct media_worker *worker, struct stream *stream, uint64_t *drop_counter)
+{
+	stream->counters.errors++;
+	COUNTER_ADD(worker->counters.errors, 1);
+	COUNTER_ADD(*drop_counter, 1);
 }
 
 /* Sends everything collected during one epoll round. Holding packets back until the round
@@ -221,11 +224,15 @@ static void flush_pending(struct media_worker *worker)
 				break;
 			sent_total += (unsigned int) sent;
 		}
-		if (start + sent_total < end && !call->deleted) {
+		unsigned int lost = end - start - sent_total;
+		if (lost && call->deleted) {
+			/* queued earlier in this round, but the call ended since: its sockets are closed */
+			COUNTER_ADD(worker->counters.dropped_call_ended, lost);
+		} else if (lost) {
 			/* the rest of this run is lost: count it on the stream that failed */
-			unsigned int lost = end - start - sent_total;
 			out->counters.errors += lost;
 			COUNTER_ADD(worker->counters.errors, lost);
+			COUNTER_ADD(worker->counters.dropped_send_failed, lost);
 		}
 		pthread_mutex_unlock(&call->lock);
 		start = end;
@@ -270,13 +277,23 @@ static void process_stream(struct media_worker *worker, struct stream *stream, i
 		struct msghdr *header = &worker->receive_headers[i].msg_hdr;
 		size_t length = worker->receive_headers[i].msg_len;
 		if (header->msg_flags & MSG_TRUNC) {
-			stream->counters.errors++;
-			COUNTER_ADD(worker->counters.dropped_truncated, 1);
+			count_refused(worker, stream, &worker->counters.dropped_truncated);
 			continue;
 		}
 		const unsigned char *packet = worker->packets[i];
-		if ((stream->forward_flags & FORWARD_ICE) && ice_handle_packet(stream, packet, length, &worker->sources[i]))
-			continue;
+		if (stream->forward_flags & FORWARD_ICE) {
+			uint64_t errors_before = stream->counters.errors;
+			if (ice_handle_packet(stream, packet, length, &worker->sources[i])) {
+				/* the responder counts a STUN message it cannot parse on the stream */
+				if (stream->counters.errors != errors_before) {
+					COUNTER_ADD(worker->counters.errors, 1);
+					COUNTER_ADD(worker->counters.dropped_stun_malformed, 1);
+				} else {
+					COUNTER_ADD(worker->counters.stun_consumed, 1);
+				}
+				continue;
+			}
+		}
 		/* RFC 5761 section 4: on a multiplexed port, payload types 64-95 are RTCP */
 		bool is_rtcp = stream->kind == STREAM_RTCP
 			|| ((stream->forward_flags & FORWARD_RTCP_MUX) && rtp_packet_is_rtcp(packet, length));
@@ -287,14 +304,13 @@ static void process_stream(struct media_worker *worker, struct stream *stream, i
 			/* RFC 3711 section 3.3: authenticate before the source may move the latch */
 			int plain = srtp_unprotect(&stream->media->crypto->decrypt, worker->packets[i], length, is_rtcp);
 			if (plain < 0) {
-				input->counters.errors++;
-				COUNTER_ADD(worker->counters.dropped_srtp, 1);
+				count_refused(worker, input, &worker->counters.dropped_srtp);
 				continue;
 			}
 			length = (size_t) plain;
 		}
 		if (!learn_source(worker, stream, &worker->sources[i], now_us)) {
-			input->counters.errors++;
+			count_refused(worker, input, &worker->counters.dropped_strict_source);
 			continue;
 		}
 		if (is_rtcp && stream->kind == STREAM_RTP) {
@@ -334,8 +350,7 @@ static void process_stream(struct media_worker *worker, struct stream *stream, i
 		if (out->forward_flags & FORWARD_SRTP) {
 			int protected = srtp_protect(&out->media->crypto->encrypt, worker->packets[i], length, is_rtcp);
 			if (protected < 0) {
-				out->counters.errors++;
-				COUNTER_ADD(worker->counters.dropped_srtp, 1);
+				count_refused(worker, out, &worker->counters.dropped_srtp);
 				continue;
 			}
 			length = (size_t) protected;
@@ -547,17 +562,15 @@ void relay_retire_call(struct media_worker *worker, struct call *call)
 
 void relay_read_totals(struct relay_totals *totals)
 {
-	memset(totals, 0, sizeof(*totals));
+	_Static_assert(sizeof(struct relay_totals) % sizeof(uint64_t) == 0, "relay_totals holds uint64_t only");
+	enum { WORDS = sizeof(struct relay_totals) / sizeof(uint64_t) };
+	uint64_t sums[WORDS] = { 0 };
 	for (unsigned int i = 0; workers && i < settings.worker_count; i++) {
-		struct worker_counters *counters = &workers[i]->counters;
-		totals->packets += COUNTER_READ(counters->packets);
-		totals->bytes += COUNTER_READ(counters->bytes);
-		totals->errors += COUNTER_READ(counters->errors);
-		totals->dropped_strict_source += COUNTER_READ(counters->dropped_strict_source);
-		totals->dropped_no_destination += COUNTER_READ(counters->dropped_no_destination);
-		totals->dropped_truncated += COUNTER_READ(counters->dropped_truncated);
-		totals->dropped_srtp += COUNTER_READ(counters->dropped_srtp);
+		uint64_t *counters = (uint64_t *) &workers[i]->counters;
+		for (unsigned int word = 0; word < WORDS; word++)
+			sums[word] += COUNTER_READ(counters[word]);
 	}
+	memcpy(totals, sums, sizeof(*totals));
 }
 
 const char *relay_learning_status(const struct stream *stream)
