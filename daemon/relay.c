@@ -35,9 +35,16 @@
 #define RELAY_QUIESCENT_INTERVAL_MS 1000
 #define RELAY_PACK_LOAD_PERCENT 40
 
-/* Worker counters (struct relay_totals) are written by their worker alone (plain adds, no
- * locked instructions on the packet path) and read by the control thread with relaxed
- * atomic loads. */
+/* Written by their worker alone (plain adds, no locked instructions on the packet path);
+ * read by the control thread with relaxed atomic loads. The counters of struct relay_totals. */
+struct worker_counters {
+	uint64_t packets, bytes, errors;
+	uint64_t dropped_strict_source, dropped_no_destination, dropped_truncated, dropped_srtp;
+	uint64_t dropped_call_ended, dropped_send_failed, dropped_stun_malformed, stun_consumed;
+};
+_Static_assert(sizeof(struct worker_counters) == sizeof(struct relay_totals),
+	       "a counter in relay_totals and not in worker_counters, or the reverse");
+
 #define COUNTER_ADD(counter, amount) \
 	__atomic_store_n(&(counter), __atomic_load_n(&(counter), __ATOMIC_RELAXED) + (amount), __ATOMIC_RELAXED)
 #define COUNTER_READ(counter) __atomic_load_n(&(counter), __ATOMIC_RELAXED)
@@ -53,7 +60,7 @@ struct media_worker {
 	int64_t last_quiescent_us;
 	uint64_t sampled_busy_ns;       /* control thread: the thread's CPU time at the last sample */
 	unsigned int load_percent;      /* control thread: share of a core used in the last sample */
-	struct relay_totals counters;
+	struct worker_counters counters;
 	/* receive and send buffers, reused every round: packets received during one epoll round
 	 * fill the pool from pool_used on; send_count of them wait to be sent at its end */
 	unsigned int pool_used, send_count;
@@ -127,9 +134,13 @@ static bool learn_source(struct media_worker *worker, struct stream *stream, con
                          int64_t now_us)
 {
 	uint8_t flags = stream->forward_flags;
-	if (flags & FORWARD_ASYMMETRIC || settings.endpoint_learning == ENDPOINT_LEARNING_OFF)
-		return !(flags & FORWARD_STRICT_SOURCE) || !endpoint_is_set(&stream->advertised)
+	if (flags & FORWARD_ASYMMETRIC || settings.endpoint_learning == ENDPOINT_LEARNING_OFF) {
+		bool allowed = !(flags & FORWARD_STRICT_SOURCE) || !endpoint_is_set(&stream->advertised)
 			|| endpoint_equal(&stream->advertised, source);
+		if (!allowed)
+			COUNTER_ADD(worker->counters.dropped_strict_source, 1);
+		return allowed;
+	}
 
 	char text[ENDPOINT_TEXT_SIZE];
 	const char *call_id = stream->call->call_id;
@@ -184,19 +195,12 @@ static bool learn_source(struct media_worker *worker, struct stream *stream, con
 			 endpoint_text(source, text, sizeof(text)));
 		return true;
 	}
-	if (flags & FORWARD_STRICT_SOURCE)
+	if (flags & FORWARD_STRICT_SOURCE) {
+		COUNTER_ADD(worker->counters.dropped_strict_source, 1);
 		return false;
+	}
 	/* Upstream forwards a stranger's packets but never lets them move the latch. */
 	return true;
-}
-
-/* A packet refused as bad: an error on the stream it came in on (or would have left by)
- * and on the worker, and one count under the name of its drop path. */
-static void count_refused(struct media_worker *worker, struct stream *stream, uint64_t *drop_counter)
-{
-	stream->counters.errors++;
-	COUNTER_ADD(worker->counters.errors, 1);
-	COUNTER_ADD(*drop_counter, 1);
 }
 
 /* Sends everything collected during one epoll round. Holding packets back until the round
@@ -252,6 +256,15 @@ static int srtp_protect(struct srtp_context *context, unsigned char *packet, siz
 {
 	return is_rtcp ? srtp_context_protect_rtcp(context, packet, length, RELAY_PACKET_SIZE)
 		: srtp_context_protect_rtp(context, packet, length, RELAY_PACKET_SIZE);
+}
+
+/* A packet refused as bad: an error on the stream it came in on (or would have left by)
+ * and on the worker, and one count under the name of its drop path. */
+static void count_refused(struct media_worker *worker, struct stream *stream, uint64_t *drop_counter)
+{
+	stream->counters.errors++;
+	COUNTER_ADD(worker->counters.errors, 1);
+	COUNTER_ADD(*drop_counter, 1);
 }
 
 static void process_stream(struct media_worker *worker, struct stream *stream, int64_t now_us)
@@ -310,7 +323,9 @@ static void process_stream(struct media_worker *worker, struct stream *stream, i
 			length = (size_t) plain;
 		}
 		if (!learn_source(worker, stream, &worker->sources[i], now_us)) {
-			count_refused(worker, input, &worker->counters.dropped_strict_source);
+			/* counted as dropped_strict_source where the decision is made */
+			input->counters.errors++;
+			COUNTER_ADD(worker->counters.errors, 1);
 			continue;
 		}
 		if (is_rtcp && stream->kind == STREAM_RTP) {
@@ -562,15 +577,21 @@ void relay_retire_call(struct media_worker *worker, struct call *call)
 
 void relay_read_totals(struct relay_totals *totals)
 {
-	_Static_assert(sizeof(struct relay_totals) % sizeof(uint64_t) == 0, "relay_totals holds uint64_t only");
-	enum { WORDS = sizeof(struct relay_totals) / sizeof(uint64_t) };
-	uint64_t sums[WORDS] = { 0 };
+	memset(totals, 0, sizeof(*totals));
 	for (unsigned int i = 0; workers && i < settings.worker_count; i++) {
-		uint64_t *counters = (uint64_t *) &workers[i]->counters;
-		for (unsigned int word = 0; word < WORDS; word++)
-			sums[word] += COUNTER_READ(counters[word]);
+		struct worker_counters *counters = &workers[i]->counters;
+		totals->packets += COUNTER_READ(counters->packets);
+		totals->bytes += COUNTER_READ(counters->bytes);
+		totals->errors += COUNTER_READ(counters->errors);
+		totals->dropped_strict_source += COUNTER_READ(counters->dropped_strict_source);
+		totals->dropped_no_destination += COUNTER_READ(counters->dropped_no_destination);
+		totals->dropped_truncated += COUNTER_READ(counters->dropped_truncated);
+		totals->dropped_srtp += COUNTER_READ(counters->dropped_srtp);
+		totals->dropped_call_ended += COUNTER_READ(counters->dropped_call_ended);
+		totals->dropped_send_failed += COUNTER_READ(counters->dropped_send_failed);
+		totals->dropped_stun_malformed += COUNTER_READ(counters->dropped_stun_malformed);
+		totals->stun_consumed += COUNTER_READ(counters->stun_consumed);
 	}
-	memcpy(totals, sums, sizeof(*totals));
 }
 
 const char *relay_learning_status(const struct stream *stream)

@@ -18,7 +18,7 @@ struct relay_settings {
 /* Counters of the packet path, summed over workers for `statistics`. Every packet that
  * arrives and is not forwarded is counted under exactly one dropped_* name (or stun_consumed);
  * errors counts the ones that were bad or could not be sent (what the stream's own "errors"
- * counter shows in `query`). uint64_t only: relay_read_totals() sums them word by word. */
+ * counter shows in `query`). */
 struct relay_totals {
 	uint64_t packets, bytes, errors;  /* received and accepted (before the destination check) */
 	uint64_t dropped_strict_source;   /* strict-source: packet from a stranger */
