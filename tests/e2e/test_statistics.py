@@ -1,9 +1,13 @@
 """The statistics command: upstream's layout and keys, numbers that agree with query and
 with each other, and (ours) one named counter for every way a packet can be dropped."""
 
+import struct
+
 import pytest
 
-from calls import Call, Sdp, assert_ok, establish, simple_sdp, streams_of, wait_until
+import stun
+from calls import (Call, Sdp, assert_ok, attribute_values, establish, simple_sdp, streams_of,
+                   wait_until)
 from conftest import IS_UPSTREAM
 from rtp import rtp_stream, relay_through
 
@@ -169,3 +173,33 @@ def test_packet_before_the_peer_is_known_is_counted(relay, media_peer):
     total = totals(relay)
     assert total["relayedpacketerrors_user"] == 0   # not the packet's fault
     assert total["relayedpackets_user"] == 1        # accepted, then found no destination
+
+
+@pytest.mark.upstream_differs("the dropped* counters are ours; upstream is a full ICE agent")
+def test_stun_kept_by_the_ice_responder_is_counted(relay, media_peer):
+    """On a port where the relay advertised ICE, STUN is answered (or ignored), never relayed:
+    counted as stunconsumed; a message with a STUN header whose attributes do not parse is
+    dropped as droppedstunmalformed and is an error."""
+    caller, callee = media_peer(CALLER), media_peer(CALLEE)
+    call = Call(relay)
+    offered = Sdp(assert_ok(call.offer(simple_sdp(CALLER, caller.port), {"ICE": "force"}))["sdp"])
+    assert_ok(call.answer(simple_sdp(CALLEE, callee.port)))
+    media = offered.medias[0]
+    ufrag = attribute_values(media.attributes, "ice-ufrag")[0]
+    password = attribute_values(media.attributes, "ice-pwd")[0]
+    relay_port = (offered.media_address()[0], media.port)
+    request, _ = stun.binding_request("%s:remote" % ufrag, password)
+    callee.rtp.send(request, relay_port)
+    assert callee.rtp.receive(2.0) is not None, "no STUN response"
+    # a valid header (RFC 8489 section 5) with a USERNAME running past the message's end
+    malformed = struct.pack("!HHI", stun.BINDING_REQUEST, 8, stun.MAGIC_COOKIE) + b"\x01" * 12 \
+        + struct.pack("!HH", stun.USERNAME, 100) + b"abcd"
+    callee.rtp.send(malformed, relay_port)
+    assert wait_until(lambda: totals(relay)["droppedstunmalformed"] == 1, timeout=3)
+    total = totals(relay)
+    assert total["stunconsumed"] == 1
+    assert total["relayedpackets_user"] == 0
+    assert total["relayedpacketerrors_user"] == 1
+    _assert_errors_are_refusals(total)
+    assert caller.rtp.receive(0.1) is None
+    assert streams_of(assert_ok(call.query()), call.to_tag)[0]["stats"]["errors"] == 1
