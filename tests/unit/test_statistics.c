@@ -10,9 +10,11 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include "bencode.h"
 #include "call.h"
 #include "daemon.h"
 #include "interface.h"
+#include "ng_server.h"
 #include "relay.h"
 #include "statistics.h"
 
@@ -153,6 +155,99 @@ static void test_gather_sums(void)
 	g_assert_cmpstr(snapshot.interfaces[0].address, ==, "127.0.0.1");
 	g_assert_cmpuint(ports->total, ==, 100);
 	g_assert_cmpuint(ports->used + ports->free, ==, ports->total);
+	interface_list_free(&daemon.interfaces);
+}
+
+static const char *section_key(enum statistics_ng_section section)
+{
+	switch (section) {
+	case STATISTICS_NG_CURRENT: return "currentstatistics";
+	case STATISTICS_NG_TOTAL: return "totalstatistics";
+	case STATISTICS_NG_CONTROL: return "controlstatistics";
+	default: g_assert_not_reached();
+	}
+}
+
+/* The value an ng reply shows for field, as the renderer should have written it. */
+static void check_ng_value(const struct bencode_item *dictionary, const struct statistics_field *field,
+                           const void *base, double tolerance)
+{
+	const struct bencode_item *item = bencode_dictionary_get(dictionary, field->ng_key);
+	g_assert_nonnull(item);
+	double expected = statistics_field_double(field, base), shown;
+	if (field->ng_format == STATISTICS_NG_INTEGER) {
+		g_assert_cmpint(item->type, ==, BENCODE_INTEGER);
+		shown = (double) item->integer;
+	} else {
+		g_assert_cmpint(item->type, ==, BENCODE_STRING);
+		char *text = g_strndup(item->string, item->string_length);
+		const char *dot = strchr(text, '.');
+		unsigned int decimals = dot ? (unsigned int) strlen(dot + 1) : 0;
+		g_assert_cmpuint(decimals, ==, field->ng_format == STATISTICS_NG_TEXT_DECIMAL2 ? 2
+				 : field->ng_format == STATISTICS_NG_TEXT_DECIMAL6 ? 6 : 0);
+		shown = g_ascii_strtod(text, NULL);
+		g_free(text);
+	}
+	g_assert_cmpfloat_with_epsilon(shown, expected, tolerance + 1e-6);
+}
+
+/* The ng renderer shows every row of the tables that has an ng key, where the table says and
+ * with the snapshot's value: the table, not the renderer, decides what ng shows. */
+static void test_ng_reply_renders_every_field(void)
+{
+	call_registry_init();
+	struct daemon_config config;
+	memset(&config, 0, sizeof(config));
+	struct daemon_context daemon = { .config = &config, .started_us = now_realtime_us() - 100 * 1000000LL };
+	loopback_interfaces(&daemon.interfaces, 30000, 30099);
+	daemon.totals.managed_sessions = 11;
+	daemon.totals.regular_terminated = 4;
+	daemon.totals.total_call_seconds = 6.0;
+	daemon.totals.kernel_packets = 123;
+	daemon.totals.kernel_bytes = 4567;
+	daemon.totals.ng_cached_replies = 2;
+
+	struct statistics_snapshot snapshot;
+	statistics_gather(&daemon, &snapshot);
+	static const char request[] = "c1 d7:command10:statisticse";
+	union endpoint source;
+	g_assert_cmpint(endpoint_parse(&source, AF_INET, "127.0.0.1", 0), ==, 0);
+	GString *reply = g_string_new(NULL);
+	ng_process_datagram(&daemon, request, sizeof(request) - 1, &source, reply);
+	g_assert_true(g_str_has_prefix(reply->str, "c1 "));
+	struct bencode_buffer *buffer = bencode_buffer_new();
+	struct bencode_item *root = bencode_decode(buffer, reply->str + 3, reply->len - 3, NULL);
+	g_assert_nonnull(root);
+	const struct bencode_item *statistics = bencode_dictionary_get(root, "statistics");
+	g_assert_nonnull(statistics);
+
+	unsigned int count;
+	const struct statistics_field *fields = statistics_value_fields(&count);
+	for (unsigned int i = 0; i < count; i++) {
+		const struct statistics_field *field = &fields[i];
+		if (field->ng_section == STATISTICS_NG_NONE)
+			continue;
+		const struct bencode_item *section = bencode_dictionary_get(statistics, section_key(field->ng_section));
+		g_assert_nonnull(section);
+		/* the clock may tick between the two gathers */
+		check_ng_value(section, field, &snapshot.values, !strcmp(field->name, "uptime_seconds") ? 1 : 0);
+	}
+	const struct bencode_item *control = bencode_dictionary_get(statistics, "controlstatistics");
+	for (unsigned int i = 0; i < snapshot.command_count; i++) {
+		char key[64];
+		snprintf(key, sizeof(key), "total%scount", snapshot.commands[i].short_name);
+		g_assert_nonnull(bencode_dictionary_get(control, key));
+	}
+	const struct bencode_item *interfaces = bencode_dictionary_get(statistics, "interfaces");
+	g_assert_nonnull(interfaces);
+	g_assert_cmpuint(interfaces->child_count, ==, 1);
+	const struct bencode_item *ports = bencode_dictionary_get(interfaces->first_child, "ports");
+	fields = statistics_port_fields(&count);
+	for (unsigned int i = 0; i < count; i++)
+		check_ng_value(ports, &fields[i], &snapshot.interfaces[0].ports, 0);
+
+	bencode_buffer_free(buffer);
+	g_string_free(reply, TRUE);
 	interface_list_free(&daemon.interfaces);
 }
 
@@ -364,6 +459,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/statistics/tables_cover_every_field", test_tables_cover_every_field);
 	g_test_add_func("/statistics/ng_keys_unique_per_section", test_ng_keys_unique_per_section);
 	g_test_add_func("/statistics/gather_sums", test_gather_sums);
+	g_test_add_func("/statistics/ng_reply_renders_every_field", test_ng_reply_renders_every_field);
 	g_test_add_func("/statistics/packet_queued_for_ended_call_is_counted",
 			test_packet_queued_for_ended_call_is_counted);
 	return g_test_run();
