@@ -267,6 +267,18 @@ void statistics_gather(struct daemon_context *daemon, struct statistics_snapshot
 	gather_interfaces(daemon, snapshot);
 }
 
+void call_statistics_gather(struct call *call, struct call_statistics *statistics)
+{
+	pthread_mutex_lock(&call->lock);
+	for (unsigned int m = 0; m < call->monologue_count && m < CALL_MAX_MONOLOGUES; m++) {
+		const struct monologue *monologue = call->monologues[m];
+		for (unsigned int i = 0; i < monologue->media_count && i < CALL_MAX_MEDIA; i++)
+			memcpy(statistics->streams[m][i], monologue->media[i]->streams, sizeof(statistics->streams[m][i]));
+	}
+	call_totals(call, &statistics->totals);
+	pthread_mutex_unlock(&call->lock);
+}
+
 void daemon_sample_rates(struct daemon_context *daemon)
 {
 	struct daemon_totals *totals = &daemon->totals;

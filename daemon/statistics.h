@@ -19,6 +19,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "call.h"
 #include "endpoint.h"
 
 struct daemon_context;
@@ -139,5 +140,16 @@ uint64_t statistics_field_uint64(const struct statistics_field *field, const voi
 
 /* Reads every source once into snapshot. Control thread. */
 void statistics_gather(struct daemon_context *daemon, struct statistics_snapshot *snapshot);
+
+/* One call's streams as the packet path last left them (counters, learned source, latch
+ * state, SSRC), and their sums. The control thread owns everything else in a call and reads
+ * it without the lock; what a worker writes is copied here under the call's lock, so that
+ * query and delete format their replies outside it. */
+struct call_statistics {
+	struct call_totals totals;
+	struct stream streams[CALL_MAX_MONOLOGUES][CALL_MAX_MEDIA][2];   /* [monologue][media][kind] */
+};
+/* Control thread; takes call->lock for the copy only. */
+void call_statistics_gather(struct call *call, struct call_statistics *statistics);
 
 #endif

@@ -443,6 +443,15 @@ static void test_packet_queued_for_ended_call_is_counted(void)
 	g_assert_cmpuint(snapshot.values.packets_user, ==, 3);
 	g_assert_cmpuint(snapshot.interfaces[0].ports.used, ==, 8);   /* two calls of two sides */
 
+	/* the per-call copy that query formats from */
+	struct call_statistics *copy = g_new(struct call_statistics, 1);
+	call_statistics_gather(b.call, copy);
+	g_assert_cmpuint(copy->streams[0][0][STREAM_RTP].counters.packets, ==, 1);
+	g_assert_true(copy->streams[0][0][STREAM_RTP].state & STREAM_CONFIRMED);
+	g_assert_cmpuint(copy->totals.rtp_packets, ==, 1);
+	g_assert_cmpuint(copy->totals.rtp_errors + copy->totals.rtcp_packets, ==, 0);
+	g_free(copy);
+
 	call_destroy(b.call, "test");
 	call_destroy(c.call, "test");
 	relay_stop();
