@@ -23,6 +23,9 @@ struct daemon_totals {
 	/* per-second rates, sampled by the control thread's timer */
 	uint64_t packet_rate, byte_rate, error_rate;
 	uint64_t sampled_packets, sampled_bytes, sampled_errors;
+	/* the kernel's share of the rates above */
+	uint64_t packet_rate_kernel, byte_rate_kernel, error_rate_kernel;
+	uint64_t sampled_kernel_packets, sampled_kernel_bytes, sampled_kernel_errors;
 };
 
 struct daemon_context {

@@ -10,6 +10,7 @@
 #include "interface.h"
 #include "log.h"
 #include "relay.h"
+#include "statistics.h"
 #include "timer.h"
 
 static void add_endpoint(struct ng_request *request, struct bencode_item *parent, const char *key,
@@ -76,8 +77,9 @@ static void describe_stream(struct ng_request *request, struct bencode_item *lis
 	add_counters(request, item, "stats", stream->counters.packets, stream->counters.bytes, stream->counters.errors);
 }
 
+/* streams: the media's two streams as call_statistics_gather() copied them */
 static void describe_media(struct ng_request *request, struct bencode_item *list, const struct media *media,
-                           int64_t call_created_us, bool diagnostics)
+                           const struct stream streams_copy[2], int64_t call_created_us, bool diagnostics)
 {
 	struct bencode_buffer *buffer = request->buffer;
 	struct bencode_item *item = bencode_dictionary_new(buffer);
@@ -98,14 +100,16 @@ static void describe_media(struct ng_request *request, struct bencode_item *list
 		bencode_list_append_string(buffer, flags, "rejected");
 	struct bencode_item *streams = bencode_dictionary_add_list(buffer, item, "streams");
 	for (int kind = STREAM_RTP; kind <= STREAM_RTCP; kind++)
-		describe_stream(request, streams, &media->streams[kind], call_created_us, diagnostics);
+		describe_stream(request, streams, &streams_copy[kind], call_created_us, diagnostics);
 }
 
 void ng_describe_call(struct ng_request *request, struct call *call, bool diagnostics)
 {
 	struct bencode_buffer *buffer = request->buffer;
 	struct bencode_item *reply = request->reply;
-	pthread_mutex_lock(&call->lock);
+	/* the packet path's state is copied under the lock; the rest is the control thread's own */
+	struct call_statistics *statistics = g_new(struct call_statistics, 1);
+	call_statistics_gather(call, statistics);
 	bencode_dictionary_add_integer(buffer, reply, "created", call->created_us / 1000000);
 	bencode_dictionary_add_integer(buffer, reply, "created_us", call->created_us % 1000000);
 	bencode_dictionary_add_integer(buffer, reply, "last signal", call->last_signal_us / 1000000);
@@ -123,10 +127,10 @@ void ng_describe_call(struct ng_request *request, struct call *call, bool diagno
 			bencode_dictionary_add_string(buffer, item, "in dialogue with", monologue->peer->tag);
 		struct bencode_item *medias = bencode_dictionary_add_list(buffer, item, "medias");
 		for (unsigned int i = 0; i < monologue->media_count; i++) {
-			struct media *media = monologue->media[i];
-			describe_media(request, medias, media, call->created_us, diagnostics);
-			uint32_t ssrc = media->streams[STREAM_RTP].last_ssrc;
-			if (ssrc && media->streams[STREAM_RTP].counters.packets) {
+			const struct stream *streams = statistics->streams[m][i];
+			describe_media(request, medias, monologue->media[i], streams, call->created_us, diagnostics);
+			uint32_t ssrc = streams[STREAM_RTP].last_ssrc;
+			if (ssrc && streams[STREAM_RTP].counters.packets) {
 				char key[16];
 				snprintf(key, sizeof(key), "%u", ssrc);
 				if (!bencode_dictionary_get(ssrcs, key)) {
@@ -136,12 +140,11 @@ void ng_describe_call(struct ng_request *request, struct call *call, bool diagno
 			}
 		}
 	}
-	struct call_totals totals;
-	call_totals(call, &totals);
-	pthread_mutex_unlock(&call->lock);
+	const struct call_totals *totals = &statistics->totals;
 	struct bencode_item *sums = bencode_dictionary_add_dictionary(buffer, reply, "totals");
-	add_counters(request, sums, "RTP", totals.rtp_packets, totals.rtp_bytes, totals.rtp_errors);
-	add_counters(request, sums, "RTCP", totals.rtcp_packets, totals.rtcp_bytes, totals.rtcp_errors);
+	add_counters(request, sums, "RTP", totals->rtp_packets, totals->rtp_bytes, totals->rtp_errors);
+	add_counters(request, sums, "RTCP", totals->rtcp_packets, totals->rtcp_bytes, totals->rtcp_errors);
+	g_free(statistics);
 }
 
 int ng_command_ping(struct ng_request *request)

@@ -36,11 +36,14 @@
 #define RELAY_PACK_LOAD_PERCENT 40
 
 /* Written by their worker alone (plain adds, no locked instructions on the packet path);
- * read by the control thread with relaxed atomic loads. */
+ * read by the control thread with relaxed atomic loads. The counters of struct relay_totals. */
 struct worker_counters {
 	uint64_t packets, bytes, errors;
 	uint64_t dropped_strict_source, dropped_no_destination, dropped_truncated, dropped_srtp;
+	uint64_t dropped_call_ended, dropped_send_failed, dropped_stun_malformed, stun_consumed;
 };
+_Static_assert(sizeof(struct worker_counters) == sizeof(struct relay_totals),
+	       "a counter in relay_totals and not in worker_counters, or the reverse");
 
 #define COUNTER_ADD(counter, amount) \
 	__atomic_store_n(&(counter), __atomic_load_n(&(counter), __ATOMIC_RELAXED) + (amount), __ATOMIC_RELAXED)
@@ -190,9 +193,13 @@ static bool learn_source(struct media_worker *worker, struct stream *stream, con
                          int64_t now_us)
 {
 	uint8_t flags = stream->forward_flags;
-	if (flags & FORWARD_ASYMMETRIC || settings.endpoint_learning == ENDPOINT_LEARNING_OFF)
-		return !(flags & FORWARD_STRICT_SOURCE) || !endpoint_is_set(&stream->advertised)
+	if (flags & FORWARD_ASYMMETRIC || settings.endpoint_learning == ENDPOINT_LEARNING_OFF) {
+		bool allowed = !(flags & FORWARD_STRICT_SOURCE) || !endpoint_is_set(&stream->advertised)
 			|| endpoint_equal(&stream->advertised, source);
+		if (!allowed)
+			COUNTER_ADD(worker->counters.dropped_strict_source, 1);
+		return allowed;
+	}
 
 	char text[ENDPOINT_TEXT_SIZE];
 	const char *call_id = stream->call->call_id;
@@ -280,11 +287,15 @@ static void flush_pending(struct media_worker *worker)
 				break;
 			sent_total += (unsigned int) sent;
 		}
-		if (start + sent_total < end && !call->deleted) {
+		unsigned int lost = end - start - sent_total;
+		if (lost && call->deleted) {
+			/* queued earlier in this round, but the call ended since: its sockets are closed */
+			COUNTER_ADD(worker->counters.dropped_call_ended, lost);
+		} else if (lost) {
 			/* the rest of this run is lost: count it on the stream that failed */
-			unsigned int lost = end - start - sent_total;
 			out->counters.errors += lost;
 			COUNTER_ADD(worker->counters.errors, lost);
+			COUNTER_ADD(worker->counters.dropped_send_failed, lost);
 		}
 		pthread_mutex_unlock(&call->lock);
 		start = end;
@@ -304,6 +315,15 @@ static int srtp_protect(struct srtp_context *context, unsigned char *packet, siz
 {
 	return is_rtcp ? srtp_context_protect_rtcp(context, packet, length, RELAY_PACKET_SIZE)
 		: srtp_context_protect_rtp(context, packet, length, RELAY_PACKET_SIZE);
+}
+
+/* A packet refused as bad: an error on the stream it came in on (or would have left by)
+ * and on the worker, and one count under the name of its drop path. */
+static void count_refused(struct media_worker *worker, struct stream *stream, uint64_t *drop_counter)
+{
+	stream->counters.errors++;
+	COUNTER_ADD(worker->counters.errors, 1);
+	COUNTER_ADD(*drop_counter, 1);
 }
 
 static void process_stream(struct media_worker *worker, struct stream *stream, int64_t now_us)
@@ -329,13 +349,23 @@ static void process_stream(struct media_worker *worker, struct stream *stream, i
 		struct msghdr *header = &worker->receive_headers[i].msg_hdr;
 		size_t length = worker->receive_headers[i].msg_len;
 		if (header->msg_flags & MSG_TRUNC) {
-			stream->counters.errors++;
-			COUNTER_ADD(worker->counters.dropped_truncated, 1);
+			count_refused(worker, stream, &worker->counters.dropped_truncated);
 			continue;
 		}
 		const unsigned char *packet = worker->packets[i];
-		if ((stream->forward_flags & FORWARD_ICE) && ice_handle_packet(stream, packet, length, &worker->sources[i]))
-			continue;
+		if (stream->forward_flags & FORWARD_ICE) {
+			uint64_t errors_before = stream->counters.errors;
+			if (ice_handle_packet(stream, packet, length, &worker->sources[i])) {
+				/* the responder counts a STUN message it cannot parse on the stream */
+				if (stream->counters.errors != errors_before) {
+					COUNTER_ADD(worker->counters.errors, 1);
+					COUNTER_ADD(worker->counters.dropped_stun_malformed, 1);
+				} else {
+					COUNTER_ADD(worker->counters.stun_consumed, 1);
+				}
+				continue;
+			}
+		}
 		/* RFC 5761 section 4: on a multiplexed port, payload types 64-95 are RTCP */
 		bool is_rtcp = stream->kind == STREAM_RTCP
 			|| ((stream->forward_flags & FORWARD_RTCP_MUX) && rtp_packet_is_rtcp(packet, length));
@@ -346,14 +376,15 @@ static void process_stream(struct media_worker *worker, struct stream *stream, i
 			/* RFC 3711 section 3.3: authenticate before the source may move the latch */
 			int plain = srtp_unprotect(&stream->media->crypto->decrypt, worker->packets[i], length, is_rtcp);
 			if (plain < 0) {
-				input->counters.errors++;
-				COUNTER_ADD(worker->counters.dropped_srtp, 1);
+				count_refused(worker, input, &worker->counters.dropped_srtp);
 				continue;
 			}
 			length = (size_t) plain;
 		}
 		if (!learn_source(worker, stream, &worker->sources[i], now_us)) {
+			/* counted as dropped_strict_source where the decision is made */
 			input->counters.errors++;
+			COUNTER_ADD(worker->counters.errors, 1);
 			continue;
 		}
 		if (is_rtcp && stream->kind == STREAM_RTP) {
@@ -393,8 +424,7 @@ static void process_stream(struct media_worker *worker, struct stream *stream, i
 		if (out->forward_flags & FORWARD_SRTP) {
 			int protected = srtp_protect(&out->media->crypto->encrypt, worker->packets[i], length, is_rtcp);
 			if (protected < 0) {
-				out->counters.errors++;
-				COUNTER_ADD(worker->counters.dropped_srtp, 1);
+				count_refused(worker, out, &worker->counters.dropped_srtp);
 				continue;
 			}
 			length = (size_t) protected;
@@ -666,6 +696,10 @@ void relay_read_totals(struct relay_totals *totals)
 		totals->dropped_no_destination += COUNTER_READ(counters->dropped_no_destination);
 		totals->dropped_truncated += COUNTER_READ(counters->dropped_truncated);
 		totals->dropped_srtp += COUNTER_READ(counters->dropped_srtp);
+		totals->dropped_call_ended += COUNTER_READ(counters->dropped_call_ended);
+		totals->dropped_send_failed += COUNTER_READ(counters->dropped_send_failed);
+		totals->dropped_stun_malformed += COUNTER_READ(counters->dropped_stun_malformed);
+		totals->stun_consumed += COUNTER_READ(counters->stun_consumed);
 	}
 }
 

@@ -16,13 +16,20 @@ struct relay_settings {
 	unsigned int worker_count;
 };
 
-/* Drop and error counters of the packet path, summed over workers for `statistics`. */
+/* Counters of the packet path, summed over workers for `statistics`. Every packet that
+ * arrives and is not forwarded is counted under exactly one dropped_* name (or stun_consumed);
+ * errors counts the ones that were bad or could not be sent (what the stream's own "errors"
+ * counter shows in `query`). */
 struct relay_totals {
-	uint64_t packets, bytes, errors;
+	uint64_t packets, bytes, errors;  /* received and accepted (before the destination check) */
 	uint64_t dropped_strict_source;   /* strict-source: packet from a stranger */
-	uint64_t dropped_no_destination;  /* peer's address not known yet */
+	uint64_t dropped_no_destination;  /* peer's address or socket not known yet */
 	uint64_t dropped_truncated;       /* larger than the receive buffer */
 	uint64_t dropped_srtp;            /* SRTP authentication/replay failure, or no room to protect */
+	uint64_t dropped_call_ended;      /* queued in an epoll round whose call ended before the send */
+	uint64_t dropped_send_failed;     /* sendmmsg() refused it (socket buffer full, unreachable) */
+	uint64_t dropped_stun_malformed;  /* looked like STUN on an ICE port but did not parse */
+	uint64_t stun_consumed;           /* STUN checks and keepalives, answered or ignored, not relayed */
 };
 
 int relay_start(const struct relay_settings *settings);

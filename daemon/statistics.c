@@ -1,0 +1,301 @@
+/* The statistics snapshot and its field tables; see statistics.h. */
+#include "statistics.h"
+
+#include <string.h>
+#include "call.h"
+#include "daemon.h"
+#include "interface.h"
+#include "ng_commands.h"
+#include "relay.h"
+
+/* One row: the field's C name is its name in every front end but ng. */
+#define FIELD(structure, field, type, kind, unit, section, ng_key, ng_format, help) \
+	{ #field, STATISTICS_##type, STATISTICS_##kind, offsetof(struct structure, field), unit, help, \
+	  STATISTICS_NG_##section, ng_key, STATISTICS_NG_##ng_format }
+#define VALUE(field, type, kind, unit, section, ng_key, ng_format, help) \
+	FIELD(statistics_values, field, type, kind, unit, section, ng_key, ng_format, help)
+#define CURRENT(field, unit, ng_key, help) VALUE(field, UINT64, GAUGE, unit, CURRENT, ng_key, INTEGER, help)
+#define TOTAL(field, unit, ng_key, help) VALUE(field, UINT64, COUNTER, unit, TOTAL, ng_key, INTEGER, help)
+
+static const struct statistics_field value_fields[] = {
+	CURRENT(sessions_own, "sessions", "sessionsown", "calls this daemon handles now"),
+	CURRENT(sessions_foreign, "sessions", "sessionsforeign", "calls of other instances kept here (always 0: no Redis)"),
+	CURRENT(sessions_total, "sessions", "sessionstotal", "own and foreign calls"),
+	CURRENT(transcoded_media, "media", "transcodedmedia", "media being transcoded (always 0: no transcoding)"),
+	CURRENT(packet_rate_user, "packets per second", "packetrate_user", "packets relayed by the media workers in the last second"),
+	CURRENT(byte_rate_user, "bytes per second", "byterate_user", "bytes relayed by the media workers in the last second"),
+	CURRENT(error_rate_user, "packets per second", "errorrate_user", "packet errors of the media workers in the last second"),
+	CURRENT(packet_rate_kernel, "packets per second", "packetrate_kernel", "packets forwarded by the kernel module in the last second"),
+	CURRENT(byte_rate_kernel, "bytes per second", "byterate_kernel", "bytes forwarded by the kernel module in the last second"),
+	CURRENT(error_rate_kernel, "packets per second", "errorrate_kernel", "packet errors of the kernel module in the last second"),
+	CURRENT(packet_rate, "packets per second", "packetrate", "packets relayed in the last second"),
+	CURRENT(byte_rate, "bytes per second", "byterate", "bytes relayed in the last second"),
+	CURRENT(error_rate, "packets per second", "errorrate", "packet errors in the last second"),
+
+	VALUE(uptime_seconds, UINT64, GAUGE, "seconds", TOTAL, "uptime", TEXT_INTEGER, "time since the daemon started"),
+	TOTAL(managed_sessions, "sessions", "managedsessions", "calls created"),
+	TOTAL(rejected_sessions, "sessions", "rejectedsessions", "calls refused"),
+	TOTAL(timeout_sessions, "sessions", "timeoutsessions", "calls ended by --timeout (no media)"),
+	TOTAL(silent_timeout_sessions, "sessions", "silenttimeoutsessions", "calls ended by --silent-timeout"),
+	TOTAL(final_timeout_sessions, "sessions", "finaltimeoutsessions", "calls ended by --final-timeout"),
+	TOTAL(offer_timeout_sessions, "sessions", "offertimeoutsessions", "calls ended waiting for an answer"),
+	TOTAL(regular_terminated_sessions, "sessions", "regularterminatedsessions", "calls ended by delete"),
+	TOTAL(forced_terminated_sessions, "sessions", "forcedterminatedsessions", "calls ended at shutdown"),
+	TOTAL(packets_user, "packets", "relayedpackets_user", "packets accepted by the media workers"),
+	TOTAL(errors_user, "packets", "relayedpacketerrors_user", "packets the media workers refused as bad or could not send"),
+	TOTAL(bytes_user, "bytes", "relayedbytes_user", "bytes accepted by the media workers"),
+	TOTAL(packets_kernel, "packets", "relayedpackets_kernel", "packets forwarded by the kernel module"),
+	TOTAL(errors_kernel, "packets", "relayedpacketerrors_kernel", "packets the kernel module refused or could not send"),
+	TOTAL(bytes_kernel, "bytes", "relayedbytes_kernel", "bytes forwarded by the kernel module"),
+	TOTAL(packets, "packets", "relayedpackets", "packets relayed, userspace and kernel"),
+	TOTAL(errors, "packets", "relayedpacketerrors", "packet errors, userspace and kernel"),
+	TOTAL(bytes, "bytes", "relayedbytes", "bytes relayed, userspace and kernel"),
+	VALUE(average_call_seconds, DOUBLE, GAUGE, "seconds", TOTAL, "avgcallduration", TEXT_DECIMAL6,
+	      "average duration of the calls that ended"),
+	VALUE(total_call_seconds, DOUBLE, COUNTER, "seconds", TOTAL, "totalcallsduration", TEXT_DECIMAL6,
+	      "summed duration of the calls that ended"),
+	TOTAL(dropped_strict_source, "packets", "droppedstrictsource", "dropped: strict-source, from a stranger"),
+	TOTAL(dropped_no_destination, "packets", "droppednodestination", "dropped: the peer's address or socket is not known yet"),
+	TOTAL(dropped_truncated, "packets", "droppedtruncated", "dropped: larger than the receive buffer"),
+	TOTAL(dropped_srtp, "packets", "droppedsrtp", "dropped: SRTP authentication or replay check failed, or no room to protect"),
+	TOTAL(dropped_call_ended, "packets", "droppedcallended", "dropped: queued for sending, but the call ended first"),
+	TOTAL(dropped_send_failed, "packets", "droppedsendfailed", "dropped: the kernel refused to send it"),
+	TOTAL(dropped_stun_malformed, "packets", "droppedstunmalformed", "dropped: STUN on an ICE port that does not parse"),
+	TOTAL(stun_consumed, "packets", "stunconsumed", "STUN checks and keepalives answered or ignored, not relayed"),
+
+	VALUE(ng_errors, UINT64, COUNTER, "requests", CONTROL, "errorcount", INTEGER, "ng requests answered with an error"),
+	VALUE(ng_cached_replies, UINT64, GAUGE, "replies", CONTROL, "cachedreplies", INTEGER,
+	      "replies kept for retransmitted requests (30 s)"),
+	VALUE(ng_cached_reply_bytes, UINT64, GAUGE, "bytes", CONTROL, "cachedreplybytes", INTEGER,
+	      "size of the replies kept for retransmitted requests"),
+};
+
+static const struct statistics_field command_fields[] = {
+	FIELD(statistics_command_values, requests, UINT64, COUNTER, "requests", CONTROL, NULL, INTEGER,
+	      "ng requests of this command"),
+	FIELD(statistics_command_values, seconds, DOUBLE, COUNTER, "seconds", NONE, NULL, INTEGER,
+	      "time spent handling ng requests of this command"),
+};
+
+#define PORTS(field, type, kind, ng_key, ng_format, help) \
+	FIELD(statistics_port_values, field, type, kind, "ports", PORTS, ng_key, ng_format, help)
+static const struct statistics_field port_fields[] = {
+	PORTS(port_min, UINT64, GAUGE, "min", INTEGER, "first port of the range"),
+	PORTS(port_max, UINT64, GAUGE, "max", INTEGER, "last port of the range"),
+	PORTS(used, UINT64, GAUGE, "used", INTEGER, "ports held by calls"),
+	FIELD(statistics_port_values, used_percent, DOUBLE, GAUGE, "percent", PORTS, "used_pct", TEXT_DECIMAL2,
+	      "share of the range held by calls"),
+	PORTS(free, UINT64, GAUGE, "free", INTEGER, "ports not held by calls"),
+	PORTS(total, UINT64, GAUGE, "totals", INTEGER, "ports in the range"),
+	PORTS(last, UINT64, GAUGE, "last", INTEGER, "RTP port handed out last"),
+};
+
+/* Upstream's abbreviations in controlstatistics ("totalstatscount"); the rest are spelled
+ * as the command. */
+static const struct {
+	const char *name, *short_name;
+} command_short_names[] = {
+	{ "statistics", "stats" },
+	{ "start recording", "startrec" },
+	{ "stop recording", "stoprec" },
+	{ "start forwarding", "startfwd" },
+	{ "stop forwarding", "stopfwd" },
+	{ "block DTMF", "blkdtmf" },
+	{ "unblock DTMF", "unblkdtmf" },
+	{ "block media", "blkmedia" },
+	{ "unblock media", "unblkmedia" },
+	{ "play media", "playmedia" },
+	{ "stop media", "stopmedia" },
+	{ "play DTMF", "playdtmf" },
+	{ "silence media", "slnmedia" },
+	{ "unsilence media", "unslnmedia" },
+	{ "publish", "pub" },
+	{ "subscribe request", "subreq" },
+	{ "subscribe answer", "subans" },
+	{ "unsubscribe", "unsub" },
+};
+
+static const char *command_short_name(const char *name)
+{
+	for (unsigned int i = 0; i < G_N_ELEMENTS(command_short_names); i++)
+		if (!g_ascii_strcasecmp(command_short_names[i].name, name))
+			return command_short_names[i].short_name;
+	return name;
+}
+
+static void gather_values(struct daemon_context *daemon, struct statistics_values *values)
+{
+	const struct daemon_totals *totals = &daemon->totals;
+	struct relay_totals relay;
+	relay_read_totals(&relay);
+
+	values->sessions_own = values->sessions_total = call_count();
+	values->packet_rate = totals->packet_rate;
+	values->byte_rate = totals->byte_rate;
+	values->error_rate = totals->error_rate;
+	values->packet_rate_kernel = totals->packet_rate_kernel;
+	values->byte_rate_kernel = totals->byte_rate_kernel;
+	values->error_rate_kernel = totals->error_rate_kernel;
+	/* sampled together: the kernel's share never exceeds the whole */
+	values->packet_rate_user = totals->packet_rate - totals->packet_rate_kernel;
+	values->byte_rate_user = totals->byte_rate - totals->byte_rate_kernel;
+	values->error_rate_user = totals->error_rate - totals->error_rate_kernel;
+
+	int64_t uptime_us = now_realtime_us() - daemon->started_us;
+	values->uptime_seconds = uptime_us > 0 ? (uint64_t) (uptime_us / 1000000) : 0;
+	values->managed_sessions = totals->managed_sessions;
+	values->rejected_sessions = totals->rejected_sessions;
+	values->timeout_sessions = totals->timeout_sessions;
+	values->silent_timeout_sessions = totals->silent_timeout_sessions;
+	values->final_timeout_sessions = totals->final_timeout_sessions;
+	values->offer_timeout_sessions = totals->offer_timeout_sessions;
+	values->regular_terminated_sessions = totals->regular_terminated;
+	values->forced_terminated_sessions = totals->forced_terminated;
+	values->packets_user = relay.packets;
+	values->errors_user = relay.errors;
+	values->bytes_user = relay.bytes;
+	values->packets_kernel = totals->kernel_packets;
+	values->errors_kernel = totals->kernel_errors;
+	values->bytes_kernel = totals->kernel_bytes;
+	values->packets = relay.packets + totals->kernel_packets;
+	values->errors = relay.errors + totals->kernel_errors;
+	values->bytes = relay.bytes + totals->kernel_bytes;
+	uint64_t ended = totals->regular_terminated + totals->forced_terminated + totals->timeout_sessions
+		+ totals->silent_timeout_sessions + totals->final_timeout_sessions;
+	values->total_call_seconds = totals->total_call_seconds;
+	values->average_call_seconds = ended ? totals->total_call_seconds / (double) ended : 0;
+	values->dropped_strict_source = relay.dropped_strict_source;
+	values->dropped_no_destination = relay.dropped_no_destination;
+	values->dropped_truncated = relay.dropped_truncated;
+	values->dropped_srtp = relay.dropped_srtp;
+	values->dropped_call_ended = relay.dropped_call_ended;
+	values->dropped_send_failed = relay.dropped_send_failed;
+	values->dropped_stun_malformed = relay.dropped_stun_malformed;
+	values->stun_consumed = relay.stun_consumed;
+
+	values->ng_errors = totals->ng_errors;
+	values->ng_cached_replies = totals->ng_cached_replies;
+	values->ng_cached_reply_bytes = totals->ng_cached_bytes;
+}
+
+static void gather_commands(struct statistics_snapshot *snapshot)
+{
+	unsigned int count;
+	const struct ng_command_counter *counters = ng_command_counters(&count);
+	if (count > STATISTICS_MAX_COMMANDS)
+		count = STATISTICS_MAX_COMMANDS;
+	for (unsigned int i = 0; i < count; i++) {
+		struct statistics_command *command = &snapshot->commands[i];
+		command->name = counters[i].name;
+		command->short_name = command_short_name(counters[i].name);
+		command->values.requests = counters[i].count;
+		command->values.seconds = counters[i].seconds;
+	}
+	snapshot->command_count = count;
+}
+
+static void gather_interfaces(struct daemon_context *daemon, struct statistics_snapshot *snapshot)
+{
+	struct interface_list *interfaces = &daemon->interfaces;
+	unsigned int count = interfaces->count < STATISTICS_MAX_INTERFACES ? interfaces->count
+		: STATISTICS_MAX_INTERFACES;
+	for (unsigned int i = 0; i < count; i++) {
+		struct local_interface *interface = &interfaces->items[i];
+		struct statistics_interface *item = &snapshot->interfaces[i];
+		g_strlcpy(item->name, interface->name, sizeof(item->name));
+		endpoint_address_text(&interface->local, item->address, sizeof(item->address));
+		struct port_pool *pool = &interface->pool;
+		struct statistics_port_values *ports = &item->ports;
+		ports->port_min = pool->port_min;
+		ports->port_max = pool->port_max;
+		ports->total = pool->port_max - pool->port_min + 1;
+		ports->used = port_pool_ports_used(pool);
+		ports->free = ports->total - ports->used;
+		ports->used_percent = ports->total ? 100.0 * (double) ports->used / (double) ports->total : 0;
+		ports->last = pool->last_port;
+	}
+	snapshot->interface_count = count;
+}
+
+const struct statistics_field *statistics_value_fields(unsigned int *count)
+{
+	*count = G_N_ELEMENTS(value_fields);
+	return value_fields;
+}
+
+const struct statistics_field *statistics_command_fields(unsigned int *count)
+{
+	*count = G_N_ELEMENTS(command_fields);
+	return command_fields;
+}
+
+const struct statistics_field *statistics_port_fields(unsigned int *count)
+{
+	*count = G_N_ELEMENTS(port_fields);
+	return port_fields;
+}
+
+double statistics_field_double(const struct statistics_field *field, const void *base)
+{
+	const char *where = (const char *) base + field->offset;
+	if (field->type == STATISTICS_DOUBLE) {
+		double value;
+		memcpy(&value, where, sizeof(value));
+		return value;
+	}
+	uint64_t value;
+	memcpy(&value, where, sizeof(value));
+	return (double) value;
+}
+
+uint64_t statistics_field_uint64(const struct statistics_field *field, const void *base)
+{
+	if (field->type == STATISTICS_DOUBLE) {
+		double value = statistics_field_double(field, base);
+		return value > 0 ? (uint64_t) value : 0;
+	}
+	uint64_t value;
+	memcpy(&value, (const char *) base + field->offset, sizeof(value));
+	return value;
+}
+
+void statistics_gather(struct daemon_context *daemon, struct statistics_snapshot *snapshot)
+{
+	memset(snapshot, 0, sizeof(*snapshot));
+	gather_values(daemon, &snapshot->values);
+	gather_commands(snapshot);
+	gather_interfaces(daemon, snapshot);
+}
+
+void call_statistics_gather(struct call *call, struct call_statistics *statistics)
+{
+	pthread_mutex_lock(&call->lock);
+	for (unsigned int m = 0; m < call->monologue_count && m < CALL_MAX_MONOLOGUES; m++) {
+		const struct monologue *monologue = call->monologues[m];
+		for (unsigned int i = 0; i < monologue->media_count && i < CALL_MAX_MEDIA; i++)
+			memcpy(statistics->streams[m][i], monologue->media[i]->streams, sizeof(statistics->streams[m][i]));
+	}
+	call_totals(call, &statistics->totals);
+	pthread_mutex_unlock(&call->lock);
+}
+
+void daemon_sample_rates(struct daemon_context *daemon)
+{
+	struct daemon_totals *totals = &daemon->totals;
+	struct relay_totals relay;
+	relay_read_totals(&relay);
+	uint64_t packets = relay.packets + totals->kernel_packets, bytes = relay.bytes + totals->kernel_bytes;
+	uint64_t errors = relay.errors + totals->kernel_errors;
+	totals->packet_rate = packets - totals->sampled_packets;
+	totals->byte_rate = bytes - totals->sampled_bytes;
+	totals->error_rate = errors - totals->sampled_errors;
+	totals->sampled_packets = packets;
+	totals->sampled_bytes = bytes;
+	totals->sampled_errors = errors;
+	totals->packet_rate_kernel = totals->kernel_packets - totals->sampled_kernel_packets;
+	totals->byte_rate_kernel = totals->kernel_bytes - totals->sampled_kernel_bytes;
+	totals->error_rate_kernel = totals->kernel_errors - totals->sampled_kernel_errors;
+	totals->sampled_kernel_packets = totals->kernel_packets;
+	totals->sampled_kernel_bytes = totals->kernel_bytes;
+	totals->sampled_kernel_errors = totals->kernel_errors;
+}

@@ -1,0 +1,155 @@
+/* One statistics snapshot, rendered by every front end.
+ *
+ * statistics_gather() reads every source of numbers once (the daemon's totals, the media
+ * workers' counters, the ng command counters and the reply cache, the kernel's counters as
+ * kernel_backend last pulled them, the port pools) into a plain struct. Front ends (ng
+ * `statistics` today; CLI, Prometheus `/metrics`, Graphite and Homer next) render that struct
+ * and nothing else, so the same number is the same everywhere by construction.
+ *
+ * Every scalar of the snapshot is described by a row of a field table (name, type, offset,
+ * unit, help text, and where upstream's ng reply shows it): a renderer walks the table instead
+ * of naming fields, so a counter added to the struct and its table appears in every front end.
+ * tests/unit/test_statistics.c checks that each table covers its struct field by field.
+ *
+ * Threads: gather and render on the control thread. The workers' counters are read with
+ * relaxed atomic loads (each is written by one worker); a snapshot is consistent per counter,
+ * not across counters of different workers. */
+#ifndef RTPENGINE_STATISTICS_H
+#define RTPENGINE_STATISTICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "call.h"
+#include "endpoint.h"
+
+struct daemon_context;
+
+/* Scalars of the snapshot, in the order upstream's ng reply lists them (the ng renderer
+ * walks the table in this order). All uint64_t or double: no padding, see the unit test. */
+struct statistics_values {
+	/* currentstatistics */
+	uint64_t sessions_own, sessions_foreign, sessions_total;
+	uint64_t transcoded_media;
+	uint64_t packet_rate_user, byte_rate_user, error_rate_user;        /* per second, last second */
+	uint64_t packet_rate_kernel, byte_rate_kernel, error_rate_kernel;
+	uint64_t packet_rate, byte_rate, error_rate;
+	/* totalstatistics */
+	uint64_t uptime_seconds;
+	uint64_t managed_sessions, rejected_sessions;
+	uint64_t timeout_sessions, silent_timeout_sessions, final_timeout_sessions, offer_timeout_sessions;
+	uint64_t regular_terminated_sessions, forced_terminated_sessions;
+	uint64_t packets_user, errors_user, bytes_user;       /* relayed by the media workers */
+	uint64_t packets_kernel, errors_kernel, bytes_kernel; /* relayed by the kernel module */
+	uint64_t packets, errors, bytes;                      /* both */
+	double average_call_seconds, total_call_seconds;
+	/* ours: why packets that arrived were not forwarded, one counter per drop path */
+	uint64_t dropped_strict_source, dropped_no_destination, dropped_truncated, dropped_srtp;
+	uint64_t dropped_call_ended, dropped_send_failed, dropped_stun_malformed;
+	uint64_t stun_consumed;
+	/* controlstatistics (after the per-command counts) */
+	uint64_t ng_errors;
+	uint64_t ng_cached_replies, ng_cached_reply_bytes;
+};
+
+/* One ng command's counters. */
+struct statistics_command_values {
+	uint64_t requests;
+	double seconds;                 /* time spent handling them */
+};
+
+/* One interface's port pool. */
+struct statistics_port_values {
+	uint64_t port_min, port_max, used;
+	double used_percent;
+	uint64_t free, total, last;
+};
+
+#define STATISTICS_MAX_COMMANDS 32
+#define STATISTICS_MAX_INTERFACES 64
+
+struct statistics_command {
+	const char *name;               /* as the ng "command" key spells it */
+	const char *short_name;         /* upstream's abbreviation in "total<short>count" */
+	struct statistics_command_values values;
+};
+
+struct statistics_interface {
+	char name[64];
+	char address[ENDPOINT_TEXT_SIZE];
+	struct statistics_port_values ports;
+};
+
+struct statistics_snapshot {
+	struct statistics_values values;
+	unsigned int command_count;
+	struct statistics_command commands[STATISTICS_MAX_COMMANDS];
+	unsigned int interface_count;   /* at most STATISTICS_MAX_INTERFACES; the rest are left out */
+	struct statistics_interface interfaces[STATISTICS_MAX_INTERFACES];
+};
+
+enum statistics_type {
+	STATISTICS_UINT64,
+	STATISTICS_DOUBLE,
+};
+
+enum statistics_kind {
+	STATISTICS_COUNTER,             /* only grows while the daemon runs */
+	STATISTICS_GAUGE,               /* goes up and down */
+};
+
+/* Where upstream's ng `statistics` reply shows a value. */
+enum statistics_ng_section {
+	STATISTICS_NG_NONE = 0,         /* not in the ng reply */
+	STATISTICS_NG_CURRENT,          /* currentstatistics */
+	STATISTICS_NG_TOTAL,            /* totalstatistics */
+	STATISTICS_NG_CONTROL,          /* controlstatistics */
+	STATISTICS_NG_PORTS,            /* interfaces[].ports */
+};
+
+/* How upstream's ng reply writes a value: an integer, or text. */
+enum statistics_ng_format {
+	STATISTICS_NG_INTEGER = 0,
+	STATISTICS_NG_TEXT_INTEGER,     /* "12" (uptime) */
+	STATISTICS_NG_TEXT_DECIMAL2,    /* "12.50" */
+	STATISTICS_NG_TEXT_DECIMAL6,    /* "12.500000" */
+};
+
+/* One row of a field table. */
+struct statistics_field {
+	const char *name;               /* snake_case, unique within its table */
+	enum statistics_type type;
+	enum statistics_kind kind;
+	size_t offset;                  /* in the struct the table describes */
+	const char *unit;               /* "packets", "bytes", "seconds", "sessions", "requests", ... */
+	const char *help;               /* one line for the CLI and /metrics */
+	enum statistics_ng_section ng_section;
+	const char *ng_key;             /* upstream's key, NULL when ng_section is NONE */
+	enum statistics_ng_format ng_format;
+};
+
+/* The field tables: of struct statistics_values, struct statistics_command_values (one per
+ * command, labelled by its name) and struct statistics_port_values (one per interface). */
+const struct statistics_field *statistics_value_fields(unsigned int *count);
+const struct statistics_field *statistics_command_fields(unsigned int *count);
+const struct statistics_field *statistics_port_fields(unsigned int *count);
+
+/* The value of one field of the struct at base, as a double (exact for integers up to 2^53)
+ * or as an integer (doubles truncated). */
+double statistics_field_double(const struct statistics_field *field, const void *base);
+uint64_t statistics_field_uint64(const struct statistics_field *field, const void *base);
+
+/* Reads every source once into snapshot. Control thread. */
+void statistics_gather(struct daemon_context *daemon, struct statistics_snapshot *snapshot);
+
+/* One call's streams as the packet path last left them (counters, learned source, latch
+ * state, SSRC), and their sums. The control thread owns everything else in a call and reads
+ * it without the lock; what a worker writes is copied here under the call's lock, so that
+ * query and delete format their replies outside it. */
+struct call_statistics {
+	struct call_totals totals;
+	struct stream streams[CALL_MAX_MONOLOGUES][CALL_MAX_MEDIA][2];   /* [monologue][media][kind] */
+};
+/* Control thread; takes call->lock for the copy only. */
+void call_statistics_gather(struct call *call, struct call_statistics *statistics);
+
+#endif
