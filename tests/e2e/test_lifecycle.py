@@ -110,6 +110,25 @@ def test_port_exhaustion(rtpengine_factory):
     assert daemon.port_min <= offered.medias[0].port <= daemon.port_max
 
 
+def test_failed_offer_counts_as_ended_session(rtpengine_factory):
+    """managedsessions counts calls that have ended: a call whose first offer failed is one
+    (with no termination reason, no duration), a live call is not yet."""
+    daemon = rtpengine_factory(port_count=6)
+    live = Call(daemon)
+    assert_ok(live.offer(simple_sdp(CALLER, 30000)))
+    assert_error(Call(daemon).offer(simple_sdp(CALLER, 30000)))  # 4 ports per offer: 2 left
+    statistics = daemon.ng({"command": "statistics"})["statistics"]
+    assert statistics["currentstatistics"]["sessionsown"] == 1
+    total = statistics["totalstatistics"]
+    assert total["managedsessions"] == 1
+    for reason in ("regularterminatedsessions", "forcedterminatedsessions", "timeoutsessions",
+                   "silenttimeoutsessions", "finaltimeoutsessions"):
+        assert total[reason] == 0, reason
+    assert float(total["totalcallsduration"]) == 0
+    assert_ok(live.delete())
+    assert total_statistics(daemon)["managedsessions"] == 2
+
+
 def test_ports_stay_in_range(rtpengine_factory):
     daemon = rtpengine_factory(port_count=20)
     for _ in range(4):
