@@ -43,7 +43,8 @@ struct call_event {
 	struct call_totals totals;       /* "ended" only: the call's counters at its end */
 };
 
-/* Any callback may be NULL. */
+/* Any callback may be NULL. "created" sees the call still empty (the offer then fills it and
+ * "changed" follows, unless the offer failed: then "ended" with CALL_END_FAILED_OFFER). */
 struct call_observer {
 	const char *name;
 	void (*created)(const struct call_event *event);
