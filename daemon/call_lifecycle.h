@@ -1,8 +1,9 @@
 /* The call lifecycle: the one place where calls start, change and end, and the observers
  * that want to know.
  *
- * call_start() creates a call, call_changed() follows every offer and answer (after the
- * call's lock is released), call_end() ends a call for a reason and is the only way to
+ * call_start() creates a call, call_changed() follows every offer and answer that went
+ * through (after the call's lock is released; what a failed one changed reaches the
+ * kernel at the next one-second sync), call_end() ends a call for a reason and is the only way to
  * destroy one. Features that care about calls (the daemon totals, the kernel backend;
  * later recording, Redis, Homer, metrics, the CLI) register a struct call_observer at
  * start-up instead of adding calls into the ng handlers or the timers. Observers run in
@@ -64,7 +65,7 @@ void call_lifecycle_reset(void);
 
 /* Creates the call (in the registry, pinned to worker) and tells the observers. */
 struct call *call_start(const char *call_id, struct media_worker *worker);
-/* An offer or answer changed the call; call without call->lock held. */
+/* An offer or answer went through; call without call->lock held. */
 void call_changed(struct call *call);
 /* Tells the observers, then closes the sockets and destroys the call (call_destroy). */
 void call_end(struct call *call, enum call_end_reason reason);

@@ -108,12 +108,14 @@ static void end_call_at_shutdown(struct call *call, void *data)
 }
 
 /* The order is the order observers hear of every call: the totals first, so that they count
- * the call before anything else touches it; then the kernel backend, which takes the
- * call's forwarding out of the kernel before the sockets close. */
+ * the call before anything else touches it; the timers (signalling cancels a delayed
+ * delete); then the kernel backend, which takes the call's forwarding out of the kernel
+ * before the sockets close. */
 static int register_call_observers(struct daemon_context *daemon)
 {
 	call_lifecycle_init(daemon);
-	const struct call_observer *observers[] = { &daemon_totals_observer, &kernel_backend_call_observer };
+	const struct call_observer *observers[] = { &daemon_totals_observer, &timer_call_observer,
+						      &kernel_backend_call_observer };
 	for (size_t i = 0; i < sizeof(observers) / sizeof(observers[0]); i++) {
 		int error = call_observer_register(observers[i]);
 		if (error) {

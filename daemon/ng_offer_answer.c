@@ -388,7 +388,6 @@ int ng_command_offer(struct ng_request *request)
 	}
 	pthread_mutex_lock(&call->lock);
 	call->last_signal_us = now_realtime_us();
-	call->delete_at_us = 0;   /* a new offer revives a call whose delete was delayed */
 	struct monologue *sender = call_find_monologue(call, flags->from_tag);
 	if (!sender)
 		sender = call_add_monologue(call, flags->from_tag);
@@ -425,9 +424,9 @@ int ng_command_offer(struct ng_request *request)
 		call_end(call, CALL_END_FAILED_OFFER);
 		return error;
 	}
-	call_changed(call);
 	if (error)
 		return error;
+	call_changed(call);
 	bencode_dictionary_add_string(request->buffer, request->reply, "result", "ok");
 	return 0;
 }
@@ -544,9 +543,9 @@ int ng_command_answer(struct ng_request *request)
 	call_refresh_forwarding(call);
 	pthread_mutex_unlock(&call->lock);
 	sdp_session_free(sdp);
-	call_changed(call);
 	if (error)
 		return error;
+	call_changed(call);
 	bencode_dictionary_add_string(request->buffer, request->reply, "result", "ok");
 	return 0;
 }

@@ -46,6 +46,20 @@ static void check_call(struct call *call, void *data)
 	call_end(call, reason);
 }
 
+static void cancel_delayed_delete(const struct call_event *event)
+{
+	struct call *call = event->call;
+	if (!call->delete_at_us)
+		return;
+	call->delete_at_us = 0;
+	log_call(LOG_INFO, call->call_id, "Delayed deletion cancelled by new signalling");
+}
+
+const struct call_observer timer_call_observer = {
+	.name = "timer",
+	.changed = cancel_delayed_delete,
+};
+
 bool timer_call_expired(const struct call *call, const struct daemon_config *config, int64_t now_us,
                         enum call_end_reason *reason)
 {

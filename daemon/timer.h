@@ -23,6 +23,9 @@ struct daemon_context;
  *   CALL_END_SILENT_TIMEOUT. */
 bool timer_call_expired(const struct call *call, const struct daemon_config *config, int64_t now_us,
                         enum call_end_reason *reason);
+/* The lifecycle's view of the timers: an offer or answer cancels a delete that was
+ * delayed (upstream 10.5 revives such a call on either). */
+extern const struct call_observer timer_call_observer;
 /* Runs the checks over every call and ends the expired ones. */
 void timer_check_calls(struct daemon_context *daemon, int64_t now_us);
 

@@ -83,6 +83,21 @@ def test_delete_delay_per_request(rtpengine_factory, media_peer):
     assert wait_until(lambda: listed_calls(daemon) == [], timeout=8)
 
 
+@pytest.mark.parametrize("request_after_delete", ["offer", "answer"])
+def test_signalling_cancels_delayed_delete(rtpengine_factory, media_peer, request_after_delete):
+    """An offer or an answer after a delayed delete keeps the call (re-INVITE, late answer)."""
+    daemon = rtpengine_factory(delete_delay=1)
+    setup = establish(daemon, media_peer(CALLER), media_peer(CALLEE))
+    assert_ok(setup.call.delete())
+    if request_after_delete == "offer":
+        assert_ok(setup.call.offer(simple_sdp(CALLER, 30000)))
+    else:
+        assert_ok(setup.call.answer(simple_sdp(CALLEE, 30010)))
+    # the delay is 1 s and the timer runs once a second: gone within 2 s unless revived
+    assert not wait_until(lambda: listed_calls(daemon) == [], timeout=3)
+    assert_ok(setup.call.query())
+
+
 # ---------------------------------------------------------------- port exhaustion
 
 def test_port_exhaustion(rtpengine_factory):

@@ -14,6 +14,7 @@
 #include "log.h"
 #include "ng_server.h"
 #include "relay.h"
+#include "timer.h"
 
 static struct daemon_config config;
 static struct daemon_context daemon_state;
@@ -46,6 +47,7 @@ static int set_up(void)
 	call_registry_init();
 	call_lifecycle_init(&daemon_state);
 	call_observer_register(&daemon_totals_observer);
+	call_observer_register(&timer_call_observer);
 	if (interface_list_init(&daemon_state.interfaces, config.interfaces, 1, config.port_min, config.port_max) < 0)
 		return -1;
 	struct relay_settings settings = { .endpoint_learning = ENDPOINT_LEARNING_IMMEDIATE, .worker_count = 1 };

@@ -6,6 +6,7 @@
 
 #include "call.h"
 #include "config.h"
+#include "log.h"
 #include "timer.h"
 
 #define SECOND 1000000LL
@@ -144,8 +145,10 @@ static void test_delete_delay(struct timer_fixture *fixture, gconstpointer unuse
 	/* a due delete is a delete, even when a timeout is due as well */
 	fixture->config.final_timeout = 1;
 	g_assert_cmpint(verdict(fixture, T0 + 2 * SECOND), ==, CALL_END_DELETE);
-	/* an offer cancels the delete (delete_at_us = 0): the timeouts apply again */
-	fixture->call->delete_at_us = 0;
+	/* an offer or answer cancels the delete (the timer's observer): the timeouts apply again */
+	struct call_event event = { .call = fixture->call, .call_id = fixture->call->call_id };
+	timer_call_observer.changed(&event);
+	g_assert_cmpint(fixture->call->delete_at_us, ==, 0);
 	g_assert_cmpint(verdict(fixture, T0 + 2 * SECOND), ==, CALL_END_FINAL_TIMEOUT);
 }
 
@@ -155,6 +158,8 @@ static void test_delete_delay(struct timer_fixture *fixture, gconstpointer unuse
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
+	struct log_settings logging = { .level = LOG_WARNING, .facility = LOG_DAEMON, .to_stderr = true };
+	log_init(&logging);
 	ADD("no_limits", test_no_limits_never_expire);
 	ADD("final_timeout", test_final_timeout);
 	ADD("timeout_without_media", test_timeout_without_media);
