@@ -420,12 +420,11 @@ int ng_command_offer(struct ng_request *request)
 	call_refresh_forwarding(call);
 	pthread_mutex_unlock(&call->lock);
 	sdp_session_free(sdp);
-	if (error && new_call) {
-		call_end(call, CALL_END_FAILED_OFFER);
+	if (error) {
+		if (new_call)
+			call_end(call, CALL_END_FAILED_OFFER);
 		return error;
 	}
-	if (error)
-		return error;
 	call_changed(call);
 	bencode_dictionary_add_string(request->buffer, request->reply, "result", "ok");
 	return 0;
