@@ -167,37 +167,31 @@ static uint8_t media_forward_flags(const struct media *media)
 
 void call_refresh_forwarding(struct call *call)
 {
-	for (unsigned int m = 0; m < call->monologue_count; m++) {
-		struct monologue *monologue = call->monologues[m];
-		for (unsigned int i = 0; i < monologue->media_count; i++) {
-			struct media *media = monologue->media[i];
-			uint8_t flags = media_forward_flags(media);
-			media->streams[STREAM_RTP].forward_flags = flags;
-			media->streams[STREAM_RTCP].forward_flags = flags;
-		}
+	struct media *media;
+	call_foreach_media(call, media) {
+		uint8_t flags = media_forward_flags(media);
+		media->streams[STREAM_RTP].forward_flags = flags;
+		media->streams[STREAM_RTCP].forward_flags = flags;
 	}
 }
 
 void call_totals(struct call *call, struct call_totals *totals)
 {
 	memset(totals, 0, sizeof(*totals));
-	for (unsigned int m = 0; m < call->monologue_count; m++) {
-		struct monologue *monologue = call->monologues[m];
-		for (unsigned int i = 0; i < monologue->media_count; i++) {
-			struct media *media = monologue->media[i];
-			const struct stream_counters *rtp = &media->streams[STREAM_RTP].counters;
-			const struct stream_counters *rtcp = &media->streams[STREAM_RTCP].counters;
-			totals->rtp_packets += rtp->packets;
-			totals->rtp_bytes += rtp->bytes;
-			totals->rtp_errors += rtp->errors;
-			totals->rtcp_packets += rtcp->packets;
-			totals->rtcp_bytes += rtcp->bytes;
-			totals->rtcp_errors += rtcp->errors;
-			if (rtp->last_packet_us > totals->last_packet_us)
-				totals->last_packet_us = rtp->last_packet_us;
-			if (rtcp->last_packet_us > totals->last_packet_us)
-				totals->last_packet_us = rtcp->last_packet_us;
+	struct stream *stream;
+	call_foreach_stream(call, stream) {
+		const struct stream_counters *counters = &stream->counters;
+		if (stream->kind == STREAM_RTP) {
+			totals->rtp_packets += counters->packets;
+			totals->rtp_bytes += counters->bytes;
+			totals->rtp_errors += counters->errors;
+		} else {
+			totals->rtcp_packets += counters->packets;
+			totals->rtcp_bytes += counters->bytes;
+			totals->rtcp_errors += counters->errors;
 		}
+		if (counters->last_packet_us > totals->last_packet_us)
+			totals->last_packet_us = counters->last_packet_us;
 	}
 }
 
@@ -206,27 +200,30 @@ void call_destroy(struct call *call, const char *reason)
 	log_call(LOG_INFO, call->call_id, "Deleting call (%s)", reason);
 	pthread_mutex_lock(&call->lock);
 	call->deleted = true;
-	for (unsigned int m = 0; m < call->monologue_count; m++) {
-		struct monologue *monologue = call->monologues[m];
-		for (unsigned int i = 0; i < monologue->media_count; i++)
-			media_close_sockets(monologue->media[i]);
-	}
+	struct media *media;
+	call_foreach_media(call, media)
+		media_close_sockets(media);
 	pthread_mutex_unlock(&call->lock);
 	g_hash_table_remove(calls_by_id, call->call_id);
-	relay_retire_call(call->worker, call);
+	/* without a worker (media workers not started: unit tests) nothing else can point into it */
+	if (call->worker)
+		relay_retire_call(call->worker, call);
+	else
+		call_free(call);
 }
 
 void call_free(struct call *call)
 {
+	/* the iterator reads only the monologues, which outlive their media here */
+	struct media *media;
+	call_foreach_media(call, media) {
+		media_crypto_free(media);
+		g_free(media->type);
+		g_free(media->protocol);
+		g_aligned_free(media);
+	}
 	for (unsigned int m = 0; m < call->monologue_count; m++) {
 		struct monologue *monologue = call->monologues[m];
-		for (unsigned int i = 0; i < monologue->media_count; i++) {
-			struct media *media = monologue->media[i];
-			media_crypto_free(media);
-			g_free(media->type);
-			g_free(media->protocol);
-			g_aligned_free(media);
-		}
 		g_free(monologue->tag);
 		g_free(monologue->via_branch);
 		g_free(monologue->label);

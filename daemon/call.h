@@ -139,10 +139,57 @@ int64_t now_realtime_us(void);
 /* Registry of live calls by call-id: control thread only. */
 void call_registry_init(void);
 struct call *call_lookup(const char *call_id);
+/* A new, empty call in the registry. call_start() (call_lifecycle.h) is its only caller. */
 struct call *call_create(const char *call_id, struct media_worker *worker);
 unsigned int call_count(void);
 /* Iterate over all calls (control thread). */
 void call_foreach(void (*function)(struct call *call, void *data), void *data);
+
+/* Every media and every stream of a call, side by side (monologue by monologue, m= line by
+ * m= line, RTP before RTCP), for the many places that visit them all alike:
+ *     struct stream *stream;
+ *     call_foreach_stream(call, stream)
+ *         ...;
+ * break and continue work as in any loop. The call's shape must not change meanwhile (hold
+ * call->lock, or be the control thread where the packet path does not matter). A loop that
+ * pairs a side's media with its peer's uses media->index - 1 as the peer's index. */
+struct call_position {
+	const struct call *call;
+	unsigned int monologue, media, kind;
+};
+
+static inline struct media *call_next_media(struct call_position *position)
+{
+	while (position->monologue < position->call->monologue_count) {
+		const struct monologue *monologue = position->call->monologues[position->monologue];
+		if (position->media < monologue->media_count)
+			return monologue->media[position->media++];
+		position->monologue++;
+		position->media = 0;
+	}
+	return NULL;
+}
+
+static inline struct stream *call_next_stream(struct call_position *position)
+{
+	/* media is the index of the next media, so the current one is media - 1 */
+	if (position->media && position->kind <= STREAM_RTCP) {
+		const struct monologue *monologue = position->call->monologues[position->monologue];
+		return &monologue->media[position->media - 1]->streams[position->kind++];
+	}
+	struct media *media = call_next_media(position);
+	if (!media)
+		return NULL;
+	position->kind = STREAM_RTCP;
+	return &media->streams[STREAM_RTP];
+}
+
+#define call_foreach_media(call, media) \
+	for (struct call_position media##_position = { .call = (call) }; \
+	     ((media) = call_next_media(&media##_position)) != NULL;)
+#define call_foreach_stream(call, stream) \
+	for (struct call_position stream##_position = { .call = (call) }; \
+	     ((stream) = call_next_stream(&stream##_position)) != NULL;)
 
 struct monologue *call_find_monologue(struct call *call, const char *tag);
 struct monologue *call_add_monologue(struct call *call, const char *tag);
@@ -161,7 +208,8 @@ void call_refresh_forwarding(struct call *call);
 void call_totals(struct call *call, struct call_totals *totals);
 
 /* Closes every socket, gives the ports back, removes the call from the registry and hands
- * its memory to its worker, which frees it once it holds no pointer into it. */
+ * its memory to its worker, which frees it once it holds no pointer into it.
+ * call_end() (call_lifecycle.h) is its only caller: it runs the observers first. */
 void call_destroy(struct call *call, const char *reason);
 /* Frees the memory: worker thread, at a quiescent point. */
 void call_free(struct call *call);

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include "call.h"
+#include "endpoint_learning.h"
 #include "log.h"
 #include "stun.h"
 
@@ -48,10 +49,8 @@ bool ice_handle_packet(struct stream *stream, const unsigned char *packet, size_
 						 media->ice_pwd, password_length),
 		      source);
 	/* A check that passed integrity comes from the peer itself: it is where media goes. */
-	if (!(stream->state & STREAM_CONFIRMED) || !endpoint_equal(&stream->learned, source)) {
+	if (endpoint_learning_ice_confirm(stream, source)) {
 		char text[ENDPOINT_TEXT_SIZE];
-		stream->learned = *source;
-		stream->state |= STREAM_LATCHED | STREAM_CONFIRMED;
 		log_call(LOG_INFO, call_id, "port %u: ICE check confirmed peer address %s%s", stream->local_port,
 			 endpoint_text(source, text, sizeof(text)), info.use_candidate ? " (nominated)" : "");
 	}

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "call.h"
+#include "call_lifecycle.h"
 #include "daemon.h"
 #include "interface.h"
 #include "kernel.h"
@@ -41,7 +42,8 @@ static void remove_target(struct daemon_context *daemon, struct stream *stream, 
 	stream->kernel_reason = reason;
 }
 
-/* Decides whether one stream can be forwarded by the kernel, and pushes or updates its target. */
+/* Decides whether one stream can be forwarded by the kernel, and pushes or updates its
+ * target. by_local (may be NULL) collects the kernelized streams by local address. */
 static void sync_stream(struct daemon_context *daemon, struct stream *stream, GHashTable *by_local)
 {
 	if (stream->fd < 0 || !stream->sink)
@@ -108,25 +110,27 @@ static void sync_stream(struct daemon_context *daemon, struct stream *stream, GH
 		stream->kernel_source = source;
 		stream->kernel_reason = NULL;
 	}
+	if (!by_local)
+		return;
 	union endpoint local;
 	stream_local_endpoint(stream, &local);
 	char key[ENDPOINT_TEXT_SIZE];
 	g_hash_table_insert(by_local, g_strdup(endpoint_text(&local, key, sizeof(key))), stream);
 }
 
+static void sync_call_streams(struct daemon_context *daemon, struct call *call, GHashTable *by_local)
+{
+	pthread_mutex_lock(&call->lock);
+	struct stream *stream;
+	call_foreach_stream(call, stream)
+		sync_stream(daemon, stream, by_local);
+	pthread_mutex_unlock(&call->lock);
+}
+
 static void sync_call(struct call *call, void *data)
 {
 	void **context = data;
-	struct daemon_context *daemon = context[0];
-	GHashTable *by_local = context[1];
-	pthread_mutex_lock(&call->lock);
-	for (unsigned int m = 0; m < call->monologue_count; m++) {
-		struct monologue *monologue = call->monologues[m];
-		for (unsigned int i = 0; i < monologue->media_count; i++)
-			for (int kind = STREAM_RTP; kind <= STREAM_RTCP; kind++)
-				sync_stream(daemon, &monologue->media[i]->streams[kind], by_local);
-	}
-	pthread_mutex_unlock(&call->lock);
+	sync_call_streams(context[0], call, context[1]);
 }
 
 /* Adds what the kernel forwarded since the last look to the stream's own counters. */
@@ -214,14 +218,32 @@ void kernel_backend_remove_call(struct daemon_context *daemon, struct call *call
 	if (!daemon->kernel)
 		return;
 	pthread_mutex_lock(&call->lock);
-	for (unsigned int m = 0; m < call->monologue_count; m++) {
-		struct monologue *monologue = call->monologues[m];
-		for (unsigned int i = 0; i < monologue->media_count; i++)
-			for (int kind = STREAM_RTP; kind <= STREAM_RTCP; kind++)
-				remove_target(daemon, &monologue->media[i]->streams[kind], "call ended");
-	}
+	struct stream *stream;
+	call_foreach_stream(call, stream)
+		remove_target(daemon, stream, "call ended");
 	pthread_mutex_unlock(&call->lock);
 }
+
+/* An offer or answer may have moved a peer (the learned source is dropped then) or
+ * changed what the kernel can do: bring the call's targets up to date now rather than at
+ * the next one-second sync, so the kernel never forwards to an address signalling left. */
+static void call_changed_in_kernel(const struct call_event *event)
+{
+	if (event->daemon && event->daemon->kernel)
+		sync_call_streams(event->daemon, event->call, NULL);
+}
+
+static void call_ended_in_kernel(const struct call_event *event)
+{
+	if (event->daemon)
+		kernel_backend_remove_call(event->daemon, event->call);
+}
+
+const struct call_observer kernel_backend_call_observer = {
+	.name = "kernel",
+	.changed = call_changed_in_kernel,
+	.ended = call_ended_in_kernel,
+};
 
 const char *kernel_backend_unavailable_reason(void)
 {

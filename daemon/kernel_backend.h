@@ -5,6 +5,7 @@
 #define RTPENGINE_KERNEL_BACKEND_H
 
 struct call;
+struct call_observer;
 struct daemon_context;
 
 /* Returns 0, or -1 when the kernel is required (--no-fallback) but unusable. */
@@ -14,6 +15,9 @@ void kernel_backend_stop(struct daemon_context *daemon);
 void kernel_backend_sync(struct daemon_context *daemon);
 /* Before a call is destroyed: remove its targets. */
 void kernel_backend_remove_call(struct daemon_context *daemon, struct call *call);
+/* The call lifecycle's view of the kernel: a changed call's targets are synced at once, an
+ * ended call's removed before its sockets close. */
+extern const struct call_observer kernel_backend_call_observer;
 /* Why streams are not kernel-forwarded when the backend is off (static text). */
 const char *kernel_backend_unavailable_reason(void);
 

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "call.h"
+#include "call_lifecycle.h"
 #include "config.h"
 #include "version.h"
 #include "daemon.h"
@@ -93,7 +94,27 @@ static bool handle_signal(int signal_fd)
 
 static void end_call_at_shutdown(struct call *call, void *data)
 {
-	timer_end_call(data, call, CALL_END_SHUTDOWN);
+	(void) data;
+	call_end(call, CALL_END_SHUTDOWN);
+}
+
+/* The order is the order observers hear of every call: the totals first, so that they count
+ * the call before anything else touches it; the timers (signalling cancels a delayed
+ * delete); then the kernel backend, which takes the call's forwarding out of the kernel
+ * before the sockets close. */
+static int register_call_observers(struct daemon_context *daemon)
+{
+	call_lifecycle_init(daemon);
+	const struct call_observer *observers[] = { &daemon_totals_observer, &timer_call_observer,
+						      &kernel_backend_call_observer };
+	for (size_t i = 0; i < sizeof(observers) / sizeof(observers[0]); i++) {
+		int error = call_observer_register(observers[i]);
+		if (error) {
+			log_error("cannot register call observer %s: %s", observers[i]->name, strerror(-error));
+			return error;
+		}
+	}
+	return 0;
 }
 
 static void ng_readable(struct event_loop *loop, int fd, uint32_t events, void *data)
@@ -184,7 +205,7 @@ int main(int argc, char **argv)
 		log_error("cannot create the signal descriptor: %s", strerror(errno));
 		return 1;
 	}
-	if (kernel_backend_start(&daemon) < 0)
+	if (kernel_backend_start(&daemon) < 0 || register_call_observers(&daemon) < 0)
 		return 1;
 	struct relay_settings relay_settings = {
 		.endpoint_learning = config.endpoint_learning,
@@ -209,7 +230,8 @@ int main(int argc, char **argv)
 
 	run_control_loop(&daemon, server, signal_fd);
 
-	call_foreach(end_call_at_shutdown, &daemon);
+	call_foreach(end_call_at_shutdown, NULL);
+	call_lifecycle_reset();
 	ng_server_close(server);
 	relay_stop();
 	kernel_backend_stop(&daemon);

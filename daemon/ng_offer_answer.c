@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <string.h>
 #include "call.h"
+#include "call_lifecycle.h"
 #include "daemon.h"
 #include "interface.h"
 #include "log.h"
@@ -319,7 +320,9 @@ static void take_sdes_offer(struct ng_request *request, struct media *media, con
 		log_call(LOG_WARNING, request->flags.call_id, "SRTP offer on media %u not usable: %s", media->index, reason);
 }
 
-/* Adds or updates media of both sides for every m= line; opens sockets. */
+/* Adds or updates media of both sides for every m= line; opens sockets. The loops over m=
+ * lines here and in the answer stay indexed (not call_foreach_media()): each pairs the
+ * SDP's media with the sender's and the receiver's media of the same index. */
 static int prepare_offer_media(struct sdp_exchange *exchange)
 {
 	struct ng_request *request = exchange->request;
@@ -387,12 +390,10 @@ int ng_command_offer(struct ng_request *request)
 			request->error_reason = "Parallel session limit reached";
 			return -EBUSY;
 		}
-		call = call_create(flags->call_id, relay_pick_worker());
-		daemon->totals.managed_sessions++;
+		call = call_start(flags->call_id, relay_pick_worker());
 	}
 	pthread_mutex_lock(&call->lock);
 	call->last_signal_us = now_realtime_us();
-	call->delete_at_us = 0;   /* a new offer revives a call whose delete was delayed */
 	struct monologue *sender = call_find_monologue(call, flags->from_tag);
 	if (!sender)
 		sender = call_add_monologue(call, flags->from_tag);
@@ -427,9 +428,10 @@ int ng_command_offer(struct ng_request *request)
 	sdp_session_free(sdp);
 	if (error) {
 		if (new_call)
-			call_destroy(call, "offer failed");
+			call_end(call, CALL_END_FAILED_OFFER);
 		return error;
 	}
+	call_changed(call);
 	bencode_dictionary_add_string(request->buffer, request->reply, "result", "ok");
 	return 0;
 }
@@ -552,6 +554,7 @@ int ng_command_answer(struct ng_request *request)
 	sdp_session_free(sdp);
 	if (error)
 		return error;
+	call_changed(call);
 	bencode_dictionary_add_string(request->buffer, request->reply, "result", "ok");
 	return 0;
 }

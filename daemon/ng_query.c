@@ -6,12 +6,12 @@
 #include <stdio.h>
 #include <string.h>
 #include "call.h"
+#include "call_lifecycle.h"
 #include "daemon.h"
 #include "interface.h"
 #include "log.h"
 #include "relay.h"
 #include "statistics.h"
-#include "timer.h"
 
 static void add_endpoint(struct ng_request *request, struct bencode_item *parent, const char *key,
                          const union endpoint *endpoint)
@@ -115,6 +115,7 @@ void ng_describe_call(struct ng_request *request, struct call *call, bool diagno
 	bencode_dictionary_add_integer(buffer, reply, "last signal", call->last_signal_us / 1000000);
 	struct bencode_item *ssrcs = bencode_dictionary_add_dictionary(buffer, reply, "SSRC");
 	struct bencode_item *tags = bencode_dictionary_add_dictionary(buffer, reply, "tags");
+	/* by hand, not call_foreach_media(): the reply nests each side's media under its tag */
 	for (unsigned int m = 0; m < call->monologue_count; m++) {
 		struct monologue *monologue = call->monologues[m];
 		const char *tag = monologue->tag ? monologue->tag : "";
@@ -197,7 +198,7 @@ int ng_command_delete(struct ng_request *request)
 		call->delete_at_us = now_realtime_us() + delay * 1000000LL;
 		log_call(LOG_INFO, call->call_id, "Scheduling deletion of call in %lld seconds", delay);
 	} else {
-		timer_end_call(daemon, call, CALL_END_REGULAR);
+		call_end(call, CALL_END_DELETE);
 	}
 	return 0;
 }

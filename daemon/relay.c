@@ -19,6 +19,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include "call.h"
+#include "endpoint_learning.h"
 #include "ice_responder.h"
 #include "media_crypto.h"
 #include "log.h"
@@ -187,79 +188,38 @@ const union endpoint *relay_stream_destination(const struct stream *stream)
 	return NULL;
 }
 
-/* Source checks and endpoint learning for one packet. Returns false when the packet must
- * be dropped (strict-source). */
-static bool learn_source(struct media_worker *worker, struct stream *stream, const union endpoint *source,
-                         int64_t now_us)
+/* Reports what endpoint learning did with a packet (endpoint_learning.h); the rare case,
+ * out of line. Returns false when the packet must be dropped (strict-source). */
+static bool __attribute__((noinline)) report_learning(struct media_worker *worker, const struct stream *stream,
+                                                     unsigned int events)
 {
-	uint8_t flags = stream->forward_flags;
-	if (flags & FORWARD_ASYMMETRIC || settings.endpoint_learning == ENDPOINT_LEARNING_OFF) {
-		bool allowed = !(flags & FORWARD_STRICT_SOURCE) || !endpoint_is_set(&stream->advertised)
-			|| endpoint_equal(&stream->advertised, source);
-		if (!allowed)
-			COUNTER_ADD(worker->counters.dropped_strict_source, 1);
-		return allowed;
-	}
-
-	char text[ENDPOINT_TEXT_SIZE];
-	const char *call_id = stream->call->call_id;
-	if (!(stream->state & STREAM_LATCHED)) {
-		stream->learned = *source;
-		stream->state |= STREAM_LATCHED;
-		stream->first_packet_us = now_us;
-		stream->learned_last_us = now_us;
-		bool exact = endpoint_equal(source, &stream->advertised);
-		if (settings.endpoint_learning == ENDPOINT_LEARNING_IMMEDIATE
-		    || (settings.endpoint_learning == ENDPOINT_LEARNING_HEURISTIC && exact)) {
-			stream->state |= STREAM_CONFIRMED;
-			log_call(LOG_INFO, call_id, "port %u: confirmed peer address as %s", stream->local_port,
-				 endpoint_text(source, text, sizeof(text)));
-		} else {
-			log_call(LOG_INFO, call_id, "port %u: learned peer address %s (confirming in %lld s)",
-				 stream->local_port, endpoint_text(source, text, sizeof(text)),
-				 RELAY_LEARNING_DELAY_US / 1000000);
-		}
-		return true;
-	}
-	bool same = endpoint_equal(&stream->learned, source);
-	if (same)
-		stream->learned_last_us = now_us;
-	if (!(stream->state & STREAM_CONFIRMED)) {
-		if (!same) {
-			/* Within the learning window a new source may take over only once the learned
-			 * one has gone quiet (a NAT binding that changed), never while it is flowing:
-			 * that is how calls get hijacked. Heuristic mode: an exact SDP match wins. */
-			bool exact = endpoint_equal(source, &stream->advertised);
-			bool quiet = now_us - stream->learned_last_us >= RELAY_RELEARN_QUIET_US;
-			bool prefer = settings.endpoint_learning == ENDPOINT_LEARNING_HEURISTIC ? exact : quiet;
-			if (prefer) {
-				stream->learned_last_us = now_us;
-				stream->learned = *source;
-				log_call(LOG_INFO, call_id, "port %u: re-learned peer address %s during learning window",
-					 stream->local_port, endpoint_text(source, text, sizeof(text)));
-			}
-		}
-		if (now_us - stream->first_packet_us >= RELAY_LEARNING_DELAY_US) {
-			stream->state |= STREAM_CONFIRMED;
-			log_call(LOG_INFO, call_id, "port %u: confirmed peer address as %s", stream->local_port,
-				 endpoint_text(&stream->learned, text, sizeof(text)));
-		}
-		return true;
-	}
-	if (same)
-		return true;
-	if (flags & FORWARD_MEDIA_HANDOVER) {
-		stream->learned = *source;
-		log_call(LOG_INFO, call_id, "port %u: media handover to %s", stream->local_port,
-			 endpoint_text(source, text, sizeof(text)));
-		return true;
-	}
-	if (flags & FORWARD_STRICT_SOURCE) {
+	if (events & LEARNING_DROP) {
 		COUNTER_ADD(worker->counters.dropped_strict_source, 1);
 		return false;
 	}
-	/* Upstream forwards a stranger's packets but never lets them move the latch. */
+	char text[ENDPOINT_TEXT_SIZE];
+	const char *call_id = stream->call->call_id;
+	endpoint_text(&stream->learned, text, sizeof(text));
+	if (events & LEARNING_HANDOVER)
+		log_call(LOG_INFO, call_id, "port %u: media handover to %s", stream->local_port, text);
+	if (events & LEARNING_RELEARNED)
+		log_call(LOG_INFO, call_id, "port %u: re-learned peer address %s during learning window",
+			 stream->local_port, text);
+	if (events & LEARNING_CONFIRMED)
+		log_call(LOG_INFO, call_id, "port %u: confirmed peer address as %s", stream->local_port, text);
+	else if (events & LEARNING_LATCHED)
+		log_call(LOG_INFO, call_id, "port %u: learned peer address %s (confirming in %lld s)",
+			 stream->local_port, text, ENDPOINT_LEARNING_DELAY_US / 1000000);
 	return true;
+}
+
+/* Source checks and endpoint learning for one packet. Returns false when the packet must
+ * be dropped (strict-source). */
+static inline bool learn_source(struct media_worker *worker, struct stream *stream, const union endpoint *source,
+                                int64_t now_us)
+{
+	unsigned int events = endpoint_learning_packet(stream, settings.endpoint_learning, source, now_us);
+	return __builtin_expect(!events, 1) || report_learning(worker, stream, events);
 }
 
 /* Sends everything collected during one epoll round. Holding packets back until the round

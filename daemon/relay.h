@@ -76,10 +76,4 @@ const union endpoint *relay_stream_destination(const struct stream *stream);
 /* Why a stream has not latched yet, or how it did, in words for `query`. */
 const char *relay_learning_status(const struct stream *stream);
 
-/* The learning delay of --endpoint-learning=delayed (upstream waits about 3 s). */
-#define RELAY_LEARNING_DELAY_US (3 * 1000000LL)
-/* How long the learned source must have been silent before another may replace it while
- * learning: 25 packet times at 20 ms. */
-#define RELAY_RELEARN_QUIET_US (500 * 1000LL)
-
 #endif

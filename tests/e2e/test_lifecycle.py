@@ -83,6 +83,21 @@ def test_delete_delay_per_request(rtpengine_factory, media_peer):
     assert wait_until(lambda: listed_calls(daemon) == [], timeout=8)
 
 
+@pytest.mark.parametrize("request_after_delete", ["offer", "answer"])
+def test_signalling_cancels_delayed_delete(rtpengine_factory, media_peer, request_after_delete):
+    """An offer or an answer after a delayed delete keeps the call (re-INVITE, late answer)."""
+    daemon = rtpengine_factory(delete_delay=1)
+    setup = establish(daemon, media_peer(CALLER), media_peer(CALLEE))
+    assert_ok(setup.call.delete())
+    if request_after_delete == "offer":
+        assert_ok(setup.call.offer(simple_sdp(CALLER, 30000)))
+    else:
+        assert_ok(setup.call.answer(simple_sdp(CALLEE, 30010)))
+    # the delay is 1 s and the timer runs once a second: gone within 2 s unless revived
+    assert not wait_until(lambda: listed_calls(daemon) == [], timeout=3)
+    assert_ok(setup.call.query())
+
+
 # ---------------------------------------------------------------- port exhaustion
 
 def test_port_exhaustion(rtpengine_factory):
@@ -108,6 +123,25 @@ def test_port_exhaustion(rtpengine_factory):
     again = Call(daemon)
     offered = Sdp(assert_ok(again.offer(simple_sdp(CALLER, 30000)))["sdp"])
     assert daemon.port_min <= offered.medias[0].port <= daemon.port_max
+
+
+def test_failed_offer_counts_as_ended_session(rtpengine_factory):
+    """managedsessions counts calls that have ended: a call whose first offer failed is one
+    (with no termination reason, no duration), a live call is not yet."""
+    daemon = rtpengine_factory(port_count=6)
+    live = Call(daemon)
+    assert_ok(live.offer(simple_sdp(CALLER, 30000)))
+    assert_error(Call(daemon).offer(simple_sdp(CALLER, 30000)))  # 4 ports per offer: 2 left
+    statistics = daemon.ng({"command": "statistics"})["statistics"]
+    assert statistics["currentstatistics"]["sessionsown"] == 1
+    total = statistics["totalstatistics"]
+    assert total["managedsessions"] == 1
+    for reason in ("regularterminatedsessions", "forcedterminatedsessions", "timeoutsessions",
+                   "silenttimeoutsessions", "finaltimeoutsessions"):
+        assert total[reason] == 0, reason
+    assert float(total["totalcallsduration"]) == 0
+    assert_ok(live.delete())
+    assert total_statistics(daemon)["managedsessions"] == 2
 
 
 def test_ports_stay_in_range(rtpengine_factory):

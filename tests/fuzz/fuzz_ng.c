@@ -8,6 +8,7 @@
 #include <glib.h>
 
 #include "call.h"
+#include "call_lifecycle.h"
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
@@ -21,7 +22,8 @@ static GString *reply;
 
 static void end_call(struct call *call, void *data)
 {
-	timer_end_call(data, call, CALL_END_SHUTDOWN);
+	(void) data;
+	call_end(call, CALL_END_SHUTDOWN);
 }
 
 static int set_up(void)
@@ -43,6 +45,9 @@ static int set_up(void)
 	config.delete_delay = 0;
 	daemon_state.config = &config;
 	call_registry_init();
+	call_lifecycle_init(&daemon_state);
+	call_observer_register(&daemon_totals_observer);
+	call_observer_register(&timer_call_observer);
 	if (interface_list_init(&daemon_state.interfaces, config.interfaces, 1, config.port_min, config.port_max) < 0)
 		return -1;
 	struct relay_settings settings = { .endpoint_learning = ENDPOINT_LEARNING_IMMEDIATE, .worker_count = 1 };
