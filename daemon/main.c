@@ -171,7 +171,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "rtpengine: cannot daemonise: %s\n", strerror(errno));
 		return 1;
 	}
-	log_init(&config.log);
+	log_init("rtpengine", &config.log);
 	log_notice("rtpengine %s starting", rtpengine_version);
 
 	struct daemon_context daemon = { .config = &config, .started_us = now_realtime_us() };

@@ -67,7 +67,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static bool initialised;
 	if (!initialised) {
 		struct log_settings quiet = { .level = LOG_CRIT, .facility = LOG_DAEMON, .to_stderr = true };
-		log_init(&quiet);
+		log_init("rtpengine", &quiet);
 		interface_address_allow_host_lookups(false);
 		config_set_default_file("/nonexistent/rtpengine.conf");
 		initialised = true;

@@ -27,7 +27,7 @@ static void end_call(struct call *call, void *data)
 static int set_up(void)
 {
 	struct log_settings logging = { .level = LOG_CRIT, .facility = LOG_DAEMON, .to_stderr = true };
-	log_init(&logging);
+	log_init("rtpengine", &logging);
 	static struct interface_config interface = { .name = "default" };
 	struct sockaddr_in *local = (struct sockaddr_in *) &interface.local;
 	local->sin_family = AF_INET;
