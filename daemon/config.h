@@ -1,10 +1,11 @@
 /* The daemon's command line and config file, compatible with upstream rtpengine's options:
  * the same long names, short letters, value syntax and defaults (see `rtpengine --help`).
  *
- * The config file is an INI file read with GLib's GKeyFile; keys are the long option names,
- * flags take true/false, options given several times on the command line are one
- * ';'-separated list in the file ("interface = int/192.0.2.1;ext/198.51.100.1"). The
- * command line overrides the file; a list given on the command line replaces the file's list.
+ * lib/options.c reads them (syntax and precedence are described in options.h): the config
+ * file is an INI file read with GLib's GKeyFile; keys are the long option names, flags take
+ * true/false, options given several times on the command line are one ';'-separated list in
+ * the file ("interface = int/192.0.2.1;ext/198.51.100.1"). The command line overrides the
+ * file; a list given on the command line replaces the file's list.
  *
  * Upstream options for capabilities this daemon does not have are handled in two ways:
  * those whose absence changes nothing a configured call relies on (management and
