@@ -381,7 +381,7 @@ static int check_config(struct daemon_config *config, char **error_message)
 		*error_message = g_strdup("missing option --interface (-i): at least one media interface is required");
 		return -EINVAL;
 	}
-	if (config->listen_ng.ss_family == 0) {
+	if (!endpoint_is_set(&config->listen_ng)) {
 		*error_message = g_strdup("missing option --listen-ng (-n): the ng control socket is required");
 		return -EINVAL;
 	}
@@ -482,16 +482,6 @@ void config_free(struct daemon_config *config)
 	config->interfaces = NULL;
 	config->interface_count = 0;
 	config->pidfile = NULL;
-}
-
-const char *config_address_to_text(const struct sockaddr_storage *address, char *buffer, size_t size)
-{
-	return interface_address_to_text(address, buffer, size);
-}
-
-const char *config_endpoint_to_text(const struct sockaddr_storage *address, char *buffer, size_t size)
-{
-	return interface_address_endpoint_to_text(address, buffer, size);
 }
 
 char *config_help_text(void)
