@@ -175,15 +175,6 @@ int endpoint_parse_text(union endpoint *endpoint, const char *text, size_t lengt
 	return 0;
 }
 
-void endpoint_from_storage(union endpoint *endpoint, const struct sockaddr_storage *storage)
-{
-	memset(endpoint, 0, sizeof(*endpoint));
-	if (storage->ss_family == AF_INET)
-		memcpy(&endpoint->v4, storage, sizeof(endpoint->v4));
-	else if (storage->ss_family == AF_INET6)
-		memcpy(&endpoint->v6, storage, sizeof(endpoint->v6));
-}
-
 const char *endpoint_address_text(const union endpoint *endpoint, char *buffer, size_t size)
 {
 	if (!buffer || size == 0)

@@ -64,8 +64,6 @@ static inline bool endpoint_equal(const union endpoint *a, const union endpoint 
 int endpoint_parse(union endpoint *endpoint, int family, const char *address, unsigned int port);
 int endpoint_parse_address(union endpoint *endpoint, const char *text, size_t length);
 int endpoint_parse_text(union endpoint *endpoint, const char *text, size_t length);
-/* Kernel interfaces (kernel.h) still speak sockaddr_storage. */
-void endpoint_from_storage(union endpoint *endpoint, const struct sockaddr_storage *storage);
 
 const char *endpoint_address_text(const union endpoint *endpoint, char *buffer, size_t size);
 const char *endpoint_text(const union endpoint *endpoint, char *buffer, size_t size);
