@@ -246,8 +246,10 @@ static int apply_log_facility(void *target, const char *value, char **reason)
 #define SUPPORTED_LIST(name, letter, apply_function, reset_function, hint, text) \
 	{ .long_name = name, .short_letter = letter, .kind = OPTION_LIST, .support = OPTION_SUPPORTED, \
 	  .apply = apply_function, .reset = reset_function, .value_hint = hint, .description = text }
-#define IGNORED_VALUE(name, letter) { .long_name = name, .short_letter = letter, .kind = OPTION_VALUE, .support = OPTION_IGNORED }
-#define IGNORED_FLAG(name, letter) { .long_name = name, .short_letter = letter, .kind = OPTION_FLAG, .support = OPTION_IGNORED }
+#define IGNORED_VALUE(name, letter) \
+	{ .long_name = name, .short_letter = letter, .kind = OPTION_VALUE, .support = OPTION_IGNORED }
+#define IGNORED_FLAG(name, letter) \
+	{ .long_name = name, .short_letter = letter, .kind = OPTION_FLAG, .support = OPTION_IGNORED }
 #define UNSUPPORTED_VALUE(name, letter) \
 	{ .long_name = name, .short_letter = letter, .kind = OPTION_VALUE, .support = OPTION_UNSUPPORTED }
 #define UNSUPPORTED_FLAG(name, letter) \
