@@ -297,7 +297,8 @@ static void test_file_and_precedence(struct fixture *fixture, gconstpointer data
 
 static void test_default_file(struct fixture *fixture, gconstpointer data)
 {
-	write_file(fixture, "toyrec.conf", "[toyrec]\nlevel = 9\n");
+	g_autofree char *path = write_file(fixture, "toyrec.conf", "[toyrec]\nlevel = 9\n");
+	g_assert_cmpstr(path, ==, fixture->default_file);
 	g_assert_cmpint(load(fixture, NULL), ==, OPTIONS_OK);
 	g_assert_cmpint(fixture->config.level, ==, 9);
 	g_assert_cmpstr(fixture->sources.config_file, ==, fixture->default_file);
@@ -307,8 +308,8 @@ static void test_default_file(struct fixture *fixture, gconstpointer data)
 	g_assert_null(fixture->sources.config_file);
 	/* A file named on the command line must exist. */
 	g_autofree char *missing = g_build_filename(fixture->directory, "missing.conf", NULL);
-	g_autofree char *option = g_strdup_printf("--config-file=%s", missing);
-	assert_error_contains(fixture, load(fixture, option, NULL), "cannot read config file");
+	g_autofree char *missing_option = g_strdup_printf("--config-file=%s", missing);
+	assert_error_contains(fixture, load(fixture, missing_option, NULL), "cannot read config file");
 	assert_error_contains(fixture, load(fixture, "--config-file=", NULL), "expected a file name or none");
 }
 
