@@ -14,10 +14,14 @@
 static const char *unavailable_reason = "kernel forwarding disabled (--table=-1)";
 static char unavailable_text[300];
 
+/* Without the IPv6 zone: the kernel's records have none, and endpoint_text() of this address
+ * is the key that the counters read back are matched with. */
 static void stream_local_endpoint(const struct stream *stream, union endpoint *local)
 {
 	*local = stream->media->interface->local;
 	endpoint_set_port(local, stream->local_port);
+	if (local->address.sa_family == AF_INET6)
+		local->v6.sin6_scope_id = 0;
 }
 
 static void remove_target(struct daemon_context *daemon, struct stream *stream, const char *reason)
