@@ -1,12 +1,8 @@
-/* Command line and config file; see config.h for the rules.
- *
- * Loading happens in four steps, so that the command line overrides the file whatever the
- * order of arguments:
- *   1. tokenise argv into (option, value) pairs, rejecting unknown options;
- *   2. --help / --version stop here;
- *   3. read the config file (default, --config-file, or none) and apply its keys;
- *   4. apply the command line pairs, then check the result as a whole. */
+/* The daemon's options: its option table, the functions that apply each value to struct
+ * daemon_config, and the checks of the result as a whole. Tokenising, the config file and
+ * precedence are lib/options.c's; see config.h for the rules the daemon follows. */
 #include "config.h"
+#include "options.h"
 #include "version.h"
 
 #include <errno.h>
@@ -18,43 +14,9 @@
 #include <unistd.h>
 #include <glib.h>
 
-enum option_kind {
-	OPTION_FLAG,        /* no value on the command line; true/false in the file */
-	OPTION_VALUE,       /* one value; the last one given wins */
-	OPTION_LIST,        /* repeatable on the command line; ';'-separated list in the file */
-};
-
-enum option_support {
-	OPTION_SUPPORTED,
-	OPTION_IGNORED,     /* upstream option for a capability we lack, harmless to ignore */
-	OPTION_UNSUPPORTED, /* upstream option whose absence would change behaviour: an error */
-};
-
 struct load_state {
 	struct daemon_config *config;
 	GArray *interfaces;             /* struct interface_config */
-	bool help_requested;
-	bool version_requested;
-};
-
-/* Applies one value; returns 0, or a negative errno with *reason set to a g_malloc'ed
- * description of what was expected. */
-typedef int (*option_apply_function)(struct load_state *state, const char *value, char **reason);
-
-struct option_spec {
-	const char *long_name;
-	char short_letter;              /* 0 when the option has none */
-	enum option_kind kind;
-	enum option_support support;
-	option_apply_function apply;    /* NULL for ignored and unsupported options */
-	const char *value_hint;         /* for --help */
-	const char *description;        /* for --help */
-};
-
-/* One option found on the command line. */
-struct given_option {
-	const struct option_spec *spec;
-	const char *value;              /* points into argv; "true" for flags */
 };
 
 struct facility_name {
@@ -62,97 +24,25 @@ struct facility_name {
 	int facility;
 };
 
-/* ---- value parsers --------------------------------------------------------------------- */
-
-/* Integers in decimal, or hexadecimal with 0x (upstream's command line accepts C notation,
- * and TOS values are often written 0xb8). Leading zeros stay decimal: no octal surprises. */
-static int parse_integer(const char *value, long long minimum, long long maximum, long long *result)
-{
-	if (!value)
-		return -EINVAL;
-	while (g_ascii_isspace(*value))
-		value++;
-	const char *digits = value;
-	bool negative = false;
-	if (*digits == '-' || *digits == '+') {
-		negative = *digits == '-';
-		digits++;
-	}
-	int base = 10;
-	if (digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X')) {
-		base = 16;
-		digits += 2;
-	}
-	if (!g_ascii_isxdigit(*digits) || (base == 10 && !g_ascii_isdigit(*digits)))
-		return -EINVAL;
-	char *end = NULL;
-	errno = 0;
-	unsigned long long magnitude = strtoull(digits, &end, base);
-	if (errno == ERANGE || magnitude > (unsigned long long) LLONG_MAX)
-		return -ERANGE;
-	while (g_ascii_isspace(*end))
-		end++;
-	if (*end)
-		return -EINVAL;
-	long long number = negative ? -(long long) magnitude : (long long) magnitude;
-	if (number < minimum || number > maximum)
-		return -ERANGE;
-	*result = number;
-	return 0;
-}
-
-/* GKeyFile booleans are true/false (also 1/0); compared without case for leniency. */
-static int parse_boolean(const char *value, bool *result)
-{
-	g_autofree char *trimmed = g_strstrip(g_strdup(value ? value : ""));
-	if (!g_ascii_strcasecmp(trimmed, "true") || !strcmp(trimmed, "1")) {
-		*result = true;
-		return 0;
-	}
-	if (!g_ascii_strcasecmp(trimmed, "false") || !strcmp(trimmed, "0")) {
-		*result = false;
-		return 0;
-	}
-	return -EINVAL;
-}
-
-static int apply_integer_range(const char *value, long long minimum, long long maximum, long long *number,
-		char **reason)
-{
-	int result = parse_integer(value, minimum, maximum, number);
-	if (result < 0)
-		*reason = g_strdup_printf("expected an integer from %lld to %lld", minimum, maximum);
-	return result;
-}
-
 /* ---- option handlers ------------------------------------------------------------------- */
 
-static int apply_help(struct load_state *state, const char *value, char **reason)
+static int apply_interface(void *target, const char *value, char **reason)
 {
-	state->help_requested = true;
-	return 0;
-}
-
-static int apply_version(struct load_state *state, const char *value, char **reason)
-{
-	state->version_requested = true;
-	return 0;
-}
-
-/* --config-file and --config-section are read before the file in step 3. */
-static int apply_nothing(struct load_state *state, const char *value, char **reason)
-{
-	return 0;
-}
-
-static int apply_interface(struct load_state *state, const char *value, char **reason)
-{
+	struct load_state *state = target;
 	g_autofree char *trimmed = g_strstrip(g_strdup(value));
 	return interface_address_parse_spec(trimmed, strlen(trimmed), state->interfaces, reason);
 }
 
-static int apply_listen_ng(struct load_state *state, const char *value, char **reason)
+/* --interface on the command line replaces the file's interfaces, as upstream. */
+static void reset_interfaces(void *target)
 {
+	struct load_state *state = target;
+	g_array_set_size(state->interfaces, 0);
+}
+
+static int apply_listen_ng(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
 	g_autofree char *trimmed = g_strstrip(g_strdup(value));
 	int result = interface_address_parse_endpoint(trimmed, strlen(trimmed), &state->config->listen_ng);
 	if (result == -ERANGE)
@@ -164,111 +54,115 @@ static int apply_listen_ng(struct load_state *state, const char *value, char **r
 	return result;
 }
 
-static int apply_port_min(struct load_state *state, const char *value, char **reason)
+static int apply_port_min(void *target, const char *value, char **reason)
 {
+	struct load_state *state = target;
 	long long number;
-	int result = apply_integer_range(value, 1, 65535, &number, reason);
+	int result = options_apply_integer(value, 1, 65535, &number, reason);
 	if (result == 0)
 		state->config->port_min = (unsigned int) number;
 	return result;
 }
 
-static int apply_port_max(struct load_state *state, const char *value, char **reason)
+static int apply_port_max(void *target, const char *value, char **reason)
 {
+	struct load_state *state = target;
 	long long number;
-	int result = apply_integer_range(value, 1, 65535, &number, reason);
+	int result = options_apply_integer(value, 1, 65535, &number, reason);
 	if (result == 0)
 		state->config->port_max = (unsigned int) number;
 	return result;
 }
 
 /* Any negative table disables kernel forwarding, as upstream; it is stored as -1. */
-static int apply_table(struct load_state *state, const char *value, char **reason)
+static int apply_table(void *target, const char *value, char **reason)
 {
+	struct load_state *state = target;
 	long long number;
-	int result = apply_integer_range(value, INT_MIN, INT_MAX, &number, reason);
+	int result = options_apply_integer(value, INT_MIN, INT_MAX, &number, reason);
 	if (result == 0)
 		state->config->table = number < 0 ? -1 : (int) number;
 	return result;
 }
 
-static int apply_no_fallback(struct load_state *state, const char *value, char **reason)
+static int apply_no_fallback(void *target, const char *value, char **reason)
 {
-	int result = parse_boolean(value, &state->config->no_fallback);
-	if (result < 0)
-		*reason = g_strdup("expected true or false");
-	return result;
+	struct load_state *state = target;
+	return options_apply_boolean(value, &state->config->no_fallback, reason);
 }
 
-static int apply_foreground(struct load_state *state, const char *value, char **reason)
+static int apply_foreground(void *target, const char *value, char **reason)
 {
-	int result = parse_boolean(value, &state->config->foreground);
-	if (result < 0)
-		*reason = g_strdup("expected true or false");
-	return result;
+	struct load_state *state = target;
+	return options_apply_boolean(value, &state->config->foreground, reason);
 }
 
-static int apply_log_stderr(struct load_state *state, const char *value, char **reason)
+static int apply_log_stderr(void *target, const char *value, char **reason)
 {
-	int result = parse_boolean(value, &state->config->log.to_stderr);
-	if (result < 0)
-		*reason = g_strdup("expected true or false");
-	return result;
+	struct load_state *state = target;
+	return options_apply_boolean(value, &state->config->log.to_stderr, reason);
 }
 
 static int apply_seconds(const char *value, unsigned int *seconds, char **reason)
 {
 	long long number;
-	int result = apply_integer_range(value, 0, INT_MAX, &number, reason);
+	int result = options_apply_integer(value, 0, INT_MAX, &number, reason);
 	if (result == 0)
 		*seconds = (unsigned int) number;
 	return result;
 }
 
-static int apply_timeout(struct load_state *state, const char *value, char **reason)
+static int apply_timeout(void *target, const char *value, char **reason)
 {
+	struct load_state *state = target;
 	return apply_seconds(value, &state->config->timeout, reason);
 }
 
-static int apply_silent_timeout(struct load_state *state, const char *value, char **reason)
+static int apply_silent_timeout(void *target, const char *value, char **reason)
 {
+	struct load_state *state = target;
 	return apply_seconds(value, &state->config->silent_timeout, reason);
 }
 
-static int apply_final_timeout(struct load_state *state, const char *value, char **reason)
+static int apply_final_timeout(void *target, const char *value, char **reason)
 {
+	struct load_state *state = target;
 	return apply_seconds(value, &state->config->final_timeout, reason);
 }
 
-static int apply_delete_delay(struct load_state *state, const char *value, char **reason)
+static int apply_delete_delay(void *target, const char *value, char **reason)
 {
+	struct load_state *state = target;
 	return apply_seconds(value, &state->config->delete_delay, reason);
 }
 
 /* The TOS octet (RFC 2474 section 3 redefines it as DSCP + ECN): 0..255. */
-static int apply_tos(struct load_state *state, const char *value, char **reason)
+static int apply_tos(void *target, const char *value, char **reason)
 {
+	struct load_state *state = target;
 	long long number;
-	int result = apply_integer_range(value, 0, 255, &number, reason);
+	int result = options_apply_integer(value, 0, 255, &number, reason);
 	if (result == 0)
 		state->config->tos = (int) number;
 	return result;
 }
 
 /* 0 means "one per CPU", like leaving the option out. */
-static int apply_num_threads(struct load_state *state, const char *value, char **reason)
+static int apply_num_threads(void *target, const char *value, char **reason)
 {
+	struct load_state *state = target;
 	long long number;
-	int result = apply_integer_range(value, 0, 1024, &number, reason);
+	int result = options_apply_integer(value, 0, 1024, &number, reason);
 	if (result == 0)
 		state->config->num_threads = (unsigned int) number;
 	return result;
 }
 
-static int apply_max_sessions(struct load_state *state, const char *value, char **reason)
+static int apply_max_sessions(void *target, const char *value, char **reason)
 {
+	struct load_state *state = target;
 	long long number;
-	int result = apply_integer_range(value, -1, INT_MAX, &number, reason);
+	int result = options_apply_integer(value, -1, INT_MAX, &number, reason);
 	if (result == 0)
 		state->config->max_sessions = (int) number;
 	return result;
@@ -281,8 +175,9 @@ static const char *const endpoint_learning_names[] = {
 	[ENDPOINT_LEARNING_HEURISTIC] = "heuristic",
 };
 
-static int apply_endpoint_learning(struct load_state *state, const char *value, char **reason)
+static int apply_endpoint_learning(void *target, const char *value, char **reason)
 {
+	struct load_state *state = target;
 	g_autofree char *trimmed = g_strstrip(g_strdup(value));
 	for (size_t i = 0; i < G_N_ELEMENTS(endpoint_learning_names); i++) {
 		if (!strcmp(trimmed, endpoint_learning_names[i])) {
@@ -294,8 +189,9 @@ static int apply_endpoint_learning(struct load_state *state, const char *value, 
 	return -EINVAL;
 }
 
-static int apply_pidfile(struct load_state *state, const char *value, char **reason)
+static int apply_pidfile(void *target, const char *value, char **reason)
 {
+	struct load_state *state = target;
 	if (!value || !*value) {
 		*reason = g_strdup("expected a file name");
 		return -EINVAL;
@@ -306,10 +202,11 @@ static int apply_pidfile(struct load_state *state, const char *value, char **rea
 }
 
 /* syslog(3) priorities: 0 (LOG_EMERG) .. 7 (LOG_DEBUG). */
-static int apply_log_level(struct load_state *state, const char *value, char **reason)
+static int apply_log_level(void *target, const char *value, char **reason)
 {
+	struct load_state *state = target;
 	long long number;
-	int result = apply_integer_range(value, LOG_EMERG, LOG_DEBUG, &number, reason);
+	int result = options_apply_integer(value, LOG_EMERG, LOG_DEBUG, &number, reason);
 	if (result == 0)
 		state->config->log.level = (int) number;
 	return result;
@@ -324,8 +221,9 @@ static const struct facility_name facility_names[] = {
 	{ "local5", LOG_LOCAL5 }, { "local6", LOG_LOCAL6 }, { "local7", LOG_LOCAL7 },
 };
 
-static int apply_log_facility(struct load_state *state, const char *value, char **reason)
+static int apply_log_facility(void *target, const char *value, char **reason)
 {
+	struct load_state *state = target;
 	g_autofree char *trimmed = g_strstrip(g_strdup(value));
 	for (size_t i = 0; i < G_N_ELEMENTS(facility_names); i++) {
 		if (!strcmp(trimmed, facility_names[i].name)) {
@@ -342,20 +240,29 @@ static int apply_log_facility(struct load_state *state, const char *value, char 
 
 /* ---- the option table ------------------------------------------------------------------ */
 
-#define SUPPORTED(long_name, letter, kind, apply, hint, text) \
-	{ long_name, letter, kind, OPTION_SUPPORTED, apply, hint, text }
-#define IGNORED_VALUE(long_name, letter) { long_name, letter, OPTION_VALUE, OPTION_IGNORED, NULL, NULL, NULL }
-#define IGNORED_FLAG(long_name, letter) { long_name, letter, OPTION_FLAG, OPTION_IGNORED, NULL, NULL, NULL }
-#define UNSUPPORTED_VALUE(long_name, letter) { long_name, letter, OPTION_VALUE, OPTION_UNSUPPORTED, NULL, NULL, NULL }
-#define UNSUPPORTED_FLAG(long_name, letter) { long_name, letter, OPTION_FLAG, OPTION_UNSUPPORTED, NULL, NULL, NULL }
+#define SUPPORTED(name, letter, option_kind, apply_function, hint, text) \
+	{ .long_name = name, .short_letter = letter, .kind = option_kind, .support = OPTION_SUPPORTED, \
+	  .apply = apply_function, .value_hint = hint, .description = text }
+#define SUPPORTED_LIST(name, letter, apply_function, reset_function, hint, text) \
+	{ .long_name = name, .short_letter = letter, .kind = OPTION_LIST, .support = OPTION_SUPPORTED, \
+	  .apply = apply_function, .reset = reset_function, .value_hint = hint, .description = text }
+#define IGNORED_VALUE(name, letter) \
+	{ .long_name = name, .short_letter = letter, .kind = OPTION_VALUE, .support = OPTION_IGNORED }
+#define IGNORED_FLAG(name, letter) \
+	{ .long_name = name, .short_letter = letter, .kind = OPTION_FLAG, .support = OPTION_IGNORED }
+#define UNSUPPORTED_VALUE(name, letter) \
+	{ .long_name = name, .short_letter = letter, .kind = OPTION_VALUE, .support = OPTION_UNSUPPORTED }
+#define UNSUPPORTED_FLAG(name, letter) \
+	{ .long_name = name, .short_letter = letter, .kind = OPTION_FLAG, .support = OPTION_UNSUPPORTED }
 
 /* Names, letters and value syntax follow upstream rtpengine 10.5's --help. */
 static const struct option_spec option_table[] = {
-	SUPPORTED("help", 'h', OPTION_FLAG, apply_help, NULL, "Show help options"),
-	SUPPORTED("version", 'v', OPTION_FLAG, apply_version, NULL, "Print version and exit"),
-	SUPPORTED("config-file", 0, OPTION_VALUE, apply_nothing, "FILE",
+	/* help, version, config-file and config-section are lib/options.c's own (apply NULL). */
+	SUPPORTED("help", 'h', OPTION_FLAG, NULL, NULL, "Show help options"),
+	SUPPORTED("version", 'v', OPTION_FLAG, NULL, NULL, "Print version and exit"),
+	SUPPORTED("config-file", 0, OPTION_VALUE, NULL, "FILE",
 			"Load config from this file (\"none\": no file; default " CONFIG_DEFAULT_FILE " if it exists)"),
-	SUPPORTED("config-section", 0, OPTION_VALUE, apply_nothing, "STRING",
+	SUPPORTED("config-section", 0, OPTION_VALUE, NULL, "STRING",
 			"Config file section to use (default " CONFIG_DEFAULT_SECTION ")"),
 	SUPPORTED("log-facility", 0, OPTION_VALUE, apply_log_facility, "daemon|local0|...|local7",
 			"Syslog facility to use for logging"),
@@ -366,7 +273,7 @@ static const struct option_spec option_table[] = {
 	SUPPORTED("table", 't', OPTION_VALUE, apply_table, "INT", "Kernel table to use (negative: none; default 0)"),
 	SUPPORTED("no-fallback", 'F', OPTION_FLAG, apply_no_fallback, NULL,
 			"Only start when kernel module is available"),
-	SUPPORTED("interface", 'i', OPTION_LIST, apply_interface, "[NAME/]IP[!IP]",
+	SUPPORTED_LIST("interface", 'i', apply_interface, reset_interfaces, "[NAME/]IP[!IP]",
 			"Local interface for RTP (repeatable)"),
 	SUPPORTED("listen-ng", 'n', OPTION_VALUE, apply_listen_ng, "[IP46|HOSTNAME:]PORT",
 			"UDP port to listen on, NG protocol"),
@@ -443,231 +350,7 @@ static const struct option_spec option_table[] = {
 /* Replaced only by tests (config_set_default_file); NULL means CONFIG_DEFAULT_FILE. */
 static char *default_file_override;
 
-/* ---- table look-ups and reporting ------------------------------------------------------ */
-
-static const struct option_spec *find_long_option(const char *name, size_t length)
-{
-	for (size_t i = 0; i < G_N_ELEMENTS(option_table); i++) {
-		const char *candidate = option_table[i].long_name;
-		if (strlen(candidate) == length && !strncmp(candidate, name, length))
-			return &option_table[i];
-	}
-	return NULL;
-}
-
-static const struct option_spec *find_short_option(char letter)
-{
-	for (size_t i = 0; letter && i < G_N_ELEMENTS(option_table); i++)
-		if (option_table[i].short_letter == letter)
-			return &option_table[i];
-	return NULL;
-}
-
-static void log_ignored_option(const struct option_spec *spec, const char *origin)
-{
-	log_notice("%s: option '%s' belongs to a capability this rtpengine does not implement yet; ignored",
-			origin, spec->long_name);
-}
-
-static char *unsupported_message(const struct option_spec *spec, const char *origin)
-{
-	return g_strdup_printf("%s: option '%s' is not supported by this rtpengine implementation", origin,
-			spec->long_name);
-}
-
-/* ---- step 1: command line tokenising ----------------------------------------------------- */
-
-/* Accepts upstream's (GOption's) forms: --name=value, --name value, -x value, -xvalue and
- * bundled flags (-fE). A value that follows as the next argument is taken even when it
- * starts with '-' ("-t -1"). "--" ends the options. */
-static int tokenise_command_line(int argc, char **argv, GArray *given, char **error_message)
-{
-	for (int index = 1; index < argc; index++) {
-		const char *argument = argv[index];
-		if (!argument)
-			break;
-		if (!strcmp(argument, "--")) {
-			if (index + 1 < argc) {
-				*error_message = g_strdup_printf("unexpected argument '%s'", argv[index + 1]);
-				return -EINVAL;
-			}
-			break;
-		}
-		if (argument[0] != '-' || argument[1] == '\0') {
-			*error_message = g_strdup_printf("unexpected argument '%s' (options start with - or --)", argument);
-			return -EINVAL;
-		}
-
-		if (argument[1] == '-') {
-			const char *name = argument + 2;
-			const char *equals = strchr(name, '=');
-			size_t name_length = equals ? (size_t) (equals - name) : strlen(name);
-			const struct option_spec *spec = find_long_option(name, name_length);
-			if (!spec) {
-				*error_message = g_strdup_printf("unknown option '--%.*s' (see --help)", (int) name_length, name);
-				return -EINVAL;
-			}
-			if (spec->support == OPTION_UNSUPPORTED) {
-				*error_message = unsupported_message(spec, "command line");
-				return -ENOTSUP;
-			}
-			struct given_option option = { .spec = spec, .value = "true" };
-			if (spec->kind == OPTION_FLAG) {
-				if (equals) {
-					*error_message = g_strdup_printf("option '--%s' takes no value (got '%s')",
-							spec->long_name, equals + 1);
-					return -EINVAL;
-				}
-			} else if (equals) {
-				option.value = equals + 1;
-			} else if (index + 1 < argc && argv[index + 1]) {
-				option.value = argv[++index];
-			} else {
-				*error_message = g_strdup_printf("option '--%s' needs a value (%s)", spec->long_name,
-						spec->value_hint ? spec->value_hint : "VALUE");
-				return -EINVAL;
-			}
-			g_array_append_val(given, option);
-			continue;
-		}
-
-		/* One or more short letters; a letter that takes a value ends the bundle. */
-		for (const char *letter = argument + 1; *letter; letter++) {
-			const struct option_spec *spec = find_short_option(*letter);
-			if (!spec) {
-				*error_message = g_strdup_printf("unknown option '-%c' (see --help)", *letter);
-				return -EINVAL;
-			}
-			if (spec->support == OPTION_UNSUPPORTED) {
-				*error_message = unsupported_message(spec, "command line");
-				return -ENOTSUP;
-			}
-			struct given_option option = { .spec = spec, .value = "true" };
-			if (spec->kind != OPTION_FLAG) {
-				if (letter[1]) {
-					option.value = letter + 1;
-				} else if (index + 1 < argc && argv[index + 1]) {
-					option.value = argv[++index];
-				} else {
-					*error_message = g_strdup_printf("option '-%c' (--%s) needs a value (%s)", *letter,
-							spec->long_name, spec->value_hint ? spec->value_hint : "VALUE");
-					return -EINVAL;
-				}
-				g_array_append_val(given, option);
-				break;
-			}
-			g_array_append_val(given, option);
-		}
-	}
-	return 0;
-}
-
-/* ---- step 3: the config file --------------------------------------------------------------- */
-
-static int apply_option(struct load_state *state, const struct option_spec *spec, const char *value,
-		const char *origin, char **error_message)
-{
-	if (spec->support == OPTION_IGNORED) {
-		log_ignored_option(spec, origin);
-		return 0;
-	}
-	if (spec->support == OPTION_UNSUPPORTED) {
-		*error_message = unsupported_message(spec, origin);
-		return -ENOTSUP;
-	}
-	char *reason = NULL;
-	int result = spec->apply(state, value, &reason);
-	if (result < 0) {
-		*error_message = g_strdup_printf("%s: invalid value '%s' for option '%s': %s", origin, value,
-				spec->long_name, reason ? reason : "not accepted");
-		g_free(reason);
-		return result;
-	}
-	g_free(reason);
-	return 0;
-}
-
-static int apply_file_key(struct load_state *state, GKeyFile *file, const char *section, const char *key,
-		const char *origin, char **error_message)
-{
-	const struct option_spec *spec = find_long_option(key, strlen(key));
-	if (!spec) {
-		/* Upstream ignores keys it does not know; files are often shared with other tools. */
-		log_warning("%s: unknown key '%s' ignored", origin, key);
-		return 0;
-	}
-	if (!strcmp(key, "config-file") || !strcmp(key, "config-section") || !strcmp(key, "help") ||
-			!strcmp(key, "version"))
-		return 0;
-
-	GError *error = NULL;
-	if (spec->kind == OPTION_LIST && spec->support == OPTION_SUPPORTED) {
-		gsize count = 0;
-		char **values = g_key_file_get_string_list(file, section, key, &count, &error);
-		if (!values) {
-			*error_message = g_strdup_printf("%s: cannot read key '%s': %s", origin, key,
-					error ? error->message : "unknown error");
-			g_clear_error(&error);
-			return -EINVAL;
-		}
-		int result = 0;
-		for (gsize i = 0; i < count && result == 0; i++) {
-			g_strstrip(values[i]);
-			if (!*values[i])
-				continue;
-			result = apply_option(state, spec, values[i], origin, error_message);
-		}
-		g_strfreev(values);
-		return result;
-	}
-	char *value = g_key_file_get_string(file, section, key, &error);
-	if (!value) {
-		*error_message = g_strdup_printf("%s: cannot read key '%s': %s", origin, key,
-				error ? error->message : "unknown error");
-		g_clear_error(&error);
-		return -EINVAL;
-	}
-	g_strstrip(value);
-	int result = apply_option(state, spec, value, origin, error_message);
-	g_free(value);
-	return result;
-}
-
-/* Reads path's section; required says whether a missing file is an error. Sets
- * *file_was_read when the file existed. */
-static int load_config_file(struct load_state *state, const char *path, const char *section, bool required,
-		bool *file_was_read, char **error_message)
-{
-	*file_was_read = false;
-	if (!required && !g_file_test(path, G_FILE_TEST_EXISTS))
-		return 0;
-	GKeyFile *file = g_key_file_new();
-	GError *error = NULL;
-	if (!g_key_file_load_from_file(file, path, G_KEY_FILE_NONE, &error)) {
-		*error_message = g_strdup_printf("cannot read config file '%s': %s", path,
-				error ? error->message : "unknown error");
-		g_clear_error(&error);
-		g_key_file_free(file);
-		return -EINVAL;
-	}
-	*file_was_read = true;
-	if (!g_key_file_has_group(file, section)) {
-		*error_message = g_strdup_printf("config file '%s' has no section [%s]", path, section);
-		g_key_file_free(file);
-		return -ENOENT;
-	}
-	g_autofree char *origin = g_strdup_printf("config file '%s' section [%s]", path, section);
-	gsize key_count = 0;
-	char **keys = g_key_file_get_keys(file, section, &key_count, NULL);
-	int result = 0;
-	for (gsize i = 0; keys && i < key_count && result == 0; i++)
-		result = apply_file_key(state, file, section, keys[i], origin, error_message);
-	g_strfreev(keys);
-	g_key_file_free(file);
-	return result;
-}
-
-/* ---- step 4: defaults and checks of the whole --------------------------------------------- */
+/* ---- defaults and checks of the whole --------------------------------------------- */
 
 static void set_defaults(struct daemon_config *config)
 {
@@ -700,7 +383,7 @@ static int check_config(struct daemon_config *config, char **error_message)
 		*error_message = g_strdup("missing option --interface (-i): at least one media interface is required");
 		return -EINVAL;
 	}
-	if (config->listen_ng.ss_family == 0) {
+	if (!endpoint_is_set(&config->listen_ng)) {
 		*error_message = g_strdup("missing option --listen-ng (-n): the ng control socket is required");
 		return -EINVAL;
 	}
@@ -722,10 +405,19 @@ static int check_config(struct daemon_config *config, char **error_message)
 	return 0;
 }
 
-static void print_version(void)
+/* What lib/options.c needs to know about the daemon. The file read when --config-file is not
+ * given is CONFIG_DEFAULT_FILE unless a test replaced it. */
+static struct option_program daemon_program(void)
 {
-	printf("Version: %s\n", rtpengine_version);
-	fflush(stdout);
+	return (struct option_program) {
+		.name = "rtpengine",
+		.summary = "media relay, ng protocol",
+		.version = rtpengine_version,
+		.default_file = default_file_override ? default_file_override : CONFIG_DEFAULT_FILE,
+		.default_section = CONFIG_DEFAULT_SECTION,
+		.options = option_table,
+		.option_count = G_N_ELEMENTS(option_table),
+	};
 }
 
 /* ---- public functions ------------------------------------------------------------------- */
@@ -738,6 +430,7 @@ enum config_result config_load(struct daemon_config *config, int argc, char **ar
 	*error_message = NULL;
 	if (!config) {
 		*error_message = g_strdup("internal error: no config structure");
+		g_free(ignored_message);
 		return CONFIG_ERROR;
 	}
 	set_defaults(config);
@@ -746,70 +439,20 @@ enum config_result config_load(struct daemon_config *config, int argc, char **ar
 		.config = config,
 		.interfaces = g_array_new(FALSE, TRUE, sizeof(struct interface_config)),
 	};
-	GArray *given = g_array_new(FALSE, TRUE, sizeof(struct given_option));
+	struct option_program program = daemon_program();
+	struct options_sources sources = { 0 };
 	enum config_result outcome = CONFIG_ERROR;
-
-	if (tokenise_command_line(argc, argv, given, error_message) < 0)
-		goto done;
-
-	const char *file_name = NULL;
-	const char *section = CONFIG_DEFAULT_SECTION;
-	bool interfaces_on_command_line = false;
-	for (guint i = 0; i < given->len; i++) {
-		const struct given_option *option = &g_array_index(given, struct given_option, i);
-		if (option->spec->apply == apply_help)
-			state.help_requested = true;
-		else if (option->spec->apply == apply_version)
-			state.version_requested = true;
-		else if (option->spec->apply == apply_interface)
-			interfaces_on_command_line = true;
-		else if (!strcmp(option->spec->long_name, "config-file"))
-			file_name = option->value;
-		else if (!strcmp(option->spec->long_name, "config-section"))
-			section = option->value;
-	}
-	if (state.help_requested) {
-		char *help = config_help_text();
-		fputs(help, stdout);
-		fflush(stdout);
-		g_free(help);
+	switch (options_load(&program, &state, argc, argv, &sources, error_message)) {
+	case OPTIONS_OK:
+		break;
+	case OPTIONS_EXIT_SUCCESS:
 		outcome = CONFIG_EXIT_SUCCESS;
 		goto done;
-	}
-	if (state.version_requested) {
-		print_version();
-		outcome = CONFIG_EXIT_SUCCESS;
+	default:
 		goto done;
 	}
-	if (!*section) {
-		*error_message = g_strdup("invalid value '' for option 'config-section': expected a section name");
-		goto done;
-	}
-	if (file_name && !*file_name) {
-		*error_message = g_strdup("invalid value '' for option 'config-file': expected a file name or none");
-		goto done;
-	}
-
-	bool required = file_name != NULL;
-	const char *path = file_name ? file_name : default_file_override ? default_file_override : CONFIG_DEFAULT_FILE;
-	if (strcmp(path, "none") != 0) {
-		bool file_was_read = false;
-		if (load_config_file(&state, path, section, required, &file_was_read, error_message) < 0)
-			goto done;
-		if (file_was_read)
-			config->config_file = g_strdup(path);
-	}
-	config->config_section = g_strdup(section);
-
-	/* A list on the command line replaces the file's list, as upstream. */
-	if (interfaces_on_command_line)
-		g_array_set_size(state.interfaces, 0);
-	for (guint i = 0; i < given->len; i++) {
-		const struct given_option *option = &g_array_index(given, struct given_option, i);
-		if (apply_option(&state, option->spec, option->value, "command line", error_message) < 0)
-			goto done;
-	}
-
+	config->config_file = sources.config_file;
+	config->config_section = sources.config_section;
 	config->interface_count = state.interfaces->len;
 	config->interfaces = (struct interface_config *) g_array_free(state.interfaces, FALSE);
 	state.interfaces = NULL;
@@ -820,15 +463,10 @@ enum config_result config_load(struct daemon_config *config, int argc, char **ar
 done:
 	if (state.interfaces)
 		g_array_free(state.interfaces, TRUE);
-	g_array_free(given, TRUE);
 	if (outcome != CONFIG_OK)
 		config_free(config);
-	if (outcome != CONFIG_ERROR) {
-		g_free(*error_message);
-		*error_message = NULL;
-	} else if (!*error_message) {
+	if (outcome == CONFIG_ERROR && !*error_message)
 		*error_message = g_strdup("invalid configuration");
-	}
 	g_free(ignored_message);
 	return outcome;
 }
@@ -848,45 +486,10 @@ void config_free(struct daemon_config *config)
 	config->pidfile = NULL;
 }
 
-const char *config_address_to_text(const struct sockaddr_storage *address, char *buffer, size_t size)
-{
-	return interface_address_to_text(address, buffer, size);
-}
-
-const char *config_endpoint_to_text(const struct sockaddr_storage *address, char *buffer, size_t size)
-{
-	return interface_address_endpoint_to_text(address, buffer, size);
-}
-
 char *config_help_text(void)
 {
-	GString *text = g_string_new("Usage:\n  rtpengine [OPTION...]  - media relay, ng protocol\n\nOptions:\n");
-	for (size_t i = 0; i < G_N_ELEMENTS(option_table); i++) {
-		const struct option_spec *spec = &option_table[i];
-		if (spec->support != OPTION_SUPPORTED)
-			continue;
-		g_autofree char *left = g_strdup_printf("%c%c%s--%s%s%s",
-				spec->short_letter ? '-' : ' ', spec->short_letter ? spec->short_letter : ' ',
-				spec->short_letter ? ", " : "  ", spec->long_name, spec->value_hint ? "=" : "",
-				spec->value_hint ? spec->value_hint : "");
-		g_string_append_printf(text, "  %-58s %s\n", left, spec->description);
-	}
-	g_string_append(text, "\nAccepted for compatibility with upstream rtpengine and ignored:\n ");
-	size_t column = 1;
-	for (size_t i = 0; i < G_N_ELEMENTS(option_table); i++) {
-		const struct option_spec *spec = &option_table[i];
-		if (spec->support != OPTION_IGNORED)
-			continue;
-		size_t width = strlen(spec->long_name) + 3;
-		if (column + width > 100) {
-			g_string_append(text, "\n ");
-			column = 1;
-		}
-		g_string_append_printf(text, " --%s", spec->long_name);
-		column += width;
-	}
-	g_string_append(text, "\n");
-	return g_string_free(text, FALSE);
+	struct option_program program = daemon_program();
+	return options_help_text(&program);
 }
 
 const char *config_endpoint_learning_name(enum endpoint_learning learning)

@@ -1,10 +1,11 @@
 /* The daemon's command line and config file, compatible with upstream rtpengine's options:
  * the same long names, short letters, value syntax and defaults (see `rtpengine --help`).
  *
- * The config file is an INI file read with GLib's GKeyFile; keys are the long option names,
- * flags take true/false, options given several times on the command line are one
- * ';'-separated list in the file ("interface = int/192.0.2.1;ext/198.51.100.1"). The
- * command line overrides the file; a list given on the command line replaces the file's list.
+ * lib/options.c reads them (syntax and precedence are described in options.h): the config
+ * file is an INI file read with GLib's GKeyFile; keys are the long option names, flags take
+ * true/false, options given several times on the command line are one ';'-separated list in
+ * the file ("interface = int/192.0.2.1;ext/198.51.100.1"). The command line overrides the
+ * file; a list given on the command line replaces the file's list.
  *
  * Upstream options for capabilities this daemon does not have are handled in two ways:
  * those whose absence changes nothing a configured call relies on (management and
@@ -18,7 +19,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <netinet/in.h>
+#include "endpoint.h"
 #include "log.h"
 #include "interface_address.h"
 
@@ -34,8 +35,8 @@ enum endpoint_learning {
 
 /* struct interface_config is defined in interface_address.h:
  *   char name[64];                      logical interface name, "default" when not given
- *   struct sockaddr_storage local;      address to bind media sockets to, port 0
- *   struct sockaddr_storage advertised; address written into SDP: == local unless !ADVERTISED
+ *   union endpoint local;               address to bind media sockets to, port 0
+ *   union endpoint advertised;          address written into SDP: == local unless !ADVERTISED
  */
 
 struct daemon_config {
@@ -43,8 +44,8 @@ struct daemon_config {
 	char *config_section;
 	struct interface_config *interfaces;  /* g_new array, in the order given */
 	unsigned int interface_count;
-	struct sockaddr_storage listen_ng;    /* ss_family == 0 when not configured; a bare port
-	                                       * gives [::]:PORT, see interface_address_is_any() */
+	union endpoint listen_ng;             /* unset (endpoint_is_set) when not configured; a bare
+	                                       * port gives [::]:PORT, see interface_address_is_any() */
 	unsigned int port_min, port_max;
 	int table;                            /* -1 = no kernel forwarding */
 	bool no_fallback;
@@ -70,11 +71,6 @@ enum config_result {
  * config_free on it anyway is harmless). */
 enum config_result config_load(struct daemon_config *config, int argc, char **argv, char **error_message);
 void config_free(struct daemon_config *config);
-
-/* Formats "ADDR" or "[ADDR]" (v6) for logs; always returns buffer (ADDRESS_TEXT_SIZE suffices). */
-const char *config_address_to_text(const struct sockaddr_storage *address, char *buffer, size_t size);
-/* Formats "ADDR:PORT" or "[ADDR]:PORT". */
-const char *config_endpoint_to_text(const struct sockaddr_storage *address, char *buffer, size_t size);
 
 /* The --help text (g_malloc'ed). */
 char *config_help_text(void);

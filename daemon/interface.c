@@ -14,8 +14,8 @@ int interface_list_init(struct interface_list *list, const struct interface_conf
 	for (unsigned int i = 0; i < count; i++) {
 		struct local_interface *interface = &list->items[list->count];
 		g_strlcpy(interface->name, configs[i].name, sizeof(interface->name));
-		endpoint_from_storage(&interface->local, &configs[i].local);
-		endpoint_from_storage(&interface->advertised, &configs[i].advertised);
+		interface->local = configs[i].local;
+		interface->advertised = configs[i].advertised;
 		if (!endpoint_is_set(&interface->advertised))
 			interface->advertised = interface->local;
 		endpoint_set_port(&interface->local, 0);

@@ -30,27 +30,21 @@ _Static_assert((int)KERNEL_FORWARD_RTP == (int)RTPENGINE_TARGET_RTP &&
 
 /* ---------------------------------------------------------------- conversions */
 
-static int address_from_sockaddr(const struct sockaddr_storage *from, bool may_be_unset,
+static int address_from_sockaddr(const union endpoint *from, bool may_be_unset,
 				 struct rtpengine_address *to)
 {
 	memset(to, 0, sizeof(*to));
-	switch (from->ss_family) {
-	case AF_INET: {
-		const struct sockaddr_in *sin = (const struct sockaddr_in *)from;
-
+	switch (from->address.sa_family) {
+	case AF_INET:
 		to->family = RTPENGINE_FAMILY_IPV4;
-		to->port = sin->sin_port;
-		memcpy(to->address, &sin->sin_addr, 4);
+		to->port = from->v4.sin_port;
+		memcpy(to->address, &from->v4.sin_addr, 4);
 		return 0;
-	}
-	case AF_INET6: {
-		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)from;
-
+	case AF_INET6:
 		to->family = RTPENGINE_FAMILY_IPV6;
-		to->port = sin6->sin6_port;
-		memcpy(to->address, &sin6->sin6_addr, 16);
+		to->port = from->v6.sin6_port;
+		memcpy(to->address, &from->v6.sin6_addr, 16);
 		return 0;
-	}
 	case 0:
 		return may_be_unset ? 0 : -EAFNOSUPPORT;
 	default:
@@ -58,21 +52,17 @@ static int address_from_sockaddr(const struct sockaddr_storage *from, bool may_b
 	}
 }
 
-static void address_to_sockaddr(const struct rtpengine_address *from, struct sockaddr_storage *to)
+static void address_to_sockaddr(const struct rtpengine_address *from, union endpoint *to)
 {
 	memset(to, 0, sizeof(*to));
 	if (from->family == RTPENGINE_FAMILY_IPV4) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)to;
-
-		sin->sin_family = AF_INET;
-		sin->sin_port = from->port;
-		memcpy(&sin->sin_addr, from->address, 4);
+		to->v4.sin_family = AF_INET;
+		to->v4.sin_port = from->port;
+		memcpy(&to->v4.sin_addr, from->address, 4);
 	} else if (from->family == RTPENGINE_FAMILY_IPV6) {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)to;
-
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = from->port;
-		memcpy(&sin6->sin6_addr, from->address, 16);
+		to->v6.sin6_family = AF_INET6;
+		to->v6.sin6_port = from->port;
+		memcpy(&to->v6.sin6_addr, from->address, 16);
 	}
 }
 
@@ -296,7 +286,7 @@ int kernel_forward_add(struct kernel_table *table, const struct kernel_forward *
 	return write_command(table, &command);
 }
 
-int kernel_forward_delete(struct kernel_table *table, const struct sockaddr_storage *local)
+int kernel_forward_delete(struct kernel_table *table, const union endpoint *local)
 {
 	struct rtpengine_command command;
 	int err;
@@ -316,7 +306,7 @@ int kernel_forward_flush(struct kernel_table *table)
 	return write_command(table, &command);
 }
 
-int kernel_forward_read_counters(struct kernel_table *table, const struct sockaddr_storage *local,
+int kernel_forward_read_counters(struct kernel_table *table, const union endpoint *local,
 				 struct kernel_counters *out)
 {
 	struct rtpengine_command command;
@@ -345,7 +335,7 @@ int kernel_read_all_counters(struct kernel_table *table, kernel_counters_callbac
 {
 	struct rtpengine_counters *records;
 	struct kernel_counters counters;
-	struct sockaddr_storage local;
+	union endpoint local;
 	char path[PATH_MAX];
 	int fd, count = 0, err = 0;
 

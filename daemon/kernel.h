@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include "endpoint.h"
 
 struct kernel_table;
 
@@ -33,10 +34,10 @@ enum kernel_forward_flags {
 
 /* One direction of one stream. Addresses are AF_INET or AF_INET6 with a port. */
 struct kernel_forward {
-	struct sockaddr_storage local;            /* where packets arrive (our socket address) */
-	struct sockaddr_storage expected_source;  /* ss_family 0 = any source; port 0 = any port */
-	struct sockaddr_storage output_source;    /* our socket on the other leg: packets leave from here */
-	struct sockaddr_storage destination;      /* the peer on the other leg */
+	union endpoint local;                     /* where packets arrive (our socket address) */
+	union endpoint expected_source;           /* unset = any source; port 0 = any port */
+	union endpoint output_source;             /* our socket on the other leg: packets leave from here */
+	union endpoint destination;               /* the peer on the other leg */
 	unsigned int flags;                       /* enum kernel_forward_flags */
 	int tos;                                  /* 0..255, or -1 to keep the received TOS */
 };
@@ -54,7 +55,7 @@ struct kernel_counters {
 	struct { bool used; uint8_t payload_type; uint64_t packets; } payload_types[KERNEL_PAYLOAD_TYPE_SLOTS];
 };
 
-typedef void (*kernel_counters_callback)(const struct sockaddr_storage *local,
+typedef void (*kernel_counters_callback)(const union endpoint *local,
 					 const struct kernel_counters *counters, void *user_data);
 
 /* Creates table table_id (or reuses it if it exists), checks the module's ABI version,
@@ -75,9 +76,9 @@ int kernel_table_id(const struct kernel_table *table);
 /* Adds a target, or replaces the one with the same local address (keeping its counters). */
 int kernel_forward_add(struct kernel_table *table, const struct kernel_forward *forward);
 /* -ENOENT if there is no target for local. */
-int kernel_forward_delete(struct kernel_table *table, const struct sockaddr_storage *local);
+int kernel_forward_delete(struct kernel_table *table, const union endpoint *local);
 /* Counters of one target: two system calls. Prefer kernel_read_all_counters for many. */
-int kernel_forward_read_counters(struct kernel_table *table, const struct sockaddr_storage *local,
+int kernel_forward_read_counters(struct kernel_table *table, const union endpoint *local,
 				 struct kernel_counters *out);
 /* Calls callback for every target (a consistent snapshot); returns how many or -errno. */
 int kernel_read_all_counters(struct kernel_table *table, kernel_counters_callback callback,

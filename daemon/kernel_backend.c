@@ -15,27 +15,22 @@
 static const char *unavailable_reason = "kernel forwarding disabled (--table=-1)";
 static char unavailable_text[300];
 
-static void storage_from_endpoint(struct sockaddr_storage *storage, const union endpoint *endpoint)
-{
-	memset(storage, 0, sizeof(*storage));
-	if (endpoint_is_set(endpoint))
-		memcpy(storage, endpoint, endpoint_length(endpoint));
-}
-
+/* Without the IPv6 zone: the kernel's records have none, and endpoint_text() of this address
+ * is the key that the counters read back are matched with. */
 static void stream_local_endpoint(const struct stream *stream, union endpoint *local)
 {
 	*local = stream->media->interface->local;
 	endpoint_set_port(local, stream->local_port);
+	if (local->address.sa_family == AF_INET6)
+		local->v6.sin6_scope_id = 0;
 }
 
 static void remove_target(struct daemon_context *daemon, struct stream *stream, const char *reason)
 {
 	if (stream->state & STREAM_KERNELIZED) {
 		union endpoint local;
-		struct sockaddr_storage storage;
 		stream_local_endpoint(stream, &local);
-		storage_from_endpoint(&storage, &local);
-		kernel_forward_delete(daemon->kernel, &storage);
+		kernel_forward_delete(daemon->kernel, &local);
 		stream->state &= (uint8_t) ~STREAM_KERNELIZED;
 		memset(&stream->kernel_destination, 0, sizeof(stream->kernel_destination));
 	}
@@ -84,13 +79,10 @@ static void sync_stream(struct daemon_context *daemon, struct stream *stream, GH
 		&& endpoint_equal(&stream->kernel_source, &source);
 	if (!unchanged) {
 		struct kernel_forward forward = { .tos = daemon->config->tos };
-		union endpoint local, output;
-		stream_local_endpoint(stream, &local);
-		stream_local_endpoint(out, &output);
-		storage_from_endpoint(&forward.local, &local);
-		storage_from_endpoint(&forward.expected_source, &source);
-		storage_from_endpoint(&forward.output_source, &output);
-		storage_from_endpoint(&forward.destination, destination);
+		stream_local_endpoint(stream, &forward.local);
+		stream_local_endpoint(out, &forward.output_source);
+		forward.expected_source = source;
+		forward.destination = *destination;
 		if (!media->rtcp_mux)
 			forward.flags = stream->kind == STREAM_RTCP ? KERNEL_FORWARD_RTCP : KERNEL_FORWARD_RTP;
 		if (side->flags & SIDE_STRICT_SOURCE)
@@ -134,15 +126,13 @@ static void sync_call(struct call *call, void *data)
 }
 
 /* Adds what the kernel forwarded since the last look to the stream's own counters. */
-static void apply_counters(const struct sockaddr_storage *local, const struct kernel_counters *counters, void *data)
+static void apply_counters(const union endpoint *local, const struct kernel_counters *counters, void *data)
 {
 	void **context = data;
 	struct daemon_context *daemon = context[0];
 	GHashTable *by_local = context[1];
-	union endpoint endpoint;
-	endpoint_from_storage(&endpoint, local);
 	char key[ENDPOINT_TEXT_SIZE];
-	struct stream *stream = g_hash_table_lookup(by_local, endpoint_text(&endpoint, key, sizeof(key)));
+	struct stream *stream = g_hash_table_lookup(by_local, endpoint_text(local, key, sizeof(key)));
 	if (!stream)
 		return;
 	struct call *call = stream->media->monologue->call;

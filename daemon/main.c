@@ -175,7 +175,7 @@ int main(int argc, char **argv)
 		g_free(error_message);
 		return 1;
 	}
-	if (config.listen_ng.ss_family == 0) {
+	if (!endpoint_is_set(&config.listen_ng)) {
 		fprintf(stderr, "rtpengine: no --listen-ng given: nothing could control the daemon\n");
 		config_free(&config);
 		return 1;
@@ -184,7 +184,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "rtpengine: cannot daemonise: %s\n", strerror(errno));
 		return 1;
 	}
-	log_init(&config.log);
+	log_init("rtpengine", &config.log);
 	log_notice("rtpengine %s starting", rtpengine_version);
 
 	struct daemon_context daemon = { .config = &config, .started_us = now_realtime_us() };
@@ -218,14 +218,14 @@ int main(int argc, char **argv)
 	if (error) {
 		char text[80];
 		log_error("cannot listen for ng on %s: %s",
-			  config_endpoint_to_text(&config.listen_ng, text, sizeof(text)), strerror(-error));
+			  endpoint_text(&config.listen_ng, text, sizeof(text)), strerror(-error));
 		return 1;
 	}
 	if (config.pidfile && write_pidfile(config.pidfile) < 0)
 		log_warning("cannot write pidfile %s: %s", config.pidfile, strerror(errno));
 	char text[80];
 	log_notice("listening for ng on %s; %u interface(s), ports %u-%u, %u media thread(s)",
-		   config_endpoint_to_text(&config.listen_ng, text, sizeof(text)), daemon.interfaces.count,
+		   endpoint_text(&config.listen_ng, text, sizeof(text)), daemon.interfaces.count,
 		   config.port_min, config.port_max, config.num_threads);
 
 	run_control_loop(&daemon, server, signal_fd);

@@ -213,10 +213,9 @@ bool ng_process_datagram(struct daemon_context *daemon, const char *data, size_t
 	return cacheable;
 }
 
-int ng_server_open(struct ng_server **result, const struct sockaddr_storage *listen, struct daemon_context *daemon)
+int ng_server_open(struct ng_server **result, const union endpoint *listen, struct daemon_context *daemon)
 {
-	union endpoint address;
-	endpoint_from_storage(&address, listen);
+	union endpoint address = *listen;
 	int fd = socket(address.address.sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;

@@ -11,7 +11,7 @@
 struct daemon_context;
 struct ng_server;
 
-int ng_server_open(struct ng_server **server, const struct sockaddr_storage *listen, struct daemon_context *daemon);
+int ng_server_open(struct ng_server **server, const union endpoint *listen, struct daemon_context *daemon);
 void ng_server_close(struct ng_server *server);
 int ng_server_fd(const struct ng_server *server);
 /* Reads and answers the waiting datagrams (a bounded number per call). */

@@ -3,8 +3,90 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <net/if.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+/* Longest numeric address text we accept: "[" + IPv6 + "%" + an interface name + "]". */
+#define ADDRESS_INPUT_MAX (INET6_ADDRSTRLEN + IF_NAMESIZE + 4)
+
+/* ---- static helpers ---------------------------------------------------------------- */
+
+/* Parses a C string holding a numeric IPv6 address with an optional "%zone" suffix: an
+ * interface name or a zone index (RFC 4007 section 11.2). */
+static int parse_ipv6_with_zone(char *text, union endpoint *endpoint)
+{
+	struct sockaddr_in6 result = { .sin6_family = AF_INET6 };
+	char *percent = strchr(text, '%');
+	if (percent) {
+		*percent = '\0';
+		const char *zone = percent + 1;
+		if (!*zone)
+			return -EINVAL;
+		unsigned int index = if_nametoindex(zone);
+		if (!index) {
+			char *end = NULL;
+			errno = 0;
+			unsigned long number = strtoul(zone, &end, 10);
+			if (errno || *end || number == 0 || number > 0xffffffffUL || *zone == '-' || *zone == '+')
+				return -EINVAL;
+			index = (unsigned int) number;
+		}
+		result.sin6_scope_id = index;
+	}
+	if (inet_pton(AF_INET6, text, &result.sin6_addr) != 1)
+		return -EINVAL;
+	memset(endpoint, 0, sizeof(*endpoint));
+	endpoint->v6 = result;
+	return 0;
+}
+
+/* "1.2.3.4:PORT" digits: 1 to 5 of them, at most 65535. */
+static int parse_port(const char *text, size_t length, unsigned int *port)
+{
+	if (length == 0 || length > 5)
+		return -EINVAL;
+	unsigned int number = 0;
+	for (size_t i = 0; i < length; i++) {
+		if (text[i] < '0' || text[i] > '9')
+			return -EINVAL;
+		number = number * 10 + (unsigned int) (text[i] - '0');
+	}
+	if (number > 65535)
+		return -EINVAL;
+	*port = number;
+	return 0;
+}
+
+/* inet_ntop() formats IPv4 through sprintf; replies carry many addresses. */
+static void format_ipv4(uint32_t address_host_order, char *buffer)
+{
+	char *out = buffer;
+	for (int shift = 24; shift >= 0; shift -= 8) {
+		unsigned int octet = (address_host_order >> shift) & 0xff;
+		if (octet >= 100)
+			*out++ = (char) ('0' + octet / 100);
+		if (octet >= 10)
+			*out++ = (char) ('0' + octet / 10 % 10);
+		*out++ = (char) ('0' + octet % 10);
+		*out++ = shift ? '.' : '\0';
+	}
+}
+
+/* The bare address into text[INET6_ADDRSTRLEN]; false for an unset endpoint or NULL. */
+static bool format_address(const union endpoint *endpoint, char *text)
+{
+	if (endpoint && endpoint->address.sa_family == AF_INET) {
+		format_ipv4(ntohl(endpoint->v4.sin_addr.s_addr), text);
+		return true;
+	}
+	return endpoint && endpoint->address.sa_family == AF_INET6
+		&& inet_ntop(AF_INET6, &endpoint->v6.sin6_addr, text, INET6_ADDRSTRLEN);
+}
+
+/* ---- public functions ---------------------------------------------------------------- */
 
 unsigned int endpoint_port(const union endpoint *endpoint)
 {
@@ -41,48 +123,83 @@ int endpoint_parse(union endpoint *endpoint, int family, const char *address, un
 	return -EINVAL;
 }
 
-void endpoint_from_storage(union endpoint *endpoint, const struct sockaddr_storage *storage)
+int endpoint_parse_address(union endpoint *endpoint, const char *text, size_t length)
 {
-	memset(endpoint, 0, sizeof(*endpoint));
-	if (storage->ss_family == AF_INET)
-		memcpy(&endpoint->v4, storage, sizeof(endpoint->v4));
-	else if (storage->ss_family == AF_INET6)
-		memcpy(&endpoint->v6, storage, sizeof(endpoint->v6));
+	char buffer[ADDRESS_INPUT_MAX];
+	if (!text || length == 0 || length >= sizeof(buffer) || memchr(text, '\0', length))
+		return -EINVAL;
+	memcpy(buffer, text, length);
+	buffer[length] = '\0';
+	if (length >= 2 && buffer[0] == '[' && buffer[length - 1] == ']') {
+		buffer[length - 1] = '\0';
+		return parse_ipv6_with_zone(buffer + 1, endpoint);
+	}
+	struct in_addr ipv4;
+	if (inet_pton(AF_INET, buffer, &ipv4) == 1) {
+		memset(endpoint, 0, sizeof(*endpoint));
+		endpoint->v4.sin_family = AF_INET;
+		endpoint->v4.sin_addr = ipv4;
+		return 0;
+	}
+	if (strchr(buffer, ':'))
+		return parse_ipv6_with_zone(buffer, endpoint);
+	return -EINVAL;
 }
 
-/* inet_ntop() formats IPv4 through sprintf; replies carry many addresses. */
-static void format_ipv4(uint32_t address_host_order, char *buffer)
+int endpoint_parse_text(union endpoint *endpoint, const char *text, size_t length)
 {
-	char *out = buffer;
-	for (int shift = 24; shift >= 0; shift -= 8) {
-		unsigned int octet = (address_host_order >> shift) & 0xff;
-		if (octet >= 100)
-			*out++ = (char) ('0' + octet / 100);
-		if (octet >= 10)
-			*out++ = (char) ('0' + octet / 10 % 10);
-		*out++ = (char) ('0' + octet % 10);
-		*out++ = shift ? '.' : '\0';
+	if (!text || length == 0 || memchr(text, '\0', length))
+		return -EINVAL;
+	const char *end = text + length;
+	const char *colon;
+	if (text[0] == '[') {
+		const char *close = memchr(text, ']', length);
+		if (!close || close + 1 == end || close[1] != ':')
+			return -EINVAL;
+		colon = close + 1;
+	} else {
+		/* Without brackets only IPv4 takes a port: in "2001:db8::1:5" the port is a guess. */
+		colon = memchr(text, ':', length);
+		if (!colon || memchr(colon + 1, ':', (size_t) (end - colon - 1)))
+			return -EINVAL;
 	}
+	unsigned int port;
+	if (parse_port(colon + 1, (size_t) (end - colon - 1), &port) < 0)
+		return -EINVAL;
+	union endpoint parsed;
+	int result = endpoint_parse_address(&parsed, text, (size_t) (colon - text));
+	if (result < 0)
+		return result;
+	endpoint_set_port(&parsed, port);
+	*endpoint = parsed;
+	return 0;
 }
 
 const char *endpoint_address_text(const union endpoint *endpoint, char *buffer, size_t size)
 {
-	if (endpoint->address.sa_family == AF_INET && size >= INET_ADDRSTRLEN) {
+	if (!buffer || size == 0)
+		return "";
+	/* The common case straight into the caller's buffer: replies carry many addresses. */
+	if (endpoint && endpoint->address.sa_family == AF_INET && size >= INET_ADDRSTRLEN) {
 		format_ipv4(ntohl(endpoint->v4.sin_addr.s_addr), buffer);
 		return buffer;
 	}
-	const void *raw = endpoint->address.sa_family == AF_INET6 ? (const void *) &endpoint->v6.sin6_addr
-		: (const void *) &endpoint->v4.sin_addr;
-	if (!endpoint_is_set(endpoint) || !inet_ntop(endpoint->address.sa_family, raw, buffer, size))
-		snprintf(buffer, size, "(none)");
+	char address[INET6_ADDRSTRLEN];
+	snprintf(buffer, size, "%s", format_address(endpoint, address) ? address : "(none)");
 	return buffer;
 }
 
 const char *endpoint_text(const union endpoint *endpoint, char *buffer, size_t size)
 {
-	char address[INET6_ADDRSTRLEN + 8];
-	endpoint_address_text(endpoint, address, sizeof(address));
-	if (endpoint->address.sa_family == AF_INET6)
+	if (!buffer || size == 0)
+		return "";
+	char address[INET6_ADDRSTRLEN];
+	if (!format_address(endpoint, address))
+		snprintf(buffer, size, "(none)");
+	else if (endpoint->address.sa_family == AF_INET6 && endpoint->v6.sin6_scope_id)
+		snprintf(buffer, size, "[%s%%%u]:%u", address, (unsigned int) endpoint->v6.sin6_scope_id,
+			 endpoint_port(endpoint));
+	else if (endpoint->address.sa_family == AF_INET6)
 		snprintf(buffer, size, "[%s]:%u", address, endpoint_port(endpoint));
 	else
 		snprintf(buffer, size, "%s:%u", address, endpoint_port(endpoint));

@@ -1,5 +1,23 @@
-/* Transport addresses (IP + UDP port) as the packet path uses them: a compact union that fits
- * both families, compared without allocation. */
+/* Transport addresses (IP + UDP port): THE address type of every program, a compact union
+ * that fits both families, compared without allocation, and its one family of text functions.
+ *
+ * To text (always return buffer, truncated when size is too small; ENDPOINT_TEXT_SIZE always
+ * suffices; an unset endpoint or NULL gives "(none)"):
+ *   endpoint_address_text  "192.0.2.1", "2001:db8::1": the address alone, as SDP connection
+ *                          lines (RFC 8866 section 5.7) and ng replies carry it: no brackets,
+ *                          no zone;
+ *   endpoint_text          "192.0.2.1:5", "[2001:db8::1]:5" (brackets as in URIs, RFC 3986
+ *                          section 3.2.2), "[fe80::1%2]:5" (the zone index of a scoped
+ *                          address, RFC 4007 section 11, when it has one): logs and keys.
+ * From text (0 or -EINVAL; reading text[0..length) only, refusing embedded NULs):
+ *   endpoint_parse          a bare numeric address of the given family (0: either) as a C
+ *                           string plus a port number: what SDP and ng requests carry;
+ *   endpoint_parse_address  a numeric address as an operator writes it: "192.0.2.1",
+ *                           "2001:db8::1", "[2001:db8::1]", "fe80::1%eth0", "[fe80::1%2]"; port 0;
+ *   endpoint_parse_text     such an address and ":PORT" (0..65535), the inverse of endpoint_text:
+ *                           "192.0.2.1:5", "[2001:db8::1]:5" (IPv6 needs the brackets).
+ * Host names and the config file's endpoint forms ("[ADDR:]PORT") are interface_address.h's.
+ */
 #ifndef RTPENGINE_ENDPOINT_H
 #define RTPENGINE_ENDPOINT_H
 
@@ -14,7 +32,8 @@ union endpoint {
 	struct sockaddr_in6 v6;
 };
 
-#define ENDPOINT_TEXT_SIZE 64   /* "[ffff:...:ffff]:65535" fits */
+/* "[" + 45 characters of IPv6 + "%" + a 10-digit zone + "]:65535" and the NUL fit. */
+#define ENDPOINT_TEXT_SIZE 72
 
 static inline bool endpoint_is_set(const union endpoint *endpoint)
 {
@@ -41,12 +60,12 @@ static inline bool endpoint_equal(const union endpoint *a, const union endpoint 
 			&& __builtin_memcmp(&a->v6.sin6_addr, &b->v6.sin6_addr, sizeof(a->v6.sin6_addr)) == 0;
 	return true;
 }
-/* Parses a numeric IPv4 or IPv6 address (no brackets) and a port. Returns 0 or -EINVAL. */
+
 int endpoint_parse(union endpoint *endpoint, int family, const char *address, unsigned int port);
-void endpoint_from_storage(union endpoint *endpoint, const struct sockaddr_storage *storage);
-/* "1.2.3.4" / "::1" */
+int endpoint_parse_address(union endpoint *endpoint, const char *text, size_t length);
+int endpoint_parse_text(union endpoint *endpoint, const char *text, size_t length);
+
 const char *endpoint_address_text(const union endpoint *endpoint, char *buffer, size_t size);
-/* "1.2.3.4:5" / "[::1]:5" */
 const char *endpoint_text(const union endpoint *endpoint, char *buffer, size_t size);
 /* "IPv4" / "IPv6" as upstream's ng replies spell the family. */
 const char *endpoint_family_name(const union endpoint *endpoint);

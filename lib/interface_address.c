@@ -35,56 +35,6 @@ static bool is_ipv6_link_local(const struct in6_addr *address)
 	return IN6_IS_ADDR_LINKLOCAL(address);
 }
 
-/* Parses a C string holding a numeric IPv6 address with an optional "%scope" suffix. */
-static int parse_ipv6_with_scope(char *text, struct sockaddr_storage *address)
-{
-	struct sockaddr_in6 result = { .sin6_family = AF_INET6 };
-	char *percent = strchr(text, '%');
-	if (percent) {
-		*percent = '\0';
-		const char *scope = percent + 1;
-		if (!*scope)
-			return -EINVAL;
-		unsigned int index = if_nametoindex(scope);
-		if (!index) {
-			char *end = NULL;
-			errno = 0;
-			unsigned long number = strtoul(scope, &end, 10);
-			if (errno || *end || number == 0 || number > 0xffffffffUL || *scope == '-' || *scope == '+')
-				return -EINVAL;
-			index = (unsigned int) number;
-		}
-		result.sin6_scope_id = index;
-	}
-	if (inet_pton(AF_INET6, text, &result.sin6_addr) != 1)
-		return -EINVAL;
-	memset(address, 0, sizeof(*address));
-	memcpy(address, &result, sizeof(result));
-	return 0;
-}
-
-/* Parses a C string: dotted-quad IPv4 (strict inet_pton form, so "1.2.3" is refused), or
- * IPv6 with or without brackets. */
-static int parse_numeric_string(char *text, struct sockaddr_storage *address)
-{
-	size_t length = strlen(text);
-	if (length >= 2 && text[0] == '[' && text[length - 1] == ']') {
-		text[length - 1] = '\0';
-		return parse_ipv6_with_scope(text + 1, address);
-	}
-	struct in_addr ipv4;
-	if (inet_pton(AF_INET, text, &ipv4) == 1) {
-		struct sockaddr_in *result = (struct sockaddr_in *) address;
-		memset(address, 0, sizeof(*address));
-		result->sin_family = AF_INET;
-		result->sin_addr = ipv4;
-		return 0;
-	}
-	if (strchr(text, ':'))
-		return parse_ipv6_with_scope(text, address);
-	return -EINVAL;
-}
-
 /* A syntactically valid DNS host name (RFC 1123 section 2.1): labels of letters, digits and
  * hyphens, 1..63 characters, not starting or ending with a hyphen. A name whose last label
  * is all digits is a mistyped IPv4 address ("999.1.1.1"), never a host (RFC 3696 section 2),
@@ -122,7 +72,7 @@ static bool is_host_name(const char *text)
 }
 
 /* Looks up a host name, trying IPv4 first, then IPv6. */
-static int lookup_host(const char *name, struct sockaddr_storage *address)
+static int lookup_host(const char *name, union endpoint *address)
 {
 	static const int families[] = { AF_INET, AF_INET6 };
 	if (!is_host_name(name))
@@ -138,9 +88,7 @@ static int lookup_host(const char *name, struct sockaddr_storage *address)
 		if (results->ai_addrlen <= sizeof(*address)) {
 			memset(address, 0, sizeof(*address));
 			memcpy(address, results->ai_addr, results->ai_addrlen);
-			((struct sockaddr_in *) address)->sin_port = 0;
-			if (results->ai_family == AF_INET6)
-				((struct sockaddr_in6 *) address)->sin6_port = 0;
+			endpoint_set_port(address, 0);
 			found = true;
 		}
 		freeaddrinfo(results);
@@ -150,21 +98,9 @@ static int lookup_host(const char *name, struct sockaddr_storage *address)
 	return -ENOENT;
 }
 
-static bool same_address(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
-{
-	if (a->ss_family != b->ss_family)
-		return false;
-	if (a->ss_family == AF_INET)
-		return ((const struct sockaddr_in *) a)->sin_addr.s_addr == ((const struct sockaddr_in *) b)->sin_addr.s_addr;
-	if (a->ss_family == AF_INET6)
-		return memcmp(&((const struct sockaddr_in6 *) a)->sin6_addr, &((const struct sockaddr_in6 *) b)->sin6_addr,
-				sizeof(struct in6_addr)) == 0;
-	return false;
-}
-
 /* Collects the usable addresses of one system interface (interface_name != NULL) or of all
  * non-loopback interfaces that are up (interface_name == NULL, the "any" keyword) into
- * addresses (a GArray of struct sockaddr_storage), without duplicates. */
+ * addresses (a GArray of union endpoint, port 0), without duplicates. */
 static int collect_system_addresses(const char *interface_name, GArray *addresses)
 {
 	struct ifaddrs *list = NULL;
@@ -182,19 +118,20 @@ static int collect_system_addresses(const char *interface_name, GArray *addresse
 		} else if ((entry->ifa_flags & IFF_LOOPBACK) || !(entry->ifa_flags & IFF_UP)) {
 			continue;
 		}
-		struct sockaddr_storage address;
+		union endpoint address;
 		memset(&address, 0, sizeof(address));
 		if (family == AF_INET) {
-			memcpy(&address, entry->ifa_addr, sizeof(struct sockaddr_in));
+			memcpy(&address.v4, entry->ifa_addr, sizeof(address.v4));
 		} else {
-			memcpy(&address, entry->ifa_addr, sizeof(struct sockaddr_in6));
+			memcpy(&address.v6, entry->ifa_addr, sizeof(address.v6));
 			/* Link-local addresses need a scope in SDP that peers cannot use. */
-			if (is_ipv6_link_local(&((struct sockaddr_in6 *) &address)->sin6_addr))
+			if (is_ipv6_link_local(&address.v6.sin6_addr))
 				continue;
 		}
+		endpoint_set_port(&address, 0);
 		bool duplicate = false;
 		for (guint i = 0; i < addresses->len && !duplicate; i++)
-			duplicate = same_address(&g_array_index(addresses, struct sockaddr_storage, i), &address);
+			duplicate = endpoint_equal(&g_array_index(addresses, union endpoint, i), &address);
 		if (!duplicate)
 			g_array_append_val(addresses, address);
 	}
@@ -221,10 +158,8 @@ static void set_error(char **error_message, const char *format, ...)
 /* Resolves the ADDR part of an --interface value into one or more local addresses. */
 static int resolve_local_part(char *text, GArray *addresses, char **error_message)
 {
-	struct sockaddr_storage address;
-	char numeric_copy[ADDRESS_INPUT_MAX];
-	g_strlcpy(numeric_copy, text, sizeof(numeric_copy));
-	if (parse_numeric_string(numeric_copy, &address) == 0) {
+	union endpoint address;
+	if (endpoint_parse_address(&address, text, strlen(text)) == 0) {
 		g_array_append_val(addresses, address);
 		return 0;
 	}
@@ -255,29 +190,18 @@ static int resolve_local_part(char *text, GArray *addresses, char **error_messag
 
 /* ---- public functions ---------------------------------------------------------------- */
 
-int interface_address_parse_numeric(const char *text, size_t length, struct sockaddr_storage *address)
+int interface_address_resolve(const char *text, size_t length, union endpoint *address)
 {
 	char buffer[ADDRESS_INPUT_MAX];
 	int result = copy_text(text, length, buffer, sizeof(buffer));
 	if (result < 0)
 		return result;
-	return parse_numeric_string(buffer, address);
-}
-
-int interface_address_resolve(const char *text, size_t length, struct sockaddr_storage *address)
-{
-	char buffer[ADDRESS_INPUT_MAX];
-	int result = copy_text(text, length, buffer, sizeof(buffer));
-	if (result < 0)
-		return result;
-	char numeric_copy[ADDRESS_INPUT_MAX];
-	memcpy(numeric_copy, buffer, length + 1);
-	if (parse_numeric_string(numeric_copy, address) == 0)
+	if (endpoint_parse_address(address, buffer, length) == 0)
 		return 0;
 	return lookup_host(buffer, address);
 }
 
-int interface_address_parse_endpoint(const char *text, size_t length, struct sockaddr_storage *endpoint)
+int interface_address_parse_endpoint(const char *text, size_t length, union endpoint *endpoint)
 {
 	char buffer[ADDRESS_INPUT_MAX];
 	int result = copy_text(text, length, buffer, sizeof(buffer));
@@ -302,30 +226,26 @@ int interface_address_parse_endpoint(const char *text, size_t length, struct soc
 	if (port == 0 || port > 65535)
 		return -ERANGE;
 
-	struct sockaddr_storage address;
+	union endpoint address;
 	if (host) {
 		result = interface_address_resolve(host, strlen(host), &address);
 		if (result < 0)
 			return result;
 	} else {
-		struct sockaddr_in6 *any = (struct sockaddr_in6 *) &address;
 		memset(&address, 0, sizeof(address));
-		any->sin6_family = AF_INET6;
-		any->sin6_addr = in6addr_any;
+		address.v6.sin6_family = AF_INET6;
+		address.v6.sin6_addr = in6addr_any;
 	}
-	if (address.ss_family == AF_INET)
-		((struct sockaddr_in *) &address)->sin_port = htons((uint16_t) port);
-	else
-		((struct sockaddr_in6 *) &address)->sin6_port = htons((uint16_t) port);
+	endpoint_set_port(&address, (unsigned int) port);
 	*endpoint = address;
 	return 0;
 }
 
-bool interface_address_is_any(const struct sockaddr_storage *endpoint)
+bool interface_address_is_any(const union endpoint *endpoint)
 {
-	if (!endpoint || endpoint->ss_family != AF_INET6)
+	if (!endpoint || endpoint->address.sa_family != AF_INET6)
 		return false;
-	return IN6_IS_ADDR_UNSPECIFIED(&((const struct sockaddr_in6 *) endpoint)->sin6_addr);
+	return IN6_IS_ADDR_UNSPECIFIED(&endpoint->v6.sin6_addr);
 }
 
 int interface_address_parse_spec(const char *text, size_t length, GArray *interfaces, char **error_message)
@@ -367,7 +287,7 @@ int interface_address_parse_spec(const char *text, size_t length, GArray *interf
 		return -EINVAL;
 	}
 
-	struct sockaddr_storage advertised;
+	union endpoint advertised;
 	if (advertised_part) {
 		int result = interface_address_resolve(advertised_part, strlen(advertised_part), &advertised);
 		if (result < 0) {
@@ -377,14 +297,14 @@ int interface_address_parse_spec(const char *text, size_t length, GArray *interf
 		}
 	}
 
-	GArray *addresses = g_array_new(FALSE, TRUE, sizeof(struct sockaddr_storage));
+	GArray *addresses = g_array_new(FALSE, TRUE, sizeof(union endpoint));
 	int result = resolve_local_part(local_part, addresses, error_message);
 	if (result == 0) {
 		for (guint i = 0; i < addresses->len; i++) {
 			struct interface_config entry;
 			memset(&entry, 0, sizeof(entry));
 			g_strlcpy(entry.name, name, sizeof(entry.name));
-			entry.local = g_array_index(addresses, struct sockaddr_storage, i);
+			entry.local = g_array_index(addresses, union endpoint, i);
 			entry.advertised = advertised_part ? advertised : entry.local;
 			g_array_append_val(interfaces, entry);
 		}
@@ -396,49 +316,4 @@ int interface_address_parse_spec(const char *text, size_t length, GArray *interf
 void interface_address_allow_host_lookups(bool allowed)
 {
 	host_lookups_allowed = allowed;
-}
-
-unsigned int interface_address_port(const struct sockaddr_storage *address)
-{
-	if (!address)
-		return 0;
-	if (address->ss_family == AF_INET)
-		return ntohs(((const struct sockaddr_in *) address)->sin_port);
-	if (address->ss_family == AF_INET6)
-		return ntohs(((const struct sockaddr_in6 *) address)->sin6_port);
-	return 0;
-}
-
-const char *interface_address_to_text(const struct sockaddr_storage *address, char *buffer, size_t size)
-{
-	if (!buffer || size == 0)
-		return "";
-	char text[INET6_ADDRSTRLEN + IF_NAMESIZE + 2] = "";
-	if (address && address->ss_family == AF_INET) {
-		inet_ntop(AF_INET, &((const struct sockaddr_in *) address)->sin_addr, text, sizeof(text));
-		snprintf(buffer, size, "%s", text);
-	} else if (address && address->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *ipv6 = (const struct sockaddr_in6 *) address;
-		inet_ntop(AF_INET6, &ipv6->sin6_addr, text, sizeof(text));
-		if (ipv6->sin6_scope_id)
-			snprintf(buffer, size, "[%s%%%u]", text, (unsigned int) ipv6->sin6_scope_id);
-		else
-			snprintf(buffer, size, "[%s]", text);
-	} else {
-		snprintf(buffer, size, "(none)");
-	}
-	return buffer;
-}
-
-const char *interface_address_endpoint_to_text(const struct sockaddr_storage *endpoint, char *buffer, size_t size)
-{
-	if (!buffer || size == 0)
-		return "";
-	char address[ADDRESS_TEXT_SIZE];
-	interface_address_to_text(endpoint, address, sizeof(address));
-	if (!endpoint || (endpoint->ss_family != AF_INET && endpoint->ss_family != AF_INET6))
-		snprintf(buffer, size, "%s", address);
-	else
-		snprintf(buffer, size, "%s:%u", address, interface_address_port(endpoint));
-	return buffer;
 }

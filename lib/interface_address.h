@@ -1,6 +1,6 @@
-/* Parsing of the address forms used by the command line and config file:
- * media interfaces ("[NAME/]ADDR[!ADVERTISED]") and control endpoints ("[ADDR:]PORT"),
- * plus formatting of addresses for log lines.
+/* Parsing of the address forms used by the command line and config file: host names,
+ * media interfaces ("[NAME/]ADDR[!ADVERTISED]") and control endpoints ("[ADDR:]PORT"), into
+ * union endpoint (endpoint.h, which also has the numeric parsers and every to-text function).
  *
  * Every parser takes an explicit length, never reads past it, and rejects embedded NULs.
  * Functions return 0 or a negative errno:
@@ -17,34 +17,30 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <glib.h>
+#include "endpoint.h"
 
 #define INTERFACE_NAME_SIZE 64
 #define INTERFACE_DEFAULT_NAME "default"
-/* Large enough for "[" + INET6_ADDRSTRLEN + "%" + IF_NAMESIZE + "]:65535". */
-#define ADDRESS_TEXT_SIZE 96
 
 struct interface_config {
 	char name[INTERFACE_NAME_SIZE];       /* logical interface name, "default" when not given */
-	struct sockaddr_storage local;        /* address to bind media sockets to, port 0 */
-	struct sockaddr_storage advertised;   /* address written into SDP: == local unless !ADVERTISED given */
+	union endpoint local;                 /* address to bind media sockets to, port 0 */
+	union endpoint advertised;            /* address written into SDP: == local unless !ADVERTISED given */
 };
 
-/* A numeric IPv4 or IPv6 address: "192.0.2.1", "2001:db8::1", "[2001:db8::1]",
- * "fe80::1%eth0". No host names. The port of *address is 0. */
-int interface_address_parse_numeric(const char *text, size_t length, struct sockaddr_storage *address);
-
-/* A numeric address as above, else a host name looked up once (hosts file / DNS), IPv4
- * preferred over IPv6 as upstream rtpengine does ("localhost" gives 127.0.0.1). */
-int interface_address_resolve(const char *text, size_t length, struct sockaddr_storage *address);
+/* A numeric address (endpoint_parse_address()), else a host name looked up once (hosts file /
+ * DNS), IPv4 preferred over IPv6 as upstream rtpengine does ("localhost" gives 127.0.0.1).
+ * The port of *address is 0. */
+int interface_address_resolve(const char *text, size_t length, union endpoint *address);
 
 /* A control socket endpoint "[ADDR|HOST:]PORT", "[V6ADDR]:PORT" or "V6ADDR:PORT" (split at
  * the last colon). A bare PORT means every local address, as upstream; it is returned as
  * [::]:PORT and the socket should be bound with IPV6_V6ONLY=0 so IPv4 arrives too (fall back
  * to 0.0.0.0:PORT when IPv6 is unavailable, see interface_address_is_any()). */
-int interface_address_parse_endpoint(const char *text, size_t length, struct sockaddr_storage *endpoint);
+int interface_address_parse_endpoint(const char *text, size_t length, union endpoint *endpoint);
 
 /* True for the "every address" endpoint interface_address_parse_endpoint() returns for a bare port. */
-bool interface_address_is_any(const struct sockaddr_storage *endpoint);
+bool interface_address_is_any(const union endpoint *endpoint);
 
 /* One --interface value "[NAME/]ADDR[!ADVERTISED]". ADDR is a numeric address, the keyword
  * "any" (every non-loopback address of every interface that is up), a system network
@@ -58,15 +54,5 @@ int interface_address_parse_spec(const char *text, size_t length, GArray *interf
 /* Host name lookups are on by default. Fuzz targets and tests switch them off so that no
  * query leaves the machine; a host name then fails with -ENOENT. */
 void interface_address_allow_host_lookups(bool allowed);
-
-/* Port of an AF_INET / AF_INET6 address, 0 for anything else. */
-unsigned int interface_address_port(const struct sockaddr_storage *address);
-
-/* "192.0.2.1" or "[2001:db8::1]"; "(none)" for an unset address. Always returns buffer
- * (truncated when size is too small; ADDRESS_TEXT_SIZE always suffices). */
-const char *interface_address_to_text(const struct sockaddr_storage *address, char *buffer, size_t size);
-
-/* "192.0.2.1:2223" or "[2001:db8::1]:2223". */
-const char *interface_address_endpoint_to_text(const struct sockaddr_storage *endpoint, char *buffer, size_t size);
 
 #endif

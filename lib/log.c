@@ -8,6 +8,8 @@
 #include <pthread.h>
 
 static struct log_settings current = { .level = LOG_INFO, .facility = LOG_DAEMON, .to_stderr = true };
+/* openlog(3) keeps the pointer it is given, so the ident lives here for the process's life. */
+static char syslog_ident[LOG_IDENT_SIZE] = "rtpengine";
 static pthread_mutex_t stderr_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static const char *level_name(int level)
@@ -18,11 +20,13 @@ static const char *level_name(int level)
 	return names[level];
 }
 
-void log_init(const struct log_settings *settings)
+void log_init(const char *ident, const struct log_settings *settings)
 {
+	if (ident && *ident)
+		snprintf(syslog_ident, sizeof(syslog_ident), "%s", ident);
 	current = *settings;
 	if (!current.to_stderr)
-		openlog("rtpengine", LOG_PID | LOG_NDELAY, current.facility);
+		openlog(syslog_ident, LOG_PID | LOG_NDELAY, current.facility);
 }
 
 void log_reopen(void)
@@ -30,7 +34,7 @@ void log_reopen(void)
 	if (current.to_stderr)
 		return;
 	closelog();
-	openlog("rtpengine", LOG_PID | LOG_NDELAY, current.facility);
+	openlog(syslog_ident, LOG_PID | LOG_NDELAY, current.facility);
 }
 
 bool log_enabled(int level)

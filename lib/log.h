@@ -6,13 +6,17 @@
 #include <stdbool.h>
 #include <syslog.h>
 
+#define LOG_IDENT_SIZE 32
+
 struct log_settings {
 	int level;          /* syslog priority: LOG_ERR .. LOG_DEBUG; lines above it are dropped */
 	int facility;       /* syslog facility, LOG_DAEMON by default */
 	bool to_stderr;
 };
 
-void log_init(const struct log_settings *settings);
+/* ident names the program in syslog ("rtpengine", "rtpengine-recording"); it is copied, and
+ * cut at LOG_IDENT_SIZE - 1 characters. The stderr format does not show it. */
+void log_init(const char *ident, const struct log_settings *settings);
 /* Closes and reopens the log destination (SIGHUP). */
 void log_reopen(void);
 bool log_enabled(int level);

@@ -1,6 +1,6 @@
 /* Fuzz target for the configuration parsers: every input is fed to the address parsers
- * (numeric address, control endpoint, --interface value) and, as a config file, to
- * config_load. Host name lookups are off so that no query leaves the machine. */
+ * (numeric address, address:port, control endpoint, --interface value; what parses must
+ * print and read back the same) and, as a config file, to config_load (lib/options.c). Host name lookups are off so that no query leaves the machine. */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,15 +12,27 @@
 #include "interface_address.h"
 #include "log.h"
 
+/* Whatever parses must print, and endpoint_text() must read back as the same endpoint. */
+static void check_round_trip(const union endpoint *address)
+{
+	char buffer[ENDPOINT_TEXT_SIZE];
+	endpoint_address_text(address, buffer, sizeof(buffer));
+	endpoint_text(address, buffer, sizeof(buffer));
+	union endpoint again;
+	if (endpoint_parse_text(&again, buffer, strlen(buffer)) < 0 || !endpoint_equal(&again, address))
+		__builtin_trap();
+}
+
 static void fuzz_address_parsers(const uint8_t *data, size_t size)
 {
 	const char *text = (const char *) data;
-	struct sockaddr_storage address;
-	char buffer[ADDRESS_TEXT_SIZE];
-	if (interface_address_parse_numeric(text, size, &address) == 0)
-		config_address_to_text(&address, buffer, sizeof(buffer));
+	union endpoint address;
+	if (endpoint_parse_address(&address, text, size) == 0)
+		check_round_trip(&address);
+	if (endpoint_parse_text(&address, text, size) == 0)
+		check_round_trip(&address);
 	if (interface_address_parse_endpoint(text, size, &address) == 0)
-		config_endpoint_to_text(&address, buffer, sizeof(buffer));
+		check_round_trip(&address);
 
 	GArray *interfaces = g_array_new(FALSE, TRUE, sizeof(struct interface_config));
 	char *error = NULL;
@@ -29,7 +41,8 @@ static void fuzz_address_parsers(const uint8_t *data, size_t size)
 			const struct interface_config *entry = &g_array_index(interfaces, struct interface_config, i);
 			if (!memchr(entry->name, '\0', sizeof(entry->name)))
 				__builtin_trap();
-			config_address_to_text(&entry->advertised, buffer, sizeof(buffer));
+			check_round_trip(&entry->local);
+			check_round_trip(&entry->advertised);
 		}
 	} else if (!error) {
 		__builtin_trap();   /* every refusal explains itself */
@@ -51,7 +64,7 @@ static void fuzz_config_file(const uint8_t *data, size_t size)
 		char *error = NULL;
 		enum config_result result = config_load(&config, 2, argv, &error);
 		if (result == CONFIG_OK) {
-			if (config.interface_count == 0 || config.listen_ng.ss_family == 0 || config.port_min > config.port_max)
+			if (config.interface_count == 0 || !endpoint_is_set(&config.listen_ng) || config.port_min > config.port_max)
 				__builtin_trap();
 			config_free(&config);
 		} else if (result == CONFIG_ERROR && !error) {
@@ -67,7 +80,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static bool initialised;
 	if (!initialised) {
 		struct log_settings quiet = { .level = LOG_CRIT, .facility = LOG_DAEMON, .to_stderr = true };
-		log_init(&quiet);
+		log_init("rtpengine", &quiet);
 		interface_address_allow_host_lookups(false);
 		config_set_default_file("/nonexistent/rtpengine.conf");
 		initialised = true;

@@ -29,11 +29,9 @@ static void end_call(struct call *call, void *data)
 static int set_up(void)
 {
 	struct log_settings logging = { .level = LOG_CRIT, .facility = LOG_DAEMON, .to_stderr = true };
-	log_init(&logging);
+	log_init("rtpengine", &logging);
 	static struct interface_config interface = { .name = "default" };
-	struct sockaddr_in *local = (struct sockaddr_in *) &interface.local;
-	local->sin_family = AF_INET;
-	local->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	endpoint_parse(&interface.local, AF_INET, "127.0.0.1", 0);
 	config.interfaces = &interface;
 	config.interface_count = 1;
 	/* a small range: port exhaustion is part of what gets exercised */

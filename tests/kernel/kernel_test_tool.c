@@ -40,7 +40,7 @@
 
 /* ---------------------------------------------------------------- helpers */
 
-static int parse_address(const char *text, struct sockaddr_storage *out)
+static int parse_address(const char *text, union endpoint *out)
 {
 	char host[128];
 	const char *port_text;
@@ -85,16 +85,16 @@ static int parse_address(const char *text, struct sockaddr_storage *out)
 	return inet_pton(AF_INET, host, &sin->sin_addr) == 1 ? 0 : -1;
 }
 
-static const char *format_address(const struct sockaddr_storage *address, char *buffer, size_t size)
+static const char *format_address(const union endpoint *address, char *buffer, size_t size)
 {
 	char host[INET6_ADDRSTRLEN] = "?";
 
-	if (address->ss_family == AF_INET) {
+	if (address->address.sa_family == AF_INET) {
 		const struct sockaddr_in *sin = (const struct sockaddr_in *)address;
 
 		inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
 		snprintf(buffer, size, "%s:%u", host, ntohs(sin->sin_port));
-	} else if (address->ss_family == AF_INET6) {
+	} else if (address->address.sa_family == AF_INET6) {
 		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)address;
 
 		inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof(host));
@@ -105,16 +105,16 @@ static const char *format_address(const struct sockaddr_storage *address, char *
 	return buffer;
 }
 
-static socklen_t address_length(const struct sockaddr_storage *address)
+static socklen_t address_length(const union endpoint *address)
 {
-	return address->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+	return address->address.sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
 }
 
-static bool same_address(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+static bool same_address(const union endpoint *a, const union endpoint *b)
 {
-	if (a->ss_family != b->ss_family)
+	if (a->address.sa_family != b->address.sa_family)
 		return false;
-	if (a->ss_family == AF_INET) {
+	if (a->address.sa_family == AF_INET) {
 		const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
 
 		return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
@@ -139,7 +139,7 @@ static struct kernel_table *open_table(const char *id_text)
 }
 
 /* A UDP socket bound to address inside network namespace ns ("-" = current). */
-static int namespace_socket(const char *ns, const struct sockaddr_storage *address)
+static int namespace_socket(const char *ns, const union endpoint *address)
 {
 	int original = -1, fd;
 
@@ -156,7 +156,7 @@ static int namespace_socket(const char *ns, const struct sockaddr_storage *addre
 		}
 		close(ns_fd);
 	}
-	fd = socket(address->ss_family, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	fd = socket(address->address.sa_family, SOCK_DGRAM | SOCK_NONBLOCK, 0);
 	if (fd < 0 || bind(fd, (const struct sockaddr *)address, address_length(address)) < 0) {
 		perror("socket/bind");
 		exit(2);
@@ -197,8 +197,8 @@ static size_t build_rtp(uint8_t *packet, uint16_t sequence, uint32_t ssrc)
 
 /* Sends one packet from `from` to `to` and waits up to one second for it at `at`, coming
  * from `expected_source`. */
-static bool send_and_receive(int from, const struct sockaddr_storage *to, int at,
-			     const struct sockaddr_storage *expected_source, uint16_t sequence, uint32_t ssrc)
+static bool send_and_receive(int from, const union endpoint *to, int at,
+			     const union endpoint *expected_source, uint16_t sequence, uint32_t ssrc)
 {
 	uint8_t packet[200], received[256];
 	size_t length = build_rtp(packet, sequence, ssrc);
@@ -210,7 +210,7 @@ static bool send_and_receive(int from, const struct sockaddr_storage *to, int at
 		return false;
 	}
 	while (now_seconds() < deadline) {
-		struct sockaddr_storage source;
+		union endpoint source;
 		socklen_t source_length = sizeof(source);
 		ssize_t got;
 
@@ -261,7 +261,7 @@ static int command_add(char **argv)
 static int command_delete(char **argv)
 {
 	struct kernel_table *table = open_table(argv[0]);
-	struct sockaddr_storage local;
+	union endpoint local;
 	int err;
 
 	if (parse_address(argv[1], &local))
@@ -274,7 +274,7 @@ static int command_delete(char **argv)
 	return 0;
 }
 
-static void print_counters(const struct sockaddr_storage *local, const struct kernel_counters *counters,
+static void print_counters(const union endpoint *local, const struct kernel_counters *counters,
 			   void *unused)
 {
 	char text[80];
@@ -299,7 +299,7 @@ static int command_counters(char **argv)
 {
 	struct kernel_table *table = open_table(argv[0]);
 	struct kernel_counters counters;
-	struct sockaddr_storage local;
+	union endpoint local;
 	int err;
 
 	if (parse_address(argv[1], &local))
@@ -328,7 +328,7 @@ static int command_all(char **argv)
 
 static int command_relay(char **argv)
 {
-	struct sockaddr_storage a, relay_a, b, relay_b;
+	union endpoint a, relay_a, b, relay_b;
 	int count = atoi(argv[6]), a_to_b = 0, b_to_a = 0;
 
 	if (parse_address(argv[1], &a) || parse_address(argv[2], &relay_a) ||
@@ -351,7 +351,7 @@ static int command_relay(char **argv)
 
 static int command_flood(char **argv)
 {
-	struct sockaddr_storage a, relay_a, b;
+	union endpoint a, relay_a, b;
 	double seconds = atof(argv[5]), start, end;
 	unsigned long sent = 0, received = 0;
 	static uint8_t packets[FLOOD_BATCH][200], buffers[FLOOD_BATCH][256];
@@ -502,7 +502,7 @@ static int command_abi_mismatch(char **argv)
 /* One ng request (a random cookie, then the bencoded message); prints the reply's message. */
 static int command_ng(char **argv)
 {
-	struct sockaddr_storage server;
+	union endpoint server;
 	char request[65536], reply[65536], cookie[16];
 	struct pollfd wait;
 	ssize_t length;
@@ -514,7 +514,7 @@ static int command_ng(char **argv)
 	length = snprintf(request, sizeof(request), "%s %s", cookie, argv[1]);
 	if (length < 0 || (size_t)length >= sizeof(request))
 		return 2;
-	fd = socket(server.ss_family, SOCK_DGRAM, 0);
+	fd = socket(server.address.sa_family, SOCK_DGRAM, 0);
 	if (fd < 0 || sendto(fd, request, (size_t)length, 0, (const struct sockaddr *)&server,
 			     address_length(&server)) < 0) {
 		perror("ng sendto");

@@ -77,12 +77,12 @@ static enum config_result load_arguments(struct fixture *fixture, const char *fi
 
 #define BASE "--config-file=none", "-i", "127.0.0.1", "-n", "127.0.0.1:2223"
 
-static void assert_address(const struct sockaddr_storage *address, int family, const char *text, unsigned int port)
+static void assert_address(const union endpoint *address, int family, const char *text, unsigned int port)
 {
-	char buffer[ADDRESS_TEXT_SIZE];
-	g_assert_cmpint(address->ss_family, ==, family);
-	g_assert_cmpstr(config_address_to_text(address, buffer, sizeof(buffer)), ==, text);
-	g_assert_cmpuint(interface_address_port(address), ==, port);
+	char buffer[ENDPOINT_TEXT_SIZE];
+	g_assert_cmpint(address->address.sa_family, ==, family);
+	g_assert_cmpstr(endpoint_address_text(address, buffer, sizeof(buffer)), ==, text);
+	g_assert_cmpuint(endpoint_port(address), ==, port);
 }
 
 static void assert_error_contains(struct fixture *fixture, enum config_result result, const char *part)
@@ -142,9 +142,9 @@ static void test_long_options(struct fixture *fixture, gconstpointer data)
 	assert_address(&config->interfaces[0].local, AF_INET, "127.0.0.2", 0);
 	assert_address(&config->interfaces[0].advertised, AF_INET, "192.0.2.9", 0);
 	g_assert_cmpstr(config->interfaces[1].name, ==, "ext");
-	assert_address(&config->interfaces[1].local, AF_INET6, "[::1]", 0);
-	assert_address(&config->interfaces[1].advertised, AF_INET6, "[::1]", 0);
-	assert_address(&config->listen_ng, AF_INET6, "[::1]", 2224);
+	assert_address(&config->interfaces[1].local, AF_INET6, "::1", 0);
+	assert_address(&config->interfaces[1].advertised, AF_INET6, "::1", 0);
+	assert_address(&config->listen_ng, AF_INET6, "::1", 2224);
 	g_assert_cmpuint(config->port_min, ==, 31000);
 	g_assert_cmpuint(config->port_max, ==, 31999);
 	g_assert_cmpint(config->table, ==, 3);
@@ -178,7 +178,7 @@ static void test_short_options(struct fixture *fixture, gconstpointer data)
 	g_assert_cmpstr(config->interfaces[1].name, ==, "b");
 	assert_address(&config->interfaces[1].local, AF_INET, "127.0.0.4", 0);
 	/* A bare port listens on every address, as upstream: [::] bound dual-stack. */
-	assert_address(&config->listen_ng, AF_INET6, "[::]", 2225);
+	assert_address(&config->listen_ng, AF_INET6, "::", 2225);
 	g_assert_true(interface_address_is_any(&config->listen_ng));
 	g_assert_cmpuint(config->port_min, ==, 32000);
 	g_assert_cmpuint(config->port_max, ==, 32001);
@@ -234,7 +234,7 @@ static void test_last_value_wins(struct fixture *fixture, gconstpointer data)
 {
 	g_assert_cmpint(load_arguments(fixture, BASE, "-o", "5", "--timeout=6", "-n", "2230", NULL), ==, CONFIG_OK);
 	g_assert_cmpuint(fixture->config.timeout, ==, 6);
-	g_assert_cmpuint(interface_address_port(&fixture->config.listen_ng), ==, 2230);
+	g_assert_cmpuint(endpoint_port(&fixture->config.listen_ng), ==, 2230);
 }
 
 static void test_help_and_version(struct fixture *fixture, gconstpointer data)
@@ -396,7 +396,7 @@ static void test_config_file(struct fixture *fixture, gconstpointer data)
 	g_assert_cmpstr(config->interfaces[1].name, ==, "ext");
 	assert_address(&config->interfaces[1].advertised, AF_INET, "192.0.2.1", 0);
 	g_assert_cmpstr(config->interfaces[2].name, ==, "v6");
-	assert_address(&config->interfaces[2].local, AF_INET6, "[::1]", 0);
+	assert_address(&config->interfaces[2].local, AF_INET6, "::1", 0);
 	assert_address(&config->listen_ng, AF_INET, "127.0.0.1", 2240);
 	g_assert_cmpuint(config->port_min, ==, 31000);
 	g_assert_cmpuint(config->port_max, ==, 31010);
@@ -421,7 +421,7 @@ static void test_config_file(struct fixture *fixture, gconstpointer data)
 	g_assert_cmpstr(fixture->config.config_section, ==, "other");
 	g_assert_cmpuint(fixture->config.interface_count, ==, 1);
 	g_assert_cmpstr(fixture->config.interfaces[0].name, ==, "z");
-	assert_address(&fixture->config.listen_ng, AF_INET6, "[::]", 2242);
+	assert_address(&fixture->config.listen_ng, AF_INET6, "::", 2242);
 	g_assert_cmpuint(fixture->config.port_min, ==, 30000);
 	g_assert_false(fixture->config.foreground);
 
@@ -521,12 +521,12 @@ static void test_interface_forms(struct fixture *fixture, gconstpointer data)
 	} cases[] = {
 		{ "127.0.0.1", "default", AF_INET, "127.0.0.1", "127.0.0.1" },
 		{ "pub/127.0.0.1!203.0.113.7", "pub", AF_INET, "127.0.0.1", "203.0.113.7" },
-		{ "::1", "default", AF_INET6, "[::1]", "[::1]" },
-		{ "[::1]", "default", AF_INET6, "[::1]", "[::1]" },
-		{ "v6/[::1]![2001:db8::1]", "v6", AF_INET6, "[::1]", "[2001:db8::1]" },
-		{ "v6/::1!2001:db8::2", "v6", AF_INET6, "[::1]", "[2001:db8::2]" },
+		{ "::1", "default", AF_INET6, "::1", "::1" },
+		{ "[::1]", "default", AF_INET6, "::1", "::1" },
+		{ "v6/[::1]![2001:db8::1]", "v6", AF_INET6, "::1", "2001:db8::1" },
+		{ "v6/::1!2001:db8::2", "v6", AF_INET6, "::1", "2001:db8::2" },
 		/* Mixed families are accepted, as upstream does. */
-		{ "mix/127.0.0.1!2001:db8::3", "mix", AF_INET, "127.0.0.1", "[2001:db8::3]" },
+		{ "mix/127.0.0.1!2001:db8::3", "mix", AF_INET, "127.0.0.1", "2001:db8::3" },
 		{ "host/localhost", "host", AF_INET, "127.0.0.1", "127.0.0.1" },
 	};
 	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
@@ -538,10 +538,10 @@ static void test_interface_forms(struct fixture *fixture, gconstpointer data)
 		g_assert_cmpuint(interfaces->len, ==, 1);
 		const struct interface_config *entry = &g_array_index(interfaces, struct interface_config, 0);
 		g_assert_cmpstr(entry->name, ==, cases[i].name);
-		g_assert_cmpint(entry->local.ss_family, ==, cases[i].family);
-		char buffer[ADDRESS_TEXT_SIZE];
-		g_assert_cmpstr(interface_address_to_text(&entry->local, buffer, sizeof(buffer)), ==, cases[i].local);
-		g_assert_cmpstr(interface_address_to_text(&entry->advertised, buffer, sizeof(buffer)), ==,
+		g_assert_cmpint(entry->local.address.sa_family, ==, cases[i].family);
+		char buffer[ENDPOINT_TEXT_SIZE];
+		g_assert_cmpstr(endpoint_address_text(&entry->local, buffer, sizeof(buffer)), ==, cases[i].local);
+		g_assert_cmpstr(endpoint_address_text(&entry->advertised, buffer, sizeof(buffer)), ==,
 				cases[i].advertised);
 		g_array_free(interfaces, TRUE);
 	}
@@ -558,8 +558,8 @@ static void test_interface_by_system_name(struct fixture *fixture, gconstpointer
 	for (guint i = 0; i < interfaces->len; i++) {
 		const struct interface_config *entry = &g_array_index(interfaces, struct interface_config, i);
 		g_assert_cmpstr(entry->name, ==, "loop");
-		char buffer[ADDRESS_TEXT_SIZE];
-		if (!strcmp(interface_address_to_text(&entry->local, buffer, sizeof(buffer)), "127.0.0.1"))
+		char buffer[ENDPOINT_TEXT_SIZE];
+		if (!strcmp(endpoint_address_text(&entry->local, buffer, sizeof(buffer)), "127.0.0.1"))
 			found_ipv4_loopback = true;
 	}
 	g_assert_true(found_ipv4_loopback);
@@ -569,16 +569,16 @@ static void test_interface_by_system_name(struct fixture *fixture, gconstpointer
 /* Explicit lengths: bytes past length are never looked at, embedded NULs are refused. */
 static void test_explicit_lengths(struct fixture *fixture, gconstpointer data)
 {
-	struct sockaddr_storage address;
-	g_assert_cmpint(interface_address_parse_numeric("127.0.0.1garbage", 9, &address), ==, 0);
-	g_assert_cmpint(interface_address_parse_numeric("127.0.0.1", 8, &address), ==, -EINVAL);   /* "127.0.0." */
-	char buffer[ADDRESS_TEXT_SIZE];
-	g_assert_cmpint(interface_address_parse_numeric("127.0.0.1", 9, &address), ==, 0);
-	g_assert_cmpstr(interface_address_to_text(&address, buffer, sizeof(buffer)), ==, "127.0.0.1");
-	g_assert_cmpint(interface_address_parse_numeric("127.0\0.0.1", 10, &address), ==, -EINVAL);
-	g_assert_cmpint(interface_address_parse_numeric("", 0, &address), ==, -EINVAL);
+	union endpoint address;
+	g_assert_cmpint(endpoint_parse_address(&address, "127.0.0.1garbage", 9), ==, 0);
+	g_assert_cmpint(endpoint_parse_address(&address, "127.0.0.1", 8), ==, -EINVAL);   /* "127.0.0." */
+	char buffer[ENDPOINT_TEXT_SIZE];
+	g_assert_cmpint(endpoint_parse_address(&address, "127.0.0.1", 9), ==, 0);
+	g_assert_cmpstr(endpoint_address_text(&address, buffer, sizeof(buffer)), ==, "127.0.0.1");
+	g_assert_cmpint(endpoint_parse_address(&address, "127.0\0.0.1", 10), ==, -EINVAL);
+	g_assert_cmpint(endpoint_parse_address(&address, "", 0), ==, -EINVAL);
 	g_assert_cmpint(interface_address_parse_endpoint("2223xyz", 4, &address), ==, 0);
-	g_assert_cmpuint(interface_address_port(&address), ==, 2223);
+	g_assert_cmpuint(endpoint_port(&address), ==, 2223);
 	GArray *interfaces = g_array_new(FALSE, TRUE, sizeof(struct interface_config));
 	char *error = NULL;
 	g_assert_cmpint(interface_address_parse_spec("a/127.0.0.1!", 11, interfaces, &error), ==, 0);
@@ -586,7 +586,7 @@ static void test_explicit_lengths(struct fixture *fixture, gconstpointer data)
 	g_array_free(interfaces, TRUE);
 	char long_text[400];
 	memset(long_text, '1', sizeof(long_text));
-	g_assert_cmpint(interface_address_parse_numeric(long_text, sizeof(long_text), &address), ==, -EINVAL);
+	g_assert_cmpint(endpoint_parse_address(&address, long_text, sizeof(long_text)), ==, -EINVAL);
 }
 
 static void test_endpoint_forms(struct fixture *fixture, gconstpointer data)
@@ -604,14 +604,14 @@ static void test_endpoint_forms(struct fixture *fixture, gconstpointer data)
 		{ "localhost:65535", "127.0.0.1:65535" },
 	};
 	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
-		struct sockaddr_storage endpoint;
+		union endpoint endpoint;
 		int result = interface_address_parse_endpoint(cases[i].text, strlen(cases[i].text), &endpoint);
 		if (result != 0)
 			g_error("'%s' refused: %d", cases[i].text, result);
-		char buffer[ADDRESS_TEXT_SIZE];
-		g_assert_cmpstr(config_endpoint_to_text(&endpoint, buffer, sizeof(buffer)), ==, cases[i].expected);
+		char buffer[ENDPOINT_TEXT_SIZE];
+		g_assert_cmpstr(endpoint_text(&endpoint, buffer, sizeof(buffer)), ==, cases[i].expected);
 	}
-	struct sockaddr_storage endpoint;
+	union endpoint endpoint;
 	g_assert_cmpint(interface_address_parse_endpoint("65536", 5, &endpoint), ==, -ERANGE);
 	g_assert_cmpint(interface_address_parse_endpoint("123456", 6, &endpoint), ==, -ERANGE);
 	g_assert_cmpint(interface_address_parse_endpoint("-1", 2, &endpoint), ==, -EINVAL);
@@ -623,7 +623,7 @@ static void test_endpoint_forms(struct fixture *fixture, gconstpointer data)
 /* With lookups off (fuzzing) a valid host name is refused without a query. */
 static void test_lookups_switched_off(struct fixture *fixture, gconstpointer data)
 {
-	struct sockaddr_storage address;
+	union endpoint address;
 	interface_address_allow_host_lookups(false);
 	int result = interface_address_resolve("localhost", 9, &address);
 	int numeric = interface_address_resolve("127.0.0.1", 9, &address);
@@ -641,20 +641,56 @@ static void test_lookups_switched_off(struct fixture *fixture, gconstpointer dat
 	g_assert_cmpint(interface_address_resolve("localhost", 9, &address), ==, 0);
 }
 
+/* lib/endpoint.h's one to-text family and its inverses. */
 static void test_address_text(struct fixture *fixture, gconstpointer data)
 {
-	struct sockaddr_storage unset;
+	union endpoint unset;
 	memset(&unset, 0, sizeof(unset));
-	char buffer[ADDRESS_TEXT_SIZE];
-	g_assert_cmpstr(config_address_to_text(&unset, buffer, sizeof(buffer)), ==, "(none)");
-	g_assert_cmpstr(config_address_to_text(NULL, buffer, sizeof(buffer)), ==, "(none)");
-	struct sockaddr_storage address;
-	g_assert_cmpint(interface_address_parse_numeric("2001:db8::1", 11, &address), ==, 0);
+	char buffer[ENDPOINT_TEXT_SIZE];
+	g_assert_cmpstr(endpoint_address_text(&unset, buffer, sizeof(buffer)), ==, "(none)");
+	g_assert_cmpstr(endpoint_address_text(NULL, buffer, sizeof(buffer)), ==, "(none)");
+	g_assert_cmpstr(endpoint_text(&unset, buffer, sizeof(buffer)), ==, "(none)");
+	g_assert_cmpstr(endpoint_text(NULL, buffer, sizeof(buffer)), ==, "(none)");
+	union endpoint address;
+	g_assert_cmpint(endpoint_parse_address(&address, "2001:db8::1", 11), ==, 0);
 	char tiny[5];
-	g_assert_cmpstr(config_address_to_text(&address, tiny, sizeof(tiny)), ==, "[200");
-	g_assert_cmpint(interface_address_parse_numeric("fe80::1%lo", 10, &address), ==, 0);
-	g_assert_cmpuint(((struct sockaddr_in6 *) &address)->sin6_scope_id, ==, 1);
-	g_assert_cmpstr(config_address_to_text(&address, buffer, sizeof(buffer)), ==, "[fe80::1%1]");
+	g_assert_cmpstr(endpoint_text(&address, tiny, sizeof(tiny)), ==, "[200");
+	g_assert_cmpstr(endpoint_address_text(&address, tiny, sizeof(tiny)), ==, "2001");
+	g_assert_cmpint(endpoint_parse_address(&address, "fe80::1%lo", 10), ==, 0);
+	g_assert_cmpuint(address.v6.sin6_scope_id, ==, 1);
+	g_assert_cmpstr(endpoint_text(&address, buffer, sizeof(buffer)), ==, "[fe80::1%1]:0");
+	g_assert_cmpstr(endpoint_address_text(&address, buffer, sizeof(buffer)), ==, "fe80::1");   /* as in SDP */
+	g_assert_cmpint(endpoint_parse_address(&address, "[fe80::1%4294967295]", 20), ==, 0);
+	g_assert_cmpuint(address.v6.sin6_scope_id, ==, 4294967295u);
+	g_assert_cmpint(endpoint_parse_address(&address, "fe80::1%", 8), ==, -EINVAL);
+	g_assert_cmpint(endpoint_parse_address(&address, "[127.0.0.1]", 11), ==, -EINVAL);
+
+	/* endpoint_parse_text() reads what endpoint_text() writes. */
+	static const struct {
+		const char *text;
+		int family;
+		unsigned int port;
+	} forms[] = {
+		{ "192.0.2.1:5", AF_INET, 5 }, { "0.0.0.0:0", AF_INET, 0 }, { "[2001:db8::1]:65535", AF_INET6, 65535 },
+		{ "[::]:2223", AF_INET6, 2223 }, { "[fe80::1%1]:7", AF_INET6, 7 },
+		{ "[ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff%4294967295]:65535", AF_INET6, 65535 },
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(forms); i++) {
+		g_assert_cmpint(endpoint_parse_text(&address, forms[i].text, strlen(forms[i].text)), ==, 0);
+		g_assert_cmpint(address.address.sa_family, ==, forms[i].family);
+		g_assert_cmpuint(endpoint_port(&address), ==, forms[i].port);
+		g_assert_cmpstr(endpoint_text(&address, buffer, sizeof(buffer)), ==, forms[i].text);
+	}
+	static const char *const refused[] = {
+		"192.0.2.1", "192.0.2.1:", "192.0.2.1:65536", "192.0.2.1:123456", "192.0.2.1:-1", "192.0.2.1:+1",
+		"2001:db8::1:5", "[2001:db8::1]", "[2001:db8::1]5", "[192.0.2.1]:5", "host:5", ":5", "", "[::1]:5x",
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(refused); i++)
+		if (endpoint_parse_text(&address, refused[i], strlen(refused[i])) != -EINVAL)
+			g_error("'%s' was not refused", refused[i]);
+	g_assert_cmpint(endpoint_parse_text(&address, "127.0.0.1:5\0", 12), ==, -EINVAL);
+	g_assert_cmpint(endpoint_parse_text(&address, "127.0.0.1:5999", 11), ==, 0);
+	g_assert_cmpuint(endpoint_port(&address), ==, 5);
 }
 
 int main(int argc, char **argv)

@@ -66,14 +66,9 @@ static void fake_teardown(struct fake_proc *fake, gconstpointer unused)
 	g_free(fake->root);
 }
 
-static void set_ipv4(struct sockaddr_storage *storage, const char *address, unsigned short port)
+static void set_ipv4(union endpoint *endpoint, const char *address, unsigned short port)
 {
-	struct sockaddr_in *sin = (struct sockaddr_in *)storage;
-
-	memset(storage, 0, sizeof(*storage));
-	sin->sin_family = AF_INET;
-	sin->sin_port = htons(port);
-	g_assert_cmpint(inet_pton(AF_INET, address, &sin->sin_addr), ==, 1);
+	g_assert_cmpint(endpoint_parse(endpoint, AF_INET, address, port), ==, 0);
 }
 
 static void test_missing_root(void)
@@ -157,7 +152,7 @@ static void test_add_writes_one_record(struct fake_proc *fake, gconstpointer unu
 	g_free(written);
 
 	/* Invalid requests never reach the kernel. */
-	forward.local.ss_family = AF_UNIX;
+	forward.local.address.sa_family = AF_UNIX;
 	g_assert_cmpint(kernel_forward_add(table, &forward), ==, -EAFNOSUPPORT);
 	set_ipv4(&forward.local, "10.0.0.1", 30000);
 	forward.tos = 300;
@@ -187,12 +182,12 @@ struct seen {
 	uint32_t ssrc;
 };
 
-static void remember(const struct sockaddr_storage *local, const struct kernel_counters *counters,
+static void remember(const union endpoint *local, const struct kernel_counters *counters,
 		     void *user_data)
 {
 	struct seen *seen = user_data;
 
-	g_assert_cmpint(local->ss_family, ==, seen->calls == 0 ? AF_INET : AF_INET6);
+	g_assert_cmpint(local->address.sa_family, ==, seen->calls == 0 ? AF_INET : AF_INET6);
 	seen->packets[seen->calls] = counters->packets;
 	if (seen->calls == 0) {
 		seen->last_us = counters->last_packet_unix_us;
