@@ -193,7 +193,7 @@ int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	struct log_settings logging = { .level = LOG_WARNING, .facility = LOG_DAEMON, .to_stderr = true };
-	log_init(&logging);
+	log_init("rtpengine", &logging);
 	call_registry_init();
 	set_up_interface();
 	struct relay_settings settings = { .endpoint_learning = ENDPOINT_LEARNING_IMMEDIATE, .worker_count = 1 };

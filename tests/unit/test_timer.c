@@ -159,7 +159,7 @@ int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	struct log_settings logging = { .level = LOG_WARNING, .facility = LOG_DAEMON, .to_stderr = true };
-	log_init(&logging);
+	log_init("rtpengine", &logging);
 	ADD("no_limits", test_no_limits_never_expire);
 	ADD("final_timeout", test_final_timeout);
 	ADD("timeout_without_media", test_timeout_without_media);
