@@ -89,7 +89,7 @@ static void loopback_interfaces(struct interface_list *interfaces, unsigned int 
 	struct interface_config config;
 	memset(&config, 0, sizeof(config));
 	g_strlcpy(config.name, "default", sizeof(config.name));
-	g_assert_cmpint(interface_address_parse_numeric("127.0.0.1", 9, &config.local), ==, 0);
+	g_assert_cmpint(endpoint_parse_address(&config.local, "127.0.0.1", 9), ==, 0);
 	g_assert_cmpint(interface_list_init(interfaces, &config, 1, port_min, port_max), ==, 0);
 }
 
