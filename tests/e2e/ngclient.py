@@ -10,3 +10,5 @@ sys.path.insert(0, os.path.normpath(os.path.join(os.path.dirname(os.path.abspath
 
 from bencode import BencodeError, bdecode, bencode  # noqa: E402,F401
 from ng import NgClient, new_cookie, split_reply  # noqa: E402,F401
+
+__all__ = ["BencodeError", "bdecode", "bencode", "NgClient", "new_cookie", "split_reply"]

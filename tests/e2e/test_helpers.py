@@ -2,7 +2,6 @@
 make the end-to-end tests, the benchmark or the SDP generator pass or fail for the wrong
 reason."""
 
-import os
 import signal
 import socket
 import sys
