@@ -11,7 +11,7 @@
 #   route  a default route inside NAME via 10.N.0.1, so the namespace reaches every
 #          address of the root namespace (a daemon listening on another veth's address)
 netns_peer() {
-	local name=$1 n=$2 ipv6=no route=no option
+	local name="$1" n="$2" ipv6=no route=no option
 	shift 2
 	for option in "$@"; do
 		case $option in
