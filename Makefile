@@ -144,13 +144,20 @@ test-asan: asan build/tests/srtp_peer
 	@set -e; for t in $(UNIT_SOURCES:tests/unit/%.c=build/asan/tests/unit/%); do echo "== asan $$t"; $$t; done
 	RTPENGINE_BINARY=$(CURDIR)/build/asan/rtpengine ASAN_OPTIONS=detect_leaks=1 $(PYTEST) -q -m "not slow" tests/e2e
 
+# fuzz_NAME starts from tests/fuzz/corpus/NAME and from the inputs listed here as NAME:DIR,
+# which the unit tests or the shipped configuration already hold (read where they live, not
+# copied). libFuzzer writes the inputs it finds only to its first folder, build/fuzz/corpus-*.
+FUZZ_SEEDS := sdp:tests/unit/sdp config:etc
 test-fuzz: $(FUZZ_BINARIES)
 	@set -e; for f in $(FUZZ_BINARIES); do \
-		name=$$(basename $$f); corpus=tests/fuzz/corpus/$${name#fuzz_}; mkdir -p $$corpus; \
-		echo "== $$f ($(FUZZ_SECONDS) s)"; \
+		name=$$(basename $$f); target=$${name#fuzz_}; seeds=; \
+		if [ -d tests/fuzz/corpus/$$target ]; then seeds=tests/fuzz/corpus/$$target; fi; \
+		for pair in $(FUZZ_SEEDS); do \
+			if [ "$${pair%%:*}" = $$target ]; then seeds="$$seeds $${pair#*:}"; fi; done; \
+		echo "== $$f ($(FUZZ_SECONDS) s, seeds:$${seeds:- none})"; \
 		mkdir -p build/fuzz/corpus-$$name; \
 		$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 -artifact_prefix=build/fuzz/$$name- \
-			build/fuzz/corpus-$$name $$corpus >build/fuzz/$$name.log 2>&1 || \
+			build/fuzz/corpus-$$name $$seeds >build/fuzz/$$name.log 2>&1 || \
 			{ tail -n 40 build/fuzz/$$name.log; exit 1; }; \
 		for c in tests/fuzz/crashes/$${name#fuzz_}/*; do \
 			[ -f "$$c" ] || continue; $$f "$$c" >/dev/null 2>&1 || { echo "regression: $$c"; exit 1; }; done; \

@@ -11,8 +11,6 @@ import argparse
 import os
 import random
 import resource
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -20,6 +18,12 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(REPO, "tests", "lib"))
+
+from ng import NgClient  # noqa: E402
+from ports import free_udp_port  # noqa: E402
+from process import ManagedProcess  # noqa: E402
+
 LOADGEN = os.path.join(HERE, "loadgen")
 FORWARDER = os.path.join(HERE, "forwarder")
 OUR_DAEMON = os.path.join(REPO, "daemon", "rtpengine")
@@ -28,29 +32,13 @@ RELAY_PORT_SPAN = 12000          # 2000 calls use 8000 ports (RTP + RTCP, both l
 NG_SECONDS = 3.0                 # length of each ng cycles/s measurement
 
 
-def free_udp_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def ng_ping(port, process, timeout):
+def ng_answers(relay, port, timeout):
     """True once the relay answers an ng ping on 127.0.0.1:port (bounded by timeout)."""
-    deadline = time.monotonic() + timeout
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as client:
-        client.settimeout(0.2)
-        attempt = 0
-        while time.monotonic() < deadline and process.poll() is None:
-            attempt += 1
-            cookie = b"ping%d" % attempt
-            try:
-                client.sendto(cookie + b" d7:command4:pinge", ("127.0.0.1", port))
-                data = client.recv(4096)
-                if data.startswith(cookie + b" ") and b"pong" in data:
-                    return True
-            except (socket.timeout, ConnectionRefusedError):
-                pass
-    return False
+    client = NgClient(port, reply_timeout=0.2)
+    try:
+        return relay.wait_ready(lambda: client.ping(0.2), timeout, interval=0)
+    finally:
+        client.close()
 
 
 def cpu_busy_fraction(seconds):
@@ -73,16 +61,6 @@ def tail_of(path, lines=3):
             return " | ".join(log.read().strip().splitlines()[-lines:])
     except OSError:
         return ""
-
-
-def stop_process(process):
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
 
 
 def parse_key_values(text):
@@ -160,11 +138,10 @@ def bench_ng_relay(name, binary, settings, log_dir):
                "--port-min=%d" % port_min, "--port-max=%d" % (port_min + RELAY_PORT_SPAN - 1),
                "--delete-delay=0", "--endpoint-learning=immediate"]
     log_path = os.path.join(log_dir, name + ".log")
-    log = open(log_path, "w")
-    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    process = ManagedProcess(command, log_path, name=name)
     figures = {"status": "ok"}
     try:
-        if not ng_ping(ng_port, process, 10):
+        if not ng_answers(process, ng_port, 10):
             figures["status"] = "did not start (log: %s)" % log_path
             print("  %s did not answer ng ping; log ends: %s" % (name, tail_of(log_path)), file=sys.stderr)
             return figures
@@ -190,11 +167,10 @@ def bench_ng_relay(name, binary, settings, log_dir):
             if cycles:
                 figures["ng_%d" % inflight] = cycles["cycles_per_second"]
                 figures["ng_%d_failures" % inflight] = cycles.get("failures", 0)
-        if process.poll() is not None:
+        if not process.alive():
             figures["status"] = "exited during the run (log: %s)" % log_path
     finally:
-        stop_process(process)
-        log.close()
+        process.stop()
     return figures
 
 
@@ -215,13 +191,9 @@ def bench_forwarder(settings, log_dir):
     log_path = os.path.join(log_dir, "forwarder.log")
     for _ in range(10):
         base = random.randint(10000, 32000 - 2 * settings.calls)
-        log = open(log_path, "w")
-        process = subprocess.Popen([FORWARDER, "127.0.0.1", str(base), str(settings.calls)],
-                                   stdout=subprocess.PIPE, stderr=log, text=True)
-        ready = process.stdout.readline().strip() == "ready"
-        if not ready:
-            process.wait(timeout=5)
-            log.close()
+        process = ManagedProcess([FORWARDER, "127.0.0.1", str(base), str(settings.calls)], log_path)
+        if not process.wait_ready(lambda: "ready\n" in process.log_text(), 10):
+            process.stop()
             continue
         try:
             media = run_loadgen(media_arguments(settings, settings.calls, settings.duration, 1, 50)
@@ -236,8 +208,7 @@ def bench_forwarder(settings, log_dir):
                 figures["cpu_ms_per_1000_pinned"] = pinned
             return figures
         finally:
-            stop_process(process)
-            log.close()
+            process.stop()
     return {"status": "could not bind a port range (log: %s)" % log_path}
 
 

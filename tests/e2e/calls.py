@@ -4,9 +4,16 @@ import collections
 import itertools
 import os
 import socket
-import time
+import sys
 
 import pytest
+
+sys.path.insert(0, os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                                 "..", "lib")))
+
+# imported from here by the test modules
+from ports import udp_port_bindable  # noqa: E402,F401
+from process import wait_until  # noqa: E402,F401
 
 _call_numbers = itertools.count(1)
 
@@ -188,27 +195,7 @@ def streams_of(query_reply, tag):
     return query_reply["tags"][tag]["medias"][0]["streams"]
 
 
-# ---------------------------------------------------------------- ports and waits
-
-def udp_port_bindable(host, port):
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_DGRAM) as sock:
-        try:
-            sock.bind((host, port))
-        except OSError:
-            return False
-        return True
-
-
-def wait_until(condition, timeout=5.0, interval=0.05):
-    """Poll `condition()` until it returns something true or `timeout` s pass."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value or time.monotonic() >= deadline:
-            return value
-        time.sleep(interval)
-
+# ---------------------------------------------------------------- environment
 
 def skip_unless_ipv6():
     try:

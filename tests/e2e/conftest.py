@@ -5,22 +5,22 @@ else Debian's /usr/bin/rtpengine (the behavioural reference).
 """
 
 import os
-import random
 import re
-import resource
 import signal
-import socket
-import subprocess
 import sys
-import time
 
 import pytest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+E2E_DIR = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, E2E_DIR)
+sys.path.insert(0, os.path.normpath(os.path.join(E2E_DIR, "..", "lib")))
 
-from ngclient import NgClient  # noqa: E402
+from ng import NgClient  # noqa: E402
+# free-port helpers: imported from here by the SIP harness and other test modules
+from ports import free_port_range, free_udp_port, ports_free  # noqa: E402,F401
+from process import ManagedProcess, run_to_exit, wait_until  # noqa: E402
 
-REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+REPO_ROOT = os.path.abspath(os.path.join(E2E_DIR, "..", ".."))
 REFERENCE_BINARY = "/usr/bin/rtpengine"
 
 
@@ -38,55 +38,6 @@ CRASH_PATTERNS = re.compile(
     r"\*\*\* stack smashing detected|free\(\): double free|malloc\(\): corrupted")
 
 
-# ---------------------------------------------------------------- free ports
-
-def free_udp_port(host="127.0.0.1"):
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_DGRAM) as sock:
-        sock.bind((host, 0))
-        return sock.getsockname()[1]
-
-
-def ports_free(hosts, first, last):
-    """True when every UDP port first..last can be bound on every host."""
-    sockets = []
-    try:
-        for host in hosts:
-            family = socket.AF_INET6 if ":" in host else socket.AF_INET
-            for port in range(first, last + 1):
-                sock = socket.socket(family, socket.SOCK_DGRAM)
-                sockets.append(sock)
-                sock.bind((host, port))
-        return True
-    except OSError:
-        return False
-    finally:
-        for sock in sockets:
-            sock.close()
-
-
-def _ephemeral_port_low():
-    try:
-        with open("/proc/sys/net/ipv4/ip_local_port_range") as handle:
-            return int(handle.read().split()[0])
-    except (OSError, ValueError, IndexError):
-        return 32768
-
-
-def free_port_range(hosts, count, attempts=200):
-    """An even-aligned range of `count` ports free on all `hosts` (random, bounded tries).
-    It lies below the kernel's ephemeral range when there is room, so sockets the tests
-    bind to port 0 cannot take the relay's ports between this check and their use."""
-    low, high = 10000, _ephemeral_port_low()
-    if high - low < 10 * count:
-        low, high = 10000, 65000
-    for _ in range(attempts):
-        first = random.randrange(low, high - count) & ~1
-        if ports_free(hosts, first, first + count - 1):
-            return first, first + count - 1
-    raise RuntimeError("no free range of %d UDP ports found" % count)
-
-
 def _interface_address(spec):
     """The bind address of an --interface value like "name/1.2.3.4!5.6.7.8"."""
     address = spec.split("/", 1)[-1].split("!", 1)[0]
@@ -95,31 +46,17 @@ def _interface_address(spec):
 
 # ---------------------------------------------------------------- daemon
 
-def _no_core_files():
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-
-
-class Daemon:
-    """A running relay started by the factory."""
+class Daemon(ManagedProcess):
+    """A running relay started by the factory (without core files, in the test's tmp dir)."""
 
     def __init__(self, argv, log_path, ng_port, port_min, port_max, pidfile, interfaces,
                  workdir=None, ng_host="127.0.0.1"):
-        self.argv = argv
-        self.log_path = log_path
+        super().__init__(argv, log_path, name="rtpengine", cwd=workdir)
         self.ng_port = ng_port
         self.port_min = port_min
         self.port_max = port_max
         self.pidfile = pidfile
         self.interfaces = interfaces
-        self.expected_signal_death = False
-        self.returncode = None
-        self._log_file = open(log_path, "wb")
-        # no core files: a crash is reported from the log and the exit status, and a
-        # crashing daemon must not litter the working tree with 90 MB dumps
-        self.process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=self._log_file,
-                                        stderr=subprocess.STDOUT, start_new_session=True,
-                                        cwd=workdir, preexec_fn=_no_core_files)
-        self.pid = self.process.pid
         self.ng_host = ng_host
         self.client = NgClient(ng_port, ng_host)
 
@@ -147,65 +84,28 @@ class Daemon:
         """Send raw bytes; return the raw reply or None when none comes within `timeout`."""
         return self.client.request_raw(datagram, timeout)
 
-    def alive(self):
-        return self.process.poll() is None
-
     def wait_ready(self, timeout=10.0):
         """Poll ping until pong; False when the process died or time ran out."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if not self.alive():
-                return False
-            try:
-                if self.client.request({"command": "ping"}, attempts=1,
-                                       reply_timeout=0.1).get("result") == "pong":
-                    return True
-            except (TimeoutError, ValueError):
-                pass
-        return False
+        return super().wait_ready(self.client.ping, timeout, interval=0)
 
     # -- logs
-    def log_text(self):
-        with open(self.log_path, "rb") as handle:
-            return handle.read().decode("utf-8", "replace")
-
     def wait_for_log(self, pattern, timeout=5.0):
         """Poll the log until regex `pattern` appears; returns the match or None."""
-        deadline = time.monotonic() + timeout
-        while True:
-            match = re.search(pattern, self.log_text())
-            if match or time.monotonic() >= deadline:
-                return match
-            time.sleep(0.05)
+        return wait_until(lambda: re.search(pattern, self.log_text()), timeout)
 
     # -- lifetime
     def stop(self, sig=signal.SIGTERM, timeout=10):
         """Send `sig` to our PID, wait up to `timeout` s, SIGKILL if still running."""
-        if self.process.poll() is None:
-            if sig == signal.SIGKILL:
-                self.expected_signal_death = True
-            try:
-                os.kill(self.pid, sig)
-            except ProcessLookupError:
-                pass
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.expected_signal_death = True
-                os.kill(self.pid, signal.SIGKILL)
-                self.process.wait(5)
-        self.returncode = self.process.returncode
+        returncode = super().stop(sig, timeout)
         self.client.close()
-        if not self._log_file.closed:
-            self._log_file.close()
-        return self.returncode
+        return returncode
 
     def crash_report(self):
         """A description of a crash, or None: signal death we did not ask for, or a
         sanitizer/abort line in the log."""
         problems = []
         code = self.process.poll()
-        if code is not None and code < 0 and not self.expected_signal_death \
+        if code is not None and code < 0 and not self.killed \
                 and -code not in (signal.SIGTERM, signal.SIGINT):
             problems.append("died from signal %d" % -code)
         match = CRASH_PATTERNS.search(self.log_text())
@@ -294,16 +194,7 @@ def rtpengine_factory(tmp_path):
 def run_briefly(args, timeout=10):
     """Run the binary with `args` (expected to exit on its own, e.g. on bad options);
     returns (returncode, output). Killed by PID after `timeout` s (returncode None)."""
-    process = subprocess.Popen([RTPENGINE_BINARY] + list(args), stdin=subprocess.DEVNULL,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               start_new_session=True, preexec_fn=_no_core_files)
-    try:
-        output, _ = process.communicate(timeout=timeout)
-        return process.returncode, output.decode("utf-8", "replace")
-    except subprocess.TimeoutExpired:
-        os.kill(process.pid, signal.SIGKILL)
-        output, _ = process.communicate(timeout=5)
-        return None, output.decode("utf-8", "replace")
+    return run_to_exit([RTPENGINE_BINARY] + list(args), timeout)
 
 
 @pytest.fixture

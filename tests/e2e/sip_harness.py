@@ -17,10 +17,13 @@ import re
 import signal
 import socket
 import subprocess
-import time
+import sys
 
-from calls import wait_until
-from conftest import free_port_range, free_udp_port
+sys.path.insert(0, os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                                 "..", "lib")))
+
+from ports import free_port_range, free_udp_port  # noqa: E402
+from process import ManagedProcess, wait_until  # noqa: E402
 
 KAMAILIO_BINARY = "/usr/sbin/kamailio"
 SIPP_BINARY = "/usr/bin/sipp"
@@ -150,74 +153,11 @@ def sip_header(message, name):
 
 # ---------------------------------------------------------------- processes
 
-class ManagedProcess:
-    """A child in its own session, output to `log_path`, ended by its PID."""
-
-    def __init__(self, name, argv, log_path, cwd):
-        self.name = name
-        self.argv = argv
-        self.log_path = log_path
-        self._log_file = open(log_path, "wb")
-        self.process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=self._log_file,
-                                        stderr=subprocess.STDOUT, cwd=cwd,
-                                        start_new_session=True)
-        self.pid = self.process.pid
-
-    def alive(self):
-        return self.process.poll() is None
-
-    def wait(self, timeout):
-        """Exit status, or None if still running after `timeout` seconds."""
-        try:
-            return self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            return None
-
-    def log_text(self):
-        with open(self.log_path, "rb") as handle:
-            return handle.read().decode("utf-8", "replace")
-
-    def _session_alive(self):
-        try:
-            os.killpg(self.pid, 0)
-            return True
-        except (ProcessLookupError, PermissionError):
-            return False
-
-    def stop(self, sig=signal.SIGTERM, timeout=5):
-        """Signal our PID, wait, then SIGKILL. Kamailio's workers are its children in the
-        session we created for it; any left after the main process ended are killed by
-        that session's process group, which holds only processes we started."""
-        if self.alive():
-            try:
-                os.kill(self.pid, sig)
-            except ProcessLookupError:
-                pass
-            if self.wait(timeout) is None:
-                os.kill(self.pid, signal.SIGKILL)
-                self.wait(5)
-        if not wait_until(lambda: not self._session_alive(), 2):
-            try:
-                os.killpg(self.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        if not self._log_file.closed:
-            self._log_file.close()
-        return self.process.returncode
-
-    def describe(self, lines=30):
-        """Command, state and the end of the output, for assertion messages."""
-        state = "running" if self.alive() else "exit status %s" % self.process.returncode
-        tail = "\n".join(self.log_text().splitlines()[-lines:])
-        return "--- %s (pid %d, %s): %s\n%s" % (self.name, self.pid, state,
-                                                " ".join(self.argv), tail)
-
-
 class Kamailio(ManagedProcess):
     """Kamailio on PROXY_ADDRESS:port running a config rendered from the example."""
 
     def __init__(self, argv, log_path, cwd, port, config_path):
-        super().__init__("kamailio", argv, log_path, cwd)
+        super().__init__(argv, log_path, name="kamailio", cwd=cwd)
         self.address = PROXY_ADDRESS
         self.port = port
         self.config_path = config_path
@@ -251,7 +191,7 @@ class Sipp(ManagedProcess):
 
     def __init__(self, role, argv, log_path, cwd, address, sip_port, media_port,
                  message_log):
-        super().__init__("sipp " + role, argv, log_path, cwd)
+        super().__init__(argv, log_path, name="sipp " + role, cwd=cwd)
         self.role = role
         self.address = address
         self.sip_port = sip_port
@@ -292,7 +232,7 @@ class Capture(ManagedProcess):
     """dumpcap on lo with a BPF filter, writing a pcapng file."""
 
     def __init__(self, argv, log_path, cwd, path):
-        super().__init__("dumpcap", argv, log_path, cwd)
+        super().__init__(argv, log_path, name="dumpcap", cwd=cwd)
         self.path = path
 
     def udp_packets(self):

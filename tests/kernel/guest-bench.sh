@@ -11,6 +11,7 @@
 #   guest-bench.sh ours SECONDS ROUNDS     our module and our daemon
 #   guest-bench.sh debian SECONDS ROUNDS   Debian's rtpengine 10.5 module and daemon
 set -eu
+. /share/netns.sh
 IMPL=$1
 SECONDS_PER_RUN=${2:-2}
 ROUNDS=${3:-3}
@@ -32,20 +33,6 @@ sdp_for() {
 }
 media_port_of() { sed -n 's/.*m=audio \([0-9]*\) .*/\1/p' | head -n 1; }
 cpu_busy_jiffies() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
-
-setup_network() {
-	ip netns add a; ip netns add b
-	ip link add a1 type veth peer name a0
-	ip link add b1 type veth peer name b0
-	ip link set a0 netns a; ip link set b0 netns b
-	ip addr add 10.1.0.1/24 dev a1; ip addr add 10.2.0.1/24 dev b1
-	ip link set a1 up; ip link set b1 up
-	ip -n a addr add 10.1.0.2/24 dev a0; ip -n b addr add 10.2.0.2/24 dev b0
-	ip -n a link set a0 up; ip -n b link set b0 up
-	ip -n a link set lo up; ip -n b link set lo up
-	ip -n a route add default via 10.1.0.1
-	ip -n b route add default via 10.2.0.1
-}
 
 # flood_result PATH NS_A A TO NS_B B: one flood, one RESULT line
 flood_result() {
@@ -77,7 +64,8 @@ start_call() {
 }
 
 HZ=$(getconf CLK_TCK 2>/dev/null || echo 100)
-setup_network
+netns_peer a 1 route
+netns_peer b 2 route
 modprobe xt_RTPENGINE
 iptables -I INPUT -p udp -j RTPENGINE --id 0
 case "$IMPL" in

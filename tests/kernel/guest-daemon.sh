@@ -8,8 +8,10 @@
 #   3. black-box proof: SIGSTOP the daemon; media still flows both ways (only the kernel can
 #      forward it then) and the kernel counters rise by exactly what was sent
 #   4. SIGCONT, delete: the targets are gone and nothing is forwarded any more
-# Needs: /tools/rtpengine (our daemon), /tools/kernel_test_tool, xt_RTPENGINE, libxt_RTPENGINE.
+# Needs: /tools/rtpengine (our daemon), /tools/kernel_test_tool, /share/netns.sh,
+# xt_RTPENGINE, libxt_RTPENGINE.
 set -eu
+. /share/netns.sh
 TOOL=/tools/kernel_test_tool
 DAEMON=/tools/rtpengine
 NG=127.0.0.1:2223
@@ -69,22 +71,11 @@ statistic() {
 
 target_count() { grep -c '^target$' /proc/rtpengine/0/list || true; }
 
-setup_network() {
-	ip netns add a; ip netns add b
-	ip link add a1 type veth peer name a0
-	ip link add b1 type veth peer name b0
-	ip link set a0 netns a; ip link set b0 netns b
-	ip addr add 10.1.0.1/24 dev a1; ip addr add 10.2.0.1/24 dev b1
-	ip link set a1 up; ip link set b1 up
-	ip -n a addr add 10.1.0.2/24 dev a0; ip -n b addr add 10.2.0.2/24 dev b0
-	ip -n a link set a0 up; ip -n b link set b0 up
-	# the daemon listens on 10.1.0.1 only: B reaches it through the root namespace
-	ip -n a route add default via 10.1.0.1
-	ip -n b route add default via 10.2.0.1
-}
-
 trap finish EXIT
-setup_network
+# A (10.1.0.2) and B (10.2.0.2); the daemon listens on 10.1.0.1 only: B reaches it
+# through the root namespace
+netns_peer a 1 route
+netns_peer b 2 route
 
 step "without the module: loud fallback line, --no-fallback refuses"
 start_daemon --table=0

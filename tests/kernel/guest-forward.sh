@@ -4,8 +4,9 @@
 #                           robustness, del/unload with tables in use
 #   guest-forward.sh nft    the same rules and IPv4 forwarding through iptables-nft
 # Needs: xt_RTPENGINE module (modprobe), libxt_RTPENGINE.so in the xtables directory,
-# /tools/kernel_test_tool.
+# /tools/kernel_test_tool, /share/netns.sh.
 set -eu
+. /share/netns.sh
 MODE=${1:-full}
 TOOL=/tools/kernel_test_tool
 FAILURES=0
@@ -24,29 +25,6 @@ check_kernel_log() {
 # counter_of LOCAL FIELD -> value from the tool's single-target query
 counter_of() {
 	$TOOL counters 0 "$1" | awk -v field="$2" '{ for (i = 1; i < NF; i++) if ($i == field) print $(i + 1) }'
-}
-
-setup_network() {
-	ip netns add a
-	ip netns add b
-	ip link add a1 type veth peer name a0
-	ip link add b1 type veth peer name b0
-	ip link set a0 netns a
-	ip link set b0 netns b
-	ip addr add 10.1.0.1/24 dev a1
-	ip addr add 10.2.0.1/24 dev b1
-	ip addr add fd01::1/64 dev a1 nodad
-	ip addr add fd02::1/64 dev b1 nodad
-	ip link set a1 up
-	ip link set b1 up
-	ip -n a addr add 10.1.0.2/24 dev a0
-	ip -n a addr add fd01::2/64 dev a0 nodad
-	ip -n b addr add 10.2.0.2/24 dev b0
-	ip -n b addr add fd02::2/64 dev b0 nodad
-	ip -n a link set a0 up
-	ip -n b link set b0 up
-	ip -n a link set lo up
-	ip -n b link set lo up
 }
 
 A4=10.1.0.2:5000; RELAY_A4=10.1.0.1:30000
@@ -90,7 +68,9 @@ expect_fail iptables -I INPUT -p udp -j RTPENGINE --id foo
 expect_fail iptables -I INPUT -p tcp -j RTPENGINE --id 0
 
 step "network namespaces"
-setup_network
+# A (10.1.0.2, fd01::2) and B (10.2.0.2, fd02::2); the relay addresses are the root ends
+netns_peer a 1 ipv6
+netns_peer b 2 ipv6
 
 step "no target: nothing is forwarded (the test can fail)"
 expect_fail $TOOL relay a $A4 $RELAY_A4 b $B4 $RELAY_B4 1

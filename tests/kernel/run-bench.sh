@@ -14,7 +14,11 @@ OUT=$ROOT/build/kernel-bench
 SECONDS_PER_RUN=${1:-2}
 ROUNDS=${2:-3}
 XTABLES_DIR=$(pkg-config --variable=xtlibdir xtables)
-mkdir -p "$OUT"
+mkdir -p "$OUT/guest"
+# The guest scripts source netns.sh from a shared folder (--share, /share in the guest),
+# not from a --file copy: run-vm hands every --file to ldd in one batch, and ldd's failure
+# on a shell script loses the libraries of the whole batch (our daemon would not start).
+cp "$ROOT/tests/kernel/netns.sh" "$OUT/guest/"
 
 echo "== building our module, extension, tool and daemon"
 ours_ko=$("$KVM/build-module" --copy "$ROOT/kernel-module" 2>/dev/null | grep '/xt_RTPENGINE.ko$')
@@ -54,6 +58,7 @@ echo "== guest: ours"
 "$KVM/run-vm" --quiet --timeout 240 --module "$ours_ko" \
 	--file "$ROOT/iptables-extension/libxt_RTPENGINE.so:$XTABLES_DIR/libxt_RTPENGINE.so" \
 	--file "$OUT/kernel_test_tool:/tools/kernel_test_tool" \
+	--share "$OUT/guest" \
 	--file "$RTPENGINE_BINARY:/tools/rtpengine" \
 	-- "$ROOT/tests/kernel/guest-bench.sh" ours "$SECONDS_PER_RUN" "$ROUNDS" | tee -a "$results"
 if [ -n "$debian_ko" ]; then
@@ -61,6 +66,7 @@ if [ -n "$debian_ko" ]; then
 	"$KVM/run-vm" --quiet --timeout 240 --module "$debian_ko" \
 		--file "$OUT/debian/root$XTABLES_DIR/libxt_RTPENGINE.so:$XTABLES_DIR/libxt_RTPENGINE.so" \
 		--file "$OUT/kernel_test_tool:/tools/kernel_test_tool" \
+		--share "$OUT/guest" \
 		--bin /usr/bin/rtpengine \
 		-- "$ROOT/tests/kernel/guest-bench.sh" debian "$SECONDS_PER_RUN" "$ROUNDS" | tee -a "$results"
 fi

@@ -22,7 +22,11 @@ if ! "$KVM/setup" --check >/dev/null 2>&1; then
 	echo "== installing what the kvm harness needs ($KVM/setup)"
 	"$KVM/setup" || { echo "kvm harness setup failed" >&2; exit 1; }
 fi
-mkdir -p "$OUT"
+mkdir -p "$OUT/guest"
+# The guest scripts source netns.sh from a shared folder (--share, /share in the guest),
+# not from a --file copy: run-vm hands every --file to ldd in one batch, and ldd's failure
+# on a shell script loses the libraries of the whole batch (our daemon would not start).
+cp "$ROOT/tests/kernel/netns.sh" "$OUT/guest/"
 
 echo "== building module"
 ko=$("$KVM/build-module" --copy "$ROOT/kernel-module" | grep '/xt_RTPENGINE.ko$')
@@ -47,6 +51,7 @@ run_guest() {
 	"$KVM/run-vm" --quiet --timeout 120 --iptables "$iptables" --module "$ko" \
 		--file "$ROOT/iptables-extension/libxt_RTPENGINE.so:$XTABLES_DIR/libxt_RTPENGINE.so" \
 		--file "$OUT/kernel_test_tool:/tools/kernel_test_tool" \
+		--share "$OUT/guest" \
 		"$@"
 }
 

@@ -13,15 +13,19 @@ Cases the reference refuses get only a .rewrite with "error".
 Run: /usr/bin/python3 tests/unit/sdp/generate_expected.py   (from anywhere; about 2 s)
 """
 import os
-import random
 import re
-import socket
-import subprocess
 import sys
-import time
+import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "expected")
+sys.path.insert(0, os.path.join(HERE, "..", "..", "lib"))
+
+from ng import NgClient  # noqa: E402
+from ports import free_port_range, free_udp_port  # noqa: E402
+from process import ManagedProcess  # noqa: E402
+
+REFERENCE_BINARY = "/usr/bin/rtpengine"
 
 # name: (offer file, offer flags, answer file or None, answer flags)
 CASES = {
@@ -83,76 +87,32 @@ ERROR_CASES = {
 }
 
 
-def bencode(value):
-    if isinstance(value, int):
-        return b"i%de" % value
-    if isinstance(value, str):
-        value = value.encode()
-    if isinstance(value, bytes):
-        return b"%d:%s" % (len(value), value)
-    if isinstance(value, list):
-        return b"l" + b"".join(bencode(v) for v in value) + b"e"
-    return b"d" + b"".join(bencode(k) + bencode(v) for k, v in sorted(value.items())) + b"e"
-
-
-def bdecode(data, i=0):
-    kind = data[i:i + 1]
-    if kind == b"i":
-        end = data.index(b"e", i)
-        return int(data[i + 1:end]), end + 1
-    if kind in (b"l", b"d"):
-        i += 1
-        items = []
-        while data[i:i + 1] != b"e":
-            item, i = bdecode(data, i)
-            items.append(item)
-        if kind == b"l":
-            return items, i + 1
-        return {items[k].decode(): items[k + 1] for k in range(0, len(items), 2)}, i + 1
-    colon = data.index(b":", i)
-    length = int(data[i:colon])
-    return data[colon + 1:colon + 1 + length], colon + 1 + length
-
-
-def free_udp_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Reference:
+    """The reference rtpengine on loopback, with its own free ng port and port range (the
+    outputs are normalised, so any range does)."""
+
     def __init__(self):
-        self.port = free_udp_port()
-        self.process = subprocess.Popen(
-            ["/usr/bin/rtpengine", "--config-file=none", "--table=-1", "--interface=127.0.0.1",
-             "--listen-ng=127.0.0.1:%d" % self.port, "--foreground", "--log-stderr",
-             "--port-min=30000", "--port-max=39999", "--delete-delay=0"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        self.socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                self.socket.settimeout(0.2)
-                self.request({"command": "ping"})
-                break
-            except (socket.timeout, ConnectionRefusedError):
-                if time.monotonic() > deadline or self.process.poll() is not None:
-                    self.close()
-                    raise SystemExit("reference rtpengine did not start")
-        self.socket.settimeout(5)
+        self.logs = tempfile.TemporaryDirectory(prefix="generate-expected-")
+        port = free_udp_port()
+        port_min, port_max = free_port_range(["127.0.0.1"], 1000)
+        self.process = ManagedProcess(
+            [REFERENCE_BINARY, "--config-file=none", "--table=-1", "--interface=127.0.0.1",
+             "--listen-ng=127.0.0.1:%d" % port, "--foreground", "--log-stderr",
+             "--port-min=%d" % port_min, "--port-max=%d" % port_max, "--delete-delay=0"],
+            os.path.join(self.logs.name, "rtpengine.log"), name="reference rtpengine")
+        self.client = NgClient(port, reply_timeout=5.0, attempts=1)
+        if not self.process.wait_ready(self.client.ping, 10, interval=0):
+            description = self.process.describe()
+            self.close()
+            raise SystemExit("reference rtpengine did not start:\n" + description)
 
     def request(self, message):
-        cookie = b"%08x" % random.getrandbits(32)
-        self.socket.sendto(cookie + b" " + bencode(message), ("127.0.0.1", self.port))
-        for _ in range(5):
-            data, _ = self.socket.recvfrom(65535)
-            if data.startswith(cookie + b" "):
-                return bdecode(data, len(cookie) + 1)[0]
-        raise RuntimeError("no reply")
+        return self.client.request(message)
 
     def close(self):
-        self.process.kill()
-        self.process.wait(timeout=5)
+        self.client.close()
+        self.process.stop()
+        self.logs.cleanup()
 
 
 def media_sections(sdp):
@@ -281,9 +241,9 @@ def main():
                 input_sdp = open(os.path.join(HERE, answer_file), newline="").read()
                 reply = reference.request(dict(call, command="answer", sdp=input_sdp, **{"to-tag": "callee"},
                                                **answer_flags))
-            if reply.get("result") != b"ok":
+            if reply.get("result") != "ok":
                 raise SystemExit("%s: reference said %r" % (name, reply))
-            output = reply["sdp"].decode()
+            output = reply["sdp"]
             normalised, specs, token = normalise(output, input_sdp)
             with open(os.path.join(OUT, name + ".expected"), "w", newline="") as f:
                 f.write(normalised)
@@ -291,13 +251,13 @@ def main():
             reference.request(dict(call, command="delete"))
         for name, sdp in ERROR_CASES.items():
             reply = reference.request({"command": "offer", "call-id": name, "from-tag": "caller", "sdp": sdp})
-            if reply.get("result") == b"ok":
+            if reply.get("result") == "ok":
                 raise SystemExit("%s: reference accepted it" % name)
             with open(os.path.join(HERE, name + ".sdp"), "w", newline="") as f:
                 f.write(sdp)
             with open(os.path.join(OUT, name + ".rewrite"), "w") as f:
                 f.write("# the reference refuses this SDP (%s)\ninput %s.sdp\nerror\n"
-                        % (reply.get("error-reason", b"").decode(), name))
+                        % (reply.get("error-reason", ""), name))
     finally:
         reference.close()
     print("wrote %d cases to %s" % (len(CASES) + len(ERROR_CASES), OUT))
