@@ -187,39 +187,44 @@ int main(int argc, char **argv)
 	log_init("rtpengine", &config.log);
 	log_notice("rtpengine %s starting", rtpengine_version);
 
+	/* Start-up failures unwind what was set up so far (goto ladder, newest first), so that
+	 * every exit, early or not, releases the same things: LeakSanitizer checks both. */
+	int exit_code = 1;
 	struct daemon_context daemon = { .config = &config, .started_us = now_realtime_us() };
 	/* before any module starts, so that each can register its sources */
 	daemon.loop = event_loop_new();
 	if (!daemon.loop) {
 		log_error("cannot create the control loop: %s", strerror(errno));
-		return 1;
+		goto free_config;
 	}
 	call_registry_init();
 	if (interface_list_init(&daemon.interfaces, config.interfaces, config.interface_count, config.port_min,
 				config.port_max) < 0) {
 		log_error("invalid port range %u-%u", config.port_min, config.port_max);
-		return 1;
+		goto free_loop;
 	}
 	int signal_fd = open_signal_fd();
 	if (signal_fd < 0) {
 		log_error("cannot create the signal descriptor: %s", strerror(errno));
-		return 1;
+		goto free_interfaces;
 	}
-	if (kernel_backend_start(&daemon) < 0 || register_call_observers(&daemon) < 0)
-		return 1;
+	if (kernel_backend_start(&daemon) < 0)
+		goto close_signals;
+	if (register_call_observers(&daemon) < 0)
+		goto stop_kernel;
 	struct relay_settings relay_settings = {
 		.endpoint_learning = config.endpoint_learning,
 		.worker_count = config.num_threads,
 	};
 	if (relay_start(&relay_settings) < 0)
-		return 1;
+		goto reset_observers;
 	struct ng_server *server = NULL;
 	int error = ng_server_open(&server, &config.listen_ng, &daemon);
 	if (error) {
 		char text[80];
 		log_error("cannot listen for ng on %s: %s",
 			  endpoint_text(&config.listen_ng, text, sizeof(text)), strerror(-error));
-		return 1;
+		goto stop_relay;
 	}
 	if (config.pidfile && write_pidfile(config.pidfile) < 0)
 		log_warning("cannot write pidfile %s: %s", config.pidfile, strerror(errno));
@@ -229,18 +234,27 @@ int main(int argc, char **argv)
 		   config.port_min, config.port_max, config.num_threads);
 
 	run_control_loop(&daemon, server, signal_fd);
+	exit_code = 0;
 
 	call_foreach(end_call_at_shutdown, NULL);
-	call_lifecycle_reset();
 	ng_server_close(server);
-	relay_stop();
-	kernel_backend_stop(&daemon);
-	interface_list_free(&daemon.interfaces);
 	if (config.pidfile)
 		unlink(config.pidfile);
+stop_relay:
+	relay_stop();
+reset_observers:
+	call_lifecycle_reset();
+stop_kernel:
+	kernel_backend_stop(&daemon);
+close_signals:
 	close(signal_fd);
+free_interfaces:
+	interface_list_free(&daemon.interfaces);
+free_loop:
 	event_loop_free(daemon.loop);
-	log_notice("rtpengine stopped");
+free_config:
+	if (exit_code == 0)
+		log_notice("rtpengine stopped");
 	config_free(&config);
-	return 0;
+	return exit_code;
 }
