@@ -34,8 +34,27 @@ static void add_counters(struct ng_request *request, struct bencode_item *parent
 	bencode_dictionary_add_integer(request->buffer, dictionary, "errors", (long long) errors);
 }
 
+/* What the worker writes of a stream, copied under the call's lock so that the reply is
+ * formatted outside it. */
+struct stream_copy {
+	uint8_t state;
+	uint32_t last_ssrc;
+	union endpoint learned;
+	struct stream_counters counters;
+	const char *learning_status;    /* static text */
+};
+
+static void copy_stream(const struct stream *stream, struct stream_copy *copy)
+{
+	copy->state = stream->state;
+	copy->last_ssrc = stream->last_ssrc;
+	copy->learned = stream->learned;
+	copy->counters = stream->counters;
+	copy->learning_status = relay_learning_status(stream);
+}
+
 static void describe_stream(struct ng_request *request, struct bencode_item *list, const struct stream *stream,
-                            int64_t call_created_us, bool diagnostics)
+                            const struct stream_copy *copy, int64_t call_created_us, bool diagnostics)
 {
 	struct bencode_buffer *buffer = request->buffer;
 	struct bencode_item *item = bencode_dictionary_new(buffer);
@@ -48,18 +67,19 @@ static void describe_stream(struct ng_request *request, struct bencode_item *lis
 		bencode_dictionary_add_string(buffer, item, "family", endpoint_family_name(&media->interface->local));
 	}
 	bencode_dictionary_add_integer(buffer, item, "local port", stream->local_port);
-	const union endpoint *peer = (stream->state & STREAM_LATCHED) ? &stream->learned : &stream->advertised;
+	/* advertised is written by the control thread alone: read in place */
+	const union endpoint *peer = (copy->state & STREAM_LATCHED) ? &copy->learned : &stream->advertised;
 	add_endpoint(request, item, "endpoint", peer);
 	add_endpoint(request, item, "advertised endpoint", &stream->advertised);
-	int64_t last = stream->counters.last_packet_us ? stream->counters.last_packet_us : call_created_us;
+	int64_t last = copy->counters.last_packet_us ? copy->counters.last_packet_us : call_created_us;
 	bencode_dictionary_add_integer(buffer, item, "last packet", last / 1000000);
 	struct bencode_item *flags = bencode_dictionary_add_list(buffer, item, "flags");
 	bencode_list_append_string(buffer, flags, stream->kind == STREAM_RTCP ? "RTCP" : "RTP");
-	if (stream->state & STREAM_FILLED)
+	if (copy->state & STREAM_FILLED)
 		bencode_list_append_string(buffer, flags, "filled");
-	if (stream->state & STREAM_CONFIRMED)
+	if (copy->state & STREAM_CONFIRMED)
 		bencode_list_append_string(buffer, flags, "confirmed");
-	if (stream->state & STREAM_KERNELIZED)
+	if (stream->extras->kernelized)
 		bencode_list_append_string(buffer, flags, "kernelized");
 	if (media->rtcp_mux)
 		bencode_list_append_string(buffer, flags, "RTCP-mux");
@@ -69,15 +89,16 @@ static void describe_stream(struct ng_request *request, struct bencode_item *lis
 		bencode_list_append_string(buffer, flags, "media handover");
 	if (diagnostics) {
 		/* ours, not upstream's: operators ask why media does not flow */
-		bencode_dictionary_add_string(buffer, item, "endpoint learning", relay_learning_status(stream));
-		bencode_dictionary_add_string(buffer, item, "kernel", stream->state & STREAM_KERNELIZED ? "forwarding"
-					      : stream->kernel_reason ? stream->kernel_reason : "pending");
+		bencode_dictionary_add_string(buffer, item, "endpoint learning", copy->learning_status);
+		bencode_dictionary_add_string(buffer, item, "kernel", stream->extras->kernelized ? "forwarding"
+					      : stream->extras->kernel_reason ? stream->extras->kernel_reason : "pending");
 	}
-	add_counters(request, item, "stats", stream->counters.packets, stream->counters.bytes, stream->counters.errors);
+	add_counters(request, item, "stats", copy->counters.packets, copy->counters.bytes, copy->counters.errors);
 }
 
+/* copies: the media's two streams' */
 static void describe_media(struct ng_request *request, struct bencode_item *list, const struct media *media,
-                           int64_t call_created_us, bool diagnostics)
+                           const struct stream_copy *copies, int64_t call_created_us, bool diagnostics)
 {
 	struct bencode_buffer *buffer = request->buffer;
 	struct bencode_item *item = bencode_dictionary_new(buffer);
@@ -98,14 +119,31 @@ static void describe_media(struct ng_request *request, struct bencode_item *list
 		bencode_list_append_string(buffer, flags, "rejected");
 	struct bencode_item *streams = bencode_dictionary_add_list(buffer, item, "streams");
 	for (int kind = STREAM_RTP; kind <= STREAM_RTCP; kind++)
-		describe_stream(request, streams, &media->streams[kind], call_created_us, diagnostics);
+		describe_stream(request, streams, &media->streams[kind], &copies[kind], call_created_us, diagnostics);
 }
 
 void ng_describe_call(struct ng_request *request, struct call *call, bool diagnostics)
 {
 	struct bencode_buffer *buffer = request->buffer;
 	struct bencode_item *reply = request->reply;
+	/* copy under the lock what the worker writes, format outside it (the call's shape and
+	 * everything else here belong to the control thread) */
+	unsigned int stream_count = 0;
+	for (unsigned int m = 0; m < call->monologue_count; m++)
+		stream_count += 2 * call->monologues[m]->media_count;
+	struct stream_copy *copies = g_new(struct stream_copy, stream_count ? stream_count : 1);
+	struct call_totals totals;
 	pthread_mutex_lock(&call->lock);
+	unsigned int copied = 0;
+	for (unsigned int m = 0; m < call->monologue_count; m++) {
+		const struct monologue *monologue = call->monologues[m];
+		for (unsigned int i = 0; i < monologue->media_count; i++)
+			for (int kind = STREAM_RTP; kind <= STREAM_RTCP; kind++)
+				copy_stream(&monologue->media[i]->streams[kind], &copies[copied++]);
+	}
+	call_totals(call, &totals);
+	pthread_mutex_unlock(&call->lock);
+	copied = 0;
 	bencode_dictionary_add_integer(buffer, reply, "created", call->created_us / 1000000);
 	bencode_dictionary_add_integer(buffer, reply, "created_us", call->created_us % 1000000);
 	bencode_dictionary_add_integer(buffer, reply, "last signal", call->last_signal_us / 1000000);
@@ -124,9 +162,11 @@ void ng_describe_call(struct ng_request *request, struct call *call, bool diagno
 		struct bencode_item *medias = bencode_dictionary_add_list(buffer, item, "medias");
 		for (unsigned int i = 0; i < monologue->media_count; i++) {
 			struct media *media = monologue->media[i];
-			describe_media(request, medias, media, call->created_us, diagnostics);
-			uint32_t ssrc = media->streams[STREAM_RTP].last_ssrc;
-			if (ssrc && media->streams[STREAM_RTP].counters.packets) {
+			const struct stream_copy *media_copies = &copies[copied];
+			copied += 2;
+			describe_media(request, medias, media, media_copies, call->created_us, diagnostics);
+			uint32_t ssrc = media_copies[STREAM_RTP].last_ssrc;
+			if (ssrc && media_copies[STREAM_RTP].counters.packets) {
 				char key[16];
 				snprintf(key, sizeof(key), "%u", ssrc);
 				if (!bencode_dictionary_get(ssrcs, key)) {
@@ -136,9 +176,7 @@ void ng_describe_call(struct ng_request *request, struct call *call, bool diagno
 			}
 		}
 	}
-	struct call_totals totals;
-	call_totals(call, &totals);
-	pthread_mutex_unlock(&call->lock);
+	g_free(copies);
 	struct bencode_item *sums = bencode_dictionary_add_dictionary(buffer, reply, "totals");
 	add_counters(request, sums, "RTP", totals.rtp_packets, totals.rtp_bytes, totals.rtp_errors);
 	add_counters(request, sums, "RTCP", totals.rtcp_packets, totals.rtcp_bytes, totals.rtcp_errors);

@@ -130,7 +130,7 @@ const union endpoint *relay_stream_destination(const struct stream *stream)
 static bool learn_source(struct media_worker *worker, struct stream *stream, const union endpoint *source,
                          int64_t now_us)
 {
-	uint8_t flags = stream->forward_flags;
+	uint32_t flags = stream->forward_flags;
 	if (flags & FORWARD_ASYMMETRIC || settings.endpoint_learning == ENDPOINT_LEARNING_OFF)
 		return !(flags & FORWARD_STRICT_SOURCE) || !endpoint_is_set(&stream->advertised)
 			|| endpoint_equal(&stream->advertised, source);
@@ -285,7 +285,7 @@ static void process_stream(struct media_worker *worker, struct stream *stream, i
 		size_t wire_length = length;
 		if (stream->forward_flags & FORWARD_SRTP) {
 			/* RFC 3711 section 3.3: authenticate before the source may move the latch */
-			int plain = srtp_unprotect(&stream->media->crypto->decrypt, worker->packets[i], length, is_rtcp);
+			int plain = srtp_unprotect(&stream->media->srtp->decrypt, worker->packets[i], length, is_rtcp);
 			if (plain < 0) {
 				input->counters.errors++;
 				COUNTER_ADD(worker->counters.dropped_srtp, 1);
@@ -332,7 +332,7 @@ static void process_stream(struct media_worker *worker, struct stream *stream, i
 			continue;
 		}
 		if (out->forward_flags & FORWARD_SRTP) {
-			int protected = srtp_protect(&out->media->crypto->encrypt, worker->packets[i], length, is_rtcp);
+			int protected = srtp_protect(&out->media->srtp->encrypt, worker->packets[i], length, is_rtcp);
 			if (protected < 0) {
 				out->counters.errors++;
 				COUNTER_ADD(worker->counters.dropped_srtp, 1);
