@@ -15,6 +15,7 @@ kernel receive timestamp minus send time, see README.md). Reuses run.py's helper
 """
 import argparse
 import importlib.util
+import itertools
 import os
 import random
 import resource
@@ -54,6 +55,11 @@ def sdp_for(port, session):
             "m=audio %d RTP/AVP 0 8\r\na=sendrecv\r\n" % (session, port))
 
 
+# Cookies must be unique for the daemon's lifetime, not per client: the daemon answers a
+# repeated cookie from its reply cache (30 s) without running the request again.
+COOKIE_SERIALS = itertools.count(1)
+
+
 class NgClient:
     """Blocking ng requests on one UDP socket; a lost request is sent again with its cookie."""
 
@@ -61,15 +67,13 @@ class NgClient:
         self.address = ("127.0.0.1", port)
         self.socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.socket.settimeout(REPLY_TIMEOUT)
-        self.serial = 0
 
     def close(self):
         self.socket.close()
 
     def request(self, message):
         """The reply dictionary, or None after REPLY_ATTEMPTS timeouts."""
-        self.serial += 1
-        cookie = b"sl%d_%d" % (os.getpid(), self.serial)
+        cookie = b"sl%d_%d" % (os.getpid(), next(COOKIE_SERIALS))
         datagram = cookie + b" " + bencode(message)
         for _ in range(REPLY_ATTEMPTS):
             self.socket.sendto(datagram, self.address)
@@ -103,7 +107,7 @@ class SignallingLoad(threading.Thread):
         self.stop_event.set()
 
     def cycle(self, client, serial):
-        call_id = "signalling-%d-%d" % (os.getpid(), serial)
+        call_id = "signalling-%d-%d" % (os.getpid(), next(COOKIE_SERIALS))
         started = time.monotonic()
         offer = client.request({"command": "offer", "call-id": call_id, "from-tag": "caller",
                                 "sdp": sdp_for(30000 + 2 * (serial % 10000), serial)})
@@ -160,8 +164,24 @@ def percentile(values, fraction):
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
+def cpu_times():
+    """(total, idle) jiffies of all CPUs, from /proc/stat."""
+    with open("/proc/stat") as stat:
+        fields = [int(x) for x in stat.readline().split()[1:]]
+    return sum(fields), fields[3] + fields[4]
+
+
 def measure(settings, ng_port, pid, with_signalling):
     """One loadgen media run; with_signalling: the signalling thread runs throughout."""
+    total_before, idle_before = cpu_times()
+    result = _measure(settings, ng_port, pid, with_signalling)
+    total_after, idle_after = cpu_times()
+    # the whole machine, this run included: how much the neighbours may have disturbed it
+    result["busy_percent"] = 100.0 * (1 - (idle_after - idle_before) / max(total_after - total_before, 1))
+    return result
+
+
+def _measure(settings, ng_port, pid, with_signalling):
     arguments = bench.media_arguments(settings, settings.calls, settings.duration, 1, 50) + [
         "--mode", "ng", "--pid", str(pid), "--ng", "127.0.0.1:%d" % ng_port]
     load = None
@@ -210,9 +230,9 @@ def start_daemon(binary, log_dir):
 
 
 def describe(result):
-    text = "p50 %5s us  p99 %6s us  loss %s%%" % (bench.format_value(result.get("p50_us"), 0),
-                                                  bench.format_value(result.get("p99_us"), 0),
-                                                  bench.format_value(result.get("loss_percent"), 4))
+    text = "p50 %5s us  p99 %6s us  loss %s%%  machine %3.0f%% busy" % (
+        bench.format_value(result.get("p50_us"), 0), bench.format_value(result.get("p99_us"), 0),
+        bench.format_value(result.get("loss_percent"), 4), result.get("busy_percent", 0))
     if result["signalling"]:
         text += "  | %d cycles at %.0f/s, %d failed, %d queries, offer round trip p50 %.2f ms p99 %.2f ms" % (
             result.get("cycles", 0), result.get("rate", 0), result.get("failures", 0), result.get("queries", 0),
