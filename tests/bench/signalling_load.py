@@ -295,6 +295,9 @@ def main():
         spread = max(quiet) - min(quiet)
         difference = statistics.median(loaded) - statistics.median(quiet)
         print("difference of medians %+.0f us; spread of the quiet runs alone %.0f us" % (difference, spread))
+        # as run.py: the best round is the one the rest of the machine disturbed least
+        print("best round: quiet %.0f us, signalling %.0f us (%+.0f us)" % (
+            min(quiet), min(loaded), min(loaded) - min(quiet)))
         print("(the figures are reported, not judged: compare them only within one run)")
     else:
         print("no latency figures (see the log: %s)" % log_path)
