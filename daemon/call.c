@@ -96,39 +96,19 @@ struct media *monologue_add_media(struct monologue *monologue, const char *type,
 	media->index = monologue->media_count + 1;
 	media->type = g_strdup(type);
 	media->protocol = g_strdup(protocol);
+	/* one side allocation for both streams' cold state */
+	struct stream_extras *extras = g_new0(struct stream_extras, 2);
 	for (int kind = STREAM_RTP; kind <= STREAM_RTCP; kind++) {
 		struct stream *stream = &media->streams[kind];
 		stream->media = media;
 		stream->call = monologue->call;
 		stream->kind = kind;
 		stream->fd = -1;
-		stream->kernel_reason = kernel_backend_unavailable_reason();
+		stream->extras = &extras[kind];
+		stream->extras->kernel_reason = kernel_backend_unavailable_reason();
 	}
 	monologue->media[monologue->media_count++] = media;
 	return media;
-}
-
-int media_open_sockets(struct media *media, struct local_interface *interface, int tos)
-{
-	if (media->rtp_port)
-		return 0;
-	int fds[2];
-	unsigned int port;
-	int error = port_pool_take_pair(&interface->pool, &interface->local, tos, fds, &port);
-	if (error)
-		return error;
-	media->interface = interface;
-	media->rtp_port = port;
-	struct call *call = media->monologue->call;
-	for (int kind = STREAM_RTP; kind <= STREAM_RTCP; kind++) {
-		struct stream *stream = &media->streams[kind];
-		stream->fd = fds[kind];
-		stream->local_port = port + kind;
-		error = relay_watch_stream(call->worker, stream);
-		if (error)
-			log_call(LOG_ERR, call->call_id, "cannot watch port %u: %s", stream->local_port, strerror(-error));
-	}
-	return 0;
 }
 
 static void media_close_sockets(struct media *media)
@@ -146,10 +126,10 @@ static void media_close_sockets(struct media *media)
 	media->rtp_port = 0;
 }
 
-static uint8_t media_forward_flags(const struct media *media)
+static uint32_t media_forward_flags(const struct media *media)
 {
 	unsigned int side = media->monologue->flags;
-	uint8_t flags = 0;
+	uint32_t flags = 0;
 	if (side & SIDE_ASYMMETRIC)
 		flags |= FORWARD_ASYMMETRIC;
 	if (side & SIDE_STRICT_SOURCE)
@@ -160,7 +140,7 @@ static uint8_t media_forward_flags(const struct media *media)
 		flags |= FORWARD_RTCP_MUX;
 	if (media->ice_ufrag[0])
 		flags |= FORWARD_ICE;
-	if (media->crypto && media->crypto->active)
+	if (media->srtp)
 		flags |= FORWARD_SRTP;
 	return flags;
 }
@@ -169,7 +149,7 @@ void call_refresh_forwarding(struct call *call)
 {
 	struct media *media;
 	call_foreach_media(call, media) {
-		uint8_t flags = media_forward_flags(media);
+		uint32_t flags = media_forward_flags(media);
 		media->streams[STREAM_RTP].forward_flags = flags;
 		media->streams[STREAM_RTCP].forward_flags = flags;
 	}
@@ -198,12 +178,14 @@ void call_totals(struct call *call, struct call_totals *totals)
 void call_destroy(struct call *call, const char *reason)
 {
 	log_call(LOG_INFO, call->call_id, "Deleting call (%s)", reason);
+	/* Under the lock only the flag: the worker checks it before it touches a stream's socket,
+	 * so the close() calls (and the epoll removal they imply) can run outside the lock. */
 	pthread_mutex_lock(&call->lock);
 	call->deleted = true;
+	pthread_mutex_unlock(&call->lock);
 	struct media *media;
 	call_foreach_media(call, media)
 		media_close_sockets(media);
-	pthread_mutex_unlock(&call->lock);
 	g_hash_table_remove(calls_by_id, call->call_id);
 	/* without a worker (media workers not started: unit tests) nothing else can point into it */
 	if (call->worker)
@@ -218,6 +200,7 @@ void call_free(struct call *call)
 	struct media *media;
 	call_foreach_media(call, media) {
 		media_crypto_free(media);
+		g_free(media->streams[STREAM_RTP].extras);
 		g_free(media->type);
 		g_free(media->protocol);
 		g_aligned_free(media);

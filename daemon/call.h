@@ -2,15 +2,18 @@
  * streams (an RTP and an RTCP socket each).
  *
  * Ownership and threads: the control thread (ng commands, timers) creates, changes and
- * destroys calls; each call is pinned to one media worker that reads and forwards its
- * packets. Both sides take call->lock: the worker once per received batch, the control
- * thread while it changes forwarding state. Counters are written by the worker alone. */
+ * destroys calls and is the only writer of signalling state; each call is pinned to one media
+ * worker that reads and forwards its packets. Both sides take call->lock: the worker once per
+ * received batch, the control thread only to publish what the worker reads (with plain stores:
+ * no system call, allocation, crypto or formatting under it) and to copy what the worker
+ * writes (learned source, state, counters). Counters are written by the worker alone. */
 #ifndef RTPENGINE_CALL_H
 #define RTPENGINE_CALL_H
 
 #include <glib.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include "endpoint.h"
 #include "sdp.h"
@@ -25,7 +28,6 @@ enum stream_state_flags {
 	STREAM_FILLED       = 1 << 0,   /* the SDP gave us the peer's address */
 	STREAM_LATCHED      = 1 << 1,   /* a source was learned from packets */
 	STREAM_CONFIRMED    = 1 << 2,   /* the learned source is fixed (no more re-learning) */
-	STREAM_KERNELIZED   = 1 << 3,   /* forwarded by the kernel module */
 };
 
 /* Per-side settings taken from the ng request that described this side. */
@@ -43,20 +45,33 @@ struct stream_counters {
 /* Copies, for the packet path, of settings that live further away (the side's flags, the
  * media's multiplexing, ICE and SRTP state), so that a batch touches only its stream's first
  * two cache lines. The control thread sets them with call_refresh_forwarding() under the
- * call's lock whenever signalling changes the originals. */
+ * call's lock whenever signalling changes the originals. 32 bits: room for the features to
+ * come (DTLS, recording, transcoding) without moving the hot fields. */
 enum stream_forward_flags {
 	FORWARD_ASYMMETRIC      = 1 << 0,
 	FORWARD_STRICT_SOURCE   = 1 << 1,
 	FORWARD_MEDIA_HANDOVER  = 1 << 2,
 	FORWARD_RTCP_MUX        = 1 << 3,   /* this stream's media multiplexes RTCP */
 	FORWARD_ICE             = 1 << 4,   /* STUN checks may arrive: look for them */
-	FORWARD_SRTP            = 1 << 5,   /* the media's SRTP contexts are set up */
+	FORWARD_SRTP            = 1 << 5,   /* media->srtp is set */
 };
 
 #define STREAM_CACHE_LINE 64
 
+/* Per-stream state that the packet path does not read per packet: one side allocation per
+ * media (both streams' entries together), reached through stream->extras. New per-stream
+ * feature state (DTLS, recording, RTCP statistics) goes here, not into struct stream. */
+struct stream_extras {
+	/* kernel forwarding, control thread only */
+	bool kernelized;                /* forwarded by the kernel module */
+	const char *kernel_reason;      /* why the kernel does not forward this stream (static text) */
+	union endpoint kernel_destination;
+	union endpoint kernel_source;
+	struct stream_counters kernel_seen;  /* kernel counters already added to counters */
+};
+
 struct stream {
-	/* The packet path reads and writes only these (the first two cache lines). */
+	/* The packet path reads and writes these per packet (the first two cache lines). */
 	struct call *call;              /* media->monologue->call, fixed for life */
 	struct stream *sink;            /* where packets received here go: the peer side's stream */
 	struct media *media;
@@ -64,20 +79,21 @@ struct stream {
 	uint16_t local_port;
 	uint8_t kind;                   /* enum stream_kind */
 	uint8_t state;                  /* enum stream_state_flags */
-	uint8_t forward_flags;          /* enum stream_forward_flags */
+	uint32_t forward_flags;         /* enum stream_forward_flags */
 	uint32_t last_ssrc;
 	union endpoint learned;         /* the source packets really come from */
 	struct stream_counters counters;
 	int64_t learned_last_us;        /* last packet from the learned source */
+	struct stream_extras *extras;   /* never NULL; fixed for life */
 	/* Read on the packet path only while learning or when sending to the SDP address. */
-	union endpoint advertised;      /* the peer's address as its SDP gave it */
 	int64_t first_packet_us;        /* for delayed endpoint learning */
-	const char *kernel_reason;      /* why the kernel does not forward this stream (static text) */
-	/* kernel forwarding state, control thread only */
-	union endpoint kernel_destination;
-	union endpoint kernel_source;
-	struct stream_counters kernel_seen;  /* kernel counters already added to counters */
+	union endpoint advertised;      /* the peer's address as its SDP gave it (third cache line) */
 } __attribute__((aligned(STREAM_CACHE_LINE)));
+
+/* A field added to the hot part must not push the packet path into a third cache line:
+ * advertised is the first field that is not read per packet once the source is latched. */
+_Static_assert(offsetof(struct stream, advertised) <= 2 * STREAM_CACHE_LINE,
+	       "struct stream: the per-packet fields must fit in two cache lines");
 
 struct media {
 	struct monologue *monologue;
@@ -95,7 +111,9 @@ struct media {
 	 * advertise ICE: ufrag of 8 and password of 26 ice-chars, as upstream */
 	char ice_ufrag[9];
 	char ice_pwd[27];
-	struct media_crypto *crypto;    /* SDES-SRTP on this side, NULL for plain RTP */
+	struct media_crypto *crypto;    /* SDES-SRTP negotiation on this side (control thread), NULL for plain RTP */
+	struct media_srtp *srtp;        /* the SRTP contexts the packet path uses, NULL for plain RTP;
+					 * replaced whole under call->lock (media_crypto.h) */
 	unsigned int rtp_port;          /* first port of the pair we hold, 0 = none */
 	struct stream streams[2];       /* [STREAM_RTP], [STREAM_RTCP] */
 };
@@ -195,10 +213,8 @@ struct monologue *call_find_monologue(struct call *call, const char *tag);
 struct monologue *call_add_monologue(struct call *call, const char *tag);
 void monologue_set_tag(struct monologue *monologue, const char *tag);
 
-/* Adds media to a monologue; sockets come later with media_open_sockets. */
+/* Adds media to a monologue, without sockets (ng_offer_answer.c opens them). */
 struct media *monologue_add_media(struct monologue *monologue, const char *type, const char *protocol);
-/* Opens this media's socket pair on interface; the worker starts polling it. */
-int media_open_sockets(struct media *media, struct local_interface *interface, int tos);
 
 /* Copies the side, media, ICE and SRTP settings the packet path needs into every stream
  * (stream->forward_flags); call it under call->lock after changing any of them. */

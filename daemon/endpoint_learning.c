@@ -50,7 +50,7 @@ static unsigned int learning_window(struct stream *stream, enum endpoint_learnin
 unsigned int endpoint_learning_decide(struct stream *stream, enum endpoint_learning mode,
                                       const union endpoint *source, int64_t now_us)
 {
-	uint8_t flags = stream->forward_flags;
+	uint32_t flags = stream->forward_flags;
 	if ((flags & FORWARD_ASYMMETRIC) || mode == ENDPOINT_LEARNING_OFF)
 		return check_not_learning(stream, source);
 	if (!(stream->state & STREAM_LATCHED))

@@ -1,4 +1,8 @@
-/* Kernel forwarding from the daemon's side; see kernel_backend.h. */
+/* Kernel forwarding from the daemon's side; see kernel_backend.h.
+ *
+ * Locking: the kernel state of a stream (stream->extras) is the control thread's alone. What
+ * the worker writes (state, learned source, counters) is copied, or added to, under the
+ * call's lock, a stream at a time; the /proc writes and logging happen outside it. */
 #include "kernel_backend.h"
 
 #include <errno.h>
@@ -27,14 +31,36 @@ static void stream_local_endpoint(const struct stream *stream, union endpoint *l
 
 static void remove_target(struct daemon_context *daemon, struct stream *stream, const char *reason)
 {
-	if (stream->state & STREAM_KERNELIZED) {
+	struct stream_extras *extras = stream->extras;
+	if (extras->kernelized) {
 		union endpoint local;
 		stream_local_endpoint(stream, &local);
 		kernel_forward_delete(daemon->kernel, &local);
-		stream->state &= (uint8_t) ~STREAM_KERNELIZED;
-		memset(&stream->kernel_destination, 0, sizeof(stream->kernel_destination));
+		extras->kernelized = false;
+		memset(&extras->kernel_destination, 0, sizeof(extras->kernel_destination));
 	}
-	stream->kernel_reason = reason;
+	extras->kernel_reason = reason;
+}
+
+/* What the worker writes that sync_stream() decides on, copied under the call's lock. */
+struct stream_view {
+	uint8_t state;
+	union endpoint learned;
+	bool has_destination;
+	union endpoint destination;    /* where the worker sends the peer's packets (out's) */
+};
+
+static void copy_stream_view(const struct stream *stream, const struct stream *out, struct stream_view *view)
+{
+	struct call *call = stream->call;
+	pthread_mutex_lock(&call->lock);
+	view->state = stream->state;
+	view->learned = stream->learned;
+	const union endpoint *destination = relay_stream_destination(out);
+	view->has_destination = destination != NULL;
+	if (destination)
+		view->destination = *destination;
+	pthread_mutex_unlock(&call->lock);
 }
 
 /* Decides whether one stream can be forwarded by the kernel, and pushes or updates its
@@ -46,9 +72,12 @@ static void sync_stream(struct daemon_context *daemon, struct stream *stream, GH
 	const struct media *media = stream->media;
 	const struct media *target = stream->sink->media;
 	const struct monologue *side = media->monologue;
+	const struct stream *out = &target->streams[stream->kind];
+	struct stream_view view;
+	copy_stream_view(stream, out, &view);
 	bool learning = !(side->flags & SIDE_ASYMMETRIC);
-	if (learning && !(stream->state & STREAM_CONFIRMED)) {
-		remove_target(daemon, stream, stream->state & STREAM_LATCHED ? "source learned, not yet confirmed"
+	if (learning && !(view.state & STREAM_CONFIRMED)) {
+		remove_target(daemon, stream, view.state & STREAM_LATCHED ? "source learned, not yet confirmed"
 			      : "not latched yet: no packet received");
 		return;
 	}
@@ -65,8 +94,7 @@ static void sync_stream(struct daemon_context *daemon, struct stream *stream, GH
 		remove_target(daemon, stream, "RTCP is multiplexed on the RTP port");
 		return;
 	}
-	const struct stream *out = &target->streams[stream->kind];
-	const union endpoint *destination = relay_stream_destination(out);
+	const union endpoint *destination = view.has_destination ? &view.destination : NULL;
 	if (!destination || out->fd < 0) {
 		remove_target(daemon, stream, "peer address not known yet");
 		return;
@@ -74,9 +102,10 @@ static void sync_stream(struct daemon_context *daemon, struct stream *stream, GH
 	union endpoint source;
 	memset(&source, 0, sizeof(source));
 	if (learning)
-		source = stream->learned;
-	bool unchanged = (stream->state & STREAM_KERNELIZED) && endpoint_equal(&stream->kernel_destination, destination)
-		&& endpoint_equal(&stream->kernel_source, &source);
+		source = view.learned;
+	struct stream_extras *extras = stream->extras;
+	bool unchanged = extras->kernelized && endpoint_equal(&extras->kernel_destination, destination)
+		&& endpoint_equal(&extras->kernel_source, &source);
 	if (!unchanged) {
 		struct kernel_forward forward = { .tos = daemon->config->tos };
 		stream_local_endpoint(stream, &forward.local);
@@ -91,16 +120,16 @@ static void sync_stream(struct daemon_context *daemon, struct stream *stream, GH
 		if (error) {
 			log_call(LOG_WARNING, side->call->call_id, "kernel refused target for port %u: %s",
 				 stream->local_port, strerror(-error));
-			stream->kernel_reason = "kernel module refused the target";
+			extras->kernel_reason = "kernel module refused the target";
 			return;
 		}
 		char text[ENDPOINT_TEXT_SIZE];
 		log_call(LOG_INFO, side->call->call_id, "port %u: forwarding in the kernel to %s", stream->local_port,
 			 endpoint_text(destination, text, sizeof(text)));
-		stream->state |= STREAM_KERNELIZED;
-		stream->kernel_destination = *destination;
-		stream->kernel_source = source;
-		stream->kernel_reason = NULL;
+		extras->kernelized = true;
+		extras->kernel_destination = *destination;
+		extras->kernel_source = source;
+		extras->kernel_reason = NULL;
 	}
 	if (!by_local)
 		return;
@@ -112,11 +141,10 @@ static void sync_stream(struct daemon_context *daemon, struct stream *stream, GH
 
 static void sync_call_streams(struct daemon_context *daemon, struct call *call, GHashTable *by_local)
 {
-	pthread_mutex_lock(&call->lock);
+	/* no lock here: sync_stream() copies what it needs under it, a stream at a time */
 	struct stream *stream;
 	call_foreach_stream(call, stream)
 		sync_stream(daemon, stream, by_local);
-	pthread_mutex_unlock(&call->lock);
 }
 
 static void sync_call(struct call *call, void *data)
@@ -135,28 +163,39 @@ static void apply_counters(const union endpoint *local, const struct kernel_coun
 	struct stream *stream = g_hash_table_lookup(by_local, endpoint_text(local, key, sizeof(key)));
 	if (!stream)
 		return;
-	struct call *call = stream->media->monologue->call;
-	pthread_mutex_lock(&call->lock);
-	struct stream_counters *seen = &stream->kernel_seen;
+	struct stream_counters *seen = &stream->extras->kernel_seen;
 	uint64_t packets = counters->packets - seen->packets, bytes = counters->bytes - seen->bytes;
 	uint64_t errors = counters->errors - seen->errors;
-	if (counters->packets >= seen->packets) {
+	bool counted = counters->packets >= seen->packets;
+	seen->packets = counters->packets;
+	seen->bytes = counters->bytes;
+	seen->errors = counters->errors;
+	uint32_t ssrc = 0;
+	bool has_ssrc = false;
+	for (unsigned int i = 0; i < KERNEL_SSRC_SLOTS; i++) {
+		if (counters->ssrcs[i].used) {
+			ssrc = counters->ssrcs[i].ssrc;
+			has_ssrc = true;
+		}
+	}
+	/* the worker writes these fields too: add under the lock, plain arithmetic only */
+	struct call *call = stream->call;
+	pthread_mutex_lock(&call->lock);
+	if (counted) {
 		stream->counters.packets += packets;
 		stream->counters.bytes += bytes;
 		stream->counters.errors += errors;
+	}
+	if ((int64_t) counters->last_packet_unix_us > stream->counters.last_packet_us)
+		stream->counters.last_packet_us = (int64_t) counters->last_packet_unix_us;
+	if (has_ssrc)
+		stream->last_ssrc = ssrc;
+	pthread_mutex_unlock(&call->lock);
+	if (counted) {
 		daemon->totals.kernel_packets += packets;
 		daemon->totals.kernel_bytes += bytes;
 		daemon->totals.kernel_errors += errors;
 	}
-	seen->packets = counters->packets;
-	seen->bytes = counters->bytes;
-	seen->errors = counters->errors;
-	if ((int64_t) counters->last_packet_unix_us > stream->counters.last_packet_us)
-		stream->counters.last_packet_us = (int64_t) counters->last_packet_unix_us;
-	for (unsigned int i = 0; i < KERNEL_SSRC_SLOTS; i++)
-		if (counters->ssrcs[i].used)
-			stream->last_ssrc = counters->ssrcs[i].ssrc;
-	pthread_mutex_unlock(&call->lock);
 }
 
 int kernel_backend_start(struct daemon_context *daemon)
@@ -207,11 +246,10 @@ void kernel_backend_remove_call(struct daemon_context *daemon, struct call *call
 {
 	if (!daemon->kernel)
 		return;
-	pthread_mutex_lock(&call->lock);
+	/* no lock: kernel state is the control thread's, and the /proc writes stay outside it */
 	struct stream *stream;
 	call_foreach_stream(call, stream)
 		remove_target(daemon, stream, "call ended");
-	pthread_mutex_unlock(&call->lock);
 }
 
 /* An offer or answer may have moved a peer (the learned source is dropped then) or

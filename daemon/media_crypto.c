@@ -50,32 +50,49 @@ static struct media_crypto *crypto_of(struct media *media)
 	return media->crypto;
 }
 
-static void reset_contexts(struct media_crypto *crypto)
+static void srtp_free(struct media_srtp *srtp)
 {
-	if (crypto->active) {
-		srtp_context_cleanup(&crypto->decrypt);
-		srtp_context_cleanup(&crypto->encrypt);
-	}
-	crypto->active = false;
+	if (!srtp)
+		return;
+	srtp_context_cleanup(&srtp->decrypt);
+	srtp_context_cleanup(&srtp->encrypt);
+	g_free(srtp);
 }
 
-/* Both directions from their key and ours. */
+/* What the next media_crypto_publish() puts in media->srtp; a staged object that was never
+ * published is not in use and goes at once. */
+static void stage(struct media_crypto *crypto, struct media_srtp *srtp)
+{
+	srtp_free(crypto->staged_srtp);
+	crypto->staged_srtp = srtp;
+	crypto->staged = true;
+	crypto->active = srtp != NULL;
+}
+
+/* Both directions from their key and ours, into a fresh object (the running contexts stay
+ * untouched until published over). A failure stages "no SRTP", as the old contexts no longer
+ * match the keys. */
 static int start_contexts(struct media_crypto *crypto, const struct sdes_crypto *theirs)
 {
-	reset_contexts(crypto);
-	int error = sdes_context_init(&crypto->decrypt, theirs);
-	if (error)
-		return error;
-	error = sdes_context_init(&crypto->encrypt, &crypto->ours);
+	struct media_srtp *srtp = g_new0(struct media_srtp, 1);
+	int error = sdes_context_init(&srtp->decrypt, theirs);
 	if (error) {
-		srtp_context_cleanup(&crypto->decrypt);
+		g_free(srtp);
+		stage(crypto, NULL);
 		return error;
 	}
+	error = sdes_context_init(&srtp->encrypt, &crypto->ours);
+	if (error) {
+		srtp_context_cleanup(&srtp->decrypt);
+		g_free(srtp);
+		stage(crypto, NULL);
+		return error;
+	}
+	stage(crypto, srtp);
 	crypto->theirs = *theirs;
 	/* the session parameters point into the request's SDP, which is gone after it */
 	crypto->theirs.session_parameters = NULL;
 	crypto->theirs.session_parameters_length = 0;
-	crypto->active = true;
 	return 0;
 }
 
@@ -167,12 +184,35 @@ int media_crypto_take_offer(struct media *media, const struct sdp_media *sdp_med
 	return -ENOENT;
 }
 
-void media_crypto_free(struct media *media)
+void media_crypto_publish(struct media *media)
+{
+	struct media_crypto *crypto = media->crypto;
+	if (!crypto || !crypto->staged)
+		return;
+	crypto->retired = media->srtp;
+	media->srtp = crypto->staged_srtp;
+	crypto->staged_srtp = NULL;
+	crypto->staged = false;
+}
+
+void media_crypto_release(struct media *media)
 {
 	struct media_crypto *crypto = media->crypto;
 	if (!crypto)
 		return;
-	reset_contexts(crypto);
+	srtp_free(crypto->retired);
+	crypto->retired = NULL;
+}
+
+void media_crypto_free(struct media *media)
+{
+	srtp_free(media->srtp);
+	media->srtp = NULL;
+	struct media_crypto *crypto = media->crypto;
+	if (!crypto)
+		return;
+	srtp_free(crypto->staged_srtp);
+	srtp_free(crypto->retired);
 	g_free(crypto->offered);
 	g_free(crypto);
 	media->crypto = NULL;

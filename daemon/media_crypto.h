@@ -1,6 +1,13 @@
 /* SDES-SRTP (RFC 4568, RFC 3711) on one side of a call: the keys we offer or answer with,
  * the keys the side gave us, and the two SRTP contexts the packet path uses. Allocated only
- * for sides that speak RTP/SAVP or RTP/SAVPF, so plain calls stay small. */
+ * for sides that speak RTP/SAVP or RTP/SAVPF, so plain calls stay small.
+ *
+ * Threads: struct media_crypto (media->crypto) belongs to the control thread alone. The
+ * contexts (struct media_srtp, media->srtp) are what the media worker uses, under the call's
+ * lock. Negotiation never changes contexts that are in use: it builds new ones outside the
+ * lock and stages them; media_crypto_publish() swaps the pointer under the lock (plain
+ * stores), and media_crypto_release() frees the replaced contexts after the lock is released
+ * (the worker touches contexts only under the lock, so it holds no pointer to them then). */
 #ifndef RTPENGINE_MEDIA_CRYPTO_H
 #define RTPENGINE_MEDIA_CRYPTO_H
 
@@ -19,10 +26,18 @@ struct offered_key {
 	char line[SDES_MAX_FORMATTED_LENGTH + 8];    /* "crypto:TAG SUITE inline:KEY" */
 };
 
-struct media_crypto {
-	bool active;                         /* both contexts are set up */
+/* Built whole on the control thread; after publishing only the worker changes them (rollover
+ * counters, replay windows). */
+struct media_srtp {
 	struct srtp_context decrypt;         /* packets from this side: its key */
 	struct srtp_context encrypt;         /* packets to this side: our key */
+};
+
+struct media_crypto {
+	bool active;                         /* keys agreed: contexts built (staged or published) */
+	bool staged;                         /* publishing replaces media->srtp with staged_srtp */
+	struct media_srtp *staged_srtp;      /* built by this request (NULL: SRTP stops) */
+	struct media_srtp *retired;          /* replaced by publishing, freed by media_crypto_release() */
 	struct sdes_crypto ours;             /* the key we encrypt with, as we offered/answered it */
 	struct sdes_crypto theirs;           /* the key the side encrypts with */
 	unsigned int offered_count;          /* our pending offer to this side */
@@ -36,11 +51,16 @@ bool media_protocol_uses_sdes(const char *protocol);
 /* We offer SRTP to this side: fills lines (each "crypto:TAG SUITE inline:KEY") with every
  * suite, keeping the keys until the side answers. Returns the number of lines or -errno. */
 int media_crypto_offer(struct media *media, const char **lines, unsigned int capacity);
-/* The side answered our offer: picks our key with the answer's tag and sets both contexts up. */
+/* The side answered our offer: picks our key with the answer's tag and stages both contexts. */
 int media_crypto_take_answer(struct media *media, const struct sdp_media *sdp_media, const char **reason);
 /* The side offered SRTP: picks the first suite we support, makes our key for the same suite and
- * tag, sets both contexts up. The line for our answer is in media->crypto->answer_line. */
+ * tag, stages both contexts. The line for our answer is in media->crypto->answer_line. */
 int media_crypto_take_offer(struct media *media, const struct sdp_media *sdp_media, const char **reason);
+/* Under call->lock: the staged contexts (if any) become media->srtp. Plain stores only. */
+void media_crypto_publish(struct media *media);
+/* After call->lock is released: frees the contexts media_crypto_publish() replaced. */
+void media_crypto_release(struct media *media);
+/* Everything, published contexts included: when the media is freed. */
 void media_crypto_free(struct media *media);
 
 #endif

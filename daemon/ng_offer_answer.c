@@ -1,5 +1,18 @@
 /* The offer and answer commands: SDP in, call state updated, SDP with the relay's address
- * and ports out (RFC 3264 offer/answer as seen by a media relay in the middle). */
+ * and ports out (RFC 3264 offer/answer as seen by a media relay in the middle).
+ *
+ * Locking rule (call.h): the control thread is the only writer of signalling state, so it
+ * reads and changes what only it uses (monologues, media, tags, ports, crypto negotiation,
+ * ICE credentials, the SDP it writes) without the call's lock. Everything the media worker
+ * reads is built outside the lock and staged in a struct call_update: new sockets (opened and
+ * bound, not yet polled), the side's SDP address, sink links, new SRTP contexts (a fresh
+ * object). publish() then stores the staged values and the forwarding flags under a short
+ * lock, plain stores only: no system call, allocation, crypto or formatting while the worker
+ * may be waiting. After unlocking, finish_update() frees the replaced SRTP contexts and starts
+ * polling the new sockets. New media are reachable by the worker only through a sink link
+ * or an epoll registration, both made at or after publishing. ICE credentials are written
+ * outside the lock once, before the first publish sets FORWARD_ICE, the only thing that lets
+ * the worker read them. */
 #include "ng_commands.h"
 
 #include <errno.h>
@@ -11,8 +24,32 @@
 #include "log.h"
 #include "media_crypto.h"
 #include "ng_keys.h"
+#include "port_pool.h"
 #include "relay.h"
 #include "sdp.h"
+
+/* What one request changes in one media that the worker reads; see the rule above. */
+struct media_update {
+	struct media *media;
+	bool new_sockets;               /* fds and ports become the streams' */
+	int fds[2];
+	uint16_t ports[2];
+	bool new_sdp_address;           /* the side's SDP said where it receives */
+	bool filled;                    /* ... at advertised (else the media is rejected) */
+	union endpoint advertised[2];   /* [STREAM_RTP], [STREAM_RTCP] */
+	struct media *sink;             /* packets received here go to this media; NULL = unchanged */
+};
+
+/* An offer touches both sides' media, an answer both sides' (a fork's media being the
+ * answerer's): two per m= line. */
+#define CALL_UPDATE_MAX (2 * CALL_MAX_MEDIA)
+
+struct call_update {
+	struct call *call;
+	int64_t signal_us;              /* becomes call->last_signal_us */
+	unsigned int count;
+	struct media_update media[CALL_UPDATE_MAX];
+};
 
 /* Values that the offer and the answer handling share. */
 struct sdp_exchange {
@@ -21,7 +58,93 @@ struct sdp_exchange {
 	struct sdp_session *sdp;
 	struct monologue *sender;     /* the side whose SDP this is */
 	struct monologue *receiver;   /* the side that gets the rewritten SDP */
+	struct call_update *update;
 };
+
+/* The entry for media, added on first use. NULL only if a request touched more media than
+ * CALL_UPDATE_MAX, which the SDP's limit of CALL_MAX_MEDIA m= lines rules out. */
+static struct media_update *update_for(struct call_update *update, struct media *media)
+{
+	for (unsigned int i = 0; i < update->count; i++)
+		if (update->media[i].media == media)
+			return &update->media[i];
+	if (update->count >= CALL_UPDATE_MAX)
+		return NULL;
+	struct media_update *entry = &update->media[update->count++];
+	memset(entry, 0, sizeof(*entry));
+	entry->media = media;
+	return entry;
+}
+
+/* The address family of the side's SDP address as this request leaves it. */
+static int update_sdp_family(const struct media_update *entry)
+{
+	if (entry->new_sdp_address)
+		return entry->filled ? entry->advertised[STREAM_RTP].address.sa_family : 0;
+	/* written by the control thread alone: readable without the lock */
+	return entry->media->streams[STREAM_RTP].advertised.address.sa_family;
+}
+
+/* A new SDP address: a peer that moved (re-INVITE) is learned again. */
+static void publish_sdp_address(struct stream *stream, const struct media_update *entry)
+{
+	if (!entry->filled) {
+		memset(&stream->advertised, 0, sizeof(stream->advertised));
+		stream->state &= (uint8_t) ~STREAM_FILLED;
+		return;
+	}
+	const union endpoint *address = &entry->advertised[stream->kind];
+	if ((stream->state & STREAM_FILLED) && !endpoint_equal(&stream->advertised, address))
+		stream->state &= (uint8_t) ~(STREAM_LATCHED | STREAM_CONFIRMED);
+	stream->advertised = *address;
+	stream->state |= STREAM_FILLED;
+}
+
+/* Stores the staged values where the worker reads them: under the lock, plain stores only. */
+static void publish(struct call_update *update)
+{
+	struct call *call = update->call;
+	pthread_mutex_lock(&call->lock);
+	call->last_signal_us = update->signal_us;
+	for (unsigned int i = 0; i < update->count; i++) {
+		const struct media_update *entry = &update->media[i];
+		struct media *media = entry->media;
+		for (int kind = STREAM_RTP; kind <= STREAM_RTCP; kind++) {
+			struct stream *stream = &media->streams[kind];
+			if (entry->new_sockets) {
+				stream->fd = entry->fds[kind];
+				stream->local_port = entry->ports[kind];
+			}
+			if (entry->new_sdp_address)
+				publish_sdp_address(stream, entry);
+			if (entry->sink)
+				stream->sink = &entry->sink->streams[kind];
+		}
+		media_crypto_publish(media);
+	}
+	call_refresh_forwarding(call);
+	pthread_mutex_unlock(&call->lock);
+}
+
+/* After publish(), outside the lock: frees the SRTP contexts it replaced and lets the
+ * worker poll the new sockets (their fds are in place, so it can read them at once). */
+static void finish_update(struct call_update *update)
+{
+	struct call *call = update->call;
+	for (unsigned int i = 0; i < update->count; i++) {
+		const struct media_update *entry = &update->media[i];
+		media_crypto_release(entry->media);
+		if (!entry->new_sockets)
+			continue;
+		for (int kind = STREAM_RTP; kind <= STREAM_RTCP; kind++) {
+			struct stream *stream = &entry->media->streams[kind];
+			int error = relay_watch_stream(call->worker, stream);
+			if (error)
+				log_call(LOG_ERR, call->call_id, "cannot watch port %u: %s", stream->local_port,
+					 strerror(-error));
+		}
+	}
+}
 
 static bool is_zero_address(const struct sdp_address *address)
 {
@@ -62,9 +185,12 @@ static int side_address(const struct ng_request *request, const struct sdp_sessi
 	return endpoint_parse(address, connection->family, connection->text, 0);
 }
 
-/* Stores what a side's SDP says about where it receives media. */
+/* Stages what a side's SDP says about where it receives media. */
 static int side_learn_sdp(struct sdp_exchange *exchange, struct media *media, const struct sdp_media *sdp_media)
 {
+	struct media_update *entry = update_for(exchange->update, media);
+	if (!entry)
+		return -ENOSPC;
 	union endpoint address;
 	if (side_address(exchange->request, exchange->sdp, sdp_media, &address) < 0)
 		return -EINVAL;
@@ -90,20 +216,11 @@ static int side_learn_sdp(struct sdp_exchange *exchange, struct media *media, co
 	} else {
 		endpoint_set_port(&rtcp, sdp_media->port ? sdp_media->port + 1 : 0);
 	}
-	const union endpoint *new_address[2] = { &rtp, &rtcp };
-	for (int kind = STREAM_RTP; kind <= STREAM_RTCP; kind++) {
-		struct stream *stream = &media->streams[kind];
-		if (media->rejected) {
-			memset(&stream->advertised, 0, sizeof(stream->advertised));
-			stream->state &= (uint8_t) ~STREAM_FILLED;
-			continue;
-		}
-		if ((stream->state & STREAM_FILLED) && !endpoint_equal(&stream->advertised, new_address[kind])) {
-			/* the peer moved (re-INVITE): learn its source again */
-			stream->state &= (uint8_t) ~(STREAM_LATCHED | STREAM_CONFIRMED);
-		}
-		stream->advertised = *new_address[kind];
-		stream->state |= STREAM_FILLED;
+	entry->new_sdp_address = true;
+	entry->filled = !media->rejected;
+	if (entry->filled) {
+		entry->advertised[STREAM_RTP] = rtp;
+		entry->advertised[STREAM_RTCP] = rtcp;
 	}
 	return 0;
 }
@@ -116,12 +233,27 @@ static struct local_interface *pick_interface(struct ng_request *request, const 
 	return interface;
 }
 
-static int open_media_sockets(struct ng_request *request, struct media *media, struct local_interface *interface)
+/* Opens and binds the media's socket pair; the worker gets the fds at publish() and polls
+ * them from finish_update() on. */
+static int open_media_sockets(struct ng_request *request, struct call_update *update, struct media *media,
+                              struct local_interface *interface)
 {
 	if (media->rtp_port || media->rejected)
 		return 0;
-	int error = media_open_sockets(media, interface, request->daemon->config->tos);
-	if (error == -ENOSPC) {
+	struct media_update *entry = update_for(update, media);
+	int fds[2];
+	unsigned int port;
+	int error = entry ? port_pool_take_pair(&interface->pool, &interface->local, request->daemon->config->tos,
+						fds, &port) : -ENOSPC;
+	if (!error) {
+		media->interface = interface;
+		media->rtp_port = port;
+		entry->new_sockets = true;
+		for (int kind = STREAM_RTP; kind <= STREAM_RTCP; kind++) {
+			entry->fds[kind] = fds[kind];
+			entry->ports[kind] = (uint16_t) (port + (unsigned int) kind);
+		}
+	} else if (error == -ENOSPC) {
 		request->error_reason = "Ran out of ports";
 		log_call(LOG_ERR, media->monologue->call->call_id, "no free ports left on interface %s", interface->name);
 	} else if (error) {
@@ -131,12 +263,15 @@ static int open_media_sockets(struct ng_request *request, struct media *media, s
 	return error;
 }
 
-static void link_media(struct media *a, struct media *b)
+/* Packets received on either side go to the other (staged: the worker follows sink links). */
+static int link_media(struct call_update *update, struct media *a, struct media *b)
 {
-	for (int kind = STREAM_RTP; kind <= STREAM_RTCP; kind++) {
-		a->streams[kind].sink = &b->streams[kind];
-		b->streams[kind].sink = &a->streams[kind];
-	}
+	struct media_update *entry_a = update_for(update, a), *entry_b = update_for(update, b);
+	if (!entry_a || !entry_b)
+		return -ENOSPC;
+	entry_a->sink = b;
+	entry_b->sink = a;
+	return 0;
 }
 
 /* RFC 8839 section 5.4: ice-char = ALPHA / DIGIT / "+" / "/" */
@@ -156,6 +291,7 @@ static void set_ice(struct sdp_media_rewrite *rewrite, struct media *local, bool
 	if (flags->ice == NG_ICE_REMOVE || (flags->ice == NG_ICE_DEFAULT && !offer_had_ice))
 		return;
 	if (!local->ice_ufrag[0]) {
+		/* without the lock: the worker reads them only once FORWARD_ICE is published */
 		random_ice_string(local->ice_ufrag, sizeof(local->ice_ufrag) - 1);
 		random_ice_string(local->ice_pwd, sizeof(local->ice_pwd) - 1);
 	}
@@ -320,9 +456,10 @@ static void take_sdes_offer(struct ng_request *request, struct media *media, con
 		log_call(LOG_WARNING, request->flags.call_id, "SRTP offer on media %u not usable: %s", media->index, reason);
 }
 
-/* Adds or updates media of both sides for every m= line; opens sockets. The loops over m=
- * lines here and in the answer stay indexed (not call_foreach_media()): each pairs the
- * SDP's media with the sender's and the receiver's media of the same index. */
+/* Adds or updates media of both sides for every m= line; opens sockets; stages what the
+ * worker reads. The loops over m= lines here and in the answer stay indexed (not
+ * call_foreach_media()): each pairs the SDP's media with the sender's and the receiver's
+ * media of the same index. */
 static int prepare_offer_media(struct sdp_exchange *exchange)
 {
 	struct ng_request *request = exchange->request;
@@ -349,18 +486,19 @@ static int prepare_offer_media(struct sdp_exchange *exchange)
 		sender_media->rtcp_mux_policy = (uint8_t) (flags->rtcp_mux_demux && flags->rtcp_mux_policy != NG_RTCP_MUX_REJECT
 							   ? NG_RTCP_MUX_ACCEPT : flags->rtcp_mux_policy);
 		receiver_media->rejected = sender_media->rejected;
-		int sender_family = sender_media->streams[STREAM_RTP].advertised.address.sa_family;
+		int sender_family = update_sdp_family(update_for(exchange->update, sender_media));
 		int receiver_family = flags->address_family ? flags->address_family : sender_family;
 		struct local_interface *sender_interface = pick_interface(request, flags->direction[0], sender_family);
 		struct local_interface *receiver_interface = pick_interface(request, flags->direction[1], receiver_family);
 		if (!sender_interface || !receiver_interface)
 			return -EINVAL;
-		int error = open_media_sockets(request, sender_media, sender_interface);
+		int error = open_media_sockets(request, exchange->update, sender_media, sender_interface);
 		if (!error)
-			error = open_media_sockets(request, receiver_media, receiver_interface);
+			error = open_media_sockets(request, exchange->update, receiver_media, receiver_interface);
+		if (!error)
+			error = link_media(exchange->update, sender_media, receiver_media);
 		if (error)
 			return error;
-		link_media(sender_media, receiver_media);
 	}
 	return 0;
 }
@@ -392,8 +530,7 @@ int ng_command_offer(struct ng_request *request)
 		}
 		call = call_start(flags->call_id, relay_pick_worker());
 	}
-	pthread_mutex_lock(&call->lock);
-	call->last_signal_us = now_realtime_us();
+	struct call_update update = { .call = call, .signal_us = now_realtime_us() };
 	struct monologue *sender = call_find_monologue(call, flags->from_tag);
 	if (!sender)
 		sender = call_add_monologue(call, flags->from_tag);
@@ -418,13 +555,15 @@ int ng_command_offer(struct ng_request *request)
 			sender->via_branch = g_strdup(flags->via_branch);
 		if (flags->label && !sender->label)
 			sender->label = g_strdup(flags->label);
-		struct sdp_exchange exchange = { request, call, sdp, sender, receiver };
+		struct sdp_exchange exchange = { request, call, sdp, sender, receiver, &update };
 		error = prepare_offer_media(&exchange);
 		if (!error)
 			error = write_sdp(&exchange, true);
 	}
-	call_refresh_forwarding(call);
-	pthread_mutex_unlock(&call->lock);
+	/* also after an error: what was set up stays (and a new call's sockets are closed by
+	 * call_destroy(), which finds them in the streams) */
+	publish(&update);
+	finish_update(&update);
 	sdp_session_free(sdp);
 	if (error) {
 		if (new_call)
@@ -439,9 +578,10 @@ int ng_command_offer(struct ng_request *request)
 /* A fork answering the same offer: a monologue of its own with its own sockets, which
  * takes over the offerer's media (the latest answer wins, as upstream). The earlier branch
  * keeps its sockets, so whatever it still sends reaches the offerer. */
-static struct monologue *add_fork(struct ng_request *request, struct call *call, struct monologue *offerer,
+static struct monologue *add_fork(struct ng_request *request, struct call_update *update, struct monologue *offerer,
                                   const char *to_tag)
 {
+	struct call *call = update->call;
 	struct monologue *earlier = offerer->peer;
 	struct monologue *fork = call_add_monologue(call, to_tag);
 	if (!fork) {
@@ -453,7 +593,7 @@ static struct monologue *add_fork(struct ng_request *request, struct call *call,
 		const struct media *template = earlier->media[i];
 		struct media *media = monologue_add_media(fork, template->type, template->protocol);
 		media->rejected = template->rejected;
-		if (template->interface && open_media_sockets(request, media, template->interface) < 0)
+		if (template->interface && open_media_sockets(request, update, media, template->interface) < 0)
 			return NULL;
 	}
 	fork->peer = offerer;
@@ -463,10 +603,10 @@ static struct monologue *add_fork(struct ng_request *request, struct call *call,
 
 /* The answering side: the monologue tagged to-tag, or the offer's still untagged peer, or
  * a new fork. */
-static struct monologue *answering_side(struct ng_request *request, struct call *call, struct monologue *offerer,
-                                        const char *to_tag)
+static struct monologue *answering_side(struct ng_request *request, struct call_update *update,
+                                        struct monologue *offerer, const char *to_tag)
 {
-	struct monologue *tagged = call_find_monologue(call, to_tag);
+	struct monologue *tagged = call_find_monologue(update->call, to_tag);
 	if (tagged) {
 		if (tagged != offerer->peer && tagged->media_count) {
 			offerer->peer = tagged;
@@ -483,7 +623,7 @@ static struct monologue *answering_side(struct ng_request *request, struct call 
 		monologue_set_tag(peer, to_tag);
 		return peer;
 	}
-	return add_fork(request, call, offerer, to_tag);
+	return add_fork(request, update, offerer, to_tag);
 }
 
 int ng_command_answer(struct ng_request *request)
@@ -504,11 +644,10 @@ int ng_command_answer(struct ng_request *request)
 		sdp_session_free(sdp);
 		return -ENOTSUP;
 	}
-	pthread_mutex_lock(&call->lock);
-	call->last_signal_us = now_realtime_us();
+	struct call_update update = { .call = call, .signal_us = now_realtime_us() };
 	int error = 0;
 	struct monologue *offerer = call_find_monologue(call, flags->from_tag);
-	struct monologue *answerer = offerer ? answering_side(request, call, offerer, flags->to_tag) : NULL;
+	struct monologue *answerer = offerer ? answering_side(request, &update, offerer, flags->to_tag) : NULL;
 	if (!offerer) {
 		request->error_reason = "Unknown from-tag";
 		error = -ENOENT;
@@ -520,7 +659,7 @@ int ng_command_answer(struct ng_request *request)
 	}
 	if (!error) {
 		side_apply_flags(answerer, flags);
-		struct sdp_exchange exchange = { request, call, sdp, answerer, offerer };
+		struct sdp_exchange exchange = { request, call, sdp, answerer, offerer, &update };
 		for (unsigned int i = 0; i < sdp->media->len && !error; i++) {
 			const struct sdp_media *sdp_media = g_ptr_array_index(sdp->media, i);
 			struct media *answer_media = answerer->media[i];
@@ -544,13 +683,13 @@ int ng_command_answer(struct ng_request *request)
 				    || flags->rtcp_mux_policy == NG_RTCP_MUX_ACCEPT);
 			if (answer_media->rejected)
 				offer_media->rejected = true;
-			link_media(offer_media, answer_media);
+			error = link_media(&update, offer_media, answer_media);
 		}
 		if (!error)
 			error = write_sdp(&exchange, false);
 	}
-	call_refresh_forwarding(call);
-	pthread_mutex_unlock(&call->lock);
+	publish(&update);
+	finish_update(&update);
 	sdp_session_free(sdp);
 	if (error)
 		return error;

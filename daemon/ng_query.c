@@ -36,7 +36,7 @@ static void add_counters(struct ng_request *request, struct bencode_item *parent
 }
 
 static void describe_stream(struct ng_request *request, struct bencode_item *list, const struct stream *stream,
-                            int64_t call_created_us, bool diagnostics)
+                            const struct stream_statistics *copy, int64_t call_created_us, bool diagnostics)
 {
 	struct bencode_buffer *buffer = request->buffer;
 	struct bencode_item *item = bencode_dictionary_new(buffer);
@@ -49,18 +49,19 @@ static void describe_stream(struct ng_request *request, struct bencode_item *lis
 		bencode_dictionary_add_string(buffer, item, "family", endpoint_family_name(&media->interface->local));
 	}
 	bencode_dictionary_add_integer(buffer, item, "local port", stream->local_port);
-	const union endpoint *peer = (stream->state & STREAM_LATCHED) ? &stream->learned : &stream->advertised;
+	/* advertised is written by the control thread alone: read in place */
+	const union endpoint *peer = (copy->state & STREAM_LATCHED) ? &copy->learned : &stream->advertised;
 	add_endpoint(request, item, "endpoint", peer);
 	add_endpoint(request, item, "advertised endpoint", &stream->advertised);
-	int64_t last = stream->counters.last_packet_us ? stream->counters.last_packet_us : call_created_us;
+	int64_t last = copy->counters.last_packet_us ? copy->counters.last_packet_us : call_created_us;
 	bencode_dictionary_add_integer(buffer, item, "last packet", last / 1000000);
 	struct bencode_item *flags = bencode_dictionary_add_list(buffer, item, "flags");
 	bencode_list_append_string(buffer, flags, stream->kind == STREAM_RTCP ? "RTCP" : "RTP");
-	if (stream->state & STREAM_FILLED)
+	if (copy->state & STREAM_FILLED)
 		bencode_list_append_string(buffer, flags, "filled");
-	if (stream->state & STREAM_CONFIRMED)
+	if (copy->state & STREAM_CONFIRMED)
 		bencode_list_append_string(buffer, flags, "confirmed");
-	if (stream->state & STREAM_KERNELIZED)
+	if (stream->extras->kernelized)
 		bencode_list_append_string(buffer, flags, "kernelized");
 	if (media->rtcp_mux)
 		bencode_list_append_string(buffer, flags, "RTCP-mux");
@@ -70,16 +71,16 @@ static void describe_stream(struct ng_request *request, struct bencode_item *lis
 		bencode_list_append_string(buffer, flags, "media handover");
 	if (diagnostics) {
 		/* ours, not upstream's: operators ask why media does not flow */
-		bencode_dictionary_add_string(buffer, item, "endpoint learning", relay_learning_status(stream));
-		bencode_dictionary_add_string(buffer, item, "kernel", stream->state & STREAM_KERNELIZED ? "forwarding"
-					      : stream->kernel_reason ? stream->kernel_reason : "pending");
+		bencode_dictionary_add_string(buffer, item, "endpoint learning", copy->learning_status);
+		bencode_dictionary_add_string(buffer, item, "kernel", stream->extras->kernelized ? "forwarding"
+					      : stream->extras->kernel_reason ? stream->extras->kernel_reason : "pending");
 	}
-	add_counters(request, item, "stats", stream->counters.packets, stream->counters.bytes, stream->counters.errors);
+	add_counters(request, item, "stats", copy->counters.packets, copy->counters.bytes, copy->counters.errors);
 }
 
-/* streams: the media's two streams as call_statistics_gather() copied them */
+/* copies: the media's two streams as call_statistics_gather() copied them */
 static void describe_media(struct ng_request *request, struct bencode_item *list, const struct media *media,
-                           const struct stream streams_copy[2], int64_t call_created_us, bool diagnostics)
+                           const struct stream_statistics copies[2], int64_t call_created_us, bool diagnostics)
 {
 	struct bencode_buffer *buffer = request->buffer;
 	struct bencode_item *item = bencode_dictionary_new(buffer);
@@ -100,7 +101,7 @@ static void describe_media(struct ng_request *request, struct bencode_item *list
 		bencode_list_append_string(buffer, flags, "rejected");
 	struct bencode_item *streams = bencode_dictionary_add_list(buffer, item, "streams");
 	for (int kind = STREAM_RTP; kind <= STREAM_RTCP; kind++)
-		describe_stream(request, streams, &streams_copy[kind], call_created_us, diagnostics);
+		describe_stream(request, streams, &media->streams[kind], &copies[kind], call_created_us, diagnostics);
 }
 
 void ng_describe_call(struct ng_request *request, struct call *call, bool diagnostics)
@@ -108,8 +109,9 @@ void ng_describe_call(struct ng_request *request, struct call *call, bool diagno
 	struct bencode_buffer *buffer = request->buffer;
 	struct bencode_item *reply = request->reply;
 	/* the packet path's state is copied under the lock; the rest is the control thread's own */
-	struct call_statistics *statistics = g_new(struct call_statistics, 1);
-	call_statistics_gather(call, statistics);
+	struct call_statistics statistics;
+	call_statistics_gather(call, &statistics);
+	unsigned int copied = 0;   /* the copies come in call_foreach_stream() order, as this loop */
 	bencode_dictionary_add_integer(buffer, reply, "created", call->created_us / 1000000);
 	bencode_dictionary_add_integer(buffer, reply, "created_us", call->created_us % 1000000);
 	bencode_dictionary_add_integer(buffer, reply, "last signal", call->last_signal_us / 1000000);
@@ -128,7 +130,8 @@ void ng_describe_call(struct ng_request *request, struct call *call, bool diagno
 			bencode_dictionary_add_string(buffer, item, "in dialogue with", monologue->peer->tag);
 		struct bencode_item *medias = bencode_dictionary_add_list(buffer, item, "medias");
 		for (unsigned int i = 0; i < monologue->media_count; i++) {
-			const struct stream *streams = statistics->streams[m][i];
+			const struct stream_statistics *streams = &statistics.streams[copied];
+			copied += 2;
 			describe_media(request, medias, monologue->media[i], streams, call->created_us, diagnostics);
 			uint32_t ssrc = streams[STREAM_RTP].last_ssrc;
 			if (ssrc && streams[STREAM_RTP].counters.packets) {
@@ -141,11 +144,11 @@ void ng_describe_call(struct ng_request *request, struct call *call, bool diagno
 			}
 		}
 	}
-	const struct call_totals *totals = &statistics->totals;
+	const struct call_totals *totals = &statistics.totals;
 	struct bencode_item *sums = bencode_dictionary_add_dictionary(buffer, reply, "totals");
 	add_counters(request, sums, "RTP", totals->rtp_packets, totals->rtp_bytes, totals->rtp_errors);
 	add_counters(request, sums, "RTCP", totals->rtcp_packets, totals->rtcp_bytes, totals->rtcp_errors);
-	g_free(statistics);
+	call_statistics_free(&statistics);
 }
 
 int ng_command_ping(struct ng_request *request)

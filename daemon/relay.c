@@ -334,7 +334,7 @@ static void process_stream(struct media_worker *worker, struct stream *stream, i
 		size_t wire_length = length;
 		if (stream->forward_flags & FORWARD_SRTP) {
 			/* RFC 3711 section 3.3: authenticate before the source may move the latch */
-			int plain = srtp_unprotect(&stream->media->crypto->decrypt, worker->packets[i], length, is_rtcp);
+			int plain = srtp_unprotect(&stream->media->srtp->decrypt, worker->packets[i], length, is_rtcp);
 			if (plain < 0) {
 				count_refused(worker, input, &worker->counters.dropped_srtp);
 				continue;
@@ -382,7 +382,7 @@ static void process_stream(struct media_worker *worker, struct stream *stream, i
 			continue;
 		}
 		if (out->forward_flags & FORWARD_SRTP) {
-			int protected = srtp_protect(&out->media->crypto->encrypt, worker->packets[i], length, is_rtcp);
+			int protected = srtp_protect(&out->media->srtp->encrypt, worker->packets[i], length, is_rtcp);
 			if (protected < 0) {
 				count_refused(worker, out, &worker->counters.dropped_srtp);
 				continue;

@@ -269,14 +269,32 @@ void statistics_gather(struct daemon_context *daemon, struct statistics_snapshot
 
 void call_statistics_gather(struct call *call, struct call_statistics *statistics)
 {
+	/* the call's shape is the control thread's own: count and allocate before locking */
+	unsigned int count = 0;
+	struct stream *stream;
+	call_foreach_stream(call, stream)
+		count++;
+	statistics->stream_count = count;
+	statistics->streams = g_new0(struct stream_statistics, count ? count : 1);
+	unsigned int index = 0;
 	pthread_mutex_lock(&call->lock);
-	for (unsigned int m = 0; m < call->monologue_count && m < CALL_MAX_MONOLOGUES; m++) {
-		const struct monologue *monologue = call->monologues[m];
-		for (unsigned int i = 0; i < monologue->media_count && i < CALL_MAX_MEDIA; i++)
-			memcpy(statistics->streams[m][i], monologue->media[i]->streams, sizeof(statistics->streams[m][i]));
+	call_foreach_stream(call, stream) {
+		struct stream_statistics *copy = &statistics->streams[index++];
+		copy->state = stream->state;
+		copy->last_ssrc = stream->last_ssrc;
+		copy->learned = stream->learned;
+		copy->counters = stream->counters;
+		copy->learning_status = relay_learning_status(stream);
 	}
 	call_totals(call, &statistics->totals);
 	pthread_mutex_unlock(&call->lock);
+}
+
+void call_statistics_free(struct call_statistics *statistics)
+{
+	g_free(statistics->streams);
+	statistics->streams = NULL;
+	statistics->stream_count = 0;
 }
 
 void daemon_sample_rates(struct daemon_context *daemon)

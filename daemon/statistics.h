@@ -145,11 +145,24 @@ void statistics_gather(struct daemon_context *daemon, struct statistics_snapshot
  * state, SSRC), and their sums. The control thread owns everything else in a call and reads
  * it without the lock; what a worker writes is copied here under the call's lock, so that
  * query and delete format their replies outside it. */
+/* What the worker writes of one stream, copied under the call's lock so that query, delete
+ * and list format their replies outside it. */
+struct stream_statistics {
+	uint8_t state;                   /* enum stream_state_flags */
+	uint32_t last_ssrc;
+	union endpoint learned;
+	struct stream_counters counters;
+	const char *learning_status;     /* static text, relay_learning_status() */
+};
+
 struct call_statistics {
 	struct call_totals totals;
-	struct stream streams[CALL_MAX_MONOLOGUES][CALL_MAX_MEDIA][2];   /* [monologue][media][kind] */
+	unsigned int stream_count;
+	struct stream_statistics *streams;   /* in call_foreach_stream() order */
 };
-/* Control thread; takes call->lock for the copy only. */
+/* Control thread. Allocates before it takes call->lock, which it holds for the copy only.
+ * Free with call_statistics_free(). */
 void call_statistics_gather(struct call *call, struct call_statistics *statistics);
+void call_statistics_free(struct call_statistics *statistics);
 
 #endif

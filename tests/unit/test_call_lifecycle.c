@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "call.h"
+#include "call_fixture.h"
 #include "call_lifecycle.h"
 #include "daemon.h"
 #include "interface.h"
@@ -79,7 +80,7 @@ static struct call *start_call(const char *call_id)
 	g_assert_nonnull(call);
 	struct monologue *caller = call_add_monologue(call, "caller");
 	struct media *media = monologue_add_media(caller, "audio", "RTP/AVP");
-	g_assert_cmpint(media_open_sockets(media, &interface, -1), ==, 0);
+	fixture_open_sockets(media, &interface);
 	return call;
 }
 

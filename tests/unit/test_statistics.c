@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include "bencode.h"
 #include "call.h"
+#include "call_fixture.h"
 #include "daemon.h"
 #include "interface.h"
 #include "ng_server.h"
@@ -279,7 +280,7 @@ static void make_call(struct test_call *test, const char *call_id, struct local_
 	for (int side = 0; side < 2; side++) {
 		struct monologue *monologue = call_add_monologue(call, side ? "callee" : "caller");
 		sides[side] = monologue_add_media(monologue, "audio", "RTP/AVP");
-		g_assert_cmpint(media_open_sockets(sides[side], interface, -1), ==, 0);
+		fixture_open_sockets(sides[side], interface);
 	}
 	union endpoint receiver;
 	test->receiver = bound_loopback_socket(&receiver);
@@ -444,13 +445,14 @@ static void test_packet_queued_for_ended_call_is_counted(void)
 	g_assert_cmpuint(snapshot.interfaces[0].ports.used, ==, 8);   /* two calls of two sides */
 
 	/* the per-call copy that query formats from */
-	struct call_statistics *copy = g_new(struct call_statistics, 1);
-	call_statistics_gather(b.call, copy);
-	g_assert_cmpuint(copy->streams[0][0][STREAM_RTP].counters.packets, ==, 1);
-	g_assert_true(copy->streams[0][0][STREAM_RTP].state & STREAM_CONFIRMED);
-	g_assert_cmpuint(copy->totals.rtp_packets, ==, 1);
-	g_assert_cmpuint(copy->totals.rtp_errors + copy->totals.rtcp_packets, ==, 0);
-	g_free(copy);
+	struct call_statistics copy;
+	call_statistics_gather(b.call, &copy);
+	g_assert_cmpuint(copy.stream_count, ==, 4);   /* two sides, RTP and RTCP each */
+	g_assert_cmpuint(copy.streams[STREAM_RTP].counters.packets, ==, 1);
+	g_assert_true(copy.streams[STREAM_RTP].state & STREAM_CONFIRMED);
+	g_assert_cmpuint(copy.totals.rtp_packets, ==, 1);
+	g_assert_cmpuint(copy.totals.rtp_errors + copy.totals.rtcp_packets, ==, 0);
+	call_statistics_free(&copy);
 
 	call_destroy(b.call, "test");
 	call_destroy(c.call, "test");

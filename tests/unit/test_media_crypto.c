@@ -1,0 +1,146 @@
+/* SDES negotiation stages new SRTP contexts and never touches the ones the packet path uses
+ * until media_crypto_publish(); the replaced ones are freed by media_crypto_release(). */
+#include <glib.h>
+#include <string.h>
+#include "call.h"
+#include "media_crypto.h"
+#include "sdp.h"
+
+/* RFC 4568 section 8.1's example key (base64 of 30 bytes: 16 key + 14 salt) and a second one */
+#define KEY_A "PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR"
+#define KEY_B "WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz"
+
+static struct sdp_session *parse_sdp(const char *crypto_lines)
+{
+	char *text = g_strdup_printf("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+				     "m=audio 4000 RTP/SAVP 0\r\n%s", crypto_lines);
+	const char *error = NULL;
+	struct sdp_session *session = sdp_parse(text, strlen(text), &error);
+	g_assert_null(error);
+	g_assert_nonnull(session);
+	g_free(text);
+	return session;
+}
+
+static const struct sdp_media *first_media(const struct sdp_session *session)
+{
+	g_assert_cmpuint(session->media->len, ==, 1);
+	return g_ptr_array_index(session->media, 0);
+}
+
+static struct media *new_media(void)
+{
+	return g_aligned_alloc0(1, sizeof(struct media), STREAM_CACHE_LINE);
+}
+
+static void free_media(struct media *media)
+{
+	media_crypto_free(media);
+	g_aligned_free(media);
+}
+
+/* What publishing does under the lock, and what happens after it. */
+static void publish_and_release(struct media *media)
+{
+	media_crypto_publish(media);
+	media_crypto_release(media);
+}
+
+static void test_offer_is_staged_until_published(void)
+{
+	struct media *media = new_media();
+	struct sdp_session *offer = parse_sdp("a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" KEY_A "\r\n");
+	const char *reason = NULL;
+	g_assert_cmpint(media_crypto_take_offer(media, first_media(offer), &reason), ==, 0);
+	g_assert_true(media->crypto->active);
+	g_assert_null(media->srtp);          /* the worker sees nothing yet */
+	media_crypto_publish(media);
+	g_assert_nonnull(media->srtp);
+	g_assert_null(media->crypto->retired);
+	media_crypto_release(media);
+	g_assert_true(g_str_has_prefix(media->crypto->answer_line, "crypto:1 AES_CM_128_HMAC_SHA1_80 inline:"));
+	sdp_session_free(offer);
+	free_media(media);
+}
+
+static void test_same_key_keeps_running_contexts(void)
+{
+	struct media *media = new_media();
+	struct sdp_session *offer = parse_sdp("a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" KEY_A "\r\n");
+	const char *reason = NULL;
+	g_assert_cmpint(media_crypto_take_offer(media, first_media(offer), &reason), ==, 0);
+	publish_and_release(media);
+	struct media_srtp *running = media->srtp;
+	/* a re-INVITE with the same key: the contexts (and their replay state) stay */
+	g_assert_cmpint(media_crypto_take_offer(media, first_media(offer), &reason), ==, 0);
+	g_assert_false(media->crypto->staged);
+	publish_and_release(media);
+	g_assert_true(media->srtp == running);
+	sdp_session_free(offer);
+	free_media(media);
+}
+
+static void test_new_key_replaces_after_publish(void)
+{
+	struct media *media = new_media();
+	struct sdp_session *first = parse_sdp("a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" KEY_A "\r\n");
+	struct sdp_session *second = parse_sdp("a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" KEY_B "\r\n");
+	const char *reason = NULL;
+	g_assert_cmpint(media_crypto_take_offer(media, first_media(first), &reason), ==, 0);
+	publish_and_release(media);
+	struct media_srtp *running = media->srtp;
+	g_assert_cmpint(media_crypto_take_offer(media, first_media(second), &reason), ==, 0);
+	g_assert_true(media->crypto->staged);
+	g_assert_true(media->srtp == running);       /* untouched while the worker may use it */
+	media_crypto_publish(media);
+	g_assert_true(media->crypto->retired == running);
+	g_assert_nonnull(media->srtp);
+	g_assert_true(media->srtp != running);
+	media_crypto_release(media);                 /* frees the old contexts (ASan checks) */
+	g_assert_null(media->crypto->retired);
+	sdp_session_free(first);
+	sdp_session_free(second);
+	free_media(media);
+}
+
+static void test_answer_to_our_offer_is_staged(void)
+{
+	struct media *media = new_media();
+	const char *lines[MEDIA_CRYPTO_OFFERED_SUITES];
+	int count = media_crypto_offer(media, lines, MEDIA_CRYPTO_OFFERED_SUITES);
+	g_assert_cmpint(count, >, 0);
+	g_assert_null(media->srtp);
+	/* the side accepts our AES_CM_128_HMAC_SHA1_80 offer (tag 7) with its own key */
+	struct sdp_session *answer = parse_sdp("a=crypto:7 AES_CM_128_HMAC_SHA1_80 inline:" KEY_A "\r\n");
+	const char *reason = NULL;
+	g_assert_cmpint(media_crypto_take_answer(media, first_media(answer), &reason), ==, 0);
+	g_assert_null(media->srtp);
+	publish_and_release(media);
+	g_assert_nonnull(media->srtp);
+	sdp_session_free(answer);
+	free_media(media);
+}
+
+static void test_unusable_offer_stages_nothing(void)
+{
+	struct media *media = new_media();
+	struct sdp_session *offer = parse_sdp("a=crypto:1 NO_SUCH_SUITE inline:" KEY_A "\r\n");
+	const char *reason = NULL;
+	g_assert_cmpint(media_crypto_take_offer(media, first_media(offer), &reason), <, 0);
+	g_assert_nonnull(reason);
+	publish_and_release(media);
+	g_assert_null(media->srtp);
+	sdp_session_free(offer);
+	free_media(media);
+}
+
+int main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/media_crypto/offer_staged", test_offer_is_staged_until_published);
+	g_test_add_func("/media_crypto/same_key_kept", test_same_key_keeps_running_contexts);
+	g_test_add_func("/media_crypto/new_key_replaces", test_new_key_replaces_after_publish);
+	g_test_add_func("/media_crypto/answer_staged", test_answer_to_our_offer_is_staged);
+	g_test_add_func("/media_crypto/unusable_offer", test_unusable_offer_stages_nothing);
+	return g_test_run();
+}
