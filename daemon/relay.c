@@ -508,8 +508,9 @@ void relay_stop(void)
  * Streams count at RELAY_STREAM_PPS until the measured rate is higher (video, or more
  * streams flowing than counted), so calls set up in a burst (many INVITEs at once, a restart,
  * a restore) count before their media starts, and silent calls (on hold) count as if they
- * spoke: placement errs towards spreading. The sampled CPU is the floor (SRTP, a packet size
- * the measured cost does not reflect yet). */
+ * spoke: placement errs towards spreading. Streams the kernel module forwards count the same
+ * (their first packets and anything it cannot forward come through the worker). The sampled
+ * CPU is the floor (SRTP, a packet size the measured cost does not reflect yet). */
 static unsigned int expected_load_percent(const struct media_worker *worker)
 {
 	uint64_t placed_pps = (uint64_t) worker->placed_streams * RELAY_STREAM_PPS;
