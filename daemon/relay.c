@@ -34,7 +34,17 @@
 #define RELAY_EPOLL_EVENTS 64
 #define RELAY_GRAVEYARD_WAKE 256   /* retired calls that make the worker free them at once */
 #define RELAY_QUIESCENT_INTERVAL_MS 1000
+/* Placement of new calls (relay_pick_worker): a worker takes new calls while its expected
+ * load is under RELAY_PACK_LOAD_PERCENT of a core. The expected load counts what is already
+ * placed, not only past CPU: RELAY_STREAM_PPS per RTP stream placed on it (a 20 ms voice
+ * stream; a burst of set-ups is counted before its media starts), or the packet rate it really
+ * carried in the last sample if that is higher, times its measured CPU per packet (until it has
+ * carried RELAY_COST_MIN_PACKETS in a sample: RELAY_DEFAULT_PACKET_COST_NS, the daemon's CPU per
+ * packet in the bench at moderate load, rounded up). */
 #define RELAY_PACK_LOAD_PERCENT 40
+#define RELAY_STREAM_PPS 50
+#define RELAY_DEFAULT_PACKET_COST_NS 5000
+#define RELAY_COST_MIN_PACKETS 1000
 
 /* Written by their worker alone (plain adds, no locked instructions on the packet path);
  * read by the control thread with relaxed atomic loads. The counters of struct relay_totals. */
@@ -64,8 +74,14 @@ struct media_worker {
 	GArray *timer_requests;         /* struct timer_request, posted by other threads */
 	GArray *applying_requests;      /* worker: the batch being applied, kept for reuse */
 	atomic_bool requests_pending;   /* timer_requests is not empty */
-	uint64_t sampled_busy_ns;       /* control thread: the thread's CPU time at the last sample */
-	unsigned int load_percent;      /* control thread: share of a core used in the last sample */
+	/* placement, control thread only (see relay_pick_worker) */
+	uint64_t sampled_busy_ns;       /* the thread's CPU time at the last sample */
+	uint64_t sampled_packets;       /* counters.packets at the last sample */
+	unsigned int load_percent;      /* share of a core used in the last sample */
+	unsigned int measured_pps;      /* packets per second it carried in the last sample */
+	unsigned int packet_cost_ns;    /* its CPU per packet, measured when it had enough packets */
+	unsigned int placed_calls;      /* live calls pinned to it */
+	unsigned int placed_streams;    /* their RTP streams with a socket (RTCP is a few per 5 s) */
 	struct worker_counters counters;
 	/* receive and send buffers, reused every round: packets received during one epoll round
 	 * fill the pool from pool_used on; send_count of them wait to be sent at its end */
@@ -486,6 +502,7 @@ int relay_start(const struct relay_settings *requested)
 	for (unsigned int i = 0; i < settings.worker_count; i++) {
 		struct media_worker *worker = g_new0(struct media_worker, 1);
 		worker->index = i;
+		worker->packet_cost_ns = RELAY_DEFAULT_PACKET_COST_NS;
 		worker->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
 		worker->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 		if (worker->epoll_fd < 0 || worker->wake_fd < 0) {
@@ -554,23 +571,51 @@ void relay_stop(void)
 	workers = NULL;
 }
 
-/* New calls go to the first worker that still has room (under RELAY_PACK_LOAD_PERCENT of a
- * core), so that at moderate load one thread handles everything: every extra thread that
- * wakes up for a few packets costs a context switch per wake-up. Past that, the least
- * loaded worker takes the call. Calls stay on their worker for life. */
+/* Share of a core (percent) the worker is expected to need with what is placed on it now.
+ * Streams count at RELAY_STREAM_PPS until the measured rate is higher (video, or more
+ * streams flowing than counted), so calls set up in a burst (many INVITEs at once, a restart,
+ * a restore) count before their media starts, and silent calls (on hold) count as if they
+ * spoke: placement errs towards spreading. Streams the kernel module forwards count the same
+ * (their first packets and anything it cannot forward come through the worker). The sampled
+ * CPU is the floor (SRTP, a packet size the measured cost does not reflect yet). */
+static unsigned int expected_load_percent(const struct media_worker *worker)
+{
+	uint64_t placed_pps = (uint64_t) worker->placed_streams * RELAY_STREAM_PPS;
+	uint64_t pps = placed_pps > worker->measured_pps ? placed_pps : worker->measured_pps;
+	/* packets/s x ns/packet = ns of CPU per second; 1% of a core is 10^7 ns per second */
+	uint64_t percent = pps * worker->packet_cost_ns / 10000000;
+	if (percent < worker->load_percent)
+		percent = worker->load_percent;
+	return percent > 1000 ? 1000 : (unsigned int) percent;
+}
+
+/* New calls go to the first worker whose expected load is under RELAY_PACK_LOAD_PERCENT, so
+ * that at moderate load one thread handles everything: every extra thread that wakes up for a
+ * few packets costs a context switch per wake-up. Past that, the worker with the least expected
+ * load takes the call. With the defaults (5 us per packet, 50 packets/s per stream, 2 streams
+ * per call) the first worker takes about 800 calls before the second gets any; 2000 calls set
+ * up at once end up 1000 and 1000 on two workers. Calls stay on their worker for life. */
 struct media_worker *relay_pick_worker(void)
 {
 	if (!workers)
 		return NULL;
-	struct media_worker *least = workers[0];
-	for (unsigned int i = 0; i < settings.worker_count; i++) {
+	struct media_worker *least = NULL;
+	unsigned int least_load = 0;
+	struct media_worker *chosen = NULL;
+	for (unsigned int i = 0; i < settings.worker_count && !chosen; i++) {
 		struct media_worker *worker = workers[i];
-		if (worker->load_percent < RELAY_PACK_LOAD_PERCENT)
-			return worker;
-		if (worker->load_percent < least->load_percent)
+		unsigned int load = expected_load_percent(worker);
+		if (load < RELAY_PACK_LOAD_PERCENT)
+			chosen = worker;
+		else if (!least || load < least_load) {
 			least = worker;
+			least_load = load;
+		}
 	}
-	return least;
+	if (!chosen)
+		chosen = least;
+	chosen->placed_calls++;
+	return chosen;
 }
 
 void relay_sample_load(unsigned int interval_ms)
@@ -584,21 +629,48 @@ void relay_sample_load(unsigned int interval_ms)
 			continue;
 		uint64_t busy = (uint64_t) used.tv_sec * 1000000000ULL + (uint64_t) used.tv_nsec;
 		uint64_t delta = busy - worker->sampled_busy_ns;
+		uint64_t packets = COUNTER_READ(worker->counters.packets);
+		uint64_t packet_delta = packets - worker->sampled_packets;
+		unsigned int interval = interval_ms ? interval_ms : 1;
 		worker->sampled_busy_ns = busy;
-		worker->load_percent = (unsigned int) (delta / 10000 / (interval_ms ? interval_ms : 1));
+		worker->sampled_packets = packets;
+		worker->load_percent = (unsigned int) (delta / 10000 / interval);
+		worker->measured_pps = (unsigned int) (packet_delta * 1000 / interval);
+		/* Below a thousand packets a second the idle wake-ups and the per-wake-up cost of
+		 * single packets would dominate: keep the last estimate. */
+		if (packet_delta >= RELAY_COST_MIN_PACKETS)
+			worker->packet_cost_ns = (unsigned int) (delta / packet_delta);
 	}
 }
 
 int relay_watch_stream(struct media_worker *worker, struct stream *stream)
 {
+	/* counted whether or not epoll takes it: relay_retire_call() subtracts every RTP stream
+	 * that got a port */
+	if (stream->kind == STREAM_RTP)
+		worker->placed_streams++;
 	struct epoll_event event = { .events = EPOLLIN, .data.ptr = stream };
 	if (epoll_ctl(worker->epoll_fd, EPOLL_CTL_ADD, stream->fd, &event) < 0)
 		return -errno;
 	return 0;
 }
 
+/* RTP streams of the call that got a socket (local_port stays set once the socket is closed). */
+static unsigned int placed_streams_of(struct call *call)
+{
+	unsigned int count = 0;
+	struct media *media;
+	call_foreach_media(call, media)
+		count += media->streams[STREAM_RTP].local_port != 0;
+	return count;
+}
+
 void relay_retire_call(struct media_worker *worker, struct call *call)
 {
+	unsigned int streams = placed_streams_of(call);
+	worker->placed_streams -= streams < worker->placed_streams ? streams : worker->placed_streams;
+	if (worker->placed_calls)
+		worker->placed_calls--;
 	pthread_mutex_lock(&worker->graveyard_lock);
 	g_ptr_array_add(worker->graveyard, call);
 	bool wake = worker->graveyard->len >= RELAY_GRAVEYARD_WAKE;

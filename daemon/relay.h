@@ -34,9 +34,12 @@ struct relay_totals {
 
 int relay_start(const struct relay_settings *settings);
 void relay_stop(void);
-/* The worker a new call is pinned to: the first one with room, else the least loaded. */
+/* The worker a new call is pinned to (and counted on until relay_retire_call): the first one
+ * whose expected load, counting the streams already placed on it, leaves room, else the one
+ * with the least. Control thread. */
 struct media_worker *relay_pick_worker(void);
-/* Control thread, every interval_ms: measures how busy each worker was. */
+/* Control thread, every interval_ms: measures how busy each worker was, its packet rate and
+ * CPU per packet. */
 void relay_sample_load(unsigned int interval_ms);
 int relay_watch_stream(struct media_worker *worker, struct stream *stream);
 /* Hands a destroyed call to its worker, which frees it at its next quiescent point. */

@@ -6,7 +6,7 @@
  *   loadgen media --mode fixed --relay-base PORT ...   (the minimal forwarder: call k uses
  *                                                      ports BASE+2k and BASE+2k+1)
  *   loadgen media --mode direct ...                    (no relay: the measuring floor)
- *   loadgen ng --ng 127.0.0.1:PORT [--duration S] [--inflight W]
+ *   loadgen ng --ng 127.0.0.1:PORT [--duration S] [--inflight W] [--pid PID]
  *
  * "media" sets up N calls (ng offer + answer, each side with its own UDP socket whose port
  * the SDP announces), sends RATE packets/s per direction per call of 172-byte RTP (PCMU,
@@ -14,14 +14,16 @@
  * measures loss and one-way latency (CLOCK_MONOTONIC send time inside the payload), then
  * deletes the calls. With --pid it also reads the relay's CPU time (utime+stime from
  * /proc/PID/stat) around the measured interval and its RSS (/proc/PID/status) idle and
- * with N calls. "ng" measures offer+answer+delete cycles per second with W requests in
- * flight. Results are printed as key=value lines for the runner (run.py).
+ * with N calls, and each of its threads' CPU time over the measured interval. "ng" measures
+ * offer+answer+delete cycles per second with W requests in flight (and with --pid the
+ * relay's CPU time over the run). Results are printed as key=value lines for the runner (run.py).
  *
  * Two threads: the main thread sends (sendto paced by clock_nanosleep, one packet per
  * socket per period, sockets spread evenly over the period), a receiver thread waits on
  * all sockets with one epoll set and drains each with recvmmsg.
  */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -159,6 +161,64 @@ static double process_cpu_seconds(int pid)
 	if (sscanf(cursor + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime) != 2)
 		return -1;
 	return (double) (utime + stime) / (double) sysconf(_SC_CLK_TCK);
+}
+
+/* Per-thread CPU of PID: names and utime + stime in seconds of up to MAX threads, from
+ * /proc/PID/task/TID/stat (the name is what the thread set with pthread_setname_np). */
+#define THREADS_MAX 64
+struct thread_times {
+	int count;
+	int tids[THREADS_MAX];
+	char names[THREADS_MAX][20];
+	double seconds[THREADS_MAX];
+};
+
+static void read_thread_times(int pid, struct thread_times *times)
+{
+	char path[64], text[1024];
+	times->count = 0;
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	DIR *tasks = opendir(path);
+	if (!tasks)
+		return;
+	struct dirent *entry;
+	while ((entry = readdir(tasks)) && times->count < THREADS_MAX) {
+		int tid = atoi(entry->d_name);
+		if (tid <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, tid);
+		FILE *file = fopen(path, "r");
+		if (!file)
+			continue;
+		size_t length = fread(text, 1, sizeof(text) - 1, file);
+		fclose(file);
+		text[length] = '\0';
+		char *open = strchr(text, '('), *close_paren = strrchr(text, ')');
+		unsigned long utime = 0, stime = 0;
+		if (!open || !close_paren || close_paren < open ||
+				sscanf(close_paren + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime) != 2)
+			continue;
+		int i = times->count++;
+		times->tids[i] = tid;
+		snprintf(times->names[i], sizeof(times->names[i]), "%.*s", (int) (close_paren - open - 1), open + 1);
+		times->seconds[i] = (double) (utime + stime) / (double) sysconf(_SC_CLK_TCK);
+	}
+	closedir(tasks);
+}
+
+/* Prints "thread_cpu=NAME:SECONDS,..." for the threads alive at both readings (a thread
+ * name with ',' or ':' is printed as it is; the relays' are plain). */
+static void print_thread_cpu(const struct thread_times *before, const struct thread_times *after)
+{
+	printf("thread_cpu=");
+	int printed = 0;
+	for (int i = 0; i < after->count; i++)
+		for (int j = 0; j < before->count; j++)
+			if (before->tids[j] == after->tids[i]) {
+				printf("%s%s:%.3f", printed++ ? "," : "", after->names[i], after->seconds[i] - before->seconds[j]);
+				break;
+			}
+	printf("\n");
 }
 
 static long process_rss_kb(int pid)
@@ -713,6 +773,7 @@ static int command_media(const struct options *options)
 	uint64_t sent = 0, send_errors = 0;
 	double relay_cpu_start = -1, relay_cpu_end = -1, own_cpu_start = 0, own_cpu_end = 0;
 	int64_t measured_start_ns = 0, measured_end_ns = 0;
+	static struct thread_times threads_start, threads_end;
 	if (options->rate > 0) {
 		int64_t period = 1000000000LL / options->rate;
 		int64_t start = now_ns() + 10000000LL;
@@ -735,8 +796,10 @@ static int command_media(const struct options *options)
 					measuring = 1;
 					measured_start_ns = now_ns();
 					own_cpu_start = own_cpu_seconds();
-					if (options->pid)
+					if (options->pid) {
 						relay_cpu_start = process_cpu_seconds(options->pid);
+						read_thread_times(options->pid, &threads_start);
+					}
 				}
 				/* Sleep only for gaps over 100 us: fewer wake-ups, a little early at most. */
 				if (due - now_ns() > 100000)
@@ -751,8 +814,10 @@ static int command_media(const struct options *options)
 		}
 		measured_end_ns = now_ns();
 		own_cpu_end = own_cpu_seconds();
-		if (options->pid)
+		if (options->pid) {
 			relay_cpu_end = process_cpu_seconds(options->pid);
+			read_thread_times(options->pid, &threads_end);
+		}
 		/* Drain: wait for stragglers, bounded to 500 ms. */
 		int64_t drain_deadline = now_ns() + 500000000LL;
 		while (now_ns() < drain_deadline && __atomic_load_n(&receiver.received, __ATOMIC_RELAXED) < sent)
@@ -786,6 +851,7 @@ static int command_media(const struct options *options)
 	if (options->pid) {
 		printf("relay_cpu_seconds=%.3f\n", relay_cpu_end - relay_cpu_start);
 		printf("rss_idle_kb=%ld\nrss_loaded_kb=%ld\n", rss_idle, rss_loaded);
+		print_thread_cpu(&threads_start, &threads_end);
 	}
 	printf("teardown_failures=%ld\n", teardown_failures);
 	for (int i = 0; i < side_count; i++)
@@ -827,10 +893,13 @@ static int command_ng(const struct options *options)
 		perror("ng socket");
 		return 1;
 	}
+	double relay_cpu_start = options->pid ? process_cpu_seconds(options->pid) : -1;
 	int64_t start = now_ns();
 	long completed = ng_run(&client, cycle_steps, options->inflight, call_generator_next, generators,
 		start + (int64_t) (options->duration * 1e9), &failures);
 	double elapsed = (now_ns() - start) / 1e9;
+	if (options->pid)
+		printf("relay_cpu_seconds=%.3f\n", process_cpu_seconds(options->pid) - relay_cpu_start);
 	ng_client_close(&client);
 	printf("inflight=%d\ncycles=%ld\nfailures=%ld\nseconds=%.3f\ncycles_per_second=%.1f\n",
 		options->inflight, completed, failures, elapsed, completed / elapsed);
@@ -842,7 +911,7 @@ static void usage(const char *program)
 	fprintf(stderr,
 		"usage: %s media --mode ng|fixed|direct [--ng IP:PORT] [--relay-base PORT] [--calls N]\n"
 		"          [--duration S] [--warmup S] [--rate PPS] [--pid PID]\n"
-		"       %s ng --ng IP:PORT [--duration S] [--inflight W]\n", program, program);
+		"       %s ng --ng IP:PORT [--duration S] [--inflight W] [--pid PID]\n", program, program);
 }
 
 int main(int argc, char **argv)

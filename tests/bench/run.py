@@ -11,6 +11,8 @@ import argparse
 import os
 import random
 import resource
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -18,27 +20,41 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(REPO, "tests", "lib"))
-
-from ng import NgClient  # noqa: E402
-from ports import free_udp_port  # noqa: E402
-from process import ManagedProcess  # noqa: E402
-
 LOADGEN = os.path.join(HERE, "loadgen")
 FORWARDER = os.path.join(HERE, "forwarder")
 OUR_DAEMON = os.path.join(REPO, "daemon", "rtpengine")
 UPSTREAM_DAEMON = "/usr/bin/rtpengine"
 RELAY_PORT_SPAN = 12000          # 2000 calls use 8000 ports (RTP + RTCP, both legs)
 NG_SECONDS = 3.0                 # length of each ng cycles/s measurement
+SCALE_PORT_MIN = 10000           # the scale run's relays use ports from here (below the ephemeral range)
+SCALE_LOSS_LIMIT = 0.1           # percent: a scale step passes below this loss
+SCALE_BUSY_SHARE = 0.25          # "both workers busy": each carries at least this share of their CPU
+SCALE_BUDGET_SECONDS = 200       # the whole scale search, all relays (make bench stays under ~6 min)
 
 
-def ng_answers(relay, port, timeout):
+def free_udp_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def ng_ping(port, process, timeout):
     """True once the relay answers an ng ping on 127.0.0.1:port (bounded by timeout)."""
-    client = NgClient(port, reply_timeout=0.2)
-    try:
-        return relay.wait_ready(lambda: client.ping(0.2), timeout, interval=0)
-    finally:
-        client.close()
+    deadline = time.monotonic() + timeout
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as client:
+        client.settimeout(0.2)
+        attempt = 0
+        while time.monotonic() < deadline and process.poll() is None:
+            attempt += 1
+            cookie = b"ping%d" % attempt
+            try:
+                client.sendto(cookie + b" d7:command4:pinge", ("127.0.0.1", port))
+                data = client.recv(4096)
+                if data.startswith(cookie + b" ") and b"pong" in data:
+                    return True
+            except (socket.timeout, ConnectionRefusedError):
+                pass
+    return False
 
 
 def cpu_busy_fraction(seconds):
@@ -61,6 +77,16 @@ def tail_of(path, lines=3):
             return " | ".join(log.read().strip().splitlines()[-lines:])
     except OSError:
         return ""
+
+
+def stop_process(process):
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
 
 
 def parse_key_values(text):
@@ -131,17 +157,11 @@ def media_arguments(settings, calls, duration, warmup, rate):
 
 def bench_ng_relay(name, binary, settings, log_dir):
     """Starts an ng relay (ours or upstream) and measures everything; returns a dict of figures."""
-    ng_port = free_udp_port()
-    port_min = random.randint(10000, 32000 - RELAY_PORT_SPAN)
-    command = [binary, "--config-file=none", "--table=-1", "--foreground", "--log-level=3", "--log-stderr",
-               "--interface=127.0.0.1", "--listen-ng=127.0.0.1:%d" % ng_port,
-               "--port-min=%d" % port_min, "--port-max=%d" % (port_min + RELAY_PORT_SPAN - 1),
-               "--delete-delay=0", "--endpoint-learning=immediate"]
-    log_path = os.path.join(log_dir, name + ".log")
-    process = ManagedProcess(command, log_path, name=name)
+    process, ng_port, log_path = start_ng_relay(name, binary, log_dir, random.randint(10000, 32000 - RELAY_PORT_SPAN),
+                                               RELAY_PORT_SPAN)
     figures = {"status": "ok"}
     try:
-        if not ng_answers(process, ng_port, 10):
+        if not ng_ping(ng_port, process, 10):
             figures["status"] = "did not start (log: %s)" % log_path
             print("  %s did not answer ng ping; log ends: %s" % (name, tail_of(log_path)), file=sys.stderr)
             return figures
@@ -162,16 +182,66 @@ def bench_ng_relay(name, binary, settings, log_dir):
         pinned = pinned_cpu_per_1000(settings, process.pid, ["--mode", "ng", "--pid", pid] + ng)
         if pinned is not None:
             figures["cpu_ms_per_1000_pinned"] = pinned
-        for inflight in (1, 16):
-            cycles = run_loadgen(["ng", "--duration", str(NG_SECONDS), "--inflight", str(inflight)] + ng, timeout=60)
-            if cycles:
-                figures["ng_%d" % inflight] = cycles["cycles_per_second"]
-                figures["ng_%d_failures" % inflight] = cycles.get("failures", 0)
-        if not process.alive():
+        figures.update(ng_cycles(ng + ["--pid", pid]))
+        if process.poll() is not None:
             figures["status"] = "exited during the run (log: %s)" % log_path
     finally:
-        process.stop()
+        stop_process(process)
     return figures
+
+
+def ng_cycles(arguments):
+    """ng cycles/s sequentially and with 16 in flight, and the relay's CPU per cycle (us)."""
+    figures = {}
+    for inflight in (1, 16):
+        cycles = run_loadgen(["ng", "--duration", str(NG_SECONDS), "--inflight", str(inflight)] + arguments, timeout=60)
+        if cycles:
+            figures["ng_%d" % inflight] = cycles["cycles_per_second"]
+            figures["ng_%d_failures" % inflight] = cycles.get("failures", 0)
+            if cycles.get("cycles", 0) > 0 and cycles.get("relay_cpu_seconds", -1) >= 0:
+                figures["ng_%d_cpu_us" % inflight] = cycles["relay_cpu_seconds"] * 1e6 / cycles["cycles"]
+    return figures
+
+
+def start_ng_relay(name, binary, log_dir, port_min, port_span):
+    """Starts ours or upstream with the benchmark's options; returns (process, ng port, log path)."""
+    ng_port = free_udp_port()
+    command = [binary, "--config-file=none", "--table=-1", "--foreground", "--log-level=3", "--log-stderr",
+               "--interface=127.0.0.1", "--listen-ng=127.0.0.1:%d" % ng_port,
+               "--port-min=%d" % port_min, "--port-max=%d" % (port_min + port_span - 1),
+               "--delete-delay=0", "--endpoint-learning=immediate"]
+    log_path = os.path.join(log_dir, name + ".log")
+    log = open(log_path, "a")
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    log.close()
+    return process, ng_port, log_path
+
+
+def start_forwarder(arguments, log_dir):
+    """Starts the forwarder; returns its process once it printed "ready", else None."""
+    log = open(os.path.join(log_dir, "forwarder.log"), "a")
+    process = subprocess.Popen([FORWARDER] + arguments, stdout=subprocess.PIPE, stderr=log, text=True)
+    log.close()
+    if process.stdout.readline().strip() == "ready":
+        return process
+    process.wait(timeout=5)
+    return None
+
+
+def bench_forwarder_ng(log_dir):
+    """The forwarder's ng side: the same sockets per call as a relay opens, no SDP work."""
+    for _ in range(10):
+        ng_port = free_udp_port()
+        port_min = random.randint(10000, 32000 - RELAY_PORT_SPAN) & ~1
+        process = start_forwarder(["--ng", "127.0.0.1", str(ng_port), str(port_min),
+                                   str(port_min + RELAY_PORT_SPAN - 1)], log_dir)
+        if not process:
+            continue
+        try:
+            return ng_cycles(["--ng", "127.0.0.1:%d" % ng_port, "--pid", str(process.pid)])
+        finally:
+            stop_process(process)
+    return {}
 
 
 def media_figures(media):
@@ -191,9 +261,13 @@ def bench_forwarder(settings, log_dir):
     log_path = os.path.join(log_dir, "forwarder.log")
     for _ in range(10):
         base = random.randint(10000, 32000 - 2 * settings.calls)
-        process = ManagedProcess([FORWARDER, "127.0.0.1", str(base), str(settings.calls)], log_path)
-        if not process.wait_ready(lambda: "ready\n" in process.log_text(), 10):
-            process.stop()
+        log = open(log_path, "w")
+        process = subprocess.Popen([FORWARDER, "127.0.0.1", str(base), str(settings.calls)],
+                                   stdout=subprocess.PIPE, stderr=log, text=True)
+        ready = process.stdout.readline().strip() == "ready"
+        if not ready:
+            process.wait(timeout=5)
+            log.close()
             continue
         try:
             media = run_loadgen(media_arguments(settings, settings.calls, settings.duration, 1, 50)
@@ -208,7 +282,8 @@ def bench_forwarder(settings, log_dir):
                 figures["cpu_ms_per_1000_pinned"] = pinned
             return figures
         finally:
-            process.stop()
+            stop_process(process)
+            log.close()
     return {"status": "could not bind a port range (log: %s)" % log_path}
 
 
@@ -216,6 +291,192 @@ def bench_direct(settings):
     media = run_loadgen(media_arguments(settings, settings.calls, min(settings.duration, 5), 1, 50)
                         + ["--mode", "direct"], timeout=settings.duration + 60)
     return media_figures(media) if media else {"status": "failed"}
+
+
+def parse_thread_cpu(text):
+    """loadgen's "thread_cpu=NAME:SECONDS,..." as a list of (name, seconds)."""
+    threads = []
+    for item in str(text or "").split(","):
+        name, separator, seconds = item.rpartition(":")
+        if separator:
+            try:
+                threads.append((name, float(seconds)))
+            except ValueError:
+                pass
+    return threads
+
+
+def worker_shares(threads):
+    """Each media worker's share of the media workers' CPU (ours names them media-N)."""
+    workers = sorted((name, seconds) for name, seconds in threads if name.startswith("media-"))
+    total = sum(seconds for _, seconds in workers)
+    return [(name, seconds / total if total > 0 else 0.0, seconds) for name, seconds in workers]
+
+
+def scale_search(run_step, steps, deadline):
+    """Runs the scale steps in order until one loses >= SCALE_LOSS_LIMIT % (or fails, or the time
+    budget is spent), then once the midpoint between the last good and the first bad step.
+    Returns {calls: figures}."""
+    results = {}
+    previous = 0
+    for calls in steps:
+        if time.monotonic() > deadline:
+            results["cut"] = calls    # the time budget ran out before this step
+            break
+        started = time.monotonic()
+        figures = run_step(calls)
+        print("    %.4f%% lost (%.0f s)" % (figures.get("loss_percent", float("nan")), time.monotonic() - started),
+              flush=True)
+        if not scale_step_passed(figures) and time.monotonic() < deadline:
+            # once more before concluding: on a shared machine one burst from a neighbour
+            # (a build, a VM starting) is enough to lose packets for a second
+            again = run_step(calls)
+            if again.get("loss_percent") is not None and (figures.get("loss_percent") is None
+                                                          or again["loss_percent"] < figures["loss_percent"]):
+                figures = again
+        results[calls] = figures
+        if not scale_step_passed(figures):
+            middle = (previous + calls) // 2
+            if previous and middle not in results and time.monotonic() < deadline:
+                results[middle] = run_step(middle)
+            break
+        previous = calls
+    return results
+
+
+def scale_step_passed(figures):
+    return (figures.get("status") == "ok" and figures.get("loss_percent") is not None
+            and figures["loss_percent"] < SCALE_LOSS_LIMIT)
+
+
+def step_results(results):
+    return {calls: figures for calls, figures in results.items() if calls != "cut"}
+
+
+def highest_passing(results):
+    passing = [calls for calls, figures in step_results(results).items() if scale_step_passed(figures)]
+    return max(passing) if passing else None
+
+
+def scale_figures(media, calls):
+    if not media:
+        return {"status": "loadgen failed"}
+    figures = media_figures(media)
+    figures.setdefault("status", "ok")
+    figures["workers"] = worker_shares(parse_thread_cpu(media.get("thread_cpu")))
+    figures["calls"] = calls
+    return figures
+
+
+def scale_ng_relay(name, binary, settings, log_dir, deadline):
+    """The scale search on ours or upstream: one process for every step (calls are deleted
+    after each step)."""
+    span = min(4 * max(settings.scale_steps) + 2000, 32000 - SCALE_PORT_MIN)
+    process, ng_port, log_path = start_ng_relay(name + "-scale", binary, log_dir, SCALE_PORT_MIN, span)
+    try:
+        if not ng_ping(ng_port, process, 10):
+            return {}
+        pid = str(process.pid)
+
+        def step(calls):
+            print("  %s: %d calls ..." % (name, calls), flush=True)
+            media = run_loadgen(media_arguments(settings, calls, settings.scale_duration, 1, 50)
+                                + ["--mode", "ng", "--pid", pid, "--ng", "127.0.0.1:%d" % ng_port],
+                                timeout=settings.scale_duration + 120)
+            figures = scale_figures(media, calls)
+            if process.poll() is not None:
+                figures["status"] = "exited (log: %s)" % log_path
+            return figures
+        return scale_search(step, settings.scale_steps, deadline)
+    finally:
+        stop_process(process)
+
+
+def scale_forwarder(settings, log_dir, deadline):
+    pairs = max(settings.scale_steps)
+    for attempt in range(10):
+        # 2 x pairs consecutive free ports: other programs on the machine often hold scattered
+        # ports in 10000-32000, so below 10000 first
+        low = attempt < 5 and 1100 + 2 * pairs <= 10000
+        base = random.randint(1100, 10000 - 2 * pairs) if low else random.randint(10000, 32000 - 2 * pairs)
+        process = start_forwarder(["127.0.0.1", str(base), str(pairs)], log_dir)
+        if not process:
+            continue
+        try:
+            def step(calls):
+                print("  forwarder: %d calls ..." % calls, flush=True)
+                media = run_loadgen(media_arguments(settings, calls, settings.scale_duration, 1, 50)
+                                    + ["--mode", "fixed", "--relay-base", str(base), "--pid", str(process.pid)],
+                                    timeout=settings.scale_duration + 120)
+                return scale_figures(media, calls)
+            return scale_search(step, settings.scale_steps, deadline)
+        finally:
+            stop_process(process)
+    return {}
+
+
+def print_scale(settings, scale):
+    names = [name for name in ("ours", "forwarder", "upstream") if name in scale]
+    if not names:
+        return
+    print()
+    print("scale: N calls set up at once (16 ng requests in flight), then 50 packets/s each way per call "
+          "for %g s; loss %%, and how the media workers shared ours' CPU" % settings.scale_duration)
+    header = "%-8s" % "calls" + "".join("%12s" % name for name in names) + "   ours' workers (CPU share, seconds)"
+    print(header)
+    print("-" * len(header))
+    all_calls = sorted(set(calls for name in names for calls in step_results(scale[name])))
+    for calls in all_calls:
+        line = "%-8d" % calls
+        for name in names:
+            figures = scale[name].get(calls)
+            if figures is None:
+                line += "%12s" % "-"
+            elif figures.get("loss_percent") is None:
+                line += "%12s" % "failed"
+            else:
+                line += "%12s" % ("%.4f" % figures["loss_percent"] + ("" if figures.get("status") == "ok" else "*"))
+        ours = scale.get("ours", {}).get(calls)
+        if ours and ours.get("workers"):
+            line += "   " + ", ".join("%s %.0f%% (%.2f s)" % (worker, 100 * share, seconds)
+                                      for worker, share, seconds in ours["workers"])
+        print(line)
+    print("(* the step did not complete: not all calls were set up, or the relay exited)")
+    line = "highest call count with < %g%% loss (steps %s):" % (SCALE_LOSS_LIMIT,
+                                                              ",".join(str(c) for c in settings.scale_steps))
+    for name in names:
+        highest = highest_passing(scale[name])
+        line += " %s %s%s" % (name, "-" if highest is None else highest,
+                               "+" if highest == max(settings.scale_steps) else "")
+    print(line)
+    for name in names:
+        if "cut" in scale[name]:
+            print("%s: the time budget ran out before the %d-call step" % (name, scale[name]["cut"]))
+
+
+def scale_targets(settings, scale):
+    """(label, verdict) pairs for the scale targets."""
+    ours = scale.get("ours")
+    at_2000 = ours.get(2000) if ours else None
+    if at_2000 is None or at_2000.get("loss_percent") is None:
+        busy = None
+    else:
+        shares = at_2000.get("workers", [])
+        busy = (at_2000["loss_percent"] == 0 and len(shares) >= 2
+                and all(share >= SCALE_BUSY_SHARE for _, share, _ in shares))
+    highest = {name: highest_passing(results) for name, results in scale.items()}
+    others = [name for name in ("forwarder", "upstream") if name in scale]
+    ours_most = highest.get("ours") or 0
+    if not ours or not others:
+        most = None
+    elif any(ours_most < (highest[name] or 0) for name in others):
+        most = False
+    elif any("cut" in scale[name] for name in others):
+        most = None     # a relay the time budget cut short might have gone higher
+    else:
+        most = True
+    return [("2000 calls at once: no loss, every worker >= %.0f%%" % (100 * SCALE_BUSY_SHARE), busy),
+            ("most calls < %g%% loss >= upstream and forwarder" % SCALE_LOSS_LIMIT, most)]
 
 
 HIGHER_IS_BETTER = ("ng_1", "ng_16")
@@ -257,7 +518,7 @@ def ratio(numerator, denominator):
     return numerator / denominator
 
 
-def print_table(settings, ours, forwarder, upstream, direct, ours_missing_label):
+def print_table(settings, ours, forwarder, upstream, direct, ours_missing_label, scale):
     def get(figures, key):
         return figures.get(key) if figures else None
 
@@ -271,6 +532,8 @@ def print_table(settings, ours, forwarder, upstream, direct, ours_missing_label)
         ("RSS KB / call (%d calls)" % settings.rss_calls, "rss_per_call_kb", 1),
         ("ng cycles/s sequential", "ng_1", 0),
         ("ng cycles/s 16 in flight", "ng_16", 0),
+        ("ng CPU us / cycle, sequential", "ng_1_cpu_us", 0),
+        ("ng CPU us / cycle, 16 in fl.", "ng_16_cpu_us", 0),
     ]
     header = "%-28s" % "metric" + "".join("%12s" % c for c in columns)
     print()
@@ -307,6 +570,7 @@ def print_table(settings, ours, forwarder, upstream, direct, ours_missing_label)
                 notes.append("%d ng failures with %d in flight" % (failures, inflight))
         print("%-10s %s" % (name + ":", "; ".join(notes)))
 
+    print_scale(settings, scale)
     print()
     print("targets:")
 
@@ -328,6 +592,9 @@ def print_table(settings, ours, forwarder, upstream, direct, ours_missing_label)
          check(get(ours, "ng_1"), None if get(upstream, "ng_1") is None else 2 * get(upstream, "ng_1"), float.__ge__)),
         ("ng cycles/s 16 in flight >= 2x upstream",
          check(get(ours, "ng_16"), None if get(upstream, "ng_16") is None else 2 * get(upstream, "ng_16"), float.__ge__)),
+        ("ng cycles/s 16 in flight >= 0.9x forwarder",
+         check(get(ours, "ng_16"), None if get(forwarder, "ng_16") is None else 0.9 * get(forwarder, "ng_16"),
+               float.__ge__)),
         ("p99 latency <= 200 us at %d calls" % settings.calls, check(get(ours, "p99_us"), 200.0, float.__le__)),
     ]
     ours_loss, fwd_loss = get(ours, "loss_percent"), get(forwarder, "loss_percent")
@@ -338,8 +605,9 @@ def print_table(settings, ours, forwarder, upstream, direct, ours_missing_label)
     else:
         loss_verdict = ours_loss <= 0
     targets.append(("no loss below the ceiling", loss_verdict))
+    targets += scale_targets(settings, scale)
     for label, condition in targets:
-        print("  %-44s %s" % (label, verdict(condition)))
+        print("  %-50s %s" % (label, verdict(condition)))
 
 
 def main():
@@ -351,6 +619,12 @@ def main():
                         help="seconds of the second media run, relay and loadgen on separate CPUs")
     parser.add_argument("--rounds", type=int, default=int(os.environ.get("ROUNDS", 2)),
                         help="measure every relay this many times, alternating, and keep each figure's best")
+    parser.add_argument("--scale-steps", type=lambda text: [int(c) for c in text.split(",") if c],
+                        default=[int(c) for c in os.environ.get("SCALE_STEPS", "1000,2000,3000,4000").split(",") if c],
+                        help="call counts of the scale search, ascending (empty: no scale run)")
+    parser.add_argument("--scale-duration", type=float, default=float(os.environ.get("SCALE_DURATION", 3)),
+                        help="measured seconds per scale step")
+    parser.add_argument("--scale-only", action="store_true", help="run only the scale search")
     parser.add_argument("--ours", default=OUR_DAEMON, help="our daemon's binary (default: %(default)s)")
     parser.add_argument("--only", choices=["ours", "forwarder", "upstream"], action="append",
                         help="run only these relays (repeatable)")
@@ -372,7 +646,7 @@ def main():
         print("warning: the machine was %.0f%% busy before the benchmark started: latency and CPU "
               "figures will be noisy" % (100 * busy), flush=True)
     runs = {"ours": [], "forwarder": [], "upstream": []}
-    for round_number in range(1, settings.rounds + 1):
+    for round_number in range(1, 0 if settings.scale_only else settings.rounds + 1):
         print("round %d of %d" % (round_number, settings.rounds), flush=True)
         if "ours" in selected:
             if os.access(settings.ours, os.X_OK):
@@ -382,15 +656,37 @@ def main():
                 print("(a) our daemon: not built", flush=True)
         if "forwarder" in selected:
             print("(b) minimal forwarder ...", flush=True)
-            runs["forwarder"].append(bench_forwarder(settings, log_dir))
+            figures = bench_forwarder(settings, log_dir)
+            figures.update(bench_forwarder_ng(log_dir))
+            runs["forwarder"].append(figures)
         if "upstream" in selected:
             if os.access(UPSTREAM_DAEMON, os.X_OK):
                 print("(c) upstream %s ..." % UPSTREAM_DAEMON, flush=True)
                 runs["upstream"].append(bench_ng_relay("upstream", UPSTREAM_DAEMON, settings, log_dir))
             else:
                 print("(c) upstream: not installed (make deps-bench)", flush=True)
-    print("(d) loadgen floor, no relay ...", flush=True)
-    direct = bench_direct(settings)
+    scale = {}
+    if settings.scale_steps:
+        print("(s) scale: calls set up in a burst, then media; steps %s ..." %
+              ",".join(str(c) for c in settings.scale_steps), flush=True)
+        # each relay gets an equal share of what is left of the time budget, so one slow relay
+        # cannot starve the others
+        budget_end = time.monotonic() + SCALE_BUDGET_SECONDS
+        searches = []
+        if "ours" in selected and os.access(settings.ours, os.X_OK):
+            searches.append(("ours", lambda deadline: scale_ng_relay("ours", settings.ours, settings, log_dir, deadline)))
+        if "forwarder" in selected:
+            searches.append(("forwarder", lambda deadline: scale_forwarder(settings, log_dir, deadline)))
+        if "upstream" in selected and os.access(UPSTREAM_DAEMON, os.X_OK):
+            searches.append(("upstream", lambda deadline: scale_ng_relay("upstream", UPSTREAM_DAEMON, settings,
+                                                                         log_dir, deadline)))
+        for position, (name, search) in enumerate(searches):
+            now = time.monotonic()
+            scale[name] = search(now + max(budget_end - now, 0) / (len(searches) - position))
+    direct = None
+    if not settings.scale_only:
+        print("(d) loadgen floor, no relay ...", flush=True)
+        direct = bench_direct(settings)
     if "ours" not in selected:
         ours_missing_label = "skipped"
     elif not os.access(settings.ours, os.X_OK):
@@ -398,7 +694,7 @@ def main():
     else:
         ours_missing_label = "-"
     print_table(settings, best_of(runs["ours"]), best_of(runs["forwarder"]), best_of(runs["upstream"]), direct,
-                ours_missing_label)
+                ours_missing_label, scale)
 
 if __name__ == "__main__":
     main()
