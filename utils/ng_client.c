@@ -148,7 +148,7 @@ static struct option_program client_program(void)
 		.summary = "send one ng command: COMMAND [KEY=VALUE...]",
 		.version = rtpengine_version,
 		.default_file = NULL,
-		.default_section = NULL,
+		.default_section = PROGRAM_NAME,    /* unused: there is no file, but the engine wants a name */
 		.options = option_table,
 		.option_count = G_N_ELEMENTS(option_table),
 	};
