@@ -18,7 +18,9 @@ from calls import simple_sdp
 from conftest import REPO_ROOT, free_udp_port
 from ngclient import bdecode
 
-CLIENT = os.path.join(REPO_ROOT, "utils", "rtpengine-ng-client")
+# RTPENGINE_NG_CLIENT picks another build (make test-asan passes the sanitizer build).
+CLIENT = os.path.abspath(os.environ.get("RTPENGINE_NG_CLIENT")
+                         or os.path.join(REPO_ROOT, "utils", "rtpengine-ng-client"))
 # Every run must end by itself well before this (timeouts below are a few hundred ms).
 RUN_LIMIT = 20
 
@@ -26,10 +28,19 @@ pytestmark = pytest.mark.skipif(not os.access(CLIENT, os.X_OK),
                                 reason="%s is not built (make all)" % CLIENT)
 
 
+def assert_no_sanitizer_report(stderr):
+    """A sanitizer build reports on stderr; an exit status alone may not show it."""
+    if isinstance(stderr, bytes):
+        stderr = stderr.decode("utf-8", "replace")
+    assert not re.search(r"Sanitizer|runtime error:", stderr), stderr
+
+
 def run_client(*args, stdin=None):
     """Runs the client; returns CompletedProcess with text stdout/stderr."""
-    return subprocess.run([CLIENT] + [str(arg) for arg in args], input=stdin,
-                          capture_output=True, text=True, timeout=RUN_LIMIT)
+    result = subprocess.run([CLIENT] + [str(arg) for arg in args], input=stdin,
+                            capture_output=True, text=True, timeout=RUN_LIMIT)
+    assert_no_sanitizer_report(result.stderr)
+    return result
 
 
 def proxy_of(daemon):
@@ -90,6 +101,7 @@ def finish(process):
         process.kill()
         stdout, stderr = process.communicate()
         pytest.fail("client did not exit: %s %s" % (stdout, stderr))
+    assert_no_sanitizer_report(stderr)
     return process.returncode, stdout, stderr
 
 
