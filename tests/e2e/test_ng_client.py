@@ -3,7 +3,11 @@ test owns (retransmission, cookies, malformed replies).
 
 Nothing here depends on our daemon's own behaviour, so none of it is marked upstream_differs:
 the suite runs these against /usr/bin/rtpengine too, which checks the client against the
-reference."""
+reference.
+
+The client runs through subprocess directly rather than tests/lib/process.py: that runner
+sends stdout and stderr to one file, while which stream carries what is part of the client's
+contract. Every run is bounded (RUN_LIMIT) and the client never outlives its test."""
 
 import json
 import os
