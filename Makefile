@@ -39,8 +39,11 @@ FUZZ_SOURCES   := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINARIES  := $(FUZZ_SOURCES:tests/fuzz/%.c=build/fuzz/%)
 FUZZ_SECONDS   ?= 20
 PYTEST  := /usr/bin/python3 -m pytest
+# Utilities: each is utils/rtpengine-NAME, linked from utils/NAME*.c (NAME with '-' as '_')
+# and lib/ alone, so it shares no code with the daemon but the library.
+UTILITIES := ng-client
 # Installed programs: source path -> installed name under $(DESTDIR)/usr/bin.
-PROGRAMS := daemon/rtpengine
+PROGRAMS := daemon/rtpengine $(UTILITIES:%=utils/rtpengine-%)
 
 .PHONY: all deps test-kernel bench-kernel deps-build deps-test deps-bench daemon run test test-unit test-e2e \
 	test-fuzz fuzz asan test-asan bench install clean kernel iptables-extension version FORCE
@@ -75,6 +78,13 @@ $(BUILD)/rtpengine: $(BUILD)/daemon/main.o $(BUILD)/libdaemon.a $(BUILD)/librtpe
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 daemon/rtpengine: $(BUILD)/rtpengine
 	rm -f $@ && cp $< $@
+define utility_rules
+$(BUILD)/rtpengine-$(1): $(patsubst %.c,$(BUILD)/%.o,$(wildcard utils/$(subst -,_,$(1))*.c)) $(BUILD)/librtpengine.a
+	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
+utils/rtpengine-$(1): $(BUILD)/rtpengine-$(1)
+	rm -f $$@ && cp $$< $$@
+endef
+$(foreach utility,$(UTILITIES),$(eval $(call utility_rules,$(utility))))
 
 $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(BUILD)/libdaemon.a $(BUILD)/librtpengine.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -138,11 +148,12 @@ test-e2e: all build/tests/srtp_peer
 # ASan/UBSan build of the daemon and the unit tests, in its own build folder.
 asan:
 	$(MAKE) BUILD=build/asan OPT="-O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
-		LDFLAGS="-fsanitize=address,undefined" build/asan/rtpengine \
+		LDFLAGS="-fsanitize=address,undefined" build/asan/rtpengine $(UTILITIES:%=build/asan/rtpengine-%) \
 		$(UNIT_SOURCES:tests/unit/%.c=build/asan/tests/unit/%)
 test-asan: asan build/tests/srtp_peer
 	@set -e; for t in $(UNIT_SOURCES:tests/unit/%.c=build/asan/tests/unit/%); do echo "== asan $$t"; $$t; done
-	RTPENGINE_BINARY=$(CURDIR)/build/asan/rtpengine ASAN_OPTIONS=detect_leaks=1 $(PYTEST) -q -m "not slow" tests/e2e
+	RTPENGINE_BINARY=$(CURDIR)/build/asan/rtpengine RTPENGINE_NG_CLIENT=$(CURDIR)/build/asan/rtpengine-ng-client \
+		ASAN_OPTIONS=detect_leaks=1 $(PYTEST) -q -m "not slow" tests/e2e
 
 # fuzz_NAME starts from tests/fuzz/corpus/NAME and from the inputs listed here as NAME:DIR,
 # which the unit tests or the shipped configuration already hold (read where they live, not
