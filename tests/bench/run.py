@@ -6,20 +6,28 @@ forwarder tests/bench/forwarder and (c) Debian's /usr/bin/rtpengine, drives each
 same load from tests/bench/loadgen, and prints one table with PASS/FAIL per target. The
 exit status is 0 whatever the figures are (targets are reported, not enforced), unless the
 tools themselves cannot be run. See README.md for what each figure means.
+
+Every program (the relays, the forwarder, loadgen) starts and ends through tests/lib's
+process runner, with its output in a log of its own under the run's log directory.
 """
 import argparse
+import itertools
 import os
 import random
+import re
 import resource
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(REPO, "tests", "lib"))
+
+from ng import NgClient  # noqa: E402
+from ports import free_udp_port  # noqa: E402
+from process import ManagedProcess  # noqa: E402
+
 LOADGEN = os.path.join(HERE, "loadgen")
 FORWARDER = os.path.join(HERE, "forwarder")
 OUR_DAEMON = os.path.join(REPO, "daemon", "rtpengine")
@@ -30,31 +38,23 @@ SCALE_PORT_MIN = 10000           # the scale run's relays use ports from here (b
 SCALE_LOSS_LIMIT = 0.1           # percent: a scale step passes below this loss
 SCALE_BUSY_SHARE = 0.25          # "both workers busy": each carries at least this share of their CPU
 SCALE_BUDGET_SECONDS = 200       # the whole scale search, all relays (make bench stays under ~6 min)
+LOADGEN_FIGURE = re.compile(r"^([a-z0-9_]+)=(.*)$")   # loadgen's stdout lines; anything else is a remark
+LOG_SERIALS = itertools.count(1)
 
 
-def free_udp_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+def log_path_for(log_dir, name):
+    """A log file of its own for each program started (the runner truncates the file it is given,
+    and a relay or the forwarder is started once per round and step)."""
+    return os.path.join(log_dir, "%03d-%s.log" % (next(LOG_SERIALS), name))
 
 
-def ng_ping(port, process, timeout):
+def ng_answers(relay, port, timeout):
     """True once the relay answers an ng ping on 127.0.0.1:port (bounded by timeout)."""
-    deadline = time.monotonic() + timeout
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as client:
-        client.settimeout(0.2)
-        attempt = 0
-        while time.monotonic() < deadline and process.poll() is None:
-            attempt += 1
-            cookie = b"ping%d" % attempt
-            try:
-                client.sendto(cookie + b" d7:command4:pinge", ("127.0.0.1", port))
-                data = client.recv(4096)
-                if data.startswith(cookie + b" ") and b"pong" in data:
-                    return True
-            except (socket.timeout, ConnectionRefusedError):
-                pass
-    return False
+    client = NgClient(port, reply_timeout=0.2)
+    try:
+        return relay.wait_ready(lambda: client.ping(0.2), timeout, interval=0)
+    finally:
+        client.close()
 
 
 def cpu_busy_fraction(seconds):
@@ -71,51 +71,57 @@ def cpu_busy_fraction(seconds):
     return 1.0 - (idle_after - idle_before) / total
 
 
-def tail_of(path, lines=3):
-    try:
-        with open(path, errors="replace") as log:
-            return " | ".join(log.read().strip().splitlines()[-lines:])
-    except OSError:
-        return ""
+def tail_of(process, lines=3):
+    return " | ".join(process.log_text().strip().splitlines()[-lines:])
 
 
-def stop_process(process):
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
-
-
-def parse_key_values(text):
-    values = {}
+def parse_loadgen_output(text):
+    """loadgen's output (stdout and stderr in one log) as (figures dict, remark lines): its
+    figures are "key=value" lines, its remarks on stderr never start with a bare key."""
+    values, remarks = {}, []
     for line in text.splitlines():
-        key, separator, value = line.partition("=")
-        if separator:
-            try:
-                values[key] = float(value)
-            except ValueError:
-                values[key] = value
-    return values
+        figure = LOADGEN_FIGURE.match(line)
+        if not figure:
+            if line.strip():
+                remarks.append(line.strip())
+            continue
+        key, value = figure.groups()
+        try:
+            values[key] = float(value)
+        except ValueError:
+            values[key] = value
+    return values, remarks
 
 
-def run_loadgen(arguments, timeout, cpus=None):
-    """Runs loadgen (on the given CPUs if any); returns its key=value output as a dict, or None
-    if it failed to run."""
-    pin = (lambda: os.sched_setaffinity(0, cpus)) if cpus else None
+def start_on_cpus(argv, log_path, cpus):
+    """Starts argv through the process runner on the given CPUs (all when None). A child
+    inherits the CPU affinity of the thread that forks it, so this thread moves onto those
+    CPUs for the start and back afterwards (other threads keep theirs)."""
+    if not cpus:
+        return ManagedProcess(argv, log_path)
+    previous = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, cpus)
     try:
-        result = subprocess.run([LOADGEN] + arguments, capture_output=True, text=True, timeout=timeout,
-                                preexec_fn=pin)
-    except subprocess.TimeoutExpired:
+        return ManagedProcess(argv, log_path)
+    finally:
+        os.sched_setaffinity(0, previous)
+
+
+def run_loadgen(arguments, timeout, log_dir, cpus=None):
+    """Runs loadgen (on the given CPUs if any), its output in a log of its own in log_dir;
+    returns its key=value output as a dict, or None if it failed to run."""
+    process = start_on_cpus([LOADGEN] + arguments, log_path_for(log_dir, "loadgen-" + arguments[0]), cpus)
+    try:
+        timed_out = process.wait(timeout) is None
+    finally:
+        process.stop()
+    if timed_out:
         print("  loadgen %s: timed out" % " ".join(arguments), file=sys.stderr)
         return None
-    if result.stderr.strip():
-        lines = result.stderr.strip().splitlines()
-        print("  loadgen %s: %s%s" % (arguments[0], lines[-1], " (+%d lines)" % (len(lines) - 1) if len(lines) > 1 else ""),
+    values, remarks = parse_loadgen_output(process.log_text())
+    if remarks:
+        print("  loadgen %s: %s%s" % (arguments[0], remarks[-1], " (+%d lines)" % (len(remarks) - 1) if len(remarks) > 1 else ""),
               file=sys.stderr)
-    values = parse_key_values(result.stdout)
     return values if values else None
 
 
@@ -128,7 +134,7 @@ def pin_threads(pid, cpus):
             pass    # the thread ended meanwhile
 
 
-def pinned_cpu_per_1000(settings, pid, arguments):
+def pinned_cpu_per_1000(settings, pid, arguments, log_dir):
     """CPU ms per 1000 packets with the relay on the first CPU and loadgen on the second.
 
     Unpinned, the figure depends on where the scheduler happens to put the load generator's
@@ -142,7 +148,7 @@ def pinned_cpu_per_1000(settings, pid, arguments):
     pin_threads(pid, relay_cpu)
     try:
         media = run_loadgen(media_arguments(settings, settings.calls, settings.pinned_duration, 1, 50) + arguments,
-                            timeout=settings.pinned_duration + 120, cpus=load_cpu)
+                            timeout=settings.pinned_duration + 120, log_dir=log_dir, cpus=load_cpu)
     finally:
         pin_threads(pid, set(available))
     if not media or media.get("sent", 0) <= 0 or "relay_cpu_seconds" not in media:
@@ -161,40 +167,41 @@ def bench_ng_relay(name, binary, settings, log_dir):
                                                RELAY_PORT_SPAN)
     figures = {"status": "ok"}
     try:
-        if not ng_ping(ng_port, process, 10):
+        if not ng_answers(process, ng_port, 10):
             figures["status"] = "did not start (log: %s)" % log_path
-            print("  %s did not answer ng ping; log ends: %s" % (name, tail_of(log_path)), file=sys.stderr)
+            print("  %s did not answer ng ping; log ends: %s" % (name, tail_of(process)), file=sys.stderr)
             return figures
         pid = str(process.pid)
         ng = ["--ng", "127.0.0.1:%d" % ng_port]
         # RSS first, on a fresh process: idle RSS, then with RSS_CALLS calls that each carried
         # a few packets per direction (so streams are learned and active).
         rss = run_loadgen(media_arguments(settings, settings.rss_calls, 2, 0, 5) + ["--mode", "ng", "--pid", pid] + ng,
-                          timeout=120)
+                          timeout=120, log_dir=log_dir)
         if rss and rss.get("set_up") == settings.rss_calls:
             figures["rss_per_call_kb"] = (rss["rss_loaded_kb"] - rss["rss_idle_kb"]) / settings.rss_calls
         elif rss:
             figures["rss_note"] = "only %d of %d calls set up" % (rss.get("set_up", 0), settings.rss_calls)
         media = run_loadgen(media_arguments(settings, settings.calls, settings.duration, 1, 50)
-                            + ["--mode", "ng", "--pid", pid] + ng, timeout=settings.duration + 120)
+                            + ["--mode", "ng", "--pid", pid] + ng, timeout=settings.duration + 120, log_dir=log_dir)
         if media:
             figures.update(media_figures(media))
-        pinned = pinned_cpu_per_1000(settings, process.pid, ["--mode", "ng", "--pid", pid] + ng)
+        pinned = pinned_cpu_per_1000(settings, process.pid, ["--mode", "ng", "--pid", pid] + ng, log_dir)
         if pinned is not None:
             figures["cpu_ms_per_1000_pinned"] = pinned
-        figures.update(ng_cycles(ng + ["--pid", pid]))
-        if process.poll() is not None:
+        figures.update(ng_cycles(ng + ["--pid", pid], log_dir))
+        if not process.alive():
             figures["status"] = "exited during the run (log: %s)" % log_path
     finally:
-        stop_process(process)
+        process.stop()
     return figures
 
 
-def ng_cycles(arguments):
+def ng_cycles(arguments, log_dir):
     """ng cycles/s sequentially and with 16 in flight, and the relay's CPU per cycle (us)."""
     figures = {}
     for inflight in (1, 16):
-        cycles = run_loadgen(["ng", "--duration", str(NG_SECONDS), "--inflight", str(inflight)] + arguments, timeout=60)
+        cycles = run_loadgen(["ng", "--duration", str(NG_SECONDS), "--inflight", str(inflight)] + arguments, timeout=60,
+                             log_dir=log_dir)
         if cycles:
             figures["ng_%d" % inflight] = cycles["cycles_per_second"]
             figures["ng_%d_failures" % inflight] = cycles.get("failures", 0)
@@ -210,21 +217,17 @@ def start_ng_relay(name, binary, log_dir, port_min, port_span):
                "--interface=127.0.0.1", "--listen-ng=127.0.0.1:%d" % ng_port,
                "--port-min=%d" % port_min, "--port-max=%d" % (port_min + port_span - 1),
                "--delete-delay=0", "--endpoint-learning=immediate"]
-    log_path = os.path.join(log_dir, name + ".log")
-    log = open(log_path, "a")
-    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-    log.close()
-    return process, ng_port, log_path
+    log_path = log_path_for(log_dir, name)
+    return ManagedProcess(command, log_path, name=name), ng_port, log_path
 
 
 def start_forwarder(arguments, log_dir):
-    """Starts the forwarder; returns its process once it printed "ready", else None."""
-    log = open(os.path.join(log_dir, "forwarder.log"), "a")
-    process = subprocess.Popen([FORWARDER] + arguments, stdout=subprocess.PIPE, stderr=log, text=True)
-    log.close()
-    if process.stdout.readline().strip() == "ready":
+    """Starts the forwarder; returns its process once it printed "ready" (it has bound every
+    port), else None (it exited, e.g. a port was taken, or did not get ready in 10 s)."""
+    process = ManagedProcess([FORWARDER] + arguments, log_path_for(log_dir, "forwarder"), name="forwarder")
+    if process.wait_ready(lambda: "ready\n" in process.log_text(), 10):
         return process
-    process.wait(timeout=5)
+    process.stop()
     return None
 
 
@@ -238,9 +241,9 @@ def bench_forwarder_ng(log_dir):
         if not process:
             continue
         try:
-            return ng_cycles(["--ng", "127.0.0.1:%d" % ng_port, "--pid", str(process.pid)])
+            return ng_cycles(["--ng", "127.0.0.1:%d" % ng_port, "--pid", str(process.pid)], log_dir)
         finally:
-            stop_process(process)
+            process.stop()
     return {}
 
 
@@ -258,38 +261,32 @@ def media_figures(media):
 
 
 def bench_forwarder(settings, log_dir):
-    log_path = os.path.join(log_dir, "forwarder.log")
     for _ in range(10):
         base = random.randint(10000, 32000 - 2 * settings.calls)
-        log = open(log_path, "w")
-        process = subprocess.Popen([FORWARDER, "127.0.0.1", str(base), str(settings.calls)],
-                                   stdout=subprocess.PIPE, stderr=log, text=True)
-        ready = process.stdout.readline().strip() == "ready"
-        if not ready:
-            process.wait(timeout=5)
-            log.close()
+        process = start_forwarder(["127.0.0.1", str(base), str(settings.calls)], log_dir)
+        if not process:
             continue
         try:
             media = run_loadgen(media_arguments(settings, settings.calls, settings.duration, 1, 50)
                                 + ["--mode", "fixed", "--relay-base", str(base), "--pid", str(process.pid)],
-                                timeout=settings.duration + 120)
+                                timeout=settings.duration + 120, log_dir=log_dir)
             figures = {"status": "ok"}
             if media:
                 figures.update(media_figures(media))
             pinned = pinned_cpu_per_1000(settings, process.pid,
-                                         ["--mode", "fixed", "--relay-base", str(base), "--pid", str(process.pid)])
+                                         ["--mode", "fixed", "--relay-base", str(base), "--pid", str(process.pid)],
+                                         log_dir)
             if pinned is not None:
                 figures["cpu_ms_per_1000_pinned"] = pinned
             return figures
         finally:
-            stop_process(process)
-            log.close()
-    return {"status": "could not bind a port range (log: %s)" % log_path}
+            process.stop()
+    return {"status": "could not bind a port range (logs: %s/*-forwarder.log)" % log_dir}
 
 
-def bench_direct(settings):
+def bench_direct(settings, log_dir):
     media = run_loadgen(media_arguments(settings, settings.calls, min(settings.duration, 5), 1, 50)
-                        + ["--mode", "direct"], timeout=settings.duration + 60)
+                        + ["--mode", "direct"], timeout=settings.duration + 60, log_dir=log_dir)
     return media_figures(media) if media else {"status": "failed"}
 
 
@@ -374,7 +371,7 @@ def scale_ng_relay(name, binary, settings, log_dir, deadline):
     span = min(4 * max(settings.scale_steps) + 2000, 32000 - SCALE_PORT_MIN)
     process, ng_port, log_path = start_ng_relay(name + "-scale", binary, log_dir, SCALE_PORT_MIN, span)
     try:
-        if not ng_ping(ng_port, process, 10):
+        if not ng_answers(process, ng_port, 10):
             return {}
         pid = str(process.pid)
 
@@ -382,14 +379,14 @@ def scale_ng_relay(name, binary, settings, log_dir, deadline):
             print("  %s: %d calls ..." % (name, calls), flush=True)
             media = run_loadgen(media_arguments(settings, calls, settings.scale_duration, 1, 50)
                                 + ["--mode", "ng", "--pid", pid, "--ng", "127.0.0.1:%d" % ng_port],
-                                timeout=settings.scale_duration + 120)
+                                timeout=settings.scale_duration + 120, log_dir=log_dir)
             figures = scale_figures(media, calls)
-            if process.poll() is not None:
+            if not process.alive():
                 figures["status"] = "exited (log: %s)" % log_path
             return figures
         return scale_search(step, settings.scale_steps, deadline)
     finally:
-        stop_process(process)
+        process.stop()
 
 
 def scale_forwarder(settings, log_dir, deadline):
@@ -407,11 +404,11 @@ def scale_forwarder(settings, log_dir, deadline):
                 print("  forwarder: %d calls ..." % calls, flush=True)
                 media = run_loadgen(media_arguments(settings, calls, settings.scale_duration, 1, 50)
                                     + ["--mode", "fixed", "--relay-base", str(base), "--pid", str(process.pid)],
-                                    timeout=settings.scale_duration + 120)
+                                    timeout=settings.scale_duration + 120, log_dir=log_dir)
                 return scale_figures(media, calls)
             return scale_search(step, settings.scale_steps, deadline)
         finally:
-            stop_process(process)
+            process.stop()
     return {}
 
 
@@ -686,7 +683,7 @@ def main():
     direct = None
     if not settings.scale_only:
         print("(d) loadgen floor, no relay ...", flush=True)
-        direct = bench_direct(settings)
+        direct = bench_direct(settings, log_dir)
     if "ours" not in selected:
         ours_missing_label = "skipped"
     elif not os.access(settings.ours, os.X_OK):

@@ -11,44 +11,29 @@ DURATION seconds, alternately alone ("quiet") and while a real ng client drives 
 offer+answer+delete cycles per second with fresh call-ids plus, in each cycle, a `query` of
 one of the relaying calls (which takes that call's lock). Each round measures both, in
 alternating order; the one-way latency percentiles are loadgen's (the time the relay adds:
-kernel receive timestamp minus send time, see README.md). Reuses run.py's helpers.
+kernel receive timestamp minus send time, see README.md). Reuses run.py's helpers; the daemon
+and loadgen run through tests/lib's process runner, ng requests go through its NgClient.
 """
 import argparse
-import importlib.util
 import itertools
 import os
 import random
 import resource
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 
-import run as bench
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(HERE)), "tests", "lib"))
 
-HERE = bench.HERE
-REPO = bench.REPO
-# one bencode codec for the Python tests: tests/lib when present, else the e2e client's
-CODEC_PATHS = (os.path.join(REPO, "tests", "lib", "bencode.py"), os.path.join(REPO, "tests", "e2e", "ngclient.py"))
+import run as bench  # noqa: E402
+from ng import NgClient  # noqa: E402
+
 REPLY_TIMEOUT = 1.0         # seconds before an ng request is sent again (same cookie)
 REPLY_ATTEMPTS = 4
 HISTOGRAM_CEILING_US = 199999  # loadgen's last latency bucket: everything from 200 ms on
-
-
-def load_codec():
-    for path in CODEC_PATHS:
-        if os.path.exists(path):
-            spec = importlib.util.spec_from_file_location("bench_bencode", path)
-            module = importlib.util.module_from_spec(spec)
-            spec.loader.exec_module(module)
-            return module.bencode, module.bdecode
-    sys.exit("no bencode codec found at %s" % " or ".join(CODEC_PATHS))
-
-
-bencode, bdecode = load_codec()
 
 
 def sdp_for(port, session):
@@ -56,37 +41,25 @@ def sdp_for(port, session):
             "m=audio %d RTP/AVP 0 8\r\na=sendrecv\r\n" % (session, port))
 
 
-# Cookies (and call-ids) must be unique for the daemon's lifetime, not per client: it answers a
-# repeated cookie from its reply cache (30 s) without running the request again.
+# Call-ids must be unique for the daemon's lifetime, not per client (the same holds for cookies,
+# which NgClient draws at random: the daemon answers a repeated cookie from its reply cache
+# (30 s) without running the request again).
 UNIQUE_SERIALS = itertools.count(1)
 
 
-class NgClient:
-    """Blocking ng requests on one UDP socket; a lost request is sent again with its cookie."""
+def ng_client(port):
+    """An ng client on 127.0.0.1: a lost request is sent again with its cookie, REPLY_ATTEMPTS
+    times REPLY_TIMEOUT s at most."""
+    return NgClient(port, reply_timeout=REPLY_TIMEOUT, attempts=REPLY_ATTEMPTS)
 
-    def __init__(self, port):
-        self.address = ("127.0.0.1", port)
-        self.socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.socket.settimeout(REPLY_TIMEOUT)
 
-    def close(self):
-        self.socket.close()
-
-    def request(self, message):
-        """The reply dictionary, or None after REPLY_ATTEMPTS timeouts."""
-        cookie = b"sl%d_%d" % (os.getpid(), next(UNIQUE_SERIALS))
-        datagram = cookie + b" " + bencode(message)
-        for _ in range(REPLY_ATTEMPTS):
-            self.socket.sendto(datagram, self.address)
-            deadline = time.monotonic() + REPLY_TIMEOUT
-            while time.monotonic() < deadline:
-                try:
-                    data = self.socket.recv(65536)
-                except socket.timeout:
-                    break
-                head, _, body = data.partition(b" ")
-                if head == cookie:
-                    return bdecode(body)
+def request(client, message):
+    """The reply dictionary, or None when none came (a lost reply counts as a failure)."""
+    try:
+        return client.request(message)
+    except (TimeoutError, ValueError, OSError):
+        # ValueError: a reply the strict decoder refused; OSError: ICMP port unreachable (the
+        # daemon is gone)
         return None
 
 
@@ -110,24 +83,24 @@ class SignallingLoad(threading.Thread):
     def cycle(self, client, serial):
         call_id = "signalling-%d-%d" % (os.getpid(), next(UNIQUE_SERIALS))
         started = time.monotonic()
-        offer = client.request({"command": "offer", "call-id": call_id, "from-tag": "caller",
-                                "sdp": sdp_for(30000 + 2 * (serial % 10000), serial)})
+        offer = request(client, {"command": "offer", "call-id": call_id, "from-tag": "caller",
+                                 "sdp": sdp_for(30000 + 2 * (serial % 10000), serial)})
         self.offer_round_trips.append(time.monotonic() - started)
         answer = None
         if offer and offer.get("result") == "ok":
-            answer = client.request({"command": "answer", "call-id": call_id, "from-tag": "caller",
-                                     "to-tag": "callee", "sdp": sdp_for(50000 + 2 * (serial % 5000), serial)})
-        deleted = client.request({"command": "delete", "call-id": call_id, "from-tag": "caller"})
+            answer = request(client, {"command": "answer", "call-id": call_id, "from-tag": "caller",
+                                      "to-tag": "callee", "sdp": sdp_for(50000 + 2 * (serial % 5000), serial)})
+        deleted = request(client, {"command": "delete", "call-id": call_id, "from-tag": "caller"})
         if not (answer and answer.get("result") == "ok" and deleted and deleted.get("result") == "ok"):
             self.failures += 1
         if self.live_call_ids:
             live = self.live_call_ids[serial % len(self.live_call_ids)]
-            reply = client.request({"command": "query", "call-id": live})
+            reply = request(client, {"command": "query", "call-id": live})
             if reply and reply.get("result") == "ok":
                 self.queries += 1
 
     def run(self):
-        client = NgClient(self.ng_port)
+        client = ng_client(self.ng_port)
         period = 1.0 / self.rate
         limit = int(self.rate * self.max_seconds)
         start = time.monotonic()
@@ -148,9 +121,9 @@ class SignallingLoad(threading.Thread):
 
 def live_calls(ng_port, limit):
     """Call-ids of up to `limit` calls the daemon holds (its `list` command)."""
-    client = NgClient(ng_port)
+    client = ng_client(ng_port)
     try:
-        reply = client.request({"command": "list", "limit": limit})
+        reply = request(client, {"command": "list", "limit": limit})
     finally:
         client.close()
     calls = reply.get("calls", []) if reply else []
@@ -172,17 +145,17 @@ def cpu_times():
     return sum(fields), fields[3] + fields[4]
 
 
-def measure(settings, ng_port, pid, with_signalling):
+def measure(settings, ng_port, pid, with_signalling, log_dir):
     """One loadgen media run; with_signalling: the signalling thread runs throughout."""
     total_before, idle_before = cpu_times()
-    result = _measure(settings, ng_port, pid, with_signalling)
+    result = _measure(settings, ng_port, pid, with_signalling, log_dir)
     total_after, idle_after = cpu_times()
     # the whole machine, this run included: how much the neighbours may have disturbed it
     result["busy_percent"] = 100.0 * (1 - (idle_after - idle_before) / max(total_after - total_before, 1))
     return result
 
 
-def _measure(settings, ng_port, pid, with_signalling):
+def _measure(settings, ng_port, pid, with_signalling, log_dir):
     arguments = bench.media_arguments(settings, settings.calls, settings.duration, 1, 50) + [
         "--mode", "ng", "--pid", str(pid), "--ng", "127.0.0.1:%d" % ng_port]
     load = None
@@ -192,7 +165,7 @@ def _measure(settings, ng_port, pid, with_signalling):
         load = SignallingLoad(ng_port, settings.rate, settings.duration + 30, [])
         holder = {}
         runner = threading.Thread(target=lambda: holder.update(
-            media=bench.run_loadgen(arguments, timeout=settings.duration + 120)), daemon=True)
+            media=bench.run_loadgen(arguments, timeout=settings.duration + 120, log_dir=log_dir)), daemon=True)
         runner.start()
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and runner.is_alive():
@@ -211,23 +184,10 @@ def _measure(settings, ng_port, pid, with_signalling):
                       offer_p50_ms=1000 * (percentile(load.offer_round_trips, 0.5) or 0),
                       offer_p99_ms=1000 * (percentile(load.offer_round_trips, 0.99) or 0))
     else:
-        media = bench.run_loadgen(arguments, timeout=settings.duration + 120)
+        media = bench.run_loadgen(arguments, timeout=settings.duration + 120, log_dir=log_dir)
     if media:
         result.update(bench.media_figures(media))
     return result
-
-
-def start_daemon(binary, log_dir):
-    ng_port = bench.free_udp_port()
-    port_min = random.randint(10000, 32000 - bench.RELAY_PORT_SPAN)
-    command = [binary, "--config-file=none", "--table=-1", "--foreground", "--log-level=3", "--log-stderr",
-               "--interface=127.0.0.1", "--listen-ng=127.0.0.1:%d" % ng_port,
-               "--port-min=%d" % port_min, "--port-max=%d" % (port_min + bench.RELAY_PORT_SPAN - 1),
-               "--delete-delay=0", "--endpoint-learning=immediate"]
-    log_path = os.path.join(log_dir, "signalling-daemon.log")
-    log = open(log_path, "w")
-    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-    return process, log, log_path, ng_port
 
 
 def describe(result):
@@ -265,25 +225,27 @@ def main():
     if busy > 0.10:
         print("warning: the machine was %.0f%% busy before the run: latency figures will be noisy" % (100 * busy),
               flush=True)
-    process, log, log_path, ng_port = start_daemon(settings.ours, log_dir)
+    # the same options as run.py's relays
+    process, ng_port, log_path = bench.start_ng_relay("signalling-daemon", settings.ours, log_dir,
+                                                      random.randint(10000, 32000 - bench.RELAY_PORT_SPAN),
+                                                      bench.RELAY_PORT_SPAN)
     results = []
     try:
-        if not bench.ng_ping(ng_port, process, 10):
-            sys.exit("daemon did not answer ng ping; log ends: %s" % bench.tail_of(log_path))
+        if not bench.ng_answers(process, ng_port, 10):
+            sys.exit("daemon did not answer ng ping; log ends: %s" % bench.tail_of(process))
         for round_number in range(1, settings.rounds + 1):
             # alternate which comes first, so a drift in the machine's load hits both alike
             order = (False, True) if round_number % 2 else (True, False)
             for with_signalling in order:
-                result = measure(settings, ng_port, process.pid, with_signalling)
+                result = measure(settings, ng_port, process.pid, with_signalling, log_dir)
                 result["round"] = round_number
                 results.append(result)
                 print("round %d %-10s %s" % (round_number, "signalling" if with_signalling else "quiet",
                                              describe(result)), flush=True)
-        if process.poll() is not None:
+        if not process.alive():
             print("daemon exited during the run (log: %s)" % log_path)
     finally:
-        bench.stop_process(process)
-        log.close()
+        process.stop()
 
     quiet = [r["p99_us"] for r in results if not r["signalling"] and "p99_us" in r]
     loaded = [r["p99_us"] for r in results if r["signalling"] and "p99_us" in r]
