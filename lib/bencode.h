@@ -37,7 +37,8 @@ struct bencode_buffer;  /* arena: owns every item and copied string; freed in on
 struct bencode_buffer *bencode_buffer_new(void);
 /* NULL is accepted. Invalidates every item and string allocated in the buffer. */
 /* Forgets everything allocated from buffer (items and strings become invalid) and keeps its
- * first chunk for reuse: cheaper than free + new for one request after another. */
+ * first chunk and a few full-size ones for reuse: cheaper than free + new for one request
+ * after another. */
 void bencode_buffer_reset(struct bencode_buffer *buffer);
 void bencode_buffer_free(struct bencode_buffer *buffer);
 /* Raw arena allocation (8-byte aligned, not zeroed), for callers that want request-lifetime
