@@ -2,6 +2,7 @@
 #include "ng_server.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -22,9 +23,9 @@
  * a while longer, as upstream does. */
 #define NG_CACHE_LIFETIME_US (30 * 1000000LL)
 
-/* Exact-size copies: a GString would round every reply up to a power of two. The reply
- * starts with the cookie and a space; the cache's key is a NUL-terminated copy of the cookie
- * after the reply in the same allocation (one malloc per cached reply, not two). */
+/* Exact-size copies, in a slab (below): a GString would round every reply up to a power of
+ * two. The reply starts with the cookie and a space; the cache's key is a NUL-terminated copy
+ * of the cookie right after the reply. */
 struct cached_reply {
 	int64_t stored_us;
 	size_t length;
@@ -33,6 +34,19 @@ struct cached_reply {
 
 /* Cookies longer than this are looked up through a heap copy. */
 #define NG_COOKIE_ON_STACK 128
+
+/* Cached replies are stored one after the other in slabs, and a slab is freed once its newest
+ * reply expired: replies expire in the order they were stored, so this needs no malloc per
+ * reply (measured on the ng cycle bench with perf: the malloc of each cached reply, a "large"
+ * one that made glibc consolidate its fast bins first, was 2-3% of the daemon's CPU). */
+#define NG_CACHE_SLAB_SIZE (64 * 1024)   /* below glibc's mmap threshold: reused heap memory */
+
+struct reply_slab {
+	struct reply_slab *next;   /* the next newer slab */
+	int64_t newest_us;         /* latest stored_us of a reply in it */
+	size_t used, capacity;
+	max_align_t data[];
+};
 
 /* One request of a batch and where its reply is. */
 struct ng_slot {
@@ -45,7 +59,8 @@ struct ng_slot {
 struct ng_server {
 	int fd;
 	struct daemon_context *daemon;
-	GHashTable *cache;     /* cookie (char *) -> struct cached_reply * */
+	GHashTable *cache;     /* cookie (char *) -> struct cached_reply *, both in a slab */
+	struct reply_slab *oldest_slab, *newest_slab;
 	struct mmsghdr requests[NG_BATCH], replies[NG_BATCH];
 	struct ng_slot slots[NG_BATCH];
 	int64_t last_request_us;
@@ -109,7 +124,41 @@ static void cached_reply_free(gpointer data)
 		cache_totals->ng_cached_replies--;
 		cache_totals->ng_cached_bytes -= cached->length;
 	}
-	g_free(cached);
+	/* the memory goes with its slab */
+}
+
+/* Room for size bytes (8-byte aligned) in the newest slab, or a new one. */
+static void *slab_alloc(struct ng_server *server, size_t size, int64_t now_us)
+{
+	size = (size + 7) & ~(size_t) 7;
+	struct reply_slab *slab = server->newest_slab;
+	if (!slab || slab->capacity - slab->used < size) {
+		size_t capacity = size > NG_CACHE_SLAB_SIZE ? size : NG_CACHE_SLAB_SIZE;
+		slab = g_malloc(sizeof(*slab) + capacity);
+		*slab = (struct reply_slab) { .newest_us = now_us, .capacity = capacity };
+		if (server->newest_slab)
+			server->newest_slab->next = slab;
+		else
+			server->oldest_slab = slab;
+		server->newest_slab = slab;
+	}
+	void *memory = (char *) slab->data + slab->used;
+	slab->used += size;
+	if (now_us > slab->newest_us)
+		slab->newest_us = now_us;
+	return memory;
+}
+
+/* After the expired replies left the cache: frees the slabs that held only those. */
+static void free_expired_slabs(struct ng_server *server, int64_t now_us, int64_t lifetime_us)
+{
+	while (server->oldest_slab && now_us - server->oldest_slab->newest_us > lifetime_us) {
+		struct reply_slab *slab = server->oldest_slab;
+		server->oldest_slab = slab->next;
+		if (server->newest_slab == slab)
+			server->newest_slab = NULL;
+		g_free(slab);
+	}
 }
 
 static const struct ng_command_entry *find_command(const char *name, unsigned int *index)
@@ -262,6 +311,11 @@ void ng_server_close(struct ng_server *server)
 		return;
 	close(server->fd);
 	g_hash_table_destroy(server->cache);
+	while (server->oldest_slab) {
+		struct reply_slab *slab = server->oldest_slab;
+		server->oldest_slab = slab->next;
+		g_free(slab);
+	}
 	cache_totals = NULL;
 	for (unsigned int i = 0; i < NG_BATCH; i++)
 		g_string_free(server->slots[i].reply, TRUE);
@@ -322,8 +376,9 @@ static int wait_briefly_for_requests(struct ng_server *server)
 
 static void cache_reply(struct ng_server *server, size_t cookie_length, const GString *reply)
 {
-	struct cached_reply *entry = g_malloc(sizeof(*entry) + reply->len + cookie_length + 1);
-	entry->stored_us = now_realtime_us();
+	int64_t now_us = now_realtime_us();
+	struct cached_reply *entry = slab_alloc(server, sizeof(*entry) + reply->len + cookie_length + 1, now_us);
+	entry->stored_us = now_us;
 	entry->length = reply->len;
 	memcpy(entry->datagram, reply->str, entry->length);
 	char *key = entry->datagram + entry->length;
@@ -429,6 +484,7 @@ static gboolean cache_entry_expired(gpointer key, gpointer value, gpointer data)
 void ng_server_expire_cache(struct ng_server *server, int64_t now_us)
 {
 	g_hash_table_foreach_remove(server->cache, cache_entry_expired, &now_us);
+	free_expired_slabs(server, now_us, NG_CACHE_LIFETIME_US);
 }
 
 const struct ng_command_counter *ng_command_counters(unsigned int *count)
