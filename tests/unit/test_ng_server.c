@@ -116,10 +116,40 @@ static void test_cached_replies_expire(void)
 	fixture_close(&fixture);
 }
 
+/* Expiry goes from the oldest reply to the first one still valid, across slabs: the older
+ * batch leaves, the newer one stays. */
+static void test_older_replies_expire_first(void)
+{
+	struct fixture fixture;
+	fixture_open(&fixture);
+	size_t length;
+	for (unsigned int i = 0; i < REQUESTS; i++)
+		g_free(delete_request(&fixture, i, &length));
+	/* the clock moves on before the newer batch (bounded: a millisecond) */
+	int64_t older_stored_before = now_realtime_us() + 1;
+	int64_t newer_stored_from = older_stored_before + 1000;
+	for (unsigned int spins = 0; now_realtime_us() < newer_stored_from && spins < 100000000; spins++)
+		;
+	g_assert_cmpint(now_realtime_us(), >=, newer_stored_from);
+	for (unsigned int i = REQUESTS; i < 2 * REQUESTS; i++)
+		g_free(delete_request(&fixture, i, &length));
+	g_assert_cmpuint(fixture.daemon.totals.ng_cached_replies, ==, 2 * REQUESTS);
+
+	ng_server_expire_cache(fixture.server, older_stored_before + LIFETIME_US);
+	g_assert_cmpuint(fixture.daemon.totals.ng_cached_replies, ==, REQUESTS);
+	/* a newer cookie is still answered from the cache, an older one is a new request */
+	g_free(delete_request(&fixture, 2 * REQUESTS - 1, &length));
+	g_assert_cmpuint(fixture.daemon.totals.ng_cached_replies, ==, REQUESTS);
+	g_free(delete_request(&fixture, REQUESTS / 2, &length));
+	g_assert_cmpuint(fixture.daemon.totals.ng_cached_replies, ==, REQUESTS + 1);
+	fixture_close(&fixture);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	log_init("test", &(struct log_settings) { .level = LOG_WARNING, .facility = LOG_DAEMON, .to_stderr = true });
 	g_test_add_func("/ng_server/cached_replies_expire", test_cached_replies_expire);
+	g_test_add_func("/ng_server/older_replies_expire_first", test_older_replies_expire_first);
 	return g_test_run();
 }
