@@ -627,10 +627,8 @@ struct bencode_item *bencode_dictionary_get_expect(const struct bencode_item *di
 	return value;
 }
 
-const char *bencode_dictionary_get_string(struct bencode_buffer *buffer, const struct bencode_item *dictionary,
-                                          const char *key, size_t *length)
+const char *bencode_item_text(struct bencode_buffer *buffer, const struct bencode_item *value, size_t *length)
 {
-	struct bencode_item *value = bencode_dictionary_get(dictionary, key);
 	if (!value || !buffer)
 		return NULL;
 	const char *source;
@@ -650,9 +648,14 @@ const char *bencode_dictionary_get_string(struct bencode_buffer *buffer, const s
 	return copy;
 }
 
-bool bencode_dictionary_get_integer(const struct bencode_item *dictionary, const char *key, long long *value)
+const char *bencode_dictionary_get_string(struct bencode_buffer *buffer, const struct bencode_item *dictionary,
+                                          const char *key, size_t *length)
 {
-	struct bencode_item *item = bencode_dictionary_get(dictionary, key);
+	return bencode_item_text(buffer, bencode_dictionary_get(dictionary, key), length);
+}
+
+bool bencode_item_integer(const struct bencode_item *item, long long *value)
+{
 	if (!item || !value)
 		return false;
 	if (item->type == BENCODE_INTEGER) {
@@ -662,6 +665,11 @@ bool bencode_dictionary_get_integer(const struct bencode_item *dictionary, const
 	if (item->type == BENCODE_STRING)
 		return parse_decimal_text(item->string, item->string_length, value);
 	return false;
+}
+
+bool bencode_dictionary_get_integer(const struct bencode_item *dictionary, const char *key, long long *value)
+{
+	return bencode_item_integer(bencode_dictionary_get(dictionary, key), value);
 }
 
 bool bencode_string_equals(const struct bencode_item *item, const char *text)

@@ -86,6 +86,9 @@ const char *bencode_dictionary_get_string(struct bencode_buffer *buffer, const s
 /* Accepts INTEGER items and STRING items holding a decimal number (optional '-', digits only,
  * within long long). *value is left untouched on false. */
 bool bencode_dictionary_get_integer(const struct bencode_item *dictionary, const char *key, long long *value);
+/* The same two for a value already found (NULL gives NULL / false). */
+const char *bencode_item_text(struct bencode_buffer *buffer, const struct bencode_item *value, size_t *length);
+bool bencode_item_integer(const struct bencode_item *item, long long *value);
 bool bencode_string_equals(const struct bencode_item *item, const char *text);  /* STRING item == text */
 char *bencode_string_dup(struct bencode_buffer *buffer, const struct bencode_item *item); /* NUL-terminated copy in buffer, NULL if not STRING */
 
