@@ -124,9 +124,58 @@ static void classify_request(struct ng_request *request)
 	}
 }
 
-static const char *get_string(struct ng_request *request, const char *key)
+/* The keys whose values are read here rather than through the key table, found in one walk
+ * over the request: a dictionary lookup per key scanned the whole request each time, about 4%
+ * of the user-space instructions of an ng cycle (callgrind, ng cycle bench). Spelled exactly,
+ * the first occurrence wins: as bencode_dictionary_get(). */
+enum scalar_key {
+	SCALAR_CALL_ID, SCALAR_FROM_TAG, SCALAR_TO_TAG, SCALAR_VIA_BRANCH, SCALAR_LABEL, SCALAR_FROM_LABEL,
+	SCALAR_SDP, SCALAR_TRANSPORT_PROTOCOL, SCALAR_TRANSPORT_PROTOCOL_SPACE, SCALAR_DIRECTION,
+	SCALAR_ADDRESS_FAMILY_SPACE, SCALAR_ADDRESS_FAMILY, SCALAR_MEDIA_ADDRESS, SCALAR_MEDIA_ADDRESS_SPACE,
+	SCALAR_RECEIVED_FROM, SCALAR_RECEIVED_FROM_SPACE, SCALAR_DELETE_DELAY, SCALAR_DELETE_DELAY_SPACE,
+	SCALAR_LIMIT, SCALAR_KEYS
+};
+
+#define SCALAR(name) { name, sizeof(name) - 1 }
+static const struct {
+	const char *name;
+	size_t length;
+} scalar_keys[SCALAR_KEYS] = {
+	[SCALAR_CALL_ID] = SCALAR("call-id"), [SCALAR_FROM_TAG] = SCALAR("from-tag"),
+	[SCALAR_TO_TAG] = SCALAR("to-tag"), [SCALAR_VIA_BRANCH] = SCALAR("via-branch"),
+	[SCALAR_LABEL] = SCALAR("label"), [SCALAR_FROM_LABEL] = SCALAR("from-label"), [SCALAR_SDP] = SCALAR("sdp"),
+	[SCALAR_TRANSPORT_PROTOCOL] = SCALAR("transport-protocol"),
+	[SCALAR_TRANSPORT_PROTOCOL_SPACE] = SCALAR("transport protocol"),
+	[SCALAR_DIRECTION] = SCALAR("direction"),
+	[SCALAR_ADDRESS_FAMILY_SPACE] = SCALAR("address family"), [SCALAR_ADDRESS_FAMILY] = SCALAR("address-family"),
+	[SCALAR_MEDIA_ADDRESS] = SCALAR("media-address"), [SCALAR_MEDIA_ADDRESS_SPACE] = SCALAR("media address"),
+	[SCALAR_RECEIVED_FROM] = SCALAR("received-from"), [SCALAR_RECEIVED_FROM_SPACE] = SCALAR("received from"),
+	[SCALAR_DELETE_DELAY] = SCALAR("delete-delay"), [SCALAR_DELETE_DELAY_SPACE] = SCALAR("delete delay"),
+	[SCALAR_LIMIT] = SCALAR("limit"),
+};
+#undef SCALAR
+
+static void find_scalars(const struct bencode_item *input, const struct bencode_item *found[SCALAR_KEYS])
 {
-	return bencode_dictionary_get_string(request->buffer, request->input, key, NULL);
+	memset(found, 0, SCALAR_KEYS * sizeof(found[0]));
+	for (const struct bencode_item *key = input->first_child; key && key->next_sibling;
+	     key = key->next_sibling->next_sibling) {
+		for (unsigned int i = 0; i < SCALAR_KEYS; i++) {
+			if (key->string_length == scalar_keys[i].length
+			    && !memcmp(key->string, scalar_keys[i].name, key->string_length)) {
+				if (!found[i])
+					found[i] = key->next_sibling;
+				break;
+			}
+		}
+	}
+}
+
+/* The value of the first of the two spellings that the request has. */
+static const struct bencode_item *either(const struct bencode_item *const found[SCALAR_KEYS], enum scalar_key first,
+                                         enum scalar_key second)
+{
+	return found[first] ? found[first] : found[second];
 }
 
 /* "IP4"/"IP6" as the ng protocol spells address families. */
@@ -141,11 +190,8 @@ static int parse_family(const char *text)
 	return -1;
 }
 
-static int parse_received_from(struct ng_request *request)
+static int parse_received_from(struct ng_request *request, const struct bencode_item *value)
 {
-	const struct bencode_item *value = bencode_dictionary_get(request->input, "received-from");
-	if (!value)
-		value = bencode_dictionary_get(request->input, "received from");
 	if (!value)
 		return 0;
 	if (value->type != BENCODE_LIST || value->child_count != 2 || value->first_child->type != BENCODE_STRING
@@ -166,56 +212,59 @@ static int parse_received_from(struct ng_request *request)
 int ng_flags_parse(struct ng_request *request)
 {
 	struct ng_flags *flags = &request->flags;
-	flags->call_id = get_string(request, "call-id");
-	flags->from_tag = get_string(request, "from-tag");
-	flags->to_tag = get_string(request, "to-tag");
-	flags->via_branch = get_string(request, "via-branch");
-	flags->label = get_string(request, "label");
+	struct bencode_buffer *buffer = request->buffer;
+	const struct bencode_item *found[SCALAR_KEYS];
+	find_scalars(request->input, found);
+	flags->call_id = bencode_item_text(buffer, found[SCALAR_CALL_ID], NULL);
+	flags->from_tag = bencode_item_text(buffer, found[SCALAR_FROM_TAG], NULL);
+	flags->to_tag = bencode_item_text(buffer, found[SCALAR_TO_TAG], NULL);
+	flags->via_branch = bencode_item_text(buffer, found[SCALAR_VIA_BRANCH], NULL);
+	flags->label = bencode_item_text(buffer, found[SCALAR_LABEL], NULL);
 	if (!flags->label)
-		flags->label = get_string(request, "from-label");
-	flags->sdp = bencode_dictionary_get_string(request->buffer, request->input, "sdp", &flags->sdp_length);
+		flags->label = bencode_item_text(buffer, found[SCALAR_FROM_LABEL], NULL);
+	flags->sdp = bencode_item_text(buffer, found[SCALAR_SDP], &flags->sdp_length);
 
 	classify_request(request);
 
-	const char *protocol = get_string(request, "transport-protocol");
+	const char *protocol = bencode_item_text(buffer, found[SCALAR_TRANSPORT_PROTOCOL], NULL);
 	if (!protocol)
-		protocol = get_string(request, "transport protocol");
+		protocol = bencode_item_text(buffer, found[SCALAR_TRANSPORT_PROTOCOL_SPACE], NULL);
 	if (protocol)
 		flags->transport_protocol = protocol;
 
-	const struct bencode_item *direction = bencode_dictionary_get(request->input, "direction");
+	const struct bencode_item *direction = found[SCALAR_DIRECTION];
 	if (direction && direction->type == BENCODE_LIST) {
 		unsigned int index = 0;
 		for (const struct bencode_item *item = direction->first_child; item && index < 2; item = item->next_sibling)
-			flags->direction[index++] = bencode_string_dup(request->buffer, item);
+			flags->direction[index++] = bencode_string_dup(buffer, item);
 	}
 
-	const char *family = get_string(request, "address family");
+	const char *family = bencode_item_text(buffer, found[SCALAR_ADDRESS_FAMILY_SPACE], NULL);
 	if (!family)
-		family = get_string(request, "address-family");
+		family = bencode_item_text(buffer, found[SCALAR_ADDRESS_FAMILY], NULL);
 	flags->address_family = parse_family(family);
 	if (flags->address_family < 0) {
 		request->error_reason = "Unsupported address family";
 		return -EINVAL;
 	}
 
-	const char *media_address = get_string(request, "media-address");
+	const char *media_address = bencode_item_text(buffer, found[SCALAR_MEDIA_ADDRESS], NULL);
 	if (!media_address)
-		media_address = get_string(request, "media address");
+		media_address = bencode_item_text(buffer, found[SCALAR_MEDIA_ADDRESS_SPACE], NULL);
 	if (media_address && endpoint_parse(&flags->media_address, 0, media_address, 0) < 0) {
 		request->error_reason = "Invalid media-address";
 		return -EINVAL;
 	}
-	if (parse_received_from(request) < 0)
+	if (parse_received_from(request, either(found, SCALAR_RECEIVED_FROM, SCALAR_RECEIVED_FROM_SPACE)) < 0)
 		return -EINVAL;
 
-	flags->has_delete_delay = bencode_dictionary_get_integer(request->input, "delete-delay", &flags->delete_delay)
-		|| bencode_dictionary_get_integer(request->input, "delete delay", &flags->delete_delay);
+	flags->has_delete_delay = bencode_item_integer(found[SCALAR_DELETE_DELAY], &flags->delete_delay)
+		|| bencode_item_integer(found[SCALAR_DELETE_DELAY_SPACE], &flags->delete_delay);
 	if (flags->has_delete_delay && flags->delete_delay < 0) {
 		request->error_reason = "delete-delay must not be negative";
 		return -EINVAL;
 	}
-	if (!bencode_dictionary_get_integer(request->input, "limit", &flags->limit))
+	if (!bencode_item_integer(found[SCALAR_LIMIT], &flags->limit))
 		flags->limit = 32;
 	return 0;
 }

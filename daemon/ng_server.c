@@ -2,6 +2,7 @@
 #include "ng_server.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -22,11 +23,31 @@
  * a while longer, as upstream does. */
 #define NG_CACHE_LIFETIME_US (30 * 1000000LL)
 
-/* Exact-size copies: a GString would round every reply up to a power of two. */
+/* Exact-size copies, in a slab (below): a GString would round every reply up to a power of
+ * two. The reply starts with the cookie and a space; the cache's key is a NUL-terminated copy
+ * of the cookie right after the reply. */
 struct cached_reply {
 	int64_t stored_us;
 	size_t length;
+	size_t slab_size;      /* bytes it takes in its slab, up to the next reply */
 	char datagram[];
+};
+
+/* Cookies longer than this are looked up through a heap copy. */
+#define NG_COOKIE_ON_STACK 128
+
+/* Cached replies are stored one after the other in slabs, and expire in the order they were
+ * stored: expiry walks from the oldest reply to the first one still valid and frees the slabs
+ * it passed, so neither storing nor expiring a reply costs a malloc or a walk over the whole
+ * cache (measured on the ng cycle bench with perf: the malloc of each cached reply, a "large"
+ * one that made glibc consolidate its fast bins first, was 2-3% of the daemon's CPU; the
+ * once-a-second walk over every cached reply grows with the request rate: 30 s of them). */
+#define NG_CACHE_SLAB_SIZE (64 * 1024)   /* below glibc's mmap threshold: reused heap memory */
+
+struct reply_slab {
+	struct reply_slab *next;   /* the next newer slab */
+	size_t used, capacity;
+	max_align_t data[];
 };
 
 /* One request of a batch and where its reply is. */
@@ -40,7 +61,9 @@ struct ng_slot {
 struct ng_server {
 	int fd;
 	struct daemon_context *daemon;
-	GHashTable *cache;     /* cookie (char *) -> struct cached_reply * */
+	GHashTable *cache;     /* cookie (char *) -> struct cached_reply *, both in a slab */
+	struct reply_slab *oldest_slab, *newest_slab;
+	size_t expired_offset;   /* in the oldest slab: where the first reply not yet expired is */
 	struct mmsghdr requests[NG_BATCH], replies[NG_BATCH];
 	struct ng_slot slots[NG_BATCH];
 	int64_t last_request_us;
@@ -104,7 +127,37 @@ static void cached_reply_free(gpointer data)
 		cache_totals->ng_cached_replies--;
 		cache_totals->ng_cached_bytes -= cached->length;
 	}
-	g_free(cached);
+	/* the memory goes with its slab */
+}
+
+/* Room for size bytes (*size is rounded up to 8) in the newest slab, or a new one. */
+static void *slab_alloc(struct ng_server *server, size_t *size)
+{
+	*size = (*size + 7) & ~(size_t) 7;
+	struct reply_slab *slab = server->newest_slab;
+	if (!slab || slab->capacity - slab->used < *size) {
+		size_t capacity = *size > NG_CACHE_SLAB_SIZE ? *size : NG_CACHE_SLAB_SIZE;
+		slab = g_malloc(sizeof(*slab) + capacity);
+		*slab = (struct reply_slab) { .capacity = capacity };
+		if (server->newest_slab)
+			server->newest_slab->next = slab;
+		else
+			server->oldest_slab = slab;
+		server->newest_slab = slab;
+	}
+	void *memory = (char *) slab->data + slab->used;
+	slab->used += *size;
+	return memory;
+}
+
+static void free_oldest_slab(struct ng_server *server)
+{
+	struct reply_slab *slab = server->oldest_slab;
+	server->oldest_slab = slab->next;
+	if (server->newest_slab == slab)
+		server->newest_slab = NULL;
+	server->expired_offset = 0;
+	g_free(slab);
 }
 
 static const struct ng_command_entry *find_command(const char *name, unsigned int *index)
@@ -238,7 +291,7 @@ int ng_server_open(struct ng_server **result, const union endpoint *listen, stru
 	struct ng_server *server = g_new0(struct ng_server, 1);
 	server->fd = fd;
 	server->daemon = daemon;
-	server->cache = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, cached_reply_free);
+	server->cache = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, cached_reply_free);
 	for (unsigned int i = 0; i < NG_BATCH; i++) {
 		struct ng_slot *slot = &server->slots[i];
 		slot->reply = g_string_sized_new(4096);
@@ -257,6 +310,8 @@ void ng_server_close(struct ng_server *server)
 		return;
 	close(server->fd);
 	g_hash_table_destroy(server->cache);
+	while (server->oldest_slab)
+		free_oldest_slab(server);
 	cache_totals = NULL;
 	for (unsigned int i = 0; i < NG_BATCH; i++)
 		g_string_free(server->slots[i].reply, TRUE);
@@ -315,15 +370,36 @@ static int wait_briefly_for_requests(struct ng_server *server)
 	return count;
 }
 
-static void cache_reply(struct ng_server *server, char *cookie, const GString *reply)
+static void cache_reply(struct ng_server *server, size_t cookie_length, const GString *reply)
 {
-	struct cached_reply *entry = g_malloc(sizeof(*entry) + reply->len);
-	entry->stored_us = now_realtime_us();
+	int64_t now_us = now_realtime_us();
+	struct cached_reply *entry;
+	size_t size = sizeof(*entry) + reply->len + cookie_length + 1;
+	entry = slab_alloc(server, &size);
+	entry->stored_us = now_us;
+	entry->slab_size = size;
 	entry->length = reply->len;
 	memcpy(entry->datagram, reply->str, entry->length);
-	g_hash_table_replace(server->cache, cookie, entry);
+	char *key = entry->datagram + entry->length;
+	memcpy(key, reply->str, cookie_length);   /* the reply starts with the request's cookie */
+	key[cookie_length] = '\0';
+	g_hash_table_replace(server->cache, key, entry);
 	server->daemon->totals.ng_cached_replies++;
 	server->daemon->totals.ng_cached_bytes += entry->length;
+}
+
+static struct cached_reply *find_cached_reply(struct ng_server *server, const char *cookie, size_t length)
+{
+	char on_stack[NG_COOKIE_ON_STACK];
+	char *key = length < sizeof(on_stack) ? on_stack : g_malloc(length + 1);
+	memcpy(key, cookie, length);
+	key[length] = '\0';
+	struct cached_reply *cached = g_hash_table_lookup(server->cache, key);
+	if (cached)
+		log_info("retransmitted request (cookie %s): sending the cached reply", key);
+	if (key != on_stack)
+		g_free(key);
+	return cached;
 }
 
 /* Runs one received request (or finds its cached reply); points slot->reply_vector at the
@@ -331,25 +407,19 @@ static void cache_reply(struct ng_server *server, char *cookie, const GString *r
 static bool handle_request(struct ng_server *server, struct ng_slot *slot, size_t length)
 {
 	const char *space = memchr(slot->datagram, ' ', length);
-	char *cookie = space ? g_strndup(slot->datagram, (gsize) (space - slot->datagram)) : NULL;
-	struct cached_reply *cached = cookie ? g_hash_table_lookup(server->cache, cookie) : NULL;
+	size_t cookie_length = space ? (size_t) (space - slot->datagram) : 0;
+	struct cached_reply *cached = space ? find_cached_reply(server, slot->datagram, cookie_length) : NULL;
 	if (cached) {
-		log_info("retransmitted request (cookie %s): sending the cached reply", cookie);
-		g_free(cookie);
 		slot->reply_vector = (struct iovec) { cached->datagram, cached->length };
 		return true;
 	}
 	g_string_truncate(slot->reply, 0);
 	bool cacheable = ng_process_datagram(server->daemon, slot->datagram, length, &slot->source, slot->reply);
-	if (slot->reply->len == 0) {
-		g_free(cookie);
+	if (slot->reply->len == 0)
 		return false;
-	}
 	/* cached before it is sent: a retransmission later in the same batch finds it */
-	if (cookie && cacheable)
-		cache_reply(server, cookie, slot->reply);
-	else
-		g_free(cookie);
+	if (space && cacheable)
+		cache_reply(server, cookie_length, slot->reply);
 	slot->reply_vector = (struct iovec) { slot->reply->str, slot->reply->len };
 	return true;
 }
@@ -403,16 +473,22 @@ void ng_server_receive(struct ng_server *server)
 	}
 }
 
-static gboolean cache_entry_expired(gpointer key, gpointer value, gpointer data)
-{
-	const struct cached_reply *cached = value;
-	const int64_t *now_us = data;
-	return *now_us - cached->stored_us > NG_CACHE_LIFETIME_US;
-}
-
 void ng_server_expire_cache(struct ng_server *server, int64_t now_us)
 {
-	g_hash_table_foreach_remove(server->cache, cache_entry_expired, &now_us);
+	while (server->oldest_slab) {
+		struct reply_slab *slab = server->oldest_slab;
+		while (server->expired_offset < slab->used) {
+			struct cached_reply *cached = (struct cached_reply *) ((char *) slab->data + server->expired_offset);
+			if (now_us - cached->stored_us <= NG_CACHE_LIFETIME_US)
+				return;
+			/* unless a newer reply under the same cookie replaced it */
+			const char *cookie = cached->datagram + cached->length;
+			if (g_hash_table_lookup(server->cache, cookie) == cached)
+				g_hash_table_remove(server->cache, cookie);
+			server->expired_offset += cached->slab_size;
+		}
+		free_oldest_slab(server);
+	}
 }
 
 const struct ng_command_counter *ng_command_counters(unsigned int *count)

@@ -60,7 +60,10 @@ struct sdp_session {
 	GPtrArray *attributes;           /* session-level attributes */
 	GPtrArray *media;                /* struct sdp_media *, in m= order */
 	GArray *lines;                   /* struct sdp_line, every line as received */
-	GStringChunk *strings;           /* owns every string above */
+	char *text_storage;              /* owns every string above */
+	size_t text_used, text_capacity;
+	struct sdp_attribute *attribute_storage;   /* owns the attributes: one slot per line */
+	unsigned int attribute_capacity;
 };
 
 /* Returns NULL and *error = human-readable reason ("no m= line", "malformed m= line 7",

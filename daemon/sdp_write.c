@@ -84,10 +84,29 @@ static const char *line_terminator(const struct sdp_line *line)
 	return *line->terminator ? line->terminator : "\r\n";
 }
 
+/* Appends without g_string_append's general insert path (callgrind, ng cycle bench: 125k ->
+ * 121k user-space instructions per offer+answer+delete); the buffer is reused, so it rarely
+ * needs to grow. */
+static inline void append_bytes(GString *out, const char *data, size_t length)
+{
+	if (out->len + length + 1 > out->allocated_len) {
+		g_string_append_len(out, data, (gssize) length);
+		return;
+	}
+	memcpy(out->str + out->len, data, length);
+	out->len += length;
+	out->str[out->len] = '\0';
+}
+
+static inline void append_text(GString *out, const char *text)
+{
+	append_bytes(out, text, strlen(text));
+}
+
 static void write_line(GString *out, const struct sdp_line *line)
 {
-	g_string_append(out, line->text);
-	g_string_append(out, line_terminator(line));
+	append_text(out, line->text);
+	append_text(out, line_terminator(line));
 }
 
 static const char *family_name(int family)
@@ -180,7 +199,7 @@ static void append_unsigned(GString *out, unsigned long value)
 		*--start = (char) ('0' + value % 10);
 		value /= 10;
 	} while (value);
-	g_string_append_len(out, start, end - start);
+	append_bytes(out, start, (size_t) (end - start));
 }
 
 /* Appends the NULL-terminated list of strings. */
@@ -189,7 +208,7 @@ static void append_texts(GString *out, ...)
 	va_list texts;
 	va_start(texts, out);
 	for (const char *text = va_arg(texts, const char *); text; text = va_arg(texts, const char *))
-		g_string_append(out, text);
+		append_text(out, text);
 	va_end(texts);
 }
 
@@ -220,11 +239,17 @@ static void codec_table_add(struct codec_table *table, const struct sdp_attribut
 	}
 }
 
+/* Visits the used entries only, a bit at a time (testing all 128 was 0.6% of the daemon's
+ * CPU on the ng cycle bench). */
 static void codec_table_clear(struct codec_table *table)
 {
-	for (unsigned int i = 0; i < RTP_PAYLOAD_TYPES; i++)
-		if (codec_table_has(table, i) && table->payload[i].feedback)
-			g_ptr_array_free(table->payload[i].feedback, TRUE);
+	for (unsigned int word = 0; word < G_N_ELEMENTS(table->used); word++) {
+		for (uint64_t bits = table->used[word]; bits; bits &= bits - 1) {
+			unsigned int i = word * 64 + (unsigned int) __builtin_ctzll(bits);
+			if (table->payload[i].feedback)
+				g_ptr_array_free(table->payload[i].feedback, TRUE);
+		}
+	}
 }
 
 static const char *static_rtpmap(unsigned int payload_type)
@@ -258,29 +283,29 @@ static void write_codecs(GString *out, const char *formats, const struct codec_t
 		const struct codec_attributes *codec = codec_table_has(table, payload_type) ? &table->payload[payload_type]
 			: &none;
 		if (codec->rtpmap_encoding) {
-			g_string_append(out, "a=rtpmap:");
+			append_text(out, "a=rtpmap:");
 			append_unsigned(out, payload_type);
 			g_string_append_c(out, ' ');
-			g_string_append_len(out, codec->rtpmap_encoding, (gssize) codec->rtpmap_encoding_length);
+			append_bytes(out, codec->rtpmap_encoding, codec->rtpmap_encoding_length);
 			g_string_append_c(out, '/');
 			append_unsigned(out, codec->rtpmap_clock_rate);
 			/* One channel is the default (RFC 8866 section 6.6) and upstream omits it. */
 			if (codec->rtpmap_parameters && strcmp(codec->rtpmap_parameters, "1"))
 				append_texts(out, "/", codec->rtpmap_parameters, NULL);
-			g_string_append(out, "\r\n");
+			append_text(out, "\r\n");
 		} else {
 			const char *known = static_rtpmap(payload_type);
-			g_string_append(out, "a=rtpmap:");
+			append_text(out, "a=rtpmap:");
 			append_unsigned(out, payload_type);
 			append_texts(out, " ", known ? known : "/0", "\r\n", NULL);
 		}
 		if (codec->fmtp) {
-			g_string_append(out, "a=fmtp:");
+			append_text(out, "a=fmtp:");
 			append_unsigned(out, payload_type);
 			append_texts(out, " ", codec->fmtp, "\r\n", NULL);
 		}
 		for (unsigned int i = 0; codec->feedback && i < codec->feedback->len; i++) {
-			g_string_append(out, "a=rtcp-fb:");
+			append_text(out, "a=rtcp-fb:");
 			append_unsigned(out, payload_type);
 			append_texts(out, " ", (const char *) g_ptr_array_index(codec->feedback, i), "\r\n", NULL);
 		}
@@ -309,11 +334,11 @@ static void write_own_ice(GString *out, const struct sdp_media_rewrite *rewrite,
 		unsigned long priority = (126ul << 24) | (65535ul << 8) | (256ul - component);
 		append_texts(out, "a=candidate:", foundation, " ", NULL);
 		append_unsigned(out, component);
-		g_string_append(out, " UDP ");
+		append_text(out, " UDP ");
 		append_unsigned(out, priority);
 		append_texts(out, " ", rewrite->address.text, " ", NULL);
 		append_unsigned(out, component == 1 ? rewrite->rtp_port : rewrite->rtcp_port);
-		g_string_append(out, " typ host\r\n");
+		append_text(out, " typ host\r\n");
 	}
 }
 
@@ -333,11 +358,14 @@ static void write_media(GString *out, const struct sdp_session *session, const s
 	}
 	append_texts(out, " ", protocol, " ", media->formats, line_terminator(&lines[media->first_line]), NULL);
 
-	struct codec_table *codecs = g_new(struct codec_table, 1);
+	/* On the stack (6 KB, control thread): as a malloc it was a "large" request, which makes
+	 * glibc consolidate its fast bins first (malloc_consolidate showed in the ng bench's profile). */
+	struct codec_table codec_storage;
+	struct codec_table *codecs = &codec_storage;
 	memset(codecs->used, 0, sizeof(codecs->used));
 	const char *mid = NULL, *ptime = NULL;
 	bool end_of_candidates = false;
-	GPtrArray *received_ice = g_ptr_array_new();
+	GPtrArray *received_ice = NULL;   /* created at the first ICE line */
 
 	for (unsigned int i = media->first_line + 1; i < media->end_line; i++) {
 		const struct sdp_line *line = &lines[i];
@@ -363,6 +391,8 @@ static void write_media(GString *out, const struct sdp_session *session, const s
 			codec_table_add(codecs, line->attribute);
 			break;
 		case ATTRIBUTE_ICE:
+			if (!received_ice)
+				received_ice = g_ptr_array_new();
 			g_ptr_array_add(received_ice, (gpointer) line);
 			break;
 		case ATTRIBUTE_END_OF_CANDIDATES:
@@ -387,14 +417,14 @@ static void write_media(GString *out, const struct sdp_session *session, const s
 		: sdp_media_effective_direction(session, media);
 	append_texts(out, "a=", sdp_direction_name(direction), "\r\n", NULL);
 	if (rtp && !options->no_rtcp_attribute) {
-		g_string_append(out, "a=rtcp:");
+		append_text(out, "a=rtcp:");
 		append_unsigned(out, rewrite->rtcp_port);
 		if (options->full_rtcp_attribute && rewrite->address.family)
 			append_texts(out, " IN ", family_name(rewrite->address.family), " ", rewrite->address.text, NULL);
-		g_string_append(out, "\r\n");
+		append_text(out, "\r\n");
 	}
 	if (rtp && rewrite->rtcp_mux)
-		g_string_append(out, "a=rtcp-mux\r\n");
+		append_text(out, "a=rtcp-mux\r\n");
 	for (unsigned int i = 0; i < rewrite->extra_attribute_count; i++)
 		if (rewrite->extra_attributes && rewrite->extra_attributes[i])
 			append_texts(out, "a=", rewrite->extra_attributes[i], "\r\n", NULL);
@@ -404,16 +434,16 @@ static void write_media(GString *out, const struct sdp_session *session, const s
 		if (rewrite->ice_ufrag)
 			write_own_ice(out, rewrite, rtp);
 		else
-			for (unsigned int i = 0; i < received_ice->len; i++)
+			for (unsigned int i = 0; received_ice && i < received_ice->len; i++)
 				write_line(out, g_ptr_array_index(received_ice, i));
 	}
 	/* Upstream re-emits a received end-of-candidates (RFC 8840) even with ICE=remove. */
 	if (end_of_candidates)
-		g_string_append(out, "a=end-of-candidates\r\n");
+		append_text(out, "a=end-of-candidates\r\n");
 done:
-	g_ptr_array_free(received_ice, TRUE);
+	if (received_ice)
+		g_ptr_array_free(received_ice, TRUE);
 	codec_table_clear(codecs);
-	g_free(codecs);
 }
 
 /* The address the session-level c= and (replace=origin) o= carry: the first active media's. */

@@ -26,12 +26,20 @@ struct arena_chunk {
 struct bencode_buffer {
 	struct arena_chunk *chunks;          /* head: the chunk bump allocations come from */
 	struct arena_chunk *embedded_chunk;  /* lives inside this allocation: never freed on its own */
+	/* Full-size chunks a reset kept for the next request (at most ARENA_SPARE_CHUNKS). */
+	struct arena_chunk *spare_chunks;
+	unsigned int spare_count;
 };
 
-/* A delete reply (about 250 items) fits in one chunk. */
+/* A delete reply (about 250 items) nearly fills one chunk. */
 #define ARENA_CHUNK_SIZE 16384
-/* Requests above this get their own block: the head chunk keeps its free space for items. */
-#define ARENA_LARGE_BLOCK 1024
+/* Requests above this get their own block: the head chunk keeps its free space for items.
+ * An offer's or answer's SDP (typically 300 bytes to 2 KB) stays below it: a block of more
+ * than 1 KB is a "large" malloc that makes glibc consolidate its fast bins first. */
+#define ARENA_LARGE_BLOCK 4096
+/* A reset keeps up to this many extra chunks: a delete reply spills into a second chunk,
+ * whose malloc, free and page faults cost about 2 us per delete (ng cycle bench, perf). */
+#define ARENA_SPARE_CHUNKS 4
 #define ARENA_BUFFER_HEADER_SIZE \
 	((sizeof(struct bencode_buffer) + _Alignof(max_align_t) - 1) & ~(_Alignof(max_align_t) - 1))
 
@@ -94,9 +102,15 @@ static void *arena_alloc(struct bencode_buffer *buffer, size_t size, size_t alig
 		head->next = block;
 		return block->data;
 	}
-	struct arena_chunk *chunk = arena_chunk_new(ARENA_CHUNK_SIZE);
-	if (!chunk)
-		return NULL;
+	struct arena_chunk *chunk = buffer->spare_chunks;
+	if (chunk) {
+		buffer->spare_chunks = chunk->next;
+		buffer->spare_count--;
+	} else {
+		chunk = arena_chunk_new(ARENA_CHUNK_SIZE);
+		if (!chunk)
+			return NULL;
+	}
 	chunk->used = size;
 	chunk->next = head;
 	buffer->chunks = chunk;
@@ -409,12 +423,20 @@ static void encoder_reserve(GString *out, size_t length)
 	}
 }
 
-static inline void emit(struct encoder *encoder, const char *data, size_t length)
+/* Writes value in decimal at cursor and returns the end. Most numbers in a reply (string
+ * lengths, ports, counters) are short: one digit takes no division loop. */
+static inline char *put_unsigned(char *cursor, unsigned long long value)
 {
-	GString *out = encoder->out;
-	encoder_reserve(out, length);
-	memcpy(out->str + out->len, data, length);
-	out->len += length;
+	if (value < 10) {
+		*cursor = (char) ('0' + value);
+		return cursor + 1;
+	}
+	char text[DECIMAL_TEXT_SIZE];
+	char *end = text + sizeof(text);
+	char *start = format_unsigned(value, end);
+	size_t length = (size_t) (end - start);
+	memcpy(cursor, start, length);
+	return cursor + length;
 }
 
 static inline void emit_char(struct encoder *encoder, char c)
@@ -424,29 +446,37 @@ static inline void emit_char(struct encoder *encoder, char c)
 	out->str[out->len++] = c;
 }
 
-static void encode_string(const char *data, size_t length, struct encoder *encoder)
-{
-	char text[DECIMAL_TEXT_SIZE];
-	char *end = text + sizeof(text);
-	char *start = format_unsigned(length, end);
-	emit(encoder, start, (size_t) (end - start));
-	emit_char(encoder, ':');
-	emit(encoder, data, length);
-}
-
-/* Writes a scalar, or the opening character of a container. */
+/* Writes a scalar, or the opening character of a container. Room for the whole token is
+ * reserved once, then it is written without further checks (callgrind, ng cycle bench:
+ * encoding went from 30k to 20k instructions per offer+answer+delete). */
 static void encode_item_start(const struct bencode_item *item, struct encoder *encoder)
 {
-	char text[DECIMAL_TEXT_SIZE];
+	GString *out = encoder->out;
+	char *cursor;
 	switch (item->type) {
 	case BENCODE_STRING:
-		encode_string(item->string, item->string_length, encoder);
+		encoder_reserve(out, DECIMAL_TEXT_SIZE + 1 + item->string_length);
+		cursor = put_unsigned(out->str + out->len, item->string_length);
+		*cursor++ = ':';
+		memcpy(cursor, item->string, item->string_length);
+		out->len = (gsize) (cursor + item->string_length - out->str);
 		break;
-	case BENCODE_INTEGER:
-		emit_char(encoder, 'i');
-		emit(encoder, text, format_integer(item->integer, text));
-		emit_char(encoder, 'e');
+	case BENCODE_INTEGER: {
+		long long value = item->integer;
+		encoder_reserve(out, DECIMAL_TEXT_SIZE + 2);
+		cursor = out->str + out->len;
+		*cursor++ = 'i';
+		if (value < 0) {
+			*cursor++ = '-';
+			/* negated in unsigned arithmetic: -LLONG_MIN does not fit a long long */
+			cursor = put_unsigned(cursor, 0ULL - (unsigned long long) value);
+		} else {
+			cursor = put_unsigned(cursor, (unsigned long long) value);
+		}
+		*cursor++ = 'e';
+		out->len = (gsize) (cursor - out->str);
 		break;
+	}
 	case BENCODE_LIST:
 		emit_char(encoder, 'l');
 		break;
@@ -489,6 +519,8 @@ struct bencode_buffer *bencode_buffer_new(void)
 	*chunk = (struct arena_chunk) { .next = NULL, .capacity = ARENA_CHUNK_SIZE, .used = 0 };
 	buffer->chunks = chunk;
 	buffer->embedded_chunk = chunk;
+	buffer->spare_chunks = NULL;
+	buffer->spare_count = 0;
 	return buffer;
 }
 
@@ -501,8 +533,15 @@ void bencode_buffer_reset(struct bencode_buffer *buffer)
 	struct arena_chunk *chunk = buffer->chunks;
 	while (chunk) {
 		struct arena_chunk *next = chunk->next;
-		if (chunk != buffer->embedded_chunk)
+		if (chunk == buffer->embedded_chunk) {
+			/* kept below */
+		} else if (chunk->capacity == ARENA_CHUNK_SIZE && buffer->spare_count < ARENA_SPARE_CHUNKS) {
+			chunk->next = buffer->spare_chunks;
+			buffer->spare_chunks = chunk;
+			buffer->spare_count++;
+		} else {
 			g_free(chunk);
+		}
 		chunk = next;
 	}
 	buffer->chunks = buffer->embedded_chunk;
@@ -515,6 +554,11 @@ void bencode_buffer_free(struct bencode_buffer *buffer)
 	if (!buffer)
 		return;
 	bencode_buffer_reset(buffer);
+	while (buffer->spare_chunks) {
+		struct arena_chunk *next = buffer->spare_chunks->next;
+		g_free(buffer->spare_chunks);
+		buffer->spare_chunks = next;
+	}
 	g_free(buffer);
 }
 
@@ -583,10 +627,8 @@ struct bencode_item *bencode_dictionary_get_expect(const struct bencode_item *di
 	return value;
 }
 
-const char *bencode_dictionary_get_string(struct bencode_buffer *buffer, const struct bencode_item *dictionary,
-                                          const char *key, size_t *length)
+const char *bencode_item_text(struct bencode_buffer *buffer, const struct bencode_item *value, size_t *length)
 {
-	struct bencode_item *value = bencode_dictionary_get(dictionary, key);
 	if (!value || !buffer)
 		return NULL;
 	const char *source;
@@ -606,9 +648,14 @@ const char *bencode_dictionary_get_string(struct bencode_buffer *buffer, const s
 	return copy;
 }
 
-bool bencode_dictionary_get_integer(const struct bencode_item *dictionary, const char *key, long long *value)
+const char *bencode_dictionary_get_string(struct bencode_buffer *buffer, const struct bencode_item *dictionary,
+                                          const char *key, size_t *length)
 {
-	struct bencode_item *item = bencode_dictionary_get(dictionary, key);
+	return bencode_item_text(buffer, bencode_dictionary_get(dictionary, key), length);
+}
+
+bool bencode_item_integer(const struct bencode_item *item, long long *value)
+{
 	if (!item || !value)
 		return false;
 	if (item->type == BENCODE_INTEGER) {
@@ -618,6 +665,11 @@ bool bencode_dictionary_get_integer(const struct bencode_item *dictionary, const
 	if (item->type == BENCODE_STRING)
 		return parse_decimal_text(item->string, item->string_length, value);
 	return false;
+}
+
+bool bencode_dictionary_get_integer(const struct bencode_item *dictionary, const char *key, long long *value)
+{
+	return bencode_item_integer(bencode_dictionary_get(dictionary, key), value);
 }
 
 bool bencode_string_equals(const struct bencode_item *item, const char *text)
@@ -650,17 +702,19 @@ struct bencode_item *bencode_list_new(struct bencode_buffer *buffer)
 
 struct bencode_item *bencode_string_new(struct bencode_buffer *buffer, const char *data, size_t length)
 {
-	if (!buffer || (!data && length))
+	if (!buffer || (!data && length) || length > SIZE_MAX - sizeof(struct bencode_item) - 1)
 		return NULL;
-	/* Copied with a NUL after it, so callers may treat built strings as C strings. */
-	char *copy = bencode_buffer_strdup_length(buffer, data, length);
-	if (!copy)
-		return NULL;
-	struct bencode_item *item = item_new(buffer, BENCODE_STRING);
+	/* Copied with a NUL after it, so callers may treat built strings as C strings. The copy
+	 * follows the item in one arena allocation (one bump instead of two; a delete reply
+	 * builds about 250 strings, most of them keys). */
+	struct bencode_item *item = arena_alloc(buffer, sizeof(*item) + length + 1, _Alignof(struct bencode_item));
 	if (!item)
 		return NULL;
-	item->string = copy;
-	item->string_length = length;
+	char *copy = (char *) (item + 1);
+	if (length)
+		memcpy(copy, data, length);
+	copy[length] = '\0';
+	*item = (struct bencode_item) { .type = BENCODE_STRING, .string = copy, .string_length = length };
 	return item;
 }
 

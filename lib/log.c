@@ -11,6 +11,7 @@ static struct log_settings current = { .level = LOG_INFO, .facility = LOG_DAEMON
 /* openlog(3) keeps the pointer it is given, so the ident lives here for the process's life. */
 static char syslog_ident[LOG_IDENT_SIZE] = "rtpengine";
 static pthread_mutex_t stderr_lock = PTHREAD_MUTEX_INITIALIZER;
+int log_current_level = LOG_INFO;
 
 static const char *level_name(int level)
 {
@@ -25,6 +26,7 @@ void log_init(const char *ident, const struct log_settings *settings)
 	if (ident && *ident)
 		snprintf(syslog_ident, sizeof(syslog_ident), "%s", ident);
 	current = *settings;
+	log_current_level = current.level;
 	if (!current.to_stderr)
 		openlog(syslog_ident, LOG_PID | LOG_NDELAY, current.facility);
 }
@@ -37,10 +39,6 @@ void log_reopen(void)
 	openlog(syslog_ident, LOG_PID | LOG_NDELAY, current.facility);
 }
 
-bool log_enabled(int level)
-{
-	return level <= current.level;
-}
 
 void log_message(int level, const char *call_id, const char *format, ...)
 {

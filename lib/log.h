@@ -19,17 +19,29 @@ struct log_settings {
 void log_init(const char *ident, const struct log_settings *settings);
 /* Closes and reopens the log destination (SIGHUP). */
 void log_reopen(void);
-bool log_enabled(int level);
+/* The configured level, read by the macros below so that a line above it costs one compare:
+ * its arguments (strerror, endpoint_text, spelling copies) are not even evaluated. */
+extern int log_current_level;
+
+static inline bool log_enabled(int level)
+{
+	return level <= log_current_level;
+}
+
+/* Formats and writes one line; callers go through the macros, which check the level first. */
 void log_message(int level, const char *call_id, const char *format, ...)
 	__attribute__((format(printf, 3, 4)));
 
-#define log_error(...)   log_message(LOG_ERR, NULL, __VA_ARGS__)
-#define log_warning(...) log_message(LOG_WARNING, NULL, __VA_ARGS__)
-#define log_notice(...)  log_message(LOG_NOTICE, NULL, __VA_ARGS__)
-#define log_info(...)    log_message(LOG_INFO, NULL, __VA_ARGS__)
-#define log_debug(...)   do { if (log_enabled(LOG_DEBUG)) log_message(LOG_DEBUG, NULL, __VA_ARGS__); } while (0)
+#define log_at(level, call_id, ...) \
+	do { if (log_enabled(level)) log_message(level, call_id, __VA_ARGS__); } while (0)
+
+#define log_error(...)   log_at(LOG_ERR, NULL, __VA_ARGS__)
+#define log_warning(...) log_at(LOG_WARNING, NULL, __VA_ARGS__)
+#define log_notice(...)  log_at(LOG_NOTICE, NULL, __VA_ARGS__)
+#define log_info(...)    log_at(LOG_INFO, NULL, __VA_ARGS__)
+#define log_debug(...)   log_at(LOG_DEBUG, NULL, __VA_ARGS__)
 
 /* Lines about one call: "[call-id] message". */
-#define log_call(level, call_id, ...) log_message(level, call_id, __VA_ARGS__)
+#define log_call(level, call_id, ...) log_at(level, call_id, __VA_ARGS__)
 
 #endif
