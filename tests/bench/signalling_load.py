@@ -13,6 +13,11 @@ one of the relaying calls (which takes that call's lock). Each round measures bo
 alternating order; the one-way latency percentiles are loadgen's (the time the relay adds:
 kernel receive timestamp minus send time, see README.md). Reuses run.py's helpers; the daemon
 and loadgen run through tests/lib's process runner, ng requests go through its NgClient.
+
+Pinned as run.py's pinned figure: every thread of the daemon on the first CPU, loadgen and this
+script (its ng client thread included, at idle priority) on the second. Unpinned, the Python client's own CPU time
+(several times the daemon's per request) lands on the workers' CPU half of the time, and the
+figure measures the load generators rather than the daemon.
 """
 import argparse
 import itertools
@@ -100,6 +105,13 @@ class SignallingLoad(threading.Thread):
                 self.queries += 1
 
     def run(self):
+        # SCHED_IDLE (this thread only): the client shares loadgen's CPU and must never delay
+        # loadgen's sender between its timestamp and its sendto, which would be counted as
+        # latency the relay added. The CPU has ample idle time for 200 cycles/s.
+        try:
+            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+        except (AttributeError, OSError):
+            pass
         client = ng_client(self.ng_port)
         period = 1.0 / self.rate
         limit = int(self.rate * self.max_seconds)
@@ -145,17 +157,17 @@ def cpu_times():
     return sum(fields), fields[3] + fields[4]
 
 
-def measure(settings, ng_port, pid, with_signalling, log_dir):
+def measure(settings, ng_port, pid, with_signalling, log_dir, load_cpus):
     """One loadgen media run; with_signalling: the signalling thread runs throughout."""
     total_before, idle_before = cpu_times()
-    result = _measure(settings, ng_port, pid, with_signalling, log_dir)
+    result = _measure(settings, ng_port, pid, with_signalling, log_dir, load_cpus)
     total_after, idle_after = cpu_times()
     # the whole machine, this run included: how much the neighbours may have disturbed it
     result["busy_percent"] = 100.0 * (1 - (idle_after - idle_before) / max(total_after - total_before, 1))
     return result
 
 
-def _measure(settings, ng_port, pid, with_signalling, log_dir):
+def _measure(settings, ng_port, pid, with_signalling, log_dir, load_cpus):
     arguments = bench.media_arguments(settings, settings.calls, settings.duration, 1, 50) + [
         "--mode", "ng", "--pid", str(pid), "--ng", "127.0.0.1:%d" % ng_port]
     load = None
@@ -165,7 +177,8 @@ def _measure(settings, ng_port, pid, with_signalling, log_dir):
         load = SignallingLoad(ng_port, settings.rate, settings.duration + 30, [])
         holder = {}
         runner = threading.Thread(target=lambda: holder.update(
-            media=bench.run_loadgen(arguments, timeout=settings.duration + 120, log_dir=log_dir)), daemon=True)
+            media=bench.run_loadgen(arguments, timeout=settings.duration + 120, log_dir=log_dir,
+                                 cpus=load_cpus)), daemon=True)
         runner.start()
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and runner.is_alive():
@@ -184,7 +197,7 @@ def _measure(settings, ng_port, pid, with_signalling, log_dir):
                       offer_p50_ms=1000 * (percentile(load.offer_round_trips, 0.5) or 0),
                       offer_p99_ms=1000 * (percentile(load.offer_round_trips, 0.99) or 0))
     else:
-        media = bench.run_loadgen(arguments, timeout=settings.duration + 120, log_dir=log_dir)
+        media = bench.run_loadgen(arguments, timeout=settings.duration + 120, log_dir=log_dir, cpus=load_cpus)
     if media:
         result.update(bench.media_figures(media))
     return result
@@ -233,11 +246,20 @@ def main():
     try:
         if not bench.ng_answers(process, ng_port, 10):
             sys.exit("daemon did not answer ng ping; log ends: %s" % bench.tail_of(process))
+        available = sorted(os.sched_getaffinity(0))
+        load_cpus = None
+        if len(available) >= 2:
+            load_cpus = {available[1]}
+            bench.pin_threads(process.pid, {available[0]})
+            # this thread, and the signalling threads it starts from now on, with loadgen
+            os.sched_setaffinity(0, load_cpus)
+            print("pinned: the daemon on CPU %d, loadgen and the ng client on CPU %d" % (available[0], available[1]),
+                  flush=True)
         for round_number in range(1, settings.rounds + 1):
             # alternate which comes first, so a drift in the machine's load hits both alike
             order = (False, True) if round_number % 2 else (True, False)
             for with_signalling in order:
-                result = measure(settings, ng_port, process.pid, with_signalling, log_dir)
+                result = measure(settings, ng_port, process.pid, with_signalling, log_dir, load_cpus)
                 result["round"] = round_number
                 results.append(result)
                 print("round %d %-10s %s" % (round_number, "signalling" if with_signalling else "quiet",
