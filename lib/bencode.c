@@ -334,6 +334,8 @@ static struct bencode_item *decode_item_start(struct decoder *decoder)
 	case BENCODE_DICTIONARY:
 		decoder->position++;
 		break;
+	case BENCODE_ENCODED:   /* built only, never decoded */
+		break;
 	}
 	return item;
 }
@@ -414,13 +416,18 @@ struct encoder {
 	GString *out;
 };
 
-static void encoder_reserve(GString *out, size_t length)
+static void encoder_grow(GString *out, size_t length)
 {
-	if (out->len + length + 1 > out->allocated_len) {
-		gsize keep = out->len;
-		g_string_set_size(out, keep + length);   /* grows to a power of two */
-		out->len = keep;
-	}
+	gsize keep = out->len;
+	g_string_set_size(out, keep + length);   /* grows to a power of two */
+	out->len = keep;
+}
+
+/* Room for length more bytes and a NUL. */
+static inline void encoder_reserve(GString *out, size_t length)
+{
+	if (out->len + length + 1 > out->allocated_len)
+		encoder_grow(out, length);
 }
 
 /* Writes value in decimal at cursor and returns the end. Most numbers in a reply (string
@@ -439,49 +446,63 @@ static inline char *put_unsigned(char *cursor, unsigned long long value)
 	return cursor + length;
 }
 
-static inline void emit_char(struct encoder *encoder, char c)
+/* The token writers below are the one encoding of each kind of token, shared by the tree
+ * encoder and the streaming writer (bencode_write_*). */
+static inline void write_char(GString *out, char c)
 {
-	GString *out = encoder->out;
 	encoder_reserve(out, 1);
 	out->str[out->len++] = c;
 }
 
-/* Writes a scalar, or the opening character of a container. Room for the whole token is
- * reserved once, then it is written without further checks (callgrind, ng cycle bench:
- * encoding went from 30k to 20k instructions per offer+answer+delete). */
+/* Room for the whole token is reserved once, then it is written without further checks
+ * (callgrind, ng cycle bench: encoding went from 30k to 20k instructions per
+ * offer+answer+delete). */
+static inline void write_string_token(GString *out, const char *data, size_t length)
+{
+	encoder_reserve(out, DECIMAL_TEXT_SIZE + 1 + length);
+	char *cursor = put_unsigned(out->str + out->len, length);
+	*cursor++ = ':';
+	memcpy(cursor, data, length);
+	out->len = (gsize) (cursor + length - out->str);
+}
+
+static inline void write_integer_token(GString *out, long long value)
+{
+	encoder_reserve(out, DECIMAL_TEXT_SIZE + 2);
+	char *cursor = out->str + out->len;
+	*cursor++ = 'i';
+	if (value < 0) {
+		*cursor++ = '-';
+		/* negated in unsigned arithmetic: -LLONG_MIN does not fit a long long */
+		cursor = put_unsigned(cursor, 0ULL - (unsigned long long) value);
+	} else {
+		cursor = put_unsigned(cursor, (unsigned long long) value);
+	}
+	*cursor++ = 'e';
+	out->len = (gsize) (cursor - out->str);
+}
+
+/* Writes a scalar, or the opening character of a container. */
 static void encode_item_start(const struct bencode_item *item, struct encoder *encoder)
 {
 	GString *out = encoder->out;
-	char *cursor;
 	switch (item->type) {
 	case BENCODE_STRING:
-		encoder_reserve(out, DECIMAL_TEXT_SIZE + 1 + item->string_length);
-		cursor = put_unsigned(out->str + out->len, item->string_length);
-		*cursor++ = ':';
-		memcpy(cursor, item->string, item->string_length);
-		out->len = (gsize) (cursor + item->string_length - out->str);
+		write_string_token(out, item->string, item->string_length);
 		break;
-	case BENCODE_INTEGER: {
-		long long value = item->integer;
-		encoder_reserve(out, DECIMAL_TEXT_SIZE + 2);
-		cursor = out->str + out->len;
-		*cursor++ = 'i';
-		if (value < 0) {
-			*cursor++ = '-';
-			/* negated in unsigned arithmetic: -LLONG_MIN does not fit a long long */
-			cursor = put_unsigned(cursor, 0ULL - (unsigned long long) value);
-		} else {
-			cursor = put_unsigned(cursor, (unsigned long long) value);
-		}
-		*cursor++ = 'e';
-		out->len = (gsize) (cursor - out->str);
+	case BENCODE_INTEGER:
+		write_integer_token(out, item->integer);
 		break;
-	}
 	case BENCODE_LIST:
-		emit_char(encoder, 'l');
+		write_char(out, 'l');
 		break;
 	case BENCODE_DICTIONARY:
-		emit_char(encoder, 'd');
+		write_char(out, 'd');
+		break;
+	case BENCODE_ENCODED:
+		encoder_reserve(out, item->string_length);
+		memcpy(out->str + out->len, item->string, item->string_length);
+		out->len += item->string_length;
 		break;
 	}
 }
@@ -733,6 +754,21 @@ struct bencode_item *bencode_integer_new(struct bencode_buffer *buffer, long lon
 	return item;
 }
 
+struct bencode_item *bencode_encoded_new(struct bencode_buffer *buffer, const char *data, size_t length)
+{
+	if (!buffer || (!data && length) || length > SIZE_MAX - sizeof(struct bencode_item))
+		return NULL;
+	/* as bencode_string_new: the copy follows the item in one arena allocation */
+	struct bencode_item *item = arena_alloc(buffer, sizeof(*item) + length, _Alignof(struct bencode_item));
+	if (!item)
+		return NULL;
+	char *copy = (char *) (item + 1);
+	if (length)
+		memcpy(copy, data, length);
+	*item = (struct bencode_item) { .type = BENCODE_ENCODED, .string = copy, .string_length = length };
+	return item;
+}
+
 void bencode_list_append(struct bencode_item *list, struct bencode_item *item)
 {
 	if (!list || !item || list->type != BENCODE_LIST)
@@ -824,7 +860,7 @@ static void encode_tree(const struct bencode_item *item, struct encoder *encoder
 		struct encoder_frame *top = &stack[depth - 1];
 		const struct bencode_item *child = top->next_child;
 		if (!child) {
-			emit_char(encoder, 'e');
+			write_char(encoder->out, 'e');
 			depth--;
 			continue;
 		}
@@ -853,5 +889,42 @@ void bencode_encode(const struct bencode_item *item, GString *out)
 		return;
 	struct encoder encoder = { .out = out };
 	encode_tree(item, &encoder);
+	out->str[out->len] = '\0';
+}
+
+/* ---- public functions: streaming writer ---- */
+
+void bencode_write_dictionary(GString *out)
+{
+	write_char(out, 'd');
+	out->str[out->len] = '\0';
+}
+
+void bencode_write_list(GString *out)
+{
+	write_char(out, 'l');
+	out->str[out->len] = '\0';
+}
+
+void bencode_write_end(GString *out)
+{
+	write_char(out, 'e');
+	out->str[out->len] = '\0';
+}
+
+void bencode_write_string(GString *out, const char *data, size_t length)
+{
+	write_string_token(out, data, length);
+	out->str[out->len] = '\0';
+}
+
+void bencode_write_text(GString *out, const char *text)
+{
+	bencode_write_string(out, text, strlen(text));
+}
+
+void bencode_write_integer(GString *out, long long value)
+{
+	write_integer_token(out, value);
 	out->str[out->len] = '\0';
 }
