@@ -9,18 +9,8 @@
 #include <sys/socket.h>
 #include "log.h"
 
-/* Longest value compared with the table: longer ones (SDP bodies, metadata) can only match
- * an any-value entry or a prefix, and their first bytes are enough for either. */
-#define COMPARED_LENGTH 96
 /* How much of a value an error or warning quotes. */
 #define QUOTED_LENGTH 64
-
-static void copy_text(const struct bencode_item *item, char *output, size_t size)
-{
-	size_t length = item->string_length < size - 1 ? item->string_length : size - 1;
-	memcpy(output, item->string, length);
-	output[length] = '\0';
-}
 
 /* As received, for warnings, errors and debug lines: the flag's text for flags-list entries,
  * else "key=value" (or "key" for values that are not strings). */
@@ -47,13 +37,8 @@ static const char *spelling(struct ng_request *request, const char *key, size_t 
 static void classify(struct ng_request *request, const char *key, size_t key_length,
                      const struct bencode_item *value, const struct bencode_item *flag)
 {
-	char key_text[64], value_text[COMPARED_LENGTH];
-	size_t copied = key_length < sizeof(key_text) - 1 ? key_length : sizeof(key_text) - 1;
-	memcpy(key_text, key, copied);
-	key_text[copied] = '\0';
-	if (value)
-		copy_text(value, value_text, sizeof(value_text));
-	const struct ng_key *entry = ng_keys_find(key_text, value ? value_text : NULL);
+	const struct ng_key *entry = ng_keys_find_text(key, key_length, value ? value->string : NULL,
+						       value ? value->string_length : 0);
 	if (!entry) {
 		log_debug("ignoring unknown ng key or flag '%s'", spelling(request, key, key_length, value, flag));
 		return;
@@ -104,8 +89,10 @@ static void classify_request(struct ng_request *request)
 	const struct bencode_item *key = request->input->first_child;
 	for (; key && key->next_sibling; key = key->next_sibling->next_sibling) {
 		const struct bencode_item *value = key->next_sibling;
-		char name[32];
-		ng_keys_normalise(key->string, key->string_length, name, sizeof(name));
+		/* normalising keeps the length: only a key of 5 bytes can be "flags" or "codec" */
+		char name[8] = "";
+		if (key->string_length == 5)
+			ng_keys_normalise(key->string, key->string_length, name, sizeof(name));
 		if (!strcmp(name, "flags") && value->type == BENCODE_LIST) {
 			for (const struct bencode_item *item = value->first_child; item; item = item->next_sibling)
 				if (item->type == BENCODE_STRING)
