@@ -281,7 +281,8 @@ struct value_slot {
  * Every request looks up each of its keys (4 or 5 for an offer): two GHashTables with
  * g_str_hash over a separately normalised copy cost about 9% of the user-space instructions
  * of an ng cycle (callgrind, ng cycle bench); normalising and hashing in one pass over the
- * received bytes, without copies, cut ng_flags_parse from ~9.2k to see the commit per cycle. */
+ * received bytes, without copies, took ng_flags_parse from 9.2k to 7.0k instructions per
+ * offer+answer+delete cycle (the whole cycle: 76.9k -> 74.7k). */
 #define INDEX_SLOTS 1024
 static struct key_summary summaries[INDEX_SLOTS];
 static struct value_slot values[INDEX_SLOTS];

@@ -430,20 +430,58 @@ static inline void encoder_reserve(GString *out, size_t length)
 		encoder_grow(out, length);
 }
 
-/* Writes value in decimal at cursor and returns the end. Most numbers in a reply (string
- * lengths, ports, counters) are short: one digit takes no division loop. */
+/* "00" to "99": two digits per division. */
+static const char digit_pairs[] =
+	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+	"8081828384858687888990919293949596979899";
+
+/* Writes value in decimal at cursor and returns the end: counts the digits first, then
+ * writes them in place from the end, two per division. Most numbers of a reply are string
+ * lengths, ports, counters and times; through a scratch buffer, a digit per division and a
+ * memcpy, they cost about a third of writing a query or delete reply (callgrind). */
 static inline char *put_unsigned(char *cursor, unsigned long long value)
 {
 	if (value < 10) {
 		*cursor = (char) ('0' + value);
 		return cursor + 1;
 	}
-	char text[DECIMAL_TEXT_SIZE];
-	char *end = text + sizeof(text);
-	char *start = format_unsigned(value, end);
-	size_t length = (size_t) (end - start);
-	memcpy(cursor, start, length);
-	return cursor + length;
+	unsigned int digits = 2;
+	for (unsigned long long limit = 100; digits < 20 && value >= limit; limit *= 10)
+		digits++;
+	char *end = cursor + digits, *position = end;
+	while (value >= 100) {
+		unsigned int pair = (unsigned int) (value % 100) * 2;
+		value /= 100;
+		position -= 2;
+		position[0] = digit_pairs[pair];
+		position[1] = digit_pairs[pair + 1];
+	}
+	if (value >= 10) {
+		position[-2] = digit_pairs[value * 2];
+		position[-1] = digit_pairs[value * 2 + 1];
+	} else {
+		position[-1] = (char) ('0' + value);
+	}
+	return end;
+}
+
+/* memcpy of the short strings that make up most of a reply (keys, flags, addresses) without
+ * a call: fixed-size copies that overlap, never reading outside the source. */
+static inline void copy_bytes(char *destination, const char *source, size_t length)
+{
+	if (length >= 8 && length <= 16) {
+		memcpy(destination, source, 8);
+		memcpy(destination + length - 8, source + length - 8, 8);
+	} else if (length >= 4 && length < 8) {
+		memcpy(destination, source, 4);
+		memcpy(destination + length - 4, source + length - 4, 4);
+	} else if (length < 4) {
+		for (size_t i = 0; i < length; i++)
+			destination[i] = source[i];
+	} else {
+		memcpy(destination, source, length);
+	}
 }
 
 /* The token writers below are the one encoding of each kind of token, shared by the tree
@@ -462,7 +500,7 @@ static inline void write_string_token(GString *out, const char *data, size_t len
 	encoder_reserve(out, DECIMAL_TEXT_SIZE + 1 + length);
 	char *cursor = put_unsigned(out->str + out->len, length);
 	*cursor++ = ':';
-	memcpy(cursor, data, length);
+	copy_bytes(cursor, data, length);
 	out->len = (gsize) (cursor + length - out->str);
 }
 
@@ -921,6 +959,14 @@ void bencode_write_string(GString *out, const char *data, size_t length)
 void bencode_write_text(GString *out, const char *text)
 {
 	bencode_write_string(out, text, strlen(text));
+}
+
+void bencode_write_encoded(GString *out, const char *data, size_t length)
+{
+	encoder_reserve(out, length);
+	copy_bytes(out->str + out->len, data, length);
+	out->len += length;
+	out->str[out->len] = '\0';
 }
 
 void bencode_write_integer(GString *out, long long value)

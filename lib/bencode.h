@@ -142,6 +142,8 @@ void bencode_write_end(GString *out);          /* closes the innermost open cont
 void bencode_write_string(GString *out, const char *data, size_t length);
 void bencode_write_text(GString *out, const char *text);   /* NUL-terminated */
 void bencode_write_integer(GString *out, long long value);
+/* length bytes that are already encoded tokens (from this writer), appended as they are. */
+void bencode_write_encoded(GString *out, const char *data, size_t length);
 /* A string literal (keys): its length is known at compile time. */
 #define bencode_write_literal(out, literal) bencode_write_string(out, "" literal, sizeof(literal) - 1)
 

@@ -489,6 +489,17 @@ static void test_encoded_item(void)
 	g_string_free(part, TRUE);   /* the item holds a copy */
 	bencode_dictionary_add(buffer, root, "part", encoded);
 	bencode_dictionary_add(buffer, root, "empty", bencode_encoded_new(buffer, NULL, 0));
+	/* tokens encoded once and appended by the writer as they are */
+	GString *token = g_string_new(NULL);
+	bencode_write_text(token, "flag");
+	GString *list = g_string_new(NULL);
+	bencode_write_list(list);
+	for (int i = 0; i < 3; i++)
+		bencode_write_encoded(list, token->str, token->len);
+	bencode_write_end(list);
+	g_assert_cmpstr(list->str, ==, "l4:flag4:flag4:flage");
+	g_string_free(token, TRUE);
+	g_string_free(list, TRUE);
 	bencode_dictionary_add_integer(buffer, root, "after", 2);
 	GString *out = encode(root);
 	static const char expected[] = "d6:result2:ok4:partd1:ai1ee5:empty5:afteri2ee";
