@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/socket.h>
+#include "endpoint.h"
 
 enum sdp_direction {
 	SDP_DIRECTION_UNSPECIFIED = 0,
@@ -19,6 +20,9 @@ enum sdp_direction {
 struct sdp_address {                 /* an "IN IP4 1.2.3.4" / "IN IP6 ::1" pair */
 	int family;                      /* AF_INET / AF_INET6; 0 = absent */
 	char text[64];                   /* the address as written */
+	/* Parsed by sdp_parse() (port 0), so that its users need not parse the text again:
+	 * as endpoint_parse(family, text, 0) gives it. Not read by sdp_rewrite(). */
+	union endpoint endpoint;
 };
 
 struct sdp_attribute {
