@@ -204,9 +204,9 @@ static int apply_media_attribute(struct sdp_media *media, const struct sdp_attri
 		: sdp_direction_from_name(attribute->name, strlen(attribute->name));
 	if (direction != SDP_DIRECTION_UNSPECIFIED)
 		media->direction = direction;
-	else if (!strcmp(attribute->name, "rtcp"))
+	else if (sdp_name_is(attribute->name, "rtcp"))
 		return parse_rtcp_attribute(media, attribute->value);
-	else if (!strcmp(attribute->name, "rtcp-mux"))
+	else if (sdp_name_is(attribute->name, "rtcp-mux"))
 		media->rtcp_mux = true;
 	else if (sdp_attribute_is_ice(attribute->name))
 		media->has_ice = true;
@@ -424,7 +424,7 @@ bool sdp_attribute_is_ice(const char *name)
 		"ice-mismatch", "ice-ufrag", "ice-pwd", "ice-pacing", "ice-options",
 		"end-of-candidates" };
 	for (size_t i = 0; i < G_N_ELEMENTS(names); i++)
-		if (!strcmp(name, names[i]))
+		if (sdp_name_is(name, names[i]))
 			return true;
 	return false;
 }
