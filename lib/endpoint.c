@@ -105,12 +105,45 @@ void endpoint_set_port(union endpoint *endpoint, unsigned int port)
 		endpoint->v6.sin6_port = htons(port);
 }
 
+/* By hand rather than inet_pton(), for the addresses of SDP o= and c= lines: glibc's was 2.6%
+ * of the user-space instructions of an ng cycle (callgrind, ng cycle bench: 70.8k -> 70.4k
+ * per offer+answer+delete; the SDP parser now keeps what it parsed, see sdp.h: 69.0k). */
+int endpoint_parse_ipv4(const char *text, size_t length, struct in_addr *address)
+{
+	uint32_t value = 0;
+	unsigned int parts = 0;
+	size_t position = 0;
+	while (parts < 4) {
+		if (parts > 0) {
+			if (position >= length || text[position] != '.')
+				return -EINVAL;
+			position++;
+		}
+		size_t start = position;
+		unsigned int part = 0;
+		while (position < length && text[position] >= '0' && text[position] <= '9' && position - start < 3) {
+			part = part * 10 + (unsigned int) (text[position] - '0');
+			position++;
+		}
+		size_t digits = position - start;
+		/* "01" is refused, as inet_pton does: it could be read as octal */
+		if (digits == 0 || part > 255 || (digits > 1 && text[start] == '0'))
+			return -EINVAL;
+		value = value << 8 | part;
+		parts++;
+	}
+	if (position != length)
+		return -EINVAL;
+	address->s_addr = htonl(value);
+	return 0;
+}
+
 int endpoint_parse(union endpoint *endpoint, int family, const char *address, unsigned int port)
 {
 	memset(endpoint, 0, sizeof(*endpoint));
 	if (port > 65535)
 		return -EINVAL;
-	if ((family == AF_INET || family == 0) && inet_pton(AF_INET, address, &endpoint->v4.sin_addr) == 1) {
+	if ((family == AF_INET || family == 0) && endpoint_parse_ipv4(address, strlen(address), &endpoint->v4.sin_addr) == 0) {
 		endpoint->v4.sin_family = AF_INET;
 		endpoint->v4.sin_port = htons(port);
 		return 0;
@@ -135,7 +168,7 @@ int endpoint_parse_address(union endpoint *endpoint, const char *text, size_t le
 		return parse_ipv6_with_zone(buffer + 1, endpoint);
 	}
 	struct in_addr ipv4;
-	if (inet_pton(AF_INET, buffer, &ipv4) == 1) {
+	if (endpoint_parse_ipv4(buffer, length, &ipv4) == 0) {
 		memset(endpoint, 0, sizeof(*endpoint));
 		endpoint->v4.sin_family = AF_INET;
 		endpoint->v4.sin_addr = ipv4;

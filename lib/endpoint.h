@@ -15,7 +15,9 @@
  *   endpoint_parse_address  a numeric address as an operator writes it: "192.0.2.1",
  *                           "2001:db8::1", "[2001:db8::1]", "fe80::1%eth0", "[fe80::1%2]"; port 0;
  *   endpoint_parse_text     such an address and ":PORT" (0..65535), the inverse of endpoint_text:
- *                           "192.0.2.1:5", "[2001:db8::1]:5" (IPv6 needs the brackets).
+ *                           "192.0.2.1:5", "[2001:db8::1]:5" (IPv6 needs the brackets);
+ *   endpoint_parse_ipv4     dotted-quad IPv4 exactly as inet_pton(AF_INET) takes it: four decimal
+ *                           parts 0..255, no leading zeros, nothing else (no inet_aton forms).
  * Host names and the config file's endpoint forms ("[ADDR:]PORT") are interface_address.h's.
  */
 #ifndef RTPENGINE_ENDPOINT_H
@@ -64,6 +66,7 @@ static inline bool endpoint_equal(const union endpoint *a, const union endpoint 
 int endpoint_parse(union endpoint *endpoint, int family, const char *address, unsigned int port);
 int endpoint_parse_address(union endpoint *endpoint, const char *text, size_t length);
 int endpoint_parse_text(union endpoint *endpoint, const char *text, size_t length);
+int endpoint_parse_ipv4(const char *text, size_t length, struct in_addr *address);
 
 const char *endpoint_address_text(const union endpoint *endpoint, char *buffer, size_t size);
 const char *endpoint_text(const union endpoint *endpoint, char *buffer, size_t size);

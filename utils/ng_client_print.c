@@ -143,6 +143,8 @@ static void print_json_value(FILE *out, const struct bencode_item *item)
 		}
 		fputc('}', out);
 		break;
+	case BENCODE_ENCODED:   /* built by a sender, never decoded */
+		break;
 	}
 }
 

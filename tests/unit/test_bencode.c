@@ -4,6 +4,7 @@
 #include "bencode.h"
 
 #include <limits.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -404,6 +405,140 @@ static void test_encode_deep_built_tree(void)
 	bencode_buffer_free(buffer);
 }
 
+/* The streaming writer and the tree encoder share their token writers: the same document
+ * written both ways must give the same bytes, across the lengths and values where the
+ * decimal formatting changes (one, two, three digits; negative; LLONG_MIN) and across
+ * buffer growth (the writer's buffer starts empty). */
+static void test_streaming_writer_matches_tree(void)
+{
+	static const long long integers[] = { 0, 7, 9, 10, 42, 99, 100, 65535, -1, -10, 1700000000, LLONG_MAX, LLONG_MIN };
+	static const size_t lengths[] = { 0, 1, 9, 10, 99, 100, 1000, 5000 };
+	char *text = g_malloc(5000);
+	for (size_t i = 0; i < 5000; i++)
+		text[i] = (char) ('a' + i % 26);
+	text[5] = '\0';   /* binary-safe */
+
+	struct bencode_buffer *buffer = bencode_buffer_new();
+	struct bencode_item *root = bencode_dictionary_new(buffer);
+	struct bencode_item *numbers = bencode_dictionary_add_list(buffer, root, "integers");
+	for (size_t i = 0; i < G_N_ELEMENTS(integers); i++)
+		bencode_list_append(numbers, bencode_integer_new(buffer, integers[i]));
+	struct bencode_item *strings = bencode_dictionary_add_dictionary(buffer, root, "strings");
+	for (size_t i = 0; i < G_N_ELEMENTS(lengths); i++) {
+		char key[16];
+		snprintf(key, sizeof(key), "%zu", lengths[i]);
+		bencode_dictionary_add_string_length(buffer, strings, key, text, lengths[i]);
+	}
+	bencode_dictionary_add_list(buffer, root, "empty list");
+	bencode_dictionary_add_dictionary(buffer, root, "");
+	GString *expected = encode(root);
+
+	GString *out = g_string_new(NULL);
+	bencode_write_dictionary(out);
+	bencode_write_literal(out, "integers");
+	bencode_write_list(out);
+	for (size_t i = 0; i < G_N_ELEMENTS(integers); i++)
+		bencode_write_integer(out, integers[i]);
+	bencode_write_end(out);
+	bencode_write_text(out, "strings");
+	bencode_write_dictionary(out);
+	for (size_t i = 0; i < G_N_ELEMENTS(lengths); i++) {
+		char key[16];
+		snprintf(key, sizeof(key), "%zu", lengths[i]);
+		bencode_write_text(out, key);
+		bencode_write_string(out, text, lengths[i]);
+	}
+	bencode_write_end(out);
+	bencode_write_literal(out, "empty list");
+	bencode_write_list(out);
+	bencode_write_end(out);
+	bencode_write_literal(out, "");
+	bencode_write_dictionary(out);
+	bencode_write_end(out);
+	bencode_write_end(out);
+
+	g_assert_cmpmem(out->str, out->len, expected->str, expected->len);
+	g_assert_cmpint(out->str[out->len], ==, '\0');
+	/* and it decodes to what was written */
+	const char *error = NULL;
+	char *copy;
+	struct bencode_item *decoded = decode_copy(buffer, out->str, out->len, &error, &copy);
+	g_assert_nonnull(decoded);
+	long long value = 0;
+	g_assert_true(bencode_item_integer(bencode_dictionary_get(decoded, "integers")->last_child, &value));
+	g_assert_cmpint(value, ==, LLONG_MIN);
+	g_free(copy);
+	g_string_free(out, TRUE);
+	g_string_free(expected, TRUE);
+	bencode_buffer_free(buffer);
+	g_free(text);
+}
+
+/* Every digit count of the decimal writer: powers of ten and their neighbours, as snprintf
+ * writes them. */
+static void test_writer_digit_counts(void)
+{
+	GString *out = g_string_new(NULL);
+	unsigned long long power = 1;
+	for (int exponent = 0; exponent <= 19; exponent++, power *= 10) {
+		const unsigned long long values[] = { power - 1, power, power + 1, power * 5 };
+		for (size_t i = 0; i < G_N_ELEMENTS(values); i++) {
+			if (values[i] > LLONG_MAX || (exponent == 19 && i == 3))
+				continue;
+			char expected[48];
+			snprintf(expected, sizeof(expected), "i%llde", (long long) values[i]);
+			g_string_truncate(out, 0);
+			bencode_write_integer(out, (long long) values[i]);
+			g_assert_cmpstr(out->str, ==, expected);
+			snprintf(expected, sizeof(expected), "i-%llde", (long long) values[i]);
+			g_string_truncate(out, 0);
+			bencode_write_integer(out, -(long long) values[i]);
+			if (values[i] != 0)
+				g_assert_cmpstr(out->str, ==, expected);
+		}
+	}
+	g_string_free(out, TRUE);
+}
+
+/* An ENCODED item is written verbatim where it stands, and is its own type for lookups. */
+static void test_encoded_item(void)
+{
+	struct bencode_buffer *buffer = bencode_buffer_new();
+	GString *part = g_string_new(NULL);
+	bencode_write_dictionary(part);
+	bencode_write_literal(part, "a");
+	bencode_write_integer(part, 1);
+	bencode_write_end(part);
+	struct bencode_item *root = bencode_dictionary_new(buffer);
+	bencode_dictionary_add_string(buffer, root, "result", "ok");
+	struct bencode_item *encoded = bencode_encoded_new(buffer, part->str, part->len);
+	g_string_free(part, TRUE);   /* the item holds a copy */
+	bencode_dictionary_add(buffer, root, "part", encoded);
+	bencode_dictionary_add(buffer, root, "empty", bencode_encoded_new(buffer, NULL, 0));
+	/* tokens encoded once and appended by the writer as they are */
+	GString *token = g_string_new(NULL);
+	bencode_write_text(token, "flag");
+	GString *list = g_string_new(NULL);
+	bencode_write_list(list);
+	for (int i = 0; i < 3; i++)
+		bencode_write_encoded(list, token->str, token->len);
+	bencode_write_end(list);
+	g_assert_cmpstr(list->str, ==, "l4:flag4:flag4:flage");
+	g_string_free(token, TRUE);
+	g_string_free(list, TRUE);
+	bencode_dictionary_add_integer(buffer, root, "after", 2);
+	GString *out = encode(root);
+	static const char expected[] = "d6:result2:ok4:partd1:ai1ee5:empty5:afteri2ee";
+	g_assert_cmpmem(out->str, out->len, expected, sizeof(expected) - 1);
+	g_assert_true(bencode_dictionary_get(root, "part") == encoded);
+	g_assert_cmpint(encoded->type, ==, BENCODE_ENCODED);
+	g_assert_null(bencode_dictionary_get_expect(root, "part", BENCODE_DICTIONARY));
+	g_assert_null(bencode_encoded_new(NULL, "x", 1));
+	g_assert_null(bencode_encoded_new(buffer, NULL, 1));
+	g_string_free(out, TRUE);
+	bencode_buffer_free(buffer);
+}
+
 /* ---- tests: malformed input ---- */
 
 static void test_malformed_corpus(void)
@@ -594,6 +729,9 @@ int main(int argc, char **argv)
 	g_test_add_func("/bencode/lookups", test_lookups);
 	g_test_add_func("/bencode/builder/misuse", test_builder_misuse);
 	g_test_add_func("/bencode/encode/deep-built-tree", test_encode_deep_built_tree);
+	g_test_add_func("/bencode/encode/streaming-writer", test_streaming_writer_matches_tree);
+	g_test_add_func("/bencode/encode/encoded-item", test_encoded_item);
+	g_test_add_func("/bencode/encode/writer-digit-counts", test_writer_digit_counts);
 	g_test_add_func("/bencode/malformed/corpus", test_malformed_corpus);
 	g_test_add_func("/bencode/malformed/every-prefix", test_every_prefix_fails);
 	g_test_add_func("/bencode/malformed/nesting", test_nesting_limit);

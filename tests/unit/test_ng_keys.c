@@ -106,6 +106,41 @@ static void test_find_spellings(void)
 	g_assert_null(ng_keys_find("ICE", "sideways"));
 }
 
+/* The look-up reads received text in place: not NUL-terminated, cut at a NUL, and every
+ * table entry is found through it in any spelling. */
+static void test_find_text_in_place(void)
+{
+	size_t count = 0;
+	const struct ng_key *table = ng_keys_table(&count);
+	for (size_t i = 0; i < count; i++) {
+		if (table[i].prefix)
+			continue;
+		/* upper case, '_' for '-', and a byte after the end that must not be read as part */
+		char key[128], value[128];
+		size_t key_length = strlen(table[i].key), value_length = table[i].value ? strlen(table[i].value) : 0;
+		for (size_t j = 0; j < key_length; j++)
+			key[j] = table[i].key[j] == '-' ? '_' : g_ascii_toupper(table[i].key[j]);
+		key[key_length] = 'X';
+		for (size_t j = 0; j < value_length; j++)
+			value[j] = table[i].value[j] == '-' ? ' ' : g_ascii_toupper(table[i].value[j]);
+		value[value_length] = 'X';
+		const struct ng_key *found = ng_keys_find_text(key, key_length, table[i].value ? value : NULL, value_length);
+		g_assert_true(found == ng_keys_find(table[i].key, table[i].value));
+		g_assert_nonnull(found);
+		g_assert_cmpstr(found->key, ==, table[i].key);
+	}
+	/* text after a NUL is not part of the name */
+	g_assert_true(ng_keys_find_text("ICE\0garbage", 11, "remove\0x", 8) == ng_keys_find("ICE", "remove"));
+	/* a value far longer than any table value: never an exact entry, prefixes still match */
+	char long_value[300];
+	memset(long_value, 'a', sizeof(long_value));
+	memcpy(long_value, "remove", 6);
+	g_assert_true(ng_keys_find_text("ICE", 3, long_value, sizeof(long_value)) == ng_keys_find("ICE", NULL));
+	memcpy(long_value, "codec-strip-", 12);
+	g_assert_cmpint(ng_keys_find_text("flags", 5, long_value, sizeof(long_value))->state, ==, NG_KEY_REFUSED);
+	g_assert_null(ng_keys_find_text("", 0, NULL, 0));
+}
+
 /* ---- requests ------------------------------------------------------------------------------- */
 
 static void test_supported_flags_are_applied(void)
@@ -133,6 +168,22 @@ static void test_refused_and_warned_are_noted(void)
 	g_assert_cmpuint(flags->warned_count, ==, 2);    /* record-call, metadata */
 	g_assert_cmpstr(flags->refused[0].spelling, ==, "codec-strip=PCMA");
 	g_assert_cmpstr(flags->refused[1].spelling, ==, "DTLS=passive");
+	parsed_free(&parsed);
+}
+
+/* The keys that need no table look-up (call-id, sdp, ...) are passed over by position: the
+ * keys between and after them are still looked up. */
+static void test_keys_after_plain_keys_are_classified(void)
+{
+	struct parsed parsed;
+	g_assert_cmpint(parse(&parsed, "d7:command5:offer7:call-id1:c18:transport-protocol16:UDP/TLS/RTP/SAVP"
+			      "3:sdp3:v=08:from-tag1:f3:ICE6:remove5:label1:l8:metadata1:xe"), ==, 0);
+	const struct ng_flags *flags = &parsed.request.flags;
+	g_assert_cmpuint(flags->refused_count, ==, 1);   /* transport-protocol=UDP/TLS/RTP/SAVP */
+	g_assert_cmpuint(flags->warned_count, ==, 1);    /* metadata, the last key */
+	g_assert_cmpint(flags->ice, ==, NG_ICE_REMOVE);
+	g_assert_cmpstr(flags->call_id, ==, "c");
+	g_assert_cmpstr(flags->label, ==, "l");
 	parsed_free(&parsed);
 }
 
@@ -257,6 +308,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/ng_keys/every_entry_has_state_and_reason", test_every_entry_has_state_and_reason);
 	g_test_add_func("/ng_keys/names_are_normalised_and_unique", test_names_are_normalised_and_unique);
 	g_test_add_func("/ng_keys/find_spellings", test_find_spellings);
+	g_test_add_func("/ng_keys/find_text_in_place", test_find_text_in_place);
+	g_test_add_func("/ng_keys/keys_after_plain_keys_are_classified", test_keys_after_plain_keys_are_classified);
 	g_test_add_func("/ng_keys/supported_flags_are_applied", test_supported_flags_are_applied);
 	g_test_add_func("/ng_keys/refused_and_warned_are_noted", test_refused_and_warned_are_noted);
 	g_test_add_func("/ng_keys/empty_codec_lists_are_fine", test_empty_codec_lists_are_fine);
