@@ -4,6 +4,8 @@
  * housekeeping timer and signals, all on this thread. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +33,19 @@ struct control_context {
 	struct ng_server *server;
 	struct timer_entry housekeeping;
 };
+
+/* Where there are fewer CPUs than threads, an ng request waking this thread would preempt a
+ * media worker in the middle of its round, and the packets of that round wait. SCHED_BATCH
+ * keeps this thread's fair share of the CPU but gives up wake-up preemption: a request waits
+ * for the worker's round to end (tens of microseconds), media waits for nothing. Set after the
+ * workers started (they inherit the policy of the thread that creates them). */
+static void keep_control_thread_from_preempting_workers(void)
+{
+	struct sched_param parameters = { .sched_priority = 0 };
+	int error = pthread_setschedparam(pthread_self(), SCHED_BATCH, &parameters);
+	if (error)
+		log_info("control thread stays SCHED_OTHER: %s", strerror(error));
+}
 
 static int write_pidfile(const char *path)
 {
@@ -218,6 +233,7 @@ int main(int argc, char **argv)
 	};
 	if (relay_start(&relay_settings) < 0)
 		goto reset_observers;
+	keep_control_thread_from_preempting_workers();
 	struct ng_server *server = NULL;
 	int error = ng_server_open(&server, &config.listen_ng, &daemon);
 	if (error) {
