@@ -39,6 +39,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bencode_scan.h"
+
 #define RTP_HEADER_LENGTH 12
 #define RTP_PAYLOAD_LENGTH 160			/* PCMU, 20 ms at 8 kHz */
 #define PACKET_LENGTH (RTP_HEADER_LENGTH + RTP_PAYLOAD_LENGTH)
@@ -256,72 +258,6 @@ static int parse_address(const char *text, struct sockaddr_in *address)
 	address->sin_family = AF_INET;
 	address->sin_port = htons(atoi(colon + 1));
 	return inet_pton(AF_INET, host, &address->sin_addr) == 1 ? 0 : -EINVAL;
-}
-
-/* --- static helpers: bencode (just enough for ng responses) --- */
-
-/* Length of the bencoded value at data[0..length), or -1 if malformed or truncated. */
-static long bencode_skip(const char *data, size_t length, int depth)
-{
-	if (length == 0 || depth > 32)
-		return -1;
-	if (data[0] >= '0' && data[0] <= '9') {
-		size_t position = 0, string_length = 0;
-		while (position < length && data[position] >= '0' && data[position] <= '9') {
-			string_length = string_length * 10 + (data[position] - '0');
-			if (string_length > length)
-				return -1;
-			position++;
-		}
-		if (position >= length || data[position] != ':' || string_length > length - position - 1)
-			return -1;
-		return position + 1 + string_length;
-	}
-	if (data[0] == 'i') {
-		const char *end = memchr(data, 'e', length);
-		return end ? end - data + 1 : -1;
-	}
-	if (data[0] == 'l' || data[0] == 'd') {
-		size_t position = 1;
-		while (position < length && data[position] != 'e') {
-			long item = bencode_skip(data + position, length - position, depth + 1);
-			if (item < 0)
-				return -1;
-			position += item;
-		}
-		return position < length ? (long) position + 1 : -1;
-	}
-	return -1;
-}
-
-/* Finds the string value of KEY in the top-level dictionary; 0 on success. */
-static int bencode_find_string(const char *data, size_t length, const char *key,
-	const char **value, size_t *value_length)
-{
-	size_t key_length = strlen(key), position = 1;
-	if (length < 2 || data[0] != 'd')
-		return -EINVAL;
-	while (position < length && data[position] != 'e') {
-		long key_item = bencode_skip(data + position, length - position, 1);
-		if (key_item < 0 || data[position] < '0' || data[position] > '9')
-			return -EINVAL;
-		const char *key_text = (const char *) memchr(data + position, ':', key_item) + 1;
-		size_t this_key_length = data + position + key_item - key_text;
-		position += key_item;
-		long value_item = bencode_skip(data + position, length - position, 1);
-		if (value_item < 0)
-			return -EINVAL;
-		if (this_key_length == key_length && !memcmp(key_text, key, key_length)) {
-			if (data[position] < '0' || data[position] > '9')
-				return -EINVAL;
-			const char *colon = memchr(data + position, ':', value_item);
-			*value = colon + 1;
-			*value_length = data + position + value_item - *value;
-			return 0;
-		}
-		position += value_item;
-	}
-	return -ENOENT;
 }
 
 static size_t append_bencode_pair(char *buffer, size_t size, size_t used, const char *key,
