@@ -57,6 +57,14 @@ struct daemon_config {
 	bool foreground;
 	char *pidfile;                        /* NULL when not given */
 	struct log_settings log;              /* from daemon/log.h */
+	/* HTTP listener and Graphite export (http_server.c, graphite.c) */
+	union endpoint listen_http, listen_https;   /* unset: off; a bare PORT binds 127.0.0.1 */
+	char *https_cert, *https_key;               /* PEM files; the key defaults to the cert file */
+	unsigned int http_threads;                  /* accepted; HTTP runs on the control thread */
+	union endpoint graphite;                    /* unset: off */
+	unsigned int graphite_interval;             /* seconds between reports (default 60) */
+	unsigned int graphite_timeout;              /* seconds a connect may take (0: 5) */
+	char *graphite_prefix;                      /* NULL: none */
 };
 
 enum config_result {

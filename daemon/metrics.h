@@ -1,0 +1,24 @@
+/* Prometheus text exposition (format 0.0.4) and Graphite plaintext lines of one statistics
+ * snapshot, rendered by walking its field tables (statistics.h): a counter added to the
+ * snapshot and its table appears here without code.
+ *
+ * Prometheus names: "rtpengine_" + the row's name, "_total" appended to counters; per-command
+ * rows as rtpengine_ng_command_<name>{command="offer"}, per-interface port rows as
+ * rtpengine_ports_<name>{interface="default",address="192.0.2.1"}; each command's latency
+ * histogram as rtpengine_ng_command_duration_seconds{command=...} (_bucket, _sum, _count).
+ * Graphite: "<prefix><name> <value> <unix time>\n" per row of the values table, per command
+ * "<prefix>ng.<command>.<name>", per interface "<prefix>ports.<interface>.<name>".
+ * Threads: any (the snapshot is a plain struct). Cost: a few KB of text. */
+#ifndef RTPENGINE_METRICS_H
+#define RTPENGINE_METRICS_H
+
+#include <glib.h>
+#include <stdint.h>
+#include "statistics.h"
+
+void metrics_render_prometheus(const struct statistics_snapshot *snapshot, GString *out);
+/* prefix is written as given (may be NULL); names with spaces are written with '_'. */
+void metrics_render_graphite(const struct statistics_snapshot *snapshot, const char *prefix, int64_t unix_seconds,
+                             GString *out);
+
+#endif
