@@ -2,6 +2,7 @@
 #include "metrics.h"
 
 #include <math.h>
+#include <string.h>
 
 /* Label values: backslash, double quote and newline escaped (exposition format). */
 static void append_label_value(GString *out, const char *value)
@@ -21,25 +22,42 @@ static void append_number(GString *out, const struct statistics_field *field, co
 {
 	if (field->type == STATISTICS_DOUBLE) {
 		double value = statistics_field_double(field, base);
-		g_string_append_printf(out, isfinite(value) ? "%.9g" : "0", value);
+		if (isfinite(value))
+			g_string_append_printf(out, "%.9g", value);
+		else
+			g_string_append_c(out, '0');
 	} else {
 		g_string_append_printf(out, "%" G_GUINT64_FORMAT, statistics_field_uint64(field, base));
 	}
 }
 
-static void append_family_header(GString *out, const char *prefix, const struct statistics_field *field)
-{
-	const char *suffix = field->kind == STATISTICS_COUNTER ? "_total" : "";
-	g_string_append_printf(out, "# HELP rtpengine_%s%s%s %s (%s)\n", prefix, field->name, suffix, field->help,
-			       field->unit);
-	g_string_append_printf(out, "# TYPE rtpengine_%s%s%s %s\n", prefix, field->name, suffix,
-			       field->kind == STATISTICS_COUNTER ? "counter" : "gauge");
-}
-
+/* Counters end in "_total"; a gauge must not (exposition format conventions, checked by
+ * promtool), so a gauge row named "..._total" loses that word: sessions_total ->
+ * rtpengine_sessions, ports' total -> rtpengine_ports. */
 static void append_sample_name(GString *out, const char *prefix, const struct statistics_field *field)
 {
-	g_string_append_printf(out, "rtpengine_%s%s%s", prefix, field->name,
-			       field->kind == STATISTICS_COUNTER ? "_total" : "");
+	g_string_append_printf(out, "rtpengine_%s", prefix);
+	size_t length = strlen(field->name);
+	if (field->kind == STATISTICS_COUNTER) {
+		g_string_append_printf(out, "%s_total", field->name);
+		return;
+	}
+	if (length >= 6 && !strcmp(field->name + length - 6, "_total"))
+		length -= 6;
+	else if (!strcmp(field->name, "total"))
+		length = 0;
+	g_string_append_len(out, field->name, (gssize) length);
+	if (!length && out->str[out->len - 1] == '_')
+		g_string_truncate(out, out->len - 1);
+}
+
+static void append_family_header(GString *out, const char *prefix, const struct statistics_field *field)
+{
+	g_string_append(out, "# HELP ");
+	append_sample_name(out, prefix, field);
+	g_string_append_printf(out, " %s (%s)\n# TYPE ", field->help, field->unit);
+	append_sample_name(out, prefix, field);
+	g_string_append(out, field->kind == STATISTICS_COUNTER ? " counter\n" : " gauge\n");
 }
 
 static void render_command_histograms(const struct statistics_snapshot *snapshot, GString *out)

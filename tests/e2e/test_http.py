@@ -1,0 +1,380 @@
+"""The HTTP listener: /ping, /metrics (Prometheus, agreeing with the ng statistics command),
+ng over HTTP POST and WebSocket, HTTPS, and its bounds against slow, garbage and flooding
+clients (ng and media keep being served). Loopback only."""
+
+import http.client
+import os
+import re
+import shutil
+import socket
+import ssl
+import subprocess
+import threading
+import time
+
+import pytest
+
+from calls import Call, assert_ok, establish, simple_sdp, wait_until
+from conftest import IS_UPSTREAM
+from bencode import bdecode, bencode
+from ports import free_tcp_port
+from rtp import relay_through, rtp_stream
+from websocket import BINARY, CLOSE, PING, PONG, TEXT, CONTINUATION, HandshakeError, WebSocket, frame
+
+HOST = "127.0.0.1"
+CALLER = "127.0.0.2"
+CALLEE = "127.0.0.3"
+NG_TYPE = "application/x-rtpengine-ng"
+
+pytestmark = pytest.mark.skipif(IS_UPSTREAM, reason="upstream's HTTP listener is not in Debian's 10.5 build "
+                                "as configured here; these tests drive ours")
+
+
+@pytest.fixture
+def web(rtpengine_factory):
+    """A relay with --listen-http on a free loopback port (daemon.http_port)."""
+    port = free_tcp_port()
+    daemon = rtpengine_factory("--endpoint-learning=immediate", "--listen-http=%d" % port)
+    daemon.http_port = port
+    return daemon
+
+
+def get(daemon, path, method="GET", body=None, headers=None, timeout=5):
+    connection = http.client.HTTPConnection(HOST, daemon.http_port, timeout=timeout)
+    try:
+        connection.request(method, path, body=body, headers=headers or {})
+        response = connection.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+    finally:
+        connection.close()
+
+
+def metrics(daemon):
+    """{(name, labels text): value} of a /metrics scrape."""
+    status, headers, body = get(daemon, "/metrics")
+    assert status == 200
+    assert headers["Content-Type"].startswith("text/plain; version=0.0.4")
+    samples = {}
+    for line in body.decode().splitlines():
+        if not line or line.startswith("#"):
+            continue
+        match = re.fullmatch(r"([a-z_]+)(\{[^}]*\})? (\S+)", line)
+        assert match, line
+        samples[(match.group(1), match.group(2) or "")] = float(match.group(3))
+    return samples
+
+
+def statistics(daemon):
+    return assert_ok(daemon.ng({"command": "statistics"}))["statistics"]
+
+
+# ---------------------------------------------------------------- plain pages
+
+def test_ping_and_unknown_paths(web):
+    assert get(web, "/ping")[::2] == (200, b"pong")
+    assert get(web, "/nothing-here")[0] == 404
+    assert get(web, "/metrics", method="POST", body=b"x")[0] == 405
+
+
+def test_bare_port_listens_on_loopback_only(web):
+    """--listen-http=PORT binds 127.0.0.1: ng over HTTP is control, opened wider on purpose."""
+    listening = subprocess.run(["ss", "-Hltn", "sport = :%d" % web.http_port], capture_output=True,
+                               text=True, timeout=10).stdout
+    assert "127.0.0.1:%d" % web.http_port in listening, listening
+
+
+# ---------------------------------------------------------------- /metrics
+
+def test_metrics_count_the_traffic_sent(web, media_peer):
+    caller, callee = media_peer(CALLER), media_peer(CALLEE)
+    before = metrics(web)
+    assert before[("rtpengine_sessions_own", "")] == 0
+    setup = establish(web, caller, callee)
+    forward = rtp_stream(0x1, 12, payload_size=100)
+    backward = rtp_stream(0x2, 5, payload_size=60)
+    assert len(relay_through(caller.rtp, setup.caller_sends_to, forward, callee.rtp)) == 12
+    assert len(relay_through(callee.rtp, setup.callee_sends_to, backward, caller.rtp)) == 5
+    sent_bytes = sum(map(len, forward)) + sum(map(len, backward))
+    assert wait_until(lambda: metrics(web)[("rtpengine_packets_total", "")] == 17, timeout=3)
+    after = metrics(web)
+    assert after[("rtpengine_packets_user_total", "")] == 17
+    assert after[("rtpengine_packets_kernel_total", "")] == 0
+    assert after[("rtpengine_bytes_total", "")] == sent_bytes
+    assert after[("rtpengine_errors_total", "")] == 0
+    assert after[("rtpengine_sessions_own", "")] == 1
+    assert after[("rtpengine_managed_sessions_total", "")] == 0   # counted when it ends, as upstream
+    assert after[("rtpengine_ng_command_requests_total", '{command="offer"}')] == 1
+    assert after[("rtpengine_ng_command_requests_total", '{command="answer"}')] == 1
+    # one histogram per command: its count is the command's requests, buckets cumulative
+    assert after[("rtpengine_ng_command_duration_seconds_count", '{command="offer"}')] == 1
+    assert after[("rtpengine_ng_command_duration_seconds_bucket", '{command="offer",le="+Inf"}')] == 1
+    # two ports per media side, RTP and RTCP, on the one interface
+    assert after[("rtpengine_ports_used", '{interface="default",address="127.0.0.1"}')] == 4
+    assert_ok(setup.call.delete())
+    assert wait_until(lambda: metrics(web)[("rtpengine_sessions_own", "")] == 0, timeout=3)
+    assert metrics(web)[("rtpengine_regular_terminated_sessions_total", "")] == 1
+    assert metrics(web)[("rtpengine_managed_sessions_total", "")] == 1
+
+
+def test_metrics_agree_with_the_statistics_command(web, media_peer):
+    caller, callee = media_peer(CALLER), media_peer(CALLEE)
+    setup = establish(web, caller, callee)
+    assert len(relay_through(caller.rtp, setup.caller_sends_to, rtp_stream(0x1, 7), callee.rtp)) == 7
+    assert wait_until(lambda: statistics(web)["totalstatistics"]["relayedpackets"] == 7, timeout=3)
+    ng = statistics(web)
+    scraped = metrics(web)
+    total, current = ng["totalstatistics"], ng["currentstatistics"]
+    pairs = {
+        "relayedpackets": "rtpengine_packets_total", "relayedbytes": "rtpengine_bytes_total",
+        "relayedpacketerrors": "rtpengine_errors_total",
+        "relayedpackets_user": "rtpengine_packets_user_total",
+        "managedsessions": "rtpengine_managed_sessions_total",
+        "regularterminatedsessions": "rtpengine_regular_terminated_sessions_total",
+        "droppedstrictsource": "rtpengine_dropped_strict_source_total",
+    }
+    for key, name in pairs.items():
+        assert scraped[(name, "")] == int(total[key]), key
+    assert scraped[("rtpengine_sessions_own", "")] == current["sessionsown"]
+    ports = ng["interfaces"][0]["ports"]
+    labels = '{interface="default",address="127.0.0.1"}'
+    for key, name in (("used", "used"), ("free", "free"), ("totals", "ports"), ("min", "port_min")):
+        metric = "rtpengine_ports" if name == "ports" else "rtpengine_ports_" + name
+        assert scraped[(metric, labels)] == ports[key], key
+    # the statistics request itself was counted before the scrape
+    control = ng["controlstatistics"]
+    assert scraped[("rtpengine_ng_command_requests_total", '{command="offer"}')] == control["totaloffercount"]
+    assert scraped[("rtpengine_ng_command_requests_total", '{command="statistics"}')] == \
+        control["totalstatscount"] + 1
+
+
+def test_promtool_accepts_the_metrics(web):
+    promtool = shutil.which("promtool")
+    if not promtool:
+        pytest.skip("promtool (Debian package prometheus) is not installed")
+    web.ng({"command": "ping"})
+    body = get(web, "/metrics")[2]
+    result = subprocess.run([promtool, "check", "metrics"], input=body, capture_output=True, timeout=30)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+# ---------------------------------------------------------------- ng over HTTP
+
+def test_ng_over_http_post(web, media_peer):
+    status, headers, body = get(web, "/ng", "POST", b"c00kie " + bencode({"command": "ping"}),
+                                {"Content-Type": NG_TYPE})
+    assert status == 200 and headers["Content-Type"] == NG_TYPE
+    cookie, _, reply = body.partition(b" ")
+    assert cookie == b"c00kie" and bdecode(reply) == {"result": "pong"}
+    # an offer over HTTP makes a call the UDP socket sees: one command table
+    caller = media_peer(CALLER)
+    offer = {"command": "offer", "call-id": "http-call", "from-tag": "a",
+             "sdp": simple_sdp(caller.host, caller.port)}
+    status, _, body = get(web, "/ng", "POST", b"x1 " + bencode(offer), {"Content-Type": NG_TYPE})
+    assert status == 200
+    assert bdecode(body.partition(b" ")[2])["result"] == "ok"
+    assert assert_ok(Call(web, "http-call").query())["created"] > 0
+    # ng-plain: no cookie either way
+    status, _, body = get(web, "/ng-plain", "POST", bencode({"command": "ping"}), {"Content-Type": NG_TYPE})
+    assert status == 200 and bdecode(body) == {"result": "pong"}
+
+
+def test_ng_over_http_refusals(web):
+    assert get(web, "/ng")[0] == 405
+    assert get(web, "/ng", "POST", b"c d7:command4:pinge", {"Content-Type": "text/plain"})[0] == 415
+    status, _, body = get(web, "/ng", "POST", b"nospace", {"Content-Type": NG_TYPE})
+    assert status == 400
+    status, _, body = get(web, "/ng", "POST", b"c1 garbage", {"Content-Type": NG_TYPE})
+    assert status == 200 and bdecode(body.partition(b" ")[2])["result"] == "error"
+    assert get(web, "/ng", "POST", b"c " + b"x" * (300 * 1024), {"Content-Type": NG_TYPE})[0] == 413
+
+
+# ---------------------------------------------------------------- WebSocket
+
+def test_websocket_ng_round_trip(web):
+    socket_ = WebSocket(HOST, web.http_port, "ng.rtpengine.com")
+    try:
+        assert socket_.protocol == "ng.rtpengine.com"
+        for opcode in (TEXT, BINARY):
+            socket_.send(opcode, b"k%d " % opcode + bencode({"command": "ping"}))
+            fin, reply_opcode, payload = socket_.receive()
+            assert fin and reply_opcode == opcode
+            assert payload == b"k%d " % opcode + bencode({"result": "pong"})
+        # a fragmented message, with a ping between the fragments (section 5.4)
+        message = b"frag " + bencode({"command": "statistics"})
+        socket_.send_raw(frame(TEXT, message[:7], fin=False) + frame(PING, b"hi") +
+                         frame(CONTINUATION, message[7:]))
+        assert socket_.receive() == (True, PONG, b"hi")
+        fin, opcode, payload = socket_.receive()
+        assert payload.startswith(b"frag ") and bdecode(payload[5:])["result"] == "ok"
+        # a large message (64-bit length form on the way back is not needed: 16-bit here)
+        socket_.send(BINARY, b"big " + bencode({"command": "ping", "x": "y" * 70000}))
+        assert socket_.receive()[2] == b"big " + bencode({"result": "pong"})
+        socket_.send(CLOSE, b"\x03\xe8")
+        assert socket_.receive() == (True, CLOSE, b"\x03\xe8")
+        assert socket_.closed_by_peer()
+    finally:
+        socket_.close()
+    web.ng({"command": "ping"})
+
+
+def test_websocket_echo_and_plain(web):
+    echo = WebSocket(HOST, web.http_port, "chat, echo.rtpengine.com")
+    echo.send(TEXT, b"hello")
+    assert echo.receive() == (True, TEXT, b"hello")
+    echo.close()
+    plain = WebSocket(HOST, web.http_port, "ng-plain.rtpengine.com")
+    plain.send(TEXT, bencode({"command": "ping"}))
+    assert plain.receive() == (True, TEXT, bencode({"result": "pong"}))
+    plain.close()
+
+
+def test_websocket_refusals(web):
+    with pytest.raises(HandshakeError) as refused:
+        WebSocket(HOST, web.http_port, "chat")
+    assert refused.value.status == 400
+    with pytest.raises(HandshakeError) as refused:
+        WebSocket(HOST, web.http_port, None)
+    assert refused.value.status == 400
+    # an unmasked client frame is a protocol error: close 1002
+    socket_ = WebSocket(HOST, web.http_port, "ng.rtpengine.com")
+    socket_.send_raw(frame(TEXT, b"c " + bencode({"command": "ping"}), mask=False))
+    assert socket_.receive() == (True, CLOSE, b"\x03\xea")
+    assert socket_.closed_by_peer()
+    socket_.close()
+    # a frame announcing more than 1 MB: close 1009, nothing buffered
+    socket_ = WebSocket(HOST, web.http_port, "ng.rtpengine.com")
+    socket_.send_raw(bytes([0x82, 0xFF]) + (2 << 20).to_bytes(8, "big") + b"mask")
+    assert socket_.receive() == (True, CLOSE, b"\x03\xf1")
+    socket_.close()
+    web.ng({"command": "ping"})
+
+
+# ---------------------------------------------------------------- HTTPS
+
+def test_https(rtpengine_factory, tmp_path):
+    openssl = shutil.which("openssl")
+    if not openssl:
+        pytest.skip("openssl command not installed")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run([openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                    "-nodes", "-days", "1", "-subj", "/CN=localhost", "-keyout", str(key),
+                    "-out", str(cert)], check=True, capture_output=True, timeout=30)
+    port = free_tcp_port()
+    daemon = rtpengine_factory("--listen-https=%d" % port, "--https-cert=%s" % cert, "--https-key=%s" % key)
+    context = ssl.create_default_context(cafile=str(cert))
+    context.check_hostname = False
+    connection = http.client.HTTPSConnection(HOST, port, context=context, timeout=5)
+    connection.request("POST", "/ng", body=b"s " + bencode({"command": "ping"}),
+                       headers={"Content-Type": NG_TYPE})
+    response = connection.getresponse()
+    assert response.status == 200 and response.read() == b"s " + bencode({"result": "pong"})
+    connection.close()
+    # plain HTTP on the HTTPS port gets nowhere, and the daemon carries on
+    with socket.create_connection((HOST, port), timeout=5) as plain:
+        plain.sendall(b"GET /ping HTTP/1.0\r\n\r\n")
+        try:
+            assert b"pong" not in plain.recv(4096)
+        except (ConnectionResetError, socket.timeout):
+            pass
+    daemon.ng({"command": "ping"})
+
+
+def test_https_needs_a_certificate(rtpengine_factory, tmp_path):
+    from conftest import RTPENGINE_BINARY
+    result = subprocess.run([RTPENGINE_BINARY, "--config-file=none", "--listen-ng=127.0.0.1:1",
+                             "--interface=127.0.0.1", "--listen-https=1"], capture_output=True,
+                            text=True, timeout=10)
+    assert result.returncode == 1 and "--https-cert" in result.stderr
+
+
+# ---------------------------------------------------------------- bounds
+
+def ng_round_trip_seconds(daemon):
+    started = time.monotonic()
+    assert daemon.ng({"command": "ping"}, attempts=1)["result"] == "pong"
+    return time.monotonic() - started
+
+
+def closed_by_daemon(connection, deadline):
+    """True when the daemon closes `connection` before `deadline` (whatever it sends first)."""
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return False
+        connection.settimeout(remaining)
+        try:
+            if not connection.recv(4096):
+                return True
+        except socket.timeout:
+            return False
+        except ConnectionResetError:
+            return True
+
+
+def test_slow_clients_do_not_stall_ng_and_are_dropped(web, media_peer):
+    """Slow-loris: connections that send half a request and then nothing. ng and media carry
+    on meanwhile; after 5 s of silence the daemon closes them."""
+    caller, callee = media_peer(CALLER), media_peer(CALLEE)
+    setup = establish(web, caller, callee)
+    slow = []
+    for _ in range(100):
+        connection = socket.create_connection((HOST, web.http_port), timeout=10)
+        connection.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+        slow.append(connection)
+    try:
+        assert max(ng_round_trip_seconds(web) for _ in range(20)) < 0.2
+        assert len(relay_through(caller.rtp, setup.caller_sends_to, rtp_stream(0x1, 10), callee.rtp)) == 10
+        assert get(web, "/ping")[2] == b"pong"
+        # silent ones are closed after the timeout (5 s); bounded wait
+        deadline = time.monotonic() + 12
+        assert all(closed_by_daemon(connection, deadline) for connection in slow)
+    finally:
+        for connection in slow:
+            connection.close()
+
+
+def test_garbage_and_huge_requests_are_refused(web):
+    with socket.create_connection((HOST, web.http_port), timeout=5) as connection:
+        connection.sendall(b"\x16\x03\x01 this is not http\r\n\r\n")
+        answer = connection.recv(4096)
+        assert answer == b"" or answer.startswith(b"HTTP/1.1 400")
+    with socket.create_connection((HOST, web.http_port), timeout=5) as connection:
+        try:
+            connection.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 100000 + b"\r\n\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        try:
+            answer = connection.recv(4096)
+        except ConnectionResetError:
+            answer = b""
+        assert not answer.startswith(b"HTTP/1.1 200")
+    assert get(web, "/ping")[2] == b"pong"
+    assert web.ng({"command": "ping"})["result"] == "pong"
+
+
+def test_request_flood_does_not_stall_ng(web):
+    """Four clients hammer /metrics as fast as they can; ng pings stay answered quickly."""
+    stop = threading.Event()
+    served = [0] * 4
+
+    def hammer(index):
+        connection = http.client.HTTPConnection(HOST, web.http_port, timeout=5)
+        while not stop.is_set():
+            connection.request("GET", "/metrics")
+            connection.getresponse().read()
+            served[index] += 1
+        connection.close()
+
+    threads = [threading.Thread(target=hammer, args=(i,), daemon=True) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    try:
+        wait_until(lambda: sum(served) > 50, timeout=5)
+        times = sorted(ng_round_trip_seconds(web) for _ in range(50))
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(10)
+    assert sum(served) > 50
+    # the median stays low; no ping waits behind the flood for long
+    assert times[len(times) // 2] < 0.05 and times[-1] < 0.5, times
