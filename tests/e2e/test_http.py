@@ -378,3 +378,96 @@ def test_request_flood_does_not_stall_ng(web):
     assert sum(served) > 50
     # the median stays low; no ping waits behind the flood for long
     assert times[len(times) // 2] < 0.05 and times[-1] < 0.5, times
+
+
+# ---------------------------------------------------------------- Graphite
+
+class GraphiteReceiver:
+    """A plaintext Graphite server on loopback: accepts connections, collects lines."""
+
+    def __init__(self, port=0):
+        self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind((HOST, port))
+        self.listener.listen(4)
+        self.port = self.listener.getsockname()[1]
+
+    def accept(self, timeout):
+        self.listener.settimeout(timeout)
+        try:
+            return self.listener.accept()[0]
+        except socket.timeout:
+            return None
+
+    @staticmethod
+    def read_report(connection, timeout):
+        """The lines received until a report's last line (ports.default.last) arrived,
+        within `timeout` s."""
+        connection.settimeout(timeout)
+        data = b""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for line in data.decode().splitlines():
+                if line.split(" ")[0].endswith("ports.default.last"):
+                    return data.decode().splitlines()
+            try:
+                chunk = connection.recv(65536)
+            except socket.timeout:
+                break
+            if not chunk:
+                break
+            data += chunk
+        return data.decode().splitlines()
+
+    def close(self):
+        self.listener.close()
+
+
+def test_graphite_lines_and_reconnect(rtpengine_factory, media_peer):
+    port = free_tcp_port()
+    # the daemon starts first: its connects are refused until the receiver listens (backoff)
+    daemon = rtpengine_factory("--endpoint-learning=immediate", "--graphite=127.0.0.1:%d" % port,
+                               "--graphite-interval=1", "--graphite-prefix=test.relay.")
+    receiver = GraphiteReceiver(port)
+    try:
+        connection = receiver.accept(timeout=6)
+        assert connection, "no connect within the backoff"
+        caller, callee = media_peer(CALLER), media_peer(CALLEE)
+        setup = establish(daemon, caller, callee)
+        assert len(relay_through(caller.rtp, setup.caller_sends_to, rtp_stream(0x1, 9), callee.rtp)) == 9
+        values = {}
+        for _ in range(5):
+            lines = GraphiteReceiver.read_report(connection, timeout=3)
+            assert lines
+            for line in lines:
+                name, value, stamp = line.split(" ")
+                assert name.startswith("test.relay."), line
+                assert abs(int(stamp) - time.time()) < 10
+                values[name[len("test.relay."):]] = float(value)
+            if values.get("packets") == 9:
+                break
+        assert values["packets"] == 9 and values["sessions_own"] == 1
+        assert values["ng.offer.requests"] == 1
+        assert values["ports.default.used"] == 4
+        # the server goes away and comes back: the daemon reconnects (backoff from 1 s)
+        connection.close()
+        connection = receiver.accept(timeout=8)
+        assert connection, "no reconnect"
+        assert GraphiteReceiver.read_report(connection, timeout=3)
+        connection.close()
+    finally:
+        receiver.close()
+    assert daemon.ng({"command": "ping"})["result"] == "pong"
+
+
+def test_graphite_unreachable_never_blocks(rtpengine_factory):
+    """Graphite refusing connections: the daemon retries with backoff, and ng pings spread
+    over 1.5 s (several report intervals and connect attempts) stay fast."""
+    port = free_tcp_port()
+    daemon = rtpengine_factory("--graphite=127.0.0.1:%d" % port, "--graphite-interval=1")
+    times = []
+    for _ in range(30):
+        times.append(ng_round_trip_seconds(daemon))
+        time.sleep(0.05)
+    assert max(times) < 0.2
+    assert daemon.wait_for_log(r"graphite 127\.0\.0\.1:%d: .*retrying" % port)
