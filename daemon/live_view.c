@@ -48,7 +48,12 @@ static void render_media(GString *out, struct call *call, const struct media *me
 	live_view_append_json_string(out, media->type);
 	g_string_append(out, ",\"protocol\":");
 	live_view_append_json_string(out, media->protocol);
-	g_string_append_printf(out, ",\"codecs\":null,\"local_port\":%u,\"peer\":", rtp->local_port);
+	g_string_append(out, ",\"codecs\":");
+	if (media->codecs[0])
+		live_view_append_json_string(out, media->codecs);
+	else
+		g_string_append(out, "null");
+	g_string_append_printf(out, ",\"local_port\":%u,\"peer\":", rtp->local_port);
 	char text[ENDPOINT_TEXT_SIZE] = "";
 	const union endpoint *peer = copy && endpoint_is_set(&copy->learned) ? &copy->learned : &rtp->advertised;
 	if (endpoint_is_set(peer))

@@ -4,8 +4,8 @@
  * JSON (GET /calls.json): {"calls": [{"call_id", "created" (unix s), "duration" (s),
  * "parties": [{"tag", "label", "media": [{"index", "type", "protocol", "codecs",
  * "local_port", "peer", "packets", "bytes", "errors", "mos"}]}]}], "count": N}.
- * "codecs" and "mos" are null where this relay does not know them (MOS needs RTCP
- * statistics). Threads: control thread (reads the call registry). */
+ * "codecs" are the names the side's SDP gave its payload types, null before its SDP came;
+ * "mos" is null until the snapshot has RTCP statistics (the page shows "n/a"). Threads: control thread (reads the call registry). */
 #ifndef RTPENGINE_LIVE_VIEW_H
 #define RTPENGINE_LIVE_VIEW_H
 

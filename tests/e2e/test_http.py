@@ -471,3 +471,58 @@ def test_graphite_unreachable_never_blocks(rtpengine_factory):
         time.sleep(0.05)
     assert max(times) < 0.2
     assert daemon.wait_for_log(r"graphite 127\.0\.0\.1:%d: .*retrying" % port)
+
+
+# ---------------------------------------------------------------- live view
+
+def test_calls_json_lists_the_live_call(web, media_peer):
+    import json
+    caller, callee = media_peer(CALLER), media_peer(CALLEE)
+    call = Call(web, "json-call<&>\"")
+    setup = establish(web, caller, callee, call=call)
+    assert len(relay_through(caller.rtp, setup.caller_sends_to, rtp_stream(0x1, 6), callee.rtp)) == 6
+    status, headers, body = get(web, "/calls.json")
+    assert status == 200 and headers["Content-Type"] == "application/json"
+    data = json.loads(body)
+    assert data["count"] == 1
+    listed = data["calls"][0]
+    assert listed["call_id"] == call.call_id
+    parties = {party["tag"]: party for party in listed["parties"]}
+    assert set(parties) == {call.from_tag, call.to_tag}
+    caller_media = parties[call.from_tag]["media"][0]
+    assert caller_media["codecs"] == "PCMU/8000 PCMA/8000"
+    assert caller_media["packets"] == 6 and caller_media["mos"] is None
+    assert caller_media["peer"] == "%s:%d" % (CALLER, caller.port)
+    assert_ok(call.delete())
+    assert json.loads(get(web, "/calls.json")[2])["count"] == 0
+
+
+def test_live_view_page_in_headless_chromium(web, media_peer, tmp_path):
+    """The page at / (no external resources) shows the live call once its script fetched the
+    list: checked in the DOM Chromium dumps after running it."""
+    chromium = shutil.which("chromium")
+    if not chromium:
+        pytest.skip("chromium (Debian package chromium) is not installed")
+    caller, callee = media_peer(CALLER), media_peer(CALLEE)
+    setup = establish(web, caller, callee)
+    assert len(relay_through(caller.rtp, setup.caller_sends_to, rtp_stream(0x1, 4), callee.rtp)) == 4
+    page = get(web, "/")[2].decode()
+    assert "<script src" not in page and "http://" not in page and "https://" not in page
+    environment = dict(os.environ, HOME=str(tmp_path))
+    result = subprocess.run(
+        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--disable-breakpad", "--user-data-dir=%s" % (tmp_path / "profile"),
+         "--virtual-time-budget=5000", "--dump-dom", "http://%s:%d/" % (HOST, web.http_port)],
+        capture_output=True, text=True, timeout=90, env=environment)
+    dom = result.stdout
+    assert "1 call(s)" in dom, dom[-2000:] + result.stderr[-2000:]
+    rows = re.findall(r'<tr class="media" data-call-id="([^"]*)">(.*?)</tr>', dom)
+    assert len(rows) == 2, dom
+    assert {call_id for call_id, _ in rows} == {setup.call.call_id}
+    cells = [re.findall(r"<td>(.*?)</td>", row) for _, row in rows]
+    by_tag = {row[2]: row for row in cells}
+    caller_row = by_tag[setup.call.from_tag]
+    assert caller_row[4] == "PCMU/8000 PCMA/8000"
+    assert caller_row[6] == "4"          # packets from the caller
+    assert caller_row[9] == "n/a"        # MOS: no RTCP statistics yet
