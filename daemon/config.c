@@ -298,6 +298,12 @@ static int apply_https_key(void *target, const char *value, char **reason)
 	return apply_file_name(value, &state->config->https_key, reason);
 }
 
+static int apply_https_client_ca(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	return apply_file_name(value, &state->config->https_client_ca, reason);
+}
+
 static int apply_http_threads(void *target, const char *value, char **reason)
 {
 	struct load_state *state = target;
@@ -416,6 +422,8 @@ static const struct option_spec option_table[] = {
 	SUPPORTED("https-cert", 0, OPTION_VALUE, apply_https_cert, "FILE", "Certificate for HTTPS (PEM)"),
 	SUPPORTED("https-key", 0, OPTION_VALUE, apply_https_key, "FILE",
 			"Private key for HTTPS (PEM; default: in the certificate file)"),
+	SUPPORTED("https-client-ca", 0, OPTION_VALUE, apply_https_client_ca, "FILE",
+			"Require HTTPS clients to show a certificate signed by a CA in FILE (PEM; not upstream)"),
 	SUPPORTED("http-threads", 0, OPTION_VALUE, apply_http_threads, "INT",
 			"Accepted for compatibility: HTTP is served by the control thread"),
 	SUPPORTED("graphite", 'g', OPTION_VALUE, apply_graphite, "IP46|HOSTNAME:PORT", "Address of the Graphite server"),
@@ -617,7 +625,8 @@ void config_free(struct daemon_config *config)
 	g_free(config->https_cert);
 	g_free(config->https_key);
 	g_free(config->graphite_prefix);
-	config->https_cert = config->https_key = config->graphite_prefix = NULL;
+	g_free(config->https_client_ca);
+	config->https_cert = config->https_key = config->graphite_prefix = config->https_client_ca = NULL;
 	config->config_file = NULL;
 	config->config_section = NULL;
 	config->interfaces = NULL;

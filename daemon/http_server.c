@@ -580,6 +580,16 @@ static int load_tls(struct http_server *server)
 		log_error("HTTPS: cannot use certificate %s and key %s: %s", config->https_cert, key, reason);
 		return -EINVAL;
 	}
+	if (config->https_client_ca) {
+		/* mutual TLS: the handshake fails without a client certificate this CA signed */
+		if (SSL_CTX_load_verify_locations(server->ssl, config->https_client_ca, NULL) != 1) {
+			char reason[256];
+			ERR_error_string_n(ERR_get_error(), reason, sizeof(reason));
+			log_error("HTTPS: cannot read client CA %s: %s", config->https_client_ca, reason);
+			return -EINVAL;
+		}
+		SSL_CTX_set_verify(server->ssl, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+	}
 	return 0;
 }
 

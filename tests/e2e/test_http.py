@@ -279,6 +279,48 @@ def test_https(rtpengine_factory, tmp_path):
     daemon.ng({"command": "ping"})
 
 
+def make_certificate(openssl, directory, name, issuer=None):
+    """A P-256 certificate and key in directory: self-signed, or signed by issuer (cert, key)."""
+    cert, key = directory / ("%s.pem" % name), directory / ("%s-key.pem" % name)
+    command = [openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+               "-days", "1", "-subj", "/CN=%s" % name, "-keyout", str(key), "-out", str(cert)]
+    if issuer:
+        command += ["-CA", str(issuer[0]), "-CAkey", str(issuer[1])]
+    subprocess.run(command, check=True, capture_output=True, timeout=30)
+    return cert, key
+
+
+def test_https_can_require_a_client_certificate(rtpengine_factory, tmp_path):
+    openssl = shutil.which("openssl")
+    if not openssl:
+        pytest.skip("openssl command not installed")
+    server = make_certificate(openssl, tmp_path, "server")
+    authority = make_certificate(openssl, tmp_path, "client-ca")
+    client = make_certificate(openssl, tmp_path, "client", issuer=authority)
+    stranger = make_certificate(openssl, tmp_path, "stranger")
+    port = free_tcp_port()
+    daemon = rtpengine_factory("--listen-https=%d" % port, "--https-cert=%s" % server[0],
+                               "--https-key=%s" % server[1], "--https-client-ca=%s" % authority[0])
+
+    def ping(certificate):
+        context = ssl.create_default_context(cafile=str(server[0]))
+        context.check_hostname = False
+        if certificate:
+            context.load_cert_chain(str(certificate[0]), str(certificate[1]))
+        connection = http.client.HTTPSConnection(HOST, port, context=context, timeout=5)
+        try:
+            connection.request("GET", "/ping")
+            return connection.getresponse().read()
+        finally:
+            connection.close()
+
+    assert ping(client) == b"pong"
+    for certificate in (None, stranger):
+        with pytest.raises((ssl.SSLError, ConnectionResetError, BrokenPipeError)):
+            ping(certificate)
+    assert daemon.ng({"command": "ping"})["result"] == "pong"
+
+
 def test_https_needs_a_certificate(rtpengine_factory, tmp_path):
     from conftest import RTPENGINE_BINARY
     result = subprocess.run([RTPENGINE_BINARY, "--config-file=none", "--listen-ng=127.0.0.1:1",
