@@ -2,6 +2,7 @@
 #include "http_server.h"
 
 #include <dirent.h>
+#include <netinet/tcp.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -547,6 +548,9 @@ static int listen_socket(const union endpoint *address)
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
 	if (address->address.sa_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off));
+	/* inherited by accepted connections: a reply over 16 KB goes out in two writes, and with
+	 * Nagle the second waited for the client's delayed ACK (measured: 45 ms per /metrics) */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 	if (bind(fd, &address->address, endpoint_length(address)) < 0 || listen(fd, 128) < 0) {
 		int error = -errno;
 		close(fd);
