@@ -70,6 +70,7 @@ struct http_server {
 	struct evhttp *http, *https;
 	SSL_CTX *ssl;
 	struct timer_entry tick;
+	struct timer_entry resume;      /* a run stopped at its request budget: go on next round */
 	GString *body, *reply;          /* kept from one request to the next */
 	GList *websockets;
 	unsigned int websocket_count;
@@ -153,6 +154,10 @@ static void run_base(struct http_server *server)
 {
 	server->requests_this_run = 0;
 	event_base_loop(server->base, EVLOOP_NONBLOCK | EVLOOP_ONCE);
+	/* stopped early with callbacks still active (already taken off libevent's epoll set, so
+	 * its fd need not be readable): continue after this round's other sources */
+	if (event_base_get_num_events(server->base, EVENT_BASE_COUNT_ACTIVE) > 0)
+		event_loop_timer_arm(server->daemon->loop, &server->resume, timer_now_us(), 0);
 }
 
 static void base_readable(struct event_loop *loop, int fd, uint32_t events, void *data)
@@ -655,6 +660,7 @@ int http_server_start(struct http_server **result, struct daemon_context *daemon
 		}
 	}
 	timer_entry_init(&server->tick, tick, server);
+	timer_entry_init(&server->resume, tick, server);
 	if (!error)
 		error = event_loop_add_fd(daemon->loop, server->base_fd, EPOLLIN, base_readable, server);
 	if (!error)
@@ -672,6 +678,7 @@ void http_server_stop(struct http_server *server)
 	if (!server)
 		return;
 	event_loop_timer_cancel(server->daemon->loop, &server->tick);
+	event_loop_timer_cancel(server->daemon->loop, &server->resume);
 	if (server->base_fd >= 0)
 		event_loop_remove_fd(server->daemon->loop, server->base_fd);
 	while (server->websockets)
