@@ -29,6 +29,9 @@
 #define HTTP_MAX_HEADERS_SIZE 8192
 #define HTTP_MAX_BODY_SIZE (256 * 1024)
 #define HTTP_TICK_US 100000              /* libevent's timeouts are checked this often */
+/* A whole request within this of the connection's start or of its previous request: evhttp's
+ * 5 s timeout is per read, so a client trickling a byte every few seconds would never end. */
+#define HTTP_REQUEST_DEADLINE_US (10 * 1000000LL)
 #define HTTP_REQUESTS_PER_RUN 32         /* then the control loop's other sources get a turn */
 #define HTTP_LIVE_VIEW_MAX_CALLS 2000
 #define WEBSOCKET_MAX_CONNECTIONS 256
@@ -63,6 +66,14 @@ struct websocket_connection {
 	GList *link;                    /* in server->websockets */
 };
 
+/* One accepted connection's bufferevent, which we create (evhttp_set_bevcb) and keep a
+ * reference to until libevent has freed it: bufferevent_free() clears its callbacks, which is
+ * how the sweep learns that the connection is gone. */
+struct http_connection {
+	struct bufferevent *events;
+	int64_t deadline_us;            /* a complete request by then, or closed; 0: none (WebSocket) */
+};
+
 struct http_server {
 	struct daemon_context *daemon;
 	struct event_base *base;
@@ -74,6 +85,7 @@ struct http_server {
 	GString *body, *reply;          /* kept from one request to the next */
 	GList *websockets;
 	unsigned int websocket_count;
+	GHashTable *connections;        /* struct bufferevent * -> struct http_connection * */
 	unsigned int requests_this_run;
 };
 
@@ -165,7 +177,55 @@ static void base_readable(struct event_loop *loop, int fd, uint32_t events, void
 	run_base(data);
 }
 
+static void connection_release(gpointer data)
+{
+	struct http_connection *connection = data;
+	bufferevent_decref(connection->events);
+	g_free(connection);
+}
+
+static struct http_connection *connection_of(struct http_server *server, struct evhttp_request *request)
+{
+	struct evhttp_connection *http_connection = evhttp_request_get_connection(request);
+	if (!http_connection)
+		return NULL;
+	return g_hash_table_lookup(server->connections, evhttp_connection_get_bufferevent(http_connection));
+}
+
+/* Forgets the connections libevent freed; fails the ones past their deadline through
+ * evhttp's own error callback (a timeout while reading), which frees them. */
+static void sweep_connections(struct http_server *server)
+{
+	int64_t now = timer_now_us();
+	GHashTableIter iter;
+	gpointer value;
+	g_hash_table_iter_init(&iter, server->connections);
+	while (g_hash_table_iter_next(&iter, NULL, &value)) {
+		struct http_connection *connection = value;
+		bufferevent_event_cb event_callback = NULL;
+		void *argument = NULL;
+		bufferevent_getcb(connection->events, NULL, NULL, &event_callback, &argument);
+		if (!event_callback) {
+			g_hash_table_iter_remove(&iter);
+			continue;
+		}
+		if (connection->deadline_us && now > connection->deadline_us) {
+			connection->deadline_us = 0;
+			log_info("HTTP: closing a connection that sent no complete request in %lld s",
+				 HTTP_REQUEST_DEADLINE_US / 1000000);
+			event_callback(connection->events, BEV_EVENT_READING | BEV_EVENT_TIMEOUT, argument);
+		}
+	}
+}
+
 static void tick(struct timer_entry *timer, void *data)
+{
+	struct http_server *server = data;
+	sweep_connections(server);
+	run_base(server);
+}
+
+static void resume(struct timer_entry *timer, void *data)
 {
 	run_base(data);
 }
@@ -466,6 +526,9 @@ static void websocket_upgrade(struct http_server *server, struct evhttp_request 
 		send_text(request, HTTP_SERVUNAVAIL, "Service Unavailable", "too many WebSocket connections\n");
 		return;
 	}
+	struct http_connection *tracked = connection_of(server, request);
+	if (tracked)
+		tracked->deadline_us = 0;   /* a WebSocket may stay idle */
 	struct evhttp_connection *connection = evhttp_request_get_connection(request);
 	struct websocket_connection *socket = g_new0(struct websocket_connection, 1);
 	socket->server = server;
@@ -509,6 +572,9 @@ static void handle_request(struct evhttp_request *request, void *data)
 {
 	struct http_server *server = data;
 	count_request(server);
+	struct http_connection *connection = connection_of(server, request);
+	if (connection)   /* the next request on this connection gets its own deadline */
+		connection->deadline_us = timer_now_us() + HTTP_REQUEST_DEADLINE_US;
 	struct evkeyvalq *headers = evhttp_request_get_input_headers(request);
 	if (header_has_token(evhttp_find_header(headers, "Upgrade"), "websocket")) {
 		websocket_upgrade(server, request);
@@ -564,13 +630,33 @@ static int listen_socket(const union endpoint *address)
 	return fd;
 }
 
+static struct bufferevent *track_connection(struct http_server *server, struct bufferevent *events)
+{
+	if (!events)
+		return NULL;
+	struct http_connection *connection = g_new(struct http_connection, 1);
+	connection->events = events;
+	connection->deadline_us = timer_now_us() + HTTP_REQUEST_DEADLINE_US;
+	bufferevent_incref(events);
+	g_hash_table_insert(server->connections, events, connection);
+	return events;
+}
+
+/* evhttp sets the accepted socket on what these return. NULL: evhttp makes its own
+ * (then the connection has no deadline). */
+static struct bufferevent *plain_bufferevent(struct event_base *base, void *data)
+{
+	return track_connection(data, bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE));
+}
+
 static struct bufferevent *tls_bufferevent(struct event_base *base, void *data)
 {
 	struct http_server *server = data;
 	SSL *ssl = SSL_new(server->ssl);
 	if (!ssl)
 		return NULL;
-	return bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+	return track_connection(server, bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
+								       BEV_OPT_CLOSE_ON_FREE));
 }
 
 static int load_tls(struct http_server *server)
@@ -624,8 +710,7 @@ static struct evhttp *open_listener(struct http_server *server, const union endp
 	evhttp_set_max_body_size(http, HTTP_MAX_BODY_SIZE);
 	evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST);
 	evhttp_set_gencb(http, handle_request, server);
-	if (tls)
-		evhttp_set_bevcb(http, tls_bufferevent, server);
+	evhttp_set_bevcb(http, tls ? tls_bufferevent : plain_bufferevent, server);
 	log_notice("listening for %s on %s", tls ? "HTTPS" : "HTTP", text);
 	return http;
 }
@@ -645,6 +730,7 @@ int http_server_start(struct http_server **result, struct daemon_context *daemon
 	server->base_fd = -1;
 	server->body = g_string_sized_new(4096);
 	server->reply = g_string_sized_new(16384);
+	server->connections = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, connection_release);
 	int error = create_base(server);
 	if (!error && endpoint_is_set(&config->listen_http)) {
 		server->http = open_listener(server, &config->listen_http, false);
@@ -660,7 +746,7 @@ int http_server_start(struct http_server **result, struct daemon_context *daemon
 		}
 	}
 	timer_entry_init(&server->tick, tick, server);
-	timer_entry_init(&server->resume, tick, server);
+	timer_entry_init(&server->resume, resume, server);
 	if (!error)
 		error = event_loop_add_fd(daemon->loop, server->base_fd, EPOLLIN, base_readable, server);
 	if (!error)
@@ -687,6 +773,9 @@ void http_server_stop(struct http_server *server)
 		evhttp_free(server->http);
 	if (server->https)
 		evhttp_free(server->https);
+	/* the connections are freed by now; our references go, libevent's finalizers run in
+	 * event_base_free() */
+	g_hash_table_destroy(server->connections);
 	if (server->base)
 		event_base_free(server->base);
 	if (server->ssl)

@@ -9,7 +9,8 @@
  * snapshot as the ng `statistics` command and ng over HTTP feeds the very command table the
  * UDP socket does, without a lock or a queue (docs/architecture.md says why).
  *
- * Bounds: 5 s of silence ends a request (slow clients), headers at most 8 KB, bodies 256 KB,
+ * Bounds: 5 s of silence ends a request (slow clients), a request must be complete 10 s after
+ * the connection's start or its previous request (trickling clients), headers at most 8 KB, bodies 256 KB,
  * WebSocket messages 1 MB and 256 WebSocket connections; each run of the base answers at most
  * HTTP_REQUESTS_PER_RUN requests before the ng socket and timers get their turn.
  * Errors: http_server_start() returns 0 (nothing configured: *server = NULL) or a negative

@@ -388,6 +388,46 @@ def test_slow_clients_do_not_stall_ng_and_are_dropped(web, media_peer):
             connection.close()
 
 
+@pytest.mark.slow
+def test_trickling_clients_are_closed_at_the_request_deadline(web):
+    """A client that sends its headers one byte every second never trips the 5 s read
+    timeout; the 10 s request deadline closes it anyway, while a WebSocket opened at the
+    same time stays."""
+    trickle = [socket.create_connection((HOST, web.http_port), timeout=10) for _ in range(20)]
+    socket_ = WebSocket(HOST, web.http_port, "ng.rtpengine.com")
+    started = time.monotonic()
+    request = b"GET /metrics HTTP/1.1\r\nHost: x\r\nX-Trickle: " + b"a" * 100
+    closed_at = [None] * len(trickle)
+    try:
+        for byte_index in range(len(request)):
+            if all(closed_at) or time.monotonic() - started > 16:
+                break
+            for index, connection in enumerate(trickle):
+                if closed_at[index]:
+                    continue
+                try:
+                    connection.sendall(request[byte_index:byte_index + 1])
+                    connection.setblocking(False)
+                    if connection.recv(4096) == b"":
+                        closed_at[index] = time.monotonic() - started
+                except BlockingIOError:
+                    pass
+                except (BrokenPipeError, ConnectionResetError):
+                    closed_at[index] = time.monotonic() - started
+                finally:
+                    connection.setblocking(True)
+            # one byte per second and connection: the pace is the point of this test
+            time.sleep(1)
+        assert all(closed_at), closed_at
+        assert 9 <= min(closed_at) and max(closed_at) < 13, closed_at
+        socket_.send(TEXT, b"w " + bencode({"command": "ping"}))
+        assert socket_.receive()[2] == b"w " + bencode({"result": "pong"})
+    finally:
+        socket_.close()
+        for connection in trickle:
+            connection.close()
+
+
 def test_garbage_and_huge_requests_are_refused(web):
     with socket.create_connection((HOST, web.http_port), timeout=5) as connection:
         connection.sendall(b"\x16\x03\x01 this is not http\r\n\r\n")
