@@ -61,7 +61,6 @@ struct websocket_connection {
 	enum websocket_protocol protocol;
 	union endpoint peer;
 	GString *message;               /* a fragmented message being put together, or NULL */
-	unsigned int message_opcode;
 	bool closing;                   /* close frame queued: free once it is written */
 	GList *link;                    /* in server->websockets */
 };
@@ -377,17 +376,18 @@ static void websocket_close(struct websocket_connection *socket, uint16_t status
 	bufferevent_disable(socket->events, EV_READ);
 }
 
-static void websocket_message(struct websocket_connection *socket, unsigned int opcode, const uint8_t *payload,
-                              size_t length)
+/* Text or binary in; replies are binary frames whatever the request was, as upstream's
+ * (measured against Debian's 10.5): a browser client written for it expects binary data. */
+static void websocket_message(struct websocket_connection *socket, const uint8_t *payload, size_t length)
 {
 	struct http_server *server = socket->server;
 	if (socket->protocol == WEBSOCKET_ECHO) {
-		websocket_send(socket, opcode, payload, length);
+		websocket_send(socket, WEBSOCKET_BINARY, payload, length);
 		return;
 	}
 	run_ng(server, (const char *) payload, length, socket->protocol == WEBSOCKET_NG_PLAIN, &socket->peer);
 	if (server->reply->len)
-		websocket_send(socket, opcode, server->reply->str, server->reply->len);
+		websocket_send(socket, WEBSOCKET_BINARY, server->reply->str, server->reply->len);
 	count_request(server);
 }
 
@@ -415,8 +415,7 @@ static bool websocket_frame(struct websocket_connection *socket, const struct we
 		}
 		g_string_append_len(socket->message, (const char *) frame->payload, (gssize) frame->length);
 		if (frame->fin) {
-			websocket_message(socket, socket->message_opcode, (const uint8_t *) socket->message->str,
-					  socket->message->len);
+			websocket_message(socket, (const uint8_t *) socket->message->str, socket->message->len);
 			g_string_free(socket->message, TRUE);
 			socket->message = NULL;
 		}
@@ -427,11 +426,10 @@ static bool websocket_frame(struct websocket_connection *socket, const struct we
 			return false;
 		}
 		if (frame->fin) {
-			websocket_message(socket, frame->opcode, frame->payload, frame->length);
+			websocket_message(socket, frame->payload, frame->length);
 			return true;
 		}
 		socket->message = g_string_new_len((const char *) frame->payload, (gssize) frame->length);
-		socket->message_opcode = frame->opcode;
 		return true;
 	}
 }

@@ -2,10 +2,11 @@
  * snapshot, rendered by walking its field tables (statistics.h): a counter added to the
  * snapshot and its table appears here without code.
  *
- * Prometheus names: "rtpengine_" + the row's name, "_total" appended to counters; per-command
- * rows as rtpengine_ng_command_<name>{command="offer"}, per-interface port rows as
- * rtpengine_ports_<name>{interface="default",address="192.0.2.1"}; each command's latency
- * histogram as rtpengine_ng_command_duration_seconds{command=...} (_bucket, _sum, _count).
+ * Prometheus names: upstream rtpengine's where it has the number (labelled families such as
+ * rtpengine_packets_total{type="userspace"}; a row that is such a family's sum is left out),
+ * else "rtpengine_" + the row's name, "_total" appended to counters; per command with
+ * request="offer", per interface with name= and address=; each command's latency histogram
+ * as rtpengine_request_duration_seconds{request=...} (_bucket, _sum, _count). docs/http.md.
  * Graphite: "<prefix><name> <value> <unix time>\n" per row of the values table, per command
  * "<prefix>ng.<command>.<name>", per interface "<prefix>ports.<interface>.<name>".
  * Threads: any (the snapshot is a plain struct). Cost: a few KB of text. */

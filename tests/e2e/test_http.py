@@ -17,7 +17,8 @@ import pytest
 from calls import Call, assert_ok, establish, simple_sdp, wait_until
 from conftest import IS_UPSTREAM
 from bencode import bdecode, bencode
-from ports import free_tcp_port
+from ng import NgClient
+from ports import free_tcp_port, free_udp_port
 from rtp import relay_through, rtp_stream
 from websocket import BINARY, CLOSE, PING, PONG, TEXT, CONTINUATION, HandshakeError, WebSocket, frame
 
@@ -85,35 +86,39 @@ def test_bare_port_listens_on_loopback_only(web):
 
 # ---------------------------------------------------------------- /metrics
 
+USER, KERNEL = '{type="userspace"}', '{type="kernel"}'
+PORTS = '{name="default",address="127.0.0.1"}'
+
+
 def test_metrics_count_the_traffic_sent(web, media_peer):
     caller, callee = media_peer(CALLER), media_peer(CALLEE)
     before = metrics(web)
-    assert before[("rtpengine_sessions_own", "")] == 0
+    assert before[("rtpengine_sessions", '{type="own"}')] == 0
     setup = establish(web, caller, callee)
     forward = rtp_stream(0x1, 12, payload_size=100)
     backward = rtp_stream(0x2, 5, payload_size=60)
     assert len(relay_through(caller.rtp, setup.caller_sends_to, forward, callee.rtp)) == 12
     assert len(relay_through(callee.rtp, setup.callee_sends_to, backward, caller.rtp)) == 5
     sent_bytes = sum(map(len, forward)) + sum(map(len, backward))
-    assert wait_until(lambda: metrics(web)[("rtpengine_packets_total", "")] == 17, timeout=3)
+    assert wait_until(lambda: metrics(web)[("rtpengine_packets_total", USER)] == 17, timeout=3)
     after = metrics(web)
-    assert after[("rtpengine_packets_user_total", "")] == 17
-    assert after[("rtpengine_packets_kernel_total", "")] == 0
-    assert after[("rtpengine_bytes_total", "")] == sent_bytes
-    assert after[("rtpengine_errors_total", "")] == 0
-    assert after[("rtpengine_sessions_own", "")] == 1
-    assert after[("rtpengine_managed_sessions_total", "")] == 0   # counted when it ends, as upstream
-    assert after[("rtpengine_ng_command_requests_total", '{command="offer"}')] == 1
-    assert after[("rtpengine_ng_command_requests_total", '{command="answer"}')] == 1
+    assert after[("rtpengine_packets_total", KERNEL)] == 0
+    assert after[("rtpengine_bytes_total", USER)] == sent_bytes
+    assert after[("rtpengine_packet_errors_total", USER)] == 0
+    assert after[("rtpengine_sessions", '{type="own"}')] == 1
+    assert after[("rtpengine_sessions_total", "")] == 0   # counted when a call ends, as upstream
+    assert after[("rtpengine_requests_total", '{request="offer"}')] == 1
+    assert after[("rtpengine_requests_total", '{request="answer"}')] == 1
     # one histogram per command: its count is the command's requests, buckets cumulative
-    assert after[("rtpengine_ng_command_duration_seconds_count", '{command="offer"}')] == 1
-    assert after[("rtpengine_ng_command_duration_seconds_bucket", '{command="offer",le="+Inf"}')] == 1
+    assert after[("rtpengine_request_duration_seconds_count", '{request="offer"}')] == 1
+    assert after[("rtpengine_request_duration_seconds_bucket", '{request="offer",le="+Inf"}')] == 1
     # two ports per media side, RTP and RTCP, on the one interface
-    assert after[("rtpengine_ports_used", '{interface="default",address="127.0.0.1"}')] == 4
+    assert after[("rtpengine_ports_used", PORTS)] == 4
     assert_ok(setup.call.delete())
-    assert wait_until(lambda: metrics(web)[("rtpengine_sessions_own", "")] == 0, timeout=3)
-    assert metrics(web)[("rtpengine_regular_terminated_sessions_total", "")] == 1
-    assert metrics(web)[("rtpengine_managed_sessions_total", "")] == 1
+    assert wait_until(lambda: metrics(web)[("rtpengine_sessions", '{type="own"}')] == 0, timeout=3)
+    final = metrics(web)
+    assert final[("rtpengine_closed_sessions_total", '{reason="terminated"}')] == 1
+    assert final[("rtpengine_sessions_total", "")] == 1
 
 
 def test_metrics_agree_with_the_statistics_command(web, media_peer):
@@ -125,35 +130,115 @@ def test_metrics_agree_with_the_statistics_command(web, media_peer):
     scraped = metrics(web)
     total, current = ng["totalstatistics"], ng["currentstatistics"]
     pairs = {
-        "relayedpackets": "rtpengine_packets_total", "relayedbytes": "rtpengine_bytes_total",
-        "relayedpacketerrors": "rtpengine_errors_total",
-        "relayedpackets_user": "rtpengine_packets_user_total",
-        "managedsessions": "rtpengine_managed_sessions_total",
-        "regularterminatedsessions": "rtpengine_regular_terminated_sessions_total",
-        "droppedstrictsource": "rtpengine_dropped_strict_source_total",
+        "relayedpackets_user": ("rtpengine_packets_total", USER),
+        "relayedpackets_kernel": ("rtpengine_packets_total", KERNEL),
+        "relayedbytes_user": ("rtpengine_bytes_total", USER),
+        "relayedpacketerrors_user": ("rtpengine_packet_errors_total", USER),
+        "managedsessions": ("rtpengine_sessions_total", ""),
+        "regularterminatedsessions": ("rtpengine_closed_sessions_total", '{reason="terminated"}'),
+        "droppedstrictsource": ("rtpengine_dropped_strict_source_total", ""),
     }
-    for key, name in pairs.items():
-        assert scraped[(name, "")] == int(total[key]), key
-    assert scraped[("rtpengine_sessions_own", "")] == current["sessionsown"]
+    for key, sample in pairs.items():
+        assert scraped[sample] == int(total[key]), key
+    assert scraped[("rtpengine_packets_total", USER)] + scraped[("rtpengine_packets_total", KERNEL)] == \
+        total["relayedpackets"]
+    assert scraped[("rtpengine_sessions", '{type="own"}')] == current["sessionsown"]
     ports = ng["interfaces"][0]["ports"]
-    labels = '{interface="default",address="127.0.0.1"}'
-    for key, name in (("used", "used"), ("free", "free"), ("totals", "ports"), ("min", "port_min")):
-        metric = "rtpengine_ports" if name == "ports" else "rtpengine_ports_" + name
-        assert scraped[(metric, labels)] == ports[key], key
+    for key, name in (("used", "rtpengine_ports_used"), ("free", "rtpengine_ports_free"),
+                      ("totals", "rtpengine_ports"), ("min", "rtpengine_ports_port_min")):
+        assert scraped[(name, PORTS)] == ports[key], key
     # the statistics request itself was counted before the scrape
     control = ng["controlstatistics"]
-    assert scraped[("rtpengine_ng_command_requests_total", '{command="offer"}')] == control["totaloffercount"]
-    assert scraped[("rtpengine_ng_command_requests_total", '{command="statistics"}')] == \
-        control["totalstatscount"] + 1
+    assert scraped[("rtpengine_requests_total", '{request="offer"}')] == control["totaloffercount"]
+    assert scraped[("rtpengine_requests_total", '{request="statistics"}')] == control["totalstatscount"] + 1
 
 
-def test_keep_alive_scrapes_do_not_wait_for_delayed_acks(web):
-    """/metrics is over 16 KB, written in two pieces: without TCP_NODELAY the second waited
-    for the client's delayed ACK, 40 ms per scrape. 20 scrapes on one connection took 0.9 s."""
-    connection = http.client.HTTPConnection(HOST, web.http_port, timeout=5)
+def test_metric_names_match_upstream(web, tmp_path):
+    """Every family we render under upstream's name exists in Debian's rtpengine 10.5 output
+    with the same type and label names, so its dashboards and alerts keep working."""
+    if not os.access("/usr/bin/rtpengine", os.X_OK):
+        pytest.skip("Debian's rtpengine (the reference) is not installed")
+    ours = parse_families(get(web, "/metrics")[2].decode())
+    port, ng_port = free_tcp_port(), free_udp_port()
+    log = open(tmp_path / "upstream.log", "w")
+    upstream = subprocess.Popen(["/usr/bin/rtpengine", "--config-file=none", "--table=-1", "--foreground",
+                                 "--log-stderr", "--listen-ng=127.0.0.1:%d" % ng_port,
+                                 "--interface=127.0.0.1", "--port-min=45400", "--port-max=45500",
+                                 "--listen-http=127.0.0.1:%d" % port], stdout=log, stderr=log)
+    try:
+        web_metrics_when_up(port)
+        # upstream shows the per-command counters of the proxies that sent requests
+        client = NgClient(ng_port)
+        assert client.request({"command": "ping"}, 3)["result"] == "pong"
+        client.close()
+        reference = web_metrics_when_up(port)
+    finally:
+        upstream.terminate()
+        try:
+            upstream.wait(10)
+        except subprocess.TimeoutExpired:
+            upstream.kill()
+            upstream.wait(10)
+        log.close()
+    theirs = parse_families(reference)
+    shared = ("rtpengine_sessions", "rtpengine_sessions_total", "rtpengine_closed_sessions_total",
+              "rtpengine_packets_total", "rtpengine_packet_errors_total", "rtpengine_bytes_total",
+              "rtpengine_call_duration_avg", "rtpengine_call_duration_total", "rtpengine_uptime_seconds",
+              "rtpengine_transcoded_media", "rtpengine_ports_used", "rtpengine_ports_free", "rtpengine_ports",
+              "rtpengine_requests_total", "rtpengine_request_seconds_total", "rtpengine_errors_total")
+    for family in shared:
+        assert family in ours and family in theirs, family
+        assert ours[family]["type"] == theirs[family]["type"], family
+        # our label names are upstream's (it adds proxy= per proxy, which we do not keep)
+        assert ours[family]["labels"] <= theirs[family]["labels"], family
+        assert ours[family]["values"] <= theirs[family]["values"] | {("request", v) for v in
+                                                                     ("answer", "delete", "query", "list")}, family
+
+
+def parse_families(text):
+    """{family: {"type", "labels" (label names), "values" (label name, value pairs)}}."""
+    families = {}
+    for line in text.splitlines():
+        if line.startswith("# TYPE "):
+            _, _, name, kind = line.split(" ")
+            families[name] = {"type": kind, "labels": set(), "values": set()}
+        elif line and not line.startswith("#"):
+            match = re.fullmatch(r"([a-z_0-9]+)(?:\{([^}]*)\})? \S+", line)
+            name = match.group(1)
+            if name not in families:
+                continue
+            for pair in re.findall(r'([a-z_]+)="([^"]*)"', match.group(2) or ""):
+                families[name]["labels"].add(pair[0])
+                families[name]["values"].add(pair)
+    return families
+
+
+def web_metrics_when_up(port, timeout=10):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            connection = http.client.HTTPConnection(HOST, port, timeout=2)
+            connection.request("GET", "/metrics")
+            body = connection.getresponse().read().decode()
+            connection.close()
+            return body
+        except (ConnectionRefusedError, ConnectionResetError, http.client.HTTPException):
+            time.sleep(0.1)
+    raise TimeoutError("upstream's HTTP listener did not come up")
+
+
+def test_keep_alive_replies_do_not_wait_for_delayed_acks(rtpengine_factory, media_peer):
+    """A reply over 16 KB is written in two pieces: without TCP_NODELAY the second waited for
+    the client's delayed ACK, 40 ms per request (20 requests on one connection took 0.9 s)."""
+    port = free_tcp_port()
+    daemon = rtpengine_factory("--listen-http=%d" % port, port_count=300)
+    caller = media_peer(CALLER)
+    for number in range(50):
+        assert_ok(Call(daemon, "delayed-ack-%d" % number).offer(simple_sdp(caller.host, caller.port)))
+    connection = http.client.HTTPConnection(HOST, port, timeout=5)
     started = time.monotonic()
     for _ in range(20):
-        connection.request("GET", "/metrics")
+        connection.request("GET", "/calls.json")
         assert len(connection.getresponse().read()) > 16384
     elapsed = time.monotonic() - started
     connection.close()
@@ -210,7 +295,7 @@ def test_websocket_ng_round_trip(web):
         for opcode in (TEXT, BINARY):
             socket_.send(opcode, b"k%d " % opcode + bencode({"command": "ping"}))
             fin, reply_opcode, payload = socket_.receive()
-            assert fin and reply_opcode == opcode
+            assert fin and reply_opcode == BINARY   # whatever the request's type, as upstream
             assert payload == b"k%d " % opcode + bencode({"result": "pong"})
         # a fragmented message, with a ping between the fragments (section 5.4)
         message = b"frag " + bencode({"command": "statistics"})
@@ -233,11 +318,11 @@ def test_websocket_ng_round_trip(web):
 def test_websocket_echo_and_plain(web):
     echo = WebSocket(HOST, web.http_port, "chat, echo.rtpengine.com")
     echo.send(TEXT, b"hello")
-    assert echo.receive() == (True, TEXT, b"hello")
+    assert echo.receive() == (True, BINARY, b"hello")
     echo.close()
     plain = WebSocket(HOST, web.http_port, "ng-plain.rtpengine.com")
     plain.send(TEXT, bencode({"command": "ping"}))
-    assert plain.receive() == (True, TEXT, bencode({"result": "pong"}))
+    assert plain.receive() == (True, BINARY, bencode({"result": "pong"}))
     plain.close()
 
 
