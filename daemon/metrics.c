@@ -266,25 +266,35 @@ void metrics_render_prometheus(const struct statistics_snapshot *snapshot, GStri
 	render_table(&table, snapshot, out);
 }
 
-/* Graphite path components: dots separate them, whitespace ends the path. */
-static void append_path_component(GString *out, const char *text)
+/* Upstream rtpengine's Graphite names for the rows it reports too (measured against Debian's
+ * 10.5); the other rows go by their own names. */
+static const struct {
+	const char *row, *name;
+} graphite_names[] = {
+	{ "total_call_seconds", "call_dur" }, { "average_call_seconds", "average_call_dur" },
+	{ "forced_terminated_sessions", "forced_term_sess" }, { "managed_sessions", "managed_sess" },
+	{ "sessions_total", "current_sessions_total" }, { "sessions_own", "current_sessions_own" },
+	{ "sessions_foreign", "current_sessions_foreign" }, { "transcoded_media", "current_transcoded_media" },
+	{ "regular_terminated_sessions", "regular_term_sess" },
+	{ "errors_user", "relayed_errors_user" }, { "packets_user", "relayed_packets_user" },
+	{ "bytes_user", "relayed_bytes_user" }, { "errors_kernel", "relayed_errors_kernel" },
+	{ "packets_kernel", "relayed_packets_kernel" }, { "bytes_kernel", "relayed_bytes_kernel" },
+	{ "errors", "relayed_errors" }, { "packets", "relayed_packets" }, { "bytes", "relayed_bytes" },
+	{ "silent_timeout_sessions", "silent_timeout_sess" }, { "final_timeout_sessions", "final_timeout_sess" },
+	{ "offer_timeout_sessions", "offer_timeout_sess" }, { "timeout_sessions", "timeout_sess" },
+	{ "rejected_sessions", "reject_sess" },
+};
+
+/* Graphite paths: whitespace would end the path early. */
+static void append_path_text(GString *out, const char *text)
 {
 	for (const char *c = text; *c; c++)
-		g_string_append_c(out, (*c <= ' ' || *c == '.' || *c == 0x7f) ? '_' : *c);
+		g_string_append_c(out, (*c <= ' ' || *c == 0x7f) ? '_' : *c);
 }
 
-static void append_graphite_line(GString *out, const char *prefix, const char *group, const char *member,
-                                 const struct statistics_field *field, const void *base, int64_t unix_seconds)
+static void append_graphite_value(GString *out, const struct statistics_field *field, const void *base,
+                                  int64_t unix_seconds)
 {
-	if (prefix)
-		g_string_append(out, prefix);
-	if (group) {
-		g_string_append(out, group);
-		g_string_append_c(out, '.');
-		append_path_component(out, member);
-		g_string_append_c(out, '.');
-	}
-	g_string_append(out, field->name);
 	g_string_append_c(out, ' ');
 	append_number(out, field, base);
 	g_string_append_printf(out, " %" G_GINT64_FORMAT "\n", unix_seconds);
@@ -293,18 +303,38 @@ static void append_graphite_line(GString *out, const char *prefix, const char *g
 void metrics_render_graphite(const struct statistics_snapshot *snapshot, const char *prefix, int64_t unix_seconds,
                              GString *out)
 {
+	prefix = prefix ? prefix : "";
 	unsigned int count;
 	const struct statistics_field *fields = statistics_value_fields(&count);
-	for (unsigned int i = 0; i < count; i++)
-		append_graphite_line(out, prefix, NULL, NULL, &fields[i], &snapshot->values, unix_seconds);
+	for (unsigned int i = 0; i < count; i++) {
+		const char *name = fields[i].name;
+		for (size_t n = 0; n < G_N_ELEMENTS(graphite_names); n++)
+			if (!strcmp(graphite_names[n].row, name))
+				name = graphite_names[n].name;
+		g_string_append_printf(out, "%s%s", prefix, name);
+		append_graphite_value(out, &fields[i], &snapshot->values, unix_seconds);
+	}
+	/* per command as upstream: "<command>_count"; ours: "<command>_seconds" */
 	fields = statistics_command_fields(&count);
-	for (unsigned int c = 0; c < snapshot->command_count; c++)
-		for (unsigned int i = 0; i < count; i++)
-			append_graphite_line(out, prefix, "ng", snapshot->commands[c].name, &fields[i],
-					     &snapshot->commands[c].values, unix_seconds);
+	for (unsigned int c = 0; c < snapshot->command_count; c++) {
+		for (unsigned int i = 0; i < count; i++) {
+			g_string_append(out, prefix);
+			append_path_text(out, snapshot->commands[c].name);
+			g_string_append(out, !strcmp(fields[i].name, "requests") ? "_count" : "_");
+			if (strcmp(fields[i].name, "requests") != 0)
+				g_string_append(out, fields[i].name);
+			append_graphite_value(out, &fields[i], &snapshot->commands[c].values, unix_seconds);
+		}
+	}
+	/* per interface as upstream: "ports_<row>_<name>_<address>" */
 	fields = statistics_port_fields(&count);
-	for (unsigned int n = 0; n < snapshot->interface_count; n++)
-		for (unsigned int i = 0; i < count; i++)
-			append_graphite_line(out, prefix, "ports", snapshot->interfaces[n].name, &fields[i],
-					     &snapshot->interfaces[n].ports, unix_seconds);
+	for (unsigned int n = 0; n < snapshot->interface_count; n++) {
+		for (unsigned int i = 0; i < count; i++) {
+			g_string_append_printf(out, "%sports_%s_", prefix, fields[i].name);
+			append_path_text(out, snapshot->interfaces[n].name);
+			g_string_append_c(out, '_');
+			append_path_text(out, snapshot->interfaces[n].address);
+			append_graphite_value(out, &fields[i], &snapshot->interfaces[n].ports, unix_seconds);
+		}
+	}
 }

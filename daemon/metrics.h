@@ -7,8 +7,9 @@
  * else "rtpengine_" + the row's name, "_total" appended to counters; per command with
  * request="offer", per interface with name= and address=; each command's latency histogram
  * as rtpengine_request_duration_seconds{request=...} (_bucket, _sum, _count). docs/http.md.
- * Graphite: "<prefix><name> <value> <unix time>\n" per row of the values table, per command
- * "<prefix>ng.<command>.<name>", per interface "<prefix>ports.<interface>.<name>".
+ * Graphite: "<prefix><name> <value> <unix time>\n", upstream's names where it reports the row
+ * (relayed_packets, managed_sess, current_sessions_own, ...), per command "<command>_count"
+ * and "<command>_seconds", per interface "ports_<row>_<name>_<address>" (upstream's form).
  * Threads: any (the snapshot is a plain struct). Cost: a few KB of text. */
 #ifndef RTPENGINE_METRICS_H
 #define RTPENGINE_METRICS_H

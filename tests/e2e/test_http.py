@@ -581,14 +581,14 @@ class GraphiteReceiver:
 
     @staticmethod
     def read_report(connection, timeout):
-        """The lines received until a report's last line (ports.default.last) arrived,
-        within `timeout` s."""
+        """The lines received until a report's last line (ports_last_default_127.0.0.1)
+        arrived, within `timeout` s."""
         connection.settimeout(timeout)
         data = b""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             for line in data.decode().splitlines():
-                if line.split(" ")[0].endswith("ports.default.last"):
+                if line.split(" ")[0].endswith("ports_last_default_127.0.0.1"):
                     return data.decode().splitlines()
             try:
                 chunk = connection.recv(65536)
@@ -624,11 +624,12 @@ def test_graphite_lines_and_reconnect(rtpengine_factory, media_peer):
                 assert name.startswith("test.relay."), line
                 assert abs(int(stamp) - time.time()) < 10
                 values[name[len("test.relay."):]] = float(value)
-            if values.get("packets") == 9:
+            if values.get("relayed_packets") == 9:
                 break
-        assert values["packets"] == 9 and values["sessions_own"] == 1
-        assert values["ng.offer.requests"] == 1
-        assert values["ports.default.used"] == 4
+        # upstream's names
+        assert values["relayed_packets"] == 9 and values["current_sessions_own"] == 1
+        assert values["offer_count"] == 1
+        assert values["ports_used_default_127.0.0.1"] == 4
         # the server goes away and comes back: the daemon reconnects (backoff from 1 s)
         connection.close()
         connection = receiver.accept(timeout=8)

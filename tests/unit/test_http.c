@@ -142,10 +142,15 @@ static void test_graphite(void)
 	struct statistics_snapshot *snapshot = sample_snapshot();
 	GString *out = g_string_new(NULL);
 	metrics_render_graphite(snapshot, "relay.", 1700000000, out);
-	g_assert_true(g_str_has_prefix(out->str, "relay.sessions_own 3 1700000000\n"));
-	g_assert_nonnull(strstr(out->str, "\nrelay.packets 12345 1700000000\n"));
-	g_assert_nonnull(strstr(out->str, "\nrelay.ng.offer.requests 4 1700000000\n"));
-	g_assert_nonnull(strstr(out->str, "\nrelay.ports.pub\"lic.used 8 1700000000\n"));
+	/* upstream's names where it has the number */
+	g_assert_true(g_str_has_prefix(out->str, "relay.current_sessions_own 3 1700000000\n"));
+	g_assert_nonnull(strstr(out->str, "\nrelay.relayed_packets 12345 1700000000\n"));
+	g_assert_nonnull(strstr(out->str, "\nrelay.call_dur 1.5 1700000000\n"));
+	g_assert_nonnull(strstr(out->str, "\nrelay.offer_count 4 1700000000\n"));
+	g_assert_nonnull(strstr(out->str, "\nrelay.ports_used_pub\"lic_192.0.2.1 8 1700000000\n"));
+	/* ours */
+	g_assert_nonnull(strstr(out->str, "\nrelay.offer_seconds 0.002 1700000000\n"));
+	g_assert_nonnull(strstr(out->str, "\nrelay.dropped_srtp 0 1700000000\n"));
 	/* three fields per line, always */
 	gchar **lines = g_strsplit(out->str, "\n", -1);
 	for (gchar **line = lines; *line && **line; line++) {
