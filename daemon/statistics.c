@@ -167,7 +167,7 @@ static void gather_values(struct daemon_context *daemon, struct statistics_value
 	values->dropped_strict_source = relay.dropped_strict_source;
 	values->dropped_no_destination = relay.dropped_no_destination;
 	values->dropped_truncated = relay.dropped_truncated;
-	values->dropped_srtp = relay.dropped_srtp;
+	values->dropped_srtp = relay.dropped_srtp + totals->kernel_dropped_srtp;
 	values->dropped_call_ended = relay.dropped_call_ended;
 	values->dropped_send_failed = relay.dropped_send_failed;
 	values->dropped_stun_malformed = relay.dropped_stun_malformed;

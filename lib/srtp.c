@@ -645,6 +645,30 @@ int srtp_context_unprotect_rtp(struct srtp_context *ctx, unsigned char *packet, 
 	return (int) body_length;
 }
 
+unsigned srtp_context_export_rtp(const struct srtp_context *ctx, struct srtp_rtp_state *out, unsigned capacity)
+{
+	unsigned count = 0;
+	for (int i = 0; i < SRTP_SSRC_SLOTS && count < capacity; i++) {
+		const struct srtp_ssrc_state *slot = &ctx->ssrcs[i];
+		if (!slot->rtp_seen)
+			continue;
+		out[count].ssrc = slot->ssrc;
+		out[count].window = slot->rtp;
+		count++;
+	}
+	return count;
+}
+
+void srtp_context_import_rtp(struct srtp_context *ctx, const struct srtp_rtp_state *in, unsigned count)
+{
+	for (unsigned i = 0; i < count; i++) {
+		struct srtp_ssrc_state *slot = claim_slot(ctx, in[i].ssrc);
+		slot->rtp = in[i].window;
+		slot->rtp_seen = true;
+		slot->last_used = ++ctx->use_counter;
+	}
+}
+
 /* ---- public: SRTCP ---- */
 
 int srtp_context_protect_rtcp(struct srtp_context *ctx, unsigned char *packet, size_t length, size_t capacity)

@@ -136,6 +136,17 @@ int srtp_context_unprotect_rtp(struct srtp_context *ctx, unsigned char *packet, 
 int srtp_context_protect_rtcp(struct srtp_context *ctx, unsigned char *packet, size_t length, size_t capacity);
 int srtp_context_unprotect_rtcp(struct srtp_context *ctx, unsigned char *packet, size_t length);
 
+/* The SRTP (not SRTCP) rollover state of one SSRC, for handing a stream to the kernel module
+ * and taking it back: the highest 48-bit index seen or sent and the replay bitmap. */
+struct srtp_rtp_state {
+	uint32_t ssrc;
+	struct srtp_replay_window window;
+};
+/* Copies the RTP state of up to capacity SSRCs; returns how many. */
+unsigned srtp_context_export_rtp(const struct srtp_context *ctx, struct srtp_rtp_state *out, unsigned capacity);
+/* Replaces the RTP state of these SSRCs (their SRTCP state is kept), claiming slots as packets do. */
+void srtp_context_import_rtp(struct srtp_context *ctx, const struct srtp_rtp_state *in, unsigned count);
+
 /* The key derivation function of RFC 3711 section 4.3.1 with kdr 0 (AES-CM PRF keyed with the
  * master key, 128/192/256 bits by key_length; salt_length up to 14, shorter salts are padded
  * with zeros as RFC 7714 section 11 does for its 96-bit salts). Labels: 0 RTP encryption,
