@@ -27,7 +27,7 @@ trap 'eval "$cleanup"' EXIT
 make -s -C "$ROOT/iptables-extension"
 gcc -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter -O2 -g \
 	-I"$ROOT/lib" -I"$ROOT/daemon" -I"$ROOT/kernel-module" -o "$OUT/kernel_test_tool" \
-	"$ROOT/tests/kernel/kernel_test_tool.c" "$ROOT/daemon/kernel.c"
+	"$ROOT/tests/kernel/kernel_test_tool.c" "$ROOT/daemon/kernel.c" -lsrtp2 -lcrypto
 RTPENGINE_BINARY=${RTPENGINE_BINARY:-}
 if [ -z "$RTPENGINE_BINARY" ]; then
 	make -s -C "$ROOT" build/release/rtpengine
