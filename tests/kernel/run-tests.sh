@@ -56,6 +56,11 @@ run_guest() {
 		"$@"
 }
 
+# libsrtp2 (the test tool's SRTP endpoints) is built on NSS, which dlopen()s its token and
+# freebl: ldd does not see them
+nss=/usr/lib/x86_64-linux-gnu
+NSS_FILES=(--file "$nss/libsoftokn3.so:$nss/libsoftokn3.so" --file "$nss/libfreeblpriv3.so:$nss/libfreeblpriv3.so")
+
 failed=0
 start=$SECONDS
 if [ "$SELECTED" = all ] || [ "$SELECTED" = legacy ]; then
@@ -65,14 +70,10 @@ if [ "$SELECTED" = all ] || [ "$SELECTED" = nft ]; then
 	run_guest nft -- "$ROOT/tests/kernel/guest-forward.sh" nft || { echo "FAILED: nft"; failed=1; }
 fi
 if [ "$SELECTED" = all ] || [ "$SELECTED" = srtp ]; then
-	# libsrtp2 is built on NSS, which dlopen()s its token and freebl: ldd does not see them
-	nss=/usr/lib/x86_64-linux-gnu
-	run_guest legacy --file "$nss/libsoftokn3.so:$nss/libsoftokn3.so" \
-		--file "$nss/libfreeblpriv3.so:$nss/libfreeblpriv3.so" \
-		-- "$ROOT/tests/kernel/guest-srtp.sh" || { echo "FAILED: srtp"; failed=1; }
+	run_guest legacy "${NSS_FILES[@]}" -- "$ROOT/tests/kernel/guest-srtp.sh" || { echo "FAILED: srtp"; failed=1; }
 fi
 if [ "$SELECTED" = all ] || [ "$SELECTED" = daemon ]; then
-	run_guest legacy --file "$RTPENGINE_BINARY:/tools/rtpengine" -- "$ROOT/tests/kernel/guest-daemon.sh" \
+	run_guest legacy "${NSS_FILES[@]}" --file "$RTPENGINE_BINARY:/tools/rtpengine" -- "$ROOT/tests/kernel/guest-daemon.sh" \
 		|| { echo "FAILED: daemon"; failed=1; }
 fi
 echo "== kernel tests: $([ $failed = 0 ] && echo passed || echo FAILED) in $((SECONDS - start)) s"
