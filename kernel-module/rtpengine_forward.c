@@ -50,6 +50,7 @@ enum payload_kind {
 	PAYLOAD_OTHER,
 	PAYLOAD_RTP,
 	PAYLOAD_RTCP,
+	PAYLOAD_STUN_DTLS,   /* always the daemon's: ICE and DTLS handshakes */
 };
 
 struct payload_info {
@@ -77,6 +78,11 @@ static void classify_payload(const u8 *payload, unsigned int length, struct payl
 	u8 second;
 
 	info->kind = PAYLOAD_OTHER;
+	/* RFC 7983 section 7: first byte 0..3 is STUN, 20..63 DTLS */
+	if (length >= 1 && (payload[0] <= 3 || (payload[0] >= 20 && payload[0] <= 63))) {
+		info->kind = PAYLOAD_STUN_DTLS;
+		return;
+	}
 	if (length < 4 || (payload[0] >> 6) != 2)
 		return;
 	second = payload[1];
@@ -93,6 +99,8 @@ static void classify_payload(const u8 *payload, unsigned int length, struct payl
 
 static bool payload_allowed(u32 flags, enum payload_kind kind)
 {
+	if (kind == PAYLOAD_STUN_DTLS)
+		return false;
 	if (!(flags & (RTPENGINE_TARGET_RTP | RTPENGINE_TARGET_RTCP)))
 		return true;
 	if (kind == PAYLOAD_RTP)

@@ -15,6 +15,7 @@
  *   kernel_test_tool fuzz TABLE ITERATIONS SEED  random and truncated /proc writes
  *   kernel_test_tool abi-mismatch TABLE          a record with another ABI version must fail
  *   kernel_test_tool ng ADDRESS BENCODE          one ng request over UDP, prints the reply
+ *   kernel_test_tool send NS FROM TO FIRST_BYTE  one 20-byte datagram starting with FIRST_BYTE
  *   kernel_test_tool srtp-add TABLE LOCAL OUTPUT_SOURCE DESTINATION DECRYPT ENCRYPT [STATE]
  *        an SRTP target; DECRYPT/ENCRYPT: plain or SUITE:BASE64-MASTER-KEY-AND-SALT (the
  *        session keys are derived here, RFC 3711 4.3); STATE: a file of "decrypt|encrypt
@@ -486,6 +487,40 @@ static int command_fuzz(char **argv)
 		command->u.target.destination = command->u.target.local;
 		command->u.target.flags = next_random(&state) % 16;
 		command->u.target.tos = (int32_t)(next_random(&state) % 300) - 2;
+		if (next_random(&state) % 2) {
+			/* ABI v2: SRTP records that are often valid, so the crypto setup and its
+			 * failure paths run too; a destination other than local makes it likelier */
+			command->u.target.destination.port ^= htons(1);
+			struct rtpengine_srtp *sides[2] = { &command->u.target.decrypt, &command->u.target.encrypt };
+			static const uint8_t key_lengths[] = { 0, 16, 24, 32, 7 }, tags[] = { 0, 4, 10, 16 };
+
+			for (int side = 0; side < 2; side++) {
+				struct rtpengine_srtp *srtp = sides[side];
+
+				srtp->cipher = (uint8_t)(next_random(&state) % 5);
+				if (!srtp->cipher)
+					continue;
+				srtp->cipher_key_length = key_lengths[next_random(&state) % 5];
+				srtp->auth_tag_length = tags[next_random(&state) % 4];
+				for (unsigned j = 0; j < srtp->cipher_key_length && j < sizeof(srtp->cipher_key); j++)
+					srtp->cipher_key[j] = (uint8_t)next_random(&state);
+				if (srtp->cipher != RTPENGINE_SRTP_AES_GCM)
+					for (unsigned j = 0; j < sizeof(srtp->auth_key); j++)
+						srtp->auth_key[j] = (uint8_t)next_random(&state);
+				for (unsigned j = 0; j < 12; j++)
+					srtp->salt[j] = (uint8_t)next_random(&state);
+				for (int j = 0; j < RTPENGINE_SRTP_SSRC_SLOTS; j++) {
+					if (next_random(&state) % 2)
+						continue;
+					srtp->ssrcs[j].used = next_random(&state) % 8 ? 1 : 2;
+					srtp->ssrcs[j].ssrc = next_random(&state);
+					srtp->ssrcs[j].highest_index = ((uint64_t)next_random(&state) << 20) ^ next_random(&state);
+					srtp->ssrcs[j].window[0] = next_random(&state);
+				}
+			}
+			if (command->u.target.decrypt.cipher || command->u.target.encrypt.cipher)
+				command->u.target.flags |= next_random(&state) % 4 ? RTPENGINE_TARGET_RTP : 0;
+		}
 		if (choice == 2)
 			buffer[next_random(&state) % sizeof(*command)] ^= (uint8_t)(1u << (next_random(&state) % 8));
 		length = sizeof(*command);
@@ -881,6 +916,20 @@ static void run_middle_command(const char *command, struct srtp_endpoint *b)
 	}
 }
 
+static int command_send(char **argv)
+{
+	union endpoint from, to;
+	uint8_t packet[20] = { 0 };
+
+	if (parse_address(argv[1], &from) || parse_address(argv[2], &to))
+		return 2;
+	int fd = namespace_socket(argv[0], &from);
+
+	packet[0] = (uint8_t)atoi(argv[3]);
+	packet[1] = 1;
+	return sendto(fd, packet, sizeof(packet), 0, (const struct sockaddr *)&to, address_length(&to)) < 0;
+}
+
 static int command_srtp_relay(char **argv, int argc)
 {
 	union endpoint a, relay_a, b, relay_b;
@@ -928,6 +977,7 @@ int main(int argc, char **argv)
 		{ "fuzz", 3, command_fuzz },
 		{ "abi-mismatch", 1, command_abi_mismatch },
 		{ "ng", 2, command_ng },
+		{ "send", 4, command_send },
 	};
 	static const struct {
 		const char *name;
