@@ -226,8 +226,7 @@ DEB_PROFILES := $(if $(wildcard recording-daemon/Makefile recording-daemon/main.
 deb: deps-package
 	rm -rf build/deb && mkdir -p build/deb/src
 	git ls-files -z --cached --others --exclude-standard | \
-		while IFS= read -r -d '' f; do [ -e "$$f" ] && printf '%s\0' "$$f"; done | \
-		xargs -0 cp --parents -t build/deb/src
+		tar --null -T - --ignore-failed-read -cf - 2>/dev/null | tar -C build/deb/src -xf -
 	cd build/deb/src && DEB_BUILD_PROFILES="$(DEB_PROFILES)" dpkg-buildpackage -b -us -uc -j2 \
 		$(if $(DEB_PROFILES),-P$(DEB_PROFILES))
 	@ls -1 build/deb/*.deb
