@@ -229,6 +229,7 @@ deb: deps-package
 		tar --null -T - --ignore-failed-read -cf - 2>/dev/null | tar -C build/deb/src -xf -
 	cd build/deb/src && DEB_BUILD_PROFILES="$(DEB_PROFILES)" dpkg-buildpackage -b -us -uc -j2 \
 		$(if $(DEB_PROFILES),-P$(DEB_PROFILES))
+	rm -rf build/deb/src
 	@ls -1 build/deb/*.deb
 # lintian, a clean Debian 12 root (install, upgrade from Debian's 10.5 packages, systemd-analyze
 # verify, rtpengine --version) and a kvm guest (module built from the installed sources, the

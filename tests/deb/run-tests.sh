@@ -1,7 +1,7 @@
 #!/bin/bash
 # Tests of the Debian packages `make deb` built in build/deb (make test-deb runs both):
 #   1. lintian: no errors (warnings and notes are printed);
-#   2. a clean Debian 12 root (debootstrap from the mirror apt uses, cached in build/debroot):
+#   2. a clean Debian 12 root (debootstrap from the mirror apt uses, kept as a tarball in $CACHE):
 #      our packages install; `rtpengine --version` runs; systemd-analyze verify accepts the
 #      units; the DKMS package builds xt_RTPENGINE for the kvm guest's kernel from the
 #      installed sources; purge; then Debian's 10.5 packages are installed, configured by an
@@ -16,8 +16,10 @@ set -euo pipefail
 ROOT=$(git -C "$(dirname "${BASH_SOURCE[0]}")" rev-parse --show-toplevel)
 KVM=${KVM:-$ROOT/../shared/kvm}
 DEBS=$ROOT/build/deb
-CACHE=$ROOT/build/debroot
+# The Debian root lives outside the tree (the Makefile scans build/ for dependency files).
+CACHE=${RTPENGINE_DEB_TEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rtpengine-deb-test}
 MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+SECURITY_MIRROR=${DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
 STEPS=${*:-lintian root guest}
 VERSION=$(dpkg-parsechangelog -l "$ROOT/debian/changelog" -S Version)
 UPSTREAM_VERSION=${VERSION#*:}
@@ -35,7 +37,7 @@ ls "$DEBS"/rtpengine-daemon_*.deb >/dev/null 2>&1 || { echo "no packages in $DEB
 # ---- 1. lintian
 if [[ " $STEPS " == *" lintian "* ]]; then
 	echo "== lintian"
-	if lintian --fail-on error --suppress-tags running-with-root-privileges "$DEBS"/*.changes; then
+	if lintian --fail-on error "$DEBS"/*.changes 2>&1 | grep -v 'running with root privileges'; [ "${PIPESTATUS[0]}" = 0 ]; then
 		ok "lintian: no errors"
 	else
 		fail "lintian reports errors"
@@ -78,6 +80,10 @@ if [[ " $STEPS " == *" root "* || " $STEPS " == *" guest "* ]]; then
 	mount --bind /var/cache/apt/archives "$chroot_root/var/cache/apt/archives"
 	mounted+=("$chroot_root/var/cache/apt/archives")
 	cp /etc/resolv.conf "$chroot_root/etc/resolv.conf"
+	# the suites a Debian 12 machine uses (point-release kernels and headers are in updates
+	# and security)
+	printf 'deb %s bookworm main\ndeb %s bookworm-updates main\ndeb %s bookworm-security main\n' \
+		"$MIRROR" "$MIRROR" "$SECURITY_MIRROR" >"$chroot_root/etc/apt/sources.list"
 	# package scripts must not start services in the root
 	printf '#!/bin/sh\nexit 101\n' >"$chroot_root/usr/sbin/policy-rc.d"
 	chmod +x "$chroot_root/usr/sbin/policy-rc.d"
