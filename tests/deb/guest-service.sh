@@ -4,8 +4,10 @@
 # packaged /etc files) and xt_RTPENGINE, built by DKMS from the installed sources, is in the
 # module tree. Does what the rtpengine-daemon unit does, step by step, with the daemon as
 # an unprivileged user (here "daemon", uid 1, for the unit's rtpengine):
-#   ExecStartPre=+rtpengine-iptables-setup start, ExecStart (plus --interface: the guest has
-#   only loopback), stop, ExecStopPost=+rtpengine-iptables-setup stop.
+#   ExecStartPre=+rtpengine-iptables-setup start, ExecStart, stop,
+#   ExecStopPost=+rtpengine-iptables-setup stop.
+# The packaged config says "interface = any", which needs an address besides loopback: the
+# guest (no NIC) gets a dummy interface with a documentation address (RFC 5737).
 set -u
 fail() { echo "FAIL: $*"; [ -f /tmp/daemon.log ] && cat /tmp/daemon.log; exit 1; }
 ok() { echo "ok: $*"; }
@@ -30,13 +32,15 @@ done
 [ "$(iptables -S INPUT | grep -c 'j rtpengine')" = 1 ] || fail "second start duplicated the jump"
 ok "iptables and ip6tables rules in place, once"
 
+ip link add rtpe0 type dummy && ip addr add 192.0.2.10/24 dev rtpe0 && ip link set rtpe0 up ||
+	fail "dummy interface"
 mkdir -p /run/rtpengine && chown 1:1 /run/rtpengine
 setpriv --reuid=1 --regid=1 --clear-groups --inh-caps=+net_admin --ambient-caps=+net_admin \
 	/usr/bin/rtpengine -f -E --no-log-timestamps --pidfile /run/rtpengine/rtpengine-daemon.pid \
-	--config-file /etc/rtpengine/rtpengine.conf --interface=127.0.0.1 >/tmp/daemon.log 2>&1 &
+	--config-file /etc/rtpengine/rtpengine.conf >/tmp/daemon.log 2>&1 &
 pid=$!
 i=0
-until grep -q 'listening for ng' /tmp/daemon.log; do
+until grep -qs "listening for ng" /tmp/daemon.log; do
 	i=$((i + 1)); [ $i -le 100 ] || fail "daemon did not start"
 	kill -0 $pid 2>/dev/null || fail "daemon exited"
 	sleep 0.1

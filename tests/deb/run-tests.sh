@@ -9,7 +9,8 @@
 #      the override kept, Debian's init script gone;
 #   3. a kvm guest (KVM, default ../shared/kvm): the installed files and the module DKMS
 #      built, the unit's helper and the daemon as an unprivileged user: kernel forwarding
-#      active; stop undoes it (tests/deb/guest-service.sh).
+#      active; stop undoes it (tests/deb/guest-service.sh). The guest's busybox tools are
+#      linked into /usr/bin, where Debian has them (the helper sets its own PATH).
 #   tests/deb/run-tests.sh [lintian|root|guest]...   (default: all three)
 # Needs root (debootstrap, chroot, mounts). Exit status 0 = all passed.
 set -euo pipefail
@@ -182,10 +183,11 @@ if [[ " $STEPS " == *" guest "* ]]; then
 		g=$CACHE/guest
 		xtlib=$(pkg-config --variable=xtlibdir xtables)
 		if "$KVM/run-vm" --quiet --timeout 180 --iptables legacy --module "$ko" \
-			--file "$g/rtpengine:/usr/bin/rtpengine" \
+			--file "$g/rtpengine:/usr/bin/rtpengine" --bin setpriv \
 			--file "$g/libxt_RTPENGINE.so:$xtlib/libxt_RTPENGINE.so" \
 			--share "$g" \
 			--cmd "set -e; mkdir -p /usr/sbin /usr/libexec/rtpengine /etc/default /etc/rtpengine;
+				for a in \$(ls /bb); do [ -e /usr/bin/\$a ] || [ -e /usr/sbin/\$a ] || ln -s /bb/\$a /usr/bin/\$a; done;
 				cp /share/rtpengine-iptables-setup /usr/sbin/; cp /share/rtpengine-get-table /usr/libexec/rtpengine/;
 				cp /share/rtpengine-daemon /etc/default/; cp /share/rtpengine.conf /etc/rtpengine/;
 				sh /share/guest-service.sh" \
