@@ -195,7 +195,8 @@ DKMS_VERSION ?= $(shell cat VERSION)
 MODULE_SOURCES := $(wildcard kernel-module/*.c kernel-module/*.h) kernel-module/Kbuild kernel-module/Makefile
 # man pages from docs/: NAME.SECTION from docs/man/NAME.SECTION.md (plus the listed
 # docs for rtpengine.8); tables become definition lists (docs/man/tables-as-lists.lua).
-MAN_PAGES := rtpengine.8 rtpengine.conf.5 rtpengine-iptables-setup.8 rtpengine-ng-client.1
+MAN_PAGES := rtpengine.8 rtpengine.conf.5 rtpengine-iptables-setup.8 rtpengine-ng-client.1 \
+	$(if $(filter %/rtpengine-recording,$(PROGRAMS)),rtpengine-recording.8)
 MAN_rtpengine.8 := docs/man/rtpengine.8.md docs/configuration.md docs/man/rtpengine.8.tail.md
 PANDOC_MAN = pandoc -s -t man -M footer="rtpengine $(VERSION)" -M date="$(shell date -u -d @$${SOURCE_DATE_EPOCH:-$$(stat -c %Y VERSION)} +%Y-%m-%d)" \
 	--lua-filter=docs/man/tables-as-lists.lua
@@ -215,6 +216,12 @@ define install_packaging
 	src=$$d/usr/src/rtpengine-$(DKMS_VERSION); install -d $$src; \
 	install -m 0644 $(MODULE_SOURCES) $$src/; \
 	sed 's/#MODULE_VERSION#/$(DKMS_VERSION)/' kernel-module/dkms.conf > $$src/dkms.conf; \
+	$(if $(filter %/rtpengine-recording,$(PROGRAMS)), \
+	install -D -m 0644 packaging/rtpengine-recording-daemon.service \
+		$$d$(SYSTEMD_UNIT_DIR)/rtpengine-recording-daemon.service; \
+	ln -sf rtpengine-recording-daemon.service $$d$(SYSTEMD_UNIT_DIR)/rtpengine-recording.service; \
+	install -D -m 0644 packaging/rtpengine-recording-daemon.default $$d/etc/default/rtpengine-recording-daemon; \
+	install -d -m 0755 $$d/var/lib/rtpengine-recording;) \
 	for page in $(MAN_PAGES); do \
 		install -D -m 0644 build/man/$$page $$d/usr/share/man/man$${page##*.}/$$page; done
 endef
