@@ -46,8 +46,7 @@ UTILITIES := ng-client
 PROGRAMS := daemon/rtpengine $(UTILITIES:%=utils/rtpengine-%)
 
 .PHONY: all deps test-kernel bench-kernel deps-build deps-test deps-bench daemon run test test-unit test-e2e \
-	test-fuzz fuzz asan test-asan bench install clean kernel iptables-extension version FORCE \
-	man deb test-deb deps-package
+	test-fuzz fuzz asan test-asan bench install clean kernel iptables-extension version FORCE
 
 all: $(PROGRAMS) iptables-extension
 daemon: daemon/rtpengine
@@ -133,6 +132,7 @@ test: deps-test
 	$(MAKE) test-fuzz
 	$(MAKE) test-e2e
 	$(MAKE) test-kernel
+	$(MAKE) test-deb
 	@echo "all test suites passed"
 
 test-unit: $(UNIT_BINARIES)
@@ -189,6 +189,7 @@ install: all man
 # `make install` puts the programs, the xtables extension, the kernel module's sources for
 # DKMS, the systemd unit with its helper and default file, the config file and the man pages
 # under DESTDIR, at the paths of Debian's rtpengine packages; debian/rules calls it.
+.PHONY: man deb test-deb deps-package
 SYSTEMD_UNIT_DIR ?= /lib/systemd/system
 # DKMS source folder /usr/src/rtpengine-DKMS_VERSION; debian/rules passes the package's.
 DKMS_VERSION ?= $(shell cat VERSION)
