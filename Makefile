@@ -222,6 +222,7 @@ define install_packaging
 		$$d$(SYSTEMD_UNIT_DIR)/rtpengine-recording-daemon.service; \
 	ln -sf rtpengine-recording-daemon.service $$d$(SYSTEMD_UNIT_DIR)/rtpengine-recording.service; \
 	install -D -m 0644 packaging/rtpengine-recording-daemon.default $$d/etc/default/rtpengine-recording-daemon; \
+	install -D -m 0644 packaging/rtpengine-recording.conf $$d/etc/rtpengine/rtpengine-recording.conf; \
 	install -d -m 0755 $$d/var/lib/rtpengine-recording;) \
 	for page in $(MAN_PAGES); do \
 		install -D -m 0644 build/man/$$page $$d/usr/share/man/man$${page##*.}/$$page; done
