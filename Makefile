@@ -197,7 +197,8 @@ MODULE_SOURCES := $(wildcard kernel-module/*.c kernel-module/*.h) kernel-module/
 # man pages from docs/: NAME.SECTION from docs/man/NAME.SECTION.md (plus the listed
 # docs for rtpengine.8); tables become definition lists (docs/man/tables-as-lists.lua).
 MAN_PAGES := rtpengine.8 rtpengine.conf.5 rtpengine-iptables-setup.8 rtpengine-ng-client.1 \
-	$(if $(filter %/rtpengine-recording,$(PROGRAMS)),rtpengine-recording.8)
+	$(if $(filter %/rtpengine-recording,$(PROGRAMS)),rtpengine-recording.8) \
+	$(if $(filter %/rtpengine-ctl,$(PROGRAMS)),rtpengine-ctl.1)
 MAN_rtpengine.8 := docs/man/rtpengine.8.md docs/configuration.md docs/man/rtpengine.8.tail.md
 PANDOC_MAN = pandoc -s -t man -M footer="rtpengine $(VERSION)" -M date="$(shell date -u -d @$${SOURCE_DATE_EPOCH:-$$(stat -c %Y VERSION)} +%Y-%m-%d)" \
 	--lua-filter=docs/man/tables-as-lists.lua
