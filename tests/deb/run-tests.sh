@@ -105,7 +105,11 @@ if [[ " $STEPS " == *" root "* || " $STEPS " == *" guest "* ]]; then
 		v=$(in_root dpkg-query -W -f='${Version}' "$p" 2>/dev/null || true)
 		[ "$v" = "$VERSION" ] || fail "$p: installed version '$v', expected $VERSION"
 	done
-	if out=$(in_root rtpengine --version 2>&1); then ok "rtpengine --version: $out"; else fail "rtpengine --version: $out"; fi
+	if out=$(in_root rtpengine --version 2>&1) && [ "$out" = "Version: $UPSTREAM_VERSION" ]; then
+		ok "rtpengine --version: $out"
+	else
+		fail "rtpengine --version: $out"
+	fi
 	in_root rtpengine-ng-client --version >/dev/null 2>&1 || fail "rtpengine-ng-client --version"
 	in_root id rtpengine >/dev/null 2>&1 || fail "no rtpengine user"
 	if out=$(in_root systemd-analyze verify --man=no rtpengine-daemon.service 2>&1) && [ -z "$out" ]; then
