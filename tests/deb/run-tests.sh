@@ -1,5 +1,6 @@
 #!/bin/bash
 # Tests of the Debian packages `make deb` built in build/deb (make test-deb runs both):
+#   0. rtpengine-get-table's sections, comments and fallback; the helper's arguments;
 #   1. lintian: no errors (warnings and notes are printed);
 #   2. a clean Debian 12 root (debootstrap from the mirror apt uses, kept as a tarball in $CACHE):
 #      our packages install; `rtpengine --version` runs; systemd-analyze verify accepts the
@@ -34,6 +35,34 @@ ok() { echo "ok: $*"; }
 ls "$DEBS"/rtpengine-daemon_*.deb >/dev/null 2>&1 || { echo "no packages in $DEBS: make deb" >&2; exit 1; }
 [ "$UPSTREAM_VERSION" = "$(cat "$ROOT/VERSION")" ] ||
 	fail "debian/changelog version $VERSION does not match VERSION $(cat "$ROOT/VERSION")"
+
+# ---- 0. the scripts on their own (fast, no root needed for these)
+if [[ " $STEPS " == *" lintian "* ]]; then
+	echo "== scripts"
+	get_table=$ROOT/packaging/rtpengine-get-table
+	conf=$(mktemp)
+	printf '[other]\ntable = 9\n[rtpengine]\n# table = 5\n; table = 6\ntable = 3\ninterface = any\n[third]\nport-min = 1\n' >"$conf"
+	[ "$("$get_table" --config-file="$conf")" = 3 ] || fail "get-table: [rtpengine] table"
+	[ "$("$get_table" --config-file "$conf" --config-section other)" = 9 ] || fail "get-table: other section"
+	[ "$("$get_table" --config-file="$conf" --config-section=third)" = -1 ] || fail "get-table: default fallback"
+	[ "$("$get_table" --config-file="$conf" --config-section=third --fallback-table=0)" = 0 ] ||
+		fail "get-table: --fallback-table"
+	"$get_table" --config-file=/nonexistent >/dev/null 2>&1 && fail "get-table: missing file accepted"
+	"$get_table" --bogus >/dev/null 2>&1 && fail "get-table: unknown option accepted"
+	rm -f "$conf"
+	"$ROOT/packaging/rtpengine-iptables-setup" restart >/dev/null 2>&1 && fail "setup: unknown action accepted"
+	# a config without a table (or a negative one): nothing to do, so nothing to say
+	conf=$(mktemp); defaults=$(mktemp)
+	printf 'CONFIG_FILE=%s\nMANAGE_IPTABLES=yes\n' "$conf" >"$defaults"
+	for body in '[rtpengine]\ninterface = any\n' '[rtpengine]\ntable = -1\n'; do
+		printf "$body" >"$conf"
+		out=$(RTPENGINE_DEFAULTS=$defaults RTPENGINE_GET_TABLE=$get_table \
+			"$ROOT/packaging/rtpengine-iptables-setup" start 2>&1) && [ -z "$out" ] ||
+			fail "setup start without a table did something: $out"
+	done
+	rm -f "$conf" "$defaults"
+	[ $failed = 0 ] && ok "rtpengine-get-table and rtpengine-iptables-setup arguments"
+fi
 
 # ---- 1. lintian
 if [[ " $STEPS " == *" lintian "* ]]; then
