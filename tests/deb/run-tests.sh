@@ -92,6 +92,12 @@ apt_in_root() {
 }
 
 if [[ " $STEPS " == *" root "* || " $STEPS " == *" guest "* ]]; then
+	# the guest's kernel (the newest Debian kernel the harness installed) is the one DKMS
+	# builds for
+	if [ -x "$KVM/setup" ] && ! "$KVM/setup" --check >/dev/null 2>&1; then
+		echo "== installing what the kvm harness needs ($KVM/setup)"
+		"$KVM/setup" >/dev/null || fail "kvm harness setup"
+	fi
 	echo "== Debian 12 root"
 	if [ ! -f "$CACHE/base.tar" ]; then
 		# minbase plus what the packages' scripts and the tests use; the host's apt cache
@@ -124,7 +130,8 @@ fi
 
 if [[ " $STEPS " == *" root "* || " $STEPS " == *" guest "* ]]; then
 	# fresh install, with the kernel headers of the kvm guest's kernel for DKMS
-	guest_kernel=$(ls /lib/modules | sort -V | tail -1)
+	guest_kernel=$(ls /lib/modules 2>/dev/null | grep -- '-amd64$' | sort -V | tail -1)
+	[ -n "$guest_kernel" ] || { echo "no Debian kernel in /lib/modules (kvm harness setup)" >&2; exit 1; }
 	if apt_in_root install "linux-headers-$guest_kernel" $(our_debs); then
 		ok "packages installed into a clean root"
 	else
