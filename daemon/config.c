@@ -54,6 +54,49 @@ static int apply_listen_ng(void *target, const char *value, char **reason)
 	return result;
 }
 
+/* CLI, TCP ng and legacy protocol listeners: [ADDRESS:]PORT like --listen-ng. */
+static int apply_listener(const char *value, union endpoint *endpoint, char **reason)
+{
+	g_autofree char *trimmed = g_strstrip(g_strdup(value));
+	int result = interface_address_parse_endpoint(trimmed, strlen(trimmed), endpoint);
+	if (result == -ERANGE)
+		*reason = g_strdup("the port must be from 1 to 65535");
+	else if (result == -ENOENT)
+		*reason = g_strdup("the host name does not resolve");
+	else if (result < 0)
+		*reason = g_strdup("expected [ADDRESS:]PORT, [IPv6-ADDRESS]:PORT or HOSTNAME:PORT");
+	return result;
+}
+
+/* The CLI controls the whole daemon: a bare port listens on loopback only, as upstream. */
+static int apply_listen_cli(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	union endpoint *endpoint = &state->config->listen_cli;
+	int result = apply_listener(value, endpoint, reason);
+	if (result == 0 && interface_address_is_any(endpoint))
+		endpoint_parse(endpoint, AF_INET, "127.0.0.1", endpoint_port(endpoint));
+	return result;
+}
+
+static int apply_listen_tcp_ng(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	return apply_listener(value, &state->config->listen_tcp_ng, reason);
+}
+
+static int apply_listen_udp(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	return apply_listener(value, &state->config->listen_udp, reason);
+}
+
+static int apply_listen_tcp(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	return apply_listener(value, &state->config->listen_tcp, reason);
+}
+
 static int apply_port_min(void *target, const char *value, char **reason)
 {
 	struct load_state *state = target;
@@ -294,7 +337,9 @@ static const struct option_spec option_table[] = {
 			"RTP endpoint learning algorithm (default delayed)"),
 
 	/* Management, statistics export and log cosmetics: nothing a call relies on. */
-	IGNORED_VALUE("listen-cli", 'c'), IGNORED_VALUE("listen-http", 0), IGNORED_VALUE("listen-https", 0),
+	SUPPORTED("listen-cli", 'c', OPTION_VALUE, apply_listen_cli, "[IP46|HOSTNAME:]PORT",
+			"TCP port to listen on, CLI (a bare port: 127.0.0.1)"),
+	IGNORED_VALUE("listen-http", 0), IGNORED_VALUE("listen-https", 0),
 	IGNORED_VALUE("https-cert", 0), IGNORED_VALUE("https-key", 0), IGNORED_VALUE("http-threads", 0),
 	IGNORED_VALUE("graphite", 'g'), IGNORED_VALUE("graphite-interval", 'G'), IGNORED_VALUE("graphite-prefix", 0),
 	IGNORED_VALUE("graphite-timeout", 0), IGNORED_VALUE("homer", 0), IGNORED_VALUE("homer-protocol", 0),
@@ -331,8 +376,13 @@ static const struct option_spec option_table[] = {
 
 	/* Behaviour an operator would silently lose: refuse to start instead. */
 	UNSUPPORTED_FLAG("save-interface-ports", 'S'), UNSUPPORTED_VALUE("subscribe-keyspace", 'k'),
-	UNSUPPORTED_VALUE("listen-tcp", 'l'), UNSUPPORTED_VALUE("listen-udp", 'u'),
-	UNSUPPORTED_VALUE("listen-tcp-ng", 'N'), UNSUPPORTED_VALUE("redis", 'r'), UNSUPPORTED_VALUE("redis-write", 'w'),
+	SUPPORTED("listen-tcp", 'l', OPTION_VALUE, apply_listen_tcp, "[IP:]PORT",
+			"TCP port to listen on, legacy rtpproxy protocol"),
+	SUPPORTED("listen-udp", 'u', OPTION_VALUE, apply_listen_udp, "[IP46|HOSTNAME:]PORT",
+			"UDP port to listen on, legacy rtpproxy protocol"),
+	SUPPORTED("listen-tcp-ng", 'N', OPTION_VALUE, apply_listen_tcp_ng, "[IP46|HOSTNAME:]PORT",
+			"TCP port to listen on, NG protocol"),
+	UNSUPPORTED_VALUE("redis", 'r'), UNSUPPORTED_VALUE("redis-write", 'w'),
 	UNSUPPORTED_VALUE("redis-num-threads", 0), UNSUPPORTED_VALUE("redis-expires", 0),
 	UNSUPPORTED_FLAG("no-redis-required", 'q'), UNSUPPORTED_VALUE("redis-allowed-errors", 0),
 	UNSUPPORTED_VALUE("redis-disable-time", 0), UNSUPPORTED_VALUE("redis-cmd-timeout", 0),
@@ -383,8 +433,10 @@ static int check_config(struct daemon_config *config, char **error_message)
 		*error_message = g_strdup("missing option --interface (-i): at least one media interface is required");
 		return -EINVAL;
 	}
-	if (!endpoint_is_set(&config->listen_ng)) {
-		*error_message = g_strdup("missing option --listen-ng (-n): the ng control socket is required");
+	if (!endpoint_is_set(&config->listen_ng) && !endpoint_is_set(&config->listen_tcp_ng)
+	    && !endpoint_is_set(&config->listen_udp) && !endpoint_is_set(&config->listen_tcp)) {
+		*error_message = g_strdup("missing option --listen-ng (-n): a control socket (--listen-ng, "
+					  "--listen-tcp-ng, --listen-udp or --listen-tcp) is required");
 		return -EINVAL;
 	}
 	if (config->port_min > config->port_max) {

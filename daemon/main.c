@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include "call.h"
 #include "call_lifecycle.h"
+#include "cli.h"
 #include "config.h"
 #include "version.h"
 #include "daemon.h"
@@ -23,6 +24,7 @@
 #include "log.h"
 #include "ng_server.h"
 #include "relay.h"
+#include "stream_server.h"
 #include "timer.h"
 
 #define HOUSEKEEPING_INTERVAL_US 1000000   /* the once-a-second work */
@@ -91,6 +93,37 @@ static int open_signal_fd(void)
 	return signalfd(-1, &signals, SFD_NONBLOCK | SFD_CLOEXEC);
 }
 
+/* The control listeners besides the ng socket: CLI, ng over TCP, the legacy protocol. */
+struct control_listeners {
+	struct stream_server *cli;
+};
+
+static int open_listener(const char *what, const union endpoint *address, int error)
+{
+	char text[ENDPOINT_TEXT_SIZE];
+	endpoint_text(address, text, sizeof(text));
+	if (error)
+		log_error("cannot listen for %s on %s: %s", what, text, strerror(-error));
+	else
+		log_notice("listening for %s on %s", what, text);
+	return error;
+}
+
+static int open_control_listeners(struct control_listeners *listeners, struct daemon_context *daemon,
+				  struct daemon_config *config)
+{
+	cli_init(daemon, config);
+	if (endpoint_is_set(&config->listen_cli)
+	    && open_listener("CLI", &config->listen_cli, cli_server_open(&listeners->cli, &config->listen_cli, daemon)))
+		return -1;
+	return 0;
+}
+
+static void close_control_listeners(struct control_listeners *listeners)
+{
+	stream_server_close(listeners->cli);
+}
+
 /* Returns true when the daemon should stop. */
 static bool handle_signal(int signal_fd)
 {
@@ -154,7 +187,8 @@ static void housekeeping(struct timer_entry *timer, void *data)
 	daemon_sample_rates(daemon);
 	relay_sample_load(1000);
 	timer_check_calls(daemon, now);
-	ng_server_expire_cache(control->server, now);
+	if (control->server)
+		ng_server_expire_cache(control->server, now);
 }
 
 static int run_control_loop(struct daemon_context *daemon, struct ng_server *server, int signal_fd)
@@ -162,7 +196,7 @@ static int run_control_loop(struct daemon_context *daemon, struct ng_server *ser
 	struct control_context control = { .daemon = daemon, .server = server };
 	timer_entry_init(&control.housekeeping, housekeeping, &control);
 	struct event_loop *loop = daemon->loop;
-	int error = event_loop_add_fd(loop, ng_server_fd(server), EPOLLIN, ng_readable, &control);
+	int error = server ? event_loop_add_fd(loop, ng_server_fd(server), EPOLLIN, ng_readable, &control) : 0;
 	if (!error)
 		error = event_loop_add_fd(loop, signal_fd, EPOLLIN, signal_readable, &control);
 	if (!error)
@@ -174,7 +208,8 @@ static int run_control_loop(struct daemon_context *daemon, struct ng_server *ser
 		log_error("control loop: %s", strerror(-error));
 	event_loop_timer_cancel(loop, &control.housekeeping);
 	event_loop_remove_fd(loop, signal_fd);
-	event_loop_remove_fd(loop, ng_server_fd(server));
+	if (server)
+		event_loop_remove_fd(loop, ng_server_fd(server));
 	return error;
 }
 
@@ -188,11 +223,6 @@ int main(int argc, char **argv)
 	if (loaded != CONFIG_OK) {
 		fprintf(stderr, "rtpengine: %s\n", error_message ? error_message : "bad configuration");
 		g_free(error_message);
-		return 1;
-	}
-	if (!endpoint_is_set(&config.listen_ng)) {
-		fprintf(stderr, "rtpengine: no --listen-ng given: nothing could control the daemon\n");
-		config_free(&config);
 		return 1;
 	}
 	if (!config.foreground && become_daemon() < 0) {
@@ -235,27 +265,33 @@ int main(int argc, char **argv)
 		goto reset_observers;
 	keep_control_thread_from_preempting_workers();
 	struct ng_server *server = NULL;
-	int error = ng_server_open(&server, &config.listen_ng, &daemon);
+	int error = endpoint_is_set(&config.listen_ng) ? ng_server_open(&server, &config.listen_ng, &daemon) : 0;
 	if (error) {
 		char text[80];
 		log_error("cannot listen for ng on %s: %s",
 			  endpoint_text(&config.listen_ng, text, sizeof(text)), strerror(-error));
 		goto stop_relay;
 	}
+	struct control_listeners listeners = { 0 };
+	if (open_control_listeners(&listeners, &daemon, &config) < 0)
+		goto close_listeners;
 	if (config.pidfile && write_pidfile(config.pidfile) < 0)
 		log_warning("cannot write pidfile %s: %s", config.pidfile, strerror(errno));
 	char text[80];
 	log_notice("listening for ng on %s; %u interface(s), ports %u-%u, %u media thread(s)",
-		   endpoint_text(&config.listen_ng, text, sizeof(text)), daemon.interfaces.count,
+		   endpoint_is_set(&config.listen_ng) ? endpoint_text(&config.listen_ng, text, sizeof(text)) : "(none)",
+		   daemon.interfaces.count,
 		   config.port_min, config.port_max, config.num_threads);
 
 	run_control_loop(&daemon, server, signal_fd);
 	exit_code = 0;
 
 	call_foreach(end_call_at_shutdown, NULL);
-	ng_server_close(server);
 	if (config.pidfile)
 		unlink(config.pidfile);
+close_listeners:
+	close_control_listeners(&listeners);
+	ng_server_close(server);
 stop_relay:
 	relay_stop();
 reset_observers:

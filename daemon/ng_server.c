@@ -91,6 +91,8 @@ static const struct ng_command_entry command_table[] = {
 	{ "query", ng_command_query, false, NULL },
 	{ "list", ng_command_list, false, NULL },
 	{ "statistics", ng_command_statistics, false, NULL },
+	/* CLI over ng (cli_server.c): upstream's later `cli` command */
+	{ "cli", ng_command_cli, false, NULL },
 	/* upstream's other documented commands: an error naming the missing feature rather than
 	 * upstream's generic "Unrecognized command", which stays for names upstream lacks too */
 	REFUSED_COMMAND("start recording", "call recording"),
