@@ -41,7 +41,7 @@ FUZZ_SECONDS   ?= 20
 PYTEST  := /usr/bin/python3 -m pytest
 # Utilities: each is utils/rtpengine-NAME, linked from utils/NAME*.c (NAME with '-' as '_')
 # and lib/ alone, so it shares no code with the daemon but the library.
-UTILITIES := ng-client
+UTILITIES := ng-client ctl
 # Installed programs: source path -> installed name under $(DESTDIR)/usr/bin.
 PROGRAMS := daemon/rtpengine $(UTILITIES:%=utils/rtpengine-%)
 
