@@ -562,11 +562,9 @@ static int set_parameter(struct cli_request *request, const char *word, const ch
 
 static int set_maxsessions(struct cli_request *request) { return set_parameter(request, "maxsessions", "max-sessions"); }
 static int set_timeout(struct cli_request *request) { return set_parameter(request, "timeout", "timeout"); }
-static int set_silenttimeout(struct cli_request *request)
-{
-	return set_parameter(request, "silenttimeout", "silent-timeout");
-}
-static int set_finaltimeout(struct cli_request *request) { return set_parameter(request, "finaltimeout", "final-timeout"); }
+/* upstream 10.5 says "timeout" for these two as well; scripts may match the text */
+static int set_silenttimeout(struct cli_request *request) { return set_parameter(request, "timeout", "silent-timeout"); }
+static int set_finaltimeout(struct cli_request *request) { return set_parameter(request, "timeout", "final-timeout"); }
 static int set_deletedelay(struct cli_request *request) { return set_parameter(request, "delete-delay", "delete-delay"); }
 
 static int set_loglevel(struct cli_request *request)

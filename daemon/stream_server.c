@@ -18,6 +18,7 @@ struct stream_connection {
 	GString *input, *output;
 	size_t output_sent;            /* bytes of output already written */
 	bool closing;                  /* close once output is sent; read nothing more */
+	bool draining;                 /* output sent and our side shut: discard input until EOF */
 	bool writable_wanted;          /* EPOLLOUT is registered */
 	int64_t request_started_us;    /* first byte of the pending request; 0 = none pending */
 	struct timer_entry deadline;
@@ -103,12 +104,33 @@ static bool flush_output(struct stream_connection *connection)
 	g_string_truncate(connection->output, 0);
 	connection->output_sent = 0;
 	set_writable_wanted(connection, false);
-	if (connection->closing) {
-		/* the client reads until end of file (rtpengine-ctl does) */
-		connection_free(connection);
-		return false;
+	if (connection->closing && !connection->draining) {
+		/* The client reads until end of file (rtpengine-ctl does). Closing with unread input
+		 * would send a reset, which may destroy the reply in the client's buffers: shut our
+		 * side, then discard what still comes until the client closes (or the deadline). */
+		connection->draining = true;
+		shutdown(connection->fd, SHUT_WR);
+		event_loop_modify_fd(connection->server->loop, connection->fd, EPOLLIN);
 	}
 	return true;
+}
+
+/* Returns false when the connection was freed. */
+static bool drain_input(struct stream_connection *connection)
+{
+	for (unsigned int round = 0; round < 16; round++) {
+		char chunk[STREAM_READ_CHUNK];
+		ssize_t received = recv(connection->fd, chunk, sizeof(chunk), MSG_DONTWAIT);
+		if (received < 0 && errno == EINTR)
+			continue;
+		if (received < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return true;
+		if (received <= 0) {
+			connection_free(connection);
+			return false;
+		}
+	}
+	return true;   /* more next time, until the deadline */
 }
 
 static void start_closing(struct stream_connection *connection)
@@ -155,6 +177,10 @@ static void consume_input(struct stream_connection *connection, bool eof)
 static void connection_ready(struct event_loop *loop, int fd, uint32_t events, void *data)
 {
 	struct stream_connection *connection = data;
+	if (connection->draining) {
+		drain_input(connection);
+		return;
+	}
 	if ((events & EPOLLOUT) && !flush_output(connection))
 		return;
 	if (connection->closing || !(events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
