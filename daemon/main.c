@@ -23,6 +23,7 @@
 #include "kernel_backend.h"
 #include "log.h"
 #include "ng_server.h"
+#include "ng_tcp_server.h"
 #include "relay.h"
 #include "stream_server.h"
 #include "timer.h"
@@ -96,6 +97,7 @@ static int open_signal_fd(void)
 /* The control listeners besides the ng socket: CLI, ng over TCP, the legacy protocol. */
 struct control_listeners {
 	struct stream_server *cli;
+	struct stream_server *tcp_ng;
 };
 
 static int open_listener(const char *what, const union endpoint *address, int error)
@@ -116,11 +118,16 @@ static int open_control_listeners(struct control_listeners *listeners, struct da
 	if (endpoint_is_set(&config->listen_cli)
 	    && open_listener("CLI", &config->listen_cli, cli_server_open(&listeners->cli, &config->listen_cli, daemon)))
 		return -1;
+	if (endpoint_is_set(&config->listen_tcp_ng)
+	    && open_listener("TCP ng", &config->listen_tcp_ng,
+			     ng_tcp_server_open(&listeners->tcp_ng, &config->listen_tcp_ng, daemon)))
+		return -1;
 	return 0;
 }
 
 static void close_control_listeners(struct control_listeners *listeners)
 {
+	stream_server_close(listeners->tcp_ng);
 	stream_server_close(listeners->cli);
 }
 
