@@ -15,6 +15,9 @@ static struct bencode_item *convert(struct bencode_buffer *buffer, struct json_o
 					  (size_t) json_object_get_string_len(value));
 	case json_type_int:
 		return bencode_integer_new(buffer, (long long) json_object_get_int64(value));
+	case json_type_boolean:
+		/* upstream accepts them; bencode's nearest is 1 / 0 */
+		return bencode_integer_new(buffer, json_object_get_boolean(value) ? 1 : 0);
 	case json_type_array: {
 		struct bencode_item *list = bencode_list_new(buffer);
 		size_t count = json_object_array_length(value);
@@ -39,7 +42,7 @@ static struct bencode_item *convert(struct bencode_buffer *buffer, struct json_o
 		return dictionary;
 	}
 	default:
-		/* true, false, null, fractions: nothing in bencode to carry them */
+		/* null and fractions: nothing in bencode to carry them (upstream refuses them too) */
 		return NULL;
 	}
 }

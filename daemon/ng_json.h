@@ -4,8 +4,9 @@
  * with 'd'), so the bencode path costs one compare more.
  *
  * Decoding (json-c) builds the same item tree the bencode decoder does, in the same arena:
- * objects become dictionaries, arrays lists, strings strings, integers integers; true, false,
- * null and fractions have no bencode equivalent and are refused, as upstream refuses them.
+ * objects become dictionaries, arrays lists, strings strings, integers integers, true and
+ * false 1 and 0; null and fractions have no bencode equivalent and are refused, as upstream
+ * refuses them.
  * Encoding writes a reply tree as compact JSON (pre-encoded parts are decoded first).
  * Both are bounded: nesting depth BENCODE_MAX_DEPTH, the decoder's item limit. */
 #ifndef RTPENGINE_NG_JSON_H

@@ -1,7 +1,8 @@
 /* ng over TCP (--listen-tcp-ng), framed as upstream 10.5 frames it: the stream is a sequence
  * of "COOKIE <dictionary>" messages, each one ending where its bencoded (or JSON) dictionary
- * ends, with nothing between them but optional line ends; each reply is written the same
- * way, in order. A connection stays open for the next request (Kamailio keeps it). Requests
+ * ends and the next one's cookie starting right after it (whatever precedes the space, line
+ * ends included, is the cookie, as upstream reads it); each reply is written the same way,
+ * in order. A connection stays open for the next request (Kamailio keeps it). Requests
  * run through ng_process_datagram() like UDP ones, without the retransmission cache (TCP does
  * not retransmit a request). A message that cannot be framed (no cookie, not a dictionary, a
  * broken dictionary) gets an error reply and the connection is closed: nothing after it could
@@ -111,11 +112,6 @@ static void write_error(struct stream_connection *connection, const char *cookie
 
 static ssize_t ng_tcp_consume(struct stream_connection *connection, const char *data, size_t length, bool eof)
 {
-	size_t skipped = 0;
-	while (skipped < length && (data[skipped] == '\r' || data[skipped] == '\n' || data[skipped] == ' '))
-		skipped++;
-	if (skipped)
-		return (ssize_t) skipped;
 	const char *space = memchr(data, ' ', length < NG_TCP_MAX_COOKIE ? length : NG_TCP_MAX_COOKIE);
 	char text[ENDPOINT_TEXT_SIZE];
 	if (!space) {

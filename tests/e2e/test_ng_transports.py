@@ -91,8 +91,8 @@ def test_tcp_ng_ping_and_pipelining(tcp_daemon):
     client = TcpNg(tcp_daemon.tcp_port)
     try:
         assert client.request({"command": "ping"}) == {"result": "pong"}
-        # two requests in one write, a line end between them, then one split byte by byte
-        client.send(b"a1 d7:command4:pinge\r\na2 d7:command4:pinge")
+        # two requests in one write, then one split byte by byte
+        client.send(b"a1 d7:command4:pingea2 d7:command4:pinge")
         assert client.receive() == ("a1", {"result": "pong"})
         assert client.receive() == ("a2", {"result": "pong"})
         for byte in b"a3 d7:command4:pinge":
@@ -195,13 +195,15 @@ def test_json_ng_on_udp_relays_media(rtpengine_factory, media_peer):
     reply = daemon.ng_raw(b"j5 {bad json", timeout=2)
     assert json.loads(reply.partition(b" ")[2]) == {"result": "error",
                                                     "error-reason": "Failed to parse JSON document"}
-    reply = daemon.ng_raw(b'j6 {"command":"ping","flag":true}', timeout=2)
-    assert json.loads(reply.partition(b" ")[2])["result"] == "error"
+    reply = daemon.ng_raw(b'j6 {"command":"ping","flag":null}', timeout=2)
+    assert json.loads(reply.partition(b" ")[2]) == {"result": "error",
+                                                    "error-reason": "Could not decode bencode dictionary"}
     reply = daemon.ng_raw(b'j7 ' + b'{"a":' * 100 + b'1' + b'}' * 100, timeout=2)
     assert json.loads(reply.partition(b" ")[2])["result"] == "error"
     assert request({"command": "delete", "call-id": "json-call", "from-tag": "ft"}, "j8")["result"] == "ok"
 
 
+@pytest.mark.upstream_differs("10.5 does not answer JSON on its TCP ng socket")
 def test_json_ng_on_tcp(tcp_daemon):
     client = TcpNg(tcp_daemon.tcp_port)
     try:
