@@ -613,7 +613,7 @@ static void append_parameters(GString *output, const struct daemon_config *confi
 		g_string_append_printf(output, "interface[%u] = %s\\%s \n", i, config->interfaces[i].name, address);
 	}
 	const struct { const char *name; const union endpoint *endpoint; } listeners[] = {
-		{ "listen-tcp", &config->listen_tcp }, { "listen-udp", &config->listen_udp },
+		{ "listen-udp", &config->listen_udp },
 		{ "listen-ng", &config->listen_ng }, { "listen-tcp-ng", &config->listen_tcp_ng },
 		{ "listen-cli", &config->listen_cli },
 	};

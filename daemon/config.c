@@ -91,12 +91,6 @@ static int apply_listen_udp(void *target, const char *value, char **reason)
 	return apply_listener(value, &state->config->listen_udp, reason);
 }
 
-static int apply_listen_tcp(void *target, const char *value, char **reason)
-{
-	struct load_state *state = target;
-	return apply_listener(value, &state->config->listen_tcp, reason);
-}
-
 static int apply_port_min(void *target, const char *value, char **reason)
 {
 	struct load_state *state = target;
@@ -376,8 +370,7 @@ static const struct option_spec option_table[] = {
 
 	/* Behaviour an operator would silently lose: refuse to start instead. */
 	UNSUPPORTED_FLAG("save-interface-ports", 'S'), UNSUPPORTED_VALUE("subscribe-keyspace", 'k'),
-	SUPPORTED("listen-tcp", 'l', OPTION_VALUE, apply_listen_tcp, "[IP:]PORT",
-			"TCP port to listen on, legacy rtpproxy protocol"),
+	UNSUPPORTED_VALUE("listen-tcp", 'l'),
 	SUPPORTED("listen-udp", 'u', OPTION_VALUE, apply_listen_udp, "[IP46|HOSTNAME:]PORT",
 			"UDP port to listen on, legacy rtpproxy protocol"),
 	SUPPORTED("listen-tcp-ng", 'N', OPTION_VALUE, apply_listen_tcp_ng, "[IP46|HOSTNAME:]PORT",
@@ -434,9 +427,9 @@ static int check_config(struct daemon_config *config, char **error_message)
 		return -EINVAL;
 	}
 	if (!endpoint_is_set(&config->listen_ng) && !endpoint_is_set(&config->listen_tcp_ng)
-	    && !endpoint_is_set(&config->listen_udp) && !endpoint_is_set(&config->listen_tcp)) {
+	    && !endpoint_is_set(&config->listen_udp)) {
 		*error_message = g_strdup("missing option --listen-ng (-n): a control socket (--listen-ng, "
-					  "--listen-tcp-ng, --listen-udp or --listen-tcp) is required");
+					  "--listen-tcp-ng or --listen-udp) is required");
 		return -EINVAL;
 	}
 	if (config->port_min > config->port_max) {

@@ -46,9 +46,9 @@ struct daemon_config {
 	unsigned int interface_count;
 	union endpoint listen_ng;             /* unset (endpoint_is_set) when not configured; a bare
 	                                       * port gives [::]:PORT, see interface_address_is_any() */
-	/* control listeners besides ng (CLI, ng over TCP, the legacy rtpproxy protocol over UDP
-	 * and TCP), unset when not configured; a bare CLI port means 127.0.0.1:PORT */
-	union endpoint listen_cli, listen_tcp_ng, listen_udp, listen_tcp;
+	/* control listeners besides ng (CLI, ng over TCP, the legacy rtpproxy protocol over
+	 * UDP), unset when not configured; a bare CLI port means 127.0.0.1:PORT */
+	union endpoint listen_cli, listen_tcp_ng, listen_udp;
 	unsigned int port_min, port_max;
 	int table;                            /* -1 = no kernel forwarding */
 	bool no_fallback;

@@ -21,6 +21,7 @@
 #include "daemon.h"
 #include "event_loop.h"
 #include "kernel_backend.h"
+#include "legacy_udp_server.h"
 #include "log.h"
 #include "ng_server.h"
 #include "ng_tcp_server.h"
@@ -98,6 +99,7 @@ static int open_signal_fd(void)
 struct control_listeners {
 	struct stream_server *cli;
 	struct stream_server *tcp_ng;
+	struct legacy_udp_server *legacy_udp;
 };
 
 static int open_listener(const char *what, const union endpoint *address, int error)
@@ -122,11 +124,16 @@ static int open_control_listeners(struct control_listeners *listeners, struct da
 	    && open_listener("TCP ng", &config->listen_tcp_ng,
 			     ng_tcp_server_open(&listeners->tcp_ng, &config->listen_tcp_ng, daemon)))
 		return -1;
+	if (endpoint_is_set(&config->listen_udp)
+	    && open_listener("legacy rtpproxy protocol (UDP)", &config->listen_udp,
+			     legacy_udp_server_open(&listeners->legacy_udp, &config->listen_udp, daemon)))
+		return -1;
 	return 0;
 }
 
 static void close_control_listeners(struct control_listeners *listeners)
 {
+	legacy_udp_server_close(listeners->legacy_udp);
 	stream_server_close(listeners->tcp_ng);
 	stream_server_close(listeners->cli);
 }

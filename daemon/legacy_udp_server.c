@@ -1,0 +1,395 @@
+/* The legacy rtpproxy control protocol over UDP (--listen-udp), as rtpengine 10.5 answers it
+ * for old Kamailio/OpenSIPS rtpproxy-module setups: one datagram "COOKIE COMMAND ARGS...",
+ * one reply "COOKIE RESULT\n".
+ *
+ *   V                                   protocol version: "20040107"
+ *   VF DATE                             capability DATE supported: "1" or "0" (20040107,
+ *                                       20050322 and 20060704 are, as in 10.5)
+ *   U[c<pt>,<pt>...] CALLID ADDR PORT FROMTAG[;N] [TOTAG[;N]]
+ *                                       update (the offer): "PORT ADDR 4|6", where the
+ *                                       caller's media is to be sent
+ *   L[modifiers] CALLID ADDR PORT FROMTAG[;N] TOTAG[;N]
+ *                                       lookup (the answer): the same for the callee
+ *   D CALLID FROMTAG [TOTAG]            delete: "0"
+ *   Q CALLID FROMTAG [TOTAG]            query: "TTL PACKETS PACKETS PACKETS PACKETS" (seconds
+ *                                       left before --silent-timeout, then the packets
+ *                                       received on the caller's RTP and RTCP ports and the
+ *                                       callee's)
+ *   I                                   information: "sessions created: N\nactive sessions: N"
+ * Errors are "E8" as 10.5 sends them for any failure; the reason goes to the log.
+ *
+ * Every command becomes an ng request (a bencoded dictionary with a minimal SDP built from
+ * ADDR and PORT) run by ng_process_datagram(): one command and offer/answer path for every
+ * control protocol. Media stream ";N" numbers other than 1 are refused (one audio stream per
+ * call through this protocol). */
+#include "legacy_udp_server.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <glib.h>
+#include "bencode.h"
+#include "call.h"
+#include "config.h"
+#include "daemon.h"
+#include "event_loop.h"
+#include "log.h"
+#include "ng_server.h"
+#include "statistics.h"
+
+#define LEGACY_MAX_DATAGRAM 4096
+#define LEGACY_MAX_WORDS 8
+#define LEGACY_PER_WAKEUP 64
+#define LEGACY_VERSION "20040107"
+
+struct legacy_udp_server {
+	int fd;
+	struct daemon_context *daemon;
+	struct event_loop *loop;
+	struct bencode_buffer *reply_buffer;   /* decodes the ng replies */
+	uint64_t sessions_created;
+};
+
+static const char *const supported_capabilities[] = { "20040107", "20050322", "20060704" };
+
+struct legacy_command {
+	const char *cookie;
+	char command;                  /* 'U', 'L', ... upper case */
+	const char *modifiers;         /* what follows the command letter */
+	char *words[LEGACY_MAX_WORDS];
+	unsigned int count;            /* words after the command */
+};
+
+/* ---- the ng request ---------------------------------------------------------------------- */
+
+/* "tag;N": the tag, and whether N (if any) is the first media stream. */
+static bool split_tag(char *word, const char **tag)
+{
+	char *semicolon = strchr(word, ';');
+	if (semicolon) {
+		*semicolon = '\0';
+		if (strcmp(semicolon + 1, "1"))
+			return false;
+	}
+	*tag = word;
+	return true;
+}
+
+/* Payload types from the "c0,8,101" modifier, else PCMU. */
+static void append_payload_types(GString *sdp, const char *modifiers)
+{
+	const char *codecs = strchr(modifiers, 'c');
+	bool any = false;
+	if (codecs) {
+		const char *at = codecs + 1;
+		while (*at >= '0' && *at <= '9') {
+			char *end;
+			long type = strtol(at, &end, 10);
+			if (type >= 0 && type <= 127) {
+				g_string_append_printf(sdp, " %ld", type);
+				any = true;
+			}
+			at = *end == ',' ? end + 1 : end;
+		}
+	}
+	if (!any)
+		g_string_append(sdp, " 0");
+}
+
+static void add_text(GString *request, const char *key, const char *value)
+{
+	g_string_append_printf(request, "%zu:%s%zu:%s", strlen(key), key, strlen(value), value);
+}
+
+/* Runs the ng request; the reply dictionary (in server->reply_buffer), or NULL. */
+static struct bencode_item *run_ng(struct legacy_udp_server *server, GString *request, const union endpoint *source)
+{
+	GString *reply = g_string_sized_new(2048);
+	ng_process_datagram(server->daemon, request->str, request->len, source, reply);
+	bencode_buffer_reset(server->reply_buffer);
+	const char *space = memchr(reply->str, ' ', reply->len);
+	struct bencode_item *decoded = NULL;
+	if (space) {
+		size_t offset = (size_t) (space + 1 - reply->str);
+		char *copy = bencode_buffer_strdup_length(server->reply_buffer, space + 1, reply->len - offset);
+		decoded = copy ? bencode_decode(server->reply_buffer, copy, reply->len - offset, NULL) : NULL;
+	}
+	g_string_free(reply, TRUE);
+	return decoded;
+}
+
+static bool reply_ok(struct bencode_buffer *buffer, struct bencode_item *reply, const char **reason)
+{
+	const char *result = reply ? bencode_dictionary_get_string(buffer, reply, "result", NULL) : NULL;
+	if (result && (!strcmp(result, "ok") || !strcmp(result, "pong")))
+		return true;
+	*reason = reply ? bencode_dictionary_get_string(buffer, reply, "error-reason", NULL) : NULL;
+	if (!*reason)
+		*reason = "no reply";
+	return false;
+}
+
+/* U and L: offer and answer with an SDP of one audio stream at ADDR:PORT. */
+static int update_or_lookup(struct legacy_udp_server *server, struct legacy_command *command,
+			    const union endpoint *source, GString *reply, const char **reason)
+{
+	bool offer = command->command == 'U';
+	if (command->count < (offer ? 4u : 5u)) {
+		*reason = "too few arguments";
+		return -EINVAL;
+	}
+	const char *call_id = command->words[0], *address = command->words[1], *port = command->words[2];
+	const char *from_tag, *to_tag = NULL;
+	if (!split_tag(command->words[3], &from_tag) || (command->count >= 5 && !split_tag(command->words[4], &to_tag))) {
+		*reason = "only media stream 1 is supported through this protocol";
+		return -ENOTSUP;
+	}
+	union endpoint parsed;
+	char *end;
+	long port_number = strtol(port, &end, 10);
+	if (*end || port_number < 0 || port_number > 65535 || endpoint_parse(&parsed, 0, address, 0) < 0) {
+		*reason = "malformed address or port";
+		return -EINVAL;
+	}
+	const char *family = parsed.address.sa_family == AF_INET6 ? "IP6" : "IP4";
+	GString *sdp = g_string_new(NULL);
+	g_string_append_printf(sdp, "v=0\r\no=- 1 1 IN %s %s\r\ns=-\r\nc=IN %s %s\r\nt=0 0\r\nm=audio %ld RTP/AVP", family,
+			       address, family, address, port_number);
+	append_payload_types(sdp, command->modifiers);
+	g_string_append(sdp, "\r\n");
+
+	GString *request = g_string_new(command->cookie);
+	g_string_append(request, " d");
+	add_text(request, "command", offer ? "offer" : "answer");
+	add_text(request, "call-id", call_id);
+	add_text(request, "from-tag", from_tag);
+	if (to_tag)
+		add_text(request, "to-tag", to_tag);
+	g_string_append_printf(request, "3:sdp%zu:", sdp->len);
+	g_string_append_len(request, sdp->str, (gssize) sdp->len);
+	g_string_append_c(request, 'e');
+	g_string_free(sdp, TRUE);
+	bool new_call = offer && !call_lookup(call_id);
+	struct bencode_item *decoded = run_ng(server, request, source);
+	g_string_free(request, TRUE);
+	if (!reply_ok(server->reply_buffer, decoded, reason))
+		return -EINVAL;
+	if (new_call)
+		server->sessions_created++;
+	const char *answer_sdp = bencode_dictionary_get_string(server->reply_buffer, decoded, "sdp", NULL);
+	const char *media = answer_sdp ? strstr(answer_sdp, "m=audio ") : NULL;
+	const char *connection = answer_sdp ? strstr(answer_sdp, "\nc=IN IP") : NULL;
+	if (!media || !connection) {
+		*reason = "no media in the relay's SDP";
+		return -EINVAL;
+	}
+	unsigned int relay_port = (unsigned int) strtoul(media + 8, NULL, 10);
+	char relay_family = connection[8];
+	const char *relay_address = connection + 10;
+	size_t address_length = strcspn(relay_address, "\r\n");
+	g_string_append_printf(reply, "%u %.*s %c\n", relay_port, (int) address_length, relay_address, relay_family);
+	return 0;
+}
+
+static int delete_call(struct legacy_udp_server *server, struct legacy_command *command,
+		       const union endpoint *source, GString *reply, const char **reason)
+{
+	if (command->count < 2) {
+		*reason = "too few arguments";
+		return -EINVAL;
+	}
+	const char *from_tag = command->words[1];
+	split_tag(command->words[1], &from_tag);
+	GString *request = g_string_new(command->cookie);
+	g_string_append(request, " d");
+	add_text(request, "command", "delete");
+	add_text(request, "call-id", command->words[0]);
+	add_text(request, "from-tag", from_tag);
+	g_string_append(request, "5:flagsl5:fatalee");   /* an unknown call is an error here */
+	struct bencode_item *decoded = run_ng(server, request, source);
+	g_string_free(request, TRUE);
+	if (!reply_ok(server->reply_buffer, decoded, reason))
+		return -ENOENT;
+	g_string_append(reply, "0\n");
+	return 0;
+}
+
+static int query_call(struct legacy_udp_server *server, struct legacy_command *command, GString *reply,
+		      const char **reason)
+{
+	struct call *call = command->count >= 1 ? call_lookup(command->words[0]) : NULL;
+	if (!call) {
+		*reason = "unknown call";
+		return -ENOENT;
+	}
+	struct call_statistics statistics;
+	call_statistics_gather(call, &statistics);
+	uint64_t packets[4] = { 0 };
+	int64_t last_packet = call->last_signal_us;
+	for (unsigned int i = 0; i < statistics.stream_count && i < 4; i++)
+		packets[i] = statistics.streams[i].counters.packets;
+	for (unsigned int i = 0; i < statistics.stream_count; i++)
+		if (statistics.streams[i].counters.last_packet_us > last_packet)
+			last_packet = statistics.streams[i].counters.last_packet_us;
+	call_statistics_free(&statistics);
+	long long left = (long long) server->daemon->config->silent_timeout - (now_realtime_us() - last_packet) / 1000000;
+	g_string_append_printf(reply, "%lld %llu %llu %llu %llu\n", left, (unsigned long long) packets[0],
+			       (unsigned long long) packets[1], (unsigned long long) packets[2],
+			       (unsigned long long) packets[3]);
+	return 0;
+}
+
+static int run_command(struct legacy_udp_server *server, struct legacy_command *command,
+		       const union endpoint *source, GString *reply, const char **reason)
+{
+	switch (command->command) {
+	case 'V':
+		if (command->modifiers[0] == 'F' || command->modifiers[0] == 'f') {
+			bool supported = false;
+			for (size_t i = 0; command->count && i < G_N_ELEMENTS(supported_capabilities); i++)
+				supported |= !strcmp(command->words[0], supported_capabilities[i]);
+			g_string_append(reply, supported ? "1\n" : "0\n");
+			return 0;
+		}
+		g_string_append(reply, LEGACY_VERSION "\n");
+		return 0;
+	case 'U':
+	case 'L':
+		return update_or_lookup(server, command, source, reply, reason);
+	case 'D':
+		return delete_call(server, command, source, reply, reason);
+	case 'Q':
+		return query_call(server, command, reply, reason);
+	case 'I': {
+		struct statistics_snapshot snapshot;
+		statistics_gather(server->daemon, &snapshot);
+		g_string_append_printf(reply, "sessions created: %llu\nactive sessions: %llu\n",
+				       (unsigned long long) server->sessions_created,
+				       (unsigned long long) snapshot.values.sessions_total);
+		return 0;
+	}
+	default:
+		*reason = "unknown command";
+		return -EINVAL;
+	}
+}
+
+/* Splits "COOKIE CMD ARGS" in place. */
+static int parse_command(char *text, struct legacy_command *command)
+{
+	char *save = NULL;
+	command->cookie = strtok_r(text, " \t\r\n", &save);
+	char *verb = command->cookie ? strtok_r(NULL, " \t\r\n", &save) : NULL;
+	if (!verb)
+		return -EINVAL;
+	command->command = g_ascii_toupper(verb[0]);
+	command->modifiers = verb + 1;
+	command->count = 0;
+	for (char *word = strtok_r(NULL, " \t\r\n", &save); word; word = strtok_r(NULL, " \t\r\n", &save)) {
+		if (command->count == LEGACY_MAX_WORDS)
+			return -E2BIG;
+		command->words[command->count++] = word;
+	}
+	return 0;
+}
+
+static void handle_datagram(struct legacy_udp_server *server, char *data, size_t length,
+			    const union endpoint *source, socklen_t source_length)
+{
+	data[length] = '\0';
+	if (memchr(data, '\0', length)) {
+		log_warning("legacy UDP command with a NUL byte: ignored");
+		return;
+	}
+	char source_text[ENDPOINT_TEXT_SIZE];
+	endpoint_text(source, source_text, sizeof(source_text));
+	log_info("Got legacy UDP command from %s: %.200s", source_text, data);
+	struct legacy_command command;
+	GString *reply = g_string_new(NULL);
+	char *copy = g_strdup(data);
+	const char *reason = "malformed command";
+	int result = parse_command(copy, &command);
+	if (!command.cookie) {
+		g_free(copy);
+		g_string_free(reply, TRUE);
+		return;   /* nothing to answer to */
+	}
+	g_string_append_printf(reply, "%s ", command.cookie);
+	size_t prefix = reply->len;
+	if (result == 0)
+		result = run_command(server, &command, source, reply, &reason);
+	if (result < 0) {
+		log_warning("legacy UDP command from %s failed: %s: %.200s", source_text, reason, data);
+		g_string_truncate(reply, prefix);
+		g_string_append(reply, "E8\n");
+	}
+	if (sendto(server->fd, reply->str, reply->len, MSG_DONTWAIT, &source->address, source_length) < 0)
+		log_warning("cannot send legacy UDP reply to %s: %s", source_text, strerror(errno));
+	g_free(copy);
+	g_string_free(reply, TRUE);
+}
+
+static void legacy_readable(struct event_loop *loop, int fd, uint32_t events, void *data)
+{
+	struct legacy_udp_server *server = data;
+	for (unsigned int i = 0; i < LEGACY_PER_WAKEUP; i++) {
+		char datagram[LEGACY_MAX_DATAGRAM + 1];
+		union endpoint source;
+		socklen_t source_length = sizeof(source);
+		ssize_t received = recvfrom(fd, datagram, LEGACY_MAX_DATAGRAM + 1, MSG_DONTWAIT | MSG_TRUNC,
+					    &source.address, &source_length);
+		if (received < 0) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+				log_warning("legacy UDP socket: %s", strerror(errno));
+			return;
+		}
+		if ((size_t) received > LEGACY_MAX_DATAGRAM) {
+			log_warning("legacy UDP command of %zd bytes: longer than %d, ignored", received, LEGACY_MAX_DATAGRAM);
+			continue;
+		}
+		handle_datagram(server, datagram, (size_t) received, &source, source_length);
+	}
+}
+
+/* ---- public functions ----------------------------------------------------------------- */
+
+int legacy_udp_server_open(struct legacy_udp_server **result, const union endpoint *address,
+			   struct daemon_context *daemon)
+{
+	union endpoint bound = *address;
+	int fd = socket(bound.address.sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (bound.address.sa_family == AF_INET6) {
+		int v6_only = 0;
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6_only, sizeof(v6_only));
+	}
+	if (bind(fd, &bound.address, endpoint_length(&bound)) < 0) {
+		int error = -errno;
+		close(fd);
+		return error;
+	}
+	struct legacy_udp_server *server = g_new0(struct legacy_udp_server, 1);
+	*server = (struct legacy_udp_server) { .fd = fd, .daemon = daemon, .loop = daemon->loop,
+					       .reply_buffer = bencode_buffer_new() };
+	int error = event_loop_add_fd(daemon->loop, fd, EPOLLIN, legacy_readable, server);
+	if (error < 0) {
+		legacy_udp_server_close(server);
+		return error;
+	}
+	*result = server;
+	return 0;
+}
+
+void legacy_udp_server_close(struct legacy_udp_server *server)
+{
+	if (!server)
+		return;
+	event_loop_remove_fd(server->loop, server->fd);
+	close(server->fd);
+	bencode_buffer_free(server->reply_buffer);
+	g_free(server);
+}
