@@ -75,6 +75,11 @@ enum config_result {
 enum config_result config_load(struct daemon_config *config, int argc, char **argv, char **error_message);
 void config_free(struct daemon_config *config);
 
+/* SIGHUP: reads the command line and the config file again and takes their log level and
+ * facility into *log (nothing else changes at run time). Returns 0, or -EINVAL with
+ * *error_message set (g_malloc'ed) and *log untouched. */
+int config_reload_log(struct log_settings *log, int argc, char **argv, char **error_message);
+
 /* The --help text (g_malloc'ed). */
 char *config_help_text(void);
 /* "delayed", "immediate", "off", "heuristic". */

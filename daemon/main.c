@@ -138,14 +138,36 @@ static void close_control_listeners(struct control_listeners *listeners)
 	stream_server_close(listeners->cli);
 }
 
+/* What SIGHUP reads again: the command line and config file's log settings. */
+static int saved_argc;
+static char **saved_argv;
+static struct daemon_config *live_config;
+
+static void reload_log_settings(void)
+{
+	char *error_message = NULL;
+	struct log_settings log = live_config->log;
+	if (config_reload_log(&log, saved_argc, saved_argv, &error_message) < 0) {
+		log_warning("SIGHUP: configuration not re-read: %s", error_message ? error_message : "invalid");
+		g_free(error_message);
+		log_reopen();
+		return;
+	}
+	if (!live_config->log.to_stderr)
+		closelog();
+	live_config->log.level = log.level;
+	live_config->log.facility = log.facility;
+	log_init("rtpengine", &live_config->log);
+	log_notice("SIGHUP: log reopened, log level %d, facility %d", log.level, log.facility);
+}
+
 /* Returns true when the daemon should stop. */
 static bool handle_signal(int signal_fd)
 {
 	struct signalfd_siginfo info;
 	while (read(signal_fd, &info, sizeof(info)) == sizeof(info)) {
 		if (info.ssi_signo == SIGHUP) {
-			log_reopen();
-			log_notice("SIGHUP: log reopened");
+			reload_log_settings();
 			continue;
 		}
 		log_notice("received signal %u, shutting down", info.ssi_signo);
@@ -239,6 +261,9 @@ int main(int argc, char **argv)
 		g_free(error_message);
 		return 1;
 	}
+	saved_argc = argc;
+	saved_argv = argv;
+	live_config = &config;
 	if (!config.foreground && become_daemon() < 0) {
 		fprintf(stderr, "rtpengine: cannot daemonise: %s\n", strerror(errno));
 		return 1;
