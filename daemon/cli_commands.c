@@ -590,7 +590,16 @@ static int set_maxopenfiles(struct cli_request *request)
 	long long files;
 	if (parse_number(request->words[0], &files) < 0 || files <= 0)
 		return refuse(request, "Fail setting open_files to %s; no digists found", request->words[0]);
-	struct rlimit limit = { .rlim_cur = (rlim_t) files, .rlim_max = (rlim_t) files };
+	struct rlimit limit;
+	if (getrlimit(RLIMIT_NOFILE, &limit) < 0)
+		return refuse(request, "Fail setting open_files to %lld; %s", files, strerror(errno));
+	/* never lower it, as upstream: open sockets would outnumber the limit */
+	if ((rlim_t) files < limit.rlim_cur)
+		return refuse(request, "Fail setting open_files to %lld; can't set it under %llu", files,
+			      (unsigned long long) limit.rlim_cur);
+	limit.rlim_cur = (rlim_t) files;
+	if (limit.rlim_max < limit.rlim_cur)
+		limit.rlim_max = limit.rlim_cur;
 	if (setrlimit(RLIMIT_NOFILE, &limit) < 0)
 		return refuse(request, "Fail setting open_files to %lld; %s", files, strerror(errno));
 	g_string_append_printf(request->output, "Success setting open_files to %lld\n", files);
