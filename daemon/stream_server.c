@@ -256,8 +256,8 @@ static void listener_ready(struct event_loop *loop, int fd, uint32_t events, voi
 		}
 		g_ptr_array_add(server->connections, connection);
 		log_info("New %s connection from %s", server->protocol->name, text);
-		/* a client that connects and sends nothing is cut off like a slow one */
-		connection->request_started_us = timer_now_us();
+		/* nothing pending yet: the idle timeout applies (a proxy may connect long before
+		 * its first request; the CLI's idle timeout is its request timeout) */
 		rearm_deadline(connection);
 	}
 }
