@@ -153,6 +153,7 @@ asan:
 test-asan: asan build/tests/srtp_peer
 	@set -e; for t in $(UNIT_SOURCES:tests/unit/%.c=build/asan/tests/unit/%); do echo "== asan $$t"; $$t; done
 	RTPENGINE_BINARY=$(CURDIR)/build/asan/rtpengine RTPENGINE_NG_CLIENT=$(CURDIR)/build/asan/rtpengine-ng-client \
+		RTPENGINE_CTL=$(CURDIR)/build/asan/rtpengine-ctl \
 		ASAN_OPTIONS=detect_leaks=1 $(PYTEST) -q -m "not slow" tests/e2e
 
 # fuzz_NAME starts from tests/fuzz/corpus/NAME and from the inputs listed here as NAME:DIR,

@@ -141,6 +141,7 @@ int main(int argc, char **argv)
 		const char *value;
 		if (!strcmp(argv[index], "-h") || !strcmp(argv[index], "--help") || !strcmp(argv[index], "-help")) {
 			usage(stdout);
+			g_free(host);
 			return 0;
 		} else if ((value = option_value("ip", &index, argc, argv))) {
 			g_free(host);
@@ -155,6 +156,7 @@ int main(int argc, char **argv)
 		} else {
 			fprintf(stderr, "Unknown option: %s\n", argv[index]);
 			usage(stdout);
+			g_free(host);
 			return 1;
 		}
 	}
@@ -171,14 +173,18 @@ int main(int argc, char **argv)
 	command->len = strlen(command->str);
 	if (!command->len || port <= 0 || port > 65535) {
 		usage(stdout);
+		g_free(host);
+		g_string_free(command, TRUE);
 		return 1;
 	}
 	g_string_append_c(command, '\n');
 
 	int fd = connect_to(host, port);
 	g_free(host);
-	if (fd < 0)
+	if (fd < 0) {
+		g_string_free(command, TRUE);
 		return 1;
+	}
 	int status = 0;
 	if (send(fd, command->str, command->len, MSG_NOSIGNAL) != (ssize_t) command->len) {
 		fprintf(stderr, "Cannot send the command: %s\n", strerror(errno));

@@ -213,3 +213,16 @@ def test_json_ng_on_tcp(tcp_daemon):
         assert cookie == "k2" and reply["result"] == "ok", reply
     finally:
         client.close()
+
+
+@pytest.mark.slow
+@pytest.mark.upstream_differs("our timeouts: 10 s to complete a request, 1 h idle")
+def test_tcp_ng_connection_may_wait_before_its_first_request(tcp_daemon):
+    """A proxy opens its TCP connection at start and sends requests much later: only an
+    incomplete request is cut off after 10 s, an idle connection is not."""
+    client = TcpNg(tcp_daemon.tcp_port, timeout=15)
+    try:
+        time.sleep(11)   # longer than the request timeout: what is measured is the waiting
+        assert client.request({"command": "ping"}) == {"result": "pong"}
+    finally:
+        client.close()
