@@ -5,9 +5,10 @@
  *   V                                   protocol version: "20040107"
  *   VF DATE                             capability DATE supported: "1" or "0" (20040107,
  *                                       20050322 and 20060704 are, as in 10.5)
- *   U[c<pt>,<pt>...] CALLID ADDR PORT FROMTAG[;N] [TOTAG[;N]]
+ *   U[c<pt>,<pt>...][ie] CALLID ADDR PORT FROMTAG[;N] [TOTAG[;N]]
  *                                       update (the offer): "PORT ADDR 4|6", where the
- *                                       caller's media is to be sent
+ *                                       caller's media is to be sent; "ie", "ei", ... pick
+ *                                       the interfaces named internal/external per side
  *   L[modifiers] CALLID ADDR PORT FROMTAG[;N] TOTAG[;N]
  *                                       lookup (the answer): the same for the callee
  *   D CALLID FROMTAG [TOTAG]            delete: "0"
@@ -104,6 +105,28 @@ static void add_text(GString *request, const char *key, const char *value)
 	g_string_append_printf(request, "%zu:%s%zu:%s", strlen(key), key, strlen(value), value);
 }
 
+/* The rtpproxy module's "i"/"e" flags (internal, external network), one per side: ng's
+ * "direction" with the interfaces named "internal" and "external", as upstream documents.
+ * The letters of a "c..." codec list are not flags. */
+static void append_direction(GString *request, const char *modifiers)
+{
+	const char *names[2];
+	unsigned int count = 0;
+	for (const char *at = modifiers; *at && count < 2; at++) {
+		if (*at == 'c') {
+			at += strspn(at + 1, "0123456789,");
+			continue;
+		}
+		if (*at == 'i' || *at == 'I')
+			names[count++] = "internal";
+		else if (*at == 'e' || *at == 'E')
+			names[count++] = "external";
+	}
+	if (count == 2)
+		g_string_append_printf(request, "9:directionl%zu:%s%zu:%se", strlen(names[0]), names[0],
+				       strlen(names[1]), names[1]);
+}
+
 /* Runs the ng request; the reply dictionary (in server->reply_buffer), or NULL. */
 static struct bencode_item *run_ng(struct legacy_udp_server *server, GString *request, const union endpoint *source)
 {
@@ -168,6 +191,7 @@ static int update_or_lookup(struct legacy_udp_server *server, struct legacy_comm
 	add_text(request, "from-tag", from_tag);
 	if (to_tag)
 		add_text(request, "to-tag", to_tag);
+	append_direction(request, command->modifiers);
 	g_string_append_printf(request, "3:sdp%zu:", sdp->len);
 	g_string_append_len(request, sdp->str, (gssize) sdp->len);
 	g_string_append_c(request, 'e');

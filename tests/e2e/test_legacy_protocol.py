@@ -141,3 +141,18 @@ def test_listen_udp_alone(tmp_path):
     finally:
         client.close()
         daemon.stop()
+
+
+def test_internal_external_flags_pick_interfaces(rtpengine_factory):
+    """The rtpproxy module's i/e flags: the interfaces named internal and external."""
+    port = free_udp_port()
+    rtpengine_factory("--listen-udp=127.0.0.1:%d" % port,
+                      interfaces=("internal/127.0.0.1", "external/127.0.0.5"))
+    client = LegacyClient(port)
+    try:
+        # the update's reply faces the callee: the second flag's interface
+        assert relay_address(client.command("Uie ie-call 127.0.0.2 5000 ft;1"))[0] == "127.0.0.5"
+        assert relay_address(client.command("L ie-call 127.0.0.3 6000 ft;1 tt;1"))[0] == "127.0.0.1"
+        assert relay_address(client.command("Uei ei-call 127.0.0.2 5000 ft;1"))[0] == "127.0.0.1"
+    finally:
+        client.close()
