@@ -177,6 +177,12 @@ static void consume_input(struct stream_connection *connection, bool eof)
 static void connection_ready(struct event_loop *loop, int fd, uint32_t events, void *data)
 {
 	struct stream_connection *connection = data;
+	/* a reset, or a hang-up while we only write or drain: nothing more to do (and epoll would
+	 * report it again and again) */
+	if ((events & EPOLLERR) || ((events & EPOLLHUP) && connection->closing)) {
+		connection_free(connection);
+		return;
+	}
 	if (connection->draining) {
 		drain_input(connection);
 		return;
