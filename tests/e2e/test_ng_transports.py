@@ -3,6 +3,8 @@ ng requests in JSON (on UDP and TCP): calls set up over them relay media, bad in
 errors and leaves the daemon and its calls alone."""
 
 import json
+import os
+import struct
 import socket
 import time
 
@@ -226,3 +228,24 @@ def test_tcp_ng_connection_may_wait_before_its_first_request(tcp_daemon):
         assert client.request({"command": "ping"}) == {"result": "pong"}
     finally:
         client.close()
+
+
+def _cpu_seconds(pid):
+    with open("/proc/%d/stat" % pid) as handle:
+        fields = handle.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@pytest.mark.upstream_differs("checks our closing path")
+def test_tcp_ng_reset_clients_cost_nothing(tcp_daemon):
+    """Clients that reset their connection while the daemon closes it (after an error, with
+    unread input) leave no busy connection behind."""
+    for _ in range(5):
+        sock = socket.create_connection(("127.0.0.1", tcp_daemon.tcp_port), timeout=3)
+        sock.sendall(b"c9 xyz" + b"y" * 100000)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        sock.close()   # a reset
+    assert tcp_daemon.ng({"command": "ping"})["result"] == "pong"
+    before = _cpu_seconds(tcp_daemon.pid)
+    time.sleep(1.0)
+    assert _cpu_seconds(tcp_daemon.pid) - before < 0.3
