@@ -110,40 +110,48 @@ static void write_error(struct stream_connection *connection, const char *cookie
 	g_string_free(reply, TRUE);
 }
 
-static ssize_t ng_tcp_consume(struct stream_connection *connection, const char *data, size_t length, bool eof)
+ssize_t ng_tcp_frame_length(const char *data, size_t length, bool eof, size_t *cookie_length)
 {
 	const char *space = memchr(data, ' ', length < NG_TCP_MAX_COOKIE ? length : NG_TCP_MAX_COOKIE);
-	char text[ENDPOINT_TEXT_SIZE];
-	if (!space) {
-		if (length < NG_TCP_MAX_COOKIE && !eof)
-			return 0;
-		log_warning("TCP ng connection from %s: no cookie, closing",
-			    endpoint_text(stream_connection_peer(connection), text, sizeof(text)));
-		write_error(connection, "-", 1, "Message without cookie");
-		return STREAM_CLOSE;
-	}
-	size_t cookie_length = (size_t) (space - data);
+	*cookie_length = space ? (size_t) (space - data) : 0;
+	if (!space)
+		return length < NG_TCP_MAX_COOKIE && !eof ? 0 : -1;
 	const char *payload = space + 1;
-	size_t available = length - cookie_length - 1;
+	size_t available = length - *cookie_length - 1;
 	if (!available)
-		return eof ? STREAM_CLOSE : 0;
+		return eof ? -1 : 0;
 	ssize_t payload_length = payload[0] == '{' ? json_length(payload, available)
 		: payload[0] == 'd' ? bencode_length(payload, available) : -1;
-	if (payload_length == 0 && !eof)
+	if (payload_length == 0)
+		return eof ? -1 : 0;
+	if (payload_length < 0)
+		return -1;
+	return (ssize_t) (*cookie_length + 1 + (size_t) payload_length);
+}
+
+static ssize_t ng_tcp_consume(struct stream_connection *connection, const char *data, size_t length, bool eof)
+{
+	size_t cookie_length;
+	ssize_t message_length = ng_tcp_frame_length(data, length, eof, &cookie_length);
+	if (message_length == 0)
 		return 0;
-	if (payload_length <= 0) {
-		log_warning("TCP ng connection from %s: message is not a dictionary, closing",
-			    endpoint_text(stream_connection_peer(connection), text, sizeof(text)));
-		write_error(connection, data, cookie_length, "Invalid NG data format");
+	if (message_length < 0) {
+		char text[ENDPOINT_TEXT_SIZE];
+		log_warning("TCP ng connection from %s: %s, closing",
+			    endpoint_text(stream_connection_peer(connection), text, sizeof(text)),
+			    cookie_length ? "message is not a dictionary" : "no cookie");
+		if (cookie_length)
+			write_error(connection, data, cookie_length, "Invalid NG data format");
+		else
+			write_error(connection, "-", 1, "Message without cookie");
 		return STREAM_CLOSE;
 	}
-	size_t message_length = cookie_length + 1 + (size_t) payload_length;
 	GString *reply = g_string_sized_new(1024);
-	ng_process_datagram(stream_connection_context(connection), data, message_length,
+	ng_process_datagram(stream_connection_context(connection), data, (size_t) message_length,
 			    stream_connection_peer(connection), reply);
 	stream_connection_write(connection, reply->str, reply->len);
 	g_string_free(reply, TRUE);
-	return (ssize_t) message_length;
+	return message_length;
 }
 
 static void ng_tcp_too_long(struct stream_connection *connection)

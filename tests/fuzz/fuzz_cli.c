@@ -1,6 +1,7 @@
 /* libFuzzer target for the CLI: any bytes as a command line through cli_execute() (tokens,
  * the command table, number parsing of set, the listings over an empty daemon), and the same
- * bytes as a JSON ng request through the JSON decoder and back through the encoder. */
+ * bytes as a JSON ng request through the JSON decoder and back through the encoder, and as a
+ * TCP ng stream through the framing (each message found must lie inside the input). */
 #include <stdint.h>
 #include <string.h>
 #include <glib.h>
@@ -12,6 +13,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "ng_json.h"
+#include "ng_tcp_server.h"
 
 static struct daemon_config config;
 static struct daemon_context daemon_state;
@@ -51,5 +53,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		g_string_free(json, TRUE);
 	}
 	bencode_buffer_reset(buffer);
+
+	size_t offset = 0;
+	for (unsigned int messages = 0; offset < size && messages < 1000; messages++) {
+		size_t cookie_length;
+		ssize_t length = ng_tcp_frame_length((const char *) data + offset, size - offset, true, &cookie_length);
+		if (length <= 0)
+			break;
+		if ((size_t) length > size - offset || cookie_length >= (size_t) length)
+			__builtin_trap();
+		offset += (size_t) length;
+	}
 	return 0;
 }

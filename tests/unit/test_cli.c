@@ -1,5 +1,6 @@
-/* The CLI's command table (cli_commands.c) and the JSON ng codec (ng_json.c), without
- * sockets: dispatch texts, set/params at run time, bounds; JSON to items and back. */
+/* The CLI's command table (cli_commands.c), the JSON ng codec (ng_json.c) and the TCP ng
+ * framing (ng_tcp_server.c), without sockets: dispatch texts, set/params at run time, bounds;
+ * JSON to items and back; where a TCP ng message ends. */
 #include <glib.h>
 #include <string.h>
 
@@ -9,6 +10,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "ng_json.h"
+#include "ng_tcp_server.h"
 
 static struct daemon_config config;
 static struct daemon_context daemon_state;
@@ -125,6 +127,38 @@ static void test_json(void)
 	bencode_buffer_free(buffer);
 }
 
+static ssize_t frame(const char *text, bool eof)
+{
+	size_t cookie_length;
+	return ng_tcp_frame_length(text, strlen(text), eof, &cookie_length);
+}
+
+static void test_tcp_framing(void)
+{
+	g_assert_cmpint(frame("c1 d7:command4:pinge", false), ==, 20);
+	g_assert_cmpint(frame("c1 d7:command4:pingec2 d", false), ==, 20);
+	g_assert_cmpint(frame("c1 d1:ali1ei-2e3:abce1:xdee", false), ==, 27);
+	g_assert_cmpint(frame("c1 d7:command4:pin", false), ==, 0);
+	g_assert_cmpint(frame("c1 d7:command4:pin", true), ==, -1);
+	g_assert_cmpint(frame("c1 d7:comm", false), ==, 0);
+	g_assert_cmpint(frame("c1", false), ==, 0);
+	g_assert_cmpint(frame("c1 ", false), ==, 0);
+	g_assert_cmpint(frame("c1 {\"a\":\"}\\\"\",\"b\":[1,{}]}x", false), ==, 25);
+	g_assert_cmpint(frame("c1 {\"a\":", false), ==, 0);
+	g_assert_cmpint(frame("c1 xyz", false), ==, -1);
+	g_assert_cmpint(frame("c1 d:e", false), ==, -1);
+	g_assert_cmpint(frame("c1 e", false), ==, -1);
+	g_assert_cmpint(frame("c1 d1234567890:x", false), ==, -1);
+	char *no_cookie = g_strnfill(300, 'x');
+	g_assert_cmpint(frame(no_cookie, false), ==, -1);
+	g_free(no_cookie);
+	GString *deep = g_string_new("c1 ");
+	for (int i = 0; i < 100; i++)
+		g_string_append_c(deep, 'l');
+	g_assert_cmpint(frame(deep->str, false), ==, -1);
+	g_string_free(deep, TRUE);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -138,5 +172,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/cli/dispatch", test_dispatch);
 	g_test_add_func("/cli/set-and-params", test_set_and_params);
 	g_test_add_func("/cli/json", test_json);
+	g_test_add_func("/cli/tcp-framing", test_tcp_framing);
 	return g_test_run();
 }
