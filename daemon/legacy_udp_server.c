@@ -21,8 +21,9 @@
  *
  * Every command becomes an ng request (a bencoded dictionary with a minimal SDP built from
  * ADDR and PORT) run by ng_process_datagram(): one command and offer/answer path for every
- * control protocol. Media stream ";N" numbers other than 1 are refused (one audio stream per
- * call through this protocol). */
+ * control protocol. The rtpproxy module sends one U (or L) per m= line, numbered by ";N": the
+ * server remembers each side's streams per call (until the call ends: a lifecycle observer),
+ * so that the N-th command offers (answers) streams 1..N together, as one SDP would. */
 #include "legacy_udp_server.h"
 
 #include <errno.h>
@@ -34,6 +35,7 @@
 #include <glib.h>
 #include "bencode.h"
 #include "call.h"
+#include "call_lifecycle.h"
 #include "config.h"
 #include "daemon.h"
 #include "event_loop.h"
@@ -45,6 +47,22 @@
 #define LEGACY_MAX_WORDS 8
 #define LEGACY_PER_WAKEUP 64
 #define LEGACY_VERSION "20040107"
+#define LEGACY_MAX_MEDIA 16
+#define LEGACY_MAX_CALLS 100000     /* remembered calls; beyond that new ones are refused */
+
+/* One stream of one side as its U or L command gave it. */
+struct legacy_media {
+	bool known;
+	char address[64];
+	unsigned int port;
+	char payload_types[128];        /* " 0 8 101" */
+};
+
+/* What one side (tag) of a call announced, stream by stream. */
+struct legacy_side {
+	unsigned int count;             /* highest stream number seen */
+	struct legacy_media media[LEGACY_MAX_MEDIA];
+};
 
 struct legacy_udp_server {
 	int fd;
@@ -52,7 +70,11 @@ struct legacy_udp_server {
 	struct event_loop *loop;
 	struct bencode_buffer *reply_buffer;   /* decodes the ng replies */
 	uint64_t sessions_created;
+	GHashTable *calls;             /* call-id -> GHashTable tag -> struct legacy_side */
 };
+
+/* The one server, for the lifecycle observer (control thread). */
+static struct legacy_udp_server *observed_server;
 
 static const char *const supported_capabilities[] = { "20040107", "20050322", "20060704" };
 
@@ -66,38 +88,112 @@ struct legacy_command {
 
 /* ---- the ng request ---------------------------------------------------------------------- */
 
-/* "tag;N": the tag, and whether N (if any) is the first media stream. */
-static bool split_tag(char *word, const char **tag)
+/* "tag;N": the tag and the stream number N (1 when not given); false for N outside
+ * 1..LEGACY_MAX_MEDIA. */
+static bool split_tag(char *word, const char **tag, unsigned int *number)
 {
-	char *semicolon = strchr(word, ';');
-	if (semicolon) {
-		*semicolon = '\0';
-		if (strcmp(semicolon + 1, "1"))
-			return false;
-	}
 	*tag = word;
+	*number = 1;
+	char *semicolon = strchr(word, ';');
+	if (!semicolon)
+		return true;
+	*semicolon = '\0';
+	char *end;
+	long value = strtol(semicolon + 1, &end, 10);
+	if (*end || value < 1 || value > LEGACY_MAX_MEDIA)
+		return false;
+	*number = (unsigned int) value;
 	return true;
 }
 
-/* Payload types from the "c0,8,101" modifier, else PCMU. */
-static void append_payload_types(GString *sdp, const char *modifiers)
+static void side_free(gpointer data)
+{
+	g_free(data);
+}
+
+/* The side of call_id named tag, created when missing; NULL past LEGACY_MAX_CALLS. */
+static struct legacy_side *find_side(struct legacy_udp_server *server, const char *call_id, const char *tag)
+{
+	GHashTable *sides = g_hash_table_lookup(server->calls, call_id);
+	if (!sides) {
+		if (g_hash_table_size(server->calls) >= LEGACY_MAX_CALLS)
+			return NULL;
+		sides = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, side_free);
+		g_hash_table_insert(server->calls, g_strdup(call_id), sides);
+	}
+	struct legacy_side *side = g_hash_table_lookup(sides, tag);
+	if (!side) {
+		if (g_hash_table_size(sides) >= CALL_MAX_MONOLOGUES)
+			return NULL;
+		side = g_new0(struct legacy_side, 1);
+		g_hash_table_insert(sides, g_strdup(tag), side);
+	}
+	return side;
+}
+
+/* A call that ended (delete, timeout, ...) takes what its sides announced with it. */
+static void legacy_call_ended(const struct call_event *event)
+{
+	if (observed_server)
+		g_hash_table_remove(observed_server->calls, event->call_id);
+}
+
+static const struct call_observer legacy_call_observer = {
+	.name = "legacy rtpproxy protocol",
+	.ended = legacy_call_ended,
+};
+
+/* Payload types from the "c0,8,101" modifier, else PCMU: " 0 8 101". */
+static void payload_types(const char *modifiers, char *text, size_t size)
 {
 	const char *codecs = strchr(modifiers, 'c');
-	bool any = false;
+	size_t used = 0;
+	text[0] = '\0';
 	if (codecs) {
 		const char *at = codecs + 1;
 		while (*at >= '0' && *at <= '9') {
 			char *end;
 			long type = strtol(at, &end, 10);
-			if (type >= 0 && type <= 127) {
-				g_string_append_printf(sdp, " %ld", type);
-				any = true;
-			}
+			if (type >= 0 && type <= 127 && used + 5 < size)
+				used += (size_t) snprintf(text + used, size - used, " %ld", type);
 			at = *end == ',' ? end + 1 : end;
 		}
 	}
-	if (!any)
-		g_string_append(sdp, " 0");
+	if (!used)
+		snprintf(text, size, " 0");
+}
+
+/* The N-th m= line's port and its address (media-level c= or else the session's). */
+static bool find_stream(const char *sdp, unsigned int number, unsigned int *port, const char **address,
+			size_t *address_length, char *family)
+{
+	const char *session_connection = NULL, *media = NULL;
+	unsigned int seen = 0;
+	for (const char *line = sdp; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+		if (!strncmp(line, "m=", 2)) {
+			if (media)
+				break;   /* the N-th media had no c= of its own */
+			if (++seen == number)
+				media = line;
+		} else if (!strncmp(line, "c=IN IP", 7) && line[7] && line[8] == ' ') {
+			if (media) {
+				session_connection = line;
+				break;
+			}
+			if (!seen)
+				session_connection = line;
+		}
+	}
+	if (!media || !session_connection)
+		return false;
+	const char *port_text = strchr(media, ' ');
+	if (!port_text)
+		return false;
+	*port = (unsigned int) strtoul(port_text + 1, NULL, 10);
+	*family = session_connection[7];
+	*address = session_connection + 9;
+	*address_length = strcspn(*address, "\r\n");
+	return true;
 }
 
 static void add_text(GString *request, const char *key, const char *value)
@@ -155,7 +251,8 @@ static bool reply_ok(struct bencode_buffer *buffer, struct bencode_item *reply, 
 	return false;
 }
 
-/* U and L: offer and answer with an SDP of one audio stream at ADDR:PORT. */
+/* U and L: offer and answer with an SDP of the side's streams 1..count, this command's
+ * stream at ADDR:PORT; the reply is where the peer is to send this stream. */
 static int update_or_lookup(struct legacy_udp_server *server, struct legacy_command *command,
 			    const union endpoint *source, GString *reply, const char **reason)
 {
@@ -166,23 +263,56 @@ static int update_or_lookup(struct legacy_udp_server *server, struct legacy_comm
 	}
 	const char *call_id = command->words[0], *address = command->words[1], *port = command->words[2];
 	const char *from_tag, *to_tag = NULL;
-	if (!split_tag(command->words[3], &from_tag) || (command->count >= 5 && !split_tag(command->words[4], &to_tag))) {
-		*reason = "only media stream 1 is supported through this protocol";
-		return -ENOTSUP;
+	unsigned int from_number, to_number = 1;
+	if (!split_tag(command->words[3], &from_tag, &from_number)
+	    || (command->count >= 5 && !split_tag(command->words[4], &to_tag, &to_number))) {
+		*reason = "media stream number outside 1..16";
+		return -EINVAL;
 	}
 	union endpoint parsed;
 	char *end;
 	long port_number = strtol(port, &end, 10);
-	if (*end || port_number < 0 || port_number > 65535 || endpoint_parse(&parsed, 0, address, 0) < 0) {
+	if (*end || port_number < 0 || port_number > 65535 || strlen(address) >= sizeof(((struct legacy_media *) 0)->address)
+	    || endpoint_parse(&parsed, 0, address, 0) < 0) {
 		*reason = "malformed address or port";
 		return -EINVAL;
 	}
+	/* the offer carries the first tag's SDP, the answer the second tag's */
+	unsigned int number = offer ? from_number : to_number;
+	if (!offer && !call_lookup(call_id)) {
+		*reason = "unknown call";
+		return -ENOENT;
+	}
+	if (offer && !call_lookup(call_id))
+		g_hash_table_remove(server->calls, call_id);   /* a call-id used again */
+	struct legacy_side *side = find_side(server, call_id, offer ? from_tag : to_tag);
+	if (!side) {
+		*reason = "too many calls or tags";
+		return -ENOSPC;
+	}
+	struct legacy_media *media = &side->media[number - 1];
+	media->known = true;
+	g_strlcpy(media->address, address, sizeof(media->address));
+	media->port = (unsigned int) port_number;
+	payload_types(command->modifiers, media->payload_types, sizeof(media->payload_types));
+	if (number > side->count)
+		side->count = number;
+
 	const char *family = parsed.address.sa_family == AF_INET6 ? "IP6" : "IP4";
 	GString *sdp = g_string_new(NULL);
-	g_string_append_printf(sdp, "v=0\r\no=- 1 1 IN %s %s\r\ns=-\r\nc=IN %s %s\r\nt=0 0\r\nm=audio %ld RTP/AVP", family,
-			       address, family, address, port_number);
-	append_payload_types(sdp, command->modifiers);
-	g_string_append(sdp, "\r\n");
+	g_string_append_printf(sdp, "v=0\r\no=- 1 1 IN %s %s\r\ns=-\r\nc=IN %s %s\r\nt=0 0\r\n", family, address,
+			       family, address);
+	for (unsigned int i = 0; i < side->count; i++) {
+		const struct legacy_media *stream = &side->media[i];
+		if (!stream->known) {
+			g_string_append(sdp, "m=audio 0 RTP/AVP 0\r\n");
+			continue;
+		}
+		union endpoint stream_address;
+		endpoint_parse(&stream_address, 0, stream->address, 0);
+		g_string_append_printf(sdp, "m=audio %u RTP/AVP%s\r\nc=IN %s %s\r\n", stream->port, stream->payload_types,
+				       stream_address.address.sa_family == AF_INET6 ? "IP6" : "IP4", stream->address);
+	}
 
 	GString *request = g_string_new(command->cookie);
 	g_string_append(request, " d");
@@ -203,17 +333,15 @@ static int update_or_lookup(struct legacy_udp_server *server, struct legacy_comm
 		return -EINVAL;
 	if (new_call)
 		server->sessions_created++;
-	const char *answer_sdp = bencode_dictionary_get_string(server->reply_buffer, decoded, "sdp", NULL);
-	const char *media = answer_sdp ? strstr(answer_sdp, "m=audio ") : NULL;
-	const char *connection = answer_sdp ? strstr(answer_sdp, "\nc=IN IP") : NULL;
-	if (!media || !connection) {
-		*reason = "no media in the relay's SDP";
+	const char *relay_sdp = bencode_dictionary_get_string(server->reply_buffer, decoded, "sdp", NULL);
+	unsigned int relay_port;
+	const char *relay_address;
+	size_t address_length;
+	char relay_family;
+	if (!relay_sdp || !find_stream(relay_sdp, number, &relay_port, &relay_address, &address_length, &relay_family)) {
+		*reason = "the stream is missing in the relay's SDP";
 		return -EINVAL;
 	}
-	unsigned int relay_port = (unsigned int) strtoul(media + 8, NULL, 10);
-	char relay_family = connection[8];
-	const char *relay_address = connection + 10;
-	size_t address_length = strcspn(relay_address, "\r\n");
 	g_string_append_printf(reply, "%u %.*s %c\n", relay_port, (int) address_length, relay_address, relay_family);
 	return 0;
 }
@@ -226,7 +354,8 @@ static int delete_call(struct legacy_udp_server *server, struct legacy_command *
 		return -EINVAL;
 	}
 	const char *from_tag = command->words[1];
-	split_tag(command->words[1], &from_tag);
+	unsigned int number;
+	split_tag(command->words[1], &from_tag, &number);
 	GString *request = g_string_new(command->cookie);
 	g_string_append(request, " d");
 	add_text(request, "command", "delete");
@@ -398,8 +527,15 @@ int legacy_udp_server_open(struct legacy_udp_server **result, const union endpoi
 	}
 	struct legacy_udp_server *server = g_new0(struct legacy_udp_server, 1);
 	*server = (struct legacy_udp_server) { .fd = fd, .daemon = daemon, .loop = daemon->loop,
-					       .reply_buffer = bencode_buffer_new() };
-	int error = event_loop_add_fd(daemon->loop, fd, EPOLLIN, legacy_readable, server);
+					       .reply_buffer = bencode_buffer_new(),
+					       .calls = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+									      (GDestroyNotify) g_hash_table_destroy) };
+	observed_server = server;
+	int error = call_observer_register(&legacy_call_observer);
+	if (error == -EEXIST)
+		error = 0;   /* opened again (tests): the observer finds the new server */
+	if (!error)
+		error = event_loop_add_fd(daemon->loop, fd, EPOLLIN, legacy_readable, server);
 	if (error < 0) {
 		legacy_udp_server_close(server);
 		return error;
@@ -415,5 +551,8 @@ void legacy_udp_server_close(struct legacy_udp_server *server)
 	event_loop_remove_fd(server->loop, server->fd);
 	close(server->fd);
 	bencode_buffer_free(server->reply_buffer);
+	g_hash_table_destroy(server->calls);
+	if (observed_server == server)
+		observed_server = NULL;
 	g_free(server);
 }

@@ -108,7 +108,7 @@ def test_errors(legacy):
     assert client.command("U") == "E8\n"
     assert client.command("U call 127.0.0.1 notaport ft;1") == "E8\n"
     assert client.command("X") == "E8\n"
-    assert client.command("U second-stream 127.0.0.1 5000 ft;2") == "E8\n"
+    assert client.command("U stream-17 127.0.0.1 5000 ft;17") == "E8\n"
     # oversized and empty datagrams: no reply, the daemon carries on
     client.sock.sendto(b"k0 V " + b"x" * 8000, client.address)
     client.sock.sendto(b"", client.address)
@@ -156,3 +156,30 @@ def test_internal_external_flags_pick_interfaces(rtpengine_factory):
         assert relay_address(client.command("Uei ei-call 127.0.0.2 5000 ft;1"))[0] == "127.0.0.1"
     finally:
         client.close()
+
+
+@pytest.mark.upstream_differs("10.5 relays nothing of the first stream in this sequence")
+def test_two_streams_as_the_rtpproxy_module_sends_them(legacy, media_peer):
+    """One U and one L per m= line, numbered ;1 and ;2: both streams relayed, each keeping
+    its port when the first is sent again (a re-INVITE)."""
+    daemon, client = legacy
+    caller_audio, caller_video = media_peer(CALLER), media_peer(CALLER)
+    callee_audio, callee_video = media_peer(CALLEE), media_peer(CALLEE)
+    for_callee = [relay_address(client.command("U two %s %d ft;%d" % (CALLER, peer.port, number)))
+                  for number, peer in ((1, caller_audio), (2, caller_video))]
+    for_caller = [relay_address(client.command("L two %s %d ft;%d tt;%d" % (CALLEE, peer.port, number, number)))
+                  for number, peer in ((1, callee_audio), (2, callee_video))]
+    assert len(set(for_callee + for_caller)) == 4
+    for caller, callee, to_callee, to_caller in ((caller_audio, callee_audio, for_caller[0], for_callee[0]),
+                                                 (caller_video, callee_video, for_caller[1], for_callee[1])):
+        forward = list(rtp_stream(0x3333, 3))
+        assert sorted(d for d, _ in relay_through(caller.rtp, to_callee, forward, callee.rtp)) == sorted(forward)
+        backward = list(rtp_stream(0x4444, 3))
+        assert sorted(d for d, _ in relay_through(callee.rtp, to_caller, backward, caller.rtp)) == sorted(backward)
+    assert relay_address(client.command("U two %s %d ft;1" % (CALLER, caller_audio.port))) == for_callee[0]
+    query = daemon.ng({"command": "query", "call-id": "two"})
+    assert len(query["tags"]["ft"]["medias"]) == 2
+    assert client.command("D two ft tt") == "0\n"
+    # the call-id may come back as a new call with one stream
+    relay_address(client.command("U two %s %d ft;1" % (CALLER, caller_audio.port)))
+    assert len(daemon.ng({"command": "query", "call-id": "two"})["tags"]["ft"]["medias"]) == 1
