@@ -336,7 +336,7 @@ static const struct option_spec option_table[] = {
 			"Limit of maximum number of sessions (-1: unlimited)"),
 	SUPPORTED("endpoint-learning", 0, OPTION_VALUE, apply_endpoint_learning, "delayed|immediate|off|heuristic",
 			"RTP endpoint learning algorithm (default delayed)"),
-	/* CLI and control listeners */
+	/* --codecs: what this build can do with codecs (no transcoding: it says so) */
 	SUPPORTED("codecs", 0, OPTION_FLAG, apply_codecs, NULL, "Print a list of supported codecs and exit"),
 
 	/* Management, statistics export and log cosmetics: nothing a call relies on. */
