@@ -146,6 +146,7 @@ struct call {
 	int64_t delete_at_us;           /* 0 = not scheduled */
 	struct monologue *monologues[CALL_MAX_MONOLOGUES];
 	unsigned int monologue_count;
+	union endpoint created_from;    /* the proxy whose offer created the call (CLI listings) */
 } __attribute__((aligned(STREAM_CACHE_LINE)));
 
 struct call_totals {

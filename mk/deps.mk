@@ -8,6 +8,8 @@ TEST_PACKAGES := python3 python3-pytest kamailio sip-tester tshark redis-server 
 	libsrtp2-dev iproute2 iptables procps psmisc
 # HTTP listener tests: promtool (prometheus), headless Chromium (live view), openssl (certificates)
 TEST_PACKAGES += prometheus chromium openssl
+# CLI: Debian's rtpengine-ctl (Perl) drives 10.5 in the CLI comparison tests.
+TEST_PACKAGES += rtpengine-utils
 # Debian's rtpengine is the reference the benchmark compares against.
 BENCH_PACKAGES := rtpengine-daemon
 # Packaging (make deb, make test-deb): debhelper and DKMS helpers, lintian, a Debian 12 root
