@@ -53,7 +53,7 @@ static void set_ice_default(struct ng_flags *flags) { flags->ice = NG_ICE_DEFAUL
 #define PREFIX(key, value, state, scope, text) { key, value, true, state, scope, NULL, text }
 
 #define READ_BY_PARSER "read by ng_flags_parse"
-#define RECORDING "call recording (no --recording-dir configured)"
+#define RECORDING "call recording (needs --recording-dir)"
 /* Served when --recording-dir is configured, warned (NG_SCOPE_UNRECORDED) when it is not. */
 #define RECORDING_ROW(key, value, set) { key, value, false, NG_KEY_WARN, NG_SCOPE_UNRECORDED, set, RECORDING }
 #define TRANSCODING "transcoding"

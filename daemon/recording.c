@@ -706,7 +706,10 @@ static struct call *command_call(struct ng_request *request)
 {
 	const struct ng_flags *flags = &request->flags;
 	if (!settings.enabled) {
-		request->error_reason = "call recording is not configured (no --recording-dir)";
+		/* as the refused commands word it: "<command>: <feature> ..." */
+		g_autofree char *reason = g_strdup_printf("%s: call recording is not configured (no --recording-dir)",
+							  request->command ? request->command : "recording");
+		request->error_reason = bencode_buffer_strdup_length(request->buffer, reason, strlen(reason));
 		return NULL;
 	}
 	if (!flags->call_id) {
