@@ -53,7 +53,8 @@ struct recording_output {
 	unsigned int buffered_records;
 	off_t good_size;                /* the file up to the last whole record written */
 	bool dirty;                     /* in the writer's list of outputs to flush */
-	bool failing;                   /* the last write failed (logged once per streak) */
+	bool failing;                   /* the last write failed */
+	bool failure_logged, recovery_logged;  /* once per output: a nearly full disk flaps */
 	atomic_uint_fast64_t records;
 };
 
@@ -90,10 +91,11 @@ static struct {
 static void output_failed(struct recording_output *output, int error, unsigned int lost)
 {
 	COUNTER_ADD(writer.errors, lost);
-	if (!output->failing)
+	if (!output->failure_logged)
 		log_error("recording: cannot write %s: %s; its packets are lost until writing works again "
 			  "(relaying goes on)", output->path, strerror(error));
 	output->failing = true;
+	output->failure_logged = true;
 	/* keep the file to whole records: a later write that works continues a valid file */
 	if (ftruncate(output->fd, output->good_size) < 0 || lseek(output->fd, output->good_size, SEEK_SET) < 0)
 		log_debug("recording: cannot cut %s back: %s", output->path, strerror(errno));
@@ -101,6 +103,8 @@ static void output_failed(struct recording_output *output, int error, unsigned i
 
 static void output_flush(struct recording_output *output)
 {
+	if (!output->buffered)
+		return;
 	size_t done = 0;
 	while (done < output->buffered) {
 		ssize_t written = write(output->fd, output->buffer + done, output->buffered - done);
@@ -114,8 +118,10 @@ static void output_flush(struct recording_output *output)
 		}
 		done += (size_t) written;
 	}
-	if (output->failing)
+	if (output->failing && !output->recovery_logged) {
 		log_notice("recording: writing %s works again", output->path);
+		output->recovery_logged = true;
+	}
 	output->failing = false;
 	output->good_size += (off_t) output->buffered;
 	COUNTER_ADD(writer.packets, output->buffered_records);
@@ -401,7 +407,12 @@ struct recording_output *recording_writer_open_output(const char *path, const ch
 	output->final_path = g_strdup(final_path);
 	output->buffer = g_malloc(OUTPUT_BUFFER_SIZE);
 	output->good_size = (off_t) length;
-	atomic_fetch_add(&writer.open_outputs, 1);
+	/* from the idle interval to the drain interval at once */
+	if (atomic_fetch_add(&writer.open_outputs, 1) == 0 && writer.wake_fd >= 0) {
+		uint64_t one = 1;
+		if (write(writer.wake_fd, &one, sizeof(one)) < 0)
+			log_debug("recording: wake-up write: %s", strerror(errno));
+	}
 	return output;
 }
 
