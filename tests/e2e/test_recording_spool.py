@@ -23,6 +23,9 @@ PEER = os.environ.get("SRTP_PEER", os.path.join(HERE, "..", "..", "build", "test
 SUITE = "AES_CM_128_HMAC_SHA1_80"
 
 needs_tshark = pytest.mark.skipif(not shutil.which("tshark"), reason="tshark not installed")
+# Debian's 10.5.3.5 dies from SIGSEGV when it stops after having recorded a call, and has no
+# recordedpackets counter to wait for
+UPSTREAM_CRASHES = "10.5 segfaults at shutdown after recording a call; no recordedpackets counter"
 
 
 @pytest.fixture
@@ -81,6 +84,7 @@ def only_file(pattern):
 
 @needs_tshark
 @pytest.mark.parametrize("fmt, linktype", [(None, 101), ("eth", 1)], ids=["raw", "eth"])
+@pytest.mark.upstream_differs(UPSTREAM_CRASHES)
 def test_pcap_holds_both_directions_for_tshark(rtpengine_factory, tmp_path, peers, fmt, linktype):
     daemon, spool = start_recording_daemon(rtpengine_factory, tmp_path, fmt=fmt)
     caller, callee = peers(CALLER), peers(CALLEE)
@@ -194,6 +198,7 @@ def test_record_call_no_stops(rtpengine_factory, tmp_path, peers):
 
 # ---------------------------------------------------------------- shutdown, IPv6, SRTP
 
+@pytest.mark.upstream_differs(UPSTREAM_CRASHES)
 def test_files_finished_at_shutdown(rtpengine_factory, tmp_path, peers):
     daemon, spool = start_recording_daemon(rtpengine_factory, tmp_path)
     caller, callee = peers(CALLER), peers(CALLEE)
@@ -207,6 +212,7 @@ def test_files_finished_at_shutdown(rtpengine_factory, tmp_path, peers):
 
 
 @needs_tshark
+@pytest.mark.upstream_differs(UPSTREAM_CRASHES)
 def test_ipv6_leg_recorded(rtpengine_factory, tmp_path, peers):
     if not os.path.exists("/proc/net/if_inet6"):
         pytest.skip("no IPv6")
@@ -229,6 +235,7 @@ def test_ipv6_leg_recorded(rtpengine_factory, tmp_path, peers):
 
 
 @pytest.mark.skipif(not os.path.exists(PEER), reason="srtp_peer not built (make test-e2e builds it)")
+@pytest.mark.upstream_differs(UPSTREAM_CRASHES)
 def test_srtp_leg_recorded_as_plaintext(rtpengine_factory, tmp_path, peers):
     import base64
     daemon, spool = start_recording_daemon(rtpengine_factory, tmp_path)
