@@ -212,6 +212,15 @@ static const char *media_attribute(const struct sdp_media *media, const char *na
 	return NULL;
 }
 
+/* MEDIA n of the proc metadata: numbered from 1 in the order the recording first meets them. */
+static unsigned int media_id(struct call_recording *rec, struct media *media)
+{
+	struct stream_extras *extras = media->streams[STREAM_RTP].extras;
+	if (!extras->recording_media_id)
+		extras->recording_media_id = ++rec->next_media_id;
+	return extras->recording_media_id;
+}
+
 /* proc: MEDIA chunks of the media side `from` described in its SDP, once per media. */
 static void announce_media_formats(struct call_recording *rec, struct monologue *from, const char *sdp_text,
 				   size_t sdp_length)
@@ -223,8 +232,9 @@ static void announce_media_formats(struct call_recording *rec, struct monologue 
 	for (unsigned int i = 0; i < sdp->media->len && i < from->media_count; i++) {
 		struct media *media = from->media[i];
 		struct stream_extras *extras = media->streams[STREAM_RTP].extras;
-		if (!extras->recording_media_id || extras->recording_formats_written)
+		if (extras->recording_formats_written || media->rejected || !media->rtp_port)
 			continue;
+		media_id(rec, media);
 		extras->recording_formats_written = true;
 		const struct sdp_media *sdp_media = g_ptr_array_index(sdp->media, i);
 		const char *ptime = media_attribute(sdp_media, "ptime");
@@ -280,8 +290,7 @@ static unsigned int attach_streams(struct call *call, struct call_recording *rec
 			struct stream *stream = &media->streams[kind];
 			if (stream->extras->recording_sink || !stream_recordable(stream))
 				continue;
-			if (!media_extras->recording_media_id)
-				media_extras->recording_media_id = ++rec->next_media_id;
+			media_id(rec, media);
 			struct recording_output *output = rec->pcap;
 			if (settings.method == RECORDING_METHOD_PROC) {
 				if (!stream->extras->recording_id_set) {
@@ -365,6 +374,15 @@ static void set_record_flags(struct call *call, bool record)
 			stream->extras->record = record;
 	call_refresh_forwarding(call);
 	pthread_mutex_unlock(&call->lock);
+}
+
+/* proc: the MEDIA chunks of the SDP an offer or answer carried, before its streams' chunks
+ * (10.5's order). */
+static void announce_pending_formats(struct call_recording *rec)
+{
+	struct pending_exchange *pending = &rec->pending;
+	if (pending->present && pending->sdp_in)
+		announce_media_formats(rec, pending->from, pending->sdp_in, pending->sdp_in_length);
 }
 
 /* ---- starting and finishing ------------------------------------------------------------ */
@@ -451,6 +469,7 @@ static int start_recording(struct call *call, struct call_recording *rec)
 	recording_meta_chunk_printf(rec->spool, rec->prefix, "PARENT");
 	proc_flags_chunks(rec, false, call);
 	announce_tags(call, rec);
+	announce_pending_formats(rec);
 	attach_streams(call, rec);
 	proc_flags_chunks(rec, true, call);
 	spool_publish(call, rec);
@@ -565,11 +584,13 @@ static void recording_call_changed(const struct call_event *event)
 	else if (pending->record_call < 0)
 		finish_recording(call, rec, event->now_us);
 	if (rec->state != RECORD_OFF) {
-		attach_streams(call, rec);
 		if (settings.method == RECORDING_METHOD_PROC) {
 			announce_tags(call, rec);
+			announce_pending_formats(rec);
+		}
+		attach_streams(call, rec);
+		if (settings.method == RECORDING_METHOD_PROC) {
 			if (pending->present) {
-				announce_media_formats(rec, pending->from, pending->sdp_in, pending->sdp_in_length);
 				unsigned int from = monologue_index(call, pending->from);
 				g_autofree char *before = g_strdup_printf("SDP from %u before %s", from, pending->mode);
 				g_autofree char *after = g_strdup_printf("SDP from %u after %s", from, pending->mode);
