@@ -196,6 +196,26 @@ def test_record_call_no_stops(rtpengine_factory, tmp_path, peers):
     assert only_file(os.path.join(spool, "pcaps", "*.pcap"))
 
 
+@pytest.mark.upstream_differs(UPSTREAM_CRASHES)
+def test_exclude_recording_leaves_that_side_out(rtpengine_factory, tmp_path, peers):
+    daemon, spool = start_recording_daemon(rtpengine_factory, tmp_path)
+    caller, callee = peers(CALLER), peers(CALLEE)
+    call, _, _, to_callee, to_caller = establish_recorded(daemon, caller, callee,
+                                                          {"flags": ["record-call", "exclude-recording"]})
+    exchange(caller.rtp, to_callee, callee.rtp, rtp_stream(0xca11e7, 5))     # excluded
+    exchange(callee.rtp, to_caller, caller.rtp, rtp_stream(0xca11ee, 5))     # recorded
+    wait_recorded(daemon, 5)
+    # a later request without the flag does not bring the side back
+    assert_ok(call.offer(simple_sdp(caller.host, caller.port)))
+    exchange(caller.rtp, to_callee, callee.rtp, rtp_stream(0xca11e7, 5, first_sequence=3000))
+    exchange(callee.rtp, to_caller, caller.rtp, rtp_stream(0xca11ee, 5, first_sequence=3000))
+    wait_recorded(daemon, 10)
+    assert_ok(call.delete())
+    _, records = read_pcap(only_file(os.path.join(spool, "pcaps", "*.pcap")))
+    ssrcs = {int.from_bytes(udp_payload(frame)[2][8:12], "big") for _, _, frame in records}
+    assert ssrcs == {0xca11ee} and len(records) == 10
+
+
 # ---------------------------------------------------------------- shutdown, IPv6, SRTP
 
 @pytest.mark.upstream_differs(UPSTREAM_CRASHES)
