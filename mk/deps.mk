@@ -6,6 +6,8 @@ BUILD_PACKAGES := build-essential pkg-config clang libclang-rt-14-dev \
 	libavcodec-dev libavformat-dev libswresample-dev libavutil-dev libxtables-dev
 TEST_PACKAGES := python3 python3-pytest kamailio sip-tester tshark redis-server \
 	libsrtp2-dev iproute2 iptables procps psmisc
+# call recording: Debian's rtpengine-recording reads the daemon's proc spool files in a test
+TEST_PACKAGES += rtpengine-recording-daemon
 # Debian's rtpengine is the reference the benchmark compares against.
 BENCH_PACKAGES := rtpengine-daemon
 

@@ -323,6 +323,45 @@ def test_proc_spool_and_stream_files(rtpengine_factory, tmp_path, peers):
     assert not glob.glob(os.path.join(spool, "tmp", "*"))
 
 
+DEBIAN_RECORDER = "/usr/bin/rtpengine-recording"
+
+
+@pytest.mark.upstream_differs("10.5 writes proc streams through the kernel module only")
+@pytest.mark.skipif(not os.path.exists(DEBIAN_RECORDER), reason="Debian's rtpengine-recording not installed")
+def test_debian_rtpengine_recording_reads_our_spool_file(rtpengine_factory, tmp_path, peers):
+    """10.5's reader wakes on IN_CLOSE_WRITE, parses every chunk and ends the call on IN_DELETE.
+    (It looks for the streams under /proc/rtpengine, which has none of ours.)"""
+    from process import ManagedProcess
+    daemon, spool = start_recording_daemon(rtpengine_factory, tmp_path, method="proc")
+    output = tmp_path / "out"
+    output.mkdir()
+    reader = ManagedProcess([DEBIAN_RECORDER, "--config-file=none", "--foreground", "--log-stderr", "--log-level=7",
+                             "--spool-dir=%s" % spool, "--output-dir=%s" % output, "--num-threads=1"],
+                            str(tmp_path / "rtpengine-recording.log"))
+    try:
+        assert reader.wait_ready(lambda: "poller thread 0 running" in reader.log_text(), 10), reader.log_text()[-2000:]
+        caller, callee = peers(CALLER), peers(CALLEE)
+        call, *_ = establish_recorded(daemon, caller, callee, {"record call": "yes", "metadata": "x:1"})
+        prefix = os.path.basename(only_file(os.path.join(spool, "*.meta")))[:-5]
+        assert wait_until(lambda: "stream 3 interface tag-1-media-1-component-2-RTCP-id-3" in reader.log_text(), 5), \
+            reader.log_text()[-3000:]
+        assert_ok(call.delete())
+        assert wait_until(lambda: "inotify delete(%s.meta)" % prefix in reader.log_text(), 5)
+        text = reader.log_text()
+        for expected in ("section CALL-ID", "section PARENT", "section METADATA", "section TAG 1",
+                         "payload type in media 1 num 0 is PCMU/8000", "payload type in media 2 num 8 is PCMA/8000",
+                         "stream 0 details TAG 0 MEDIA 1 TAG-MEDIA 1 COMPONENT 1 FLAGS 0",
+                         "section SDP from 1 after answer"):
+            assert expected in text, expected
+        # the streams it looks for are the kernel's: the same names under /proc
+        assert "/proc/rtpengine/0/calls/%s/tag-0-media-1-component-1-RTP-id-0" % prefix in text
+        for complaint in ("Missing section header", "Content length", "Invalid content length", "truncated",
+                          "NUL character", "Separator missing"):
+            assert complaint not in text, complaint
+    finally:
+        reader.stop()
+
+
 # ---------------------------------------------------------------- a full disk
 
 @pytest.mark.upstream_differs("counts recording errors in statistics")
