@@ -231,6 +231,17 @@ def test_files_finished_at_shutdown(rtpengine_factory, tmp_path, peers):
     assert not glob.glob(os.path.join(spool, "tmp", "*"))
 
 
+@pytest.mark.upstream_differs(UPSTREAM_CRASHES)
+def test_files_finished_when_the_call_times_out(rtpengine_factory, tmp_path, peers):
+    daemon, spool = start_recording_daemon(rtpengine_factory, tmp_path, timeout=1)
+    caller, callee = peers(CALLER), peers(CALLEE)
+    call, *_ = establish_recorded(daemon, caller, callee, {"record call": "yes"})
+    # no media: --timeout ends the call, and the recording with it
+    assert only_file(os.path.join(spool, "metadata", "*.txt"))
+    assert only_file(os.path.join(spool, "pcaps", "*.pcap"))
+    assert call.query().get("result") == "error"
+
+
 @needs_tshark
 @pytest.mark.upstream_differs(UPSTREAM_CRASHES)
 def test_ipv6_leg_recorded(rtpengine_factory, tmp_path, peers):
