@@ -54,6 +54,7 @@ struct recording_output {
 	off_t good_size;                /* the file up to the last whole record written */
 	bool dirty;                     /* in the writer's list of outputs to flush */
 	bool failing;                   /* the last write failed */
+	int open_error;                 /* fd < 0: why the file could not be created */
 	bool failure_logged, recovery_logged;  /* once per output: a nearly full disk flaps */
 	atomic_uint_fast64_t records;
 };
@@ -97,7 +98,8 @@ static void output_failed(struct recording_output *output, int error, unsigned i
 	output->failing = true;
 	output->failure_logged = true;
 	/* keep the file to whole records: a later write that works continues a valid file */
-	if (ftruncate(output->fd, output->good_size) < 0 || lseek(output->fd, output->good_size, SEEK_SET) < 0)
+	if (output->fd >= 0 && (ftruncate(output->fd, output->good_size) < 0
+				|| lseek(output->fd, output->good_size, SEEK_SET) < 0))
 		log_debug("recording: cannot cut %s back: %s", output->path, strerror(errno));
 }
 
@@ -105,6 +107,13 @@ static void output_flush(struct recording_output *output)
 {
 	if (!output->buffered)
 		return;
+	if (output->fd < 0) {
+		/* never created: every record is lost, and counted */
+		output_failed(output, output->open_error, output->buffered_records);
+		output->buffered = 0;
+		output->buffered_records = 0;
+		return;
+	}
 	size_t done = 0;
 	while (done < output->buffered) {
 		ssize_t written = write(output->fd, output->buffer + done, output->buffered - done);
@@ -208,7 +217,7 @@ static void output_free(struct recording_output *output)
 	output_flush(output);
 	if (output->fd >= 0 && close(output->fd) < 0)
 		log_error("recording: closing %s: %s", output->path, strerror(errno));
-	if (output->final_path && rename(output->path, output->final_path) < 0)
+	if (output->fd >= 0 && output->final_path && rename(output->path, output->final_path) < 0)
 		log_error("recording: cannot move %s to %s: %s", output->path, output->final_path, strerror(errno));
 	atomic_fetch_sub(&writer.open_outputs, 1);
 	g_free(output->path);
@@ -415,6 +424,19 @@ struct recording_output *recording_writer_open_output(const char *path, const ch
 		if (write(writer.wake_fd, &one, sizeof(one)) < 0)
 			log_debug("recording: wake-up write: %s", strerror(errno));
 	}
+	return output;
+}
+
+struct recording_output *recording_writer_unwritable_output(const char *path, int error,
+							    enum recording_output_format format)
+{
+	struct recording_output *output = g_new0(struct recording_output, 1);
+	output->fd = -1;
+	output->open_error = error;
+	output->format = format;
+	output->path = g_strdup(path);
+	output->buffer = g_malloc(OUTPUT_BUFFER_SIZE);
+	atomic_fetch_add(&writer.open_outputs, 1);
 	return output;
 }
 

@@ -62,6 +62,10 @@ void recording_capture(unsigned int worker, const struct recording_sink *sink, c
  * closed. */
 struct recording_output *recording_writer_open_output(const char *path, const char *final_path,
 						      enum recording_output_format format);
+/* Control thread: an output for a file that could not be created (error: its errno): every
+ * record sent to it is counted as lost (recordingerrors) and the reason logged once. */
+struct recording_output *recording_writer_unwritable_output(const char *path, int error,
+							    enum recording_output_format format);
 /* Control thread: records written to the output so far (as last counted by the writer). */
 uint64_t recording_output_records(const struct recording_output *output);
 void recording_writer_release_sink(struct recording_sink *sink);
