@@ -47,9 +47,11 @@ struct call_recording {
 	bool spool_failed;              /* logged once */
 };
 
-/* The recording state of one stream, in stream->extras (control thread; the sink pointer
- * and the record flag are published under the call's lock). */
+/* A stream's recording state lives in stream->extras (call.h): its sink and record flag,
+ * published under the call's lock, and its proc numbering (control thread). */
 
+/* What the writer thread does once a pcap call's files are closed: the metadata's last
+ * lines, then the move to metadata/. */
 struct pcap_meta_finish {
 	int fd;
 	char *tmp_path, *final_path;
