@@ -5,6 +5,7 @@ plaintext, files finished on delete and shutdown, and relaying untouched by a fu
 
 import glob
 import os
+import re
 import signal
 import shutil
 import subprocess
@@ -214,6 +215,38 @@ def test_exclude_recording_leaves_that_side_out(rtpengine_factory, tmp_path, pee
     _, records = read_pcap(only_file(os.path.join(spool, "pcaps", "*.pcap")))
     ssrcs = {int.from_bytes(udp_payload(frame)[2][8:12], "big") for _, _, frame in records}
     assert ssrcs == {0xca11ee} and len(records) == 10
+
+
+# ---------------------------------------------------------------- through Kamailio
+
+@needs_tshark
+@pytest.mark.upstream_differs(UPSTREAM_CRASHES)
+@pytest.mark.skipif(os.geteuid() != 0, reason="sipp plays RTP from a pcap through raw sockets: root only")
+def test_kamailio_record_call_with_metadata(rtpengine_factory, tmp_path):
+    """rtpengine_manage("... record-call=yes metadata=...") as Kamailio configs write it."""
+    from sip_harness import SipHarness
+    relay_address = "127.0.0.3"
+    daemon, spool = start_recording_daemon(rtpengine_factory, tmp_path, interfaces=(relay_address,))
+    (tmp_path / "sip").mkdir()
+    harness = SipHarness(tmp_path / "sip")
+    try:
+        uas = harness.start_uas()
+        kamailio = harness.start_kamailio(daemon.ng_port, uas.address, uas.sip_port, rtpengine_flags=(
+            '"replace-origin replace-session-connection ICE=remove record-call=yes metadata=from:alice|to:bob"'))
+        uac = harness.start_uac(kamailio, 2000)
+        assert (uac.wait(20), uas.wait(10)) == (0, 0), harness.diagnostics()
+        pcap = only_file(os.path.join(spool, "pcaps", "*.pcap"))     # BYE -> delete -> finished
+        metadata = open(only_file(os.path.join(spool, "metadata", "*.txt"))).read()
+        assert metadata.endswith("\n\nfrom:alice|to:bob\n"), metadata
+        assert "SDP mode: offer" in metadata and "SDP mode: answer" in metadata
+        _, records = read_pcap(pcap)
+        ports = {udp_payload(frame)[1] for _, _, frame in records}
+        assert len(ports) == 2, ports                    # both directions, one relay port each
+        decoded = tshark_rtp(pcap, sorted(ports))
+        assert len({ssrc for *_, ssrc in decoded}) >= 1 and len(decoded) >= 40, len(decoded)
+        assert not re.findall(r"^.*\bERROR:.*$", kamailio.log_text(), re.MULTILINE)
+    finally:
+        harness.stop_all()
 
 
 # ---------------------------------------------------------------- shutdown, IPv6, SRTP
