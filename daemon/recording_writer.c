@@ -81,6 +81,7 @@ static struct {
 	GPtrArray *dirty;               /* writer: outputs with buffered records */
 	unsigned char record[RECORD_MAX];
 	atomic_uint_fast64_t packets, errors;
+	uint64_t dropped_earlier;       /* drops of the queues of writers stopped before */
 } writer = { .lock = PTHREAD_MUTEX_INITIALIZER, .wake_fd = -1 };
 
 #define COUNTER_ADD(counter, amount) \
@@ -341,8 +342,10 @@ void recording_writer_stop(void)
 		pthread_join(writer.thread, NULL);
 		writer.running = false;
 	}
-	for (unsigned int i = 0; writer.queues && i < writer.queue_count; i++)
+	for (unsigned int i = 0; writer.queues && i < writer.queue_count; i++) {
+		writer.dropped_earlier += __atomic_load_n(&writer.queues[i]->dropped, __ATOMIC_RELAXED);
 		free(writer.queues[i]);
+	}
 	g_free(writer.queues);
 	writer.queues = NULL;
 	writer.queue_count = 0;
@@ -483,7 +486,7 @@ void recording_writer_read_totals(struct recording_writer_totals *totals)
 {
 	totals->packets = atomic_load_explicit(&writer.packets, memory_order_relaxed);
 	totals->errors = atomic_load_explicit(&writer.errors, memory_order_relaxed);
-	totals->dropped = 0;
+	totals->dropped = writer.dropped_earlier;
 	for (unsigned int i = 0; writer.running && i < writer.queue_count; i++)
 		totals->dropped += __atomic_load_n(&writer.queues[i]->dropped, __ATOMIC_RELAXED);
 }
