@@ -6,7 +6,8 @@
  * the plaintext packet, its source and arrival time into the next free slot, or counts a drop
  * when the queue is full or the packet too large. One writer thread drains every queue every
  * few milliseconds, puts the synthetic IP/UDP header in front (recording_pcap.h) and appends
- * whole records to each output's buffer, written with one write() per output per round. A
+ * whole records to each output's 8 KB buffer, written with one write() when it fills or its
+ * oldest record is 100 ms old (and when the output closes). A
  * failed or short write (disk full, read-only, I/O error) is logged once per output, counted,
  * and cut back (ftruncate) to the last whole record, so a file never holds a partial record;
  * relaying is never affected.
