@@ -8,6 +8,8 @@ TEST_PACKAGES := python3 python3-pytest kamailio sip-tester tshark redis-server 
 	libsrtp2-dev iproute2 iptables procps psmisc
 # call recording: Debian's rtpengine-recording reads the daemon's proc spool files in a test
 TEST_PACKAGES += rtpengine-recording-daemon
+# HTTP listener tests: promtool (prometheus), headless Chromium (live view), openssl (certificates)
+TEST_PACKAGES += prometheus chromium openssl
 # Debian's rtpengine is the reference the benchmark compares against.
 BENCH_PACKAGES := rtpengine-daemon
 
