@@ -46,7 +46,7 @@ UTILITIES := ng-client ctl
 PROGRAMS := daemon/rtpengine $(UTILITIES:%=utils/rtpengine-%)
 
 .PHONY: all deps test-kernel bench-kernel deps-build deps-test deps-bench daemon run test test-unit test-e2e \
-	test-fuzz fuzz asan test-asan bench install clean kernel iptables-extension version FORCE
+	test-fuzz fuzz asan test-asan bench bench-recording install clean kernel iptables-extension version FORCE
 
 all: $(PROGRAMS) iptables-extension
 daemon: daemon/rtpengine
@@ -180,6 +180,9 @@ fuzz: test-fuzz
 
 bench: deps-bench all
 	$(MAKE) -C tests/bench run
+# call recording's cost on the packet path (tests/bench/recording.py)
+bench-recording: all
+	$(MAKE) -C tests/bench run-recording
 
 install: all man
 	@set -e; for p in $(PROGRAMS); do install -D -m 0755 $$p $(DESTDIR)/usr/bin/$$(basename $$p); done

@@ -33,6 +33,10 @@ enum endpoint_learning {
 	ENDPOINT_LEARNING_HEURISTIC,
 };
 
+/* call recording (docs/recording.md) */
+enum recording_method { RECORDING_METHOD_PCAP = 0, RECORDING_METHOD_PROC };
+enum recording_format { RECORDING_FORMAT_RAW = 0, RECORDING_FORMAT_ETH };
+
 /* struct interface_config is defined in interface_address.h:
  *   char name[64];                      logical interface name, "default" when not given
  *   union endpoint local;               address to bind media sockets to, port 0
@@ -60,6 +64,10 @@ struct daemon_config {
 	bool foreground;
 	char *pidfile;                        /* NULL when not given */
 	struct log_settings log;              /* from daemon/log.h */
+	/* call recording (docs/recording.md) */
+	char *recording_dir;                  /* NULL: nothing is recorded */
+	enum recording_method recording_method;
+	enum recording_format recording_format;
 	/* HTTP listener and Graphite export (http_server.c, graphite.c) */
 	union endpoint listen_http, listen_https;   /* unset: off; a bare PORT binds 127.0.0.1 */
 	char *https_cert, *https_key;               /* PEM files; the key defaults to the cert file */

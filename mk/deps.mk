@@ -6,6 +6,8 @@ BUILD_PACKAGES := build-essential pkg-config clang libclang-rt-14-dev \
 	libavcodec-dev libavformat-dev libswresample-dev libavutil-dev libxtables-dev
 TEST_PACKAGES := python3 python3-pytest kamailio sip-tester tshark redis-server \
 	libsrtp2-dev iproute2 iptables procps psmisc
+# call recording: Debian's rtpengine-recording reads the daemon's proc spool files in a test
+TEST_PACKAGES += rtpengine-recording-daemon
 # HTTP listener tests: promtool (prometheus), headless Chromium (live view), openssl (certificates)
 TEST_PACKAGES += prometheus chromium openssl
 # CLI: Debian's rtpengine-ctl (Perl) drives 10.5 in the CLI comparison tests.
