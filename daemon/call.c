@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "ice_agent.h"
 #include "interface.h"
 #include "kernel_backend.h"
 #include "log.h"
@@ -206,6 +207,7 @@ void call_free(struct call *call)
 	struct media *media;
 	call_foreach_media(call, media) {
 		media_crypto_free(media);
+		ice_agent_free(media, call->worker);
 		g_free(media->streams[STREAM_RTP].extras);   /* with the type and protocol */
 		g_aligned_free(media);
 	}

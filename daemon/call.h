@@ -21,6 +21,7 @@
 struct local_interface;
 struct media_worker;
 struct kernel_table;
+struct ice_agent;
 
 enum stream_kind { STREAM_RTP = 0, STREAM_RTCP = 1 };
 
@@ -28,6 +29,7 @@ enum stream_state_flags {
 	STREAM_FILLED       = 1 << 0,   /* the SDP gave us the peer's address */
 	STREAM_LATCHED      = 1 << 1,   /* a source was learned from packets */
 	STREAM_CONFIRMED    = 1 << 2,   /* the learned source is fixed (no more re-learning) */
+	STREAM_ICE_NO_CONSENT = 1 << 3, /* ICE consent expired (RFC 7675): send nothing to the peer */
 };
 
 /* Per-side settings taken from the ng request that described this side. */
@@ -111,6 +113,12 @@ struct media {
 	 * advertise ICE: ufrag of 8 and password of 26 ice-chars, as upstream */
 	char ice_ufrag[9];
 	char ice_pwd[27];
+	/* full ICE (ice_agent.h): our role towards this side, decided when we first gave it our
+	 * credentials (in an offer: controlling); the agent as the control thread built it
+	 * (ice_staged) and as the worker sees it (ice_agent, set under call->lock once running) */
+	bool ice_controlling;
+	struct ice_agent *ice_staged;
+	struct ice_agent *ice_agent;
 	struct media_crypto *crypto;    /* SDES-SRTP negotiation on this side (control thread), NULL for plain RTP */
 	struct media_srtp *srtp;        /* the SRTP contexts the packet path uses, NULL for plain RTP;
 					 * replaced whole under call->lock (media_crypto.h) */

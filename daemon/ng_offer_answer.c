@@ -20,6 +20,7 @@
 #include "call.h"
 #include "call_lifecycle.h"
 #include "daemon.h"
+#include "ice_agent.h"
 #include "interface.h"
 #include "log.h"
 #include "media_crypto.h"
@@ -48,6 +49,7 @@ struct call_update {
 	struct call *call;
 	int64_t signal_us;              /* becomes call->last_signal_us */
 	unsigned int count;
+	bool kick_ice;                  /* an ICE agent started or its peer's candidates changed */
 	struct media_update media[CALL_UPDATE_MAX];
 };
 
@@ -104,6 +106,7 @@ static void publish_sdp_address(struct stream *stream, const struct media_update
 static void publish(struct call_update *update)
 {
 	struct call *call = update->call;
+	bool kick_ice = false;
 	pthread_mutex_lock(&call->lock);
 	call->last_signal_us = update->signal_us;
 	for (unsigned int i = 0; i < update->count; i++) {
@@ -121,9 +124,12 @@ static void publish(struct call_update *update)
 				stream->sink = &entry->sink->streams[kind];
 		}
 		media_crypto_publish(media);
+		if (ice_agent_publish(media))
+			kick_ice = true;
 	}
 	call_refresh_forwarding(call);
 	pthread_mutex_unlock(&call->lock);
+	update->kick_ice = kick_ice;
 }
 
 /* After publish(), outside the lock: frees the SRTP contexts it replaced and lets the
@@ -134,6 +140,8 @@ static void finish_update(struct call_update *update)
 	for (unsigned int i = 0; i < update->count; i++) {
 		const struct media_update *entry = &update->media[i];
 		media_crypto_release(entry->media);
+		if (update->kick_ice)
+			ice_agent_kick(entry->media, call->worker);
 		if (!entry->new_sockets)
 			continue;
 		for (int kind = STREAM_RTP; kind <= STREAM_RTCP; kind++) {
@@ -186,6 +194,19 @@ static int side_address(const struct ng_request *request, const struct sdp_sessi
 	return 0;
 }
 
+/* The side's ICE (credentials, candidates, trickled ones in re-offers) for our agent
+ * towards it; it runs once we gave the side our own credentials (set_ice). */
+static void stage_remote_ice(struct sdp_exchange *exchange, struct media *media, const struct sdp_media *sdp_media)
+{
+	if (!sdp_media->has_ice || sdp_media->port == 0)
+		return;
+	struct ice_remote remote;
+	if (ice_remote_from_sdp(exchange->sdp, sdp_media, &remote) < 0)
+		return;
+	if (ice_agent_stage(media, &remote) < 0)
+		log_call(LOG_ERR, exchange->call->call_id, "ICE: no memory for the agent of media %u", media->index);
+}
+
 /* Stages what a side's SDP says about where it receives media. */
 static int side_learn_sdp(struct sdp_exchange *exchange, struct media *media, const struct sdp_media *sdp_media)
 {
@@ -205,6 +226,7 @@ static int side_learn_sdp(struct sdp_exchange *exchange, struct media *media, co
 	media->rejected = sdp_media->port == 0;
 	media->direction = sdp_media_effective_direction(exchange->sdp, sdp_media);
 	media->ice_seen = sdp_media->has_ice;
+	stage_remote_ice(exchange, media, sdp_media);
 	union endpoint rtp = address, rtcp = address;
 	endpoint_set_port(&rtp, sdp_media->port);
 	if (sdp_media->rtcp_mux) {
@@ -275,26 +297,19 @@ static int link_media(struct call_update *update, struct media *a, struct media 
 	return 0;
 }
 
-/* RFC 8839 section 5.4: ice-char = ALPHA / DIGIT / "+" / "/" */
-static void random_ice_string(char *out, size_t length)
-{
-	static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	for (size_t i = 0; i < length; i++)
-		out[i] = alphabet[g_random_int_range(0, (gint32) (sizeof(alphabet) - 1))];
-	out[length] = '\0';
-}
-
 /* Upstream takes part in ICE itself when the received media had ICE (or ICE=force): the
  * receiver gets our credentials and candidates, never the other side's. */
 static void set_ice(struct sdp_media_rewrite *rewrite, struct media *local, bool offer_had_ice,
-                    const struct ng_flags *flags)
+                    const struct ng_flags *flags, bool offer)
 {
 	if (flags->ice == NG_ICE_REMOVE || (flags->ice == NG_ICE_DEFAULT && !offer_had_ice))
 		return;
 	if (!local->ice_ufrag[0]) {
 		/* without the lock: the worker reads them only once FORWARD_ICE is published */
-		random_ice_string(local->ice_ufrag, sizeof(local->ice_ufrag) - 1);
-		random_ice_string(local->ice_pwd, sizeof(local->ice_pwd) - 1);
+		ice_random_credential(local->ice_ufrag, sizeof(local->ice_ufrag) - 1);
+		ice_random_credential(local->ice_pwd, sizeof(local->ice_pwd) - 1);
+		/* RFC 8445 section 6.1.1: the offering agent controls */
+		local->ice_controlling = offer;
 	}
 	rewrite->ice_ufrag = local->ice_ufrag;
 	rewrite->ice_pwd = local->ice_pwd;
@@ -366,7 +381,7 @@ static int write_sdp(struct sdp_exchange *exchange, bool offer)
 		}
 		rewrite->remove_ice = flags->ice == NG_ICE_REMOVE;
 		/* ICE in an answer follows what the offer had (RFC 8839 section 4.2) */
-		set_ice(rewrite, local, offer ? sdp_media->has_ice : local->ice_seen, flags);
+		set_ice(rewrite, local, offer ? sdp_media->has_ice : local->ice_seen, flags, offer);
 	}
 	struct sdp_rewrite_options options = {
 		.replace_origin = flags->replace_origin,

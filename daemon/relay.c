@@ -52,6 +52,7 @@ struct worker_counters {
 	uint64_t packets, bytes, errors;
 	uint64_t dropped_strict_source, dropped_no_destination, dropped_truncated, dropped_srtp;
 	uint64_t dropped_call_ended, dropped_send_failed, dropped_stun_malformed, stun_consumed;
+	uint64_t dropped_ice_consent;     /* ICE */
 };
 _Static_assert(sizeof(struct worker_counters) == sizeof(struct relay_totals),
 	       "a counter in relay_totals and not in worker_counters, or the reverse");
@@ -397,6 +398,11 @@ static void process_stream(struct media_worker *worker, struct stream *stream, i
 			COUNTER_ADD(worker->counters.dropped_no_destination, 1);
 			continue;
 		}
+		/* RFC 7675 section 5.1: the ICE peer stopped answering consent checks */
+		if (out->state & STREAM_ICE_NO_CONSENT) {
+			COUNTER_ADD(worker->counters.dropped_ice_consent, 1);
+			continue;
+		}
 		if (out->forward_flags & FORWARD_SRTP) {
 			int protected = srtp_protect(&out->media->srtp->encrypt, worker->packets[i], length, is_rtcp);
 			if (protected < 0) {
@@ -732,6 +738,7 @@ void relay_read_totals(struct relay_totals *totals)
 		totals->dropped_send_failed += COUNTER_READ(counters->dropped_send_failed);
 		totals->dropped_stun_malformed += COUNTER_READ(counters->dropped_stun_malformed);
 		totals->stun_consumed += COUNTER_READ(counters->stun_consumed);
+		totals->dropped_ice_consent += COUNTER_READ(counters->dropped_ice_consent);
 	}
 }
 
