@@ -6,6 +6,9 @@ BUILD_PACKAGES := build-essential pkg-config clang libclang-rt-14-dev \
 	libavcodec-dev libavformat-dev libswresample-dev libavutil-dev libxtables-dev
 TEST_PACKAGES := python3 python3-pytest kamailio sip-tester tshark redis-server \
 	libsrtp2-dev iproute2 iptables procps psmisc
+# ICE / WebRTC: the real-browser test (tests/e2e/test_webrtc.py) drives headless Chromium over
+# the DevTools protocol and plays a tone that sox makes
+TEST_PACKAGES += chromium sox python3-websocket
 # Debian's rtpengine is the reference the benchmark compares against.
 BENCH_PACKAGES := rtpengine-daemon
 
