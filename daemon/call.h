@@ -117,6 +117,9 @@ struct media {
 	 * credentials (in an offer: controlling); the agent as the control thread built it
 	 * (ice_staged) and as the worker sees it (ice_agent, set under call->lock once running) */
 	bool ice_controlling;
+	bool ice_lite;                  /* ICE-lite towards this side: a=ice-lite, no checks of ours */
+	char mid[33];                   /* the side's a=mid (RFC 5888), "" if none: answers repeat it */
+	bool bundled;                   /* the side's a=group:BUNDLE holds this media (RFC 9143) */
 	struct ice_agent *ice_staged;
 	struct ice_agent *ice_agent;
 	struct media_crypto *crypto;    /* SDES-SRTP negotiation on this side (control thread), NULL for plain RTP */

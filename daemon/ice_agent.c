@@ -428,8 +428,8 @@ int ice_agent_stage(struct media *media, const struct ice_remote *remote)
 bool ice_agent_publish(struct media *media)
 {
 	struct ice_agent *agent = media->ice_staged;
-	if (!agent || !media->ice_ufrag[0] || media->rejected)
-		return false;
+	if (!agent || !media->ice_ufrag[0] || media->rejected || media->ice_lite)
+		return false;   /* as an ICE-lite agent we only answer (ice_responder.c) */
 	bool start = !agent->running;
 	if (start) {
 		/* RFC 8445 section 6.1.1: the offerer controls, unless the peer is lite */

@@ -38,6 +38,12 @@ static void set_rtcp_mux_reject(struct ng_flags *flags) { flags->rtcp_mux_policy
 static void set_ice_remove(struct ng_flags *flags) { flags->ice = NG_ICE_REMOVE; }
 static void set_ice_force(struct ng_flags *flags) { flags->ice = NG_ICE_FORCE; }
 static void set_ice_default(struct ng_flags *flags) { flags->ice = NG_ICE_DEFAULT; }
+/* ICE */
+static void set_ice_lite_forward(struct ng_flags *flags) { flags->ice_lite = NG_ICE_LITE_FORWARD; }
+static void set_ice_lite_backward(struct ng_flags *flags) { flags->ice_lite = NG_ICE_LITE_BACKWARD; }
+static void set_ice_lite_both(struct ng_flags *flags) { flags->ice_lite = NG_ICE_LITE_BOTH; }
+static void set_ice_lite_off(struct ng_flags *flags) { flags->ice_lite = NG_ICE_LITE_OFF; }
+FLAG_SETTER(set_generate_mid, generate_mid)
 
 /* ---- the table ------------------------------------------------------------------------------ */
 
@@ -99,7 +105,10 @@ static const struct ng_key key_table[] = {
 	WARN("ice", "force-relay", NG_SCOPE_ALWAYS, "ICE=force-relay (served as ICE=default)"),
 	WARN("ice", "optional", NG_SCOPE_ALWAYS, "ICE=optional (served as ICE=default)"),
 	WARN("ice-lite", NULL, NG_SCOPE_ALWAYS, "ICE lite mode (ICE-lite)"),
-	IGNORED("ice-lite", "off", "full ICE is what this relay does"),
+	SUPPORTED("ice-lite", "off", set_ice_lite_off, "full ICE agent towards both sides"),
+	SUPPORTED("ice-lite", "forward", set_ice_lite_forward, "ICE-lite towards the recipient of this SDP"),
+	SUPPORTED("ice-lite", "backward", set_ice_lite_backward, "ICE-lite towards the sender of this SDP"),
+	SUPPORTED("ice-lite", "both", set_ice_lite_both, "ICE-lite towards both sides"),
 
 	/* ---- DTLS, SDES, OSRTP ---- */
 	IGNORED("dtls", "off", "this relay never offers or accepts DTLS"),
@@ -221,7 +230,7 @@ static const struct ng_key key_table[] = {
 	WARN("flags", "always-transcode", NG_SCOPE_ALWAYS, TRANSCODING " (always-transcode): the codecs are passed on as negotiated"),
 	WARN("flags", "inject-dtmf", NG_SCOPE_ALWAYS, "DTMF injection (inject-DTMF)"),
 	WARN("flags", "detect-dtmf", NG_SCOPE_ALWAYS, "in-band DTMF detection (detect-DTMF)"),
-	WARN("flags", "generate-mid", NG_SCOPE_ALWAYS, "adding a=mid (generate-mid)"),
+	SUPPORTED("flags", "generate-mid", set_generate_mid, "a=mid on media that have none (RFC 5888)"),
 	WARN("flags", "strip-extmap", NG_SCOPE_ALWAYS, "removing a=extmap (strip-extmap)"),
 	WARN("flags", "original-sendrecv", NG_SCOPE_ALWAYS, "keeping the direction attributes unchanged (original-sendrecv)"),
 	WARN("flags", "single-codec", NG_SCOPE_ALWAYS, "leaving one codec in the answer (single-codec)"),

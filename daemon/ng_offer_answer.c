@@ -207,6 +207,29 @@ static void stage_remote_ice(struct sdp_exchange *exchange, struct media *media,
 		log_call(LOG_ERR, exchange->call->call_id, "ICE: no memory for the agent of media %u", media->index);
 }
 
+/* The side's a=mid and whether its BUNDLE group (RFC 9143 section 7.1) names it: a browser
+ * expects both back in the answer. */
+static void learn_mid(const struct sdp_session *sdp, struct media *media, const struct sdp_media *sdp_media)
+{
+	media->mid[0] = '\0';
+	media->bundled = false;
+	for (unsigned int i = 0; sdp_media->attributes && i < sdp_media->attributes->len; i++) {
+		const struct sdp_attribute *attribute = g_ptr_array_index(sdp_media->attributes, i);
+		if (sdp_name_is(attribute->name, "mid") && attribute->value)
+			g_strlcpy(media->mid, attribute->value, sizeof(media->mid));
+	}
+	for (unsigned int i = 0; media->mid[0] && sdp->attributes && i < sdp->attributes->len; i++) {
+		const struct sdp_attribute *attribute = g_ptr_array_index(sdp->attributes, i);
+		if (!sdp_name_is(attribute->name, "group") || !attribute->value
+		    || !g_str_has_prefix(attribute->value, "BUNDLE "))
+			continue;
+		g_auto(GStrv) tags = g_strsplit(attribute->value + 7, " ", -1);
+		for (unsigned int t = 0; tags[t]; t++)
+			if (!strcmp(tags[t], media->mid))
+				media->bundled = true;
+	}
+}
+
 /* Stages what a side's SDP says about where it receives media. */
 static int side_learn_sdp(struct sdp_exchange *exchange, struct media *media, const struct sdp_media *sdp_media)
 {
@@ -227,6 +250,7 @@ static int side_learn_sdp(struct sdp_exchange *exchange, struct media *media, co
 	media->direction = sdp_media_effective_direction(exchange->sdp, sdp_media);
 	media->ice_seen = sdp_media->has_ice;
 	stage_remote_ice(exchange, media, sdp_media);
+	learn_mid(exchange->sdp, media, sdp_media);
 	union endpoint rtp = address, rtcp = address;
 	endpoint_set_port(&rtp, sdp_media->port);
 	if (sdp_media->rtcp_mux) {
@@ -316,6 +340,21 @@ static void set_ice(struct sdp_media_rewrite *rewrite, struct media *local, bool
 	rewrite->ice_foundation = local->interface->ice_foundation;
 }
 
+/* a=mid (RFC 5888): the answer repeats the offer's mid where the answerer gave none (a
+ * browser needs it, upstream does it); generate-mid numbers the media that have none. */
+static void set_mid(struct sdp_media_rewrite *rewrite, const struct media *local, const struct media *sender,
+                    const struct ng_flags *flags, bool offer, unsigned int index)
+{
+	static const char *const numbers[CALL_MAX_MEDIA] = {
+		"0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15" };
+	if (sender->mid[0])
+		return;   /* the received one is kept */
+	if (!offer && local->mid[0])
+		rewrite->mid = local->mid;
+	else if (flags->generate_mid && index < CALL_MAX_MEDIA)
+		rewrite->mid = numbers[index];
+}
+
 /* Writes the SDP the receiver gets: the sender's SDP with our address and the receiver-side
  * ports in place of the sender's. */
 static int write_sdp(struct sdp_exchange *exchange, bool offer)
@@ -334,6 +373,8 @@ static int write_sdp(struct sdp_exchange *exchange, bool offer)
 	typedef const char *crypto_line_set[MEDIA_CRYPTO_OFFERED_SUITES];
 	crypto_line_set crypto_lines[CALL_MAX_MEDIA];
 	memset(crypto_lines, 0, count * sizeof(crypto_lines[0]));
+	bool ice_lite = false;
+	const char *bundle_group = NULL;
 	for (unsigned int i = 0; i < count; i++) {
 		const struct sdp_media *sdp_media = g_ptr_array_index(exchange->sdp->media, i);
 		struct media *sender_media = exchange->sender->media[i];
@@ -382,8 +423,20 @@ static int write_sdp(struct sdp_exchange *exchange, bool offer)
 		rewrite->remove_ice = flags->ice == NG_ICE_REMOVE;
 		/* ICE in an answer follows what the offer had (RFC 8839 section 4.2) */
 		set_ice(rewrite, local, offer ? sdp_media->has_ice : local->ice_seen, flags, offer);
+		if (flags->ice_lite == NG_ICE_LITE_FORWARD || flags->ice_lite == NG_ICE_LITE_BOTH)
+			local->ice_lite = true;
+		if (flags->ice_lite == NG_ICE_LITE_BACKWARD || flags->ice_lite == NG_ICE_LITE_BOTH)
+			sender_media->ice_lite = true;
+		if (rewrite->ice_ufrag && local->ice_lite)
+			ice_lite = true;
+		set_mid(rewrite, local, sender_media, flags, offer, i);
+		/* RFC 9143: one m= line is one transport, so its BUNDLE group can be answered as is */
+		if (!offer && count == 1 && local->bundled && local->mid[0])
+			bundle_group = local->mid;
 	}
 	struct sdp_rewrite_options options = {
+		.ice_lite = ice_lite,
+		.bundle_group = bundle_group,
 		.replace_origin = flags->replace_origin,
 		.replace_session_connection = flags->replace_session_connection,
 		.no_rtcp_attribute = flags->no_rtcp_attribute,

@@ -18,6 +18,8 @@ struct ng_noted_key {
 #define NG_MAX_NOTED_KEYS 8
 
 enum ng_ice_option { NG_ICE_DEFAULT = 0, NG_ICE_REMOVE, NG_ICE_FORCE };
+/* ICE-lite=: towards whom we act as an ICE-lite agent (RFC 8445 section 2.5) */
+enum ng_ice_lite { NG_ICE_LITE_OFF = 0, NG_ICE_LITE_FORWARD, NG_ICE_LITE_BACKWARD, NG_ICE_LITE_BOTH };
 enum ng_rtcp_mux_policy { NG_RTCP_MUX_DEFAULT = 0, NG_RTCP_MUX_ACCEPT, NG_RTCP_MUX_REJECT };
 
 struct ng_flags {
@@ -30,6 +32,9 @@ struct ng_flags {
 	bool fatal;
 	bool replace_origin, replace_session_connection;
 	enum ng_ice_option ice;
+	/* ICE */
+	enum ng_ice_lite ice_lite;
+	bool generate_mid;
 	bool rtcp_mux_offer, rtcp_mux_demux;
 	enum ng_rtcp_mux_policy rtcp_mux_policy;
 	const char *transport_protocol;

@@ -255,12 +255,12 @@ static void test_check_warns_once_with_every_feature(void)
 {
 	struct parsed parsed;
 	struct sdp_session *plain = sdp_of("RTP/AVP", "");
-	parse(&parsed, "d7:command5:offer7:call-id2:c111:record call3:yes5:flagsl12:generate-midee");
+	parse(&parsed, "d7:command5:offer7:call-id2:c111:record call3:yes5:flagsl10:reject-iceee");
 	g_assert_cmpint(ng_keys_check(&parsed.request, plain, true), ==, 0);
 	g_assert_nonnull(parsed.request.warning);
 	g_assert_nonnull(strstr(parsed.request.warning, "call recording"));
 	g_assert_nonnull(strstr(parsed.request.warning, "record call=yes"));
-	g_assert_nonnull(strstr(parsed.request.warning, "generate-mid"));
+	g_assert_nonnull(strstr(parsed.request.warning, "reject-ICE"));
 	sdp_session_free(plain);
 	parsed_free(&parsed);
 }
