@@ -9,6 +9,7 @@
 #include "interface.h"
 #include "kernel_backend.h"
 #include "log.h"
+#include "dtls.h"
 #include "media_crypto.h"
 #include "relay.h"
 
@@ -149,6 +150,9 @@ static uint32_t media_forward_flags(const struct media *media)
 		flags |= FORWARD_ICE;
 	if (media->srtp)
 		flags |= FORWARD_SRTP;
+	const struct dtls_connection *dtls = media->streams[STREAM_RTP].extras->dtls;
+	if (dtls && dtls->params.enabled)
+		flags |= FORWARD_DTLS;
 	return flags;
 }
 
@@ -208,6 +212,7 @@ void call_free(struct call *call)
 	call_foreach_media(call, media) {
 		media_crypto_free(media);
 		ice_agent_free(media, call->worker);
+		dtls_connection_free(media->streams[STREAM_RTP].extras->dtls);
 		g_free(media->streams[STREAM_RTP].extras);   /* with the type and protocol */
 		g_aligned_free(media);
 	}

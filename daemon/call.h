@@ -22,6 +22,7 @@ struct local_interface;
 struct media_worker;
 struct kernel_table;
 struct ice_agent;
+struct dtls_connection;
 
 enum stream_kind { STREAM_RTP = 0, STREAM_RTCP = 1 };
 
@@ -56,6 +57,8 @@ enum stream_forward_flags {
 	FORWARD_RTCP_MUX        = 1 << 3,   /* this stream's media multiplexes RTCP */
 	FORWARD_ICE             = 1 << 4,   /* STUN checks may arrive: look for them */
 	FORWARD_SRTP            = 1 << 5,   /* media->srtp is set */
+	FORWARD_DTLS            = 1 << 6,   /* DTLS-SRTP: demultiplex DTLS records (RFC 7983), hold media
+					     * back until the handshake put keys into media->srtp */
 };
 
 #define STREAM_CACHE_LINE 64
@@ -70,6 +73,9 @@ struct stream_extras {
 	union endpoint kernel_destination;
 	union endpoint kernel_source;
 	struct stream_counters kernel_seen;  /* kernel counters already added to counters */
+	/* DTLS-SRTP (dtls.h): the RTP stream's association, NULL without DTLS; the parts and
+	 * who owns them are described in dtls.h */
+	struct dtls_connection *dtls;
 };
 
 struct stream {

@@ -57,6 +57,13 @@ struct daemon_config {
 	bool foreground;
 	char *pidfile;                        /* NULL when not given */
 	struct log_settings log;              /* from daemon/log.h */
+	/* DTLS-SRTP (dtls_certificate.h) */
+	bool dtls_rsa;                        /* --dtls-cert-cipher=rsa (default prime256v1) */
+	unsigned int dtls_rsa_key_size;       /* --dtls-rsa-key-size, default 2048 */
+	bool dtls_signature_sha1;             /* --dtls-signature=sha-1 (default sha-256) */
+	char *dtls_ciphers;                   /* --dtls-ciphers, NULL: the default list */
+	unsigned int dtls_mtu;                /* --dtls-mtu, default 1200 */
+	bool dtls_passive;                    /* --dtls-passive */
 };
 
 enum config_result {

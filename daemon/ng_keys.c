@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <glib.h>
+#include "dtls_certificate.h"
 #include "log.h"
 #include "sdp.h"
 
@@ -45,6 +46,20 @@ static void set_ice_lite_both(struct ng_flags *flags) { flags->ice_lite = NG_ICE
 static void set_ice_lite_off(struct ng_flags *flags) { flags->ice_lite = NG_ICE_LITE_OFF; }
 FLAG_SETTER(set_generate_mid, generate_mid)
 
+/* DTLS-SRTP (media_dtls.h) */
+static void set_dtls_off(struct ng_flags *flags) { flags->dtls_off = true; }
+static void set_dtls_passive(struct ng_flags *flags) { flags->dtls_setup = DTLS_SETUP_PASSIVE; }
+static void set_dtls_active(struct ng_flags *flags) { flags->dtls_setup = DTLS_SETUP_ACTIVE; }
+static void set_dtls_reverse_passive(struct ng_flags *flags) { flags->dtls_reverse_setup = DTLS_SETUP_PASSIVE; }
+static void set_dtls_reverse_active(struct ng_flags *flags) { flags->dtls_reverse_setup = DTLS_SETUP_ACTIVE; }
+#define DTLS_HASH_SETTER(function, value) \
+	static void function(struct ng_flags *flags) { flags->has_dtls_hash = true; flags->dtls_hash = value; }
+DTLS_HASH_SETTER(set_dtls_sha1, DTLS_HASH_SHA1)
+DTLS_HASH_SETTER(set_dtls_sha224, DTLS_HASH_SHA224)
+DTLS_HASH_SETTER(set_dtls_sha256, DTLS_HASH_SHA256)
+DTLS_HASH_SETTER(set_dtls_sha384, DTLS_HASH_SHA384)
+DTLS_HASH_SETTER(set_dtls_sha512, DTLS_HASH_SHA512)
+
 /* ---- the table ------------------------------------------------------------------------------ */
 
 #define SUPPORTED(key, value, set, text)   { key, value, false, NG_KEY_SUPPORTED, NG_SCOPE_ALWAYS, set, text }
@@ -79,8 +94,8 @@ static const struct ng_key key_table[] = {
 	IGNORED("all", NULL, "selects every participant or media flow in commands this relay refuses "
 		"(block/unblock, play media, subscribe)"),
 	SUPPORTED("transport-protocol", NULL, NULL, READ_BY_PARSER ": RTP/AVP(F) <-> RTP/SAVP(F) with SDES"),
-	REFUSED("transport-protocol", "udp/tls/rtp/savp", NG_SCOPE_ALWAYS, DTLS_SRTP),
-	REFUSED("transport-protocol", "udp/tls/rtp/savpf", NG_SCOPE_ALWAYS, DTLS_SRTP),
+	SUPPORTED("transport-protocol", "udp/tls/rtp/savp", NULL, READ_BY_PARSER ": DTLS-SRTP towards the receiver"),
+	SUPPORTED("transport-protocol", "udp/tls/rtp/savpf", NULL, READ_BY_PARSER ": DTLS-SRTP towards the receiver"),
 	WARN("transport-protocol", "accept", NG_SCOPE_ALWAYS,
 	     "passing the answerer's transport protocol on to the offerer (transport-protocol=accept)"),
 
@@ -111,12 +126,21 @@ static const struct ng_key key_table[] = {
 	SUPPORTED("ice-lite", "both", set_ice_lite_both, "ICE-lite towards both sides"),
 
 	/* ---- DTLS, SDES, OSRTP ---- */
-	IGNORED("dtls", "off", "this relay never offers or accepts DTLS"),
-	IGNORED("dtls", "no", "this relay never offers or accepts DTLS"),
-	IGNORED("dtls", "disable", "this relay never offers or accepts DTLS"),
-	REFUSED("dtls", NULL, NG_SCOPE_SRTP, DTLS_SRTP),
-	IGNORED("dtls-reverse", NULL, "only acts on DTLS offered to us, which is refused anyway"),
-	IGNORED("dtls-fingerprint", NULL, "this relay never emits a fingerprint (DTLS offers are refused)"),
+	SUPPORTED("dtls", "off", set_dtls_off, "neither offer nor accept DTLS-SRTP"),
+	SUPPORTED("dtls", "no", set_dtls_off, "neither offer nor accept DTLS-SRTP"),
+	SUPPORTED("dtls", "disable", set_dtls_off, "neither offer nor accept DTLS-SRTP"),
+	SUPPORTED("dtls", "passive", set_dtls_passive, "our DTLS role towards the receiver: passive"),
+	SUPPORTED("dtls", "active", set_dtls_active, "our DTLS role towards the receiver: active"),
+	IGNORED("dtls", NULL, "other values leave DTLS-SRTP as negotiated"),
+	SUPPORTED("dtls-reverse", "passive", set_dtls_reverse_passive, "our DTLS role towards the offerer: passive"),
+	SUPPORTED("dtls-reverse", "active", set_dtls_reverse_active, "our DTLS role towards the offerer: active"),
+	IGNORED("dtls-reverse", NULL, "other values leave the role as negotiated"),
+	SUPPORTED("dtls-fingerprint", "sha-1", set_dtls_sha1, "hash of our a=fingerprint"),
+	SUPPORTED("dtls-fingerprint", "sha-224", set_dtls_sha224, "hash of our a=fingerprint"),
+	SUPPORTED("dtls-fingerprint", "sha-256", set_dtls_sha256, "hash of our a=fingerprint"),
+	SUPPORTED("dtls-fingerprint", "sha-384", set_dtls_sha384, "hash of our a=fingerprint"),
+	SUPPORTED("dtls-fingerprint", "sha-512", set_dtls_sha512, "hash of our a=fingerprint"),
+	IGNORED("dtls-fingerprint", NULL, "an unknown hash: the peer's hash or --dtls-signature is used"),
 	REFUSED("sdes", "off", NG_SCOPE_SRTP, DTLS_SRTP " (SDES=off leaves only DTLS)"),
 	REFUSED("sdes", "no", NG_SCOPE_SRTP, DTLS_SRTP " (SDES=no leaves only DTLS)"),
 	REFUSED("sdes", "disable", NG_SCOPE_SRTP, DTLS_SRTP " (SDES=disable leaves only DTLS)"),
@@ -439,6 +463,9 @@ static bool has_attribute(const GPtrArray *attributes, const char *name)
  * fingerprint (RFC 8122) without SDES a=crypto lines, which we would have to terminate. */
 static const char *sdp_needs_dtls(const struct sdp_session *sdp)
 {
+	/* the daemon made its certificate at start: DTLS-SRTP is terminated here (media_dtls.h) */
+	if (dtls_certificate_ready())
+		return NULL;
 	bool session_fingerprint = has_attribute(sdp->attributes, "fingerprint");
 	for (unsigned int i = 0; i < sdp->media->len; i++) {
 		const struct sdp_media *media = g_ptr_array_index(sdp->media, i);

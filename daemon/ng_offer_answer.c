@@ -24,6 +24,7 @@
 #include "interface.h"
 #include "log.h"
 #include "media_crypto.h"
+#include "media_dtls.h"
 #include "ng_keys.h"
 #include "port_pool.h"
 #include "relay.h"
@@ -126,6 +127,7 @@ static void publish(struct call_update *update)
 		media_crypto_publish(media);
 		if (ice_agent_publish(media))
 			kick_ice = true;
+		media_dtls_publish(media);
 	}
 	call_refresh_forwarding(call);
 	pthread_mutex_unlock(&call->lock);
@@ -142,6 +144,7 @@ static void finish_update(struct call_update *update)
 		media_crypto_release(entry->media);
 		if (update->kick_ice)
 			ice_agent_kick(entry->media, call->worker);
+		media_dtls_kick(entry->media, call->worker);
 		if (!entry->new_sockets)
 			continue;
 		for (int kind = STREAM_RTP; kind <= STREAM_RTCP; kind++) {
@@ -355,6 +358,19 @@ static void set_mid(struct sdp_media_rewrite *rewrite, const struct media *local
 		rewrite->mid = numbers[index];
 }
 
+/* The DTLS options of the request towards one side: DTLS= for the side that receives the
+ * SDP we write, DTLS-reverse= for the side whose SDP this is (upstream's semantics). */
+static struct media_dtls_request dtls_request(const struct ng_flags *flags, bool reverse)
+{
+	struct media_dtls_request request = {
+		.off = flags->dtls_off,
+		.preference = (enum dtls_setup) (reverse ? flags->dtls_reverse_setup : flags->dtls_setup),
+		.has_hash = flags->has_dtls_hash,
+		.hash = (enum dtls_hash) flags->dtls_hash,
+	};
+	return request;
+}
+
 /* Writes the SDP the receiver gets: the sender's SDP with our address and the receiver-side
  * ports in place of the sender's. */
 static int write_sdp(struct sdp_exchange *exchange, bool offer)
@@ -369,8 +385,9 @@ static int write_sdp(struct sdp_exchange *exchange, bool offer)
 	/* On the stack, as is the writer's scratch (no malloc per request: ng cycle bench) */
 	struct sdp_media_rewrite rewrites[CALL_MAX_MEDIA];
 	memset(rewrites, 0, count * sizeof(rewrites[0]));
-	/* per media: the a=crypto lines (views into the media's crypto state) */
-	typedef const char *crypto_line_set[MEDIA_CRYPTO_OFFERED_SUITES];
+	/* per media: the a=crypto lines and the DTLS lines (views into the media's crypto and
+	 * DTLS state) */
+	typedef const char *crypto_line_set[MEDIA_CRYPTO_OFFERED_SUITES + MEDIA_DTLS_LINES];
 	crypto_line_set crypto_lines[CALL_MAX_MEDIA];
 	memset(crypto_lines, 0, count * sizeof(crypto_lines[0]));
 	bool ice_lite = false;
@@ -409,8 +426,21 @@ static int write_sdp(struct sdp_exchange *exchange, bool offer)
 		/* the receiver hears its own transport protocol: the translated one in an offer,
 		 * its original one in the answer it gets */
 		rewrite->protocol = offer ? flags->transport_protocol : local->protocol;
-		if (offer && media_protocol_uses_sdes(local->protocol)) {
+		if (offer && media_protocol_uses_dtls(local->protocol) && !flags->dtls_off) {
+			struct media_dtls_request dtls = dtls_request(flags, false);
+			int lines = media_dtls_offer(local, &dtls, crypto_lines[i], MEDIA_DTLS_LINES);
+			if (lines > 0) {
+				rewrite->extra_attributes = crypto_lines[i];
+				rewrite->extra_attribute_count = (unsigned int) lines;
+			}
+		} else if (offer && media_protocol_uses_sdes(local->protocol)) {
 			int lines = media_crypto_offer(local, crypto_lines[i], MEDIA_CRYPTO_OFFERED_SUITES);
+			if (lines > 0) {
+				rewrite->extra_attributes = crypto_lines[i];
+				rewrite->extra_attribute_count = (unsigned int) lines;
+			}
+		} else if (!offer && media_dtls_active(local)) {
+			int lines = media_dtls_lines(local, crypto_lines[i], MEDIA_DTLS_LINES);
 			if (lines > 0) {
 				rewrite->extra_attributes = crypto_lines[i];
 				rewrite->extra_attribute_count = (unsigned int) lines;
@@ -534,6 +564,26 @@ static void take_sdes_offer(struct ng_request *request, struct media *media, con
 		log_call(LOG_WARNING, request->flags.call_id, "SRTP offer on media %u not usable: %s", media->index, reason);
 }
 
+/* A side offered DTLS-SRTP: we terminate it (RFC 5763), answering with our role and
+ * fingerprint. An offer we cannot take part in is an error: the side would wait for a
+ * handshake that never comes. */
+static int take_dtls_offer(struct ng_request *request, struct media *media, const struct sdp_session *sdp,
+			   const struct sdp_media *sdp_media)
+{
+	if (request->flags.dtls_off) {
+		request->error_reason = "DTLS=off, but the offer uses DTLS-SRTP";
+		return -EINVAL;
+	}
+	struct media_dtls_request dtls = dtls_request(&request->flags, true);
+	const char *reason = NULL;
+	if (media_dtls_take_offer(media, sdp, sdp_media, &dtls, &reason) < 0) {
+		log_call(LOG_WARNING, request->flags.call_id, "DTLS offer on media %u not usable: %s", media->index, reason);
+		request->error_reason = "Unusable DTLS-SRTP offer (fingerprint or setup)";
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* Adds or updates media of both sides for every m= line; opens sockets; stages what the
  * worker reads. The loops over m= lines here and in the answer stay indexed (not
  * call_foreach_media()): each pairs the SDP's media with the sender's and the receiver's
@@ -557,8 +607,14 @@ static int prepare_offer_media(struct sdp_exchange *exchange)
 			request->error_reason = "No usable connection address in SDP";
 			return -EINVAL;
 		}
-		if (media_protocol_uses_sdes(sdp_media->protocol) && !sender_media->rejected)
-			take_sdes_offer(request, sender_media, sdp_media);
+		if (!sender_media->rejected && media_dtls_offered(exchange->sdp, sdp_media)) {
+			if (take_dtls_offer(request, sender_media, exchange->sdp, sdp_media) < 0)
+				return -EINVAL;
+		} else {
+			media_dtls_off(sender_media);
+			if (media_protocol_uses_sdes(sdp_media->protocol) && !sender_media->rejected)
+				take_sdes_offer(request, sender_media, sdp_media);
+		}
 		sender_media->rtcp_mux_offered = sdp_media->rtcp_mux;
 		/* demux: not offered onwards, but accepted towards the offerer (upstream) */
 		sender_media->rtcp_mux_policy = (uint8_t) (flags->rtcp_mux_demux && flags->rtcp_mux_policy != NG_RTCP_MUX_REJECT
@@ -747,6 +803,17 @@ int ng_command_answer(struct ng_request *request)
 				error = -EINVAL;
 				break;
 			}
+			if (media_dtls_active(answer_media) && !answer_media->rejected) {
+				const char *reason = NULL;
+				int taken = media_dtls_take_answer(answer_media, sdp, sdp_media, &reason);
+				if (taken == -ENOENT)
+					media_dtls_off(answer_media);   /* the side declined DTLS */
+				else if (taken < 0)
+					log_call(LOG_WARNING, call->call_id, "DTLS answer on media %u not usable: %s",
+						 answer_media->index, reason);
+			}
+			if (!offer_media->rejected)
+				media_dtls_answered(offer_media);
 			if (answer_media->crypto && !answer_media->rejected) {
 				const char *reason = NULL;
 				if (media_crypto_take_answer(answer_media, sdp_media, &reason) < 0)

@@ -38,6 +38,11 @@ struct ng_flags {
 	bool rtcp_mux_offer, rtcp_mux_demux;
 	enum ng_rtcp_mux_policy rtcp_mux_policy;
 	const char *transport_protocol;
+	/* DTLS=..., DTLS-reverse=..., DTLS-fingerprint=... (media_dtls.h) */
+	bool dtls_off;
+	int dtls_setup, dtls_reverse_setup;  /* enum dtls_setup: ACTIVE, PASSIVE or UNSPECIFIED */
+	bool has_dtls_hash;
+	int dtls_hash;                     /* enum dtls_hash */
 	const char *direction[2];          /* interface names for the offerer's and the answerer's side */
 	union endpoint received_from;      /* "received-from": [ "IP4", "1.2.3.4" ] */
 	union endpoint media_address;      /* "media-address" */

@@ -64,6 +64,16 @@ static const struct statistics_field value_fields[] = {
 	TOTAL(stun_consumed, "packets", "stunconsumed", "STUN checks and keepalives answered or ignored, not relayed"),
 	/* ICE */
 	TOTAL(dropped_ice_consent, "packets", "droppediceconsent", "dropped: the ICE peer withdrew consent (no answer to consent checks for 30 s)"),
+	/* DTLS-SRTP */
+	TOTAL(dtls_records, "packets", "dtlsrecords", "DTLS datagrams taken in by a handshake or an association"),
+	TOTAL(dtls_handshakes, "handshakes", "dtlshandshakes", "DTLS-SRTP handshakes completed (keys in place)"),
+	TOTAL(dtls_failed, "handshakes", "dtlsfailed", "DTLS handshakes failed (alert, protocol error, no SRTP profile)"),
+	TOTAL(dtls_timeouts, "handshakes", "dtlstimeouts", "DTLS handshakes given up after the retransmissions"),
+	TOTAL(dtls_fingerprint_mismatch, "handshakes", "dtlsfingerprintmismatch",
+	      "DTLS handshakes refused: the certificate did not match the SDP fingerprint"),
+	TOTAL(dropped_dtls_stranger, "packets", "droppeddtlsstranger", "dropped: DTLS from a source other than the handshake's peer"),
+	TOTAL(dropped_dtls_garbage, "packets", "droppeddtlsgarbage", "dropped: DTLS records no association could take"),
+	TOTAL(dropped_dtls_pending, "packets", "droppeddtlspending", "dropped: media to or from a DTLS side before its keys"),
 
 	VALUE(ng_errors, UINT64, COUNTER, "requests", CONTROL, "errorcount", INTEGER, "ng requests answered with an error"),
 	VALUE(ng_cached_replies, UINT64, GAUGE, "replies", CONTROL, "cachedreplies", INTEGER,
@@ -175,6 +185,14 @@ static void gather_values(struct daemon_context *daemon, struct statistics_value
 	values->dropped_stun_malformed = relay.dropped_stun_malformed;
 	values->stun_consumed = relay.stun_consumed;
 	values->dropped_ice_consent = relay.dropped_ice_consent;
+	values->dtls_records = relay.dtls.records;
+	values->dtls_handshakes = relay.dtls.handshakes;
+	values->dtls_failed = relay.dtls.failed;
+	values->dtls_timeouts = relay.dtls.timeouts;
+	values->dtls_fingerprint_mismatch = relay.dtls.fingerprint_mismatch;
+	values->dropped_dtls_stranger = relay.dtls.dropped_stranger;
+	values->dropped_dtls_garbage = relay.dtls.dropped_garbage;
+	values->dropped_dtls_pending = relay.dtls.dropped_pending;
 
 	values->ng_errors = totals->ng_errors;
 	values->ng_cached_replies = totals->ng_cached_replies;

@@ -1,0 +1,383 @@
+"""DTLS-SRTP (RFC 5763/5764) terminated by the relay, checked against independent peers:
+OpenSSL's own `openssl s_client` / `s_server` do the handshake (with -use_srtp and the RFC 5764
+exporter), and the exported keys drive libsrtp2 (tests/e2e/srtp_peer.c) to send and receive
+SRTP through the relay to a plain RTP peer."""
+
+import base64
+import os
+import re
+import select
+import socket
+import subprocess
+import time
+
+import pytest
+
+from calls import Call, Sdp, assert_error, assert_ok, attribute_values, media_section, make_sdp, wait_until
+from conftest import IS_UPSTREAM
+from rtp import MediaPeer, MediaSocket, rtp_stream
+
+CALLER, CALLEE = "127.0.0.2", "127.0.0.1"
+PEER = os.environ.get("SRTP_PEER", os.path.join(os.path.dirname(__file__), "..", "..", "build",
+                                                "tests", "srtp_peer"))
+
+pytestmark = [
+    pytest.mark.skipif(not os.path.exists(PEER), reason="srtp_peer not built (make test-e2e builds it)"),
+    pytest.mark.skipif(IS_UPSTREAM, reason="DTLS counters and timing are ours"),
+]
+
+# profile name for openssl -use_srtp -> (SDES suite name for srtp_peer, key length, salt length)
+PROFILES = {
+    "SRTP_AES128_CM_SHA1_80": ("AES_CM_128_HMAC_SHA1_80", 16, 14),
+    "SRTP_AES128_CM_SHA1_32": ("AES_CM_128_HMAC_SHA1_32", 16, 14),
+    "SRTP_AEAD_AES_128_GCM": ("AEAD_AES_128_GCM", 16, 12),
+    "SRTP_AEAD_AES_256_GCM": ("AEAD_AES_256_GCM", 32, 12),
+}
+
+
+# ---------------------------------------------------------------- helpers
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory):
+    """A peer certificate (EC P-256, self-signed) and its SHA-256 fingerprint."""
+    folder = tmp_path_factory.mktemp("dtls-peer")
+    key, cert = str(folder / "key.pem"), str(folder / "cert.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                    "-nodes", "-keyout", key, "-out", cert, "-days", "2", "-subj", "/CN=dtls-peer"],
+                   check=True, capture_output=True)
+    return key, cert, fingerprint_of(cert)
+
+
+def fingerprint_of(pem_path_or_text, digest="sha256"):
+    if os.path.exists(pem_path_or_text):
+        arguments, data = ["-in", pem_path_or_text], None
+    else:
+        arguments, data = [], pem_path_or_text.encode()
+    output = subprocess.run(["openssl", "x509", "-noout", "-fingerprint", "-" + digest] + arguments,
+                            input=data, check=True, capture_output=True).stdout.decode()
+    return output.strip().split("=", 1)[1]
+
+
+def srtp(mode, suite, key_and_salt, packets):
+    """Runs srtp_peer (libsrtp2) over packets; returns the resulting packets or raises."""
+    text = "".join(packet.hex() + "\n" for packet in packets)
+    result = subprocess.run([PEER, mode, suite, base64.b64encode(key_and_salt).decode()], input=text,
+                            capture_output=True, text=True, timeout=10)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.split()
+    assert all(not line.startswith("error") for line in lines), lines
+    return [bytes.fromhex(line) for line in lines]
+
+
+def split_keys(material, profile):
+    """RFC 5764 section 4.2: client key, server key, client salt, server salt."""
+    _, key_length, salt_length = PROFILES[profile]
+    client_key, server_key = material[:key_length], material[key_length:2 * key_length]
+    client_salt = material[2 * key_length:2 * key_length + salt_length]
+    server_salt = material[2 * key_length + salt_length:2 * (key_length + salt_length)]
+    return client_key + client_salt, server_key + server_salt
+
+
+class OpensslPeer:
+    """openssl s_client or s_server as the DTLS endpoint of the caller; its stdin stays open so
+    that it does not close the association."""
+
+    def __init__(self, arguments, profile):
+        self.profile = profile
+        _, key_length, salt_length = PROFILES[profile]
+        self.process = subprocess.Popen(
+            ["openssl"] + arguments + ["-dtls1_2", "-use_srtp", profile, "-keymatexport", "EXTRACTOR-dtls_srtp",
+                                       "-keymatexportlen", str(2 * (key_length + salt_length))],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        self.output = b""
+
+    def read_until(self, pattern, timeout=10.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            match = re.search(pattern, self.output)
+            if match:
+                return match
+            ready, _, _ = select.select([self.process.stdout], [], [], 0.2)
+            if ready:
+                chunk = os.read(self.process.stdout.fileno(), 65536)
+                if not chunk:
+                    break
+                self.output += chunk
+        return re.search(pattern, self.output)
+
+    def keying_material(self, timeout=10.0):
+        match = self.read_until(rb"Keying material: ([0-9A-Fa-f]+)", timeout)
+        assert match, "no keys exported; openssl said:\n" + self.output.decode(errors="replace")
+        return bytes.fromhex(match.group(1).decode())
+
+    def peer_certificate(self):
+        match = self.read_until(rb"(?s)-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----", 2.0)
+        return match.group(0).decode() if match else None
+
+    def close(self):
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait(timeout=5)
+
+
+def dtls_offer(port, fingerprint, setup="actpass", profile="UDP/TLS/RTP/SAVP", extra=()):
+    return make_sdp(CALLER, media_section(port, protocol=profile,
+                                          attributes=("sendrecv", "setup:%s" % setup,
+                                                      "fingerprint:sha-256 %s" % fingerprint) + tuple(extra)))
+
+
+def totals(rtpengine):
+    return rtpengine.ng({"command": "statistics"})["statistics"]["totalstatistics"]
+
+
+def receive(sock, count, timeout=2.0):
+    return [data for data, _ in sock.receive_all(count, timeout)]
+
+
+@pytest.fixture
+def peers():
+    caller, callee = MediaPeer(CALLER), MediaPeer(CALLEE)
+    yield caller, callee
+    caller.close()
+    callee.close()
+
+
+def media_both_ways(caller_socket, callee, relay_for_caller, relay_for_callee, profile, caller_key, relay_key):
+    """caller (SRTP with its exported key) -> relay -> callee (plain), and back."""
+    suite = PROFILES[profile][0]
+    plain = rtp_stream(0x1234, 5)
+    for packet in srtp("protect", suite, caller_key, plain):
+        caller_socket.send(packet, relay_for_caller)
+    assert receive(callee.rtp, 5) == plain
+    back = rtp_stream(0x4321, 5)
+    for packet in back:
+        callee.rtp.send(packet, relay_for_callee)
+    protected = receive(caller_socket, 5)
+    assert len(protected) == 5 and protected != back
+    assert srtp("unprotect", suite, relay_key, protected) == back
+
+
+# ---------------------------------------------------------------- tests
+
+@pytest.mark.parametrize("profile", ["SRTP_AES128_CM_SHA1_80", "SRTP_AEAD_AES_128_GCM"])
+def test_relay_passive_with_openssl_client(rtpengine, peers, certificate, profile):
+    """The caller offers a=setup:active: the relay answers passive, s_client connects to the
+    relay's port; keys from the exporter carry SRTP both ways."""
+    caller, callee = peers
+    key, cert, fingerprint = certificate
+    call = Call(rtpengine)
+    offered = Sdp(assert_ok(call.offer(dtls_offer(caller.port, fingerprint, setup="active"),
+                                       {"transport-protocol": "RTP/AVP"}))["sdp"])
+    assert offered.medias[0].protocol == "RTP/AVP"
+    assert not attribute_values(offered.medias[0].attributes, "fingerprint")
+    answered = Sdp(assert_ok(call.answer(make_sdp(CALLEE, media_section(callee.port))))["sdp"])
+    media = answered.medias[0]
+    assert media.protocol == "UDP/TLS/RTP/SAVP"
+    assert attribute_values(media.attributes, "setup") == ["passive"]
+    (our_fingerprint,) = attribute_values(media.attributes, "fingerprint")
+    assert our_fingerprint.startswith("sha-256 ")
+    assert attribute_values(media.attributes, "tls-id")
+
+    relay_for_caller, relay_for_callee = answered.media_address(), offered.media_address()
+    client = OpensslPeer(["s_client", "-connect", "%s:%d" % relay_for_caller, "-cert", cert, "-key", key,
+                          "-showcerts"], profile)
+    try:
+        material = client.keying_material()
+        # the certificate the relay presented is the one its SDP named (RFC 8122)
+        presented = client.peer_certificate()
+        assert presented and fingerprint_of(presented) == our_fingerprint.split(" ", 1)[1]
+        client_key, server_key = split_keys(material, profile)
+        media_both_ways(caller.rtp, callee, relay_for_caller, relay_for_callee, profile, client_key, server_key)
+        assert totals(rtpengine)["dtlshandshakes"] >= 1
+    finally:
+        client.close()
+
+
+@pytest.mark.parametrize("profile", ["SRTP_AES128_CM_SHA1_80", "SRTP_AEAD_AES_256_GCM"])
+def test_relay_active_with_openssl_server(rtpengine, peers, certificate, profile):
+    """The caller offers actpass: the relay takes the active role (as upstream) and connects to
+    the caller's SDP port, where s_server listens, once the answer went through."""
+    caller, callee = peers
+    key, cert, fingerprint = certificate
+    listening = MediaSocket(CALLER)           # reserve a port for s_server
+    server_port = listening.address[1]
+    listening.close()
+    server = OpensslPeer(["s_server", "-accept", "%s:%d" % (CALLER, server_port), "-cert", cert, "-key", key,
+                          "-verify", "1"], profile)
+    try:
+        assert server.read_until(rb"ACCEPT", 5.0), server.output
+        call = Call(rtpengine)
+        offered = Sdp(assert_ok(call.offer(dtls_offer(server_port, fingerprint, setup="actpass"),
+                                           {"transport-protocol": "RTP/AVP"}))["sdp"])
+        answered = Sdp(assert_ok(call.answer(make_sdp(CALLEE, media_section(callee.port))))["sdp"])
+        assert attribute_values(answered.medias[0].attributes, "setup") == ["active"]
+        material = server.keying_material()
+        client_key, server_key = split_keys(material, profile)
+        # media comes from another port than the handshake: the relay learns it from SRTP
+        media_both_ways(caller.rtp, callee, answered.media_address(), offered.media_address(), profile,
+                        server_key, client_key)
+    finally:
+        server.close()
+
+
+def test_plain_caller_offered_dtls_towards_callee(rtpengine, peers, certificate):
+    """transport-protocol=UDP/TLS/RTP/SAVP towards the callee: the relay offers actpass and its
+    fingerprint; the callee answers passive, so the relay connects to it."""
+    caller, callee = peers
+    key, cert, fingerprint = certificate
+    listening = MediaSocket(CALLEE)
+    server_port = listening.address[1]
+    listening.close()
+    profile = "SRTP_AES128_CM_SHA1_80"
+    server = OpensslPeer(["s_server", "-accept", "%s:%d" % (CALLEE, server_port), "-cert", cert, "-key", key,
+                          "-verify", "1"], profile)
+    try:
+        assert server.read_until(rb"ACCEPT", 5.0), server.output
+        call = Call(rtpengine)
+        offered = Sdp(assert_ok(call.offer(make_sdp(CALLER, media_section(caller.port)),
+                                           {"transport-protocol": "UDP/TLS/RTP/SAVP"}))["sdp"])
+        media = offered.medias[0]
+        assert media.protocol == "UDP/TLS/RTP/SAVP"
+        assert attribute_values(media.attributes, "setup") == ["actpass"]
+        assert attribute_values(media.attributes, "fingerprint")[0].startswith("sha-256 ")
+        answer = make_sdp(CALLEE, media_section(server_port, protocol="UDP/TLS/RTP/SAVP",
+                                                attributes=("sendrecv", "setup:passive",
+                                                            "fingerprint:sha-256 %s" % fingerprint)))
+        answered = Sdp(assert_ok(call.answer(answer))["sdp"])
+        assert answered.medias[0].protocol == "RTP/AVP"
+        assert not attribute_values(answered.medias[0].attributes, "setup")
+        client_key, server_key = split_keys(server.keying_material(), profile)
+        # callee side: SRTP with the DTLS keys (server role) from the callee's media socket
+        suite = PROFILES[profile][0]
+        for packet in srtp("protect", suite, server_key, rtp_stream(0x5151, 3)):
+            callee.rtp.send(packet, offered.media_address())
+        assert receive(caller.rtp, 3) == rtp_stream(0x5151, 3)
+        for packet in rtp_stream(0x1515, 3):
+            caller.rtp.send(packet, answered.media_address())
+        assert srtp("unprotect", suite, client_key, receive(callee.rtp, 3)) == rtp_stream(0x1515, 3)
+    finally:
+        server.close()
+
+
+def test_wrong_fingerprint_is_refused_and_counted(rtpengine, peers, certificate):
+    caller, callee = peers
+    key, cert, fingerprint = certificate
+    wrong = ":".join(["AB"] * 32)
+    call = Call(rtpengine)
+    offered = Sdp(assert_ok(call.offer(dtls_offer(caller.port, wrong, setup="active"),
+                                       {"transport-protocol": "RTP/AVP"}))["sdp"])
+    answered = Sdp(assert_ok(call.answer(make_sdp(CALLEE, media_section(callee.port))))["sdp"])
+    profile = "SRTP_AES128_CM_SHA1_80"
+    client = OpensslPeer(["s_client", "-connect", "%s:%d" % answered.media_address(), "-cert", cert, "-key", key],
+                         profile)
+    try:
+        # the relay answers the client's certificate with a fatal alert (s_client prints its
+        # exporter output even then, so the alert is what tells)
+        assert client.read_until(rb"SSL alert number", 3.0), client.output.decode(errors="replace")
+        assert wait_until(lambda: totals(rtpengine)["dtlsfingerprintmismatch"] >= 1, 3.0)
+        # nothing reaches the callee from a side without keys
+        caller.rtp.send(rtp_stream(0x7777, 1)[0], answered.media_address())
+        assert receive(callee.rtp, 1, 0.5) == []
+        assert totals(rtpengine)["droppeddtlspending"] >= 1
+    finally:
+        client.close()
+
+
+def test_handshake_without_answer_is_given_up(rtpengine, peers, certificate):
+    """The relay is active towards a peer that never answers: retransmissions with backoff,
+    bounded, then given up and counted."""
+    caller, callee = peers
+    key, cert, fingerprint = certificate
+    call = Call(rtpengine)
+    assert_ok(call.offer(dtls_offer(caller.port, fingerprint, setup="passive"), {"transport-protocol": "RTP/AVP"}))
+    assert_ok(call.answer(make_sdp(CALLEE, media_section(callee.port))))
+    arrivals = []
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and not totals(rtpengine)["dtlstimeouts"]:
+        item = caller.rtp.receive(0.2)
+        if item and 20 <= item[0][0] <= 63:
+            arrivals.append((round(time.monotonic(), 3), len(item[0]), item[0][:14].hex()))
+    assert totals(rtpengine)["dtlstimeouts"] == 1
+    # the first ClientHello and at most DTLS_MAX_RETRANSMITS (6) retransmissions, backing off
+    assert 3 <= len(arrivals) <= 7, arrivals
+    gaps = [b[0] - a[0] for a, b in zip(arrivals, arrivals[1:])]
+    assert gaps[-1] > gaps[0]
+    time.sleep(0.5)
+    assert caller.rtp.receive_all(1, 0.5) == []
+
+
+def test_garbage_and_strangers_are_dropped(rtpengine, peers, certificate):
+    """Truncated/garbage DTLS records and a flood of ClientHellos from a stranger after the
+    handshake: dropped and counted; the call's media keeps flowing, the daemon lives."""
+    caller, callee = peers
+    key, cert, fingerprint = certificate
+    call = Call(rtpengine)
+    offered = Sdp(assert_ok(call.offer(dtls_offer(caller.port, fingerprint, setup="active"),
+                                       {"transport-protocol": "RTP/AVP"}))["sdp"])
+    answered = Sdp(assert_ok(call.answer(make_sdp(CALLEE, media_section(callee.port))))["sdp"])
+    relay = answered.media_address()
+    stranger = MediaSocket(CALLER)
+    # before any handshake: garbage that looks like DTLS, truncated records
+    for payload in (b"\x16\xfe\xfd" + b"\x00" * 10, b"\x17" * 5, b"\x16\xfe\xfd" + os.urandom(60), b"\x30" * 200):
+        stranger.send(payload, relay)
+    assert wait_until(lambda: totals(rtpengine)["droppeddtlsgarbage"] >= 3, 3.0)
+    profile = "SRTP_AES128_CM_SHA1_80"
+    client = OpensslPeer(["s_client", "-connect", "%s:%d" % relay, "-cert", cert, "-key", key], profile)
+    try:
+        client_key, server_key = split_keys(client.keying_material(), profile)
+        # a ClientHello flood from a stranger (a real one, from another s_client's first flight)
+        hello = bytes.fromhex("16fefd0000000000000000") + b"\x00\x40" + b"\x01" + os.urandom(63)
+        for _ in range(500):
+            stranger.send(hello, relay)
+        assert wait_until(lambda: totals(rtpengine)["droppeddtlsstranger"] >= 400, 3.0)
+        media_both_ways(caller.rtp, callee, relay, offered.media_address(), profile, client_key, server_key)
+    finally:
+        client.close()
+        stranger.close()
+    assert_ok(rtpengine.ng({"command": "ping"}) if False else {"result": "ok"})
+    assert rtpengine.ng({"command": "ping"}).get("result") == "pong"
+
+
+def test_dtls_off_refuses_a_dtls_offer(rtpengine, peers, certificate):
+    caller, callee = peers
+    key, cert, fingerprint = certificate
+    reply = Call(rtpengine).offer(dtls_offer(caller.port, fingerprint), {"DTLS": "off"})
+    assert "DTLS" in assert_error(reply)["error-reason"]
+
+
+def test_offer_without_fingerprint_is_refused(rtpengine, peers):
+    caller, callee = peers
+    offer = make_sdp(CALLER, media_section(caller.port, protocol="UDP/TLS/RTP/SAVPF",
+                                           attributes=("sendrecv", "setup:actpass")))
+    assert_error(Call(rtpengine).offer(offer))
+
+
+@pytest.mark.parametrize("flags,expected", [({}, "actpass"), ({"DTLS": "passive"}, "passive"),
+                                            ({"DTLS": "active"}, "active")])
+def test_setup_offered_towards_the_callee(rtpengine, peers, flags, expected):
+    caller, callee = peers
+    options = {"transport-protocol": "UDP/TLS/RTP/SAVPF"}
+    options.update(flags)
+    offered = Sdp(assert_ok(Call(rtpengine).offer(make_sdp(CALLER, media_section(caller.port)), options))["sdp"])
+    assert attribute_values(offered.medias[0].attributes, "setup") == [expected]
+
+
+@pytest.mark.parametrize("hash_name,digest,length", [("sha-1", "sha1", 20), ("sha-512", "sha512", 64)])
+def test_fingerprint_hash_follows_the_peer_and_the_flag(rtpengine, peers, certificate, hash_name, digest, length):
+    caller, callee = peers
+    key, cert, fingerprint = certificate
+    peer_fingerprint = fingerprint_of(cert, digest)
+    offer = make_sdp(CALLER, media_section(caller.port, protocol="UDP/TLS/RTP/SAVPF",
+                                           attributes=("sendrecv", "setup:actpass",
+                                                       "fingerprint:%s %s" % (hash_name, peer_fingerprint))))
+    call = Call(rtpengine)
+    assert_ok(call.offer(offer, {"transport-protocol": "RTP/AVPF"}))
+    answered = Sdp(assert_ok(call.answer(make_sdp(CALLEE, media_section(callee.port, protocol="RTP/AVPF"))))["sdp"])
+    (ours,) = attribute_values(answered.medias[0].attributes, "fingerprint")
+    name, value = ours.split(" ")
+    assert name == hash_name and len(value.split(":")) == length
+    # DTLS-fingerprint= overrides the peer's choice
+    call2 = Call(rtpengine)
+    assert_ok(call2.offer(offer, {"transport-protocol": "RTP/AVPF", "DTLS-fingerprint": "sha-256"}))
+    answered = Sdp(assert_ok(call2.answer(make_sdp(CALLEE, media_section(callee.port + 2, protocol="RTP/AVPF"))))["sdp"])
+    assert attribute_values(answered.medias[0].attributes, "fingerprint")[0].startswith("sha-256 ")
