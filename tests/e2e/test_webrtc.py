@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from calls import Call, Sdp, assert_ok, simple_sdp, wait_until
+from calls import Call, Sdp, assert_ok, make_sdp, media_section, simple_sdp, wait_until
 from conftest import IS_UPSTREAM
 from webrtc_harness import Chromium, NetworkNamespace, PageServer, PhoneEndpoint, make_tone_wav, missing_tools
 
@@ -108,5 +108,90 @@ def test_chromium_ice_connects_with_relay_as_controlled_agent(webrtc):
         assert pairs, "Chromium saw no nominated, succeeded pair: %s" % page.call("summary")
         assert pairs[0]["requestsReceived"] > 0, "the relay sent no checks of its own"
         assert daemon.wait_for_log(r"ICE: media \d+ component 1 selected pair .*peer nominated", 2.0)
+    finally:
+        phone.close()
+
+
+# ---------------------------------------------------------------- media with DTLS-SRTP
+
+OPUS_ATTRIBUTES = ("rtpmap:111 opus/48000/2", "fmtp:111 minptime=10;useinbandfec=1", "sendrecv")
+
+
+def _phone_sdp(phone, codec):
+    if codec == "opus":
+        return make_sdp("127.0.0.1", media_section(phone.port, payload_types=(111,), attributes=OPUS_ATTRIBUTES))
+    return simple_sdp("127.0.0.1", phone.port)
+
+
+def _wait_for_media(page, phone, codec, expect_browser_hears):
+    """Waits until Chromium's DTLS is connected and audio flows both ways; returns the last
+    getStats() summary."""
+    def flowing():
+        summary = page.call("summary")
+        connected = any(t["dtlsState"] == "connected" for t in summary["transports"])
+        received = sum(i["packetsReceived"] or 0 for i in summary["inbound"] if i["kind"] == "audio")
+        return summary if connected and received > 100 and len(phone.received) > 100 else None
+    summary = wait_until(flowing, 20.0, interval=0.25)
+    assert summary, "no media both ways: %s, phone got %d packets" % (page.call("summary"), len(phone.received))
+    # the tones: the page analyses what it plays, the phone decodes PCMU itself
+    frequency = wait_until(lambda: (lambda f: f if abs(f - expect_browser_hears) < 30 else None)(
+        page.call("peakFrequency")), 10.0, interval=0.25)
+    assert frequency, "the browser does not hear %d Hz but %s" % (expect_browser_hears, page.call("peakFrequency"))
+    if codec == "pcmu":
+        heard = phone.received_frequency()
+        assert abs(heard - BROWSER_TONE) < 30, "the phone hears %d Hz, not the browser's %d" % (heard, BROWSER_TONE)
+    else:
+        assert all(pt == 111 for pt, _ in phone.received[-50:]), "Opus from the browser"
+    summary = page.call("summary")
+    assert all(t["srtpCipher"] for t in summary["transports"] if t["dtlsState"] == "connected")
+    assert all((i["packetsLost"] or 0) < 25 for i in summary["inbound"]), summary
+    return summary
+
+
+@pytest.mark.parametrize("bundle_policy", ["balanced", "max-bundle"])
+@pytest.mark.parametrize("codec", ["pcmu", "opus"])
+def test_browser_calls_phone(webrtc, codec, bundle_policy):
+    daemon, page = webrtc
+    # Opus: the test cannot encode it, so the phone echoes and the browser hears its own tone
+    phone = PhoneEndpoint(tone=PHONE_TONE, echo=codec == "opus")
+    try:
+        call = Call(daemon)
+        page.call("setup", bundle_policy, "PCMU" if codec == "pcmu" else "opus")
+        offer = page.call("makeOffer")
+        towards_phone = Sdp(assert_ok(call.offer(offer, {"ICE": "remove", "transport-protocol": "RTP/AVP",
+                                                           "rtcp-mux": ["demux"]}))["sdp"])
+        media = towards_phone.medias[0]
+        assert media.protocol == "RTP/AVP"
+        assert not [a for a in media.attributes if a.startswith(("candidate", "fingerprint", "ice-"))]
+        answer = assert_ok(call.answer(_phone_sdp(phone, codec), {"ICE": "force"}))["sdp"]
+        for needed in ("a=fingerprint:", "a=setup:", "a=rtcp-mux", "a=candidate:", "a=mid:", "UDP/TLS/RTP/SAVPF"):
+            assert needed in answer, "answer to the browser lacks %s" % needed
+        page.call("takeAnswer", answer)
+        phone.start(towards_phone.media_address())
+        _wait_for_media(page, phone, codec, PHONE_TONE if codec == "pcmu" else BROWSER_TONE)
+        assert daemon.wait_for_log(r"ICE: media \d+ component 1 selected pair", 1.0)
+    finally:
+        phone.close()
+
+
+@pytest.mark.parametrize("bundle_policy", ["balanced", "max-bundle"])
+@pytest.mark.parametrize("codec", ["pcmu", "opus"])
+def test_phone_calls_browser(webrtc, codec, bundle_policy):
+    daemon, page = webrtc
+    phone = PhoneEndpoint(tone=PHONE_TONE, echo=codec == "opus")
+    try:
+        call = Call(daemon)
+        offer = assert_ok(call.offer(_phone_sdp(phone, codec), {
+            "ICE": "force", "DTLS": "passive", "transport-protocol": "UDP/TLS/RTP/SAVPF",
+            "rtcp-mux": ["offer"], "flags": ["generate-mid"]}))["sdp"]
+        page.call("setup", bundle_policy, None)
+        answer = page.call("takeOffer", offer)
+        towards_phone = Sdp(assert_ok(call.answer(answer, {"ICE": "remove"}))["sdp"])
+        media = towards_phone.medias[0]
+        assert media.protocol == "RTP/AVP"
+        assert not [a for a in media.attributes if a.startswith(("candidate", "fingerprint", "ice-"))]
+        phone.start(towards_phone.media_address())
+        _wait_for_media(page, phone, codec, PHONE_TONE if codec == "pcmu" else BROWSER_TONE)
+        assert daemon.wait_for_log(r"ICE: media \d+ component 1 selected pair .*we nominated", 1.0)
     finally:
         phone.close()
