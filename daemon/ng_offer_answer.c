@@ -460,9 +460,13 @@ static int write_sdp(struct sdp_exchange *exchange, bool offer)
 		if (rewrite->ice_ufrag && local->ice_lite)
 			ice_lite = true;
 		set_mid(rewrite, local, sender_media, flags, offer, i);
-		/* RFC 9143: one m= line is one transport, so its BUNDLE group can be answered as is */
+		/* RFC 9143: one m= line is one transport, so its BUNDLE group can be answered as is,
+		 * and offered to a browser (max-bundle pages refuse an offer without one) */
 		if (!offer && count == 1 && local->bundled && local->mid[0])
 			bundle_group = local->mid;
+		else if (offer && count == 1 && (rewrite->mid || sender_media->mid[0]) && rewrite->ice_ufrag
+			 && rewrite->protocol && g_str_has_prefix(rewrite->protocol, "UDP/TLS/"))
+			bundle_group = rewrite->mid ? rewrite->mid : sender_media->mid;
 	}
 	struct sdp_rewrite_options options = {
 		.ice_lite = ice_lite,
