@@ -269,10 +269,11 @@ class SipHarness:
         return process
 
     def start_kamailio(self, rtpengine_ng_port, downstream_address, downstream_port,
-                       ready_timeout=10):
+                       ready_timeout=10, config=EXAMPLE_CONFIG):
         """Kamailio relaying to downstream_address:port with the relay at ng port
-        `rtpengine_ng_port` on 127.0.0.1. Start the relay first (see the example)."""
-        with open(EXAMPLE_CONFIG) as handle:
+        `rtpengine_ng_port` on 127.0.0.1. Start the relay first (see the example).
+        `config`: the example to run (kamailio-relay.cfg, kamailio-webrtc.cfg)."""
+        with open(config) as handle:
             template = handle.read()
         failures = []
         for _attempt in range(START_ATTEMPTS):
