@@ -226,6 +226,11 @@ static void select_pair(struct ice_agent *agent, struct ice_pair *pair, int64_t 
 		return;
 	agent->selected[c] = index;
 	struct stream *stream = &media->streams[c];
+	if (agent->consent_lost[c]) {
+		/* a new path after the old one lost consent: media may flow again */
+		agent->consent_lost[c] = false;
+		stream->state &= (uint8_t) ~STREAM_ICE_NO_CONSENT;
+	}
 	const union endpoint *address = &agent->remote.candidates[pair->remote].address;
 	endpoint_learning_ice_confirm(stream, address);
 	char text[ENDPOINT_TEXT_SIZE];
@@ -251,6 +256,19 @@ static void run_consent(struct ice_agent *agent, struct check_round *round, int6
 			log_call(LOG_WARNING, media->monologue->call->call_id,
 				 "ICE: media %u component %u: no consent from the peer for 30 s, media to it stopped",
 				 media->index, c + 1);
+			if (agent->controlling) {
+				/* the path changed or died: check every pair again and nominate anew
+				 * (the old pair too: if it answers again it can win again) */
+				agent->selected[c] = -1;
+				agent->first_success_us = 0;
+				for (unsigned int i = 0; i < agent->pair_count; i++)
+					if (agent->pairs[i].component == c + 1) {
+						agent->pairs[i].state = ICE_PAIR_WAITING;
+						agent->pairs[i].nominated = false;
+						agent->pairs[i].consent_in_flight = false;
+					}
+				continue;
+			}
 		}
 		if (now_us < agent->consent_next_us[c] || pair->state == ICE_PAIR_IN_PROGRESS)
 			continue;
