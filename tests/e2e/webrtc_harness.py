@@ -11,7 +11,6 @@ the DevTools protocol (Debian's python3-websocket). PhoneEndpoint is the plain R
 it sends a PCMU tone (or echoes what it gets) and records what arrives. tone_frequency()
 finds the strongest frequency of decoded audio. Every process is ended by its PID."""
 
-import audioop
 import ctypes
 import http.server
 import json
@@ -25,6 +24,12 @@ import subprocess
 import threading
 import time
 import urllib.request
+import warnings
+
+with warnings.catch_warnings():
+    # G.711 coding from the standard library (Debian 12: Python 3.11); deprecated in 3.13
+    warnings.simplefilter("ignore", DeprecationWarning)
+    import audioop
 
 from rtp import MediaPeer, build_rtp, parse_rtp
 
