@@ -160,7 +160,6 @@ struct dtls_connection {
 	enum dtls_setup our_setup;           /* a=setup we write towards this side */
 	char setup_line[24];                 /* "setup:actpass" */
 	char fingerprint_line[12 + DTLS_FINGERPRINT_TEXT_MAX];   /* "fingerprint:sha-256 ..." */
-	char tls_id_line[48];                /* "tls-id:..." (RFC 8842) */
 
 	/* published: written by the control thread under call->lock */
 	struct dtls_params params;

@@ -40,7 +40,8 @@ static void set_ice_remove(struct ng_flags *flags) { flags->ice = NG_ICE_REMOVE;
 static void set_ice_force(struct ng_flags *flags) { flags->ice = NG_ICE_FORCE; }
 static void set_ice_default(struct ng_flags *flags) { flags->ice = NG_ICE_DEFAULT; }
 
-/* DTLS-SRTP (media_dtls.h) */
+/* DTLS-SRTP (media_dtls.h) and SDES options (media_crypto.h) */
+static void set_sdes_pad(struct ng_flags *flags) { flags->sdes_pad = true; }
 static void set_dtls_off(struct ng_flags *flags) { flags->dtls_off = true; }
 static void set_dtls_passive(struct ng_flags *flags) { flags->dtls_setup = DTLS_SETUP_PASSIVE; }
 static void set_dtls_active(struct ng_flags *flags) { flags->dtls_setup = DTLS_SETUP_ACTIVE; }
@@ -67,6 +68,7 @@ DTLS_HASH_SETTER(set_dtls_sha512, DTLS_HASH_SHA512)
 #define TRANSCODING "transcoding"
 #define DTLS_SRTP "DTLS-SRTP"
 #define DTMF_BLOCKING "DTMF blocking and triggers"
+#define SDES_OPTION "read by ng_flags_parse (read_sdes_option)"
 #define CODEC_LIST "changing the codec list (codec options)"
 
 static const struct ng_key key_table[] = {
@@ -132,9 +134,12 @@ static const struct ng_key key_table[] = {
 	SUPPORTED("dtls-fingerprint", "sha-384", set_dtls_sha384, "hash of our a=fingerprint"),
 	SUPPORTED("dtls-fingerprint", "sha-512", set_dtls_sha512, "hash of our a=fingerprint"),
 	IGNORED("dtls-fingerprint", NULL, "an unknown hash: the peer's hash or --dtls-signature is used"),
-	REFUSED("sdes", "off", NG_SCOPE_SRTP, DTLS_SRTP " (SDES=off leaves only DTLS)"),
-	REFUSED("sdes", "no", NG_SCOPE_SRTP, DTLS_SRTP " (SDES=no leaves only DTLS)"),
-	REFUSED("sdes", "disable", NG_SCOPE_SRTP, DTLS_SRTP " (SDES=disable leaves only DTLS)"),
+	SUPPORTED("sdes", "off", NULL, SDES_OPTION ": our SRTP offers carry DTLS only"),
+	SUPPORTED("sdes", "no", NULL, SDES_OPTION ": our SRTP offers carry DTLS only"),
+	SUPPORTED("sdes", "disable", NULL, SDES_OPTION ": our SRTP offers carry DTLS only"),
+	SUPPORTED("sdes", "pad", NULL, SDES_OPTION ": base64 padding kept in our keys"),
+	PREFIX("sdes", "no-", NG_KEY_SUPPORTED, NG_SCOPE_ALWAYS, SDES_OPTION ": this suite is not offered"),
+	PREFIX("sdes", "only-", NG_KEY_SUPPORTED, NG_SCOPE_ALWAYS, SDES_OPTION ": only these suites are offered"),
 	WARN("sdes", NULL, NG_SCOPE_SRTP, "SDES crypto suite and session parameter options (SDES=...)"),
 	WARN("osrtp", NULL, NG_SCOPE_ALWAYS, "opportunistic SRTP (OSRTP): the media stays plain RTP"),
 
@@ -258,7 +263,7 @@ static const struct ng_key key_table[] = {
 	WARN("flags", "block-short-packets", NG_SCOPE_ALWAYS, "blocking short packets (block-short)"),
 	WARN("flags", "generate-rtcp", NG_SCOPE_ALWAYS, "generating RTCP (RTCP is passed through)"),
 	WARN("flags", "reject-ice", NG_SCOPE_ALWAYS, "rejecting the offered ICE (reject-ICE)"),
-	WARN("flags", "pad-crypto", NG_SCOPE_SRTP, "SDES key padding (pad-crypto)"),
+	SUPPORTED("flags", "pad-crypto", set_sdes_pad, "SDES-pad"),
 	/* prefixed forms: codec-KEY-VALUE, SDES-OPTION, OSRTP-OPTION, endpoint-learning-VALUE, ... */
 	PREFIX("flags", "codec-strip-", NG_KEY_REFUSED, NG_SCOPE_ALWAYS, CODEC_LIST),
 	PREFIX("flags", "codec-except-", NG_KEY_REFUSED, NG_SCOPE_ALWAYS, CODEC_LIST),
@@ -271,9 +276,12 @@ static const struct ng_key key_table[] = {
 	       TRANSCODING " (codec accept): the codecs are passed on as negotiated"),
 	PREFIX("flags", "codec-set-", NG_KEY_IGNORED, NG_SCOPE_ALWAYS,
 	       "options of codecs that would be transcoded: without transcoding there are none"),
-	REFUSED("flags", "sdes-off", NG_SCOPE_SRTP, DTLS_SRTP " (SDES-off leaves only DTLS)"),
-	REFUSED("flags", "sdes-no", NG_SCOPE_SRTP, DTLS_SRTP " (SDES-no leaves only DTLS)"),
-	REFUSED("flags", "sdes-disable", NG_SCOPE_SRTP, DTLS_SRTP " (SDES-disable leaves only DTLS)"),
+	SUPPORTED("flags", "sdes-off", NULL, SDES_OPTION ": our SRTP offers carry DTLS only"),
+	SUPPORTED("flags", "sdes-no", NULL, SDES_OPTION ": our SRTP offers carry DTLS only"),
+	SUPPORTED("flags", "sdes-disable", NULL, SDES_OPTION ": our SRTP offers carry DTLS only"),
+	SUPPORTED("flags", "sdes-pad", NULL, SDES_OPTION ": base64 padding kept in our keys"),
+	PREFIX("flags", "sdes-no-", NG_KEY_SUPPORTED, NG_SCOPE_ALWAYS, SDES_OPTION ": this suite is not offered"),
+	PREFIX("flags", "sdes-only-", NG_KEY_SUPPORTED, NG_SCOPE_ALWAYS, SDES_OPTION ": only these suites are offered"),
 	PREFIX("flags", "sdes-", NG_KEY_WARN, NG_SCOPE_SRTP, "SDES crypto suite and session parameter options (SDES-...)"),
 	PREFIX("flags", "osrtp-", NG_KEY_WARN, NG_SCOPE_ALWAYS, "opportunistic SRTP (OSRTP): the media stays plain RTP"),
 	PREFIX("flags", "endpoint-learning-", NG_KEY_WARN, NG_SCOPE_ALWAYS,

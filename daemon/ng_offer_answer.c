@@ -24,6 +24,7 @@
 #include "log.h"
 #include "media_crypto.h"
 #include "media_dtls.h"
+#include "dtls_certificate.h"
 #include "ng_keys.h"
 #include "port_pool.h"
 #include "relay.h"
@@ -317,6 +318,30 @@ static struct media_dtls_request dtls_request(const struct ng_flags *flags, bool
 	return request;
 }
 
+/* An RTP/SAVP(F) offer towards a side whose keying we do not know yet carries both SDES keys
+ * and our DTLS fingerprint, as upstream does: the side answers with the one it speaks
+ * (SDES=off / DTLS=off leave one out). Once one is agreed, a re-offer carries that one only.
+ * Returns the number of lines. */
+static int offer_srtp_keying(const struct ng_flags *flags, struct media *local, const char **lines)
+{
+	bool sdes_agreed = local->crypto && local->crypto->active;
+	bool dtls_agreed = media_dtls_agreed(local);
+	int count = 0;
+	if (!flags->sdes_off && !dtls_agreed) {
+		struct media_crypto_options options = {
+			.no_suites = flags->sdes_no_suites, .only_suites = flags->sdes_only_suites, .pad = flags->sdes_pad,
+		};
+		int written = media_crypto_offer_with(local, &options, lines, MEDIA_CRYPTO_OFFERED_SUITES);
+		count = written > 0 ? written : 0;
+	}
+	if (!flags->dtls_off && !sdes_agreed && dtls_certificate_ready()) {
+		struct media_dtls_request dtls = dtls_request(flags, false);
+		int written = media_dtls_offer(local, &dtls, lines + count, MEDIA_DTLS_LINES);
+		count += written > 0 ? written : 0;
+	}
+	return count;
+}
+
 /* Writes the SDP the receiver gets: the sender's SDP with our address and the receiver-side
  * ports in place of the sender's. */
 static int write_sdp(struct sdp_exchange *exchange, bool offer)
@@ -378,7 +403,7 @@ static int write_sdp(struct sdp_exchange *exchange, bool offer)
 				rewrite->extra_attribute_count = (unsigned int) lines;
 			}
 		} else if (offer && media_protocol_uses_sdes(local->protocol)) {
-			int lines = media_crypto_offer(local, crypto_lines[i], MEDIA_CRYPTO_OFFERED_SUITES);
+			int lines = offer_srtp_keying(flags, local, crypto_lines[i]);
 			if (lines > 0) {
 				rewrite->extra_attributes = crypto_lines[i];
 				rewrite->extra_attribute_count = (unsigned int) lines;
@@ -492,6 +517,9 @@ static int require_ids(struct ng_request *request, bool to_tag)
 static void take_sdes_offer(struct ng_request *request, struct media *media, const struct sdp_media *sdp_media)
 {
 	const char *reason = NULL;
+	if (!media->crypto)
+		media->crypto = g_new0(struct media_crypto, 1);
+	media->crypto->pad = request->flags.sdes_pad;
 	if (media_crypto_take_offer(media, sdp_media, &reason) < 0)
 		log_call(LOG_WARNING, request->flags.call_id, "SRTP offer on media %u not usable: %s", media->index, reason);
 }
@@ -736,8 +764,10 @@ int ng_command_answer(struct ng_request *request)
 				break;
 			}
 			if (media_dtls_active(answer_media) && !answer_media->rejected) {
+				/* offered both: a=crypto in the answer means the side chose SDES */
 				const char *reason = NULL;
-				int taken = media_dtls_take_answer(answer_media, sdp, sdp_media, &reason);
+				int taken = media_sdp_has_crypto(sdp_media) ? -ENOENT
+					: media_dtls_take_answer(answer_media, sdp, sdp_media, &reason);
 				if (taken == -ENOENT)
 					media_dtls_off(answer_media);   /* the side declined DTLS */
 				else if (taken < 0)
@@ -746,7 +776,7 @@ int ng_command_answer(struct ng_request *request)
 			}
 			if (!offer_media->rejected)
 				media_dtls_answered(offer_media);
-			if (answer_media->crypto && !answer_media->rejected) {
+			if (answer_media->crypto && !answer_media->rejected && !media_dtls_active(answer_media)) {
 				const char *reason = NULL;
 				if (media_crypto_take_answer(answer_media, sdp_media, &reason) < 0)
 					log_call(LOG_WARNING, call->call_id, "SRTP answer on media %u not usable: %s",
