@@ -116,6 +116,11 @@ static void strip_padding(char *line)
 	memmove(key + end - padding, key + end, strlen(key + end) + 1);
 }
 
+bool media_protocol_is_plain_rtp(const char *protocol)
+{
+	return protocol && (!strcmp(protocol, "RTP/AVP") || !strcmp(protocol, "RTP/AVPF"));
+}
+
 static int format_line(const struct media_crypto *owner, const struct sdes_crypto *crypto, char *line, size_t size)
 {
 	memcpy(line, "crypto:", 7);

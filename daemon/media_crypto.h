@@ -55,6 +55,8 @@ struct media_crypto {
 
 /* RTP/SAVP and RTP/SAVPF carry SDES keys (DTLS-SRTP profiles do not). */
 bool media_protocol_uses_sdes(const char *protocol);
+/* RTP/AVP and RTP/AVPF: where OSRTP (RFC 8643) carries SDES keys. */
+bool media_protocol_is_plain_rtp(const char *protocol);
 
 /* We offer SRTP to this side: fills lines (each "crypto:TAG SUITE inline:KEY") with every
  * suite, keeping the keys until the side answers. Returns the number of lines or -errno. */

@@ -42,6 +42,8 @@ static void set_ice_default(struct ng_flags *flags) { flags->ice = NG_ICE_DEFAUL
 
 /* DTLS-SRTP (media_dtls.h) and SDES options (media_crypto.h) */
 static void set_sdes_pad(struct ng_flags *flags) { flags->sdes_pad = true; }
+static void set_osrtp_offer(struct ng_flags *flags) { flags->osrtp_offer = true; }
+static void set_osrtp_accept(struct ng_flags *flags) { flags->osrtp_accept = true; }
 static void set_dtls_off(struct ng_flags *flags) { flags->dtls_off = true; }
 static void set_dtls_passive(struct ng_flags *flags) { flags->dtls_setup = DTLS_SETUP_PASSIVE; }
 static void set_dtls_active(struct ng_flags *flags) { flags->dtls_setup = DTLS_SETUP_ACTIVE; }
@@ -141,7 +143,10 @@ static const struct ng_key key_table[] = {
 	PREFIX("sdes", "no-", NG_KEY_SUPPORTED, NG_SCOPE_ALWAYS, SDES_OPTION ": this suite is not offered"),
 	PREFIX("sdes", "only-", NG_KEY_SUPPORTED, NG_SCOPE_ALWAYS, SDES_OPTION ": only these suites are offered"),
 	WARN("sdes", NULL, NG_SCOPE_SRTP, "SDES crypto suite and session parameter options (SDES=...)"),
-	WARN("osrtp", NULL, NG_SCOPE_ALWAYS, "opportunistic SRTP (OSRTP): the media stays plain RTP"),
+	SUPPORTED("osrtp", "offer", set_osrtp_offer, "RFC 8643: SDES keys offered on RTP/AVP"),
+	SUPPORTED("osrtp", "accept", set_osrtp_accept, "RFC 8643: SDES keys offered on RTP/AVP are answered"),
+	SUPPORTED("osrtp", "accept-rfc", set_osrtp_accept, "RFC 8643: SDES keys offered on RTP/AVP are answered"),
+	WARN("osrtp", NULL, NG_SCOPE_ALWAYS, "opportunistic SRTP (OSRTP) variants other than offer/accept"),
 
 	/* ---- recording ---- */
 	WARN("record-call", NULL, NG_SCOPE_ALWAYS, RECORDING),
@@ -283,7 +288,10 @@ static const struct ng_key key_table[] = {
 	PREFIX("flags", "sdes-no-", NG_KEY_SUPPORTED, NG_SCOPE_ALWAYS, SDES_OPTION ": this suite is not offered"),
 	PREFIX("flags", "sdes-only-", NG_KEY_SUPPORTED, NG_SCOPE_ALWAYS, SDES_OPTION ": only these suites are offered"),
 	PREFIX("flags", "sdes-", NG_KEY_WARN, NG_SCOPE_SRTP, "SDES crypto suite and session parameter options (SDES-...)"),
-	PREFIX("flags", "osrtp-", NG_KEY_WARN, NG_SCOPE_ALWAYS, "opportunistic SRTP (OSRTP): the media stays plain RTP"),
+	SUPPORTED("flags", "osrtp-offer", set_osrtp_offer, "OSRTP=offer"),
+	SUPPORTED("flags", "osrtp-accept", set_osrtp_accept, "OSRTP=accept"),
+	SUPPORTED("flags", "osrtp-accept-rfc", set_osrtp_accept, "OSRTP=accept"),
+	PREFIX("flags", "osrtp-", NG_KEY_WARN, NG_SCOPE_ALWAYS, "opportunistic SRTP (OSRTP) variants other than offer/accept"),
 	PREFIX("flags", "endpoint-learning-", NG_KEY_WARN, NG_SCOPE_ALWAYS,
 	       "per-call endpoint learning (the daemon's --endpoint-learning applies)"),
 	PREFIX("flags", "from-tags-", NG_KEY_IGNORED, NG_SCOPE_ALWAYS, "selects participants for subscribe request, refused"),

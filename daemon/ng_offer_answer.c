@@ -402,8 +402,14 @@ static int write_sdp(struct sdp_exchange *exchange, bool offer)
 				rewrite->extra_attributes = crypto_lines[i];
 				rewrite->extra_attribute_count = (unsigned int) lines;
 			}
-		} else if (offer && media_protocol_uses_sdes(local->protocol)) {
-			int lines = offer_srtp_keying(flags, local, crypto_lines[i]);
+		} else if (offer && (media_protocol_uses_sdes(local->protocol)
+				     || (flags->osrtp_offer && media_protocol_is_plain_rtp(rewrite->protocol ? rewrite->protocol
+											    : local->protocol)))) {
+			/* RFC 8643 section 3: an OSRTP offer is RTP/AVP(F) with a=crypto lines */
+			struct ng_flags osrtp = *flags;
+			if (!media_protocol_uses_sdes(local->protocol))
+				osrtp.dtls_off = true;
+			int lines = offer_srtp_keying(&osrtp, local, crypto_lines[i]);
 			if (lines > 0) {
 				rewrite->extra_attributes = crypto_lines[i];
 				rewrite->extra_attribute_count = (unsigned int) lines;
@@ -572,7 +578,10 @@ static int prepare_offer_media(struct sdp_exchange *exchange)
 				return -EINVAL;
 		} else {
 			media_dtls_off(sender_media);
-			if (media_protocol_uses_sdes(sdp_media->protocol) && !sender_media->rejected)
+			/* RFC 8643 section 4: with OSRTP=accept, keys on RTP/AVP are answered */
+			bool osrtp = flags->osrtp_accept && media_protocol_is_plain_rtp(sdp_media->protocol)
+				&& media_sdp_has_crypto(sdp_media);
+			if ((media_protocol_uses_sdes(sdp_media->protocol) || osrtp) && !sender_media->rejected)
 				take_sdes_offer(request, sender_media, sdp_media);
 		}
 		sender_media->rtcp_mux_offered = sdp_media->rtcp_mux;
@@ -776,7 +785,10 @@ int ng_command_answer(struct ng_request *request)
 			}
 			if (!offer_media->rejected)
 				media_dtls_answered(offer_media);
-			if (answer_media->crypto && !answer_media->rejected && !media_dtls_active(answer_media)) {
+			/* an OSRTP offer answered without keys stays plain RTP (RFC 8643 section 3) */
+			bool plain_answer = media_protocol_is_plain_rtp(sdp_media->protocol) && !media_sdp_has_crypto(sdp_media);
+			if (answer_media->crypto && !answer_media->rejected && !media_dtls_active(answer_media)
+			    && !plain_answer) {
 				const char *reason = NULL;
 				if (media_crypto_take_answer(answer_media, sdp_media, &reason) < 0)
 					log_call(LOG_WARNING, call->call_id, "SRTP answer on media %u not usable: %s",

@@ -41,6 +41,8 @@ struct ng_flags {
 	/* SDES=off, SDES-no-SUITE, SDES-only-SUITE, SDES-pad (media_crypto.h) */
 	bool sdes_off, sdes_pad;
 	uint32_t sdes_no_suites, sdes_only_suites;   /* 1 << enum srtp_suite */
+	/* OSRTP (RFC 8643): offer SDES keys on RTP/AVP; accept keys offered on RTP/AVP */
+	bool osrtp_offer, osrtp_accept;
 	const char *direction[2];          /* interface names for the offerer's and the answerer's side */
 	union endpoint received_from;      /* "received-from": [ "IP4", "1.2.3.4" ] */
 	union endpoint media_address;      /* "media-address" */

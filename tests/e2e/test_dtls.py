@@ -468,3 +468,70 @@ def test_sdes_key_padding(rtpengine, peers):
     assert not unpadded.endswith("=") and len(unpadded) == 59   # 44 bytes
     assert padded.endswith("=") and len(padded) == 60
     assert len(base64.b64decode(padded)) == 44
+
+
+# ---------------------------------------------------------------- OSRTP (RFC 8643)
+
+SDES_SUITE = "AES_CM_128_HMAC_SHA1_80"
+
+
+def sdes_key_of(media, suite=SDES_SUITE):
+    for value in attribute_values(media.attributes, "crypto"):
+        tag, name, key = value.split()[:3]
+        if name == suite:
+            return int(tag), base64.b64decode(key.split("inline:")[1].split("|")[0] + "==")
+
+
+def test_osrtp_offer_answered_with_keys_and_without(rtpengine, peers):
+    caller, callee = peers
+    call = Call(rtpengine)
+    offered = Sdp(assert_ok(call.offer(make_sdp(CALLER, media_section(caller.port)), {"OSRTP": "offer"}))["sdp"])
+    media = offered.medias[0]
+    assert media.protocol == "RTP/AVP"                         # RFC 8643 section 3
+    assert crypto_suites(media) and not attribute_values(media.attributes, "fingerprint")
+    tag, relay_key = sdes_key_of(media)
+    callee_key = os.urandom(30)
+    answer = make_sdp(CALLEE, media_section(callee.port, attributes=(
+        "sendrecv", "crypto:%d %s inline:%s" % (tag, SDES_SUITE, base64.b64encode(callee_key).decode()))))
+    answered = Sdp(assert_ok(call.answer(answer))["sdp"])
+    assert not attribute_values(answered.medias[0].attributes, "crypto")
+    for packet in rtp_stream(0x0501, 3):
+        caller.rtp.send(packet, answered.media_address())
+    assert srtp("unprotect", SDES_SUITE, relay_key, receive(callee.rtp, 3)) == rtp_stream(0x0501, 3)
+    for packet in srtp("protect", SDES_SUITE, callee_key, rtp_stream(0x0502, 3)):
+        callee.rtp.send(packet, offered.media_address())
+    assert receive(caller.rtp, 3) == rtp_stream(0x0502, 3)
+
+    # the same offer answered without keys: plain RTP both ways
+    call2 = Call(rtpengine)
+    offered = Sdp(assert_ok(call2.offer(make_sdp(CALLER, media_section(caller.port)),
+                                        {"flags": ["OSRTP-offer"]}))["sdp"])
+    answered = Sdp(assert_ok(call2.answer(make_sdp(CALLEE, media_section(callee.port))))["sdp"])
+    for packet in rtp_stream(0x0503, 2):
+        caller.rtp.send(packet, answered.media_address())
+    assert receive(callee.rtp, 2) == rtp_stream(0x0503, 2)
+
+
+def test_osrtp_accept(rtpengine, peers):
+    caller, callee = peers
+    caller_key = os.urandom(30)
+    offer = make_sdp(CALLER, media_section(caller.port, attributes=(
+        "sendrecv", "crypto:1 %s inline:%s" % (SDES_SUITE, base64.b64encode(caller_key).decode()))))
+    # without OSRTP=accept the keys are not taken (the caller gets no a=crypto back)
+    call = Call(rtpengine)
+    assert_ok(call.offer(offer))
+    answered = Sdp(assert_ok(call.answer(make_sdp(CALLEE, media_section(callee.port))))["sdp"])
+    assert not attribute_values(answered.medias[0].attributes, "crypto")
+    call = Call(rtpengine)
+    offered = Sdp(assert_ok(call.offer(offer, {"OSRTP": "accept"}))["sdp"])
+    assert not attribute_values(offered.medias[0].attributes, "crypto")
+    answered = Sdp(assert_ok(call.answer(make_sdp(CALLEE, media_section(callee.port))))["sdp"])
+    assert answered.medias[0].protocol == "RTP/AVP"
+    tag, relay_key = sdes_key_of(answered.medias[0])
+    assert tag == 1
+    for packet in srtp("protect", SDES_SUITE, caller_key, rtp_stream(0x0504, 3)):
+        caller.rtp.send(packet, answered.media_address())
+    assert receive(callee.rtp, 3) == rtp_stream(0x0504, 3)
+    for packet in rtp_stream(0x0505, 3):
+        callee.rtp.send(packet, offered.media_address())
+    assert srtp("unprotect", SDES_SUITE, relay_key, receive(caller.rtp, 3)) == rtp_stream(0x0505, 3)
