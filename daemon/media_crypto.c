@@ -12,12 +12,13 @@ struct offered_suite {
 	enum srtp_suite suite;
 };
 
-/* Upstream 10.5 offers these tags; 9 and 10 are F8, which we do not implement. */
+/* Upstream 10.5 offers these tags, in this order (all 12 suites). */
 static const struct offered_suite offered_suites[MEDIA_CRYPTO_OFFERED_SUITES] = {
 	{ 1, SRTP_AEAD_AES_256_GCM }, { 2, SRTP_AEAD_AES_128_GCM },
 	{ 3, SRTP_AES_256_CM_HMAC_SHA1_80 }, { 4, SRTP_AES_256_CM_HMAC_SHA1_32 },
 	{ 5, SRTP_AES_192_CM_HMAC_SHA1_80 }, { 6, SRTP_AES_192_CM_HMAC_SHA1_32 },
 	{ 7, SRTP_AES_CM_128_HMAC_SHA1_80 }, { 8, SRTP_AES_CM_128_HMAC_SHA1_32 },
+	{ 9, SRTP_F8_128_HMAC_SHA1_80 }, { 10, SRTP_F8_128_HMAC_SHA1_32 },
 	{ 11, SRTP_NULL_HMAC_SHA1_80 }, { 12, SRTP_NULL_HMAC_SHA1_32 },
 };
 

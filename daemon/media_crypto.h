@@ -18,8 +18,8 @@
 struct media;
 struct sdp_media;
 
-/* The suites upstream offers, in its order and with its tags (F8 is not supported). */
-#define MEDIA_CRYPTO_OFFERED_SUITES 10
+/* The suites upstream offers, in its order and with its tags. */
+#define MEDIA_CRYPTO_OFFERED_SUITES 12
 
 struct offered_key {
 	struct sdes_crypto crypto;
