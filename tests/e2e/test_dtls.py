@@ -535,3 +535,77 @@ def test_osrtp_accept(rtpengine, peers):
     for packet in rtp_stream(0x0505, 3):
         callee.rtp.send(packet, offered.media_address())
     assert srtp("unprotect", SDES_SUITE, relay_key, receive(caller.rtp, 3)) == rtp_stream(0x0505, 3)
+
+
+# ---------------------------------------------------------------- re-offers and the end of a call
+
+def make_certificate(folder, name):
+    key, cert = str(folder / (name + "-key.pem")), str(folder / (name + "-cert.pem"))
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                    "-nodes", "-keyout", key, "-out", cert, "-days", "2", "-subj", "/CN=" + name],
+                   check=True, capture_output=True)
+    return key, cert, fingerprint_of(cert)
+
+
+def test_reoffer_with_new_fingerprint_makes_a_new_handshake(rtpengine, peers, certificate, tmp_path):
+    """RFC 5763 section 6.7.1: a new fingerprint in a re-offer means a new association; the same
+    one keeps the running association (and its keys)."""
+    caller, callee = peers
+    key, cert, fingerprint = certificate
+    profile = "SRTP_AES128_CM_SHA1_80"
+    call = Call(rtpengine)
+    offer = dtls_offer(caller.port, fingerprint, setup="active")
+    offered = Sdp(assert_ok(call.offer(offer, {"transport-protocol": "RTP/AVP"}))["sdp"])
+    answer = make_sdp(CALLEE, media_section(callee.port))
+    answered = Sdp(assert_ok(call.answer(answer))["sdp"])
+    relay = answered.media_address()
+    first = OpensslPeer(["s_client", "-connect", "%s:%d" % relay, "-cert", cert, "-key", key], profile)
+    try:
+        client_key, server_key = split_keys(first.keying_material(), profile)
+        media_both_ways(caller.rtp, callee, relay, offered.media_address(), profile, client_key, server_key)
+        # the same offer again: nothing changes, the old keys still work
+        assert_ok(call.offer(offer, {"transport-protocol": "RTP/AVP"}))
+        assert_ok(call.answer(answer))
+        handshakes = totals(rtpengine)["dtlshandshakes"]
+        suite = PROFILES[profile][0]
+        for packet in srtp("protect", suite, client_key, rtp_stream(0x7001, 2, first_sequence=3000)):
+            caller.rtp.send(packet, relay)
+        assert receive(callee.rtp, 2) == rtp_stream(0x7001, 2, first_sequence=3000)
+    finally:
+        first.close()
+    # a new certificate: a new handshake, and media needs the new keys
+    new_key, new_cert, new_fingerprint = make_certificate(tmp_path, "second")
+    assert_ok(call.offer(dtls_offer(caller.port, new_fingerprint, setup="active"), {"transport-protocol": "RTP/AVP"}))
+    reanswered = Sdp(assert_ok(call.answer(answer))["sdp"])
+    assert reanswered.media_address() == relay
+    assert attribute_values(reanswered.medias[0].attributes, "setup") == ["passive"]
+    second = OpensslPeer(["s_client", "-connect", "%s:%d" % relay, "-cert", new_cert, "-key", new_key], profile)
+    try:
+        new_client_key, new_server_key = split_keys(second.keying_material(), profile)
+        assert new_client_key != client_key
+        assert wait_until(lambda: totals(rtpengine)["dtlshandshakes"] == handshakes + 1, 3.0)
+        suite = PROFILES[profile][0]
+        for packet in srtp("protect", suite, new_client_key, rtp_stream(0x7002, 3, first_sequence=5000)):
+            caller.rtp.send(packet, relay)
+        assert receive(callee.rtp, 3) == rtp_stream(0x7002, 3, first_sequence=5000)
+    finally:
+        second.close()
+
+
+def test_delete_sends_close_notify(rtpengine, peers, certificate):
+    caller, callee = peers
+    key, cert, fingerprint = certificate
+    profile = "SRTP_AES128_CM_SHA1_80"
+    call = Call(rtpengine)
+    assert_ok(call.offer(dtls_offer(caller.port, fingerprint, setup="active"), {"transport-protocol": "RTP/AVP"}))
+    answered = Sdp(assert_ok(call.answer(make_sdp(CALLEE, media_section(callee.port))))["sdp"])
+    client = OpensslPeer(["s_client", "-connect", "%s:%d" % answered.media_address(), "-cert", cert, "-key", key],
+                         profile)
+    try:
+        client.keying_material()
+        assert client.process.poll() is None
+        assert_ok(call.delete())
+        # s_client ends the session when the relay's close_notify arrives
+        assert client.read_until(rb"DONE|closed", 5.0), client.output.decode(errors="replace")[-500:]
+    finally:
+        client.close()
