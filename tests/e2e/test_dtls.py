@@ -13,7 +13,8 @@ import time
 
 import pytest
 
-from calls import Call, Sdp, assert_error, assert_ok, attribute_values, media_section, make_sdp, wait_until
+from calls import (Call, Sdp, assert_error, assert_ok, attribute_values, media_section, make_sdp, streams_of,
+                   wait_until)
 from conftest import IS_UPSTREAM
 from rtp import MediaPeer, MediaSocket, rtp_stream
 
@@ -189,6 +190,9 @@ def test_relay_passive_with_openssl_client(rtpengine, peers, certificate, profil
         client_key, server_key = split_keys(material, profile)
         media_both_ways(caller.rtp, callee, relay_for_caller, relay_for_callee, profile, client_key, server_key)
         assert totals(rtpengine)["dtlshandshakes"] >= 1
+        # query says how the side is keyed (ours: upstream has no such key)
+        rtp_stream_state = streams_of(assert_ok(call.query()), call.from_tag)[0]
+        assert rtp_stream_state["DTLS"] == "established, passive, " + PROFILES[profile][0]
     finally:
         client.close()
 
