@@ -580,6 +580,9 @@ int ng_keys_check(struct ng_request *request, const struct sdp_session *sdp, boo
 {
 	const struct ng_flags *flags = &request->flags;
 	const char *dtls_sdp = sdp_needs_dtls(sdp);
+	const char *protocol = flags->transport_protocol;
+	if (!dtls_sdp && !dtls_certificate_ready() && protocol && !g_ascii_strncasecmp(protocol, "UDP/TLS/", 8))
+		dtls_sdp = protocol;   /* towards the receiver: the same certificate is needed */
 	if (dtls_sdp) {
 		request->error_reason = buffer_printf(request->buffer,
 			DTLS_SRTP " is not supported by this relay (SDP: %s)", dtls_sdp);
