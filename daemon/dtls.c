@@ -299,17 +299,31 @@ static void follow_generation(struct dtls_connection *connection)
 	if (connection->state != DTLS_IDLE && connection->state != DTLS_CLOSED)
 		drop_association(connection);
 	connection->running_generation = connection->params.generation;
+	connection->waits = 0;
 	if (connection->state == DTLS_CLOSED)
 		return;
 	connection->state = DTLS_IDLE;
 }
 
 /* An active side sends its ClientHello towards where the peer is known to be: its learned
- * address, else the SDP's. */
+ * address, else the SDP's. A WebRTC peer's SDP may have none yet (c=0.0.0.0, port 9: its
+ * address comes with ICE, whose checks latch it): look again every DTLS_INITIAL_TIMEOUT_US, for
+ * as long as a handshake would retransmit, then give up. */
 static void start_active(struct dtls_connection *connection, struct dtls_counters *counters)
 {
 	const union endpoint *peer = relay_stream_destination(connection->stream);
-	if (!peer || start_association(connection, peer) < 0)
+	struct media_worker *worker = connection->stream->call->worker;
+	if (!peer) {
+		if (++connection->waits > DTLS_MAX_PEER_WAITS) {
+			DTLS_COUNT(counters->timeouts);
+			fail(connection, counters, "the peer's address never became known");
+		} else if (worker) {
+			relay_worker_timer_add(worker, &connection->timer, timer_now_us() + DTLS_INITIAL_TIMEOUT_US,
+					       timer_fired, connection);
+		}
+		return;
+	}
+	if (start_association(connection, peer) < 0)
 		return;
 	step(connection, counters);
 }

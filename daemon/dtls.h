@@ -134,6 +134,9 @@ struct dtls_counters {
 /* After a failed handshake a passive side accepts a new ClientHello only after this long:
  * a peer that keeps failing (a wrong fingerprint) costs one handshake per interval. */
 #define DTLS_RETRY_HOLDOFF_US 1000000
+/* An active side whose peer has no address yet (ICE still running) looks again this often,
+ * every DTLS_INITIAL_TIMEOUT_US: 10 s. */
+#define DTLS_MAX_PEER_WAITS 50
 
 enum dtls_state {
 	DTLS_IDLE = 0,               /* no association yet (passive: waiting for a ClientHello) */
@@ -160,7 +163,6 @@ struct dtls_connection {
 	enum dtls_setup our_setup;           /* a=setup we write towards this side */
 	char setup_line[24];                 /* "setup:actpass" */
 	char fingerprint_line[12 + DTLS_FINGERPRINT_TEXT_MAX];   /* "fingerprint:sha-256 ..." */
-	char tls_id_line[48];                /* "tls-id:..." (RFC 8842) */
 
 	/* published: written by the control thread under call->lock */
 	struct dtls_params params;
@@ -174,6 +176,7 @@ struct dtls_connection {
 	bool peer_heard;                     /* a record came from peer (an active side's target may move once) */
 	union endpoint peer;                 /* where our records go: the source of the peer's */
 	unsigned int retransmits;
+	unsigned int waits;                  /* an active side's looks for the peer's address */
 	int64_t failed_us;                   /* CLOCK_MONOTONIC of the failure */
 	bool fingerprint_mismatch;           /* set by the certificate check of this handshake */
 	int srtp_suite;                      /* enum srtp_suite once established, else -1 */

@@ -77,6 +77,11 @@ static SSL_CTX *make_context(const struct dtls_settings *settings, const char **
 		*reason = "cannot create the OpenSSL DTLS context";
 		return NULL;
 	}
+	/* OpenSSL 3's default security level refuses SHA-1 signed and short-key certificates; an
+	 * operator who asked for them (--dtls-signature=sha-1, a small --dtls-rsa-key-size) gets
+	 * them: DTLS-SRTP trusts the fingerprint, not the signature */
+	if (settings->signature == DTLS_HASH_SHA1 || (settings->rsa && settings->rsa_bits < 2048))
+		SSL_CTX_set_security_level(ctx, 0);
 	SSL_CTX_set_min_proto_version(ctx, DTLS1_2_VERSION);
 	SSL_CTX_set_max_proto_version(ctx, DTLS1_2_VERSION);
 	if (SSL_CTX_use_certificate(ctx, certificate) != 1 || SSL_CTX_use_PrivateKey(ctx, key) != 1) {

@@ -62,13 +62,6 @@ static struct dtls_connection *connection_of(struct media *media)
 	return dtls_connection_of(&media->streams[STREAM_RTP]);
 }
 
-/* RFC 8842 section 4: tls-id, 20 to 255 characters; a new one per association we start. */
-static void new_tls_id(struct dtls_connection *connection)
-{
-	snprintf(connection->tls_id_line, sizeof(connection->tls_id_line), "tls-id:%08x%08x%08x%08x",
-		 g_random_int(), g_random_int(), g_random_int(), g_random_int());
-}
-
 static void format_lines(struct dtls_connection *connection)
 {
 	snprintf(connection->setup_line, sizeof(connection->setup_line), "setup:%s",
@@ -76,8 +69,6 @@ static void format_lines(struct dtls_connection *connection)
 	memcpy(connection->fingerprint_line, "fingerprint:", 12);
 	dtls_fingerprint_format(dtls_certificate_fingerprint(connection->our_hash), connection->fingerprint_line + 12,
 				sizeof(connection->fingerprint_line) - 12);
-	if (!connection->tls_id_line[0])
-		new_tls_id(connection);
 }
 
 static enum dtls_hash pick_hash(const struct media_dtls_request *request, const struct dtls_fingerprint *theirs)
@@ -93,6 +84,11 @@ bool media_protocol_uses_dtls(const char *protocol)
 {
 	return protocol && (!g_ascii_strcasecmp(protocol, "UDP/TLS/RTP/SAVP")
 			    || !g_ascii_strcasecmp(protocol, "UDP/TLS/RTP/SAVPF"));
+}
+
+bool media_sdp_has_crypto(const struct sdp_media *sdp_media)
+{
+	return find_attribute(sdp_media->attributes, "crypto") != NULL;
 }
 
 bool media_dtls_offered(const struct sdp_session *sdp, const struct sdp_media *sdp_media)
@@ -126,11 +122,7 @@ int media_dtls_take_offer(struct media *media, const struct sdp_session *sdp, co
 		ours = connection->staged.active ? DTLS_SETUP_ACTIVE : DTLS_SETUP_PASSIVE;
 	connection->our_setup = ours;
 	connection->our_hash = pick_hash(request, &theirs);
-	bool was_enabled = connection->staged.enabled;
-	uint32_t generation = connection->staged.generation;
 	dtls_stage(connection, ours == DTLS_SETUP_ACTIVE, &theirs);
-	if (was_enabled && generation != connection->staged.generation)
-		new_tls_id(connection);
 	/* the side learns our role and fingerprint from the answer: an active start waits for
 	 * it (media_dtls_answered()), or the side would see a ClientHello it cannot check */
 	connection->start_pending = false;
@@ -213,8 +205,13 @@ int media_dtls_lines(struct media *media, const char **lines, unsigned int capac
 		return 0;
 	lines[0] = connection->setup_line;
 	lines[1] = connection->fingerprint_line;
-	lines[2] = connection->tls_id_line;
 	return MEDIA_DTLS_LINES;
+}
+
+bool media_dtls_agreed(const struct media *media)
+{
+	const struct dtls_connection *connection = media->streams[STREAM_RTP].extras->dtls;
+	return connection && connection->staged.enabled && connection->staged.expected.length;
 }
 
 bool media_dtls_active(const struct media *media)

@@ -24,7 +24,8 @@ struct media_dtls_request {
 	enum dtls_hash hash;           /* hash of our a=fingerprint; else the peer's, else --dtls-signature */
 };
 
-#define MEDIA_DTLS_LINES 3         /* setup, fingerprint, tls-id */
+/* setup, fingerprint: upstream 10.5 writes no a=tls-id (RFC 8842), nor do we */
+#define MEDIA_DTLS_LINES 2
 
 /* UDP/TLS/RTP/SAVP and UDP/TLS/RTP/SAVPF (RFC 5764 section 8). */
 bool media_protocol_uses_dtls(const char *protocol);
@@ -35,7 +36,9 @@ bool media_dtls_offered(const struct sdp_session *sdp, const struct sdp_media *s
  * parameters; our answer's lines are then media_dtls_lines(). 0 or -EINVAL with *reason. */
 int media_dtls_take_offer(struct media *media, const struct sdp_session *sdp, const struct sdp_media *sdp_media,
 			  const struct media_dtls_request *request, const char **reason);
-/* We offer DTLS to this side: fills lines ("setup:actpass", "fingerprint:...", "tls-id:...").
+/* The media has SDES a=crypto lines (the side chose SDES when we offered both). */
+bool media_sdp_has_crypto(const struct sdp_media *sdp_media);
+/* We offer DTLS to this side: fills lines ("setup:actpass", "fingerprint:...").
  * Returns the number of lines. */
 int media_dtls_offer(struct media *media, const struct media_dtls_request *request, const char **lines,
 		     unsigned int capacity);
@@ -49,6 +52,8 @@ void media_dtls_answered(struct media *media);
 void media_dtls_off(struct media *media);
 /* Our lines towards the side for an answer (after media_dtls_take_offer). */
 int media_dtls_lines(struct media *media, const char **lines, unsigned int capacity);
+/* True when DTLS was negotiated with the side (its fingerprint is known). */
+bool media_dtls_agreed(const struct media *media);
 /* True when DTLS is staged on (negotiated or offered) for this media. */
 bool media_dtls_active(const struct media *media);
 /* Under call->lock: staged parameters become the worker's. */

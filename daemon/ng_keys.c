@@ -46,7 +46,10 @@ static void set_ice_lite_both(struct ng_flags *flags) { flags->ice_lite = NG_ICE
 static void set_ice_lite_off(struct ng_flags *flags) { flags->ice_lite = NG_ICE_LITE_OFF; }
 FLAG_SETTER(set_generate_mid, generate_mid)
 
-/* DTLS-SRTP (media_dtls.h) */
+/* DTLS-SRTP (media_dtls.h) and SDES options (media_crypto.h) */
+static void set_sdes_pad(struct ng_flags *flags) { flags->sdes_pad = true; }
+static void set_osrtp_offer(struct ng_flags *flags) { flags->osrtp_offer = true; }
+static void set_osrtp_accept(struct ng_flags *flags) { flags->osrtp_accept = true; }
 static void set_dtls_off(struct ng_flags *flags) { flags->dtls_off = true; }
 static void set_dtls_passive(struct ng_flags *flags) { flags->dtls_setup = DTLS_SETUP_PASSIVE; }
 static void set_dtls_active(struct ng_flags *flags) { flags->dtls_setup = DTLS_SETUP_ACTIVE; }
@@ -73,6 +76,7 @@ DTLS_HASH_SETTER(set_dtls_sha512, DTLS_HASH_SHA512)
 #define TRANSCODING "transcoding"
 #define DTLS_SRTP "DTLS-SRTP"
 #define DTMF_BLOCKING "DTMF blocking and triggers"
+#define SDES_OPTION "read by ng_flags_parse (read_sdes_option)"
 #define CODEC_LIST "changing the codec list (codec options)"
 
 static const struct ng_key key_table[] = {
@@ -141,11 +145,17 @@ static const struct ng_key key_table[] = {
 	SUPPORTED("dtls-fingerprint", "sha-384", set_dtls_sha384, "hash of our a=fingerprint"),
 	SUPPORTED("dtls-fingerprint", "sha-512", set_dtls_sha512, "hash of our a=fingerprint"),
 	IGNORED("dtls-fingerprint", NULL, "an unknown hash: the peer's hash or --dtls-signature is used"),
-	REFUSED("sdes", "off", NG_SCOPE_SRTP, DTLS_SRTP " (SDES=off leaves only DTLS)"),
-	REFUSED("sdes", "no", NG_SCOPE_SRTP, DTLS_SRTP " (SDES=no leaves only DTLS)"),
-	REFUSED("sdes", "disable", NG_SCOPE_SRTP, DTLS_SRTP " (SDES=disable leaves only DTLS)"),
+	SUPPORTED("sdes", "off", NULL, SDES_OPTION ": our SRTP offers carry DTLS only"),
+	SUPPORTED("sdes", "no", NULL, SDES_OPTION ": our SRTP offers carry DTLS only"),
+	SUPPORTED("sdes", "disable", NULL, SDES_OPTION ": our SRTP offers carry DTLS only"),
+	SUPPORTED("sdes", "pad", NULL, SDES_OPTION ": base64 padding kept in our keys"),
+	PREFIX("sdes", "no-", NG_KEY_SUPPORTED, NG_SCOPE_ALWAYS, SDES_OPTION ": this suite is not offered"),
+	PREFIX("sdes", "only-", NG_KEY_SUPPORTED, NG_SCOPE_ALWAYS, SDES_OPTION ": only these suites are offered"),
 	WARN("sdes", NULL, NG_SCOPE_SRTP, "SDES crypto suite and session parameter options (SDES=...)"),
-	WARN("osrtp", NULL, NG_SCOPE_ALWAYS, "opportunistic SRTP (OSRTP): the media stays plain RTP"),
+	SUPPORTED("osrtp", "offer", set_osrtp_offer, "RFC 8643: SDES keys offered on RTP/AVP"),
+	SUPPORTED("osrtp", "accept", set_osrtp_accept, "RFC 8643: SDES keys offered on RTP/AVP are answered"),
+	SUPPORTED("osrtp", "accept-rfc", set_osrtp_accept, "RFC 8643: SDES keys offered on RTP/AVP are answered"),
+	WARN("osrtp", NULL, NG_SCOPE_ALWAYS, "opportunistic SRTP (OSRTP) variants other than offer/accept"),
 
 	/* ---- recording ---- */
 	WARN("record-call", NULL, NG_SCOPE_ALWAYS, RECORDING),
@@ -267,7 +277,7 @@ static const struct ng_key key_table[] = {
 	WARN("flags", "block-short-packets", NG_SCOPE_ALWAYS, "blocking short packets (block-short)"),
 	WARN("flags", "generate-rtcp", NG_SCOPE_ALWAYS, "generating RTCP (RTCP is passed through)"),
 	WARN("flags", "reject-ice", NG_SCOPE_ALWAYS, "rejecting the offered ICE (reject-ICE)"),
-	WARN("flags", "pad-crypto", NG_SCOPE_SRTP, "SDES key padding (pad-crypto)"),
+	SUPPORTED("flags", "pad-crypto", set_sdes_pad, "SDES-pad"),
 	/* prefixed forms: codec-KEY-VALUE, SDES-OPTION, OSRTP-OPTION, endpoint-learning-VALUE, ... */
 	PREFIX("flags", "codec-strip-", NG_KEY_REFUSED, NG_SCOPE_ALWAYS, CODEC_LIST),
 	PREFIX("flags", "codec-except-", NG_KEY_REFUSED, NG_SCOPE_ALWAYS, CODEC_LIST),
@@ -280,11 +290,17 @@ static const struct ng_key key_table[] = {
 	       TRANSCODING " (codec accept): the codecs are passed on as negotiated"),
 	PREFIX("flags", "codec-set-", NG_KEY_IGNORED, NG_SCOPE_ALWAYS,
 	       "options of codecs that would be transcoded: without transcoding there are none"),
-	REFUSED("flags", "sdes-off", NG_SCOPE_SRTP, DTLS_SRTP " (SDES-off leaves only DTLS)"),
-	REFUSED("flags", "sdes-no", NG_SCOPE_SRTP, DTLS_SRTP " (SDES-no leaves only DTLS)"),
-	REFUSED("flags", "sdes-disable", NG_SCOPE_SRTP, DTLS_SRTP " (SDES-disable leaves only DTLS)"),
+	SUPPORTED("flags", "sdes-off", NULL, SDES_OPTION ": our SRTP offers carry DTLS only"),
+	SUPPORTED("flags", "sdes-no", NULL, SDES_OPTION ": our SRTP offers carry DTLS only"),
+	SUPPORTED("flags", "sdes-disable", NULL, SDES_OPTION ": our SRTP offers carry DTLS only"),
+	SUPPORTED("flags", "sdes-pad", NULL, SDES_OPTION ": base64 padding kept in our keys"),
+	PREFIX("flags", "sdes-no-", NG_KEY_SUPPORTED, NG_SCOPE_ALWAYS, SDES_OPTION ": this suite is not offered"),
+	PREFIX("flags", "sdes-only-", NG_KEY_SUPPORTED, NG_SCOPE_ALWAYS, SDES_OPTION ": only these suites are offered"),
 	PREFIX("flags", "sdes-", NG_KEY_WARN, NG_SCOPE_SRTP, "SDES crypto suite and session parameter options (SDES-...)"),
-	PREFIX("flags", "osrtp-", NG_KEY_WARN, NG_SCOPE_ALWAYS, "opportunistic SRTP (OSRTP): the media stays plain RTP"),
+	SUPPORTED("flags", "osrtp-offer", set_osrtp_offer, "OSRTP=offer"),
+	SUPPORTED("flags", "osrtp-accept", set_osrtp_accept, "OSRTP=accept"),
+	SUPPORTED("flags", "osrtp-accept-rfc", set_osrtp_accept, "OSRTP=accept"),
+	PREFIX("flags", "osrtp-", NG_KEY_WARN, NG_SCOPE_ALWAYS, "opportunistic SRTP (OSRTP) variants other than offer/accept"),
 	PREFIX("flags", "endpoint-learning-", NG_KEY_WARN, NG_SCOPE_ALWAYS,
 	       "per-call endpoint learning (the daemon's --endpoint-learning applies)"),
 	PREFIX("flags", "from-tags-", NG_KEY_IGNORED, NG_SCOPE_ALWAYS, "selects participants for subscribe request, refused"),
@@ -573,6 +589,9 @@ int ng_keys_check(struct ng_request *request, const struct sdp_session *sdp, boo
 {
 	const struct ng_flags *flags = &request->flags;
 	const char *dtls_sdp = sdp_needs_dtls(sdp);
+	const char *protocol = flags->transport_protocol;
+	if (!dtls_sdp && !dtls_certificate_ready() && protocol && !g_ascii_strncasecmp(protocol, "UDP/TLS/", 8))
+		dtls_sdp = protocol;   /* towards the receiver: the same certificate is needed */
 	if (dtls_sdp) {
 		request->error_reason = buffer_printf(request->buffer,
 			DTLS_SRTP " is not supported by this relay (SDP: %s)", dtls_sdp);

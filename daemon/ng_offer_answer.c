@@ -25,6 +25,7 @@
 #include "log.h"
 #include "media_crypto.h"
 #include "media_dtls.h"
+#include "dtls_certificate.h"
 #include "ng_keys.h"
 #include "port_pool.h"
 #include "relay.h"
@@ -371,6 +372,30 @@ static struct media_dtls_request dtls_request(const struct ng_flags *flags, bool
 	return request;
 }
 
+/* An RTP/SAVP(F) offer towards a side whose keying we do not know yet carries both SDES keys
+ * and our DTLS fingerprint, as upstream does: the side answers with the one it speaks
+ * (SDES=off / DTLS=off leave one out). Once one is agreed, a re-offer carries that one only.
+ * Returns the number of lines. */
+static int offer_srtp_keying(const struct ng_flags *flags, struct media *local, const char **lines)
+{
+	bool sdes_agreed = local->crypto && local->crypto->active;
+	bool dtls_agreed = media_dtls_agreed(local);
+	int count = 0;
+	if (!flags->sdes_off && !dtls_agreed) {
+		struct media_crypto_options options = {
+			.no_suites = flags->sdes_no_suites, .only_suites = flags->sdes_only_suites, .pad = flags->sdes_pad,
+		};
+		int written = media_crypto_offer_with(local, &options, lines, MEDIA_CRYPTO_OFFERED_SUITES);
+		count = written > 0 ? written : 0;
+	}
+	if (!flags->dtls_off && !sdes_agreed && dtls_certificate_ready()) {
+		struct media_dtls_request dtls = dtls_request(flags, false);
+		int written = media_dtls_offer(local, &dtls, lines + count, MEDIA_DTLS_LINES);
+		count += written > 0 ? written : 0;
+	}
+	return count;
+}
+
 /* Writes the SDP the receiver gets: the sender's SDP with our address and the receiver-side
  * ports in place of the sender's. */
 static int write_sdp(struct sdp_exchange *exchange, bool offer)
@@ -433,8 +458,14 @@ static int write_sdp(struct sdp_exchange *exchange, bool offer)
 				rewrite->extra_attributes = crypto_lines[i];
 				rewrite->extra_attribute_count = (unsigned int) lines;
 			}
-		} else if (offer && media_protocol_uses_sdes(local->protocol)) {
-			int lines = media_crypto_offer(local, crypto_lines[i], MEDIA_CRYPTO_OFFERED_SUITES);
+		} else if (offer && (media_protocol_uses_sdes(local->protocol)
+				     || (flags->osrtp_offer && media_protocol_is_plain_rtp(rewrite->protocol ? rewrite->protocol
+											    : local->protocol)))) {
+			/* RFC 8643 section 3: an OSRTP offer is RTP/AVP(F) with a=crypto lines */
+			struct ng_flags osrtp = *flags;
+			if (!media_protocol_uses_sdes(local->protocol))
+				osrtp.dtls_off = true;
+			int lines = offer_srtp_keying(&osrtp, local, crypto_lines[i]);
 			if (lines > 0) {
 				rewrite->extra_attributes = crypto_lines[i];
 				rewrite->extra_attribute_count = (unsigned int) lines;
@@ -564,6 +595,9 @@ static int require_ids(struct ng_request *request, bool to_tag)
 static void take_sdes_offer(struct ng_request *request, struct media *media, const struct sdp_media *sdp_media)
 {
 	const char *reason = NULL;
+	if (!media->crypto)
+		media->crypto = g_new0(struct media_crypto, 1);
+	media->crypto->pad = request->flags.sdes_pad;
 	if (media_crypto_take_offer(media, sdp_media, &reason) < 0)
 		log_call(LOG_WARNING, request->flags.call_id, "SRTP offer on media %u not usable: %s", media->index, reason);
 }
@@ -616,7 +650,10 @@ static int prepare_offer_media(struct sdp_exchange *exchange)
 				return -EINVAL;
 		} else {
 			media_dtls_off(sender_media);
-			if (media_protocol_uses_sdes(sdp_media->protocol) && !sender_media->rejected)
+			/* RFC 8643 section 4: with OSRTP=accept, keys on RTP/AVP are answered */
+			bool osrtp = flags->osrtp_accept && media_protocol_is_plain_rtp(sdp_media->protocol)
+				&& media_sdp_has_crypto(sdp_media);
+			if ((media_protocol_uses_sdes(sdp_media->protocol) || osrtp) && !sender_media->rejected)
 				take_sdes_offer(request, sender_media, sdp_media);
 		}
 		sender_media->rtcp_mux_offered = sdp_media->rtcp_mux;
@@ -808,8 +845,10 @@ int ng_command_answer(struct ng_request *request)
 				break;
 			}
 			if (media_dtls_active(answer_media) && !answer_media->rejected) {
+				/* offered both: a=crypto in the answer means the side chose SDES */
 				const char *reason = NULL;
-				int taken = media_dtls_take_answer(answer_media, sdp, sdp_media, &reason);
+				int taken = media_sdp_has_crypto(sdp_media) ? -ENOENT
+					: media_dtls_take_answer(answer_media, sdp, sdp_media, &reason);
 				if (taken == -ENOENT)
 					media_dtls_off(answer_media);   /* the side declined DTLS */
 				else if (taken < 0)
@@ -818,7 +857,10 @@ int ng_command_answer(struct ng_request *request)
 			}
 			if (!offer_media->rejected)
 				media_dtls_answered(offer_media);
-			if (answer_media->crypto && !answer_media->rejected) {
+			/* an OSRTP offer answered without keys stays plain RTP (RFC 8643 section 3) */
+			bool plain_answer = media_protocol_is_plain_rtp(sdp_media->protocol) && !media_sdp_has_crypto(sdp_media);
+			if (answer_media->crypto && !answer_media->rejected && !media_dtls_active(answer_media)
+			    && !plain_answer) {
 				const char *reason = NULL;
 				if (media_crypto_take_answer(answer_media, sdp_media, &reason) < 0)
 					log_call(LOG_WARNING, call->call_id, "SRTP answer on media %u not usable: %s",

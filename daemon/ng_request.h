@@ -43,6 +43,11 @@ struct ng_flags {
 	int dtls_setup, dtls_reverse_setup;  /* enum dtls_setup: ACTIVE, PASSIVE or UNSPECIFIED */
 	bool has_dtls_hash;
 	int dtls_hash;                     /* enum dtls_hash */
+	/* SDES=off, SDES-no-SUITE, SDES-only-SUITE, SDES-pad (media_crypto.h) */
+	bool sdes_off, sdes_pad;
+	uint32_t sdes_no_suites, sdes_only_suites;   /* 1 << enum srtp_suite */
+	/* OSRTP (RFC 8643): offer SDES keys on RTP/AVP; accept keys offered on RTP/AVP */
+	bool osrtp_offer, osrtp_accept;
 	const char *direction[2];          /* interface names for the offerer's and the answerer's side */
 	union endpoint received_from;      /* "received-from": [ "IP4", "1.2.3.4" ] */
 	union endpoint media_address;      /* "media-address" */

@@ -6,6 +6,7 @@
 #include "daemon.h"
 #include "interface.h"
 #include "ng_commands.h"
+#include "dtls_srtp.h"
 #include "relay.h"
 
 /* One row: the field's C name is its name in every front end but ng. */
@@ -306,6 +307,13 @@ void call_statistics_gather(struct call *call, struct call_statistics *statistic
 		copy->learned = stream->learned;
 		copy->counters = stream->counters;
 		copy->learning_status = relay_learning_status(stream);
+		const struct dtls_connection *dtls = stream->extras->dtls;
+		if (dtls && dtls->params.enabled) {
+			/* the worker writes the association's state under the lock held here */
+			copy->dtls_state = dtls_state_name(dtls->state);
+			copy->dtls_suite = dtls_srtp_suite_name(dtls->srtp_suite);
+			copy->dtls_active = dtls->params.active;
+		}
 	}
 	call_totals(call, &statistics->totals);
 	pthread_mutex_unlock(&call->lock);

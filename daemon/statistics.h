@@ -157,6 +157,9 @@ struct stream_statistics {
 	union endpoint learned;
 	struct stream_counters counters;
 	const char *learning_status;     /* static text, relay_learning_status() */
+	const char *dtls_state;          /* static text, dtls_state_name(); NULL without DTLS */
+	const char *dtls_suite;          /* static text: the SRTP suite the handshake agreed */
+	bool dtls_active;                /* our DTLS role is the client */
 };
 
 struct call_statistics {

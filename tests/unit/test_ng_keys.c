@@ -100,8 +100,9 @@ static void test_find_spellings(void)
 	g_assert_cmpint(ng_keys_find("transport-protocol", "UDP/TLS/RTP/SAVPF")->state, ==, NG_KEY_SUPPORTED);
 	g_assert_cmpint(ng_keys_find("flags", "SIP source address")->state, ==, NG_KEY_SUPPORTED);
 	/* the longest prefix wins; SDES-no alone is the exact entry */
-	g_assert_cmpint(ng_keys_find("flags", "SDES-no")->state, ==, NG_KEY_REFUSED);
-	g_assert_cmpint(ng_keys_find("flags", "SDES-no-AES_CM_128_HMAC_SHA1_32")->state, ==, NG_KEY_WARN);
+	g_assert_cmpint(ng_keys_find("flags", "SDES-no")->state, ==, NG_KEY_SUPPORTED);
+	g_assert_cmpint(ng_keys_find("flags", "SDES-no-AES_CM_128_HMAC_SHA1_32")->state, ==, NG_KEY_SUPPORTED);
+	g_assert_cmpint(ng_keys_find("flags", "SDES-lifetime")->state, ==, NG_KEY_WARN);
 	g_assert_cmpint(ng_keys_find("flags", "codec-strip-PCMA")->state, ==, NG_KEY_REFUSED);
 	g_assert_null(ng_keys_find("flags", "no-such-flag"));
 	g_assert_null(ng_keys_find("no-such-key", NULL));
@@ -203,12 +204,13 @@ static void test_check_refuses_in_scope_only(void)
 	struct sdp_session *plain = sdp_of("RTP/AVP", "");
 	struct sdp_session *srtp = sdp_of("RTP/SAVP", "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:"
 					  "WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n");
-	/* SDES=off changes nothing on a plain call (as upstream), but an SRTP call needs it */
-	parse(&parsed, "d7:command5:offer4:SDES3:offe");
+	/* an SDES option changes nothing on a plain call (as upstream), but is noted on an SRTP one */
+	parse(&parsed, "d7:command5:offer5:flagsl13:SDES-lifetimeee");
 	g_assert_cmpint(ng_keys_check(&parsed.request, plain, true), ==, 0);
 	g_assert_null(parsed.request.warning);
-	g_assert_cmpint(ng_keys_check(&parsed.request, srtp, true), ==, -ENOTSUP);
-	g_assert_nonnull(strstr(parsed.request.error_reason, "DTLS-SRTP"));
+	g_assert_cmpint(ng_keys_check(&parsed.request, srtp, true), ==, 0);
+	g_assert_nonnull(parsed.request.warning);
+	g_assert_nonnull(strstr(parsed.request.warning, "SDES-lifetime"));
 	parsed_free(&parsed);
 	/* codec mask is read in offers only */
 	parse(&parsed, "d7:command6:answer5:codecd4:maskl4:PCMAeee");
@@ -224,9 +226,9 @@ static void test_unconditional_refusal_survives_many_notes(void)
 {
 	struct parsed parsed;
 	struct sdp_session *plain = sdp_of("RTP/AVP", "");
-	/* seven SRTP-only refusals and an offer-only one fill the slots; media-echo comes last */
-	parse(&parsed, "d7:command6:answer4:DTLS7:passive4:SDESl3:off2:no7:disablee"
-	      "5:flagsl8:SDES-off7:SDES-no12:SDES-disable14:transcode-G722e10:media-echo4:bothe");
+	/* seven offer-only refusals fill the slots; media-echo comes last */
+	parse(&parsed, "d7:command6:answer5:codecd9:transcodel4:G722e4:maskl4:PCMAee4:T.386:decode"
+	      "5:flagsl14:transcode-G72220:codec-transcode-PCMU15:codec-mask-G72210:T.38=forcee10:media-echo4:bothe");
 	g_assert_cmpuint(parsed.request.flags.refused_count, ==, NG_MAX_NOTED_KEYS);
 	g_assert_cmpint(ng_keys_check(&parsed.request, plain, false), ==, -ENOTSUP);
 	g_assert_nonnull(strstr(parsed.request.error_reason, "media echo"));
