@@ -411,6 +411,37 @@ static void arm_now(struct ice_agent *agent)
 
 /* ---- public ---- */
 
+void ice_agent_status(const struct stream *stream, struct ice_agent_status *status)
+{
+	memset(status, 0, sizeof(*status));
+	const struct ice_agent *agent = stream->media->ice_agent;
+	if (!agent)
+		return;
+	unsigned int component = stream->kind + 1u;
+	status->running = agent->running;
+	status->controlling = agent->controlling;
+	status->consent_lost = agent->consent_lost[stream->kind];
+	for (unsigned int i = 0; i < agent->pair_count; i++) {
+		if (agent->pairs[i].component != component)
+			continue;
+		status->pairs++;
+		if (agent->pairs[i].state == ICE_PAIR_SUCCEEDED)
+			status->succeeded++;
+	}
+	if (agent->selected[stream->kind] >= 0)
+		status->selected = agent->remote.candidates[agent->pairs[agent->selected[stream->kind]].remote].address;
+}
+
+void ice_agent_status_text(const struct ice_agent_status *status, char *out, size_t size)
+{
+	char selected[ENDPOINT_TEXT_SIZE] = "none";
+	if (endpoint_is_set(&status->selected))
+		endpoint_text(&status->selected, selected, sizeof(selected));
+	g_snprintf(out, size, "%s, %u pairs, %u succeeded, selected %s, consent %s",
+		   status->controlling ? "controlling" : "controlled", status->pairs, status->succeeded, selected,
+		   status->consent_lost ? "lost" : "ok");
+}
+
 enum ice_role_decision ice_role_conflict(bool controlling, uint64_t our_tie_breaker,
                                          const struct stun_request_info *request)
 {

@@ -83,6 +83,13 @@ struct ice_agent {
 	uint64_t checks_sent, responses_received;
 };
 
+/* What `query` shows of an agent for one component (copied under the call's lock). */
+struct ice_agent_status {
+	bool running, controlling, consent_lost;
+	unsigned int pairs, succeeded;
+	union endpoint selected;         /* unset: no pair selected yet */
+};
+
 /* RFC 8445 section 7.3.1.1: what a Binding request's role attribute means for us. */
 enum ice_role_decision ice_role_conflict(bool controlling, uint64_t our_tie_breaker,
                                          const struct stun_request_info *request);
@@ -99,6 +106,11 @@ int ice_agent_stage(struct media *media, const struct ice_remote *remote);
 bool ice_agent_publish(struct media *media);
 /* Control thread, outside the lock: schedules the agent's next round at once. */
 void ice_agent_kick(struct media *media, struct media_worker *worker);
+/* Under the call's lock: the agent's state for the component of stream (all false/0 when no
+ * agent runs towards its side). Formatting is the caller's, outside the lock. */
+void ice_agent_status(const struct stream *stream, struct ice_agent_status *status);
+/* "controlling, 2 pairs, 1 succeeded, selected 192.0.2.1:5000, consent ok" */
+void ice_agent_status_text(const struct ice_agent_status *status, char *out, size_t size);
 /* Worker, at the call's free (quiescent point): cancels its timer and frees it. */
 void ice_agent_free(struct media *media, struct media_worker *worker);
 

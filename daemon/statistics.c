@@ -314,6 +314,7 @@ void call_statistics_gather(struct call *call, struct call_statistics *statistic
 			copy->dtls_suite = dtls_srtp_suite_name(dtls->srtp_suite);
 			copy->dtls_active = dtls->params.active;
 		}
+		ice_agent_status(stream, &copy->ice);
 	}
 	call_totals(call, &statistics->totals);
 	pthread_mutex_unlock(&call->lock);

@@ -21,6 +21,7 @@
 #include <stdint.h>
 #include "call.h"
 #include "endpoint.h"
+#include "ice_agent.h"
 
 struct daemon_context;
 
@@ -160,6 +161,7 @@ struct stream_statistics {
 	const char *dtls_state;          /* static text, dtls_state_name(); NULL without DTLS */
 	const char *dtls_suite;          /* static text: the SRTP suite the handshake agreed */
 	bool dtls_active;                /* our DTLS role is the client */
+	struct ice_agent_status ice;     /* ICE: our agent towards this stream's side */
 };
 
 struct call_statistics {

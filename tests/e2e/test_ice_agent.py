@@ -91,6 +91,10 @@ def test_relay_sends_authenticated_checks_and_nominates(controlling_call):
                                   if "confirmed" in s["flags"]], 2.0)
     assert streams, "the nominated pair did not become the media destination"
     assert (streams[0]["endpoint"]["address"], streams[0]["endpoint"]["port"]) == callee.rtp.address
+    # query tells where the agent stands (ours, not upstream's)
+    ice = streams[0]["ICE"]
+    assert ice.startswith("controlling, 1 pairs, 1 succeeded, selected %s:%d" % callee.rtp.address), ice
+    assert ice.endswith("consent ok"), ice
     packets = rtp_stream(0x4321, 3)
     for packet in packets:
         caller.rtp.send(packet, answered.media_address())
