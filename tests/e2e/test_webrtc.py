@@ -148,6 +148,17 @@ def _wait_for_media(page, phone, codec, expect_browser_hears):
     return summary
 
 
+def _assert_relay_clean(daemon, call):
+    """No SRTP authentication failure on our side (Chromium counts none in getStats), and the
+    browser-facing stream selected by ICE."""
+    totals = assert_ok(daemon.ng({"command": "statistics"}))["statistics"]["totalstatistics"]
+    assert totals["droppedsrtp"] == 0, totals
+    tags = assert_ok(call.query())["tags"]
+    states = [stream.get("ICE", "") for tag in tags.values() for media in tag["medias"]
+              for stream in media["streams"]]
+    assert any(" succeeded, selected 127.0.0.1:" in state and state.endswith("consent ok") for state in states), states
+
+
 @pytest.mark.parametrize("bundle_policy", ["balanced", "max-bundle"])
 @pytest.mark.parametrize("codec", ["pcmu", "opus"])
 def test_browser_calls_phone(webrtc, codec, bundle_policy):
@@ -164,12 +175,14 @@ def test_browser_calls_phone(webrtc, codec, bundle_policy):
         assert media.protocol == "RTP/AVP"
         assert not [a for a in media.attributes if a.startswith(("candidate", "fingerprint", "ice-"))]
         answer = assert_ok(call.answer(_phone_sdp(phone, codec), {"ICE": "force"}))["sdp"]
-        for needed in ("a=fingerprint:", "a=setup:", "a=rtcp-mux", "a=candidate:", "a=mid:", "UDP/TLS/RTP/SAVPF"):
+        for needed in ("a=fingerprint:", "a=setup:", "a=rtcp-mux", "a=candidate:", "a=mid:", "UDP/TLS/RTP/SAVPF",
+                       "a=group:BUNDLE "):
             assert needed in answer, "answer to the browser lacks %s" % needed
         page.call("takeAnswer", answer)
         phone.start(towards_phone.media_address())
         _wait_for_media(page, phone, codec, PHONE_TONE if codec == "pcmu" else BROWSER_TONE)
         assert daemon.wait_for_log(r"ICE: media \d+ component 1 selected pair", 1.0)
+        _assert_relay_clean(daemon, call)
     finally:
         phone.close()
 
@@ -193,5 +206,6 @@ def test_phone_calls_browser(webrtc, codec, bundle_policy):
         phone.start(towards_phone.media_address())
         _wait_for_media(page, phone, codec, PHONE_TONE if codec == "pcmu" else BROWSER_TONE)
         assert daemon.wait_for_log(r"ICE: media \d+ component 1 selected pair .*we nominated", 1.0)
+        _assert_relay_clean(daemon, call)
     finally:
         phone.close()
