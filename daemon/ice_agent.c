@@ -469,14 +469,41 @@ int ice_agent_stage(struct media *media, const struct ice_remote *remote)
 		agent->tie_breaker = ((uint64_t) g_random_int() << 32) | g_random_int();
 		media->ice_staged = agent;
 	}
+	/* RFC 8445 section 9: new peer credentials are an ICE restart; we answer it with ours */
+	if (agent->staged.ufrag[0] && media->ice_ufrag[0]
+	    && (strcmp(agent->staged.ufrag, remote->ufrag) || strcmp(agent->staged.pwd, remote->pwd))) {
+		ice_random_credential(agent->next_ufrag, ICE_LOCAL_UFRAG_LENGTH);
+		ice_random_credential(agent->next_pwd, ICE_LOCAL_PWD_LENGTH);
+		agent->restart_pending = true;
+		agent->restart_written = false;
+	}
 	agent->staged = *remote;
 	agent->staged_changed = true;
 	return 0;
 }
 
+void ice_agent_local_credentials(struct media *media, const char **ufrag, const char **pwd)
+{
+	struct ice_agent *agent = media->ice_staged;
+	if (agent && agent->restart_pending) {
+		agent->restart_written = true;
+		*ufrag = agent->next_ufrag;
+		*pwd = agent->next_pwd;
+		return;
+	}
+	*ufrag = media->ice_ufrag;
+	*pwd = media->ice_pwd;
+}
+
 bool ice_agent_publish(struct media *media)
 {
 	struct ice_agent *agent = media->ice_staged;
+	if (agent && agent->restart_written) {
+		/* the restart's answer is out: checks from now on use our new credentials */
+		memcpy(media->ice_ufrag, agent->next_ufrag, sizeof(agent->next_ufrag));
+		memcpy(media->ice_pwd, agent->next_pwd, sizeof(agent->next_pwd));
+		agent->restart_pending = agent->restart_written = false;
+	}
 	if (!agent || !media->ice_ufrag[0] || media->rejected || media->ice_lite)
 		return false;   /* as an ICE-lite agent we only answer (ice_responder.c) */
 	bool start = !agent->running;

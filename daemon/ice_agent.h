@@ -69,6 +69,10 @@ struct ice_agent {
 	/* control thread only */
 	struct ice_remote staged;        /* the peer's ICE as its latest SDP gave it */
 	bool staged_changed;
+	/* ICE restart by the peer (RFC 8445 section 9): our new credentials, written into the
+	 * next SDP we send it and made the media's own at that publish */
+	bool restart_pending, restart_written;
+	char next_ufrag[ICE_LOCAL_UFRAG_LENGTH + 1], next_pwd[ICE_LOCAL_PWD_LENGTH + 1];
 	/* worker, under the call's lock (the control thread writes them in ice_agent_publish) */
 	bool running;
 	bool controlling;
@@ -99,6 +103,9 @@ void ice_pairs_sort(struct ice_pair *pairs, unsigned int count);
 /* Control thread: stage the peer's ICE from its latest SDP (allocating the agent on first
  * use). Returns 0 or -ENOMEM. */
 int ice_agent_stage(struct media *media, const struct ice_remote *remote);
+/* Control thread: the credentials the next SDP towards media's side carries: after the peer
+ * restarted ICE new ones (then taken over at the next publish), else the media's own. */
+void ice_agent_local_credentials(struct media *media, const char **ufrag, const char **pwd);
 /* Control thread, under call->lock (publish): starts the agent when we advertised our
  * credentials to the peer (media->ice_ufrag) and know its own, copies a changed
  * description in and rebuilds the pairs. Returns true when the worker's timer must be

@@ -12,7 +12,7 @@
  * polling the new sockets. New media are reachable by the worker only through a sink link
  * or an epoll registration, both made at or after publishing. ICE credentials are written
  * outside the lock once, before the first publish sets FORWARD_ICE, the only thing that lets
- * the worker read them. */
+ * the worker read them (an ICE restart replaces them under the lock: ice_agent_publish). */
 #include "ng_commands.h"
 
 #include <errno.h>
@@ -339,8 +339,7 @@ static void set_ice(struct sdp_media_rewrite *rewrite, struct media *local, bool
 		/* RFC 8445 section 6.1.1: the offering agent controls */
 		local->ice_controlling = offer;
 	}
-	rewrite->ice_ufrag = local->ice_ufrag;
-	rewrite->ice_pwd = local->ice_pwd;
+	ice_agent_local_credentials(local, &rewrite->ice_ufrag, &rewrite->ice_pwd);
 	rewrite->ice_foundation = local->interface->ice_foundation;
 }
 

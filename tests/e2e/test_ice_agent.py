@@ -217,3 +217,43 @@ def test_consent_expiry_stops_media_and_answer_resumes_it(controlling_call):
         caller.rtp.send(rtp_stream(0x77, 1, first_sequence=sequence[0])[0], answered.media_address())
         return any(data[0] >= 128 for data, _ in callee.rtp.receive_all(3, 0.1))
     assert wait_until(media_again, 10.0, interval=0)
+
+
+def test_ice_restart_by_the_peer_gets_new_credentials(controlling_call):
+    """RFC 8445 section 9: the peer re-offers with a new ufrag and password; our answer
+    carries new credentials of ours, checks with the old ones are refused, and our own
+    checks use the peer's new credentials."""
+    call, caller, callee, offered, answered = controlling_call
+    old_ufrag, old_password = _credentials(offered)
+    reoffer = Call(call.daemon, call_id=call.call_id, from_tag=call.to_tag, to_tag=call.from_tag)
+    restarted = _ice_answer(callee).replace(PEER_UFRAG, "peerRestart").replace(PEER_PWD, "restartPassword0123456789xy")
+    towards_caller = Sdp(assert_ok(reoffer.offer(restarted, {"ICE": "remove"}))["sdp"])
+    assert not attribute_values(towards_caller.medias[0].attributes, "ice-ufrag")
+    towards_callee = Sdp(assert_ok(reoffer.answer(simple_sdp(CALLER, caller.port), {"ICE": "force"}))["sdp"])
+    new_ufrag, new_password = _credentials(towards_callee)
+    assert (new_ufrag, new_password) != (old_ufrag, old_password)
+    assert new_ufrag.isalnum() and new_password.isalnum()
+    relay = (towards_callee.media_address()[0], towards_callee.medias[0].port)
+    callee.rtp.drain()
+    request, transaction = stun.binding_request("%s:peerRestart" % old_ufrag, old_password, use_candidate=False)
+    callee.rtp.send(request, relay)
+    request_new, transaction_new = stun.binding_request("%s:peerRestart" % new_ufrag, new_password,
+                                                        use_candidate=False)
+    callee.rtp.send(request_new, relay)
+    answers, ours = {}, None
+    deadline = time.monotonic() + 3.0
+    while time.monotonic() < deadline and (len(answers) < 2 or ours is None):
+        received = callee.rtp.receive(0.5)
+        if received is None:
+            continue
+        kind, reply_transaction, attributes = stun.parse(received[0])
+        if kind == stun.BINDING_REQUEST:
+            if attributes[stun.USERNAME].startswith(b"peerRestart:"):
+                ours = (received[0], attributes)
+        else:
+            answers[reply_transaction] = kind
+    assert answers.get(transaction) == stun.BINDING_ERROR, "the old credentials still work"
+    assert answers.get(transaction_new) == stun.BINDING_SUCCESS
+    assert ours is not None, "no check with the peer's new credentials"
+    assert ours[1][stun.USERNAME] == ("peerRestart:%s" % new_ufrag).encode()
+    assert stun.integrity_valid(ours[0], "restartPassword0123456789xy")

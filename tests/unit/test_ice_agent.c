@@ -107,10 +107,24 @@ static void test_reoffer_keeps_pairs_and_restart_resets(void)
 	g_assert_cmpuint(pair_to(agent, 8000)->state, ==, ICE_PAIR_WAITING);
 	/* ICE restart (RFC 8445 section 9): new credentials, every pair starts again */
 	remote_init(&remote, "newpeer");
+	char old_ufrag[sizeof(fixture.media->ice_ufrag)];
+	g_strlcpy(old_ufrag, fixture.media->ice_ufrag, sizeof(old_ufrag));
 	ice_agent_stage(fixture.media, &remote);
+	/* our answer to the restart carries new credentials of ours ... */
+	const char *ufrag, *pwd;
+	ice_agent_local_credentials(fixture.media, &ufrag, &pwd);
+	g_assert_cmpstr(ufrag, !=, old_ufrag);
+	g_assert_cmpuint(strlen(ufrag), ==, ICE_LOCAL_UFRAG_LENGTH);
+	g_assert_cmpuint(strlen(pwd), ==, ICE_LOCAL_PWD_LENGTH);
 	g_assert_true(ice_agent_publish(fixture.media));
+	/* ... which become the media's own when that answer is published */
+	g_assert_cmpstr(fixture.media->ice_ufrag, ==, ufrag);
 	g_assert_cmpuint(agent->pair_count, ==, 2);
 	g_assert_cmpuint(pair_to(agent, 5000)->state, ==, ICE_PAIR_WAITING);
+	/* the same description again is no restart */
+	ice_agent_stage(fixture.media, &remote);
+	ice_agent_local_credentials(fixture.media, &ufrag, &pwd);
+	g_assert_true(ufrag == fixture.media->ice_ufrag);
 	fixture_tear_down(&fixture);
 }
 
