@@ -235,10 +235,12 @@ def test_ice_restart_by_the_peer_gets_new_credentials(controlling_call):
     assert new_ufrag.isalnum() and new_password.isalnum()
     relay = (towards_callee.media_address()[0], towards_callee.medias[0].port)
     callee.rtp.drain()
-    request, transaction = stun.binding_request("%s:peerRestart" % old_ufrag, old_password, use_candidate=False)
+    # the callee answered our offer: it is the controlled agent (no role conflict to resolve)
+    request, transaction = stun.binding_request("%s:peerRestart" % old_ufrag, old_password, use_candidate=False,
+                                                controlling=False)
     callee.rtp.send(request, relay)
     request_new, transaction_new = stun.binding_request("%s:peerRestart" % new_ufrag, new_password,
-                                                        use_candidate=False)
+                                                        use_candidate=False, controlling=False)
     callee.rtp.send(request_new, relay)
     answers, ours = {}, None
     deadline = time.monotonic() + 3.0
