@@ -173,6 +173,7 @@ def test_trickled_candidate_in_reoffer_is_checked(rtpengine):
     callee.close()
 
 
+@pytest.mark.slow
 def test_consent_expiry_stops_media_and_answer_resumes_it(controlling_call):
     """RFC 7675: 30 s without an answer to consent checks and media to the peer stops."""
     call, caller, callee, offered, answered = controlling_call

@@ -13,7 +13,8 @@ from webrtc_harness import Chromium, NetworkNamespace, PageServer, PhoneEndpoint
 
 _missing = missing_tools()
 pytestmark = [pytest.mark.skipif(_missing is not None, reason=_missing or ""),
-              pytest.mark.skipif(IS_UPSTREAM, reason="drives our daemon's own ICE agent")]
+              pytest.mark.skipif(IS_UPSTREAM, reason="drives our daemon's own ICE agent"),
+              pytest.mark.slow]   # a browser per test: 4-7 s each
 
 BROWSER_TONE, PHONE_TONE = 660, 1000
 # a syntactically valid SHA-256 fingerprint, for the ICE-only test where no DTLS happens
