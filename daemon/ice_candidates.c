@@ -88,6 +88,9 @@ static void read_attributes(GPtrArray *attributes, struct ice_remote *remote, bo
 			remote->lite = true;
 		else if (sdp_name_is(attribute->name, "end-of-candidates"))
 			remote->end_of_candidates = true;
+		else if (sdp_name_is(attribute->name, "ice-options") && attribute->value
+			 && strstr(attribute->value, "trickle"))
+			remote->trickle = true;
 	}
 }
 

@@ -48,6 +48,7 @@ struct ice_remote {
 	char ufrag[ICE_MAX_UFRAG + 1], pwd[ICE_MAX_PWD + 1];
 	bool lite;                       /* a=ice-lite: the peer never checks, we control */
 	bool end_of_candidates;          /* RFC 8840: no more trickled candidates */
+	bool trickle;                    /* a=ice-options:trickle (RFC 8840 section 4.1.1) */
 	unsigned int candidate_count;
 	struct ice_candidate candidates[ICE_MAX_CANDIDATES];
 };

@@ -438,7 +438,7 @@ static void write_media(GString *out, const struct sdp_session *session, const s
 				write_line(out, g_ptr_array_index(received_ice, i));
 	}
 	/* Upstream re-emits a received end-of-candidates (RFC 8840) even with ICE=remove. */
-	if (end_of_candidates)
+	if (end_of_candidates || (rewrite->end_of_candidates && rewrite->ice_ufrag && !rewrite->remove_ice))
 		append_text(out, "a=end-of-candidates\r\n");
 done:
 	if (received_ice)

@@ -15,7 +15,7 @@ CALLER, CALLEE = "127.0.0.2", "127.0.0.1"
 
 def _browser_offer(port):
     section = media_section(port, protocol="RTP/SAVPF", attributes=(
-        "mid:audio0", "sendrecv", "rtcp-mux", "ice-ufrag:" + PEER_UFRAG, "ice-pwd:" + PEER_PWD,
+        "mid:audio0", "sendrecv", "rtcp-mux", "ice-ufrag:" + PEER_UFRAG, "ice-pwd:" + PEER_PWD, "ice-options:trickle",
         "candidate:1 1 udp 2130706431 %s %d typ host" % (CALLER, port),
         "msid:stream0 track0", "ssrc:1234 cname:browser"))
     return make_sdp(CALLER, section, session_attributes=("group:BUNDLE audio0", "msid-semantic: WMS stream0"))
@@ -32,6 +32,8 @@ def test_answer_to_browser_repeats_mid_and_bundle_group(rtpengine):
     answered = Sdp(assert_ok(call.answer(simple_sdp(CALLEE, phone.port), {"ICE": "force"}))["sdp"])
     media = answered.medias[0].attributes
     assert attribute_values(media, "mid") == ["audio0"]
+    # the offer said ice-options:trickle: our candidates are complete, and we say so (RFC 8840)
+    assert media[-1] == "end-of-candidates" and media[-2].startswith("candidate:"), media
     assert "group:BUNDLE audio0" in answered.attributes
     assert "rtcp-mux" in media
     assert attribute_values(media, "candidate")
