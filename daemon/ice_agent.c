@@ -129,6 +129,7 @@ static void take_description(struct ice_agent *agent, const struct ice_remote *s
 	struct ice_pair old_pairs[ICE_MAX_PAIRS];
 	unsigned int old_count = agent->pair_count;
 	int old_selected[2] = { agent->selected[0], agent->selected[1] };
+	bool old_consent_lost[2] = { agent->consent_lost[0], agent->consent_lost[1] };
 	memcpy(old_pairs, agent->pairs, sizeof(old_pairs[0]) * old_count);
 	bool restart = strcmp(old_remote.ufrag, staged->ufrag) != 0 || strcmp(old_remote.pwd, staged->pwd) != 0;
 
@@ -153,8 +154,14 @@ static void take_description(struct ice_agent *agent, const struct ice_remote *s
 		*pair = old_pairs[i];
 		pair->remote = (uint8_t) remote;
 		for (int c = 0; c < 2; c++)
-			if (old_selected[c] == (int) i)
+			if (old_selected[c] == (int) i) {
 				agent->selected[c] = (int) (pair - agent->pairs);
+				/* a re-offer does not give back consent the peer withdrew */
+				if (old_consent_lost[c]) {
+					agent->consent_lost[c] = true;
+					agent->media->streams[c].state |= STREAM_ICE_NO_CONSENT;
+				}
+			}
 		if (pair->state == ICE_PAIR_SUCCEEDED && !agent->first_success_us)
 			agent->first_success_us = pair->last_response_us;
 	}
