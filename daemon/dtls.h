@@ -180,6 +180,7 @@ struct dtls_connection {
 	int64_t failed_us;                   /* CLOCK_MONOTONIC of the failure */
 	bool fingerprint_mismatch;           /* set by the certificate check of this handshake */
 	int srtp_suite;                      /* enum srtp_suite once established, else -1 */
+	const void *installed;               /* the media->srtp the handshake put there */
 	struct timer_entry timer;            /* retransmission, and the start of an active side */
 	const unsigned char *input;          /* the datagram OpenSSL reads next */
 	size_t input_length;

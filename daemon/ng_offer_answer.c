@@ -573,6 +573,8 @@ static int prepare_offer_media(struct sdp_exchange *exchange)
 			request->error_reason = "No usable connection address in SDP";
 			return -EINVAL;
 		}
+		/* a re-offer may change how the side is keyed (SDES <-> DTLS): its answer must say so */
+		media_set_protocol(sender_media, sdp_media->protocol);
 		if (!sender_media->rejected && media_dtls_offered(exchange->sdp, sdp_media)) {
 			if (take_dtls_offer(request, sender_media, exchange->sdp, sdp_media) < 0)
 				return -EINVAL;

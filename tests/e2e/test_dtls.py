@@ -613,3 +613,38 @@ def test_delete_sends_close_notify(rtpengine, peers, certificate):
         assert client.read_until(rb"DONE|closed", 5.0), client.output.decode(errors="replace")[-500:]
     finally:
         client.close()
+
+
+def test_reoffer_from_dtls_to_sdes(rtpengine, peers, certificate):
+    """The caller moves from DTLS-SRTP to SDES in a re-offer: the association and its keys go,
+    the SDES keys carry the media."""
+    caller, callee = peers
+    key, cert, fingerprint = certificate
+    profile = "SRTP_AES128_CM_SHA1_80"
+    call = Call(rtpengine)
+    offered = Sdp(assert_ok(call.offer(dtls_offer(caller.port, fingerprint, setup="active"),
+                                       {"transport-protocol": "RTP/AVP"}))["sdp"])
+    answer = make_sdp(CALLEE, media_section(callee.port))
+    relay = Sdp(assert_ok(call.answer(answer))["sdp"]).media_address()
+    client = OpensslPeer(["s_client", "-connect", "%s:%d" % relay, "-cert", cert, "-key", key], profile)
+    try:
+        client_key, server_key = split_keys(client.keying_material(), profile)
+        media_both_ways(caller.rtp, callee, relay, offered.media_address(), profile, client_key, server_key)
+    finally:
+        client.close()
+    caller_key = os.urandom(30)
+    sdes_offer = make_sdp(CALLER, media_section(caller.port, protocol="RTP/SAVP", attributes=(
+        "sendrecv", "crypto:1 %s inline:%s" % (SDES_SUITE, base64.b64encode(caller_key).decode()))))
+    assert_ok(call.offer(sdes_offer, {"transport-protocol": "RTP/AVP"}))
+    answered = Sdp(assert_ok(call.answer(answer))["sdp"])
+    media = answered.medias[0]
+    assert media.protocol == "RTP/SAVP" and not attribute_values(media.attributes, "fingerprint")
+    tag, relay_key = sdes_key_of(media)
+    assert answered.media_address() == relay
+    for packet in srtp("protect", SDES_SUITE, caller_key, rtp_stream(0x0801, 3, first_sequence=7000)):
+        caller.rtp.send(packet, relay)
+    assert receive(callee.rtp, 3) == rtp_stream(0x0801, 3, first_sequence=7000)
+    for packet in rtp_stream(0x0802, 3, first_sequence=7100):
+        callee.rtp.send(packet, offered.media_address())
+    assert srtp("unprotect", SDES_SUITE, relay_key, receive(caller.rtp, 3)) == rtp_stream(0x0802, 3, first_sequence=7100)
+    assert "DTLS" not in streams_of(assert_ok(call.query()), call.from_tag)[0]
