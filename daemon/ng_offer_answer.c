@@ -318,10 +318,10 @@ static struct media_dtls_request dtls_request(const struct ng_flags *flags, bool
 	return request;
 }
 
-/* An RTP/SAVP(F) offer towards a side whose keying we do not know yet carries both SDES keys
- * and our DTLS fingerprint, as upstream does: the side answers with the one it speaks
- * (SDES=off / DTLS=off leave one out). Once one is agreed, a re-offer carries that one only.
- * Returns the number of lines. */
+/* An SRTP offer (RTP/SAVP(F), UDP/TLS/RTP/SAVP(F), or OSRTP on RTP/AVP) towards a side whose
+ * keying we do not know yet carries both SDES keys and our DTLS fingerprint, as upstream 10.5's
+ * does: the side answers with the one it speaks (SDES=off / DTLS=off leave one out). Once one
+ * is agreed, a re-offer carries that one only. Returns the number of lines. */
 static int offer_srtp_keying(const struct ng_flags *flags, struct media *local, const char **lines)
 {
 	bool sdes_agreed = local->crypto && local->crypto->active;
@@ -395,21 +395,12 @@ static int write_sdp(struct sdp_exchange *exchange, bool offer)
 		/* the receiver hears its own transport protocol: the translated one in an offer,
 		 * its original one in the answer it gets */
 		rewrite->protocol = offer ? flags->transport_protocol : local->protocol;
-		if (offer && media_protocol_uses_dtls(local->protocol) && !flags->dtls_off) {
-			struct media_dtls_request dtls = dtls_request(flags, false);
-			int lines = media_dtls_offer(local, &dtls, crypto_lines[i], MEDIA_DTLS_LINES);
-			if (lines > 0) {
-				rewrite->extra_attributes = crypto_lines[i];
-				rewrite->extra_attribute_count = (unsigned int) lines;
-			}
-		} else if (offer && (media_protocol_uses_sdes(local->protocol)
-				     || (flags->osrtp_offer && media_protocol_is_plain_rtp(rewrite->protocol ? rewrite->protocol
-											    : local->protocol)))) {
-			/* RFC 8643 section 3: an OSRTP offer is RTP/AVP(F) with a=crypto lines */
-			struct ng_flags osrtp = *flags;
-			if (!media_protocol_uses_sdes(local->protocol))
-				osrtp.dtls_off = true;
-			int lines = offer_srtp_keying(&osrtp, local, crypto_lines[i]);
+		if (offer && (media_protocol_uses_dtls(local->protocol) || media_protocol_uses_sdes(local->protocol)
+			      || (flags->osrtp_offer && media_protocol_is_plain_rtp(rewrite->protocol ? rewrite->protocol
+											: local->protocol)))) {
+			/* as upstream 10.5: SDES keys and our fingerprint in every SRTP offer, a DTLS
+			 * transport's and an OSRTP one (RFC 8643) included; the answer picks one */
+			int lines = offer_srtp_keying(flags, local, crypto_lines[i]);
 			if (lines > 0) {
 				rewrite->extra_attributes = crypto_lines[i];
 				rewrite->extra_attribute_count = (unsigned int) lines;
