@@ -96,7 +96,7 @@ bool media_dtls_offered(const struct sdp_session *sdp, const struct sdp_media *s
 	if (media_protocol_uses_dtls(sdp_media->protocol))
 		return true;
 	return sdp_media->protocol && strstr(sdp_media->protocol, "SAVP")
-		&& media_or_session(sdp, sdp_media, "fingerprint") && !find_attribute(sdp_media->attributes, "crypto");
+		&& media_or_session(sdp, sdp_media, "fingerprint");
 }
 
 int media_dtls_take_offer(struct media *media, const struct sdp_session *sdp, const struct sdp_media *sdp_media,

@@ -30,7 +30,7 @@ struct media_dtls_request {
 /* UDP/TLS/RTP/SAVP and UDP/TLS/RTP/SAVPF (RFC 5764 section 8). */
 bool media_protocol_uses_dtls(const char *protocol);
 /* The side's SDP offers DTLS-SRTP for this media: a DTLS transport, or an SRTP profile with a
- * fingerprint (media or session level) and no a=crypto. */
+ * fingerprint (media or session level), with or without a=crypto beside it. */
 bool media_dtls_offered(const struct sdp_session *sdp, const struct sdp_media *sdp_media);
 /* The side offered DTLS: checks its fingerprint, picks our role, stages the association's
  * parameters; our answer's lines are then media_dtls_lines(). 0 or -EINVAL with *reason. */

@@ -140,12 +140,13 @@ static const struct ng_key key_table[] = {
 	SUPPORTED("sdes", "no", NULL, SDES_OPTION ": our SRTP offers carry DTLS only"),
 	SUPPORTED("sdes", "disable", NULL, SDES_OPTION ": our SRTP offers carry DTLS only"),
 	SUPPORTED("sdes", "pad", NULL, SDES_OPTION ": base64 padding kept in our keys"),
+	SUPPORTED("sdes", "prefer", NULL, SDES_OPTION ": offered both, answer with SDES"),
 	PREFIX("sdes", "no-", NG_KEY_SUPPORTED, NG_SCOPE_ALWAYS, SDES_OPTION ": this suite is not offered"),
 	PREFIX("sdes", "only-", NG_KEY_SUPPORTED, NG_SCOPE_ALWAYS, SDES_OPTION ": only these suites are offered"),
 	WARN("sdes", NULL, NG_SCOPE_SRTP, "SDES crypto suite and session parameter options (SDES=...)"),
 	SUPPORTED("osrtp", "offer", set_osrtp_offer, "RFC 8643: SDES keys offered on RTP/AVP"),
-	SUPPORTED("osrtp", "accept", set_osrtp_accept, "RFC 8643: SDES keys offered on RTP/AVP are answered"),
-	SUPPORTED("osrtp", "accept-rfc", set_osrtp_accept, "RFC 8643: SDES keys offered on RTP/AVP are answered"),
+	SUPPORTED("osrtp", "accept", set_osrtp_accept, "RFC 8643: SDES keys offered on RTP/AVP are answered (the default, as upstream 10.5)"),
+	SUPPORTED("osrtp", "accept-rfc", set_osrtp_accept, "RFC 8643: SDES keys offered on RTP/AVP are answered (the default, as upstream 10.5)"),
 	WARN("osrtp", NULL, NG_SCOPE_ALWAYS, "opportunistic SRTP (OSRTP) variants other than offer/accept"),
 
 	/* ---- recording ---- */
@@ -285,6 +286,7 @@ static const struct ng_key key_table[] = {
 	SUPPORTED("flags", "sdes-no", NULL, SDES_OPTION ": our SRTP offers carry DTLS only"),
 	SUPPORTED("flags", "sdes-disable", NULL, SDES_OPTION ": our SRTP offers carry DTLS only"),
 	SUPPORTED("flags", "sdes-pad", NULL, SDES_OPTION ": base64 padding kept in our keys"),
+	SUPPORTED("flags", "sdes-prefer", NULL, SDES_OPTION ": offered both, answer with SDES"),
 	PREFIX("flags", "sdes-no-", NG_KEY_SUPPORTED, NG_SCOPE_ALWAYS, SDES_OPTION ": this suite is not offered"),
 	PREFIX("flags", "sdes-only-", NG_KEY_SUPPORTED, NG_SCOPE_ALWAYS, SDES_OPTION ": only these suites are offered"),
 	PREFIX("flags", "sdes-", NG_KEY_WARN, NG_SCOPE_SRTP, "SDES crypto suite and session parameter options (SDES-...)"),

@@ -566,15 +566,21 @@ static int prepare_offer_media(struct sdp_exchange *exchange)
 		}
 		/* a re-offer may change how the side is keyed (SDES <-> DTLS): its answer must say so */
 		media_set_protocol(sender_media, sdp_media->protocol);
-		if (!sender_media->rejected && media_dtls_offered(exchange->sdp, sdp_media)) {
+		/* Offered both (a=crypto and a=fingerprint): DTLS, as upstream 10.5 answers, unless
+		 * DTLS=off or SDES-prefer. Keys on RTP/AVP (OSRTP, RFC 8643 section 4) are answered,
+		 * as upstream 10.5 does without being asked. */
+		bool has_crypto = media_sdp_has_crypto(sdp_media);
+		bool dtls = media_dtls_offered(exchange->sdp, sdp_media)
+			&& !(has_crypto && (flags->dtls_off || flags->sdes_prefer || !dtls_certificate_ready()));
+		if (!sender_media->rejected && dtls) {
 			if (take_dtls_offer(request, sender_media, exchange->sdp, sdp_media) < 0)
 				return -EINVAL;
 		} else {
 			media_dtls_off(sender_media);
-			/* RFC 8643 section 4: with OSRTP=accept, keys on RTP/AVP are answered */
-			bool osrtp = flags->osrtp_accept && media_protocol_is_plain_rtp(sdp_media->protocol)
-				&& media_sdp_has_crypto(sdp_media);
-			if ((media_protocol_uses_sdes(sdp_media->protocol) || osrtp) && !sender_media->rejected)
+			bool sdes = media_protocol_uses_sdes(sdp_media->protocol)
+				|| (has_crypto && (media_protocol_is_plain_rtp(sdp_media->protocol)
+						   || media_protocol_uses_dtls(sdp_media->protocol)));
+			if (sdes && !sender_media->rejected)
 				take_sdes_offer(request, sender_media, sdp_media);
 		}
 		sender_media->rtcp_mux_offered = sdp_media->rtcp_mux;

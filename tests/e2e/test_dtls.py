@@ -518,18 +518,15 @@ def test_osrtp_offer_answered_with_keys_and_without(rtpengine, peers):
     assert receive(callee.rtp, 2) == rtp_stream(0x0503, 2)
 
 
-def test_osrtp_accept(rtpengine, peers):
+@pytest.mark.parametrize("options", [{}, {"OSRTP": "accept"}, {"flags": ["OSRTP-accept"]}])
+def test_osrtp_accept(rtpengine, peers, options):
+    """Keys offered on RTP/AVP are answered: as upstream 10.5 does even without OSRTP=accept."""
     caller, callee = peers
     caller_key = os.urandom(30)
     offer = make_sdp(CALLER, media_section(caller.port, attributes=(
         "sendrecv", "crypto:1 %s inline:%s" % (SDES_SUITE, base64.b64encode(caller_key).decode()))))
-    # without OSRTP=accept the keys are not taken (the caller gets no a=crypto back)
     call = Call(rtpengine)
-    assert_ok(call.offer(offer))
-    answered = Sdp(assert_ok(call.answer(make_sdp(CALLEE, media_section(callee.port))))["sdp"])
-    assert not attribute_values(answered.medias[0].attributes, "crypto")
-    call = Call(rtpengine)
-    offered = Sdp(assert_ok(call.offer(offer, {"OSRTP": "accept"}))["sdp"])
+    offered = Sdp(assert_ok(call.offer(offer, options))["sdp"])
     assert not attribute_values(offered.medias[0].attributes, "crypto")
     answered = Sdp(assert_ok(call.answer(make_sdp(CALLEE, media_section(callee.port))))["sdp"])
     assert answered.medias[0].protocol == "RTP/AVP"
@@ -650,3 +647,22 @@ def test_reoffer_from_dtls_to_sdes(rtpengine, peers, certificate):
         callee.rtp.send(packet, offered.media_address())
     assert srtp("unprotect", SDES_SUITE, relay_key, receive(caller.rtp, 3)) == rtp_stream(0x0802, 3, first_sequence=7100)
     assert "DTLS" not in streams_of(assert_ok(call.query()), call.from_tag)[0]
+
+
+@pytest.mark.parametrize("options,expect_dtls", [({}, True), ({"SDES": "prefer"}, False),
+                                                 ({"flags": ["SDES-prefer"]}, False), ({"DTLS": "off"}, False)])
+def test_offer_with_both_is_answered_with_dtls_unless_asked(rtpengine, peers, certificate, options, expect_dtls):
+    """An offer with a=crypto and a=fingerprint: upstream 10.5 answers with DTLS."""
+    caller, callee = peers
+    key, cert, fingerprint = certificate
+    offer = make_sdp(CALLER, media_section(caller.port, protocol="RTP/SAVP", attributes=(
+        "sendrecv", "crypto:1 %s inline:%s" % (SDES_SUITE, base64.b64encode(os.urandom(30)).decode()),
+        "setup:actpass", "fingerprint:sha-256 %s" % fingerprint)))
+    call = Call(rtpengine)
+    request = {"transport-protocol": "RTP/AVP"}
+    request.update(options)
+    assert_ok(call.offer(offer, request))
+    media = Sdp(assert_ok(call.answer(make_sdp(CALLEE, media_section(callee.port))))["sdp"]).medias[0]
+    assert media.protocol == "RTP/SAVP"
+    assert bool(attribute_values(media.attributes, "fingerprint")) == expect_dtls
+    assert bool(attribute_values(media.attributes, "crypto")) != expect_dtls
