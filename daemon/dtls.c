@@ -347,6 +347,12 @@ static void timer_fired(struct timer_entry *timer, void *data)
 	if (connection->state == DTLS_IDLE && connection->params.enabled && connection->params.active) {
 		start_active(connection, counters);
 	} else if (connection->state == DTLS_HANDSHAKING) {
+		/* an active side that heard nothing yet follows the peer's address: ICE may have
+		 * confirmed another candidate than the SDP's since the last flight */
+		const union endpoint *destination = connection->params.active && !connection->peer_heard
+			? relay_stream_destination(connection->stream) : NULL;
+		if (destination)
+			connection->peer = *destination;
 		int handled = connection->retransmits >= DTLS_MAX_RETRANSMITS ? 2 : DTLSv1_handle_timeout(connection->ssl);
 		if (handled == 2) {
 			/* the last retransmission went unanswered for its whole timeout */

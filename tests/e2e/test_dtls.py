@@ -321,6 +321,11 @@ def test_garbage_and_strangers_are_dropped(rtpengine, peers, certificate):
                                        {"transport-protocol": "RTP/AVP"}))["sdp"])
     answered = Sdp(assert_ok(call.answer(make_sdp(CALLEE, media_section(callee.port))))["sdp"])
     relay = answered.media_address()
+    # another call, plain RTP, that the flood must not disturb
+    other_caller, other_callee = MediaPeer(CALLER), MediaPeer(CALLEE)
+    other = Call(rtpengine)
+    other_offered = Sdp(assert_ok(other.offer(make_sdp(CALLER, media_section(other_caller.port))))["sdp"])
+    other_answered = Sdp(assert_ok(other.answer(make_sdp(CALLEE, media_section(other_callee.port))))["sdp"])
     stranger = MediaSocket(CALLER)
     # before any handshake: garbage that looks like DTLS, truncated records
     for payload in (b"\x16\xfe\xfd" + b"\x00" * 10, b"\x17" * 5, b"\x16\xfe\xfd" + b"\x02" * 60, b"\x30" * 200):
@@ -339,9 +344,15 @@ def test_garbage_and_strangers_are_dropped(rtpengine, peers, certificate):
             assert wait_until(lambda: totals(rtpengine)["droppeddtlsstranger"] >= burst * 50 - 10, 3.0), \
                 totals(rtpengine)
         media_both_ways(caller.rtp, callee, relay, offered.media_address(), profile, client_key, server_key)
+        for packet in rtp_stream(0x0909, 3):
+            other_caller.rtp.send(packet, other_answered.media_address())
+        assert receive(other_callee.rtp, 3) == rtp_stream(0x0909, 3)
+        assert other_offered.medias[0].protocol == "RTP/AVP"
     finally:
         client.close()
         stranger.close()
+        other_caller.close()
+        other_callee.close()
     assert rtpengine.ng({"command": "ping"}).get("result") == "pong"
 
 
