@@ -167,6 +167,7 @@ struct dtls_connection {
 	bool start_pending;                  /* we are active and a new association must start */
 	enum dtls_hash our_hash;             /* hash of our a=fingerprint towards this side */
 	enum dtls_setup our_setup;           /* a=setup we write towards this side */
+	enum dtls_setup offered_setup;       /* a=setup of the side's last offer */
 	char setup_line[24];                 /* "setup:actpass" */
 	char fingerprint_line[12 + DTLS_FINGERPRINT_TEXT_MAX];   /* "fingerprint:sha-256 ..." */
 

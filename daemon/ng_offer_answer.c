@@ -783,7 +783,7 @@ int ng_command_answer(struct ng_request *request)
 						 answer_media->index, reason);
 			}
 			if (!offer_media->rejected)
-				media_dtls_answered(offer_media);
+				media_dtls_answered(offer_media, (enum dtls_setup) flags->dtls_setup);
 			/* an OSRTP offer answered without keys stays plain RTP (RFC 8643 section 3) */
 			bool plain_answer = media_protocol_is_plain_rtp(sdp_media->protocol) && !media_sdp_has_crypto(sdp_media);
 			if (answer_media->crypto && !answer_media->rejected && !media_dtls_active(answer_media)

@@ -370,14 +370,33 @@ def test_offer_without_fingerprint_is_refused(rtpengine, peers):
     assert_error(Call(rtpengine).offer(offer))
 
 
-@pytest.mark.parametrize("flags,expected", [({}, "actpass"), ({"DTLS": "passive"}, "passive"),
-                                            ({"DTLS": "active"}, "active")])
-def test_setup_offered_towards_the_callee(rtpengine, peers, flags, expected):
+@pytest.mark.parametrize("flags", [{}, {"DTLS": "passive"}, {"DTLS": "active"}])
+def test_setup_offered_towards_the_callee_is_actpass(rtpengine, peers, flags):
+    """As upstream 10.5: our offers say actpass whatever DTLS= says (the answerer chooses)."""
     caller, callee = peers
     options = {"transport-protocol": "UDP/TLS/RTP/SAVPF"}
     options.update(flags)
     offered = Sdp(assert_ok(Call(rtpengine).offer(make_sdp(CALLER, media_section(caller.port)), options))["sdp"])
-    assert attribute_values(offered.medias[0].attributes, "setup") == [expected]
+    assert attribute_values(offered.medias[0].attributes, "setup") == ["actpass"]
+
+
+@pytest.mark.parametrize("where,flags,expected", [
+    ("offer", {}, "active"), ("offer", {"DTLS": "passive"}, "active"), ("offer", {"DTLS-reverse": "passive"}, "passive"),
+    ("answer", {"DTLS": "passive"}, "passive"), ("answer", {"DTLS-reverse": "passive"}, "active"),
+    ("answer", {"DTLS": "active"}, "active")])
+def test_role_towards_an_actpass_offerer(rtpengine, peers, certificate, where, flags, expected):
+    """Which flag decides our answer's a=setup to an actpass offer, as upstream 10.5 does:
+    DTLS-reverse= in the offer, DTLS= in the answer."""
+    caller, callee = peers
+    key, cert, fingerprint = certificate
+    call = Call(rtpengine)
+    offer_options = {"transport-protocol": "RTP/AVP"}
+    if where == "offer":
+        offer_options.update(flags)
+    assert_ok(call.offer(dtls_offer(caller.port, fingerprint), offer_options))
+    answered = Sdp(assert_ok(call.answer(make_sdp(CALLEE, media_section(callee.port)),
+                                         flags if where == "answer" else None))["sdp"])
+    assert attribute_values(answered.medias[0].attributes, "setup") == [expected]
 
 
 @pytest.mark.parametrize("hash_name,digest,length", [("sha-1", "sha1", 20), ("sha-512", "sha512", 64)])

@@ -183,12 +183,10 @@ static void test_offer_then_answer(struct fixture *fixture, gconstpointer unused
 	/* a re-offer of the agreed association offers its role, not actpass */
 	g_assert_cmpint(media_dtls_offer(fixture->media, &request, lines, MEDIA_DTLS_LINES), ==, 2);
 	g_assert_cmpstr(lines[0], ==, "setup:passive");
-	/* DTLS=active fixes our role whatever the answer says */
+	/* a preference never changes what we offer (as upstream 10.5) */
 	request.preference = DTLS_SETUP_ACTIVE;
 	media_dtls_offer(fixture->media, &request, lines, MEDIA_DTLS_LINES);
-	g_assert_cmpstr(lines[0], ==, "setup:active");
-	g_assert_cmpint(media_dtls_take_answer(fixture->media, fixture->sdp, sdp_media, &reason), ==, 0);
-	g_assert_true(connection(fixture)->staged.active);
+	g_assert_cmpstr(lines[0], ==, "setup:passive");
 	/* an answer without DTLS (the side chose plain RTP): -ENOENT */
 	sdp_media = parse(fixture, "RTP/AVP", "");
 	g_assert_cmpint(media_dtls_take_answer(fixture->media, fixture->sdp, sdp_media, &reason), ==, -ENOENT);
@@ -201,9 +199,21 @@ static void test_passive_option(struct fixture *fixture, gconstpointer unused)
 					      &reason), ==, 0);
 	const char *lines[MEDIA_DTLS_LINES];
 	struct media_dtls_request request = { 0 };
+	/* --dtls-passive: our offers stay actpass (as upstream 10.5) ... */
 	media_dtls_offer(fixture->media, &request, lines, MEDIA_DTLS_LINES);
-	g_assert_cmpstr(lines[0], ==, "setup:passive");
+	g_assert_cmpstr(lines[0], ==, "setup:actpass");
 	g_assert_true(g_str_has_prefix(lines[1], "fingerprint:sha-1 "));   /* --dtls-signature */
+	/* ... and we answer an actpass offer passive */
+	dtls_connection_free(fixture->extras[STREAM_RTP].dtls);
+	fixture->extras[STREAM_RTP].dtls = NULL;
+	const struct sdp_media *sdp_media = parse(fixture, "UDP/TLS/RTP/SAVP", "a=setup:actpass\r\na=fingerprint:" FINGERPRINT_256 "\r\n");
+	g_assert_cmpint(media_dtls_take_offer(fixture->media, fixture->sdp, sdp_media, &request, &reason), ==, 0);
+	g_assert_cmpstr(our_setup_line(fixture), ==, "setup:passive");
+	/* DTLS=active in the answer command overrides it (the offer was actpass) */
+	media_dtls_answered(fixture->media, DTLS_SETUP_ACTIVE);
+	g_assert_cmpstr(our_setup_line(fixture), ==, "setup:active");
+	g_assert_true(connection(fixture)->staged.active);
+	g_assert_true(connection(fixture)->start_pending);
 }
 
 int main(int argc, char **argv)
