@@ -121,9 +121,9 @@ static const struct ng_key key_table[] = {
 	IGNORED("ice-lite", "off", "full ICE is what this relay does"),
 
 	/* ---- DTLS, SDES, OSRTP ---- */
-	SUPPORTED("dtls", "off", set_dtls_off, "neither offer nor accept DTLS-SRTP"),
-	SUPPORTED("dtls", "no", set_dtls_off, "neither offer nor accept DTLS-SRTP"),
-	SUPPORTED("dtls", "disable", set_dtls_off, "neither offer nor accept DTLS-SRTP"),
+	SUPPORTED("dtls", "off", set_dtls_off, "no DTLS in our offers; offered both, SDES is answered"),
+	SUPPORTED("dtls", "no", set_dtls_off, "no DTLS in our offers; offered both, SDES is answered"),
+	SUPPORTED("dtls", "disable", set_dtls_off, "no DTLS in our offers; offered both, SDES is answered"),
 	SUPPORTED("dtls", "passive", set_dtls_passive, "in an answer: our role towards an actpass offerer (offers stay actpass, as upstream)"),
 	SUPPORTED("dtls", "active", set_dtls_active, "in an answer: our role towards an actpass offerer (offers stay actpass, as upstream)"),
 	IGNORED("dtls", NULL, "other values leave DTLS-SRTP as negotiated"),

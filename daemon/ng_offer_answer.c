@@ -522,15 +522,12 @@ static void take_sdes_offer(struct ng_request *request, struct media *media, con
 }
 
 /* A side offered DTLS-SRTP: we terminate it (RFC 5763), answering with our role and
- * fingerprint. An offer we cannot take part in is an error: the side would wait for a
+ * fingerprint (also under DTLS=off, which only keeps DTLS out of our own offers, as upstream
+ * 10.5 does). An offer we cannot take part in is an error: the side would wait for a
  * handshake that never comes. */
 static int take_dtls_offer(struct ng_request *request, struct media *media, const struct sdp_session *sdp,
 			   const struct sdp_media *sdp_media)
 {
-	if (request->flags.dtls_off) {
-		request->error_reason = "DTLS=off, but the offer uses DTLS-SRTP";
-		return -EINVAL;
-	}
 	struct media_dtls_request dtls = dtls_request(&request->flags, true);
 	const char *reason = NULL;
 	if (media_dtls_take_offer(media, sdp, sdp_media, &dtls, &reason) < 0) {
