@@ -119,6 +119,21 @@ struct media *monologue_add_media(struct monologue *monologue, const char *type,
 	return media;
 }
 
+void media_set_protocol(struct media *media, const char *protocol)
+{
+	if (!strcmp(media->protocol, protocol))
+		return;
+	/* in place when it fits (the old text's storage), else an allocation of its own */
+	if (strlen(protocol) <= strlen(media->protocol)) {
+		strcpy(media->protocol, protocol);
+		return;
+	}
+	if (media->protocol_allocated)
+		g_free(media->protocol);
+	media->protocol = g_strdup(protocol);
+	media->protocol_allocated = true;
+}
+
 static void media_close_sockets(struct media *media)
 {
 	for (int kind = STREAM_RTP; kind <= STREAM_RTCP; kind++) {
@@ -213,6 +228,8 @@ void call_free(struct call *call)
 		media_crypto_free(media);
 		ice_agent_free(media, call->worker);
 		dtls_connection_free(media->streams[STREAM_RTP].extras->dtls);
+		if (media->protocol_allocated)
+			g_free(media->protocol);
 		g_free(media->streams[STREAM_RTP].extras);   /* with the type and protocol */
 		g_aligned_free(media);
 	}

@@ -107,7 +107,8 @@ struct media {
 	struct monologue *monologue;
 	unsigned int index;             /* 1-based m= line number, as upstream reports it */
 	char *type;                     /* "audio", ... */
-	char *protocol;                 /* transport protocol as this side uses it */
+	char *protocol;                 /* transport protocol as this side uses it (media_set_protocol) */
+	bool protocol_allocated;        /* protocol is its own allocation, not in the extras block */
 	struct local_interface *interface;
 	enum sdp_direction direction;
 	bool rejected;                  /* port 0 */
@@ -232,6 +233,10 @@ void monologue_set_tag(struct monologue *monologue, const char *tag);
 
 /* Adds media to a monologue, without sockets (ng_offer_answer.c opens them). */
 struct media *monologue_add_media(struct monologue *monologue, const char *type, const char *protocol);
+
+/* A re-offer changed the side's transport protocol (RTP/SAVP <-> UDP/TLS/RTP/SAVP, ...):
+ * control thread, not read by the packet path. */
+void media_set_protocol(struct media *media, const char *protocol);
 
 /* Copies the side, media, ICE and SRTP settings the packet path needs into every stream
  * (stream->forward_flags); call it under call->lock after changing any of them. */

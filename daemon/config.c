@@ -372,7 +372,7 @@ static const struct option_spec option_table[] = {
 			"OpenSSL cipher list for DTLS"),
 	SUPPORTED("dtls-mtu", 0, OPTION_VALUE, apply_dtls_mtu, "INT", "Largest DTLS datagram we send (default 1200)"),
 	SUPPORTED("dtls-passive", 0, OPTION_FLAG, apply_dtls_passive, NULL,
-			"Offer a=setup:passive instead of actpass (we never start the handshake when offering)"),
+			"Take the passive DTLS role when a peer's offer leaves the choice (actpass)"),
 
 	/* Management, statistics export and log cosmetics: nothing a call relies on. */
 	IGNORED_VALUE("listen-cli", 'c'), IGNORED_VALUE("listen-http", 0), IGNORED_VALUE("listen-https", 0),

@@ -167,8 +167,10 @@ static void drop_association(struct dtls_connection *connection)
 	connection->peer_known = false;
 	connection->peer_heard = false;
 	connection->srtp_suite = -1;
-	if (connection->state == DTLS_ESTABLISHED)
+	/* the keys go with the association, unless signalling replaced them already (SDES) */
+	if (connection->state == DTLS_ESTABLISHED && connection->stream->media->srtp == connection->installed)
 		dtls_srtp_remove(connection->stream->media);
+	connection->installed = NULL;
 	connection->state = DTLS_IDLE;
 }
 
@@ -220,6 +222,8 @@ static int export_keys(struct dtls_connection *connection)
 	int error = dtls_srtp_install(connection->stream->media, (uint16_t) profile->id, material,
 				      connection->params.active, &connection->srtp_suite);
 	OPENSSL_cleanse(material, sizeof(material));
+	if (!error)
+		connection->installed = connection->stream->media->srtp;
 	return error;
 }
 
@@ -333,15 +337,22 @@ static void timer_fired(struct timer_entry *timer, void *data)
 	struct dtls_connection *connection = data;
 	struct call *call = connection->stream->call;
 	pthread_mutex_lock(&call->lock);
-	if (call->deleted || connection->state == DTLS_CLOSED || !connection->params.enabled) {
+	if (call->deleted || connection->state == DTLS_CLOSED) {
 		pthread_mutex_unlock(&call->lock);
 		return;
 	}
 	struct dtls_counters *counters = relay_dtls_counters(call->worker);
+	/* also when DTLS was switched off: the association and its keys go */
 	follow_generation(connection);
-	if (connection->state == DTLS_IDLE && connection->params.active) {
+	if (connection->state == DTLS_IDLE && connection->params.enabled && connection->params.active) {
 		start_active(connection, counters);
 	} else if (connection->state == DTLS_HANDSHAKING) {
+		/* an active side that heard nothing yet follows the peer's address: ICE may have
+		 * confirmed another candidate than the SDP's since the last flight */
+		const union endpoint *destination = connection->params.active && !connection->peer_heard
+			? relay_stream_destination(connection->stream) : NULL;
+		if (destination)
+			connection->peer = *destination;
 		int handled = connection->retransmits >= DTLS_MAX_RETRANSMITS ? 2 : DTLSv1_handle_timeout(connection->ssl);
 		if (handled == 2) {
 			/* the last retransmission went unanswered for its whole timeout */

@@ -21,10 +21,16 @@
  * unlocking) and when the memory goes (dtls_connection_free(), at the worker's quiescent
  * point or with no worker).
  *
- * Cost: a handshake is one ECDHE and one signature per side (P-256: a few hundred
- * microseconds of CPU, measured in tests/bench); it runs on the call's worker under the call's
- * lock, like SRTP, so it delays only that call's packets and its signalling hand-over. No
+ * Cost: a handshake is one ECDHE and one signature per side plus the certificate check; the
+ * daemon's whole CPU per handshake is 0.8-0.9 ms with 200 at once (tests/bench/dtls_bench.py,
+ * EC P-256; 10.5: 1.2-1.5 ms). It runs on the call's worker under the call's lock, as SRTP
+ * does, so it delays only that call's packets and its signalling hand-over; the SRTP contexts
+ * it keys are built there too (an allocation and key derivation, once per handshake). No
  * allocation per media packet: once keyed, media packets never reach this module.
+ *
+ * Not done: a separate association on a non-multiplexed RTCP port (RFC 5764 section 4.1 has
+ * one per component; WebRTC peers multiplex): DTLS there is dropped and counted, and RTCP is
+ * keyed with the RTP association's keys.
  *
  * Errors: functions return 0 or a negative errno. */
 #ifndef RTPENGINE_DTLS_H
@@ -161,6 +167,7 @@ struct dtls_connection {
 	bool start_pending;                  /* we are active and a new association must start */
 	enum dtls_hash our_hash;             /* hash of our a=fingerprint towards this side */
 	enum dtls_setup our_setup;           /* a=setup we write towards this side */
+	enum dtls_setup offered_setup;       /* a=setup of the side's last offer */
 	char setup_line[24];                 /* "setup:actpass" */
 	char fingerprint_line[12 + DTLS_FINGERPRINT_TEXT_MAX];   /* "fingerprint:sha-256 ..." */
 
@@ -180,6 +187,7 @@ struct dtls_connection {
 	int64_t failed_us;                   /* CLOCK_MONOTONIC of the failure */
 	bool fingerprint_mismatch;           /* set by the certificate check of this handshake */
 	int srtp_suite;                      /* enum srtp_suite once established, else -1 */
+	const void *installed;               /* the media->srtp the handshake put there */
 	struct timer_entry timer;            /* retransmission, and the start of an active side */
 	const unsigned char *input;          /* the datagram OpenSSL reads next */
 	size_t input_length;

@@ -20,7 +20,7 @@ struct dtls_settings {
 	enum dtls_hash signature;    /* --dtls-signature: sha-256 (default) or sha-1 */
 	const char *ciphers;         /* --dtls-ciphers: OpenSSL cipher list (NULL: upstream's default) */
 	unsigned int mtu;            /* --dtls-mtu: largest datagram we send, default 1200 */
-	bool passive;                /* --dtls-passive: offer a=setup:passive instead of actpass */
+	bool passive;                /* --dtls-passive: take the passive role when a peer offers actpass */
 };
 
 #define DTLS_DEFAULT_CIPHERS "DEFAULT:!NULL:!aNULL:!SHA256:!SHA384:!aECDH:!AESGCM+AES256:!aPSK"

@@ -96,7 +96,7 @@ bool media_dtls_offered(const struct sdp_session *sdp, const struct sdp_media *s
 	if (media_protocol_uses_dtls(sdp_media->protocol))
 		return true;
 	return sdp_media->protocol && strstr(sdp_media->protocol, "SAVP")
-		&& media_or_session(sdp, sdp_media, "fingerprint") && !find_attribute(sdp_media->attributes, "crypto");
+		&& media_or_session(sdp, sdp_media, "fingerprint");
 }
 
 int media_dtls_take_offer(struct media *media, const struct sdp_session *sdp, const struct sdp_media *sdp_media,
@@ -111,7 +111,12 @@ int media_dtls_take_offer(struct media *media, const struct sdp_session *sdp, co
 	}
 	struct dtls_connection *connection = connection_of(media);
 	enum dtls_setup offered = side_setup(sdp, sdp_media);
-	enum dtls_setup ours = dtls_setup_answer(offered, request->preference);
+	/* actpass leaves the role to us: DTLS-reverse= of this offer, else --dtls-passive, else
+	 * active (upstream 10.5's choices; DTLS= of the answer may still change it) */
+	enum dtls_setup preference = request->preference;
+	if (preference == DTLS_SETUP_UNSPECIFIED && dtls_certificate_settings()->passive)
+		preference = DTLS_SETUP_PASSIVE;
+	enum dtls_setup ours = dtls_setup_answer(offered, preference);
 	if (ours == DTLS_SETUP_HOLDCONN) {
 		*reason = "a=setup:holdconn";
 		return -EINVAL;
@@ -120,6 +125,7 @@ int media_dtls_take_offer(struct media *media, const struct sdp_session *sdp, co
 	 * running association */
 	if (offered == DTLS_SETUP_ACTPASS && request->preference == DTLS_SETUP_UNSPECIFIED && connection->staged.enabled)
 		ours = connection->staged.active ? DTLS_SETUP_ACTIVE : DTLS_SETUP_PASSIVE;
+	connection->offered_setup = offered;
 	connection->our_setup = ours;
 	connection->our_hash = pick_hash(request, &theirs);
 	dtls_stage(connection, ours == DTLS_SETUP_ACTIVE, &theirs);
@@ -134,13 +140,13 @@ int media_dtls_offer(struct media *media, const struct media_dtls_request *reque
 		     unsigned int capacity)
 {
 	struct dtls_connection *connection = connection_of(media);
-	if (request->preference == DTLS_SETUP_ACTIVE || request->preference == DTLS_SETUP_PASSIVE)
-		connection->our_setup = request->preference;
-	else if (connection->staged.enabled && connection->staged.expected.length)
-		/* re-offer of an agreed association: the role it has (RFC 5763 section 6.6.1) */
+	/* actpass, as upstream 10.5 offers whatever DTLS= or --dtls-passive say (RFC 5763
+	 * section 5: the answerer chooses); a re-offer of an agreed association keeps its role
+	 * (RFC 5763 section 6.6.1), so that it goes on */
+	if (connection->staged.enabled && connection->staged.expected.length)
 		connection->our_setup = connection->staged.active ? DTLS_SETUP_ACTIVE : DTLS_SETUP_PASSIVE;
 	else
-		connection->our_setup = dtls_certificate_settings()->passive ? DTLS_SETUP_PASSIVE : DTLS_SETUP_ACTPASS;
+		connection->our_setup = DTLS_SETUP_ACTPASS;
 	connection->our_hash = pick_hash(request, connection->staged.enabled ? &connection->staged.expected : NULL);
 	/* DTLS from this side may arrive before its answer does (an active answerer starts at
 	 * once): the packet path must already take it for DTLS, not media; without the side's
@@ -184,11 +190,21 @@ int media_dtls_take_answer(struct media *media, const struct sdp_session *sdp, c
 	return 0;
 }
 
-void media_dtls_answered(struct media *media)
+void media_dtls_answered(struct media *media, enum dtls_setup preference)
 {
 	struct dtls_connection *connection = media->streams[STREAM_RTP].extras->dtls;
-	if (connection && connection->staged.enabled)
-		connection->start_pending = true;
+	if (!connection || !connection->staged.enabled)
+		return;
+	/* DTLS=active/passive of the answer command: our role towards the offerer, when its
+	 * actpass left the choice to us (as upstream 10.5) */
+	if (connection->offered_setup == DTLS_SETUP_ACTPASS
+	    && (preference == DTLS_SETUP_ACTIVE || preference == DTLS_SETUP_PASSIVE)) {
+		struct dtls_fingerprint expected = connection->staged.expected;
+		connection->our_setup = preference;
+		dtls_stage(connection, preference == DTLS_SETUP_ACTIVE, &expected);
+		format_lines(connection);
+	}
+	connection->start_pending = true;
 }
 
 void media_dtls_off(struct media *media)

@@ -19,7 +19,7 @@ struct sdp_media;
 /* What the request asked for (ng DTLS=..., DTLS-reverse=..., DTLS-fingerprint=...). */
 struct media_dtls_request {
 	bool off;                      /* DTLS=off/no/disable: neither offer nor accept DTLS */
-	enum dtls_setup preference;    /* our role: ACTIVE, PASSIVE or UNSPECIFIED */
+	enum dtls_setup preference;    /* our role when answering actpass: ACTIVE, PASSIVE or UNSPECIFIED */
 	bool has_hash;
 	enum dtls_hash hash;           /* hash of our a=fingerprint; else the peer's, else --dtls-signature */
 };
@@ -30,7 +30,7 @@ struct media_dtls_request {
 /* UDP/TLS/RTP/SAVP and UDP/TLS/RTP/SAVPF (RFC 5764 section 8). */
 bool media_protocol_uses_dtls(const char *protocol);
 /* The side's SDP offers DTLS-SRTP for this media: a DTLS transport, or an SRTP profile with a
- * fingerprint (media or session level) and no a=crypto. */
+ * fingerprint (media or session level), with or without a=crypto beside it. */
 bool media_dtls_offered(const struct sdp_session *sdp, const struct sdp_media *sdp_media);
 /* The side offered DTLS: checks its fingerprint, picks our role, stages the association's
  * parameters; our answer's lines are then media_dtls_lines(). 0 or -EINVAL with *reason. */
@@ -46,8 +46,9 @@ int media_dtls_offer(struct media *media, const struct media_dtls_request *reque
  * DTLS: the side declined it) or -EINVAL with *reason. */
 int media_dtls_take_answer(struct media *media, const struct sdp_session *sdp, const struct sdp_media *sdp_media,
 			   const char **reason);
-/* The answer to the side's offer went through: the association towards it may start now. */
-void media_dtls_answered(struct media *media);
+/* The answer to the side's offer went through: the association towards it may start now.
+ * preference: DTLS= of the answer command (our role if the side offered actpass). */
+void media_dtls_answered(struct media *media, enum dtls_setup preference);
 /* The media stops using DTLS (the side chose SDES or plain RTP). */
 void media_dtls_off(struct media *media);
 /* Our lines towards the side for an answer (after media_dtls_take_offer). */

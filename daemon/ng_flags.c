@@ -45,6 +45,8 @@ static void read_sdes_option(struct ng_flags *flags, const char *text, size_t le
 		flags->sdes_off = true;
 	else if (length == 3 && !g_ascii_strncasecmp(text, "pad", 3))
 		flags->sdes_pad = true;
+	else if (length == 6 && !g_ascii_strncasecmp(text, "prefer", 6))
+		flags->sdes_prefer = true;
 	else if (length > 3 && !g_ascii_strncasecmp(text, "no-", 3) && !srtp_suite_from_name(text + 3, length - 3, &suite))
 		flags->sdes_no_suites |= 1u << suite;
 	else if (length > 5 && !g_ascii_strncasecmp(text, "only-", 5)

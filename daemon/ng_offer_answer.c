@@ -374,10 +374,10 @@ static struct media_dtls_request dtls_request(const struct ng_flags *flags, bool
 	return request;
 }
 
-/* An RTP/SAVP(F) offer towards a side whose keying we do not know yet carries both SDES keys
- * and our DTLS fingerprint, as upstream does: the side answers with the one it speaks
- * (SDES=off / DTLS=off leave one out). Once one is agreed, a re-offer carries that one only.
- * Returns the number of lines. */
+/* An SRTP offer (RTP/SAVP(F), UDP/TLS/RTP/SAVP(F), or OSRTP on RTP/AVP) towards a side whose
+ * keying we do not know yet carries both SDES keys and our DTLS fingerprint, as upstream 10.5's
+ * does: the side answers with the one it speaks (SDES=off / DTLS=off leave one out). Once one
+ * is agreed, a re-offer carries that one only. Returns the number of lines. */
 static int offer_srtp_keying(const struct ng_flags *flags, struct media *local, const char **lines)
 {
 	bool sdes_agreed = local->crypto && local->crypto->active;
@@ -453,21 +453,12 @@ static int write_sdp(struct sdp_exchange *exchange, bool offer)
 		/* the receiver hears its own transport protocol: the translated one in an offer,
 		 * its original one in the answer it gets */
 		rewrite->protocol = offer ? flags->transport_protocol : local->protocol;
-		if (offer && media_protocol_uses_dtls(local->protocol) && !flags->dtls_off) {
-			struct media_dtls_request dtls = dtls_request(flags, false);
-			int lines = media_dtls_offer(local, &dtls, crypto_lines[i], MEDIA_DTLS_LINES);
-			if (lines > 0) {
-				rewrite->extra_attributes = crypto_lines[i];
-				rewrite->extra_attribute_count = (unsigned int) lines;
-			}
-		} else if (offer && (media_protocol_uses_sdes(local->protocol)
-				     || (flags->osrtp_offer && media_protocol_is_plain_rtp(rewrite->protocol ? rewrite->protocol
-											    : local->protocol)))) {
-			/* RFC 8643 section 3: an OSRTP offer is RTP/AVP(F) with a=crypto lines */
-			struct ng_flags osrtp = *flags;
-			if (!media_protocol_uses_sdes(local->protocol))
-				osrtp.dtls_off = true;
-			int lines = offer_srtp_keying(&osrtp, local, crypto_lines[i]);
+		if (offer && (media_protocol_uses_dtls(local->protocol) || media_protocol_uses_sdes(local->protocol)
+			      || (flags->osrtp_offer && media_protocol_is_plain_rtp(rewrite->protocol ? rewrite->protocol
+											: local->protocol)))) {
+			/* as upstream 10.5: SDES keys and our fingerprint in every SRTP offer, a DTLS
+			 * transport's and an OSRTP one (RFC 8643) included; the answer picks one */
+			int lines = offer_srtp_keying(flags, local, crypto_lines[i]);
 			if (lines > 0) {
 				rewrite->extra_attributes = crypto_lines[i];
 				rewrite->extra_attribute_count = (unsigned int) lines;
@@ -605,15 +596,12 @@ static void take_sdes_offer(struct ng_request *request, struct media *media, con
 }
 
 /* A side offered DTLS-SRTP: we terminate it (RFC 5763), answering with our role and
- * fingerprint. An offer we cannot take part in is an error: the side would wait for a
+ * fingerprint (also under DTLS=off, which only keeps DTLS out of our own offers, as upstream
+ * 10.5 does). An offer we cannot take part in is an error: the side would wait for a
  * handshake that never comes. */
 static int take_dtls_offer(struct ng_request *request, struct media *media, const struct sdp_session *sdp,
 			   const struct sdp_media *sdp_media)
 {
-	if (request->flags.dtls_off) {
-		request->error_reason = "DTLS=off, but the offer uses DTLS-SRTP";
-		return -EINVAL;
-	}
 	struct media_dtls_request dtls = dtls_request(&request->flags, true);
 	const char *reason = NULL;
 	if (media_dtls_take_offer(media, sdp, sdp_media, &dtls, &reason) < 0) {
@@ -647,15 +635,23 @@ static int prepare_offer_media(struct sdp_exchange *exchange)
 			request->error_reason = "No usable connection address in SDP";
 			return -EINVAL;
 		}
-		if (!sender_media->rejected && media_dtls_offered(exchange->sdp, sdp_media)) {
+		/* a re-offer may change how the side is keyed (SDES <-> DTLS): its answer must say so */
+		media_set_protocol(sender_media, sdp_media->protocol);
+		/* Offered both (a=crypto and a=fingerprint): DTLS, as upstream 10.5 answers, unless
+		 * DTLS=off or SDES-prefer. Keys on RTP/AVP (OSRTP, RFC 8643 section 4) are answered,
+		 * as upstream 10.5 does without being asked. */
+		bool has_crypto = media_sdp_has_crypto(sdp_media);
+		bool dtls = media_dtls_offered(exchange->sdp, sdp_media)
+			&& !(has_crypto && (flags->dtls_off || flags->sdes_prefer || !dtls_certificate_ready()));
+		if (!sender_media->rejected && dtls) {
 			if (take_dtls_offer(request, sender_media, exchange->sdp, sdp_media) < 0)
 				return -EINVAL;
 		} else {
 			media_dtls_off(sender_media);
-			/* RFC 8643 section 4: with OSRTP=accept, keys on RTP/AVP are answered */
-			bool osrtp = flags->osrtp_accept && media_protocol_is_plain_rtp(sdp_media->protocol)
-				&& media_sdp_has_crypto(sdp_media);
-			if ((media_protocol_uses_sdes(sdp_media->protocol) || osrtp) && !sender_media->rejected)
+			bool sdes = media_protocol_uses_sdes(sdp_media->protocol)
+				|| (has_crypto && (media_protocol_is_plain_rtp(sdp_media->protocol)
+						   || media_protocol_uses_dtls(sdp_media->protocol)));
+			if (sdes && !sender_media->rejected)
 				take_sdes_offer(request, sender_media, sdp_media);
 		}
 		sender_media->rtcp_mux_offered = sdp_media->rtcp_mux;
@@ -858,7 +854,7 @@ int ng_command_answer(struct ng_request *request)
 						 answer_media->index, reason);
 			}
 			if (!offer_media->rejected)
-				media_dtls_answered(offer_media);
+				media_dtls_answered(offer_media, (enum dtls_setup) flags->dtls_setup);
 			/* an OSRTP offer answered without keys stays plain RTP (RFC 8643 section 3) */
 			bool plain_answer = media_protocol_is_plain_rtp(sdp_media->protocol) && !media_sdp_has_crypto(sdp_media);
 			if (answer_media->crypto && !answer_media->rejected && !media_dtls_active(answer_media)

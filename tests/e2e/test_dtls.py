@@ -243,6 +243,7 @@ def test_plain_caller_offered_dtls_towards_callee(rtpengine, peers, certificate)
         media = offered.medias[0]
         assert media.protocol == "UDP/TLS/RTP/SAVP"
         assert attribute_values(media.attributes, "setup") == ["actpass"]
+        assert len(crypto_suites(media)) == 12          # upstream 10.5 offers SDES here too
         assert attribute_values(media.attributes, "fingerprint")[0].startswith("sha-256 ")
         answer = make_sdp(CALLEE, media_section(server_port, protocol="UDP/TLS/RTP/SAVP",
                                                 attributes=("sendrecv", "setup:passive",
@@ -320,6 +321,11 @@ def test_garbage_and_strangers_are_dropped(rtpengine, peers, certificate):
                                        {"transport-protocol": "RTP/AVP"}))["sdp"])
     answered = Sdp(assert_ok(call.answer(make_sdp(CALLEE, media_section(callee.port))))["sdp"])
     relay = answered.media_address()
+    # another call, plain RTP, that the flood must not disturb
+    other_caller, other_callee = MediaPeer(CALLER), MediaPeer(CALLEE)
+    other = Call(rtpengine)
+    other_offered = Sdp(assert_ok(other.offer(make_sdp(CALLER, media_section(other_caller.port))))["sdp"])
+    other_answered = Sdp(assert_ok(other.answer(make_sdp(CALLEE, media_section(other_callee.port))))["sdp"])
     stranger = MediaSocket(CALLER)
     # before any handshake: garbage that looks like DTLS, truncated records
     for payload in (b"\x16\xfe\xfd" + b"\x00" * 10, b"\x17" * 5, b"\x16\xfe\xfd" + b"\x02" * 60, b"\x30" * 200):
@@ -338,19 +344,33 @@ def test_garbage_and_strangers_are_dropped(rtpengine, peers, certificate):
             assert wait_until(lambda: totals(rtpengine)["droppeddtlsstranger"] >= burst * 50 - 10, 3.0), \
                 totals(rtpengine)
         media_both_ways(caller.rtp, callee, relay, offered.media_address(), profile, client_key, server_key)
+        for packet in rtp_stream(0x0909, 3):
+            other_caller.rtp.send(packet, other_answered.media_address())
+        assert receive(other_callee.rtp, 3) == rtp_stream(0x0909, 3)
+        assert other_offered.medias[0].protocol == "RTP/AVP"
     finally:
         client.close()
         stranger.close()
+        other_caller.close()
+        other_callee.close()
     assert rtpengine.ng({"command": "ping"}).get("result") == "pong"
 
 
-def test_dtls_off_refuses_a_dtls_offer(rtpengine, peers, certificate):
+def test_dtls_off_keeps_dtls_out_of_our_offers_only(rtpengine, peers, certificate):
+    """As upstream 10.5: DTLS=off still answers a DTLS-only offerer with DTLS; it keeps our
+    fingerprint out of the offers we make."""
     caller, callee = peers
     key, cert, fingerprint = certificate
-    reply = Call(rtpengine).offer(dtls_offer(caller.port, fingerprint), {"DTLS": "off"})
-    assert "DTLS" in assert_error(reply)["error-reason"]
+    call = Call(rtpengine)
+    offered = Sdp(assert_ok(call.offer(dtls_offer(caller.port, fingerprint), {"DTLS": "off"}))["sdp"])
+    assert offered.medias[0].protocol == "UDP/TLS/RTP/SAVP"
+    assert not attribute_values(offered.medias[0].attributes, "fingerprint")
+    assert crypto_suites(offered.medias[0])
+    answered = Sdp(assert_ok(call.answer(make_sdp(CALLEE, media_section(callee.port))))["sdp"])
+    assert attribute_values(answered.medias[0].attributes, "setup") == ["active"]
 
 
+@pytest.mark.upstream_differs("10.5 answers a DTLS offer without fingerprint with a broken SDP")
 def test_offer_without_fingerprint_is_refused(rtpengine, peers):
     caller, callee = peers
     offer = make_sdp(CALLER, media_section(caller.port, protocol="UDP/TLS/RTP/SAVPF",
@@ -358,14 +378,33 @@ def test_offer_without_fingerprint_is_refused(rtpengine, peers):
     assert_error(Call(rtpengine).offer(offer))
 
 
-@pytest.mark.parametrize("flags,expected", [({}, "actpass"), ({"DTLS": "passive"}, "passive"),
-                                            ({"DTLS": "active"}, "active")])
-def test_setup_offered_towards_the_callee(rtpengine, peers, flags, expected):
+@pytest.mark.parametrize("flags", [{}, {"DTLS": "passive"}, {"DTLS": "active"}])
+def test_setup_offered_towards_the_callee_is_actpass(rtpengine, peers, flags):
+    """As upstream 10.5: our offers say actpass whatever DTLS= says (the answerer chooses)."""
     caller, callee = peers
     options = {"transport-protocol": "UDP/TLS/RTP/SAVPF"}
     options.update(flags)
     offered = Sdp(assert_ok(Call(rtpengine).offer(make_sdp(CALLER, media_section(caller.port)), options))["sdp"])
-    assert attribute_values(offered.medias[0].attributes, "setup") == [expected]
+    assert attribute_values(offered.medias[0].attributes, "setup") == ["actpass"]
+
+
+@pytest.mark.parametrize("where,flags,expected", [
+    ("offer", {}, "active"), ("offer", {"DTLS": "passive"}, "active"), ("offer", {"DTLS-reverse": "passive"}, "passive"),
+    ("answer", {"DTLS": "passive"}, "passive"), ("answer", {"DTLS-reverse": "passive"}, "active"),
+    ("answer", {"DTLS": "active"}, "active")])
+def test_role_towards_an_actpass_offerer(rtpengine, peers, certificate, where, flags, expected):
+    """Which flag decides our answer's a=setup to an actpass offer, as upstream 10.5 does:
+    DTLS-reverse= in the offer, DTLS= in the answer."""
+    caller, callee = peers
+    key, cert, fingerprint = certificate
+    call = Call(rtpengine)
+    offer_options = {"transport-protocol": "RTP/AVP"}
+    if where == "offer":
+        offer_options.update(flags)
+    assert_ok(call.offer(dtls_offer(caller.port, fingerprint), offer_options))
+    answered = Sdp(assert_ok(call.answer(make_sdp(CALLEE, media_section(callee.port)),
+                                         flags if where == "answer" else None))["sdp"])
+    assert attribute_values(answered.medias[0].attributes, "setup") == [expected]
 
 
 @pytest.mark.parametrize("hash_name,digest,length", [("sha-1", "sha1", 20), ("sha-512", "sha512", 64)])
@@ -492,7 +531,8 @@ def test_osrtp_offer_answered_with_keys_and_without(rtpengine, peers):
     offered = Sdp(assert_ok(call.offer(make_sdp(CALLER, media_section(caller.port)), {"OSRTP": "offer"}))["sdp"])
     media = offered.medias[0]
     assert media.protocol == "RTP/AVP"                         # RFC 8643 section 3
-    assert crypto_suites(media) and not attribute_values(media.attributes, "fingerprint")
+    # as upstream 10.5: SDES keys and our DTLS fingerprint, the answer picks one
+    assert crypto_suites(media) and attribute_values(media.attributes, "fingerprint")
     tag, relay_key = sdes_key_of(media)
     callee_key = os.urandom(30)
     answer = make_sdp(CALLEE, media_section(callee.port, attributes=(
@@ -516,18 +556,15 @@ def test_osrtp_offer_answered_with_keys_and_without(rtpengine, peers):
     assert receive(callee.rtp, 2) == rtp_stream(0x0503, 2)
 
 
-def test_osrtp_accept(rtpengine, peers):
+@pytest.mark.parametrize("options", [{}, {"OSRTP": "accept"}, {"flags": ["OSRTP-accept"]}])
+def test_osrtp_accept(rtpengine, peers, options):
+    """Keys offered on RTP/AVP are answered: as upstream 10.5 does even without OSRTP=accept."""
     caller, callee = peers
     caller_key = os.urandom(30)
     offer = make_sdp(CALLER, media_section(caller.port, attributes=(
         "sendrecv", "crypto:1 %s inline:%s" % (SDES_SUITE, base64.b64encode(caller_key).decode()))))
-    # without OSRTP=accept the keys are not taken (the caller gets no a=crypto back)
     call = Call(rtpengine)
-    assert_ok(call.offer(offer))
-    answered = Sdp(assert_ok(call.answer(make_sdp(CALLEE, media_section(callee.port))))["sdp"])
-    assert not attribute_values(answered.medias[0].attributes, "crypto")
-    call = Call(rtpengine)
-    offered = Sdp(assert_ok(call.offer(offer, {"OSRTP": "accept"}))["sdp"])
+    offered = Sdp(assert_ok(call.offer(offer, options))["sdp"])
     assert not attribute_values(offered.medias[0].attributes, "crypto")
     answered = Sdp(assert_ok(call.answer(make_sdp(CALLEE, media_section(callee.port))))["sdp"])
     assert answered.medias[0].protocol == "RTP/AVP"
@@ -613,3 +650,57 @@ def test_delete_sends_close_notify(rtpengine, peers, certificate):
         assert client.read_until(rb"DONE|closed", 5.0), client.output.decode(errors="replace")[-500:]
     finally:
         client.close()
+
+
+def test_reoffer_from_dtls_to_sdes(rtpengine, peers, certificate):
+    """The caller moves from DTLS-SRTP to SDES in a re-offer: the association and its keys go,
+    the SDES keys carry the media."""
+    caller, callee = peers
+    key, cert, fingerprint = certificate
+    profile = "SRTP_AES128_CM_SHA1_80"
+    call = Call(rtpengine)
+    offered = Sdp(assert_ok(call.offer(dtls_offer(caller.port, fingerprint, setup="active"),
+                                       {"transport-protocol": "RTP/AVP"}))["sdp"])
+    answer = make_sdp(CALLEE, media_section(callee.port))
+    relay = Sdp(assert_ok(call.answer(answer))["sdp"]).media_address()
+    client = OpensslPeer(["s_client", "-connect", "%s:%d" % relay, "-cert", cert, "-key", key], profile)
+    try:
+        client_key, server_key = split_keys(client.keying_material(), profile)
+        media_both_ways(caller.rtp, callee, relay, offered.media_address(), profile, client_key, server_key)
+    finally:
+        client.close()
+    caller_key = os.urandom(30)
+    sdes_offer = make_sdp(CALLER, media_section(caller.port, protocol="RTP/SAVP", attributes=(
+        "sendrecv", "crypto:1 %s inline:%s" % (SDES_SUITE, base64.b64encode(caller_key).decode()))))
+    assert_ok(call.offer(sdes_offer, {"transport-protocol": "RTP/AVP"}))
+    answered = Sdp(assert_ok(call.answer(answer))["sdp"])
+    media = answered.medias[0]
+    assert media.protocol == "RTP/SAVP" and not attribute_values(media.attributes, "fingerprint")
+    tag, relay_key = sdes_key_of(media)
+    assert answered.media_address() == relay
+    for packet in srtp("protect", SDES_SUITE, caller_key, rtp_stream(0x0801, 3, first_sequence=7000)):
+        caller.rtp.send(packet, relay)
+    assert receive(callee.rtp, 3) == rtp_stream(0x0801, 3, first_sequence=7000)
+    for packet in rtp_stream(0x0802, 3, first_sequence=7100):
+        callee.rtp.send(packet, offered.media_address())
+    assert srtp("unprotect", SDES_SUITE, relay_key, receive(caller.rtp, 3)) == rtp_stream(0x0802, 3, first_sequence=7100)
+    assert "DTLS" not in streams_of(assert_ok(call.query()), call.from_tag)[0]
+
+
+@pytest.mark.parametrize("options,expect_dtls", [({}, True), ({"SDES": "prefer"}, False),
+                                                 ({"flags": ["SDES-prefer"]}, False), ({"DTLS": "off"}, False)])
+def test_offer_with_both_is_answered_with_dtls_unless_asked(rtpengine, peers, certificate, options, expect_dtls):
+    """An offer with a=crypto and a=fingerprint: upstream 10.5 answers with DTLS."""
+    caller, callee = peers
+    key, cert, fingerprint = certificate
+    offer = make_sdp(CALLER, media_section(caller.port, protocol="RTP/SAVP", attributes=(
+        "sendrecv", "crypto:1 %s inline:%s" % (SDES_SUITE, base64.b64encode(os.urandom(30)).decode()),
+        "setup:actpass", "fingerprint:sha-256 %s" % fingerprint)))
+    call = Call(rtpengine)
+    request = {"transport-protocol": "RTP/AVP"}
+    request.update(options)
+    assert_ok(call.offer(offer, request))
+    media = Sdp(assert_ok(call.answer(make_sdp(CALLEE, media_section(callee.port))))["sdp"]).medias[0]
+    assert media.protocol == "RTP/SAVP"
+    assert bool(attribute_values(media.attributes, "fingerprint")) == expect_dtls
+    assert bool(attribute_values(media.attributes, "crypto")) != expect_dtls

@@ -66,6 +66,80 @@ def test_dtls_offer_without_fingerprint_is_refused(rtpengine):
     assert "DTLS" in reply["error-reason"]
 
 
+@pytest.mark.upstream_differs("upstream transcodes and rewrites codec lists")
+@pytest.mark.parametrize("options, words", [
+    ({"codec": {"transcode": ["G722"]}}, ("transcoding", "codec-transcode=G722")),
+    ({"codec": {"mask": ["PCMA"], "transcode": ["PCMU"]}}, ("transcoding",)),
+    ({"codec": {"strip": ["PCMA"]}}, ("codec", "codec-strip=PCMA")),
+    ({"flags": ["codec-strip-PCMA"]}, ("codec", "codec-strip-PCMA")),
+    ({"flags": ["always-transcode"], "codec": {"offer": ["PCMA"]}}, ("codec-offer=PCMA",)),
+], ids=["transcode", "mask", "strip", "strip-flag", "offer"])
+def test_codec_changes_are_refused(rtpengine, options, words):
+    _refused(rtpengine, Call(rtpengine).offer(simple_sdp(CALLER, 30000), options), *words)
+
+
+@pytest.mark.upstream_differs("upstream has a T.38 gateway, media echo and DTMF blocking")
+@pytest.mark.parametrize("options, words", [
+    ({"T.38": ["decode"]}, ("T.38",)),
+    ({"media-echo": "both"}, ("media echo",)),
+    ({"DTMF-security": "silence"}, ("DTMF",)),
+    ({"sdp-attr": {"audio": {"add": ["ptime:20"]}}}, ("sdp-attr",)),
+], ids=["t38", "media-echo", "dtmf-security", "sdp-attr"])
+def test_media_manipulation_is_refused(rtpengine, options, words):
+    _refused(rtpengine, Call(rtpengine).offer(simple_sdp(CALLER, 30000), options), *words)
+
+
+@pytest.mark.upstream_differs("upstream implements these commands")
+@pytest.mark.parametrize("command, feature", [
+    ("start recording", "recording"), ("stop recording", "recording"),
+    ("pause recording", "recording"), ("start forwarding", "forwarding"),
+    ("block DTMF", "DTMF"), ("unblock DTMF", "DTMF"), ("block media", "media blocking"),
+    ("unblock media", "media blocking"), ("silence media", "silencing"),
+    ("play media", "playback"), ("stop media", "playback"), ("play DTMF", "DTMF"),
+    ("publish", "subscribe"), ("subscribe request", "subscribe"),
+    ("subscribe answer", "subscribe"), ("unsubscribe", "subscribe"),
+])
+def test_unimplemented_commands_are_refused_by_name(rtpengine, media_peer, command, feature):
+    call = establish(rtpengine, media_peer(CALLER), media_peer(CALLEE)).call
+    reply = assert_error(call.command(command, **{"from-tag": call.from_tag}))
+    assert reply["error-reason"].startswith(command + ": "), reply
+    assert feature in reply["error-reason"]
+    assert_ok(call.query())   # the call is untouched
+
+
+# ---------------------------------------------------------------- served with a warning
+
+@pytest.mark.upstream_differs("upstream records calls (and says nothing when no recording is set up)")
+@pytest.mark.parametrize("options", [{"flags": ["record-call"]}, {"record call": "yes"},
+                                     {"metadata": "customer=42"}],
+                         ids=["flag", "key", "metadata"])
+def test_recording_request_is_served_with_a_warning(rtpengine, media_peer, options):
+    caller, callee = media_peer(CALLER), media_peer(CALLEE)
+    call = Call(rtpengine)
+    offer = assert_ok(call.offer(simple_sdp(CALLER, caller.port), options))
+    assert "recording" in offer["warning"]
+    answer = assert_ok(call.answer(simple_sdp(CALLEE, callee.port), options))
+    assert "recording" in answer["warning"]
+    # one WARN line per request, with the call-id
+    assert wait_until(lambda: rtpengine.log_text().count("recording is not supported") >= 2)
+    lines = [line for line in rtpengine.log_text().splitlines() if "recording is not supported" in line]
+    assert len(lines) == 2, lines
+    assert all(call.call_id in line for line in lines), lines
+    # and the call works: SDP through us, media relayed
+    offer_sdp, answer_sdp = Sdp(offer["sdp"]), Sdp(answer["sdp"])
+    assert offer_sdp.connection == ("IP4", "127.0.0.1")
+    assert rtpengine.port_min <= offer_sdp.medias[0].port <= rtpengine.port_max
+    packets = rtp_stream(0x1234, 5)
+    received = relay_through(caller.rtp, answer_sdp.media_address(), packets, callee.rtp)
+    assert [data for data, _ in received] == packets
+
+
+@pytest.mark.upstream_differs("upstream repacketizes")
+def test_ptime_is_served_with_a_warning(rtpengine):
+    reply = assert_ok(Call(rtpengine).offer(simple_sdp(CALLER, 30000), {"ptime": 30}))
+    assert "ptime" in reply["warning"] and "sdp" in reply
+
+
 def test_record_call_no_is_quietly_accepted(rtpengine):
     reply = assert_ok(Call(rtpengine).offer(simple_sdp(CALLER, 30000), {"record call": "no"}))
     assert "warning" not in reply
