@@ -51,10 +51,15 @@ def binding_request(username, password, transaction=None, use_candidate=True, co
 
 
 def binding_success(transaction, password, mapped):
-    """A Binding success response with XOR-MAPPED-ADDRESS (IPv4) for `mapped`, signed."""
-    address, port = mapped
-    raw = struct.unpack("!I", socket.inet_aton(address))[0] ^ MAGIC_COOKIE
-    value = struct.pack("!xBHI", 1, port ^ (MAGIC_COOKIE >> 16), raw)
+    """A Binding success response with XOR-MAPPED-ADDRESS (IPv4 or IPv6) for `mapped`, signed."""
+    address, port = mapped[:2]
+    if ":" in address:
+        key = struct.pack("!I", MAGIC_COOKIE) + transaction
+        raw = bytes(a ^ b for a, b in zip(socket.inet_pton(socket.AF_INET6, address), key))
+        value = struct.pack("!xBH", 2, port ^ (MAGIC_COOKIE >> 16)) + raw
+    else:
+        raw = struct.unpack("!I", socket.inet_aton(address))[0] ^ MAGIC_COOKIE
+        value = struct.pack("!xBHI", 1, port ^ (MAGIC_COOKIE >> 16), raw)
     return _sign(BINDING_SUCCESS, _attribute(XOR_MAPPED_ADDRESS, value), transaction, password)
 
 

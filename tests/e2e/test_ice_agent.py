@@ -9,7 +9,7 @@ import time
 import pytest
 
 import stun
-from calls import Call, Sdp, assert_ok, attribute_values, simple_sdp, streams_of, wait_until
+from calls import Call, Sdp, assert_ok, attribute_values, simple_sdp, skip_unless_ipv6, streams_of, wait_until
 from conftest import IS_UPSTREAM
 from rtp import MediaPeer, rtp_stream
 
@@ -260,3 +260,39 @@ def test_ice_restart_by_the_peer_gets_new_credentials(controlling_call):
     assert ours is not None, "no check with the peer's new credentials"
     assert ours[1][stun.USERNAME] == ("peerRestart:%s" % new_ufrag).encode()
     assert stun.integrity_valid(ours[0], "restartPassword0123456789xy")
+
+
+def test_agent_over_ipv6(rtpengine_factory):
+    """An IPv4 caller, an IPv6 ICE callee (address family IP6): the relay's checks, its
+    nomination and the media go over IPv6."""
+    skip_unless_ipv6()
+    daemon = rtpengine_factory(ipv6=True)
+    caller, callee = MediaPeer(CALLER), MediaPeer("::1")
+    call = Call(daemon)
+    offered = Sdp(assert_ok(call.offer(simple_sdp(CALLER, caller.port),
+                                       {"ICE": "force", "address family": "IP6"}))["sdp"])
+    assert any(" ::1 " in c for c in attribute_values(offered.medias[0].attributes, "candidate"))
+    answer = simple_sdp("::1", callee.port, attributes=(
+        "sendrecv", "rtcp-mux", "ice-ufrag:" + PEER_UFRAG, "ice-pwd:" + PEER_PWD,
+        "candidate:1 1 UDP 2130706431 ::1 %d typ host" % callee.port))
+    answered = Sdp(assert_ok(call.answer(answer))["sdp"])
+    nominated = False
+    deadline = time.monotonic() + 5.0
+    while time.monotonic() < deadline and not nominated:
+        check = _next_check(callee.rtp, 1.0)
+        assert check is not None, "no check over IPv6"
+        assert stun.integrity_valid(check[0], PEER_PWD)
+        nominated = stun.USE_CANDIDATE in check[2]
+        callee.rtp.send(stun.binding_success(check[1], PEER_PWD, check[3]), check[3])
+    assert nominated
+    ice = wait_until(lambda: streams_of(assert_ok(call.query()), call.to_tag)[0].get("ICE", "")
+                     if "selected [::1]" in streams_of(assert_ok(call.query()), call.to_tag)[0].get("ICE", "")
+                     else None, 2.0)
+    assert ice, streams_of(assert_ok(call.query()), call.to_tag)
+    packets = rtp_stream(0x6666, 3)
+    for packet in packets:
+        caller.rtp.send(packet, answered.media_address())
+    received = [data for data, _ in callee.rtp.receive_all(6, 2.0) if data[0] >= 128]
+    assert received == packets
+    caller.close()
+    callee.close()
