@@ -5,9 +5,11 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "ice_agent.h"
 #include "interface.h"
 #include "kernel_backend.h"
 #include "log.h"
+#include "dtls.h"
 #include "media_crypto.h"
 #include "relay.h"
 
@@ -117,6 +119,21 @@ struct media *monologue_add_media(struct monologue *monologue, const char *type,
 	return media;
 }
 
+void media_set_protocol(struct media *media, const char *protocol)
+{
+	if (!strcmp(media->protocol, protocol))
+		return;
+	/* in place when it fits (the old text's storage), else an allocation of its own */
+	if (strlen(protocol) <= strlen(media->protocol)) {
+		strcpy(media->protocol, protocol);
+		return;
+	}
+	if (media->protocol_allocated)
+		g_free(media->protocol);
+	media->protocol = g_strdup(protocol);
+	media->protocol_allocated = true;
+}
+
 static void media_close_sockets(struct media *media)
 {
 	for (int kind = STREAM_RTP; kind <= STREAM_RTCP; kind++) {
@@ -148,6 +165,9 @@ static uint32_t media_forward_flags(const struct media *media)
 		flags |= FORWARD_ICE;
 	if (media->srtp)
 		flags |= FORWARD_SRTP;
+	const struct dtls_connection *dtls = media->streams[STREAM_RTP].extras->dtls;
+	if (dtls && dtls->params.enabled)
+		flags |= FORWARD_DTLS;
 	return flags;
 }
 
@@ -156,8 +176,11 @@ void call_refresh_forwarding(struct call *call)
 	struct media *media;
 	call_foreach_media(call, media) {
 		uint32_t flags = media_forward_flags(media);
-		media->streams[STREAM_RTP].forward_flags = flags;
-		media->streams[STREAM_RTCP].forward_flags = flags;
+		for (unsigned int kind = STREAM_RTP; kind <= STREAM_RTCP; kind++) {
+			struct stream *stream = &media->streams[kind];
+			stream->forward_flags = flags | (stream->extras->record && stream->extras->recording_sink
+							 ? FORWARD_RECORD : 0);
+		}
 	}
 }
 
@@ -206,6 +229,10 @@ void call_free(struct call *call)
 	struct media *media;
 	call_foreach_media(call, media) {
 		media_crypto_free(media);
+		ice_agent_free(media, call->worker);
+		dtls_connection_free(media->streams[STREAM_RTP].extras->dtls);
+		if (media->protocol_allocated)
+			g_free(media->protocol);
 		g_free(media->streams[STREAM_RTP].extras);   /* with the type and protocol */
 		g_aligned_free(media);
 	}

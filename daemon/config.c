@@ -17,6 +17,7 @@
 struct load_state {
 	struct daemon_config *config;
 	GArray *interfaces;             /* struct interface_config */
+	bool print_codecs;              /* --codecs */
 };
 
 struct facility_name {
@@ -52,6 +53,49 @@ static int apply_listen_ng(void *target, const char *value, char **reason)
 	else if (result < 0)
 		*reason = g_strdup("expected [ADDRESS:]PORT, [IPv6-ADDRESS]:PORT or HOSTNAME:PORT");
 	return result;
+}
+
+/* CLI, TCP ng and legacy protocol listeners: [ADDRESS:]PORT like --listen-ng. */
+static int apply_listener(const char *value, union endpoint *endpoint, char **reason)
+{
+	g_autofree char *trimmed = g_strstrip(g_strdup(value));
+	int result = interface_address_parse_endpoint(trimmed, strlen(trimmed), endpoint);
+	if (result == -ERANGE)
+		*reason = g_strdup("the port must be from 1 to 65535");
+	else if (result == -ENOENT)
+		*reason = g_strdup("the host name does not resolve");
+	else if (result < 0)
+		*reason = g_strdup("expected [ADDRESS:]PORT, [IPv6-ADDRESS]:PORT or HOSTNAME:PORT");
+	return result;
+}
+
+/* The CLI controls the whole daemon: a bare port listens on loopback only, as upstream. */
+static int apply_listen_cli(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	union endpoint *endpoint = &state->config->listen_cli;
+	int result = apply_listener(value, endpoint, reason);
+	if (result == 0 && interface_address_is_any(endpoint))
+		endpoint_parse(endpoint, AF_INET, "127.0.0.1", endpoint_port(endpoint));
+	return result;
+}
+
+static int apply_listen_tcp_ng(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	return apply_listener(value, &state->config->listen_tcp_ng, reason);
+}
+
+static int apply_listen_udp(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	return apply_listener(value, &state->config->listen_udp, reason);
+}
+
+static int apply_codecs(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	return options_apply_boolean(value, &state->print_codecs, reason);
 }
 
 static int apply_port_min(void *target, const char *value, char **reason)
@@ -187,6 +231,47 @@ static int apply_endpoint_learning(void *target, const char *value, char **reaso
 	}
 	*reason = g_strdup("expected delayed, immediate, off or heuristic");
 	return -EINVAL;
+}
+
+/* ---- call recording (docs/recording.md) ---- */
+
+static int apply_recording_dir(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	g_free(state->config->recording_dir);
+	state->config->recording_dir = value && *value ? g_strdup(value) : NULL;
+	(void) reason;
+	return 0;
+}
+
+static int apply_recording_method(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	g_autofree char *trimmed = g_strstrip(g_strdup(value ? value : ""));
+	if (!strcmp(trimmed, "pcap"))
+		state->config->recording_method = RECORDING_METHOD_PCAP;
+	else if (!strcmp(trimmed, "proc"))
+		state->config->recording_method = RECORDING_METHOD_PROC;
+	else {
+		*reason = g_strdup("expected pcap or proc (\"all\" is not supported)");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int apply_recording_format(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	g_autofree char *trimmed = g_strstrip(g_strdup(value ? value : ""));
+	if (!strcmp(trimmed, "raw"))
+		state->config->recording_format = RECORDING_FORMAT_RAW;
+	else if (!strcmp(trimmed, "eth"))
+		state->config->recording_format = RECORDING_FORMAT_ETH;
+	else {
+		*reason = g_strdup("expected raw or eth");
+		return -EINVAL;
+	}
+	return 0;
 }
 
 static int apply_pidfile(void *target, const char *value, char **reason)
@@ -360,6 +445,75 @@ static int apply_graphite_prefix(void *target, const char *value, char **reason)
 	return 0;
 }
 
+/* ---- DTLS-SRTP options ---- */
+
+static int apply_dtls_cert_cipher(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	g_autofree char *trimmed = g_strstrip(g_strdup(value));
+	if (!g_ascii_strcasecmp(trimmed, "prime256v1") || !g_ascii_strcasecmp(trimmed, "ec")) {
+		state->config->dtls_rsa = false;
+		return 0;
+	}
+	if (!g_ascii_strcasecmp(trimmed, "rsa")) {
+		state->config->dtls_rsa = true;
+		return 0;
+	}
+	*reason = g_strdup("expected prime256v1 or rsa");
+	return -EINVAL;
+}
+
+static int apply_dtls_rsa_key_size(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	long long number;
+	int result = options_apply_integer(value, 1024, 16384, &number, reason);
+	if (result == 0)
+		state->config->dtls_rsa_key_size = (unsigned int) number;
+	return result;
+}
+
+static int apply_dtls_signature(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	g_autofree char *trimmed = g_strstrip(g_strdup(value));
+	if (!g_ascii_strcasecmp(trimmed, "sha-256") || !g_ascii_strcasecmp(trimmed, "sha256")) {
+		state->config->dtls_signature_sha1 = false;
+		return 0;
+	}
+	if (!g_ascii_strcasecmp(trimmed, "sha-1") || !g_ascii_strcasecmp(trimmed, "sha1")) {
+		state->config->dtls_signature_sha1 = true;
+		return 0;
+	}
+	*reason = g_strdup("expected sha-256 or sha-1");
+	return -EINVAL;
+}
+
+static int apply_dtls_ciphers(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	g_free(state->config->dtls_ciphers);
+	state->config->dtls_ciphers = g_strstrip(g_strdup(value));
+	return 0;
+}
+
+static int apply_dtls_mtu(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	long long number;
+	/* the handshake's largest flight must fit in a few datagrams; below 256 OpenSSL refuses */
+	int result = options_apply_integer(value, 256, 65535, &number, reason);
+	if (result == 0)
+		state->config->dtls_mtu = (unsigned int) number;
+	return result;
+}
+
+static int apply_dtls_passive(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	return options_apply_boolean(value, &state->config->dtls_passive, reason);
+}
+
 /* ---- the option table ------------------------------------------------------------------ */
 
 #define SUPPORTED(name, letter, option_kind, apply_function, hint, text) \
@@ -434,8 +588,25 @@ static const struct option_spec option_table[] = {
 	SUPPORTED("graphite-timeout", 0, OPTION_VALUE, apply_graphite_timeout, "INT",
 			"Graphite connect timeout in seconds (default 5)"),
 
+	/* --codecs: what this build can do with codecs (no transcoding: it says so) */
+	SUPPORTED("codecs", 0, OPTION_FLAG, apply_codecs, NULL, "Print a list of supported codecs and exit"),
+	/* DTLS-SRTP */
+	SUPPORTED("dtls-cert-cipher", 0, OPTION_VALUE, apply_dtls_cert_cipher, "prime256v1|RSA",
+			"Cipher of the DTLS certificate's key (default prime256v1)"),
+	SUPPORTED("dtls-rsa-key-size", 0, OPTION_VALUE, apply_dtls_rsa_key_size, "INT",
+			"Size of the RSA key of the DTLS certificate (default 2048)"),
+	SUPPORTED("dtls-signature", 0, OPTION_VALUE, apply_dtls_signature, "SHA-256|SHA-1",
+			"Signature and default fingerprint hash of the DTLS certificate (default SHA-256)"),
+	SUPPORTED("dtls-ciphers", 0, OPTION_VALUE, apply_dtls_ciphers, "STRING",
+			"OpenSSL cipher list for DTLS"),
+	SUPPORTED("dtls-mtu", 0, OPTION_VALUE, apply_dtls_mtu, "INT", "Largest DTLS datagram we send (default 1200)"),
+	SUPPORTED("dtls-passive", 0, OPTION_FLAG, apply_dtls_passive, NULL,
+			"Take the passive DTLS role when a peer's offer leaves the choice (actpass)"),
+
 	/* Management, statistics export and log cosmetics: nothing a call relies on. */
-	IGNORED_VALUE("listen-cli", 'c'), IGNORED_VALUE("homer", 0), IGNORED_VALUE("homer-protocol", 0),
+	SUPPORTED("listen-cli", 'c', OPTION_VALUE, apply_listen_cli, "[IP46|HOSTNAME:]PORT",
+			"TCP port to listen on, CLI (a bare port: 127.0.0.1)"),
+	IGNORED_VALUE("homer", 0), IGNORED_VALUE("homer-protocol", 0),
 	IGNORED_VALUE("homer-id", 0), IGNORED_VALUE("mos", 0), IGNORED_VALUE("software-id", 0),
 	IGNORED_VALUE("dtmf-log-dest", 0), IGNORED_VALUE("log-facility-cdr", 0), IGNORED_VALUE("log-facility-rtcp", 0),
 	IGNORED_VALUE("log-facility-dtmf", 0), IGNORED_VALUE("log-format", 0), IGNORED_VALUE("max-log-line-length", 0),
@@ -457,9 +628,15 @@ static const struct option_spec option_table[] = {
 	IGNORED_VALUE("priority", 0), IGNORED_VALUE("idle-scheduling", 0), IGNORED_VALUE("idle-priority", 0),
 	IGNORED_VALUE("socket-cpu-affinity", 0), IGNORED_FLAG("poller-per-thread", 0), IGNORED_VALUE("control-tos", 0),
 	IGNORED_VALUE("offer-timeout", 0),
-	/* Settings of features a call must ask for (recording, transcoding, playback, DTMF
-	 * triggers); the ng layer refuses such a request when the feature is missing. */
-	IGNORED_VALUE("recording-dir", 0), IGNORED_VALUE("recording-method", 0), IGNORED_VALUE("recording-format", 0),
+	/* call recording (docs/recording.md) */
+	SUPPORTED("recording-dir", 0, OPTION_VALUE, apply_recording_dir, "FILE",
+		  "Directory for storing pcap and metadata files (enables call recording)"),
+	SUPPORTED("recording-method", 0, OPTION_VALUE, apply_recording_method, "pcap|proc",
+		  "Strategy for call recording (default pcap)"),
+	SUPPORTED("recording-format", 0, OPTION_VALUE, apply_recording_format, "raw|eth",
+		  "File format for stored pcap files (default raw)"),
+	/* Settings of features a call must ask for (transcoding, playback, DTMF triggers); the
+	 * ng layer refuses such a request when the feature is missing. */
 	IGNORED_VALUE("dtx-delay", 0), IGNORED_VALUE("max-dtx", 0), IGNORED_VALUE("dtx-buffer", 0),
 	IGNORED_VALUE("dtx-lag", 0), IGNORED_VALUE("dtx-shift", 0), IGNORED_VALUE("dtx-cn-params", 0),
 	IGNORED_VALUE("amr-dtx", 0), IGNORED_VALUE("silence-detect", 0), IGNORED_VALUE("cn-payload", 0),
@@ -469,20 +646,22 @@ static const struct option_spec option_table[] = {
 
 	/* Behaviour an operator would silently lose: refuse to start instead. */
 	UNSUPPORTED_FLAG("save-interface-ports", 'S'), UNSUPPORTED_VALUE("subscribe-keyspace", 'k'),
-	UNSUPPORTED_VALUE("listen-tcp", 'l'), UNSUPPORTED_VALUE("listen-udp", 'u'),
-	UNSUPPORTED_VALUE("listen-tcp-ng", 'N'), UNSUPPORTED_VALUE("redis", 'r'), UNSUPPORTED_VALUE("redis-write", 'w'),
+	UNSUPPORTED_VALUE("listen-tcp", 'l'),
+	SUPPORTED("listen-udp", 'u', OPTION_VALUE, apply_listen_udp, "[IP46|HOSTNAME:]PORT",
+			"UDP port to listen on, legacy rtpproxy protocol"),
+	SUPPORTED("listen-tcp-ng", 'N', OPTION_VALUE, apply_listen_tcp_ng, "[IP46|HOSTNAME:]PORT",
+			"TCP port to listen on, NG protocol"),
+	UNSUPPORTED_VALUE("redis", 'r'), UNSUPPORTED_VALUE("redis-write", 'w'),
 	UNSUPPORTED_VALUE("redis-num-threads", 0), UNSUPPORTED_VALUE("redis-expires", 0),
 	UNSUPPORTED_FLAG("no-redis-required", 'q'), UNSUPPORTED_VALUE("redis-allowed-errors", 0),
 	UNSUPPORTED_VALUE("redis-disable-time", 0), UNSUPPORTED_VALUE("redis-cmd-timeout", 0),
 	UNSUPPORTED_VALUE("redis-connect-timeout", 0), UNSUPPORTED_FLAG("redis-delete-async", 'y'),
 	UNSUPPORTED_VALUE("redis-delete-async-interval", 0), UNSUPPORTED_FLAG("active-switchover", 0),
 	UNSUPPORTED_VALUE("b2b-url", 'b'), UNSUPPORTED_VALUE("xmlrpc-format", 'x'),
-	UNSUPPORTED_FLAG("dtmf-log-ng-tcp", 0), UNSUPPORTED_FLAG("sip-source", 0), UNSUPPORTED_FLAG("dtls-passive", 0),
+	UNSUPPORTED_FLAG("dtmf-log-ng-tcp", 0), UNSUPPORTED_FLAG("sip-source", 0),
 	UNSUPPORTED_VALUE("max-load", 0), UNSUPPORTED_VALUE("max-cpu", 0), UNSUPPORTED_VALUE("max-bandwidth", 0),
-	UNSUPPORTED_VALUE("iptables-chain", 0), UNSUPPORTED_FLAG("codecs", 0), UNSUPPORTED_VALUE("jitter-buffer", 0),
+	UNSUPPORTED_VALUE("iptables-chain", 0), UNSUPPORTED_VALUE("jitter-buffer", 0),
 	UNSUPPORTED_FLAG("jb-clock-drift", 0), UNSUPPORTED_FLAG("reject-invalid-sdp", 0),
-	UNSUPPORTED_VALUE("dtls-rsa-key-size", 0), UNSUPPORTED_VALUE("dtls-cert-cipher", 0),
-	UNSUPPORTED_VALUE("dtls-mtu", 0), UNSUPPORTED_VALUE("dtls-ciphers", 0), UNSUPPORTED_VALUE("dtls-signature", 0),
 };
 
 /* Replaced only by tests (config_set_default_file); NULL means CONFIG_DEFAULT_FILE. */
@@ -522,8 +701,10 @@ static int check_config(struct daemon_config *config, char **error_message)
 		*error_message = g_strdup("missing option --interface (-i): at least one media interface is required");
 		return -EINVAL;
 	}
-	if (!endpoint_is_set(&config->listen_ng)) {
-		*error_message = g_strdup("missing option --listen-ng (-n): the ng control socket is required");
+	if (!endpoint_is_set(&config->listen_ng) && !endpoint_is_set(&config->listen_tcp_ng)
+	    && !endpoint_is_set(&config->listen_udp)) {
+		*error_message = g_strdup("missing option --listen-ng (-n): a control socket (--listen-ng, "
+					  "--listen-tcp-ng or --listen-udp) is required");
 		return -EINVAL;
 	}
 	if (config->port_min > config->port_max) {
@@ -594,6 +775,15 @@ enum config_result config_load(struct daemon_config *config, int argc, char **ar
 	default:
 		goto done;
 	}
+	if (state.print_codecs) {
+		/* what this build really has, as --codecs promises (no transcoding yet) */
+		fputs("This build of rtpengine does not transcode: every codec is relayed as offered,\n"
+		      "none is decoded or encoded (transcoding options are refused).\n", stdout);
+		g_free(sources.config_file);
+		g_free(sources.config_section);
+		outcome = CONFIG_EXIT_SUCCESS;
+		goto done;
+	}
 	config->config_file = sources.config_file;
 	config->config_section = sources.config_section;
 	config->interface_count = state.interfaces->len;
@@ -622,16 +812,30 @@ void config_free(struct daemon_config *config)
 	g_free(config->config_section);
 	g_free(config->interfaces);
 	g_free(config->pidfile);
+	g_free(config->recording_dir);
+	config->recording_dir = NULL;
 	g_free(config->https_cert);
 	g_free(config->https_key);
 	g_free(config->graphite_prefix);
 	g_free(config->https_client_ca);
 	config->https_cert = config->https_key = config->graphite_prefix = config->https_client_ca = NULL;
+	g_free(config->dtls_ciphers);
 	config->config_file = NULL;
 	config->config_section = NULL;
 	config->interfaces = NULL;
 	config->interface_count = 0;
 	config->pidfile = NULL;
+}
+
+int config_reload_log(struct log_settings *log, int argc, char **argv, char **error_message)
+{
+	struct daemon_config fresh;
+	if (config_load(&fresh, argc, argv, error_message) != CONFIG_OK)
+		return -EINVAL;
+	log->level = fresh.log.level;
+	log->facility = fresh.log.facility;
+	config_free(&fresh);
+	return 0;
 }
 
 char *config_help_text(void)
@@ -651,4 +855,11 @@ void config_set_default_file(const char *path)
 {
 	g_free(default_file_override);
 	default_file_override = g_strdup(path);
+}
+
+/* Packaging: see config.h. */
+const struct option_spec *config_option_table(size_t *count)
+{
+	*count = G_N_ELEMENTS(option_table);
+	return option_table;
 }

@@ -15,6 +15,7 @@
 #include "kernel.h"
 #include "kernel_srtp.h"
 #include "log.h"
+#include "media_dtls.h"
 #include "relay.h"
 
 static const char *unavailable_reason = "kernel forwarding disabled (--table=-1)";
@@ -105,6 +106,16 @@ static void sync_stream(struct daemon_context *daemon, struct stream *stream, GH
 	if (learning && !(view.state & STREAM_CONFIRMED)) {
 		remove_target(daemon, stream, view.state & STREAM_LATCHED ? "source learned, not yet confirmed"
 			      : "not latched yet: no packet received");
+		return;
+	}
+	if (stream->extras->recording_sink) {
+		/* the kernel module does not record (yet): recorded streams stay in userspace */
+		remove_target(daemon, stream, "recorded: the recording is written in userspace");
+		return;
+	}
+	if (media_dtls_active(media) || media_dtls_active(target)) {
+		/* DTLS records and the SRTP it keys must reach the worker */
+		remove_target(daemon, stream, "DTLS-SRTP is handled in userspace");
 		return;
 	}
 	struct kernel_srtp_keys decrypt_keys, encrypt_keys;
