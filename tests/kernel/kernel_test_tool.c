@@ -393,6 +393,10 @@ static int command_flood(char **argv)
 		receive_vectors[i] = (struct iovec){ .iov_base = buffers[i], .iov_len = sizeof(buffers[i]) };
 		receive_messages[i].msg_hdr = (struct msghdr){ .msg_iov = &receive_vectors[i], .msg_iovlen = 1 };
 	}
+	/* FLOOD_SEQ: the first sequence number, so that consecutive floods continue one
+	 * stream (SRTP refuses to protect an index twice) */
+	sent = getenv("FLOOD_SEQ") ? strtoul(getenv("FLOOD_SEQ"), NULL, 10) : 0;
+	unsigned long first_sequence = sent;
 	start = now_seconds();
 	end = start + seconds;
 	while (now_seconds() < end) {
@@ -411,7 +415,7 @@ static int command_flood(char **argv)
 	while (poll(&wait, 1, 200) > 0 &&
 	       (got = recvmmsg(socket_b, receive_messages, FLOOD_BATCH, MSG_DONTWAIT, NULL)) > 0)
 		received += (unsigned long)got;
-	printf("flood sent %lu received %lu seconds %.2f\n", sent, received, now_seconds() - start);
+	printf("flood sent %lu received %lu seconds %.2f\n", sent - first_sequence, received, now_seconds() - start);
 	return received > 0 ? 0 : 1;
 }
 
@@ -502,6 +506,16 @@ static int command_fuzz(char **argv)
 					continue;
 				srtp->cipher_key_length = key_lengths[next_random(&state) % 5];
 				srtp->auth_tag_length = tags[next_random(&state) % 4];
+				if (next_random(&state) % 4) {   /* mostly a consistent suite */
+					static const uint8_t cm_keys[] = { 16, 24, 32 }, gcm_keys[] = { 16, 32 };
+
+					srtp->cipher = (uint8_t)(1 + next_random(&state) % 3);
+					srtp->cipher_key_length = srtp->cipher == RTPENGINE_SRTP_NULL ? 0
+						: srtp->cipher == RTPENGINE_SRTP_AES_CM ? cm_keys[next_random(&state) % 3]
+						: gcm_keys[next_random(&state) % 2];
+					srtp->auth_tag_length = srtp->cipher == RTPENGINE_SRTP_AES_GCM ? 16
+						: next_random(&state) % 2 ? 4 : 10;
+				}
 				for (unsigned j = 0; j < srtp->cipher_key_length && j < sizeof(srtp->cipher_key); j++)
 					srtp->cipher_key[j] = (uint8_t)next_random(&state);
 				if (srtp->cipher != RTPENGINE_SRTP_AES_GCM)
@@ -512,14 +526,16 @@ static int command_fuzz(char **argv)
 				for (int j = 0; j < RTPENGINE_SRTP_SSRC_SLOTS; j++) {
 					if (next_random(&state) % 2)
 						continue;
-					srtp->ssrcs[j].used = next_random(&state) % 8 ? 1 : 2;
+					srtp->ssrcs[j].used = next_random(&state) % 16 ? 1 : 2;
 					srtp->ssrcs[j].ssrc = next_random(&state);
-					srtp->ssrcs[j].highest_index = ((uint64_t)next_random(&state) << 20) ^ next_random(&state);
+					srtp->ssrcs[j].highest_index = (((uint64_t)next_random(&state) << 20) ^ next_random(&state))
+						& (next_random(&state) % 8 ? 0xffffffffffffull : ~0ull);
 					srtp->ssrcs[j].window[0] = next_random(&state);
 				}
 			}
 			if (command->u.target.decrypt.cipher || command->u.target.encrypt.cipher)
-				command->u.target.flags |= next_random(&state) % 4 ? RTPENGINE_TARGET_RTP : 0;
+				command->u.target.flags = (command->u.target.flags & ~8u) |
+					(next_random(&state) % 8 ? RTPENGINE_TARGET_RTP : 0);
 		}
 		if (choice == 2)
 			buffer[next_random(&state) % sizeof(*command)] ^= (uint8_t)(1u << (next_random(&state) % 8));
