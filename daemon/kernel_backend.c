@@ -99,7 +99,10 @@ static void sync_stream(struct daemon_context *daemon, struct stream *stream, GH
 	const struct media *media = stream->media;
 	const struct media *target = stream->sink->media;
 	const struct monologue *side = media->monologue;
-	const struct stream *out = &target->streams[stream->kind];
+	/* as the worker does: RTCP from a side with its own RTCP port goes out of a multiplexing
+	 * peer's RTP socket (RFC 5761 section 4, accept bridging) */
+	bool bridge_to_mux = stream->kind == STREAM_RTCP && !media->rtcp_mux && target->rtcp_mux;
+	const struct stream *out = &target->streams[bridge_to_mux ? STREAM_RTP : stream->kind];
 	struct stream_view view;
 	copy_stream_view(stream, out, &view);
 	bool learning = !(side->flags & SIDE_ASYMMETRIC);
@@ -130,10 +133,6 @@ static void sync_stream(struct daemon_context *daemon, struct stream *stream, GH
 	bool srtp = decrypt_context || encrypt_context;
 	if (srtp && stream->kind == STREAM_RTCP) {
 		remove_target(daemon, stream, "SRTCP is handled in userspace");
-		return;
-	}
-	if (media->rtcp_mux != target->rtcp_mux) {
-		remove_target(daemon, stream, "RTCP multiplexing is bridged in userspace");
 		return;
 	}
 	if (stream->kind == STREAM_RTCP && media->rtcp_mux) {
@@ -168,6 +167,10 @@ static void sync_stream(struct daemon_context *daemon, struct stream *stream, GH
 		forward.destination = *destination;
 		if (!media->rtcp_mux)
 			forward.flags = stream->kind == STREAM_RTCP ? KERNEL_FORWARD_RTCP : KERNEL_FORWARD_RTP;
+		else if (!target->rtcp_mux)
+			/* demux: the RTCP on this port goes to the peer's RTCP port, which the
+			 * kernel target does not know: the module passes it up to the worker */
+			forward.flags = KERNEL_FORWARD_RTP;
 		if (side->flags & SIDE_STRICT_SOURCE)
 			forward.flags |= KERNEL_FORWARD_STRICT_SOURCE;
 		if (srtp) {

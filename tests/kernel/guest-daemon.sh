@@ -216,6 +216,34 @@ wait_for 30 sh -c "[ \"\$($TOOL ng $NG 'd7:command10:statisticse' | sed -n 's/.*
 $TOOL ng $NG 'd7:command6:delete7:call-id4:srtp8:from-tag4:tagAe' >/dev/null || fail "delete SRTP call"
 wait_for 50 sh -c '! grep -q "^target$" /proc/rtpengine/0/list' || fail "SRTP targets left after delete"
 
+step "rtcp-mux bridging: A multiplexes, B does not; RTP both ways and B's RTCP in the kernel"
+mux_sdp=$(printf 'v=0\r\no=- 1 1 IN IP4 10.1.0.2\r\ns=-\r\nc=IN IP4 10.1.0.2\r\nt=0 0\r\nm=audio 5020 RTP/AVP 0\r\na=rtcp-mux\r\na=sendrecv\r\n')
+# rtcp-mux=[demux]: B is offered separate RTCP, A's multiplexing is kept
+reply=$($TOOL ng $NG "d7:command5:offer7:call-id3:mux8:from-tag4:tagA8:rtcp-muxl5:demuxe3:sdp$(bencode_string "$mux_sdp")e")
+relay_b_port=$(printf '%s' "$reply" | media_port_of)
+reply=$($TOOL ng $NG "d7:command6:answer7:call-id3:mux8:from-tag4:tagA6:to-tag4:tagB3:sdp$(bencode_string "$(sdp_for 10.2.0.2 5022)")e")
+relay_a_port=$(printf '%s' "$reply" | media_port_of)
+printf '%s' "$reply" | grep -q 'a=rtcp-mux' || fail "the answer to A does not multiplex"
+A=10.1.0.2:5020; RELAY_A=10.1.0.1:$relay_a_port
+B=10.2.0.2:5022; RELAY_B=10.1.0.1:$relay_b_port
+$TOOL relay a $A $RELAY_A b $B $RELAY_B 3 || fail "rtcp-mux call: first packets"
+# an RTCP packet (version 2, type 200) from B's RTCP port latches B's RTCP stream
+$TOOL send b 10.2.0.2:5023 10.1.0.1:$((relay_b_port + 1)) 128 200
+wait_for 50 sh -c "grep -A1 '^target' /proc/rtpengine/0/list | grep -q 'local *10.1.0.1:$relay_b_port'" || fail "B's RTP not in the kernel"
+wait_for 50 sh -c "grep -A1 '^target' /proc/rtpengine/0/list | grep -q 'local *10.1.0.1:$relay_a_port'" || fail "A's multiplexed RTP not in the kernel"
+# B's RTCP port (RTP + 1) goes out of A's RTP port to A's RTP address (RFC 5761 section 4)
+# target_block LOCAL: the lines of one target in the list
+target_block() { awk -v local="$1" '/^target/ { show = 0 } $1 == "local" { show = ($2 == local) } show' /proc/rtpengine/0/list; }
+wait_for 50 sh -c "$(command -v awk) -v local=10.1.0.1:$((relay_b_port + 1)) '/^target/ { show = 0 } \$1 == \"local\" { show = (\$2 == local) } show' /proc/rtpengine/0/list | grep -q 'destination *10.1.0.2:5020'" \
+	|| { fail "B's RTCP not bridged into A's multiplexed port in the kernel"; cat /proc/rtpengine/0/list; }
+target_block 10.1.0.1:$((relay_b_port + 1))
+target_block 10.1.0.1:$relay_a_port | grep -q 'flags *rtp *$' || fail "A's multiplexed port must forward RTP only (its RTCP is demultiplexed by the daemon)"
+kill -STOP "$DAEMON_PID"
+$TOOL relay a $A $RELAY_A b $B $RELAY_B 10 || fail "rtcp-mux call: RTP not forwarded with the daemon stopped"
+kill -CONT "$DAEMON_PID"
+$TOOL ng $NG 'd7:command6:delete7:call-id3:mux8:from-tag4:tagAe' >/dev/null || fail "delete mux call"
+wait_for 50 sh -c '! grep -q "^target$" /proc/rtpengine/0/list' || fail "mux targets left after delete"
+
 step "daemon exit, clean unload"
 stop_daemon
 iptables -D INPUT -p udp -j RTPENGINE --id 0

@@ -102,8 +102,8 @@ if [ "$MODE" = full ]; then
 
 	step "STUN and DTLS (RFC 7983: first byte 0..3, 20..63) always go up, even to an any-UDP target"
 	$TOOL add 0 10.1.0.1:30030 any 10.2.0.1:30032 10.2.0.2:5032 none -1
-	for first in 0 1 3 20 22 63; do $TOOL send a 10.1.0.2:5030 10.1.0.1:30030 $first; done
-	$TOOL send a 10.1.0.2:5030 10.1.0.1:30030 64
+	for first in 0 1 3 20 22 63; do $TOOL send a 10.1.0.2:5030 10.1.0.1:30030 $first 1; done
+	$TOOL send a 10.1.0.2:5030 10.1.0.1:30030 64 1
 	wait_for_passed_up() { tries=20; while [ "$(counter_of 10.1.0.1:30030 passed_up)" != 6 ] && [ $tries -gt 0 ]; do tries=$((tries - 1)); sleep 0.1; done; }
 	wait_for_passed_up
 	[ "$(counter_of 10.1.0.1:30030 passed_up)" = 6 ] || fail "STUN/DTLS not passed up: $($TOOL counters 0 10.1.0.1:30030)"

@@ -15,7 +15,7 @@
  *   kernel_test_tool fuzz TABLE ITERATIONS SEED  random and truncated /proc writes
  *   kernel_test_tool abi-mismatch TABLE          a record with another ABI version must fail
  *   kernel_test_tool ng ADDRESS BENCODE          one ng request over UDP, prints the reply
- *   kernel_test_tool send NS FROM TO FIRST_BYTE  one 20-byte datagram starting with FIRST_BYTE
+ *   kernel_test_tool send NS FROM TO FIRST SECOND  one 20-byte datagram starting with these bytes
  *   kernel_test_tool srtp-add TABLE LOCAL OUTPUT_SOURCE DESTINATION DECRYPT ENCRYPT [STATE]
  *        an SRTP target; DECRYPT/ENCRYPT: plain or SUITE:BASE64-MASTER-KEY-AND-SALT (the
  *        session keys are derived here, RFC 3711 4.3); STATE: a file of "decrypt|encrypt
@@ -942,7 +942,7 @@ static int command_send(char **argv)
 	int fd = namespace_socket(argv[0], &from);
 
 	packet[0] = (uint8_t)atoi(argv[3]);
-	packet[1] = 1;
+	packet[1] = (uint8_t)atoi(argv[4]);
 	return sendto(fd, packet, sizeof(packet), 0, (const struct sockaddr *)&to, address_length(&to)) < 0;
 }
 
@@ -993,7 +993,7 @@ int main(int argc, char **argv)
 		{ "fuzz", 3, command_fuzz },
 		{ "abi-mismatch", 1, command_abi_mismatch },
 		{ "ng", 2, command_ng },
-		{ "send", 4, command_send },
+		{ "send", 5, command_send },
 	};
 	static const struct {
 		const char *name;
