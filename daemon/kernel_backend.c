@@ -301,7 +301,9 @@ int kernel_backend_start(struct daemon_context *daemon)
 		return 0;
 	}
 	unavailable_reason = NULL;
-	log_notice("Kernel forwarding: ACTIVE on table %d; latched streams are forwarded in the kernel", config->table);
+	log_notice("Kernel forwarding: ACTIVE on table %d; latched streams are forwarded in the kernel (plain RTP, "
+		   "SDES-SRTP, rtcp-mux bridged; SRTCP, DTLS-SRTP and recorded streams stay in userspace: query says "
+		   "why per stream)", config->table);
 	return 0;
 }
 
