@@ -9,6 +9,7 @@
 #include "kernel_backend.h"
 #include "log.h"
 #include "dtls.h"
+#include "dtls_srtp.h"
 #include "media_crypto.h"
 #include "relay.h"
 
@@ -176,6 +177,9 @@ void call_refresh_forwarding(struct call *call)
 	call_foreach_media(call, media) {
 		uint32_t flags = media_forward_flags(media);
 		media->streams[STREAM_RTP].forward_flags = flags;
+		/* DTLS on a separate RTCP port: that stream is SRTP once its own association keyed it */
+		if (dtls_srtp_rtcp_apart(media, media->rtcp_mux))
+			flags = (flags & ~(uint32_t) FORWARD_SRTP) | (media->rtcp_srtp ? FORWARD_SRTP : 0);
 		media->streams[STREAM_RTCP].forward_flags = flags;
 	}
 }
@@ -226,6 +230,8 @@ void call_free(struct call *call)
 	call_foreach_media(call, media) {
 		media_crypto_free(media);
 		dtls_connection_free(media->streams[STREAM_RTP].extras->dtls);
+		dtls_connection_free(media->streams[STREAM_RTCP].extras->dtls);
+		dtls_srtp_free_rtcp(media);
 		if (media->protocol_allocated)
 			g_free(media->protocol);
 		g_free(media->streams[STREAM_RTP].extras);   /* with the type and protocol */

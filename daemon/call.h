@@ -71,8 +71,8 @@ struct stream_extras {
 	union endpoint kernel_destination;
 	union endpoint kernel_source;
 	struct stream_counters kernel_seen;  /* kernel counters already added to counters */
-	/* DTLS-SRTP (dtls.h): the RTP stream's association, NULL without DTLS; the parts and
-	 * who owns them are described in dtls.h */
+	/* DTLS-SRTP (dtls.h): this port's association, NULL without DTLS (the RTCP port's is
+	 * used without rtcp-mux only); the parts and who owns them are described in dtls.h */
 	struct dtls_connection *dtls;
 };
 
@@ -121,6 +121,9 @@ struct media {
 	struct media_crypto *crypto;    /* SDES-SRTP negotiation on this side (control thread), NULL for plain RTP */
 	struct media_srtp *srtp;        /* the SRTP contexts the packet path uses, NULL for plain RTP;
 					 * replaced whole under call->lock (media_crypto.h) */
+	struct media_srtp *rtcp_srtp;   /* DTLS-SRTP without rtcp-mux: the RTCP port's own association's
+					 * keys (RFC 5764 section 4.1), used for the RTCP stream when set;
+					 * the worker's, under call->lock (dtls_srtp.h) */
 	unsigned int rtp_port;          /* first port of the pair we hold, 0 = none */
 	struct stream streams[2];       /* [STREAM_RTP], [STREAM_RTCP] */
 };
