@@ -458,7 +458,9 @@ static void read_established(struct dtls_connection *connection, struct dtls_cou
 void dtls_handle_packet(struct dtls_connection *connection, const unsigned char *packet, size_t length,
 			const union endpoint *source, struct dtls_counters *counters)
 {
-	if (!connection || !connection->params.enabled || connection->state == DTLS_CLOSED) {
+	/* a multiplexing media has no RTCP port association: DTLS there is nobody's */
+	if (!connection || !connection->params.enabled || connection->state == DTLS_CLOSED
+	    || (connection->stream->kind == STREAM_RTCP && (connection->stream->forward_flags & FORWARD_RTCP_MUX))) {
 		DTLS_COUNT(counters->dropped_garbage);
 		return;
 	}
