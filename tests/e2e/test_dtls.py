@@ -745,3 +745,32 @@ def test_rtcp_port_runs_its_own_association(rtpengine, peers, certificate):
     finally:
         rtp_client.close()
         rtcp_client.close()
+
+
+def test_rtcp_mux_uses_the_rtp_association(rtpengine, peers, certificate):
+    """With rtcp-mux (as WebRTC peers use it) one association keys SRTP and SRTCP on one port."""
+    caller, callee = peers
+    key, cert, fingerprint = certificate
+    profile = "SRTP_AEAD_AES_128_GCM"
+    suite = PROFILES[profile][0]
+    call = Call(rtpengine)
+    offer = make_sdp(CALLER, media_section(caller.port, protocol="UDP/TLS/RTP/SAVPF", attributes=(
+        "sendrecv", "rtcp-mux", "setup:active", "fingerprint:sha-256 %s" % fingerprint)))
+    offered = Sdp(assert_ok(call.offer(offer, {"transport-protocol": "RTP/AVPF", "rtcp-mux": ["accept"]}))["sdp"])
+    answered = Sdp(assert_ok(call.answer(make_sdp(CALLEE, media_section(callee.port, protocol="RTP/AVPF"))))["sdp"])
+    assert "rtcp-mux" in answered.medias[0].attributes
+    relay = answered.media_address()
+    client = OpensslPeer(["s_client", "-connect", "%s:%d" % relay, "-cert", cert, "-key", key], profile)
+    try:
+        client_key, server_key = split_keys(client.keying_material(), profile)
+        media_both_ways(caller.rtp, callee, relay, offered.media_address(), profile, client_key, server_key)
+        report = build_rtcp_compound(0x1234)
+        caller.rtp.send(srtp("protect-rtcp", suite, client_key, [report])[0], relay)
+        assert receive(callee.rtcp, 1) == [report]
+        back = build_rtcp_compound(0x4321)
+        callee.rtcp.send(back, offered.rtcp_address())
+        assert srtp("unprotect-rtcp", suite, server_key, receive(caller.rtp, 1)) == [back]
+        states = streams_of(assert_ok(call.query()), call.from_tag)
+        assert states[0]["DTLS"].startswith("established") and "DTLS" not in states[1]
+    finally:
+        client.close()
