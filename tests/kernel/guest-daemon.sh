@@ -153,7 +153,8 @@ step "SDES call: plain A, RTP/SAVP B; with the daemon stopped the kernel decrypt
 cat > /tmp/srtp-functions.sh <<'FUNCTIONS'
 TOOL=/tools/kernel_test_tool
 NG=127.0.0.1:2223
-SUITE=AES_CM_128_HMAC_SHA1_80
+SUITE=${SUITE:-AES_CM_128_HMAC_SHA1_80}
+CALL=${CALL:-srtp}
 bencode_string() { printf '%d:%s' "${#1}" "$1"; }
 sdp_for() {
 	printf 'v=0\r\no=- 1 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\nm=audio %s RTP/AVP 0\r\na=sendrecv\r\n' "$1" "$1" "$2"
@@ -164,12 +165,17 @@ sdp_savp() {  # sdp_savp ADDRESS PORT CRYPTO-ATTRIBUTE-VALUE
 # crypto_of SUITE: "TAG KEY" of our offered line for SUITE, from a reply on stdin
 crypto_of() { sed -n "s/.*a=crypto:\([0-9]*\) $1 inline:\([A-Za-z0-9+\/=]*\).*/\1 \2/p" | head -n 1; }
 srtp_offer() {
-	$TOOL ng $NG "d7:command5:offer7:call-id4:srtp8:from-tag4:tagA18:transport-protocol8:RTP/SAVP3:sdp$(bencode_string "$(sdp_for 10.1.0.2 5010)")e"
+	$TOOL ng $NG "d7:command5:offer7:call-id$(bencode_string "$CALL")8:from-tag4:tagA18:transport-protocol8:RTP/SAVP3:sdp$(bencode_string "$(sdp_for 10.1.0.2 5010)")e"
 }
 srtp_answer() {  # srtp_answer TAG KEY
-	$TOOL ng $NG "d7:command6:answer7:call-id4:srtp8:from-tag4:tagA6:to-tag4:tagB3:sdp$(bencode_string "$(sdp_savp 10.2.0.2 5012 "$1 $SUITE inline:$2")")e"
+	$TOOL ng $NG "d7:command6:answer7:call-id$(bencode_string "$CALL")8:from-tag4:tagA6:to-tag4:tagB3:sdp$(bencode_string "$(sdp_savp 10.2.0.2 5012 "$1 $SUITE inline:$2")")e"
 }
-new_key() { head -c 30 /dev/urandom | base64 | tr -d '\n'; }
+new_key() {
+	case $SUITE in
+	AES_192*) bytes=38 ;; AES_256*) bytes=46 ;; AEAD_AES_128_GCM) bytes=28 ;; AEAD_AES_256_GCM) bytes=44 ;; *) bytes=30 ;;
+	esac
+	head -c $bytes /dev/urandom | base64 | tr -d '\n'
+}
 FUNCTIONS
 . /tmp/srtp-functions.sh
 reply=$(srtp_offer)
@@ -215,6 +221,30 @@ wait_for 30 sh -c "[ \"\$($TOOL ng $NG 'd7:command10:statisticse' | sed -n 's/.*
 	|| fail "the daemon dropped SRTP packets: droppedsrtp $srtp_dropped_before -> $(statistic droppedsrtp)"
 $TOOL ng $NG 'd7:command6:delete7:call-id4:srtp8:from-tag4:tagAe' >/dev/null || fail "delete SRTP call"
 wait_for 50 sh -c '! grep -q "^target$" /proc/rtpengine/0/list' || fail "SRTP targets left after delete"
+
+step "SDES calls with other suites (the daemon's key derivation for GCM, AES-256, NULL), daemon stopped"
+for suite in AEAD_AES_256_GCM AEAD_AES_128_GCM AES_256_CM_HMAC_SHA1_32 NULL_HMAC_SHA1_80; do
+	export SUITE=$suite CALL=call-$suite
+	reply=$(srtp_offer)
+	relay_b_port=$(printf '%s' "$reply" | media_port_of)
+	set -- $(printf '%s' "$reply" | crypto_of $SUITE)
+	relay_key=${2:-}
+	key=$(new_key)
+	reply=$(srtp_answer "${1:-0}" "$key")
+	relay_a_port=$(printf '%s' "$reply" | media_port_of)
+	[ -n "$relay_key" ] && [ -n "$relay_a_port" ] || { fail "$suite: no SDES offer/answer"; continue; }
+	RELAY_A=10.1.0.1:$relay_a_port; RELAY_B=10.1.0.1:$relay_b_port
+	$TOOL srtp-relay a $A $RELAY_A plain b $B $RELAY_B "$SUITE:$key:$relay_key" 3 1 >/dev/null || fail "$suite: first packets"
+	wait_for 50 sh -c "grep -q 'local *$RELAY_B' /proc/rtpengine/0/list && grep -q 'local *$RELAY_A' /proc/rtpengine/0/list" \
+		|| fail "$suite: not pushed to the kernel"
+	kill -STOP "$DAEMON_PID"
+	if out=$($TOOL srtp-relay a $A $RELAY_A plain b $B $RELAY_B "$SUITE:$key:$relay_key" 10 4 2>&1); then echo "$suite: $out"
+	else fail "$suite with the daemon stopped: $out"; fi
+	kill -CONT "$DAEMON_PID"
+	$TOOL ng $NG "d7:command6:delete7:call-id$(bencode_string "$CALL")8:from-tag4:tagAe" >/dev/null || fail "$suite: delete"
+	wait_for 50 sh -c '! grep -q "^target$" /proc/rtpengine/0/list' || fail "$suite: targets left after delete"
+done
+unset SUITE CALL
 
 step "rtcp-mux bridging: A multiplexes, B does not; RTP both ways and B's RTCP in the kernel"
 mux_sdp=$(printf 'v=0\r\no=- 1 1 IN IP4 10.1.0.2\r\ns=-\r\nc=IN IP4 10.1.0.2\r\nt=0 0\r\nm=audio 5020 RTP/AVP 0\r\na=rtcp-mux\r\na=sendrecv\r\n')
