@@ -123,9 +123,12 @@ static void sync_stream(struct daemon_context *daemon, struct stream *stream, GH
 	}
 	struct kernel_srtp_keys decrypt_keys, encrypt_keys;
 	const void *decrypt_context, *encrypt_context;
-	const char *srtp_reason = kernel_srtp_keys_of(media, false, &decrypt_keys, &decrypt_context);
+	struct stream_extras *cache = stream->extras;
+	const char *srtp_reason = kernel_srtp_keys_cached(media, false, cache->kernelized ? cache->kernel_decrypt_context : NULL,
+							  &cache->kernel_decrypt_keys, &decrypt_keys, &decrypt_context);
 	if (!srtp_reason)
-		srtp_reason = kernel_srtp_keys_of(target, true, &encrypt_keys, &encrypt_context);
+		srtp_reason = kernel_srtp_keys_cached(target, true, cache->kernelized ? cache->kernel_encrypt_context : NULL,
+						      &cache->kernel_encrypt_keys, &encrypt_keys, &encrypt_context);
 	if (srtp_reason) {
 		remove_target(daemon, stream, srtp_reason);
 		return;

@@ -75,6 +75,18 @@ const char *kernel_srtp_keys_of(const struct media *media, bool encrypt, struct 
 	return NULL;
 }
 
+const char *kernel_srtp_keys_cached(const struct media *media, bool encrypt, const void *cached_context,
+				    const struct kernel_srtp_keys *cached_keys, struct kernel_srtp_keys *keys,
+				    const void **context)
+{
+	if (cached_context && media->srtp == cached_context && media->crypto && !media->crypto->staged) {
+		*keys = *cached_keys;
+		*context = cached_context;
+		return NULL;
+	}
+	return kernel_srtp_keys_of(media, encrypt, keys, context);
+}
+
 void kernel_srtp_export(const struct media *media, bool encrypt, struct kernel_srtp *out)
 {
 	memset(out->ssrcs, 0, sizeof(out->ssrcs));

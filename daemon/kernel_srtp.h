@@ -18,6 +18,12 @@ struct media;
  * this side's SRTP (static text for query). */
 const char *kernel_srtp_keys_of(const struct media *media, bool encrypt, struct kernel_srtp_keys *keys,
 				const void **context);
+/* The same, reusing cached_keys when the side still has the contexts cached_context they
+ * were derived for (a re-key always makes new contexts): the one-second sync of many SRTP
+ * streams then derives nothing. */
+const char *kernel_srtp_keys_cached(const struct media *media, bool encrypt, const void *cached_context,
+				    const struct kernel_srtp_keys *cached_keys, struct kernel_srtp_keys *keys,
+				    const void **context);
 /* Under call->lock: the RTP rollover state of the side's context into out->ssrcs. */
 void kernel_srtp_export(const struct media *media, bool encrypt, struct kernel_srtp *out);
 /* Under call->lock: the state the kernel hands back, into the side's context, if that is

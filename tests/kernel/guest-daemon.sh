@@ -220,7 +220,7 @@ if $TOOL all 0 | grep -q srtp_auth_failures; then fail "the kernel counted authe
 wait_for 30 sh -c "[ \"\$($TOOL ng $NG 'd7:command10:statisticse' | sed -n 's/.*11:droppedsrtpi\([0-9]*\)e.*/\1/p')\" = \"$srtp_dropped_before\" ]" \
 	|| fail "the daemon dropped SRTP packets: droppedsrtp $srtp_dropped_before -> $(statistic droppedsrtp)"
 $TOOL ng $NG 'd7:command6:delete7:call-id4:srtp8:from-tag4:tagAe' >/dev/null || fail "delete SRTP call"
-wait_for 50 sh -c '! grep -q "^target$" /proc/rtpengine/0/list' || fail "SRTP targets left after delete"
+wait_for 50 sh -c '! grep -q "^target$" /proc/rtpengine/0/list' || { fail "SRTP targets left after delete"; cat /proc/rtpengine/0/list; tail -n 30 /tmp/daemon.log; }
 
 step "SDES calls with other suites (the daemon's key derivation for GCM, AES-256, NULL), daemon stopped"
 for suite in AEAD_AES_256_GCM AEAD_AES_128_GCM AES_256_CM_HMAC_SHA1_32 NULL_HMAC_SHA1_80; do
@@ -242,7 +242,7 @@ for suite in AEAD_AES_256_GCM AEAD_AES_128_GCM AES_256_CM_HMAC_SHA1_32 NULL_HMAC
 	else fail "$suite with the daemon stopped: $out"; fi
 	kill -CONT "$DAEMON_PID"
 	$TOOL ng $NG "d7:command6:delete7:call-id$(bencode_string "$CALL")8:from-tag4:tagAe" >/dev/null || fail "$suite: delete"
-	wait_for 50 sh -c '! grep -q "^target$" /proc/rtpengine/0/list' || fail "$suite: targets left after delete"
+	wait_for 50 sh -c '! grep -q "^target$" /proc/rtpengine/0/list' || { fail "$suite: targets left after delete"; cat /proc/rtpengine/0/list; grep -v "Received\|Replying" /tmp/daemon.log | tail -n 25; }
 done
 unset SUITE CALL
 
