@@ -43,7 +43,7 @@ PYTEST  := /usr/bin/python3 -m pytest
 # and lib/ alone, so it shares no code with the daemon but the library.
 UTILITIES := ng-client
 # Installed programs: source path -> installed name under $(DESTDIR)/usr/bin.
-PROGRAMS := daemon/rtpengine $(UTILITIES:%=utils/rtpengine-%)
+PROGRAMS := daemon/rtpengine $(UTILITIES:%=utils/rtpengine-%) recording-daemon/rtpengine-recording
 
 .PHONY: all deps test-kernel bench-kernel deps-build deps-test deps-bench daemon run test test-unit test-e2e \
 	test-fuzz fuzz asan test-asan bench install clean kernel iptables-extension version FORCE
@@ -85,6 +85,25 @@ utils/rtpengine-$(1): $(BUILD)/rtpengine-$(1)
 	rm -f $$@ && cp $$< $$@
 endef
 $(foreach utility,$(UTILITIES),$(eval $(call utility_rules,$(utility))))
+
+# rtpengine-recording (recording-daemon/, README.md there): everything but main.c goes into
+# librecording.a, which its unit tests (tests/unit/test_recording_*.c) link; it alone links
+# FFmpeg's libraries (libmp3lame through libavcodec).
+AV_PKGS        := libavcodec libavformat libswresample libavutil
+AV_CFLAGS       = $(shell pkg-config --cflags $(AV_PKGS) 2>/dev/null)
+AV_LIBS         = $(shell pkg-config --libs $(AV_PKGS) 2>/dev/null)
+RECORDING_SOURCES := $(filter-out recording-daemon/main.c,$(wildcard recording-daemon/*.c))
+RECORDING_OBJECTS := $(RECORDING_SOURCES:%.c=$(BUILD)/%.o)
+$(BUILD)/recording-daemon/%.o: CFLAGS += $(AV_CFLAGS)
+$(BUILD)/librecording.a: $(RECORDING_OBJECTS)
+	rm -f $@ && ar rcs $@ $^
+$(BUILD)/rtpengine-recording: $(BUILD)/recording-daemon/main.o $(BUILD)/librecording.a $(BUILD)/librtpengine.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(AV_LIBS) $(LDLIBS)
+recording-daemon/rtpengine-recording: $(BUILD)/rtpengine-recording
+	rm -f $@ && cp $< $@
+$(BUILD)/tests/unit/test_recording_%: $(BUILD)/tests/unit/test_recording_%.o $(BUILD)/librecording.a $(BUILD)/librtpengine.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(AV_LIBS) $(LDLIBS)
+$(BUILD)/tests/unit/test_recording_%.o: CFLAGS += -Irecording-daemon $(AV_CFLAGS)
 
 $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(BUILD)/libdaemon.a $(BUILD)/librtpengine.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

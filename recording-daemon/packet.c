@@ -1,0 +1,261 @@
+/* One recorded packet's way: IP and UDP headers off, RTP header parsed (lib/rtp_header.c),
+ * the SSRC's jitter buffer, its decoder, and its place on the call's timeline; then the
+ * SSRC's single file and the call's mixer. RTCP, telephone-event and comfort noise carry no
+ * audio to record and are skipped. */
+#include "recording.h"
+#include "rtp_header.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#define SILENCE_CHUNK 4096
+/* Positions within this many output samples of the expected one are contiguous: resampler
+ * delay and rounding, not a gap. */
+#define CONTIGUOUS_TOLERANCE_MS 2
+
+/* RFC 3551 section 6, table 4: static payload types, used when the metadata does not map one. */
+static const struct { uint8_t payload_type; const char *encoding; int clock_rate, channels; } static_types[] = {
+	{ 0, "PCMU", 8000, 1 }, { 3, "GSM", 8000, 1 }, { 8, "PCMA", 8000, 1 }, { 9, "G722", 8000, 1 },
+	{ 10, "L16", 44100, 2 }, { 11, "L16", 44100, 1 }, { 13, "CN", 8000, 1 }, { 18, "G729", 8000, 1 },
+};
+
+int packet_udp_payload(const unsigned char *packet, size_t length, size_t *payload_length)
+{
+	if (length < 1)
+		return -EINVAL;
+	size_t ip_header;
+	unsigned int version = packet[0] >> 4;
+	if (version == 4) {
+		ip_header = (size_t) (packet[0] & 0x0f) * 4;
+		if (ip_header < 20 || length < ip_header || packet[9] != 17)
+			return -EINVAL;
+	} else if (version == 6) {
+		ip_header = 40;
+		if (length < ip_header || packet[6] != 17)
+			return -EINVAL;
+	} else {
+		return -EINVAL;
+	}
+	if (length < ip_header + 8)
+		return -EINVAL;
+	*payload_length = length - ip_header - 8;
+	return (int) (ip_header + 8);
+}
+
+static bool lookup_payload_type(struct rec_call *call, uint8_t payload_type, const char **encoding, int *clock_rate,
+				int *channels)
+{
+	const struct rec_payload_type *announced = &call->payload_types[payload_type & 0x7f];
+	if (announced->encoding) {
+		*encoding = announced->encoding;
+		*clock_rate = announced->clock_rate;
+		*channels = announced->channels;
+		return true;
+	}
+	for (size_t i = 0; i < G_N_ELEMENTS(static_types); i++) {
+		if (static_types[i].payload_type == payload_type) {
+			*encoding = static_types[i].encoding;
+			*clock_rate = static_types[i].clock_rate;
+			*channels = static_types[i].channels;
+			return true;
+		}
+	}
+	return false;
+}
+
+static void write_single(struct rec_call *call, struct rec_ssrc *ssrc, const int16_t *samples, size_t count,
+			 size_t silence)
+{
+	if (!rec_config.output_single || rec_config.format == REC_FORMAT_NONE)
+		return;
+	if (!ssrc->single) {
+		char type[16];
+		snprintf(type, sizeof(type), "%08x", ssrc->ssrc);
+		const char *reason = NULL;
+		g_autofree char *base = output_expand_pattern(rec_config.output_dir, rec_config.output_pattern,
+							      call->call_id ? call->call_id : call->name, type,
+							      call_label_for_tag(call, ssrc->stream->tag), &reason);
+		int error = 0;
+		if (base)
+			ssrc->single = output_open(base, rec_config.format, call->rate, 1, &error);
+		if (!ssrc->single) {
+			log_call(LOG_ERR, call->call_id, "cannot open output for SSRC %08x: %s", ssrc->ssrc,
+				 reason ? reason : strerror(-error));
+			return;
+		}
+	}
+	static const int16_t zeros[SILENCE_CHUNK];
+	while (silence > 0) {
+		size_t take = MIN(silence, (size_t) SILENCE_CHUNK);
+		output_write(ssrc->single, zeros, take);
+		silence -= take;
+	}
+	if (count)
+		output_write(ssrc->single, samples, count);
+}
+
+static bool select_decoder(struct rec_call *call, struct rec_ssrc *ssrc, uint8_t payload_type)
+{
+	if (ssrc->payload_type == payload_type && ssrc->decoder)
+		return true;
+	const char *encoding;
+	int clock_rate, channels;
+	if (!lookup_payload_type(call, payload_type, &encoding, &clock_rate, &channels) ||
+	    !strcasecmp(encoding, "telephone-event") || !strcasecmp(encoding, "CN"))
+		goto skip;
+	int rate = call_output_rate(call, decoder_native_rate(encoding, clock_rate));
+	int error = 0;
+	struct rec_decoder *decoder = decoder_new(encoding, clock_rate, channels, rate, &error);
+	if (!decoder)
+		goto skip;
+	if (ssrc->decoder)
+		log_call(LOG_INFO, call->call_id, "SSRC %08x: codec change to %s/%d (payload type %u)", ssrc->ssrc,
+			 encoding, clock_rate, payload_type);
+	decoder_free(ssrc->decoder);
+	ssrc->decoder = decoder;
+	ssrc->payload_type = payload_type;
+	ssrc->clock_rate = clock_rate;
+	return true;
+skip:
+	if (!ssrc->logged_unknown_pt) {
+		ssrc->logged_unknown_pt = true;
+		log_call(LOG_INFO, call->call_id, "SSRC %08x: payload type %u carries no audio we decode; skipped",
+			 ssrc->ssrc, payload_type);
+	}
+	return false;
+}
+
+/* One packet in sequence order: decode it and put its audio on the timeline. */
+static void packet_process(struct rec_call *call, struct rec_ssrc *ssrc, const struct jitter_packet *packet)
+{
+	if (!select_decoder(call, ssrc, packet->payload_type))
+		return;
+	const int16_t *samples;
+	int count = decoder_decode(ssrc->decoder, packet->payload, packet->length, &samples);
+	if (count < 0) {
+		ssrc->packets++;
+		return;
+	}
+	int rate = call->rate;
+	int64_t arrival_position = 0;
+	if (packet->arrival_ns > call->start_ns)
+		arrival_position = (int64_t) ((packet->arrival_ns - call->start_ns) * (uint64_t) rate / 1000000000ull);
+	bool first = !ssrc->timeline.anchored;
+	int64_t fallback = first ? arrival_position : MAX(ssrc->written, arrival_position);
+	int64_t position = timeline_position(&ssrc->timeline, packet->timestamp, ssrc->clock_rate, rate, fallback);
+	if (first) {
+		ssrc->first_position = position;
+		ssrc->written = position;
+	}
+	int64_t tolerance = (int64_t) rate * CONTIGUOUS_TOLERANCE_MS / 1000;
+	if (position > ssrc->written - tolerance && position < ssrc->written + tolerance)
+		position = ssrc->written;
+	size_t silence = 0;
+	if (position > ssrc->written) {         /* lost or not sent: silence by timestamp */
+		silence = (size_t) (position - ssrc->written);
+		ssrc->silence_samples += silence;
+	} else if (position < ssrc->written) {  /* overlaps what was written: keep the new part */
+		size_t overlap = (size_t) (ssrc->written - position);
+		if (overlap >= (size_t) count)
+			return;
+		samples += overlap;
+		count -= (int) overlap;
+		position = ssrc->written;
+	}
+	ssrc->packets++;
+	write_single(call, ssrc, samples, (size_t) count, silence);
+	struct rec_mixer *mixer = call_mixer(call);
+	if (mixer) {
+		struct rec_stream *stream = ssrc->stream;
+		if (stream->mix_input < 0 && call->mix_inputs_used < REC_MIX_MAX_INPUTS)
+			stream->mix_input = call->mix_inputs_used++;
+		if (stream->mix_input >= 0)
+			mixer_add(mixer, (unsigned int) stream->mix_input, position, samples, (size_t) count);
+	}
+	ssrc->written = position + count;
+}
+
+static struct rec_ssrc *ssrc_get(struct rec_call *call, struct rec_stream *stream, uint32_t id)
+{
+	struct rec_ssrc *ssrc = g_hash_table_lookup(call->ssrcs, GUINT_TO_POINTER(id));
+	if (ssrc)
+		return ssrc;
+	ssrc = g_new0(struct rec_ssrc, 1);
+	ssrc->ssrc = id;
+	ssrc->stream = stream;
+	ssrc->payload_type = -1;
+	jitter_buffer_init(&ssrc->jitter);
+	g_hash_table_insert(call->ssrcs, GUINT_TO_POINTER(id), ssrc);
+	log_call(LOG_INFO, call->call_id, "new SSRC %08x on stream %lu", id, stream->id);
+	return ssrc;
+}
+
+void packet_received(struct rec_stream *stream, const unsigned char *packet, size_t length, uint64_t arrival_ns)
+{
+	struct rec_call *call = stream->call;
+	size_t rtp_length;
+	int offset = packet_udp_payload(packet, length, &rtp_length);
+	struct rtp_header_info rtp;
+	if (offset < 0 || rtp_packet_is_rtcp(packet + offset, rtp_length) ||
+	    rtp_header_parse(packet + offset, rtp_length, &rtp) < 0 || rtp.payload_length == 0) {
+		stream->bad_packets++;
+		return;
+	}
+	stream->packets++;
+	if (!call->recording_on || rec_config.format == REC_FORMAT_NONE)
+		return;
+	if (!call->start_known || arrival_ns < call->start_ns) {
+		if (!call->start_known)
+			call->start_ns = arrival_ns;
+		call->start_known = true;
+	}
+	struct rec_ssrc *ssrc = ssrc_get(call, stream, rtp.ssrc);
+	struct jitter_packet queued = {
+		.timestamp = rtp.timestamp,
+		.payload_type = rtp.payload_type,
+		.marker = rtp.marker,
+		.arrival_ns = arrival_ns,
+		.length = rtp.payload_length,
+		.payload = g_memdup2(packet + offset + rtp.header_length, rtp.payload_length),
+	};
+	if (jitter_buffer_insert(&ssrc->jitter, rtp.sequence, &queued) < 0) {
+		g_free(queued.payload);
+		return;
+	}
+	struct jitter_packet next;
+	while (jitter_buffer_pop(&ssrc->jitter, false, &next)) {
+		packet_process(call, ssrc, &next);
+		g_free(next.payload);
+	}
+}
+
+void ssrc_finish(struct rec_call *call, struct rec_ssrc *ssrc, bool discard)
+{
+	struct jitter_packet next;
+	while (jitter_buffer_pop(&ssrc->jitter, true, &next)) {
+		if (!discard)
+			packet_process(call, ssrc, &next);
+		g_free(next.payload);
+	}
+	if (ssrc->single) {
+		output_close(ssrc->single, discard);
+		ssrc->single = NULL;
+	}
+	if (ssrc->silence_samples || ssrc->jitter.duplicates || ssrc->jitter.late)
+		log_call(LOG_INFO, call->call_id, "SSRC %08x: %llu packets, %llu samples of silence filled, "
+			 "%llu duplicates, %llu late", ssrc->ssrc, (unsigned long long) ssrc->packets,
+			 (unsigned long long) ssrc->silence_samples, (unsigned long long) ssrc->jitter.duplicates,
+			 (unsigned long long) ssrc->jitter.late);
+}
+
+void ssrc_free(void *data)
+{
+	struct rec_ssrc *ssrc = data;
+	jitter_buffer_clear(&ssrc->jitter);
+	if (ssrc->single)
+		output_close(ssrc->single, true);
+	decoder_free(ssrc->decoder);
+	g_free(ssrc);
+}
