@@ -1,0 +1,363 @@
+"""rtpengine-recording on a spool written by the test (docs/recording.md, recording-daemon/README.md):
+known speech in, WAV/MP3 files out, measured: duration, correlation with what each party sent,
+both voices in the mix; loss, reordering, SSRC change, codecs, garbage, restart mid-call.
+
+RTPENGINE_RECORDING_BINARY picks the binary (default <repo>/recording-daemon/rtpengine-recording).
+"""
+
+import glob
+import os
+import random
+import shutil
+import signal
+import struct
+import subprocess
+import sys
+
+import pytest
+
+E2E_DIR = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.normpath(os.path.join(E2E_DIR, "..", "lib")))
+
+from process import ManagedProcess, wait_until  # noqa: E402
+import recording_spool as spool  # noqa: E402
+
+numpy = pytest.importorskip("numpy")
+
+REPO_ROOT = os.path.abspath(os.path.join(E2E_DIR, "..", ".."))
+BINARY = os.environ.get("RTPENGINE_RECORDING_BINARY") or os.path.join(
+    REPO_ROOT, "recording-daemon", "rtpengine-recording")
+
+pytestmark = pytest.mark.skipif(not (shutil.which("espeak-ng") and shutil.which("sox") and shutil.which("ffmpeg")),
+                                reason="espeak-ng, sox and ffmpeg are needed (make deps-test)")
+
+BASE_NS = 1_700_000_000 * 1_000_000_000
+B_OFFSET_S = 0.2        # the answerer starts sending 200 ms after the offerer
+
+
+# ------------------------------------------------------------------------- helpers
+
+class Recorder(ManagedProcess):
+    def __init__(self, tmp_path, extra=(), name="recorder"):
+        self.spool_dir = str(tmp_path / "spool")
+        self.output_dir = str(tmp_path / "out")
+        os.makedirs(self.spool_dir, exist_ok=True)
+        argv = [BINARY, "--config-file=none", "--foreground", "--log-stderr", "--log-level=7",
+                "--spool-dir=" + self.spool_dir, "--output-dir=" + self.output_dir] + list(extra)
+        super().__init__(argv, str(tmp_path / (name + ".log")), name="rtpengine-recording")
+        assert self.wait_ready(lambda: "starting" in self.log_text(), 5), self.log_text()
+
+    def outputs(self, pattern="*"):
+        return sorted(glob.glob(os.path.join(self.output_dir, pattern)))
+
+
+@pytest.fixture
+def recorder_factory(tmp_path):
+    started = []
+
+    def start(extra=(), name="recorder"):
+        recorder = Recorder(tmp_path, extra, name)
+        started.append(recorder)
+        return recorder
+
+    yield start
+    for recorder in started:
+        recorder.stop()
+        log = recorder.log_text()
+        assert "AddressSanitizer" not in log and "runtime error" not in log, log
+
+
+def audio(path):
+    frames, rate, channels = spool.read_wav(path)
+    data = numpy.frombuffer(frames, dtype="<i2").astype(numpy.float64)
+    return data.reshape(-1, channels), rate
+
+
+def correlation(signal_, reference, max_lag):
+    """Best normalised correlation of `reference` within `signal_` at lags 0..max_lag (where the
+    recording starts later or earlier by a codec delay)."""
+    best = 0.0
+    for lag in range(-max_lag, max_lag + 1):
+        if lag >= 0:
+            a, b = signal_[lag:lag + len(reference)], reference
+        else:
+            a, b = signal_[:len(reference) + lag], reference[-lag:]
+        n = min(len(a), len(b))
+        if n < len(reference) // 2:
+            continue
+        a, b = a[:n], b[:n]
+        denominator = numpy.sqrt(numpy.dot(a, a) * numpy.dot(b, b))
+        if denominator > 0:
+            best = max(best, float(numpy.dot(a, b) / denominator))
+    return best
+
+
+class Sources:
+    """The two parties' speech at one sample rate, cached per rate for the module."""
+    cache = {}
+
+    @classmethod
+    def get(cls, workdir, rate):
+        if rate not in cls.cache:
+            voices = []
+            for index, sentence in enumerate(spool.SENTENCES):
+                path = os.path.join(workdir, "sentence%d-%d.wav" % (index, rate))
+                spool.speak(sentence, path, rate)
+                voices.append(path)
+            cls.cache[rate] = voices
+        return cls.cache[rate]
+
+
+def build_call(spool_dir, workdir, call_id, encodings=("PCMU", "PCMU"), loss=0.0, reorder=False,
+               ssrc_change=False, extra_frames=25):
+    """A two-party call in the spool (not yet published). Returns (call, parties, duration_s,
+    source sample arrays, rate of the sources)."""
+    rate = spool.CODECS[encodings[0]][1]
+    voices = Sources.get(workdir, rate)
+    payloads = [spool.encode(encoding, voice, workdir) for encoding, voice in zip(encodings, voices)]
+    total = max(len(p) for p in payloads) + extra_frames
+    call = spool.SpoolCall(spool_dir, call_id)
+    rtpmaps = {}
+    for encoding in encodings:
+        _, _, payload_type, rtpmap, _, _ = spool.CODECS[encoding]
+        rtpmaps[payload_type] = rtpmap
+    rtpmaps[101] = "telephone-event/8000"
+    call.add_media(1, rtpmaps)
+    parties = []
+    for index, encoding in enumerate(encodings):
+        start = BASE_NS + int(index * B_OFFSET_S * 1e9)
+        party = spool.Party(encoding, payloads[index], ssrc=0x1111 + index * 0x1000, start_ns=start,
+                            start_seq=65500 - index * 100, start_ts=0xfffff000 * (1 - index),
+                            total_frames=total, silence_payload=spool.silence_payload(encoding, workdir))
+        if loss:
+            party.drop(loss, seed=index + 7)
+        if reorder:
+            party.reorder(7, seed=index + 11)
+        parties.append(party)
+        call.add_stream(tag=index, label="party%d" % index)
+    if ssrc_change:
+        # the offerer's phone restarts its RTP session half way: new SSRC, sequence, timestamp
+        half = len(parties[0].packets) // 2
+        changed = []
+        for position, (arrival, packet) in enumerate(parties[0].packets):
+            if position >= half:
+                header = bytearray(packet[:12])
+                sequence = (position - half + 7) & 0xffff
+                timestamp = (123456 + (position - half) * parties[0].ts_step) & 0xffffffff
+                header[2:4] = sequence.to_bytes(2, "big")
+                header[4:8] = timestamp.to_bytes(4, "big")
+                header[8:12] = (0xabcdef01).to_bytes(4, "big")
+                packet = bytes(header) + packet[12:]
+            changed.append((arrival, packet))
+        parties[0].packets = changed
+    for number, party in enumerate(parties):
+        call.append_packets(number, party.packets)
+    duration = B_OFFSET_S + total * 0.02
+    sources = [audio(voice)[0][:, 0] for voice in voices]
+    return call, parties, duration, sources, rate
+
+
+def publish(recorder, call):
+    """Publishes the metadata and waits until the recorder opened the call's streams: a call
+    whose metadata is gone before the recorder read it cannot be recorded (as with 10.5)."""
+    call.publish()
+    marker = "[%s]: recording stream %d " % (call.call_id, len(call.streams) - 1)
+    assert wait_until(lambda: marker in recorder.log_text(), 10), recorder.log_text()
+
+
+def finished(recorder, count):
+    return wait_until(lambda: len([f for f in recorder.outputs() if not f.endswith(".tmp")]) >= count
+                      and not recorder.outputs("*.tmp"), 15)
+
+
+# ------------------------------------------------------------------------- tests
+
+def test_options_help_and_refused(tmp_path):
+    help_text = subprocess.run([BINARY, "--help"], capture_output=True, text=True, timeout=10)
+    assert help_text.returncode == 0
+    for option in ("--spool-dir", "--output-dir", "--output-pattern", "--output-format", "--output-single",
+                   "--output-mixed", "--mix-method", "--resample-to", "--output-chmod", "--num-threads",
+                   "--table", "--pidfile", "--log-level", "--log-stderr", "--foreground"):
+        assert option in help_text.stdout, option
+    refused = subprocess.run([BINARY, "--config-file=none", "--mysql-host=localhost"], capture_output=True,
+                             text=True, timeout=10)
+    assert refused.returncode != 0 and "mysql-host" in refused.stderr
+    bad = subprocess.run([BINARY, "--config-file=none", "--output-format=ogg"], capture_output=True, text=True,
+                         timeout=10)
+    assert bad.returncode != 0 and "output-format" in bad.stderr
+    config = tmp_path / "recording.conf"
+    config.write_text("[rtpengine-recording]\noutput-format = wav\nspool-dir = %s\noutput-dir = %s\n"
+                      "log-facility = local3\n" % (tmp_path, tmp_path))
+    same = subprocess.run([BINARY, "--config-file=%s" % config], capture_output=True, text=True, timeout=10)
+    assert same.returncode != 0 and "spool-dir cannot be the same" in same.stderr
+
+
+def test_pcmu_call_mixed_and_single(tmp_path, recorder_factory):
+    recorder = recorder_factory(["--output-single", "--output-mixed"])
+    call, parties, duration, sources, rate = build_call(recorder.spool_dir, str(tmp_path), "call-1@example")
+    publish(recorder, call)
+    # while the call runs only temporary names exist
+    assert wait_until(lambda: recorder.outputs("*.wav.tmp"), 5), recorder.log_text()
+    assert not recorder.outputs("*.wav")
+    call.end()
+    assert finished(recorder, 3), recorder.log_text()
+    mixed = recorder.outputs("call-1@example-mix.wav")
+    assert mixed, recorder.outputs()
+    mix, mix_rate = audio(mixed[0])
+    assert mix_rate == 8000
+    assert abs(len(mix) / mix_rate - duration) <= 0.01 * duration, (len(mix) / mix_rate, duration)
+    for index, ssrc in enumerate((0x1111, 0x2111)):
+        single, single_rate = audio(recorder.outputs("call-1@example-%08x.wav" % ssrc)[0])
+        assert abs(len(single) / single_rate - (duration - B_OFFSET_S)) <= 0.01 * duration
+        assert correlation(single[:, 0], sources[index], 400) > 0.9
+    # both voices in the mix, each at its offset
+    offset = int(B_OFFSET_S * rate)
+    combined = numpy.zeros(len(mix))
+    combined[:len(sources[0])] += sources[0][:len(mix)]
+    combined[offset:offset + len(sources[1])] += sources[1][:len(mix) - offset]
+    assert correlation(mix[:, 0], combined, 400) > 0.9
+    assert correlation(mix[:, 0], sources[0], 400) > 0.4
+    assert correlation(mix[offset:, 0], sources[1], 400) > 0.4
+    # the reader removed the stream files it is done with
+    assert not os.path.exists(call.stream_dir)
+
+
+@pytest.mark.parametrize("encoding", ["PCMA", "G722", "opus", "L16"])
+def test_codecs(tmp_path, recorder_factory, encoding):
+    recorder = recorder_factory(["--output-single", "--output-mixed"])
+    call, parties, duration, sources, rate = build_call(recorder.spool_dir, str(tmp_path), "codec-" + encoding,
+                                                        encodings=(encoding, encoding))
+    publish(recorder, call)
+    call.end()
+    assert finished(recorder, 3), recorder.log_text()
+    mix, mix_rate = audio(recorder.outputs("codec-%s-mix.wav" % encoding)[0])
+    assert mix_rate == rate
+    assert abs(len(mix) / mix_rate - duration) <= 0.01 * duration, (len(mix) / mix_rate, duration)
+    for index, ssrc in enumerate((0x1111, 0x2111)):
+        single, _ = audio(recorder.outputs("codec-%s-%08x.wav" % (encoding, ssrc))[0])
+        assert correlation(single[:, 0], sources[index], rate // 20) > 0.9, (encoding, index)
+
+
+def test_mp3_output(tmp_path, recorder_factory):
+    recorder = recorder_factory(["--output-format=mp3", "--output-mixed"])
+    call, _, duration, _, _ = build_call(recorder.spool_dir, str(tmp_path), "mp3call")
+    publish(recorder, call)
+    call.end()
+    assert finished(recorder, 1), recorder.log_text()
+    outputs = recorder.outputs()
+    assert [os.path.basename(f) for f in outputs] == ["mp3call-mix.mp3"]
+    probe = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=duration:stream=codec_name",
+                            "-of", "default=noprint_wrappers=1", outputs[0]], capture_output=True, text=True,
+                           timeout=20, check=True)
+    assert "codec_name=mp3" in probe.stdout
+    probed = float(probe.stdout.split("duration=")[1].split()[0])
+    assert abs(probed - duration) <= 0.02 * duration + 0.1, (probed, duration)
+
+
+def test_loss_and_reordering_keep_length(tmp_path, recorder_factory):
+    recorder = recorder_factory()
+    call, parties, duration, sources, _ = build_call(recorder.spool_dir, str(tmp_path), "lossy", loss=0.05,
+                                                     reorder=True)
+    publish(recorder, call)
+    call.end()
+    assert finished(recorder, 3), recorder.log_text()
+    mix, rate = audio(recorder.outputs("lossy-mix.wav")[0])
+    assert abs(len(mix) / rate - duration) <= 0.01 * duration, (len(mix) / rate, duration)
+    single, _ = audio(recorder.outputs("lossy-00001111.wav")[0])
+    assert abs(len(single) / rate - (duration - B_OFFSET_S)) <= 0.01 * duration
+    # 5 % of 20 ms frames replaced by silence still sounds like the sentence
+    assert correlation(single[:, 0], sources[0], 400) > 0.8
+    assert "silence filled" in recorder.log_text()
+
+
+def test_ssrc_change_mid_call(tmp_path, recorder_factory):
+    recorder = recorder_factory()
+    call, _, duration, _, _ = build_call(recorder.spool_dir, str(tmp_path), "ssrcchange", ssrc_change=True)
+    publish(recorder, call)
+    call.end()
+    assert finished(recorder, 4), recorder.log_text()
+    names = [os.path.basename(f) for f in recorder.outputs()]
+    assert "ssrcchange-00001111.wav" in names and "ssrcchange-abcdef01.wav" in names, names
+    mix, rate = audio(recorder.outputs("ssrcchange-mix.wav")[0])
+    assert abs(len(mix) / rate - duration) <= 0.01 * duration, (len(mix) / rate, duration)
+
+
+def test_channels_mix_method(tmp_path, recorder_factory):
+    recorder = recorder_factory(["--output-mixed", "--mix-method=channels"])
+    call, _, duration, sources, _ = build_call(recorder.spool_dir, str(tmp_path), "chan")
+    publish(recorder, call)
+    call.end()
+    assert finished(recorder, 1), recorder.log_text()
+    mix, rate = audio(recorder.outputs("chan-mix.wav")[0])
+    assert mix.shape[1] == 4
+    offset = int(B_OFFSET_S * rate)
+    assert correlation(mix[:, 0], sources[0], 400) > 0.9
+    assert correlation(mix[offset:, 1], sources[1], 400) > 0.9
+    assert not mix[:, 2].any() and not mix[:, 3].any()
+
+
+def test_garbage_is_skipped_and_good_calls_recorded(tmp_path, recorder_factory):
+    recorder = recorder_factory(["--output-mixed"])
+    generator = random.Random(5)
+    # a metadata file of random bytes, one with a broken section, a stream file with a bad
+    # magic, one with a frame length beyond the maximum, one truncated mid-frame
+    with open(os.path.join(recorder.spool_dir, "garbage.meta"), "wb") as handle:
+        handle.write(bytes(generator.getrandbits(8) for _ in range(3000)))
+    with open(os.path.join(recorder.spool_dir, "broken.meta"), "wb") as handle:
+        handle.write(spool.chunk("CALL-ID", "broken") + b"STREAM 0 interface\n99999:\nshort\n\n")
+    bad = spool.SpoolCall(recorder.spool_dir, "badstreams")
+    bad.add_media(1, {0: "PCMU/8000"})
+    for _ in range(3):
+        bad.add_stream(tag=0)
+    with open(bad.streams[0], "wb") as handle:
+        handle.write(b"XXXX" + bytes(200))
+    bad.append_raw(1, struct.pack("<IIQ", 0xffff, 0, BASE_NS) + bytes(100))
+    bad.append_raw(2, spool.frame(spool.ipv4_udp(spool.rtp(0, 1, 0, 5, b"\xff" * 160)), BASE_NS)[:50])
+    publish(recorder, bad)
+    good, _, duration, _, _ = build_call(recorder.spool_dir, str(tmp_path), "goodcall")
+    publish(recorder, good)
+    good.end()
+    bad.end()
+    assert wait_until(lambda: recorder.outputs("goodcall-mix.wav") and not recorder.outputs("*.tmp"), 15), \
+        recorder.log_text()
+    assert recorder.alive()
+    mix, rate = audio(recorder.outputs("goodcall-mix.wav")[0])
+    assert abs(len(mix) / rate - duration) <= 0.01 * duration
+    log = recorder.log_text()
+    assert "bad magic" in log and "frame length" in log
+    assert "garbage.meta" in log or "metadata file" in log
+
+
+def test_restart_mid_call_picks_the_call_up(tmp_path, recorder_factory):
+    recorder = recorder_factory(["--output-mixed"])
+    call, parties, duration, _, _ = build_call(recorder.spool_dir, str(tmp_path), "restart")
+    # only the first half is in the stream files when the recorder dies
+    for number in range(len(call.streams)):
+        with open(call.streams[number], "wb") as handle:
+            handle.write(spool.stream_file_header())
+    halves = [len(p.packets) // 2 for p in parties]
+    for number, party in enumerate(parties):
+        call.append_packets(number, party.packets[:halves[number]])
+    publish(recorder, call)
+    assert wait_until(lambda: recorder.outputs("*.tmp"), 5)
+    recorder.stop(signal.SIGKILL)
+    for number, party in enumerate(parties):
+        call.append_packets(number, party.packets[halves[number]:])
+    again = recorder_factory(["--output-mixed"], name="recorder2")
+    assert wait_until(lambda: "restart" in again.log_text() and "recording stream 1" in again.log_text(), 5), \
+        again.log_text()
+    call.end()
+    assert wait_until(lambda: again.outputs("restart-mix.wav") and not again.outputs("*.tmp"), 15), \
+        again.log_text()
+    mix, rate = audio(again.outputs("restart-mix.wav")[0])
+    assert abs(len(mix) / rate - duration) <= 0.01 * duration, (len(mix) / rate, duration)
+
+
+def test_output_pattern_and_chmod(tmp_path, recorder_factory):
+    recorder = recorder_factory(["--output-single", "--output-pattern=%2/%c-%l-%t", "--output-chmod=0640"])
+    call, _, _, _, _ = build_call(recorder.spool_dir, str(tmp_path), "patterncall", extra_frames=0)
+    publish(recorder, call)
+    call.end()
+    expected = os.path.join(recorder.output_dir, "pa", "patterncall-party0-00001111.wav")
+    assert wait_until(lambda: os.path.exists(expected), 15), (recorder.outputs("*/*"), recorder.log_text())
+    assert oct(os.stat(expected).st_mode & 0o777) == oct(0o640)
