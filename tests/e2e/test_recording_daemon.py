@@ -210,6 +210,8 @@ def test_pcmu_call_mixed_and_single(tmp_path, recorder_factory):
         single, single_rate = audio(recorder.outputs("call-1@example-%08x.wav" % ssrc)[0])
         assert abs(len(single) / single_rate - (duration - B_OFFSET_S)) <= 0.01 * duration
         assert correlation(single[:, 0], sources[index], 400) > 0.9
+        # the measure tells the voices apart: the other party's sentence does not match
+        assert correlation(single[:, 0], sources[1 - index], 400) < 0.5
     # both voices in the mix, each at its offset
     offset = int(B_OFFSET_S * rate)
     combined = numpy.zeros(len(mix))
