@@ -168,10 +168,12 @@ test-e2e: all build/tests/srtp_peer
 asan:
 	$(MAKE) BUILD=build/asan OPT="-O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 		LDFLAGS="-fsanitize=address,undefined" build/asan/rtpengine $(UTILITIES:%=build/asan/rtpengine-%) \
+		build/asan/rtpengine-recording \
 		$(UNIT_SOURCES:tests/unit/%.c=build/asan/tests/unit/%)
 test-asan: asan build/tests/srtp_peer
 	@set -e; for t in $(UNIT_SOURCES:tests/unit/%.c=build/asan/tests/unit/%); do echo "== asan $$t"; $$t; done
 	RTPENGINE_BINARY=$(CURDIR)/build/asan/rtpengine RTPENGINE_NG_CLIENT=$(CURDIR)/build/asan/rtpengine-ng-client \
+		RTPENGINE_RECORDING_BINARY=$(CURDIR)/build/asan/rtpengine-recording \
 		ASAN_OPTIONS=detect_leaks=1 $(PYTEST) -q -m "not slow" tests/e2e
 
 # fuzz_NAME starts from tests/fuzz/corpus/NAME and from the inputs listed here as NAME:DIR,
