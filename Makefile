@@ -45,7 +45,7 @@ UTILITIES := ng-client
 # Installed programs: source path -> installed name under $(DESTDIR)/usr/bin.
 PROGRAMS := daemon/rtpengine $(UTILITIES:%=utils/rtpengine-%) recording-daemon/rtpengine-recording
 
-.PHONY: all deps test-kernel bench-kernel deps-build deps-test deps-bench daemon run test test-unit test-e2e \
+.PHONY: all deps test-kernel bench-kernel bench-recording deps-build deps-test deps-bench daemon run test test-unit test-e2e \
 	test-fuzz fuzz asan test-asan bench install clean kernel iptables-extension version FORCE
 
 all: $(PROGRAMS) iptables-extension
@@ -199,6 +199,10 @@ fuzz: test-fuzz
 
 bench: deps-bench all
 	$(MAKE) -C tests/bench run
+
+# rtpengine-recording: 200 concurrent two-party PCMU calls' spool to mixed WAV (CPU, RSS)
+bench-recording: recording-daemon/rtpengine-recording
+	/usr/bin/python3 tests/bench/recording_bench.py --binary recording-daemon/rtpengine-recording
 
 install: all
 	@set -e; for p in $(PROGRAMS); do install -D -m 0755 $$p $(DESTDIR)/usr/bin/$$(basename $$p); done

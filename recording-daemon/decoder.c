@@ -123,19 +123,33 @@ static int ensure_resampler(struct rec_decoder *decoder, AVFrame *frame)
 	return 0;
 }
 
+static void reserve_samples(struct rec_decoder *decoder, size_t needed)
+{
+	if (needed > decoder->samples_capacity) {
+		decoder->samples_capacity = needed + 1024;
+		decoder->samples = g_renew(int16_t, decoder->samples, decoder->samples_capacity);
+	}
+}
+
 static int convert_frame(struct rec_decoder *decoder, size_t *used)
 {
 	AVFrame *frame = decoder->frame;
+	/* G.711 and L16 at the call's rate decode to what we want already: no resampler (it
+	 * would cost a context of its own per SSRC and a copy through it) */
+	if (!decoder->resampler && frame->format == AV_SAMPLE_FMT_S16 && frame->ch_layout.nb_channels == 1 &&
+	    frame->sample_rate == decoder->output_rate) {
+		reserve_samples(decoder, *used + (size_t) frame->nb_samples);
+		memcpy(decoder->samples + *used, frame->data[0], (size_t) frame->nb_samples * sizeof(int16_t));
+		*used += (size_t) frame->nb_samples;
+		return 0;
+	}
 	int result = ensure_resampler(decoder, frame);
 	if (result < 0)
 		return result;
 	int room = swr_get_out_samples(decoder->resampler, frame->nb_samples);
 	if (room < 0)
 		return -EINVAL;
-	if (*used + (size_t) room > decoder->samples_capacity) {
-		decoder->samples_capacity = *used + (size_t) room + 1024;
-		decoder->samples = g_renew(int16_t, decoder->samples, decoder->samples_capacity);
-	}
+	reserve_samples(decoder, *used + (size_t) room);
 	uint8_t *out = (uint8_t *) (decoder->samples + *used);
 	int converted = swr_convert(decoder->resampler, &out, room, (const uint8_t **) frame->extended_data,
 				    frame->nb_samples);
