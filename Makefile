@@ -45,8 +45,8 @@ UTILITIES := ng-client
 # Installed programs: source path -> installed name under $(DESTDIR)/usr/bin.
 PROGRAMS := daemon/rtpengine $(UTILITIES:%=utils/rtpengine-%) recording-daemon/rtpengine-recording
 
-.PHONY: all deps test-kernel bench-kernel bench-recording deps-build deps-test deps-bench daemon run test test-unit test-e2e \
-	test-fuzz fuzz asan test-asan bench install clean kernel iptables-extension version FORCE
+.PHONY: all deps test-kernel bench-kernel deps-build deps-test deps-bench daemon run test test-unit test-e2e \
+	test-fuzz fuzz asan test-asan bench bench-recording bench-recording-daemon install clean kernel iptables-extension version FORCE
 
 all: $(PROGRAMS) iptables-extension
 daemon: daemon/rtpengine
@@ -199,9 +199,14 @@ fuzz: test-fuzz
 
 bench: deps-bench all
 	$(MAKE) -C tests/bench run
+# call recording's cost on the packet path (tests/bench/recording.py)
+bench-recording: all
+	$(MAKE) -C tests/bench run-recording
 
-# rtpengine-recording: 200 concurrent two-party PCMU calls' spool to mixed WAV (CPU, RSS)
-bench-recording: recording-daemon/rtpengine-recording
+# rtpengine-recording: 200 concurrent two-party PCMU calls' spool to mixed WAV (CPU, RSS);
+# part of bench-recording, which also measures the relay's side.
+bench-recording: bench-recording-daemon
+bench-recording-daemon: recording-daemon/rtpengine-recording
 	/usr/bin/python3 tests/bench/recording_bench.py --binary recording-daemon/rtpengine-recording
 
 install: all

@@ -189,6 +189,47 @@ static int apply_endpoint_learning(void *target, const char *value, char **reaso
 	return -EINVAL;
 }
 
+/* ---- call recording (docs/recording.md) ---- */
+
+static int apply_recording_dir(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	g_free(state->config->recording_dir);
+	state->config->recording_dir = value && *value ? g_strdup(value) : NULL;
+	(void) reason;
+	return 0;
+}
+
+static int apply_recording_method(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	g_autofree char *trimmed = g_strstrip(g_strdup(value ? value : ""));
+	if (!strcmp(trimmed, "pcap"))
+		state->config->recording_method = RECORDING_METHOD_PCAP;
+	else if (!strcmp(trimmed, "proc"))
+		state->config->recording_method = RECORDING_METHOD_PROC;
+	else {
+		*reason = g_strdup("expected pcap or proc (\"all\" is not supported)");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int apply_recording_format(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	g_autofree char *trimmed = g_strstrip(g_strdup(value ? value : ""));
+	if (!strcmp(trimmed, "raw"))
+		state->config->recording_format = RECORDING_FORMAT_RAW;
+	else if (!strcmp(trimmed, "eth"))
+		state->config->recording_format = RECORDING_FORMAT_ETH;
+	else {
+		*reason = g_strdup("expected raw or eth");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int apply_pidfile(void *target, const char *value, char **reason)
 {
 	struct load_state *state = target;
@@ -319,9 +360,15 @@ static const struct option_spec option_table[] = {
 	IGNORED_VALUE("priority", 0), IGNORED_VALUE("idle-scheduling", 0), IGNORED_VALUE("idle-priority", 0),
 	IGNORED_VALUE("socket-cpu-affinity", 0), IGNORED_FLAG("poller-per-thread", 0), IGNORED_VALUE("control-tos", 0),
 	IGNORED_VALUE("offer-timeout", 0),
-	/* Settings of features a call must ask for (recording, transcoding, playback, DTMF
-	 * triggers); the ng layer refuses such a request when the feature is missing. */
-	IGNORED_VALUE("recording-dir", 0), IGNORED_VALUE("recording-method", 0), IGNORED_VALUE("recording-format", 0),
+	/* call recording (docs/recording.md) */
+	SUPPORTED("recording-dir", 0, OPTION_VALUE, apply_recording_dir, "FILE",
+		  "Directory for storing pcap and metadata files (enables call recording)"),
+	SUPPORTED("recording-method", 0, OPTION_VALUE, apply_recording_method, "pcap|proc",
+		  "Strategy for call recording (default pcap)"),
+	SUPPORTED("recording-format", 0, OPTION_VALUE, apply_recording_format, "raw|eth",
+		  "File format for stored pcap files (default raw)"),
+	/* Settings of features a call must ask for (transcoding, playback, DTMF triggers); the
+	 * ng layer refuses such a request when the feature is missing. */
 	IGNORED_VALUE("dtx-delay", 0), IGNORED_VALUE("max-dtx", 0), IGNORED_VALUE("dtx-buffer", 0),
 	IGNORED_VALUE("dtx-lag", 0), IGNORED_VALUE("dtx-shift", 0), IGNORED_VALUE("dtx-cn-params", 0),
 	IGNORED_VALUE("amr-dtx", 0), IGNORED_VALUE("silence-detect", 0), IGNORED_VALUE("cn-payload", 0),
@@ -479,6 +526,8 @@ void config_free(struct daemon_config *config)
 	g_free(config->config_section);
 	g_free(config->interfaces);
 	g_free(config->pidfile);
+	g_free(config->recording_dir);
+	config->recording_dir = NULL;
 	config->config_file = NULL;
 	config->config_section = NULL;
 	config->interfaces = NULL;

@@ -33,6 +33,10 @@ enum endpoint_learning {
 	ENDPOINT_LEARNING_HEURISTIC,
 };
 
+/* call recording (docs/recording.md) */
+enum recording_method { RECORDING_METHOD_PCAP = 0, RECORDING_METHOD_PROC };
+enum recording_format { RECORDING_FORMAT_RAW = 0, RECORDING_FORMAT_ETH };
+
 /* struct interface_config is defined in interface_address.h:
  *   char name[64];                      logical interface name, "default" when not given
  *   union endpoint local;               address to bind media sockets to, port 0
@@ -57,6 +61,10 @@ struct daemon_config {
 	bool foreground;
 	char *pidfile;                        /* NULL when not given */
 	struct log_settings log;              /* from daemon/log.h */
+	/* call recording (docs/recording.md) */
+	char *recording_dir;                  /* NULL: nothing is recorded */
+	enum recording_method recording_method;
+	enum recording_format recording_format;
 };
 
 enum config_result {

@@ -21,7 +21,9 @@
 #include "event_loop.h"
 #include "kernel_backend.h"
 #include "log.h"
+#include "ng_keys.h"
 #include "ng_server.h"
+#include "recording.h"
 #include "relay.h"
 #include "timer.h"
 
@@ -116,12 +118,14 @@ static void end_call_at_shutdown(struct call *call, void *data)
 /* The order is the order observers hear of every call: the totals first, so that they count
  * the call before anything else touches it; the timers (signalling cancels a delayed
  * delete); then the kernel backend, which takes the call's forwarding out of the kernel
- * before the sockets close. */
+ * before the sockets close; then recording, whose metadata follows what the others did. */
 static int register_call_observers(struct daemon_context *daemon)
 {
 	call_lifecycle_init(daemon);
 	const struct call_observer *observers[] = { &daemon_totals_observer, &timer_call_observer,
-						      &kernel_backend_call_observer };
+						      &kernel_backend_call_observer,
+						      /* call recording: metadata and finishing files */
+						      &recording_call_observer };
 	for (size_t i = 0; i < sizeof(observers) / sizeof(observers[0]); i++) {
 		int error = call_observer_register(observers[i]);
 		if (error) {
@@ -227,12 +231,16 @@ int main(int argc, char **argv)
 		goto close_signals;
 	if (register_call_observers(&daemon) < 0)
 		goto stop_kernel;
+	/* call recording: spool directories and the writer thread (nothing without --recording-dir) */
+	if (recording_init(&config, config.num_threads) < 0)
+		goto reset_observers;
+	ng_keys_set_recording(recording_enabled());
 	struct relay_settings relay_settings = {
 		.endpoint_learning = config.endpoint_learning,
 		.worker_count = config.num_threads,
 	};
 	if (relay_start(&relay_settings) < 0)
-		goto reset_observers;
+		goto stop_recording;
 	keep_control_thread_from_preempting_workers();
 	struct ng_server *server = NULL;
 	int error = ng_server_open(&server, &config.listen_ng, &daemon);
@@ -258,6 +266,9 @@ int main(int argc, char **argv)
 		unlink(config.pidfile);
 stop_relay:
 	relay_stop();
+stop_recording:
+	/* after every call ended: writes what is queued and finishes the files */
+	recording_shutdown();
 reset_observers:
 	call_lifecycle_reset();
 stop_kernel:

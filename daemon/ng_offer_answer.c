@@ -25,6 +25,7 @@
 #include "media_crypto.h"
 #include "ng_keys.h"
 #include "port_pool.h"
+#include "recording.h"
 #include "relay.h"
 #include "sdp.h"
 
@@ -392,6 +393,15 @@ static int write_sdp(struct sdp_exchange *exchange, bool offer)
 	return error;
 }
 
+/* call recording: what the exchange asked for and the SDPs, for the recording observer that
+ * call_changed() runs next. */
+static void note_for_recording(struct ng_request *request, struct call *call, struct monologue *from, bool offer)
+{
+	const struct bencode_item *sdp_out = bencode_dictionary_get(request->reply, "sdp");
+	recording_note_exchange(call, from, offer, &request->flags, sdp_out ? sdp_out->string : NULL,
+				sdp_out ? sdp_out->string_length : 0);
+}
+
 static struct sdp_session *parse_request_sdp(struct ng_request *request)
 {
 	if (!request->flags.sdp) {
@@ -580,7 +590,9 @@ int ng_command_offer(struct ng_request *request)
 			call_end(call, CALL_END_FAILED_OFFER);
 		return error;
 	}
+	note_for_recording(request, call, sender, true);
 	call_changed(call);
+	recording_reply(request, call);
 	bencode_dictionary_add_string(request->buffer, request->reply, "result", "ok");
 	return 0;
 }
@@ -703,7 +715,9 @@ int ng_command_answer(struct ng_request *request)
 	sdp_session_free(sdp);
 	if (error)
 		return error;
+	note_for_recording(request, call, answerer, false);
 	call_changed(call);
+	recording_reply(request, call);
 	bencode_dictionary_add_string(request->buffer, request->reply, "result", "ok");
 	return 0;
 }

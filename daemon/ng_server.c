@@ -11,6 +11,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "ng_commands.h"
+#include "recording.h"
 
 #define NG_MAX_DATAGRAM 65536
 #define NG_BATCH 16                 /* requests per recvmmsg(), replies per sendmmsg() */
@@ -93,9 +94,10 @@ static const struct ng_command_entry command_table[] = {
 	{ "statistics", ng_command_statistics, false, NULL },
 	/* upstream's other documented commands: an error naming the missing feature rather than
 	 * upstream's generic "Unrecognized command", which stays for names upstream lacks too */
-	REFUSED_COMMAND("start recording", "call recording"),
-	REFUSED_COMMAND("stop recording", "call recording"),
-	REFUSED_COMMAND("pause recording", "call recording"),
+	/* call recording (recording.h): an error without --recording-dir */
+	{ "start recording", ng_command_start_recording, true, NULL },
+	{ "stop recording", ng_command_stop_recording, true, NULL },
+	{ "pause recording", ng_command_pause_recording, true, NULL },
 	REFUSED_COMMAND("start forwarding", "forwarding media to the recording daemon"),
 	REFUSED_COMMAND("stop forwarding", "forwarding media to the recording daemon"),
 	REFUSED_COMMAND("block DTMF", "DTMF blocking"),

@@ -6,6 +6,7 @@
 #include "daemon.h"
 #include "interface.h"
 #include "ng_commands.h"
+#include "recording_writer.h"
 #include "relay.h"
 
 /* One row: the field's C name is its name in every front end but ng. */
@@ -62,6 +63,12 @@ static const struct statistics_field value_fields[] = {
 	TOTAL(dropped_send_failed, "packets", "droppedsendfailed", "dropped: the kernel refused to send it"),
 	TOTAL(dropped_stun_malformed, "packets", "droppedstunmalformed", "dropped: STUN on an ICE port that does not parse"),
 	TOTAL(stun_consumed, "packets", "stunconsumed", "STUN checks and keepalives answered or ignored, not relayed"),
+	/* call recording */
+	TOTAL(recorded_packets, "packets", "recordedpackets", "packets written to recording files"),
+	TOTAL(recording_dropped, "packets", "recordingdrops",
+	      "recorded packets dropped before writing: the writer's queue was full or the packet too large"),
+	TOTAL(recording_errors, "packets", "recordingerrors",
+	      "recorded packets lost to failed writes (disk full, read-only directory, I/O error)"),
 
 	VALUE(ng_errors, UINT64, COUNTER, "requests", CONTROL, "errorcount", INTEGER, "ng requests answered with an error"),
 	VALUE(ng_cached_replies, UINT64, GAUGE, "replies", CONTROL, "cachedreplies", INTEGER,
@@ -172,6 +179,11 @@ static void gather_values(struct daemon_context *daemon, struct statistics_value
 	values->dropped_send_failed = relay.dropped_send_failed;
 	values->dropped_stun_malformed = relay.dropped_stun_malformed;
 	values->stun_consumed = relay.stun_consumed;
+	struct recording_writer_totals recording;
+	recording_writer_read_totals(&recording);
+	values->recorded_packets = recording.packets;
+	values->recording_dropped = recording.dropped;
+	values->recording_errors = recording.errors;
 
 	values->ng_errors = totals->ng_errors;
 	values->ng_cached_replies = totals->ng_cached_replies;
