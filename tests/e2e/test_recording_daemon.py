@@ -366,3 +366,53 @@ def test_output_pattern_and_chmod(tmp_path, recorder_factory):
     expected = os.path.join(recorder.output_dir, "pa", "patterncall-party0-00001111.wav")
     assert wait_until(lambda: os.path.exists(expected), 15), (recorder.outputs("*/*"), recorder.log_text())
     assert oct(os.stat(expected).st_mode & 0o777) == oct(0o640)
+
+
+# ------------------------------------------------------------------------- with our relay
+
+@pytest.mark.upstream_differs("10.5 writes proc streams through the kernel module only")
+def test_relay_records_and_recorder_writes_the_call(tmp_path, recorder_factory, rtpengine_factory):
+    """Our rtpengine (--recording-method=proc) records a call both parties speak in, in real
+    time; rtpengine-recording on its spool writes the files."""
+    import time
+    from calls import Call, Sdp, assert_ok, simple_sdp
+    from rtp import MediaPeer
+
+    recorder = recorder_factory(["--output-single", "--output-mixed"])
+    daemon = rtpengine_factory("--recording-dir=%s" % recorder.spool_dir, "--recording-method=proc")
+    caller, callee = MediaPeer("127.0.0.2"), MediaPeer("127.0.0.1")
+    try:
+        call = Call(daemon)
+        offer = assert_ok(call.offer(simple_sdp(caller.host, caller.port), {"record call": "yes"}))
+        answer = assert_ok(call.answer(simple_sdp(callee.host, callee.port)))
+        to_callee, to_caller = Sdp(answer["sdp"]).media_address(), Sdp(offer["sdp"]).media_address()
+        voices = Sources.get(str(tmp_path), 8000)
+        payloads = [spool.encode("PCMU", voice, str(tmp_path)) for voice in voices]
+        silence = spool.silence_payload("PCMU", str(tmp_path))
+        frames = max(len(p) for p in payloads) + 10
+        for p in payloads:
+            p.extend([silence] * (frames - len(p)))
+        started = time.monotonic()
+        for n in range(frames):
+            caller.rtp.send(spool.rtp(0, 100 + n, 8000 + n * 160, 0x1111, payloads[0][n]), to_callee)
+            callee.rtp.send(spool.rtp(0, 900 + n, 70000 + n * 160, 0x2111, payloads[1][n]), to_caller)
+            delay = started + (n + 1) * 0.02 - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+        assert_ok(call.delete())
+        prefix_files = lambda: [f for f in recorder.outputs() if not f.endswith(".tmp")]  # noqa: E731
+        assert wait_until(lambda: len(prefix_files()) == 3 and not recorder.outputs("*.tmp"), 15), \
+            (recorder.outputs(), recorder.log_text())
+        duration = frames * 0.02
+        mix, rate = audio(recorder.outputs("*-mix.wav")[0])
+        assert abs(len(mix) / rate - duration) <= 0.01 * duration, (len(mix) / rate, duration)
+        sources = [audio(voice)[0][:, 0] for voice in voices]
+        for index, ssrc in enumerate((0x1111, 0x2111)):
+            single, _ = audio(recorder.outputs("*-%08x.wav" % ssrc)[0])
+            assert correlation(single[:, 0], sources[index], 400) > 0.9
+        assert correlation(mix[:, 0], sources[0], 400) > 0.4 and correlation(mix[:, 0], sources[1], 400) > 0.4
+        # the recorder cleaned up the stream files after the call
+        assert wait_until(lambda: not os.listdir(os.path.join(recorder.spool_dir, "streams")), 5)
+    finally:
+        caller.close()
+        callee.close()
