@@ -123,6 +123,14 @@ build/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJECTS)
 	@mkdir -p $(dir $@)
 	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(PKG_CFLAGS) -o $@ $< $(FUZZ_OBJECTS) $(PKG_LIBS) -lpthread -lm
 
+# rtpengine-recording's readers of the daemon's files, without FFmpeg: the metadata parser,
+# the stream file framing and the IP/UDP header walk (packet.c stubbed out by the target).
+RECORDING_FUZZ_OBJECTS := build/fuzz/obj/recording-daemon/metafile.o build/fuzz/obj/recording-daemon/stream_reader.o
+build/fuzz/fuzz_recording: tests/fuzz/fuzz_recording.c $(FUZZ_OBJECTS) $(RECORDING_FUZZ_OBJECTS)
+	@mkdir -p $(dir $@)
+	$(CLANG) $(FUZZ_CFLAGS) -Irecording-daemon -fsanitize=fuzzer $(PKG_CFLAGS) -o $@ $< $(FUZZ_OBJECTS) \
+		$(RECORDING_FUZZ_OBJECTS) $(PKG_LIBS) -lpthread -lm
+
 .SECONDARY:
 -include $(shell find build -name '*.d' 2>/dev/null)
 

@@ -1,7 +1,7 @@
 /* The calls being recorded, one per metadata file: applying the metadata's sections (parsed by
  * metafile.c), opening the streams they name, reading them, and finishing the call's files
  * when the metadata file goes away (or the daemon stops). */
-#include "recording.h"
+#include "recording_daemon.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,7 +1,7 @@
 /* Decoding one SSRC's payloads with libavcodec and converting them with libswresample to mono
  * signed 16-bit at the call's output rate. One decoder per SSRC and payload type; a payload
  * type change makes a new one (packet.c). */
-#include "recording.h"
+#include "recording_daemon.h"
 
 #include <errno.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 /* The per-SSRC jitter buffer and timeline (see recording.h). Pure: no I/O, no clock; the
  * caller supplies sequence numbers, timestamps and positions. */
-#include "recording.h"
+#include "recording_daemon.h"
 
 #include <errno.h>
 #include <string.h>

@@ -1,7 +1,7 @@
 /* rtpengine-recording: follows the spool directory the media relay writes recorded calls to
  * and turns each call's streams into audio files (README.md). Start-up, the one loop, and
  * shutdown. */
-#include "recording.h"
+#include "recording_daemon.h"
 #include "version.h"
 
 #include <errno.h>

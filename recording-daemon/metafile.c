@@ -1,7 +1,7 @@
 /* The metadata file's section format (upstream rtpengine's, see recording.h and
  * docs/recording.md) and the few section contents that carry structure. Pure functions: no
  * state, no I/O; call.c applies what they find. */
-#include "recording.h"
+#include "recording_daemon.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -3,7 +3,7 @@
  * active input has reached is saturated to 16 bits and written. Memory is bounded: past
  * MIXER_MAX_SECONDS of unwritten audio the oldest part is written regardless, and audio that
  * then arrives for it is late (dropped, counted). */
-#include "recording.h"
+#include "recording_daemon.h"
 
 #include <errno.h>
 #include <string.h>

@@ -2,7 +2,7 @@
  * A file is written under PATH.EXT.tmp and renamed to PATH.EXT when it is finished, so that
  * whatever watches the output directory only ever sees complete files (rename(2) is atomic
  * within one directory). */
-#include "recording.h"
+#include "recording_daemon.h"
 
 #include <errno.h>
 #include <fcntl.h>

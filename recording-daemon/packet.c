@@ -2,7 +2,7 @@
  * the SSRC's jitter buffer, its decoder, and its place on the call's timeline; then the
  * SSRC's single file and the call's mixer. RTCP, telephone-event and comfort noise carry no
  * audio to record and are skipped. */
-#include "recording.h"
+#include "recording_daemon.h"
 #include "rtp_header.h"
 
 #include <errno.h>
@@ -20,29 +20,6 @@ static const struct { uint8_t payload_type; const char *encoding; int clock_rate
 	{ 0, "PCMU", 8000, 1 }, { 3, "GSM", 8000, 1 }, { 8, "PCMA", 8000, 1 }, { 9, "G722", 8000, 1 },
 	{ 10, "L16", 44100, 2 }, { 11, "L16", 44100, 1 }, { 13, "CN", 8000, 1 }, { 18, "G729", 8000, 1 },
 };
-
-int packet_udp_payload(const unsigned char *packet, size_t length, size_t *payload_length)
-{
-	if (length < 1)
-		return -EINVAL;
-	size_t ip_header;
-	unsigned int version = packet[0] >> 4;
-	if (version == 4) {
-		ip_header = (size_t) (packet[0] & 0x0f) * 4;
-		if (ip_header < 20 || length < ip_header || packet[9] != 17)
-			return -EINVAL;
-	} else if (version == 6) {
-		ip_header = 40;
-		if (length < ip_header || packet[6] != 17)
-			return -EINVAL;
-	} else {
-		return -EINVAL;
-	}
-	if (length < ip_header + 8)
-		return -EINVAL;
-	*payload_length = length - ip_header - 8;
-	return (int) (ip_header + 8);
-}
 
 static bool lookup_payload_type(struct rec_call *call, uint8_t payload_type, const char **encoding, int *clock_rate,
 				int *channels)

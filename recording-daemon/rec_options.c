@@ -1,7 +1,7 @@
 /* rtpengine-recording's options: the table (names, letters and syntax of upstream 10.5's
  * --help) and the functions that apply each value to struct rec_config. Tokenising, the config
  * file and precedence are lib/options.c's. */
-#include "recording.h"
+#include "recording_daemon.h"
 #include "options.h"
 #include "version.h"
 

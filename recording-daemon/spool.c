@@ -2,7 +2,7 @@
  * call. inotify reports it appearing or growing (IN_CLOSE_WRITE as 10.5's writer, IN_MOVED_TO
  * as ours, which renames a new version over it) and going away (IN_DELETE: the call is over).
  * Files present at start-up are calls that were running when this daemon (re)started. */
-#include "recording.h"
+#include "recording_daemon.h"
 
 #include <errno.h>
 #include <string.h>

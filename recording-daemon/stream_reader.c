@@ -2,7 +2,7 @@
  * userspace stream file in lib/recording_spool.h's framing, which the daemon appends to while
  * the call runs. A frame that is not complete yet is read again on the next poll; a frame
  * that cannot be right (bad length, wrong header) ends the reading of that file, logged once. */
-#include "recording.h"
+#include "recording_daemon.h"
 #include "recording_spool.h"
 
 #include <errno.h>
@@ -61,6 +61,31 @@ int stream_parse_frame(const unsigned char *buffer, size_t length, const unsigne
 	*arrival_ns = (uint64_t) read_le32(buffer + 8) | (uint64_t) read_le32(buffer + 12) << 32;
 	*frame_length = header + packet_bytes;
 	return 0;
+}
+
+/* The kernel module and the userspace writer put the same synthetic IPv4 (IHL from the
+ * header) or IPv6 (fixed 40 bytes, no extension headers) and UDP headers in front of RTP. */
+int packet_udp_payload(const unsigned char *packet, size_t length, size_t *payload_length)
+{
+	if (length < 1)
+		return -EINVAL;
+	size_t ip_header;
+	unsigned int version = packet[0] >> 4;
+	if (version == 4) {
+		ip_header = (size_t) (packet[0] & 0x0f) * 4;
+		if (ip_header < 20 || length < ip_header || packet[9] != 17)
+			return -EINVAL;
+	} else if (version == 6) {
+		ip_header = 40;
+		if (length < ip_header || packet[6] != 17)
+			return -EINVAL;
+	} else {
+		return -EINVAL;
+	}
+	if (length < ip_header + 8)
+		return -EINVAL;
+	*payload_length = length - ip_header - 8;
+	return (int) (ip_header + 8);
 }
 
 int stream_open_file(struct rec_stream *stream)

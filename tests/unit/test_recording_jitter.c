@@ -5,7 +5,7 @@
 #include <string.h>
 #include <glib.h>
 
-#include "recording.h"
+#include "recording_daemon.h"
 
 
 static struct jitter_packet make_packet(uint32_t timestamp)

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <glib.h>
 
-#include "recording.h"
+#include "recording_daemon.h"
 #include "recording_spool.h"
 
 struct collected {

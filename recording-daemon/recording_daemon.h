@@ -9,8 +9,8 @@
  *         -> packet.c (IP/UDP/RTP, per-SSRC jitter_buffer.c, decoder.c, timeline)
  *           -> mixer.c -> output.c (mixed file)   and   output.c (one file per SSRC)
  */
-#ifndef RTPENGINE_RECORDING_H
-#define RTPENGINE_RECORDING_H
+#ifndef RTPENGINE_RECORDING_DAEMON_H
+#define RTPENGINE_RECORDING_DAEMON_H
 
 #include <glib.h>
 #include <stdbool.h>
@@ -268,12 +268,12 @@ int stream_check_file_header(const unsigned char *buffer, size_t length, const c
  * -EAGAIN (incomplete), -EPROTO (bad length) with *reason. */
 int stream_parse_frame(const unsigned char *buffer, size_t length, const unsigned char **packet,
 		       size_t *packet_length, uint64_t *arrival_ns, size_t *frame_length, const char **reason);
+/* Strips a packet's IPv4/IPv6 and UDP headers. Returns the UDP payload offset, or -EINVAL. */
+int packet_udp_payload(const unsigned char *packet, size_t length, size_t *payload_length);
 
 /* packet.c */
 /* An IP (4 or 6) + UDP + RTP packet as the kernel module and the userspace files carry it. */
 void packet_received(struct rec_stream *stream, const unsigned char *packet, size_t length, uint64_t arrival_ns);
-/* Strips the IPv4/IPv6 and UDP headers. Returns the UDP payload offset, or -EINVAL. */
-int packet_udp_payload(const unsigned char *packet, size_t length, size_t *payload_length);
 void ssrc_finish(struct rec_call *call, struct rec_ssrc *ssrc, bool discard);
 void ssrc_free(void *ssrc);
 
