@@ -358,6 +358,40 @@ def test_restart_mid_call_picks_the_call_up(tmp_path, recorder_factory):
     assert abs(len(mix) / rate - duration) <= 0.01 * duration, (len(mix) / rate, duration)
 
 
+def test_sigterm_finishes_running_calls(tmp_path, recorder_factory):
+    recorder = recorder_factory(["--output-mixed"])
+    call, _, duration, _, _ = build_call(recorder.spool_dir, str(tmp_path), "stopped")
+    publish(recorder, call)
+    assert wait_until(lambda: recorder.outputs("*.tmp"), 5)
+    assert recorder.stop() == 0
+    mix, rate = audio(recorder.outputs("stopped-mix.wav")[0])
+    assert abs(len(mix) / rate - duration) <= 0.01 * duration
+    assert not recorder.outputs("*.tmp")
+    # the call still runs: its stream files stay for the next start
+    assert os.path.isdir(call.stream_dir) and os.path.exists(call.meta_path)
+
+
+def test_discarded_call_leaves_no_files(tmp_path, recorder_factory):
+    recorder = recorder_factory()
+    call, _, _, _, _ = build_call(recorder.spool_dir, str(tmp_path), "discarded")
+    publish(recorder, call)
+    assert wait_until(lambda: recorder.outputs("*.tmp"), 5)
+    os.rename(call.meta_path, call.meta_path + ".DISCARD")
+    os.unlink(call.meta_path + ".DISCARD")
+    assert wait_until(lambda: "recording finished (discarded)" in recorder.log_text(), 5), recorder.log_text()
+    assert recorder.outputs() == []
+
+
+def test_recording_off_skips_packets(tmp_path, recorder_factory):
+    recorder = recorder_factory(["--output-mixed"])
+    call, _, _, _, _ = build_call(recorder.spool_dir, str(tmp_path), "paused")
+    call.metadata = call.metadata.replace(spool.chunk("RECORDING 1"), spool.chunk("RECORDING 0"))
+    publish(recorder, call)
+    call.end()
+    assert wait_until(lambda: "[paused]: recording finished" in recorder.log_text(), 5), recorder.log_text()
+    assert recorder.outputs() == []
+
+
 def test_output_pattern_and_chmod(tmp_path, recorder_factory):
     recorder = recorder_factory(["--output-single", "--output-pattern=%2/%c-%l-%t", "--output-chmod=0640"])
     call, _, _, _, _ = build_call(recorder.spool_dir, str(tmp_path), "patterncall", extra_frames=0)
