@@ -108,6 +108,9 @@ static void open_stream(struct rec_call *call, unsigned long id, const char *nam
 		return;
 	}
 	log_call(LOG_INFO, call_name(call), "recording stream %lu from %s", id, stream->path);
+	uint64_t first_arrival;
+	if (stream_peek_first_arrival(stream, &first_arrival) == 0)
+		call_note_arrival(call, first_arrival);
 }
 
 static void set_payload_type(struct rec_call *call, unsigned int payload_type, const char *content)
@@ -242,6 +245,12 @@ static void call_finish(struct rec_call *call, bool discard, bool ended)
 
 /* ---- public -------------------------------------------------------------------------------- */
 
+void call_note_arrival(struct rec_call *call, uint64_t arrival_ns)
+{
+	if (!call->timeline_started && arrival_ns && (!call->start_ns || arrival_ns < call->start_ns))
+		call->start_ns = arrival_ns;
+}
+
 void calls_init(void)
 {
 	calls = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, call_free);
@@ -364,6 +373,22 @@ void calls_shutdown(void)
 		call_finish(value, false, false);
 	g_hash_table_destroy(calls);
 	calls = NULL;
+}
+
+void calls_end_missing(const char *metadata_dir)
+{
+	GPtrArray *gone = g_ptr_array_new_with_free_func(g_free);
+	GHashTableIter iterator;
+	void *key;
+	g_hash_table_iter_init(&iterator, calls);
+	while (g_hash_table_iter_next(&iterator, &key, NULL)) {
+		g_autofree char *path = g_strdup_printf("%s/%s", metadata_dir, (const char *) key);
+		if (access(path, F_OK) < 0 && errno == ENOENT)
+			g_ptr_array_add(gone, g_strdup(key));
+	}
+	for (guint i = 0; i < gone->len; i++)
+		calls_metadata_deleted(g_ptr_array_index(gone, i), false);
+	g_ptr_array_free(gone, TRUE);
 }
 
 unsigned int calls_count(void)

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #define MIXER_MAX_SECONDS 20
+#define MIXER_HOLDBACK_SECONDS 1
 #define MIXER_CHUNK_FRAMES 2048
 
 struct rec_mixer {
@@ -148,6 +149,9 @@ int mixer_flush(struct rec_mixer *mixer, bool final)
 		for (unsigned int i = 0; i < REC_MIX_MAX_INPUTS; i++)
 			if ((mixer->active & (1u << i)) && mixer->end[i] < ready)
 				ready = mixer->end[i];
+		/* a party that starts sending later arrives behind the others by its jitter buffer
+		 * and a poll interval: keep a second so that its first audio is not late */
+		ready -= mixer->rate * MIXER_HOLDBACK_SECONDS;
 	}
 	int error = 0;
 	while (ready > mixer->base) {

@@ -119,6 +119,7 @@ static void packet_process(struct rec_call *call, struct rec_ssrc *ssrc, const s
 	int64_t arrival_position = 0;
 	if (packet->arrival_ns > call->start_ns)
 		arrival_position = (int64_t) ((packet->arrival_ns - call->start_ns) * (uint64_t) rate / 1000000000ull);
+	call->timeline_started = true;
 	bool first = !ssrc->timeline.anchored;
 	int64_t fallback = first ? arrival_position : MAX(ssrc->written, arrival_position);
 	int64_t position = timeline_position(&ssrc->timeline, packet->timestamp, ssrc->clock_rate, rate, fallback);
@@ -183,11 +184,7 @@ void packet_received(struct rec_stream *stream, const unsigned char *packet, siz
 	stream->packets++;
 	if (!call->recording_on || rec_config.format == REC_FORMAT_NONE)
 		return;
-	if (!call->start_known || arrival_ns < call->start_ns) {
-		if (!call->start_known)
-			call->start_ns = arrival_ns;
-		call->start_known = true;
-	}
+	call_note_arrival(call, arrival_ns);
 	struct rec_ssrc *ssrc = ssrc_get(call, stream, rtp.ssrc);
 	struct jitter_packet queued = {
 		.timestamp = rtp.timestamp,

@@ -230,8 +230,11 @@ struct rec_call {
 	GHashTable *labels;             /* tag number -> label (g_strdup) */
 	struct rec_payload_type payload_types[128];
 	int rate;                       /* output rate of every file of this call; 0 until known */
-	bool start_known;
-	uint64_t start_ns;              /* arrival of the first packet: position 0 */
+	/* Position 0 of the call's timeline: the earliest arrival seen before the first packet
+	 * was placed (stream files are peeked when opened, so that a restart that reads one
+	 * stream's backlog before the other's still aligns them); fixed from then on. 0: unknown. */
+	uint64_t start_ns;
+	bool timeline_started;
 	struct rec_mixer *mixer;
 	struct rec_output *mixed;
 	int mix_inputs_used;
@@ -249,6 +252,10 @@ void calls_metadata_changed(const char *metadata_dir, const char *name);
 void calls_metadata_deleted(const char *name, bool discard);
 void calls_poll_streams(void);          /* reads whatever the open streams have */
 void calls_shutdown(void);              /* finishes every call's files (SIGTERM) */
+/* Ends the calls whose metadata file is gone (after inotify lost events). */
+void calls_end_missing(const char *metadata_dir);
+/* Lowers the call's start to arrival_ns while no packet has been placed yet. */
+void call_note_arrival(struct rec_call *call, uint64_t arrival_ns);
 unsigned int calls_count(void);
 /* Sets the call's output rate on first need and opens the mixed output; NULL when not mixing. */
 struct rec_mixer *call_mixer(struct rec_call *call);
@@ -259,6 +266,8 @@ const char *call_label_for_tag(struct rec_call *call, unsigned int tag);
  * number read, 0 when nothing is there now. */
 int stream_read(struct rec_stream *stream, unsigned int budget);
 int stream_open_file(struct rec_stream *stream);
+/* A userspace stream file's first frame's arrival time, if it has one yet: 0 or -EAGAIN. */
+int stream_peek_first_arrival(struct rec_stream *stream, uint64_t *arrival_ns);
 void stream_close(struct rec_stream *stream);
 
 /* Userspace stream file framing (lib/recording_spool.h): checks the file header in

@@ -41,6 +41,21 @@ static void handle_event(const struct inotify_event *event)
 		calls_metadata_deleted(name, false);
 }
 
+/* Every metadata file in the directory is (re)read; calls whose file is gone end. */
+static void rescan(void)
+{
+	GDir *dir = g_dir_open(metadata_dir, 0, NULL);
+	if (dir) {
+		const char *name;
+		while ((name = g_dir_read_name(dir))) {
+			if (is_metadata_name(name) && !g_str_has_suffix(name, DISCARD_SUFFIX))
+				calls_metadata_changed(metadata_dir, name);
+		}
+		g_dir_close(dir);
+	}
+	calls_end_missing(metadata_dir);
+}
+
 int spool_open(const char *directory)
 {
 	metadata_dir = g_strdup(directory);
@@ -54,15 +69,7 @@ int spool_open(const char *directory)
 		return error;
 	}
 	/* after the watch: a file written between the scan and the watch is not missed */
-	GDir *dir = g_dir_open(directory, 0, NULL);
-	if (dir) {
-		const char *name;
-		while ((name = g_dir_read_name(dir))) {
-			if (is_metadata_name(name) && !g_str_has_suffix(name, DISCARD_SUFFIX))
-				calls_metadata_changed(metadata_dir, name);
-		}
-		g_dir_close(dir);
-	}
+	rescan();
 	return inotify_fd;
 }
 
@@ -78,8 +85,11 @@ void spool_read_events(void)
 		}
 		for (char *p = buffer; p < buffer + length;) {
 			const struct inotify_event *event = (const struct inotify_event *) p;
-			if (event->mask & IN_Q_OVERFLOW)
-				log_warning("inotify queue overflow: some metadata changes may be seen late");
+			if (event->mask & IN_Q_OVERFLOW) {
+				/* events were lost: what the directory holds now is the truth */
+				log_warning("inotify queue overflow: rescanning %s", metadata_dir);
+				rescan();
+			}
 			handle_event(event);
 			p += sizeof(struct inotify_event) + event->len;
 		}

@@ -99,6 +99,25 @@ int stream_open_file(struct rec_stream *stream)
 	return 0;
 }
 
+int stream_peek_first_arrival(struct rec_stream *stream, uint64_t *arrival_ns)
+{
+	unsigned char buffer[sizeof(struct recording_stream_file_header) + sizeof(struct recording_frame_header) +
+			     RECORDING_FRAME_MAX];
+	const char *reason;
+	if (stream->fd < 0 || stream->kernel)
+		return -EAGAIN;
+	ssize_t length = pread(stream->fd, buffer, sizeof(buffer), 0);
+	if (length < 0 || stream_check_file_header(buffer, (size_t) length, &reason) < 0)
+		return -EAGAIN;
+	const unsigned char *packet;
+	size_t packet_length, frame_length;
+	size_t header = sizeof(struct recording_stream_file_header);
+	if (stream_parse_frame(buffer + header, (size_t) length - header, &packet, &packet_length, arrival_ns,
+			       &frame_length, &reason) < 0)
+		return -EAGAIN;
+	return 0;
+}
+
 void stream_close(struct rec_stream *stream)
 {
 	if (stream->fd >= 0)

@@ -112,7 +112,7 @@ class Sources:
 
 
 def build_call(spool_dir, workdir, call_id, encodings=("PCMU", "PCMU"), loss=0.0, reorder=False,
-               ssrc_change=False, extra_frames=25):
+               ssrc_change=False, extra_frames=25, b_offset=B_OFFSET_S):
     """A two-party call in the spool (not yet published). Returns (call, parties, duration_s,
     source sample arrays, rate of the sources)."""
     rate = spool.CODECS[encodings[0]][1]
@@ -128,7 +128,7 @@ def build_call(spool_dir, workdir, call_id, encodings=("PCMU", "PCMU"), loss=0.0
     call.add_media(1, rtpmaps)
     parties = []
     for index, encoding in enumerate(encodings):
-        start = BASE_NS + int(index * B_OFFSET_S * 1e9)
+        start = BASE_NS + int(index * b_offset * 1e9)
         party = spool.Party(encoding, payloads[index], ssrc=0x1111 + index * 0x1000, start_ns=start,
                             start_seq=65500 - index * 100, start_ts=0xfffff000 * (1 - index),
                             total_frames=total, silence_payload=spool.silence_payload(encoding, workdir))
@@ -155,7 +155,7 @@ def build_call(spool_dir, workdir, call_id, encodings=("PCMU", "PCMU"), loss=0.0
         parties[0].packets = changed
     for number, party in enumerate(parties):
         call.append_packets(number, party.packets)
-    duration = B_OFFSET_S + total * 0.02
+    duration = abs(b_offset) + total * 0.02
     sources = [audio(voice)[0][:, 0] for voice in voices]
     return call, parties, duration, sources, rate
 
@@ -273,6 +273,22 @@ def test_loss_and_reordering_keep_length(tmp_path, recorder_factory):
     # 5 % of 20 ms frames replaced by silence still sounds like the sentence
     assert correlation(single[:, 0], sources[0], 400) > 0.8
     assert "silence filled" in recorder.log_text()
+
+
+def test_parties_aligned_when_the_second_stream_started_first(tmp_path, recorder_factory):
+    """The answerer's stream (stream 1) starts 400 ms before the offerer's, and both files are
+    complete before the recorder reads them (as after a restart): the mix still places each
+    party at its arrival time."""
+    recorder = recorder_factory(["--output-mixed"])
+    call, _, duration, sources, rate = build_call(recorder.spool_dir, str(tmp_path), "early", b_offset=-0.4)
+    publish(recorder, call)
+    call.end()
+    assert finished(recorder, 1), recorder.log_text()
+    mix, rate = audio(recorder.outputs("early-mix.wav")[0])
+    assert abs(len(mix) / rate - duration) <= 0.01 * duration, (len(mix) / rate, duration)
+    offset = int(0.4 * rate)
+    assert correlation(mix[offset:, 0], sources[0], rate // 100) > 0.4
+    assert correlation(mix[:, 0], sources[1], rate // 100) > 0.4
 
 
 def test_ssrc_change_mid_call(tmp_path, recorder_factory):

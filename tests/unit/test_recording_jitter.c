@@ -175,7 +175,8 @@ static int sink_write(void *data, const int16_t *interleaved, size_t frames)
 static void test_mixer_sums_and_waits_for_slowest(void)
 {
 	struct sink sink = { g_array_new(FALSE, FALSE, sizeof(int16_t)), 1 };
-	struct rec_mixer *mixer = mixer_new(1, 8000, sink_write, &sink);
+	/* at 10 Hz the mixer's one second of hold-back is 10 samples */
+	struct rec_mixer *mixer = mixer_new(1, 10, sink_write, &sink);
 	int16_t a[100], b[50];
 	for (int i = 0; i < 100; i++)
 		a[i] = 1000;
@@ -184,10 +185,10 @@ static void test_mixer_sums_and_waits_for_slowest(void)
 	mixer_add(mixer, 0, 0, a, 100);
 	mixer_add(mixer, 1, 20, b, 50);
 	g_assert_cmpint(mixer_flush(mixer, false), ==, 0);
-	g_assert_cmpuint(sink.samples->len, ==, 70);            /* input 1 has reached 70 */
+	g_assert_cmpuint(sink.samples->len, ==, 60);            /* input 1 has reached 70, less hold-back */
 	g_assert_cmpint(g_array_index(sink.samples, int16_t, 0), ==, 1000);
 	g_assert_cmpint(g_array_index(sink.samples, int16_t, 20), ==, INT16_MAX);   /* saturated */
-	mixer_add(mixer, 1, 10, b, 50);                          /* 10..70 is already written */
+	mixer_add(mixer, 1, 10, b, 50);                          /* 10..60 is already written */
 	g_assert_cmpuint(mixer_late_samples(mixer), ==, 50);
 	g_assert_cmpint(mixer_flush(mixer, true), ==, 0);
 	g_assert_cmpuint(sink.samples->len, ==, 100);
