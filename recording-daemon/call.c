@@ -276,7 +276,7 @@ struct rec_mixer *call_mixer(struct rec_call *call)
 		int error = 0;
 		int channels = rec_config.mix_method == REC_MIX_CHANNELS ? REC_MIX_MAX_INPUTS : 1;
 		if (base)
-			call->mixed = output_open(base, rec_config.format, call->rate, channels, &error);
+			call->mixed = output_open(base, call->name, rec_config.format, call->rate, channels, &error);
 		if (!call->mixed) {
 			log_call(LOG_ERR, call_name(call), "cannot open mixed output: %s", reason ? reason : strerror(-error));
 			return NULL;

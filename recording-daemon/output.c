@@ -28,6 +28,8 @@ struct rec_output {
 	int64_t pts;
 	uint64_t frames;
 	char *temporary_path, *final_path;
+	char *path_base;
+	const char *extension;
 	int error;                      /* first write error: the file is then discarded */
 };
 
@@ -156,14 +158,18 @@ static int encode_pending(struct rec_output *output)
 	return drain_packets(output);
 }
 
-struct rec_output *output_open(const char *path_base, enum rec_output_format format, int rate, int channels,
-			       int *error)
+struct rec_output *output_open(const char *path_base, const char *owner, enum rec_output_format format, int rate,
+			       int channels, int *error)
 {
 	const char *extension = format == REC_FORMAT_MP3 ? "mp3" : "wav";
 	struct rec_output *output = g_new0(struct rec_output, 1);
 	output->channels = channels;
+	output->path_base = g_strdup(path_base);
+	output->extension = extension;
 	output->final_path = g_strdup_printf("%s.%s", path_base, extension);
-	output->temporary_path = g_strdup_printf("%s.tmp", output->final_path);
+	/* the owner (the call's spool name) in the temporary name: two calls with one call-id do
+	 * not share a file, and a restarted daemon writes the same call's file again */
+	output->temporary_path = g_strdup_printf("%s.%08x.tmp", output->final_path, g_str_hash(owner));
 	*error = make_parent_directories(output->final_path);
 	if (*error < 0)
 		goto fail;
@@ -219,6 +225,7 @@ fail:
 	g_free(output->pending);
 	g_free(output->temporary_path);
 	g_free(output->final_path);
+	g_free(output->path_base);
 	g_free(output);
 	return NULL;
 }
@@ -245,6 +252,29 @@ uint64_t output_frames(const struct rec_output *output)
 	return output->frames;
 }
 
+/* Gives the finished file its name without replacing an existing file (another recording of
+ * the same call-id: a recording stopped and started again is a new spool prefix): NAME.EXT,
+ * else NAME-1.EXT, NAME-2.EXT, ... link(2) fails on an existing name where rename(2) would
+ * replace it; on a file system without hard links the name is replaced. */
+static int publish_file(struct rec_output *output)
+{
+	for (unsigned int attempt = 0; attempt < 1000; attempt++) {
+		if (attempt) {
+			g_free(output->final_path);
+			output->final_path = g_strdup_printf("%s-%u.%s", output->path_base, attempt, output->extension);
+		}
+		if (link(output->temporary_path, output->final_path) == 0) {
+			unlink(output->temporary_path);
+			return 0;
+		}
+		if (errno != EEXIST)
+			break;
+	}
+	if (rename(output->temporary_path, output->final_path) < 0)
+		return -errno;
+	return 0;
+}
+
 int output_close(struct rec_output *output, bool discard)
 {
 	int error = output->error;
@@ -269,10 +299,10 @@ int output_close(struct rec_output *output, bool discard)
 	} else {
 		if (rec_config.output_chmod > 0 && chmod(output->temporary_path, (mode_t) rec_config.output_chmod) < 0)
 			log_warning("cannot chmod %s: %s", output->temporary_path, strerror(errno));
-		if (rename(output->temporary_path, output->final_path) < 0) {
-			error = -errno;
+		error = publish_file(output);
+		if (error < 0) {
 			log_error("cannot rename %s to %s: %s", output->temporary_path, output->final_path,
-				  strerror(errno));
+				  strerror(-error));
 		} else {
 			log_info("wrote %s (%llu frames, %.2f s)", output->final_path,
 				 (unsigned long long) output->frames,
@@ -286,6 +316,7 @@ int output_close(struct rec_output *output, bool discard)
 	g_free(output->pending);
 	g_free(output->temporary_path);
 	g_free(output->final_path);
+	g_free(output->path_base);
 	g_free(output);
 	return error;
 }

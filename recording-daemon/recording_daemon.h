@@ -172,11 +172,12 @@ struct rec_output;
  * output_dir; returns a g_malloc'ed path without extension, or NULL with *reason. */
 char *output_expand_pattern(const char *output_dir, const char *pattern, const char *call_id,
 			    const char *type, const char *label, const char **reason);
-/* Opens PATH.EXT.tmp for writing; output_close renames it to PATH.EXT. NULL with *error. */
-struct rec_output *output_open(const char *path_base, enum rec_output_format format, int rate, int channels,
-			       int *error);
+/* Opens PATH.EXT.HASH.tmp for writing (HASH of owner, the call's spool name); output_close
+ * gives it the name PATH.EXT, or PATH-N.EXT when that exists. NULL with *error. */
+struct rec_output *output_open(const char *path_base, const char *owner, enum rec_output_format format, int rate,
+			       int channels, int *error);
 int output_write(void *output, const int16_t *interleaved, size_t frames);
-/* Finishes the file and renames it (discard: deletes it). Frees output. */
+/* Finishes the file and names it (discard: deletes it). Frees output. */
 int output_close(struct rec_output *output, bool discard);
 uint64_t output_frames(const struct rec_output *output);
 

@@ -164,7 +164,7 @@ def publish(recorder, call):
     """Publishes the metadata and waits until the recorder opened the call's streams: a call
     whose metadata is gone before the recorder read it cannot be recorded (as with 10.5)."""
     call.publish()
-    marker = "[%s]: recording stream %d " % (call.call_id, len(call.streams) - 1)
+    marker = "[%s]: recording stream %d from %s" % (call.call_id, len(call.streams) - 1, call.streams[-1])
     assert wait_until(lambda: marker in recorder.log_text(), 10), recorder.log_text()
 
 
@@ -200,7 +200,7 @@ def test_pcmu_call_mixed_and_single(tmp_path, recorder_factory):
     call, parties, duration, sources, rate = build_call(recorder.spool_dir, str(tmp_path), "call-1@example")
     publish(recorder, call)
     # while the call runs only temporary names exist
-    assert wait_until(lambda: recorder.outputs("*.wav.tmp"), 5), recorder.log_text()
+    assert wait_until(lambda: recorder.outputs("*.wav.*.tmp"), 5), recorder.log_text()
     assert not recorder.outputs("*.wav")
     call.end()
     assert finished(recorder, 3), recorder.log_text()
@@ -372,6 +372,23 @@ def test_restart_mid_call_picks_the_call_up(tmp_path, recorder_factory):
         again.log_text()
     mix, rate = audio(again.outputs("restart-mix.wav")[0])
     assert abs(len(mix) / rate - duration) <= 0.01 * duration, (len(mix) / rate, duration)
+
+
+def test_same_call_id_twice_keeps_both_files(tmp_path, recorder_factory):
+    """A recording stopped and started again is a new spool prefix with the same call-id: the
+    second file does not replace the first."""
+    recorder = recorder_factory(["--output-mixed"])
+    first, _, _, _, _ = build_call(recorder.spool_dir, str(tmp_path), "twice", extra_frames=0)
+    second, _, _, _, _ = build_call(recorder.spool_dir, str(tmp_path), "twice", extra_frames=50)
+    publish(recorder, first)
+    publish(recorder, second)
+    first.end()
+    second.end()
+    assert wait_until(lambda: len(recorder.outputs("twice-mix*.wav")) == 2 and not recorder.outputs("*.tmp"), 15), \
+        (recorder.outputs(), recorder.log_text())
+    lengths = sorted(len(audio(path)[0]) for path in recorder.outputs("twice-mix*.wav"))
+    assert lengths[1] - lengths[0] == 50 * 160
+    assert [os.path.basename(p) for p in recorder.outputs("twice-mix*.wav")] == ["twice-mix-1.wav", "twice-mix.wav"]
 
 
 def test_sigterm_finishes_running_calls(tmp_path, recorder_factory):
