@@ -1,6 +1,10 @@
 /* rtpengine-recording's options: the table (names, letters and syntax of upstream 10.5's
  * --help) and the functions that apply each value to struct rec_config. Tokenising, the config
  * file and precedence are lib/options.c's. */
+#define SYSLOG_NAMES            /* facilitynames[] from <syslog.h> */
+#include <stddef.h>
+#include <syslog.h>
+
 #include "recording_daemon.h"
 #include "options.h"
 #include "version.h"
@@ -25,6 +29,19 @@ static int apply_log_level(void *target, const char *value, char **reason)
 	if (result == 0)
 		((struct rec_config *) target)->log.level = (int) number;
 	return result;
+}
+
+/* syslog(3)'s facility names ("daemon", "local0", ...), as upstream accepts them */
+static int apply_log_facility(void *target, const char *value, char **reason)
+{
+	for (const CODE *facility = facilitynames; facility->c_name; facility++) {
+		if (!strcmp(facility->c_name, value) && strcmp(value, "mark")) {
+			((struct rec_config *) target)->log.facility = facility->c_val;
+			return 0;
+		}
+	}
+	*reason = g_strdup("expected a syslog facility name such as daemon or local0");
+	return -EINVAL;
 }
 
 static int apply_log_stderr(void *target, const char *value, char **reason)
@@ -178,6 +195,8 @@ static const struct option_spec option_table[] = {
 	SUPPORTED("config-section", 0, OPTION_VALUE, NULL, "STRING",
 			"Config file section to use (default " REC_DEFAULT_SECTION ")"),
 	SUPPORTED("log-level", 'L', OPTION_VALUE, apply_log_level, "INT", "Default log level (0-7, default 6)"),
+	SUPPORTED("log-facility", 0, OPTION_VALUE, apply_log_facility, "daemon|local0|...|local7",
+			"Syslog facility to use for logging"),
 	SUPPORTED("log-stderr", 'E', OPTION_FLAG, apply_log_stderr, NULL, "Log on stderr instead of syslog"),
 	SUPPORTED("pidfile", 'p', OPTION_VALUE, apply_pidfile, "FILE", "Write PID to file"),
 	SUPPORTED("foreground", 'f', OPTION_FLAG, apply_foreground, NULL, "Don't fork to background"),
@@ -204,7 +223,7 @@ static const struct option_spec option_table[] = {
 			"Directory mode for recordings (default 0700)"),
 
 	/* Log cosmetics and thread tuning: nothing a recording relies on. */
-	IGNORED_VALUE("log-facility", 0), IGNORED_VALUE("log-level-core", 0), IGNORED_VALUE("log-level-ffmpeg", 0),
+	IGNORED_VALUE("log-level-core", 0), IGNORED_VALUE("log-level-ffmpeg", 0),
 	IGNORED_VALUE("log-level-internals", 0), IGNORED_FLAG("split-logs", 0), IGNORED_VALUE("max-log-line-length", 0),
 	IGNORED_FLAG("no-log-timestamps", 0), IGNORED_VALUE("log-mark-prefix", 0), IGNORED_VALUE("log-mark-suffix", 0),
 	IGNORED_VALUE("thread-stack", 0),

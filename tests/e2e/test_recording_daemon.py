@@ -182,16 +182,19 @@ def test_options_help_and_refused(tmp_path):
                    "--output-mixed", "--mix-method", "--resample-to", "--output-chmod", "--num-threads",
                    "--table", "--pidfile", "--log-level", "--log-stderr", "--foreground"):
         assert option in help_text.stdout, option
-    refused = subprocess.run([BINARY, "--config-file=none", "--mysql-host=localhost"], capture_output=True,
+    refused = subprocess.run([BINARY, "--config-file=none", "--foreground", "--mysql-host=localhost"], capture_output=True,
                              text=True, timeout=10)
     assert refused.returncode != 0 and "mysql-host" in refused.stderr
-    bad = subprocess.run([BINARY, "--config-file=none", "--output-format=ogg"], capture_output=True, text=True,
-                         timeout=10)
-    assert bad.returncode != 0 and "output-format" in bad.stderr
+    for wrong in ("--output-format=ogg", "--log-facility=bogus", "--mix-method=stereo", "--output-pattern=%c",
+                  "--output-chmod=999"):
+        bad = subprocess.run([BINARY, "--config-file=none", "--foreground", wrong], capture_output=True, text=True,
+                             timeout=10)
+        assert bad.returncode != 0 and wrong.split("=")[0][2:] in bad.stderr, (wrong, bad.stderr)
     config = tmp_path / "recording.conf"
     config.write_text("[rtpengine-recording]\noutput-format = wav\nspool-dir = %s\noutput-dir = %s\n"
                       "log-facility = local3\n" % (tmp_path, tmp_path))
-    same = subprocess.run([BINARY, "--config-file=%s" % config], capture_output=True, text=True, timeout=10)
+    same = subprocess.run([BINARY, "--config-file=%s" % config, "--foreground"], capture_output=True, text=True,
+                          timeout=10)
     assert same.returncode != 0 and "spool-dir cannot be the same" in same.stderr
 
 
