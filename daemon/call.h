@@ -139,6 +139,7 @@ struct monologue {
 	struct media *media[16];        /* one per m= line */
 	unsigned int media_count;
 	char *label;
+	bool no_recording;              /* exclude-recording: never recorded (recording.c) */
 };
 
 #define CALL_MAX_MONOLOGUES 8

@@ -37,6 +37,7 @@ FLAG_SETTER(set_rtcp_mux_demux, rtcp_mux_demux)
 static void set_record_call_on(struct ng_flags *flags) { flags->record_call = 1; }
 static void set_record_call_off(struct ng_flags *flags) { flags->record_call = -1; }
 static void set_has_metadata(struct ng_flags *flags) { flags->has_metadata = true; }
+static void set_exclude_recording(struct ng_flags *flags) { flags->exclude_recording = true; }
 
 static void set_rtcp_mux_accept(struct ng_flags *flags) { flags->rtcp_mux_policy = NG_RTCP_MUX_ACCEPT; }
 static void set_rtcp_mux_reject(struct ng_flags *flags) { flags->rtcp_mux_policy = NG_RTCP_MUX_REJECT; }
@@ -219,8 +220,8 @@ static const struct ng_key key_table[] = {
 	IGNORED("flags", "debug", "per-call debug logging: the daemon's --log-level applies"),
 	IGNORED("flags", "debugging", "per-call debug logging: the daemon's --log-level applies"),
 	IGNORED("flags", "trickle-ice", "without it peers do not trickle; the call works the same"),
-	{ "flags", "exclude-recording", false, NG_KEY_REFUSED, NG_SCOPE_RECORDED, NULL,
-	  "leaving one side out of the recording (exclude-recording)" },
+	SUPPORTED("flags", "exclude-recording", set_exclude_recording,
+		  "the side that sends it is never recorded (nothing is recorded without --recording-dir)"),
 	{ "flags", "discard-recording", false, NG_KEY_REFUSED, NG_SCOPE_RECORDED, NULL,
 	  "discarding the recording (discard-recording)" },
 	IGNORED("flags", "early-media", "for the audio player"),

@@ -43,6 +43,7 @@ struct ng_flags {
 	/* call recording (recording.h) */
 	int record_call;                   /* 1: record call yes/on or flag record-call; -1: no/off; 0: not asked */
 	bool has_metadata;                 /* a metadata key was seen (read after the walk) */
+	bool exclude_recording;            /* flag exclude-recording: the sending side is not recorded */
 	const char *metadata;
 	/* what the request asked for that this relay lacks; judged by ng_keys_check() */
 	struct ng_noted_key refused[NG_MAX_NOTED_KEYS], warned[NG_MAX_NOTED_KEYS];

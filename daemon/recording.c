@@ -288,7 +288,7 @@ static unsigned int attach_streams(struct call *call, struct call_recording *rec
 		struct stream_extras *media_extras = media->streams[STREAM_RTP].extras;
 		for (unsigned int kind = STREAM_RTP; kind <= STREAM_RTCP; kind++) {
 			struct stream *stream = &media->streams[kind];
-			if (stream->extras->recording_sink || !stream_recordable(stream))
+			if (stream->extras->recording_sink || !stream_recordable(stream) || media->monologue->no_recording)
 				continue;
 			media_id(rec, media);
 			struct recording_output *output = rec->pcap;
@@ -342,13 +342,13 @@ static unsigned int attach_streams(struct call *call, struct call_recording *rec
 
 /* Takes every sink off the packet path (under the lock), then hands sinks and proc stream
  * outputs back to the writer, which frees them once what was queued is written. */
-static void detach_streams(struct call *call)
+static void detach_streams(struct call *call, bool excluded_only)
 {
 	GPtrArray *sinks = g_ptr_array_new();
 	pthread_mutex_lock(&call->lock);
 	struct stream *stream;
 	call_foreach_stream(call, stream) {
-		if (!stream->extras->recording_sink)
+		if (!stream->extras->recording_sink || (excluded_only && !stream->media->monologue->no_recording))
 			continue;
 		g_ptr_array_add(sinks, stream->extras->recording_sink);
 		stream->extras->recording_sink = NULL;
@@ -511,7 +511,7 @@ static void finish_recording(struct call *call, struct call_recording *rec, int6
 	if (rec->state == RECORD_OFF)
 		return;
 	log_call(LOG_NOTICE, call->call_id, "Turning off call recording.");
-	detach_streams(call);
+	detach_streams(call, false);
 	rec->state = RECORD_OFF;
 	if (settings.method == RECORDING_METHOD_PCAP) {
 		recording_writer_close_output(rec->pcap);
@@ -584,6 +584,9 @@ static void recording_call_changed(const struct call_event *event)
 	else if (pending->record_call < 0)
 		finish_recording(call, rec, event->now_us);
 	if (rec->state != RECORD_OFF) {
+		/* exclude-recording: that side's streams leave the recording (its files stay) */
+		if (pending->present && pending->from->no_recording)
+			detach_streams(call, true);
 		if (settings.method == RECORDING_METHOD_PROC) {
 			announce_tags(call, rec);
 			announce_pending_formats(rec);
@@ -689,6 +692,8 @@ void recording_note_exchange(struct call *call, struct monologue *from, bool off
 {
 	if (!settings.enabled)
 		return;
+	if (flags->exclude_recording)
+		from->no_recording = true;   /* for good: a later request without the flag does not undo it */
 	if (!call->recording && flags->record_call <= 0 && !flags->metadata)
 		return;
 	struct call_recording *rec = recording_of(call);

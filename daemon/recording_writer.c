@@ -353,6 +353,8 @@ void recording_writer_stop(void)
 void recording_capture(unsigned int worker, const struct recording_sink *sink, const union endpoint *source,
 		       const unsigned char *packet, size_t length)
 {
+	/* one queue per media worker (recording_init gets the relay's worker count): a single
+	 * producer each, so the modulo never maps two workers onto one queue */
 	struct capture_queue *queue = writer.queues[worker % writer.queue_count];
 	unsigned int head = atomic_load_explicit(&queue->head, memory_order_relaxed);
 	unsigned int tail = atomic_load_explicit(&queue->tail, memory_order_acquire);

@@ -5,8 +5,12 @@ BUILD_PACKAGES := build-essential pkg-config clang libclang-rt-14-dev \
 	libglib2.0-dev libssl-dev libpcap-dev libjson-c-dev libhiredis-dev libevent-dev \
 	libavcodec-dev libavformat-dev libswresample-dev libavutil-dev libxtables-dev
 TEST_PACKAGES := python3 python3-pytest kamailio sip-tester tshark redis-server \
-	libsrtp2-dev iproute2 iptables procps psmisc \
-	espeak-ng sox ffmpeg python3-numpy
+	libsrtp2-dev iproute2 iptables procps psmisc
+# call recording: Debian's rtpengine-recording reads the daemon's proc spool files in a test
+TEST_PACKAGES += rtpengine-recording-daemon
+# rtpengine-recording's tests: known speech (espeak-ng, sox), codecs and MP3 probing (ffmpeg),
+# correlation of the recorded audio (numpy)
+TEST_PACKAGES += espeak-ng sox ffmpeg python3-numpy
 # Debian's rtpengine is the reference the benchmark compares against.
 BENCH_PACKAGES := rtpengine-daemon
 

@@ -196,6 +196,26 @@ def test_record_call_no_stops(rtpengine_factory, tmp_path, peers):
     assert only_file(os.path.join(spool, "pcaps", "*.pcap"))
 
 
+@pytest.mark.upstream_differs(UPSTREAM_CRASHES)
+def test_exclude_recording_leaves_that_side_out(rtpengine_factory, tmp_path, peers):
+    daemon, spool = start_recording_daemon(rtpengine_factory, tmp_path)
+    caller, callee = peers(CALLER), peers(CALLEE)
+    call, _, _, to_callee, to_caller = establish_recorded(daemon, caller, callee,
+                                                          {"flags": ["record-call", "exclude-recording"]})
+    exchange(caller.rtp, to_callee, callee.rtp, rtp_stream(0xca11e7, 5))     # excluded
+    exchange(callee.rtp, to_caller, caller.rtp, rtp_stream(0xca11ee, 5))     # recorded
+    wait_recorded(daemon, 5)
+    # a later request without the flag does not bring the side back
+    assert_ok(call.offer(simple_sdp(caller.host, caller.port)))
+    exchange(caller.rtp, to_callee, callee.rtp, rtp_stream(0xca11e7, 5, first_sequence=3000))
+    exchange(callee.rtp, to_caller, caller.rtp, rtp_stream(0xca11ee, 5, first_sequence=3000))
+    wait_recorded(daemon, 10)
+    assert_ok(call.delete())
+    _, records = read_pcap(only_file(os.path.join(spool, "pcaps", "*.pcap")))
+    ssrcs = {int.from_bytes(udp_payload(frame)[2][8:12], "big") for _, _, frame in records}
+    assert ssrcs == {0xca11ee} and len(records) == 10
+
+
 # ---------------------------------------------------------------- shutdown, IPv6, SRTP
 
 @pytest.mark.upstream_differs(UPSTREAM_CRASHES)
@@ -209,6 +229,17 @@ def test_files_finished_at_shutdown(rtpengine_factory, tmp_path, peers):
     assert len(records) == 20       # what was queued at shutdown is written
     assert only_file(os.path.join(spool, "metadata", "*.txt"))
     assert not glob.glob(os.path.join(spool, "tmp", "*"))
+
+
+@pytest.mark.upstream_differs(UPSTREAM_CRASHES)
+def test_files_finished_when_the_call_times_out(rtpengine_factory, tmp_path, peers):
+    daemon, spool = start_recording_daemon(rtpengine_factory, tmp_path, timeout=1)
+    caller, callee = peers(CALLER), peers(CALLEE)
+    call, *_ = establish_recorded(daemon, caller, callee, {"record call": "yes"})
+    # no media: --timeout ends the call, and the recording with it
+    assert only_file(os.path.join(spool, "metadata", "*.txt"))
+    assert only_file(os.path.join(spool, "pcaps", "*.pcap"))
+    assert call.query().get("result") == "error"
 
 
 @needs_tshark
@@ -303,6 +334,47 @@ def test_proc_spool_and_stream_files(rtpengine_factory, tmp_path, peers):
     assert not glob.glob(os.path.join(spool, "tmp", "*"))
 
 
+DEBIAN_RECORDER = "/usr/bin/rtpengine-recording"
+
+
+@pytest.mark.upstream_differs("10.5 writes proc streams through the kernel module only")
+@pytest.mark.skipif(not os.path.exists(DEBIAN_RECORDER), reason="Debian's rtpengine-recording not installed")
+def test_debian_rtpengine_recording_reads_our_spool_file(rtpengine_factory, tmp_path, peers):
+    """10.5's reader wakes on IN_CLOSE_WRITE, parses every chunk and ends the call on IN_DELETE.
+    (It looks for the streams under /proc/rtpengine, which has none of ours.)"""
+    from process import ManagedProcess
+    daemon, spool = start_recording_daemon(rtpengine_factory, tmp_path, method="proc")
+    output = tmp_path / "out"
+    output.mkdir()
+    reader = ManagedProcess([DEBIAN_RECORDER, "--config-file=none", "--foreground", "--log-stderr", "--log-level=7",
+                             "--spool-dir=%s" % spool, "--output-dir=%s" % output, "--num-threads=1"],
+                            str(tmp_path / "rtpengine-recording.log"))
+    try:
+        assert reader.wait_ready(lambda: "poller thread 0 running" in reader.log_text(), 10), reader.log_text()[-2000:]
+        caller, callee = peers(CALLER), peers(CALLEE)
+        call, *_ = establish_recorded(daemon, caller, callee, {"record call": "yes", "metadata": "x:1"})
+        prefix = os.path.basename(only_file(os.path.join(spool, "*.meta")))[:-5]
+        # (the reader opens the file when it gets to an event: had the delete come first, it
+        # would find nothing to read, with 10.5's daemon as with ours)
+        assert wait_until(lambda: "section SDP from 1 after answer" in reader.log_text(), 10), \
+            reader.log_text()[-3000:]
+        assert_ok(call.delete())
+        assert wait_until(lambda: "inotify delete(%s.meta)" % prefix in reader.log_text(), 10)
+        text = reader.log_text()
+        for expected in ("section CALL-ID", "section PARENT", "section METADATA", "section TAG 1",
+                         "payload type in media 1 num 0 is PCMU/8000", "payload type in media 2 num 8 is PCMA/8000",
+                         "stream 0 details TAG 0 MEDIA 1 TAG-MEDIA 1 COMPONENT 1 FLAGS 0",
+                         "section SDP from 1 after answer"):
+            assert expected in text, expected
+        # the streams it looks for are the kernel's: the same names under /proc
+        assert "/proc/rtpengine/0/calls/%s/tag-0-media-1-component-1-RTP-id-0" % prefix in text
+        for complaint in ("Missing section header", "Content length", "Invalid content length", "truncated",
+                          "NUL character", "Separator missing"):
+            assert complaint not in text, complaint
+    finally:
+        reader.stop()
+
+
 # ---------------------------------------------------------------- a full disk
 
 @pytest.mark.upstream_differs("counts recording errors in statistics")
@@ -332,10 +404,14 @@ def test_full_recording_dir_keeps_relaying(rtpengine_factory, tmp_path, peers):
     call, _, _, to_callee, _ = establish_recorded(daemon, caller, callee, {"record call": "yes"})
     packets = rtp_stream(0xf011, 600)
     received = []
+    def handled():
+        return (statistics_value(daemon, "recordedpackets") or 0) + (statistics_value(daemon, "recordingerrors") or 0)
     for start in range(0, len(packets), 50):
         received += exchange(caller.rtp, to_callee, callee.rtp, packets[start:start + 50])
+        # one batch per write: the first ones fit, the later ones find the disk full
+        assert wait_until(lambda: handled() >= start + 50, 5), handled()
     assert len(received) == 600                                   # relaying untouched
-    assert wait_until(lambda: (statistics_value(daemon, "recordingerrors") or 0) > 0, 5)
+    assert (statistics_value(daemon, "recordingerrors") or 0) > 0
     assert daemon.wait_for_log(r"recording: cannot write .*No space left on device", 5)
     written = statistics_value(daemon, "recordedpackets")
     assert 0 < written < 600
