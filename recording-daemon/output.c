@@ -299,6 +299,9 @@ int output_close(struct rec_output *output, bool discard)
 	} else {
 		if (rec_config.output_chmod > 0 && chmod(output->temporary_path, (mode_t) rec_config.output_chmod) < 0)
 			log_warning("cannot chmod %s: %s", output->temporary_path, strerror(errno));
+		if ((rec_config.output_uid >= 0 || rec_config.output_gid >= 0) &&
+		    chown(output->temporary_path, (uid_t) rec_config.output_uid, (gid_t) rec_config.output_gid) < 0)
+			log_warning("cannot chown %s: %s", output->temporary_path, strerror(errno));
 		error = publish_file(output);
 		if (error < 0) {
 			log_error("cannot rename %s to %s: %s", output->temporary_path, output->final_path,

@@ -10,6 +10,9 @@
 #include "version.h"
 
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdint.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -168,6 +171,55 @@ static int apply_output_chmod_dir(void *target, const char *value, char **reason
 	return apply_octal(value, &((struct rec_config *) target)->output_chmod_dir, reason);
 }
 
+/* Only files: "db" and "both" need MySQL, which this implementation does not have. */
+static int apply_output_storage(void *target, const char *value, char **reason)
+{
+	if (strcmp(value, "file")) {
+		*reason = g_strdup("only 'file' is supported: this implementation has no database storage");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* A user or group name, or a number; blank or -1 leaves the owner unchanged (as upstream). */
+static int apply_owner(const char *value, bool group, int *target, char **reason)
+{
+	if (!*value || !strcmp(value, "-1")) {
+		*target = -1;
+		return 0;
+	}
+	long long number;
+	if (options_parse_integer(value, 0, INT32_MAX, &number) == 0) {
+		*target = (int) number;
+		return 0;
+	}
+	if (group) {
+		struct group *entry = getgrnam(value);
+		if (entry) {
+			*target = (int) entry->gr_gid;
+			return 0;
+		}
+	} else {
+		struct passwd *entry = getpwnam(value);
+		if (entry) {
+			*target = (int) entry->pw_uid;
+			return 0;
+		}
+	}
+	*reason = g_strdup_printf("no such %s", group ? "group" : "user");
+	return -ENOENT;
+}
+
+static int apply_output_chown(void *target, const char *value, char **reason)
+{
+	return apply_owner(value, false, &((struct rec_config *) target)->output_uid, reason);
+}
+
+static int apply_output_chgrp(void *target, const char *value, char **reason)
+{
+	return apply_owner(value, true, &((struct rec_config *) target)->output_gid, reason);
+}
+
 static int apply_num_threads(void *target, const char *value, char **reason)
 {
 	long long number;
@@ -219,6 +271,10 @@ static const struct option_spec option_table[] = {
 	SUPPORTED("mix-method", 0, OPTION_VALUE, apply_mix_method, "direct|channels", "How to mix multiple sources"),
 	SUPPORTED("output-single", 0, OPTION_FLAG, apply_output_single, NULL, "Create one output file for each source"),
 	SUPPORTED("output-chmod", 0, OPTION_VALUE, apply_output_chmod, "OCTAL", "File mode for recordings"),
+	SUPPORTED("output-storage", 0, OPTION_VALUE, apply_output_storage, "file",
+			"Where to store audio streams (file only)"),
+	SUPPORTED("output-chown", 0, OPTION_VALUE, apply_output_chown, "USER|UID", "File owner for recordings"),
+	SUPPORTED("output-chgrp", 0, OPTION_VALUE, apply_output_chgrp, "GROUP|GID", "File group for recordings"),
 	SUPPORTED("output-chmod-dir", 0, OPTION_VALUE, apply_output_chmod_dir, "OCTAL",
 			"Directory mode for recordings (default 0700)"),
 
@@ -228,9 +284,8 @@ static const struct option_spec option_table[] = {
 	IGNORED_FLAG("no-log-timestamps", 0), IGNORED_VALUE("log-mark-prefix", 0), IGNORED_VALUE("log-mark-suffix", 0),
 	IGNORED_VALUE("thread-stack", 0),
 	/* Storage and delivery this implementation does not have: refused, since a recording
-	 * expected in a database, with an owner or at a socket would silently go missing. */
-	UNSUPPORTED_VALUE("output-storage", 0), UNSUPPORTED_VALUE("output-chown", 0),
-	UNSUPPORTED_VALUE("output-chgrp", 0), UNSUPPORTED_VALUE("mysql-host", 0), UNSUPPORTED_VALUE("mysql-port", 0),
+	 * expected in a database or at a socket would silently go missing. */
+	UNSUPPORTED_VALUE("mysql-host", 0), UNSUPPORTED_VALUE("mysql-port", 0),
 	UNSUPPORTED_VALUE("mysql-user", 0), UNSUPPORTED_VALUE("mysql-pass", 0), UNSUPPORTED_VALUE("mysql-db", 0),
 	UNSUPPORTED_VALUE("forward-to", 0), UNSUPPORTED_VALUE("tls-send-to", 0), UNSUPPORTED_VALUE("tls-resample", 0),
 };
@@ -250,6 +305,8 @@ static void set_defaults(struct rec_config *config)
 	config->log.level = LOG_INFO;
 	config->log.facility = LOG_DAEMON;
 	config->output_chmod = -1;
+	config->output_uid = -1;
+	config->output_gid = -1;
 	config->output_chmod_dir = 0700;
 	config->format = REC_FORMAT_WAV;
 	config->mp3_bitrate = 32000;

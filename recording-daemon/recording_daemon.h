@@ -45,6 +45,7 @@ struct rec_config {
 	int mp3_bitrate;
 	int output_chmod;               /* -1: leave the umask's mode */
 	int output_chmod_dir;
+	int output_uid, output_gid;     /* -1: unchanged */
 	int num_threads;
 };
 

@@ -186,7 +186,7 @@ def test_options_help_and_refused(tmp_path):
                              text=True, timeout=10)
     assert refused.returncode != 0 and "mysql-host" in refused.stderr
     for wrong in ("--output-format=ogg", "--log-facility=bogus", "--mix-method=stereo", "--output-pattern=%c",
-                  "--output-chmod=999"):
+                  "--output-chmod=999", "--output-storage=db", "--output-chown=no-such-user-here"):
         bad = subprocess.run([BINARY, "--config-file=none", "--foreground", wrong], capture_output=True, text=True,
                              timeout=10)
         assert bad.returncode != 0 and wrong.split("=")[0][2:] in bad.stderr, (wrong, bad.stderr)
@@ -429,13 +429,18 @@ def test_recording_off_skips_packets(tmp_path, recorder_factory):
 
 
 def test_output_pattern_and_chmod(tmp_path, recorder_factory):
-    recorder = recorder_factory(["--output-single", "--output-pattern=%2/%c-%l-%t", "--output-chmod=0640"])
+    import pwd
+    owner = "nobody" if os.geteuid() == 0 else "-1"     # only root can give files away
+    recorder = recorder_factory(["--output-single", "--output-pattern=%2/%c-%l-%t", "--output-chmod=0640",
+                                 "--output-storage=file", "--output-chown=" + owner, "--output-chgrp=%d" % os.getgid()])
     call, _, _, _, _ = build_call(recorder.spool_dir, str(tmp_path), "patterncall", extra_frames=0)
     publish(recorder, call)
     call.end()
     expected = os.path.join(recorder.output_dir, "pa", "patterncall-party0-00001111.wav")
     assert wait_until(lambda: os.path.exists(expected), 15), (recorder.outputs("*/*"), recorder.log_text())
     assert oct(os.stat(expected).st_mode & 0o777) == oct(0o640)
+    if owner == "nobody":
+        assert os.stat(expected).st_uid == pwd.getpwnam("nobody").pw_uid
 
 
 # ------------------------------------------------------------------------- with our relay
