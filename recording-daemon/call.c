@@ -359,6 +359,11 @@ void calls_poll_streams(void)
 			if (stream)
 				stream_read(stream, STREAM_BUDGET);
 		}
+		GHashTableIter ssrcs;
+		void *ssrc;
+		g_hash_table_iter_init(&ssrcs, call->ssrcs);
+		while (g_hash_table_iter_next(&ssrcs, NULL, &ssrc))
+			ssrc_poll_idle(call, ssrc);
 		if (call->mixer)
 			mixer_flush(call->mixer, false);
 	}

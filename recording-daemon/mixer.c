@@ -10,6 +10,9 @@
 
 #define MIXER_MAX_SECONDS 20
 #define MIXER_HOLDBACK_SECONDS 1
+/* An input that added nothing for this many flushes (poll rounds, 50 ms each) is paused (a
+ * party on hold, a muted phone): the others are written without waiting for it. */
+#define MIXER_STALLED_FLUSHES 20
 #define MIXER_CHUNK_FRAMES 2048
 
 struct rec_mixer {
@@ -24,6 +27,8 @@ struct rec_mixer {
 	unsigned int active;            /* bit per input that has added audio */
 	int64_t max_end;
 	uint64_t late;
+	uint64_t flushes;               /* mixer_flush calls: the poll rounds */
+	uint64_t last_added[REC_MIX_MAX_INPUTS];   /* flushes when the input last added audio */
 };
 
 struct rec_mixer *mixer_new(int channels, int rate, mixer_write_function write, void *sink)
@@ -138,6 +143,7 @@ void mixer_add(struct rec_mixer *mixer, unsigned int input, int64_t position, co
 	if (!(mixer->active & (1u << input)) || mixer->end[input] < end)
 		mixer->end[input] = end;
 	mixer->active |= 1u << input;
+	mixer->last_added[input] = mixer->flushes;
 	if (mixer->max_end < end)
 		mixer->max_end = end;
 }
@@ -146,8 +152,10 @@ int mixer_flush(struct rec_mixer *mixer, bool final)
 {
 	int64_t ready = mixer->max_end;
 	if (!final) {
+		mixer->flushes++;
 		for (unsigned int i = 0; i < REC_MIX_MAX_INPUTS; i++)
-			if ((mixer->active & (1u << i)) && mixer->end[i] < ready)
+			if ((mixer->active & (1u << i)) && mixer->end[i] < ready &&
+			    mixer->flushes - mixer->last_added[i] <= MIXER_STALLED_FLUSHES)
 				ready = mixer->end[i];
 		/* a party that starts sending later arrives behind the others by its jitter buffer
 		 * and a poll interval: keep a second so that its first audio is not late */

@@ -194,6 +194,7 @@ void packet_received(struct rec_stream *stream, const unsigned char *packet, siz
 		.length = rtp.payload_length,
 		.payload = g_memdup2(packet + offset + rtp.header_length, rtp.payload_length),
 	};
+	ssrc->idle_rounds = 0;
 	if (jitter_buffer_insert(&ssrc->jitter, rtp.sequence, &queued) < 0) {
 		g_free(queued.payload);
 		return;
@@ -222,6 +223,19 @@ void ssrc_finish(struct rec_call *call, struct rec_ssrc *ssrc, bool discard)
 			 "%llu duplicates, %llu late", ssrc->ssrc, (unsigned long long) ssrc->packets,
 			 (unsigned long long) ssrc->silence_samples, (unsigned long long) ssrc->jitter.duplicates,
 			 (unsigned long long) ssrc->jitter.late);
+}
+
+#define IDLE_ROUNDS_BEFORE_RELEASE 20
+
+void ssrc_poll_idle(struct rec_call *call, struct rec_ssrc *ssrc)
+{
+	if (ssrc->jitter.count == 0 || ++ssrc->idle_rounds < IDLE_ROUNDS_BEFORE_RELEASE)
+		return;
+	struct jitter_packet next;
+	while (jitter_buffer_pop(&ssrc->jitter, true, &next)) {
+		packet_process(call, ssrc, &next);
+		g_free(next.payload);
+	}
 }
 
 void ssrc_free(void *data)

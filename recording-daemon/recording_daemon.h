@@ -160,8 +160,10 @@ void mixer_free(struct rec_mixer *mixer);
 /* Adds samples of input (0..REC_MIX_MAX_INPUTS-1) at absolute position. Audio before the
  * mixer's written position is late and dropped (counted). */
 void mixer_add(struct rec_mixer *mixer, unsigned int input, int64_t position, const int16_t *samples, size_t count);
-/* Writes what every active input has reached, or, when memory would grow past the limit,
- * the oldest part regardless. final: everything. Returns 0 or the sink's error. */
+/* Called once per poll round: writes what every active input has reached, less a second of
+ * hold-back (inputs that added nothing for a second are paused and not waited for), or, when
+ * memory would grow past the limit, the oldest part regardless. final: everything. Returns 0
+ * or the sink's error. */
 int mixer_flush(struct rec_mixer *mixer, bool final);
 uint64_t mixer_late_samples(const struct rec_mixer *mixer);
 int64_t mixer_written(const struct rec_mixer *mixer);
@@ -213,6 +215,7 @@ struct rec_ssrc {
 	int64_t first_position;         /* where its single file starts on the call timeline */
 	struct rec_output *single;
 	bool logged_unknown_pt;
+	unsigned int idle_rounds;       /* poll rounds without a packet: see ssrc_poll_idle */
 	uint64_t packets, silence_samples;
 };
 
@@ -286,6 +289,9 @@ int packet_udp_payload(const unsigned char *packet, size_t length, size_t *paylo
 /* An IP (4 or 6) + UDP + RTP packet as the kernel module and the userspace files carry it. */
 void packet_received(struct rec_stream *stream, const unsigned char *packet, size_t length, uint64_t arrival_ns);
 void ssrc_finish(struct rec_call *call, struct rec_ssrc *ssrc, bool discard);
+/* Once per poll round: an SSRC that received nothing for a second releases what its jitter
+ * buffer holds (a sender that stopped or paused leaves no packets behind to push them out). */
+void ssrc_poll_idle(struct rec_call *call, struct rec_ssrc *ssrc);
 void ssrc_free(void *ssrc);
 
 #endif

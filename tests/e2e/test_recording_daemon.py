@@ -112,7 +112,7 @@ class Sources:
 
 
 def build_call(spool_dir, workdir, call_id, encodings=("PCMU", "PCMU"), loss=0.0, reorder=False,
-               ssrc_change=False, extra_frames=25, b_offset=B_OFFSET_S):
+               ssrc_change=False, extra_frames=25, b_offset=B_OFFSET_S, b_frames=None):
     """A two-party call in the spool (not yet published). Returns (call, parties, duration_s,
     source sample arrays, rate of the sources)."""
     rate = spool.CODECS[encodings[0]][1]
@@ -153,6 +153,8 @@ def build_call(spool_dir, workdir, call_id, encodings=("PCMU", "PCMU"), loss=0.0
                 packet = bytes(header) + packet[12:]
             changed.append((arrival, packet))
         parties[0].packets = changed
+    if b_frames is not None:
+        parties[1].packets = parties[1].packets[:b_frames]
     for number, party in enumerate(parties):
         call.append_packets(number, party.packets)
     duration = abs(b_offset) + total * 0.02
@@ -292,6 +294,25 @@ def test_parties_aligned_when_the_second_stream_started_first(tmp_path, recorder
     offset = int(0.4 * rate)
     assert correlation(mix[offset:, 0], sources[0], rate // 100) > 0.4
     assert correlation(mix[:, 0], sources[1], rate // 100) > 0.4
+
+
+def test_party_on_hold_loses_nothing(tmp_path, recorder_factory):
+    """The answerer sends one second, then nothing (on hold) while the call goes on: its last
+    packets leave the jitter buffer after a second without packets, the mix stops waiting for
+    it, and none of its audio arrives too late to be mixed."""
+    recorder = recorder_factory()
+    call, _, duration, _, _ = build_call(recorder.spool_dir, str(tmp_path), "onhold", b_frames=50)
+    publish(recorder, call)
+    import time
+    time.sleep(2)        # the answerer is silent for longer than a second of poll rounds
+    call.end()
+    assert finished(recorder, 3), recorder.log_text()
+    mix, rate = audio(recorder.outputs("onhold-mix.wav")[0])
+    duration -= B_OFFSET_S       # the offerer, who started first, is the last to send
+    assert abs(len(mix) / rate - duration) <= 0.01 * duration, (len(mix) / rate, duration)
+    single, _ = audio(recorder.outputs("onhold-00002111.wav")[0])
+    assert len(single) == 50 * 160
+    assert "too late to mix" not in recorder.log_text()
 
 
 def test_ssrc_change_mid_call(tmp_path, recorder_factory):

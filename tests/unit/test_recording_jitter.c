@@ -235,6 +235,27 @@ static void test_mixer_memory_is_bounded(void)
 	g_array_free(sink.samples, TRUE);
 }
 
+static void test_mixer_does_not_wait_for_a_paused_input(void)
+{
+	/* input 1 adds once and then nothing (a party on hold): after MIXER_STALLED_FLUSHES poll
+	 * rounds the mixer writes input 0's audio without waiting; before, it waits */
+	struct sink sink = { g_array_new(FALSE, FALSE, sizeof(int16_t)), 1 };
+	struct rec_mixer *mixer = mixer_new(1, 10, sink_write, &sink);
+	int16_t block[10] = { 0 };
+	mixer_add(mixer, 1, 0, block, 10);
+	guint written_after_5 = 0;
+	for (int round = 0; round < 40; round++) {
+		mixer_add(mixer, 0, round * 10, block, 10);
+		mixer_flush(mixer, false);
+		if (round == 5)
+			written_after_5 = sink.samples->len;
+	}
+	g_assert_cmpuint(written_after_5, ==, 0);               /* waits: input 1 reached 10 */
+	g_assert_cmpuint(sink.samples->len, ==, 400 - 10);      /* all but the hold-back */
+	mixer_free(mixer);
+	g_array_free(sink.samples, TRUE);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -249,5 +270,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/recording/mixer/sum", test_mixer_sums_and_waits_for_slowest);
 	g_test_add_func("/recording/mixer/channels", test_mixer_gap_is_silence_and_channels_interleave);
 	g_test_add_func("/recording/mixer/bounded", test_mixer_memory_is_bounded);
+	g_test_add_func("/recording/mixer/paused-input", test_mixer_does_not_wait_for_a_paused_input);
 	return g_test_run();
 }
