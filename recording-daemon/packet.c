@@ -14,6 +14,11 @@
 /* Positions within this many output samples of the expected one are contiguous: resampler
  * delay and rounding, not a gap. */
 #define CONTIGUOUS_TOLERANCE_MS 2
+/* The longest silence one gap inserts (a call on hold for an hour is still recorded). */
+#define MAX_SILENCE_SECONDS 3600
+/* How far a packet's timestamp may place it beyond its arrival time (jitter, the sender's
+ * clock drifting from ours: 0.1 % is 3.6 s an hour) before the arrival time is trusted more. */
+#define AHEAD_OF_ARRIVAL_SECONDS 5
 
 /* RFC 3551 section 6, table 4: static payload types, used when the metadata does not map one. */
 static const struct { uint8_t payload_type; const char *encoding; int clock_rate, channels; } static_types[] = {
@@ -117,12 +122,29 @@ static void packet_process(struct rec_call *call, struct rec_ssrc *ssrc, const s
 	}
 	int rate = call->rate;
 	int64_t arrival_position = 0;
-	if (packet->arrival_ns > call->start_ns)
-		arrival_position = (int64_t) ((packet->arrival_ns - call->start_ns) * (uint64_t) rate / 1000000000ull);
+	if (packet->arrival_ns > call->start_ns) {
+		uint64_t elapsed_ns = packet->arrival_ns - call->start_ns;
+		/* an arrival time from a broken stream file must not fill the disk with silence:
+		 * at most MAX_SILENCE_SECONDS beyond what the call has so far */
+		uint64_t limit_ns = (uint64_t) (call->max_position / rate + MAX_SILENCE_SECONDS) * 1000000000ull;
+		if (elapsed_ns > limit_ns) {
+			log_call(LOG_WARNING, call->call_id, "SSRC %08x: arrival %llu s after the call's start; cut to %llu s",
+				 ssrc->ssrc, (unsigned long long) (elapsed_ns / 1000000000ull),
+				 (unsigned long long) (limit_ns / 1000000000ull));
+			elapsed_ns = limit_ns;
+		}
+		arrival_position = (int64_t) (elapsed_ns / 1000 * (uint64_t) rate / 1000000ull);
+	}
 	call->timeline_started = true;
 	bool first = !ssrc->timeline.anchored;
 	int64_t fallback = first ? arrival_position : MAX(ssrc->written, arrival_position);
 	int64_t position = timeline_position(&ssrc->timeline, packet->timestamp, ssrc->clock_rate, rate, fallback);
+	if (!first && position > arrival_position + (int64_t) rate * AHEAD_OF_ARRIVAL_SECONDS) {
+		/* timestamps running far ahead of the arrival times: a broken sender or file, whose
+		 * gaps would fill the file with silence; the arrival time places it instead */
+		ssrc->timeline.anchored = false;
+		position = timeline_position(&ssrc->timeline, packet->timestamp, ssrc->clock_rate, rate, fallback);
+	}
 	if (first) {
 		ssrc->first_position = position;
 		ssrc->written = position;
@@ -153,6 +175,8 @@ static void packet_process(struct rec_call *call, struct rec_ssrc *ssrc, const s
 			mixer_add(mixer, (unsigned int) stream->mix_input, position, samples, (size_t) count);
 	}
 	ssrc->written = position + count;
+	if (call->max_position < ssrc->written)
+		call->max_position = ssrc->written;
 }
 
 static struct rec_ssrc *ssrc_get(struct rec_call *call, struct rec_stream *stream, uint32_t id)

@@ -240,6 +240,7 @@ struct rec_call {
 	 * stream's backlog before the other's still aligns them); fixed from then on. 0: unknown. */
 	uint64_t start_ns;
 	bool timeline_started;
+	int64_t max_position;           /* the furthest any SSRC has written */
 	struct rec_mixer *mixer;
 	struct rec_output *mixed;
 	int mix_inputs_used;

@@ -373,6 +373,32 @@ def test_garbage_is_skipped_and_good_calls_recorded(tmp_path, recorder_factory):
     assert "garbage.meta" in log or "metadata file" in log
 
 
+def test_broken_times_do_not_fill_the_disk(tmp_path, recorder_factory):
+    """Timestamps that jump 29 s per packet and an arrival time ten years late: the files stay
+    about as long as the call, not hours of silence."""
+    recorder = recorder_factory()
+    call, parties, duration, _, _ = build_call(recorder.spool_dir, str(tmp_path), "brokentimes")
+    for number in range(2):
+        with open(call.streams[number], "wb") as handle:
+            handle.write(spool.stream_file_header())
+    a = parties[0].packets
+    for index in range(100, 120):
+        arrival, packet = a[index]
+        header = bytearray(packet[:12])
+        header[4:8] = ((int.from_bytes(header[4:8], "big") + (index - 99) * 29 * 8000) & 0xffffffff).to_bytes(4, "big")
+        a[index] = (arrival, bytes(header) + packet[12:])
+    b = parties[1].packets
+    b[60] = (b[60][0] + 10 * 365 * 86400 * 10**9, b[60][1])
+    for number, party in enumerate(parties):
+        call.append_packets(number, party.packets)
+    publish(recorder, call)
+    call.end()
+    assert finished(recorder, 3), recorder.log_text()
+    for path in recorder.outputs("*.wav"):
+        length = len(audio(path)[0]) / 8000
+        assert length < duration + 10, (path, length, duration)
+
+
 def test_restart_mid_call_picks_the_call_up(tmp_path, recorder_factory):
     recorder = recorder_factory(["--output-mixed"])
     call, parties, duration, _, _ = build_call(recorder.spool_dir, str(tmp_path), "restart")
