@@ -97,7 +97,8 @@ static void make_room(struct rec_mixer *mixer, int64_t end)
 		       (capacity - mixer->capacity) * channels * sizeof(int32_t));
 		mixer->capacity = capacity;
 	}
-	if (needed > mixer->capacity)
+	/* write_until writes at most a capacity per call: a jump far ahead takes several */
+	while (end - mixer->base > (int64_t) mixer->capacity)
 		write_until(mixer, end - (int64_t) mixer->capacity);
 }
 
@@ -105,6 +106,8 @@ void mixer_add(struct rec_mixer *mixer, unsigned int input, int64_t position, co
 {
 	if (input >= REC_MIX_MAX_INPUTS || count == 0)
 		return;
+	if (count > mixer->limit)       /* more than the whole window at once: not from a decoder */
+		count = mixer->limit;
 	if (position < mixer->base) {
 		size_t skip = (size_t) (mixer->base - position);
 		if (skip >= count) {

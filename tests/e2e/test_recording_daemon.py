@@ -373,6 +373,38 @@ def test_garbage_is_skipped_and_good_calls_recorded(tmp_path, recorder_factory):
     assert "garbage.meta" in log or "metadata file" in log
 
 
+def test_random_packets_in_good_frames(tmp_path, recorder_factory):
+    """Well-framed packets with random RTP headers and payloads for every codec's payload type
+    (and IP/UDP headers cut short): decoders get garbage, the daemon stays up and records the
+    good call beside it."""
+    recorder = recorder_factory(["--output-mixed", "--output-single"])
+    generator = random.Random(99)
+    noisy = spool.SpoolCall(recorder.spool_dir, "noisy")
+    noisy.add_media(1, {pt: rtpmap for _, _, pt, rtpmap, _, _ in spool.CODECS.values()})
+    noisy.add_stream(tag=0)
+    packets = []
+    for n in range(3000):
+        payload = bytes(generator.getrandbits(8) for _ in range(generator.randrange(1, 400)))
+        pt = generator.choice([0, 8, 9, 111, 96, 101, 13, 127])
+        packet = spool.rtp(pt, generator.getrandbits(16), generator.getrandbits(32),
+                           generator.choice([1, 2, 3]), payload)
+        wrapped = spool.ipv4_udp(packet)
+        if n % 50 == 0:
+            wrapped = wrapped[:generator.randrange(1, 30)]
+        packets.append(spool.frame(wrapped, BASE_NS + generator.getrandbits(40)))
+    noisy.append_raw(0, b"".join(packets))
+    publish(recorder, noisy)
+    good, _, duration, _, _ = build_call(recorder.spool_dir, str(tmp_path), "besidenoise")
+    publish(recorder, good)
+    good.end()
+    noisy.end()
+    assert wait_until(lambda: recorder.outputs("besidenoise-mix.wav") and not recorder.outputs("*.tmp"), 30), \
+        recorder.log_text()
+    assert recorder.alive()
+    mix, rate = audio(recorder.outputs("besidenoise-mix.wav")[0])
+    assert abs(len(mix) / rate - duration) <= 0.01 * duration
+
+
 def test_broken_times_do_not_fill_the_disk(tmp_path, recorder_factory):
     """Timestamps that jump 29 s per packet and an arrival time ten years late: the files stay
     about as long as the call, not hours of silence."""

@@ -256,6 +256,23 @@ static void test_mixer_does_not_wait_for_a_paused_input(void)
 	g_array_free(sink.samples, TRUE);
 }
 
+static void test_mixer_jump_far_ahead(void)
+{
+	/* a position many windows ahead (found by an e2e test with random packets: the memory
+	 * window moved by one capacity only and the add wrote past it) */
+	struct sink sink = { g_array_new(FALSE, FALSE, sizeof(int16_t)), 1 };
+	struct rec_mixer *mixer = mixer_new(1, 100, sink_write, &sink);
+	int16_t block[10] = { 7, 7, 7, 7, 7, 7, 7, 7, 7, 7 };
+	mixer_add(mixer, 0, 0, block, 10);
+	mixer_add(mixer, 0, 100 * 20 * 5, block, 10);   /* five 20 s windows later */
+	mixer_flush(mixer, true);
+	g_assert_cmpuint(sink.samples->len, ==, 100 * 20 * 5 + 10);
+	g_assert_cmpint(g_array_index(sink.samples, int16_t, 100 * 20 * 5), ==, 7);
+	g_assert_cmpint(g_array_index(sink.samples, int16_t, 100), ==, 0);
+	mixer_free(mixer);
+	g_array_free(sink.samples, TRUE);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -271,5 +288,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/recording/mixer/channels", test_mixer_gap_is_silence_and_channels_interleave);
 	g_test_add_func("/recording/mixer/bounded", test_mixer_memory_is_bounded);
 	g_test_add_func("/recording/mixer/paused-input", test_mixer_does_not_wait_for_a_paused_input);
+	g_test_add_func("/recording/mixer/jump", test_mixer_jump_far_ahead);
 	return g_test_run();
 }
