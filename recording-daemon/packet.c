@@ -19,6 +19,9 @@
 /* How far a packet's timestamp may place it beyond its arrival time (jitter, the sender's
  * clock drifting from ours: 0.1 % is 3.6 s an hour) before the arrival time is trusted more. */
 #define AHEAD_OF_ARRIVAL_SECONDS 5
+/* A packet placed this far beyond everything the call has so far needs its arrival time
+ * confirmed by the next packet's (see packet_process). */
+#define FAR_AHEAD_SECONDS 60
 
 /* RFC 3551 section 6, table 4: static payload types, used when the metadata does not map one. */
 static const struct { uint8_t payload_type; const char *encoding; int clock_rate, channels; } static_types[] = {
@@ -136,6 +139,7 @@ static void packet_process(struct rec_call *call, struct rec_ssrc *ssrc, const s
 		arrival_position = (int64_t) (elapsed_ns / 1000 * (uint64_t) rate / 1000000ull);
 	}
 	call->timeline_started = true;
+	struct timeline before = ssrc->timeline;
 	bool first = !ssrc->timeline.anchored;
 	int64_t fallback = first ? arrival_position : MAX(ssrc->written, arrival_position);
 	int64_t position = timeline_position(&ssrc->timeline, packet->timestamp, ssrc->clock_rate, rate, fallback);
@@ -144,6 +148,20 @@ static void packet_process(struct rec_call *call, struct rec_ssrc *ssrc, const s
 		 * gaps would fill the file with silence; the arrival time places it instead */
 		ssrc->timeline.anchored = false;
 		position = timeline_position(&ssrc->timeline, packet->timestamp, ssrc->clock_rate, rate, fallback);
+	}
+	uint64_t previous_arrival = ssrc->last_arrival_ns;
+	ssrc->last_arrival_ns = packet->arrival_ns;
+	if (position > call->max_position + (int64_t) rate * FAR_AHEAD_SECONDS &&
+	    (packet->arrival_ns > previous_arrival + 1000000000ull || packet->arrival_ns + 1000000000ull < previous_arrival)) {
+		/* far beyond the call so far, by its arrival time alone: one corrupt frame, or the
+		 * first packet after a long hold. The next packet decides: if it arrived within a
+		 * second of this one, the new time is real; this one is dropped either way. */
+		ssrc->timeline = before;
+		if (!ssrc->implausible++)
+			log_call(LOG_INFO, call->call_id, "SSRC %08x: packet %lld s beyond the call without a second "
+				 "one to confirm its arrival time; dropped", ssrc->ssrc,
+				 (long long) ((position - call->max_position) / rate));
+		return;
 	}
 	if (first) {
 		ssrc->first_position = position;
@@ -242,11 +260,12 @@ void ssrc_finish(struct rec_call *call, struct rec_ssrc *ssrc, bool discard)
 		output_close(ssrc->single, discard);
 		ssrc->single = NULL;
 	}
-	if (ssrc->silence_samples || ssrc->jitter.duplicates || ssrc->jitter.late)
+	if (ssrc->silence_samples || ssrc->jitter.duplicates || ssrc->jitter.late || ssrc->implausible)
 		log_call(LOG_INFO, call->call_id, "SSRC %08x: %llu packets, %llu samples of silence filled, "
-			 "%llu duplicates, %llu late", ssrc->ssrc, (unsigned long long) ssrc->packets,
-			 (unsigned long long) ssrc->silence_samples, (unsigned long long) ssrc->jitter.duplicates,
-			 (unsigned long long) ssrc->jitter.late);
+			 "%llu duplicates, %llu late, %llu with implausible arrival times", ssrc->ssrc,
+			 (unsigned long long) ssrc->packets, (unsigned long long) ssrc->silence_samples,
+			 (unsigned long long) ssrc->jitter.duplicates, (unsigned long long) ssrc->jitter.late,
+			 (unsigned long long) ssrc->implausible);
 }
 
 #define IDLE_ROUNDS_BEFORE_RELEASE 20

@@ -217,6 +217,8 @@ struct rec_ssrc {
 	bool logged_unknown_pt;
 	unsigned int idle_rounds;       /* poll rounds without a packet: see ssrc_poll_idle */
 	uint64_t packets, silence_samples;
+	uint64_t last_arrival_ns;       /* of the previous packet placed or dropped */
+	uint64_t implausible;           /* dropped: arrival far ahead, unconfirmed */
 };
 
 struct rec_payload_type {

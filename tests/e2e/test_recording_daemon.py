@@ -315,6 +315,32 @@ def test_party_on_hold_loses_nothing(tmp_path, recorder_factory):
     assert "too late to mix" not in recorder.log_text()
 
 
+def test_long_hold_then_resume(tmp_path, recorder_factory):
+    """The offerer sends a second, puts the call on hold for 90 s (nothing sent), then sends
+    another second with the timestamp and arrival time moved on by 90 s: the files keep the
+    90 s of silence (the first packet after the hold waits for the second to confirm its time)."""
+    recorder = recorder_factory(["--output-single", "--output-mixed"])
+    call = spool.SpoolCall(recorder.spool_dir, "longhold")
+    call.add_media(1, {0: "PCMU/8000"})
+    call.add_stream(tag=0)
+    voices = Sources.get(str(tmp_path), 8000)
+    payloads = spool.encode("PCMU", voices[0], str(tmp_path))
+    packets = []
+    for n in range(100):
+        hold = 90 * 8000 if n >= 50 else 0
+        packets.append((BASE_NS + n * 20_000_000 + hold * 125_000,
+                        spool.rtp(0, 10 + n, 1000 + n * 160 + hold, 0x1111, payloads[n])))
+    call.append_packets(0, packets)
+    publish(recorder, call)
+    call.end()
+    assert finished(recorder, 2), recorder.log_text()
+    single, rate = audio(recorder.outputs("longhold-00001111.wav")[0])
+    assert abs(len(single) / rate - 92.0) <= 0.01 * 92, len(single) / rate
+    mix, _ = audio(recorder.outputs("longhold-mix.wav")[0])
+    assert abs(len(mix) / rate - 92.0) <= 0.01 * 92
+    assert not single[50 * 160 + 100:50 * 160 + 90 * rate - 100].any()      # the hold is silence
+
+
 def test_ssrc_change_mid_call(tmp_path, recorder_factory):
     recorder = recorder_factory()
     call, _, duration, _, _ = build_call(recorder.spool_dir, str(tmp_path), "ssrcchange", ssrc_change=True)
@@ -373,12 +399,13 @@ def test_garbage_is_skipped_and_good_calls_recorded(tmp_path, recorder_factory):
     assert "garbage.meta" in log or "metadata file" in log
 
 
-def test_random_packets_in_good_frames(tmp_path, recorder_factory):
+@pytest.mark.parametrize("seed", [99, 7, 1234])
+def test_random_packets_in_good_frames(tmp_path, recorder_factory, seed):
     """Well-framed packets with random RTP headers and payloads for every codec's payload type
     (and IP/UDP headers cut short): decoders get garbage, the daemon stays up and records the
     good call beside it."""
     recorder = recorder_factory(["--output-mixed", "--output-single"])
-    generator = random.Random(99)
+    generator = random.Random(seed)
     noisy = spool.SpoolCall(recorder.spool_dir, "noisy")
     noisy.add_media(1, {pt: rtpmap for _, _, pt, rtpmap, _, _ in spool.CODECS.values()})
     noisy.add_stream(tag=0)
@@ -386,12 +413,16 @@ def test_random_packets_in_good_frames(tmp_path, recorder_factory):
     for n in range(3000):
         payload = bytes(generator.getrandbits(8) for _ in range(generator.randrange(1, 400)))
         pt = generator.choice([0, 8, 9, 111, 96, 101, 13, 127])
-        packet = spool.rtp(pt, generator.getrandbits(16), generator.getrandbits(32),
-                           generator.choice([1, 2, 3]), payload)
+        if generator.random() < 0.7:    # plausible: near the previous sequence and timestamp
+            sequence, timestamp = n + generator.randrange(-3, 4), n * 160 + generator.randrange(-500, 500)
+        else:
+            sequence, timestamp = generator.getrandbits(16), generator.getrandbits(32)
+        packet = spool.rtp(pt, sequence, timestamp, generator.choice([1, 2, 3]), payload)
         wrapped = spool.ipv4_udp(packet)
         if n % 50 == 0:
             wrapped = wrapped[:generator.randrange(1, 30)]
-        packets.append(spool.frame(wrapped, BASE_NS + generator.getrandbits(40)))
+        arrival = BASE_NS + n * 20_000_000 if generator.random() < 0.9 else BASE_NS + generator.getrandbits(50)
+        packets.append(spool.frame(wrapped, arrival))
     noisy.append_raw(0, b"".join(packets))
     publish(recorder, noisy)
     good, _, duration, _, _ = build_call(recorder.spool_dir, str(tmp_path), "besidenoise")
