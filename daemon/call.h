@@ -126,6 +126,8 @@ struct media {
 	struct media_srtp *srtp;        /* the SRTP contexts the packet path uses, NULL for plain RTP;
 					 * replaced whole under call->lock (media_crypto.h) */
 	unsigned int rtp_port;          /* first port of the pair we hold, 0 = none */
+	char codecs[64];                /* this side's payload types as its SDP named them, for the
+					 * live view: "PCMU/8000 PCMA/8000" (cut at a whole name) */
 	struct stream streams[2];       /* [STREAM_RTP], [STREAM_RTCP] */
 };
 

@@ -279,6 +279,128 @@ static int apply_log_facility(void *target, const char *value, char **reason)
 	return -EINVAL;
 }
 
+/* ---- HTTP listener and Graphite export -------------------------------------------------- */
+
+/* [ADDRESS:]PORT; a bare port means loopback: the listener serves control (ng over HTTP) and
+ * must be opened to the network on purpose. */
+static int apply_http_endpoint(const char *value, union endpoint *endpoint, char **reason)
+{
+	g_autofree char *trimmed = g_strstrip(g_strdup(value));
+	int result;
+	if (*trimmed && strspn(trimmed, "0123456789") == strlen(trimmed)) {
+		long long port;
+		result = options_apply_integer(trimmed, 1, 65535, &port, reason);
+		if (result == 0)
+			result = endpoint_parse(endpoint, AF_INET, "127.0.0.1", (unsigned int) port);
+		return result;
+	}
+	result = interface_address_parse_endpoint(trimmed, strlen(trimmed), endpoint);
+	if (result == -ERANGE)
+		*reason = g_strdup("the port must be from 1 to 65535");
+	else if (result == -ENOENT)
+		*reason = g_strdup("the host name does not resolve");
+	else if (result < 0)
+		*reason = g_strdup("expected [ADDRESS:]PORT, [IPv6-ADDRESS]:PORT or HOSTNAME:PORT");
+	return result;
+}
+
+static int apply_listen_http(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	return apply_http_endpoint(value, &state->config->listen_http, reason);
+}
+
+static int apply_listen_https(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	return apply_http_endpoint(value, &state->config->listen_https, reason);
+}
+
+static int apply_file_name(const char *value, char **file, char **reason)
+{
+	if (!value || !*value) {
+		*reason = g_strdup("expected a file name");
+		return -EINVAL;
+	}
+	g_free(*file);
+	*file = g_strdup(value);
+	return 0;
+}
+
+static int apply_https_cert(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	return apply_file_name(value, &state->config->https_cert, reason);
+}
+
+static int apply_https_key(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	return apply_file_name(value, &state->config->https_key, reason);
+}
+
+static int apply_https_client_ca(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	return apply_file_name(value, &state->config->https_client_ca, reason);
+}
+
+static int apply_http_threads(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	long long number;
+	int result = options_apply_integer(value, 0, 1024, &number, reason);
+	if (result == 0)
+		state->config->http_threads = (unsigned int) number;
+	return result;
+}
+
+static int apply_graphite(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	g_autofree char *trimmed = g_strstrip(g_strdup(value));
+	int result = interface_address_parse_endpoint(trimmed, strlen(trimmed), &state->config->graphite);
+	if (result == 0 && interface_address_is_any(&state->config->graphite)) {
+		*reason = g_strdup("expected ADDRESS:PORT of the Graphite server");
+		return -EINVAL;
+	}
+	if (result < 0)
+		*reason = g_strdup("expected ADDRESS:PORT or HOSTNAME:PORT");
+	return result;
+}
+
+static int apply_graphite_interval(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	long long number;
+	int result = options_apply_integer(value, 1, 86400, &number, reason);
+	if (result == 0)
+		state->config->graphite_interval = (unsigned int) number;
+	return result;
+}
+
+static int apply_graphite_timeout(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	return apply_seconds(value, &state->config->graphite_timeout, reason);
+}
+
+/* Graphite paths are dot-separated words: a prefix with a space or newline would corrupt
+ * every line of the plaintext protocol. */
+static int apply_graphite_prefix(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	for (const char *c = value; *c; c++) {
+		if (*c <= ' ' || *c == 0x7f) {
+			*reason = g_strdup("the prefix must not contain spaces or control characters");
+			return -EINVAL;
+		}
+	}
+	g_free(state->config->graphite_prefix);
+	state->config->graphite_prefix = g_strdup(value);
+	return 0;
+}
+
 /* ---- the option table ------------------------------------------------------------------ */
 
 #define SUPPORTED(name, letter, option_kind, apply_function, hint, text) \
@@ -333,12 +455,28 @@ static const struct option_spec option_table[] = {
 			"Limit of maximum number of sessions (-1: unlimited)"),
 	SUPPORTED("endpoint-learning", 0, OPTION_VALUE, apply_endpoint_learning, "delayed|immediate|off|heuristic",
 			"RTP endpoint learning algorithm (default delayed)"),
+	/* HTTP listener and Graphite export */
+	SUPPORTED("listen-http", 0, OPTION_VALUE, apply_listen_http, "[IP46|HOSTNAME:]PORT",
+			"TCP port to listen on, HTTP (/metrics, /ng, WebSocket; a bare port: loopback)"),
+	SUPPORTED("listen-https", 0, OPTION_VALUE, apply_listen_https, "[IP46|HOSTNAME:]PORT",
+			"TCP port to listen on, HTTPS (needs --https-cert)"),
+	SUPPORTED("https-cert", 0, OPTION_VALUE, apply_https_cert, "FILE", "Certificate for HTTPS (PEM)"),
+	SUPPORTED("https-key", 0, OPTION_VALUE, apply_https_key, "FILE",
+			"Private key for HTTPS (PEM; default: in the certificate file)"),
+	SUPPORTED("https-client-ca", 0, OPTION_VALUE, apply_https_client_ca, "FILE",
+			"Require HTTPS clients to show a certificate signed by a CA in FILE (PEM; not upstream)"),
+	SUPPORTED("http-threads", 0, OPTION_VALUE, apply_http_threads, "INT",
+			"Accepted for compatibility: HTTP is served by the control thread"),
+	SUPPORTED("graphite", 'g', OPTION_VALUE, apply_graphite, "IP46|HOSTNAME:PORT", "Address of the Graphite server"),
+	SUPPORTED("graphite-interval", 'G', OPTION_VALUE, apply_graphite_interval, "INT",
+			"Graphite send interval in seconds (default 60)"),
+	SUPPORTED("graphite-prefix", 0, OPTION_VALUE, apply_graphite_prefix, "STRING",
+			"Prefix for graphite line"),
+	SUPPORTED("graphite-timeout", 0, OPTION_VALUE, apply_graphite_timeout, "INT",
+			"Graphite connect timeout in seconds (default 5)"),
 
 	/* Management, statistics export and log cosmetics: nothing a call relies on. */
-	IGNORED_VALUE("listen-cli", 'c'), IGNORED_VALUE("listen-http", 0), IGNORED_VALUE("listen-https", 0),
-	IGNORED_VALUE("https-cert", 0), IGNORED_VALUE("https-key", 0), IGNORED_VALUE("http-threads", 0),
-	IGNORED_VALUE("graphite", 'g'), IGNORED_VALUE("graphite-interval", 'G'), IGNORED_VALUE("graphite-prefix", 0),
-	IGNORED_VALUE("graphite-timeout", 0), IGNORED_VALUE("homer", 0), IGNORED_VALUE("homer-protocol", 0),
+	IGNORED_VALUE("listen-cli", 'c'), IGNORED_VALUE("homer", 0), IGNORED_VALUE("homer-protocol", 0),
 	IGNORED_VALUE("homer-id", 0), IGNORED_VALUE("mos", 0), IGNORED_VALUE("software-id", 0),
 	IGNORED_VALUE("dtmf-log-dest", 0), IGNORED_VALUE("log-facility-cdr", 0), IGNORED_VALUE("log-facility-rtcp", 0),
 	IGNORED_VALUE("log-facility-dtmf", 0), IGNORED_VALUE("log-format", 0), IGNORED_VALUE("max-log-line-length", 0),
@@ -416,6 +554,7 @@ static void set_defaults(struct daemon_config *config)
 	config->log.level = LOG_INFO;
 	config->log.facility = LOG_DAEMON;
 	config->log.to_stderr = false;
+	config->graphite_interval = 60;
 }
 
 static unsigned int cpu_count(void)
@@ -445,6 +584,10 @@ static int check_config(struct daemon_config *config, char **error_message)
 	if (first_even + 1 > config->port_max) {
 		*error_message = g_strdup_printf("port range %u-%u holds no even/odd port pair for RTP and RTCP",
 				config->port_min, config->port_max);
+		return -EINVAL;
+	}
+	if (endpoint_is_set(&config->listen_https) && !config->https_cert) {
+		*error_message = g_strdup("--listen-https needs --https-cert (and --https-key unless the key is in it)");
 		return -EINVAL;
 	}
 	if (config->num_threads == 0)
@@ -528,6 +671,11 @@ void config_free(struct daemon_config *config)
 	g_free(config->pidfile);
 	g_free(config->recording_dir);
 	config->recording_dir = NULL;
+	g_free(config->https_cert);
+	g_free(config->https_key);
+	g_free(config->graphite_prefix);
+	g_free(config->https_client_ca);
+	config->https_cert = config->https_key = config->graphite_prefix = config->https_client_ca = NULL;
 	config->config_file = NULL;
 	config->config_section = NULL;
 	config->interfaces = NULL;

@@ -65,6 +65,15 @@ struct daemon_config {
 	char *recording_dir;                  /* NULL: nothing is recorded */
 	enum recording_method recording_method;
 	enum recording_format recording_format;
+	/* HTTP listener and Graphite export (http_server.c, graphite.c) */
+	union endpoint listen_http, listen_https;   /* unset: off; a bare PORT binds 127.0.0.1 */
+	char *https_cert, *https_key;               /* PEM files; the key defaults to the cert file */
+	char *https_client_ca;                      /* ours: require client certificates it signed */
+	unsigned int http_threads;                  /* accepted; HTTP runs on the control thread */
+	union endpoint graphite;                    /* unset: off */
+	unsigned int graphite_interval;             /* seconds between reports (default 60) */
+	unsigned int graphite_timeout;              /* seconds a connect may take (0: 5) */
+	char *graphite_prefix;                      /* NULL: none */
 };
 
 enum config_result {

@@ -19,6 +19,8 @@
 #include "version.h"
 #include "daemon.h"
 #include "event_loop.h"
+#include "graphite.h"
+#include "http_server.h"
 #include "kernel_backend.h"
 #include "log.h"
 #include "ng_keys.h"
@@ -250,6 +252,11 @@ int main(int argc, char **argv)
 			  endpoint_text(&config.listen_ng, text, sizeof(text)), strerror(-error));
 		goto stop_relay;
 	}
+	/* HTTP listener and Graphite export: sources on the control loop */
+	struct http_server *http = NULL;
+	struct graphite *graphite = NULL;
+	if (http_server_start(&http, &daemon) < 0 || graphite_start(&graphite, &daemon) < 0)
+		goto stop_exporters;
 	if (config.pidfile && write_pidfile(config.pidfile) < 0)
 		log_warning("cannot write pidfile %s: %s", config.pidfile, strerror(errno));
 	char text[80];
@@ -261,9 +268,12 @@ int main(int argc, char **argv)
 	exit_code = 0;
 
 	call_foreach(end_call_at_shutdown, NULL);
-	ng_server_close(server);
 	if (config.pidfile)
 		unlink(config.pidfile);
+stop_exporters:
+	graphite_stop(graphite);
+	http_server_stop(http);
+	ng_server_close(server);
 stop_relay:
 	relay_stop();
 stop_recording:

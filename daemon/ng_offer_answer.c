@@ -206,6 +206,7 @@ static int side_learn_sdp(struct sdp_exchange *exchange, struct media *media, co
 	media->rejected = sdp_media->port == 0;
 	media->direction = sdp_media_effective_direction(exchange->sdp, sdp_media);
 	media->ice_seen = sdp_media->has_ice;
+	sdp_media_codecs_text(sdp_media, media->codecs, sizeof(media->codecs));
 	union endpoint rtp = address, rtcp = address;
 	endpoint_set_port(&rtp, sdp_media->port);
 	if (sdp_media->rtcp_mux) {

@@ -117,6 +117,19 @@ static const struct ng_command_entry command_table[] = {
 
 static struct ng_command_counter command_counters[G_N_ELEMENTS(command_table)];
 
+/* From a ping's tens of microseconds to an offer stuck behind a slow host name lookup. */
+const double ng_latency_bucket_seconds[NG_LATENCY_BUCKETS - 1] = {
+	0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 1.0,
+};
+
+static void count_latency(struct ng_command_counter *counter, double seconds)
+{
+	unsigned int bucket = 0;
+	while (bucket < NG_LATENCY_BUCKETS - 1 && seconds > ng_latency_bucket_seconds[bucket])
+		bucket++;
+	counter->latency[bucket]++;
+}
+
 static struct daemon_totals *cache_totals;   /* where the cache's size is reported */
 /* Requests are decoded into and replies built in this one arena, reset after each request
  * (control thread only): a fresh arena per request cost a large malloc and free each time. */
@@ -234,7 +247,9 @@ static bool run_request(struct daemon_context *daemon, struct bencode_buffer *bu
 	}
 	command_counters[index].name = entry->name;
 	command_counters[index].count++;
-	command_counters[index].seconds += (double) (now_realtime_us() - started) / 1e6;
+	double seconds = (double) (now_realtime_us() - started) / 1e6;
+	command_counters[index].seconds += seconds;
+	count_latency(&command_counters[index], seconds);
 	return entry->cached;
 }
 

@@ -47,9 +47,11 @@ struct call_recording {
 	bool spool_failed;              /* logged once */
 };
 
-/* The recording state of one stream, in stream->extras (control thread; the sink pointer
- * and the record flag are published under the call's lock). */
+/* A stream's recording state lives in stream->extras (call.h): its sink and record flag,
+ * published under the call's lock, and its proc numbering (control thread). */
 
+/* What the writer thread does once a pcap call's files are closed: the metadata's last
+ * lines, then the move to metadata/. */
 struct pcap_meta_finish {
 	int fd;
 	char *tmp_path, *final_path;
@@ -305,9 +307,10 @@ static unsigned int attach_streams(struct call *call, struct call_recording *rec
 				g_autofree char *path = g_strdup_printf("%s/streams/%s/%s", settings.dir, rec->prefix, name);
 				output = recording_writer_open_output(path, NULL, RECORDING_OUTPUT_STREAM);
 				if (!output) {
-					log_call(LOG_ERR, call->call_id, "recording: cannot create stream file %s: %s", path,
-						 strerror(errno));
-					continue;
+					int error = errno;
+					log_call(LOG_ERR, call->call_id, "recording: cannot create stream file %s: %s "
+						 "(the call is relayed, this stream not recorded)", path, strerror(error));
+					output = recording_writer_unwritable_output(path, error, RECORDING_OUTPUT_STREAM);
 				}
 				g_autofree char *details = g_strdup_printf("TAG %u MEDIA %u TAG-MEDIA %u COMPONENT %u FLAGS 0",
 									   tag, media_extras->recording_media_id,
@@ -440,12 +443,16 @@ static int start_recording(struct call *call, struct call_recording *rec)
 		g_autofree char *pcap_tmp = g_strdup_printf("%s/tmp/%s.pcap", settings.dir, rec->prefix);
 		g_free(rec->pcap_final_path);
 		rec->pcap_final_path = g_strdup_printf("%s/pcaps/%s.pcap", settings.dir, rec->prefix);
-		rec->pcap = recording_writer_open_output(pcap_tmp, rec->pcap_final_path,
-							 settings.format == RECORDING_FORMAT_ETH
-							 ? RECORDING_OUTPUT_PCAP_ETHERNET : RECORDING_OUTPUT_PCAP_RAW);
-		if (!rec->pcap)
+		enum recording_output_format format = settings.format == RECORDING_FORMAT_ETH
+			? RECORDING_OUTPUT_PCAP_ETHERNET : RECORDING_OUTPUT_PCAP_RAW;
+		rec->pcap = recording_writer_open_output(pcap_tmp, rec->pcap_final_path, format);
+		if (!rec->pcap) {
+			/* relayed, not recorded: its packets are counted as lost (recordingerrors) */
+			int error = errno;
 			log_call(LOG_ERR, call->call_id, "recording: cannot create %s: %s (the call is relayed, "
-				 "not recorded)", pcap_tmp, strerror(errno));
+				 "not recorded)", pcap_tmp, strerror(error));
+			rec->pcap = recording_writer_unwritable_output(pcap_tmp, error, format);
+		}
 		rec->meta_tmp_path = g_strdup_printf("%s/tmp/rtpengine-meta-%s.tmp", settings.dir, rec->prefix);
 		rec->meta_fd = open(rec->meta_tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0664);
 		if (rec->meta_fd < 0) {

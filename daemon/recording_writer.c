@@ -23,11 +23,17 @@
 /* Largest payload a slot holds: with the largest synthetic header it stays within a
  * stream file frame (RECORDING_FRAME_MAX). */
 #define SLOT_DATA (RECORDING_FRAME_MAX - RECORDING_PACKET_HEADER_MAX)
-#define OUTPUT_BUFFER_SIZE (64 * 1024)
+/* Per output: a call's pcap gets about 22 KB/s, a proc stream file 11 KB/s. Writing each
+ * output at most every FLUSH_AGE_NS (or when its buffer fills) keeps the writes few: flushing
+ * every round meant one write() per packet with hundreds of calls (perf: the writer thread's
+ * time was the kernel's buffered-write path), and 8 KB keeps 2000 stream files at 16 MB. */
+#define OUTPUT_BUFFER_SIZE (8 * 1024)
+#define FLUSH_AGE_NS (100 * 1000000ull)
 #define DRAIN_INTERVAL_MS 5
 #define IDLE_INTERVAL_MS 1000
 /* the largest record: pcap record header + Ethernet + IP/UDP + payload */
 #define RECORD_MAX (PCAP_RECORD_HEADER_SIZE + RECORDING_ETHERNET_HEADER_SIZE + RECORDING_PACKET_HEADER_MAX + SLOT_DATA)
+_Static_assert(RECORD_MAX <= OUTPUT_BUFFER_SIZE, "an output's buffer holds the largest record");
 
 struct capture_slot {
 	const struct recording_sink *sink;
@@ -53,7 +59,9 @@ struct recording_output {
 	unsigned int buffered_records;
 	off_t good_size;                /* the file up to the last whole record written */
 	bool dirty;                     /* in the writer's list of outputs to flush */
+	uint64_t buffered_since_ns;     /* CLOCK_MONOTONIC of the oldest buffered record */
 	bool failing;                   /* the last write failed */
+	int open_error;                 /* fd < 0: why the file could not be created */
 	bool failure_logged, recovery_logged;  /* once per output: a nearly full disk flaps */
 	atomic_uint_fast64_t records;
 };
@@ -80,6 +88,7 @@ static struct {
 	GPtrArray *dirty;               /* writer: outputs with buffered records */
 	unsigned char record[RECORD_MAX];
 	atomic_uint_fast64_t packets, errors;
+	uint64_t dropped_earlier;       /* drops of the queues of writers stopped before */
 } writer = { .lock = PTHREAD_MUTEX_INITIALIZER, .wake_fd = -1 };
 
 #define COUNTER_ADD(counter, amount) \
@@ -97,7 +106,8 @@ static void output_failed(struct recording_output *output, int error, unsigned i
 	output->failing = true;
 	output->failure_logged = true;
 	/* keep the file to whole records: a later write that works continues a valid file */
-	if (ftruncate(output->fd, output->good_size) < 0 || lseek(output->fd, output->good_size, SEEK_SET) < 0)
+	if (output->fd >= 0 && (ftruncate(output->fd, output->good_size) < 0
+				|| lseek(output->fd, output->good_size, SEEK_SET) < 0))
 		log_debug("recording: cannot cut %s back: %s", output->path, strerror(errno));
 }
 
@@ -105,6 +115,13 @@ static void output_flush(struct recording_output *output)
 {
 	if (!output->buffered)
 		return;
+	if (output->fd < 0) {
+		/* never created: every record is lost, and counted */
+		output_failed(output, output->open_error, output->buffered_records);
+		output->buffered = 0;
+		output->buffered_records = 0;
+		return;
+	}
 	size_t done = 0;
 	while (done < output->buffered) {
 		ssize_t written = write(output->fd, output->buffer + done, output->buffered - done);
@@ -125,19 +142,32 @@ static void output_flush(struct recording_output *output)
 	output->failing = false;
 	output->good_size += (off_t) output->buffered;
 	COUNTER_ADD(writer.packets, output->buffered_records);
-	atomic_fetch_add_explicit(&output->records, output->buffered_records, memory_order_relaxed);
 	output->buffered = 0;
 	output->buffered_records = 0;
 }
 
-static void flush_dirty_outputs(void)
+static uint64_t monotonic_ns(void)
 {
-	for (unsigned int i = 0; i < writer.dirty->len; i++) {
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (uint64_t) now.tv_sec * 1000000000u + (uint64_t) now.tv_nsec;
+}
+
+/* Writes the outputs whose oldest buffered record is older than FLUSH_AGE_NS (all of them
+ * with everything true: stopping). */
+static void flush_dirty_outputs(bool everything)
+{
+	uint64_t now = monotonic_ns();
+	for (unsigned int i = 0; i < writer.dirty->len;) {
 		struct recording_output *output = g_ptr_array_index(writer.dirty, i);
+		if (!everything && output->buffered && now - output->buffered_since_ns < FLUSH_AGE_NS) {
+			i++;
+			continue;
+		}
 		output_flush(output);
 		output->dirty = false;
+		g_ptr_array_remove_index_fast(writer.dirty, i);
 	}
-	g_ptr_array_set_size(writer.dirty, 0);
 }
 
 /* One record into the output's buffer, in the output's format. */
@@ -179,9 +209,13 @@ static void append_record(const struct capture_slot *slot)
 	}
 	if (output->buffered + total > OUTPUT_BUFFER_SIZE)
 		output_flush(output);
+	if (!output->buffered)
+		output->buffered_since_ns = monotonic_ns();
 	memcpy(output->buffer + output->buffered, record, total);
 	output->buffered += total;
 	output->buffered_records++;
+	/* counted when appended: the metadata's "SDP before RTP packet" numbers what was captured */
+	atomic_fetch_add_explicit(&output->records, 1, memory_order_relaxed);
 	if (!output->dirty) {
 		output->dirty = true;
 		g_ptr_array_add(writer.dirty, output);
@@ -208,7 +242,7 @@ static void output_free(struct recording_output *output)
 	output_flush(output);
 	if (output->fd >= 0 && close(output->fd) < 0)
 		log_error("recording: closing %s: %s", output->path, strerror(errno));
-	if (output->final_path && rename(output->path, output->final_path) < 0)
+	if (output->fd >= 0 && output->final_path && rename(output->path, output->final_path) < 0)
 		log_error("recording: cannot move %s to %s: %s", output->path, output->final_path, strerror(errno));
 	atomic_fetch_sub(&writer.open_outputs, 1);
 	g_free(output->path);
@@ -254,7 +288,7 @@ static void writer_round(void)
 	writer.applying = taken;
 	pthread_mutex_unlock(&writer.lock);
 	drain_queues();
-	flush_dirty_outputs();
+	flush_dirty_outputs(atomic_load(&writer.stop));
 	apply_requests(taken);
 }
 
@@ -332,8 +366,10 @@ void recording_writer_stop(void)
 		pthread_join(writer.thread, NULL);
 		writer.running = false;
 	}
-	for (unsigned int i = 0; writer.queues && i < writer.queue_count; i++)
+	for (unsigned int i = 0; writer.queues && i < writer.queue_count; i++) {
+		writer.dropped_earlier += __atomic_load_n(&writer.queues[i]->dropped, __ATOMIC_RELAXED);
 		free(writer.queues[i]);
+	}
 	g_free(writer.queues);
 	writer.queues = NULL;
 	writer.queue_count = 0;
@@ -418,6 +454,19 @@ struct recording_output *recording_writer_open_output(const char *path, const ch
 	return output;
 }
 
+struct recording_output *recording_writer_unwritable_output(const char *path, int error,
+							    enum recording_output_format format)
+{
+	struct recording_output *output = g_new0(struct recording_output, 1);
+	output->fd = -1;
+	output->open_error = error;
+	output->format = format;
+	output->path = g_strdup(path);
+	output->buffer = g_malloc(OUTPUT_BUFFER_SIZE);
+	atomic_fetch_add(&writer.open_outputs, 1);
+	return output;
+}
+
 uint64_t recording_output_records(const struct recording_output *output)
 {
 	return atomic_load_explicit(&output->records, memory_order_relaxed);
@@ -461,7 +510,7 @@ void recording_writer_read_totals(struct recording_writer_totals *totals)
 {
 	totals->packets = atomic_load_explicit(&writer.packets, memory_order_relaxed);
 	totals->errors = atomic_load_explicit(&writer.errors, memory_order_relaxed);
-	totals->dropped = 0;
+	totals->dropped = writer.dropped_earlier;
 	for (unsigned int i = 0; writer.running && i < writer.queue_count; i++)
 		totals->dropped += __atomic_load_n(&writer.queues[i]->dropped, __ATOMIC_RELAXED);
 }

@@ -6,7 +6,8 @@
  * the plaintext packet, its source and arrival time into the next free slot, or counts a drop
  * when the queue is full or the packet too large. One writer thread drains every queue every
  * few milliseconds, puts the synthetic IP/UDP header in front (recording_pcap.h) and appends
- * whole records to each output's buffer, written with one write() per output per round. A
+ * whole records to each output's 8 KB buffer, written with one write() when it fills or its
+ * oldest record is 100 ms old (and when the output closes). A
  * failed or short write (disk full, read-only, I/O error) is logged once per output, counted,
  * and cut back (ftruncate) to the last whole record, so a file never holds a partial record;
  * relaying is never affected.
@@ -62,6 +63,10 @@ void recording_capture(unsigned int worker, const struct recording_sink *sink, c
  * closed. */
 struct recording_output *recording_writer_open_output(const char *path, const char *final_path,
 						      enum recording_output_format format);
+/* Control thread: an output for a file that could not be created (error: its errno): every
+ * record sent to it is counted as lost (recordingerrors) and the reason logged once. */
+struct recording_output *recording_writer_unwritable_output(const char *path, int error,
+							    enum recording_output_format format);
 /* Control thread: records written to the output so far (as last counted by the writer). */
 uint64_t recording_output_records(const struct recording_output *output);
 void recording_writer_release_sink(struct recording_sink *sink);

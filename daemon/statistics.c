@@ -202,6 +202,7 @@ static void gather_commands(struct statistics_snapshot *snapshot)
 		command->short_name = command_short_name(counters[i].name);
 		command->values.requests = counters[i].count;
 		command->values.seconds = counters[i].seconds;
+		memcpy(command->latency, counters[i].latency, sizeof(command->latency));
 	}
 	snapshot->command_count = count;
 }

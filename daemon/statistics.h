@@ -21,6 +21,7 @@
 #include <stdint.h>
 #include "call.h"
 #include "endpoint.h"
+#include "ng_commands.h"
 
 struct daemon_context;
 
@@ -73,6 +74,9 @@ struct statistics_command {
 	const char *name;               /* as the ng "command" key spells it */
 	const char *short_name;         /* upstream's abbreviation in "total<short>count" */
 	struct statistics_command_values values;
+	/* requests per latency bucket (bounds: ng_latency_bucket_seconds), not cumulative; not
+	 * a table row: a histogram, rendered by /metrics only */
+	uint64_t latency[NG_LATENCY_BUCKETS];
 };
 
 struct statistics_interface {

@@ -8,6 +8,8 @@ TEST_PACKAGES := python3 python3-pytest kamailio sip-tester tshark redis-server 
 	libsrtp2-dev iproute2 iptables procps psmisc
 # call recording: Debian's rtpengine-recording reads the daemon's proc spool files in a test
 TEST_PACKAGES += rtpengine-recording-daemon
+# HTTP listener tests: promtool (prometheus), headless Chromium (live view), openssl (certificates)
+TEST_PACKAGES += prometheus chromium openssl
 # rtpengine-recording's tests: known speech (espeak-ng, sox), codecs and MP3 probing (ffmpeg),
 # correlation of the recorded audio (numpy)
 TEST_PACKAGES += espeak-ng sox ffmpeg python3-numpy

@@ -5,6 +5,7 @@ plaintext, files finished on delete and shutdown, and relaying untouched by a fu
 
 import glob
 import os
+import re
 import signal
 import shutil
 import subprocess
@@ -216,6 +217,38 @@ def test_exclude_recording_leaves_that_side_out(rtpengine_factory, tmp_path, pee
     assert ssrcs == {0xca11ee} and len(records) == 10
 
 
+# ---------------------------------------------------------------- through Kamailio
+
+@needs_tshark
+@pytest.mark.upstream_differs(UPSTREAM_CRASHES)
+@pytest.mark.skipif(os.geteuid() != 0, reason="sipp plays RTP from a pcap through raw sockets: root only")
+def test_kamailio_record_call_with_metadata(rtpengine_factory, tmp_path):
+    """rtpengine_manage("... record-call=yes metadata=...") as Kamailio configs write it."""
+    from sip_harness import SipHarness
+    relay_address = "127.0.0.3"
+    daemon, spool = start_recording_daemon(rtpengine_factory, tmp_path, interfaces=(relay_address,))
+    (tmp_path / "sip").mkdir()
+    harness = SipHarness(tmp_path / "sip")
+    try:
+        uas = harness.start_uas()
+        kamailio = harness.start_kamailio(daemon.ng_port, uas.address, uas.sip_port, rtpengine_flags=(
+            '"replace-origin replace-session-connection ICE=remove record-call=yes metadata=from:alice|to:bob"'))
+        uac = harness.start_uac(kamailio, 2000)
+        assert (uac.wait(20), uas.wait(10)) == (0, 0), harness.diagnostics()
+        pcap = only_file(os.path.join(spool, "pcaps", "*.pcap"))     # BYE -> delete -> finished
+        metadata = open(only_file(os.path.join(spool, "metadata", "*.txt"))).read()
+        assert metadata.endswith("\n\nfrom:alice|to:bob\n"), metadata
+        assert "SDP mode: offer" in metadata and "SDP mode: answer" in metadata
+        _, records = read_pcap(pcap)
+        ports = {udp_payload(frame)[1] for _, _, frame in records}
+        assert len(ports) == 2, ports                    # both directions, one relay port each
+        decoded = tshark_rtp(pcap, sorted(ports))
+        assert len({ssrc for *_, ssrc in decoded}) >= 1 and len(decoded) >= 40, len(decoded)
+        assert not re.findall(r"^.*\bERROR:.*$", kamailio.log_text(), re.MULTILINE)
+    finally:
+        harness.stop_all()
+
+
 # ---------------------------------------------------------------- shutdown, IPv6, SRTP
 
 @pytest.mark.upstream_differs(UPSTREAM_CRASHES)
@@ -377,29 +410,35 @@ def test_debian_rtpengine_recording_reads_our_spool_file(rtpengine_factory, tmp_
 
 # ---------------------------------------------------------------- a full disk
 
-@pytest.mark.upstream_differs("counts recording errors in statistics")
-def test_full_recording_dir_keeps_relaying(rtpengine_factory, tmp_path, peers):
+def start_on_private_tmpfs(rtpengine_factory, spool, mount_script):
+    """Our daemon in a mount namespace of its own where mount_script (sh, SPOOL replaced)
+    has mounted a tmpfs on spool: a full or read-only recording dir without touching the
+    machine's mounts. Files are read back through /proc/PID/root."""
     if os.geteuid() != 0 or not shutil.which("unshare"):
         pytest.skip("needs root and unshare for a private tmpfs")
-    spool = tmp_path / "spool"
-    spool.mkdir()
-    real_binary = None
+    import conftest
+    real_binary = conftest.RTPENGINE_BINARY
 
     def argv_builder(ng_port, port_min, port_max):
-        # a 64 KB tmpfs in the daemon's own mount namespace: full after a few hundred packets
-        script = ("mount -t tmpfs -o size=64k recording-test %s && exec %s \"$@\"" % (spool, real_binary))
+        script = mount_script.replace("SPOOL", str(spool)) + " && exec %s \"$@\"" % real_binary
         return ["-m", "--propagation", "private", "sh", "-c", script, "rtpengine", "--config-file=none",
                 "--table=-1", "--foreground", "--log-stderr", "--log-level=7",
                 "--listen-ng=127.0.0.1:%d" % ng_port, "--port-min=%d" % port_min, "--port-max=%d" % port_max,
                 "--delete-delay=0", "--interface=%s" % CALLEE, "--interface=%s" % CALLER,
                 "--recording-dir=%s" % spool]
-    import conftest
-    real_binary = conftest.RTPENGINE_BINARY
     conftest.RTPENGINE_BINARY = shutil.which("unshare")
     try:
-        daemon = rtpengine_factory(argv_builder=argv_builder, interfaces=(CALLEE, CALLER))
+        return rtpengine_factory(argv_builder=argv_builder, interfaces=(CALLEE, CALLER))
     finally:
         conftest.RTPENGINE_BINARY = real_binary
+
+
+@pytest.mark.upstream_differs("counts recording errors in statistics")
+def test_full_recording_dir_keeps_relaying(rtpengine_factory, tmp_path, peers):
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    # 64 KB: full after a few hundred packets
+    daemon = start_on_private_tmpfs(rtpengine_factory, spool, "mount -t tmpfs -o size=64k recording-test SPOOL")
     caller, callee = peers(CALLER), peers(CALLEE)
     call, _, _, to_callee, _ = establish_recorded(daemon, caller, callee, {"record call": "yes"})
     packets = rtp_stream(0xf011, 600)
@@ -421,3 +460,22 @@ def test_full_recording_dir_keeps_relaying(rtpengine_factory, tmp_path, peers):
     _, records = read_pcap(pcaps[0])
     assert len(records) == written
     assert_ok(call.delete())
+
+
+@pytest.mark.upstream_differs("counts recording errors in statistics")
+def test_read_only_recording_dir_keeps_relaying(rtpengine_factory, tmp_path, peers):
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    daemon = start_on_private_tmpfs(rtpengine_factory, spool,
+                                    "mount -t tmpfs -o size=1m recording-test SPOOL && "
+                                    "mkdir SPOOL/metadata SPOOL/pcaps SPOOL/tmp && mount -o remount,ro SPOOL")
+    caller, callee = peers(CALLER), peers(CALLEE)
+    call, offer, _, to_callee, _ = establish_recorded(daemon, caller, callee, {"record call": "yes"})
+    assert daemon.wait_for_log(r"recording: cannot create .*\.pcap: Read-only file system", 5)
+    exchange(caller.rtp, to_callee, callee.rtp, rtp_stream(0x0e0f, 20))     # relayed
+    # every packet that could not be recorded is counted
+    assert wait_until(lambda: (statistics_value(daemon, "recordingerrors") or 0) == 20, 5), \
+        statistics_value(daemon, "recordingerrors")
+    assert (statistics_value(daemon, "recordedpackets") or 0) == 0
+    assert_ok(call.delete())
+    assert daemon.alive()

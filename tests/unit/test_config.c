@@ -365,7 +365,7 @@ static void test_command_line_syntax_errors(struct fixture *fixture, gconstpoint
 	assert_error_contains(fixture, load_arguments(fixture, BASE, "--sip-source", NULL), "'sip-source' is not supported");
 	/* ... harmless ones are accepted, their values consumed, and ignored. */
 	g_assert_cmpint(load_arguments(fixture, BASE, "--listen-cli", "127.0.0.1:2224", "-c", "2225",
-			"--listen-http=2226", "--log-level-core=7", "--split-logs", "--graphite", "1.2.3.4:5", NULL),
+			"--log-level-core=7", "--split-logs", NULL),
 			==, CONFIG_OK);
 	/* "--" ends the options. */
 	g_assert_cmpint(load_arguments(fixture, BASE, "--", NULL), ==, CONFIG_OK);
@@ -712,6 +712,38 @@ static void test_address_text(struct fixture *fixture, gconstpointer data)
 	g_assert_cmpuint(endpoint_port(&address), ==, 5);
 }
 
+/* ---- HTTP listener and Graphite -------------------------------------------------------------- */
+
+static void test_http_and_graphite_options(struct fixture *fixture, gconstpointer data)
+{
+	g_assert_cmpint(load_arguments(fixture, BASE, NULL), ==, CONFIG_OK);
+	g_assert_false(endpoint_is_set(&fixture->config.listen_http));
+	g_assert_false(endpoint_is_set(&fixture->config.graphite));
+	g_assert_cmpuint(fixture->config.graphite_interval, ==, 60);
+	config_free(&fixture->config);
+	/* a bare port is loopback: ng over HTTP is control */
+	g_assert_cmpint(load_arguments(fixture, BASE, "--listen-http=2226", "--listen-https", "[::1]:2227",
+			"--https-cert=/c.pem", "--http-threads=4", "-g", "192.0.2.1:2003", "-G", "10",
+			"--graphite-prefix=relay.one.", "--graphite-timeout=3", NULL), ==, CONFIG_OK);
+	const struct daemon_config *config = &fixture->config;
+	assert_address(&config->listen_http, AF_INET, "127.0.0.1", 2226);
+	assert_address(&config->listen_https, AF_INET6, "::1", 2227);
+	g_assert_cmpstr(config->https_cert, ==, "/c.pem");
+	g_assert_null(config->https_key);
+	g_assert_cmpuint(config->http_threads, ==, 4);
+	assert_address(&config->graphite, AF_INET, "192.0.2.1", 2003);
+	g_assert_cmpuint(config->graphite_interval, ==, 10);
+	g_assert_cmpuint(config->graphite_timeout, ==, 3);
+	g_assert_cmpstr(config->graphite_prefix, ==, "relay.one.");
+	config_free(&fixture->config);
+	assert_error_contains(fixture, load_arguments(fixture, BASE, "--listen-https=2227", NULL), "--https-cert");
+	assert_error_contains(fixture, load_arguments(fixture, BASE, "--listen-http=70000", NULL), "listen-http");
+	assert_error_contains(fixture, load_arguments(fixture, BASE, "--graphite=2003", NULL), "Graphite server");
+	assert_error_contains(fixture, load_arguments(fixture, BASE, "--graphite-interval=0", NULL),
+			"graphite-interval");
+	assert_error_contains(fixture, load_arguments(fixture, BASE, "--graphite-prefix=a b", NULL), "spaces");
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -739,5 +771,6 @@ int main(int argc, char **argv)
 	ADD("/config/endpoint-forms", test_endpoint_forms);
 	ADD("/config/address-text", test_address_text);
 	ADD("/config/lookups-off", test_lookups_switched_off);
+	ADD("/config/http-graphite", test_http_and_graphite_options);
 	return g_test_run();
 }

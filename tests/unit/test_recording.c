@@ -238,6 +238,40 @@ static void test_writer_pcap_and_stream_files(void)
 	g_rmdir(dir);
 }
 
+/* A burst larger than a worker's queue: what does not fit is dropped and counted, what fits
+ * is written; nothing is lost without a count. */
+static void test_writer_queue_overflow_is_counted(void)
+{
+	g_autofree char *dir = g_dir_make_tmp("recording-test-XXXXXX", NULL);
+	g_assert_cmpint(recording_writer_start(1), ==, 0);
+	g_autofree char *path = g_build_filename(dir, "burst", NULL);
+	struct recording_output *output = recording_writer_open_output(path, NULL, RECORDING_OUTPUT_STREAM);
+	g_assert_nonnull(output);
+	struct recording_sink *sink = g_new0(struct recording_sink, 1);
+	sink->output = output;
+	sink->local = make_endpoint("127.0.0.1", 30000);
+	union endpoint source = make_endpoint("127.0.0.1", 5004);
+	unsigned char payload[172] = { 0x80 };
+	struct recording_writer_totals before, after;
+	recording_writer_read_totals(&before);
+	/* far more than one queue holds (1024), sent faster than the writer's 5 ms rounds */
+	for (unsigned int i = 0; i < 20000; i++)
+		recording_capture(0, sink, &source, payload, sizeof(payload));
+	recording_writer_release_sink(sink);
+	recording_writer_close_output(output);
+	recording_writer_stop();
+	recording_writer_read_totals(&after);
+	uint64_t written = after.packets - before.packets, dropped = after.dropped - before.dropped;
+	g_assert_cmpuint(dropped, >, 0);
+	g_assert_cmpuint(written, >=, 1024);
+	g_assert_cmpuint(written + dropped, ==, 20000);
+	gsize length;
+	g_autofree char *content = read_file(path, &length);
+	g_assert_cmpuint(length, ==, 16 + written * (16 + 28 + sizeof(payload)));
+	g_unlink(path);
+	g_rmdir(dir);
+}
+
 static void test_writer_open_on_full_device(void)
 {
 	if (access("/dev/full", W_OK) != 0) {
@@ -262,6 +296,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/recording/spool_chunks", test_spool_chunks);
 	g_test_add_func("/recording/pcap_metadata_layout", test_pcap_metadata_layout);
 	g_test_add_func("/recording/writer_pcap_and_stream_files", test_writer_pcap_and_stream_files);
+	g_test_add_func("/recording/writer_queue_overflow_is_counted", test_writer_queue_overflow_is_counted);
 	g_test_add_func("/recording/writer_open_on_full_device", test_writer_open_on_full_device);
 	return g_test_run();
 }
