@@ -701,3 +701,10 @@ void config_set_default_file(const char *path)
 	g_free(default_file_override);
 	default_file_override = g_strdup(path);
 }
+
+/* Packaging: see config.h. */
+const struct option_spec *config_option_table(size_t *count)
+{
+	*count = G_N_ELEMENTS(option_table);
+	return option_table;
+}

@@ -94,6 +94,11 @@ char *config_help_text(void);
 /* "delayed", "immediate", "off", "heuristic". */
 const char *config_endpoint_learning_name(enum endpoint_learning learning);
 
+/* Packaging: the option table itself (lib/options.h), so that a test can check that the
+ * packaged config file (packaging/rtpengine.conf) lists every option. */
+struct option_spec;
+const struct option_spec *config_option_table(size_t *count);
+
 /* Tests only: the file read when --config-file is not given (NULL restores the default). */
 void config_set_default_file(const char *path);
 

@@ -22,6 +22,7 @@
 #include "graphite.h"
 #include "http_server.h"
 #include "kernel_backend.h"
+#include "service_notify.h"
 #include "log.h"
 #include "ng_keys.h"
 #include "ng_server.h"
@@ -264,8 +265,14 @@ int main(int argc, char **argv)
 		   endpoint_text(&config.listen_ng, text, sizeof(text)), daemon.interfaces.count,
 		   config.port_min, config.port_max, config.num_threads);
 
+	/* systemd (Type=notify, as upstream's unit): started once ng requests are answered */
+	int notified = service_notify_ready();
+	if (notified < 0)
+		log_warning("cannot notify the service manager ($NOTIFY_SOCKET): %s", strerror(-notified));
+
 	run_control_loop(&daemon, server, signal_fd);
 	exit_code = 0;
+	service_notify_stopping();
 
 	call_foreach(end_call_at_shutdown, NULL);
 	if (config.pidfile)

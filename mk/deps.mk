@@ -15,6 +15,10 @@ TEST_PACKAGES += prometheus chromium openssl
 TEST_PACKAGES += espeak-ng sox ffmpeg python3-numpy
 # Debian's rtpengine is the reference the benchmark compares against.
 BENCH_PACKAGES := rtpengine-daemon
+# Packaging (make deb, make test-deb): debhelper and DKMS helpers, lintian, a Debian 12 root
+# from debootstrap; pandoc turns docs/ into the man pages `make install` installs.
+BUILD_PACKAGES += pandoc
+PACKAGE_PACKAGES := debhelper dh-dkms dkms fakeroot lintian debootstrap pandoc systemd
 
 # Package scripts must not start services (Debian's rtpengine, redis, kamailio) on
 # the machine: a temporary policy-rc.d refuses them, unless one exists already.
