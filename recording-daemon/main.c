@@ -2,6 +2,7 @@
  * and turns each call's streams into audio files (README.md). Start-up, the one loop, and
  * shutdown. */
 #include "recording_daemon.h"
+#include "service_notify.h"
 #include "version.h"
 
 #include <errno.h>
@@ -139,7 +140,12 @@ int main(int argc, char **argv)
 		log_error("cannot watch %s: %s", rec_config.spool_dir, strerror(-spool_fd));
 		goto out_calls;
 	}
+	/* systemd (Type=notify, as Debian's unit): started once the spool is watched */
+	int notified = service_notify_ready();
+	if (notified < 0)
+		log_warning("cannot notify the service manager ($NOTIFY_SOCKET): %s", strerror(-notified));
 	exit_code = run(spool_fd, signal_fd);
+	service_notify_stopping();
 	log_notice("shutting down: finishing the files of %u calls", calls_count());
 	spool_close();
 out_calls:

@@ -192,12 +192,45 @@ def test_options_help_and_refused(tmp_path):
         bad = subprocess.run([BINARY, "--config-file=none", "--foreground", wrong], capture_output=True, text=True,
                              timeout=10)
         assert bad.returncode != 0 and wrong.split("=")[0][2:] in bad.stderr, (wrong, bad.stderr)
+    # the packaged config file (every option commented out, as shipped; and with the
+    # implemented ones set to their documented defaults) is read without complaint
+    packaged = os.path.join(REPO_ROOT, "packaging", "rtpengine-recording.conf")
+    with open(packaged) as handle:
+        text = handle.read()
+    implemented = ("spool-dir", "table", "output-dir", "output-pattern", "output-format", "mix-method",
+                   "mp3-bitrate", "output-chmod-dir")
+    for key in implemented:
+        text = text.replace("# %s = " % key, "%s = " % key)
+    uncommented = tmp_path / "packaged.conf"
+    uncommented.write_text(text)
+    for config_file in (packaged, str(uncommented)):
+        check = subprocess.run([BINARY, "--config-file=" + config_file, "--foreground", "--spool-dir=/nonexistent"],
+                               capture_output=True, text=True, timeout=10)
+        assert check.returncode == 1 and "spool directory /nonexistent" in check.stderr, check.stderr
     config = tmp_path / "recording.conf"
     config.write_text("[rtpengine-recording]\noutput-format = wav\nspool-dir = %s\noutput-dir = %s\n"
                       "log-facility = local3\n" % (tmp_path, tmp_path))
     same = subprocess.run([BINARY, "--config-file=%s" % config, "--foreground"], capture_output=True, text=True,
                           timeout=10)
     assert same.returncode != 0 and "spool-dir cannot be the same" in same.stderr
+
+
+def test_service_notify_ready_and_stopping(tmp_path, recorder_factory, monkeypatch):
+    """systemd's Type=notify, as the packaged unit uses it: READY=1 once the spool is watched,
+    STOPPING=1 at shutdown."""
+    import socket
+    path = str(tmp_path / "notify")
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    listener.bind(path)
+    listener.settimeout(10)
+    monkeypatch.setenv("NOTIFY_SOCKET", path)
+    try:
+        recorder = recorder_factory()
+        assert "READY=1" in listener.recv(4096).decode().split("\n")
+        assert recorder.stop() == 0
+        assert "STOPPING=1" in listener.recv(4096).decode().split("\n")
+    finally:
+        listener.close()
 
 
 def test_pcmu_call_mixed_and_single(tmp_path, recorder_factory):
