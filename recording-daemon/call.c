@@ -113,20 +113,32 @@ static void open_stream(struct rec_call *call, unsigned long id, const char *nam
 		call_note_arrival(call, first_arrival);
 }
 
-static void set_payload_type(struct rec_call *call, unsigned int payload_type, const char *content)
+#define MEDIA_MAX 64
+
+static void payload_type_free(void *data)
+{
+	struct rec_payload_type *entry = data;
+	g_free(entry->encoding);
+	g_free(entry);
+}
+
+static void set_payload_type(struct rec_call *call, unsigned long media, unsigned int payload_type, const char *content)
 {
 	char encoding[64];
 	int clock_rate, channels;
-	if (payload_type > 127 || metafile_parse_rtpmap(content, encoding, sizeof(encoding), &clock_rate, &channels) < 0) {
-		log_call(LOG_WARNING, call_name(call), "bad payload type %u: '%s'; skipped", payload_type, content);
+	if (payload_type > 127 || media == 0 || media > MEDIA_MAX ||
+	    metafile_parse_rtpmap(content, encoding, sizeof(encoding), &clock_rate, &channels) < 0) {
+		log_call(LOG_WARNING, call_name(call), "bad payload type %u of media %lu: '%s'; skipped", payload_type,
+			 media, content);
 		return;
 	}
-	struct rec_payload_type *entry = &call->payload_types[payload_type];
-	g_free(entry->encoding);
+	struct rec_payload_type *entry = g_new0(struct rec_payload_type, 1);
 	entry->encoding = g_strdup(encoding);
 	entry->clock_rate = clock_rate;
 	entry->channels = channels;
+	g_hash_table_replace(call->payload_types, GUINT_TO_POINTER((guint) (media << 8 | payload_type)), entry);
 }
+
 
 static void apply_section(const char *section, const char *content, size_t content_length, void *data)
 {
@@ -148,10 +160,12 @@ static void apply_section(const char *section, const char *content, size_t conte
 	} else if (sscanf(section, "STREAM %lu details%n", &number, &end) == 1 && section[end] == '\0') {
 		struct metafile_stream_details details;
 		struct rec_stream *stream = stream_get(call, number);
-		if (stream && metafile_parse_stream_details(content, &details) == 0)
+		if (stream && metafile_parse_stream_details(content, &details) == 0) {
 			stream->tag = details.tag;
+			stream->media = details.media <= MEDIA_MAX ? details.media : 0;
+		}
 	} else if (sscanf(section, "MEDIA %lu PAYLOAD TYPE %u%n", &number, &value, &end) == 2 && section[end] == '\0') {
-		set_payload_type(call, value, content);
+		set_payload_type(call, number, value, content);
 	} else if (sscanf(section, "LABEL %lu%n", &number, &end) == 1 && section[end] == '\0') {
 		g_hash_table_replace(call->labels, GUINT_TO_POINTER((guint) number), g_strdup(content));
 	} else if (sscanf(section, "RECORDING %u%n", &value, &end) == 1 && section[end] == '\0') {
@@ -170,6 +184,7 @@ static struct rec_call *call_new(const char *name)
 	call->streams = g_ptr_array_new();
 	call->ssrcs = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, ssrc_free);
 	call->labels = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+	call->payload_types = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, payload_type_free);
 	g_hash_table_insert(calls, call->name, call);
 	log_info("new call for recording: '%s'", name);
 	return call;
@@ -183,8 +198,7 @@ static void call_free(void *data)
 		stream_free(g_ptr_array_index(call->streams, i));
 	g_ptr_array_free(call->streams, TRUE);
 	g_hash_table_destroy(call->labels);
-	for (size_t i = 0; i < G_N_ELEMENTS(call->payload_types); i++)
-		g_free(call->payload_types[i].encoding);
+	g_hash_table_destroy(call->payload_types);
 	if (call->mixed)
 		output_close(call->mixed, true);
 	mixer_free(call->mixer);
@@ -244,6 +258,20 @@ static void call_finish(struct rec_call *call, bool discard, bool ended)
 }
 
 /* ---- public -------------------------------------------------------------------------------- */
+
+const struct rec_payload_type *call_payload_type(struct rec_call *call, const struct rec_stream *stream,
+						 unsigned int payload_type)
+{
+	if (stream->media)
+		return g_hash_table_lookup(call->payload_types, GUINT_TO_POINTER(stream->media << 8 | payload_type));
+	for (guint media = 1; media <= MEDIA_MAX; media++) {
+		const struct rec_payload_type *entry =
+			g_hash_table_lookup(call->payload_types, GUINT_TO_POINTER(media << 8 | payload_type));
+		if (entry)
+			return entry;
+	}
+	return NULL;
+}
 
 void call_note_arrival(struct rec_call *call, uint64_t arrival_ns)
 {

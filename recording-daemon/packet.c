@@ -29,11 +29,11 @@ static const struct { uint8_t payload_type; const char *encoding; int clock_rate
 	{ 10, "L16", 44100, 2 }, { 11, "L16", 44100, 1 }, { 13, "CN", 8000, 1 }, { 18, "G729", 8000, 1 },
 };
 
-static bool lookup_payload_type(struct rec_call *call, uint8_t payload_type, const char **encoding, int *clock_rate,
-				int *channels)
+static bool lookup_payload_type(struct rec_call *call, const struct rec_stream *stream, uint8_t payload_type,
+				const char **encoding, int *clock_rate, int *channels)
 {
-	const struct rec_payload_type *announced = &call->payload_types[payload_type & 0x7f];
-	if (announced->encoding) {
+	const struct rec_payload_type *announced = call_payload_type(call, stream, payload_type & 0x7f);
+	if (announced) {
 		*encoding = announced->encoding;
 		*clock_rate = announced->clock_rate;
 		*channels = announced->channels;
@@ -87,7 +87,7 @@ static bool select_decoder(struct rec_call *call, struct rec_ssrc *ssrc, uint8_t
 		return true;
 	const char *encoding;
 	int clock_rate, channels;
-	if (!lookup_payload_type(call, payload_type, &encoding, &clock_rate, &channels) ||
+	if (!lookup_payload_type(call, ssrc->stream, payload_type, &encoding, &clock_rate, &channels) ||
 	    !strcasecmp(encoding, "telephone-event") || !strcasecmp(encoding, "CN"))
 		goto skip;
 	int rate = call_output_rate(call, decoder_native_rate(encoding, clock_rate));

@@ -199,6 +199,7 @@ struct rec_stream {
 	bool failed;                    /* logged once, no more reading */
 	off_t offset;                   /* userspace file: next frame */
 	unsigned int tag;
+	unsigned int media;             /* from "STREAM N details"; 0: not said */
 	int mix_input;                  /* -1 until the stream carries audio */
 	uint64_t packets, bad_packets;
 };
@@ -222,9 +223,14 @@ struct rec_ssrc {
 };
 
 struct rec_payload_type {
-	char *encoding;                 /* NULL: not announced */
+	char *encoding;
 	int clock_rate, channels;
 };
+/* The payload type as "MEDIA M PAYLOAD TYPE PT" announced it for the stream's media (an audio
+ * and a video m= line may use one number for two codecs); for a stream whose media is not
+ * known, the lowest media that announces it. NULL: not announced. */
+const struct rec_payload_type *call_payload_type(struct rec_call *call, const struct rec_stream *stream,
+						 unsigned int payload_type);
 
 struct rec_call {
 	char *name;                     /* metadata file name */
@@ -235,7 +241,7 @@ struct rec_call {
 	GPtrArray *streams;             /* struct rec_stream *, by id (holes NULL) */
 	GHashTable *ssrcs;              /* ssrc -> struct rec_ssrc * */
 	GHashTable *labels;             /* tag number -> label (g_strdup) */
-	struct rec_payload_type payload_types[128];
+	GHashTable *payload_types;      /* MEDIA << 8 | PT -> struct rec_payload_type * */
 	int rate;                       /* output rate of every file of this call; 0 until known */
 	/* Position 0 of the call's timeline: the earliest arrival seen before the first packet
 	 * was placed (stream files are peeked when opened, so that a restart that reads one

@@ -281,6 +281,21 @@ def test_codecs(tmp_path, recorder_factory, encoding):
         assert correlation(single[:, 0], sources[index], rate // 20) > 0.9, (encoding, index)
 
 
+def test_payload_types_are_per_media(tmp_path, recorder_factory):
+    """Payload type 96 is L16 in the audio m= line and H.264 in a video m= line announced after
+    it: the audio stream (media 1) still decodes as L16."""
+    recorder = recorder_factory(["--output-mixed"])
+    call, _, duration, sources, _ = build_call(recorder.spool_dir, str(tmp_path), "permedia",
+                                               encodings=("L16", "L16"))
+    call.add_media(2, {96: "H264/90000"})
+    publish(recorder, call)
+    call.end()
+    assert finished(recorder, 1), recorder.log_text()
+    mix, rate = audio(recorder.outputs("permedia-mix.wav")[0])
+    assert abs(len(mix) / rate - duration) <= 0.01 * duration
+    assert correlation(mix[:, 0], sources[0], 400) > 0.4
+
+
 def test_mp3_output(tmp_path, recorder_factory):
     recorder = recorder_factory(["--output-format=mp3", "--output-mixed"])
     call, _, duration, _, _ = build_call(recorder.spool_dir, str(tmp_path), "mp3call")
