@@ -401,6 +401,31 @@ def test_ssrc_change_mid_call(tmp_path, recorder_factory):
     assert abs(len(mix) / rate - duration) <= 0.01 * duration, (len(mix) / rate, duration)
 
 
+def test_codec_change_mid_stream(tmp_path, recorder_factory):
+    """The offerer switches from PCMU to PCMA half way through (same SSRC, sequence and
+    timestamps go on): one single file, the whole sentence in it."""
+    recorder = recorder_factory(["--output-single"])
+    voices = Sources.get(str(tmp_path), 8000)
+    pcmu = spool.encode("PCMU", voices[0], str(tmp_path))
+    pcma = spool.encode("PCMA", voices[0], str(tmp_path))
+    half = len(pcmu) // 2
+    call = spool.SpoolCall(recorder.spool_dir, "codecchange")
+    call.add_media(1, {0: "PCMU/8000", 8: "PCMA/8000"})
+    call.add_stream(tag=0)
+    packets = []
+    for n in range(len(pcmu)):
+        pt, payload = (0, pcmu[n]) if n < half else (8, pcma[n])
+        packets.append((BASE_NS + n * 20_000_000, spool.rtp(pt, 500 + n, 9000 + n * 160, 0x1111, payload)))
+    call.append_packets(0, packets)
+    publish(recorder, call)
+    call.end()
+    assert finished(recorder, 1), recorder.log_text()
+    single, rate = audio(recorder.outputs("codecchange-00001111.wav")[0])
+    assert abs(len(single) / rate - len(pcmu) * 0.02) <= 0.01 * len(pcmu) * 0.02
+    assert correlation(single[:, 0], audio(voices[0])[0][:, 0], 400) > 0.9
+    assert "codec change to PCMA/8000" in recorder.log_text()
+
+
 def test_channels_mix_method(tmp_path, recorder_factory):
     recorder = recorder_factory(["--output-mixed", "--mix-method=channels"])
     call, _, duration, sources, _ = build_call(recorder.spool_dir, str(tmp_path), "chan")
