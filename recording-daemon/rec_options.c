@@ -220,15 +220,6 @@ static int apply_output_chgrp(void *target, const char *value, char **reason)
 	return apply_owner(value, true, &((struct rec_config *) target)->output_gid, reason);
 }
 
-static int apply_num_threads(void *target, const char *value, char **reason)
-{
-	long long number;
-	int result = options_apply_integer(value, 1, 256, &number, reason);
-	if (result == 0)
-		((struct rec_config *) target)->num_threads = (int) number;
-	return result;
-}
-
 #define SUPPORTED(name, letter, option_kind, apply_function, hint, text) \
 	{ .long_name = name, .short_letter = letter, .kind = option_kind, .support = OPTION_SUPPORTED, \
 	  .apply = apply_function, .value_hint = hint, .description = text }
@@ -255,8 +246,6 @@ static const struct option_spec option_table[] = {
 	SUPPORTED("table", 't', OPTION_VALUE, apply_table, "INT", "Kernel table rtpengine uses (default 0)"),
 	SUPPORTED("spool-dir", 0, OPTION_VALUE, apply_spool_dir, "PATH",
 			"Directory containing rtpengine metadata files (default /var/spool/rtpengine)"),
-	SUPPORTED("num-threads", 0, OPTION_VALUE, apply_num_threads, "INT",
-			"Number of worker threads (accepted; this implementation records on one thread)"),
 	SUPPORTED("output-dir", 0, OPTION_VALUE, apply_output_dir, "PATH",
 			"Where to write media files to (default /var/lib/rtpengine-recording)"),
 	SUPPORTED("output-pattern", 0, OPTION_VALUE, apply_output_pattern, "STRING",
@@ -283,6 +272,9 @@ static const struct option_spec option_table[] = {
 	IGNORED_VALUE("log-level-internals", 0), IGNORED_FLAG("split-logs", 0), IGNORED_VALUE("max-log-line-length", 0),
 	IGNORED_FLAG("no-log-timestamps", 0), IGNORED_VALUE("log-mark-prefix", 0), IGNORED_VALUE("log-mark-suffix", 0),
 	IGNORED_VALUE("thread-stack", 0),
+	/* One thread records every call (README.md, "Threads and cost"): a worker count has
+	 * nothing to size. */
+	IGNORED_VALUE("num-threads", 0),
 	/* Storage and delivery this implementation does not have: refused, since a recording
 	 * expected in a database or at a socket would silently go missing. */
 	UNSUPPORTED_VALUE("mysql-host", 0), UNSUPPORTED_VALUE("mysql-port", 0),
@@ -310,7 +302,6 @@ static void set_defaults(struct rec_config *config)
 	config->output_chmod_dir = 0700;
 	config->format = REC_FORMAT_WAV;
 	config->mp3_bitrate = 32000;
-	config->num_threads = 8;
 }
 
 enum rec_config_result rec_config_load(struct rec_config *config, int argc, char **argv, char **error_message)

@@ -46,7 +46,6 @@ struct rec_config {
 	int output_chmod;               /* -1: leave the umask's mode */
 	int output_chmod_dir;
 	int output_uid, output_gid;     /* -1: unchanged */
-	int num_threads;
 };
 
 enum rec_config_result { REC_CONFIG_OK = 0, REC_CONFIG_EXIT_SUCCESS = 1, REC_CONFIG_ERROR = -1 };
