@@ -296,6 +296,23 @@ def test_payload_types_are_per_media(tmp_path, recorder_factory):
     assert correlation(mix[:, 0], sources[0], 400) > 0.4
 
 
+@pytest.mark.parametrize("encoding, target", [("PCMU", 16000), ("opus", 8000)])
+def test_resample_to(tmp_path, recorder_factory, encoding, target):
+    """--resample-to: every file at the given rate, still the call's length and speech."""
+    recorder = recorder_factory(["--output-single", "--output-mixed", "--resample-to=%d" % target])
+    call, _, duration, _, _ = build_call(recorder.spool_dir, str(tmp_path), "resampled", encodings=(encoding, encoding))
+    publish(recorder, call)
+    call.end()
+    assert finished(recorder, 3), recorder.log_text()
+    reference = audio(Sources.get(str(tmp_path), target)[0])[0][:, 0]
+    mix, rate = audio(recorder.outputs("resampled-mix.wav")[0])
+    assert rate == target
+    assert abs(len(mix) / rate - duration) <= 0.01 * duration
+    single, rate = audio(recorder.outputs("resampled-00001111.wav")[0])
+    assert rate == target
+    assert correlation(single[:, 0], reference, target // 20) > 0.9
+
+
 def test_mp3_output(tmp_path, recorder_factory):
     recorder = recorder_factory(["--output-format=mp3", "--output-mixed"])
     call, _, duration, _, _ = build_call(recorder.spool_dir, str(tmp_path), "mp3call")
