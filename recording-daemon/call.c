@@ -152,6 +152,9 @@ static void apply_section(const char *section, const char *content, size_t conte
 	} else if (!strcmp(section, "PARENT")) {
 		g_free(call->parent);
 		call->parent = g_strdup(content);
+	} else if (!strcmp(section, "OUTPUT_DESTINATION")) {
+		g_free(call->output_destination);
+		call->output_destination = content[0] ? g_strdup(content) : NULL;
 	} else if (!strcmp(section, "RANDOM_TAG")) {
 		g_free(call->random_tag);
 		call->random_tag = g_strdup(content);
@@ -174,6 +177,24 @@ static void apply_section(const char *section, const char *content, size_t conte
 	/* Everything else (METADATA, TAG, SDP, FMTP, PTIME, FORWARDING, DB ids, ...) is
 	 * information this daemon does not act on. */
 	(void) content_length;
+}
+
+/* OUTPUT_DESTINATION (the ng key output-destination) names the mixed file as 10.5 does: a
+ * path taken as it is, extension included, relative ones under --output-dir. Returns the
+ * name without its extension and *extension ("" when it has none). */
+static char *destination_path(const char *destination, char **extension)
+{
+	char *path = destination[0] == '/' ? g_strdup(destination)
+					    : g_strdup_printf("%s/%s", rec_config.output_dir, destination);
+	char *slash = strrchr(path, '/');
+	char *dot = strrchr(path, '.');
+	if (dot && dot > slash + 1) {
+		*extension = g_strdup(dot + 1);
+		*dot = '\0';
+	} else {
+		*extension = g_strdup("");
+	}
+	return path;
 }
 
 static struct rec_call *call_new(const char *name)
@@ -206,6 +227,7 @@ static void call_free(void *data)
 	g_free(call->call_id);
 	g_free(call->parent);
 	g_free(call->random_tag);
+	g_free(call->output_destination);
 	g_free(call);
 }
 
@@ -299,12 +321,18 @@ struct rec_mixer *call_mixer(struct rec_call *call)
 		return call->mixer;
 	if (call->mixed == NULL) {
 		const char *reason = NULL;
-		g_autofree char *base = output_expand_pattern(rec_config.output_dir, rec_config.output_pattern,
-							      call_name(call), "mix", "mix", &reason);
+		g_autofree char *base = NULL;
+		g_autofree char *extension = NULL;
+		if (call->output_destination)
+			base = destination_path(call->output_destination, &extension);
+		else
+			base = output_expand_pattern(rec_config.output_dir, rec_config.output_pattern, call_name(call),
+						     "mix", "mix", &reason);
 		int error = 0;
 		int channels = rec_config.mix_method == REC_MIX_CHANNELS ? REC_MIX_MAX_INPUTS : 1;
 		if (base)
-			call->mixed = output_open(base, call->name, rec_config.format, call->rate, channels, &error);
+			call->mixed = output_open(base, extension, call->name, rec_config.format, call->rate, channels,
+						  &error);
 		if (!call->mixed) {
 			log_call(LOG_ERR, call_name(call), "cannot open mixed output: %s", reason ? reason : strerror(-error));
 			return NULL;

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -29,7 +30,7 @@ struct rec_output {
 	uint64_t frames;
 	char *temporary_path, *final_path;
 	char *path_base;
-	const char *extension;
+	char *extension;
 	int error;                      /* first write error: the file is then discarded */
 };
 
@@ -158,15 +159,20 @@ static int encode_pending(struct rec_output *output)
 	return drain_packets(output);
 }
 
-struct rec_output *output_open(const char *path_base, const char *owner, enum rec_output_format format, int rate,
-			       int channels, int *error)
+static char *name_with_extension(const char *base, const char *suffix, const char *extension)
 {
-	const char *extension = format == REC_FORMAT_MP3 ? "mp3" : "wav";
+	return g_strdup_printf("%s%s%s%s", base, suffix, *extension ? "." : "", extension);
+}
+
+struct rec_output *output_open(const char *path_base, const char *extension, const char *owner,
+			       enum rec_output_format format, int rate, int channels, int *error)
+{
+	const char *container_name = format == REC_FORMAT_MP3 ? "mp3" : "wav";
 	struct rec_output *output = g_new0(struct rec_output, 1);
 	output->channels = channels;
 	output->path_base = g_strdup(path_base);
-	output->extension = extension;
-	output->final_path = g_strdup_printf("%s.%s", path_base, extension);
+	output->extension = g_strdup(extension ? extension : container_name);
+	output->final_path = name_with_extension(path_base, "", output->extension);
 	/* the owner (the call's spool name) in the temporary name: two calls with one call-id do
 	 * not share a file, and a restarted daemon writes the same call's file again */
 	output->temporary_path = g_strdup_printf("%s.%08x.tmp", output->final_path, g_str_hash(owner));
@@ -174,7 +180,7 @@ struct rec_output *output_open(const char *path_base, const char *owner, enum re
 	if (*error < 0)
 		goto fail;
 	*error = -EINVAL;
-	const AVOutputFormat *container = av_guess_format(extension, NULL, NULL);
+	const AVOutputFormat *container = av_guess_format(container_name, NULL, NULL);
 	const AVCodec *codec = format == REC_FORMAT_MP3 ? avcodec_find_encoder_by_name("libmp3lame")
 							: avcodec_find_encoder(AV_CODEC_ID_PCM_S16LE);
 	if (!container || !codec) {
@@ -226,6 +232,7 @@ fail:
 	g_free(output->temporary_path);
 	g_free(output->final_path);
 	g_free(output->path_base);
+	g_free(output->extension);
 	g_free(output);
 	return NULL;
 }
@@ -261,7 +268,9 @@ static int publish_file(struct rec_output *output)
 	for (unsigned int attempt = 0; attempt < 1000; attempt++) {
 		if (attempt) {
 			g_free(output->final_path);
-			output->final_path = g_strdup_printf("%s-%u.%s", output->path_base, attempt, output->extension);
+			char suffix[16];
+			snprintf(suffix, sizeof(suffix), "-%u", attempt);
+			output->final_path = name_with_extension(output->path_base, suffix, output->extension);
 		}
 		if (link(output->temporary_path, output->final_path) == 0) {
 			unlink(output->temporary_path);
@@ -320,6 +329,7 @@ int output_close(struct rec_output *output, bool discard)
 	g_free(output->temporary_path);
 	g_free(output->final_path);
 	g_free(output->path_base);
+	g_free(output->extension);
 	g_free(output);
 	return error;
 }

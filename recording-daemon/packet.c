@@ -64,7 +64,7 @@ static void write_single(struct rec_call *call, struct rec_ssrc *ssrc, const int
 							      call_label_for_tag(call, ssrc->stream->tag), &reason);
 		int error = 0;
 		if (base)
-			ssrc->single = output_open(base, call->name, rec_config.format, call->rate, 1, &error);
+			ssrc->single = output_open(base, NULL, call->name, rec_config.format, call->rate, 1, &error);
 		if (!ssrc->single) {
 			log_call(LOG_ERR, call->call_id, "cannot open output for SSRC %08x: %s", ssrc->ssrc,
 				 reason ? reason : strerror(-error));

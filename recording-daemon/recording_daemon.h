@@ -175,9 +175,10 @@ struct rec_output;
 char *output_expand_pattern(const char *output_dir, const char *pattern, const char *call_id,
 			    const char *type, const char *label, const char **reason);
 /* Opens PATH.EXT.HASH.tmp for writing (HASH of owner, the call's spool name); output_close
- * gives it the name PATH.EXT, or PATH-N.EXT when that exists. NULL with *error. */
-struct rec_output *output_open(const char *path_base, const char *owner, enum rec_output_format format, int rate,
-			       int channels, int *error);
+ * gives it the name PATH.EXT, or PATH-N.EXT when that exists. extension NULL: the format's
+ * ("wav", "mp3"); "": none. NULL with *error. */
+struct rec_output *output_open(const char *path_base, const char *extension, const char *owner,
+			       enum rec_output_format format, int rate, int channels, int *error);
 int output_write(void *output, const int16_t *interleaved, size_t frames);
 /* Finishes the file and names it (discard: deletes it). Frees output. */
 int output_close(struct rec_output *output, bool discard);
@@ -234,6 +235,7 @@ const struct rec_payload_type *call_payload_type(struct rec_call *call, const st
 struct rec_call {
 	char *name;                     /* metadata file name */
 	char *call_id, *parent, *random_tag;
+	char *output_destination;       /* OUTPUT_DESTINATION: the mixed file's name, as 10.5 */
 	off_t metadata_offset;          /* complete sections parsed so far */
 	bool metadata_bad;
 	bool recording_on;

@@ -313,6 +313,24 @@ def test_resample_to(tmp_path, recorder_factory, encoding, target):
     assert correlation(single[:, 0], reference, target // 20) > 0.9
 
 
+@pytest.mark.parametrize("absolute", [False, True], ids=["relative", "absolute"])
+def test_output_destination_names_the_mixed_file(tmp_path, recorder_factory, absolute):
+    """OUTPUT_DESTINATION (ng output-destination, as 10.5): the mixed file's name, extension
+    included, relative ones under --output-dir; single files keep the pattern."""
+    recorder = recorder_factory(["--output-single", "--output-mixed"])
+    destination = str(tmp_path / "elsewhere" / "final.wav") if absolute else "sub/dir/final.wav"
+    call, _, duration, _, _ = build_call(recorder.spool_dir, str(tmp_path), "destined")
+    call.metadata += spool.chunk("OUTPUT_DESTINATION", destination)
+    publish(recorder, call)
+    call.end()
+    expected = destination if absolute else os.path.join(recorder.output_dir, destination)
+    assert wait_until(lambda: os.path.exists(expected) and not recorder.outputs("*.tmp"), 15), \
+        (recorder.outputs("*"), recorder.log_text())
+    mix, rate = audio(expected)
+    assert abs(len(mix) / rate - duration) <= 0.01 * duration
+    assert recorder.outputs("destined-00001111.wav") and not recorder.outputs("destined-mix*")
+
+
 def test_mp3_output(tmp_path, recorder_factory):
     recorder = recorder_factory(["--output-format=mp3", "--output-mixed"])
     call, _, duration, _, _ = build_call(recorder.spool_dir, str(tmp_path), "mp3call")
