@@ -7,7 +7,7 @@ include mk/deps.mk
 
 CC      ?= cc
 CLANG   ?= clang
-PKGS    := glib-2.0 openssl libevent libevent_openssl
+PKGS    := glib-2.0 openssl libevent libevent_openssl json-c
 CFLAGS_COMMON := -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter \
 	-Wshadow -Wpointer-arith -Wstrict-prototypes -g
 OPT     ?= -O2
@@ -41,7 +41,7 @@ FUZZ_SECONDS   ?= 20
 PYTEST  := /usr/bin/python3 -m pytest
 # Utilities: each is utils/rtpengine-NAME, linked from utils/NAME*.c (NAME with '-' as '_')
 # and lib/ alone, so it shares no code with the daemon but the library.
-UTILITIES := ng-client
+UTILITIES := ng-client ctl
 # Installed programs: source path -> installed name under $(DESTDIR)/usr/bin.
 PROGRAMS := daemon/rtpengine $(UTILITIES:%=utils/rtpengine-%) recording-daemon/rtpengine-recording
 
@@ -182,6 +182,7 @@ asan:
 test-asan: asan build/tests/srtp_peer
 	@set -e; for t in $(UNIT_SOURCES:tests/unit/%.c=build/asan/tests/unit/%); do echo "== asan $$t"; $$t; done
 	RTPENGINE_BINARY=$(CURDIR)/build/asan/rtpengine RTPENGINE_NG_CLIENT=$(CURDIR)/build/asan/rtpengine-ng-client \
+		RTPENGINE_CTL=$(CURDIR)/build/asan/rtpengine-ctl \
 		RTPENGINE_RECORDING_BINARY=$(CURDIR)/build/asan/rtpengine-recording \
 		ASAN_OPTIONS=detect_leaks=1 $(PYTEST) -q -m "not slow" tests/e2e
 

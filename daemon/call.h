@@ -159,6 +159,7 @@ struct call {
 	struct monologue *monologues[CALL_MAX_MONOLOGUES];
 	unsigned int monologue_count;
 	struct call_recording *recording;  /* recording.c, NULL when never asked for */
+	union endpoint created_from;    /* the proxy whose offer created the call (CLI listings) */
 } __attribute__((aligned(STREAM_CACHE_LINE)));
 
 struct call_totals {

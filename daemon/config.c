@@ -17,6 +17,7 @@
 struct load_state {
 	struct daemon_config *config;
 	GArray *interfaces;             /* struct interface_config */
+	bool print_codecs;              /* --codecs */
 };
 
 struct facility_name {
@@ -52,6 +53,49 @@ static int apply_listen_ng(void *target, const char *value, char **reason)
 	else if (result < 0)
 		*reason = g_strdup("expected [ADDRESS:]PORT, [IPv6-ADDRESS]:PORT or HOSTNAME:PORT");
 	return result;
+}
+
+/* CLI, TCP ng and legacy protocol listeners: [ADDRESS:]PORT like --listen-ng. */
+static int apply_listener(const char *value, union endpoint *endpoint, char **reason)
+{
+	g_autofree char *trimmed = g_strstrip(g_strdup(value));
+	int result = interface_address_parse_endpoint(trimmed, strlen(trimmed), endpoint);
+	if (result == -ERANGE)
+		*reason = g_strdup("the port must be from 1 to 65535");
+	else if (result == -ENOENT)
+		*reason = g_strdup("the host name does not resolve");
+	else if (result < 0)
+		*reason = g_strdup("expected [ADDRESS:]PORT, [IPv6-ADDRESS]:PORT or HOSTNAME:PORT");
+	return result;
+}
+
+/* The CLI controls the whole daemon: a bare port listens on loopback only, as upstream. */
+static int apply_listen_cli(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	union endpoint *endpoint = &state->config->listen_cli;
+	int result = apply_listener(value, endpoint, reason);
+	if (result == 0 && interface_address_is_any(endpoint))
+		endpoint_parse(endpoint, AF_INET, "127.0.0.1", endpoint_port(endpoint));
+	return result;
+}
+
+static int apply_listen_tcp_ng(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	return apply_listener(value, &state->config->listen_tcp_ng, reason);
+}
+
+static int apply_listen_udp(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	return apply_listener(value, &state->config->listen_udp, reason);
+}
+
+static int apply_codecs(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	return options_apply_boolean(value, &state->print_codecs, reason);
 }
 
 static int apply_port_min(void *target, const char *value, char **reason)
@@ -475,8 +519,13 @@ static const struct option_spec option_table[] = {
 	SUPPORTED("graphite-timeout", 0, OPTION_VALUE, apply_graphite_timeout, "INT",
 			"Graphite connect timeout in seconds (default 5)"),
 
+	/* --codecs: what this build can do with codecs (no transcoding: it says so) */
+	SUPPORTED("codecs", 0, OPTION_FLAG, apply_codecs, NULL, "Print a list of supported codecs and exit"),
+
 	/* Management, statistics export and log cosmetics: nothing a call relies on. */
-	IGNORED_VALUE("listen-cli", 'c'), IGNORED_VALUE("homer", 0), IGNORED_VALUE("homer-protocol", 0),
+	SUPPORTED("listen-cli", 'c', OPTION_VALUE, apply_listen_cli, "[IP46|HOSTNAME:]PORT",
+			"TCP port to listen on, CLI (a bare port: 127.0.0.1)"),
+	IGNORED_VALUE("homer", 0), IGNORED_VALUE("homer-protocol", 0),
 	IGNORED_VALUE("homer-id", 0), IGNORED_VALUE("mos", 0), IGNORED_VALUE("software-id", 0),
 	IGNORED_VALUE("dtmf-log-dest", 0), IGNORED_VALUE("log-facility-cdr", 0), IGNORED_VALUE("log-facility-rtcp", 0),
 	IGNORED_VALUE("log-facility-dtmf", 0), IGNORED_VALUE("log-format", 0), IGNORED_VALUE("max-log-line-length", 0),
@@ -516,8 +565,12 @@ static const struct option_spec option_table[] = {
 
 	/* Behaviour an operator would silently lose: refuse to start instead. */
 	UNSUPPORTED_FLAG("save-interface-ports", 'S'), UNSUPPORTED_VALUE("subscribe-keyspace", 'k'),
-	UNSUPPORTED_VALUE("listen-tcp", 'l'), UNSUPPORTED_VALUE("listen-udp", 'u'),
-	UNSUPPORTED_VALUE("listen-tcp-ng", 'N'), UNSUPPORTED_VALUE("redis", 'r'), UNSUPPORTED_VALUE("redis-write", 'w'),
+	UNSUPPORTED_VALUE("listen-tcp", 'l'),
+	SUPPORTED("listen-udp", 'u', OPTION_VALUE, apply_listen_udp, "[IP46|HOSTNAME:]PORT",
+			"UDP port to listen on, legacy rtpproxy protocol"),
+	SUPPORTED("listen-tcp-ng", 'N', OPTION_VALUE, apply_listen_tcp_ng, "[IP46|HOSTNAME:]PORT",
+			"TCP port to listen on, NG protocol"),
+	UNSUPPORTED_VALUE("redis", 'r'), UNSUPPORTED_VALUE("redis-write", 'w'),
 	UNSUPPORTED_VALUE("redis-num-threads", 0), UNSUPPORTED_VALUE("redis-expires", 0),
 	UNSUPPORTED_FLAG("no-redis-required", 'q'), UNSUPPORTED_VALUE("redis-allowed-errors", 0),
 	UNSUPPORTED_VALUE("redis-disable-time", 0), UNSUPPORTED_VALUE("redis-cmd-timeout", 0),
@@ -526,7 +579,7 @@ static const struct option_spec option_table[] = {
 	UNSUPPORTED_VALUE("b2b-url", 'b'), UNSUPPORTED_VALUE("xmlrpc-format", 'x'),
 	UNSUPPORTED_FLAG("dtmf-log-ng-tcp", 0), UNSUPPORTED_FLAG("sip-source", 0), UNSUPPORTED_FLAG("dtls-passive", 0),
 	UNSUPPORTED_VALUE("max-load", 0), UNSUPPORTED_VALUE("max-cpu", 0), UNSUPPORTED_VALUE("max-bandwidth", 0),
-	UNSUPPORTED_VALUE("iptables-chain", 0), UNSUPPORTED_FLAG("codecs", 0), UNSUPPORTED_VALUE("jitter-buffer", 0),
+	UNSUPPORTED_VALUE("iptables-chain", 0), UNSUPPORTED_VALUE("jitter-buffer", 0),
 	UNSUPPORTED_FLAG("jb-clock-drift", 0), UNSUPPORTED_FLAG("reject-invalid-sdp", 0),
 	UNSUPPORTED_VALUE("dtls-rsa-key-size", 0), UNSUPPORTED_VALUE("dtls-cert-cipher", 0),
 	UNSUPPORTED_VALUE("dtls-mtu", 0), UNSUPPORTED_VALUE("dtls-ciphers", 0), UNSUPPORTED_VALUE("dtls-signature", 0),
@@ -569,8 +622,10 @@ static int check_config(struct daemon_config *config, char **error_message)
 		*error_message = g_strdup("missing option --interface (-i): at least one media interface is required");
 		return -EINVAL;
 	}
-	if (!endpoint_is_set(&config->listen_ng)) {
-		*error_message = g_strdup("missing option --listen-ng (-n): the ng control socket is required");
+	if (!endpoint_is_set(&config->listen_ng) && !endpoint_is_set(&config->listen_tcp_ng)
+	    && !endpoint_is_set(&config->listen_udp)) {
+		*error_message = g_strdup("missing option --listen-ng (-n): a control socket (--listen-ng, "
+					  "--listen-tcp-ng or --listen-udp) is required");
 		return -EINVAL;
 	}
 	if (config->port_min > config->port_max) {
@@ -641,6 +696,15 @@ enum config_result config_load(struct daemon_config *config, int argc, char **ar
 	default:
 		goto done;
 	}
+	if (state.print_codecs) {
+		/* what this build really has, as --codecs promises (no transcoding yet) */
+		fputs("This build of rtpengine does not transcode: every codec is relayed as offered,\n"
+		      "none is decoded or encoded (transcoding options are refused).\n", stdout);
+		g_free(sources.config_file);
+		g_free(sources.config_section);
+		outcome = CONFIG_EXIT_SUCCESS;
+		goto done;
+	}
 	config->config_file = sources.config_file;
 	config->config_section = sources.config_section;
 	config->interface_count = state.interfaces->len;
@@ -681,6 +745,17 @@ void config_free(struct daemon_config *config)
 	config->interfaces = NULL;
 	config->interface_count = 0;
 	config->pidfile = NULL;
+}
+
+int config_reload_log(struct log_settings *log, int argc, char **argv, char **error_message)
+{
+	struct daemon_config fresh;
+	if (config_load(&fresh, argc, argv, error_message) != CONFIG_OK)
+		return -EINVAL;
+	log->level = fresh.log.level;
+	log->facility = fresh.log.facility;
+	config_free(&fresh);
+	return 0;
 }
 
 char *config_help_text(void)

@@ -50,6 +50,9 @@ struct daemon_config {
 	unsigned int interface_count;
 	union endpoint listen_ng;             /* unset (endpoint_is_set) when not configured; a bare
 	                                       * port gives [::]:PORT, see interface_address_is_any() */
+	/* control listeners besides ng (CLI, ng over TCP, the legacy rtpproxy protocol over
+	 * UDP), unset when not configured; a bare CLI port means 127.0.0.1:PORT */
+	union endpoint listen_cli, listen_tcp_ng, listen_udp;
 	unsigned int port_min, port_max;
 	int table;                            /* -1 = no kernel forwarding */
 	bool no_fallback;
@@ -88,6 +91,11 @@ enum config_result {
  * config_free on it anyway is harmless). */
 enum config_result config_load(struct daemon_config *config, int argc, char **argv, char **error_message);
 void config_free(struct daemon_config *config);
+
+/* SIGHUP: reads the command line and the config file again and takes their log level and
+ * facility into *log (nothing else changes at run time). Returns 0, or -EINVAL with
+ * *error_message set (g_malloc'ed) and *log untouched. */
+int config_reload_log(struct log_settings *log, int argc, char **argv, char **error_message);
 
 /* The --help text (g_malloc'ed). */
 char *config_help_text(void);

@@ -38,6 +38,7 @@ static void set_record_call_on(struct ng_flags *flags) { flags->record_call = 1;
 static void set_record_call_off(struct ng_flags *flags) { flags->record_call = -1; }
 static void set_has_metadata(struct ng_flags *flags) { flags->has_metadata = true; }
 static void set_exclude_recording(struct ng_flags *flags) { flags->exclude_recording = true; }
+static void set_has_output_destination(struct ng_flags *flags) { flags->has_output_destination = true; }
 
 static void set_rtcp_mux_accept(struct ng_flags *flags) { flags->rtcp_mux_policy = NG_RTCP_MUX_ACCEPT; }
 static void set_rtcp_mux_reject(struct ng_flags *flags) { flags->rtcp_mux_policy = NG_RTCP_MUX_REJECT; }
@@ -129,7 +130,7 @@ static const struct ng_key key_table[] = {
 	SUPPORTED("record-call", "no", set_record_call_off, "stops recording the call (nothing without --recording-dir)"),
 	SUPPORTED("record-call", "off", set_record_call_off, "stops recording the call (nothing without --recording-dir)"),
 	RECORDING_ROW("metadata", NULL, set_has_metadata),
-	WARN("output-destination", NULL, NG_SCOPE_ALWAYS, "choosing the recording's output file (output-destination)"),
+	RECORDING_ROW("output-destination", NULL, set_has_output_destination),
 
 	/* ---- codecs and transcoding: the codec dictionary's keys as codec-KEY ---- */
 	REFUSED("codec-strip", NULL, NG_SCOPE_ALWAYS, CODEC_LIST),

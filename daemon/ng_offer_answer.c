@@ -550,6 +550,7 @@ int ng_command_offer(struct ng_request *request)
 			return -EBUSY;
 		}
 		call = call_start(flags->call_id, relay_pick_worker());
+		call->created_from = request->source;
 	}
 	struct call_update update = { .call = call, .signal_us = now_realtime_us() };
 	struct monologue *sender = call_find_monologue(call, flags->from_tag);

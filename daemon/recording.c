@@ -33,6 +33,8 @@ struct call_recording {
 	enum record_state state;
 	char *metadata;                 /* the last metadata a request gave */
 	bool metadata_written;          /* proc: the current metadata is in the spool file */
+	char *output_destination;       /* proc: output-destination, for the recording daemon */
+	bool output_destination_written;
 	char *prefix;                   /* PARENT: escaped call-id and random part, per start */
 	unsigned int next_media_id, next_stream_id;
 	unsigned int tags_announced;    /* bit per monologue index: TAG chunk written */
@@ -390,14 +392,24 @@ static void announce_pending_formats(struct call_recording *rec)
 
 /* ---- starting and finishing ------------------------------------------------------------ */
 
-static void proc_flags_chunks(struct call_recording *rec, bool streams, struct call *call)
+/* proc: METADATA and OUTPUT_DESTINATION, when a request set or changed them. */
+static void proc_call_fields(struct call_recording *rec)
 {
-	recording_meta_chunk_printf(rec->spool, NULL, "RECORDING %u", rec->state == RECORD_ON ? 1u : 0u);
-	recording_meta_chunk_printf(rec->spool, NULL, "FORWARDING %u", 0u);
 	if (rec->metadata && !rec->metadata_written) {
 		recording_meta_chunk_printf(rec->spool, rec->metadata, "METADATA");
 		rec->metadata_written = true;
 	}
+	if (rec->output_destination && !rec->output_destination_written) {
+		recording_meta_chunk_printf(rec->spool, rec->output_destination, "OUTPUT_DESTINATION");
+		rec->output_destination_written = true;
+	}
+}
+
+static void proc_flags_chunks(struct call_recording *rec, bool streams, struct call *call)
+{
+	recording_meta_chunk_printf(rec->spool, NULL, "RECORDING %u", rec->state == RECORD_ON ? 1u : 0u);
+	recording_meta_chunk_printf(rec->spool, NULL, "FORWARDING %u", 0u);
+	proc_call_fields(rec);
 	if (!streams)
 		return;
 	struct stream *stream;
@@ -437,6 +449,7 @@ static int start_recording(struct call *call, struct call_recording *rec)
 	rec->next_media_id = rec->next_stream_id = 0;
 	rec->tags_announced = 0;
 	rec->metadata_written = false;
+	rec->output_destination_written = false;
 	clear_stream_ids(call);
 	rec->state = RECORD_ON;
 	if (settings.method == RECORDING_METHOD_PCAP) {
@@ -568,6 +581,16 @@ static void pending_clear(struct pending_exchange *pending)
 	memset(pending, 0, sizeof(*pending));
 }
 
+static void set_output_destination(struct call_recording *rec, const char *destination)
+{
+	if (!destination || !*destination
+	    || (rec->output_destination && !strcmp(rec->output_destination, destination)))
+		return;
+	g_free(rec->output_destination);
+	rec->output_destination = g_strdup(destination);
+	rec->output_destination_written = false;
+}
+
 static void set_metadata(struct call_recording *rec, const char *metadata)
 {
 	if (!metadata || (rec->metadata && !strcmp(rec->metadata, metadata)))
@@ -607,10 +630,7 @@ static void recording_call_changed(const struct call_event *event)
 				recording_meta_chunk(rec->spool, before, pending->sdp_in, pending->sdp_in_length);
 				recording_meta_chunk(rec->spool, after, pending->sdp_out, pending->sdp_out_length);
 			}
-			if (rec->metadata && !rec->metadata_written) {
-				recording_meta_chunk_printf(rec->spool, rec->metadata, "METADATA");
-				rec->metadata_written = true;
-			}
+			proc_call_fields(rec);
 			spool_publish(call, rec);
 		} else if (pending->present && rec->meta_fd >= 0) {
 			g_autoptr(GString) text = g_string_new(NULL);
@@ -632,6 +652,7 @@ static void recording_call_ended(const struct call_event *event)
 	finish_recording(call, rec, event->now_us);
 	pending_clear(&rec->pending);
 	g_free(rec->metadata);
+	g_free(rec->output_destination);
 	g_free(rec->prefix);
 	g_free(rec->pcap_final_path);
 	g_free(rec);
@@ -701,10 +722,11 @@ void recording_note_exchange(struct call *call, struct monologue *from, bool off
 		return;
 	if (flags->exclude_recording)
 		from->no_recording = true;   /* for good: a later request without the flag does not undo it */
-	if (!call->recording && flags->record_call <= 0 && !flags->metadata)
+	if (!call->recording && flags->record_call <= 0 && !flags->metadata && !flags->output_destination)
 		return;
 	struct call_recording *rec = recording_of(call);
 	set_metadata(rec, flags->metadata);
+	set_output_destination(rec, flags->output_destination);
 	struct pending_exchange *pending = &rec->pending;
 	pending_clear(pending);
 	pending->present = true;
@@ -764,10 +786,10 @@ int ng_command_start_recording(struct ng_request *request)
 		return -ENOENT;
 	struct call_recording *rec = recording_of(call);
 	set_metadata(rec, request->flags.metadata);
+	set_output_destination(rec, request->flags.output_destination);
 	start_recording(call, rec);
-	if (settings.method == RECORDING_METHOD_PROC && rec->metadata && !rec->metadata_written) {
-		recording_meta_chunk_printf(rec->spool, rec->metadata, "METADATA");
-		rec->metadata_written = true;
+	if (settings.method == RECORDING_METHOD_PROC && rec->spool) {
+		proc_call_fields(rec);
 		spool_publish(call, rec);
 	}
 	bencode_dictionary_add_string(request->buffer, request->reply, "result", "ok");

@@ -41,7 +41,7 @@ static const struct statistics_field value_fields[] = {
 	TOTAL(final_timeout_sessions, "sessions", "finaltimeoutsessions", "calls ended by --final-timeout"),
 	TOTAL(offer_timeout_sessions, "sessions", "offertimeoutsessions", "calls ended waiting for an answer"),
 	TOTAL(regular_terminated_sessions, "sessions", "regularterminatedsessions", "calls ended by delete"),
-	TOTAL(forced_terminated_sessions, "sessions", "forcedterminatedsessions", "calls ended at shutdown"),
+	TOTAL(forced_terminated_sessions, "sessions", "forcedterminatedsessions", "calls ended at shutdown or by the operator (CLI terminate)"),
 	TOTAL(packets_user, "packets", "relayedpackets_user", "packets accepted by the media workers"),
 	TOTAL(errors_user, "packets", "relayedpacketerrors_user", "packets the media workers refused as bad or could not send"),
 	TOTAL(bytes_user, "bytes", "relayedbytes_user", "bytes accepted by the media workers"),

@@ -10,6 +10,8 @@ TEST_PACKAGES := python3 python3-pytest kamailio sip-tester tshark redis-server 
 TEST_PACKAGES += rtpengine-recording-daemon
 # HTTP listener tests: promtool (prometheus), headless Chromium (live view), openssl (certificates)
 TEST_PACKAGES += prometheus chromium openssl
+# CLI: Debian's rtpengine-ctl (Perl) drives 10.5 in the CLI comparison tests.
+TEST_PACKAGES += rtpengine-utils
 # rtpengine-recording's tests: known speech (espeak-ng, sox), codecs and MP3 probing (ffmpeg),
 # correlation of the recorded audio (numpy)
 TEST_PACKAGES += espeak-ng sox ffmpeg python3-numpy

@@ -332,8 +332,9 @@ def test_proc_spool_and_stream_files(rtpengine_factory, tmp_path, peers):
     daemon, spool = start_recording_daemon(rtpengine_factory, tmp_path, method="proc")
     caller, callee = peers(CALLER), peers(CALLEE)
     call, offer, _, to_callee, to_caller = establish_recorded(daemon, caller, callee,
-                                                              {"record call": "yes", "metadata": "a:1"})
-    assert "recordings" not in offer
+                                                              {"record call": "yes", "metadata": "a:1",
+                                                               "output-destination": "/srv/calls/x"})
+    assert "recordings" not in offer and "warning" not in offer
     meta_path = only_file(os.path.join(spool, "*.meta"))
     prefix = os.path.basename(meta_path)[:-5]
     exchange(caller.rtp, to_callee, callee.rtp, rtp_stream(0x1234, 7))
@@ -344,6 +345,7 @@ def test_proc_spool_and_stream_files(rtpengine_factory, tmp_path, peers):
     labels = [label for label, _ in chunks]
     assert chunks[0] == ("CALL-ID", call.call_id) and chunks[1] == ("PARENT", prefix)
     assert labels[2:4] == ["RECORDING 1", "FORWARDING 0"] and chunks[4] == ("METADATA", "a:1")
+    assert chunks[5] == ("OUTPUT_DESTINATION", "/srv/calls/x")
     assert ("TAG 0", "caller-tag") in chunks and ("TAG 1", "callee-tag") in chunks
     assert ("METADATA", "a:2") == [c for c in chunks if c[0] == "METADATA"][-1]
     assert ("MEDIA 1 PAYLOAD TYPE 0", "PCMU/8000") in chunks and ("MEDIA 1 FMTP 8", "") in chunks
@@ -385,7 +387,8 @@ def test_debian_rtpengine_recording_reads_our_spool_file(rtpengine_factory, tmp_
     try:
         assert reader.wait_ready(lambda: "poller thread 0 running" in reader.log_text(), 10), reader.log_text()[-2000:]
         caller, callee = peers(CALLER), peers(CALLEE)
-        call, *_ = establish_recorded(daemon, caller, callee, {"record call": "yes", "metadata": "x:1"})
+        call, *_ = establish_recorded(daemon, caller, callee, {"record call": "yes", "metadata": "x:1",
+                                                               "output-destination": "/srv/x"})
         prefix = os.path.basename(only_file(os.path.join(spool, "*.meta")))[:-5]
         # (the reader opens the file when it gets to an event: had the delete come first, it
         # would find nothing to read, with 10.5's daemon as with ours)
@@ -394,7 +397,8 @@ def test_debian_rtpengine_recording_reads_our_spool_file(rtpengine_factory, tmp_
         assert_ok(call.delete())
         assert wait_until(lambda: "inotify delete(%s.meta)" % prefix in reader.log_text(), 10)
         text = reader.log_text()
-        for expected in ("section CALL-ID", "section PARENT", "section METADATA", "section TAG 1",
+        for expected in ("section CALL-ID", "section PARENT", "section METADATA", "section OUTPUT_DESTINATION",
+                         "section TAG 1",
                          "payload type in media 1 num 0 is PCMU/8000", "payload type in media 2 num 8 is PCMA/8000",
                          "stream 0 details TAG 0 MEDIA 1 TAG-MEDIA 1 COMPONENT 1 FLAGS 0",
                          "section SDP from 1 after answer"):

@@ -361,12 +361,17 @@ static void test_command_line_syntax_errors(struct fixture *fixture, gconstpoint
 	/* Upstream options for missing capabilities that change behaviour are refused... */
 	assert_error_contains(fixture, load_arguments(fixture, BASE, "--redis=127.0.0.1:6379/1", NULL),
 			"'redis' is not supported");
-	assert_error_contains(fixture, load_arguments(fixture, BASE, "-u", "2222", NULL), "'listen-udp' is not supported");
+	assert_error_contains(fixture, load_arguments(fixture, BASE, "-l", "2222", NULL), "'listen-tcp' is not supported");
 	assert_error_contains(fixture, load_arguments(fixture, BASE, "--sip-source", NULL), "'sip-source' is not supported");
 	/* ... harmless ones are accepted, their values consumed, and ignored. */
 	g_assert_cmpint(load_arguments(fixture, BASE, "--listen-cli", "127.0.0.1:2224", "-c", "2225",
 			"--log-level-core=7", "--split-logs", NULL),
 			==, CONFIG_OK);
+	/* the CLI: a bare port listens on loopback only; -u and -N are control listeners */
+	assert_address(&fixture->config.listen_cli, AF_INET, "127.0.0.1", 2225);
+	g_assert_cmpint(load_arguments(fixture, BASE, "-u", "2222", "-N", "127.0.0.1:2223", NULL), ==, CONFIG_OK);
+	g_assert_cmpuint(endpoint_port(&fixture->config.listen_udp), ==, 2222);
+	assert_address(&fixture->config.listen_tcp_ng, AF_INET, "127.0.0.1", 2223);
 	/* "--" ends the options. */
 	g_assert_cmpint(load_arguments(fixture, BASE, "--", NULL), ==, CONFIG_OK);
 }
