@@ -17,7 +17,8 @@
 /* A metadata file larger than this is not one the daemon wrote. */
 #define METADATA_MAX (4 * 1024 * 1024)
 
-static GHashTable *calls;           /* metadata file name -> struct rec_call * */
+/* metadata file name -> struct rec_call *: the calls of this recording thread */
+static __thread GHashTable *calls;
 
 /* ---- helpers ------------------------------------------------------------------------------- */
 
@@ -450,9 +451,4 @@ void calls_end_missing(const char *metadata_dir)
 	for (guint i = 0; i < gone->len; i++)
 		calls_metadata_deleted(g_ptr_array_index(gone, i), false);
 	g_ptr_array_free(gone, TRUE);
-}
-
-unsigned int calls_count(void)
-{
-	return calls ? g_hash_table_size(calls) : 0;
 }

@@ -16,10 +16,6 @@
 #include <unistd.h>
 #include <libavutil/log.h>
 
-/* How often open streams are read. Stream files have no wake-up of their own (inotify on every
- * stream file would cost more than this poll); 50 ms bounds the backlog to a few packets. */
-#define POLL_INTERVAL_MS 50
-
 static int write_pidfile(const char *path)
 {
 	FILE *file = fopen(path, "w");
@@ -80,7 +76,7 @@ static int run(int spool_fd, int signal_fd)
 {
 	struct pollfd fds[2] = { { .fd = spool_fd, .events = POLLIN }, { .fd = signal_fd, .events = POLLIN } };
 	for (;;) {
-		int ready = poll(fds, 2, POLL_INTERVAL_MS);
+		int ready = poll(fds, 2, -1);
 		if (ready < 0 && errno != EINTR) {
 			log_error("poll: %s", strerror(errno));
 			return 1;
@@ -89,7 +85,6 @@ static int run(int spool_fd, int signal_fd)
 			return 0;
 		if (ready > 0 && (fds[0].revents & POLLIN))
 			spool_read_events();
-		calls_poll_streams();
 	}
 }
 
@@ -123,8 +118,8 @@ int main(int argc, char **argv)
 	}
 	log_init("rtpengine-recording", &rec_config.log);
 	av_log_set_level(rec_config.log.level >= LOG_DEBUG ? AV_LOG_WARNING : AV_LOG_ERROR);
-	log_notice("rtpengine-recording %s starting: spool %s, output %s", rtpengine_version, rec_config.spool_dir,
-		   rec_config.output_dir);
+	log_notice("rtpengine-recording %s starting: spool %s, output %s, %d threads", rtpengine_version,
+		   rec_config.spool_dir, rec_config.output_dir, rec_config.num_threads);
 	if (rec_config.pidfile && write_pidfile(rec_config.pidfile) < 0)
 		log_warning("cannot write pidfile %s: %s", rec_config.pidfile, strerror(errno));
 
@@ -134,11 +129,16 @@ int main(int argc, char **argv)
 		log_error("signalfd: %s", strerror(errno));
 		goto out;
 	}
-	calls_init();
+	/* after open_signals: the threads inherit the blocked signals, which only signal_fd reads */
+	int error = workers_start((unsigned int) rec_config.num_threads, rec_config.spool_dir);
+	if (error < 0) {
+		log_error("cannot start %d recording threads: %s", rec_config.num_threads, strerror(-error));
+		goto out_workers;
+	}
 	int spool_fd = spool_open(rec_config.spool_dir);
 	if (spool_fd < 0) {
 		log_error("cannot watch %s: %s", rec_config.spool_dir, strerror(-spool_fd));
-		goto out_calls;
+		goto out_workers;
 	}
 	/* systemd (Type=notify, as Debian's unit): started once the spool is watched */
 	int notified = service_notify_ready();
@@ -146,10 +146,10 @@ int main(int argc, char **argv)
 		log_warning("cannot notify the service manager ($NOTIFY_SOCKET): %s", strerror(-notified));
 	exit_code = run(spool_fd, signal_fd);
 	service_notify_stopping();
-	log_notice("shutting down: finishing the files of %u calls", calls_count());
+	log_notice("shutting down: finishing the files of every call");
 	spool_close();
-out_calls:
-	calls_shutdown();
+out_workers:
+	workers_stop();
 	close(signal_fd);
 out:
 	if (rec_config.pidfile)

@@ -161,6 +161,15 @@ static int apply_octal(const char *value, int *target, char **reason)
 	return 0;
 }
 
+static int apply_num_threads(void *target, const char *value, char **reason)
+{
+	long long number;
+	int result = options_apply_integer(value, 1, 256, &number, reason);
+	if (result == 0)
+		((struct rec_config *) target)->num_threads = (int) number;
+	return result;
+}
+
 static int apply_output_chmod(void *target, const char *value, char **reason)
 {
 	return apply_octal(value, &((struct rec_config *) target)->output_chmod, reason);
@@ -246,6 +255,8 @@ static const struct option_spec option_table[] = {
 	SUPPORTED("table", 't', OPTION_VALUE, apply_table, "INT", "Kernel table rtpengine uses (default 0)"),
 	SUPPORTED("spool-dir", 0, OPTION_VALUE, apply_spool_dir, "PATH",
 			"Directory containing rtpengine metadata files (default /var/spool/rtpengine)"),
+	SUPPORTED("num-threads", 0, OPTION_VALUE, apply_num_threads, "INT",
+			"Number of recording threads (default: the number of CPU cores, at least 8)"),
 	SUPPORTED("output-dir", 0, OPTION_VALUE, apply_output_dir, "PATH",
 			"Where to write media files to (default /var/lib/rtpengine-recording)"),
 	SUPPORTED("output-pattern", 0, OPTION_VALUE, apply_output_pattern, "STRING",
@@ -272,9 +283,7 @@ static const struct option_spec option_table[] = {
 	IGNORED_VALUE("log-level-internals", 0), IGNORED_FLAG("split-logs", 0), IGNORED_VALUE("max-log-line-length", 0),
 	IGNORED_FLAG("no-log-timestamps", 0), IGNORED_VALUE("log-mark-prefix", 0), IGNORED_VALUE("log-mark-suffix", 0),
 	IGNORED_VALUE("thread-stack", 0),
-	/* One thread records every call (README.md, "Threads and cost"): a worker count has
-	 * nothing to size. */
-	IGNORED_VALUE("num-threads", 0),
+
 	/* Storage and delivery this implementation does not have: refused, since a recording
 	 * expected in a database or at a socket would silently go missing. */
 	UNSUPPORTED_VALUE("mysql-host", 0), UNSUPPORTED_VALUE("mysql-port", 0),
@@ -302,6 +311,8 @@ static void set_defaults(struct rec_config *config)
 	config->output_chmod_dir = 0700;
 	config->format = REC_FORMAT_WAV;
 	config->mp3_bitrate = 32000;
+	/* upstream: the number of cores, or 8 when there are fewer or the number is unknown */
+	config->num_threads = MAX((int) g_get_num_processors(), 8);
 }
 
 enum rec_config_result rec_config_load(struct rec_config *config, int argc, char **argv, char **error_message)

@@ -1,6 +1,6 @@
 /* rtpengine-recording's internal header: the configuration, the per-call state and the small
- * modules that share it. One thread does everything (see README.md, "Threads"), so nothing
- * here is locked.
+ * modules that share it. A call and everything under it belongs to one recording thread
+ * (workers.c), so nothing here is locked.
  *
  * Data flow, one direction per arrow:
  *   spool.c (inotify on the metadata directory)
@@ -46,6 +46,7 @@ struct rec_config {
 	int output_chmod;               /* -1: leave the umask's mode */
 	int output_chmod_dir;
 	int output_uid, output_gid;     /* -1: unchanged */
+	int num_threads;
 };
 
 enum rec_config_result { REC_CONFIG_OK = 0, REC_CONFIG_EXIT_SUCCESS = 1, REC_CONFIG_ERROR = -1 };
@@ -255,13 +256,23 @@ struct rec_call {
 	int mix_inputs_used;
 };
 
+/* workers.c: the recording threads. Each call belongs to one (by its metadata file name) and
+ * lives in that thread's call table (call.c's table is thread-local). The post functions are
+ * for the main thread; a thread works its queue in order. workers_stop finishes every call's
+ * files (as calls_shutdown) and joins the threads. */
+int workers_start(unsigned int count, const char *metadata_dir);
+void workers_post_changed(const char *name);
+void workers_post_deleted(const char *name, bool discard);
+void workers_post_end_missing(void);
+void workers_stop(void);
+
 /* spool.c: watches the metadata directory; returns the inotify descriptor to poll, or -errno.
  * Calls already there are picked up at once. */
 int spool_open(const char *directory);
 void spool_read_events(void);
 void spool_close(void);
 
-/* call.c: the registry of calls, keyed by metadata file name. */
+/* call.c: the registry of the calling thread's calls, keyed by metadata file name. */
 void calls_init(void);
 void calls_metadata_changed(const char *metadata_dir, const char *name);
 void calls_metadata_deleted(const char *name, bool discard);
@@ -271,7 +282,6 @@ void calls_shutdown(void);              /* finishes every call's files (SIGTERM)
 void calls_end_missing(const char *metadata_dir);
 /* Lowers the call's start to arrival_ns while no packet has been placed yet. */
 void call_note_arrival(struct rec_call *call, uint64_t arrival_ns);
-unsigned int calls_count(void);
 /* Sets the call's output rate on first need and opens the mixed output; NULL when not mixing. */
 struct rec_mixer *call_mixer(struct rec_call *call);
 int call_output_rate(struct rec_call *call, int native_rate);

@@ -31,14 +31,14 @@ static void handle_event(const struct inotify_event *event)
 	if (g_str_has_suffix(name, DISCARD_SUFFIX)) {
 		if (event->mask & IN_MOVED_TO) {
 			g_autofree char *original = g_strndup(name, strlen(name) - strlen(DISCARD_SUFFIX));
-			calls_metadata_deleted(original, true);
+			workers_post_deleted(original, true);
 		}
 		return;
 	}
 	if (event->mask & (IN_CLOSE_WRITE | IN_MOVED_TO))
-		calls_metadata_changed(metadata_dir, name);
+		workers_post_changed(name);
 	if (event->mask & IN_DELETE)
-		calls_metadata_deleted(name, false);
+		workers_post_deleted(name, false);
 }
 
 /* Every metadata file in the directory is (re)read; calls whose file is gone end. */
@@ -49,11 +49,11 @@ static void rescan(void)
 		const char *name;
 		while ((name = g_dir_read_name(dir))) {
 			if (is_metadata_name(name) && !g_str_has_suffix(name, DISCARD_SUFFIX))
-				calls_metadata_changed(metadata_dir, name);
+				workers_post_changed(name);
 		}
 		g_dir_close(dir);
 	}
-	calls_end_missing(metadata_dir);
+	workers_post_end_missing();
 }
 
 int spool_open(const char *directory)

@@ -142,7 +142,7 @@ static uint64_t now_realtime_ns(void)
 
 static int read_kernel(struct rec_stream *stream, unsigned int budget)
 {
-	static unsigned char buffer[READ_BUFFER_SIZE];
+	static __thread unsigned char buffer[READ_BUFFER_SIZE];   /* one per recording thread */
 	int count = 0;
 	while ((unsigned int) count < budget) {
 		ssize_t length = read(stream->fd, buffer, sizeof(buffer));
@@ -165,7 +165,7 @@ static int read_kernel(struct rec_stream *stream, unsigned int budget)
 
 static int read_userspace(struct rec_stream *stream, unsigned int budget)
 {
-	static unsigned char buffer[READ_BUFFER_SIZE];
+	static __thread unsigned char buffer[READ_BUFFER_SIZE];   /* one per recording thread */
 	int count = 0;
 	const char *reason = NULL;
 	while ((unsigned int) count < budget) {

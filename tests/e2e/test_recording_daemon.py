@@ -612,6 +612,23 @@ def test_same_call_id_twice_keeps_both_files(tmp_path, recorder_factory):
     assert [os.path.basename(p) for p in recorder.outputs("twice-mix*.wav")] == ["twice-mix-1.wav", "twice-mix.wav"]
 
 
+@pytest.mark.parametrize("threads", [1, 3])
+def test_calls_spread_over_threads(tmp_path, recorder_factory, threads):
+    """Six calls at once on --num-threads recording threads: each call's files are complete."""
+    recorder = recorder_factory(["--output-mixed", "--num-threads=%d" % threads])
+    assert "%d threads" % threads in recorder.log_text()
+    calls = [build_call(recorder.spool_dir, str(tmp_path), "spread%d" % n, extra_frames=10 * n) for n in range(6)]
+    for call, _, _, _, _ in calls:
+        publish(recorder, call)
+    for call, _, _, _, _ in calls:
+        call.end()
+    assert wait_until(lambda: len(recorder.outputs("spread*-mix.wav")) == 6 and not recorder.outputs("*.tmp"), 20), \
+        recorder.log_text()
+    for n, (_, _, duration, _, _) in enumerate(calls):
+        mix, rate = audio(recorder.outputs("spread%d-mix.wav" % n)[0])
+        assert abs(len(mix) / rate - duration) <= 0.01 * duration, (n, len(mix) / rate, duration)
+
+
 def test_sigterm_finishes_running_calls(tmp_path, recorder_factory):
     recorder = recorder_factory(["--output-mixed"])
     call, _, duration, _, _ = build_call(recorder.spool_dir, str(tmp_path), "stopped")
