@@ -12,6 +12,9 @@ TEST_PACKAGES += rtpengine-recording-daemon
 TEST_PACKAGES += prometheus chromium openssl
 # CLI: Debian's rtpengine-ctl (Perl) drives 10.5 in the CLI comparison tests.
 TEST_PACKAGES += rtpengine-utils
+# ICE / WebRTC: the real-browser test (tests/e2e/test_webrtc.py) drives headless Chromium over
+# the DevTools protocol and plays a tone that sox makes
+TEST_PACKAGES += chromium sox python3-websocket
 # rtpengine-recording's tests: known speech (espeak-ng, sox), codecs and MP3 probing (ffmpeg),
 # correlation of the recorded audio (numpy)
 TEST_PACKAGES += espeak-ng sox ffmpeg python3-numpy
