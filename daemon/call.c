@@ -9,6 +9,7 @@
 #include "kernel_backend.h"
 #include "log.h"
 #include "media_crypto.h"
+#include "media_quality.h"
 #include "relay.h"
 
 static GHashTable *calls_by_id;   /* call-id -> struct call *, control thread only */
@@ -101,8 +102,12 @@ struct media *monologue_add_media(struct monologue *monologue, const char *type,
 	/* one side allocation for both streams' cold state, with the type and protocol texts
 	 * behind it (as the call-id: fewer mallocs and frees per call) */
 	size_t type_size = strlen(type) + 1, protocol_size = strlen(protocol) + 1;
-	struct stream_extras *extras = g_malloc0(2 * sizeof(struct stream_extras) + type_size + protocol_size);
-	media->type = memcpy((char *) &extras[2], type, type_size);
+	struct stream_extras *extras = g_malloc0(2 * sizeof(struct stream_extras) + sizeof(struct ssrc_quality)
+						 + type_size + protocol_size);
+	_Static_assert(sizeof(struct stream_extras) % _Alignof(struct ssrc_quality) == 0,
+		       "the media quality state follows the two extras: it must stay aligned");
+	extras[STREAM_RTP].quality = (struct ssrc_quality *) &extras[2];
+	media->type = memcpy((char *) (extras[STREAM_RTP].quality + 1), type, type_size);
 	media->protocol = memcpy(media->type + type_size, protocol, protocol_size);
 	for (int kind = STREAM_RTP; kind <= STREAM_RTCP; kind++) {
 		struct stream *stream = &media->streams[kind];

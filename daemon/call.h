@@ -21,6 +21,7 @@
 struct local_interface;
 struct media_worker;
 struct kernel_table;
+struct ssrc_quality;
 
 enum stream_kind { STREAM_RTP = 0, STREAM_RTCP = 1 };
 
@@ -68,6 +69,9 @@ struct stream_extras {
 	union endpoint kernel_destination;
 	union endpoint kernel_source;
 	struct stream_counters kernel_seen;  /* kernel counters already added to counters */
+	/* media quality (media_quality.h): the RTP stream's, NULL on the RTCP stream; written by
+	 * the worker under the call's lock */
+	struct ssrc_quality *quality;
 };
 
 struct stream {

@@ -189,6 +189,19 @@ static int apply_endpoint_learning(void *target, const char *value, char **reaso
 	return -EINVAL;
 }
 
+/* RTCP statistics: --mos=CQ|LQ as upstream (case-insensitive) */
+static int apply_mos(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	g_autofree char *trimmed = g_strstrip(g_strdup(value));
+	if (!g_ascii_strcasecmp(trimmed, "CQ") || !g_ascii_strcasecmp(trimmed, "LQ")) {
+		state->config->mos_listening_quality = !g_ascii_strcasecmp(trimmed, "LQ");
+		return 0;
+	}
+	*reason = g_strdup("expected CQ or LQ");
+	return -EINVAL;
+}
+
 static int apply_pidfile(void *target, const char *value, char **reason)
 {
 	struct load_state *state = target;
@@ -298,7 +311,10 @@ static const struct option_spec option_table[] = {
 	IGNORED_VALUE("https-cert", 0), IGNORED_VALUE("https-key", 0), IGNORED_VALUE("http-threads", 0),
 	IGNORED_VALUE("graphite", 'g'), IGNORED_VALUE("graphite-interval", 'G'), IGNORED_VALUE("graphite-prefix", 0),
 	IGNORED_VALUE("graphite-timeout", 0), IGNORED_VALUE("homer", 0), IGNORED_VALUE("homer-protocol", 0),
-	IGNORED_VALUE("homer-id", 0), IGNORED_VALUE("mos", 0), IGNORED_VALUE("software-id", 0),
+	IGNORED_VALUE("homer-id", 0),
+	SUPPORTED("mos", 0, OPTION_VALUE, apply_mos, "CQ|LQ",
+		  "MOS formula: CQ (conversational, needs RTCP round trips; default) or LQ (listening, without them)"),
+	IGNORED_VALUE("software-id", 0),
 	IGNORED_VALUE("dtmf-log-dest", 0), IGNORED_VALUE("log-facility-cdr", 0), IGNORED_VALUE("log-facility-rtcp", 0),
 	IGNORED_VALUE("log-facility-dtmf", 0), IGNORED_VALUE("log-format", 0), IGNORED_VALUE("max-log-line-length", 0),
 	IGNORED_VALUE("log-mark-prefix", 0), IGNORED_VALUE("log-mark-suffix", 0), IGNORED_FLAG("split-logs", 0),

@@ -57,6 +57,8 @@ struct daemon_config {
 	bool foreground;
 	char *pidfile;                        /* NULL when not given */
 	struct log_settings log;              /* from daemon/log.h */
+	/* RTCP statistics and MOS */
+	bool mos_listening_quality;           /* --mos=LQ: round-trip time left out of the MOS */
 };
 
 enum config_result {

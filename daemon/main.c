@@ -21,6 +21,7 @@
 #include "event_loop.h"
 #include "kernel_backend.h"
 #include "log.h"
+#include "media_quality.h"
 #include "ng_server.h"
 #include "relay.h"
 #include "timer.h"
@@ -121,7 +122,9 @@ static int register_call_observers(struct daemon_context *daemon)
 {
 	call_lifecycle_init(daemon);
 	const struct call_observer *observers[] = { &daemon_totals_observer, &timer_call_observer,
-						      &kernel_backend_call_observer };
+						      &kernel_backend_call_observer,
+						      /* RTCP statistics */
+						      &media_quality_observer };
 	for (size_t i = 0; i < sizeof(observers) / sizeof(observers[0]); i++) {
 		int error = call_observer_register(observers[i]);
 		if (error) {
@@ -227,6 +230,8 @@ int main(int argc, char **argv)
 		goto close_signals;
 	if (register_call_observers(&daemon) < 0)
 		goto stop_kernel;
+	/* RTCP statistics */
+	media_quality_set_mode(config.mos_listening_quality ? MOS_LQ : MOS_CQ);
 	struct relay_settings relay_settings = {
 		.endpoint_learning = config.endpoint_learning,
 		.worker_count = config.num_threads,

@@ -22,6 +22,7 @@
 #include "endpoint_learning.h"
 #include "ice_responder.h"
 #include "media_crypto.h"
+#include "media_quality.h"
 #include "log.h"
 #include "rtp_header.h"
 
@@ -52,6 +53,7 @@ struct worker_counters {
 	uint64_t packets, bytes, errors;
 	uint64_t dropped_strict_source, dropped_no_destination, dropped_truncated, dropped_srtp;
 	uint64_t dropped_call_ended, dropped_send_failed, dropped_stun_malformed, stun_consumed;
+	uint64_t rtcp_parsed, rtcp_malformed;
 };
 _Static_assert(sizeof(struct worker_counters) == sizeof(struct relay_totals),
 	       "a counter in relay_totals and not in worker_counters, or the reverse");
@@ -302,6 +304,17 @@ static void count_refused(struct media_worker *worker, struct stream *stream, ui
 	COUNTER_ADD(*drop_counter, 1);
 }
 
+/* An RTCP packet (plain, after SRTCP) for the quality figures; per RTCP packet, out of line. */
+static void __attribute__((noinline)) report_rtcp(struct media_worker *worker, struct stream *input,
+                                                 const unsigned char *packet, size_t length, int64_t now_us)
+{
+	/* the round trip is measured in microseconds: the precise clock, per RTCP packet only */
+	if (media_quality_rtcp(input, packet, length, now_us, timer_now_us()) < 0)
+		COUNTER_ADD(worker->counters.rtcp_malformed, 1);
+	else
+		COUNTER_ADD(worker->counters.rtcp_parsed, 1);
+}
+
 static void process_stream(struct media_worker *worker, struct stream *stream, int64_t now_us)
 {
 	/* before taking this call's lock: flushing takes the lock of every call it sends for */
@@ -320,6 +333,9 @@ static void process_stream(struct media_worker *worker, struct stream *stream, i
 		return;
 	}
 	unsigned int outgoing = worker->send_count;
+	/* one precise clock read per batch (a vDSO call) for the interarrival jitter; the coarse
+	 * now_us ticks in milliseconds */
+	int64_t arrival_us = timer_now_us();
 	for (int r = 0; r < received; r++) {
 		unsigned int i = base + (unsigned int) r;
 		struct msghdr *header = &worker->receive_headers[i].msg_hdr;
@@ -373,8 +389,12 @@ static void process_stream(struct media_worker *worker, struct stream *stream, i
 		input->counters.last_packet_us = now_us;
 		if (!is_rtcp) {
 			uint32_t ssrc;
-			if (rtp_packet_ssrc(packet, length, &ssrc) == 0)
+			if (rtp_packet_ssrc(packet, length, &ssrc) == 0) {
 				input->last_ssrc = ssrc;
+				media_quality_rtp(input->extras->quality, packet, arrival_us);
+			}
+		} else {
+			report_rtcp(worker, input, packet, length, now_us);
 		}
 		COUNTER_ADD(worker->counters.packets, 1);
 		COUNTER_ADD(worker->counters.bytes, wire_length);
@@ -732,6 +752,8 @@ void relay_read_totals(struct relay_totals *totals)
 		totals->dropped_send_failed += COUNTER_READ(counters->dropped_send_failed);
 		totals->dropped_stun_malformed += COUNTER_READ(counters->dropped_stun_malformed);
 		totals->stun_consumed += COUNTER_READ(counters->stun_consumed);
+		totals->rtcp_parsed += COUNTER_READ(counters->rtcp_parsed);
+		totals->rtcp_malformed += COUNTER_READ(counters->rtcp_malformed);
 	}
 }
 

@@ -30,6 +30,9 @@ struct relay_totals {
 	uint64_t dropped_send_failed;     /* sendmmsg() refused it (socket buffer full, unreachable) */
 	uint64_t dropped_stun_malformed;  /* looked like STUN on an ICE port but did not parse */
 	uint64_t stun_consumed;           /* STUN checks and keepalives, answered or ignored, not relayed */
+	/* RTCP statistics (media_quality.h) */
+	uint64_t rtcp_parsed;             /* RTCP compounds read for the quality figures */
+	uint64_t rtcp_malformed;          /* RTCP that did not parse (forwarded all the same) */
 };
 
 int relay_start(const struct relay_settings *settings);

@@ -21,6 +21,7 @@
 #include <stdint.h>
 #include "call.h"
 #include "endpoint.h"
+#include "media_quality.h"
 
 struct daemon_context;
 
@@ -46,6 +47,14 @@ struct statistics_values {
 	uint64_t dropped_strict_source, dropped_no_destination, dropped_truncated, dropped_srtp;
 	uint64_t dropped_call_ended, dropped_send_failed, dropped_stun_malformed;
 	uint64_t stun_consumed;
+	/* RTCP statistics and MOS (media_quality.h): totalstatistics (ours), then upstream's "mos"
+	 * section, one sample per SSRC with an average MOS when its call ends; the histogram
+	 * (ours, for /metrics) is cumulative: averages at or below each bound */
+	uint64_t rtcp_parsed, rtcp_malformed;
+	double mos_sum, mos_square_sum;
+	uint64_t mos_samples;
+	double mos_average, mos_stddev;
+	uint64_t mos_le_1_0, mos_le_2_0, mos_le_3_0, mos_le_3_5, mos_le_4_0, mos_le_4_3, mos_le_4_5;
 	/* controlstatistics (after the per-command counts) */
 	uint64_t ng_errors;
 	uint64_t ng_cached_replies, ng_cached_reply_bytes;
@@ -104,6 +113,7 @@ enum statistics_ng_section {
 	STATISTICS_NG_TOTAL,            /* totalstatistics */
 	STATISTICS_NG_CONTROL,          /* controlstatistics */
 	STATISTICS_NG_PORTS,            /* interfaces[].ports */
+	STATISTICS_NG_MOS,              /* mos */
 };
 
 /* How upstream's ng reply writes a value: an integer, or text. */
@@ -153,6 +163,7 @@ struct stream_statistics {
 	union endpoint learned;
 	struct stream_counters counters;
 	const char *learning_status;     /* static text, relay_learning_status() */
+	struct ssrc_quality quality;     /* RTCP statistics: the RTP stream's (media_quality.h), else zero */
 };
 
 struct call_statistics {
