@@ -1,5 +1,5 @@
 """A scripted two-party call through the relay: RTP every 20 ms both ways with chosen loss and
-added jitter (both seeded, so the same call replays the same packets), and RTCP as real
+added jitter (loss evenly spread, jitter seeded: the same call replays the same packets), and RTCP as real
 receivers send it (RFC 3550: SR with a reception report about the other side's stream, whose
 fraction lost, cumulative loss and interarrival jitter the receiver measures itself per
 appendix A.3 and A.8, and LSR/DLSR of the last SR it received, so the relay can derive the
@@ -104,15 +104,18 @@ class Party:
 
 def play_call(parties, duration_s, rtcp_interval_s=1.0):
     """Plays RTP (and RTCP every rtcp_interval_s) for both parties for duration_s, receiving
-    what the relay forwards. A packet the party's loss picks is never sent; the others leave
-    at their 20 ms slot plus a random delay of up to jitter_ms. Returns the parties."""
+    what the relay forwards. The share `loss` of the packets, evenly spread, is never sent;
+    the others leave at their 20 ms slot plus a random (seeded) delay of up to jitter_ms.
+    Returns the parties."""
     start = time.monotonic()
     events = []   # (time, order, party index, kind, sequence)
     order = 0
     packet_count = int(duration_s / PTIME_S)
     for index, party in enumerate(parties):
         for sequence in range(packet_count):
-            if party.random.random() < party.loss:
+            # loss spread evenly (every 20th packet for 5%): each report interval loses
+            # the same share, so two relays fed the same call see the same fractions
+            if int((sequence + 1) * party.loss) > int(sequence * party.loss):
                 continue
             delay = party.random.uniform(0, party.jitter_ms / 1000.0)
             heapq.heappush(events, (start + sequence * PTIME_S + delay, order, index, "rtp", sequence))
