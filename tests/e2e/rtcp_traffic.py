@@ -102,8 +102,20 @@ class Party:
         return _rtcp_header(RTCP_SR, 1 if block else 0, body) + build_rtcp_sdes(self.ssrc)
 
 
-def play_call(parties, duration_s, rtcp_interval_s=1.0):
-    """Plays RTP (and RTCP every rtcp_interval_s) for both parties for duration_s, receiving
+# RTCP goes out every REPORT_PACKETS packet slots (1.2 s), the first after slot FIRST_REPORT_SLOT
+# (the second party REPORT_STAGGER slots later). 60 packets hold exactly 3 losses at 5% and
+# 12 at 20%, and the reports fall 2 slots after a multiple of 20 (and of 5): never next to a
+# lost packet, so a packet of jitter either way does not change what a report counts, and
+# every report of a call (the first, over 123 packets, too) gives the same fraction lost
+# whichever relay carries it. Reports are over a second apart, so 10.5 samples each one.
+REPORT_PACKETS = 60
+FIRST_REPORT_SLOT = 122
+REPORT_STAGGER = 30
+CALL_SECONDS = 8.0
+
+
+def play_call(parties, duration_s=CALL_SECONDS):
+    """Plays RTP (and RTCP, see REPORT_PACKETS) for both parties for duration_s, receiving
     what the relay forwards. The share `loss` of the packets, evenly spread, is never sent;
     the others leave at their 20 ms slot plus a random (seeded) delay of up to jitter_ms.
     Returns the parties."""
@@ -113,19 +125,19 @@ def play_call(parties, duration_s, rtcp_interval_s=1.0):
     packet_count = int(duration_s / PTIME_S)
     for index, party in enumerate(parties):
         for sequence in range(packet_count):
-            # loss spread evenly (every 20th packet for 5%): each report interval loses
-            # the same share, so two relays fed the same call see the same fractions
+            # loss spread evenly (every 20th packet for 5%)
             if int((sequence + 1) * party.loss) > int(sequence * party.loss):
                 continue
             delay = party.random.uniform(0, party.jitter_ms / 1000.0)
             heapq.heappush(events, (start + sequence * PTIME_S + delay, order, index, "rtp", sequence))
             order += 1
-        # RTCP at fixed times, staggered between the two sides
-        at = rtcp_interval_s * (0.5 + 0.25 * index)
-        while at < duration_s:
-            heapq.heappush(events, (start + at, order, index, "rtcp", 0))
+        slot = FIRST_REPORT_SLOT + REPORT_STAGGER * index
+        while slot < packet_count:
+            # half a slot after the slot's packet: what arrived by then is counted
+            heapq.heappush(events, (start + (slot + 0.5) * PTIME_S + party.jitter_ms / 1000.0, order,
+                                    index, "rtcp", 0))
             order += 1
-            at += rtcp_interval_s
+            slot += REPORT_PACKETS
     sockets = [(party, party.peer.rtp, False) for party in parties] + \
               [(party, party.peer.rtcp, True) for party in parties]
     for _, sock, _ in sockets:
