@@ -59,6 +59,10 @@ struct daemon_config {
 	struct log_settings log;              /* from daemon/log.h */
 	/* RTCP statistics and MOS */
 	bool mos_listening_quality;           /* --mos=LQ: round-trip time left out of the MOS */
+	union endpoint homer;                 /* --homer: unset when not configured */
+	bool homer_tcp;                       /* --homer-protocol=tcp */
+	unsigned int homer_id;                /* --homer-id: HEP capture agent id */
+	bool homer_disable_rtcp_stats;
 };
 
 enum config_result {

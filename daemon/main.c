@@ -19,6 +19,7 @@
 #include "version.h"
 #include "daemon.h"
 #include "event_loop.h"
+#include "homer.h"
 #include "kernel_backend.h"
 #include "log.h"
 #include "media_quality.h"
@@ -230,8 +231,16 @@ int main(int argc, char **argv)
 		goto close_signals;
 	if (register_call_observers(&daemon) < 0)
 		goto stop_kernel;
-	/* RTCP statistics */
+	/* RTCP statistics and Homer */
 	media_quality_set_mode(config.mos_listening_quality ? MOS_LQ : MOS_CQ);
+	struct homer_settings homer_settings = {
+		.server = config.homer,
+		.tcp = config.homer_tcp,
+		.capture_id = config.homer_id,
+		.disable_rtcp_stats = config.homer_disable_rtcp_stats,
+	};
+	if (homer_start(&homer_settings) < 0)
+		goto reset_observers;
 	struct relay_settings relay_settings = {
 		.endpoint_learning = config.endpoint_learning,
 		.worker_count = config.num_threads,
@@ -264,6 +273,7 @@ int main(int argc, char **argv)
 stop_relay:
 	relay_stop();
 reset_observers:
+	homer_stop();   /* after the workers: nothing queues any more */
 	call_lifecycle_reset();
 stop_kernel:
 	kernel_backend_stop(&daemon);

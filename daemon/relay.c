@@ -19,7 +19,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include "call.h"
+#include "interface.h"
 #include "endpoint_learning.h"
+#include "homer.h"
 #include "ice_responder.h"
 #include "media_crypto.h"
 #include "media_quality.h"
@@ -304,15 +306,24 @@ static void count_refused(struct media_worker *worker, struct stream *stream, ui
 	COUNTER_ADD(*drop_counter, 1);
 }
 
-/* An RTCP packet (plain, after SRTCP) for the quality figures; per RTCP packet, out of line. */
-static void __attribute__((noinline)) report_rtcp(struct media_worker *worker, struct stream *input,
-                                                 const unsigned char *packet, size_t length, int64_t now_us)
+/* An RTCP packet (plain, after SRTCP) for the quality figures and Homer; per RTCP packet,
+ * out of line. stream: the socket's stream (the RTP one when multiplexed), input: the media's
+ * RTCP stream. */
+static void __attribute__((noinline)) report_rtcp(struct media_worker *worker, const struct stream *stream,
+                                                 struct stream *input, const unsigned char *packet, size_t length,
+                                                 const union endpoint *source, int64_t now_us)
 {
 	/* the round trip is measured in microseconds: the precise clock, per RTCP packet only */
-	if (media_quality_rtcp(input, packet, length, now_us, timer_now_us()) < 0)
+	if (media_quality_rtcp(input, packet, length, now_us, timer_now_us()) < 0) {
 		COUNTER_ADD(worker->counters.rtcp_malformed, 1);
-	else
-		COUNTER_ADD(worker->counters.rtcp_parsed, 1);
+		return;
+	}
+	COUNTER_ADD(worker->counters.rtcp_parsed, 1);
+	if (homer_enabled() && stream->media->interface) {
+		union endpoint local = stream->media->interface->local;
+		endpoint_set_port(&local, stream->local_port);
+		homer_queue_rtcp(stream->call->call_id, source, &local, now_us, packet, length);
+	}
 }
 
 static void process_stream(struct media_worker *worker, struct stream *stream, int64_t now_us)
@@ -394,7 +405,7 @@ static void process_stream(struct media_worker *worker, struct stream *stream, i
 				media_quality_rtp(input->extras->quality, packet, arrival_us);
 			}
 		} else {
-			report_rtcp(worker, input, packet, length, now_us);
+			report_rtcp(worker, stream, input, packet, length, &worker->sources[i], now_us);
 		}
 		COUNTER_ADD(worker->counters.packets, 1);
 		COUNTER_ADD(worker->counters.bytes, wire_length);

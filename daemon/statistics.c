@@ -5,6 +5,7 @@
 #include <string.h>
 #include "call.h"
 #include "daemon.h"
+#include "homer.h"
 #include "interface.h"
 #include "media_quality.h"
 #include "ng_commands.h"
@@ -67,6 +68,11 @@ static const struct statistics_field value_fields[] = {
 	/* RTCP statistics and MOS */
 	TOTAL(rtcp_parsed, "packets", "rtcpparsed", "RTCP compounds read for the call quality figures"),
 	TOTAL(rtcp_malformed, "packets", "rtcpmalformed", "RTCP that did not parse (forwarded all the same)"),
+	TOTAL(homer_queued, "packets", "homerqueued", "RTCP packets handed to the Homer sender"),
+	TOTAL(homer_sent, "messages", "homersent", "HEP messages sent to Homer"),
+	TOTAL(homer_dropped, "packets", "homerdropped", "RTCP not sent to Homer: its queue was full (Homer slow or down)"),
+	TOTAL(homer_send_errors, "messages", "homersenderrors", "HEP messages the socket refused, or lost with a TCP connection"),
+	TOTAL(homer_connects, "connections", "homerconnects", "TCP connections made to Homer"),
 	VALUE(mos_sum, DOUBLE, COUNTER, "MOS", MOS, "mos_total", TEXT_DECIMAL6,
 	      "sum of the average MOS of every SSRC in ended calls"),
 	VALUE(mos_square_sum, DOUBLE, COUNTER, "MOS squared", MOS, "mos2_total", TEXT_DECIMAL6,
@@ -196,6 +202,13 @@ static void gather_values(struct daemon_context *daemon, struct statistics_value
 	/* RTCP statistics and MOS */
 	values->rtcp_parsed = relay.rtcp_parsed;
 	values->rtcp_malformed = relay.rtcp_malformed;
+	struct homer_totals homer;
+	homer_read_totals(&homer);
+	values->homer_queued = homer.queued;
+	values->homer_sent = homer.sent;
+	values->homer_dropped = homer.dropped;
+	values->homer_send_errors = homer.send_errors;
+	values->homer_connects = homer.connects;
 	struct media_quality_totals quality;
 	media_quality_read_totals(&quality);
 	values->mos_sum = quality.mos_sum;

@@ -47,10 +47,11 @@ struct statistics_values {
 	uint64_t dropped_strict_source, dropped_no_destination, dropped_truncated, dropped_srtp;
 	uint64_t dropped_call_ended, dropped_send_failed, dropped_stun_malformed;
 	uint64_t stun_consumed;
-	/* RTCP statistics and MOS (media_quality.h): totalstatistics (ours), then upstream's "mos"
+	/* RTCP statistics, Homer and MOS (media_quality.h, homer.h): totalstatistics (ours), then upstream's "mos"
 	 * section, one sample per SSRC with an average MOS when its call ends; the histogram
 	 * (ours, for /metrics) is cumulative: averages at or below each bound */
 	uint64_t rtcp_parsed, rtcp_malformed;
+	uint64_t homer_queued, homer_sent, homer_dropped, homer_send_errors, homer_connects;
 	double mos_sum, mos_square_sum;
 	uint64_t mos_samples;
 	double mos_average, mos_stddev;
