@@ -212,7 +212,11 @@ int rtcp_mos(uint64_t rtt_us, unsigned int jitter_ms, unsigned int loss_percent)
 	double latency = (double) (rtt_us / 1000) + 2.0 * jitter_ms + 10.0;
 	double r = latency < 160 ? 93.2 - latency / 40.0 : 93.2 - (latency - 120.0) / 10.0;
 	r -= 2.5 * (loss_percent > 100 ? 100 : loss_percent);
+	/* ITU-T G.107 annex B: MOS 1 below R 0 (the cubic turns up again there: huge round trips
+	 * or jitter would score well) */
+	if (r < 0)
+		return 10;
 	double mos = 1.0 + 0.035 * r + 0.000007 * r * (r - 60.0) * (100.0 - r);
 	int tenths = (int) (mos * 10.0);
-	return tenths < 0 ? 0 : tenths > 45 ? 45 : tenths;
+	return tenths < 10 ? 10 : tenths > 45 ? 45 : tenths;
 }

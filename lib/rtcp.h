@@ -82,11 +82,12 @@ static inline uint32_t rtcp_ntp_middle(uint32_t ntp_seconds, uint32_t ntp_fracti
 	return ntp_seconds << 16 | ntp_fraction >> 16;
 }
 
-/* rtpengine 10.5's MOS (x 10, truncated, 0..45) for round-trip time (microseconds, 0 for its
+/* rtpengine 10.5's MOS (x 10, truncated, 10..45) for round-trip time (microseconds, 0 for its
  * listening-quality mode), jitter (milliseconds) and loss (percent, 0..100): a simplified ITU-T
  * G.107 E-model, effective latency = RTT + 2 x jitter + 10 ms, R = 93.2 - latency / 40 below
  * 160 ms, else 93.2 - (latency - 120) / 10, minus 2.5 per percent lost, then
- * MOS = 1 + 0.035 R + 7e-6 R (R - 60) (100 - R). */
+ * MOS = 1 + 0.035 R + 7e-6 R (R - 60) (100 - R); below R 0 (more than ~37% loss, or seconds of
+ * delay) 1.0, as ITU-T G.107 annex B bounds it. */
 int rtcp_mos(uint64_t rtt_us, unsigned int jitter_ms, unsigned int loss_percent);
 
 #endif

@@ -255,16 +255,18 @@ static void test_mos_as_upstream(void)
 	g_assert_cmpint(rtcp_mos(300394, 0, 0), ==, 37);   /* truncated, not rounded: 3.79 */
 	/* listening quality: no round trip */
 	g_assert_cmpint(rtcp_mos(0, 0, 0), ==, 44);
-	/* falls with loss while R stays positive (up to about 36%), bounded everywhere */
+	/* falls with loss, 1.0 once R is below 0 (G.107), bounded everywhere */
 	int last = 45;
 	for (unsigned int loss = 0; loss <= 100; loss++) {
 		int mos = rtcp_mos(20000, 5, loss);
-		if (loss <= 35)
-			g_assert_cmpint(mos, <=, last);
-		g_assert_cmpint(mos, >=, 0);
-		g_assert_cmpint(mos, <=, 45);
+		g_assert_cmpint(mos, <=, last);
+		g_assert_cmpint(mos, >=, 10);
 		last = mos;
 	}
+	g_assert_cmpint(rtcp_mos(20000, 5, 100), ==, 10);
+	/* found by the fuzzer: round trips and jitter far out of range stay 1.0, no overflow */
+	g_assert_cmpint(rtcp_mos(UINT64_MAX, 65535, 0), ==, 10);
+	g_assert_cmpint(rtcp_mos(0, UINT32_MAX, 0), ==, 10);
 }
 
 int main(int argc, char **argv)
