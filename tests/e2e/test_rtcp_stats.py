@@ -9,10 +9,11 @@ import struct
 
 import pytest
 
-from calls import Call, Sdp, assert_ok, simple_sdp
+from calls import Call, Sdp, assert_ok, make_sdp, media_section, simple_sdp
 from conftest import IS_UPSTREAM, REFERENCE_BINARY
 from rtp import MediaPeer, build_rtcp_rr, build_rtp, build_report_block
 import rtcp_traffic
+import test_srtp
 
 CALLER_SSRC = 0x11111111
 CALLEE_SSRC = 0x22222222
@@ -220,3 +221,41 @@ def test_malformed_rtcp_is_counted_and_forwarded(rtpengine_factory):
     finally:
         caller.close()
         callee.close()
+
+
+@pytest.mark.skipif(not os.path.exists(test_srtp.PEER), reason="srtp_peer not built (make test-e2e builds it)")
+@pytest.mark.upstream_differs("reads the relay's own 'measured' figures")
+def test_srtcp_is_read_after_decryption(rtpengine_factory):
+    """The callee speaks SDES-SRTP (libsrtp2 protects its RTCP): the relay reads the report
+    after SRTCP decryption, as if it had come in plain."""
+    daemon = rtpengine_factory()
+    caller, callee = MediaPeer(test_srtp.CALLER), MediaPeer(test_srtp.CALLEE)
+    try:
+        call = Call(daemon)
+        offer = assert_ok(call.offer(make_sdp(test_srtp.CALLER, media_section(caller.port)),
+                                     {"transport-protocol": "RTP/SAVP"}))["sdp"]
+        callee_key = test_srtp.new_key()
+        tag = test_srtp.crypto_key(offer, tag=7)[0]
+        answer = make_sdp(test_srtp.CALLEE, media_section(
+            callee.port, protocol="RTP/SAVP",
+            attributes=("sendrecv", "crypto:%d %s inline:%s" % (tag, test_srtp.SUITE, callee_key))))
+        answered = Sdp(assert_ok(call.answer(answer))["sdp"])
+        relay_for_callee = Sdp(offer).media_address()
+        caller.rtp.send(build_rtp(1, 160, CALLER_SSRC), answered.media_address())
+        assert callee.rtp.receive(2.0) is not None
+        for packet in test_srtp.srtp("protect", callee_key, [build_rtp(1, 160, CALLEE_SSRC)]):
+            callee.rtp.send(packet, relay_for_callee)
+        assert caller.rtp.receive(2.0) is not None
+        report = build_rtcp_rr(CALLEE_SSRC, [build_report_block(CALLER_SSRC, fraction_lost=26, cumulative_lost=5)])
+        protected = test_srtp.srtp("protect-rtcp", callee_key, [report])[0]
+        callee.rtcp.send(protected, (relay_for_callee[0], relay_for_callee[1] + 1))
+        assert caller.rtcp.receive(2.0)[0] == report
+        reply = assert_ok(call.query())
+    finally:
+        caller.close()
+        callee.close()
+    entry = ssrc_entry(reply, CALLEE_SSRC)
+    assert entry["cumulative loss"] == 5, entry
+    assert entry["measured"]["RTCP packets"] == 1, entry
+    statistics = assert_ok(daemon.ng({"command": "statistics"}))["statistics"]["totalstatistics"]
+    assert statistics["rtcpparsed"] == 1 and statistics["rtcpmalformed"] == 0, statistics
