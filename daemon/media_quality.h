@@ -41,7 +41,7 @@ struct mos_sample {
 	uint8_t mos;                    /* x 10; 0 = no MOS (round trip not known in CQ mode) */
 };
 
-#define MEDIA_QUALITY_PROGRESSION 32    /* samples kept per SSRC: the most recent */
+#define MEDIA_QUALITY_PROGRESSION 16    /* samples kept per SSRC: the most recent (memory per call) */
 /* As 10.5: a report less than a second after the SSRC's last sample adds none */
 #define MEDIA_QUALITY_SAMPLE_INTERVAL_US 1000000
 
