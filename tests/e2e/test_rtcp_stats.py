@@ -71,7 +71,8 @@ def test_clean_call_scores_about_4_4(rtpengine_factory):
     for ssrc in (CALLER_SSRC, CALLEE_SSRC):
         entry = ssrc_entry(reply, ssrc)
         check_layout(entry)
-        assert entry["average MOS"]["MOS"] == 44, entry
+        # 4.4; 4.3 when a loaded machine adds a few ms of jitter or round trip
+        assert entry["average MOS"]["MOS"] in (43, 44), entry
         # a sample per report at most once a second, the first with both legs known on
         assert 2 <= entry["average MOS"]["samples"] <= 6, entry
         # loopback: the round trip is a few milliseconds at most
