@@ -19,6 +19,7 @@
 #define RTPENGINE_MEDIA_QUALITY_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <glib.h>
 
@@ -46,18 +47,20 @@ struct mos_sample {
 #define MEDIA_QUALITY_SAMPLE_INTERVAL_US 1000000
 
 struct ssrc_quality {
+	/* per RTP packet (media_quality_rtp): these 64 bytes, one cache line (the struct is
+	 * 64-byte aligned, see call.h stream_quality()) */
 	uint32_t ssrc;                  /* 0 with no packet yet */
-	uint32_t clock_rate;            /* of the RTP clock, from the payload type */
-	/* measured from RTP (media_quality_rtp) */
 	uint32_t us_per_tick_q16;       /* microseconds per RTP tick, 16.16 fixed point */
-	uint32_t base_sequence;         /* extended, first seen */
 	uint32_t highest_sequence;      /* extended */
+	uint32_t last_timestamp;
 	uint64_t window;                /* bit n: highest_sequence - n was received */
 	uint64_t received;              /* distinct sequence numbers */
-	uint64_t duplicates, reordered;
-	uint32_t last_timestamp;
 	int64_t last_arrival_us;        /* CLOCK_MONOTONIC */
 	uint64_t jitter_us16;           /* RFC 3550 A.8 estimator, microseconds x 16 */
+	uint64_t duplicates, reordered;
+	/* the rest: first packet, RTCP, control thread */
+	uint32_t base_sequence;         /* extended, first seen */
+	uint32_t clock_rate;            /* of the RTP clock, from the payload type */
 	/* from RTCP */
 	uint64_t rtcp_packets, rtcp_octets;   /* RTCP about or from this SSRC's sender */
 	uint32_t sender_packets, sender_octets;   /* the last SR's sender info */
@@ -75,7 +78,9 @@ struct ssrc_quality {
 	uint64_t sum_mos, sum_rtt_us, sum_rtt_leg_us, sum_jitter_ms, sum_loss_percent;
 	struct mos_sample lowest, highest;
 	struct mos_sample progression[MEDIA_QUALITY_PROGRESSION];   /* ring, samples % size */
-};
+} __attribute__((aligned(64)));
+_Static_assert(offsetof(struct ssrc_quality, base_sequence) == 64,
+	       "struct ssrc_quality: the per-packet fields must fill exactly the first cache line");
 
 /* Daemon-wide figures for the statistics snapshot (control thread). Like 10.5's "mos"
  * section: one entry per SSRC with a MOS at the end of its call, its average. */

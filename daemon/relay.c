@@ -326,7 +326,10 @@ static void __attribute__((noinline)) report_rtcp(struct media_worker *worker, c
 	}
 }
 
-static void process_stream(struct media_worker *worker, struct stream *stream, int64_t now_us)
+/* now_us: CLOCK_REALTIME_COARSE (counters, learning); arrival_us: CLOCK_MONOTONIC read once
+ * per epoll round, for the interarrival jitter (media_quality.h), which needs better than the
+ * coarse clock's milliseconds: a round's packets share it (a round takes well under 1 ms). */
+static void process_stream(struct media_worker *worker, struct stream *stream, int64_t now_us, int64_t arrival_us)
 {
 	/* before taking this call's lock: flushing takes the lock of every call it sends for */
 	if (worker->pool_used + RELAY_BATCH > RELAY_POOL)
@@ -344,9 +347,6 @@ static void process_stream(struct media_worker *worker, struct stream *stream, i
 		return;
 	}
 	unsigned int outgoing = worker->send_count;
-	/* one precise clock read per batch (a vDSO call) for the interarrival jitter; the coarse
-	 * now_us ticks in milliseconds */
-	int64_t arrival_us = timer_now_us();
 	for (int r = 0; r < received; r++) {
 		unsigned int i = base + (unsigned int) r;
 		struct msghdr *header = &worker->receive_headers[i].msg_hdr;
@@ -402,7 +402,7 @@ static void process_stream(struct media_worker *worker, struct stream *stream, i
 			uint32_t ssrc;
 			if (rtp_packet_ssrc(packet, length, &ssrc) == 0) {
 				input->last_ssrc = ssrc;
-				media_quality_rtp(input->extras->quality, packet, arrival_us);
+				media_quality_rtp(stream_quality(input), packet, arrival_us);
 			}
 		} else {
 			report_rtcp(worker, stream, input, packet, length, &worker->sources[i], now_us);
@@ -473,6 +473,9 @@ static void prefetch_call_and_sink(const struct stream *stream)
 	if (!stream)
 		return;
 	__builtin_prefetch(stream->call, 1);
+	/* the media quality counters' cache line (call.h stream_quality()) */
+	if (stream->kind == STREAM_RTP)
+		__builtin_prefetch(stream_quality(stream), 1);
 	if (stream->sink) {
 		__builtin_prefetch(stream->sink, 1);
 		__builtin_prefetch((const char *) stream->sink + STREAM_CACHE_LINE, 1);
@@ -498,12 +501,13 @@ static void *worker_main(void *argument)
 		}
 		bool woken = false;
 		int64_t now = now_coarse_us();
+		int64_t arrival = ready > 0 ? timer_now_us() : 0;
 		prefetch_streams(events, ready);
 		for (int i = 0; i < ready; i++) {
 			if (i + 1 < ready)
 				prefetch_call_and_sink(events[i + 1].data.ptr);
 			if (events[i].data.ptr)
-				process_stream(worker, events[i].data.ptr, now);
+				process_stream(worker, events[i].data.ptr, now, arrival);
 			else
 				woken = true;
 		}
