@@ -7,7 +7,7 @@ include mk/deps.mk
 
 CC      ?= cc
 CLANG   ?= clang
-PKGS    := glib-2.0 openssl
+PKGS    := glib-2.0 openssl libevent libevent_openssl json-c
 CFLAGS_COMMON := -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter \
 	-Wshadow -Wpointer-arith -Wstrict-prototypes -g
 OPT     ?= -O2
@@ -41,12 +41,12 @@ FUZZ_SECONDS   ?= 20
 PYTEST  := /usr/bin/python3 -m pytest
 # Utilities: each is utils/rtpengine-NAME, linked from utils/NAME*.c (NAME with '-' as '_')
 # and lib/ alone, so it shares no code with the daemon but the library.
-UTILITIES := ng-client
+UTILITIES := ng-client ctl
 # Installed programs: source path -> installed name under $(DESTDIR)/usr/bin.
 PROGRAMS := daemon/rtpengine $(UTILITIES:%=utils/rtpengine-%)
 
 .PHONY: all deps test-kernel bench-kernel deps-build deps-test deps-bench daemon run test test-unit test-e2e \
-	test-fuzz fuzz asan test-asan bench install clean kernel iptables-extension version FORCE
+	test-fuzz fuzz asan test-asan bench bench-recording install clean kernel iptables-extension version FORCE
 
 all: $(PROGRAMS) iptables-extension
 daemon: daemon/rtpengine
@@ -132,6 +132,7 @@ test: deps-test
 	$(MAKE) test-fuzz
 	$(MAKE) test-e2e
 	$(MAKE) test-kernel
+	$(MAKE) test-deb
 	@echo "all test suites passed"
 
 test-unit: $(UNIT_BINARIES)
@@ -153,6 +154,7 @@ asan:
 test-asan: asan build/tests/srtp_peer
 	@set -e; for t in $(UNIT_SOURCES:tests/unit/%.c=build/asan/tests/unit/%); do echo "== asan $$t"; $$t; done
 	RTPENGINE_BINARY=$(CURDIR)/build/asan/rtpengine RTPENGINE_NG_CLIENT=$(CURDIR)/build/asan/rtpengine-ng-client \
+		RTPENGINE_CTL=$(CURDIR)/build/asan/rtpengine-ctl \
 		ASAN_OPTIONS=detect_leaks=1 $(PYTEST) -q -m "not slow" tests/e2e
 
 # fuzz_NAME starts from tests/fuzz/corpus/NAME and from the inputs listed here as NAME:DIR,
@@ -178,9 +180,78 @@ fuzz: test-fuzz
 
 bench: deps-bench all
 	$(MAKE) -C tests/bench run
+# call recording's cost on the packet path (tests/bench/recording.py)
+bench-recording: all
+	$(MAKE) -C tests/bench run-recording
 
-install: all
+install: all man
 	@set -e; for p in $(PROGRAMS); do install -D -m 0755 $$p $(DESTDIR)/usr/bin/$$(basename $$p); done
+	$(MAKE) -C iptables-extension install DESTDIR=$(DESTDIR)
+	$(install_packaging)
+
+# ---- Packaging: system files, man pages, Debian packages (debian/, packaging/, docs/man/) ----
+# `make install` puts the programs, the xtables extension, the kernel module's sources for
+# DKMS, the systemd unit with its helper and default file, the config file and the man pages
+# under DESTDIR, at the paths of Debian's rtpengine packages; debian/rules calls it.
+.PHONY: man deb test-deb deps-package
+SYSTEMD_UNIT_DIR ?= /lib/systemd/system
+# DKMS source folder /usr/src/rtpengine-DKMS_VERSION; debian/rules passes the package's.
+DKMS_VERSION ?= $(shell cat VERSION)
+MODULE_SOURCES := $(wildcard kernel-module/*.c kernel-module/*.h) kernel-module/Kbuild kernel-module/Makefile
+# man pages from docs/: NAME.SECTION from docs/man/NAME.SECTION.md (plus the listed
+# docs for rtpengine.8); tables become definition lists (docs/man/tables-as-lists.lua).
+MAN_PAGES := rtpengine.8 rtpengine.conf.5 rtpengine-iptables-setup.8 rtpengine-ng-client.1 \
+	$(if $(filter %/rtpengine-recording,$(PROGRAMS)),rtpengine-recording.8) \
+	$(if $(filter %/rtpengine-ctl,$(PROGRAMS)),rtpengine-ctl.1)
+MAN_rtpengine.8 := docs/man/rtpengine.8.md docs/configuration.md docs/man/rtpengine.8.tail.md
+PANDOC_MAN = pandoc -s -t man -M footer="rtpengine $(VERSION)" -M date="$(shell date -u -d @$${SOURCE_DATE_EPOCH:-$$(stat -c %Y VERSION)} +%Y-%m-%d)" \
+	--lua-filter=docs/man/tables-as-lists.lua
+man: $(MAN_PAGES:%=build/man/%)
+build/man/%: docs/man/%.md docs/man/tables-as-lists.lua docs/configuration.md docs/man/rtpengine.8.tail.md
+	@mkdir -p $(dir $@)
+	$(PANDOC_MAN) -o $@ $(or $(MAN_$*),$<)
+define install_packaging
+	@set -e; d=$(DESTDIR); \
+	install -D -m 0755 packaging/rtpengine-iptables-setup $$d/usr/sbin/rtpengine-iptables-setup; \
+	install -D -m 0755 packaging/rtpengine-get-table $$d/usr/libexec/rtpengine/rtpengine-get-table; \
+	install -D -m 0644 packaging/rtpengine-daemon.service $$d$(SYSTEMD_UNIT_DIR)/rtpengine-daemon.service; \
+	ln -sf rtpengine-daemon.service $$d$(SYSTEMD_UNIT_DIR)/rtpengine.service; \
+	install -D -m 0644 packaging/rtpengine-daemon.default $$d/etc/default/rtpengine-daemon; \
+	install -D -m 0644 packaging/rtpengine.conf $$d/etc/rtpengine/rtpengine.conf; \
+	install -d -m 0755 $$d/var/spool/rtpengine; \
+	src=$$d/usr/src/rtpengine-$(DKMS_VERSION); install -d $$src; \
+	install -m 0644 $(MODULE_SOURCES) $$src/; \
+	sed 's/#MODULE_VERSION#/$(DKMS_VERSION)/' kernel-module/dkms.conf > $$src/dkms.conf; \
+	$(if $(filter %/rtpengine-recording,$(PROGRAMS)), \
+	install -D -m 0644 packaging/rtpengine-recording-daemon.service \
+		$$d$(SYSTEMD_UNIT_DIR)/rtpengine-recording-daemon.service; \
+	ln -sf rtpengine-recording-daemon.service $$d$(SYSTEMD_UNIT_DIR)/rtpengine-recording.service; \
+	install -D -m 0644 packaging/rtpengine-recording-daemon.default $$d/etc/default/rtpengine-recording-daemon; \
+	install -D -m 0644 packaging/rtpengine-recording.conf $$d/etc/rtpengine/rtpengine-recording.conf; \
+	install -d -m 0755 $$d/var/lib/rtpengine-recording;) \
+	for page in $(MAN_PAGES); do \
+		install -D -m 0644 build/man/$$page $$d/usr/share/man/man$${page##*.}/$$page; done
+endef
+
+# Debian packages from a copy of the tree (the files git knows plus new ones it does not
+# ignore) in build/deb/src, so the .debs land in build/deb and the checkout stays clean.
+# rtpengine-recording-daemon is built when the tree has recording-daemon/.
+DEB_PROFILES := $(if $(wildcard recording-daemon/Makefile recording-daemon/main.c),pkg.rtpengine.recording)
+deb: deps-package
+	rm -rf build/deb && mkdir -p build/deb/src
+	git ls-files -z --cached --others --exclude-standard | \
+		tar --null -T - --ignore-failed-read -cf - 2>/dev/null | tar -C build/deb/src -xf -
+	cd build/deb/src && DEB_BUILD_PROFILES="$(DEB_PROFILES)" dpkg-buildpackage -b -us -uc -j2 \
+		$(if $(DEB_PROFILES),-P$(DEB_PROFILES))
+	rm -rf build/deb/src
+	@ls -1 build/deb/*.deb
+# lintian, a clean Debian 12 root (install, upgrade from Debian's 10.5 packages, systemd-analyze
+# verify, rtpengine --version) and a kvm guest (module built from the installed sources, the
+# unit's helper, kernel forwarding active): tests/deb/run-tests.sh.
+test-deb: deb
+	KVM=$(KVM_HARNESS) tests/deb/run-tests.sh
+deps-package: deps-build
+	$(call apt_install_missing,$(PACKAGE_PACKAGES))
 
 clean:
 	rm -rf build $(PROGRAMS)

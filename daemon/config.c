@@ -17,6 +17,7 @@
 struct load_state {
 	struct daemon_config *config;
 	GArray *interfaces;             /* struct interface_config */
+	bool print_codecs;              /* --codecs */
 };
 
 struct facility_name {
@@ -52,6 +53,49 @@ static int apply_listen_ng(void *target, const char *value, char **reason)
 	else if (result < 0)
 		*reason = g_strdup("expected [ADDRESS:]PORT, [IPv6-ADDRESS]:PORT or HOSTNAME:PORT");
 	return result;
+}
+
+/* CLI, TCP ng and legacy protocol listeners: [ADDRESS:]PORT like --listen-ng. */
+static int apply_listener(const char *value, union endpoint *endpoint, char **reason)
+{
+	g_autofree char *trimmed = g_strstrip(g_strdup(value));
+	int result = interface_address_parse_endpoint(trimmed, strlen(trimmed), endpoint);
+	if (result == -ERANGE)
+		*reason = g_strdup("the port must be from 1 to 65535");
+	else if (result == -ENOENT)
+		*reason = g_strdup("the host name does not resolve");
+	else if (result < 0)
+		*reason = g_strdup("expected [ADDRESS:]PORT, [IPv6-ADDRESS]:PORT or HOSTNAME:PORT");
+	return result;
+}
+
+/* The CLI controls the whole daemon: a bare port listens on loopback only, as upstream. */
+static int apply_listen_cli(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	union endpoint *endpoint = &state->config->listen_cli;
+	int result = apply_listener(value, endpoint, reason);
+	if (result == 0 && interface_address_is_any(endpoint))
+		endpoint_parse(endpoint, AF_INET, "127.0.0.1", endpoint_port(endpoint));
+	return result;
+}
+
+static int apply_listen_tcp_ng(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	return apply_listener(value, &state->config->listen_tcp_ng, reason);
+}
+
+static int apply_listen_udp(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	return apply_listener(value, &state->config->listen_udp, reason);
+}
+
+static int apply_codecs(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	return options_apply_boolean(value, &state->print_codecs, reason);
 }
 
 static int apply_port_min(void *target, const char *value, char **reason)
@@ -248,6 +292,47 @@ static int apply_homer_disable_rtcp_stats(void *target, const char *value, char 
 	return options_apply_boolean(value, &state->config->homer_disable_rtcp_stats, reason);
 }
 
+/* ---- call recording (docs/recording.md) ---- */
+
+static int apply_recording_dir(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	g_free(state->config->recording_dir);
+	state->config->recording_dir = value && *value ? g_strdup(value) : NULL;
+	(void) reason;
+	return 0;
+}
+
+static int apply_recording_method(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	g_autofree char *trimmed = g_strstrip(g_strdup(value ? value : ""));
+	if (!strcmp(trimmed, "pcap"))
+		state->config->recording_method = RECORDING_METHOD_PCAP;
+	else if (!strcmp(trimmed, "proc"))
+		state->config->recording_method = RECORDING_METHOD_PROC;
+	else {
+		*reason = g_strdup("expected pcap or proc (\"all\" is not supported)");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int apply_recording_format(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	g_autofree char *trimmed = g_strstrip(g_strdup(value ? value : ""));
+	if (!strcmp(trimmed, "raw"))
+		state->config->recording_format = RECORDING_FORMAT_RAW;
+	else if (!strcmp(trimmed, "eth"))
+		state->config->recording_format = RECORDING_FORMAT_ETH;
+	else {
+		*reason = g_strdup("expected raw or eth");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int apply_pidfile(void *target, const char *value, char **reason)
 {
 	struct load_state *state = target;
@@ -295,6 +380,128 @@ static int apply_log_facility(void *target, const char *value, char **reason)
 		g_string_append_printf(expected, " %s", facility_names[i].name);
 	*reason = g_string_free(expected, FALSE);
 	return -EINVAL;
+}
+
+/* ---- HTTP listener and Graphite export -------------------------------------------------- */
+
+/* [ADDRESS:]PORT; a bare port means loopback: the listener serves control (ng over HTTP) and
+ * must be opened to the network on purpose. */
+static int apply_http_endpoint(const char *value, union endpoint *endpoint, char **reason)
+{
+	g_autofree char *trimmed = g_strstrip(g_strdup(value));
+	int result;
+	if (*trimmed && strspn(trimmed, "0123456789") == strlen(trimmed)) {
+		long long port;
+		result = options_apply_integer(trimmed, 1, 65535, &port, reason);
+		if (result == 0)
+			result = endpoint_parse(endpoint, AF_INET, "127.0.0.1", (unsigned int) port);
+		return result;
+	}
+	result = interface_address_parse_endpoint(trimmed, strlen(trimmed), endpoint);
+	if (result == -ERANGE)
+		*reason = g_strdup("the port must be from 1 to 65535");
+	else if (result == -ENOENT)
+		*reason = g_strdup("the host name does not resolve");
+	else if (result < 0)
+		*reason = g_strdup("expected [ADDRESS:]PORT, [IPv6-ADDRESS]:PORT or HOSTNAME:PORT");
+	return result;
+}
+
+static int apply_listen_http(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	return apply_http_endpoint(value, &state->config->listen_http, reason);
+}
+
+static int apply_listen_https(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	return apply_http_endpoint(value, &state->config->listen_https, reason);
+}
+
+static int apply_file_name(const char *value, char **file, char **reason)
+{
+	if (!value || !*value) {
+		*reason = g_strdup("expected a file name");
+		return -EINVAL;
+	}
+	g_free(*file);
+	*file = g_strdup(value);
+	return 0;
+}
+
+static int apply_https_cert(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	return apply_file_name(value, &state->config->https_cert, reason);
+}
+
+static int apply_https_key(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	return apply_file_name(value, &state->config->https_key, reason);
+}
+
+static int apply_https_client_ca(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	return apply_file_name(value, &state->config->https_client_ca, reason);
+}
+
+static int apply_http_threads(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	long long number;
+	int result = options_apply_integer(value, 0, 1024, &number, reason);
+	if (result == 0)
+		state->config->http_threads = (unsigned int) number;
+	return result;
+}
+
+static int apply_graphite(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	g_autofree char *trimmed = g_strstrip(g_strdup(value));
+	int result = interface_address_parse_endpoint(trimmed, strlen(trimmed), &state->config->graphite);
+	if (result == 0 && interface_address_is_any(&state->config->graphite)) {
+		*reason = g_strdup("expected ADDRESS:PORT of the Graphite server");
+		return -EINVAL;
+	}
+	if (result < 0)
+		*reason = g_strdup("expected ADDRESS:PORT or HOSTNAME:PORT");
+	return result;
+}
+
+static int apply_graphite_interval(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	long long number;
+	int result = options_apply_integer(value, 1, 86400, &number, reason);
+	if (result == 0)
+		state->config->graphite_interval = (unsigned int) number;
+	return result;
+}
+
+static int apply_graphite_timeout(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	return apply_seconds(value, &state->config->graphite_timeout, reason);
+}
+
+/* Graphite paths are dot-separated words: a prefix with a space or newline would corrupt
+ * every line of the plaintext protocol. */
+static int apply_graphite_prefix(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	for (const char *c = value; *c; c++) {
+		if (*c <= ' ' || *c == 0x7f) {
+			*reason = g_strdup("the prefix must not contain spaces or control characters");
+			return -EINVAL;
+		}
+	}
+	g_free(state->config->graphite_prefix);
+	state->config->graphite_prefix = g_strdup(value);
+	return 0;
 }
 
 /* ---- the option table ------------------------------------------------------------------ */
@@ -351,12 +558,32 @@ static const struct option_spec option_table[] = {
 			"Limit of maximum number of sessions (-1: unlimited)"),
 	SUPPORTED("endpoint-learning", 0, OPTION_VALUE, apply_endpoint_learning, "delayed|immediate|off|heuristic",
 			"RTP endpoint learning algorithm (default delayed)"),
+	/* HTTP listener and Graphite export */
+	SUPPORTED("listen-http", 0, OPTION_VALUE, apply_listen_http, "[IP46|HOSTNAME:]PORT",
+			"TCP port to listen on, HTTP (/metrics, /ng, WebSocket; a bare port: loopback)"),
+	SUPPORTED("listen-https", 0, OPTION_VALUE, apply_listen_https, "[IP46|HOSTNAME:]PORT",
+			"TCP port to listen on, HTTPS (needs --https-cert)"),
+	SUPPORTED("https-cert", 0, OPTION_VALUE, apply_https_cert, "FILE", "Certificate for HTTPS (PEM)"),
+	SUPPORTED("https-key", 0, OPTION_VALUE, apply_https_key, "FILE",
+			"Private key for HTTPS (PEM; default: in the certificate file)"),
+	SUPPORTED("https-client-ca", 0, OPTION_VALUE, apply_https_client_ca, "FILE",
+			"Require HTTPS clients to show a certificate signed by a CA in FILE (PEM; not upstream)"),
+	SUPPORTED("http-threads", 0, OPTION_VALUE, apply_http_threads, "INT",
+			"Accepted for compatibility: HTTP is served by the control thread"),
+	SUPPORTED("graphite", 'g', OPTION_VALUE, apply_graphite, "IP46|HOSTNAME:PORT", "Address of the Graphite server"),
+	SUPPORTED("graphite-interval", 'G', OPTION_VALUE, apply_graphite_interval, "INT",
+			"Graphite send interval in seconds (default 60)"),
+	SUPPORTED("graphite-prefix", 0, OPTION_VALUE, apply_graphite_prefix, "STRING",
+			"Prefix for graphite line"),
+	SUPPORTED("graphite-timeout", 0, OPTION_VALUE, apply_graphite_timeout, "INT",
+			"Graphite connect timeout in seconds (default 5)"),
+
+	/* --codecs: what this build can do with codecs (no transcoding: it says so) */
+	SUPPORTED("codecs", 0, OPTION_FLAG, apply_codecs, NULL, "Print a list of supported codecs and exit"),
 
 	/* Management, statistics export and log cosmetics: nothing a call relies on. */
-	IGNORED_VALUE("listen-cli", 'c'), IGNORED_VALUE("listen-http", 0), IGNORED_VALUE("listen-https", 0),
-	IGNORED_VALUE("https-cert", 0), IGNORED_VALUE("https-key", 0), IGNORED_VALUE("http-threads", 0),
-	IGNORED_VALUE("graphite", 'g'), IGNORED_VALUE("graphite-interval", 'G'), IGNORED_VALUE("graphite-prefix", 0),
-	IGNORED_VALUE("graphite-timeout", 0),
+	SUPPORTED("listen-cli", 'c', OPTION_VALUE, apply_listen_cli, "[IP46|HOSTNAME:]PORT",
+			"TCP port to listen on, CLI (a bare port: 127.0.0.1)"),
 	SUPPORTED("homer", 0, OPTION_VALUE, apply_homer, "IP46|HOSTNAME:PORT", "Address of Homer server for RTCP stats"),
 	SUPPORTED("homer-protocol", 0, OPTION_VALUE, apply_homer_protocol, "udp|tcp",
 		  "Transport protocol for Homer (default udp)"),
@@ -386,9 +613,15 @@ static const struct option_spec option_table[] = {
 	IGNORED_VALUE("priority", 0), IGNORED_VALUE("idle-scheduling", 0), IGNORED_VALUE("idle-priority", 0),
 	IGNORED_VALUE("socket-cpu-affinity", 0), IGNORED_FLAG("poller-per-thread", 0), IGNORED_VALUE("control-tos", 0),
 	IGNORED_VALUE("offer-timeout", 0),
-	/* Settings of features a call must ask for (recording, transcoding, playback, DTMF
-	 * triggers); the ng layer refuses such a request when the feature is missing. */
-	IGNORED_VALUE("recording-dir", 0), IGNORED_VALUE("recording-method", 0), IGNORED_VALUE("recording-format", 0),
+	/* call recording (docs/recording.md) */
+	SUPPORTED("recording-dir", 0, OPTION_VALUE, apply_recording_dir, "FILE",
+		  "Directory for storing pcap and metadata files (enables call recording)"),
+	SUPPORTED("recording-method", 0, OPTION_VALUE, apply_recording_method, "pcap|proc",
+		  "Strategy for call recording (default pcap)"),
+	SUPPORTED("recording-format", 0, OPTION_VALUE, apply_recording_format, "raw|eth",
+		  "File format for stored pcap files (default raw)"),
+	/* Settings of features a call must ask for (transcoding, playback, DTMF triggers); the
+	 * ng layer refuses such a request when the feature is missing. */
 	IGNORED_VALUE("dtx-delay", 0), IGNORED_VALUE("max-dtx", 0), IGNORED_VALUE("dtx-buffer", 0),
 	IGNORED_VALUE("dtx-lag", 0), IGNORED_VALUE("dtx-shift", 0), IGNORED_VALUE("dtx-cn-params", 0),
 	IGNORED_VALUE("amr-dtx", 0), IGNORED_VALUE("silence-detect", 0), IGNORED_VALUE("cn-payload", 0),
@@ -398,8 +631,12 @@ static const struct option_spec option_table[] = {
 
 	/* Behaviour an operator would silently lose: refuse to start instead. */
 	UNSUPPORTED_FLAG("save-interface-ports", 'S'), UNSUPPORTED_VALUE("subscribe-keyspace", 'k'),
-	UNSUPPORTED_VALUE("listen-tcp", 'l'), UNSUPPORTED_VALUE("listen-udp", 'u'),
-	UNSUPPORTED_VALUE("listen-tcp-ng", 'N'), UNSUPPORTED_VALUE("redis", 'r'), UNSUPPORTED_VALUE("redis-write", 'w'),
+	UNSUPPORTED_VALUE("listen-tcp", 'l'),
+	SUPPORTED("listen-udp", 'u', OPTION_VALUE, apply_listen_udp, "[IP46|HOSTNAME:]PORT",
+			"UDP port to listen on, legacy rtpproxy protocol"),
+	SUPPORTED("listen-tcp-ng", 'N', OPTION_VALUE, apply_listen_tcp_ng, "[IP46|HOSTNAME:]PORT",
+			"TCP port to listen on, NG protocol"),
+	UNSUPPORTED_VALUE("redis", 'r'), UNSUPPORTED_VALUE("redis-write", 'w'),
 	UNSUPPORTED_VALUE("redis-num-threads", 0), UNSUPPORTED_VALUE("redis-expires", 0),
 	UNSUPPORTED_FLAG("no-redis-required", 'q'), UNSUPPORTED_VALUE("redis-allowed-errors", 0),
 	UNSUPPORTED_VALUE("redis-disable-time", 0), UNSUPPORTED_VALUE("redis-cmd-timeout", 0),
@@ -408,7 +645,7 @@ static const struct option_spec option_table[] = {
 	UNSUPPORTED_VALUE("b2b-url", 'b'), UNSUPPORTED_VALUE("xmlrpc-format", 'x'),
 	UNSUPPORTED_FLAG("dtmf-log-ng-tcp", 0), UNSUPPORTED_FLAG("sip-source", 0), UNSUPPORTED_FLAG("dtls-passive", 0),
 	UNSUPPORTED_VALUE("max-load", 0), UNSUPPORTED_VALUE("max-cpu", 0), UNSUPPORTED_VALUE("max-bandwidth", 0),
-	UNSUPPORTED_VALUE("iptables-chain", 0), UNSUPPORTED_FLAG("codecs", 0), UNSUPPORTED_VALUE("jitter-buffer", 0),
+	UNSUPPORTED_VALUE("iptables-chain", 0), UNSUPPORTED_VALUE("jitter-buffer", 0),
 	UNSUPPORTED_FLAG("jb-clock-drift", 0), UNSUPPORTED_FLAG("reject-invalid-sdp", 0),
 	UNSUPPORTED_VALUE("dtls-rsa-key-size", 0), UNSUPPORTED_VALUE("dtls-cert-cipher", 0),
 	UNSUPPORTED_VALUE("dtls-mtu", 0), UNSUPPORTED_VALUE("dtls-ciphers", 0), UNSUPPORTED_VALUE("dtls-signature", 0),
@@ -436,6 +673,7 @@ static void set_defaults(struct daemon_config *config)
 	config->log.level = LOG_INFO;
 	config->log.facility = LOG_DAEMON;
 	config->log.to_stderr = false;
+	config->graphite_interval = 60;
 }
 
 static unsigned int cpu_count(void)
@@ -450,8 +688,10 @@ static int check_config(struct daemon_config *config, char **error_message)
 		*error_message = g_strdup("missing option --interface (-i): at least one media interface is required");
 		return -EINVAL;
 	}
-	if (!endpoint_is_set(&config->listen_ng)) {
-		*error_message = g_strdup("missing option --listen-ng (-n): the ng control socket is required");
+	if (!endpoint_is_set(&config->listen_ng) && !endpoint_is_set(&config->listen_tcp_ng)
+	    && !endpoint_is_set(&config->listen_udp)) {
+		*error_message = g_strdup("missing option --listen-ng (-n): a control socket (--listen-ng, "
+					  "--listen-tcp-ng or --listen-udp) is required");
 		return -EINVAL;
 	}
 	if (config->port_min > config->port_max) {
@@ -465,6 +705,10 @@ static int check_config(struct daemon_config *config, char **error_message)
 	if (first_even + 1 > config->port_max) {
 		*error_message = g_strdup_printf("port range %u-%u holds no even/odd port pair for RTP and RTCP",
 				config->port_min, config->port_max);
+		return -EINVAL;
+	}
+	if (endpoint_is_set(&config->listen_https) && !config->https_cert) {
+		*error_message = g_strdup("--listen-https needs --https-cert (and --https-key unless the key is in it)");
 		return -EINVAL;
 	}
 	if (config->num_threads == 0)
@@ -518,6 +762,15 @@ enum config_result config_load(struct daemon_config *config, int argc, char **ar
 	default:
 		goto done;
 	}
+	if (state.print_codecs) {
+		/* what this build really has, as --codecs promises (no transcoding yet) */
+		fputs("This build of rtpengine does not transcode: every codec is relayed as offered,\n"
+		      "none is decoded or encoded (transcoding options are refused).\n", stdout);
+		g_free(sources.config_file);
+		g_free(sources.config_section);
+		outcome = CONFIG_EXIT_SUCCESS;
+		goto done;
+	}
 	config->config_file = sources.config_file;
 	config->config_section = sources.config_section;
 	config->interface_count = state.interfaces->len;
@@ -546,11 +799,29 @@ void config_free(struct daemon_config *config)
 	g_free(config->config_section);
 	g_free(config->interfaces);
 	g_free(config->pidfile);
+	g_free(config->recording_dir);
+	config->recording_dir = NULL;
+	g_free(config->https_cert);
+	g_free(config->https_key);
+	g_free(config->graphite_prefix);
+	g_free(config->https_client_ca);
+	config->https_cert = config->https_key = config->graphite_prefix = config->https_client_ca = NULL;
 	config->config_file = NULL;
 	config->config_section = NULL;
 	config->interfaces = NULL;
 	config->interface_count = 0;
 	config->pidfile = NULL;
+}
+
+int config_reload_log(struct log_settings *log, int argc, char **argv, char **error_message)
+{
+	struct daemon_config fresh;
+	if (config_load(&fresh, argc, argv, error_message) != CONFIG_OK)
+		return -EINVAL;
+	log->level = fresh.log.level;
+	log->facility = fresh.log.facility;
+	config_free(&fresh);
+	return 0;
 }
 
 char *config_help_text(void)
@@ -570,4 +841,11 @@ void config_set_default_file(const char *path)
 {
 	g_free(default_file_override);
 	default_file_override = g_strdup(path);
+}
+
+/* Packaging: see config.h. */
+const struct option_spec *config_option_table(size_t *count)
+{
+	*count = G_N_ELEMENTS(option_table);
+	return option_table;
 }

@@ -136,6 +136,9 @@ bool sdp_has_loop_marker(const struct sdp_session *session, const char *token);
 enum sdp_direction sdp_media_effective_direction(const struct sdp_session *session,
 		const struct sdp_media *media);
 /* "sendrecv", "sendonly", "recvonly", "inactive"; NULL for UNSPECIFIED. */
+/* The m= line's formats by their a=rtpmap names ("PCMU/8000 telephone-event/8000"; a
+ * format without rtpmap by its number), as many whole names as fit in size. */
+void sdp_media_codecs_text(const struct sdp_media *media, char *out, size_t size);
 const char *sdp_direction_name(enum sdp_direction direction);
 /* Parses "sendrecv" etc. (exact, length-bounded); UNSPECIFIED if not a direction. */
 enum sdp_direction sdp_direction_from_name(const char *name, size_t length);

@@ -511,3 +511,39 @@ bool sdp_has_loop_marker(const struct sdp_session *session, const char *token)
 	}
 	return false;
 }
+
+void sdp_media_codecs_text(const struct sdp_media *media, char *out, size_t size)
+{
+	size_t used = 0;
+	if (size)
+		out[0] = '\0';
+	const char *format = media->formats ? media->formats : "";
+	while (*format) {
+		while (*format == ' ')
+			format++;
+		size_t format_length = strcspn(format, " ");
+		if (!format_length)
+			break;
+		const char *name = format;
+		size_t name_length = format_length;
+		for (unsigned int i = 0; media->attributes && i < media->attributes->len; i++) {
+			const struct sdp_attribute *attribute = g_ptr_array_index(media->attributes, i);
+			const char *value = attribute->value;
+			/* a=rtpmap:<payload type> <encoding name>/<clock rate>[/<channels>] */
+			if (!value || strcmp(attribute->name, "rtpmap") != 0 || strncmp(value, format, format_length) != 0
+			    || value[format_length] != ' ')
+				continue;
+			name = value + format_length + 1;
+			name_length = strcspn(name, " \r\n");
+			break;
+		}
+		if (used + (used ? 1 : 0) + name_length + 1 > size)
+			break;
+		if (used)
+			out[used++] = ' ';
+		memcpy(out + used, name, name_length);
+		used += name_length;
+		out[used] = '\0';
+		format += format_length;
+	}
+}

@@ -22,6 +22,7 @@
 #include "call.h"
 #include "endpoint.h"
 #include "media_quality.h"
+#include "ng_commands.h"
 
 struct daemon_context;
 
@@ -47,6 +48,8 @@ struct statistics_values {
 	uint64_t dropped_strict_source, dropped_no_destination, dropped_truncated, dropped_srtp;
 	uint64_t dropped_call_ended, dropped_send_failed, dropped_stun_malformed;
 	uint64_t stun_consumed;
+	/* ours: call recording (recording_writer.h) */
+	uint64_t recorded_packets, recording_dropped, recording_errors;
 	/* RTCP statistics, Homer and MOS (media_quality.h, homer.h): totalstatistics (ours), then upstream's "mos"
 	 * section, one sample per SSRC with an average MOS when its call ends; the histogram
 	 * (ours, for /metrics) is cumulative: averages at or below each bound */
@@ -81,6 +84,9 @@ struct statistics_command {
 	const char *name;               /* as the ng "command" key spells it */
 	const char *short_name;         /* upstream's abbreviation in "total<short>count" */
 	struct statistics_command_values values;
+	/* requests per latency bucket (bounds: ng_latency_bucket_seconds), not cumulative; not
+	 * a table row: a histogram, rendered by /metrics only */
+	uint64_t latency[NG_LATENCY_BUCKETS];
 };
 
 struct statistics_interface {

@@ -50,6 +50,20 @@ static struct rtpengine_table __rcu *tables[RTPENGINE_MAX_TABLES];
 static DEFINE_MUTEX(tables_mutex);       /* serialises table creation and destruction */
 static struct proc_dir_entry *proc_root;
 
+/* Who may use /proc/rtpengine: by default root alone. The daemon runs as an unprivileged
+ * user (the rtpengine-daemon unit's User=), so rtpengine-iptables-setup loads the module
+ * with that user and group; the names are those of upstream's module parameters. */
+static uint proc_uid;
+module_param(proc_uid, uint, 0444);
+MODULE_PARM_DESC(proc_uid, "owner (user id) of the /proc/rtpengine files");
+static uint proc_gid;
+module_param(proc_gid, uint, 0444);
+MODULE_PARM_DESC(proc_gid, "group (group id) of the /proc/rtpengine files");
+static uint proc_mask;
+module_param(proc_mask, uint, 0444);
+MODULE_PARM_DESC(proc_mask, "access the group gets to the /proc/rtpengine files (4 read, 2 write), "
+		 "at most the owner's");
+
 /* ---------------------------------------------------------------- addresses */
 
 static u32 address_hash(const struct rtpengine_address *address)
@@ -601,6 +615,30 @@ static const struct proc_ops table_counters_ops = {
 	.proc_release = table_counters_release,
 };
 
+/* ---------------------------------------------------------------- /proc ownership */
+
+/* A file's mode with the group's bits from proc_mask, never more than the owner has. */
+static umode_t proc_file_mode(umode_t owner_mode)
+{
+	return owner_mode | ((((owner_mode >> 6) & proc_mask & 06)) << 3);
+}
+
+static struct proc_dir_entry *proc_owned(struct proc_dir_entry *entry)
+{
+	kuid_t uid = make_kuid(&init_user_ns, proc_uid);
+	kgid_t gid = make_kgid(&init_user_ns, proc_gid);
+
+	if (entry && uid_valid(uid) && gid_valid(gid))
+		proc_set_user(entry, uid, gid);
+	return entry;
+}
+
+static struct proc_dir_entry *proc_create_owned(const char *name, umode_t mode, struct proc_dir_entry *parent,
+						const struct proc_ops *ops, void *data)
+{
+	return proc_owned(proc_create_data(name, proc_file_mode(mode), parent, ops, data));
+}
+
 /* ---------------------------------------------------------------- tables */
 
 static void table_free_rcu(struct rcu_head *head)
@@ -622,13 +660,13 @@ static int table_create(unsigned int id)
 	table->id = id;
 	spin_lock_init(&table->lock);
 	snprintf(name, sizeof(name), "%u", id);
-	table->proc_dir = proc_mkdir(name, proc_root);
+	table->proc_dir = proc_owned(proc_mkdir(name, proc_root));
 	if (!table->proc_dir)
 		goto fail;
-	if (!proc_create_data("control", 0600, table->proc_dir, &table_control_ops, table) ||
-	    !proc_create_data("list", 0444, table->proc_dir, &table_list_ops, table) ||
-	    !proc_create_data("status", 0444, table->proc_dir, &table_status_ops, table) ||
-	    !proc_create_data("counters", 0400, table->proc_dir, &table_counters_ops, table))
+	if (!proc_create_owned("control", 0600, table->proc_dir, &table_control_ops, table) ||
+	    !proc_create_owned("list", 0444, table->proc_dir, &table_list_ops, table) ||
+	    !proc_create_owned("status", 0444, table->proc_dir, &table_status_ops, table) ||
+	    !proc_create_owned("counters", 0400, table->proc_dir, &table_counters_ops, table))
 		goto fail;
 	rcu_assign_pointer(tables[id], table);
 	pr_info("table %u created\n", id);
@@ -740,10 +778,10 @@ struct rtpengine_entry *rtpengine_lookup(unsigned int table_id, const struct rtp
 
 int rtpengine_tables_init(void)
 {
-	proc_root = proc_mkdir("rtpengine", NULL);
+	proc_root = proc_owned(proc_mkdir("rtpengine", NULL));
 	if (!proc_root)
 		return -ENOMEM;
-	if (!proc_create("control", 0200, proc_root, &global_control_ops)) {
+	if (!proc_create_owned("control", 0200, proc_root, &global_control_ops, NULL)) {
 		proc_remove(proc_root);
 		return -ENOMEM;
 	}

@@ -273,11 +273,12 @@ class SipHarness:
         return process
 
     def start_kamailio(self, rtpengine_ng_port, downstream_address, downstream_port,
-                       ready_timeout=10, config=EXAMPLE_CONFIG):
+                       ready_timeout=10, rtpengine_flags=None, example=EXAMPLE_CONFIG):
         """Kamailio relaying to downstream_address:port with the relay at ng port
         `rtpengine_ng_port` on 127.0.0.1. Start the relay first (see the example).
-        config: another example with the same #!define settings (kamailio-mos.cfg)."""
-        with open(config) as handle:
+        rtpengine_flags replaces the example's RTPENGINE_FLAGS (a quoted string).
+        example: another example with the same #!define settings (kamailio-mos.cfg)."""
+        with open(example) as handle:
             template = handle.read()
         failures = []
         for _attempt in range(START_ATTEMPTS):
@@ -286,6 +287,7 @@ class SipHarness:
                 "LISTEN_SOCKET": "udp:%s:%d" % (PROXY_ADDRESS, port),
                 "RTPENGINE_SOCKET": '"udp:127.0.0.1:%d"' % rtpengine_ng_port,
                 "DOWNSTREAM_URI": '"sip:%s:%d"' % (downstream_address, downstream_port),
+                **({"RTPENGINE_FLAGS": rtpengine_flags} if rtpengine_flags else {}),
             })
             config_path = self._path("kamailio.cfg")
             with open(config_path, "w") as handle:

@@ -58,3 +58,10 @@ def free_port_range(hosts, count, attempts=200):
         if ports_free(hosts, first, first + count - 1):
             return first, first + count - 1
     raise RuntimeError("no free range of %d UDP ports found" % count)
+
+
+def free_tcp_port(host="127.0.0.1"):
+    """A TCP port the kernel just handed out on `host` (for HTTP and Graphite listeners)."""
+    with socket.socket(_family(host), socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]

@@ -220,6 +220,24 @@ static void test_endpoint_learning_values(struct fixture *fixture, gconstpointer
 			"'sometimes' for option 'endpoint-learning'");
 }
 
+/* call recording: --recording-dir turns it on, method and format are checked */
+static void test_recording_options(struct fixture *fixture, gconstpointer data)
+{
+	g_assert_cmpint(load_arguments(fixture, BASE, NULL), ==, CONFIG_OK);
+	g_assert_null(fixture->config.recording_dir);
+	g_assert_cmpint(fixture->config.recording_method, ==, RECORDING_METHOD_PCAP);
+	g_assert_cmpint(fixture->config.recording_format, ==, RECORDING_FORMAT_RAW);
+	g_assert_cmpint(load_arguments(fixture, BASE, "--recording-dir=/var/spool/rtpengine", "--recording-method=proc",
+				       "--recording-format=eth", NULL), ==, CONFIG_OK);
+	g_assert_cmpstr(fixture->config.recording_dir, ==, "/var/spool/rtpengine");
+	g_assert_cmpint(fixture->config.recording_method, ==, RECORDING_METHOD_PROC);
+	g_assert_cmpint(fixture->config.recording_format, ==, RECORDING_FORMAT_ETH);
+	assert_error_contains(fixture, load_arguments(fixture, BASE, "--recording-method=all", NULL),
+			"recording-method");
+	assert_error_contains(fixture, load_arguments(fixture, BASE, "--recording-format=wav", NULL),
+			"recording-format");
+}
+
 static void test_log_facilities(struct fixture *fixture, gconstpointer data)
 {
 	g_assert_cmpint(load_arguments(fixture, BASE, "--log-facility=user", NULL), ==, CONFIG_OK);
@@ -343,12 +361,17 @@ static void test_command_line_syntax_errors(struct fixture *fixture, gconstpoint
 	/* Upstream options for missing capabilities that change behaviour are refused... */
 	assert_error_contains(fixture, load_arguments(fixture, BASE, "--redis=127.0.0.1:6379/1", NULL),
 			"'redis' is not supported");
-	assert_error_contains(fixture, load_arguments(fixture, BASE, "-u", "2222", NULL), "'listen-udp' is not supported");
+	assert_error_contains(fixture, load_arguments(fixture, BASE, "-l", "2222", NULL), "'listen-tcp' is not supported");
 	assert_error_contains(fixture, load_arguments(fixture, BASE, "--sip-source", NULL), "'sip-source' is not supported");
 	/* ... harmless ones are accepted, their values consumed, and ignored. */
 	g_assert_cmpint(load_arguments(fixture, BASE, "--listen-cli", "127.0.0.1:2224", "-c", "2225",
-			"--listen-http=2226", "--log-level-core=7", "--split-logs", "--graphite", "1.2.3.4:5", NULL),
+			"--log-level-core=7", "--split-logs", NULL),
 			==, CONFIG_OK);
+	/* the CLI: a bare port listens on loopback only; -u and -N are control listeners */
+	assert_address(&fixture->config.listen_cli, AF_INET, "127.0.0.1", 2225);
+	g_assert_cmpint(load_arguments(fixture, BASE, "-u", "2222", "-N", "127.0.0.1:2223", NULL), ==, CONFIG_OK);
+	g_assert_cmpuint(endpoint_port(&fixture->config.listen_udp), ==, 2222);
+	assert_address(&fixture->config.listen_tcp_ng, AF_INET, "127.0.0.1", 2223);
 	/* "--" ends the options. */
 	g_assert_cmpint(load_arguments(fixture, BASE, "--", NULL), ==, CONFIG_OK);
 }
@@ -415,6 +438,7 @@ static void test_config_file(struct fixture *fixture, gconstpointer data)
 	g_assert_cmpint(config->log.level, ==, 7);
 	g_assert_cmpint(config->log.facility, ==, LOG_LOCAL1);
 	g_assert_true(config->log.to_stderr);
+	g_assert_cmpint(config->recording_method, ==, RECORDING_METHOD_PROC);
 
 	/* --config-section picks the other section; nothing of [rtpengine] leaks in. */
 	g_assert_cmpint(load_arguments(fixture, option, "--config-section=other", NULL), ==, CONFIG_OK);
@@ -693,6 +717,38 @@ static void test_address_text(struct fixture *fixture, gconstpointer data)
 	g_assert_cmpuint(endpoint_port(&address), ==, 5);
 }
 
+/* ---- HTTP listener and Graphite -------------------------------------------------------------- */
+
+static void test_http_and_graphite_options(struct fixture *fixture, gconstpointer data)
+{
+	g_assert_cmpint(load_arguments(fixture, BASE, NULL), ==, CONFIG_OK);
+	g_assert_false(endpoint_is_set(&fixture->config.listen_http));
+	g_assert_false(endpoint_is_set(&fixture->config.graphite));
+	g_assert_cmpuint(fixture->config.graphite_interval, ==, 60);
+	config_free(&fixture->config);
+	/* a bare port is loopback: ng over HTTP is control */
+	g_assert_cmpint(load_arguments(fixture, BASE, "--listen-http=2226", "--listen-https", "[::1]:2227",
+			"--https-cert=/c.pem", "--http-threads=4", "-g", "192.0.2.1:2003", "-G", "10",
+			"--graphite-prefix=relay.one.", "--graphite-timeout=3", NULL), ==, CONFIG_OK);
+	const struct daemon_config *config = &fixture->config;
+	assert_address(&config->listen_http, AF_INET, "127.0.0.1", 2226);
+	assert_address(&config->listen_https, AF_INET6, "::1", 2227);
+	g_assert_cmpstr(config->https_cert, ==, "/c.pem");
+	g_assert_null(config->https_key);
+	g_assert_cmpuint(config->http_threads, ==, 4);
+	assert_address(&config->graphite, AF_INET, "192.0.2.1", 2003);
+	g_assert_cmpuint(config->graphite_interval, ==, 10);
+	g_assert_cmpuint(config->graphite_timeout, ==, 3);
+	g_assert_cmpstr(config->graphite_prefix, ==, "relay.one.");
+	config_free(&fixture->config);
+	assert_error_contains(fixture, load_arguments(fixture, BASE, "--listen-https=2227", NULL), "--https-cert");
+	assert_error_contains(fixture, load_arguments(fixture, BASE, "--listen-http=70000", NULL), "listen-http");
+	assert_error_contains(fixture, load_arguments(fixture, BASE, "--graphite=2003", NULL), "Graphite server");
+	assert_error_contains(fixture, load_arguments(fixture, BASE, "--graphite-interval=0", NULL),
+			"graphite-interval");
+	assert_error_contains(fixture, load_arguments(fixture, BASE, "--graphite-prefix=a b", NULL), "spaces");
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -702,6 +758,7 @@ int main(int argc, char **argv)
 	ADD("/config/short-options", test_short_options);
 	ADD("/config/table-negative", test_table_negative_is_disabled);
 	ADD("/config/endpoint-learning", test_endpoint_learning_values);
+	ADD("/config/recording", test_recording_options);
 	ADD("/config/log-facility", test_log_facilities);
 	ADD("/config/last-value-wins", test_last_value_wins);
 	ADD("/config/help-version", test_help_and_version);
@@ -719,5 +776,6 @@ int main(int argc, char **argv)
 	ADD("/config/endpoint-forms", test_endpoint_forms);
 	ADD("/config/address-text", test_address_text);
 	ADD("/config/lookups-off", test_lookups_switched_off);
+	ADD("/config/http-graphite", test_http_and_graphite_options);
 	return g_test_run();
 }
