@@ -88,10 +88,11 @@ struct two_sides {
 	struct media *caller, *callee;
 };
 
-static void build_call(struct two_sides *sides)
+/* call_id: unique per test */
+static void build_call(struct two_sides *sides, const char *call_id)
 {
 	call_registry_init();
-	sides->call = call_create("quality-test", NULL);
+	sides->call = call_create(call_id, NULL);
 	struct monologue *a = call_add_monologue(sides->call, "a");
 	struct monologue *b = call_add_monologue(sides->call, "b");
 	sides->caller = monologue_add_media(a, "audio", "RTP/AVP");
@@ -121,7 +122,7 @@ static void test_mos_samples_from_reports(void)
 {
 	media_quality_set_mode(MOS_CQ);
 	struct two_sides sides;
-	build_call(&sides);
+	build_call(&sides, "quality-reports");
 	struct stream *caller_rtcp = &sides.caller->streams[STREAM_RTCP];
 	struct stream *callee_rtcp = &sides.callee->streams[STREAM_RTCP];
 	struct ssrc_quality *caller = stream_quality(&sides.caller->streams[STREAM_RTP]);
@@ -161,14 +162,14 @@ static void test_mos_samples_from_reports(void)
 	g_assert_cmpint(media_quality_rtcp(caller_rtcp, packet, length, 5000000, t + 2000000), ==, 0);
 	g_assert_cmpuint(caller->samples, ==, 1);
 	g_assert_cmpint(media_quality_rtcp(caller_rtcp, packet, 7, 5000000, t + 2000000), <, 0);
-	call_free(sides.call);
+	call_destroy(sides.call, "test over");
 }
 
 static void test_listening_quality_without_round_trip(void)
 {
 	media_quality_set_mode(MOS_LQ);
 	struct two_sides sides;
-	build_call(&sides);
+	build_call(&sides, "quality-listening");
 	struct ssrc_quality *callee = stream_quality(&sides.callee->streams[STREAM_RTP]);
 	feed(stream_quality(&sides.caller->streams[STREAM_RTP]), 0xaaaa, 1, 0);
 	feed(callee, 0xbbbb, 1, 0);
@@ -178,7 +179,7 @@ static void test_listening_quality_without_round_trip(void)
 	g_assert_cmpuint(callee->mos_samples, ==, 1);
 	g_assert_cmpint(callee->highest.mos, ==, 44);
 	media_quality_set_mode(MOS_CQ);
-	call_free(sides.call);
+	call_destroy(sides.call, "test over");
 }
 
 /* ---- cost ---- */
