@@ -77,6 +77,13 @@ struct daemon_config {
 	unsigned int graphite_interval;             /* seconds between reports (default 60) */
 	unsigned int graphite_timeout;              /* seconds a connect may take (0: 5) */
 	char *graphite_prefix;                      /* NULL: none */
+	/* DTLS-SRTP (dtls_certificate.h) */
+	bool dtls_rsa;                        /* --dtls-cert-cipher=rsa (default prime256v1) */
+	unsigned int dtls_rsa_key_size;       /* --dtls-rsa-key-size, default 2048 */
+	bool dtls_signature_sha1;             /* --dtls-signature=sha-1 (default sha-256) */
+	char *dtls_ciphers;                   /* --dtls-ciphers, NULL: the default list */
+	unsigned int dtls_mtu;                /* --dtls-mtu, default 1200 */
+	bool dtls_passive;                    /* --dtls-passive */
 	/* RTCP statistics and MOS */
 	bool mos_listening_quality;           /* --mos=LQ: round-trip time left out of the MOS */
 	union endpoint homer;                 /* --homer: unset when not configured */

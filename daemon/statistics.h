@@ -23,6 +23,7 @@
 #include "endpoint.h"
 #include "media_quality.h"
 #include "ng_commands.h"
+#include "ice_agent.h"
 
 struct daemon_context;
 
@@ -50,6 +51,10 @@ struct statistics_values {
 	uint64_t stun_consumed;
 	/* ours: call recording (recording_writer.h) */
 	uint64_t recorded_packets, recording_dropped, recording_errors;
+	uint64_t dropped_ice_consent;   /* ICE */
+	/* DTLS-SRTP (dtls.h): handshakes, and DTLS records and held-back media not forwarded */
+	uint64_t dtls_records, dtls_handshakes, dtls_failed, dtls_timeouts, dtls_fingerprint_mismatch;
+	uint64_t dropped_dtls_stranger, dropped_dtls_garbage, dropped_dtls_pending;
 	/* RTCP statistics, Homer and MOS (media_quality.h, homer.h): totalstatistics (ours), then upstream's "mos"
 	 * section, one sample per SSRC with an average MOS when its call ends; the histogram
 	 * (ours, for /metrics) is cumulative: averages at or below each bound */
@@ -170,6 +175,10 @@ struct stream_statistics {
 	union endpoint learned;
 	struct stream_counters counters;
 	const char *learning_status;     /* static text, relay_learning_status() */
+	const char *dtls_state;          /* static text, dtls_state_name(); NULL without DTLS */
+	const char *dtls_suite;          /* static text: the SRTP suite the handshake agreed */
+	bool dtls_active;                /* our DTLS role is the client */
+	struct ice_agent_status ice;     /* ICE: our agent towards this stream's side */
 	struct ssrc_quality quality;     /* RTCP statistics: the RTP stream's (media_quality.h), else zero */
 };
 

@@ -273,13 +273,13 @@ class SipHarness:
         return process
 
     def start_kamailio(self, rtpengine_ng_port, downstream_address, downstream_port,
-                       ready_timeout=10, rtpengine_flags=None, example=None):
+                       ready_timeout=10, rtpengine_flags=None, config=None):
         """Kamailio relaying to downstream_address:port with the relay at ng port
         `rtpengine_ng_port` on 127.0.0.1. Start the relay first (see the example).
-        rtpengine_flags replaces the example's RTPENGINE_FLAGS (a quoted string).
-        example: another example with the same #!define settings (kamailio-mos.cfg); by
-        default EXAMPLE_CONFIG, read when called (a test may point it elsewhere)."""
-        with open(example or EXAMPLE_CONFIG) as handle:
+        `config`: the example to run (kamailio-relay.cfg, kamailio-webrtc.cfg, kamailio-mos.cfg;
+        default EXAMPLE_CONFIG, read when called: a test may point it elsewhere);
+        rtpengine_flags replaces its RTPENGINE_FLAGS (a quoted string)."""
+        with open(config or EXAMPLE_CONFIG) as handle:
             template = handle.read()
         failures = []
         for _attempt in range(START_ATTEMPTS):

@@ -52,7 +52,7 @@ def mos_call_through_kamailio(rtpengine_factory, harness, loss, binary=None):
     try:
         uas = harness.start_uas(UAS_SCRIPTED_SCENARIO, ["-key", "scripted_media_port", str(callee.port)])
         kamailio = harness.start_kamailio(relay.ng_port, uas.address, uas.sip_port,
-                                          example=MOS_EXAMPLE_CONFIG)
+                                          config=MOS_EXAMPLE_CONFIG)
         uac = harness.start_uac(kamailio, HOLD_MS, UAC_SCRIPTED_SCENARIO,
                                 ["-key", "scripted_media_port", str(caller.port)])
         answer = wait_until(lambda: uac.received_response(200, "INVITE"), 10)
