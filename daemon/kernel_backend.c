@@ -99,10 +99,7 @@ static void sync_stream(struct daemon_context *daemon, struct stream *stream, GH
 	const struct media *media = stream->media;
 	const struct media *target = stream->sink->media;
 	const struct monologue *side = media->monologue;
-	/* as the worker does: RTCP from a side with its own RTCP port goes out of a multiplexing
-	 * peer's RTP socket (RFC 5761 section 4, accept bridging) */
-	bool bridge_to_mux = stream->kind == STREAM_RTCP && !media->rtcp_mux && target->rtcp_mux;
-	const struct stream *out = &target->streams[bridge_to_mux ? STREAM_RTP : stream->kind];
+	const struct stream *out = &target->streams[stream->kind];
 	struct stream_view view;
 	copy_stream_view(stream, out, &view);
 	bool learning = !(side->flags & SIDE_ASYMMETRIC);
@@ -142,6 +139,11 @@ static void sync_stream(struct daemon_context *daemon, struct stream *stream, GH
 		remove_target(daemon, stream, "RTCP is multiplexed on the RTP port");
 		return;
 	}
+	/* RTCP statistics: a few packets per 5 s, and the MOS and Homer need to read them */
+	if (stream->kind == STREAM_RTCP) {
+		remove_target(daemon, stream, "RTCP is read in userspace (call quality figures, Homer)");
+		return;
+	}
 	const union endpoint *destination = view.has_destination ? &view.destination : NULL;
 	if (!destination || out->fd < 0) {
 		remove_target(daemon, stream, "peer address not known yet");
@@ -168,17 +170,13 @@ static void sync_stream(struct daemon_context *daemon, struct stream *stream, GH
 		stream_local_endpoint(out, &forward.output_source);
 		forward.expected_source = source;
 		forward.destination = *destination;
-		if (!media->rtcp_mux)
-			forward.flags = stream->kind == STREAM_RTCP ? KERNEL_FORWARD_RTCP : KERNEL_FORWARD_RTP;
-		else if (!target->rtcp_mux)
-			/* demux: the RTCP on this port goes to the peer's RTCP port, which the
-			 * kernel target does not know: the module passes it up to the worker */
-			forward.flags = KERNEL_FORWARD_RTP;
+		/* RTP only: RTCP, multiplexed or not, is passed up to userspace, which reads it
+		 * (RTCP statistics) and bridges rtcp-mux to separate ports and back (RFC 5761) */
+		forward.flags = KERNEL_FORWARD_RTP;
 		if (side->flags & SIDE_STRICT_SOURCE)
 			forward.flags |= KERNEL_FORWARD_STRICT_SOURCE;
 		if (srtp) {
-			/* the module takes SRTP only, and passes SRTCP on a multiplexed port up */
-			forward.flags |= KERNEL_FORWARD_RTP | (media->rtcp_mux ? KERNEL_FORWARD_RTCP : 0);
+			/* the module takes SRTP; SRTCP goes up with the rest of RTCP */
 			forward.decrypt.keys = decrypt_keys;
 			forward.encrypt.keys = encrypt_keys;
 			struct call *call = stream->call;
@@ -304,8 +302,8 @@ int kernel_backend_start(struct daemon_context *daemon)
 		return 0;
 	}
 	unavailable_reason = NULL;
-	log_notice("Kernel forwarding: ACTIVE on table %d; latched streams are forwarded in the kernel (plain RTP, "
-		   "SDES-SRTP, rtcp-mux bridged; SRTCP, DTLS-SRTP and recorded streams stay in userspace: query says "
+	log_notice("Kernel forwarding: ACTIVE on table %d; latched streams are forwarded in the kernel (RTP and "
+		   "SDES-SRTP, rtcp-mux bridged; RTCP, DTLS-SRTP and recorded streams stay in userspace: query says "
 		   "why per stream)", config->table);
 	return 0;
 }
