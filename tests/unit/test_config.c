@@ -341,8 +341,8 @@ static void test_command_line_syntax_errors(struct fixture *fixture, gconstpoint
 	assert_error_contains(fixture, load_arguments(fixture, BASE, "--foreground=yes", NULL),
 			"option '--foreground' takes no value");
 	/* Upstream options for missing capabilities that change behaviour are refused... */
-	assert_error_contains(fixture, load_arguments(fixture, BASE, "--redis=127.0.0.1:6379/1", NULL),
-			"'redis' is not supported");
+	assert_error_contains(fixture, load_arguments(fixture, BASE, "--listen-tcp-ng=2224", NULL),
+			"'listen-tcp-ng' is not supported");
 	assert_error_contains(fixture, load_arguments(fixture, BASE, "-u", "2222", NULL), "'listen-udp' is not supported");
 	assert_error_contains(fixture, load_arguments(fixture, BASE, "--sip-source", NULL), "'sip-source' is not supported");
 	/* ... harmless ones are accepted, their values consumed, and ignored. */
@@ -474,7 +474,7 @@ static void test_config_file_errors(struct fixture *fixture, gconstpointer data)
 		{ "[rtpengine]\ninterface=127.0.0.1\nlisten-ng=2223\nforeground=yes\n", "invalid value 'yes' for option 'foreground'" },
 		{ "[rtpengine]\ninterface=127.0.0.1\nlisten-ng=2223\ntable=abc\n", "section [rtpengine]: invalid value 'abc' for option 'table'" },
 		{ "[rtpengine]\ninterface=127.0.0.1;999.1.1.1\nlisten-ng=2223\n", "invalid value '999.1.1.1' for option 'interface'" },
-		{ "[rtpengine]\ninterface=127.0.0.1\nlisten-ng=2223\nredis=127.0.0.1:6379/1\n", "'redis' is not supported" },
+		{ "[rtpengine]\ninterface=127.0.0.1\nlisten-ng=2223\nlisten-tcp-ng=2224\n", "'listen-tcp-ng' is not supported" },
 		{ "[rtpengine]\ninterface=127.0.0.1\nlisten-ng=2223\nport-min=40000\nport-max=30000\n", "greater than" },
 		{ "[foo]\ninterface=127.0.0.1\n", "has no section [rtpengine]" },
 	};
