@@ -6,6 +6,7 @@
 #include "daemon.h"
 #include "interface.h"
 #include "ng_commands.h"
+#include "redis.h"
 #include "relay.h"
 
 /* One row: the field's C name is its name in every front end but ng. */
@@ -68,6 +69,16 @@ static const struct statistics_field value_fields[] = {
 	      "replies kept for retransmitted requests (30 s)"),
 	VALUE(ng_cached_reply_bytes, UINT64, GAUGE, "bytes", CONTROL, "cachedreplybytes", INTEGER,
 	      "size of the replies kept for retransmitted requests"),
+	/* Redis high availability (redis.c) */
+	VALUE(redis_connected, UINT64, GAUGE, "connections", NONE, NULL, INTEGER, "1 while the Redis write connection is up"),
+	VALUE(redis_writes, UINT64, COUNTER, "commands", NONE, NULL, INTEGER, "call values written to Redis"),
+	VALUE(redis_write_errors, UINT64, COUNTER, "commands", NONE, NULL, INTEGER,
+	      "Redis writes and deletes that failed or timed out"),
+	VALUE(redis_deletes, UINT64, COUNTER, "commands", NONE, NULL, INTEGER, "call values deleted from Redis"),
+	VALUE(redis_restored, UINT64, COUNTER, "sessions", NONE, NULL, INTEGER, "calls restored from Redis"),
+	VALUE(redis_restore_errors, UINT64, COUNTER, "sessions", NONE, NULL, INTEGER, "Redis values that could not be restored"),
+	VALUE(redis_keyspace_events, UINT64, COUNTER, "events", NONE, NULL, INTEGER, "keyspace notifications received"),
+	VALUE(redis_dirty_calls, UINT64, GAUGE, "sessions", NONE, NULL, INTEGER, "calls changed and not yet written to Redis"),
 };
 
 static const struct statistics_field command_fields[] = {
@@ -172,6 +183,16 @@ static void gather_values(struct daemon_context *daemon, struct statistics_value
 	values->dropped_send_failed = relay.dropped_send_failed;
 	values->dropped_stun_malformed = relay.dropped_stun_malformed;
 	values->stun_consumed = relay.stun_consumed;
+	struct redis_statistics redis;
+	redis_read_statistics(&redis);
+	values->redis_connected = redis.connected;
+	values->redis_writes = redis.writes;
+	values->redis_write_errors = redis.write_errors;
+	values->redis_deletes = redis.deletes;
+	values->redis_restored = redis.restored;
+	values->redis_restore_errors = redis.restore_errors;
+	values->redis_keyspace_events = redis.keyspace_events;
+	values->redis_dirty_calls = redis.dirty;
 
 	values->ng_errors = totals->ng_errors;
 	values->ng_cached_replies = totals->ng_cached_replies;
