@@ -69,16 +69,17 @@ static const struct statistics_field value_fields[] = {
 	      "replies kept for retransmitted requests (30 s)"),
 	VALUE(ng_cached_reply_bytes, UINT64, GAUGE, "bytes", CONTROL, "cachedreplybytes", INTEGER,
 	      "size of the replies kept for retransmitted requests"),
-	/* Redis high availability (redis.c) */
-	VALUE(redis_connected, UINT64, GAUGE, "connections", NONE, NULL, INTEGER, "1 while the Redis write connection is up"),
-	VALUE(redis_writes, UINT64, COUNTER, "commands", NONE, NULL, INTEGER, "call values written to Redis"),
-	VALUE(redis_write_errors, UINT64, COUNTER, "commands", NONE, NULL, INTEGER,
-	      "Redis writes and deletes that failed or timed out"),
-	VALUE(redis_deletes, UINT64, COUNTER, "commands", NONE, NULL, INTEGER, "call values deleted from Redis"),
-	VALUE(redis_restored, UINT64, COUNTER, "sessions", NONE, NULL, INTEGER, "calls restored from Redis"),
-	VALUE(redis_restore_errors, UINT64, COUNTER, "sessions", NONE, NULL, INTEGER, "Redis values that could not be restored"),
-	VALUE(redis_keyspace_events, UINT64, COUNTER, "events", NONE, NULL, INTEGER, "keyspace notifications received"),
-	VALUE(redis_dirty_calls, UINT64, GAUGE, "sessions", NONE, NULL, INTEGER, "calls changed and not yet written to Redis"),
+	/* Redis high availability (redis.c); ours, in totalstatistics */
+	VALUE(redis_connected, UINT64, GAUGE, "connections", TOTAL, "redisconnected", INTEGER,
+	      "1 while the Redis write connection is up"),
+	TOTAL(redis_writes, "commands", "rediswrites", "call values written to Redis"),
+	TOTAL(redis_write_errors, "commands", "rediswriteerrors", "Redis writes and deletes that failed or timed out"),
+	TOTAL(redis_deletes, "commands", "redisdeletes", "call values deleted from Redis"),
+	TOTAL(redis_restored, "sessions", "redisrestored", "calls restored from Redis"),
+	TOTAL(redis_restore_errors, "sessions", "redisrestoreerrors", "Redis values that could not be restored"),
+	TOTAL(redis_keyspace_events, "events", "rediskeyspaceevents", "keyspace notifications received"),
+	VALUE(redis_dirty_calls, UINT64, GAUGE, "sessions", TOTAL, "redisdirtycalls", INTEGER,
+	      "calls changed and not yet written to Redis"),
 };
 
 static const struct statistics_field command_fields[] = {
