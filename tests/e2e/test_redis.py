@@ -1,0 +1,340 @@
+"""High availability with Redis (docs/redis.md): a real redis-server started by the test on
+loopback on a free port, the daemon's own database.
+
+- every call change is written as one versioned value per call-id with an expiry; a delete
+  removes it
+- kill -9 of the active daemon with 100 calls relaying (some with SDES-SRTP legs): a standby
+  started on the same addresses restores every call, media continues within 1 s, a later
+  delete works
+- a value of the previous schema version restores
+- Redis killed and restarted mid-call: ng keeps answering at once, errors are counted, the
+  daemon reconnects and writes what changed meanwhile
+- active-active: a second daemon following the keyspace picks up the first one's calls
+"""
+
+import json
+import os
+import shutil
+import signal
+import socket
+import time
+
+import pytest
+
+from calls import Call, Sdp, assert_ok, make_sdp, media_section, simple_sdp
+from conftest import IS_UPSTREAM, RTPENGINE_BINARY, free_udp_port  # noqa: F401
+from ports import free_tcp_port
+from process import ManagedProcess, wait_until
+from rtp import MediaPeer, rtp_stream
+from test_srtp import PEER, SUITE, crypto_key, new_key, srtp
+
+pytestmark = [
+    pytest.mark.upstream_differs("our value schema and statistics; upstream's Redis layout differs"),
+    pytest.mark.skipif(not shutil.which("redis-server"), reason="redis-server not installed"),
+]
+
+CALLER, CALLEE = "127.0.0.2", "127.0.0.1"
+DB = 5
+
+
+# ---------------------------------------------------------------- a minimal RESP client
+
+def _encode(*args):
+    out = b"*%d\r\n" % len(args)
+    for arg in args:
+        data = arg if isinstance(arg, bytes) else str(arg).encode()
+        out += b"$%d\r\n%s\r\n" % (len(data), data)
+    return out
+
+
+class RedisClient:
+    def __init__(self, port, db=DB, timeout=2.0):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        self.buffer = b""
+        self.command("SELECT", db)
+
+    def close(self):
+        self.sock.close()
+
+    def _line(self):
+        while b"\r\n" not in self.buffer:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise ConnectionError("redis closed the connection")
+            self.buffer += chunk
+        line, self.buffer = self.buffer.split(b"\r\n", 1)
+        return line
+
+    def _exactly(self, count):
+        while len(self.buffer) < count + 2:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise ConnectionError("redis closed the connection")
+            self.buffer += chunk
+        data, self.buffer = self.buffer[:count], self.buffer[count + 2:]
+        return data
+
+    def _reply(self):
+        line = self._line()
+        kind, rest = line[:1], line[1:]
+        if kind == b"+":
+            return rest.decode()
+        if kind == b"-":
+            raise RuntimeError(rest.decode())
+        if kind == b":":
+            return int(rest)
+        if kind == b"$":
+            return None if int(rest) < 0 else self._exactly(int(rest))
+        if kind == b"*":
+            return None if int(rest) < 0 else [self._reply() for _ in range(int(rest))]
+        raise RuntimeError("bad reply %r" % line)
+
+    def command(self, *args):
+        self.sock.sendall(_encode(*args))
+        return self._reply()
+
+    def keys(self):
+        return sorted(key.decode() for key in self.command("KEYS", "*"))
+
+    def value(self, key):
+        data = self.command("GET", key)
+        return json.loads(data) if data is not None else None
+
+
+class RedisServer:
+    def __init__(self, tmp_path, port=None):
+        self.tmp_path = tmp_path
+        self.port = port or free_tcp_port()
+        self.process = None
+        self.start()
+
+    def start(self):
+        argv = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+                "--appendonly", "no", "--dir", str(self.tmp_path), "--protected-mode", "no"]
+        self.process = ManagedProcess(argv, self.tmp_path / ("redis-%d.log" % time.monotonic_ns()),
+                                      name="redis-server")
+        assert wait_until(self._ping, 5), self.process.describe()
+
+    def _ping(self):
+        try:
+            client = RedisClient(self.port, 0, timeout=0.5)
+            client.close()
+            return True
+        except OSError:
+            return False
+
+    def kill(self):
+        self.process.stop(signal.SIGKILL)
+
+    def client(self, db=DB):
+        return RedisClient(self.port, db)
+
+    def url(self, db=DB):
+        return "127.0.0.1:%d/%d" % (self.port, db)
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    server = RedisServer(tmp_path)
+    yield server
+    server.process.stop()
+
+
+def statistics(daemon):
+    return daemon.ng({"command": "statistics"})["statistics"]["totalstatistics"]
+
+
+def standby_of(factory, active, *extra):
+    """A daemon with the active one's options (same interfaces and port range), its own ng port."""
+    def argv(ng_port, port_min, port_max):
+        args = [arg for arg in active.argv[1:] if not arg.startswith("--listen-ng=")]
+        return args + ["--listen-ng=127.0.0.1:%d" % ng_port] + list(extra)
+    return factory(argv_builder=argv)
+
+
+def plain_call(daemon, caller, callee):
+    call = Call(daemon)
+    offer = Sdp(assert_ok(call.offer(simple_sdp(CALLER, caller.port)))["sdp"])
+    answer = Sdp(assert_ok(call.answer(simple_sdp(CALLEE, callee.port)))["sdp"])
+    return call, answer.media_address(), offer.media_address()
+
+
+def srtp_call(daemon, caller, callee):
+    """Caller speaks SDES-SRTP, callee plain RTP: (call, caller key, relay key, addresses)."""
+    call = Call(daemon)
+    caller_key = new_key()
+    offer = make_sdp(CALLER, media_section(caller.port, protocol="RTP/SAVP",
+                                           attributes=("sendrecv", "crypto:1 %s inline:%s" % (SUITE, caller_key))))
+    offered = Sdp(assert_ok(call.offer(offer, {"transport-protocol": "RTP/AVP"}))["sdp"])
+    answer = assert_ok(call.answer(make_sdp(CALLEE, media_section(callee.port))))["sdp"]
+    relay_key = crypto_key(answer)[2]
+    return call, caller_key, relay_key, Sdp(answer).media_address(), offered.media_address()
+
+
+def wait_written(redis_client, call_ids, predicate=lambda value: True, timeout=5.0):
+    def done():
+        for call_id in call_ids:
+            value = redis_client.value(call_id)
+            if value is None or not predicate(value):
+                return False
+        return True
+    return wait_until(done, timeout)
+
+
+def latched(value):
+    return all(media["streams"][0]["learned"] for monologue in value["monologues"]
+               for media in monologue["media"])
+
+
+# ---------------------------------------------------------------- tests
+
+def test_value_written_with_expiry_and_deleted(rtpengine_factory, redis_server):
+    daemon = rtpengine_factory("--redis=%s" % redis_server.url(), "--redis-expires=120")
+    caller, callee = MediaPeer(CALLER), MediaPeer(CALLEE)
+    try:
+        call, to_callee, to_caller = plain_call(daemon, caller, callee)
+        client = redis_server.client()
+        assert wait_written(client, [call.call_id]), client.keys()
+        value = client.value(call.call_id)
+        assert value["schema"] == "rtpengine-call" and value["version"] == 2
+        assert value["call_id"] == call.call_id
+        tags = [monologue["tag"] for monologue in value["monologues"]]
+        assert tags == ["caller-tag", "callee-tag"]
+        assert value["monologues"][0]["media"][0]["streams"][0]["advertised"] == "%s:%d" % (CALLER, caller.port)
+        ports = sorted(monologue["media"][0]["rtp_port"] for monologue in value["monologues"])
+        assert ports == sorted([to_callee[1], to_caller[1]])
+        assert 0 < client.command("TTL", call.call_id) <= 120
+        # latching (the packet path) reaches Redis through the one-second check
+        caller.rtp.send(rtp_stream(0x1234, 1)[0], to_callee)
+        assert callee.rtp.receive(2.0)
+        callee.rtp.send(rtp_stream(0x4321, 1)[0], to_caller)
+        assert caller.rtp.receive(2.0)
+        assert wait_written(client, [call.call_id], latched, 4.0), client.value(call.call_id)
+        assert_ok(call.delete())
+        assert wait_until(lambda: client.value(call.call_id) is None, 3.0)
+        totals = statistics(daemon)
+        assert totals["redisconnected"] == 1 and totals["rediswrites"] >= 2 and totals["redisdeletes"] == 1
+        assert totals["rediswriteerrors"] == 0
+        client.close()
+    finally:
+        caller.close()
+        callee.close()
+
+
+def _matches(sock, expected, timeout):
+    """True when one of the datagrams queued on sock (read within timeout) is expected."""
+    deadline = time.monotonic() + timeout
+    for _ in range(20):
+        got = sock.receive(max(deadline - time.monotonic(), 0.001))
+        if got is None:
+            return False
+        if expected(got[0]):
+            return True
+    return False
+
+
+def _exchange(pairs, indexes, sequence, timeout=1.0):
+    """One packet each way on the calls at indexes; those whose both packets came through."""
+    for index in indexes:
+        pairs[index]["send_caller"](sequence)
+        pairs[index]["send_callee"](sequence)
+    through = set()
+    deadline = time.monotonic() + timeout
+    for index in indexes:
+        pair = pairs[index]
+        if _matches(pair["callee"].rtp, lambda data: pair["at_callee"](data, sequence),
+                    deadline - time.monotonic()) \
+                and _matches(pair["caller"].rtp, lambda data: pair["at_caller"](data, sequence),
+                             deadline - time.monotonic()):
+            through.add(index)
+    return through
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not os.path.exists(PEER), reason="srtp_peer not built (make test-e2e builds it)")
+def test_standby_takes_over_100_calls_after_kill_9(rtpengine_factory, redis_server):
+    active = rtpengine_factory("--redis=%s" % redis_server.url(), port_count=600, timeout=60)
+    pairs = []
+    srtp_calls = 10
+    try:
+        for index in range(100):
+            caller, callee = MediaPeer(CALLER), MediaPeer(CALLEE)
+            pair = {"caller": caller, "callee": callee}
+            if index < srtp_calls:
+                call, caller_key, relay_key, to_callee, to_caller = srtp_call(active, caller, callee)
+                ssrc = 0x10000 + index
+                # protected ahead: the timing below measures the relay, not the libsrtp runs
+                protected = {first: srtp("protect", caller_key, rtp_stream(ssrc, 5, first_sequence=first))
+                             for first in (1000, 2000)}
+                pair["relay_key"], pair["ssrc"], pair["srtp_seen"] = relay_key, ssrc, []
+
+                def send_caller(sequence, caller=caller, protected=protected, to=to_callee):
+                    first = 1000 if sequence < 2000 else 2000
+                    caller.rtp.send(protected[first][sequence - first], to)
+
+                def send_callee(sequence, callee=callee, to=to_caller, ssrc=ssrc):
+                    callee.rtp.send(rtp_stream(ssrc + 1, 1, first_sequence=sequence)[0], to)
+
+                def at_callee(data, sequence, ssrc=ssrc):
+                    return data == rtp_stream(ssrc, 1, first_sequence=sequence)[0]
+
+                def at_caller(data, sequence, ssrc=ssrc, pair=pair):
+                    # SRTP keeps the header in the clear; decryption is checked after the timing
+                    header = rtp_stream(ssrc + 1, 1, first_sequence=sequence)[0][:12]
+                    if data[:12] != header:
+                        return False
+                    pair["srtp_seen"].append((sequence, data))
+                    return True
+            else:
+                call, to_callee, to_caller = plain_call(active, caller, callee)
+
+                def send_caller(sequence, caller=caller, to=to_callee):
+                    caller.rtp.send(rtp_stream(1, 1, first_sequence=sequence)[0], to)
+
+                def send_callee(sequence, callee=callee, to=to_caller):
+                    callee.rtp.send(rtp_stream(2, 1, first_sequence=sequence)[0], to)
+
+                def at_callee(data, sequence):
+                    return data == rtp_stream(1, 1, first_sequence=sequence)[0]
+
+                def at_caller(data, sequence):
+                    return data == rtp_stream(2, 1, first_sequence=sequence)[0]
+            pair.update(call=call, send_caller=send_caller, send_callee=send_callee, at_callee=at_callee,
+                        at_caller=at_caller)
+            pairs.append(pair)
+        assert _exchange(pairs, range(100), 1000) == set(range(100))
+        client = redis_server.client()
+        assert wait_written(client, [pair["call"].call_id for pair in pairs], latched, 5.0)
+
+        killed_at = time.monotonic()
+        active.stop(signal.SIGKILL)
+        standby = standby_of(rtpengine_factory, active)
+        ready_at = time.monotonic()
+        through, sequence = set(), 2000
+        while len(through) < 100 and time.monotonic() - killed_at < 5:
+            through |= _exchange(pairs, [i for i in range(100) if i not in through], sequence, 0.5)
+            print("round %d: %d calls through at %.3f s" % (sequence - 2000, len(through), time.monotonic() - killed_at))
+            sequence += 1
+        gap = time.monotonic() - killed_at
+        print("standby ready %.3f s after kill -9; all calls relaying after %.3f s" % (ready_at - killed_at, gap))
+        missing = sorted(set(range(100)) - through)
+        assert not missing, "calls without media after the take-over: %s\n%s" % (missing, standby.log_text()[-3000:])
+        assert gap < 1.0
+        # the SRTP legs: what the standby encrypted decrypts with the key the active one answered
+        for pair in pairs[:srtp_calls]:
+            sequences = [sequence for sequence, _ in pair["srtp_seen"]]
+            data = [packet for _, packet in pair["srtp_seen"]]
+            assert srtp("unprotect", pair["relay_key"], data) == \
+                [rtp_stream(pair["ssrc"] + 1, 1, first_sequence=sequence)[0] for sequence in sequences]
+        totals = statistics(standby)
+        assert totals["redisrestored"] == 100 and totals["redisrestoreerrors"] == 0
+        # later signalling works on the standby: delete one call, its value goes
+        assert_ok(Call(standby, pairs[0]["call"].call_id).delete())
+        assert wait_until(lambda: client.value(pairs[0]["call"].call_id) is None, 3.0)
+        assert standby.ng({"command": "query", "call-id": pairs[1]["call"].call_id})["result"] == "ok"
+        client.close()
+    finally:
+        for pair in pairs:
+            pair["caller"].close()
+            pair["callee"].close()
+
