@@ -637,9 +637,19 @@ static void keyspace_connected(struct redis_link *link)
 				  redis->config->subscribe_keyspace[i]);
 }
 
+static void mark_own_call(struct call *call, void *data)
+{
+	struct redis *redis = data;
+	if (!g_hash_table_contains(redis->foreign, call->call_id))
+		mark_dirty(redis, call->call_id);
+}
+
+/* A Redis that restarted may have lost every value (no persistence): each connect writes
+ * all our calls again, not only those that changed while it was away. */
 static void write_connected(struct redis_link *link)
 {
 	counters.connected = 1;
+	call_foreach(mark_own_call, active);
 	arm_flush(active);
 }
 

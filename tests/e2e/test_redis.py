@@ -338,3 +338,124 @@ def test_standby_takes_over_100_calls_after_kill_9(rtpengine_factory, redis_serv
             pair["caller"].close()
             pair["callee"].close()
 
+
+
+V1_VALUE = {
+    # what schema version 1 wrote: no "schema", no ICE credentials, no SRTP positions
+    "version": 1, "call_id": "v1-call", "created_us": 1000, "last_signal_us": 2000,
+    "monologues": [
+        {"tag": "a", "via_branch": None, "label": None, "created_us": 1000, "flags": 0, "peer": 1,
+         "media": [{"type": "audio", "protocol": "RTP/AVP", "interface": "default", "local": "127.0.0.1:0",
+                    "direction": 1, "rejected": False, "rtcp_mux": False, "rtcp_mux_offered": False,
+                    "rtcp_mux_policy": 0, "ice_seen": False, "rtp_port": None, "codecs": "0", "sink": [1, 0],
+                    "streams": [{"state": 1, "advertised": None, "learned": None},
+                                {"state": 1, "advertised": None, "learned": None}]}]},
+        {"tag": "b", "via_branch": None, "label": None, "created_us": 1000, "flags": 0, "peer": 0,
+         "media": [{"type": "audio", "protocol": "RTP/AVP", "interface": "default", "local": "127.0.0.1:0",
+                    "direction": 1, "rejected": False, "rtcp_mux": False, "rtcp_mux_offered": False,
+                    "rtcp_mux_policy": 0, "ice_seen": False, "rtp_port": None, "codecs": "0", "sink": [0, 0],
+                    "streams": [{"state": 1, "advertised": None, "learned": None},
+                                {"state": 1, "advertised": None, "learned": None}]}]},
+    ],
+}
+
+
+def test_previous_schema_version_restores(rtpengine_factory, redis_server):
+    caller, callee = MediaPeer(CALLER), MediaPeer(CALLEE)
+    client = redis_server.client()
+    ports = {}
+
+    def argv(ng_port, port_min, port_max):
+        # the value is written before the daemon starts, with ports inside its range
+        value = json.loads(json.dumps(V1_VALUE))
+        for index, (peer, host) in enumerate(((caller, CALLER), (callee, CALLEE))):
+            media = value["monologues"][index]["media"][0]
+            media["rtp_port"] = ports[index] = port_min + 2 * index
+            media["streams"][0]["advertised"] = "%s:%d" % (host, peer.port)
+            media["streams"][1]["advertised"] = "%s:%d" % (host, peer.port + 1)
+        client.command("SET", "v1-call", json.dumps(value))
+        return ["--config-file=none", "--table=-1", "--foreground", "--log-stderr", "--log-level=7",
+                "--listen-ng=127.0.0.1:%d" % ng_port, "--port-min=%d" % port_min, "--port-max=%d" % port_max,
+                "--delete-delay=0", "--interface=127.0.0.1", "--redis=%s" % redis_server.url()]
+    try:
+        daemon = rtpengine_factory(argv_builder=argv)
+        assert daemon.wait_for_log(r"\[v1-call\]: redis: call restored \(schema version 1\)")
+        caller.rtp.send(rtp_stream(7, 1)[0], ("127.0.0.1", ports[0]))
+        assert callee.rtp.receive(2.0)[0] == rtp_stream(7, 1)[0]
+        callee.rtp.send(rtp_stream(8, 1)[0], ("127.0.0.1", ports[1]))
+        assert caller.rtp.receive(2.0)[0] == rtp_stream(8, 1)[0]
+        # rewritten in the current version once the daemon writes it
+        assert wait_until(lambda: client.value("v1-call")["version"] == 2, 3.0)
+        assert_ok(Call(daemon, "v1-call", from_tag="a").delete())
+        assert wait_until(lambda: client.value("v1-call") is None, 3.0)
+    finally:
+        client.close()
+        caller.close()
+        callee.close()
+
+
+def test_redis_killed_and_restarted_mid_call(rtpengine_factory, redis_server):
+    daemon = rtpengine_factory("--redis=%s" % redis_server.url(), "--redis-cmd-timeout=200")
+    caller, callee = MediaPeer(CALLER), MediaPeer(CALLEE)
+    other_caller, other_callee = MediaPeer(CALLER), MediaPeer(CALLEE)
+    try:
+        first, to_callee, _ = plain_call(daemon, caller, callee)
+        client = redis_server.client()
+        assert wait_written(client, [first.call_id])
+        client.close()
+        redis_server.kill()
+        # ng and media go on at once while Redis is away
+        started = time.monotonic()
+        second, _, _ = plain_call(daemon, other_caller, other_callee)
+        assert time.monotonic() - started < 0.2
+        caller.rtp.send(rtp_stream(9, 1)[0], to_callee)
+        assert callee.rtp.receive(2.0)
+        assert wait_until(lambda: statistics(daemon)["redisconnected"] == 0, 3.0)
+        assert statistics(daemon)["redisdirtycalls"] >= 1
+        assert daemon.wait_for_log(r"redis write: .* unreachable")
+        # a fresh Redis (no persistence: empty) on the same port gets every call again
+        redis_server.start()
+        client = redis_server.client()
+        assert wait_written(client, [first.call_id, second.call_id], timeout=12.0), client.keys()
+        assert statistics(daemon)["redisconnected"] == 1
+        assert len(re_findall(r"redis write: .* unreachable", daemon.log_text())) <= 2, \
+            "the outage is logged once per state change, not per attempt"
+        client.close()
+    finally:
+        for peer in (caller, callee, other_caller, other_callee):
+            peer.close()
+
+
+def re_findall(pattern, text):
+    import re
+    return re.findall(pattern, text)
+
+
+def test_active_active_via_keyspace_notifications(rtpengine_factory, redis_server):
+    client = redis_server.client()
+    # the operator enables keyspace notifications in Redis (docs/redis.md)
+    client.command("CONFIG", "SET", "notify-keyspace-events", "K$gx")
+    first = rtpengine_factory("--redis=%s" % redis_server.url(), port_count=40)
+
+    def argv(ng_port, port_min, port_max):
+        args = [arg for arg in first.argv[1:] if not arg.startswith(("--listen-ng=", "--interface="))]
+        return args + ["--listen-ng=127.0.0.1:%d" % ng_port, "--interface=127.0.0.3",
+                       "--subscribe-keyspace=%d" % DB]
+    second = rtpengine_factory(argv_builder=argv)
+    caller, callee = MediaPeer(CALLER), MediaPeer(CALLEE)
+    try:
+        call, _, _ = plain_call(first, caller, callee)
+
+        def known_to_second():
+            return second.ng({"command": "query", "call-id": call.call_id}).get("result") == "ok"
+        assert wait_until(known_to_second, 3.0), second.log_text()[-2000:]
+        assert statistics(second)["rediskeyspaceevents"] >= 1
+        assert second.wait_for_log(r"call restored \(schema version 2\) from another instance")
+        # the owner deletes it: the copy goes too, and the second daemon never wrote it
+        assert_ok(call.delete())
+        assert wait_until(lambda: not known_to_second(), 3.0)
+        assert statistics(second)["rediswrites"] == 0
+    finally:
+        client.close()
+        caller.close()
+        callee.close()
