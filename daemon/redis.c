@@ -487,7 +487,7 @@ static int restore_value(struct redis *redis, const char *key, const char *value
 		/* written as it is: no need to write it again until it changes */
 		g_hash_table_insert(redis->fingerprints, g_strdup(key),
 				    GSIZE_TO_POINTER(call_fingerprint(call_lookup(key))));
-	log_call(LOG_NOTICE, key, "redis: call restored (schema version %u)%s", redis->record->version,
+	log_call(LOG_INFO, key, "redis: call restored (schema version %u)%s", redis->record->version,
 		 foreign ? " from another instance" : "");
 	return 0;
 }

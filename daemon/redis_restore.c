@@ -81,7 +81,9 @@ static int open_pairs(struct daemon_context *daemon, const struct redis_call_rec
 							media->rtp_port, pairs[count].fds);
 			if (error) {
 				*reason = error == -EINVAL ? "a stored port is outside --port-min..--port-max"
-					: "a stored port is taken";
+					: error == -EADDRINUSE ? "a stored port is taken"
+					: error == -EMFILE || error == -ENFILE ? "out of file descriptors (ulimit -n)"
+					: "a stored port cannot be bound";
 				close_pairs(pairs, count, ports);
 				return error;
 			}

@@ -384,6 +384,9 @@ static bool read_media(json_object *object, struct redis_media_record *media, st
 
 static bool read_monologue(json_object *object, struct redis_monologue_record *monologue, struct reader *reader)
 {
+	/* the header only: each media record is written whole by read_media() */
+	monologue->tag = monologue->via_branch = monologue->label = NULL;
+	monologue->media_count = 0;
 	int64_t number;
 	if (!read_string(object, "tag", &monologue->tag, reader)
 	    || !read_string(object, "via_branch", &monologue->via_branch, reader)
@@ -514,8 +517,8 @@ void redis_call_record_clear(struct redis_call_record *record)
 		g_free(monologue->via_branch);
 		g_free(monologue->label);
 	}
-	/* the media records are overwritten whole by the next decode */
+	/* nothing else is zeroed: the next decode writes each record it uses whole (70 KB of
+	 * memset per value was a tenth of the restore time) */
 	record->call_id = NULL;
 	record->version = record->monologue_count = 0;
-	memset(record->monologues, 0, sizeof(record->monologues[0]) * CALL_MAX_MONOLOGUES);
 }
