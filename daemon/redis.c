@@ -442,10 +442,12 @@ static void observe_end(const struct call_event *event)
 	if (!redis)
 		return;
 	g_hash_table_remove(redis->dirty, event->call_id);
-	g_hash_table_remove(redis->fingerprints, event->call_id);
+	/* a call that ends before its first write (shorter than REDIS_WRITE_DELAY_MS, or while
+	 * Redis was away) has no value to delete */
+	bool written = g_hash_table_remove(redis->fingerprints, event->call_id);
 	bool foreign = g_hash_table_remove(redis->foreign, event->call_id);
 	/* at shutdown the value stays for whoever takes over; a foreign call's value is its owner's */
-	if (event->reason == CALL_END_SHUTDOWN || foreign || redis->restoring)
+	if (event->reason == CALL_END_SHUTDOWN || foreign || redis->restoring || !written)
 		return;
 	g_hash_table_add(redis->deletes, g_strdup(event->call_id));
 	arm_flush(redis);
