@@ -97,6 +97,44 @@ def ng_round(log_dir, extra, name):
         process.stop()
 
 
+def daemon_cpu_seconds(pid):
+    with open("/proc/%d/stat" % pid) as handle:
+        fields = handle.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def sdp(address, port):
+    return ("v=0\r\no=- 1 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\nm=audio %d RTP/AVP 0 8\r\n"
+            "a=sendrecv\r\n" % (address, address, port))
+
+
+def written_calls_round(log_dir, extra, name, calls):
+    """Daemon CPU per call for offer + answer of calls that stay up (so each is written, once the
+    coalescing delay has passed): the write path's cost, which the ng cycle figure does not see
+    (its calls end within the 10 ms delay, before a first write)."""
+    ng_port = free_udp_port()
+    process = ManagedProcess(daemon_command(ng_port, 10000, 10000 + run.RELAY_PORT_SPAN - 1,
+                                            ["--interface=127.0.0.1"] + extra),
+                             log_path_for(log_dir, name), name=name)
+    try:
+        if not run.ng_answers(process, ng_port, 10):
+            return None
+        client = NgClient(ng_port, reply_timeout=1.0)
+        before = daemon_cpu_seconds(process.pid)
+        for index in range(calls):
+            call_id = "written-%d" % index
+            client.request({"command": "offer", "call-id": call_id, "from-tag": "a",
+                            "sdp": sdp("127.0.0.2", 20000 + 2 * index)})
+            client.request({"command": "answer", "call-id": call_id, "from-tag": "a", "to-tag": "b",
+                            "sdp": sdp("127.0.0.3", 20000 + 2 * index)})
+        time.sleep(0.3)   # the last writes (10 ms delay) and their replies
+        spent = daemon_cpu_seconds(process.pid) - before
+        client.close()
+        return spent * 1e6 / calls
+    finally:
+        process.stop()
+
+
 def media(interface, local, port, peer_monologue, advertised):
     return {"type": "audio", "protocol": "RTP/AVP", "interface": interface, "local": local, "direction": 1,
             "rejected": False, "rtcp_mux": False, "rtcp_mux_offered": False, "rtcp_mux_policy": 0,
@@ -151,6 +189,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--skip-restore", action="store_true")
+    parser.add_argument("--skip-ng", action="store_true", help="without the ng cycles/s rounds")
     arguments = parser.parse_args()
     if not os.access(run.OUR_DAEMON, os.X_OK) or not shutil.which("redis-server"):
         print("SKIP: daemon/rtpengine or redis-server missing")
@@ -162,7 +201,7 @@ def main():
     redis, redis_port = start_redis(log_dir)
     try:
         best = {"off": {}, "on": {}}
-        for _ in range(arguments.rounds):
+        for _ in range(0 if arguments.skip_ng else arguments.rounds):
             for mode, extra in (("off", []), ("on", ["--redis-write=127.0.0.1:%d/1" % redis_port])):
                 for key, value in ng_round(log_dir, extra, "ours-redis-" + mode).items():
                     if key in ("ng_1", "ng_16"):
@@ -175,6 +214,18 @@ def main():
                       % (key, off, on, ratio, "PASS" if ratio >= 0.9 else "FAIL (target >= 0.9x)"))
             else:
                 print("%-6s SKIP (no figure)" % key)
+        calls = 2500
+        cpu = {"off": [], "on": []}
+        for _ in range(max(arguments.rounds, 1)):
+            for mode, extra in (("off", []), ("on", ["--redis-write=127.0.0.1:%d/3" % redis_port])):
+                figure = written_calls_round(log_dir, extra, "ours-written-" + mode, calls)
+                if figure is not None:
+                    cpu[mode].append(figure)
+        if cpu["off"] and cpu["on"]:
+            off, on = min(cpu["off"]), min(cpu["on"])
+            print("daemon CPU per call set up and written (%d calls, offer + answer, best of %d): without Redis "
+                  "%.0f us, with --redis-write %.0f us (+%.0f us per call, two writes coalesced into one or two)"
+                  % (calls, len(cpu["on"]), off, on, on - off))
         if not arguments.skip_restore:
             figures = restore_round(log_dir, redis_port, 2)
             if figures:
