@@ -7,9 +7,9 @@ include mk/deps.mk
 
 CC      ?= cc
 CLANG   ?= clang
-PKGS    := glib-2.0 openssl libevent libevent_openssl
-# Redis high availability (daemon/redis*.c): hiredis' async API, json-c for the values
-PKGS    += hiredis json-c
+PKGS    := glib-2.0 openssl libevent libevent_openssl json-c
+# Redis high availability (daemon/redis*.c): hiredis' async API (json-c, above, for the values)
+PKGS    += hiredis
 CFLAGS_COMMON := -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter \
 	-Wshadow -Wpointer-arith -Wstrict-prototypes -g
 OPT     ?= -O2
@@ -43,12 +43,12 @@ FUZZ_SECONDS   ?= 20
 PYTEST  := /usr/bin/python3 -m pytest
 # Utilities: each is utils/rtpengine-NAME, linked from utils/NAME*.c (NAME with '-' as '_')
 # and lib/ alone, so it shares no code with the daemon but the library.
-UTILITIES := ng-client
+UTILITIES := ng-client ctl
 # Installed programs: source path -> installed name under $(DESTDIR)/usr/bin.
 PROGRAMS := daemon/rtpengine $(UTILITIES:%=utils/rtpengine-%)
 
 .PHONY: all deps test-kernel bench-kernel deps-build deps-test deps-bench daemon run test test-unit test-e2e \
-	test-fuzz fuzz asan test-asan bench install clean kernel iptables-extension version FORCE
+	test-fuzz fuzz asan test-asan bench bench-recording install clean kernel iptables-extension version FORCE
 
 all: $(PROGRAMS) iptables-extension
 daemon: daemon/rtpengine
@@ -156,6 +156,7 @@ asan:
 test-asan: asan build/tests/srtp_peer
 	@set -e; for t in $(UNIT_SOURCES:tests/unit/%.c=build/asan/tests/unit/%); do echo "== asan $$t"; $$t; done
 	RTPENGINE_BINARY=$(CURDIR)/build/asan/rtpengine RTPENGINE_NG_CLIENT=$(CURDIR)/build/asan/rtpengine-ng-client \
+		RTPENGINE_CTL=$(CURDIR)/build/asan/rtpengine-ctl \
 		ASAN_OPTIONS=detect_leaks=1 $(PYTEST) -q -m "not slow" tests/e2e
 
 # fuzz_NAME starts from tests/fuzz/corpus/NAME and from the inputs listed here as NAME:DIR,
@@ -181,6 +182,9 @@ fuzz: test-fuzz
 
 bench: deps-bench all
 	$(MAKE) -C tests/bench run
+# call recording's cost on the packet path (tests/bench/recording.py)
+bench-recording: all
+	$(MAKE) -C tests/bench run-recording
 
 install: all man
 	@set -e; for p in $(PROGRAMS); do install -D -m 0755 $$p $(DESTDIR)/usr/bin/$$(basename $$p); done

@@ -156,8 +156,11 @@ void call_refresh_forwarding(struct call *call)
 	struct media *media;
 	call_foreach_media(call, media) {
 		uint32_t flags = media_forward_flags(media);
-		media->streams[STREAM_RTP].forward_flags = flags;
-		media->streams[STREAM_RTCP].forward_flags = flags;
+		for (unsigned int kind = STREAM_RTP; kind <= STREAM_RTCP; kind++) {
+			struct stream *stream = &media->streams[kind];
+			stream->forward_flags = flags | (stream->extras->record && stream->extras->recording_sink
+							 ? FORWARD_RECORD : 0);
+		}
 	}
 }
 

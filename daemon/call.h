@@ -21,6 +21,8 @@
 struct local_interface;
 struct media_worker;
 struct kernel_table;
+struct recording_sink;
+struct call_recording;
 
 enum stream_kind { STREAM_RTP = 0, STREAM_RTCP = 1 };
 
@@ -54,6 +56,7 @@ enum stream_forward_flags {
 	FORWARD_RTCP_MUX        = 1 << 3,   /* this stream's media multiplexes RTCP */
 	FORWARD_ICE             = 1 << 4,   /* STUN checks may arrive: look for them */
 	FORWARD_SRTP            = 1 << 5,   /* media->srtp is set */
+	FORWARD_RECORD          = 1 << 6,   /* extras->recording_sink takes a copy (recording.h) */
 };
 
 #define STREAM_CACHE_LINE 64
@@ -68,6 +71,14 @@ struct stream_extras {
 	union endpoint kernel_destination;
 	union endpoint kernel_source;
 	struct stream_counters kernel_seen;  /* kernel counters already added to counters */
+	/* call recording (recording.c): the sink is published under the call's lock, record is
+	 * copied into FORWARD_RECORD by call_refresh_forwarding() */
+	struct recording_sink *recording_sink;
+	bool record;                    /* not paused */
+	bool recording_id_set;
+	bool recording_formats_written; /* RTP stream's entry: the media's MEDIA chunks */
+	unsigned int recording_id;      /* STREAM n of the proc metadata */
+	unsigned int recording_media_id; /* RTP stream's entry: MEDIA n, 0 = none yet */
 };
 
 struct stream {
@@ -130,6 +141,7 @@ struct monologue {
 	struct media *media[16];        /* one per m= line */
 	unsigned int media_count;
 	char *label;
+	bool no_recording;              /* exclude-recording: never recorded (recording.c) */
 };
 
 #define CALL_MAX_MONOLOGUES 8
@@ -146,6 +158,8 @@ struct call {
 	int64_t delete_at_us;           /* 0 = not scheduled */
 	struct monologue *monologues[CALL_MAX_MONOLOGUES];
 	unsigned int monologue_count;
+	struct call_recording *recording;  /* recording.c, NULL when never asked for */
+	union endpoint created_from;    /* the proxy whose offer created the call (CLI listings) */
 } __attribute__((aligned(STREAM_CACHE_LINE)));
 
 struct call_totals {

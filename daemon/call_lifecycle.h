@@ -29,7 +29,7 @@ enum call_end_reason {
 	CALL_END_FINAL_TIMEOUT,   /* --final-timeout after creation */
 	CALL_END_SHUTDOWN,        /* the daemon stops */
 	CALL_END_FAILED_OFFER,    /* the offer that created the call failed */
-	CALL_END_CLI_TERMINATE,   /* an operator's terminate command (CLI, not there yet) */
+	CALL_END_CLI_TERMINATE,   /* an operator's terminate command (CLI: terminate, call CALLID terminate) */
 	CALL_END_REASONS
 };
 

@@ -17,6 +17,7 @@
 struct load_state {
 	struct daemon_config *config;
 	GArray *interfaces;             /* struct interface_config */
+	bool print_codecs;              /* --codecs */
 };
 
 struct facility_name {
@@ -52,6 +53,49 @@ static int apply_listen_ng(void *target, const char *value, char **reason)
 	else if (result < 0)
 		*reason = g_strdup("expected [ADDRESS:]PORT, [IPv6-ADDRESS]:PORT or HOSTNAME:PORT");
 	return result;
+}
+
+/* CLI, TCP ng and legacy protocol listeners: [ADDRESS:]PORT like --listen-ng. */
+static int apply_listener(const char *value, union endpoint *endpoint, char **reason)
+{
+	g_autofree char *trimmed = g_strstrip(g_strdup(value));
+	int result = interface_address_parse_endpoint(trimmed, strlen(trimmed), endpoint);
+	if (result == -ERANGE)
+		*reason = g_strdup("the port must be from 1 to 65535");
+	else if (result == -ENOENT)
+		*reason = g_strdup("the host name does not resolve");
+	else if (result < 0)
+		*reason = g_strdup("expected [ADDRESS:]PORT, [IPv6-ADDRESS]:PORT or HOSTNAME:PORT");
+	return result;
+}
+
+/* The CLI controls the whole daemon: a bare port listens on loopback only, as upstream. */
+static int apply_listen_cli(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	union endpoint *endpoint = &state->config->listen_cli;
+	int result = apply_listener(value, endpoint, reason);
+	if (result == 0 && interface_address_is_any(endpoint))
+		endpoint_parse(endpoint, AF_INET, "127.0.0.1", endpoint_port(endpoint));
+	return result;
+}
+
+static int apply_listen_tcp_ng(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	return apply_listener(value, &state->config->listen_tcp_ng, reason);
+}
+
+static int apply_listen_udp(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	return apply_listener(value, &state->config->listen_udp, reason);
+}
+
+static int apply_codecs(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	return options_apply_boolean(value, &state->print_codecs, reason);
 }
 
 static int apply_port_min(void *target, const char *value, char **reason)
@@ -187,6 +231,47 @@ static int apply_endpoint_learning(void *target, const char *value, char **reaso
 	}
 	*reason = g_strdup("expected delayed, immediate, off or heuristic");
 	return -EINVAL;
+}
+
+/* ---- call recording (docs/recording.md) ---- */
+
+static int apply_recording_dir(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	g_free(state->config->recording_dir);
+	state->config->recording_dir = value && *value ? g_strdup(value) : NULL;
+	(void) reason;
+	return 0;
+}
+
+static int apply_recording_method(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	g_autofree char *trimmed = g_strstrip(g_strdup(value ? value : ""));
+	if (!strcmp(trimmed, "pcap"))
+		state->config->recording_method = RECORDING_METHOD_PCAP;
+	else if (!strcmp(trimmed, "proc"))
+		state->config->recording_method = RECORDING_METHOD_PROC;
+	else {
+		*reason = g_strdup("expected pcap or proc (\"all\" is not supported)");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int apply_recording_format(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	g_autofree char *trimmed = g_strstrip(g_strdup(value ? value : ""));
+	if (!strcmp(trimmed, "raw"))
+		state->config->recording_format = RECORDING_FORMAT_RAW;
+	else if (!strcmp(trimmed, "eth"))
+		state->config->recording_format = RECORDING_FORMAT_ETH;
+	else {
+		*reason = g_strdup("expected raw or eth");
+		return -EINVAL;
+	}
+	return 0;
 }
 
 static int apply_pidfile(void *target, const char *value, char **reason)
@@ -593,9 +678,13 @@ static const struct option_spec option_table[] = {
 			"Accepted for compatibility: redis deletes are always asynchronous"),
 	SUPPORTED("subscribe-keyspace", 'k', OPTION_VALUE, apply_subscribe_keyspace, "INT INT ...",
 			"Subscription keyspace list"),
+	/* --codecs: what this build can do with codecs (no transcoding: it says so) */
+	SUPPORTED("codecs", 0, OPTION_FLAG, apply_codecs, NULL, "Print a list of supported codecs and exit"),
 
 	/* Management, statistics export and log cosmetics: nothing a call relies on. */
-	IGNORED_VALUE("listen-cli", 'c'), IGNORED_VALUE("homer", 0), IGNORED_VALUE("homer-protocol", 0),
+	SUPPORTED("listen-cli", 'c', OPTION_VALUE, apply_listen_cli, "[IP46|HOSTNAME:]PORT",
+			"TCP port to listen on, CLI (a bare port: 127.0.0.1)"),
+	IGNORED_VALUE("homer", 0), IGNORED_VALUE("homer-protocol", 0),
 	IGNORED_VALUE("homer-id", 0), IGNORED_VALUE("mos", 0), IGNORED_VALUE("software-id", 0),
 	IGNORED_VALUE("dtmf-log-dest", 0), IGNORED_VALUE("log-facility-cdr", 0), IGNORED_VALUE("log-facility-rtcp", 0),
 	IGNORED_VALUE("log-facility-dtmf", 0), IGNORED_VALUE("log-format", 0), IGNORED_VALUE("max-log-line-length", 0),
@@ -617,9 +706,15 @@ static const struct option_spec option_table[] = {
 	IGNORED_VALUE("priority", 0), IGNORED_VALUE("idle-scheduling", 0), IGNORED_VALUE("idle-priority", 0),
 	IGNORED_VALUE("socket-cpu-affinity", 0), IGNORED_FLAG("poller-per-thread", 0), IGNORED_VALUE("control-tos", 0),
 	IGNORED_VALUE("offer-timeout", 0),
-	/* Settings of features a call must ask for (recording, transcoding, playback, DTMF
-	 * triggers); the ng layer refuses such a request when the feature is missing. */
-	IGNORED_VALUE("recording-dir", 0), IGNORED_VALUE("recording-method", 0), IGNORED_VALUE("recording-format", 0),
+	/* call recording (docs/recording.md) */
+	SUPPORTED("recording-dir", 0, OPTION_VALUE, apply_recording_dir, "FILE",
+		  "Directory for storing pcap and metadata files (enables call recording)"),
+	SUPPORTED("recording-method", 0, OPTION_VALUE, apply_recording_method, "pcap|proc",
+		  "Strategy for call recording (default pcap)"),
+	SUPPORTED("recording-format", 0, OPTION_VALUE, apply_recording_format, "raw|eth",
+		  "File format for stored pcap files (default raw)"),
+	/* Settings of features a call must ask for (transcoding, playback, DTMF triggers); the
+	 * ng layer refuses such a request when the feature is missing. */
 	IGNORED_VALUE("dtx-delay", 0), IGNORED_VALUE("max-dtx", 0), IGNORED_VALUE("dtx-buffer", 0),
 	IGNORED_VALUE("dtx-lag", 0), IGNORED_VALUE("dtx-shift", 0), IGNORED_VALUE("dtx-cn-params", 0),
 	IGNORED_VALUE("amr-dtx", 0), IGNORED_VALUE("silence-detect", 0), IGNORED_VALUE("cn-payload", 0),
@@ -629,12 +724,16 @@ static const struct option_spec option_table[] = {
 
 	/* Behaviour an operator would silently lose: refuse to start instead. */
 	UNSUPPORTED_FLAG("save-interface-ports", 'S'),
-	UNSUPPORTED_VALUE("listen-tcp", 'l'), UNSUPPORTED_VALUE("listen-udp", 'u'),
-	UNSUPPORTED_VALUE("listen-tcp-ng", 'N'), UNSUPPORTED_FLAG("active-switchover", 0),
+	UNSUPPORTED_VALUE("listen-tcp", 'l'),
+	SUPPORTED("listen-udp", 'u', OPTION_VALUE, apply_listen_udp, "[IP46|HOSTNAME:]PORT",
+			"UDP port to listen on, legacy rtpproxy protocol"),
+	SUPPORTED("listen-tcp-ng", 'N', OPTION_VALUE, apply_listen_tcp_ng, "[IP46|HOSTNAME:]PORT",
+			"TCP port to listen on, NG protocol"),
+	UNSUPPORTED_FLAG("active-switchover", 0),
 	UNSUPPORTED_VALUE("b2b-url", 'b'), UNSUPPORTED_VALUE("xmlrpc-format", 'x'),
 	UNSUPPORTED_FLAG("dtmf-log-ng-tcp", 0), UNSUPPORTED_FLAG("sip-source", 0), UNSUPPORTED_FLAG("dtls-passive", 0),
 	UNSUPPORTED_VALUE("max-load", 0), UNSUPPORTED_VALUE("max-cpu", 0), UNSUPPORTED_VALUE("max-bandwidth", 0),
-	UNSUPPORTED_VALUE("iptables-chain", 0), UNSUPPORTED_FLAG("codecs", 0), UNSUPPORTED_VALUE("jitter-buffer", 0),
+	UNSUPPORTED_VALUE("iptables-chain", 0), UNSUPPORTED_VALUE("jitter-buffer", 0),
 	UNSUPPORTED_FLAG("jb-clock-drift", 0), UNSUPPORTED_FLAG("reject-invalid-sdp", 0),
 	UNSUPPORTED_VALUE("dtls-rsa-key-size", 0), UNSUPPORTED_VALUE("dtls-cert-cipher", 0),
 	UNSUPPORTED_VALUE("dtls-mtu", 0), UNSUPPORTED_VALUE("dtls-ciphers", 0), UNSUPPORTED_VALUE("dtls-signature", 0),
@@ -681,8 +780,10 @@ static int check_config(struct daemon_config *config, char **error_message)
 		*error_message = g_strdup("missing option --interface (-i): at least one media interface is required");
 		return -EINVAL;
 	}
-	if (!endpoint_is_set(&config->listen_ng)) {
-		*error_message = g_strdup("missing option --listen-ng (-n): the ng control socket is required");
+	if (!endpoint_is_set(&config->listen_ng) && !endpoint_is_set(&config->listen_tcp_ng)
+	    && !endpoint_is_set(&config->listen_udp)) {
+		*error_message = g_strdup("missing option --listen-ng (-n): a control socket (--listen-ng, "
+					  "--listen-tcp-ng or --listen-udp) is required");
 		return -EINVAL;
 	}
 	if (config->port_min > config->port_max) {
@@ -753,6 +854,15 @@ enum config_result config_load(struct daemon_config *config, int argc, char **ar
 	default:
 		goto done;
 	}
+	if (state.print_codecs) {
+		/* what this build really has, as --codecs promises (no transcoding yet) */
+		fputs("This build of rtpengine does not transcode: every codec is relayed as offered,\n"
+		      "none is decoded or encoded (transcoding options are refused).\n", stdout);
+		g_free(sources.config_file);
+		g_free(sources.config_section);
+		outcome = CONFIG_EXIT_SUCCESS;
+		goto done;
+	}
 	config->config_file = sources.config_file;
 	config->config_section = sources.config_section;
 	config->interface_count = state.interfaces->len;
@@ -781,6 +891,8 @@ void config_free(struct daemon_config *config)
 	g_free(config->config_section);
 	g_free(config->interfaces);
 	g_free(config->pidfile);
+	g_free(config->recording_dir);
+	config->recording_dir = NULL;
 	g_free(config->https_cert);
 	g_free(config->https_key);
 	g_free(config->graphite_prefix);
@@ -791,6 +903,17 @@ void config_free(struct daemon_config *config)
 	config->interfaces = NULL;
 	config->interface_count = 0;
 	config->pidfile = NULL;
+}
+
+int config_reload_log(struct log_settings *log, int argc, char **argv, char **error_message)
+{
+	struct daemon_config fresh;
+	if (config_load(&fresh, argc, argv, error_message) != CONFIG_OK)
+		return -EINVAL;
+	log->level = fresh.log.level;
+	log->facility = fresh.log.facility;
+	config_free(&fresh);
+	return 0;
 }
 
 char *config_help_text(void)

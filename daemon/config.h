@@ -33,6 +33,10 @@ enum endpoint_learning {
 	ENDPOINT_LEARNING_HEURISTIC,
 };
 
+/* call recording (docs/recording.md) */
+enum recording_method { RECORDING_METHOD_PCAP = 0, RECORDING_METHOD_PROC };
+enum recording_format { RECORDING_FORMAT_RAW = 0, RECORDING_FORMAT_ETH };
+
 /* struct interface_config is defined in interface_address.h:
  *   char name[64];                      logical interface name, "default" when not given
  *   union endpoint local;               address to bind media sockets to, port 0
@@ -54,6 +58,9 @@ struct daemon_config {
 	unsigned int interface_count;
 	union endpoint listen_ng;             /* unset (endpoint_is_set) when not configured; a bare
 	                                       * port gives [::]:PORT, see interface_address_is_any() */
+	/* control listeners besides ng (CLI, ng over TCP, the legacy rtpproxy protocol over
+	 * UDP), unset when not configured; a bare CLI port means 127.0.0.1:PORT */
+	union endpoint listen_cli, listen_tcp_ng, listen_udp;
 	unsigned int port_min, port_max;
 	int table;                            /* -1 = no kernel forwarding */
 	bool no_fallback;
@@ -65,6 +72,10 @@ struct daemon_config {
 	bool foreground;
 	char *pidfile;                        /* NULL when not given */
 	struct log_settings log;              /* from daemon/log.h */
+	/* call recording (docs/recording.md) */
+	char *recording_dir;                  /* NULL: nothing is recorded */
+	enum recording_method recording_method;
+	enum recording_format recording_format;
 	/* HTTP listener and Graphite export (http_server.c, graphite.c) */
 	union endpoint listen_http, listen_https;   /* unset: off; a bare PORT binds 127.0.0.1 */
 	char *https_cert, *https_key;               /* PEM files; the key defaults to the cert file */
@@ -102,6 +113,11 @@ enum config_result {
  * config_free on it anyway is harmless). */
 enum config_result config_load(struct daemon_config *config, int argc, char **argv, char **error_message);
 void config_free(struct daemon_config *config);
+
+/* SIGHUP: reads the command line and the config file again and takes their log level and
+ * facility into *log (nothing else changes at run time). Returns 0, or -EINVAL with
+ * *error_message set (g_malloc'ed) and *log untouched. */
+int config_reload_log(struct log_settings *log, int argc, char **argv, char **error_message);
 
 /* The --help text (g_malloc'ed). */
 char *config_help_text(void);

@@ -81,6 +81,11 @@ static void sync_stream(struct daemon_context *daemon, struct stream *stream, GH
 			      : "not latched yet: no packet received");
 		return;
 	}
+	if (stream->extras->recording_sink) {
+		/* the kernel module does not record (yet): recorded streams stay in userspace */
+		remove_target(daemon, stream, "recorded: the recording is written in userspace");
+		return;
+	}
 	if (media->crypto || target->crypto) {
 		/* the kernel module forwards plain RTP only; SRTP is en/decrypted in userspace */
 		remove_target(daemon, stream, "SRTP is handled in userspace");

@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include "call.h"
 #include "call_lifecycle.h"
+#include "cli.h"
 #include "config.h"
 #include "version.h"
 #include "daemon.h"
@@ -24,9 +25,14 @@
 #include "http_server.h"
 #include "kernel_backend.h"
 #include "service_notify.h"
+#include "legacy_udp_server.h"
 #include "log.h"
+#include "ng_keys.h"
 #include "ng_server.h"
+#include "recording.h"
+#include "ng_tcp_server.h"
 #include "relay.h"
+#include "stream_server.h"
 #include "timer.h"
 
 #define HOUSEKEEPING_INTERVAL_US 1000000   /* the once-a-second work */
@@ -95,14 +101,79 @@ static int open_signal_fd(void)
 	return signalfd(-1, &signals, SFD_NONBLOCK | SFD_CLOEXEC);
 }
 
+/* The control listeners besides the ng socket: CLI, ng over TCP, the legacy protocol. */
+struct control_listeners {
+	struct stream_server *cli;
+	struct stream_server *tcp_ng;
+	struct legacy_udp_server *legacy_udp;
+};
+
+static int open_listener(const char *what, const union endpoint *address, int error)
+{
+	char text[ENDPOINT_TEXT_SIZE];
+	endpoint_text(address, text, sizeof(text));
+	if (error)
+		log_error("cannot listen for %s on %s: %s", what, text, strerror(-error));
+	else
+		log_notice("listening for %s on %s", what, text);
+	return error;
+}
+
+static int open_control_listeners(struct control_listeners *listeners, struct daemon_context *daemon,
+				  struct daemon_config *config)
+{
+	cli_init(daemon, config);
+	if (endpoint_is_set(&config->listen_cli)
+	    && open_listener("CLI", &config->listen_cli, cli_server_open(&listeners->cli, &config->listen_cli, daemon)))
+		return -1;
+	if (endpoint_is_set(&config->listen_tcp_ng)
+	    && open_listener("TCP ng", &config->listen_tcp_ng,
+			     ng_tcp_server_open(&listeners->tcp_ng, &config->listen_tcp_ng, daemon)))
+		return -1;
+	if (endpoint_is_set(&config->listen_udp)
+	    && open_listener("legacy rtpproxy protocol (UDP)", &config->listen_udp,
+			     legacy_udp_server_open(&listeners->legacy_udp, &config->listen_udp, daemon)))
+		return -1;
+	return 0;
+}
+
+static void close_control_listeners(struct control_listeners *listeners)
+{
+	legacy_udp_server_close(listeners->legacy_udp);
+	stream_server_close(listeners->tcp_ng);
+	stream_server_close(listeners->cli);
+}
+
+/* What SIGHUP reads again: the command line and config file's log settings. */
+static int saved_argc;
+static char **saved_argv;
+static struct daemon_config *live_config;
+
+static void reload_log_settings(void)
+{
+	char *error_message = NULL;
+	struct log_settings log = live_config->log;
+	if (config_reload_log(&log, saved_argc, saved_argv, &error_message) < 0) {
+		log_warning("SIGHUP: configuration not re-read: %s", error_message ? error_message : "invalid");
+		g_free(error_message);
+		log_reopen();
+		return;
+	}
+	if (!live_config->log.to_stderr)
+		closelog();
+	live_config->log.level = log.level;
+	live_config->log.facility = log.facility;
+	log_init("rtpengine", &live_config->log);
+	log_notice("SIGHUP: log reopened, log level %d, facility %d", log.level, log.facility);
+}
+
 /* Returns true when the daemon should stop. */
 static bool handle_signal(int signal_fd)
 {
 	struct signalfd_siginfo info;
 	while (read(signal_fd, &info, sizeof(info)) == sizeof(info)) {
 		if (info.ssi_signo == SIGHUP) {
-			log_reopen();
-			log_notice("SIGHUP: log reopened");
+			reload_log_settings();
 			continue;
 		}
 		log_notice("received signal %u, shutting down", info.ssi_signo);
@@ -120,12 +191,14 @@ static void end_call_at_shutdown(struct call *call, void *data)
 /* The order is the order observers hear of every call: the totals first, so that they count
  * the call before anything else touches it; the timers (signalling cancels a delayed
  * delete); then the kernel backend, which takes the call's forwarding out of the kernel
- * before the sockets close. */
+ * before the sockets close; then recording, whose metadata follows what the others did. */
 static int register_call_observers(struct daemon_context *daemon)
 {
 	call_lifecycle_init(daemon);
 	const struct call_observer *observers[] = { &daemon_totals_observer, &timer_call_observer,
-						      &kernel_backend_call_observer };
+						      &kernel_backend_call_observer,
+						      /* call recording: metadata and finishing files */
+						      &recording_call_observer };
 	for (size_t i = 0; i < sizeof(observers) / sizeof(observers[0]); i++) {
 		int error = call_observer_register(observers[i]);
 		if (error) {
@@ -158,7 +231,8 @@ static void housekeeping(struct timer_entry *timer, void *data)
 	daemon_sample_rates(daemon);
 	relay_sample_load(1000);
 	timer_check_calls(daemon, now);
-	ng_server_expire_cache(control->server, now);
+	if (control->server)
+		ng_server_expire_cache(control->server, now);
 }
 
 static int run_control_loop(struct daemon_context *daemon, struct ng_server *server, int signal_fd)
@@ -166,7 +240,7 @@ static int run_control_loop(struct daemon_context *daemon, struct ng_server *ser
 	struct control_context control = { .daemon = daemon, .server = server };
 	timer_entry_init(&control.housekeeping, housekeeping, &control);
 	struct event_loop *loop = daemon->loop;
-	int error = event_loop_add_fd(loop, ng_server_fd(server), EPOLLIN, ng_readable, &control);
+	int error = server ? event_loop_add_fd(loop, ng_server_fd(server), EPOLLIN, ng_readable, &control) : 0;
 	if (!error)
 		error = event_loop_add_fd(loop, signal_fd, EPOLLIN, signal_readable, &control);
 	if (!error)
@@ -178,7 +252,8 @@ static int run_control_loop(struct daemon_context *daemon, struct ng_server *ser
 		log_error("control loop: %s", strerror(-error));
 	event_loop_timer_cancel(loop, &control.housekeeping);
 	event_loop_remove_fd(loop, signal_fd);
-	event_loop_remove_fd(loop, ng_server_fd(server));
+	if (server)
+		event_loop_remove_fd(loop, ng_server_fd(server));
 	return error;
 }
 
@@ -194,11 +269,9 @@ int main(int argc, char **argv)
 		g_free(error_message);
 		return 1;
 	}
-	if (!endpoint_is_set(&config.listen_ng)) {
-		fprintf(stderr, "rtpengine: no --listen-ng given: nothing could control the daemon\n");
-		config_free(&config);
-		return 1;
-	}
+	saved_argc = argc;
+	saved_argv = argv;
+	live_config = &config;
 	if (!config.foreground && become_daemon() < 0) {
 		fprintf(stderr, "rtpengine: cannot daemonise: %s\n", strerror(errno));
 		return 1;
@@ -231,21 +304,28 @@ int main(int argc, char **argv)
 		goto close_signals;
 	if (register_call_observers(&daemon) < 0)
 		goto stop_kernel;
+	/* call recording: spool directories and the writer thread (nothing without --recording-dir) */
+	if (recording_init(&config, config.num_threads) < 0)
+		goto reset_observers;
+	ng_keys_set_recording(recording_enabled());
 	struct relay_settings relay_settings = {
 		.endpoint_learning = config.endpoint_learning,
 		.worker_count = config.num_threads,
 	};
 	if (relay_start(&relay_settings) < 0)
-		goto reset_observers;
+		goto stop_recording;
 	keep_control_thread_from_preempting_workers();
 	struct ng_server *server = NULL;
-	int error = ng_server_open(&server, &config.listen_ng, &daemon);
+	int error = endpoint_is_set(&config.listen_ng) ? ng_server_open(&server, &config.listen_ng, &daemon) : 0;
 	if (error) {
 		char text[80];
 		log_error("cannot listen for ng on %s: %s",
 			  endpoint_text(&config.listen_ng, text, sizeof(text)), strerror(-error));
 		goto stop_relay;
 	}
+	struct control_listeners listeners = { 0 };
+	if (open_control_listeners(&listeners, &daemon, &config) < 0)
+		goto close_listeners;
 	/* HTTP listener and Graphite export: sources on the control loop */
 	struct http_server *http = NULL;
 	struct graphite *graphite = NULL;
@@ -258,7 +338,8 @@ int main(int argc, char **argv)
 		log_warning("cannot write pidfile %s: %s", config.pidfile, strerror(errno));
 	char text[80];
 	log_notice("listening for ng on %s; %u interface(s), ports %u-%u, %u media thread(s)",
-		   endpoint_text(&config.listen_ng, text, sizeof(text)), daemon.interfaces.count,
+		   endpoint_is_set(&config.listen_ng) ? endpoint_text(&config.listen_ng, text, sizeof(text)) : "(none)",
+		   daemon.interfaces.count,
 		   config.port_min, config.port_max, config.num_threads);
 
 	/* systemd (Type=notify, as upstream's unit): started once ng requests are answered */
@@ -277,9 +358,14 @@ stop_exporters:
 	redis_stop(redis);
 	graphite_stop(graphite);
 	http_server_stop(http);
+close_listeners:
+	close_control_listeners(&listeners);
 	ng_server_close(server);
 stop_relay:
 	relay_stop();
+stop_recording:
+	/* after every call ended: writes what is queued and finishes the files */
+	recording_shutdown();
 reset_observers:
 	call_lifecycle_reset();
 stop_kernel:

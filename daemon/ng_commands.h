@@ -14,6 +14,8 @@ int ng_command_delete(struct ng_request *request);
 int ng_command_query(struct ng_request *request);
 int ng_command_list(struct ng_request *request);
 int ng_command_statistics(struct ng_request *request);
+/* cli_server.c: one CLI command line in `instruction`, its text in `response` */
+int ng_command_cli(struct ng_request *request);
 
 /* The call's state as `query` and `delete` report it (upstream's layout). diagnostics adds our
  * per-stream "endpoint learning" and "kernel" explanations (query only: delete replies are

@@ -292,5 +292,14 @@ int ng_flags_parse(struct ng_request *request)
 	}
 	if (!bencode_item_integer(found[SCALAR_LIMIT], &flags->limit))
 		flags->limit = 32;
+	/* call recording: only requests that carry the key pay for the look-up */
+	if (flags->has_metadata)
+		flags->metadata = bencode_dictionary_get_string(buffer, request->input, "metadata", NULL);
+	if (flags->has_output_destination) {
+		flags->output_destination = bencode_dictionary_get_string(buffer, request->input, "output-destination", NULL);
+		if (!flags->output_destination)
+			flags->output_destination = bencode_dictionary_get_string(buffer, request->input,
+										  "output destination", NULL);
+	}
 	return 0;
 }

@@ -33,6 +33,13 @@ FLAG_SETTER(set_replace_session_connection, replace_session_connection)
 FLAG_SETTER(set_rtcp_mux_offer, rtcp_mux_offer)
 FLAG_SETTER(set_rtcp_mux_demux, rtcp_mux_demux)
 
+/* call recording (recording.h) */
+static void set_record_call_on(struct ng_flags *flags) { flags->record_call = 1; }
+static void set_record_call_off(struct ng_flags *flags) { flags->record_call = -1; }
+static void set_has_metadata(struct ng_flags *flags) { flags->has_metadata = true; }
+static void set_exclude_recording(struct ng_flags *flags) { flags->exclude_recording = true; }
+static void set_has_output_destination(struct ng_flags *flags) { flags->has_output_destination = true; }
+
 static void set_rtcp_mux_accept(struct ng_flags *flags) { flags->rtcp_mux_policy = NG_RTCP_MUX_ACCEPT; }
 static void set_rtcp_mux_reject(struct ng_flags *flags) { flags->rtcp_mux_policy = NG_RTCP_MUX_REJECT; }
 static void set_ice_remove(struct ng_flags *flags) { flags->ice = NG_ICE_REMOVE; }
@@ -48,7 +55,9 @@ static void set_ice_default(struct ng_flags *flags) { flags->ice = NG_ICE_DEFAUL
 #define PREFIX(key, value, state, scope, text) { key, value, true, state, scope, NULL, text }
 
 #define READ_BY_PARSER "read by ng_flags_parse"
-#define RECORDING "call recording"
+#define RECORDING "call recording (needs --recording-dir)"
+/* Served when --recording-dir is configured, warned (NG_SCOPE_UNRECORDED) when it is not. */
+#define RECORDING_ROW(key, value, set) { key, value, false, NG_KEY_WARN, NG_SCOPE_UNRECORDED, set, RECORDING }
 #define TRANSCODING "transcoding"
 #define DTLS_SRTP "DTLS-SRTP"
 #define DTMF_BLOCKING "DTMF blocking and triggers"
@@ -115,11 +124,13 @@ static const struct ng_key key_table[] = {
 	WARN("osrtp", NULL, NG_SCOPE_ALWAYS, "opportunistic SRTP (OSRTP): the media stays plain RTP"),
 
 	/* ---- recording ---- */
-	WARN("record-call", NULL, NG_SCOPE_ALWAYS, RECORDING),
-	IGNORED("record-call", "no", "recording stays off"),
-	IGNORED("record-call", "off", "recording stays off"),
-	WARN("metadata", NULL, NG_SCOPE_ALWAYS, RECORDING),
-	WARN("output-destination", NULL, NG_SCOPE_ALWAYS, RECORDING),
+	RECORDING_ROW("record-call", NULL, NULL),
+	RECORDING_ROW("record-call", "yes", set_record_call_on),
+	RECORDING_ROW("record-call", "on", set_record_call_on),
+	SUPPORTED("record-call", "no", set_record_call_off, "stops recording the call (nothing without --recording-dir)"),
+	SUPPORTED("record-call", "off", set_record_call_off, "stops recording the call (nothing without --recording-dir)"),
+	RECORDING_ROW("metadata", NULL, set_has_metadata),
+	RECORDING_ROW("output-destination", NULL, set_has_output_destination),
 
 	/* ---- codecs and transcoding: the codec dictionary's keys as codec-KEY ---- */
 	REFUSED("codec-strip", NULL, NG_SCOPE_ALWAYS, CODEC_LIST),
@@ -179,7 +190,7 @@ static const struct ng_key key_table[] = {
 	IGNORED("repeat-times", NULL, "play media, refused"),
 	IGNORED("start-pos", NULL, "play media, refused"),
 	IGNORED("duration", NULL, "play DTMF, refused"),
-	IGNORED("pause", NULL, "play DTMF and stop recording, both refused"),
+	IGNORED("pause", NULL, "play DTMF, refused"),
 	REFUSED("sdp-attr", NULL, NG_SCOPE_ALWAYS, "SDP attribute manipulation (sdp-attr)"),
 
 	/* ---- entries of the flags list ---- */
@@ -210,14 +221,16 @@ static const struct ng_key key_table[] = {
 	IGNORED("flags", "debug", "per-call debug logging: the daemon's --log-level applies"),
 	IGNORED("flags", "debugging", "per-call debug logging: the daemon's --log-level applies"),
 	IGNORED("flags", "trickle-ice", "without it peers do not trickle; the call works the same"),
-	IGNORED("flags", "exclude-recording", "nothing is recorded here"),
-	IGNORED("flags", "discard-recording", "nothing is recorded here"),
+	SUPPORTED("flags", "exclude-recording", set_exclude_recording,
+		  "the side that sends it is never recorded (nothing is recorded without --recording-dir)"),
+	{ "flags", "discard-recording", false, NG_KEY_REFUSED, NG_SCOPE_RECORDED, NULL,
+	  "discarding the recording (discard-recording)" },
 	IGNORED("flags", "early-media", "for the audio player"),
 	IGNORED("flags", "inactive", "for subscribe request, refused"),
 	IGNORED("flags", "rtcp-mirror", "for subscribe request, refused"),
 	IGNORED("flags", "allow-transcoding", "for subscribe answer, refused"),
 	IGNORED("flags", "siprec", "for subscribe request, refused"),
-	WARN("flags", "record-call", NG_SCOPE_ALWAYS, RECORDING),
+	RECORDING_ROW("flags", "record-call", set_record_call_on),
 	WARN("flags", "always-transcode", NG_SCOPE_ALWAYS, TRANSCODING " (always-transcode): the codecs are passed on as negotiated"),
 	WARN("flags", "inject-dtmf", NG_SCOPE_ALWAYS, "DTMF injection (inject-DTMF)"),
 	WARN("flags", "detect-dtmf", NG_SCOPE_ALWAYS, "in-band DTMF detection (detect-DTMF)"),
@@ -456,12 +469,22 @@ static bool uses_srtp(const struct ng_request *request, const struct sdp_session
 	return false;
 }
 
+/* call recording: whether --recording-dir is configured (ng_keys_set_recording) */
+static bool recording_configured;
+
 static bool in_scope(const struct ng_key *entry, bool srtp, bool offer)
 {
-	return (!(entry->scope & NG_SCOPE_SRTP) || srtp) && (!(entry->scope & NG_SCOPE_OFFER) || offer);
+	return (!(entry->scope & NG_SCOPE_SRTP) || srtp) && (!(entry->scope & NG_SCOPE_OFFER) || offer)
+		&& (!(entry->scope & NG_SCOPE_UNRECORDED) || !recording_configured)
+		&& (!(entry->scope & NG_SCOPE_RECORDED) || recording_configured);
 }
 
 /* ---- public functions ------------------------------------------------------------------------ */
+
+void ng_keys_set_recording(bool configured)
+{
+	recording_configured = configured;
+}
 
 const struct ng_key *ng_keys_table(size_t *count)
 {

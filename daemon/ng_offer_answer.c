@@ -25,6 +25,7 @@
 #include "media_crypto.h"
 #include "ng_keys.h"
 #include "port_pool.h"
+#include "recording.h"
 #include "relay.h"
 #include "sdp.h"
 
@@ -393,6 +394,15 @@ static int write_sdp(struct sdp_exchange *exchange, bool offer)
 	return error;
 }
 
+/* call recording: what the exchange asked for and the SDPs, for the recording observer that
+ * call_changed() runs next. */
+static void note_for_recording(struct ng_request *request, struct call *call, struct monologue *from, bool offer)
+{
+	const struct bencode_item *sdp_out = bencode_dictionary_get(request->reply, "sdp");
+	recording_note_exchange(call, from, offer, &request->flags, sdp_out ? sdp_out->string : NULL,
+				sdp_out ? sdp_out->string_length : 0);
+}
+
 static struct sdp_session *parse_request_sdp(struct ng_request *request)
 {
 	if (!request->flags.sdp) {
@@ -540,6 +550,7 @@ int ng_command_offer(struct ng_request *request)
 			return -EBUSY;
 		}
 		call = call_start(flags->call_id, relay_pick_worker());
+		call->created_from = request->source;
 	}
 	struct call_update update = { .call = call, .signal_us = now_realtime_us() };
 	struct monologue *sender = call_find_monologue(call, flags->from_tag);
@@ -581,7 +592,9 @@ int ng_command_offer(struct ng_request *request)
 			call_end(call, CALL_END_FAILED_OFFER);
 		return error;
 	}
+	note_for_recording(request, call, sender, true);
 	call_changed(call);
+	recording_reply(request, call);
 	bencode_dictionary_add_string(request->buffer, request->reply, "result", "ok");
 	return 0;
 }
@@ -704,7 +717,9 @@ int ng_command_answer(struct ng_request *request)
 	sdp_session_free(sdp);
 	if (error)
 		return error;
+	note_for_recording(request, call, answerer, false);
 	call_changed(call);
+	recording_reply(request, call);
 	bencode_dictionary_add_string(request->buffer, request->reply, "result", "ok");
 	return 0;
 }

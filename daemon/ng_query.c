@@ -1,6 +1,7 @@
 /* The commands that report and end calls: ping, query, delete, list, statistics. The reply
  * layout follows upstream's so that existing scripts keep working. */
 #include "ng_commands.h"
+#include "recording.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -310,6 +311,8 @@ int ng_command_query(struct ng_request *request)
 	}
 	bencode_dictionary_add_string(request->buffer, request->reply, "result", "ok");
 	ng_describe_call(request, call, true);
+	/* ours: whether the call records (recording.h) */
+	bencode_dictionary_add_string(request->buffer, request->reply, "recording", recording_call_state(call));
 	return 0;
 }
 

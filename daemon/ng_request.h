@@ -40,6 +40,13 @@ struct ng_flags {
 	bool has_delete_delay;
 	long long delete_delay;
 	long long limit;                   /* list */
+	/* call recording (recording.h) */
+	int record_call;                   /* 1: record call yes/on or flag record-call; -1: no/off; 0: not asked */
+	bool has_metadata;                 /* a metadata key was seen (read after the walk) */
+	bool exclude_recording;            /* flag exclude-recording: the sending side is not recorded */
+	bool has_output_destination;       /* an output-destination key was seen */
+	const char *output_destination;
+	const char *metadata;
 	/* what the request asked for that this relay lacks; judged by ng_keys_check() */
 	struct ng_noted_key refused[NG_MAX_NOTED_KEYS], warned[NG_MAX_NOTED_KEYS];
 	unsigned int refused_count, warned_count;

@@ -11,6 +11,8 @@
 #include "daemon.h"
 #include "log.h"
 #include "ng_commands.h"
+#include "recording.h"
+#include "ng_json.h"
 
 #define NG_MAX_DATAGRAM 65536
 #define NG_BATCH 16                 /* requests per recvmmsg(), replies per sendmmsg() */
@@ -91,11 +93,14 @@ static const struct ng_command_entry command_table[] = {
 	{ "query", ng_command_query, false, NULL },
 	{ "list", ng_command_list, false, NULL },
 	{ "statistics", ng_command_statistics, false, NULL },
+	/* CLI over ng (cli_server.c): upstream's later `cli` command */
+	{ "cli", ng_command_cli, false, NULL },
 	/* upstream's other documented commands: an error naming the missing feature rather than
 	 * upstream's generic "Unrecognized command", which stays for names upstream lacks too */
-	REFUSED_COMMAND("start recording", "call recording"),
-	REFUSED_COMMAND("stop recording", "call recording"),
-	REFUSED_COMMAND("pause recording", "call recording"),
+	/* call recording (recording.h): an error without --recording-dir */
+	{ "start recording", ng_command_start_recording, true, NULL },
+	{ "stop recording", ng_command_stop_recording, true, NULL },
+	{ "pause recording", ng_command_pause_recording, true, NULL },
 	REFUSED_COMMAND("start forwarding", "forwarding media to the recording daemon"),
 	REFUSED_COMMAND("stop forwarding", "forwarding media to the recording daemon"),
 	REFUSED_COMMAND("block DTMF", "DTMF blocking"),
@@ -269,18 +274,27 @@ bool ng_process_datagram(struct daemon_context *daemon, const char *data, size_t
 	struct bencode_buffer *buffer = request_buffer;
 	struct bencode_item *reply_dictionary = bencode_dictionary_new(buffer);
 	const char *error = NULL;
-	struct bencode_item *input = bencode_decode(buffer, space + 1, length - cookie_length - 1, &error);
+	const char *payload = space + 1;
+	size_t payload_length = length - cookie_length - 1;
+	/* JSON requests (ng_json.h) are answered in JSON */
+	bool json = ng_json_request(payload, payload_length);
+	struct bencode_item *input = json ? ng_json_decode(buffer, payload, payload_length, &error)
+		: bencode_decode(buffer, payload, payload_length, &error);
 	if (!input) {
 		char text[ENDPOINT_TEXT_SIZE];
 		log_warning("malformed ng request from %s: %s", endpoint_text(source, text, sizeof(text)), error);
-		char *reason = g_strdup_printf("Failed to decode bencode: %s", error ? error : "malformed");
+		char *reason = json ? g_strdup(error)
+			: g_strdup_printf("Failed to decode bencode: %s", error ? error : "malformed");
 		reply_error(buffer, reply_dictionary, reason);
 		g_free(reason);
 		daemon->totals.ng_errors++;
 	} else {
 		cacheable = run_request(daemon, buffer, input, source, reply_dictionary);
 	}
-	bencode_encode(reply_dictionary, reply);
+	if (json)
+		ng_json_encode(buffer, reply_dictionary, reply);
+	else
+		bencode_encode(reply_dictionary, reply);
 	bencode_buffer_reset(buffer);
 	return cacheable;
 }

@@ -23,6 +23,7 @@
 #include "ice_responder.h"
 #include "media_crypto.h"
 #include "log.h"
+#include "recording_writer.h"
 #include "rtp_header.h"
 
 #define RELAY_BATCH 32       /* packets per recvmmsg() */
@@ -378,6 +379,10 @@ static void process_stream(struct media_worker *worker, struct stream *stream, i
 		}
 		COUNTER_ADD(worker->counters.packets, 1);
 		COUNTER_ADD(worker->counters.bytes, wire_length);
+		/* call recording: a copy of the plaintext, queued for the writer thread (never blocks) */
+		if (stream->forward_flags & FORWARD_RECORD)
+			recording_capture(worker->index, stream->extras->recording_sink, &worker->sources[i],
+					  packet, length);
 
 		struct stream *sink = stream->sink;
 		if (!sink) {

@@ -6,6 +6,7 @@
 #include "daemon.h"
 #include "interface.h"
 #include "ng_commands.h"
+#include "recording_writer.h"
 #include "redis.h"
 #include "relay.h"
 
@@ -41,7 +42,7 @@ static const struct statistics_field value_fields[] = {
 	TOTAL(final_timeout_sessions, "sessions", "finaltimeoutsessions", "calls ended by --final-timeout"),
 	TOTAL(offer_timeout_sessions, "sessions", "offertimeoutsessions", "calls ended waiting for an answer"),
 	TOTAL(regular_terminated_sessions, "sessions", "regularterminatedsessions", "calls ended by delete"),
-	TOTAL(forced_terminated_sessions, "sessions", "forcedterminatedsessions", "calls ended at shutdown"),
+	TOTAL(forced_terminated_sessions, "sessions", "forcedterminatedsessions", "calls ended at shutdown or by the operator (CLI terminate)"),
 	TOTAL(packets_user, "packets", "relayedpackets_user", "packets accepted by the media workers"),
 	TOTAL(errors_user, "packets", "relayedpacketerrors_user", "packets the media workers refused as bad or could not send"),
 	TOTAL(bytes_user, "bytes", "relayedbytes_user", "bytes accepted by the media workers"),
@@ -63,6 +64,12 @@ static const struct statistics_field value_fields[] = {
 	TOTAL(dropped_send_failed, "packets", "droppedsendfailed", "dropped: the kernel refused to send it"),
 	TOTAL(dropped_stun_malformed, "packets", "droppedstunmalformed", "dropped: STUN on an ICE port that does not parse"),
 	TOTAL(stun_consumed, "packets", "stunconsumed", "STUN checks and keepalives answered or ignored, not relayed"),
+	/* call recording */
+	TOTAL(recorded_packets, "packets", "recordedpackets", "packets written to recording files"),
+	TOTAL(recording_dropped, "packets", "recordingdrops",
+	      "recorded packets dropped before writing: the writer's queue was full or the packet too large"),
+	TOTAL(recording_errors, "packets", "recordingerrors",
+	      "recorded packets lost to failed writes (disk full, read-only directory, I/O error)"),
 
 	VALUE(ng_errors, UINT64, COUNTER, "requests", CONTROL, "errorcount", INTEGER, "ng requests answered with an error"),
 	VALUE(ng_cached_replies, UINT64, GAUGE, "replies", CONTROL, "cachedreplies", INTEGER,
@@ -184,6 +191,11 @@ static void gather_values(struct daemon_context *daemon, struct statistics_value
 	values->dropped_send_failed = relay.dropped_send_failed;
 	values->dropped_stun_malformed = relay.dropped_stun_malformed;
 	values->stun_consumed = relay.stun_consumed;
+	struct recording_writer_totals recording;
+	recording_writer_read_totals(&recording);
+	values->recorded_packets = recording.packets;
+	values->recording_dropped = recording.dropped;
+	values->recording_errors = recording.errors;
 	struct redis_statistics redis;
 	redis_read_statistics(&redis);
 	values->redis_connected = redis.connected;

@@ -269,9 +269,10 @@ class SipHarness:
         return process
 
     def start_kamailio(self, rtpengine_ng_port, downstream_address, downstream_port,
-                       ready_timeout=10):
+                       ready_timeout=10, rtpengine_flags=None):
         """Kamailio relaying to downstream_address:port with the relay at ng port
-        `rtpengine_ng_port` on 127.0.0.1. Start the relay first (see the example)."""
+        `rtpengine_ng_port` on 127.0.0.1. Start the relay first (see the example).
+        rtpengine_flags replaces the example's RTPENGINE_FLAGS (a quoted string)."""
         with open(EXAMPLE_CONFIG) as handle:
             template = handle.read()
         failures = []
@@ -281,6 +282,7 @@ class SipHarness:
                 "LISTEN_SOCKET": "udp:%s:%d" % (PROXY_ADDRESS, port),
                 "RTPENGINE_SOCKET": '"udp:127.0.0.1:%d"' % rtpengine_ng_port,
                 "DOWNSTREAM_URI": '"sip:%s:%d"' % (downstream_address, downstream_port),
+                **({"RTPENGINE_FLAGS": rtpengine_flags} if rtpengine_flags else {}),
             })
             config_path = self._path("kamailio.cfg")
             with open(config_path, "w") as handle:

@@ -113,8 +113,8 @@ def test_recording_request_is_served_with_a_warning(rtpengine, media_peer, optio
     answer = assert_ok(call.answer(simple_sdp(CALLEE, callee.port), options))
     assert "recording" in answer["warning"]
     # one WARN line per request, with the call-id
-    assert wait_until(lambda: rtpengine.log_text().count("recording is not supported") >= 2)
-    lines = [line for line in rtpengine.log_text().splitlines() if "recording is not supported" in line]
+    assert wait_until(lambda: rtpengine.log_text().count("recording (needs --recording-dir) is not supported") >= 2)
+    lines = [line for line in rtpengine.log_text().splitlines() if "recording (needs --recording-dir) is not supported" in line]
     assert len(lines) == 2, lines
     assert all(call.call_id in line for line in lines), lines
     # and the call works: SDP through us, media relayed

@@ -220,6 +220,24 @@ static void test_endpoint_learning_values(struct fixture *fixture, gconstpointer
 			"'sometimes' for option 'endpoint-learning'");
 }
 
+/* call recording: --recording-dir turns it on, method and format are checked */
+static void test_recording_options(struct fixture *fixture, gconstpointer data)
+{
+	g_assert_cmpint(load_arguments(fixture, BASE, NULL), ==, CONFIG_OK);
+	g_assert_null(fixture->config.recording_dir);
+	g_assert_cmpint(fixture->config.recording_method, ==, RECORDING_METHOD_PCAP);
+	g_assert_cmpint(fixture->config.recording_format, ==, RECORDING_FORMAT_RAW);
+	g_assert_cmpint(load_arguments(fixture, BASE, "--recording-dir=/var/spool/rtpengine", "--recording-method=proc",
+				       "--recording-format=eth", NULL), ==, CONFIG_OK);
+	g_assert_cmpstr(fixture->config.recording_dir, ==, "/var/spool/rtpengine");
+	g_assert_cmpint(fixture->config.recording_method, ==, RECORDING_METHOD_PROC);
+	g_assert_cmpint(fixture->config.recording_format, ==, RECORDING_FORMAT_ETH);
+	assert_error_contains(fixture, load_arguments(fixture, BASE, "--recording-method=all", NULL),
+			"recording-method");
+	assert_error_contains(fixture, load_arguments(fixture, BASE, "--recording-format=wav", NULL),
+			"recording-format");
+}
+
 static void test_log_facilities(struct fixture *fixture, gconstpointer data)
 {
 	g_assert_cmpint(load_arguments(fixture, BASE, "--log-facility=user", NULL), ==, CONFIG_OK);
@@ -341,14 +359,19 @@ static void test_command_line_syntax_errors(struct fixture *fixture, gconstpoint
 	assert_error_contains(fixture, load_arguments(fixture, BASE, "--foreground=yes", NULL),
 			"option '--foreground' takes no value");
 	/* Upstream options for missing capabilities that change behaviour are refused... */
-	assert_error_contains(fixture, load_arguments(fixture, BASE, "--listen-tcp-ng=2224", NULL),
-			"'listen-tcp-ng' is not supported");
-	assert_error_contains(fixture, load_arguments(fixture, BASE, "-u", "2222", NULL), "'listen-udp' is not supported");
+	assert_error_contains(fixture, load_arguments(fixture, BASE, "--active-switchover", NULL),
+			"'active-switchover' is not supported");
+	assert_error_contains(fixture, load_arguments(fixture, BASE, "-l", "2222", NULL), "'listen-tcp' is not supported");
 	assert_error_contains(fixture, load_arguments(fixture, BASE, "--sip-source", NULL), "'sip-source' is not supported");
 	/* ... harmless ones are accepted, their values consumed, and ignored. */
 	g_assert_cmpint(load_arguments(fixture, BASE, "--listen-cli", "127.0.0.1:2224", "-c", "2225",
 			"--log-level-core=7", "--split-logs", NULL),
 			==, CONFIG_OK);
+	/* the CLI: a bare port listens on loopback only; -u and -N are control listeners */
+	assert_address(&fixture->config.listen_cli, AF_INET, "127.0.0.1", 2225);
+	g_assert_cmpint(load_arguments(fixture, BASE, "-u", "2222", "-N", "127.0.0.1:2223", NULL), ==, CONFIG_OK);
+	g_assert_cmpuint(endpoint_port(&fixture->config.listen_udp), ==, 2222);
+	assert_address(&fixture->config.listen_tcp_ng, AF_INET, "127.0.0.1", 2223);
 	/* "--" ends the options. */
 	g_assert_cmpint(load_arguments(fixture, BASE, "--", NULL), ==, CONFIG_OK);
 }
@@ -415,6 +438,7 @@ static void test_config_file(struct fixture *fixture, gconstpointer data)
 	g_assert_cmpint(config->log.level, ==, 7);
 	g_assert_cmpint(config->log.facility, ==, LOG_LOCAL1);
 	g_assert_true(config->log.to_stderr);
+	g_assert_cmpint(config->recording_method, ==, RECORDING_METHOD_PROC);
 
 	/* --config-section picks the other section; nothing of [rtpengine] leaks in. */
 	g_assert_cmpint(load_arguments(fixture, option, "--config-section=other", NULL), ==, CONFIG_OK);
@@ -474,7 +498,7 @@ static void test_config_file_errors(struct fixture *fixture, gconstpointer data)
 		{ "[rtpengine]\ninterface=127.0.0.1\nlisten-ng=2223\nforeground=yes\n", "invalid value 'yes' for option 'foreground'" },
 		{ "[rtpengine]\ninterface=127.0.0.1\nlisten-ng=2223\ntable=abc\n", "section [rtpengine]: invalid value 'abc' for option 'table'" },
 		{ "[rtpengine]\ninterface=127.0.0.1;999.1.1.1\nlisten-ng=2223\n", "invalid value '999.1.1.1' for option 'interface'" },
-		{ "[rtpengine]\ninterface=127.0.0.1\nlisten-ng=2223\nlisten-tcp-ng=2224\n", "'listen-tcp-ng' is not supported" },
+		{ "[rtpengine]\ninterface=127.0.0.1\nlisten-ng=2223\nactive-switchover=true\n", "'active-switchover' is not supported" },
 		{ "[rtpengine]\ninterface=127.0.0.1\nlisten-ng=2223\nport-min=40000\nport-max=30000\n", "greater than" },
 		{ "[foo]\ninterface=127.0.0.1\n", "has no section [rtpengine]" },
 	};
@@ -734,6 +758,7 @@ int main(int argc, char **argv)
 	ADD("/config/short-options", test_short_options);
 	ADD("/config/table-negative", test_table_negative_is_disabled);
 	ADD("/config/endpoint-learning", test_endpoint_learning_values);
+	ADD("/config/recording", test_recording_options);
 	ADD("/config/log-facility", test_log_facilities);
 	ADD("/config/last-value-wins", test_last_value_wins);
 	ADD("/config/help-version", test_help_and_version);

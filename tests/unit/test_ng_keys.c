@@ -92,8 +92,10 @@ static void test_find_spellings(void)
 	const struct ng_key *entry = ng_keys_find("record call", "yes");
 	g_assert_nonnull(entry);
 	g_assert_cmpint(entry->state, ==, NG_KEY_WARN);
-	g_assert_true(entry == ng_keys_find("Record_Call", "on"));
-	g_assert_cmpint(ng_keys_find("record-call", "no")->state, ==, NG_KEY_IGNORED);
+	g_assert_true(entry == ng_keys_find("Record_Call", "YES"));
+	/* call recording: served with --recording-dir, warned without (NG_SCOPE_UNRECORDED) */
+	g_assert_true(entry->scope & NG_SCOPE_UNRECORDED);
+	g_assert_cmpint(ng_keys_find("record-call", "no")->state, ==, NG_KEY_SUPPORTED);
 	g_assert_cmpint(ng_keys_find("DTLS", "off")->state, ==, NG_KEY_IGNORED);
 	g_assert_cmpint(ng_keys_find("DTLS", "passive")->state, ==, NG_KEY_REFUSED);
 	g_assert_cmpint(ng_keys_find("flags", "SIP source address")->state, ==, NG_KEY_SUPPORTED);
