@@ -764,3 +764,36 @@ void redis_read_statistics(struct redis_statistics *statistics)
 	*statistics = counters;
 	statistics->dirty = active ? g_hash_table_size(active->dirty) : 0;
 }
+
+static void make_foreign(struct call *call, void *data)
+{
+	struct redis *redis = data;
+	g_hash_table_add(redis->foreign, g_strdup(call->call_id));
+	g_hash_table_remove(redis->dirty, call->call_id);
+}
+
+int redis_set_standby(bool standby)
+{
+	struct redis *redis = active;
+	if (!redis)
+		return -ENOTCONN;
+	if (standby) {
+		call_foreach(make_foreign, redis);
+		log_notice("redis: standby, every call is foreign (relayed, not written)");
+	} else {
+		g_hash_table_remove_all(redis->foreign);
+		call_foreach(mark_own_call, redis);
+		log_notice("redis: active, every call is ours (written)");
+	}
+	return 0;
+}
+
+unsigned int redis_foreign_count(void)
+{
+	return active ? g_hash_table_size(active->foreign) : 0;
+}
+
+bool redis_call_is_foreign(const char *call_id)
+{
+	return active && g_hash_table_contains(active->foreign, call_id);
+}

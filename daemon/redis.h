@@ -28,6 +28,7 @@
 #ifndef RTPENGINE_REDIS_H
 #define RTPENGINE_REDIS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "call_lifecycle.h"
 
@@ -56,6 +57,14 @@ void redis_stop(struct redis *redis);
 extern const struct call_observer redis_call_observer;
 
 void redis_read_statistics(struct redis_statistics *statistics);
+
+/* The CLI's standby and active (upstream's commands): standby makes every call here foreign
+ * (kept and relayed, no longer written: the other instance owns the values); active makes
+ * every call ours again and writes them all. -ENOTCONN without Redis. */
+int redis_set_standby(bool standby);
+/* Calls restored from another instance's value (or set foreign by standby). */
+unsigned int redis_foreign_count(void);
+bool redis_call_is_foreign(const char *call_id);
 
 /* redis_restore.c: the call of a decoded value, in the registry and relaying. -EEXIST (the
  * call-id is live here), -ENOENT (no matching interface), -EADDRINUSE / -EINVAL (a stored

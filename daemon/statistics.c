@@ -21,7 +21,7 @@
 
 static const struct statistics_field value_fields[] = {
 	CURRENT(sessions_own, "sessions", "sessionsown", "calls this daemon handles now"),
-	CURRENT(sessions_foreign, "sessions", "sessionsforeign", "calls of other instances kept here (always 0: no Redis)"),
+	CURRENT(sessions_foreign, "sessions", "sessionsforeign", "calls of other instances kept here (restored from their Redis values, or standby)"),
 	CURRENT(sessions_total, "sessions", "sessionstotal", "own and foreign calls"),
 	CURRENT(transcoded_media, "media", "transcodedmedia", "media being transcoded (always 0: no transcoding)"),
 	CURRENT(packet_rate_user, "packets per second", "packetrate_user", "packets relayed by the media workers in the last second"),
@@ -148,7 +148,9 @@ static void gather_values(struct daemon_context *daemon, struct statistics_value
 	struct relay_totals relay;
 	relay_read_totals(&relay);
 
-	values->sessions_own = values->sessions_total = call_count();
+	values->sessions_total = call_count();
+	values->sessions_foreign = redis_foreign_count();
+	values->sessions_own = values->sessions_total - values->sessions_foreign;
 	values->packet_rate = totals->packet_rate;
 	values->byte_rate = totals->byte_rate;
 	values->error_rate = totals->error_rate;

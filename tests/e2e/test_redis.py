@@ -459,3 +459,32 @@ def test_active_active_via_keyspace_notifications(rtpengine_factory, redis_serve
         client.close()
         caller.close()
         callee.close()
+
+
+def test_cli_standby_and_active(rtpengine_factory, redis_server):
+    from test_cli import OUR_CTL, ctl
+    if not os.access(OUR_CTL, os.X_OK):
+        pytest.skip("utils/rtpengine-ctl is not built")
+    cli_port = free_tcp_port()
+    daemon = rtpengine_factory("--redis=%s" % redis_server.url(), "--listen-cli=127.0.0.1:%d" % cli_port)
+    caller, callee = MediaPeer(CALLER), MediaPeer(CALLEE)
+    client = redis_server.client()
+    try:
+        call, _, _ = plain_call(daemon, caller, callee)
+        assert wait_written(client, [call.call_id])
+        assert ctl(cli_port, "standby") == ("Ok, all calls set to 'foreign (standby)'\n", 0)
+        text, _ = ctl(cli_port, "list", "numsessions")
+        assert "Current sessions own: 0\nCurrent sessions foreign: 1\n" in text
+        assert "foreign:yes" in ctl(cli_port, "list", "sessions", "foreign")[0]
+        # a standby leaves the value to its owner: ending the call here does not delete it
+        client.command("DEL", call.call_id)
+        assert ctl(cli_port, "active") == ("Ok, all calls set to 'owned (active)'\n", 0)
+        assert "Current sessions own: 1\nCurrent sessions foreign: 0\n" in ctl(cli_port, "list", "numsessions")[0]
+        # active writes every call again
+        assert wait_written(client, [call.call_id])
+        assert ctl(cli_port, "list", "redisdisabletime") == ("10\n", 0)
+        assert ctl(cli_port, "kslist")[0] == "\nSubscribed-on keyspaces:\n\n"
+    finally:
+        client.close()
+        caller.close()
+        callee.close()
