@@ -856,7 +856,7 @@ static const struct cli_command top_commands[] = {
 	{ "set", NULL, set_commands, NULL },
 	{ "get", NULL, list_commands, NULL },
 	{ "params", NULL, params_commands, NULL },
-	MISSING("ksadd", "Redis keyspace notifications"),
+	MISSING("ksadd", "adding keyspaces at run time (restart with --subscribe-keyspace)"),
 	HANDLER("ksrm", ksrm),
 	HANDLER("kslist", kslist),
 	HANDLER("active", active),

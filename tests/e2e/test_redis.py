@@ -110,7 +110,8 @@ class RedisServer:
 
     def start(self):
         argv = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-                "--appendonly", "no", "--dir", str(self.tmp_path), "--protected-mode", "no"]
+                "--appendonly", "no", "--dir", str(self.tmp_path), "--protected-mode", "no",
+                "--enable-debug-command", "yes"]
         self.process = ManagedProcess(argv, self.tmp_path / ("redis-%d.log" % time.monotonic_ns()),
                                       name="redis-server")
         assert wait_until(self._ping, 5), self.process.describe()
@@ -488,3 +489,31 @@ def test_cli_standby_and_active(rtpengine_factory, redis_server):
         client.close()
         caller.close()
         callee.close()
+
+
+def test_slow_redis_never_delays_ng(rtpengine_factory, redis_server):
+    """Redis stalls (DEBUG SLEEP): ng answers at once, the connection is dropped after
+    --redis-cmd-timeout and the call is written once Redis answers again."""
+    import threading
+    daemon = rtpengine_factory("--redis=%s" % redis_server.url(), "--redis-cmd-timeout=300")
+    peers = [MediaPeer(CALLER), MediaPeer(CALLEE), MediaPeer(CALLER), MediaPeer(CALLEE)]
+    client = redis_server.client()
+    try:
+        first, _, _ = plain_call(daemon, peers[0], peers[1])
+        assert wait_written(client, [first.call_id])
+        staller = redis_server.client(0)
+        stall = threading.Thread(target=staller.command, args=("DEBUG", "SLEEP", "2"))
+        stall.start()
+        time.sleep(0.1)   # the stall has begun (bounded: the command returns after 2 s)
+        started = time.monotonic()
+        second, _, _ = plain_call(daemon, peers[2], peers[3])
+        assert time.monotonic() - started < 0.2
+        assert daemon.wait_for_log(r"redis write: .* unreachable \(command timeout\)", 2.0)
+        stall.join(5)
+        staller.close()
+        assert wait_written(client, [first.call_id, second.call_id], timeout=10.0)
+        assert statistics(daemon)["rediswriteerrors"] >= 1
+    finally:
+        client.close()
+        for peer in peers:
+            peer.close()
