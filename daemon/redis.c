@@ -324,7 +324,11 @@ static bool writes_allowed(struct redis *redis)
 	return redis->write.connected;
 }
 
-/* What the packet path changes that a standby needs: latches and SRTP rollover counters. */
+/* What the packet path changes that a standby needs: latches, and where each SRTP stream
+ * stands to within 256 packets. A standby guesses an index from a packet's sequence number and
+ * the stored index (RFC 3711 section 3.3.1): stored more than 32768 packets behind, it would
+ * guess the wrong rollover counter and refuse every packet; 256 packets (5 s of 20 ms audio)
+ * also bounds what it could accept twice. An SRTP call is so rewritten every few seconds. */
 static guint64 call_fingerprint(struct call *call)
 {
 	guint64 hash = 1469598103934665603ull;
@@ -342,10 +346,10 @@ static guint64 call_fingerprint(struct call *call)
 			struct srtp_ssrc_position positions[SRTP_SSRC_SLOTS];
 			unsigned int count = srtp_context_positions(&media->srtp->decrypt, positions);
 			for (unsigned int i = 0; i < count; i++)
-				hash = (hash ^ (positions[i].ssrc ^ (positions[i].rtp_index >> 16))) * 1099511628211ull;
+				hash = (hash ^ (positions[i].ssrc ^ (positions[i].rtp_index >> 8))) * 1099511628211ull;
 			count = srtp_context_positions(&media->srtp->encrypt, positions);
 			for (unsigned int i = 0; i < count; i++)
-				hash = (hash ^ (positions[i].ssrc ^ (positions[i].rtp_index >> 16) ^ 0x5a5a)) * 1099511628211ull;
+				hash = (hash ^ (positions[i].ssrc ^ (positions[i].rtp_index >> 8) ^ 0x5a5a)) * 1099511628211ull;
 		}
 	}
 	pthread_mutex_unlock(&call->lock);
