@@ -517,3 +517,17 @@ def test_slow_redis_never_delays_ng(rtpengine_factory, redis_server):
         client.close()
         for peer in peers:
             peer.close()
+
+
+def test_unreachable_redis_at_start(rtpengine_factory, tmp_path):
+    """Without the calls of --redis the daemon does not start, unless --no-redis-required."""
+    from conftest import run_briefly
+    closed = free_tcp_port()   # nothing listens there
+    status, output = run_briefly(["--config-file=none", "--table=-1", "--foreground", "--log-stderr",
+                                  "--interface=127.0.0.1", "--listen-ng=127.0.0.1:%d" % free_udp_port(),
+                                  "--redis=127.0.0.1:%d/1" % closed, "--redis-connect-timeout=200"])
+    assert status == 1, output
+    assert "redis: cannot read 127.0.0.1:%d/1" % closed in output and "--no-redis-required" in output
+    daemon = rtpengine_factory("--redis=127.0.0.1:%d/1" % closed, "--redis-connect-timeout=200", "-q")
+    assert statistics(daemon)["redisconnected"] == 0
+    assert daemon.wait_for_log(r"redis write: 127.0.0.1:%d/1 unreachable" % closed)
