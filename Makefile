@@ -163,6 +163,8 @@ test-asan: asan build/tests/srtp_peer
 # which the unit tests or the shipped configuration already hold (read where they live, not
 # copied). libFuzzer writes the inputs it finds only to its first folder, build/fuzz/corpus-*.
 FUZZ_SEEDS := sdp:tests/unit/sdp config:etc
+# ICE: the SDP golden inputs seed the ICE attribute fuzzer too
+FUZZ_SEEDS += ice_sdp:tests/unit/sdp
 test-fuzz: $(FUZZ_BINARIES)
 	@set -e; for f in $(FUZZ_BINARIES); do \
 		name=$$(basename $$f); target=$${name#fuzz_}; seeds=; \

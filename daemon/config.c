@@ -445,6 +445,75 @@ static int apply_graphite_prefix(void *target, const char *value, char **reason)
 	return 0;
 }
 
+/* ---- DTLS-SRTP options ---- */
+
+static int apply_dtls_cert_cipher(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	g_autofree char *trimmed = g_strstrip(g_strdup(value));
+	if (!g_ascii_strcasecmp(trimmed, "prime256v1") || !g_ascii_strcasecmp(trimmed, "ec")) {
+		state->config->dtls_rsa = false;
+		return 0;
+	}
+	if (!g_ascii_strcasecmp(trimmed, "rsa")) {
+		state->config->dtls_rsa = true;
+		return 0;
+	}
+	*reason = g_strdup("expected prime256v1 or rsa");
+	return -EINVAL;
+}
+
+static int apply_dtls_rsa_key_size(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	long long number;
+	int result = options_apply_integer(value, 1024, 16384, &number, reason);
+	if (result == 0)
+		state->config->dtls_rsa_key_size = (unsigned int) number;
+	return result;
+}
+
+static int apply_dtls_signature(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	g_autofree char *trimmed = g_strstrip(g_strdup(value));
+	if (!g_ascii_strcasecmp(trimmed, "sha-256") || !g_ascii_strcasecmp(trimmed, "sha256")) {
+		state->config->dtls_signature_sha1 = false;
+		return 0;
+	}
+	if (!g_ascii_strcasecmp(trimmed, "sha-1") || !g_ascii_strcasecmp(trimmed, "sha1")) {
+		state->config->dtls_signature_sha1 = true;
+		return 0;
+	}
+	*reason = g_strdup("expected sha-256 or sha-1");
+	return -EINVAL;
+}
+
+static int apply_dtls_ciphers(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	g_free(state->config->dtls_ciphers);
+	state->config->dtls_ciphers = g_strstrip(g_strdup(value));
+	return 0;
+}
+
+static int apply_dtls_mtu(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	long long number;
+	/* the handshake's largest flight must fit in a few datagrams; below 256 OpenSSL refuses */
+	int result = options_apply_integer(value, 256, 65535, &number, reason);
+	if (result == 0)
+		state->config->dtls_mtu = (unsigned int) number;
+	return result;
+}
+
+static int apply_dtls_passive(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	return options_apply_boolean(value, &state->config->dtls_passive, reason);
+}
+
 /* ---- the option table ------------------------------------------------------------------ */
 
 #define SUPPORTED(name, letter, option_kind, apply_function, hint, text) \
@@ -680,6 +749,18 @@ static const struct option_spec option_table[] = {
 			"Subscription keyspace list"),
 	/* --codecs: what this build can do with codecs (no transcoding: it says so) */
 	SUPPORTED("codecs", 0, OPTION_FLAG, apply_codecs, NULL, "Print a list of supported codecs and exit"),
+	/* DTLS-SRTP */
+	SUPPORTED("dtls-cert-cipher", 0, OPTION_VALUE, apply_dtls_cert_cipher, "prime256v1|RSA",
+			"Cipher of the DTLS certificate's key (default prime256v1)"),
+	SUPPORTED("dtls-rsa-key-size", 0, OPTION_VALUE, apply_dtls_rsa_key_size, "INT",
+			"Size of the RSA key of the DTLS certificate (default 2048)"),
+	SUPPORTED("dtls-signature", 0, OPTION_VALUE, apply_dtls_signature, "SHA-256|SHA-1",
+			"Signature and default fingerprint hash of the DTLS certificate (default SHA-256)"),
+	SUPPORTED("dtls-ciphers", 0, OPTION_VALUE, apply_dtls_ciphers, "STRING",
+			"OpenSSL cipher list for DTLS"),
+	SUPPORTED("dtls-mtu", 0, OPTION_VALUE, apply_dtls_mtu, "INT", "Largest DTLS datagram we send (default 1200)"),
+	SUPPORTED("dtls-passive", 0, OPTION_FLAG, apply_dtls_passive, NULL,
+			"Take the passive DTLS role when a peer's offer leaves the choice (actpass)"),
 
 	/* Management, statistics export and log cosmetics: nothing a call relies on. */
 	SUPPORTED("listen-cli", 'c', OPTION_VALUE, apply_listen_cli, "[IP46|HOSTNAME:]PORT",
@@ -731,12 +812,10 @@ static const struct option_spec option_table[] = {
 			"TCP port to listen on, NG protocol"),
 	UNSUPPORTED_FLAG("active-switchover", 0),
 	UNSUPPORTED_VALUE("b2b-url", 'b'), UNSUPPORTED_VALUE("xmlrpc-format", 'x'),
-	UNSUPPORTED_FLAG("dtmf-log-ng-tcp", 0), UNSUPPORTED_FLAG("sip-source", 0), UNSUPPORTED_FLAG("dtls-passive", 0),
+	UNSUPPORTED_FLAG("dtmf-log-ng-tcp", 0), UNSUPPORTED_FLAG("sip-source", 0),
 	UNSUPPORTED_VALUE("max-load", 0), UNSUPPORTED_VALUE("max-cpu", 0), UNSUPPORTED_VALUE("max-bandwidth", 0),
 	UNSUPPORTED_VALUE("iptables-chain", 0), UNSUPPORTED_VALUE("jitter-buffer", 0),
 	UNSUPPORTED_FLAG("jb-clock-drift", 0), UNSUPPORTED_FLAG("reject-invalid-sdp", 0),
-	UNSUPPORTED_VALUE("dtls-rsa-key-size", 0), UNSUPPORTED_VALUE("dtls-cert-cipher", 0),
-	UNSUPPORTED_VALUE("dtls-mtu", 0), UNSUPPORTED_VALUE("dtls-ciphers", 0), UNSUPPORTED_VALUE("dtls-signature", 0),
 };
 
 /* Replaced only by tests (config_set_default_file); NULL means CONFIG_DEFAULT_FILE. */
@@ -898,6 +977,7 @@ void config_free(struct daemon_config *config)
 	g_free(config->graphite_prefix);
 	g_free(config->https_client_ca);
 	config->https_cert = config->https_key = config->graphite_prefix = config->https_client_ca = NULL;
+	g_free(config->dtls_ciphers);
 	config->config_file = NULL;
 	config->config_section = NULL;
 	config->interfaces = NULL;

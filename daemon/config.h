@@ -85,6 +85,13 @@ struct daemon_config {
 	unsigned int graphite_interval;             /* seconds between reports (default 60) */
 	unsigned int graphite_timeout;              /* seconds a connect may take (0: 5) */
 	char *graphite_prefix;                      /* NULL: none */
+	/* DTLS-SRTP (dtls_certificate.h) */
+	bool dtls_rsa;                        /* --dtls-cert-cipher=rsa (default prime256v1) */
+	unsigned int dtls_rsa_key_size;       /* --dtls-rsa-key-size, default 2048 */
+	bool dtls_signature_sha1;             /* --dtls-signature=sha-1 (default sha-256) */
+	char *dtls_ciphers;                   /* --dtls-ciphers, NULL: the default list */
+	unsigned int dtls_mtu;                /* --dtls-mtu, default 1200 */
+	bool dtls_passive;                    /* --dtls-passive */
 	/* Redis high availability (redis.c, docs/redis.md) */
 	struct redis_target redis_read;             /* --redis: restore from (and write to, without --redis-write) */
 	struct redis_target redis_write;            /* --redis-write */

@@ -26,6 +26,8 @@
 #include "kernel_backend.h"
 #include "service_notify.h"
 #include "legacy_udp_server.h"
+#include "dtls_certificate.h"
+#include "media_dtls.h"
 #include "log.h"
 #include "ng_keys.h"
 #include "ng_server.h"
@@ -198,7 +200,9 @@ static int register_call_observers(struct daemon_context *daemon)
 	const struct call_observer *observers[] = { &daemon_totals_observer, &timer_call_observer,
 						      &kernel_backend_call_observer,
 						      /* call recording: metadata and finishing files */
-						      &recording_call_observer };
+						      &recording_call_observer,
+						      /* DTLS: close_notify while the sockets are still open */
+						      &dtls_call_observer };
 	for (size_t i = 0; i < sizeof(observers) / sizeof(observers[0]); i++) {
 		int error = call_observer_register(observers[i]);
 		if (error) {
@@ -300,6 +304,17 @@ int main(int argc, char **argv)
 		log_error("cannot create the signal descriptor: %s", strerror(errno));
 		goto free_interfaces;
 	}
+	/* DTLS-SRTP: the one certificate, before any worker or offer needs it */
+	const char *dtls_reason = NULL;
+	struct dtls_settings dtls_settings = {
+		.rsa = config.dtls_rsa, .rsa_bits = config.dtls_rsa_key_size,
+		.signature = config.dtls_signature_sha1 ? DTLS_HASH_SHA1 : DTLS_HASH_SHA256,
+		.ciphers = config.dtls_ciphers, .mtu = config.dtls_mtu, .passive = config.dtls_passive,
+	};
+	if (dtls_certificate_init(&dtls_settings, &dtls_reason) < 0) {
+		log_error("DTLS: %s", dtls_reason);
+		goto close_signals;
+	}
 	if (kernel_backend_start(&daemon) < 0)
 		goto close_signals;
 	if (register_call_observers(&daemon) < 0)
@@ -371,6 +386,7 @@ reset_observers:
 stop_kernel:
 	kernel_backend_stop(&daemon);
 close_signals:
+	dtls_certificate_cleanup();
 	close(signal_fd);
 free_interfaces:
 	interface_list_free(&daemon.interfaces);

@@ -12,6 +12,9 @@ TEST_PACKAGES += rtpengine-recording-daemon
 TEST_PACKAGES += prometheus chromium openssl
 # CLI: Debian's rtpengine-ctl (Perl) drives 10.5 in the CLI comparison tests.
 TEST_PACKAGES += rtpengine-utils
+# ICE / WebRTC: the real-browser test (tests/e2e/test_webrtc.py) drives headless Chromium over
+# the DevTools protocol and plays a tone that sox makes
+TEST_PACKAGES += chromium sox python3-websocket
 # Debian's rtpengine is the reference the benchmark compares against.
 BENCH_PACKAGES := rtpengine-daemon
 # Packaging (make deb, make test-deb): debhelper and DKMS helpers, lintian, a Debian 12 root

@@ -269,11 +269,12 @@ class SipHarness:
         return process
 
     def start_kamailio(self, rtpengine_ng_port, downstream_address, downstream_port,
-                       ready_timeout=10, rtpengine_flags=None):
+                       ready_timeout=10, rtpengine_flags=None, config=EXAMPLE_CONFIG):
         """Kamailio relaying to downstream_address:port with the relay at ng port
         `rtpengine_ng_port` on 127.0.0.1. Start the relay first (see the example).
-        rtpengine_flags replaces the example's RTPENGINE_FLAGS (a quoted string)."""
-        with open(EXAMPLE_CONFIG) as handle:
+        `config`: the example to run (kamailio-relay.cfg, kamailio-webrtc.cfg);
+        rtpengine_flags replaces its RTPENGINE_FLAGS (a quoted string)."""
+        with open(config) as handle:
             template = handle.read()
         failures = []
         for _attempt in range(START_ATTEMPTS):

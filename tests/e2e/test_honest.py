@@ -29,33 +29,41 @@ def _refused(daemon, reply, *words):
 
 # ---------------------------------------------------------------- refused
 
-@pytest.mark.upstream_differs("upstream terminates DTLS-SRTP")
-def test_dtls_offer_is_refused(rtpengine):
+# DTLS-SRTP used to be refused here; it is terminated now (tests/e2e/test_dtls.py drives real
+# handshakes). These keep the ng side honest: accepted, and our own DTLS attributes offered.
+
+def test_dtls_offer_is_accepted(rtpengine):
     sdp = make_sdp(CALLER, media_section(30000, protocol="UDP/TLS/RTP/SAVPF",
                                          attributes=("sendrecv", FINGERPRINT, "setup:actpass")))
-    _refused(rtpengine, Call(rtpengine).offer(sdp), "DTLS-SRTP", "UDP/TLS/RTP/SAVPF")
+    reply = assert_ok(Call(rtpengine).offer(sdp))
+    media = Sdp(reply["sdp"]).medias[0]
+    assert media.protocol == "UDP/TLS/RTP/SAVPF"
+    assert "setup:actpass" in media.attributes
+    assert FINGERPRINT not in media.attributes   # ours, not the offerer's
+    assert any(a.startswith("fingerprint:sha-256 ") for a in media.attributes)
 
 
-@pytest.mark.upstream_differs("upstream terminates DTLS-SRTP")
-def test_fingerprint_only_srtp_offer_is_refused(rtpengine):
+def test_fingerprint_only_srtp_offer_is_accepted(rtpengine):
     sdp = make_sdp(CALLER, media_section(30000, protocol="RTP/SAVPF",
                                          attributes=("sendrecv", FINGERPRINT)))
-    _refused(rtpengine, Call(rtpengine).offer(sdp), "DTLS-SRTP", "fingerprint")
+    assert_ok(Call(rtpengine).offer(sdp))
 
 
-@pytest.mark.upstream_differs("upstream terminates DTLS-SRTP")
-def test_dtls_transport_protocol_is_refused(rtpengine):
+def test_dtls_transport_protocol_is_accepted(rtpengine):
     for options in ({"transport-protocol": "UDP/TLS/RTP/SAVPF"},
                     {"flags": ["transport-protocol=UDP/TLS/RTP/SAVPF"]}):
-        reply = Call(rtpengine).offer(simple_sdp(CALLER, 30000), options)
-        _refused(rtpengine, reply, "DTLS-SRTP", "UDP/TLS/RTP/SAVPF")
+        reply = assert_ok(Call(rtpengine).offer(simple_sdp(CALLER, 30000), options))
+        media = Sdp(reply["sdp"]).medias[0]
+        assert media.protocol == "UDP/TLS/RTP/SAVPF"
+        assert "setup:actpass" in media.attributes
 
 
-@pytest.mark.upstream_differs("upstream does DTLS-SRTP")
-def test_dtls_role_on_an_srtp_call_is_refused(rtpengine):
-    reply = Call(rtpengine).offer(simple_sdp(CALLER, 30000),
-                                  {"transport-protocol": "RTP/SAVP", "DTLS": "passive"})
-    _refused(rtpengine, reply, "DTLS-SRTP", "DTLS=passive")
+def test_dtls_offer_without_fingerprint_is_refused(rtpengine):
+    sdp = make_sdp(CALLER, media_section(30000, protocol="UDP/TLS/RTP/SAVPF",
+                                         attributes=("sendrecv", "setup:actpass")))
+    reply = Call(rtpengine).offer(sdp)
+    assert_error(reply)
+    assert "DTLS" in reply["error-reason"]
 
 
 @pytest.mark.upstream_differs("upstream transcodes and rewrites codec lists")
