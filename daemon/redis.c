@@ -14,6 +14,7 @@
 #include "daemon.h"
 #include "event_loop.h"
 #include "log.h"
+#include "dtls.h"
 #include "media_crypto.h"
 #include "redis_value.h"
 
@@ -342,6 +343,9 @@ static guint64 call_fingerprint(struct call *call)
 			for (size_t i = 0; i < sizeof(stream->learned); i++)
 				hash = (hash ^ bytes[i]) * 1099511628211ull;
 		}
+		const struct dtls_connection *dtls = media->streams[STREAM_RTP].extras->dtls;
+		if (dtls)
+			hash = (hash ^ (uint64_t) dtls->state ^ ((uint64_t) dtls->srtp_material_length << 8)) * 1099511628211ull;
 		if (media->srtp) {
 			struct srtp_ssrc_position positions[SRTP_SSRC_SLOTS];
 			unsigned int count = srtp_context_positions(&media->srtp->decrypt, positions);

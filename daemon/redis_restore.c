@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include "call_lifecycle.h"
 #include "daemon.h"
+#include "dtls_srtp.h"
 #include "interface.h"
 #include "log.h"
 #include "media_crypto.h"
@@ -107,6 +108,27 @@ static void restore_crypto(struct call *call, struct media *media, const struct 
 		srtp_context_resume(&srtp->encrypt, &stored->encrypt[i], RESTORE_SRTCP_INDEX_JUMP);
 }
 
+/* DTLS-SRTP: the handshake cannot be resumed, but its keys and our role key the same contexts
+ * (dtls_srtp.c splits the material as the handshake did). The media gets no association: the
+ * peer's further DTLS records fail SRTP authentication and are counted; a re-offer negotiates
+ * DTLS again (with this daemon's certificate). Only the RTP port's association is restored,
+ * so DTLS without rtcp-mux keeps RTP but not a separately keyed RTCP. Not yet reachable by
+ * the worker: media->srtp is set directly. */
+static void restore_dtls(struct call *call, struct media *media, const struct redis_media_record *stored)
+{
+	int suite;
+	if (stored->dtls_material_length != dtls_srtp_material_length(stored->dtls_profile)
+	    || dtls_srtp_install(media, STREAM_RTP, stored->dtls_profile, stored->dtls_material, stored->dtls_client,
+				 &suite) < 0) {
+		log_call(LOG_WARNING, call->call_id, "restored media %u: DTLS-SRTP keys cannot be used", media->index);
+		return;
+	}
+	for (unsigned int i = 0; i < stored->decrypt_count; i++)
+		srtp_context_resume(&media->srtp->decrypt, &stored->decrypt[i], 0);
+	for (unsigned int i = 0; i < stored->encrypt_count; i++)
+		srtp_context_resume(&media->srtp->encrypt, &stored->encrypt[i], RESTORE_SRTCP_INDEX_JUMP);
+}
+
 static void restore_media(struct daemon_context *daemon, struct call *call, struct media *media, const struct redis_media_record *stored,
                           const struct opened_pair *pair, int64_t now_us)
 {
@@ -138,6 +160,8 @@ static void restore_media(struct daemon_context *daemon, struct call *call, stru
 	}
 	if (stored->sdes)
 		restore_crypto(call, media, stored);
+	else if (stored->dtls)
+		restore_dtls(call, media, stored);
 }
 
 /* ---- public ------------------------------------------------------------------------------ */

@@ -6,6 +6,7 @@
 #include <json.h>
 #include <string.h>
 #include "interface.h"
+#include "dtls.h"
 #include "media_crypto.h"
 
 /* ---- encoder ---------------------------------------------------------------------------- */
@@ -17,6 +18,10 @@ struct worker_state {
 };
 
 struct media_positions {
+	bool dtls, dtls_client;
+	uint16_t dtls_profile;
+	uint8_t dtls_material_length;
+	unsigned char dtls_material[92];
 	unsigned int decrypt_count, encrypt_count;
 	struct srtp_ssrc_position decrypt[SRTP_SSRC_SLOTS], encrypt[SRTP_SSRC_SLOTS];
 };
@@ -136,6 +141,16 @@ static void put_media(GString *out, const struct call *call, const struct media 
 		put_positions(out, ",\"decrypt\":", positions->decrypt, positions->decrypt_count);
 		put_positions(out, ",\"encrypt\":", positions->encrypt, positions->encrypt_count);
 		g_string_append_c(out, '}');
+	} else if (positions->dtls) {
+		put_key_int(out, ",\"dtls\":{\"profile\":", positions->dtls_profile);
+		put_key_bool(out, ",\"client\":", positions->dtls_client);
+		g_string_append(out, ",\"material\":\"");
+		for (unsigned int k = 0; k < positions->dtls_material_length; k++)
+			g_string_append_printf(out, "%02x", positions->dtls_material[k]);
+		g_string_append_c(out, '"');
+		put_positions(out, ",\"decrypt\":", positions->decrypt, positions->decrypt_count);
+		put_positions(out, ",\"encrypt\":", positions->encrypt, positions->encrypt_count);
+		g_string_append_c(out, '}');
 	}
 	g_string_append_c(out, '}');
 }
@@ -159,6 +174,15 @@ char *redis_value_encode(struct call *call, size_t *length)
 		if (media->srtp) {
 			positions[i].decrypt_count = srtp_context_positions(&media->srtp->decrypt, positions[i].decrypt);
 			positions[i].encrypt_count = srtp_context_positions(&media->srtp->encrypt, positions[i].encrypt);
+		}
+		const struct dtls_connection *dtls = media->streams[STREAM_RTP].extras->dtls;
+		if (dtls && dtls->state == DTLS_ESTABLISHED && dtls->srtp_material_length
+		    && dtls->srtp_material_length <= sizeof(positions[i].dtls_material) && media->srtp) {
+			positions[i].dtls = true;
+			positions[i].dtls_client = dtls->params.active;
+			positions[i].dtls_profile = dtls->srtp_profile;
+			positions[i].dtls_material_length = dtls->srtp_material_length;
+			memcpy(positions[i].dtls_material, dtls->srtp_material, dtls->srtp_material_length);
 		}
 		i++;
 	}
@@ -354,6 +378,35 @@ static bool read_sdes(json_object *object, struct redis_media_record *media, str
 		&& read_position_array(sdes, "encrypt", media->encrypt, &media->encrypt_count, reader);
 }
 
+/* The established DTLS association's keys (version 2 only). */
+static bool read_dtls(json_object *object, struct redis_media_record *media, struct reader *reader)
+{
+	json_object *dtls = field(object, "dtls", json_type_object, false, reader);
+	if (!dtls)
+		return !reader->reason;
+	if (reader->version < 2)
+		return fail(reader, "DTLS keys in a version 1 value");
+	unsigned int profile;
+	char hex[2 * sizeof(media->dtls_material) + 1];
+	if (!read_uint(dtls, "profile", 0xffff, &profile, reader) || !read_bool(dtls, "client", &media->dtls_client, reader)
+	    || !read_text(dtls, "material", hex, sizeof(hex), true, reader))
+		return false;
+	size_t length = strlen(hex);
+	if (!length || length % 2)
+		return fail(reader, "DTLS keying material is not hex");
+	for (size_t k = 0; k < length / 2; k++) {
+		int high = g_ascii_xdigit_value(hex[2 * k]), low = g_ascii_xdigit_value(hex[2 * k + 1]);
+		if (high < 0 || low < 0)
+			return fail(reader, "DTLS keying material is not hex");
+		media->dtls_material[k] = (unsigned char) (high << 4 | low);
+	}
+	media->dtls = true;
+	media->dtls_profile = (uint16_t) profile;
+	media->dtls_material_length = (uint8_t) (length / 2);
+	return read_position_array(dtls, "decrypt", media->decrypt, &media->decrypt_count, reader)
+		&& read_position_array(dtls, "encrypt", media->encrypt, &media->encrypt_count, reader);
+}
+
 static bool read_media(json_object *object, struct redis_media_record *media, struct reader *reader)
 {
 	memset(media, 0, sizeof(*media));
@@ -407,7 +460,7 @@ static bool read_media(json_object *object, struct redis_media_record *media, st
 			return false;
 		media->streams[kind].state = (uint8_t) number;
 	}
-	return read_sdes(object, media, reader);
+	return read_sdes(object, media, reader) && read_dtls(object, media, reader);
 }
 
 static bool read_monologue(json_object *object, struct redis_monologue_record *monologue, struct reader *reader)

@@ -48,7 +48,15 @@ struct redis_media_record {
 	bool sdes;                  /* the fields below are set */
 	struct sdes_crypto ours, theirs;
 	char answer_line[SDES_MAX_FORMATTED_LENGTH + 8];
-	/* where each SSRC's SRTP and SRTCP indexes stood (version 2; none in version 1) */
+	/* DTLS-SRTP (version 2): the RTP port's established association, as keying material
+	 * (RFC 5764 section 4.2) and our role; the standby keys the same contexts from it */
+	bool dtls;
+	bool dtls_client;
+	uint16_t dtls_profile;
+	uint8_t dtls_material_length;
+	unsigned char dtls_material[92];
+	/* where each SSRC's SRTP and SRTCP indexes stood (version 2; none in version 1), of the
+	 * SDES or the DTLS contexts */
 	unsigned int decrypt_count, encrypt_count;
 	struct srtp_ssrc_position decrypt[SRTP_SSRC_SLOTS];   /* from the side */
 	struct srtp_ssrc_position encrypt[SRTP_SSRC_SLOTS];   /* to the side */

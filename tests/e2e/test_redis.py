@@ -531,3 +531,66 @@ def test_unreachable_redis_at_start(rtpengine_factory, tmp_path):
     daemon = rtpengine_factory("--redis=127.0.0.1:%d/1" % closed, "--redis-connect-timeout=200", "-q")
     assert statistics(daemon)["redisconnected"] == 0
     assert daemon.wait_for_log(r"redis write: 127.0.0.1:%d/1 unreachable" % closed)
+
+
+def test_dtls_srtp_keys_survive_kill_9(rtpengine_factory, redis_server, tmp_path):
+    """DTLS-SRTP cannot be resumed, but its exported keys and our role can: after kill -9 the
+    standby decrypts and encrypts with the keys of the active daemon's handshake."""
+    import subprocess
+    from test_dtls import OpensslPeer, PROFILES, dtls_offer, split_keys
+    from test_dtls import srtp as dtls_srtp
+    profile = "SRTP_AES128_CM_SHA1_80"
+    suite = PROFILES[profile][0]
+    key, cert = str(tmp_path / "key.pem"), str(tmp_path / "cert.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                    "-nodes", "-keyout", key, "-out", cert, "-days", "2", "-subj", "/CN=dtls-peer"],
+                   check=True, capture_output=True)
+    fingerprint = subprocess.run(["openssl", "x509", "-noout", "-fingerprint", "-sha256", "-in", cert],
+                                 check=True, capture_output=True).stdout.decode().strip().split("=", 1)[1]
+    active = rtpengine_factory("--redis=%s" % redis_server.url())
+    caller, callee = MediaPeer(CALLER), MediaPeer(CALLEE)
+    client = redis_server.client()
+    peer = None
+    try:
+        call = Call(active)
+        offered = Sdp(assert_ok(call.offer(dtls_offer(caller.port, fingerprint, setup="active"),
+                                           {"transport-protocol": "RTP/AVP"}))["sdp"])
+        answered = Sdp(assert_ok(call.answer(make_sdp(CALLEE, media_section(callee.port))))["sdp"])
+        to_relay, from_callee_to = answered.media_address(), offered.media_address()
+        peer = OpensslPeer(["s_client", "-connect", "%s:%d" % to_relay, "-cert", cert, "-key", key], profile)
+        client_key, server_key = split_keys(peer.keying_material(), profile)
+
+        def both_ways(first_sequence):
+            plain = rtp_stream(0x1234, 3, first_sequence=first_sequence)
+            for packet in dtls_srtp("protect", suite, client_key, plain):
+                caller.rtp.send(packet, to_relay)
+            got = [data for data, _ in callee.rtp.receive_all(3, 2.0)]
+            back = rtp_stream(0x4321, 3, first_sequence=first_sequence)
+            for packet in back:
+                callee.rtp.send(packet, from_callee_to)
+            protected = [data for data, _ in caller.rtp.receive_all(3, 2.0)]
+            return got == plain and len(protected) == 3 and \
+                dtls_srtp("unprotect", suite, server_key, protected) == back
+        assert both_ways(1000)
+
+        def keys_written():
+            value = client.value(call.call_id)
+            media = value and value["monologues"][0]["media"][0]
+            return media and "dtls" in media and media["dtls"]["decrypt"]
+        assert wait_until(keys_written, 4.0), client.value(call.call_id)
+        assert client.value(call.call_id)["monologues"][0]["media"][0]["dtls"]["client"] is False
+
+        active.stop(signal.SIGKILL)
+        standby = standby_of(rtpengine_factory, active)
+        assert both_ways(2000), standby.log_text()[-2000:]
+        # a replay of what the active daemon already took is refused by the resumed context
+        for packet in dtls_srtp("protect", suite, client_key, rtp_stream(0x1234, 1, first_sequence=1000)):
+            caller.rtp.send(packet, to_relay)
+        assert callee.rtp.receive(0.5) is None
+        assert_ok(Call(standby, call.call_id).delete())
+    finally:
+        if peer:
+            peer.close()
+        client.close()
+        caller.close()
+        callee.close()
