@@ -288,6 +288,7 @@ def test_standby_takes_over_100_calls_after_kill_9(rtpengine_factory, redis_serv
                     return True
             else:
                 call, to_callee, to_caller = plain_call(active, caller, callee)
+                pair.update(to_callee=to_callee, to_caller=to_caller)
 
                 def send_caller(sequence, caller=caller, to=to_callee):
                     caller.rtp.send(rtp_stream(1, 1, first_sequence=sequence)[0], to)
@@ -333,6 +334,13 @@ def test_standby_takes_over_100_calls_after_kill_9(rtpengine_factory, redis_serv
         assert_ok(Call(standby, pairs[0]["call"].call_id).delete())
         assert wait_until(lambda: client.value(pairs[0]["call"].call_id) is None, 3.0)
         assert standby.ng({"command": "query", "call-id": pairs[1]["call"].call_id})["result"] == "ok"
+        # a re-INVITE on the standby: the same ports are offered again and media goes on
+        plain = pairs[20]
+        again = Call(standby, plain["call"].call_id)
+        offered = Sdp(assert_ok(again.offer(simple_sdp(CALLER, plain["caller"].port)))["sdp"])
+        answered = Sdp(assert_ok(again.answer(simple_sdp(CALLEE, plain["callee"].port)))["sdp"])
+        assert offered.media_address() == plain["to_caller"] and answered.media_address() == plain["to_callee"]
+        assert _exchange(pairs, [20], 3000) == {20}
         client.close()
     finally:
         for pair in pairs:
