@@ -602,3 +602,28 @@ def test_dtls_srtp_keys_survive_kill_9(rtpengine_factory, redis_server, tmp_path
         client.close()
         caller.close()
         callee.close()
+
+
+def test_read_and_write_databases_differ(rtpengine_factory, redis_server):
+    """--redis-write gets the values; --redis is where a (re)start reads them from."""
+    write_db = DB + 1
+    daemon = rtpengine_factory("--redis=%s" % redis_server.url(), "--redis-write=%s" % redis_server.url(write_db))
+    caller, callee = MediaPeer(CALLER), MediaPeer(CALLEE)
+    read_client, write_client = redis_server.client(), redis_server.client(write_db)
+    try:
+        call, _, _ = plain_call(daemon, caller, callee)
+        assert wait_written(write_client, [call.call_id])
+        assert read_client.keys() == []
+        daemon.stop(signal.SIGKILL)
+        # a standby reading the write database takes the call over
+        def argv(ng_port, port_min, port_max):
+            args = [arg for arg in daemon.argv[1:]
+                    if not arg.startswith(("--listen-ng=", "--redis=", "--redis-write="))]
+            return args + ["--listen-ng=127.0.0.1:%d" % ng_port, "--redis=%s" % redis_server.url(write_db)]
+        standby = rtpengine_factory(argv_builder=argv)
+        assert standby.ng({"command": "query", "call-id": call.call_id})["result"] == "ok"
+    finally:
+        read_client.close()
+        write_client.close()
+        caller.close()
+        callee.close()
