@@ -16,6 +16,7 @@
 #include "log.h"
 #include "dtls.h"
 #include "media_crypto.h"
+#include "recording.h"
 #include "redis_value.h"
 
 #define RECONNECT_MIN_US 500000
@@ -357,6 +358,10 @@ static guint64 call_fingerprint(struct call *call)
 		}
 	}
 	pthread_mutex_unlock(&call->lock);
+	/* start/stop/pause recording change no call lifecycle event: static state texts and the
+	 * metadata's (replaced, never edited) string tell */
+	hash = (hash ^ (uint64_t) (uintptr_t) recording_call_state(call)) * 1099511628211ull;
+	hash = (hash ^ (uint64_t) (uintptr_t) recording_call_metadata(call)) * 1099511628211ull;
 	return hash;
 }
 

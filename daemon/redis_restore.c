@@ -18,6 +18,7 @@
 #include "log.h"
 #include "media_crypto.h"
 #include "port_pool.h"
+#include "recording.h"
 #include "redis_value.h"
 #include "relay.h"
 
@@ -234,6 +235,8 @@ int redis_restore_call(struct daemon_context *daemon, const struct redis_call_re
 					 strerror(-watch_error));
 		}
 	}
+	if (record->recording)
+		recording_resume(call, record->recording == 2, record->recording_metadata);
 	call_changed(call);
 	return 0;
 }

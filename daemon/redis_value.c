@@ -8,6 +8,7 @@
 #include "interface.h"
 #include "dtls.h"
 #include "media_crypto.h"
+#include "recording.h"
 
 /* ---- encoder ---------------------------------------------------------------------------- */
 
@@ -194,6 +195,12 @@ char *redis_value_encode(struct call *call, size_t *length)
 	put_key_string(out, ",\"call_id\":", call->call_id);
 	put_key_int(out, ",\"created_us\":", call->created_us);
 	put_key_int(out, ",\"last_signal_us\":", call->last_signal_us);
+	const char *recording = recording_call_state(call);
+	if (strcmp(recording, "no")) {
+		put_key_string(out, ",\"recording\":{\"state\":", recording);
+		put_key_string(out, ",\"metadata\":", recording_call_metadata(call));
+		g_string_append_c(out, '}');
+	}
 	g_string_append(out, ",\"monologues\":[");
 	i = 0;
 	for (unsigned int m = 0; m < call->monologue_count; m++) {
@@ -540,6 +547,20 @@ int redis_value_decode(const char *text, size_t length, struct redis_call_record
 	if (!read_int64(root, "created_us", 0, INT64_MAX, &record->created_us, &reader)
 	    || !read_int64(root, "last_signal_us", 0, INT64_MAX, &record->last_signal_us, &reader))
 		goto done;
+	json_object *recording = field(root, "recording", json_type_object, false, &reader);
+	if (recording) {
+		char state[8];
+		if (!read_text(recording, "state", state, sizeof(state), true, &reader)
+		    || !read_string(recording, "metadata", &record->recording_metadata, &reader))
+			goto done;
+		record->recording = !strcmp(state, "yes") ? 1 : !strcmp(state, "paused") ? 2 : 0;
+		if (!record->recording) {
+			fail(&reader, "unknown recording state");
+			goto done;
+		}
+	} else if (reader.reason) {
+		goto done;
+	}
 	json_object *monologues = field(root, "monologues", json_type_array, true, &reader);
 	if (!monologues)
 		goto done;
@@ -592,6 +613,9 @@ done:
 void redis_call_record_clear(struct redis_call_record *record)
 {
 	g_free(record->call_id);
+	g_free(record->recording_metadata);
+	record->recording_metadata = NULL;
+	record->recording = 0;
 	for (unsigned int m = 0; m < record->monologue_count && m < CALL_MAX_MONOLOGUES; m++) {
 		struct redis_monologue_record *monologue = &record->monologues[m];
 		g_free(monologue->tag);

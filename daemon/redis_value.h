@@ -76,6 +76,9 @@ struct redis_call_record {
 	unsigned int version;       /* as read */
 	char *call_id;
 	int64_t created_us, last_signal_us;
+	/* call recording (version 2): 0 off, 1 recording, 2 paused; its metadata or NULL */
+	unsigned int recording;
+	char *recording_metadata;
 	unsigned int monologue_count;
 	struct redis_monologue_record monologues[CALL_MAX_MONOLOGUES];
 };

@@ -627,3 +627,38 @@ def test_read_and_write_databases_differ(rtpengine_factory, redis_server):
         write_client.close()
         caller.close()
         callee.close()
+
+
+def test_recording_state_and_metadata_survive_kill_9(rtpengine_factory, redis_server, tmp_path):
+    """A recorded call records on the standby too (new files), with the same metadata."""
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    active = rtpengine_factory("--redis=%s" % redis_server.url(), "--recording-dir=%s" % spool,
+                               "--recording-method=pcap")
+    caller, callee = MediaPeer(CALLER), MediaPeer(CALLEE)
+    client = redis_server.client()
+    try:
+        call = Call(active)
+        assert_ok(call.offer(simple_sdp(CALLER, caller.port), {"record call": "yes", "metadata": "k:v"}))
+        answer = Sdp(assert_ok(call.answer(simple_sdp(CALLEE, callee.port)))["sdp"])
+        assert wait_written(client, [call.call_id], lambda value: value.get("recording") == {
+            "state": "yes", "metadata": "k:v"})
+        # pause recording reaches Redis without an offer (the one-second check)
+        assert_ok(active.ng({"command": "pause recording", "call-id": call.call_id}))
+        assert wait_written(client, [call.call_id],
+                            lambda value: value.get("recording", {}).get("state") == "paused", 4.0)
+        assert_ok(active.ng({"command": "start recording", "call-id": call.call_id}))
+        assert wait_written(client, [call.call_id],
+                            lambda value: value.get("recording", {}).get("state") == "yes", 4.0)
+        active.stop(signal.SIGKILL)
+        before = set(os.listdir(spool / "tmp"))
+        standby = standby_of(rtpengine_factory, active)
+        assert standby.ng({"command": "query", "call-id": call.call_id})["recording"] == "yes"
+        assert set(os.listdir(spool / "tmp")) - before, "the standby opened no new capture"
+        caller.rtp.send(rtp_stream(5, 1)[0], answer.media_address())
+        assert callee.rtp.receive(2.0)
+        assert_ok(Call(standby, call.call_id).delete())
+    finally:
+        client.close()
+        caller.close()
+        callee.close()
