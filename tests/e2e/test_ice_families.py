@@ -179,3 +179,37 @@ class TestAgentOnBothFamilies:
             finally:
                 probe.close()
         assert wait_until(bindable, 2.0), "the IPv6 socket stayed open after delete"
+
+
+def test_named_interface_with_two_addresses(rtpengine_factory):
+    """upstream's multi-address syntax: one logical interface, --interface=pub/ADDR twice"""
+    skip_unless_ipv6()
+    daemon = rtpengine_factory(interfaces=("pub/127.0.0.1", "pub/::1"))
+    caller = MediaPeer(CALLER)
+    call = Call(daemon)
+    offered = Sdp(assert_ok(call.offer(simple_sdp(CALLER, caller.port), {"ICE": "force"}))["sdp"])
+    assert {address for _, address, _, _ in _candidates(offered)} == {"127.0.0.1", "::1"}
+    caller.close()
+
+
+@pytest.mark.skipif(IS_UPSTREAM, reason="our agent's checks")
+def test_ice_offerer_gets_both_families_in_the_answer_and_checks_on_both(dual_daemon):
+    """The ICE peer offers (as a browser calling a phone): the answer it gets carries both
+    families' candidates, and the relay (controlled) checks its candidates of both."""
+    offerer4, offerer6 = MediaSocket("127.0.0.1"), MediaSocket("::1")
+    phone = MediaPeer(CALLER)
+    call = Call(dual_daemon)
+    offer = simple_sdp(CALLEE, offerer4.address[1], attributes=(
+        "sendrecv", "rtcp-mux", "ice-ufrag:" + PEER_UFRAG, "ice-pwd:" + PEER_PWD,
+        "candidate:1 1 UDP 2130706431 127.0.0.1 %d typ host" % offerer4.address[1],
+        "candidate:2 1 UDP 2130706175 ::1 %d typ host" % offerer6.address[1]))
+    assert_ok(call.offer(offer, {"ICE": "remove"}))
+    answered = Sdp(assert_ok(call.answer(simple_sdp(CALLER, phone.port)))["sdp"])
+    relay = {address: port for component, address, port, _ in _candidates(answered) if component == 1}
+    assert set(relay) == {"127.0.0.1", "::1"}, _candidates(answered)
+    check4, check6 = _next_check(offerer4), _next_check(offerer6)
+    assert check4 is not None and check4[3] == ("127.0.0.1", relay["127.0.0.1"])
+    assert check6 is not None and check6[3][:2] == ("::1", relay["::1"])
+    assert stun.ICE_CONTROLLED in check6[2]
+    for sock in (offerer4, offerer6, phone):
+        sock.close()
