@@ -124,10 +124,12 @@ class TestAgentOnBothFamilies:
             assert stun.integrity_valid(reply[1][0], password)
 
     def _answer_only(self, answering, relay_address, timeout=5.0):
-        """Answers the relay's checks on one socket (nomination included) until nominated."""
+        """Answers the relay's checks on one socket (nomination included) until nominated.
+        The unanswered family's pair has the higher priority while it is still retried, so
+        the relay nominates 1 s after the first success (ice_agent.c): wait longer than that."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            check = _next_check(answering, 1.0)
+            check = _next_check(answering, 2.5)
             assert check is not None, "no check on the answering family"
             assert check[3][:2] == relay_address
             answering.send(stun.binding_success(check[1], PEER_PWD, check[3]), check[3])
