@@ -20,7 +20,7 @@ from bencode import bdecode, bencode
 from ng import NgClient
 from ports import free_tcp_port, free_udp_port
 from rtp import relay_through, rtp_stream
-from websocket import BINARY, CLOSE, PING, PONG, TEXT, CONTINUATION, HandshakeError, WebSocket, frame
+from websocket_frames import BINARY, CLOSE, PING, PONG, TEXT, CONTINUATION, HandshakeError, WebSocket, frame
 
 HOST = "127.0.0.1"
 CALLER = "127.0.0.2"
@@ -59,7 +59,7 @@ def metrics(daemon):
     for line in body.decode().splitlines():
         if not line or line.startswith("#"):
             continue
-        match = re.fullmatch(r"([a-z_]+)(\{[^}]*\})? (\S+)", line)
+        match = re.fullmatch(r"([a-z_][a-z0-9_]*)(\{[^}]*\})? (\S+)", line)
         assert match, line
         samples[(match.group(1), match.group(2) or "")] = float(match.group(3))
     return samples
