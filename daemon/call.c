@@ -119,6 +119,7 @@ struct media *monologue_add_media(struct monologue *monologue, const char *type,
 		stream->fd = -1;
 		stream->extras = &extras[kind];
 		stream->extras->kernel_reason = kernel_backend_unavailable_reason();
+		stream->extras->family_fd = -1;
 	}
 	monologue->media[monologue->media_count++] = media;
 	return media;
@@ -152,6 +153,16 @@ static void media_close_sockets(struct media *media)
 	if (media->rtp_port)
 		port_pool_release_pair(&media->interface->pool, media->rtp_port);
 	media->rtp_port = 0;
+	/* ICE on both address families: the other family's pair */
+	for (int kind = STREAM_RTP; kind <= STREAM_RTCP; kind++) {
+		struct stream_extras *extras = media->streams[kind].extras;
+		if (extras->family_fd >= 0)
+			close(extras->family_fd);
+		extras->family_fd = -1;
+	}
+	if (media->family_rtp_port)
+		port_pool_release_pair(&media->family_interface->pool, media->family_rtp_port);
+	media->family_rtp_port = 0;
 }
 
 static uint32_t media_forward_flags(const struct media *media)
@@ -173,6 +184,8 @@ static uint32_t media_forward_flags(const struct media *media)
 	const struct dtls_connection *dtls = media->streams[STREAM_RTP].extras->dtls;
 	if (dtls && dtls->params.enabled)
 		flags |= FORWARD_DTLS;
+	if (media->streams[STREAM_RTP].extras->family_fd >= 0)
+		flags |= FORWARD_FAMILY_SOCKET;
 	return flags;
 }
 

@@ -64,6 +64,9 @@ enum stream_forward_flags {
 	FORWARD_RECORD          = 1 << 6,   /* extras->recording_sink takes a copy (recording.h) */
 	FORWARD_DTLS            = 1 << 7,   /* DTLS-SRTP: demultiplex DTLS records (RFC 7983), hold media
 					     * back until the handshake put keys into media->srtp */
+	/* ICE on both address families: extras->family_fd is open, the send socket follows the
+	 * destination's family (stream_send_fd) */
+	FORWARD_FAMILY_SOCKET   = 1 << 12,
 };
 
 #define STREAM_CACHE_LINE 64
@@ -93,6 +96,12 @@ struct stream_extras {
 	/* DTLS-SRTP (dtls.h): this port's association, NULL without DTLS (the RTCP port's is
 	 * used without rtcp-mux only); the parts and who owns them are described in dtls.h */
 	struct dtls_connection *dtls;
+	/* ICE on both address families (ice_agent.h): our host candidate of the other family,
+	 * a second socket for this stream (-1: none; opened when the media faces an ICE peer and
+	 * the logical interface has an address of both families). Closed with the call. */
+	int family_fd;
+	int family;                     /* its address family (AF_INET6 when fd is IPv4) */
+	uint16_t family_port;
 	/* media quality (media_quality.h): the RTP stream's, NULL on the RTCP stream; written by
 	 * the worker under the call's lock */
 	struct ssrc_quality *quality;
@@ -161,6 +170,10 @@ struct media {
 					 * keys (RFC 5764 section 4.1), used for the RTCP stream when set;
 					 * the worker's, under call->lock (dtls_srtp.h) */
 	unsigned int rtp_port;          /* first port of the pair we hold, 0 = none */
+	/* ICE on both address families: the pair on the logical interface's address of the
+	 * other family (extras->family_fd), 0 = none */
+	struct local_interface *family_interface;
+	unsigned int family_rtp_port;
 	char codecs[64];                /* this side's payload types as its SDP named them, for the
 					 * live view: "PCMU/8000 PCMA/8000" (cut at a whole name) */
 	struct stream streams[2];       /* [STREAM_RTP], [STREAM_RTCP] */
@@ -291,5 +304,15 @@ void call_totals(struct call *call, struct call_totals *totals);
 void call_destroy(struct call *call, const char *reason);
 /* Frees the memory: worker thread, at a quiescent point. */
 void call_free(struct call *call);
+
+/* ICE on both address families: the socket that reaches destination (the other family's
+ * when the stream has one and the destination is of that family), else stream->fd. */
+static inline int stream_send_fd(const struct stream *stream, const union endpoint *destination)
+{
+	const struct stream_extras *extras = stream->extras;
+	if (extras->family_fd >= 0 && destination->address.sa_family == extras->family)
+		return extras->family_fd;
+	return stream->fd;
+}
 
 #endif

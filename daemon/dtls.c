@@ -71,7 +71,7 @@ static int bio_write(BIO *bio, const char *data, int length)
 	}
 	struct stream *stream = connection->stream;
 	if (connection->peer_known && stream->fd >= 0
-	    && sendto(stream->fd, data, (size_t) length, MSG_DONTWAIT, &connection->peer.address,
+	    && sendto(stream_send_fd(stream, &connection->peer), data, (size_t) length, MSG_DONTWAIT, &connection->peer.address,
 		      endpoint_length(&connection->peer)) < 0)
 		log_debug("DTLS send on port %u: %s", stream->local_port, strerror(errno));
 	/* a lost datagram is what retransmission is for */
@@ -569,7 +569,7 @@ void dtls_close(struct dtls_connection *connection, struct media_worker *worker)
 	connection->state = DTLS_CLOSED;
 	pthread_mutex_unlock(&call->lock);
 	if (send && stream->fd >= 0
-	    && sendto(stream->fd, connection->captured, connection->captured_length, MSG_DONTWAIT, &peer.address,
+	    && sendto(stream_send_fd(stream, &peer), connection->captured, connection->captured_length, MSG_DONTWAIT, &peer.address,
 		      endpoint_length(&peer)) < 0)
 		log_debug("DTLS close_notify on port %u: %s", stream->local_port, strerror(errno));
 	if (worker)

@@ -37,16 +37,24 @@ static unsigned int component_count(const struct media *media)
 	return media->rtcp_mux ? 1 : 2;
 }
 
-static uint32_t local_priority(unsigned int component)
+/* The local preference of our host candidate on the media's own address; the one on the
+ * logical interface's address of the other family (extras->family_fd) gets one less. */
+static unsigned int local_preference(const struct media *media, int family)
+{
+	return media->interface && media->interface->local.address.sa_family == family ? 65535 : 65534;
+}
+
+static uint32_t local_priority(const struct media *media, unsigned int component, int family)
 {
 	/* what sdp_write.c advertises for our host candidate */
-	return ice_candidate_priority(ICE_CANDIDATE_HOST, 65535, component);
+	return ice_candidate_priority(ICE_CANDIDATE_HOST, local_preference(media, family), component);
 }
 
 static uint64_t pair_priority(const struct ice_agent *agent, const struct ice_pair *pair)
 {
-	uint32_t local = local_priority(pair->component);
-	uint32_t remote = agent->remote.candidates[pair->remote].priority;
+	const struct ice_candidate *candidate = &agent->remote.candidates[pair->remote];
+	uint32_t local = local_priority(agent->media, pair->component, candidate->address.address.sa_family);
+	uint32_t remote = candidate->priority;
 	return agent->controlling ? ice_pair_priority(local, remote) : ice_pair_priority(remote, local);
 }
 
@@ -86,9 +94,14 @@ static struct ice_pair *find_pair(struct ice_agent *agent, unsigned int componen
 	return NULL;
 }
 
-static int local_family(const struct media *media)
+/* Whether we have a host candidate of this family: the media's socket, or the other
+ * family's (ICE on both address families). */
+static bool has_local_family(const struct media *media, int family)
 {
-	return media->interface ? media->interface->local.address.sa_family : 0;
+	if (media->interface && media->interface->local.address.sa_family == family)
+		return true;
+	const struct stream_extras *extras = media->streams[STREAM_RTP].extras;
+	return extras->family_fd >= 0 && extras->family == family;
 }
 
 /* A pair for our host candidate of this component and the remote candidate, if the
@@ -96,7 +109,7 @@ static int local_family(const struct media *media)
 static struct ice_pair *add_pair(struct ice_agent *agent, unsigned int component, unsigned int remote)
 {
 	const struct ice_candidate *candidate = &agent->remote.candidates[remote];
-	if (component > component_count(agent->media) || candidate->address.address.sa_family != local_family(agent->media))
+	if (component > component_count(agent->media) || !has_local_family(agent->media, candidate->address.address.sa_family))
 		return NULL;
 	if (agent->pair_count >= ICE_MAX_PAIRS)
 		return NULL;
@@ -183,14 +196,17 @@ static bool queue_check(struct ice_agent *agent, struct check_round *round, stru
 	char username[ICE_MAX_UFRAG + 2 + sizeof(media->ice_ufrag)];
 	g_snprintf(username, sizeof(username), "%s:%s", agent->remote.ufrag, media->ice_ufrag);
 	/* RFC 8445 section 7.1.1: PRIORITY is what a peer-reflexive candidate of ours would get */
-	uint32_t priority = ice_candidate_priority(ICE_CANDIDATE_PEER_REFLEXIVE, 65535, pair->component);
+	const union endpoint *destination = &agent->remote.candidates[pair->remote].address;
+	uint32_t priority = ice_candidate_priority(ICE_CANDIDATE_PEER_REFLEXIVE,
+						   local_preference(media, destination->address.sa_family), pair->component);
 	check->length = stun_build_binding_request(check->data, sizeof(check->data), pair->transaction_id, username,
 						   priority, agent->controlling, agent->tie_breaker, use_candidate,
 						   agent->remote.pwd, strlen(agent->remote.pwd));
 	if (check->length < 0)
 		return false;
-	check->fd = media->streams[pair->component - 1].fd;
-	check->destination = agent->remote.candidates[pair->remote].address;
+	/* our host candidate of the peer's family: the media's socket or the other family's */
+	check->fd = stream_send_fd(&media->streams[pair->component - 1], destination);
+	check->destination = *destination;
 	round->count++;
 	agent->checks_sent++;
 	return true;

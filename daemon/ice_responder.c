@@ -15,7 +15,7 @@ static void send_response(const struct stream *stream, const unsigned char *resp
                           const union endpoint *source)
 {
 	if (length > 0)
-		sendto(stream->fd, response, (size_t) length, MSG_DONTWAIT, &source->address, endpoint_length(source));
+		sendto(stream_send_fd(stream, source), response, (size_t) length, MSG_DONTWAIT, &source->address, endpoint_length(source));
 }
 
 bool ice_handle_packet(struct stream *stream, const unsigned char *packet, size_t length,

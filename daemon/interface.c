@@ -62,3 +62,14 @@ struct local_interface *interface_select(struct interface_list *list, const char
 		return NULL;   /* an explicitly named interface that does not exist */
 	return list->count ? &list->items[0] : NULL;
 }
+
+struct local_interface *interface_other_family(struct interface_list *list, const struct local_interface *interface)
+{
+	for (unsigned int i = 0; i < list->count; i++) {
+		struct local_interface *candidate = &list->items[i];
+		if (!strcmp(candidate->name, interface->name)
+		    && candidate->local.address.sa_family != interface->local.address.sa_family)
+			return candidate;
+	}
+	return NULL;
+}

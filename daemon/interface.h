@@ -28,5 +28,8 @@ void interface_list_free(struct interface_list *list);
 /* The interface called name (NULL: the first one) with the given family (0: any),
  * falling back to the same name in the other family, then to any interface. */
 struct local_interface *interface_select(struct interface_list *list, const char *name, int family);
+/* The logical interface's address of the other family (same name), NULL if it has none:
+ * ICE host candidates of both families (RFC 8445 section 5.1.1.1). */
+struct local_interface *interface_other_family(struct interface_list *list, const struct local_interface *interface);
 
 #endif

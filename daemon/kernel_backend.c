@@ -118,6 +118,11 @@ static void sync_stream(struct daemon_context *daemon, struct stream *stream, GH
 		remove_target(daemon, stream, "DTLS-SRTP is handled in userspace");
 		return;
 	}
+	if (stream->extras->family_fd >= 0 || out->extras->family_fd >= 0) {
+		/* the kernel target has one local address; ICE may pick either family's socket */
+		remove_target(daemon, stream, "ICE on both address families is handled in userspace");
+		return;
+	}
 	struct kernel_srtp_keys decrypt_keys, encrypt_keys;
 	const void *decrypt_context, *encrypt_context;
 	struct stream_extras *cache = stream->extras;

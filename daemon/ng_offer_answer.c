@@ -42,6 +42,11 @@ struct media_update {
 	bool filled;                    /* ... at advertised (else the media is rejected) */
 	union endpoint advertised[2];   /* [STREAM_RTP], [STREAM_RTCP] */
 	struct media *sink;             /* packets received here go to this media; NULL = unchanged */
+	/* ICE on both address families: the other family's pair (extras->family_fd) */
+	bool new_family_sockets;
+	int family_fds[2];
+	uint16_t family_ports[2];
+	int family;
 };
 
 /* An offer touches both sides' media, an answer both sides' (a fork's media being the
@@ -125,6 +130,11 @@ static void publish(struct call_update *update)
 				publish_sdp_address(stream, entry);
 			if (entry->sink)
 				stream->sink = &entry->sink->streams[kind];
+			if (entry->new_family_sockets) {
+				stream->extras->family_fd = entry->family_fds[kind];
+				stream->extras->family_port = entry->family_ports[kind];
+				stream->extras->family = entry->family;
+			}
 		}
 		media_crypto_publish(media);
 		if (ice_agent_publish(media))
@@ -147,6 +157,13 @@ static void finish_update(struct call_update *update)
 		if (update->kick_ice)
 			ice_agent_kick(entry->media, call->worker);
 		media_dtls_kick(entry->media, call->worker);
+		for (int kind = STREAM_RTP; entry->new_family_sockets && kind <= STREAM_RTCP; kind++) {
+			struct stream *stream = &entry->media->streams[kind];
+			int error = relay_watch_family_socket(call->worker, stream);
+			if (error)
+				log_call(LOG_ERR, call->call_id, "cannot watch port %u: %s", stream->extras->family_port,
+					 strerror(-error));
+		}
 		if (!entry->new_sockets)
 			continue;
 		for (int kind = STREAM_RTP; kind <= STREAM_RTCP; kind++) {
@@ -316,6 +333,37 @@ static int open_media_sockets(struct ng_request *request, struct call_update *up
 	return error;
 }
 
+/* ICE on both address families (RFC 8445 section 5.1.1.1: host candidates on every
+ * address): when the media's logical interface also has an address of the other family, a
+ * second socket pair there, opened the first time the media faces an ICE peer. Failing to
+ * get one only costs that candidate. */
+static void open_family_sockets(struct ng_request *request, struct call_update *update, struct media *media)
+{
+	if (media->family_rtp_port || !media->rtp_port || media->rejected || !media->interface)
+		return;
+	struct local_interface *other = interface_other_family(&request->daemon->interfaces, media->interface);
+	struct media_update *entry = update_for(update, media);
+	if (!other || !entry)
+		return;
+	int fds[2];
+	unsigned int port;
+	int error = port_pool_take_pair(&other->pool, &other->local, request->daemon->config->tos, fds, &port);
+	if (error) {
+		log_call(LOG_WARNING, media->monologue->call->call_id,
+			 "no %s ICE candidate on interface %s: %s", other->local.address.sa_family == AF_INET6 ? "IPv6" : "IPv4",
+			 other->name, strerror(-error));
+		return;
+	}
+	media->family_interface = other;
+	media->family_rtp_port = port;
+	entry->new_family_sockets = true;
+	entry->family = other->local.address.sa_family;
+	for (int kind = STREAM_RTP; kind <= STREAM_RTCP; kind++) {
+		entry->family_fds[kind] = fds[kind];
+		entry->family_ports[kind] = (uint16_t) (port + (unsigned int) kind);
+	}
+}
+
 /* Packets received on either side go to the other (staged: the worker follows sink links). */
 static int link_media(struct call_update *update, struct media *a, struct media *b)
 {
@@ -479,6 +527,19 @@ static int write_sdp(struct sdp_exchange *exchange, bool offer)
 		rewrite->remove_ice = flags->ice == NG_ICE_REMOVE;
 		/* ICE in an answer follows what the offer had (RFC 8839 section 4.2) */
 		set_ice(rewrite, local, offer ? sdp_media->has_ice : local->ice_seen, flags, offer);
+		if (rewrite->ice_ufrag && !endpoint_is_set(&flags->media_address)) {
+			open_family_sockets(request, exchange->update, local);
+			if (local->family_rtp_port) {
+				const struct local_interface *other = local->family_interface;
+				rewrite->family_address.family = other->advertised.address.sa_family;
+				endpoint_address_text(&other->advertised, rewrite->family_address.text,
+						      sizeof(rewrite->family_address.text));
+				rewrite->family_rtp_port = local->family_rtp_port;
+				rewrite->family_rtcp_port = rewrite->rtcp_port == rewrite->rtp_port ? local->family_rtp_port
+					: local->family_rtp_port + 1;
+				rewrite->family_foundation = other->ice_foundation;
+			}
+		}
 		if (flags->ice_lite == NG_ICE_LITE_FORWARD || flags->ice_lite == NG_ICE_LITE_BOTH)
 			local->ice_lite = true;
 		if (flags->ice_lite == NG_ICE_LITE_BACKWARD || flags->ice_lite == NG_ICE_LITE_BOTH)

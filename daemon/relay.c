@@ -111,6 +111,16 @@ struct timer_request {
 	int64_t deadline_us;
 };
 
+/* ICE on both address families: an epoll event or a queued packet for a stream's other
+ * family socket (extras->family_fd) carries the stream pointer with this bit set (streams
+ * are 64-byte aligned). */
+#define FAMILY_SOCKET_TAG ((uintptr_t) 1)
+
+static inline struct stream *untag_stream(const void *tagged)
+{
+	return (struct stream *) ((uintptr_t) tagged & ~FAMILY_SOCKET_TAG);
+}
+
 static struct relay_settings settings;
 static struct media_worker **workers;
 
@@ -256,15 +266,17 @@ static void flush_pending(struct media_worker *worker)
 	unsigned int count = worker->send_count;
 	unsigned int start = 0;
 	while (start < count) {
-		struct stream *out = worker->send_streams[start];
+		struct stream *tagged = worker->send_streams[start];
 		unsigned int end = start + 1;
-		while (end < count && worker->send_streams[end] == out)
+		while (end < count && worker->send_streams[end] == tagged)
 			end++;
+		struct stream *out = untag_stream(tagged);
 		struct call *call = out->call;
 		pthread_mutex_lock(&call->lock);
+		int fd = tagged == out ? out->fd : out->extras->family_fd;
 		unsigned int sent_total = 0;
-		while (!call->deleted && out->fd >= 0 && start + sent_total < end) {
-			int sent = raw_sendmmsg(out->fd, &worker->send_headers[start + sent_total],
+		while (!call->deleted && fd >= 0 && start + sent_total < end) {
+			int sent = raw_sendmmsg(fd, &worker->send_headers[start + sent_total],
 						end - start - sent_total);
 			if (sent <= 0)
 				break;
@@ -340,19 +352,21 @@ static void __attribute__((noinline)) report_rtcp(struct media_worker *worker, c
 /* now_us: CLOCK_REALTIME_COARSE (counters, learning); arrival_us: CLOCK_MONOTONIC read once
  * per epoll round, for the interarrival jitter (media_quality.h), which needs better than the
  * coarse clock's milliseconds: a round's packets share it (a round takes well under 1 ms). */
-static void process_stream(struct media_worker *worker, struct stream *stream, int64_t now_us, int64_t arrival_us)
+static void process_stream(struct media_worker *worker, struct stream *stream, bool family_socket, int64_t now_us,
+                           int64_t arrival_us)
 {
 	/* before taking this call's lock: flushing takes the lock of every call it sends for */
 	if (worker->pool_used + RELAY_BATCH > RELAY_POOL)
 		flush_pending(worker);
 	struct call *call = stream->call;
 	pthread_mutex_lock(&call->lock);
-	if (call->deleted || stream->fd < 0) {
+	int fd = __builtin_expect(family_socket, 0) ? stream->extras->family_fd : stream->fd;
+	if (call->deleted || fd < 0) {
 		pthread_mutex_unlock(&call->lock);
 		return;
 	}
 	unsigned int base = worker->pool_used;
-	int received = raw_recvmmsg(stream->fd, &worker->receive_headers[base], RELAY_BATCH);
+	int received = raw_recvmmsg(fd, &worker->receive_headers[base], RELAY_BATCH);
 	if (received <= 0) {
 		pthread_mutex_unlock(&call->lock);
 		return;
@@ -478,6 +492,10 @@ static void process_stream(struct media_worker *worker, struct stream *stream, i
 		worker->send_vectors[outgoing].iov_len = length;
 		worker->send_headers[outgoing].msg_hdr.msg_namelen = endpoint_length(destination);
 		worker->send_streams[outgoing] = out;
+		/* ICE on both address families: leave by the socket of the destination's family */
+		if (__builtin_expect(out->forward_flags & FORWARD_FAMILY_SOCKET, 0)
+		    && destination->address.sa_family == out->extras->family)
+			worker->send_streams[outgoing] = (struct stream *) ((uintptr_t) out | FAMILY_SOCKET_TAG);
 		outgoing++;
 	}
 	worker->send_count = outgoing;
@@ -497,7 +515,7 @@ static void process_stream(struct media_worker *worker, struct stream *stream, i
 static void prefetch_streams(const struct epoll_event *events, int ready)
 {
 	for (int i = 0; i < ready; i++) {
-		const char *stream = events[i].data.ptr;
+		const char *stream = (const char *) untag_stream(events[i].data.ptr);
 		if (stream) {
 			__builtin_prefetch(stream, 1);
 			__builtin_prefetch(stream + STREAM_CACHE_LINE, 1);
@@ -542,9 +560,10 @@ static void *worker_main(void *argument)
 		prefetch_streams(events, ready);
 		for (int i = 0; i < ready; i++) {
 			if (i + 1 < ready)
-				prefetch_call_and_sink(events[i + 1].data.ptr);
+				prefetch_call_and_sink(untag_stream(events[i + 1].data.ptr));
 			if (events[i].data.ptr)
-				process_stream(worker, events[i].data.ptr, now, arrival);
+				process_stream(worker, untag_stream(events[i].data.ptr),
+					       ((uintptr_t) events[i].data.ptr & FAMILY_SOCKET_TAG) != 0, now, arrival);
 			else
 				woken = true;
 		}
@@ -723,6 +742,15 @@ int relay_watch_stream(struct media_worker *worker, struct stream *stream)
 		worker->placed_streams++;
 	struct epoll_event event = { .events = EPOLLIN, .data.ptr = stream };
 	if (epoll_ctl(worker->epoll_fd, EPOLL_CTL_ADD, stream->fd, &event) < 0)
+		return -errno;
+	return 0;
+}
+
+int relay_watch_family_socket(struct media_worker *worker, struct stream *stream)
+{
+	struct epoll_event event = { .events = EPOLLIN,
+				     .data.ptr = (void *) ((uintptr_t) stream | FAMILY_SOCKET_TAG) };
+	if (epoll_ctl(worker->epoll_fd, EPOLL_CTL_ADD, stream->extras->family_fd, &event) < 0)
 		return -errno;
 	return 0;
 }

@@ -48,6 +48,8 @@ struct media_worker *relay_pick_worker(void);
  * CPU per packet. */
 void relay_sample_load(unsigned int interval_ms);
 int relay_watch_stream(struct media_worker *worker, struct stream *stream);
+/* ICE on both address families: polls the stream's other family socket (extras->family_fd). */
+int relay_watch_family_socket(struct media_worker *worker, struct stream *stream);
 /* Hands a destroyed call to its worker, which frees it at its next quiescent point. */
 void relay_retire_call(struct media_worker *worker, struct call *call);
 void relay_read_totals(struct relay_totals *totals);

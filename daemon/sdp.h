@@ -107,6 +107,11 @@ struct sdp_media_rewrite {
 	const char *ice_ufrag, *ice_pwd, *ice_foundation;
 	bool end_of_candidates;          /* a=end-of-candidates after ours (RFC 8840): a trickle peer
 					  * learns that we have no more */
+	/* ICE on both address families: our host candidates on the other family's address too
+	 * (family_rtp_port 0: none), local preference one lower (ICE_FAMILY_LOCAL_PREFERENCE) */
+	struct sdp_address family_address;
+	unsigned int family_rtp_port, family_rtcp_port;
+	const char *family_foundation;
 	/* Attribute lines (without "a=") the caller generated, e.g. "crypto:1 AES_CM_128_HMAC_SHA1_80
 	 * inline:...", "setup:actpass", "fingerprint:sha-256 ...": emitted after a=rtcp-mux, where
 	 * upstream puts its SRTP/DTLS attributes. Received crypto/setup/fingerprint/tls-id lines are

@@ -321,8 +321,22 @@ static void write_connection(GString *out, const struct sdp_line *line, const st
 	append_texts(out, "c=IN ", family_name(address->family), " ", address->text, line_terminator(line), NULL);
 }
 
+static void write_host_candidate(GString *out, const char *foundation, unsigned int component,
+				 unsigned long local_preference, const char *address, unsigned int port)
+{
+	unsigned long priority = (126ul << 24) | (local_preference << 8) | (256ul - component);
+	append_texts(out, "a=candidate:", foundation, " ", NULL);
+	append_unsigned(out, component);
+	append_text(out, " UDP ");
+	append_unsigned(out, priority);
+	append_texts(out, " ", address, " ", NULL);
+	append_unsigned(out, port);
+	append_text(out, " typ host\r\n");
+}
+
 /* Our host candidates (RFC 8445 section 5.1.2.1): type preference 126 (host), local
- * preference 65535, priority = (126 << 24) | (65535 << 8) | (256 - component). */
+ * preference 65535 (the other family's address, if any: 65534), priority =
+ * (126 << 24) | (local preference << 8) | (256 - component). */
 static void write_own_ice(GString *out, const struct sdp_media_rewrite *rewrite, bool rtp)
 {
 	append_texts(out, "a=ice-ufrag:", rewrite->ice_ufrag, "\r\n", NULL);
@@ -331,14 +345,12 @@ static void write_own_ice(GString *out, const struct sdp_media_rewrite *rewrite,
 	const char *foundation = rewrite->ice_foundation ? rewrite->ice_foundation : "1";
 	unsigned int components = (rtp && rewrite->rtcp_port != rewrite->rtp_port) ? 2 : 1;
 	for (unsigned int component = 1; component <= components; component++) {
-		unsigned long priority = (126ul << 24) | (65535ul << 8) | (256ul - component);
-		append_texts(out, "a=candidate:", foundation, " ", NULL);
-		append_unsigned(out, component);
-		append_text(out, " UDP ");
-		append_unsigned(out, priority);
-		append_texts(out, " ", rewrite->address.text, " ", NULL);
-		append_unsigned(out, component == 1 ? rewrite->rtp_port : rewrite->rtcp_port);
-		append_text(out, " typ host\r\n");
+		write_host_candidate(out, foundation, component, 65535, rewrite->address.text,
+				     component == 1 ? rewrite->rtp_port : rewrite->rtcp_port);
+		if (rewrite->family_rtp_port)
+			write_host_candidate(out, rewrite->family_foundation ? rewrite->family_foundation : "2", component,
+					     65534, rewrite->family_address.text,
+					     component == 1 ? rewrite->family_rtp_port : rewrite->family_rtcp_port);
 	}
 }
 

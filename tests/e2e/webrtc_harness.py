@@ -39,6 +39,25 @@ WEBRTC_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "webrtc")
 CLONE_NEWNET = 0x40000000
 
 
+def websocket_client():
+    """python3-websocket's module. tests/lib/websocket.py (the HTTP tests' own client) has the
+    same name and comes first on sys.path, so the package is imported with tests/lib out of
+    the path and the name handed back to whichever module held it."""
+    import importlib
+    import sys
+    lib = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+    held = sys.modules.pop("websocket", None)
+    saved_path = sys.path[:]
+    sys.path[:] = [entry for entry in sys.path if os.path.normpath(os.path.abspath(entry or ".")) != lib]
+    try:
+        return importlib.import_module("websocket")
+    finally:
+        sys.path[:] = saved_path
+        sys.modules.pop("websocket", None)
+        if held is not None:
+            sys.modules["websocket"] = held
+
+
 def missing_tools():
     """Why the browser tests cannot run here, or None."""
     if not os.access(CHROMIUM, os.X_OK):
@@ -46,7 +65,7 @@ def missing_tools():
     if not os.access(SOX, os.X_OK):
         return "sox is not installed (Debian package sox)"
     try:
-        import websocket  # noqa: F401
+        websocket_client()
     except ImportError:
         return "python3-websocket is not installed"
     if os.geteuid() != 0:
@@ -109,8 +128,7 @@ class DevToolsPage:
     """One page target over the DevTools protocol."""
 
     def __init__(self, url):
-        import websocket
-        self.socket = websocket.create_connection(url, timeout=30, suppress_origin=True)
+        self.socket = websocket_client().create_connection(url, timeout=30, suppress_origin=True)
         self.next_id = 0
 
     def command(self, method, **params):

@@ -1,6 +1,8 @@
-/* libFuzzer target: the RTP and RTCP header parsers must never read past the packet. */
+/* libFuzzer target: the RTP and RTCP header parsers must never read past the packet, nor
+ * the RFC 8285 header extension walk of the BUNDLE demultiplexer (bundle_demux.c). */
 #include <stddef.h>
 #include <stdint.h>
+#include "bundle_demux.h"
 #include "rtp_header.h"
 
 static void count_part(const struct rtcp_packet_info *info, void *data)
@@ -17,6 +19,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint32_t ssrc;
 	(void) rtp_packet_ssrc(data, size, &ssrc);
 	(void) rtp_packet_is_rtcp(data, size);
+	/* BUNDLE: the MID extension (ids 1..14 one-byte, up to 255 two-byte) stays in the packet */
+	for (unsigned int id = 1; id <= 16; id++) {
+		const unsigned char *value;
+		int found = rtp_header_extension_find(data, size, id, &value);
+		if (found >= 0 && (value < data || value + found > data + size))
+			__builtin_trap();
+	}
+	struct bundle_demux demux;
+	bundle_demux_init(&demux, 3);
+	bundle_demux_add_media(&demux, "0");
+	bundle_demux_add_media(&demux, "1");
+	int media = bundle_demux_route(&demux, data, size);
+	if (media >= (int) demux.media_count)
+		__builtin_trap();
 	size_t total = 0;
 	if (rtcp_compound_parse(data, size, count_part, &total) > 0 && total != size)
 		__builtin_trap();
