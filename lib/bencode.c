@@ -940,22 +940,9 @@ void bencode_encode(const struct bencode_item *item, GString *out)
 
 /* ---- public functions: streaming writer ---- */
 
-void bencode_write_dictionary(GString *out)
+void bencode_write_grow(GString *out, size_t length)
 {
-	write_char(out, 'd');
-	out->str[out->len] = '\0';
-}
-
-void bencode_write_list(GString *out)
-{
-	write_char(out, 'l');
-	out->str[out->len] = '\0';
-}
-
-void bencode_write_end(GString *out)
-{
-	write_char(out, 'e');
-	out->str[out->len] = '\0';
+	encoder_grow(out, length);
 }
 
 void bencode_write_string(GString *out, const char *data, size_t length)
