@@ -964,7 +964,7 @@ void bencode_write_encoded(GString *out, const char *data, size_t length)
 	out->str[out->len] = '\0';
 }
 
-void bencode_write_integer(GString *out, long long value)
+void bencode_write_any_integer(GString *out, long long value)
 {
 	write_integer_token(out, value);
 	out->str[out->len] = '\0';

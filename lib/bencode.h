@@ -152,7 +152,23 @@ static inline void bencode_write_list(GString *out) { bencode_write_char(out, 'l
 static inline void bencode_write_end(GString *out) { bencode_write_char(out, 'e'); }   /* closes the innermost open container */
 void bencode_write_string(GString *out, const char *data, size_t length);
 void bencode_write_text(GString *out, const char *text);   /* NUL-terminated */
-void bencode_write_integer(GString *out, long long value);
+void bencode_write_any_integer(GString *out, long long value);
+/* 0 to 9 inline: the counters of a call's description, mostly zero (24 per delete) */
+static inline void bencode_write_integer(GString *out, long long value)
+{
+	if (value < 0 || value > 9) {
+		bencode_write_any_integer(out, value);
+		return;
+	}
+	if (G_UNLIKELY(out->len + 4 > out->allocated_len))
+		bencode_write_grow(out, 3);
+	char *cursor = out->str + out->len;
+	cursor[0] = 'i';
+	cursor[1] = (char) ('0' + value);
+	cursor[2] = 'e';
+	cursor[3] = '\0';
+	out->len += 3;
+}
 /* length bytes that are already encoded tokens (from this writer), appended as they are. */
 void bencode_write_encoded(GString *out, const char *data, size_t length);
 /* A string literal (keys): its length is known at compile time. */
