@@ -11,6 +11,7 @@
 #include "kernel_backend.h"
 #include "log.h"
 #include "dtls.h"
+#include "dtls_srtp.h"
 #include "media_crypto.h"
 #include "relay.h"
 
@@ -199,11 +200,13 @@ void call_refresh_forwarding(struct call *call)
 	struct media *media;
 	call_foreach_media(call, media) {
 		uint32_t flags = media_forward_flags(media);
-		for (unsigned int kind = STREAM_RTP; kind <= STREAM_RTCP; kind++) {
-			struct stream *stream = &media->streams[kind];
-			stream->forward_flags = flags | (stream->extras->record && stream->extras->recording_sink
-							 ? FORWARD_RECORD : 0);
-		}
+		/* a recorded stream also hands its packets to the recording (FORWARD_RECORD) */
+		struct stream *rtp = &media->streams[STREAM_RTP], *rtcp = &media->streams[STREAM_RTCP];
+		rtp->forward_flags = flags | (rtp->extras->record && rtp->extras->recording_sink ? FORWARD_RECORD : 0);
+		/* DTLS on a separate RTCP port: that stream is SRTP once its own association keyed it */
+		if (dtls_srtp_rtcp_apart(media, media->rtcp_mux))
+			flags = (flags & ~(uint32_t) FORWARD_SRTP) | (media->rtcp_srtp ? FORWARD_SRTP : 0);
+		rtcp->forward_flags = flags | (rtcp->extras->record && rtcp->extras->recording_sink ? FORWARD_RECORD : 0);
 	}
 }
 
@@ -254,6 +257,8 @@ void call_free(struct call *call)
 		media_crypto_free(media);
 		ice_agent_free(media, call->worker);
 		dtls_connection_free(media->streams[STREAM_RTP].extras->dtls);
+		dtls_connection_free(media->streams[STREAM_RTCP].extras->dtls);
+		dtls_srtp_free_rtcp(media);
 		if (media->protocol_allocated)
 			g_free(media->protocol);
 		g_free(media->streams[STREAM_RTP].extras);   /* with the type and protocol */

@@ -84,8 +84,8 @@ struct stream_extras {
 	bool recording_formats_written; /* RTP stream's entry: the media's MEDIA chunks */
 	unsigned int recording_id;      /* STREAM n of the proc metadata */
 	unsigned int recording_media_id; /* RTP stream's entry: MEDIA n, 0 = none yet */
-	/* DTLS-SRTP (dtls.h): the RTP stream's association, NULL without DTLS; the parts and
-	 * who owns them are described in dtls.h */
+	/* DTLS-SRTP (dtls.h): this port's association, NULL without DTLS (the RTCP port's is
+	 * used without rtcp-mux only); the parts and who owns them are described in dtls.h */
 	struct dtls_connection *dtls;
 };
 
@@ -143,6 +143,9 @@ struct media {
 	struct media_crypto *crypto;    /* SDES-SRTP negotiation on this side (control thread), NULL for plain RTP */
 	struct media_srtp *srtp;        /* the SRTP contexts the packet path uses, NULL for plain RTP;
 					 * replaced whole under call->lock (media_crypto.h) */
+	struct media_srtp *rtcp_srtp;   /* DTLS-SRTP without rtcp-mux: the RTCP port's own association's
+					 * keys (RFC 5764 section 4.1), used for the RTCP stream when set;
+					 * the worker's, under call->lock (dtls_srtp.h) */
 	unsigned int rtp_port;          /* first port of the pair we hold, 0 = none */
 	char codecs[64];                /* this side's payload types as its SDP named them, for the
 					 * live view: "PCMU/8000 PCMA/8000" (cut at a whole name) */

@@ -168,8 +168,11 @@ static void drop_association(struct dtls_connection *connection)
 	connection->peer_heard = false;
 	connection->srtp_suite = -1;
 	/* the keys go with the association, unless signalling replaced them already (SDES) */
-	if (connection->state == DTLS_ESTABLISHED && connection->stream->media->srtp == connection->installed)
-		dtls_srtp_remove(connection->stream->media);
+	struct media *media = connection->stream->media;
+	int kind = connection->stream->kind;
+	if (connection->state == DTLS_ESTABLISHED
+	    && (kind == STREAM_RTCP ? media->rtcp_srtp : media->srtp) == connection->installed)
+		dtls_srtp_remove(media, kind);
 	connection->installed = NULL;
 	connection->state = DTLS_IDLE;
 }
@@ -219,11 +222,13 @@ static int export_keys(struct dtls_connection *connection)
 	if (SSL_export_keying_material(ssl, material, (size_t) total, EXPORTER_LABEL, strlen(EXPORTER_LABEL), NULL, 0,
 				       0) != 1)
 		return -EINVAL;
-	int error = dtls_srtp_install(connection->stream->media, (uint16_t) profile->id, material,
-				      connection->params.active, &connection->srtp_suite);
+	struct media *media = connection->stream->media;
+	int kind = connection->stream->kind;
+	int error = dtls_srtp_install(media, kind, (uint16_t) profile->id, material, connection->params.active,
+				      &connection->srtp_suite);
 	OPENSSL_cleanse(material, sizeof(material));
 	if (!error)
-		connection->installed = connection->stream->media->srtp;
+		connection->installed = kind == STREAM_RTCP ? media->rtcp_srtp : media->srtp;
 	return error;
 }
 
@@ -344,7 +349,10 @@ static void timer_fired(struct timer_entry *timer, void *data)
 	struct dtls_counters *counters = relay_dtls_counters(call->worker);
 	/* also when DTLS was switched off: the association and its keys go */
 	follow_generation(connection);
-	if (connection->state == DTLS_IDLE && connection->params.enabled && connection->params.active) {
+	/* an RTCP port's association only without rtcp-mux (RFC 5764 section 4.1) */
+	bool muxed_rtcp = connection->stream->kind == STREAM_RTCP
+		&& (connection->stream->forward_flags & FORWARD_RTCP_MUX);
+	if (connection->state == DTLS_IDLE && connection->params.enabled && connection->params.active && !muxed_rtcp) {
 		start_active(connection, counters);
 	} else if (connection->state == DTLS_HANDSHAKING) {
 		/* an active side that heard nothing yet follows the peer's address: ICE may have
@@ -450,7 +458,9 @@ static void read_established(struct dtls_connection *connection, struct dtls_cou
 void dtls_handle_packet(struct dtls_connection *connection, const unsigned char *packet, size_t length,
 			const union endpoint *source, struct dtls_counters *counters)
 {
-	if (!connection || !connection->params.enabled || connection->state == DTLS_CLOSED) {
+	/* a multiplexing media has no RTCP port association: DTLS there is nobody's */
+	if (!connection || !connection->params.enabled || connection->state == DTLS_CLOSED
+	    || (connection->stream->kind == STREAM_RTCP && (connection->stream->forward_flags & FORWARD_RTCP_MUX))) {
 		DTLS_COUNT(counters->dropped_garbage);
 		return;
 	}

@@ -6,8 +6,8 @@
  * Demultiplexing (RFC 7983 section 7): on a media port a first byte of 0..3 is STUN, 20..63
  * DTLS, 128..191 RTP/RTCP. dtls_is_record() is the test the packet path makes.
  *
- * Threads and ownership. struct dtls_connection hangs off the media's RTP stream
- * (stream->extras->dtls). Its parts:
+ * Threads and ownership. struct dtls_connection hangs off a media's stream
+ * (stream->extras->dtls: the RTP port's, and the RTCP port's, see RTCP below). Its parts:
  *   - negotiation (control thread alone, no lock): what was offered and answered, the lines
  *     for our SDP, the staged parameters;
  *   - published parameters (written by the control thread under call->lock in
@@ -28,9 +28,9 @@
  * it keys are built there too (an allocation and key derivation, once per handshake). No
  * allocation per media packet: once keyed, media packets never reach this module.
  *
- * Not done: a separate association on a non-multiplexed RTCP port (RFC 5764 section 4.1 has
- * one per component; WebRTC peers multiplex): DTLS there is dropped and counted, and RTCP is
- * keyed with the RTP association's keys.
+ * RTCP: without rtcp-mux the RTCP port runs an association of its own (RFC 5764 section 4.1):
+ * the RTCP stream's extras hold a second connection whose parameters follow the RTP one's
+ * (media_dtls.c), and its keys become media->rtcp_srtp (dtls_srtp.h).
  *
  * Errors: functions return 0 or a negative errno. */
 #ifndef RTPENGINE_DTLS_H

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <glib.h>
 #include "call.h"
+#include "dtls.h"
 #include "media_crypto.h"
 #include "srtp.h"
 
@@ -16,19 +17,39 @@ static void pair_free(struct media_srtp *srtp)
 	g_free(srtp);
 }
 
-/* Media of this side stops (or starts) being SRTP: the contexts and the packet path's copy of
- * that fact, for both streams. The worker is the only user of the contexts and holds the lock. */
-static void set_media_srtp(struct media *media, struct media_srtp *srtp)
+bool dtls_srtp_rtcp_apart(const struct media *media, bool rtcp_mux)
 {
-	struct media_srtp *old = media->srtp;
-	media->srtp = srtp;
-	for (int kind = STREAM_RTP; kind <= STREAM_RTCP; kind++) {
-		if (srtp)
-			media->streams[kind].forward_flags |= FORWARD_SRTP;
-		else
-			media->streams[kind].forward_flags &= ~(uint32_t) FORWARD_SRTP;
-	}
+	const struct dtls_connection *rtcp = media->streams[STREAM_RTCP].extras->dtls;
+	return rtcp && rtcp->params.enabled && !rtcp_mux;
+}
+
+/* The packet path's copy of which streams are SRTP, after the worker changed a media's keys:
+ * the RTP stream with media->srtp; the RTCP stream with media->rtcp_srtp when the RTCP port
+ * has its own association, else with media->srtp (call_refresh_forwarding() decides alike). */
+static void refresh_flags(struct media *media)
+{
+	struct stream *rtp = &media->streams[STREAM_RTP], *rtcp = &media->streams[STREAM_RTCP];
+	bool mux = (rtcp->forward_flags & FORWARD_RTCP_MUX) != 0;
+	bool rtp_keyed = media->srtp != NULL;
+	bool rtcp_keyed = dtls_srtp_rtcp_apart(media, mux) ? media->rtcp_srtp != NULL : rtp_keyed;
+	rtp->forward_flags = (rtp->forward_flags & ~(uint32_t) FORWARD_SRTP) | (rtp_keyed ? FORWARD_SRTP : 0);
+	rtcp->forward_flags = (rtcp->forward_flags & ~(uint32_t) FORWARD_SRTP) | (rtcp_keyed ? FORWARD_SRTP : 0);
+}
+
+/* The worker is the only user of the contexts and holds the lock. */
+static void set_media_srtp(struct media *media, int kind, struct media_srtp *srtp)
+{
+	struct media_srtp **slot = kind == STREAM_RTCP ? &media->rtcp_srtp : &media->srtp;
+	struct media_srtp *old = *slot;
+	*slot = srtp;
+	refresh_flags(media);
 	pair_free(old);
+}
+
+void dtls_srtp_free_rtcp(struct media *media)
+{
+	pair_free(media->rtcp_srtp);
+	media->rtcp_srtp = NULL;
 }
 
 int dtls_srtp_material_length(uint16_t profile)
@@ -62,7 +83,7 @@ int dtls_srtp_split(uint16_t profile, const unsigned char *material, bool client
 	return 0;
 }
 
-int dtls_srtp_install(struct media *media, uint16_t profile, const unsigned char *material, bool client,
+int dtls_srtp_install(struct media *media, int kind, uint16_t profile, const unsigned char *material, bool client,
 		      int *suite)
 {
 	const unsigned char *our_key, *our_salt, *their_key, *their_salt;
@@ -80,14 +101,14 @@ int dtls_srtp_install(struct media *media, uint16_t profile, const unsigned char
 		pair_free(srtp);
 		return error;
 	}
-	set_media_srtp(media, srtp);
+	set_media_srtp(media, kind, srtp);
 	return 0;
 }
 
-void dtls_srtp_remove(struct media *media)
+void dtls_srtp_remove(struct media *media, int kind)
 {
-	if (media->srtp)
-		set_media_srtp(media, NULL);
+	if (kind == STREAM_RTCP ? media->rtcp_srtp != NULL : media->srtp != NULL)
+		set_media_srtp(media, kind, NULL);
 }
 
 const char *dtls_srtp_suite_name(int suite)

@@ -24,12 +24,19 @@ int dtls_srtp_split(uint16_t profile, const unsigned char *material, bool client
 		    const unsigned char **our_key, const unsigned char **our_salt,
 		    const unsigned char **their_key, const unsigned char **their_salt,
 		    size_t *key_length, size_t *salt_length);
-/* Builds both contexts and makes them media->srtp (FORWARD_SRTP on both streams), freeing the
- * ones it replaces. 0 or -errno. */
-int dtls_srtp_install(struct media *media, uint16_t profile, const unsigned char *material, bool client,
+/* Builds both contexts and makes them the media's: media->srtp for the RTP port's association
+ * (kind 0), media->rtcp_srtp for a separate RTCP port's (kind 1, RFC 5764 section 4.1), with
+ * FORWARD_SRTP on the streams they key; frees the ones it replaces. 0 or -errno. */
+int dtls_srtp_install(struct media *media, int kind, uint16_t profile, const unsigned char *material, bool client,
 		      int *suite);
-/* No more SRTP on this media (a new association is starting). */
-void dtls_srtp_remove(struct media *media);
+/* No more SRTP from that association (a new one is starting). */
+void dtls_srtp_remove(struct media *media, int kind);
+/* True when the RTCP port runs its own association (DTLS there, no rtcp-mux): its stream is
+ * SRTP only once media->rtcp_srtp is set. rtcp_mux: the media's multiplexing as the caller's
+ * thread knows it. */
+bool dtls_srtp_rtcp_apart(const struct media *media, bool rtcp_mux);
+/* Frees media->rtcp_srtp (where the media is freed). */
+void dtls_srtp_free_rtcp(struct media *media);
 /* "AES_CM_128_HMAC_SHA1_80", ... for logs and `query`. */
 const char *dtls_srtp_suite_name(int suite);
 

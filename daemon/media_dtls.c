@@ -62,6 +62,23 @@ static struct dtls_connection *connection_of(struct media *media)
 	return dtls_connection_of(&media->streams[STREAM_RTP]);
 }
 
+/* RFC 5764 section 4.1: without rtcp-mux the RTCP port runs an association of its own, with the
+ * same role and fingerprint. Negotiation happens on the RTP port's connection; the RTCP
+ * port's follows it (made here, outside the lock; the worker leaves it idle when the media
+ * multiplexes). */
+static void mirror_rtcp(struct media *media)
+{
+	struct dtls_connection *rtp = media->streams[STREAM_RTP].extras->dtls;
+	if (!rtp)
+		return;
+	struct dtls_connection *rtcp = dtls_connection_of(&media->streams[STREAM_RTCP]);
+	if (rtcp->staged.generation != rtp->staged.generation || rtcp->staged.enabled != rtp->staged.enabled) {
+		rtcp->staged = rtp->staged;
+		rtcp->staged_changed = true;
+	}
+	rtcp->start_pending = rtp->start_pending;
+}
+
 static void format_lines(struct dtls_connection *connection)
 {
 	snprintf(connection->setup_line, sizeof(connection->setup_line), "setup:%s",
@@ -133,6 +150,7 @@ int media_dtls_take_offer(struct media *media, const struct sdp_session *sdp, co
 	 * it (media_dtls_answered()), or the side would see a ClientHello it cannot check */
 	connection->start_pending = false;
 	format_lines(connection);
+	mirror_rtcp(media);
 	return 0;
 }
 
@@ -156,6 +174,7 @@ int media_dtls_offer(struct media *media, const struct media_dtls_request *reque
 		dtls_stage(connection, false, &unknown);
 	}
 	format_lines(connection);
+	mirror_rtcp(media);
 	return media_dtls_lines(media, lines, capacity);
 }
 
@@ -187,6 +206,7 @@ int media_dtls_take_answer(struct media *media, const struct sdp_session *sdp, c
 	connection->our_setup = active ? DTLS_SETUP_ACTIVE : DTLS_SETUP_PASSIVE;
 	dtls_stage(connection, active, &theirs);
 	format_lines(connection);
+	mirror_rtcp(media);
 	return 0;
 }
 
@@ -205,6 +225,7 @@ void media_dtls_answered(struct media *media, enum dtls_setup preference)
 		format_lines(connection);
 	}
 	connection->start_pending = true;
+	mirror_rtcp(media);
 }
 
 void media_dtls_off(struct media *media)
@@ -212,6 +233,7 @@ void media_dtls_off(struct media *media)
 	struct dtls_connection *connection = media->streams[STREAM_RTP].extras->dtls;
 	if (connection)
 		dtls_stage_off(connection);
+	mirror_rtcp(media);
 }
 
 int media_dtls_lines(struct media *media, const char **lines, unsigned int capacity)
@@ -239,19 +261,23 @@ bool media_dtls_active(const struct media *media)
 void media_dtls_publish(struct media *media)
 {
 	dtls_publish(media->streams[STREAM_RTP].extras->dtls);
+	dtls_publish(media->streams[STREAM_RTCP].extras->dtls);
 }
 
 void media_dtls_kick(struct media *media, struct media_worker *worker)
 {
 	dtls_kick(media->streams[STREAM_RTP].extras->dtls, worker);
+	dtls_kick(media->streams[STREAM_RTCP].extras->dtls, worker);
 }
 
 static void call_ended(const struct call_event *event)
 {
 	struct call *call = event->call;   /* call_foreach_media() needs the name */
 	struct media *media;
-	call_foreach_media(call, media)
+	call_foreach_media(call, media) {
 		dtls_close(media->streams[STREAM_RTP].extras->dtls, call->worker);
+		dtls_close(media->streams[STREAM_RTCP].extras->dtls, call->worker);
+	}
 }
 
 const struct call_observer dtls_call_observer = {

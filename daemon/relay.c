@@ -296,6 +296,14 @@ static int srtp_protect(struct srtp_context *context, unsigned char *packet, siz
 		: srtp_context_protect_rtp(context, packet, length, RELAY_PACKET_SIZE);
 }
 
+/* The SRTP contexts of a stream with FORWARD_SRTP: the media's, or for an RTCP port with its
+ * own DTLS association (no rtcp-mux, RFC 5764 section 4.1) that association's. */
+static inline struct media_srtp *stream_keys(const struct stream *stream)
+{
+	const struct media *media = stream->media;
+	return stream->kind == STREAM_RTCP && media->rtcp_srtp ? media->rtcp_srtp : media->srtp;
+}
+
 /* A packet refused as bad: an error on the stream it came in on (or would have left by)
  * and on the worker, and one count under the name of its drop path. */
 static void count_refused(struct media_worker *worker, struct stream *stream, uint64_t *drop_counter)
@@ -348,8 +356,8 @@ static void process_stream(struct media_worker *worker, struct stream *stream, i
 		if (stream->forward_flags & FORWARD_DTLS) {
 			/* RFC 7983 section 7: DTLS records are the handshake's; media waits for its keys */
 			if (dtls_is_record(packet, length)) {
-				dtls_handle_packet(stream->kind == STREAM_RTP ? stream->extras->dtls : NULL, packet, length,
-						   &worker->sources[i], &worker->counters.dtls);
+				dtls_handle_packet(stream->extras->dtls, packet, length, &worker->sources[i],
+						   &worker->counters.dtls);
 				continue;
 			}
 			if (!(stream->forward_flags & FORWARD_SRTP)) {
@@ -365,7 +373,7 @@ static void process_stream(struct media_worker *worker, struct stream *stream, i
 		size_t wire_length = length;
 		if (stream->forward_flags & FORWARD_SRTP) {
 			/* RFC 3711 section 3.3: authenticate before the source may move the latch */
-			int plain = srtp_unprotect(&stream->media->srtp->decrypt, worker->packets[i], length, is_rtcp);
+			int plain = srtp_unprotect(&stream_keys(stream)->decrypt, worker->packets[i], length, is_rtcp);
 			if (plain < 0) {
 				count_refused(worker, input, &worker->counters.dropped_srtp);
 				continue;
@@ -427,7 +435,7 @@ static void process_stream(struct media_worker *worker, struct stream *stream, i
 				COUNTER_ADD(worker->counters.dtls.dropped_pending, 1);
 				continue;
 			}
-			int protected = srtp_protect(&out->media->srtp->encrypt, worker->packets[i], length, is_rtcp);
+			int protected = srtp_protect(&stream_keys(out)->encrypt, worker->packets[i], length, is_rtcp);
 			if (protected < 0) {
 				count_refused(worker, out, &worker->counters.dropped_srtp);
 				continue;

@@ -321,7 +321,8 @@ void call_statistics_gather(struct call *call, struct call_statistics *statistic
 		copy->counters = stream->counters;
 		copy->learning_status = relay_learning_status(stream);
 		const struct dtls_connection *dtls = stream->extras->dtls;
-		if (dtls && dtls->params.enabled) {
+		/* an RTCP port's association exists only without rtcp-mux */
+		if (dtls && dtls->params.enabled && !(stream->kind == STREAM_RTCP && stream->media->rtcp_mux)) {
 			/* the worker writes the association's state under the lock held here */
 			copy->dtls_state = dtls_state_name(dtls->state);
 			copy->dtls_suite = dtls_srtp_suite_name(dtls->srtp_suite);

@@ -16,7 +16,7 @@ import pytest
 from calls import (Call, Sdp, assert_error, assert_ok, attribute_values, media_section, make_sdp, streams_of,
                    wait_until)
 from conftest import IS_UPSTREAM
-from rtp import MediaPeer, MediaSocket, rtp_stream
+from rtp import MediaPeer, MediaSocket, build_rtcp_compound, rtp_stream
 
 CALLER, CALLEE = "127.0.0.2", "127.0.0.1"
 PEER = os.environ.get("SRTP_PEER", os.path.join(os.path.dirname(__file__), "..", "..", "build",
@@ -298,11 +298,12 @@ def test_handshake_without_answer_is_given_up(rtpengine, peers, certificate):
     assert_ok(call.answer(make_sdp(CALLEE, media_section(callee.port))))
     arrivals = []
     deadline = time.monotonic() + 15
-    while time.monotonic() < deadline and not totals(rtpengine)["dtlstimeouts"]:
+    # no rtcp-mux: the RTP and the RTCP port each run an association (RFC 5764 section 4.1)
+    while time.monotonic() < deadline and totals(rtpengine)["dtlstimeouts"] < 2:
         item = caller.rtp.receive(0.2)
         if item and 20 <= item[0][0] <= 63:
             arrivals.append((round(time.monotonic(), 3), len(item[0]), item[0][:14].hex()))
-    assert totals(rtpengine)["dtlstimeouts"] == 1
+    assert totals(rtpengine)["dtlstimeouts"] == 2
     # the first ClientHello and at most DTLS_MAX_RETRANSMITS (6) retransmissions, backing off
     assert 3 <= len(arrivals) <= 7, arrivals
     gaps = [b[0] - a[0] for a, b in zip(arrivals, arrivals[1:])]
@@ -704,3 +705,72 @@ def test_offer_with_both_is_answered_with_dtls_unless_asked(rtpengine, peers, ce
     assert media.protocol == "RTP/SAVP"
     assert bool(attribute_values(media.attributes, "fingerprint")) == expect_dtls
     assert bool(attribute_values(media.attributes, "crypto")) != expect_dtls
+
+
+def test_rtcp_port_runs_its_own_association(rtpengine, peers, certificate):
+    """Without rtcp-mux, RFC 5764 section 4.1: the RTCP port has an association of its own, whose
+    exported keys protect SRTCP (and only SRTCP)."""
+    caller, callee = peers
+    key, cert, fingerprint = certificate
+    profile = "SRTP_AES128_CM_SHA1_80"
+    suite = PROFILES[profile][0]
+    call = Call(rtpengine)
+    offered = Sdp(assert_ok(call.offer(dtls_offer(caller.port, fingerprint, setup="active"),
+                                       {"transport-protocol": "RTP/AVP"}))["sdp"])
+    answered = Sdp(assert_ok(call.answer(make_sdp(CALLEE, media_section(callee.port))))["sdp"])
+    relay_rtp, relay_rtcp = answered.media_address(), answered.rtcp_address()
+    assert relay_rtcp[1] == relay_rtp[1] + 1
+    rtp_client = OpensslPeer(["s_client", "-connect", "%s:%d" % relay_rtp, "-cert", cert, "-key", key], profile)
+    rtcp_client = OpensslPeer(["s_client", "-connect", "%s:%d" % relay_rtcp, "-cert", cert, "-key", key], profile)
+    try:
+        rtp_client_key, rtp_server_key = split_keys(rtp_client.keying_material(), profile)
+        rtcp_client_key, rtcp_server_key = split_keys(rtcp_client.keying_material(), profile)
+        assert rtcp_client_key != rtp_client_key
+        media_both_ways(caller.rtp, callee, relay_rtp, offered.media_address(), profile, rtp_client_key,
+                        rtp_server_key)
+        report = build_rtcp_compound(0x1234)
+        caller.rtcp.send(srtp("protect-rtcp", suite, rtcp_client_key, [report])[0], relay_rtcp)
+        assert receive(callee.rtcp, 1) == [report]
+        back = build_rtcp_compound(0x4321)
+        callee.rtcp.send(back, offered.rtcp_address())
+        protected = receive(caller.rtcp, 1)
+        assert len(protected) == 1 and protected[0] != back
+        assert srtp("unprotect-rtcp", suite, rtcp_server_key, protected) == [back]
+        # SRTCP keyed with the RTP port's association is refused on the RTCP port
+        dropped = totals(rtpengine)["droppedsrtp"]
+        caller.rtcp.send(srtp("protect-rtcp", suite, rtp_client_key, [build_rtcp_compound(0x5555)])[0], relay_rtcp)
+        assert wait_until(lambda: totals(rtpengine)["droppedsrtp"] == dropped + 1, 3.0)
+        states = streams_of(assert_ok(call.query()), call.from_tag)
+        assert states[0]["DTLS"].startswith("established") and states[1]["DTLS"].startswith("established")
+    finally:
+        rtp_client.close()
+        rtcp_client.close()
+
+
+def test_rtcp_mux_uses_the_rtp_association(rtpengine, peers, certificate):
+    """With rtcp-mux (as WebRTC peers use it) one association keys SRTP and SRTCP on one port."""
+    caller, callee = peers
+    key, cert, fingerprint = certificate
+    profile = "SRTP_AEAD_AES_128_GCM"
+    suite = PROFILES[profile][0]
+    call = Call(rtpengine)
+    offer = make_sdp(CALLER, media_section(caller.port, protocol="UDP/TLS/RTP/SAVPF", attributes=(
+        "sendrecv", "rtcp-mux", "setup:active", "fingerprint:sha-256 %s" % fingerprint)))
+    offered = Sdp(assert_ok(call.offer(offer, {"transport-protocol": "RTP/AVPF", "rtcp-mux": ["accept"]}))["sdp"])
+    answered = Sdp(assert_ok(call.answer(make_sdp(CALLEE, media_section(callee.port, protocol="RTP/AVPF"))))["sdp"])
+    assert "rtcp-mux" in answered.medias[0].attributes
+    relay = answered.media_address()
+    client = OpensslPeer(["s_client", "-connect", "%s:%d" % relay, "-cert", cert, "-key", key], profile)
+    try:
+        client_key, server_key = split_keys(client.keying_material(), profile)
+        media_both_ways(caller.rtp, callee, relay, offered.media_address(), profile, client_key, server_key)
+        report = build_rtcp_compound(0x1234)
+        caller.rtp.send(srtp("protect-rtcp", suite, client_key, [report])[0], relay)
+        assert receive(callee.rtcp, 1) == [report]
+        back = build_rtcp_compound(0x4321)
+        callee.rtcp.send(back, offered.rtcp_address())
+        assert srtp("unprotect-rtcp", suite, server_key, receive(caller.rtp, 1)) == [back]
+        states = streams_of(assert_ok(call.query()), call.from_tag)
+        assert states[0]["DTLS"].startswith("established") and "DTLS" not in states[1]
+    finally:
+        client.close()

@@ -34,6 +34,7 @@ static void fixture_setup(struct fixture *fixture, gconstpointer unused)
 static void fixture_teardown(struct fixture *fixture, gconstpointer unused)
 {
 	dtls_connection_free(fixture->extras[STREAM_RTP].dtls);
+	dtls_connection_free(fixture->extras[STREAM_RTCP].dtls);
 	g_aligned_free(fixture->media);
 	if (fixture->sdp)
 		sdp_session_free(fixture->sdp);
@@ -86,8 +87,10 @@ static void test_answer_roles(struct fixture *fixture, gconstpointer unused)
 		g_assert_true(media_dtls_offered(fixture->sdp, sdp_media));
 		struct media_dtls_request request = { .preference = cases[i].preference };
 		const char *reason = NULL;
-		dtls_connection_free(fixture->extras[STREAM_RTP].dtls);
-		fixture->extras[STREAM_RTP].dtls = NULL;
+		for (int kind = STREAM_RTP; kind <= STREAM_RTCP; kind++) {
+			dtls_connection_free(fixture->extras[kind].dtls);
+			fixture->extras[kind].dtls = NULL;
+		}
 		g_assert_cmpint(media_dtls_take_offer(fixture->media, fixture->sdp, sdp_media, &request, &reason), ==, 0);
 		g_assert_cmpstr(our_setup_line(fixture), ==, cases[i].ours);
 		g_assert_cmpint(connection(fixture)->staged.active, ==, !strcmp(cases[i].ours, "setup:active"));
@@ -159,6 +162,12 @@ static void test_reoffer_generations(struct fixture *fixture, gconstpointer unus
 	g_assert_cmpint(media_dtls_take_offer(fixture->media, fixture->sdp, sdp_media, &request, &reason), ==, 0);
 	g_assert_cmpuint(connection(fixture)->staged.generation, ==, generation + 2);
 	g_assert_true(connection(fixture)->staged.active);
+	/* the RTCP port's association (used without rtcp-mux) follows the RTP port's */
+	const struct dtls_connection *rtcp = fixture->extras[STREAM_RTCP].dtls;
+	g_assert_nonnull(rtcp);
+	g_assert_cmpuint(rtcp->staged.generation, ==, generation + 2);
+	g_assert_true(rtcp->staged.active);
+	g_assert_true(dtls_fingerprint_equal(&rtcp->staged.expected, &connection(fixture)->staged.expected));
 	/* switched off: one more generation, no longer active */
 	media_dtls_off(fixture->media);
 	g_assert_false(media_dtls_active(fixture->media));
@@ -204,8 +213,10 @@ static void test_passive_option(struct fixture *fixture, gconstpointer unused)
 	g_assert_cmpstr(lines[0], ==, "setup:actpass");
 	g_assert_true(g_str_has_prefix(lines[1], "fingerprint:sha-1 "));   /* --dtls-signature */
 	/* ... and we answer an actpass offer passive */
-	dtls_connection_free(fixture->extras[STREAM_RTP].dtls);
-	fixture->extras[STREAM_RTP].dtls = NULL;
+	for (int kind = STREAM_RTP; kind <= STREAM_RTCP; kind++) {
+		dtls_connection_free(fixture->extras[kind].dtls);
+		fixture->extras[kind].dtls = NULL;
+	}
 	const struct sdp_media *sdp_media = parse(fixture, "UDP/TLS/RTP/SAVP", "a=setup:actpass\r\na=fingerprint:" FINGERPRINT_256 "\r\n");
 	g_assert_cmpint(media_dtls_take_offer(fixture->media, fixture->sdp, sdp_media, &request, &reason), ==, 0);
 	g_assert_cmpstr(our_setup_line(fixture), ==, "setup:passive");
