@@ -458,6 +458,19 @@ static inline char *put_unsigned(char *cursor, unsigned long long value)
 	unsigned int estimate = (unsigned int) (64 - __builtin_clzll(value)) * 1233 >> 12;
 	unsigned int digits = estimate + (value >= powers_of_ten[estimate]);
 	char *end = cursor + digits, *position = end;
+	/* ports, lengths and times in seconds fit 32 bits, whose division by 100 is a shorter
+	 * multiply (callgrind, ng cycle bench: ~8 instructions fewer per pair of digits) */
+	if (value <= UINT32_MAX) {
+		uint32_t small = (uint32_t) value;
+		while (small >= 100) {
+			uint32_t pair = small % 100 * 2;
+			small /= 100;
+			position -= 2;
+			position[0] = digit_pairs[pair];
+			position[1] = digit_pairs[pair + 1];
+		}
+		value = small;
+	}
 	while (value >= 100) {
 		unsigned int pair = (unsigned int) (value % 100) * 2;
 		value /= 100;
