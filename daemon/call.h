@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "endpoint.h"
+#include "kernel.h"
 #include "sdp.h"
 
 struct local_interface;
@@ -77,6 +78,10 @@ struct stream_extras {
 	union endpoint kernel_destination;
 	union endpoint kernel_source;
 	struct stream_counters kernel_seen;  /* kernel counters already added to counters */
+	uint64_t kernel_srtp_dropped_seen;   /* kernel SRTP drops already added */
+	/* SRTP the kernel target was given: the contexts (identity) and the keys it took */
+	const void *kernel_decrypt_context, *kernel_encrypt_context;
+	struct kernel_srtp_keys kernel_decrypt_keys, kernel_encrypt_keys;
 	/* call recording (recording.c): the sink is published under the call's lock, record is
 	 * copied into FORWARD_RECORD by call_refresh_forwarding() */
 	struct recording_sink *recording_sink;

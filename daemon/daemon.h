@@ -20,6 +20,7 @@ struct daemon_totals {
 	uint64_t ng_errors;
 	uint64_t ng_cached_replies, ng_cached_bytes;   /* the retransmission cache's size */
 	uint64_t kernel_packets, kernel_bytes, kernel_errors;      /* forwarded in the kernel */
+	uint64_t kernel_dropped_srtp;   /* kernel SRTP: authentication failures and replays (in kernel_errors too) */
 	/* per-second rates, sampled by the control thread's timer */
 	uint64_t packet_rate, byte_rate, error_rate;
 	uint64_t sampled_packets, sampled_bytes, sampled_errors;

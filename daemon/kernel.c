@@ -66,6 +66,43 @@ static void address_to_sockaddr(const struct rtpengine_address *from, union endp
 	}
 }
 
+_Static_assert(KERNEL_SRTP_SSRC_SLOTS == RTPENGINE_SRTP_SSRC_SLOTS, "SRTP SSRC slots differ from the ABI's");
+_Static_assert((int)KERNEL_SRTP_AES_GCM == (int)RTPENGINE_SRTP_AES_GCM && (int)KERNEL_SRTP_AES_CM == (int)RTPENGINE_SRTP_AES_CM
+	       && (int)KERNEL_SRTP_NULL == (int)RTPENGINE_SRTP_NULL, "kernel_srtp_cipher must equal the ABI's");
+
+static void srtp_ssrcs_from_record(const struct rtpengine_srtp_ssrc_state *record, struct kernel_srtp_ssrc *out)
+{
+	for (int i = 0; i < KERNEL_SRTP_SSRC_SLOTS; i++) {
+		out[i].used = record[i].used != 0;
+		out[i].ssrc = record[i].ssrc;
+		out[i].highest_index = record[i].highest_index;
+		out[i].window[0] = record[i].window[0];
+		out[i].window[1] = record[i].window[1];
+	}
+}
+
+static void srtp_to_record(const struct kernel_srtp *from, struct rtpengine_srtp *to)
+{
+	memset(to, 0, sizeof(*to));
+	if (from->keys.cipher == KERNEL_SRTP_NONE)
+		return;
+	to->cipher = from->keys.cipher;
+	to->cipher_key_length = from->keys.cipher_key_length;
+	to->auth_tag_length = from->keys.auth_tag_length;
+	memcpy(to->cipher_key, from->keys.cipher_key, sizeof(to->cipher_key));
+	memcpy(to->auth_key, from->keys.auth_key, sizeof(to->auth_key));
+	memcpy(to->salt, from->keys.salt, sizeof(to->salt));
+	for (int i = 0; i < KERNEL_SRTP_SSRC_SLOTS; i++) {
+		if (!from->ssrcs[i].used)
+			continue;
+		to->ssrcs[i].used = 1;
+		to->ssrcs[i].ssrc = from->ssrcs[i].ssrc;
+		to->ssrcs[i].highest_index = from->ssrcs[i].highest_index;
+		to->ssrcs[i].window[0] = from->ssrcs[i].window[0];
+		to->ssrcs[i].window[1] = from->ssrcs[i].window[1];
+	}
+}
+
 static void counters_from_record(const struct rtpengine_counters *record, struct kernel_counters *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -84,6 +121,10 @@ static void counters_from_record(const struct rtpengine_counters *record, struct
 		out->payload_types[i].payload_type = record->payload_types[i].payload_type;
 		out->payload_types[i].packets = record->payload_types[i].packets;
 	}
+	out->srtp_auth_failures = record->srtp_auth_failures;
+	out->srtp_replays = record->srtp_replays;
+	srtp_ssrcs_from_record(record->decrypt_ssrcs, out->decrypt_ssrcs);
+	srtp_ssrcs_from_record(record->encrypt_ssrcs, out->encrypt_ssrcs);
 }
 
 static void command_init(struct rtpengine_command *command, enum rtpengine_command_type type)
@@ -283,6 +324,8 @@ int kernel_forward_add(struct kernel_table *table, const struct kernel_forward *
 	/* Our flag values are the ABI's; keep them in step. */
 	target->flags = forward->flags;
 	target->tos = forward->tos;
+	srtp_to_record(&forward->decrypt, &target->decrypt);
+	srtp_to_record(&forward->encrypt, &target->encrypt);
 	return write_command(table, &command);
 }
 
@@ -296,6 +339,23 @@ int kernel_forward_delete(struct kernel_table *table, const union endpoint *loca
 	if (err)
 		return err;
 	return write_command(table, &command);
+}
+
+int kernel_forward_delete_read(struct kernel_table *table, const union endpoint *local,
+			       struct kernel_counters *final)
+{
+	struct rtpengine_counters record;
+	int err = kernel_forward_delete(table, local);
+
+	if (err)
+		return err;
+	ssize_t length = read(table->control_fd, &record, sizeof(record));
+	if (length < 0)
+		return -errno;
+	if (length != sizeof(record))
+		return -EIO;
+	counters_from_record(&record, final);
+	return 0;
 }
 
 int kernel_forward_flush(struct kernel_table *table)

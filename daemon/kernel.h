@@ -32,6 +32,39 @@ enum kernel_forward_flags {
 	KERNEL_FORWARD_STRICT_SOURCE = 1u << 2,  /* drop, not pass up, other sources */
 };
 
+/* SRTP in the kernel (RFC 3711): session keys derived by the daemon, plus per-SSRC
+ * rollover state handed over and back. */
+enum kernel_srtp_cipher {
+	KERNEL_SRTP_NONE = 0,        /* plain RTP on this side */
+	KERNEL_SRTP_NULL = 1,        /* NULL cipher, HMAC-SHA1 */
+	KERNEL_SRTP_AES_CM = 2,      /* AES-CM 128/192/256, HMAC-SHA1 */
+	KERNEL_SRTP_AES_GCM = 3,     /* AEAD AES-GCM 128/256 */
+};
+
+#define KERNEL_SRTP_SSRC_SLOTS 4
+
+/* Only bytes: compared with memcmp to tell a re-key. */
+struct kernel_srtp_keys {
+	uint8_t cipher;              /* enum kernel_srtp_cipher */
+	uint8_t cipher_key_length;   /* 0 for NULL */
+	uint8_t auth_tag_length;     /* 4, 10; 16 for GCM */
+	uint8_t cipher_key[32];
+	uint8_t auth_key[20];
+	uint8_t salt[14];
+};
+
+struct kernel_srtp_ssrc {
+	bool used;
+	uint32_t ssrc;
+	uint64_t highest_index;      /* ROC << 16 | SEQ */
+	uint64_t window[2];          /* bit n: index highest_index - n seen */
+};
+
+struct kernel_srtp {
+	struct kernel_srtp_keys keys;
+	struct kernel_srtp_ssrc ssrcs[KERNEL_SRTP_SSRC_SLOTS];
+};
+
 /* One direction of one stream. Addresses are AF_INET or AF_INET6 with a port. */
 struct kernel_forward {
 	union endpoint local;                     /* where packets arrive (our socket address) */
@@ -40,6 +73,8 @@ struct kernel_forward {
 	union endpoint destination;               /* the peer on the other leg */
 	unsigned int flags;                       /* enum kernel_forward_flags */
 	int tos;                                  /* 0..255, or -1 to keep the received TOS */
+	struct kernel_srtp decrypt;               /* SRTP from the sender (cipher NONE: plain) */
+	struct kernel_srtp encrypt;               /* SRTP towards the destination */
 };
 
 #define KERNEL_SSRC_SLOTS 4
@@ -53,6 +88,10 @@ struct kernel_counters {
 	uint64_t last_packet_unix_us;  /* 0 = none yet */
 	struct { bool used; uint32_t ssrc; uint64_t packets; } ssrcs[KERNEL_SSRC_SLOTS];
 	struct { bool used; uint8_t payload_type; uint64_t packets; } payload_types[KERNEL_PAYLOAD_TYPE_SLOTS];
+	uint64_t srtp_auth_failures;   /* SRTP packets dropped: authentication failed */
+	uint64_t srtp_replays;         /* SRTP packets dropped: replayed or too old */
+	struct kernel_srtp_ssrc decrypt_ssrcs[KERNEL_SRTP_SSRC_SLOTS];   /* SRTP state now */
+	struct kernel_srtp_ssrc encrypt_ssrcs[KERNEL_SRTP_SSRC_SLOTS];
 };
 
 typedef void (*kernel_counters_callback)(const union endpoint *local,
@@ -77,6 +116,10 @@ int kernel_table_id(const struct kernel_table *table);
 int kernel_forward_add(struct kernel_table *table, const struct kernel_forward *forward);
 /* -ENOENT if there is no target for local. */
 int kernel_forward_delete(struct kernel_table *table, const union endpoint *local);
+/* Deletes and returns the target's last counters and SRTP state (no packet changes them
+ * after the delete: later ones reach the daemon's socket). */
+int kernel_forward_delete_read(struct kernel_table *table, const union endpoint *local,
+			       struct kernel_counters *final);
 /* Counters of one target: two system calls. Prefer kernel_read_all_counters for many. */
 int kernel_forward_read_counters(struct kernel_table *table, const union endpoint *local,
 				 struct kernel_counters *out);

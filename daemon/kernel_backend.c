@@ -13,6 +13,7 @@
 #include "daemon.h"
 #include "interface.h"
 #include "kernel.h"
+#include "kernel_srtp.h"
 #include "log.h"
 #include "media_dtls.h"
 #include "relay.h"
@@ -30,14 +31,39 @@ static void stream_local_endpoint(const struct stream *stream, union endpoint *l
 		local->v6.sin6_scope_id = 0;
 }
 
+static void add_counters(struct daemon_context *daemon, struct stream *stream, const struct kernel_counters *counters);
+
+/* An SRTP target's state goes back into the daemon's contexts: the kernel stops touching it
+ * with the delete, and the worker continues from there (RFC 3711 section 3.3.1: the
+ * rollover counters must not go back, nor the replay windows forget). */
+static void take_back_srtp(struct stream *stream, const struct kernel_counters *final)
+{
+	struct stream_extras *extras = stream->extras;
+	if (!extras->kernel_decrypt_context && !extras->kernel_encrypt_context)
+		return;
+	struct call *call = stream->call;
+	pthread_mutex_lock(&call->lock);
+	kernel_srtp_import(stream->media, false, extras->kernel_decrypt_context, final->decrypt_ssrcs);
+	if (stream->sink)
+		kernel_srtp_import(stream->sink->media, true, extras->kernel_encrypt_context, final->encrypt_ssrcs);
+	pthread_mutex_unlock(&call->lock);
+	extras->kernel_decrypt_context = extras->kernel_encrypt_context = NULL;
+}
+
 static void remove_target(struct daemon_context *daemon, struct stream *stream, const char *reason)
 {
 	struct stream_extras *extras = stream->extras;
 	if (extras->kernelized) {
 		union endpoint local;
+		struct kernel_counters final;
 		stream_local_endpoint(stream, &local);
-		kernel_forward_delete(daemon->kernel, &local);
+		if (kernel_forward_delete_read(daemon->kernel, &local, &final) == 0) {
+			take_back_srtp(stream, &final);
+			add_counters(daemon, stream, &final);
+		}
 		extras->kernelized = false;
+		memset(&extras->kernel_seen, 0, sizeof(extras->kernel_seen));
+		extras->kernel_srtp_dropped_seen = 0;
 		memset(&extras->kernel_destination, 0, sizeof(extras->kernel_destination));
 	}
 	extras->kernel_reason = reason;
@@ -87,18 +113,26 @@ static void sync_stream(struct daemon_context *daemon, struct stream *stream, GH
 		remove_target(daemon, stream, "recorded: the recording is written in userspace");
 		return;
 	}
-	if (media->crypto || target->crypto) {
-		/* the kernel module forwards plain RTP only; SRTP is en/decrypted in userspace */
-		remove_target(daemon, stream, "SRTP is handled in userspace");
-		return;
-	}
 	if (media_dtls_active(media) || media_dtls_active(target)) {
 		/* DTLS records and the SRTP it keys must reach the worker */
 		remove_target(daemon, stream, "DTLS-SRTP is handled in userspace");
 		return;
 	}
-	if (media->rtcp_mux != target->rtcp_mux) {
-		remove_target(daemon, stream, "RTCP multiplexing is bridged in userspace");
+	struct kernel_srtp_keys decrypt_keys, encrypt_keys;
+	const void *decrypt_context, *encrypt_context;
+	struct stream_extras *cache = stream->extras;
+	const char *srtp_reason = kernel_srtp_keys_cached(media, false, cache->kernelized ? cache->kernel_decrypt_context : NULL,
+							  &cache->kernel_decrypt_keys, &decrypt_keys, &decrypt_context);
+	if (!srtp_reason)
+		srtp_reason = kernel_srtp_keys_cached(target, true, cache->kernelized ? cache->kernel_encrypt_context : NULL,
+						      &cache->kernel_encrypt_keys, &encrypt_keys, &encrypt_context);
+	if (srtp_reason) {
+		remove_target(daemon, stream, srtp_reason);
+		return;
+	}
+	bool srtp = decrypt_context || encrypt_context;
+	if (srtp && stream->kind == STREAM_RTCP) {
+		remove_target(daemon, stream, "SRTCP is handled in userspace");
 		return;
 	}
 	if (stream->kind == STREAM_RTCP && media->rtcp_mux) {
@@ -120,19 +154,37 @@ static void sync_stream(struct daemon_context *daemon, struct stream *stream, GH
 	if (learning)
 		source = view.learned;
 	struct stream_extras *extras = stream->extras;
+	bool same_srtp = extras->kernel_decrypt_context == decrypt_context
+		&& extras->kernel_encrypt_context == encrypt_context
+		&& !memcmp(&extras->kernel_decrypt_keys, &decrypt_keys, sizeof(decrypt_keys))
+		&& !memcmp(&extras->kernel_encrypt_keys, &encrypt_keys, sizeof(encrypt_keys));
 	bool unchanged = extras->kernelized && endpoint_equal(&extras->kernel_destination, destination)
-		&& endpoint_equal(&extras->kernel_source, &source);
+		&& endpoint_equal(&extras->kernel_source, &source) && same_srtp;
 	if (!unchanged) {
+		/* An SRTP target is never replaced in place: its state comes back first, so
+		 * what is pushed next starts where the kernel stopped. */
+		if (extras->kernelized && (srtp || extras->kernel_decrypt_context || extras->kernel_encrypt_context))
+			remove_target(daemon, stream, "SRTP target being replaced");
 		struct kernel_forward forward = { .tos = daemon->config->tos };
 		stream_local_endpoint(stream, &forward.local);
 		stream_local_endpoint(out, &forward.output_source);
 		forward.expected_source = source;
 		forward.destination = *destination;
-		/* RTP only: multiplexed RTCP is passed up to userspace, which reads it (RTCP
-		 * statistics) */
+		/* RTP only: RTCP, multiplexed or not, is passed up to userspace, which reads it
+		 * (RTCP statistics) and bridges rtcp-mux to separate ports and back (RFC 5761) */
 		forward.flags = KERNEL_FORWARD_RTP;
 		if (side->flags & SIDE_STRICT_SOURCE)
 			forward.flags |= KERNEL_FORWARD_STRICT_SOURCE;
+		if (srtp) {
+			/* the module takes SRTP; SRTCP goes up with the rest of RTCP */
+			forward.decrypt.keys = decrypt_keys;
+			forward.encrypt.keys = encrypt_keys;
+			struct call *call = stream->call;
+			pthread_mutex_lock(&call->lock);
+			kernel_srtp_export(media, false, &forward.decrypt);
+			kernel_srtp_export(target, true, &forward.encrypt);
+			pthread_mutex_unlock(&call->lock);
+		}
 		int error = kernel_forward_add(daemon->kernel, &forward);
 		if (error) {
 			log_call(LOG_WARNING, side->call->call_id, "kernel refused target for port %u: %s",
@@ -141,9 +193,13 @@ static void sync_stream(struct daemon_context *daemon, struct stream *stream, GH
 			return;
 		}
 		char text[ENDPOINT_TEXT_SIZE];
-		log_call(LOG_INFO, side->call->call_id, "port %u: forwarding in the kernel to %s", stream->local_port,
-			 endpoint_text(destination, text, sizeof(text)));
+		log_call(LOG_INFO, side->call->call_id, "port %u: forwarding in the kernel to %s%s", stream->local_port,
+			 endpoint_text(destination, text, sizeof(text)), srtp ? " (SRTP in the kernel)" : "");
 		extras->kernelized = true;
+		extras->kernel_decrypt_context = decrypt_context;
+		extras->kernel_encrypt_context = encrypt_context;
+		extras->kernel_decrypt_keys = decrypt_keys;
+		extras->kernel_encrypt_keys = encrypt_keys;
 		extras->kernel_destination = *destination;
 		extras->kernel_source = source;
 		extras->kernel_reason = NULL;
@@ -170,19 +226,18 @@ static void sync_call(struct call *call, void *data)
 	sync_call_streams(context[0], call, context[1]);
 }
 
-/* Adds what the kernel forwarded since the last look to the stream's own counters. */
-static void apply_counters(const union endpoint *local, const struct kernel_counters *counters, void *data)
+/* Adds what the kernel forwarded since the last look to the stream's own counters; SRTP
+ * authentication failures and replays count as the stream's errors, as in userspace. */
+static void add_counters(struct daemon_context *daemon, struct stream *stream, const struct kernel_counters *counters)
 {
-	void **context = data;
-	struct daemon_context *daemon = context[0];
-	GHashTable *by_local = context[1];
-	char key[ENDPOINT_TEXT_SIZE];
-	struct stream *stream = g_hash_table_lookup(by_local, endpoint_text(local, key, sizeof(key)));
-	if (!stream)
-		return;
 	struct stream_counters *seen = &stream->extras->kernel_seen;
+	uint64_t srtp_dropped = counters->srtp_auth_failures + counters->srtp_replays;
+	uint64_t new_srtp_dropped = srtp_dropped - stream->extras->kernel_srtp_dropped_seen;
+	if (srtp_dropped < stream->extras->kernel_srtp_dropped_seen)
+		new_srtp_dropped = 0;
+	stream->extras->kernel_srtp_dropped_seen = srtp_dropped;
 	uint64_t packets = counters->packets - seen->packets, bytes = counters->bytes - seen->bytes;
-	uint64_t errors = counters->errors - seen->errors;
+	uint64_t errors = counters->errors - seen->errors + new_srtp_dropped;
 	bool counted = counters->packets >= seen->packets;
 	seen->packets = counters->packets;
 	seen->bytes = counters->bytes;
@@ -213,6 +268,17 @@ static void apply_counters(const union endpoint *local, const struct kernel_coun
 		daemon->totals.kernel_bytes += bytes;
 		daemon->totals.kernel_errors += errors;
 	}
+	daemon->totals.kernel_dropped_srtp += new_srtp_dropped;
+}
+
+static void apply_counters(const union endpoint *local, const struct kernel_counters *counters, void *data)
+{
+	void **context = data;
+	GHashTable *by_local = context[1];
+	char key[ENDPOINT_TEXT_SIZE];
+	struct stream *stream = g_hash_table_lookup(by_local, endpoint_text(local, key, sizeof(key)));
+	if (stream)
+		add_counters(context[0], stream, counters);
 }
 
 int kernel_backend_start(struct daemon_context *daemon)
@@ -236,7 +302,9 @@ int kernel_backend_start(struct daemon_context *daemon)
 		return 0;
 	}
 	unavailable_reason = NULL;
-	log_notice("Kernel forwarding: ACTIVE on table %d; latched streams are forwarded in the kernel", config->table);
+	log_notice("Kernel forwarding: ACTIVE on table %d; latched streams are forwarded in the kernel (RTP and "
+		   "SDES-SRTP, rtcp-mux bridged; RTCP, DTLS-SRTP and recorded streams stay in userspace: query says "
+		   "why per stream)", config->table);
 	return 0;
 }
 

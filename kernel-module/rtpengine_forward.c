@@ -50,6 +50,7 @@ enum payload_kind {
 	PAYLOAD_OTHER,
 	PAYLOAD_RTP,
 	PAYLOAD_RTCP,
+	PAYLOAD_STUN_DTLS,   /* always the daemon's: ICE and DTLS handshakes */
 };
 
 struct payload_info {
@@ -77,6 +78,11 @@ static void classify_payload(const u8 *payload, unsigned int length, struct payl
 	u8 second;
 
 	info->kind = PAYLOAD_OTHER;
+	/* RFC 7983 section 7: first byte 0..3 is STUN, 20..63 DTLS */
+	if (length >= 1 && (payload[0] <= 3 || (payload[0] >= 20 && payload[0] <= 63))) {
+		info->kind = PAYLOAD_STUN_DTLS;
+		return;
+	}
 	if (length < 4 || (payload[0] >> 6) != 2)
 		return;
 	second = payload[1];
@@ -93,6 +99,8 @@ static void classify_payload(const u8 *payload, unsigned int length, struct payl
 
 static bool payload_allowed(u32 flags, enum payload_kind kind)
 {
+	if (kind == PAYLOAD_STUN_DTLS)
+		return false;
 	if (!(flags & (RTPENGINE_TARGET_RTP | RTPENGINE_TARGET_RTCP)))
 		return true;
 	if (kind == PAYLOAD_RTP)
@@ -149,6 +157,37 @@ static bool udp_checksum_ok(struct sk_buff *skb, unsigned int udp_offset, unsign
 				       IPPROTO_UDP, sum) == 0;
 	return csum_tcpudp_magic(ip_hdr(skb)->saddr, ip_hdr(skb)->daddr, udp_length,
 				 IPPROTO_UDP, sum) == 0;
+}
+
+/* ---------------------------------------------------------------- SRTP */
+
+/* Makes the datagram linear and writable with room for the SRTP tag, then decrypts and/or
+ * encrypts its RTP payload in place (rtpengine_srtp.c). On success *udp_length is the new
+ * UDP length (header updated); -EAGAIN means the packet is untouched and goes up. */
+static int transform_srtp(struct sk_buff *skb, struct rtpengine_entry *entry, unsigned int udp_offset,
+			  unsigned int *udp_length)
+{
+	unsigned int end = udp_offset + *udp_length, tailroom = rtpengine_srtp_tailroom(entry->srtp);
+	unsigned int new_length;
+	int result;
+
+	if (skb->len > end && pskb_trim_rcsum(skb, end))
+		return -EAGAIN;
+	if (skb_ensure_writable(skb, end))
+		return -ENOMEM;
+	if (skb_tailroom(skb) < tailroom &&
+	    pskb_expand_head(skb, 0, tailroom - skb_tailroom(skb), GFP_ATOMIC))
+		return -ENOMEM;
+	result = rtpengine_srtp_process(entry->srtp, skb->data + udp_offset + UDP_HEADER_LENGTH,
+					*udp_length - UDP_HEADER_LENGTH);
+	if (result < 0)
+		return result;
+	new_length = result + UDP_HEADER_LENGTH;
+	if (new_length > *udp_length)
+		skb_put(skb, new_length - *udp_length);
+	((struct udphdr *)(skb->data + udp_offset))->len = htons(new_length);
+	*udp_length = new_length;
+	return 0;
 }
 
 /* ---------------------------------------------------------------- sending */
@@ -342,6 +381,27 @@ static unsigned int forward_packet(struct sk_buff *skb, const struct xt_action_p
 		return XT_CONTINUE;
 	}
 
+	if (entry->srtp) {
+		/* SRTCP (and RTCP on an rtcp-mux port) is the daemon's */
+		if (payload.kind != PAYLOAD_RTP) {
+			atomic64_inc(&stats->passed_up);
+			return XT_CONTINUE;
+		}
+		err = transform_srtp(skb, entry, udp_offset, &udp_length);
+		if (err == -EAGAIN) {
+			atomic64_inc(&stats->passed_up);
+			return XT_CONTINUE;
+		}
+		if (err) {
+			if (err == -EACCES)
+				atomic64_inc(&stats->srtp_auth_failures);
+			else if (err == -EALREADY)
+				atomic64_inc(&stats->srtp_replays);
+			else
+				atomic64_inc(&stats->errors);
+			return NF_DROP;
+		}
+	}
 	err = prepare_for_output(skb, udp_offset, udp_length);
 	if (err) {
 		atomic64_inc(&stats->errors);

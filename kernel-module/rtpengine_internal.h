@@ -9,6 +9,9 @@
 #include <linux/rculist.h>
 #include <linux/spinlock.h>
 #include <net/dst_cache.h>
+#include <crypto/skcipher.h>
+#include <crypto/hash.h>
+#include <crypto/aead.h>
 
 #include "xt_RTPENGINE_abi.h"
 
@@ -30,6 +33,29 @@ struct rtpengine_stats {
 	atomic64_t ssrc_packets[RTPENGINE_SSRC_SLOTS];
 	atomic_t payload_type_keys[RTPENGINE_PAYLOAD_TYPE_SLOTS];
 	atomic64_t payload_type_packets[RTPENGINE_PAYLOAD_TYPE_SLOTS];
+	atomic64_t srtp_auth_failures;
+	atomic64_t srtp_replays;
+};
+
+/* Keyed crypto transforms of one SRTP side (rtpengine_srtp.c). */
+struct rtpengine_srtp_transform {
+	u8 cipher;                       /* enum rtpengine_srtp_cipher */
+	u8 tag_length;
+	u8 salt[14];
+	struct crypto_sync_skcipher *ctr;    /* AES-CM */
+	struct crypto_shash *hmac;           /* AES-CM and NULL */
+	struct crypto_aead *gcm;             /* AES-GCM */
+};
+
+/* SRTP of one target: keys and per-SSRC state. Like the counters, handed to a replacement
+ * target that brings the same keys, so an update never resets a rollover counter. */
+struct rtpengine_srtp_session {
+	spinlock_t lock;                 /* the packet path (softirq) and /proc readers */
+	bool dead;                       /* handed back to the daemon: packets go up */
+	struct rtpengine_srtp_transform decrypt, encrypt;
+	struct rtpengine_srtp decrypt_params, encrypt_params;   /* keys only, ssrcs zero */
+	struct rtpengine_srtp_ssrc_state decrypt_ssrcs[RTPENGINE_SRTP_SSRC_SLOTS];
+	struct rtpengine_srtp_ssrc_state encrypt_ssrcs[RTPENGINE_SRTP_SSRC_SLOTS];
 };
 
 struct rtpengine_entry {
@@ -38,6 +64,8 @@ struct rtpengine_entry {
 	struct rtpengine_target target;  /* validated copy of what the daemon wrote */
 	struct rtpengine_stats *stats;
 	bool owns_stats;                 /* false once handed to a replacement */
+	struct rtpengine_srtp_session *srtp;   /* NULL: plain RTP both sides */
+	bool owns_srtp;                  /* false once handed to a replacement */
 	struct dst_cache route_cache;    /* per-CPU cached route to target.destination */
 };
 
@@ -55,6 +83,19 @@ struct rtpengine_table {
 /* The packet path: looks up table `id` and the target for local address `key`. Caller
  * holds rcu_read_lock(); the result is valid until it drops it. */
 struct rtpengine_entry *rtpengine_lookup(unsigned int table_id, const struct rtpengine_address *key);
+
+/* rtpengine_srtp.c */
+bool rtpengine_srtp_wanted(const struct rtpengine_target *target);
+int rtpengine_srtp_validate(const struct rtpengine_srtp *params, const char **reason);
+struct rtpengine_srtp_session *rtpengine_srtp_session_create(const struct rtpengine_target *target);
+bool rtpengine_srtp_session_same_keys(const struct rtpengine_srtp_session *session,
+				      const struct rtpengine_target *target);
+void rtpengine_srtp_session_free(struct rtpengine_srtp_session *session);
+/* Marks the session dead (packets go up from now on) and copies its state to out. */
+void rtpengine_srtp_session_retire(struct rtpengine_srtp_session *session, struct rtpengine_counters *out);
+void rtpengine_srtp_session_snapshot(struct rtpengine_srtp_session *session, struct rtpengine_counters *out);
+unsigned int rtpengine_srtp_tailroom(const struct rtpengine_srtp_session *session);
+int rtpengine_srtp_process(struct rtpengine_srtp_session *session, u8 *packet, unsigned int length);
 
 int rtpengine_tables_init(void);
 void rtpengine_tables_exit(void);

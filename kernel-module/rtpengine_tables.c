@@ -162,6 +162,15 @@ static int validate_target(const struct rtpengine_target *target, const char **r
 		*reason = "target reserved fields not zero";
 		return -EINVAL;
 	}
+	err = rtpengine_srtp_validate(&target->decrypt, reason);
+	if (!err)
+		err = rtpengine_srtp_validate(&target->encrypt, reason);
+	if (err)
+		return err;
+	if (rtpengine_srtp_wanted(target) && !(target->flags & RTPENGINE_TARGET_RTP)) {
+		*reason = "SRTP target without the RTP flag";
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -216,6 +225,8 @@ static void entry_free_rcu(struct rcu_head *head)
 	dst_cache_destroy(&entry->route_cache);
 	if (entry->owns_stats)
 		kfree(entry->stats);
+	if (entry->owns_srtp)
+		rtpengine_srtp_session_free(entry->srtp);
 	kfree(entry);
 }
 
@@ -242,6 +253,10 @@ static void stats_snapshot(const struct rtpengine_entry *entry, struct rtpengine
 	out->errors = atomic64_read(&stats->errors);
 	out->passed_up = atomic64_read(&stats->passed_up);
 	out->last_packet_unix_ns = atomic64_read(&stats->last_packet_unix_ns);
+	out->srtp_auth_failures = atomic64_read(&stats->srtp_auth_failures);
+	out->srtp_replays = atomic64_read(&stats->srtp_replays);
+	if (entry->srtp)
+		rtpengine_srtp_session_snapshot(entry->srtp, out);
 	for (i = 0; i < RTPENGINE_SSRC_SLOTS; i++) {
 		s64 key = atomic64_read(&stats->ssrc_keys[i]);
 
@@ -283,6 +298,17 @@ static int table_add_target(struct rtpengine_table *table, const struct rtpengin
 		return -ENOMEM;
 	}
 	entry->owns_stats = true;
+	if (rtpengine_srtp_wanted(target)) {
+		entry->srtp = rtpengine_srtp_session_create(target);
+		if (IS_ERR(entry->srtp)) {
+			err = PTR_ERR(entry->srtp);
+			entry->srtp = NULL;
+			pr_warn_ratelimited("table %u: SRTP setup failed: %d\n", table->id, err);
+			entry_free_rcu(&entry->rcu);
+			return err;
+		}
+		entry->owns_srtp = true;
+	}
 
 	spin_lock_bh(&table->lock);
 	old = entry_find_locked(table, &target->local);
@@ -292,6 +318,16 @@ static int table_add_target(struct rtpengine_table *table, const struct rtpengin
 		kfree(entry->stats);
 		entry->stats = old->stats;
 		old->owns_stats = false;
+		/* Same keys: the rollover counters and replay windows the kernel advanced
+		 * are newer than what the daemon sent, so the session carries over too. */
+		if (entry->srtp && old->srtp && old->owns_srtp &&
+		    rtpengine_srtp_session_same_keys(old->srtp, target)) {
+			rtpengine_srtp_session_free(entry->srtp);
+			entry->srtp = old->srtp;
+			old->owns_srtp = false;
+		} else if (old->srtp) {
+			rtpengine_srtp_session_retire(old->srtp, NULL);
+		}
 		hlist_replace_rcu(&old->node, &entry->node);
 	} else if (table->target_count >= RTPENGINE_MAX_TARGETS) {
 		spin_unlock_bh(&table->lock);
@@ -307,7 +343,11 @@ static int table_add_target(struct rtpengine_table *table, const struct rtpengin
 	return 0;
 }
 
-static int table_delete_target(struct rtpengine_table *table, const struct rtpengine_address *local)
+/* The final counters and SRTP state go to *out: once the session is retired no packet
+ * changes it any more (later ones go up to the daemon), so the daemon continues exactly
+ * where the kernel stopped. */
+static int table_delete_target(struct rtpengine_table *table, const struct rtpengine_address *local,
+			       struct rtpengine_counters *out)
 {
 	struct rtpengine_entry *entry;
 
@@ -316,6 +356,9 @@ static int table_delete_target(struct rtpengine_table *table, const struct rtpen
 	if (entry) {
 		hlist_del_rcu(&entry->node);
 		table->target_count--;
+		if (entry->srtp)
+			rtpengine_srtp_session_retire(entry->srtp, NULL);
+		stats_snapshot(entry, out);
 	}
 	spin_unlock_bh(&table->lock);
 	if (!entry)
@@ -334,6 +377,8 @@ static void table_flush(struct rtpengine_table *table)
 	for (bucket = 0; bucket < RTPENGINE_HASH_BUCKETS; bucket++) {
 		hlist_for_each_entry_safe(entry, next, &table->buckets[bucket], node) {
 			hlist_del_rcu(&entry->node);
+			if (entry->srtp)
+				rtpengine_srtp_session_retire(entry->srtp, NULL);
 			call_rcu(&entry->rcu, entry_free_rcu);
 		}
 	}
@@ -375,7 +420,9 @@ static int execute_command(struct control_file_state *state, const struct rtpeng
 	case RTPENGINE_COMMAND_ADD_TARGET:
 		return table_add_target(state->table, &command->u.target);
 	case RTPENGINE_COMMAND_DELETE_TARGET:
-		return table_delete_target(state->table, &command->u.local);
+		err = table_delete_target(state->table, &command->u.local, &state->query_result);
+		state->has_query_result = err == 0;
+		return err;
 	case RTPENGINE_COMMAND_QUERY_TARGET:
 		err = table_query_target(state->table, &command->u.local, &state->query_result);
 		state->has_query_result = err == 0;
@@ -510,6 +557,24 @@ static int table_list_show(struct seq_file *seq, void *unused)
 			seq_printf(seq, "    packets %llu bytes %llu errors %llu passed-up %llu last-packet-ns %llu\n",
 				   counters.packets, counters.bytes, counters.errors, counters.passed_up,
 				   counters.last_packet_unix_ns);
+			if (entry->srtp) {
+				static const char *const ciphers[] = { "none", "null", "aes-cm", "aes-gcm" };
+
+				seq_printf(seq, "    srtp decrypt %s/%u encrypt %s/%u auth-failures %llu replays %llu\n",
+					   ciphers[target->decrypt.cipher & 3], target->decrypt.cipher_key_length,
+					   ciphers[target->encrypt.cipher & 3], target->encrypt.cipher_key_length,
+					   counters.srtp_auth_failures, counters.srtp_replays);
+				for (i = 0; i < RTPENGINE_SRTP_SSRC_SLOTS; i++) {
+					if (counters.decrypt_ssrcs[i].used)
+						seq_printf(seq, "    srtp-in ssrc 0x%08x index %llu\n",
+							   counters.decrypt_ssrcs[i].ssrc,
+							   counters.decrypt_ssrcs[i].highest_index);
+					if (counters.encrypt_ssrcs[i].used)
+						seq_printf(seq, "    srtp-out ssrc 0x%08x index %llu\n",
+							   counters.encrypt_ssrcs[i].ssrc,
+							   counters.encrypt_ssrcs[i].highest_index);
+				}
+			}
 			for (i = 0; i < RTPENGINE_SSRC_SLOTS; i++)
 				if (counters.ssrcs[i].used)
 					seq_printf(seq, "    ssrc 0x%08x packets %llu\n",

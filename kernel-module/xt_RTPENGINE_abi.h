@@ -15,7 +15,9 @@
 
 #include <linux/types.h>
 
-#define RTPENGINE_ABI_VERSION 1
+/* 1: plain forwarding. 2: SRTP decryption/encryption per target, SRTP state handed back
+ * by DELETE_TARGET, SRTP counters. */
+#define RTPENGINE_ABI_VERSION 2
 /* "RTPE" in ASCII: rejects writes that are not meant for us at all. */
 #define RTPENGINE_COMMAND_MAGIC 0x52545045u
 
@@ -27,6 +29,9 @@
 /* Per target, how many distinct SSRCs and RTP payload types get their own counter. */
 #define RTPENGINE_SSRC_SLOTS 4
 #define RTPENGINE_PAYLOAD_TYPE_SLOTS 8
+/* Per SRTP direction, how many SSRCs have their own rollover counter and replay window
+ * (RFC 3711 section 3.3); packets of further SSRCs go up to the daemon. */
+#define RTPENGINE_SRTP_SSRC_SLOTS 4
 
 /* Address families of struct rtpengine_address (not AF_*: those are libc/kernel specific). */
 enum rtpengine_family {
@@ -58,6 +63,40 @@ enum rtpengine_target_flags {
 #define RTPENGINE_TARGET_KNOWN_FLAGS \
 	(RTPENGINE_TARGET_RTP | RTPENGINE_TARGET_RTCP | RTPENGINE_TARGET_STRICT_SOURCE)
 
+/* SRTP transforms (RFC 3711 section 4, RFC 7714). The daemon derives the session keys
+ * (RFC 3711 section 4.3, key derivation rate 0); the module never sees a master key. */
+enum rtpengine_srtp_cipher {
+	RTPENGINE_SRTP_NONE = 0,       /* no SRTP on this side: the rest of the record is 0 */
+	RTPENGINE_SRTP_NULL = 1,       /* NULL cipher, HMAC-SHA1 authentication */
+	RTPENGINE_SRTP_AES_CM = 2,     /* AES counter mode (128/192/256), HMAC-SHA1 */
+	RTPENGINE_SRTP_AES_GCM = 3,    /* AEAD AES-GCM (128/256), 16-byte tag (RFC 7714) */
+};
+
+/* Rollover counter and replay window of one SSRC (RFC 3711 section 3.3.1/3.3.2): the
+ * highest 48-bit packet index (ROC << 16 | SEQ) seen or sent, and bit n of window set for
+ * index (highest_index - n). Handed to the module with the target and back by DELETE. */
+struct rtpengine_srtp_ssrc_state {
+	__u32 ssrc;
+	__u32 used;                 /* 0 = free slot */
+	__u64 highest_index;
+	__u64 window[2];
+};
+
+/* The SRTP (not SRTCP: RTCP of an SRTP target goes up to the daemon) session keys of one
+ * side, and its per-SSRC state. */
+struct rtpengine_srtp {
+	__u8 cipher;                /* enum rtpengine_srtp_cipher */
+	__u8 cipher_key_length;     /* AES: 16, 24 (CM only) or 32; NULL: 0 */
+	__u8 auth_tag_length;       /* HMAC-SHA1 suites: 4 or 10; GCM: 16 */
+	__u8 reserved0;
+	__u32 reserved1;            /* must be 0 */
+	__u8 cipher_key[32];        /* session encryption key, unused bytes 0 */
+	__u8 auth_key[20];          /* session authentication key (HMAC suites), else 0 */
+	__u8 salt[14];              /* session salt (GCM: the first 12 bytes) */
+	__u8 reserved2[6];          /* must be 0 */
+	struct rtpengine_srtp_ssrc_state ssrcs[RTPENGINE_SRTP_SSRC_SLOTS];
+};
+
 /* One direction of one stream. Packets to `local` (from `expected_source`, if set) leave
  * from `output_source` to `destination`. local and output_source may be of different
  * families (IPv4 <-> IPv6 relaying). */
@@ -69,11 +108,17 @@ struct rtpengine_target {
 	__u32 flags;                               /* enum rtpengine_target_flags */
 	__s32 tos;                                 /* 0..255 = set TOS/traffic class; -1 = keep */
 	__u64 reserved[2];                         /* must be 0 */
+	/* SRTP from the sender (checked and decrypted here) and towards the destination
+	 * (encrypted here); cipher NONE = plain RTP on that side. With either set the target
+	 * must have the RTP flag; RTCP of such a target goes up to the daemon. */
+	struct rtpengine_srtp decrypt;
+	struct rtpengine_srtp encrypt;
 };
 
 enum rtpengine_command_type {
 	RTPENGINE_COMMAND_ADD_TARGET = 1,     /* add, or replace keeping its counters */
-	RTPENGINE_COMMAND_DELETE_TARGET = 2,  /* by local address; -ENOENT if unknown */
+	RTPENGINE_COMMAND_DELETE_TARGET = 2,  /* by local address; -ENOENT if unknown; the next
+					       * read() returns its last counters and SRTP state */
 	RTPENGINE_COMMAND_QUERY_TARGET = 3,   /* next read() of this fd returns its counters */
 	RTPENGINE_COMMAND_FLUSH = 4,          /* delete every target of the table */
 };
@@ -89,7 +134,7 @@ struct rtpengine_command {
 	union {
 		struct rtpengine_target target;   /* ADD_TARGET */
 		struct rtpengine_address local;   /* DELETE_TARGET, QUERY_TARGET */
-		__u8 padding[192];                /* fixes the record size; unused bytes 0 */
+		__u8 padding[560];                /* fixes the record size; unused bytes 0 */
 	} u;
 };
 
@@ -118,6 +163,11 @@ struct rtpengine_counters {
 	__u64 last_packet_unix_ns;  /* CLOCK_REALTIME of the last forwarded packet, 0 = none */
 	struct rtpengine_ssrc_counter ssrcs[RTPENGINE_SSRC_SLOTS];
 	struct rtpengine_payload_type_counter payload_types[RTPENGINE_PAYLOAD_TYPE_SLOTS];
+	__u64 srtp_auth_failures;   /* SRTP packets dropped: authentication failed */
+	__u64 srtp_replays;         /* SRTP packets dropped: replayed or too old (RFC 3711 3.3.2) */
+	/* The SRTP state now: what the daemon takes back when the stream leaves the kernel. */
+	struct rtpengine_srtp_ssrc_state decrypt_ssrcs[RTPENGINE_SRTP_SSRC_SLOTS];
+	struct rtpengine_srtp_ssrc_state encrypt_ssrcs[RTPENGINE_SRTP_SSRC_SLOTS];
 };
 
 /* xtables target data: iptables ... -j RTPENGINE --id N */
@@ -129,9 +179,11 @@ struct xt_rtpengine_info {
 #define RTPENGINE_ABI_ASSERT(condition, name) \
 	typedef char rtpengine_abi_assert_##name[(condition) ? 1 : -1]
 RTPENGINE_ABI_ASSERT(sizeof(struct rtpengine_address) == 24, address_size);
-RTPENGINE_ABI_ASSERT(sizeof(struct rtpengine_target) == 120, target_size);
-RTPENGINE_ABI_ASSERT(sizeof(struct rtpengine_command) == 208, command_size);
-RTPENGINE_ABI_ASSERT(sizeof(struct rtpengine_counters) == 256, counters_size);
+RTPENGINE_ABI_ASSERT(sizeof(struct rtpengine_srtp_ssrc_state) == 32, srtp_ssrc_state_size);
+RTPENGINE_ABI_ASSERT(sizeof(struct rtpengine_srtp) == 208, srtp_size);
+RTPENGINE_ABI_ASSERT(sizeof(struct rtpengine_target) == 536, target_size);
+RTPENGINE_ABI_ASSERT(sizeof(struct rtpengine_command) == 576, command_size);
+RTPENGINE_ABI_ASSERT(sizeof(struct rtpengine_counters) == 528, counters_size);
 RTPENGINE_ABI_ASSERT(sizeof(struct xt_rtpengine_info) == 4, xt_info_size);
 
 #endif

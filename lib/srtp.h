@@ -147,6 +147,17 @@ int srtp_context_unprotect_rtp(struct srtp_context *ctx, unsigned char *packet, 
 int srtp_context_protect_rtcp(struct srtp_context *ctx, unsigned char *packet, size_t length, size_t capacity);
 int srtp_context_unprotect_rtcp(struct srtp_context *ctx, unsigned char *packet, size_t length);
 
+/* The SRTP (not SRTCP) rollover state of one SSRC, for handing a stream to the kernel module
+ * and taking it back: the highest 48-bit index seen or sent and the replay bitmap. */
+struct srtp_rtp_state {
+	uint32_t ssrc;
+	struct srtp_replay_window window;
+};
+/* Copies the RTP state of up to capacity SSRCs; returns how many. */
+unsigned srtp_context_export_rtp(const struct srtp_context *ctx, struct srtp_rtp_state *out, unsigned capacity);
+/* Replaces the RTP state of these SSRCs (their SRTCP state is kept), claiming slots as packets do. */
+void srtp_context_import_rtp(struct srtp_context *ctx, const struct srtp_rtp_state *in, unsigned count);
+
 /* The key derivation function of RFC 3711 section 4.3.1 with kdr 0 (AES-CM PRF keyed with the
  * master key, 128/192/256 bits by key_length; salt_length up to 14, shorter salts are padded
  * with zeros as RFC 7714 section 11 does for its 96-bit salts). Labels: 0 RTP encryption,
@@ -154,5 +165,21 @@ int srtp_context_unprotect_rtcp(struct srtp_context *ctx, unsigned char *packet,
  * key export users. Returns 0, -EINVAL or -ENOMEM. */
 int srtp_derive_key(const unsigned char *master_key, size_t key_length, const unsigned char *master_salt,
                     size_t salt_length, uint8_t label, unsigned char *out, size_t out_length);
+
+/* Redis high availability (daemon/redis_value.c): where each SSRC's RTP and SRTCP indexes
+ * stand, and a context resumed there by another process with the same keys. */
+struct srtp_ssrc_position {
+	uint32_t ssrc;
+	bool rtp_seen, rtcp_seen;
+	uint64_t rtp_index;          /* 48-bit ROC << 16 | SEQ */
+	uint64_t rtcp_index;         /* 31-bit SRTCP index */
+};
+/* Fills up to SRTP_SSRC_SLOTS positions; returns how many. Plain loads: callers hold the
+ * lock that guards the context. */
+unsigned int srtp_context_positions(const struct srtp_context *ctx, struct srtp_ssrc_position *out);
+/* The SSRC continues at position: indexes at or below it count as received (never accepted
+ * again), the SRTCP index we send next jumps rtcp_jump past it (indexes the previous process
+ * may have sent after it wrote the position must not be reused, RFC 3711 section 9.2). */
+void srtp_context_resume(struct srtp_context *ctx, const struct srtp_ssrc_position *position, uint32_t rtcp_jump);
 
 #endif

@@ -8,6 +8,8 @@
 #   userspace   the same call without the rule: the daemon relays every packet
 #   generator   the load generator alone (no relay), to subtract its share
 #   ip-forward  the generator plus plain kernel IP forwarding (a floor for any relay)
+#   kernel-srtp, userspace-srtp   a second call, plain A -> SDES RTP/SAVP B: every packet is
+#               encrypted (AES_CM_128_HMAC_SHA1_80) on its way, in the kernel resp. the daemon
 #   guest-bench.sh ours SECONDS ROUNDS     our module and our daemon
 #   guest-bench.sh debian SECONDS ROUNDS   Debian's rtpengine 10.5 module and daemon
 set -eu
@@ -63,6 +65,35 @@ start_call() {
 	sleep 1  # one more sync of the daemon, so both directions are in
 }
 
+# start_srtp_call: a second call whose B side speaks SDES-SRTP; sets SRTP_RELAY_A_PORT
+start_srtp_call() {
+	offer_sdp=$(sdp_for 10.1.0.2 5010)
+	reply=$($TOOL ng $NG "d7:command5:offer7:call-id4:srtp8:from-tag4:tagA18:transport-protocol8:RTP/SAVP3:sdp$(bencode_string "$offer_sdp")e")
+	relay_b_port=$(printf '%s' "$reply" | media_port_of)
+	set -- $(printf '%s' "$reply" | sed -n 's/.*a=crypto:\([0-9]*\) AES_CM_128_HMAC_SHA1_80 inline:\([A-Za-z0-9+\/=]*\).*/\1 \2/p' | head -n 1)
+	tag=${1:-1}; relay_key=${2:-}
+	b_key=$(head -c 30 /dev/urandom | base64 | tr -d '\n')
+	answer_sdp=$(printf 'v=0\r\no=- 1 1 IN IP4 10.2.0.2\r\ns=-\r\nc=IN IP4 10.2.0.2\r\nt=0 0\r\nm=audio 5012 RTP/SAVP 0\r\na=crypto:%s AES_CM_128_HMAC_SHA1_80 inline:%s\r\na=sendrecv\r\n' "$tag" "$b_key")
+	reply=$($TOOL ng $NG "d7:command6:answer7:call-id4:srtp8:from-tag4:tagA6:to-tag4:tagB3:sdp$(bencode_string "$answer_sdp")e")
+	SRTP_RELAY_A_PORT=$(printf '%s' "$reply" | media_port_of)
+	[ -n "$SRTP_RELAY_A_PORT" ] && [ -n "$relay_key" ] || { echo "no SRTP call: $reply"; exit 1; }
+	$TOOL srtp-relay a 10.1.0.2:5010 10.1.0.1:$SRTP_RELAY_A_PORT plain b 10.2.0.2:5012 10.1.0.1:$relay_b_port \
+		"AES_CM_128_HMAC_SHA1_80:$b_key:$relay_key" 3 1 >/dev/null || echo "note: SRTP latch packets not all relayed"
+	sleep 2  # the daemon's sync pushes the SRTP targets
+	grep -c . /proc/rtpengine/0/list >/dev/null
+}
+# srtp_flood PATH: one flood of the SRTP call, its sequence numbers going on from the last
+srtp_sequence=100
+srtp_flood() {
+	busy_before=$(cpu_busy_jiffies)
+	out=$(FLOOD_SEQ=$srtp_sequence $TOOL flood a 10.1.0.2:5010 10.1.0.1:$SRTP_RELAY_A_PORT b 10.2.0.2:5012 "$SECONDS_PER_RUN") || true
+	busy_after=$(cpu_busy_jiffies)
+	# forward by less than half the sequence space each time: always read as newer (RFC 3711 3.3.1)
+	srtp_sequence=$(( (srtp_sequence + $(echo "$out" | awk '{ print $3 }') + 10) % 65536 ))
+	echo "$out" | awk -v impl="$IMPL" -v path="$1" -v busy=$((busy_after - busy_before)) -v hz="$HZ" \
+		'{ printf "RESULT impl=%s path=%s sent=%s received=%s seconds=%s cpu_busy=%.2f\n", impl, path, $3, $5, $7, busy / hz }'
+}
+
 HZ=$(getconf CLK_TCK 2>/dev/null || echo 100)
 netns_peer a 1 route
 netns_peer b 2 route
@@ -78,6 +109,7 @@ debian)
 *)
 	echo "usage: guest-bench.sh ours|debian SECONDS [ROUNDS]"; exit 2 ;;
 esac
+start_srtp_call
 
 # Alternating rounds, so that load changes on the host hit every path alike. The same
 # daemon and call serve both relay paths: with the iptables rule the kernel forwards, without
@@ -95,5 +127,9 @@ while [ "$round" -lt "$ROUNDS" ]; do
 	echo 1 > /proc/sys/net/ipv4/ip_forward
 	flood_result ip-forward a 10.1.0.2:5000 10.2.0.2:5002 b 10.2.0.2:5002
 	echo 0 > /proc/sys/net/ipv4/ip_forward
+	srtp_flood kernel-srtp
+	iptables -D INPUT -p udp -j RTPENGINE --id 0
+	srtp_flood userspace-srtp
+	iptables -I INPUT -p udp -j RTPENGINE --id 0
 done
 kill "$DAEMON_PID"; wait "$DAEMON_PID" || true

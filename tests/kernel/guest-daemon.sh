@@ -148,6 +148,131 @@ kill -STOP "$DAEMON_PID"
 if $TOOL relay a $A $RELAY_A b $B $RELAY_B 1 >/dev/null 2>&1; then fail "forwarded after delete"; fi
 kill -CONT "$DAEMON_PID"
 
+step "SDES call: plain A, RTP/SAVP B; with the daemon stopped the kernel decrypts and encrypts"
+# the helpers also serve /tmp/rekey.sh, which srtp-relay runs mid-flow
+cat > /tmp/srtp-functions.sh <<'FUNCTIONS'
+TOOL=/tools/kernel_test_tool
+NG=127.0.0.1:2223
+SUITE=${SUITE:-AES_CM_128_HMAC_SHA1_80}
+CALL=${CALL:-srtp}
+bencode_string() { printf '%d:%s' "${#1}" "$1"; }
+sdp_for() {
+	printf 'v=0\r\no=- 1 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\nm=audio %s RTP/AVP 0\r\na=sendrecv\r\n' "$1" "$1" "$2"
+}
+sdp_savp() {  # sdp_savp ADDRESS PORT CRYPTO-ATTRIBUTE-VALUE
+	printf 'v=0\r\no=- 1 2 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\nm=audio %s RTP/SAVP 0\r\na=crypto:%s\r\na=sendrecv\r\n' "$1" "$1" "$2" "$3"
+}
+# crypto_of SUITE: "TAG KEY" of our offered line for SUITE, from a reply on stdin
+crypto_of() { sed -n "s/.*a=crypto:\([0-9]*\) $1 inline:\([A-Za-z0-9+\/=]*\).*/\1 \2/p" | head -n 1; }
+srtp_offer() {
+	$TOOL ng $NG "d7:command5:offer7:call-id$(bencode_string "$CALL")8:from-tag4:tagA18:transport-protocol8:RTP/SAVP3:sdp$(bencode_string "$(sdp_for 10.1.0.2 5010)")e"
+}
+srtp_answer() {  # srtp_answer TAG KEY
+	$TOOL ng $NG "d7:command6:answer7:call-id$(bencode_string "$CALL")8:from-tag4:tagA6:to-tag4:tagB3:sdp$(bencode_string "$(sdp_savp 10.2.0.2 5012 "$1 $SUITE inline:$2")")e"
+}
+new_key() {
+	case $SUITE in
+	AES_192*) bytes=38 ;; AES_256*) bytes=46 ;; AEAD_AES_128_GCM) bytes=28 ;; AEAD_AES_256_GCM) bytes=44 ;; *) bytes=30 ;;
+	esac
+	head -c $bytes /dev/urandom | base64 | tr -d '\n'
+}
+FUNCTIONS
+. /tmp/srtp-functions.sh
+reply=$(srtp_offer)
+relay_b_port=$(printf '%s' "$reply" | media_port_of)
+set -- $(printf '%s' "$reply" | crypto_of $SUITE)
+tag=${1:-}; relay_key=${2:-}
+b_key=$(new_key)
+reply=$(srtp_answer "$tag" "$b_key")
+relay_a_port=$(printf '%s' "$reply" | media_port_of)
+echo "SDES: tag $tag, A sends to $relay_a_port, B (SRTP) sends to $relay_b_port"
+if [ -z "$relay_key" ] || [ -z "$relay_a_port" ] || [ -z "$relay_b_port" ]; then
+	fail "SDES offer/answer gave no key or ports"; finish
+fi
+A=10.1.0.2:5010; RELAY_A=10.1.0.1:$relay_a_port
+B=10.2.0.2:5012; RELAY_B=10.1.0.1:$relay_b_port
+B_SPEC="$SUITE:$b_key:$relay_key"
+$TOOL srtp-relay a $A $RELAY_A plain b $B $RELAY_B "$B_SPEC" 3 1 || fail "first SRTP packets not relayed (userspace)"
+wait_for 50 sh -c '[ "$(grep -c "^    srtp " /proc/rtpengine/0/list)" -ge 2 ]' || fail "daemon did not push the SRTP targets"
+cat /proc/rtpengine/0/list
+srtp_dropped_before=$(statistic droppedsrtp)
+kill -STOP "$DAEMON_PID"
+$TOOL srtp-relay a $A $RELAY_A plain b $B $RELAY_B "$B_SPEC" 20 4 || fail "SRTP media stopped with the daemon stopped"
+kill -CONT "$DAEMON_PID"
+reply=$($TOOL ng $NG 'd7:command5:query7:call-id4:srtpe')
+echo "$reply" | grep -q '6:kernel10:forwarding' || fail "query does not say the SRTP streams are in the kernel"
+
+step "re-INVITE with a new key mid-flow: no loss, no authentication failure"
+cat > /tmp/rekey.sh <<'REKEY'
+#!/bin/sh
+# a new offer from A and an answer from B with a fresh key; prints B's new SPEC
+. /tmp/srtp-functions.sh
+reply=$(srtp_offer)
+set -- $(printf '%s' "$reply" | crypto_of $SUITE)
+key=$(new_key)
+srtp_answer "$1" "$key" >/dev/null
+echo "$SUITE:$key:$2"
+REKEY
+chmod +x /tmp/rekey.sh
+$TOOL srtp-relay a $A $RELAY_A plain b $B $RELAY_B "$B_SPEC" 40 30 /tmp/rekey.sh || fail "packets lost or refused across the re-key"
+wait_for 50 sh -c '[ "$(grep -c "^    srtp " /proc/rtpengine/0/list)" -ge 2 ]' || fail "SRTP targets not back in the kernel after the re-key"
+if $TOOL all 0 | grep -q srtp_auth_failures; then fail "the kernel counted authentication failures: $($TOOL all 0)"; fi
+wait_for 30 sh -c "[ \"\$($TOOL ng $NG 'd7:command10:statisticse' | sed -n 's/.*11:droppedsrtpi\([0-9]*\)e.*/\1/p')\" = \"$srtp_dropped_before\" ]" \
+	|| fail "the daemon dropped SRTP packets: droppedsrtp $srtp_dropped_before -> $(statistic droppedsrtp)"
+$TOOL ng $NG 'd7:command6:delete7:call-id4:srtp8:from-tag4:tagAe' >/dev/null || fail "delete SRTP call"
+wait_for 50 sh -c '! grep -q "^target$" /proc/rtpengine/0/list' || { fail "SRTP targets left after delete"; cat /proc/rtpengine/0/list; tail -n 30 /tmp/daemon.log; }
+
+step "SDES calls with other suites (the daemon's key derivation for GCM, AES-256, NULL), daemon stopped"
+for suite in AEAD_AES_256_GCM AEAD_AES_128_GCM AES_256_CM_HMAC_SHA1_32 NULL_HMAC_SHA1_80; do
+	export SUITE=$suite CALL=call-$suite
+	reply=$(srtp_offer)
+	relay_b_port=$(printf '%s' "$reply" | media_port_of)
+	set -- $(printf '%s' "$reply" | crypto_of $SUITE)
+	relay_key=${2:-}
+	key=$(new_key)
+	reply=$(srtp_answer "${1:-0}" "$key")
+	relay_a_port=$(printf '%s' "$reply" | media_port_of)
+	[ -n "$relay_key" ] && [ -n "$relay_a_port" ] || { fail "$suite: no SDES offer/answer"; continue; }
+	RELAY_A=10.1.0.1:$relay_a_port; RELAY_B=10.1.0.1:$relay_b_port
+	$TOOL srtp-relay a $A $RELAY_A plain b $B $RELAY_B "$SUITE:$key:$relay_key" 3 1 >/dev/null || fail "$suite: first packets"
+	wait_for 50 sh -c "grep -q 'local *$RELAY_B' /proc/rtpengine/0/list && grep -q 'local *$RELAY_A' /proc/rtpengine/0/list" \
+		|| fail "$suite: not pushed to the kernel"
+	kill -STOP "$DAEMON_PID"
+	if out=$($TOOL srtp-relay a $A $RELAY_A plain b $B $RELAY_B "$SUITE:$key:$relay_key" 10 4 2>&1); then echo "$suite: $out"
+	else fail "$suite with the daemon stopped: $out"; fi
+	kill -CONT "$DAEMON_PID"
+	$TOOL ng $NG "d7:command6:delete7:call-id$(bencode_string "$CALL")8:from-tag4:tagAe" >/dev/null || fail "$suite: delete"
+	wait_for 50 sh -c '! grep -q "^target$" /proc/rtpengine/0/list' || { fail "$suite: targets left after delete"; cat /proc/rtpengine/0/list; grep -v "Received\|Replying" /tmp/daemon.log | tail -n 25; }
+done
+unset SUITE CALL
+
+step "rtcp-mux bridging: A multiplexes, B does not; RTP in the kernel both ways, RTCP in userspace"
+mux_sdp=$(printf 'v=0\r\no=- 1 1 IN IP4 10.1.0.2\r\ns=-\r\nc=IN IP4 10.1.0.2\r\nt=0 0\r\nm=audio 5020 RTP/AVP 0\r\na=rtcp-mux\r\na=sendrecv\r\n')
+# rtcp-mux=[demux]: B is offered separate RTCP, A's multiplexing is kept
+reply=$($TOOL ng $NG "d7:command5:offer7:call-id3:mux8:from-tag4:tagA8:rtcp-muxl5:demuxe3:sdp$(bencode_string "$mux_sdp")e")
+relay_b_port=$(printf '%s' "$reply" | media_port_of)
+reply=$($TOOL ng $NG "d7:command6:answer7:call-id3:mux8:from-tag4:tagA6:to-tag4:tagB3:sdp$(bencode_string "$(sdp_for 10.2.0.2 5022)")e")
+relay_a_port=$(printf '%s' "$reply" | media_port_of)
+printf '%s' "$reply" | grep -q 'a=rtcp-mux' || fail "the answer to A does not multiplex"
+A=10.1.0.2:5020; RELAY_A=10.1.0.1:$relay_a_port
+B=10.2.0.2:5022; RELAY_B=10.1.0.1:$relay_b_port
+$TOOL relay a $A $RELAY_A b $B $RELAY_B 3 || fail "rtcp-mux call: first packets"
+# an RTCP packet (version 2, type 200) from B's RTCP port latches B's RTCP stream
+$TOOL send b 10.2.0.2:5023 10.1.0.1:$((relay_b_port + 1)) 128 200
+wait_for 50 sh -c "grep -A1 '^target' /proc/rtpengine/0/list | grep -q 'local *10.1.0.1:$relay_b_port'" || fail "B's RTP not in the kernel"
+wait_for 50 sh -c "grep -A1 '^target' /proc/rtpengine/0/list | grep -q 'local *10.1.0.1:$relay_a_port'" || fail "A's multiplexed RTP not in the kernel"
+# target_block LOCAL: the lines of one target in the list
+target_block() { awk -v local="$1" '/^target/ { show = 0 } $1 == "local" { show = ($2 == local) } show' /proc/rtpengine/0/list; }
+# RTCP stays in userspace (the daemon reads it for the call quality figures and bridges it)
+[ -z "$(target_block 10.1.0.1:$((relay_b_port + 1)))" ] || fail "B's RTCP port is in the kernel"
+target_block 10.1.0.1:$relay_a_port | grep -q 'flags *rtp *$' || fail "A's multiplexed port must forward RTP only (its RTCP is demultiplexed by the daemon)"
+$TOOL ng $NG 'd7:command5:query7:call-id3:muxe' | grep -q 'RTCP is read in userspace' || fail "query does not say why RTCP is not in the kernel"
+kill -STOP "$DAEMON_PID"
+$TOOL relay a $A $RELAY_A b $B $RELAY_B 10 || fail "rtcp-mux call: RTP not forwarded with the daemon stopped"
+kill -CONT "$DAEMON_PID"
+$TOOL ng $NG 'd7:command6:delete7:call-id3:mux8:from-tag4:tagAe' >/dev/null || fail "delete mux call"
+wait_for 50 sh -c '! grep -q "^target$" /proc/rtpengine/0/list' || fail "mux targets left after delete"
+
 step "daemon exit, clean unload"
 stop_daemon
 iptables -D INPUT -p udp -j RTPENGINE --id 0

@@ -45,7 +45,7 @@ dmesg | grep -q 'xt_RTPENGINE: loaded, ABI version' || fail "no load line in dme
 step "table add/del"
 echo "add 0" > /proc/rtpengine/control
 [ -d /proc/rtpengine/0 ] || fail "table 0 not created"
-grep -q '^abi-version 1$' /proc/rtpengine/0/status || fail "status lacks abi-version"
+grep -q '^abi-version 2$' /proc/rtpengine/0/status || fail "status lacks abi-version"
 expect_fail sh -c 'echo "add 0" > /proc/rtpengine/control'
 expect_fail sh -c 'echo "add 256" > /proc/rtpengine/control'
 expect_fail sh -c 'echo "del 7" > /proc/rtpengine/control'
@@ -99,6 +99,16 @@ if [ "$MODE" = full ]; then
 	expect_fail $TOOL relay a 10.1.0.3:5020 10.1.0.1:30020 b 10.2.0.2:5022 10.2.0.1:30022 1
 	[ "$(counter_of 10.1.0.1:30020 errors)" -ge 1 ] || fail "strict source drop not counted"
 	[ "$(counter_of 10.1.0.1:30020 passed_up)" = 0 ] || fail "strict source packet passed up"
+
+	step "STUN and DTLS (RFC 7983: first byte 0..3, 20..63) always go up, even to an any-UDP target"
+	$TOOL add 0 10.1.0.1:30030 any 10.2.0.1:30032 10.2.0.2:5032 none -1
+	for first in 0 1 3 20 22 63; do $TOOL send a 10.1.0.2:5030 10.1.0.1:30030 $first 1; done
+	$TOOL send a 10.1.0.2:5030 10.1.0.1:30030 64 1
+	wait_for_passed_up() { tries=20; while [ "$(counter_of 10.1.0.1:30030 passed_up)" != 6 ] && [ $tries -gt 0 ]; do tries=$((tries - 1)); sleep 0.1; done; }
+	wait_for_passed_up
+	[ "$(counter_of 10.1.0.1:30030 passed_up)" = 6 ] || fail "STUN/DTLS not passed up: $($TOOL counters 0 10.1.0.1:30030)"
+	[ "$(counter_of 10.1.0.1:30030 packets)" = 1 ] || fail "other UDP (first byte 64) not forwarded by an any-UDP target"
+	$TOOL delete 0 10.1.0.1:30030
 
 	step "payload check: RTP to an RTCP-only target goes up, not forwarded"
 	$TOOL add 0 10.1.0.1:30020 any 10.2.0.1:30022 10.2.0.2:5022 rtcp -1

@@ -15,6 +15,17 @@
  *   kernel_test_tool fuzz TABLE ITERATIONS SEED  random and truncated /proc writes
  *   kernel_test_tool abi-mismatch TABLE          a record with another ABI version must fail
  *   kernel_test_tool ng ADDRESS BENCODE          one ng request over UDP, prints the reply
+ *   kernel_test_tool send NS FROM TO FIRST SECOND  one 20-byte datagram starting with these bytes
+ *   kernel_test_tool srtp-add TABLE LOCAL OUTPUT_SOURCE DESTINATION DECRYPT ENCRYPT [STATE]
+ *        an SRTP target; DECRYPT/ENCRYPT: plain or SUITE:BASE64-MASTER-KEY-AND-SALT (the
+ *        session keys are derived here, RFC 3711 4.3); STATE: a file of "decrypt|encrypt
+ *        SSRC INDEX W0 W1" lines (as srtp-delete prints) handed to the kernel
+ *   kernel_test_tool srtp-delete TABLE LOCAL     delete, print the handed-back state lines
+ *   kernel_test_tool srtp-relay NS_A A RELAY_A SPEC_A NS_B B RELAY_B SPEC_B COUNT FIRST_SEQ [COMMAND]
+ *        like relay, each endpoint protecting what it sends and unprotecting what it gets
+ *        with libsrtp2 (SPEC: plain or SUITE:SEND-KEY:RECEIVE-KEY); COMMAND runs through the
+ *        shell after COUNT/2 packets each way and may print a new SPEC_B to switch B's keys
+ *        (a re-key) without restarting the sequence numbers
  * Addresses: 10.0.0.1:5000 or [fd00::1]:5000. FLAGS: rtp,rtcp,strict or none. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -32,6 +43,9 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+
+#include <openssl/evp.h>
+#include <srtp2/srtp.h>
 
 #include "kernel.h"
 #include "xt_RTPENGINE_abi.h"
@@ -284,6 +298,10 @@ static void print_counters(const union endpoint *local, const struct kernel_coun
 	       (unsigned long long)counters->bytes, (unsigned long long)counters->errors,
 	       (unsigned long long)counters->passed_up,
 	       (unsigned long long)counters->last_packet_unix_us);
+	if (counters->srtp_auth_failures || counters->srtp_replays)
+		printf(" srtp_auth_failures %llu srtp_replays %llu",
+		       (unsigned long long)counters->srtp_auth_failures,
+		       (unsigned long long)counters->srtp_replays);
 	for (int i = 0; i < KERNEL_SSRC_SLOTS; i++)
 		if (counters->ssrcs[i].used)
 			printf(" ssrc %08x:%llu", counters->ssrcs[i].ssrc,
@@ -375,6 +393,10 @@ static int command_flood(char **argv)
 		receive_vectors[i] = (struct iovec){ .iov_base = buffers[i], .iov_len = sizeof(buffers[i]) };
 		receive_messages[i].msg_hdr = (struct msghdr){ .msg_iov = &receive_vectors[i], .msg_iovlen = 1 };
 	}
+	/* FLOOD_SEQ: the first sequence number, so that consecutive floods continue one
+	 * stream (SRTP refuses to protect an index twice) */
+	sent = getenv("FLOOD_SEQ") ? strtoul(getenv("FLOOD_SEQ"), NULL, 10) : 0;
+	unsigned long first_sequence = sent;
 	start = now_seconds();
 	end = start + seconds;
 	while (now_seconds() < end) {
@@ -393,7 +415,7 @@ static int command_flood(char **argv)
 	while (poll(&wait, 1, 200) > 0 &&
 	       (got = recvmmsg(socket_b, receive_messages, FLOOD_BATCH, MSG_DONTWAIT, NULL)) > 0)
 		received += (unsigned long)got;
-	printf("flood sent %lu received %lu seconds %.2f\n", sent, received, now_seconds() - start);
+	printf("flood sent %lu received %lu seconds %.2f\n", sent - first_sequence, received, now_seconds() - start);
 	return received > 0 ? 0 : 1;
 }
 
@@ -469,6 +491,52 @@ static int command_fuzz(char **argv)
 		command->u.target.destination = command->u.target.local;
 		command->u.target.flags = next_random(&state) % 16;
 		command->u.target.tos = (int32_t)(next_random(&state) % 300) - 2;
+		if (next_random(&state) % 2) {
+			/* ABI v2: SRTP records that are often valid, so the crypto setup and its
+			 * failure paths run too; a destination other than local makes it likelier */
+			command->u.target.destination.port ^= htons(1);
+			struct rtpengine_srtp *sides[2] = { &command->u.target.decrypt, &command->u.target.encrypt };
+			static const uint8_t key_lengths[] = { 0, 16, 24, 32, 7 }, tags[] = { 0, 4, 10, 16 };
+
+			for (int side = 0; side < 2; side++) {
+				struct rtpengine_srtp *srtp = sides[side];
+
+				srtp->cipher = (uint8_t)(next_random(&state) % 5);
+				if (!srtp->cipher)
+					continue;
+				srtp->cipher_key_length = key_lengths[next_random(&state) % 5];
+				srtp->auth_tag_length = tags[next_random(&state) % 4];
+				if (next_random(&state) % 4) {   /* mostly a consistent suite */
+					static const uint8_t cm_keys[] = { 16, 24, 32 }, gcm_keys[] = { 16, 32 };
+
+					srtp->cipher = (uint8_t)(1 + next_random(&state) % 3);
+					srtp->cipher_key_length = srtp->cipher == RTPENGINE_SRTP_NULL ? 0
+						: srtp->cipher == RTPENGINE_SRTP_AES_CM ? cm_keys[next_random(&state) % 3]
+						: gcm_keys[next_random(&state) % 2];
+					srtp->auth_tag_length = srtp->cipher == RTPENGINE_SRTP_AES_GCM ? 16
+						: next_random(&state) % 2 ? 4 : 10;
+				}
+				for (unsigned j = 0; j < srtp->cipher_key_length && j < sizeof(srtp->cipher_key); j++)
+					srtp->cipher_key[j] = (uint8_t)next_random(&state);
+				if (srtp->cipher != RTPENGINE_SRTP_AES_GCM)
+					for (unsigned j = 0; j < sizeof(srtp->auth_key); j++)
+						srtp->auth_key[j] = (uint8_t)next_random(&state);
+				for (unsigned j = 0; j < 12; j++)
+					srtp->salt[j] = (uint8_t)next_random(&state);
+				for (int j = 0; j < RTPENGINE_SRTP_SSRC_SLOTS; j++) {
+					if (next_random(&state) % 2)
+						continue;
+					srtp->ssrcs[j].used = next_random(&state) % 16 ? 1 : 2;
+					srtp->ssrcs[j].ssrc = next_random(&state);
+					srtp->ssrcs[j].highest_index = (((uint64_t)next_random(&state) << 20) ^ next_random(&state))
+						& (next_random(&state) % 8 ? 0xffffffffffffull : ~0ull);
+					srtp->ssrcs[j].window[0] = next_random(&state);
+				}
+			}
+			if (command->u.target.decrypt.cipher || command->u.target.encrypt.cipher)
+				command->u.target.flags = (command->u.target.flags & ~8u) |
+					(next_random(&state) % 8 ? RTPENGINE_TARGET_RTP : 0);
+		}
 		if (choice == 2)
 			buffer[next_random(&state) % sizeof(*command)] ^= (uint8_t)(1u << (next_random(&state) % 8));
 		length = sizeof(*command);
@@ -533,6 +601,386 @@ static int command_ng(char **argv)
 	return 0;
 }
 
+/* ---------------------------------------------------------------- SRTP */
+
+struct suite {
+	const char *name;
+	enum kernel_srtp_cipher cipher;
+	unsigned key_length, salt_length, tag_length;
+	void (*policy)(srtp_crypto_policy_t *policy);
+};
+
+/* a macro in libsrtp2, so it needs a function to be pointed to */
+static void aes_cm_128_sha1_80(srtp_crypto_policy_t *policy)
+{
+	srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(policy);
+}
+
+static void null_sha1_32(srtp_crypto_policy_t *policy)
+{
+	srtp_crypto_policy_set_null_cipher_hmac_sha1_80(policy);
+	policy->auth_tag_len = 4;
+}
+
+/* Every suite of RFC 4568 6.2, RFC 6188 7.1 and RFC 7714 14.2 that libsrtp2 has. */
+static const struct suite suites[] = {
+	{ "AES_CM_128_HMAC_SHA1_80", KERNEL_SRTP_AES_CM, 16, 14, 10, aes_cm_128_sha1_80 },
+	{ "AES_CM_128_HMAC_SHA1_32", KERNEL_SRTP_AES_CM, 16, 14, 4, srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32 },
+	{ "AES_192_CM_HMAC_SHA1_80", KERNEL_SRTP_AES_CM, 24, 14, 10, srtp_crypto_policy_set_aes_cm_192_hmac_sha1_80 },
+	{ "AES_192_CM_HMAC_SHA1_32", KERNEL_SRTP_AES_CM, 24, 14, 4, srtp_crypto_policy_set_aes_cm_192_hmac_sha1_32 },
+	{ "AES_256_CM_HMAC_SHA1_80", KERNEL_SRTP_AES_CM, 32, 14, 10, srtp_crypto_policy_set_aes_cm_256_hmac_sha1_80 },
+	{ "AES_256_CM_HMAC_SHA1_32", KERNEL_SRTP_AES_CM, 32, 14, 4, srtp_crypto_policy_set_aes_cm_256_hmac_sha1_32 },
+	{ "NULL_HMAC_SHA1_80", KERNEL_SRTP_NULL, 16, 14, 10, srtp_crypto_policy_set_null_cipher_hmac_sha1_80 },
+	{ "NULL_HMAC_SHA1_32", KERNEL_SRTP_NULL, 16, 14, 4, null_sha1_32 },
+	{ "AEAD_AES_128_GCM", KERNEL_SRTP_AES_GCM, 16, 12, 16, srtp_crypto_policy_set_aes_gcm_128_16_auth },
+	{ "AEAD_AES_256_GCM", KERNEL_SRTP_AES_GCM, 32, 12, 16, srtp_crypto_policy_set_aes_gcm_256_16_auth },
+};
+
+static const struct suite *find_suite(const char *name, size_t length)
+{
+	for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++)
+		if (strlen(suites[i].name) == length && !memcmp(suites[i].name, name, length))
+			return &suites[i];
+	fprintf(stderr, "unknown suite %.*s\n", (int)length, name);
+	exit(2);
+}
+
+static size_t base64_decode(const char *text, size_t length, uint8_t *out, size_t capacity)
+{
+	const char *alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	uint32_t bits = 0;
+	int count = 0;
+	size_t written = 0;
+
+	for (size_t i = 0; i < length && text[i] && text[i] != '='; i++) {
+		const char *at = strchr(alphabet, text[i]);
+
+		if (!at)
+			break;
+		bits = (bits << 6) | (uint32_t)(at - alphabet);
+		count += 6;
+		if (count >= 8) {
+			count -= 8;
+			if (written < capacity)
+				out[written++] = (uint8_t)(bits >> count);
+		}
+	}
+	return written;
+}
+
+/* "SUITE:KEY[:...]": the suite and master key + salt (exactly the suite's lengths). */
+static const struct suite *parse_key(const char *spec, uint8_t *master, size_t capacity)
+{
+	const char *colon = strchr(spec, ':');
+
+	if (!colon) {
+		fprintf(stderr, "bad SRTP spec %s\n", spec);
+		exit(2);
+	}
+	const struct suite *suite = find_suite(spec, (size_t)(colon - spec));
+	const char *end = strchr(colon + 1, ':');
+	size_t length = base64_decode(colon + 1, end ? (size_t)(end - colon - 1) : strlen(colon + 1), master, capacity);
+
+	if (length != suite->key_length + suite->salt_length) {
+		fprintf(stderr, "%s wants %u bytes of key and salt, got %zu\n", suite->name,
+			suite->key_length + suite->salt_length, length);
+		exit(2);
+	}
+	return suite;
+}
+
+/* RFC 3711 section 4.3.1 with kdr 0: AES-CM keyed with the master key over (salt XOR label). */
+static void derive(const uint8_t *key, unsigned key_length, const uint8_t *salt, unsigned salt_length,
+		   uint8_t label, uint8_t *out, unsigned length)
+{
+	const EVP_CIPHER *cipher = key_length == 16 ? EVP_aes_128_ctr() : key_length == 24 ? EVP_aes_192_ctr()
+		: EVP_aes_256_ctr();
+	uint8_t iv[16] = { 0 };
+	int written;
+	EVP_CIPHER_CTX *context = EVP_CIPHER_CTX_new();
+
+	memcpy(iv, salt, salt_length);
+	iv[7] ^= label;
+	memset(out, 0, length);
+	if (!context || EVP_EncryptInit_ex(context, cipher, NULL, key, iv) != 1 ||
+	    EVP_EncryptUpdate(context, out, &written, out, (int)length) != 1) {
+		fprintf(stderr, "key derivation failed\n");
+		exit(2);
+	}
+	EVP_CIPHER_CTX_free(context);
+}
+
+static void srtp_keys_from_spec(const char *spec, struct kernel_srtp *out)
+{
+	uint8_t master[64];
+
+	memset(out, 0, sizeof(*out));
+	if (!strcmp(spec, "plain"))
+		return;
+	const struct suite *suite = parse_key(spec, master, sizeof(master));
+	const uint8_t *salt = master + suite->key_length;
+
+	out->keys.cipher = (uint8_t)suite->cipher;
+	out->keys.auth_tag_length = (uint8_t)suite->tag_length;
+	if (suite->cipher != KERNEL_SRTP_NULL) {
+		out->keys.cipher_key_length = (uint8_t)suite->key_length;
+		derive(master, suite->key_length, salt, suite->salt_length, 0, out->keys.cipher_key, suite->key_length);
+	}
+	if (suite->cipher != KERNEL_SRTP_AES_GCM)
+		derive(master, suite->key_length, salt, suite->salt_length, 1, out->keys.auth_key, 20);
+	derive(master, suite->key_length, salt, suite->salt_length, 2, out->keys.salt, suite->salt_length);
+}
+
+static void read_state(const char *path, struct kernel_forward *forward)
+{
+	FILE *file = fopen(path, "r");
+	char which[16];
+	unsigned int ssrc;
+	unsigned long long index, window0, window1;
+	int decrypt_slot = 0, encrypt_slot = 0;
+
+	if (!file) {
+		perror(path);
+		exit(2);
+	}
+	while (fscanf(file, "%15s %x %llu %llx %llx", which, &ssrc, &index, &window0, &window1) == 5) {
+		bool decrypt = !strcmp(which, "decrypt");
+
+		if ((decrypt ? decrypt_slot : encrypt_slot) >= KERNEL_SRTP_SSRC_SLOTS)
+			break;
+		struct kernel_srtp_ssrc *slot = decrypt ? &forward->decrypt.ssrcs[decrypt_slot++]
+			: &forward->encrypt.ssrcs[encrypt_slot++];
+
+		*slot = (struct kernel_srtp_ssrc){ .used = true, .ssrc = ssrc, .highest_index = index,
+						   .window = { window0, window1 } };
+	}
+	fclose(file);
+}
+
+static int command_srtp_add(char **argv, int argc)
+{
+	struct kernel_table *table = open_table(argv[0]);
+	struct kernel_forward forward = { .tos = -1, .flags = KERNEL_FORWARD_RTP };
+	int err;
+
+	if (parse_address(argv[1], &forward.local) || parse_address(argv[2], &forward.output_source) ||
+	    parse_address(argv[3], &forward.destination))
+		return 2;
+	srtp_keys_from_spec(argv[4], &forward.decrypt);
+	srtp_keys_from_spec(argv[5], &forward.encrypt);
+	if (argc > 6)
+		read_state(argv[6], &forward);
+	err = kernel_forward_add(table, &forward);
+	if (err) {
+		fprintf(stderr, "kernel_forward_add: %s\n", strerror(-err));
+		return 1;
+	}
+	return 0;
+}
+
+static int command_srtp_delete(char **argv, int argc)
+{
+	struct kernel_table *table = open_table(argv[0]);
+	struct kernel_counters final;
+	union endpoint local;
+	int err;
+
+	if (parse_address(argv[1], &local))
+		return 2;
+	err = kernel_forward_delete_read(table, &local, &final);
+	if (err) {
+		fprintf(stderr, "kernel_forward_delete_read: %s\n", strerror(-err));
+		return 1;
+	}
+	for (int i = 0; i < KERNEL_SRTP_SSRC_SLOTS; i++) {
+		const struct kernel_srtp_ssrc *in = &final.decrypt_ssrcs[i], *out = &final.encrypt_ssrcs[i];
+
+		if (in->used)
+			printf("decrypt %08x %llu %llx %llx\n", in->ssrc, (unsigned long long)in->highest_index,
+			       (unsigned long long)in->window[0], (unsigned long long)in->window[1]);
+		if (out->used)
+			printf("encrypt %08x %llu %llx %llx\n", out->ssrc, (unsigned long long)out->highest_index,
+			       (unsigned long long)out->window[0], (unsigned long long)out->window[1]);
+	}
+	return 0;
+}
+
+/* One endpoint's libsrtp2 sessions: what it sends and what it receives. */
+struct srtp_endpoint {
+	bool plain;
+	srtp_t send, receive;
+};
+
+static srtp_t libsrtp_session(const struct suite *suite, uint8_t *master, bool outbound)
+{
+	srtp_policy_t policy;
+	srtp_t session;
+
+	memset(&policy, 0, sizeof(policy));
+	suite->policy(&policy.rtp);
+	suite->policy(&policy.rtcp);
+	policy.ssrc.type = outbound ? ssrc_any_outbound : ssrc_any_inbound;
+	policy.key = master;
+	policy.window_size = 128;
+	srtp_err_status_t status = srtp_create(&session, &policy);
+
+	if (status != srtp_err_status_ok) {
+		fprintf(stderr, "libsrtp2 refuses %s: error %d\n", suite->name, status);
+		exit(2);
+	}
+	return session;
+}
+
+static void endpoint_setup(struct srtp_endpoint *endpoint, const char *spec)
+{
+	uint8_t send_key[64], receive_key[64];
+	char receive_spec[256];
+
+	if (endpoint->send) {
+		srtp_dealloc(endpoint->send);
+		srtp_dealloc(endpoint->receive);
+	}
+	memset(endpoint, 0, sizeof(*endpoint));
+	if (!strcmp(spec, "plain")) {
+		endpoint->plain = true;
+		return;
+	}
+	const struct suite *suite = parse_key(spec, send_key, sizeof(send_key));
+	const char *second = strchr(strchr(spec, ':') + 1, ':');
+
+	if (!second) {
+		fprintf(stderr, "endpoint spec needs SUITE:SEND-KEY:RECEIVE-KEY\n");
+		exit(2);
+	}
+	snprintf(receive_spec, sizeof(receive_spec), "%s:%s", suite->name, second + 1);
+	parse_key(receive_spec, receive_key, sizeof(receive_key));
+	endpoint->send = libsrtp_session(suite, send_key, true);
+	endpoint->receive = libsrtp_session(suite, receive_key, false);
+}
+
+/* One RTP packet from one endpoint through the relay to the other, protected and checked
+ * with libsrtp2 as the endpoints would. */
+static bool srtp_send_and_receive(int from, struct srtp_endpoint *sender, const union endpoint *to, int at,
+				  struct srtp_endpoint *receiver, const union endpoint *expected_source,
+				  uint16_t sequence, uint32_t ssrc)
+{
+	uint8_t plain[256], packet[256], received[256];
+	size_t plain_length = build_rtp(plain, sequence, ssrc);
+	int length = (int)plain_length;
+	struct pollfd wait = { .fd = at, .events = POLLIN };
+	double deadline = now_seconds() + 1.0;
+
+	for (size_t i = 12; i < plain_length; i++)   /* a payload that shows a wrong keystream */
+		plain[i] = (uint8_t)(i + sequence);
+	memcpy(packet, plain, plain_length);
+	if (!sender->plain && srtp_protect(sender->send, packet, &length) != srtp_err_status_ok) {
+		fprintf(stderr, "libsrtp2 protect failed\n");
+		return false;
+	}
+	if (sendto(from, packet, (size_t)length, 0, (const struct sockaddr *)to, address_length(to)) < 0) {
+		perror("sendto");
+		return false;
+	}
+	while (now_seconds() < deadline) {
+		union endpoint source;
+		socklen_t source_length = sizeof(source);
+
+		if (poll(&wait, 1, 100) <= 0)
+			continue;
+		ssize_t got = recvfrom(at, received, sizeof(received), 0, (struct sockaddr *)&source, &source_length);
+
+		if (got < 0 || !same_address(&source, expected_source))
+			continue;
+		int received_length = (int)got;
+
+		if (!receiver->plain) {
+			srtp_err_status_t status = srtp_unprotect(receiver->receive, received, &received_length);
+
+			if (status != srtp_err_status_ok) {
+				fprintf(stderr, "seq %u: libsrtp2 unprotect failed: %d\n", sequence, status);
+				return false;
+			}
+		}
+		if ((size_t)received_length == plain_length && !memcmp(received, plain, plain_length))
+			return true;
+		fprintf(stderr, "seq %u: got %d bytes, not what was sent\n", sequence, received_length);
+		return false;
+	}
+	fprintf(stderr, "seq %u: nothing arrived\n", sequence);
+	return false;
+}
+
+static void run_middle_command(const char *command, struct srtp_endpoint *b)
+{
+	char line[512] = "";
+	FILE *pipe = popen(command, "r");
+
+	if (!pipe) {
+		perror("popen");
+		exit(2);
+	}
+	while (fgets(line, sizeof(line), pipe)) {
+		line[strcspn(line, "\r\n")] = '\0';
+		if (line[0]) {
+			fprintf(stderr, "B switches to %s\n", line);
+			endpoint_setup(b, line);
+		}
+	}
+	if (pclose(pipe) != 0) {
+		fprintf(stderr, "middle command failed: %s\n", command);
+		exit(1);
+	}
+}
+
+static int command_send(char **argv)
+{
+	union endpoint from, to;
+	uint8_t packet[20] = { 0 };
+
+	if (parse_address(argv[1], &from) || parse_address(argv[2], &to))
+		return 2;
+	int fd = namespace_socket(argv[0], &from);
+
+	packet[0] = (uint8_t)atoi(argv[3]);
+	packet[1] = (uint8_t)atoi(argv[4]);
+	return sendto(fd, packet, sizeof(packet), 0, (const struct sockaddr *)&to, address_length(&to)) < 0;
+}
+
+static int command_srtp_relay(char **argv, int argc)
+{
+	union endpoint a, relay_a, b, relay_b;
+	struct srtp_endpoint endpoint_a = { 0 }, endpoint_b = { 0 };
+	int count = atoi(argv[8]), a_to_b = 0, b_to_a = 0;
+	uint16_t first = (uint16_t)atoi(argv[9]);
+
+	if (parse_address(argv[1], &a) || parse_address(argv[2], &relay_a) ||
+	    parse_address(argv[5], &b) || parse_address(argv[6], &relay_b))
+		return 2;
+	srtp_err_status_t status = srtp_init();
+
+	if (status != srtp_err_status_ok) {
+		fprintf(stderr, "srtp_init: error %d\n", status);
+		return 2;
+	}
+	endpoint_setup(&endpoint_a, argv[3]);
+	endpoint_setup(&endpoint_b, argv[7]);
+	int socket_a = namespace_socket(argv[0], &a);
+	int socket_b = namespace_socket(argv[4], &b);
+
+	for (int i = 0; i < count; i++) {
+		if (argc > 10 && i == count / 2)
+			run_middle_command(argv[10], &endpoint_b);
+		uint16_t sequence = (uint16_t)(first + i);
+
+		a_to_b += srtp_send_and_receive(socket_a, &endpoint_a, &relay_a, socket_b, &endpoint_b, &relay_b,
+						sequence, 0x11111111);
+		b_to_a += srtp_send_and_receive(socket_b, &endpoint_b, &relay_b, socket_a, &endpoint_a, &relay_a,
+						sequence, 0x22222222);
+	}
+	printf("srtp relay a->b %d/%d b->a %d/%d\n", a_to_b, count, b_to_a, count);
+	return a_to_b == count && b_to_a == count ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct { const char *name; int arguments; int (*run)(char **); } commands[] = {
@@ -545,6 +993,16 @@ int main(int argc, char **argv)
 		{ "fuzz", 3, command_fuzz },
 		{ "abi-mismatch", 1, command_abi_mismatch },
 		{ "ng", 2, command_ng },
+		{ "send", 5, command_send },
+	};
+	static const struct {
+		const char *name;
+		int minimum, maximum;
+		int (*run)(char **argv, int argc);
+	} variadic[] = {
+		{ "srtp-add", 6, 7, command_srtp_add },
+		{ "srtp-delete", 2, 2, command_srtp_delete },
+		{ "srtp-relay", 10, 11, command_srtp_relay },
 	};
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -553,6 +1011,10 @@ int main(int argc, char **argv)
 		printf("table %s open\n", argv[2]);
 		return 0;
 	}
+	for (size_t i = 0; argc >= 2 && i < sizeof(variadic) / sizeof(variadic[0]); i++)
+		if (!strcmp(argv[1], variadic[i].name) && argc - 2 >= variadic[i].minimum &&
+		    argc - 2 <= variadic[i].maximum)
+			return variadic[i].run(argv + 2, argc - 2);
 	for (size_t i = 0; argc >= 2 && i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name) && argc - 2 == commands[i].arguments)
 			return commands[i].run(argv + 2);

@@ -3,9 +3,10 @@
 # iptables extension and the test tool, then boots throw-away guests with the kvm harness
 # (../shared/kvm relative to the repository root) and runs tests/kernel/guest-*.sh inside.
 #   tests/kernel/run-tests.sh                   all guest runs
-#   tests/kernel/run-tests.sh legacy|nft|daemon one of them:
+#   tests/kernel/run-tests.sh legacy|nft|srtp|daemon one of them:
 #     legacy  module, tables, rules, IPv4/IPv6 forwarding, /proc robustness (iptables-legacy)
 #     nft     rules and IPv4 forwarding through iptables-nft (nft_compat)
+#     srtp    SRTP in the kernel against libsrtp2: every suite, hand-over, drops, rmmod
 #     daemon  our daemon with --table=0: call relayed in the kernel, SIGSTOP proof, delete
 # RTPENGINE_BINARY picks the daemon (default: build/release/rtpengine, built with make).
 # Exit status: 0 = all passed.
@@ -34,7 +35,7 @@ trap 'rm -rf "$(dirname "$ko")"' EXIT
 echo "== building iptables extension and test tool"
 make -s -C "$ROOT/iptables-extension"
 gcc $CFLAGS -I"$ROOT/lib" -I"$ROOT/daemon" -I"$ROOT/kernel-module" -o "$OUT/kernel_test_tool" \
-	"$ROOT/tests/kernel/kernel_test_tool.c" "$ROOT/daemon/kernel.c"
+	"$ROOT/tests/kernel/kernel_test_tool.c" "$ROOT/daemon/kernel.c" -lsrtp2 -lcrypto
 
 if [ "$SELECTED" = all ] || [ "$SELECTED" = daemon ]; then
 	if [ -z "${RTPENGINE_BINARY:-}" ]; then
@@ -55,6 +56,11 @@ run_guest() {
 		"$@"
 }
 
+# libsrtp2 (the test tool's SRTP endpoints) is built on NSS, which dlopen()s its token and
+# freebl: ldd does not see them
+nss=/usr/lib/x86_64-linux-gnu
+NSS_FILES=(--file "$nss/libsoftokn3.so:$nss/libsoftokn3.so" --file "$nss/libfreeblpriv3.so:$nss/libfreeblpriv3.so")
+
 failed=0
 start=$SECONDS
 if [ "$SELECTED" = all ] || [ "$SELECTED" = legacy ]; then
@@ -63,8 +69,11 @@ fi
 if [ "$SELECTED" = all ] || [ "$SELECTED" = nft ]; then
 	run_guest nft -- "$ROOT/tests/kernel/guest-forward.sh" nft || { echo "FAILED: nft"; failed=1; }
 fi
+if [ "$SELECTED" = all ] || [ "$SELECTED" = srtp ]; then
+	run_guest legacy "${NSS_FILES[@]}" -- "$ROOT/tests/kernel/guest-srtp.sh" || { echo "FAILED: srtp"; failed=1; }
+fi
 if [ "$SELECTED" = all ] || [ "$SELECTED" = daemon ]; then
-	run_guest legacy --file "$RTPENGINE_BINARY:/tools/rtpengine" -- "$ROOT/tests/kernel/guest-daemon.sh" \
+	run_guest legacy "${NSS_FILES[@]}" --file "$RTPENGINE_BINARY:/tools/rtpengine" -- "$ROOT/tests/kernel/guest-daemon.sh" \
 		|| { echo "FAILED: daemon"; failed=1; }
 fi
 echo "== kernel tests: $([ $failed = 0 ] && echo passed || echo FAILED) in $((SECONDS - start)) s"

@@ -114,7 +114,11 @@ static void test_version_mismatch(struct fake_proc *fake, gconstpointer unused)
 
 	fake_add_table(fake, 0, 99);
 	g_assert_cmpint(kernel_table_open_at(fake->root, 0, &table, reason, sizeof(reason)), ==, -EPROTO);
-	g_assert_nonnull(strstr(reason, "version mismatch: daemon 1, module 99"));
+	g_assert_nonnull(strstr(reason, "version mismatch: daemon 2, module 99"));
+	/* the module before SRTP in the kernel: one clear line, not a silent failure later */
+	fake_add_table(fake, 1, 1);
+	g_assert_cmpint(kernel_table_open_at(fake->root, 1, &table, reason, sizeof(reason)), ==, -EPROTO);
+	g_assert_nonnull(strstr(reason, "kernel module ABI version mismatch: daemon 2, module 1"));
 }
 
 static void test_add_writes_one_record(struct fake_proc *fake, gconstpointer unused)
@@ -149,7 +153,32 @@ static void test_add_writes_one_record(struct fake_proc *fake, gconstpointer unu
 	g_assert_cmpuint(ntohs(command->u.target.destination.port), ==, 5002);
 	g_assert_cmpuint(command->u.target.flags, ==, RTPENGINE_TARGET_RTP | RTPENGINE_TARGET_RTCP);
 	g_assert_cmpint(command->u.target.tos, ==, 184);
+	g_assert_cmpuint(command->u.target.decrypt.cipher, ==, RTPENGINE_SRTP_NONE);
+	g_assert_cmpuint(command->u.target.encrypt.cipher, ==, RTPENGINE_SRTP_NONE);
 	g_free(written);
+
+	/* SRTP keys and state travel as given; a plain side stays all zero */
+	forward.encrypt.keys = (struct kernel_srtp_keys){ .cipher = KERNEL_SRTP_AES_CM, .cipher_key_length = 24,
+							  .auth_tag_length = 4, .cipher_key = { 1, 2 }, .salt = { 9 } };
+	forward.encrypt.ssrcs[1] = (struct kernel_srtp_ssrc){ .used = true, .ssrc = 0x1234,
+							      .highest_index = 0x1fffe, .window = { 5, 6 } };
+	g_assert_cmpint(kernel_forward_add(table, &forward), ==, 0);
+	written = read_file(fake->root, "0/control", &length);
+	g_assert_cmpuint(length, ==, 3 * sizeof(struct rtpengine_command));
+	command = (const struct rtpengine_command *)written + 2;
+	g_assert_cmpuint(command->u.target.encrypt.cipher, ==, RTPENGINE_SRTP_AES_CM);
+	g_assert_cmpuint(command->u.target.encrypt.cipher_key_length, ==, 24);
+	g_assert_cmpuint(command->u.target.encrypt.auth_tag_length, ==, 4);
+	g_assert_cmpuint(command->u.target.encrypt.cipher_key[1], ==, 2);
+	g_assert_cmpuint(command->u.target.encrypt.salt[0], ==, 9);
+	g_assert_cmpuint(command->u.target.encrypt.ssrcs[0].used, ==, 0);
+	g_assert_cmpuint(command->u.target.encrypt.ssrcs[1].used, ==, 1);
+	g_assert_cmpuint(command->u.target.encrypt.ssrcs[1].ssrc, ==, 0x1234);
+	g_assert_cmpuint(command->u.target.encrypt.ssrcs[1].highest_index, ==, 0x1fffe);
+	g_assert_cmpuint(command->u.target.encrypt.ssrcs[1].window[1], ==, 6);
+	g_assert_cmpuint(command->u.target.decrypt.cipher, ==, RTPENGINE_SRTP_NONE);
+	g_free(written);
+	memset(&forward.encrypt, 0, sizeof(forward.encrypt));
 
 	/* Invalid requests never reach the kernel. */
 	forward.local.address.sa_family = AF_UNIX;
@@ -161,14 +190,14 @@ static void test_add_writes_one_record(struct fake_proc *fake, gconstpointer unu
 	forward.flags = 1u << 10;
 	g_assert_cmpint(kernel_forward_add(table, &forward), ==, -EINVAL);
 	written = read_file(fake->root, "0/control", &length);
-	g_assert_cmpuint(length, ==, 2 * sizeof(struct rtpengine_command));
+	g_assert_cmpuint(length, ==, 3 * sizeof(struct rtpengine_command));
 	g_free(written);
 
 	/* close: a FLUSH record, then "del 0" because we asked for it */
 	kernel_table_close(table, true);
 	written = read_file(fake->root, "0/control", &length);
-	g_assert_cmpuint(length, ==, 3 * sizeof(struct rtpengine_command));
-	g_assert_cmpuint(((const struct rtpengine_command *)written)[2].type, ==, RTPENGINE_COMMAND_FLUSH);
+	g_assert_cmpuint(length, ==, 4 * sizeof(struct rtpengine_command));
+	g_assert_cmpuint(((const struct rtpengine_command *)written)[3].type, ==, RTPENGINE_COMMAND_FLUSH);
 	g_free(written);
 	written = read_file(fake->root, "control", &length);
 	g_assert_cmpstr(written, ==, "del 0\n");

@@ -929,6 +929,49 @@ static void test_timing(void)
 	}
 }
 
+/* The kernel hand-over (daemon/kernel_srtp.c): the RTP state exported after a sequence wrap and
+ * imported into a fresh context with the same key continues exactly like the original (same
+ * ROC, same replay window), and the SRTCP state of a slot survives an import. */
+static void test_rtp_state_export_import(void)
+{
+	unsigned char key[16] = { 1, 2, 3 }, salt[14] = { 4, 5, 6 };
+	struct srtp_context original, copy;
+	g_assert_cmpint(srtp_context_init(&original, SRTP_AES_CM_128_HMAC_SHA1_80, key, 16, salt, 14), ==, 0);
+	g_assert_cmpint(srtp_context_init(&copy, SRTP_AES_CM_128_HMAC_SHA1_80, key, 16, salt, 14), ==, 0);
+	unsigned char a[256], b[256], rtcp[256];
+	for (unsigned seq = 65530; seq < 65536 + 5; seq++) {
+		size_t length = build_rtp(a, (uint16_t) seq, 0x1234, 100, seq);
+		g_assert_cmpint(srtp_context_protect_rtp(&original, a, length, sizeof(a)), >, 0);
+	}
+	size_t rtcp_length = build_rtcp(rtcp, 0x1234, 1);
+	g_assert_cmpint(srtp_context_protect_rtcp(&copy, rtcp, rtcp_length, sizeof(rtcp)), >, 0);
+
+	struct srtp_rtp_state states[SRTP_SSRC_SLOTS];
+	unsigned count = srtp_context_export_rtp(&original, states, SRTP_SSRC_SLOTS);
+	g_assert_cmpuint(count, ==, 1);
+	g_assert_cmpuint(states[0].ssrc, ==, 0x1234);
+	g_assert_cmphex(states[0].window.highest_index, ==, 0x10004);   /* ROC 1, SEQ 4 */
+	srtp_context_import_rtp(&copy, states, count);
+
+	/* the next packet: same bytes from both, so the same ROC */
+	size_t length = build_rtp(a, 5, 0x1234, 100, 77);
+	memcpy(b, a, length);
+	int protected_a = srtp_context_protect_rtp(&original, a, length, sizeof(a));
+	int protected_b = srtp_context_protect_rtp(&copy, b, length, sizeof(b));
+	g_assert_cmpint(protected_a, >, 0);
+	g_assert_cmpint(protected_a, ==, protected_b);
+	g_assert_cmpmem(a, (size_t) protected_a, b, (size_t) protected_b);
+	/* a replayed index is refused by the copy too */
+	length = build_rtp(a, 3, 0x1234, 100, 78);
+	g_assert_cmpint(srtp_context_protect_rtp(&copy, a, length, sizeof(a)), ==, -EALREADY);
+	/* the copy's SRTCP index went on: the import did not reset its slot */
+	rtcp_length = build_rtcp(rtcp, 0x1234, 2);
+	g_assert_cmpint(srtp_context_protect_rtcp(&copy, rtcp, rtcp_length, sizeof(rtcp)), >, 0);
+	g_assert_cmpuint(copy.ssrcs[0].rtcp.highest_index, ==, 1);
+	srtp_context_cleanup(&original);
+	srtp_context_cleanup(&copy);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -952,6 +995,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/sdes/parse-rejects", test_sdes_parse_rejects);
 	g_test_add_func("/sdes/generate-format-round-trip", test_sdes_generate_format_round_trip);
 	g_test_add_func("/sdes/mki-with-libsrtp", test_sdes_mki_with_libsrtp);
+	g_test_add_func("/srtp/rtp-state-export-import", test_rtp_state_export_import);
 	g_test_add_func("/srtp/timing", test_timing);
 	int ret = g_test_run();
 	libsrtp.srtp_shutdown();

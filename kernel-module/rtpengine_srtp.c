@@ -1,0 +1,509 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * SRTP in the packet path (RFC 3711; AES-192/256 counter mode from RFC 6188; AEAD AES-GCM
+ * from RFC 7714), with the kernel crypto API: "ctr(aes)" and "hmac(sha1)" for the counter
+ * mode and NULL suites, "gcm(aes)" for the AEAD ones. SRTCP stays with the daemon.
+ *
+ * The daemon hands over session keys (it runs the key derivation) and, per SSRC, the
+ * rollover counter and replay window in the form of the highest packet index and a 128-bit
+ * bitmap, exactly as lib/srtp.c keeps them, and takes them back when the stream leaves the
+ * kernel. Index estimation and the replay window follow lib/srtp.c line by line, so a
+ * stream can move between the two at any packet.
+ *
+ * One spinlock per session serialises a stream's packets (one stream is one flow; the
+ * crypto of one packet takes microseconds) and makes the hand-back atomic: once the
+ * session is marked dead no packet changes its state, later packets go up to the daemon.
+ */
+#define pr_fmt(fmt) "xt_RTPENGINE: " fmt
+
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/skbuff.h>
+#include <linux/scatterlist.h>
+#include <crypto/skcipher.h>
+#include <crypto/hash.h>
+#include <crypto/aead.h>
+#include <crypto/algapi.h>
+#include <asm/unaligned.h>
+
+#include "rtpengine_internal.h"
+
+#define RTP_FIXED_HEADER_LENGTH 12
+#define HMAC_SHA1_LENGTH 20
+#define GCM_TAG_LENGTH 16
+#define GCM_IV_LENGTH 12
+#define REPLAY_WINDOW 128
+#define INDEX_MASK 0xffffffffffffull
+
+/* ---------------------------------------------------------------- replay window (lib/srtp.c) */
+
+static int window_check(const struct rtpengine_srtp_ssrc_state *slot, u64 index)
+{
+	u64 age;
+
+	if (index > slot->highest_index)
+		return 0;
+	age = slot->highest_index - index;
+	if (age >= REPLAY_WINDOW)
+		return -EALREADY;
+	return (slot->window[age / 64] >> (age % 64)) & 1 ? -EALREADY : 0;
+}
+
+static void window_accept(struct rtpengine_srtp_ssrc_state *slot, u64 index)
+{
+	u64 age, shift;
+
+	if (!slot->used) {
+		slot->used = 1;
+		slot->highest_index = index;
+		slot->window[0] = 1;
+		slot->window[1] = 0;
+		return;
+	}
+	if (index > slot->highest_index) {
+		shift = index - slot->highest_index;
+		if (shift >= REPLAY_WINDOW) {
+			slot->window[0] = slot->window[1] = 0;
+		} else if (shift >= 64) {
+			slot->window[1] = slot->window[0] << (shift - 64);
+			slot->window[0] = 0;
+		} else {
+			slot->window[1] = (slot->window[1] << shift) | (slot->window[0] >> (64 - shift));
+			slot->window[0] <<= shift;
+		}
+		slot->highest_index = index;
+		slot->window[0] |= 1;
+		return;
+	}
+	age = slot->highest_index - index;
+	if (age < REPLAY_WINDOW)
+		slot->window[age / 64] |= 1ull << (age % 64);
+}
+
+/* RFC 3711 section 3.3.1 / appendix A: the index with this SEQ closest to the highest one. */
+static bool index_guess(u64 highest_index, u16 seq, u64 *index)
+{
+	u64 roc = highest_index >> 16;
+	u16 highest_seq = (u16)highest_index;
+
+	if (highest_seq < 0x8000) {
+		if (seq > highest_seq && seq - highest_seq > 0x8000) {
+			if (roc == 0)
+				return false;
+			roc--;
+		}
+	} else if (highest_seq - 0x8000 > seq) {
+		roc++;
+	}
+	*index = ((roc << 16) | seq) & INDEX_MASK;
+	return true;
+}
+
+/* The slot of ssrc (or a free one, marked by *fresh), its packet index; -EAGAIN when every
+ * slot holds another SSRC (the daemon, with its LRU slots, takes the packet), -EALREADY for
+ * a replay or a packet older than the window. */
+static int find_index(struct rtpengine_srtp_ssrc_state *slots, u32 ssrc, u16 seq,
+		      struct rtpengine_srtp_ssrc_state **slot_out, u64 *index)
+{
+	struct rtpengine_srtp_ssrc_state *free_slot = NULL;
+	unsigned int i;
+
+	for (i = 0; i < RTPENGINE_SRTP_SSRC_SLOTS; i++) {
+		struct rtpengine_srtp_ssrc_state *slot = &slots[i];
+
+		if (slot->used && slot->ssrc == ssrc) {
+			*slot_out = slot;
+			if (!index_guess(slot->highest_index, seq, index))
+				return -EALREADY;
+			return window_check(slot, *index);
+		}
+		if (!slot->used && !free_slot)
+			free_slot = slot;
+	}
+	if (!free_slot)
+		return -EAGAIN;
+	*slot_out = free_slot;
+	*index = seq;   /* RFC 3711 section 3.3.1: a new SSRC starts with ROC 0 */
+	return 0;
+}
+
+/* ---------------------------------------------------------------- transforms */
+
+static void free_transform(struct rtpengine_srtp_transform *transform)
+{
+	if (transform->ctr)
+		crypto_free_sync_skcipher(transform->ctr);
+	if (transform->hmac)
+		crypto_free_shash(transform->hmac);
+	if (transform->gcm)
+		crypto_free_aead(transform->gcm);
+	memzero_explicit(transform, sizeof(*transform));
+}
+
+static int setup_transform(struct rtpengine_srtp_transform *transform, const struct rtpengine_srtp *params)
+{
+	int err;
+
+	memset(transform, 0, sizeof(*transform));
+	transform->cipher = params->cipher;
+	transform->tag_length = params->auth_tag_length;
+	memcpy(transform->salt, params->salt, sizeof(transform->salt));
+	switch (params->cipher) {
+	case RTPENGINE_SRTP_NONE:
+		return 0;
+	case RTPENGINE_SRTP_AES_GCM:
+		transform->gcm = crypto_alloc_aead("gcm(aes)", 0, CRYPTO_ALG_ASYNC);
+		if (IS_ERR(transform->gcm)) {
+			err = PTR_ERR(transform->gcm);
+			transform->gcm = NULL;
+			return err;
+		}
+		err = crypto_aead_setkey(transform->gcm, params->cipher_key, params->cipher_key_length);
+		if (!err)
+			err = crypto_aead_setauthsize(transform->gcm, GCM_TAG_LENGTH);
+		return err;
+	case RTPENGINE_SRTP_AES_CM:
+		transform->ctr = crypto_alloc_sync_skcipher("ctr(aes)", 0, 0);
+		if (IS_ERR(transform->ctr)) {
+			err = PTR_ERR(transform->ctr);
+			transform->ctr = NULL;
+			return err;
+		}
+		err = crypto_sync_skcipher_setkey(transform->ctr, params->cipher_key, params->cipher_key_length);
+		if (err)
+			return err;
+		fallthrough;
+	case RTPENGINE_SRTP_NULL:
+		transform->hmac = crypto_alloc_shash("hmac(sha1)", 0, 0);
+		if (IS_ERR(transform->hmac)) {
+			err = PTR_ERR(transform->hmac);
+			transform->hmac = NULL;
+			return err;
+		}
+		return crypto_shash_setkey(transform->hmac, params->auth_key, sizeof(params->auth_key));
+	}
+	return -EINVAL;
+}
+
+/* AES-CM (RFC 3711 section 4.1.1): IV = salt * 2^16 XOR SSRC * 2^64 XOR index * 2^16. The
+ * kernel's ctr(aes) counts the whole 128-bit block; the low 16 bits start at 0 and a packet
+ * (< 64 KiB) never carries beyond them, so it is the same keystream. */
+static int aes_cm_crypt(const struct rtpengine_srtp_transform *transform, u32 ssrc, u64 index,
+			u8 *data, unsigned int length)
+{
+	SYNC_SKCIPHER_REQUEST_ON_STACK(request, transform->ctr);
+	struct scatterlist sg;
+	u8 iv[16] = { 0 };
+	unsigned int i;
+	int err;
+
+	if (!length)
+		return 0;
+	memcpy(iv, transform->salt, 14);
+	iv[4] ^= ssrc >> 24;
+	iv[5] ^= ssrc >> 16;
+	iv[6] ^= ssrc >> 8;
+	iv[7] ^= ssrc;
+	for (i = 0; i < 6; i++)
+		iv[8 + i] ^= index >> (40 - 8 * i);
+	sg_init_one(&sg, data, length);
+	skcipher_request_set_sync_tfm(request, transform->ctr);
+	skcipher_request_set_callback(request, 0, NULL, NULL);
+	skcipher_request_set_crypt(request, &sg, &sg, length, iv);
+	err = crypto_skcipher_encrypt(request);
+	skcipher_request_zero(request);
+	return err;
+}
+
+/* HMAC-SHA1 over the packet and the ROC (RFC 3711 section 4.2). */
+static int hmac_sha1(const struct rtpengine_srtp_transform *transform, const u8 *data,
+		     unsigned int length, u32 roc, u8 digest[HMAC_SHA1_LENGTH])
+{
+	SHASH_DESC_ON_STACK(desc, transform->hmac);
+	__be32 roc_bytes = cpu_to_be32(roc);
+	int err;
+
+	desc->tfm = transform->hmac;
+	err = crypto_shash_init(desc) ?: crypto_shash_update(desc, data, length) ?:
+		crypto_shash_update(desc, (const u8 *)&roc_bytes, 4) ?: crypto_shash_final(desc, digest);
+	shash_desc_zero(desc);
+	return err;
+}
+
+/* AES-GCM (RFC 7714 sections 8.1, 9.1): IV = salt XOR (00 00 || SSRC || ROC || SEQ), the RTP
+ * header is the associated data. Encrypt: data holds length bytes of payload and room for the
+ * tag behind it; decrypt: length includes the tag. -EBADMSG = authentication failed. */
+static int aes_gcm_crypt(const struct rtpengine_srtp_transform *transform, bool encrypt, u32 ssrc,
+			 u64 index, u8 *packet, unsigned int header, unsigned int length)
+{
+	struct aead_request *request;
+	struct scatterlist sg;
+	u8 iv[GCM_IV_LENGTH] = { 0 };
+	unsigned int i;
+	int err;
+
+	put_unaligned_be32(ssrc, iv + 2);
+	for (i = 0; i < 6; i++)
+		iv[6 + i] = index >> (40 - 8 * i);
+	for (i = 0; i < GCM_IV_LENGTH; i++)
+		iv[i] ^= transform->salt[i];
+	request = aead_request_alloc(transform->gcm, GFP_ATOMIC);
+	if (!request)
+		return -ENOMEM;
+	sg_init_one(&sg, packet, header + length + (encrypt ? GCM_TAG_LENGTH : 0));
+	aead_request_set_callback(request, 0, NULL, NULL);
+	aead_request_set_ad(request, header);
+	aead_request_set_crypt(request, &sg, &sg, length, iv);
+	err = encrypt ? crypto_aead_encrypt(request) : crypto_aead_decrypt(request);
+	aead_request_free(request);
+	return err;
+}
+
+/* RFC 3550 section 5.1 / 5.3.1: fixed header, CSRCs, extension. */
+static int rtp_header_length(const u8 *packet, unsigned int length)
+{
+	unsigned int header;
+
+	if (length < RTP_FIXED_HEADER_LENGTH || (packet[0] >> 6) != 2)
+		return -EINVAL;
+	header = RTP_FIXED_HEADER_LENGTH + 4 * (packet[0] & 0x0f);
+	if (packet[0] & 0x10) {
+		if (header + 4 > length)
+			return -EINVAL;
+		header += 4 + 4 * get_unaligned_be16(packet + header + 2);
+	}
+	return header > length ? -EINVAL : (int)header;
+}
+
+/* The parts of a record that are keys rather than state: equal keys keep the state. */
+static bool same_keys(const struct rtpengine_srtp *a, const struct rtpengine_srtp *b)
+{
+	return !memcmp(a, b, offsetof(struct rtpengine_srtp, ssrcs));
+}
+
+/* ---------------------------------------------------------------- public */
+
+bool rtpengine_srtp_wanted(const struct rtpengine_target *target)
+{
+	return target->decrypt.cipher != RTPENGINE_SRTP_NONE || target->encrypt.cipher != RTPENGINE_SRTP_NONE;
+}
+
+int rtpengine_srtp_validate(const struct rtpengine_srtp *params, const char **reason)
+{
+	unsigned int i;
+
+	if (params->cipher == RTPENGINE_SRTP_NONE) {
+		if (memchr_inv(params, 0, sizeof(*params))) {
+			*reason = "SRTP record without cipher has non-zero bytes";
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (params->reserved0 || params->reserved1 || memchr_inv(params->reserved2, 0, sizeof(params->reserved2))) {
+		*reason = "SRTP reserved fields not zero";
+		return -EINVAL;
+	}
+	switch (params->cipher) {
+	case RTPENGINE_SRTP_NULL:
+		if (params->cipher_key_length || (params->auth_tag_length != 4 && params->auth_tag_length != 10)) {
+			*reason = "SRTP NULL cipher: key length must be 0, tag 4 or 10";
+			return -EINVAL;
+		}
+		break;
+	case RTPENGINE_SRTP_AES_CM:
+		if ((params->cipher_key_length != 16 && params->cipher_key_length != 24 &&
+		     params->cipher_key_length != 32) ||
+		    (params->auth_tag_length != 4 && params->auth_tag_length != 10)) {
+			*reason = "SRTP AES-CM: key length must be 16, 24 or 32, tag 4 or 10";
+			return -EINVAL;
+		}
+		break;
+	case RTPENGINE_SRTP_AES_GCM:
+		if ((params->cipher_key_length != 16 && params->cipher_key_length != 32) ||
+		    params->auth_tag_length != GCM_TAG_LENGTH || memchr_inv(params->auth_key, 0, sizeof(params->auth_key)) ||
+		    memchr_inv(params->salt + GCM_IV_LENGTH, 0, sizeof(params->salt) - GCM_IV_LENGTH)) {
+			*reason = "SRTP AES-GCM: key length must be 16 or 32, tag 16, no auth key, 12-byte salt";
+			return -EINVAL;
+		}
+		break;
+	default:
+		*reason = "unknown SRTP cipher";
+		return -EINVAL;
+	}
+	if (memchr_inv(params->cipher_key + params->cipher_key_length, 0,
+		       sizeof(params->cipher_key) - params->cipher_key_length)) {
+		*reason = "SRTP key bytes beyond the key length";
+		return -EINVAL;
+	}
+	for (i = 0; i < RTPENGINE_SRTP_SSRC_SLOTS; i++) {
+		const struct rtpengine_srtp_ssrc_state *slot = &params->ssrcs[i];
+
+		if (slot->used > 1 || slot->highest_index > INDEX_MASK ||
+		    (!slot->used && memchr_inv(slot, 0, sizeof(*slot)))) {
+			*reason = "bad SRTP SSRC state";
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+struct rtpengine_srtp_session *rtpengine_srtp_session_create(const struct rtpengine_target *target)
+{
+	struct rtpengine_srtp_session *session;
+	int err;
+
+	session = kzalloc(sizeof(*session), GFP_KERNEL);
+	if (!session)
+		return ERR_PTR(-ENOMEM);
+	spin_lock_init(&session->lock);
+	session->decrypt_params = target->decrypt;
+	session->encrypt_params = target->encrypt;
+	memcpy(session->decrypt_ssrcs, target->decrypt.ssrcs, sizeof(session->decrypt_ssrcs));
+	memcpy(session->encrypt_ssrcs, target->encrypt.ssrcs, sizeof(session->encrypt_ssrcs));
+	/* the state lives in the session, the records keep only the keys */
+	memset(session->decrypt_params.ssrcs, 0, sizeof(session->decrypt_params.ssrcs));
+	memset(session->encrypt_params.ssrcs, 0, sizeof(session->encrypt_params.ssrcs));
+	err = setup_transform(&session->decrypt, &target->decrypt);
+	if (!err)
+		err = setup_transform(&session->encrypt, &target->encrypt);
+	if (err) {
+		rtpengine_srtp_session_free(session);
+		return ERR_PTR(err);
+	}
+	return session;
+}
+
+bool rtpengine_srtp_session_same_keys(const struct rtpengine_srtp_session *session,
+				      const struct rtpengine_target *target)
+{
+	return same_keys(&session->decrypt_params, &target->decrypt) &&
+		same_keys(&session->encrypt_params, &target->encrypt);
+}
+
+void rtpengine_srtp_session_free(struct rtpengine_srtp_session *session)
+{
+	if (!session)
+		return;
+	free_transform(&session->decrypt);
+	free_transform(&session->encrypt);
+	kfree_sensitive(session);
+}
+
+void rtpengine_srtp_session_retire(struct rtpengine_srtp_session *session, struct rtpengine_counters *out)
+{
+	spin_lock_bh(&session->lock);
+	session->dead = true;
+	if (out) {
+		memcpy(out->decrypt_ssrcs, session->decrypt_ssrcs, sizeof(out->decrypt_ssrcs));
+		memcpy(out->encrypt_ssrcs, session->encrypt_ssrcs, sizeof(out->encrypt_ssrcs));
+	}
+	spin_unlock_bh(&session->lock);
+}
+
+void rtpengine_srtp_session_snapshot(struct rtpengine_srtp_session *session, struct rtpengine_counters *out)
+{
+	spin_lock_bh(&session->lock);
+	memcpy(out->decrypt_ssrcs, session->decrypt_ssrcs, sizeof(out->decrypt_ssrcs));
+	memcpy(out->encrypt_ssrcs, session->encrypt_ssrcs, sizeof(out->encrypt_ssrcs));
+	spin_unlock_bh(&session->lock);
+}
+
+unsigned int rtpengine_srtp_tailroom(const struct rtpengine_srtp_session *session)
+{
+	return session->encrypt.cipher == RTPENGINE_SRTP_NONE ? 0 : session->encrypt.tag_length;
+}
+
+/* Decrypts (if the sender speaks SRTP) and encrypts (if the destination does) the RTP packet
+ * at `packet` (linear, writable, with rtpengine_srtp_tailroom() bytes behind it) in place.
+ * Returns the new length, -EAGAIN (untouched: let the daemon have it), -EACCES
+ * (authentication failed), -EALREADY (replay) or another negative errno (drop). */
+int rtpengine_srtp_process(struct rtpengine_srtp_session *session, u8 *packet, unsigned int length)
+{
+	struct rtpengine_srtp_transform *in = &session->decrypt, *out = &session->encrypt;
+	struct rtpengine_srtp_ssrc_state *in_slot = NULL, *out_slot = NULL;
+	unsigned int tag = in->cipher != RTPENGINE_SRTP_NONE ? in->tag_length : 0;
+	u64 in_index = 0, out_index = 0;
+	u8 digest[HMAC_SHA1_LENGTH];
+	int header, err;
+	u32 ssrc;
+	u16 seq;
+
+	if (length < RTP_FIXED_HEADER_LENGTH + tag)
+		return -EAGAIN;
+	header = rtp_header_length(packet, length - tag);
+	if (header < 0)
+		return -EAGAIN;
+	ssrc = get_unaligned_be32(packet + 8);
+	seq = get_unaligned_be16(packet + 2);
+
+	spin_lock(&session->lock);
+	if (session->dead) {
+		err = -EAGAIN;
+		goto out;
+	}
+	/* every decision that sends the packet up comes before the first byte changes */
+	if (in->cipher != RTPENGINE_SRTP_NONE) {
+		err = find_index(session->decrypt_ssrcs, ssrc, seq, &in_slot, &in_index);
+		if (err)
+			goto out;
+	}
+	if (out->cipher != RTPENGINE_SRTP_NONE) {
+		err = find_index(session->encrypt_ssrcs, ssrc, seq, &out_slot, &out_index);
+		if (err)
+			goto out;
+	}
+
+	if (in->cipher == RTPENGINE_SRTP_AES_GCM) {
+		err = aes_gcm_crypt(in, false, ssrc, in_index, packet, header, length - header);
+		if (err) {
+			err = err == -EBADMSG ? -EACCES : err;
+			goto out;
+		}
+		length -= tag;
+	} else if (in->cipher != RTPENGINE_SRTP_NONE) {
+		length -= tag;
+		err = hmac_sha1(in, packet, length, in_index >> 16, digest);
+		if (err)
+			goto out;
+		if (crypto_memneq(digest, packet + length, tag)) {
+			err = -EACCES;
+			goto out;
+		}
+		if (in->cipher == RTPENGINE_SRTP_AES_CM) {
+			err = aes_cm_crypt(in, ssrc, in_index, packet + header, length - header);
+			if (err)
+				goto out;
+		}
+	}
+	if (in_slot) {
+		in_slot->ssrc = ssrc;
+		window_accept(in_slot, in_index);
+	}
+
+	if (out->cipher == RTPENGINE_SRTP_AES_GCM) {
+		err = aes_gcm_crypt(out, true, ssrc, out_index, packet, header, length - header);
+		if (err)
+			goto out;
+		length += GCM_TAG_LENGTH;
+	} else if (out->cipher != RTPENGINE_SRTP_NONE) {
+		if (out->cipher == RTPENGINE_SRTP_AES_CM) {
+			err = aes_cm_crypt(out, ssrc, out_index, packet + header, length - header);
+			if (err)
+				goto out;
+		}
+		err = hmac_sha1(out, packet, length, out_index >> 16, digest);
+		if (err)
+			goto out;
+		memcpy(packet + length, digest, out->tag_length);
+		length += out->tag_length;
+	}
+	if (out_slot) {
+		out_slot->ssrc = ssrc;
+		window_accept(out_slot, out_index);
+	}
+	err = length;
+out:
+	spin_unlock(&session->lock);
+	memzero_explicit(digest, sizeof(digest));
+	return err;
+}
