@@ -2,6 +2,7 @@
 #include "call.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -40,13 +41,36 @@ unsigned int call_count(void)
 	return g_hash_table_size(calls_by_id);
 }
 
+/* Cache-line aligned and zeroed, for the call, its media and their extras (whose
+ * worker-written parts must not share a line with the control thread's). glibc's
+ * posix_memalign (g_aligned_alloc0) carves an aligned chunk out of a larger one and frees the
+ * rest: ~570 instructions per allocation and a costlier free, five times per call. A plain
+ * malloc with room to align the pointer by hand, the original pointer kept in the word
+ * before it: ~1.1k fewer instructions per offer+answer+delete cycle for the call and media
+ * alone (callgrind, ng cycle bench). */
+static void *cache_line_alloc0(size_t size)
+{
+	char *allocated = g_malloc(size + sizeof(void *) + STREAM_CACHE_LINE - 1);
+	uintptr_t aligned = ((uintptr_t) allocated + sizeof(void *) + STREAM_CACHE_LINE - 1)
+			    & ~(uintptr_t) (STREAM_CACHE_LINE - 1);
+	void **header = (void **) aligned - 1;
+	*header = allocated;
+	return memset((void *) aligned, 0, size);
+}
+
+static void cache_line_free(void *memory)
+{
+	if (memory)
+		g_free(((void **) memory)[-1]);
+}
+
 struct call *call_create(const char *call_id, struct media_worker *worker)
 {
 	/* the call-id is stored behind the call, in the same allocation (fewer mallocs per call,
 	 * and fewer frees for the worker, whose frees contend with the control thread's mallocs
 	 * for glibc's arena lock) */
 	size_t call_id_size = strlen(call_id) + 1;
-	struct call *call = g_aligned_alloc0(1, sizeof(struct call) + call_id_size, STREAM_CACHE_LINE);
+	struct call *call = cache_line_alloc0(sizeof(struct call) + call_id_size);
 	call->call_id = memcpy((char *) (call + 1), call_id, call_id_size);
 	pthread_mutex_init(&call->lock, NULL);
 	call->worker = worker;
@@ -99,7 +123,7 @@ struct media *monologue_add_media(struct monologue *monologue, const char *type,
 {
 	if (monologue->media_count >= CALL_MAX_MEDIA)
 		return NULL;
-	struct media *media = g_aligned_alloc0(1, sizeof(struct media), STREAM_CACHE_LINE);
+	struct media *media = cache_line_alloc0(sizeof(struct media));
 	media->monologue = monologue;
 	media->index = monologue->media_count + 1;
 	/* one side allocation for both streams' cold state, with the type and protocol texts
@@ -107,7 +131,7 @@ struct media *monologue_add_media(struct monologue *monologue, const char *type,
 	size_t type_size = strlen(type) + 1, protocol_size = strlen(protocol) + 1;
 	/* the quality state gets a cache line of its own for the per-packet fields (call.h) */
 	size_t quality_end = STREAM_QUALITY_OFFSET + sizeof(struct ssrc_quality);
-	struct stream_extras *extras = g_aligned_alloc0(1, quality_end + type_size + protocol_size, 64);
+	struct stream_extras *extras = cache_line_alloc0(quality_end + type_size + protocol_size);
 	extras[STREAM_RTP].quality = (struct ssrc_quality *) (void *) ((char *) extras + STREAM_QUALITY_OFFSET);
 	media->type = memcpy((char *) extras + quality_end, type, type_size);
 	media->protocol = memcpy(media->type + type_size, protocol, protocol_size);
@@ -255,8 +279,8 @@ void call_free(struct call *call)
 		dtls_srtp_free_rtcp(media);
 		if (media->protocol_allocated)
 			g_free(media->protocol);
-		g_aligned_free(media->streams[STREAM_RTP].extras);   /* with the quality state, type and protocol */
-		g_aligned_free(media);
+		cache_line_free(media->streams[STREAM_RTP].extras);   /* with the quality state, type and protocol */
+		cache_line_free(media);
 	}
 	for (unsigned int m = 0; m < call->monologue_count; m++) {
 		struct monologue *monologue = call->monologues[m];
@@ -266,5 +290,5 @@ void call_free(struct call *call)
 		g_free(monologue);
 	}
 	pthread_mutex_destroy(&call->lock);
-	g_aligned_free(call);   /* with the call-id */
+	cache_line_free(call);   /* with the call-id */
 }

@@ -458,6 +458,19 @@ static inline char *put_unsigned(char *cursor, unsigned long long value)
 	unsigned int estimate = (unsigned int) (64 - __builtin_clzll(value)) * 1233 >> 12;
 	unsigned int digits = estimate + (value >= powers_of_ten[estimate]);
 	char *end = cursor + digits, *position = end;
+	/* ports, lengths and times in seconds fit 32 bits, whose division by 100 is a shorter
+	 * multiply (callgrind, ng cycle bench: ~8 instructions fewer per pair of digits) */
+	if (value <= UINT32_MAX) {
+		uint32_t small = (uint32_t) value;
+		while (small >= 100) {
+			uint32_t pair = small % 100 * 2;
+			small /= 100;
+			position -= 2;
+			position[0] = digit_pairs[pair];
+			position[1] = digit_pairs[pair + 1];
+		}
+		value = small;
+	}
 	while (value >= 100) {
 		unsigned int pair = (unsigned int) (value % 100) * 2;
 		value /= 100;
@@ -940,22 +953,9 @@ void bencode_encode(const struct bencode_item *item, GString *out)
 
 /* ---- public functions: streaming writer ---- */
 
-void bencode_write_dictionary(GString *out)
+void bencode_write_grow(GString *out, size_t length)
 {
-	write_char(out, 'd');
-	out->str[out->len] = '\0';
-}
-
-void bencode_write_list(GString *out)
-{
-	write_char(out, 'l');
-	out->str[out->len] = '\0';
-}
-
-void bencode_write_end(GString *out)
-{
-	write_char(out, 'e');
-	out->str[out->len] = '\0';
+	encoder_grow(out, length);
 }
 
 void bencode_write_string(GString *out, const char *data, size_t length)
@@ -977,7 +977,7 @@ void bencode_write_encoded(GString *out, const char *data, size_t length)
 	out->str[out->len] = '\0';
 }
 
-void bencode_write_integer(GString *out, long long value)
+void bencode_write_any_integer(GString *out, long long value)
 {
 	write_integer_token(out, value);
 	out->str[out->len] = '\0';

@@ -136,12 +136,39 @@ void bencode_encode(const struct bencode_item *item, GString *out);
  * writes one well-formed value: each container closed by bencode_write_end(), dictionary keys
  * as strings alternating with values, in the order they are to appear. out stays
  * NUL-terminated. */
-void bencode_write_dictionary(GString *out);   /* opens a dictionary */
-void bencode_write_list(GString *out);         /* opens a list */
-void bencode_write_end(GString *out);          /* closes the innermost open container */
+/* The one-character tokens are inline, with the growth out of line: a delete's description
+ * has about 45 of them (with ng_query.c's fixed-size word copies: the description 15.6k ->
+ * 10.5k instructions, callgrind, ng cycle bench). */
+void bencode_write_grow(GString *out, size_t length);   /* room for length more bytes and a NUL */
+static inline void bencode_write_char(GString *out, char c)
+{
+	if (G_UNLIKELY(out->len + 2 > out->allocated_len))
+		bencode_write_grow(out, 1);
+	out->str[out->len++] = c;
+	out->str[out->len] = '\0';
+}
+static inline void bencode_write_dictionary(GString *out) { bencode_write_char(out, 'd'); }   /* opens a dictionary */
+static inline void bencode_write_list(GString *out) { bencode_write_char(out, 'l'); }         /* opens a list */
+static inline void bencode_write_end(GString *out) { bencode_write_char(out, 'e'); }   /* closes the innermost open container */
 void bencode_write_string(GString *out, const char *data, size_t length);
 void bencode_write_text(GString *out, const char *text);   /* NUL-terminated */
-void bencode_write_integer(GString *out, long long value);
+void bencode_write_any_integer(GString *out, long long value);   /* the out-of-line case of the next */
+/* 0 to 9 inline: the counters of a call's description, mostly zero (24 per delete) */
+static inline void bencode_write_integer(GString *out, long long value)
+{
+	if (value < 0 || value > 9) {
+		bencode_write_any_integer(out, value);
+		return;
+	}
+	if (G_UNLIKELY(out->len + 4 > out->allocated_len))
+		bencode_write_grow(out, 3);
+	char *cursor = out->str + out->len;
+	cursor[0] = 'i';
+	cursor[1] = (char) ('0' + value);
+	cursor[2] = 'e';
+	cursor[3] = '\0';
+	out->len += 3;
+}
 /* length bytes that are already encoded tokens (from this writer), appended as they are. */
 void bencode_write_encoded(GString *out, const char *data, size_t length);
 /* A string literal (keys): its length is known at compile time. */
