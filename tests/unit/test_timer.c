@@ -21,9 +21,8 @@ struct timer_fixture {
 /* A call set up at T0: caller and callee paired, one sendrecv audio line each, no packet yet. */
 static void fixture_setup(struct timer_fixture *fixture, gconstpointer unused)
 {
-	struct call *call = g_aligned_alloc0(1, sizeof(struct call), STREAM_CACHE_LINE);
-	pthread_mutex_init(&call->lock, NULL);
-	call->call_id = (char *) "timer-test";   /* call_free() leaves it: call_create() stores it inside the call */
+	/* call_create(): call_free() releases the call with the allocator that made it */
+	struct call *call = call_create("timer-test", NULL);
 	call->created_us = call->last_signal_us = T0;
 	struct monologue *caller = call_add_monologue(call, "caller");
 	struct monologue *callee = call_add_monologue(call, "callee");
@@ -38,7 +37,7 @@ static void fixture_setup(struct timer_fixture *fixture, gconstpointer unused)
 
 static void fixture_teardown(struct timer_fixture *fixture, gconstpointer unused)
 {
-	call_free(fixture->call);
+	call_destroy(fixture->call, "test");
 }
 
 static void packet_at(struct media *media, enum stream_kind kind, int64_t when_us)
@@ -160,6 +159,7 @@ int main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	struct log_settings logging = { .level = LOG_WARNING, .facility = LOG_DAEMON, .to_stderr = true };
 	log_init("rtpengine", &logging);
+	call_registry_init();
 	ADD("no_limits", test_no_limits_never_expire);
 	ADD("final_timeout", test_final_timeout);
 	ADD("timeout_without_media", test_timeout_without_media);
