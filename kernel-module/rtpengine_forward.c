@@ -161,11 +161,24 @@ static bool udp_checksum_ok(struct sk_buff *skb, unsigned int udp_offset, unsign
 
 /* ---------------------------------------------------------------- SRTP */
 
+/* Call recording: the packet between SRTP decryption and encryption. */
+struct record_context {
+	struct rtpengine_record_stream *stream;
+	const struct rtpengine_address *source, *local;
+};
+
+static void record_plaintext(void *data, const u8 *packet, unsigned int length)
+{
+	struct record_context *context = data;
+
+	rtpengine_recording_capture(context->stream, context->source, context->local, packet, length);
+}
+
 /* Makes the datagram linear and writable with room for the SRTP tag, then decrypts and/or
  * encrypts its RTP payload in place (rtpengine_srtp.c). On success *udp_length is the new
  * UDP length (header updated); -EAGAIN means the packet is untouched and goes up. */
 static int transform_srtp(struct sk_buff *skb, struct rtpengine_entry *entry, unsigned int udp_offset,
-			  unsigned int *udp_length)
+			  unsigned int *udp_length, struct record_context *record)
 {
 	unsigned int end = udp_offset + *udp_length, tailroom = rtpengine_srtp_tailroom(entry->srtp);
 	unsigned int new_length;
@@ -179,7 +192,7 @@ static int transform_srtp(struct sk_buff *skb, struct rtpengine_entry *entry, un
 	    pskb_expand_head(skb, 0, tailroom - skb_tailroom(skb), GFP_ATOMIC))
 		return -ENOMEM;
 	result = rtpengine_srtp_process(entry->srtp, skb->data + udp_offset + UDP_HEADER_LENGTH,
-					*udp_length - UDP_HEADER_LENGTH);
+					*udp_length - UDP_HEADER_LENGTH, record->stream ? record_plaintext : NULL, record);
 	if (result < 0)
 		return result;
 	new_length = result + UDP_HEADER_LENGTH;
@@ -349,6 +362,7 @@ static unsigned int forward_packet(struct sk_buff *skb, const struct xt_action_p
 	struct rtpengine_entry *entry;
 	struct rtpengine_stats *stats;
 	u8 header[RTP_HEADER_LENGTH];
+	struct record_context record;
 	const u8 *peek;
 	int err, transmit_error = 0;
 
@@ -387,7 +401,8 @@ static unsigned int forward_packet(struct sk_buff *skb, const struct xt_action_p
 			atomic64_inc(&stats->passed_up);
 			return XT_CONTINUE;
 		}
-		err = transform_srtp(skb, entry, udp_offset, &udp_length);
+		record = (struct record_context){ entry->record_stream, source, local };
+		err = transform_srtp(skb, entry, udp_offset, &udp_length, &record);
 		if (err == -EAGAIN) {
 			atomic64_inc(&stats->passed_up);
 			return XT_CONTINUE;
@@ -401,6 +416,10 @@ static unsigned int forward_packet(struct sk_buff *skb, const struct xt_action_p
 				atomic64_inc(&stats->errors);
 			return NF_DROP;
 		}
+	} else if (entry->record_stream) {
+		/* call recording: a copy of the plaintext payload, queued, never waited for */
+		rtpengine_recording_capture_skb(entry->record_stream, source, local, skb,
+						udp_offset + UDP_HEADER_LENGTH, payload_length);
 	}
 	err = prepare_for_output(skb, udp_offset, udp_length);
 	if (err) {

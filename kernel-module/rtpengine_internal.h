@@ -67,6 +67,7 @@ struct rtpengine_entry {
 	struct rtpengine_srtp_session *srtp;   /* NULL: plain RTP both sides */
 	bool owns_srtp;                  /* false once handed to a replacement */
 	struct dst_cache route_cache;    /* per-CPU cached route to target.destination */
+	struct rtpengine_record_stream *record_stream;   /* holds a reference; NULL: not recorded */
 };
 
 struct rtpengine_table {
@@ -77,6 +78,7 @@ struct rtpengine_table {
 	bool dying;                      /* "del N" in progress: no new control opens */
 	struct proc_dir_entry *proc_dir;
 	struct rcu_head rcu;
+	struct rtpengine_recording_registry *recording;   /* rtpengine_recording.c */
 	struct hlist_head buckets[RTPENGINE_HASH_BUCKETS];
 };
 
@@ -95,7 +97,45 @@ void rtpengine_srtp_session_free(struct rtpengine_srtp_session *session);
 void rtpengine_srtp_session_retire(struct rtpengine_srtp_session *session, struct rtpengine_counters *out);
 void rtpengine_srtp_session_snapshot(struct rtpengine_srtp_session *session, struct rtpengine_counters *out);
 unsigned int rtpengine_srtp_tailroom(const struct rtpengine_srtp_session *session);
-int rtpengine_srtp_process(struct rtpengine_srtp_session *session, u8 *packet, unsigned int length);
+/* plaintext (may be NULL) sees the packet between decryption and encryption: recording. */
+int rtpengine_srtp_process(struct rtpengine_srtp_session *session, u8 *packet, unsigned int length,
+			   void (*plaintext)(void *data, const u8 *packet, unsigned int length), void *data);
+
+struct proc_ops;
+struct proc_dir_entry;
+/* rtpengine_tables.c: /proc entries owned and moded as the module parameters say */
+struct proc_dir_entry *rtpengine_proc_create_owned(const char *name, umode_t mode, struct proc_dir_entry *parent,
+						   const struct proc_ops *ops, void *data);
+struct proc_dir_entry *rtpengine_proc_mkdir_owned(const char *name, struct proc_dir_entry *parent);
+
+/* rtpengine_recording.c: recorded streams under /proc/rtpengine/N/calls (ABI v3). All but
+ * capture run in process context. */
+struct rtpengine_record_stream;
+struct seq_file;
+int rtpengine_recording_init(void);
+void rtpengine_recording_exit(void);          /* after every table is closed and rcu_barrier() */
+int rtpengine_recording_table_open(struct rtpengine_table *table);   /* makes N/calls */
+/* Ends every call and stream of the table; -EBUSY (table intact, empty) while a reader
+ * still holds a stream file open after a short wait. With force (module exit: no reader
+ * can exist) never fails. */
+int rtpengine_recording_table_close(struct rtpengine_table *table, bool force);
+bool rtpengine_recording_command_known(u16 type, size_t *used);
+int rtpengine_recording_command(struct rtpengine_table *table, const struct rtpengine_command *command,
+				const char **reason);
+/* ADD_TARGET: a reference to stream id, or an ERR_PTR. put from any context. */
+struct rtpengine_record_stream *rtpengine_recording_stream_get(struct rtpengine_table *table, u32 id);
+void rtpengine_recording_stream_put(struct rtpengine_record_stream *stream);
+/* The packet path (softirq): queues a copy of the plaintext UDP payload as an IP packet
+ * from source to local. Never blocks; a full queue drops its oldest packet (counted). */
+void rtpengine_recording_capture(struct rtpengine_record_stream *stream, const struct rtpengine_address *source,
+				 const struct rtpengine_address *local, const u8 *payload, unsigned int length);
+void rtpengine_recording_capture_skb(struct rtpengine_record_stream *stream, const struct rtpengine_address *source,
+				     const struct rtpengine_address *local, const struct sk_buff *skb,
+				     unsigned int skb_offset, unsigned int length);
+/* Module exit: removes /proc/rtpengine so that no later free work touches it. */
+void rtpengine_recording_remove_proc(struct proc_dir_entry *root);
+void rtpengine_recording_show_status(struct seq_file *seq, struct rtpengine_table *table);
+u32 rtpengine_recording_stream_id(const struct rtpengine_record_stream *stream);
 
 int rtpengine_tables_init(void);
 void rtpengine_tables_exit(void);

@@ -417,7 +417,8 @@ unsigned int rtpengine_srtp_tailroom(const struct rtpengine_srtp_session *sessio
  * at `packet` (linear, writable, with rtpengine_srtp_tailroom() bytes behind it) in place.
  * Returns the new length, -EAGAIN (untouched: let the daemon have it), -EACCES
  * (authentication failed), -EALREADY (replay) or another negative errno (drop). */
-int rtpengine_srtp_process(struct rtpengine_srtp_session *session, u8 *packet, unsigned int length)
+int rtpengine_srtp_process(struct rtpengine_srtp_session *session, u8 *packet, unsigned int length,
+			   void (*plaintext)(void *data, const u8 *packet, unsigned int length), void *data)
 {
 	struct rtpengine_srtp_transform *in = &session->decrypt, *out = &session->encrypt;
 	struct rtpengine_srtp_ssrc_state *in_slot = NULL, *out_slot = NULL;
@@ -479,6 +480,8 @@ int rtpengine_srtp_process(struct rtpengine_srtp_session *session, u8 *packet, u
 		in_slot->ssrc = ssrc;
 		window_accept(in_slot, in_index);
 	}
+	if (plaintext)
+		plaintext(data, packet, length);
 
 	if (out->cipher == RTPENGINE_SRTP_AES_GCM) {
 		err = aes_gcm_crypt(out, true, ssrc, out_index, packet, header, length - header);

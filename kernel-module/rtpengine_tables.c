@@ -171,6 +171,10 @@ static int validate_target(const struct rtpengine_target *target, const char **r
 		*reason = "SRTP target without the RTP flag";
 		return -EINVAL;
 	}
+	if (target->record_reserved) {
+		*reason = "target record_reserved field not zero";
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -203,6 +207,8 @@ static int validate_command(const struct rtpengine_command *command, const char 
 		used = 0;
 		break;
 	default:
+		if (rtpengine_recording_command_known(command->type, &used))
+			break;
 		*reason = "unknown command type";
 		return -EINVAL;
 	}
@@ -227,6 +233,7 @@ static void entry_free_rcu(struct rcu_head *head)
 		kfree(entry->stats);
 	if (entry->owns_srtp)
 		rtpengine_srtp_session_free(entry->srtp);
+	rtpengine_recording_stream_put(entry->record_stream);
 	kfree(entry);
 }
 
@@ -308,6 +315,17 @@ static int table_add_target(struct rtpengine_table *table, const struct rtpengin
 			return err;
 		}
 		entry->owns_srtp = true;
+	}
+	if (target->record_stream) {
+		entry->record_stream = rtpengine_recording_stream_get(table, target->record_stream);
+		if (IS_ERR(entry->record_stream)) {
+			err = PTR_ERR(entry->record_stream);
+			entry->record_stream = NULL;
+			pr_warn_ratelimited("table %u: target records into unknown stream %u\n", table->id,
+					    target->record_stream);
+			entry_free_rcu(&entry->rcu);
+			return err;
+		}
 	}
 
 	spin_lock_bh(&table->lock);
@@ -430,8 +448,13 @@ static int execute_command(struct control_file_state *state, const struct rtpeng
 	case RTPENGINE_COMMAND_FLUSH:
 		table_flush(state->table);
 		return 0;
+	default:
+		err = rtpengine_recording_command(state->table, command, &reason);
+		if (err)
+			pr_warn_ratelimited("table %u: rejected recording command: %s (%d)\n", state->table->id,
+					    reason, err);
+		return err;
 	}
-	return -EINVAL;
 }
 
 static int table_control_open(struct inode *inode, struct file *file)
@@ -554,6 +577,8 @@ static int table_list_show(struct seq_file *seq, void *unused)
 				   target->flags & RTPENGINE_TARGET_RTCP ? "rtcp " : "",
 				   target->flags & RTPENGINE_TARGET_STRICT_SOURCE ? "strict-source" : "",
 				   target->tos);
+			if (entry->record_stream)
+				seq_printf(seq, "    record-stream %u\n", rtpengine_recording_stream_id(entry->record_stream));
 			seq_printf(seq, "    packets %llu bytes %llu errors %llu passed-up %llu last-packet-ns %llu\n",
 				   counters.packets, counters.bytes, counters.errors, counters.passed_up,
 				   counters.last_packet_unix_ns);
@@ -614,6 +639,7 @@ static int table_status_show(struct seq_file *seq, void *unused)
 	/* The first line is what the daemon parses to check the ABI version. */
 	seq_printf(seq, "abi-version %u\ntable %u\ntargets %u\ncontrol-users %u\nrecord-size %zu\n",
 		   RTPENGINE_ABI_VERSION, table->id, targets, users, sizeof(struct rtpengine_command));
+	rtpengine_recording_show_status(seq, table);
 	return 0;
 }
 
@@ -704,6 +730,17 @@ static struct proc_dir_entry *proc_create_owned(const char *name, umode_t mode, 
 	return proc_owned(proc_create_data(name, proc_file_mode(mode), parent, ops, data));
 }
 
+struct proc_dir_entry *rtpengine_proc_create_owned(const char *name, umode_t mode, struct proc_dir_entry *parent,
+						   const struct proc_ops *ops, void *data)
+{
+	return proc_create_owned(name, mode, parent, ops, data);
+}
+
+struct proc_dir_entry *rtpengine_proc_mkdir_owned(const char *name, struct proc_dir_entry *parent)
+{
+	return proc_owned(proc_mkdir(name, parent));
+}
+
 /* ---------------------------------------------------------------- tables */
 
 static void table_free_rcu(struct rcu_head *head)
@@ -733,6 +770,9 @@ static int table_create(unsigned int id)
 	    !proc_create_owned("status", 0444, table->proc_dir, &table_status_ops, table) ||
 	    !proc_create_owned("counters", 0400, table->proc_dir, &table_counters_ops, table))
 		goto fail;
+	/* call recording: N/calls */
+	if (rtpengine_recording_table_open(table))
+		goto fail;
 	rcu_assign_pointer(tables[id], table);
 	pr_info("table %u created\n", id);
 	return 0;
@@ -759,6 +799,14 @@ static int table_destroy(unsigned int id)
 	}
 	table->dying = true;
 	spin_unlock_bh(&table->lock);
+	/* call recording: the streams end; a reader still holding one keeps the table */
+	table_flush(table);
+	if (rtpengine_recording_table_close(table, false)) {
+		spin_lock_bh(&table->lock);
+		table->dying = false;
+		spin_unlock_bh(&table->lock);
+		return -EBUSY;
+	}
 
 	RCU_INIT_POINTER(tables[id], NULL);
 	/* Waits for running /proc handlers of this table and closes its open files. */
@@ -843,11 +891,16 @@ struct rtpengine_entry *rtpengine_lookup(unsigned int table_id, const struct rtp
 
 int rtpengine_tables_init(void)
 {
-	proc_root = proc_owned(proc_mkdir("rtpengine", NULL));
-	if (!proc_root)
+	if (rtpengine_recording_init())
 		return -ENOMEM;
+	proc_root = proc_owned(proc_mkdir("rtpengine", NULL));
+	if (!proc_root) {
+		rtpengine_recording_exit();
+		return -ENOMEM;
+	}
 	if (!proc_create_owned("control", 0200, proc_root, &global_control_ops, NULL)) {
 		proc_remove(proc_root);
+		rtpengine_recording_exit();
 		return -ENOMEM;
 	}
 	return 0;
@@ -859,8 +912,9 @@ void rtpengine_tables_exit(void)
 	struct rtpengine_table *table;
 	unsigned int id;
 
-	/* Runs down every open /proc file first: no handler touches a table after this. */
-	proc_remove(proc_root);
+	/* Runs down every open /proc file first: no handler touches a table after this (stream
+	 * files pin the module, so none is open). */
+	rtpengine_recording_remove_proc(proc_root);
 	mutex_lock(&tables_mutex);
 	for (id = 0; id < RTPENGINE_MAX_TABLES; id++) {
 		table = rcu_dereference_protected(tables[id], lockdep_is_held(&tables_mutex));
@@ -868,9 +922,11 @@ void rtpengine_tables_exit(void)
 			continue;
 		RCU_INIT_POINTER(tables[id], NULL);
 		table_flush(table);
+		rtpengine_recording_table_close(table, true);
 		call_rcu(&table->rcu, table_free_rcu);
 	}
 	mutex_unlock(&tables_mutex);
 	/* Every entry_free_rcu/table_free_rcu must have run before the module's code goes. */
 	rcu_barrier();
+	rtpengine_recording_exit();
 }

@@ -16,8 +16,8 @@
 #include <linux/types.h>
 
 /* 1: plain forwarding. 2: SRTP decryption/encryption per target, SRTP state handed back
- * by DELETE_TARGET, SRTP counters. */
-#define RTPENGINE_ABI_VERSION 2
+ * by DELETE_TARGET, SRTP counters. 3: call recording (record_stream, calls and streams). */
+#define RTPENGINE_ABI_VERSION 3
 /* "RTPE" in ASCII: rejects writes that are not meant for us at all. */
 #define RTPENGINE_COMMAND_MAGIC 0x52545045u
 
@@ -113,6 +113,10 @@ struct rtpengine_target {
 	 * must have the RTP flag; RTCP of such a target goes up to the daemon. */
 	struct rtpengine_srtp decrypt;
 	struct rtpengine_srtp encrypt;
+	/* call recording (ABI v3): 0, or the id of a stream made by ADD_STREAM; every packet
+	 * this target forwards is then also queued, plaintext, on that stream's /proc file */
+	__u32 record_stream;
+	__u32 record_reserved;                     /* must be 0 */
 };
 
 enum rtpengine_command_type {
@@ -121,6 +125,35 @@ enum rtpengine_command_type {
 					       * read() returns its last counters and SRTP state */
 	RTPENGINE_COMMAND_QUERY_TARGET = 3,   /* next read() of this fd returns its counters */
 	RTPENGINE_COMMAND_FLUSH = 4,          /* delete every target of the table */
+	/* call recording (ABI v3), see struct rtpengine_recording_call/_stream below */
+	RTPENGINE_COMMAND_ADD_CALL = 5,       /* /proc/rtpengine/N/calls/NAME/ */
+	RTPENGINE_COMMAND_DELETE_CALL = 6,    /* ends its streams, removes the directory */
+	RTPENGINE_COMMAND_ADD_STREAM = 7,     /* /proc/rtpengine/N/calls/CALL/NAME */
+	RTPENGINE_COMMAND_DELETE_STREAM = 8,  /* readers get the queued packets, then EOF */
+};
+
+/* ---- call recording (ABI v3): recorded streams under /proc/rtpengine/N/calls ----
+ * Upstream 10.5's reader (rtpengine-recording) opens /proc/rtpengine/N/calls/PARENT/NAME
+ * and gets one packet per read(): IPv4 or IPv6 header, UDP header, plaintext RTP/RTCP. */
+#define RTPENGINE_RECORDING_NAME_SIZE 256      /* names: NUL-terminated, no '/' */
+#define RTPENGINE_RECORDING_DEFAULT_PACKETS 1024
+#define RTPENGINE_RECORDING_MAX_PACKETS 16384  /* per stream queue bound */
+#define RTPENGINE_RECORDING_MAX_PACKET 65535   /* IP header + UDP header + payload */
+
+/* ADD_CALL (call_id and name) and DELETE_CALL (call_id only, the rest 0). */
+struct rtpengine_recording_call {
+	__u32 call_id;              /* chosen by the daemon: != 0, unique in the table */
+	__u32 reserved;             /* must be 0 */
+	char name[RTPENGINE_RECORDING_NAME_SIZE];   /* the directory: 10.5's PARENT */
+};
+
+/* ADD_STREAM (all fields) and DELETE_STREAM (stream_id only, the rest 0). */
+struct rtpengine_recording_stream {
+	__u32 call_id;              /* a call made by ADD_CALL */
+	__u32 stream_id;            /* chosen by the daemon: != 0, unique in the table */
+	__u32 max_packets;          /* queue bound (oldest dropped beyond it); 0 = default */
+	__u32 reserved;             /* must be 0 */
+	char name[RTPENGINE_RECORDING_NAME_SIZE];   /* the file: 10.5's STREAM n interface */
 };
 
 /* Written to /proc/rtpengine/N/control; one write() may carry several records back to
@@ -134,6 +167,8 @@ struct rtpengine_command {
 	union {
 		struct rtpengine_target target;   /* ADD_TARGET */
 		struct rtpengine_address local;   /* DELETE_TARGET, QUERY_TARGET */
+		struct rtpengine_recording_call call;       /* ADD_CALL, DELETE_CALL */
+		struct rtpengine_recording_stream stream;   /* ADD_STREAM, DELETE_STREAM */
 		__u8 padding[560];                /* fixes the record size; unused bytes 0 */
 	} u;
 };
@@ -181,7 +216,9 @@ struct xt_rtpengine_info {
 RTPENGINE_ABI_ASSERT(sizeof(struct rtpengine_address) == 24, address_size);
 RTPENGINE_ABI_ASSERT(sizeof(struct rtpengine_srtp_ssrc_state) == 32, srtp_ssrc_state_size);
 RTPENGINE_ABI_ASSERT(sizeof(struct rtpengine_srtp) == 208, srtp_size);
-RTPENGINE_ABI_ASSERT(sizeof(struct rtpengine_target) == 536, target_size);
+RTPENGINE_ABI_ASSERT(sizeof(struct rtpengine_target) == 544, target_size);
+RTPENGINE_ABI_ASSERT(sizeof(struct rtpengine_recording_call) == 264, recording_call_size);
+RTPENGINE_ABI_ASSERT(sizeof(struct rtpengine_recording_stream) == 272, recording_stream_size);
 RTPENGINE_ABI_ASSERT(sizeof(struct rtpengine_command) == 576, command_size);
 RTPENGINE_ABI_ASSERT(sizeof(struct rtpengine_counters) == 528, counters_size);
 RTPENGINE_ABI_ASSERT(sizeof(struct xt_rtpengine_info) == 4, xt_info_size);
