@@ -85,6 +85,7 @@ struct stream_extras {
 	/* SRTP the kernel target was given: the contexts (identity) and the keys it took */
 	const void *kernel_decrypt_context, *kernel_encrypt_context;
 	struct kernel_srtp_keys kernel_decrypt_keys, kernel_encrypt_keys;
+	uint32_t kernel_record_stream;  /* the target records into this kernel stream, 0: none */
 	/* call recording (recording.c): the sink is published under the call's lock, record is
 	 * copied into FORWARD_RECORD by call_refresh_forwarding() */
 	struct recording_sink *recording_sink;

@@ -326,6 +326,7 @@ int kernel_forward_add(struct kernel_table *table, const struct kernel_forward *
 	target->tos = forward->tos;
 	srtp_to_record(&forward->decrypt, &target->decrypt);
 	srtp_to_record(&forward->encrypt, &target->encrypt);
+	target->record_stream = forward->record_stream;
 	return write_command(table, &command);
 }
 
@@ -431,4 +432,65 @@ int kernel_read_all_counters(struct kernel_table *table, kernel_counters_callbac
 	free(records);
 	close(fd);
 	return err ? err : count;
+}
+
+/* ---------------------------------------------------------------- call recording */
+
+static int copy_name(char *to, const char *name)
+{
+	size_t length = strlen(name);
+
+	if (!length || length >= RTPENGINE_RECORDING_NAME_SIZE || strchr(name, '/'))
+		return -EINVAL;
+	memcpy(to, name, length);  /* the rest stays 0, as the module requires */
+	return 0;
+}
+
+int kernel_recording_add_call(struct kernel_table *table, uint32_t call_id, const char *name)
+{
+	struct rtpengine_command command;
+	int err;
+
+	command_init(&command, RTPENGINE_COMMAND_ADD_CALL);
+	command.u.call.call_id = call_id;
+	err = copy_name(command.u.call.name, name);
+	return err ? err : write_command(table, &command);
+}
+
+int kernel_recording_delete_call(struct kernel_table *table, uint32_t call_id)
+{
+	struct rtpengine_command command;
+
+	command_init(&command, RTPENGINE_COMMAND_DELETE_CALL);
+	command.u.call.call_id = call_id;
+	return write_command(table, &command);
+}
+
+int kernel_recording_add_stream(struct kernel_table *table, uint32_t call_id, uint32_t stream_id,
+				unsigned int max_packets, const char *name)
+{
+	struct rtpengine_command command;
+	int err;
+
+	command_init(&command, RTPENGINE_COMMAND_ADD_STREAM);
+	command.u.stream.call_id = call_id;
+	command.u.stream.stream_id = stream_id;
+	command.u.stream.max_packets = max_packets;
+	err = copy_name(command.u.stream.name, name);
+	return err ? err : write_command(table, &command);
+}
+
+int kernel_recording_delete_stream(struct kernel_table *table, uint32_t stream_id)
+{
+	struct rtpengine_command command;
+
+	command_init(&command, RTPENGINE_COMMAND_DELETE_STREAM);
+	command.u.stream.stream_id = stream_id;
+	return write_command(table, &command);
+}
+
+void kernel_recording_stream_path(const struct kernel_table *table, const char *call_name, const char *stream_name,
+				  char *path, size_t size)
+{
+	snprintf(path, size, "%s/%d/calls/%s/%s", table->proc_root, table->id, call_name, stream_name);
 }

@@ -75,6 +75,7 @@ struct kernel_forward {
 	int tos;                                  /* 0..255, or -1 to keep the received TOS */
 	struct kernel_srtp decrypt;               /* SRTP from the sender (cipher NONE: plain) */
 	struct kernel_srtp encrypt;               /* SRTP towards the destination */
+	uint32_t record_stream;                   /* call recording: 0, or a kernel_recording_add_stream id */
 };
 
 #define KERNEL_SSRC_SLOTS 4
@@ -128,5 +129,19 @@ int kernel_read_all_counters(struct kernel_table *table, kernel_counters_callbac
 			     void *user_data);
 /* Deletes every target. */
 int kernel_forward_flush(struct kernel_table *table);
+
+/* Call recording (ABI v3): /proc/rtpengine/N/calls/NAME/ and its stream files, which 10.5's
+ * rtpengine-recording reads. Ids are the caller's (non-zero, unique in the table). These
+ * are single stateless writes: any thread may call them on a table handle. */
+int kernel_recording_add_call(struct kernel_table *table, uint32_t call_id, const char *name);
+/* Ends the call's streams (readers get what is queued, then EOF) and its directory. */
+int kernel_recording_delete_call(struct kernel_table *table, uint32_t call_id);
+/* max_packets: queue bound, 0 = the module's default. */
+int kernel_recording_add_stream(struct kernel_table *table, uint32_t call_id, uint32_t stream_id,
+				unsigned int max_packets, const char *name);
+int kernel_recording_delete_stream(struct kernel_table *table, uint32_t stream_id);
+/* The stream file's path: PROC_ROOT/N/calls/CALL/STREAM. */
+void kernel_recording_stream_path(const struct kernel_table *table, const char *call_name, const char *stream_name,
+				  char *path, size_t size);
 
 #endif

@@ -16,9 +16,11 @@
 #include "kernel_srtp.h"
 #include "log.h"
 #include "media_dtls.h"
+#include "recording_writer.h"
 #include "relay.h"
 
 static const char *unavailable_reason = "kernel forwarding disabled (--table=-1)";
+static struct daemon_context *backend_daemon;   /* for kernel_backend_resync_call() */
 static char unavailable_text[300];
 
 /* Without the IPv6 zone: the kernel's records have none, and endpoint_text() of this address
@@ -65,6 +67,7 @@ static void remove_target(struct daemon_context *daemon, struct stream *stream, 
 		memset(&extras->kernel_seen, 0, sizeof(extras->kernel_seen));
 		extras->kernel_srtp_dropped_seen = 0;
 		memset(&extras->kernel_destination, 0, sizeof(extras->kernel_destination));
+		extras->kernel_record_stream = 0;
 	}
 	extras->kernel_reason = reason;
 }
@@ -108,11 +111,16 @@ static void sync_stream(struct daemon_context *daemon, struct stream *stream, GH
 			      : "not latched yet: no packet received");
 		return;
 	}
-	if (stream->extras->recording_sink) {
-		/* the kernel module does not record (yet): recorded streams stay in userspace */
+	/* call recording: the kernel records into the module's stream file (proc method with
+	 * the module); streams recorded into spool files stay in userspace */
+	uint32_t record_stream = 0;
+	const struct recording_sink *recording = stream->extras->recording_sink;
+	if (recording && !recording->kernel_stream) {
 		remove_target(daemon, stream, "recorded: the recording is written in userspace");
 		return;
 	}
+	if (recording && stream->extras->record)
+		record_stream = recording->kernel_stream;
 	if (media_dtls_active(media) || media_dtls_active(target)) {
 		/* DTLS records and the SRTP it keys must reach the worker */
 		remove_target(daemon, stream, "DTLS-SRTP is handled in userspace");
@@ -164,7 +172,8 @@ static void sync_stream(struct daemon_context *daemon, struct stream *stream, GH
 		&& !memcmp(&extras->kernel_decrypt_keys, &decrypt_keys, sizeof(decrypt_keys))
 		&& !memcmp(&extras->kernel_encrypt_keys, &encrypt_keys, sizeof(encrypt_keys));
 	bool unchanged = extras->kernelized && endpoint_equal(&extras->kernel_destination, destination)
-		&& endpoint_equal(&extras->kernel_source, &source) && same_srtp;
+		&& endpoint_equal(&extras->kernel_source, &source) && same_srtp
+		&& extras->kernel_record_stream == record_stream;
 	if (!unchanged) {
 		/* An SRTP target is never replaced in place: its state comes back first, so
 		 * what is pushed next starts where the kernel stopped. */
@@ -175,6 +184,7 @@ static void sync_stream(struct daemon_context *daemon, struct stream *stream, GH
 		stream_local_endpoint(out, &forward.output_source);
 		forward.expected_source = source;
 		forward.destination = *destination;
+		forward.record_stream = record_stream;
 		/* RTP only: RTCP, multiplexed or not, is passed up to userspace, which reads it
 		 * (RTCP statistics) and bridges rtcp-mux to separate ports and back (RFC 5761) */
 		forward.flags = KERNEL_FORWARD_RTP;
@@ -198,8 +208,9 @@ static void sync_stream(struct daemon_context *daemon, struct stream *stream, GH
 			return;
 		}
 		char text[ENDPOINT_TEXT_SIZE];
-		log_call(LOG_INFO, side->call->call_id, "port %u: forwarding in the kernel to %s%s", stream->local_port,
-			 endpoint_text(destination, text, sizeof(text)), srtp ? " (SRTP in the kernel)" : "");
+		log_call(LOG_INFO, side->call->call_id, "port %u: forwarding in the kernel to %s%s%s", stream->local_port,
+			 endpoint_text(destination, text, sizeof(text)), srtp ? " (SRTP in the kernel)" : "",
+			 record_stream ? " (recorded in the kernel)" : "");
 		extras->kernelized = true;
 		extras->kernel_decrypt_context = decrypt_context;
 		extras->kernel_encrypt_context = encrypt_context;
@@ -207,6 +218,7 @@ static void sync_stream(struct daemon_context *daemon, struct stream *stream, GH
 		extras->kernel_encrypt_keys = encrypt_keys;
 		extras->kernel_destination = *destination;
 		extras->kernel_source = source;
+		extras->kernel_record_stream = record_stream;
 		extras->kernel_reason = NULL;
 	}
 	if (!by_local)
@@ -307,9 +319,10 @@ int kernel_backend_start(struct daemon_context *daemon)
 		return 0;
 	}
 	unavailable_reason = NULL;
+	backend_daemon = daemon;
 	log_notice("Kernel forwarding: ACTIVE on table %d; latched streams are forwarded in the kernel (RTP and "
-		   "SDES-SRTP, rtcp-mux bridged; RTCP, DTLS-SRTP and recorded streams stay in userspace: query says "
-		   "why per stream)", config->table);
+		   "SDES-SRTP, rtcp-mux bridged, recorded with --recording-method=proc; RTCP and DTLS-SRTP stay in "
+		   "userspace: query says why per stream)", config->table);
 	return 0;
 }
 
@@ -318,6 +331,7 @@ void kernel_backend_stop(struct daemon_context *daemon)
 	if (daemon->kernel)
 		kernel_table_close(daemon->kernel, false);
 	daemon->kernel = NULL;
+	backend_daemon = NULL;
 }
 
 void kernel_backend_sync(struct daemon_context *daemon)
@@ -340,6 +354,12 @@ void kernel_backend_remove_call(struct daemon_context *daemon, struct call *call
 	struct stream *stream;
 	call_foreach_stream(call, stream)
 		remove_target(daemon, stream, "call ended");
+}
+
+void kernel_backend_resync_call(struct call *call)
+{
+	if (backend_daemon && backend_daemon->kernel)
+		sync_call_streams(backend_daemon, call, NULL);
 }
 
 /* An offer or answer may have moved a peer (the learned source is dropped then) or

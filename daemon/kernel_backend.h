@@ -13,6 +13,9 @@ int kernel_backend_start(struct daemon_context *daemon);
 void kernel_backend_stop(struct daemon_context *daemon);
 /* Once a second: push newly latched streams, refresh counters. */
 void kernel_backend_sync(struct daemon_context *daemon);
+/* Call recording: a call's sinks changed (started, stopped, paused): its targets now, not
+ * at the next sync. Nothing without the kernel. */
+void kernel_backend_resync_call(struct call *call);
 /* Before a call is destroyed: remove its targets. */
 void kernel_backend_remove_call(struct daemon_context *daemon, struct call *call);
 /* The call lifecycle's view of the kernel: a changed call's targets are synced at once, an

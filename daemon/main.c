@@ -284,6 +284,8 @@ int main(int argc, char **argv)
 	if (recording_init(&config, config.num_threads) < 0)
 		goto reset_observers;
 	ng_keys_set_recording(recording_enabled());
+	/* call recording in the kernel module (proc method) */
+	recording_use_kernel(daemon.kernel);
 	/* RTCP statistics and Homer */
 	media_quality_set_mode(config.mos_listening_quality ? MOS_LQ : MOS_CQ);
 	struct homer_settings homer_settings = {

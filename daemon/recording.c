@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -11,6 +12,8 @@
 #include "call.h"
 #include "config.h"
 #include "interface.h"
+#include "kernel.h"
+#include "kernel_backend.h"
 #include "log.h"
 #include "ng_commands.h"
 #include "recording_metadata.h"
@@ -47,6 +50,7 @@ struct call_recording {
 	/* proc */
 	GString *spool;                 /* the whole spool file so far (it only grows) */
 	bool spool_failed;              /* logged once */
+	uint32_t kernel_call;           /* the kernel module's calls/PREFIX directory, 0: none */
 };
 
 /* A stream's recording state lives in stream->extras (call.h): its sink and record flag,
@@ -65,7 +69,61 @@ static struct {
 	char *dir;
 	enum recording_method method;
 	enum recording_format format;
+	struct kernel_table *kernel;    /* proc with the kernel module: streams in /proc/rtpengine */
+	uint32_t last_kernel_id;        /* ids of kernel calls and streams */
 } settings;
+
+/* ---- the kernel module's streams (proc method) ------------------------------------------ */
+
+static uint32_t next_kernel_id(void)
+{
+	if (++settings.last_kernel_id == 0)
+		settings.last_kernel_id = 1;
+	return settings.last_kernel_id;
+}
+
+/* On the writer thread, once the outputs posted before are closed: every packet written
+ * reached the stream before it ends (readers get the rest, then EOF). */
+static void delete_kernel_call(void *data)
+{
+	uint32_t id = GPOINTER_TO_UINT(data);
+	int error = settings.kernel ? kernel_recording_delete_call(settings.kernel, id) : 0;
+	if (error)
+		log_warning("recording: cannot delete kernel recording call %u: %s", id, strerror(-error));
+}
+
+static void delete_kernel_stream(void *data)
+{
+	uint32_t id = GPOINTER_TO_UINT(data);
+	int error = settings.kernel ? kernel_recording_delete_stream(settings.kernel, id) : 0;
+	if (error)
+		log_warning("recording: cannot delete kernel recording stream %u: %s", id, strerror(-error));
+}
+
+/* The stream file in the kernel (10.5's /proc/rtpengine/N/calls/PREFIX/NAME) as the output,
+ * or NULL (logged) when the module refuses: the caller falls back to a spool file. */
+static struct recording_output *open_kernel_stream(struct call *call, struct call_recording *rec, const char *name,
+						   uint32_t *kernel_stream)
+{
+	uint32_t id = next_kernel_id();
+	int error = kernel_recording_add_stream(settings.kernel, rec->kernel_call, id, 0, name);
+	if (error) {
+		log_call(LOG_WARNING, call->call_id, "recording: kernel module refused stream %s: %s (written to "
+			 "the spool in userspace)", name, strerror(-error));
+		return NULL;
+	}
+	char path[PATH_MAX];
+	kernel_recording_stream_path(settings.kernel, rec->prefix, name, path, sizeof(path));
+	struct recording_output *output = recording_writer_open_output(path, NULL, RECORDING_OUTPUT_KERNEL_STREAM);
+	if (!output) {
+		log_call(LOG_WARNING, call->call_id, "recording: cannot open %s: %s (written to the spool in "
+			 "userspace)", path, strerror(errno));
+		kernel_recording_delete_stream(settings.kernel, id);
+		return NULL;
+	}
+	*kernel_stream = id;
+	return output;
+}
 
 /* ---- files and directories ------------------------------------------------------------ */
 
@@ -296,6 +354,7 @@ static unsigned int attach_streams(struct call *call, struct call_recording *rec
 				continue;
 			media_id(rec, media);
 			struct recording_output *output = rec->pcap;
+			uint32_t kernel_stream = 0;
 			if (settings.method == RECORDING_METHOD_PROC) {
 				if (!stream->extras->recording_id_set) {
 					stream->extras->recording_id = rec->next_stream_id++;
@@ -307,7 +366,14 @@ static unsigned int attach_streams(struct call *call, struct call_recording *rec
 									media->index, kind + 1,
 									kind == STREAM_RTCP ? "RTCP" : "RTP", id);
 				g_autofree char *path = g_strdup_printf("%s/streams/%s/%s", settings.dir, rec->prefix, name);
-				output = recording_writer_open_output(path, NULL, RECORDING_OUTPUT_STREAM);
+				output = rec->kernel_call ? open_kernel_stream(call, rec, name, &kernel_stream) : NULL;
+				if (!output) {
+					g_autofree char *stream_dir = g_strdup_printf("%s/streams/%s", settings.dir, rec->prefix);
+					if (mkdir(stream_dir, 0755) < 0 && errno != EEXIST)
+						log_call(LOG_ERR, call->call_id, "recording: cannot create %s: %s", stream_dir,
+							 strerror(errno));
+					output = recording_writer_open_output(path, NULL, RECORDING_OUTPUT_STREAM);
+				}
 				if (!output) {
 					int error = errno;
 					log_call(LOG_ERR, call->call_id, "recording: cannot create stream file %s: %s "
@@ -324,6 +390,7 @@ static unsigned int attach_streams(struct call *call, struct call_recording *rec
 				continue;
 			struct recording_sink *sink = g_new0(struct recording_sink, 1);
 			sink->output = output;
+			sink->kernel_stream = kernel_stream;
 			stream_local_endpoint(stream, &sink->local);
 			g_ptr_array_add(new_sinks, sink);
 			g_ptr_array_add(new_streams, stream);
@@ -339,6 +406,8 @@ static unsigned int attach_streams(struct call *call, struct call_recording *rec
 		}
 		call_refresh_forwarding(call);
 		pthread_mutex_unlock(&call->lock);
+		/* a stream the kernel forwards records there from now on */
+		kernel_backend_resync_call(call);
 	}
 	g_ptr_array_free(new_sinks, TRUE);
 	g_ptr_array_free(new_streams, TRUE);
@@ -365,8 +434,13 @@ static void detach_streams(struct call *call, bool excluded_only)
 		struct recording_sink *sink = g_ptr_array_index(sinks, i);
 		if (settings.method == RECORDING_METHOD_PROC)
 			recording_writer_close_output(sink->output);
+		/* a finishing call's kernel streams end with its kernel call */
+		if (excluded_only && sink->kernel_stream)
+			recording_writer_run(delete_kernel_stream, GUINT_TO_POINTER(sink->kernel_stream));
 		recording_writer_release_sink(sink);
 	}
+	if (sinks->len)
+		kernel_backend_resync_call(call);
 	g_ptr_array_free(sinks, TRUE);
 }
 
@@ -379,6 +453,7 @@ static void set_record_flags(struct call *call, bool record)
 			stream->extras->record = record;
 	call_refresh_forwarding(call);
 	pthread_mutex_unlock(&call->lock);
+	kernel_backend_resync_call(call);   /* a paused stream's kernel target stops recording */
 }
 
 /* proc: the MEDIA chunks of the SDP an offer or answer carried, before its streams' chunks
@@ -479,10 +554,18 @@ static int start_recording(struct call *call, struct call_recording *rec)
 		attach_streams(call, rec);
 		return 0;
 	}
-	/* proc */
-	g_autofree char *stream_dir = g_strdup_printf("%s/streams/%s", settings.dir, rec->prefix);
-	if (mkdir(stream_dir, 0755) < 0 && errno != EEXIST)
-		log_call(LOG_ERR, call->call_id, "recording: cannot create %s: %s", stream_dir, strerror(errno));
+	/* proc: with the kernel module the streams are its /proc files (10.5's layout), else
+	 * files in streams/PREFIX/ (made when the first stream needs it) */
+	rec->kernel_call = 0;
+	if (settings.kernel) {
+		uint32_t id = next_kernel_id();
+		int error = kernel_recording_add_call(settings.kernel, id, rec->prefix);
+		if (error)
+			log_call(LOG_WARNING, call->call_id, "recording: kernel module refused the call's stream "
+				 "directory: %s (streams written to the spool in userspace)", strerror(-error));
+		else
+			rec->kernel_call = id;
+	}
 	rec->spool = g_string_new(NULL);
 	rec->spool_failed = false;
 	recording_meta_chunk_printf(rec->spool, call->call_id, "CALL-ID");
@@ -546,6 +629,9 @@ static void finish_recording(struct call *call, struct call_recording *rec, int6
 		rec->meta_tmp_path = NULL;
 		recording_writer_run(finish_pcap_meta, job);
 	} else {
+		if (rec->kernel_call)
+			recording_writer_run(delete_kernel_call, GUINT_TO_POINTER(rec->kernel_call));
+		rec->kernel_call = 0;
 		recording_writer_run(unlink_spool_file, g_strdup_printf("%s/%s.meta", settings.dir, rec->prefix));
 		g_string_free(rec->spool, TRUE);
 		rec->spool = NULL;
@@ -706,6 +792,7 @@ void recording_shutdown(void)
 		return;
 	recording_writer_stop();
 	settings.enabled = false;
+	settings.kernel = NULL;
 	g_free(settings.dir);
 	settings.dir = NULL;
 }
@@ -713,6 +800,14 @@ void recording_shutdown(void)
 bool recording_enabled(void)
 {
 	return settings.enabled;
+}
+
+void recording_use_kernel(struct kernel_table *table)
+{
+	settings.kernel = settings.enabled && settings.method == RECORDING_METHOD_PROC ? table : NULL;
+	if (settings.kernel)
+		log_notice("recording: recorded streams are forwarded and recorded in the kernel (kernel table %d, "
+			   "streams under %s/%d/calls)", kernel_table_id(table), KERNEL_PROC_ROOT, kernel_table_id(table));
 }
 
 void recording_note_exchange(struct call *call, struct monologue *from, bool offer, const struct ng_flags *flags,

@@ -28,6 +28,11 @@ int recording_init(const struct daemon_config *config, unsigned int worker_count
 void recording_shutdown(void);
 /* --recording-dir is configured. */
 bool recording_enabled(void);
+/* After recording_init and the kernel backend: with --recording-method=proc and the kernel
+ * module's table (NULL: none), recorded streams become the module's /proc stream files and
+ * stay forwarded in the kernel. */
+struct kernel_table;
+void recording_use_kernel(struct kernel_table *table);
 
 /* Offer and answer, once the exchange went through and before call_changed(): what it asked
  * for (flags: record call, metadata) and the SDP that `from` sent and the SDP sent on, for the

@@ -170,15 +170,43 @@ static void flush_dirty_outputs(bool everything)
 	}
 }
 
+/* A kernel stream file takes one packet per write() and queues it at once (the module
+ * bounds the queue): nothing to buffer. Packets relayed in userspace only come this way
+ * (the kernel records what it forwards itself), so this is a few writes per stream. */
+static void kernel_stream_write(struct recording_output *output, const unsigned char *packet, size_t length)
+{
+	atomic_fetch_add_explicit(&output->records, 1, memory_order_relaxed);
+	if (output->fd < 0) {
+		output_failed(output, output->open_error, 1);
+		return;
+	}
+	ssize_t written;
+	do
+		written = write(output->fd, packet, length);
+	while (written < 0 && errno == EINTR);
+	if (written != (ssize_t) length) {
+		/* EPIPE: the module ended the stream (the call's recording is finishing) */
+		COUNTER_ADD(writer.errors, 1);
+		if (!output->failure_logged && !(written < 0 && errno == EPIPE))
+			log_error("recording: cannot write kernel stream %s: %s", output->path,
+				  written < 0 ? strerror(errno) : "short write");
+		output->failure_logged = true;
+		return;
+	}
+	COUNTER_ADD(writer.packets, 1);
+}
+
 /* One record into the output's buffer, in the output's format. */
 static void append_record(const struct capture_slot *slot)
 {
 	struct recording_output *output = slot->sink->output;
 	unsigned char *record = writer.record;
 	size_t header_offset;
-	bool pcap = output->format != RECORDING_OUTPUT_STREAM;
+	bool pcap = output->format != RECORDING_OUTPUT_STREAM && output->format != RECORDING_OUTPUT_KERNEL_STREAM;
 	bool ethernet = output->format == RECORDING_OUTPUT_PCAP_ETHERNET;
-	if (pcap)
+	if (output->format == RECORDING_OUTPUT_KERNEL_STREAM)
+		header_offset = 0;
+	else if (pcap)
 		header_offset = PCAP_RECORD_HEADER_SIZE + (ethernet ? RECORDING_ETHERNET_HEADER_SIZE : 0);
 	else
 		header_offset = sizeof(struct recording_frame_header);
@@ -192,6 +220,10 @@ static void append_record(const struct capture_slot *slot)
 	memcpy(record + header_offset + ip_length, slot->data, slot->length);
 	size_t packet_length = ip_length + slot->length;
 	size_t total;
+	if (output->format == RECORDING_OUTPUT_KERNEL_STREAM) {
+		kernel_stream_write(output, record, packet_length);
+		return;
+	}
 	if (pcap) {
 		size_t frame_length = packet_length + (ethernet ? RECORDING_ETHERNET_HEADER_SIZE : 0);
 		if (ethernet)
@@ -412,12 +444,15 @@ void recording_capture(unsigned int worker, const struct recording_sink *sink, c
 struct recording_output *recording_writer_open_output(const char *path, const char *final_path,
 						      enum recording_output_format format)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	bool kernel = format == RECORDING_OUTPUT_KERNEL_STREAM;
+	int fd = kernel ? open(path, O_WRONLY | O_CLOEXEC) : open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return NULL;
 	unsigned char header[PCAP_FILE_HEADER_SIZE];
 	size_t length;
-	if (format == RECORDING_OUTPUT_STREAM) {
+	if (kernel) {
+		length = 0;
+	} else if (format == RECORDING_OUTPUT_STREAM) {
 		struct recording_stream_file_header stream_header = {
 			.magic = RECORDING_STREAM_MAGIC,
 			.version = RECORDING_STREAM_VERSION,
@@ -431,7 +466,7 @@ struct recording_output *recording_writer_open_output(const char *path, const ch
 		length = pcap_file_header(header, format == RECORDING_OUTPUT_PCAP_ETHERNET ? PCAP_LINKTYPE_ETHERNET
 					  : PCAP_LINKTYPE_RAW);
 	}
-	if (write(fd, header, length) != (ssize_t) length) {
+	if (length && write(fd, header, length) != (ssize_t) length) {
 		int error = errno ? errno : ENOSPC;
 		close(fd);
 		unlink(path);

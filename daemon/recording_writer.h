@@ -33,6 +33,7 @@ enum recording_output_format {
 	RECORDING_OUTPUT_PCAP_RAW,      /* PCAP, LINKTYPE_RAW */
 	RECORDING_OUTPUT_PCAP_ETHERNET, /* PCAP, Ethernet frames */
 	RECORDING_OUTPUT_STREAM,        /* lib/recording_spool.h framing */
+	RECORDING_OUTPUT_KERNEL_STREAM, /* a kernel module stream file: one write() per packet */
 };
 
 struct recording_output;
@@ -40,6 +41,7 @@ struct recording_output;
 struct recording_sink {
 	struct recording_output *output;
 	union endpoint local;           /* our address and port the stream receives on */
+	uint32_t kernel_stream;         /* the kernel module's stream (its output's file), 0: none */
 };
 
 struct recording_writer_totals {
@@ -60,7 +62,8 @@ void recording_capture(unsigned int worker, const struct recording_sink *sink, c
 
 /* Control thread. Creates path (writing) with the format's file header and returns the
  * output, or NULL with errno set. When final_path is not NULL the file is renamed to it once
- * closed. */
+ * closed. RECORDING_OUTPUT_KERNEL_STREAM opens an existing /proc stream file instead, with no
+ * header; each packet (IP/UDP header and payload, no frame header) is one write(). */
 struct recording_output *recording_writer_open_output(const char *path, const char *final_path,
 						      enum recording_output_format format);
 /* Control thread: an output for a file that could not be created (error: its errno): every
