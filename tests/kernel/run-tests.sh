@@ -3,11 +3,13 @@
 # iptables extension and the test tool, then boots throw-away guests with the kvm harness
 # (../shared/kvm relative to the repository root) and runs tests/kernel/guest-*.sh inside.
 #   tests/kernel/run-tests.sh                   all guest runs
-#   tests/kernel/run-tests.sh legacy|nft|srtp|daemon one of them:
+#   tests/kernel/run-tests.sh legacy|nft|srtp|daemon|recording one of them:
 #     legacy  module, tables, rules, IPv4/IPv6 forwarding, /proc robustness (iptables-legacy)
 #     nft     rules and IPv4 forwarding through iptables-nft (nft_compat)
 #     srtp    SRTP in the kernel against libsrtp2: every suite, hand-over, drops, rmmod
 #     daemon  our daemon with --table=0: call relayed in the kernel, SIGSTOP proof, delete
+#     recording  a call recorded through the kernel's /proc streams, read by Debian's
+#             rtpengine-recording (if installed on the host) and ours into WAV files
 # RTPENGINE_BINARY picks the daemon (default: build/release/rtpengine, built with make).
 # Exit status: 0 = all passed.
 set -euo pipefail
@@ -37,7 +39,9 @@ make -s -C "$ROOT/iptables-extension"
 gcc $CFLAGS -I"$ROOT/lib" -I"$ROOT/daemon" -I"$ROOT/kernel-module" -o "$OUT/kernel_test_tool" \
 	"$ROOT/tests/kernel/kernel_test_tool.c" "$ROOT/daemon/kernel.c" -lsrtp2 -lcrypto
 
-if [ "$SELECTED" = all ] || [ "$SELECTED" = daemon ]; then
+# call recording in the kernel: its own tool, independent of the forwarding tool
+gcc $CFLAGS -I"$ROOT/kernel-module" -o "$OUT/recording_test_tool" "$ROOT/tests/kernel/recording_test_tool.c" -lm
+if [ "$SELECTED" = all ] || [ "$SELECTED" = daemon ] || [ "$SELECTED" = recording ]; then
 	if [ -z "${RTPENGINE_BINARY:-}" ]; then
 		echo "== building the daemon"
 		make -s -C "$ROOT" build/release/rtpengine
@@ -75,6 +79,16 @@ fi
 if [ "$SELECTED" = all ] || [ "$SELECTED" = daemon ]; then
 	run_guest legacy "${NSS_FILES[@]}" --file "$RTPENGINE_BINARY:/tools/rtpengine" -- "$ROOT/tests/kernel/guest-daemon.sh" \
 		|| { echo "FAILED: daemon"; failed=1; }
+fi
+if [ "$SELECTED" = all ] || [ "$SELECTED" = recording ]; then
+	RECORDER=${RTPENGINE_RECORDING_BINARY:-$(dirname "$RTPENGINE_BINARY")/rtpengine-recording}
+	[ -x "$RECORDER" ] || make -s -C "$ROOT" build/release/rtpengine-recording
+	# Debian's 10.5 reader (package rtpengine-recording-daemon) when the host has it
+	DEBIAN_RECORDER=()
+	[ -x /usr/bin/rtpengine-recording ] && DEBIAN_RECORDER=(--file /usr/bin/rtpengine-recording:/tools/debian-rtpengine-recording)
+	run_guest legacy --timeout 240 --file "$RTPENGINE_BINARY:/tools/rtpengine" --file "$RECORDER:/tools/rtpengine-recording" \
+		"${DEBIAN_RECORDER[@]}" --file "$OUT/recording_test_tool:/tools/recording_test_tool" \
+		-- "$ROOT/tests/kernel/guest-recording.sh" || { echo "FAILED: recording"; failed=1; }
 fi
 echo "== kernel tests: $([ $failed = 0 ] && echo passed || echo FAILED) in $((SECONDS - start)) s"
 exit $failed

@@ -1,0 +1,171 @@
+#!/bin/sh
+# Runs inside the guest VM (started by tests/kernel/run-tests.sh recording): call recording
+# through the kernel module's /proc streams. Exit 0 = every check passed.
+#   1. bad recording records and stream writes fail cleanly (no oops)
+#   2. for each reader (Debian's 10.5 rtpengine-recording, then ours): our daemon with
+#      --table=0 --recording-method=proc records a call; 5 s of PCMU each way (A: 400 Hz,
+#      B: 1000 Hz), 3 s of it with the daemon SIGSTOPped (only the kernel forwards and
+#      records then); the reader turns the /proc streams into WAV files: one per party
+#      (5 s, its own tone) and the mix (5 s, both tones)
+#   3. a reader holding a stream open keeps "del 0" and rmmod from pulling it away (EBUSY);
+#      once it closes, rmmod works
+# Needs: /tools/rtpengine, /tools/recording_test_tool, /tools/kernel_test_tool,
+# /tools/rtpengine-recording (ours), /tools/debian-rtpengine-recording (optional),
+# /share/netns.sh, xt_RTPENGINE, libxt_RTPENGINE.
+set -eu
+. /share/netns.sh
+TOOL=/tools/kernel_test_tool
+REC=/tools/recording_test_tool
+DAEMON=/tools/rtpengine
+NG=127.0.0.1:2223
+SPOOL=/tmp/spool
+FAILURES=0
+DAEMON_PID=
+READER_PID=
+
+step() { echo "== $*"; }
+fail() { echo "FAIL: $*"; FAILURES=$((FAILURES + 1)); }
+finish() {
+	[ -n "$DAEMON_PID" ] && kill -CONT "$DAEMON_PID" 2>/dev/null && kill "$DAEMON_PID" 2>/dev/null
+	[ -n "$READER_PID" ] && kill "$READER_PID" 2>/dev/null
+	if [ "$FAILURES" -ne 0 ]; then
+		echo "--- daemon log"; grep -v 'Received\|Replying' /tmp/daemon.log 2>/dev/null | tail -n 30 || true
+		echo "--- reader logs"; tail -n 25 /tmp/reader-*.log 2>/dev/null || true
+		echo "--- kernel log"; dmesg | tail -n 20
+		echo "guest-recording.sh: $FAILURES failure(s)"
+		exit 1
+	fi
+	echo "guest-recording.sh: all checks passed"
+	exit 0
+}
+
+# wait_for TRIES COMMAND...: retries every 0.1 s, bounded
+wait_for() {
+	tries=$1; shift
+	while [ "$tries" -gt 0 ]; do
+		if "$@" >/dev/null 2>&1; then return 0; fi
+		tries=$((tries - 1)); sleep 0.1
+	done
+	return 1
+}
+
+bencode_string() { printf '%d:%s' "${#1}" "$1"; }
+sdp_for() {  # sdp_for ADDRESS PORT
+	printf 'v=0\r\no=- 1 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\nm=audio %s RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=sendrecv\r\n' "$1" "$1" "$2"
+}
+media_port_of() { sed -n 's/.*m=audio \([0-9]*\) .*/\1/p' | head -n 1; }
+status_value() { awk -v key="$1" '$1 == key { print $2 }' /proc/rtpengine/0/status; }
+
+start_daemon() {
+	$DAEMON --config-file=none --foreground --log-stderr --log-level=7 -i 10.1.0.1 -n $NG \
+		--endpoint-learning=immediate --delete-delay=0 --table=0 \
+		--recording-dir=$SPOOL --recording-method=proc >/tmp/daemon.log 2>&1 &
+	DAEMON_PID=$!
+	wait_for 50 $TOOL ng $NG 'd7:command4:pinge' || { fail "daemon does not answer ping"; finish; }
+	grep -q 'recorded in the kernel' /tmp/daemon.log || fail "daemon does not record in the kernel"
+}
+
+stop_daemon() {
+	kill "$DAEMON_PID"
+	wait "$DAEMON_PID" || true
+	DAEMON_PID=
+}
+
+# record_call CALL-ID: offer (record call: yes) and answer; sets RELAY_A, RELAY_B
+record_call() {
+	reply=$($TOOL ng $NG "d7:command5:offer7:call-id$(bencode_string "$1")8:from-tag4:tagA11:record call3:yes3:sdp$(bencode_string "$(sdp_for 10.1.0.2 5000)")e")
+	relay_b_port=$(printf '%s' "$reply" | media_port_of)
+	reply=$($TOOL ng $NG "d7:command6:answer7:call-id$(bencode_string "$1")8:from-tag4:tagA6:to-tag4:tagB3:sdp$(bencode_string "$(sdp_for 10.2.0.2 5002)")e")
+	relay_a_port=$(printf '%s' "$reply" | media_port_of)
+	[ -n "$relay_a_port" ] && [ -n "$relay_b_port" ] || { fail "no media ports in the replies"; finish; }
+	RELAY_A=10.1.0.1:$relay_a_port
+	RELAY_B=10.1.0.1:$relay_b_port
+}
+
+A=10.1.0.2:5000
+B=10.2.0.2:5002
+play() { $REC play a $A $RELAY_A b $B $RELAY_B "$1" "$2"; }
+
+# check_wavs DIR NAME: the reader's files: two single (one tone each) and a mix (both), 5 s each
+check_wavs() {
+	dir=$1; name=$2
+	wait_for 100 sh -c "[ \$(ls $dir | grep -c '\\.wav\$') -ge 3 ]" || fail "$name: fewer than 3 WAV files: $(ls $dir)"
+	singles400=0; singles1000=0; mixes=0
+	for file in "$dir"/*.wav; do
+		[ -f "$file" ] || continue
+		set -- $($REC wav "$file")
+		echo "$name: $(basename "$file"): $*"
+		seconds=$2; tone400=$4; tone1000=$6
+		# 5 s sent; within 1 %
+		awk -v s="$seconds" 'BEGIN { exit !(s >= 4.95 && s <= 5.05) }' || fail "$name: $(basename "$file") lasts $seconds s, 5 s sent"
+		if awk -v a="$tone400" -v b="$tone1000" 'BEGIN { exit !(a > 0.2 && b > 0.2) }'; then mixes=$((mixes + 1))
+		elif awk -v a="$tone400" -v b="$tone1000" 'BEGIN { exit !(a > 0.8 && b < 0.05) }'; then singles400=$((singles400 + 1))
+		elif awk -v a="$tone400" -v b="$tone1000" 'BEGIN { exit !(b > 0.8 && a < 0.05) }'; then singles1000=$((singles1000 + 1))
+		else fail "$name: $(basename "$file") holds neither tone clearly"
+		fi
+	done
+	[ "$singles400" = 1 ] && [ "$singles1000" = 1 ] && [ "$mixes" = 1 ] \
+		|| fail "$name: expected one file per party and one mix: 400 Hz $singles400, 1000 Hz $singles1000, mix $mixes"
+}
+
+trap finish EXIT
+netns_peer a 1 route
+netns_peer b 2 route
+modprobe xt_RTPENGINE
+iptables -I INPUT -p udp -j RTPENGINE --id 0
+mkdir -p $SPOOL
+
+step "bad recording records and stream writes"
+echo "add 0" > /proc/rtpengine/control
+$REC abuse 0 || fail "recording records or stream writes not refused as expected"
+
+start_daemon
+for reader in debian ours; do
+	if [ $reader = debian ]; then
+		binary=/tools/debian-rtpengine-recording
+		[ -x $binary ] || { echo "Debian's rtpengine-recording not available: skipped"; continue; }
+	else
+		binary=/tools/rtpengine-recording
+	fi
+	step "$reader reader: record a call through the kernel"
+	out=/tmp/out-$reader
+	mkdir -p $out
+	$binary --config-file=none --foreground --log-stderr --log-level=6 --table=0 --spool-dir=$SPOOL \
+		--output-dir=$out --output-format=wav --output-single --output-mixed --num-threads=1 \
+		>/tmp/reader-$reader.log 2>&1 &
+	READER_PID=$!
+	sleep 0.5
+	record_call "rec-$reader"
+	ls -R /proc/rtpengine/0/calls
+	# the first second: userspace (latching), the daemon writes these packets into the streams
+	play 1 0 || fail "$reader: first second not relayed"
+	wait_for 50 sh -c '[ "$(grep -c "record-stream" /proc/rtpengine/0/list)" -ge 2 ]' \
+		|| fail "$reader: the daemon did not push recording targets"
+	grep -A9 '^target' /proc/rtpengine/0/list | grep 'local\|record-stream\|packets' || true
+	play 0.5 50 || fail "$reader: relaying in the kernel"
+	recorded_before=$(status_value recorded-packets)
+	kill -STOP "$DAEMON_PID"
+	play 3 75 || fail "$reader: media stopped with the daemon stopped"
+	recorded_after=$(status_value recorded-packets)
+	kill -CONT "$DAEMON_PID"
+	echo "kernel recorded packets: $recorded_before -> $recorded_after (300 sent while the daemon was stopped)"
+	[ $((recorded_after - recorded_before)) -ge 300 ] || fail "$reader: the kernel recorded $((recorded_after - recorded_before)) of 300 packets"
+	play 0.5 225 || fail "$reader: last half second"
+	cat /proc/rtpengine/0/status
+	$TOOL ng $NG "d7:command6:delete7:call-id$(bencode_string "rec-$reader")8:from-tag4:tagAe" >/dev/null || fail "delete"
+	check_wavs $out $reader
+	kill "$READER_PID"; wait "$READER_PID" || true; READER_PID=
+	[ "$(status_value recording-drops)" = 0 ] || fail "the kernel dropped recorded packets"
+done
+
+step "a reader holding a stream: del and rmmod refused, then clean unload"
+record_call rec-hold
+stream=$(ls -d /proc/rtpengine/0/calls/*/* | head -n 1)
+exec 3< "$stream"
+stop_daemon
+iptables -D INPUT -p udp -j RTPENGINE --id 0
+if echo "del 0" > /proc/rtpengine/control 2>/dev/null; then fail "del 0 with a stream open"; fi
+if rmmod xt_RTPENGINE 2>/dev/null; then fail "rmmod with a stream open"; fi
+exec 3<&-
+wait_for 50 rmmod xt_RTPENGINE || fail "rmmod after the reader closed"
+if dmesg | grep -E 'Oops|BUG:|WARNING:|Call Trace'; then fail "kernel log shows problems"; fi
