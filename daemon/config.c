@@ -312,7 +312,7 @@ static int apply_recording_method(void *target, const char *value, char **reason
 	else if (!strcmp(trimmed, "proc"))
 		state->config->recording_method = RECORDING_METHOD_PROC;
 	else {
-		*reason = g_strdup("expected pcap or proc (\"all\" is not supported)");
+		*reason = g_strdup("expected pcap or proc (10.5 has these two; \"all\" of later upstream versions is not supported)");
 		return -EINVAL;
 	}
 	return 0;

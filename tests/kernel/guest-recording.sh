@@ -121,20 +121,27 @@ $REC abuse 0 || fail "recording records or stream writes not refused as expected
 
 start_daemon
 for reader in debian ours; do
+	# ready: the line each prints once it watches the spool (under emulation the dynamic
+	# linking of FFmpeg alone takes seconds); a reader that starts late reads a backlog
+	# without arrival times and cannot align the parties
 	if [ $reader = debian ]; then
 		binary=/tools/debian-rtpengine-recording
 		[ -x $binary ] || { echo "Debian's rtpengine-recording not available: skipped"; continue; }
+		ready='poller thread'
 	else
 		binary=/tools/rtpengine-recording
+		ready='starting:'
 	fi
 	step "$reader reader: record a call through the kernel"
 	out=/tmp/out-$reader
 	mkdir -p $out
-	$binary --config-file=none --foreground --log-stderr --log-level=6 --table=0 --spool-dir=$SPOOL \
+	$binary --config-file=none --foreground --log-stderr --log-level=7 --table=0 --spool-dir=$SPOOL \
 		--output-dir=$out --output-format=wav --output-single --output-mixed --num-threads=1 \
 		>/tmp/reader-$reader.log 2>&1 &
 	READER_PID=$!
+	wait_for 600 grep -q "$ready" /tmp/reader-$reader.log || fail "$reader reader did not start"
 	sleep 0.5
+	drops_before=$(status_value recording-drops)
 	record_call "rec-$reader"
 	ls -R /proc/rtpengine/0/calls
 	# the first second: userspace (latching), the daemon writes these packets into the streams
@@ -155,7 +162,7 @@ for reader in debian ours; do
 	$TOOL ng $NG "d7:command6:delete7:call-id$(bencode_string "rec-$reader")8:from-tag4:tagAe" >/dev/null || fail "delete"
 	check_wavs $out $reader
 	kill "$READER_PID"; wait "$READER_PID" || true; READER_PID=
-	[ "$(status_value recording-drops)" = 0 ] || fail "the kernel dropped recorded packets"
+	[ "$(status_value recording-drops)" = "$drops_before" ] || fail "the kernel dropped recorded packets"
 done
 
 step "a reader holding a stream: del and rmmod refused, then clean unload"

@@ -113,12 +113,17 @@ static void test_version_mismatch(struct fake_proc *fake, gconstpointer unused)
 	char reason[256] = "";
 
 	fake_add_table(fake, 0, 99);
+	char expected[128];
+
 	g_assert_cmpint(kernel_table_open_at(fake->root, 0, &table, reason, sizeof(reason)), ==, -EPROTO);
-	g_assert_nonnull(strstr(reason, "version mismatch: daemon 2, module 99"));
+	snprintf(expected, sizeof(expected), "version mismatch: daemon %u, module 99", RTPENGINE_ABI_VERSION);
+	g_assert_nonnull(strstr(reason, expected));
 	/* the module before SRTP in the kernel: one clear line, not a silent failure later */
 	fake_add_table(fake, 1, 1);
 	g_assert_cmpint(kernel_table_open_at(fake->root, 1, &table, reason, sizeof(reason)), ==, -EPROTO);
-	g_assert_nonnull(strstr(reason, "kernel module ABI version mismatch: daemon 2, module 1"));
+	snprintf(expected, sizeof(expected), "kernel module ABI version mismatch: daemon %u, module 1",
+		 RTPENGINE_ABI_VERSION);
+	g_assert_nonnull(strstr(reason, expected));
 }
 
 static void test_add_writes_one_record(struct fake_proc *fake, gconstpointer unused)
@@ -256,6 +261,63 @@ static void test_bulk_counters(struct fake_proc *fake, gconstpointer unused)
 	kernel_table_close(table, false);
 }
 
+/* Call recording (ABI v3): the call and stream records, names checked before writing. */
+static void test_recording_records(struct fake_proc *fake, gconstpointer unused)
+{
+	const struct rtpengine_command *command;
+	struct kernel_forward forward = { .flags = KERNEL_FORWARD_RTP, .tos = -1, .record_stream = 42 };
+	struct kernel_table *table;
+	char reason[256] = "", path[512], long_name[300];
+	gchar *written;
+	gsize length;
+
+	fake_add_table(fake, 0, RTPENGINE_ABI_VERSION);
+	g_assert_cmpint(kernel_table_open_at(fake->root, 0, &table, reason, sizeof(reason)), ==, 0);
+	g_assert_cmpint(kernel_recording_add_call(table, 7, "call%40host-0123456789abcdef"), ==, 0);
+	g_assert_cmpint(kernel_recording_add_stream(table, 7, 42, 0, "tag-0-media-1-component-1-RTP-id-0"), ==, 0);
+	set_ipv4(&forward.local, "10.0.0.1", 30000);
+	set_ipv4(&forward.output_source, "10.0.1.1", 30002);
+	set_ipv4(&forward.destination, "10.0.1.2", 5002);
+	g_assert_cmpint(kernel_forward_add(table, &forward), ==, 0);
+	g_assert_cmpint(kernel_recording_delete_stream(table, 42), ==, 0);
+	g_assert_cmpint(kernel_recording_delete_call(table, 7), ==, 0);
+	/* names the module would refuse never leave the daemon */
+	g_assert_cmpint(kernel_recording_add_call(table, 8, "a/b"), ==, -EINVAL);
+	g_assert_cmpint(kernel_recording_add_call(table, 8, ""), ==, -EINVAL);
+	memset(long_name, 'x', sizeof(long_name) - 1);
+	long_name[sizeof(long_name) - 1] = '\0';
+	g_assert_cmpint(kernel_recording_add_stream(table, 7, 43, 0, long_name), ==, -EINVAL);
+
+	written = read_file(fake->root, "0/control", &length);
+	g_assert_cmpuint(length, ==, 6 * sizeof(struct rtpengine_command));
+	command = (const struct rtpengine_command *)written + 1;
+	g_assert_cmpuint(command->type, ==, RTPENGINE_COMMAND_ADD_CALL);
+	g_assert_cmpuint(command->u.call.call_id, ==, 7);
+	g_assert_cmpstr(command->u.call.name, ==, "call%40host-0123456789abcdef");
+	command++;
+	g_assert_cmpuint(command->type, ==, RTPENGINE_COMMAND_ADD_STREAM);
+	g_assert_cmpuint(command->u.stream.call_id, ==, 7);
+	g_assert_cmpuint(command->u.stream.stream_id, ==, 42);
+	g_assert_cmpstr(command->u.stream.name, ==, "tag-0-media-1-component-1-RTP-id-0");
+	command++;
+	g_assert_cmpuint(command->type, ==, RTPENGINE_COMMAND_ADD_TARGET);
+	g_assert_cmpuint(command->u.target.record_stream, ==, 42);
+	command++;
+	g_assert_cmpuint(command->type, ==, RTPENGINE_COMMAND_DELETE_STREAM);
+	g_assert_cmpuint(command->u.stream.stream_id, ==, 42);
+	g_assert_cmpuint(command->u.stream.call_id, ==, 0);
+	command++;
+	g_assert_cmpuint(command->type, ==, RTPENGINE_COMMAND_DELETE_CALL);
+	g_assert_cmpuint(command->u.call.call_id, ==, 7);
+	g_assert_cmpuint(command->u.call.name[0], ==, 0);
+	g_free(written);
+
+	kernel_recording_stream_path(table, "call-1", "tag-0", path, sizeof(path));
+	g_assert_true(g_str_has_suffix(path, "/0/calls/call-1/tag-0"));
+	g_assert_true(g_str_has_prefix(path, fake->root));
+	kernel_table_close(table, false);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -268,6 +330,8 @@ int main(int argc, char **argv)
 	g_test_add("/kernel/add-writes-one-record", struct fake_proc, NULL, fake_setup,
 		   test_add_writes_one_record, fake_teardown);
 	g_test_add("/kernel/bulk-counters", struct fake_proc, NULL, fake_setup, test_bulk_counters,
+		   fake_teardown);
+	g_test_add("/kernel/recording-records", struct fake_proc, NULL, fake_setup, test_recording_records,
 		   fake_teardown);
 	return g_test_run();
 }
