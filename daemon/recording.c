@@ -606,6 +606,28 @@ static void unlink_spool_file(void *data)
 	g_free(path);
 }
 
+/* A kernel call's end: its streams end first (DELETE_CALL), and the spool file is deleted
+ * once every reader has read the rest and closed them (the module then removes the call's
+ * directory), or after KERNEL_DRAIN_WAIT_US: 10.5's rtpengine-recording closes a call's
+ * streams as soon as its spool file goes, and a kernel stream cannot be read again. */
+#define KERNEL_DRAIN_WAIT_US (5 * 1000000ll)
+
+struct kernel_call_finish {
+	char *meta_path, *kernel_dir;
+	int64_t deadline_us;
+};
+
+static bool finish_kernel_call(void *data, bool final)
+{
+	struct kernel_call_finish *job = data;
+	if (!final && access(job->kernel_dir, F_OK) == 0 && now_realtime_us() < job->deadline_us)
+		return false;
+	unlink_spool_file(job->meta_path);
+	g_free(job->kernel_dir);
+	g_free(job);
+	return true;
+}
+
 /* Ends the files: the sinks leave the packet path, the writer writes what was queued,
  * closes the outputs, then finishes the metadata (pcap: moved to metadata/; proc: the spool
  * file deleted after the stream files are complete). */
@@ -629,10 +651,19 @@ static void finish_recording(struct call *call, struct call_recording *rec, int6
 		rec->meta_tmp_path = NULL;
 		recording_writer_run(finish_pcap_meta, job);
 	} else {
-		if (rec->kernel_call)
+		g_autofree char *meta_path = g_strdup_printf("%s/%s.meta", settings.dir, rec->prefix);
+		if (rec->kernel_call) {
 			recording_writer_run(delete_kernel_call, GUINT_TO_POINTER(rec->kernel_call));
+			struct kernel_call_finish *job = g_new0(struct kernel_call_finish, 1);
+			job->meta_path = g_steal_pointer(&meta_path);
+			job->kernel_dir = g_strdup_printf("%s/%d/calls/%s", KERNEL_PROC_ROOT, kernel_table_id(settings.kernel),
+							  rec->prefix);
+			job->deadline_us = now_us + KERNEL_DRAIN_WAIT_US;
+			recording_writer_run_until(finish_kernel_call, job);
+		} else {
+			recording_writer_run(unlink_spool_file, g_steal_pointer(&meta_path));
+		}
 		rec->kernel_call = 0;
-		recording_writer_run(unlink_spool_file, g_strdup_printf("%s/%s.meta", settings.dir, rec->prefix));
 		g_string_free(rec->spool, TRUE);
 		rec->spool = NULL;
 	}

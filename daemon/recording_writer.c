@@ -66,13 +66,17 @@ struct recording_output {
 	atomic_uint_fast64_t records;
 };
 
-enum request_kind { REQUEST_RELEASE_SINK, REQUEST_CLOSE_OUTPUT, REQUEST_RUN };
+enum request_kind { REQUEST_RELEASE_SINK, REQUEST_CLOSE_OUTPUT, REQUEST_RUN, REQUEST_RUN_UNTIL };
 
 struct writer_request {
 	enum request_kind kind;
 	void *object;
 	void (*function)(void *data);
+	bool (*until)(void *data, bool final);   /* REQUEST_RUN_UNTIL */
 };
+
+/* How often a REQUEST_RUN_UNTIL function that is not done yet runs again. */
+#define RUN_UNTIL_INTERVAL_NS (100 * 1000000ull)
 
 static struct {
 	bool running;
@@ -86,6 +90,8 @@ static struct {
 	GArray *requests;               /* struct writer_request, under lock */
 	GArray *applying;               /* the writer's batch */
 	GPtrArray *dirty;               /* writer: outputs with buffered records */
+	GArray *waiting;                /* writer: REQUEST_RUN_UNTIL not done yet */
+	uint64_t waiting_checked_ns;
 	unsigned char record[RECORD_MAX];
 	atomic_uint_fast64_t packets, errors;
 	uint64_t dropped_earlier;       /* drops of the queues of writers stopped before */
@@ -304,9 +310,29 @@ static void apply_requests(GArray *requests)
 		case REQUEST_RUN:
 			request->function(request->object);
 			break;
+		case REQUEST_RUN_UNTIL:
+			if (!request->until(request->object, false))
+				g_array_append_val(writer.waiting, *request);
+			break;
 		}
 	}
 	g_array_set_size(requests, 0);
+}
+
+/* Runs the waiting functions again (every RUN_UNTIL_INTERVAL_NS; all to the end: final). */
+static void run_waiting(bool final)
+{
+	uint64_t now = monotonic_ns();
+	if (!writer.waiting->len || (!final && now - writer.waiting_checked_ns < RUN_UNTIL_INTERVAL_NS))
+		return;
+	writer.waiting_checked_ns = now;
+	for (unsigned int i = 0; i < writer.waiting->len;) {
+		struct writer_request *request = &g_array_index(writer.waiting, struct writer_request, i);
+		if (request->until(request->object, final))
+			g_array_remove_index(writer.waiting, i);
+		else
+			i++;
+	}
 }
 
 /* One round: take the requests posted so far, then drain the queues (every capture that
@@ -322,6 +348,7 @@ static void writer_round(void)
 	drain_queues();
 	flush_dirty_outputs(atomic_load(&writer.stop));
 	apply_requests(taken);
+	run_waiting(false);
 }
 
 static void *writer_main(void *argument)
@@ -329,8 +356,8 @@ static void *writer_main(void *argument)
 	(void) argument;
 	pthread_setname_np(pthread_self(), "recording");
 	while (!atomic_load(&writer.stop)) {
-		int timeout = atomic_load_explicit(&writer.open_outputs, memory_order_relaxed) ? DRAIN_INTERVAL_MS
-			: IDLE_INTERVAL_MS;
+		int timeout = atomic_load_explicit(&writer.open_outputs, memory_order_relaxed) || writer.waiting->len
+			? DRAIN_INTERVAL_MS : IDLE_INTERVAL_MS;
 		struct pollfd wake = { .fd = writer.wake_fd, .events = POLLIN };
 		if (poll(&wake, 1, timeout) > 0) {
 			uint64_t count;
@@ -340,6 +367,7 @@ static void *writer_main(void *argument)
 		writer_round();
 	}
 	writer_round();
+	run_waiting(true);
 	return NULL;
 }
 
@@ -378,6 +406,7 @@ int recording_writer_start(unsigned int worker_count)
 	writer.requests = g_array_new(FALSE, FALSE, sizeof(struct writer_request));
 	writer.applying = g_array_new(FALSE, FALSE, sizeof(struct writer_request));
 	writer.dirty = g_ptr_array_new();
+	writer.waiting = g_array_new(FALSE, FALSE, sizeof(struct writer_request));
 	atomic_store(&writer.stop, false);
 	int error = pthread_create(&writer.thread, NULL, writer_main, NULL);
 	if (error) {
@@ -411,6 +440,9 @@ void recording_writer_stop(void)
 		g_array_free(writer.applying, TRUE);
 	if (writer.dirty)
 		g_ptr_array_free(writer.dirty, TRUE);
+	if (writer.waiting)
+		g_array_free(writer.waiting, TRUE);
+	writer.waiting = NULL;
 	writer.requests = writer.applying = NULL;
 	writer.dirty = NULL;
 	if (writer.wake_fd >= 0)
@@ -538,6 +570,16 @@ void recording_writer_run(void (*function)(void *data), void *data)
 		return;
 	}
 	struct writer_request request = { .kind = REQUEST_RUN, .object = data, .function = function };
+	post(&request);
+}
+
+void recording_writer_run_until(bool (*function)(void *data, bool final), void *data)
+{
+	if (!writer.running) {
+		function(data, true);
+		return;
+	}
+	struct writer_request request = { .kind = REQUEST_RUN_UNTIL, .object = data, .until = function };
 	post(&request);
 }
 

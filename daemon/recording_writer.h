@@ -75,6 +75,9 @@ uint64_t recording_output_records(const struct recording_output *output);
 void recording_writer_release_sink(struct recording_sink *sink);
 void recording_writer_close_output(struct recording_output *output);
 void recording_writer_run(void (*function)(void *data), void *data);
+/* Like recording_writer_run, then again every 100 ms until function returns true; when the
+ * writer stops it is called with final set and must finish then. */
+void recording_writer_run_until(bool (*function)(void *data, bool final), void *data);
 
 /* Any thread (relaxed reads). */
 void recording_writer_read_totals(struct recording_writer_totals *totals);

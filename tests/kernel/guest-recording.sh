@@ -28,6 +28,10 @@ fail() { echo "FAIL: $*"; FAILURES=$((FAILURES + 1)); }
 finish() {
 	[ -n "$DAEMON_PID" ] && kill -CONT "$DAEMON_PID" 2>/dev/null && kill "$DAEMON_PID" 2>/dev/null
 	[ -n "$READER_PID" ] && kill "$READER_PID" 2>/dev/null
+	# whole logs for a look from the host: build/kernel-tests/guest/recording-*.log
+	for log in /tmp/daemon.log /tmp/reader-*.log; do
+		[ -f "$log" ] && cp "$log" "/share/recording-$(basename "$log")" 2>/dev/null
+	done
 	if [ "$FAILURES" -ne 0 ]; then
 		echo "--- daemon log"; grep -v 'Received\|Replying' /tmp/daemon.log 2>/dev/null | tail -n 30 || true
 		echo "--- reader logs"; tail -n 25 /tmp/reader-*.log 2>/dev/null || true
@@ -96,8 +100,11 @@ check_wavs() {
 		set -- $($REC wav "$file")
 		echo "$name: $(basename "$file"): $*"
 		seconds=$2; tone400=$4; tone1000=$6
-		# 5 s sent; within 1 %
-		awk -v s="$seconds" 'BEGIN { exit !(s >= 4.95 && s <= 5.05) }' || fail "$name: $(basename "$file") lasts $seconds s, 5 s sent"
+		# 5 s sent: a party's file within 1 %; the mix within 2 % (the kernel's framing has no
+		# arrival times: the reader aligns the parties by when it read their first packets)
+		limit=5.05; case $file in *mix*) limit=5.1 ;; esac
+		awk -v s="$seconds" -v limit=$limit 'BEGIN { exit !(s >= 4.95 && s <= limit) }' \
+			|| fail "$name: $(basename "$file") lasts $seconds s, 5 s sent"
 		if awk -v a="$tone400" -v b="$tone1000" 'BEGIN { exit !(a > 0.2 && b > 0.2) }'; then mixes=$((mixes + 1))
 		elif awk -v a="$tone400" -v b="$tone1000" 'BEGIN { exit !(a > 0.8 && b < 0.05) }'; then singles400=$((singles400 + 1))
 		elif awk -v a="$tone400" -v b="$tone1000" 'BEGIN { exit !(b > 0.8 && a < 0.05) }'; then singles1000=$((singles1000 + 1))
@@ -120,26 +127,24 @@ echo "add 0" > /proc/rtpengine/control
 $REC abuse 0 || fail "recording records or stream writes not refused as expected"
 
 start_daemon
-for reader in debian ours; do
-	# ready: the line each prints once it watches the spool (under emulation the dynamic
-	# linking of FFmpeg alone takes seconds); a reader that starts late reads a backlog
-	# without arrival times and cannot align the parties
+for reader in ${READERS:-debian ours}; do
 	if [ $reader = debian ]; then
 		binary=/tools/debian-rtpengine-recording
 		[ -x $binary ] || { echo "Debian's rtpengine-recording not available: skipped"; continue; }
-		ready='poller thread'
 	else
 		binary=/tools/rtpengine-recording
-		ready='starting:'
 	fi
 	step "$reader reader: record a call through the kernel"
 	out=/tmp/out-$reader
 	mkdir -p $out
-	$binary --config-file=none --foreground --log-stderr --log-level=7 --table=0 --spool-dir=$SPOOL \
+	$binary --config-file=none --foreground --log-stderr --log-level=6 --table=0 --spool-dir=$SPOOL \
 		--output-dir=$out --output-format=wav --output-single --output-mixed --num-threads=1 \
 		>/tmp/reader-$reader.log 2>&1 &
 	READER_PID=$!
-	wait_for 600 grep -q "$ready" /tmp/reader-$reader.log || fail "$reader reader did not start"
+	# ready once it watches the spool (an inotify descriptor): under emulation the dynamic
+	# linking of FFmpeg alone takes seconds, and a reader that starts late reads a backlog
+	# without arrival times and cannot align the parties
+	wait_for 600 sh -c "ls -l /proc/$READER_PID/fd | grep -q inotify" || fail "$reader reader did not start"
 	sleep 0.5
 	drops_before=$(status_value recording-drops)
 	record_call "rec-$reader"
