@@ -20,6 +20,7 @@ DAEMON=/tools/rtpengine
 NG=127.0.0.1:2223
 SPOOL=/tmp/spool
 FAILURES=0
+COMPLETED=
 DAEMON_PID=
 READER_PID=
 
@@ -32,6 +33,8 @@ finish() {
 	for log in /tmp/daemon.log /tmp/reader-*.log; do
 		[ -f "$log" ] && cp "$log" "/share/recording-$(basename "$log")" 2>/dev/null
 	done
+	# set -e/-u ending the script early is a failure too
+	[ -n "$COMPLETED" ] || { echo "FAIL: the script stopped early"; FAILURES=$((FAILURES + 1)); }
 	if [ "$FAILURES" -ne 0 ]; then
 		echo "--- daemon log"; grep -v 'Received\|Replying' /tmp/daemon.log 2>/dev/null | tail -n 30 || true
 		echo "--- reader logs"; tail -n 25 /tmp/reader-*.log 2>/dev/null || true
@@ -93,12 +96,13 @@ play() { $REC play a $A $RELAY_A b $B $RELAY_B "$1" "$2"; }
 # check_wavs DIR NAME: the reader's files: two single (one tone each) and a mix (both), 5 s each
 check_wavs() {
 	dir=$1; name=$2
-	wait_for 100 sh -c "[ \$(ls $dir | grep -c '\\.wav\$') -ge 3 ]" || fail "$name: fewer than 3 WAV files: $(ls $dir)"
+	[ "$(ls $dir | grep -c '\.wav$')" -ge 3 ] || fail "$name: fewer than 3 WAV files: $(ls $dir)"
 	singles400=0; singles1000=0; mixes=0
 	for file in "$dir"/*.wav; do
 		[ -f "$file" ] || continue
-		set -- $($REC wav "$file")
+		set -- $($REC wav "$file") - - - - - -
 		echo "$name: $(basename "$file"): $*"
+		[ "$1" = seconds ] || { fail "$name: $(basename "$file") is not a readable WAV file"; continue; }
 		seconds=$2; tone400=$4; tone1000=$6
 		# 5 s sent: a party's file within 1 %; the mix within 2 % (the kernel's framing has no
 		# arrival times: the reader aligns the parties by when it read their first packets)
@@ -165,8 +169,12 @@ for reader in ${READERS:-debian ours}; do
 	play 0.5 225 || fail "$reader: last half second"
 	cat /proc/rtpengine/0/status
 	$TOOL ng $NG "d7:command6:delete7:call-id$(bencode_string "rec-$reader")8:from-tag4:tagAe" >/dev/null || fail "delete"
-	check_wavs $out $reader
+	# the spool file goes once the reader drained the kernel streams; then the reader ends the
+	# call; stopping it finishes whatever it still has open
+	wait_for 100 sh -c "! ls $SPOOL/*.meta" || fail "$reader: spool file not deleted"
+	sleep 1
 	kill "$READER_PID"; wait "$READER_PID" || true; READER_PID=
+	check_wavs $out $reader
 	[ "$(status_value recording-drops)" = "$drops_before" ] || fail "the kernel dropped recorded packets"
 done
 
@@ -181,3 +189,4 @@ if rmmod xt_RTPENGINE 2>/dev/null; then fail "rmmod with a stream open"; fi
 exec 3<&-
 wait_for 50 rmmod xt_RTPENGINE || fail "rmmod after the reader closed"
 if dmesg | grep -E 'Oops|BUG:|WARNING:|Call Trace'; then fail "kernel log shows problems"; fi
+COMPLETED=1
