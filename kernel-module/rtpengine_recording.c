@@ -435,6 +435,7 @@ static ssize_t record_stream_read(struct file *file, char __user *buffer, size_t
 	struct rtpengine_record_stream *stream = file->private_data;
 	struct record_packet *packet;
 	size_t copy;
+	bool more;
 
 	spin_lock_bh(&stream->lock);
 	while (list_empty(&stream->packets)) {
@@ -452,7 +453,13 @@ static ssize_t record_stream_read(struct file *file, char __user *buffer, size_t
 	packet = list_first_entry(&stream->packets, struct record_packet, list);
 	list_del(&packet->list);
 	stream->queued--;
+	more = !list_empty(&stream->packets) || stream->eof;
 	spin_unlock_bh(&stream->lock);
+	/* 10.5's rtpengine-recording waits with edge-triggered epoll and reads one packet per
+	 * event: without a new wake-up for what is left it would fall behind by every burst and
+	 * never see the end of the stream */
+	if (more)
+		wake_up_interruptible(&stream->readers);
 
 	fill_udp_checksum(packet);
 	copy = min_t(size_t, length, packet->length);

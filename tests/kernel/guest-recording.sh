@@ -33,6 +33,9 @@ finish() {
 	for log in /tmp/daemon.log /tmp/reader-*.log; do
 		[ -f "$log" ] && cp "$log" "/share/recording-$(basename "$log")" 2>/dev/null
 	done
+	for out in /tmp/out-*; do
+		[ -d "$out" ] && mkdir -p "/share/recording-$(basename "$out")" && cp "$out"/* "/share/recording-$(basename "$out")/" 2>/dev/null
+	done
 	# set -e/-u ending the script early is a failure too
 	[ -n "$COMPLETED" ] || { echo "FAIL: the script stopped early"; FAILURES=$((FAILURES + 1)); }
 	if [ "$FAILURES" -ne 0 ]; then
@@ -141,7 +144,7 @@ for reader in ${READERS:-debian ours}; do
 	step "$reader reader: record a call through the kernel"
 	out=/tmp/out-$reader
 	mkdir -p $out
-	$binary --config-file=none --foreground --log-stderr --log-level=6 --table=0 --spool-dir=$SPOOL \
+	$binary --config-file=none --foreground --log-stderr --log-level=${READER_LOG_LEVEL:-6} --table=0 --spool-dir=$SPOOL \
 		--output-dir=$out --output-format=wav --output-single --output-mixed --num-threads=1 \
 		>/tmp/reader-$reader.log 2>&1 &
 	READER_PID=$!

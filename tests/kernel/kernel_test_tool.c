@@ -578,7 +578,12 @@ static int command_ng(char **argv)
 
 	if (parse_address(argv[0], &server))
 		return 2;
-	snprintf(cookie, sizeof(cookie), "%08x", (unsigned int)getpid() ^ (unsigned int)time(NULL));
+	/* unique per request: pid ^ seconds repeated for consecutive requests (pid and time both
+	 * one higher), and the daemon answered the second from its reply cache */
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	snprintf(cookie, sizeof(cookie), "%08x", (unsigned int)getpid() * 2654435761u ^ (unsigned int)now.tv_nsec);
 	length = snprintf(request, sizeof(request), "%s %s", cookie, argv[1]);
 	if (length < 0 || (size_t)length >= sizeof(request))
 		return 2;
