@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "codec.h"
 #include "endpoint.h"
 #include "sdp.h"
 
@@ -117,6 +118,11 @@ struct media {
 	unsigned int rtp_port;          /* first port of the pair we hold, 0 = none */
 	char codecs[64];                /* this side's payload types as its SDP named them, for the
 					 * live view: "PCMU/8000 PCMA/8000" (cut at a whole name) */
+	/* codec negotiation (codec.h), control thread only */
+	struct codec_payload_set offered_payload_types;  /* what this side was last offered ... */
+	bool offered_payload_types_known;                /* ... once an offer was written to it */
+	char offer_ptime[8];            /* this side's last offer's a=ptime ("" if none), for the answer */
+	char ptime_reverse[8];          /* ptime-reverse of this side's last offer ("" if none) */
 	struct stream streams[2];       /* [STREAM_RTP], [STREAM_RTCP] */
 };
 

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include "bencode.h"
+#include "codec.h"
 #include "endpoint.h"
 
 struct daemon_context;
@@ -40,6 +41,7 @@ struct ng_flags {
 	bool has_delete_delay;
 	long long delete_delay;
 	long long limit;                   /* list */
+	struct codec_options codec;        /* codec dictionary, codec-* flags, ptime (codec.h) */
 	/* what the request asked for that this relay lacks; judged by ng_keys_check() */
 	struct ng_noted_key refused[NG_MAX_NOTED_KEYS], warned[NG_MAX_NOTED_KEYS];
 	unsigned int refused_count, warned_count;

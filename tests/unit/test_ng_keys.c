@@ -100,7 +100,8 @@ static void test_find_spellings(void)
 	/* the longest prefix wins; SDES-no alone is the exact entry */
 	g_assert_cmpint(ng_keys_find("flags", "SDES-no")->state, ==, NG_KEY_REFUSED);
 	g_assert_cmpint(ng_keys_find("flags", "SDES-no-AES_CM_128_HMAC_SHA1_32")->state, ==, NG_KEY_WARN);
-	g_assert_cmpint(ng_keys_find("flags", "codec-strip-PCMA")->state, ==, NG_KEY_REFUSED);
+	g_assert_cmpint(ng_keys_find("flags", "codec-strip-PCMA")->state, ==, NG_KEY_SUPPORTED);
+	g_assert_cmpint(ng_keys_find("flags", "always-transcode")->state, ==, NG_KEY_REFUSED);
 	g_assert_null(ng_keys_find("flags", "no-such-flag"));
 	g_assert_null(ng_keys_find("no-such-key", NULL));
 	g_assert_null(ng_keys_find("ICE", "sideways"));
@@ -137,7 +138,7 @@ static void test_find_text_in_place(void)
 	memcpy(long_value, "remove", 6);
 	g_assert_true(ng_keys_find_text("ICE", 3, long_value, sizeof(long_value)) == ng_keys_find("ICE", NULL));
 	memcpy(long_value, "codec-strip-", 12);
-	g_assert_cmpint(ng_keys_find_text("flags", 5, long_value, sizeof(long_value))->state, ==, NG_KEY_REFUSED);
+	g_assert_true(ng_keys_find_text("flags", 5, long_value, sizeof(long_value)) == ng_keys_find("flags", "codec-strip-x"));
 	g_assert_null(ng_keys_find_text("", 0, NULL, 0));
 }
 
@@ -161,12 +162,12 @@ static void test_supported_flags_are_applied(void)
 static void test_refused_and_warned_are_noted(void)
 {
 	struct parsed parsed;
-	g_assert_cmpint(parse(&parsed, "d7:command5:offer5:codecd5:stripl4:PCMAee"
+	g_assert_cmpint(parse(&parsed, "d7:command5:offer10:media-echo4:both"
 			      "5:flagsl11:record-call12:DTLS=passivee8:metadata1:xe"), ==, 0);
 	const struct ng_flags *flags = &parsed.request.flags;
-	g_assert_cmpuint(flags->refused_count, ==, 2);   /* codec-strip, DTLS */
+	g_assert_cmpuint(flags->refused_count, ==, 2);   /* media-echo, DTLS */
 	g_assert_cmpuint(flags->warned_count, ==, 2);    /* record-call, metadata */
-	g_assert_cmpstr(flags->refused[0].spelling, ==, "codec-strip=PCMA");
+	g_assert_cmpstr(flags->refused[0].spelling, ==, "media-echo=both");
 	g_assert_cmpstr(flags->refused[1].spelling, ==, "DTLS=passive");
 	parsed_free(&parsed);
 }
@@ -184,6 +185,29 @@ static void test_keys_after_plain_keys_are_classified(void)
 	g_assert_cmpint(flags->ice, ==, NG_ICE_REMOVE);
 	g_assert_cmpstr(flags->call_id, ==, "c");
 	g_assert_cmpstr(flags->label, ==, "l");
+	parsed_free(&parsed);
+}
+
+/* codec dictionary and codec-* flags land in flags->codec, names as received */
+static void test_codec_options_are_read(void)
+{
+	struct parsed parsed;
+	g_assert_cmpint(parse(&parsed, "d7:command5:offer5:codecd5:stripl4:PCMA3:alle6:exceptl4:opuse"
+			      "9:transcodel4:PCMUee5:flagsl16:codec-offer-G72212:single-codec25:transcode-telephone-evente"
+			      "5:ptimei30e13:ptime-reversei40ee"), ==, 0);
+	const struct codec_options *codec = &parsed.request.flags.codec;
+	g_assert_cmpuint(parsed.request.flags.refused_count + parsed.request.flags.warned_count, ==, 0);
+	g_assert_cmpuint(codec->strip.count, ==, 2);
+	g_assert_cmpstr(codec->strip.names[0], ==, "PCMA");
+	g_assert_cmpstr(codec->strip.names[1], ==, "all");
+	g_assert_cmpstr(codec->except.names[0], ==, "opus");
+	g_assert_cmpuint(codec->offer.count, ==, 1);
+	g_assert_cmpstr(codec->offer.names[0], ==, "G722");
+	g_assert_cmpuint(codec->transcode.count, ==, 2);
+	g_assert_cmpstr(codec->transcode.names[1], ==, "telephone-event");
+	g_assert_true(codec->single_codec);
+	g_assert_cmpint(codec->ptime, ==, 30);
+	g_assert_cmpint(codec->ptime_reverse, ==, 40);
 	parsed_free(&parsed);
 }
 
@@ -208,8 +232,8 @@ static void test_check_refuses_in_scope_only(void)
 	g_assert_cmpint(ng_keys_check(&parsed.request, srtp, true), ==, -ENOTSUP);
 	g_assert_nonnull(strstr(parsed.request.error_reason, "DTLS-SRTP"));
 	parsed_free(&parsed);
-	/* codec mask is read in offers only */
-	parse(&parsed, "d7:command6:answer5:codecd4:maskl4:PCMAeee");
+	/* the T.38 gateway is read in offers only */
+	parse(&parsed, "d7:command6:answer4:T.38l6:decodeee");
 	g_assert_cmpint(ng_keys_check(&parsed.request, plain, false), ==, 0);
 	g_assert_cmpint(ng_keys_check(&parsed.request, plain, true), ==, -ENOTSUP);
 	parsed_free(&parsed);
@@ -223,8 +247,8 @@ static void test_unconditional_refusal_survives_many_notes(void)
 	struct parsed parsed;
 	struct sdp_session *plain = sdp_of("RTP/AVP", "");
 	/* seven SRTP-only refusals and an offer-only one fill the slots; media-echo comes last */
-	parse(&parsed, "d7:command6:answer4:DTLS7:passive4:SDESl3:off2:no7:disablee"
-	      "5:flagsl8:SDES-off7:SDES-no12:SDES-disable14:transcode-G722e10:media-echo4:bothe");
+	parse(&parsed, "d7:command6:answer4:DTLS7:passive4:SDESl3:off2:no7:disablee4:T.38l6:decodee"
+	      "5:flagsl8:SDES-off7:SDES-no12:SDES-disablee10:media-echo4:bothe");
 	g_assert_cmpuint(parsed.request.flags.refused_count, ==, NG_MAX_NOTED_KEYS);
 	g_assert_cmpint(ng_keys_check(&parsed.request, plain, false), ==, -ENOTSUP);
 	g_assert_nonnull(strstr(parsed.request.error_reason, "media echo"));
@@ -313,6 +337,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/ng_keys/supported_flags_are_applied", test_supported_flags_are_applied);
 	g_test_add_func("/ng_keys/refused_and_warned_are_noted", test_refused_and_warned_are_noted);
 	g_test_add_func("/ng_keys/empty_codec_lists_are_fine", test_empty_codec_lists_are_fine);
+	g_test_add_func("/ng_keys/codec_options_are_read", test_codec_options_are_read);
 	g_test_add_func("/ng_keys/check_refuses_in_scope_only", test_check_refuses_in_scope_only);
 	g_test_add_func("/ng_keys/unconditional_refusal_survives_many_notes",
 			test_unconditional_refusal_survives_many_notes);
