@@ -255,6 +255,7 @@ static const struct ng_key key_table[] = {
 	WARN("flags", "strip-extmap", NG_SCOPE_ALWAYS, "removing a=extmap (strip-extmap)"),
 	WARN("flags", "original-sendrecv", NG_SCOPE_ALWAYS, "keeping the direction attributes unchanged (original-sendrecv)"),
 	SUPPORTED("flags", "single-codec", set_single_codec, "the answer keeps its first codec (and telephone-event, CN)"),
+	IGNORED("flags", "reorder-codecs", "without transcoding 10.5 passes the answer's codec order on unchanged"),
 	WARN("flags", "reuse-codecs", NG_SCOPE_ALWAYS, "keeping codec preferences across re-offers (reuse-codecs)"),
 	WARN("flags", "no-codec-renegotiation", NG_SCOPE_ALWAYS,
 	     "keeping codec preferences across re-offers (no-codec-renegotiation)"),
