@@ -148,6 +148,8 @@ static uint32_t media_forward_flags(const struct media *media)
 		flags |= FORWARD_ICE;
 	if (media->srtp)
 		flags |= FORWARD_SRTP;
+	if (media->media_control)
+		flags |= FORWARD_MEDIA_CONTROL;
 	return flags;
 }
 
@@ -158,6 +160,11 @@ void call_refresh_forwarding(struct call *call)
 		uint32_t flags = media_forward_flags(media);
 		media->streams[STREAM_RTP].forward_flags = flags;
 		media->streams[STREAM_RTCP].forward_flags = flags;
+		struct stream_extras *extras = media->streams[STREAM_RTP].extras;
+		extras->media_control = media->media_control;
+		extras->telephone_event_types = media->telephone_event_types;
+		extras->pcmu_types = media->pcmu_types;
+		extras->pcma_types = media->pcma_types;
 	}
 }
 

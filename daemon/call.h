@@ -55,6 +55,7 @@ enum stream_forward_flags {
 	FORWARD_RTCP_MUX        = 1 << 3,   /* this stream's media multiplexes RTCP */
 	FORWARD_ICE             = 1 << 4,   /* STUN checks may arrive: look for them */
 	FORWARD_SRTP            = 1 << 5,   /* media->srtp is set */
+	FORWARD_MEDIA_CONTROL   = 1 << 6,   /* block/silence media or DTMF: see extras (media_control.h) */
 };
 
 #define STREAM_CACHE_LINE 64
@@ -69,6 +70,10 @@ struct stream_extras {
 	union endpoint kernel_destination;
 	union endpoint kernel_source;
 	struct stream_counters kernel_seen;  /* kernel counters already added to counters */
+	/* media control (media_control.h): the worker's copy of the media's settings, written by
+	 * call_refresh_forwarding() under the call's lock, read only with FORWARD_MEDIA_CONTROL */
+	uint8_t media_control;               /* enum media_control_flags */
+	struct codec_payload_set telephone_event_types, pcmu_types, pcma_types;
 };
 
 struct stream {
@@ -118,6 +123,10 @@ struct media {
 	unsigned int rtp_port;          /* first port of the pair we hold, 0 = none */
 	char codecs[64];                /* this side's payload types as its SDP named them, for the
 					 * live view: "PCMU/8000 PCMA/8000" (cut at a whole name) */
+	/* media control (media_control.h), control thread only: what is done to the packets this
+	 * side sends, and its SDP's payload types that matter for it */
+	uint8_t media_control;          /* enum media_control_flags */
+	struct codec_payload_set telephone_event_types, pcmu_types, pcma_types;
 	/* codec negotiation (codec.h), control thread only */
 	struct codec_payload_set offered_payload_types;  /* what this side was last offered ... */
 	bool offered_payload_types_known;                /* ... once an offer was written to it */

@@ -22,6 +22,7 @@
 #include "daemon.h"
 #include "interface.h"
 #include "log.h"
+#include "media_control.h"
 #include "media_crypto.h"
 #include "ng_keys.h"
 #include "port_pool.h"
@@ -206,6 +207,7 @@ static int side_learn_sdp(struct sdp_exchange *exchange, struct media *media, co
 	media->direction = sdp_media_effective_direction(exchange->sdp, sdp_media);
 	media->ice_seen = sdp_media->has_ice;
 	sdp_media_codecs_text(sdp_media, media->codecs, sizeof(media->codecs));
+	media_control_learn_sdp(media, sdp_media);
 	union endpoint rtp = address, rtcp = address;
 	endpoint_set_port(&rtp, sdp_media->port);
 	if (sdp_media->rtcp_mux) {

@@ -11,6 +11,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "ng_commands.h"
+#include "media_control.h"
 #include "ng_json.h"
 
 #define NG_MAX_DATAGRAM 65536
@@ -94,6 +95,13 @@ static const struct ng_command_entry command_table[] = {
 	{ "statistics", ng_command_statistics, false, NULL },
 	/* CLI over ng (cli_server.c): upstream's later `cli` command */
 	{ "cli", ng_command_cli, false, NULL },
+	/* media control (media_control.h) */
+	{ "block DTMF", ng_command_block_dtmf, true, NULL },
+	{ "unblock DTMF", ng_command_unblock_dtmf, true, NULL },
+	{ "block media", ng_command_block_media, true, NULL },
+	{ "unblock media", ng_command_unblock_media, true, NULL },
+	{ "silence media", ng_command_silence_media, true, NULL },
+	{ "unsilence media", ng_command_unsilence_media, true, NULL },
 	/* upstream's other documented commands: an error naming the missing feature rather than
 	 * upstream's generic "Unrecognized command", which stays for names upstream lacks too */
 	REFUSED_COMMAND("start recording", "call recording"),
@@ -101,12 +109,6 @@ static const struct ng_command_entry command_table[] = {
 	REFUSED_COMMAND("pause recording", "call recording"),
 	REFUSED_COMMAND("start forwarding", "forwarding media to the recording daemon"),
 	REFUSED_COMMAND("stop forwarding", "forwarding media to the recording daemon"),
-	REFUSED_COMMAND("block DTMF", "DTMF blocking"),
-	REFUSED_COMMAND("unblock DTMF", "DTMF blocking"),
-	REFUSED_COMMAND("block media", "media blocking"),
-	REFUSED_COMMAND("unblock media", "media blocking"),
-	REFUSED_COMMAND("silence media", "media silencing"),
-	REFUSED_COMMAND("unsilence media", "media silencing"),
 	REFUSED_COMMAND("play media", "media playback"),
 	REFUSED_COMMAND("stop media", "media playback"),
 	REFUSED_COMMAND("play DTMF", "DTMF injection"),

@@ -21,6 +21,7 @@
 #include "call.h"
 #include "endpoint_learning.h"
 #include "ice_responder.h"
+#include "media_control.h"
 #include "media_crypto.h"
 #include "log.h"
 #include "rtp_header.h"
@@ -52,6 +53,7 @@ struct worker_counters {
 	uint64_t packets, bytes, errors;
 	uint64_t dropped_strict_source, dropped_no_destination, dropped_truncated, dropped_srtp;
 	uint64_t dropped_call_ended, dropped_send_failed, dropped_stun_malformed, stun_consumed;
+	uint64_t dropped_blocked;       /* media control */
 };
 _Static_assert(sizeof(struct worker_counters) == sizeof(struct relay_totals),
 	       "a counter in relay_totals and not in worker_counters, or the reverse");
@@ -379,6 +381,12 @@ static void process_stream(struct media_worker *worker, struct stream *stream, i
 		COUNTER_ADD(worker->counters.packets, 1);
 		COUNTER_ADD(worker->counters.bytes, wire_length);
 
+		/* block/silence media or DTMF (media_control.h): RTP only, RTCP passes */
+		if (!is_rtcp && (stream->forward_flags & FORWARD_MEDIA_CONTROL)
+		    && media_control_drops(stream, worker->packets[i], length)) {
+			COUNTER_ADD(worker->counters.dropped_blocked, 1);
+			continue;
+		}
 		struct stream *sink = stream->sink;
 		if (!sink) {
 			COUNTER_ADD(worker->counters.dropped_no_destination, 1);
@@ -732,6 +740,7 @@ void relay_read_totals(struct relay_totals *totals)
 		totals->dropped_send_failed += COUNTER_READ(counters->dropped_send_failed);
 		totals->dropped_stun_malformed += COUNTER_READ(counters->dropped_stun_malformed);
 		totals->stun_consumed += COUNTER_READ(counters->stun_consumed);
+		totals->dropped_blocked += COUNTER_READ(counters->dropped_blocked);
 	}
 }
 

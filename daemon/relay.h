@@ -30,6 +30,7 @@ struct relay_totals {
 	uint64_t dropped_send_failed;     /* sendmmsg() refused it (socket buffer full, unreachable) */
 	uint64_t dropped_stun_malformed;  /* looked like STUN on an ICE port but did not parse */
 	uint64_t stun_consumed;           /* STUN checks and keepalives, answered or ignored, not relayed */
+	uint64_t dropped_blocked;         /* block media / block DTMF (media_control.h) */
 };
 
 int relay_start(const struct relay_settings *settings);

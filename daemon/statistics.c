@@ -62,6 +62,8 @@ static const struct statistics_field value_fields[] = {
 	TOTAL(dropped_send_failed, "packets", "droppedsendfailed", "dropped: the kernel refused to send it"),
 	TOTAL(dropped_stun_malformed, "packets", "droppedstunmalformed", "dropped: STUN on an ICE port that does not parse"),
 	TOTAL(stun_consumed, "packets", "stunconsumed", "STUN checks and keepalives answered or ignored, not relayed"),
+	/* media control */
+	TOTAL(dropped_blocked, "packets", "droppedblocked", "dropped: block media or block DTMF asked for it"),
 
 	VALUE(ng_errors, UINT64, COUNTER, "requests", CONTROL, "errorcount", INTEGER, "ng requests answered with an error"),
 	VALUE(ng_cached_replies, UINT64, GAUGE, "replies", CONTROL, "cachedreplies", INTEGER,
@@ -172,6 +174,7 @@ static void gather_values(struct daemon_context *daemon, struct statistics_value
 	values->dropped_send_failed = relay.dropped_send_failed;
 	values->dropped_stun_malformed = relay.dropped_stun_malformed;
 	values->stun_consumed = relay.stun_consumed;
+	values->dropped_blocked = relay.dropped_blocked;
 
 	values->ng_errors = totals->ng_errors;
 	values->ng_cached_replies = totals->ng_cached_replies;

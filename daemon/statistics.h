@@ -47,6 +47,7 @@ struct statistics_values {
 	uint64_t dropped_strict_source, dropped_no_destination, dropped_truncated, dropped_srtp;
 	uint64_t dropped_call_ended, dropped_send_failed, dropped_stun_malformed;
 	uint64_t stun_consumed;
+	uint64_t dropped_blocked;             /* media control: block media / block DTMF */
 	/* controlstatistics (after the per-command counts) */
 	uint64_t ng_errors;
 	uint64_t ng_cached_replies, ng_cached_reply_bytes;

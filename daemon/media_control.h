@@ -1,0 +1,47 @@
+/* Media control without decoding: the ng commands `block DTMF` / `unblock DTMF` (drop RFC 4733
+ * telephone-event packets), `block media` / `unblock media` (drop a party's RTP), `silence
+ * media` / `unsilence media` (PCMU/PCMA payloads replaced by silence).
+ *
+ * A command with from-tag acts on the packets that party sends; without, on the whole call
+ * (as upstream). The control thread sets media->media_control and the payload types learned
+ * from each side's SDP; call_refresh_forwarding() copies them under the call's lock into the
+ * stream's extras and sets FORWARD_MEDIA_CONTROL, which is all the packet path tests until a
+ * command is given. Such streams stay in userspace (kernel_backend.c). */
+#ifndef RTPENGINE_MEDIA_CONTROL_H
+#define RTPENGINE_MEDIA_CONTROL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "ng_request.h"
+
+struct stream;
+struct media;
+struct sdp_media;
+
+enum media_control_flags {
+	MEDIA_CONTROL_BLOCK_DTMF    = 1 << 0,
+	MEDIA_CONTROL_BLOCK_MEDIA   = 1 << 1,
+	MEDIA_CONTROL_SILENCE_MEDIA = 1 << 2,
+};
+
+/* ITU-T G.711 silence (the code of amplitude 0): 0xff in mu-law, 0xd5 in A-law. */
+#define MEDIA_CONTROL_PCMU_SILENCE 0xff
+#define MEDIA_CONTROL_PCMA_SILENCE 0xd5
+
+/* ng handlers (ng_server.c's command table). */
+int ng_command_block_dtmf(struct ng_request *request);
+int ng_command_unblock_dtmf(struct ng_request *request);
+int ng_command_block_media(struct ng_request *request);
+int ng_command_unblock_media(struct ng_request *request);
+int ng_command_silence_media(struct ng_request *request);
+int ng_command_unsilence_media(struct ng_request *request);
+
+/* Control thread, offer/answer: which of the side's payload types are telephone-event, PCMU
+ * and PCMA, from its SDP (RTP media only). */
+void media_control_learn_sdp(struct media *media, const struct sdp_media *sdp_media);
+
+/* Packet path, for an RTP packet (after SRTP decryption) of a stream with
+ * FORWARD_MEDIA_CONTROL: true to drop it; silences its payload in place. */
+bool media_control_drops(const struct stream *stream, unsigned char *packet, size_t length);
+
+#endif

@@ -1,0 +1,105 @@
+"""block/unblock DTMF, block/unblock media, silence/unsilence media: checked on real sockets
+(the same tests run against Debian's 10.5 with RTPENGINE_BINARY=/usr/bin/rtpengine)."""
+
+import pytest
+
+from calls import assert_error, assert_ok, establish, make_sdp, media_section
+from rtp import build_rtp, relay_through, rtp_stream
+
+CALLER = "127.0.0.2"
+CALLEE = "127.0.0.3"
+DTMF_PT = 101
+
+
+def _sdp(peer):
+    return make_sdp(peer.host, media_section(peer.port, payload_types=(0, 8, DTMF_PT),
+                                             attributes=("sendrecv", "rtpmap:101 telephone-event/8000",
+                                                         "fmtp:101 0-16")))
+
+
+@pytest.fixture
+def call_setup(rtpengine, media_peer):
+    caller, callee = media_peer(CALLER), media_peer(CALLEE)
+    setup = establish(rtpengine, caller, callee, offer_sdp=_sdp(caller), answer_sdp=_sdp(callee))
+    # both directions flow (and the relay has learned both sources) before the command
+    assert len(relay_through(caller.rtp, setup.caller_sends_to, rtp_stream(0x11, 3), callee.rtp)) == 3
+    assert len(relay_through(callee.rtp, setup.callee_sends_to, rtp_stream(0x22, 3), caller.rtp)) >= 2
+    return setup, caller, callee
+
+
+def _dtmf_event(sequence, timestamp, ssrc, end=False):
+    # RFC 4733 section 2.3: event 5, E bit, volume 10, duration 160
+    payload = bytes((5, (0x80 if end else 0) | 10, 0, 160))
+    return build_rtp(sequence, timestamp, ssrc, payload_type=DTMF_PT, payload=payload, marker=not end)
+
+
+def _send(setup, caller, callee, packets, from_caller=True, timeout=1.0):
+    if from_caller:
+        return [data for data, _ in relay_through(caller.rtp, setup.caller_sends_to, packets, callee.rtp, timeout)]
+    return [data for data, _ in relay_through(callee.rtp, setup.callee_sends_to, packets, caller.rtp, timeout)]
+
+
+def test_block_dtmf_drops_telephone_events_only(call_setup):
+    setup, caller, callee = call_setup
+    assert_ok(setup.call.command("block DTMF", **{"from-tag": setup.call.from_tag}))
+    audio = rtp_stream(0x33, 3, first_sequence=2000, payload_type=0)
+    events = [_dtmf_event(3000 + n, 9000, 0x34, end=(n == 2)) for n in range(3)]
+    received = _send(setup, caller, callee, events + audio, timeout=0.5)
+    assert received == audio
+    # the other direction is not blocked
+    back = [_dtmf_event(4000 + n, 9000, 0x35) for n in range(2)]
+    assert _send(setup, caller, callee, back, from_caller=False) == back
+    assert_ok(setup.call.command("unblock DTMF", **{"from-tag": setup.call.from_tag}))
+    again = [_dtmf_event(5000 + n, 9500, 0x34) for n in range(2)]
+    assert _send(setup, caller, callee, again) == again
+
+
+def test_block_dtmf_without_tag_blocks_both_sides(call_setup):
+    setup, caller, callee = call_setup
+    assert_ok(setup.call.command("block DTMF"))
+    events = [_dtmf_event(3000 + n, 9000, 0x34) for n in range(2)]
+    assert _send(setup, caller, callee, events, timeout=0.3) == []
+    assert _send(setup, caller, callee, events, from_caller=False, timeout=0.3) == []
+    assert_ok(setup.call.command("unblock DTMF"))
+    assert _send(setup, caller, callee, events) == events
+
+
+def test_block_media_drops_the_partys_media(call_setup):
+    setup, caller, callee = call_setup
+    assert_ok(setup.call.command("block media", **{"from-tag": setup.call.from_tag}))
+    assert _send(setup, caller, callee, rtp_stream(0x44, 3, first_sequence=100), timeout=0.3) == []
+    back = rtp_stream(0x45, 3, first_sequence=200)
+    assert _send(setup, caller, callee, back, from_caller=False) == back
+    assert_ok(setup.call.command("unblock media", **{"from-tag": setup.call.from_tag}))
+    packets = rtp_stream(0x44, 3, first_sequence=300)
+    assert _send(setup, caller, callee, packets) == packets
+
+
+@pytest.mark.parametrize("payload_type, silence", [(0, 0xff), (8, 0xd5)], ids=["PCMU", "PCMA"])
+def test_silence_media_replaces_g711_payload(call_setup, payload_type, silence):
+    setup, caller, callee = call_setup
+    assert_ok(setup.call.command("silence media", **{"from-tag": setup.call.from_tag}))
+    packets = rtp_stream(0x55, 3, first_sequence=400, payload_type=payload_type)
+    received = _send(setup, caller, callee, packets)
+    assert len(received) == 3
+    for sent, got in zip(packets, received):
+        assert got[:12] == sent[:12]                    # header unchanged
+        assert got[12:] == bytes([silence]) * (len(sent) - 12)
+    assert_ok(setup.call.command("unsilence media", **{"from-tag": setup.call.from_tag}))
+    packets = rtp_stream(0x55, 3, first_sequence=500, payload_type=payload_type)
+    assert _send(setup, caller, callee, packets) == packets
+
+
+@pytest.mark.parametrize("command", ["block DTMF", "block media", "silence media"])
+def test_media_control_needs_a_known_call(rtpengine, command):
+    reply = assert_error(rtpengine.ng({"command": command, "call-id": "no-such-call", "from-tag": "x"}))
+    assert "error-reason" in reply
+
+
+@pytest.mark.upstream_differs("droppedblocked is our counter")
+def test_blocked_packets_are_counted(call_setup, rtpengine):
+    setup, caller, callee = call_setup
+    assert_ok(setup.call.command("block media", **{"from-tag": setup.call.from_tag}))
+    assert _send(setup, caller, callee, rtp_stream(0x66, 2, first_sequence=600), timeout=0.3) == []
+    total = assert_ok(rtpengine.ng({"command": "statistics"}))["statistics"]["totalstatistics"]
+    assert total["droppedblocked"] == 2
