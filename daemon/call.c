@@ -165,6 +165,7 @@ void call_refresh_forwarding(struct call *call)
 		extras->telephone_event_types = media->telephone_event_types;
 		extras->pcmu_types = media->pcmu_types;
 		extras->pcma_types = media->pcma_types;
+		extras->telephone_event_clock = media->telephone_event_clock;
 	}
 }
 

@@ -73,7 +73,11 @@ struct stream_extras {
 	/* media control (media_control.h): the worker's copy of the media's settings, written by
 	 * call_refresh_forwarding() under the call's lock, read only with FORWARD_MEDIA_CONTROL */
 	uint8_t media_control;               /* enum media_control_flags */
+	unsigned int telephone_event_clock;  /* Hz, for event durations */
 	struct codec_payload_set telephone_event_types, pcmu_types, pcma_types;
+	/* the packet path's own: the last RFC 4733 event reported (its RTP timestamp) */
+	bool dtmf_reported;
+	uint32_t dtmf_timestamp;
 };
 
 struct stream {
@@ -126,6 +130,7 @@ struct media {
 	/* media control (media_control.h), control thread only: what is done to the packets this
 	 * side sends, and its SDP's payload types that matter for it */
 	uint8_t media_control;          /* enum media_control_flags */
+	unsigned int telephone_event_clock;
 	struct codec_payload_set telephone_event_types, pcmu_types, pcma_types;
 	/* codec negotiation (codec.h), control thread only */
 	struct codec_payload_set offered_payload_types;  /* what this side was last offered ... */

@@ -69,6 +69,8 @@ struct daemon_config {
 	unsigned int graphite_interval;             /* seconds between reports (default 60) */
 	unsigned int graphite_timeout;              /* seconds a connect may take (0: 5) */
 	char *graphite_prefix;                      /* NULL: none */
+	/* DTMF events (media_control.c) */
+	union endpoint dtmf_log_dest;               /* unset: off; RFC 4733 events as upstream's JSON */
 };
 
 enum config_result {

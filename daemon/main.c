@@ -26,6 +26,7 @@
 #include "service_notify.h"
 #include "legacy_udp_server.h"
 #include "log.h"
+#include "media_control.h"
 #include "ng_server.h"
 #include "ng_tcp_server.h"
 #include "relay.h"
@@ -303,6 +304,9 @@ int main(int argc, char **argv)
 		.endpoint_learning = config.endpoint_learning,
 		.worker_count = config.num_threads,
 	};
+	int dtmf_error = media_control_set_dtmf_log_dest(&config.dtmf_log_dest);
+	if (dtmf_error < 0)
+		log_error("cannot open the socket for --dtmf-log-dest: %s", strerror(-dtmf_error));
 	if (relay_start(&relay_settings) < 0)
 		goto reset_observers;
 	keep_control_thread_from_preempting_workers();
@@ -350,6 +354,7 @@ close_listeners:
 	ng_server_close(server);
 stop_relay:
 	relay_stop();
+	media_control_stop();
 reset_observers:
 	call_lifecycle_reset();
 stop_kernel:

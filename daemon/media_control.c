@@ -2,7 +2,10 @@
 #include "media_control.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <glib.h>
 #include "call.h"
 #include "call_lifecycle.h"
@@ -12,7 +15,26 @@
 #include "rtp_header.h"
 #include "sdp.h"
 
+/* --dtmf-log-dest: one socket, written by every worker (sendto() on a UDP socket is atomic) */
+static int dtmf_log_fd = -1;
+static union endpoint dtmf_log_dest;
+
 /* ---- static helpers ---------------------------------------------------------------------- */
+
+/* A JSON string body: quotes, backslashes and control characters escaped (RFC 8259 section 7). */
+static void append_json_string(GString *out, const char *text)
+{
+	g_string_append_c(out, '"');
+	for (const unsigned char *c = (const unsigned char *) (text ? text : ""); *c; c++) {
+		if (*c == '"' || *c == '\\')
+			g_string_append_printf(out, "\\%c", *c);
+		else if (*c < 0x20)
+			g_string_append_printf(out, "\\u%04x", *c);
+		else
+			g_string_append_c(out, (char) *c);
+	}
+	g_string_append_c(out, '"');
+}
 
 static void set_flag(struct media *media, unsigned int flag, bool on)
 {
@@ -91,9 +113,61 @@ int ng_command_unsilence_media(struct ng_request *request)
 	return media_control_command(request, MEDIA_CONTROL_SILENCE_MEDIA, false, "media silencing");
 }
 
+int media_control_set_dtmf_log_dest(const union endpoint *destination)
+{
+	media_control_stop();
+	if (!destination || !endpoint_is_set(destination))
+		return 0;
+	int fd = socket(destination->address.sa_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	dtmf_log_fd = fd;
+	dtmf_log_dest = *destination;
+	return 0;
+}
+
+void media_control_stop(void)
+{
+	if (dtmf_log_fd >= 0)
+		close(dtmf_log_fd);
+	dtmf_log_fd = -1;
+}
+
+void media_control_report(const struct media_control_dtmf *dtmf)
+{
+	char address[ENDPOINT_TEXT_SIZE];
+	endpoint_address_text(&dtmf->source, address, sizeof(address));
+	log_call(LOG_INFO, dtmf->call_id, "DTMF event %u (%u ms, volume %u) from tag '%s' at %s", dtmf->event,
+		 dtmf->duration_ms, dtmf->volume, dtmf->source_tag ? dtmf->source_tag : "", address);
+	if (dtmf_log_fd < 0)
+		return;
+	/* upstream's layout, key for key (observed from rtpengine 10.5) */
+	GString *json = g_string_sized_new(256);
+	g_string_append(json, "{\"callid\":");
+	append_json_string(json, dtmf->call_id);
+	g_string_append(json, ",\"source_tag\":");
+	append_json_string(json, dtmf->source_tag);
+	g_string_append(json, ",\"tags\":[");
+	for (unsigned int i = 0; i < dtmf->tag_count; i++) {
+		if (i)
+			g_string_append_c(json, ',');
+		append_json_string(json, dtmf->tags[i]);
+	}
+	g_string_append_printf(json, "],\"type\":\"DTMF\",\"timestamp\":%lld,\"source_ip\":",
+			       (long long) (now_realtime_us() / 1000000));
+	append_json_string(json, address);
+	g_string_append_printf(json, ",\"event\":%u,\"duration\":%u,\"volume\":%u}", dtmf->event,
+			       dtmf->duration_ms, dtmf->volume);
+	if (sendto(dtmf_log_fd, json->str, json->len, 0, &dtmf_log_dest.address, endpoint_length(&dtmf_log_dest)) < 0)
+		log_call(LOG_DEBUG, dtmf->call_id, "DTMF log: %s", strerror(errno));
+	g_string_free(json, TRUE);
+}
+
 void media_control_learn_sdp(struct media *media, const struct sdp_media *sdp_media)
 {
 	struct codec_list list;
+	media->media_control &= (uint8_t) ~MEDIA_CONTROL_DETECT_DTMF;
+	media->telephone_event_clock = 0;
 	memset(&media->telephone_event_types, 0, sizeof(media->telephone_event_types));
 	memset(&media->pcmu_types, 0, sizeof(media->pcmu_types));
 	memset(&media->pcma_types, 0, sizeof(media->pcma_types));
@@ -101,8 +175,13 @@ void media_control_learn_sdp(struct media *media, const struct sdp_media *sdp_me
 		return;
 	for (unsigned int i = 0; i < list.count; i++) {
 		const struct codec *codec = &list.codecs[i];
-		if (!g_ascii_strcasecmp(codec->name, "telephone-event"))
+		if (!g_ascii_strcasecmp(codec->name, "telephone-event")) {
 			codec_payload_set_add(&media->telephone_event_types, codec->payload_type);
+			if (!media->telephone_event_clock)
+				media->telephone_event_clock = codec->clock_rate;
+			if (dtmf_log_fd >= 0)
+				media->media_control |= MEDIA_CONTROL_DETECT_DTMF;
+		}
 		else if (!g_ascii_strcasecmp(codec->name, "PCMU") && codec->clock_rate == 8000)
 			codec_payload_set_add(&media->pcmu_types, codec->payload_type);
 		else if (!g_ascii_strcasecmp(codec->name, "PCMA") && codec->clock_rate == 8000)
@@ -110,9 +189,36 @@ void media_control_learn_sdp(struct media *media, const struct sdp_media *sdp_me
 	}
 }
 
-bool media_control_drops(const struct stream *stream, unsigned char *packet, size_t length)
+/* RFC 4733 section 2.3: event, E bit, volume, duration of the first end packet (the end is
+ * sent three times; later ones carry the same RTP timestamp and are not reported again). */
+static void detect_dtmf(struct stream *stream, struct stream_extras *extras, const unsigned char *payload,
+		const struct rtp_header_info *header, const union endpoint *source, struct media_control_dtmf *dtmf,
+		bool *dtmf_seen)
 {
-	const struct stream_extras *extras = stream->media->streams[STREAM_RTP].extras;
+	if (header->payload_length < 4 || !(payload[1] & 0x80))
+		return;
+	if (extras->dtmf_reported && extras->dtmf_timestamp == header->timestamp)
+		return;
+	extras->dtmf_reported = true;
+	extras->dtmf_timestamp = header->timestamp;
+	const struct call *call = stream->call;
+	const struct monologue *side = stream->media->monologue;
+	unsigned int clock = extras->telephone_event_clock ? extras->telephone_event_clock : 8000;
+	*dtmf = (struct media_control_dtmf) {
+		.call_id = call->call_id, .source_tag = side->tag, .source = *source, .event = payload[0],
+		.volume = payload[1] & 0x3f,
+		.duration_ms = (unsigned int) (((uint64_t) ((payload[2] << 8) | payload[3]) * 1000) / clock),
+	};
+	for (unsigned int i = call->monologue_count; i > 0 && dtmf->tag_count < G_N_ELEMENTS(dtmf->tags); i--)
+		if (call->monologues[i - 1]->tag)
+			dtmf->tags[dtmf->tag_count++] = call->monologues[i - 1]->tag;
+	*dtmf_seen = true;
+}
+
+bool media_control_drops(struct stream *stream, unsigned char *packet, size_t length,
+		const union endpoint *source, struct media_control_dtmf *dtmf, bool *dtmf_seen)
+{
+	struct stream_extras *extras = stream->media->streams[STREAM_RTP].extras;
 	unsigned int control = extras->media_control;
 	if (control & MEDIA_CONTROL_BLOCK_MEDIA)
 		return true;
@@ -120,9 +226,11 @@ bool media_control_drops(const struct stream *stream, unsigned char *packet, siz
 	if (rtp_header_parse(packet, length, &header) < 0)
 		return false;   /* not ours to judge: relayed as before */
 	/* RFC 4733 events by their negotiated payload type (a dynamic one, so from the SDP) */
-	if ((control & MEDIA_CONTROL_BLOCK_DTMF) && codec_payload_set_has(&extras->telephone_event_types,
-									  header.payload_type))
-		return true;
+	if (codec_payload_set_has(&extras->telephone_event_types, header.payload_type)) {
+		if (control & MEDIA_CONTROL_DETECT_DTMF)
+			detect_dtmf(stream, extras, packet + header.header_length, &header, source, dtmf, dtmf_seen);
+		return (control & MEDIA_CONTROL_BLOCK_DTMF) != 0;
+	}
 	if (control & MEDIA_CONTROL_SILENCE_MEDIA) {
 		int silence = codec_payload_set_has(&extras->pcmu_types, header.payload_type) ? MEDIA_CONTROL_PCMU_SILENCE
 			: codec_payload_set_has(&extras->pcma_types, header.payload_type) ? MEDIA_CONTROL_PCMA_SILENCE : -1;

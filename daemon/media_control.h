@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include "endpoint.h"
 #include "ng_request.h"
 
 struct stream;
@@ -22,6 +23,17 @@ enum media_control_flags {
 	MEDIA_CONTROL_BLOCK_DTMF    = 1 << 0,
 	MEDIA_CONTROL_BLOCK_MEDIA   = 1 << 1,
 	MEDIA_CONTROL_SILENCE_MEDIA = 1 << 2,
+	MEDIA_CONTROL_DETECT_DTMF   = 1 << 3,   /* --dtmf-log-dest set and the side has telephone-event */
+};
+
+/* One RFC 4733 event end seen by the packet path, reported once the call's lock is released
+ * (media_control_report()). Pointers stay valid until the worker's next quiescent point. */
+struct media_control_dtmf {
+	const char *call_id, *source_tag;
+	const char *tags[8];            /* the call's tags, newest first (as 10.5 lists them) */
+	unsigned int tag_count;
+	union endpoint source;
+	unsigned int event, duration_ms, volume;
 };
 
 /* ITU-T G.711 silence (the code of amplitude 0): 0xff in mu-law, 0xd5 in A-law. */
@@ -40,8 +52,17 @@ int ng_command_unsilence_media(struct ng_request *request);
  * and PCMA, from its SDP (RTP media only). */
 void media_control_learn_sdp(struct media *media, const struct sdp_media *sdp_media);
 
+/* Start-up: where DTMF events go as upstream's JSON (--dtmf-log-dest); NULL or unset: DTMF is
+ * not looked at. Returns 0 or -errno (socket). */
+int media_control_set_dtmf_log_dest(const union endpoint *destination);
+void media_control_stop(void);
+
 /* Packet path, for an RTP packet (after SRTP decryption) of a stream with
- * FORWARD_MEDIA_CONTROL: true to drop it; silences its payload in place. */
-bool media_control_drops(const struct stream *stream, unsigned char *packet, size_t length);
+ * FORWARD_MEDIA_CONTROL, under the call's lock: true to drop it; silences its payload in
+ * place; an RFC 4733 event's first end packet fills *dtmf and sets *dtmf_seen. */
+bool media_control_drops(struct stream *stream, unsigned char *packet, size_t length,
+		const union endpoint *source, struct media_control_dtmf *dtmf, bool *dtmf_seen);
+/* Packet path, after the call's lock is released: logs the event and sends the JSON. */
+void media_control_report(const struct media_control_dtmf *dtmf);
 
 #endif

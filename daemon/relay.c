@@ -304,6 +304,9 @@ static void count_refused(struct media_worker *worker, struct stream *stream, ui
 	COUNTER_ADD(*drop_counter, 1);
 }
 
+/* RFC 4733 event ends reported per batch at most (a digit's end comes once per 50 ms or so) */
+#define RELAY_DTMF_EVENTS 4
+
 static void process_stream(struct media_worker *worker, struct stream *stream, int64_t now_us)
 {
 	/* before taking this call's lock: flushing takes the lock of every call it sends for */
@@ -322,6 +325,9 @@ static void process_stream(struct media_worker *worker, struct stream *stream, i
 		return;
 	}
 	unsigned int outgoing = worker->send_count;
+	/* DTMF events seen in this batch, reported once the lock is released (media_control.h) */
+	struct media_control_dtmf dtmf[RELAY_DTMF_EVENTS];
+	unsigned int dtmf_count = 0;
 	for (int r = 0; r < received; r++) {
 		unsigned int i = base + (unsigned int) r;
 		struct msghdr *header = &worker->receive_headers[i].msg_hdr;
@@ -382,10 +388,16 @@ static void process_stream(struct media_worker *worker, struct stream *stream, i
 		COUNTER_ADD(worker->counters.bytes, wire_length);
 
 		/* block/silence media or DTMF (media_control.h): RTP only, RTCP passes */
-		if (!is_rtcp && (stream->forward_flags & FORWARD_MEDIA_CONTROL)
-		    && media_control_drops(stream, worker->packets[i], length)) {
-			COUNTER_ADD(worker->counters.dropped_blocked, 1);
-			continue;
+		if (!is_rtcp && (stream->forward_flags & FORWARD_MEDIA_CONTROL)) {
+			bool seen = false;
+			bool drop = media_control_drops(stream, worker->packets[i], length, &worker->sources[i],
+							&dtmf[dtmf_count < RELAY_DTMF_EVENTS ? dtmf_count : 0], &seen);
+			if (seen && dtmf_count < RELAY_DTMF_EVENTS)
+				dtmf_count++;
+			if (drop) {
+				COUNTER_ADD(worker->counters.dropped_blocked, 1);
+				continue;
+			}
 		}
 		struct stream *sink = stream->sink;
 		if (!sink) {
@@ -423,6 +435,8 @@ static void process_stream(struct media_worker *worker, struct stream *stream, i
 	worker->send_count = outgoing;
 	worker->pool_used += (unsigned int) received;
 	pthread_mutex_unlock(&call->lock);
+	for (unsigned int e = 0; e < dtmf_count; e++)
+		media_control_report(&dtmf[e]);
 	/* recvmmsg() overwrote the address lengths of the headers it filled */
 	for (int r = 0; r < received; r++)
 		worker->receive_headers[base + r].msg_hdr.msg_namelen = sizeof(worker->sources[base + r]);

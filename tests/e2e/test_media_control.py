@@ -1,6 +1,10 @@
 """block/unblock DTMF, block/unblock media, silence/unsilence media: checked on real sockets
 (the same tests run against Debian's 10.5 with RTPENGINE_BINARY=/usr/bin/rtpengine)."""
 
+import json
+import socket
+import time
+
 import pytest
 
 from calls import assert_error, assert_ok, establish, make_sdp, media_section
@@ -103,3 +107,41 @@ def test_blocked_packets_are_counted(call_setup, rtpengine):
     assert _send(setup, caller, callee, rtp_stream(0x66, 2, first_sequence=600), timeout=0.3) == []
     total = assert_ok(rtpengine.ng({"command": "statistics"}))["statistics"]["totalstatistics"]
     assert total["droppedblocked"] == 2
+
+
+# ---------------------------------------------------------------- DTMF events (--dtmf-log-dest)
+
+@pytest.fixture
+def dtmf_sink():
+    sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sink.bind(("127.0.0.1", 0))
+    sink.settimeout(2.0)
+    yield sink
+    sink.close()
+
+
+def test_dtmf_events_are_sent_as_json(rtpengine_factory, media_peer, dtmf_sink):
+    daemon = rtpengine_factory("--dtmf-log-dest=127.0.0.1:%d" % dtmf_sink.getsockname()[1])
+    caller, callee = media_peer(CALLER), media_peer(CALLEE)
+    setup = establish(daemon, caller, callee, offer_sdp=_sdp(caller), answer_sdp=_sdp(callee))
+    audio = rtp_stream(0x77, 2, first_sequence=10, payload_type=0)
+    # event 5 of 80 ms: three updates, then the end three times (RFC 4733 section 2.5.1.4)
+    events = [build_rtp(20 + n, 8000, 0x77, payload_type=DTMF_PT, marker=(n == 0),
+                        payload=bytes((5, (0x80 if n >= 3 else 0) | 10)) + (160 * (n + 1 if n < 3 else 4)).to_bytes(2, "big"))
+              for n in range(6)]
+    received = _send(setup, caller, callee, audio + events)
+    assert received == audio + events   # detection does not change the relayed packets
+    report = json.loads(dtmf_sink.recv(4096))
+    assert report["callid"] == setup.call.call_id
+    assert report["source_tag"] == setup.call.from_tag
+    assert sorted(report["tags"]) == sorted([setup.call.from_tag, setup.call.to_tag])
+    assert report["type"] == "DTMF"
+    assert report["source_ip"] == CALLER
+    assert (report["event"], report["duration"], report["volume"]) == (5, 80, 10)
+    assert abs(report["timestamp"] - time.time()) < 10
+    assert list(report) == ["callid", "source_tag", "tags", "type", "timestamp", "source_ip", "event",
+                            "duration", "volume"]
+    # the repeated end packets are one event
+    dtmf_sink.settimeout(0.3)
+    with pytest.raises(socket.timeout):
+        dtmf_sink.recv(4096)
