@@ -18,6 +18,7 @@
 #include "codec.h"
 #include "endpoint.h"
 #include "sdp.h"
+#include "timer_heap.h"
 
 struct local_interface;
 struct media_worker;
@@ -127,6 +128,16 @@ struct media {
 	unsigned int rtp_port;          /* first port of the pair we hold, 0 = none */
 	char codecs[64];                /* this side's payload types as its SDP named them, for the
 					 * live view: "PCMU/8000 PCMA/8000" (cut at a whole name) */
+	/* play DTMF (media_control.h): RFC 4733 events sent as if from this side, by a timer on the
+	 * call's worker; set up by the control thread while not active */
+	struct dtmf_injection {
+		struct timer_entry timer;
+		bool active;            /* under call->lock: the worker is sending this event */
+		uint8_t event, volume, payload_type;
+		uint32_t ssrc, timestamp;
+		uint16_t sequence;
+		unsigned int clock, duration, elapsed, ends_sent;   /* samples; end packets sent */
+	} dtmf_injection;
 	/* media control (media_control.h), control thread only: what is done to the packets this
 	 * side sends, and its SDP's payload types that matter for it */
 	uint8_t media_control;          /* enum media_control_flags */

@@ -202,7 +202,11 @@ static int register_call_observers(struct daemon_context *daemon)
 			return error;
 		}
 	}
-	return 0;
+	/* media control: play DTMF's timers end with the call */
+	int error = call_observer_register(&media_control_call_observer);
+	if (error)
+		log_error("cannot register call observer %s: %s", media_control_call_observer.name, strerror(-error));
+	return error;
 }
 
 static void ng_readable(struct event_loop *loop, int fd, uint32_t events, void *data)

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -12,6 +13,7 @@
 #include "codec.h"
 #include "log.h"
 #include "ng_commands.h"
+#include "relay.h"
 #include "rtp_header.h"
 #include "sdp.h"
 
@@ -239,3 +241,178 @@ bool media_control_drops(struct stream *stream, unsigned char *packet, size_t le
 	}
 	return false;
 }
+
+/* ---- play DTMF ---------------------------------------------------------------------------- */
+
+#define DTMF_PACKET_MS 20
+
+/* RFC 4733 section 3.2: events 0-9, *, #, A-D are 0-15 */
+static int dtmf_event_code(const char *code)
+{
+	static const char digits[] = "0123456789*#ABCD";
+	if (!code || !*code)
+		return -EINVAL;
+	if (!code[1]) {
+		const char *found = strchr(digits, g_ascii_toupper(code[0]));
+		return found ? (int) (found - digits) : -EINVAL;
+	}
+	char *end;
+	long value = strtol(code, &end, 10);
+	return *end || value < 0 || value > 15 ? -EINVAL : (int) value;
+}
+
+static unsigned int first_payload_type(const struct codec_payload_set *set)
+{
+	for (unsigned int pt = 0; pt < CODEC_PAYLOAD_TYPES; pt++)
+		if (codec_payload_set_has(set, pt))
+			return pt;
+	return CODEC_PAYLOAD_TYPES;
+}
+
+/* Worker thread, the injection's timer: one packet, then the next deadline. Sent under the
+ * call's lock, as the packet path sends (the socket is closed under it when the call ends). */
+static void dtmf_tick(struct timer_entry *timer, void *data)
+{
+	struct media *media = data;
+	struct dtmf_injection *injection = &media->dtmf_injection;
+	struct call *call = media->monologue->call;
+	pthread_mutex_lock(&call->lock);
+	struct stream *sink = media->streams[STREAM_RTP].sink;
+	if (call->deleted || !injection->active || !sink) {
+		injection->active = false;
+		pthread_mutex_unlock(&call->lock);
+		return;
+	}
+	bool first = injection->elapsed == 0;
+	injection->elapsed += injection->clock * DTMF_PACKET_MS / 1000;
+	bool end = injection->elapsed >= injection->duration;
+	if (end) {
+		injection->elapsed = injection->duration;
+		injection->ends_sent++;
+	}
+	unsigned char packet[16] = {
+		0x80, (unsigned char) ((first ? 0x80 : 0) | injection->payload_type),
+		(unsigned char) (injection->sequence >> 8), (unsigned char) injection->sequence,
+		(unsigned char) (injection->timestamp >> 24), (unsigned char) (injection->timestamp >> 16),
+		(unsigned char) (injection->timestamp >> 8), (unsigned char) injection->timestamp,
+		(unsigned char) (injection->ssrc >> 24), (unsigned char) (injection->ssrc >> 16),
+		(unsigned char) (injection->ssrc >> 8), (unsigned char) injection->ssrc,
+		injection->event, (unsigned char) ((end ? 0x80 : 0) | (injection->volume & 0x3f)),
+		(unsigned char) (injection->elapsed >> 8), (unsigned char) injection->elapsed,
+	};
+	/* RFC 4733 section 2.5.1.4: the end packet is sent three times with the same sequence
+	 * number... section 2.5.1.2 has each new packet of an event take the next one */
+	if (!end || injection->ends_sent == 3)
+		injection->sequence++;
+	const union endpoint *destination = relay_stream_destination(sink);
+	if (destination && sink->fd >= 0)
+		(void) sendto(sink->fd, packet, sizeof(packet), 0, &destination->address, endpoint_length(destination));
+	bool more = !end || injection->ends_sent < 3;
+	injection->active = more;
+	pthread_mutex_unlock(&call->lock);
+	if (more)
+		relay_worker_timer_add(call->worker, timer, timer_now_us() + DTMF_PACKET_MS * 1000, dtmf_tick, media);
+}
+
+int ng_command_play_dtmf(struct ng_request *request)
+{
+	const struct ng_flags *flags = &request->flags;
+	if (!flags->call_id) {
+		request->error_reason = "No call-id in message";
+		return -EINVAL;
+	}
+	struct call *call = call_lookup(flags->call_id);
+	if (!call) {
+		request->error_reason = "Unknown call-id";
+		return -ENOENT;
+	}
+	struct monologue *side = flags->from_tag ? call_find_monologue(call, flags->from_tag)
+		: call->monologue_count ? call->monologues[0] : NULL;
+	if (!side) {
+		request->error_reason = "Unknown from-tag";
+		return -ENOENT;
+	}
+	/* a digit, or the event's number (as string or integer) */
+	int event = dtmf_event_code(bencode_dictionary_get_string(request->buffer, request->input, "code", NULL));
+	if (event < 0) {
+		request->error_reason = "Invalid or missing DTMF code";
+		return -EINVAL;
+	}
+	long long duration = 100, volume = 8;
+	bencode_dictionary_get_integer(request->input, "duration", &duration);
+	bencode_dictionary_get_integer(request->input, "volume", &volume);
+	if (duration < DTMF_PACKET_MS || duration > 5000 || volume < 0 || volume > 63) {
+		request->error_reason = "DTMF duration must be 20 to 5000 ms, volume 0 to 63";
+		return -EINVAL;
+	}
+	/* the party's first audio media whose peer negotiated telephone-event */
+	struct media *chosen = NULL;
+	unsigned int payload_type = CODEC_PAYLOAD_TYPES;
+	for (unsigned int i = 0; i < side->media_count && !chosen; i++) {
+		struct media *media = side->media[i];
+		struct stream *sink = media->streams[STREAM_RTP].sink;
+		if (media->rejected || !sink)
+			continue;
+		payload_type = first_payload_type(&sink->media->telephone_event_types);
+		if (payload_type < CODEC_PAYLOAD_TYPES)
+			chosen = media;
+	}
+	if (!chosen) {
+		request->error_reason = "No media of this party whose peer accepts telephone-event (RFC 4733)";
+		return -ENOTSUP;
+	}
+	if (chosen->srtp || chosen->streams[STREAM_RTP].sink->media->srtp) {
+		request->error_reason = "play DTMF on SRTP media is not supported by this relay";
+		return -ENOTSUP;
+	}
+	struct dtmf_injection *injection = &chosen->dtmf_injection;
+	pthread_mutex_lock(&call->lock);
+	bool busy = injection->active;
+	pthread_mutex_unlock(&call->lock);
+	if (busy) {
+		request->error_reason = "A DTMF event is still being played";
+		return -EBUSY;
+	}
+	unsigned int clock = chosen->streams[STREAM_RTP].sink->media->telephone_event_clock;
+	if (!clock)
+		clock = 8000;
+	/* not active: the worker does not read these until the timer is posted */
+	injection->event = (uint8_t) event;
+	injection->volume = (uint8_t) volume;
+	injection->payload_type = (uint8_t) payload_type;
+	injection->ssrc = g_random_int();
+	injection->sequence = (uint16_t) g_random_int();
+	injection->timestamp = g_random_int();
+	injection->clock = clock;
+	injection->duration = (unsigned int) ((uint64_t) duration * clock / 1000);
+	injection->elapsed = 0;
+	injection->ends_sent = 0;
+	pthread_mutex_lock(&call->lock);
+	injection->active = true;
+	pthread_mutex_unlock(&call->lock);
+	if (relay_post_timer_add(call->worker, &injection->timer, timer_now_us(), dtmf_tick, chosen) < 0) {
+		injection->active = false;
+		request->error_reason = "Cannot schedule the DTMF event";
+		return -EIO;
+	}
+	log_call(LOG_INFO, call->call_id, "playing DTMF event %d (%lld ms) as tag '%s'", event, duration,
+		 side->tag ? side->tag : "");
+	bencode_dictionary_add_string(request->buffer, request->reply, "result", "ok");
+	return 0;
+}
+
+/* The worker frees the call after the cancels posted before its retirement. */
+static void cancel_dtmf_timers(const struct call_event *event)
+{
+	struct call *call = event->call;
+	struct media *media;
+	call_foreach_media(call, media) {
+		if (media->dtmf_injection.timer.callback)
+			relay_post_timer_cancel(call->worker, &media->dtmf_injection.timer);
+	}
+}
+
+const struct call_observer media_control_call_observer = {
+	.name = "media control (play DTMF)",
+	.ended = cancel_dtmf_timers,
+};

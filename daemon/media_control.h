@@ -47,6 +47,13 @@ int ng_command_block_media(struct ng_request *request);
 int ng_command_unblock_media(struct ng_request *request);
 int ng_command_silence_media(struct ng_request *request);
 int ng_command_unsilence_media(struct ng_request *request);
+/* play DTMF: code (0-9, *, #, A-D or 0-15), duration (ms, default 100), volume (default 8)
+ * for from-tag's party: RFC 4733 packets every 20 ms to its peer, in a stream of their own
+ * (own SSRC: the party's audio is relayed untouched, never renumbered), the end three times. */
+int ng_command_play_dtmf(struct ng_request *request);
+
+/* Cancels a call's DTMF timers when it ends (call_lifecycle.h observer). */
+extern const struct call_observer media_control_call_observer;
 
 /* Control thread, offer/answer: which of the side's payload types are telephone-event, PCMU
  * and PCMA, from its SDP (RTP media only). */

@@ -102,6 +102,7 @@ static const struct ng_command_entry command_table[] = {
 	{ "unblock media", ng_command_unblock_media, true, NULL },
 	{ "silence media", ng_command_silence_media, true, NULL },
 	{ "unsilence media", ng_command_unsilence_media, true, NULL },
+	{ "play DTMF", ng_command_play_dtmf, true, NULL },
 	/* upstream's other documented commands: an error naming the missing feature rather than
 	 * upstream's generic "Unrecognized command", which stays for names upstream lacks too */
 	REFUSED_COMMAND("start recording", "call recording"),
@@ -111,7 +112,6 @@ static const struct ng_command_entry command_table[] = {
 	REFUSED_COMMAND("stop forwarding", "forwarding media to the recording daemon"),
 	REFUSED_COMMAND("play media", "media playback"),
 	REFUSED_COMMAND("stop media", "media playback"),
-	REFUSED_COMMAND("play DTMF", "DTMF injection"),
 	REFUSED_COMMAND("publish", "publish/subscribe (media forking)"),
 	REFUSED_COMMAND("subscribe request", "publish/subscribe (media forking)"),
 	REFUSED_COMMAND("subscribe answer", "publish/subscribe (media forking)"),
