@@ -46,7 +46,7 @@ UTILITIES := ng-client ctl
 PROGRAMS := daemon/rtpengine $(UTILITIES:%=utils/rtpengine-%)
 
 .PHONY: all deps test-kernel bench-kernel deps-build deps-test deps-bench daemon run test test-unit test-e2e \
-	test-fuzz fuzz asan test-asan bench install clean kernel iptables-extension version FORCE
+	test-fuzz fuzz asan test-asan bench bench-recording install clean kernel iptables-extension version FORCE
 
 all: $(PROGRAMS) iptables-extension
 daemon: daemon/rtpengine
@@ -161,6 +161,8 @@ test-asan: asan build/tests/srtp_peer
 # which the unit tests or the shipped configuration already hold (read where they live, not
 # copied). libFuzzer writes the inputs it finds only to its first folder, build/fuzz/corpus-*.
 FUZZ_SEEDS := sdp:tests/unit/sdp config:etc
+# ICE: the SDP golden inputs seed the ICE attribute fuzzer too
+FUZZ_SEEDS += ice_sdp:tests/unit/sdp
 test-fuzz: $(FUZZ_BINARIES)
 	@set -e; for f in $(FUZZ_BINARIES); do \
 		name=$$(basename $$f); target=$${name#fuzz_}; seeds=; \
@@ -180,6 +182,9 @@ fuzz: test-fuzz
 
 bench: deps-bench all
 	$(MAKE) -C tests/bench run
+# call recording's cost on the packet path (tests/bench/recording.py)
+bench-recording: all
+	$(MAKE) -C tests/bench run-recording
 
 install: all man
 	@set -e; for p in $(PROGRAMS); do install -D -m 0755 $$p $(DESTDIR)/usr/bin/$$(basename $$p); done

@@ -5,9 +5,12 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "ice_agent.h"
 #include "interface.h"
 #include "kernel_backend.h"
 #include "log.h"
+#include "dtls.h"
+#include "dtls_srtp.h"
 #include "media_crypto.h"
 #include "relay.h"
 
@@ -117,6 +120,21 @@ struct media *monologue_add_media(struct monologue *monologue, const char *type,
 	return media;
 }
 
+void media_set_protocol(struct media *media, const char *protocol)
+{
+	if (!strcmp(media->protocol, protocol))
+		return;
+	/* in place when it fits (the old text's storage), else an allocation of its own */
+	if (strlen(protocol) <= strlen(media->protocol)) {
+		strcpy(media->protocol, protocol);
+		return;
+	}
+	if (media->protocol_allocated)
+		g_free(media->protocol);
+	media->protocol = g_strdup(protocol);
+	media->protocol_allocated = true;
+}
+
 static void media_close_sockets(struct media *media)
 {
 	for (int kind = STREAM_RTP; kind <= STREAM_RTCP; kind++) {
@@ -148,6 +166,9 @@ static uint32_t media_forward_flags(const struct media *media)
 		flags |= FORWARD_ICE;
 	if (media->srtp)
 		flags |= FORWARD_SRTP;
+	const struct dtls_connection *dtls = media->streams[STREAM_RTP].extras->dtls;
+	if (dtls && dtls->params.enabled)
+		flags |= FORWARD_DTLS;
 	if (media->media_control)
 		flags |= FORWARD_MEDIA_CONTROL;
 	return flags;
@@ -158,9 +179,14 @@ void call_refresh_forwarding(struct call *call)
 	struct media *media;
 	call_foreach_media(call, media) {
 		uint32_t flags = media_forward_flags(media);
-		media->streams[STREAM_RTP].forward_flags = flags;
-		media->streams[STREAM_RTCP].forward_flags = flags;
-		struct stream_extras *extras = media->streams[STREAM_RTP].extras;
+		/* a recorded stream also hands its packets to the recording (FORWARD_RECORD) */
+		struct stream *rtp = &media->streams[STREAM_RTP], *rtcp = &media->streams[STREAM_RTCP];
+		rtp->forward_flags = flags | (rtp->extras->record && rtp->extras->recording_sink ? FORWARD_RECORD : 0);
+		/* DTLS on a separate RTCP port: that stream is SRTP once its own association keyed it */
+		if (dtls_srtp_rtcp_apart(media, media->rtcp_mux))
+			flags = (flags & ~(uint32_t) FORWARD_SRTP) | (media->rtcp_srtp ? FORWARD_SRTP : 0);
+		rtcp->forward_flags = flags | (rtcp->extras->record && rtcp->extras->recording_sink ? FORWARD_RECORD : 0);
+		struct stream_extras *extras = rtp->extras;
 		extras->media_control = media->media_control;
 		extras->telephone_event_types = media->telephone_event_types;
 		extras->pcmu_types = media->pcmu_types;
@@ -214,6 +240,12 @@ void call_free(struct call *call)
 	struct media *media;
 	call_foreach_media(call, media) {
 		media_crypto_free(media);
+		ice_agent_free(media, call->worker);
+		dtls_connection_free(media->streams[STREAM_RTP].extras->dtls);
+		dtls_connection_free(media->streams[STREAM_RTCP].extras->dtls);
+		dtls_srtp_free_rtcp(media);
+		if (media->protocol_allocated)
+			g_free(media->protocol);
 		g_free(media->streams[STREAM_RTP].extras);   /* with the type and protocol */
 		g_aligned_free(media);
 	}

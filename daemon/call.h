@@ -23,6 +23,10 @@
 struct local_interface;
 struct media_worker;
 struct kernel_table;
+struct recording_sink;
+struct call_recording;
+struct ice_agent;
+struct dtls_connection;
 
 enum stream_kind { STREAM_RTP = 0, STREAM_RTCP = 1 };
 
@@ -30,6 +34,7 @@ enum stream_state_flags {
 	STREAM_FILLED       = 1 << 0,   /* the SDP gave us the peer's address */
 	STREAM_LATCHED      = 1 << 1,   /* a source was learned from packets */
 	STREAM_CONFIRMED    = 1 << 2,   /* the learned source is fixed (no more re-learning) */
+	STREAM_ICE_NO_CONSENT = 1 << 3, /* ICE consent expired (RFC 7675): send nothing to the peer */
 };
 
 /* Per-side settings taken from the ng request that described this side. */
@@ -56,7 +61,10 @@ enum stream_forward_flags {
 	FORWARD_RTCP_MUX        = 1 << 3,   /* this stream's media multiplexes RTCP */
 	FORWARD_ICE             = 1 << 4,   /* STUN checks may arrive: look for them */
 	FORWARD_SRTP            = 1 << 5,   /* media->srtp is set */
-	FORWARD_MEDIA_CONTROL   = 1 << 6,   /* block/silence media or DTMF: see extras (media_control.h) */
+	FORWARD_RECORD          = 1 << 6,   /* extras->recording_sink takes a copy (recording.h) */
+	FORWARD_DTLS            = 1 << 7,   /* DTLS-SRTP: demultiplex DTLS records (RFC 7983), hold media
+					     * back until the handshake put keys into media->srtp */
+	FORWARD_MEDIA_CONTROL   = 1 << 8,   /* block/silence media or DTMF: see extras (media_control.h) */
 };
 
 #define STREAM_CACHE_LINE 64
@@ -71,6 +79,17 @@ struct stream_extras {
 	union endpoint kernel_destination;
 	union endpoint kernel_source;
 	struct stream_counters kernel_seen;  /* kernel counters already added to counters */
+	/* call recording (recording.c): the sink is published under the call's lock, record is
+	 * copied into FORWARD_RECORD by call_refresh_forwarding() */
+	struct recording_sink *recording_sink;
+	bool record;                    /* not paused */
+	bool recording_id_set;
+	bool recording_formats_written; /* RTP stream's entry: the media's MEDIA chunks */
+	unsigned int recording_id;      /* STREAM n of the proc metadata */
+	unsigned int recording_media_id; /* RTP stream's entry: MEDIA n, 0 = none yet */
+	/* DTLS-SRTP (dtls.h): this port's association, NULL without DTLS (the RTCP port's is
+	 * used without rtcp-mux only); the parts and who owns them are described in dtls.h */
+	struct dtls_connection *dtls;
 	/* media control (media_control.h): the worker's copy of the media's settings, written by
 	 * call_refresh_forwarding() under the call's lock, read only with FORWARD_MEDIA_CONTROL */
 	uint8_t media_control;               /* enum media_control_flags */
@@ -110,7 +129,8 @@ struct media {
 	struct monologue *monologue;
 	unsigned int index;             /* 1-based m= line number, as upstream reports it */
 	char *type;                     /* "audio", ... */
-	char *protocol;                 /* transport protocol as this side uses it */
+	char *protocol;                 /* transport protocol as this side uses it (media_set_protocol) */
+	bool protocol_allocated;        /* protocol is its own allocation, not in the extras block */
 	struct local_interface *interface;
 	enum sdp_direction direction;
 	bool rejected;                  /* port 0 */
@@ -122,9 +142,21 @@ struct media {
 	 * advertise ICE: ufrag of 8 and password of 26 ice-chars, as upstream */
 	char ice_ufrag[9];
 	char ice_pwd[27];
+	/* full ICE (ice_agent.h): our role towards this side, decided when we first gave it our
+	 * credentials (in an offer: controlling); the agent as the control thread built it
+	 * (ice_staged) and as the worker sees it (ice_agent, set under call->lock once running) */
+	bool ice_controlling;
+	bool ice_lite;                  /* ICE-lite towards this side: a=ice-lite, no checks of ours */
+	char mid[33];                   /* the side's a=mid (RFC 5888), "" if none: answers repeat it */
+	bool bundled;                   /* the side's a=group:BUNDLE holds this media (RFC 9143) */
+	struct ice_agent *ice_staged;
+	struct ice_agent *ice_agent;
 	struct media_crypto *crypto;    /* SDES-SRTP negotiation on this side (control thread), NULL for plain RTP */
 	struct media_srtp *srtp;        /* the SRTP contexts the packet path uses, NULL for plain RTP;
 					 * replaced whole under call->lock (media_crypto.h) */
+	struct media_srtp *rtcp_srtp;   /* DTLS-SRTP without rtcp-mux: the RTCP port's own association's
+					 * keys (RFC 5764 section 4.1), used for the RTCP stream when set;
+					 * the worker's, under call->lock (dtls_srtp.h) */
 	unsigned int rtp_port;          /* first port of the pair we hold, 0 = none */
 	char codecs[64];                /* this side's payload types as its SDP named them, for the
 					 * live view: "PCMU/8000 PCMA/8000" (cut at a whole name) */
@@ -161,6 +193,7 @@ struct monologue {
 	struct media *media[16];        /* one per m= line */
 	unsigned int media_count;
 	char *label;
+	bool no_recording;              /* exclude-recording: never recorded (recording.c) */
 };
 
 #define CALL_MAX_MONOLOGUES 8
@@ -177,6 +210,7 @@ struct call {
 	int64_t delete_at_us;           /* 0 = not scheduled */
 	struct monologue *monologues[CALL_MAX_MONOLOGUES];
 	unsigned int monologue_count;
+	struct call_recording *recording;  /* recording.c, NULL when never asked for */
 	union endpoint created_from;    /* the proxy whose offer created the call (CLI listings) */
 } __attribute__((aligned(STREAM_CACHE_LINE)));
 
@@ -249,6 +283,10 @@ void monologue_set_tag(struct monologue *monologue, const char *tag);
 
 /* Adds media to a monologue, without sockets (ng_offer_answer.c opens them). */
 struct media *monologue_add_media(struct monologue *monologue, const char *type, const char *protocol);
+
+/* A re-offer changed the side's transport protocol (RTP/SAVP <-> UDP/TLS/RTP/SAVP, ...):
+ * control thread, not read by the packet path. */
+void media_set_protocol(struct media *media, const char *protocol);
 
 /* Copies the side, media, ICE and SRTP settings the packet path needs into every stream
  * (stream->forward_flags); call it under call->lock after changing any of them. */

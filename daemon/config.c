@@ -233,6 +233,47 @@ static int apply_endpoint_learning(void *target, const char *value, char **reaso
 	return -EINVAL;
 }
 
+/* ---- call recording (docs/recording.md) ---- */
+
+static int apply_recording_dir(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	g_free(state->config->recording_dir);
+	state->config->recording_dir = value && *value ? g_strdup(value) : NULL;
+	(void) reason;
+	return 0;
+}
+
+static int apply_recording_method(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	g_autofree char *trimmed = g_strstrip(g_strdup(value ? value : ""));
+	if (!strcmp(trimmed, "pcap"))
+		state->config->recording_method = RECORDING_METHOD_PCAP;
+	else if (!strcmp(trimmed, "proc"))
+		state->config->recording_method = RECORDING_METHOD_PROC;
+	else {
+		*reason = g_strdup("expected pcap or proc (\"all\" is not supported)");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int apply_recording_format(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	g_autofree char *trimmed = g_strstrip(g_strdup(value ? value : ""));
+	if (!strcmp(trimmed, "raw"))
+		state->config->recording_format = RECORDING_FORMAT_RAW;
+	else if (!strcmp(trimmed, "eth"))
+		state->config->recording_format = RECORDING_FORMAT_ETH;
+	else {
+		*reason = g_strdup("expected raw or eth");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int apply_pidfile(void *target, const char *value, char **reason)
 {
 	struct load_state *state = target;
@@ -419,6 +460,75 @@ static int apply_graphite_prefix(void *target, const char *value, char **reason)
 	return 0;
 }
 
+/* ---- DTLS-SRTP options ---- */
+
+static int apply_dtls_cert_cipher(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	g_autofree char *trimmed = g_strstrip(g_strdup(value));
+	if (!g_ascii_strcasecmp(trimmed, "prime256v1") || !g_ascii_strcasecmp(trimmed, "ec")) {
+		state->config->dtls_rsa = false;
+		return 0;
+	}
+	if (!g_ascii_strcasecmp(trimmed, "rsa")) {
+		state->config->dtls_rsa = true;
+		return 0;
+	}
+	*reason = g_strdup("expected prime256v1 or rsa");
+	return -EINVAL;
+}
+
+static int apply_dtls_rsa_key_size(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	long long number;
+	int result = options_apply_integer(value, 1024, 16384, &number, reason);
+	if (result == 0)
+		state->config->dtls_rsa_key_size = (unsigned int) number;
+	return result;
+}
+
+static int apply_dtls_signature(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	g_autofree char *trimmed = g_strstrip(g_strdup(value));
+	if (!g_ascii_strcasecmp(trimmed, "sha-256") || !g_ascii_strcasecmp(trimmed, "sha256")) {
+		state->config->dtls_signature_sha1 = false;
+		return 0;
+	}
+	if (!g_ascii_strcasecmp(trimmed, "sha-1") || !g_ascii_strcasecmp(trimmed, "sha1")) {
+		state->config->dtls_signature_sha1 = true;
+		return 0;
+	}
+	*reason = g_strdup("expected sha-256 or sha-1");
+	return -EINVAL;
+}
+
+static int apply_dtls_ciphers(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	g_free(state->config->dtls_ciphers);
+	state->config->dtls_ciphers = g_strstrip(g_strdup(value));
+	return 0;
+}
+
+static int apply_dtls_mtu(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	long long number;
+	/* the handshake's largest flight must fit in a few datagrams; below 256 OpenSSL refuses */
+	int result = options_apply_integer(value, 256, 65535, &number, reason);
+	if (result == 0)
+		state->config->dtls_mtu = (unsigned int) number;
+	return result;
+}
+
+static int apply_dtls_passive(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	return options_apply_boolean(value, &state->config->dtls_passive, reason);
+}
+
 /* ---- the option table ------------------------------------------------------------------ */
 
 #define SUPPORTED(name, letter, option_kind, apply_function, hint, text) \
@@ -495,6 +605,18 @@ static const struct option_spec option_table[] = {
 
 	/* --codecs: what this build can do with codecs (no transcoding: it says so) */
 	SUPPORTED("codecs", 0, OPTION_FLAG, apply_codecs, NULL, "Print a list of supported codecs and exit"),
+	/* DTLS-SRTP */
+	SUPPORTED("dtls-cert-cipher", 0, OPTION_VALUE, apply_dtls_cert_cipher, "prime256v1|RSA",
+			"Cipher of the DTLS certificate's key (default prime256v1)"),
+	SUPPORTED("dtls-rsa-key-size", 0, OPTION_VALUE, apply_dtls_rsa_key_size, "INT",
+			"Size of the RSA key of the DTLS certificate (default 2048)"),
+	SUPPORTED("dtls-signature", 0, OPTION_VALUE, apply_dtls_signature, "SHA-256|SHA-1",
+			"Signature and default fingerprint hash of the DTLS certificate (default SHA-256)"),
+	SUPPORTED("dtls-ciphers", 0, OPTION_VALUE, apply_dtls_ciphers, "STRING",
+			"OpenSSL cipher list for DTLS"),
+	SUPPORTED("dtls-mtu", 0, OPTION_VALUE, apply_dtls_mtu, "INT", "Largest DTLS datagram we send (default 1200)"),
+	SUPPORTED("dtls-passive", 0, OPTION_FLAG, apply_dtls_passive, NULL,
+			"Take the passive DTLS role when a peer's offer leaves the choice (actpass)"),
 
 	/* Management, statistics export and log cosmetics: nothing a call relies on. */
 	SUPPORTED("listen-cli", 'c', OPTION_VALUE, apply_listen_cli, "[IP46|HOSTNAME:]PORT",
@@ -523,9 +645,15 @@ static const struct option_spec option_table[] = {
 	IGNORED_VALUE("priority", 0), IGNORED_VALUE("idle-scheduling", 0), IGNORED_VALUE("idle-priority", 0),
 	IGNORED_VALUE("socket-cpu-affinity", 0), IGNORED_FLAG("poller-per-thread", 0), IGNORED_VALUE("control-tos", 0),
 	IGNORED_VALUE("offer-timeout", 0),
-	/* Settings of features a call must ask for (recording, transcoding, playback, DTMF
-	 * triggers); the ng layer refuses such a request when the feature is missing. */
-	IGNORED_VALUE("recording-dir", 0), IGNORED_VALUE("recording-method", 0), IGNORED_VALUE("recording-format", 0),
+	/* call recording (docs/recording.md) */
+	SUPPORTED("recording-dir", 0, OPTION_VALUE, apply_recording_dir, "FILE",
+		  "Directory for storing pcap and metadata files (enables call recording)"),
+	SUPPORTED("recording-method", 0, OPTION_VALUE, apply_recording_method, "pcap|proc",
+		  "Strategy for call recording (default pcap)"),
+	SUPPORTED("recording-format", 0, OPTION_VALUE, apply_recording_format, "raw|eth",
+		  "File format for stored pcap files (default raw)"),
+	/* Settings of features a call must ask for (transcoding, playback, DTMF triggers); the
+	 * ng layer refuses such a request when the feature is missing. */
 	IGNORED_VALUE("dtx-delay", 0), IGNORED_VALUE("max-dtx", 0), IGNORED_VALUE("dtx-buffer", 0),
 	IGNORED_VALUE("dtx-lag", 0), IGNORED_VALUE("dtx-shift", 0), IGNORED_VALUE("dtx-cn-params", 0),
 	IGNORED_VALUE("amr-dtx", 0), IGNORED_VALUE("silence-detect", 0), IGNORED_VALUE("cn-payload", 0),
@@ -547,12 +675,10 @@ static const struct option_spec option_table[] = {
 	UNSUPPORTED_VALUE("redis-connect-timeout", 0), UNSUPPORTED_FLAG("redis-delete-async", 'y'),
 	UNSUPPORTED_VALUE("redis-delete-async-interval", 0), UNSUPPORTED_FLAG("active-switchover", 0),
 	UNSUPPORTED_VALUE("b2b-url", 'b'), UNSUPPORTED_VALUE("xmlrpc-format", 'x'),
-	UNSUPPORTED_FLAG("dtmf-log-ng-tcp", 0), UNSUPPORTED_FLAG("sip-source", 0), UNSUPPORTED_FLAG("dtls-passive", 0),
+	UNSUPPORTED_FLAG("dtmf-log-ng-tcp", 0), UNSUPPORTED_FLAG("sip-source", 0),
 	UNSUPPORTED_VALUE("max-load", 0), UNSUPPORTED_VALUE("max-cpu", 0), UNSUPPORTED_VALUE("max-bandwidth", 0),
 	UNSUPPORTED_VALUE("iptables-chain", 0), UNSUPPORTED_VALUE("jitter-buffer", 0),
 	UNSUPPORTED_FLAG("jb-clock-drift", 0), UNSUPPORTED_FLAG("reject-invalid-sdp", 0),
-	UNSUPPORTED_VALUE("dtls-rsa-key-size", 0), UNSUPPORTED_VALUE("dtls-cert-cipher", 0),
-	UNSUPPORTED_VALUE("dtls-mtu", 0), UNSUPPORTED_VALUE("dtls-ciphers", 0), UNSUPPORTED_VALUE("dtls-signature", 0),
 };
 
 /* Replaced only by tests (config_set_default_file); NULL means CONFIG_DEFAULT_FILE. */
@@ -703,11 +829,14 @@ void config_free(struct daemon_config *config)
 	g_free(config->config_section);
 	g_free(config->interfaces);
 	g_free(config->pidfile);
+	g_free(config->recording_dir);
+	config->recording_dir = NULL;
 	g_free(config->https_cert);
 	g_free(config->https_key);
 	g_free(config->graphite_prefix);
 	g_free(config->https_client_ca);
 	config->https_cert = config->https_key = config->graphite_prefix = config->https_client_ca = NULL;
+	g_free(config->dtls_ciphers);
 	config->config_file = NULL;
 	config->config_section = NULL;
 	config->interfaces = NULL;

@@ -33,6 +33,10 @@ enum endpoint_learning {
 	ENDPOINT_LEARNING_HEURISTIC,
 };
 
+/* call recording (docs/recording.md) */
+enum recording_method { RECORDING_METHOD_PCAP = 0, RECORDING_METHOD_PROC };
+enum recording_format { RECORDING_FORMAT_RAW = 0, RECORDING_FORMAT_ETH };
+
 /* struct interface_config is defined in interface_address.h:
  *   char name[64];                      logical interface name, "default" when not given
  *   union endpoint local;               address to bind media sockets to, port 0
@@ -60,6 +64,10 @@ struct daemon_config {
 	bool foreground;
 	char *pidfile;                        /* NULL when not given */
 	struct log_settings log;              /* from daemon/log.h */
+	/* call recording (docs/recording.md) */
+	char *recording_dir;                  /* NULL: nothing is recorded */
+	enum recording_method recording_method;
+	enum recording_format recording_format;
 	/* HTTP listener and Graphite export (http_server.c, graphite.c) */
 	union endpoint listen_http, listen_https;   /* unset: off; a bare PORT binds 127.0.0.1 */
 	char *https_cert, *https_key;               /* PEM files; the key defaults to the cert file */
@@ -69,6 +77,13 @@ struct daemon_config {
 	unsigned int graphite_interval;             /* seconds between reports (default 60) */
 	unsigned int graphite_timeout;              /* seconds a connect may take (0: 5) */
 	char *graphite_prefix;                      /* NULL: none */
+	/* DTLS-SRTP (dtls_certificate.h) */
+	bool dtls_rsa;                        /* --dtls-cert-cipher=rsa (default prime256v1) */
+	unsigned int dtls_rsa_key_size;       /* --dtls-rsa-key-size, default 2048 */
+	bool dtls_signature_sha1;             /* --dtls-signature=sha-1 (default sha-256) */
+	char *dtls_ciphers;                   /* --dtls-ciphers, NULL: the default list */
+	unsigned int dtls_mtu;                /* --dtls-mtu, default 1200 */
+	bool dtls_passive;                    /* --dtls-passive */
 	/* DTMF events (media_control.c) */
 	union endpoint dtmf_log_dest;               /* unset: off; RFC 4733 events as upstream's JSON */
 };

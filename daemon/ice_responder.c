@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include "call.h"
 #include "endpoint_learning.h"
+#include "ice_agent.h"
 #include "log.h"
 #include "stun.h"
 
@@ -30,8 +31,13 @@ bool ice_handle_packet(struct stream *stream, const unsigned char *packet, size_
 		stream->counters.errors++;
 		return true;
 	}
+	if (info.method_class == STUN_BINDING_SUCCESS_RESPONSE || info.method_class == STUN_BINDING_ERROR_RESPONSE) {
+		/* answers to our own checks (full ICE agent) */
+		ice_agent_handle_response(stream, packet, length, &info, source);
+		return true;
+	}
 	if (info.method_class != STUN_BINDING_REQUEST)
-		return true;   /* indications (keepalives) and responses need no answer */
+		return true;   /* indications (keepalives) need no answer */
 	size_t password_length = strlen(media->ice_pwd);
 	/* RFC 8445 section 7.3: USERNAME must start with our ufrag, integrity with our password */
 	if (!info.username || !stun_username_matches(&info, media->ice_ufrag) || !info.has_message_integrity) {
@@ -44,12 +50,22 @@ bool ice_handle_packet(struct stream *stream, const unsigned char *packet, size_
 									 401, "Unauthorized"), source);
 		return true;
 	}
+	/* RFC 8445 section 7.3.1.1: both sides claim the same role */
+	if (ice_agent_check_role(media, &info) == STUN_ERROR_ROLE_CONFLICT) {
+		send_response(stream, response,
+			      stun_build_binding_error_with_integrity(response, sizeof(response), info.transaction_id,
+								      STUN_ERROR_ROLE_CONFLICT, "Role Conflict",
+								      media->ice_pwd, password_length),
+			      source);
+		return true;
+	}
 	send_response(stream, response,
 		      stun_build_binding_success(response, sizeof(response), info.transaction_id, &source->address,
 						 media->ice_pwd, password_length),
 		      source);
-	/* A check that passed integrity comes from the peer itself: it is where media goes. */
-	if (endpoint_learning_ice_confirm(stream, source)) {
+	/* A check that passed integrity comes from the peer itself: media goes there, until a
+	 * pair is selected (then only a nomination moves it). */
+	if (ice_agent_handle_request(stream, source, &info) && endpoint_learning_ice_confirm(stream, source)) {
 		char text[ENDPOINT_TEXT_SIZE];
 		log_call(LOG_INFO, call_id, "port %u: ICE check confirmed peer address %s%s", stream->local_port,
 			 endpoint_text(source, text, sizeof(text)), info.use_candidate ? " (nominated)" : "");

@@ -14,6 +14,7 @@
 #include "interface.h"
 #include "kernel.h"
 #include "log.h"
+#include "media_dtls.h"
 #include "relay.h"
 
 static const char *unavailable_reason = "kernel forwarding disabled (--table=-1)";
@@ -81,9 +82,19 @@ static void sync_stream(struct daemon_context *daemon, struct stream *stream, GH
 			      : "not latched yet: no packet received");
 		return;
 	}
+	if (stream->extras->recording_sink) {
+		/* the kernel module does not record (yet): recorded streams stay in userspace */
+		remove_target(daemon, stream, "recorded: the recording is written in userspace");
+		return;
+	}
 	if (media->crypto || target->crypto) {
 		/* the kernel module forwards plain RTP only; SRTP is en/decrypted in userspace */
 		remove_target(daemon, stream, "SRTP is handled in userspace");
+		return;
+	}
+	if (media_dtls_active(media) || media_dtls_active(target)) {
+		/* DTLS records and the SRTP it keys must reach the worker */
+		remove_target(daemon, stream, "DTLS-SRTP is handled in userspace");
 		return;
 	}
 	if (media->media_control) {

@@ -25,9 +25,13 @@
 #include "kernel_backend.h"
 #include "service_notify.h"
 #include "legacy_udp_server.h"
+#include "dtls_certificate.h"
+#include "media_dtls.h"
 #include "log.h"
 #include "media_control.h"
+#include "ng_keys.h"
 #include "ng_server.h"
+#include "recording.h"
 #include "ng_tcp_server.h"
 #include "relay.h"
 #include "stream_server.h"
@@ -189,12 +193,16 @@ static void end_call_at_shutdown(struct call *call, void *data)
 /* The order is the order observers hear of every call: the totals first, so that they count
  * the call before anything else touches it; the timers (signalling cancels a delayed
  * delete); then the kernel backend, which takes the call's forwarding out of the kernel
- * before the sockets close. */
+ * before the sockets close; then recording, whose metadata follows what the others did. */
 static int register_call_observers(struct daemon_context *daemon)
 {
 	call_lifecycle_init(daemon);
 	const struct call_observer *observers[] = { &daemon_totals_observer, &timer_call_observer,
-						      &kernel_backend_call_observer };
+						      &kernel_backend_call_observer,
+						      /* call recording: metadata and finishing files */
+						      &recording_call_observer,
+						      /* DTLS: close_notify while the sockets are still open */
+						      &dtls_call_observer };
 	for (size_t i = 0; i < sizeof(observers) / sizeof(observers[0]); i++) {
 		int error = call_observer_register(observers[i]);
 		if (error) {
@@ -300,10 +308,25 @@ int main(int argc, char **argv)
 		log_error("cannot create the signal descriptor: %s", strerror(errno));
 		goto free_interfaces;
 	}
+	/* DTLS-SRTP: the one certificate, before any worker or offer needs it */
+	const char *dtls_reason = NULL;
+	struct dtls_settings dtls_settings = {
+		.rsa = config.dtls_rsa, .rsa_bits = config.dtls_rsa_key_size,
+		.signature = config.dtls_signature_sha1 ? DTLS_HASH_SHA1 : DTLS_HASH_SHA256,
+		.ciphers = config.dtls_ciphers, .mtu = config.dtls_mtu, .passive = config.dtls_passive,
+	};
+	if (dtls_certificate_init(&dtls_settings, &dtls_reason) < 0) {
+		log_error("DTLS: %s", dtls_reason);
+		goto close_signals;
+	}
 	if (kernel_backend_start(&daemon) < 0)
 		goto close_signals;
 	if (register_call_observers(&daemon) < 0)
 		goto stop_kernel;
+	/* call recording: spool directories and the writer thread (nothing without --recording-dir) */
+	if (recording_init(&config, config.num_threads) < 0)
+		goto reset_observers;
+	ng_keys_set_recording(recording_enabled());
 	struct relay_settings relay_settings = {
 		.endpoint_learning = config.endpoint_learning,
 		.worker_count = config.num_threads,
@@ -312,7 +335,7 @@ int main(int argc, char **argv)
 	if (dtmf_error < 0)
 		log_error("cannot open the socket for --dtmf-log-dest: %s", strerror(-dtmf_error));
 	if (relay_start(&relay_settings) < 0)
-		goto reset_observers;
+		goto stop_recording;
 	keep_control_thread_from_preempting_workers();
 	struct ng_server *server = NULL;
 	int error = endpoint_is_set(&config.listen_ng) ? ng_server_open(&server, &config.listen_ng, &daemon) : 0;
@@ -359,11 +382,15 @@ close_listeners:
 stop_relay:
 	relay_stop();
 	media_control_stop();
+stop_recording:
+	/* after every call ended: writes what is queued and finishes the files */
+	recording_shutdown();
 reset_observers:
 	call_lifecycle_reset();
 stop_kernel:
 	kernel_backend_stop(&daemon);
 close_signals:
+	dtls_certificate_cleanup();
 	close(signal_fd);
 free_interfaces:
 	interface_list_free(&daemon.interfaces);

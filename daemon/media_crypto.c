@@ -12,12 +12,13 @@ struct offered_suite {
 	enum srtp_suite suite;
 };
 
-/* Upstream 10.5 offers these tags; 9 and 10 are F8, which we do not implement. */
+/* Upstream 10.5 offers these tags, in this order (all 12 suites). */
 static const struct offered_suite offered_suites[MEDIA_CRYPTO_OFFERED_SUITES] = {
 	{ 1, SRTP_AEAD_AES_256_GCM }, { 2, SRTP_AEAD_AES_128_GCM },
 	{ 3, SRTP_AES_256_CM_HMAC_SHA1_80 }, { 4, SRTP_AES_256_CM_HMAC_SHA1_32 },
 	{ 5, SRTP_AES_192_CM_HMAC_SHA1_80 }, { 6, SRTP_AES_192_CM_HMAC_SHA1_32 },
 	{ 7, SRTP_AES_CM_128_HMAC_SHA1_80 }, { 8, SRTP_AES_CM_128_HMAC_SHA1_32 },
+	{ 9, SRTP_F8_128_HMAC_SHA1_80 }, { 10, SRTP_F8_128_HMAC_SHA1_32 },
 	{ 11, SRTP_NULL_HMAC_SHA1_80 }, { 12, SRTP_NULL_HMAC_SHA1_32 },
 };
 
@@ -101,18 +102,54 @@ bool media_protocol_uses_sdes(const char *protocol)
 	return protocol && (!strcmp(protocol, "RTP/SAVP") || !strcmp(protocol, "RTP/SAVPF"));
 }
 
-static int format_line(const struct sdes_crypto *crypto, char *line, size_t size)
+/* RFC 4568 section 9.2 allows the key's base64 without its '=' padding, and upstream writes
+ * it so; SDES-pad keeps it. */
+static void strip_padding(char *line)
+{
+	char *key = strstr(line, "inline:");
+	if (!key)
+		return;
+	key += 7;
+	size_t end = strcspn(key, "| ");
+	size_t padding = 0;
+	while (padding < end && key[end - padding - 1] == '=')
+		padding++;
+	memmove(key + end - padding, key + end, strlen(key + end) + 1);
+}
+
+bool media_protocol_is_plain_rtp(const char *protocol)
+{
+	return protocol && (!strcmp(protocol, "RTP/AVP") || !strcmp(protocol, "RTP/AVPF"));
+}
+
+static int format_line(const struct media_crypto *owner, const struct sdes_crypto *crypto, char *line, size_t size)
 {
 	memcpy(line, "crypto:", 7);
-	return sdes_format(crypto, line + 7, size - 7);
+	int written = sdes_format(crypto, line + 7, size - 7);
+	if (written >= 0 && !owner->pad)
+		strip_padding(line);
+	return written;
+}
+
+static bool suite_allowed(const struct media_crypto_options *options, enum srtp_suite suite)
+{
+	uint32_t bit = 1u << suite;
+	return !options || (!(options->no_suites & bit) && (!options->only_suites || (options->only_suites & bit)));
 }
 
 int media_crypto_offer(struct media *media, const char **lines, unsigned int capacity)
 {
+	return media_crypto_offer_with(media, NULL, lines, capacity);
+}
+
+int media_crypto_offer_with(struct media *media, const struct media_crypto_options *options, const char **lines,
+			    unsigned int capacity)
+{
 	struct media_crypto *crypto = crypto_of(media);
+	crypto->pad = options && options->pad;
 	if (crypto->active) {
 		/* already agreed (re-INVITE): offer the key in use only */
-		if (capacity < 1 || format_line(&crypto->ours, crypto->answer_line, sizeof(crypto->answer_line)) < 0)
+		if (capacity < 1 || format_line(crypto, &crypto->ours, crypto->answer_line, sizeof(crypto->answer_line)) < 0)
 			return -ENOSPC;
 		lines[0] = crypto->answer_line;
 		return 1;
@@ -123,8 +160,9 @@ int media_crypto_offer(struct media *media, const char **lines, unsigned int cap
 		crypto->offered_count = 0;
 		for (unsigned int i = 0; i < MEDIA_CRYPTO_OFFERED_SUITES; i++) {
 			struct offered_key *key = &crypto->offered[crypto->offered_count];
-			if (sdes_generate(&key->crypto, offered_suites[i].tag, offered_suites[i].suite) == 0
-			    && format_line(&key->crypto, key->line, sizeof(key->line)) >= 0)
+			if (suite_allowed(options, offered_suites[i].suite)
+			    && sdes_generate(&key->crypto, offered_suites[i].tag, offered_suites[i].suite) == 0
+			    && format_line(crypto, &key->crypto, key->line, sizeof(key->line)) >= 0)
 				crypto->offered_count++;
 		}
 	}
@@ -177,7 +215,7 @@ int media_crypto_take_offer(struct media *media, const struct sdp_media *sdp_med
 			return 0;
 		if (sdes_generate(&crypto->ours, theirs.tag, theirs.suite) < 0)
 			continue;
-		if (format_line(&crypto->ours, crypto->answer_line, sizeof(crypto->answer_line)) < 0)
+		if (format_line(crypto, &crypto->ours, crypto->answer_line, sizeof(crypto->answer_line)) < 0)
 			continue;
 		return start_contexts(crypto, &theirs);
 	}

@@ -18,8 +18,8 @@
 struct media;
 struct sdp_media;
 
-/* The suites upstream offers, in its order and with its tags (F8 is not supported). */
-#define MEDIA_CRYPTO_OFFERED_SUITES 10
+/* The suites upstream offers, in its order and with its tags. */
+#define MEDIA_CRYPTO_OFFERED_SUITES 12
 
 struct offered_key {
 	struct sdes_crypto crypto;
@@ -33,7 +33,15 @@ struct media_srtp {
 	struct srtp_context encrypt;         /* packets to this side: our key */
 };
 
+/* What the request asks of our SDES offer (ng SDES-no-SUITE, SDES-only-SUITE, SDES-pad):
+ * masks of 1 << enum srtp_suite; 0 = no restriction. */
+struct media_crypto_options {
+	uint32_t no_suites, only_suites;
+	bool pad;                            /* keep the base64 '=' padding (upstream leaves it out) */
+};
+
 struct media_crypto {
+	bool pad;                            /* lines formatted with base64 padding (SDES-pad) */
 	bool active;                         /* keys agreed: contexts built (staged or published) */
 	bool staged;                         /* publishing replaces media->srtp with staged_srtp */
 	struct media_srtp *staged_srtp;      /* built by this request (NULL: SRTP stops) */
@@ -47,10 +55,15 @@ struct media_crypto {
 
 /* RTP/SAVP and RTP/SAVPF carry SDES keys (DTLS-SRTP profiles do not). */
 bool media_protocol_uses_sdes(const char *protocol);
+/* RTP/AVP and RTP/AVPF: where OSRTP (RFC 8643) carries SDES keys. */
+bool media_protocol_is_plain_rtp(const char *protocol);
 
 /* We offer SRTP to this side: fills lines (each "crypto:TAG SUITE inline:KEY") with every
  * suite, keeping the keys until the side answers. Returns the number of lines or -errno. */
 int media_crypto_offer(struct media *media, const char **lines, unsigned int capacity);
+/* The same, offering only the suites the options allow (a pending offer keeps its keys). */
+int media_crypto_offer_with(struct media *media, const struct media_crypto_options *options, const char **lines,
+			    unsigned int capacity);
 /* The side answered our offer: picks our key with the answer's tag and stages both contexts. */
 int media_crypto_take_answer(struct media *media, const struct sdp_media *sdp_media, const char **reason);
 /* The side offered SRTP: picks the first suite we support, makes our key for the same suite and

@@ -8,7 +8,9 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <glib.h>
 #include "log.h"
+#include "srtp.h"
 
 /* How much of a value an error or warning quotes. */
 #define QUOTED_LENGTH 64
@@ -32,6 +34,26 @@ static const char *spelling(struct ng_request *request, const char *key, size_t 
 	return copy;
 }
 
+/* SDES options: off/no/disable, pad, no-SUITE, only-SUITE (as a dictionary value of "SDES"
+ * or a flag "SDES-..."). Read here because the suite is part of the value, which the key
+ * table's setters do not get; the table still says they are supported. */
+static void read_sdes_option(struct ng_flags *flags, const char *text, size_t length)
+{
+	enum srtp_suite suite;
+	if ((length == 3 && !g_ascii_strncasecmp(text, "off", 3)) || (length == 2 && !g_ascii_strncasecmp(text, "no", 2))
+	    || (length == 7 && !g_ascii_strncasecmp(text, "disable", 7)))
+		flags->sdes_off = true;
+	else if (length == 3 && !g_ascii_strncasecmp(text, "pad", 3))
+		flags->sdes_pad = true;
+	else if (length == 6 && !g_ascii_strncasecmp(text, "prefer", 6))
+		flags->sdes_prefer = true;
+	else if (length > 3 && !g_ascii_strncasecmp(text, "no-", 3) && !srtp_suite_from_name(text + 3, length - 3, &suite))
+		flags->sdes_no_suites |= 1u << suite;
+	else if (length > 5 && !g_ascii_strncasecmp(text, "only-", 5)
+		 && !srtp_suite_from_name(text + 5, length - 5, &suite))
+		flags->sdes_only_suites |= 1u << suite;
+}
+
 /* One value of a key (value NULL for integers, dictionaries and keys without a value):
  * applied when supported, noted when the relay lacks it. flag: the flags-list entry this
  * came from, NULL for dictionary keys. */
@@ -46,6 +68,10 @@ static void classify(struct ng_request *request, const char *key, size_t key_len
 	}
 	if (entry->set)
 		entry->set(&request->flags);
+	if (flag && value == flag && flag->string_length > 5 && !g_ascii_strncasecmp(flag->string, "sdes-", 5))
+		read_sdes_option(&request->flags, flag->string + 5, flag->string_length - 5);
+	else if (value && key_length == 4 && !g_ascii_strncasecmp(key, "sdes", 4))
+		read_sdes_option(&request->flags, value->string, value->string_length);
 	if (entry->state == NG_KEY_SUPPORTED && !entry->set && value) {
 		/* a codec name; a prefixed flag's is the text after the prefix, as received */
 		size_t skip = entry->prefix ? strlen(entry->value) : 0;
@@ -308,5 +334,14 @@ int ng_flags_parse(struct ng_request *request)
 	}
 	if (!bencode_item_integer(found[SCALAR_LIMIT], &flags->limit))
 		flags->limit = 32;
+	/* call recording: only requests that carry the key pay for the look-up */
+	if (flags->has_metadata)
+		flags->metadata = bencode_dictionary_get_string(buffer, request->input, "metadata", NULL);
+	if (flags->has_output_destination) {
+		flags->output_destination = bencode_dictionary_get_string(buffer, request->input, "output-destination", NULL);
+		if (!flags->output_destination)
+			flags->output_destination = bencode_dictionary_get_string(buffer, request->input,
+										  "output destination", NULL);
+	}
 	return 0;
 }

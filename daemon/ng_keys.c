@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <glib.h>
+#include "dtls_certificate.h"
 #include "log.h"
 #include "sdp.h"
 
@@ -33,11 +34,41 @@ FLAG_SETTER(set_replace_session_connection, replace_session_connection)
 FLAG_SETTER(set_rtcp_mux_offer, rtcp_mux_offer)
 FLAG_SETTER(set_rtcp_mux_demux, rtcp_mux_demux)
 
+/* call recording (recording.h) */
+static void set_record_call_on(struct ng_flags *flags) { flags->record_call = 1; }
+static void set_record_call_off(struct ng_flags *flags) { flags->record_call = -1; }
+static void set_has_metadata(struct ng_flags *flags) { flags->has_metadata = true; }
+static void set_exclude_recording(struct ng_flags *flags) { flags->exclude_recording = true; }
+static void set_has_output_destination(struct ng_flags *flags) { flags->has_output_destination = true; }
+
 static void set_rtcp_mux_accept(struct ng_flags *flags) { flags->rtcp_mux_policy = NG_RTCP_MUX_ACCEPT; }
 static void set_rtcp_mux_reject(struct ng_flags *flags) { flags->rtcp_mux_policy = NG_RTCP_MUX_REJECT; }
 static void set_ice_remove(struct ng_flags *flags) { flags->ice = NG_ICE_REMOVE; }
 static void set_ice_force(struct ng_flags *flags) { flags->ice = NG_ICE_FORCE; }
 static void set_ice_default(struct ng_flags *flags) { flags->ice = NG_ICE_DEFAULT; }
+/* ICE */
+static void set_ice_lite_forward(struct ng_flags *flags) { flags->ice_lite = NG_ICE_LITE_FORWARD; }
+static void set_ice_lite_backward(struct ng_flags *flags) { flags->ice_lite = NG_ICE_LITE_BACKWARD; }
+static void set_ice_lite_both(struct ng_flags *flags) { flags->ice_lite = NG_ICE_LITE_BOTH; }
+static void set_ice_lite_off(struct ng_flags *flags) { flags->ice_lite = NG_ICE_LITE_OFF; }
+FLAG_SETTER(set_generate_mid, generate_mid)
+
+/* DTLS-SRTP (media_dtls.h) and SDES options (media_crypto.h) */
+static void set_sdes_pad(struct ng_flags *flags) { flags->sdes_pad = true; }
+static void set_osrtp_offer(struct ng_flags *flags) { flags->osrtp_offer = true; }
+static void set_osrtp_accept(struct ng_flags *flags) { flags->osrtp_accept = true; }
+static void set_dtls_off(struct ng_flags *flags) { flags->dtls_off = true; }
+static void set_dtls_passive(struct ng_flags *flags) { flags->dtls_setup = DTLS_SETUP_PASSIVE; }
+static void set_dtls_active(struct ng_flags *flags) { flags->dtls_setup = DTLS_SETUP_ACTIVE; }
+static void set_dtls_reverse_passive(struct ng_flags *flags) { flags->dtls_reverse_setup = DTLS_SETUP_PASSIVE; }
+static void set_dtls_reverse_active(struct ng_flags *flags) { flags->dtls_reverse_setup = DTLS_SETUP_ACTIVE; }
+#define DTLS_HASH_SETTER(function, value) \
+	static void function(struct ng_flags *flags) { flags->has_dtls_hash = true; flags->dtls_hash = value; }
+DTLS_HASH_SETTER(set_dtls_sha1, DTLS_HASH_SHA1)
+DTLS_HASH_SETTER(set_dtls_sha224, DTLS_HASH_SHA224)
+DTLS_HASH_SETTER(set_dtls_sha256, DTLS_HASH_SHA256)
+DTLS_HASH_SETTER(set_dtls_sha384, DTLS_HASH_SHA384)
+DTLS_HASH_SETTER(set_dtls_sha512, DTLS_HASH_SHA512)
 
 /* codec negotiation (codec.h) */
 FLAG_SETTER(set_single_codec, codec.single_codec)
@@ -78,10 +109,13 @@ static const struct {
 #define PREFIX_NAME(value, set_value, text) { "flags", value, true, NG_KEY_SUPPORTED, NG_SCOPE_ALWAYS, NULL, text }
 
 #define READ_BY_PARSER "read by ng_flags_parse"
-#define RECORDING "call recording"
+#define RECORDING "call recording (needs --recording-dir)"
+/* Served when --recording-dir is configured, warned (NG_SCOPE_UNRECORDED) when it is not. */
+#define RECORDING_ROW(key, value, set) { key, value, false, NG_KEY_WARN, NG_SCOPE_UNRECORDED, set, RECORDING }
 #define TRANSCODING "transcoding"
 #define DTLS_SRTP "DTLS-SRTP"
 #define DTMF_BLOCKING "DTMF blocking and triggers"
+#define SDES_OPTION "read by ng_flags_parse (read_sdes_option)"
 
 static const struct ng_key key_table[] = {
 	/* ---- dictionary keys this relay reads (ng_flags_parse) ---- */
@@ -102,8 +136,8 @@ static const struct ng_key key_table[] = {
 	IGNORED("all", NULL, "selects every participant or media flow in commands this relay refuses "
 		"(block/unblock, play media, subscribe)"),
 	SUPPORTED("transport-protocol", NULL, NULL, READ_BY_PARSER ": RTP/AVP(F) <-> RTP/SAVP(F) with SDES"),
-	REFUSED("transport-protocol", "udp/tls/rtp/savp", NG_SCOPE_ALWAYS, DTLS_SRTP),
-	REFUSED("transport-protocol", "udp/tls/rtp/savpf", NG_SCOPE_ALWAYS, DTLS_SRTP),
+	SUPPORTED("transport-protocol", "udp/tls/rtp/savp", NULL, READ_BY_PARSER ": DTLS-SRTP towards the receiver"),
+	SUPPORTED("transport-protocol", "udp/tls/rtp/savpf", NULL, READ_BY_PARSER ": DTLS-SRTP towards the receiver"),
 	WARN("transport-protocol", "accept", NG_SCOPE_ALWAYS,
 	     "passing the answerer's transport protocol on to the offerer (transport-protocol=accept)"),
 
@@ -128,27 +162,48 @@ static const struct ng_key key_table[] = {
 	WARN("ice", "force-relay", NG_SCOPE_ALWAYS, "ICE=force-relay (served as ICE=default)"),
 	WARN("ice", "optional", NG_SCOPE_ALWAYS, "ICE=optional (served as ICE=default)"),
 	WARN("ice-lite", NULL, NG_SCOPE_ALWAYS, "ICE lite mode (ICE-lite)"),
-	IGNORED("ice-lite", "off", "full ICE is what this relay does"),
+	SUPPORTED("ice-lite", "off", set_ice_lite_off, "full ICE agent towards both sides"),
+	SUPPORTED("ice-lite", "forward", set_ice_lite_forward, "ICE-lite towards the recipient of this SDP"),
+	SUPPORTED("ice-lite", "backward", set_ice_lite_backward, "ICE-lite towards the sender of this SDP"),
+	SUPPORTED("ice-lite", "both", set_ice_lite_both, "ICE-lite towards both sides"),
 
 	/* ---- DTLS, SDES, OSRTP ---- */
-	IGNORED("dtls", "off", "this relay never offers or accepts DTLS"),
-	IGNORED("dtls", "no", "this relay never offers or accepts DTLS"),
-	IGNORED("dtls", "disable", "this relay never offers or accepts DTLS"),
-	REFUSED("dtls", NULL, NG_SCOPE_SRTP, DTLS_SRTP),
-	IGNORED("dtls-reverse", NULL, "only acts on DTLS offered to us, which is refused anyway"),
-	IGNORED("dtls-fingerprint", NULL, "this relay never emits a fingerprint (DTLS offers are refused)"),
-	REFUSED("sdes", "off", NG_SCOPE_SRTP, DTLS_SRTP " (SDES=off leaves only DTLS)"),
-	REFUSED("sdes", "no", NG_SCOPE_SRTP, DTLS_SRTP " (SDES=no leaves only DTLS)"),
-	REFUSED("sdes", "disable", NG_SCOPE_SRTP, DTLS_SRTP " (SDES=disable leaves only DTLS)"),
+	SUPPORTED("dtls", "off", set_dtls_off, "no DTLS in our offers; offered both, SDES is answered"),
+	SUPPORTED("dtls", "no", set_dtls_off, "no DTLS in our offers; offered both, SDES is answered"),
+	SUPPORTED("dtls", "disable", set_dtls_off, "no DTLS in our offers; offered both, SDES is answered"),
+	SUPPORTED("dtls", "passive", set_dtls_passive, "in an answer: our role towards an actpass offerer (offers stay actpass, as upstream)"),
+	SUPPORTED("dtls", "active", set_dtls_active, "in an answer: our role towards an actpass offerer (offers stay actpass, as upstream)"),
+	IGNORED("dtls", NULL, "other values leave DTLS-SRTP as negotiated"),
+	SUPPORTED("dtls-reverse", "passive", set_dtls_reverse_passive, "in an offer: our role towards the actpass offerer"),
+	SUPPORTED("dtls-reverse", "active", set_dtls_reverse_active, "in an offer: our role towards the actpass offerer"),
+	IGNORED("dtls-reverse", NULL, "other values leave the role as negotiated"),
+	SUPPORTED("dtls-fingerprint", "sha-1", set_dtls_sha1, "hash of our a=fingerprint"),
+	SUPPORTED("dtls-fingerprint", "sha-224", set_dtls_sha224, "hash of our a=fingerprint"),
+	SUPPORTED("dtls-fingerprint", "sha-256", set_dtls_sha256, "hash of our a=fingerprint"),
+	SUPPORTED("dtls-fingerprint", "sha-384", set_dtls_sha384, "hash of our a=fingerprint"),
+	SUPPORTED("dtls-fingerprint", "sha-512", set_dtls_sha512, "hash of our a=fingerprint"),
+	IGNORED("dtls-fingerprint", NULL, "an unknown hash: the peer's hash or --dtls-signature is used"),
+	SUPPORTED("sdes", "off", NULL, SDES_OPTION ": our SRTP offers carry DTLS only"),
+	SUPPORTED("sdes", "no", NULL, SDES_OPTION ": our SRTP offers carry DTLS only"),
+	SUPPORTED("sdes", "disable", NULL, SDES_OPTION ": our SRTP offers carry DTLS only"),
+	SUPPORTED("sdes", "pad", NULL, SDES_OPTION ": base64 padding kept in our keys"),
+	SUPPORTED("sdes", "prefer", NULL, SDES_OPTION ": offered both, answer with SDES"),
+	PREFIX("sdes", "no-", NG_KEY_SUPPORTED, NG_SCOPE_ALWAYS, SDES_OPTION ": this suite is not offered"),
+	PREFIX("sdes", "only-", NG_KEY_SUPPORTED, NG_SCOPE_ALWAYS, SDES_OPTION ": only these suites are offered"),
 	WARN("sdes", NULL, NG_SCOPE_SRTP, "SDES crypto suite and session parameter options (SDES=...)"),
-	WARN("osrtp", NULL, NG_SCOPE_ALWAYS, "opportunistic SRTP (OSRTP): the media stays plain RTP"),
+	SUPPORTED("osrtp", "offer", set_osrtp_offer, "RFC 8643: SDES keys offered on RTP/AVP"),
+	SUPPORTED("osrtp", "accept", set_osrtp_accept, "RFC 8643: SDES keys offered on RTP/AVP are answered (the default, as upstream 10.5)"),
+	SUPPORTED("osrtp", "accept-rfc", set_osrtp_accept, "RFC 8643: SDES keys offered on RTP/AVP are answered (the default, as upstream 10.5)"),
+	WARN("osrtp", NULL, NG_SCOPE_ALWAYS, "opportunistic SRTP (OSRTP) variants other than offer/accept"),
 
 	/* ---- recording ---- */
-	WARN("record-call", NULL, NG_SCOPE_ALWAYS, RECORDING),
-	IGNORED("record-call", "no", "recording stays off"),
-	IGNORED("record-call", "off", "recording stays off"),
-	WARN("metadata", NULL, NG_SCOPE_ALWAYS, RECORDING),
-	WARN("output-destination", NULL, NG_SCOPE_ALWAYS, RECORDING),
+	RECORDING_ROW("record-call", NULL, NULL),
+	RECORDING_ROW("record-call", "yes", set_record_call_on),
+	RECORDING_ROW("record-call", "on", set_record_call_on),
+	SUPPORTED("record-call", "no", set_record_call_off, "stops recording the call (nothing without --recording-dir)"),
+	SUPPORTED("record-call", "off", set_record_call_off, "stops recording the call (nothing without --recording-dir)"),
+	RECORDING_ROW("metadata", NULL, set_has_metadata),
+	RECORDING_ROW("output-destination", NULL, set_has_output_destination),
 
 	/* ---- codecs and transcoding: the codec dictionary's keys as codec-KEY ---- */
 	SUPPORTED_NAME("codec-strip", add_codec_strip, "removes the codec from the offer and its answer"),
@@ -209,7 +264,7 @@ static const struct ng_key key_table[] = {
 	IGNORED("repeat-times", NULL, "play media, refused"),
 	IGNORED("start-pos", NULL, "play media, refused"),
 	SUPPORTED("duration", NULL, NULL, "play DTMF: the event's length in ms (read by its handler)"),
-	IGNORED("pause", NULL, "play DTMF and stop recording, both refused"),
+	IGNORED("pause", NULL, "play DTMF plays one event per request: no pause between events"),
 	REFUSED("sdp-attr", NULL, NG_SCOPE_ALWAYS, "SDP attribute manipulation (sdp-attr)"),
 
 	/* ---- entries of the flags list ---- */
@@ -240,18 +295,20 @@ static const struct ng_key key_table[] = {
 	IGNORED("flags", "debug", "per-call debug logging: the daemon's --log-level applies"),
 	IGNORED("flags", "debugging", "per-call debug logging: the daemon's --log-level applies"),
 	IGNORED("flags", "trickle-ice", "without it peers do not trickle; the call works the same"),
-	IGNORED("flags", "exclude-recording", "nothing is recorded here"),
-	IGNORED("flags", "discard-recording", "nothing is recorded here"),
+	SUPPORTED("flags", "exclude-recording", set_exclude_recording,
+		  "the side that sends it is never recorded (nothing is recorded without --recording-dir)"),
+	{ "flags", "discard-recording", false, NG_KEY_REFUSED, NG_SCOPE_RECORDED, NULL,
+	  "discarding the recording (discard-recording)" },
 	IGNORED("flags", "early-media", "for the audio player"),
 	IGNORED("flags", "inactive", "for subscribe request, refused"),
 	IGNORED("flags", "rtcp-mirror", "for subscribe request, refused"),
 	IGNORED("flags", "allow-transcoding", "for subscribe answer, refused"),
 	IGNORED("flags", "siprec", "for subscribe request, refused"),
-	WARN("flags", "record-call", NG_SCOPE_ALWAYS, RECORDING),
+	RECORDING_ROW("flags", "record-call", set_record_call_on),
 	REFUSED("flags", "always-transcode", NG_SCOPE_ALWAYS, TRANSCODING " (always-transcode decodes the answer's codec into the offer's first)"),
 	WARN("flags", "inject-dtmf", NG_SCOPE_ALWAYS, "DTMF injection (inject-DTMF)"),
 	WARN("flags", "detect-dtmf", NG_SCOPE_ALWAYS, "in-band DTMF detection (detect-DTMF)"),
-	WARN("flags", "generate-mid", NG_SCOPE_ALWAYS, "adding a=mid (generate-mid)"),
+	SUPPORTED("flags", "generate-mid", set_generate_mid, "a=mid on media that have none (RFC 5888)"),
 	WARN("flags", "strip-extmap", NG_SCOPE_ALWAYS, "removing a=extmap (strip-extmap)"),
 	WARN("flags", "original-sendrecv", NG_SCOPE_ALWAYS, "keeping the direction attributes unchanged (original-sendrecv)"),
 	SUPPORTED("flags", "single-codec", set_single_codec, "the answer keeps its first codec (and telephone-event, CN)"),
@@ -265,7 +322,7 @@ static const struct ng_key key_table[] = {
 	WARN("flags", "block-short-packets", NG_SCOPE_ALWAYS, "blocking short packets (block-short)"),
 	WARN("flags", "generate-rtcp", NG_SCOPE_ALWAYS, "generating RTCP (RTCP is passed through)"),
 	WARN("flags", "reject-ice", NG_SCOPE_ALWAYS, "rejecting the offered ICE (reject-ICE)"),
-	WARN("flags", "pad-crypto", NG_SCOPE_SRTP, "SDES key padding (pad-crypto)"),
+	SUPPORTED("flags", "pad-crypto", set_sdes_pad, "SDES-pad"),
 	/* prefixed forms: codec-KEY-VALUE, SDES-OPTION, OSRTP-OPTION, endpoint-learning-VALUE, ... */
 	PREFIX_NAME("codec-strip-", add_codec_strip, "as codec strip"),
 	PREFIX_NAME("codec-except-", add_codec_except, "as codec except"),
@@ -278,11 +335,18 @@ static const struct ng_key key_table[] = {
 	       "as codec accept: without transcoding 10.5 passes the answer on unchanged"),
 	PREFIX("flags", "codec-set-", NG_KEY_IGNORED, NG_SCOPE_ALWAYS,
 	       "options of codecs that would be transcoded: without transcoding there are none"),
-	REFUSED("flags", "sdes-off", NG_SCOPE_SRTP, DTLS_SRTP " (SDES-off leaves only DTLS)"),
-	REFUSED("flags", "sdes-no", NG_SCOPE_SRTP, DTLS_SRTP " (SDES-no leaves only DTLS)"),
-	REFUSED("flags", "sdes-disable", NG_SCOPE_SRTP, DTLS_SRTP " (SDES-disable leaves only DTLS)"),
+	SUPPORTED("flags", "sdes-off", NULL, SDES_OPTION ": our SRTP offers carry DTLS only"),
+	SUPPORTED("flags", "sdes-no", NULL, SDES_OPTION ": our SRTP offers carry DTLS only"),
+	SUPPORTED("flags", "sdes-disable", NULL, SDES_OPTION ": our SRTP offers carry DTLS only"),
+	SUPPORTED("flags", "sdes-pad", NULL, SDES_OPTION ": base64 padding kept in our keys"),
+	SUPPORTED("flags", "sdes-prefer", NULL, SDES_OPTION ": offered both, answer with SDES"),
+	PREFIX("flags", "sdes-no-", NG_KEY_SUPPORTED, NG_SCOPE_ALWAYS, SDES_OPTION ": this suite is not offered"),
+	PREFIX("flags", "sdes-only-", NG_KEY_SUPPORTED, NG_SCOPE_ALWAYS, SDES_OPTION ": only these suites are offered"),
 	PREFIX("flags", "sdes-", NG_KEY_WARN, NG_SCOPE_SRTP, "SDES crypto suite and session parameter options (SDES-...)"),
-	PREFIX("flags", "osrtp-", NG_KEY_WARN, NG_SCOPE_ALWAYS, "opportunistic SRTP (OSRTP): the media stays plain RTP"),
+	SUPPORTED("flags", "osrtp-offer", set_osrtp_offer, "OSRTP=offer"),
+	SUPPORTED("flags", "osrtp-accept", set_osrtp_accept, "OSRTP=accept"),
+	SUPPORTED("flags", "osrtp-accept-rfc", set_osrtp_accept, "OSRTP=accept"),
+	PREFIX("flags", "osrtp-", NG_KEY_WARN, NG_SCOPE_ALWAYS, "opportunistic SRTP (OSRTP) variants other than offer/accept"),
 	PREFIX("flags", "endpoint-learning-", NG_KEY_WARN, NG_SCOPE_ALWAYS,
 	       "per-call endpoint learning (the daemon's --endpoint-learning applies)"),
 	PREFIX("flags", "from-tags-", NG_KEY_IGNORED, NG_SCOPE_ALWAYS, "selects participants for subscribe request, refused"),
@@ -461,6 +525,9 @@ static bool has_attribute(const GPtrArray *attributes, const char *name)
  * fingerprint (RFC 8122) without SDES a=crypto lines, which we would have to terminate. */
 static const char *sdp_needs_dtls(const struct sdp_session *sdp)
 {
+	/* the daemon made its certificate at start: DTLS-SRTP is terminated here (media_dtls.h) */
+	if (dtls_certificate_ready())
+		return NULL;
 	bool session_fingerprint = has_attribute(sdp->attributes, "fingerprint");
 	for (unsigned int i = 0; i < sdp->media->len; i++) {
 		const struct sdp_media *media = g_ptr_array_index(sdp->media, i);
@@ -487,12 +554,22 @@ static bool uses_srtp(const struct ng_request *request, const struct sdp_session
 	return false;
 }
 
+/* call recording: whether --recording-dir is configured (ng_keys_set_recording) */
+static bool recording_configured;
+
 static bool in_scope(const struct ng_key *entry, bool srtp, bool offer)
 {
-	return (!(entry->scope & NG_SCOPE_SRTP) || srtp) && (!(entry->scope & NG_SCOPE_OFFER) || offer);
+	return (!(entry->scope & NG_SCOPE_SRTP) || srtp) && (!(entry->scope & NG_SCOPE_OFFER) || offer)
+		&& (!(entry->scope & NG_SCOPE_UNRECORDED) || !recording_configured)
+		&& (!(entry->scope & NG_SCOPE_RECORDED) || recording_configured);
 }
 
 /* ---- public functions ------------------------------------------------------------------------ */
+
+void ng_keys_set_recording(bool configured)
+{
+	recording_configured = configured;
+}
 
 const struct ng_key *ng_keys_table(size_t *count)
 {
@@ -582,6 +659,9 @@ int ng_keys_check(struct ng_request *request, const struct sdp_session *sdp, boo
 {
 	const struct ng_flags *flags = &request->flags;
 	const char *dtls_sdp = sdp_needs_dtls(sdp);
+	const char *protocol = flags->transport_protocol;
+	if (!dtls_sdp && !dtls_certificate_ready() && protocol && !g_ascii_strncasecmp(protocol, "UDP/TLS/", 8))
+		dtls_sdp = protocol;   /* towards the receiver: the same certificate is needed */
 	if (dtls_sdp) {
 		request->error_reason = buffer_printf(request->buffer,
 			DTLS_SRTP " is not supported by this relay (SDP: %s)", dtls_sdp);

@@ -30,6 +30,9 @@ enum ng_key_scope {
 	NG_SCOPE_ALWAYS     = 0,
 	NG_SCOPE_SRTP       = 1 << 0,  /* only when the call uses SRTP (DTLS and SDES options) */
 	NG_SCOPE_OFFER      = 1 << 1,  /* upstream reads it in offers only */
+	/* call recording: only without / only with --recording-dir (ng_keys_set_recording) */
+	NG_SCOPE_UNRECORDED = 1 << 2,
+	NG_SCOPE_RECORDED   = 1 << 3,
 };
 
 struct ng_key {
@@ -70,5 +73,8 @@ void ng_keys_note(struct ng_request *request, const struct ng_key *entry, const 
  * fingerprint and no a=crypto), gives -ENOTSUP with error_reason naming the feature. Otherwise
  * noted WARN entries in scope set request->warning and log one WARN line; returns 0. */
 int ng_keys_check(struct ng_request *request, const struct sdp_session *sdp, bool offer);
+
+/* Start-up: whether --recording-dir is configured, for the recording rows' scopes. */
+void ng_keys_set_recording(bool configured);
 
 #endif

@@ -12,7 +12,7 @@
  * polling the new sockets. New media are reachable by the worker only through a sink link
  * or an epoll registration, both made at or after publishing. ICE credentials are written
  * outside the lock once, before the first publish sets FORWARD_ICE, the only thing that lets
- * the worker read them. */
+ * the worker read them (an ICE restart replaces them under the lock: ice_agent_publish). */
 #include "ng_commands.h"
 
 #include <errno.h>
@@ -20,12 +20,16 @@
 #include "call.h"
 #include "call_lifecycle.h"
 #include "daemon.h"
+#include "ice_agent.h"
 #include "interface.h"
 #include "log.h"
 #include "media_control.h"
 #include "media_crypto.h"
+#include "media_dtls.h"
+#include "dtls_certificate.h"
 #include "ng_keys.h"
 #include "port_pool.h"
+#include "recording.h"
 #include "relay.h"
 #include "sdp.h"
 
@@ -49,6 +53,7 @@ struct call_update {
 	struct call *call;
 	int64_t signal_us;              /* becomes call->last_signal_us */
 	unsigned int count;
+	bool kick_ice;                  /* an ICE agent started or its peer's candidates changed */
 	struct media_update media[CALL_UPDATE_MAX];
 };
 
@@ -105,6 +110,7 @@ static void publish_sdp_address(struct stream *stream, const struct media_update
 static void publish(struct call_update *update)
 {
 	struct call *call = update->call;
+	bool kick_ice = false;
 	pthread_mutex_lock(&call->lock);
 	call->last_signal_us = update->signal_us;
 	for (unsigned int i = 0; i < update->count; i++) {
@@ -122,9 +128,13 @@ static void publish(struct call_update *update)
 				stream->sink = &entry->sink->streams[kind];
 		}
 		media_crypto_publish(media);
+		if (ice_agent_publish(media))
+			kick_ice = true;
+		media_dtls_publish(media);
 	}
 	call_refresh_forwarding(call);
 	pthread_mutex_unlock(&call->lock);
+	update->kick_ice = kick_ice;
 }
 
 /* After publish(), outside the lock: frees the SRTP contexts it replaced and lets the
@@ -135,6 +145,9 @@ static void finish_update(struct call_update *update)
 	for (unsigned int i = 0; i < update->count; i++) {
 		const struct media_update *entry = &update->media[i];
 		media_crypto_release(entry->media);
+		if (update->kick_ice)
+			ice_agent_kick(entry->media, call->worker);
+		media_dtls_kick(entry->media, call->worker);
 		if (!entry->new_sockets)
 			continue;
 		for (int kind = STREAM_RTP; kind <= STREAM_RTCP; kind++) {
@@ -187,6 +200,42 @@ static int side_address(const struct ng_request *request, const struct sdp_sessi
 	return 0;
 }
 
+/* The side's ICE (credentials, candidates, trickled ones in re-offers) for our agent
+ * towards it; it runs once we gave the side our own credentials (set_ice). */
+static void stage_remote_ice(struct sdp_exchange *exchange, struct media *media, const struct sdp_media *sdp_media)
+{
+	if (!sdp_media->has_ice || sdp_media->port == 0)
+		return;
+	struct ice_remote remote;
+	if (ice_remote_from_sdp(exchange->sdp, sdp_media, &remote) < 0)
+		return;
+	if (ice_agent_stage(media, &remote) < 0)
+		log_call(LOG_ERR, exchange->call->call_id, "ICE: no memory for the agent of media %u", media->index);
+}
+
+/* The side's a=mid and whether its BUNDLE group (RFC 9143 section 7.1) names it: a browser
+ * expects both back in the answer. */
+static void learn_mid(const struct sdp_session *sdp, struct media *media, const struct sdp_media *sdp_media)
+{
+	media->mid[0] = '\0';
+	media->bundled = false;
+	for (unsigned int i = 0; sdp_media->attributes && i < sdp_media->attributes->len; i++) {
+		const struct sdp_attribute *attribute = g_ptr_array_index(sdp_media->attributes, i);
+		if (sdp_name_is(attribute->name, "mid") && attribute->value)
+			g_strlcpy(media->mid, attribute->value, sizeof(media->mid));
+	}
+	for (unsigned int i = 0; media->mid[0] && sdp->attributes && i < sdp->attributes->len; i++) {
+		const struct sdp_attribute *attribute = g_ptr_array_index(sdp->attributes, i);
+		if (!sdp_name_is(attribute->name, "group") || !attribute->value
+		    || !g_str_has_prefix(attribute->value, "BUNDLE "))
+			continue;
+		g_auto(GStrv) tags = g_strsplit(attribute->value + 7, " ", -1);
+		for (unsigned int t = 0; tags[t]; t++)
+			if (!strcmp(tags[t], media->mid))
+				media->bundled = true;
+	}
+}
+
 /* Stages what a side's SDP says about where it receives media. */
 static int side_learn_sdp(struct sdp_exchange *exchange, struct media *media, const struct sdp_media *sdp_media)
 {
@@ -208,6 +257,8 @@ static int side_learn_sdp(struct sdp_exchange *exchange, struct media *media, co
 	media->ice_seen = sdp_media->has_ice;
 	sdp_media_codecs_text(sdp_media, media->codecs, sizeof(media->codecs));
 	media_control_learn_sdp(media, sdp_media);
+	stage_remote_ice(exchange, media, sdp_media);
+	learn_mid(exchange->sdp, media, sdp_media);
 	union endpoint rtp = address, rtcp = address;
 	endpoint_set_port(&rtp, sdp_media->port);
 	if (sdp_media->rtcp_mux) {
@@ -278,30 +329,77 @@ static int link_media(struct call_update *update, struct media *a, struct media 
 	return 0;
 }
 
-/* RFC 8839 section 5.4: ice-char = ALPHA / DIGIT / "+" / "/" */
-static void random_ice_string(char *out, size_t length)
-{
-	static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	for (size_t i = 0; i < length; i++)
-		out[i] = alphabet[g_random_int_range(0, (gint32) (sizeof(alphabet) - 1))];
-	out[length] = '\0';
-}
-
 /* Upstream takes part in ICE itself when the received media had ICE (or ICE=force): the
  * receiver gets our credentials and candidates, never the other side's. */
 static void set_ice(struct sdp_media_rewrite *rewrite, struct media *local, bool offer_had_ice,
-                    const struct ng_flags *flags)
+                    const struct ng_flags *flags, bool offer)
 {
 	if (flags->ice == NG_ICE_REMOVE || (flags->ice == NG_ICE_DEFAULT && !offer_had_ice))
 		return;
 	if (!local->ice_ufrag[0]) {
 		/* without the lock: the worker reads them only once FORWARD_ICE is published */
-		random_ice_string(local->ice_ufrag, sizeof(local->ice_ufrag) - 1);
-		random_ice_string(local->ice_pwd, sizeof(local->ice_pwd) - 1);
+		ice_random_credential(local->ice_ufrag, sizeof(local->ice_ufrag) - 1);
+		ice_random_credential(local->ice_pwd, sizeof(local->ice_pwd) - 1);
+		/* RFC 8445 section 6.1.1: the offering agent controls */
+		local->ice_controlling = offer;
 	}
-	rewrite->ice_ufrag = local->ice_ufrag;
-	rewrite->ice_pwd = local->ice_pwd;
+	ice_agent_local_credentials(local, &rewrite->ice_ufrag, &rewrite->ice_pwd);
+	/* RFC 8840 section 4.4: we never trickle, so a trickle peer hears at once that our
+	 * candidates are complete */
+	rewrite->end_of_candidates = local->ice_staged && local->ice_staged->staged.trickle;
 	rewrite->ice_foundation = local->interface->ice_foundation;
+}
+
+/* a=mid (RFC 5888): the answer repeats the offer's mid where the answerer gave none (a
+ * browser needs it, upstream does it); generate-mid numbers the media that have none. */
+static void set_mid(struct sdp_media_rewrite *rewrite, const struct media *local, const struct media *sender,
+                    const struct ng_flags *flags, bool offer, unsigned int index)
+{
+	static const char *const numbers[CALL_MAX_MEDIA] = {
+		"0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15" };
+	if (sender->mid[0])
+		return;   /* the received one is kept */
+	if (!offer && local->mid[0])
+		rewrite->mid = local->mid;
+	else if (flags->generate_mid && index < CALL_MAX_MEDIA)
+		rewrite->mid = numbers[index];
+}
+
+/* The DTLS options of the request towards one side: DTLS= for the side that receives the
+ * SDP we write, DTLS-reverse= for the side whose SDP this is (upstream's semantics). */
+static struct media_dtls_request dtls_request(const struct ng_flags *flags, bool reverse)
+{
+	struct media_dtls_request request = {
+		.off = flags->dtls_off,
+		.preference = (enum dtls_setup) (reverse ? flags->dtls_reverse_setup : flags->dtls_setup),
+		.has_hash = flags->has_dtls_hash,
+		.hash = (enum dtls_hash) flags->dtls_hash,
+	};
+	return request;
+}
+
+/* An SRTP offer (RTP/SAVP(F), UDP/TLS/RTP/SAVP(F), or OSRTP on RTP/AVP) towards a side whose
+ * keying we do not know yet carries both SDES keys and our DTLS fingerprint, as upstream 10.5's
+ * does: the side answers with the one it speaks (SDES=off / DTLS=off leave one out). Once one
+ * is agreed, a re-offer carries that one only. Returns the number of lines. */
+static int offer_srtp_keying(const struct ng_flags *flags, struct media *local, const char **lines)
+{
+	bool sdes_agreed = local->crypto && local->crypto->active;
+	bool dtls_agreed = media_dtls_agreed(local);
+	int count = 0;
+	if (!flags->sdes_off && !dtls_agreed) {
+		struct media_crypto_options options = {
+			.no_suites = flags->sdes_no_suites, .only_suites = flags->sdes_only_suites, .pad = flags->sdes_pad,
+		};
+		int written = media_crypto_offer_with(local, &options, lines, MEDIA_CRYPTO_OFFERED_SUITES);
+		count = written > 0 ? written : 0;
+	}
+	if (!flags->dtls_off && !sdes_agreed && dtls_certificate_ready()) {
+		struct media_dtls_request dtls = dtls_request(flags, false);
+		int written = media_dtls_offer(local, &dtls, lines + count, MEDIA_DTLS_LINES);
+		count += written > 0 ? written : 0;
+	}
+	return count;
 }
 
 /* Codec negotiation without transcoding (codec.h): the formats the receiver gets, or NULL to
@@ -380,12 +478,15 @@ static int write_sdp(struct sdp_exchange *exchange, bool offer)
 	/* On the stack, as is the writer's scratch (no malloc per request: ng cycle bench) */
 	struct sdp_media_rewrite rewrites[CALL_MAX_MEDIA];
 	memset(rewrites, 0, count * sizeof(rewrites[0]));
-	/* per media: the a=crypto lines (views into the media's crypto state) */
-	typedef const char *crypto_line_set[MEDIA_CRYPTO_OFFERED_SUITES];
+	/* per media: the a=crypto lines and the DTLS lines (views into the media's crypto and
+	 * DTLS state) */
+	typedef const char *crypto_line_set[MEDIA_CRYPTO_OFFERED_SUITES + MEDIA_DTLS_LINES];
 	crypto_line_set crypto_lines[CALL_MAX_MEDIA];
 	memset(crypto_lines, 0, count * sizeof(crypto_lines[0]));
 	char formats[CALL_MAX_MEDIA][4 * CODEC_MAX];
 	char ptimes[CALL_MAX_MEDIA][8];
+	bool ice_lite = false;
+	const char *bundle_group = NULL;
 	for (unsigned int i = 0; i < count; i++) {
 		const struct sdp_media *sdp_media = g_ptr_array_index(exchange->sdp->media, i);
 		struct media *sender_media = exchange->sender->media[i];
@@ -420,8 +521,18 @@ static int write_sdp(struct sdp_exchange *exchange, bool offer)
 		/* the receiver hears its own transport protocol: the translated one in an offer,
 		 * its original one in the answer it gets */
 		rewrite->protocol = offer ? flags->transport_protocol : local->protocol;
-		if (offer && media_protocol_uses_sdes(local->protocol)) {
-			int lines = media_crypto_offer(local, crypto_lines[i], MEDIA_CRYPTO_OFFERED_SUITES);
+		if (offer && (media_protocol_uses_dtls(local->protocol) || media_protocol_uses_sdes(local->protocol)
+			      || (flags->osrtp_offer && media_protocol_is_plain_rtp(rewrite->protocol ? rewrite->protocol
+											: local->protocol)))) {
+			/* as upstream 10.5: SDES keys and our fingerprint in every SRTP offer, a DTLS
+			 * transport's and an OSRTP one (RFC 8643) included; the answer picks one */
+			int lines = offer_srtp_keying(flags, local, crypto_lines[i]);
+			if (lines > 0) {
+				rewrite->extra_attributes = crypto_lines[i];
+				rewrite->extra_attribute_count = (unsigned int) lines;
+			}
+		} else if (!offer && media_dtls_active(local)) {
+			int lines = media_dtls_lines(local, crypto_lines[i], MEDIA_DTLS_LINES);
 			if (lines > 0) {
 				rewrite->extra_attributes = crypto_lines[i];
 				rewrite->extra_attribute_count = (unsigned int) lines;
@@ -435,9 +546,25 @@ static int write_sdp(struct sdp_exchange *exchange, bool offer)
 		rewrite->ptime = negotiate_ptime(flags, offer, sdp_media, sender_media, local, ptimes[i], sizeof(ptimes[i]));
 		rewrite->remove_ice = flags->ice == NG_ICE_REMOVE;
 		/* ICE in an answer follows what the offer had (RFC 8839 section 4.2) */
-		set_ice(rewrite, local, offer ? sdp_media->has_ice : local->ice_seen, flags);
+		set_ice(rewrite, local, offer ? sdp_media->has_ice : local->ice_seen, flags, offer);
+		if (flags->ice_lite == NG_ICE_LITE_FORWARD || flags->ice_lite == NG_ICE_LITE_BOTH)
+			local->ice_lite = true;
+		if (flags->ice_lite == NG_ICE_LITE_BACKWARD || flags->ice_lite == NG_ICE_LITE_BOTH)
+			sender_media->ice_lite = true;
+		if (rewrite->ice_ufrag && local->ice_lite)
+			ice_lite = true;
+		set_mid(rewrite, local, sender_media, flags, offer, i);
+		/* RFC 9143: one m= line is one transport, so its BUNDLE group can be answered as is,
+		 * and offered to a browser (max-bundle pages refuse an offer without one) */
+		if (!offer && count == 1 && local->bundled && local->mid[0])
+			bundle_group = local->mid;
+		else if (offer && count == 1 && (rewrite->mid || sender_media->mid[0]) && rewrite->ice_ufrag
+			 && rewrite->protocol && g_str_has_prefix(rewrite->protocol, "UDP/TLS/"))
+			bundle_group = rewrite->mid ? rewrite->mid : sender_media->mid;
 	}
 	struct sdp_rewrite_options options = {
+		.ice_lite = ice_lite,
+		.bundle_group = bundle_group,
 		.replace_origin = flags->replace_origin,
 		.replace_session_connection = flags->replace_session_connection,
 		.no_rtcp_attribute = flags->no_rtcp_attribute,
@@ -459,6 +586,15 @@ static int write_sdp(struct sdp_exchange *exchange, bool offer)
 	else
 		request->error_reason = "Failed to rewrite SDP";
 	return error;
+}
+
+/* call recording: what the exchange asked for and the SDPs, for the recording observer that
+ * call_changed() runs next. */
+static void note_for_recording(struct ng_request *request, struct call *call, struct monologue *from, bool offer)
+{
+	const struct bencode_item *sdp_out = bencode_dictionary_get(request->reply, "sdp");
+	recording_note_exchange(call, from, offer, &request->flags, sdp_out ? sdp_out->string : NULL,
+				sdp_out ? sdp_out->string_length : 0);
 }
 
 static struct sdp_session *parse_request_sdp(struct ng_request *request)
@@ -531,8 +667,28 @@ static int require_ids(struct ng_request *request, bool to_tag)
 static void take_sdes_offer(struct ng_request *request, struct media *media, const struct sdp_media *sdp_media)
 {
 	const char *reason = NULL;
+	if (!media->crypto)
+		media->crypto = g_new0(struct media_crypto, 1);
+	media->crypto->pad = request->flags.sdes_pad;
 	if (media_crypto_take_offer(media, sdp_media, &reason) < 0)
 		log_call(LOG_WARNING, request->flags.call_id, "SRTP offer on media %u not usable: %s", media->index, reason);
+}
+
+/* A side offered DTLS-SRTP: we terminate it (RFC 5763), answering with our role and
+ * fingerprint (also under DTLS=off, which only keeps DTLS out of our own offers, as upstream
+ * 10.5 does). An offer we cannot take part in is an error: the side would wait for a
+ * handshake that never comes. */
+static int take_dtls_offer(struct ng_request *request, struct media *media, const struct sdp_session *sdp,
+			   const struct sdp_media *sdp_media)
+{
+	struct media_dtls_request dtls = dtls_request(&request->flags, true);
+	const char *reason = NULL;
+	if (media_dtls_take_offer(media, sdp, sdp_media, &dtls, &reason) < 0) {
+		log_call(LOG_WARNING, request->flags.call_id, "DTLS offer on media %u not usable: %s", media->index, reason);
+		request->error_reason = "Unusable DTLS-SRTP offer (fingerprint or setup)";
+		return -EINVAL;
+	}
+	return 0;
 }
 
 /* Codec options that would need transcoding: a codec to transcode to that the offer lacks. */
@@ -579,8 +735,25 @@ static int prepare_offer_media(struct sdp_exchange *exchange)
 			request->error_reason = "No usable connection address in SDP";
 			return -EINVAL;
 		}
-		if (media_protocol_uses_sdes(sdp_media->protocol) && !sender_media->rejected)
-			take_sdes_offer(request, sender_media, sdp_media);
+		/* a re-offer may change how the side is keyed (SDES <-> DTLS): its answer must say so */
+		media_set_protocol(sender_media, sdp_media->protocol);
+		/* Offered both (a=crypto and a=fingerprint): DTLS, as upstream 10.5 answers, unless
+		 * DTLS=off or SDES-prefer. Keys on RTP/AVP (OSRTP, RFC 8643 section 4) are answered,
+		 * as upstream 10.5 does without being asked. */
+		bool has_crypto = media_sdp_has_crypto(sdp_media);
+		bool dtls = media_dtls_offered(exchange->sdp, sdp_media)
+			&& !(has_crypto && (flags->dtls_off || flags->sdes_prefer || !dtls_certificate_ready()));
+		if (!sender_media->rejected && dtls) {
+			if (take_dtls_offer(request, sender_media, exchange->sdp, sdp_media) < 0)
+				return -EINVAL;
+		} else {
+			media_dtls_off(sender_media);
+			bool sdes = media_protocol_uses_sdes(sdp_media->protocol)
+				|| (has_crypto && (media_protocol_is_plain_rtp(sdp_media->protocol)
+						   || media_protocol_uses_dtls(sdp_media->protocol)));
+			if (sdes && !sender_media->rejected)
+				take_sdes_offer(request, sender_media, sdp_media);
+		}
 		sender_media->rtcp_mux_offered = sdp_media->rtcp_mux;
 		/* demux: not offered onwards, but accepted towards the offerer (upstream) */
 		sender_media->rtcp_mux_policy = (uint8_t) (flags->rtcp_mux_demux && flags->rtcp_mux_policy != NG_RTCP_MUX_REJECT
@@ -671,7 +844,9 @@ int ng_command_offer(struct ng_request *request)
 			call_end(call, CALL_END_FAILED_OFFER);
 		return error;
 	}
+	note_for_recording(request, call, sender, true);
 	call_changed(call);
+	recording_reply(request, call);
 	bencode_dictionary_add_string(request->buffer, request->reply, "result", "ok");
 	return 0;
 }
@@ -770,7 +945,23 @@ int ng_command_answer(struct ng_request *request)
 				error = -EINVAL;
 				break;
 			}
-			if (answer_media->crypto && !answer_media->rejected) {
+			if (media_dtls_active(answer_media) && !answer_media->rejected) {
+				/* offered both: a=crypto in the answer means the side chose SDES */
+				const char *reason = NULL;
+				int taken = media_sdp_has_crypto(sdp_media) ? -ENOENT
+					: media_dtls_take_answer(answer_media, sdp, sdp_media, &reason);
+				if (taken == -ENOENT)
+					media_dtls_off(answer_media);   /* the side declined DTLS */
+				else if (taken < 0)
+					log_call(LOG_WARNING, call->call_id, "DTLS answer on media %u not usable: %s",
+						 answer_media->index, reason);
+			}
+			if (!offer_media->rejected)
+				media_dtls_answered(offer_media, (enum dtls_setup) flags->dtls_setup);
+			/* an OSRTP offer answered without keys stays plain RTP (RFC 8643 section 3) */
+			bool plain_answer = media_protocol_is_plain_rtp(sdp_media->protocol) && !media_sdp_has_crypto(sdp_media);
+			if (answer_media->crypto && !answer_media->rejected && !media_dtls_active(answer_media)
+			    && !plain_answer) {
 				const char *reason = NULL;
 				if (media_crypto_take_answer(answer_media, sdp_media, &reason) < 0)
 					log_call(LOG_WARNING, call->call_id, "SRTP answer on media %u not usable: %s",
@@ -794,7 +985,9 @@ int ng_command_answer(struct ng_request *request)
 	sdp_session_free(sdp);
 	if (error)
 		return error;
+	note_for_recording(request, call, answerer, false);
 	call_changed(call);
+	recording_reply(request, call);
 	bencode_dictionary_add_string(request->buffer, request->reply, "result", "ok");
 	return 0;
 }

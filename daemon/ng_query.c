@@ -1,6 +1,7 @@
 /* The commands that report and end calls: ping, query, delete, list, statistics. The reply
  * layout follows upstream's so that existing scripts keep working. */
 #include "ng_commands.h"
+#include "recording.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -30,7 +31,7 @@ enum word {
 	WORD_INITIALIZED, WORD_IPV4, WORD_IPV6, WORD_KERNEL, WORD_KERNELIZED, WORD_LABEL, WORD_LAST_PACKET,
 	WORD_LOCAL_ADDRESS, WORD_LOCAL_PORT, WORD_MEDIA_HANDOVER, WORD_MEDIAS, WORD_PACKETS, WORD_PORT,
 	WORD_PROTOCOL, WORD_RECV, WORD_REJECTED, WORD_RTCP, WORD_RTCP_MUX, WORD_RTP, WORD_SEND, WORD_STATS,
-	WORD_STREAMS, WORD_STRICT_SOURCE_ADDRESS, WORD_TAG, WORD_TYPE, WORD_COUNT
+	WORD_STREAMS, WORD_STRICT_SOURCE_ADDRESS, WORD_TAG, WORD_TYPE, WORD_DTLS, WORD_ICE, WORD_COUNT
 };
 
 static const char *const word_texts[WORD_COUNT] = {
@@ -45,7 +46,7 @@ static const char *const word_texts[WORD_COUNT] = {
 	[WORD_PORT] = "port", [WORD_PROTOCOL] = "protocol", [WORD_RECV] = "recv", [WORD_REJECTED] = "rejected",
 	[WORD_RTCP] = "RTCP", [WORD_RTCP_MUX] = "RTCP-mux", [WORD_RTP] = "RTP", [WORD_SEND] = "send",
 	[WORD_STATS] = "stats", [WORD_STREAMS] = "streams", [WORD_STRICT_SOURCE_ADDRESS] = "strict source address",
-	[WORD_TAG] = "tag", [WORD_TYPE] = "type",
+	[WORD_TAG] = "tag", [WORD_TYPE] = "type", [WORD_DTLS] = "DTLS", [WORD_ICE] = "ICE",
 };
 
 static struct {
@@ -152,6 +153,19 @@ static void describe_stream(GString *out, const struct stream *stream, const str
 		write_key_text(out, WORD_ENDPOINT_LEARNING, copy->learning_status);
 		write_key_text(out, WORD_KERNEL, stream->extras->kernelized ? "forwarding"
 			       : stream->extras->kernel_reason ? stream->extras->kernel_reason : "pending");
+		if (copy->dtls_state) {
+			/* "established, passive, AES_CM_128_HMAC_SHA1_80": why media waits, or how it is keyed */
+			char text[96];
+			snprintf(text, sizeof(text), "%s, %s, %s", copy->dtls_state, copy->dtls_active ? "active" : "passive",
+				 copy->dtls_suite);
+			write_key_text(out, WORD_DTLS, text);
+		}
+		if (copy->ice.running) {
+			/* ICE: our agent towards this side, and where it stands */
+			char text[160];
+			ice_agent_status_text(&copy->ice, text, sizeof(text));
+			write_key_text(out, WORD_ICE, text);
+		}
 	}
 	write_word(out, WORD_STATS);
 	write_counters(out, copy->counters.packets, copy->counters.bytes, copy->counters.errors);
@@ -310,6 +324,8 @@ int ng_command_query(struct ng_request *request)
 	}
 	bencode_dictionary_add_string(request->buffer, request->reply, "result", "ok");
 	ng_describe_call(request, call, true);
+	/* ours: whether the call records (recording.h) */
+	bencode_dictionary_add_string(request->buffer, request->reply, "recording", recording_call_state(call));
 	return 0;
 }
 

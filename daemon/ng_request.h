@@ -19,6 +19,8 @@ struct ng_noted_key {
 #define NG_MAX_NOTED_KEYS 8
 
 enum ng_ice_option { NG_ICE_DEFAULT = 0, NG_ICE_REMOVE, NG_ICE_FORCE };
+/* ICE-lite=: towards whom we act as an ICE-lite agent (RFC 8445 section 2.5) */
+enum ng_ice_lite { NG_ICE_LITE_OFF = 0, NG_ICE_LITE_FORWARD, NG_ICE_LITE_BACKWARD, NG_ICE_LITE_BOTH };
 enum ng_rtcp_mux_policy { NG_RTCP_MUX_DEFAULT = 0, NG_RTCP_MUX_ACCEPT, NG_RTCP_MUX_REJECT };
 
 struct ng_flags {
@@ -31,9 +33,22 @@ struct ng_flags {
 	bool fatal;
 	bool replace_origin, replace_session_connection;
 	enum ng_ice_option ice;
+	/* ICE */
+	enum ng_ice_lite ice_lite;
+	bool generate_mid;
 	bool rtcp_mux_offer, rtcp_mux_demux;
 	enum ng_rtcp_mux_policy rtcp_mux_policy;
 	const char *transport_protocol;
+	/* DTLS=..., DTLS-reverse=..., DTLS-fingerprint=... (media_dtls.h) */
+	bool dtls_off;
+	int dtls_setup, dtls_reverse_setup;  /* enum dtls_setup: ACTIVE, PASSIVE or UNSPECIFIED */
+	bool has_dtls_hash;
+	int dtls_hash;                     /* enum dtls_hash */
+	/* SDES=off, SDES-no-SUITE, SDES-only-SUITE, SDES-pad (media_crypto.h) */
+	bool sdes_off, sdes_pad, sdes_prefer;
+	uint32_t sdes_no_suites, sdes_only_suites;   /* 1 << enum srtp_suite */
+	/* OSRTP (RFC 8643): offer SDES keys on RTP/AVP; accept keys offered on RTP/AVP */
+	bool osrtp_offer, osrtp_accept;
 	const char *direction[2];          /* interface names for the offerer's and the answerer's side */
 	union endpoint received_from;      /* "received-from": [ "IP4", "1.2.3.4" ] */
 	union endpoint media_address;      /* "media-address" */
@@ -41,6 +56,13 @@ struct ng_flags {
 	bool has_delete_delay;
 	long long delete_delay;
 	long long limit;                   /* list */
+	/* call recording (recording.h) */
+	int record_call;                   /* 1: record call yes/on or flag record-call; -1: no/off; 0: not asked */
+	bool has_metadata;                 /* a metadata key was seen (read after the walk) */
+	bool exclude_recording;            /* flag exclude-recording: the sending side is not recorded */
+	bool has_output_destination;       /* an output-destination key was seen */
+	const char *output_destination;
+	const char *metadata;
 	struct codec_options codec;        /* codec dictionary, codec-* flags, ptime (codec.h) */
 	/* what the request asked for that this relay lacks; judged by ng_keys_check() */
 	struct ng_noted_key refused[NG_MAX_NOTED_KEYS], warned[NG_MAX_NOTED_KEYS];

@@ -12,6 +12,7 @@
 #include "log.h"
 #include "ng_commands.h"
 #include "media_control.h"
+#include "recording.h"
 #include "ng_json.h"
 
 #define NG_MAX_DATAGRAM 65536
@@ -105,9 +106,10 @@ static const struct ng_command_entry command_table[] = {
 	{ "play DTMF", ng_command_play_dtmf, true, NULL },
 	/* upstream's other documented commands: an error naming the missing feature rather than
 	 * upstream's generic "Unrecognized command", which stays for names upstream lacks too */
-	REFUSED_COMMAND("start recording", "call recording"),
-	REFUSED_COMMAND("stop recording", "call recording"),
-	REFUSED_COMMAND("pause recording", "call recording"),
+	/* call recording (recording.h): an error without --recording-dir */
+	{ "start recording", ng_command_start_recording, true, NULL },
+	{ "stop recording", ng_command_stop_recording, true, NULL },
+	{ "pause recording", ng_command_pause_recording, true, NULL },
 	REFUSED_COMMAND("start forwarding", "forwarding media to the recording daemon"),
 	REFUSED_COMMAND("stop forwarding", "forwarding media to the recording daemon"),
 	REFUSED_COMMAND("play media", "media playback"),

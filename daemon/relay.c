@@ -24,6 +24,7 @@
 #include "media_control.h"
 #include "media_crypto.h"
 #include "log.h"
+#include "recording_writer.h"
 #include "rtp_header.h"
 
 #define RELAY_BATCH 32       /* packets per recvmmsg() */
@@ -53,6 +54,8 @@ struct worker_counters {
 	uint64_t packets, bytes, errors;
 	uint64_t dropped_strict_source, dropped_no_destination, dropped_truncated, dropped_srtp;
 	uint64_t dropped_call_ended, dropped_send_failed, dropped_stun_malformed, stun_consumed;
+	uint64_t dropped_ice_consent;     /* ICE */
+	struct dtls_counters dtls;
 	uint64_t dropped_blocked;       /* media control */
 };
 _Static_assert(sizeof(struct worker_counters) == sizeof(struct relay_totals),
@@ -295,6 +298,14 @@ static int srtp_protect(struct srtp_context *context, unsigned char *packet, siz
 		: srtp_context_protect_rtp(context, packet, length, RELAY_PACKET_SIZE);
 }
 
+/* The SRTP contexts of a stream with FORWARD_SRTP: the media's, or for an RTCP port with its
+ * own DTLS association (no rtcp-mux, RFC 5764 section 4.1) that association's. */
+static inline struct media_srtp *stream_keys(const struct stream *stream)
+{
+	const struct media *media = stream->media;
+	return stream->kind == STREAM_RTCP && media->rtcp_srtp ? media->rtcp_srtp : media->srtp;
+}
+
 /* A packet refused as bad: an error on the stream it came in on (or would have left by)
  * and on the worker, and one count under the name of its drop path. */
 static void count_refused(struct media_worker *worker, struct stream *stream, uint64_t *drop_counter)
@@ -350,6 +361,18 @@ static void process_stream(struct media_worker *worker, struct stream *stream, i
 				continue;
 			}
 		}
+		if (stream->forward_flags & FORWARD_DTLS) {
+			/* RFC 7983 section 7: DTLS records are the handshake's; media waits for its keys */
+			if (dtls_is_record(packet, length)) {
+				dtls_handle_packet(stream->extras->dtls, packet, length, &worker->sources[i],
+						   &worker->counters.dtls);
+				continue;
+			}
+			if (!(stream->forward_flags & FORWARD_SRTP)) {
+				COUNTER_ADD(worker->counters.dtls.dropped_pending, 1);
+				continue;
+			}
+		}
 		/* RFC 5761 section 4: on a multiplexed port, payload types 64-95 are RTCP */
 		bool is_rtcp = stream->kind == STREAM_RTCP
 			|| ((stream->forward_flags & FORWARD_RTCP_MUX) && rtp_packet_is_rtcp(packet, length));
@@ -358,7 +381,7 @@ static void process_stream(struct media_worker *worker, struct stream *stream, i
 		size_t wire_length = length;
 		if (stream->forward_flags & FORWARD_SRTP) {
 			/* RFC 3711 section 3.3: authenticate before the source may move the latch */
-			int plain = srtp_unprotect(&stream->media->srtp->decrypt, worker->packets[i], length, is_rtcp);
+			int plain = srtp_unprotect(&stream_keys(stream)->decrypt, worker->packets[i], length, is_rtcp);
 			if (plain < 0) {
 				count_refused(worker, input, &worker->counters.dropped_srtp);
 				continue;
@@ -386,6 +409,10 @@ static void process_stream(struct media_worker *worker, struct stream *stream, i
 		}
 		COUNTER_ADD(worker->counters.packets, 1);
 		COUNTER_ADD(worker->counters.bytes, wire_length);
+		/* call recording: a copy of the plaintext, queued for the writer thread (never blocks) */
+		if (stream->forward_flags & FORWARD_RECORD)
+			recording_capture(worker->index, stream->extras->recording_sink, &worker->sources[i],
+					  packet, length);
 
 		/* block/silence media or DTMF (media_control.h): RTP only, RTCP passes */
 		if (!is_rtcp && (stream->forward_flags & FORWARD_MEDIA_CONTROL)) {
@@ -417,8 +444,18 @@ static void process_stream(struct media_worker *worker, struct stream *stream, i
 			COUNTER_ADD(worker->counters.dropped_no_destination, 1);
 			continue;
 		}
-		if (out->forward_flags & FORWARD_SRTP) {
-			int protected = srtp_protect(&out->media->srtp->encrypt, worker->packets[i], length, is_rtcp);
+		/* RFC 7675 section 5.1: the ICE peer stopped answering consent checks */
+		if (out->state & STREAM_ICE_NO_CONSENT) {
+			COUNTER_ADD(worker->counters.dropped_ice_consent, 1);
+			continue;
+		}
+		if (out->forward_flags & (FORWARD_SRTP | FORWARD_DTLS)) {
+			if (!(out->forward_flags & FORWARD_SRTP)) {
+				/* DTLS towards that side has no keys yet: nothing may leave in the clear */
+				COUNTER_ADD(worker->counters.dtls.dropped_pending, 1);
+				continue;
+			}
+			int protected = srtp_protect(&stream_keys(out)->encrypt, worker->packets[i], length, is_rtcp);
 			if (protected < 0) {
 				count_refused(worker, out, &worker->counters.dropped_srtp);
 				continue;
@@ -754,8 +791,23 @@ void relay_read_totals(struct relay_totals *totals)
 		totals->dropped_send_failed += COUNTER_READ(counters->dropped_send_failed);
 		totals->dropped_stun_malformed += COUNTER_READ(counters->dropped_stun_malformed);
 		totals->stun_consumed += COUNTER_READ(counters->stun_consumed);
+		totals->dropped_ice_consent += COUNTER_READ(counters->dropped_ice_consent);
+		const struct dtls_counters *dtls = &counters->dtls;
+		totals->dtls.records += COUNTER_READ(dtls->records);
+		totals->dtls.handshakes += COUNTER_READ(dtls->handshakes);
+		totals->dtls.failed += COUNTER_READ(dtls->failed);
+		totals->dtls.timeouts += COUNTER_READ(dtls->timeouts);
+		totals->dtls.fingerprint_mismatch += COUNTER_READ(dtls->fingerprint_mismatch);
+		totals->dtls.dropped_stranger += COUNTER_READ(dtls->dropped_stranger);
+		totals->dtls.dropped_garbage += COUNTER_READ(dtls->dropped_garbage);
+		totals->dtls.dropped_pending += COUNTER_READ(dtls->dropped_pending);
 		totals->dropped_blocked += COUNTER_READ(counters->dropped_blocked);
 	}
+}
+
+struct dtls_counters *relay_dtls_counters(struct media_worker *worker)
+{
+	return &worker->counters.dtls;
 }
 
 const char *relay_learning_status(const struct stream *stream)

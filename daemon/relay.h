@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 #include "config.h"
+#include "dtls.h"
 #include "timer_heap.h"
 
 struct call;
@@ -30,6 +31,8 @@ struct relay_totals {
 	uint64_t dropped_send_failed;     /* sendmmsg() refused it (socket buffer full, unreachable) */
 	uint64_t dropped_stun_malformed;  /* looked like STUN on an ICE port but did not parse */
 	uint64_t stun_consumed;           /* STUN checks and keepalives, answered or ignored, not relayed */
+	uint64_t dropped_ice_consent;     /* ICE consent of the receiving peer expired (RFC 7675) */
+	struct dtls_counters dtls;        /* DTLS-SRTP: handshakes, and the DTLS and held-back media dropped */
 	uint64_t dropped_blocked;         /* block media / block DTMF (media_control.h) */
 };
 
@@ -46,6 +49,8 @@ int relay_watch_stream(struct media_worker *worker, struct stream *stream);
 /* Hands a destroyed call to its worker, which frees it at its next quiescent point. */
 void relay_retire_call(struct media_worker *worker, struct call *call);
 void relay_read_totals(struct relay_totals *totals);
+/* The worker's DTLS counters, for dtls.c on that worker's thread (its timer callbacks). */
+struct dtls_counters *relay_dtls_counters(struct media_worker *worker);
 /* Per-stream deadlines on a media worker (DTLS retransmission, RTCP intervals): timers of
  * the worker's own timer heap (timer_heap.h), CLOCK_MONOTONIC microseconds (timer_now_us()).
  * The worker fires what is due once per epoll round, after the round's packets are sent, and

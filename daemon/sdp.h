@@ -108,6 +108,8 @@ struct sdp_media_rewrite {
 	 * foundation (component 2 only when rtcp_port != rtp_port). When NULL and !remove_ice,
 	 * the received ICE attributes pass through unchanged. */
 	const char *ice_ufrag, *ice_pwd, *ice_foundation;
+	bool end_of_candidates;          /* a=end-of-candidates after ours (RFC 8840): a trickle peer
+					  * learns that we have no more */
 	/* Attribute lines (without "a=") the caller generated, e.g. "crypto:1 AES_CM_128_HMAC_SHA1_80
 	 * inline:...", "setup:actpass", "fingerprint:sha-256 ...": emitted after a=rtcp-mux, where
 	 * upstream puts its SRTP/DTLS attributes. Received crypto/setup/fingerprint/tls-id lines are
@@ -122,6 +124,8 @@ struct sdp_rewrite_options {
 	bool no_rtcp_attribute;          /* flag no-rtcp-attribute: emit no a=rtcp */
 	bool full_rtcp_attribute;        /* flag full-rtcp-attribute: a=rtcp:PORT IN IP4 ADDR */
 	bool loop_protect;               /* flag loop-protect: add a=rtpengine:TOKEN marker */
+	bool ice_lite;                   /* session-level a=ice-lite (we are a lite agent to the recipient) */
+	const char *bundle_group;        /* a=group:BUNDLE value to emit ("0"), NULL = none (ICE) */
 	const char *loop_protect_token;
 	unsigned int media_count;
 	const struct sdp_media_rewrite *media;

@@ -439,7 +439,7 @@ static void write_media(GString *out, const struct sdp_session *session, const s
 				write_line(out, g_ptr_array_index(received_ice, i));
 	}
 	/* Upstream re-emits a received end-of-candidates (RFC 8840) even with ICE=remove. */
-	if (end_of_candidates)
+	if (end_of_candidates || (rewrite->end_of_candidates && rewrite->ice_ufrag && !rewrite->remove_ice))
 		append_text(out, "a=end-of-candidates\r\n");
 done:
 	if (received_ice)
@@ -511,6 +511,11 @@ static void write_session(GString *out, const struct sdp_session *session,
 			write_line(out, line);
 		}
 	}
+	/* ICE: RFC 8839 section 5.3 (ice-lite is session-level), RFC 9143 section 7 */
+	if (options->bundle_group)
+		append_texts(out, "a=group:BUNDLE ", options->bundle_group, "\r\n", NULL);
+	if (options->ice_lite)
+		append_text(out, "a=ice-lite\r\n");
 	if (options->loop_protect && options->loop_protect_token)
 		g_string_append_printf(out, "a=rtpengine:%s\r\n", options->loop_protect_token);
 }

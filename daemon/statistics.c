@@ -6,6 +6,8 @@
 #include "daemon.h"
 #include "interface.h"
 #include "ng_commands.h"
+#include "recording_writer.h"
+#include "dtls_srtp.h"
 #include "relay.h"
 
 /* One row: the field's C name is its name in every front end but ng. */
@@ -62,6 +64,24 @@ static const struct statistics_field value_fields[] = {
 	TOTAL(dropped_send_failed, "packets", "droppedsendfailed", "dropped: the kernel refused to send it"),
 	TOTAL(dropped_stun_malformed, "packets", "droppedstunmalformed", "dropped: STUN on an ICE port that does not parse"),
 	TOTAL(stun_consumed, "packets", "stunconsumed", "STUN checks and keepalives answered or ignored, not relayed"),
+	/* call recording */
+	TOTAL(recorded_packets, "packets", "recordedpackets", "packets written to recording files"),
+	TOTAL(recording_dropped, "packets", "recordingdrops",
+	      "recorded packets dropped before writing: the writer's queue was full or the packet too large"),
+	TOTAL(recording_errors, "packets", "recordingerrors",
+	      "recorded packets lost to failed writes (disk full, read-only directory, I/O error)"),
+	/* ICE */
+	TOTAL(dropped_ice_consent, "packets", "droppediceconsent", "dropped: the ICE peer withdrew consent (no answer to consent checks for 30 s)"),
+	/* DTLS-SRTP */
+	TOTAL(dtls_records, "packets", "dtlsrecords", "DTLS datagrams taken in by a handshake or an association"),
+	TOTAL(dtls_handshakes, "handshakes", "dtlshandshakes", "DTLS-SRTP handshakes completed (keys in place)"),
+	TOTAL(dtls_failed, "handshakes", "dtlsfailed", "DTLS handshakes failed (alert, protocol error, no SRTP profile)"),
+	TOTAL(dtls_timeouts, "handshakes", "dtlstimeouts", "DTLS handshakes given up after the retransmissions"),
+	TOTAL(dtls_fingerprint_mismatch, "handshakes", "dtlsfingerprintmismatch",
+	      "DTLS handshakes refused: the certificate did not match the SDP fingerprint"),
+	TOTAL(dropped_dtls_stranger, "packets", "droppeddtlsstranger", "dropped: DTLS from a source other than the handshake's peer"),
+	TOTAL(dropped_dtls_garbage, "packets", "droppeddtlsgarbage", "dropped: DTLS records no association could take"),
+	TOTAL(dropped_dtls_pending, "packets", "droppeddtlspending", "dropped: media to or from a DTLS side before its keys"),
 	/* media control */
 	TOTAL(dropped_blocked, "packets", "droppedblocked", "dropped: block media or block DTMF asked for it"),
 
@@ -174,6 +194,20 @@ static void gather_values(struct daemon_context *daemon, struct statistics_value
 	values->dropped_send_failed = relay.dropped_send_failed;
 	values->dropped_stun_malformed = relay.dropped_stun_malformed;
 	values->stun_consumed = relay.stun_consumed;
+	struct recording_writer_totals recording;
+	recording_writer_read_totals(&recording);
+	values->recorded_packets = recording.packets;
+	values->recording_dropped = recording.dropped;
+	values->recording_errors = recording.errors;
+	values->dropped_ice_consent = relay.dropped_ice_consent;
+	values->dtls_records = relay.dtls.records;
+	values->dtls_handshakes = relay.dtls.handshakes;
+	values->dtls_failed = relay.dtls.failed;
+	values->dtls_timeouts = relay.dtls.timeouts;
+	values->dtls_fingerprint_mismatch = relay.dtls.fingerprint_mismatch;
+	values->dropped_dtls_stranger = relay.dtls.dropped_stranger;
+	values->dropped_dtls_garbage = relay.dtls.dropped_garbage;
+	values->dropped_dtls_pending = relay.dtls.dropped_pending;
 	values->dropped_blocked = relay.dropped_blocked;
 
 	values->ng_errors = totals->ng_errors;
@@ -289,6 +323,15 @@ void call_statistics_gather(struct call *call, struct call_statistics *statistic
 		copy->learned = stream->learned;
 		copy->counters = stream->counters;
 		copy->learning_status = relay_learning_status(stream);
+		const struct dtls_connection *dtls = stream->extras->dtls;
+		/* an RTCP port's association exists only without rtcp-mux */
+		if (dtls && dtls->params.enabled && !(stream->kind == STREAM_RTCP && stream->media->rtcp_mux)) {
+			/* the worker writes the association's state under the lock held here */
+			copy->dtls_state = dtls_state_name(dtls->state);
+			copy->dtls_suite = dtls_srtp_suite_name(dtls->srtp_suite);
+			copy->dtls_active = dtls->params.active;
+		}
+		ice_agent_status(stream, &copy->ice);
 	}
 	call_totals(call, &statistics->totals);
 	pthread_mutex_unlock(&call->lock);

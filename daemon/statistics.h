@@ -22,6 +22,7 @@
 #include "call.h"
 #include "endpoint.h"
 #include "ng_commands.h"
+#include "ice_agent.h"
 
 struct daemon_context;
 
@@ -47,6 +48,12 @@ struct statistics_values {
 	uint64_t dropped_strict_source, dropped_no_destination, dropped_truncated, dropped_srtp;
 	uint64_t dropped_call_ended, dropped_send_failed, dropped_stun_malformed;
 	uint64_t stun_consumed;
+	/* ours: call recording (recording_writer.h) */
+	uint64_t recorded_packets, recording_dropped, recording_errors;
+	uint64_t dropped_ice_consent;   /* ICE */
+	/* DTLS-SRTP (dtls.h): handshakes, and DTLS records and held-back media not forwarded */
+	uint64_t dtls_records, dtls_handshakes, dtls_failed, dtls_timeouts, dtls_fingerprint_mismatch;
+	uint64_t dropped_dtls_stranger, dropped_dtls_garbage, dropped_dtls_pending;
 	uint64_t dropped_blocked;             /* media control: block media / block DTMF */
 	/* controlstatistics (after the per-command counts) */
 	uint64_t ng_errors;
@@ -158,6 +165,10 @@ struct stream_statistics {
 	union endpoint learned;
 	struct stream_counters counters;
 	const char *learning_status;     /* static text, relay_learning_status() */
+	const char *dtls_state;          /* static text, dtls_state_name(); NULL without DTLS */
+	const char *dtls_suite;          /* static text: the SRTP suite the handshake agreed */
+	bool dtls_active;                /* our DTLS role is the client */
+	struct ice_agent_status ice;     /* ICE: our agent towards this stream's side */
 };
 
 struct call_statistics {

@@ -193,6 +193,15 @@ static int record_attribute(struct stun_request_info *info, uint16_t type, const
 			*seen_role = true;
 		}
 		return 0;
+	case STUN_ATTRIBUTE_ERROR_CODE:
+		/* RFC 8489 section 14.8: 21 reserved bits, class (3..6) and number (0..99) */
+		if (value_length < 4 || (value[2] & 7) < 3 || (value[2] & 7) > 6 || value[3] > 99)
+			return -EINVAL;
+		if (!info->error_code)
+			info->error_code = (value[2] & 7) * 100 + value[3];
+		return 0;
+	case STUN_ATTRIBUTE_XOR_MAPPED_ADDRESS:
+		return 0;   /* in responses; ICE needs no server-reflexive addresses from us */
 	default:
 		/* RFC 8489 section 14: 0x0000-0x7FFF are comprehension-required. */
 		if (type < 0x8000)
@@ -466,4 +475,46 @@ int stun_build_binding_error_with_integrity(unsigned char *out, size_t size, con
                                             size_t password_length)
 {
 	return build_error(out, size, transaction_id, code, reason, true, password, password_length);
+}
+
+int stun_build_binding_request(unsigned char *out, size_t size, const unsigned char transaction_id[12],
+                               const char *username, uint32_t priority, bool controlling, uint64_t tie_breaker,
+                               bool use_candidate, const char *password, size_t password_length)
+{
+	if (!out || !transaction_id || !username || (!password && password_length))
+		return -EINVAL;
+	size_t username_length = strlen(username);
+	if (!username_length || username_length > 512)
+		return -EINVAL;
+	size_t needed = STUN_HEADER_LENGTH + ATTRIBUTE_HEADER_LENGTH + padded(username_length) + 8 + 12
+		+ (use_candidate ? 4 : 0) + MESSAGE_INTEGRITY_ATTRIBUTE_LENGTH + FINGERPRINT_ATTRIBUTE_LENGTH;
+	if (size < needed)
+		return -ENOSPC;
+	write_header(out, STUN_BINDING_REQUEST, transaction_id);
+	size_t position = STUN_HEADER_LENGTH;
+	write_u16(out + position, STUN_ATTRIBUTE_USERNAME);
+	write_u16(out + position + 2, (uint16_t) username_length);
+	memcpy(out + position + ATTRIBUTE_HEADER_LENGTH, username, username_length);
+	memset(out + position + ATTRIBUTE_HEADER_LENGTH + username_length, 0, padded(username_length) - username_length);
+	position += ATTRIBUTE_HEADER_LENGTH + padded(username_length);
+	/* RFC 8445 section 7.1.1: the priority a peer-reflexive candidate learned from this check gets */
+	write_u16(out + position, STUN_ATTRIBUTE_PRIORITY);
+	write_u16(out + position + 2, 4);
+	write_u32(out + position + 4, priority);
+	position += 8;
+	/* RFC 8445 section 7.1.3: the role and its tie-breaker */
+	write_u16(out + position, controlling ? STUN_ATTRIBUTE_ICE_CONTROLLING : STUN_ATTRIBUTE_ICE_CONTROLLED);
+	write_u16(out + position + 2, 8);
+	write_u32(out + position + 4, (uint32_t) (tie_breaker >> 32));
+	write_u32(out + position + 8, (uint32_t) tie_breaker);
+	position += 12;
+	if (use_candidate) {
+		write_u16(out + position, STUN_ATTRIBUTE_USE_CANDIDATE);
+		write_u16(out + position + 2, 0);
+		position += 4;
+	}
+	int written = append_message_integrity(out, position, password, password_length);
+	if (written < 0)
+		return written;
+	return append_fingerprint(out, (size_t) written);
 }

@@ -69,6 +69,8 @@ struct stun_request_info {
 	/* A comprehension-required attribute (type < 0x8000) this module does not know was present
 	 * before MESSAGE-INTEGRITY; RFC 8489 section 6.3.1.1 answers such a request with 420. */
 	bool has_unknown_required_attribute;
+	/* ERROR-CODE of an error response (e.g. 487), 0 when absent (RFC 8489 section 14.8) */
+	int error_code;
 };
 
 /* Parses and validates a STUN message: header, attribute TLVs within bounds (padding to 4),
@@ -101,5 +103,15 @@ int stun_build_binding_error(unsigned char *out, size_t size, const unsigned cha
 int stun_build_binding_error_with_integrity(unsigned char *out, size_t size, const unsigned char transaction_id[12],
                                             int code, const char *reason, const char *password,
                                             size_t password_length);
+
+/* Writes a Binding request for an ICE connectivity check (RFC 8445 section 7.2.2): USERNAME
+ * "remote_ufrag:local_ufrag", PRIORITY, ICE-CONTROLLING or ICE-CONTROLLED with tie_breaker,
+ * USE-CANDIDATE when nominating, MESSAGE-INTEGRITY keyed with the peer's password (RFC 8445
+ * section 7.2.2), FINGERPRINT. Returns its length (at most STUN_BINDING_REQUEST_MAX_LENGTH),
+ * -ENOSPC, -EINVAL (NULL argument, username over 512 bytes) or -EIO if HMAC fails. */
+#define STUN_BINDING_REQUEST_MAX_LENGTH (STUN_HEADER_LENGTH + 4 + 512 + 8 + 12 + 4 + 24 + 8)
+int stun_build_binding_request(unsigned char *out, size_t size, const unsigned char transaction_id[12],
+                               const char *username, uint32_t priority, bool controlling, uint64_t tie_breaker,
+                               bool use_candidate, const char *password, size_t password_length);
 
 #endif

@@ -1,7 +1,7 @@
 /* SRTP/SRTCP transforms (RFC 3711; RFC 6188 for AES-192/256; RFC 7714 for AES-GCM).
  *
  * Layouts this file produces and accepts (MKI optional everywhere):
- *   SRTP, AES-CM/NULL:  header | encrypted payload | MKI | tag(10 or 4)   (RFC 3711 section 3.1)
+ *   SRTP, AES-CM/f8/NULL: header | encrypted payload | MKI | tag(10 or 4) (RFC 3711 section 3.1)
  *   SRTP, AES-GCM:      header | encrypted payload | tag(16) | MKI         (RFC 7714 section 8)
  *   SRTCP, AES-CM/NULL: header(8) | encrypted | E+index(4) | MKI | tag(10) (RFC 3711 section 3.4)
  *   SRTCP, AES-GCM:     header(8) | encrypted | tag(16) | E+index(4) | MKI (RFC 7714 section 9)
@@ -19,7 +19,7 @@
 
 #include "log.h"
 
-enum srtp_cipher_kind { CIPHER_NULL, CIPHER_AES_CM, CIPHER_AES_GCM };
+enum srtp_cipher_kind { CIPHER_NULL, CIPHER_AES_CM, CIPHER_AES_GCM, CIPHER_AES_F8 };
 
 struct srtp_suite_info {
 	const char *name;
@@ -55,6 +55,9 @@ static const struct srtp_suite_info suites[SRTP_SUITE_COUNT] = {
 		CIPHER_AES_GCM, 16, 12, 16, 16 },
 	[SRTP_AEAD_AES_256_GCM] = { "AEAD_AES_256_GCM", "SRTP_AEAD_AES_256_GCM", 0x0008,
 		CIPHER_AES_GCM, 32, 12, 16, 16 },
+	/* RFC 4568 section 6.2.3; no DTLS-SRTP profile */
+	[SRTP_F8_128_HMAC_SHA1_80] = { "F8_128_HMAC_SHA1_80", NULL, 0, CIPHER_AES_F8, 16, 14, 10, 10 },
+	[SRTP_F8_128_HMAC_SHA1_32] = { "F8_128_HMAC_SHA1_32", NULL, 0, CIPHER_AES_F8, 16, 14, 4, 10 },
 };
 
 #define RTP_FIXED_HEADER_LENGTH 12
@@ -260,6 +263,81 @@ static int aes_cm_crypt(const struct srtp_session_keys *keys, uint32_t ssrc, uin
 	return 0;
 }
 
+/* AES-f8 (RFC 3711 section 4.1.2.1): IV' = E(k_e XOR m, IV), S(-1) = 0,
+ * S(j) = E(k_e, IV' XOR j XOR S(j-1)), the keystream S(0) || S(1) || ... XORed onto the data.
+ * ecb is keyed with k_e, iv_ecb with k_e XOR m (both AES-ECB without padding). */
+static int aes_f8_crypt(EVP_CIPHER_CTX *ecb, EVP_CIPHER_CTX *iv_ecb, const unsigned char iv[16], unsigned char *data,
+                        size_t length)
+{
+	unsigned char iv_prime[16], stream[16] = { 0 }, block[16];
+	int written = 0;
+	if (EVP_EncryptUpdate(iv_ecb, iv_prime, &written, iv, 16) != 1 || written != 16)
+		return -EINVAL;
+	uint32_t j = 0;
+	for (size_t offset = 0; offset < length; offset += 16, j++) {
+		for (int k = 0; k < 16; k++)
+			block[k] = iv_prime[k] ^ stream[k];
+		/* j as a 128-bit counter: a packet has far fewer than 2^32 blocks */
+		block[12] ^= (unsigned char) (j >> 24);
+		block[13] ^= (unsigned char) (j >> 16);
+		block[14] ^= (unsigned char) (j >> 8);
+		block[15] ^= (unsigned char) j;
+		if (EVP_EncryptUpdate(ecb, stream, &written, block, 16) != 1 || written != 16)
+			return -EINVAL;
+		size_t chunk = length - offset < 16 ? length - offset : 16;
+		for (size_t k = 0; k < chunk; k++)
+			data[offset + k] ^= stream[k];
+	}
+	OPENSSL_cleanse(stream, sizeof(stream));
+	return 0;
+}
+
+/* RFC 3711 section 4.1.2.2: IV = 0x00 || M || PT || SEQ || TS || SSRC || ROC. */
+static int aes_f8_rtp(const struct srtp_session_keys *keys, const unsigned char *header, uint32_t roc,
+                      unsigned char *data, size_t length)
+{
+	unsigned char iv[16] = { 0 };
+	memcpy(iv + 1, header + 1, 11);
+	write_u32(iv + 12, roc);
+	return aes_f8_crypt(keys->cipher, keys->f8_iv_cipher, iv, data, length);
+}
+
+/* RFC 3711 section 4.1.2.3: IV = 0..0 (32 bits) || E || SRTCP index || the first 64 bits of the
+ * RTCP header (V, P, RC, PT, length, SSRC). */
+static int aes_f8_rtcp(const struct srtp_session_keys *keys, const unsigned char *header, uint32_t e_and_index,
+                       unsigned char *data, size_t length)
+{
+	unsigned char iv[16] = { 0 };
+	write_u32(iv + 4, e_and_index);
+	memcpy(iv + 8, header, 8);
+	return aes_f8_crypt(keys->cipher, keys->f8_iv_cipher, iv, data, length);
+}
+
+/* The two ECB contexts of AES-f8 from the session key and salt (RFC 3711 section 4.1.2.1:
+ * m = k_s || 0x555..5, as long as the key). */
+static int f8_setup(EVP_CIPHER_CTX **ecb, EVP_CIPHER_CTX **iv_ecb, const unsigned char *key, size_t key_length,
+                    const unsigned char *salt, size_t salt_length)
+{
+	if (key_length != 16 || salt_length > key_length)
+		return -EINVAL;
+	unsigned char masked[16];
+	memset(masked, 0x55, sizeof(masked));
+	memcpy(masked, salt, salt_length);
+	for (size_t i = 0; i < key_length; i++)
+		masked[i] ^= key[i];
+	*ecb = EVP_CIPHER_CTX_new();
+	*iv_ecb = EVP_CIPHER_CTX_new();
+	int ret = -ENOMEM;
+	if (*ecb && *iv_ecb && EVP_EncryptInit_ex(*ecb, EVP_aes_128_ecb(), NULL, key, NULL) == 1
+	    && EVP_EncryptInit_ex(*iv_ecb, EVP_aes_128_ecb(), NULL, masked, NULL) == 1) {
+		EVP_CIPHER_CTX_set_padding(*ecb, 0);
+		EVP_CIPHER_CTX_set_padding(*iv_ecb, 0);
+		ret = 0;
+	}
+	OPENSSL_cleanse(masked, sizeof(masked));
+	return ret;
+}
+
 /* HMAC-SHA1 over data and an optional 4-byte trailer (the ROC for SRTP), full 20 bytes out. */
 static int hmac_sha1(const struct srtp_session_keys *keys, const unsigned char *data, size_t length,
                      const unsigned char *trailer, unsigned char out[HMAC_SHA1_LENGTH])
@@ -356,12 +434,22 @@ static int setup_session_keys(struct srtp_session_keys *keys, const struct srtp_
 	if (info->cipher != CIPHER_NULL) {
 		if (derive_with_cipher(prf, master_salt, salt_length, first_label, key, info->master_key_length))
 			goto out;
-		const EVP_CIPHER *cipher = ctr_cipher_for_key(info->master_key_length);
-		if (info->cipher == CIPHER_AES_GCM)
-			cipher = info->master_key_length == 16 ? EVP_aes_128_gcm() : EVP_aes_256_gcm();
-		keys->cipher = EVP_CIPHER_CTX_new();
-		if (!keys->cipher || EVP_EncryptInit_ex(keys->cipher, cipher, NULL, key, NULL) != 1)
-			goto out;
+		if (info->cipher == CIPHER_AES_F8) {
+			EVP_CIPHER_CTX *ecb = NULL, *iv_ecb = NULL;
+			int error = f8_setup(&ecb, &iv_ecb, key, info->master_key_length, keys->salt,
+			                     info->master_salt_length);
+			keys->cipher = ecb;
+			keys->f8_iv_cipher = iv_ecb;
+			if (error)
+				goto out;
+		} else {
+			const EVP_CIPHER *cipher = ctr_cipher_for_key(info->master_key_length);
+			if (info->cipher == CIPHER_AES_GCM)
+				cipher = info->master_key_length == 16 ? EVP_aes_128_gcm() : EVP_aes_256_gcm();
+			keys->cipher = EVP_CIPHER_CTX_new();
+			if (!keys->cipher || EVP_EncryptInit_ex(keys->cipher, cipher, NULL, key, NULL) != 1)
+				goto out;
+		}
 	}
 	if (info->cipher != CIPHER_AES_GCM) {
 		if (derive_with_cipher(prf, master_salt, salt_length, first_label + 1, auth_key, sizeof(auth_key)))
@@ -388,6 +476,7 @@ out:
 static void cleanup_session_keys(struct srtp_session_keys *keys)
 {
 	EVP_CIPHER_CTX_free(keys->cipher);
+	EVP_CIPHER_CTX_free(keys->f8_iv_cipher);
 	EVP_MAC_CTX_free(keys->mac);
 	OPENSSL_cleanse(keys, sizeof(*keys));
 }
@@ -459,6 +548,20 @@ int srtp_derive_key(const unsigned char *master_key, size_t key_length, const un
 	if (EVP_EncryptInit_ex(prf, cipher, NULL, master_key, NULL) == 1)
 		ret = derive_with_cipher(prf, master_salt, salt_length, label, out, out_length);
 	EVP_CIPHER_CTX_free(prf);
+	return ret;
+}
+
+int srtp_f8_transform(const unsigned char *session_key, size_t key_length, const unsigned char *session_salt,
+                      size_t salt_length, const unsigned char iv[16], unsigned char *data, size_t length)
+{
+	if (!session_key || !session_salt || !iv || (!data && length))
+		return -EINVAL;
+	EVP_CIPHER_CTX *ecb = NULL, *iv_ecb = NULL;
+	int ret = f8_setup(&ecb, &iv_ecb, session_key, key_length, session_salt, salt_length);
+	if (!ret)
+		ret = aes_f8_crypt(ecb, iv_ecb, iv, data, length);
+	EVP_CIPHER_CTX_free(ecb);
+	EVP_CIPHER_CTX_free(iv_ecb);
 	return ret;
 }
 
@@ -576,6 +679,10 @@ int srtp_context_protect_rtp(struct srtp_context *ctx, unsigned char *packet, si
 			int ret = aes_cm_crypt(&ctx->rtp, ssrc, index, payload, payload_length);
 			if (ret)
 				return ret;
+		} else if (info->cipher == CIPHER_AES_F8 && !(ctx->session_flags & SRTP_UNENCRYPTED_SRTP)) {
+			int ret = aes_f8_rtp(&ctx->rtp, packet, roc, payload, payload_length);
+			if (ret)
+				return ret;
 		}
 		if (tag_length) {
 			unsigned char roc_bytes[4], digest[HMAC_SHA1_LENGTH];
@@ -639,6 +746,10 @@ int srtp_context_unprotect_rtp(struct srtp_context *ctx, unsigned char *packet, 
 			int ret = aes_cm_crypt(&ctx->rtp, ssrc, index, payload, payload_length);
 			if (ret)
 				return ret;
+		} else if (info->cipher == CIPHER_AES_F8 && !(ctx->session_flags & SRTP_UNENCRYPTED_SRTP)) {
+			int ret = aes_f8_rtp(&ctx->rtp, packet, roc, payload, payload_length);
+			if (ret)
+				return ret;
 		}
 	}
 	accept_rtp_index(ctx, ssrc, index);
@@ -685,7 +796,9 @@ int srtp_context_protect_rtcp(struct srtp_context *ctx, unsigned char *packet, s
 		memcpy(packet + length + GCM_TAG_LENGTH + SRTCP_INDEX_LENGTH, ctx->mki, ctx->mki_length);
 	} else {
 		if (encrypted) {
-			int ret = aes_cm_crypt(&ctx->rtcp, ssrc, index, payload, payload_length);
+			int ret = info->cipher == CIPHER_AES_F8
+				? aes_f8_rtcp(&ctx->rtcp, packet, read_u32(e_and_index), payload, payload_length)
+				: aes_cm_crypt(&ctx->rtcp, ssrc, index, payload, payload_length);
 			if (ret)
 				return ret;
 		}
@@ -764,9 +877,10 @@ int srtp_context_unprotect_rtcp(struct srtp_context *ctx, unsigned char *packet,
 		/* The sender's E flag is authenticated and says whether the payload is encrypted;
 		 * with the NULL cipher there is no key to decrypt with, so E must be clear. */
 		if (encrypted) {
-			if (info->cipher != CIPHER_AES_CM)
+			if (info->cipher != CIPHER_AES_CM && info->cipher != CIPHER_AES_F8)
 				return -EACCES;
-			ret = aes_cm_crypt(&ctx->rtcp, ssrc, index, payload, payload_length);
+			ret = info->cipher == CIPHER_AES_F8 ? aes_f8_rtcp(&ctx->rtcp, packet, e_and_index, payload, payload_length)
+				: aes_cm_crypt(&ctx->rtcp, ssrc, index, payload, payload_length);
 			if (ret)
 				return ret;
 		}

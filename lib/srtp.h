@@ -1,4 +1,5 @@
-/* SRTP and SRTCP (RFC 3711, AES-192/256 from RFC 6188, AES-GCM from RFC 7714) for the relay's
+/* SRTP and SRTCP (RFC 3711 with AES-CM and AES-f8, AES-192/256 from RFC 6188, AES-GCM from
+ * RFC 7714) for the relay's
  * packet path.
  *
  * One struct srtp_context holds one direction of one media stream: the session keys derived from
@@ -47,6 +48,8 @@ enum srtp_suite {
 	SRTP_NULL_HMAC_SHA1_32,
 	SRTP_AEAD_AES_128_GCM,
 	SRTP_AEAD_AES_256_GCM,
+	SRTP_F8_128_HMAC_SHA1_80,    /* RFC 3711 section 4.1.2, RFC 4568 section 6.2.3 */
+	SRTP_F8_128_HMAC_SHA1_32,
 	SRTP_SUITE_COUNT
 };
 
@@ -89,6 +92,7 @@ struct srtp_ssrc_state {
 struct srtp_session_keys {
 	void *cipher;                /* EVP_CIPHER_CTX keyed with the session key; NULL for NULL cipher */
 	void *mac;                   /* EVP_MAC_CTX, HMAC-SHA1 keyed with the session auth key; NULL for GCM */
+	void *f8_iv_cipher;          /* AES-f8 only: AES-ECB keyed with session key XOR (salt || 0x55..) */
 	unsigned char salt[SRTP_MAX_MASTER_SALT_LENGTH];
 };
 
@@ -116,6 +120,13 @@ size_t srtp_suite_rtp_tag_length(enum srtp_suite suite);
  * suites without a DTLS-SRTP profile, e.g. the AES-192/256 CM ones). */
 int srtp_suite_from_dtls_profile(uint16_t profile, enum srtp_suite *suite);
 const char *srtp_suite_dtls_profile_name(enum srtp_suite suite);
+
+/* The AES-f8 transform of RFC 3711 section 4.1.2 with a session key, session salt (at most 14
+ * bytes, padded with 0x55 to the key length as the key mask m) and the 16-byte IV, in place.
+ * Exposed for the RFC 3711 appendix B.1 vector; the packet functions use their own contexts.
+ * Returns 0, -EINVAL or -ENOMEM. */
+int srtp_f8_transform(const unsigned char *session_key, size_t key_length, const unsigned char *session_salt,
+                      size_t salt_length, const unsigned char iv[16], unsigned char *data, size_t length);
 
 /* Derives the session keys from a master key and salt. Returns 0, -EINVAL (unknown suite, wrong
  * key or salt length) or -ENOMEM (OpenSSL could not set up). On failure the context is left

@@ -6,10 +6,15 @@ BUILD_PACKAGES := build-essential pkg-config clang libclang-rt-14-dev \
 	libavcodec-dev libavformat-dev libswresample-dev libavutil-dev libxtables-dev
 TEST_PACKAGES := python3 python3-pytest kamailio sip-tester tshark redis-server \
 	libsrtp2-dev iproute2 iptables procps psmisc
+# call recording: Debian's rtpengine-recording reads the daemon's proc spool files in a test
+TEST_PACKAGES += rtpengine-recording-daemon
 # HTTP listener tests: promtool (prometheus), headless Chromium (live view), openssl (certificates)
 TEST_PACKAGES += prometheus chromium openssl
 # CLI: Debian's rtpengine-ctl (Perl) drives 10.5 in the CLI comparison tests.
 TEST_PACKAGES += rtpengine-utils
+# ICE / WebRTC: the real-browser test (tests/e2e/test_webrtc.py) drives headless Chromium over
+# the DevTools protocol and plays a tone that sox makes
+TEST_PACKAGES += chromium sox python3-websocket
 # Debian's rtpengine is the reference the benchmark compares against.
 BENCH_PACKAGES := rtpengine-daemon
 # Packaging (make deb, make test-deb): debhelper and DKMS helpers, lintian, a Debian 12 root

@@ -308,6 +308,9 @@ static size_t build_sdp(char *buffer, size_t size, int port)
 	return length > 0 && (size_t) length < size ? (size_t) length : 0;
 }
 
+/* --record yes: offers ask for call recording ("record call": "yes"), for make bench-recording */
+static int record_calls;
+
 /* Builds "COOKIE d...e" for STEP of CALL into BUFFER; returns its length or 0. */
 static size_t build_request(char *buffer, size_t size, const char *cookie, const struct call *call,
 	enum ng_step step)
@@ -325,6 +328,8 @@ static size_t build_request(char *buffer, size_t size, const char *cookie, const
 	used = append_bencode_pair(buffer, size, used, "from-tag", call->from_tag, strlen(call->from_tag));
 	if (step == STEP_ANSWER)
 		used = append_bencode_pair(buffer, size, used, "to-tag", call->to_tag, strlen(call->to_tag));
+	if (step == STEP_OFFER && record_calls)
+		used = append_bencode_pair(buffer, size, used, "record call", "yes", 3);
 	if (used + 2 > size)
 		return 0;
 	buffer[used++] = 'e';
@@ -846,7 +851,7 @@ static void usage(const char *program)
 {
 	fprintf(stderr,
 		"usage: %s media --mode ng|fixed|direct [--ng IP:PORT] [--relay-base PORT] [--calls N]\n"
-		"          [--duration S] [--warmup S] [--rate PPS] [--pid PID]\n"
+		"          [--duration S] [--warmup S] [--rate PPS] [--pid PID] [--record yes]\n"
 		"       %s ng --ng IP:PORT [--duration S] [--inflight W] [--pid PID]\n", program, program);
 }
 
@@ -897,6 +902,8 @@ int main(int argc, char **argv)
 			options.pid = atoi(value);
 		} else if (!strcmp(name, "--inflight")) {
 			options.inflight = atoi(value);
+		} else if (!strcmp(name, "--record")) {
+			record_calls = !strcmp(value, "yes");
 		} else {
 			usage(argv[0]);
 			return 1;

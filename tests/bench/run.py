@@ -210,13 +210,14 @@ def ng_cycles(arguments, log_dir):
     return figures
 
 
-def start_ng_relay(name, binary, log_dir, port_min, port_span):
-    """Starts ours or upstream with the benchmark's options; returns (process, ng port, log path)."""
+def start_ng_relay(name, binary, log_dir, port_min, port_span, extra_args=()):
+    """Starts ours or upstream with the benchmark's options (and extra_args); returns
+    (process, ng port, log path)."""
     ng_port = free_udp_port()
     command = [binary, "--config-file=none", "--table=-1", "--foreground", "--log-level=3", "--log-stderr",
                "--interface=127.0.0.1", "--listen-ng=127.0.0.1:%d" % ng_port,
                "--port-min=%d" % port_min, "--port-max=%d" % (port_min + port_span - 1),
-               "--delete-delay=0", "--endpoint-learning=immediate"]
+               "--delete-delay=0", "--endpoint-learning=immediate"] + list(extra_args)
     log_path = log_path_for(log_dir, name)
     return ManagedProcess(command, log_path, name=name), ng_port, log_path
 

@@ -269,10 +269,12 @@ class SipHarness:
         return process
 
     def start_kamailio(self, rtpengine_ng_port, downstream_address, downstream_port,
-                       ready_timeout=10):
+                       ready_timeout=10, rtpengine_flags=None, config=EXAMPLE_CONFIG):
         """Kamailio relaying to downstream_address:port with the relay at ng port
-        `rtpengine_ng_port` on 127.0.0.1. Start the relay first (see the example)."""
-        with open(EXAMPLE_CONFIG) as handle:
+        `rtpengine_ng_port` on 127.0.0.1. Start the relay first (see the example).
+        `config`: the example to run (kamailio-relay.cfg, kamailio-webrtc.cfg);
+        rtpengine_flags replaces its RTPENGINE_FLAGS (a quoted string)."""
+        with open(config) as handle:
             template = handle.read()
         failures = []
         for _attempt in range(START_ATTEMPTS):
@@ -281,6 +283,7 @@ class SipHarness:
                 "LISTEN_SOCKET": "udp:%s:%d" % (PROXY_ADDRESS, port),
                 "RTPENGINE_SOCKET": '"udp:127.0.0.1:%d"' % rtpengine_ng_port,
                 "DOWNSTREAM_URI": '"sip:%s:%d"' % (downstream_address, downstream_port),
+                **({"RTPENGINE_FLAGS": rtpengine_flags} if rtpengine_flags else {}),
             })
             config_path = self._path("kamailio.cfg")
             with open(config_path, "w") as handle:

@@ -2,7 +2,8 @@
  * into the daemon). Reads one packet per line in hex on stdin, writes the protected or
  * unprotected packet in hex (or "error N") per line on stdout.
  *   srtp_peer protect|unprotect|protect-rtcp|unprotect-rtcp SUITE BASE64-KEY-AND-SALT
- * SUITE: AES_CM_128_HMAC_SHA1_80 or AES_CM_128_HMAC_SHA1_32. */
+ * SUITE: AES_CM_128_HMAC_SHA1_80, AES_CM_128_HMAC_SHA1_32, AEAD_AES_128_GCM or AEAD_AES_256_GCM
+ * (key and salt: 30, 30, 28 or 44 bytes). */
 #include <stdbool.h>
 #include <srtp2/srtp.h>
 #include <stdio.h>
@@ -32,21 +33,32 @@ int main(int argc, char **argv)
 	bool rtcp = strstr(mode, "rtcp") != NULL;
 	gsize key_length = 0;
 	guchar *key = g_base64_decode(argv[3], &key_length);
-	if (key_length != 30) {
-		fprintf(stderr, "key and salt must be 30 bytes, got %zu\n", key_length);
-		return 2;
-	}
 	srtp_policy_t policy;
 	memset(&policy, 0, sizeof(policy));
-	if (!strcmp(argv[2], "AES_CM_128_HMAC_SHA1_80"))
+	gsize expected = 30;
+	if (!strcmp(argv[2], "AES_CM_128_HMAC_SHA1_80")) {
 		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&policy.rtp);
-	else if (!strcmp(argv[2], "AES_CM_128_HMAC_SHA1_32"))
+		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&policy.rtcp);
+	} else if (!strcmp(argv[2], "AES_CM_128_HMAC_SHA1_32")) {
 		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32(&policy.rtp);
-	else {
+		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&policy.rtcp);
+	} else if (!strcmp(argv[2], "AEAD_AES_128_GCM")) {
+		/* RFC 7714: 16-byte key, 12-byte salt, 16-byte tag (DTLS-SRTP keys) */
+		srtp_crypto_policy_set_aes_gcm_128_16_auth(&policy.rtp);
+		srtp_crypto_policy_set_aes_gcm_128_16_auth(&policy.rtcp);
+		expected = 28;
+	} else if (!strcmp(argv[2], "AEAD_AES_256_GCM")) {
+		srtp_crypto_policy_set_aes_gcm_256_16_auth(&policy.rtp);
+		srtp_crypto_policy_set_aes_gcm_256_16_auth(&policy.rtcp);
+		expected = 44;
+	} else {
 		fprintf(stderr, "unsupported suite %s\n", argv[2]);
 		return 2;
 	}
-	srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&policy.rtcp);
+	if (key_length != expected) {
+		fprintf(stderr, "key and salt must be %zu bytes, got %zu\n", expected, key_length);
+		return 2;
+	}
 	policy.ssrc.type = protect ? ssrc_any_outbound : ssrc_any_inbound;
 	policy.key = key;
 	policy.window_size = 128;

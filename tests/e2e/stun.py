@@ -12,6 +12,7 @@ MAGIC_COOKIE = 0x2112A442
 BINDING_REQUEST, BINDING_SUCCESS, BINDING_ERROR = 0x0001, 0x0101, 0x0111
 USERNAME, MESSAGE_INTEGRITY, ERROR_CODE, XOR_MAPPED_ADDRESS = 0x0006, 0x0008, 0x0009, 0x0020
 PRIORITY, USE_CANDIDATE, FINGERPRINT, ICE_CONTROLLING = 0x0024, 0x0025, 0x8028, 0x802A
+ICE_CONTROLLED = 0x8029
 
 
 def _attribute(kind, value):
@@ -23,24 +24,56 @@ def _header(kind, length, transaction):
     return struct.pack("!HHI", kind, length, MAGIC_COOKIE) + transaction
 
 
-def binding_request(username, password, transaction=None, use_candidate=True):
-    """A Binding request with USERNAME, PRIORITY, ICE-CONTROLLING, [USE-CANDIDATE],
-    MESSAGE-INTEGRITY and FINGERPRINT."""
-    transaction = transaction or os.urandom(12)
-    body = _attribute(USERNAME, username.encode())
-    body += _attribute(PRIORITY, struct.pack("!I", 1853824767))
-    body += _attribute(ICE_CONTROLLING, os.urandom(8))
-    if use_candidate:
-        body += _attribute(USE_CANDIDATE, b"")
+def _sign(kind, body, transaction, password):
     # RFC 8489 section 14.5: the length covers MESSAGE-INTEGRITY when the HMAC is computed
     length_with_integrity = len(body) + 24
-    digest = hmac.new(password.encode(), _header(BINDING_REQUEST, length_with_integrity, transaction) + body,
+    digest = hmac.new(password.encode(), _header(kind, length_with_integrity, transaction) + body,
                       hashlib.sha1).digest()
     body += _attribute(MESSAGE_INTEGRITY, digest)
     # RFC 8489 section 14.7: CRC-32 of everything before FINGERPRINT, XOR 0x5354554e
-    crc = zlib.crc32(_header(BINDING_REQUEST, len(body) + 8, transaction) + body) ^ 0x5354554E
+    crc = zlib.crc32(_header(kind, len(body) + 8, transaction) + body) ^ 0x5354554E
     body += _attribute(FINGERPRINT, struct.pack("!I", crc))
-    return _header(BINDING_REQUEST, len(body), transaction) + body, transaction
+    return _header(kind, len(body), transaction) + body
+
+
+def binding_request(username, password, transaction=None, use_candidate=True, controlling=True,
+                    tie_breaker=None):
+    """A Binding request with USERNAME, PRIORITY, ICE-CONTROLLING (or -CONTROLLED),
+    [USE-CANDIDATE], MESSAGE-INTEGRITY and FINGERPRINT."""
+    transaction = transaction or os.urandom(12)
+    body = _attribute(USERNAME, username.encode())
+    body += _attribute(PRIORITY, struct.pack("!I", 1853824767))
+    role = tie_breaker if tie_breaker is not None else os.urandom(8)
+    body += _attribute(ICE_CONTROLLING if controlling else ICE_CONTROLLED, role)
+    if use_candidate:
+        body += _attribute(USE_CANDIDATE, b"")
+    return _sign(BINDING_REQUEST, body, transaction, password), transaction
+
+
+def binding_success(transaction, password, mapped):
+    """A Binding success response with XOR-MAPPED-ADDRESS (IPv4 or IPv6) for `mapped`, signed."""
+    address, port = mapped[:2]
+    if ":" in address:
+        key = struct.pack("!I", MAGIC_COOKIE) + transaction
+        raw = bytes(a ^ b for a, b in zip(socket.inet_pton(socket.AF_INET6, address), key))
+        value = struct.pack("!xBH", 2, port ^ (MAGIC_COOKIE >> 16)) + raw
+    else:
+        raw = struct.unpack("!I", socket.inet_aton(address))[0] ^ MAGIC_COOKIE
+        value = struct.pack("!xBHI", 1, port ^ (MAGIC_COOKIE >> 16), raw)
+    return _sign(BINDING_SUCCESS, _attribute(XOR_MAPPED_ADDRESS, value), transaction, password)
+
+
+def binding_error(transaction, password, code, reason=b""):
+    """A Binding error response (e.g. 487 Role Conflict), signed."""
+    value = struct.pack("!HBB", 0, code // 100, code % 100) + reason
+    return _sign(BINDING_ERROR, _attribute(ERROR_CODE, value), transaction, password)
+
+
+def fingerprint_valid(message):
+    """True when the message ends with a correct FINGERPRINT."""
+    if len(message) < 28 or struct.unpack("!H", message[-8:-6])[0] != FINGERPRINT:
+        return False
+    return (zlib.crc32(message[:-8]) ^ 0x5354554E) == struct.unpack("!I", message[-4:])[0]
 
 
 def parse(message):

@@ -29,33 +29,41 @@ def _refused(daemon, reply, *words):
 
 # ---------------------------------------------------------------- refused
 
-@pytest.mark.upstream_differs("upstream terminates DTLS-SRTP")
-def test_dtls_offer_is_refused(rtpengine):
+# DTLS-SRTP used to be refused here; it is terminated now (tests/e2e/test_dtls.py drives real
+# handshakes). These keep the ng side honest: accepted, and our own DTLS attributes offered.
+
+def test_dtls_offer_is_accepted(rtpengine):
     sdp = make_sdp(CALLER, media_section(30000, protocol="UDP/TLS/RTP/SAVPF",
                                          attributes=("sendrecv", FINGERPRINT, "setup:actpass")))
-    _refused(rtpengine, Call(rtpengine).offer(sdp), "DTLS-SRTP", "UDP/TLS/RTP/SAVPF")
+    reply = assert_ok(Call(rtpengine).offer(sdp))
+    media = Sdp(reply["sdp"]).medias[0]
+    assert media.protocol == "UDP/TLS/RTP/SAVPF"
+    assert "setup:actpass" in media.attributes
+    assert FINGERPRINT not in media.attributes   # ours, not the offerer's
+    assert any(a.startswith("fingerprint:sha-256 ") for a in media.attributes)
 
 
-@pytest.mark.upstream_differs("upstream terminates DTLS-SRTP")
-def test_fingerprint_only_srtp_offer_is_refused(rtpengine):
+def test_fingerprint_only_srtp_offer_is_accepted(rtpengine):
     sdp = make_sdp(CALLER, media_section(30000, protocol="RTP/SAVPF",
                                          attributes=("sendrecv", FINGERPRINT)))
-    _refused(rtpengine, Call(rtpengine).offer(sdp), "DTLS-SRTP", "fingerprint")
+    assert_ok(Call(rtpengine).offer(sdp))
 
 
-@pytest.mark.upstream_differs("upstream terminates DTLS-SRTP")
-def test_dtls_transport_protocol_is_refused(rtpengine):
+def test_dtls_transport_protocol_is_accepted(rtpengine):
     for options in ({"transport-protocol": "UDP/TLS/RTP/SAVPF"},
                     {"flags": ["transport-protocol=UDP/TLS/RTP/SAVPF"]}):
-        reply = Call(rtpengine).offer(simple_sdp(CALLER, 30000), options)
-        _refused(rtpengine, reply, "DTLS-SRTP", "UDP/TLS/RTP/SAVPF")
+        reply = assert_ok(Call(rtpengine).offer(simple_sdp(CALLER, 30000), options))
+        media = Sdp(reply["sdp"]).medias[0]
+        assert media.protocol == "UDP/TLS/RTP/SAVPF"
+        assert "setup:actpass" in media.attributes
 
 
-@pytest.mark.upstream_differs("upstream does DTLS-SRTP")
-def test_dtls_role_on_an_srtp_call_is_refused(rtpengine):
-    reply = Call(rtpengine).offer(simple_sdp(CALLER, 30000),
-                                  {"transport-protocol": "RTP/SAVP", "DTLS": "passive"})
-    _refused(rtpengine, reply, "DTLS-SRTP", "DTLS=passive")
+def test_dtls_offer_without_fingerprint_is_refused(rtpengine):
+    sdp = make_sdp(CALLER, media_section(30000, protocol="UDP/TLS/RTP/SAVPF",
+                                         attributes=("sendrecv", "setup:actpass")))
+    reply = Call(rtpengine).offer(sdp)
+    assert_error(reply)
+    assert "DTLS" in reply["error-reason"]
 
 
 @pytest.mark.upstream_differs("upstream transcodes")
@@ -109,8 +117,8 @@ def test_recording_request_is_served_with_a_warning(rtpengine, media_peer, optio
     answer = assert_ok(call.answer(simple_sdp(CALLEE, callee.port), options))
     assert "recording" in answer["warning"]
     # one WARN line per request, with the call-id
-    assert wait_until(lambda: rtpengine.log_text().count("recording is not supported") >= 2)
-    lines = [line for line in rtpengine.log_text().splitlines() if "recording is not supported" in line]
+    assert wait_until(lambda: rtpengine.log_text().count("recording (needs --recording-dir) is not supported") >= 2)
+    lines = [line for line in rtpengine.log_text().splitlines() if "recording (needs --recording-dir) is not supported" in line]
     assert len(lines) == 2, lines
     assert all(call.call_id in line for line in lines), lines
     # and the call works: SDP through us, media relayed

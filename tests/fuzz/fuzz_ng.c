@@ -71,8 +71,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	g_string_truncate(reply, 0);
 	ng_process_datagram(&daemon_state, datagram->str, datagram->len, &source, reply);
 	g_string_free(datagram, TRUE);
-	/* a reply is always a cookie and a bencoded dictionary */
-	if (reply->len < 7 || memcmp(reply->str, "fuzz d", 6) || reply->str[reply->len - 1] != 'e')
+	/* a reply is always a cookie and a dictionary: bencoded, or JSON for a request that
+	 * started with '{' (ng_json.c) */
+	bool bencoded = reply->len >= 7 && !memcmp(reply->str, "fuzz d", 6) && reply->str[reply->len - 1] == 'e';
+	bool json = size > 0 && data[0] == '{' && reply->len >= 7 && !memcmp(reply->str, "fuzz {", 6) &&
+		    reply->str[reply->len - 1] == '}';
+	if (!bencoded && !json)
 		__builtin_trap();
 	call_foreach(end_call, &daemon_state);
 	return 0;

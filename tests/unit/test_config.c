@@ -220,6 +220,24 @@ static void test_endpoint_learning_values(struct fixture *fixture, gconstpointer
 			"'sometimes' for option 'endpoint-learning'");
 }
 
+/* call recording: --recording-dir turns it on, method and format are checked */
+static void test_recording_options(struct fixture *fixture, gconstpointer data)
+{
+	g_assert_cmpint(load_arguments(fixture, BASE, NULL), ==, CONFIG_OK);
+	g_assert_null(fixture->config.recording_dir);
+	g_assert_cmpint(fixture->config.recording_method, ==, RECORDING_METHOD_PCAP);
+	g_assert_cmpint(fixture->config.recording_format, ==, RECORDING_FORMAT_RAW);
+	g_assert_cmpint(load_arguments(fixture, BASE, "--recording-dir=/var/spool/rtpengine", "--recording-method=proc",
+				       "--recording-format=eth", NULL), ==, CONFIG_OK);
+	g_assert_cmpstr(fixture->config.recording_dir, ==, "/var/spool/rtpengine");
+	g_assert_cmpint(fixture->config.recording_method, ==, RECORDING_METHOD_PROC);
+	g_assert_cmpint(fixture->config.recording_format, ==, RECORDING_FORMAT_ETH);
+	assert_error_contains(fixture, load_arguments(fixture, BASE, "--recording-method=all", NULL),
+			"recording-method");
+	assert_error_contains(fixture, load_arguments(fixture, BASE, "--recording-format=wav", NULL),
+			"recording-format");
+}
+
 static void test_log_facilities(struct fixture *fixture, gconstpointer data)
 {
 	g_assert_cmpint(load_arguments(fixture, BASE, "--log-facility=user", NULL), ==, CONFIG_OK);
@@ -420,6 +438,7 @@ static void test_config_file(struct fixture *fixture, gconstpointer data)
 	g_assert_cmpint(config->log.level, ==, 7);
 	g_assert_cmpint(config->log.facility, ==, LOG_LOCAL1);
 	g_assert_true(config->log.to_stderr);
+	g_assert_cmpint(config->recording_method, ==, RECORDING_METHOD_PROC);
 
 	/* --config-section picks the other section; nothing of [rtpengine] leaks in. */
 	g_assert_cmpint(load_arguments(fixture, option, "--config-section=other", NULL), ==, CONFIG_OK);
@@ -739,6 +758,7 @@ int main(int argc, char **argv)
 	ADD("/config/short-options", test_short_options);
 	ADD("/config/table-negative", test_table_negative_is_disabled);
 	ADD("/config/endpoint-learning", test_endpoint_learning_values);
+	ADD("/config/recording", test_recording_options);
 	ADD("/config/log-facility", test_log_facilities);
 	ADD("/config/last-value-wins", test_last_value_wins);
 	ADD("/config/help-version", test_help_and_version);

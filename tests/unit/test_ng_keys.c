@@ -92,14 +92,19 @@ static void test_find_spellings(void)
 	const struct ng_key *entry = ng_keys_find("record call", "yes");
 	g_assert_nonnull(entry);
 	g_assert_cmpint(entry->state, ==, NG_KEY_WARN);
-	g_assert_true(entry == ng_keys_find("Record_Call", "on"));
-	g_assert_cmpint(ng_keys_find("record-call", "no")->state, ==, NG_KEY_IGNORED);
-	g_assert_cmpint(ng_keys_find("DTLS", "off")->state, ==, NG_KEY_IGNORED);
-	g_assert_cmpint(ng_keys_find("DTLS", "passive")->state, ==, NG_KEY_REFUSED);
+	g_assert_true(entry == ng_keys_find("Record_Call", "YES"));
+	/* call recording: served with --recording-dir, warned without (NG_SCOPE_UNRECORDED) */
+	g_assert_true(entry->scope & NG_SCOPE_UNRECORDED);
+	g_assert_cmpint(ng_keys_find("record-call", "no")->state, ==, NG_KEY_SUPPORTED);
+	g_assert_cmpint(ng_keys_find("DTLS", "off")->state, ==, NG_KEY_SUPPORTED);
+	g_assert_cmpint(ng_keys_find("DTLS", "passive")->state, ==, NG_KEY_SUPPORTED);
+	g_assert_cmpint(ng_keys_find("DTLS", "something")->state, ==, NG_KEY_IGNORED);
+	g_assert_cmpint(ng_keys_find("transport-protocol", "UDP/TLS/RTP/SAVPF")->state, ==, NG_KEY_SUPPORTED);
 	g_assert_cmpint(ng_keys_find("flags", "SIP source address")->state, ==, NG_KEY_SUPPORTED);
 	/* the longest prefix wins; SDES-no alone is the exact entry */
-	g_assert_cmpint(ng_keys_find("flags", "SDES-no")->state, ==, NG_KEY_REFUSED);
-	g_assert_cmpint(ng_keys_find("flags", "SDES-no-AES_CM_128_HMAC_SHA1_32")->state, ==, NG_KEY_WARN);
+	g_assert_cmpint(ng_keys_find("flags", "SDES-no")->state, ==, NG_KEY_SUPPORTED);
+	g_assert_cmpint(ng_keys_find("flags", "SDES-no-AES_CM_128_HMAC_SHA1_32")->state, ==, NG_KEY_SUPPORTED);
+	g_assert_cmpint(ng_keys_find("flags", "SDES-lifetime")->state, ==, NG_KEY_WARN);
 	g_assert_cmpint(ng_keys_find("flags", "codec-strip-PCMA")->state, ==, NG_KEY_SUPPORTED);
 	g_assert_cmpint(ng_keys_find("flags", "always-transcode")->state, ==, NG_KEY_REFUSED);
 	g_assert_null(ng_keys_find("flags", "no-such-flag"));
@@ -162,13 +167,13 @@ static void test_supported_flags_are_applied(void)
 static void test_refused_and_warned_are_noted(void)
 {
 	struct parsed parsed;
-	g_assert_cmpint(parse(&parsed, "d7:command5:offer10:media-echo4:both"
-			      "5:flagsl11:record-call12:DTLS=passivee8:metadata1:xe"), ==, 0);
+	g_assert_cmpint(parse(&parsed, "d7:command5:offer10:media-echo4:both4:T.38l6:decodee"
+			      "5:flagsl11:record-calle8:metadata1:xe"), ==, 0);
 	const struct ng_flags *flags = &parsed.request.flags;
-	g_assert_cmpuint(flags->refused_count, ==, 2);   /* media-echo, DTLS */
+	g_assert_cmpuint(flags->refused_count, ==, 2);   /* media-echo, T.38 */
 	g_assert_cmpuint(flags->warned_count, ==, 2);    /* record-call, metadata */
 	g_assert_cmpstr(flags->refused[0].spelling, ==, "media-echo=both");
-	g_assert_cmpstr(flags->refused[1].spelling, ==, "DTLS=passive");
+	g_assert_cmpstr(flags->refused[1].spelling, ==, "T.38=decode");
 	parsed_free(&parsed);
 }
 
@@ -180,7 +185,7 @@ static void test_keys_after_plain_keys_are_classified(void)
 	g_assert_cmpint(parse(&parsed, "d7:command5:offer7:call-id1:c18:transport-protocol16:UDP/TLS/RTP/SAVP"
 			      "3:sdp3:v=08:from-tag1:f3:ICE6:remove5:label1:l8:metadata1:xe"), ==, 0);
 	const struct ng_flags *flags = &parsed.request.flags;
-	g_assert_cmpuint(flags->refused_count, ==, 1);   /* transport-protocol=UDP/TLS/RTP/SAVP */
+	g_assert_cmpuint(flags->refused_count, ==, 0);   /* transport-protocol=UDP/TLS/RTP/SAVP is supported */
 	g_assert_cmpuint(flags->warned_count, ==, 1);    /* metadata, the last key */
 	g_assert_cmpint(flags->ice, ==, NG_ICE_REMOVE);
 	g_assert_cmpstr(flags->call_id, ==, "c");
@@ -225,12 +230,13 @@ static void test_check_refuses_in_scope_only(void)
 	struct sdp_session *plain = sdp_of("RTP/AVP", "");
 	struct sdp_session *srtp = sdp_of("RTP/SAVP", "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:"
 					  "WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n");
-	/* DTLS=passive changes nothing on a plain call (as upstream), but an SRTP call needs DTLS */
-	parse(&parsed, "d7:command5:offer4:DTLS7:passivee");
+	/* an SDES option changes nothing on a plain call (as upstream), but is noted on an SRTP one */
+	parse(&parsed, "d7:command5:offer5:flagsl13:SDES-lifetimeee");
 	g_assert_cmpint(ng_keys_check(&parsed.request, plain, true), ==, 0);
 	g_assert_null(parsed.request.warning);
-	g_assert_cmpint(ng_keys_check(&parsed.request, srtp, true), ==, -ENOTSUP);
-	g_assert_nonnull(strstr(parsed.request.error_reason, "DTLS-SRTP"));
+	g_assert_cmpint(ng_keys_check(&parsed.request, srtp, true), ==, 0);
+	g_assert_nonnull(parsed.request.warning);
+	g_assert_nonnull(strstr(parsed.request.warning, "SDES-lifetime"));
 	parsed_free(&parsed);
 	/* the T.38 gateway is read in offers only */
 	parse(&parsed, "d7:command6:answer4:T.38l6:decodeee");
@@ -246,16 +252,20 @@ static void test_unconditional_refusal_survives_many_notes(void)
 {
 	struct parsed parsed;
 	struct sdp_session *plain = sdp_of("RTP/AVP", "");
-	/* seven SRTP-only refusals and an offer-only one fill the slots; media-echo comes last */
-	parse(&parsed, "d7:command6:answer4:DTLS7:passive4:SDESl3:off2:no7:disablee4:T.38l6:decodee"
-	      "5:flagsl8:SDES-off7:SDES-no12:SDES-disablee10:media-echo4:bothe");
+	/* two offer-only refusals and six others fill the slots; media-echo comes last and
+	 * still takes the last slot (codec options, once offer-only refusals, are supported now) */
+	parse(&parsed, "d7:command6:answer4:T.38l6:decode5:forcee13:dtmf-security2:on7:trigger1:1"
+	      "11:trigger-end1:211:end-trigger1:316:trigger-end-time1:418:trigger-end-digits1:5"
+	      "10:media-echo4:bothe");
 	g_assert_cmpuint(parsed.request.flags.refused_count, ==, NG_MAX_NOTED_KEYS);
 	g_assert_cmpint(ng_keys_check(&parsed.request, plain, false), ==, -ENOTSUP);
-	g_assert_nonnull(strstr(parsed.request.error_reason, "media echo"));
+	g_assert_cmpstr(parsed.request.flags.refused[NG_MAX_NOTED_KEYS - 1].entry->key, ==, "media-echo");
 	sdp_session_free(plain);
 	parsed_free(&parsed);
 }
 
+/* Without the daemon's DTLS certificate (made at start-up, dtls_certificate.h) DTLS-SRTP
+ * cannot be terminated: such SDP is refused with the reason. */
 static void test_check_refuses_dtls_sdp(void)
 {
 	struct parsed parsed;
@@ -279,12 +289,12 @@ static void test_check_warns_once_with_every_feature(void)
 {
 	struct parsed parsed;
 	struct sdp_session *plain = sdp_of("RTP/AVP", "");
-	parse(&parsed, "d7:command5:offer7:call-id2:c111:record call3:yes5:flagsl12:generate-midee");
+	parse(&parsed, "d7:command5:offer7:call-id2:c111:record call3:yes5:flagsl10:reject-iceee");
 	g_assert_cmpint(ng_keys_check(&parsed.request, plain, true), ==, 0);
 	g_assert_nonnull(parsed.request.warning);
 	g_assert_nonnull(strstr(parsed.request.warning, "call recording"));
 	g_assert_nonnull(strstr(parsed.request.warning, "record call=yes"));
-	g_assert_nonnull(strstr(parsed.request.warning, "generate-mid"));
+	g_assert_nonnull(strstr(parsed.request.warning, "reject-ICE"));
 	sdp_session_free(plain);
 	parsed_free(&parsed);
 }

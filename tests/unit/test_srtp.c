@@ -344,6 +344,33 @@ static void test_rfc6188_key_derivation(void)
 	assert_hex(out, "355b10973cd95b9eacf4061c7e1a7151e7cfbfcb");
 }
 
+/* ---- tests: AES-f8 (RFC 3711 section 4.1.2, appendix B.1) ---- */
+
+/* The vector's session salt is 32 bits; the key mask m pads it with 0x55 to 128 bits. */
+static void test_rfc3711_b1_f8(void)
+{
+	unsigned char key[16], salt[4], header[12], data[64], expected[64], iv[16];
+	hex_decode("234829008467be186c3de14aae72d62c", key, sizeof(key));
+	hex_decode("32f2870d", salt, sizeof(salt));
+	hex_decode("806e5cba50681de55c621599", header, sizeof(header));
+	size_t length = hex_decode("70736575646f72616e646f6d6e65737320697320746865206e6578742062657374"
+				   "207468696e67", data, sizeof(data));
+	hex_decode("019ce7a26e7854014a6366aa95d4eefd1ad4172a14f9faf455b7f1d4b62bd08f562c0eef7c4802",
+		   expected, sizeof(expected));
+	/* IV = 0x00 || M || PT || SEQ || TS || SSRC || ROC (section 4.1.2.2) */
+	hex_decode("006e5cba50681de55c621599d462564a", iv, sizeof(iv));
+	g_assert_cmpmem(iv + 1, 11, header + 1, 11);
+	g_assert_cmpint(srtp_f8_transform(key, sizeof(key), salt, sizeof(salt), iv, data, length), ==, 0);
+	g_assert_cmpmem(data, length, expected, length);
+	/* the transform is its own inverse */
+	g_assert_cmpint(srtp_f8_transform(key, sizeof(key), salt, sizeof(salt), iv, data, length), ==, 0);
+	unsigned char plain[64];
+	hex_decode("70736575646f72616e646f6d6e65737320697320746865206e6578742062657374207468696e67", plain,
+		   sizeof(plain));
+	g_assert_cmpmem(data, length, plain, length);
+	g_assert_cmpint(srtp_f8_transform(key, 24, salt, sizeof(salt), iv, data, length), ==, -EINVAL);
+}
+
 /* ---- tests: suites ---- */
 
 static void test_suite_names(void)
@@ -358,7 +385,9 @@ static void test_suite_names(void)
 	enum srtp_suite suite;
 	g_assert_cmpint(srtp_suite_from_name("AES_CM_128_HMAC_SHA1_80X", 23, &suite), ==, 0);
 	g_assert_cmpint(suite, ==, SRTP_AES_CM_128_HMAC_SHA1_80);
-	g_assert_cmpint(srtp_suite_from_name("F8_128_HMAC_SHA1_80", 19, &suite), ==, -ENOENT);
+	g_assert_cmpint(srtp_suite_from_name("F8_128_HMAC_SHA1_80", 19, &suite), ==, 0);
+	g_assert_cmpint(suite, ==, SRTP_F8_128_HMAC_SHA1_80);
+	g_assert_cmpint(srtp_suite_from_name("F8_256_HMAC_SHA1_80", 19, &suite), ==, -ENOENT);
 	g_assert_cmpstr(srtp_suite_name(SRTP_SUITE_COUNT), ==, "unknown");
 	g_assert_cmpuint(srtp_suite_master_key_length(SRTP_AES_256_CM_HMAC_SHA1_32), ==, 32);
 	g_assert_cmpuint(srtp_suite_master_salt_length(SRTP_AEAD_AES_128_GCM), ==, 12);
@@ -746,7 +775,7 @@ static void test_sdes_parse_rejects(void)
 		{ "1 AES_CM_128_HMAC_SHA1_80", -EINVAL },
 		{ "x AES_CM_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR", -EINVAL },
 		{ "1234567890 AES_CM_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR", -EINVAL },
-		{ "1 F8_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR", -ENOENT },
+		{ "1 F8_256_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR", -ENOENT },
 		{ "1 AES_CM_128_HMAC_SHA1_80 uri:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR", -EINVAL },
 		/* bad base64 */
 		{ "1 AES_CM_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkp*ywjNWhcYD0mXXtxaVBR", -EINVAL },
@@ -908,6 +937,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/srtp/rfc3711/b2-keystream", test_rfc3711_b2_keystream);
 	g_test_add_func("/srtp/rfc3711/b3-key-derivation", test_rfc3711_b3_key_derivation);
 	g_test_add_func("/srtp/rfc6188/key-derivation", test_rfc6188_key_derivation);
+	g_test_add_func("/srtp/rfc3711/b1-f8", test_rfc3711_b1_f8);
 	g_test_add_func("/srtp/suite-names", test_suite_names);
 	g_test_add_func("/srtp/init-rejects-bad-keys", test_init_rejects_bad_keys);
 	g_test_add_func("/srtp/libsrtp/round-trips", test_libsrtp_round_trips);

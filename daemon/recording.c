@@ -1,0 +1,821 @@
+/* Call recording: calls, files and metadata; see recording.h and docs/recording.md. */
+#include "recording.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <glib.h>
+#include "call.h"
+#include "config.h"
+#include "interface.h"
+#include "log.h"
+#include "ng_commands.h"
+#include "recording_metadata.h"
+#include "recording_writer.h"
+#include "sdp.h"
+
+enum record_state { RECORD_OFF, RECORD_ON, RECORD_PAUSED };
+
+/* What an offer or answer asked for, kept until the "changed" observer applies it. */
+struct pending_exchange {
+	bool present;
+	int record_call;                /* 1 on, -1 off, 0 not asked */
+	struct monologue *from;
+	const char *mode;               /* "offer", "answer" */
+	char *sdp_in, *sdp_out;
+	size_t sdp_in_length, sdp_out_length;
+};
+
+struct call_recording {
+	enum record_state state;
+	char *metadata;                 /* the last metadata a request gave */
+	bool metadata_written;          /* proc: the current metadata is in the spool file */
+	char *output_destination;       /* proc: output-destination, for the recording daemon */
+	bool output_destination_written;
+	char *prefix;                   /* PARENT: escaped call-id and random part, per start */
+	unsigned int next_media_id, next_stream_id;
+	unsigned int tags_announced;    /* bit per monologue index: TAG chunk written */
+	struct pending_exchange pending;
+	/* pcap */
+	struct recording_output *pcap;
+	char *pcap_final_path;
+	int meta_fd;                    /* tmp/rtpengine-meta-PREFIX.tmp, -1 if none */
+	char *meta_tmp_path;
+	/* proc */
+	GString *spool;                 /* the whole spool file so far (it only grows) */
+	bool spool_failed;              /* logged once */
+};
+
+/* A stream's recording state lives in stream->extras (call.h): its sink and record flag,
+ * published under the call's lock, and its proc numbering (control thread). */
+
+/* What the writer thread does once a pcap call's files are closed: the metadata's last
+ * lines, then the move to metadata/. */
+struct pcap_meta_finish {
+	int fd;
+	char *tmp_path, *final_path;
+	GString *text;
+};
+
+static struct {
+	bool enabled;
+	char *dir;
+	enum recording_method method;
+	enum recording_format format;
+} settings;
+
+/* ---- files and directories ------------------------------------------------------------ */
+
+/* Upstream's check: create when missing (mode), refuse a path that is not a directory. */
+static int ensure_directory(const char *path, const char *what, mode_t mode)
+{
+	struct stat info;
+	if (stat(path, &info) == 0) {
+		if (S_ISDIR(info.st_mode))
+			return 0;
+		log_error("%s path \"%s\" exists, but is not a directory", what, path);
+		return -ENOTDIR;
+	}
+	log_info("creating %s directory \"%s\"", what, path);
+	if (mkdir(path, mode) == 0 || errno == EEXIST)
+		return 0;
+	int error = errno;
+	log_error("cannot create %s directory \"%s\": %s", what, path, strerror(error));
+	return -error;
+}
+
+static char *random_hex(void)
+{
+	return g_strdup_printf("%08x%08x", g_random_int(), g_random_int());
+}
+
+/* Whole content to path, atomically: written to tmp_path, renamed over path. Then path is
+ * opened for writing and closed, so that readers waiting for IN_CLOSE_WRITE (10.5's
+ * rtpengine-recording) see the change. Returns 0 or -errno. */
+static int replace_file(const char *tmp_path, const char *path, const char *content, size_t length)
+{
+	int fd = open(tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0664);
+	if (fd < 0)
+		return -errno;
+	size_t done = 0;
+	while (done < length) {
+		ssize_t written = write(fd, content + done, length - done);
+		if (written < 0 && errno == EINTR)
+			continue;
+		if (written <= 0) {
+			int error = written < 0 ? errno : ENOSPC;
+			close(fd);
+			unlink(tmp_path);
+			return -error;
+		}
+		done += (size_t) written;
+	}
+	if (close(fd) < 0 || rename(tmp_path, path) < 0) {
+		int error = errno;
+		unlink(tmp_path);
+		return -error;
+	}
+	fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+	if (fd >= 0)
+		close(fd);
+	return 0;
+}
+
+static void write_all(int fd, const char *text, size_t length, const char *path)
+{
+	size_t done = 0;
+	while (fd >= 0 && done < length) {
+		ssize_t written = write(fd, text + done, length - done);
+		if (written < 0 && errno == EINTR)
+			continue;
+		if (written <= 0) {
+			log_error("recording: cannot write metadata file %s: %s", path,
+				  written < 0 ? strerror(errno) : "no space");
+			return;
+		}
+		done += (size_t) written;
+	}
+}
+
+/* proc: the spool file gets the new version of rec->spool. */
+static void spool_publish(struct call *call, struct call_recording *rec)
+{
+	g_autofree char *path = g_strdup_printf("%s/%s.meta", settings.dir, rec->prefix);
+	g_autofree char *tmp_path = g_strdup_printf("%s/tmp/%s.meta.tmp", settings.dir, rec->prefix);
+	int error = replace_file(tmp_path, path, rec->spool->str, rec->spool->len);
+	if (error && !rec->spool_failed)
+		log_call(LOG_ERR, call->call_id, "recording: cannot write metadata file %s: %s", path, strerror(-error));
+	rec->spool_failed = error != 0;
+}
+
+/* ---- stream and media bookkeeping ----------------------------------------------------- */
+
+static void stream_local_endpoint(const struct stream *stream, union endpoint *local)
+{
+	*local = stream->media->interface->local;
+	endpoint_set_port(local, stream->local_port);
+	if (local->address.sa_family == AF_INET6)
+		local->v6.sin6_scope_id = 0;
+}
+
+static unsigned int monologue_index(const struct call *call, const struct monologue *monologue)
+{
+	for (unsigned int i = 0; i < call->monologue_count; i++)
+		if (call->monologues[i] == monologue)
+			return i;
+	return 0;
+}
+
+static bool stream_recordable(const struct stream *stream)
+{
+	return stream->fd >= 0 && stream->media->interface && !stream->media->rejected;
+}
+
+/* The usual encoding names of static payload types (RFC 3551 section 6) for m= lines
+ * without a=rtpmap. */
+static const char *static_payload_type(unsigned int type)
+{
+	switch (type) {
+	case 0: return "PCMU/8000";
+	case 3: return "GSM/8000";
+	case 4: return "G723/8000";
+	case 8: return "PCMA/8000";
+	case 9: return "G722/8000";
+	case 13: return "CN/8000";
+	case 18: return "G729/8000";
+	default: return NULL;
+	}
+}
+
+/* The value of a=NAME:TYPE ... for payload type `type` in a media's attributes, after the
+ * type: "PCMU/8000" of "0 PCMU/8000". */
+static const char *payload_attribute(const struct sdp_media *media, const char *name, unsigned int type)
+{
+	for (unsigned int i = 0; media->attributes && i < media->attributes->len; i++) {
+		const struct sdp_attribute *attribute = g_ptr_array_index(media->attributes, i);
+		if (!attribute->value || strcmp(attribute->name, name))
+			continue;
+		char *end;
+		unsigned long number = strtoul(attribute->value, &end, 10);
+		if (end != attribute->value && number == type && *end == ' ')
+			return end + 1;
+	}
+	return NULL;
+}
+
+static const char *media_attribute(const struct sdp_media *media, const char *name)
+{
+	for (unsigned int i = 0; media->attributes && i < media->attributes->len; i++) {
+		const struct sdp_attribute *attribute = g_ptr_array_index(media->attributes, i);
+		if (!strcmp(attribute->name, name))
+			return attribute->value ? attribute->value : "";
+	}
+	return NULL;
+}
+
+/* MEDIA n of the proc metadata: numbered from 1 in the order the recording first meets them. */
+static unsigned int media_id(struct call_recording *rec, struct media *media)
+{
+	struct stream_extras *extras = media->streams[STREAM_RTP].extras;
+	if (!extras->recording_media_id)
+		extras->recording_media_id = ++rec->next_media_id;
+	return extras->recording_media_id;
+}
+
+/* proc: MEDIA chunks of the media side `from` described in its SDP, once per media. */
+static void announce_media_formats(struct call_recording *rec, struct monologue *from, const char *sdp_text,
+				   size_t sdp_length)
+{
+	const char *error = NULL;
+	struct sdp_session *sdp = sdp_parse(sdp_text, sdp_length, &error);
+	if (!sdp)
+		return;
+	for (unsigned int i = 0; i < sdp->media->len && i < from->media_count; i++) {
+		struct media *media = from->media[i];
+		struct stream_extras *extras = media->streams[STREAM_RTP].extras;
+		if (extras->recording_formats_written || media->rejected || !media->rtp_port)
+			continue;
+		media_id(rec, media);
+		extras->recording_formats_written = true;
+		const struct sdp_media *sdp_media = g_ptr_array_index(sdp->media, i);
+		const char *ptime = media_attribute(sdp_media, "ptime");
+		recording_meta_chunk_printf(rec->spool, NULL, "MEDIA %u PTIME %i", extras->recording_media_id,
+					    ptime ? atoi(ptime) : 0);
+		g_auto(GStrv) formats = g_strsplit(sdp_media->formats ? sdp_media->formats : "", " ", -1);
+		for (unsigned int f = 0; formats[f]; f++) {
+			char *end;
+			unsigned long type = strtoul(formats[f], &end, 10);
+			if (end == formats[f] || *end || type > 127)
+				continue;
+			const char *encoding = payload_attribute(sdp_media, "rtpmap", (unsigned int) type);
+			if (!encoding)
+				encoding = static_payload_type((unsigned int) type);
+			if (!encoding)
+				continue;
+			const char *fmtp = payload_attribute(sdp_media, "fmtp", (unsigned int) type);
+			recording_meta_chunk_printf(rec->spool, encoding, "MEDIA %u PAYLOAD TYPE %lu",
+						    extras->recording_media_id, type);
+			recording_meta_chunk_printf(rec->spool, fmtp ? fmtp : "", "MEDIA %u FMTP %lu",
+						    extras->recording_media_id, type);
+		}
+	}
+	sdp_session_free(sdp);
+}
+
+/* proc: TAG and LABEL chunks of sides not announced yet. */
+static void announce_tags(struct call *call, struct call_recording *rec)
+{
+	for (unsigned int i = 0; i < call->monologue_count && i < 32; i++) {
+		const struct monologue *monologue = call->monologues[i];
+		if (!monologue->tag || (rec->tags_announced & (1u << i)))
+			continue;
+		rec->tags_announced |= 1u << i;
+		recording_meta_chunk_printf(rec->spool, monologue->tag, "TAG %u", i);
+		if (monologue->label)
+			recording_meta_chunk_printf(rec->spool, monologue->label, "LABEL %u", i);
+	}
+}
+
+/* Creates the sinks (and for proc the stream files and their chunks) of every recordable
+ * stream that has none yet, and publishes them with the record flag. Returns the number of
+ * streams that got a sink. */
+static unsigned int attach_streams(struct call *call, struct call_recording *rec)
+{
+	unsigned int attached = 0;
+	GPtrArray *new_sinks = g_ptr_array_new();
+	GPtrArray *new_streams = g_ptr_array_new();
+	struct media *media;
+	call_foreach_media(call, media) {
+		struct stream_extras *media_extras = media->streams[STREAM_RTP].extras;
+		for (unsigned int kind = STREAM_RTP; kind <= STREAM_RTCP; kind++) {
+			struct stream *stream = &media->streams[kind];
+			if (stream->extras->recording_sink || !stream_recordable(stream) || media->monologue->no_recording)
+				continue;
+			media_id(rec, media);
+			struct recording_output *output = rec->pcap;
+			if (settings.method == RECORDING_METHOD_PROC) {
+				if (!stream->extras->recording_id_set) {
+					stream->extras->recording_id = rec->next_stream_id++;
+					stream->extras->recording_id_set = true;
+				}
+				unsigned int tag = monologue_index(call, media->monologue);
+				unsigned int id = stream->extras->recording_id;
+				g_autofree char *name = g_strdup_printf("tag-%u-media-%u-component-%u-%s-id-%u", tag,
+									media->index, kind + 1,
+									kind == STREAM_RTCP ? "RTCP" : "RTP", id);
+				g_autofree char *path = g_strdup_printf("%s/streams/%s/%s", settings.dir, rec->prefix, name);
+				output = recording_writer_open_output(path, NULL, RECORDING_OUTPUT_STREAM);
+				if (!output) {
+					int error = errno;
+					log_call(LOG_ERR, call->call_id, "recording: cannot create stream file %s: %s "
+						 "(the call is relayed, this stream not recorded)", path, strerror(error));
+					output = recording_writer_unwritable_output(path, error, RECORDING_OUTPUT_STREAM);
+				}
+				g_autofree char *details = g_strdup_printf("TAG %u MEDIA %u TAG-MEDIA %u COMPONENT %u FLAGS 0",
+									   tag, media_extras->recording_media_id,
+									   media->index, kind + 1);
+				recording_meta_chunk_printf(rec->spool, details, "STREAM %u details", id);
+				recording_meta_chunk_printf(rec->spool, name, "STREAM %u interface", id);
+			}
+			if (!output)
+				continue;
+			struct recording_sink *sink = g_new0(struct recording_sink, 1);
+			sink->output = output;
+			stream_local_endpoint(stream, &sink->local);
+			g_ptr_array_add(new_sinks, sink);
+			g_ptr_array_add(new_streams, stream);
+			attached++;
+		}
+	}
+	if (new_sinks->len) {
+		pthread_mutex_lock(&call->lock);
+		for (unsigned int i = 0; i < new_sinks->len; i++) {
+			struct stream *stream = g_ptr_array_index(new_streams, i);
+			stream->extras->recording_sink = g_ptr_array_index(new_sinks, i);
+			stream->extras->record = rec->state == RECORD_ON;
+		}
+		call_refresh_forwarding(call);
+		pthread_mutex_unlock(&call->lock);
+	}
+	g_ptr_array_free(new_sinks, TRUE);
+	g_ptr_array_free(new_streams, TRUE);
+	return attached;
+}
+
+/* Takes every sink off the packet path (under the lock), then hands sinks and proc stream
+ * outputs back to the writer, which frees them once what was queued is written. */
+static void detach_streams(struct call *call, bool excluded_only)
+{
+	GPtrArray *sinks = g_ptr_array_new();
+	pthread_mutex_lock(&call->lock);
+	struct stream *stream;
+	call_foreach_stream(call, stream) {
+		if (!stream->extras->recording_sink || (excluded_only && !stream->media->monologue->no_recording))
+			continue;
+		g_ptr_array_add(sinks, stream->extras->recording_sink);
+		stream->extras->recording_sink = NULL;
+		stream->extras->record = false;
+	}
+	call_refresh_forwarding(call);
+	pthread_mutex_unlock(&call->lock);
+	for (unsigned int i = 0; i < sinks->len; i++) {
+		struct recording_sink *sink = g_ptr_array_index(sinks, i);
+		if (settings.method == RECORDING_METHOD_PROC)
+			recording_writer_close_output(sink->output);
+		recording_writer_release_sink(sink);
+	}
+	g_ptr_array_free(sinks, TRUE);
+}
+
+static void set_record_flags(struct call *call, bool record)
+{
+	pthread_mutex_lock(&call->lock);
+	struct stream *stream;
+	call_foreach_stream(call, stream)
+		if (stream->extras->recording_sink)
+			stream->extras->record = record;
+	call_refresh_forwarding(call);
+	pthread_mutex_unlock(&call->lock);
+}
+
+/* proc: the MEDIA chunks of the SDP an offer or answer carried, before its streams' chunks
+ * (10.5's order). */
+static void announce_pending_formats(struct call_recording *rec)
+{
+	struct pending_exchange *pending = &rec->pending;
+	if (pending->present && pending->sdp_in)
+		announce_media_formats(rec, pending->from, pending->sdp_in, pending->sdp_in_length);
+}
+
+/* ---- starting and finishing ------------------------------------------------------------ */
+
+/* proc: METADATA and OUTPUT_DESTINATION, when a request set or changed them. */
+static void proc_call_fields(struct call_recording *rec)
+{
+	if (rec->metadata && !rec->metadata_written) {
+		recording_meta_chunk_printf(rec->spool, rec->metadata, "METADATA");
+		rec->metadata_written = true;
+	}
+	if (rec->output_destination && !rec->output_destination_written) {
+		recording_meta_chunk_printf(rec->spool, rec->output_destination, "OUTPUT_DESTINATION");
+		rec->output_destination_written = true;
+	}
+}
+
+static void proc_flags_chunks(struct call_recording *rec, bool streams, struct call *call)
+{
+	recording_meta_chunk_printf(rec->spool, NULL, "RECORDING %u", rec->state == RECORD_ON ? 1u : 0u);
+	recording_meta_chunk_printf(rec->spool, NULL, "FORWARDING %u", 0u);
+	proc_call_fields(rec);
+	if (!streams)
+		return;
+	struct stream *stream;
+	call_foreach_stream(call, stream)
+		if (stream->extras->recording_sink)
+			recording_meta_chunk_printf(rec->spool, NULL, "STREAM %u FORWARDING 0", stream->extras->recording_id);
+}
+
+static void clear_stream_ids(struct call *call)
+{
+	struct stream *stream;
+	call_foreach_stream(call, stream) {
+		stream->extras->recording_id_set = false;
+		stream->extras->recording_media_id = 0;
+		stream->extras->recording_formats_written = false;
+	}
+}
+
+static int start_recording(struct call *call, struct call_recording *rec)
+{
+	if (rec->state == RECORD_ON)
+		return 0;
+	if (rec->state == RECORD_PAUSED) {
+		rec->state = RECORD_ON;
+		set_record_flags(call, true);
+		log_call(LOG_NOTICE, call->call_id, "Resuming call recording.");
+		if (settings.method == RECORDING_METHOD_PROC) {
+			proc_flags_chunks(rec, false, call);
+			spool_publish(call, rec);
+		}
+		return 0;
+	}
+	log_call(LOG_NOTICE, call->call_id, "Turning on call recording.");
+	g_autofree char *random = random_hex();
+	g_free(rec->prefix);
+	rec->prefix = recording_prefix(call->call_id, random);
+	rec->next_media_id = rec->next_stream_id = 0;
+	rec->tags_announced = 0;
+	rec->metadata_written = false;
+	rec->output_destination_written = false;
+	clear_stream_ids(call);
+	rec->state = RECORD_ON;
+	if (settings.method == RECORDING_METHOD_PCAP) {
+		g_autofree char *pcap_tmp = g_strdup_printf("%s/tmp/%s.pcap", settings.dir, rec->prefix);
+		g_free(rec->pcap_final_path);
+		rec->pcap_final_path = g_strdup_printf("%s/pcaps/%s.pcap", settings.dir, rec->prefix);
+		enum recording_output_format format = settings.format == RECORDING_FORMAT_ETH
+			? RECORDING_OUTPUT_PCAP_ETHERNET : RECORDING_OUTPUT_PCAP_RAW;
+		rec->pcap = recording_writer_open_output(pcap_tmp, rec->pcap_final_path, format);
+		if (!rec->pcap) {
+			/* relayed, not recorded: its packets are counted as lost (recordingerrors) */
+			int error = errno;
+			log_call(LOG_ERR, call->call_id, "recording: cannot create %s: %s (the call is relayed, "
+				 "not recorded)", pcap_tmp, strerror(error));
+			rec->pcap = recording_writer_unwritable_output(pcap_tmp, error, format);
+		}
+		rec->meta_tmp_path = g_strdup_printf("%s/tmp/rtpengine-meta-%s.tmp", settings.dir, rec->prefix);
+		rec->meta_fd = open(rec->meta_tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0664);
+		if (rec->meta_fd < 0) {
+			log_call(LOG_ERR, call->call_id, "recording: cannot create metadata file %s: %s",
+				 rec->meta_tmp_path, strerror(errno));
+		} else {
+			g_autoptr(GString) text = g_string_new(NULL);
+			recording_pcap_meta_start(text, rec->pcap_final_path);
+			write_all(rec->meta_fd, text->str, text->len, rec->meta_tmp_path);
+		}
+		attach_streams(call, rec);
+		return 0;
+	}
+	/* proc */
+	g_autofree char *stream_dir = g_strdup_printf("%s/streams/%s", settings.dir, rec->prefix);
+	if (mkdir(stream_dir, 0755) < 0 && errno != EEXIST)
+		log_call(LOG_ERR, call->call_id, "recording: cannot create %s: %s", stream_dir, strerror(errno));
+	rec->spool = g_string_new(NULL);
+	rec->spool_failed = false;
+	recording_meta_chunk_printf(rec->spool, call->call_id, "CALL-ID");
+	recording_meta_chunk_printf(rec->spool, rec->prefix, "PARENT");
+	proc_flags_chunks(rec, false, call);
+	announce_tags(call, rec);
+	announce_pending_formats(rec);
+	attach_streams(call, rec);
+	proc_flags_chunks(rec, true, call);
+	spool_publish(call, rec);
+	return 0;
+}
+
+static void finish_pcap_meta(void *data)
+{
+	struct pcap_meta_finish *job = data;
+	if (job->fd >= 0) {
+		write_all(job->fd, job->text->str, job->text->len, job->tmp_path);
+		if (close(job->fd) < 0)
+			log_error("recording: closing %s: %s", job->tmp_path, strerror(errno));
+		if (rename(job->tmp_path, job->final_path) < 0)
+			log_error("Could not move metadata file \"%s\" to \"%s\": %s", job->tmp_path, job->final_path,
+				  strerror(errno));
+		else
+			log_info("Moved metadata file \"%s\" to \"%s\"", job->tmp_path, job->final_path);
+	}
+	g_free(job->tmp_path);
+	g_free(job->final_path);
+	g_string_free(job->text, TRUE);
+	g_free(job);
+}
+
+static void unlink_spool_file(void *data)
+{
+	char *path = data;
+	if (unlink(path) < 0 && errno != ENOENT)
+		log_error("recording: cannot delete metadata file %s: %s", path, strerror(errno));
+	g_free(path);
+}
+
+/* Ends the files: the sinks leave the packet path, the writer writes what was queued,
+ * closes the outputs, then finishes the metadata (pcap: moved to metadata/; proc: the spool
+ * file deleted after the stream files are complete). */
+static void finish_recording(struct call *call, struct call_recording *rec, int64_t now_us)
+{
+	if (rec->state == RECORD_OFF)
+		return;
+	log_call(LOG_NOTICE, call->call_id, "Turning off call recording.");
+	detach_streams(call, false);
+	rec->state = RECORD_OFF;
+	if (settings.method == RECORDING_METHOD_PCAP) {
+		recording_writer_close_output(rec->pcap);
+		rec->pcap = NULL;
+		struct pcap_meta_finish *job = g_new0(struct pcap_meta_finish, 1);
+		job->fd = rec->meta_fd;
+		job->tmp_path = rec->meta_tmp_path;
+		job->final_path = g_strdup_printf("%s/metadata/rtpengine-meta-%s.txt", settings.dir, rec->prefix);
+		job->text = g_string_new(NULL);
+		recording_pcap_meta_end(job->text, now_us, call->created_us, now_us, rec->metadata);
+		rec->meta_fd = -1;
+		rec->meta_tmp_path = NULL;
+		recording_writer_run(finish_pcap_meta, job);
+	} else {
+		recording_writer_run(unlink_spool_file, g_strdup_printf("%s/%s.meta", settings.dir, rec->prefix));
+		g_string_free(rec->spool, TRUE);
+		rec->spool = NULL;
+	}
+}
+
+static void pause_recording(struct call *call, struct call_recording *rec)
+{
+	if (rec->state != RECORD_ON)
+		return;
+	log_call(LOG_NOTICE, call->call_id, "Pausing call recording.");
+	rec->state = RECORD_PAUSED;
+	set_record_flags(call, false);
+	if (settings.method == RECORDING_METHOD_PROC) {
+		proc_flags_chunks(rec, false, call);
+		spool_publish(call, rec);
+	}
+}
+
+static struct call_recording *recording_of(struct call *call)
+{
+	if (!call->recording) {
+		call->recording = g_new0(struct call_recording, 1);
+		call->recording->meta_fd = -1;
+	}
+	return call->recording;
+}
+
+static void pending_clear(struct pending_exchange *pending)
+{
+	g_free(pending->sdp_in);
+	g_free(pending->sdp_out);
+	memset(pending, 0, sizeof(*pending));
+}
+
+static void set_output_destination(struct call_recording *rec, const char *destination)
+{
+	if (!destination || !*destination
+	    || (rec->output_destination && !strcmp(rec->output_destination, destination)))
+		return;
+	g_free(rec->output_destination);
+	rec->output_destination = g_strdup(destination);
+	rec->output_destination_written = false;
+}
+
+static void set_metadata(struct call_recording *rec, const char *metadata)
+{
+	if (!metadata || (rec->metadata && !strcmp(rec->metadata, metadata)))
+		return;
+	g_free(rec->metadata);
+	rec->metadata = g_strdup(metadata);
+	rec->metadata_written = false;
+}
+
+/* ---- the call observer ---------------------------------------------------------------- */
+
+static void recording_call_changed(const struct call_event *event)
+{
+	struct call *call = event->call;
+	struct call_recording *rec = call->recording;
+	if (!rec)
+		return;
+	struct pending_exchange *pending = &rec->pending;
+	if (pending->record_call > 0)
+		start_recording(call, rec);
+	else if (pending->record_call < 0)
+		finish_recording(call, rec, event->now_us);
+	if (rec->state != RECORD_OFF) {
+		/* exclude-recording: that side's streams leave the recording (its files stay) */
+		if (pending->present && pending->from->no_recording)
+			detach_streams(call, true);
+		if (settings.method == RECORDING_METHOD_PROC) {
+			announce_tags(call, rec);
+			announce_pending_formats(rec);
+		}
+		attach_streams(call, rec);
+		if (settings.method == RECORDING_METHOD_PROC) {
+			if (pending->present) {
+				unsigned int from = monologue_index(call, pending->from);
+				g_autofree char *before = g_strdup_printf("SDP from %u before %s", from, pending->mode);
+				g_autofree char *after = g_strdup_printf("SDP from %u after %s", from, pending->mode);
+				recording_meta_chunk(rec->spool, before, pending->sdp_in, pending->sdp_in_length);
+				recording_meta_chunk(rec->spool, after, pending->sdp_out, pending->sdp_out_length);
+			}
+			proc_call_fields(rec);
+			spool_publish(call, rec);
+		} else if (pending->present && rec->meta_fd >= 0) {
+			g_autoptr(GString) text = g_string_new(NULL);
+			uint64_t written = rec->pcap ? recording_output_records(rec->pcap) : 0;
+			recording_pcap_meta_sdp(text, pending->from->label, pending->from->created_us, pending->mode,
+						written + 1, pending->sdp_out, pending->sdp_out_length);
+			write_all(rec->meta_fd, text->str, text->len, rec->meta_tmp_path);
+		}
+	}
+	pending_clear(pending);
+}
+
+static void recording_call_ended(const struct call_event *event)
+{
+	struct call *call = event->call;
+	struct call_recording *rec = call->recording;
+	if (!rec)
+		return;
+	finish_recording(call, rec, event->now_us);
+	pending_clear(&rec->pending);
+	g_free(rec->metadata);
+	g_free(rec->output_destination);
+	g_free(rec->prefix);
+	g_free(rec->pcap_final_path);
+	g_free(rec);
+	call->recording = NULL;
+}
+
+const struct call_observer recording_call_observer = {
+	.name = "recording",
+	.changed = recording_call_changed,
+	.ended = recording_call_ended,
+};
+
+/* ---- public functions ----------------------------------------------------------------- */
+
+int recording_init(const struct daemon_config *config, unsigned int worker_count)
+{
+	if (!config->recording_dir || !*config->recording_dir)
+		return 0;
+	settings.dir = g_strdup(config->recording_dir);
+	size_t length = strlen(settings.dir);
+	while (length > 1 && settings.dir[length - 1] == '/')
+		settings.dir[--length] = '\0';
+	settings.method = config->recording_method;
+	settings.format = config->recording_format;
+	int error = ensure_directory(settings.dir, "spool", 0700);
+	const char *const pcap_dirs[] = { "metadata", "pcaps", "tmp", NULL };
+	const char *const proc_dirs[] = { "streams", "tmp", NULL };
+	const char *const *subdirs = settings.method == RECORDING_METHOD_PCAP ? pcap_dirs : proc_dirs;
+	for (unsigned int i = 0; !error && subdirs[i]; i++) {
+		g_autofree char *path = g_strdup_printf("%s/%s", settings.dir, subdirs[i]);
+		error = ensure_directory(path, subdirs[i], 0777);
+	}
+	if (!error)
+		error = recording_writer_start(worker_count);
+	if (error) {
+		log_error("Error while setting up spool directory \"%s\": %s", settings.dir, strerror(-error));
+		g_free(settings.dir);
+		settings.dir = NULL;
+		return error;
+	}
+	settings.enabled = true;
+	log_notice("recording calls into %s (method %s, format %s)", settings.dir,
+		   settings.method == RECORDING_METHOD_PCAP ? "pcap" : "proc",
+		   settings.format == RECORDING_FORMAT_ETH ? "eth" : "raw");
+	return 0;
+}
+
+void recording_shutdown(void)
+{
+	if (!settings.enabled)
+		return;
+	recording_writer_stop();
+	settings.enabled = false;
+	g_free(settings.dir);
+	settings.dir = NULL;
+}
+
+bool recording_enabled(void)
+{
+	return settings.enabled;
+}
+
+void recording_note_exchange(struct call *call, struct monologue *from, bool offer, const struct ng_flags *flags,
+			     const char *sdp_out, size_t sdp_out_length)
+{
+	if (!settings.enabled)
+		return;
+	if (flags->exclude_recording)
+		from->no_recording = true;   /* for good: a later request without the flag does not undo it */
+	if (!call->recording && flags->record_call <= 0 && !flags->metadata && !flags->output_destination)
+		return;
+	struct call_recording *rec = recording_of(call);
+	set_metadata(rec, flags->metadata);
+	set_output_destination(rec, flags->output_destination);
+	struct pending_exchange *pending = &rec->pending;
+	pending_clear(pending);
+	pending->present = true;
+	pending->record_call = flags->record_call;
+	pending->from = from;
+	pending->mode = offer ? "offer" : "answer";
+	pending->sdp_in = g_strndup(flags->sdp ? flags->sdp : "", flags->sdp ? flags->sdp_length : 0);
+	pending->sdp_in_length = flags->sdp ? flags->sdp_length : 0;
+	pending->sdp_out = g_strndup(sdp_out ? sdp_out : "", sdp_out ? sdp_out_length : 0);
+	pending->sdp_out_length = sdp_out ? sdp_out_length : 0;
+}
+
+void recording_reply(struct ng_request *request, struct call *call)
+{
+	const struct call_recording *rec = call->recording;
+	if (!rec || rec->state == RECORD_OFF || !rec->pcap_final_path || settings.method != RECORDING_METHOD_PCAP)
+		return;
+	struct bencode_item *list = bencode_dictionary_add_list(request->buffer, request->reply, "recordings");
+	bencode_list_append_string(request->buffer, list, rec->pcap_final_path);
+}
+
+const char *recording_call_state(const struct call *call)
+{
+	const struct call_recording *rec = call->recording;
+	if (!rec || rec->state == RECORD_OFF)
+		return "no";
+	return rec->state == RECORD_PAUSED ? "paused" : "yes";
+}
+
+/* The call a recording command names, or NULL with error_reason set. */
+static struct call *command_call(struct ng_request *request)
+{
+	const struct ng_flags *flags = &request->flags;
+	if (!settings.enabled) {
+		/* as the refused commands word it: "<command>: <feature> ..." */
+		g_autofree char *reason = g_strdup_printf("%s: call recording is not configured (no --recording-dir)",
+							  request->command ? request->command : "recording");
+		request->error_reason = bencode_buffer_strdup_length(request->buffer, reason, strlen(reason));
+		return NULL;
+	}
+	if (!flags->call_id) {
+		request->error_reason = "No call-id in message";
+		return NULL;
+	}
+	struct call *call = call_lookup(flags->call_id);
+	if (!call) {
+		request->error_reason = "Unknown call-id";
+		return NULL;
+	}
+	return call;
+}
+
+int ng_command_start_recording(struct ng_request *request)
+{
+	struct call *call = command_call(request);
+	if (!call)
+		return -ENOENT;
+	struct call_recording *rec = recording_of(call);
+	set_metadata(rec, request->flags.metadata);
+	set_output_destination(rec, request->flags.output_destination);
+	start_recording(call, rec);
+	if (settings.method == RECORDING_METHOD_PROC && rec->spool) {
+		proc_call_fields(rec);
+		spool_publish(call, rec);
+	}
+	bencode_dictionary_add_string(request->buffer, request->reply, "result", "ok");
+	return 0;
+}
+
+int ng_command_stop_recording(struct ng_request *request)
+{
+	struct call *call = command_call(request);
+	if (!call)
+		return -ENOENT;
+	struct call_recording *rec = recording_of(call);
+	set_metadata(rec, request->flags.metadata);
+	finish_recording(call, rec, now_realtime_us());
+	bencode_dictionary_add_string(request->buffer, request->reply, "result", "ok");
+	return 0;
+}
+
+int ng_command_pause_recording(struct ng_request *request)
+{
+	struct call *call = command_call(request);
+	if (!call)
+		return -ENOENT;
+	struct call_recording *rec = recording_of(call);
+	set_metadata(rec, request->flags.metadata);
+	pause_recording(call, rec);
+	bencode_dictionary_add_string(request->buffer, request->reply, "result", "ok");
+	return 0;
+}

@@ -1,0 +1,48 @@
+/* Call recording, the daemon's side (docs/recording.md): which calls record, the files of
+ * the pcap and proc methods, the ng commands and keys that control it.
+ *
+ * A call records when an offer or answer asks for it (record call: yes, flag record-call) or
+ * by `start recording`; `stop recording` / record call: no finish its files, `pause recording`
+ * keeps them open and writes nothing. The packet path hands each plaintext packet of a
+ * recorded stream to the recording writer (recording_writer.h) through the stream's sink in
+ * stream->extras; this module owns the files' names and the metadata and is a call-lifecycle
+ * observer: "changed" applies what an offer or answer asked for and writes its SDP into the
+ * metadata, "ended" finishes the files (delete, timeouts, shutdown).
+ *
+ * Threads: control thread only, except what recording_writer.h says. */
+#ifndef RTPENGINE_RECORDING_H
+#define RTPENGINE_RECORDING_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "call_lifecycle.h"
+#include "ng_request.h"
+
+struct daemon_config;
+
+/* Start-up: with --recording-dir set, checks and creates the spool directories and starts
+ * the writer with a queue per media worker. Returns 0 (also when recording is not
+ * configured) or -errno after logging why (the daemon stops, as upstream does). */
+int recording_init(const struct daemon_config *config, unsigned int worker_count);
+/* After every call has ended: writes what is queued, finishes the files, stops the writer. */
+void recording_shutdown(void);
+/* --recording-dir is configured. */
+bool recording_enabled(void);
+
+/* Offer and answer, once the exchange went through and before call_changed(): what it asked
+ * for (flags: record call, metadata) and the SDP that `from` sent and the SDP sent on, for the
+ * observer to apply. Nothing happens unless recording is enabled. */
+void recording_note_exchange(struct call *call, struct monologue *from, bool offer, const struct ng_flags *flags,
+			     const char *sdp_out, size_t sdp_out_length);
+/* Offer and answer replies of a call recorded with pcap: "recordings": [ PCAP path ]. */
+void recording_reply(struct ng_request *request, struct call *call);
+/* For query: "yes", "paused" or "no". */
+const char *recording_call_state(const struct call *call);
+
+int ng_command_start_recording(struct ng_request *request);
+int ng_command_stop_recording(struct ng_request *request);
+int ng_command_pause_recording(struct ng_request *request);
+
+extern const struct call_observer recording_call_observer;
+
+#endif
