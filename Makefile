@@ -165,6 +165,8 @@ test-asan: asan build/tests/srtp_peer
 FUZZ_SEEDS := sdp:tests/unit/sdp config:etc
 # ICE: the SDP golden inputs seed the ICE attribute fuzzer too
 FUZZ_SEEDS += ice_sdp:tests/unit/sdp
+# codec negotiation: the SDP golden inputs seed the codec fuzzer too
+FUZZ_SEEDS += codec:tests/unit/sdp
 test-fuzz: $(FUZZ_BINARIES)
 	@set -e; for f in $(FUZZ_BINARIES); do \
 		name=$$(basename $$f); target=$${name#fuzz_}; seeds=; \
