@@ -15,6 +15,9 @@ TEST_PACKAGES += rtpengine-utils
 # ICE / WebRTC: the real-browser test (tests/e2e/test_webrtc.py) drives headless Chromium over
 # the DevTools protocol and plays a tone that sox makes
 TEST_PACKAGES += chromium sox python3-websocket
+# rtpengine-recording's tests: known speech (espeak-ng, sox), codecs and MP3 probing (ffmpeg),
+# correlation of the recorded audio (numpy)
+TEST_PACKAGES += espeak-ng sox ffmpeg python3-numpy
 # Debian's rtpengine is the reference the benchmark compares against.
 BENCH_PACKAGES := rtpengine-daemon
 # Packaging (make deb, make test-deb): debhelper and DKMS helpers, lintian, a Debian 12 root
