@@ -14,6 +14,7 @@
 #include "kernel_backend.h"
 #include "codec.h"
 #include "log.h"
+#include "media_player.h"
 #include "ng_commands.h"
 #include "relay.h"
 #include "rtp_header.h"
@@ -416,7 +417,14 @@ static void cancel_dtmf_timers(const struct call_event *event)
 	}
 }
 
+static void media_control_call_ended(const struct call_event *event)
+{
+	cancel_dtmf_timers(event);
+	media_player_call_ended(event);
+}
+
+/* one observer for play DTMF and play media: the observer table is small (CALL_OBSERVERS_MAX) */
 const struct call_observer media_control_call_observer = {
-	.name = "media control (play DTMF)",
-	.ended = cancel_dtmf_timers,
+	.name = "media control (play DTMF, play media)",
+	.ended = media_control_call_ended,
 };

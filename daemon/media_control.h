@@ -52,7 +52,7 @@ int ng_command_unsilence_media(struct ng_request *request);
  * (own SSRC: the party's audio is relayed untouched, never renumbered), the end three times. */
 int ng_command_play_dtmf(struct ng_request *request);
 
-/* Cancels a call's DTMF timers when it ends (call_lifecycle.h observer). */
+/* Cancels a call's DTMF timers and players when it ends (call_lifecycle.h observer). */
 extern const struct call_observer media_control_call_observer;
 
 /* Control thread, offer/answer: which of the side's payload types are telephone-event, PCMU

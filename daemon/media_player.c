@@ -213,7 +213,7 @@ static struct media *player_media(struct ng_request *request, struct call **call
 	return NULL;
 }
 
-static void end_players(const struct call_event *event)
+void media_player_call_ended(const struct call_event *event)
 {
 	struct call *call = event->call;
 	struct media *media;
@@ -364,8 +364,3 @@ int ng_command_stop_media(struct ng_request *request)
 	bencode_dictionary_add_string(request->buffer, request->reply, "result", "ok");
 	return 0;
 }
-
-const struct call_observer media_player_call_observer = {
-	.name = "media player",
-	.ended = end_players,
-};

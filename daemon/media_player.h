@@ -15,7 +15,7 @@
 #include "ng_request.h"
 #include "timer_heap.h"
 
-struct call_observer;
+struct call_event;
 
 /* One media's player, embedded in struct media (call.h). */
 struct media_player {
@@ -38,6 +38,8 @@ int ng_command_stop_media(struct ng_request *request);
  * and their number, or NULL with *error set. Control thread. */
 unsigned char *media_player_decode(const char *path, bool alaw, size_t *length, const char **error);
 
-extern const struct call_observer media_player_call_observer;
+/* A call ends (called by media_control.c's call observer, one observer for both): stops its
+ * players and frees their samples. */
+void media_player_call_ended(const struct call_event *event);
 
 #endif
