@@ -8,6 +8,8 @@ include mk/deps.mk
 CC      ?= cc
 CLANG   ?= clang
 PKGS    := glib-2.0 openssl libevent libevent_openssl json-c
+# Redis high availability (daemon/redis*.c): hiredis' async API (json-c, above, for the values)
+PKGS    += hiredis
 # play media (daemon/media_player.c): files decoded with libavformat/libavcodec
 PKGS    += libavformat libavcodec libavutil libswresample
 CFLAGS_COMMON := -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter \

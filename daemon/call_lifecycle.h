@@ -53,7 +53,7 @@ struct call_observer {
 	void (*ended)(const struct call_event *event);
 };
 
-#define CALL_OBSERVERS_MAX 16
+#define CALL_OBSERVERS_MAX 16   /* totals, timer, kernel, recording, DTLS, legacy UDP, Redis: room for Homer, CLI, ... */
 
 /* The daemon context handed to observers in every event. */
 void call_lifecycle_init(struct daemon_context *daemon);

@@ -17,6 +17,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
+#include "redis.h"
 #include "statistics.h"
 
 #define CLI_MAX_WORDS 16
@@ -167,15 +168,34 @@ static int list_numsessions(struct cli_request *request)
 	return 0;
 }
 
+/* "all", "own" or "foreign" (Redis: calls restored from another instance's value) */
+struct session_filter {
+	GString *output;
+	const char *which;
+	unsigned int matched;
+};
+
+static bool session_matches(struct call *call, const char *which)
+{
+	if (!strcmp(which, "all"))
+		return true;
+	return redis_call_is_foreign(call->call_id) == !strcmp(which, "foreign");
+}
+
 static void append_session_line(struct call *call, void *data)
 {
-	GString *output = data;
+	struct session_filter *filter = data;
+	if (!session_matches(call, filter->which))
+		return;
+	filter->matched++;
+	GString *output = filter->output;
 	char proxy[ENDPOINT_TEXT_SIZE] = "";
 	if (endpoint_is_set(&call->created_from))
 		endpoint_text(&call->created_from, proxy, sizeof(proxy));
 	g_string_append_printf(output, "callid: %60s | deletionmark:%4s | created: %11lld | proxy:%s | "
-			       "redis_keyspace:0 | foreign:no\n", call->call_id, call->delete_at_us ? "yes" : "no",
-			       (long long) (call->created_us / 1000000), proxy);
+			       "redis_keyspace:0 | foreign:%s\n", call->call_id, call->delete_at_us ? "yes" : "no",
+			       (long long) (call->created_us / 1000000), proxy,
+			       redis_call_is_foreign(call->call_id) ? "yes" : "no");
 }
 
 static void append_stream_line(GString *output, const struct stream *stream, const struct stream_statistics *copy,
@@ -207,9 +227,9 @@ static void append_session_details(GString *output, struct call *call)
 		endpoint_text(&call->created_from, proxy, sizeof(proxy));
 	int tos = cli_config->tos < 0 ? 0 : cli_config->tos;
 	g_string_append_printf(output, "\ncallid: %s\ndeletionmark: %s\ncreated: %lld\nproxy: %s\ntos: %d\n"
-			       "last_signal: %lld\nredis_keyspace: 0\nforeign: no\n\n", call->call_id,
+			       "last_signal: %lld\nredis_keyspace: 0\nforeign: %s\n\n", call->call_id,
 			       call->delete_at_us ? "yes" : "no", (long long) (call->created_us / 1000000), proxy, tos,
-			       (long long) (call->last_signal_us / 1000000));
+			       (long long) (call->last_signal_us / 1000000), redis_call_is_foreign(call->call_id) ? "yes" : "no");
 	struct call_statistics statistics;
 	call_statistics_gather(call, &statistics);
 	int64_t now = now_realtime_us();
@@ -244,18 +264,13 @@ static int list_sessions(struct cli_request *request)
 	if (request->count < 1)
 		return refuse(request, "More parameters required.");
 	const char *which = request->words[0];
-	if (!strcmp(which, "all") || !strcmp(which, "own")) {
-		if (call_count() == 0) {
+	if (!strcmp(which, "all") || !strcmp(which, "own") || !strcmp(which, "foreign")) {
+		struct session_filter filter = { request->output, which, 0 };
+		call_foreach(append_session_line, &filter);
+		if (!filter.matched)
 			g_string_append(request->output, !strcmp(which, "all") ? "No sessions on this media relay.\n"
-					: "No own sessions on this media relay.\n");
-			return 0;
-		}
-		call_foreach(append_session_line, request->output);
-		return 0;
-	}
-	if (!strcmp(which, "foreign")) {
-		/* every call here is owned: foreign calls come from Redis, which this relay lacks */
-		g_string_append(request->output, "No foreign sessions on this media relay.\n");
+					: !strcmp(which, "own") ? "No own sessions on this media relay.\n"
+					: "No foreign sessions on this media relay.\n");
 		return 0;
 	}
 	struct call *call = call_lookup(which);
@@ -496,25 +511,34 @@ static void collect_call(struct call *call, void *data)
 	g_ptr_array_add(data, call);
 }
 
+static void collect_foreign_call(struct call *call, void *data)
+{
+	if (redis_call_is_foreign(call->call_id))
+		g_ptr_array_add(data, call);
+}
+
+static void collect_own_call(struct call *call, void *data)
+{
+	if (!redis_call_is_foreign(call->call_id))
+		g_ptr_array_add(data, call);
+}
+
 static int terminate(struct cli_request *request)
 {
 	if (request->count < 1)
 		return refuse(request, "More parameters required.");
 	const char *which = request->words[0];
-	if (!strcmp(which, "all") || !strcmp(which, "own")) {
+	if (!strcmp(which, "all") || !strcmp(which, "own") || !strcmp(which, "foreign")) {
 		/* call_end() removes the call from the registry: collect first */
 		GPtrArray *calls = g_ptr_array_new();
-		call_foreach(collect_call, calls);
+		call_foreach(!strcmp(which, "all") ? collect_call : !strcmp(which, "own") ? collect_own_call
+			     : collect_foreign_call, calls);
 		for (unsigned int i = 0; i < calls->len; i++)
 			call_end(g_ptr_array_index(calls, i), CALL_END_CLI_TERMINATE);
 		g_ptr_array_free(calls, TRUE);
 		g_string_append_printf(request->output, "All %scalls terminated by operator.\n",
-				       !strcmp(which, "own") ? "own " : "");
+				       !strcmp(which, "all") ? "" : !strcmp(which, "own") ? "own " : "foreign ");
 		log_notice("CLI: %s calls terminated by operator", which);
-		return 0;
-	}
-	if (!strcmp(which, "foreign")) {
-		g_string_append(request->output, "All foreign calls terminated by operator.\n");
 		return 0;
 	}
 	struct call *call = call_lookup(which);
@@ -675,8 +699,9 @@ static int params_revert(struct cli_request *request)
 
 static int kslist(struct cli_request *request)
 {
-	/* no Redis here: the list of subscribed keyspaces is empty, truthfully */
 	g_string_append(request->output, "\nSubscribed-on keyspaces:\n\n");
+	for (unsigned int i = 0; i < cli_config->subscribe_keyspace_count; i++)
+		g_string_append_printf(request->output, "%u\n", cli_config->subscribe_keyspace[i]);
 	return 0;
 }
 
@@ -691,7 +716,41 @@ static int ksrm(struct cli_request *request)
 static int active(struct cli_request *request)
 {
 	/* without Redis every call is owned already */
+	redis_set_standby(false);
 	g_string_append(request->output, "Ok, all calls set to 'owned (active)'\n");
+	return 0;
+}
+
+static int standby(struct cli_request *request)
+{
+	if (redis_set_standby(true) < 0)
+		return refuse(request, "standby: foreign calls without Redis (--redis) is not supported by this relay");
+	g_string_append(request->output, "Ok, all calls set to 'foreign (standby)'\n");
+	return 0;
+}
+
+/* upstream prints the bare number */
+static int list_redisallowederrors(struct cli_request *request)
+{
+	g_string_append_printf(request->output, "%d\n", cli_config->redis_allowed_errors);
+	return 0;
+}
+
+static int list_redisdisabletime(struct cli_request *request)
+{
+	g_string_append_printf(request->output, "%u\n", cli_config->redis_disable_time);
+	return 0;
+}
+
+static int list_redisconnecttimeout(struct cli_request *request)
+{
+	g_string_append_printf(request->output, "%u\n", cli_config->redis_connect_timeout_ms);
+	return 0;
+}
+
+static int list_rediscmdtimeout(struct cli_request *request)
+{
+	g_string_append_printf(request->output, "%u\n", cli_config->redis_cmd_timeout_ms);
 	return 0;
 }
 
@@ -751,10 +810,10 @@ static const struct cli_command list_commands[] = {
 	HANDLER("finaltimeout", list_finaltimeout),
 	HANDLER("loglevels", list_loglevels),
 	HANDLER("loglevel", list_loglevel),
-	MISSING("redisallowederrors", "Redis"),
-	MISSING("redisdisabletime", "Redis"),
-	MISSING("redisconnecttimeout", "Redis"),
-	MISSING("rediscmdtimeout", "Redis"),
+	HANDLER("redisallowederrors", list_redisallowederrors),
+	HANDLER("redisdisabletime", list_redisdisabletime),
+	HANDLER("redisconnecttimeout", list_redisconnecttimeout),
+	HANDLER("rediscmdtimeout", list_rediscmdtimeout),
 	MISSING("controltos", "a TOS on control sockets (--control-tos)"),
 	HANDLER("deletedelay", list_deletedelay),
 	HANDLER("interfaces", list_interfaces),
@@ -774,10 +833,10 @@ static const struct cli_command set_commands[] = {
 	MISSING("offertimeout", "the offer timeout (--offer-timeout)"),
 	HANDLER("finaltimeout", set_finaltimeout),
 	HANDLER("loglevel", set_loglevel),
-	MISSING("redisallowederrors", "Redis"),
-	MISSING("redisdisabletime", "Redis"),
-	MISSING("redisconnecttimeout", "Redis"),
-	MISSING("rediscmdtimeout", "Redis"),
+	MISSING("redisallowederrors", "changing Redis settings at run time (restart with the option)"),
+	MISSING("redisdisabletime", "changing Redis settings at run time (restart with the option)"),
+	MISSING("redisconnecttimeout", "changing Redis settings at run time (restart with the option)"),
+	MISSING("rediscmdtimeout", "changing Redis settings at run time (restart with the option)"),
 	MISSING("controltos", "a TOS on control sockets (--control-tos)"),
 	HANDLER("deletedelay", set_deletedelay),
 	{ NULL, NULL, NULL, NULL },
@@ -797,11 +856,11 @@ static const struct cli_command top_commands[] = {
 	{ "set", NULL, set_commands, NULL },
 	{ "get", NULL, list_commands, NULL },
 	{ "params", NULL, params_commands, NULL },
-	MISSING("ksadd", "Redis keyspace notifications"),
+	MISSING("ksadd", "adding keyspaces at run time (restart with --subscribe-keyspace)"),
 	HANDLER("ksrm", ksrm),
 	HANDLER("kslist", kslist),
 	HANDLER("active", active),
-	MISSING("standby", "standby mode (foreign calls come from Redis)"),
+	HANDLER("standby", standby),
 	HANDLER("debug", debug),
 	HANDLER("call", call_command),
 	{ NULL, NULL, NULL, NULL },

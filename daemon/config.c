@@ -605,6 +605,141 @@ static int apply_dtls_passive(void *target, const char *value, char **reason)
 #define UNSUPPORTED_FLAG(name, letter) \
 	{ .long_name = name, .short_letter = letter, .kind = OPTION_FLAG, .support = OPTION_UNSUPPORTED }
 
+/* ---- Redis high availability (redis.c) ---------------------------------------------- */
+
+/* [PASSWORD@]HOST:PORT/DB, as upstream; the password is everything up to the last '@'. */
+static int apply_redis_target(struct redis_target *target, const char *value, char **reason)
+{
+	memset(target, 0, sizeof(*target));
+	g_autofree char *text = g_strstrip(g_strdup(value));
+	char *host = text;
+	char *at = strrchr(text, '@');
+	if (at) {
+		*at = '\0';
+		if (strlen(text) >= sizeof(target->password)) {
+			*reason = g_strdup("the password is too long");
+			return -EINVAL;
+		}
+		strcpy(target->password, text);
+		host = at + 1;
+	}
+	char *slash = strrchr(host, '/');
+	char *colon = slash ? memrchr(host, ':', (size_t) (slash - host)) : NULL;
+	if (!slash || !colon || colon == host) {
+		*reason = g_strdup("expected [PASSWORD@]HOST:PORT/DB");
+		return -EINVAL;
+	}
+	*slash = *colon = '\0';
+	long long number;
+	if (options_apply_integer(colon + 1, 1, 65535, &number, reason) < 0)
+		return -EINVAL;
+	target->port = (unsigned int) number;
+	if (options_apply_integer(slash + 1, 0, 65535, &number, reason) < 0)
+		return -EINVAL;
+	target->db = (unsigned int) number;
+	/* [v6]:PORT/DB */
+	if (host[0] == '[' && colon[-1] == ']') {
+		host++;
+		colon[-1] = '\0';
+	}
+	if (!host[0] || strlen(host) >= sizeof(target->host)) {
+		*reason = g_strdup("expected [PASSWORD@]HOST:PORT/DB");
+		return -EINVAL;
+	}
+	strcpy(target->host, host);
+	return 0;
+}
+
+static int apply_redis(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	return apply_redis_target(&state->config->redis_read, value, reason);
+}
+
+static int apply_redis_write(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	return apply_redis_target(&state->config->redis_write, value, reason);
+}
+
+static int apply_redis_num_threads(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	return apply_seconds(value, &state->config->redis_num_threads, reason);
+}
+
+static int apply_redis_expires(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	return apply_seconds(value, &state->config->redis_expires, reason);
+}
+
+static int apply_redis_allowed_errors(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	long long number;
+	int result = options_apply_integer(value, INT_MIN, INT_MAX, &number, reason);
+	if (result == 0)
+		state->config->redis_allowed_errors = number < 0 ? -1 : (int) number;
+	return result;
+}
+
+static int apply_redis_disable_time(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	return apply_seconds(value, &state->config->redis_disable_time, reason);
+}
+
+static int apply_redis_cmd_timeout(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	return apply_seconds(value, &state->config->redis_cmd_timeout_ms, reason);
+}
+
+static int apply_redis_connect_timeout(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	return apply_seconds(value, &state->config->redis_connect_timeout_ms, reason);
+}
+
+static int apply_no_redis_required(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	return options_apply_boolean(value, &state->config->no_redis_required, reason);
+}
+
+static int apply_redis_delete_async(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	return options_apply_boolean(value, &state->config->redis_delete_async, reason);
+}
+
+static int apply_redis_delete_async_interval(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	return apply_seconds(value, &state->config->redis_delete_async_interval, reason);
+}
+
+/* --subscribe-keyspace=DB [DB ...]: space-separated on the command line, as upstream. */
+static int apply_subscribe_keyspace(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	g_auto(GStrv) words = g_strsplit_set(value, " ,", -1);
+	for (char **word = words; *word; word++) {
+		if (!**word)
+			continue;
+		long long number;
+		if (options_apply_integer(*word, 0, 65535, &number, reason) < 0)
+			return -EINVAL;
+		if (state->config->subscribe_keyspace_count >= G_N_ELEMENTS(state->config->subscribe_keyspace)) {
+			*reason = g_strdup("at most 16 databases");
+			return -EINVAL;
+		}
+		state->config->subscribe_keyspace[state->config->subscribe_keyspace_count++] = (unsigned int) number;
+	}
+	return 0;
+}
+
 /* Names, letters and value syntax follow upstream rtpengine 10.5's --help. */
 static const struct option_spec option_table[] = {
 	/* help, version, config-file and config-section are lib/options.c's own (apply NULL). */
@@ -662,6 +797,30 @@ static const struct option_spec option_table[] = {
 	SUPPORTED("graphite-timeout", 0, OPTION_VALUE, apply_graphite_timeout, "INT",
 			"Graphite connect timeout in seconds (default 5)"),
 
+	/* Redis high availability (redis.c, docs/redis.md) */
+	SUPPORTED("redis", 'r', OPTION_VALUE, apply_redis, "[PW@]IP:PORT/INT", "Connect to Redis database"),
+	SUPPORTED("redis-write", 'w', OPTION_VALUE, apply_redis_write, "[PW@]IP:PORT/INT",
+			"Connect to Redis write database"),
+	SUPPORTED("redis-num-threads", 0, OPTION_VALUE, apply_redis_num_threads, "INT",
+			"Accepted for compatibility: calls are restored by the control thread"),
+	SUPPORTED("redis-expires", 0, OPTION_VALUE, apply_redis_expires, "INT",
+			"Expire time in seconds for redis keys (default 86400)"),
+	SUPPORTED("no-redis-required", 'q', OPTION_FLAG, apply_no_redis_required, NULL,
+			"Start no matter of redis connection state"),
+	SUPPORTED("redis-allowed-errors", 0, OPTION_VALUE, apply_redis_allowed_errors, "INT",
+			"Number of allowed errors before redis is temporarily disabled (-1: never)"),
+	SUPPORTED("redis-disable-time", 0, OPTION_VALUE, apply_redis_disable_time, "INT",
+			"Number of seconds redis communication is disabled because of errors (default 10)"),
+	SUPPORTED("redis-cmd-timeout", 0, OPTION_VALUE, apply_redis_cmd_timeout, "INT",
+			"Sets a timeout in milliseconds for redis commands (0: none)"),
+	SUPPORTED("redis-connect-timeout", 0, OPTION_VALUE, apply_redis_connect_timeout, "INT",
+			"Sets a timeout in milliseconds for redis connections (default 1000)"),
+	SUPPORTED("redis-delete-async", 'y', OPTION_FLAG, apply_redis_delete_async, NULL,
+			"Accepted for compatibility: redis deletes are always asynchronous"),
+	SUPPORTED("redis-delete-async-interval", 0, OPTION_VALUE, apply_redis_delete_async_interval, "INT",
+			"Accepted for compatibility: redis deletes are always asynchronous"),
+	SUPPORTED("subscribe-keyspace", 'k', OPTION_VALUE, apply_subscribe_keyspace, "INT INT ...",
+			"Subscription keyspace list"),
 	/* --codecs: what this build can do with codecs (no transcoding: it says so) */
 	SUPPORTED("codecs", 0, OPTION_FLAG, apply_codecs, NULL, "Print a list of supported codecs and exit"),
 	/* DTLS-SRTP */
@@ -728,18 +887,13 @@ static const struct option_spec option_table[] = {
 	IGNORED_VALUE("mysql-pass", 0), IGNORED_VALUE("mysql-query", 0),
 
 	/* Behaviour an operator would silently lose: refuse to start instead. */
-	UNSUPPORTED_FLAG("save-interface-ports", 'S'), UNSUPPORTED_VALUE("subscribe-keyspace", 'k'),
+	UNSUPPORTED_FLAG("save-interface-ports", 'S'),
 	UNSUPPORTED_VALUE("listen-tcp", 'l'),
 	SUPPORTED("listen-udp", 'u', OPTION_VALUE, apply_listen_udp, "[IP46|HOSTNAME:]PORT",
 			"UDP port to listen on, legacy rtpproxy protocol"),
 	SUPPORTED("listen-tcp-ng", 'N', OPTION_VALUE, apply_listen_tcp_ng, "[IP46|HOSTNAME:]PORT",
 			"TCP port to listen on, NG protocol"),
-	UNSUPPORTED_VALUE("redis", 'r'), UNSUPPORTED_VALUE("redis-write", 'w'),
-	UNSUPPORTED_VALUE("redis-num-threads", 0), UNSUPPORTED_VALUE("redis-expires", 0),
-	UNSUPPORTED_FLAG("no-redis-required", 'q'), UNSUPPORTED_VALUE("redis-allowed-errors", 0),
-	UNSUPPORTED_VALUE("redis-disable-time", 0), UNSUPPORTED_VALUE("redis-cmd-timeout", 0),
-	UNSUPPORTED_VALUE("redis-connect-timeout", 0), UNSUPPORTED_FLAG("redis-delete-async", 'y'),
-	UNSUPPORTED_VALUE("redis-delete-async-interval", 0), UNSUPPORTED_FLAG("active-switchover", 0),
+	UNSUPPORTED_FLAG("active-switchover", 0),
 	UNSUPPORTED_VALUE("b2b-url", 'b'), UNSUPPORTED_VALUE("xmlrpc-format", 'x'),
 	UNSUPPORTED_FLAG("dtmf-log-ng-tcp", 0), UNSUPPORTED_FLAG("sip-source", 0),
 	UNSUPPORTED_VALUE("max-load", 0), UNSUPPORTED_VALUE("max-cpu", 0), UNSUPPORTED_VALUE("max-bandwidth", 0),
@@ -770,6 +924,10 @@ static void set_defaults(struct daemon_config *config)
 	config->log.facility = LOG_DAEMON;
 	config->log.to_stderr = false;
 	config->graphite_interval = 60;
+	config->redis_expires = 86400;
+	config->redis_allowed_errors = -1;
+	config->redis_disable_time = 10;
+	config->redis_connect_timeout_ms = 1000;
 }
 
 static unsigned int cpu_count(void)

@@ -43,6 +43,14 @@ enum recording_format { RECORDING_FORMAT_RAW = 0, RECORDING_FORMAT_ETH };
  *   union endpoint advertised;          address written into SDP: == local unless !ADVERTISED
  */
 
+/* A Redis database as --redis/--redis-write give it: [PASSWORD@]HOST:PORT/DB (redis.c). */
+struct redis_target {
+	char host[256];                       /* "" = not configured */
+	unsigned int port;
+	unsigned int db;
+	char password[128];                   /* "" = no AUTH */
+};
+
 struct daemon_config {
 	char *config_file;                    /* NULL when none was read */
 	char *config_section;
@@ -90,6 +98,20 @@ struct daemon_config {
 	bool homer_tcp;                       /* --homer-protocol=tcp */
 	unsigned int homer_id;                /* --homer-id: HEP capture agent id */
 	bool homer_disable_rtcp_stats;
+	/* Redis high availability (redis.c, docs/redis.md) */
+	struct redis_target redis_read;             /* --redis: restore from (and write to, without --redis-write) */
+	struct redis_target redis_write;            /* --redis-write */
+	unsigned int redis_num_threads;             /* accepted: restore runs on the control thread */
+	unsigned int redis_expires;                 /* seconds a call's value lives (default 86400) */
+	int redis_allowed_errors;                   /* errors before writes pause; -1 = never */
+	unsigned int redis_disable_time;            /* seconds writes pause after that (default 10) */
+	unsigned int redis_cmd_timeout_ms;          /* 0 = none */
+	unsigned int redis_connect_timeout_ms;      /* default 1000 */
+	bool no_redis_required;                     /* start even when Redis cannot be read */
+	bool redis_delete_async;                    /* accepted: deletes are always asynchronous */
+	unsigned int redis_delete_async_interval;   /* accepted, see above */
+	unsigned int subscribe_keyspace[16];        /* --subscribe-keyspace: databases to follow */
+	unsigned int subscribe_keyspace_count;
 	/* DTMF events (media_control.c) */
 	union endpoint dtmf_log_dest;               /* unset: off; RFC 4733 events as upstream's JSON */
 };

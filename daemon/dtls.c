@@ -226,6 +226,12 @@ static int export_keys(struct dtls_connection *connection)
 	int kind = connection->stream->kind;
 	int error = dtls_srtp_install(media, kind, (uint16_t) profile->id, material, connection->params.active,
 				      &connection->srtp_suite);
+	/* kept for a standby (redis_value.c), as SDES keeps its keys */
+	_Static_assert(sizeof(connection->srtp_material) >= DTLS_SRTP_MATERIAL_MAX, "DTLS material room");
+	connection->srtp_profile = (uint16_t) profile->id;
+	connection->srtp_material_length = error ? 0 : (uint8_t) total;
+	if (!error)
+		memcpy(connection->srtp_material, material, (size_t) total);
 	OPENSSL_cleanse(material, sizeof(material));
 	if (!error)
 		connection->installed = kind == STREAM_RTCP ? media->rtcp_srtp : media->srtp;
@@ -575,6 +581,7 @@ void dtls_connection_free(struct dtls_connection *connection)
 	if (!connection)
 		return;
 	SSL_free(connection->ssl);
+	OPENSSL_cleanse(connection->srtp_material, sizeof(connection->srtp_material));
 	g_free(connection);
 }
 

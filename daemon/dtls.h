@@ -195,6 +195,12 @@ struct dtls_connection {
 	bool capture;
 	unsigned char captured[128];
 	size_t captured_length;
+	/* Redis (redis_value.c): the established association's keying material, so that a standby
+	 * can key the same SRTP contexts (the handshake itself cannot be resumed). The worker
+	 * writes it under call->lock; 0 length until established. */
+	uint16_t srtp_profile;
+	uint8_t srtp_material_length;
+	unsigned char srtp_material[2 * (32 + 14)];
 };
 
 /* The daemon's certificate and settings must be set up (dtls_certificate.h) before any of

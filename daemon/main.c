@@ -22,6 +22,7 @@
 #include "event_loop.h"
 #include "graphite.h"
 #include "homer.h"
+#include "redis.h"
 #include "http_server.h"
 #include "kernel_backend.h"
 #include "service_notify.h"
@@ -365,7 +366,10 @@ int main(int argc, char **argv)
 	/* HTTP listener and Graphite export: sources on the control loop */
 	struct http_server *http = NULL;
 	struct graphite *graphite = NULL;
-	if (http_server_start(&http, &daemon) < 0 || graphite_start(&graphite, &daemon) < 0)
+	/* Redis: the calls of the database restored before ng is answered, then written */
+	struct redis *redis = NULL;
+	if (http_server_start(&http, &daemon) < 0 || graphite_start(&graphite, &daemon) < 0
+	    || redis_start(&redis, &daemon) < 0)
 		goto stop_exporters;
 	if (config.pidfile && write_pidfile(config.pidfile) < 0)
 		log_warning("cannot write pidfile %s: %s", config.pidfile, strerror(errno));
@@ -388,6 +392,7 @@ int main(int argc, char **argv)
 	if (config.pidfile)
 		unlink(config.pidfile);
 stop_exporters:
+	redis_stop(redis);
 	graphite_stop(graphite);
 	http_server_stop(http);
 close_listeners:

@@ -222,6 +222,17 @@ int media_crypto_take_offer(struct media *media, const struct sdp_media *sdp_med
 	return -ENOENT;
 }
 
+int media_crypto_restore(struct media *media, const struct sdes_crypto *ours, const struct sdes_crypto *theirs,
+                         const char *answer_line)
+{
+	struct media_crypto *crypto = crypto_of(media);
+	crypto->ours = *ours;
+	crypto->ours.session_parameters = NULL;
+	crypto->ours.session_parameters_length = 0;
+	g_strlcpy(crypto->answer_line, answer_line ? answer_line : "", sizeof(crypto->answer_line));
+	return start_contexts(crypto, theirs);
+}
+
 void media_crypto_publish(struct media *media)
 {
 	struct media_crypto *crypto = media->crypto;

@@ -73,6 +73,9 @@ int media_crypto_take_offer(struct media *media, const struct sdp_media *sdp_med
 void media_crypto_publish(struct media *media);
 /* After call->lock is released: frees the contexts media_crypto_publish() replaced. */
 void media_crypto_release(struct media *media);
+/* Redis restore: keys agreed by another process; stages contexts built from them. 0 or -errno. */
+int media_crypto_restore(struct media *media, const struct sdes_crypto *ours, const struct sdes_crypto *theirs,
+                         const char *answer_line);
 /* Everything, published contexts included: when the media is freed. */
 void media_crypto_free(struct media *media);
 

@@ -96,6 +96,33 @@ int port_pool_take_pair(struct port_pool *pool, const union endpoint *local, int
 	return result;
 }
 
+int port_pool_take_port(struct port_pool *pool, const union endpoint *local, int tos, unsigned int rtp_port,
+                        int fds[2])
+{
+	if (rtp_port < pool->first_even || rtp_port + 1 > pool->port_max || (rtp_port - pool->first_even) % 2)
+		return -EINVAL;
+	unsigned int index = (rtp_port - pool->first_even) / 2;
+	pthread_mutex_lock(&pool->lock);
+	int result = -EADDRINUSE;
+	if (!pool->pair_used[index]) {
+		int rtp = open_bound_socket(local, rtp_port, tos);
+		int rtcp = rtp >= 0 ? open_bound_socket(local, rtp_port + 1, tos) : rtp;
+		if (rtp >= 0 && rtcp >= 0) {
+			pool->pair_used[index] = 1;
+			pool->pairs_used++;
+			fds[0] = rtp;
+			fds[1] = rtcp;
+			result = 0;
+		} else {
+			if (rtp >= 0)
+				close(rtp);
+			result = rtcp == -EADDRINUSE || rtp == -EADDRINUSE ? -EADDRINUSE : (rtp < 0 ? rtp : rtcp);
+		}
+	}
+	pthread_mutex_unlock(&pool->lock);
+	return result;
+}
+
 void port_pool_release_pair(struct port_pool *pool, unsigned int rtp_port)
 {
 	if (rtp_port < pool->first_even || rtp_port > pool->port_max)

@@ -24,6 +24,11 @@ void port_pool_destroy(struct port_pool *pool);
  * when every pair is taken (in the pool or by other programs), or another negative errno. */
 int port_pool_take_pair(struct port_pool *pool, const union endpoint *local, int tos, int fds[2],
                         unsigned int *rtp_port);
+/* Redis restore: the pair starting at rtp_port (even, inside the range), as another process
+ * held it. Returns 0, -EINVAL (not a pair of this pool), -EADDRINUSE (taken here or by another
+ * program) or another negative errno. */
+int port_pool_take_port(struct port_pool *pool, const union endpoint *local, int tos, unsigned int rtp_port,
+                        int fds[2]);
 /* Gives the pair starting at rtp_port back; the caller has closed the sockets. */
 void port_pool_release_pair(struct port_pool *pool, unsigned int rtp_port);
 unsigned int port_pool_ports_used(struct port_pool *pool);

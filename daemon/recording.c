@@ -819,3 +819,21 @@ int ng_command_pause_recording(struct ng_request *request)
 	bencode_dictionary_add_string(request->buffer, request->reply, "result", "ok");
 	return 0;
 }
+
+/* ---- Redis: what a standby needs ---------------------------------------------------------- */
+
+const char *recording_call_metadata(const struct call *call)
+{
+	return call->recording ? call->recording->metadata : NULL;
+}
+
+void recording_resume(struct call *call, bool paused, const char *metadata)
+{
+	if (!settings.enabled)
+		return;
+	struct call_recording *rec = recording_of(call);
+	set_metadata(rec, metadata);
+	start_recording(call, rec);
+	if (paused)
+		pause_recording(call, rec);
+}

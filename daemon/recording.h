@@ -45,4 +45,11 @@ int ng_command_pause_recording(struct ng_request *request);
 
 extern const struct call_observer recording_call_observer;
 
+/* Redis high availability (redis_value.c, redis_restore.c): the metadata a request gave the
+ * call's recording (NULL: none), and a restored call that was recording (or paused) on the
+ * previous daemon recording here too, into new files with that metadata; nothing unless
+ * --recording-dir is set. The "changed" observer then attaches its streams. */
+const char *recording_call_metadata(const struct call *call);
+void recording_resume(struct call *call, bool paused, const char *metadata);
+
 #endif

@@ -11,6 +11,7 @@
 #include "ng_commands.h"
 #include "recording_writer.h"
 #include "dtls_srtp.h"
+#include "redis.h"
 #include "relay.h"
 
 /* One row: the field's C name is its name in every front end but ng. */
@@ -24,7 +25,7 @@
 
 static const struct statistics_field value_fields[] = {
 	CURRENT(sessions_own, "sessions", "sessionsown", "calls this daemon handles now"),
-	CURRENT(sessions_foreign, "sessions", "sessionsforeign", "calls of other instances kept here (always 0: no Redis)"),
+	CURRENT(sessions_foreign, "sessions", "sessionsforeign", "calls of other instances kept here (restored from their Redis values, or standby)"),
 	CURRENT(sessions_total, "sessions", "sessionstotal", "own and foreign calls"),
 	CURRENT(transcoded_media, "media", "transcodedmedia", "media being transcoded (always 0: no transcoding)"),
 	CURRENT(packet_rate_user, "packets per second", "packetrate_user", "packets relayed by the media workers in the last second"),
@@ -117,6 +118,17 @@ static const struct statistics_field value_fields[] = {
 	      "replies kept for retransmitted requests (30 s)"),
 	VALUE(ng_cached_reply_bytes, UINT64, GAUGE, "bytes", CONTROL, "cachedreplybytes", INTEGER,
 	      "size of the replies kept for retransmitted requests"),
+	/* Redis high availability (redis.c); ours, in totalstatistics */
+	VALUE(redis_connected, UINT64, GAUGE, "connections", TOTAL, "redisconnected", INTEGER,
+	      "1 while the Redis write connection is up"),
+	TOTAL(redis_writes, "commands", "rediswrites", "call values written to Redis"),
+	TOTAL(redis_write_errors, "commands", "rediswriteerrors", "Redis writes and deletes that failed or timed out"),
+	TOTAL(redis_deletes, "commands", "redisdeletes", "call values deleted from Redis"),
+	TOTAL(redis_restored, "sessions", "redisrestored", "calls restored from Redis"),
+	TOTAL(redis_restore_errors, "sessions", "redisrestoreerrors", "Redis values that could not be restored"),
+	TOTAL(redis_keyspace_events, "events", "rediskeyspaceevents", "keyspace notifications received"),
+	VALUE(redis_dirty_calls, UINT64, GAUGE, "sessions", TOTAL, "redisdirtycalls", INTEGER,
+	      "calls changed and not yet written to Redis"),
 };
 
 static const struct statistics_field command_fields[] = {
@@ -178,7 +190,9 @@ static void gather_values(struct daemon_context *daemon, struct statistics_value
 	struct relay_totals relay;
 	relay_read_totals(&relay);
 
-	values->sessions_own = values->sessions_total = call_count();
+	values->sessions_total = call_count();
+	values->sessions_foreign = redis_foreign_count();
+	values->sessions_own = values->sessions_total - values->sessions_foreign;
 	values->packet_rate = totals->packet_rate;
 	values->byte_rate = totals->byte_rate;
 	values->error_rate = totals->error_rate;
@@ -262,6 +276,16 @@ static void gather_values(struct daemon_context *daemon, struct statistics_value
 	};
 	for (unsigned int i = 0; i < MEDIA_QUALITY_HISTOGRAM_BUCKETS; i++)
 		*buckets[i] = quality.histogram[i];
+	struct redis_statistics redis;
+	redis_read_statistics(&redis);
+	values->redis_connected = redis.connected;
+	values->redis_writes = redis.writes;
+	values->redis_write_errors = redis.write_errors;
+	values->redis_deletes = redis.deletes;
+	values->redis_restored = redis.restored;
+	values->redis_restore_errors = redis.restore_errors;
+	values->redis_keyspace_events = redis.keyspace_events;
+	values->redis_dirty_calls = redis.dirty;
 	values->dropped_blocked = relay.dropped_blocked;
 
 	values->ng_errors = totals->ng_errors;

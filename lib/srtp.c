@@ -895,3 +895,42 @@ int srtp_context_unprotect_rtcp(struct srtp_context *ctx, unsigned char *packet,
 	slot->last_used = ++ctx->use_counter;
 	return (int) body_length;
 }
+
+/* ---- positions, for a standby that takes a call over (srtp.h) ---- */
+
+unsigned int srtp_context_positions(const struct srtp_context *ctx, struct srtp_ssrc_position *out)
+{
+	unsigned int count = 0;
+	for (int i = 0; i < SRTP_SSRC_SLOTS; i++) {
+		const struct srtp_ssrc_state *slot = &ctx->ssrcs[i];
+		if (!slot->rtp_seen && !slot->rtcp_seen)
+			continue;
+		out[count++] = (struct srtp_ssrc_position) {
+			.ssrc = slot->ssrc, .rtp_seen = slot->rtp_seen, .rtcp_seen = slot->rtcp_seen,
+			.rtp_index = slot->rtp.highest_index, .rtcp_index = slot->rtcp.highest_index,
+		};
+	}
+	return count;
+}
+
+/* Everything at or below index counts as received. */
+static void window_resume(struct srtp_replay_window *window, uint64_t index)
+{
+	window->highest_index = index;
+	window->received[0] = window->received[1] = ~(uint64_t) 0;
+}
+
+void srtp_context_resume(struct srtp_context *ctx, const struct srtp_ssrc_position *position, uint32_t rtcp_jump)
+{
+	struct srtp_ssrc_state *slot = claim_slot(ctx, position->ssrc);
+	if (position->rtp_seen) {
+		window_resume(&slot->rtp, position->rtp_index & 0xffffffffffffull);
+		slot->rtp_seen = true;
+	}
+	if (position->rtcp_seen) {
+		uint64_t index = position->rtcp_index + rtcp_jump;
+		window_resume(&slot->rtcp, index < SRTCP_MAX_INDEX ? index : SRTCP_MAX_INDEX);
+		slot->rtcp_seen = true;
+	}
+	slot->last_used = ++ctx->use_counter;
+}

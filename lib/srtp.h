@@ -155,4 +155,20 @@ int srtp_context_unprotect_rtcp(struct srtp_context *ctx, unsigned char *packet,
 int srtp_derive_key(const unsigned char *master_key, size_t key_length, const unsigned char *master_salt,
                     size_t salt_length, uint8_t label, unsigned char *out, size_t out_length);
 
+/* Redis high availability (daemon/redis_value.c): where each SSRC's RTP and SRTCP indexes
+ * stand, and a context resumed there by another process with the same keys. */
+struct srtp_ssrc_position {
+	uint32_t ssrc;
+	bool rtp_seen, rtcp_seen;
+	uint64_t rtp_index;          /* 48-bit ROC << 16 | SEQ */
+	uint64_t rtcp_index;         /* 31-bit SRTCP index */
+};
+/* Fills up to SRTP_SSRC_SLOTS positions; returns how many. Plain loads: callers hold the
+ * lock that guards the context. */
+unsigned int srtp_context_positions(const struct srtp_context *ctx, struct srtp_ssrc_position *out);
+/* The SSRC continues at position: indexes at or below it count as received (never accepted
+ * again), the SRTCP index we send next jumps rtcp_jump past it (indexes the previous process
+ * may have sent after it wrote the position must not be reused, RFC 3711 section 9.2). */
+void srtp_context_resume(struct srtp_context *ctx, const struct srtp_ssrc_position *position, uint32_t rtcp_jump);
+
 #endif

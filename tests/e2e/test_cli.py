@@ -216,7 +216,7 @@ def test_cli_loglevel_and_refusals(cli_daemon):
     assert "log-level-core = 5\n" in text
     text, _ = ctl(cli_daemon.cli_port, "set", "loglevel", "9")
     assert "Fail setting loglevel to 9" in text
-    for command in ("ksadd 1", "standby", "list maxcpu", "set offertimeout 5", "list redisdisabletime"):
+    for command in ("ksadd 1", "standby", "list maxcpu", "set offertimeout 5", "set redisdisabletime 5"):
         text, status = ctl(cli_daemon.cli_port, *command.split())
         assert status == 0 and "is not supported by this relay" in text, (command, text)
 

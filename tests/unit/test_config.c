@@ -359,8 +359,8 @@ static void test_command_line_syntax_errors(struct fixture *fixture, gconstpoint
 	assert_error_contains(fixture, load_arguments(fixture, BASE, "--foreground=yes", NULL),
 			"option '--foreground' takes no value");
 	/* Upstream options for missing capabilities that change behaviour are refused... */
-	assert_error_contains(fixture, load_arguments(fixture, BASE, "--redis=127.0.0.1:6379/1", NULL),
-			"'redis' is not supported");
+	assert_error_contains(fixture, load_arguments(fixture, BASE, "--active-switchover", NULL),
+			"'active-switchover' is not supported");
 	assert_error_contains(fixture, load_arguments(fixture, BASE, "-l", "2222", NULL), "'listen-tcp' is not supported");
 	assert_error_contains(fixture, load_arguments(fixture, BASE, "--sip-source", NULL), "'sip-source' is not supported");
 	/* ... harmless ones are accepted, their values consumed, and ignored. */
@@ -498,7 +498,7 @@ static void test_config_file_errors(struct fixture *fixture, gconstpointer data)
 		{ "[rtpengine]\ninterface=127.0.0.1\nlisten-ng=2223\nforeground=yes\n", "invalid value 'yes' for option 'foreground'" },
 		{ "[rtpengine]\ninterface=127.0.0.1\nlisten-ng=2223\ntable=abc\n", "section [rtpengine]: invalid value 'abc' for option 'table'" },
 		{ "[rtpengine]\ninterface=127.0.0.1;999.1.1.1\nlisten-ng=2223\n", "invalid value '999.1.1.1' for option 'interface'" },
-		{ "[rtpengine]\ninterface=127.0.0.1\nlisten-ng=2223\nredis=127.0.0.1:6379/1\n", "'redis' is not supported" },
+		{ "[rtpengine]\ninterface=127.0.0.1\nlisten-ng=2223\nactive-switchover=true\n", "'active-switchover' is not supported" },
 		{ "[rtpengine]\ninterface=127.0.0.1\nlisten-ng=2223\nport-min=40000\nport-max=30000\n", "greater than" },
 		{ "[foo]\ninterface=127.0.0.1\n", "has no section [rtpengine]" },
 	};
@@ -749,6 +749,46 @@ static void test_http_and_graphite_options(struct fixture *fixture, gconstpointe
 	assert_error_contains(fixture, load_arguments(fixture, BASE, "--graphite-prefix=a b", NULL), "spaces");
 }
 
+/* Redis: upstream's [PASSWORD@]HOST:PORT/DB, the numbers' defaults, the keyspace list. */
+static void test_redis_options(struct fixture *fixture, gconstpointer data)
+{
+	g_assert_cmpint(load_arguments(fixture, BASE, NULL), ==, CONFIG_OK);
+	const struct daemon_config *config = &fixture->config;
+	g_assert_cmpstr(config->redis_read.host, ==, "");
+	g_assert_cmpuint(config->redis_expires, ==, 86400);
+	g_assert_cmpint(config->redis_allowed_errors, ==, -1);
+	g_assert_cmpuint(config->redis_disable_time, ==, 10);
+	g_assert_cmpuint(config->redis_connect_timeout_ms, ==, 1000);
+	config_free(&fixture->config);
+	g_assert_cmpint(load_arguments(fixture, BASE, "-r", "s3cr@t@127.0.0.1:6379/3", "--redis-write=[::1]:6380/4",
+			"--redis-expires=60", "--redis-allowed-errors=5", "--redis-disable-time=2",
+			"--redis-cmd-timeout=300", "--redis-connect-timeout=500", "-q", "-k", "3 4", "-k", "7",
+			"--redis-num-threads=4", "-y", NULL), ==, CONFIG_OK);
+	g_assert_cmpstr(config->redis_read.password, ==, "s3cr@t");
+	g_assert_cmpstr(config->redis_read.host, ==, "127.0.0.1");
+	g_assert_cmpuint(config->redis_read.port, ==, 6379);
+	g_assert_cmpuint(config->redis_read.db, ==, 3);
+	g_assert_cmpstr(config->redis_write.host, ==, "::1");
+	g_assert_cmpstr(config->redis_write.password, ==, "");
+	g_assert_cmpuint(config->redis_write.port, ==, 6380);
+	g_assert_cmpuint(config->redis_write.db, ==, 4);
+	g_assert_cmpuint(config->redis_expires, ==, 60);
+	g_assert_cmpint(config->redis_allowed_errors, ==, 5);
+	g_assert_cmpuint(config->redis_disable_time, ==, 2);
+	g_assert_cmpuint(config->redis_cmd_timeout_ms, ==, 300);
+	g_assert_cmpuint(config->redis_connect_timeout_ms, ==, 500);
+	g_assert_true(config->no_redis_required && config->redis_delete_async);
+	g_assert_cmpuint(config->subscribe_keyspace_count, ==, 3);
+	g_assert_cmpuint(config->subscribe_keyspace[2], ==, 7);
+	config_free(&fixture->config);
+	assert_error_contains(fixture, load_arguments(fixture, BASE, "--redis=127.0.0.1/3", NULL),
+			"expected [PASSWORD@]HOST:PORT/DB");
+	assert_error_contains(fixture, load_arguments(fixture, BASE, "--redis=127.0.0.1:0/3", NULL), "redis");
+	assert_error_contains(fixture, load_arguments(fixture, BASE, "--redis=:6379/3", NULL),
+			"expected [PASSWORD@]HOST:PORT/DB");
+	assert_error_contains(fixture, load_arguments(fixture, BASE, "-k", "x", NULL), "subscribe-keyspace");
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -777,5 +817,6 @@ int main(int argc, char **argv)
 	ADD("/config/address-text", test_address_text);
 	ADD("/config/lookups-off", test_lookups_switched_off);
 	ADD("/config/http-graphite", test_http_and_graphite_options);
+	ADD("/config/redis", test_redis_options);
 	return g_test_run();
 }

@@ -1,0 +1,812 @@
+/* High availability with Redis: connections on the control loop, the writer, restore at start
+ * and keyspace notifications; see redis.h. */
+#include "redis.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <glib.h>
+#include <hiredis.h>
+#include <async.h>
+#include <string.h>
+#include <sys/time.h>
+#include "call.h"
+#include "daemon.h"
+#include "event_loop.h"
+#include "log.h"
+#include "dtls.h"
+#include "media_crypto.h"
+#include "recording.h"
+#include "redis_value.h"
+
+#define RECONNECT_MIN_US 500000
+#define RECONNECT_MAX_US 8000000
+#define TICK_US 100000                 /* timeouts, backoff, disable time */
+#define RESTORE_BATCH 500              /* GETs per pipelined round at start */
+
+/* ---- one asynchronous connection on the control loop ---------------------------------- */
+
+struct redis_link {
+	const char *role;                  /* "write", "keyspace", "read": for logs */
+	const struct redis_target *target;
+	struct event_loop *loop;
+	redisAsyncContext *context;        /* NULL while disconnected */
+	int fd;                            /* the context's socket while registered */
+	bool connected;                    /* the connect callback said so */
+	bool fd_registered;
+	uint32_t events;
+	int64_t reconnect_at_us;           /* timer_now_us() of the next attempt, 0 = now */
+	int64_t backoff_us;
+	int64_t connect_started_us;
+	unsigned int pending;              /* replies we wait for */
+	int64_t progress_us;               /* last reply or the first command after none pending */
+	bool logged_down;                  /* the "down" line was logged for this outage */
+	void (*on_connect)(struct redis_link *link);
+};
+
+struct redis {
+	struct daemon_context *daemon;
+	const struct daemon_config *config;
+	struct redis_link write, keyspace, read;
+	bool keyspace_enabled;
+	GHashTable *dirty;                 /* call-id (owned) -> NULL: to be written */
+	GHashTable *deletes;               /* call-id (owned) -> NULL: DEL not yet sent */
+	GHashTable *fingerprints;          /* call-id (owned) -> fingerprint last written (guint64 in pointer) */
+	GHashTable *foreign;               /* call-id (owned): restored from another instance's value */
+	struct timer_entry flush_timer, tick_timer, check_timer;
+	bool flush_armed;
+	unsigned int consecutive_errors;
+	int64_t disabled_until_us;         /* writes pause until then (timer_now_us()) */
+	bool restoring;                    /* our own restores are not "changes" to write back */
+	bool stopping;
+	struct redis_call_record *record;  /* reused by every decode */
+};
+
+static struct redis *active;           /* the observer's and the statistics' instance */
+static struct redis_statistics counters;
+
+static void link_disconnected(struct redis_link *link, const char *why);
+
+static void link_update_fd(struct redis_link *link)
+{
+	if (link->fd_registered)
+		event_loop_modify_fd(link->loop, link->fd, link->events);
+}
+
+/* hiredis' event hooks (the shape of its adapters/ headers): toggle EPOLLIN / EPOLLOUT on our loop */
+static void hook_add_read(void *data)
+{
+	struct redis_link *link = data;
+	link->events |= EPOLLIN;
+	link_update_fd(link);
+}
+
+static void hook_del_read(void *data)
+{
+	struct redis_link *link = data;
+	link->events &= ~(uint32_t) EPOLLIN;
+	link_update_fd(link);
+}
+
+static void hook_add_write(void *data)
+{
+	struct redis_link *link = data;
+	link->events |= EPOLLOUT;
+	link_update_fd(link);
+}
+
+static void hook_del_write(void *data)
+{
+	struct redis_link *link = data;
+	link->events &= ~(uint32_t) EPOLLOUT;
+	link_update_fd(link);
+}
+
+static void hook_cleanup(void *data)
+{
+	struct redis_link *link = data;
+	/* hiredis may call it more than once, after the connection callbacks */
+	if (link->fd_registered)
+		event_loop_remove_fd(link->loop, link->fd);
+	link->fd_registered = false;
+	link->events = 0;
+}
+
+static void link_fd_ready(struct event_loop *loop, int fd, uint32_t events, void *data)
+{
+	struct redis_link *link = data;
+	if (events & (EPOLLIN | EPOLLERR | EPOLLHUP))
+		redisAsyncHandleRead(link->context);
+	/* reading may have ended the connection (context freed by hiredis) */
+	if (link->context && (events & EPOLLOUT))
+		redisAsyncHandleWrite(link->context);
+}
+
+static void on_connect(const redisAsyncContext *context, int status)
+{
+	struct redis_link *link = context->data;
+	if (status != REDIS_OK) {
+		/* hiredis frees the context after this callback (and may call on_disconnect too) */
+		if (link->context)
+			link_disconnected(link, context->errstr);
+		link->context = NULL;
+		return;
+	}
+	link->connected = true;
+	link->backoff_us = 0;
+	link->pending = 0;
+	log_notice("redis %s: connected to %s:%u/%u", link->role, link->target->host, link->target->port,
+		   link->target->db);
+	link->logged_down = false;
+	if (link->on_connect)
+		link->on_connect(link);
+}
+
+static void on_disconnect(const redisAsyncContext *context, int status)
+{
+	struct redis_link *link = context->data;
+	/* freed by hiredis after this callback; the cleanup hook unregisters the fd */
+	if (link->context)
+		link_disconnected(link, status == REDIS_OK ? "closed" : context->errstr);
+	link->context = NULL;
+}
+
+static void link_disconnected(struct redis_link *link, const char *why)
+{
+	bool was_connected = link->connected;
+	link->connected = false;
+	link->pending = 0;
+	link->backoff_us = link->backoff_us ? MIN(link->backoff_us * 2, RECONNECT_MAX_US) : RECONNECT_MIN_US;
+	link->reconnect_at_us = timer_now_us() + link->backoff_us;
+	if (&active->write == link)
+		counters.connected = 0;
+	if (was_connected || !link->logged_down)
+		log_warning("redis %s: %s:%u/%u unreachable (%s); retrying with backoff", link->role, link->target->host,
+			    link->target->port, link->target->db, why ? why : "?");
+	link->logged_down = true;
+}
+
+static int link_connect(struct redis_link *link)
+{
+	redisAsyncContext *context = redisAsyncConnect(link->target->host, (int) link->target->port);
+	if (!context)
+		return -ENOMEM;
+	if (context->err) {
+		const char *why = context->errstr;
+		link_disconnected(link, why);
+		redisAsyncFree(context);
+		return -ECONNREFUSED;
+	}
+	link->context = context;
+	context->data = link;
+	context->ev.data = link;
+	context->ev.addRead = hook_add_read;
+	context->ev.delRead = hook_del_read;
+	context->ev.addWrite = hook_add_write;
+	context->ev.delWrite = hook_del_write;
+	context->ev.cleanup = hook_cleanup;
+	/* the fd is registered with our callback; hooks only change the mask */
+	link->events = 0;
+	link->fd = context->c.fd;
+	if (event_loop_add_fd(link->loop, link->fd, 0, link_fd_ready, link) == 0)
+		link->fd_registered = true;
+	redisAsyncSetConnectCallback(context, on_connect);
+	redisAsyncSetDisconnectCallback(context, on_disconnect);
+	link->connect_started_us = timer_now_us();
+	/* hiredis waits for writability to learn the connect's outcome */
+	hook_add_write(link);
+	if (link->target->password[0])
+		redisAsyncCommand(context, NULL, NULL, "AUTH %s", link->target->password);
+	redisAsyncCommand(context, NULL, NULL, "SELECT %u", link->target->db);
+	return 0;
+}
+
+/* Gives up on a connection (timeouts): pending callbacks get NULL replies. */
+static void link_drop(struct redis_link *link, const char *why)
+{
+	redisAsyncContext *context = link->context;
+	if (!context)
+		return;
+	hook_cleanup(link);
+	context->ev.cleanup = NULL;
+	context->onDisconnect = NULL;
+	context->onConnect = NULL;
+	link->context = NULL;
+	/* pending callbacks run now with NULL replies */
+	redisAsyncFree(context);
+	if (why)
+		link_disconnected(link, why);
+	else
+		link->connected = false;
+}
+
+/* Timeouts and reconnects, every TICK_US. */
+static void link_tick(struct redis_link *link, const struct daemon_config *config, int64_t now_us)
+{
+	if (!link->target)
+		return;
+	if (!link->context) {
+		if (now_us >= link->reconnect_at_us)
+			link_connect(link);
+		return;
+	}
+	if (!link->connected) {
+		if (now_us - link->connect_started_us > (int64_t) config->redis_connect_timeout_ms * 1000)
+			link_drop(link, "connect timeout");
+		return;
+	}
+	if (config->redis_cmd_timeout_ms && link->pending
+	    && now_us - link->progress_us > (int64_t) config->redis_cmd_timeout_ms * 1000)
+		link_drop(link, "command timeout");
+}
+
+static bool link_command(struct redis_link *link, redisCallbackFn *callback, void *data, const char *format, ...)
+{
+	if (!link->context || !link->connected)
+		return false;
+	va_list arguments;
+	va_start(arguments, format);
+	int result = redisvAsyncCommand(link->context, callback, data, format, arguments);
+	va_end(arguments);
+	if (result != REDIS_OK)
+		return false;
+	if (!link->pending++)
+		link->progress_us = timer_now_us();
+	return true;
+}
+
+/* A reply of link's: true if it is not an error. */
+static bool link_reply(struct redis_link *link, const redisReply *reply)
+{
+	if (link->pending)
+		link->pending--;
+	link->progress_us = timer_now_us();
+	return reply && reply->type != REDIS_REPLY_ERROR;
+}
+
+/* ---- writer ----------------------------------------------------------------------------- */
+
+static void note_result(struct redis *redis, bool ok, const char *what, const redisReply *reply)
+{
+	if (ok) {
+		if (redis->consecutive_errors)
+			log_notice("redis write: %s succeeds again", what);
+		redis->consecutive_errors = 0;
+		return;
+	}
+	counters.write_errors++;
+	if (!redis->consecutive_errors++)
+		log_warning("redis write: %s failed: %s", what, reply && reply->type == REDIS_REPLY_ERROR ? reply->str
+			    : "no reply");
+	int allowed = redis->config->redis_allowed_errors;
+	if (allowed >= 0 && redis->consecutive_errors > (unsigned int) allowed && !redis->disabled_until_us) {
+		redis->disabled_until_us = timer_now_us() + (int64_t) redis->config->redis_disable_time * 1000000;
+		log_warning("redis write: %u errors in a row, writes paused for %u s", redis->consecutive_errors,
+			    redis->config->redis_disable_time);
+	}
+}
+
+static void mark_dirty(struct redis *redis, const char *call_id);
+
+static void set_reply(redisAsyncContext *context, void *reply_pointer, void *data)
+{
+	struct redis *redis = active;
+	if (!redis)
+		return;
+	bool ok = link_reply(&redis->write, reply_pointer);
+	if (ok)
+		counters.writes++;
+	note_result(redis, ok, "SET", reply_pointer);
+	/* written again once Redis takes writes */
+	if (!ok && !redis->stopping && call_lookup(data))
+		mark_dirty(redis, data);
+	g_free(data);   /* the call-id, to mark dirty again on failure */
+}
+
+static void delete_reply(redisAsyncContext *context, void *reply_pointer, void *data)
+{
+	struct redis *redis = active;
+	if (!redis)
+		return;
+	bool ok = link_reply(&redis->write, reply_pointer);
+	if (ok)
+		counters.deletes++;
+	note_result(redis, ok, "DEL", reply_pointer);
+}
+
+static bool writes_allowed(struct redis *redis)
+{
+	if (redis->disabled_until_us) {
+		if (timer_now_us() < redis->disabled_until_us)
+			return false;
+		redis->disabled_until_us = 0;
+		redis->consecutive_errors = 0;
+		log_notice("redis write: writes resume");
+	}
+	return redis->write.connected;
+}
+
+/* What the packet path changes that a standby needs: latches, and where each SRTP stream
+ * stands to within 256 packets. A standby guesses an index from a packet's sequence number and
+ * the stored index (RFC 3711 section 3.3.1): stored more than 32768 packets behind, it would
+ * guess the wrong rollover counter and refuse every packet; 256 packets (5 s of 20 ms audio)
+ * also bounds what it could accept twice. An SRTP call is so rewritten every few seconds. */
+static guint64 call_fingerprint(struct call *call)
+{
+	guint64 hash = 1469598103934665603ull;
+	struct media *media;
+	pthread_mutex_lock(&call->lock);
+	call_foreach_media(call, media) {
+		for (int kind = STREAM_RTP; kind <= STREAM_RTCP; kind++) {
+			const struct stream *stream = &media->streams[kind];
+			hash = (hash ^ stream->state) * 1099511628211ull;
+			const unsigned char *bytes = (const unsigned char *) &stream->learned;
+			for (size_t i = 0; i < sizeof(stream->learned); i++)
+				hash = (hash ^ bytes[i]) * 1099511628211ull;
+		}
+		const struct dtls_connection *dtls = media->streams[STREAM_RTP].extras->dtls;
+		if (dtls)
+			hash = (hash ^ (uint64_t) dtls->state ^ ((uint64_t) dtls->srtp_material_length << 8)) * 1099511628211ull;
+		if (media->srtp) {
+			struct srtp_ssrc_position positions[SRTP_SSRC_SLOTS];
+			unsigned int count = srtp_context_positions(&media->srtp->decrypt, positions);
+			for (unsigned int i = 0; i < count; i++)
+				hash = (hash ^ (positions[i].ssrc ^ (positions[i].rtp_index >> 8))) * 1099511628211ull;
+			count = srtp_context_positions(&media->srtp->encrypt, positions);
+			for (unsigned int i = 0; i < count; i++)
+				hash = (hash ^ (positions[i].ssrc ^ (positions[i].rtp_index >> 8) ^ 0x5a5a)) * 1099511628211ull;
+		}
+	}
+	pthread_mutex_unlock(&call->lock);
+	/* start/stop/pause recording change no call lifecycle event: static state texts and the
+	 * metadata's (replaced, never edited) string tell */
+	hash = (hash ^ (uint64_t) (uintptr_t) recording_call_state(call)) * 1099511628211ull;
+	hash = (hash ^ (uint64_t) (uintptr_t) recording_call_metadata(call)) * 1099511628211ull;
+	return hash;
+}
+
+static void arm_flush(struct redis *redis)
+{
+	if (redis->flush_armed)
+		return;
+	redis->flush_armed = true;
+	event_loop_timer_arm(redis->daemon->loop, &redis->flush_timer, timer_now_us() + REDIS_WRITE_DELAY_MS * 1000, 0);
+}
+
+static void mark_dirty(struct redis *redis, const char *call_id)
+{
+	if (!g_hash_table_contains(redis->dirty, call_id))
+		g_hash_table_add(redis->dirty, g_strdup(call_id));
+	arm_flush(redis);
+}
+
+/* Writes the dirty calls and sends the deletes, up to REDIS_MAX_PENDING in flight. */
+static void flush(struct timer_entry *timer, void *data)
+{
+	struct redis *redis = data;
+	redis->flush_armed = false;
+	if (!writes_allowed(redis))
+		return;   /* the tick re-arms once writes are possible */
+	const struct daemon_config *config = redis->config;
+	GHashTableIter iterator;
+	gpointer key;
+	g_hash_table_iter_init(&iterator, redis->deletes);
+	while (redis->write.pending < REDIS_MAX_PENDING && g_hash_table_iter_next(&iterator, &key, NULL)) {
+		if (!link_command(&redis->write, delete_reply, NULL, "DEL %s", (const char *) key))
+			return;
+		g_hash_table_iter_remove(&iterator);
+	}
+	g_hash_table_iter_init(&iterator, redis->dirty);
+	while (redis->write.pending < REDIS_MAX_PENDING && g_hash_table_iter_next(&iterator, &key, NULL)) {
+		const char *call_id = key;
+		struct call *call = call_lookup(call_id);
+		if (!call) {
+			g_hash_table_iter_remove(&iterator);
+			continue;
+		}
+		g_hash_table_insert(redis->fingerprints, g_strdup(call_id), GSIZE_TO_POINTER(call_fingerprint(call)));
+		size_t length = 0;
+		char *value = redis_value_encode(call, &length);
+		bool sent = link_command(&redis->write, set_reply, g_strdup(call_id), "SET %s %b EX %u", call_id, value, length,
+					 config->redis_expires ? config->redis_expires : 86400);
+		g_free(value);
+		if (!sent)
+			return;
+		g_hash_table_iter_remove(&iterator);
+	}
+	if (g_hash_table_size(redis->dirty) || g_hash_table_size(redis->deletes))
+		arm_flush(redis);
+}
+
+/* Once a second: calls whose latches or SRTP rollover moved since their last write. */
+static void check_calls(struct call *call, void *data)
+{
+	struct redis *redis = data;
+	if (g_hash_table_contains(redis->foreign, call->call_id) || g_hash_table_contains(redis->dirty, call->call_id))
+		return;
+	gpointer written = NULL;
+	if (g_hash_table_lookup_extended(redis->fingerprints, call->call_id, NULL, &written)
+	    && GPOINTER_TO_SIZE(written) == call_fingerprint(call))
+		return;
+	mark_dirty(redis, call->call_id);
+}
+
+static void check_timer_fired(struct timer_entry *timer, void *data)
+{
+	call_foreach(check_calls, data);
+}
+
+/* ---- lifecycle observer ----------------------------------------------------------------- */
+
+static void observe_change(const struct call_event *event)
+{
+	struct redis *redis = active;
+	if (!redis || redis->restoring)
+		return;
+	/* a command here makes a foreign call ours */
+	g_hash_table_remove(redis->foreign, event->call_id);
+	g_hash_table_remove(redis->deletes, event->call_id);
+	mark_dirty(redis, event->call_id);
+}
+
+static void observe_end(const struct call_event *event)
+{
+	struct redis *redis = active;
+	if (!redis)
+		return;
+	g_hash_table_remove(redis->dirty, event->call_id);
+	/* a call that ends before its first write (shorter than REDIS_WRITE_DELAY_MS, or while
+	 * Redis was away) has no value to delete */
+	bool written = g_hash_table_remove(redis->fingerprints, event->call_id);
+	bool foreign = g_hash_table_remove(redis->foreign, event->call_id);
+	/* at shutdown the value stays for whoever takes over; a foreign call's value is its owner's */
+	if (event->reason == CALL_END_SHUTDOWN || foreign || redis->restoring || !written)
+		return;
+	g_hash_table_add(redis->deletes, g_strdup(event->call_id));
+	arm_flush(redis);
+}
+
+const struct call_observer redis_call_observer = {
+	.name = "redis",
+	.created = observe_change,
+	.changed = observe_change,
+	.ended = observe_end,
+};
+
+/* ---- restoring -------------------------------------------------------------------------- */
+
+static int restore_value(struct redis *redis, const char *key, const char *value, size_t length, bool foreign)
+{
+	const char *reason = NULL;
+	int error = redis_value_decode(value, length, redis->record, &reason);
+	if (!error && strcmp(redis->record->call_id, key)) {
+		reason = "the value's call-id is not its key";
+		error = -EINVAL;
+	}
+	if (!error) {
+		redis->restoring = true;
+		error = redis_restore_call(redis->daemon, redis->record, &reason);
+		redis->restoring = false;
+	}
+	if (error == -EEXIST && foreign)
+		return 0;   /* our own write, or already restored */
+	if (error) {
+		counters.restore_errors++;
+		log_call(LOG_WARNING, key, "redis: cannot restore call: %s", reason);
+		return error;
+	}
+	counters.restored++;
+	if (foreign)
+		g_hash_table_add(redis->foreign, g_strdup(key));
+	else
+		/* written as it is: no need to write it again until it changes */
+		g_hash_table_insert(redis->fingerprints, g_strdup(key),
+				    GSIZE_TO_POINTER(call_fingerprint(call_lookup(key))));
+	log_call(LOG_INFO, key, "redis: call restored (schema version %u)%s", redis->record->version,
+		 foreign ? " from another instance" : "");
+	return 0;
+}
+
+static redisContext *connect_blocking(const struct redis_target *target, unsigned int timeout_ms, const char **why)
+{
+	struct timeval timeout = { .tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000 };
+	redisContext *context = redisConnectWithTimeout(target->host, (int) target->port, timeout);
+	if (!context || context->err) {
+		*why = context ? context->errstr : "out of memory";
+		return context;
+	}
+	redisSetTimeout(context, timeout);
+	redisReply *reply = NULL;
+	if (target->password[0]) {
+		reply = redisCommand(context, "AUTH %s", target->password);
+		if (!reply || reply->type == REDIS_REPLY_ERROR) {
+			*why = "AUTH refused";
+			freeReplyObject(reply);
+			return context;
+		}
+		freeReplyObject(reply);
+	}
+	reply = redisCommand(context, "SELECT %u", target->db);
+	if (!reply || reply->type == REDIS_REPLY_ERROR)
+		*why = "SELECT refused";
+	freeReplyObject(reply);
+	return context;
+}
+
+/* Restores a batch of keys with one pipelined round of GETs. */
+static void restore_batch(struct redis *redis, redisContext *context, char **keys, unsigned int count)
+{
+	for (unsigned int i = 0; i < count; i++)
+		redisAppendCommand(context, "GET %s", keys[i]);
+	for (unsigned int i = 0; i < count; i++) {
+		redisReply *reply = NULL;
+		if (redisGetReply(context, (void **) &reply) != REDIS_OK) {
+			counters.restore_errors += count - i;
+			return;
+		}
+		if (reply->type == REDIS_REPLY_STRING)
+			restore_value(redis, keys[i], reply->str, reply->len, false);
+		freeReplyObject(reply);
+	}
+}
+
+/* Every key of the --redis database (ours alone: SCAN, never FLUSH or other databases). */
+static int restore_all(struct redis *redis)
+{
+	const struct daemon_config *config = redis->config;
+	const char *why = NULL;
+	int64_t started = timer_now_us();
+	redisContext *context = connect_blocking(&config->redis_read, config->redis_connect_timeout_ms ? config->redis_connect_timeout_ms : 1000, &why);
+	if (why) {
+		log_error("redis: cannot read %s:%u/%u: %s", config->redis_read.host, config->redis_read.port,
+			  config->redis_read.db, why);
+		if (context)
+			redisFree(context);
+		return -ECONNREFUSED;
+	}
+	/* commands at start may take longer than a write: the whole database comes back */
+	redisSetTimeout(context, (struct timeval) { .tv_sec = 10 });
+	char cursor[32] = "0";
+	char *keys[RESTORE_BATCH + 1024];
+	int error = 0;
+	do {
+		redisReply *reply = redisCommand(context, "SCAN %s COUNT %d", cursor, RESTORE_BATCH);
+		if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 2
+		    || reply->element[0]->type != REDIS_REPLY_STRING || reply->element[1]->type != REDIS_REPLY_ARRAY) {
+			log_error("redis: SCAN failed: %s", reply && reply->type == REDIS_REPLY_ERROR ? reply->str : context->errstr);
+			freeReplyObject(reply);
+			error = -EIO;
+			break;
+		}
+		g_strlcpy(cursor, reply->element[0]->str, sizeof(cursor));
+		const redisReply *batch = reply->element[1];
+		unsigned int count = 0;
+		for (size_t i = 0; i < batch->elements; i++) {
+			if (batch->element[i]->type != REDIS_REPLY_STRING)
+				continue;
+			keys[count++] = batch->element[i]->str;
+			if (count == G_N_ELEMENTS(keys)) {
+				restore_batch(redis, context, keys, count);
+				count = 0;
+			}
+		}
+		restore_batch(redis, context, keys, count);
+		freeReplyObject(reply);
+	} while (strcmp(cursor, "0"));
+	redisFree(context);
+	log_notice("redis: restored %" PRIu64 " call(s) from %s:%u/%u in %" PRId64 " ms (%" PRIu64 " failed)",
+		   counters.restored, config->redis_read.host, config->redis_read.port, config->redis_read.db,
+		   (timer_now_us() - started) / 1000, counters.restore_errors);
+	return error;
+}
+
+/* ---- keyspace notifications (active-active) ----------------------------------------------- */
+
+static void foreign_value(redisAsyncContext *context, void *reply_pointer, void *data)
+{
+	struct redis *redis = active;
+	char *key = data;
+	if (redis) {
+		link_reply(&redis->read, reply_pointer);
+		const redisReply *reply = reply_pointer;
+		if (reply && reply->type == REDIS_REPLY_STRING && !call_lookup(key))
+			restore_value(redis, key, reply->str, reply->len, true);
+	}
+	g_free(key);
+}
+
+/* pmessage, pattern, "__keyspace@DB__:KEY", event */
+static void keyspace_message(redisAsyncContext *context, void *reply_pointer, void *data)
+{
+	struct redis *redis = active;
+	const redisReply *reply = reply_pointer;
+	if (!redis || !reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 4
+	    || reply->element[2]->type != REDIS_REPLY_STRING || reply->element[3]->type != REDIS_REPLY_STRING)
+		return;
+	const char *channel = reply->element[2]->str, *event = reply->element[3]->str;
+	unsigned int db = 0;
+	int offset = 0;
+	if (sscanf(channel, "__keyspace@%u__:%n", &db, &offset) != 1 || !offset)
+		return;
+	const char *key = channel + offset;
+	counters.keyspace_events++;
+	struct call *call = call_lookup(key);
+	if (!strcmp(event, "set")) {
+		if (call)
+			return;   /* ours, or restored already */
+		if (!link_command(&redis->read, NULL, NULL, "SELECT %u", db)
+		    || !link_command(&redis->read, foreign_value, g_strdup(key), "GET %s", key))
+			log_call(LOG_WARNING, key, "redis: keyspace event lost, no read connection");
+	} else if ((!strcmp(event, "del") || !strcmp(event, "expired")) && call
+		   && g_hash_table_contains(redis->foreign, key)) {
+		log_call(LOG_INFO, key, "redis: the other instance deleted the call");
+		call_end(call, CALL_END_DELETE);
+	}
+}
+
+static void keyspace_connected(struct redis_link *link)
+{
+	struct redis *redis = active;
+	for (unsigned int i = 0; i < redis->config->subscribe_keyspace_count; i++)
+		redisAsyncCommand(link->context, keyspace_message, NULL, "PSUBSCRIBE __keyspace@%u__:*",
+				  redis->config->subscribe_keyspace[i]);
+}
+
+static void mark_own_call(struct call *call, void *data)
+{
+	struct redis *redis = data;
+	if (!g_hash_table_contains(redis->foreign, call->call_id))
+		mark_dirty(redis, call->call_id);
+}
+
+/* A Redis that restarted may have lost every value (no persistence): each connect writes
+ * all our calls again, not only those that changed while it was away. */
+static void write_connected(struct redis_link *link)
+{
+	counters.connected = 1;
+	call_foreach(mark_own_call, active);
+	arm_flush(active);
+}
+
+/* ---- timers and public functions ---------------------------------------------------------- */
+
+static void tick(struct timer_entry *timer, void *data)
+{
+	struct redis *redis = data;
+	int64_t now = timer_now_us();
+	link_tick(&redis->write, redis->config, now);
+	if (redis->keyspace_enabled) {
+		link_tick(&redis->keyspace, redis->config, now);
+		link_tick(&redis->read, redis->config, now);
+	}
+	if ((g_hash_table_size(redis->dirty) || g_hash_table_size(redis->deletes)) && writes_allowed(redis))
+		arm_flush(redis);
+}
+
+static void link_init(struct redis_link *link, const char *role, const struct redis_target *target,
+                      struct event_loop *loop, void (*connected)(struct redis_link *link))
+{
+	memset(link, 0, sizeof(*link));
+	link->role = role;
+	link->target = target;
+	link->loop = loop;
+	link->on_connect = connected;
+}
+
+int redis_start(struct redis **result, struct daemon_context *daemon)
+{
+	*result = NULL;
+	const struct daemon_config *config = daemon->config;
+	bool have_read = config->redis_read.host[0], have_write = config->redis_write.host[0];
+	if (!have_read && !have_write)
+		return 0;
+	struct redis *redis = g_new0(struct redis, 1);
+	redis->daemon = daemon;
+	redis->config = config;
+	redis->record = g_new0(struct redis_call_record, 1);
+	redis->dirty = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	redis->deletes = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	redis->fingerprints = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	redis->foreign = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	timer_entry_init(&redis->flush_timer, flush, redis);
+	timer_entry_init(&redis->tick_timer, tick, redis);
+	timer_entry_init(&redis->check_timer, check_timer_fired, redis);
+	active = redis;
+	memset(&counters, 0, sizeof(counters));
+	int error = call_observer_register(&redis_call_observer);
+	if (error) {
+		redis_stop(redis);
+		return error;
+	}
+	if (have_read) {
+		error = restore_all(redis);
+		if (error && !config->no_redis_required) {
+			log_error("redis: not starting without the calls of %s:%u/%u (--no-redis-required starts anyway)",
+				  config->redis_read.host, config->redis_read.port, config->redis_read.db);
+			redis_stop(redis);
+			return error;
+		}
+	}
+	struct event_loop *loop = daemon->loop;
+	link_init(&redis->write, "write", have_write ? &config->redis_write : &config->redis_read, loop, write_connected);
+	redis->keyspace_enabled = config->subscribe_keyspace_count > 0;
+	if (redis->keyspace_enabled) {
+		const struct redis_target *target = have_read ? &config->redis_read : &config->redis_write;
+		link_init(&redis->keyspace, "keyspace", target, loop, keyspace_connected);
+		link_init(&redis->read, "read", target, loop, NULL);
+		link_connect(&redis->keyspace);
+		link_connect(&redis->read);
+	}
+	link_connect(&redis->write);
+	event_loop_timer_arm(loop, &redis->tick_timer, timer_now_us() + TICK_US, TICK_US);
+	event_loop_timer_arm(loop, &redis->check_timer, timer_now_us() + 1000000, 1000000);
+	*result = redis;
+	return 0;
+}
+
+static void link_close(struct redis_link *link)
+{
+	if (link->context)
+		link_drop(link, NULL);
+}
+
+void redis_stop(struct redis *redis)
+{
+	if (!redis)
+		return;
+	struct event_loop *loop = redis->daemon->loop;
+	redis->stopping = true;
+	event_loop_timer_cancel(loop, &redis->flush_timer);
+	event_loop_timer_cancel(loop, &redis->tick_timer);
+	event_loop_timer_cancel(loop, &redis->check_timer);
+	link_close(&redis->write);
+	link_close(&redis->keyspace);
+	link_close(&redis->read);
+	active = NULL;
+	redis_call_record_clear(redis->record);
+	g_free(redis->record);
+	g_hash_table_destroy(redis->dirty);
+	g_hash_table_destroy(redis->deletes);
+	g_hash_table_destroy(redis->fingerprints);
+	g_hash_table_destroy(redis->foreign);
+	g_free(redis);
+}
+
+void redis_read_statistics(struct redis_statistics *statistics)
+{
+	*statistics = counters;
+	statistics->dirty = active ? g_hash_table_size(active->dirty) : 0;
+}
+
+static void make_foreign(struct call *call, void *data)
+{
+	struct redis *redis = data;
+	g_hash_table_add(redis->foreign, g_strdup(call->call_id));
+	g_hash_table_remove(redis->dirty, call->call_id);
+}
+
+int redis_set_standby(bool standby)
+{
+	struct redis *redis = active;
+	if (!redis)
+		return -ENOTCONN;
+	if (standby) {
+		call_foreach(make_foreign, redis);
+		log_notice("redis: standby, every call is foreign (relayed, not written)");
+	} else {
+		g_hash_table_remove_all(redis->foreign);
+		call_foreach(mark_own_call, redis);
+		log_notice("redis: active, every call is ours (written)");
+	}
+	return 0;
+}
+
+unsigned int redis_foreign_count(void)
+{
+	return active ? g_hash_table_size(active->foreign) : 0;
+}
+
+bool redis_call_is_foreign(const char *call_id)
+{
+	return active && g_hash_table_contains(active->foreign, call_id);
+}

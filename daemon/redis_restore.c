@@ -1,0 +1,242 @@
+/* Rebuilding a call from its Redis value (redis_value.h) on the standby that takes it over:
+ * the same ports, the same endpoints and latches, the same SRTP keys resumed at their
+ * indexes. See redis.h.
+ *
+ * Like an offer (ng_offer_answer.c), everything is built outside the call's lock: the sockets
+ * are opened and bound first (all or nothing: a port another program holds fails the call
+ * before anything exists), the SRTP contexts staged; one short lock publishes fds, contexts
+ * and forwarding flags; then the worker polls the sockets. */
+#include "redis.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+#include "call_lifecycle.h"
+#include "daemon.h"
+#include "dtls_srtp.h"
+#include "interface.h"
+#include "log.h"
+#include "media_crypto.h"
+#include "port_pool.h"
+#include "recording.h"
+#include "redis_value.h"
+#include "relay.h"
+
+/* SRTCP indexes the previous process may have sent after its last write: at most one RTCP
+ * packet per 5 s RTCP interval (RFC 3550 section 6.2) per SSRC over the expiry time is far
+ * below this, for the usual write delay of well under a second it is generous. */
+#define RESTORE_SRTCP_INDEX_JUMP 1000u
+
+struct opened_pair {
+	struct local_interface *interface;
+	int fds[2];
+};
+
+/* The interface with the same bind address, else the same name and family. */
+static struct local_interface *find_interface(struct daemon_context *daemon, const struct redis_media_record *media)
+{
+	if (endpoint_is_set(&media->local)) {
+		for (unsigned int i = 0; i < daemon->interfaces.count; i++) {
+			struct local_interface *interface = &daemon->interfaces.items[i];
+			if (endpoint_equal(&interface->local, &media->local))
+				return interface;
+		}
+	}
+	if (!media->interface[0])
+		return NULL;
+	struct local_interface *interface = interface_select(&daemon->interfaces, media->interface,
+							     media->local.address.sa_family);
+	return interface && !strcmp(interface->name, media->interface) ? interface : NULL;
+}
+
+static void close_pairs(struct opened_pair *pairs, unsigned int count, const unsigned int *ports)
+{
+	for (unsigned int i = 0; i < count; i++) {
+		if (!pairs[i].interface)
+			continue;
+		close(pairs[i].fds[0]);
+		close(pairs[i].fds[1]);
+		port_pool_release_pair(&pairs[i].interface->pool, ports[i]);
+	}
+}
+
+/* Every media's port pair, by number, before the call exists. */
+static int open_pairs(struct daemon_context *daemon, const struct redis_call_record *record, struct opened_pair *pairs,
+                      unsigned int *ports, const char **reason)
+{
+	unsigned int count = 0;
+	for (unsigned int m = 0; m < record->monologue_count; m++) {
+		const struct redis_monologue_record *monologue = &record->monologues[m];
+		for (unsigned int n = 0; n < monologue->media_count; n++, count++) {
+			const struct redis_media_record *media = &monologue->media[n];
+			pairs[count].interface = NULL;
+			ports[count] = media->rtp_port;
+			if (!media->rtp_port)
+				continue;
+			struct local_interface *interface = find_interface(daemon, media);
+			if (!interface) {
+				*reason = "no local interface matches the stored one";
+				close_pairs(pairs, count, ports);
+				return -ENOENT;
+			}
+			int error = port_pool_take_port(&interface->pool, &interface->local, daemon->config->tos,
+							media->rtp_port, pairs[count].fds);
+			if (error) {
+				*reason = error == -EINVAL ? "a stored port is outside --port-min..--port-max"
+					: error == -EADDRINUSE ? "a stored port is taken"
+					: error == -EMFILE || error == -ENFILE ? "out of file descriptors (ulimit -n)"
+					: "a stored port cannot be bound";
+				close_pairs(pairs, count, ports);
+				return error;
+			}
+			pairs[count].interface = interface;
+		}
+	}
+	return 0;
+}
+
+static void restore_crypto(struct call *call, struct media *media, const struct redis_media_record *stored)
+{
+	if (media_crypto_restore(media, &stored->ours, &stored->theirs, stored->answer_line) < 0
+	    || !media->crypto->staged_srtp) {
+		log_call(LOG_WARNING, call->call_id, "restored media %u: SRTP contexts cannot be built", media->index);
+		return;
+	}
+	struct media_srtp *srtp = media->crypto->staged_srtp;
+	for (unsigned int i = 0; i < stored->decrypt_count; i++)
+		srtp_context_resume(&srtp->decrypt, &stored->decrypt[i], 0);
+	for (unsigned int i = 0; i < stored->encrypt_count; i++)
+		srtp_context_resume(&srtp->encrypt, &stored->encrypt[i], RESTORE_SRTCP_INDEX_JUMP);
+}
+
+/* DTLS-SRTP: the handshake cannot be resumed, but its keys and our role key the same contexts
+ * (dtls_srtp.c splits the material as the handshake did). The media gets no association: the
+ * peer's further DTLS records fail SRTP authentication and are counted; a re-offer negotiates
+ * DTLS again (with this daemon's certificate). Only the RTP port's association is restored,
+ * so DTLS without rtcp-mux keeps RTP but not a separately keyed RTCP. Not yet reachable by
+ * the worker: media->srtp is set directly. */
+static void restore_dtls(struct call *call, struct media *media, const struct redis_media_record *stored)
+{
+	int suite;
+	if (stored->dtls_material_length != dtls_srtp_material_length(stored->dtls_profile)
+	    || dtls_srtp_install(media, STREAM_RTP, stored->dtls_profile, stored->dtls_material, stored->dtls_client,
+				 &suite) < 0) {
+		log_call(LOG_WARNING, call->call_id, "restored media %u: DTLS-SRTP keys cannot be used", media->index);
+		return;
+	}
+	for (unsigned int i = 0; i < stored->decrypt_count; i++)
+		srtp_context_resume(&media->srtp->decrypt, &stored->decrypt[i], 0);
+	for (unsigned int i = 0; i < stored->encrypt_count; i++)
+		srtp_context_resume(&media->srtp->encrypt, &stored->encrypt[i], RESTORE_SRTCP_INDEX_JUMP);
+}
+
+static void restore_media(struct daemon_context *daemon, struct call *call, struct media *media, const struct redis_media_record *stored,
+                          const struct opened_pair *pair, int64_t now_us)
+{
+	media->direction = (enum sdp_direction) stored->direction;
+	media->rejected = stored->rejected;
+	media->rtcp_mux = stored->rtcp_mux;
+	media->rtcp_mux_offered = stored->rtcp_mux_offered;
+	media->rtcp_mux_policy = stored->rtcp_mux_policy;
+	media->ice_seen = stored->ice_seen;
+	g_strlcpy(media->ice_ufrag, stored->ice_ufrag, sizeof(media->ice_ufrag));
+	g_strlcpy(media->ice_pwd, stored->ice_pwd, sizeof(media->ice_pwd));
+	g_strlcpy(media->codecs, stored->codecs, sizeof(media->codecs));
+	if (pair->interface) {
+		media->interface = pair->interface;
+		media->rtp_port = stored->rtp_port;
+	} else {
+		media->interface = find_interface(daemon, stored);
+	}
+	for (int kind = STREAM_RTP; kind <= STREAM_RTCP; kind++) {
+		struct stream *stream = &media->streams[kind];
+		const struct redis_stream_record *from = &stored->streams[kind];
+		/* not yet reachable by the worker: plain stores without the lock */
+		stream->advertised = from->advertised;
+		stream->learned = from->learned;
+		stream->state = from->state;
+		/* the learned peer counts as just heard: no re-learning, no timeout at once */
+		stream->learned_last_us = stream->first_packet_us = now_us;
+		stream->counters.last_packet_us = now_us;
+	}
+	if (stored->sdes)
+		restore_crypto(call, media, stored);
+	else if (stored->dtls)
+		restore_dtls(call, media, stored);
+}
+
+/* ---- public ------------------------------------------------------------------------------ */
+
+int redis_restore_call(struct daemon_context *daemon, const struct redis_call_record *record, const char **reason)
+{
+	if (call_lookup(record->call_id)) {
+		*reason = "a call with this call-id exists";
+		return -EEXIST;
+	}
+	struct opened_pair pairs[CALL_MAX_MONOLOGUES * CALL_MAX_MEDIA];
+	unsigned int ports[CALL_MAX_MONOLOGUES * CALL_MAX_MEDIA];
+	int error = open_pairs(daemon, record, pairs, ports, reason);
+	if (error)
+		return error;
+	int64_t now_us = now_realtime_us();
+	struct call *call = call_start(record->call_id, relay_pick_worker());
+	call->created_us = record->created_us;
+	call->last_signal_us = record->last_signal_us;
+	unsigned int index = 0;
+	for (unsigned int m = 0; m < record->monologue_count; m++) {
+		const struct redis_monologue_record *stored = &record->monologues[m];
+		struct monologue *monologue = call_add_monologue(call, stored->tag);
+		monologue->via_branch = g_strdup(stored->via_branch);
+		monologue->label = g_strdup(stored->label);
+		monologue->created_us = stored->created_us;
+		monologue->flags = stored->flags;
+		for (unsigned int n = 0; n < stored->media_count; n++, index++) {
+			struct media *media = monologue_add_media(monologue, stored->media[n].type, stored->media[n].protocol);
+			restore_media(daemon, call, media, &stored->media[n], &pairs[index], now_us);
+		}
+	}
+	for (unsigned int m = 0; m < record->monologue_count; m++) {
+		const struct redis_monologue_record *stored = &record->monologues[m];
+		if (stored->peer >= 0)
+			call->monologues[m]->peer = call->monologues[stored->peer];
+	}
+	/* publish: sockets, sinks, contexts and forwarding flags under one short lock */
+	pthread_mutex_lock(&call->lock);
+	index = 0;
+	for (unsigned int m = 0; m < record->monologue_count; m++) {
+		const struct redis_monologue_record *stored = &record->monologues[m];
+		for (unsigned int n = 0; n < stored->media_count; n++, index++) {
+			struct media *media = call->monologues[m]->media[n];
+			const struct redis_media_record *from = &stored->media[n];
+			for (int kind = STREAM_RTP; kind <= STREAM_RTCP; kind++) {
+				struct stream *stream = &media->streams[kind];
+				if (pairs[index].interface) {
+					stream->fd = pairs[index].fds[kind];
+					stream->local_port = (uint16_t) (from->rtp_port + (unsigned int) kind);
+				}
+				if (from->sink_monologue >= 0)
+					stream->sink = &call->monologues[from->sink_monologue]->media[from->sink_media]->streams[kind];
+			}
+			media_crypto_publish(media);
+		}
+	}
+	call_refresh_forwarding(call);
+	pthread_mutex_unlock(&call->lock);
+	struct media *media;
+	call_foreach_media(call, media) {
+		media_crypto_release(media);
+		for (int kind = STREAM_RTP; kind <= STREAM_RTCP; kind++) {
+			struct stream *stream = &media->streams[kind];
+			if (stream->fd < 0)
+				continue;
+			int watch_error = relay_watch_stream(call->worker, stream);
+			if (watch_error)
+				log_call(LOG_ERR, call->call_id, "restored call: cannot watch port %u: %s", stream->local_port,
+					 strerror(-watch_error));
+		}
+	}
+	if (record->recording)
+		recording_resume(call, record->recording == 2, record->recording_metadata);
+	call_changed(call);
+	return 0;
+}

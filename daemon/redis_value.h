@@ -1,0 +1,94 @@
+/* The Redis value of one call: the boundary between this daemon and the next one (a standby,
+ * a restarted instance, an active-active peer, a newer or older version). One JSON object per
+ * call-id, versioned; docs/redis.md documents every field.
+ *
+ * Versions: 2 is written; 1 and 2 are read. Version 1 had no ICE credentials and no SRTP
+ * packet indexes (a v1 call restores with fresh ICE credentials only if it advertised none, and
+ * its SRTP contexts start from the first packet they see). The version is checked once, at the
+ * door (redis_value_decode()); nothing past it looks at the version again.
+ *
+ * Threads: control thread. The encoder takes call->lock once, to copy what the media worker
+ * writes (learned source, state, SRTP indexes), and formats outside it.
+ * Errors: -EINVAL (not a call value: malformed JSON, a field of the wrong type, a bad
+ * address or key) or -EPROTONOSUPPORT (a version this daemon does not know), with a static
+ * reason. Cost: one JSON tree per value (about 1.5 KB for a two-sided audio call). */
+#ifndef RTPENGINE_REDIS_VALUE_H
+#define RTPENGINE_REDIS_VALUE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "call.h"
+#include "sdes.h"
+#include "srtp.h"
+
+#define REDIS_VALUE_VERSION 2
+#define REDIS_VALUE_OLDEST_VERSION 1
+#define REDIS_VALUE_SCHEMA "rtpengine-call"
+
+struct redis_stream_record {
+	uint8_t state;              /* enum stream_state_flags */
+	union endpoint advertised;  /* unset when the SDP gave none */
+	union endpoint learned;     /* unset before latching */
+};
+
+struct redis_media_record {
+	char type[16];
+	char protocol[32];
+	char interface[64];         /* the local interface's name */
+	union endpoint local;       /* its bind address (port 0): picks the same interface */
+	int direction;              /* enum sdp_direction */
+	bool rejected, rtcp_mux, rtcp_mux_offered, ice_seen;
+	uint8_t rtcp_mux_policy;
+	char ice_ufrag[9], ice_pwd[27];
+	unsigned int rtp_port;      /* 0 = no sockets */
+	char codecs[64];
+	int sink_monologue, sink_media;   /* -1 = no sink */
+	struct redis_stream_record streams[2];
+	bool sdes;                  /* the fields below are set */
+	struct sdes_crypto ours, theirs;
+	char answer_line[SDES_MAX_FORMATTED_LENGTH + 8];
+	/* DTLS-SRTP (version 2): the RTP port's established association, as keying material
+	 * (RFC 5764 section 4.2) and our role; the standby keys the same contexts from it */
+	bool dtls;
+	bool dtls_client;
+	uint16_t dtls_profile;
+	uint8_t dtls_material_length;
+	unsigned char dtls_material[92];
+	/* where each SSRC's SRTP and SRTCP indexes stood (version 2; none in version 1), of the
+	 * SDES or the DTLS contexts */
+	unsigned int decrypt_count, encrypt_count;
+	struct srtp_ssrc_position decrypt[SRTP_SSRC_SLOTS];   /* from the side */
+	struct srtp_ssrc_position encrypt[SRTP_SSRC_SLOTS];   /* to the side */
+};
+
+struct redis_monologue_record {
+	char *tag, *via_branch, *label;   /* NULL when unset */
+	int64_t created_us;
+	unsigned int flags;         /* enum monologue_flags */
+	int peer;                   /* index into monologues, -1 = none */
+	unsigned int media_count;
+	struct redis_media_record media[CALL_MAX_MEDIA];
+};
+
+/* About 70 KB: allocate one and reuse it (redis_call_record_clear() between values). */
+struct redis_call_record {
+	unsigned int version;       /* as read */
+	char *call_id;
+	int64_t created_us, last_signal_us;
+	/* call recording (version 2): 0 off, 1 recording, 2 paused; its metadata or NULL */
+	unsigned int recording;
+	char *recording_metadata;
+	unsigned int monologue_count;
+	struct redis_monologue_record monologues[CALL_MAX_MONOLOGUES];
+};
+
+/* The call as a version-2 value: a g_malloc'ed NUL-terminated string (*length without NUL). */
+char *redis_value_encode(struct call *call, size_t *length);
+
+/* Reads a version 1 or 2 value into *record (cleared first). */
+int redis_value_decode(const char *text, size_t length, struct redis_call_record *record, const char **reason);
+/* Frees the strings a decode left in *record and zeroes it. */
+void redis_call_record_clear(struct redis_call_record *record);
+
+#endif

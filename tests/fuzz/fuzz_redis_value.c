@@ -1,0 +1,36 @@
+/* libFuzzer target for daemon/redis_value.c: a Redis value is input from another process (an
+ * older or newer daemon, an operator's tool), so decoding arbitrary bytes must never read or
+ * write out of bounds, must refuse or accept whole (a refused value leaves nothing behind), and
+ * every link an accepted value holds (peer, sink) must point inside it. Seeds in
+ * tests/fuzz/corpus/redis_value are a version 1 and a version 2 value. */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "redis_value.h"
+
+static struct redis_call_record record;
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const char *reason = NULL;
+	int error = redis_value_decode((const char *) data, size, &record, &reason);
+	if (error) {
+		if (!reason || record.call_id || record.monologue_count)
+			abort();
+		return 0;
+	}
+	for (unsigned int m = 0; m < record.monologue_count; m++) {
+		const struct redis_monologue_record *monologue = &record.monologues[m];
+		if (monologue->peer >= (int) record.monologue_count || monologue->media_count > CALL_MAX_MEDIA)
+			abort();
+		for (unsigned int n = 0; n < monologue->media_count; n++) {
+			const struct redis_media_record *media = &monologue->media[n];
+			if (media->sink_monologue >= 0
+			    && media->sink_media >= (int) record.monologues[media->sink_monologue].media_count)
+				abort();
+		}
+	}
+	redis_call_record_clear(&record);
+	return 0;
+}

@@ -1,0 +1,301 @@
+/* The Redis value of a call (daemon/redis_value.c): every field survives encode and decode,
+ * version 1 values are still read, a wrong or unknown value is refused at the door with a
+ * reason; SRTP positions resume so that a packet seen before is refused and the next one is
+ * taken (lib/srtp.c). No sockets, no worker. */
+#include <errno.h>
+#include <glib.h>
+#include <string.h>
+
+#include "call.h"
+#include "interface.h"
+#include "media_crypto.h"
+#include "redis_value.h"
+#include "rtp_header.h"
+
+static struct local_interface interface;
+
+static void set_endpoint(union endpoint *endpoint, const char *text)
+{
+	g_assert_cmpint(endpoint_parse_text(endpoint, text, strlen(text)), ==, 0);
+}
+
+/* A two-sided call: caller with SDES keys, callee plain, latched sources, ICE credentials. */
+static struct call *build_call(const char *call_id)
+{
+	struct call *call = call_create(call_id, NULL);
+	struct monologue *caller = call_add_monologue(call, "from-tag");
+	struct monologue *callee = call_add_monologue(call, "to-tag");
+	caller->peer = callee;
+	callee->peer = caller;
+	caller->via_branch = g_strdup("z9hG4bK-1");
+	caller->label = g_strdup("cal\"ler\\ \x01");   /* escaped in the value */
+	caller->flags = SIDE_STRICT_SOURCE;
+	struct media *a = monologue_add_media(caller, "audio", "RTP/SAVP");
+	struct media *b = monologue_add_media(callee, "audio", "RTP/AVP");
+	a->interface = b->interface = &interface;
+	a->rtp_port = 30000;
+	b->rtp_port = 30002;
+	a->direction = SDP_DIRECTION_SENDONLY;
+	a->rtcp_mux = a->rtcp_mux_offered = true;
+	a->rtcp_mux_policy = 2;
+	a->ice_seen = true;
+	strcpy(a->ice_ufrag, "abcdEFGH");
+	strcpy(a->ice_pwd, "0123456789abcdefghijklmnop");
+	strcpy(a->codecs, "PCMU/8000 PCMA/8000");
+	b->rejected = false;
+	for (int kind = STREAM_RTP; kind <= STREAM_RTCP; kind++) {
+		a->streams[kind].sink = &b->streams[kind];
+		b->streams[kind].sink = &a->streams[kind];
+	}
+	set_endpoint(&a->streams[STREAM_RTP].advertised, "192.0.2.10:4000");
+	set_endpoint(&a->streams[STREAM_RTCP].advertised, "192.0.2.10:4001");
+	set_endpoint(&a->streams[STREAM_RTP].learned, "198.51.100.7:4444");
+	a->streams[STREAM_RTP].state = STREAM_FILLED | STREAM_LATCHED | STREAM_CONFIRMED;
+	set_endpoint(&b->streams[STREAM_RTP].advertised, "[2001:db8::5]:6000");
+	b->streams[STREAM_RTP].state = STREAM_FILLED;
+
+	struct sdes_crypto ours, theirs;
+	g_assert_cmpint(sdes_generate(&ours, 7, SRTP_AES_CM_128_HMAC_SHA1_80), ==, 0);
+	g_assert_cmpint(sdes_generate(&theirs, 7, SRTP_AES_CM_128_HMAC_SHA1_80), ==, 0);
+	g_assert_cmpint(media_crypto_restore(a, &ours, &theirs, "crypto:7 AES_CM_128_HMAC_SHA1_80 inline:x"), ==, 0);
+	media_crypto_publish(a);
+	media_crypto_release(a);
+	/* a position as the worker leaves it after some packets */
+	struct srtp_ssrc_position position = { .ssrc = 0x11223344, .rtp_seen = true, .rtcp_seen = true,
+					       .rtp_index = (3ull << 16) | 500, .rtcp_index = 41 };
+	srtp_context_resume(&a->srtp->decrypt, &position, 0);
+	call_refresh_forwarding(call);
+	return call;
+}
+
+static void assert_same_endpoint(const union endpoint *a, const union endpoint *b)
+{
+	g_assert_cmpint(endpoint_is_set(a), ==, endpoint_is_set(b));
+	if (endpoint_is_set(a))
+		g_assert_true(endpoint_equal(a, b));
+}
+
+static void test_round_trip(void)
+{
+	struct call *call = build_call("round-trip@example");
+	size_t length = 0;
+	char *text = redis_value_encode(call, &length);
+	g_assert_cmpuint(length, ==, strlen(text));
+	struct redis_call_record *record = g_new0(struct redis_call_record, 1);
+	const char *reason = NULL;
+	g_assert_cmpint(redis_value_decode(text, length, record, &reason), ==, 0);
+	g_assert_cmpuint(record->version, ==, REDIS_VALUE_VERSION);
+	g_assert_cmpstr(record->call_id, ==, call->call_id);
+	g_assert_cmpint(record->created_us, ==, call->created_us);
+	g_assert_cmpint(record->last_signal_us, ==, call->last_signal_us);
+	g_assert_cmpuint(record->monologue_count, ==, 2);
+	for (unsigned int m = 0; m < 2; m++) {
+		const struct monologue *monologue = call->monologues[m];
+		const struct redis_monologue_record *stored = &record->monologues[m];
+		g_assert_cmpstr(stored->tag, ==, monologue->tag);
+		g_assert_cmpstr(stored->via_branch, ==, monologue->via_branch);
+		g_assert_cmpstr(stored->label, ==, monologue->label);
+		g_assert_cmpint(stored->created_us, ==, monologue->created_us);
+		g_assert_cmpuint(stored->flags, ==, monologue->flags);
+		g_assert_cmpint(stored->peer, ==, 1 - (int) m);
+		g_assert_cmpuint(stored->media_count, ==, 1);
+		const struct media *media = monologue->media[0];
+		const struct redis_media_record *from = &stored->media[0];
+		g_assert_cmpstr(from->type, ==, media->type);
+		g_assert_cmpstr(from->protocol, ==, media->protocol);
+		g_assert_cmpstr(from->interface, ==, "default");
+		assert_same_endpoint(&from->local, &interface.local);
+		g_assert_cmpint(from->direction, ==, (int) media->direction);
+		g_assert_cmpint(from->rejected, ==, media->rejected);
+		g_assert_cmpint(from->rtcp_mux, ==, media->rtcp_mux);
+		g_assert_cmpint(from->rtcp_mux_offered, ==, media->rtcp_mux_offered);
+		g_assert_cmpuint(from->rtcp_mux_policy, ==, media->rtcp_mux_policy);
+		g_assert_cmpint(from->ice_seen, ==, media->ice_seen);
+		g_assert_cmpstr(from->ice_ufrag, ==, media->ice_ufrag);
+		g_assert_cmpstr(from->ice_pwd, ==, media->ice_pwd);
+		g_assert_cmpuint(from->rtp_port, ==, media->rtp_port);
+		g_assert_cmpstr(from->codecs, ==, media->codecs);
+		g_assert_cmpint(from->sink_monologue, ==, 1 - (int) m);
+		g_assert_cmpint(from->sink_media, ==, 0);
+		for (int kind = STREAM_RTP; kind <= STREAM_RTCP; kind++) {
+			g_assert_cmpuint(from->streams[kind].state, ==, media->streams[kind].state);
+			assert_same_endpoint(&from->streams[kind].advertised, &media->streams[kind].advertised);
+			assert_same_endpoint(&from->streams[kind].learned, &media->streams[kind].learned);
+		}
+		g_assert_cmpint(from->sdes, ==, media->crypto != NULL);
+		if (!media->crypto)
+			continue;
+		const struct media_crypto *crypto = media->crypto;
+		g_assert_cmpuint(from->ours.tag, ==, crypto->ours.tag);
+		g_assert_cmpint(from->ours.suite, ==, crypto->ours.suite);
+		g_assert_cmpmem(from->ours.master_key, from->ours.master_key_length, crypto->ours.master_key,
+				crypto->ours.master_key_length);
+		g_assert_cmpmem(from->ours.master_salt, from->ours.master_salt_length, crypto->ours.master_salt,
+				crypto->ours.master_salt_length);
+		g_assert_cmpmem(from->theirs.master_key, from->theirs.master_key_length, crypto->theirs.master_key,
+				crypto->theirs.master_key_length);
+		g_assert_cmpstr(from->answer_line, ==, crypto->answer_line);
+		g_assert_cmpuint(from->decrypt_count, ==, 1);
+		g_assert_cmpuint(from->decrypt[0].ssrc, ==, 0x11223344);
+		g_assert_true(from->decrypt[0].rtp_seen && from->decrypt[0].rtcp_seen);
+		g_assert_cmpuint(from->decrypt[0].rtp_index, ==, (3ull << 16) | 500);
+		g_assert_cmpuint(from->decrypt[0].rtcp_index, ==, 41);
+		g_assert_cmpuint(from->encrypt_count, ==, 0);
+	}
+	/* the cost the writer pays per value, and the restore per value before its sockets */
+	const int rounds = 2000;
+	gint64 started = g_get_monotonic_time();
+	for (int i = 0; i < rounds; i++)
+		g_free(redis_value_encode(call, NULL));
+	gint64 encoded = g_get_monotonic_time();
+	for (int i = 0; i < rounds; i++)
+		g_assert_cmpint(redis_value_decode(text, length, record, &reason), ==, 0);
+	gint64 decoded = g_get_monotonic_time();
+	g_test_message("%zu-byte value: encode %.1f us, decode %.1f us", length,
+		       (double) (encoded - started) / rounds, (double) (decoded - encoded) / rounds);
+	redis_call_record_clear(record);
+	g_free(record);
+	g_free(text);
+	call_destroy(call, "test");
+}
+
+/* What version 1 wrote: no "schema", no ICE credentials, no SRTP positions. */
+static const char v1_value[] =
+	"{\"version\":1,\"call_id\":\"old\",\"created_us\":1000,\"last_signal_us\":2000,\"monologues\":["
+	"{\"tag\":\"a\",\"via_branch\":null,\"label\":null,\"created_us\":1000,\"flags\":0,\"peer\":1,\"media\":["
+	"{\"type\":\"audio\",\"protocol\":\"RTP/SAVP\",\"interface\":\"default\",\"local\":\"127.0.0.1:0\","
+	"\"direction\":1,\"rejected\":false,\"rtcp_mux\":false,\"rtcp_mux_offered\":false,\"rtcp_mux_policy\":0,"
+	"\"ice_seen\":false,\"rtp_port\":30000,\"codecs\":\"0\",\"sink\":[1,0],\"streams\":["
+	"{\"state\":3,\"advertised\":\"127.0.0.2:5000\",\"learned\":\"127.0.0.2:5000\"},"
+	"{\"state\":1,\"advertised\":\"127.0.0.2:5001\",\"learned\":null}],"
+	"\"sdes\":{\"ours\":\"1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\","
+	"\"theirs\":\"1 AES_CM_128_HMAC_SHA1_80 inline:d0RmdmcmVCspeEc3QGZiNWpVLFJhQX1cfHAwJSoj\"}}]},"
+	"{\"tag\":\"b\",\"via_branch\":null,\"label\":null,\"created_us\":1000,\"flags\":0,\"peer\":0,\"media\":["
+	"{\"type\":\"audio\",\"protocol\":\"RTP/AVP\",\"interface\":\"default\",\"local\":\"127.0.0.1:0\","
+	"\"direction\":1,\"rejected\":false,\"rtcp_mux\":false,\"rtcp_mux_offered\":false,\"rtcp_mux_policy\":0,"
+	"\"ice_seen\":false,\"rtp_port\":30002,\"codecs\":\"0\",\"sink\":[0,0],\"streams\":["
+	"{\"state\":1,\"advertised\":\"127.0.0.1:6000\",\"learned\":null},"
+	"{\"state\":1,\"advertised\":\"127.0.0.1:6001\",\"learned\":null}]}]}]}";
+
+static void test_version_1(void)
+{
+	struct redis_call_record *record = g_new0(struct redis_call_record, 1);
+	const char *reason = NULL;
+	g_assert_cmpint(redis_value_decode(v1_value, strlen(v1_value), record, &reason), ==, 0);
+	g_assert_cmpuint(record->version, ==, 1);
+	g_assert_cmpstr(record->call_id, ==, "old");
+	g_assert_cmpuint(record->monologues[0].media[0].rtp_port, ==, 30000);
+	g_assert_true(record->monologues[0].media[0].sdes);
+	g_assert_cmpuint(record->monologues[0].media[0].decrypt_count, ==, 0);
+	g_assert_cmpstr(record->monologues[0].media[0].ice_ufrag, ==, "");
+	g_assert_cmpuint(record->monologues[1].media[0].streams[0].state, ==, STREAM_FILLED);
+	/* version 2 requires what version 1 lacked */
+	g_autofree char *as_v2 = g_strdup(v1_value);
+	memcpy(strstr(as_v2, "\"version\":1"), "\"version\":2", 11);
+	g_assert_cmpint(redis_value_decode(as_v2, strlen(as_v2), record, &reason), ==, -EINVAL);
+	g_assert_cmpstr(reason, ==, "a required field is missing");
+	redis_call_record_clear(record);
+	g_free(record);
+}
+
+static void test_refused(void)
+{
+	static const struct {
+		const char *value;
+		int error;
+		const char *reason;
+	} cases[] = {
+		{ "not json", -EINVAL, "not valid JSON" },
+		{ "[1,2]", -EINVAL, "not a JSON object" },
+		{ "{\"schema\":\"other\",\"version\":2}", -EINVAL, "not an rtpengine call value" },
+		{ "{\"schema\":\"rtpengine-call\",\"version\":3}", -EPROTONOSUPPORT, "unknown schema version" },
+		{ "{\"schema\":\"rtpengine-call\",\"version\":0}", -EPROTONOSUPPORT, "unknown schema version" },
+		{ "{\"schema\":\"rtpengine-call\",\"version\":\"2\"}", -EINVAL, "a field has the wrong type" },
+		{ "{\"schema\":\"rtpengine-call\",\"version\":2,\"call_id\":\"x\",\"created_us\":1,\"last_signal_us\":1}",
+		  -EINVAL, "a required field is missing" },
+		{ "{\"version\":1,\"call_id\":\"\",\"created_us\":1,\"last_signal_us\":1,\"monologues\":[]}", -EINVAL,
+		  "no call-id" },
+		{ "{\"version\":1,\"call_id\":\"x\",\"created_us\":1,\"last_signal_us\":1,\"monologues\":[{\"tag\":\"a\","
+		  "\"created_us\":1,\"flags\":0,\"peer\":3,\"media\":[]}]}", -EINVAL, "a peer is out of range" },
+	};
+	struct redis_call_record *record = g_new0(struct redis_call_record, 1);
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		const char *reason = NULL;
+		g_assert_cmpint(redis_value_decode(cases[i].value, strlen(cases[i].value), record, &reason), ==,
+				cases[i].error);
+		g_assert_cmpstr(reason, ==, cases[i].reason);
+		g_assert_null(record->call_id);
+	}
+	/* a bad address and a sink outside the call, inside an otherwise good value */
+	g_autofree char *bad_address = g_strdup(v1_value);
+	memcpy(strstr(bad_address, "127.0.0.2:5000"), "327.0.0.2:5000", 14);
+	const char *reason = NULL;
+	g_assert_cmpint(redis_value_decode(bad_address, strlen(bad_address), record, &reason), ==, -EINVAL);
+	g_assert_cmpstr(reason, ==, "an address does not parse");
+	g_autofree char *bad_sink = g_strdup(v1_value);
+	memcpy(strstr(bad_sink, "\"sink\":[1,0]"), "\"sink\":[1,5]", 12);
+	g_assert_cmpint(redis_value_decode(bad_sink, strlen(bad_sink), record, &reason), ==, -EINVAL);
+	g_assert_cmpstr(reason, ==, "a sink is out of range");
+	g_free(record);
+}
+
+/* A context resumed at a position refuses what came before and takes what follows; the
+ * SRTCP index we send jumps past what the previous process may have sent. */
+static void test_srtp_resume(void)
+{
+	struct sdes_crypto key;
+	g_assert_cmpint(sdes_generate(&key, 1, SRTP_AES_CM_128_HMAC_SHA1_80), ==, 0);
+	struct srtp_context sender, receiver, resumed;
+	g_assert_cmpint(sdes_context_init(&sender, &key), ==, 0);
+	g_assert_cmpint(sdes_context_init(&receiver, &key), ==, 0);
+	g_assert_cmpint(sdes_context_init(&resumed, &key), ==, 0);
+	unsigned char packets[3][12 + 160 + SRTP_MAX_TRAILER_LENGTH];
+	int lengths[3];
+	for (int i = 0; i < 3; i++) {
+		memset(packets[i], 0, sizeof(packets[i]));
+		packets[i][0] = 0x80;
+		packets[i][3] = (unsigned char) (10 + i);          /* sequence 10, 11, 12 */
+		packets[i][8] = 0x11;                              /* SSRC 0x11000000 */
+		lengths[i] = srtp_context_protect_rtp(&sender, packets[i], 12 + 160, sizeof(packets[i]));
+		g_assert_cmpint(lengths[i], >, 12 + 160);
+	}
+	unsigned char copy[sizeof(packets[0])];
+	memcpy(copy, packets[0], sizeof(copy));
+	g_assert_cmpint(srtp_context_unprotect_rtp(&receiver, copy, (size_t) lengths[0]), >, 0);
+	struct srtp_ssrc_position positions[SRTP_SSRC_SLOTS];
+	g_assert_cmpuint(srtp_context_positions(&receiver, positions), ==, 1);
+	g_assert_cmpuint(positions[0].rtp_index, ==, 10);
+	srtp_context_resume(&resumed, &positions[0], 0);
+	memcpy(copy, packets[0], sizeof(copy));
+	g_assert_cmpint(srtp_context_unprotect_rtp(&resumed, copy, (size_t) lengths[0]), <, 0);   /* replay */
+	memcpy(copy, packets[2], sizeof(copy));
+	g_assert_cmpint(srtp_context_unprotect_rtp(&resumed, copy, (size_t) lengths[2]), >, 0);   /* newer */
+	memcpy(copy, packets[1], sizeof(copy));
+	/* after the position but late: reordering inside the window is still taken */
+	g_assert_cmpint(srtp_context_unprotect_rtp(&resumed, copy, (size_t) lengths[1]), >, 0);
+	memcpy(copy, packets[1], sizeof(copy));
+	g_assert_cmpint(srtp_context_unprotect_rtp(&resumed, copy, (size_t) lengths[1]), <, 0);   /* now a replay */
+	struct srtp_ssrc_position rtcp = { .ssrc = 7, .rtcp_seen = true, .rtcp_index = 41 };
+	struct srtp_context encrypt;
+	g_assert_cmpint(sdes_context_init(&encrypt, &key), ==, 0);
+	srtp_context_resume(&encrypt, &rtcp, 1000);
+	g_assert_cmpuint(srtp_context_positions(&encrypt, positions), ==, 1);
+	g_assert_cmpuint(positions[0].rtcp_index, ==, 1041);
+	srtp_context_cleanup(&sender);
+	srtp_context_cleanup(&receiver);
+	srtp_context_cleanup(&resumed);
+	srtp_context_cleanup(&encrypt);
+}
+
+int main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	call_registry_init();
+	strcpy(interface.name, "default");
+	set_endpoint(&interface.local, "127.0.0.1:0");
+	g_test_add_func("/redis_value/round_trip", test_round_trip);
+	g_test_add_func("/redis_value/version_1", test_version_1);
+	g_test_add_func("/redis_value/refused", test_refused);
+	g_test_add_func("/redis_value/srtp_resume", test_srtp_resume);
+	return g_test_run();
+}
