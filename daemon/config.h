@@ -112,6 +112,8 @@ struct daemon_config {
 	unsigned int redis_delete_async_interval;   /* accepted, see above */
 	unsigned int subscribe_keyspace[16];        /* --subscribe-keyspace: databases to follow */
 	unsigned int subscribe_keyspace_count;
+	/* DTMF events (media_control.c) */
+	union endpoint dtmf_log_dest;               /* unset: off; RFC 4733 events as upstream's JSON */
 };
 
 enum config_result {

@@ -23,6 +23,7 @@
 #include "endpoint_learning.h"
 #include "homer.h"
 #include "ice_responder.h"
+#include "media_control.h"
 #include "media_crypto.h"
 #include "media_quality.h"
 #include "log.h"
@@ -59,6 +60,7 @@ struct worker_counters {
 	uint64_t dropped_ice_consent;     /* ICE */
 	struct dtls_counters dtls;
 	uint64_t rtcp_parsed, rtcp_malformed;
+	uint64_t dropped_blocked;       /* media control */
 };
 _Static_assert(sizeof(struct worker_counters) == sizeof(struct relay_totals),
 	       "a counter in relay_totals and not in worker_counters, or the reverse");
@@ -349,6 +351,9 @@ static void __attribute__((noinline)) report_rtcp(struct media_worker *worker, c
 	}
 }
 
+/* RFC 4733 event ends reported per batch at most (a digit's end comes once per 50 ms or so) */
+#define RELAY_DTMF_EVENTS 4
+
 /* now_us: CLOCK_REALTIME_COARSE (counters, learning); arrival_us: CLOCK_MONOTONIC read once
  * per epoll round, for the interarrival jitter (media_quality.h), which needs better than the
  * coarse clock's milliseconds: a round's packets share it (a round takes well under 1 ms). */
@@ -372,6 +377,9 @@ static void process_stream(struct media_worker *worker, struct stream *stream, b
 		return;
 	}
 	unsigned int outgoing = worker->send_count;
+	/* DTMF events seen in this batch, reported once the lock is released (media_control.h) */
+	struct media_control_dtmf dtmf[RELAY_DTMF_EVENTS];
+	unsigned int dtmf_count = 0;
 	for (int r = 0; r < received; r++) {
 		unsigned int i = base + (unsigned int) r;
 		struct msghdr *header = &worker->receive_headers[i].msg_hdr;
@@ -451,6 +459,19 @@ static void process_stream(struct media_worker *worker, struct stream *stream, b
 			recording_capture(worker->index, stream->extras->recording_sink, &worker->sources[i],
 					  packet, length);
 
+		/* block/silence media or DTMF (media_control.h): RTP only, RTCP passes */
+		if (!is_rtcp && (stream->forward_flags & FORWARD_MEDIA_CONTROL)) {
+			bool seen = false;
+			struct media_control_dtmf overflow;   /* beyond RELAY_DTMF_EVENTS: not reported */
+			bool drop = media_control_drops(stream, worker->packets[i], length, &worker->sources[i],
+							dtmf_count < RELAY_DTMF_EVENTS ? &dtmf[dtmf_count] : &overflow, &seen);
+			if (seen && dtmf_count < RELAY_DTMF_EVENTS)
+				dtmf_count++;
+			if (drop) {
+				COUNTER_ADD(worker->counters.dropped_blocked, 1);
+				continue;
+			}
+		}
 		struct stream *sink = stream->sink;
 		if (!sink) {
 			COUNTER_ADD(worker->counters.dropped_no_destination, 1);
@@ -501,6 +522,8 @@ static void process_stream(struct media_worker *worker, struct stream *stream, b
 	worker->send_count = outgoing;
 	worker->pool_used += (unsigned int) received;
 	pthread_mutex_unlock(&call->lock);
+	for (unsigned int e = 0; e < dtmf_count; e++)
+		media_control_report(&dtmf[e]);
 	/* recvmmsg() overwrote the address lengths of the headers it filled */
 	for (int r = 0; r < received; r++)
 		worker->receive_headers[base + r].msg_hdr.msg_namelen = sizeof(worker->sources[base + r]);
@@ -844,6 +867,7 @@ void relay_read_totals(struct relay_totals *totals)
 		totals->dtls.dropped_pending += COUNTER_READ(dtls->dropped_pending);
 		totals->rtcp_parsed += COUNTER_READ(counters->rtcp_parsed);
 		totals->rtcp_malformed += COUNTER_READ(counters->rtcp_malformed);
+		totals->dropped_blocked += COUNTER_READ(counters->dropped_blocked);
 	}
 }
 
