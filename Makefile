@@ -8,6 +8,8 @@ include mk/deps.mk
 CC      ?= cc
 CLANG   ?= clang
 PKGS    := glib-2.0 openssl libevent libevent_openssl json-c
+# transcoding (daemon/codec_chain.c)
+PKGS    += libavcodec libswresample libavutil
 CFLAGS_COMMON := -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter \
 	-Wshadow -Wpointer-arith -Wstrict-prototypes -g
 OPT     ?= -O2

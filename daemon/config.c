@@ -2,6 +2,7 @@
  * daemon_config, and the checks of the result as a whole. Tokenising, the config file and
  * precedence are lib/options.c's; see config.h for the rules the daemon follows. */
 #include "config.h"
+#include "codec_chain.h"
 #include "options.h"
 #include "version.h"
 
@@ -588,7 +589,7 @@ static const struct option_spec option_table[] = {
 	SUPPORTED("graphite-timeout", 0, OPTION_VALUE, apply_graphite_timeout, "INT",
 			"Graphite connect timeout in seconds (default 5)"),
 
-	/* --codecs: what this build can do with codecs (no transcoding: it says so) */
+	/* --codecs: what this build decodes and encodes (codec_chain_print_codecs) */
 	SUPPORTED("codecs", 0, OPTION_FLAG, apply_codecs, NULL, "Print a list of supported codecs and exit"),
 	/* DTLS-SRTP */
 	SUPPORTED("dtls-cert-cipher", 0, OPTION_VALUE, apply_dtls_cert_cipher, "prime256v1|RSA",
@@ -776,9 +777,8 @@ enum config_result config_load(struct daemon_config *config, int argc, char **ar
 		goto done;
 	}
 	if (state.print_codecs) {
-		/* what this build really has, as --codecs promises (no transcoding yet) */
-		fputs("This build of rtpengine does not transcode: every codec is relayed as offered,\n"
-		      "none is decoded or encoded (transcoding options are refused).\n", stdout);
+		/* what this build really has, asked of libavcodec (codec_chain.c) */
+		codec_chain_print_codecs(stdout);
 		g_free(sources.config_file);
 		g_free(sources.config_section);
 		outcome = CONFIG_EXIT_SUCCESS;
