@@ -90,6 +90,8 @@ struct codec_chain {
 	AVFrame *encode_frame;
 	AVPacket *encoded;
 	unsigned int encoder_frame;     /* samples per libavcodec encode call (0 = frame_samples) */
+	int64_t encoded_samples;        /* pts of the next frame given to libavcodec */
+	int64_t packet_pts;             /* pts of the frame the last encoded packet holds */
 
 	/* timing */
 	bool synced;
@@ -277,6 +279,7 @@ static int side_init(struct codec_side *side, const struct codec_chain_format *f
 	av_channel_layout_default(&side->av->ch_layout, (int)channels);
 	if (encode) {
 		side->av->sample_fmt = AV_SAMPLE_FMT_S16;
+		side->av->time_base = (AVRational){ 1, (int)side->rate };
 		if (!strcmp(side->def->name, "opus")) {
 			side->av->bit_rate = 32000;
 			av_opt_set_double(side->av->priv_data, "frame_duration", (double)ptime_ms, 0);
@@ -461,11 +464,14 @@ static int encode_frame(struct codec_chain *chain, uint8_t *payload, size_t capa
 	}
 	unsigned int step = chain->encoder_frame ? chain->encoder_frame : samples;
 	size_t length = 0;
+	chain->packet_pts = AV_NOPTS_VALUE;
 	for (unsigned int done = 0; done < samples; done += step) {
 		if (av_frame_make_writable(chain->encode_frame) < 0)
 			return -ENOMEM;
 		memcpy(chain->encode_frame->data[0], pcm + done, step * sizeof(int16_t));
 		chain->encode_frame->nb_samples = (int)step;
+		chain->encode_frame->pts = chain->encoded_samples;
+		chain->encoded_samples += step;
 		if (avcodec_send_frame(chain->out.av, chain->encode_frame) < 0)
 			return -EPROTO;
 		while (avcodec_receive_packet(chain->out.av, chain->encoded) == 0) {
@@ -473,6 +479,8 @@ static int encode_frame(struct codec_chain *chain, uint8_t *payload, size_t capa
 				av_packet_unref(chain->encoded);
 				return -ENOSPC;
 			}
+			if (length == 0 && chain->encoded->pts != AV_NOPTS_VALUE)
+				chain->packet_pts = chain->encoded->pts + chain->out.av->initial_padding;
 			memcpy(payload + length, chain->encoded->data, (size_t)chain->encoded->size);
 			length += (size_t)chain->encoded->size;
 			av_packet_unref(chain->encoded);
@@ -497,10 +505,16 @@ static void encode_ready_frames(struct codec_chain *chain)
 {
 	while (chain->fifo_length >= chain->frame_samples) {
 		uint8_t *out = output_reserve(chain);
+		int64_t frame_pts = chain->encoded_samples;
 		int length = encode_frame(chain, out + 12, CODEC_CHAIN_MAX_PACKET - 12);
 		if (length > 0) {
+			/* an encoder with lookahead (libopus) returns an earlier frame's packet: stamp it
+			 * with that frame's time, not the one just given */
+			uint32_t ts = chain->out_ts;
+			if (chain->out.av && chain->packet_pts != AV_NOPTS_VALUE && chain->packet_pts <= frame_pts)
+				ts -= out_ts_step(chain, (uint64_t)(frame_pts - chain->packet_pts));
 			write_rtp_header(out, chain->out_marker, chain->out.payload_type, chain->out_seq++,
-					 chain->out_ts, chain->ssrc);
+					 ts, chain->ssrc);
 			chain->out_marker = false;
 			output_commit(chain, (size_t)length + 12);
 		} else if (length < 0) {
@@ -636,8 +650,10 @@ static uint32_t map_timestamp(const struct codec_chain *chain, uint32_t in_ts, u
 			      unsigned int out_clock)
 {
 	int64_t delta = (int32_t)(in_ts - chain->expected_in_ts);
-	/* the expected input sample corresponds to the end of the FIFO */
-	uint32_t out_now = chain->out_ts + out_ts_step(chain, chain->fifo_length);
+	/* the expected input sample corresponds to the end of the FIFO plus what the resampler
+	 * still holds back */
+	int64_t held = chain->swr ? swr_get_delay(chain->swr, chain->out.rate) : 0;
+	uint32_t out_now = chain->out_ts + out_ts_step(chain, chain->fifo_length + (uint64_t)held);
 	return out_now + (uint32_t)(delta * (int64_t)out_clock / (int64_t)in_clock);
 }
 

@@ -15,6 +15,8 @@ TEST_PACKAGES += rtpengine-utils
 # ICE / WebRTC: the real-browser test (tests/e2e/test_webrtc.py) drives headless Chromium over
 # the DevTools protocol and plays a tone that sox makes
 TEST_PACKAGES += chromium sox python3-websocket
+# transcoding: unit tests transcode real speech from espeak-ng, resampled by sox
+TEST_PACKAGES += espeak-ng sox
 # Debian's rtpengine is the reference the benchmark compares against.
 BENCH_PACKAGES := rtpengine-daemon
 # Packaging (make deb, make test-deb): debhelper and DKMS helpers, lintian, a Debian 12 root
