@@ -169,6 +169,8 @@ static uint32_t media_forward_flags(const struct media *media)
 	const struct dtls_connection *dtls = media->streams[STREAM_RTP].extras->dtls;
 	if (dtls && dtls->params.enabled)
 		flags |= FORWARD_DTLS;
+	if (media->media_control)
+		flags |= FORWARD_MEDIA_CONTROL;
 	return flags;
 }
 
@@ -184,6 +186,12 @@ void call_refresh_forwarding(struct call *call)
 		if (dtls_srtp_rtcp_apart(media, media->rtcp_mux))
 			flags = (flags & ~(uint32_t) FORWARD_SRTP) | (media->rtcp_srtp ? FORWARD_SRTP : 0);
 		rtcp->forward_flags = flags | (rtcp->extras->record && rtcp->extras->recording_sink ? FORWARD_RECORD : 0);
+		struct stream_extras *extras = rtp->extras;
+		extras->media_control = media->media_control;
+		extras->telephone_event_types = media->telephone_event_types;
+		extras->pcmu_types = media->pcmu_types;
+		extras->pcma_types = media->pcma_types;
+		extras->telephone_event_clock = media->telephone_event_clock;
 	}
 }
 

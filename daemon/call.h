@@ -15,8 +15,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "codec.h"
 #include "endpoint.h"
 #include "sdp.h"
+#include "timer_heap.h"
 
 struct local_interface;
 struct media_worker;
@@ -62,6 +64,7 @@ enum stream_forward_flags {
 	FORWARD_RECORD          = 1 << 6,   /* extras->recording_sink takes a copy (recording.h) */
 	FORWARD_DTLS            = 1 << 7,   /* DTLS-SRTP: demultiplex DTLS records (RFC 7983), hold media
 					     * back until the handshake put keys into media->srtp */
+	FORWARD_MEDIA_CONTROL   = 1 << 8,   /* block/silence media or DTMF: see extras (media_control.h) */
 };
 
 #define STREAM_CACHE_LINE 64
@@ -87,6 +90,14 @@ struct stream_extras {
 	/* DTLS-SRTP (dtls.h): this port's association, NULL without DTLS (the RTCP port's is
 	 * used without rtcp-mux only); the parts and who owns them are described in dtls.h */
 	struct dtls_connection *dtls;
+	/* media control (media_control.h): the worker's copy of the media's settings, written by
+	 * call_refresh_forwarding() under the call's lock, read only with FORWARD_MEDIA_CONTROL */
+	uint8_t media_control;               /* enum media_control_flags */
+	unsigned int telephone_event_clock;  /* Hz, for event durations */
+	struct codec_payload_set telephone_event_types, pcmu_types, pcma_types;
+	/* the packet path's own: the last RFC 4733 event reported (its RTP timestamp) */
+	bool dtmf_reported;
+	uint32_t dtmf_timestamp;
 };
 
 struct stream {
@@ -149,6 +160,26 @@ struct media {
 	unsigned int rtp_port;          /* first port of the pair we hold, 0 = none */
 	char codecs[64];                /* this side's payload types as its SDP named them, for the
 					 * live view: "PCMU/8000 PCMA/8000" (cut at a whole name) */
+	/* play DTMF (media_control.h): RFC 4733 events sent as if from this side, by a timer on the
+	 * call's worker; set up by the control thread while not active */
+	struct dtmf_injection {
+		struct timer_entry timer;
+		bool active;            /* under call->lock: the worker is sending this event */
+		uint8_t event, volume, payload_type;
+		uint32_t ssrc, timestamp;
+		uint16_t sequence;
+		unsigned int clock, duration, elapsed, ends_sent;   /* samples; end packets sent */
+	} dtmf_injection;
+	/* media control (media_control.h), control thread only: what is done to the packets this
+	 * side sends, and its SDP's payload types that matter for it */
+	uint8_t media_control;          /* enum media_control_flags */
+	unsigned int telephone_event_clock;
+	struct codec_payload_set telephone_event_types, pcmu_types, pcma_types;
+	/* codec negotiation (codec.h), control thread only */
+	struct codec_payload_set offered_payload_types;  /* what this side was last offered ... */
+	bool offered_payload_types_known;                /* ... once an offer was written to it */
+	char offer_ptime[8];            /* this side's last offer's a=ptime ("" if none), for the answer */
+	char ptime_reverse[8];          /* ptime-reverse of this side's last offer ("" if none) */
 	struct stream streams[2];       /* [STREAM_RTP], [STREAM_RTCP] */
 };
 

@@ -400,6 +400,21 @@ static int apply_http_threads(void *target, const char *value, char **reason)
 	return result;
 }
 
+/* DTMF events (media_control.c): a destination, not a listener */
+static int apply_dtmf_log_dest(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	g_autofree char *trimmed = g_strstrip(g_strdup(value));
+	int result = interface_address_parse_endpoint(trimmed, strlen(trimmed), &state->config->dtmf_log_dest);
+	if (result == 0 && interface_address_is_any(&state->config->dtmf_log_dest)) {
+		*reason = g_strdup("expected ADDRESS:PORT to send DTMF events to");
+		return -EINVAL;
+	}
+	if (result < 0)
+		*reason = g_strdup("expected ADDRESS:PORT or HOSTNAME:PORT");
+	return result;
+}
+
 static int apply_graphite(void *target, const char *value, char **reason)
 {
 	struct load_state *state = target;
@@ -609,7 +624,9 @@ static const struct option_spec option_table[] = {
 			"TCP port to listen on, CLI (a bare port: 127.0.0.1)"),
 	IGNORED_VALUE("homer", 0), IGNORED_VALUE("homer-protocol", 0),
 	IGNORED_VALUE("homer-id", 0), IGNORED_VALUE("mos", 0), IGNORED_VALUE("software-id", 0),
-	IGNORED_VALUE("dtmf-log-dest", 0), IGNORED_VALUE("log-facility-cdr", 0), IGNORED_VALUE("log-facility-rtcp", 0),
+	SUPPORTED("dtmf-log-dest", 0, OPTION_VALUE, apply_dtmf_log_dest, "IP46|HOSTNAME:PORT",
+			"Destination for DTMF events (RFC 4733) as JSON over UDP"),
+	IGNORED_VALUE("log-facility-cdr", 0), IGNORED_VALUE("log-facility-rtcp", 0),
 	IGNORED_VALUE("log-facility-dtmf", 0), IGNORED_VALUE("log-format", 0), IGNORED_VALUE("max-log-line-length", 0),
 	IGNORED_VALUE("log-mark-prefix", 0), IGNORED_VALUE("log-mark-suffix", 0), IGNORED_FLAG("split-logs", 0),
 	IGNORED_FLAG("no-log-timestamps", 0), IGNORED_FLAG("log-srtp-keys", 0), IGNORED_FLAG("debug-srtp", 0),

@@ -84,6 +84,8 @@ struct daemon_config {
 	char *dtls_ciphers;                   /* --dtls-ciphers, NULL: the default list */
 	unsigned int dtls_mtu;                /* --dtls-mtu, default 1200 */
 	bool dtls_passive;                    /* --dtls-passive */
+	/* DTMF events (media_control.c) */
+	union endpoint dtmf_log_dest;               /* unset: off; RFC 4733 events as upstream's JSON */
 };
 
 enum config_result {

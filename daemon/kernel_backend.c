@@ -97,6 +97,11 @@ static void sync_stream(struct daemon_context *daemon, struct stream *stream, GH
 		remove_target(daemon, stream, "DTLS-SRTP is handled in userspace");
 		return;
 	}
+	if (media->media_control) {
+		/* block/silence media or DTMF looks at every packet (media_control.h) */
+		remove_target(daemon, stream, "media or DTMF blocked or silenced in userspace");
+		return;
+	}
 	if (media->rtcp_mux != target->rtcp_mux) {
 		remove_target(daemon, stream, "RTCP multiplexing is bridged in userspace");
 		return;

@@ -21,6 +21,7 @@
 #include "call.h"
 #include "endpoint_learning.h"
 #include "ice_responder.h"
+#include "media_control.h"
 #include "media_crypto.h"
 #include "log.h"
 #include "recording_writer.h"
@@ -55,6 +56,7 @@ struct worker_counters {
 	uint64_t dropped_call_ended, dropped_send_failed, dropped_stun_malformed, stun_consumed;
 	uint64_t dropped_ice_consent;     /* ICE */
 	struct dtls_counters dtls;
+	uint64_t dropped_blocked;       /* media control */
 };
 _Static_assert(sizeof(struct worker_counters) == sizeof(struct relay_totals),
 	       "a counter in relay_totals and not in worker_counters, or the reverse");
@@ -313,6 +315,9 @@ static void count_refused(struct media_worker *worker, struct stream *stream, ui
 	COUNTER_ADD(*drop_counter, 1);
 }
 
+/* RFC 4733 event ends reported per batch at most (a digit's end comes once per 50 ms or so) */
+#define RELAY_DTMF_EVENTS 4
+
 static void process_stream(struct media_worker *worker, struct stream *stream, int64_t now_us)
 {
 	/* before taking this call's lock: flushing takes the lock of every call it sends for */
@@ -331,6 +336,9 @@ static void process_stream(struct media_worker *worker, struct stream *stream, i
 		return;
 	}
 	unsigned int outgoing = worker->send_count;
+	/* DTMF events seen in this batch, reported once the lock is released (media_control.h) */
+	struct media_control_dtmf dtmf[RELAY_DTMF_EVENTS];
+	unsigned int dtmf_count = 0;
 	for (int r = 0; r < received; r++) {
 		unsigned int i = base + (unsigned int) r;
 		struct msghdr *header = &worker->receive_headers[i].msg_hdr;
@@ -406,6 +414,18 @@ static void process_stream(struct media_worker *worker, struct stream *stream, i
 			recording_capture(worker->index, stream->extras->recording_sink, &worker->sources[i],
 					  packet, length);
 
+		/* block/silence media or DTMF (media_control.h): RTP only, RTCP passes */
+		if (!is_rtcp && (stream->forward_flags & FORWARD_MEDIA_CONTROL)) {
+			bool seen = false;
+			bool drop = media_control_drops(stream, worker->packets[i], length, &worker->sources[i],
+							&dtmf[dtmf_count < RELAY_DTMF_EVENTS ? dtmf_count : 0], &seen);
+			if (seen && dtmf_count < RELAY_DTMF_EVENTS)
+				dtmf_count++;
+			if (drop) {
+				COUNTER_ADD(worker->counters.dropped_blocked, 1);
+				continue;
+			}
+		}
 		struct stream *sink = stream->sink;
 		if (!sink) {
 			COUNTER_ADD(worker->counters.dropped_no_destination, 1);
@@ -452,6 +472,8 @@ static void process_stream(struct media_worker *worker, struct stream *stream, i
 	worker->send_count = outgoing;
 	worker->pool_used += (unsigned int) received;
 	pthread_mutex_unlock(&call->lock);
+	for (unsigned int e = 0; e < dtmf_count; e++)
+		media_control_report(&dtmf[e]);
 	/* recvmmsg() overwrote the address lengths of the headers it filled */
 	for (int r = 0; r < received; r++)
 		worker->receive_headers[base + r].msg_hdr.msg_namelen = sizeof(worker->sources[base + r]);
@@ -779,6 +801,7 @@ void relay_read_totals(struct relay_totals *totals)
 		totals->dtls.dropped_stranger += COUNTER_READ(dtls->dropped_stranger);
 		totals->dtls.dropped_garbage += COUNTER_READ(dtls->dropped_garbage);
 		totals->dtls.dropped_pending += COUNTER_READ(dtls->dropped_pending);
+		totals->dropped_blocked += COUNTER_READ(counters->dropped_blocked);
 	}
 }
 

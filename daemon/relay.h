@@ -33,6 +33,7 @@ struct relay_totals {
 	uint64_t stun_consumed;           /* STUN checks and keepalives, answered or ignored, not relayed */
 	uint64_t dropped_ice_consent;     /* ICE consent of the receiving peer expired (RFC 7675) */
 	struct dtls_counters dtls;        /* DTLS-SRTP: handshakes, and the DTLS and held-back media dropped */
+	uint64_t dropped_blocked;         /* block media / block DTMF (media_control.h) */
 };
 
 int relay_start(const struct relay_settings *settings);

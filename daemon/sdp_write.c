@@ -252,7 +252,7 @@ static void codec_table_clear(struct codec_table *table)
 	}
 }
 
-static const char *static_rtpmap(unsigned int payload_type)
+const char *sdp_static_rtpmap(unsigned int payload_type)
 {
 	for (size_t i = 0; i < G_N_ELEMENTS(static_payload_types); i++)
 		if (static_payload_types[i].payload_type == payload_type)
@@ -294,7 +294,7 @@ static void write_codecs(GString *out, const char *formats, const struct codec_t
 				append_texts(out, "/", codec->rtpmap_parameters, NULL);
 			append_text(out, "\r\n");
 		} else {
-			const char *known = static_rtpmap(payload_type);
+			const char *known = sdp_static_rtpmap(payload_type);
 			append_text(out, "a=rtpmap:");
 			append_unsigned(out, payload_type);
 			append_texts(out, " ", known ? known : "/0", "\r\n", NULL);
@@ -356,7 +356,8 @@ static void write_media(GString *out, const struct sdp_session *session, const s
 		g_string_append_c(out, '/');
 		append_unsigned(out, media->port_count);
 	}
-	append_texts(out, " ", protocol, " ", media->formats, line_terminator(&lines[media->first_line]), NULL);
+	const char *formats = rewrite->formats ? rewrite->formats : media->formats;
+	append_texts(out, " ", protocol, " ", formats, line_terminator(&lines[media->first_line]), NULL);
 
 	/* On the stack (6 KB, control thread): as a malloc it was a "large" request, which makes
 	 * glibc consolidate its fast bins first (malloc_consolidate showed in the ng bench's profile). */
@@ -412,7 +413,7 @@ static void write_media(GString *out, const struct sdp_session *session, const s
 	if (!active)
 		goto done;
 	if (rtp)
-		write_codecs(out, media->formats, codecs);
+		write_codecs(out, formats, codecs);
 	enum sdp_direction direction = rewrite->direction != SDP_DIRECTION_UNSPECIFIED ? rewrite->direction
 		: sdp_media_effective_direction(session, media);
 	append_texts(out, "a=", sdp_direction_name(direction), "\r\n", NULL);

@@ -82,6 +82,8 @@ static const struct statistics_field value_fields[] = {
 	TOTAL(dropped_dtls_stranger, "packets", "droppeddtlsstranger", "dropped: DTLS from a source other than the handshake's peer"),
 	TOTAL(dropped_dtls_garbage, "packets", "droppeddtlsgarbage", "dropped: DTLS records no association could take"),
 	TOTAL(dropped_dtls_pending, "packets", "droppeddtlspending", "dropped: media to or from a DTLS side before its keys"),
+	/* media control */
+	TOTAL(dropped_blocked, "packets", "droppedblocked", "dropped: block media or block DTMF asked for it"),
 
 	VALUE(ng_errors, UINT64, COUNTER, "requests", CONTROL, "errorcount", INTEGER, "ng requests answered with an error"),
 	VALUE(ng_cached_replies, UINT64, GAUGE, "replies", CONTROL, "cachedreplies", INTEGER,
@@ -206,6 +208,7 @@ static void gather_values(struct daemon_context *daemon, struct statistics_value
 	values->dropped_dtls_stranger = relay.dtls.dropped_stranger;
 	values->dropped_dtls_garbage = relay.dtls.dropped_garbage;
 	values->dropped_dtls_pending = relay.dtls.dropped_pending;
+	values->dropped_blocked = relay.dropped_blocked;
 
 	values->ng_errors = totals->ng_errors;
 	values->ng_cached_replies = totals->ng_cached_replies;

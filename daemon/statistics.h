@@ -54,6 +54,7 @@ struct statistics_values {
 	/* DTLS-SRTP (dtls.h): handshakes, and DTLS records and held-back media not forwarded */
 	uint64_t dtls_records, dtls_handshakes, dtls_failed, dtls_timeouts, dtls_fingerprint_mismatch;
 	uint64_t dropped_dtls_stranger, dropped_dtls_garbage, dropped_dtls_pending;
+	uint64_t dropped_blocked;             /* media control: block media / block DTMF */
 	/* controlstatistics (after the per-command counts) */
 	uint64_t ng_errors;
 	uint64_t ng_cached_replies, ng_cached_reply_bytes;
