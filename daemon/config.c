@@ -109,6 +109,18 @@ static int apply_port_min(void *target, const char *value, char **reason)
 	return result;
 }
 
+/* --jitter-buffer (transcoding, codec_chain.h): packets a transcoded stream holds waiting for a
+ * missing one; 0 = the default depth */
+static int apply_jitter_buffer(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	long long number;
+	int result = options_apply_integer(value, 0, CODEC_CHAIN_MAX_REORDER, &number, reason);
+	if (result == 0)
+		state->config->jitter_buffer = (unsigned int) number;
+	return result;
+}
+
 static int apply_port_max(void *target, const char *value, char **reason)
 {
 	struct load_state *state = target;
@@ -678,7 +690,8 @@ static const struct option_spec option_table[] = {
 	UNSUPPORTED_VALUE("b2b-url", 'b'), UNSUPPORTED_VALUE("xmlrpc-format", 'x'),
 	UNSUPPORTED_FLAG("dtmf-log-ng-tcp", 0), UNSUPPORTED_FLAG("sip-source", 0),
 	UNSUPPORTED_VALUE("max-load", 0), UNSUPPORTED_VALUE("max-cpu", 0), UNSUPPORTED_VALUE("max-bandwidth", 0),
-	UNSUPPORTED_VALUE("iptables-chain", 0), UNSUPPORTED_VALUE("jitter-buffer", 0),
+	UNSUPPORTED_VALUE("iptables-chain", 0), SUPPORTED("jitter-buffer", 0, OPTION_VALUE, apply_jitter_buffer, "INT",
+			"Transcoded streams: packets held waiting for a missing one (0 = default 2, max 16)"),
 	UNSUPPORTED_FLAG("jb-clock-drift", 0), UNSUPPORTED_FLAG("reject-invalid-sdp", 0),
 };
 

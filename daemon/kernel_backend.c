@@ -102,6 +102,11 @@ static void sync_stream(struct daemon_context *daemon, struct stream *stream, GH
 		remove_target(daemon, stream, "media or DTMF blocked or silenced in userspace");
 		return;
 	}
+	if (stream->kind == STREAM_RTP && stream->extras->transcode) {
+		/* decoding and encoding happen on the worker (media_transcode.h) */
+		remove_target(daemon, stream, "transcoded in userspace");
+		return;
+	}
 	if (media->rtcp_mux != target->rtcp_mux) {
 		remove_target(daemon, stream, "RTCP multiplexing is bridged in userspace");
 		return;
