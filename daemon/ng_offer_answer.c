@@ -442,7 +442,7 @@ static const char *negotiate_codecs(const struct ng_flags *flags, bool offer, co
 		if (receiver_media->transcode || flags->codec.transcode.count) {
 			if (codec_formats_text(&list, chosen, count, text, size) < 0)
 				return NULL;
-			int added = media_transcode_offer(&list, &offered_only, receiver_media, text, size, rtpmaps);
+			int added = media_transcode_offer(&list, &flags->codec, receiver_media, text, size, rtpmaps);
 			if (added > 0) {
 				/* the answer is held to what the answerer was offered: ours included */
 				memset(&receiver_media->offered_payload_types, 0, sizeof(receiver_media->offered_payload_types));
@@ -751,7 +751,7 @@ static int codecs_refused(struct ng_request *request, const struct sdp_session *
 		const char *why = NULL;
 		if (codec_negotiate_offer(&list, &request->flags.codec, chosen, &count, &missing) < 0
 		    && media_transcode_offer_check(&list, &request->flags.codec, &why) < 0) {
-			char *reason = g_strdup_printf("cannot transcode media %u to %s: %s", i + 1, missing, why);
+			char *reason = g_strdup_printf("transcoding to %s not possible for media %u: %s", missing, i + 1, why);
 			request->error_reason = bencode_buffer_strdup_length(request->buffer, reason, strlen(reason));
 			g_free(reason);
 			return -ENOTSUP;
