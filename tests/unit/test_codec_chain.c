@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <libavcodec/avcodec.h>
 
@@ -376,6 +377,58 @@ static void test_telephone_event_rescaled(void)
 	codec_chain_free(chain);
 }
 
+/* The engine's cost per 20 ms packet, for the header's numbers and a calls-per-core estimate
+ * (only with -m perf: `test_codec_chain -m perf -p /codec_chain/cost`). */
+static double cost_us(const char *in, unsigned int in_clock, const char *out, unsigned int out_clock,
+		      GPtrArray *packets)
+{
+	struct codec_chain *chain = chain_new(in, in_clock, in[0] == 'o' ? 111 : 0, out, out_clock, out[0] == 'o' ? 111 : 0, 20);
+	uint8_t buffer[CODEC_CHAIN_MAX_PACKET];
+	/* thread CPU time: the test machine is shared, wall time would count others' work */
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
+	for (guint i = 0; i < packets->len; i++) {
+		gsize length;
+		const uint8_t *data = g_bytes_get_data(packets->pdata[i], &length);
+		codec_chain_push(chain, data, length);
+		while (codec_chain_pop(chain, buffer, sizeof(buffer)) > 0)
+			;
+	}
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
+	codec_chain_free(chain);
+	double elapsed_us = (double)(t1.tv_sec - t0.tv_sec) * 1e6 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e3;
+	return elapsed_us / packets->len;
+}
+
+static void test_cost(void)
+{
+	if (!g_test_perf()) {
+		g_test_skip("a measurement: run with -m perf");
+		return;
+	}
+	struct pcm speech = speech_8k();
+	GPtrArray *l16 = l16_packets(&speech, 8000);
+	struct codec_chain *to_pcmu = chain_new("L16", 8000, 96, "PCMU", 8000, 0, 20);
+	struct codec_chain *to_opus = chain_new("PCMU", 8000, 0, "opus", 48000, 111, 20);
+	GPtrArray *pcmu = through(to_pcmu, l16);
+	GPtrArray *opus = through(to_opus, pcmu);
+	double pcmu_pcma = cost_us("PCMU", 8000, "PCMA", 8000, pcmu);
+	double pcmu_g722 = cost_us("PCMU", 8000, "G722", 8000, pcmu);
+	double pcmu_opus = cost_us("PCMU", 8000, "opus", 48000, pcmu);
+	double opus_pcmu = cost_us("opus", 48000, "PCMU", 8000, opus);
+	g_test_message("resampling only: PCMU->L16/48000 %.1f us", cost_us("PCMU", 8000, "L16", 48000, pcmu));
+	g_test_message("per 20 ms packet: PCMU->PCMA %.2f us, PCMU->G722 %.1f us, PCMU->Opus %.1f us, "
+		       "Opus->PCMU %.1f us; Opus<->PCMU calls per core (both directions, 50 packets/s each): %.0f",
+		       pcmu_pcma, pcmu_g722, pcmu_opus, opus_pcmu, 1e6 / (50.0 * (pcmu_opus + opus_pcmu)));
+	g_assert_cmpfloat(pcmu_opus, >, 0);
+	g_ptr_array_unref(l16);
+	g_ptr_array_unref(pcmu);
+	g_ptr_array_unref(opus);
+	codec_chain_free(to_pcmu);
+	codec_chain_free(to_opus);
+	g_free(speech.samples);
+}
+
 static void test_unknown_codec_refused(void)
 {
 	struct codec_chain_config config = {
@@ -400,5 +453,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/codec_chain/loss_and_reordering", test_loss_and_reordering);
 	g_test_add_func("/codec_chain/telephone_event_rescaled", test_telephone_event_rescaled);
 	g_test_add_func("/codec_chain/unknown_codec_refused", test_unknown_codec_refused);
+	g_test_add_func("/codec_chain/cost", test_cost);
 	return g_test_run();
 }
