@@ -269,12 +269,13 @@ class SipHarness:
         return process
 
     def start_kamailio(self, rtpengine_ng_port, downstream_address, downstream_port,
-                       ready_timeout=10, rtpengine_flags=None, config=EXAMPLE_CONFIG):
+                       ready_timeout=10, rtpengine_flags=None, config=None):
         """Kamailio relaying to downstream_address:port with the relay at ng port
         `rtpengine_ng_port` on 127.0.0.1. Start the relay first (see the example).
-        `config`: the example to run (kamailio-relay.cfg, kamailio-webrtc.cfg);
+        `config`: the example to run (kamailio-relay.cfg, kamailio-webrtc.cfg; default the
+        module's EXAMPLE_CONFIG, read at call time so a test may swap it);
         rtpengine_flags replaces its RTPENGINE_FLAGS (a quoted string)."""
-        with open(config) as handle:
+        with open(config or EXAMPLE_CONFIG) as handle:
             template = handle.read()
         failures = []
         for _attempt in range(START_ATTEMPTS):
