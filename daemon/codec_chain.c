@@ -286,12 +286,12 @@ static int side_init(struct codec_side *side, const struct codec_chain_format *f
 		side->av->time_base = (AVRational){ 1, (int)side->rate };
 		if (!strcmp(side->def->name, "opus")) {
 			side->av->bit_rate = 32000;
-			/* complexity 10 (FFmpeg's default) costs about twice 5 for little gain in speech
-			 * at this bit rate (measured: test_codec_chain -m perf) */
+			/* complexity 5 costs about half of FFmpeg's default 10; application "audio"
+			 * (CELT) keeps the waveform: "voip" cost more here and correlated 0.88 instead
+			 * of 0.99 with the input (test_codec_chain -m perf, test_transcode.py) */
 			side->av->compression_level = OPUS_COMPLEXITY;
-			av_opt_set(side->av->priv_data, "application", "voip", 0);
-			/* nothing above the source's band: narrowband from G.711 is SILK only, far
-			 * cheaper than a full-band encode of the same audio */
+			av_opt_set(side->av->priv_data, "application", "audio", 0);
+			/* nothing above the source's band: G.711 is encoded narrowband */
 			if (source_rate && source_rate < 48000)
 				side->av->cutoff = (int)(source_rate / 2);
 			av_opt_set_double(side->av->priv_data, "frame_duration", (double)ptime_ms, 0);

@@ -25,8 +25,8 @@
  *
  * Cost (thread CPU time on the shared 2-core test machine, FFmpeg 5.1, libopus 1.3, `test_codec_chain
  * -m perf -p /codec_chain/cost`): per 20 ms packet PCMU->PCMA about 0.7 us (tables, no resampler),
- * PCMU->G.722 about 17 us, PCMU->Opus about 145 us (libopus, complexity 5, narrowband from G.711),
- * Opus->PCMU about 20 us: some 120 Opus<->PCMU calls per core for the engine alone.
+ * PCMU->G.722 about 17 us, PCMU->Opus about 120 us (libopus, complexity 5, narrowband from G.711),
+ * Opus->PCMU about 40 us: some 120 Opus<->PCMU calls per core for the engine alone.
  *
  * Errors: negative errno. -EINVAL malformed RTP, -ENOSPC output buffer too small, -EPROTO the
  * codec library failed on a packet (counted as decode_errors, the packet is skipped).

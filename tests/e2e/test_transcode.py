@@ -140,6 +140,7 @@ def test_pcmu_to_opus_and_back(rtpengine, speech):
         at_8k = decoded[::6]
         sent = list(struct.unpack("<%dh" % (PACKETS * 160), audioop.ulaw2lin(pcmu, 2)))
         forward = correlation(sent[:12000], at_8k, 120)
+        print("PCMU -> Opus correlation %.3f over %d packets" % (forward, len(got)))
         assert forward > 0.9, "PCMU -> Opus correlation %.3f" % forward
 
         # callee -> caller: Opus in, PCMU out
@@ -154,6 +155,7 @@ def test_pcmu_to_opus_and_back(rtpengine, speech):
         received = list(struct.unpack("<%dh" % (len(back) * 160),
                                       audioop.ulaw2lin(b"".join(p.payload for p in back), 2)))
         backward = correlation(speech[8000][:12000], received, 120)
+        print("Opus -> PCMU correlation %.3f" % backward)
         assert backward > 0.9, "Opus -> PCMU correlation %.3f" % backward
         call.delete()
     finally:
