@@ -48,7 +48,7 @@ UTILITIES := ng-client ctl
 PROGRAMS := daemon/rtpengine $(UTILITIES:%=utils/rtpengine-%)
 
 .PHONY: all deps test-kernel bench-kernel deps-build deps-test deps-bench daemon run test test-unit test-e2e \
-	test-fuzz fuzz asan test-asan bench bench-recording install clean kernel iptables-extension version FORCE
+	test-fuzz fuzz asan test-asan bench bench-recording bench-transcode install clean kernel iptables-extension version FORCE
 
 all: $(PROGRAMS) iptables-extension
 daemon: daemon/rtpengine
@@ -184,6 +184,9 @@ fuzz: test-fuzz
 
 bench: deps-bench all
 	$(MAKE) -C tests/bench run
+# transcoding: Opus <-> PCMU calls per core at < 1% late frames, ours vs 10.5 (tests/bench/transcode.py)
+bench-transcode: all
+	/usr/bin/python3 tests/bench/transcode.py
 # call recording's cost on the packet path (tests/bench/recording.py)
 bench-recording: all
 	$(MAKE) -C tests/bench run-recording
