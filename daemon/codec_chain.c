@@ -59,6 +59,8 @@ struct output_slot {
 };
 
 #define OUTPUT_SLOTS 32
+/* this many packets in a row behind the expected sequence number: the sender restarted it */
+#define LATE_RESTART 4
 
 struct codec_side {
 	const struct codec_def *def;
@@ -106,6 +108,7 @@ struct codec_chain {
 	/* jitter buffer */
 	bool have_expected_seq;
 	uint16_t expected_seq;
+	unsigned int late_in_a_row;     /* packets behind expected_seq without one in between */
 	unsigned int held;
 	struct jitter_slot *slots;      /* CODEC_CHAIN_MAX_REORDER */
 
@@ -644,6 +647,11 @@ static void align_timing(struct codec_chain *chain, const struct rtp_header_info
 		return;
 	}
 	int32_t gap = (int32_t)(rtp->timestamp - chain->expected_in_ts);
+	if (gap < -(int32_t)chain->in.clock) {
+		/* more than a second back: the sender restarted its clock; follow it */
+		chain->expected_in_ts = rtp->timestamp;
+		return;
+	}
 	if (gap <= 0)
 		return;  /* overlap or on time: decode as it comes */
 	uint64_t gap_out = (uint64_t)gap * chain->out.rate / chain->in.clock;
@@ -764,10 +772,17 @@ int codec_chain_push(struct codec_chain *chain, const uint8_t *packet, size_t le
 		chain->expected_seq = rtp.sequence;
 		ahead = 0;
 	}
+	if (ahead < 0 && ++chain->late_in_a_row > LATE_RESTART) {
+		/* not late packets but a sender that restarted its sequence numbers */
+		codec_chain_flush(chain);
+		chain->expected_seq = rtp.sequence;
+		ahead = 0;
+	}
 	if (ahead < 0 || slot_find(chain, rtp.sequence)) {
 		chain->stats.late++;
 		return (int)chain->outq_count;
 	}
+	chain->late_in_a_row = 0;
 	if (ahead == 0) {
 		process_packet(chain, packet, length);
 		chain->expected_seq++;

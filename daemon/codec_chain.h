@@ -16,7 +16,9 @@
  * are held, the missing ones count as lost. Gaps in the input timestamps (loss, DTX, a DTMF event
  * replacing audio) are filled with silence up to CODEC_CHAIN_MAX_FILL_MS so the output timing
  * stays continuous; a longer gap moves the output timestamps on by the same time without sending
- * anything (as the sender did). A packet older than the expected sequence number is dropped (late).
+ * anything (as the sender did). A packet older than the expected sequence number is dropped (late);
+ * a few in a row, or a timestamp more than a second back, are a sender that restarted its
+ * numbering: the chain follows it.
  *
  * Memory and threads: everything (codec contexts, resampler, buffers, the output queue) is
  * allocated by codec_chain_new(); pushing and popping packets allocates nothing except inside

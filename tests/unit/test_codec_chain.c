@@ -340,6 +340,28 @@ static void test_loss_and_reordering(void)
 	codec_chain_free(chain);
 }
 
+/* A sender that restarts its sequence numbers and timestamps (same SSRC) is followed after a
+ * few packets instead of being dropped as late for good. */
+static void test_sequence_restart_followed(void)
+{
+	struct codec_chain *chain = chain_new("PCMU", 8000, 0, "PCMA", 8000, 8, 20);
+	GPtrArray *in = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
+	uint8_t payload[160], packet[200];
+	memset(payload, 0xff, sizeof(payload));
+	for (int p = 0; p < 20; p++) {
+		int number = p < 10 ? 5000 + p : 4980 + p;   /* 5000..5009, then 4990..4999 */
+		g_ptr_array_add(in, g_bytes_new(packet, rtp_packet(packet, 0, (uint16_t)number, (uint32_t)(160 * number), 5, payload, 160)));
+	}
+	GPtrArray *out = through(chain, in);
+	struct codec_chain_stats stats;
+	codec_chain_get_stats(chain, &stats);
+	g_assert_cmpuint(stats.late, ==, 4);
+	g_assert_cmpuint(out->len, ==, 16);
+	g_ptr_array_unref(in);
+	g_ptr_array_unref(out);
+	codec_chain_free(chain);
+}
+
 /* RFC 4733 events through PCMU/8000 -> opus/48000: payload type mapped, duration and timestamp
  * in the 48 kHz clock, sequence numbers shared with the audio. */
 static void test_telephone_event_rescaled(void)
@@ -452,6 +474,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/codec_chain/repacketise_20_to_30", test_repacketise_20_to_30);
 	g_test_add_func("/codec_chain/loss_and_reordering", test_loss_and_reordering);
 	g_test_add_func("/codec_chain/telephone_event_rescaled", test_telephone_event_rescaled);
+	g_test_add_func("/codec_chain/sequence_restart_followed", test_sequence_restart_followed);
 	g_test_add_func("/codec_chain/unknown_codec_refused", test_unknown_codec_refused);
 	g_test_add_func("/codec_chain/cost", test_cost);
 	return g_test_run();
