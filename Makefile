@@ -45,10 +45,10 @@ PYTEST  := /usr/bin/python3 -m pytest
 # and lib/ alone, so it shares no code with the daemon but the library.
 UTILITIES := ng-client ctl
 # Installed programs: source path -> installed name under $(DESTDIR)/usr/bin.
-PROGRAMS := daemon/rtpengine $(UTILITIES:%=utils/rtpengine-%)
+PROGRAMS := daemon/rtpengine $(UTILITIES:%=utils/rtpengine-%) recording-daemon/rtpengine-recording
 
 .PHONY: all deps test-kernel bench-kernel deps-build deps-test deps-bench daemon run test test-unit test-e2e \
-	test-fuzz fuzz asan test-asan bench bench-recording bench-transcode install clean kernel iptables-extension version FORCE
+	test-fuzz fuzz asan test-asan bench bench-recording bench-recording-daemon bench-transcode install clean kernel iptables-extension version FORCE
 
 all: $(PROGRAMS) iptables-extension
 daemon: daemon/rtpengine
@@ -88,6 +88,25 @@ utils/rtpengine-$(1): $(BUILD)/rtpengine-$(1)
 endef
 $(foreach utility,$(UTILITIES),$(eval $(call utility_rules,$(utility))))
 
+# rtpengine-recording (recording-daemon/, README.md there): everything but main.c goes into
+# librecording.a, which its unit tests (tests/unit/test_recording_*.c) link; it alone links
+# FFmpeg's libraries (libmp3lame through libavcodec).
+AV_PKGS        := libavcodec libavformat libswresample libavutil
+AV_CFLAGS       = $(shell pkg-config --cflags $(AV_PKGS) 2>/dev/null)
+AV_LIBS         = $(shell pkg-config --libs $(AV_PKGS) 2>/dev/null)
+RECORDING_SOURCES := $(filter-out recording-daemon/main.c,$(wildcard recording-daemon/*.c))
+RECORDING_OBJECTS := $(RECORDING_SOURCES:%.c=$(BUILD)/%.o)
+$(BUILD)/recording-daemon/%.o: CFLAGS += $(AV_CFLAGS)
+$(BUILD)/librecording.a: $(RECORDING_OBJECTS)
+	rm -f $@ && ar rcs $@ $^
+$(BUILD)/rtpengine-recording: $(BUILD)/recording-daemon/main.o $(BUILD)/librecording.a $(BUILD)/librtpengine.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(AV_LIBS) $(LDLIBS)
+recording-daemon/rtpengine-recording: $(BUILD)/rtpengine-recording
+	rm -f $@ && cp $< $@
+$(BUILD)/tests/unit/test_recording_%: $(BUILD)/tests/unit/test_recording_%.o $(BUILD)/librecording.a $(BUILD)/librtpengine.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(AV_LIBS) $(LDLIBS)
+$(BUILD)/tests/unit/test_recording_%.o: CFLAGS += -Irecording-daemon $(AV_CFLAGS)
+
 $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(BUILD)/libdaemon.a $(BUILD)/librtpengine.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(BUILD)/tests/unit/%.o: CFLAGS += -Itests/unit
@@ -105,6 +124,14 @@ build/fuzz/obj/%.o: %.c
 build/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJECTS)
 	@mkdir -p $(dir $@)
 	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(PKG_CFLAGS) -o $@ $< $(FUZZ_OBJECTS) $(PKG_LIBS) -lpthread -lm
+
+# rtpengine-recording's readers of the daemon's files, without FFmpeg: the metadata parser,
+# the stream file framing and the IP/UDP header walk (packet.c stubbed out by the target).
+RECORDING_FUZZ_OBJECTS := build/fuzz/obj/recording-daemon/metafile.o build/fuzz/obj/recording-daemon/stream_reader.o
+build/fuzz/fuzz_recording: tests/fuzz/fuzz_recording.c $(FUZZ_OBJECTS) $(RECORDING_FUZZ_OBJECTS)
+	@mkdir -p $(dir $@)
+	$(CLANG) $(FUZZ_CFLAGS) -Irecording-daemon -fsanitize=fuzzer $(PKG_CFLAGS) -o $@ $< $(FUZZ_OBJECTS) \
+		$(RECORDING_FUZZ_OBJECTS) $(PKG_LIBS) -lpthread -lm
 
 .SECONDARY:
 -include $(shell find build -name '*.d' 2>/dev/null)
@@ -152,11 +179,13 @@ test-e2e: all build/tests/srtp_peer
 asan:
 	$(MAKE) BUILD=build/asan OPT="-O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 		LDFLAGS="-fsanitize=address,undefined" build/asan/rtpengine $(UTILITIES:%=build/asan/rtpengine-%) \
+		build/asan/rtpengine-recording \
 		$(UNIT_SOURCES:tests/unit/%.c=build/asan/tests/unit/%)
 test-asan: asan build/tests/srtp_peer
 	@set -e; for t in $(UNIT_SOURCES:tests/unit/%.c=build/asan/tests/unit/%); do echo "== asan $$t"; $$t; done
 	RTPENGINE_BINARY=$(CURDIR)/build/asan/rtpengine RTPENGINE_NG_CLIENT=$(CURDIR)/build/asan/rtpengine-ng-client \
 		RTPENGINE_CTL=$(CURDIR)/build/asan/rtpengine-ctl \
+		RTPENGINE_RECORDING_BINARY=$(CURDIR)/build/asan/rtpengine-recording \
 		ASAN_OPTIONS=detect_leaks=1 $(PYTEST) -q -m "not slow" tests/e2e
 
 # fuzz_NAME starts from tests/fuzz/corpus/NAME and from the inputs listed here as NAME:DIR,
@@ -190,6 +219,12 @@ bench-transcode: all
 # call recording's cost on the packet path (tests/bench/recording.py)
 bench-recording: all
 	$(MAKE) -C tests/bench run-recording
+
+# rtpengine-recording: 200 concurrent two-party PCMU calls' spool to mixed WAV (CPU, RSS);
+# part of bench-recording, which also measures the relay's side.
+bench-recording: bench-recording-daemon
+bench-recording-daemon: recording-daemon/rtpengine-recording
+	/usr/bin/python3 tests/bench/recording_bench.py --binary recording-daemon/rtpengine-recording
 
 install: all man
 	@set -e; for p in $(PROGRAMS); do install -D -m 0755 $$p $(DESTDIR)/usr/bin/$$(basename $$p); done

@@ -17,6 +17,9 @@ TEST_PACKAGES += rtpengine-utils
 TEST_PACKAGES += chromium sox python3-websocket
 # transcoding: unit tests transcode real speech from espeak-ng, resampled by sox
 TEST_PACKAGES += espeak-ng sox
+# rtpengine-recording's tests: known speech (espeak-ng, sox), codecs and MP3 probing (ffmpeg),
+# correlation of the recorded audio (numpy)
+TEST_PACKAGES += espeak-ng sox ffmpeg python3-numpy
 # Debian's rtpengine is the reference the benchmark compares against.
 BENCH_PACKAGES := rtpengine-daemon
 # Packaging (make deb, make test-deb): debhelper and DKMS helpers, lintian, a Debian 12 root

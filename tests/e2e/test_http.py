@@ -20,7 +20,7 @@ from bencode import bdecode, bencode
 from ng import NgClient
 from ports import free_tcp_port, free_udp_port
 from rtp import relay_through, rtp_stream
-from websocket import BINARY, CLOSE, PING, PONG, TEXT, CONTINUATION, HandshakeError, WebSocket, frame
+from websocket_frames import BINARY, CLOSE, PING, PONG, TEXT, CONTINUATION, HandshakeError, WebSocket, frame
 
 HOST = "127.0.0.1"
 CALLER = "127.0.0.2"
