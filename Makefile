@@ -8,8 +8,8 @@ include mk/deps.mk
 CC      ?= cc
 CLANG   ?= clang
 PKGS    := glib-2.0 openssl libevent libevent_openssl json-c
-# transcoding (daemon/codec_chain.c)
-PKGS    += libavcodec libswresample libavutil
+# play media (daemon/media_player.c) and transcoding (daemon/codec_chain.c): libav*
+PKGS    += libavformat libavcodec libavutil libswresample
 CFLAGS_COMMON := -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter \
 	-Wshadow -Wpointer-arith -Wstrict-prototypes -g
 OPT     ?= -O2
@@ -194,6 +194,8 @@ test-asan: asan build/tests/srtp_peer
 FUZZ_SEEDS := sdp:tests/unit/sdp config:etc
 # ICE: the SDP golden inputs seed the ICE attribute fuzzer too
 FUZZ_SEEDS += ice_sdp:tests/unit/sdp
+# codec negotiation: the SDP golden inputs seed the codec fuzzer too
+FUZZ_SEEDS += codec:tests/unit/sdp
 test-fuzz: $(FUZZ_BINARIES)
 	@set -e; for f in $(FUZZ_BINARIES); do \
 		name=$$(basename $$f); target=$${name#fuzz_}; seeds=; \

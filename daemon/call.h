@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include "codec.h"
 #include "endpoint.h"
+#include "media_player.h"
 #include "sdp.h"
 #include "timer_heap.h"
 
@@ -174,6 +175,7 @@ struct media {
 		uint16_t sequence;
 		unsigned int clock, duration, elapsed, ends_sent;   /* samples; end packets sent */
 	} dtmf_injection;
+	struct media_player player;     /* play media (media_player.h) */
 	/* media control (media_control.h), control thread only: what is done to the packets this
 	 * side sends, and its SDP's payload types that matter for it */
 	uint8_t media_control;          /* enum media_control_flags */

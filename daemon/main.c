@@ -29,6 +29,7 @@
 #include "media_dtls.h"
 #include "log.h"
 #include "media_control.h"
+#include "media_player.h"
 #include "ng_keys.h"
 #include "ng_server.h"
 #include "recording.h"
@@ -211,11 +212,16 @@ static int register_call_observers(struct daemon_context *daemon)
 			return error;
 		}
 	}
-	/* media control: play DTMF's timers end with the call */
-	int error = call_observer_register(&media_control_call_observer);
-	if (error)
-		log_error("cannot register call observer %s: %s", media_control_call_observer.name, strerror(-error));
-	return error;
+	/* media control: play DTMF's and play media's timers end with the call */
+	const struct call_observer *media_observers[] = { &media_control_call_observer, &media_player_call_observer };
+	for (size_t i = 0; i < sizeof(media_observers) / sizeof(media_observers[0]); i++) {
+		int error = call_observer_register(media_observers[i]);
+		if (error) {
+			log_error("cannot register call observer %s: %s", media_observers[i]->name, strerror(-error));
+			return error;
+		}
+	}
+	return 0;
 }
 
 static void ng_readable(struct event_loop *loop, int fd, uint32_t events, void *data)

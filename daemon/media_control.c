@@ -10,6 +10,8 @@
 #include <glib.h>
 #include "call.h"
 #include "call_lifecycle.h"
+#include "daemon.h"
+#include "kernel_backend.h"
 #include "codec.h"
 #include "log.h"
 #include "ng_commands.h"
@@ -77,8 +79,10 @@ static int media_control_command(struct ng_request *request, unsigned int flag, 
 	pthread_mutex_unlock(&call->lock);
 	log_call(LOG_INFO, call->call_id, "%s %s for %s%s", what, on ? "on" : "off",
 		 side ? "tag " : "the whole call", side ? side->tag : "");
-	/* the kernel backend hears of it and takes such streams back into userspace */
-	call_changed(call);
+	/* such streams leave the kernel now, not at the next one-second sync (not call_changed():
+	 * that means an offer or answer went through, which cancels a delayed delete) */
+	if (request->daemon && request->daemon->kernel)
+		kernel_backend_sync(request->daemon);
 	bencode_dictionary_add_string(request->buffer, request->reply, "result", "ok");
 	return 0;
 }

@@ -12,6 +12,7 @@
 #include "log.h"
 #include "ng_commands.h"
 #include "media_control.h"
+#include "media_player.h"
 #include "recording.h"
 #include "ng_json.h"
 
@@ -104,6 +105,8 @@ static const struct ng_command_entry command_table[] = {
 	{ "silence media", ng_command_silence_media, true, NULL },
 	{ "unsilence media", ng_command_unsilence_media, true, NULL },
 	{ "play DTMF", ng_command_play_dtmf, true, NULL },
+	{ "play media", ng_command_play_media, true, NULL },
+	{ "stop media", ng_command_stop_media, true, NULL },
 	/* upstream's other documented commands: an error naming the missing feature rather than
 	 * upstream's generic "Unrecognized command", which stays for names upstream lacks too */
 	/* call recording (recording.h): an error without --recording-dir */
@@ -112,8 +115,6 @@ static const struct ng_command_entry command_table[] = {
 	{ "pause recording", ng_command_pause_recording, true, NULL },
 	REFUSED_COMMAND("start forwarding", "forwarding media to the recording daemon"),
 	REFUSED_COMMAND("stop forwarding", "forwarding media to the recording daemon"),
-	REFUSED_COMMAND("play media", "media playback"),
-	REFUSED_COMMAND("stop media", "media playback"),
 	REFUSED_COMMAND("publish", "publish/subscribe (media forking)"),
 	REFUSED_COMMAND("subscribe request", "publish/subscribe (media forking)"),
 	REFUSED_COMMAND("subscribe answer", "publish/subscribe (media forking)"),

@@ -459,8 +459,9 @@ static void process_stream(struct media_worker *worker, struct stream *stream, i
 		/* block/silence media or DTMF (media_control.h): RTP only, RTCP passes */
 		if (!is_rtcp && (stream->forward_flags & FORWARD_MEDIA_CONTROL)) {
 			bool seen = false;
+			struct media_control_dtmf overflow;   /* beyond RELAY_DTMF_EVENTS: not reported */
 			bool drop = media_control_drops(stream, worker->packets[i], length, &worker->sources[i],
-							&dtmf[dtmf_count < RELAY_DTMF_EVENTS ? dtmf_count : 0], &seen);
+							dtmf_count < RELAY_DTMF_EVENTS ? &dtmf[dtmf_count] : &overflow, &seen);
 			if (seen && dtmf_count < RELAY_DTMF_EVENTS)
 				dtmf_count++;
 			if (drop) {

@@ -91,7 +91,6 @@ def test_media_manipulation_is_refused(rtpengine, options, words):
 @pytest.mark.parametrize("command, feature", [
     ("start recording", "recording"), ("stop recording", "recording"),
     ("pause recording", "recording"), ("start forwarding", "forwarding"),
-    ("play media", "playback"), ("stop media", "playback"),
     ("publish", "subscribe"), ("subscribe request", "subscribe"),
     ("subscribe answer", "subscribe"), ("unsubscribe", "subscribe"),
 ])
