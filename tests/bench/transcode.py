@@ -4,9 +4,10 @@
 
 For each relay and each step of calls: N calls are set up; every caller socket sends 20 ms
 PCMU packets of espeak-ng speech, every callee socket sends libopus-encoded 20 ms packets of
-the same speech, paced at 50 packets/s. An output packet is late when it arrives more than
-20 ms after the input it was made from (the j-th output of a direction matched with the
-input sent j packets after the one that brought the first output). The relay's CPU time
+the same speech, paced at 50 packets/s. An output packet is late when it arrives more
+than 20 ms later after the input of its frame (found by its RTP timestamp) than the
+direction's least delay (a relay's constant latency, e.g. an encoder's look-ahead, is not
+lateness). The relay's CPU time
 over the run gives calls per core (= N * seconds / CPU seconds). Both relays are started as
 run.py starts them (no kernel, immediate learning). The exit status does not depend on the
 figures.
@@ -18,6 +19,7 @@ import ctypes
 import ctypes.util
 import os
 import random
+import select
 import socket
 import struct
 import subprocess
@@ -116,28 +118,37 @@ def drive(calls, pcmu, opus, seconds, first_tick=0):
     sent = {}      # socket fileno -> list of send times (its inputs)
     arrived = {}   # socket fileno -> list of arrival times
     peers = {}
+    steps = {}     # socket fileno -> RTP timestamp step of what it receives
     for call in calls:
         sent[call["caller"].fileno()], sent[call["callee"].fileno()] = [], []
         arrived[call["caller"].fileno()], arrived[call["callee"].fileno()] = [], []
         peers[call["caller"].fileno()] = call["callee"].fileno()   # what the caller receives came from the callee
         peers[call["callee"].fileno()] = call["caller"].fileno()
-    sockets = [s for call in calls for s in (call["caller"], call["callee"])]
+        steps[call["caller"].fileno()], steps[call["callee"].fileno()] = 160, 960
+    sockets = {s.fileno(): s for call in calls for s in (call["caller"], call["callee"])}
+    poller = select.epoll()
+    for fileno in sockets:
+        poller.register(fileno, select.EPOLLIN)
+
+    def receive_until(deadline):
+        """Reads what arrives until deadline, stamping each packet (epoll: no busy polling)."""
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            for fileno, _ in poller.poll(remaining):
+                while True:
+                    try:
+                        data = sockets[fileno].recv(2048)
+                    except BlockingIOError:
+                        break
+                    if len(data) >= 12:
+                        arrived[fileno].append((time.monotonic(), struct.unpack_from("!I", data, 4)[0]))
+
     start = time.monotonic()
     ticks = int(seconds * 50)
     for tick in range(ticks):
-        due = start + tick * 0.020
-        while True:
-            now = time.monotonic()
-            for sock in sockets:   # drain while waiting for the tick
-                while True:
-                    try:
-                        sock.recv(2048)
-                    except BlockingIOError:
-                        break
-                    arrived[sock.fileno()].append(time.monotonic())
-            if now >= due:
-                break
-            time.sleep(min(0.001, due - now))
+        receive_until(start + tick * 0.020)
         frame = tick % len(pcmu)
         number = first_tick + tick   # RTP continues across runs (RFC 3550: one SSRC, one sequence)
         for n, call in enumerate(calls):
@@ -145,25 +156,29 @@ def drive(calls, pcmu, opus, seconds, first_tick=0):
             sent[call["caller"].fileno()].append(time.monotonic())
             call["callee"].sendto(rtp(call["opus_pt"], number, 960 * number, 0x2000 + n, opus[frame]), call["callee_to"])
             sent[call["callee"].fileno()].append(time.monotonic())
-    end = time.monotonic() + 0.2
-    while time.monotonic() < end:
-        for sock in sockets:
-            try:
-                sock.recv(2048)
-                arrived[sock.fileno()].append(time.monotonic())
-            except BlockingIOError:
-                pass
+    receive_until(time.monotonic() + 0.2)
+    poller.close()
     outputs = late = 0
     for fileno, arrivals in arrived.items():
         inputs = sent[peers[fileno]]
         if not arrivals:
             continue
-        # the input that brought the first output: the last one sent before it arrived
-        offset = max(0, sum(1 for t in inputs if t <= arrivals[0]) - 1)
-        for j, arrival in enumerate(arrivals):
-            if j + offset < len(inputs):
-                outputs += 1
-                late += arrival - inputs[j + offset] > LATE_SECONDS
+        # each output's frame by its RTP timestamp (robust against loss), its delay after the
+        # input of that frame; late: more than 20 ms beyond the direction's least delay (a
+        # relay's constant latency, e.g. an encoder's look-ahead frame, is not lateness)
+        step = steps[fileno]
+        first_ts = arrivals[0][1]
+        first_index = max(0, sum(1 for t in inputs if t <= arrivals[0][0]) - 1)
+        delays = []
+        for arrival, ts in arrivals:
+            index = first_index + round(((ts - first_ts + (1 << 31)) & 0xffffffff) - (1 << 31)) // step
+            if 0 <= index < len(inputs):
+                delays.append(arrival - inputs[index])
+        if not delays:
+            continue
+        least = min(delays)
+        outputs += len(delays)
+        late += sum(1 for delay in delays if delay - least > LATE_SECONDS)
     return outputs, late, ticks * 2 * len(calls)
 
 
