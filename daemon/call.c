@@ -12,6 +12,7 @@
 #include "dtls.h"
 #include "dtls_srtp.h"
 #include "media_crypto.h"
+#include "media_quality.h"
 #include "media_transcode.h"
 #include "relay.h"
 
@@ -105,8 +106,11 @@ struct media *monologue_add_media(struct monologue *monologue, const char *type,
 	/* one side allocation for both streams' cold state, with the type and protocol texts
 	 * behind it (as the call-id: fewer mallocs and frees per call) */
 	size_t type_size = strlen(type) + 1, protocol_size = strlen(protocol) + 1;
-	struct stream_extras *extras = g_malloc0(2 * sizeof(struct stream_extras) + type_size + protocol_size);
-	media->type = memcpy((char *) &extras[2], type, type_size);
+	/* the quality state gets a cache line of its own for the per-packet fields (call.h) */
+	size_t quality_end = STREAM_QUALITY_OFFSET + sizeof(struct ssrc_quality);
+	struct stream_extras *extras = g_aligned_alloc0(1, quality_end + type_size + protocol_size, 64);
+	extras[STREAM_RTP].quality = (struct ssrc_quality *) (void *) ((char *) extras + STREAM_QUALITY_OFFSET);
+	media->type = memcpy((char *) extras + quality_end, type, type_size);
 	media->protocol = memcpy(media->type + type_size, protocol, protocol_size);
 	for (int kind = STREAM_RTP; kind <= STREAM_RTCP; kind++) {
 		struct stream *stream = &media->streams[kind];
@@ -250,7 +254,7 @@ void call_free(struct call *call)
 		media_transcode_free(media);
 		if (media->protocol_allocated)
 			g_free(media->protocol);
-		g_free(media->streams[STREAM_RTP].extras);   /* with the type and protocol */
+		g_aligned_free(media->streams[STREAM_RTP].extras);   /* with the quality state, type and protocol */
 		g_aligned_free(media);
 	}
 	for (unsigned int m = 0; m < call->monologue_count; m++) {

@@ -28,6 +28,7 @@ struct recording_sink;
 struct call_recording;
 struct ice_agent;
 struct dtls_connection;
+struct ssrc_quality;
 
 enum stream_kind { STREAM_RTP = 0, STREAM_RTCP = 1 };
 
@@ -92,6 +93,9 @@ struct stream_extras {
 	/* DTLS-SRTP (dtls.h): this port's association, NULL without DTLS (the RTCP port's is
 	 * used without rtcp-mux only); the parts and who owns them are described in dtls.h */
 	struct dtls_connection *dtls;
+	/* media quality (media_quality.h): the RTP stream's, NULL on the RTCP stream; written by
+	 * the worker under the call's lock */
+	struct ssrc_quality *quality;
 	/* media control (media_control.h): the worker's copy of the media's settings, written by
 	 * call_refresh_forwarding() under the call's lock, read only with FORWARD_MEDIA_CONTROL */
 	uint8_t media_control;               /* enum media_control_flags */
@@ -104,6 +108,11 @@ struct stream_extras {
 	 * read by the worker with FORWARD_TRANSCODE */
 	struct codec_chain *transcode;
 };
+
+/* The media's side allocation: its two streams' extras, then (64-byte aligned, at
+ * STREAM_QUALITY_OFFSET) the RTP stream's struct ssrc_quality, then the type and protocol
+ * texts (call.c monologue_add_media()). */
+#define STREAM_QUALITY_OFFSET ((2 * sizeof(struct stream_extras) + 63) & ~(size_t) 63)
 
 struct stream {
 	/* The packet path reads and writes these per packet (the first two cache lines). */
@@ -284,6 +293,13 @@ static inline struct stream *call_next_stream(struct call_position *position)
 #define call_foreach_stream(call, stream) \
 	for (struct call_position stream##_position = { .call = (call) }; \
 	     ((stream) = call_next_stream(&stream##_position)) != NULL;)
+
+/* An RTP stream's media quality state, found from stream->extras by the layout above: the
+ * packet path does not load the extras' own cache lines for it. RTP streams only. */
+static inline struct ssrc_quality *stream_quality(const struct stream *stream)
+{
+	return (struct ssrc_quality *) (void *) ((char *) stream->extras + STREAM_QUALITY_OFFSET);
+}
 
 struct monologue *call_find_monologue(struct call *call, const char *tag);
 struct monologue *call_add_monologue(struct call *call, const char *tag);

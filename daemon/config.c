@@ -246,6 +246,65 @@ static int apply_endpoint_learning(void *target, const char *value, char **reaso
 	return -EINVAL;
 }
 
+/* RTCP statistics: --mos=CQ|LQ as upstream (case-insensitive) */
+static int apply_mos(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	g_autofree char *trimmed = g_strstrip(g_strdup(value));
+	if (!g_ascii_strcasecmp(trimmed, "CQ") || !g_ascii_strcasecmp(trimmed, "LQ")) {
+		state->config->mos_listening_quality = !g_ascii_strcasecmp(trimmed, "LQ");
+		return 0;
+	}
+	*reason = g_strdup("expected CQ or LQ");
+	return -EINVAL;
+}
+
+/* Homer: --homer=ADDRESS:PORT, --homer-protocol=udp|tcp, --homer-id=N as upstream */
+static int apply_homer(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	g_autofree char *trimmed = g_strstrip(g_strdup(value));
+	union endpoint server;
+	int result = interface_address_parse_endpoint(trimmed, strlen(trimmed), &server);
+	if (result == 0 && interface_address_is_any(&server))
+		result = -EINVAL;
+	if (result == -ENOENT)
+		*reason = g_strdup("the host name does not resolve");
+	else if (result < 0)
+		*reason = g_strdup("expected ADDRESS:PORT, [IPv6-ADDRESS]:PORT or HOSTNAME:PORT");
+	else
+		state->config->homer = server;
+	return result;
+}
+
+static int apply_homer_protocol(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	g_autofree char *trimmed = g_strstrip(g_strdup(value));
+	if (!g_ascii_strcasecmp(trimmed, "udp") || !g_ascii_strcasecmp(trimmed, "tcp")) {
+		state->config->homer_tcp = !g_ascii_strcasecmp(trimmed, "tcp");
+		return 0;
+	}
+	*reason = g_strdup("expected udp or tcp");
+	return -EINVAL;
+}
+
+static int apply_homer_id(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	long long number;
+	int result = options_apply_integer(value, 0, UINT_MAX, &number, reason);
+	if (result == 0)
+		state->config->homer_id = (unsigned int) number;
+	return result;
+}
+
+static int apply_homer_disable_rtcp_stats(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	return options_apply_boolean(value, &state->config->homer_disable_rtcp_stats, reason);
+}
+
 /* ---- call recording (docs/recording.md) ---- */
 
 static int apply_recording_dir(void *target, const char *value, char **reason)
@@ -634,8 +693,15 @@ static const struct option_spec option_table[] = {
 	/* Management, statistics export and log cosmetics: nothing a call relies on. */
 	SUPPORTED("listen-cli", 'c', OPTION_VALUE, apply_listen_cli, "[IP46|HOSTNAME:]PORT",
 			"TCP port to listen on, CLI (a bare port: 127.0.0.1)"),
-	IGNORED_VALUE("homer", 0), IGNORED_VALUE("homer-protocol", 0),
-	IGNORED_VALUE("homer-id", 0), IGNORED_VALUE("mos", 0), IGNORED_VALUE("software-id", 0),
+	SUPPORTED("homer", 0, OPTION_VALUE, apply_homer, "IP46|HOSTNAME:PORT", "Address of Homer server for RTCP stats"),
+	SUPPORTED("homer-protocol", 0, OPTION_VALUE, apply_homer_protocol, "udp|tcp",
+		  "Transport protocol for Homer (default udp)"),
+	SUPPORTED("homer-id", 0, OPTION_VALUE, apply_homer_id, "INT", "'Capture ID' to use within the HEP protocol"),
+	SUPPORTED("homer-disable-rtcp-stats", 0, OPTION_FLAG, apply_homer_disable_rtcp_stats, NULL,
+		  "Send no RTCP statistics to Homer"),
+	SUPPORTED("mos", 0, OPTION_VALUE, apply_mos, "CQ|LQ",
+		  "MOS formula: CQ (conversational, needs RTCP round trips; default) or LQ (listening, without them)"),
+	IGNORED_VALUE("software-id", 0),
 	SUPPORTED("dtmf-log-dest", 0, OPTION_VALUE, apply_dtmf_log_dest, "IP46|HOSTNAME:PORT",
 			"Destination for DTMF events (RFC 4733) as JSON over UDP"),
 	IGNORED_VALUE("log-facility-cdr", 0), IGNORED_VALUE("log-facility-rtcp", 0),

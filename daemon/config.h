@@ -85,6 +85,12 @@ struct daemon_config {
 	char *dtls_ciphers;                   /* --dtls-ciphers, NULL: the default list */
 	unsigned int dtls_mtu;                /* --dtls-mtu, default 1200 */
 	bool dtls_passive;                    /* --dtls-passive */
+	/* RTCP statistics and MOS */
+	bool mos_listening_quality;           /* --mos=LQ: round-trip time left out of the MOS */
+	union endpoint homer;                 /* --homer: unset when not configured */
+	bool homer_tcp;                       /* --homer-protocol=tcp */
+	unsigned int homer_id;                /* --homer-id: HEP capture agent id */
+	bool homer_disable_rtcp_stats;
 	/* DTMF events (media_control.c) */
 	union endpoint dtmf_log_dest;               /* unset: off; RFC 4733 events as upstream's JSON */
 };

@@ -115,6 +115,11 @@ static void sync_stream(struct daemon_context *daemon, struct stream *stream, GH
 		remove_target(daemon, stream, "RTCP is multiplexed on the RTP port");
 		return;
 	}
+	/* RTCP statistics: a few packets per 5 s, and the MOS and Homer need to read them */
+	if (stream->kind == STREAM_RTCP) {
+		remove_target(daemon, stream, "RTCP is read in userspace (call quality figures, Homer)");
+		return;
+	}
 	const union endpoint *destination = view.has_destination ? &view.destination : NULL;
 	if (!destination || out->fd < 0) {
 		remove_target(daemon, stream, "peer address not known yet");
@@ -133,8 +138,9 @@ static void sync_stream(struct daemon_context *daemon, struct stream *stream, GH
 		stream_local_endpoint(out, &forward.output_source);
 		forward.expected_source = source;
 		forward.destination = *destination;
-		if (!media->rtcp_mux)
-			forward.flags = stream->kind == STREAM_RTCP ? KERNEL_FORWARD_RTCP : KERNEL_FORWARD_RTP;
+		/* RTP only: multiplexed RTCP is passed up to userspace, which reads it (RTCP
+		 * statistics) */
+		forward.flags = KERNEL_FORWARD_RTP;
 		if (side->flags & SIDE_STRICT_SOURCE)
 			forward.flags |= KERNEL_FORWARD_STRICT_SOURCE;
 		int error = kernel_forward_add(daemon->kernel, &forward);

@@ -21,6 +21,7 @@
 #include "daemon.h"
 #include "event_loop.h"
 #include "graphite.h"
+#include "homer.h"
 #include "http_server.h"
 #include "kernel_backend.h"
 #include "service_notify.h"
@@ -30,6 +31,7 @@
 #include "log.h"
 #include "media_control.h"
 #include "media_player.h"
+#include "media_quality.h"
 #include "ng_keys.h"
 #include "ng_server.h"
 #include "recording.h"
@@ -204,7 +206,9 @@ static int register_call_observers(struct daemon_context *daemon)
 						      /* call recording: metadata and finishing files */
 						      &recording_call_observer,
 						      /* DTLS: close_notify while the sockets are still open */
-						      &dtls_call_observer };
+						      &dtls_call_observer,
+						      /* RTCP statistics */
+						      &media_quality_observer };
 	for (size_t i = 0; i < sizeof(observers) / sizeof(observers[0]); i++) {
 		int error = call_observer_register(observers[i]);
 		if (error) {
@@ -336,6 +340,16 @@ int main(int argc, char **argv)
 	if (recording_init(&config, config.num_threads) < 0)
 		goto reset_observers;
 	ng_keys_set_recording(recording_enabled());
+	/* RTCP statistics and Homer */
+	media_quality_set_mode(config.mos_listening_quality ? MOS_LQ : MOS_CQ);
+	struct homer_settings homer_settings = {
+		.server = config.homer,
+		.tcp = config.homer_tcp,
+		.capture_id = config.homer_id,
+		.disable_rtcp_stats = config.homer_disable_rtcp_stats,
+	};
+	if (homer_start(&homer_settings) < 0)
+		goto stop_recording;
 	struct relay_settings relay_settings = {
 		.endpoint_learning = config.endpoint_learning,
 		.worker_count = config.num_threads,
@@ -395,6 +409,7 @@ stop_recording:
 	/* after every call ended: writes what is queued and finishes the files */
 	recording_shutdown();
 reset_observers:
+	homer_stop();   /* after the workers: nothing queues any more */
 	call_lifecycle_reset();
 stop_kernel:
 	kernel_backend_stop(&daemon);

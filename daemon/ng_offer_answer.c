@@ -983,6 +983,9 @@ int ng_command_answer(struct ng_request *request)
 	}
 	if (!error) {
 		side_apply_flags(answerer, flags);
+		/* as upstream: an answer's label names the answering side (Kamailio's MOS per side) */
+		if (flags->label && !answerer->label)
+			answerer->label = g_strdup(flags->label);
 		struct sdp_exchange exchange = { request, call, sdp, answerer, offerer, &update };
 		for (unsigned int i = 0; i < sdp->media->len && !error; i++) {
 			const struct sdp_media *sdp_media = g_ptr_array_index(sdp->media, i);

@@ -31,7 +31,10 @@ enum word {
 	WORD_INITIALIZED, WORD_IPV4, WORD_IPV6, WORD_KERNEL, WORD_KERNELIZED, WORD_LABEL, WORD_LAST_PACKET,
 	WORD_LOCAL_ADDRESS, WORD_LOCAL_PORT, WORD_MEDIA_HANDOVER, WORD_MEDIAS, WORD_PACKETS, WORD_PORT,
 	WORD_PROTOCOL, WORD_RECV, WORD_REJECTED, WORD_RTCP, WORD_RTCP_MUX, WORD_RTP, WORD_SEND, WORD_STATS,
-	WORD_STREAMS, WORD_STRICT_SOURCE_ADDRESS, WORD_TAG, WORD_TYPE, WORD_DTLS, WORD_ICE, WORD_COUNT
+	WORD_STREAMS, WORD_STRICT_SOURCE_ADDRESS, WORD_TAG, WORD_TYPE, WORD_DTLS, WORD_ICE,
+	/* RTCP statistics */
+	WORD_SSRC, WORD_MOS, WORD_RTT, WORD_RTT_LEG, WORD_JITTER, WORD_PACKET_LOSS, WORD_REPORTED_AT, WORD_SAMPLES,
+	WORD_COUNT
 };
 
 static const char *const word_texts[WORD_COUNT] = {
@@ -47,6 +50,10 @@ static const char *const word_texts[WORD_COUNT] = {
 	[WORD_RTCP] = "RTCP", [WORD_RTCP_MUX] = "RTCP-mux", [WORD_RTP] = "RTP", [WORD_SEND] = "send",
 	[WORD_STATS] = "stats", [WORD_STREAMS] = "streams", [WORD_STRICT_SOURCE_ADDRESS] = "strict source address",
 	[WORD_TAG] = "tag", [WORD_TYPE] = "type", [WORD_DTLS] = "DTLS", [WORD_ICE] = "ICE",
+	/* RTCP statistics */
+	[WORD_SSRC] = "SSRC", [WORD_MOS] = "MOS", [WORD_RTT] = "round-trip time", [WORD_RTT_LEG] = "round-trip time leg",
+	[WORD_JITTER] = "jitter", [WORD_PACKET_LOSS] = "packet loss", [WORD_REPORTED_AT] = "reported at",
+	[WORD_SAMPLES] = "samples",
 };
 
 static struct {
@@ -114,7 +121,7 @@ static void write_counters(GString *out, uint64_t packets, uint64_t bytes, uint6
 
 /* local_address: the media's interface address as text, NULL without an interface */
 static void describe_stream(GString *out, const struct stream *stream, const struct stream_statistics *copy,
-                            const char *local_address, int64_t call_created_us, bool diagnostics)
+                            const char *local_address, int64_t call_created_us, bool diagnostics, uint32_t ssrc)
 {
 	bencode_write_dictionary(out);
 	const struct media *media = stream->media;
@@ -148,6 +155,10 @@ static void describe_stream(GString *out, const struct stream *stream, const str
 	if (media->monologue->flags & SIDE_MEDIA_HANDOVER)
 		write_word(out, WORD_MEDIA_HANDOVER);
 	bencode_write_end(out);
+	/* as upstream, on both streams: the SSRC received on the media, the key into "SSRC"
+	 * (Kamailio's A/B-labelled MOS variables follow it) */
+	if (ssrc)
+		write_key_integer(out, WORD_SSRC, ssrc);
 	if (diagnostics) {
 		/* ours, not upstream's: operators ask why media does not flow */
 		write_key_text(out, WORD_ENDPOINT_LEARNING, copy->learning_status);
@@ -201,7 +212,7 @@ static void describe_media(GString *out, const struct media *media, const struct
 		endpoint_address_text(&media->interface->local, local_address, sizeof(local_address));
 	for (int kind = STREAM_RTP; kind <= STREAM_RTCP; kind++)
 		describe_stream(out, &media->streams[kind], &copies[kind], media->interface ? local_address : NULL,
-				call_created_us, diagnostics);
+				call_created_us, diagnostics, copies[STREAM_RTP].last_ssrc);
 	bencode_write_end(out);
 	bencode_write_end(out);
 }
@@ -209,6 +220,76 @@ static void describe_media(GString *out, const struct media *media, const struct
 static const char *monologue_tag(const struct monologue *monologue)
 {
 	return monologue->tag ? monologue->tag : "";
+}
+
+/* RTCP statistics: one MOS sample as 10.5 writes it; samples: the count for an average,
+ * else "reported at" */
+static void describe_mos_sample(GString *out, const struct mos_sample *sample, long long samples)
+{
+	bencode_write_dictionary(out);
+	write_key_integer(out, WORD_MOS, sample->mos);
+	write_key_integer(out, WORD_RTT, sample->rtt_us);
+	write_key_integer(out, WORD_RTT_LEG, sample->rtt_leg_us);
+	write_key_integer(out, WORD_JITTER, sample->jitter_ms);
+	write_key_integer(out, WORD_PACKET_LOSS, sample->loss_percent);
+	if (samples >= 0)
+		write_key_integer(out, WORD_SAMPLES, samples);
+	else
+		write_key_integer(out, WORD_REPORTED_AT, sample->reported_us / 1000000);
+	bencode_write_end(out);
+}
+
+/* RTCP statistics: 10.5's keys ("cumulative loss", average, lowest and highest MOS, the
+ * progression), then what the relay measured itself from RTP (ours, also for calls without
+ * RTCP). */
+static void describe_quality(GString *out, const struct ssrc_quality *quality)
+{
+	bencode_write_text(out, "cumulative loss");
+	bencode_write_integer(out, quality->cumulative_lost);
+	if (quality->mos_samples) {
+		uint32_t count = quality->mos_samples;
+		struct mos_sample average = {
+			.mos = (uint8_t) (quality->sum_mos / count),
+			.rtt_us = (uint32_t) (quality->sum_rtt_us / count),
+			.rtt_leg_us = (uint32_t) (quality->sum_rtt_leg_us / count),
+			.jitter_ms = (uint16_t) (quality->sum_jitter_ms / count),
+			.loss_percent = (uint8_t) (quality->sum_loss_percent / count),
+		};
+		bencode_write_text(out, "average MOS");
+		describe_mos_sample(out, &average, count);
+		bencode_write_text(out, "lowest MOS");
+		describe_mos_sample(out, &quality->lowest, -1);
+		bencode_write_text(out, "highest MOS");
+		describe_mos_sample(out, &quality->highest, -1);
+	}
+	if (quality->samples) {
+		bencode_write_text(out, "MOS progression");
+		bencode_write_dictionary(out);
+		bencode_write_text(out, "interval");
+		bencode_write_integer(out, 0);
+		bencode_write_text(out, "entries");
+		bencode_write_list(out);
+		unsigned int count = media_quality_progression_count(quality);
+		for (unsigned int i = 0; i < count; i++)
+			describe_mos_sample(out, media_quality_progression_at(quality, i), -1);
+		bencode_write_end(out);
+		bencode_write_end(out);
+	}
+	bencode_write_text(out, "measured");
+	bencode_write_dictionary(out);
+	write_key_integer(out, WORD_PACKETS, (long long) quality->received);
+	bencode_write_text(out, "expected");
+	bencode_write_integer(out, (long long) media_quality_expected(quality));
+	bencode_write_text(out, "lost");
+	bencode_write_integer(out, (long long) media_quality_lost(quality));
+	bencode_write_text(out, "duplicates");
+	bencode_write_integer(out, (long long) quality->duplicates);
+	bencode_write_text(out, "reordered");
+	bencode_write_integer(out, (long long) quality->reordered);
+	write_key_integer(out, WORD_JITTER, media_quality_jitter_ms(quality));
+	bencode_write_text(out, "RTCP packets");
+	bencode_write_integer(out, (long long) quality->rtcp_packets);
+	bencode_write_end(out);
 }
 
 static void describe_ssrcs(GString *out, const struct call *call, const struct call_statistics *statistics)
@@ -235,6 +316,8 @@ static void describe_ssrcs(GString *out, const struct call *call, const struct c
 			bencode_write_text(out, key);
 			bencode_write_dictionary(out);
 			write_key_text(out, WORD_TAG, monologue_tag(monologue));
+			if (rtp->quality.ssrc == rtp->last_ssrc)
+				describe_quality(out, &rtp->quality);
 			bencode_write_end(out);
 		}
 	}

@@ -84,6 +84,9 @@ int ng_command_statistics(struct ng_request *request)
 		    fields, count, STATISTICS_NG_CURRENT, values);
 	add_section(buffer, bencode_dictionary_add_dictionary(buffer, statistics, "totalstatistics"),
 		    fields, count, STATISTICS_NG_TOTAL, values);
+	/* RTCP statistics: upstream's "mos" section */
+	add_section(buffer, bencode_dictionary_add_dictionary(buffer, statistics, "mos"),
+		    fields, count, STATISTICS_NG_MOS, values);
 	add_control(buffer, statistics, &snapshot, fields, count);
 	add_interfaces(buffer, statistics, &snapshot);
 	bencode_dictionary_add_string(buffer, request->reply, "result", "ok");

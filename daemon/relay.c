@@ -21,10 +21,13 @@
 #include <sys/socket.h>
 #include "codec_chain.h"
 #include "call.h"
+#include "interface.h"
 #include "endpoint_learning.h"
+#include "homer.h"
 #include "ice_responder.h"
 #include "media_control.h"
 #include "media_crypto.h"
+#include "media_quality.h"
 #include "log.h"
 #include "recording_writer.h"
 #include "rtp_header.h"
@@ -58,6 +61,7 @@ struct worker_counters {
 	uint64_t dropped_call_ended, dropped_send_failed, dropped_stun_malformed, stun_consumed;
 	uint64_t dropped_ice_consent;     /* ICE */
 	struct dtls_counters dtls;
+	uint64_t rtcp_parsed, rtcp_malformed;
 	uint64_t dropped_blocked;       /* media control */
 };
 _Static_assert(sizeof(struct worker_counters) == sizeof(struct relay_totals),
@@ -317,6 +321,26 @@ static void count_refused(struct media_worker *worker, struct stream *stream, ui
 	COUNTER_ADD(*drop_counter, 1);
 }
 
+/* An RTCP packet (plain, after SRTCP) for the quality figures and Homer; per RTCP packet,
+ * out of line. stream: the socket's stream (the RTP one when multiplexed), input: the media's
+ * RTCP stream. */
+static void __attribute__((noinline)) report_rtcp(struct media_worker *worker, const struct stream *stream,
+                                                 struct stream *input, const unsigned char *packet, size_t length,
+                                                 const union endpoint *source, int64_t now_us)
+{
+	/* the round trip is measured in microseconds: the precise clock, per RTCP packet only */
+	if (media_quality_rtcp(input, packet, length, now_us, timer_now_us()) < 0) {
+		COUNTER_ADD(worker->counters.rtcp_malformed, 1);
+		return;
+	}
+	COUNTER_ADD(worker->counters.rtcp_parsed, 1);
+	if (homer_enabled() && stream->media->interface) {
+		union endpoint local = stream->media->interface->local;
+		endpoint_set_port(&local, stream->local_port);
+		homer_queue_rtcp(stream->call->call_id, source, &local, now_us, packet, length);
+	}
+}
+
 /* RFC 4733 event ends reported per batch at most (a digit's end comes once per 50 ms or so) */
 #define RELAY_DTMF_EVENTS 4
 
@@ -360,7 +384,10 @@ static void __attribute__((noinline)) relay_transcode(struct media_worker *worke
 	}
 }
 
-static void process_stream(struct media_worker *worker, struct stream *stream, int64_t now_us)
+/* now_us: CLOCK_REALTIME_COARSE (counters, learning); arrival_us: CLOCK_MONOTONIC read once
+ * per epoll round, for the interarrival jitter (media_quality.h), which needs better than the
+ * coarse clock's milliseconds: a round's packets share it (a round takes well under 1 ms). */
+static void process_stream(struct media_worker *worker, struct stream *stream, int64_t now_us, int64_t arrival_us)
 {
 	/* before taking this call's lock: flushing takes the lock of every call it sends for */
 	if (worker->pool_used + RELAY_BATCH > RELAY_POOL)
@@ -446,8 +473,12 @@ static void process_stream(struct media_worker *worker, struct stream *stream, i
 		input->counters.last_packet_us = now_us;
 		if (!is_rtcp) {
 			uint32_t ssrc;
-			if (rtp_packet_ssrc(packet, length, &ssrc) == 0)
+			if (rtp_packet_ssrc(packet, length, &ssrc) == 0) {
 				input->last_ssrc = ssrc;
+				media_quality_rtp(stream_quality(input), packet, arrival_us);
+			}
+		} else {
+			report_rtcp(worker, stream, input, packet, length, &worker->sources[i], now_us);
 		}
 		COUNTER_ADD(worker->counters.packets, 1);
 		COUNTER_ADD(worker->counters.bytes, wire_length);
@@ -549,6 +580,9 @@ static void prefetch_call_and_sink(const struct stream *stream)
 	if (!stream)
 		return;
 	__builtin_prefetch(stream->call, 1);
+	/* the media quality counters' cache line (call.h stream_quality()) */
+	if (stream->kind == STREAM_RTP)
+		__builtin_prefetch(stream_quality(stream), 1);
 	if (stream->sink) {
 		__builtin_prefetch(stream->sink, 1);
 		__builtin_prefetch((const char *) stream->sink + STREAM_CACHE_LINE, 1);
@@ -574,12 +608,13 @@ static void *worker_main(void *argument)
 		}
 		bool woken = false;
 		int64_t now = now_coarse_us();
+		int64_t arrival = ready > 0 ? timer_now_us() : 0;
 		prefetch_streams(events, ready);
 		for (int i = 0; i < ready; i++) {
 			if (i + 1 < ready)
 				prefetch_call_and_sink(events[i + 1].data.ptr);
 			if (events[i].data.ptr)
-				process_stream(worker, events[i].data.ptr, now);
+				process_stream(worker, events[i].data.ptr, now, arrival);
 			else
 				woken = true;
 		}
@@ -849,6 +884,8 @@ void relay_read_totals(struct relay_totals *totals)
 		totals->dtls.dropped_stranger += COUNTER_READ(dtls->dropped_stranger);
 		totals->dtls.dropped_garbage += COUNTER_READ(dtls->dropped_garbage);
 		totals->dtls.dropped_pending += COUNTER_READ(dtls->dropped_pending);
+		totals->rtcp_parsed += COUNTER_READ(counters->rtcp_parsed);
+		totals->rtcp_malformed += COUNTER_READ(counters->rtcp_malformed);
 		totals->dropped_blocked += COUNTER_READ(counters->dropped_blocked);
 	}
 }

@@ -33,6 +33,9 @@ struct relay_totals {
 	uint64_t stun_consumed;           /* STUN checks and keepalives, answered or ignored, not relayed */
 	uint64_t dropped_ice_consent;     /* ICE consent of the receiving peer expired (RFC 7675) */
 	struct dtls_counters dtls;        /* DTLS-SRTP: handshakes, and the DTLS and held-back media dropped */
+	/* RTCP statistics (media_quality.h) */
+	uint64_t rtcp_parsed;             /* RTCP compounds read for the quality figures */
+	uint64_t rtcp_malformed;          /* RTCP that did not parse (forwarded all the same) */
 	uint64_t dropped_blocked;         /* block media / block DTMF (media_control.h) */
 };
 

@@ -1,10 +1,13 @@
 /* The statistics snapshot and its field tables; see statistics.h. */
 #include "statistics.h"
 
+#include <math.h>
 #include <string.h>
 #include "call.h"
 #include "daemon.h"
+#include "homer.h"
 #include "interface.h"
+#include "media_quality.h"
 #include "ng_commands.h"
 #include "recording_writer.h"
 #include "dtls_srtp.h"
@@ -82,6 +85,30 @@ static const struct statistics_field value_fields[] = {
 	TOTAL(dropped_dtls_stranger, "packets", "droppeddtlsstranger", "dropped: DTLS from a source other than the handshake's peer"),
 	TOTAL(dropped_dtls_garbage, "packets", "droppeddtlsgarbage", "dropped: DTLS records no association could take"),
 	TOTAL(dropped_dtls_pending, "packets", "droppeddtlspending", "dropped: media to or from a DTLS side before its keys"),
+	/* RTCP statistics and MOS */
+	TOTAL(rtcp_parsed, "packets", "rtcpparsed", "RTCP compounds read for the call quality figures"),
+	TOTAL(rtcp_malformed, "packets", "rtcpmalformed", "RTCP that did not parse (forwarded all the same)"),
+	TOTAL(homer_queued, "packets", "homerqueued", "RTCP packets handed to the Homer sender"),
+	TOTAL(homer_sent, "messages", "homersent", "HEP messages sent to Homer"),
+	TOTAL(homer_dropped, "packets", "homerdropped", "RTCP not sent to Homer: its queue was full (Homer slow or down)"),
+	TOTAL(homer_send_errors, "messages", "homersenderrors", "HEP messages the socket refused, or lost with a TCP connection"),
+	TOTAL(homer_connects, "connections", "homerconnects", "TCP connections made to Homer"),
+	VALUE(mos_sum, DOUBLE, COUNTER, "MOS", MOS, "mos_total", TEXT_DECIMAL6,
+	      "sum of the average MOS of every SSRC in ended calls"),
+	VALUE(mos_square_sum, DOUBLE, COUNTER, "MOS squared", MOS, "mos2_total", TEXT_DECIMAL6,
+	      "sum of the squares of those averages"),
+	VALUE(mos_samples, UINT64, COUNTER, "samples", MOS, "mos_samples_total", INTEGER,
+	      "SSRCs with an average MOS in ended calls"),
+	VALUE(mos_average, DOUBLE, GAUGE, "MOS", MOS, "mos_average", TEXT_DECIMAL6, "mean of those averages"),
+	VALUE(mos_stddev, DOUBLE, GAUGE, "MOS", MOS, "mos_stddev", TEXT_DECIMAL6,
+	      "standard deviation of those averages"),
+	VALUE(mos_le_1_0, UINT64, COUNTER, "samples", MOS, "mos_le_1.0", INTEGER, "of those, averages of MOS 1.0 or less"),
+	VALUE(mos_le_2_0, UINT64, COUNTER, "samples", MOS, "mos_le_2.0", INTEGER, "of those, averages of MOS 2.0 or less"),
+	VALUE(mos_le_3_0, UINT64, COUNTER, "samples", MOS, "mos_le_3.0", INTEGER, "of those, averages of MOS 3.0 or less"),
+	VALUE(mos_le_3_5, UINT64, COUNTER, "samples", MOS, "mos_le_3.5", INTEGER, "of those, averages of MOS 3.5 or less"),
+	VALUE(mos_le_4_0, UINT64, COUNTER, "samples", MOS, "mos_le_4.0", INTEGER, "of those, averages of MOS 4.0 or less"),
+	VALUE(mos_le_4_3, UINT64, COUNTER, "samples", MOS, "mos_le_4.3", INTEGER, "of those, averages of MOS 4.3 or less"),
+	VALUE(mos_le_4_5, UINT64, COUNTER, "samples", MOS, "mos_le_4.5", INTEGER, "of those, averages of MOS 4.5 or less (all)"),
 	/* media control */
 	TOTAL(dropped_blocked, "packets", "droppedblocked", "dropped: block media or block DTMF asked for it"),
 
@@ -208,6 +235,33 @@ static void gather_values(struct daemon_context *daemon, struct statistics_value
 	values->dropped_dtls_stranger = relay.dtls.dropped_stranger;
 	values->dropped_dtls_garbage = relay.dtls.dropped_garbage;
 	values->dropped_dtls_pending = relay.dtls.dropped_pending;
+	/* RTCP statistics and MOS */
+	values->rtcp_parsed = relay.rtcp_parsed;
+	values->rtcp_malformed = relay.rtcp_malformed;
+	struct homer_totals homer;
+	homer_read_totals(&homer);
+	values->homer_queued = homer.queued;
+	values->homer_sent = homer.sent;
+	values->homer_dropped = homer.dropped;
+	values->homer_send_errors = homer.send_errors;
+	values->homer_connects = homer.connects;
+	struct media_quality_totals quality;
+	media_quality_read_totals(&quality);
+	values->mos_sum = quality.mos_sum;
+	values->mos_square_sum = quality.mos_square_sum;
+	values->mos_samples = quality.mos_samples;
+	if (quality.mos_samples) {
+		double mean = quality.mos_sum / (double) quality.mos_samples;
+		double variance = quality.mos_square_sum / (double) quality.mos_samples - mean * mean;
+		values->mos_average = mean;
+		values->mos_stddev = variance > 0 ? sqrt(variance) : 0;
+	}
+	uint64_t *buckets[MEDIA_QUALITY_HISTOGRAM_BUCKETS] = {
+		&values->mos_le_1_0, &values->mos_le_2_0, &values->mos_le_3_0, &values->mos_le_3_5,
+		&values->mos_le_4_0, &values->mos_le_4_3, &values->mos_le_4_5,
+	};
+	for (unsigned int i = 0; i < MEDIA_QUALITY_HISTOGRAM_BUCKETS; i++)
+		*buckets[i] = quality.histogram[i];
 	values->dropped_blocked = relay.dropped_blocked;
 
 	values->ng_errors = totals->ng_errors;
@@ -332,6 +386,8 @@ void call_statistics_gather(struct call *call, struct call_statistics *statistic
 			copy->dtls_active = dtls->params.active;
 		}
 		ice_agent_status(stream, &copy->ice);
+		if (stream->extras->quality)
+			copy->quality = *stream->extras->quality;
 	}
 	call_totals(call, &statistics->totals);
 	pthread_mutex_unlock(&call->lock);

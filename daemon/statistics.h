@@ -21,6 +21,7 @@
 #include <stdint.h>
 #include "call.h"
 #include "endpoint.h"
+#include "media_quality.h"
 #include "ng_commands.h"
 #include "ice_agent.h"
 
@@ -54,6 +55,15 @@ struct statistics_values {
 	/* DTLS-SRTP (dtls.h): handshakes, and DTLS records and held-back media not forwarded */
 	uint64_t dtls_records, dtls_handshakes, dtls_failed, dtls_timeouts, dtls_fingerprint_mismatch;
 	uint64_t dropped_dtls_stranger, dropped_dtls_garbage, dropped_dtls_pending;
+	/* RTCP statistics, Homer and MOS (media_quality.h, homer.h): totalstatistics (ours), then upstream's "mos"
+	 * section, one sample per SSRC with an average MOS when its call ends; the histogram
+	 * (ours, for /metrics) is cumulative: averages at or below each bound */
+	uint64_t rtcp_parsed, rtcp_malformed;
+	uint64_t homer_queued, homer_sent, homer_dropped, homer_send_errors, homer_connects;
+	double mos_sum, mos_square_sum;
+	uint64_t mos_samples;
+	double mos_average, mos_stddev;
+	uint64_t mos_le_1_0, mos_le_2_0, mos_le_3_0, mos_le_3_5, mos_le_4_0, mos_le_4_3, mos_le_4_5;
 	uint64_t dropped_blocked;             /* media control: block media / block DTMF */
 	/* controlstatistics (after the per-command counts) */
 	uint64_t ng_errors;
@@ -116,6 +126,7 @@ enum statistics_ng_section {
 	STATISTICS_NG_TOTAL,            /* totalstatistics */
 	STATISTICS_NG_CONTROL,          /* controlstatistics */
 	STATISTICS_NG_PORTS,            /* interfaces[].ports */
+	STATISTICS_NG_MOS,              /* mos */
 };
 
 /* How upstream's ng reply writes a value: an integer, or text. */
@@ -169,6 +180,7 @@ struct stream_statistics {
 	const char *dtls_suite;          /* static text: the SRTP suite the handshake agreed */
 	bool dtls_active;                /* our DTLS role is the client */
 	struct ice_agent_status ice;     /* ICE: our agent towards this stream's side */
+	struct ssrc_quality quality;     /* RTCP statistics: the RTP stream's (media_quality.h), else zero */
 };
 
 struct call_statistics {

@@ -163,8 +163,9 @@ def media_arguments(settings, calls, duration, warmup, rate):
 
 def bench_ng_relay(name, binary, settings, log_dir):
     """Starts an ng relay (ours or upstream) and measures everything; returns a dict of figures."""
+    extra_args = settings.ours_args.split() if name == "ours" else ()
     process, ng_port, log_path = start_ng_relay(name, binary, log_dir, random.randint(10000, 32000 - RELAY_PORT_SPAN),
-                                               RELAY_PORT_SPAN)
+                                               RELAY_PORT_SPAN, extra_args)
     figures = {"status": "ok"}
     try:
         if not ng_answers(process, ng_port, 10):
@@ -624,6 +625,9 @@ def main():
                         help="measured seconds per scale step")
     parser.add_argument("--scale-only", action="store_true", help="run only the scale search")
     parser.add_argument("--ours", default=OUR_DAEMON, help="our daemon's binary (default: %(default)s)")
+    # e.g. --ours-args "--homer=127.0.0.1:9 --mos=LQ": a feature's cost, against a run without
+    parser.add_argument("--ours-args", default=os.environ.get("OURS_ARGS", ""),
+                        help="more options for our daemon (one string, split at spaces)")
     parser.add_argument("--only", choices=["ours", "forwarder", "upstream"], action="append",
                         help="run only these relays (repeatable)")
     settings = parser.parse_args()

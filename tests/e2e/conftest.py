@@ -135,8 +135,10 @@ def _build_argv(binary, ng_port, port_min, port_max, interfaces, delete_delay, t
 def rtpengine_factory(tmp_path):
     """start(*extra_args, interfaces=("127.0.0.1",), ipv6=False, delete_delay=0,
     timeout=None, port_count=40, pidfile=False, ready_timeout=10, argv_builder=None,
-    ng_host="127.0.0.1") -> Daemon.
+    ng_host="127.0.0.1", binary=None) -> Daemon.
 
+    binary: another daemon than the one under test (Debian's 10.5, REFERENCE_BINARY, for
+    tests that compare the two).
     ng_host="::1" listens for ng on IPv6 loopback.
     ipv6=True adds --interface=::1. argv_builder(ng_port, port_min, port_max) -> list
     replaces every option the factory would pass (for config-file tests); the factory
@@ -148,7 +150,8 @@ def rtpengine_factory(tmp_path):
 
     def start(*extra_args, interfaces=("127.0.0.1",), ipv6=False, delete_delay=0,
               timeout=None, port_count=40, pidfile=False, ready_timeout=10,
-              argv_builder=None, ng_host="127.0.0.1"):
+              argv_builder=None, ng_host="127.0.0.1", binary=None):
+        binary = binary or RTPENGINE_BINARY
         interfaces = list(interfaces)
         if ipv6 and not any(":" in _interface_address(spec) for spec in interfaces):
             interfaces.append("::1")
@@ -160,9 +163,9 @@ def rtpengine_factory(tmp_path):
             index = len(daemons)
             pidfile_path = str(tmp_path / ("rtpengine-%d.pid" % index)) if pidfile else None
             if argv_builder:
-                argv = [RTPENGINE_BINARY] + list(argv_builder(ng_port, port_min, port_max))
+                argv = [binary] + list(argv_builder(ng_port, port_min, port_max))
             else:
-                argv = _build_argv(RTPENGINE_BINARY, ng_port, port_min, port_max, interfaces,
+                argv = _build_argv(binary, ng_port, port_min, port_max, interfaces,
                                    delete_delay, timeout, pidfile_path, extra_args, ng_host)
             daemon = Daemon(argv, str(tmp_path / ("rtpengine-%d-%d.log" % (index, attempt))),
                             ng_port, port_min, port_max, pidfile_path, interfaces,

@@ -40,6 +40,10 @@ UAC_DECLINED_SCENARIO = os.path.join(SCENARIO_DIR, "uac_declined.xml")
 UAS_BUSY_SCENARIO = os.path.join(SCENARIO_DIR, "uas_busy.xml")
 UAC_CANCEL_SCENARIO = os.path.join(SCENARIO_DIR, "uac_cancel.xml")
 UAS_RINGING_SCENARIO = os.path.join(SCENARIO_DIR, "uas_ringing_cancelled.xml")
+# MOS through Kamailio (test_kamailio_mos.py): the test's own media peers
+MOS_EXAMPLE_CONFIG = os.path.join(REPO_ROOT, "examples", "kamailio-mos.cfg")
+UAC_SCRIPTED_SCENARIO = os.path.join(SCENARIO_DIR, "uac_scripted_media.xml")
+UAS_SCRIPTED_SCENARIO = os.path.join(SCENARIO_DIR, "uas_scripted_media.xml")
 
 PROXY_ADDRESS = "127.0.0.1"
 CALLEE_ADDRESS = "127.0.0.1"
@@ -330,17 +334,18 @@ class SipHarness:
             failures.append(sipp.describe())
         raise StartError("sipp %s did not start:\n%s" % (role, "\n".join(failures)))
 
-    def start_uas(self, scenario=UAS_SCENARIO):
+    def start_uas(self, scenario=UAS_SCENARIO, extra_args=()):
         """The callee on CALLEE_ADDRESS for one call; RTP arriving on its media port is
-        echoed to the sender (-rtp_echo). Default scenario: answer, wait for BYE."""
-        return self._start_sipp("uas", scenario, CALLEE_ADDRESS, ["-rtp_echo"])
+        echoed to the sender (-rtp_echo). Default scenario: answer, wait for BYE.
+        extra_args: more sipp arguments (-key NAME VALUE for a scenario's [NAME])."""
+        return self._start_sipp("uas", scenario, CALLEE_ADDRESS, ["-rtp_echo"] + list(extra_args))
 
-    def start_uac(self, proxy, hold_ms=1000, scenario=UAC_SCENARIO):
+    def start_uac(self, proxy, hold_ms=1000, scenario=UAC_SCENARIO, extra_args=()):
         """The caller on CALLER_ADDRESS: one call through `proxy` (a Kamailio). Default
         scenario: play g711a.pcap, hang up `hold_ms` milliseconds after the ACK."""
         return self._start_sipp("uac", scenario, CALLER_ADDRESS,
                                 ["%s:%d" % (proxy.address, proxy.port), "-s", "callee",
-                                 "-d", str(hold_ms)])
+                                 "-d", str(hold_ms)] + list(extra_args))
 
     def start_capture(self, bpf_filter, ready_timeout=10):
         """dumpcap on lo; returns once it reports capturing."""

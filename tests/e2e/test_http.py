@@ -59,7 +59,7 @@ def metrics(daemon):
     for line in body.decode().splitlines():
         if not line or line.startswith("#"):
             continue
-        match = re.fullmatch(r"([a-z_]+)(\{[^}]*\})? (\S+)", line)
+        match = re.fullmatch(r"([a-z_][a-z0-9_]*)(\{[^}]*\})? (\S+)", line)
         assert match, line
         samples[(match.group(1), match.group(2) or "")] = float(match.group(3))
     return samples

@@ -165,6 +165,7 @@ static const char *section_key(enum statistics_ng_section section)
 	case STATISTICS_NG_CURRENT: return "currentstatistics";
 	case STATISTICS_NG_TOTAL: return "totalstatistics";
 	case STATISTICS_NG_CONTROL: return "controlstatistics";
+	case STATISTICS_NG_MOS: return "mos";
 	default: g_assert_not_reached();
 	}
 }
