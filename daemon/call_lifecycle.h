@@ -53,7 +53,7 @@ struct call_observer {
 	void (*ended)(const struct call_event *event);
 };
 
-#define CALL_OBSERVERS_MAX 8
+#define CALL_OBSERVERS_MAX 16
 
 /* The daemon context handed to observers in every event. */
 void call_lifecycle_init(struct daemon_context *daemon);
