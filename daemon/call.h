@@ -71,6 +71,7 @@ enum stream_forward_flags {
 	 * destination's family (stream_send_fd) */
 	FORWARD_FAMILY_SOCKET   = 1 << 12,
 	FORWARD_MEDIA_CONTROL   = 1 << 8,   /* block/silence media or DTMF: see extras (media_control.h) */
+	FORWARD_TRANSCODE       = 1 << 9,   /* RTP goes through extras->transcode (media_transcode.h) */
 };
 
 #define STREAM_CACHE_LINE 64
@@ -117,6 +118,9 @@ struct stream_extras {
 	/* the packet path's own: the last RFC 4733 event reported (its RTP timestamp) */
 	bool dtmf_reported;
 	uint32_t dtmf_timestamp;
+	/* transcoding (media_transcode.h): the RTP stream's chain, replaced under the call's lock,
+	 * read by the worker with FORWARD_TRANSCODE */
+	struct codec_chain *transcode;
 };
 
 /* The media's side allocation: its two streams' extras, then (64-byte aligned, at
@@ -209,6 +213,8 @@ struct media {
 	bool offered_payload_types_known;                /* ... once an offer was written to it */
 	char offer_ptime[8];            /* this side's last offer's a=ptime ("" if none), for the answer */
 	char ptime_reverse[8];          /* ptime-reverse of this side's last offer ("" if none) */
+	/* transcoding (media_transcode.h), control thread only; NULL until a transcode request */
+	struct media_transcode *transcode;
 	struct stream streams[2];       /* [STREAM_RTP], [STREAM_RTCP] */
 };
 

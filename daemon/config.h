@@ -62,6 +62,7 @@ struct daemon_config {
 	 * UDP), unset when not configured; a bare CLI port means 127.0.0.1:PORT */
 	union endpoint listen_cli, listen_tcp_ng, listen_udp;
 	unsigned int port_min, port_max;
+	unsigned int jitter_buffer;                /* --jitter-buffer: transcoding reorder depth, 0 = default */
 	int table;                            /* -1 = no kernel forwarding */
 	bool no_fallback;
 	unsigned int timeout, silent_timeout, final_timeout, delete_delay;   /* seconds; 0 = off */

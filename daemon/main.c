@@ -37,6 +37,7 @@
 #include "recording.h"
 #include "ng_tcp_server.h"
 #include "relay.h"
+#include "media_transcode.h"
 #include "stream_server.h"
 #include "timer.h"
 
@@ -329,6 +330,8 @@ int main(int argc, char **argv)
 	if (register_call_observers(&daemon) < 0)
 		goto stop_kernel;
 	/* call recording: spool directories and the writer thread (nothing without --recording-dir) */
+	/* transcoding (media_transcode.h): --jitter-buffer */
+	media_transcode_configure(&config);
 	if (recording_init(&config, config.num_threads) < 0)
 		goto reset_observers;
 	ng_keys_set_recording(recording_enabled());

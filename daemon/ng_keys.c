@@ -209,7 +209,7 @@ static const struct ng_key key_table[] = {
 	SUPPORTED_NAME("codec-strip", add_codec_strip, "removes the codec from the offer and its answer"),
 	SUPPORTED_NAME("codec-except", add_codec_except, "keeps the codec despite strip/mask/consume"),
 	SUPPORTED_NAME("codec-offer", add_codec_offer, "keeps a stripped codec in the offer, in this order"),
-	SUPPORTED_NAME("codec-transcode", add_codec_transcode, "as offer for a codec the offer has; refused (transcoding) for one it lacks"),
+	SUPPORTED_NAME("codec-transcode", add_codec_transcode, "as offer for a codec the offer has; one it lacks is added and transcoded (media_transcode.h), refused if this build cannot encode and decode it"),
 	SUPPORTED_NAME("codec-mask", add_codec_mask, "removes the codec (without transcoding the same as strip, as 10.5)"),
 	SUPPORTED_NAME("codec-consume", add_codec_consume, "removes the codec (without transcoding the same as strip, as 10.5)"),
 	IGNORED("codec-accept", NULL, "which transcoded codecs an answer may take: without transcoding 10.5 passes the answer on unchanged"),

@@ -18,6 +18,8 @@
 #include <sys/eventfd.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <sys/socket.h>
+#include "codec_chain.h"
 #include "call.h"
 #include "interface.h"
 #include "endpoint_learning.h"
@@ -354,6 +356,46 @@ static void __attribute__((noinline)) report_rtcp(struct media_worker *worker, c
 /* RFC 4733 event ends reported per batch at most (a digit's end comes once per 50 ms or so) */
 #define RELAY_DTMF_EVENTS 4
 
+/* A transcoded stream's RTP (FORWARD_TRANSCODE): through its codec chain (codec_chain.h); what
+ * the chain emits (none, one, or several after a gap or with another ptime) is protected for
+ * the sink if it speaks SRTP and sent at once with sendto(): the batch's pool has one slot per
+ * received packet, and these are few (one per 20 ms). Under the call's lock, like the batch. */
+static void __attribute__((noinline)) relay_transcode(struct media_worker *worker, struct stream *stream,
+		struct stream *out, const union endpoint *destination, const unsigned char *packet, size_t length)
+{
+	struct codec_chain *chain = stream->extras->transcode;
+	if (codec_chain_push(chain, packet, length) < 0) {
+		/* not RTP the chain can read: an error on the stream, like a malformed packet */
+		stream->counters.errors++;
+		COUNTER_ADD(worker->counters.errors, 1);
+		return;
+	}
+	_Static_assert(RELAY_PACKET_SIZE >= CODEC_CHAIN_MAX_PACKET + SRTP_MAX_TRAILER_LENGTH,
+		       "a transcoded packet and its SRTP trailer fit the protect capacity");
+	unsigned char buffer[RELAY_PACKET_SIZE];
+	int produced;
+	while ((produced = codec_chain_pop(chain, buffer, CODEC_CHAIN_MAX_PACKET)) > 0) {
+		size_t send_length = (size_t) produced;
+		if (out->forward_flags & (FORWARD_SRTP | FORWARD_DTLS)) {
+			if (!(out->forward_flags & FORWARD_SRTP)) {
+				COUNTER_ADD(worker->counters.dtls.dropped_pending, 1);
+				continue;
+			}
+			int protected = srtp_protect(&stream_keys(out)->encrypt, buffer, send_length, false);
+			if (protected < 0) {
+				count_refused(worker, out, &worker->counters.dropped_srtp);
+				continue;
+			}
+			send_length = (size_t) protected;
+		}
+		if (sendto(out->fd, buffer, send_length, MSG_DONTWAIT, &destination->address,
+			   endpoint_length(destination)) < 0) {
+			out->counters.errors++;
+			COUNTER_ADD(worker->counters.errors, 1);
+		}
+	}
+}
+
 /* now_us: CLOCK_REALTIME_COARSE (counters, learning); arrival_us: CLOCK_MONOTONIC read once
  * per epoll round, for the interarrival jitter (media_quality.h), which needs better than the
  * coarse clock's milliseconds: a round's packets share it (a round takes well under 1 ms). */
@@ -493,6 +535,11 @@ static void process_stream(struct media_worker *worker, struct stream *stream, b
 		/* RFC 7675 section 5.1: the ICE peer stopped answering consent checks */
 		if (out->state & STREAM_ICE_NO_CONSENT) {
 			COUNTER_ADD(worker->counters.dropped_ice_consent, 1);
+			continue;
+		}
+		if (!is_rtcp && (stream->forward_flags & FORWARD_TRANSCODE)) {
+			/* decoding costs: off the plain path, behind this one flag test */
+			relay_transcode(worker, stream, out, destination, packet, length);
 			continue;
 		}
 		if (out->forward_flags & (FORWARD_SRTP | FORWARD_DTLS)) {

@@ -121,6 +121,9 @@ struct sdp_media_rewrite {
 	 * always dropped. */
 	const char *const *extra_attributes;
 	unsigned int extra_attribute_count;
+	/* transcoding (media_transcode.h): rtpmap values ("96 opus/48000/2") for payload types in
+	 * formats that the received SDP does not map; NULL-terminated, NULL = none */
+	const char *const *added_rtpmaps;
 };
 
 struct sdp_rewrite_options {

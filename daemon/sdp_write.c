@@ -262,7 +262,19 @@ const char *sdp_static_rtpmap(unsigned int payload_type)
 
 /* Upstream's codec block: per payload type in m= order (duplicates repeated), rtpmap (from the
  * offer, else the static table, else the degenerate " /0" upstream prints), fmtp, rtcp-fb. */
-static void write_codecs(GString *out, const char *formats, const struct codec_table *table)
+/* A transcoding rtpmap ("96 opus/48000/2") for the payload type, NULL if none. */
+static const char *added_rtpmap(const char *const *added, unsigned int payload_type)
+{
+	for (; added && *added; added++) {
+		char *end;
+		if (strtoul(*added, &end, 10) == payload_type && *end == ' ')
+			return end + 1;
+	}
+	return NULL;
+}
+
+static void write_codecs(GString *out, const char *formats, const struct codec_table *table,
+		const char *const *added)
 {
 	const char *cursor = formats;
 	while (*cursor) {
@@ -282,7 +294,16 @@ static void write_codecs(GString *out, const char *formats, const struct codec_t
 		static const struct codec_attributes none;
 		const struct codec_attributes *codec = codec_table_has(table, payload_type) ? &table->payload[payload_type]
 			: &none;
-		if (codec->rtpmap_encoding) {
+		/* transcoding: the payload types we add or put back are described by us */
+		const char *ours = added_rtpmap(added, payload_type);
+		if (ours) {
+			append_text(out, "a=rtpmap:");
+			append_unsigned(out, payload_type);
+			append_texts(out, " ", ours, "\r\n", NULL);
+			if (codec == &none || !codec->rtpmap_encoding)
+				continue;   /* nothing of the received SDP belongs to it */
+			codec = &none;
+		} else if (codec->rtpmap_encoding) {
 			append_text(out, "a=rtpmap:");
 			append_unsigned(out, payload_type);
 			g_string_append_c(out, ' ');
@@ -425,7 +446,7 @@ static void write_media(GString *out, const struct sdp_session *session, const s
 	if (!active)
 		goto done;
 	if (rtp)
-		write_codecs(out, formats, codecs);
+		write_codecs(out, formats, codecs, rewrite->added_rtpmaps);
 	enum sdp_direction direction = rewrite->direction != SDP_DIRECTION_UNSPECIFIED ? rewrite->direction
 		: sdp_media_effective_direction(session, media);
 	append_texts(out, "a=", sdp_direction_name(direction), "\r\n", NULL);

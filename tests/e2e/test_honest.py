@@ -66,9 +66,9 @@ def test_dtls_offer_without_fingerprint_is_refused(rtpengine):
     assert "DTLS" in reply["error-reason"]
 
 
-@pytest.mark.upstream_differs("upstream transcodes")
+@pytest.mark.upstream_differs("upstream encodes G.729 and always-transcodes")
 @pytest.mark.parametrize("options, words", [
-    ({"codec": {"transcode": ["G722"]}}, ("transcoding", "G722")),
+    ({"codec": {"transcode": ["AMR-WB"]}}, ("transcoding", "AMR-WB")),
     ({"codec": {"mask": ["PCMA"], "transcode": ["G729"]}}, ("transcoding", "G729")),
     ({"flags": ["always-transcode"], "codec": {"offer": ["PCMA"]}}, ("transcoding", "always-transcode")),
 ], ids=["transcode", "mask-transcode", "always-transcode"])
