@@ -18,6 +18,7 @@
 #include "cli.h"
 #include "config.h"
 #include "version.h"
+#include "process_control.h"
 #include "daemon.h"
 #include "event_loop.h"
 #include "graphite.h"
@@ -61,50 +62,6 @@ static void keep_control_thread_from_preempting_workers(void)
 	int error = pthread_setschedparam(pthread_self(), SCHED_BATCH, &parameters);
 	if (error)
 		log_info("control thread stays SCHED_OTHER: %s", strerror(error));
-}
-
-static int write_pidfile(const char *path)
-{
-	FILE *file = fopen(path, "w");
-	if (!file)
-		return -errno;
-	fprintf(file, "%d\n", (int) getpid());
-	fclose(file);
-	return 0;
-}
-
-/* Classic double-fork-free daemonisation: the parent exits once the child is in its own session. */
-static int become_daemon(void)
-{
-	pid_t child = fork();
-	if (child < 0)
-		return -errno;
-	if (child > 0)
-		_exit(0);
-	if (setsid() < 0)
-		return -errno;
-	int null = open("/dev/null", O_RDWR);
-	if (null >= 0) {
-		dup2(null, STDIN_FILENO);
-		dup2(null, STDOUT_FILENO);
-		dup2(null, STDERR_FILENO);
-		if (null > STDERR_FILENO)
-			close(null);
-	}
-	return 0;
-}
-
-static int open_signal_fd(void)
-{
-	sigset_t signals;
-	sigemptyset(&signals);
-	sigaddset(&signals, SIGTERM);
-	sigaddset(&signals, SIGINT);
-	sigaddset(&signals, SIGHUP);
-	/* block before the workers start so they inherit the mask and only signalfd sees them */
-	pthread_sigmask(SIG_BLOCK, &signals, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	return signalfd(-1, &signals, SFD_NONBLOCK | SFD_CLOEXEC);
 }
 
 /* The control listeners besides the ng socket: CLI, ng over TCP, the legacy protocol. */
@@ -286,7 +243,7 @@ int main(int argc, char **argv)
 	saved_argc = argc;
 	saved_argv = argv;
 	live_config = &config;
-	if (!config.foreground && become_daemon() < 0) {
+	if (!config.foreground && process_become_daemon() < 0) {
 		fprintf(stderr, "rtpengine: cannot daemonise: %s\n", strerror(errno));
 		return 1;
 	}
@@ -309,7 +266,7 @@ int main(int argc, char **argv)
 		log_error("invalid port range %u-%u", config.port_min, config.port_max);
 		goto free_loop;
 	}
-	int signal_fd = open_signal_fd();
+	int signal_fd = process_open_signal_fd();
 	if (signal_fd < 0) {
 		log_error("cannot create the signal descriptor: %s", strerror(errno));
 		goto free_interfaces;
@@ -374,7 +331,7 @@ int main(int argc, char **argv)
 	if (http_server_start(&http, &daemon) < 0 || graphite_start(&graphite, &daemon) < 0
 	    || redis_start(&redis, &daemon) < 0)
 		goto stop_exporters;
-	if (config.pidfile && write_pidfile(config.pidfile) < 0)
+	if (config.pidfile && process_write_pidfile(config.pidfile) < 0)
 		log_warning("cannot write pidfile %s: %s", config.pidfile, strerror(errno));
 	char text[80];
 	log_notice("listening for ng on %s; %u interface(s), ports %u-%u, %u media thread(s)",

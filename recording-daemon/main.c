@@ -4,6 +4,7 @@
 #include "recording_daemon.h"
 #include "service_notify.h"
 #include "version.h"
+#include "process_control.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -15,48 +16,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <libavutil/log.h>
-
-static int write_pidfile(const char *path)
-{
-	FILE *file = fopen(path, "w");
-	if (!file)
-		return -errno;
-	fprintf(file, "%d\n", (int) getpid());
-	fclose(file);
-	return 0;
-}
-
-static int become_daemon(void)
-{
-	pid_t child = fork();
-	if (child < 0)
-		return -errno;
-	if (child > 0)
-		_exit(0);
-	if (setsid() < 0)
-		return -errno;
-	int null = open("/dev/null", O_RDWR);
-	if (null >= 0) {
-		dup2(null, STDIN_FILENO);
-		dup2(null, STDOUT_FILENO);
-		dup2(null, STDERR_FILENO);
-		if (null > STDERR_FILENO)
-			close(null);
-	}
-	return 0;
-}
-
-static int open_signals(void)
-{
-	sigset_t signals;
-	sigemptyset(&signals);
-	sigaddset(&signals, SIGTERM);
-	sigaddset(&signals, SIGINT);
-	sigaddset(&signals, SIGHUP);
-	sigprocmask(SIG_BLOCK, &signals, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	return signalfd(-1, &signals, SFD_NONBLOCK | SFD_CLOEXEC);
-}
 
 /* Returns true when the loop should stop. */
 static bool read_signals(int signal_fd)
@@ -112,7 +71,7 @@ int main(int argc, char **argv)
 		rec_config_free(&rec_config);
 		return 1;
 	}
-	if (!rec_config.foreground && become_daemon() < 0) {
+	if (!rec_config.foreground && process_become_daemon() < 0) {
 		fprintf(stderr, "rtpengine-recording: cannot daemonise: %s\n", strerror(errno));
 		return 1;
 	}
@@ -120,16 +79,16 @@ int main(int argc, char **argv)
 	av_log_set_level(rec_config.log.level >= LOG_DEBUG ? AV_LOG_WARNING : AV_LOG_ERROR);
 	log_notice("rtpengine-recording %s starting: spool %s, output %s, %d threads", rtpengine_version,
 		   rec_config.spool_dir, rec_config.output_dir, rec_config.num_threads);
-	if (rec_config.pidfile && write_pidfile(rec_config.pidfile) < 0)
+	if (rec_config.pidfile && process_write_pidfile(rec_config.pidfile) < 0)
 		log_warning("cannot write pidfile %s: %s", rec_config.pidfile, strerror(errno));
 
 	int exit_code = 1;
-	int signal_fd = open_signals();
+	int signal_fd = process_open_signal_fd();
 	if (signal_fd < 0) {
 		log_error("signalfd: %s", strerror(errno));
 		goto out;
 	}
-	/* after open_signals: the threads inherit the blocked signals, which only signal_fd reads */
+	/* after process_open_signal_fd: the threads inherit the blocked signals, which only signal_fd reads */
 	int error = workers_start((unsigned int) rec_config.num_threads, rec_config.spool_dir);
 	if (error < 0) {
 		log_error("cannot start %d recording threads: %s", rec_config.num_threads, strerror(-error));

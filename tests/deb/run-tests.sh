@@ -221,6 +221,10 @@ if [[ " $STEPS " == *" guest "* ]]; then
 	else
 		case "$ko" in *.xz) xz -dkf "$ko"; ko=${ko%.xz} ;; *.zst) zstd -dqf "$ko"; ko=${ko%.zst} ;; esac
 		g=$CACHE/guest
+		# the harness memoises ldd per list of paths and refreshes it only for files newer
+		# than the memo; dpkg gives installed files the package's (old) build time, so a
+		# rebuilt daemon with new libraries would boot with the old list
+		touch "$g/rtpengine" "$g/libxt_RTPENGINE.so"
 		xtlib=$(pkg-config --variable=xtlibdir xtables)
 		if "$KVM/run-vm" --quiet --timeout 180 --iptables legacy --module "$ko" \
 			--file "$g/rtpengine:/usr/bin/rtpengine" --bin setpriv \
