@@ -15,11 +15,15 @@ TEST_PACKAGES += rtpengine-utils
 # ICE / WebRTC: the real-browser test (tests/e2e/test_webrtc.py) drives headless Chromium over
 # the DevTools protocol and plays a tone that sox makes
 TEST_PACKAGES += chromium sox python3-websocket
+# transcoding: unit tests transcode real speech from espeak-ng, resampled by sox
+TEST_PACKAGES += espeak-ng sox
 # rtpengine-recording's tests: known speech (espeak-ng, sox), codecs and MP3 probing (ffmpeg),
 # correlation of the recorded audio (numpy)
 TEST_PACKAGES += espeak-ng sox ffmpeg python3-numpy
 # Debian's rtpengine is the reference the benchmark compares against.
 BENCH_PACKAGES := rtpengine-daemon
+# loadgen --srtp speaks SDES-SRTP through libsrtp2 (an independent implementation) for srtp_bench.py
+BENCH_PACKAGES += libsrtp2-dev
 # Packaging (make deb, make test-deb): debhelper and DKMS helpers, lintian, a Debian 12 root
 # from debootstrap; pandoc turns docs/ into the man pages `make install` installs.
 BUILD_PACKAGES += pandoc
