@@ -119,6 +119,8 @@ int rtpengine_recording_table_open(struct rtpengine_table *table);   /* makes N/
  * still holds a stream file open after a short wait. With force (module exit: no reader
  * can exist) never fails. */
 int rtpengine_recording_table_close(struct rtpengine_table *table, bool force);
+/* FLUSH: a previous daemon's calls and streams end too. */
+void rtpengine_recording_table_flush(struct rtpengine_table *table);
 bool rtpengine_recording_command_known(u16 type, size_t *used);
 int rtpengine_recording_command(struct rtpengine_table *table, const struct rtpengine_command *command,
 				const char **reason);

@@ -817,20 +817,14 @@ static void registry_free(struct rtpengine_recording_registry *registry)
 	kfree(registry);
 }
 
-/* The caller flushed the table's targets (their references go with their RCU callbacks). */
-int rtpengine_recording_table_close(struct rtpengine_table *table, bool force)
+/* Ends every stream and call of the registry (readers get the rest, then EOF). */
+static void end_everything(struct rtpengine_recording_registry *registry)
 {
-	struct rtpengine_recording_registry *registry = table->recording;
 	struct rtpengine_record_stream *ended[END_BATCH];
 	struct record_call *call;
 	unsigned long index;
 	unsigned int count;
 
-	if (!registry)
-		return 0;
-	mutex_lock(&registry->lock);
-	registry->closing = true;
-	mutex_unlock(&registry->lock);
 	do {
 		count = 0;
 		mutex_lock(&registry->lock);
@@ -848,6 +842,25 @@ int rtpengine_recording_table_close(struct rtpengine_table *table, bool force)
 			break;
 		call_put(call);
 	}
+}
+
+void rtpengine_recording_table_flush(struct rtpengine_table *table)
+{
+	if (table->recording)
+		end_everything(table->recording);
+}
+
+/* The caller flushed the table's targets (their references go with their RCU callbacks). */
+int rtpengine_recording_table_close(struct rtpengine_table *table, bool force)
+{
+	struct rtpengine_recording_registry *registry = table->recording;
+
+	if (!registry)
+		return 0;
+	mutex_lock(&registry->lock);
+	registry->closing = true;
+	mutex_unlock(&registry->lock);
+	end_everything(registry);
 	/* the targets' references, then the free work they queued */
 	rcu_barrier();
 	flush_workqueue(free_queue);

@@ -447,6 +447,7 @@ static int execute_command(struct control_file_state *state, const struct rtpeng
 		return err;
 	case RTPENGINE_COMMAND_FLUSH:
 		table_flush(state->table);
+		rtpengine_recording_table_flush(state->table);
 		return 0;
 	default:
 		err = rtpengine_recording_command(state->table, command, &reason);

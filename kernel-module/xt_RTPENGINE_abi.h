@@ -124,7 +124,7 @@ enum rtpengine_command_type {
 	RTPENGINE_COMMAND_DELETE_TARGET = 2,  /* by local address; -ENOENT if unknown; the next
 					       * read() returns its last counters and SRTP state */
 	RTPENGINE_COMMAND_QUERY_TARGET = 3,   /* next read() of this fd returns its counters */
-	RTPENGINE_COMMAND_FLUSH = 4,          /* delete every target of the table */
+	RTPENGINE_COMMAND_FLUSH = 4,          /* delete every target (ABI v3: and recording call) */
 	/* call recording (ABI v3), see struct rtpengine_recording_call/_stream below */
 	RTPENGINE_COMMAND_ADD_CALL = 5,       /* /proc/rtpengine/N/calls/NAME/ */
 	RTPENGINE_COMMAND_DELETE_CALL = 6,    /* ends its streams, removes the directory */
