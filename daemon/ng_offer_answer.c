@@ -25,6 +25,7 @@
 #include "log.h"
 #include "media_crypto.h"
 #include "media_dtls.h"
+#include "media_quality.h"
 #include "dtls_certificate.h"
 #include "ng_keys.h"
 #include "port_pool.h"
@@ -47,6 +48,9 @@ struct media_update {
 	int family_fds[2];
 	uint16_t family_ports[2];
 	int family;
+	/* call quality (media_quality.h): the clock rates of the payload types the side's SDP lists */
+	bool new_clock_rates;
+	struct payload_clock_rates clock_rates;
 };
 
 /* An offer touches both sides' media, an answer both sides' (a fork's media being the
@@ -136,6 +140,8 @@ static void publish(struct call_update *update)
 				stream->extras->family = entry->family;
 			}
 		}
+		if (entry->new_clock_rates)
+			media_quality_set_clock_rates(media->streams[STREAM_RTP].extras->quality, &entry->clock_rates);
 		media_crypto_publish(media);
 		if (ice_agent_publish(media))
 			kick_ice = true;
@@ -272,6 +278,8 @@ static int side_learn_sdp(struct sdp_exchange *exchange, struct media *media, co
 	media->direction = sdp_media_effective_direction(exchange->sdp, sdp_media);
 	media->ice_seen = sdp_media->has_ice;
 	sdp_media_codecs_text(sdp_media, media->codecs, sizeof(media->codecs));
+	media_quality_clock_rates_from_sdp(sdp_media, &entry->clock_rates);
+	entry->new_clock_rates = true;
 	stage_remote_ice(exchange, media, sdp_media);
 	learn_mid(exchange->sdp, media, sdp_media);
 	union endpoint rtp = address, rtcp = address;

@@ -253,7 +253,7 @@ static void describe_mos_sample(GString *out, const struct mos_sample *sample, l
 	if (samples >= 0)
 		write_key_integer(out, WORD_SAMPLES, samples);
 	else
-		write_key_integer(out, WORD_REPORTED_AT, sample->reported_us / 1000000);
+		write_key_integer(out, WORD_REPORTED_AT, sample->reported_s);
 	bencode_write_end(out);
 }
 
@@ -281,15 +281,17 @@ static void describe_quality(GString *out, const struct ssrc_quality *quality)
 		describe_mos_sample(out, &quality->highest, -1);
 	}
 	if (quality->samples) {
+		const struct mos_sample *entries[MEDIA_QUALITY_PROGRESSION + 1];
+		uint32_t interval;
+		unsigned int count = media_quality_progression(quality, &interval, entries);
 		bencode_write_text(out, "MOS progression");
 		bencode_write_dictionary(out);
 		bencode_write_text(out, "interval");
-		bencode_write_integer(out, 0);
+		bencode_write_integer(out, interval);
 		bencode_write_text(out, "entries");
 		bencode_write_list(out);
-		unsigned int count = media_quality_progression_count(quality);
 		for (unsigned int i = 0; i < count; i++)
-			describe_mos_sample(out, media_quality_progression_at(quality, i), -1);
+			describe_mos_sample(out, entries[i], -1);
 		bencode_write_end(out);
 		bencode_write_end(out);
 	}
