@@ -213,6 +213,10 @@ fuzz: test-fuzz
 
 bench: deps-bench all
 	$(MAKE) -C tests/bench run
+# call quality monitoring's cost: RTCP + MOS + Homer on vs off (tests/bench/monitoring.py)
+.PHONY: bench-monitoring
+bench-monitoring: all
+	$(MAKE) -C tests/bench run-monitoring
 # call recording's cost on the packet path (tests/bench/recording.py)
 bench-recording: all
 	$(MAKE) -C tests/bench run-recording
