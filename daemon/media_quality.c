@@ -2,12 +2,11 @@
 #include "media_quality.h"
 
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 #include "call.h"
 #include "call_lifecycle.h"
+#include "codec.h"
 #include "rtcp.h"
-#include "sdp.h"
 
 static enum media_quality_mos_mode mos_mode = MOS_CQ;
 static struct media_quality_totals totals;   /* control thread */
@@ -63,29 +62,17 @@ static void set_clock(struct ssrc_quality *quality, uint8_t payload_type)
 void media_quality_clock_rates_from_sdp(const struct sdp_media *media, struct payload_clock_rates *rates)
 {
 	memset(rates, 0, sizeof(*rates));
-	const char *format = media->formats ? media->formats : "";
-	while (*format && rates->count < MEDIA_QUALITY_CLOCK_RATES) {
-		char *end;
-		unsigned long payload_type = strtoul(format, &end, 10);
-		if (end == format)
-			break;
-		format = end + strspn(end, " ");
-		if (payload_type > 127)
-			continue;
-		uint32_t rate = media_quality_clock_rate((uint8_t) payload_type);
-		/* a=rtpmap:<payload type> <encoding name>/<clock rate>[/<channels>] */
-		for (unsigned int i = 0; media->attributes && i < media->attributes->len; i++) {
-			const struct sdp_attribute *attribute = g_ptr_array_index(media->attributes, i);
-			if (!attribute->value || !sdp_name_is(attribute->name, "rtpmap")
-			    || strtoul(attribute->value, &end, 10) != payload_type || *end != ' ')
-				continue;
-			const char *slash = strchr(end, '/');
-			unsigned long given = slash ? strtoul(slash + 1, NULL, 10) : 0;
-			if (given >= 1000 && given <= 1000000)   /* else keep the default: a typo, not 0 Hz */
-				rate = (uint32_t) given;
-			break;
-		}
-		rates->payload_types[rates->count] = (uint8_t) payload_type;
+	/* the codec model: a=rtpmap's rate, a static type's RFC 3551 one (codec.h) */
+	struct codec_list list;
+	if (codec_list_from_media(media, &list) < 0)
+		return;   /* not an RTP format list (or over CODEC_MAX): the static table serves */
+	for (unsigned int i = 0; i < list.count && rates->count < MEDIA_QUALITY_CLOCK_RATES; i++) {
+		const struct codec *codec = &list.codecs[i];
+		uint8_t payload_type = (uint8_t) codec->payload_type;
+		/* an rtpmap without a usable rate keeps the default: a typo, not 0 Hz */
+		uint32_t rate = codec->clock_rate >= 1000 && codec->clock_rate <= 1000000 ? codec->clock_rate
+			: media_quality_clock_rate(payload_type);
+		rates->payload_types[rates->count] = payload_type;
 		rates->rates[rates->count++] = rate;
 	}
 }

@@ -135,9 +135,10 @@ uint32_t media_quality_clock_rate(uint8_t payload_type);
 uint32_t media_quality_payload_clock_rate(const struct payload_clock_rates *rates, uint8_t payload_type);
 
 struct sdp_media;
-/* The clock rates of the m= line's payload types (control thread): a=rtpmap's (RFC 8866
- * section 6.6; G.722 says 8000 there, RFC 3551 section 4.5.2), a static type without
- * rtpmap at RFC 3551's rate; at most MEDIA_QUALITY_CLOCK_RATES, the first ones listed. */
+/* The clock rates of the m= line's payload types as the codec model (codec.h) reads them
+ * (control thread): a=rtpmap's (RFC 8866 section 6.6; G.722 says 8000 there, RFC 3551
+ * section 4.5.2), a static type without rtpmap at RFC 3551's rate; at most
+ * MEDIA_QUALITY_CLOCK_RATES, the first ones listed. */
 void media_quality_clock_rates_from_sdp(const struct sdp_media *media, struct payload_clock_rates *rates);
 /* Installs the side's clock rates (control thread, call's lock held): the jitter of its
  * current SSRC counts in its payload type's rate from then on. */
