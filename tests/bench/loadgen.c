@@ -7,6 +7,8 @@
  *                                                      ports BASE+2k and BASE+2k+1)
  *   loadgen media --mode direct ...                    (no relay: the measuring floor)
  *   loadgen ng --ng 127.0.0.1:PORT [--duration S] [--inflight W] [--pid PID]
+ *   loadgen media --mode ng --srtp SUITE ...           (the callee side speaks SDES-SRTP:
+ *                                                      loadgen_srtp.c)
  *
  * Media options: --rtcp-mux yes offers a=rtcp-mux (RTCP on the RTP socket, RFC 5761);
  * --rtcp-interval S (with --rtcp-mux) also sends RTCP from every socket every S seconds: an
@@ -46,6 +48,7 @@
 #include <unistd.h>
 
 #include "bencode_scan.h"
+#include "loadgen_srtp.h"
 
 #define RTP_HEADER_LENGTH 12
 #define RTP_PAYLOAD_LENGTH 160			/* PCMU, 20 ms at 8 kHz */
@@ -86,6 +89,7 @@ struct payload_stamp {
 /* One side of one call: socket index = 2 * call + side (0 caller, 1 callee). */
 struct media_side {
 	int fd;
+	struct loadgen_srtp_leg *srtp;	/* the callee side with --srtp, else NULL */
 	struct sockaddr_in local;
 	struct sockaddr_in relay;	/* where this side sends: what the relay's SDP told it */
 	uint16_t sequence;
@@ -105,6 +109,9 @@ struct call {
 	struct sockaddr_in relay_for_caller;	/* from the answer response */
 	struct sockaddr_in relay_for_callee;	/* from the offer response */
 	int failed;
+	int srtp_tag;				/* --srtp: the a=crypto tag the relay offered the callee */
+	char srtp_relay_key[LOADGEN_SRTP_KEY_TEXT];	/* ... its key (what the relay sends with) */
+	char srtp_callee_key[LOADGEN_SRTP_KEY_TEXT];	/* what the callee sends with */
 };
 
 enum ng_step { STEP_OFFER, STEP_ANSWER, STEP_DELETE, STEP_DONE };
@@ -313,13 +320,17 @@ static void ng_client_close(struct ng_client *client)
 static int rtcp_mux;
 static double rtcp_interval;
 
-static size_t build_sdp(char *buffer, size_t size, int port)
+/* CRYPTO_TAG > 0: an SDES-SRTP answer (RFC 4568) with that tag and KEY. */
+static size_t build_sdp(char *buffer, size_t size, int port, int crypto_tag, const char *key)
 {
 	/* RFC 4566 section 5.2: sess-id is numeric; the port makes it unique enough here. */
 	int length = snprintf(buffer, size,
 		"v=0\r\no=- %d 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
-		"m=audio %d RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=ptime:20\r\na=sendrecv\r\n%s",
-		port, port, rtcp_mux ? "a=rtcp-mux\r\n" : "");
+		"m=audio %d RTP/%s 0\r\na=rtpmap:0 PCMU/8000\r\na=ptime:20\r\na=sendrecv\r\n%s",
+		port, port, crypto_tag > 0 ? "SAVP" : "AVP", rtcp_mux ? "a=rtcp-mux\r\n" : "");
+	if (length > 0 && crypto_tag > 0 && (size_t) length < size)
+		length += snprintf(buffer + length, size - length, "a=crypto:%d %s inline:%s\r\n", crypto_tag,
+			loadgen_srtp_suite(), key);
 	return length > 0 && (size_t) length < size ? (size_t) length : 0;
 }
 
@@ -333,8 +344,10 @@ static size_t build_request(char *buffer, size_t size, const char *cookie, const
 	char sdp[512];
 	size_t used = snprintf(buffer, size, "%s d", cookie);
 	if (step == STEP_OFFER || step == STEP_ANSWER) {
+		int srtp_answer = step == STEP_ANSWER && loadgen_srtp_suite();
 		size_t sdp_length = build_sdp(sdp, sizeof(sdp),
-			step == STEP_OFFER ? call->caller_port : call->callee_port);
+			step == STEP_OFFER ? call->caller_port : call->callee_port,
+			srtp_answer ? call->srtp_tag : 0, call->srtp_callee_key);
 		used = append_bencode_pair(buffer, size, used, "sdp", sdp, sdp_length);
 	}
 	const char *command = step == STEP_OFFER ? "offer" : step == STEP_ANSWER ? "answer" : "delete";
@@ -345,6 +358,9 @@ static size_t build_request(char *buffer, size_t size, const char *cookie, const
 		used = append_bencode_pair(buffer, size, used, "to-tag", call->to_tag, strlen(call->to_tag));
 	if (step == STEP_OFFER && record_calls)
 		used = append_bencode_pair(buffer, size, used, "record call", "yes", 3);
+	/* --srtp: the caller stays plain RTP, the relay offers the callee SDES-SRTP */
+	if (step == STEP_OFFER && loadgen_srtp_suite())
+		used = append_bencode_pair(buffer, size, used, "transport-protocol", "RTP/SAVP", 8);
 	if (used + 2 > size)
 		return 0;
 	buffer[used++] = 'e';
@@ -391,6 +407,14 @@ static int handle_response(struct ng_slot *slot, const char *body, size_t length
 		return 0;
 	if (bencode_find_string(body, length, "sdp", &sdp, &sdp_length) < 0)
 		return -EINVAL;
+	if (step == STEP_OFFER && loadgen_srtp_suite()) {
+		if (loadgen_srtp_find_crypto(sdp, sdp_length, &slot->call->srtp_tag, slot->call->srtp_relay_key,
+				sizeof(slot->call->srtp_relay_key)) < 0) {
+			fprintf(stderr, "ng %s: the offer has no a=crypto line for %s\n", slot->call->call_id,
+				loadgen_srtp_suite());
+			return -EPROTO;
+		}
+	}
 	return parse_sdp_media(sdp, sdp_length,
 		step == STEP_OFFER ? &slot->call->relay_for_callee : &slot->call->relay_for_caller);
 }
@@ -617,6 +641,11 @@ static void *receiver_main(void *argument)
 					}
 					continue;
 				}
+				struct loadgen_srtp_leg *srtp = state->sides[index].srtp;
+				if (srtp) {
+					int length = loadgen_srtp_unprotect(srtp, buffers[i], (int) messages[i].msg_len);
+					messages[i].msg_len = length > 0 ? (unsigned int) length : 0;
+				}
 				if (messages[i].msg_len != PACKET_LENGTH) {
 					state->misrouted++;
 					continue;
@@ -745,6 +774,8 @@ static int command_media(const struct options *options)
 		snprintf(call->to_tag, sizeof(call->to_tag), "to%d", k);
 		call->caller_port = ntohs(sides[2 * k].local.sin_port);
 		call->callee_port = ntohs(sides[2 * k + 1].local.sin_port);
+		if (loadgen_srtp_suite() && loadgen_srtp_make_key(call->srtp_callee_key, sizeof(call->srtp_callee_key)) < 0)
+			return 1;
 	}
 
 	/* Set-up: where each side sends. */
@@ -761,6 +792,15 @@ static int command_media(const struct options *options)
 		set_up = ng_run(&client, setup_steps, 16, call_list_next, &list, 0, &setup_failures);
 	}
 	double setup_seconds = (now_ns() - setup_start) / 1e9;
+	for (int k = 0; k < calls && loadgen_srtp_suite(); k++) {
+		if (call_table[k].failed)
+			continue;
+		sides[2 * k + 1].srtp = loadgen_srtp_leg_new(call_table[k].srtp_callee_key, call_table[k].srtp_relay_key);
+		if (!sides[2 * k + 1].srtp) {
+			fprintf(stderr, "call %d: libsrtp2 refused the keys\n", k);
+			call_table[k].failed = 1;
+		}
+	}
 	for (int k = 0; k < calls; k++) {
 		struct sockaddr_in *caller = &sides[2 * k].relay, *callee = &sides[2 * k + 1].relay;
 		if (options->mode == MODE_NG) {
@@ -791,7 +831,7 @@ static int command_media(const struct options *options)
 		int64_t start = now_ns() + 10000000LL;
 		int64_t measure_from = start + (int64_t) (options->warmup * 1e9);
 		int64_t end = measure_from + (int64_t) (options->duration * 1e9);
-		char packet[PACKET_LENGTH];
+		char packet[PACKET_LENGTH + LOADGEN_SRTP_TRAILER];
 		memset(packet, 0xff, sizeof(packet));
 		unsigned char rtcp[128] = { 0 };
 		int64_t rounds_per_report = rtcp_interval > 0 ? (int64_t) (rtcp_interval * options->rate + 0.5) : 0;
@@ -820,16 +860,24 @@ static int command_media(const struct options *options)
 				/* Sleep only for gaps over 100 us: fewer wake-ups, a little early at most. */
 				if (due - now_ns() > 100000)
 					sleep_until_ns(due);
+				int length = PACKET_LENGTH;
 				fill_packet(packet, &sides[i], i, measuring);
-				if (sendto(sides[i].fd, packet, sizeof(packet), 0,
+				if (loadgen_srtp_suite()) {
+					/* SRTP encrypts in place: the payload after the stamp back to PCMU silence */
+					memset(packet + RTP_HEADER_LENGTH + sizeof(struct payload_stamp), 0xff,
+						PACKET_LENGTH - RTP_HEADER_LENGTH - sizeof(struct payload_stamp));
+					if (sides[i].srtp)
+						length = loadgen_srtp_protect(sides[i].srtp, packet, length);
+				}
+				if (length < 0 || sendto(sides[i].fd, packet, length, 0,
 						(struct sockaddr *) &sides[i].relay, sizeof(sides[i].relay)) < 0)
 					send_errors++;
 				else if (measuring)
 					sent++;
 				/* each socket's report in its own round of the interval: spread evenly */
 				if (rounds_per_report && (round + i) % rounds_per_report == 0) {
-					size_t length = fill_rtcp(rtcp, &sides[i], i);
-					if (sendto(sides[i].fd, rtcp, length, 0, (struct sockaddr *) &sides[i].relay,
+					size_t rtcp_length = fill_rtcp(rtcp, &sides[i], i);
+					if (sendto(sides[i].fd, rtcp, rtcp_length, 0, (struct sockaddr *) &sides[i].relay,
 							sizeof(sides[i].relay)) < 0)
 						send_errors++;
 					else if (measuring)
@@ -881,8 +929,10 @@ static int command_media(const struct options *options)
 		print_thread_cpu(&threads_start, &threads_end);
 	}
 	printf("teardown_failures=%ld\n", teardown_failures);
-	for (int i = 0; i < side_count; i++)
+	for (int i = 0; i < side_count; i++) {
 		close(sides[i].fd);
+		loadgen_srtp_leg_free(sides[i].srtp);
+	}
 	close(receiver.epoll_fd);
 	free(receiver.histogram);
 	free(sides);
@@ -939,6 +989,7 @@ static void usage(const char *program)
 		"usage: %s media --mode ng|fixed|direct [--ng IP:PORT] [--relay-base PORT] [--calls N]\n"
 		"          [--duration S] [--warmup S] [--rate PPS] [--pid PID] [--record yes]\n"
 		"          [--rtcp-mux yes] [--rtcp-interval S]\n"
+		"          [--srtp AES_CM_128_HMAC_SHA1_80|AES_CM_128_HMAC_SHA1_32]\n"
 		"       %s ng --ng IP:PORT [--duration S] [--inflight W] [--pid PID]\n", program, program);
 }
 
@@ -995,6 +1046,11 @@ int main(int argc, char **argv)
 			rtcp_mux = !strcmp(value, "yes");
 		} else if (!strcmp(name, "--rtcp-interval")) {
 			rtcp_interval = atof(value);
+		} else if (!strcmp(name, "--srtp")) {
+			if (loadgen_srtp_init(value) < 0) {
+				fprintf(stderr, "unknown SRTP suite %s\n", value);
+				return 1;
+			}
 		} else {
 			usage(argv[0]);
 			return 1;
@@ -1002,6 +1058,10 @@ int main(int argc, char **argv)
 	}
 	if (rtcp_interval > 0 && !rtcp_mux) {
 		fprintf(stderr, "--rtcp-interval needs --rtcp-mux yes (RTCP rides the RTP socket)\n");
+		return 1;
+	}
+	if (rtcp_interval > 0 && loadgen_srtp_suite()) {
+		fprintf(stderr, "--rtcp-interval sends plain RTCP: not with --srtp (no SRTCP here)\n");
 		return 1;
 	}
 	if (options.calls <= 0 || options.calls > 30000 || options.duration <= 0 || options.rate < 0 ||
