@@ -430,9 +430,14 @@ static uint8_t *output_reserve(struct codec_chain *chain)
 
 static void output_commit(struct codec_chain *chain, size_t length)
 {
+	const uint8_t *data = chain->outq[(chain->outq_head + chain->outq_count) % OUTPUT_SLOTS].data;
 	chain->outq[(chain->outq_head + chain->outq_count) % OUTPUT_SLOTS].length = (uint16_t)length;
 	chain->outq_count++;
 	chain->stats.packets_out++;
+	/* for the SR the relay sends on this leg (transcode_rtcp.h) */
+	chain->stats.octets_out += length;
+	chain->stats.last_timestamp = (uint32_t)data[4] << 24 | (uint32_t)data[5] << 16 | (uint32_t)data[6] << 8 | data[7];
+	chain->stats.ssrc = (uint32_t)data[8] << 24 | (uint32_t)data[9] << 16 | (uint32_t)data[10] << 8 | data[11];
 }
 
 static void write_rtp_header(uint8_t *out, bool marker, uint8_t payload_type, uint16_t seq,

@@ -72,6 +72,10 @@ struct codec_chain_stats {
 	uint64_t filled_samples;        /* silence inserted for gaps, output samples */
 	uint64_t decode_errors;
 	uint64_t dtmf_packets;
+	/* the output stream, as an RTCP SR describes it (RFC 3550 section 6.4.1) */
+	uint64_t octets_out;            /* whole RTP packets, header included (as 10.5 counts) */
+	uint32_t last_timestamp;        /* of the last packet out */
+	uint32_t ssrc;                  /* of the output packets */
 };
 
 struct codec_chain;

@@ -31,6 +31,7 @@
 #include "log.h"
 #include "recording_writer.h"
 #include "rtp_header.h"
+#include "transcode_rtcp.h"
 
 #define RELAY_BATCH 32       /* packets per recvmmsg() */
 #define RELAY_POOL 256       /* packets held per epoll round before they are sent */
@@ -396,6 +397,45 @@ static void __attribute__((noinline)) relay_transcode(struct media_worker *worke
 	}
 }
 
+/* RTCP of a transcoded media (transcode_rtcp.h), plain, before it is forwarded: rtp is the
+ * reporter's RTP stream. Its SR describes what the relay sends on the other leg for it, its
+ * report blocks what the relay received of the media it hears. Per RTCP packet, out of line. */
+static void __attribute__((noinline)) translate_rtcp(struct stream *rtp, unsigned char *packet, size_t length)
+{
+	struct transcode_rtcp_sent sent = { .known = false };
+	struct codec_chain_stats stats;
+	if (rtp->extras->transcode) {
+		codec_chain_get_stats(rtp->extras->transcode, &stats);
+		sent = (struct transcode_rtcp_sent) {
+			.known = stats.packets_out > 0 && rtp->last_ssrc != 0,
+			.source_ssrc = rtp->last_ssrc, .ssrc = stats.ssrc, .rtp_timestamp = stats.last_timestamp,
+			.packets = (uint32_t) stats.packets_out, .octets = (uint32_t) stats.octets_out,
+		};
+	}
+	struct transcode_rtcp_received received = { .known = false };
+	struct stream *peer = rtp->sink;
+	if (peer && peer->kind == STREAM_RTP && peer->extras->transcode) {
+		const struct ssrc_quality *quality = stream_quality(peer);
+		codec_chain_get_stats(peer->extras->transcode, &stats);
+		if (quality->received && stats.packets_out) {
+			/* RFC 3550 appendix A.3 */
+			uint32_t expected = quality->highest_sequence - quality->base_sequence + 1;
+			uint32_t got = (uint32_t) quality->received;
+			struct stream_extras *extras = peer->extras;
+			received = (struct transcode_rtcp_received) {
+				.known = true, .heard_ssrc = stats.ssrc, .source_ssrc = quality->ssrc,
+				.highest_sequence = quality->highest_sequence,
+				.cumulative_lost = (int32_t) (expected - got),
+				.fraction_lost = transcode_rtcp_fraction_lost(extras->rtcp_expected_prior,
+						extras->rtcp_received_prior, expected, got),
+			};
+			extras->rtcp_expected_prior = expected;
+			extras->rtcp_received_prior = got;
+		}
+	}
+	transcode_rtcp_rewrite(packet, length, &sent, &received);
+}
+
 /* now_us: CLOCK_REALTIME_COARSE (counters, learning); arrival_us: CLOCK_MONOTONIC read once
  * per epoll round, for the interarrival jitter (media_quality.h), which needs better than the
  * coarse clock's milliseconds: a round's packets share it (a round takes well under 1 ms). */
@@ -493,6 +533,9 @@ static void process_stream(struct media_worker *worker, struct stream *stream, b
 			}
 		} else {
 			report_rtcp(worker, stream, input, packet, length, &worker->sources[i], now_us);
+			/* after the quality figures took the endpoint's own report */
+			if (input->forward_flags & FORWARD_TRANSCODE)
+				translate_rtcp(input - 1, worker->packets[i], length);
 		}
 		COUNTER_ADD(worker->counters.packets, 1);
 		COUNTER_ADD(worker->counters.bytes, wire_length);
