@@ -25,6 +25,10 @@ struct transcode_codec {
 struct media_transcode {
 	/* on the answerer's media, from the offer */
 	bool offered;                   /* codecs were added to the last offer */
+	/* codec-accept or always-transcode in the last offer: the leg codec holds whatever the
+	 * answerer picks, added codec or not */
+	bool forced;
+	bool force_dtmf;                /* always-transcode: the leg's telephone-event stays too */
 	struct transcode_codec leg;     /* the offerer's codec the chains speak */
 	bool leg_dtmf_set;
 	struct transcode_codec leg_dtmf;
@@ -113,6 +117,21 @@ static const struct codec *leg_codec(const struct codec_list *offered)
 	return NULL;
 }
 
+static bool transcodable(const struct codec *codec)
+{
+	return !is_auxiliary(codec) && codec_chain_supports(codec->name, false) && codec_chain_supports(codec->name, true);
+}
+
+/* codec-accept: the offer's first codec an accept name matches that the engine handles */
+static const struct codec *accepted_codec(const struct codec_list *offered, const struct codec_names *accept)
+{
+	for (unsigned int i = 0; i < offered->count; i++)
+		for (unsigned int n = 0; n < accept->count; n++)
+			if (transcodable(&offered->codecs[i]) && codec_matches(&offered->codecs[i], accept->names[n]))
+				return &offered->codecs[i];
+	return NULL;
+}
+
 static void codec_copy(struct transcode_codec *out, const struct codec *codec)
 {
 	out->payload_type = codec->payload_type;
@@ -167,9 +186,14 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 {
 	struct media_transcode *state = state_of(answerer_media);
 	state->offered = false;
+	state->forced = false;
+	state->force_dtmf = false;
 	state->added_count = 0;
 	rtpmaps[0] = NULL;
-	const struct codec *leg = leg_codec(offered);
+	/* as 10.5: codec-accept names the leg codec, else always-transcode takes the offer's first */
+	const struct codec *accepted = accepted_codec(offered, &options->accept);
+	const struct codec *leg = accepted ? accepted : leg_codec(offered);
+	bool forced = accepted || (options->always_transcode && leg);
 	const struct codec *offered_dtmf = NULL;
 	for (unsigned int i = 0; i < offered->count; i++)
 		if (!strcasecmp(offered->codecs[i].name, "telephone-event") && !offered_dtmf)
@@ -197,12 +221,16 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 				add_codec(state, dtmf_pt, "telephone-event", addable[index].clock, 1);
 		}
 	}
-	if (!state->added_count)
+	if (!state->added_count && !forced)
 		return 0;
 	codec_copy(&state->leg, leg);
 	state->leg_dtmf_set = offered_dtmf != NULL;
 	if (offered_dtmf)
 		codec_copy(&state->leg_dtmf, offered_dtmf);
+	state->forced = forced;
+	state->force_dtmf = forced && !accepted;
+	if (!state->added_count)
+		return 0;   /* the offer goes out as negotiated; the answer is forced to the leg codec */
 	size_t length = strlen(formats);
 	for (unsigned int a = 0; a < state->added_count; a++) {
 		int written = snprintf(formats + length, size - length, "%s%u", length ? " " : "", state->added[a].payload_type);
@@ -234,6 +262,22 @@ static struct codec_chain *chain_between(const struct transcode_codec *in, const
 	return codec_chain_new(&config, reason);
 }
 
+/* The offerer's answer: the leg codec and its telephone-event (when given). Returns 1. */
+static int answer_leg_only(struct media_transcode *state, const struct transcode_codec *leg_dtmf,
+		char *formats, size_t size, const char **rtpmaps)
+{
+	if (leg_dtmf)
+		snprintf(formats, size, "%u %u", state->leg.payload_type, leg_dtmf->payload_type);
+	else
+		snprintf(formats, size, "%u", state->leg.payload_type);
+	g_strlcpy(state->answer_rtpmaps[0], state->leg.rtpmap, sizeof(state->answer_rtpmaps[0]));
+	g_strlcpy(state->answer_rtpmaps[1], leg_dtmf ? leg_dtmf->rtpmap : "", sizeof(state->answer_rtpmaps[1]));
+	rtpmaps[0] = state->answer_rtpmaps[0];
+	rtpmaps[1] = leg_dtmf ? state->answer_rtpmaps[1] : NULL;
+	rtpmaps[2] = NULL;
+	return 1;
+}
+
 static void stage(struct media *media, struct codec_chain *chain)
 {
 	struct media_transcode *state = state_of(media);
@@ -248,7 +292,7 @@ int media_transcode_answer(const struct codec_list *answered, struct media *answ
 {
 	struct media_transcode *state = answerer_media->transcode;
 	rtpmaps[0] = NULL;
-	if (!state || !state->offered) {
+	if (!state || (!state->offered && !state->forced)) {
 		if (answerer_media->streams[STREAM_RTP].extras->transcode) {
 			stage(answerer_media, NULL);
 			stage(offerer_media, NULL);
@@ -256,6 +300,8 @@ int media_transcode_answer(const struct codec_list *answered, struct media *answ
 		return 0;
 	}
 	state->offered = false;
+	bool forced = state->forced;
+	state->forced = false;
 	const struct codec *chosen = NULL;
 	for (unsigned int i = 0; i < answered->count && !chosen; i++)
 		if (!is_auxiliary(&answered->codecs[i]))
@@ -264,6 +310,29 @@ int media_transcode_answer(const struct codec_list *answered, struct media *answ
 	for (unsigned int a = 0; chosen && a < state->added_count; a++)
 		if (state->added[a].payload_type == chosen->payload_type && strcasecmp(state->added[a].name, "telephone-event"))
 			peer = &state->added[a];
+	struct transcode_codec answered_codec;
+	bool same_as_leg = false;
+	if (!peer && forced && chosen) {
+		/* codec-accept / always-transcode: the answerer's codec of the offer, unless it is
+		 * the leg codec itself (then the media passes, the answer still names the leg only) */
+		same_as_leg = !strcasecmp(chosen->name, state->leg.name) && chosen->clock_rate == state->leg.clock
+			&& chosen->payload_type == state->leg.payload_type;
+		if (!same_as_leg && transcodable(chosen)) {
+			codec_copy(&answered_codec, chosen);
+			peer = &answered_codec;
+		}
+	}
+	if (same_as_leg) {
+		stage(answerer_media, NULL);
+		stage(offerer_media, NULL);
+		bool dtmf = state->leg_dtmf_set;
+		if (dtmf && !state->force_dtmf) {
+			dtmf = false;
+			for (unsigned int i = 0; i < answered->count; i++)
+				dtmf |= answered->codecs[i].payload_type == state->leg_dtmf.payload_type;
+		}
+		return answer_leg_only(state, dtmf ? &state->leg_dtmf : NULL, formats, size, rtpmaps);
+	}
 	if (!peer) {
 		/* the answerer took a codec of the offer: plain negotiation, no chains */
 		stage(answerer_media, NULL);
@@ -280,7 +349,11 @@ int media_transcode_answer(const struct codec_list *answered, struct media *answ
 			peer_dtmf_set = true;
 		}
 	}
-	const struct transcode_codec *leg_dtmf = state->leg_dtmf_set && peer_dtmf_set ? &state->leg_dtmf : NULL;
+	/* the leg's telephone-event when the answerer has one (events are mapped); always-transcode
+	 * keeps it regardless, as 10.5 (without the answerer's, events from the offerer are dropped:
+	 * no in-band tones are generated) */
+	const struct transcode_codec *leg_dtmf = state->leg_dtmf_set && (peer_dtmf_set || state->force_dtmf)
+		? &state->leg_dtmf : NULL;
 	const char *reason = NULL;
 	struct codec_chain *forward = chain_between(&state->leg, leg_dtmf, peer, peer_dtmf_set ? &peer_dtmf : NULL, &reason);
 	struct codec_chain *backward = forward ? chain_between(peer, peer_dtmf_set ? &peer_dtmf : NULL, &state->leg,
@@ -293,15 +366,7 @@ int media_transcode_answer(const struct codec_list *answered, struct media *answ
 	}
 	stage(offerer_media, forward);    /* the offerer sends the leg codec */
 	stage(answerer_media, backward);  /* the answerer sends its codec */
-	if (leg_dtmf)
-		snprintf(formats, size, "%u %u", state->leg.payload_type, leg_dtmf->payload_type);
-	else
-		snprintf(formats, size, "%u", state->leg.payload_type);
-	g_strlcpy(state->answer_rtpmaps[0], state->leg.rtpmap, sizeof(state->answer_rtpmaps[0]));
-	g_strlcpy(state->answer_rtpmaps[1], leg_dtmf ? leg_dtmf->rtpmap : "", sizeof(state->answer_rtpmaps[1]));
-	rtpmaps[0] = state->answer_rtpmaps[0];
-	rtpmaps[1] = leg_dtmf ? state->answer_rtpmaps[1] : NULL;
-	rtpmaps[2] = NULL;
+	answer_leg_only(state, leg_dtmf, formats, size, rtpmaps);
 	log_call(LOG_INFO, offerer_media->monologue->call->call_id, "media %u transcoded: %s/%u <-> %s/%u",
 		 offerer_media->index, state->leg.name, state->leg.clock, peer->name, peer->clock);
 	return 1;
