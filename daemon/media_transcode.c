@@ -178,7 +178,12 @@ static void add_codec(struct media_transcode *state, unsigned int pt, const char
 {
 	struct codec codec = { .payload_type = pt, .clock_rate = clock, .channels = channels };
 	g_strlcpy(codec.name, name, sizeof(codec.name));
-	codec_copy(&state->added[state->added_count++], &codec);
+	struct transcode_codec *added = &state->added[state->added_count++];
+	codec_copy(added, &codec);
+	/* the events 10.5 offers with an added telephone-event (RFC 4733 section 3.2), as its
+	 * fmtp after the rtpmap (sdp_write.c) */
+	if (!strcasecmp(name, "telephone-event"))
+		g_strlcat(added->rtpmap, " 0-15", sizeof(added->rtpmap));
 }
 
 int media_transcode_offer(const struct codec_list *offered, const struct codec_options *options,
@@ -231,15 +236,31 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 	state->force_dtmf = forced && !accepted;
 	if (!state->added_count)
 		return 0;   /* the offer goes out as negotiated; the answer is forced to the leg codec */
-	size_t length = strlen(formats);
-	for (unsigned int a = 0; a < state->added_count; a++) {
-		int written = snprintf(formats + length, size - length, "%s%u", length ? " " : "", state->added[a].payload_type);
-		if (written < 0 || (size_t) written >= size - length)
+	/* as 10.5: the added codecs go before the offer's first telephone-event or CN */
+	char audio[256], rest[256], added[64];
+	audio[0] = rest[0] = added[0] = '\0';
+	for (const char *cursor = formats; *cursor; ) {
+		unsigned int pt = (unsigned int) strtoul(cursor, NULL, 10);
+		bool auxiliary = false;
+		for (unsigned int i = 0; i < offered->count; i++)
+			if (offered->codecs[i].payload_type == pt)
+				auxiliary = is_auxiliary(&offered->codecs[i]);
+		char *target = auxiliary || rest[0] ? rest : audio;
+		size_t used = strlen(target);
+		if (snprintf(target + used, sizeof(audio) - used, "%s%u", used ? " " : "", pt) >= (int) (sizeof(audio) - used))
 			return -ENOSPC;
-		length += (size_t) written;
+		cursor += strcspn(cursor, " ");
+		cursor += *cursor == ' ';
+	}
+	for (unsigned int a = 0; a < state->added_count; a++) {
+		size_t used = strlen(added);
+		snprintf(added + used, sizeof(added) - used, "%s%u", used ? " " : "", state->added[a].payload_type);
 		rtpmaps[a] = state->added[a].rtpmap;
 	}
 	rtpmaps[state->added_count] = NULL;
+	int written = snprintf(formats, size, "%s%s%s%s%s", audio, audio[0] ? " " : "", added, rest[0] ? " " : "", rest);
+	if (written < 0 || (size_t) written >= size)
+		return -ENOSPC;
 	state->offered = true;
 	return 1;
 }
@@ -262,19 +283,36 @@ static struct codec_chain *chain_between(const struct transcode_codec *in, const
 	return codec_chain_new(&config, reason);
 }
 
-/* The offerer's answer: the leg codec and its telephone-event (when given). Returns 1. */
-static int answer_leg_only(struct media_transcode *state, const struct transcode_codec *leg_dtmf,
-		char *formats, size_t size, const char **rtpmaps)
+static bool list_has_payload_type(const struct codec_list *list, unsigned int payload_type)
+{
+	for (unsigned int i = 0; i < list->count; i++)
+		if (list->codecs[i].payload_type == payload_type)
+			return true;
+	return false;
+}
+
+/* The offerer's answer: the leg codec and its telephone-event (when given). A payload type the
+ * answer has keeps the answer's own rtpmap and fmtp lines (it is the offer's, RFC 3264 section
+ * 6.1); the others get ours. Returns 1. */
+static int answer_leg_only(struct media_transcode *state, const struct codec_list *answered,
+		const struct transcode_codec *leg_dtmf, char *formats, size_t size, const char **rtpmaps)
 {
 	if (leg_dtmf)
 		snprintf(formats, size, "%u %u", state->leg.payload_type, leg_dtmf->payload_type);
 	else
 		snprintf(formats, size, "%u", state->leg.payload_type);
-	g_strlcpy(state->answer_rtpmaps[0], state->leg.rtpmap, sizeof(state->answer_rtpmaps[0]));
-	g_strlcpy(state->answer_rtpmaps[1], leg_dtmf ? leg_dtmf->rtpmap : "", sizeof(state->answer_rtpmaps[1]));
-	rtpmaps[0] = state->answer_rtpmaps[0];
-	rtpmaps[1] = leg_dtmf ? state->answer_rtpmaps[1] : NULL;
-	rtpmaps[2] = NULL;
+	unsigned int count = 0;
+	if (!list_has_payload_type(answered, state->leg.payload_type)) {
+		g_strlcpy(state->answer_rtpmaps[count], state->leg.rtpmap, sizeof(state->answer_rtpmaps[0]));
+		rtpmaps[count] = state->answer_rtpmaps[count];
+		count++;
+	}
+	if (leg_dtmf && !list_has_payload_type(answered, leg_dtmf->payload_type)) {
+		g_strlcpy(state->answer_rtpmaps[count], leg_dtmf->rtpmap, sizeof(state->answer_rtpmaps[0]));
+		rtpmaps[count] = state->answer_rtpmaps[count];
+		count++;
+	}
+	rtpmaps[count] = NULL;
 	return 1;
 }
 
@@ -331,7 +369,7 @@ int media_transcode_answer(const struct codec_list *answered, struct media *answ
 			for (unsigned int i = 0; i < answered->count; i++)
 				dtmf |= answered->codecs[i].payload_type == state->leg_dtmf.payload_type;
 		}
-		return answer_leg_only(state, dtmf ? &state->leg_dtmf : NULL, formats, size, rtpmaps);
+		return answer_leg_only(state, answered, dtmf ? &state->leg_dtmf : NULL, formats, size, rtpmaps);
 	}
 	if (!peer) {
 		/* the answerer took a codec of the offer: plain negotiation, no chains */
@@ -366,7 +404,7 @@ int media_transcode_answer(const struct codec_list *answered, struct media *answ
 	}
 	stage(offerer_media, forward);    /* the offerer sends the leg codec */
 	stage(answerer_media, backward);  /* the answerer sends its codec */
-	answer_leg_only(state, leg_dtmf, formats, size, rtpmaps);
+	answer_leg_only(state, answered, leg_dtmf, formats, size, rtpmaps);
 	log_call(LOG_INFO, offerer_media->monologue->call->call_id, "media %u transcoded: %s/%u <-> %s/%u",
 		 offerer_media->index, state->leg.name, state->leg.clock, peer->name, peer->clock);
 	return 1;
