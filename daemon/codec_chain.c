@@ -34,16 +34,28 @@ struct codec_def {
 	unsigned int sample_rate;       /* PCM rate; 0 = the RTP clock (G.722's differs: RFC 3551 4.5.2) */
 	const char *decoders[2];        /* libavcodec names, first found wins */
 	const char *encoders[2];
+	unsigned int default_ptime;     /* ms; 0 = 20 (G.723.1 frames are 30 ms) */
+	int bit_rate;                   /* encoder's, 0 = libavcodec's default */
+	int block_align;                /* decoder's frame size in bytes, 0 = not needed */
 };
 
 static const struct codec_def codec_defs[] = {
-	{ "PCMU", METHOD_ULAW, 8000, 0, { NULL }, { NULL } },
-	{ "PCMA", METHOD_ALAW, 8000, 0, { NULL }, { NULL } },
-	{ "L16", METHOD_L16, 44100, 0, { NULL }, { NULL } },
-	{ "G722", METHOD_LIBAV, 8000, 16000, { "g722" }, { "g722" } },
+	{ "PCMU", METHOD_ULAW, 8000, 0, { NULL }, { NULL }, 0, 0, 0 },
+	{ "PCMA", METHOD_ALAW, 8000, 0, { NULL }, { NULL }, 0, 0, 0 },
+	{ "L16", METHOD_L16, 44100, 0, { NULL }, { NULL }, 0, 0, 0 },
+	{ "G722", METHOD_LIBAV, 8000, 16000, { "g722" }, { "g722" }, 0, 0, 0 },
 	/* the native "opus" encoder is experimental in FFmpeg 5.1: libopus only */
-	{ "opus", METHOD_LIBAV, 48000, 48000, { "opus", "libopus" }, { "libopus" } },
-	{ "G729", METHOD_LIBAV, 8000, 8000, { "g729" }, { NULL } },
+	{ "opus", METHOD_LIBAV, 48000, 48000, { "opus", "libopus" }, { "libopus" }, 0, 0, 0 },
+	{ "G729", METHOD_LIBAV, 8000, 8000, { "g729" }, { NULL }, 0, 0, 0 },
+	/* RFC 3551 section 4.5.8: one 33-byte frame per 20 ms (libgsm; FFmpeg's own decodes too) */
+	{ "GSM", METHOD_LIBAV, 8000, 8000, { "libgsm", "gsm" }, { "libgsm" }, 0, 0, 0 },
+	/* RFC 3551 section 4.5.3: 30 ms frames, 24 bytes at 6.3 kbit/s (the encoder's only rate) */
+	{ "G723", METHOD_LIBAV, 8000, 8000, { "g723_1" }, { "g723_1" }, 30, 6300, 0 },
+	/* RFC 5574: narrowband at 8000 (libspeex; its mode follows the sample rate) */
+	{ "speex", METHOD_LIBAV, 8000, 0, { "libspeex", "speex" }, { "libspeex" }, 0, 0, 0 },
+	/* RFC 3952: decoded only (FFmpeg has no iLBC encoder); 30 ms mode, 50-byte frames, the
+	 * default of RFC 3952 section 5 */
+	{ "iLBC", METHOD_LIBAV, 8000, 8000, { "ilbc" }, { NULL }, 30, 0, 50 },
 };
 
 struct jitter_slot {
@@ -243,8 +255,9 @@ void codec_chain_print_codecs(FILE *out)
 		fprintf(out, "%20s: %s\n", def->name, what);
 	}
 	fprintf(out, "%20s: %s\n", "telephone-event", "passed through transcoding (RFC 4733, timestamps rescaled)");
-	/* listed so an operator sees they are known but only relayed as offered */
-	static const char *const relayed_only[] = { "AMR", "AMR-WB", "iLBC", "speex", "G723", "GSM" };
+	/* listed so an operator sees they are known but only relayed as offered: libavcodec decodes
+	 * AMR storage frames, not RFC 4867 payloads (10.5 depacketises and decodes them) */
+	static const char *const relayed_only[] = { "AMR", "AMR-WB" };
 	for (size_t i = 0; i < sizeof(relayed_only) / sizeof(relayed_only[0]); i++)
 		fprintf(out, "%20s: not transcoded by this build (relayed as offered)\n", relayed_only[i]);
 }
@@ -281,6 +294,10 @@ static int side_init(struct codec_side *side, const struct codec_chain_format *f
 		return -ENOMEM;
 	}
 	side->av->sample_rate = (int)side->rate;
+	if (side->def->bit_rate && encode)
+		side->av->bit_rate = side->def->bit_rate;
+	if (side->def->block_align && !encode)
+		side->av->block_align = side->def->block_align;
 	/* Opus decodes to the SDP's channel count (RFC 7587: always /2 in SDP); we encode mono */
 	unsigned int channels = encode ? 1 : side->channels;
 	av_channel_layout_default(&side->av->ch_layout, (int)channels);
@@ -353,7 +370,9 @@ struct codec_chain *codec_chain_new(const struct codec_chain_config *config, con
 		*reason = "out of memory";
 		return NULL;
 	}
-	unsigned int ptime = config->output_ptime_ms ? config->output_ptime_ms : 20;
+	const struct codec_def *output_def = codec_find(config->output.encoding);
+	unsigned int ptime = config->output_ptime_ms ? config->output_ptime_ms
+		: output_def && output_def->default_ptime ? output_def->default_ptime : 20;
 	if (ptime > 120) {
 		*reason = "output ptime over 120 ms";
 		goto fail;
@@ -403,6 +422,12 @@ struct codec_chain *codec_chain_new(const struct codec_chain_config *config, con
 	}
 	enum AVSampleFormat in_format = chain->in.av ? chain->in.av->sample_fmt : AV_SAMPLE_FMT_S16;
 	int in_channels = chain->in.av ? chain->in.av->ch_layout.nb_channels : 1;
+	/* a decoder that learns its format from the first frame (libspeex): assume S16 mono, the
+	 * first decoded frame sets the resampler up again if it differs */
+	if (in_format == AV_SAMPLE_FMT_NONE)
+		in_format = AV_SAMPLE_FMT_S16;
+	if (in_channels <= 0)
+		in_channels = 1;
 	if (swr_setup(chain, in_format, (int)chain->in.rate, in_channels) < 0) {
 		*reason = "libswresample could not convert between the codecs' rates";
 		goto fail;

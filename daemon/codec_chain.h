@@ -47,7 +47,8 @@
 
 /* One side of a chain: a codec as SDP's rtpmap/fmtp describe it. */
 struct codec_chain_format {
-	const char *encoding;           /* "PCMU", "PCMA", "G722", "opus", "L16", "G729" (any case) */
+	const char *encoding;           /* "PCMU", "PCMA", "G722", "opus", "L16", "GSM", "G723", "speex",
+	                                 * "G729" and "iLBC" (decoded only); any case */
 	unsigned int clock_rate;        /* RTP clock; 0 = the codec's usual one */
 	unsigned int channels;          /* 0 = 1 */
 	const char *fmtp;               /* may be NULL; not interpreted yet */
@@ -56,7 +57,7 @@ struct codec_chain_format {
 
 struct codec_chain_config {
 	struct codec_chain_format input, output;
-	unsigned int output_ptime_ms;   /* 0 = 20 */
+	unsigned int output_ptime_ms;   /* 0 = the output codec's usual one (20, G.723.1 30) */
 	int input_dtmf_pt;              /* telephone-event payload type in, -1 = none */
 	int output_dtmf_pt;             /* ... out, -1 = events are dropped */
 	unsigned int output_dtmf_clock; /* 0 = 8000 */

@@ -51,6 +51,8 @@ static const struct {
 	{ "PCMU", 8000, 1, 0 }, { "PCMA", 8000, 1, 8 }, { "G722", 8000, 1, 9 },
 	{ "opus", 48000, 2, -1 },       /* RFC 7587 section 7: always /48000/2 */
 	{ "L16", 8000, 1, -1 },
+	{ "GSM", 8000, 1, 3 }, { "G723", 8000, 1, 4 },   /* RFC 3551 static payload types */
+	{ "speex", 16000, 1, -1 },      /* wideband, as 10.5 adds it */
 };
 
 /* --jitter-buffer, set once at start-up before any call exists */
@@ -273,7 +275,7 @@ static struct codec_chain *chain_between(const struct transcode_codec *in, const
 			   .payload_type = (uint8_t) in->payload_type },
 		.output = { .encoding = out->name, .clock_rate = out->clock, .channels = out->channels,
 			    .payload_type = (uint8_t) out->payload_type },
-		.output_ptime_ms = 20,
+		.output_ptime_ms = 0,           /* the output codec's usual one (G.723.1: 30 ms) */
 		.input_dtmf_pt = in_dtmf ? (int) in_dtmf->payload_type : -1,
 		.output_dtmf_pt = in_dtmf && out_dtmf ? (int) out_dtmf->payload_type : -1,
 		.input_dtmf_clock = in_dtmf ? in_dtmf->clock : 0,
