@@ -13,6 +13,7 @@
 #include <libavutil/opt.h>
 #include <libswresample/swresample.h>
 
+#include "dtmf_detect.h"
 #include "rtp_header.h"
 
 #define CN_PAYLOAD_TYPE 13          /* RFC 3551 section 6 */
@@ -129,6 +130,21 @@ struct codec_chain {
 	unsigned int outq_head, outq_count;
 
 	struct codec_chain_stats stats;
+	/* DTMF translation (codec_chain.h): in-band tones found in the audio become RFC 4733
+	 * events (an input without, an output with telephone-event) ... */
+	bool tones_to_events;
+	struct dtmf_detector detector;
+	bool event_active, event_first;
+	int event;
+	unsigned int event_volume;
+	uint32_t event_ts, event_duration;      /* output clock */
+	struct codec_chain_dtmf detected[CODEC_CHAIN_DTMF_QUEUE];
+	unsigned int detected_count;
+	/* ... and RFC 4733 events become tones (an input with, an output without) */
+	bool events_to_tones;
+	bool tone_active;
+	uint32_t tone_ts, tone_done;            /* input clock */
+	uint64_t tone_samples;                  /* output samples of the tone so far (its phase) */
 };
 
 /* ---- G.711 (ITU-T G.711; decode by formula into tables once, encode by nearest level) ---- */
@@ -385,6 +401,13 @@ struct codec_chain *codec_chain_new(const struct codec_chain_config *config, con
 	chain->in_dtmf_clock = config->input_dtmf_clock ? config->input_dtmf_clock : 8000;
 	chain->out_dtmf_clock = config->output_dtmf_clock ? config->output_dtmf_clock : 8000;
 	chain->frame_samples = chain->out.rate * ptime / 1000;
+	/* DTMF translation needs the events at the audio's clock (RFC 4733 section 2.1) */
+	chain->tones_to_events = config->input_dtmf_pt < 0 && config->output_dtmf_pt >= 0
+		&& chain->out_dtmf_clock == chain->out.clock;
+	chain->events_to_tones = config->input_dtmf_pt >= 0 && config->output_dtmf_pt < 0
+		&& chain->in_dtmf_clock == chain->in.clock;
+	if (chain->tones_to_events)
+		dtmf_detector_init(&chain->detector, chain->out.rate);
 	chain->reorder_depth = config->reorder_depth > CODEC_CHAIN_MAX_REORDER ? CODEC_CHAIN_MAX_REORDER
 									     : config->reorder_depth;
 	if (chain->out.av && chain->out.av->frame_size > 0 &&
@@ -546,9 +569,65 @@ static void fifo_consume(struct codec_chain *chain, unsigned int samples)
 	chain->out_ts += out_ts_step(chain, samples);
 }
 
+/* One RFC 4733 event packet of the tone being translated (section 2.3: event, E, volume,
+ * duration since the event's timestamp). */
+static void emit_event(struct codec_chain *chain, bool end)
+{
+	uint8_t *out = output_reserve(chain);
+	write_rtp_header(out, chain->event_first, (uint8_t)chain->out_dtmf_pt, chain->out_seq++, chain->event_ts,
+			 chain->ssrc);
+	chain->event_first = false;
+	uint32_t duration = chain->event_duration > 0xffff ? 0xffff : chain->event_duration;
+	out[12] = (uint8_t)chain->event;
+	out[13] = (uint8_t)((end ? 0x80 : 0) | (chain->event_volume & 0x3f));
+	out[14] = (uint8_t)(duration >> 8);
+	out[15] = (uint8_t)duration;
+	output_commit(chain, 16);
+	chain->stats.dtmf_packets++;
+}
+
+/* In-band to RFC 4733: the detector reads each frame before it is encoded; while a digit
+ * sounds its frames become event packets (the tone is not sent as audio too). Returns true
+ * when the frame was taken. */
+static bool translate_frame(struct codec_chain *chain)
+{
+	struct dtmf_tone tones[2];
+	int found = dtmf_detector_feed(&chain->detector, chain->fifo, chain->frame_samples, tones, 2);
+	uint32_t step = out_ts_step(chain, chain->frame_samples);
+	for (int i = 0; i < found; i++) {
+		if (!tones[i].end && !chain->event_active) {
+			chain->event_active = chain->event_first = true;
+			chain->event = tones[i].event;
+			chain->event_volume = tones[i].volume;
+			chain->event_ts = chain->out_ts;
+			chain->event_duration = 0;
+		} else if (tones[i].end && chain->event_active) {
+			/* RFC 4733 section 2.5.1.4: the end packet three times */
+			for (int n = 0; n < 3; n++)
+				emit_event(chain, true);
+			if (chain->detected_count < CODEC_CHAIN_DTMF_QUEUE)
+				chain->detected[chain->detected_count++] = (struct codec_chain_dtmf) {
+					.event = (unsigned int)chain->event, .volume = chain->event_volume,
+					.duration_ms = (unsigned int)((uint64_t)chain->event_duration * 1000 / chain->out.clock),
+				};
+			chain->event_active = false;
+			chain->out_marker = true;
+		}
+	}
+	if (!chain->event_active)
+		return false;
+	chain->event_duration += step;
+	emit_event(chain, false);
+	return true;
+}
+
 static void encode_ready_frames(struct codec_chain *chain)
 {
 	while (chain->fifo_length >= chain->frame_samples) {
+		if (chain->tones_to_events && translate_frame(chain)) {
+			fifo_consume(chain, chain->frame_samples);
+			continue;
+		}
 		uint8_t *out = output_reserve(chain);
 		int64_t frame_pts = chain->encoded_samples;
 		int length = encode_frame(chain, out + 12, CODEC_CHAIN_MAX_PACKET - 12);
@@ -580,6 +659,22 @@ static void fifo_append_silence(struct codec_chain *chain, unsigned int samples)
 		chain->fifo_length += now;
 		samples -= now;
 		chain->stats.filled_samples += now;
+		encode_ready_frames(chain);
+	}
+}
+
+/* RFC 4733 to in-band: the event's tone pair for samples more output samples. */
+static void fifo_append_tone(struct codec_chain *chain, unsigned int samples, int event, unsigned int volume)
+{
+	while (samples) {
+		unsigned int room = chain->fifo_capacity - chain->fifo_length;
+		unsigned int now = samples < room ? samples : room;
+		int16_t *at = chain->fifo + chain->fifo_length;
+		memset(at, 0, now * sizeof(int16_t));
+		dtmf_tone_fill(at, now, chain->out.rate, event, volume, chain->tone_samples);
+		chain->tone_samples += now;
+		chain->fifo_length += now;
+		samples -= now;
 		encode_ready_frames(chain);
 	}
 }
@@ -707,9 +802,35 @@ static uint32_t map_timestamp(const struct codec_chain *chain, uint32_t in_ts, u
 	return out_now + (uint32_t)(delta * (int64_t)out_clock / (int64_t)in_clock);
 }
 
+/* An RFC 4733 event the output cannot carry, heard in-band instead: the tone for the part of
+ * its duration not yet played, in place of the audio the sender left out (RFC 4733 section
+ * 2.3.5: the duration counts from the event's timestamp). Retransmitted end packets add
+ * nothing. */
+static void play_event(struct codec_chain *chain, const uint8_t *payload, const struct rtp_header_info *rtp)
+{
+	if (!chain->tone_active || rtp->timestamp != chain->tone_ts) {
+		align_timing(chain, rtp);   /* the audio before the event, and where it starts */
+		chain->tone_active = true;
+		chain->tone_ts = rtp->timestamp;
+		chain->tone_done = 0;
+		chain->tone_samples = 0;
+	}
+	uint32_t duration = (uint32_t)(payload[2] << 8 | payload[3]);
+	if (duration <= chain->tone_done || duration - chain->tone_done > chain->in.clock)
+		return;
+	uint64_t samples = (uint64_t)(duration - chain->tone_done) * chain->out.rate / chain->in.clock;
+	fifo_append_tone(chain, (unsigned int)samples, payload[0], payload[1] & 0x3f);
+	chain->tone_done = duration;
+	chain->expected_in_ts = chain->tone_ts + duration;
+}
+
 static void relay_dtmf(struct codec_chain *chain, const uint8_t *packet, const struct rtp_header_info *rtp)
 {
 	chain->stats.dtmf_packets++;
+	if (chain->events_to_tones && rtp->payload_length >= 4 && packet[rtp->header_length] <= 15) {
+		play_event(chain, packet + rtp->header_length, rtp);
+		return;
+	}
 	if (chain->out_dtmf_pt < 0 || rtp->payload_length < 4)
 		return;
 	if (!chain->synced) {
@@ -853,6 +974,15 @@ int codec_chain_pop(struct codec_chain *chain, uint8_t *out, size_t capacity)
 	chain->outq_head = (chain->outq_head + 1) % OUTPUT_SLOTS;
 	chain->outq_count--;
 	return slot->length;
+}
+
+bool codec_chain_take_dtmf(struct codec_chain *chain, struct codec_chain_dtmf *dtmf)
+{
+	if (!chain->detected_count)
+		return false;
+	*dtmf = chain->detected[0];
+	memmove(chain->detected, chain->detected + 1, --chain->detected_count * sizeof(chain->detected[0]));
+	return true;
 }
 
 void codec_chain_get_stats(const struct codec_chain *chain, struct codec_chain_stats *stats)

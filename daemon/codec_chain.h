@@ -8,7 +8,14 @@
  *
  * telephone-event (RFC 4733) packets of the input's DTMF payload type are passed through with the
  * payload type mapped and timestamp and duration rescaled to the output clock (RFC 4733 section
- * 2.3.5: the duration is in timestamp units). Comfort noise (RFC 3389, payload type 13) is dropped
+ * 2.3.5: the duration is in timestamp units).
+ *
+ * DTMF translation (RFC 4733 <-> in-band, as 10.5 does on a transcoded call): with telephone-event
+ * on the output but not on the input, the decoded audio goes through an in-band detector
+ * (dtmf_detect.h, ITU-T Q.24 limits) and each digit is sent as RFC 4733 events instead of its
+ * tone (start when two 25.6 ms blocks agree, the end three times when it stops); with
+ * telephone-event on the input only, events are played as their tone pair in the audio. Both
+ * need the events at the audio's clock. Comfort noise (RFC 3389, payload type 13) is dropped
  * and its interval filled like any other timestamp gap.
  *
  * Loss and reordering: packets are released in sequence order. A packet ahead of the expected
@@ -81,6 +88,12 @@ struct codec_chain_stats {
 
 struct codec_chain;
 
+/* A digit found in-band and sent as RFC 4733 events (see DTMF translation above). */
+#define CODEC_CHAIN_DTMF_QUEUE 4
+struct codec_chain_dtmf {
+	unsigned int event, duration_ms, volume;
+};
+
 /* Whether this build can decode (encode = false) or encode the codec by its SDP name. */
 bool codec_chain_supports(const char *encoding, bool encode);
 /* The --codecs listing: every codec the chain knows with what this build can do with it. */
@@ -98,5 +111,8 @@ int codec_chain_flush(struct codec_chain *chain);
 /* Take the oldest queued output packet: its length, 0 when none, -ENOSPC (packet kept). */
 int codec_chain_pop(struct codec_chain *chain, uint8_t *out, size_t capacity);
 void codec_chain_get_stats(const struct codec_chain *chain, struct codec_chain_stats *stats);
+/* The oldest digit found in-band since the last call (at most CODEC_CHAIN_DTMF_QUEUE kept):
+ * false when none. */
+bool codec_chain_take_dtmf(struct codec_chain *chain, struct codec_chain_dtmf *dtmf);
 
 #endif

@@ -155,6 +155,8 @@ int media_transcode_offer_check(const struct codec_list *offered, const struct c
 		if (list_has(offered, spec))
 			continue;
 		missing = true;
+		if (!strcasecmp(spec, "telephone-event"))
+			continue;   /* added at the leg's clock: tones are translated (codec_chain.h) */
 		if (addable_index(spec) < 0) {
 			*reason = "this build cannot transcode to that codec (see --codecs)";
 			return -ENOTSUP;
@@ -207,6 +209,17 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 			offered_dtmf = &offered->codecs[i];
 	for (unsigned int n = 0; n < options->transcode.count && state->added_count + 2 <= G_N_ELEMENTS(state->added); n++) {
 		const char *spec = options->transcode.names[n];
+		if (!strcasecmp(spec, "telephone-event") && !offered_dtmf && leg) {
+			/* as 10.5: an offer without RFC 4733 gets it; the answerer's events and the
+			 * offerer's in-band tones are translated (codec_chain.h) */
+			unsigned int dtmf_pt = free_dynamic_type(offered, state);
+			bool duplicate = false;
+			for (unsigned int a = 0; a < state->added_count; a++)
+				duplicate |= !strcasecmp(state->added[a].name, "telephone-event");
+			if (dtmf_pt && !duplicate)
+				add_codec(state, dtmf_pt, "telephone-event", leg->clock_rate ? leg->clock_rate : 8000, 1);
+			continue;
+		}
 		int index = addable_index(spec);
 		if (list_has(offered, spec) || index < 0 || !leg)
 			continue;
@@ -277,7 +290,8 @@ static struct codec_chain *chain_between(const struct transcode_codec *in, const
 			    .payload_type = (uint8_t) out->payload_type },
 		.output_ptime_ms = 0,           /* the output codec's usual one (G.723.1: 30 ms) */
 		.input_dtmf_pt = in_dtmf ? (int) in_dtmf->payload_type : -1,
-		.output_dtmf_pt = in_dtmf && out_dtmf ? (int) out_dtmf->payload_type : -1,
+		/* one side without telephone-event: the chain translates to or from tones */
+		.output_dtmf_pt = out_dtmf ? (int) out_dtmf->payload_type : -1,
 		.input_dtmf_clock = in_dtmf ? in_dtmf->clock : 0,
 		.output_dtmf_clock = out_dtmf ? out_dtmf->clock : 0,
 		.reorder_depth = reorder_depth,

@@ -362,7 +362,8 @@ static void __attribute__((noinline)) report_rtcp(struct media_worker *worker, c
  * the sink if it speaks SRTP and sent at once with sendto(): the batch's pool has one slot per
  * received packet, and these are few (one per 20 ms). Under the call's lock, like the batch. */
 static void __attribute__((noinline)) relay_transcode(struct media_worker *worker, struct stream *stream,
-		struct stream *out, const union endpoint *destination, const unsigned char *packet, size_t length)
+		struct stream *out, const union endpoint *destination, const unsigned char *packet, size_t length,
+		const union endpoint *source, struct media_control_dtmf *dtmf, unsigned int *dtmf_count)
 {
 	struct codec_chain *chain = stream->extras->transcode;
 	if (codec_chain_push(chain, packet, length) < 0) {
@@ -371,6 +372,13 @@ static void __attribute__((noinline)) relay_transcode(struct media_worker *worke
 		COUNTER_ADD(worker->counters.errors, 1);
 		return;
 	}
+	/* digits found in-band (codec_chain.h), reported to --dtmf-log-dest after the lock */
+	struct codec_chain_dtmf found;
+	while (codec_chain_take_dtmf(chain, &found))
+		if (*dtmf_count < RELAY_DTMF_EVENTS
+		    && media_control_inband_dtmf(stream, source, found.event, found.duration_ms, found.volume,
+						 &dtmf[*dtmf_count]))
+			(*dtmf_count)++;
 	_Static_assert(RELAY_PACKET_SIZE >= CODEC_CHAIN_MAX_PACKET + SRTP_MAX_TRAILER_LENGTH,
 		       "a transcoded packet and its SRTP trailer fit the protect capacity");
 	unsigned char buffer[RELAY_PACKET_SIZE];
@@ -582,7 +590,8 @@ static void process_stream(struct media_worker *worker, struct stream *stream, b
 		}
 		if (!is_rtcp && (stream->forward_flags & FORWARD_TRANSCODE)) {
 			/* decoding costs: off the plain path, behind this one flag test */
-			relay_transcode(worker, stream, out, destination, packet, length);
+			relay_transcode(worker, stream, out, destination, packet, length, &worker->sources[i], dtmf,
+					&dtmf_count);
 			continue;
 		}
 		if (out->forward_flags & (FORWARD_SRTP | FORWARD_DTLS)) {
