@@ -124,6 +124,9 @@ struct stream_extras {
 	/* RTCP of a transcoded media (transcode_rtcp.h), the RTP stream's, worker only: what the
 	 * last reception report the relay wrote about this stream's input counted (RFC 3550 A.3) */
 	uint32_t rtcp_expected_prior, rtcp_received_prior;
+	/* DTX (media_transcode.h, --dtx-delay), worker only: fires when the RTP stream went quiet */
+	struct timer_entry dtx_timer;
+	int64_t dtx_last_us;            /* CLOCK_MONOTONIC of its last RTP packet */
 };
 
 /* The media's side allocation: its two streams' extras, then (64-byte aligned, at

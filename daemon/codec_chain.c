@@ -2,6 +2,7 @@
 #include "codec_chain.h"
 
 #include <errno.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,6 +146,10 @@ struct codec_chain {
 	bool tone_active;
 	uint32_t tone_ts, tone_done;            /* input clock */
 	uint64_t tone_samples;                  /* output samples of the tone so far (its phase) */
+	/* RFC 3389 comfort noise: a CN packet is played as one frame of noise at its level; DTX
+	 * gaps get noise at --dtx-cn-params' level (-dBov), else silence (as 10.5) */
+	int dtx_cn_level;               /* -1: silence */
+	uint32_t noise_state;
 };
 
 /* ---- G.711 (ITU-T G.711; decode by formula into tables once, encode by nearest level) ---- */
@@ -401,6 +406,7 @@ struct codec_chain *codec_chain_new(const struct codec_chain_config *config, con
 	chain->in_dtmf_clock = config->input_dtmf_clock ? config->input_dtmf_clock : 8000;
 	chain->out_dtmf_clock = config->output_dtmf_clock ? config->output_dtmf_clock : 8000;
 	chain->frame_samples = chain->out.rate * ptime / 1000;
+	chain->dtx_cn_level = config->dtx_cn_level > 0 && config->dtx_cn_level < 127 ? config->dtx_cn_level : -1;
 	/* DTMF translation needs the events at the audio's clock (RFC 4733 section 2.1) */
 	chain->tones_to_events = config->input_dtmf_pt < 0 && config->output_dtmf_pt >= 0
 		&& chain->out_dtmf_clock == chain->out.clock;
@@ -650,12 +656,32 @@ static void encode_ready_frames(struct codec_chain *chain)
 
 /* ---- input ---- */
 
-static void fifo_append_silence(struct codec_chain *chain, unsigned int samples)
+/* RFC 3389 section 3.1: white noise at level -dBov (the spectral coefficients are not
+ * applied), or zeros for level < 0. */
+static void write_gap(struct codec_chain *chain, int16_t *out, unsigned int samples, int level)
+{
+	if (level < 0 || level >= 127) {
+		memset(out, 0, samples * sizeof(int16_t));
+		return;
+	}
+	/* scaled as 10.5's CN decoder sounds (peaks of about 280 at -40 dBov); a uniform noise
+	 * of peak a has RMS a / sqrt(3) */
+	double rms = 16384.0 * pow(10.0, -(double)level / 20.0);
+	int peak = (int)(rms * 1.7320508 + 0.5);
+	if (peak > 32767)
+		peak = 32767;
+	for (unsigned int i = 0; i < samples; i++) {
+		chain->noise_state = chain->noise_state * 1664525u + 1013904223u;
+		out[i] = peak ? (int16_t)((int)(chain->noise_state >> 16) % (2 * peak + 1) - peak) : 0;
+	}
+}
+
+static void fifo_append_gap(struct codec_chain *chain, unsigned int samples, int level)
 {
 	while (samples) {
 		unsigned int room = chain->fifo_capacity - chain->fifo_length;
 		unsigned int now = samples < room ? samples : room;
-		memset(chain->fifo + chain->fifo_length, 0, now * sizeof(int16_t));
+		write_gap(chain, chain->fifo + chain->fifo_length, now, level);
 		chain->fifo_length += now;
 		samples -= now;
 		chain->stats.filled_samples += now;
@@ -781,7 +807,8 @@ static void align_timing(struct codec_chain *chain, const struct rtp_header_info
 		return;  /* overlap or on time: decode as it comes */
 	uint64_t gap_out = (uint64_t)gap * chain->out.rate / chain->in.clock;
 	if (gap_out <= (uint64_t)chain->out.rate * CODEC_CHAIN_MAX_FILL_MS / 1000) {
-		fifo_append_silence(chain, (unsigned int)gap_out);
+		/* the rest of a DTX gap the timer did not fill yet sounds like the part it did */
+		fifo_append_gap(chain, (unsigned int)gap_out, chain->dtx_cn_level);
 	} else {
 		/* a long silence (DTX, hold): move the output clock on by the same time */
 		chain->out_ts += out_ts_step(chain, gap_out);
@@ -863,8 +890,17 @@ static void process_packet(struct codec_chain *chain, const uint8_t *packet, siz
 		relay_dtmf(chain, packet, &rtp);
 		return;
 	}
-	if (rtp.payload_type == CN_PAYLOAD_TYPE || rtp.payload_type != chain->in.payload_type)
-		return;  /* comfort noise or a codec this chain was not built for: its gap is filled later */
+	if (rtp.payload_type == CN_PAYLOAD_TYPE && rtp.payload_length >= 1) {
+		/* RFC 3389: played as one frame of noise at its level (as 10.5 decodes it); the
+		 * silence after it is the gap's, filled like any other */
+		align_timing(chain, &rtp);
+		unsigned int frame = chain->frame_samples;
+		fifo_append_gap(chain, frame, packet[rtp.header_length] & 0x7f);
+		chain->expected_in_ts += (uint32_t)((uint64_t)frame * chain->in.clock / chain->out.rate);
+		return;
+	}
+	if (rtp.payload_type != chain->in.payload_type)
+		return;  /* a codec this chain was not built for: its gap is filled later */
 	align_timing(chain, &rtp);
 	int samples = decode_payload(chain, packet + rtp.header_length, rtp.payload_length);
 	if (samples < 0) {
@@ -974,6 +1010,20 @@ int codec_chain_pop(struct codec_chain *chain, uint8_t *out, size_t capacity)
 	chain->outq_head = (chain->outq_head + 1) % OUTPUT_SLOTS;
 	chain->outq_count--;
 	return slot->length;
+}
+
+int codec_chain_fill_frame(struct codec_chain *chain)
+{
+	if (!chain->synced)
+		return 0;
+	fifo_append_gap(chain, chain->frame_samples, chain->dtx_cn_level);
+	chain->expected_in_ts += (uint32_t)((uint64_t)chain->frame_samples * chain->in.clock / chain->out.rate);
+	return (int)chain->outq_count;
+}
+
+unsigned int codec_chain_frame_us(const struct codec_chain *chain)
+{
+	return (unsigned int)((uint64_t)chain->frame_samples * 1000000 / chain->out.rate);
 }
 
 bool codec_chain_take_dtmf(struct codec_chain *chain, struct codec_chain_dtmf *dtmf)

@@ -15,8 +15,9 @@
  * (dtmf_detect.h, ITU-T Q.24 limits) and each digit is sent as RFC 4733 events instead of its
  * tone (start when two 25.6 ms blocks agree, the end three times when it stops); with
  * telephone-event on the input only, events are played as their tone pair in the audio. Both
- * need the events at the audio's clock. Comfort noise (RFC 3389, payload type 13) is dropped
- * and its interval filled like any other timestamp gap.
+ * need the events at the audio's clock. Comfort noise (RFC 3389, payload type 13) is played as
+ * one frame of white noise at its level (its spectral coefficients are not applied); the
+ * silence after it is a gap like any other (codec_chain_fill_frame() for DTX).
  *
  * Loss and reordering: packets are released in sequence order. A packet ahead of the expected
  * sequence number is held (up to reorder_depth packets) waiting for the missing one; when more
@@ -70,6 +71,7 @@ struct codec_chain_config {
 	unsigned int output_dtmf_clock; /* 0 = 8000 */
 	unsigned int input_dtmf_clock;  /* 0 = 8000 */
 	unsigned int reorder_depth;     /* packets held waiting for a missing one (<= CODEC_CHAIN_MAX_REORDER) */
+	int dtx_cn_level;               /* DTX fill: RFC 3389 noise level (-dBov, 1-126), else silence */
 };
 
 struct codec_chain_stats {
@@ -111,6 +113,13 @@ int codec_chain_flush(struct codec_chain *chain);
 /* Take the oldest queued output packet: its length, 0 when none, -ENOSPC (packet kept). */
 int codec_chain_pop(struct codec_chain *chain, uint8_t *out, size_t capacity);
 void codec_chain_get_stats(const struct codec_chain *chain, struct codec_chain_stats *stats);
+/* DTX (--dtx-delay): the input went quiet; one output frame of gap fill (RFC 3389 noise at the
+ * last CN packet's level, else silence) is queued and the input's expected timestamp moves on
+ * by the same time, so audio that resumes later joins without a second fill. 0 before the first
+ * packet. Returns how many output packets are queued. */
+int codec_chain_fill_frame(struct codec_chain *chain);
+/* The output frame's duration (the ptime), microseconds. */
+unsigned int codec_chain_frame_us(const struct codec_chain *chain);
 /* The oldest digit found in-band since the last call (at most CODEC_CHAIN_DTMF_QUEUE kept):
  * false when none. */
 bool codec_chain_take_dtmf(struct codec_chain *chain, struct codec_chain_dtmf *dtmf);

@@ -13,6 +13,7 @@
 #include "codec_chain.h"
 #include "config.h"
 #include "log.h"
+#include "relay.h"
 
 /* One codec of a transcoded media as the SDP names it. */
 struct transcode_codec {
@@ -58,9 +59,26 @@ static const struct {
 /* --jitter-buffer, set once at start-up before any call exists */
 static unsigned int reorder_depth = MEDIA_TRANSCODE_DEFAULT_REORDER;
 
+static long long dtx_delay_us, max_dtx_us = 30 * 1000000LL;   /* 10.5's default --max-dtx: 30 s */
+static int dtx_cn_level;
+
 void media_transcode_configure(const struct daemon_config *config)
 {
 	reorder_depth = config->jitter_buffer ? config->jitter_buffer : MEDIA_TRANSCODE_DEFAULT_REORDER;
+	dtx_delay_us = config->dtx_delay_ms * 1000LL;
+	dtx_cn_level = config->dtx_cn_level;
+	if (config->max_dtx_set)
+		max_dtx_us = config->max_dtx_s * 1000000LL;
+}
+
+long long media_transcode_dtx_delay_us(void)
+{
+	return dtx_delay_us;
+}
+
+long long media_transcode_max_dtx_us(void)
+{
+	return max_dtx_us;
 }
 
 static bool is_auxiliary(const struct codec *codec)
@@ -295,6 +313,7 @@ static struct codec_chain *chain_between(const struct transcode_codec *in, const
 		.input_dtmf_clock = in_dtmf ? in_dtmf->clock : 0,
 		.output_dtmf_clock = out_dtmf ? out_dtmf->clock : 0,
 		.reorder_depth = reorder_depth,
+		.dtx_cn_level = dtx_cn_level,
 	};
 	return codec_chain_new(&config, reason);
 }
@@ -449,6 +468,10 @@ void media_transcode_release(struct media *media)
 
 void media_transcode_free(struct media *media)
 {
+	/* call_free() runs on the call's worker, whose timer heap may hold the DTX timer */
+	struct media_worker *worker = media->monologue && media->monologue->call ? media->monologue->call->worker : NULL;
+	if (worker)
+		relay_worker_timer_cancel(worker, &media->streams[STREAM_RTP].extras->dtx_timer);
 	codec_chain_free(media->streams[STREAM_RTP].extras->transcode);
 	media->streams[STREAM_RTP].extras->transcode = NULL;
 	if (media->transcode) {
