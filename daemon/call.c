@@ -224,12 +224,16 @@ void call_refresh_forwarding(struct call *call)
 		/* a recorded stream also hands its packets to the recording (FORWARD_RECORD) */
 		struct stream *rtp = &media->streams[STREAM_RTP], *rtcp = &media->streams[STREAM_RTCP];
 		rtp->forward_flags = flags | (rtp->extras->record && rtp->extras->recording_sink ? FORWARD_RECORD : 0);
-		if (rtp->extras->transcode)   /* RTP only: RTCP passes unchanged */
+		bool transcoded = rtp->extras->transcode != NULL;
+		if (transcoded)
 			rtp->forward_flags |= FORWARD_TRANSCODE;
 		/* DTLS on a separate RTCP port: that stream is SRTP once its own association keyed it */
 		if (dtls_srtp_rtcp_apart(media, media->rtcp_mux))
 			flags = (flags & ~(uint32_t) FORWARD_SRTP) | (media->rtcp_srtp ? FORWARD_SRTP : 0);
 		rtcp->forward_flags = flags | (rtcp->extras->record && rtcp->extras->recording_sink ? FORWARD_RECORD : 0);
+		/* on the RTCP stream: its reports are rewritten for the other leg (transcode_rtcp.h) */
+		if (transcoded)
+			rtcp->forward_flags |= FORWARD_TRANSCODE;
 		struct stream_extras *extras = rtp->extras;
 		extras->media_control = media->media_control;
 		extras->telephone_event_types = media->telephone_event_types;

@@ -121,6 +121,50 @@ static int apply_jitter_buffer(void *target, const char *value, char **reason)
 	return result;
 }
 
+/* --dtx-delay / --max-dtx (transcoding, media_transcode.h): how long a transcoded stream may
+ * be silent before the relay fills the gap itself, and for how long at most */
+static int apply_dtx_delay(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	long long number;
+	int result = options_apply_integer(value, 0, 10000, &number, reason);
+	if (result == 0)
+		state->config->dtx_delay_ms = (unsigned int) number;
+	return result;
+}
+
+static int apply_max_dtx(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	long long number;
+	int result = options_apply_integer(value, -1000000, 1000000, &number, reason);
+	if (result == 0) {
+		state->config->max_dtx_s = (int) number;
+		state->config->max_dtx_set = true;
+	}
+	return result;
+}
+
+/* --dtx-cn-params: RFC 3389 parameters of the noise filling DTX gaps; the first (the level in
+ * -dBov) is used, the spectral ones are accepted and not applied */
+static int apply_dtx_cn_params(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	char first[16];
+	size_t length = strcspn(value, " \t,");
+	if (length >= sizeof(first)) {
+		*reason = g_strdup("expected a noise level (0-127) first");
+		return -EINVAL;
+	}
+	memcpy(first, value, length);
+	first[length] = '\0';
+	long long number;
+	int result = options_apply_integer(first, 0, 127, &number, reason);
+	if (result == 0)
+		state->config->dtx_cn_level = (int) number;
+	return result;
+}
+
 static int apply_port_max(void *target, const char *value, char **reason)
 {
 	struct load_state *state = target;
@@ -892,8 +936,14 @@ static const struct option_spec option_table[] = {
 		  "File format for stored pcap files (default raw)"),
 	/* Settings of features a call must ask for (transcoding, playback, DTMF triggers); the
 	 * ng layer refuses such a request when the feature is missing. */
-	IGNORED_VALUE("dtx-delay", 0), IGNORED_VALUE("max-dtx", 0), IGNORED_VALUE("dtx-buffer", 0),
-	IGNORED_VALUE("dtx-lag", 0), IGNORED_VALUE("dtx-shift", 0), IGNORED_VALUE("dtx-cn-params", 0),
+	SUPPORTED("dtx-delay", 0, OPTION_VALUE, apply_dtx_delay, "INT",
+			"Transcoded streams: silence in milliseconds after which the relay fills the gap itself (0 = off)"),
+	SUPPORTED("max-dtx", 0, OPTION_VALUE, apply_max_dtx, "INT",
+			"Transcoded streams: seconds the relay fills a gap at most (<= 0: no limit; default 30)"),
+	IGNORED_VALUE("dtx-buffer", 0),
+	IGNORED_VALUE("dtx-lag", 0), IGNORED_VALUE("dtx-shift", 0),
+	SUPPORTED("dtx-cn-params", 0, OPTION_VALUE, apply_dtx_cn_params, "INT INT INT ...",
+			"Transcoded streams: RFC 3389 comfort noise level (-dBov) filling DTX gaps; spectral values not applied"),
 	IGNORED_VALUE("amr-dtx", 0), IGNORED_VALUE("silence-detect", 0), IGNORED_VALUE("cn-payload", 0),
 	IGNORED_FLAG("dtmf-no-suppress", 0), IGNORED_VALUE("dtmf-digit-delay", 0),
 	IGNORED_VALUE("mysql-host", 0), IGNORED_VALUE("mysql-port", 0), IGNORED_VALUE("mysql-user", 0),

@@ -495,7 +495,8 @@ static const char *negotiate_codecs(const struct ng_flags *flags, bool offer, co
 			if (codec_negotiate_offer(&list, &offered_only, chosen, &count, &missing) < 0)
 				return NULL;
 		}
-		if (receiver_media->transcode || flags->codec.transcode.count) {
+		if (receiver_media->transcode || flags->codec.transcode.count || flags->codec.accept.count
+		    || flags->codec.always_transcode) {
 			if (codec_formats_text(&list, chosen, count, text, size) < 0)
 				return NULL;
 			int added = media_transcode_offer(&list, &flags->codec, receiver_media, text, size, rtpmaps);
