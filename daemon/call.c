@@ -164,28 +164,49 @@ void media_set_protocol(struct media *media, const char *protocol)
 	media->protocol_allocated = true;
 }
 
+/* Gives a deleted call's socket pair back to its pool: parked open (out of the worker's
+ * epoll set) for the next call to reuse, or closed when that is not possible. */
+static void give_back_pair(struct call *call, struct port_pool *pool, unsigned int rtp_port, int fds[2])
+{
+	bool open = fds[0] >= 0 && fds[1] >= 0;
+	for (int kind = STREAM_RTP; open && call->worker && kind <= STREAM_RTCP; kind++) {
+		int error = relay_unwatch_socket(call->worker, fds[kind]);
+		open = !error || error == -ENOENT;
+	}
+	if (open) {
+		port_pool_park_pair(pool, rtp_port, fds);
+	} else {
+		/* closing the only reference also takes the socket out of the worker's epoll set */
+		for (int kind = STREAM_RTP; kind <= STREAM_RTCP; kind++)
+			if (fds[kind] >= 0)
+				close(fds[kind]);
+		port_pool_release_pair(pool, rtp_port);
+	}
+	fds[0] = fds[1] = -1;
+}
+
 static void media_close_sockets(struct media *media)
 {
-	for (int kind = STREAM_RTP; kind <= STREAM_RTCP; kind++) {
-		struct stream *stream = &media->streams[kind];
-		if (stream->fd < 0)
-			continue;
-		/* closing the only reference also takes the socket out of the worker's epoll set */
-		close(stream->fd);
-		stream->fd = -1;
-	}
+	struct call *call = media->monologue->call;
+	int fds[2] = { media->streams[STREAM_RTP].fd, media->streams[STREAM_RTCP].fd };
+	media->streams[STREAM_RTP].fd = media->streams[STREAM_RTCP].fd = -1;
 	if (media->rtp_port)
-		port_pool_release_pair(&media->interface->pool, media->rtp_port);
+		give_back_pair(call, &media->interface->pool, media->rtp_port, fds);
+	else
+		for (int kind = STREAM_RTP; kind <= STREAM_RTCP; kind++)
+			if (fds[kind] >= 0)
+				close(fds[kind]);
 	media->rtp_port = 0;
 	/* ICE on both address families: the other family's pair */
-	for (int kind = STREAM_RTP; kind <= STREAM_RTCP; kind++) {
-		struct stream_extras *extras = media->streams[kind].extras;
-		if (extras->family_fd >= 0)
-			close(extras->family_fd);
-		extras->family_fd = -1;
-	}
+	struct stream_extras *rtp = media->streams[STREAM_RTP].extras, *rtcp = media->streams[STREAM_RTCP].extras;
+	int family_fds[2] = { rtp->family_fd, rtcp->family_fd };
+	rtp->family_fd = rtcp->family_fd = -1;
 	if (media->family_rtp_port)
-		port_pool_release_pair(&media->family_interface->pool, media->family_rtp_port);
+		give_back_pair(call, &media->family_interface->pool, media->family_rtp_port, family_fds);
+	else
+		for (int kind = STREAM_RTP; kind <= STREAM_RTCP; kind++)
+			if (family_fds[kind] >= 0)
+				close(family_fds[kind]);
 	media->family_rtp_port = 0;
 }
 

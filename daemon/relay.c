@@ -755,6 +755,15 @@ int relay_watch_family_socket(struct media_worker *worker, struct stream *stream
 	return 0;
 }
 
+int relay_unwatch_socket(struct media_worker *worker, int fd)
+{
+	/* the worker may still hold an event of this round for the old stream: it sees
+	 * call->deleted under the lock and leaves the socket alone */
+	if (epoll_ctl(worker->epoll_fd, EPOLL_CTL_DEL, fd, NULL) < 0)
+		return -errno;
+	return 0;
+}
+
 /* RTP streams of the call that got a socket (local_port stays set once the socket is closed). */
 static unsigned int placed_streams_of(struct call *call)
 {
