@@ -7,6 +7,7 @@
 #include <netinet/ip.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -203,9 +204,10 @@ void port_pool_destroy(struct port_pool *pool)
 	pthread_mutex_destroy(&pool->lock);
 }
 
-int port_pool_take_pair(struct port_pool *pool, const union endpoint *local, int tos, int fds[2],
-                        unsigned int *rtp_port)
+int port_pool_take_pair_watched(struct port_pool *pool, const union endpoint *local, int tos, int fds[2],
+                                unsigned int *rtp_port, int *epoll_fd)
 {
+	*epoll_fd = -1;
 	pthread_mutex_lock(&pool->lock);
 	pool->tos = tos;
 	if (pool->pairs_used >= pool->pairs_total) {
@@ -225,6 +227,7 @@ int port_pool_take_pair(struct port_pool *pool, const union endpoint *local, int
 		fds[0] = entry->fds[0];
 		fds[1] = entry->fds[1];
 		*rtp_port = pool->last_port;
+		*epoll_fd = entry->epoll_fd;
 		pthread_mutex_unlock(&pool->lock);
 		return 0;
 	}
@@ -264,6 +267,18 @@ int port_pool_take_pair(struct port_pool *pool, const union endpoint *local, int
 	}
 	pthread_mutex_unlock(&pool->lock);
 	return result;
+}
+
+int port_pool_take_pair(struct port_pool *pool, const union endpoint *local, int tos, int fds[2],
+                        unsigned int *rtp_port)
+{
+	int epoll_fd;
+	int error = port_pool_take_pair_watched(pool, local, tos, fds, rtp_port, &epoll_fd);
+	if (!error && epoll_fd >= 0) {
+		epoll_ctl(epoll_fd, EPOLL_CTL_DEL, fds[0], NULL);
+		epoll_ctl(epoll_fd, EPOLL_CTL_DEL, fds[1], NULL);
+	}
+	return error;
 }
 
 int port_pool_take_port(struct port_pool *pool, const union endpoint *local, int tos, unsigned int rtp_port,
@@ -312,7 +327,7 @@ void port_pool_release_pair(struct port_pool *pool, unsigned int rtp_port)
 	pthread_mutex_unlock(&pool->lock);
 }
 
-void port_pool_park_pair(struct port_pool *pool, unsigned int rtp_port, const int fds[2])
+void port_pool_park_pair(struct port_pool *pool, unsigned int rtp_port, const int fds[2], int epoll_fd)
 {
 	unsigned int index = (rtp_port - pool->first_even) / 2;
 	if (rtp_port < pool->first_even || rtp_port > pool->port_max || index >= pool->pairs_total) {
@@ -334,6 +349,7 @@ void port_pool_park_pair(struct port_pool *pool, unsigned int rtp_port, const in
 	entry->fds[0] = fds[0];
 	entry->fds[1] = fds[1];
 	entry->tos = pool->tos;
+	entry->epoll_fd = epoll_fd;
 	entry->since_us = coarse_now_us();
 	park_push(pool, index);
 	pthread_mutex_unlock(&pool->lock);

@@ -19,6 +19,7 @@ struct port_pool_parked {
 	int tos;                         /* as set when opened; a take with another TOS sets it */
 	unsigned int next;               /* the next younger parked pair, or PORT_POOL_PARK_NONE */
 	int64_t since_us;                /* CLOCK_MONOTONIC_COARSE when parked */
+	int epoll_fd;                    /* the epoll set both are still in, disabled (relay_park_socket()), or -1 */
 };
 
 struct port_pool {
@@ -53,6 +54,11 @@ void port_pool_destroy(struct port_pool *pool);
  * when every pair is taken (in the pool or by other programs), or another negative errno. */
 int port_pool_take_pair(struct port_pool *pool, const union endpoint *local, int tos, int fds[2],
                         unsigned int *rtp_port);
+/* The same, for a caller that can take a parked pair's sockets still registered (disabled)
+ * in an epoll set: *epoll_fd says which (or -1: in none). port_pool_take_pair() takes them
+ * out of it. */
+int port_pool_take_pair_watched(struct port_pool *pool, const union endpoint *local, int tos, int fds[2],
+                                unsigned int *rtp_port, int *epoll_fd);
 /* Redis restore: the pair starting at rtp_port (even, inside the range), as another process
  * held it. Returns 0, -EINVAL (not a pair of this pool), -EADDRINUSE (taken here or by another
  * program) or another negative errno. */
@@ -61,9 +67,10 @@ int port_pool_take_port(struct port_pool *pool, const union endpoint *local, int
 /* Gives the pair starting at rtp_port back; the caller has closed the sockets. */
 void port_pool_release_pair(struct port_pool *pool, unsigned int rtp_port);
 /* Gives the pair starting at rtp_port back with its sockets fds (RTP, RTCP) still open and
- * bound, taken out of every epoll set by the caller: parked for a later take, or closed
- * when the pool has PORT_POOL_PARK_MAX parked already. The pool owns fds from here on. */
-void port_pool_park_pair(struct port_pool *pool, unsigned int rtp_port, const int fds[2]);
+ * bound, and in no epoll set but epoll_fd (-1: none), where the caller disabled them:
+ * parked for a later take, or closed when the pool has as many parked as it may keep. The
+ * pool owns fds from here on. */
+void port_pool_park_pair(struct port_pool *pool, unsigned int rtp_port, const int fds[2], int epoll_fd);
 unsigned int port_pool_parked_pairs(struct port_pool *pool);
 unsigned int port_pool_ports_used(struct port_pool *pool);
 

@@ -150,7 +150,7 @@ static void test_parked_pair_is_reused_drained(void)
 	unsigned int port, port_again;
 	g_assert_cmpint(port_pool_take_pair(&pool, &local, -1, fds, &port), ==, 0);
 	int kept[2] = { fds[0], fds[1] };
-	port_pool_park_pair(&pool, port, fds);
+	port_pool_park_pair(&pool, port, fds, -1);
 	g_assert_cmpuint(port_pool_parked_pairs(&pool), ==, 1);
 	g_assert_cmpuint(port_pool_ports_used(&pool), ==, 0);   /* parked ports are free ones */
 	g_assert_false(port_is_closed(port));
@@ -169,7 +169,7 @@ static void test_parked_pair_is_reused_drained(void)
 	/* the same sockets still receive for the new call */
 	send_to(port, again[0]);
 	g_assert_false(nothing_queued(again[0]));
-	port_pool_park_pair(&pool, port, again);
+	port_pool_park_pair(&pool, port, again, -1);
 	port_pool_destroy(&pool);   /* closes what is parked */
 	g_assert_true(port_is_closed(port));
 	g_assert_true(port_is_closed(port + 1));
@@ -187,7 +187,7 @@ static void test_parked_pair_rests_before_reuse(void)
 	unsigned int port, other_port;
 	g_assert_cmpint(port_pool_take_pair(&pool, &local, -1, fds, &port), ==, 0);
 	int kept[2] = { fds[0], fds[1] };
-	port_pool_park_pair(&pool, port, fds);
+	port_pool_park_pair(&pool, port, fds, -1);
 	/* not rested yet: new sockets on another pair */
 	g_assert_cmpint(port_pool_take_pair(&pool, &local, -1, other, &other_port), ==, 0);
 	g_assert_cmpuint(other_port, !=, port);
@@ -232,8 +232,8 @@ static void test_parking_is_bounded(void)
 	unsigned int ports[2];
 	for (int i = 0; i < 2; i++)
 		g_assert_cmpint(port_pool_take_pair(&pool, &local, -1, fds[i], &ports[i]), ==, 0);
-	port_pool_park_pair(&pool, ports[0], fds[0]);
-	port_pool_park_pair(&pool, ports[1], fds[1]);   /* no room: closed */
+	port_pool_park_pair(&pool, ports[0], fds[0], -1);
+	port_pool_park_pair(&pool, ports[1], fds[1], -1);   /* no room: closed */
 	g_assert_cmpuint(port_pool_parked_pairs(&pool), ==, 1);
 	g_assert_cmpuint(port_pool_ports_used(&pool), ==, 0);
 	g_assert_false(port_is_closed(ports[0]));
