@@ -158,6 +158,39 @@ static unsigned int park_take(struct port_pool *pool, int64_t now_us)
 	return PORT_POOL_PARK_NONE;
 }
 
+/* The oldest parked pair whatever its rest, drained, or PORT_POOL_PARK_NONE (lock held).
+ * One that keeps receiving is closed (its pair becomes free). */
+static unsigned int park_take_any(struct port_pool *pool)
+{
+	while (pool->park_head != PORT_POOL_PARK_NONE) {
+		unsigned int index = pool->park_head;
+		struct port_pool_parked *parked = &pool->park[index];
+		park_remove(pool, index);
+		if (drain_socket(parked->fds[0]) >= 0 && drain_socket(parked->fds[1]) >= 0)
+			return index;
+		close_pair(parked->fds);
+	}
+	return PORT_POOL_PARK_NONE;
+}
+
+/* Gives parked pair index (out of the FIFO) to a caller of take (lock held). */
+static void hand_out_parked(struct port_pool *pool, unsigned int index, const union endpoint *local, int tos,
+                            int fds[2], unsigned int *rtp_port, int *epoll_fd)
+{
+	struct port_pool_parked *entry = &pool->park[index];
+	if (entry->tos != tos && tos >= 0) {   /* --tos is fixed at start: not on the common path */
+		set_tos(entry->fds[0], local->address.sa_family, tos);
+		set_tos(entry->fds[1], local->address.sa_family, tos);
+	}
+	pool->pair_used[index] = PORT_PAIR_USED;
+	pool->pairs_used++;
+	pool->last_port = pool->first_even + index * 2;
+	fds[0] = entry->fds[0];
+	fds[1] = entry->fds[1];
+	*rtp_port = pool->last_port;
+	*epoll_fd = entry->epoll_fd;
+}
+
 /* How many pairs a pool may keep parked: PORT_POOL_PARK_MAX, at most an eighth of the
  * descriptor limit's worth of sockets, and at most half its pairs. */
 static unsigned int park_limit(unsigned int pairs_total)
@@ -216,18 +249,7 @@ int port_pool_take_pair_watched(struct port_pool *pool, const union endpoint *lo
 	}
 	unsigned int parked = pool->parked ? park_take(pool, coarse_now_us()) : PORT_POOL_PARK_NONE;
 	if (parked != PORT_POOL_PARK_NONE) {
-		struct port_pool_parked *entry = &pool->park[parked];
-		if (entry->tos != tos && tos >= 0) {   /* --tos is fixed at start: not on the common path */
-			set_tos(entry->fds[0], local->address.sa_family, tos);
-			set_tos(entry->fds[1], local->address.sa_family, tos);
-		}
-		pool->pair_used[parked] = PORT_PAIR_USED;
-		pool->pairs_used++;
-		pool->last_port = pool->first_even + parked * 2;
-		fds[0] = entry->fds[0];
-		fds[1] = entry->fds[1];
-		*rtp_port = pool->last_port;
-		*epoll_fd = entry->epoll_fd;
+		hand_out_parked(pool, parked, local, tos, fds, rtp_port, epoll_fd);
 		pthread_mutex_unlock(&pool->lock);
 		return 0;
 	}
@@ -264,6 +286,15 @@ int port_pool_take_pair_watched(struct port_pool *pool, const union endpoint *lo
 		*rtp_port = port;
 		result = 0;
 		break;
+	}
+	/* every free pair is parked and none has rested: better a port freed a moment ago
+	 * (drained) than none */
+	if (result == -ENOSPC && pool->parked) {
+		parked = park_take_any(pool);
+		if (parked != PORT_POOL_PARK_NONE) {
+			hand_out_parked(pool, parked, local, tos, fds, rtp_port, epoll_fd);
+			result = 0;
+		}
 	}
 	pthread_mutex_unlock(&pool->lock);
 	return result;

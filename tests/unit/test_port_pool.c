@@ -220,6 +220,36 @@ static void test_parked_pair_rests_before_reuse(void)
 	port_pool_destroy(&pool);
 }
 
+/* A pool whose free pairs are all parked and not rested hands one out all the same
+ * (drained), as it would have opened that port again before parking existed. */
+static void test_parked_pair_taken_when_nothing_else_is_free(void)
+{
+	unsigned int start = free_range_start(4);
+	struct port_pool pool;
+	g_assert_cmpint(port_pool_init(&pool, start, start + 3), ==, 0);
+	pool.park_min_age_us = 3600 * 1000000LL;
+	union endpoint local = loopback();
+	int fds[2][2];
+	unsigned int ports[2];
+	for (int i = 0; i < 2; i++)
+		g_assert_cmpint(port_pool_take_pair(&pool, &local, -1, fds[i], &ports[i]), ==, 0);
+	int kept[2] = { fds[0][0], fds[0][1] };
+	port_pool_park_pair(&pool, ports[0], fds[0], -1);
+	send_to(ports[0], kept[0]);
+	int again[2];
+	unsigned int port;
+	g_assert_cmpint(port_pool_take_pair(&pool, &local, -1, again, &port), ==, 0);
+	g_assert_cmpuint(port, ==, ports[0]);
+	g_assert_cmpint(again[0], ==, kept[0]);
+	g_assert_true(nothing_queued(again[0]));
+	g_assert_cmpint(port_pool_take_pair(&pool, &local, -1, fds[0], &port), ==, -ENOSPC);
+	for (int i = 0; i < 2; i++) {
+		close(again[i]);
+		close(fds[1][i]);
+	}
+	port_pool_destroy(&pool);
+}
+
 static void test_parking_is_bounded(void)
 {
 	unsigned int start = free_range_start(8);
@@ -269,5 +299,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/port_pool/parked_reused_drained", test_parked_pair_is_reused_drained);
 	g_test_add_func("/port_pool/parked_rests", test_parked_pair_rests_before_reuse);
 	g_test_add_func("/port_pool/parking_bounded", test_parking_is_bounded);
+	g_test_add_func("/port_pool/parked_when_exhausted", test_parked_pair_taken_when_nothing_else_is_free);
 	return g_test_run();
 }
