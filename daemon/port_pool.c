@@ -61,11 +61,15 @@ static int64_t coarse_now_us(void)
  * Returns the datagrams read, or -1 when it kept receiving for DRAIN_ROUNDS batches. */
 static int drain_socket(int fd)
 {
-	static char sink[1];
-	struct iovec vector = { sink, sizeof(sink) };
-	struct mmsghdr headers[DRAIN_BATCH];
-	for (unsigned int i = 0; i < DRAIN_BATCH; i++)
-		headers[i].msg_hdr = (struct msghdr) { .msg_iov = &vector, .msg_iovlen = 1 };
+	/* set up once per thread: the kernel writes only msg_len and msg_flags (MSG_TRUNC) */
+	static __thread char sink[1];
+	static __thread struct iovec vector;
+	static __thread struct mmsghdr headers[DRAIN_BATCH];
+	if (!vector.iov_base) {
+		vector = (struct iovec) { sink, sizeof(sink) };
+		for (unsigned int i = 0; i < DRAIN_BATCH; i++)
+			headers[i].msg_hdr = (struct msghdr) { .msg_iov = &vector, .msg_iovlen = 1 };
+	}
 	int total = 0;
 	for (unsigned int round = 0; round < DRAIN_ROUNDS; round++) {
 		int received = recvmmsg(fd, headers, DRAIN_BATCH, MSG_DONTWAIT | MSG_TRUNC, NULL);
