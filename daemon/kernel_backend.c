@@ -350,6 +350,22 @@ void kernel_backend_remove_call(struct daemon_context *daemon, struct call *call
 		remove_target(daemon, stream, "call ended");
 }
 
+void kernel_backend_refresh_call(struct daemon_context *daemon, struct call *call)
+{
+	if (!daemon || !daemon->kernel)
+		return;
+	struct stream *stream;
+	call_foreach_stream(call, stream) {
+		if (!stream->extras->kernelized)
+			continue;
+		union endpoint local;
+		struct kernel_counters counters;
+		stream_local_endpoint(stream, &local);
+		if (kernel_forward_read_counters(daemon->kernel, &local, &counters) == 0)
+			add_counters(daemon, stream, &counters);
+	}
+}
+
 /* An offer or answer may have moved a peer (the learned source is dropped then) or
  * changed what the kernel can do: bring the call's targets up to date now rather than at
  * the next one-second sync, so the kernel never forwards to an address signalling left. */
