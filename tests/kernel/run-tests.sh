@@ -50,7 +50,7 @@ fi
 run_guest() {
 	local iptables=$1; shift
 	echo "== guest: iptables-$iptables: $*"
-	"$KVM/run-vm" --quiet --timeout 120 --iptables "$iptables" --module "$ko" \
+	"$KVM/run-vm" --quiet --timeout "${KERNEL_TEST_TIMEOUT:-120}" --iptables "$iptables" --module "$ko" \
 		--file "$ROOT/iptables-extension/libxt_RTPENGINE.so:$XTABLES_DIR/libxt_RTPENGINE.so" \
 		--file "$OUT/kernel_test_tool:/tools/kernel_test_tool" \
 		--share "$OUT/guest" \
