@@ -271,6 +271,13 @@ static void add_counters(struct daemon_context *daemon, struct stream *stream, c
 		stream->counters.last_packet_us = (int64_t) counters->last_packet_unix_us;
 	if (has_ssrc)
 		stream->last_ssrc = ssrc;
+	/* the SRTP contexts follow the kernel's indexes (for Redis, and packets passed up) */
+	struct stream_extras *extras = stream->extras;
+	if (extras->kernelized) {
+		kernel_srtp_follow(stream->media, false, extras->kernel_decrypt_context, counters->decrypt_ssrcs);
+		if (stream->sink)
+			kernel_srtp_follow(stream->sink->media, true, extras->kernel_encrypt_context, counters->encrypt_ssrcs);
+	}
 	/* the kernel's per-SSRC RTP figures into the stream's media quality (kernel_quality.h) */
 	struct ssrc_quality *quality = stream->extras->quality;
 	if (quality && kernel_quality_merge(quality, &stream->extras->kernel_quality_seen, counters->rtp))

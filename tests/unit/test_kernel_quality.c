@@ -2,11 +2,15 @@
  * the daemon's media quality state: userspace first, then the kernel (losses, duplicates and
  * jitter added, not double-counted on the next read), across the 16-bit sequence wrap, a new
  * SSRC while in the kernel, and the stream coming back to userspace (no false loss,
- * duplicate or jitter jump where the kernel stopped). */
+ * duplicate or jitter jump where the kernel stopped); the SRTP contexts following the
+ * kernel's indexes while it has the stream (kernel_srtp_follow), never going back. */
 #include "kernel_quality.h"
 
 #include <glib.h>
 #include <string.h>
+#include "call.h"
+#include "kernel_srtp.h"
+#include "media_crypto.h"
 #include "media_quality.h"
 
 static struct ssrc_quality *new_quality(void)
@@ -131,6 +135,43 @@ static void test_clock_rates(void)
 	g_assert_true(found_g722);
 }
 
+static uint64_t context_index(const struct srtp_context *context, uint32_t ssrc)
+{
+	struct srtp_rtp_state states[SRTP_SSRC_SLOTS];
+	unsigned count = srtp_context_export_rtp(context, states, SRTP_SSRC_SLOTS);
+	for (unsigned i = 0; i < count; i++)
+		if (states[i].ssrc == ssrc)
+			return states[i].window.highest_index;
+	return 0;
+}
+
+static void test_srtp_follows_kernel(void)
+{
+	struct media_srtp *srtp = g_new0(struct media_srtp, 1);
+	struct media *media = g_new0(struct media, 1);
+	media->srtp = srtp;
+	struct kernel_srtp_ssrc kernel[KERNEL_SRTP_SSRC_SLOTS] = {
+		{ .used = true, .ssrc = 5, .highest_index = 70000, .window = { 0xff, 0 } },
+	};
+	kernel_srtp_follow(media, false, srtp, kernel);
+	g_assert_cmpuint(context_index(&srtp->decrypt, 5), ==, 70000);
+	g_assert_cmpuint(context_index(&srtp->encrypt, 5), ==, 0);
+	kernel_srtp_follow(media, true, srtp, kernel);
+	g_assert_cmpuint(context_index(&srtp->encrypt, 5), ==, 70000);
+	/* never back: userspace went further (a packet passed up) */
+	kernel[0].highest_index = 60000;
+	kernel_srtp_follow(media, false, srtp, kernel);
+	g_assert_cmpuint(context_index(&srtp->decrypt, 5), ==, 70000);
+	/* a re-key made new contexts: the old target's state means nothing to them */
+	kernel[0].highest_index = 80000;
+	kernel_srtp_follow(media, false, (const void *) kernel, kernel);
+	g_assert_cmpuint(context_index(&srtp->decrypt, 5), ==, 70000);
+	kernel_srtp_follow(media, false, srtp, kernel);
+	g_assert_cmpuint(context_index(&srtp->decrypt, 5), ==, 80000);
+	g_free(media);
+	g_free(srtp);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -138,5 +179,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/kernel-quality/across-wrap", test_across_wrap);
 	g_test_add_func("/kernel-quality/new-ssrc-in-kernel", test_new_ssrc_in_kernel);
 	g_test_add_func("/kernel-quality/clock-rates", test_clock_rates);
+	g_test_add_func("/kernel-quality/srtp-follows-kernel", test_srtp_follows_kernel);
 	return g_test_run();
 }
