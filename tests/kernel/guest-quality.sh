@@ -5,7 +5,7 @@
 # network namespaces, a scripted PCMU sender (kernel_test_tool quality-stream) with 0% and 5%
 # loss and 0..10 ms of added jitter, B sending RTCP receiver reports (MOS in LQ mode). Checks:
 #   - query: A's SSRC counts exactly the packets sent and the loss made, no duplicates, a
-#     jitter within 2 ms (or 30%) of what receiver B measured itself, an average MOS
+#     jitter within 3 ms (or 40%) of what receiver B measured itself, an average MOS
 #   - kernel: the packets really went through the kernel (its per-SSRC slot counted them, the
 #     daemon's userspace packet count stayed put), query says "kernel forwarding"
 #   - delete (which takes the targets back): the same figures
@@ -69,9 +69,12 @@ average_mos() {
 	rest=${1#*11:average MOSd3:MOSi}
 	echo "${rest%%e*}"
 }
-within() {  # within VALUE REFERENCE: |VALUE - REFERENCE| <= max(2, 30% of REFERENCE)
+# within VALUE REFERENCE: |VALUE - REFERENCE| <= max(3, 40% of REFERENCE): the receiver's
+# clock reads happen in a loaded guest's userspace, the relay's at its socket or in the kernel
+within() {
+	case $1 in ''|*[!0-9]*) return 1 ;; esac
 	difference=$(($1 - $2)); [ $difference -lt 0 ] && difference=$((-difference))
-	allowed=$(($2 * 3 / 10)); [ $allowed -lt 2 ] && allowed=2
+	allowed=$(($2 * 4 / 10)); [ $allowed -lt 3 ] && allowed=3
 	[ $difference -le $allowed ]
 }
 
@@ -119,7 +122,7 @@ call() {
 		[ "$lost" = "$dropped" ] || fail "$mode $what: $lost lost measured, $dropped not sent"
 		[ "$duplicates" = 0 ] || fail "$mode $what: $duplicates duplicates"
 		within "$jitter_ms" "$receiver_jitter_ms" || fail "$mode $what: jitter $jitter_ms ms, receiver measured $receiver_jitter_ms ms"
-		[ "$mos" -gt 0 ] || fail "$mode $what: no average MOS"
+		[ "${mos:-0}" -gt 0 ] 2>/dev/null || fail "$mode $what: no average MOS"
 	done
 	eval "MOS_${mode}_${loss}=$mos"
 	if [ "$mode" = kernel ]; then
