@@ -231,7 +231,7 @@ static bool run_request(struct daemon_context *daemon, struct bencode_buffer *bu
 	int64_t started = now_realtime_us();
 	int result = ng_flags_parse(&request);
 	const char *call_id = request.flags.call_id;
-	if (log_enabled(LOG_INFO)) {
+	if (log_enabled(LOG_INFO) || log_call_debugging(call_id)) {
 		char source_text[ENDPOINT_TEXT_SIZE];
 		log_call(LOG_INFO, call_id, "Received command '%s' from %s", entry->name,
 			 endpoint_text(source, source_text, sizeof(source_text)));
