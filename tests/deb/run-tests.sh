@@ -266,7 +266,7 @@ if [[ " $STEPS " == *" systemd "* ]]; then
 			else
 				fail "rtpengine-ctl list totals: $out"
 			fi
-			if in_container rtpengine-ng-client --port 2223 ping 2>&1 | grep -q pong; then
+			if in_container rtpengine-ng-client --proxy-port 2223 ping 2>&1 | grep -q pong; then
 				ok "rtpengine-ng-client ping"
 			else
 				fail "rtpengine-ng-client ping"
