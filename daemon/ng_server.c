@@ -248,6 +248,9 @@ static bool run_request(struct daemon_context *daemon, struct bencode_buffer *bu
 	} else if (request.warning) {
 		bencode_dictionary_add_string(buffer, reply, "warning", request.warning);
 	}
+	/* flag debug: the call's lines pass any log level from now on (until it ends) */
+	if (result >= 0 && request.flags.debug && call_id && call_lookup(call_id))
+		log_call_debug_set(call_id, true);
 	command_counters[index].name = entry->name;
 	command_counters[index].count++;
 	double seconds = (double) (now_realtime_us() - started) / 1e6;

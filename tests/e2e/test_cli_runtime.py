@@ -118,3 +118,16 @@ def test_set_redis_parameters(rtpengine_factory):
     assert "redis_disable_time = 3\n" in ctl(cli_port, "params", "current")[0]
     assert "redis_disable_time = 7\n" in ctl(cli_port, "params", "start")[0]
     assert ctl(cli_port, "params", "diff")[0] == "redis_disable_time: 7 => 3\n"
+
+
+@pytest.mark.upstream_differs("10.5's log lines differ")
+def test_ng_debug_flag_debugs_the_call(rtpengine_factory):
+    daemon = rtpengine_factory("--log-level=5")
+    reply = daemon.ng({"command": "offer", "call-id": "flagged", "from-tag": "ft", "flags": ["debug"],
+                       "sdp": simple_sdp("127.0.0.1", 5000)})
+    assert reply["result"] == "ok" and "warning" not in reply, reply
+    offer(daemon, "plain", 5002)
+    for call_id in ("flagged", "plain"):
+        assert daemon.ng({"command": "query", "call-id": call_id})["result"] == "ok"
+    assert daemon.wait_for_log(r"\[flagged\]: Received command 'query'")
+    assert "[plain]: Received command" not in daemon.log_text()
