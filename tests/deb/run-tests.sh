@@ -213,7 +213,7 @@ fi
 cleanup_root
 
 # ---- 2b. systemd as PID 1 in that root (systemd-nspawn -b, an overlay on tmpfs keeps the root
-# as it is, a network namespace with only lo): the unit starts the daemon (Type=notify: start
+# as it is, a network namespace of its own): the unit starts the daemon (Type=notify: start
 # returns once the daemon sent READY=1), rtpengine-ctl works against it, stop ends it cleanly.
 # Kernel forwarding is not tested here: the container shares the host's kernel, which may not
 # load our module (the kvm guest step does).
@@ -242,14 +242,26 @@ if [[ " $STEPS " == *" systemd "* ]]; then
 			[ -n "$init" ] && break; sleep 0.1
 		done
 		in_container() { timeout 60 nsenter -t "$init" -a env LC_ALL=C.UTF-8 "$@"; }
+		# systemctl fails until systemd's own socket is there; then --wait waits for the boot
 		state=""
-		[ -n "$init" ] && state=$(in_container systemctl is-system-running --wait 2>&1 || true)
+		for _ in $(seq 120); do
+			[ -n "$init" ] || break
+			state=$(in_container systemctl is-system-running --wait 2>&1 || true)
+			[ "$state" = running ] || [ "$state" = degraded ] && break
+			sleep 0.5
+		done
 		if [ "$state" != running ] && [ "$state" != degraded ]; then
 			fail "systemd did not boot in the container: '$state'"; cat "$CACHE/nspawn.log"
 		else
 			ok "systemd booted as PID 1 ($state) in $((SECONDS - start)) s"
-			# the packaged unit is enabled and started at boot; configure a CLI, then restart by hand
+			# the container's network has lo only, where interface = any finds nothing (the unit
+			# started at boot failed for that): a veth pair inside it, with a documentation
+			# address, is the machine's network; then a CLI in the config, and start by hand
+			nsenter -t "$init" -n sh -c 'ip link add rtp0 type veth peer name rtp1 &&
+				ip addr add 192.0.2.10/24 dev rtp0 && ip link set rtp1 up && ip link set rtp0 up' ||
+				fail "veth pair in the container"
 			in_container systemctl stop rtpengine-daemon
+			in_container systemctl reset-failed rtpengine-daemon 2>/dev/null || true
 			in_container sed -i 's/^#* *listen-cli *=.*/listen-cli = 127.0.0.1:9900/' /etc/rtpengine/rtpengine.conf
 			[ "$(in_container systemctl show -p Type --value rtpengine-daemon)" = notify ] || fail "unit is not Type=notify"
 			if in_container systemctl start rtpengine-daemon &&
@@ -259,7 +271,7 @@ if [[ " $STEPS " == *" systemd "* ]]; then
 				fail "systemctl start rtpengine-daemon"; in_container journalctl -u rtpengine-daemon --no-pager | tail -20
 			fi
 			main_pid=$(in_container systemctl show -p MainPID --value rtpengine-daemon)
-			user=$(in_container ps -o user= -p "$main_pid" 2>/dev/null || true)
+			user=$(in_container stat -c %U "/proc/$main_pid" 2>/dev/null || true)
 			[ "$user" = rtpengine ] || fail "daemon runs as '$user', not rtpengine"
 			if out=$(in_container rtpengine-ctl -port 9900 list totals 2>&1) && grep -q "Total managed sessions" <<<"$out"; then
 				ok "rtpengine-ctl list totals against the service"
