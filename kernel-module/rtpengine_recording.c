@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Call recording in the kernel (ABI v3, README.md "Call recording"): recorded streams as
+ * Call recording in the kernel (ABI v4, README.md "Call recording"): recorded streams as
  * files under /proc/rtpengine/N/calls/CALL/STREAM, fed from the forwarding path.
  *
  * Upstream 10.5's rtpengine-recording opens /proc/rtpengine/N/calls/PARENT/NAME (PARENT and
