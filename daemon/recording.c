@@ -51,6 +51,7 @@ struct call_recording {
 	GString *spool;                 /* the whole spool file so far (it only grows) */
 	bool spool_failed;              /* logged once */
 	uint32_t kernel_call;           /* the kernel module's calls/PREFIX directory, 0: none */
+	bool call_ending;               /* "ended": the kernel observer took the targets out already */
 };
 
 /* A stream's recording state lives in stream->extras (call.h): its sink and record flag,
@@ -439,7 +440,9 @@ static void detach_streams(struct call *call, bool excluded_only)
 			recording_writer_run(delete_kernel_stream, GUINT_TO_POINTER(sink->kernel_stream));
 		recording_writer_release_sink(sink);
 	}
-	if (sinks->len)
+	/* an ending call's targets are gone (the kernel observer runs first): pushing them again
+	 * would leave them forwarding ports the next call gets */
+	if (sinks->len && !(call->recording && call->recording->call_ending))
 		kernel_backend_resync_call(call);
 	g_ptr_array_free(sinks, TRUE);
 }
@@ -766,6 +769,7 @@ static void recording_call_ended(const struct call_event *event)
 	struct call_recording *rec = call->recording;
 	if (!rec)
 		return;
+	rec->call_ending = true;
 	finish_recording(call, rec, event->now_us);
 	pending_clear(&rec->pending);
 	g_free(rec->metadata);

@@ -178,6 +178,8 @@ for reader in ${READERS:-debian ours}; do
 	$TOOL ng $NG "d7:command6:delete7:call-id$(bencode_string "rec-$reader")8:from-tag4:tagAe" >/dev/null || fail "delete"
 	# the spool file goes once the reader drained the kernel streams; then the reader ends the
 	# call; stopping it finishes whatever it still has open
+	# no target may outlive its call (the next call may get the same ports)
+	wait_for 50 sh -c '! grep -q "^target$" /proc/rtpengine/0/list' || fail "$reader: targets left after delete"
 	wait_for 100 sh -c "! ls $SPOOL/*.meta" || fail "$reader: spool file not deleted"
 	sleep 1
 	kill "$READER_PID"; wait "$READER_PID" || true; READER_PID=
