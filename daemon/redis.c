@@ -344,9 +344,12 @@ static guint64 call_fingerprint(struct call *call)
 			for (size_t i = 0; i < sizeof(stream->learned); i++)
 				hash = (hash ^ bytes[i]) * 1099511628211ull;
 		}
-		const struct dtls_connection *dtls = media->streams[STREAM_RTP].extras->dtls;
-		if (dtls)
-			hash = (hash ^ (uint64_t) dtls->state ^ ((uint64_t) dtls->srtp_material_length << 8)) * 1099511628211ull;
+		for (int kind = STREAM_RTP; kind <= STREAM_RTCP; kind++) {
+			const struct dtls_connection *dtls = media->streams[kind].extras->dtls;
+			if (dtls)
+				hash = (hash ^ (uint64_t) dtls->state ^ ((uint64_t) dtls->srtp_material_length << 8)
+					^ ((uint64_t) kind << 16)) * 1099511628211ull;
+		}
 		if (media->srtp) {
 			struct srtp_ssrc_position positions[SRTP_SSRC_SLOTS];
 			unsigned int count = srtp_context_positions(&media->srtp->decrypt, positions);

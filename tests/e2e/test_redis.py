@@ -541,20 +541,26 @@ def test_unreachable_redis_at_start(rtpengine_factory, tmp_path):
     assert daemon.wait_for_log(r"redis write: 127.0.0.1:%d/1 unreachable" % closed)
 
 
-def test_dtls_srtp_keys_survive_kill_9(rtpengine_factory, redis_server, tmp_path):
-    """DTLS-SRTP cannot be resumed, but its exported keys and our role can: after kill -9 the
-    standby decrypts and encrypts with the keys of the active daemon's handshake."""
+def _peer_certificate(tmp_path):
+    """A DTLS peer's key and certificate files and the certificate's SHA-256 fingerprint."""
     import subprocess
-    from test_dtls import OpensslPeer, PROFILES, dtls_offer, split_keys
-    from test_dtls import srtp as dtls_srtp
-    profile = "SRTP_AES128_CM_SHA1_80"
-    suite = PROFILES[profile][0]
     key, cert = str(tmp_path / "key.pem"), str(tmp_path / "cert.pem")
     subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
                     "-nodes", "-keyout", key, "-out", cert, "-days", "2", "-subj", "/CN=dtls-peer"],
                    check=True, capture_output=True)
     fingerprint = subprocess.run(["openssl", "x509", "-noout", "-fingerprint", "-sha256", "-in", cert],
                                  check=True, capture_output=True).stdout.decode().strip().split("=", 1)[1]
+    return key, cert, fingerprint
+
+
+def test_dtls_srtp_keys_survive_kill_9(rtpengine_factory, redis_server, tmp_path):
+    """DTLS-SRTP cannot be resumed, but its exported keys and our role can: after kill -9 the
+    standby decrypts and encrypts with the keys of the active daemon's handshake."""
+    from test_dtls import OpensslPeer, PROFILES, dtls_offer, split_keys
+    from test_dtls import srtp as dtls_srtp
+    profile = "SRTP_AES128_CM_SHA1_80"
+    suite = PROFILES[profile][0]
+    key, cert, fingerprint = _peer_certificate(tmp_path)
     active = rtpengine_factory("--redis=%s" % redis_server.url())
     caller, callee = MediaPeer(CALLER), MediaPeer(CALLEE)
     client = redis_server.client()
@@ -599,6 +605,90 @@ def test_dtls_srtp_keys_survive_kill_9(rtpengine_factory, redis_server, tmp_path
     finally:
         if peer:
             peer.close()
+        client.close()
+        caller.close()
+        callee.close()
+
+
+@pytest.mark.skipif(not os.path.exists(PEER), reason="srtp_peer not built (make test-e2e builds it)")
+def test_dtls_without_rtcp_mux_rtp_and_rtcp_survive_kill_9(rtpengine_factory, redis_server, tmp_path):
+    """DTLS without rtcp-mux (RFC 5764 section 4.1): the RTCP port's own association's keys are
+    stored too, so after kill -9 the standby relays RTP and SRTCP both ways with the keys of
+    the active daemon's two handshakes, and refuses a replayed SRTCP packet."""
+    from rtp import build_rtcp_compound
+    from test_dtls import OpensslPeer, PROFILES, dtls_offer, split_keys
+    from test_dtls import srtp as dtls_srtp
+    profile = "SRTP_AES128_CM_SHA1_80"
+    suite = PROFILES[profile][0]
+    key, cert, fingerprint = _peer_certificate(tmp_path)
+    active = rtpengine_factory("--redis=%s" % redis_server.url())
+    caller, callee = MediaPeer(CALLER), MediaPeer(CALLEE)
+    client = redis_server.client()
+    rtp_peer = rtcp_peer = None
+    try:
+        call = Call(active)
+        offered = Sdp(assert_ok(call.offer(dtls_offer(caller.port, fingerprint, setup="active"),
+                                           {"transport-protocol": "RTP/AVP"}))["sdp"])
+        answered = Sdp(assert_ok(call.answer(make_sdp(CALLEE, media_section(callee.port))))["sdp"])
+        relay_rtp, relay_rtcp = answered.media_address(), answered.rtcp_address()
+        assert relay_rtcp[1] == relay_rtp[1] + 1 and "rtcp-mux" not in answered.medias[0].attributes
+        rtp_peer = OpensslPeer(["s_client", "-connect", "%s:%d" % relay_rtp, "-cert", cert, "-key", key], profile)
+        rtcp_peer = OpensslPeer(["s_client", "-connect", "%s:%d" % relay_rtcp, "-cert", cert, "-key", key], profile)
+        rtp_client_key, rtp_server_key = split_keys(rtp_peer.keying_material(), profile)
+        rtcp_client_key, rtcp_server_key = split_keys(rtcp_peer.keying_material(), profile)
+        assert rtcp_client_key != rtp_client_key
+        # SRTCP from the caller, protected in one session: indexes 1..4 (RFC 3711 section 3.4)
+        reports = [build_rtcp_compound(0x1234, packet_count=n) for n in range(4)]
+        protected_reports = dtls_srtp("protect-rtcp", suite, rtcp_client_key, reports)
+
+        def both_ways(first_sequence, report_index):
+            plain = rtp_stream(0x1234, 3, first_sequence=first_sequence)
+            for packet in dtls_srtp("protect", suite, rtp_client_key, plain):
+                caller.rtp.send(packet, relay_rtp)
+            if [data for data, _ in callee.rtp.receive_all(3, 2.0)] != plain:
+                return "RTP caller -> callee"
+            back = rtp_stream(0x4321, 3, first_sequence=first_sequence)
+            for packet in back:
+                callee.rtp.send(packet, offered.media_address())
+            protected = [data for data, _ in caller.rtp.receive_all(3, 2.0)]
+            if len(protected) != 3 or dtls_srtp("unprotect", suite, rtp_server_key, protected) != back:
+                return "RTP callee -> caller"
+            caller.rtcp.send(protected_reports[report_index], relay_rtcp)
+            got = callee.rtcp.receive(2.0)
+            if not got or got[0] != reports[report_index]:
+                return "RTCP caller -> callee"
+            report_back = build_rtcp_compound(0x4321, packet_count=report_index)
+            callee.rtcp.send(report_back, offered.rtcp_address())
+            got = caller.rtcp.receive(2.0)
+            if not got or got[0] == report_back \
+                    or dtls_srtp("unprotect-rtcp", suite, rtcp_server_key, [got[0]]) != [report_back]:
+                return "RTCP callee -> caller"
+            return None
+        assert both_ways(1000, 0) is None
+
+        def keys_written():
+            value = client.value(call.call_id)
+            media = value and value["monologues"][0]["media"][0]
+            return media and media.get("dtls", {}).get("decrypt") and \
+                any("rtcp" in entry for entry in media.get("dtls_rtcp", {}).get("decrypt", []))
+        assert wait_until(keys_written, 4.0), client.value(call.call_id)
+        stored = client.value(call.call_id)["monologues"][0]["media"][0]["dtls_rtcp"]
+        assert stored["client"] is False and stored["profile"] == 1 and len(stored["material"]) == 2 * 60
+
+        active.stop(signal.SIGKILL)
+        standby = standby_of(rtpengine_factory, active)
+        assert standby.wait_for_log(r"call restored")
+        assert both_ways(2000, 3) is None, standby.log_text()[-2000:]
+        # what the active daemon already took (SRTCP index 1) is a replay for the standby
+        dropped = statistics(standby)["droppedsrtp"]
+        caller.rtcp.send(protected_reports[0], relay_rtcp)
+        assert callee.rtcp.receive(0.5) is None
+        assert wait_until(lambda: statistics(standby)["droppedsrtp"] == dropped + 1, 3.0)
+        assert_ok(Call(standby, call.call_id).delete())
+    finally:
+        for peer in (rtp_peer, rtcp_peer):
+            if peer:
+                peer.close()
         client.close()
         caller.close()
         callee.close()
