@@ -52,7 +52,7 @@ struct redis {
 	GHashTable *dirty;                 /* call-id (owned) -> NULL: to be written */
 	GHashTable *deletes;               /* call-id (owned) -> NULL: DEL not yet sent */
 	GHashTable *fingerprints;          /* call-id (owned) -> fingerprint last written (guint64 in pointer) */
-	GHashTable *foreign;               /* call-id (owned): restored from another instance's value */
+	GHashTable *foreign;               /* call-id (owned) -> hash of the value applied (guint64 in pointer): restored from another instance's value */
 	struct timer_entry flush_timer, tick_timer, check_timer;
 	bool flush_armed;
 	unsigned int consecutive_errors;
@@ -478,6 +478,16 @@ const struct call_observer redis_call_observer = {
 
 /* ---- restoring -------------------------------------------------------------------------- */
 
+/* FNV-1a of a foreign value: the owner rewrites a call whenever its latches or SRTP indexes
+ * move, and the same bytes need not be applied again. */
+static guint64 value_hash(const char *value, size_t length)
+{
+	guint64 hash = 1469598103934665603ull;
+	for (size_t i = 0; i < length; i++)
+		hash = (hash ^ (unsigned char) value[i]) * 1099511628211ull;
+	return hash;
+}
+
 static int restore_value(struct redis *redis, const char *key, const char *value, size_t length, bool foreign)
 {
 	const char *reason = NULL;
@@ -500,7 +510,7 @@ static int restore_value(struct redis *redis, const char *key, const char *value
 	}
 	counters.restored++;
 	if (foreign)
-		g_hash_table_add(redis->foreign, g_strdup(key));
+		g_hash_table_insert(redis->foreign, g_strdup(key), GSIZE_TO_POINTER(value_hash(value, length)));
 	else
 		/* written as it is: no need to write it again until it changes */
 		g_hash_table_insert(redis->fingerprints, g_strdup(key),
@@ -605,6 +615,30 @@ static int restore_all(struct redis *redis)
 
 /* ---- keyspace notifications (active-active) ----------------------------------------------- */
 
+/* A foreign call's new value (a re-offer or answer at its owner: new endpoints, ports or
+ * keys; new latches or SRTP indexes): as upstream does, the copy here ends (its value is the
+ * owner's: nothing is deleted) and the new value is restored in its place. Its sockets close
+ * before the new ones bind, so a port the value keeps is taken again. */
+static void apply_foreign_change(struct redis *redis, struct call *call, const char *key, const char *value,
+                                 size_t length)
+{
+	gpointer applied = NULL;
+	g_hash_table_lookup_extended(redis->foreign, key, NULL, &applied);
+	if (GPOINTER_TO_SIZE(applied) == value_hash(value, length))
+		return;   /* the same bytes again */
+	/* decoded first: a value we cannot read leaves the copy we have */
+	const char *reason = NULL;
+	if (redis_value_decode(value, length, redis->record, &reason) < 0) {
+		counters.restore_errors++;
+		log_call(LOG_WARNING, key, "redis: the other instance's new value cannot be read: %s", reason);
+		return;
+	}
+	log_call(LOG_INFO, key, "redis: the other instance changed the call, applying its new value");
+	counters.foreign_updates++;
+	call_end(call, CALL_END_DELETE);
+	restore_value(redis, key, value, length, true);
+}
+
 static void foreign_value(redisAsyncContext *context, void *reply_pointer, void *data)
 {
 	struct redis *redis = active;
@@ -612,8 +646,13 @@ static void foreign_value(redisAsyncContext *context, void *reply_pointer, void 
 	if (redis) {
 		link_reply(&redis->read, reply_pointer);
 		const redisReply *reply = reply_pointer;
-		if (reply && reply->type == REDIS_REPLY_STRING && !call_lookup(key))
-			restore_value(redis, key, reply->str, reply->len, true);
+		struct call *call = call_lookup(key);
+		if (reply && reply->type == REDIS_REPLY_STRING) {
+			if (!call)
+				restore_value(redis, key, reply->str, reply->len, true);
+			else if (g_hash_table_contains(redis->foreign, key))
+				apply_foreign_change(redis, call, key, reply->str, reply->len);
+		}
 	}
 	g_free(key);
 }
@@ -635,8 +674,8 @@ static void keyspace_message(redisAsyncContext *context, void *reply_pointer, vo
 	counters.keyspace_events++;
 	struct call *call = call_lookup(key);
 	if (!strcmp(event, "set")) {
-		if (call)
-			return;   /* ours, or restored already */
+		if (call && !g_hash_table_contains(redis->foreign, key))
+			return;   /* ours: our own write */
 		if (!link_command(&redis->read, NULL, NULL, "SELECT %u", db)
 		    || !link_command(&redis->read, foreign_value, g_strdup(key), "GET %s", key))
 			log_call(LOG_WARNING, key, "redis: keyspace event lost, no read connection");

@@ -125,6 +125,8 @@ static const struct statistics_field value_fields[] = {
 	TOTAL(redis_restored, "sessions", "redisrestored", "calls restored from Redis"),
 	TOTAL(redis_restore_errors, "sessions", "redisrestoreerrors", "Redis values that could not be restored"),
 	TOTAL(redis_keyspace_events, "events", "rediskeyspaceevents", "keyspace notifications received"),
+	TOTAL(redis_foreign_updates, "sessions", "redisforeignupdates",
+	      "new values of foreign calls applied (active-active: the owner changed the call)"),
 	VALUE(redis_dirty_calls, UINT64, GAUGE, "sessions", TOTAL, "redisdirtycalls", INTEGER,
 	      "calls changed and not yet written to Redis"),
 };
@@ -283,6 +285,7 @@ static void gather_values(struct daemon_context *daemon, struct statistics_value
 	values->redis_restored = redis.restored;
 	values->redis_restore_errors = redis.restore_errors;
 	values->redis_keyspace_events = redis.keyspace_events;
+	values->redis_foreign_updates = redis.foreign_updates;
 	values->redis_dirty_calls = redis.dirty;
 
 	values->ng_errors = totals->ng_errors;

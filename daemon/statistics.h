@@ -69,7 +69,7 @@ struct statistics_values {
 	uint64_t ng_cached_replies, ng_cached_reply_bytes;
 	/* Redis high availability (redis.c) */
 	uint64_t redis_connected, redis_writes, redis_write_errors, redis_deletes;
-	uint64_t redis_restored, redis_restore_errors, redis_keyspace_events, redis_dirty_calls;
+	uint64_t redis_restored, redis_restore_errors, redis_keyspace_events, redis_foreign_updates, redis_dirty_calls;
 };
 
 /* One ng command's counters. */

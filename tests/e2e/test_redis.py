@@ -440,17 +440,22 @@ def re_findall(pattern, text):
     return re.findall(pattern, text)
 
 
+def _second_instance(rtpengine_factory, first, *extra):
+    """A daemon following the keyspace of first's database, on its own address 127.0.0.3."""
+    def argv(ng_port, port_min, port_max):
+        args = [arg for arg in first.argv[1:] if not arg.startswith(("--listen-ng=", "--interface="))]
+        return args + ["--listen-ng=127.0.0.1:%d" % ng_port, "--interface=127.0.0.3",
+                       "--subscribe-keyspace=%d" % DB] + list(extra)
+    return rtpengine_factory(argv_builder=argv)
+
+
 def test_active_active_via_keyspace_notifications(rtpengine_factory, redis_server):
     client = redis_server.client()
     # the operator enables keyspace notifications in Redis (docs/redis.md)
     client.command("CONFIG", "SET", "notify-keyspace-events", "K$gx")
     first = rtpengine_factory("--redis=%s" % redis_server.url(), port_count=40)
-
-    def argv(ng_port, port_min, port_max):
-        args = [arg for arg in first.argv[1:] if not arg.startswith(("--listen-ng=", "--interface="))]
-        return args + ["--listen-ng=127.0.0.1:%d" % ng_port, "--interface=127.0.0.3",
-                       "--subscribe-keyspace=%d" % DB]
-    second = rtpengine_factory(argv_builder=argv)
+    # --timeout=1: a foreign call (no media here, it flows through its owner) must not time out
+    second = _second_instance(rtpengine_factory, first, "--timeout=1")
     caller, callee = MediaPeer(CALLER), MediaPeer(CALLEE)
     try:
         call, _, _ = plain_call(first, caller, callee)
@@ -460,6 +465,8 @@ def test_active_active_via_keyspace_notifications(rtpengine_factory, redis_serve
         assert wait_until(known_to_second, 3.0), second.log_text()[-2000:]
         assert statistics(second)["rediskeyspaceevents"] >= 1
         assert second.wait_for_log(r"call restored \(schema version 2\) from another instance")
+        # three one-second timer runs without media: the foreign copy stays (its owner decides)
+        assert not wait_until(lambda: not known_to_second(), 3.0), second.log_text()[-2000:]
         # the owner deletes it: the copy goes too, and the second daemon never wrote it
         assert_ok(call.delete())
         assert wait_until(lambda: not known_to_second(), 3.0)
@@ -468,6 +475,75 @@ def test_active_active_via_keyspace_notifications(rtpengine_factory, redis_serve
         client.close()
         caller.close()
         callee.close()
+
+
+def _relays(sender, to, receiver, ssrc, sequence, packet=None):
+    """One packet from sender to the relay address `to` arrives unchanged (or as packet) at receiver."""
+    sent = rtp_stream(ssrc, 1, first_sequence=sequence)[0]
+    sender.rtp.send(packet or sent, to)
+    return _matches(receiver.rtp, lambda data: data == sent, 2.0)
+
+
+@pytest.mark.skipif(not os.path.exists(PEER), reason="srtp_peer not built (make test-e2e builds it)")
+def test_active_active_applies_the_owners_later_changes(rtpengine_factory, redis_server):
+    """A foreign call follows its owner: a re-INVITE there with a new caller address and a new
+    SDES key is applied here too (media through this daemon's ports goes to the new address
+    and decrypts with the new key), and the owner's delete ends the copy."""
+    client = redis_server.client()
+    client.command("CONFIG", "SET", "notify-keyspace-events", "K$gx")
+    first = rtpengine_factory("--redis=%s" % redis_server.url(), port_count=40)
+    second = _second_instance(rtpengine_factory, first)
+    caller, callee, moved = MediaPeer(CALLER), MediaPeer(CALLEE), MediaPeer(CALLER)
+    try:
+        call, caller_key, relay_key, to_callee, to_caller = srtp_call(first, caller, callee)
+        ports = (to_callee[1], to_caller[1])
+
+        def foreign_copy():
+            reply = second.ng({"command": "query", "call-id": call.call_id})
+            return reply if reply.get("result") == "ok" else None
+        assert wait_until(foreign_copy, 3.0), second.log_text()[-2000:]
+        # the copy relays with the owner's ports and keys on this daemon's address
+        here_callee, here_caller = ("127.0.0.3", ports[0]), ("127.0.0.3", ports[1])
+        protected = srtp("protect", caller_key, rtp_stream(0x77, 4, first_sequence=100))
+        assert _relays(caller, here_callee, callee, 0x77, 100, protected[0])
+        callee.rtp.send(rtp_stream(0x78, 1, first_sequence=100)[0], here_caller)
+        got = caller.rtp.receive(2.0)
+        assert got is not None and got[0][:12] == rtp_stream(0x78, 1, first_sequence=100)[0][:12]
+
+        # a re-INVITE at the owner: the caller moved to another port and has a new key
+        new_key_text = new_key()
+        offer = make_sdp(CALLER, media_section(moved.port, protocol="RTP/SAVP",
+                                               attributes=("sendrecv", "crypto:1 %s inline:%s" % (SUITE, new_key_text))))
+        assert_ok(call.offer(offer, {"transport-protocol": "RTP/AVP"}))
+        assert_ok(call.answer(make_sdp(CALLEE, media_section(callee.port))))
+
+        def applied():
+            return statistics(second)["redisforeignupdates"] >= 1
+        assert wait_until(applied, 3.0), second.log_text()[-2000:]
+        assert second.wait_for_log(r"the other instance changed the call")
+        assert wait_until(foreign_copy, 3.0)
+        # towards the caller: its new address now (plain RTP from the callee, SRTP to the caller)
+        callee.rtp.send(rtp_stream(0x79, 1, first_sequence=300)[0], here_caller)
+        got = moved.rtp.receive(2.0)
+        assert got is not None and got[0][:12] == rtp_stream(0x79, 1, first_sequence=300)[0][:12], \
+            second.log_text()[-2000:]
+        assert caller.rtp.receive(0.3) is None, "the old caller address still gets media"
+        # from the caller: only its new key decrypts now
+        fresh = srtp("protect", new_key_text, rtp_stream(0x7a, 2, first_sequence=400))
+        moved.rtp.send(fresh[0], here_callee)
+        assert _matches(callee.rtp, lambda data: data == rtp_stream(0x7a, 2, first_sequence=400)[0], 2.0)
+        old_key_packet = srtp("protect", caller_key, rtp_stream(0x7b, 1, first_sequence=500))[0]
+        moved.rtp.send(old_key_packet, here_callee)
+        assert callee.rtp.receive(0.3) is None, "a packet with the old key was relayed"
+        assert statistics(second)["rediswrites"] == 0
+        assert statistics(second)["redisrestoreerrors"] == 0
+        # the owner deletes: the copy goes
+        assert_ok(call.delete())
+        assert wait_until(lambda: foreign_copy() is None, 3.0)
+    finally:
+        client.close()
+        for peer in (caller, callee, moved):
+            peer.close()
 
 
 def test_cli_standby_and_active(rtpengine_factory, redis_server):
