@@ -49,7 +49,7 @@ struct redis {
 	const struct daemon_config *config;
 	struct redis_link write, keyspace, read;
 	bool keyspace_enabled;
-	GHashTable *dirty;                 /* call-id (owned) -> NULL: to be written */
+	GHashTable *dirty;                 /* call-id (owned) -> timer_now_us() when marked (in pointer): to be written */
 	GHashTable *deletes;               /* call-id (owned) -> NULL: DEL not yet sent */
 	GHashTable *fingerprints;          /* call-id (owned) -> fingerprint last written (guint64 in pointer) */
 	GHashTable *foreign;               /* call-id (owned) -> hash of the value applied (guint64 in pointer): restored from another instance's value */
@@ -368,18 +368,28 @@ static guint64 call_fingerprint(struct call *call)
 	return hash;
 }
 
-static void arm_flush(struct redis *redis)
+static void arm_flush_at(struct redis *redis, int64_t at_us)
 {
 	if (redis->flush_armed)
 		return;
 	redis->flush_armed = true;
-	event_loop_timer_arm(redis->daemon->loop, &redis->flush_timer, timer_now_us() + REDIS_WRITE_DELAY_MS * 1000, 0);
+	event_loop_timer_arm(redis->daemon->loop, &redis->flush_timer, at_us, 0);
 }
 
+static void arm_flush(struct redis *redis)
+{
+	arm_flush_at(redis, timer_now_us() + REDIS_WRITE_DELAY_MS * 1000);
+}
+
+/* The first mark since the last write starts the call's delay: a call is written
+ * REDIS_WRITE_DELAY_MS after it was first marked, so a burst of changes is one write and a
+ * call that ends sooner (a failed or short call, the ng benchmark's cycles) is never written
+ * (measured: with one global timer, a fixed 7 % of the calls of a 16-in-flight ng load were
+ * written and deleted again). */
 static void mark_dirty(struct redis *redis, const char *call_id)
 {
 	if (!g_hash_table_contains(redis->dirty, call_id))
-		g_hash_table_add(redis->dirty, g_strdup(call_id));
+		g_hash_table_insert(redis->dirty, g_strdup(call_id), GSIZE_TO_POINTER((gsize) timer_now_us()));
 	arm_flush(redis);
 }
 
@@ -399,9 +409,16 @@ static void flush(struct timer_entry *timer, void *data)
 			return;
 		g_hash_table_iter_remove(&iterator);
 	}
+	int64_t now_us = timer_now_us(), next_due_us = INT64_MAX;
+	gpointer marked;
 	g_hash_table_iter_init(&iterator, redis->dirty);
-	while (redis->write.pending < REDIS_MAX_PENDING && g_hash_table_iter_next(&iterator, &key, NULL)) {
+	while (redis->write.pending < REDIS_MAX_PENDING && g_hash_table_iter_next(&iterator, &key, &marked)) {
 		const char *call_id = key;
+		int64_t due_us = (int64_t) GPOINTER_TO_SIZE(marked) + REDIS_WRITE_DELAY_MS * 1000;
+		if (due_us > now_us) {
+			next_due_us = MIN(next_due_us, due_us);
+			continue;   /* marked less than the delay ago */
+		}
 		struct call *call = call_lookup(call_id);
 		if (!call) {
 			g_hash_table_iter_remove(&iterator);
@@ -417,8 +434,10 @@ static void flush(struct timer_entry *timer, void *data)
 			return;
 		g_hash_table_iter_remove(&iterator);
 	}
-	if (g_hash_table_size(redis->dirty) || g_hash_table_size(redis->deletes))
-		arm_flush(redis);
+	if (g_hash_table_size(redis->deletes) || redis->write.pending >= REDIS_MAX_PENDING)
+		arm_flush(redis);   /* more than fit in flight: the next round */
+	else if (next_due_us != INT64_MAX)
+		arm_flush_at(redis, next_due_us);
 }
 
 /* Once a second: calls whose latches or SRTP rollover moved since their last write. */

@@ -8,6 +8,7 @@
 #     nft     rules and IPv4 forwarding through iptables-nft (nft_compat)
 #     srtp    SRTP in the kernel against libsrtp2: every suite, hand-over, drops, rmmod
 #     daemon  our daemon with --table=0: call relayed in the kernel, SIGSTOP proof, delete
+#     redis   Redis HA: kill -9, the standby restores the call into the kernel (redis-server in the guest)
 # RTPENGINE_BINARY picks the daemon (default: build/release/rtpengine, built with make).
 # Exit status: 0 = all passed.
 set -euo pipefail
@@ -37,7 +38,7 @@ make -s -C "$ROOT/iptables-extension"
 gcc $CFLAGS -I"$ROOT/lib" -I"$ROOT/daemon" -I"$ROOT/kernel-module" -o "$OUT/kernel_test_tool" \
 	"$ROOT/tests/kernel/kernel_test_tool.c" "$ROOT/daemon/kernel.c" -lsrtp2 -lcrypto
 
-if [ "$SELECTED" = all ] || [ "$SELECTED" = daemon ]; then
+if [ "$SELECTED" = all ] || [ "$SELECTED" = daemon ] || [ "$SELECTED" = redis ]; then
 	if [ -z "${RTPENGINE_BINARY:-}" ]; then
 		echo "== building the daemon"
 		make -s -C "$ROOT" build/release/rtpengine
@@ -75,6 +76,15 @@ fi
 if [ "$SELECTED" = all ] || [ "$SELECTED" = daemon ]; then
 	run_guest legacy "${NSS_FILES[@]}" --file "$RTPENGINE_BINARY:/tools/rtpengine" -- "$ROOT/tests/kernel/guest-daemon.sh" \
 		|| { echo "FAILED: daemon"; failed=1; }
+fi
+# Redis high availability: redis-server and redis-cli from the host (Debian's redis-server package)
+if [ "$SELECTED" = all ] || [ "$SELECTED" = redis ]; then
+	if command -v redis-server >/dev/null && command -v redis-cli >/dev/null; then
+		run_guest legacy --bin redis-server --bin redis-cli --file "$RTPENGINE_BINARY:/tools/rtpengine" \
+			-- "$ROOT/tests/kernel/guest-redis.sh" || { echo "FAILED: redis"; failed=1; }
+	else
+		echo "== SKIPPED: redis (redis-server or redis-cli not installed)"
+	fi
 fi
 echo "== kernel tests: $([ $failed = 0 ] && echo passed || echo FAILED) in $((SECONDS - start)) s"
 exit $failed
