@@ -460,14 +460,18 @@ static void check_timer_fired(struct timer_entry *timer, void *data)
 
 /* ---- lifecycle observer ----------------------------------------------------------------- */
 
+/* On the ng path, after every offer and answer: a few hash operations on the call-id (the
+ * tables that are usually empty are not hashed into). */
 static void observe_change(const struct call_event *event)
 {
 	struct redis *redis = active;
 	if (!redis || redis->restoring)
 		return;
 	/* a command here makes a foreign call ours */
-	g_hash_table_remove(redis->foreign, event->call_id);
-	g_hash_table_remove(redis->deletes, event->call_id);
+	if (g_hash_table_size(redis->foreign))
+		g_hash_table_remove(redis->foreign, event->call_id);
+	if (g_hash_table_size(redis->deletes))
+		g_hash_table_remove(redis->deletes, event->call_id);
 	mark_dirty(redis, event->call_id);
 }
 
@@ -480,7 +484,7 @@ static void observe_end(const struct call_event *event)
 	/* a call that ends before its first write (shorter than REDIS_WRITE_DELAY_MS, or while
 	 * Redis was away) has no value to delete */
 	bool written = g_hash_table_remove(redis->fingerprints, event->call_id);
-	bool foreign = g_hash_table_remove(redis->foreign, event->call_id);
+	bool foreign = g_hash_table_size(redis->foreign) && g_hash_table_remove(redis->foreign, event->call_id);
 	/* at shutdown the value stays for whoever takes over; a foreign call's value is its owner's */
 	if (event->reason == CALL_END_SHUTDOWN || foreign || redis->restoring || !written)
 		return;
@@ -488,9 +492,10 @@ static void observe_end(const struct call_event *event)
 	arm_flush(redis);
 }
 
+/* No "created": the offer that creates a call is followed by "changed", or by "ended" when it
+ * fails, and an empty call is nothing to write. */
 const struct call_observer redis_call_observer = {
 	.name = "redis",
-	.created = observe_change,
 	.changed = observe_change,
 	.ended = observe_end,
 };
