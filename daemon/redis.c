@@ -60,6 +60,7 @@ struct redis {
 	bool restoring;                    /* our own restores are not "changes" to write back */
 	bool stopping;
 	struct redis_call_record *record;  /* reused by every decode */
+	GString *command;                  /* reused by every SET */
 };
 
 static struct redis *active;           /* the observer's and the statistics' instance */
@@ -255,6 +256,42 @@ static bool link_command(struct redis_link *link, redisCallbackFn *callback, voi
 	return true;
 }
 
+/* A command already in the protocol's form (RESP): hiredis copies it as it is. */
+static bool link_formatted_command(struct redis_link *link, redisCallbackFn *callback, void *data, const char *command,
+                                   size_t length)
+{
+	if (!link->context || !link->connected)
+		return false;
+	if (redisAsyncFormattedCommand(link->context, callback, data, command, length) != REDIS_OK)
+		return false;
+	if (!link->pending++)
+		link->progress_us = timer_now_us();
+	return true;
+}
+
+static void resp_append_bulk(GString *out, const char *data, size_t length)
+{
+	char header[32];
+	int header_length = snprintf(header, sizeof(header), "$%zu\r\n", length);
+	g_string_append_len(out, header, header_length);
+	g_string_append_len(out, data, (gssize) length);
+	g_string_append_len(out, "\r\n", 2);
+}
+
+/* SET key value EX seconds, in RESP around the encoded value: hiredis' format-string parser
+ * cost as much per write as a fifth of the value's encoding (callgrind). */
+static void resp_set_command(GString *out, const char *key, const char *value, size_t length, unsigned int expires)
+{
+	char seconds[16];
+	int seconds_length = snprintf(seconds, sizeof(seconds), "%u", expires);
+	g_string_truncate(out, 0);
+	g_string_append_len(out, "*5\r\n$3\r\nSET\r\n", 13);
+	resp_append_bulk(out, key, strlen(key));
+	resp_append_bulk(out, value, length);
+	g_string_append_len(out, "$2\r\nEX\r\n", 8);
+	resp_append_bulk(out, seconds, (size_t) seconds_length);
+}
+
 /* A reply of link's: true if it is not an error. */
 static bool link_reply(struct redis_link *link, const redisReply *reply)
 {
@@ -427,9 +464,10 @@ static void flush(struct timer_entry *timer, void *data)
 		g_hash_table_insert(redis->fingerprints, g_strdup(call_id), GSIZE_TO_POINTER(call_fingerprint(call)));
 		size_t length = 0;
 		char *value = redis_value_encode(call, &length);
-		bool sent = link_command(&redis->write, set_reply, g_strdup(call_id), "SET %s %b EX %u", call_id, value, length,
-					 config->redis_expires ? config->redis_expires : 86400);
+		resp_set_command(redis->command, call_id, value, length, config->redis_expires ? config->redis_expires : 86400);
 		g_free(value);
+		bool sent = link_formatted_command(&redis->write, set_reply, g_strdup(call_id), redis->command->str,
+						   redis->command->len);
 		if (!sent)
 			return;
 		g_hash_table_iter_remove(&iterator);
@@ -770,6 +808,7 @@ int redis_start(struct redis **result, struct daemon_context *daemon)
 	redis->daemon = daemon;
 	redis->config = config;
 	redis->record = g_new0(struct redis_call_record, 1);
+	redis->command = g_string_sized_new(4096);
 	redis->dirty = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	redis->deletes = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	redis->fingerprints = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -831,6 +870,7 @@ void redis_stop(struct redis *redis)
 	active = NULL;
 	redis_call_record_clear(redis->record);
 	g_free(redis->record);
+	g_string_free(redis->command, TRUE);
 	g_hash_table_destroy(redis->dirty);
 	g_hash_table_destroy(redis->deletes);
 	g_hash_table_destroy(redis->fingerprints);
