@@ -697,20 +697,61 @@ static int params_revert(struct cli_request *request)
 
 /* ---- Redis, active/standby, calls ------------------------------------------------------- */
 
+/* Upstream's texts: "Subscribed-on keyspaces:" then the databases on one line. */
 static int kslist(struct cli_request *request)
 {
-	g_string_append(request->output, "\nSubscribed-on keyspaces:\n\n");
-	for (unsigned int i = 0; i < cli_config->subscribe_keyspace_count; i++)
-		g_string_append_printf(request->output, "%u\n", cli_config->subscribe_keyspace[i]);
+	unsigned int keyspaces[16];
+	unsigned int count = redis_keyspace_list(keyspaces, G_N_ELEMENTS(keyspaces));
+	g_string_append(request->output, "\nSubscribed-on keyspaces:\n");
+	for (unsigned int i = 0; i < count; i++)
+		g_string_append_printf(request->output, "%u ", keyspaces[i]);
+	g_string_append_c(request->output, '\n');
+	return 0;
+}
+
+/* A keyspace (Redis database) number, as upstream reads it: digits only. */
+static bool keyspace_number(const char *word, unsigned int *db)
+{
+	char *end = NULL;
+	unsigned long number = strtoul(word, &end, 10);
+	if (!g_ascii_isdigit(word[0]) || *end || number > 0xffff)
+		return false;
+	*db = (unsigned int) number;
+	return true;
+}
+
+static int ksadd(struct cli_request *request)
+{
+	unsigned int db;
+	if (request->count < 1)
+		return refuse(request, "More parameters required.");
+	if (!keyspace_number(request->words[0], &db))
+		return refuse(request, "Fail adding keyspace %s to redis notifications; no digists found", request->words[0]);
+	int error = redis_keyspace_add(db);
+	if (error == -EEXIST) {
+		g_string_append_printf(request->output, "Keyspace %u is already among redis notifications.\n", db);
+		return 0;
+	}
+	if (error == -ENOTCONN)
+		return refuse(request, "ksadd: keyspaces without Redis (--redis) is not supported by this relay");
+	if (error)
+		return refuse(request, "Fail adding keyspace %u to redis notifications; too many keyspaces", db);
+	g_string_append_printf(request->output, "Success adding keyspace %u to redis notifications.\n", db);
 	return 0;
 }
 
 static int ksrm(struct cli_request *request)
 {
+	unsigned int db;
 	if (request->count < 1)
 		return refuse(request, "More parameters required.");
-	g_string_append_printf(request->output, "Keyspace %s is not among redis notifications.\n", request->words[0]);
-	return -ENOENT;
+	if (!keyspace_number(request->words[0], &db) || redis_keyspace_remove(db) < 0) {
+		g_string_append_printf(request->output, "Keyspace %s is not among redis notifications.\n", request->words[0]);
+		return -ENOENT;
+	}
+	g_string_append_printf(request->output, "Successfully unsubscribed from keyspace %u.\n", db);
+	g_string_append_printf(request->output, "Successfully removed all foreign calls for keyspace %u.\n", db);
+	return 0;
 }
 
 static int active(struct cli_request *request)
@@ -856,7 +897,7 @@ static const struct cli_command top_commands[] = {
 	{ "set", NULL, set_commands, NULL },
 	{ "get", NULL, list_commands, NULL },
 	{ "params", NULL, params_commands, NULL },
-	MISSING("ksadd", "adding keyspaces at run time (restart with --subscribe-keyspace)"),
+	HANDLER("ksadd", ksadd),
 	HANDLER("ksrm", ksrm),
 	HANDLER("kslist", kslist),
 	HANDLER("active", active),

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <glib.h>
 #include <hiredis.h>
@@ -49,10 +50,13 @@ struct redis {
 	const struct daemon_config *config;
 	struct redis_link write, keyspace, read;
 	bool keyspace_enabled;
+	const struct redis_target *keyspace_target;
+	unsigned int keyspaces[16];        /* followed databases: --subscribe-keyspace, ksadd, ksrm */
+	unsigned int keyspace_count;
 	GHashTable *dirty;                 /* call-id (owned) -> timer_now_us() when marked (in pointer): to be written */
 	GHashTable *deletes;               /* call-id (owned) -> NULL: DEL not yet sent */
 	GHashTable *fingerprints;          /* call-id (owned) -> fingerprint last written (guint64 in pointer) */
-	GHashTable *foreign;               /* call-id (owned) -> hash of the value applied (guint64 in pointer): restored from another instance's value */
+	GHashTable *foreign;               /* call-id (owned) -> struct foreign_call (owned): not ours */
 	struct timer_entry flush_timer, tick_timer, check_timer;
 	bool flush_armed;
 	unsigned int consecutive_errors;
@@ -61,6 +65,19 @@ struct redis {
 	bool stopping;
 	struct redis_call_record *record;  /* reused by every decode */
 	GString *command;                  /* reused by every SET */
+};
+
+/* A call restored from another instance's value, or made foreign by the CLI's standby. */
+struct foreign_call {
+	guint64 value_hash;                /* of the value last applied (0: none) */
+	unsigned int db;                   /* the keyspace it came from, FOREIGN_BY_STANDBY */
+};
+#define FOREIGN_BY_STANDBY UINT_MAX
+
+/* A keyspace GET in flight: which database the key is in. */
+struct keyspace_get {
+	unsigned int db;
+	char key[];
 };
 
 static struct redis *active;           /* the observer's and the statistics' instance */
@@ -550,8 +567,18 @@ static guint64 value_hash(const char *value, size_t length)
 	return hash;
 }
 
-static int restore_value(struct redis *redis, const char *key, const char *value, size_t length, bool foreign)
+static void add_foreign(struct redis *redis, const char *call_id, guint64 value_hash, unsigned int db)
 {
+	struct foreign_call *foreign = g_new(struct foreign_call, 1);
+	foreign->value_hash = value_hash;
+	foreign->db = db;
+	g_hash_table_insert(redis->foreign, g_strdup(call_id), foreign);
+}
+
+/* foreign: the keyspace (database) of another instance's value, or -1 for our own */
+static int restore_value(struct redis *redis, const char *key, const char *value, size_t length, int64_t foreign_db)
+{
+	bool foreign = foreign_db >= 0;
 	const char *reason = NULL;
 	int error = redis_value_decode(value, length, redis->record, &reason);
 	if (!error && strcmp(redis->record->call_id, key)) {
@@ -572,7 +599,7 @@ static int restore_value(struct redis *redis, const char *key, const char *value
 	}
 	counters.restored++;
 	if (foreign)
-		g_hash_table_insert(redis->foreign, g_strdup(key), GSIZE_TO_POINTER(value_hash(value, length)));
+		add_foreign(redis, key, value_hash(value, length), (unsigned int) foreign_db);
 	else
 		/* written as it is: no need to write it again until it changes */
 		g_hash_table_insert(redis->fingerprints, g_strdup(key),
@@ -620,7 +647,7 @@ static void restore_batch(struct redis *redis, redisContext *context, char **key
 			return;
 		}
 		if (reply->type == REDIS_REPLY_STRING)
-			restore_value(redis, keys[i], reply->str, reply->len, false);
+			restore_value(redis, keys[i], reply->str, reply->len, -1);
 		freeReplyObject(reply);
 	}
 }
@@ -682,11 +709,10 @@ static int restore_all(struct redis *redis)
  * owner's: nothing is deleted) and the new value is restored in its place. Its sockets close
  * before the new ones bind, so a port the value keeps is taken again. */
 static void apply_foreign_change(struct redis *redis, struct call *call, const char *key, const char *value,
-                                 size_t length)
+                                 size_t length, unsigned int db)
 {
-	gpointer applied = NULL;
-	g_hash_table_lookup_extended(redis->foreign, key, NULL, &applied);
-	if (GPOINTER_TO_SIZE(applied) == value_hash(value, length))
+	const struct foreign_call *applied = g_hash_table_lookup(redis->foreign, key);
+	if (applied && applied->value_hash == value_hash(value, length))
 		return;   /* the same bytes again */
 	/* decoded first: a value we cannot read leaves the copy we have */
 	const char *reason = NULL;
@@ -698,25 +724,26 @@ static void apply_foreign_change(struct redis *redis, struct call *call, const c
 	log_call(LOG_INFO, key, "redis: the other instance changed the call, applying its new value");
 	counters.foreign_updates++;
 	call_end(call, CALL_END_DELETE);
-	restore_value(redis, key, value, length, true);
+	restore_value(redis, key, value, length, db);
 }
 
 static void foreign_value(redisAsyncContext *context, void *reply_pointer, void *data)
 {
 	struct redis *redis = active;
-	char *key = data;
+	struct keyspace_get *get = data;
+	const char *key = get->key;
 	if (redis) {
 		link_reply(&redis->read, reply_pointer);
 		const redisReply *reply = reply_pointer;
 		struct call *call = call_lookup(key);
 		if (reply && reply->type == REDIS_REPLY_STRING) {
 			if (!call)
-				restore_value(redis, key, reply->str, reply->len, true);
+				restore_value(redis, key, reply->str, reply->len, get->db);
 			else if (g_hash_table_contains(redis->foreign, key))
-				apply_foreign_change(redis, call, key, reply->str, reply->len);
+				apply_foreign_change(redis, call, key, reply->str, reply->len, get->db);
 		}
 	}
-	g_free(key);
+	g_free(get);
 }
 
 /* pmessage, pattern, "__keyspace@DB__:KEY", event */
@@ -738,9 +765,15 @@ static void keyspace_message(redisAsyncContext *context, void *reply_pointer, vo
 	if (!strcmp(event, "set")) {
 		if (call && !g_hash_table_contains(redis->foreign, key))
 			return;   /* ours: our own write */
+		size_t key_length = strlen(key);
+		struct keyspace_get *get = g_malloc(sizeof(*get) + key_length + 1);
+		get->db = db;
+		memcpy(get->key, key, key_length + 1);
 		if (!link_command(&redis->read, NULL, NULL, "SELECT %u", db)
-		    || !link_command(&redis->read, foreign_value, g_strdup(key), "GET %s", key))
+		    || !link_command(&redis->read, foreign_value, get, "GET %s", key)) {
+			g_free(get);
 			log_call(LOG_WARNING, key, "redis: keyspace event lost, no read connection");
+		}
 	} else if ((!strcmp(event, "del") || !strcmp(event, "expired")) && call
 		   && g_hash_table_contains(redis->foreign, key)) {
 		log_call(LOG_INFO, key, "redis: the other instance deleted the call");
@@ -751,9 +784,9 @@ static void keyspace_message(redisAsyncContext *context, void *reply_pointer, vo
 static void keyspace_connected(struct redis_link *link)
 {
 	struct redis *redis = active;
-	for (unsigned int i = 0; i < redis->config->subscribe_keyspace_count; i++)
+	for (unsigned int i = 0; i < redis->keyspace_count; i++)
 		redisAsyncCommand(link->context, keyspace_message, NULL, "PSUBSCRIBE __keyspace@%u__:*",
-				  redis->config->subscribe_keyspace[i]);
+				  redis->keyspaces[i]);
 }
 
 static void mark_own_call(struct call *call, void *data)
@@ -797,6 +830,18 @@ static void link_init(struct redis_link *link, const char *role, const struct re
 	link->on_connect = connected;
 }
 
+/* The keyspace connection (subscribed to every followed database once connected) and the
+ * connection that reads the values its notifications name. */
+static void keyspace_start(struct redis *redis)
+{
+	struct event_loop *loop = redis->daemon->loop;
+	link_init(&redis->keyspace, "keyspace", redis->keyspace_target, loop, keyspace_connected);
+	link_init(&redis->read, "read", redis->keyspace_target, loop, NULL);
+	redis->keyspace_enabled = true;
+	link_connect(&redis->keyspace);
+	link_connect(&redis->read);
+}
+
 int redis_start(struct redis **result, struct daemon_context *daemon)
 {
 	*result = NULL;
@@ -812,7 +857,7 @@ int redis_start(struct redis **result, struct daemon_context *daemon)
 	redis->dirty = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	redis->deletes = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	redis->fingerprints = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-	redis->foreign = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	redis->foreign = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	timer_entry_init(&redis->flush_timer, flush, redis);
 	timer_entry_init(&redis->tick_timer, tick, redis);
 	timer_entry_init(&redis->check_timer, check_timer_fired, redis);
@@ -834,14 +879,11 @@ int redis_start(struct redis **result, struct daemon_context *daemon)
 	}
 	struct event_loop *loop = daemon->loop;
 	link_init(&redis->write, "write", have_write ? &config->redis_write : &config->redis_read, loop, write_connected);
-	redis->keyspace_enabled = config->subscribe_keyspace_count > 0;
-	if (redis->keyspace_enabled) {
-		const struct redis_target *target = have_read ? &config->redis_read : &config->redis_write;
-		link_init(&redis->keyspace, "keyspace", target, loop, keyspace_connected);
-		link_init(&redis->read, "read", target, loop, NULL);
-		link_connect(&redis->keyspace);
-		link_connect(&redis->read);
-	}
+	redis->keyspace_target = have_read ? &config->redis_read : &config->redis_write;
+	for (unsigned int i = 0; i < config->subscribe_keyspace_count && i < G_N_ELEMENTS(redis->keyspaces); i++)
+		redis->keyspaces[redis->keyspace_count++] = config->subscribe_keyspace[i];
+	if (redis->keyspace_count)
+		keyspace_start(redis);
 	link_connect(&redis->write);
 	event_loop_timer_arm(loop, &redis->tick_timer, timer_now_us() + TICK_US, TICK_US);
 	event_loop_timer_arm(loop, &redis->check_timer, timer_now_us() + 1000000, 1000000);
@@ -887,7 +929,8 @@ void redis_read_statistics(struct redis_statistics *statistics)
 static void make_foreign(struct call *call, void *data)
 {
 	struct redis *redis = data;
-	g_hash_table_add(redis->foreign, g_strdup(call->call_id));
+	if (!g_hash_table_contains(redis->foreign, call->call_id))
+		add_foreign(redis, call->call_id, 0, FOREIGN_BY_STANDBY);
 	g_hash_table_remove(redis->dirty, call->call_id);
 }
 
@@ -915,4 +958,65 @@ unsigned int redis_foreign_count(void)
 bool redis_call_is_foreign(const char *call_id)
 {
 	return active && g_hash_table_contains(active->foreign, call_id);
+}
+
+int redis_keyspace_add(unsigned int db)
+{
+	struct redis *redis = active;
+	if (!redis)
+		return -ENOTCONN;
+	for (unsigned int i = 0; i < redis->keyspace_count; i++)
+		if (redis->keyspaces[i] == db)
+			return -EEXIST;
+	if (redis->keyspace_count >= G_N_ELEMENTS(redis->keyspaces))
+		return -ENOSPC;
+	redis->keyspaces[redis->keyspace_count++] = db;
+	if (!redis->keyspace_enabled)
+		keyspace_start(redis);   /* subscribes the list once connected */
+	else if (redis->keyspace.connected)
+		redisAsyncCommand(redis->keyspace.context, keyspace_message, NULL, "PSUBSCRIBE __keyspace@%u__:*", db);
+	log_notice("redis: following keyspace %u", db);
+	return 0;
+}
+
+int redis_keyspace_remove(unsigned int db)
+{
+	struct redis *redis = active;
+	if (!redis)
+		return -ENOTCONN;
+	unsigned int i = 0;
+	while (i < redis->keyspace_count && redis->keyspaces[i] != db)
+		i++;
+	if (i == redis->keyspace_count)
+		return -ENOENT;
+	memmove(&redis->keyspaces[i], &redis->keyspaces[i + 1], (redis->keyspace_count - i - 1) * sizeof(redis->keyspaces[0]));
+	redis->keyspace_count--;
+	/* hiredis delivers the (P)UNSUBSCRIBE confirmation to the pattern's callback: no callback here */
+	if (redis->keyspace.connected)
+		redisAsyncCommand(redis->keyspace.context, NULL, NULL, "PUNSUBSCRIBE __keyspace@%u__:*", db);
+	/* as upstream: the calls that came from that keyspace go (their values stay, the owner's) */
+	GPtrArray *ended = g_ptr_array_new_with_free_func(g_free);
+	GHashTableIter iterator;
+	gpointer key, value;
+	g_hash_table_iter_init(&iterator, redis->foreign);
+	while (g_hash_table_iter_next(&iterator, &key, &value))
+		if (((const struct foreign_call *) value)->db == db)
+			g_ptr_array_add(ended, g_strdup(key));
+	for (unsigned int k = 0; k < ended->len; k++) {
+		struct call *call = call_lookup(ended->pdata[k]);
+		if (call)
+			call_end(call, CALL_END_DELETE);
+	}
+	log_notice("redis: no longer following keyspace %u (%u foreign call(s) ended)", db, ended->len);
+	g_ptr_array_free(ended, TRUE);
+	return 0;
+}
+
+unsigned int redis_keyspace_list(unsigned int *out, unsigned int max)
+{
+	struct redis *redis = active;
+	unsigned int count = 0;
+	for (; redis && count < redis->keyspace_count && count < max; count++)
+		out[count] = redis->keyspaces[count];
+	return count;
 }

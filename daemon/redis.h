@@ -67,6 +67,13 @@ int redis_set_standby(bool standby);
 unsigned int redis_foreign_count(void);
 bool redis_call_is_foreign(const char *call_id);
 
+/* The CLI's ksadd and ksrm (upstream's): follow one more database's keyspace notifications
+ * (-EEXIST, -ENOSPC), or no longer (-ENOENT), ending the foreign calls that came from it.
+ * -ENOTCONN without Redis. redis_keyspace_list() copies the followed databases. */
+int redis_keyspace_add(unsigned int db);
+int redis_keyspace_remove(unsigned int db);
+unsigned int redis_keyspace_list(unsigned int *out, unsigned int max);
+
 /* redis_restore.c: the call of a decoded value, in the registry and relaying. -EEXIST (the
  * call-id is live here), -ENOENT (no matching interface), -EADDRINUSE / -EINVAL (a stored
  * port is taken or outside the range), with a static reason. */

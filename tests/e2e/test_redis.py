@@ -575,6 +575,56 @@ def test_cli_standby_and_active(rtpengine_factory, redis_server):
         callee.close()
 
 
+def test_cli_ksadd_and_ksrm(rtpengine_factory, redis_server):
+    """ksadd follows one more keyspace at once (a daemon started without any), ksrm stops
+    following it and ends the foreign calls that came from it; texts as 10.5's."""
+    from test_cli import OUR_CTL, ctl
+    if not os.access(OUR_CTL, os.X_OK):
+        pytest.skip("utils/rtpengine-ctl is not built")
+    client = redis_server.client()
+    client.command("CONFIG", "SET", "notify-keyspace-events", "K$gx")
+    first = rtpengine_factory("--redis=%s" % redis_server.url(), port_count=40)
+    cli_port = free_tcp_port()
+
+    def argv(ng_port, port_min, port_max):
+        args = [arg for arg in first.argv[1:] if not arg.startswith(("--listen-ng=", "--interface=", "--redis="))]
+        # its own database: DB is followed only through ksadd
+        return args + ["--listen-ng=127.0.0.1:%d" % ng_port, "--interface=127.0.0.3",
+                       "--redis=%s" % redis_server.url(DB + 2), "--listen-cli=127.0.0.1:%d" % cli_port]
+    second = rtpengine_factory(argv_builder=argv)
+    peers = [MediaPeer(CALLER), MediaPeer(CALLEE), MediaPeer(CALLER), MediaPeer(CALLEE)]
+    try:
+        def known_to_second(call):
+            return second.ng({"command": "query", "call-id": call.call_id}).get("result") == "ok"
+        before, _, _ = plain_call(first, peers[0], peers[1])
+        assert wait_written(client, [before.call_id])
+        assert ctl(cli_port, "kslist")[0] == "\nSubscribed-on keyspaces:\n\n"
+        assert ctl(cli_port, "ksadd", str(DB))[0] == "Success adding keyspace %d to redis notifications.\n" % DB
+        assert ctl(cli_port, "ksadd", str(DB))[0] == "Keyspace %d is already among redis notifications.\n" % DB
+        assert ctl(cli_port, "ksadd", "x")[0] == "Fail adding keyspace x to redis notifications; no digists found\n"
+        assert ctl(cli_port, "kslist")[0] == "\nSubscribed-on keyspaces:\n%d \n" % DB
+        # a call the owner writes from now on reaches the second daemon
+        after, _, _ = plain_call(first, peers[2], peers[3])
+        assert wait_until(lambda: known_to_second(after), 5.0), second.log_text()[-2000:]
+        assert not known_to_second(before), "notifications before ksadd are not replayed"
+        assert "Current sessions foreign: 1\n" in ctl(cli_port, "list", "numsessions")[0]
+        assert ctl(cli_port, "ksrm", str(DB))[0] == ("Successfully unsubscribed from keyspace %d.\n"
+                                                     "Successfully removed all foreign calls for keyspace %d.\n"
+                                                     % (DB, DB))
+        assert not known_to_second(after)
+        assert client.value(after.call_id) is not None, "the owner's value stays"
+        assert ctl(cli_port, "ksrm", str(DB))[0] == "Keyspace %d is not among redis notifications.\n" % DB
+        assert ctl(cli_port, "kslist")[0] == "\nSubscribed-on keyspaces:\n\n"
+        # no longer followed: a re-INVITE at the owner does not bring the call back
+        assert_ok(after.offer(simple_sdp(CALLER, peers[2].port)))
+        assert not wait_until(lambda: known_to_second(after), 1.0)
+        assert statistics(second)["rediswrites"] == 0
+    finally:
+        client.close()
+        for peer in peers:
+            peer.close()
+
+
 def test_slow_redis_never_delays_ng(rtpengine_factory, redis_server):
     """Redis stalls (DEBUG SLEEP): ng answers at once, the connection is dropped after
     --redis-cmd-timeout and the call is written once Redis answers again."""
