@@ -50,9 +50,6 @@ struct redis {
 	const struct daemon_config *config;
 	struct redis_link write, keyspace, read;
 	bool keyspace_enabled;
-	const struct redis_target *keyspace_target;
-	unsigned int keyspaces[16];        /* followed databases: --subscribe-keyspace, ksadd, ksrm */
-	unsigned int keyspace_count;
 	GHashTable *dirty;                 /* call-id (owned) -> timer_now_us() when marked (in pointer): to be written */
 	GHashTable *deletes;               /* call-id (owned) -> NULL: DEL not yet sent */
 	GHashTable *fingerprints;          /* call-id (owned) -> fingerprint last written (guint64 in pointer) */
@@ -784,9 +781,69 @@ static void keyspace_message(redisAsyncContext *context, void *reply_pointer, vo
 static void keyspace_connected(struct redis_link *link)
 {
 	struct redis *redis = active;
-	for (unsigned int i = 0; i < redis->keyspace_count; i++)
+	for (unsigned int i = 0; i < redis->config->subscribe_keyspace_count; i++)
 		redisAsyncCommand(link->context, keyspace_message, NULL, "PSUBSCRIBE __keyspace@%u__:*",
-				  redis->keyspaces[i]);
+				  redis->config->subscribe_keyspace[i]);
+}
+
+/* ---- the CLI's ksadd / ksrm: keyspaces at run time (the list is config->subscribe_keyspace) */
+
+static void link_init(struct redis_link *link, const char *role, const struct redis_target *target,
+                      struct event_loop *loop, void (*connected)(struct redis_link *link));
+
+static void start_keyspace_links(struct redis *redis)
+{
+	const struct daemon_config *config = redis->config;
+	const struct redis_target *target = config->redis_read.host[0] ? &config->redis_read : &config->redis_write;
+	link_init(&redis->keyspace, "keyspace", target, redis->daemon->loop, keyspace_connected);
+	link_init(&redis->read, "read", target, redis->daemon->loop, NULL);
+	redis->keyspace_enabled = true;
+	link_connect(&redis->keyspace);
+	link_connect(&redis->read);
+}
+
+bool redis_running(void)
+{
+	return active != NULL;
+}
+
+void redis_keyspace_subscribe(unsigned int keyspace)
+{
+	struct redis *redis = active;
+	if (!redis)
+		return;
+	if (!redis->keyspace_enabled)
+		start_keyspace_links(redis);   /* subscribes the whole list once connected */
+	else if (redis->keyspace.connected)
+		redisAsyncCommand(redis->keyspace.context, keyspace_message, NULL, "PSUBSCRIBE __keyspace@%u__:*", keyspace);
+	/* not connected: keyspace_connected() subscribes the list when it is */
+}
+
+unsigned int redis_keyspace_unsubscribe(unsigned int keyspace)
+{
+	struct redis *redis = active;
+	if (!redis)
+		return 0;
+	if (redis->keyspace_enabled && redis->keyspace.connected)
+		redisAsyncCommand(redis->keyspace.context, NULL, NULL, "PUNSUBSCRIBE __keyspace@%u__:*", keyspace);
+	/* its foreign calls end here (not in Redis: their values are the other instance's) */
+	GPtrArray *ending = g_ptr_array_new_with_free_func(g_free);
+	GHashTableIter iterator;
+	gpointer key, value;
+	g_hash_table_iter_init(&iterator, redis->foreign);
+	while (g_hash_table_iter_next(&iterator, &key, &value))
+		if (((const struct foreign_call *) value)->db == keyspace)
+			g_ptr_array_add(ending, g_strdup(key));
+	unsigned int ended = 0;
+	for (guint i = 0; i < ending->len; i++) {
+		struct call *call = call_lookup(g_ptr_array_index(ending, i));
+		if (call) {
+			call_end(call, CALL_END_CLI_TERMINATE);
+			ended++;
+		}
+	}
+	g_ptr_array_free(ending, TRUE);
+	return ended;
 }
 
 static void mark_own_call(struct call *call, void *data)
@@ -830,18 +887,6 @@ static void link_init(struct redis_link *link, const char *role, const struct re
 	link->on_connect = connected;
 }
 
-/* The keyspace connection (subscribed to every followed database once connected) and the
- * connection that reads the values its notifications name. */
-static void keyspace_start(struct redis *redis)
-{
-	struct event_loop *loop = redis->daemon->loop;
-	link_init(&redis->keyspace, "keyspace", redis->keyspace_target, loop, keyspace_connected);
-	link_init(&redis->read, "read", redis->keyspace_target, loop, NULL);
-	redis->keyspace_enabled = true;
-	link_connect(&redis->keyspace);
-	link_connect(&redis->read);
-}
-
 int redis_start(struct redis **result, struct daemon_context *daemon)
 {
 	*result = NULL;
@@ -879,11 +924,9 @@ int redis_start(struct redis **result, struct daemon_context *daemon)
 	}
 	struct event_loop *loop = daemon->loop;
 	link_init(&redis->write, "write", have_write ? &config->redis_write : &config->redis_read, loop, write_connected);
-	redis->keyspace_target = have_read ? &config->redis_read : &config->redis_write;
-	for (unsigned int i = 0; i < config->subscribe_keyspace_count && i < G_N_ELEMENTS(redis->keyspaces); i++)
-		redis->keyspaces[redis->keyspace_count++] = config->subscribe_keyspace[i];
-	if (redis->keyspace_count)
-		keyspace_start(redis);
+	redis->keyspace_enabled = config->subscribe_keyspace_count > 0;
+	if (redis->keyspace_enabled)
+		start_keyspace_links(redis);
 	link_connect(&redis->write);
 	event_loop_timer_arm(loop, &redis->tick_timer, timer_now_us() + TICK_US, TICK_US);
 	event_loop_timer_arm(loop, &redis->check_timer, timer_now_us() + 1000000, 1000000);
@@ -960,63 +1003,3 @@ bool redis_call_is_foreign(const char *call_id)
 	return active && g_hash_table_contains(active->foreign, call_id);
 }
 
-int redis_keyspace_add(unsigned int db)
-{
-	struct redis *redis = active;
-	if (!redis)
-		return -ENOTCONN;
-	for (unsigned int i = 0; i < redis->keyspace_count; i++)
-		if (redis->keyspaces[i] == db)
-			return -EEXIST;
-	if (redis->keyspace_count >= G_N_ELEMENTS(redis->keyspaces))
-		return -ENOSPC;
-	redis->keyspaces[redis->keyspace_count++] = db;
-	if (!redis->keyspace_enabled)
-		keyspace_start(redis);   /* subscribes the list once connected */
-	else if (redis->keyspace.connected)
-		redisAsyncCommand(redis->keyspace.context, keyspace_message, NULL, "PSUBSCRIBE __keyspace@%u__:*", db);
-	log_notice("redis: following keyspace %u", db);
-	return 0;
-}
-
-int redis_keyspace_remove(unsigned int db)
-{
-	struct redis *redis = active;
-	if (!redis)
-		return -ENOTCONN;
-	unsigned int i = 0;
-	while (i < redis->keyspace_count && redis->keyspaces[i] != db)
-		i++;
-	if (i == redis->keyspace_count)
-		return -ENOENT;
-	memmove(&redis->keyspaces[i], &redis->keyspaces[i + 1], (redis->keyspace_count - i - 1) * sizeof(redis->keyspaces[0]));
-	redis->keyspace_count--;
-	/* hiredis delivers the (P)UNSUBSCRIBE confirmation to the pattern's callback: no callback here */
-	if (redis->keyspace.connected)
-		redisAsyncCommand(redis->keyspace.context, NULL, NULL, "PUNSUBSCRIBE __keyspace@%u__:*", db);
-	/* as upstream: the calls that came from that keyspace go (their values stay, the owner's) */
-	GPtrArray *ended = g_ptr_array_new_with_free_func(g_free);
-	GHashTableIter iterator;
-	gpointer key, value;
-	g_hash_table_iter_init(&iterator, redis->foreign);
-	while (g_hash_table_iter_next(&iterator, &key, &value))
-		if (((const struct foreign_call *) value)->db == db)
-			g_ptr_array_add(ended, g_strdup(key));
-	for (unsigned int k = 0; k < ended->len; k++) {
-		struct call *call = call_lookup(ended->pdata[k]);
-		if (call)
-			call_end(call, CALL_END_DELETE);
-	}
-	log_notice("redis: no longer following keyspace %u (%u foreign call(s) ended)", db, ended->len);
-	g_ptr_array_free(ended, TRUE);
-	return 0;
-}
-
-unsigned int redis_keyspace_list(unsigned int *out, unsigned int max)
-{
-	struct redis *redis = active;
-	unsigned int count = 0;
-	for (; redis && count < redis->keyspace_count && count < max; count++)
-		out[count] = redis->keyspaces[count];
-	return count;
-}

@@ -63,16 +63,15 @@ void redis_read_statistics(struct redis_statistics *statistics);
  * (kept and relayed, no longer written: the other instance owns the values); active makes
  * every call ours again and writes them all. -ENOTCONN without Redis. */
 int redis_set_standby(bool standby);
+/* The CLI's ksadd / ksrm (the caller has changed config->subscribe_keyspace): subscribe to one
+ * more keyspace now (or once connected); unsubscribe from one and end its foreign calls,
+ * returning how many. Without Redis (redis_running() false) they do nothing. */
+bool redis_running(void);
+void redis_keyspace_subscribe(unsigned int keyspace);
+unsigned int redis_keyspace_unsubscribe(unsigned int keyspace);
 /* Calls restored from another instance's value (or set foreign by standby). */
 unsigned int redis_foreign_count(void);
 bool redis_call_is_foreign(const char *call_id);
-
-/* The CLI's ksadd and ksrm (upstream's): follow one more database's keyspace notifications
- * (-EEXIST, -ENOSPC), or no longer (-ENOENT), ending the foreign calls that came from it.
- * -ENOTCONN without Redis. redis_keyspace_list() copies the followed databases. */
-int redis_keyspace_add(unsigned int db);
-int redis_keyspace_remove(unsigned int db);
-unsigned int redis_keyspace_list(unsigned int *out, unsigned int max);
 
 /* redis_restore.c: the call of a decoded value, in the registry and relaying. -EEXIST (the
  * call-id is live here), -ENOENT (no matching interface), -EADDRINUSE / -EINVAL (a stored
