@@ -40,6 +40,7 @@ struct media_update {
 	struct media *media;
 	bool new_sockets;               /* fds and ports become the streams' */
 	int fds[2];
+	int parked_in;                  /* the epoll set parked fds are still in (port_pool.h), or -1 */
 	uint16_t ports[2];
 	bool new_sdp_address;           /* the side's SDP said where it receives */
 	bool filled;                    /* ... at advertised (else the media is rejected) */
@@ -183,7 +184,7 @@ static void finish_update(struct call_update *update)
 			continue;
 		for (int kind = STREAM_RTP; kind <= STREAM_RTCP; kind++) {
 			struct stream *stream = &entry->media->streams[kind];
-			int error = relay_watch_stream(call->worker, stream);
+			int error = relay_rewatch_stream(call->worker, stream, entry->parked_in);
 			if (error)
 				log_call(LOG_ERR, call->call_id, "cannot watch port %u: %s", stream->local_port,
 					 strerror(-error));
@@ -331,12 +332,14 @@ static int open_media_sockets(struct ng_request *request, struct call_update *up
 	struct media_update *entry = update_for(update, media);
 	int fds[2];
 	unsigned int port;
-	int error = entry ? port_pool_take_pair(&interface->pool, &interface->local, request->daemon->config->tos,
-						fds, &port) : -ENOSPC;
+	int parked_in = -1;
+	int error = entry ? port_pool_take_pair_watched(&interface->pool, &interface->local, request->daemon->config->tos,
+							fds, &port, &parked_in) : -ENOSPC;
 	if (!error) {
 		media->interface = interface;
 		media->rtp_port = port;
 		entry->new_sockets = true;
+		entry->parked_in = parked_in;
 		for (int kind = STREAM_RTP; kind <= STREAM_RTCP; kind++) {
 			entry->fds[kind] = fds[kind];
 			entry->ports[kind] = (uint16_t) (port + (unsigned int) kind);
@@ -495,7 +498,8 @@ static const char *negotiate_codecs(const struct ng_flags *flags, bool offer, co
 			if (codec_negotiate_offer(&list, &offered_only, chosen, &count, &missing) < 0)
 				return NULL;
 		}
-		if (receiver_media->transcode || flags->codec.transcode.count) {
+		if (receiver_media->transcode || flags->codec.transcode.count || flags->codec.accept.count
+		    || flags->codec.always_transcode) {
 			if (codec_formats_text(&list, chosen, count, text, size) < 0)
 				return NULL;
 			int added = media_transcode_offer(&list, &flags->codec, receiver_media, text, size, rtpmaps);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "call.h"
+#include "kernel_backend.h"
 #include "call_lifecycle.h"
 #include "daemon.h"
 #include "interface.h"
@@ -426,6 +427,7 @@ int ng_command_query(struct ng_request *request)
 		return -ENOENT;
 	}
 	bencode_dictionary_add_string(request->buffer, request->reply, "result", "ok");
+	kernel_backend_refresh_call(request->daemon, call);   /* the kernel's last second too */
 	ng_describe_call(request, call, true);
 	/* ours: whether the call records (recording.h) */
 	bencode_dictionary_add_string(request->buffer, request->reply, "recording", recording_call_state(call));
@@ -455,6 +457,7 @@ int ng_command_delete(struct ng_request *request)
 	struct daemon_context *daemon = request->daemon;
 	long long delay = flags->has_delete_delay ? flags->delete_delay : daemon->config->delete_delay;
 	bencode_dictionary_add_string(request->buffer, request->reply, "result", "ok");
+	kernel_backend_refresh_call(daemon, call);   /* the kernel's last second too */
 	ng_describe_call(request, call, false);
 	if (delay > 0) {
 		call->delete_at_us = now_realtime_us() + delay * 1000000LL;
