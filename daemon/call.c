@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "bundle.h"
 #include "ice_agent.h"
 #include "interface.h"
 #include "kernel_backend.h"
@@ -210,6 +211,8 @@ static uint32_t media_forward_flags(const struct media *media)
 		flags |= FORWARD_DTLS;
 	if (media->streams[STREAM_RTP].extras->family_fd >= 0)
 		flags |= FORWARD_FAMILY_SOCKET;
+	if (media->streams[STREAM_RTP].extras->bundle_transport)
+		flags |= FORWARD_BUNDLE;
 	return flags;
 }
 
@@ -277,6 +280,7 @@ void call_free(struct call *call)
 		dtls_connection_free(media->streams[STREAM_RTP].extras->dtls);
 		dtls_connection_free(media->streams[STREAM_RTCP].extras->dtls);
 		dtls_srtp_free_rtcp(media);
+		bundle_group_free(media->streams[STREAM_RTP].extras->bundle_group);
 		if (media->protocol_allocated)
 			g_free(media->protocol);
 		cache_line_free(media->streams[STREAM_RTP].extras);   /* with the quality state, type and protocol */

@@ -36,6 +36,8 @@ struct relay_totals {
 	/* RTCP statistics (media_quality.h) */
 	uint64_t rtcp_parsed;             /* RTCP compounds read for the quality figures */
 	uint64_t rtcp_malformed;          /* RTCP that did not parse (forwarded all the same) */
+	/* BUNDLE (bundle.h) */
+	uint64_t dropped_bundle_unknown;  /* RTP on a BUNDLE transport that no MID, SSRC or payload type placed */
 };
 
 int relay_start(const struct relay_settings *settings);
