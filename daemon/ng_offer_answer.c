@@ -324,7 +324,9 @@ static int side_learn_sdp(struct sdp_exchange *exchange, struct media *media, co
 		return -EINVAL;
 	const struct sdp_address *connection = sdp_media->connection.family ? &sdp_media->connection
 		: &exchange->sdp->connection;
-	if (is_zero_address(connection)) {
+	/* a BUNDLE member's own address means nothing (Chromium's max-bundle offers write c=0.0.0.0
+	 * and port 9 there): its transport's is used */
+	if (is_zero_address(connection) && !bundle_member(&exchange->bundle, media)) {
 		/* c=0.0.0.0 hold: the side receives nothing; keep what we knew (never send to 0.0.0.0) */
 		media->direction = sdp_media_effective_direction(exchange->sdp, sdp_media);
 		return 0;
@@ -645,7 +647,8 @@ static int write_sdp(struct sdp_exchange *exchange, bool offer)
 			: sender_media->interface ? &sender_media->interface->advertised : NULL;
 		const struct sdp_address *received = sdp_media->connection.family ? &sdp_media->connection
 			: &exchange->sdp->connection;
-		if (is_zero_address(received)) {
+		bool bundle_member_line = sender_media->bundle_owner && sender_media->bundle_owner != sender_media;
+		if (is_zero_address(received) && !bundle_member_line) {
 			/* RFC 2543-style hold (c=0.0.0.0): passed on so the other side sees the hold too */
 			rewrite->address = *received;
 		} else if (advertised) {

@@ -40,7 +40,9 @@ def bundled_offer(port, protocol="RTP/AVP", crypto=None, same_payload_types=True
                       "ssrc:%d cname:peer" % ssrc]
         if crypto:
             attributes.append("crypto:1 %s inline:%s" % (SUITE, crypto))
-        sections.append(media_section(port, payload_types=payload_types, protocol=protocol, attributes=attributes))
+        # as Chromium's max-bundle offers: the m= lines after the first say port 9, c=0.0.0.0
+        sections.append(media_section(port if index == 0 else 9, payload_types=payload_types, protocol=protocol,
+                                      attributes=attributes, connection=None if index == 0 else "0.0.0.0"))
     return make_sdp(PEER_HOST, *sections, session_attributes=("group:BUNDLE a0 a1",))
 
 
@@ -100,6 +102,7 @@ def test_bundle_offer_split_towards_phone_joined_towards_peer(relay):
         # the phone: two transports, no group
         assert towards_phone.medias[0].port != towards_phone.medias[1].port
         assert not [a for a in towards_phone.attributes if a.startswith("group:")]
+        assert towards_phone.media_connection(1)[1] != "0.0.0.0", "a bundled m= line is no hold"
         # the peer: one transport, the group answered, the MID extension accepted
         assert towards_peer.medias[0].port == towards_peer.medias[1].port
         assert "group:BUNDLE a0 a1" in towards_peer.attributes

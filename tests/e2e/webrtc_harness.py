@@ -276,9 +276,9 @@ class PhoneEndpoint:
     """The plain RTP/AVP side: sends a PCMU tone every 20 ms (or echoes what it receives,
     with its own SSRC, for codecs the test cannot encode) and keeps what arrives."""
 
-    def __init__(self, host="127.0.0.1", tone=1000, echo=False):
+    def __init__(self, host="127.0.0.1", tone=1000, echo=False, ssrc=0x5eed1234):
         self.peer = MediaPeer(host)
-        self.tone, self.echo = tone, echo
+        self.tone, self.echo, self.ssrc = tone, echo, ssrc
         self.destination = None
         self.received = []          # (payload type, payload)
         self.sent = 0
@@ -295,7 +295,7 @@ class PhoneEndpoint:
 
     def _run(self):
         payloads = pcmu_tone_payloads(self.tone, 50)
-        sequence, timestamp, ssrc = 1, 1000, 0x5eed1234
+        sequence, timestamp, ssrc = 1, 1000, self.ssrc
         next_send = time.monotonic()
         sock = self.peer.rtp
         while not self._stop.is_set():
