@@ -2,6 +2,7 @@
 #include "bundle_demux.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 
 #define RTP_FIXED_HEADER 12
@@ -193,6 +194,18 @@ static size_t write_mid_element(unsigned char *out, unsigned int id, const char 
 	return size;
 }
 
+/* RFC 8285 section 4.2: whether the walk of a (well-formed) one-byte block meets ID 15. */
+static bool one_byte_walk_stops(const unsigned char *data, size_t size)
+{
+	size_t at = 0;
+	while (at < size) {
+		if ((data[at] >> 4) == 15)
+			return true;
+		at += data[at] >> 4 ? 2u + (data[at] & 0x0f) : 1u;
+	}
+	return false;
+}
+
 int rtp_header_extension_add_mid(unsigned char *packet, size_t length, size_t capacity, unsigned int id,
 				 const char *mid, size_t mid_length)
 {
@@ -208,12 +221,16 @@ int rtp_header_extension_add_mid(unsigned char *packet, size_t length, size_t ca
 		return -EINVAL;
 	size_t element_size = (1 + mid_length + 3) & ~(size_t) 3;
 	size_t header_end = RTP_FIXED_HEADER + 4u * (packet[0] & 0x0f);
+	if (header_end > length)
+		return -EINVAL;   /* the CSRC list runs past the packet */
 	size_t insert_at, grow;
 	if (packet[0] & 0x10) {
 		unsigned int profile = (unsigned int) packet[header_end] << 8 | packet[header_end + 1];
 		if (profile != EXTENSION_ONE_BYTE)
 			return -ENOTSUP;
 		size_t words = (size_t) packet[header_end + 2] << 8 | packet[header_end + 3];
+		if (one_byte_walk_stops(packet + header_end + 4, 4 * words))
+			return -ENOTSUP;   /* an element appended after ID 15 would never be read */
 		insert_at = header_end + 4 + 4 * words;
 		grow = element_size;
 		if (length + grow > capacity)
