@@ -10,6 +10,8 @@ CLANG   ?= clang
 PKGS    := glib-2.0 openssl libevent libevent_openssl json-c
 # Redis high availability (daemon/redis*.c): hiredis' async API (json-c, above, for the values)
 PKGS    += hiredis
+# play media (daemon/media_player.c) and transcoding (daemon/codec_chain.c): libav*
+PKGS    += libavformat libavcodec libavutil libswresample
 CFLAGS_COMMON := -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter \
 	-Wshadow -Wpointer-arith -Wstrict-prototypes -g
 OPT     ?= -O2
@@ -48,7 +50,7 @@ UTILITIES := ng-client ctl
 PROGRAMS := daemon/rtpengine $(UTILITIES:%=utils/rtpengine-%) recording-daemon/rtpengine-recording
 
 .PHONY: all deps test-kernel bench-kernel deps-build deps-test deps-bench daemon run test test-unit test-e2e \
-	test-fuzz fuzz asan test-asan bench bench-recording bench-recording-daemon install clean kernel iptables-extension version FORCE
+	test-fuzz fuzz asan test-asan bench bench-recording bench-recording-daemon bench-transcode install clean kernel iptables-extension version FORCE
 
 all: $(PROGRAMS) iptables-extension
 daemon: daemon/rtpengine
@@ -194,6 +196,8 @@ test-asan: asan build/tests/srtp_peer
 FUZZ_SEEDS := sdp:tests/unit/sdp config:etc
 # ICE: the SDP golden inputs seed the ICE attribute fuzzer too
 FUZZ_SEEDS += ice_sdp:tests/unit/sdp
+# codec negotiation: the SDP golden inputs seed the codec fuzzer too
+FUZZ_SEEDS += codec:tests/unit/sdp
 test-fuzz: $(FUZZ_BINARIES)
 	@set -e; for f in $(FUZZ_BINARIES); do \
 		name=$$(basename $$f); target=$${name#fuzz_}; seeds=; \
@@ -213,6 +217,9 @@ fuzz: test-fuzz
 
 bench: deps-bench all
 	$(MAKE) -C tests/bench run
+# transcoding: Opus <-> PCMU calls per core at < 1% late frames, ours vs 10.5 (tests/bench/transcode.py)
+bench-transcode: all
+	/usr/bin/python3 tests/bench/transcode.py
 # call recording's cost on the packet path (tests/bench/recording.py)
 bench-recording: all
 	$(MAKE) -C tests/bench run-recording

@@ -15,6 +15,7 @@
 #include "dtls_srtp.h"
 #include "media_crypto.h"
 #include "media_quality.h"
+#include "media_transcode.h"
 #include "relay.h"
 
 static GHashTable *calls_by_id;   /* call-id -> struct call *, control thread only */
@@ -211,6 +212,8 @@ static uint32_t media_forward_flags(const struct media *media)
 		flags |= FORWARD_DTLS;
 	if (media->streams[STREAM_RTP].extras->family_fd >= 0)
 		flags |= FORWARD_FAMILY_SOCKET;
+	if (media->media_control)
+		flags |= FORWARD_MEDIA_CONTROL;
 	if (media->streams[STREAM_RTP].extras->bundle_transport)
 		flags |= FORWARD_BUNDLE;
 	return flags;
@@ -224,10 +227,18 @@ void call_refresh_forwarding(struct call *call)
 		/* a recorded stream also hands its packets to the recording (FORWARD_RECORD) */
 		struct stream *rtp = &media->streams[STREAM_RTP], *rtcp = &media->streams[STREAM_RTCP];
 		rtp->forward_flags = flags | (rtp->extras->record && rtp->extras->recording_sink ? FORWARD_RECORD : 0);
+		if (rtp->extras->transcode)   /* RTP only: RTCP passes unchanged */
+			rtp->forward_flags |= FORWARD_TRANSCODE;
 		/* DTLS on a separate RTCP port: that stream is SRTP once its own association keyed it */
 		if (dtls_srtp_rtcp_apart(media, media->rtcp_mux))
 			flags = (flags & ~(uint32_t) FORWARD_SRTP) | (media->rtcp_srtp ? FORWARD_SRTP : 0);
 		rtcp->forward_flags = flags | (rtcp->extras->record && rtcp->extras->recording_sink ? FORWARD_RECORD : 0);
+		struct stream_extras *extras = rtp->extras;
+		extras->media_control = media->media_control;
+		extras->telephone_event_types = media->telephone_event_types;
+		extras->pcmu_types = media->pcmu_types;
+		extras->pcma_types = media->pcma_types;
+		extras->telephone_event_clock = media->telephone_event_clock;
 	}
 }
 
@@ -280,6 +291,7 @@ void call_free(struct call *call)
 		dtls_connection_free(media->streams[STREAM_RTP].extras->dtls);
 		dtls_connection_free(media->streams[STREAM_RTCP].extras->dtls);
 		dtls_srtp_free_rtcp(media);
+		media_transcode_free(media);
 		bundle_group_free(media->streams[STREAM_RTP].extras->bundle_group);
 		if (media->protocol_allocated)
 			g_free(media->protocol);

@@ -15,9 +15,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "codec.h"
 #include "endpoint.h"
 #include "kernel.h"
+#include "media_player.h"
 #include "sdp.h"
+#include "timer_heap.h"
 
 struct local_interface;
 struct media_worker;
@@ -67,10 +70,12 @@ enum stream_forward_flags {
 					     * back until the handshake put keys into media->srtp */
 	/* BUNDLE (bundle.h): extras->bundle_transport carries this stream's packets; on the
 	 * transport's own RTP stream, extras->bundle_group says which media a packet is for */
-	FORWARD_BUNDLE          = 1 << 8,
+	FORWARD_BUNDLE          = 1 << 14,
 	/* ICE on both address families: extras->family_fd is open, the send socket follows the
 	 * destination's family (stream_send_fd) */
 	FORWARD_FAMILY_SOCKET   = 1 << 12,
+	FORWARD_MEDIA_CONTROL   = 1 << 8,   /* block/silence media or DTMF: see extras (media_control.h) */
+	FORWARD_TRANSCODE       = 1 << 9,   /* RTP goes through extras->transcode (media_transcode.h) */
 };
 
 #define STREAM_CACHE_LINE 64
@@ -109,6 +114,17 @@ struct stream_extras {
 	/* media quality (media_quality.h): the RTP stream's, NULL on the RTCP stream; written by
 	 * the worker under the call's lock */
 	struct ssrc_quality *quality;
+	/* media control (media_control.h): the worker's copy of the media's settings, written by
+	 * call_refresh_forwarding() under the call's lock, read only with FORWARD_MEDIA_CONTROL */
+	uint8_t media_control;               /* enum media_control_flags */
+	unsigned int telephone_event_clock;  /* Hz, for event durations */
+	struct codec_payload_set telephone_event_types, pcmu_types, pcma_types;
+	/* the packet path's own: the last RFC 4733 event reported (its RTP timestamp) */
+	bool dtmf_reported;
+	uint32_t dtmf_timestamp;
+	/* transcoding (media_transcode.h): the RTP stream's chain, replaced under the call's lock,
+	 * read by the worker with FORWARD_TRANSCODE */
+	struct codec_chain *transcode;
 	/* BUNDLE (bundle.h), published under the call's lock: the owner media's RTP stream, whose
 	 * socket, peer and keys carry this stream's packets (NULL: its own); this media's index
 	 * in the group (the MID it gets towards the bundled side); on the owner's RTP stream the
@@ -191,6 +207,29 @@ struct media {
 	unsigned int family_rtp_port;
 	char codecs[64];                /* this side's payload types as its SDP named them, for the
 					 * live view: "PCMU/8000 PCMA/8000" (cut at a whole name) */
+	/* play DTMF (media_control.h): RFC 4733 events sent as if from this side, by a timer on the
+	 * call's worker; set up by the control thread while not active */
+	struct dtmf_injection {
+		struct timer_entry timer;
+		bool active;            /* under call->lock: the worker is sending this event */
+		uint8_t event, volume, payload_type;
+		uint32_t ssrc, timestamp;
+		uint16_t sequence;
+		unsigned int clock, duration, elapsed, ends_sent;   /* samples; end packets sent */
+	} dtmf_injection;
+	struct media_player player;     /* play media (media_player.h) */
+	/* media control (media_control.h), control thread only: what is done to the packets this
+	 * side sends, and its SDP's payload types that matter for it */
+	uint8_t media_control;          /* enum media_control_flags */
+	unsigned int telephone_event_clock;
+	struct codec_payload_set telephone_event_types, pcmu_types, pcma_types;
+	/* codec negotiation (codec.h), control thread only */
+	struct codec_payload_set offered_payload_types;  /* what this side was last offered ... */
+	bool offered_payload_types_known;                /* ... once an offer was written to it */
+	char offer_ptime[8];            /* this side's last offer's a=ptime ("" if none), for the answer */
+	char ptime_reverse[8];          /* ptime-reverse of this side's last offer ("" if none) */
+	/* transcoding (media_transcode.h), control thread only; NULL until a transcode request */
+	struct media_transcode *transcode;
 	struct stream streams[2];       /* [STREAM_RTP], [STREAM_RTCP] */
 };
 

@@ -2,6 +2,7 @@
  * daemon_config, and the checks of the result as a whole. Tokenising, the config file and
  * precedence are lib/options.c's; see config.h for the rules the daemon follows. */
 #include "config.h"
+#include "codec_chain.h"
 #include "options.h"
 #include "version.h"
 
@@ -105,6 +106,18 @@ static int apply_port_min(void *target, const char *value, char **reason)
 	int result = options_apply_integer(value, 1, 65535, &number, reason);
 	if (result == 0)
 		state->config->port_min = (unsigned int) number;
+	return result;
+}
+
+/* --jitter-buffer (transcoding, codec_chain.h): packets a transcoded stream holds waiting for a
+ * missing one; 0 = the default depth */
+static int apply_jitter_buffer(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	long long number;
+	int result = options_apply_integer(value, 0, CODEC_CHAIN_MAX_REORDER, &number, reason);
+	if (result == 0)
+		state->config->jitter_buffer = (unsigned int) number;
 	return result;
 }
 
@@ -458,6 +471,21 @@ static int apply_http_threads(void *target, const char *value, char **reason)
 	return result;
 }
 
+/* DTMF events (media_control.c): a destination, not a listener */
+static int apply_dtmf_log_dest(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	g_autofree char *trimmed = g_strstrip(g_strdup(value));
+	int result = interface_address_parse_endpoint(trimmed, strlen(trimmed), &state->config->dtmf_log_dest);
+	if (result == 0 && interface_address_is_any(&state->config->dtmf_log_dest)) {
+		*reason = g_strdup("expected ADDRESS:PORT to send DTMF events to");
+		return -EINVAL;
+	}
+	if (result < 0)
+		*reason = g_strdup("expected ADDRESS:PORT or HOSTNAME:PORT");
+	return result;
+}
+
 static int apply_graphite(void *target, const char *value, char **reason)
 {
 	struct load_state *state = target;
@@ -806,7 +834,7 @@ static const struct option_spec option_table[] = {
 			"Accepted for compatibility: redis deletes are always asynchronous"),
 	SUPPORTED("subscribe-keyspace", 'k', OPTION_VALUE, apply_subscribe_keyspace, "INT INT ...",
 			"Subscription keyspace list"),
-	/* --codecs: what this build can do with codecs (no transcoding: it says so) */
+	/* --codecs: what this build decodes and encodes (codec_chain_print_codecs) */
 	SUPPORTED("codecs", 0, OPTION_FLAG, apply_codecs, NULL, "Print a list of supported codecs and exit"),
 	/* DTLS-SRTP */
 	SUPPORTED("dtls-cert-cipher", 0, OPTION_VALUE, apply_dtls_cert_cipher, "prime256v1|RSA",
@@ -833,7 +861,9 @@ static const struct option_spec option_table[] = {
 	SUPPORTED("mos", 0, OPTION_VALUE, apply_mos, "CQ|LQ",
 		  "MOS formula: CQ (conversational, needs RTCP round trips; default) or LQ (listening, without them)"),
 	IGNORED_VALUE("software-id", 0),
-	IGNORED_VALUE("dtmf-log-dest", 0), IGNORED_VALUE("log-facility-cdr", 0), IGNORED_VALUE("log-facility-rtcp", 0),
+	SUPPORTED("dtmf-log-dest", 0, OPTION_VALUE, apply_dtmf_log_dest, "IP46|HOSTNAME:PORT",
+			"Destination for DTMF events (RFC 4733) as JSON over UDP"),
+	IGNORED_VALUE("log-facility-cdr", 0), IGNORED_VALUE("log-facility-rtcp", 0),
 	IGNORED_VALUE("log-facility-dtmf", 0), IGNORED_VALUE("log-format", 0), IGNORED_VALUE("max-log-line-length", 0),
 	IGNORED_VALUE("log-mark-prefix", 0), IGNORED_VALUE("log-mark-suffix", 0), IGNORED_FLAG("split-logs", 0),
 	IGNORED_FLAG("no-log-timestamps", 0), IGNORED_FLAG("log-srtp-keys", 0), IGNORED_FLAG("debug-srtp", 0),
@@ -880,7 +910,8 @@ static const struct option_spec option_table[] = {
 	UNSUPPORTED_VALUE("b2b-url", 'b'), UNSUPPORTED_VALUE("xmlrpc-format", 'x'),
 	UNSUPPORTED_FLAG("dtmf-log-ng-tcp", 0), UNSUPPORTED_FLAG("sip-source", 0),
 	UNSUPPORTED_VALUE("max-load", 0), UNSUPPORTED_VALUE("max-cpu", 0), UNSUPPORTED_VALUE("max-bandwidth", 0),
-	UNSUPPORTED_VALUE("iptables-chain", 0), UNSUPPORTED_VALUE("jitter-buffer", 0),
+	UNSUPPORTED_VALUE("iptables-chain", 0), SUPPORTED("jitter-buffer", 0, OPTION_VALUE, apply_jitter_buffer, "INT",
+			"Transcoded streams: packets held waiting for a missing one (0 = default 2, max 16)"),
 	UNSUPPORTED_FLAG("jb-clock-drift", 0), UNSUPPORTED_FLAG("reject-invalid-sdp", 0),
 };
 
@@ -1000,9 +1031,8 @@ enum config_result config_load(struct daemon_config *config, int argc, char **ar
 		goto done;
 	}
 	if (state.print_codecs) {
-		/* what this build really has, as --codecs promises (no transcoding yet) */
-		fputs("This build of rtpengine does not transcode: every codec is relayed as offered,\n"
-		      "none is decoded or encoded (transcoding options are refused).\n", stdout);
+		/* what this build really has, asked of libavcodec (codec_chain.c) */
+		codec_chain_print_codecs(stdout);
 		g_free(sources.config_file);
 		g_free(sources.config_section);
 		outcome = CONFIG_EXIT_SUCCESS;

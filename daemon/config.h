@@ -62,6 +62,7 @@ struct daemon_config {
 	 * UDP), unset when not configured; a bare CLI port means 127.0.0.1:PORT */
 	union endpoint listen_cli, listen_tcp_ng, listen_udp;
 	unsigned int port_min, port_max;
+	unsigned int jitter_buffer;                /* --jitter-buffer: transcoding reorder depth, 0 = default */
 	int table;                            /* -1 = no kernel forwarding */
 	bool no_fallback;
 	unsigned int timeout, silent_timeout, final_timeout, delete_delay;   /* seconds; 0 = off */
@@ -112,6 +113,8 @@ struct daemon_config {
 	unsigned int redis_delete_async_interval;   /* accepted, see above */
 	unsigned int subscribe_keyspace[16];        /* --subscribe-keyspace: databases to follow */
 	unsigned int subscribe_keyspace_count;
+	/* DTMF events (media_control.c) */
+	union endpoint dtmf_log_dest;               /* unset: off; RFC 4733 events as upstream's JSON */
 };
 
 enum config_result {

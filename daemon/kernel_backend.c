@@ -118,6 +118,16 @@ static void sync_stream(struct daemon_context *daemon, struct stream *stream, GH
 		remove_target(daemon, stream, "DTLS-SRTP is handled in userspace");
 		return;
 	}
+	if (media->media_control) {
+		/* block/silence media or DTMF looks at every packet (media_control.h) */
+		remove_target(daemon, stream, "media or DTMF blocked or silenced in userspace");
+		return;
+	}
+	if (stream->kind == STREAM_RTP && stream->extras->transcode) {
+		/* decoding and encoding happen on the worker (media_transcode.h) */
+		remove_target(daemon, stream, "transcoded in userspace");
+		return;
+	}
 	if (stream->extras->family_fd >= 0 || out->extras->family_fd >= 0) {
 		/* the kernel target has one local address; ICE may pick either family's socket */
 		remove_target(daemon, stream, "ICE on both address families is handled in userspace");

@@ -31,12 +31,14 @@
 #include "dtls_certificate.h"
 #include "media_dtls.h"
 #include "log.h"
+#include "media_control.h"
 #include "media_quality.h"
 #include "ng_keys.h"
 #include "ng_server.h"
 #include "recording.h"
 #include "ng_tcp_server.h"
 #include "relay.h"
+#include "media_transcode.h"
 #include "stream_server.h"
 #include "timer.h"
 
@@ -171,7 +173,11 @@ static int register_call_observers(struct daemon_context *daemon)
 			return error;
 		}
 	}
-	return 0;
+	/* media control: play DTMF's and play media's timers end with the call */
+	int error = call_observer_register(&media_control_call_observer);
+	if (error)
+		log_error("cannot register call observer %s: %s", media_control_call_observer.name, strerror(-error));
+	return error;
 }
 
 static void ng_readable(struct event_loop *loop, int fd, uint32_t events, void *data)
@@ -281,6 +287,8 @@ int main(int argc, char **argv)
 	if (register_call_observers(&daemon) < 0)
 		goto stop_kernel;
 	/* call recording: spool directories and the writer thread (nothing without --recording-dir) */
+	/* transcoding (media_transcode.h): --jitter-buffer */
+	media_transcode_configure(&config);
 	if (recording_init(&config, config.num_threads) < 0)
 		goto reset_observers;
 	ng_keys_set_recording(recording_enabled());
@@ -298,6 +306,9 @@ int main(int argc, char **argv)
 		.endpoint_learning = config.endpoint_learning,
 		.worker_count = config.num_threads,
 	};
+	int dtmf_error = media_control_set_dtmf_log_dest(&config.dtmf_log_dest);
+	if (dtmf_error < 0)
+		log_error("cannot open the socket for --dtmf-log-dest: %s", strerror(-dtmf_error));
 	if (relay_start(&relay_settings) < 0)
 		goto stop_recording;
 	keep_control_thread_from_preempting_workers();
@@ -349,6 +360,7 @@ close_listeners:
 	ng_server_close(server);
 stop_relay:
 	relay_stop();
+	media_control_stop();
 stop_recording:
 	/* after every call ended: writes what is queued and finishes the files */
 	recording_shutdown();

@@ -72,6 +72,13 @@ static void classify(struct ng_request *request, const char *key, size_t key_len
 		read_sdes_option(&request->flags, flag->string + 5, flag->string_length - 5);
 	else if (value && key_length == 4 && !g_ascii_strncasecmp(key, "sdes", 4))
 		read_sdes_option(&request->flags, value->string, value->string_length);
+	if (entry->state == NG_KEY_SUPPORTED && !entry->set && value) {
+		/* a codec name; a prefixed flag's is the text after the prefix, as received */
+		size_t skip = entry->prefix ? strlen(entry->value) : 0;
+		if (skip < value->string_length)
+			ng_keys_apply_codec_value(request, entry, bencode_buffer_strdup_length(request->buffer,
+						  value->string + skip, value->string_length - skip));
+	}
 	if (entry->state == NG_KEY_WARN || entry->state == NG_KEY_REFUSED)
 		ng_keys_note(request, entry, spelling(request, key, key_length, value, flag));
 	else if (entry->state == NG_KEY_IGNORED)
@@ -314,6 +321,15 @@ int ng_flags_parse(struct ng_request *request)
 		|| bencode_item_integer(found[SCALAR_DELETE_DELAY_SPACE], &flags->delete_delay);
 	if (flags->has_delete_delay && flags->delete_delay < 0) {
 		request->error_reason = "delete-delay must not be negative";
+		return -EINVAL;
+	}
+	/* ptime values are read here: the key table sees no integers */
+	bencode_dictionary_get_integer(request->input, "ptime", &flags->codec.ptime);
+	if (!bencode_dictionary_get_integer(request->input, "ptime-reverse", &flags->codec.ptime_reverse))
+		bencode_dictionary_get_integer(request->input, "ptime reverse", &flags->codec.ptime_reverse);
+	if (flags->codec.ptime < 0 || flags->codec.ptime > 1000 || flags->codec.ptime_reverse < 0
+	    || flags->codec.ptime_reverse > 1000) {
+		request->error_reason = "ptime must be 0 to 1000 ms";
 		return -EINVAL;
 	}
 	if (!bencode_item_integer(found[SCALAR_LIMIT], &flags->limit))

@@ -70,6 +70,32 @@ DTLS_HASH_SETTER(set_dtls_sha256, DTLS_HASH_SHA256)
 DTLS_HASH_SETTER(set_dtls_sha384, DTLS_HASH_SHA384)
 DTLS_HASH_SETTER(set_dtls_sha512, DTLS_HASH_SHA512)
 
+/* codec negotiation (codec.h) */
+FLAG_SETTER(set_single_codec, codec.single_codec)
+#define CODEC_NAME_SETTER(function, list) \
+	static void function(struct ng_request *request, const char *value) \
+	{ codec_names_add(&request->flags.codec.list, value); }
+CODEC_NAME_SETTER(add_codec_strip, strip)
+CODEC_NAME_SETTER(add_codec_except, except)
+CODEC_NAME_SETTER(add_codec_offer, offer)
+CODEC_NAME_SETTER(add_codec_mask, mask)
+CODEC_NAME_SETTER(add_codec_consume, consume)
+CODEC_NAME_SETTER(add_codec_transcode, transcode)
+
+/* the codec name entries: dictionary key (codec-strip) or flag prefix (codec-strip-) */
+static const struct {
+	const char *name;
+	void (*add)(struct ng_request *request, const char *value);
+} codec_value_setters[] = {
+	{ "codec-strip", add_codec_strip }, { "codec-strip-", add_codec_strip },
+	{ "codec-except", add_codec_except }, { "codec-except-", add_codec_except },
+	{ "codec-offer", add_codec_offer }, { "codec-offer-", add_codec_offer },
+	{ "codec-mask", add_codec_mask }, { "codec-mask-", add_codec_mask },
+	{ "codec-consume", add_codec_consume }, { "codec-consume-", add_codec_consume },
+	{ "codec-transcode", add_codec_transcode }, { "codec-transcode-", add_codec_transcode },
+	{ "transcode-", add_codec_transcode },
+};
+
 /* ---- the table ------------------------------------------------------------------------------ */
 
 #define SUPPORTED(key, value, set, text)   { key, value, false, NG_KEY_SUPPORTED, NG_SCOPE_ALWAYS, set, text }
@@ -77,6 +103,10 @@ DTLS_HASH_SETTER(set_dtls_sha512, DTLS_HASH_SHA512)
 #define WARN(key, value, scope, feature)   { key, value, false, NG_KEY_WARN, scope, NULL, feature }
 #define REFUSED(key, value, scope, feature) { key, value, false, NG_KEY_REFUSED, scope, NULL, feature }
 #define PREFIX(key, value, state, scope, text) { key, value, true, state, scope, NULL, text }
+/* codec negotiation: entries whose value (or, prefixed, the rest of the flag) is a codec name,
+ * applied through codec_value_setters below */
+#define SUPPORTED_NAME(key, set_value, text) { key, NULL, false, NG_KEY_SUPPORTED, NG_SCOPE_ALWAYS, NULL, text }
+#define PREFIX_NAME(value, set_value, text) { "flags", value, true, NG_KEY_SUPPORTED, NG_SCOPE_ALWAYS, NULL, text }
 
 #define READ_BY_PARSER "read by ng_flags_parse"
 #define RECORDING "call recording (needs --recording-dir)"
@@ -86,7 +116,6 @@ DTLS_HASH_SETTER(set_dtls_sha512, DTLS_HASH_SHA512)
 #define DTLS_SRTP "DTLS-SRTP"
 #define DTMF_BLOCKING "DTMF blocking and triggers"
 #define SDES_OPTION "read by ng_flags_parse (read_sdes_option)"
-#define CODEC_LIST "changing the codec list (codec options)"
 
 static const struct ng_key key_table[] = {
 	/* ---- dictionary keys this relay reads (ng_flags_parse) ---- */
@@ -180,16 +209,17 @@ static const struct ng_key key_table[] = {
 	RECORDING_ROW("output-destination", NULL, set_has_output_destination),
 
 	/* ---- codecs and transcoding: the codec dictionary's keys as codec-KEY ---- */
-	REFUSED("codec-strip", NULL, NG_SCOPE_ALWAYS, CODEC_LIST),
-	REFUSED("codec-except", NULL, NG_SCOPE_ALWAYS, CODEC_LIST),
-	REFUSED("codec-offer", NULL, NG_SCOPE_ALWAYS, CODEC_LIST),
-	REFUSED("codec-transcode", NULL, NG_SCOPE_OFFER, TRANSCODING),
-	REFUSED("codec-mask", NULL, NG_SCOPE_OFFER, TRANSCODING " (codec mask)"),
-	REFUSED("codec-consume", NULL, NG_SCOPE_ALWAYS, TRANSCODING " (codec consume)"),
-	WARN("codec-accept", NULL, NG_SCOPE_ALWAYS, TRANSCODING " (codec accept): the codecs are passed on as negotiated"),
+	SUPPORTED_NAME("codec-strip", add_codec_strip, "removes the codec from the offer and its answer"),
+	SUPPORTED_NAME("codec-except", add_codec_except, "keeps the codec despite strip/mask/consume"),
+	SUPPORTED_NAME("codec-offer", add_codec_offer, "keeps a stripped codec in the offer, in this order"),
+	SUPPORTED_NAME("codec-transcode", add_codec_transcode, "as offer for a codec the offer has; one it lacks is added and transcoded (media_transcode.h), refused if this build cannot encode and decode it"),
+	SUPPORTED_NAME("codec-mask", add_codec_mask, "removes the codec (without transcoding the same as strip, as 10.5)"),
+	SUPPORTED_NAME("codec-consume", add_codec_consume, "removes the codec (without transcoding the same as strip, as 10.5)"),
+	IGNORED("codec-accept", NULL, "which transcoded codecs an answer may take: without transcoding 10.5 passes the answer on unchanged"),
 	IGNORED("codec-set", NULL, "options of codecs that would be transcoded: without transcoding there are none"),
-	WARN("ptime", NULL, NG_SCOPE_OFFER, "repacketization (ptime)"),
-	WARN("ptime-reverse", NULL, NG_SCOPE_OFFER, "repacketization (ptime-reverse)"),
+	IGNORED("codec-ignore", NULL, "codecs transcoding should leave alone: without transcoding all are left alone"),
+	SUPPORTED("ptime", NULL, NULL, READ_BY_PARSER ": the a=ptime the receiver of this SDP gets (no repacketization, as 10.5 without transcoding)"),
+	SUPPORTED("ptime-reverse", NULL, NULL, READ_BY_PARSER ": the a=ptime of the answer to this offer"),
 	REFUSED("t.38", "decode", NG_SCOPE_OFFER, "the T.38 gateway"),
 	REFUSED("t.38", "force", NG_SCOPE_OFFER, "the T.38 gateway"),
 	IGNORED("t.38", NULL, "stop and the gateway's options: without decode/force there is no gateway"),
@@ -212,11 +242,11 @@ static const struct ng_key key_table[] = {
 	REFUSED("end-trigger", NULL, NG_SCOPE_ALWAYS, DTMF_BLOCKING),
 	REFUSED("trigger-end-time", NULL, NG_SCOPE_ALWAYS, DTMF_BLOCKING),
 	REFUSED("trigger-end-digits", NULL, NG_SCOPE_ALWAYS, DTMF_BLOCKING),
-	IGNORED("digit", NULL, "a parameter of DTMF blocking or play DTMF, both refused"),
-	IGNORED("code", NULL, "a parameter of DTMF blocking or play DTMF, both refused"),
+	IGNORED("digit", NULL, "a parameter of DTMF triggers, refused"),
+	SUPPORTED("code", NULL, NULL, "play DTMF: the event (read by its handler, media_control.c)"),
 	IGNORED("frequency", NULL, "a parameter of DTMF blocking (refused)"),
 	IGNORED("frequencies", NULL, "a parameter of DTMF blocking (refused)"),
-	IGNORED("volume", NULL, "a parameter of DTMF blocking or play DTMF, both refused"),
+	SUPPORTED("volume", NULL, NULL, "play DTMF: the event's volume (read by its handler)"),
 	WARN("dtmf-log-dest", NULL, NG_SCOPE_ALWAYS, "DTMF logging (DTMF-log-dest)"),
 	WARN("generate-rtcp", NULL, NG_SCOPE_ALWAYS, "generating RTCP (RTCP is passed through)"),
 	IGNORED("generate-rtcp", "off", "RTCP is passed through, as asked"),
@@ -231,13 +261,13 @@ static const struct ng_key key_table[] = {
 	IGNORED("from-tags", NULL, "selects participants for subscribe request, refused"),
 	IGNORED("interface", NULL, "names the interface for publish and subscribe, refused"),
 	IGNORED("address", NULL, "selects participants in commands this relay refuses"),
-	IGNORED("file", NULL, "play media, refused"),
-	IGNORED("blob", NULL, "play media, refused"),
-	IGNORED("db-id", NULL, "play media, refused"),
-	IGNORED("repeat-times", NULL, "play media, refused"),
-	IGNORED("start-pos", NULL, "play media, refused"),
-	IGNORED("duration", NULL, "play DTMF, refused"),
-	IGNORED("pause", NULL, "play DTMF, refused"),
+	SUPPORTED("file", NULL, NULL, "play media: the audio file (read by its handler, media_player.c)"),
+	IGNORED("blob", NULL, "play media from a blob: refused by the handler (files only)"),
+	IGNORED("db-id", NULL, "play media from a database: refused by the handler (files only)"),
+	SUPPORTED("repeat-times", NULL, NULL, "play media: how often the file is played (read by its handler)"),
+	IGNORED("start-pos", NULL, "play media starts at the beginning of the file here"),
+	SUPPORTED("duration", NULL, NULL, "play DTMF: the event's length in ms (read by its handler)"),
+	IGNORED("pause", NULL, "play DTMF plays one event per request: no pause between events"),
 	REFUSED("sdp-attr", NULL, NG_SCOPE_ALWAYS, "SDP attribute manipulation (sdp-attr)"),
 
 	/* ---- entries of the flags list ---- */
@@ -278,13 +308,14 @@ static const struct ng_key key_table[] = {
 	IGNORED("flags", "allow-transcoding", "for subscribe answer, refused"),
 	IGNORED("flags", "siprec", "for subscribe request, refused"),
 	RECORDING_ROW("flags", "record-call", set_record_call_on),
-	WARN("flags", "always-transcode", NG_SCOPE_ALWAYS, TRANSCODING " (always-transcode): the codecs are passed on as negotiated"),
+	REFUSED("flags", "always-transcode", NG_SCOPE_ALWAYS, TRANSCODING " (always-transcode decodes the answer's codec into the offer's first)"),
 	WARN("flags", "inject-dtmf", NG_SCOPE_ALWAYS, "DTMF injection (inject-DTMF)"),
 	WARN("flags", "detect-dtmf", NG_SCOPE_ALWAYS, "in-band DTMF detection (detect-DTMF)"),
 	SUPPORTED("flags", "generate-mid", set_generate_mid, "a=mid on media that have none (RFC 5888)"),
 	WARN("flags", "strip-extmap", NG_SCOPE_ALWAYS, "removing a=extmap (strip-extmap)"),
 	WARN("flags", "original-sendrecv", NG_SCOPE_ALWAYS, "keeping the direction attributes unchanged (original-sendrecv)"),
-	WARN("flags", "single-codec", NG_SCOPE_ALWAYS, "leaving one codec in the answer (single-codec)"),
+	SUPPORTED("flags", "single-codec", set_single_codec, "the answer keeps its first codec (and telephone-event, CN)"),
+	IGNORED("flags", "reorder-codecs", "without transcoding 10.5 passes the answer's codec order on unchanged"),
 	WARN("flags", "reuse-codecs", NG_SCOPE_ALWAYS, "keeping codec preferences across re-offers (reuse-codecs)"),
 	WARN("flags", "no-codec-renegotiation", NG_SCOPE_ALWAYS,
 	     "keeping codec preferences across re-offers (no-codec-renegotiation)"),
@@ -296,15 +327,15 @@ static const struct ng_key key_table[] = {
 	WARN("flags", "reject-ice", NG_SCOPE_ALWAYS, "rejecting the offered ICE (reject-ICE)"),
 	SUPPORTED("flags", "pad-crypto", set_sdes_pad, "SDES-pad"),
 	/* prefixed forms: codec-KEY-VALUE, SDES-OPTION, OSRTP-OPTION, endpoint-learning-VALUE, ... */
-	PREFIX("flags", "codec-strip-", NG_KEY_REFUSED, NG_SCOPE_ALWAYS, CODEC_LIST),
-	PREFIX("flags", "codec-except-", NG_KEY_REFUSED, NG_SCOPE_ALWAYS, CODEC_LIST),
-	PREFIX("flags", "codec-offer-", NG_KEY_REFUSED, NG_SCOPE_ALWAYS, CODEC_LIST),
-	PREFIX("flags", "codec-transcode-", NG_KEY_REFUSED, NG_SCOPE_OFFER, TRANSCODING),
-	PREFIX("flags", "transcode-", NG_KEY_REFUSED, NG_SCOPE_OFFER, TRANSCODING),
-	PREFIX("flags", "codec-mask-", NG_KEY_REFUSED, NG_SCOPE_OFFER, TRANSCODING " (codec mask)"),
-	PREFIX("flags", "codec-consume-", NG_KEY_REFUSED, NG_SCOPE_ALWAYS, TRANSCODING " (codec consume)"),
-	PREFIX("flags", "codec-accept-", NG_KEY_WARN, NG_SCOPE_ALWAYS,
-	       TRANSCODING " (codec accept): the codecs are passed on as negotiated"),
+	PREFIX_NAME("codec-strip-", add_codec_strip, "as codec strip"),
+	PREFIX_NAME("codec-except-", add_codec_except, "as codec except"),
+	PREFIX_NAME("codec-offer-", add_codec_offer, "as codec offer"),
+	PREFIX_NAME("codec-transcode-", add_codec_transcode, "as codec transcode"),
+	PREFIX_NAME("transcode-", add_codec_transcode, "as codec transcode"),
+	PREFIX_NAME("codec-mask-", add_codec_mask, "as codec mask"),
+	PREFIX_NAME("codec-consume-", add_codec_consume, "as codec consume"),
+	PREFIX("flags", "codec-accept-", NG_KEY_IGNORED, NG_SCOPE_ALWAYS,
+	       "as codec accept: without transcoding 10.5 passes the answer on unchanged"),
 	PREFIX("flags", "codec-set-", NG_KEY_IGNORED, NG_SCOPE_ALWAYS,
 	       "options of codecs that would be transcoded: without transcoding there are none"),
 	SUPPORTED("flags", "sdes-off", NULL, SDES_OPTION ": our SRTP offers carry DTLS only"),
@@ -594,6 +625,20 @@ const struct ng_key *ng_keys_find_text(const char *key, size_t key_length, const
 const struct ng_key *ng_keys_find(const char *key, const char *value)
 {
 	return ng_keys_find_text(key, strlen(key), value, value ? strlen(value) : 0);
+}
+
+bool ng_keys_apply_codec_value(struct ng_request *request, const struct ng_key *entry, const char *value)
+{
+	const char *name = entry->prefix ? entry->value : entry->key;
+	if (entry->state != NG_KEY_SUPPORTED || entry->set || (name[0] != 'c' && name[0] != 't'))
+		return false;
+	for (size_t i = 0; i < G_N_ELEMENTS(codec_value_setters); i++) {
+		if (!strcmp(codec_value_setters[i].name, name)) {
+			codec_value_setters[i].add(request, value);
+			return true;
+		}
+	}
+	return false;
 }
 
 void ng_keys_note(struct ng_request *request, const struct ng_key *entry, const char *spelling)

@@ -59,6 +59,11 @@ const struct ng_key *ng_keys_find_text(const char *key, size_t key_length, const
 /* Upstream's spelling rules: "Record Call" -> "record-call". Writes at most size bytes. */
 void ng_keys_normalise(const char *input, size_t length, char *output, size_t size);
 
+/* Codec negotiation entries take the value's text (a codec name): for a prefix entry the text
+ * after the prefix ("PCMA" of "codec-strip-PCMA"). Applies it when entry is one of them (value:
+ * as received, NUL-terminated, request lifetime); false otherwise. */
+bool ng_keys_apply_codec_value(struct ng_request *request, const struct ng_key *entry, const char *value);
+
 /* Remembers a WARN or REFUSED entry met while parsing (spelling: as received, in the
  * request's buffer). */
 void ng_keys_note(struct ng_request *request, const struct ng_key *entry, const char *spelling);

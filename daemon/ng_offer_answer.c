@@ -24,8 +24,10 @@
 #include "ice_agent.h"
 #include "interface.h"
 #include "log.h"
+#include "media_control.h"
 #include "media_crypto.h"
 #include "media_dtls.h"
+#include "media_transcode.h"
 #include "dtls_certificate.h"
 #include "ng_keys.h"
 #include "port_pool.h"
@@ -165,6 +167,10 @@ static void publish(struct call_update *update)
 		if (ice_agent_publish(media))
 			kick_ice = true;
 		media_dtls_publish(media);
+		/* transcoding chains staged by write_sdp (media_transcode.h); idempotent */
+		media_transcode_publish(media);
+		if (entry->sink)
+			media_transcode_publish(entry->sink);
 	}
 	call_refresh_forwarding(call);
 	pthread_mutex_unlock(&call->lock);
@@ -180,6 +186,9 @@ static void finish_update(struct call_update *update)
 		const struct media_update *entry = &update->media[i];
 		media_crypto_release(entry->media);
 		bundle_group_free(entry->replaced_group);
+		media_transcode_release(entry->media);
+		if (entry->sink)
+			media_transcode_release(entry->sink);
 		if (update->kick_ice)
 			ice_agent_kick(entry->media, call->worker);
 		media_dtls_kick(entry->media, call->worker);
@@ -335,6 +344,7 @@ static int side_learn_sdp(struct sdp_exchange *exchange, struct media *media, co
 	media->direction = sdp_media_effective_direction(exchange->sdp, sdp_media);
 	media->ice_seen = sdp_media->has_ice;
 	sdp_media_codecs_text(sdp_media, media->codecs, sizeof(media->codecs));
+	media_control_learn_sdp(media, sdp_media);
 	/* BUNDLE: one ICE agent per transport, the tagged m= line's (RFC 9143 section 7.2) */
 	if (!bundle_member(&exchange->bundle, media))
 		stage_remote_ice(exchange, media, sdp_media);
@@ -615,6 +625,104 @@ static const char *rewrite_bundle(struct sdp_exchange *exchange, struct sdp_medi
 	return text;
 }
 
+/* Codec negotiation without transcoding (codec.h): the formats the receiver gets, or NULL to
+ * keep the m= line as received. An offer also records what the receiver was offered, which
+ * its answer is held to. */
+static const char *negotiate_codecs(const struct ng_flags *flags, bool offer, const struct sdp_media *sdp_media,
+		struct media *sender_media, struct media *receiver_media, char *text, size_t size,
+		const char **rtpmaps)
+{
+	struct codec_list list;
+	rtpmaps[0] = NULL;
+	if (codec_list_from_media(sdp_media, &list) < 0)
+		return NULL;   /* not RTP payload types (t38, BFCP, ...): left alone */
+	unsigned int chosen[CODEC_MAX], count = 0;
+	if (offer) {
+		const char *missing;
+		struct codec_options offered_only = flags->codec;
+		if (codec_negotiate_offer(&list, &flags->codec, chosen, &count, &missing) < 0) {
+			/* transcoding (media_transcode.h): negotiate what the offer has, then add the
+			 * rest; codecs_refused() checked that they can be added */
+			offered_only.transcode.count = 0;
+			for (unsigned int n = 0; n < flags->codec.transcode.count; n++) {
+				bool present = false;
+				for (unsigned int c = 0; c < list.count; c++)
+					present |= codec_matches(&list.codecs[c], flags->codec.transcode.names[n]);
+				if (present)
+					codec_names_add(&offered_only.transcode, flags->codec.transcode.names[n]);
+			}
+			if (codec_negotiate_offer(&list, &offered_only, chosen, &count, &missing) < 0)
+				return NULL;
+		}
+		if (receiver_media->transcode || flags->codec.transcode.count) {
+			if (codec_formats_text(&list, chosen, count, text, size) < 0)
+				return NULL;
+			int added = media_transcode_offer(&list, &flags->codec, receiver_media, text, size, rtpmaps);
+			if (added > 0) {
+				/* the answer is held to what the answerer was offered: ours included */
+				memset(&receiver_media->offered_payload_types, 0, sizeof(receiver_media->offered_payload_types));
+				for (unsigned int i = 0; i < count; i++)
+					codec_payload_set_add(&receiver_media->offered_payload_types, list.codecs[chosen[i]].payload_type);
+				for (const char *cursor = text; *cursor; ) {
+					codec_payload_set_add(&receiver_media->offered_payload_types, (unsigned int) strtoul(cursor, NULL, 10));
+					cursor += strcspn(cursor, " ");
+					cursor += *cursor == ' ';
+				}
+				receiver_media->offered_payload_types_known = true;
+				return text;
+			}
+		}
+		memset(&receiver_media->offered_payload_types, 0, sizeof(receiver_media->offered_payload_types));
+		for (unsigned int i = 0; i < count; i++)
+			codec_payload_set_add(&receiver_media->offered_payload_types, list.codecs[chosen[i]].payload_type);
+		receiver_media->offered_payload_types_known = true;
+	} else {
+		/* transcoding: the answerer took a codec we added, the offerer hears its own */
+		if (media_transcode_answer(&list, sender_media, receiver_media, text, size, rtpmaps) > 0)
+			return text;
+		codec_negotiate_answer(&list, sender_media->offered_payload_types_known
+				       ? &sender_media->offered_payload_types : NULL, &flags->codec, chosen, &count);
+	}
+	if (codec_selection_unchanged(&list, chosen, count) || codec_formats_text(&list, chosen, count, text, size) < 0)
+		return NULL;
+	return text;
+}
+
+/* The a=ptime of a media section as received, "" if none. */
+static void received_ptime(const struct sdp_media *sdp_media, char *out, size_t size)
+{
+	out[0] = '\0';
+	for (unsigned int i = 0; i < sdp_media->attributes->len; i++) {
+		const struct sdp_attribute *attribute = g_ptr_array_index(sdp_media->attributes, i);
+		if (sdp_name_is(attribute->name, "ptime") && attribute->value)
+			g_strlcpy(out, attribute->value, size);
+	}
+}
+
+/* The ptime the receiver's SDP carries, as 10.5 without transcoding: an offer gets the request's
+ * ptime; an answer gets the offer's ptime-reverse, else its own, else the original offer's. */
+static const char *negotiate_ptime(const struct ng_flags *flags, bool offer, const struct sdp_media *sdp_media,
+		struct media *sender_media, struct media *receiver_media, char *text, size_t size)
+{
+	if (offer) {
+		received_ptime(sdp_media, sender_media->offer_ptime, sizeof(sender_media->offer_ptime));
+		sender_media->ptime_reverse[0] = '\0';
+		if (flags->codec.ptime_reverse)
+			g_snprintf(sender_media->ptime_reverse, sizeof(sender_media->ptime_reverse), "%lld",
+				   flags->codec.ptime_reverse);
+		if (!flags->codec.ptime)
+			return NULL;
+		g_snprintf(text, size, "%lld", flags->codec.ptime);
+		return text;
+	}
+	if (receiver_media->ptime_reverse[0])
+		return receiver_media->ptime_reverse;
+	received_ptime(sdp_media, text, size);
+	if (text[0])
+		return NULL;
+	return receiver_media->offer_ptime[0] ? receiver_media->offer_ptime : NULL;
+}
+
 /* Writes the SDP the receiver gets: the sender's SDP with our address and the receiver-side
  * ports in place of the sender's. */
 static int write_sdp(struct sdp_exchange *exchange, bool offer)
@@ -634,6 +742,9 @@ static int write_sdp(struct sdp_exchange *exchange, bool offer)
 	typedef const char *crypto_line_set[EXTRA_LINE_SET];
 	crypto_line_set crypto_lines[CALL_MAX_MEDIA];
 	memset(crypto_lines, 0, count * sizeof(crypto_lines[0]));
+	char formats[CALL_MAX_MEDIA][4 * CODEC_MAX + 4 * 2 * MEDIA_TRANSCODE_ADDED];
+	const char *added_rtpmaps[CALL_MAX_MEDIA][2 * MEDIA_TRANSCODE_ADDED + 1];
+	char ptimes[CALL_MAX_MEDIA][8];
 	bool ice_lite = false;
 	const char *bundle_group = NULL;
 	for (unsigned int i = 0; i < count; i++) {
@@ -692,6 +803,10 @@ static int write_sdp(struct sdp_exchange *exchange, bool offer)
 			rewrite->extra_attributes = crypto_lines[i];
 			rewrite->extra_attribute_count = 1;
 		}
+		rewrite->formats = negotiate_codecs(flags, offer, sdp_media, sender_media, local, formats[i], sizeof(formats[i]),
+						    added_rtpmaps[i]);
+		rewrite->added_rtpmaps = added_rtpmaps[i];
+		rewrite->ptime = negotiate_ptime(flags, offer, sdp_media, sender_media, local, ptimes[i], sizeof(ptimes[i]));
 		rewrite->remove_ice = flags->ice == NG_ICE_REMOVE;
 		/* ICE in an answer follows what the offer had (RFC 8839 section 4.2) */
 		set_ice(rewrite, local, offer ? sdp_media->has_ice : local->ice_seen, flags, offer);
@@ -860,6 +975,28 @@ static int take_dtls_offer(struct ng_request *request, struct media *media, cons
 	return 0;
 }
 
+/* Codec options that would need transcoding: a codec to transcode to that the offer lacks. */
+static int codecs_refused(struct ng_request *request, const struct sdp_session *sdp)
+{
+	for (unsigned int i = 0; i < sdp->media->len; i++) {
+		struct codec_list list;
+		unsigned int chosen[CODEC_MAX], count;
+		const char *missing = NULL;
+		const struct sdp_media *sdp_media = g_ptr_array_index(sdp->media, i);
+		if (!sdp_media->port || codec_list_from_media(sdp_media, &list) < 0)
+			continue;
+		const char *why = NULL;
+		if (codec_negotiate_offer(&list, &request->flags.codec, chosen, &count, &missing) < 0
+		    && media_transcode_offer_check(&list, &request->flags.codec, &why) < 0) {
+			char *reason = g_strdup_printf("transcoding to %s not possible for media %u: %s", missing, i + 1, why);
+			request->error_reason = bencode_buffer_strdup_length(request->buffer, reason, strlen(reason));
+			g_free(reason);
+			return -ENOTSUP;
+		}
+	}
+	return 0;
+}
+
 /* Adds or updates media of both sides for every m= line; opens sockets; stages what the
  * worker reads. The loops over m= lines here and in the answer stay indexed (not
  * call_foreach_media()): each pairs the SDP's media with the sender's and the receiver's
@@ -940,7 +1077,7 @@ int ng_command_offer(struct ng_request *request)
 	if (result <= 0)
 		return result;
 	/* refused before any state changes: nothing to undo */
-	if (ng_keys_check(request, sdp, true) < 0) {
+	if (ng_keys_check(request, sdp, true) < 0 || codecs_refused(request, sdp) < 0) {
 		sdp_session_free(sdp);
 		return -ENOTSUP;
 	}

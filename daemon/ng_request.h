@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include "bencode.h"
+#include "codec.h"
 #include "endpoint.h"
 
 struct daemon_context;
@@ -62,6 +63,7 @@ struct ng_flags {
 	bool has_output_destination;       /* an output-destination key was seen */
 	const char *output_destination;
 	const char *metadata;
+	struct codec_options codec;        /* codec dictionary, codec-* flags, ptime (codec.h) */
 	/* what the request asked for that this relay lacks; judged by ng_keys_check() */
 	struct ng_noted_key refused[NG_MAX_NOTED_KEYS], warned[NG_MAX_NOTED_KEYS];
 	unsigned int refused_count, warned_count;

@@ -11,6 +11,8 @@
 #include "daemon.h"
 #include "log.h"
 #include "ng_commands.h"
+#include "media_control.h"
+#include "media_player.h"
 #include "recording.h"
 #include "ng_json.h"
 
@@ -95,6 +97,16 @@ static const struct ng_command_entry command_table[] = {
 	{ "statistics", ng_command_statistics, false, NULL },
 	/* CLI over ng (cli_server.c): upstream's later `cli` command */
 	{ "cli", ng_command_cli, false, NULL },
+	/* media control (media_control.h) */
+	{ "block DTMF", ng_command_block_dtmf, true, NULL },
+	{ "unblock DTMF", ng_command_unblock_dtmf, true, NULL },
+	{ "block media", ng_command_block_media, true, NULL },
+	{ "unblock media", ng_command_unblock_media, true, NULL },
+	{ "silence media", ng_command_silence_media, true, NULL },
+	{ "unsilence media", ng_command_unsilence_media, true, NULL },
+	{ "play DTMF", ng_command_play_dtmf, true, NULL },
+	{ "play media", ng_command_play_media, true, NULL },
+	{ "stop media", ng_command_stop_media, true, NULL },
 	/* upstream's other documented commands: an error naming the missing feature rather than
 	 * upstream's generic "Unrecognized command", which stays for names upstream lacks too */
 	/* call recording (recording.h): an error without --recording-dir */
@@ -103,15 +115,6 @@ static const struct ng_command_entry command_table[] = {
 	{ "pause recording", ng_command_pause_recording, true, NULL },
 	REFUSED_COMMAND("start forwarding", "forwarding media to the recording daemon"),
 	REFUSED_COMMAND("stop forwarding", "forwarding media to the recording daemon"),
-	REFUSED_COMMAND("block DTMF", "DTMF blocking"),
-	REFUSED_COMMAND("unblock DTMF", "DTMF blocking"),
-	REFUSED_COMMAND("block media", "media blocking"),
-	REFUSED_COMMAND("unblock media", "media blocking"),
-	REFUSED_COMMAND("silence media", "media silencing"),
-	REFUSED_COMMAND("unsilence media", "media silencing"),
-	REFUSED_COMMAND("play media", "media playback"),
-	REFUSED_COMMAND("stop media", "media playback"),
-	REFUSED_COMMAND("play DTMF", "DTMF injection"),
 	REFUSED_COMMAND("publish", "publish/subscribe (media forking)"),
 	REFUSED_COMMAND("subscribe request", "publish/subscribe (media forking)"),
 	REFUSED_COMMAND("subscribe answer", "publish/subscribe (media forking)"),

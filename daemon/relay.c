@@ -18,12 +18,15 @@
 #include <sys/eventfd.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <sys/socket.h>
+#include "codec_chain.h"
 #include "bundle.h"
 #include "call.h"
 #include "interface.h"
 #include "endpoint_learning.h"
 #include "homer.h"
 #include "ice_responder.h"
+#include "media_control.h"
 #include "media_crypto.h"
 #include "media_quality.h"
 #include "log.h"
@@ -60,6 +63,7 @@ struct worker_counters {
 	uint64_t dropped_ice_consent;     /* ICE */
 	struct dtls_counters dtls;
 	uint64_t rtcp_parsed, rtcp_malformed;
+	uint64_t dropped_blocked;       /* media control */
 	uint64_t dropped_bundle_unknown;  /* BUNDLE */
 };
 _Static_assert(sizeof(struct worker_counters) == sizeof(struct relay_totals),
@@ -351,6 +355,49 @@ static void __attribute__((noinline)) report_rtcp(struct media_worker *worker, c
 	}
 }
 
+/* RFC 4733 event ends reported per batch at most (a digit's end comes once per 50 ms or so) */
+#define RELAY_DTMF_EVENTS 4
+
+/* A transcoded stream's RTP (FORWARD_TRANSCODE): through its codec chain (codec_chain.h); what
+ * the chain emits (none, one, or several after a gap or with another ptime) is protected for
+ * the sink if it speaks SRTP and sent at once with sendto(): the batch's pool has one slot per
+ * received packet, and these are few (one per 20 ms). Under the call's lock, like the batch. */
+static void __attribute__((noinline)) relay_transcode(struct media_worker *worker, struct stream *stream,
+		struct stream *out, const union endpoint *destination, const unsigned char *packet, size_t length)
+{
+	struct codec_chain *chain = stream->extras->transcode;
+	if (codec_chain_push(chain, packet, length) < 0) {
+		/* not RTP the chain can read: an error on the stream, like a malformed packet */
+		stream->counters.errors++;
+		COUNTER_ADD(worker->counters.errors, 1);
+		return;
+	}
+	_Static_assert(RELAY_PACKET_SIZE >= CODEC_CHAIN_MAX_PACKET + SRTP_MAX_TRAILER_LENGTH,
+		       "a transcoded packet and its SRTP trailer fit the protect capacity");
+	unsigned char buffer[RELAY_PACKET_SIZE];
+	int produced;
+	while ((produced = codec_chain_pop(chain, buffer, CODEC_CHAIN_MAX_PACKET)) > 0) {
+		size_t send_length = (size_t) produced;
+		if (out->forward_flags & (FORWARD_SRTP | FORWARD_DTLS)) {
+			if (!(out->forward_flags & FORWARD_SRTP)) {
+				COUNTER_ADD(worker->counters.dtls.dropped_pending, 1);
+				continue;
+			}
+			int protected = srtp_protect(&stream_keys(out)->encrypt, buffer, send_length, false);
+			if (protected < 0) {
+				count_refused(worker, out, &worker->counters.dropped_srtp);
+				continue;
+			}
+			send_length = (size_t) protected;
+		}
+		if (sendto(out->fd, buffer, send_length, MSG_DONTWAIT, &destination->address,
+			   endpoint_length(destination)) < 0) {
+			out->counters.errors++;
+			COUNTER_ADD(worker->counters.errors, 1);
+		}
+	}
+}
+
 /* BUNDLE (RFC 9143 section 9.2): the RTP stream of the media a packet that arrived on a
  * shared transport belongs to, by the transport's demultiplexing table (under the call's
  * lock: it learns SSRCs). RTCP goes by its sender's SSRC, else stays with the transport's own
@@ -405,6 +452,9 @@ static void process_stream(struct media_worker *worker, struct stream *stream, b
 		return;
 	}
 	unsigned int outgoing = worker->send_count;
+	/* DTMF events seen in this batch, reported once the lock is released (media_control.h) */
+	struct media_control_dtmf dtmf[RELAY_DTMF_EVENTS];
+	unsigned int dtmf_count = 0;
 	for (int r = 0; r < received; r++) {
 		unsigned int i = base + (unsigned int) r;
 		struct msghdr *header = &worker->receive_headers[i].msg_hdr;
@@ -495,6 +545,19 @@ static void process_stream(struct media_worker *worker, struct stream *stream, b
 			recording_capture(worker->index, stream->extras->recording_sink, &worker->sources[i],
 					  packet, length);
 
+		/* block/silence media or DTMF (media_control.h): RTP only, RTCP passes */
+		if (!is_rtcp && (stream->forward_flags & FORWARD_MEDIA_CONTROL)) {
+			bool seen = false;
+			struct media_control_dtmf overflow;   /* beyond RELAY_DTMF_EVENTS: not reported */
+			bool drop = media_control_drops(stream, worker->packets[i], length, &worker->sources[i],
+							dtmf_count < RELAY_DTMF_EVENTS ? &dtmf[dtmf_count] : &overflow, &seen);
+			if (seen && dtmf_count < RELAY_DTMF_EVENTS)
+				dtmf_count++;
+			if (drop) {
+				COUNTER_ADD(worker->counters.dropped_blocked, 1);
+				continue;
+			}
+		}
 		struct stream *sink = via->sink;
 		if (!sink) {
 			COUNTER_ADD(worker->counters.dropped_no_destination, 1);
@@ -526,6 +589,12 @@ static void process_stream(struct media_worker *worker, struct stream *stream, b
 			COUNTER_ADD(worker->counters.dropped_ice_consent, 1);
 			continue;
 		}
+		if (!is_rtcp && (via->forward_flags & FORWARD_TRANSCODE)) {
+			/* decoding costs: off the plain path, behind this one flag test (via: a
+			 * BUNDLE member's own chain) */
+			relay_transcode(worker, via, out, destination, packet, length);
+			continue;
+		}
 		if (out->forward_flags & (FORWARD_SRTP | FORWARD_DTLS)) {
 			if (!(out->forward_flags & FORWARD_SRTP)) {
 				/* DTLS towards that side has no keys yet: nothing may leave in the clear */
@@ -553,6 +622,8 @@ static void process_stream(struct media_worker *worker, struct stream *stream, b
 	worker->send_count = outgoing;
 	worker->pool_used += (unsigned int) received;
 	pthread_mutex_unlock(&call->lock);
+	for (unsigned int e = 0; e < dtmf_count; e++)
+		media_control_report(&dtmf[e]);
 	/* recvmmsg() overwrote the address lengths of the headers it filled */
 	for (int r = 0; r < received; r++)
 		worker->receive_headers[base + r].msg_hdr.msg_namelen = sizeof(worker->sources[base + r]);
@@ -896,6 +967,7 @@ void relay_read_totals(struct relay_totals *totals)
 		totals->dtls.dropped_pending += COUNTER_READ(dtls->dropped_pending);
 		totals->rtcp_parsed += COUNTER_READ(counters->rtcp_parsed);
 		totals->rtcp_malformed += COUNTER_READ(counters->rtcp_malformed);
+		totals->dropped_blocked += COUNTER_READ(counters->dropped_blocked);
 		totals->dropped_bundle_unknown += COUNTER_READ(counters->dropped_bundle_unknown);
 	}
 }

@@ -100,6 +100,9 @@ struct sdp_media_rewrite {
 	/* a=ptime value to emit; NULL = the received one, if any. Upstream's answer carries the
 	 * offer's ptime when the answerer gave none. */
 	const char *ptime;
+	/* The m= line's formats after codec negotiation ("8 101"); NULL = as received. The codec
+	 * block follows it: attributes of payload types not listed are dropped. */
+	const char *formats;
 	/* Our own ICE (upstream's default when the received media had ICE, and with ICE=force):
 	 * when ice_ufrag is set, emit ufrag, pwd and host candidates for our address with this
 	 * foundation (component 2 only when rtcp_port != rtp_port). When NULL and !remove_ice,
@@ -118,6 +121,9 @@ struct sdp_media_rewrite {
 	 * always dropped. */
 	const char *const *extra_attributes;
 	unsigned int extra_attribute_count;
+	/* transcoding (media_transcode.h): rtpmap values ("96 opus/48000/2") for payload types in
+	 * formats that the received SDP does not map; NULL-terminated, NULL = none */
+	const char *const *added_rtpmaps;
 };
 
 struct sdp_rewrite_options {
@@ -149,6 +155,9 @@ enum sdp_direction sdp_media_effective_direction(const struct sdp_session *sessi
  * format without rtpmap by its number), as many whole names as fit in size. */
 void sdp_media_codecs_text(const struct sdp_media *media, char *out, size_t size);
 const char *sdp_direction_name(enum sdp_direction direction);
+/* RFC 3551 section 6: "PCMU/8000" for static payload type 0, as upstream names them; NULL if
+ * not a static type it knows. */
+const char *sdp_static_rtpmap(unsigned int payload_type);
 /* Parses "sendrecv" etc. (exact, length-bounded); UNSPECIFIED if not a direction. */
 enum sdp_direction sdp_direction_from_name(const char *name, size_t length);
 /* True for ICE attribute names (RFC 8839 section 5): candidate, ice-ufrag, ice-pwd, ... */

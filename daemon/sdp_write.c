@@ -252,7 +252,7 @@ static void codec_table_clear(struct codec_table *table)
 	}
 }
 
-static const char *static_rtpmap(unsigned int payload_type)
+const char *sdp_static_rtpmap(unsigned int payload_type)
 {
 	for (size_t i = 0; i < G_N_ELEMENTS(static_payload_types); i++)
 		if (static_payload_types[i].payload_type == payload_type)
@@ -262,7 +262,19 @@ static const char *static_rtpmap(unsigned int payload_type)
 
 /* Upstream's codec block: per payload type in m= order (duplicates repeated), rtpmap (from the
  * offer, else the static table, else the degenerate " /0" upstream prints), fmtp, rtcp-fb. */
-static void write_codecs(GString *out, const char *formats, const struct codec_table *table)
+/* A transcoding rtpmap ("96 opus/48000/2") for the payload type, NULL if none. */
+static const char *added_rtpmap(const char *const *added, unsigned int payload_type)
+{
+	for (; added && *added; added++) {
+		char *end;
+		if (strtoul(*added, &end, 10) == payload_type && *end == ' ')
+			return end + 1;
+	}
+	return NULL;
+}
+
+static void write_codecs(GString *out, const char *formats, const struct codec_table *table,
+		const char *const *added)
 {
 	const char *cursor = formats;
 	while (*cursor) {
@@ -282,7 +294,16 @@ static void write_codecs(GString *out, const char *formats, const struct codec_t
 		static const struct codec_attributes none;
 		const struct codec_attributes *codec = codec_table_has(table, payload_type) ? &table->payload[payload_type]
 			: &none;
-		if (codec->rtpmap_encoding) {
+		/* transcoding: the payload types we add or put back are described by us */
+		const char *ours = added_rtpmap(added, payload_type);
+		if (ours) {
+			append_text(out, "a=rtpmap:");
+			append_unsigned(out, payload_type);
+			append_texts(out, " ", ours, "\r\n", NULL);
+			if (codec == &none || !codec->rtpmap_encoding)
+				continue;   /* nothing of the received SDP belongs to it */
+			codec = &none;
+		} else if (codec->rtpmap_encoding) {
 			append_text(out, "a=rtpmap:");
 			append_unsigned(out, payload_type);
 			g_string_append_c(out, ' ');
@@ -294,7 +315,7 @@ static void write_codecs(GString *out, const char *formats, const struct codec_t
 				append_texts(out, "/", codec->rtpmap_parameters, NULL);
 			append_text(out, "\r\n");
 		} else {
-			const char *known = static_rtpmap(payload_type);
+			const char *known = sdp_static_rtpmap(payload_type);
 			append_text(out, "a=rtpmap:");
 			append_unsigned(out, payload_type);
 			append_texts(out, " ", known ? known : "/0", "\r\n", NULL);
@@ -368,7 +389,8 @@ static void write_media(GString *out, const struct sdp_session *session, const s
 		g_string_append_c(out, '/');
 		append_unsigned(out, media->port_count);
 	}
-	append_texts(out, " ", protocol, " ", media->formats, line_terminator(&lines[media->first_line]), NULL);
+	const char *formats = rewrite->formats ? rewrite->formats : media->formats;
+	append_texts(out, " ", protocol, " ", formats, line_terminator(&lines[media->first_line]), NULL);
 
 	/* On the stack (6 KB, control thread): as a malloc it was a "large" request, which makes
 	 * glibc consolidate its fast bins first (malloc_consolidate showed in the ng bench's profile). */
@@ -424,7 +446,7 @@ static void write_media(GString *out, const struct sdp_session *session, const s
 	if (!active)
 		goto done;
 	if (rtp)
-		write_codecs(out, media->formats, codecs);
+		write_codecs(out, formats, codecs, rewrite->added_rtpmaps);
 	enum sdp_direction direction = rewrite->direction != SDP_DIRECTION_UNSPECIFIED ? rewrite->direction
 		: sdp_media_effective_direction(session, media);
 	append_texts(out, "a=", sdp_direction_name(direction), "\r\n", NULL);

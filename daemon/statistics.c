@@ -110,6 +110,8 @@ static const struct statistics_field value_fields[] = {
 	VALUE(mos_le_4_0, UINT64, COUNTER, "samples", MOS, "mos_le_4.0", INTEGER, "of those, averages of MOS 4.0 or less"),
 	VALUE(mos_le_4_3, UINT64, COUNTER, "samples", MOS, "mos_le_4.3", INTEGER, "of those, averages of MOS 4.3 or less"),
 	VALUE(mos_le_4_5, UINT64, COUNTER, "samples", MOS, "mos_le_4.5", INTEGER, "of those, averages of MOS 4.5 or less (all)"),
+	/* media control */
+	TOTAL(dropped_blocked, "packets", "droppedblocked", "dropped: block media or block DTMF asked for it"),
 	/* BUNDLE (bundle.h) */
 	TOTAL(dropped_bundle_unknown, "packets", "droppedbundleunknown",
 	      "dropped: RTP on a BUNDLE transport that no MID, SSRC or payload type placed in an m= line"),
@@ -289,6 +291,7 @@ static void gather_values(struct daemon_context *daemon, struct statistics_value
 	values->redis_restore_errors = redis.restore_errors;
 	values->redis_keyspace_events = redis.keyspace_events;
 	values->redis_dirty_calls = redis.dirty;
+	values->dropped_blocked = relay.dropped_blocked;
 
 	values->ng_errors = totals->ng_errors;
 	values->ng_cached_replies = totals->ng_cached_replies;

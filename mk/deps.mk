@@ -15,6 +15,8 @@ TEST_PACKAGES += rtpengine-utils
 # ICE / WebRTC: the real-browser test (tests/e2e/test_webrtc.py) drives headless Chromium over
 # the DevTools protocol and plays a tone that sox makes
 TEST_PACKAGES += chromium sox python3-websocket
+# transcoding: unit tests transcode real speech from espeak-ng, resampled by sox
+TEST_PACKAGES += espeak-ng sox
 # rtpengine-recording's tests: known speech (espeak-ng, sox), codecs and MP3 probing (ffmpeg),
 # correlation of the recorded audio (numpy)
 TEST_PACKAGES += espeak-ng sox ffmpeg python3-numpy

@@ -39,7 +39,7 @@ UPSTREAM_KEYS = {
 PORT_KEYS = ("min", "max", "used", "used_pct", "free", "totals", "last")
 # ours: every drop path of the packet path, and the packets the ICE responder keeps
 DROP_KEYS = ("droppedstrictsource", "droppednodestination", "droppedtruncated", "droppedsrtp",
-             "droppedcallended", "droppedsendfailed", "droppedstunmalformed")
+             "droppedcallended", "droppedsendfailed", "droppedstunmalformed", "droppedblocked")
 # the drops that are also packet errors (the others are not the packet's fault)
 ERROR_DROP_KEYS = ("droppedstrictsource", "droppedtruncated", "droppedsrtp", "droppedsendfailed",
                    "droppedstunmalformed")

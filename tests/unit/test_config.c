@@ -374,6 +374,10 @@ static void test_command_line_syntax_errors(struct fixture *fixture, gconstpoint
 	assert_address(&fixture->config.listen_tcp_ng, AF_INET, "127.0.0.1", 2223);
 	/* "--" ends the options. */
 	g_assert_cmpint(load_arguments(fixture, BASE, "--", NULL), ==, CONFIG_OK);
+	/* transcoding: --jitter-buffer is the reorder depth, 0-16 */
+	g_assert_cmpint(load_arguments(fixture, BASE, "--jitter-buffer=5", NULL), ==, CONFIG_OK);
+	g_assert_cmpuint(fixture->config.jitter_buffer, ==, 5);
+	g_assert_cmpint(load_arguments(fixture, BASE, "--jitter-buffer=17", NULL), !=, CONFIG_OK);
 }
 
 /* ---- config file ------------------------------------------------------------------------------ */

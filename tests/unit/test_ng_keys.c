@@ -105,7 +105,8 @@ static void test_find_spellings(void)
 	g_assert_cmpint(ng_keys_find("flags", "SDES-no")->state, ==, NG_KEY_SUPPORTED);
 	g_assert_cmpint(ng_keys_find("flags", "SDES-no-AES_CM_128_HMAC_SHA1_32")->state, ==, NG_KEY_SUPPORTED);
 	g_assert_cmpint(ng_keys_find("flags", "SDES-lifetime")->state, ==, NG_KEY_WARN);
-	g_assert_cmpint(ng_keys_find("flags", "codec-strip-PCMA")->state, ==, NG_KEY_REFUSED);
+	g_assert_cmpint(ng_keys_find("flags", "codec-strip-PCMA")->state, ==, NG_KEY_SUPPORTED);
+	g_assert_cmpint(ng_keys_find("flags", "always-transcode")->state, ==, NG_KEY_REFUSED);
 	g_assert_null(ng_keys_find("flags", "no-such-flag"));
 	g_assert_null(ng_keys_find("no-such-key", NULL));
 	g_assert_null(ng_keys_find("ICE", "sideways"));
@@ -142,7 +143,7 @@ static void test_find_text_in_place(void)
 	memcpy(long_value, "remove", 6);
 	g_assert_true(ng_keys_find_text("ICE", 3, long_value, sizeof(long_value)) == ng_keys_find("ICE", NULL));
 	memcpy(long_value, "codec-strip-", 12);
-	g_assert_cmpint(ng_keys_find_text("flags", 5, long_value, sizeof(long_value))->state, ==, NG_KEY_REFUSED);
+	g_assert_true(ng_keys_find_text("flags", 5, long_value, sizeof(long_value)) == ng_keys_find("flags", "codec-strip-x"));
 	g_assert_null(ng_keys_find_text("", 0, NULL, 0));
 }
 
@@ -166,13 +167,13 @@ static void test_supported_flags_are_applied(void)
 static void test_refused_and_warned_are_noted(void)
 {
 	struct parsed parsed;
-	g_assert_cmpint(parse(&parsed, "d7:command5:offer5:codecd5:stripl4:PCMAee"
-			      "5:flagsl11:record-call14:transcode-G722e8:metadata1:xe"), ==, 0);
+	g_assert_cmpint(parse(&parsed, "d7:command5:offer10:media-echo4:both4:T.38l6:decodee"
+			      "5:flagsl11:record-calle8:metadata1:xe"), ==, 0);
 	const struct ng_flags *flags = &parsed.request.flags;
-	g_assert_cmpuint(flags->refused_count, ==, 2);   /* codec-strip, transcode */
+	g_assert_cmpuint(flags->refused_count, ==, 2);   /* media-echo, T.38 */
 	g_assert_cmpuint(flags->warned_count, ==, 2);    /* record-call, metadata */
-	g_assert_cmpstr(flags->refused[0].spelling, ==, "codec-strip=PCMA");
-	g_assert_cmpstr(flags->refused[1].spelling, ==, "transcode-G722");
+	g_assert_cmpstr(flags->refused[0].spelling, ==, "media-echo=both");
+	g_assert_cmpstr(flags->refused[1].spelling, ==, "T.38=decode");
 	parsed_free(&parsed);
 }
 
@@ -189,6 +190,29 @@ static void test_keys_after_plain_keys_are_classified(void)
 	g_assert_cmpint(flags->ice, ==, NG_ICE_REMOVE);
 	g_assert_cmpstr(flags->call_id, ==, "c");
 	g_assert_cmpstr(flags->label, ==, "l");
+	parsed_free(&parsed);
+}
+
+/* codec dictionary and codec-* flags land in flags->codec, names as received */
+static void test_codec_options_are_read(void)
+{
+	struct parsed parsed;
+	g_assert_cmpint(parse(&parsed, "d7:command5:offer5:codecd5:stripl4:PCMA3:alle6:exceptl4:opuse"
+			      "9:transcodel4:PCMUee5:flagsl16:codec-offer-G72212:single-codec25:transcode-telephone-evente"
+			      "5:ptimei30e13:ptime-reversei40ee"), ==, 0);
+	const struct codec_options *codec = &parsed.request.flags.codec;
+	g_assert_cmpuint(parsed.request.flags.refused_count + parsed.request.flags.warned_count, ==, 0);
+	g_assert_cmpuint(codec->strip.count, ==, 2);
+	g_assert_cmpstr(codec->strip.names[0], ==, "PCMA");
+	g_assert_cmpstr(codec->strip.names[1], ==, "all");
+	g_assert_cmpstr(codec->except.names[0], ==, "opus");
+	g_assert_cmpuint(codec->offer.count, ==, 1);
+	g_assert_cmpstr(codec->offer.names[0], ==, "G722");
+	g_assert_cmpuint(codec->transcode.count, ==, 2);
+	g_assert_cmpstr(codec->transcode.names[1], ==, "telephone-event");
+	g_assert_true(codec->single_codec);
+	g_assert_cmpint(codec->ptime, ==, 30);
+	g_assert_cmpint(codec->ptime_reverse, ==, 40);
 	parsed_free(&parsed);
 }
 
@@ -214,8 +238,8 @@ static void test_check_refuses_in_scope_only(void)
 	g_assert_nonnull(parsed.request.warning);
 	g_assert_nonnull(strstr(parsed.request.warning, "SDES-lifetime"));
 	parsed_free(&parsed);
-	/* codec mask is read in offers only */
-	parse(&parsed, "d7:command6:answer5:codecd4:maskl4:PCMAeee");
+	/* the T.38 gateway is read in offers only */
+	parse(&parsed, "d7:command6:answer4:T.38l6:decodeee");
 	g_assert_cmpint(ng_keys_check(&parsed.request, plain, false), ==, 0);
 	g_assert_cmpint(ng_keys_check(&parsed.request, plain, true), ==, -ENOTSUP);
 	parsed_free(&parsed);
@@ -228,12 +252,14 @@ static void test_unconditional_refusal_survives_many_notes(void)
 {
 	struct parsed parsed;
 	struct sdp_session *plain = sdp_of("RTP/AVP", "");
-	/* seven offer-only refusals fill the slots; media-echo comes last */
-	parse(&parsed, "d7:command6:answer5:codecd9:transcodel4:G722e4:maskl4:PCMAee4:T.386:decode"
-	      "5:flagsl14:transcode-G72220:codec-transcode-PCMU15:codec-mask-G72210:T.38=forcee10:media-echo4:bothe");
+	/* two offer-only refusals and six others fill the slots; media-echo comes last and
+	 * still takes the last slot (codec options, once offer-only refusals, are supported now) */
+	parse(&parsed, "d7:command6:answer4:T.38l6:decode5:forcee13:dtmf-security2:on7:trigger1:1"
+	      "11:trigger-end1:211:end-trigger1:316:trigger-end-time1:418:trigger-end-digits1:5"
+	      "10:media-echo4:bothe");
 	g_assert_cmpuint(parsed.request.flags.refused_count, ==, NG_MAX_NOTED_KEYS);
 	g_assert_cmpint(ng_keys_check(&parsed.request, plain, false), ==, -ENOTSUP);
-	g_assert_nonnull(strstr(parsed.request.error_reason, "media echo"));
+	g_assert_cmpstr(parsed.request.flags.refused[NG_MAX_NOTED_KEYS - 1].entry->key, ==, "media-echo");
 	sdp_session_free(plain);
 	parsed_free(&parsed);
 }
@@ -321,6 +347,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/ng_keys/supported_flags_are_applied", test_supported_flags_are_applied);
 	g_test_add_func("/ng_keys/refused_and_warned_are_noted", test_refused_and_warned_are_noted);
 	g_test_add_func("/ng_keys/empty_codec_lists_are_fine", test_empty_codec_lists_are_fine);
+	g_test_add_func("/ng_keys/codec_options_are_read", test_codec_options_are_read);
 	g_test_add_func("/ng_keys/check_refuses_in_scope_only", test_check_refuses_in_scope_only);
 	g_test_add_func("/ng_keys/unconditional_refusal_survives_many_notes",
 			test_unconditional_refusal_survives_many_notes);

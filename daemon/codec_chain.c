@@ -1,0 +1,831 @@
+/* The transcoding engine (codec_chain.h states the contract). */
+#include "codec_chain.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <libavcodec/avcodec.h>
+#include <libavutil/channel_layout.h>
+#include <libavutil/log.h>
+#include <libavutil/opt.h>
+#include <libswresample/swresample.h>
+
+#include "rtp_header.h"
+
+#define CN_PAYLOAD_TYPE 13          /* RFC 3551 section 6 */
+#define FIFO_SECONDS 1
+#define DECODE_SCRATCH_SAMPLES 8192
+#define OPUS_COMPLEXITY 5
+
+enum codec_method {
+	METHOD_ULAW,                    /* G.711 by table */
+	METHOD_ALAW,
+	METHOD_L16,                     /* RFC 3551 section 4.5.11: network byte order */
+	METHOD_LIBAV,
+};
+
+struct codec_def {
+	const char *name;               /* SDP encoding name */
+	enum codec_method method;
+	unsigned int default_clock;
+	unsigned int sample_rate;       /* PCM rate; 0 = the RTP clock (G.722's differs: RFC 3551 4.5.2) */
+	const char *decoders[2];        /* libavcodec names, first found wins */
+	const char *encoders[2];
+};
+
+static const struct codec_def codec_defs[] = {
+	{ "PCMU", METHOD_ULAW, 8000, 0, { NULL }, { NULL } },
+	{ "PCMA", METHOD_ALAW, 8000, 0, { NULL }, { NULL } },
+	{ "L16", METHOD_L16, 44100, 0, { NULL }, { NULL } },
+	{ "G722", METHOD_LIBAV, 8000, 16000, { "g722" }, { "g722" } },
+	/* the native "opus" encoder is experimental in FFmpeg 5.1: libopus only */
+	{ "opus", METHOD_LIBAV, 48000, 48000, { "opus", "libopus" }, { "libopus" } },
+	{ "G729", METHOD_LIBAV, 8000, 8000, { "g729" }, { NULL } },
+};
+
+struct jitter_slot {
+	bool used;
+	uint16_t sequence;
+	uint16_t length;
+	uint8_t data[CODEC_CHAIN_MAX_PACKET];
+};
+
+struct output_slot {
+	uint16_t length;
+	uint8_t data[CODEC_CHAIN_MAX_PACKET];
+};
+
+#define OUTPUT_SLOTS 32
+/* this many packets in a row behind the expected sequence number: the sender restarted it */
+#define LATE_RESTART 4
+
+struct codec_side {
+	const struct codec_def *def;
+	unsigned int clock;
+	unsigned int rate;
+	unsigned int channels;
+	uint8_t payload_type;
+	AVCodecContext *av;
+};
+
+struct codec_chain {
+	struct codec_side in, out;
+	int in_dtmf_pt, out_dtmf_pt;
+	unsigned int in_dtmf_clock, out_dtmf_clock;
+	unsigned int frame_samples;     /* output samples per packet (ptime) */
+	unsigned int reorder_depth;
+
+	/* decoding */
+	AVPacket *packet;
+	AVFrame *decoded;
+	int16_t *scratch;               /* table decoders' PCM, DECODE_SCRATCH_SAMPLES */
+	SwrContext *swr;                /* NULL when input PCM is already s16 mono at the output rate */
+	enum AVSampleFormat swr_format; /* what swr was set up for */
+	int swr_rate, swr_channels;
+
+	/* PCM at the output rate, mono s16 */
+	int16_t *fifo;
+	unsigned int fifo_capacity, fifo_length;
+
+	/* encoding */
+	AVFrame *encode_frame;
+	AVPacket *encoded;
+	unsigned int encoder_frame;     /* samples per libavcodec encode call (0 = frame_samples) */
+	int64_t encoded_samples;        /* pts of the next frame given to libavcodec */
+	int64_t packet_pts;             /* pts of the frame the last encoded packet holds */
+
+	/* timing */
+	bool synced;
+	uint32_t ssrc;
+	uint32_t expected_in_ts;        /* input timestamp of the next audio sample */
+	uint32_t out_ts;                /* output timestamp of fifo[0] */
+	uint16_t out_seq;
+	bool out_marker;
+
+	/* jitter buffer */
+	bool have_expected_seq;
+	uint16_t expected_seq;
+	unsigned int late_in_a_row;     /* packets behind expected_seq without one in between */
+	unsigned int held;
+	struct jitter_slot *slots;      /* CODEC_CHAIN_MAX_REORDER */
+
+	/* output queue (ring) */
+	struct output_slot *outq;
+	unsigned int outq_head, outq_count;
+
+	struct codec_chain_stats stats;
+};
+
+/* ---- G.711 (ITU-T G.711; decode by formula into tables once, encode by nearest level) ---- */
+
+static int16_t ulaw_decode_table[256], alaw_decode_table[256];
+static uint8_t ulaw_encode_table[2][32769], alaw_encode_table[2][32769];  /* [negative][magnitude] */
+static pthread_once_t g711_once = PTHREAD_ONCE_INIT;
+
+static int16_t ulaw_to_linear(uint8_t code)
+{
+	unsigned int u = (uint8_t)~code;
+	int magnitude = ((int)((u & 0x0f) << 3) + 0x84) << ((u & 0x70) >> 4);
+	return (int16_t)((u & 0x80) ? 0x84 - magnitude : magnitude - 0x84);
+}
+
+static int16_t alaw_to_linear(uint8_t code)
+{
+	unsigned int a = code ^ 0x55;
+	int segment = (a & 0x70) >> 4;
+	int magnitude = (int)(a & 0x0f) << 4;
+	magnitude += segment ? 0x108 : 8;
+	if (segment > 1)
+		magnitude <<= segment - 1;
+	return (int16_t)((a & 0x80) ? magnitude : -magnitude);
+}
+
+/* For each sign, the code whose level is nearest to each magnitude: a sweep over the levels
+ * sorted by magnitude (the decision thresholds of G.711 are the midpoints between levels). */
+static void build_encode_table(const int16_t *decode, uint8_t table[2][32769])
+{
+	for (int negative = 0; negative < 2; negative++) {
+		int levels[256];
+		uint8_t codes[256];
+		int count = 0;
+		for (int code = 0; code < 256; code++) {
+			int value = decode[code];
+			/* mu-law has two zero codes: the one with the sign bit set is +0 */
+			bool is_negative = value < 0 || (value == 0 && !(code & 0x80));
+			if (is_negative != (bool)negative)
+				continue;
+			int magnitude = value < 0 ? -value : value;
+			int at = count++;
+			while (at > 0 && levels[at - 1] > magnitude) {
+				levels[at] = levels[at - 1];
+				codes[at] = codes[at - 1];
+				at--;
+			}
+			levels[at] = magnitude;
+			codes[at] = (uint8_t)code;
+		}
+		int level = 0;
+		for (int magnitude = 0; magnitude <= 32768; magnitude++) {
+			while (level + 1 < count &&
+			       abs(levels[level + 1] - magnitude) <= abs(levels[level] - magnitude))
+				level++;
+			table[negative][magnitude] = codes[level];
+		}
+	}
+}
+
+static void g711_init(void)
+{
+	for (int code = 0; code < 256; code++) {
+		ulaw_decode_table[code] = ulaw_to_linear((uint8_t)code);
+		alaw_decode_table[code] = alaw_to_linear((uint8_t)code);
+	}
+	build_encode_table(ulaw_decode_table, ulaw_encode_table);
+	build_encode_table(alaw_decode_table, alaw_encode_table);
+	/* libavcodec's warnings (e.g. libopus' queued frame at close) are not the daemon's log */
+	av_log_set_level(AV_LOG_ERROR);
+}
+
+static inline uint8_t g711_encode(uint8_t table[2][32769], int16_t sample)
+{
+	return sample < 0 ? table[1][-(int)sample] : table[0][sample];
+}
+
+/* ---- codec lookup ---- */
+
+static const struct codec_def *codec_find(const char *encoding)
+{
+	if (!encoding)
+		return NULL;
+	for (size_t i = 0; i < sizeof(codec_defs) / sizeof(codec_defs[0]); i++)
+		if (!strcasecmp(codec_defs[i].name, encoding))
+			return &codec_defs[i];
+	return NULL;
+}
+
+static const AVCodec *libav_find(const struct codec_def *def, bool encode)
+{
+	const char *const *names = encode ? def->encoders : def->decoders;
+	for (int i = 0; i < 2 && names[i]; i++) {
+		const AVCodec *codec = encode ? avcodec_find_encoder_by_name(names[i])
+					      : avcodec_find_decoder_by_name(names[i]);
+		if (codec)
+			return codec;
+	}
+	return NULL;
+}
+
+bool codec_chain_supports(const char *encoding, bool encode)
+{
+	if (encoding && !strcasecmp(encoding, "telephone-event"))
+		return true;
+	const struct codec_def *def = codec_find(encoding);
+	if (!def)
+		return false;
+	if (def->method != METHOD_LIBAV)
+		return true;
+	return libav_find(def, encode) != NULL;
+}
+
+/* Lines as 10.5 prints them ("%20s: fully supported"), so scripts reading either agree. */
+void codec_chain_print_codecs(FILE *out)
+{
+	for (size_t i = 0; i < sizeof(codec_defs) / sizeof(codec_defs[0]); i++) {
+		const struct codec_def *def = &codec_defs[i];
+		bool can_decode = codec_chain_supports(def->name, false);
+		bool can_encode = codec_chain_supports(def->name, true);
+		const char *what = can_decode && can_encode ? "fully supported"
+				 : can_decode ? "supported for decoding only"
+				 : can_encode ? "supported for encoding only" : "not supported (libavcodec lacks it)";
+		fprintf(out, "%20s: %s\n", def->name, what);
+	}
+	fprintf(out, "%20s: %s\n", "telephone-event", "passed through transcoding (RFC 4733, timestamps rescaled)");
+	/* listed so an operator sees they are known but only relayed as offered */
+	static const char *const relayed_only[] = { "AMR", "AMR-WB", "iLBC", "speex", "G723", "GSM" };
+	for (size_t i = 0; i < sizeof(relayed_only) / sizeof(relayed_only[0]); i++)
+		fprintf(out, "%20s: not transcoded by this build (relayed as offered)\n", relayed_only[i]);
+}
+
+/* ---- set-up ---- */
+
+static int side_init(struct codec_side *side, const struct codec_chain_format *format, bool encode,
+		     unsigned int ptime_ms, unsigned int source_rate, const char **reason)
+{
+	side->def = codec_find(format->encoding);
+	if (!side->def) {
+		*reason = encode ? "output codec not supported for transcoding" : "input codec not supported for transcoding";
+		return -ENOTSUP;
+	}
+	side->clock = format->clock_rate ? format->clock_rate : side->def->default_clock;
+	side->rate = side->def->sample_rate ? side->def->sample_rate : side->clock;
+	side->channels = format->channels ? format->channels : 1;
+	side->payload_type = format->payload_type;
+	if (side->def->method == METHOD_L16 && side->channels != 1) {
+		*reason = "L16 with more than one channel is not transcoded";
+		return -ENOTSUP;
+	}
+	if (side->def->method != METHOD_LIBAV)
+		return 0;
+	const AVCodec *codec = libav_find(side->def, encode);
+	if (!codec) {
+		*reason = encode ? "libavcodec has no encoder for the output codec"
+				 : "libavcodec has no decoder for the input codec";
+		return -ENOTSUP;
+	}
+	side->av = avcodec_alloc_context3(codec);
+	if (!side->av) {
+		*reason = "out of memory";
+		return -ENOMEM;
+	}
+	side->av->sample_rate = (int)side->rate;
+	/* Opus decodes to the SDP's channel count (RFC 7587: always /2 in SDP); we encode mono */
+	unsigned int channels = encode ? 1 : side->channels;
+	av_channel_layout_default(&side->av->ch_layout, (int)channels);
+	if (encode) {
+		side->av->sample_fmt = AV_SAMPLE_FMT_S16;
+		side->av->time_base = (AVRational){ 1, (int)side->rate };
+		if (!strcmp(side->def->name, "opus")) {
+			side->av->bit_rate = 32000;
+			/* complexity 5 costs about half of FFmpeg's default 10; application "audio"
+			 * (CELT) keeps the waveform: "voip" cost more here and correlated 0.88 instead
+			 * of 0.99 with the input (test_codec_chain -m perf, test_transcode.py) */
+			side->av->compression_level = OPUS_COMPLEXITY;
+			av_opt_set(side->av->priv_data, "application", "audio", 0);
+			/* nothing above the source's band: G.711 is encoded narrowband */
+			if (source_rate && source_rate < 48000)
+				side->av->cutoff = (int)(source_rate / 2);
+			av_opt_set_double(side->av->priv_data, "frame_duration", (double)ptime_ms, 0);
+		}
+	}
+	if (avcodec_open2(side->av, codec, NULL) < 0) {
+		*reason = encode ? "libavcodec could not open the output encoder (ptime?)"
+				 : "libavcodec could not open the input decoder";
+		return -EPROTO;
+	}
+	return 0;
+}
+
+static int swr_setup(struct codec_chain *chain, enum AVSampleFormat format, int rate, int channels)
+{
+	swr_free(&chain->swr);
+	chain->swr_format = format;
+	chain->swr_rate = rate;
+	chain->swr_channels = channels;
+	if (format == AV_SAMPLE_FMT_S16 && channels == 1 && rate == (int)chain->out.rate)
+		return 0;
+	AVChannelLayout in_layout, out_layout;
+	av_channel_layout_default(&in_layout, channels);
+	av_channel_layout_default(&out_layout, 1);
+	if (swr_alloc_set_opts2(&chain->swr, &out_layout, AV_SAMPLE_FMT_S16, (int)chain->out.rate,
+				&in_layout, format, rate, 0, NULL) < 0 || swr_init(chain->swr) < 0) {
+		swr_free(&chain->swr);
+		return -EPROTO;
+	}
+	return 0;
+}
+
+void codec_chain_free(struct codec_chain *chain)
+{
+	if (!chain)
+		return;
+	avcodec_free_context(&chain->in.av);
+	avcodec_free_context(&chain->out.av);
+	av_packet_free(&chain->packet);
+	av_packet_free(&chain->encoded);
+	av_frame_free(&chain->decoded);
+	av_frame_free(&chain->encode_frame);
+	swr_free(&chain->swr);
+	free(chain->scratch);
+	free(chain->fifo);
+	free(chain->slots);
+	free(chain->outq);
+	free(chain);
+}
+
+struct codec_chain *codec_chain_new(const struct codec_chain_config *config, const char **reason)
+{
+	pthread_once(&g711_once, g711_init);
+	struct codec_chain *chain = calloc(1, sizeof(*chain));
+	if (!chain) {
+		*reason = "out of memory";
+		return NULL;
+	}
+	unsigned int ptime = config->output_ptime_ms ? config->output_ptime_ms : 20;
+	if (ptime > 120) {
+		*reason = "output ptime over 120 ms";
+		goto fail;
+	}
+	if (side_init(&chain->in, &config->input, false, ptime, 0, reason) < 0 ||
+	    side_init(&chain->out, &config->output, true, ptime, chain->in.rate, reason) < 0)
+		goto fail;
+	chain->in_dtmf_pt = config->input_dtmf_pt;
+	chain->out_dtmf_pt = config->output_dtmf_pt;
+	chain->in_dtmf_clock = config->input_dtmf_clock ? config->input_dtmf_clock : 8000;
+	chain->out_dtmf_clock = config->output_dtmf_clock ? config->output_dtmf_clock : 8000;
+	chain->frame_samples = chain->out.rate * ptime / 1000;
+	chain->reorder_depth = config->reorder_depth > CODEC_CHAIN_MAX_REORDER ? CODEC_CHAIN_MAX_REORDER
+									     : config->reorder_depth;
+	if (chain->out.av && chain->out.av->frame_size > 0 &&
+	    !(chain->out.av->codec->capabilities & AV_CODEC_CAP_VARIABLE_FRAME_SIZE)) {
+		chain->encoder_frame = (unsigned int)chain->out.av->frame_size;
+		if (chain->frame_samples % chain->encoder_frame) {
+			*reason = "output ptime is not a multiple of the encoder's frame";
+			goto fail;
+		}
+	}
+	chain->fifo_capacity = chain->out.rate * FIFO_SECONDS;
+	chain->fifo = calloc(chain->fifo_capacity, sizeof(int16_t));
+	chain->scratch = calloc(DECODE_SCRATCH_SAMPLES, sizeof(int16_t));
+	chain->slots = calloc(CODEC_CHAIN_MAX_REORDER, sizeof(*chain->slots));
+	chain->outq = calloc(OUTPUT_SLOTS, sizeof(*chain->outq));
+	chain->packet = av_packet_alloc();
+	chain->decoded = av_frame_alloc();
+	chain->encoded = av_packet_alloc();
+	chain->encode_frame = av_frame_alloc();
+	if (!chain->fifo || !chain->scratch || !chain->slots || !chain->outq || !chain->packet ||
+	    !chain->decoded || !chain->encoded || !chain->encode_frame) {
+		*reason = "out of memory";
+		goto fail;
+	}
+	if (chain->out.av) {
+		AVFrame *frame = chain->encode_frame;
+		frame->format = AV_SAMPLE_FMT_S16;
+		frame->sample_rate = (int)chain->out.rate;
+		av_channel_layout_default(&frame->ch_layout, 1);
+		frame->nb_samples = (int)(chain->encoder_frame ? chain->encoder_frame : chain->frame_samples);
+		if (av_frame_get_buffer(frame, 0) < 0) {
+			*reason = "out of memory";
+			goto fail;
+		}
+	}
+	enum AVSampleFormat in_format = chain->in.av ? chain->in.av->sample_fmt : AV_SAMPLE_FMT_S16;
+	int in_channels = chain->in.av ? chain->in.av->ch_layout.nb_channels : 1;
+	if (swr_setup(chain, in_format, (int)chain->in.rate, in_channels) < 0) {
+		*reason = "libswresample could not convert between the codecs' rates";
+		goto fail;
+	}
+	chain->out_seq = (uint16_t)random();
+	chain->out_ts = (uint32_t)random();
+	chain->out_marker = true;
+	return chain;
+fail:
+	codec_chain_free(chain);
+	return NULL;
+}
+
+/* ---- output ---- */
+
+static uint8_t *output_reserve(struct codec_chain *chain)
+{
+	if (chain->outq_count == OUTPUT_SLOTS) {
+		/* the caller has not popped: drop the oldest rather than block the worker */
+		chain->outq_head = (chain->outq_head + 1) % OUTPUT_SLOTS;
+		chain->outq_count--;
+	}
+	return chain->outq[(chain->outq_head + chain->outq_count) % OUTPUT_SLOTS].data;
+}
+
+static void output_commit(struct codec_chain *chain, size_t length)
+{
+	chain->outq[(chain->outq_head + chain->outq_count) % OUTPUT_SLOTS].length = (uint16_t)length;
+	chain->outq_count++;
+	chain->stats.packets_out++;
+}
+
+static void write_rtp_header(uint8_t *out, bool marker, uint8_t payload_type, uint16_t seq,
+			     uint32_t ts, uint32_t ssrc)
+{
+	out[0] = 0x80;
+	out[1] = (uint8_t)((marker ? 0x80 : 0) | (payload_type & 0x7f));
+	out[2] = (uint8_t)(seq >> 8);
+	out[3] = (uint8_t)seq;
+	out[4] = (uint8_t)(ts >> 24);
+	out[5] = (uint8_t)(ts >> 16);
+	out[6] = (uint8_t)(ts >> 8);
+	out[7] = (uint8_t)ts;
+	out[8] = (uint8_t)(ssrc >> 24);
+	out[9] = (uint8_t)(ssrc >> 16);
+	out[10] = (uint8_t)(ssrc >> 8);
+	out[11] = (uint8_t)ssrc;
+}
+
+/* Encode one output frame from the front of the FIFO into payload; its length or -errno. */
+static int encode_frame(struct codec_chain *chain, uint8_t *payload, size_t capacity)
+{
+	const int16_t *pcm = chain->fifo;
+	unsigned int samples = chain->frame_samples;
+	switch (chain->out.def->method) {
+	case METHOD_ULAW:
+	case METHOD_ALAW:
+		if (samples > capacity)
+			return -ENOSPC;
+		for (unsigned int i = 0; i < samples; i++)
+			payload[i] = g711_encode(chain->out.def->method == METHOD_ULAW ? ulaw_encode_table
+										: alaw_encode_table, pcm[i]);
+		return (int)samples;
+	case METHOD_L16:
+		if (samples * 2 > capacity)
+			return -ENOSPC;
+		for (unsigned int i = 0; i < samples; i++) {
+			payload[2 * i] = (uint8_t)((uint16_t)pcm[i] >> 8);
+			payload[2 * i + 1] = (uint8_t)pcm[i];
+		}
+		return (int)samples * 2;
+	case METHOD_LIBAV:
+		break;
+	}
+	unsigned int step = chain->encoder_frame ? chain->encoder_frame : samples;
+	size_t length = 0;
+	chain->packet_pts = AV_NOPTS_VALUE;
+	for (unsigned int done = 0; done < samples; done += step) {
+		if (av_frame_make_writable(chain->encode_frame) < 0)
+			return -ENOMEM;
+		memcpy(chain->encode_frame->data[0], pcm + done, step * sizeof(int16_t));
+		chain->encode_frame->nb_samples = (int)step;
+		chain->encode_frame->pts = chain->encoded_samples;
+		chain->encoded_samples += step;
+		if (avcodec_send_frame(chain->out.av, chain->encode_frame) < 0)
+			return -EPROTO;
+		while (avcodec_receive_packet(chain->out.av, chain->encoded) == 0) {
+			if (length + (size_t)chain->encoded->size > capacity) {
+				av_packet_unref(chain->encoded);
+				return -ENOSPC;
+			}
+			if (length == 0 && chain->encoded->pts != AV_NOPTS_VALUE)
+				chain->packet_pts = chain->encoded->pts + chain->out.av->initial_padding;
+			memcpy(payload + length, chain->encoded->data, (size_t)chain->encoded->size);
+			length += (size_t)chain->encoded->size;
+			av_packet_unref(chain->encoded);
+		}
+	}
+	return (int)length;
+}
+
+static uint32_t out_ts_step(const struct codec_chain *chain, uint64_t samples)
+{
+	return (uint32_t)(samples * chain->out.clock / chain->out.rate);
+}
+
+static void fifo_consume(struct codec_chain *chain, unsigned int samples)
+{
+	memmove(chain->fifo, chain->fifo + samples, (chain->fifo_length - samples) * sizeof(int16_t));
+	chain->fifo_length -= samples;
+	chain->out_ts += out_ts_step(chain, samples);
+}
+
+static void encode_ready_frames(struct codec_chain *chain)
+{
+	while (chain->fifo_length >= chain->frame_samples) {
+		uint8_t *out = output_reserve(chain);
+		int64_t frame_pts = chain->encoded_samples;
+		int length = encode_frame(chain, out + 12, CODEC_CHAIN_MAX_PACKET - 12);
+		if (length > 0) {
+			/* an encoder with lookahead (libopus) returns an earlier frame's packet: stamp it
+			 * with that frame's time, not the one just given */
+			uint32_t ts = chain->out_ts;
+			if (chain->out.av && chain->packet_pts != AV_NOPTS_VALUE && chain->packet_pts <= frame_pts)
+				ts -= out_ts_step(chain, (uint64_t)(frame_pts - chain->packet_pts));
+			write_rtp_header(out, chain->out_marker, chain->out.payload_type, chain->out_seq++,
+					 ts, chain->ssrc);
+			chain->out_marker = false;
+			output_commit(chain, (size_t)length + 12);
+		} else if (length < 0) {
+			chain->stats.decode_errors++;
+		}
+		fifo_consume(chain, chain->frame_samples);
+	}
+}
+
+/* ---- input ---- */
+
+static void fifo_append_silence(struct codec_chain *chain, unsigned int samples)
+{
+	while (samples) {
+		unsigned int room = chain->fifo_capacity - chain->fifo_length;
+		unsigned int now = samples < room ? samples : room;
+		memset(chain->fifo + chain->fifo_length, 0, now * sizeof(int16_t));
+		chain->fifo_length += now;
+		samples -= now;
+		chain->stats.filled_samples += now;
+		encode_ready_frames(chain);
+	}
+}
+
+/* Convert decoded PCM (any format the resampler was set up for) into the FIFO. */
+static int fifo_append(struct codec_chain *chain, const uint8_t **data, int samples)
+{
+	if (!chain->swr) {
+		const int16_t *pcm = (const int16_t *)data[0];
+		while (samples > 0) {
+			unsigned int room = chain->fifo_capacity - chain->fifo_length;
+			unsigned int now = (unsigned int)samples < room ? (unsigned int)samples : room;
+			memcpy(chain->fifo + chain->fifo_length, pcm, now * sizeof(int16_t));
+			chain->fifo_length += now;
+			pcm += now;
+			samples -= (int)now;
+			encode_ready_frames(chain);
+		}
+		return 0;
+	}
+	encode_ready_frames(chain);
+	uint8_t *out = (uint8_t *)(chain->fifo + chain->fifo_length);
+	int converted = swr_convert(chain->swr, &out, (int)(chain->fifo_capacity - chain->fifo_length),
+				    data, samples);
+	if (converted < 0)
+		return -EPROTO;
+	chain->fifo_length += (unsigned int)converted;
+	encode_ready_frames(chain);
+	return 0;
+}
+
+/* Decode a payload into the FIFO; the number of input samples (at the input's PCM rate). */
+static int decode_payload(struct codec_chain *chain, const uint8_t *payload, size_t length)
+{
+	switch (chain->in.def->method) {
+	case METHOD_ULAW:
+	case METHOD_ALAW: {
+		const int16_t *table = chain->in.def->method == METHOD_ULAW ? ulaw_decode_table : alaw_decode_table;
+		size_t samples = length < DECODE_SCRATCH_SAMPLES ? length : DECODE_SCRATCH_SAMPLES;
+		for (size_t i = 0; i < samples; i++)
+			chain->scratch[i] = table[payload[i]];
+		const uint8_t *data[1] = { (const uint8_t *)chain->scratch };
+		int rc = fifo_append(chain, data, (int)samples);
+		return rc < 0 ? rc : (int)samples;
+	}
+	case METHOD_L16: {
+		size_t samples = length / 2 < DECODE_SCRATCH_SAMPLES ? length / 2 : DECODE_SCRATCH_SAMPLES;
+		for (size_t i = 0; i < samples; i++)
+			chain->scratch[i] = (int16_t)((payload[2 * i] << 8) | payload[2 * i + 1]);
+		const uint8_t *data[1] = { (const uint8_t *)chain->scratch };
+		int rc = fifo_append(chain, data, (int)samples);
+		return rc < 0 ? rc : (int)samples;
+	}
+	case METHOD_LIBAV:
+		break;
+	}
+	/* libavcodec reads the packet without owning it (no copy, no allocation) */
+	chain->packet->data = (uint8_t *)payload;
+	chain->packet->size = (int)length;
+	if (avcodec_send_packet(chain->in.av, chain->packet) < 0)
+		return -EPROTO;
+	int total = 0;
+	while (avcodec_receive_frame(chain->in.av, chain->decoded) == 0) {
+		AVFrame *frame = chain->decoded;
+		if (frame->format != chain->swr_format || frame->sample_rate != chain->swr_rate ||
+		    frame->ch_layout.nb_channels != chain->swr_channels) {
+			if (swr_setup(chain, frame->format, frame->sample_rate, frame->ch_layout.nb_channels) < 0) {
+				av_frame_unref(frame);
+				return -EPROTO;
+			}
+		}
+		int rc = fifo_append(chain, (const uint8_t **)frame->extended_data, frame->nb_samples);
+		/* count in the input's nominal rate (Opus always decodes at 48 kHz here) */
+		total += (int)((int64_t)frame->nb_samples * (int64_t)chain->in.rate / frame->sample_rate);
+		av_frame_unref(frame);
+		if (rc < 0)
+			return rc;
+	}
+	return total;
+}
+
+static uint32_t in_ts_step(const struct codec_chain *chain, int samples)
+{
+	return (uint32_t)((uint64_t)samples * chain->in.clock / chain->in.rate);
+}
+
+/* A packet's timestamp against the one expected: fill or skip the gap (see the header). */
+static void align_timing(struct codec_chain *chain, const struct rtp_header_info *rtp)
+{
+	if (!chain->synced || rtp->ssrc != chain->ssrc) {
+		chain->synced = true;
+		chain->ssrc = rtp->ssrc;
+		chain->expected_in_ts = rtp->timestamp;
+		chain->out_marker = true;
+		return;
+	}
+	int32_t gap = (int32_t)(rtp->timestamp - chain->expected_in_ts);
+	if (gap < -(int32_t)chain->in.clock) {
+		/* more than a second back: the sender restarted its clock; follow it */
+		chain->expected_in_ts = rtp->timestamp;
+		return;
+	}
+	if (gap <= 0)
+		return;  /* overlap or on time: decode as it comes */
+	uint64_t gap_out = (uint64_t)gap * chain->out.rate / chain->in.clock;
+	if (gap_out <= (uint64_t)chain->out.rate * CODEC_CHAIN_MAX_FILL_MS / 1000) {
+		fifo_append_silence(chain, (unsigned int)gap_out);
+	} else {
+		/* a long silence (DTX, hold): move the output clock on by the same time */
+		chain->out_ts += out_ts_step(chain, gap_out);
+		chain->out_marker = true;
+	}
+	chain->expected_in_ts = rtp->timestamp;
+}
+
+/* Map an input timestamp (in in_clock units) to the output clock, relative to the audio. */
+static uint32_t map_timestamp(const struct codec_chain *chain, uint32_t in_ts, unsigned int in_clock,
+			      unsigned int out_clock)
+{
+	int64_t delta = (int32_t)(in_ts - chain->expected_in_ts);
+	/* the expected input sample corresponds to the end of the FIFO plus what the resampler
+	 * still holds back */
+	int64_t held = chain->swr ? swr_get_delay(chain->swr, chain->out.rate) : 0;
+	uint32_t out_now = chain->out_ts + out_ts_step(chain, chain->fifo_length + (uint64_t)held);
+	return out_now + (uint32_t)(delta * (int64_t)out_clock / (int64_t)in_clock);
+}
+
+static void relay_dtmf(struct codec_chain *chain, const uint8_t *packet, const struct rtp_header_info *rtp)
+{
+	chain->stats.dtmf_packets++;
+	if (chain->out_dtmf_pt < 0 || rtp->payload_length < 4)
+		return;
+	if (!chain->synced) {
+		chain->synced = true;
+		chain->ssrc = rtp->ssrc;
+		chain->expected_in_ts = rtp->timestamp;
+	}
+	uint8_t *out = output_reserve(chain);
+	const uint8_t *payload = packet + rtp->header_length;
+	uint32_t ts = map_timestamp(chain, rtp->timestamp, chain->in_dtmf_clock, chain->out_dtmf_clock);
+	write_rtp_header(out, rtp->marker, (uint8_t)chain->out_dtmf_pt, chain->out_seq++, ts, chain->ssrc);
+	memcpy(out + 12, payload, rtp->payload_length);
+	/* RFC 4733 section 2.3.5: duration in timestamp units of the event's clock */
+	uint32_t duration = (uint32_t)(payload[2] << 8 | payload[3]);
+	duration = (uint32_t)((uint64_t)duration * chain->out_dtmf_clock / chain->in_dtmf_clock);
+	if (duration > 0xffff)
+		duration = 0xffff;
+	out[12 + 2] = (uint8_t)(duration >> 8);
+	out[12 + 3] = (uint8_t)duration;
+	output_commit(chain, 12 + rtp->payload_length);
+}
+
+/* One packet in sequence order. */
+static void process_packet(struct codec_chain *chain, const uint8_t *packet, size_t length)
+{
+	struct rtp_header_info rtp;
+	if (rtp_header_parse(packet, length, &rtp) < 0)
+		return;
+	if (chain->in_dtmf_pt >= 0 && rtp.payload_type == chain->in_dtmf_pt) {
+		relay_dtmf(chain, packet, &rtp);
+		return;
+	}
+	if (rtp.payload_type == CN_PAYLOAD_TYPE || rtp.payload_type != chain->in.payload_type)
+		return;  /* comfort noise or a codec this chain was not built for: its gap is filled later */
+	align_timing(chain, &rtp);
+	int samples = decode_payload(chain, packet + rtp.header_length, rtp.payload_length);
+	if (samples < 0) {
+		chain->stats.decode_errors++;
+		return;
+	}
+	chain->expected_in_ts += in_ts_step(chain, samples);
+}
+
+static struct jitter_slot *slot_find(struct codec_chain *chain, uint16_t sequence)
+{
+	for (unsigned int i = 0; i < CODEC_CHAIN_MAX_REORDER; i++)
+		if (chain->slots[i].used && chain->slots[i].sequence == sequence)
+			return &chain->slots[i];
+	return NULL;
+}
+
+static void drain_in_order(struct codec_chain *chain)
+{
+	struct jitter_slot *slot;
+	while ((slot = slot_find(chain, chain->expected_seq))) {
+		process_packet(chain, slot->data, slot->length);
+		slot->used = false;
+		chain->held--;
+		chain->expected_seq++;
+	}
+}
+
+/* The held packet nearest after expected_seq: the ones before it are lost. */
+static void release_oldest(struct codec_chain *chain)
+{
+	struct jitter_slot *oldest = NULL;
+	for (unsigned int i = 0; i < CODEC_CHAIN_MAX_REORDER; i++) {
+		struct jitter_slot *slot = &chain->slots[i];
+		if (slot->used && (!oldest || (int16_t)(slot->sequence - oldest->sequence) < 0))
+			oldest = slot;
+	}
+	if (!oldest)
+		return;
+	chain->stats.lost += (uint16_t)(oldest->sequence - chain->expected_seq);
+	chain->expected_seq = oldest->sequence;
+	drain_in_order(chain);
+}
+
+int codec_chain_push(struct codec_chain *chain, const uint8_t *packet, size_t length)
+{
+	struct rtp_header_info rtp;
+	if (rtp_header_parse(packet, length, &rtp) < 0 || length > CODEC_CHAIN_MAX_PACKET)
+		return -EINVAL;
+	chain->stats.packets_in++;
+	int16_t ahead = (int16_t)(rtp.sequence - chain->expected_seq);
+	if (!chain->have_expected_seq || (chain->synced && rtp.ssrc != chain->ssrc) || ahead > 1000 || ahead < -1000) {
+		/* first packet, a new source or a jump: start the sequence afresh */
+		codec_chain_flush(chain);
+		chain->have_expected_seq = true;
+		chain->expected_seq = rtp.sequence;
+		ahead = 0;
+	}
+	if (ahead < 0 && ++chain->late_in_a_row > LATE_RESTART) {
+		/* not late packets but a sender that restarted its sequence numbers */
+		codec_chain_flush(chain);
+		chain->expected_seq = rtp.sequence;
+		ahead = 0;
+	}
+	if (ahead < 0 || slot_find(chain, rtp.sequence)) {
+		chain->stats.late++;
+		return (int)chain->outq_count;
+	}
+	chain->late_in_a_row = 0;
+	if (ahead == 0) {
+		process_packet(chain, packet, length);
+		chain->expected_seq++;
+		drain_in_order(chain);
+		return (int)chain->outq_count;
+	}
+	for (unsigned int i = 0; i < CODEC_CHAIN_MAX_REORDER; i++) {
+		struct jitter_slot *slot = &chain->slots[i];
+		if (slot->used)
+			continue;
+		slot->used = true;
+		slot->sequence = rtp.sequence;
+		slot->length = (uint16_t)length;
+		memcpy(slot->data, packet, length);
+		chain->held++;
+		break;
+	}
+	while (chain->held > chain->reorder_depth)
+		release_oldest(chain);
+	return (int)chain->outq_count;
+}
+
+int codec_chain_flush(struct codec_chain *chain)
+{
+	while (chain->held)
+		release_oldest(chain);
+	return (int)chain->outq_count;
+}
+
+int codec_chain_pop(struct codec_chain *chain, uint8_t *out, size_t capacity)
+{
+	if (!chain->outq_count)
+		return 0;
+	struct output_slot *slot = &chain->outq[chain->outq_head];
+	if (slot->length > capacity)
+		return -ENOSPC;
+	memcpy(out, slot->data, slot->length);
+	chain->outq_head = (chain->outq_head + 1) % OUTPUT_SLOTS;
+	chain->outq_count--;
+	return slot->length;
+}
+
+void codec_chain_get_stats(const struct codec_chain *chain, struct codec_chain_stats *stats)
+{
+	*stats = chain->stats;
+}

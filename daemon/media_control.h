@@ -1,0 +1,75 @@
+/* Media control without decoding: the ng commands `block DTMF` / `unblock DTMF` (drop RFC 4733
+ * telephone-event packets), `block media` / `unblock media` (drop a party's RTP), `silence
+ * media` / `unsilence media` (PCMU/PCMA payloads replaced by silence).
+ *
+ * A command with from-tag acts on the packets that party sends; without, on the whole call
+ * (as upstream). The control thread sets media->media_control and the payload types learned
+ * from each side's SDP; call_refresh_forwarding() copies them under the call's lock into the
+ * stream's extras and sets FORWARD_MEDIA_CONTROL, which is all the packet path tests until a
+ * command is given. Such streams stay in userspace (kernel_backend.c). */
+#ifndef RTPENGINE_MEDIA_CONTROL_H
+#define RTPENGINE_MEDIA_CONTROL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "endpoint.h"
+#include "ng_request.h"
+
+struct stream;
+struct media;
+struct sdp_media;
+
+enum media_control_flags {
+	MEDIA_CONTROL_BLOCK_DTMF    = 1 << 0,
+	MEDIA_CONTROL_BLOCK_MEDIA   = 1 << 1,
+	MEDIA_CONTROL_SILENCE_MEDIA = 1 << 2,
+	MEDIA_CONTROL_DETECT_DTMF   = 1 << 3,   /* --dtmf-log-dest set and the side has telephone-event */
+};
+
+/* One RFC 4733 event end seen by the packet path, reported once the call's lock is released
+ * (media_control_report()). Pointers stay valid until the worker's next quiescent point. */
+struct media_control_dtmf {
+	const char *call_id, *source_tag;
+	const char *tags[8];            /* the call's tags, newest first (as 10.5 lists them) */
+	unsigned int tag_count;
+	union endpoint source;
+	unsigned int event, duration_ms, volume;
+};
+
+/* ITU-T G.711 silence (the code of amplitude 0): 0xff in mu-law, 0xd5 in A-law. */
+#define MEDIA_CONTROL_PCMU_SILENCE 0xff
+#define MEDIA_CONTROL_PCMA_SILENCE 0xd5
+
+/* ng handlers (ng_server.c's command table). */
+int ng_command_block_dtmf(struct ng_request *request);
+int ng_command_unblock_dtmf(struct ng_request *request);
+int ng_command_block_media(struct ng_request *request);
+int ng_command_unblock_media(struct ng_request *request);
+int ng_command_silence_media(struct ng_request *request);
+int ng_command_unsilence_media(struct ng_request *request);
+/* play DTMF: code (0-9, *, #, A-D or 0-15), duration (ms, default 100), volume (default 8)
+ * for from-tag's party: RFC 4733 packets every 20 ms to its peer, in a stream of their own
+ * (own SSRC: the party's audio is relayed untouched, never renumbered), the end three times. */
+int ng_command_play_dtmf(struct ng_request *request);
+
+/* Cancels a call's DTMF timers and players when it ends (call_lifecycle.h observer). */
+extern const struct call_observer media_control_call_observer;
+
+/* Control thread, offer/answer: which of the side's payload types are telephone-event, PCMU
+ * and PCMA, from its SDP (RTP media only). */
+void media_control_learn_sdp(struct media *media, const struct sdp_media *sdp_media);
+
+/* Start-up: where DTMF events go as upstream's JSON (--dtmf-log-dest); NULL or unset: DTMF is
+ * not looked at. Returns 0 or -errno (socket). */
+int media_control_set_dtmf_log_dest(const union endpoint *destination);
+void media_control_stop(void);
+
+/* Packet path, for an RTP packet (after SRTP decryption) of a stream with
+ * FORWARD_MEDIA_CONTROL, under the call's lock: true to drop it; silences its payload in
+ * place; an RFC 4733 event's first end packet fills *dtmf and sets *dtmf_seen. */
+bool media_control_drops(struct stream *stream, unsigned char *packet, size_t length,
+		const union endpoint *source, struct media_control_dtmf *dtmf, bool *dtmf_seen);
+/* Packet path, after the call's lock is released: logs the event and sends the JSON. */
+void media_control_report(const struct media_control_dtmf *dtmf);
+
+#endif

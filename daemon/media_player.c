@@ -1,0 +1,366 @@
+/* play media / stop media; see media_player.h. */
+#include "media_player.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <glib.h>
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+#include <libavutil/channel_layout.h>
+#include <libswresample/swresample.h>
+#include "call.h"
+#include "call_lifecycle.h"
+#include "codec.h"
+#include "log.h"
+#include "relay.h"
+
+#define PLAYER_FRAME_MS 20
+#define PLAYER_RATE 8000
+#define PLAYER_FRAME (PLAYER_RATE * PLAYER_FRAME_MS / 1000)
+/* an hour of audio at most: 28.8 MB of G.711 */
+#define PLAYER_MAX_BYTES ((size_t) PLAYER_RATE * 3600)
+
+/* ---- static helpers ---------------------------------------------------------------------- */
+
+/* ITU-T G.711 mu-law on the 14-bit magnitude: bias 33, 8 segments of 16 steps, bits
+ * inverted (the classic reference rounding: an arithmetic shift, as ffmpeg and audioop). */
+static unsigned char linear_to_ulaw(int16_t sample)
+{
+	int value = sample >> 2;
+	unsigned char mask = 0xff;
+	if (value < 0) {
+		value = -value;
+		mask = 0x7f;
+	}
+	if (value > 8159)
+		value = 8159;
+	value += 33;
+	int segment = 0;
+	while (segment < 8 && value > (0x40 << segment) - 1)
+		segment++;
+	if (segment >= 8)
+		return (unsigned char) (0x7f ^ mask);
+	return (unsigned char) (((segment << 4) | ((value >> (segment + 1)) & 0x0f)) ^ mask);
+}
+
+/* ITU-T G.711 A-law on the 13-bit magnitude: 8 segments, even bits inverted (0x55). */
+static unsigned char linear_to_alaw(int16_t sample)
+{
+	int value = sample >> 3;
+	unsigned char mask = 0xd5;
+	if (value < 0) {
+		mask = 0x55;
+		value = -value - 1;
+	}
+	int segment = 0;
+	while (segment < 8 && value > (0x20 << segment) - 1)
+		segment++;
+	if (segment >= 8)
+		return (unsigned char) (0x7f ^ mask);
+	int code = segment << 4;
+	code |= segment < 2 ? (value >> 1) & 0x0f : (value >> segment) & 0x0f;
+	return (unsigned char) (code ^ mask);
+}
+
+static void append_samples(GByteArray *out, const int16_t *samples, int count, bool alaw)
+{
+	for (int i = 0; i < count && out->len < PLAYER_MAX_BYTES; i++) {
+		unsigned char byte = alaw ? linear_to_alaw(samples[i]) : linear_to_ulaw(samples[i]);
+		g_byte_array_append(out, &byte, 1);
+	}
+}
+
+/* Resamples one decoded frame (NULL: flush) into 8 kHz mono and appends it as G.711. */
+static int convert_frame(SwrContext *resampler, const AVFrame *frame, GByteArray *out, bool alaw)
+{
+	int input = frame ? frame->nb_samples : 0;
+	int room = swr_get_out_samples(resampler, input) + 32;
+	int16_t *samples = g_new(int16_t, (size_t) room);
+	uint8_t *planes[1] = { (uint8_t *) samples };
+	int count = swr_convert(resampler, planes, room, frame ? (const uint8_t **) frame->extended_data : NULL, input);
+	if (count > 0)
+		append_samples(out, samples, count, alaw);
+	g_free(samples);
+	return count < 0 ? -EINVAL : 0;
+}
+
+static int decode_packets(AVFormatContext *format, int stream_index, AVCodecContext *decoder,
+			  SwrContext *resampler, GByteArray *out, bool alaw)
+{
+	AVPacket *packet = av_packet_alloc();
+	AVFrame *frame = av_frame_alloc();
+	int error = packet && frame ? 0 : -ENOMEM;
+	bool flushing = false;
+	while (!error && out->len < PLAYER_MAX_BYTES) {
+		if (!flushing) {
+			int read = av_read_frame(format, packet);
+			if (read < 0) {
+				flushing = true;
+				avcodec_send_packet(decoder, NULL);
+			} else {
+				if (packet->stream_index == stream_index && avcodec_send_packet(decoder, packet) < 0)
+					error = -EINVAL;
+				av_packet_unref(packet);
+			}
+		}
+		int received;
+		while (!error && (received = avcodec_receive_frame(decoder, frame)) == 0) {
+			error = convert_frame(resampler, frame, out, alaw);
+			av_frame_unref(frame);
+		}
+		if (flushing)
+			break;
+	}
+	if (!error)
+		error = convert_frame(resampler, NULL, out, alaw);
+	av_frame_free(&frame);
+	av_packet_free(&packet);
+	return error;
+}
+
+static void stop_player(struct call *call, struct media_player *player)
+{
+	pthread_mutex_lock(&call->lock);
+	player->active = false;
+	pthread_mutex_unlock(&call->lock);
+	if (player->timer.callback)
+		relay_post_timer_cancel(call->worker, &player->timer);
+	/* the worker reads the samples only while active, under the lock */
+	g_free(player->samples);
+	player->samples = NULL;
+}
+
+/* Worker thread: one frame to the participant, then the next deadline. Sent under the call's
+ * lock, as the packet path sends (the socket is closed under it when the call ends). */
+static void player_tick(struct timer_entry *timer, void *data)
+{
+	struct media *media = data;
+	struct media_player *player = &media->player;
+	struct call *call = media->monologue->call;
+	pthread_mutex_lock(&call->lock);
+	if (call->deleted || !player->active || !player->samples) {
+		pthread_mutex_unlock(&call->lock);
+		return;
+	}
+	unsigned char packet[12 + PLAYER_FRAME];
+	packet[0] = 0x80;
+	packet[1] = (unsigned char) ((player->first ? 0x80 : 0) | player->payload_type);
+	packet[2] = (unsigned char) (player->sequence >> 8);
+	packet[3] = (unsigned char) player->sequence;
+	for (int i = 0; i < 4; i++) {
+		packet[4 + i] = (unsigned char) (player->timestamp >> (24 - 8 * i));
+		packet[8 + i] = (unsigned char) (player->ssrc >> (24 - 8 * i));
+	}
+	size_t available = player->length - player->position;
+	size_t take = available < PLAYER_FRAME ? available : PLAYER_FRAME;
+	memcpy(packet + 12, player->samples + player->position, take);
+	/* a last partial frame is filled with silence */
+	memset(packet + 12 + take, player->silence, PLAYER_FRAME - take);
+	player->position += take;
+	player->first = false;
+	player->sequence++;
+	player->timestamp += PLAYER_FRAME;
+	const struct stream *stream = &media->streams[STREAM_RTP];
+	const union endpoint *destination = relay_stream_destination(stream);
+	if (destination && stream->fd >= 0)
+		(void) sendto(stream->fd, packet, sizeof(packet), 0, &destination->address, endpoint_length(destination));
+	if (player->position >= player->length) {
+		player->position = 0;
+		if (player->repeats_left > 0)
+			player->repeats_left--;
+		player->active = player->repeats_left > 0;
+	}
+	bool more = player->active;
+	int64_t next = timer->deadline_us + PLAYER_FRAME_MS * 1000;   /* no drift */
+	pthread_mutex_unlock(&call->lock);
+	if (more)
+		relay_worker_timer_add(call->worker, timer, next, player_tick, media);
+}
+
+/* The participant (from-tag) and its first audio media that negotiated PCMU or PCMA. */
+static struct media *player_media(struct ng_request *request, struct call **call_out)
+{
+	const struct ng_flags *flags = &request->flags;
+	if (!flags->call_id) {
+		request->error_reason = "No call-id in message";
+		return NULL;
+	}
+	struct call *call = call_lookup(flags->call_id);
+	if (!call) {
+		request->error_reason = "Unknown call-id";
+		return NULL;
+	}
+	struct monologue *side = flags->from_tag ? call_find_monologue(call, flags->from_tag) : NULL;
+	if (!side) {
+		request->error_reason = "Unknown from-tag";
+		return NULL;
+	}
+	*call_out = call;
+	for (unsigned int i = 0; i < side->media_count; i++) {
+		struct media *media = side->media[i];
+		if (media->rejected || !media->rtp_port)
+			continue;
+		if (media->srtp) {
+			request->error_reason = "play media on SRTP media is not supported by this relay";
+			return NULL;
+		}
+		for (unsigned int pt = 0; pt < CODEC_PAYLOAD_TYPES; pt++)
+			if (codec_payload_set_has(&media->pcmu_types, pt) || codec_payload_set_has(&media->pcma_types, pt))
+				return media;
+	}
+	request->error_reason = "play media needs a PCMU or PCMA leg (this relay does not transcode)";
+	return NULL;
+}
+
+void media_player_call_ended(const struct call_event *event)
+{
+	struct call *call = event->call;
+	struct media *media;
+	call_foreach_media(call, media) {
+		if (media->player.samples || media->player.timer.callback)
+			stop_player(call, &media->player);
+	}
+}
+
+/* ---- public functions -------------------------------------------------------------------- */
+
+unsigned char *media_player_decode(const char *path, bool alaw, size_t *length, const char **error)
+{
+	AVFormatContext *format = NULL;
+	AVCodecContext *decoder = NULL;
+	SwrContext *resampler = NULL;
+	GByteArray *out = g_byte_array_new();
+	*error = NULL;
+	if (avformat_open_input(&format, path, NULL, NULL) < 0) {
+		*error = "cannot open the media file";
+		goto fail;
+	}
+	if (avformat_find_stream_info(format, NULL) < 0) {
+		*error = "cannot read the media file";
+		goto fail;
+	}
+	const AVCodec *codec = NULL;
+	int stream_index = av_find_best_stream(format, AVMEDIA_TYPE_AUDIO, -1, -1, &codec, 0);
+	if (stream_index < 0 || !codec) {
+		*error = "no audio in the media file";
+		goto fail;
+	}
+	decoder = avcodec_alloc_context3(codec);
+	if (!decoder || avcodec_parameters_to_context(decoder, format->streams[stream_index]->codecpar) < 0
+	    || avcodec_open2(decoder, codec, NULL) < 0) {
+		*error = "cannot decode the media file";
+		goto fail;
+	}
+	AVChannelLayout input_layout;
+	if (decoder->ch_layout.order == AV_CHANNEL_ORDER_UNSPEC)
+		av_channel_layout_default(&input_layout, decoder->ch_layout.nb_channels);
+	else
+		av_channel_layout_copy(&input_layout, &decoder->ch_layout);
+	AVChannelLayout mono = AV_CHANNEL_LAYOUT_MONO;
+	int result = swr_alloc_set_opts2(&resampler, &mono, AV_SAMPLE_FMT_S16, PLAYER_RATE, &input_layout,
+					 decoder->sample_fmt, decoder->sample_rate, 0, NULL);
+	av_channel_layout_uninit(&input_layout);
+	if (result < 0 || swr_init(resampler) < 0) {
+		*error = "cannot resample the media file";
+		goto fail;
+	}
+	if (decode_packets(format, stream_index, decoder, resampler, out, alaw) < 0 || out->len == 0) {
+		*error = "cannot decode the media file";
+		goto fail;
+	}
+	swr_free(&resampler);
+	avcodec_free_context(&decoder);
+	avformat_close_input(&format);
+	*length = out->len;
+	return g_byte_array_free(out, FALSE);
+fail:
+	swr_free(&resampler);
+	avcodec_free_context(&decoder);
+	avformat_close_input(&format);
+	g_byte_array_free(out, TRUE);
+	return NULL;
+}
+
+int ng_command_play_media(struct ng_request *request)
+{
+	struct call *call = NULL;
+	struct media *media = player_media(request, &call);
+	if (!media)
+		return call ? -ENOTSUP : -ENOENT;
+	const char *path = bencode_dictionary_get_string(request->buffer, request->input, "file", NULL);
+	if (!path) {
+		request->error_reason = bencode_dictionary_get(request->input, "blob")
+			|| bencode_dictionary_get(request->input, "db-id")
+			? "play media from a blob or database is not supported by this relay (file only)"
+			: "No media file given";
+		return -EINVAL;
+	}
+	long long repeats = 1;
+	bencode_dictionary_get_integer(request->input, "repeat-times", &repeats);
+	if (repeats < 1 || repeats > 1000) {
+		request->error_reason = "repeat-times must be 1 to 1000";
+		return -EINVAL;
+	}
+	bool pcmu = false;
+	unsigned int payload_type = 0;
+	for (unsigned int pt = 0; pt < CODEC_PAYLOAD_TYPES; pt++) {
+		if (codec_payload_set_has(&media->pcmu_types, pt)) {
+			pcmu = true;
+			payload_type = pt;
+			break;
+		}
+	}
+	for (unsigned int pt = 0; !pcmu && pt < CODEC_PAYLOAD_TYPES; pt++) {
+		if (codec_payload_set_has(&media->pcma_types, pt)) {
+			payload_type = pt;
+			break;
+		}
+	}
+	const char *error = NULL;
+	size_t length = 0;
+	unsigned char *samples = media_player_decode(path, !pcmu, &length, &error);
+	if (!samples) {
+		log_call(LOG_WARNING, call->call_id, "play media %s: %s", path, error);
+		request->error_reason = error;
+		return -EINVAL;
+	}
+	struct media_player *player = &media->player;
+	stop_player(call, player);
+	/* not active: the worker does not read these until the timer is posted */
+	player->samples = samples;
+	player->length = length;
+	player->position = 0;
+	player->repeats_left = (unsigned int) repeats;
+	player->payload_type = (uint8_t) payload_type;
+	player->silence = pcmu ? 0xff : 0xd5;   /* G.711 code of amplitude 0 */
+	player->first = true;
+	player->ssrc = g_random_int();
+	player->sequence = (uint16_t) g_random_int();
+	player->timestamp = g_random_int();
+	pthread_mutex_lock(&call->lock);
+	player->active = true;
+	pthread_mutex_unlock(&call->lock);
+	if (relay_post_timer_add(call->worker, &player->timer, timer_now_us(), player_tick, media) < 0) {
+		stop_player(call, player);
+		request->error_reason = "Cannot schedule the playback";
+		return -EIO;
+	}
+	long long duration_ms = (long long) (length * 1000 / PLAYER_RATE);
+	log_call(LOG_INFO, call->call_id, "playing %s (%lld ms, %s) to tag '%s'", path, duration_ms,
+		 pcmu ? "PCMU" : "PCMA", media->monologue->tag ? media->monologue->tag : "");
+	bencode_dictionary_add_string(request->buffer, request->reply, "result", "ok");
+	bencode_dictionary_add_integer(request->buffer, request->reply, "duration", duration_ms);
+	return 0;
+}
+
+int ng_command_stop_media(struct ng_request *request)
+{
+	struct call *call = NULL;
+	struct media *media = player_media(request, &call);
+	if (!media)
+		return call ? -ENOTSUP : -ENOENT;
+	stop_player(call, &media->player);
+	bencode_dictionary_add_string(request->buffer, request->reply, "result", "ok");
+	return 0;
+}

@@ -1,0 +1,45 @@
+/* play media / stop media without transcoding: an audio file (any format libavformat reads,
+ * WAV in the tests) is decoded once, when the command arrives, into the G.711 codec (PCMU or
+ * PCMA) the participant negotiated; a timer on the call's worker then sends one 20 ms frame
+ * per tick to the participant (from-tag), in an RTP stream of its own (own SSRC, sequence and
+ * timestamp). The participant's other media is relayed as before.
+ *
+ * Threads: commands and the call-end observer on the control thread; the timer on the call's
+ * worker, which reads the player under the call's lock. */
+#ifndef RTPENGINE_MEDIA_PLAYER_H
+#define RTPENGINE_MEDIA_PLAYER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+#include "ng_request.h"
+#include "timer_heap.h"
+
+struct call_event;
+
+/* One media's player, embedded in struct media (call.h). */
+struct media_player {
+	struct timer_entry timer;
+	bool active;                   /* under call->lock: the worker sends frames */
+	unsigned char *samples;        /* G.711 bytes of the whole file; owned by the control thread */
+	size_t length, position;
+	unsigned int repeats_left;
+	uint8_t payload_type;
+	uint8_t silence;               /* G.711 silence of the codec: fills a last partial frame */
+	bool first;
+	uint32_t ssrc, timestamp;
+	uint16_t sequence;
+};
+
+int ng_command_play_media(struct ng_request *request);
+int ng_command_stop_media(struct ng_request *request);
+
+/* Decodes the file into 8 kHz mono G.711 (alaw false: mu-law). Returns the bytes (g_free)
+ * and their number, or NULL with *error set. Control thread. */
+unsigned char *media_player_decode(const char *path, bool alaw, size_t *length, const char **error);
+
+/* A call ends (called by media_control.c's call observer, one observer for both): stops its
+ * players and frees their samples. */
+void media_player_call_ended(const struct call_event *event);
+
+#endif

@@ -1,0 +1,61 @@
+/* Transcoding of one media (issue 15): what codec negotiation decided, turned into codec
+ * chains (codec_chain.h) that the packet path hands a transcoded stream's RTP to.
+ *
+ * Offer: a `codec: {transcode: [...]}` codec the offer lacks, which this build encodes and
+ * decodes, is added to the offer the answerer gets (its static payload type, else the first
+ * free dynamic one, with an a=rtpmap; plus telephone-event at its clock when the offer had
+ * telephone-event at another). The offerer's first codec the engine handles becomes its leg's
+ * codec. Answer: when the answerer picked an added codec, the offerer's answer names the leg
+ * codec (and its telephone-event), and each side's RTP stream gets a chain: offerer's leg codec
+ * -> answerer's codec, and back. An answer that picked an offered codec drops the chains.
+ *
+ * Threads: everything here runs on the control thread; media_transcode_publish() runs under
+ * the call's lock (publish()), media_transcode_release() after it, freeing replaced chains
+ * once the worker can no longer see them. The worker reads extras->transcode only with
+ * FORWARD_TRANSCODE set, under the call's lock.
+ */
+#ifndef RTPENGINE_MEDIA_TRANSCODE_H
+#define RTPENGINE_MEDIA_TRANSCODE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct codec_list;
+struct codec_options;
+struct media;
+
+#define MEDIA_TRANSCODE_ADDED 4
+/* packets held for a missing one without --jitter-buffer: in-order packets are never delayed */
+#define MEDIA_TRANSCODE_DEFAULT_REORDER 2
+
+struct daemon_config;
+
+/* Start-up, before calls: --jitter-buffer. */
+void media_transcode_configure(const struct daemon_config *config);
+
+/* 0 when the offer's transcode codecs are all offered or can be added; -ENOTSUP with *reason
+ * (static text naming why) when one cannot. */
+int media_transcode_offer_check(const struct codec_list *offered, const struct codec_options *options,
+		const char **reason);
+
+/* The offer the answerer gets when transcode names codecs the offer lacks: chosen/count as
+ * codec_negotiate_offer() gave them for the codecs offered, the added payload types appended
+ * to formats (size bytes) and their rtpmap values ("96 opus/48000/2") in rtpmaps
+ * (MEDIA_TRANSCODE_ADDED * 2 + 1 entries, NULL-terminated). Returns 1 when codecs were added,
+ * 0 when none was needed, -errno. State is kept on answerer_media. */
+int media_transcode_offer(const struct codec_list *offered, const struct codec_options *options,
+		struct media *answerer_media, char *formats, size_t size, const char **rtpmaps);
+
+/* The answer the offerer gets: 1 with formats/rtpmaps filled when the answerer chose an added
+ * codec (chains are staged for both media), 0 when not transcoding (chains are dropped). */
+int media_transcode_answer(const struct codec_list *answered, struct media *answerer_media,
+		struct media *offerer_media, char *formats, size_t size, const char **rtpmaps);
+
+/* Under the call's lock: the staged chain becomes the stream's. */
+void media_transcode_publish(struct media *media);
+/* After the lock: frees what publishing replaced. */
+void media_transcode_release(struct media *media);
+/* call_free(): the media's chains and state. */
+void media_transcode_free(struct media *media);
+
+#endif

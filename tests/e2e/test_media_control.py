@@ -1,0 +1,261 @@
+"""block/unblock DTMF, block/unblock media, silence/unsilence media: checked on real sockets
+(the same tests run against Debian's 10.5 with RTPENGINE_BINARY=/usr/bin/rtpengine)."""
+
+import json
+import socket
+import struct
+import time
+import warnings
+import wave
+
+import pytest
+
+from calls import assert_error, assert_ok, establish, make_sdp, media_section
+from rtp import build_rtp, parse_rtp, relay_through, rtp_stream
+
+CALLER = "127.0.0.2"
+CALLEE = "127.0.0.3"
+DTMF_PT = 101
+
+
+def _sdp(peer):
+    return make_sdp(peer.host, media_section(peer.port, payload_types=(0, 8, DTMF_PT),
+                                             attributes=("sendrecv", "rtpmap:101 telephone-event/8000",
+                                                         "fmtp:101 0-16")))
+
+
+@pytest.fixture
+def call_setup(rtpengine, media_peer):
+    caller, callee = media_peer(CALLER), media_peer(CALLEE)
+    setup = establish(rtpengine, caller, callee, offer_sdp=_sdp(caller), answer_sdp=_sdp(callee))
+    # both directions flow (and the relay has learned both sources) before the command
+    assert len(relay_through(caller.rtp, setup.caller_sends_to, rtp_stream(0x11, 3), callee.rtp)) == 3
+    assert len(relay_through(callee.rtp, setup.callee_sends_to, rtp_stream(0x22, 3), caller.rtp)) >= 2
+    return setup, caller, callee
+
+
+def _dtmf_event(sequence, timestamp, ssrc, end=False):
+    # RFC 4733 section 2.3: event 5, E bit, volume 10, duration 160
+    payload = bytes((5, (0x80 if end else 0) | 10, 0, 160))
+    return build_rtp(sequence, timestamp, ssrc, payload_type=DTMF_PT, payload=payload, marker=not end)
+
+
+def _send(setup, caller, callee, packets, from_caller=True, timeout=1.0):
+    if from_caller:
+        return [data for data, _ in relay_through(caller.rtp, setup.caller_sends_to, packets, callee.rtp, timeout)]
+    return [data for data, _ in relay_through(callee.rtp, setup.callee_sends_to, packets, caller.rtp, timeout)]
+
+
+def test_block_dtmf_drops_telephone_events_only(call_setup):
+    setup, caller, callee = call_setup
+    assert_ok(setup.call.command("block DTMF", **{"from-tag": setup.call.from_tag}))
+    audio = rtp_stream(0x33, 3, first_sequence=2000, payload_type=0)
+    events = [_dtmf_event(3000 + n, 9000, 0x34, end=(n == 2)) for n in range(3)]
+    received = _send(setup, caller, callee, events + audio, timeout=0.5)
+    assert received == audio
+    # the other direction is not blocked
+    back = [_dtmf_event(4000 + n, 9000, 0x35) for n in range(2)]
+    assert _send(setup, caller, callee, back, from_caller=False) == back
+    assert_ok(setup.call.command("unblock DTMF", **{"from-tag": setup.call.from_tag}))
+    again = [_dtmf_event(5000 + n, 9500, 0x34) for n in range(2)]
+    assert _send(setup, caller, callee, again) == again
+
+
+def test_block_dtmf_without_tag_blocks_both_sides(call_setup):
+    setup, caller, callee = call_setup
+    assert_ok(setup.call.command("block DTMF"))
+    events = [_dtmf_event(3000 + n, 9000, 0x34) for n in range(2)]
+    assert _send(setup, caller, callee, events, timeout=0.3) == []
+    assert _send(setup, caller, callee, events, from_caller=False, timeout=0.3) == []
+    assert_ok(setup.call.command("unblock DTMF"))
+    assert _send(setup, caller, callee, events) == events
+
+
+def test_block_media_drops_the_partys_media(call_setup):
+    setup, caller, callee = call_setup
+    assert_ok(setup.call.command("block media", **{"from-tag": setup.call.from_tag}))
+    assert _send(setup, caller, callee, rtp_stream(0x44, 3, first_sequence=100), timeout=0.3) == []
+    back = rtp_stream(0x45, 3, first_sequence=200)
+    assert _send(setup, caller, callee, back, from_caller=False) == back
+    assert_ok(setup.call.command("unblock media", **{"from-tag": setup.call.from_tag}))
+    packets = rtp_stream(0x44, 3, first_sequence=300)
+    assert _send(setup, caller, callee, packets) == packets
+
+
+@pytest.mark.parametrize("payload_type, silence", [(0, 0xff), (8, 0xd5)], ids=["PCMU", "PCMA"])
+def test_silence_media_replaces_g711_payload(call_setup, payload_type, silence):
+    setup, caller, callee = call_setup
+    assert_ok(setup.call.command("silence media", **{"from-tag": setup.call.from_tag}))
+    packets = rtp_stream(0x55, 3, first_sequence=400, payload_type=payload_type)
+    received = _send(setup, caller, callee, packets)
+    assert len(received) == 3
+    for sent, got in zip(packets, received):
+        assert got[:12] == sent[:12]                    # header unchanged
+        assert got[12:] == bytes([silence]) * (len(sent) - 12)
+    assert_ok(setup.call.command("unsilence media", **{"from-tag": setup.call.from_tag}))
+    packets = rtp_stream(0x55, 3, first_sequence=500, payload_type=payload_type)
+    assert _send(setup, caller, callee, packets) == packets
+
+
+@pytest.mark.parametrize("command", ["block DTMF", "block media", "silence media"])
+def test_media_control_needs_a_known_call(rtpengine, command):
+    reply = assert_error(rtpengine.ng({"command": command, "call-id": "no-such-call", "from-tag": "x"}))
+    assert "error-reason" in reply
+
+
+@pytest.mark.upstream_differs("droppedblocked is our counter")
+def test_blocked_packets_are_counted(call_setup, rtpengine):
+    setup, caller, callee = call_setup
+    assert_ok(setup.call.command("block media", **{"from-tag": setup.call.from_tag}))
+    assert _send(setup, caller, callee, rtp_stream(0x66, 2, first_sequence=600), timeout=0.3) == []
+    total = assert_ok(rtpengine.ng({"command": "statistics"}))["statistics"]["totalstatistics"]
+    assert total["droppedblocked"] == 2
+
+
+# ---------------------------------------------------------------- DTMF events (--dtmf-log-dest)
+
+@pytest.fixture
+def dtmf_sink():
+    sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sink.bind(("127.0.0.1", 0))
+    sink.settimeout(2.0)
+    yield sink
+    sink.close()
+
+
+def test_dtmf_events_are_sent_as_json(rtpengine_factory, media_peer, dtmf_sink):
+    daemon = rtpengine_factory("--dtmf-log-dest=127.0.0.1:%d" % dtmf_sink.getsockname()[1])
+    caller, callee = media_peer(CALLER), media_peer(CALLEE)
+    setup = establish(daemon, caller, callee, offer_sdp=_sdp(caller), answer_sdp=_sdp(callee))
+    audio = rtp_stream(0x77, 2, first_sequence=10, payload_type=0)
+    # event 5 of 80 ms: three updates, then the end three times (RFC 4733 section 2.5.1.4)
+    events = [build_rtp(20 + n, 8000, 0x77, payload_type=DTMF_PT, marker=(n == 0),
+                        payload=bytes((5, (0x80 if n >= 3 else 0) | 10)) + (160 * (n + 1 if n < 3 else 4)).to_bytes(2, "big"))
+              for n in range(6)]
+    received = _send(setup, caller, callee, audio + events)
+    assert received == audio + events   # detection does not change the relayed packets
+    report = json.loads(dtmf_sink.recv(4096))
+    assert report["callid"] == setup.call.call_id
+    assert report["source_tag"] == setup.call.from_tag
+    assert sorted(report["tags"]) == sorted([setup.call.from_tag, setup.call.to_tag])
+    assert report["type"] == "DTMF"
+    assert report["source_ip"] == CALLER
+    assert (report["event"], report["duration"], report["volume"]) == (5, 80, 10)
+    assert abs(report["timestamp"] - time.time()) < 10
+    assert list(report) == ["callid", "source_tag", "tags", "type", "timestamp", "source_ip", "event",
+                            "duration", "volume"]
+    # the repeated end packets are one event
+    dtmf_sink.settimeout(0.3)
+    with pytest.raises(socket.timeout):
+        dtmf_sink.recv(4096)
+
+
+# ---------------------------------------------------------------- play DTMF
+
+@pytest.mark.upstream_differs("10.5 answers ok but injects nothing when it does not transcode")
+def test_play_dtmf_sends_rfc4733_events_to_the_peer(call_setup):
+    setup, caller, callee = call_setup
+    assert_ok(setup.call.command("play DTMF", **{"from-tag": setup.call.from_tag, "code": "#",
+                                                 "duration": 100, "volume": 12}))
+    # 100 ms in 20 ms packets: 4 updates, then the end (5 x 20 = 100 ms) three times
+    received = [parse_rtp(data) for data, _ in callee.rtp.receive_all(7, 2.0)]
+    assert len(received) == 7
+    assert {packet.payload_type for packet in received} == {DTMF_PT}
+    assert len({packet.ssrc for packet in received}) == 1 and received[0].ssrc != 0x11
+    assert len({packet.timestamp for packet in received}) == 1
+    assert [packet.marker for packet in received] == [True] + [False] * 6
+    events = [(p.payload[0], p.payload[1] & 0x80, p.payload[1] & 0x3f, int.from_bytes(p.payload[2:4], "big"))
+              for p in received]
+    assert events == [(11, 0, 12, 160), (11, 0, 12, 320), (11, 0, 12, 480), (11, 0, 12, 640),
+                      (11, 0x80, 12, 800), (11, 0x80, 12, 800), (11, 0x80, 12, 800)]
+    sequences = [packet.sequence for packet in received]
+    assert sequences[:5] == [(sequences[0] + n) & 0xffff for n in range(5)]
+    assert sequences[4] == sequences[5] == sequences[6]
+    # nothing goes the other way, and the event is over
+    assert caller.rtp.receive_all(1, 0.2) == []
+    assert callee.rtp.receive_all(1, 0.2) == []
+
+
+@pytest.mark.upstream_differs("10.5 answers ok but injects nothing when it does not transcode")
+def test_play_dtmf_needs_telephone_event_and_a_code(rtpengine, media_peer):
+    caller, callee = media_peer(CALLER), media_peer(CALLEE)
+    setup = establish(rtpengine, caller, callee)   # PCMU/PCMA only
+    reply = assert_error(setup.call.command("play DTMF", **{"from-tag": setup.call.from_tag, "code": "1"}))
+    assert "telephone-event" in reply["error-reason"]
+    call = establish(rtpengine, media_peer(CALLER), media_peer(CALLEE)).call
+    assert_error(call.command("play DTMF", **{"from-tag": call.from_tag, "code": "X"}))
+
+
+# ---------------------------------------------------------------- play media / stop media
+
+def _write_wav(path, samples, rate=8000):
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(struct.pack("<%dh" % len(samples), *samples))
+
+
+def _g711(samples, alaw):
+    """Reference G.711 (Python's audioop, an implementation independent of ours)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import audioop
+    linear = struct.pack("<%dh" % len(samples), *samples)
+    return audioop.lin2alaw(linear, 2) if alaw else audioop.lin2ulaw(linear, 2)
+
+
+@pytest.mark.upstream_differs("10.5 plays through its transcoder; its SSRC and timing are its own")
+@pytest.mark.parametrize("payload_types, alaw", [((0, 8), False), ((8,), True)], ids=["PCMU", "PCMA"])
+def test_play_media_sends_the_file_in_the_legs_codec(rtpengine, media_peer, tmp_path, payload_types, alaw):
+    caller, callee = media_peer(CALLER), media_peer(CALLEE)
+    sdp = lambda peer: make_sdp(peer.host, media_section(peer.port, payload_types=payload_types))
+    setup = establish(rtpengine, caller, callee, offer_sdp=sdp(caller), answer_sdp=sdp(callee))
+    # 70 ms: three full frames and a half one, a ramp that covers every segment of G.711
+    samples = [((n * 937) % 65536) - 32768 for n in range(560)]
+    _write_wav(tmp_path / "prompt.wav", samples)
+    reply = assert_ok(setup.call.command("play media", **{"from-tag": setup.call.from_tag,
+                                                          "file": str(tmp_path / "prompt.wav")}))
+    assert reply["duration"] == 70
+    received = [parse_rtp(data) for data, _ in caller.rtp.receive_all(4, 2.0)]
+    assert len(received) == 4
+    assert {packet.payload_type for packet in received} == {payload_types[0]}
+    assert [packet.marker for packet in received] == [True, False, False, False]
+    assert len({packet.ssrc for packet in received}) == 1
+    first = received[0]
+    assert [p.sequence for p in received] == [(first.sequence + n) & 0xffff for n in range(4)]
+    assert [p.timestamp for p in received] == [(first.timestamp + 160 * n) & 0xffffffff for n in range(4)]
+    payload = b"".join(packet.payload for packet in received)
+    assert payload[:560] == _g711(samples, alaw)
+    assert payload[560:] == bytes([0xd5 if alaw else 0xff]) * 80   # the last frame filled with silence
+    assert caller.rtp.receive_all(1, 0.2) == []                     # played once
+    assert callee.rtp.receive_all(1, 0.1) == []                     # to the selected party only
+
+
+@pytest.mark.upstream_differs("10.5 plays through its transcoder")
+def test_stop_media_ends_playback(rtpengine, media_peer, tmp_path):
+    caller, callee = media_peer(CALLER), media_peer(CALLEE)
+    setup = establish(rtpengine, caller, callee)
+    _write_wav(tmp_path / "long.wav", [0] * 8000 * 5, rate=16000)   # 2.5 s, resampled to 8 kHz
+    reply = assert_ok(setup.call.command("play media", **{"from-tag": setup.call.to_tag,
+                                                          "file": str(tmp_path / "long.wav"), "repeat-times": 2}))
+    assert reply["duration"] == 2500
+    assert len(callee.rtp.receive_all(3, 2.0)) == 3
+    assert_ok(setup.call.command("stop media", **{"from-tag": setup.call.to_tag}))
+    callee.rtp.receive_all(5, 0.1)   # what was in flight
+    assert callee.rtp.receive_all(1, 0.3) == []
+
+
+@pytest.mark.upstream_differs("10.5's error texts differ")
+def test_play_media_errors(rtpengine, media_peer, tmp_path):
+    caller, callee = media_peer(CALLER), media_peer(CALLEE)
+    setup = establish(rtpengine, caller, callee)
+    reply = assert_error(setup.call.command("play media", **{"from-tag": setup.call.from_tag,
+                                                             "file": str(tmp_path / "missing.wav")}))
+    assert "media file" in reply["error-reason"]
+    reply = assert_error(setup.call.command("play media", **{"from-tag": setup.call.from_tag, "blob": "xyz"}))
+    assert "blob" in reply["error-reason"]
+    (tmp_path / "text.wav").write_text("not audio")
+    assert_error(setup.call.command("play media", **{"from-tag": setup.call.from_tag,
+                                                     "file": str(tmp_path / "text.wav")}))
+    assert_ok(setup.call.query())
