@@ -12,10 +12,10 @@ import subprocess
 import pytest
 
 from calls import Call, Sdp, assert_error, assert_ok, attribute_values, has_attribute, make_sdp, media_section
-from conftest import IS_UPSTREAM
-from rtp import MediaPeer, MediaSocket, build_rtp, parse_rtp
+from rtp import MediaPeer, build_rtp, parse_rtp
 
-pytestmark = pytest.mark.skipif(IS_UPSTREAM, reason="upstream 10.5 drops the BUNDLE group (one port per m= line)")
+pytestmark = pytest.mark.upstream_differs("10.5 drops the BUNDLE group: one port per m= line on both sides, "
+                                          "ICE=force-relay served")
 
 PEER_HOST, PHONE_HOST = "127.0.0.2", "127.0.0.3"
 MID_ID = 4                                   # the peer's a=extmap id for the MID (as Chromium's)
@@ -249,3 +249,22 @@ def test_ice_force_relay_is_refused_with_its_meaning(relay):
         assert "force-relay" in reason and "relay" in reason
     finally:
         phone.close()
+
+
+def test_bundle_reoffer_replaces_the_table_and_media_still_flows(relay):
+    """A re-INVITE with the same BUNDLE: the group's table is rebuilt and swapped under the
+    call's lock (the old one freed after), learned routes start over from the SDP, and both m=
+    lines still reach their phone ports and back through the same transport."""
+    peer, phone_a, phone_b = MediaPeer(PEER_HOST), MediaPeer(PHONE_HOST), MediaPeer(PHONE_HOST)
+    try:
+        call, towards_phone, towards_peer = setup_bundled_call(relay, peer, phone_a, phone_b)
+        exchange_media(peer, phone_a, phone_b, towards_phone, towards_peer)
+        flags = {"ICE": "remove", "transport-protocol": "RTP/AVP", "rtcp-mux": ["demux"]}
+        again_phone = Sdp(assert_ok(call.offer(bundled_offer(peer.port).replace(" 1 IN IP4", " 2 IN IP4"), flags))["sdp"])
+        again_peer = Sdp(assert_ok(call.answer(phone_answer(phone_a, phone_b)))["sdp"])
+        assert again_peer.medias[0].port == again_peer.medias[1].port == towards_peer.medias[0].port
+        assert [m.port for m in again_phone.medias] == [m.port for m in towards_phone.medias]
+        exchange_media(peer, phone_a, phone_b, again_phone, again_peer)
+    finally:
+        for endpoint in (peer, phone_a, phone_b):
+            endpoint.close()
