@@ -39,6 +39,26 @@ def webrtc(tmp_path, rtpengine_factory):
             server.close()
 
 
+@pytest.fixture
+def two_browsers(tmp_path, rtpengine_factory):
+    """(daemon, page, page): two tabs of one Chromium, each its own RTCPeerConnection."""
+    wav = make_tone_wav(tmp_path / "tone.wav", BROWSER_TONE)
+    with NetworkNamespace():
+        server = PageServer()
+        try:
+            with Chromium(tmp_path, wav) as browser:
+                daemon = rtpengine_factory()
+                first = browser.open_page(server.url)
+                second = browser.open_new_page(server.url)
+                try:
+                    yield daemon, first, second
+                finally:
+                    second.close()
+                    first.close()
+        finally:
+            server.close()
+
+
 def _ice_only_for_browser(sdp):
     """The relay's plain-RTP SDP dressed as DTLS-SRTP so that Chromium accepts it (the ICE
     test needs no working DTLS: only the ICE layer is looked at)."""
@@ -293,3 +313,35 @@ def test_phone_with_two_m_lines_calls_max_bundle_browser(webrtc):
     finally:
         for phone in phones:
             phone.close()
+
+
+def test_max_bundle_browser_calls_max_bundle_browser(two_browsers):
+    """Browser to browser through the relay, both max-bundle with two transceivers: each side
+    keeps its BUNDLE group (one transport towards each browser, the relay terminating ICE and
+    DTLS on both), and every transceiver receives on both sides."""
+    daemon, caller, callee = two_browsers
+    call = Call(daemon)
+    caller.call("setup", "max-bundle", "PCMU")
+    offer = caller.call("makeOffer", 2)
+    towards_callee = assert_ok(call.offer(offer, {"ICE": "force", "DTLS": "passive"}))["sdp"]
+    parsed = Sdp(towards_callee)
+    assert "group:BUNDLE 0 1" in parsed.attributes and parsed.medias[0].port == parsed.medias[1].port
+    callee.call("setup", "max-bundle", None)
+    answer = callee.call("takeOffer", towards_callee)
+    towards_caller = assert_ok(call.answer(answer, {"ICE": "force"}))["sdp"]
+    parsed = Sdp(towards_caller)
+    assert "group:BUNDLE 0 1" in parsed.attributes and parsed.medias[0].port == parsed.medias[1].port
+    caller.call("takeAnswer", towards_caller)
+
+    def flowing():
+        summaries = [page.call("summary") for page in (caller, callee)]
+        for summary in summaries:
+            per_mid = {i["mid"]: i["packetsReceived"] or 0 for i in summary["inbound"] if i["kind"] == "audio"}
+            connected = [t for t in summary["transports"] if t["dtlsState"] == "connected"]
+            if len(per_mid) != 2 or min(per_mid.values()) <= 100 or len(connected) != 1:
+                return None
+        return summaries
+    summaries = wait_until(flowing, 25.0, interval=0.25)
+    assert summaries, "not every transceiver receives: %s / %s" % (caller.call("summary"), callee.call("summary"))
+    totals = assert_ok(daemon.ng({"command": "statistics"}))["statistics"]["totalstatistics"]
+    assert totals["droppedsrtp"] == 0 and totals["droppedbundleunknown"] == 0, totals

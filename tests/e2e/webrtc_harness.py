@@ -205,6 +205,20 @@ class Chromium:
             time.sleep(0.1)
         raise RuntimeError("the test page did not load")
 
+    def open_new_page(self, url, timeout=30.0):
+        """A second tab (a second peer, for browser-to-browser calls): DevTools' /json/new."""
+        request = urllib.request.Request("http://127.0.0.1:%d/json/new?%s" % (self.port, url), method="PUT")
+        with urllib.request.urlopen(request, timeout=5) as reply:
+            target = json.load(reply)
+        page = DevToolsPage(target["webSocketDebuggerUrl"])
+        page.command("Page.enable")
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if page.evaluate("document.readyState === 'complete' && typeof summary === 'function'"):
+                return page
+            time.sleep(0.1)
+        raise RuntimeError("the second test page did not load")
+
     def _profile_pids(self):
         """Chromium's helpers (crash handler, zygotes) that outlive the group: found by the
         profile directory on their command line."""
