@@ -18,6 +18,7 @@
 #include "codec.h"
 #include "endpoint.h"
 #include "kernel.h"
+#include "kernel_quality.h"
 #include "media_player.h"
 #include "sdp.h"
 #include "timer_heap.h"
@@ -75,7 +76,7 @@ enum stream_forward_flags {
 	 * destination's family (stream_send_fd) */
 	FORWARD_FAMILY_SOCKET   = 1 << 12,
 	FORWARD_MEDIA_CONTROL   = 1 << 8,   /* block/silence media or DTMF: see extras (media_control.h) */
-	FORWARD_TRANSCODE       = 1 << 9,   /* RTP goes through extras->transcode (media_transcode.h) */
+	FORWARD_TRANSCODE       = 1 << 9,   /* RTP goes through extras->transcode (media_transcode.h), RTCP is rewritten (transcode_rtcp.h) */
 };
 
 #define STREAM_CACHE_LINE 64
@@ -94,6 +95,7 @@ struct stream_extras {
 	/* SRTP the kernel target was given: the contexts (identity) and the keys it took */
 	const void *kernel_decrypt_context, *kernel_encrypt_context;
 	struct kernel_srtp_keys kernel_decrypt_keys, kernel_encrypt_keys;
+	struct kernel_quality_seen kernel_quality_seen;   /* the kernel's RTP statistics already merged */
 	/* call recording (recording.c): the sink is published under the call's lock, record is
 	 * copied into FORWARD_RECORD by call_refresh_forwarding() */
 	struct recording_sink *recording_sink;
@@ -125,6 +127,12 @@ struct stream_extras {
 	/* transcoding (media_transcode.h): the RTP stream's chain, replaced under the call's lock,
 	 * read by the worker with FORWARD_TRANSCODE */
 	struct codec_chain *transcode;
+	/* RTCP of a transcoded media (transcode_rtcp.h), the RTP stream's, worker only: what the
+	 * last reception report the relay wrote about this stream's input counted (RFC 3550 A.3) */
+	uint32_t rtcp_expected_prior, rtcp_received_prior;
+	/* DTX (media_transcode.h, --dtx-delay), worker only: fires when the RTP stream went quiet */
+	struct timer_entry dtx_timer;
+	int64_t dtx_last_us;            /* CLOCK_MONOTONIC of its last RTP packet */
 	/* BUNDLE (bundle.h), published under the call's lock: the owner media's RTP stream, whose
 	 * socket, peer and keys carry this stream's packets (NULL: its own); this media's index
 	 * in the group (the MID it gets towards the bundled side); on the owner's RTP stream the

@@ -44,6 +44,10 @@ struct codec_names {
 /* What one request asks of the codecs (ng `codec` dictionary, codec-* flags, ptime). */
 struct codec_options {
 	struct codec_names strip, except, offer, mask, consume, transcode;
+	/* transcoding (media_transcode.h): the offer's codec the offerer's leg keeps whatever the
+	 * answerer picks; always-transcode: the offer's first codec this build transcodes */
+	struct codec_names accept;
+	bool always_transcode;
 	bool single_codec;
 	long long ptime, ptime_reverse;   /* 0 = not given */
 };

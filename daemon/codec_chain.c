@@ -2,6 +2,7 @@
 #include "codec_chain.h"
 
 #include <errno.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include <libavutil/opt.h>
 #include <libswresample/swresample.h>
 
+#include "dtmf_detect.h"
 #include "rtp_header.h"
 
 #define CN_PAYLOAD_TYPE 13          /* RFC 3551 section 6 */
@@ -34,16 +36,28 @@ struct codec_def {
 	unsigned int sample_rate;       /* PCM rate; 0 = the RTP clock (G.722's differs: RFC 3551 4.5.2) */
 	const char *decoders[2];        /* libavcodec names, first found wins */
 	const char *encoders[2];
+	unsigned int default_ptime;     /* ms; 0 = 20 (G.723.1 frames are 30 ms) */
+	int bit_rate;                   /* encoder's, 0 = libavcodec's default */
+	int block_align;                /* decoder's frame size in bytes, 0 = not needed */
 };
 
 static const struct codec_def codec_defs[] = {
-	{ "PCMU", METHOD_ULAW, 8000, 0, { NULL }, { NULL } },
-	{ "PCMA", METHOD_ALAW, 8000, 0, { NULL }, { NULL } },
-	{ "L16", METHOD_L16, 44100, 0, { NULL }, { NULL } },
-	{ "G722", METHOD_LIBAV, 8000, 16000, { "g722" }, { "g722" } },
+	{ "PCMU", METHOD_ULAW, 8000, 0, { NULL }, { NULL }, 0, 0, 0 },
+	{ "PCMA", METHOD_ALAW, 8000, 0, { NULL }, { NULL }, 0, 0, 0 },
+	{ "L16", METHOD_L16, 44100, 0, { NULL }, { NULL }, 0, 0, 0 },
+	{ "G722", METHOD_LIBAV, 8000, 16000, { "g722" }, { "g722" }, 0, 0, 0 },
 	/* the native "opus" encoder is experimental in FFmpeg 5.1: libopus only */
-	{ "opus", METHOD_LIBAV, 48000, 48000, { "opus", "libopus" }, { "libopus" } },
-	{ "G729", METHOD_LIBAV, 8000, 8000, { "g729" }, { NULL } },
+	{ "opus", METHOD_LIBAV, 48000, 48000, { "opus", "libopus" }, { "libopus" }, 0, 0, 0 },
+	{ "G729", METHOD_LIBAV, 8000, 8000, { "g729" }, { NULL }, 0, 0, 0 },
+	/* RFC 3551 section 4.5.8: one 33-byte frame per 20 ms (libgsm; FFmpeg's own decodes too) */
+	{ "GSM", METHOD_LIBAV, 8000, 8000, { "libgsm", "gsm" }, { "libgsm" }, 0, 0, 0 },
+	/* RFC 3551 section 4.5.3: 30 ms frames, 24 bytes at 6.3 kbit/s (the encoder's only rate) */
+	{ "G723", METHOD_LIBAV, 8000, 8000, { "g723_1" }, { "g723_1" }, 30, 6300, 0 },
+	/* RFC 5574: narrowband at 8000 (libspeex; its mode follows the sample rate) */
+	{ "speex", METHOD_LIBAV, 8000, 0, { "libspeex", "speex" }, { "libspeex" }, 0, 0, 0 },
+	/* RFC 3952: decoded only (FFmpeg has no iLBC encoder); 30 ms mode, 50-byte frames, the
+	 * default of RFC 3952 section 5 */
+	{ "iLBC", METHOD_LIBAV, 8000, 8000, { "ilbc" }, { NULL }, 30, 0, 50 },
 };
 
 struct jitter_slot {
@@ -117,6 +131,25 @@ struct codec_chain {
 	unsigned int outq_head, outq_count;
 
 	struct codec_chain_stats stats;
+	/* DTMF translation (codec_chain.h): in-band tones found in the audio become RFC 4733
+	 * events (an input without, an output with telephone-event) ... */
+	bool tones_to_events;
+	struct dtmf_detector detector;
+	bool event_active, event_first;
+	int event;
+	unsigned int event_volume;
+	uint32_t event_ts, event_duration;      /* output clock */
+	struct codec_chain_dtmf detected[CODEC_CHAIN_DTMF_QUEUE];
+	unsigned int detected_count;
+	/* ... and RFC 4733 events become tones (an input with, an output without) */
+	bool events_to_tones;
+	bool tone_active;
+	uint32_t tone_ts, tone_done;            /* input clock */
+	uint64_t tone_samples;                  /* output samples of the tone so far (its phase) */
+	/* RFC 3389 comfort noise: a CN packet is played as one frame of noise at its level; DTX
+	 * gaps get noise at --dtx-cn-params' level (-dBov), else silence (as 10.5) */
+	int dtx_cn_level;               /* -1: silence */
+	uint32_t noise_state;
 };
 
 /* ---- G.711 (ITU-T G.711; decode by formula into tables once, encode by nearest level) ---- */
@@ -243,8 +276,9 @@ void codec_chain_print_codecs(FILE *out)
 		fprintf(out, "%20s: %s\n", def->name, what);
 	}
 	fprintf(out, "%20s: %s\n", "telephone-event", "passed through transcoding (RFC 4733, timestamps rescaled)");
-	/* listed so an operator sees they are known but only relayed as offered */
-	static const char *const relayed_only[] = { "AMR", "AMR-WB", "iLBC", "speex", "G723", "GSM" };
+	/* listed so an operator sees they are known but only relayed as offered: libavcodec decodes
+	 * AMR storage frames, not RFC 4867 payloads (10.5 depacketises and decodes them) */
+	static const char *const relayed_only[] = { "AMR", "AMR-WB" };
 	for (size_t i = 0; i < sizeof(relayed_only) / sizeof(relayed_only[0]); i++)
 		fprintf(out, "%20s: not transcoded by this build (relayed as offered)\n", relayed_only[i]);
 }
@@ -281,6 +315,10 @@ static int side_init(struct codec_side *side, const struct codec_chain_format *f
 		return -ENOMEM;
 	}
 	side->av->sample_rate = (int)side->rate;
+	if (side->def->bit_rate && encode)
+		side->av->bit_rate = side->def->bit_rate;
+	if (side->def->block_align && !encode)
+		side->av->block_align = side->def->block_align;
 	/* Opus decodes to the SDP's channel count (RFC 7587: always /2 in SDP); we encode mono */
 	unsigned int channels = encode ? 1 : side->channels;
 	av_channel_layout_default(&side->av->ch_layout, (int)channels);
@@ -353,7 +391,9 @@ struct codec_chain *codec_chain_new(const struct codec_chain_config *config, con
 		*reason = "out of memory";
 		return NULL;
 	}
-	unsigned int ptime = config->output_ptime_ms ? config->output_ptime_ms : 20;
+	const struct codec_def *output_def = codec_find(config->output.encoding);
+	unsigned int ptime = config->output_ptime_ms ? config->output_ptime_ms
+		: output_def && output_def->default_ptime ? output_def->default_ptime : 20;
 	if (ptime > 120) {
 		*reason = "output ptime over 120 ms";
 		goto fail;
@@ -366,6 +406,14 @@ struct codec_chain *codec_chain_new(const struct codec_chain_config *config, con
 	chain->in_dtmf_clock = config->input_dtmf_clock ? config->input_dtmf_clock : 8000;
 	chain->out_dtmf_clock = config->output_dtmf_clock ? config->output_dtmf_clock : 8000;
 	chain->frame_samples = chain->out.rate * ptime / 1000;
+	chain->dtx_cn_level = config->dtx_cn_level > 0 && config->dtx_cn_level < 127 ? config->dtx_cn_level : -1;
+	/* DTMF translation needs the events at the audio's clock (RFC 4733 section 2.1) */
+	chain->tones_to_events = config->input_dtmf_pt < 0 && config->output_dtmf_pt >= 0
+		&& chain->out_dtmf_clock == chain->out.clock;
+	chain->events_to_tones = config->input_dtmf_pt >= 0 && config->output_dtmf_pt < 0
+		&& chain->in_dtmf_clock == chain->in.clock;
+	if (chain->tones_to_events)
+		dtmf_detector_init(&chain->detector, chain->out.rate);
 	chain->reorder_depth = config->reorder_depth > CODEC_CHAIN_MAX_REORDER ? CODEC_CHAIN_MAX_REORDER
 									     : config->reorder_depth;
 	if (chain->out.av && chain->out.av->frame_size > 0 &&
@@ -403,6 +451,12 @@ struct codec_chain *codec_chain_new(const struct codec_chain_config *config, con
 	}
 	enum AVSampleFormat in_format = chain->in.av ? chain->in.av->sample_fmt : AV_SAMPLE_FMT_S16;
 	int in_channels = chain->in.av ? chain->in.av->ch_layout.nb_channels : 1;
+	/* a decoder that learns its format from the first frame (libspeex): assume S16 mono, the
+	 * first decoded frame sets the resampler up again if it differs */
+	if (in_format == AV_SAMPLE_FMT_NONE)
+		in_format = AV_SAMPLE_FMT_S16;
+	if (in_channels <= 0)
+		in_channels = 1;
 	if (swr_setup(chain, in_format, (int)chain->in.rate, in_channels) < 0) {
 		*reason = "libswresample could not convert between the codecs' rates";
 		goto fail;
@@ -430,9 +484,14 @@ static uint8_t *output_reserve(struct codec_chain *chain)
 
 static void output_commit(struct codec_chain *chain, size_t length)
 {
+	const uint8_t *data = chain->outq[(chain->outq_head + chain->outq_count) % OUTPUT_SLOTS].data;
 	chain->outq[(chain->outq_head + chain->outq_count) % OUTPUT_SLOTS].length = (uint16_t)length;
 	chain->outq_count++;
 	chain->stats.packets_out++;
+	/* for the SR the relay sends on this leg (transcode_rtcp.h) */
+	chain->stats.octets_out += length;
+	chain->stats.last_timestamp = (uint32_t)data[4] << 24 | (uint32_t)data[5] << 16 | (uint32_t)data[6] << 8 | data[7];
+	chain->stats.ssrc = (uint32_t)data[8] << 24 | (uint32_t)data[9] << 16 | (uint32_t)data[10] << 8 | data[11];
 }
 
 static void write_rtp_header(uint8_t *out, bool marker, uint8_t payload_type, uint16_t seq,
@@ -516,9 +575,65 @@ static void fifo_consume(struct codec_chain *chain, unsigned int samples)
 	chain->out_ts += out_ts_step(chain, samples);
 }
 
+/* One RFC 4733 event packet of the tone being translated (section 2.3: event, E, volume,
+ * duration since the event's timestamp). */
+static void emit_event(struct codec_chain *chain, bool end)
+{
+	uint8_t *out = output_reserve(chain);
+	write_rtp_header(out, chain->event_first, (uint8_t)chain->out_dtmf_pt, chain->out_seq++, chain->event_ts,
+			 chain->ssrc);
+	chain->event_first = false;
+	uint32_t duration = chain->event_duration > 0xffff ? 0xffff : chain->event_duration;
+	out[12] = (uint8_t)chain->event;
+	out[13] = (uint8_t)((end ? 0x80 : 0) | (chain->event_volume & 0x3f));
+	out[14] = (uint8_t)(duration >> 8);
+	out[15] = (uint8_t)duration;
+	output_commit(chain, 16);
+	chain->stats.dtmf_packets++;
+}
+
+/* In-band to RFC 4733: the detector reads each frame before it is encoded; while a digit
+ * sounds its frames become event packets (the tone is not sent as audio too). Returns true
+ * when the frame was taken. */
+static bool translate_frame(struct codec_chain *chain)
+{
+	struct dtmf_tone tones[2];
+	int found = dtmf_detector_feed(&chain->detector, chain->fifo, chain->frame_samples, tones, 2);
+	uint32_t step = out_ts_step(chain, chain->frame_samples);
+	for (int i = 0; i < found; i++) {
+		if (!tones[i].end && !chain->event_active) {
+			chain->event_active = chain->event_first = true;
+			chain->event = tones[i].event;
+			chain->event_volume = tones[i].volume;
+			chain->event_ts = chain->out_ts;
+			chain->event_duration = 0;
+		} else if (tones[i].end && chain->event_active) {
+			/* RFC 4733 section 2.5.1.4: the end packet three times */
+			for (int n = 0; n < 3; n++)
+				emit_event(chain, true);
+			if (chain->detected_count < CODEC_CHAIN_DTMF_QUEUE)
+				chain->detected[chain->detected_count++] = (struct codec_chain_dtmf) {
+					.event = (unsigned int)chain->event, .volume = chain->event_volume,
+					.duration_ms = (unsigned int)((uint64_t)chain->event_duration * 1000 / chain->out.clock),
+				};
+			chain->event_active = false;
+			chain->out_marker = true;
+		}
+	}
+	if (!chain->event_active)
+		return false;
+	chain->event_duration += step;
+	emit_event(chain, false);
+	return true;
+}
+
 static void encode_ready_frames(struct codec_chain *chain)
 {
 	while (chain->fifo_length >= chain->frame_samples) {
+		if (chain->tones_to_events && translate_frame(chain)) {
+			fifo_consume(chain, chain->frame_samples);
+			continue;
+		}
 		uint8_t *out = output_reserve(chain);
 		int64_t frame_pts = chain->encoded_samples;
 		int length = encode_frame(chain, out + 12, CODEC_CHAIN_MAX_PACKET - 12);
@@ -541,15 +656,51 @@ static void encode_ready_frames(struct codec_chain *chain)
 
 /* ---- input ---- */
 
-static void fifo_append_silence(struct codec_chain *chain, unsigned int samples)
+/* RFC 3389 section 3.1: white noise at level -dBov (the spectral coefficients are not
+ * applied), or zeros for level < 0. */
+static void write_gap(struct codec_chain *chain, int16_t *out, unsigned int samples, int level)
+{
+	if (level < 0 || level >= 127) {
+		memset(out, 0, samples * sizeof(int16_t));
+		return;
+	}
+	/* scaled as 10.5's CN decoder sounds (peaks of about 280 at -40 dBov); a uniform noise
+	 * of peak a has RMS a / sqrt(3) */
+	double rms = 16384.0 * pow(10.0, -(double)level / 20.0);
+	int peak = (int)(rms * 1.7320508 + 0.5);
+	if (peak > 32767)
+		peak = 32767;
+	for (unsigned int i = 0; i < samples; i++) {
+		chain->noise_state = chain->noise_state * 1664525u + 1013904223u;
+		out[i] = peak ? (int16_t)((int)(chain->noise_state >> 16) % (2 * peak + 1) - peak) : 0;
+	}
+}
+
+static void fifo_append_gap(struct codec_chain *chain, unsigned int samples, int level)
 {
 	while (samples) {
 		unsigned int room = chain->fifo_capacity - chain->fifo_length;
 		unsigned int now = samples < room ? samples : room;
-		memset(chain->fifo + chain->fifo_length, 0, now * sizeof(int16_t));
+		write_gap(chain, chain->fifo + chain->fifo_length, now, level);
 		chain->fifo_length += now;
 		samples -= now;
 		chain->stats.filled_samples += now;
+		encode_ready_frames(chain);
+	}
+}
+
+/* RFC 4733 to in-band: the event's tone pair for samples more output samples. */
+static void fifo_append_tone(struct codec_chain *chain, unsigned int samples, int event, unsigned int volume)
+{
+	while (samples) {
+		unsigned int room = chain->fifo_capacity - chain->fifo_length;
+		unsigned int now = samples < room ? samples : room;
+		int16_t *at = chain->fifo + chain->fifo_length;
+		memset(at, 0, now * sizeof(int16_t));
+		dtmf_tone_fill(at, now, chain->out.rate, event, volume, chain->tone_samples);
+		chain->tone_samples += now;
+		chain->fifo_length += now;
+		samples -= now;
 		encode_ready_frames(chain);
 	}
 }
@@ -656,7 +807,8 @@ static void align_timing(struct codec_chain *chain, const struct rtp_header_info
 		return;  /* overlap or on time: decode as it comes */
 	uint64_t gap_out = (uint64_t)gap * chain->out.rate / chain->in.clock;
 	if (gap_out <= (uint64_t)chain->out.rate * CODEC_CHAIN_MAX_FILL_MS / 1000) {
-		fifo_append_silence(chain, (unsigned int)gap_out);
+		/* the rest of a DTX gap the timer did not fill yet sounds like the part it did */
+		fifo_append_gap(chain, (unsigned int)gap_out, chain->dtx_cn_level);
 	} else {
 		/* a long silence (DTX, hold): move the output clock on by the same time */
 		chain->out_ts += out_ts_step(chain, gap_out);
@@ -677,9 +829,35 @@ static uint32_t map_timestamp(const struct codec_chain *chain, uint32_t in_ts, u
 	return out_now + (uint32_t)(delta * (int64_t)out_clock / (int64_t)in_clock);
 }
 
+/* An RFC 4733 event the output cannot carry, heard in-band instead: the tone for the part of
+ * its duration not yet played, in place of the audio the sender left out (RFC 4733 section
+ * 2.3.5: the duration counts from the event's timestamp). Retransmitted end packets add
+ * nothing. */
+static void play_event(struct codec_chain *chain, const uint8_t *payload, const struct rtp_header_info *rtp)
+{
+	if (!chain->tone_active || rtp->timestamp != chain->tone_ts) {
+		align_timing(chain, rtp);   /* the audio before the event, and where it starts */
+		chain->tone_active = true;
+		chain->tone_ts = rtp->timestamp;
+		chain->tone_done = 0;
+		chain->tone_samples = 0;
+	}
+	uint32_t duration = (uint32_t)(payload[2] << 8 | payload[3]);
+	if (duration <= chain->tone_done || duration - chain->tone_done > chain->in.clock)
+		return;
+	uint64_t samples = (uint64_t)(duration - chain->tone_done) * chain->out.rate / chain->in.clock;
+	fifo_append_tone(chain, (unsigned int)samples, payload[0], payload[1] & 0x3f);
+	chain->tone_done = duration;
+	chain->expected_in_ts = chain->tone_ts + duration;
+}
+
 static void relay_dtmf(struct codec_chain *chain, const uint8_t *packet, const struct rtp_header_info *rtp)
 {
 	chain->stats.dtmf_packets++;
+	if (chain->events_to_tones && rtp->payload_length >= 4 && packet[rtp->header_length] <= 15) {
+		play_event(chain, packet + rtp->header_length, rtp);
+		return;
+	}
 	if (chain->out_dtmf_pt < 0 || rtp->payload_length < 4)
 		return;
 	if (!chain->synced) {
@@ -712,8 +890,17 @@ static void process_packet(struct codec_chain *chain, const uint8_t *packet, siz
 		relay_dtmf(chain, packet, &rtp);
 		return;
 	}
-	if (rtp.payload_type == CN_PAYLOAD_TYPE || rtp.payload_type != chain->in.payload_type)
-		return;  /* comfort noise or a codec this chain was not built for: its gap is filled later */
+	if (rtp.payload_type == CN_PAYLOAD_TYPE && rtp.payload_length >= 1) {
+		/* RFC 3389: played as one frame of noise at its level (as 10.5 decodes it); the
+		 * silence after it is the gap's, filled like any other */
+		align_timing(chain, &rtp);
+		unsigned int frame = chain->frame_samples;
+		fifo_append_gap(chain, frame, packet[rtp.header_length] & 0x7f);
+		chain->expected_in_ts += (uint32_t)((uint64_t)frame * chain->in.clock / chain->out.rate);
+		return;
+	}
+	if (rtp.payload_type != chain->in.payload_type)
+		return;  /* a codec this chain was not built for: its gap is filled later */
 	align_timing(chain, &rtp);
 	int samples = decode_payload(chain, packet + rtp.header_length, rtp.payload_length);
 	if (samples < 0) {
@@ -823,6 +1010,29 @@ int codec_chain_pop(struct codec_chain *chain, uint8_t *out, size_t capacity)
 	chain->outq_head = (chain->outq_head + 1) % OUTPUT_SLOTS;
 	chain->outq_count--;
 	return slot->length;
+}
+
+int codec_chain_fill_frame(struct codec_chain *chain)
+{
+	if (!chain->synced)
+		return 0;
+	fifo_append_gap(chain, chain->frame_samples, chain->dtx_cn_level);
+	chain->expected_in_ts += (uint32_t)((uint64_t)chain->frame_samples * chain->in.clock / chain->out.rate);
+	return (int)chain->outq_count;
+}
+
+unsigned int codec_chain_frame_us(const struct codec_chain *chain)
+{
+	return (unsigned int)((uint64_t)chain->frame_samples * 1000000 / chain->out.rate);
+}
+
+bool codec_chain_take_dtmf(struct codec_chain *chain, struct codec_chain_dtmf *dtmf)
+{
+	if (!chain->detected_count)
+		return false;
+	*dtmf = chain->detected[0];
+	memmove(chain->detected, chain->detected + 1, --chain->detected_count * sizeof(chain->detected[0]));
+	return true;
 }
 
 void codec_chain_get_stats(const struct codec_chain *chain, struct codec_chain_stats *stats)

@@ -8,8 +8,16 @@
  *
  * telephone-event (RFC 4733) packets of the input's DTMF payload type are passed through with the
  * payload type mapped and timestamp and duration rescaled to the output clock (RFC 4733 section
- * 2.3.5: the duration is in timestamp units). Comfort noise (RFC 3389, payload type 13) is dropped
- * and its interval filled like any other timestamp gap.
+ * 2.3.5: the duration is in timestamp units).
+ *
+ * DTMF translation (RFC 4733 <-> in-band, as 10.5 does on a transcoded call): with telephone-event
+ * on the output but not on the input, the decoded audio goes through an in-band detector
+ * (dtmf_detect.h, ITU-T Q.24 limits) and each digit is sent as RFC 4733 events instead of its
+ * tone (start when two 25.6 ms blocks agree, the end three times when it stops); with
+ * telephone-event on the input only, events are played as their tone pair in the audio. Both
+ * need the events at the audio's clock. Comfort noise (RFC 3389, payload type 13) is played as
+ * one frame of white noise at its level (its spectral coefficients are not applied); the
+ * silence after it is a gap like any other (codec_chain_fill_frame() for DTX).
  *
  * Loss and reordering: packets are released in sequence order. A packet ahead of the expected
  * sequence number is held (up to reorder_depth packets) waiting for the missing one; when more
@@ -47,7 +55,8 @@
 
 /* One side of a chain: a codec as SDP's rtpmap/fmtp describe it. */
 struct codec_chain_format {
-	const char *encoding;           /* "PCMU", "PCMA", "G722", "opus", "L16", "G729" (any case) */
+	const char *encoding;           /* "PCMU", "PCMA", "G722", "opus", "L16", "GSM", "G723", "speex",
+	                                 * "G729" and "iLBC" (decoded only); any case */
 	unsigned int clock_rate;        /* RTP clock; 0 = the codec's usual one */
 	unsigned int channels;          /* 0 = 1 */
 	const char *fmtp;               /* may be NULL; not interpreted yet */
@@ -56,12 +65,13 @@ struct codec_chain_format {
 
 struct codec_chain_config {
 	struct codec_chain_format input, output;
-	unsigned int output_ptime_ms;   /* 0 = 20 */
+	unsigned int output_ptime_ms;   /* 0 = the output codec's usual one (20, G.723.1 30) */
 	int input_dtmf_pt;              /* telephone-event payload type in, -1 = none */
 	int output_dtmf_pt;             /* ... out, -1 = events are dropped */
 	unsigned int output_dtmf_clock; /* 0 = 8000 */
 	unsigned int input_dtmf_clock;  /* 0 = 8000 */
 	unsigned int reorder_depth;     /* packets held waiting for a missing one (<= CODEC_CHAIN_MAX_REORDER) */
+	int dtx_cn_level;               /* DTX fill: RFC 3389 noise level (-dBov, 1-126), else silence */
 };
 
 struct codec_chain_stats {
@@ -72,9 +82,19 @@ struct codec_chain_stats {
 	uint64_t filled_samples;        /* silence inserted for gaps, output samples */
 	uint64_t decode_errors;
 	uint64_t dtmf_packets;
+	/* the output stream, as an RTCP SR describes it (RFC 3550 section 6.4.1) */
+	uint64_t octets_out;            /* whole RTP packets, header included (as 10.5 counts) */
+	uint32_t last_timestamp;        /* of the last packet out */
+	uint32_t ssrc;                  /* of the output packets */
 };
 
 struct codec_chain;
+
+/* A digit found in-band and sent as RFC 4733 events (see DTMF translation above). */
+#define CODEC_CHAIN_DTMF_QUEUE 4
+struct codec_chain_dtmf {
+	unsigned int event, duration_ms, volume;
+};
 
 /* Whether this build can decode (encode = false) or encode the codec by its SDP name. */
 bool codec_chain_supports(const char *encoding, bool encode);
@@ -93,5 +113,15 @@ int codec_chain_flush(struct codec_chain *chain);
 /* Take the oldest queued output packet: its length, 0 when none, -ENOSPC (packet kept). */
 int codec_chain_pop(struct codec_chain *chain, uint8_t *out, size_t capacity);
 void codec_chain_get_stats(const struct codec_chain *chain, struct codec_chain_stats *stats);
+/* DTX (--dtx-delay): the input went quiet; one output frame of gap fill (RFC 3389 noise at the
+ * last CN packet's level, else silence) is queued and the input's expected timestamp moves on
+ * by the same time, so audio that resumes later joins without a second fill. 0 before the first
+ * packet. Returns how many output packets are queued. */
+int codec_chain_fill_frame(struct codec_chain *chain);
+/* The output frame's duration (the ptime), microseconds. */
+unsigned int codec_chain_frame_us(const struct codec_chain *chain);
+/* The oldest digit found in-band since the last call (at most CODEC_CHAIN_DTMF_QUEUE kept):
+ * false when none. */
+bool codec_chain_take_dtmf(struct codec_chain *chain, struct codec_chain_dtmf *dtmf);
 
 #endif

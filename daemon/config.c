@@ -93,6 +93,13 @@ static int apply_listen_udp(void *target, const char *value, char **reason)
 	return apply_listener(value, &state->config->listen_udp, reason);
 }
 
+/* the TCP control protocol of the old SER mediaproxy-ng module (control_tcp_server.c) */
+static int apply_listen_tcp(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	return apply_listener(value, &state->config->listen_tcp, reason);
+}
+
 static int apply_codecs(void *target, const char *value, char **reason)
 {
 	struct load_state *state = target;
@@ -118,6 +125,50 @@ static int apply_jitter_buffer(void *target, const char *value, char **reason)
 	int result = options_apply_integer(value, 0, CODEC_CHAIN_MAX_REORDER, &number, reason);
 	if (result == 0)
 		state->config->jitter_buffer = (unsigned int) number;
+	return result;
+}
+
+/* --dtx-delay / --max-dtx (transcoding, media_transcode.h): how long a transcoded stream may
+ * be silent before the relay fills the gap itself, and for how long at most */
+static int apply_dtx_delay(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	long long number;
+	int result = options_apply_integer(value, 0, 10000, &number, reason);
+	if (result == 0)
+		state->config->dtx_delay_ms = (unsigned int) number;
+	return result;
+}
+
+static int apply_max_dtx(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	long long number;
+	int result = options_apply_integer(value, -1000000, 1000000, &number, reason);
+	if (result == 0) {
+		state->config->max_dtx_s = (int) number;
+		state->config->max_dtx_set = true;
+	}
+	return result;
+}
+
+/* --dtx-cn-params: RFC 3389 parameters of the noise filling DTX gaps; the first (the level in
+ * -dBov) is used, the spectral ones are accepted and not applied */
+static int apply_dtx_cn_params(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	char first[16];
+	size_t length = strcspn(value, " \t,");
+	if (length >= sizeof(first)) {
+		*reason = g_strdup("expected a noise level (0-127) first");
+		return -EINVAL;
+	}
+	memcpy(first, value, length);
+	first[length] = '\0';
+	long long number;
+	int result = options_apply_integer(first, 0, 127, &number, reason);
+	if (result == 0)
+		state->config->dtx_cn_level = (int) number;
 	return result;
 }
 
@@ -892,8 +943,14 @@ static const struct option_spec option_table[] = {
 		  "File format for stored pcap files (default raw)"),
 	/* Settings of features a call must ask for (transcoding, playback, DTMF triggers); the
 	 * ng layer refuses such a request when the feature is missing. */
-	IGNORED_VALUE("dtx-delay", 0), IGNORED_VALUE("max-dtx", 0), IGNORED_VALUE("dtx-buffer", 0),
-	IGNORED_VALUE("dtx-lag", 0), IGNORED_VALUE("dtx-shift", 0), IGNORED_VALUE("dtx-cn-params", 0),
+	SUPPORTED("dtx-delay", 0, OPTION_VALUE, apply_dtx_delay, "INT",
+			"Transcoded streams: silence in milliseconds after which the relay fills the gap itself (0 = off)"),
+	SUPPORTED("max-dtx", 0, OPTION_VALUE, apply_max_dtx, "INT",
+			"Transcoded streams: seconds the relay fills a gap at most (<= 0: no limit; default 30)"),
+	IGNORED_VALUE("dtx-buffer", 0),
+	IGNORED_VALUE("dtx-lag", 0), IGNORED_VALUE("dtx-shift", 0),
+	SUPPORTED("dtx-cn-params", 0, OPTION_VALUE, apply_dtx_cn_params, "INT INT INT ...",
+			"Transcoded streams: RFC 3389 comfort noise level (-dBov) filling DTX gaps; spectral values not applied"),
 	IGNORED_VALUE("amr-dtx", 0), IGNORED_VALUE("silence-detect", 0), IGNORED_VALUE("cn-payload", 0),
 	IGNORED_FLAG("dtmf-no-suppress", 0), IGNORED_VALUE("dtmf-digit-delay", 0),
 	IGNORED_VALUE("mysql-host", 0), IGNORED_VALUE("mysql-port", 0), IGNORED_VALUE("mysql-user", 0),
@@ -901,7 +958,8 @@ static const struct option_spec option_table[] = {
 
 	/* Behaviour an operator would silently lose: refuse to start instead. */
 	UNSUPPORTED_FLAG("save-interface-ports", 'S'),
-	UNSUPPORTED_VALUE("listen-tcp", 'l'),
+	SUPPORTED("listen-tcp", 'l', OPTION_VALUE, apply_listen_tcp, "[IP46|HOSTNAME:]PORT",
+			"TCP port to listen on, the old mediaproxy-ng TCP control protocol"),
 	SUPPORTED("listen-udp", 'u', OPTION_VALUE, apply_listen_udp, "[IP46|HOSTNAME:]PORT",
 			"UDP port to listen on, legacy rtpproxy protocol"),
 	SUPPORTED("listen-tcp-ng", 'N', OPTION_VALUE, apply_listen_tcp_ng, "[IP46|HOSTNAME:]PORT",
@@ -957,9 +1015,9 @@ static int check_config(struct daemon_config *config, char **error_message)
 		return -EINVAL;
 	}
 	if (!endpoint_is_set(&config->listen_ng) && !endpoint_is_set(&config->listen_tcp_ng)
-	    && !endpoint_is_set(&config->listen_udp)) {
+	    && !endpoint_is_set(&config->listen_udp) && !endpoint_is_set(&config->listen_tcp)) {
 		*error_message = g_strdup("missing option --listen-ng (-n): a control socket (--listen-ng, "
-					  "--listen-tcp-ng or --listen-udp) is required");
+					  "--listen-tcp-ng, --listen-udp or --listen-tcp) is required");
 		return -EINVAL;
 	}
 	if (config->port_min > config->port_max) {

@@ -61,8 +61,14 @@ struct daemon_config {
 	/* control listeners besides ng (CLI, ng over TCP, the legacy rtpproxy protocol over
 	 * UDP), unset when not configured; a bare CLI port means 127.0.0.1:PORT */
 	union endpoint listen_cli, listen_tcp_ng, listen_udp;
+	union endpoint listen_tcp;            /* the old mediaproxy-ng TCP control protocol (-l) */
 	unsigned int port_min, port_max;
 	unsigned int jitter_buffer;                /* --jitter-buffer: transcoding reorder depth, 0 = default */
+	/* DTX on transcoded streams (media_transcode.h) */
+	unsigned int dtx_delay_ms;                 /* --dtx-delay: 0 = off */
+	int max_dtx_s;                             /* --max-dtx: <= 0 = no limit; default 30 */
+	bool max_dtx_set;
+	int dtx_cn_level;                          /* --dtx-cn-params: first value (RFC 3389 level), 0 = silence */
 	int table;                            /* -1 = no kernel forwarding */
 	bool no_fallback;
 	unsigned int timeout, silent_timeout, final_timeout, delete_delay;   /* seconds; 0 = off */

@@ -222,6 +222,22 @@ static void detect_dtmf(struct stream *stream, struct stream_extras *extras, con
 	*dtmf_seen = true;
 }
 
+bool media_control_inband_dtmf(const struct stream *stream, const union endpoint *source, unsigned int event,
+		unsigned int duration_ms, unsigned int volume, struct media_control_dtmf *dtmf)
+{
+	if (dtmf_log_fd < 0)
+		return false;
+	const struct call *call = stream->call;
+	*dtmf = (struct media_control_dtmf) {
+		.call_id = call->call_id, .source_tag = stream->media->monologue->tag, .source = *source,
+		.event = event, .duration_ms = duration_ms, .volume = volume,
+	};
+	for (unsigned int i = call->monologue_count; i > 0 && dtmf->tag_count < G_N_ELEMENTS(dtmf->tags); i--)
+		if (call->monologues[i - 1]->tag)
+			dtmf->tags[dtmf->tag_count++] = call->monologues[i - 1]->tag;
+	return true;
+}
+
 bool media_control_drops(struct stream *stream, unsigned char *packet, size_t length,
 		const union endpoint *source, struct media_control_dtmf *dtmf, bool *dtmf_seen)
 {

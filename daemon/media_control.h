@@ -69,6 +69,10 @@ void media_control_stop(void);
  * place; an RFC 4733 event's first end packet fills *dtmf and sets *dtmf_seen. */
 bool media_control_drops(struct stream *stream, unsigned char *packet, size_t length,
 		const union endpoint *source, struct media_control_dtmf *dtmf, bool *dtmf_seen);
+/* Packet path, under the call's lock: a digit the transcoding engine found in-band
+ * (codec_chain_take_dtmf()) as an event to report; false when --dtmf-log-dest is not set. */
+bool media_control_inband_dtmf(const struct stream *stream, const union endpoint *source, unsigned int event,
+		unsigned int duration_ms, unsigned int volume, struct media_control_dtmf *dtmf);
 /* Packet path, after the call's lock is released: logs the event and sends the JSON. */
 void media_control_report(const struct media_control_dtmf *dtmf);
 

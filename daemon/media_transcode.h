@@ -30,8 +30,12 @@ struct media;
 
 struct daemon_config;
 
-/* Start-up, before calls: --jitter-buffer. */
+/* Start-up, before calls: --jitter-buffer, --dtx-delay, --max-dtx. */
 void media_transcode_configure(const struct daemon_config *config);
+/* DTX (as 10.5's --dtx-delay): a transcoded stream silent for this long gets its gap filled
+ * by the relay, one frame per ptime (codec_chain_fill_frame()), for at most max_dtx; 0 = off. */
+long long media_transcode_dtx_delay_us(void);
+long long media_transcode_max_dtx_us(void);   /* <= 0: no limit */
 
 /* 0 when the offer's transcode codecs are all offered or can be added; -ENOTSUP with *reason
  * (static text naming why) when one cannot. */

@@ -33,6 +33,7 @@ FLAG_SETTER(set_replace_origin, replace_origin)
 FLAG_SETTER(set_replace_session_connection, replace_session_connection)
 FLAG_SETTER(set_rtcp_mux_offer, rtcp_mux_offer)
 FLAG_SETTER(set_rtcp_mux_demux, rtcp_mux_demux)
+FLAG_SETTER(set_debug, debug)
 
 /* call recording (recording.h) */
 static void set_record_call_on(struct ng_flags *flags) { flags->record_call = 1; }
@@ -81,6 +82,8 @@ CODEC_NAME_SETTER(add_codec_offer, offer)
 CODEC_NAME_SETTER(add_codec_mask, mask)
 CODEC_NAME_SETTER(add_codec_consume, consume)
 CODEC_NAME_SETTER(add_codec_transcode, transcode)
+CODEC_NAME_SETTER(add_codec_accept, accept)
+FLAG_SETTER(set_always_transcode, codec.always_transcode)
 
 /* the codec name entries: dictionary key (codec-strip) or flag prefix (codec-strip-) */
 static const struct {
@@ -94,6 +97,7 @@ static const struct {
 	{ "codec-consume", add_codec_consume }, { "codec-consume-", add_codec_consume },
 	{ "codec-transcode", add_codec_transcode }, { "codec-transcode-", add_codec_transcode },
 	{ "transcode-", add_codec_transcode },
+	{ "codec-accept", add_codec_accept }, { "codec-accept-", add_codec_accept },
 };
 
 /* ---- the table ------------------------------------------------------------------------------ */
@@ -215,7 +219,7 @@ static const struct ng_key key_table[] = {
 	SUPPORTED_NAME("codec-transcode", add_codec_transcode, "as offer for a codec the offer has; one it lacks is added and transcoded (media_transcode.h), refused if this build cannot encode and decode it"),
 	SUPPORTED_NAME("codec-mask", add_codec_mask, "removes the codec (without transcoding the same as strip, as 10.5)"),
 	SUPPORTED_NAME("codec-consume", add_codec_consume, "removes the codec (without transcoding the same as strip, as 10.5)"),
-	IGNORED("codec-accept", NULL, "which transcoded codecs an answer may take: without transcoding 10.5 passes the answer on unchanged"),
+	SUPPORTED_NAME("codec-accept", add_codec_accept, "in an offer: the offerer's leg keeps this codec of its offer, transcoded to what the answerer picks (media_transcode.h); in an answer no effect, as 10.5"),
 	IGNORED("codec-set", NULL, "options of codecs that would be transcoded: without transcoding there are none"),
 	IGNORED("codec-ignore", NULL, "codecs transcoding should leave alone: without transcoding all are left alone"),
 	SUPPORTED("ptime", NULL, NULL, READ_BY_PARSER ": the a=ptime the receiver of this SDP gets (no repacketization, as 10.5 without transcoding)"),
@@ -295,8 +299,8 @@ static const struct ng_key key_table[] = {
 	IGNORED("flags", "unidirectional", "one-way media is relayed (and kernelized) here anyway"),
 	IGNORED("flags", "no-port-latching", "our ports never change during a call, ICE or not"),
 	IGNORED("flags", "reset", "this relay never stops offering ICE to an endpoint, so there is nothing to un-learn"),
-	IGNORED("flags", "debug", "per-call debug logging: the daemon's --log-level applies"),
-	IGNORED("flags", "debugging", "per-call debug logging: the daemon's --log-level applies"),
+	SUPPORTED("flags", "debug", set_debug, "per-call debug logging (as the CLI's debug CALLID on)"),
+	SUPPORTED("flags", "debugging", set_debug, "per-call debug logging (as the CLI's debug CALLID on)"),
 	IGNORED("flags", "trickle-ice", "without it peers do not trickle; the call works the same"),
 	SUPPORTED("flags", "exclude-recording", set_exclude_recording,
 		  "the side that sends it is never recorded (nothing is recorded without --recording-dir)"),
@@ -308,7 +312,7 @@ static const struct ng_key key_table[] = {
 	IGNORED("flags", "allow-transcoding", "for subscribe answer, refused"),
 	IGNORED("flags", "siprec", "for subscribe request, refused"),
 	RECORDING_ROW("flags", "record-call", set_record_call_on),
-	REFUSED("flags", "always-transcode", NG_SCOPE_ALWAYS, TRANSCODING " (always-transcode decodes the answer's codec into the offer's first)"),
+	SUPPORTED("flags", "always-transcode", set_always_transcode, "in an offer: the offerer's leg keeps the offer's first codec this build transcodes, whatever the answerer picks (media_transcode.h); in an answer no effect, as 10.5"),
 	WARN("flags", "inject-dtmf", NG_SCOPE_ALWAYS, "DTMF injection (inject-DTMF)"),
 	WARN("flags", "detect-dtmf", NG_SCOPE_ALWAYS, "in-band DTMF detection (detect-DTMF)"),
 	SUPPORTED("flags", "generate-mid", set_generate_mid, "a=mid on media that have none (RFC 5888)"),
@@ -334,8 +338,7 @@ static const struct ng_key key_table[] = {
 	PREFIX_NAME("transcode-", add_codec_transcode, "as codec transcode"),
 	PREFIX_NAME("codec-mask-", add_codec_mask, "as codec mask"),
 	PREFIX_NAME("codec-consume-", add_codec_consume, "as codec consume"),
-	PREFIX("flags", "codec-accept-", NG_KEY_IGNORED, NG_SCOPE_ALWAYS,
-	       "as codec accept: without transcoding 10.5 passes the answer on unchanged"),
+	PREFIX_NAME("codec-accept-", add_codec_accept, "as codec accept"),
 	PREFIX("flags", "codec-set-", NG_KEY_IGNORED, NG_SCOPE_ALWAYS,
 	       "options of codecs that would be transcoded: without transcoding there are none"),
 	SUPPORTED("flags", "sdes-off", NULL, SDES_OPTION ": our SRTP offers carry DTLS only"),

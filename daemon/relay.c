@@ -29,9 +29,11 @@
 #include "media_control.h"
 #include "media_crypto.h"
 #include "media_quality.h"
+#include "media_transcode.h"
 #include "log.h"
 #include "recording_writer.h"
 #include "rtp_header.h"
+#include "transcode_rtcp.h"
 
 #define RELAY_BATCH 32       /* packets per recvmmsg() */
 #define RELAY_POOL 256       /* packets held per epoll round before they are sent */
@@ -358,20 +360,12 @@ static void __attribute__((noinline)) report_rtcp(struct media_worker *worker, c
 /* RFC 4733 event ends reported per batch at most (a digit's end comes once per 50 ms or so) */
 #define RELAY_DTMF_EVENTS 4
 
-/* A transcoded stream's RTP (FORWARD_TRANSCODE): through its codec chain (codec_chain.h); what
- * the chain emits (none, one, or several after a gap or with another ptime) is protected for
- * the sink if it speaks SRTP and sent at once with sendto(): the batch's pool has one slot per
- * received packet, and these are few (one per 20 ms). Under the call's lock, like the batch. */
-static void __attribute__((noinline)) relay_transcode(struct media_worker *worker, struct stream *stream,
-		struct stream *out, const union endpoint *destination, const unsigned char *packet, size_t length)
+/* What a chain emitted (none, one, or several after a gap or with another ptime), protected
+ * for the sink if it speaks SRTP and sent at once with sendto(): the batch's pool has one slot
+ * per received packet, and these are few (one per 20 ms). Under the call's lock. */
+static void send_chain_output(struct media_worker *worker, struct codec_chain *chain, struct stream *out,
+		const union endpoint *destination)
 {
-	struct codec_chain *chain = stream->extras->transcode;
-	if (codec_chain_push(chain, packet, length) < 0) {
-		/* not RTP the chain can read: an error on the stream, like a malformed packet */
-		stream->counters.errors++;
-		COUNTER_ADD(worker->counters.errors, 1);
-		return;
-	}
 	_Static_assert(RELAY_PACKET_SIZE >= CODEC_CHAIN_MAX_PACKET + SRTP_MAX_TRAILER_LENGTH,
 		       "a transcoded packet and its SRTP trailer fit the protect capacity");
 	unsigned char buffer[RELAY_PACKET_SIZE];
@@ -396,6 +390,100 @@ static void __attribute__((noinline)) relay_transcode(struct media_worker *worke
 			COUNTER_ADD(worker->counters.errors, 1);
 		}
 	}
+}
+
+/* The DTX timer of a transcoded RTP stream (--dtx-delay): one frame of gap fill per ptime
+ * until packets come again (the next packet re-arms it at its own delay) or --max-dtx ends it.
+ * On the worker, without a lock held: takes the call's. */
+static void dtx_fire(struct timer_entry *timer, void *data)
+{
+	struct stream *stream = data;
+	struct call *call = stream->call;
+	struct media_worker *worker = call->worker;
+	pthread_mutex_lock(&call->lock);
+	struct codec_chain *chain = stream->extras->transcode;
+	int64_t now = timer_now_us();
+	int64_t max_dtx = media_transcode_max_dtx_us();
+	struct stream *out = stream->sink;
+	const union endpoint *destination = out ? relay_stream_destination(out) : NULL;
+	if (!call->deleted && chain && (stream->forward_flags & FORWARD_TRANSCODE) && destination && out->fd >= 0
+	    && (max_dtx <= 0 || now - stream->extras->dtx_last_us < max_dtx)) {
+		if (codec_chain_fill_frame(chain) > 0)
+			send_chain_output(worker, chain, out, destination);
+		relay_worker_timer_add(worker, timer, now + codec_chain_frame_us(chain), dtx_fire, stream);
+	}
+	pthread_mutex_unlock(&call->lock);
+}
+
+/* A transcoded stream's RTP (FORWARD_TRANSCODE): through its codec chain (codec_chain.h); what
+ * the chain emits (none, one, or several after a gap or with another ptime) is protected for
+ * the sink if it speaks SRTP and sent at once with sendto(): the batch's pool has one slot per
+ * received packet, and these are few (one per 20 ms). Under the call's lock, like the batch. */
+static void __attribute__((noinline)) relay_transcode(struct media_worker *worker, struct stream *stream,
+		struct stream *out, const union endpoint *destination, const unsigned char *packet, size_t length,
+		const union endpoint *source, struct media_control_dtmf *dtmf, unsigned int *dtmf_count,
+		int64_t arrival_us)
+{
+	struct codec_chain *chain = stream->extras->transcode;
+	if (codec_chain_push(chain, packet, length) < 0) {
+		/* not RTP the chain can read: an error on the stream, like a malformed packet */
+		stream->counters.errors++;
+		COUNTER_ADD(worker->counters.errors, 1);
+		return;
+	}
+	/* digits found in-band (codec_chain.h), reported to --dtmf-log-dest after the lock */
+	struct codec_chain_dtmf found;
+	while (codec_chain_take_dtmf(chain, &found))
+		if (*dtmf_count < RELAY_DTMF_EVENTS
+		    && media_control_inband_dtmf(stream, source, found.event, found.duration_ms, found.volume,
+						 &dtmf[*dtmf_count]))
+			(*dtmf_count)++;
+	send_chain_output(worker, chain, out, destination);
+	/* DTX (media_transcode.h): the gap is ours to fill once the stream is quiet this long */
+	int64_t dtx_delay = media_transcode_dtx_delay_us();
+	if (dtx_delay > 0) {
+		stream->extras->dtx_last_us = arrival_us;
+		relay_worker_timer_add(worker, &stream->extras->dtx_timer, arrival_us + dtx_delay, dtx_fire, stream);
+	}
+}
+
+/* RTCP of a transcoded media (transcode_rtcp.h), plain, before it is forwarded: rtp is the
+ * reporter's RTP stream. Its SR describes what the relay sends on the other leg for it, its
+ * report blocks what the relay received of the media it hears. Per RTCP packet, out of line. */
+static void __attribute__((noinline)) translate_rtcp(struct stream *rtp, unsigned char *packet, size_t length)
+{
+	struct transcode_rtcp_sent sent = { .known = false };
+	struct codec_chain_stats stats;
+	if (rtp->extras->transcode) {
+		codec_chain_get_stats(rtp->extras->transcode, &stats);
+		sent = (struct transcode_rtcp_sent) {
+			.known = stats.packets_out > 0 && rtp->last_ssrc != 0,
+			.source_ssrc = rtp->last_ssrc, .ssrc = stats.ssrc, .rtp_timestamp = stats.last_timestamp,
+			.packets = (uint32_t) stats.packets_out, .octets = (uint32_t) stats.octets_out,
+		};
+	}
+	struct transcode_rtcp_received received = { .known = false };
+	struct stream *peer = rtp->sink;
+	if (peer && peer->kind == STREAM_RTP && peer->extras->transcode) {
+		const struct ssrc_quality *quality = stream_quality(peer);
+		codec_chain_get_stats(peer->extras->transcode, &stats);
+		if (quality->received && stats.packets_out) {
+			/* RFC 3550 appendix A.3 */
+			uint32_t expected = quality->highest_sequence - quality->base_sequence + 1;
+			uint32_t got = (uint32_t) quality->received;
+			struct stream_extras *extras = peer->extras;
+			received = (struct transcode_rtcp_received) {
+				.known = true, .heard_ssrc = stats.ssrc, .source_ssrc = quality->ssrc,
+				.highest_sequence = quality->highest_sequence,
+				.cumulative_lost = (int32_t) (expected - got),
+				.fraction_lost = transcode_rtcp_fraction_lost(extras->rtcp_expected_prior,
+						extras->rtcp_received_prior, expected, got),
+			};
+			extras->rtcp_expected_prior = expected;
+			extras->rtcp_received_prior = got;
+		}
+	}
+	transcode_rtcp_rewrite(packet, length, &sent, &received);
 }
 
 /* BUNDLE (RFC 9143 section 9.2): the RTP stream of the media a packet that arrived on a
@@ -537,6 +625,9 @@ static void process_stream(struct media_worker *worker, struct stream *stream, b
 			}
 		} else {
 			report_rtcp(worker, stream, input, packet, length, &worker->sources[i], now_us);
+			/* after the quality figures took the endpoint's own report */
+			if (input->forward_flags & FORWARD_TRANSCODE)
+				translate_rtcp(input - 1, worker->packets[i], length);
 		}
 		COUNTER_ADD(worker->counters.packets, 1);
 		COUNTER_ADD(worker->counters.bytes, wire_length);
@@ -592,7 +683,8 @@ static void process_stream(struct media_worker *worker, struct stream *stream, b
 		if (!is_rtcp && (via->forward_flags & FORWARD_TRANSCODE)) {
 			/* decoding costs: off the plain path, behind this one flag test (via: a
 			 * BUNDLE member's own chain) */
-			relay_transcode(worker, via, out, destination, packet, length);
+			relay_transcode(worker, via, out, destination, packet, length, &worker->sources[i], dtmf,
+					&dtmf_count, arrival_us);
 			continue;
 		}
 		if (out->forward_flags & (FORWARD_SRTP | FORWARD_DTLS)) {
@@ -875,6 +967,34 @@ int relay_watch_family_socket(struct media_worker *worker, struct stream *stream
 				     .data.ptr = (void *) ((uintptr_t) stream | FAMILY_SOCKET_TAG) };
 	if (epoll_ctl(worker->epoll_fd, EPOLL_CTL_ADD, stream->extras->family_fd, &event) < 0)
 		return -errno;
+	return 0;
+}
+
+int relay_park_socket(struct media_worker *worker, int fd)
+{
+	/* EPOLLIN off: packets wait in the socket until the pool drains it. ONESHOT: an error
+	 * condition (always reported) comes at most once, as a NULL event, which the worker
+	 * takes for a wake-up. The worker may still hold an event of this round for the old
+	 * stream: it sees call->deleted under the lock and leaves the socket alone. */
+	struct epoll_event event = { .events = EPOLLONESHOT, .data.ptr = NULL };
+	if (epoll_ctl(worker->epoll_fd, EPOLL_CTL_MOD, fd, &event) < 0)
+		return -errno;
+	return worker->epoll_fd;
+}
+
+int relay_rewatch_stream(struct media_worker *worker, struct stream *stream, int parked_in)
+{
+	if (parked_in != worker->epoll_fd) {
+		if (parked_in >= 0)
+			epoll_ctl(parked_in, EPOLL_CTL_DEL, stream->fd, NULL);
+		return relay_watch_stream(worker, stream);
+	}
+	/* one MOD instead of the DEL on delete and the ADD here (which allocate and free) */
+	struct epoll_event event = { .events = EPOLLIN, .data.ptr = stream };
+	if (epoll_ctl(worker->epoll_fd, EPOLL_CTL_MOD, stream->fd, &event) < 0)
+		return relay_watch_stream(worker, stream);
+	if (stream->kind == STREAM_RTP)
+		worker->placed_streams++;
 	return 0;
 }
 

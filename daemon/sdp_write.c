@@ -299,7 +299,16 @@ static void write_codecs(GString *out, const char *formats, const struct codec_t
 		if (ours) {
 			append_text(out, "a=rtpmap:");
 			append_unsigned(out, payload_type);
-			append_texts(out, " ", ours, "\r\n", NULL);
+			/* "ENCODING/CLOCK[/CHANNELS][ FMTP]": a codec we add may bring its fmtp */
+			const char *fmtp = strchr(ours, ' ');
+			g_string_append_c(out, ' ');
+			append_bytes(out, ours, fmtp ? (size_t) (fmtp - ours) : strlen(ours));
+			append_text(out, "\r\n");
+			if (fmtp) {
+				append_text(out, "a=fmtp:");
+				append_unsigned(out, payload_type);
+				append_texts(out, fmtp, "\r\n", NULL);
+			}
 			if (codec == &none || !codec->rtpmap_encoding)
 				continue;   /* nothing of the received SDP belongs to it */
 			codec = &none;

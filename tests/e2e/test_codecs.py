@@ -138,8 +138,7 @@ def test_ptime_in_an_answer_request_changes_nothing(rtpengine):
 @pytest.mark.parametrize("options, words", [
     ({"codec": {"transcode": ["G729"]}}, ("transcoding", "G729")),
     ({"flags": ["transcode-G729"]}, ("transcoding", "G729")),
-    ({"flags": ["always-transcode"]}, ("transcoding", "always-transcode")),
-], ids=["transcode", "transcode-flag", "always-transcode"])
+], ids=["transcode", "transcode-flag"])
 def test_transcoding_is_refused_with_the_reason(rtpengine, options, words):
     call = Call(rtpengine)
     reply = assert_error(call.offer(offer_text(), options))

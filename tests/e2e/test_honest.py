@@ -66,12 +66,11 @@ def test_dtls_offer_without_fingerprint_is_refused(rtpengine):
     assert "DTLS" in reply["error-reason"]
 
 
-@pytest.mark.upstream_differs("upstream encodes G.729 and always-transcodes")
+@pytest.mark.upstream_differs("upstream encodes G.729 and AMR-WB")
 @pytest.mark.parametrize("options, words", [
     ({"codec": {"transcode": ["AMR-WB"]}}, ("transcoding", "AMR-WB")),
     ({"codec": {"mask": ["PCMA"], "transcode": ["G729"]}}, ("transcoding", "G729")),
-    ({"flags": ["always-transcode"], "codec": {"offer": ["PCMA"]}}, ("transcoding", "always-transcode")),
-], ids=["transcode", "mask-transcode", "always-transcode"])
+], ids=["transcode", "mask-transcode"])
 def test_transcoding_is_refused(rtpengine, options, words):
     _refused(rtpengine, Call(rtpengine).offer(simple_sdp(CALLER, 30000), options), *words)
 

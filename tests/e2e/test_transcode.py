@@ -107,7 +107,8 @@ def transcoded_call(rtpengine, caller, callee):
     text = offered["sdp"]
     assert "a=rtpmap:96 opus/48000/2" in text, text
     assert "a=rtpmap:97 telephone-event/48000" in text, text
-    assert " RTP/AVP 0 101 96 97" in text, text
+    assert " RTP/AVP 0 96 97 101" in text, text    # as 10.5: added codecs before the DTMF
+    assert "a=fmtp:97 0-15" in text, text
     answered = assert_ok(call.answer(ANSWER.format(address=CALLEE, port=callee.port, opus=96, event=97)))
     answer_text = answered["sdp"]
     assert " RTP/AVP 0 101\r\n" in answer_text, answer_text

@@ -54,7 +54,8 @@ static struct codec_chain *chain_new(const char *in, unsigned int in_clock, uint
 	};
 	const char *reason = NULL;
 	struct codec_chain *chain = codec_chain_new(&config, &reason);
-	g_assert_nonnull(chain);
+	if (!chain)
+		g_error("%s -> %s: %s", in, out, reason);
 	return chain;
 }
 
@@ -217,12 +218,14 @@ static void test_pcmu_to_pcma_exact(void)
 	codec_chain_free(chain);
 }
 
-/* speech -> PCMU -> X -> PCMU -> speech, correlating with the input */
-static double round_trip(const char *middle, unsigned int middle_clock, unsigned int lag)
+/* speech -> PCMU -> X -> PCMU -> speech, correlating with the input; X in packets of ptime ms
+ * (0: the codec's usual one) of middle_length payload bytes (0: fewer than PCMU's) */
+static double round_trip_with(const char *middle, unsigned int middle_clock, unsigned int lag, unsigned int ptime,
+			      unsigned int packet_ms, gsize payload_length)
 {
 	struct pcm speech = speech_8k();
 	struct codec_chain *to_pcmu = chain_new("L16", 8000, 96, "PCMU", 8000, 0, 20);
-	struct codec_chain *to_middle = chain_new("PCMU", 8000, 0, middle, middle_clock, 111, 20);
+	struct codec_chain *to_middle = chain_new("PCMU", 8000, 0, middle, middle_clock, 111, ptime);
 	struct codec_chain *back = chain_new(middle, middle_clock, 111, "PCMU", 8000, 0, 20);
 	struct codec_chain *to_l16 = chain_new("PCMU", 8000, 0, "L16", 8000, 96, 20);
 	GPtrArray *a = l16_packets(&speech, 8000);
@@ -230,15 +233,17 @@ static double round_trip(const char *middle, unsigned int middle_clock, unsigned
 	GPtrArray *c = through(to_middle, b);
 	GPtrArray *d = through(back, c);
 	GPtrArray *e = through(to_l16, d);
-	g_assert_cmpuint(c->len + 2, >=, b->len);   /* encoders may hold a frame back */
+	g_assert_cmpuint((c->len + 2) * packet_ms, >=, b->len * 20);   /* encoders may hold a frame back */
 	for (guint i = 1; i < c->len; i++) {   /* timestamps 20 ms apart in the middle codec's clock */
 		const uint8_t *data = g_bytes_get_data(c->pdata[i], NULL), *previous = g_bytes_get_data(c->pdata[i - 1], NULL);
-		g_assert_cmpuint(rd32(data + 4) - rd32(previous + 4), ==, middle_clock / 50);
+		g_assert_cmpuint(rd32(data + 4) - rd32(previous + 4), ==, middle_clock / 1000 * packet_ms);
 		g_assert_cmpuint(data[1] & 0x7f, ==, 111);
 	}
 	gsize middle_length;
 	g_bytes_get_data(c->pdata[1], &middle_length);
-	if (!strcmp(middle, "G722"))
+	if (payload_length)
+		g_assert_cmpuint(middle_length, ==, 12 + payload_length);
+	else if (!strcmp(middle, "G722"))
 		g_assert_cmpuint(middle_length, ==, 12 + 160);   /* 64 kbit/s */
 	else
 		g_assert_cmpuint(middle_length, <, 12 + 160);    /* Opus at 32 kbit/s */
@@ -257,6 +262,56 @@ static double round_trip(const char *middle, unsigned int middle_clock, unsigned
 	g_free(speech.samples);
 	g_free(result.samples);
 	return r;
+}
+
+static double round_trip(const char *middle, unsigned int middle_clock, unsigned int lag)
+{
+	return round_trip_with(middle, middle_clock, lag, 20, 20, 0);
+}
+
+/* the encoders libavcodec has in Debian 12 besides G.722 and Opus */
+static void test_pcmu_gsm_round_trip(void)
+{
+	g_assert_cmpfloat(round_trip_with("GSM", 8000, 200, 20, 20, 33), >, 0.8);   /* RFC 3551 4.5.8 */
+}
+
+static void test_pcmu_speex_round_trip(void)
+{
+	g_assert_cmpfloat(round_trip_with("speex", 8000, 400, 20, 20, 0), >, 0.8);
+}
+
+static void test_pcmu_speex_wideband_round_trip(void)
+{
+	/* as 10.5 adds Speex: speex/16000 */
+	g_assert_cmpfloat(round_trip_with("speex", 16000, 800, 20, 20, 0), >, 0.8);
+}
+
+static void test_pcmu_g723_round_trip(void)
+{
+	/* 30 ms frames of 24 bytes (6.3 kbit/s) unless a ptime is asked for; back in 20 ms PCMU */
+	g_assert_cmpfloat(round_trip_with("G723", 8000, 400, 0, 30, 24), >, 0.7);
+}
+
+static void test_decode_only_codecs(void)
+{
+	g_assert_true(codec_chain_supports("iLBC", false));
+	g_assert_false(codec_chain_supports("iLBC", true));
+	g_assert_true(codec_chain_supports("G729", false));
+	g_assert_false(codec_chain_supports("G729", true));
+	struct codec_chain_config config = {
+		.input = { .encoding = "PCMU", .payload_type = 0 },
+		.output = { .encoding = "iLBC", .payload_type = 97 },
+		.input_dtmf_pt = -1, .output_dtmf_pt = -1,
+	};
+	const char *reason = NULL;
+	g_assert_null(codec_chain_new(&config, &reason));
+	g_assert_cmpstr(reason, ==, "libavcodec has no encoder for the output codec");
+	/* decoding iLBC (30 ms, 50-byte frames) into PCMU opens */
+	config.input = (struct codec_chain_format) { .encoding = "iLBC", .payload_type = 97 };
+	config.output = (struct codec_chain_format) { .encoding = "PCMU", .payload_type = 0 };
+	struct codec_chain *chain = codec_chain_new(&config, &reason);
+	g_assert_nonnull(chain);
+	codec_chain_free(chain);
 }
 
 static void test_pcmu_g722_round_trip(void)
@@ -471,6 +526,11 @@ int main(int argc, char **argv)
 	g_test_add_func("/codec_chain/pcmu_to_pcma_exact", test_pcmu_to_pcma_exact);
 	g_test_add_func("/codec_chain/pcmu_g722_round_trip", test_pcmu_g722_round_trip);
 	g_test_add_func("/codec_chain/pcmu_opus_round_trip", test_pcmu_opus_round_trip);
+	g_test_add_func("/codec_chain/pcmu_gsm_round_trip", test_pcmu_gsm_round_trip);
+	g_test_add_func("/codec_chain/pcmu_speex_round_trip", test_pcmu_speex_round_trip);
+	g_test_add_func("/codec_chain/pcmu_speex_wideband_round_trip", test_pcmu_speex_wideband_round_trip);
+	g_test_add_func("/codec_chain/pcmu_g723_round_trip", test_pcmu_g723_round_trip);
+	g_test_add_func("/codec_chain/decode_only_codecs", test_decode_only_codecs);
 	g_test_add_func("/codec_chain/repacketise_20_to_30", test_repacketise_20_to_30);
 	g_test_add_func("/codec_chain/loss_and_reordering", test_loss_and_reordering);
 	g_test_add_func("/codec_chain/telephone_event_rescaled", test_telephone_event_rescaled);

@@ -106,7 +106,8 @@ static void test_find_spellings(void)
 	g_assert_cmpint(ng_keys_find("flags", "SDES-no-AES_CM_128_HMAC_SHA1_32")->state, ==, NG_KEY_SUPPORTED);
 	g_assert_cmpint(ng_keys_find("flags", "SDES-lifetime")->state, ==, NG_KEY_WARN);
 	g_assert_cmpint(ng_keys_find("flags", "codec-strip-PCMA")->state, ==, NG_KEY_SUPPORTED);
-	g_assert_cmpint(ng_keys_find("flags", "always-transcode")->state, ==, NG_KEY_REFUSED);
+	g_assert_cmpint(ng_keys_find("flags", "always-transcode")->state, ==, NG_KEY_SUPPORTED);
+	g_assert_cmpint(ng_keys_find("flags", "codec-accept-PCMA")->state, ==, NG_KEY_SUPPORTED);
 	g_assert_null(ng_keys_find("flags", "no-such-flag"));
 	g_assert_null(ng_keys_find("no-such-key", NULL));
 	g_assert_null(ng_keys_find("ICE", "sideways"));
