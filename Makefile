@@ -217,6 +217,10 @@ fuzz: test-fuzz
 
 bench: deps-bench all
 	$(MAKE) -C tests/bench run
+# call quality monitoring's cost: RTCP + MOS + Homer on vs off (tests/bench/monitoring.py)
+.PHONY: bench-monitoring
+bench-monitoring: all
+	$(MAKE) -C tests/bench run-monitoring
 # transcoding: Opus <-> PCMU calls per core at < 1% late frames, ours vs 10.5 (tests/bench/transcode.py)
 bench-transcode: all
 	/usr/bin/python3 tests/bench/transcode.py

@@ -165,20 +165,46 @@ void media_set_protocol(struct media *media, const char *protocol)
 	media->protocol_allocated = true;
 }
 
+/* Gives a deleted call's socket pair back to its pool: parked open (still in the worker's
+ * epoll set, reporting nothing) for the next call to reuse, or closed when that is not
+ * possible. */
+static void give_back_pair(struct call *call, struct port_pool *pool, unsigned int rtp_port, int fds[2])
+{
+	bool open = fds[0] >= 0 && fds[1] >= 0;
+	int epoll_fd = -1;
+	if (open && call->worker) {
+		int rtp = relay_park_socket(call->worker, fds[STREAM_RTP]);
+		int rtcp = relay_park_socket(call->worker, fds[STREAM_RTCP]);
+		/* both in the worker's set, or both in none (never watched) */
+		open = (rtp >= 0 && rtcp >= 0) || (rtp == -ENOENT && rtcp == -ENOENT);
+		epoll_fd = rtp >= 0 ? rtp : -1;
+	}
+	if (open) {
+		port_pool_park_pair(pool, rtp_port, fds, epoll_fd);
+	} else {
+		/* closing the only reference also takes the socket out of the worker's epoll set */
+		for (int kind = STREAM_RTP; kind <= STREAM_RTCP; kind++)
+			if (fds[kind] >= 0)
+				close(fds[kind]);
+		port_pool_release_pair(pool, rtp_port);
+	}
+	fds[0] = fds[1] = -1;
+}
+
 static void media_close_sockets(struct media *media)
 {
-	for (int kind = STREAM_RTP; kind <= STREAM_RTCP; kind++) {
-		struct stream *stream = &media->streams[kind];
-		if (stream->fd < 0)
-			continue;
-		/* closing the only reference also takes the socket out of the worker's epoll set */
-		close(stream->fd);
-		stream->fd = -1;
-	}
+	struct call *call = media->monologue->call;
+	int fds[2] = { media->streams[STREAM_RTP].fd, media->streams[STREAM_RTCP].fd };
+	media->streams[STREAM_RTP].fd = media->streams[STREAM_RTCP].fd = -1;
 	if (media->rtp_port)
-		port_pool_release_pair(&media->interface->pool, media->rtp_port);
+		give_back_pair(call, &media->interface->pool, media->rtp_port, fds);
+	else
+		for (int kind = STREAM_RTP; kind <= STREAM_RTCP; kind++)
+			if (fds[kind] >= 0)
+				close(fds[kind]);
 	media->rtp_port = 0;
-	/* ICE on both address families: the other family's pair */
+	/* ICE on both address families: the other family's pair is closed, not parked (few calls
+	 * have one; nothing to gain) */
 	for (int kind = STREAM_RTP; kind <= STREAM_RTCP; kind++) {
 		struct stream_extras *extras = media->streams[kind].extras;
 		if (extras->family_fd >= 0)

@@ -18,6 +18,7 @@
 #include "codec.h"
 #include "endpoint.h"
 #include "kernel.h"
+#include "kernel_quality.h"
 #include "media_player.h"
 #include "sdp.h"
 #include "timer_heap.h"
@@ -90,6 +91,7 @@ struct stream_extras {
 	/* SRTP the kernel target was given: the contexts (identity) and the keys it took */
 	const void *kernel_decrypt_context, *kernel_encrypt_context;
 	struct kernel_srtp_keys kernel_decrypt_keys, kernel_encrypt_keys;
+	struct kernel_quality_seen kernel_quality_seen;   /* the kernel's RTP statistics already merged */
 	/* call recording (recording.c): the sink is published under the call's lock, record is
 	 * copied into FORWARD_RECORD by call_refresh_forwarding() */
 	struct recording_sink *recording_sink;

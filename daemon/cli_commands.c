@@ -1,6 +1,6 @@
 /* The CLI's command table and handlers; see cli.h. Texts follow upstream rtpengine 10.5's
  * replies (as Debian's 10.5 prints them), so that scripts written against rtpengine-ctl keep
- * working; commands for features this relay lacks (Redis keyspaces, load limits, standby)
+ * working; commands for features this relay lacks (load limits, standby without Redis)
  * answer with a reason instead of a made-up success. */
 #include "cli.h"
 
@@ -24,7 +24,7 @@
 
 struct cli_request {
 	GString *output;
-	char **words;                  /* the words after the command's own name */
+	char **words;                  /* the words after the command's own name, NULL after the last */
 	unsigned int count;
 };
 
@@ -57,6 +57,26 @@ static const struct cli_parameter parameters[] = {
 	{ "delete-delay", offsetof(struct daemon_config, delete_delay), false, 0, INT_MAX },
 };
 
+/* The Redis settings `set` changes at run time (redis.c reads them afresh at every use), named
+ * as 10.5's `params` names them: current / start by name, diff by diff_name. */
+struct cli_redis_parameter {
+	const char *name, *diff_name, *set_name;
+	size_t offset;
+	bool is_signed;
+};
+
+static const struct cli_redis_parameter redis_parameters[] = {
+	{ "redis_allowed_errors", "redis_allowed_errors", "redis-allowed-errors",
+	  offsetof(struct daemon_config, redis_allowed_errors), true },
+	{ "redis_disable_time", "redis_disable_time", "redis-disable-time",
+	  offsetof(struct daemon_config, redis_disable_time), false },
+	{ "redis_cmd_timeout", "redis_cmd_timeout", "redis-cmd-timeout",
+	  offsetof(struct daemon_config, redis_cmd_timeout_ms), false },
+	/* sic: 10.5 prints this label in `params diff` */
+	{ "redis_connect_timeout", "redis_connect_timeout-db", "redis-connect-timeout",
+	  offsetof(struct daemon_config, redis_connect_timeout_ms), false },
+};
+
 /* Upstream's log subsystems: this relay has one level for all of them. */
 static const char *const log_subsystems[] = {
 	"core", "spandsp", "ffmpeg", "transcoding", "codec", "rtcp", "ice", "crypto", "srtp",
@@ -74,6 +94,22 @@ static long long parameter_get(const struct daemon_config *config, const struct 
 }
 
 static void parameter_set(struct daemon_config *config, const struct cli_parameter *parameter, long long value)
+{
+	char *where = (char *) config + parameter->offset;
+	if (parameter->is_signed)
+		*(int *) where = (int) value;
+	else
+		*(unsigned int *) where = (unsigned int) value;
+}
+
+static long long redis_parameter_get(const struct daemon_config *config, const struct cli_redis_parameter *parameter)
+{
+	const char *where = (const char *) config + parameter->offset;
+	return parameter->is_signed ? *(const int *) where : (long long) *(const unsigned int *) where;
+}
+
+static void redis_parameter_set(struct daemon_config *config, const struct cli_redis_parameter *parameter,
+				long long value)
 {
 	char *where = (char *) config + parameter->offset;
 	if (parameter->is_signed)
@@ -591,6 +627,33 @@ static int set_silenttimeout(struct cli_request *request) { return set_parameter
 static int set_finaltimeout(struct cli_request *request) { return set_parameter(request, "timeout", "final-timeout"); }
 static int set_deletedelay(struct cli_request *request) { return set_parameter(request, "delete-delay", "delete-delay"); }
 
+/* set redis...: 10.5's checks and texts; a word that is no number is refused here, where 10.5
+ * takes it for 0 */
+static int set_redis_parameter(struct cli_request *request, unsigned int index, long long minimum)
+{
+	const struct cli_redis_parameter *parameter = &redis_parameters[index];
+	if (request->count < 1)
+		return refuse(request, "More parameters required.");
+	long long value;
+	int error = parse_number(request->words[0], &value);
+	if (error == -EINVAL)
+		return refuse(request, "Fail setting %s to %s; no digists found", parameter->set_name, request->words[0]);
+	if (error || value > INT_MAX || value < INT_MIN)
+		return refuse(request, "Fail setting %s to %s; out of range", parameter->set_name, request->words[0]);
+	if (value < minimum)
+		return refuse(request, "Invalid %s value %lld, must be %s", parameter->set_name, value,
+			      minimum ? "> 0" : ">= 0");
+	redis_parameter_set(cli_config, parameter, value);
+	log_notice("CLI: %s set to %lld", parameter->set_name, value);
+	g_string_append_printf(request->output, "Success setting %s to %lld\n", parameter->set_name, value);
+	return 0;
+}
+
+static int set_redisallowederrors(struct cli_request *request) { return set_redis_parameter(request, 0, INT_MIN); }
+static int set_redisdisabletime(struct cli_request *request) { return set_redis_parameter(request, 1, 0); }
+static int set_rediscmdtimeout(struct cli_request *request) { return set_redis_parameter(request, 2, 0); }
+static int set_redisconnecttimeout(struct cli_request *request) { return set_redis_parameter(request, 3, 1); }
+
 static int set_loglevel(struct cli_request *request)
 {
 	if (request->count < 1)
@@ -640,13 +703,18 @@ static void append_parameters(GString *output, const struct daemon_config *confi
 	g_string_append_printf(output, "tos = %d\nno-fallback = %d\nport-min = %u\nport-max = %u\nnum-threads = %u\n",
 			       config->tos < 0 ? 0 : config->tos, config->no_fallback, config->port_min,
 			       config->port_max, config->num_threads);
+	for (size_t i = 0; i < G_N_ELEMENTS(redis_parameters); i++)
+		g_string_append_printf(output, "%s = %lld\n", redis_parameters[i].name,
+				       redis_parameter_get(config, &redis_parameters[i]));
 	for (unsigned int i = 0; i < config->interface_count; i++) {
 		char address[ENDPOINT_TEXT_SIZE];
 		endpoint_address_text(&config->interfaces[i].local, address, sizeof(address));
 		g_string_append_printf(output, "interface[%u] = %s\\%s \n", i, config->interfaces[i].name, address);
 	}
+	for (unsigned int i = 0; i < config->subscribe_keyspace_count; i++)
+		g_string_append_printf(output, "keyspace[%u] = %u \n", i, config->subscribe_keyspace[i]);
 	const struct { const char *name; const union endpoint *endpoint; } listeners[] = {
-		{ "listen-udp", &config->listen_udp },
+		{ "listen-tcp", &config->listen_tcp }, { "listen-udp", &config->listen_udp },
 		{ "listen-ng", &config->listen_ng }, { "listen-tcp-ng", &config->listen_tcp_ng },
 		{ "listen-cli", &config->listen_cli },
 	};
@@ -682,6 +750,13 @@ static int params_diff(struct cli_request *request)
 		if (before != now)
 			g_string_append_printf(request->output, "%s: %lld => %lld\n", parameters[i].name, before, now);
 	}
+	for (size_t i = 0; i < G_N_ELEMENTS(redis_parameters); i++) {
+		long long before = redis_parameter_get(&start_config, &redis_parameters[i]);
+		long long now = redis_parameter_get(cli_config, &redis_parameters[i]);
+		if (before != now)
+			g_string_append_printf(request->output, "%s: %lld => %lld\n", redis_parameters[i].diff_name,
+					       before, now);
+	}
 	return 0;
 }
 
@@ -689,6 +764,8 @@ static int params_revert(struct cli_request *request)
 {
 	for (size_t i = 0; i < G_N_ELEMENTS(parameters); i++)
 		parameter_set(cli_config, &parameters[i], parameter_get(&start_config, &parameters[i]));
+	for (size_t i = 0; i < G_N_ELEMENTS(redis_parameters); i++)
+		redis_parameter_set(cli_config, &redis_parameters[i], redis_parameter_get(&start_config, &redis_parameters[i]));
 	log_current_level = start_log_level;
 	cli_config->log.level = start_log_level;
 	log_notice("CLI: parameters reverted to their start values");
@@ -697,11 +774,55 @@ static int params_revert(struct cli_request *request)
 
 /* ---- Redis, active/standby, calls ------------------------------------------------------- */
 
+/* A keyspace (Redis database) number, the whole word. */
+static bool parse_keyspace(const char *word, unsigned int *keyspace)
+{
+	long long value;
+	if (parse_number(word, &value) < 0 || value < 0 || value > UINT_MAX)
+		return false;
+	*keyspace = (unsigned int) value;
+	return true;
+}
+
+static int keyspace_index(unsigned int keyspace)
+{
+	for (unsigned int i = 0; i < cli_config->subscribe_keyspace_count; i++)
+		if (cli_config->subscribe_keyspace[i] == keyspace)
+			return (int) i;
+	return -1;
+}
+
 static int kslist(struct cli_request *request)
 {
-	g_string_append(request->output, "\nSubscribed-on keyspaces:\n\n");
+	g_string_append(request->output, "\nSubscribed-on keyspaces:\n");
 	for (unsigned int i = 0; i < cli_config->subscribe_keyspace_count; i++)
-		g_string_append_printf(request->output, "%u\n", cli_config->subscribe_keyspace[i]);
+		g_string_append_printf(request->output, "%u ", cli_config->subscribe_keyspace[i]);
+	g_string_append_c(request->output, '\n');
+	return 0;
+}
+
+/* 10.5 without Redis crashes here; we say why nothing can be subscribed */
+static int ksadd(struct cli_request *request)
+{
+	if (request->count < 1)
+		return refuse(request, "More parameters required.");
+	unsigned int keyspace;
+	if (!parse_keyspace(request->words[0], &keyspace))
+		return refuse(request, "Fail adding keyspace %s to redis notifications; no digists found", request->words[0]);
+	if (keyspace_index(keyspace) >= 0) {
+		g_string_append_printf(request->output, "Keyspace %u is already among redis notifications.\n", keyspace);
+		return 0;
+	}
+	if (cli_config->subscribe_keyspace_count == G_N_ELEMENTS(cli_config->subscribe_keyspace))
+		return refuse(request, "Fail adding keyspace %u to redis notifications; at most %zu keyspaces", keyspace,
+			      G_N_ELEMENTS(cli_config->subscribe_keyspace));
+	if (!redis_running())
+		return refuse(request, "Fail adding keyspace %u to redis notifications; no Redis configured (--redis)",
+			      keyspace);
+	cli_config->subscribe_keyspace[cli_config->subscribe_keyspace_count++] = keyspace;
+	redis_keyspace_subscribe(keyspace);
+	log_notice("CLI: keyspace %u added to the Redis subscriptions", keyspace);
+	g_string_append_printf(request->output, "Success adding keyspace %u to redis notifications.\n", keyspace);
 	return 0;
 }
 
@@ -709,8 +830,23 @@ static int ksrm(struct cli_request *request)
 {
 	if (request->count < 1)
 		return refuse(request, "More parameters required.");
-	g_string_append_printf(request->output, "Keyspace %s is not among redis notifications.\n", request->words[0]);
-	return -ENOENT;
+	unsigned int keyspace;
+	if (!parse_keyspace(request->words[0], &keyspace))
+		return refuse(request, "Fail removing keyspace %s to redis notifications; no digists found",
+			      request->words[0]);
+	int index = keyspace_index(keyspace);
+	if (index < 0) {
+		g_string_append_printf(request->output, "Keyspace %u is not among redis notifications.\n", keyspace);
+		return -ENOENT;
+	}
+	unsigned int *list = cli_config->subscribe_keyspace;
+	memmove(&list[index], &list[index + 1], (cli_config->subscribe_keyspace_count - (unsigned int) index - 1) * sizeof(*list));
+	cli_config->subscribe_keyspace_count--;
+	unsigned int ended = redis_keyspace_unsubscribe(keyspace);
+	log_notice("CLI: keyspace %u removed from the Redis subscriptions, %u foreign call(s) ended", keyspace, ended);
+	g_string_append_printf(request->output, "Successfully unsubscribed from keyspace %u.\n"
+			       "Successfully removed all foreign calls for keyspace %u.\n", keyspace, keyspace);
+	return 0;
 }
 
 static int active(struct cli_request *request)
@@ -754,14 +890,43 @@ static int list_rediscmdtimeout(struct cli_request *request)
 	return 0;
 }
 
+/* Per-call debug logging, as 10.5: the call's lines are written whatever --log-level says,
+ * until "off" or the call's end (the observer below). */
 static int debug(struct cli_request *request)
 {
 	if (request->count < 1)
 		return refuse(request, "No call ID specified");
-	if (!call_lookup(request->words[0]))
-		return refuse(request, "Call ID '%s' not found", request->words[0]);
-	return refuse(request, "debug: per-call debug logging is not supported by this relay (use 'set loglevel 7')");
+	const char *call_id = request->words[0];
+	bool on = true;
+	if (request->count >= 2) {
+		/* the rest of the line is the flag, as 10.5 reads it */
+		g_autofree char *flag = g_strjoinv(" ", request->words + 1);
+		if (!strcmp(flag, "off") || !strcmp(flag, "disable"))
+			on = false;
+		else if (strcmp(flag, "on") && strcmp(flag, "enable"))
+			return refuse(request, "Invalid on/off flag ('%s') specified", flag);
+	}
+	if (!call_lookup(call_id))
+		return refuse(request, "Call ID '%s' not found", call_id);
+	if (on)
+		log_call_debug_set(call_id, true);
+	log_call(LOG_NOTICE, call_id, "debug logging %s by the operator", on ? "enabled" : "disabled");
+	if (!on)
+		log_call_debug_set(call_id, false);
+	g_string_append_printf(request->output, "%s debugging for call '%s'\n", on ? "Enabled" : "Disabled", call_id);
+	return 0;
 }
+
+static void debugged_call_ended(const struct call_event *event)
+{
+	if (log_call_debugging(event->call_id))
+		log_call_debug_set(event->call_id, false);
+}
+
+static const struct call_observer cli_call_observer = {
+	.name = "per-call debug logging",
+	.ended = debugged_call_ended,
+};
 
 static int call_command(struct cli_request *request)
 {
@@ -782,6 +947,8 @@ static int call_command(struct cli_request *request)
 		return 0;
 	}
 	if (!strcmp(action, "debug")) {
+		/* "call CALLID debug [on|off]" is "debug CALLID [on|off]" */
+		request->words[1] = request->words[0];
 		request->words++;
 		request->count--;
 		return debug(request);
@@ -833,10 +1000,10 @@ static const struct cli_command set_commands[] = {
 	MISSING("offertimeout", "the offer timeout (--offer-timeout)"),
 	HANDLER("finaltimeout", set_finaltimeout),
 	HANDLER("loglevel", set_loglevel),
-	MISSING("redisallowederrors", "changing Redis settings at run time (restart with the option)"),
-	MISSING("redisdisabletime", "changing Redis settings at run time (restart with the option)"),
-	MISSING("redisconnecttimeout", "changing Redis settings at run time (restart with the option)"),
-	MISSING("rediscmdtimeout", "changing Redis settings at run time (restart with the option)"),
+	HANDLER("redisallowederrors", set_redisallowederrors),
+	HANDLER("redisdisabletime", set_redisdisabletime),
+	HANDLER("redisconnecttimeout", set_redisconnecttimeout),
+	HANDLER("rediscmdtimeout", set_rediscmdtimeout),
 	MISSING("controltos", "a TOS on control sockets (--control-tos)"),
 	HANDLER("deletedelay", set_deletedelay),
 	{ NULL, NULL, NULL, NULL },
@@ -856,7 +1023,7 @@ static const struct cli_command top_commands[] = {
 	{ "set", NULL, set_commands, NULL },
 	{ "get", NULL, list_commands, NULL },
 	{ "params", NULL, params_commands, NULL },
-	MISSING("ksadd", "adding keyspaces at run time (restart with --subscribe-keyspace)"),
+	HANDLER("ksadd", ksadd),
 	HANDLER("ksrm", ksrm),
 	HANDLER("kslist", kslist),
 	HANDLER("active", active),
@@ -902,6 +1069,9 @@ void cli_init(struct daemon_context *daemon, struct daemon_config *config)
 	cli_config = config;
 	start_config = *config;   /* scalars only are read from it */
 	start_log_level = log_current_level;
+	int error = call_observer_register(&cli_call_observer);
+	if (error && error != -EEXIST)
+		log_warning("CLI: per-call debugging will outlive calls: %s", strerror(-error));
 }
 
 int cli_execute(const char *line, size_t length, GString *output)
@@ -913,7 +1083,7 @@ int cli_execute(const char *line, size_t length, GString *output)
 		return -E2BIG;
 	}
 	char *copy = g_strndup(line, length);
-	char *words[CLI_MAX_WORDS];
+	char *words[CLI_MAX_WORDS + 1];   /* NULL-terminated: handlers may join the rest */
 	unsigned int count = 0;
 	char *save = NULL;
 	for (char *word = strtok_r(copy, " \t\r\n", &save); word; word = strtok_r(NULL, " \t\r\n", &save)) {
@@ -924,6 +1094,7 @@ int cli_execute(const char *line, size_t length, GString *output)
 		}
 		words[count++] = word;
 	}
+	words[count] = NULL;
 	struct cli_request request = { .output = output, .words = words, .count = count };
 	int result = dispatch(top_commands, &request);
 	g_free(copy);

@@ -93,6 +93,13 @@ static int apply_listen_udp(void *target, const char *value, char **reason)
 	return apply_listener(value, &state->config->listen_udp, reason);
 }
 
+/* the TCP control protocol of the old SER mediaproxy-ng module (control_tcp_server.c) */
+static int apply_listen_tcp(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	return apply_listener(value, &state->config->listen_tcp, reason);
+}
+
 static int apply_codecs(void *target, const char *value, char **reason)
 {
 	struct load_state *state = target;
@@ -951,7 +958,8 @@ static const struct option_spec option_table[] = {
 
 	/* Behaviour an operator would silently lose: refuse to start instead. */
 	UNSUPPORTED_FLAG("save-interface-ports", 'S'),
-	UNSUPPORTED_VALUE("listen-tcp", 'l'),
+	SUPPORTED("listen-tcp", 'l', OPTION_VALUE, apply_listen_tcp, "[IP46|HOSTNAME:]PORT",
+			"TCP port to listen on, the old mediaproxy-ng TCP control protocol"),
 	SUPPORTED("listen-udp", 'u', OPTION_VALUE, apply_listen_udp, "[IP46|HOSTNAME:]PORT",
 			"UDP port to listen on, legacy rtpproxy protocol"),
 	SUPPORTED("listen-tcp-ng", 'N', OPTION_VALUE, apply_listen_tcp_ng, "[IP46|HOSTNAME:]PORT",
@@ -1007,9 +1015,9 @@ static int check_config(struct daemon_config *config, char **error_message)
 		return -EINVAL;
 	}
 	if (!endpoint_is_set(&config->listen_ng) && !endpoint_is_set(&config->listen_tcp_ng)
-	    && !endpoint_is_set(&config->listen_udp)) {
+	    && !endpoint_is_set(&config->listen_udp) && !endpoint_is_set(&config->listen_tcp)) {
 		*error_message = g_strdup("missing option --listen-ng (-n): a control socket (--listen-ng, "
-					  "--listen-tcp-ng or --listen-udp) is required");
+					  "--listen-tcp-ng, --listen-udp or --listen-tcp) is required");
 		return -EINVAL;
 	}
 	if (config->port_min > config->port_max) {

@@ -61,6 +61,7 @@ struct daemon_config {
 	/* control listeners besides ng (CLI, ng over TCP, the legacy rtpproxy protocol over
 	 * UDP), unset when not configured; a bare CLI port means 127.0.0.1:PORT */
 	union endpoint listen_cli, listen_tcp_ng, listen_udp;
+	union endpoint listen_tcp;            /* the old mediaproxy-ng TCP control protocol (-l) */
 	unsigned int port_min, port_max;
 	unsigned int jitter_buffer;                /* --jitter-buffer: transcoding reorder depth, 0 = default */
 	/* DTX on transcoded streams (media_transcode.h) */

@@ -125,6 +125,35 @@ static void counters_from_record(const struct rtpengine_counters *record, struct
 	out->srtp_replays = record->srtp_replays;
 	srtp_ssrcs_from_record(record->decrypt_ssrcs, out->decrypt_ssrcs);
 	srtp_ssrcs_from_record(record->encrypt_ssrcs, out->encrypt_ssrcs);
+	/* per-SSRC RTP statistics (kstats) */
+	for (int i = 0; i < KERNEL_SSRC_SLOTS && i < RTPENGINE_SSRC_SLOTS; i++) {
+		const struct rtpengine_rtp_stats *from = &record->rtp[i];
+		struct kernel_rtp_stats *to = &out->rtp[i];
+		to->used = from->used != 0;
+		to->ssrc = from->ssrc;
+		to->packets = from->packets;
+		to->octets = from->octets;
+		to->duplicates = from->duplicates;
+		to->reordered = from->reordered;
+		to->first_sequence = from->first_sequence;
+		to->highest_sequence = from->highest_sequence;
+		to->jitter_us16 = from->jitter_us16;
+		to->last_timestamp = from->last_timestamp;
+		to->clock_rate = from->clock_rate;
+		to->last_arrival_us = (int64_t)(from->last_arrival_ns / 1000);
+	}
+}
+
+static void clock_rates_to_record(const struct kernel_clock_rate *from, struct rtpengine_clock_rate *to)
+{
+	for (int i = 0, used = 0; i < KERNEL_CLOCK_RATE_SLOTS && used < RTPENGINE_CLOCK_RATE_SLOTS; i++) {
+		if (!from[i].clock_rate || from[i].payload_type > 127 || from[i].clock_rate > 1000000)
+			continue;
+		to[used].used = 1;
+		to[used].payload_type = from[i].payload_type;
+		to[used].clock_rate = from[i].clock_rate;
+		used++;
+	}
 }
 
 static void command_init(struct rtpengine_command *command, enum rtpengine_command_type type)
@@ -326,6 +355,7 @@ int kernel_forward_add(struct kernel_table *table, const struct kernel_forward *
 	target->tos = forward->tos;
 	srtp_to_record(&forward->decrypt, &target->decrypt);
 	srtp_to_record(&forward->encrypt, &target->encrypt);
+	clock_rates_to_record(forward->clock_rates, target->clock_rates);
 	return write_command(table, &command);
 }
 

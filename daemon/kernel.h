@@ -65,6 +65,34 @@ struct kernel_srtp {
 	struct kernel_srtp_ssrc ssrcs[KERNEL_SRTP_SSRC_SLOTS];
 };
 
+/* ---- per-SSRC RTP statistics (ABI 3, kstats) ---- */
+#define KERNEL_CLOCK_RATE_SLOTS 8
+
+/* The RTP clock rate of one payload type, for the kernel's jitter estimate; rate 0 = unused.
+ * Types not listed count at 8000 Hz. */
+struct kernel_clock_rate {
+	uint8_t payload_type;
+	uint32_t clock_rate;
+};
+
+/* What the kernel measured from the RTP of one SSRC since the target was created (see
+ * xt_RTPENGINE_abi.h struct rtpengine_rtp_stats). */
+struct kernel_rtp_stats {
+	bool used;
+	uint32_t ssrc;
+	uint64_t packets;            /* distinct sequence numbers */
+	uint64_t octets;
+	uint64_t duplicates;
+	uint64_t reordered;
+	uint32_t first_sequence;     /* extended */
+	uint32_t highest_sequence;   /* extended */
+	uint64_t jitter_us16;        /* RFC 3550 A.8, microseconds x 16 */
+	uint32_t last_timestamp;
+	uint32_t clock_rate;
+	int64_t last_arrival_us;     /* CLOCK_MONOTONIC */
+};
+/* ---- end per-SSRC RTP statistics ---- */
+
 /* One direction of one stream. Addresses are AF_INET or AF_INET6 with a port. */
 struct kernel_forward {
 	union endpoint local;                     /* where packets arrive (our socket address) */
@@ -75,6 +103,7 @@ struct kernel_forward {
 	int tos;                                  /* 0..255, or -1 to keep the received TOS */
 	struct kernel_srtp decrypt;               /* SRTP from the sender (cipher NONE: plain) */
 	struct kernel_srtp encrypt;               /* SRTP towards the destination */
+	struct kernel_clock_rate clock_rates[KERNEL_CLOCK_RATE_SLOTS];   /* for the jitter (kstats) */
 };
 
 #define KERNEL_SSRC_SLOTS 4
@@ -92,6 +121,7 @@ struct kernel_counters {
 	uint64_t srtp_replays;         /* SRTP packets dropped: replayed or too old */
 	struct kernel_srtp_ssrc decrypt_ssrcs[KERNEL_SRTP_SSRC_SLOTS];   /* SRTP state now */
 	struct kernel_srtp_ssrc encrypt_ssrcs[KERNEL_SRTP_SSRC_SLOTS];
+	struct kernel_rtp_stats rtp[KERNEL_SSRC_SLOTS];   /* per-SSRC RTP statistics (kstats) */
 };
 
 typedef void (*kernel_counters_callback)(const union endpoint *local,

@@ -13,9 +13,11 @@
 #include "daemon.h"
 #include "interface.h"
 #include "kernel.h"
+#include "kernel_quality.h"
 #include "kernel_srtp.h"
 #include "log.h"
 #include "media_dtls.h"
+#include "media_quality.h"
 #include "relay.h"
 
 static const char *unavailable_reason = "kernel forwarding disabled (--table=-1)";
@@ -63,6 +65,7 @@ static void remove_target(struct daemon_context *daemon, struct stream *stream, 
 		}
 		extras->kernelized = false;
 		memset(&extras->kernel_seen, 0, sizeof(extras->kernel_seen));
+		memset(&extras->kernel_quality_seen, 0, sizeof(extras->kernel_quality_seen));
 		extras->kernel_srtp_dropped_seen = 0;
 		memset(&extras->kernel_destination, 0, sizeof(extras->kernel_destination));
 	}
@@ -181,6 +184,7 @@ static void sync_stream(struct daemon_context *daemon, struct stream *stream, GH
 		if (extras->kernelized && (srtp || extras->kernel_decrypt_context || extras->kernel_encrypt_context))
 			remove_target(daemon, stream, "SRTP target being replaced");
 		struct kernel_forward forward = { .tos = daemon->config->tos };
+		kernel_quality_clock_rates(forward.clock_rates);
 		stream_local_endpoint(stream, &forward.local);
 		stream_local_endpoint(out, &forward.output_source);
 		forward.expected_source = source;
@@ -277,6 +281,17 @@ static void add_counters(struct daemon_context *daemon, struct stream *stream, c
 		stream->counters.last_packet_us = (int64_t) counters->last_packet_unix_us;
 	if (has_ssrc)
 		stream->last_ssrc = ssrc;
+	/* the SRTP contexts follow the kernel's indexes (for Redis, and packets passed up) */
+	struct stream_extras *extras = stream->extras;
+	if (extras->kernelized) {
+		kernel_srtp_follow(stream->media, false, extras->kernel_decrypt_context, counters->decrypt_ssrcs);
+		if (stream->sink)
+			kernel_srtp_follow(stream->sink->media, true, extras->kernel_encrypt_context, counters->encrypt_ssrcs);
+	}
+	/* the kernel's per-SSRC RTP figures into the stream's media quality (kernel_quality.h) */
+	struct ssrc_quality *quality = stream->extras->quality;
+	if (quality && kernel_quality_merge(quality, &stream->extras->kernel_quality_seen, counters->rtp))
+		stream->last_ssrc = quality->ssrc;
 	pthread_mutex_unlock(&call->lock);
 	if (counted) {
 		daemon->totals.kernel_packets += packets;
@@ -350,6 +365,22 @@ void kernel_backend_remove_call(struct daemon_context *daemon, struct call *call
 	struct stream *stream;
 	call_foreach_stream(call, stream)
 		remove_target(daemon, stream, "call ended");
+}
+
+void kernel_backend_refresh_call(struct daemon_context *daemon, struct call *call)
+{
+	if (!daemon || !daemon->kernel)
+		return;
+	struct stream *stream;
+	call_foreach_stream(call, stream) {
+		if (!stream->extras->kernelized)
+			continue;
+		union endpoint local;
+		struct kernel_counters counters;
+		stream_local_endpoint(stream, &local);
+		if (kernel_forward_read_counters(daemon->kernel, &local, &counters) == 0)
+			add_counters(daemon, stream, &counters);
+	}
 }
 
 /* An offer or answer may have moved a peer (the learned source is dropped then) or

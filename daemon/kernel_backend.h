@@ -15,6 +15,9 @@ void kernel_backend_stop(struct daemon_context *daemon);
 void kernel_backend_sync(struct daemon_context *daemon);
 /* Before a call is destroyed: remove its targets. */
 void kernel_backend_remove_call(struct daemon_context *daemon, struct call *call);
+/* Before query or delete describe a call: its kernel targets' counters and RTP statistics
+ * now (two system calls per kernel-forwarded stream), not as of the last one-second sync. */
+void kernel_backend_refresh_call(struct daemon_context *daemon, struct call *call);
 /* The call lifecycle's view of the kernel: a changed call's targets are synced at once, an
  * ended call's removed before its sockets close. */
 extern const struct call_observer kernel_backend_call_observer;

@@ -121,3 +121,30 @@ void kernel_srtp_import(struct media *media, bool encrypt, const void *context,
 	}
 	srtp_context_import_rtp(context_of(media, encrypt), states, count);
 }
+
+void kernel_srtp_follow(struct media *media, bool encrypt, const void *context,
+			const struct kernel_srtp_ssrc *ssrcs)
+{
+	if (!context || media->srtp != context)
+		return;
+	struct srtp_context *srtp = context_of(media, encrypt);
+	struct srtp_rtp_state current[SRTP_SSRC_SLOTS], ahead[KERNEL_SRTP_SSRC_SLOTS];
+	unsigned current_count = srtp_context_export_rtp(srtp, current, SRTP_SSRC_SLOTS), count = 0;
+	for (unsigned i = 0; i < KERNEL_SRTP_SSRC_SLOTS; i++) {
+		if (!ssrcs[i].used)
+			continue;
+		bool behind = true;
+		for (unsigned j = 0; j < current_count && behind; j++)
+			if (current[j].ssrc == ssrcs[i].ssrc && current[j].window.highest_index >= ssrcs[i].highest_index)
+				behind = false;
+		if (!behind)
+			continue;
+		ahead[count].ssrc = ssrcs[i].ssrc;
+		ahead[count].window.highest_index = ssrcs[i].highest_index;
+		ahead[count].window.received[0] = ssrcs[i].window[0];
+		ahead[count].window.received[1] = ssrcs[i].window[1];
+		count++;
+	}
+	if (count)
+		srtp_context_import_rtp(srtp, ahead, count);
+}

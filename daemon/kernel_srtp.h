@@ -30,5 +30,12 @@ void kernel_srtp_export(const struct media *media, bool encrypt, struct kernel_s
  * still `context` (a re-key made new contexts: the old state means nothing to them). */
 void kernel_srtp_import(struct media *media, bool encrypt, const void *context,
 			const struct kernel_srtp_ssrc *ssrcs);
+/* Under call->lock, once a second while the kernel has the stream: like kernel_srtp_import,
+ * but only SSRCs whose index the kernel has moved past the context's. The context then
+ * follows the kernel to within a second, so what Redis stores for a standby or a restarted
+ * daemon (its index, to within 256 packets) is not left where the stream entered the kernel,
+ * and a packet the kernel passes up is never protected with an index the kernel used. */
+void kernel_srtp_follow(struct media *media, bool encrypt, const void *context,
+			const struct kernel_srtp_ssrc *ssrcs);
 
 #endif

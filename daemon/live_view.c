@@ -3,6 +3,7 @@
 
 #include "call.h"
 #include "interface.h"
+#include "media_quality.h"
 #include "statistics.h"
 
 struct render_state {
@@ -38,6 +39,30 @@ static unsigned int stream_index(struct call *call, const struct stream *wanted)
 	return index;
 }
 
+/* A MOS x 10 as JSON: 4.4, or null for none */
+static void append_mos(GString *out, const char *key, unsigned int tenths)
+{
+	if (tenths)
+		g_string_append_printf(out, ",\"%s\":%u.%u", key, tenths / 10, tenths % 10);
+	else
+		g_string_append_printf(out, ",\"%s\":null", key);
+}
+
+/* The MOS of the SSRC this side sends: its samples come from the reports the side itself
+ * sends, so it is what this party hears (as 10.5 files it). "mos": the latest sample's,
+ * "mos_average": over the call so far (the "average MOS" of query). */
+static void render_mos(GString *out, const struct ssrc_quality *quality)
+{
+	if (!quality || !quality->ssrc) {
+		append_mos(out, "mos", 0);
+		append_mos(out, "mos_average", 0);
+		return;
+	}
+	append_mos(out, "mos", media_quality_current_mos(quality));
+	append_mos(out, "mos_average", quality->mos_samples
+		   ? (unsigned int) (quality->sum_mos / quality->mos_samples) : 0);
+}
+
 static void render_media(GString *out, struct call *call, const struct media *media,
                          const struct call_statistics *statistics)
 {
@@ -66,7 +91,9 @@ static void render_media(GString *out, struct call *call, const struct media *me
 		errors += copy[kind].counters.errors;
 	}
 	g_string_append_printf(out, ",\"packets\":%" G_GUINT64_FORMAT ",\"bytes\":%" G_GUINT64_FORMAT
-			       ",\"errors\":%" G_GUINT64_FORMAT ",\"mos\":null}", packets, bytes, errors);
+			       ",\"errors\":%" G_GUINT64_FORMAT, packets, bytes, errors);
+	render_mos(out, copy ? &copy->quality : NULL);
+	g_string_append_c(out, '}');
 }
 
 static void render_call(struct call *call, void *data)
@@ -117,10 +144,11 @@ static const char page[] =
 	"#status{color:#666}</style></head>\n"
 	"<body><h1>Live calls</h1><p id=\"status\">loading</p>\n"
 	"<table id=\"calls\"><thead><tr><th>call-id</th><th>duration (s)</th><th>party</th><th>media</th>"
-	"<th>codecs</th><th>peer</th><th>packets</th><th>bytes</th><th>errors</th><th>MOS</th></tr></thead>"
+	"<th>codecs</th><th>peer</th><th>packets</th><th>bytes</th><th>errors</th><th>MOS</th><th>average MOS</th>"
+	"</tr></thead>"
 	"<tbody></tbody></table>\n"
 	"<script>\n"
-	"function cell(row, text) { var td = document.createElement('td'); td.textContent = text; row.appendChild(td); }\n"
+	"function cell(row, text) { var td = document.createElement('td'); td.textContent = text; row.appendChild(td); return td; }\n"
 	"function show(data) {\n"
 	"  var body = document.querySelector('#calls tbody');\n"
 	"  while (body.firstChild) body.removeChild(body.firstChild);\n"
@@ -135,7 +163,8 @@ static const char page[] =
 	"        cell(row, media.index + ' ' + media.type + ' ' + media.protocol);\n"
 	"        cell(row, media.codecs === null ? 'n/a' : media.codecs);\n"
 	"        cell(row, media.peer); cell(row, media.packets); cell(row, media.bytes); cell(row, media.errors);\n"
-	"        cell(row, media.mos === null ? 'n/a' : media.mos);\n"
+	"        cell(row, media.mos === null ? 'n/a' : media.mos.toFixed(1)).className = 'mos';\n"
+	"        cell(row, media.mos_average === null ? 'n/a' : media.mos_average.toFixed(1));\n"
 	"        body.appendChild(row);\n"
 	"      });\n"
 	"    });\n"

@@ -3,9 +3,12 @@
  *
  * JSON (GET /calls.json): {"calls": [{"call_id", "created" (unix s), "duration" (s),
  * "parties": [{"tag", "label", "media": [{"index", "type", "protocol", "codecs",
- * "local_port", "peer", "packets", "bytes", "errors", "mos"}]}]}], "count": N}.
+ * "local_port", "peer", "packets", "bytes", "errors", "mos", "mos_average"}]}]}], "count": N}.
  * "codecs" are the names the side's SDP gave its payload types, null before its SDP came;
- * "mos" is null until the snapshot has RTCP statistics (the page shows "n/a"). Threads: control thread (reads the call registry). */
+ * "mos" is the latest MOS sample of the SSRC the party sends (from the reception reports the
+ * party sends: what it hears, media_quality.h), "mos_average" the average so far, both as
+ * 4.4, null without a sample that has a MOS (the page shows "n/a"). Threads: control thread
+ * (reads the call registry). */
 #ifndef RTPENGINE_LIVE_VIEW_H
 #define RTPENGINE_LIVE_VIEW_H
 

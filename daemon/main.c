@@ -27,6 +27,7 @@
 #include "http_server.h"
 #include "kernel_backend.h"
 #include "service_notify.h"
+#include "control_tcp_server.h"
 #include "legacy_udp_server.h"
 #include "dtls_certificate.h"
 #include "media_dtls.h"
@@ -69,6 +70,7 @@ struct control_listeners {
 	struct stream_server *cli;
 	struct stream_server *tcp_ng;
 	struct legacy_udp_server *legacy_udp;
+	struct stream_server *control_tcp;
 };
 
 static int open_listener(const char *what, const union endpoint *address, int error)
@@ -97,11 +99,16 @@ static int open_control_listeners(struct control_listeners *listeners, struct da
 	    && open_listener("legacy rtpproxy protocol (UDP)", &config->listen_udp,
 			     legacy_udp_server_open(&listeners->legacy_udp, &config->listen_udp, daemon)))
 		return -1;
+	if (endpoint_is_set(&config->listen_tcp)
+	    && open_listener("TCP control protocol", &config->listen_tcp,
+			     control_tcp_server_open(&listeners->control_tcp, &config->listen_tcp, daemon)))
+		return -1;
 	return 0;
 }
 
 static void close_control_listeners(struct control_listeners *listeners)
 {
+	stream_server_close(listeners->control_tcp);
 	legacy_udp_server_close(listeners->legacy_udp);
 	stream_server_close(listeners->tcp_ng);
 	stream_server_close(listeners->cli);

@@ -5,6 +5,7 @@
 #include <string.h>
 #include "call.h"
 #include "call_lifecycle.h"
+#include "codec.h"
 #include "rtcp.h"
 
 static enum media_quality_mos_mode mos_mode = MOS_CQ;
@@ -43,24 +44,62 @@ uint32_t media_quality_clock_rate(uint8_t payload_type)
 	}
 }
 
+uint32_t media_quality_payload_clock_rate(const struct payload_clock_rates *rates, uint8_t payload_type)
+{
+	for (unsigned int i = 0; i < rates->count; i++)
+		if (rates->payload_types[i] == payload_type)
+			return rates->rates[i];
+	return media_quality_clock_rate(payload_type);
+}
+
+static void set_clock(struct ssrc_quality *quality, uint8_t payload_type)
+{
+	quality->payload_type = payload_type;
+	quality->clock_rate = media_quality_payload_clock_rate(&quality->clock_rates, payload_type);
+	quality->us_per_tick_q16 = (uint32_t) ((1000000ULL << 16) / quality->clock_rate);
+}
+
+void media_quality_clock_rates_from_sdp(const struct sdp_media *media, struct payload_clock_rates *rates)
+{
+	memset(rates, 0, sizeof(*rates));
+	/* the codec model: a=rtpmap's rate, a static type's RFC 3551 one (codec.h) */
+	struct codec_list list;
+	if (codec_list_from_media(media, &list) < 0)
+		return;   /* not an RTP format list (or over CODEC_MAX): the static table serves */
+	for (unsigned int i = 0; i < list.count && rates->count < MEDIA_QUALITY_CLOCK_RATES; i++) {
+		const struct codec *codec = &list.codecs[i];
+		uint8_t payload_type = (uint8_t) codec->payload_type;
+		/* an rtpmap without a usable rate keeps the default: a typo, not 0 Hz */
+		uint32_t rate = codec->clock_rate >= 1000 && codec->clock_rate <= 1000000 ? codec->clock_rate
+			: media_quality_clock_rate(payload_type);
+		rates->payload_types[rates->count] = payload_type;
+		rates->rates[rates->count++] = rate;
+	}
+}
+
+void media_quality_set_clock_rates(struct ssrc_quality *quality, const struct payload_clock_rates *rates)
+{
+	quality->clock_rates = *rates;
+	if (quality->clock_rate)
+		set_clock(quality, quality->payload_type);
+}
+
 void media_quality_restart(struct ssrc_quality *quality, uint32_t ssrc, uint8_t payload_type)
 {
+	struct payload_clock_rates rates = quality->clock_rates;
 	memset(quality, 0, sizeof(*quality));
+	quality->clock_rates = rates;
 	quality->ssrc = ssrc;
-	quality->clock_rate = media_quality_clock_rate(payload_type);
-	quality->us_per_tick_q16 = (uint32_t) ((1000000ULL << 16) / quality->clock_rate);
+	set_clock(quality, payload_type);
 }
 
 void media_quality_first_packet(struct ssrc_quality *quality, uint32_t ssrc, uint8_t payload_type,
                                 uint16_t sequence, uint32_t timestamp, int64_t arrival_us)
 {
-	if (quality->ssrc != ssrc || !quality->clock_rate) {
+	if (quality->ssrc != ssrc || !quality->clock_rate)
 		media_quality_restart(quality, ssrc, payload_type);
-	} else {
-		/* RTCP came first (its SR started the state): the payload type is known now */
-		quality->clock_rate = media_quality_clock_rate(payload_type);
-		quality->us_per_tick_q16 = (uint32_t) ((1000000ULL << 16) / quality->clock_rate);
-	}
+	else
+		set_clock(quality, payload_type);   /* RTCP came first (its SR started the state) */
 	quality->base_sequence = quality->highest_sequence = sequence;
 	quality->window = 1;
 	quality->received = 1;
@@ -84,21 +123,82 @@ unsigned int media_quality_jitter_ms(const struct ssrc_quality *quality)
 	return (unsigned int) (quality->jitter_us16 / 16 / 1000);
 }
 
-unsigned int media_quality_progression_count(const struct ssrc_quality *quality)
+unsigned int media_quality_current_mos(const struct ssrc_quality *quality)
 {
-	return quality->samples < MEDIA_QUALITY_PROGRESSION ? quality->samples : MEDIA_QUALITY_PROGRESSION;
+	return quality->samples ? quality->latest.mos : 0;
 }
 
-const struct mos_sample *media_quality_progression_at(const struct ssrc_quality *quality, unsigned int index)
+/* Keeps the first sample of each bucket of width seconds since the first sample. */
+static void progression_thin(struct ssrc_quality *quality, uint32_t width)
 {
-	unsigned int count = media_quality_progression_count(quality);
-	unsigned int oldest = quality->samples - count;
-	return &quality->progression[(oldest + index) % MEDIA_QUALITY_PROGRESSION];
+	uint32_t first = quality->progression[0].reported_s;
+	unsigned int kept = 1;
+	for (unsigned int i = 1; i < quality->progression_count; i++) {
+		const struct mos_sample *sample = &quality->progression[i];
+		uint32_t previous = quality->progression[kept - 1].reported_s;
+		/* realtime seconds: a clock step back counts as the first sample's second */
+		uint32_t bucket = sample->reported_s > first ? (sample->reported_s - first) / width : 0;
+		uint32_t previous_bucket = previous > first ? (previous - first) / width : 0;
+		if (bucket != previous_bucket)
+			quality->progression[kept++] = *sample;
+	}
+	quality->progression_count = (uint16_t) kept;
+	quality->progression_bucket_s = width;
+}
+
+static void progression_add(struct ssrc_quality *quality, const struct mos_sample *sample)
+{
+	quality->latest = *sample;
+	quality->latest_kept = false;
+	/* full: the bucket doubles until thinning makes room (a few times per doubling of the
+	 * call's length, at most: the array is walked once per try) */
+	while (quality->progression_count == MEDIA_QUALITY_PROGRESSION)
+		progression_thin(quality, quality->progression_bucket_s ? quality->progression_bucket_s * 2 : 1);
+	unsigned int count = quality->progression_count;
+	if (count && quality->progression_bucket_s) {
+		uint32_t first = quality->progression[0].reported_s, width = quality->progression_bucket_s;
+		uint32_t previous = quality->progression[count - 1].reported_s;
+		uint32_t bucket = sample->reported_s > first ? (sample->reported_s - first) / width : 0;
+		if (bucket == (previous > first ? (previous - first) / width : 0))
+			return;   /* its bucket has its first sample */
+	}
+	quality->progression[count] = *sample;
+	quality->progression_count = (uint16_t) (count + 1);
+	quality->latest_kept = true;
+}
+
+unsigned int media_quality_progression(const struct ssrc_quality *quality, uint32_t *interval_s,
+                                       const struct mos_sample **entries)
+{
+	*interval_s = 0;
+	if (!quality->samples || !quality->progression_count)
+		return 0;
+	const struct mos_sample *kept[MEDIA_QUALITY_PROGRESSION + 1];
+	unsigned int count = 0;
+	for (unsigned int i = 0; i < quality->progression_count; i++)
+		kept[count++] = &quality->progression[i];
+	if (!quality->latest_kept)
+		kept[count++] = &quality->latest;
+	/* as 10.5 (about ten entries): the interval from the first and the last sample's
+	 * seconds, then each sample at or after the next step, the step advancing by the
+	 * interval per entry listed */
+	uint32_t first = kept[0]->reported_s, last = kept[count - 1]->reported_s;
+	uint32_t interval = last > first ? (last - first) / 10 : 0;
+	*interval_s = interval;
+	unsigned int listed = 0;
+	uint64_t next_step = first;
+	for (unsigned int i = 0; i < count; i++) {
+		if (kept[i]->reported_s < next_step)
+			continue;
+		next_step += interval;
+		entries[listed++] = kept[i];
+	}
+	return listed;
 }
 
 static void add_sample(struct ssrc_quality *quality, const struct mos_sample *sample)
 {
-	quality->progression[quality->samples % MEDIA_QUALITY_PROGRESSION] = *sample;
+	progression_add(quality, sample);
 	quality->samples++;
 	if (!sample->mos)
 		return;
@@ -146,7 +246,7 @@ static void take_report(struct ssrc_quality *reporter, const struct ssrc_quality
 	uint32_t clock_rate = reported->clock_rate ? reported->clock_rate : 8000;
 	uint64_t jitter_ms = (uint64_t) block->jitter * 1000 / clock_rate;
 	struct mos_sample sample = {
-		.reported_us = now_us,
+		.reported_s = (uint32_t) (now_us / 1000000),
 		.rtt_leg_us = have_leg ? reporter->rtt_leg_us : 0,
 		.jitter_ms = jitter_ms > UINT16_MAX ? UINT16_MAX : (uint16_t) jitter_ms,
 		.loss_percent = (uint8_t) (block->fraction_lost * 100 / 256),

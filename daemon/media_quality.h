@@ -32,19 +32,38 @@ enum media_quality_mos_mode {
 	MOS_LQ,       /* listening: round-trip time ignored, a MOS without RTCP round trips */
 };
 
-/* One MOS sample, taken when a reception report about the SSRC arrives. */
+/* One MOS sample, taken when a reception report about the SSRC arrives. 16 bytes: the
+ * progression keeps up to MEDIA_QUALITY_PROGRESSION of them per SSRC. */
 struct mos_sample {
-	int64_t reported_us;            /* CLOCK_REALTIME */
+	uint32_t reported_s;            /* CLOCK_REALTIME, whole seconds: 10.5 keeps, compares and
+					 * reports the seconds only ("reported at", "interval") */
 	uint32_t rtt_us;                /* both legs; 0 = not known (then mos is 0) */
 	uint32_t rtt_leg_us;            /* the reporting side's leg */
 	uint16_t jitter_ms;
 	uint8_t loss_percent;
 	uint8_t mos;                    /* x 10; 0 = no MOS (round trip not known in CQ mode) */
 };
+_Static_assert(sizeof(struct mos_sample) == 16, "struct mos_sample: 16 bytes (progression memory)");
 
-#define MEDIA_QUALITY_PROGRESSION 16    /* samples kept per SSRC: the most recent (memory per call) */
 /* As 10.5: a report less than a second after the SSRC's last sample adds none */
 #define MEDIA_QUALITY_SAMPLE_INTERVAL_US 1000000
+/* The MOS progression. 10.5 keeps every sample of a call (at most one a second, unbounded)
+ * and reports about ten spread over it: interval = (last - first) / 10 seconds, then from
+ * the first sample on, each sample at or after the next step (step += interval; every
+ * sample while the call's samples span under 10 s). We keep at most this many samples per
+ * SSRC: all of them until it fills (the same entries as 10.5 then), after that the first
+ * sample of each bucket of progression_bucket_s seconds since the first sample, the bucket
+ * doubling whenever the array fills again; the latest sample is kept apart. Past the
+ * first MEDIA_QUALITY_PROGRESSION samples an entry is therefore at most a bucket later
+ * than 10.5's (a bucket is at most a third of 10.5's interval). 1 KB per SSRC. */
+#define MEDIA_QUALITY_PROGRESSION 64
+/* Payload type clock rates a media's SDP gives (a=rtpmap, else RFC 3551's static ones) */
+#define MEDIA_QUALITY_CLOCK_RATES 16
+struct payload_clock_rates {
+	uint8_t count;
+	uint8_t payload_types[MEDIA_QUALITY_CLOCK_RATES];
+	uint32_t rates[MEDIA_QUALITY_CLOCK_RATES];
+};
 
 struct ssrc_quality {
 	/* per RTP packet (media_quality_rtp): these 64 bytes, one cache line (the struct is
@@ -60,7 +79,8 @@ struct ssrc_quality {
 	uint64_t duplicates, reordered;
 	/* the rest: first packet, RTCP, control thread */
 	uint32_t base_sequence;         /* extended, first seen */
-	uint32_t clock_rate;            /* of the RTP clock, from the payload type */
+	uint32_t clock_rate;            /* of the RTP clock, from the first packet's payload type */
+	uint8_t payload_type;           /* of the first packet */
 	/* from RTCP */
 	uint64_t rtcp_packets, rtcp_octets;   /* RTCP about or from this SSRC's sender */
 	uint32_t sender_packets, sender_octets;   /* the last SR's sender info */
@@ -77,7 +97,14 @@ struct ssrc_quality {
 	uint32_t mos_samples;           /* with a MOS: the ones the average counts */
 	uint64_t sum_mos, sum_rtt_us, sum_rtt_leg_us, sum_jitter_ms, sum_loss_percent;
 	struct mos_sample lowest, highest;
-	struct mos_sample progression[MEDIA_QUALITY_PROGRESSION];   /* ring, samples % size */
+	struct mos_sample latest;       /* the last sample taken (progression and live view) */
+	bool latest_kept;               /* latest is progression[progression_count - 1] */
+	uint16_t progression_count;
+	uint32_t progression_bucket_s;  /* 0: every sample kept; else see MEDIA_QUALITY_PROGRESSION */
+	struct mos_sample progression[MEDIA_QUALITY_PROGRESSION];   /* oldest first */
+	/* the clock rates of the payload types this side's SDP lists (control thread, under the
+	 * call's lock): kept when the state restarts for a new SSRC */
+	struct payload_clock_rates clock_rates;
 } __attribute__((aligned(64)));
 _Static_assert(offsetof(struct ssrc_quality, base_sequence) == 64,
 	       "struct ssrc_quality: the per-packet fields must fill exactly the first cache line");
@@ -104,6 +131,18 @@ void media_quality_first_packet(struct ssrc_quality *quality, uint32_t ssrc, uin
 
 /* The RTP clock rate of a static payload type (RFC 3551 section 6), 8000 when dynamic. */
 uint32_t media_quality_clock_rate(uint8_t payload_type);
+/* The clock rate of payload_type as rates gives it, else as media_quality_clock_rate(). */
+uint32_t media_quality_payload_clock_rate(const struct payload_clock_rates *rates, uint8_t payload_type);
+
+struct sdp_media;
+/* The clock rates of the m= line's payload types as the codec model (codec.h) reads them
+ * (control thread): a=rtpmap's (RFC 8866 section 6.6; G.722 says 8000 there, RFC 3551
+ * section 4.5.2), a static type without rtpmap at RFC 3551's rate; at most
+ * MEDIA_QUALITY_CLOCK_RATES, the first ones listed. */
+void media_quality_clock_rates_from_sdp(const struct sdp_media *media, struct payload_clock_rates *rates);
+/* Installs the side's clock rates (control thread, call's lock held): the jitter of its
+ * current SSRC counts in its payload type's rate from then on. */
+void media_quality_set_clock_rates(struct ssrc_quality *quality, const struct payload_clock_rates *rates);
 
 /* One RTP packet of length >= 12 (checked by the caller), arrival in CLOCK_MONOTONIC
  * microseconds. Worker, call lock held. */
@@ -153,9 +192,14 @@ uint64_t media_quality_expected(const struct ssrc_quality *quality);
 uint64_t media_quality_lost(const struct ssrc_quality *quality);
 /* The relay's own jitter estimate, in milliseconds. */
 unsigned int media_quality_jitter_ms(const struct ssrc_quality *quality);
-/* The samples with a MOS in the progression ring, oldest first: index 0..count-1. */
-unsigned int media_quality_progression_count(const struct ssrc_quality *quality);
-const struct mos_sample *media_quality_progression_at(const struct ssrc_quality *quality, unsigned int index);
+/* 10.5's "MOS progression": its "interval" (seconds) and the entries it lists, oldest first,
+ * into entries (room for MEDIA_QUALITY_PROGRESSION + 1); returns their number (0 without
+ * samples). */
+unsigned int media_quality_progression(const struct ssrc_quality *quality, uint32_t *interval_s,
+                                       const struct mos_sample **entries);
+/* The current MOS (x 10) for the live view: the latest sample's, else 0 (none yet, or the
+ * latest had no MOS: CQ mode before both legs' round trips were known). */
+unsigned int media_quality_current_mos(const struct ssrc_quality *quality);
 
 /* Control thread: folds the call's SSRC averages into the daemon totals when it ends. */
 extern const struct call_observer media_quality_observer;

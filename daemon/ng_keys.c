@@ -33,6 +33,7 @@ FLAG_SETTER(set_replace_origin, replace_origin)
 FLAG_SETTER(set_replace_session_connection, replace_session_connection)
 FLAG_SETTER(set_rtcp_mux_offer, rtcp_mux_offer)
 FLAG_SETTER(set_rtcp_mux_demux, rtcp_mux_demux)
+FLAG_SETTER(set_debug, debug)
 
 /* call recording (recording.h) */
 static void set_record_call_on(struct ng_flags *flags) { flags->record_call = 1; }
@@ -295,8 +296,8 @@ static const struct ng_key key_table[] = {
 	IGNORED("flags", "unidirectional", "one-way media is relayed (and kernelized) here anyway"),
 	IGNORED("flags", "no-port-latching", "our ports never change during a call, ICE or not"),
 	IGNORED("flags", "reset", "this relay never stops offering ICE to an endpoint, so there is nothing to un-learn"),
-	IGNORED("flags", "debug", "per-call debug logging: the daemon's --log-level applies"),
-	IGNORED("flags", "debugging", "per-call debug logging: the daemon's --log-level applies"),
+	SUPPORTED("flags", "debug", set_debug, "per-call debug logging (as the CLI's debug CALLID on)"),
+	SUPPORTED("flags", "debugging", set_debug, "per-call debug logging (as the CLI's debug CALLID on)"),
 	IGNORED("flags", "trickle-ice", "without it peers do not trickle; the call works the same"),
 	SUPPORTED("flags", "exclude-recording", set_exclude_recording,
 		  "the side that sends it is never recorded (nothing is recorded without --recording-dir)"),

@@ -26,6 +26,7 @@
 #include "media_control.h"
 #include "media_crypto.h"
 #include "media_dtls.h"
+#include "media_quality.h"
 #include "media_transcode.h"
 #include "dtls_certificate.h"
 #include "ng_keys.h"
@@ -39,6 +40,7 @@ struct media_update {
 	struct media *media;
 	bool new_sockets;               /* fds and ports become the streams' */
 	int fds[2];
+	int parked_in;                  /* the epoll set parked fds are still in (port_pool.h), or -1 */
 	uint16_t ports[2];
 	bool new_sdp_address;           /* the side's SDP said where it receives */
 	bool filled;                    /* ... at advertised (else the media is rejected) */
@@ -49,6 +51,9 @@ struct media_update {
 	int family_fds[2];
 	uint16_t family_ports[2];
 	int family;
+	/* call quality (media_quality.h): the clock rates of the payload types the side's SDP lists */
+	bool new_clock_rates;
+	struct payload_clock_rates clock_rates;
 };
 
 /* An offer touches both sides' media, an answer both sides' (a fork's media being the
@@ -138,6 +143,8 @@ static void publish(struct call_update *update)
 				stream->extras->family = entry->family;
 			}
 		}
+		if (entry->new_clock_rates)
+			media_quality_set_clock_rates(media->streams[STREAM_RTP].extras->quality, &entry->clock_rates);
 		media_crypto_publish(media);
 		if (ice_agent_publish(media))
 			kick_ice = true;
@@ -177,7 +184,7 @@ static void finish_update(struct call_update *update)
 			continue;
 		for (int kind = STREAM_RTP; kind <= STREAM_RTCP; kind++) {
 			struct stream *stream = &entry->media->streams[kind];
-			int error = relay_watch_stream(call->worker, stream);
+			int error = relay_rewatch_stream(call->worker, stream, entry->parked_in);
 			if (error)
 				log_call(LOG_ERR, call->call_id, "cannot watch port %u: %s", stream->local_port,
 					 strerror(-error));
@@ -281,6 +288,8 @@ static int side_learn_sdp(struct sdp_exchange *exchange, struct media *media, co
 	media->direction = sdp_media_effective_direction(exchange->sdp, sdp_media);
 	media->ice_seen = sdp_media->has_ice;
 	sdp_media_codecs_text(sdp_media, media->codecs, sizeof(media->codecs));
+	media_quality_clock_rates_from_sdp(sdp_media, &entry->clock_rates);
+	entry->new_clock_rates = true;
 	media_control_learn_sdp(media, sdp_media);
 	stage_remote_ice(exchange, media, sdp_media);
 	learn_mid(exchange->sdp, media, sdp_media);
@@ -323,12 +332,14 @@ static int open_media_sockets(struct ng_request *request, struct call_update *up
 	struct media_update *entry = update_for(update, media);
 	int fds[2];
 	unsigned int port;
-	int error = entry ? port_pool_take_pair(&interface->pool, &interface->local, request->daemon->config->tos,
-						fds, &port) : -ENOSPC;
+	int parked_in = -1;
+	int error = entry ? port_pool_take_pair_watched(&interface->pool, &interface->local, request->daemon->config->tos,
+							fds, &port, &parked_in) : -ENOSPC;
 	if (!error) {
 		media->interface = interface;
 		media->rtp_port = port;
 		entry->new_sockets = true;
+		entry->parked_in = parked_in;
 		for (int kind = STREAM_RTP; kind <= STREAM_RTCP; kind++) {
 			entry->fds[kind] = fds[kind];
 			entry->ports[kind] = (uint16_t) (port + (unsigned int) kind);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "call.h"
+#include "kernel_backend.h"
 #include "call_lifecycle.h"
 #include "daemon.h"
 #include "interface.h"
@@ -253,7 +254,7 @@ static void describe_mos_sample(GString *out, const struct mos_sample *sample, l
 	if (samples >= 0)
 		write_key_integer(out, WORD_SAMPLES, samples);
 	else
-		write_key_integer(out, WORD_REPORTED_AT, sample->reported_us / 1000000);
+		write_key_integer(out, WORD_REPORTED_AT, sample->reported_s);
 	bencode_write_end(out);
 }
 
@@ -281,15 +282,17 @@ static void describe_quality(GString *out, const struct ssrc_quality *quality)
 		describe_mos_sample(out, &quality->highest, -1);
 	}
 	if (quality->samples) {
+		const struct mos_sample *entries[MEDIA_QUALITY_PROGRESSION + 1];
+		uint32_t interval;
+		unsigned int count = media_quality_progression(quality, &interval, entries);
 		bencode_write_text(out, "MOS progression");
 		bencode_write_dictionary(out);
 		bencode_write_text(out, "interval");
-		bencode_write_integer(out, 0);
+		bencode_write_integer(out, interval);
 		bencode_write_text(out, "entries");
 		bencode_write_list(out);
-		unsigned int count = media_quality_progression_count(quality);
 		for (unsigned int i = 0; i < count; i++)
-			describe_mos_sample(out, media_quality_progression_at(quality, i), -1);
+			describe_mos_sample(out, entries[i], -1);
 		bencode_write_end(out);
 		bencode_write_end(out);
 	}
@@ -424,6 +427,7 @@ int ng_command_query(struct ng_request *request)
 		return -ENOENT;
 	}
 	bencode_dictionary_add_string(request->buffer, request->reply, "result", "ok");
+	kernel_backend_refresh_call(request->daemon, call);   /* the kernel's last second too */
 	ng_describe_call(request, call, true);
 	/* ours: whether the call records (recording.h) */
 	bencode_dictionary_add_string(request->buffer, request->reply, "recording", recording_call_state(call));
@@ -453,6 +457,7 @@ int ng_command_delete(struct ng_request *request)
 	struct daemon_context *daemon = request->daemon;
 	long long delay = flags->has_delete_delay ? flags->delete_delay : daemon->config->delete_delay;
 	bencode_dictionary_add_string(request->buffer, request->reply, "result", "ok");
+	kernel_backend_refresh_call(daemon, call);   /* the kernel's last second too */
 	ng_describe_call(request, call, false);
 	if (delay > 0) {
 		call->delete_at_us = now_realtime_us() + delay * 1000000LL;

@@ -31,6 +31,7 @@ struct ng_flags {
 	bool symmetric, asymmetric, strict_source, media_handover, port_latching;
 	bool no_rtcp_attribute, full_rtcp_attribute, loop_protect;
 	bool fatal;
+	bool debug;                        /* flag debug/debugging: per-call debug logging from now on */
 	bool replace_origin, replace_session_connection;
 	enum ng_ice_option ice;
 	/* ICE */

@@ -234,7 +234,7 @@ static bool run_request(struct daemon_context *daemon, struct bencode_buffer *bu
 	int64_t started = now_realtime_us();
 	int result = ng_flags_parse(&request);
 	const char *call_id = request.flags.call_id;
-	if (log_enabled(LOG_INFO)) {
+	if (log_enabled(LOG_INFO) || log_call_debugging(call_id)) {
 		char source_text[ENDPOINT_TEXT_SIZE];
 		log_call(LOG_INFO, call_id, "Received command '%s' from %s", entry->name,
 			 endpoint_text(source, source_text, sizeof(source_text)));
@@ -251,6 +251,9 @@ static bool run_request(struct daemon_context *daemon, struct bencode_buffer *bu
 	} else if (request.warning) {
 		bencode_dictionary_add_string(buffer, reply, "warning", request.warning);
 	}
+	/* flag debug: the call's lines pass any log level from now on (until it ends) */
+	if (result >= 0 && request.flags.debug && call_id && call_lookup(call_id))
+		log_call_debug_set(call_id, true);
 	command_counters[index].name = entry->name;
 	command_counters[index].count++;
 	double seconds = (double) (now_realtime_us() - started) / 1e6;

@@ -52,7 +52,8 @@ struct redis {
 	GHashTable *dirty;                 /* call-id (owned) -> NULL: to be written */
 	GHashTable *deletes;               /* call-id (owned) -> NULL: DEL not yet sent */
 	GHashTable *fingerprints;          /* call-id (owned) -> fingerprint last written (guint64 in pointer) */
-	GHashTable *foreign;               /* call-id (owned): restored from another instance's value */
+	GHashTable *foreign;               /* call-id (owned) -> keyspace + 1 it came from (0: standby):
+	                                    * restored from another instance's value */
 	struct timer_entry flush_timer, tick_timer, check_timer;
 	bool flush_armed;
 	unsigned int consecutive_errors;
@@ -602,17 +603,37 @@ static int restore_all(struct redis *redis)
 
 /* ---- keyspace notifications (active-active) ----------------------------------------------- */
 
+/* The GET of a key a keyspace notification named: its keyspace, then the key. */
+struct foreign_get {
+	unsigned int keyspace;
+	char key[];
+};
+
 static void foreign_value(redisAsyncContext *context, void *reply_pointer, void *data)
 {
 	struct redis *redis = active;
-	char *key = data;
+	struct foreign_get *get = data;
+	const char *key = get->key;
 	if (redis) {
 		link_reply(&redis->read, reply_pointer);
 		const redisReply *reply = reply_pointer;
-		if (reply && reply->type == REDIS_REPLY_STRING && !call_lookup(key))
+		if (reply && reply->type == REDIS_REPLY_STRING && !call_lookup(key)) {
 			restore_value(redis, key, reply->str, reply->len, true);
+			/* which keyspace it came from: ksrm ends the calls of a keyspace */
+			if (g_hash_table_contains(redis->foreign, key))
+				g_hash_table_insert(redis->foreign, g_strdup(key), GUINT_TO_POINTER(get->keyspace + 1));
+		}
 	}
-	g_free(key);
+	g_free(get);
+}
+
+static struct foreign_get *foreign_get_new(unsigned int keyspace, const char *key)
+{
+	size_t length = strlen(key) + 1;
+	struct foreign_get *get = g_malloc(sizeof(*get) + length);
+	get->keyspace = keyspace;
+	memcpy(get->key, key, length);
+	return get;
 }
 
 /* pmessage, pattern, "__keyspace@DB__:KEY", event */
@@ -635,7 +656,7 @@ static void keyspace_message(redisAsyncContext *context, void *reply_pointer, vo
 		if (call)
 			return;   /* ours, or restored already */
 		if (!link_command(&redis->read, NULL, NULL, "SELECT %u", db)
-		    || !link_command(&redis->read, foreign_value, g_strdup(key), "GET %s", key))
+		    || !link_command(&redis->read, foreign_value, foreign_get_new(db, key), "GET %s", key))
 			log_call(LOG_WARNING, key, "redis: keyspace event lost, no read connection");
 	} else if ((!strcmp(event, "del") || !strcmp(event, "expired")) && call
 		   && g_hash_table_contains(redis->foreign, key)) {
@@ -650,6 +671,66 @@ static void keyspace_connected(struct redis_link *link)
 	for (unsigned int i = 0; i < redis->config->subscribe_keyspace_count; i++)
 		redisAsyncCommand(link->context, keyspace_message, NULL, "PSUBSCRIBE __keyspace@%u__:*",
 				  redis->config->subscribe_keyspace[i]);
+}
+
+/* ---- the CLI's ksadd / ksrm: keyspaces at run time (the list is config->subscribe_keyspace) */
+
+static void link_init(struct redis_link *link, const char *role, const struct redis_target *target,
+                      struct event_loop *loop, void (*connected)(struct redis_link *link));
+
+static void start_keyspace_links(struct redis *redis)
+{
+	const struct daemon_config *config = redis->config;
+	const struct redis_target *target = config->redis_read.host[0] ? &config->redis_read : &config->redis_write;
+	link_init(&redis->keyspace, "keyspace", target, redis->daemon->loop, keyspace_connected);
+	link_init(&redis->read, "read", target, redis->daemon->loop, NULL);
+	redis->keyspace_enabled = true;
+	link_connect(&redis->keyspace);
+	link_connect(&redis->read);
+}
+
+bool redis_running(void)
+{
+	return active != NULL;
+}
+
+void redis_keyspace_subscribe(unsigned int keyspace)
+{
+	struct redis *redis = active;
+	if (!redis)
+		return;
+	if (!redis->keyspace_enabled)
+		start_keyspace_links(redis);   /* subscribes the whole list once connected */
+	else if (redis->keyspace.connected)
+		redisAsyncCommand(redis->keyspace.context, keyspace_message, NULL, "PSUBSCRIBE __keyspace@%u__:*", keyspace);
+	/* not connected: keyspace_connected() subscribes the list when it is */
+}
+
+unsigned int redis_keyspace_unsubscribe(unsigned int keyspace)
+{
+	struct redis *redis = active;
+	if (!redis)
+		return 0;
+	if (redis->keyspace_enabled && redis->keyspace.connected)
+		redisAsyncCommand(redis->keyspace.context, NULL, NULL, "PUNSUBSCRIBE __keyspace@%u__:*", keyspace);
+	/* its foreign calls end here (not in Redis: their values are the other instance's) */
+	GPtrArray *ending = g_ptr_array_new_with_free_func(g_free);
+	GHashTableIter iterator;
+	gpointer key, value;
+	g_hash_table_iter_init(&iterator, redis->foreign);
+	while (g_hash_table_iter_next(&iterator, &key, &value))
+		if (GPOINTER_TO_UINT(value) == keyspace + 1 && key != value)
+			g_ptr_array_add(ending, g_strdup(key));
+	unsigned int ended = 0;
+	for (guint i = 0; i < ending->len; i++) {
+		struct call *call = call_lookup(g_ptr_array_index(ending, i));
+		if (call) {
+			call_end(call, CALL_END_CLI_TERMINATE);
+			ended++;
+		}
+	}
+	g_ptr_array_free(ending, TRUE);
+	return ended;
 }
 
 static void mark_own_call(struct call *call, void *data)
@@ -730,13 +811,8 @@ int redis_start(struct redis **result, struct daemon_context *daemon)
 	struct event_loop *loop = daemon->loop;
 	link_init(&redis->write, "write", have_write ? &config->redis_write : &config->redis_read, loop, write_connected);
 	redis->keyspace_enabled = config->subscribe_keyspace_count > 0;
-	if (redis->keyspace_enabled) {
-		const struct redis_target *target = have_read ? &config->redis_read : &config->redis_write;
-		link_init(&redis->keyspace, "keyspace", target, loop, keyspace_connected);
-		link_init(&redis->read, "read", target, loop, NULL);
-		link_connect(&redis->keyspace);
-		link_connect(&redis->read);
-	}
+	if (redis->keyspace_enabled)
+		start_keyspace_links(redis);
 	link_connect(&redis->write);
 	event_loop_timer_arm(loop, &redis->tick_timer, timer_now_us() + TICK_US, TICK_US);
 	event_loop_timer_arm(loop, &redis->check_timer, timer_now_us() + 1000000, 1000000);

@@ -62,6 +62,12 @@ void redis_read_statistics(struct redis_statistics *statistics);
  * (kept and relayed, no longer written: the other instance owns the values); active makes
  * every call ours again and writes them all. -ENOTCONN without Redis. */
 int redis_set_standby(bool standby);
+/* The CLI's ksadd / ksrm (the caller has changed config->subscribe_keyspace): subscribe to one
+ * more keyspace now (or once connected); unsubscribe from one and end its foreign calls,
+ * returning how many. Without Redis (redis_running() false) they do nothing. */
+bool redis_running(void);
+void redis_keyspace_subscribe(unsigned int keyspace);
+unsigned int redis_keyspace_unsubscribe(unsigned int keyspace);
 /* Calls restored from another instance's value (or set foreign by standby). */
 unsigned int redis_foreign_count(void);
 bool redis_call_is_foreign(const char *call_id);

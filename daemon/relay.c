@@ -917,6 +917,34 @@ int relay_watch_family_socket(struct media_worker *worker, struct stream *stream
 	return 0;
 }
 
+int relay_park_socket(struct media_worker *worker, int fd)
+{
+	/* EPOLLIN off: packets wait in the socket until the pool drains it. ONESHOT: an error
+	 * condition (always reported) comes at most once, as a NULL event, which the worker
+	 * takes for a wake-up. The worker may still hold an event of this round for the old
+	 * stream: it sees call->deleted under the lock and leaves the socket alone. */
+	struct epoll_event event = { .events = EPOLLONESHOT, .data.ptr = NULL };
+	if (epoll_ctl(worker->epoll_fd, EPOLL_CTL_MOD, fd, &event) < 0)
+		return -errno;
+	return worker->epoll_fd;
+}
+
+int relay_rewatch_stream(struct media_worker *worker, struct stream *stream, int parked_in)
+{
+	if (parked_in != worker->epoll_fd) {
+		if (parked_in >= 0)
+			epoll_ctl(parked_in, EPOLL_CTL_DEL, stream->fd, NULL);
+		return relay_watch_stream(worker, stream);
+	}
+	/* one MOD instead of the DEL on delete and the ADD here (which allocate and free) */
+	struct epoll_event event = { .events = EPOLLIN, .data.ptr = stream };
+	if (epoll_ctl(worker->epoll_fd, EPOLL_CTL_MOD, stream->fd, &event) < 0)
+		return relay_watch_stream(worker, stream);
+	if (stream->kind == STREAM_RTP)
+		worker->placed_streams++;
+	return 0;
+}
+
 /* RTP streams of the call that got a socket (local_port stays set once the socket is closed). */
 static unsigned int placed_streams_of(struct call *call)
 {

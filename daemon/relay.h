@@ -51,6 +51,13 @@ void relay_sample_load(unsigned int interval_ms);
 int relay_watch_stream(struct media_worker *worker, struct stream *stream);
 /* ICE on both address families: polls the stream's other family socket (extras->family_fd). */
 int relay_watch_family_socket(struct media_worker *worker, struct stream *stream);
+/* Socket fd of a deleted call stays in the worker's epoll set but reports nothing (parked in
+ * its port pool). Returns that epoll set's fd, or -errno (-ENOENT: fd was not in it). */
+int relay_park_socket(struct media_worker *worker, int fd);
+/* relay_watch_stream() for a socket that came out of the port pool still in epoll set
+ * parked_in (port_pool_take_pair_watched(); -1: in none): re-enabled there when that is the
+ * worker's, else moved. */
+int relay_rewatch_stream(struct media_worker *worker, struct stream *stream, int parked_in);
 /* Hands a destroyed call to its worker, which frees it at its next quiescent point. */
 void relay_retire_call(struct media_worker *worker, struct call *call);
 void relay_read_totals(struct relay_totals *totals);

@@ -323,6 +323,18 @@ const union endpoint *stream_server_address(const struct stream_server *server)
 	return &server->address;
 }
 
+void stream_server_foreach_connection(struct stream_server *server,
+				      void (*function)(struct stream_connection *connection, void *data), void *data)
+{
+	for (guint i = server->connections->len; i > 0; i--)
+		function(g_ptr_array_index(server->connections, i - 1), data);
+}
+
+struct stream_server *stream_connection_server(const struct stream_connection *connection)
+{
+	return connection->server;
+}
+
 void *stream_connection_context(const struct stream_connection *connection)
 {
 	return connection->server->context;

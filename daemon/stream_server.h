@@ -52,7 +52,12 @@ void stream_server_close(struct stream_server *server);
 /* The bound address (port filled in when 0 was asked for). */
 const union endpoint *stream_server_address(const struct stream_server *server);
 
+/* Calls function for every open connection (the TCP control protocol's `controls`). */
+void stream_server_foreach_connection(struct stream_server *server,
+				      void (*function)(struct stream_connection *connection, void *data), void *data);
+
 void *stream_connection_context(const struct stream_connection *connection);
+struct stream_server *stream_connection_server(const struct stream_connection *connection);
 const union endpoint *stream_connection_peer(const struct stream_connection *connection);
 /* Queues bytes for the client; sent as the socket takes them. */
 void stream_connection_write(struct stream_connection *connection, const char *data, size_t length);

@@ -56,6 +56,8 @@ enum payload_kind {
 struct payload_info {
 	enum payload_kind kind;
 	u8 payload_type;
+	u16 sequence;
+	u32 timestamp;
 	u32 ssrc;
 };
 
@@ -94,6 +96,8 @@ static void classify_payload(const u8 *payload, unsigned int length, struct payl
 		return;
 	info->kind = PAYLOAD_RTP;
 	info->payload_type = second & 0x7f;
+	info->sequence = get_unaligned_be16(payload + 2);
+	info->timestamp = get_unaligned_be32(payload + 4);
 	info->ssrc = get_unaligned_be32(payload + 8);
 }
 
@@ -424,8 +428,11 @@ static unsigned int forward_packet(struct sk_buff *skb, const struct xt_action_p
 	atomic64_add(payload_length, &stats->bytes);
 	/* Tick resolution is plenty for timeouts and far cheaper than reading the clock. */
 	atomic64_set(&stats->last_packet_unix_ns, ktime_get_coarse_real_ns());
-	if (payload.kind == PAYLOAD_RTP)
+	if (payload.kind == PAYLOAD_RTP) {
 		count_rtp(stats, &payload);
+		rtpengine_rtp_stats_packet(&stats->rtp, &entry->target, payload.ssrc, payload.payload_type,
+					   payload.sequence, payload.timestamp, payload_length);
+	}
 	return NF_STOLEN;
 }
 

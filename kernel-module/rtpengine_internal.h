@@ -18,6 +18,14 @@
 #define RTPENGINE_HASH_BITS 12
 #define RTPENGINE_HASH_BUCKETS (1u << RTPENGINE_HASH_BITS)
 
+/* Per-SSRC RTP statistics of one target (rtpengine_stats.c, ABI 3). */
+struct rtpengine_rtp_ssrc_stats {
+	spinlock_t lock;                 /* the packet path (softirq) and /proc readers */
+	unsigned int last_slot;          /* the slot of the last packet's SSRC */
+	u64 window;                      /* its last 64 sequence numbers: bit n = highest - n seen */
+	struct rtpengine_rtp_stats slots[RTPENGINE_SSRC_SLOTS];
+};
+
 /* Counters of one target. Written by the packet path on any CPU (atomics, no lock), read
  * by /proc. A replaced target hands its counters to its successor, so they survive
  * updates. */
@@ -35,6 +43,7 @@ struct rtpengine_stats {
 	atomic64_t payload_type_packets[RTPENGINE_PAYLOAD_TYPE_SLOTS];
 	atomic64_t srtp_auth_failures;
 	atomic64_t srtp_replays;
+	struct rtpengine_rtp_ssrc_stats rtp;   /* ABI 3 (kstats) */
 };
 
 /* Keyed crypto transforms of one SRTP side (rtpengine_srtp.c). */
@@ -96,6 +105,14 @@ void rtpengine_srtp_session_retire(struct rtpengine_srtp_session *session, struc
 void rtpengine_srtp_session_snapshot(struct rtpengine_srtp_session *session, struct rtpengine_counters *out);
 unsigned int rtpengine_srtp_tailroom(const struct rtpengine_srtp_session *session);
 int rtpengine_srtp_process(struct rtpengine_srtp_session *session, u8 *packet, unsigned int length);
+
+/* rtpengine_stats.c (ABI 3): per-SSRC RTP statistics */
+void rtpengine_rtp_stats_init(struct rtpengine_rtp_ssrc_stats *stats);
+/* One forwarded RTP packet (length: UDP payload bytes); softirq, never sleeps. */
+void rtpengine_rtp_stats_packet(struct rtpengine_rtp_ssrc_stats *stats, const struct rtpengine_target *target,
+				u32 ssrc, u8 payload_type, u16 sequence, u32 timestamp, unsigned int length);
+void rtpengine_rtp_stats_snapshot(struct rtpengine_rtp_ssrc_stats *stats, struct rtpengine_rtp_stats *out);
+int rtpengine_clock_rates_validate(const struct rtpengine_clock_rate *rates, const char **reason);
 
 int rtpengine_tables_init(void);
 void rtpengine_tables_exit(void);

@@ -171,7 +171,7 @@ static int validate_target(const struct rtpengine_target *target, const char **r
 		*reason = "SRTP target without the RTP flag";
 		return -EINVAL;
 	}
-	return 0;
+	return rtpengine_clock_rates_validate(target->clock_rates, reason);
 }
 
 /* Checks everything in a record except what the command's own handler checks. */
@@ -257,6 +257,7 @@ static void stats_snapshot(const struct rtpengine_entry *entry, struct rtpengine
 	out->srtp_replays = atomic64_read(&stats->srtp_replays);
 	if (entry->srtp)
 		rtpengine_srtp_session_snapshot(entry->srtp, out);
+	rtpengine_rtp_stats_snapshot(&entry->stats->rtp, out->rtp);
 	for (i = 0; i < RTPENGINE_SSRC_SLOTS; i++) {
 		s64 key = atomic64_read(&stats->ssrc_keys[i]);
 
@@ -298,6 +299,7 @@ static int table_add_target(struct rtpengine_table *table, const struct rtpengin
 		return -ENOMEM;
 	}
 	entry->owns_stats = true;
+	rtpengine_rtp_stats_init(&entry->stats->rtp);
 	if (rtpengine_srtp_wanted(target)) {
 		entry->srtp = rtpengine_srtp_session_create(target);
 		if (IS_ERR(entry->srtp)) {
@@ -579,6 +581,14 @@ static int table_list_show(struct seq_file *seq, void *unused)
 				if (counters.ssrcs[i].used)
 					seq_printf(seq, "    ssrc 0x%08x packets %llu\n",
 						   counters.ssrcs[i].ssrc, counters.ssrcs[i].packets);
+			for (i = 0; i < RTPENGINE_SSRC_SLOTS; i++)
+				if (counters.rtp[i].used)
+					seq_printf(seq, "    rtp ssrc 0x%08x packets %llu octets %llu sequence %u..%u "
+						   "duplicates %llu reordered %llu jitter-us %llu clock-rate %u\n",
+						   counters.rtp[i].ssrc, counters.rtp[i].packets, counters.rtp[i].octets,
+						   counters.rtp[i].first_sequence, counters.rtp[i].highest_sequence,
+						   counters.rtp[i].duplicates, counters.rtp[i].reordered,
+						   counters.rtp[i].jitter_us16 / 16, counters.rtp[i].clock_rate);
 			for (i = 0; i < RTPENGINE_PAYLOAD_TYPE_SLOTS; i++)
 				if (counters.payload_types[i].used)
 					seq_printf(seq, "    payload-type %u packets %llu\n",

@@ -16,8 +16,9 @@
 #include <linux/types.h>
 
 /* 1: plain forwarding. 2: SRTP decryption/encryption per target, SRTP state handed back
- * by DELETE_TARGET, SRTP counters. */
-#define RTPENGINE_ABI_VERSION 2
+ * by DELETE_TARGET, SRTP counters. 3: per-SSRC RTP statistics (sequence, loss, duplicates,
+ * jitter) with the clock rates handed down per target. */
+#define RTPENGINE_ABI_VERSION 3
 /* "RTPE" in ASCII: rejects writes that are not meant for us at all. */
 #define RTPENGINE_COMMAND_MAGIC 0x52545045u
 
@@ -97,6 +98,39 @@ struct rtpengine_srtp {
 	struct rtpengine_srtp_ssrc_state ssrcs[RTPENGINE_SRTP_SSRC_SLOTS];
 };
 
+/* ---- ABI 3 (kstats): per-SSRC RTP statistics ---- */
+/* Per target, how many payload types get a clock rate for the jitter estimate. */
+#define RTPENGINE_CLOCK_RATE_SLOTS 8
+/* Clock rate for payload types the daemon did not name (RFC 3551's most common). */
+#define RTPENGINE_DEFAULT_CLOCK_RATE 8000
+
+/* The RTP clock rate of one payload type (RFC 3550 section 5.1, timestamp units). */
+struct rtpengine_clock_rate {
+	__u8 payload_type;          /* 0..127 */
+	__u8 used;                  /* 0 = free slot: the rest must be 0 */
+	__u16 reserved;             /* must be 0 */
+	__u32 clock_rate;           /* Hz, 1..1000000 */
+};
+
+/* What the module measured from the RTP of one SSRC it forwarded (RFC 3550 appendix A.1,
+ * A.3, A.8), counted from the target's creation (kept across an update of the target).
+ * Sequence numbers are extended: the first packet's 16-bit number, plus 65536 per wrap. */
+struct rtpengine_rtp_stats {
+	__u32 ssrc;
+	__u32 used;                 /* 0 = free slot */
+	__u64 packets;              /* distinct sequence numbers forwarded */
+	__u64 octets;               /* UDP payload bytes of those */
+	__u64 duplicates;           /* a sequence number seen already (within 64): forwarded, not counted */
+	__u64 reordered;            /* older than the highest but new */
+	__u32 first_sequence;       /* extended sequence of the first packet */
+	__u32 highest_sequence;     /* extended; lost = highest - first + 1 - packets */
+	__u64 jitter_us16;          /* interarrival jitter (A.8), microseconds x 16 */
+	__u32 last_timestamp;       /* RTP timestamp of the last new packet */
+	__u32 clock_rate;           /* the rate the jitter used (of the last packet's type) */
+	__u64 last_arrival_ns;      /* CLOCK_MONOTONIC of the last new packet */
+};
+/* ---- end ABI 3 (kstats) ---- */
+
 /* One direction of one stream. Packets to `local` (from `expected_source`, if set) leave
  * from `output_source` to `destination`. local and output_source may be of different
  * families (IPv4 <-> IPv6 relaying). */
@@ -113,6 +147,8 @@ struct rtpengine_target {
 	 * must have the RTP flag; RTCP of such a target goes up to the daemon. */
 	struct rtpengine_srtp decrypt;
 	struct rtpengine_srtp encrypt;
+	/* ABI 3 (kstats): clock rates of the payload types, for the jitter */
+	struct rtpengine_clock_rate clock_rates[RTPENGINE_CLOCK_RATE_SLOTS];
 };
 
 enum rtpengine_command_type {
@@ -134,7 +170,7 @@ struct rtpengine_command {
 	union {
 		struct rtpengine_target target;   /* ADD_TARGET */
 		struct rtpengine_address local;   /* DELETE_TARGET, QUERY_TARGET */
-		__u8 padding[560];                /* fixes the record size; unused bytes 0 */
+		__u8 padding[624];                /* fixes the record size; unused bytes 0 */
 	} u;
 };
 
@@ -168,6 +204,8 @@ struct rtpengine_counters {
 	/* The SRTP state now: what the daemon takes back when the stream leaves the kernel. */
 	struct rtpengine_srtp_ssrc_state decrypt_ssrcs[RTPENGINE_SRTP_SSRC_SLOTS];
 	struct rtpengine_srtp_ssrc_state encrypt_ssrcs[RTPENGINE_SRTP_SSRC_SLOTS];
+	/* ABI 3 (kstats): per-SSRC RTP statistics */
+	struct rtpengine_rtp_stats rtp[RTPENGINE_SSRC_SLOTS];
 };
 
 /* xtables target data: iptables ... -j RTPENGINE --id N */
@@ -181,9 +219,11 @@ struct xt_rtpengine_info {
 RTPENGINE_ABI_ASSERT(sizeof(struct rtpengine_address) == 24, address_size);
 RTPENGINE_ABI_ASSERT(sizeof(struct rtpengine_srtp_ssrc_state) == 32, srtp_ssrc_state_size);
 RTPENGINE_ABI_ASSERT(sizeof(struct rtpengine_srtp) == 208, srtp_size);
-RTPENGINE_ABI_ASSERT(sizeof(struct rtpengine_target) == 536, target_size);
-RTPENGINE_ABI_ASSERT(sizeof(struct rtpengine_command) == 576, command_size);
-RTPENGINE_ABI_ASSERT(sizeof(struct rtpengine_counters) == 528, counters_size);
+RTPENGINE_ABI_ASSERT(sizeof(struct rtpengine_target) == 600, target_size);
+RTPENGINE_ABI_ASSERT(sizeof(struct rtpengine_command) == 640, command_size);
+RTPENGINE_ABI_ASSERT(sizeof(struct rtpengine_counters) == 816, counters_size);
+RTPENGINE_ABI_ASSERT(sizeof(struct rtpengine_clock_rate) == 8, clock_rate_size);
+RTPENGINE_ABI_ASSERT(sizeof(struct rtpengine_rtp_stats) == 72, rtp_stats_size);
 RTPENGINE_ABI_ASSERT(sizeof(struct xt_rtpengine_info) == 4, xt_info_size);
 
 #endif

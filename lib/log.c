@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 #include <pthread.h>
+#include <glib.h>
 
 static struct log_settings current = { .level = LOG_INFO, .facility = LOG_DAEMON, .to_stderr = true };
 /* openlog(3) keeps the pointer it is given, so the ident lives here for the process's life. */
@@ -40,9 +41,40 @@ void log_reopen(void)
 }
 
 
+/* ---- per-call debugging ------------------------------------------------------------------ */
+
+int log_debug_call_count;
+static pthread_mutex_t debug_calls_lock = PTHREAD_MUTEX_INITIALIZER;
+static GHashTable *debug_calls;        /* call-id (owned) of the calls being debugged */
+
+bool log_call_debug_enabled(const char *call_id)
+{
+	pthread_mutex_lock(&debug_calls_lock);
+	bool enabled = debug_calls && g_hash_table_contains(debug_calls, call_id);
+	pthread_mutex_unlock(&debug_calls_lock);
+	return enabled;
+}
+
+bool log_call_debug_set(const char *call_id, bool on)
+{
+	pthread_mutex_lock(&debug_calls_lock);
+	if (!debug_calls)
+		debug_calls = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	bool was = g_hash_table_contains(debug_calls, call_id);
+	if (on && !was)
+		g_hash_table_add(debug_calls, g_strdup(call_id));
+	else if (!on && was)
+		g_hash_table_remove(debug_calls, call_id);
+	__atomic_store_n(&log_debug_call_count, (int) g_hash_table_size(debug_calls), __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&debug_calls_lock);
+	return was;
+}
+
+/* ---- writing ------------------------------------------------------------------------------ */
+
 void log_message(int level, const char *call_id, const char *format, ...)
 {
-	if (!log_enabled(level))
+	if (!log_enabled(level) && !log_call_debugging(call_id))
 		return;
 	char text[1024];
 	va_list args;

@@ -28,6 +28,19 @@ static inline bool log_enabled(int level)
 	return level <= log_current_level;
 }
 
+/* Per-call debugging (the CLI's `debug CALLID on`, as upstream): lines about such a call
+ * (log_call) are written whatever the level. The count is read first, so with no call being
+ * debugged a line above the level still costs one compare and one load. Any thread. */
+extern int log_debug_call_count;
+bool log_call_debug_enabled(const char *call_id);
+/* Returns whether the call was being debugged before. */
+bool log_call_debug_set(const char *call_id, bool on);
+
+static inline bool log_call_debugging(const char *call_id)
+{
+	return __atomic_load_n(&log_debug_call_count, __ATOMIC_RELAXED) && call_id && log_call_debug_enabled(call_id);
+}
+
 /* Formats and writes one line; callers go through the macros, which check the level first. */
 void log_message(int level, const char *call_id, const char *format, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -41,7 +54,8 @@ void log_message(int level, const char *call_id, const char *format, ...)
 #define log_info(...)    log_at(LOG_INFO, NULL, __VA_ARGS__)
 #define log_debug(...)   log_at(LOG_DEBUG, NULL, __VA_ARGS__)
 
-/* Lines about one call: "[call-id] message". */
-#define log_call(level, call_id, ...) log_at(level, call_id, __VA_ARGS__)
+/* Lines about one call: "[call-id] message"; written at any level while the call is debugged. */
+#define log_call(level, call_id, ...) \
+	do { if (log_enabled(level) || log_call_debugging(call_id)) log_message(level, call_id, __VA_ARGS__); } while (0)
 
 #endif

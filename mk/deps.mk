@@ -28,6 +28,8 @@ BENCH_PACKAGES += libsrtp2-dev
 # from debootstrap; pandoc turns docs/ into the man pages `make install` installs.
 BUILD_PACKAGES += pandoc
 PACKAGE_PACKAGES := debhelper dh-dkms dkms fakeroot lintian debootstrap pandoc systemd
+# the package test boots systemd as PID 1 in the Debian root (systemd-nspawn -b)
+PACKAGE_PACKAGES += systemd-container
 
 # Package scripts must not start services (Debian's rtpengine, redis, kamailio) on
 # the machine: a temporary policy-rc.d refuses them, unless one exists already.

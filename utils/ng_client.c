@@ -17,6 +17,7 @@
 #include "log.h"
 #include "ng_client_print.h"
 #include "ng_client_transport.h"
+#include "ng_client_upstream.h"
 #include "options.h"
 #include "version.h"
 
@@ -38,7 +39,9 @@ struct client_settings {
 	struct ng_client_timing timing;
 	char *sdp_file;                 /* NULL: no "sdp"; "-": standard input */
 	bool json;
+	bool verbose;                   /* -v: print the request first, as upstream's client does */
 	GPtrArray *flags;               /* char *, from --flag */
+	struct ng_client_upstream upstream;   /* upstream's options (--call-id=X, --trust-address, ...) */
 };
 
 /* The positional arguments, split from the options before the option engine (which takes
@@ -103,6 +106,11 @@ static int apply_json(void *target, const char *value, char **reason)
 	return options_apply_boolean(value, &((struct client_settings *) target)->json, reason);
 }
 
+static int apply_verbose(void *target, const char *value, char **reason)
+{
+	return options_apply_boolean(value, &((struct client_settings *) target)->verbose, reason);
+}
+
 static int apply_flag(void *target, const char *value, char **reason)
 {
 	struct client_settings *settings = target;
@@ -120,7 +128,8 @@ static int apply_flag(void *target, const char *value, char **reason)
 
 static const struct option_spec option_table[] = {
 	SUPPORTED("help", 'h', OPTION_FLAG, NULL, NULL, "Show help options"),
-	SUPPORTED("version", 'v', OPTION_FLAG, NULL, NULL, "Print version and exit"),
+	SUPPORTED("version", 0, OPTION_FLAG, NULL, NULL, "Print version and exit"),
+	SUPPORTED("verbose", 'v', OPTION_FLAG, apply_verbose, NULL, "Print the request before sending it"),
 	SUPPORTED("proxy", 'p', OPTION_VALUE, apply_proxy, "[ADDR:]PORT",
 			"The daemon's ng address (default 127.0.0.1:2223; a bare PORT is on 127.0.0.1)"),
 	SUPPORTED("timeout", 't', OPTION_VALUE, apply_timeout, "MS", "Wait this long for each reply (default 1000)"),
@@ -138,6 +147,10 @@ static const char usage_trailer[] =
 	"  COMMAND [KEY=VALUE...]  the ng command (ping, offer, answer, delete, query, list,\n"
 	"                          statistics, ...) and the request's keys; values are sent as\n"
 	"                          strings; a key given twice becomes a list\n"
+	"\nUpstream's options (rtpengine-ng-client of rtpengine 10.5) are accepted as well:\n"
+	"  --proxy-address=HOST --proxy-port=PORT, --call-id=X, --from-tag=X, --to-tag=X,\n"
+	"  --sdp=TEXT, --flags=NAME, --trust-address and the other flag options,\n"
+	"  --replace-origin, --codec-strip=NAME, --direction=A,B, ... (utils/README.md).\n"
 	"\nExit status: 0 result ok, 1 result error (reason on stderr), 2 usage error,\n"
 	"3 no answer, timeout or malformed reply.\n";
 
@@ -169,8 +182,10 @@ static const struct option_spec *find_option(const char *name, size_t length, ch
 
 /* Copies argv[0] and every option (with a value that follows it as the next argument, as the
  * engine reads it) to options, and everything else to words; everything after "--" is a
- * word. Sets *help when --help or -h is among the options. */
-static void split_arguments(int argc, char **argv, GPtrArray *options, GPtrArray *words, bool *help)
+ * word; upstream's options go to upstream. Sets *help when --help or -h is among the options.
+ * Returns 0, or -EINVAL with *error_message (an upstream option without its value). */
+static int split_arguments(int argc, char **argv, GPtrArray *options, GPtrArray *words, bool *help,
+			   struct ng_client_upstream *upstream, char **error_message)
 {
 	g_ptr_array_add(options, argv[0]);
 	for (int index = 1; index < argc; index++) {
@@ -184,15 +199,25 @@ static void split_arguments(int argc, char **argv, GPtrArray *options, GPtrArray
 			g_ptr_array_add(words, argument);
 			continue;
 		}
-		g_ptr_array_add(options, argument);
 		bool takes_next = false;
 		if (argument[1] == '-') {
 			const char *name = argument + 2;
 			const char *equals = strchr(name, '=');
 			const struct option_spec *spec = find_option(name, equals ? (size_t) (equals - name) : strlen(name), 0);
+			if (!spec) {
+				int used = ng_client_upstream_option(upstream, argc, argv, index, error_message);
+				if (used < 0)
+					return used;
+				if (used > 0) {
+					index += used - 1;
+					continue;
+				}
+			}
+			g_ptr_array_add(options, argument);
 			*help |= spec && !strcmp(spec->long_name, "help");
 			takes_next = spec && !equals && spec->kind != OPTION_FLAG;
 		} else {
+			g_ptr_array_add(options, argument);
 			for (const char *letter = argument + 1; *letter; letter++) {
 				const struct option_spec *spec = find_option(NULL, 0, *letter);
 				*help |= spec && !strcmp(spec->long_name, "help");
@@ -206,6 +231,7 @@ static void split_arguments(int argc, char **argv, GPtrArray *options, GPtrArray
 			g_ptr_array_add(options, argv[++index]);
 	}
 	g_ptr_array_add(options, NULL);
+	return 0;
 }
 
 /* COMMAND then KEY=VALUE words. 0, or -EINVAL with *error_message set. */
@@ -279,7 +305,7 @@ static GString *read_sdp(const char *path, char **error_message)
 /* ---- request and reply ------------------------------------------------------------------- */
 
 static struct bencode_item *build_request(struct bencode_buffer *buffer, const struct command_words *words,
-					  const struct client_settings *settings, const GString *sdp)
+					  const struct client_settings *settings, const GString *sdp, char **error_message)
 {
 	struct bencode_item *request = bencode_dictionary_new(buffer);
 	bencode_dictionary_add_string(buffer, request, "command", words->command);
@@ -298,6 +324,8 @@ static struct bencode_item *build_request(struct bencode_buffer *buffer, const s
 		if (is_flags)
 			flags = list;
 	}
+	if (ng_client_upstream_build(&settings->upstream, buffer, request, &flags, error_message) < 0)
+		return NULL;
 	if (settings->flags->len > 0 && !flags)
 		flags = bencode_dictionary_add_list(buffer, request, "flags");
 	for (guint i = 0; i < settings->flags->len; i++)
@@ -359,6 +387,7 @@ int main(int argc, char **argv)
 		.timing = { .timeout_ms = DEFAULT_TIMEOUT_MS, .retries = DEFAULT_RETRIES },
 		.flags = g_ptr_array_new_with_free_func(g_free),
 	};
+	ng_client_upstream_init(&settings.upstream);
 	endpoint_parse(&settings.proxy, AF_INET, DEFAULT_PROXY_ADDRESS, DEFAULT_PROXY_PORT);
 	struct command_words words = {
 		.keys = g_ptr_array_new(),
@@ -372,7 +401,8 @@ int main(int argc, char **argv)
 	int status = EXIT_USAGE;
 
 	bool help = false;
-	split_arguments(argc, argv, option_arguments, word_arguments, &help);
+	if (split_arguments(argc, argv, option_arguments, word_arguments, &help, &settings.upstream, &error_message) < 0)
+		goto usage_error;
 	struct option_program program = client_program();
 	switch (options_load(&program, &settings, (int) option_arguments->len - 1, (char **) option_arguments->pdata,
 			NULL, &error_message)) {
@@ -388,16 +418,36 @@ int main(int argc, char **argv)
 	}
 	if (parse_words(word_arguments, &words, &error_message) < 0)
 		goto usage_error;
-	if (settings.sdp_file && g_hash_table_contains(words.values, "sdp")) {
-		error_message = g_strdup("give the SDP either as --sdp-file or as sdp=..., not both");
+	if ((settings.sdp_file != NULL) + g_hash_table_contains(words.values, "sdp") + (settings.upstream.sdp != NULL) > 1) {
+		error_message = g_strdup("give the SDP once: as --sdp-file, --sdp or sdp=...");
 		goto usage_error;
+	}
+	if (settings.upstream.proxy_address || settings.upstream.proxy_port) {
+		/* upstream's pair; its default address is localhost */
+		const char *host = settings.upstream.proxy_address ? settings.upstream.proxy_address : "localhost";
+		g_autofree char *proxy = g_strdup_printf(strchr(host, ':') ? "[%s]:%s" : "%s:%s", host,
+							 settings.upstream.proxy_port ? settings.upstream.proxy_port : "2223");
+		char *reason = NULL;
+		if (apply_proxy(&settings, proxy, &reason) < 0) {
+			error_message = g_strdup_printf("--proxy-address/--proxy-port %s: %s", proxy, reason ? reason : "invalid");
+			g_free(reason);
+			goto usage_error;
+		}
 	}
 	if (settings.sdp_file && !(sdp = read_sdp(settings.sdp_file, &error_message)))
 		goto usage_error;
 
 	buffer = bencode_buffer_new();
 	request_text = g_string_new(NULL);
-	bencode_encode(build_request(buffer, &words, &settings, sdp), request_text);
+	struct bencode_item *request = build_request(buffer, &words, &settings, sdp, &error_message);
+	if (!request)
+		goto usage_error;
+	if (settings.verbose) {
+		fputs("Request:\n", stdout);
+		ng_client_print_readable(stdout, request);
+		fflush(stdout);
+	}
+	bencode_encode(request, request_text);
 	char cookie[NG_CLIENT_COOKIE_SIZE];
 	ng_client_new_cookie(cookie);
 	reply_text = g_string_new(NULL);
@@ -428,5 +478,6 @@ done:
 	g_ptr_array_free(words.keys, TRUE);
 	g_ptr_array_free(settings.flags, TRUE);
 	g_free(settings.sdp_file);
+	ng_client_upstream_clear(&settings.upstream);
 	return status;
 }

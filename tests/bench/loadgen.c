@@ -10,6 +10,12 @@
  *   loadgen media --mode ng --srtp SUITE ...           (the callee side speaks SDES-SRTP:
  *                                                      loadgen_srtp.c)
  *
+ * Media options: --rtcp-mux yes offers a=rtcp-mux (RTCP on the RTP socket, RFC 5761);
+ * --rtcp-interval S (with --rtcp-mux) also sends RTCP from every socket every S seconds: an
+ * SR with a reception report about the other side's SSRC (LSR/DLSR echoing the last SR it
+ * received, so a relay can measure round trips and score a MOS) and an SDES CNAME, spread
+ * over the interval like the RTP. rtcp_sent/rtcp_received count them.
+ *
  * "media" sets up N calls (ng offer + answer, each side with its own UDP socket whose port
  * the SDP announces), sends RATE packets/s per direction per call of 172-byte RTP (PCMU,
  * 20 ms, 160 payload bytes) from exactly those sockets, receives them on the far side and
@@ -88,6 +94,10 @@ struct media_side {
 	struct sockaddr_in relay;	/* where this side sends: what the relay's SDP told it */
 	uint16_t sequence;
 	uint32_t timestamp;
+	uint32_t packets_sent, octets_sent;
+	/* the last SR received from the other side (written by the receiver thread) */
+	uint32_t last_sr_middle;
+	int64_t last_sr_ns;
 };
 
 struct call {
@@ -132,6 +142,7 @@ struct receiver_state {
 	atomic_int stop;
 	uint64_t received;
 	uint64_t misrouted;
+	uint64_t rtcp_received;
 	uint32_t *histogram;
 };
 
@@ -305,14 +316,18 @@ static void ng_client_close(struct ng_client *client)
 		close(client->fd);
 }
 
+/* --rtcp-mux yes: a=rtcp-mux in both SDPs; --rtcp-interval S: RTCP every S seconds per socket */
+static int rtcp_mux;
+static double rtcp_interval;
+
 /* CRYPTO_TAG > 0: an SDES-SRTP answer (RFC 4568) with that tag and KEY. */
 static size_t build_sdp(char *buffer, size_t size, int port, int crypto_tag, const char *key)
 {
 	/* RFC 4566 section 5.2: sess-id is numeric; the port makes it unique enough here. */
 	int length = snprintf(buffer, size,
 		"v=0\r\no=- %d 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
-		"m=audio %d RTP/%s 0\r\na=rtpmap:0 PCMU/8000\r\na=ptime:20\r\na=sendrecv\r\n",
-		port, port, crypto_tag > 0 ? "SAVP" : "AVP");
+		"m=audio %d RTP/%s 0\r\na=rtpmap:0 PCMU/8000\r\na=ptime:20\r\na=sendrecv\r\n%s",
+		port, port, crypto_tag > 0 ? "SAVP" : "AVP", rtcp_mux ? "a=rtcp-mux\r\n" : "");
 	if (length > 0 && crypto_tag > 0 && (size_t) length < size)
 		length += snprintf(buffer + length, size - length, "a=crypto:%d %s inline:%s\r\n", crypto_tag,
 			loadgen_srtp_suite(), key);
@@ -612,6 +627,20 @@ static void *receiver_main(void *argument)
 			int64_t read_time = now_ns();
 			for (int i = 0; i < received; i++) {
 				struct payload_stamp stamp;
+				/* RFC 5761 section 4: SR .. APP (200-204) on the multiplexed port */
+				unsigned char type = (unsigned char) buffers[i][1];
+				if (messages[i].msg_len >= 8 && type >= 200 && type <= 204) {
+					state->rtcp_received++;
+					if (type == 200 && messages[i].msg_len >= 20) {
+						/* the middle 32 bits of its NTP timestamp: what an LSR echoes */
+						const unsigned char *ntp = (const unsigned char *) buffers[i] + 8;
+						uint32_t middle = (uint32_t) ntp[2] << 24 | (uint32_t) ntp[3] << 16 |
+							(uint32_t) ntp[4] << 8 | ntp[5];
+						__atomic_store_n(&state->sides[index].last_sr_middle, middle, __ATOMIC_RELAXED);
+						__atomic_store_n(&state->sides[index].last_sr_ns, now_ns(), __ATOMIC_RELAXED);
+					}
+					continue;
+				}
 				struct loadgen_srtp_leg *srtp = state->sides[index].srtp;
 				if (srtp) {
 					int length = loadgen_srtp_unprotect(srtp, buffers[i], (int) messages[i].msg_len);
@@ -663,6 +692,8 @@ static void fill_packet(char *packet, struct media_side *side, int index, int me
 	uint16_t sequence = htons(side->sequence++);
 	uint32_t timestamp = htonl(side->timestamp), ssrc = htonl(0x10000000u + index);
 	side->timestamp += RTP_PAYLOAD_LENGTH;
+	side->packets_sent++;
+	side->octets_sent += RTP_PAYLOAD_LENGTH;
 	packet[0] = (char) 0x80;	/* RTP version 2, RFC 3550 section 5.1 */
 	packet[1] = 0;			/* payload type 0: PCMU, RFC 3551 section 6 */
 	memcpy(packet + 2, &sequence, 2);
@@ -670,6 +701,46 @@ static void fill_packet(char *packet, struct media_side *side, int index, int me
 	memcpy(packet + 8, &ssrc, 4);
 	stamp.send_ns = now_ns();
 	memcpy(packet + RTP_HEADER_LENGTH, &stamp, sizeof(stamp));
+}
+
+static void put32(unsigned char *out, uint32_t value)
+{
+	out[0] = (unsigned char) (value >> 24);
+	out[1] = (unsigned char) (value >> 16);
+	out[2] = (unsigned char) (value >> 8);
+	out[3] = (unsigned char) value;
+}
+
+/* RFC 3550 section 6.4.1 SR with one report block about the other side's stream, then SDES
+ * with a CNAME (section 6.5): a compound as phones send it. Returns its length. */
+static size_t fill_rtcp(unsigned char *packet, struct media_side *side, int index)
+{
+	struct timespec real;
+	clock_gettime(CLOCK_REALTIME, &real);
+	uint32_t ntp_seconds = (uint32_t) (real.tv_sec + 2208988800LL);
+	uint32_t ntp_fraction = (uint32_t) (((uint64_t) real.tv_nsec << 32) / 1000000000ULL);
+	uint32_t last_sr = __atomic_load_n(&side->last_sr_middle, __ATOMIC_RELAXED);
+	int64_t last_sr_ns = __atomic_load_n(&side->last_sr_ns, __ATOMIC_RELAXED);
+	uint32_t delay = last_sr_ns ? (uint32_t) ((now_ns() - last_sr_ns) * 65536 / 1000000000LL) : 0;
+	put32(packet, 0x81c8000c);	/* version 2, one report block, SR, 13 words */
+	put32(packet + 4, 0x10000000u + index);
+	put32(packet + 8, ntp_seconds);
+	put32(packet + 12, ntp_fraction);
+	put32(packet + 16, side->timestamp);
+	put32(packet + 20, side->packets_sent);
+	put32(packet + 24, side->octets_sent);
+	put32(packet + 28, 0x10000000u + (index ^ 1));	/* the other side's SSRC */
+	put32(packet + 32, 0);				/* nothing lost */
+	put32(packet + 36, 0);				/* extended highest sequence: not tracked */
+	put32(packet + 40, 8);				/* jitter: 1 ms at 8 kHz */
+	put32(packet + 44, last_sr);
+	put32(packet + 48, last_sr ? delay : 0);
+	/* SDES: one chunk (SSRC, CNAME "lg", end, padding to a word): 16 bytes, length 3 */
+	static const unsigned char sdes_tail[] = { 1, 2, 'l', 'g', 0, 0 };
+	put32(packet + 52, 0x81ca0003);
+	put32(packet + 56, 0x10000000u + index);
+	memcpy(packet + 60, sdes_tail, sizeof(sdes_tail));
+	return 60 + sizeof(sdes_tail) + 2;
 }
 
 /* --- commands --- */
@@ -751,7 +822,7 @@ static int command_media(const struct options *options)
 		return 1;
 
 	/* Media: every socket sends once per period; socket i at offset i/side_count of it. */
-	uint64_t sent = 0, send_errors = 0;
+	uint64_t sent = 0, send_errors = 0, rtcp_sent = 0;
 	double relay_cpu_start = -1, relay_cpu_end = -1, own_cpu_start = 0, own_cpu_end = 0;
 	int64_t measured_start_ns = 0, measured_end_ns = 0;
 	static struct thread_times threads_start, threads_end;
@@ -762,6 +833,10 @@ static int command_media(const struct options *options)
 		int64_t end = measure_from + (int64_t) (options->duration * 1e9);
 		char packet[PACKET_LENGTH + LOADGEN_SRTP_TRAILER];
 		memset(packet, 0xff, sizeof(packet));
+		unsigned char rtcp[128] = { 0 };
+		int64_t rounds_per_report = rtcp_interval > 0 ? (int64_t) (rtcp_interval * options->rate + 0.5) : 0;
+		if (rtcp_interval > 0 && rounds_per_report < 1)
+			rounds_per_report = 1;
 		int measuring = 0;
 		for (int64_t round = 0; ; round++) {
 			int64_t round_start = start + round * period;
@@ -799,6 +874,15 @@ static int command_media(const struct options *options)
 					send_errors++;
 				else if (measuring)
 					sent++;
+				/* each socket's report in its own round of the interval: spread evenly */
+				if (rounds_per_report && (round + i) % rounds_per_report == 0) {
+					size_t rtcp_length = fill_rtcp(rtcp, &sides[i], i);
+					if (sendto(sides[i].fd, rtcp, rtcp_length, 0, (struct sockaddr *) &sides[i].relay,
+							sizeof(sides[i].relay)) < 0)
+						send_errors++;
+					else if (measuring)
+						rtcp_sent++;
+				}
 			}
 		}
 		measured_end_ns = now_ns();
@@ -831,6 +915,8 @@ static int command_media(const struct options *options)
 	printf("sent=%llu\nreceived=%llu\nmisrouted=%llu\nsend_errors=%llu\n", (unsigned long long) sent,
 		(unsigned long long) receiver.received, (unsigned long long) receiver.misrouted,
 		(unsigned long long) send_errors);
+	printf("rtcp_sent=%llu\nrtcp_received=%llu\n", (unsigned long long) rtcp_sent,
+		(unsigned long long) receiver.rtcp_received);
 	printf("loss_percent=%.4f\n", sent ? 100.0 * ((double) sent - (double) receiver.received) / sent : 0.0);
 	printf("latency_p50_us=%ld\nlatency_p99_us=%ld\nlatency_p999_us=%ld\n",
 		histogram_percentile(receiver.histogram, receiver.received, 0.50),
@@ -902,6 +988,7 @@ static void usage(const char *program)
 	fprintf(stderr,
 		"usage: %s media --mode ng|fixed|direct [--ng IP:PORT] [--relay-base PORT] [--calls N]\n"
 		"          [--duration S] [--warmup S] [--rate PPS] [--pid PID] [--record yes]\n"
+		"          [--rtcp-mux yes] [--rtcp-interval S]\n"
 		"          [--srtp AES_CM_128_HMAC_SHA1_80|AES_CM_128_HMAC_SHA1_32]\n"
 		"       %s ng --ng IP:PORT [--duration S] [--inflight W] [--pid PID]\n", program, program);
 }
@@ -955,6 +1042,10 @@ int main(int argc, char **argv)
 			options.inflight = atoi(value);
 		} else if (!strcmp(name, "--record")) {
 			record_calls = !strcmp(value, "yes");
+		} else if (!strcmp(name, "--rtcp-mux")) {
+			rtcp_mux = !strcmp(value, "yes");
+		} else if (!strcmp(name, "--rtcp-interval")) {
+			rtcp_interval = atof(value);
 		} else if (!strcmp(name, "--srtp")) {
 			if (loadgen_srtp_init(value) < 0) {
 				fprintf(stderr, "unknown SRTP suite %s\n", value);
@@ -964,6 +1055,14 @@ int main(int argc, char **argv)
 			usage(argv[0]);
 			return 1;
 		}
+	}
+	if (rtcp_interval > 0 && !rtcp_mux) {
+		fprintf(stderr, "--rtcp-interval needs --rtcp-mux yes (RTCP rides the RTP socket)\n");
+		return 1;
+	}
+	if (rtcp_interval > 0 && loadgen_srtp_suite()) {
+		fprintf(stderr, "--rtcp-interval sends plain RTCP: not with --srtp (no SRTCP here)\n");
+		return 1;
 	}
 	if (options.calls <= 0 || options.calls > 30000 || options.duration <= 0 || options.rate < 0 ||
 			options.inflight <= 0 || options.inflight > NG_WINDOW_MAX) {

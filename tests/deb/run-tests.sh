@@ -12,7 +12,9 @@
 #      built, the unit's helper and the daemon as an unprivileged user: kernel forwarding
 #      active; stop undoes it (tests/deb/guest-service.sh). The guest's busybox tools are
 #      linked into /usr/bin, where Debian has them (the helper sets its own PATH).
-#   tests/deb/run-tests.sh [lintian|root|guest]...   (default: all three)
+#   2b. systemd as PID 1 in that root (systemd-nspawn -b): systemctl start/stop of the unit,
+#      rtpengine-ctl and rtpengine-ng-client against the service;
+#   tests/deb/run-tests.sh [lintian|root|systemd|guest]...   (default: all four)
 # Needs root (debootstrap, chroot, mounts). Exit status 0 = all passed.
 set -euo pipefail
 ROOT=$(git -C "$(dirname "${BASH_SOURCE[0]}")" rev-parse --show-toplevel)
@@ -22,7 +24,7 @@ DEBS=$ROOT/build/deb
 CACHE=${RTPENGINE_DEB_TEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rtpengine-deb-test}
 MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 SECURITY_MIRROR=${DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
-STEPS=${*:-lintian root guest}
+STEPS=${*:-lintian root systemd guest}
 VERSION=$(dpkg-parsechangelog -l "$ROOT/debian/changelog" -S Version)
 UPSTREAM_VERSION=${VERSION#*:}
 PACKAGES="rtpengine-daemon rtpengine-iptables rtpengine-utils rtpengine-kernel-dkms"
@@ -209,6 +211,88 @@ if [[ " $STEPS " == *" root "* ]]; then
 	fi
 fi
 cleanup_root
+
+# ---- 2b. systemd as PID 1 in that root (systemd-nspawn -b, an overlay on tmpfs keeps the root
+# as it is, a network namespace of its own): the unit starts the daemon (Type=notify: start
+# returns once the daemon sent READY=1), rtpengine-ctl works against it, stop ends it cleanly.
+# Kernel forwarding is not tested here: the container shares the host's kernel, which may not
+# load our module (the kvm guest step does).
+if [[ " $STEPS " == *" systemd "* ]]; then
+	echo "== systemd in the root (systemd-nspawn -b)"
+	nspawn_pid=""
+	stop_container() {
+		[ -n "$nspawn_pid" ] || return 0
+		kill "$nspawn_pid" 2>/dev/null || true   # SIGTERM: the container halts
+		for _ in $(seq 100); do kill -0 "$nspawn_pid" 2>/dev/null || break; sleep 0.1; done
+		kill -9 "$nspawn_pid" 2>/dev/null || true
+		nspawn_pid=""
+	}
+	if ! command -v systemd-nspawn >/dev/null; then
+		fail "systemd-nspawn missing (Debian package systemd-container)"
+	elif [ ! -x "$chroot_root/usr/bin/rtpengine" ] ||
+		[ "$(in_root dpkg-query -W -f='${Version}' rtpengine-daemon 2>/dev/null)" != "$VERSION" ]; then
+		fail "systemd step: no root with our packages (run the root step first)"
+	else
+		systemd-nspawn -D "$chroot_root" --volatile=overlay --register=no --keep-unit --private-network \
+			-b --console=pipe </dev/null >"$CACHE/nspawn.log" 2>&1 &
+		nspawn_pid=$!
+		init=""
+		for _ in $(seq 100); do
+			init=$(pgrep -P "$nspawn_pid" -x systemd || true)
+			[ -n "$init" ] && break; sleep 0.1
+		done
+		in_container() { timeout 60 nsenter -t "$init" -a env LC_ALL=C.UTF-8 "$@"; }
+		# systemctl fails until systemd's own socket is there; then --wait waits for the boot
+		state=""
+		for _ in $(seq 120); do
+			[ -n "$init" ] || break
+			state=$(in_container systemctl is-system-running --wait 2>&1 || true)
+			[ "$state" = running ] || [ "$state" = degraded ] && break
+			sleep 0.5
+		done
+		if [ "$state" != running ] && [ "$state" != degraded ]; then
+			fail "systemd did not boot in the container: '$state'"; cat "$CACHE/nspawn.log"
+		else
+			ok "systemd booted as PID 1 ($state) in $((SECONDS - start)) s"
+			# the container's network has lo only, where interface = any finds nothing (the unit
+			# started at boot failed for that): a veth pair inside it, with a documentation
+			# address, is the machine's network; then a CLI in the config, and start by hand
+			nsenter -t "$init" -n sh -c 'ip link add rtp0 type veth peer name rtp1 &&
+				ip addr add 192.0.2.10/24 dev rtp0 && ip link set rtp1 up && ip link set rtp0 up' ||
+				fail "veth pair in the container"
+			in_container systemctl stop rtpengine-daemon
+			in_container systemctl reset-failed rtpengine-daemon 2>/dev/null || true
+			in_container sed -i 's/^#* *listen-cli *=.*/listen-cli = 127.0.0.1:9900/' /etc/rtpengine/rtpengine.conf
+			[ "$(in_container systemctl show -p Type --value rtpengine-daemon)" = notify ] || fail "unit is not Type=notify"
+			if in_container systemctl start rtpengine-daemon &&
+				[ "$(in_container systemctl is-active rtpengine-daemon)" = active ]; then
+				ok "systemctl start rtpengine-daemon: active (READY=1 received)"
+			else
+				fail "systemctl start rtpengine-daemon"; in_container journalctl -u rtpengine-daemon --no-pager | tail -20
+			fi
+			main_pid=$(in_container systemctl show -p MainPID --value rtpengine-daemon)
+			user=$(in_container stat -c %U "/proc/$main_pid" 2>/dev/null || true)
+			[ "$user" = rtpengine ] || fail "daemon runs as '$user', not rtpengine"
+			if out=$(in_container rtpengine-ctl -port 9900 list totals 2>&1) && grep -q "Total managed sessions" <<<"$out"; then
+				ok "rtpengine-ctl list totals against the service"
+			else
+				fail "rtpengine-ctl list totals: $out"
+			fi
+			if in_container rtpengine-ng-client --proxy-port 2223 ping 2>&1 | grep -q pong; then
+				ok "rtpengine-ng-client ping"
+			else
+				fail "rtpengine-ng-client ping"
+			fi
+			if in_container systemctl stop rtpengine-daemon && [ "$(in_container systemctl show -p Result --value rtpengine-daemon)" = success ] &&
+				! in_container kill -0 "$main_pid" 2>/dev/null; then
+				ok "systemctl stop: ended cleanly ($(in_container systemctl show -p ExecMainStatus rtpengine-daemon))"
+			else
+				fail "systemctl stop rtpengine-daemon"; in_container journalctl -u rtpengine-daemon --no-pager | tail -20
+			fi
+		fi
+	fi
+	stop_container
+fi
 
 # ---- 3. the kvm guest
 if [[ " $STEPS " == *" guest "* ]]; then

@@ -73,11 +73,3 @@ def test_codecs_lists_what_this_build_transcodes():
 def test_version():
     returncode, output = run_briefly(["--config-file=none", "--version"])
     assert returncode == 0 and output.startswith("Version: "), output
-
-
-@pytest.mark.upstream_differs("10.5 accepts --listen-tcp; we refuse it")
-def test_listen_tcp_is_refused_by_name():
-    returncode, output = run_briefly(["--config-file=none", "--log-stderr", "--foreground",
-                                      "--interface=127.0.0.1", "--listen-tcp=127.0.0.1:1"])
-    assert returncode not in (None, 0)
-    assert "listen-tcp" in output

@@ -684,15 +684,44 @@ def test_calls_json_lists_the_live_call(web, media_peer):
     assert json.loads(get(web, "/calls.json")[2])["count"] == 0
 
 
+def play_rtp_and_rtcp(setup, caller, callee):
+    """RTP both ways and RTCP sender reports with reception reports as phones send them
+    (rtcp_traffic.py), long enough for a MOS sample of each party (CQ: both legs' round trip)."""
+    import rtcp_traffic
+    parties = [rtcp_traffic.Party(caller, 0x11111111, setup.caller_sends_to, 0.0, 0, 1),
+               rtcp_traffic.Party(callee, 0x22222222, setup.callee_sends_to, 0.0, 0, 2)]
+    rtcp_traffic.play_call(parties, duration_s=4.5)
+
+
+def test_calls_json_shows_each_party_mos(web, media_peer):
+    """With RTCP, each party's row carries the MOS of what it hears: the latest sample and the
+    average, the same figures query gives."""
+    import json
+    caller, callee = media_peer(CALLER), media_peer(CALLEE)
+    setup = establish(web, caller, callee)
+    play_rtp_and_rtcp(setup, caller, callee)
+    listed = json.loads(get(web, "/calls.json")[2])["calls"][0]
+    query = assert_ok(setup.call.query())
+    for party in listed["parties"]:
+        media = party["media"][0]
+        ssrc = 0x11111111 if party["tag"] == setup.call.from_tag else 0x22222222
+        entry = query["SSRC"][str(ssrc)]
+        # a clean call on loopback: 4.4 (4.3 when the loaded machine adds a millisecond)
+        assert media["mos"] in (4.3, 4.4), party
+        assert media["mos_average"] == entry["average MOS"]["MOS"] / 10, (party, entry)
+        assert media["mos"] == entry["MOS progression"]["entries"][-1]["MOS"] / 10, (party, entry)
+    assert_ok(setup.call.delete())
+
+
 def test_live_view_page_in_headless_chromium(web, media_peer, tmp_path):
     """The page at / (no external resources) shows the live call once its script fetched the
-    list: checked in the DOM Chromium dumps after running it."""
+    list, and each party's MOS from RTCP: checked in the DOM Chromium dumps after running it."""
     chromium = shutil.which("chromium")
     if not chromium:
         pytest.skip("chromium (Debian package chromium) is not installed")
     caller, callee = media_peer(CALLER), media_peer(CALLEE)
     setup = establish(web, caller, callee)
-    assert len(relay_through(caller.rtp, setup.caller_sends_to, rtp_stream(0x1, 4), callee.rtp)) == 4
+    play_rtp_and_rtcp(setup, caller, callee)
     page = get(web, "/")[2].decode()
     assert "<script src" not in page and "http://" not in page and "https://" not in page
     environment = dict(os.environ, HOME=str(tmp_path))
@@ -707,9 +736,11 @@ def test_live_view_page_in_headless_chromium(web, media_peer, tmp_path):
     rows = re.findall(r'<tr class="media" data-call-id="([^"]*)">(.*?)</tr>', dom)
     assert len(rows) == 2, dom
     assert {call_id for call_id, _ in rows} == {setup.call.call_id}
-    cells = [re.findall(r"<td>(.*?)</td>", row) for _, row in rows]
+    cells = [re.findall(r'<td(?: class="mos")?>(.*?)</td>', row) for _, row in rows]
     by_tag = {row[2]: row for row in cells}
     caller_row = by_tag[setup.call.from_tag]
     assert caller_row[4] == "PCMU/8000 PCMA/8000"
-    assert caller_row[6] == "4"          # packets from the caller
-    assert caller_row[9] == "n/a"        # MOS: no RTCP statistics yet
+    assert int(caller_row[6]) >= 200     # RTP and RTCP packets from the caller (4.5 s)
+    for row in cells:
+        # MOS (latest sample) and average: a real number from RTCP, not "n/a"
+        assert row[9] in ("4.3", "4.4") and row[10] in ("4.3", "4.4"), row

@@ -6,12 +6,13 @@ duplicates, reordering) are still there."""
 
 import os
 import struct
+import time
 
 import pytest
 
 from calls import Call, Sdp, assert_ok, make_sdp, media_section, simple_sdp
 from conftest import IS_UPSTREAM, REFERENCE_BINARY
-from rtp import MediaPeer, build_rtcp_rr, build_rtp, build_report_block
+from rtp import MediaPeer, build_rtcp_rr, build_rtcp_sr, build_rtp, build_report_block
 import rtcp_traffic
 import test_srtp
 
@@ -84,6 +85,68 @@ def test_clean_call_scores_about_4_4(rtpengine_factory):
     assert sorted({stream.get("SSRC") for stream in streams}) == [CALLER_SSRC, CALLEE_SSRC]
 
 
+def long_call(daemon, seconds):
+    """A clean scripted call of `seconds` with reports every 1.2 s; the delete reply."""
+    caller, callee = MediaPeer(), MediaPeer()
+    try:
+        call = Call(daemon)
+        offer = assert_ok(call.offer(simple_sdp(caller.host, caller.port)))
+        answer = assert_ok(call.answer(simple_sdp(callee.host, callee.port)))
+        parties = [rtcp_traffic.Party(caller, CALLER_SSRC, Sdp(answer["sdp"]).media_address(), 0.0, 0, 1),
+                   rtcp_traffic.Party(callee, CALLEE_SSRC, Sdp(offer["sdp"]).media_address(), 0.0, 0, 2)]
+        rtcp_traffic.play_call(parties, duration_s=seconds)
+        return assert_ok(call.delete())
+    finally:
+        caller.close()
+        callee.close()
+
+
+def progression_shape(reply, ssrc):
+    progression = ssrc_entry(reply, ssrc)["MOS progression"]
+    times = [entry["reported at"] for entry in progression["entries"]]
+    return progression["interval"], [t - times[0] for t in times], progression["entries"]
+
+
+def test_mos_progression_spreads_over_the_call(rtpengine_factory):
+    """10.5's MOS progression: interval = (last - first sample) / 10 seconds, and the
+    samples at each interval step from the first: about ten entries over the whole call
+    (not the latest few)."""
+    reply = long_call(rtpengine_factory(), 26)
+    for ssrc in (CALLER_SSRC, CALLEE_SSRC):
+        interval, offsets, entries = progression_shape(reply, ssrc)
+        samples = ssrc_entry(reply, ssrc)["average MOS"]["samples"]
+        # reports every 1.2 s from ~2.5 s on: samples over ~22 s, interval 2
+        assert samples >= 15, ssrc_entry(reply, ssrc)
+        assert interval == 2, ssrc_entry(reply, ssrc)
+        assert 9 <= len(entries) < samples, offsets
+        # the k-th entry is the first sample at or after k intervals (10.5's step)
+        assert all(offset >= k * interval for k, offset in enumerate(offsets)), offsets
+        assert offsets[-1] >= 10 * interval - 2, offsets
+
+
+@reference_available
+def test_mos_progression_matches_debian_10_5(rtpengine_factory):
+    """The same 26 s call through both relays at once: the same interval and as many
+    entries (within one: a report a millisecond either side of a second boundary), at the
+    same offsets from the first."""
+    import concurrent.futures
+    ours_daemon, theirs_daemon = rtpengine_factory(), rtpengine_factory(binary=REFERENCE_BINARY)
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        ours_future = pool.submit(long_call, ours_daemon, 26)
+        theirs_future = pool.submit(long_call, theirs_daemon, 26)
+        ours, theirs = ours_future.result(), theirs_future.result()
+    for ssrc in (CALLER_SSRC, CALLEE_SSRC):
+        ours_interval, ours_offsets, ours_entries = progression_shape(ours, ssrc)
+        theirs_interval, theirs_offsets, theirs_entries = progression_shape(theirs, ssrc)
+        assert ours_interval == theirs_interval, (ours_offsets, theirs_offsets)
+        assert abs(len(ours_entries) - len(theirs_entries)) <= 1, (ours_offsets, theirs_offsets)
+        for ours_entry, theirs_entry in zip(ours_entries, theirs_entries):
+            assert set(ours_entry) >= set(theirs_entry), (ours_entry, theirs_entry)
+            assert abs(ours_entry["MOS"] - theirs_entry["MOS"]) <= 1, (ours_entry, theirs_entry)
+        for ours_offset, theirs_offset in zip(ours_offsets, theirs_offsets):
+            assert abs(ours_offset - theirs_offset) <= 2, (ours_offsets, theirs_offsets)
+
+
 def test_round_trip_time_counts_both_legs(rtpengine_factory):
     """Each side claims 100 ms less delay since the last SR than really passed: each leg
     is ~100 ms, the round trip ~200 ms, and the MOS falls as 10.5's formula says."""
@@ -123,6 +186,75 @@ def test_mos_matches_debian_10_5(rtpengine_factory, loss):
         # the last report before the delete: its count depends on when it went out
         ours_lost, theirs_lost = (ssrc_entry(reply, ssrc)["cumulative loss"] for reply in (ours, theirs))
         assert abs(ours_lost - theirs_lost) <= max(3, theirs_lost // 4), (ours_lost, theirs_lost)
+
+
+PACED_PACKETS = 25
+
+
+def clock_rate_call(daemon, payload_type, rtpmap, jitter_units):
+    """--mos=LQ: both sides offer one payload type (with its a=rtpmap), RTP flows both ways,
+    the callee reports `jitter_units` of interarrival jitter about the caller's stream.
+    Returns the callee SSRC's entry of the delete reply."""
+    caller, callee = MediaPeer(), MediaPeer()
+    attributes = ("rtpmap:%d %s" % (payload_type, rtpmap), "sendrecv") if rtpmap else ("sendrecv",)
+    try:
+        call = Call(daemon)
+        offer = assert_ok(call.offer(make_sdp(caller.host, media_section(
+            caller.port, payload_types=(payload_type,), attributes=attributes))))
+        answer = assert_ok(call.answer(make_sdp(callee.host, media_section(
+            callee.port, payload_types=(payload_type,), attributes=attributes))))
+        to_callee = Sdp(answer["sdp"]).media_address()
+        to_caller = Sdp(offer["sdp"]).media_address()
+        # paced as a phone sends: 10.5 learns each SSRC's payload type from its packets
+        for sequence in range(PACED_PACKETS):
+            caller.rtp.send(build_rtp(sequence, sequence * 960, CALLER_SSRC, payload_type), to_callee)
+            callee.rtp.send(build_rtp(sequence, sequence * 960, CALLEE_SSRC, payload_type), to_caller)
+            time.sleep(0.02)
+        assert len(callee.rtp.receive_all(PACED_PACKETS)) == PACED_PACKETS
+        assert len(caller.rtp.receive_all(PACED_PACKETS)) == PACED_PACKETS
+        # the caller's SR first: 10.5 takes the payload type from the sender report a
+        # reception report's LSR echoes (and scores nothing without one, also in LQ mode)
+        caller.rtcp.send(build_rtcp_sr(CALLER_SSRC, ntp_seconds=0xe0000123, ntp_fraction=0x45670000),
+                         (to_callee[0], to_callee[1] + 1))
+        assert callee.rtcp.receive(2.0) is not None
+        report = build_rtcp_rr(CALLEE_SSRC, [build_report_block(CALLER_SSRC, fraction_lost=0,
+                                                                cumulative_lost=0, jitter=jitter_units,
+                                                                last_sr=0x01234567, delay_since_last_sr=1)])
+        callee.rtcp.send(report, (to_caller[0], to_caller[1] + 1))
+        assert caller.rtcp.receive(2.0) is not None
+        reply = assert_ok(call.delete())
+    finally:
+        caller.close()
+        callee.close()
+    return ssrc_entry(reply, CALLEE_SSRC)
+
+
+# payload type, a=rtpmap (None: static, none given), reported jitter (timestamp units), ms
+CLOCK_RATE_CASES = [
+    (111, "opus/48000/2", 480, 10),      # dynamic at 48 kHz: 480 ticks are 10 ms
+    (9, "G722/8000", 80, 10),            # G.722: 16 kHz audio, 8000 Hz RTP clock (RFC 3551 4.5.2)
+    (96, "L16/16000", 320, 20),          # dynamic at 16 kHz
+    (0, None, 80, 10),                   # static PCMU without rtpmap
+]
+CLOCK_RATE_IDS = ["opus-48k", "g722-8k-clock", "l16-16k", "pcmu-static"]
+
+
+@pytest.mark.parametrize("payload_type, rtpmap, jitter_units, jitter_ms", CLOCK_RATE_CASES, ids=CLOCK_RATE_IDS)
+def test_reported_jitter_in_the_payload_clock(rtpengine_factory, payload_type, rtpmap, jitter_units, jitter_ms):
+    """A reception report's jitter counts in the reported stream's RTP clock (RFC 3550
+    6.4.1): the rate its payload type's a=rtpmap gives, RFC 3551's for a static type."""
+    entry = clock_rate_call(rtpengine_factory("--mos=LQ", "--endpoint-learning=immediate"), payload_type, rtpmap, jitter_units)
+    assert entry["average MOS"]["jitter"] == jitter_ms, entry
+
+
+@reference_available
+@pytest.mark.parametrize("payload_type, rtpmap, jitter_units, jitter_ms", CLOCK_RATE_CASES, ids=CLOCK_RATE_IDS)
+def test_reported_jitter_matches_debian_10_5(rtpengine_factory, payload_type, rtpmap, jitter_units, jitter_ms):
+    ours = clock_rate_call(rtpengine_factory("--mos=LQ", "--endpoint-learning=immediate"), payload_type, rtpmap, jitter_units)
+    theirs = clock_rate_call(rtpengine_factory("--mos=LQ", "--endpoint-learning=immediate", binary=REFERENCE_BINARY), payload_type, rtpmap,
+                             jitter_units)
+    for key in ("jitter", "MOS", "packet loss"):
+        assert ours["average MOS"][key] == theirs["average MOS"][key], (key, ours, theirs)
 
 
 def test_listening_quality_needs_no_round_trip(rtpengine_factory):

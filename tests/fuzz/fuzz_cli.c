@@ -1,7 +1,8 @@
 /* libFuzzer target for the CLI: any bytes as a command line through cli_execute() (tokens,
  * the command table, number parsing of set, the listings over an empty daemon), and the same
  * bytes as a JSON ng request through the JSON decoder and back through the encoder, and as a
- * TCP ng stream through the framing (each message found must lie inside the input). */
+ * TCP ng stream through the framing (each message found must lie inside the input), and as a
+ * --listen-tcp command line through its parser. */
 #include <stdint.h>
 #include <string.h>
 #include <glib.h>
@@ -10,6 +11,7 @@
 #include "call.h"
 #include "cli.h"
 #include "config.h"
+#include "control_tcp_server.h"
 #include "daemon.h"
 #include "log.h"
 #include "ng_json.h"
@@ -63,6 +65,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if ((size_t) length > size - offset || cookie_length >= (size_t) length)
 			__builtin_trap();
 		offset += (size_t) length;
+	}
+
+	/* the same bytes as a --listen-tcp command line (control_tcp_server.c) */
+	if (size <= CONTROL_TCP_MAX_LINE) {
+		char line[CONTROL_TCP_MAX_LINE + 1];
+		memcpy(line, data, size);
+		line[size] = '\0';
+		struct control_tcp_command command;
+		if (control_tcp_parse(line, &command) == 0 && command.stream_count > CONTROL_TCP_MAX_STREAMS)
+			__builtin_trap();
 	}
 	return 0;
 }

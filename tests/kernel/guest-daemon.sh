@@ -266,7 +266,9 @@ target_block() { awk -v local="$1" '/^target/ { show = 0 } $1 == "local" { show 
 # RTCP stays in userspace (the daemon reads it for the call quality figures and bridges it)
 [ -z "$(target_block 10.1.0.1:$((relay_b_port + 1)))" ] || fail "B's RTCP port is in the kernel"
 target_block 10.1.0.1:$relay_a_port | grep -q 'flags *rtp *$' || fail "A's multiplexed port must forward RTP only (its RTCP is demultiplexed by the daemon)"
-$TOOL ng $NG 'd7:command5:query7:call-id3:muxe' | grep -q 'RTCP is read in userspace' || fail "query does not say why RTCP is not in the kernel"
+# the reason is set by the sync that sees B's RTCP latched, which may be the one after the RTP push
+wait_for 30 sh -c "$TOOL ng $NG 'd7:command5:query7:call-id3:muxe' | grep -q 'RTCP is read in userspace'" \
+	|| fail "query does not say why RTCP is not in the kernel"
 kill -STOP "$DAEMON_PID"
 $TOOL relay a $A $RELAY_A b $B $RELAY_B 10 || fail "rtcp-mux call: RTP not forwarded with the daemon stopped"
 kill -CONT "$DAEMON_PID"

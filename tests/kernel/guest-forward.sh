@@ -45,7 +45,7 @@ dmesg | grep -q 'xt_RTPENGINE: loaded, ABI version' || fail "no load line in dme
 step "table add/del"
 echo "add 0" > /proc/rtpengine/control
 [ -d /proc/rtpengine/0 ] || fail "table 0 not created"
-grep -q '^abi-version 2$' /proc/rtpengine/0/status || fail "status lacks abi-version"
+grep -q '^abi-version 3$' /proc/rtpengine/0/status || fail "status lacks abi-version"
 expect_fail sh -c 'echo "add 0" > /proc/rtpengine/control'
 expect_fail sh -c 'echo "add 256" > /proc/rtpengine/control'
 expect_fail sh -c 'echo "del 7" > /proc/rtpengine/control'

@@ -16,6 +16,10 @@
  *   kernel_test_tool abi-mismatch TABLE          a record with another ABI version must fail
  *   kernel_test_tool ng ADDRESS BENCODE          one ng request over UDP, prints the reply
  *   kernel_test_tool send NS FROM TO FIRST SECOND  one 20-byte datagram starting with these bytes
+ *   kernel_test_tool quality-stream NS_A A RELAY_A NS_B B RELAY_B COUNT LOSS_PERCENT JITTER_MS SEED
+ *        COUNT PCMU packets A -> B at 20 ms, LOSS_PERCENT not sent, each delayed 0..JITTER_MS,
+ *        B sending RTP back and RTCP receiver reports about A (RFC 3550 6.4.2); prints
+ *        "sent N dropped N received N lost N jitter_us N reports N b_to_a N"
  *   kernel_test_tool srtp-add TABLE LOCAL OUTPUT_SOURCE DESTINATION DECRYPT ENCRYPT [STATE]
  *        an SRTP target; DECRYPT/ENCRYPT: plain or SUITE:BASE64-MASTER-KEY-AND-SALT (the
  *        session keys are derived here, RFC 3711 4.3); STATE: a file of "decrypt|encrypt
@@ -310,6 +314,13 @@ static void print_counters(const union endpoint *local, const struct kernel_coun
 		if (counters->payload_types[i].used)
 			printf(" pt %u:%llu", counters->payload_types[i].payload_type,
 			       (unsigned long long)counters->payload_types[i].packets);
+	for (int i = 0; i < KERNEL_SSRC_SLOTS; i++)
+		if (counters->rtp[i].used)
+			printf(" rtp %08x:packets=%llu,sequence=%u..%u,duplicates=%llu,jitter_us=%llu",
+			       counters->rtp[i].ssrc, (unsigned long long)counters->rtp[i].packets,
+			       counters->rtp[i].first_sequence, counters->rtp[i].highest_sequence,
+			       (unsigned long long)counters->rtp[i].duplicates,
+			       (unsigned long long)(counters->rtp[i].jitter_us16 / 16));
 	printf("\n");
 }
 
@@ -981,6 +992,159 @@ static int command_srtp_relay(char **argv, int argc)
 	return a_to_b == count && b_to_a == count ? 0 : 1;
 }
 
+/* ---------------------------------------------------------------- quality-stream */
+
+/* An RTCP receiver report (RFC 3550 section 6.4.2) from reporter about source: one block,
+ * no LSR/DLSR (a listening-quality MOS needs loss and jitter only). */
+static size_t build_receiver_report(uint8_t *packet, uint32_t reporter, uint32_t source, uint8_t fraction_lost,
+				    int32_t cumulative_lost, uint32_t highest, uint32_t jitter)
+{
+	uint32_t words[8] = {
+		0x81c90007u, reporter, source,
+		(uint32_t)fraction_lost << 24 | ((uint32_t)cumulative_lost & 0xffffff),
+		highest, jitter, 0, 0,
+	};
+
+	for (int i = 0; i < 8; i++) {
+		packet[4 * i] = (uint8_t)(words[i] >> 24);
+		packet[4 * i + 1] = (uint8_t)(words[i] >> 16);
+		packet[4 * i + 2] = (uint8_t)(words[i] >> 8);
+		packet[4 * i + 3] = (uint8_t)words[i];
+	}
+	return 32;
+}
+
+static size_t build_timed_rtp(uint8_t *packet, uint16_t sequence, uint32_t timestamp, uint32_t ssrc)
+{
+	size_t length = build_rtp(packet, sequence, ssrc);
+
+	for (int i = 0; i < 4; i++)
+		packet[4 + i] = (uint8_t)(timestamp >> (24 - 8 * i));
+	return length;
+}
+
+/* What B measures of A's stream as a receiver (RFC 3550 appendix A.3 and A.8). */
+struct receiver {
+	uint32_t received, highest;
+	double jitter;                     /* timestamp units */
+	double last_transit;
+	uint32_t expected_prior, received_prior;
+};
+
+static void receiver_packet(struct receiver *receiver, const uint8_t *packet, double arrival)
+{
+	uint32_t sequence = (uint32_t)packet[2] << 8 | packet[3];
+	uint32_t timestamp = (uint32_t)packet[4] << 24 | (uint32_t)packet[5] << 16 | (uint32_t)packet[6] << 8 | packet[7];
+	double transit = arrival * 8000.0 - timestamp;
+
+	if (receiver->received) {
+		double d = transit - receiver->last_transit;
+
+		receiver->jitter += ((d < 0 ? -d : d) - receiver->jitter) / 16.0;
+	}
+	receiver->last_transit = transit;
+	receiver->received++;
+	if (sequence > receiver->highest)
+		receiver->highest = sequence;
+}
+
+/* Sends COUNT RTP packets (PCMU, 20 ms) from A through the relay to B, each delayed by a
+ * random 0..JITTER_MS (SEED) and LOSS_PERCENT of them, evenly spread, not sent at all (never
+ * the first or last),
+ * while B sends plain RTP back and every 1.2 s an RTCP receiver report about A's stream to
+ * the relay's RTCP port (RELAY_B's port + 1, from B's port + 1). Prints what was sent and
+ * what B received. */
+static int command_quality_stream(char **argv)
+{
+	union endpoint a, relay_a, b, relay_b, b_rtcp, relay_b_rtcp;
+	int count = atoi(argv[6]), loss_percent = atoi(argv[7]), jitter_ms = atoi(argv[8]);
+	uint32_t random_state = (uint32_t)atoi(argv[9]) | 1, dropped = 0, b_to_a = 0, reports = 0;
+	struct receiver receiver = { 0 };
+	/* not relay's SSRCs: the relay's figures start afresh with these */
+	const uint32_t ssrc_a = 0x33333333, ssrc_b = 0x44444444, first_sequence = 1000;
+
+	if (parse_address(argv[1], &a) || parse_address(argv[2], &relay_a) ||
+	    parse_address(argv[4], &b) || parse_address(argv[5], &relay_b) || count < 2)
+		return 2;
+	b_rtcp = b;
+	b_rtcp.v4.sin_port = htons(ntohs(b.v4.sin_port) + 1);
+	relay_b_rtcp = relay_b;
+	relay_b_rtcp.v4.sin_port = htons(ntohs(relay_b.v4.sin_port) + 1);
+	int socket_a = namespace_socket(argv[0], &a);
+	int socket_b = namespace_socket(argv[3], &b);
+	int socket_b_rtcp = namespace_socket(argv[3], &b_rtcp);
+	double start = now_seconds() + 0.05, next_report = start + 1.2;
+	int i = 0;
+
+	while (i < count) {
+		double due = start + 0.02 * i + (jitter_ms ? (next_random(&random_state) % (jitter_ms * 1000 + 1)) / 1e6 : 0);
+		/* exactly LOSS_PERCENT, spread evenly */
+		bool drop = i > 0 && i < count - 1 && (i * loss_percent) / 100 != ((i + 1) * loss_percent) / 100;
+		uint8_t packet[200], received[256];
+		size_t length;
+
+		/* receive until the packet is due */
+		for (;;) {
+			double left = due - now_seconds();
+			struct pollfd waits[2] = { { .fd = socket_b, .events = POLLIN }, { .fd = socket_a, .events = POLLIN } };
+
+			if (left <= 0)
+				break;
+			if (poll(waits, 2, (int)(left * 1000) + 1) <= 0)
+				continue;
+			if (waits[0].revents & POLLIN) {
+				ssize_t got = recv(socket_b, received, sizeof(received), 0);
+
+				if (got >= 12)
+					receiver_packet(&receiver, received, now_seconds());
+			}
+			if ((waits[1].revents & POLLIN) && recv(socket_a, received, sizeof(received), 0) >= 12)
+				b_to_a++;
+		}
+		length = build_timed_rtp(packet, (uint16_t)(first_sequence + i), 160u * (uint32_t)i, ssrc_a);
+		if (drop)
+			dropped++;
+		else
+			sendto(socket_a, packet, length, 0, (const struct sockaddr *)&relay_a, address_length(&relay_a));
+		length = build_timed_rtp(packet, (uint16_t)(3000 + i), 160u * (uint32_t)i, ssrc_b);
+		sendto(socket_b, packet, length, 0, (const struct sockaddr *)&relay_b, address_length(&relay_b));
+		i++;
+		if (now_seconds() >= next_report || i == count) {
+			uint32_t expected = receiver.received ? receiver.highest - first_sequence + 1 : 0;
+			uint32_t expected_interval = expected - receiver.expected_prior;
+			uint32_t received_interval = receiver.received - receiver.received_prior;
+			int32_t lost_interval = (int32_t)expected_interval - (int32_t)received_interval;
+			uint8_t fraction = expected_interval && lost_interval > 0
+				? (uint8_t)(((uint32_t)lost_interval << 8) / expected_interval) : 0;
+			uint8_t report[64];
+
+			receiver.expected_prior = expected;
+			receiver.received_prior = receiver.received;
+			if (receiver.received) {
+				length = build_receiver_report(report, ssrc_b, ssrc_a, fraction,
+							       (int32_t)(expected - receiver.received), receiver.highest,
+							       (uint32_t)receiver.jitter);
+				sendto(socket_b_rtcp, report, length, 0, (const struct sockaddr *)&relay_b_rtcp,
+				       address_length(&relay_b_rtcp));
+				reports++;
+			}
+			next_report += 1.2;
+		}
+	}
+	/* the last packets still in flight */
+	for (double end = now_seconds() + 0.3; now_seconds() < end;) {
+		uint8_t received[256];
+		struct pollfd wait = { .fd = socket_b, .events = POLLIN };
+
+		if (poll(&wait, 1, 50) > 0 && recv(socket_b, received, sizeof(received), 0) >= 12)
+			receiver_packet(&receiver, received, now_seconds());
+	}
+	printf("sent %d dropped %u received %u lost %u jitter_us %u reports %u b_to_a %u\n", count - (int)dropped,
+	       dropped, receiver.received, receiver.highest - first_sequence + 1 - receiver.received,
+	       (unsigned)(receiver.jitter * 1000000.0 / 8000.0), reports, b_to_a);
+	return receiver.received == (uint32_t)count - dropped ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct { const char *name; int arguments; int (*run)(char **); } commands[] = {
@@ -994,6 +1158,7 @@ int main(int argc, char **argv)
 		{ "abi-mismatch", 1, command_abi_mismatch },
 		{ "ng", 2, command_ng },
 		{ "send", 5, command_send },
+		{ "quality-stream", 10, command_quality_stream },
 	};
 	static const struct {
 		const char *name;

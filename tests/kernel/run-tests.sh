@@ -3,11 +3,12 @@
 # iptables extension and the test tool, then boots throw-away guests with the kvm harness
 # (../shared/kvm relative to the repository root) and runs tests/kernel/guest-*.sh inside.
 #   tests/kernel/run-tests.sh                   all guest runs
-#   tests/kernel/run-tests.sh legacy|nft|srtp|daemon one of them:
+#   tests/kernel/run-tests.sh legacy|nft|srtp|daemon|quality one of them:
 #     legacy  module, tables, rules, IPv4/IPv6 forwarding, /proc robustness (iptables-legacy)
 #     nft     rules and IPv4 forwarding through iptables-nft (nft_compat)
 #     srtp    SRTP in the kernel against libsrtp2: every suite, hand-over, drops, rmmod
 #     daemon  our daemon with --table=0: call relayed in the kernel, SIGSTOP proof, delete
+#     quality the relay's RTP figures and MOS of a call with loss and jitter: kernel = userspace
 # RTPENGINE_BINARY picks the daemon (default: build/release/rtpengine, built with make).
 # Exit status: 0 = all passed.
 set -euo pipefail
@@ -37,7 +38,7 @@ make -s -C "$ROOT/iptables-extension"
 gcc $CFLAGS -I"$ROOT/lib" -I"$ROOT/daemon" -I"$ROOT/kernel-module" -o "$OUT/kernel_test_tool" \
 	"$ROOT/tests/kernel/kernel_test_tool.c" "$ROOT/daemon/kernel.c" -lsrtp2 -lcrypto
 
-if [ "$SELECTED" = all ] || [ "$SELECTED" = daemon ]; then
+if [ "$SELECTED" = all ] || [ "$SELECTED" = daemon ] || [ "$SELECTED" = quality ]; then
 	if [ -z "${RTPENGINE_BINARY:-}" ]; then
 		echo "== building the daemon"
 		make -s -C "$ROOT" build/release/rtpengine
@@ -49,7 +50,7 @@ fi
 run_guest() {
 	local iptables=$1; shift
 	echo "== guest: iptables-$iptables: $*"
-	"$KVM/run-vm" --quiet --timeout 120 --iptables "$iptables" --module "$ko" \
+	"$KVM/run-vm" --quiet --timeout "${KERNEL_TEST_TIMEOUT:-120}" --iptables "$iptables" --module "$ko" \
 		--file "$ROOT/iptables-extension/libxt_RTPENGINE.so:$XTABLES_DIR/libxt_RTPENGINE.so" \
 		--file "$OUT/kernel_test_tool:/tools/kernel_test_tool" \
 		--share "$OUT/guest" \
@@ -75,6 +76,10 @@ fi
 if [ "$SELECTED" = all ] || [ "$SELECTED" = daemon ]; then
 	run_guest legacy "${NSS_FILES[@]}" --file "$RTPENGINE_BINARY:/tools/rtpengine" -- "$ROOT/tests/kernel/guest-daemon.sh" \
 		|| { echo "FAILED: daemon"; failed=1; }
+fi
+if [ "$SELECTED" = all ] || [ "$SELECTED" = quality ]; then
+	run_guest legacy --file "$RTPENGINE_BINARY:/tools/rtpengine" -- "$ROOT/tests/kernel/guest-quality.sh" \
+		|| { echo "FAILED: quality"; failed=1; }
 fi
 echo "== kernel tests: $([ $failed = 0 ] && echo passed || echo FAILED) in $((SECONDS - start)) s"
 exit $failed

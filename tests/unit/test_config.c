@@ -361,7 +361,7 @@ static void test_command_line_syntax_errors(struct fixture *fixture, gconstpoint
 	/* Upstream options for missing capabilities that change behaviour are refused... */
 	assert_error_contains(fixture, load_arguments(fixture, BASE, "--active-switchover", NULL),
 			"'active-switchover' is not supported");
-	assert_error_contains(fixture, load_arguments(fixture, BASE, "-l", "2222", NULL), "'listen-tcp' is not supported");
+	assert_error_contains(fixture, load_arguments(fixture, BASE, "--xmlrpc-format=1", NULL), "'xmlrpc-format' is not supported");
 	assert_error_contains(fixture, load_arguments(fixture, BASE, "--sip-source", NULL), "'sip-source' is not supported");
 	/* ... harmless ones are accepted, their values consumed, and ignored. */
 	g_assert_cmpint(load_arguments(fixture, BASE, "--listen-cli", "127.0.0.1:2224", "-c", "2225",
@@ -372,6 +372,9 @@ static void test_command_line_syntax_errors(struct fixture *fixture, gconstpoint
 	g_assert_cmpint(load_arguments(fixture, BASE, "-u", "2222", "-N", "127.0.0.1:2223", NULL), ==, CONFIG_OK);
 	g_assert_cmpuint(endpoint_port(&fixture->config.listen_udp), ==, 2222);
 	assert_address(&fixture->config.listen_tcp_ng, AF_INET, "127.0.0.1", 2223);
+	/* -l: the old mediaproxy-ng TCP control protocol (control_tcp_server.c), a control socket of its own */
+	g_assert_cmpint(load_arguments(fixture, "--config-file=none", "-i", "127.0.0.1", "-l", "127.0.0.1:2226", NULL), ==, CONFIG_OK);
+	assert_address(&fixture->config.listen_tcp, AF_INET, "127.0.0.1", 2226);
 	/* "--" ends the options. */
 	g_assert_cmpint(load_arguments(fixture, BASE, "--", NULL), ==, CONFIG_OK);
 	/* transcoding: --jitter-buffer is the reorder depth, 0-16 */

@@ -2,7 +2,8 @@
  * reordering across the 16-bit sequence wrap, RFC 3550 A.8 jitter against a direct
  * computation), a new SSRC starting afresh, MOS samples from crafted RTCP with known clocks
  * (round trip of each leg from LSR/DLSR, the reporter's SSRC, one sample a second, CQ and LQ),
- * and the cost of the per-packet update over many streams. */
+ * the MOS progression against 10.5's selection over every sample, clock rates from the
+ * SDP (a 48 kHz dynamic type, G.722's 8000), and the cost of the per-packet update. */
 #include "media_quality.h"
 
 #include <glib.h>
@@ -11,6 +12,7 @@
 #include <time.h>
 #include "call.h"
 #include "rtcp.h"
+#include "sdp.h"
 
 /* ---- helpers ---- */
 
@@ -152,7 +154,7 @@ static void test_mos_samples_from_reports(void)
 	g_assert_cmpuint(sample->jitter_ms, ==, 10);
 	g_assert_cmpuint(sample->loss_percent, ==, 25);
 	g_assert_cmpint(sample->mos, ==, rtcp_mos(sample->rtt_us, 10, 25));
-	g_assert_cmpint(sample->reported_us, ==, 3000000);
+	g_assert_cmpint(sample->reported_s, ==, 3);
 	/* a second report within a second of the last sample adds none */
 	length = build_sr(packet, 0xaaaa, 4, 0, 0xbbbb, 0, 0, 0x00020003, 500 * 65536 / 1000);
 	g_assert_cmpint(media_quality_rtcp(caller_rtcp, packet, length, 3500000, t + 560000), ==, 0);
@@ -178,6 +180,206 @@ static void test_listening_quality_without_round_trip(void)
 	g_assert_cmpint(media_quality_rtcp(&sides.callee->streams[STREAM_RTCP], packet, length, 1, 1000), ==, 0);
 	g_assert_cmpuint(callee->mos_samples, ==, 1);
 	g_assert_cmpint(callee->highest.mos, ==, 44);
+	media_quality_set_mode(MOS_CQ);
+	call_destroy(sides.call, "test over");
+}
+
+/* ---- MOS progression ---- */
+
+/* 10.5's selection over every sample (call_interfaces.c ng_stats_ssrc, as its query shows):
+ * interval = (last - first) / 10 seconds, then each sample at or after the next step. */
+static unsigned int reference_progression(const uint32_t *times, unsigned int count, uint32_t *interval,
+                                          uint32_t *out)
+{
+	*interval = (times[count - 1] - times[0]) / 10;
+	uint64_t next_step = times[0];
+	unsigned int listed = 0;
+	for (unsigned int i = 0; i < count; i++) {
+		if (times[i] < next_step)
+			continue;
+		next_step += *interval;
+		out[listed++] = times[i];
+	}
+	return listed;
+}
+
+/* The callee sends a receiver report about the caller at realtime second `second` (and
+ * monotonic the same): one sample each, in LQ mode (no round trip needed). */
+static void report_at(struct two_sides *sides, uint32_t second, uint8_t fraction_lost)
+{
+	unsigned char packet[64];
+	size_t length = build_sr(packet, 0xbbbb, second, 0, 0xaaaa, fraction_lost, 0, 0, 0);
+	g_assert_cmpint(media_quality_rtcp(&sides->callee->streams[STREAM_RTCP], packet, length,
+					   (int64_t) second * 1000000, (int64_t) second * 1000000), ==, 0);
+}
+
+static void check_progression(const char *name, const uint32_t *times, unsigned int count, bool exact)
+{
+	media_quality_set_mode(MOS_LQ);
+	struct two_sides sides;
+	build_call(&sides, name);
+	struct ssrc_quality *callee = stream_quality(&sides.callee->streams[STREAM_RTP]);
+	feed(stream_quality(&sides.caller->streams[STREAM_RTP]), 0xaaaa, 1, 0);
+	feed(callee, 0xbbbb, 1, 0);
+	for (unsigned int i = 0; i < count; i++)
+		report_at(&sides, times[i], (uint8_t) (i % 7));
+	g_assert_cmpuint(callee->samples, ==, count);
+	g_assert_cmpuint(callee->progression_count, <=, MEDIA_QUALITY_PROGRESSION);
+	uint32_t *expected = g_new(uint32_t, count);
+	uint32_t expected_interval, interval;
+	unsigned int expected_count = reference_progression(times, count, &expected_interval, expected);
+	const struct mos_sample *entries[MEDIA_QUALITY_PROGRESSION + 1];
+	unsigned int listed = media_quality_progression(callee, &interval, entries);
+	g_test_message("%s: %u samples, interval %u, %u entries (10.5: %u), bucket %u s", name, count, interval,
+		       listed, expected_count, callee->progression_bucket_s);
+	g_assert_cmpuint(interval, ==, expected_interval);
+	g_assert_cmpuint(entries[0]->reported_s, ==, times[0]);
+	if (exact) {
+		g_assert_cmpuint(listed, ==, expected_count);
+		for (unsigned int i = 0; i < listed; i++)
+			g_assert_cmpuint(entries[i]->reported_s, ==, expected[i]);
+	} else {
+		/* thinned: each entry at most a bucket (<= a third of the interval) after 10.5's */
+		g_assert_cmpuint(callee->progression_bucket_s * 3, <=, interval);
+		g_assert_cmpuint(listed + 1, >=, expected_count);
+		g_assert_cmpuint(listed, <=, expected_count + 1);
+		for (unsigned int i = 0; i < MIN(listed, expected_count); i++) {
+			g_assert_cmpuint(entries[i]->reported_s, >=, expected[i]);
+			g_assert_cmpuint(entries[i]->reported_s, <=, expected[i] + 2 * callee->progression_bucket_s);
+		}
+	}
+	g_free(expected);
+	media_quality_set_mode(MOS_CQ);
+	call_destroy(sides.call, "test over");
+}
+
+static void test_progression_as_10_5(void)
+{
+	uint32_t times[2000];
+	/* under 10 s: every sample (interval 0) */
+	for (unsigned int i = 0; i < 8; i++)
+		times[i] = 1000 + i;
+	check_progression("progression-short", times, 8, true);
+	/* 40 s of one-second samples: interval 3 */
+	for (unsigned int i = 0; i < 40; i++)
+		times[i] = 1000 + i;
+	check_progression("progression-40", times, 40, true);
+	/* 5 minutes of reports every 5 s, with a gap: 60 samples, all kept */
+	for (unsigned int i = 0; i < 60; i++)
+		times[i] = 1000 + 5 * i + (i >= 30 ? 40 : 0);
+	check_progression("progression-5s", times, 60, true);
+	/* an hour of reports every 5 s, then 2000 irregular ones (1..7 s): thinned */
+	for (unsigned int i = 0; i < 720; i++)
+		times[i] = 1000 + 5 * i;
+	check_progression("progression-hour", times, 720, false);
+	uint32_t t = 1000;
+	for (unsigned int i = 0; i < 2000; i++) {
+		times[i] = t;
+		t += 1 + (i * 7919) % 7;
+	}
+	check_progression("progression-irregular", times, 2000, false);
+}
+
+/* ---- clock rates ---- */
+
+static struct sdp_session *parse_sdp(const char *text)
+{
+	const char *error = NULL;
+	struct sdp_session *session = sdp_parse(text, strlen(text), &error);
+	g_assert_nonnull(session);
+	return session;
+}
+
+static void test_clock_rates_from_sdp(void)
+{
+	struct sdp_session *session = parse_sdp(
+		"v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+		"m=audio 5000 RTP/AVP 111 9 0 6 101 100\r\na=rtpmap:111 opus/48000/2\r\na=rtpmap:9 G722/8000\r\n"
+		"a=rtpmap:101 telephone-event/48000\r\n");
+	struct payload_clock_rates rates;
+	media_quality_clock_rates_from_sdp(g_ptr_array_index(session->media, 0), &rates);
+	g_assert_cmpuint(rates.count, ==, 6);
+	g_assert_cmpuint(media_quality_payload_clock_rate(&rates, 111), ==, 48000);
+	/* RFC 3551 section 4.5.2: G.722 samples at 16 kHz, its RTP clock runs at 8000 */
+	g_assert_cmpuint(media_quality_payload_clock_rate(&rates, 9), ==, 8000);
+	g_assert_cmpuint(media_quality_payload_clock_rate(&rates, 0), ==, 8000);
+	g_assert_cmpuint(media_quality_payload_clock_rate(&rates, 6), ==, 16000);   /* DVI4/16000, static */
+	g_assert_cmpuint(media_quality_payload_clock_rate(&rates, 101), ==, 48000);
+	g_assert_cmpuint(media_quality_payload_clock_rate(&rates, 100), ==, 8000);  /* dynamic, no rtpmap */
+	g_assert_cmpuint(media_quality_payload_clock_rate(&rates, 31), ==, 90000);  /* H261, not listed */
+	sdp_session_free(session);
+}
+
+/* RFC 3550 A.8 in the payload type's own timestamp units: 20 ms of Opus is 960 ticks at
+ * 48 kHz; counted at 8000 Hz the timestamps would run 6x too fast and the jitter explode. */
+static void test_jitter_at_48_khz(void)
+{
+	struct ssrc_quality *quality = new_quality();
+	struct payload_clock_rates rates = { .count = 2, .payload_types = { 111, 9 }, .rates = { 48000, 8000 } };
+	media_quality_set_clock_rates(quality, &rates);
+	double jitter = 0;
+	int64_t previous_transit = 0;
+	unsigned char packet[12];
+	for (int i = 0; i < 200; i++) {
+		int64_t arrival = 5000000 + 20000LL * i + (i % 2 ? 4000 : 0);
+		rtp_packet(packet, 11, (uint16_t) i, (uint32_t) i * 960);
+		packet[1] = 111;
+		media_quality_rtp(quality, packet, arrival);
+		int64_t transit = arrival * 48 / 1000 - 960LL * i;   /* in 48 kHz ticks */
+		if (i)
+			jitter += ((double) llabs(transit - previous_transit) - jitter) / 16.0;
+		previous_transit = transit;
+	}
+	g_assert_cmpuint(quality->clock_rate, ==, 48000);
+	double jitter_us = jitter * 1000000.0 / 48000;
+	g_assert_cmpfloat_with_epsilon(quality->jitter_us16 / 16.0, jitter_us, 25.0);
+	g_assert_cmpuint(media_quality_jitter_ms(quality), ==, 3);   /* ~4 ms every other packet */
+	/* G.722 at 20 ms: 160 ticks (8000 Hz clock), on time: no jitter */
+	struct ssrc_quality *g722 = new_quality();
+	media_quality_set_clock_rates(g722, &rates);
+	for (int i = 0; i < 100; i++) {
+		rtp_packet(packet, 12, (uint16_t) i, (uint32_t) i * 160);
+		packet[1] = 9;
+		media_quality_rtp(g722, packet, 1000000 + 20000LL * i);
+	}
+	g_assert_cmpuint(g722->clock_rate, ==, 8000);
+	g_assert_cmpuint(g722->jitter_us16, ==, 0);
+	/* a re-offer that changes the rate applies to the running SSRC */
+	struct payload_clock_rates wide = { .count = 1, .payload_types = { 9 }, .rates = { 16000 } };
+	media_quality_set_clock_rates(g722, &wide);
+	g_assert_cmpuint(g722->clock_rate, ==, 16000);
+	g_assert_cmpuint(g722->us_per_tick_q16, ==, (uint32_t) ((1000000ULL << 16) / 16000));
+	/* and survives a new SSRC */
+	rtp_packet(packet, 13, 1, 160);
+	packet[1] = 9;
+	media_quality_rtp(g722, packet, 9000000);
+	g_assert_cmpuint(g722->ssrc, ==, 13);
+	g_assert_cmpuint(g722->clock_rate, ==, 16000);
+	g_aligned_free(g722);
+	g_aligned_free(quality);
+}
+
+/* A reception report's jitter is in the reported stream's timestamp units (RFC 3550 6.4.1):
+ * 480 ticks of a 48 kHz stream are 10 ms. */
+static void test_reported_jitter_in_clock_units(void)
+{
+	media_quality_set_mode(MOS_LQ);
+	struct two_sides sides;
+	build_call(&sides, "quality-clock");
+	struct payload_clock_rates rates = { .count = 1, .payload_types = { 111 }, .rates = { 48000 } };
+	media_quality_set_clock_rates(stream_quality(&sides.caller->streams[STREAM_RTP]), &rates);
+	unsigned char rtp[12];
+	rtp_packet(rtp, 0xaaaa, 1, 0);
+	rtp[1] = 111;
+	media_quality_rtp(stream_quality(&sides.caller->streams[STREAM_RTP]), rtp, 0);
+	struct ssrc_quality *callee = stream_quality(&sides.callee->streams[STREAM_RTP]);
+	feed(callee, 0xbbbb, 1, 0);
+	unsigned char packet[64];
+	size_t length = build_sr(packet, 0xbbbb, 2, 0, 0xaaaa, 0, 480, 0, 0);
+	g_assert_cmpint(media_quality_rtcp(&sides.callee->streams[STREAM_RTCP], packet, length, 1000000, 1000), ==, 0);
+	g_assert_cmpuint(callee->mos_samples, ==, 1);
+	g_assert_cmpuint(callee->latest.jitter_ms, ==, 10);
+	g_assert_cmpuint(media_quality_current_mos(callee), ==, callee->latest.mos);
 	media_quality_set_mode(MOS_CQ);
 	call_destroy(sides.call, "test over");
 }
@@ -215,6 +417,10 @@ int main(int argc, char **argv)
 	g_test_add_func("/media-quality/jitter-as-rfc3550", test_jitter_as_rfc3550);
 	g_test_add_func("/media-quality/mos-samples-from-reports", test_mos_samples_from_reports);
 	g_test_add_func("/media-quality/listening-quality", test_listening_quality_without_round_trip);
+	g_test_add_func("/media-quality/progression-as-10.5", test_progression_as_10_5);
+	g_test_add_func("/media-quality/clock-rates-from-sdp", test_clock_rates_from_sdp);
+	g_test_add_func("/media-quality/jitter-at-48-khz", test_jitter_at_48_khz);
+	g_test_add_func("/media-quality/reported-jitter-in-clock-units", test_reported_jitter_in_clock_units);
 	g_test_add_func("/media-quality/per-packet-cost", test_per_packet_cost);
 	return g_test_run();
 }
