@@ -12,10 +12,9 @@
 #include <errno.h>
 #include <string.h>
 
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/params.h>
+#include <openssl/sha.h>
 
 #include "log.h"
 
@@ -69,6 +68,20 @@ static const struct srtp_suite_info suites[SRTP_SUITE_COUNT] = {
 #define SESSION_AUTH_KEY_LENGTH 20 /* RFC 3711 section 8.2: n_a = 160 */
 #define GCM_IV_LENGTH 12
 #define GCM_TAG_LENGTH 16
+#define SHA1_BLOCK_LENGTH 64
+#define AES_BLOCK_LENGTH 16
+#define AES_CM_CHUNK_BLOCKS 64     /* keystream made 1 KiB at a time, on the stack */
+
+/* HMAC-SHA1 (RFC 2104) with the keyed inner and outer states computed once per session key:
+ * a packet costs a struct copy and its own SHA-1 blocks. OpenSSL 3's EVP_MAC re-initialisation
+ * duplicates two provider digest contexts per call (two allocations and frees per packet; with
+ * the IV reset of EVP_CIPHER that was most of this file's cost per packet, measured with perf).
+ * The low-level SHA1_* functions are deprecated in OpenSSL 3 but remain its supported SHA-1
+ * code; they are used here, and only here, for that reason. */
+struct hmac_sha1_state {
+	SHA_CTX inner;
+	SHA_CTX outer;
+};
 
 /* KDF labels, RFC 3711 section 4.3.2 */
 #define LABEL_RTP_ENCRYPTION 0
@@ -109,6 +122,16 @@ static const EVP_CIPHER *ctr_cipher_for_key(size_t key_length)
 	case 16: return EVP_aes_128_ctr();
 	case 24: return EVP_aes_192_ctr();
 	case 32: return EVP_aes_256_ctr();
+	default: return NULL;
+	}
+}
+
+static const EVP_CIPHER *ecb_cipher_for_key(size_t key_length)
+{
+	switch (key_length) {
+	case 16: return EVP_aes_128_ecb();
+	case 24: return EVP_aes_192_ecb();
+	case 32: return EVP_aes_256_ecb();
 	default: return NULL;
 	}
 }
@@ -242,13 +265,14 @@ static void accept_rtp_index(struct srtp_context *ctx, uint32_t ssrc, uint64_t i
 /* ---- the two transforms ---- */
 
 /* AES-CM (RFC 3711 section 4.1.1): IV = (k_s * 2^16) XOR (SSRC * 2^64) XOR (i * 2^16), with
- * i the 48-bit SRTP index or the 31-bit SRTCP index. */
+ * i the 48-bit SRTP index or the 31-bit SRTCP index; keystream block j is E(k_e, IV + j), the
+ * block counter j taking the low 16 bits. The counter blocks go through the session's AES-ECB
+ * context in one call: resetting an EVP CTR context's IV per packet costs more than the
+ * encryption itself in OpenSSL 3 (parameter lookups by name). */
 static int aes_cm_crypt(const struct srtp_session_keys *keys, uint32_t ssrc, uint64_t index, unsigned char *data,
                         size_t length)
 {
-	if (length == 0)
-		return 0;
-	unsigned char iv[16] = { 0 };
+	unsigned char iv[AES_BLOCK_LENGTH] = { 0 };
 	memcpy(iv, keys->salt, 14);
 	iv[4] ^= (unsigned char) (ssrc >> 24);
 	iv[5] ^= (unsigned char) (ssrc >> 16);
@@ -256,10 +280,36 @@ static int aes_cm_crypt(const struct srtp_session_keys *keys, uint32_t ssrc, uin
 	iv[7] ^= (unsigned char) ssrc;
 	for (int i = 0; i < 6; i++)
 		iv[8 + i] ^= (unsigned char) (index >> (40 - 8 * i));
-	int written = 0;
-	if (EVP_EncryptInit_ex(keys->cipher, NULL, NULL, NULL, iv) != 1 ||
-	    EVP_EncryptUpdate(keys->cipher, data, &written, data, (int) length) != 1)
-		return -EINVAL;
+	unsigned char counters[AES_CM_CHUNK_BLOCKS * AES_BLOCK_LENGTH];
+	unsigned char keystream[AES_CM_CHUNK_BLOCKS * AES_BLOCK_LENGTH];
+	unsigned int block = 0;
+	for (size_t offset = 0; offset < length;) {
+		size_t chunk = length - offset < sizeof(keystream) ? length - offset : sizeof(keystream);
+		unsigned int blocks = (unsigned int) ((chunk + AES_BLOCK_LENGTH - 1) / AES_BLOCK_LENGTH);
+		if (block + blocks > 0x10000)
+			return -EINVAL;     /* 2^16 blocks: 1 MiB, far beyond any packet */
+		for (unsigned int b = 0; b < blocks; b++, block++) {
+			unsigned char *counter = counters + b * AES_BLOCK_LENGTH;
+			memcpy(counter, iv, 14);
+			counter[14] = (unsigned char) (block >> 8);
+			counter[15] = (unsigned char) block;
+		}
+		int written = 0;
+		if (EVP_EncryptUpdate(keys->cipher, keystream, &written, counters,
+				      (int) (blocks * AES_BLOCK_LENGTH)) != 1)
+			return -EINVAL;
+		size_t i = 0;
+		for (; i + sizeof(uint64_t) <= chunk; i += sizeof(uint64_t)) {
+			uint64_t word, key_word;
+			memcpy(&word, data + offset + i, sizeof(word));
+			memcpy(&key_word, keystream + i, sizeof(key_word));
+			word ^= key_word;
+			memcpy(data + offset + i, &word, sizeof(word));
+		}
+		for (; i < chunk; i++)
+			data[offset + i] ^= keystream[i];
+		offset += chunk;
+	}
 	return 0;
 }
 
@@ -338,17 +388,42 @@ static int f8_setup(EVP_CIPHER_CTX **ecb, EVP_CIPHER_CTX **iv_ecb, const unsigne
 	return ret;
 }
 
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"   /* SHA1_*: see struct hmac_sha1_state */
+
+/* RFC 2104 section 2: the inner state has absorbed K XOR ipad, the outer one K XOR opad. */
+static int hmac_sha1_key(struct hmac_sha1_state *state, const unsigned char *key, size_t key_length)
+{
+	unsigned char pad[SHA1_BLOCK_LENGTH];
+	if (key_length > sizeof(pad))
+		return -EINVAL;
+	memset(pad, 0x36, sizeof(pad));
+	for (size_t i = 0; i < key_length; i++)
+		pad[i] ^= key[i];
+	int ok = SHA1_Init(&state->inner) && SHA1_Update(&state->inner, pad, sizeof(pad));
+	for (size_t i = 0; i < sizeof(pad); i++)
+		pad[i] ^= 0x36 ^ 0x5c;
+	ok = ok && SHA1_Init(&state->outer) && SHA1_Update(&state->outer, pad, sizeof(pad));
+	OPENSSL_cleanse(pad, sizeof(pad));
+	return ok ? 0 : -ENOMEM;
+}
+
 /* HMAC-SHA1 over data and an optional 4-byte trailer (the ROC for SRTP), full 20 bytes out. */
 static int hmac_sha1(const struct srtp_session_keys *keys, const unsigned char *data, size_t length,
                      const unsigned char *trailer, unsigned char out[HMAC_SHA1_LENGTH])
 {
-	size_t out_length = 0;
-	if (EVP_MAC_init(keys->mac, NULL, 0, NULL) != 1 || EVP_MAC_update(keys->mac, data, length) != 1 ||
-	    (trailer && EVP_MAC_update(keys->mac, trailer, 4) != 1) ||
-	    EVP_MAC_final(keys->mac, out, &out_length, HMAC_SHA1_LENGTH) != 1 || out_length != HMAC_SHA1_LENGTH)
-		return -EINVAL;
-	return 0;
+	const struct hmac_sha1_state *state = keys->mac;
+	unsigned char inner_digest[SHA_DIGEST_LENGTH];
+	SHA_CTX work = state->inner;
+	int ok = SHA1_Update(&work, data, length) && (!trailer || SHA1_Update(&work, trailer, 4))
+		 && SHA1_Final(inner_digest, &work);
+	work = state->outer;
+	ok = ok && SHA1_Update(&work, inner_digest, sizeof(inner_digest)) && SHA1_Final(out, &work);
+	OPENSSL_cleanse(&work, sizeof(work));
+	return ok ? 0 : -EINVAL;
 }
+
+#pragma GCC diagnostic pop
 
 /* AES-GCM (RFC 7714 sections 8.1 and 9.1): IV = salt XOR (00 00 || SSRC || 48-bit counter), the
  * counter being ROC || SEQ for SRTP and 00 00 || 0 || 31-bit index for SRTCP. Encrypts or decrypts
@@ -443,27 +518,22 @@ static int setup_session_keys(struct srtp_session_keys *keys, const struct srtp_
 			if (error)
 				goto out;
 		} else {
-			const EVP_CIPHER *cipher = ctr_cipher_for_key(info->master_key_length);
+			/* AES-CM makes its counter blocks itself and encrypts them in ECB mode */
+			const EVP_CIPHER *cipher = ecb_cipher_for_key(info->master_key_length);
 			if (info->cipher == CIPHER_AES_GCM)
 				cipher = info->master_key_length == 16 ? EVP_aes_128_gcm() : EVP_aes_256_gcm();
 			keys->cipher = EVP_CIPHER_CTX_new();
 			if (!keys->cipher || EVP_EncryptInit_ex(keys->cipher, cipher, NULL, key, NULL) != 1)
 				goto out;
+			if (info->cipher == CIPHER_AES_CM)
+				EVP_CIPHER_CTX_set_padding(keys->cipher, 0);
 		}
 	}
 	if (info->cipher != CIPHER_AES_GCM) {
 		if (derive_with_cipher(prf, master_salt, salt_length, first_label + 1, auth_key, sizeof(auth_key)))
 			goto out;
-		EVP_MAC *hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-		if (!hmac)
-			goto out;
-		keys->mac = EVP_MAC_CTX_new(hmac);
-		EVP_MAC_free(hmac);
-		OSSL_PARAM params[] = {
-			OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *) "SHA1", 0),
-			OSSL_PARAM_construct_end(),
-		};
-		if (!keys->mac || EVP_MAC_init(keys->mac, auth_key, sizeof(auth_key), params) != 1)
+		keys->mac = OPENSSL_zalloc(sizeof(struct hmac_sha1_state));
+		if (!keys->mac || hmac_sha1_key(keys->mac, auth_key, sizeof(auth_key)) < 0)
 			goto out;
 	}
 	ret = 0;
@@ -477,7 +547,7 @@ static void cleanup_session_keys(struct srtp_session_keys *keys)
 {
 	EVP_CIPHER_CTX_free(keys->cipher);
 	EVP_CIPHER_CTX_free(keys->f8_iv_cipher);
-	EVP_MAC_CTX_free(keys->mac);
+	OPENSSL_clear_free(keys->mac, sizeof(struct hmac_sha1_state));
 	OPENSSL_cleanse(keys, sizeof(*keys));
 }
 

@@ -90,8 +90,8 @@ struct srtp_ssrc_state {
 /* One set of session keys (RTP or RTCP). OpenSSL types are hidden behind void pointers so the
  * header needs no OpenSSL includes. */
 struct srtp_session_keys {
-	void *cipher;                /* EVP_CIPHER_CTX keyed with the session key; NULL for NULL cipher */
-	void *mac;                   /* EVP_MAC_CTX, HMAC-SHA1 keyed with the session auth key; NULL for GCM */
+	void *cipher;                /* EVP_CIPHER_CTX keyed with the session key (AES-ECB for AES-CM and f8, AES-GCM); NULL for NULL cipher */
+	void *mac;                   /* HMAC-SHA1 inner/outer states keyed with the session auth key (srtp.c); NULL for GCM */
 	void *f8_iv_cipher;          /* AES-f8 only: AES-ECB keyed with session key XOR (salt || 0x55..) */
 	unsigned char salt[SRTP_MAX_MASTER_SALT_LENGTH];
 };

@@ -22,6 +22,8 @@ TEST_PACKAGES += espeak-ng sox
 TEST_PACKAGES += espeak-ng sox ffmpeg python3-numpy
 # Debian's rtpengine is the reference the benchmark compares against.
 BENCH_PACKAGES := rtpengine-daemon
+# loadgen --srtp speaks SDES-SRTP through libsrtp2 (an independent implementation) for srtp_bench.py
+BENCH_PACKAGES += libsrtp2-dev
 # Packaging (make deb, make test-deb): debhelper and DKMS helpers, lintian, a Debian 12 root
 # from debootstrap; pandoc turns docs/ into the man pages `make install` installs.
 BUILD_PACKAGES += pandoc

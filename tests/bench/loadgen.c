@@ -7,6 +7,8 @@
  *                                                      ports BASE+2k and BASE+2k+1)
  *   loadgen media --mode direct ...                    (no relay: the measuring floor)
  *   loadgen ng --ng 127.0.0.1:PORT [--duration S] [--inflight W] [--pid PID]
+ *   loadgen media --mode ng --srtp SUITE ...           (the callee side speaks SDES-SRTP:
+ *                                                      loadgen_srtp.c)
  *
  * "media" sets up N calls (ng offer + answer, each side with its own UDP socket whose port
  * the SDP announces), sends RATE packets/s per direction per call of 172-byte RTP (PCMU,
@@ -40,6 +42,7 @@
 #include <unistd.h>
 
 #include "bencode_scan.h"
+#include "loadgen_srtp.h"
 
 #define RTP_HEADER_LENGTH 12
 #define RTP_PAYLOAD_LENGTH 160			/* PCMU, 20 ms at 8 kHz */
@@ -80,6 +83,7 @@ struct payload_stamp {
 /* One side of one call: socket index = 2 * call + side (0 caller, 1 callee). */
 struct media_side {
 	int fd;
+	struct loadgen_srtp_leg *srtp;	/* the callee side with --srtp, else NULL */
 	struct sockaddr_in local;
 	struct sockaddr_in relay;	/* where this side sends: what the relay's SDP told it */
 	uint16_t sequence;
@@ -95,6 +99,9 @@ struct call {
 	struct sockaddr_in relay_for_caller;	/* from the answer response */
 	struct sockaddr_in relay_for_callee;	/* from the offer response */
 	int failed;
+	int srtp_tag;				/* --srtp: the a=crypto tag the relay offered the callee */
+	char srtp_relay_key[LOADGEN_SRTP_KEY_TEXT];	/* ... its key (what the relay sends with) */
+	char srtp_callee_key[LOADGEN_SRTP_KEY_TEXT];	/* what the callee sends with */
 };
 
 enum ng_step { STEP_OFFER, STEP_ANSWER, STEP_DELETE, STEP_DONE };
@@ -298,13 +305,17 @@ static void ng_client_close(struct ng_client *client)
 		close(client->fd);
 }
 
-static size_t build_sdp(char *buffer, size_t size, int port)
+/* CRYPTO_TAG > 0: an SDES-SRTP answer (RFC 4568) with that tag and KEY. */
+static size_t build_sdp(char *buffer, size_t size, int port, int crypto_tag, const char *key)
 {
 	/* RFC 4566 section 5.2: sess-id is numeric; the port makes it unique enough here. */
 	int length = snprintf(buffer, size,
 		"v=0\r\no=- %d 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
-		"m=audio %d RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=ptime:20\r\na=sendrecv\r\n",
-		port, port);
+		"m=audio %d RTP/%s 0\r\na=rtpmap:0 PCMU/8000\r\na=ptime:20\r\na=sendrecv\r\n",
+		port, port, crypto_tag > 0 ? "SAVP" : "AVP");
+	if (length > 0 && crypto_tag > 0 && (size_t) length < size)
+		length += snprintf(buffer + length, size - length, "a=crypto:%d %s inline:%s\r\n", crypto_tag,
+			loadgen_srtp_suite(), key);
 	return length > 0 && (size_t) length < size ? (size_t) length : 0;
 }
 
@@ -318,8 +329,10 @@ static size_t build_request(char *buffer, size_t size, const char *cookie, const
 	char sdp[512];
 	size_t used = snprintf(buffer, size, "%s d", cookie);
 	if (step == STEP_OFFER || step == STEP_ANSWER) {
+		int srtp_answer = step == STEP_ANSWER && loadgen_srtp_suite();
 		size_t sdp_length = build_sdp(sdp, sizeof(sdp),
-			step == STEP_OFFER ? call->caller_port : call->callee_port);
+			step == STEP_OFFER ? call->caller_port : call->callee_port,
+			srtp_answer ? call->srtp_tag : 0, call->srtp_callee_key);
 		used = append_bencode_pair(buffer, size, used, "sdp", sdp, sdp_length);
 	}
 	const char *command = step == STEP_OFFER ? "offer" : step == STEP_ANSWER ? "answer" : "delete";
@@ -330,6 +343,9 @@ static size_t build_request(char *buffer, size_t size, const char *cookie, const
 		used = append_bencode_pair(buffer, size, used, "to-tag", call->to_tag, strlen(call->to_tag));
 	if (step == STEP_OFFER && record_calls)
 		used = append_bencode_pair(buffer, size, used, "record call", "yes", 3);
+	/* --srtp: the caller stays plain RTP, the relay offers the callee SDES-SRTP */
+	if (step == STEP_OFFER && loadgen_srtp_suite())
+		used = append_bencode_pair(buffer, size, used, "transport-protocol", "RTP/SAVP", 8);
 	if (used + 2 > size)
 		return 0;
 	buffer[used++] = 'e';
@@ -376,6 +392,14 @@ static int handle_response(struct ng_slot *slot, const char *body, size_t length
 		return 0;
 	if (bencode_find_string(body, length, "sdp", &sdp, &sdp_length) < 0)
 		return -EINVAL;
+	if (step == STEP_OFFER && loadgen_srtp_suite()) {
+		if (loadgen_srtp_find_crypto(sdp, sdp_length, &slot->call->srtp_tag, slot->call->srtp_relay_key,
+				sizeof(slot->call->srtp_relay_key)) < 0) {
+			fprintf(stderr, "ng %s: the offer has no a=crypto line for %s\n", slot->call->call_id,
+				loadgen_srtp_suite());
+			return -EPROTO;
+		}
+	}
 	return parse_sdp_media(sdp, sdp_length,
 		step == STEP_OFFER ? &slot->call->relay_for_callee : &slot->call->relay_for_caller);
 }
@@ -588,6 +612,11 @@ static void *receiver_main(void *argument)
 			int64_t read_time = now_ns();
 			for (int i = 0; i < received; i++) {
 				struct payload_stamp stamp;
+				struct loadgen_srtp_leg *srtp = state->sides[index].srtp;
+				if (srtp) {
+					int length = loadgen_srtp_unprotect(srtp, buffers[i], (int) messages[i].msg_len);
+					messages[i].msg_len = length > 0 ? (unsigned int) length : 0;
+				}
 				if (messages[i].msg_len != PACKET_LENGTH) {
 					state->misrouted++;
 					continue;
@@ -674,6 +703,8 @@ static int command_media(const struct options *options)
 		snprintf(call->to_tag, sizeof(call->to_tag), "to%d", k);
 		call->caller_port = ntohs(sides[2 * k].local.sin_port);
 		call->callee_port = ntohs(sides[2 * k + 1].local.sin_port);
+		if (loadgen_srtp_suite() && loadgen_srtp_make_key(call->srtp_callee_key, sizeof(call->srtp_callee_key)) < 0)
+			return 1;
 	}
 
 	/* Set-up: where each side sends. */
@@ -690,6 +721,15 @@ static int command_media(const struct options *options)
 		set_up = ng_run(&client, setup_steps, 16, call_list_next, &list, 0, &setup_failures);
 	}
 	double setup_seconds = (now_ns() - setup_start) / 1e9;
+	for (int k = 0; k < calls && loadgen_srtp_suite(); k++) {
+		if (call_table[k].failed)
+			continue;
+		sides[2 * k + 1].srtp = loadgen_srtp_leg_new(call_table[k].srtp_callee_key, call_table[k].srtp_relay_key);
+		if (!sides[2 * k + 1].srtp) {
+			fprintf(stderr, "call %d: libsrtp2 refused the keys\n", k);
+			call_table[k].failed = 1;
+		}
+	}
 	for (int k = 0; k < calls; k++) {
 		struct sockaddr_in *caller = &sides[2 * k].relay, *callee = &sides[2 * k + 1].relay;
 		if (options->mode == MODE_NG) {
@@ -720,7 +760,7 @@ static int command_media(const struct options *options)
 		int64_t start = now_ns() + 10000000LL;
 		int64_t measure_from = start + (int64_t) (options->warmup * 1e9);
 		int64_t end = measure_from + (int64_t) (options->duration * 1e9);
-		char packet[PACKET_LENGTH];
+		char packet[PACKET_LENGTH + LOADGEN_SRTP_TRAILER];
 		memset(packet, 0xff, sizeof(packet));
 		int measuring = 0;
 		for (int64_t round = 0; ; round++) {
@@ -745,8 +785,16 @@ static int command_media(const struct options *options)
 				/* Sleep only for gaps over 100 us: fewer wake-ups, a little early at most. */
 				if (due - now_ns() > 100000)
 					sleep_until_ns(due);
+				int length = PACKET_LENGTH;
 				fill_packet(packet, &sides[i], i, measuring);
-				if (sendto(sides[i].fd, packet, sizeof(packet), 0,
+				if (loadgen_srtp_suite()) {
+					/* SRTP encrypts in place: the payload after the stamp back to PCMU silence */
+					memset(packet + RTP_HEADER_LENGTH + sizeof(struct payload_stamp), 0xff,
+						PACKET_LENGTH - RTP_HEADER_LENGTH - sizeof(struct payload_stamp));
+					if (sides[i].srtp)
+						length = loadgen_srtp_protect(sides[i].srtp, packet, length);
+				}
+				if (length < 0 || sendto(sides[i].fd, packet, length, 0,
 						(struct sockaddr *) &sides[i].relay, sizeof(sides[i].relay)) < 0)
 					send_errors++;
 				else if (measuring)
@@ -795,8 +843,10 @@ static int command_media(const struct options *options)
 		print_thread_cpu(&threads_start, &threads_end);
 	}
 	printf("teardown_failures=%ld\n", teardown_failures);
-	for (int i = 0; i < side_count; i++)
+	for (int i = 0; i < side_count; i++) {
 		close(sides[i].fd);
+		loadgen_srtp_leg_free(sides[i].srtp);
+	}
 	close(receiver.epoll_fd);
 	free(receiver.histogram);
 	free(sides);
@@ -852,6 +902,7 @@ static void usage(const char *program)
 	fprintf(stderr,
 		"usage: %s media --mode ng|fixed|direct [--ng IP:PORT] [--relay-base PORT] [--calls N]\n"
 		"          [--duration S] [--warmup S] [--rate PPS] [--pid PID] [--record yes]\n"
+		"          [--srtp AES_CM_128_HMAC_SHA1_80|AES_CM_128_HMAC_SHA1_32]\n"
 		"       %s ng --ng IP:PORT [--duration S] [--inflight W] [--pid PID]\n", program, program);
 }
 
@@ -904,6 +955,11 @@ int main(int argc, char **argv)
 			options.inflight = atoi(value);
 		} else if (!strcmp(name, "--record")) {
 			record_calls = !strcmp(value, "yes");
+		} else if (!strcmp(name, "--srtp")) {
+			if (loadgen_srtp_init(value) < 0) {
+				fprintf(stderr, "unknown SRTP suite %s\n", value);
+				return 1;
+			}
 		} else {
 			usage(argv[0]);
 			return 1;

@@ -559,8 +559,11 @@ def test_request_flood_does_not_stall_ng(web):
         for thread in threads:
             thread.join(10)
     assert sum(served) > 50
-    # the median stays low; no ping waits behind the flood for long
-    assert times[len(times) // 2] < 0.05 and times[-1] < 0.5, times
+    # the median stays low; no ping waits behind the flood for long. HTTP shares the control
+    # thread with ng, so a ping may wait for the /metrics pages already being made (four
+    # clients); the bounds leave room for an ASan build on a loaded 2-CPU machine (median
+    # 0.12 s seen there) and still fail when ng waits for the flood to end (seconds)
+    assert times[len(times) // 2] < 0.25 and times[-1] < 1.5, times
 
 
 # ---------------------------------------------------------------- Graphite
