@@ -2,6 +2,7 @@
 #include "bundle_demux.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 
 #define RTP_FIXED_HEADER 12
@@ -128,6 +129,18 @@ int bundle_demux_add_ssrc(struct bundle_demux *demux, uint32_t ssrc, unsigned in
 	return 0;
 }
 
+int bundle_demux_add_payload_type(struct bundle_demux *demux, unsigned int payload_type, unsigned int media)
+{
+	if (payload_type >= BUNDLE_PAYLOAD_TYPES || media >= demux->media_count)
+		return -EINVAL;
+	uint8_t *entry = &demux->payload_types[payload_type];
+	if (*entry == 0)
+		*entry = (uint8_t) (media + 1);
+	else if (*entry != media + 1)
+		*entry = BUNDLE_PAYLOAD_AMBIGUOUS;
+	return 0;
+}
+
 static int find_ssrc(const struct bundle_demux *demux, uint32_t ssrc)
 {
 	for (unsigned int i = 0; i < demux->ssrc_count; i++)
@@ -152,5 +165,93 @@ int bundle_demux_route(struct bundle_demux *demux, const unsigned char *packet, 
 			return media;
 		}
 	}
-	return find_ssrc(demux, ssrc);
+	int media = find_ssrc(demux, ssrc);
+	if (media >= 0)
+		return media;
+	uint8_t by_type = demux->payload_types[packet[1] & 0x7f];
+	if (by_type == 0 || by_type == BUNDLE_PAYLOAD_AMBIGUOUS)
+		return -ENOENT;
+	(void) bundle_demux_add_ssrc(demux, ssrc, (unsigned int) by_type - 1);
+	return by_type - 1;
+}
+
+int bundle_demux_route_rtcp(const struct bundle_demux *demux, const unsigned char *packet, size_t length)
+{
+	if (length < 8)
+		return -ENOENT;
+	return find_ssrc(demux, read_u32(packet + 4));
+}
+
+/* The MID element of the one-byte form: ID and L (length - 1), the value, zero padding to
+ * the next word (RFC 8285 section 4.2: padding bytes are 0 and skipped by receivers). */
+static size_t write_mid_element(unsigned char *out, unsigned int id, const char *mid, size_t mid_length)
+{
+	out[0] = (unsigned char) (id << 4 | (mid_length - 1));
+	memcpy(out + 1, mid, mid_length);
+	size_t size = 1 + mid_length;
+	while (size % 4)
+		out[size++] = 0;
+	return size;
+}
+
+/* RFC 8285 section 4.2: whether the walk of a (well-formed) one-byte block meets ID 15. */
+static bool one_byte_walk_stops(const unsigned char *data, size_t size)
+{
+	size_t at = 0;
+	while (at < size) {
+		if ((data[at] >> 4) == 15)
+			return true;
+		at += data[at] >> 4 ? 2u + (data[at] & 0x0f) : 1u;
+	}
+	return false;
+}
+
+int rtp_header_extension_add_mid(unsigned char *packet, size_t length, size_t capacity, unsigned int id,
+				 const char *mid, size_t mid_length)
+{
+	if (mid_length == 0 || mid_length >= BUNDLE_MID_SIZE)
+		return -EINVAL;
+	if (id == 0 || id > 14 || mid_length > 16)
+		return -ENOTSUP;   /* the one-byte form holds ids 1..14 and values of 1..16 bytes */
+	const unsigned char *existing;
+	int found = rtp_header_extension_find(packet, length, id, &existing);
+	if (found >= 0)
+		return (int) length;
+	if (found == -EINVAL)
+		return -EINVAL;
+	size_t element_size = (1 + mid_length + 3) & ~(size_t) 3;
+	size_t header_end = RTP_FIXED_HEADER + 4u * (packet[0] & 0x0f);
+	if (header_end > length)
+		return -EINVAL;   /* the CSRC list runs past the packet */
+	size_t insert_at, grow;
+	if (packet[0] & 0x10) {
+		unsigned int profile = (unsigned int) packet[header_end] << 8 | packet[header_end + 1];
+		if (profile != EXTENSION_ONE_BYTE)
+			return -ENOTSUP;
+		size_t words = (size_t) packet[header_end + 2] << 8 | packet[header_end + 3];
+		if (one_byte_walk_stops(packet + header_end + 4, 4 * words))
+			return -ENOTSUP;   /* an element appended after ID 15 would never be read */
+		insert_at = header_end + 4 + 4 * words;
+		grow = element_size;
+		if (length + grow > capacity)
+			return -ENOSPC;
+		memmove(packet + insert_at + grow, packet + insert_at, length - insert_at);
+		words += element_size / 4;
+		packet[header_end + 2] = (unsigned char) (words >> 8);
+		packet[header_end + 3] = (unsigned char) words;
+		write_mid_element(packet + insert_at, id, mid, mid_length);
+		return (int) (length + grow);
+	}
+	insert_at = header_end;
+	grow = 4 + element_size;
+	if (length + grow > capacity)
+		return -ENOSPC;
+	memmove(packet + insert_at + grow, packet + insert_at, length - insert_at);
+	packet[insert_at] = EXTENSION_ONE_BYTE >> 8;
+	packet[insert_at + 1] = EXTENSION_ONE_BYTE & 0xff;
+	packet[insert_at + 2] = 0;
+	packet[insert_at + 3] = (unsigned char) (element_size / 4);
+	write_mid_element(packet + insert_at + 4, id, mid, mid_length);
+	packet[0] |= 0x10;
+	return (int) (length + grow);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "bundle.h"
 #include "ice_agent.h"
 #include "interface.h"
 #include "kernel_backend.h"
@@ -239,6 +240,8 @@ static uint32_t media_forward_flags(const struct media *media)
 		flags |= FORWARD_FAMILY_SOCKET;
 	if (media->media_control)
 		flags |= FORWARD_MEDIA_CONTROL;
+	if (media->streams[STREAM_RTP].extras->bundle_transport)
+		flags |= FORWARD_BUNDLE;
 	return flags;
 }
 
@@ -319,6 +322,7 @@ void call_free(struct call *call)
 		dtls_connection_free(media->streams[STREAM_RTCP].extras->dtls);
 		dtls_srtp_free_rtcp(media);
 		media_transcode_free(media);
+		bundle_group_free(media->streams[STREAM_RTP].extras->bundle_group);
 		if (media->protocol_allocated)
 			g_free(media->protocol);
 		cache_line_free(media->streams[STREAM_RTP].extras);   /* with the quality state, type and protocol */

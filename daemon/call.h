@@ -31,6 +31,7 @@ struct call_recording;
 struct ice_agent;
 struct dtls_connection;
 struct ssrc_quality;
+struct bundle_group;
 
 enum stream_kind { STREAM_RTP = 0, STREAM_RTCP = 1 };
 
@@ -68,6 +69,9 @@ enum stream_forward_flags {
 	FORWARD_RECORD          = 1 << 6,   /* extras->recording_sink takes a copy (recording.h) */
 	FORWARD_DTLS            = 1 << 7,   /* DTLS-SRTP: demultiplex DTLS records (RFC 7983), hold media
 					     * back until the handshake put keys into media->srtp */
+	/* BUNDLE (bundle.h): extras->bundle_transport carries this stream's packets; on the
+	 * transport's own RTP stream, extras->bundle_group says which media a packet is for */
+	FORWARD_BUNDLE          = 1 << 14,
 	/* ICE on both address families: extras->family_fd is open, the send socket follows the
 	 * destination's family (stream_send_fd) */
 	FORWARD_FAMILY_SOCKET   = 1 << 12,
@@ -130,6 +134,13 @@ struct stream_extras {
 	/* DTX (media_transcode.h, --dtx-delay), worker only: fires when the RTP stream went quiet */
 	struct timer_entry dtx_timer;
 	int64_t dtx_last_us;            /* CLOCK_MONOTONIC of its last RTP packet */
+	/* BUNDLE (bundle.h), published under the call's lock: the owner media's RTP stream, whose
+	 * socket, peer and keys carry this stream's packets (NULL: its own); this media's index
+	 * in the group (the MID it gets towards the bundled side); on the owner's RTP stream the
+	 * demultiplexing table (freed with the call or after a replacement was published) */
+	struct stream *bundle_transport;
+	struct bundle_group *bundle_group;
+	uint8_t bundle_index;
 };
 
 /* The media's side allocation: its two streams' extras, then (64-byte aligned, at
@@ -186,6 +197,10 @@ struct media {
 	bool ice_lite;                  /* ICE-lite towards this side: a=ice-lite, no checks of ours */
 	char mid[33];                   /* the side's a=mid (RFC 5888), "" if none: answers repeat it */
 	bool bundled;                   /* the side's a=group:BUNDLE holds this media (RFC 9143) */
+	/* BUNDLE towards this side (bundle.h), control thread: the media whose transport this m=
+	 * line shares (itself for the owner), NULL = its own; the MID header extension's id */
+	struct media *bundle_owner;
+	uint8_t bundle_extension_id;
 	struct ice_agent *ice_staged;
 	struct ice_agent *ice_agent;
 	struct media_crypto *crypto;    /* SDES-SRTP negotiation on this side (control thread), NULL for plain RTP */

@@ -144,6 +144,12 @@ static void sync_stream(struct daemon_context *daemon, struct stream *stream, GH
 		remove_target(daemon, stream, "ICE on both address families is handled in userspace");
 		return;
 	}
+	if (media->bundle_owner || target->bundle_owner) {
+		/* one socket carries several m= lines: the demultiplexer (and MID insertion) runs in
+		 * the worker */
+		remove_target(daemon, stream, "BUNDLE (several m= lines on one transport) is handled in userspace");
+		return;
+	}
 	struct kernel_srtp_keys decrypt_keys, encrypt_keys;
 	const void *decrypt_context, *encrypt_context;
 	struct stream_extras *cache = stream->extras;

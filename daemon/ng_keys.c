@@ -163,7 +163,10 @@ static const struct ng_key key_table[] = {
 	SUPPORTED("ice", "remove", set_ice_remove, "strip ICE"),
 	SUPPORTED("ice", "force", set_ice_force, "our own ICE candidates"),
 	SUPPORTED("ice", "default", set_ice_default, "our ICE when the offer had ICE"),
-	WARN("ice", "force-relay", NG_SCOPE_ALWAYS, "ICE=force-relay (served as ICE=default)"),
+	/* upstream: keep the peer's candidates except relay ones, add ours as a relay candidate,
+	 * leave c= and m= alone; our agent terminates ICE and cannot be one candidate of many */
+	REFUSED("ice", "force-relay", NG_SCOPE_ALWAYS,
+		"ICE=force-relay (the relay as one relay-type candidate beside the peer's own, c=/m= unchanged)"),
 	WARN("ice", "optional", NG_SCOPE_ALWAYS, "ICE=optional (served as ICE=default)"),
 	WARN("ice-lite", NULL, NG_SCOPE_ALWAYS, "ICE lite mode (ICE-lite)"),
 	SUPPORTED("ice-lite", "off", set_ice_lite_off, "full ICE agent towards both sides"),

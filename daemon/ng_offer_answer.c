@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include "bundle.h"
 #include "call.h"
 #include "call_lifecycle.h"
 #include "daemon.h"
@@ -54,6 +55,12 @@ struct media_update {
 	/* call quality (media_quality.h): the clock rates of the payload types the side's SDP lists */
 	bool new_clock_rates;
 	struct payload_clock_rates clock_rates;
+	/* BUNDLE (bundle.h): the extras' bundle fields change to these */
+	bool new_bundle;
+	struct media *bundle_owner;     /* the transport's media (this one for the owner), NULL = own */
+	uint8_t bundle_index;
+	struct bundle_group *bundle_group;    /* the owner's new table, NULL = none */
+	struct bundle_group *replaced_group;  /* the table it replaced: freed by finish_update() */
 };
 
 /* An offer touches both sides' media, an answer both sides' (a fork's media being the
@@ -76,6 +83,7 @@ struct sdp_exchange {
 	struct monologue *sender;     /* the side whose SDP this is */
 	struct monologue *receiver;   /* the side that gets the rewritten SDP */
 	struct call_update *update;
+	struct sdp_bundle bundle;     /* the sender's a=group:BUNDLE (bundle.h) */
 };
 
 /* The entry for media, added on first use. NULL only if a request touched more media than
@@ -117,6 +125,21 @@ static void publish_sdp_address(struct stream *stream, const struct media_update
 	stream->state |= STREAM_FILLED;
 }
 
+/* BUNDLE: which transport the media's streams use, and the owner's demultiplexing table. */
+static void publish_bundle(struct media_update *entry)
+{
+	struct media *media = entry->media;
+	for (int kind = STREAM_RTP; kind <= STREAM_RTCP; kind++) {
+		struct stream_extras *extras = media->streams[kind].extras;
+		extras->bundle_transport = entry->bundle_owner ? &entry->bundle_owner->streams[STREAM_RTP] : NULL;
+		extras->bundle_index = entry->bundle_index;
+	}
+	struct stream_extras *rtp = media->streams[STREAM_RTP].extras;
+	if (rtp->bundle_group != entry->bundle_group)
+		entry->replaced_group = rtp->bundle_group;
+	rtp->bundle_group = entry->bundle_group;
+}
+
 /* Stores the staged values where the worker reads them: under the lock, plain stores only. */
 static void publish(struct call_update *update)
 {
@@ -125,7 +148,7 @@ static void publish(struct call_update *update)
 	pthread_mutex_lock(&call->lock);
 	call->last_signal_us = update->signal_us;
 	for (unsigned int i = 0; i < update->count; i++) {
-		const struct media_update *entry = &update->media[i];
+		struct media_update *entry = &update->media[i];
 		struct media *media = entry->media;
 		for (int kind = STREAM_RTP; kind <= STREAM_RTCP; kind++) {
 			struct stream *stream = &media->streams[kind];
@@ -145,6 +168,8 @@ static void publish(struct call_update *update)
 		}
 		if (entry->new_clock_rates)
 			media_quality_set_clock_rates(media->streams[STREAM_RTP].extras->quality, &entry->clock_rates);
+		if (entry->new_bundle)
+			publish_bundle(entry);
 		media_crypto_publish(media);
 		if (ice_agent_publish(media))
 			kick_ice = true;
@@ -167,6 +192,7 @@ static void finish_update(struct call_update *update)
 	for (unsigned int i = 0; i < update->count; i++) {
 		const struct media_update *entry = &update->media[i];
 		media_crypto_release(entry->media);
+		bundle_group_free(entry->replaced_group);
 		media_transcode_release(entry->media);
 		if (entry->sink)
 			media_transcode_release(entry->sink);
@@ -245,6 +271,41 @@ static void stage_remote_ice(struct sdp_exchange *exchange, struct media *media,
 		log_call(LOG_ERR, exchange->call->call_id, "ICE: no memory for the agent of media %u", media->index);
 }
 
+/* BUNDLE: media is in the sender's group but not its tagged m= line, so the tagged one's
+ * transport (ICE, DTLS, SRTP) carries it. */
+static bool bundle_member(const struct sdp_bundle *bundle, const struct media *media)
+{
+	int owner = sdp_bundle_owner_line(bundle, media->index - 1);
+	return owner >= 0 && (unsigned int) owner != media->index - 1;
+}
+
+/* BUNDLE towards side: the members of group share the transport of its first media; every
+ * other media of the side (all of them when group is NULL) has its own. */
+static void stage_bundle(struct call_update *update, struct monologue *side, struct bundle_group *group)
+{
+	bool was_bundled = false;
+	for (unsigned int m = 0; m < side->media_count; m++)
+		was_bundled = was_bundled || side->media[m]->bundle_owner;
+	if (!group && !was_bundled)
+		return;
+	for (unsigned int m = 0; m < side->media_count; m++) {
+		struct media *media = side->media[m];
+		struct media_update *entry = update_for(update, media);
+		int index = -1;
+		for (unsigned int k = 0; group && k < group->demux.media_count; k++)
+			if (group->members[k] == media)
+				index = (int) k;
+		if (!entry)
+			continue;   /* ruled out by CALL_UPDATE_MAX (see update_for) */
+		entry->new_bundle = true;
+		entry->bundle_owner = index >= 0 ? group->members[0] : NULL;
+		entry->bundle_index = (uint8_t) (index >= 0 ? index : 0);
+		entry->bundle_group = index == 0 ? group : NULL;
+		media->bundle_owner = entry->bundle_owner;
+		media->bundle_extension_id = index >= 0 ? group->demux.mid_extension_id : 0;
+	}
+}
+
 /* The side's a=mid and whether its BUNDLE group (RFC 9143 section 7.1) names it: a browser
  * expects both back in the answer. */
 static void learn_mid(const struct sdp_session *sdp, struct media *media, const struct sdp_media *sdp_media)
@@ -279,7 +340,9 @@ static int side_learn_sdp(struct sdp_exchange *exchange, struct media *media, co
 		return -EINVAL;
 	const struct sdp_address *connection = sdp_media->connection.family ? &sdp_media->connection
 		: &exchange->sdp->connection;
-	if (is_zero_address(connection)) {
+	/* a BUNDLE member's own address means nothing (Chromium's max-bundle offers write c=0.0.0.0
+	 * and port 9 there): its transport's is used */
+	if (is_zero_address(connection) && !bundle_member(&exchange->bundle, media)) {
 		/* c=0.0.0.0 hold: the side receives nothing; keep what we knew (never send to 0.0.0.0) */
 		media->direction = sdp_media_effective_direction(exchange->sdp, sdp_media);
 		return 0;
@@ -291,7 +354,9 @@ static int side_learn_sdp(struct sdp_exchange *exchange, struct media *media, co
 	media_quality_clock_rates_from_sdp(sdp_media, &entry->clock_rates);
 	entry->new_clock_rates = true;
 	media_control_learn_sdp(media, sdp_media);
-	stage_remote_ice(exchange, media, sdp_media);
+	/* BUNDLE: one ICE agent per transport, the tagged m= line's (RFC 9143 section 7.2) */
+	if (!bundle_member(&exchange->bundle, media))
+		stage_remote_ice(exchange, media, sdp_media);
 	learn_mid(exchange->sdp, media, sdp_media);
 	union endpoint rtp = address, rtcp = address;
 	endpoint_set_port(&rtp, sdp_media->port);
@@ -469,6 +534,108 @@ static int offer_srtp_keying(const struct ng_flags *flags, struct media *local, 
 	return count;
 }
 
+/* Per media, the attribute lines write_sdp() adds: a=crypto, the DTLS lines (views into the
+ * media's crypto and DTLS state) and BUNDLE's a=extmap for the MID. */
+#define EXTRA_LINE_SET (MEDIA_CRYPTO_OFFERED_SUITES + MEDIA_DTLS_LINES + 1)
+
+/* BUNDLE: the mid an m= line of ours carries towards the receiver, or NULL. */
+static const char *written_mid(const struct sdp_media_rewrite *rewrite, const struct media *sender,
+			       const struct media *local)
+{
+	if (rewrite->mid)
+		return rewrite->mid;
+	if (sender->mid[0])
+		return sender->mid;
+	return local->mid[0] ? local->mid : NULL;
+}
+
+/* BUNDLE towards the receiver of an offer with several m= lines (RFC 9143 section 7.2): one
+ * transport when the receiver gets our ICE, rtcp-mux and a mid on every m= line and either
+ * the sender bundled them (a browser calling one) or the receiver gets WebRTC's UDP/TLS
+ * profile; else (a SIP phone: ICE=remove, RTP/AVP) every m= line keeps its own ports. All
+ * bundled m= lines show the same port, as Chromium's own max-bundle offers do. */
+static void offer_bundle(struct sdp_exchange *exchange, const struct sdp_media_rewrite *rewrites)
+{
+	unsigned int count = exchange->sdp->media->len;
+	struct sdp_bundle bundle = { 0 };
+	const char *mids[CALL_MAX_MEDIA] = { NULL };
+	bool capable = count >= 2;
+	for (unsigned int i = 0; capable && i < count; i++) {
+		const struct media *sender_media = exchange->sender->media[i], *local = exchange->receiver->media[i];
+		const struct sdp_media_rewrite *rewrite = &rewrites[i];
+		if (local->rejected || sender_media->rejected || !local->rtp_port)
+			continue;
+		const char *protocol = rewrite->protocol ? rewrite->protocol : local->protocol;
+		mids[i] = written_mid(rewrite, sender_media, local);
+		capable = mids[i] && rewrite->ice_ufrag && rewrite->rtcp_mux
+			&& (sender_media->bundled || (protocol && g_str_has_prefix(protocol, "UDP/TLS/")));
+		bundle.lines[bundle.count++] = i;
+	}
+	struct bundle_group *group = NULL;
+	if (capable && bundle.count >= 2) {
+		/* the MID extension's id: the sender's where it had one, else one no m= line uses */
+		unsigned int id = 0;
+		for (unsigned int b = 0; !id && b < bundle.count; b++)
+			id = sdp_media_mid_extension_id(g_ptr_array_index(exchange->sdp->media, bundle.lines[b]));
+		if (!id)
+			id = sdp_free_extension_id(exchange->sdp, &bundle);
+		group = bundle_group_build(exchange->sdp, &bundle, exchange->receiver->media, mids, id, false);
+	}
+	stage_bundle(exchange->update, exchange->receiver, group);
+}
+
+/* BUNDLE towards the receiver: every member m= line shows its transport's (the owner's)
+ * address, ports, ICE and DTLS/SDES lines (identical in each, RFC 8843 section 7.2), and the
+ * owner's an a=extmap for the MID header extension when its SDP had none (we add the MID to
+ * what we send, so that the receiver can place packets of m= lines with the same payload
+ * types). Returns the a=group:BUNDLE value (the owner's mid first) in text, or NULL. */
+static const char *rewrite_bundle(struct sdp_exchange *exchange, struct sdp_media_rewrite *rewrites,
+				  const char *(*extra_lines)[EXTRA_LINE_SET], char *extmap_line, char *text)
+{
+	unsigned int count = exchange->sdp->media->len;
+	const struct media *owner = NULL;
+	for (unsigned int i = 0; !owner && i < count; i++)
+		owner = exchange->receiver->media[i]->bundle_owner;
+	if (!owner || owner->index - 1 >= count || !rewrites[owner->index - 1].rtp_port)
+		return NULL;
+	unsigned int o = owner->index - 1;
+	struct sdp_media_rewrite *transport = &rewrites[o];
+	if (owner->bundle_extension_id && !sdp_media_mid_extension_id(g_ptr_array_index(exchange->sdp->media, o))
+	    && transport->extra_attribute_count < EXTRA_LINE_SET) {
+		g_snprintf(extmap_line, 80, "extmap:%u %s", owner->bundle_extension_id, BUNDLE_MID_EXTENSION_URI);
+		extra_lines[o][transport->extra_attribute_count++] = extmap_line;
+		transport->extra_attributes = extra_lines[o];
+	}
+	const char *owner_mid = written_mid(transport, exchange->sender->media[o], owner);
+	if (!owner_mid)
+		return NULL;
+	size_t used = (size_t) g_snprintf(text, BUNDLE_MID_SIZE + 1, "%s", owner_mid);
+	for (unsigned int i = 0; i < count; i++) {
+		const struct media *local = exchange->receiver->media[i];
+		struct sdp_media_rewrite *rewrite = &rewrites[i];
+		const char *mid = written_mid(rewrite, exchange->sender->media[i], local);
+		if (i == o || local->bundle_owner != owner || !rewrite->rtp_port || !mid)
+			continue;
+		rewrite->address = transport->address;
+		rewrite->rtp_port = transport->rtp_port;
+		rewrite->rtcp_port = transport->rtcp_port;
+		rewrite->rtcp_mux = transport->rtcp_mux;
+		rewrite->remove_ice = transport->remove_ice;
+		rewrite->ice_ufrag = transport->ice_ufrag;
+		rewrite->ice_pwd = transport->ice_pwd;
+		rewrite->ice_foundation = transport->ice_foundation;
+		rewrite->end_of_candidates = transport->end_of_candidates;
+		rewrite->family_address = transport->family_address;
+		rewrite->family_rtp_port = transport->family_rtp_port;
+		rewrite->family_rtcp_port = transport->family_rtcp_port;
+		rewrite->family_foundation = transport->family_foundation;
+		rewrite->extra_attributes = transport->extra_attributes;
+		rewrite->extra_attribute_count = transport->extra_attribute_count;
+		used += (size_t) g_snprintf(text + used, BUNDLE_MID_SIZE + 1, " %s", mid);
+	}
+	return text;
+}
+
 /* Codec negotiation without transcoding (codec.h): the formats the receiver gets, or NULL to
  * keep the m= line as received. An offer also records what the receiver was offered, which
  * its answer is held to. */
@@ -584,7 +751,7 @@ static int write_sdp(struct sdp_exchange *exchange, bool offer)
 	memset(rewrites, 0, count * sizeof(rewrites[0]));
 	/* per media: the a=crypto lines and the DTLS lines (views into the media's crypto and
 	 * DTLS state) */
-	typedef const char *crypto_line_set[MEDIA_CRYPTO_OFFERED_SUITES + MEDIA_DTLS_LINES];
+	typedef const char *crypto_line_set[EXTRA_LINE_SET];
 	crypto_line_set crypto_lines[CALL_MAX_MEDIA];
 	memset(crypto_lines, 0, count * sizeof(crypto_lines[0]));
 	char formats[CALL_MAX_MEDIA][4 * CODEC_MAX + 4 * 2 * MEDIA_TRANSCODE_ADDED];
@@ -603,7 +770,8 @@ static int write_sdp(struct sdp_exchange *exchange, bool offer)
 			: sender_media->interface ? &sender_media->interface->advertised : NULL;
 		const struct sdp_address *received = sdp_media->connection.family ? &sdp_media->connection
 			: &exchange->sdp->connection;
-		if (is_zero_address(received)) {
+		bool bundle_member_line = sender_media->bundle_owner && sender_media->bundle_owner != sender_media;
+		if (is_zero_address(received) && !bundle_member_line) {
 			/* RFC 2543-style hold (c=0.0.0.0): passed on so the other side sees the hold too */
 			rewrite->address = *received;
 		} else if (advertised) {
@@ -682,6 +850,14 @@ static int write_sdp(struct sdp_exchange *exchange, bool offer)
 			 && rewrite->protocol && g_str_has_prefix(rewrite->protocol, "UDP/TLS/"))
 			bundle_group = rewrite->mid ? rewrite->mid : sender_media->mid;
 	}
+	/* BUNDLE with several m= lines (bundle.h) */
+	char bundle_text[CALL_MAX_MEDIA * BUNDLE_MID_SIZE + 1];
+	char extmap_line[80];
+	if (offer)
+		offer_bundle(exchange, rewrites);
+	const char *bundle_members = rewrite_bundle(exchange, rewrites, crypto_lines, extmap_line, bundle_text);
+	if (bundle_members)
+		bundle_group = bundle_members;
 	struct sdp_rewrite_options options = {
 		.ice_lite = ice_lite,
 		.bundle_group = bundle_group,
@@ -862,8 +1038,10 @@ static int prepare_offer_media(struct sdp_exchange *exchange)
 		 * DTLS=off or SDES-prefer. Keys on RTP/AVP (OSRTP, RFC 8643 section 4) are answered,
 		 * as upstream 10.5 does without being asked. */
 		bool has_crypto = media_sdp_has_crypto(sdp_media);
+		/* BUNDLE: a member's DTLS is its transport's (RFC 8843 section 5.1) */
 		bool dtls = media_dtls_offered(exchange->sdp, sdp_media)
-			&& !(has_crypto && (flags->dtls_off || flags->sdes_prefer || !dtls_certificate_ready()));
+			&& !(has_crypto && (flags->dtls_off || flags->sdes_prefer || !dtls_certificate_ready()))
+			&& !bundle_member(&exchange->bundle, sender_media);
 		if (!sender_media->rejected && dtls) {
 			if (take_dtls_offer(request, sender_media, exchange->sdp, sdp_media) < 0)
 				return -EINVAL;
@@ -894,6 +1072,10 @@ static int prepare_offer_media(struct sdp_exchange *exchange)
 		if (error)
 			return error;
 	}
+	/* the offerer's BUNDLE group: we answer it (bundle.h) */
+	stage_bundle(exchange->update, exchange->sender,
+		     exchange->bundle.count ? bundle_group_build(exchange->sdp, &exchange->bundle, exchange->sender->media,
+								 NULL, 0, true) : NULL);
 	return 0;
 }
 
@@ -950,7 +1132,8 @@ int ng_command_offer(struct ng_request *request)
 			sender->via_branch = g_strdup(flags->via_branch);
 		if (flags->label && !sender->label)
 			sender->label = g_strdup(flags->label);
-		struct sdp_exchange exchange = { request, call, sdp, sender, receiver, &update };
+		struct sdp_exchange exchange = { request, call, sdp, sender, receiver, &update, { 0 } };
+		sdp_bundle_parse(sdp, &exchange.bundle);
 		error = prepare_offer_media(&exchange);
 		if (!error)
 			error = write_sdp(&exchange, true);
@@ -1059,7 +1242,8 @@ int ng_command_answer(struct ng_request *request)
 		/* as upstream: an answer's label names the answering side (Kamailio's MOS per side) */
 		if (flags->label && !answerer->label)
 			answerer->label = g_strdup(flags->label);
-		struct sdp_exchange exchange = { request, call, sdp, answerer, offerer, &update };
+		struct sdp_exchange exchange = { request, call, sdp, answerer, offerer, &update, { 0 } };
+		sdp_bundle_parse(sdp, &exchange.bundle);
 		for (unsigned int i = 0; i < sdp->media->len && !error; i++) {
 			const struct sdp_media *sdp_media = g_ptr_array_index(sdp->media, i);
 			struct media *answer_media = answerer->media[i];
@@ -1069,7 +1253,9 @@ int ng_command_answer(struct ng_request *request)
 				error = -EINVAL;
 				break;
 			}
-			if (media_dtls_active(answer_media) && !answer_media->rejected) {
+			if (bundle_member(&exchange.bundle, answer_media)) {
+				media_dtls_off(answer_media);   /* BUNDLE: the transport's association keys it */
+			} else if (media_dtls_active(answer_media) && !answer_media->rejected) {
 				/* offered both: a=crypto in the answer means the side chose SDES */
 				const char *reason = NULL;
 				int taken = media_sdp_has_crypto(sdp_media) ? -ENOENT
@@ -1101,6 +1287,10 @@ int ng_command_answer(struct ng_request *request)
 				offer_media->rejected = true;
 			error = link_media(&update, offer_media, answer_media);
 		}
+		/* the answerer's BUNDLE group (one it accepted of ours, or its own) */
+		if (!error)
+			stage_bundle(&update, answerer, exchange.bundle.count ? bundle_group_build(sdp, &exchange.bundle,
+									answerer->media, NULL, 0, true) : NULL);
 		if (!error)
 			error = write_sdp(&exchange, false);
 	}

@@ -44,6 +44,7 @@ struct redis_statistics {
 	uint64_t writes, write_errors, deletes;
 	uint64_t restored, restore_errors;
 	uint64_t keyspace_events;
+	uint64_t foreign_updates;     /* a foreign call's new value applied (active-active) */
 	uint64_t dirty;               /* calls waiting to be written */
 };
 

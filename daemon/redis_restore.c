@@ -112,9 +112,10 @@ static void restore_crypto(struct call *call, struct media *media, const struct 
 /* DTLS-SRTP: the handshake cannot be resumed, but its keys and our role key the same contexts
  * (dtls_srtp.c splits the material as the handshake did). The media gets no association: the
  * peer's further DTLS records fail SRTP authentication and are counted; a re-offer negotiates
- * DTLS again (with this daemon's certificate). Only the RTP port's association is restored,
- * so DTLS without rtcp-mux keeps RTP but not a separately keyed RTCP. Not yet reachable by
- * the worker: media->srtp is set directly. */
+ * DTLS again (with this daemon's certificate). Without rtcp-mux the RTCP port's own
+ * association (RFC 5764 section 4.1) is restored alike into media->rtcp_srtp, which the
+ * packet path uses for that stream. Not yet reachable by the worker: the contexts are set
+ * directly. */
 static void restore_dtls(struct call *call, struct media *media, const struct redis_media_record *stored)
 {
 	int suite;
@@ -128,6 +129,21 @@ static void restore_dtls(struct call *call, struct media *media, const struct re
 		srtp_context_resume(&media->srtp->decrypt, &stored->decrypt[i], 0);
 	for (unsigned int i = 0; i < stored->encrypt_count; i++)
 		srtp_context_resume(&media->srtp->encrypt, &stored->encrypt[i], RESTORE_SRTCP_INDEX_JUMP);
+}
+
+static void restore_dtls_rtcp(struct call *call, struct media *media, const struct redis_dtls_keys *stored)
+{
+	int suite;
+	if (stored->material_length != dtls_srtp_material_length(stored->profile)
+	    || dtls_srtp_install(media, STREAM_RTCP, stored->profile, stored->material, stored->client, &suite) < 0) {
+		log_call(LOG_WARNING, call->call_id, "restored media %u: the RTCP port's DTLS-SRTP keys cannot be used",
+			 media->index);
+		return;
+	}
+	for (unsigned int i = 0; i < stored->decrypt_count; i++)
+		srtp_context_resume(&media->rtcp_srtp->decrypt, &stored->decrypt[i], 0);
+	for (unsigned int i = 0; i < stored->encrypt_count; i++)
+		srtp_context_resume(&media->rtcp_srtp->encrypt, &stored->encrypt[i], RESTORE_SRTCP_INDEX_JUMP);
 }
 
 static void restore_media(struct daemon_context *daemon, struct call *call, struct media *media, const struct redis_media_record *stored,
@@ -163,6 +179,8 @@ static void restore_media(struct daemon_context *daemon, struct call *call, stru
 		restore_crypto(call, media, stored);
 	else if (stored->dtls)
 		restore_dtls(call, media, stored);
+	if (!stored->sdes && stored->dtls_rtcp.present)
+		restore_dtls_rtcp(call, media, &stored->dtls_rtcp);
 }
 
 /* ---- public ------------------------------------------------------------------------------ */

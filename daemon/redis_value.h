@@ -26,6 +26,20 @@
 #define REDIS_VALUE_OLDEST_VERSION 1
 #define REDIS_VALUE_SCHEMA "rtpengine-call"
 
+/* A DTLS-SRTP association that runs on the RTCP port of a media without rtcp-mux (RFC 5764
+ * section 4.1), established: its keying material, our role and where its contexts' SRTCP
+ * indexes stood (version 2, field "dtls_rtcp"; absent in older version 2 values). */
+struct redis_dtls_keys {
+	bool present;
+	bool client;
+	uint16_t profile;
+	uint8_t material_length;
+	unsigned char material[92];
+	unsigned int decrypt_count, encrypt_count;
+	struct srtp_ssrc_position decrypt[SRTP_SSRC_SLOTS];   /* from the side */
+	struct srtp_ssrc_position encrypt[SRTP_SSRC_SLOTS];   /* to the side */
+};
+
 struct redis_stream_record {
 	uint8_t state;              /* enum stream_state_flags */
 	union endpoint advertised;  /* unset when the SDP gave none */
@@ -60,6 +74,8 @@ struct redis_media_record {
 	unsigned int decrypt_count, encrypt_count;
 	struct srtp_ssrc_position decrypt[SRTP_SSRC_SLOTS];   /* from the side */
 	struct srtp_ssrc_position encrypt[SRTP_SSRC_SLOTS];   /* to the side */
+	/* DTLS without rtcp-mux: the RTCP port's own association (media->rtcp_srtp) */
+	struct redis_dtls_keys dtls_rtcp;
 };
 
 struct redis_monologue_record {

@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <sys/socket.h>
 #include "codec_chain.h"
+#include "bundle.h"
 #include "call.h"
 #include "interface.h"
 #include "endpoint_learning.h"
@@ -65,6 +66,7 @@ struct worker_counters {
 	struct dtls_counters dtls;
 	uint64_t rtcp_parsed, rtcp_malformed;
 	uint64_t dropped_blocked;       /* media control */
+	uint64_t dropped_bundle_unknown;  /* BUNDLE */
 };
 _Static_assert(sizeof(struct worker_counters) == sizeof(struct relay_totals),
 	       "a counter in relay_totals and not in worker_counters, or the reverse");
@@ -484,6 +486,37 @@ static void __attribute__((noinline)) translate_rtcp(struct stream *rtp, unsigne
 	transcode_rtcp_rewrite(packet, length, &sent, &received);
 }
 
+/* BUNDLE (RFC 9143 section 9.2): the RTP stream of the media a packet that arrived on a
+ * shared transport belongs to, by the transport's demultiplexing table (under the call's
+ * lock: it learns SSRCs). RTCP goes by its sender's SSRC, else stays with the transport's own
+ * media; RTP that nothing places: NULL. */
+static struct stream *__attribute__((noinline)) bundle_route(struct stream *transport, const unsigned char *packet,
+							    size_t length, bool is_rtcp)
+{
+	struct bundle_group *group = transport->extras->bundle_group;
+	int index = is_rtcp ? bundle_demux_route_rtcp(&group->demux, packet, length)
+		: bundle_demux_route(&group->demux, packet, length);
+	if (index < 0)
+		return is_rtcp ? transport : NULL;
+	return &group->members[index]->streams[STREAM_RTP];
+}
+
+/* BUNDLE: a packet for member (an RTP stream of a bundled side) leaves by the transport,
+ * carrying the member's MID (RFC 9143 section 9.2) so that the receiver can place it even
+ * when several m= lines use the same payload types and their SSRCs were never signalled.
+ * Returns the packet's new length (unchanged when the element cannot be added). */
+static size_t __attribute__((noinline)) bundle_add_mid(const struct stream *member, const struct stream *transport,
+						      unsigned char *packet, size_t length)
+{
+	const struct bundle_group *group = transport->extras->bundle_group;
+	if (!group || !group->demux.mid_extension_id || member->extras->bundle_index >= group->demux.media_count)
+		return length;
+	const char *mid = group->demux.mids[member->extras->bundle_index];
+	int added = rtp_header_extension_add_mid(packet, length, RELAY_PACKET_SIZE - SRTP_MAX_TRAILER_LENGTH,
+						 group->demux.mid_extension_id, mid, strlen(mid));
+	return added > 0 ? (size_t) added : length;
+}
+
 /* now_us: CLOCK_REALTIME_COARSE (counters, learning); arrival_us: CLOCK_MONOTONIC read once
  * per epoll round, for the interarrival jitter (media_quality.h), which needs better than the
  * coarse clock's milliseconds: a round's packets share it (a round takes well under 1 ms). */
@@ -565,6 +598,17 @@ static void process_stream(struct media_worker *worker, struct stream *stream, b
 			COUNTER_ADD(worker->counters.errors, 1);
 			continue;
 		}
+		/* the stream whose media the packet belongs to: this one's, or on a BUNDLE
+		 * transport the member's the demultiplexer names */
+		struct stream *via = stream;
+		if (__builtin_expect(stream->forward_flags & FORWARD_BUNDLE, 0) && stream->extras->bundle_group) {
+			via = bundle_route(stream, packet, length, is_rtcp);
+			if (!via) {
+				count_refused(worker, stream, &worker->counters.dropped_bundle_unknown);
+				continue;
+			}
+			input = is_rtcp ? via + 1 : via;
+		}
 		if (is_rtcp && stream->kind == STREAM_RTP) {
 			/* the RTCP stream of a multiplexing side shares the RTP source */
 			input->learned = stream->learned;
@@ -605,7 +649,7 @@ static void process_stream(struct media_worker *worker, struct stream *stream, b
 				continue;
 			}
 		}
-		struct stream *sink = stream->sink;
+		struct stream *sink = via->sink;
 		if (!sink) {
 			COUNTER_ADD(worker->counters.dropped_no_destination, 1);
 			continue;
@@ -617,6 +661,14 @@ static void process_stream(struct media_worker *worker, struct stream *stream, b
 			out = sink + 1;
 		else if (is_rtcp && sink->kind == STREAM_RTCP && (sink->forward_flags & FORWARD_RTCP_MUX))
 			out = sink - 1;
+		/* BUNDLE: the member's packets leave by the shared transport (its socket, peer and
+		 * keys), RTCP multiplexed there (RFC 8843 section 9.1 needs rtcp-mux) */
+		if (__builtin_expect(out->forward_flags & FORWARD_BUNDLE, 0) && out->extras->bundle_transport) {
+			struct stream *transport = out->extras->bundle_transport;
+			if (!is_rtcp)
+				length = bundle_add_mid(sink, transport, worker->packets[i], length);
+			out = transport;
+		}
 		/* the peer's address: for multiplexed RTCP the RTP peer, else the stream's own */
 		const union endpoint *destination = relay_stream_destination(out);
 		if (!destination || out->fd < 0) {
@@ -628,9 +680,10 @@ static void process_stream(struct media_worker *worker, struct stream *stream, b
 			COUNTER_ADD(worker->counters.dropped_ice_consent, 1);
 			continue;
 		}
-		if (!is_rtcp && (stream->forward_flags & FORWARD_TRANSCODE)) {
-			/* decoding costs: off the plain path, behind this one flag test */
-			relay_transcode(worker, stream, out, destination, packet, length, &worker->sources[i], dtmf,
+		if (!is_rtcp && (via->forward_flags & FORWARD_TRANSCODE)) {
+			/* decoding costs: off the plain path, behind this one flag test (via: a
+			 * BUNDLE member's own chain) */
+			relay_transcode(worker, via, out, destination, packet, length, &worker->sources[i], dtmf,
 					&dtmf_count, arrival_us);
 			continue;
 		}
@@ -1035,6 +1088,7 @@ void relay_read_totals(struct relay_totals *totals)
 		totals->rtcp_parsed += COUNTER_READ(counters->rtcp_parsed);
 		totals->rtcp_malformed += COUNTER_READ(counters->rtcp_malformed);
 		totals->dropped_blocked += COUNTER_READ(counters->dropped_blocked);
+		totals->dropped_bundle_unknown += COUNTER_READ(counters->dropped_bundle_unknown);
 	}
 }
 

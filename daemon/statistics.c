@@ -112,6 +112,9 @@ static const struct statistics_field value_fields[] = {
 	VALUE(mos_le_4_5, UINT64, COUNTER, "samples", MOS, "mos_le_4.5", INTEGER, "of those, averages of MOS 4.5 or less (all)"),
 	/* media control */
 	TOTAL(dropped_blocked, "packets", "droppedblocked", "dropped: block media or block DTMF asked for it"),
+	/* BUNDLE (bundle.h) */
+	TOTAL(dropped_bundle_unknown, "packets", "droppedbundleunknown",
+	      "dropped: RTP on a BUNDLE transport that no MID, SSRC or payload type placed in an m= line"),
 
 	VALUE(ng_errors, UINT64, COUNTER, "requests", CONTROL, "errorcount", INTEGER, "ng requests answered with an error"),
 	VALUE(ng_cached_replies, UINT64, GAUGE, "replies", CONTROL, "cachedreplies", INTEGER,
@@ -127,6 +130,8 @@ static const struct statistics_field value_fields[] = {
 	TOTAL(redis_restored, "sessions", "redisrestored", "calls restored from Redis"),
 	TOTAL(redis_restore_errors, "sessions", "redisrestoreerrors", "Redis values that could not be restored"),
 	TOTAL(redis_keyspace_events, "events", "rediskeyspaceevents", "keyspace notifications received"),
+	TOTAL(redis_foreign_updates, "sessions", "redisforeignupdates",
+	      "new values of foreign calls applied (active-active: the owner changed the call)"),
 	VALUE(redis_dirty_calls, UINT64, GAUGE, "sessions", TOTAL, "redisdirtycalls", INTEGER,
 	      "calls changed and not yet written to Redis"),
 };
@@ -252,6 +257,8 @@ static void gather_values(struct daemon_context *daemon, struct statistics_value
 	/* RTCP statistics and MOS */
 	values->rtcp_parsed = relay.rtcp_parsed;
 	values->rtcp_malformed = relay.rtcp_malformed;
+	/* BUNDLE */
+	values->dropped_bundle_unknown = relay.dropped_bundle_unknown;
 	struct homer_totals homer;
 	homer_read_totals(&homer);
 	values->homer_queued = homer.queued;
@@ -285,6 +292,7 @@ static void gather_values(struct daemon_context *daemon, struct statistics_value
 	values->redis_restored = redis.restored;
 	values->redis_restore_errors = redis.restore_errors;
 	values->redis_keyspace_events = redis.keyspace_events;
+	values->redis_foreign_updates = redis.foreign_updates;
 	values->redis_dirty_calls = redis.dirty;
 	values->dropped_blocked = relay.dropped_blocked;
 

@@ -65,12 +65,14 @@ struct statistics_values {
 	double mos_average, mos_stddev;
 	uint64_t mos_le_1_0, mos_le_2_0, mos_le_3_0, mos_le_3_5, mos_le_4_0, mos_le_4_3, mos_le_4_5;
 	uint64_t dropped_blocked;             /* media control: block media / block DTMF */
+	/* BUNDLE (bundle.h): RTP on a shared transport that no MID, SSRC or payload type placed */
+	uint64_t dropped_bundle_unknown;
 	/* controlstatistics (after the per-command counts) */
 	uint64_t ng_errors;
 	uint64_t ng_cached_replies, ng_cached_reply_bytes;
 	/* Redis high availability (redis.c) */
 	uint64_t redis_connected, redis_writes, redis_write_errors, redis_deletes;
-	uint64_t redis_restored, redis_restore_errors, redis_keyspace_events, redis_dirty_calls;
+	uint64_t redis_restored, redis_restore_errors, redis_keyspace_events, redis_foreign_updates, redis_dirty_calls;
 };
 
 /* One ng command's counters. */

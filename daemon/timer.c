@@ -4,6 +4,7 @@
 #include "call.h"
 #include "daemon.h"
 #include "log.h"
+#include "redis.h"
 
 struct check_state {
 	struct daemon_context *daemon;
@@ -40,6 +41,10 @@ static void check_call(struct call *call, void *data)
 	bool expired = timer_call_expired(call, state->daemon->config, state->now_us, &reason);
 	pthread_mutex_unlock(&call->lock);
 	if (!expired)
+		return;
+	/* a foreign call (Redis active-active) lives as long as its owner's value, and its media
+	 * flows through the owner: of the timeouts only the final one applies (as upstream) */
+	if (reason != CALL_END_FINAL_TIMEOUT && reason != CALL_END_DELETE && redis_call_is_foreign(call->call_id))
 		return;
 	if (reason != CALL_END_DELETE)
 		log_call(LOG_NOTICE, call->call_id, "Closing call due to %s", call_end_reason_text(reason));

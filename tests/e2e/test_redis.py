@@ -440,17 +440,22 @@ def re_findall(pattern, text):
     return re.findall(pattern, text)
 
 
+def _second_instance(rtpengine_factory, first, *extra):
+    """A daemon following the keyspace of first's database, on its own address 127.0.0.3."""
+    def argv(ng_port, port_min, port_max):
+        args = [arg for arg in first.argv[1:] if not arg.startswith(("--listen-ng=", "--interface="))]
+        return args + ["--listen-ng=127.0.0.1:%d" % ng_port, "--interface=127.0.0.3",
+                       "--subscribe-keyspace=%d" % DB] + list(extra)
+    return rtpengine_factory(argv_builder=argv)
+
+
 def test_active_active_via_keyspace_notifications(rtpengine_factory, redis_server):
     client = redis_server.client()
     # the operator enables keyspace notifications in Redis (docs/redis.md)
     client.command("CONFIG", "SET", "notify-keyspace-events", "K$gx")
     first = rtpengine_factory("--redis=%s" % redis_server.url(), port_count=40)
-
-    def argv(ng_port, port_min, port_max):
-        args = [arg for arg in first.argv[1:] if not arg.startswith(("--listen-ng=", "--interface="))]
-        return args + ["--listen-ng=127.0.0.1:%d" % ng_port, "--interface=127.0.0.3",
-                       "--subscribe-keyspace=%d" % DB]
-    second = rtpengine_factory(argv_builder=argv)
+    # --timeout=1: a foreign call (no media here, it flows through its owner) must not time out
+    second = _second_instance(rtpengine_factory, first, "--timeout=1")
     caller, callee = MediaPeer(CALLER), MediaPeer(CALLEE)
     try:
         call, _, _ = plain_call(first, caller, callee)
@@ -460,6 +465,8 @@ def test_active_active_via_keyspace_notifications(rtpengine_factory, redis_serve
         assert wait_until(known_to_second, 3.0), second.log_text()[-2000:]
         assert statistics(second)["rediskeyspaceevents"] >= 1
         assert second.wait_for_log(r"call restored \(schema version 2\) from another instance")
+        # three one-second timer runs without media: the foreign copy stays (its owner decides)
+        assert not wait_until(lambda: not known_to_second(), 3.0), second.log_text()[-2000:]
         # the owner deletes it: the copy goes too, and the second daemon never wrote it
         assert_ok(call.delete())
         assert wait_until(lambda: not known_to_second(), 3.0)
@@ -468,6 +475,75 @@ def test_active_active_via_keyspace_notifications(rtpengine_factory, redis_serve
         client.close()
         caller.close()
         callee.close()
+
+
+def _relays(sender, to, receiver, ssrc, sequence, packet=None):
+    """One packet from sender to the relay address `to` arrives unchanged (or as packet) at receiver."""
+    sent = rtp_stream(ssrc, 1, first_sequence=sequence)[0]
+    sender.rtp.send(packet or sent, to)
+    return _matches(receiver.rtp, lambda data: data == sent, 2.0)
+
+
+@pytest.mark.skipif(not os.path.exists(PEER), reason="srtp_peer not built (make test-e2e builds it)")
+def test_active_active_applies_the_owners_later_changes(rtpengine_factory, redis_server):
+    """A foreign call follows its owner: a re-INVITE there with a new caller address and a new
+    SDES key is applied here too (media through this daemon's ports goes to the new address
+    and decrypts with the new key), and the owner's delete ends the copy."""
+    client = redis_server.client()
+    client.command("CONFIG", "SET", "notify-keyspace-events", "K$gx")
+    first = rtpengine_factory("--redis=%s" % redis_server.url(), port_count=40)
+    second = _second_instance(rtpengine_factory, first)
+    caller, callee, moved = MediaPeer(CALLER), MediaPeer(CALLEE), MediaPeer(CALLER)
+    try:
+        call, caller_key, relay_key, to_callee, to_caller = srtp_call(first, caller, callee)
+        ports = (to_callee[1], to_caller[1])
+
+        def foreign_copy():
+            reply = second.ng({"command": "query", "call-id": call.call_id})
+            return reply if reply.get("result") == "ok" else None
+        assert wait_until(foreign_copy, 3.0), second.log_text()[-2000:]
+        # the copy relays with the owner's ports and keys on this daemon's address
+        here_callee, here_caller = ("127.0.0.3", ports[0]), ("127.0.0.3", ports[1])
+        protected = srtp("protect", caller_key, rtp_stream(0x77, 4, first_sequence=100))
+        assert _relays(caller, here_callee, callee, 0x77, 100, protected[0])
+        callee.rtp.send(rtp_stream(0x78, 1, first_sequence=100)[0], here_caller)
+        got = caller.rtp.receive(2.0)
+        assert got is not None and got[0][:12] == rtp_stream(0x78, 1, first_sequence=100)[0][:12]
+
+        # a re-INVITE at the owner: the caller moved to another port and has a new key
+        new_key_text = new_key()
+        offer = make_sdp(CALLER, media_section(moved.port, protocol="RTP/SAVP",
+                                               attributes=("sendrecv", "crypto:1 %s inline:%s" % (SUITE, new_key_text))))
+        assert_ok(call.offer(offer, {"transport-protocol": "RTP/AVP"}))
+        assert_ok(call.answer(make_sdp(CALLEE, media_section(callee.port))))
+
+        def applied():
+            return statistics(second)["redisforeignupdates"] >= 1
+        assert wait_until(applied, 3.0), second.log_text()[-2000:]
+        assert second.wait_for_log(r"the other instance changed the call")
+        assert wait_until(foreign_copy, 3.0)
+        # towards the caller: its new address now (plain RTP from the callee, SRTP to the caller)
+        callee.rtp.send(rtp_stream(0x79, 1, first_sequence=300)[0], here_caller)
+        got = moved.rtp.receive(2.0)
+        assert got is not None and got[0][:12] == rtp_stream(0x79, 1, first_sequence=300)[0][:12], \
+            second.log_text()[-2000:]
+        assert caller.rtp.receive(0.3) is None, "the old caller address still gets media"
+        # from the caller: only its new key decrypts now
+        fresh = srtp("protect", new_key_text, rtp_stream(0x7a, 2, first_sequence=400))
+        moved.rtp.send(fresh[0], here_callee)
+        assert _matches(callee.rtp, lambda data: data == rtp_stream(0x7a, 2, first_sequence=400)[0], 2.0)
+        old_key_packet = srtp("protect", caller_key, rtp_stream(0x7b, 1, first_sequence=500))[0]
+        moved.rtp.send(old_key_packet, here_callee)
+        assert callee.rtp.receive(0.3) is None, "a packet with the old key was relayed"
+        assert statistics(second)["rediswrites"] == 0
+        assert statistics(second)["redisrestoreerrors"] == 0
+        # the owner deletes: the copy goes
+        assert_ok(call.delete())
+        assert wait_until(lambda: foreign_copy() is None, 3.0)
+    finally:
+        client.close()
+        for peer in (caller, callee, moved):
+            peer.close()
 
 
 def test_cli_standby_and_active(rtpengine_factory, redis_server):
@@ -497,6 +573,56 @@ def test_cli_standby_and_active(rtpengine_factory, redis_server):
         client.close()
         caller.close()
         callee.close()
+
+
+def test_cli_ksadd_and_ksrm(rtpengine_factory, redis_server):
+    """ksadd follows one more keyspace at once (a daemon started without any), ksrm stops
+    following it and ends the foreign calls that came from it; texts as 10.5's."""
+    from test_cli import OUR_CTL, ctl
+    if not os.access(OUR_CTL, os.X_OK):
+        pytest.skip("utils/rtpengine-ctl is not built")
+    client = redis_server.client()
+    client.command("CONFIG", "SET", "notify-keyspace-events", "K$gx")
+    first = rtpengine_factory("--redis=%s" % redis_server.url(), port_count=40)
+    cli_port = free_tcp_port()
+
+    def argv(ng_port, port_min, port_max):
+        args = [arg for arg in first.argv[1:] if not arg.startswith(("--listen-ng=", "--interface=", "--redis="))]
+        # its own database: DB is followed only through ksadd
+        return args + ["--listen-ng=127.0.0.1:%d" % ng_port, "--interface=127.0.0.3",
+                       "--redis=%s" % redis_server.url(DB + 2), "--listen-cli=127.0.0.1:%d" % cli_port]
+    second = rtpengine_factory(argv_builder=argv)
+    peers = [MediaPeer(CALLER), MediaPeer(CALLEE), MediaPeer(CALLER), MediaPeer(CALLEE)]
+    try:
+        def known_to_second(call):
+            return second.ng({"command": "query", "call-id": call.call_id}).get("result") == "ok"
+        before, _, _ = plain_call(first, peers[0], peers[1])
+        assert wait_written(client, [before.call_id])
+        assert ctl(cli_port, "kslist")[0] == "\nSubscribed-on keyspaces:\n\n"
+        assert ctl(cli_port, "ksadd", str(DB))[0] == "Success adding keyspace %d to redis notifications.\n" % DB
+        assert ctl(cli_port, "ksadd", str(DB))[0] == "Keyspace %d is already among redis notifications.\n" % DB
+        assert ctl(cli_port, "ksadd", "x")[0] == "Fail adding keyspace x to redis notifications; no digists found\n"
+        assert ctl(cli_port, "kslist")[0] == "\nSubscribed-on keyspaces:\n%d \n" % DB
+        # a call the owner writes from now on reaches the second daemon
+        after, _, _ = plain_call(first, peers[2], peers[3])
+        assert wait_until(lambda: known_to_second(after), 5.0), second.log_text()[-2000:]
+        assert not known_to_second(before), "notifications before ksadd are not replayed"
+        assert "Current sessions foreign: 1\n" in ctl(cli_port, "list", "numsessions")[0]
+        assert ctl(cli_port, "ksrm", str(DB))[0] == ("Successfully unsubscribed from keyspace %d.\n"
+                                                     "Successfully removed all foreign calls for keyspace %d.\n"
+                                                     % (DB, DB))
+        assert not known_to_second(after)
+        assert client.value(after.call_id) is not None, "the owner's value stays"
+        assert ctl(cli_port, "ksrm", str(DB))[0] == "Keyspace %d is not among redis notifications.\n" % DB
+        assert ctl(cli_port, "kslist")[0] == "\nSubscribed-on keyspaces:\n\n"
+        # no longer followed: a re-INVITE at the owner does not bring the call back
+        assert_ok(after.offer(simple_sdp(CALLER, peers[2].port)))
+        assert not wait_until(lambda: known_to_second(after), 1.0)
+        assert statistics(second)["rediswrites"] == 0
+    finally:
+        client.close()
+        for peer in peers:
+            peer.close()
 
 
 def test_slow_redis_never_delays_ng(rtpengine_factory, redis_server):
@@ -541,20 +667,26 @@ def test_unreachable_redis_at_start(rtpengine_factory, tmp_path):
     assert daemon.wait_for_log(r"redis write: 127.0.0.1:%d/1 unreachable" % closed)
 
 
-def test_dtls_srtp_keys_survive_kill_9(rtpengine_factory, redis_server, tmp_path):
-    """DTLS-SRTP cannot be resumed, but its exported keys and our role can: after kill -9 the
-    standby decrypts and encrypts with the keys of the active daemon's handshake."""
+def _peer_certificate(tmp_path):
+    """A DTLS peer's key and certificate files and the certificate's SHA-256 fingerprint."""
     import subprocess
-    from test_dtls import OpensslPeer, PROFILES, dtls_offer, split_keys
-    from test_dtls import srtp as dtls_srtp
-    profile = "SRTP_AES128_CM_SHA1_80"
-    suite = PROFILES[profile][0]
     key, cert = str(tmp_path / "key.pem"), str(tmp_path / "cert.pem")
     subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
                     "-nodes", "-keyout", key, "-out", cert, "-days", "2", "-subj", "/CN=dtls-peer"],
                    check=True, capture_output=True)
     fingerprint = subprocess.run(["openssl", "x509", "-noout", "-fingerprint", "-sha256", "-in", cert],
                                  check=True, capture_output=True).stdout.decode().strip().split("=", 1)[1]
+    return key, cert, fingerprint
+
+
+def test_dtls_srtp_keys_survive_kill_9(rtpengine_factory, redis_server, tmp_path):
+    """DTLS-SRTP cannot be resumed, but its exported keys and our role can: after kill -9 the
+    standby decrypts and encrypts with the keys of the active daemon's handshake."""
+    from test_dtls import OpensslPeer, PROFILES, dtls_offer, split_keys
+    from test_dtls import srtp as dtls_srtp
+    profile = "SRTP_AES128_CM_SHA1_80"
+    suite = PROFILES[profile][0]
+    key, cert, fingerprint = _peer_certificate(tmp_path)
     active = rtpengine_factory("--redis=%s" % redis_server.url())
     caller, callee = MediaPeer(CALLER), MediaPeer(CALLEE)
     client = redis_server.client()
@@ -599,6 +731,90 @@ def test_dtls_srtp_keys_survive_kill_9(rtpengine_factory, redis_server, tmp_path
     finally:
         if peer:
             peer.close()
+        client.close()
+        caller.close()
+        callee.close()
+
+
+@pytest.mark.skipif(not os.path.exists(PEER), reason="srtp_peer not built (make test-e2e builds it)")
+def test_dtls_without_rtcp_mux_rtp_and_rtcp_survive_kill_9(rtpengine_factory, redis_server, tmp_path):
+    """DTLS without rtcp-mux (RFC 5764 section 4.1): the RTCP port's own association's keys are
+    stored too, so after kill -9 the standby relays RTP and SRTCP both ways with the keys of
+    the active daemon's two handshakes, and refuses a replayed SRTCP packet."""
+    from rtp import build_rtcp_compound
+    from test_dtls import OpensslPeer, PROFILES, dtls_offer, split_keys
+    from test_dtls import srtp as dtls_srtp
+    profile = "SRTP_AES128_CM_SHA1_80"
+    suite = PROFILES[profile][0]
+    key, cert, fingerprint = _peer_certificate(tmp_path)
+    active = rtpengine_factory("--redis=%s" % redis_server.url())
+    caller, callee = MediaPeer(CALLER), MediaPeer(CALLEE)
+    client = redis_server.client()
+    rtp_peer = rtcp_peer = None
+    try:
+        call = Call(active)
+        offered = Sdp(assert_ok(call.offer(dtls_offer(caller.port, fingerprint, setup="active"),
+                                           {"transport-protocol": "RTP/AVP"}))["sdp"])
+        answered = Sdp(assert_ok(call.answer(make_sdp(CALLEE, media_section(callee.port))))["sdp"])
+        relay_rtp, relay_rtcp = answered.media_address(), answered.rtcp_address()
+        assert relay_rtcp[1] == relay_rtp[1] + 1 and "rtcp-mux" not in answered.medias[0].attributes
+        rtp_peer = OpensslPeer(["s_client", "-connect", "%s:%d" % relay_rtp, "-cert", cert, "-key", key], profile)
+        rtcp_peer = OpensslPeer(["s_client", "-connect", "%s:%d" % relay_rtcp, "-cert", cert, "-key", key], profile)
+        rtp_client_key, rtp_server_key = split_keys(rtp_peer.keying_material(), profile)
+        rtcp_client_key, rtcp_server_key = split_keys(rtcp_peer.keying_material(), profile)
+        assert rtcp_client_key != rtp_client_key
+        # SRTCP from the caller, protected in one session: indexes 1..4 (RFC 3711 section 3.4)
+        reports = [build_rtcp_compound(0x1234, packet_count=n) for n in range(4)]
+        protected_reports = dtls_srtp("protect-rtcp", suite, rtcp_client_key, reports)
+
+        def both_ways(first_sequence, report_index):
+            plain = rtp_stream(0x1234, 3, first_sequence=first_sequence)
+            for packet in dtls_srtp("protect", suite, rtp_client_key, plain):
+                caller.rtp.send(packet, relay_rtp)
+            if [data for data, _ in callee.rtp.receive_all(3, 2.0)] != plain:
+                return "RTP caller -> callee"
+            back = rtp_stream(0x4321, 3, first_sequence=first_sequence)
+            for packet in back:
+                callee.rtp.send(packet, offered.media_address())
+            protected = [data for data, _ in caller.rtp.receive_all(3, 2.0)]
+            if len(protected) != 3 or dtls_srtp("unprotect", suite, rtp_server_key, protected) != back:
+                return "RTP callee -> caller"
+            caller.rtcp.send(protected_reports[report_index], relay_rtcp)
+            got = callee.rtcp.receive(2.0)
+            if not got or got[0] != reports[report_index]:
+                return "RTCP caller -> callee"
+            report_back = build_rtcp_compound(0x4321, packet_count=report_index)
+            callee.rtcp.send(report_back, offered.rtcp_address())
+            got = caller.rtcp.receive(2.0)
+            if not got or got[0] == report_back \
+                    or dtls_srtp("unprotect-rtcp", suite, rtcp_server_key, [got[0]]) != [report_back]:
+                return "RTCP callee -> caller"
+            return None
+        assert both_ways(1000, 0) is None
+
+        def keys_written():
+            value = client.value(call.call_id)
+            media = value and value["monologues"][0]["media"][0]
+            return media and media.get("dtls", {}).get("decrypt") and \
+                any("rtcp" in entry for entry in media.get("dtls_rtcp", {}).get("decrypt", []))
+        assert wait_until(keys_written, 4.0), client.value(call.call_id)
+        stored = client.value(call.call_id)["monologues"][0]["media"][0]["dtls_rtcp"]
+        assert stored["client"] is False and stored["profile"] == 1 and len(stored["material"]) == 2 * 60
+
+        active.stop(signal.SIGKILL)
+        standby = standby_of(rtpengine_factory, active)
+        assert standby.wait_for_log(r"call restored")
+        assert both_ways(2000, 3) is None, standby.log_text()[-2000:]
+        # what the active daemon already took (SRTCP index 1) is a replay for the standby
+        dropped = statistics(standby)["droppedsrtp"]
+        caller.rtcp.send(protected_reports[0], relay_rtcp)
+        assert callee.rtcp.receive(0.5) is None
+        assert wait_until(lambda: statistics(standby)["droppedsrtp"] == dropped + 1, 3.0)
+        assert_ok(Call(standby, call.call_id).delete())
+    finally:
+        for peer in (rtp_peer, rtcp_peer):
+            if peer:
+                peer.close()
         client.close()
         caller.close()
         callee.close()

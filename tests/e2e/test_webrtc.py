@@ -39,6 +39,26 @@ def webrtc(tmp_path, rtpengine_factory):
             server.close()
 
 
+@pytest.fixture
+def two_browsers(tmp_path, rtpengine_factory):
+    """(daemon, page, page): two tabs of one Chromium, each its own RTCPeerConnection."""
+    wav = make_tone_wav(tmp_path / "tone.wav", BROWSER_TONE)
+    with NetworkNamespace():
+        server = PageServer()
+        try:
+            with Chromium(tmp_path, wav) as browser:
+                daemon = rtpengine_factory()
+                first = browser.open_page(server.url)
+                second = browser.open_new_page(server.url)
+                try:
+                    yield daemon, first, second
+                finally:
+                    second.close()
+                    first.close()
+        finally:
+            server.close()
+
+
 def _ice_only_for_browser(sdp):
     """The relay's plain-RTP SDP dressed as DTLS-SRTP so that Chromium accepts it (the ICE
     test needs no working DTLS: only the ICE layer is looked at)."""
@@ -210,3 +230,118 @@ def test_phone_calls_browser(webrtc, codec, bundle_policy):
         _assert_relay_clean(daemon, call)
     finally:
         phone.close()
+
+
+# ---------------------------------------------------------------- BUNDLE, two transceivers
+
+def _wait_for_both_transceivers(page, phones):
+    """Chromium's DTLS is connected and both transceivers (mids) receive audio, and each phone
+    port receives the browser's audio; returns the last getStats() summary."""
+    def flowing():
+        summary = page.call("summary")
+        connected = any(t["dtlsState"] == "connected" for t in summary["transports"])
+        per_mid = {i["mid"]: i["packetsReceived"] or 0 for i in summary["inbound"] if i["kind"] == "audio"}
+        enough = len(per_mid) == 2 and all(count > 100 for count in per_mid.values())
+        return summary if connected and enough and all(len(p.received) > 100 for p in phones) else None
+    summary = wait_until(flowing, 25.0, interval=0.25)
+    assert summary, "no media on both transceivers: %s, phones got %s" % (
+        page.call("summary"), [len(p.received) for p in phones])
+    for phone in phones:
+        heard = phone.received_frequency()
+        assert abs(heard - BROWSER_TONE) < 30, "a phone hears %d Hz, not the browser's %d" % (heard, BROWSER_TONE)
+    assert len([t for t in summary["transports"] if t["dtlsState"] == "connected"]) == 1, summary["transports"]
+    assert all((i["packetsLost"] or 0) < 25 for i in summary["inbound"]), summary
+    return summary
+
+
+def _two_phones_sdp(phones):
+    return make_sdp("127.0.0.1", *(media_section(phone.port) for phone in phones))
+
+
+def test_browser_max_bundle_two_transceivers_calls_phone(webrtc):
+    """Chromium with bundlePolicy max-bundle and two audio transceivers (same codec) offers
+    one transport; the phone gets two m= lines with their own ports; each transceiver's
+    audio reaches its own phone port, and each phone's reaches its own transceiver (the MID
+    we add tells Chromium which)."""
+    daemon, page = webrtc
+    phones = [PhoneEndpoint(tone=PHONE_TONE, ssrc=0x5eed0001), PhoneEndpoint(tone=PHONE_TONE, ssrc=0x5eed0002)]
+    try:
+        call = Call(daemon)
+        page.call("setup", "max-bundle", "PCMU")
+        offer = page.call("makeOffer", 2)
+        assert offer.count("m=audio ") == 2 and "a=group:BUNDLE 0 1" in offer
+        towards_phone = Sdp(assert_ok(call.offer(offer, {"ICE": "remove", "transport-protocol": "RTP/AVP",
+                                                          "rtcp-mux": ["demux"]}))["sdp"])
+        assert towards_phone.medias[0].port != towards_phone.medias[1].port
+        assert not [a for a in towards_phone.attributes if a.startswith("group:")]
+        answer = assert_ok(call.answer(_two_phones_sdp(phones), {"ICE": "force"}))["sdp"]
+        parsed = Sdp(answer)
+        assert "group:BUNDLE 0 1" in parsed.attributes
+        assert parsed.medias[0].port == parsed.medias[1].port
+        page.call("takeAnswer", answer)
+        for index, phone in enumerate(phones):
+            phone.start(towards_phone.media_address(index))
+        _wait_for_both_transceivers(page, phones)
+        _assert_relay_clean(daemon, call)
+        totals = assert_ok(daemon.ng({"command": "statistics"}))["statistics"]["totalstatistics"]
+        assert totals["droppedbundleunknown"] == 0, totals
+    finally:
+        for phone in phones:
+            phone.close()
+
+
+def test_phone_with_two_m_lines_calls_max_bundle_browser(webrtc):
+    """The phone offers two audio m= lines; the relay offers them to Chromium (max-bundle) on
+    one transport, which it accepts; media flows on both transceivers both ways."""
+    daemon, page = webrtc
+    phones = [PhoneEndpoint(tone=PHONE_TONE, ssrc=0x5eed0001), PhoneEndpoint(tone=PHONE_TONE, ssrc=0x5eed0002)]
+    try:
+        call = Call(daemon)
+        offer = assert_ok(call.offer(_two_phones_sdp(phones), {
+            "ICE": "force", "DTLS": "passive", "transport-protocol": "UDP/TLS/RTP/SAVPF",
+            "rtcp-mux": ["offer"], "flags": ["generate-mid"]}))["sdp"]
+        assert "a=group:BUNDLE 0 1" in offer
+        page.call("setup", "max-bundle", None)
+        answer = page.call("takeOffer", offer)
+        assert "a=group:BUNDLE 0 1" in answer
+        towards_phone = Sdp(assert_ok(call.answer(answer, {"ICE": "remove"}))["sdp"])
+        assert towards_phone.medias[0].port != towards_phone.medias[1].port
+        for index, phone in enumerate(phones):
+            phone.start(towards_phone.media_address(index))
+        _wait_for_both_transceivers(page, phones)
+        _assert_relay_clean(daemon, call)
+    finally:
+        for phone in phones:
+            phone.close()
+
+
+def test_max_bundle_browser_calls_max_bundle_browser(two_browsers):
+    """Browser to browser through the relay, both max-bundle with two transceivers: each side
+    keeps its BUNDLE group (one transport towards each browser, the relay terminating ICE and
+    DTLS on both), and every transceiver receives on both sides."""
+    daemon, caller, callee = two_browsers
+    call = Call(daemon)
+    caller.call("setup", "max-bundle", "PCMU")
+    offer = caller.call("makeOffer", 2)
+    towards_callee = assert_ok(call.offer(offer, {"ICE": "force", "DTLS": "passive"}))["sdp"]
+    parsed = Sdp(towards_callee)
+    assert "group:BUNDLE 0 1" in parsed.attributes and parsed.medias[0].port == parsed.medias[1].port
+    callee.call("setup", "max-bundle", None)
+    answer = callee.call("takeOffer", towards_callee)
+    towards_caller = assert_ok(call.answer(answer, {"ICE": "force"}))["sdp"]
+    parsed = Sdp(towards_caller)
+    assert "group:BUNDLE 0 1" in parsed.attributes and parsed.medias[0].port == parsed.medias[1].port
+    caller.call("takeAnswer", towards_caller)
+
+    def flowing():
+        summaries = [page.call("summary") for page in (caller, callee)]
+        for summary in summaries:
+            per_mid = {i["mid"]: i["packetsReceived"] or 0 for i in summary["inbound"] if i["kind"] == "audio"}
+            connected = [t for t in summary["transports"] if t["dtlsState"] == "connected"]
+            if len(per_mid) != 2 or min(per_mid.values()) <= 100 or len(connected) != 1:
+                return None
+        return summaries
+    summaries = wait_until(flowing, 25.0, interval=0.25)
+    assert summaries, "not every transceiver receives: %s / %s" % (caller.call("summary"), callee.call("summary"))
+    totals = assert_ok(daemon.ng({"command": "statistics"}))["statistics"]["totalstatistics"]
+    assert totals["droppedsrtp"] == 0 and totals["droppedbundleunknown"] == 0, totals

@@ -205,6 +205,20 @@ class Chromium:
             time.sleep(0.1)
         raise RuntimeError("the test page did not load")
 
+    def open_new_page(self, url, timeout=30.0):
+        """A second tab (a second peer, for browser-to-browser calls): DevTools' /json/new."""
+        request = urllib.request.Request("http://127.0.0.1:%d/json/new?%s" % (self.port, url), method="PUT")
+        with urllib.request.urlopen(request, timeout=5) as reply:
+            target = json.load(reply)
+        page = DevToolsPage(target["webSocketDebuggerUrl"])
+        page.command("Page.enable")
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if page.evaluate("document.readyState === 'complete' && typeof summary === 'function'"):
+                return page
+            time.sleep(0.1)
+        raise RuntimeError("the second test page did not load")
+
     def _profile_pids(self):
         """Chromium's helpers (crash handler, zygotes) that outlive the group: found by the
         profile directory on their command line."""
@@ -276,9 +290,9 @@ class PhoneEndpoint:
     """The plain RTP/AVP side: sends a PCMU tone every 20 ms (or echoes what it receives,
     with its own SSRC, for codecs the test cannot encode) and keeps what arrives."""
 
-    def __init__(self, host="127.0.0.1", tone=1000, echo=False):
+    def __init__(self, host="127.0.0.1", tone=1000, echo=False, ssrc=0x5eed1234):
         self.peer = MediaPeer(host)
-        self.tone, self.echo = tone, echo
+        self.tone, self.echo, self.ssrc = tone, echo, ssrc
         self.destination = None
         self.received = []          # (payload type, payload)
         self.sent = 0
@@ -295,7 +309,7 @@ class PhoneEndpoint:
 
     def _run(self):
         payloads = pcmu_tone_payloads(self.tone, 50)
-        sequence, timestamp, ssrc = 1, 1000, 0x5eed1234
+        sequence, timestamp, ssrc = 1, 1000, self.ssrc
         next_send = time.monotonic()
         sock = self.peer.rtp
         while not self._stop.is_set():

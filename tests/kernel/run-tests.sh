@@ -3,11 +3,12 @@
 # iptables extension and the test tool, then boots throw-away guests with the kvm harness
 # (../shared/kvm relative to the repository root) and runs tests/kernel/guest-*.sh inside.
 #   tests/kernel/run-tests.sh                   all guest runs
-#   tests/kernel/run-tests.sh legacy|nft|srtp|daemon|quality|recording one of them:
+#   tests/kernel/run-tests.sh legacy|nft|srtp|daemon|quality|redis|recording one of them:
 #     legacy  module, tables, rules, IPv4/IPv6 forwarding, /proc robustness (iptables-legacy)
 #     nft     rules and IPv4 forwarding through iptables-nft (nft_compat)
 #     srtp    SRTP in the kernel against libsrtp2: every suite, hand-over, drops, rmmod
 #     daemon  our daemon with --table=0: call relayed in the kernel, SIGSTOP proof, delete
+#     redis   Redis HA: kill -9, the standby restores the call into the kernel (redis-server in the guest)
 #     quality the relay's RTP figures and MOS of a call with loss and jitter: kernel = userspace
 #     recording  a call recorded through the kernel's /proc streams, read by Debian's
 #             rtpengine-recording (if installed on the host) and ours into WAV files
@@ -42,7 +43,7 @@ gcc $CFLAGS -I"$ROOT/lib" -I"$ROOT/daemon" -I"$ROOT/kernel-module" -o "$OUT/kern
 
 # call recording in the kernel: its own tool, independent of the forwarding tool
 gcc $CFLAGS -I"$ROOT/kernel-module" -o "$OUT/recording_test_tool" "$ROOT/tests/kernel/recording_test_tool.c" -lm
-if [ "$SELECTED" = all ] || [ "$SELECTED" = daemon ] || [ "$SELECTED" = quality ] || [ "$SELECTED" = recording ]; then
+if [ "$SELECTED" = all ] || [ "$SELECTED" = daemon ] || [ "$SELECTED" = quality ] || [ "$SELECTED" = redis ] || [ "$SELECTED" = recording ]; then
 	if [ -z "${RTPENGINE_BINARY:-}" ]; then
 		echo "== building the daemon"
 		make -s -C "$ROOT" build/release/rtpengine
@@ -80,6 +81,15 @@ fi
 if [ "$SELECTED" = all ] || [ "$SELECTED" = daemon ]; then
 	run_guest legacy "${NSS_FILES[@]}" --file "$RTPENGINE_BINARY:/tools/rtpengine" -- "$ROOT/tests/kernel/guest-daemon.sh" \
 		|| { echo "FAILED: daemon"; failed=1; }
+fi
+# Redis high availability: redis-server and redis-cli from the host (Debian's redis-server package)
+if [ "$SELECTED" = all ] || [ "$SELECTED" = redis ]; then
+	if command -v redis-server >/dev/null && command -v redis-cli >/dev/null; then
+		run_guest legacy --bin redis-server --bin redis-cli --file "$RTPENGINE_BINARY:/tools/rtpengine" \
+			-- "$ROOT/tests/kernel/guest-redis.sh" || { echo "FAILED: redis"; failed=1; }
+	else
+		echo "== SKIPPED: redis (redis-server or redis-cli not installed)"
+	fi
 fi
 if [ "$SELECTED" = all ] || [ "$SELECTED" = quality ]; then
 	run_guest legacy --file "$RTPENGINE_BINARY:/tools/rtpengine" -- "$ROOT/tests/kernel/guest-quality.sh" \

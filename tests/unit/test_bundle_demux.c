@@ -152,6 +152,95 @@ static void test_table_limits(void)
 	g_assert_cmpint(bundle_demux_add_ssrc(&demux, 3, 0), ==, 0);   /* replacing still works */
 }
 
+static void test_route_by_unique_payload_type(void)
+{
+	struct bundle_demux demux;
+	bundle_demux_init(&demux, 0);
+	g_assert_cmpint(bundle_demux_add_media(&demux, "a"), ==, 0);
+	g_assert_cmpint(bundle_demux_add_media(&demux, "v"), ==, 1);
+	/* PCMU on both (ambiguous), 96 on the second only (RFC 9143 section 9.2) */
+	g_assert_cmpint(bundle_demux_add_payload_type(&demux, 0, 0), ==, 0);
+	g_assert_cmpint(bundle_demux_add_payload_type(&demux, 0, 1), ==, 0);
+	g_assert_cmpint(bundle_demux_add_payload_type(&demux, 96, 1), ==, 0);
+	g_assert_cmpint(bundle_demux_add_payload_type(&demux, 128, 1), ==, -EINVAL);
+	g_assert_cmpint(bundle_demux_add_payload_type(&demux, 8, 2), ==, -EINVAL);
+	unsigned char packet[64];
+	size_t length = build_packet(packet, 0x99, 0, NULL, 0);
+	packet[1] = 0;
+	g_assert_cmpint(bundle_demux_route(&demux, packet, length), ==, -ENOENT);
+	packet[1] = 0x80 | 96;   /* the marker bit is not part of the type */
+	g_assert_cmpint(bundle_demux_route(&demux, packet, length), ==, 1);
+	/* ... and its SSRC was learned: the same SSRC with PCMU follows */
+	packet[1] = 0;
+	g_assert_cmpint(bundle_demux_route(&demux, packet, length), ==, 1);
+}
+
+static void test_route_rtcp_by_sender_ssrc(void)
+{
+	struct bundle_demux demux;
+	bundle_demux_init(&demux, 0);
+	bundle_demux_add_media(&demux, "0");
+	bundle_demux_add_media(&demux, "1");
+	bundle_demux_add_ssrc(&demux, 0x01020304, 1);
+	/* RFC 3550 section 6.4.1: V=2, RC=0, PT=200 (SR), length, SSRC of sender */
+	unsigned char sr[28] = { 0x80, 200, 0, 6, 0x01, 0x02, 0x03, 0x04 };
+	g_assert_cmpint(bundle_demux_route_rtcp(&demux, sr, sizeof(sr)), ==, 1);
+	sr[7] = 5;
+	g_assert_cmpint(bundle_demux_route_rtcp(&demux, sr, sizeof(sr)), ==, -ENOENT);
+	g_assert_cmpint(bundle_demux_route_rtcp(&demux, sr, 7), ==, -ENOENT);
+}
+
+static void test_add_mid_element(void)
+{
+	unsigned char packet[128];
+	const unsigned char *value;
+	/* no extension yet: a new one-byte-form header, the payload moves up by 8 */
+	size_t length = build_packet(packet, 0x42, 0, NULL, 0);
+	int added = rtp_header_extension_add_mid(packet, length, sizeof(packet), 4, "a1", 2);
+	g_assert_cmpint(added, ==, (int) length + 8);
+	g_assert_true(packet[0] & 0x10);
+	g_assert_cmpint(rtp_header_extension_find(packet, (size_t) added, 4, &value), ==, 2);
+	g_assert_cmpmem(value, 2, "a1", 2);
+	g_assert_cmpmem(packet + added - 8, 8, "payload!", 8);
+	/* already there: left alone */
+	g_assert_cmpint(rtp_header_extension_add_mid(packet, (size_t) added, sizeof(packet), 4, "zz", 2), ==, added);
+	/* an existing one-byte block (audio level, id 1) grows by a word; both elements found */
+	static const unsigned char level[] = { 0x10, 0x55, 0x00, 0x00 };
+	length = build_packet(packet, 0x42, 0xBEDE, level, sizeof(level));
+	added = rtp_header_extension_add_mid(packet, length, sizeof(packet), 3, "video", 5);
+	g_assert_cmpint(added, ==, (int) length + 8);
+	g_assert_cmpint(rtp_header_extension_find(packet, (size_t) added, 3, &value), ==, 5);
+	g_assert_cmpmem(value, 5, "video", 5);
+	g_assert_cmpint(rtp_header_extension_find(packet, (size_t) added, 1, &value), ==, 1);
+	g_assert_cmpint(value[0], ==, 0x55);
+	g_assert_cmpmem(packet + added - 8, 8, "payload!", 8);
+	/* the route reads it back */
+	struct bundle_demux demux;
+	bundle_demux_init(&demux, 3);
+	bundle_demux_add_media(&demux, "audio");
+	bundle_demux_add_media(&demux, "video");
+	g_assert_cmpint(bundle_demux_route(&demux, packet, (size_t) added), ==, 1);
+	/* refusals: no room, two-byte form, id out of the one-byte range, MID too long for it */
+	length = build_packet(packet, 0x42, 0, NULL, 0);
+	g_assert_cmpint(rtp_header_extension_add_mid(packet, length, length + 4, 4, "a1", 2), ==, -ENOSPC);
+	g_assert_cmpint(rtp_header_extension_add_mid(packet, length, sizeof(packet), 15, "a1", 2), ==, -ENOTSUP);
+	g_assert_cmpint(rtp_header_extension_add_mid(packet, length, sizeof(packet), 4, "0123456789abcdefg", 17), ==,
+			-ENOTSUP);
+	g_assert_cmpint(rtp_header_extension_add_mid(packet, length, sizeof(packet), 4, "", 0), ==, -EINVAL);
+	static const unsigned char two_byte[] = { 0x01, 0x01, 0x55, 0x00 };
+	length = build_packet(packet, 0x42, 0x1000, two_byte, sizeof(two_byte));
+	g_assert_cmpint(rtp_header_extension_add_mid(packet, length, sizeof(packet), 4, "a1", 2), ==, -ENOTSUP);
+	g_assert_cmpint(rtp_header_extension_add_mid(packet, 8, sizeof(packet), 4, "a1", 2), ==, -EINVAL);
+	/* a CSRC count past the packet's end (found by fuzz_rtp) */
+	length = build_packet(packet, 0x42, 0, NULL, 0);
+	packet[0] |= 0x0f;
+	g_assert_cmpint(rtp_header_extension_add_mid(packet, length, sizeof(packet), 4, "a1", 2), ==, -EINVAL);
+	/* a one-byte block whose walk stops at ID 15 before the end */
+	static const unsigned char stopped[] = { 0xF0, 0x10, 0x55, 0x00 };
+	length = build_packet(packet, 0x42, 0xBEDE, stopped, sizeof(stopped));
+	g_assert_cmpint(rtp_header_extension_add_mid(packet, length, sizeof(packet), 4, "a1", 2), ==, -ENOTSUP);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -161,5 +250,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/bundle/route/mid-then-learned-ssrc", test_route_by_mid_then_learned_ssrc);
 	g_test_add_func("/bundle/route/signalled-ssrc-mid-overrides", test_route_by_signalled_ssrc_and_mid_overrides);
 	g_test_add_func("/bundle/limits", test_table_limits);
+	g_test_add_func("/bundle/route/unique-payload-type", test_route_by_unique_payload_type);
+	g_test_add_func("/bundle/route/rtcp-sender-ssrc", test_route_rtcp_by_sender_ssrc);
+	g_test_add_func("/bundle/extension/add-mid", test_add_mid_element);
 	return g_test_run();
 }

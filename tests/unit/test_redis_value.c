@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "call.h"
+#include "dtls.h"
+#include "dtls_srtp.h"
 #include "interface.h"
 #include "media_crypto.h"
 #include "redis_value.h"
@@ -159,6 +161,65 @@ static void test_round_trip(void)
 	call_destroy(call, "test");
 }
 
+/* An established association on the port of kind (as the worker leaves it): keys installed. */
+static void establish_dtls(struct media *media, int kind, unsigned char first_byte)
+{
+	struct dtls_connection *dtls = dtls_connection_of(&media->streams[kind]);
+	dtls->params.enabled = true;
+	dtls->params.active = kind == STREAM_RTCP;
+	dtls->state = DTLS_ESTABLISHED;
+	dtls->srtp_profile = 1;   /* SRTP_AES128_CM_HMAC_SHA1_80 */
+	dtls->srtp_material_length = (uint8_t) dtls_srtp_material_length(1);
+	for (unsigned int i = 0; i < dtls->srtp_material_length; i++)
+		dtls->srtp_material[i] = (unsigned char) (first_byte + i);
+	int suite;
+	g_assert_cmpint(dtls_srtp_install(media, kind, 1, dtls->srtp_material, dtls->params.active, &suite), ==, 0);
+}
+
+/* DTLS without rtcp-mux: both ports' associations (keys, role, indexes) survive encode and
+ * decode; "dtls_rtcp" is absent when the RTCP port has none. */
+static void test_dtls_round_trip(void)
+{
+	struct call *call = build_call("dtls@example");
+	struct media *media = call->monologues[1]->media[0];   /* the plain side */
+	establish_dtls(media, STREAM_RTP, 0x10);
+	struct redis_call_record *record = g_new0(struct redis_call_record, 1);
+	const char *reason = NULL;
+	size_t length = 0;
+	char *text = redis_value_encode(call, &length);
+	g_assert_null(strstr(text, "dtls_rtcp"));
+	g_free(text);
+	establish_dtls(media, STREAM_RTCP, 0x80);
+	struct srtp_ssrc_position position = { .ssrc = 0x55667788, .rtcp_seen = true, .rtcp_index = 17 };
+	srtp_context_resume(&media->rtcp_srtp->decrypt, &position, 0);
+	text = redis_value_encode(call, &length);
+	g_assert_cmpint(redis_value_decode(text, length, record, &reason), ==, 0);
+	const struct redis_media_record *stored = &record->monologues[1].media[0];
+	g_assert_true(stored->dtls && !stored->sdes);
+	g_assert_false(stored->dtls_client);
+	g_assert_cmpuint(stored->dtls_profile, ==, 1);
+	g_assert_cmpmem(stored->dtls_material, stored->dtls_material_length,
+			media->streams[STREAM_RTP].extras->dtls->srtp_material, 60);
+	const struct redis_dtls_keys *rtcp = &stored->dtls_rtcp;
+	g_assert_true(rtcp->present && rtcp->client);
+	g_assert_cmpuint(rtcp->profile, ==, 1);
+	g_assert_cmpmem(rtcp->material, rtcp->material_length, media->streams[STREAM_RTCP].extras->dtls->srtp_material, 60);
+	g_assert_cmpuint(rtcp->decrypt_count, ==, 1);
+	g_assert_cmpuint(rtcp->decrypt[0].ssrc, ==, 0x55667788);
+	g_assert_true(rtcp->decrypt[0].rtcp_seen && !rtcp->decrypt[0].rtp_seen);
+	g_assert_cmpuint(rtcp->decrypt[0].rtcp_index, ==, 17);
+	g_assert_false(record->monologues[0].media[0].dtls_rtcp.present);
+	/* keying material that is not hex is refused whole */
+	char *bad = strstr(strstr(text, "\"dtls_rtcp\""), "\"material\":\"") + strlen("\"material\":\"");
+	bad[0] = 'x';
+	g_assert_cmpint(redis_value_decode(text, length, record, &reason), ==, -EINVAL);
+	g_assert_cmpstr(reason, ==, "DTLS keying material is not hex");
+	redis_call_record_clear(record);
+	g_free(record);
+	g_free(text);
+	call_destroy(call, "test");
+}
+
 /* What version 1 wrote: no "schema", no ICE credentials, no SRTP positions. */
 static const char v1_value[] =
 	"{\"version\":1,\"call_id\":\"old\",\"created_us\":1000,\"last_signal_us\":2000,\"monologues\":["
@@ -294,6 +355,7 @@ int main(int argc, char **argv)
 	strcpy(interface.name, "default");
 	set_endpoint(&interface.local, "127.0.0.1:0");
 	g_test_add_func("/redis_value/round_trip", test_round_trip);
+	g_test_add_func("/redis_value/dtls_round_trip", test_dtls_round_trip);
 	g_test_add_func("/redis_value/version_1", test_version_1);
 	g_test_add_func("/redis_value/refused", test_refused);
 	g_test_add_func("/redis_value/srtp_resume", test_srtp_resume);

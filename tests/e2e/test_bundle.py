@@ -1,0 +1,270 @@
+"""BUNDLE (RFC 9143) across several m= lines: a scripted bundle-capable peer (what a browser
+with bundlePolicy max-bundle sends: one port for every m= line, a=group:BUNDLE, a=mid, the MID
+header extension's a=extmap, a=ssrc) on one side, a plain SIP phone with one port per m= line
+on the other. The relay bridges: one transport towards the peer, several towards the phone,
+each m= line's packets reaching its own phone port and back (plain RTP and SDES-SRTP checked
+with libsrtp2, tests/e2e/srtp_peer.c). Chromium itself: test_webrtc.py."""
+
+import os
+import struct
+import subprocess
+
+import pytest
+
+from calls import Call, Sdp, assert_error, assert_ok, attribute_values, has_attribute, make_sdp, media_section
+from rtp import MediaPeer, build_rtp, parse_rtp
+
+pytestmark = pytest.mark.upstream_differs("10.5 drops the BUNDLE group: one port per m= line on both sides, "
+                                          "ICE=force-relay served")
+
+PEER_HOST, PHONE_HOST = "127.0.0.2", "127.0.0.3"
+MID_ID = 4                                   # the peer's a=extmap id for the MID (as Chromium's)
+MID_URI = "urn:ietf:params:rtp-hdrext:sdes:mid"
+SSRC_A, SSRC_B = 0x0A0A0A0A, 0x0B0B0B0B      # declared by the peer's a=ssrc, m=0 and m=1
+SRTP_PEER = os.path.join(os.path.dirname(__file__), "..", "..", "build", "tests", "srtp_peer")
+SUITE = "AES_CM_128_HMAC_SHA1_80"
+KEY = "WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz"   # 30 bytes, base64
+
+
+@pytest.fixture
+def relay(rtpengine_factory):
+    return rtpengine_factory("--endpoint-learning=immediate")
+
+
+def bundled_offer(port, protocol="RTP/AVP", crypto=None, same_payload_types=True):
+    """Two audio m= lines on one port (max-bundle), both PCMU unless same_payload_types is
+    False (then PCMA on the second), mids "a0"/"a1", declared SSRCs, rtcp-mux."""
+    sections = []
+    for index, (ssrc, payload_types) in enumerate(((SSRC_A, (0,)), (SSRC_B, (0,) if same_payload_types else (8,)))):
+        attributes = ["mid:a%d" % index, "extmap:%d %s" % (MID_ID, MID_URI), "rtcp-mux", "sendrecv",
+                      "ssrc:%d cname:peer" % ssrc]
+        if crypto:
+            attributes.append("crypto:1 %s inline:%s" % (SUITE, crypto))
+        # as Chromium's max-bundle offers: the m= lines after the first say port 9, c=0.0.0.0
+        sections.append(media_section(port if index == 0 else 9, payload_types=payload_types, protocol=protocol,
+                                      attributes=attributes, connection=None if index == 0 else "0.0.0.0"))
+    return make_sdp(PEER_HOST, *sections, session_attributes=("group:BUNDLE a0 a1",))
+
+
+def phone_answer(phone_a, phone_b, payload_types=((0,), (0,))):
+    return make_sdp(PHONE_HOST, media_section(phone_a.port, payload_types=payload_types[0]),
+                    media_section(phone_b.port, payload_types=payload_types[1]))
+
+
+def mid_element(mid):
+    """An RFC 8285 one-byte-form extension block with the MID element, padded to a word."""
+    element = bytes([(MID_ID << 4) | (len(mid) - 1)]) + mid.encode()
+    return (0xBEDE, element + b"\x00" * (-len(element) % 4))
+
+
+def mid_of(packet):
+    """The MID element's value in an RTP packet of ours (one-byte form), or None."""
+    parsed = parse_rtp(packet)
+    if not parsed or not parsed.extension_data or parsed.extension_data[0] != 0xBEDE:
+        return None
+    data, at = parsed.extension_data[1], 0
+    while at < len(data):
+        if data[at] == 0:
+            at += 1
+            continue
+        element, length = data[at] >> 4, (data[at] & 0x0f) + 1
+        if element == MID_ID:
+            return data[at + 1:at + 1 + length].decode()
+        at += 1 + length
+    return None
+
+
+def packets(ssrc, count, first_sequence=100, payload_type=0, extension=None):
+    return [build_rtp(first_sequence + i, 160 * i, ssrc, payload_type=payload_type,
+                      payload=struct.pack("!I", ssrc) + bytes([i]) * 156, extension=extension)
+            for i in range(count)]
+
+
+def ssrcs_of(received):
+    return sorted({parse_rtp(data).ssrc for data, _ in received})
+
+
+def setup_bundled_call(relay, peer, phone_a, phone_b, offer=None, answer_flags=None, phone_payload_types=((0,), (0,))):
+    """The peer offers BUNDLE, the phone answers plainly: returns (call, towards_phone,
+    towards_peer) SDPs."""
+    call = Call(relay)
+    towards_phone = Sdp(assert_ok(call.offer(offer or bundled_offer(peer.port), {
+        "ICE": "remove", "transport-protocol": "RTP/AVP", "rtcp-mux": ["demux"]}))["sdp"])
+    towards_peer = Sdp(assert_ok(call.answer(phone_answer(phone_a, phone_b, phone_payload_types),
+                                             answer_flags or {}))["sdp"])
+    return call, towards_phone, towards_peer
+
+
+def test_bundle_offer_split_towards_phone_joined_towards_peer(relay):
+    peer, phone_a, phone_b = MediaPeer(PEER_HOST), MediaPeer(PHONE_HOST), MediaPeer(PHONE_HOST)
+    try:
+        _, towards_phone, towards_peer = setup_bundled_call(relay, peer, phone_a, phone_b)
+        # the phone: two transports, no group
+        assert towards_phone.medias[0].port != towards_phone.medias[1].port
+        assert not [a for a in towards_phone.attributes if a.startswith("group:")]
+        assert towards_phone.media_connection(1)[1] != "0.0.0.0", "a bundled m= line is no hold"
+        # the peer: one transport, the group answered, the MID extension accepted
+        assert towards_peer.medias[0].port == towards_peer.medias[1].port
+        assert "group:BUNDLE a0 a1" in towards_peer.attributes
+        for media, mid in zip(towards_peer.medias, ("a0", "a1")):
+            assert attribute_values(media.attributes, "mid") == [mid]
+            assert "%d %s" % (MID_ID, MID_URI) in attribute_values(media.attributes, "extmap")
+            assert has_attribute(media.attributes, "rtcp-mux")
+    finally:
+        for endpoint in (peer, phone_a, phone_b):
+            endpoint.close()
+
+
+def exchange_media(peer, phone_a, phone_b, towards_phone, towards_peer, protect=None, unprotect=None):
+    """Both directions: the peer's two SSRCs (same payload type) to the one shared port reach
+    their own phone port; each phone port's stream reaches the peer's one port with its MID."""
+    protect = protect or (lambda items: items)
+    unprotect = unprotect or (lambda items: items)
+    shared = towards_peer.media_address(0)
+    for packet in protect(packets(SSRC_A, 5) + packets(SSRC_B, 5)):
+        peer.rtp.send(packet, shared)
+    got_a, got_b = phone_a.rtp.receive_all(10, 2.0), phone_b.rtp.receive_all(10, 2.0)
+    assert ssrcs_of(got_a) == [SSRC_A] and len(got_a) == 5, "m=0's phone port got %s" % ssrcs_of(got_a)
+    assert ssrcs_of(got_b) == [SSRC_B] and len(got_b) == 5, "m=1's phone port got %s" % ssrcs_of(got_b)
+    # back: each phone port sends its stream to the relay port of its own m= line
+    for phone, index, ssrc in ((phone_a, 0, 0x1111), (phone_b, 1, 0x2222)):
+        for packet in packets(ssrc, 5, first_sequence=500):
+            phone.rtp.send(packet, towards_phone.media_address(index))
+    received = peer.rtp.receive_all(10, 2.0)
+    assert len(received) == 10, "the peer got %d of 10 packets" % len(received)
+    assert {source for _, source in received} == {shared}, "not all from the one transport"
+    plain = unprotect([data for data, _ in received])
+    assert all(plain), "SRTP from the relay did not authenticate"
+    mids = {(parse_rtp(data).ssrc, mid_of(data)) for data in plain}
+    assert mids == {(0x1111, "a0"), (0x2222, "a1")}, mids
+    for data in plain:
+        parsed = parse_rtp(data)
+        assert parsed.payload[:4] == struct.pack("!I", parsed.ssrc), "payload moved wrongly by the MID element"
+
+
+def test_bundle_media_reaches_each_phone_port_and_back(relay):
+    peer, phone_a, phone_b = MediaPeer(PEER_HOST), MediaPeer(PHONE_HOST), MediaPeer(PHONE_HOST)
+    try:
+        _, towards_phone, towards_peer = setup_bundled_call(relay, peer, phone_a, phone_b)
+        exchange_media(peer, phone_a, phone_b, towards_phone, towards_peer)
+    finally:
+        for endpoint in (peer, phone_a, phone_b):
+            endpoint.close()
+
+
+def test_bundle_routes_by_mid_then_payload_type_and_counts_strangers(relay):
+    """An SSRC nobody declared: placed by its MID element (and learned: later packets without
+    it follow), by a payload type only one m= line has, else dropped and counted."""
+    peer, phone_a, phone_b = MediaPeer(PEER_HOST), MediaPeer(PHONE_HOST), MediaPeer(PHONE_HOST)
+    try:
+        _, _, towards_peer = setup_bundled_call(
+            relay, peer, phone_a, phone_b, offer=bundled_offer(peer.port, same_payload_types=False),
+            phone_payload_types=((0,), (8,)))
+        shared = towards_peer.media_address(0)
+        # MID "a1" on an undeclared SSRC with m=0's payload type: the MID wins
+        for packet in packets(0x3333, 3, extension=mid_element("a1")) + packets(0x3333, 3, first_sequence=200):
+            peer.rtp.send(packet, shared)
+        got = phone_b.rtp.receive_all(6, 2.0)
+        assert ssrcs_of(got) == [0x3333] and len(got) == 6, "MID-placed SSRC: %d packets" % len(got)
+        assert not phone_a.rtp.receive_all(1, 0.2)
+        # payload type 8 is m=1's alone
+        for packet in packets(0x4444, 3, payload_type=8):
+            peer.rtp.send(packet, shared)
+        assert ssrcs_of(phone_b.rtp.receive_all(3, 2.0)) == [0x4444]
+        before = assert_ok(relay.ng({"command": "statistics"}))["statistics"]["totalstatistics"]
+        # payload type 9 is nobody's: dropped and counted
+        for packet in packets(0x5555, 4, payload_type=9):
+            peer.rtp.send(packet, shared)
+        assert not phone_a.rtp.receive_all(1, 0.3) and not phone_b.rtp.receive_all(1, 0.1)
+        after = assert_ok(relay.ng({"command": "statistics"}))["statistics"]["totalstatistics"]
+        assert after["droppedbundleunknown"] - before["droppedbundleunknown"] == 4
+    finally:
+        for endpoint in (peer, phone_a, phone_b):
+            endpoint.close()
+
+
+def srtp(mode, packets_in):
+    result = subprocess.run([SRTP_PEER, mode, SUITE, KEY_FOR[mode]], input="".join(p.hex() + "\n" for p in packets_in),
+                            capture_output=True, text=True, timeout=10, check=True)
+    return [None if line.startswith("error") else bytes.fromhex(line) for line in result.stdout.splitlines()]
+
+
+KEY_FOR = {}
+
+
+@pytest.mark.skipif(not os.path.exists(SRTP_PEER), reason="srtp_peer not built (make build/tests/srtp_peer)")
+def test_bundle_sdes_srtp_one_context_for_the_transport(relay):
+    """SDES-SRTP on the bundled side: the peer protects both m= lines' SSRCs with its one key
+    (libsrtp2), the relay decrypts on the shared transport, routes, and protects both phone
+    streams with the key of its answer, which both m= lines carry."""
+    peer, phone_a, phone_b = MediaPeer(PEER_HOST), MediaPeer(PHONE_HOST), MediaPeer(PHONE_HOST)
+    try:
+        _, towards_phone, towards_peer = setup_bundled_call(
+            relay, peer, phone_a, phone_b, offer=bundled_offer(peer.port, protocol="RTP/SAVP", crypto=KEY))
+        keys = [attribute_values(media.attributes, "crypto") for media in towards_peer.medias]
+        assert keys[0] and keys[0] == keys[1], "the bundled m= lines must carry the transport's one key: %s" % keys
+        KEY_FOR["protect"] = KEY
+        KEY_FOR["unprotect"] = keys[0][0].split()[2][len("inline:"):].split("|")[0]
+        exchange_media(peer, phone_a, phone_b, towards_phone, towards_peer,
+                       protect=lambda items: srtp("protect", items), unprotect=lambda items: srtp("unprotect", items))
+    finally:
+        for endpoint in (peer, phone_a, phone_b):
+            endpoint.close()
+
+
+def test_offer_towards_browser_bundles_several_m_lines(relay):
+    """Phone calls browser with two m= lines: the offer towards the browser (ICE=force,
+    UDP/TLS/RTP/SAVPF, generate-mid) puts both on one transport with identical ICE and
+    DTLS lines, a=group:BUNDLE and the MID extension; towards a phone (ICE=remove) they stay
+    apart."""
+    phone_a, phone_b = MediaPeer(PHONE_HOST), MediaPeer(PHONE_HOST)
+    try:
+        call = Call(relay)
+        offer = Sdp(assert_ok(call.offer(phone_answer(phone_a, phone_b), {
+            "ICE": "force", "DTLS": "passive", "transport-protocol": "UDP/TLS/RTP/SAVPF",
+            "rtcp-mux": ["offer"], "flags": ["generate-mid"]}))["sdp"])
+        assert "group:BUNDLE 0 1" in offer.attributes
+        first, second = offer.medias
+        assert first.port == second.port
+        for name in ("ice-ufrag", "ice-pwd", "fingerprint", "setup", "candidate"):
+            assert attribute_values(first.attributes, name) == attribute_values(second.attributes, name), name
+            assert attribute_values(first.attributes, name), name
+        extmaps = [value for value in attribute_values(first.attributes, "extmap") if value.endswith(MID_URI)]
+        assert len(extmaps) == 1 and extmaps == [v for v in attribute_values(second.attributes, "extmap")
+                                                  if v.endswith(MID_URI)]
+        plain = Call(relay)
+        split = Sdp(assert_ok(plain.offer(phone_answer(phone_a, phone_b), {"ICE": "remove"}))["sdp"])
+        assert split.medias[0].port != split.medias[1].port
+        assert not [a for a in split.attributes if a.startswith("group:")]
+    finally:
+        phone_a.close()
+        phone_b.close()
+
+
+def test_ice_force_relay_is_refused_with_its_meaning(relay):
+    phone = MediaPeer(PHONE_HOST)
+    try:
+        reply = Call(relay).offer(make_sdp(PHONE_HOST, media_section(phone.port)), {"ICE": "force-relay"})
+        reason = assert_error(reply)["error-reason"]
+        assert "force-relay" in reason and "relay" in reason
+    finally:
+        phone.close()
+
+
+def test_bundle_reoffer_replaces_the_table_and_media_still_flows(relay):
+    """A re-INVITE with the same BUNDLE: the group's table is rebuilt and swapped under the
+    call's lock (the old one freed after), learned routes start over from the SDP, and both m=
+    lines still reach their phone ports and back through the same transport."""
+    peer, phone_a, phone_b = MediaPeer(PEER_HOST), MediaPeer(PHONE_HOST), MediaPeer(PHONE_HOST)
+    try:
+        call, towards_phone, towards_peer = setup_bundled_call(relay, peer, phone_a, phone_b)
+        exchange_media(peer, phone_a, phone_b, towards_phone, towards_peer)
+        flags = {"ICE": "remove", "transport-protocol": "RTP/AVP", "rtcp-mux": ["demux"]}
+        again_phone = Sdp(assert_ok(call.offer(bundled_offer(peer.port).replace(" 1 IN IP4", " 2 IN IP4"), flags))["sdp"])
+        again_peer = Sdp(assert_ok(call.answer(phone_answer(phone_a, phone_b)))["sdp"])
+        assert again_peer.medias[0].port == again_peer.medias[1].port == towards_peer.medias[0].port
+        assert [m.port for m in again_phone.medias] == [m.port for m in towards_phone.medias]
+        exchange_media(peer, phone_a, phone_b, again_phone, again_peer)
+    finally:
+        for endpoint in (peer, phone_a, phone_b):
+            endpoint.close()

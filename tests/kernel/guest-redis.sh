@@ -1,0 +1,124 @@
+#!/bin/sh
+# Runs inside the guest VM (started by tests/kernel/run-tests.sh redis): Redis high
+# availability with kernel forwarding (docs/redis.md). Exit 0 = every check passed.
+#   1. redis-server on the guest's loopback; our daemon (--table=0 --redis) relays a call
+#      between two network namespaces, pushes it to the kernel and writes it (latched) to Redis
+#   2. kill -9 of the daemon; a standby with the same options restores the call from Redis
+#   3. the standby re-creates the kernel targets (fresh counters: not the dead daemon's
+#      leftovers), `query` says kernel forwarding, and with the standby SIGSTOPped media still
+#      flows both ways through the kernel, whose counters rise by exactly what was sent
+#   4. a later delete on the standby removes the targets and the Redis value
+# Needs: /tools/rtpengine, /tools/kernel_test_tool, /share/netns.sh, redis-server and
+# redis-cli (run-vm --bin), xt_RTPENGINE, libxt_RTPENGINE.
+set -eu
+. /share/netns.sh
+TOOL=/tools/kernel_test_tool
+DAEMON=/tools/rtpengine
+NG=127.0.0.1:2223
+REDIS_PORT=6390
+DB=3
+FAILURES=0
+DAEMON_PID=
+REDIS_PID=
+
+step() { echo "== $*"; }
+fail() { echo "FAIL: $*"; FAILURES=$((FAILURES + 1)); }
+finish() {
+	[ -n "$DAEMON_PID" ] && kill -CONT "$DAEMON_PID" 2>/dev/null && kill "$DAEMON_PID" 2>/dev/null
+	[ -n "$REDIS_PID" ] && kill "$REDIS_PID" 2>/dev/null
+	if [ "$FAILURES" -ne 0 ]; then
+		for log in /tmp/active.log /tmp/standby.log; do
+			echo "--- $log"; tail -n 30 "$log" 2>/dev/null || true
+		done
+		echo "--- kernel log"; dmesg | tail -n 20
+		echo "guest-redis.sh: $FAILURES failure(s)"
+		exit 1
+	fi
+	echo "guest-redis.sh: all checks passed"
+	exit 0
+}
+
+# wait_for TRIES COMMAND...: retries every 0.1 s, bounded
+wait_for() {
+	tries=$1; shift
+	while [ "$tries" -gt 0 ]; do
+		if "$@" >/dev/null 2>&1; then return 0; fi
+		tries=$((tries - 1)); sleep 0.1
+	done
+	return 1
+}
+
+start_daemon() {  # start_daemon LOG
+	$DAEMON --config-file=none --foreground --log-stderr --log-level=7 -i 10.1.0.1 -n $NG \
+		--endpoint-learning=immediate --delete-delay=0 --table=0 \
+		--redis=127.0.0.1:$REDIS_PORT/$DB >"$1" 2>&1 &
+	DAEMON_PID=$!
+	wait_for 100 $TOOL ng $NG 'd7:command4:pinge' || { fail "daemon does not answer ping"; finish; }
+}
+
+bencode_string() { printf '%d:%s' "${#1}" "$1"; }
+sdp_for() {  # sdp_for ADDRESS PORT
+	printf 'v=0\r\no=- 1 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\nm=audio %s RTP/AVP 0\r\na=sendrecv\r\n' "$1" "$1" "$2"
+}
+media_port_of() { sed -n 's/.*m=audio \([0-9]*\) .*/\1/p' | head -n 1; }
+target_count() { grep -c '^target$' /proc/rtpengine/0/list || true; }
+kernel_packets() { $TOOL all 0 | awk '/packets/ { sum += $3 } END { print sum + 0 }'; }
+redis() { redis-cli -p $REDIS_PORT -n $DB "$@"; }
+# both RTP streams' learned sources are in the stored value
+value_latched() { [ "$(redis GET call1 | grep -o '"learned":"10\.' | wc -l)" -ge 2 ]; }
+
+trap finish EXIT
+netns_peer a 1 route
+netns_peer b 2 route
+modprobe xt_RTPENGINE
+iptables -I INPUT -p udp -j RTPENGINE --id 0
+
+step "redis-server on loopback"
+redis-server --port $REDIS_PORT --bind 127.0.0.1 --save "" --appendonly no --dir /tmp >/tmp/redis.log 2>&1 &
+REDIS_PID=$!
+wait_for 50 redis PING || { fail "redis-server does not answer"; cat /tmp/redis.log; finish; }
+
+step "active daemon: call relayed, pushed to the kernel, written to Redis"
+start_daemon /tmp/active.log
+reply=$($TOOL ng $NG "d7:command5:offer7:call-id5:call18:from-tag4:tag13:sdp$(bencode_string "$(sdp_for 10.1.0.2 5000)")e")
+relay_b_port=$(printf '%s' "$reply" | media_port_of)
+reply=$($TOOL ng $NG "d7:command6:answer7:call-id5:call18:from-tag4:tag16:to-tag4:tag23:sdp$(bencode_string "$(sdp_for 10.2.0.2 5002)")e")
+relay_a_port=$(printf '%s' "$reply" | media_port_of)
+[ -n "$relay_a_port" ] && [ -n "$relay_b_port" ] || { fail "no media ports in the replies"; finish; }
+A=10.1.0.2:5000; RELAY_A=10.1.0.1:$relay_a_port
+B=10.2.0.2:5002; RELAY_B=10.1.0.1:$relay_b_port
+$TOOL relay a $A $RELAY_A b $B $RELAY_B 3 || fail "first packets not relayed"
+wait_for 50 sh -c '[ "$(grep -c "^target$" /proc/rtpengine/0/list)" -ge 2 ]' || fail "active daemon did not push targets"
+wait_for 50 value_latched || fail "the latched call is not in Redis: $(redis GET call1)"
+$TOOL relay a $A $RELAY_A b $B $RELAY_B 10 || fail "media through the kernel"
+packets_before=$(kernel_packets)
+echo "kernel packets before the kill: $packets_before"
+
+step "kill -9, standby restores from Redis"
+kill -9 "$DAEMON_PID"
+wait "$DAEMON_PID" 2>/dev/null || true
+start_daemon /tmp/standby.log
+grep -q 'Kernel forwarding: ACTIVE on table 0' /tmp/standby.log || fail "standby: no ACTIVE line"
+grep -q 'redis: restored 1 call(s)' /tmp/standby.log || fail "standby did not restore the call"
+$TOOL relay a $A $RELAY_A b $B $RELAY_B 3 || fail "media stopped after the take-over"
+
+step "the standby re-creates the kernel targets"
+wait_for 50 sh -c '[ "$(grep -c "^target$" /proc/rtpengine/0/list)" -ge 2 ]' || fail "standby did not push targets"
+packets_after=$(kernel_packets)
+echo "kernel packets after the take-over: $packets_after (fresh targets count from zero)"
+[ "$packets_after" -lt "$packets_before" ] || fail "the targets are the dead daemon's (counters $packets_after >= $packets_before)"
+$TOOL ng $NG 'd7:command5:query7:call-id5:call1e' | grep -q '6:kernel10:forwarding' \
+	|| fail "query does not say the restored streams are forwarded in the kernel"
+
+step "standby SIGSTOPped: only the kernel forwards"
+before=$(kernel_packets)
+kill -STOP "$DAEMON_PID"
+$TOOL relay a $A $RELAY_A b $B $RELAY_B 20 || fail "media stopped with the standby stopped"
+after=$(kernel_packets)
+kill -CONT "$DAEMON_PID"
+[ $((after - before)) -eq 40 ] || fail "kernel counters rose by $((after - before)), expected 40"
+
+step "a later delete on the standby: targets and value gone"
+$TOOL ng $NG 'd7:command6:delete7:call-id5:call18:from-tag4:tag1e' >/dev/null || fail "delete"
+wait_for 50 sh -c '! grep -q "^target$" /proc/rtpengine/0/list' || fail "targets left after delete"
+wait_for 50 sh -c "[ \"\$(redis-cli -p $REDIS_PORT -n $DB EXISTS call1)\" = 0 ]" || fail "the value is still in Redis"
