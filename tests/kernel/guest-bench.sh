@@ -14,6 +14,7 @@
 #   guest-bench.sh debian SECONDS ROUNDS   Debian's rtpengine 10.5 module and daemon
 set -eu
 . /share/netns.sh
+. /share/guest-lib.sh
 IMPL=$1
 SECONDS_PER_RUN=${2:-2}
 ROUNDS=${3:-3}
@@ -21,14 +22,6 @@ TOOL=/tools/kernel_test_tool
 NG=127.0.0.1:2223
 DAEMON_PID=
 
-wait_for() {
-	tries=$1; shift
-	while [ "$tries" -gt 0 ]; do
-		if "$@" >/dev/null 2>&1; then return 0; fi
-		tries=$((tries - 1)); sleep 0.1
-	done
-	return 1
-}
 bencode_string() { printf '%d:%s' "${#1}" "$1"; }
 sdp_for() {
 	printf 'v=0\r\no=- 1 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\nm=audio %s RTP/AVP 0\r\na=sendrecv\r\n' "$1" "$1" "$2"

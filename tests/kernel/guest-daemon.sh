@@ -12,6 +12,7 @@
 # xt_RTPENGINE, libxt_RTPENGINE.
 set -eu
 . /share/netns.sh
+. /share/guest-lib.sh
 TOOL=/tools/kernel_test_tool
 DAEMON=/tools/rtpengine
 NG=127.0.0.1:2223
@@ -19,7 +20,6 @@ FAILURES=0
 DAEMON_PID=
 
 step() { echo "== $*"; }
-fail() { echo "FAIL: $*"; FAILURES=$((FAILURES + 1)); }
 finish() {
 	[ -n "$DAEMON_PID" ] && kill -CONT "$DAEMON_PID" 2>/dev/null && kill "$DAEMON_PID" 2>/dev/null
 	if [ "$FAILURES" -ne 0 ]; then
@@ -32,15 +32,6 @@ finish() {
 	exit 0
 }
 
-# wait_for TRIES COMMAND...: retries every 0.1 s, bounded
-wait_for() {
-	tries=$1; shift
-	while [ "$tries" -gt 0 ]; do
-		if "$@" >/dev/null 2>&1; then return 0; fi
-		tries=$((tries - 1)); sleep 0.1
-	done
-	return 1
-}
 
 start_daemon() {
 	$DAEMON --config-file=none --foreground --log-stderr --log-level=7 -i 10.1.0.1 -n $NG \

@@ -7,12 +7,12 @@
 # /tools/kernel_test_tool, /share/netns.sh.
 set -eu
 . /share/netns.sh
+. /share/guest-lib.sh
 MODE=${1:-full}
 TOOL=/tools/kernel_test_tool
 FAILURES=0
 
 step() { echo "== $*"; }
-fail() { echo "FAIL: $*"; FAILURES=$((FAILURES + 1)); }
 # expect_fail CMD...: the command must fail (exit non-zero)
 expect_fail() { if "$@" >/tmp/expect_fail.out 2>&1; then fail "expected to fail: $*"; cat /tmp/expect_fail.out; fi; }
 

@@ -14,6 +14,7 @@
 # Needs: /tools/rtpengine, /tools/kernel_test_tool, /share/netns.sh, xt_RTPENGINE, libxt_RTPENGINE.
 set -eu
 . /share/netns.sh
+. /share/guest-lib.sh
 TOOL=/tools/kernel_test_tool
 DAEMON=/tools/rtpengine
 NG=127.0.0.1:2223
@@ -23,7 +24,6 @@ SSRC_A=858993459     # 0x33333333, quality-stream's A
 COUNT=250            # 5 s of 20 ms packets
 
 step() { echo "== $*"; }
-fail() { echo "FAIL: $*"; FAILURES=$((FAILURES + 1)); }
 finish() {
 	[ -n "$DAEMON_PID" ] && kill "$DAEMON_PID" 2>/dev/null
 	if [ "$FAILURES" -ne 0 ]; then
@@ -34,14 +34,6 @@ finish() {
 	fi
 	echo "guest-quality.sh: all checks passed"
 	exit 0
-}
-wait_for() {
-	tries=$1; shift
-	while [ "$tries" -gt 0 ]; do
-		if "$@" >/dev/null 2>&1; then return 0; fi
-		tries=$((tries - 1)); sleep 0.1
-	done
-	return 1
 }
 start_daemon() {
 	$DAEMON --config-file=none --foreground --log-stderr --log-level=6 -i 10.1.0.1 -n $NG \

@@ -14,6 +14,7 @@
 # /share/netns.sh, xt_RTPENGINE, libxt_RTPENGINE.
 set -eu
 . /share/netns.sh
+. /share/guest-lib.sh
 TOOL=/tools/kernel_test_tool
 REC=/tools/recording_test_tool
 DAEMON=/tools/rtpengine
@@ -25,7 +26,6 @@ DAEMON_PID=
 READER_PID=
 
 step() { echo "== $*"; }
-fail() { echo "FAIL: $*"; FAILURES=$((FAILURES + 1)); }
 finish() {
 	[ -n "$DAEMON_PID" ] && kill -CONT "$DAEMON_PID" 2>/dev/null && kill "$DAEMON_PID" 2>/dev/null
 	[ -n "$READER_PID" ] && kill "$READER_PID" 2>/dev/null
@@ -49,15 +49,6 @@ finish() {
 	exit 0
 }
 
-# wait_for TRIES COMMAND...: retries every 0.1 s, bounded
-wait_for() {
-	tries=$1; shift
-	while [ "$tries" -gt 0 ]; do
-		if "$@" >/dev/null 2>&1; then return 0; fi
-		tries=$((tries - 1)); sleep 0.1
-	done
-	return 1
-}
 
 bencode_string() { printf '%d:%s' "${#1}" "$1"; }
 sdp_for() {  # sdp_for ADDRESS PORT

@@ -12,6 +12,7 @@
 # redis-cli (run-vm --bin), xt_RTPENGINE, libxt_RTPENGINE.
 set -eu
 . /share/netns.sh
+. /share/guest-lib.sh
 TOOL=/tools/kernel_test_tool
 DAEMON=/tools/rtpengine
 NG=127.0.0.1:2223
@@ -22,7 +23,6 @@ DAEMON_PID=
 REDIS_PID=
 
 step() { echo "== $*"; }
-fail() { echo "FAIL: $*"; FAILURES=$((FAILURES + 1)); }
 finish() {
 	[ -n "$DAEMON_PID" ] && kill -CONT "$DAEMON_PID" 2>/dev/null && kill "$DAEMON_PID" 2>/dev/null
 	[ -n "$REDIS_PID" ] && kill "$REDIS_PID" 2>/dev/null
@@ -38,15 +38,6 @@ finish() {
 	exit 0
 }
 
-# wait_for TRIES COMMAND...: retries every 0.1 s, bounded
-wait_for() {
-	tries=$1; shift
-	while [ "$tries" -gt 0 ]; do
-		if "$@" >/dev/null 2>&1; then return 0; fi
-		tries=$((tries - 1)); sleep 0.1
-	done
-	return 1
-}
 
 start_daemon() {  # start_daemon LOG
 	$DAEMON --config-file=none --foreground --log-stderr --log-level=7 -i 10.1.0.1 -n $NG \

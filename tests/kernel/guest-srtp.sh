@@ -11,11 +11,11 @@
 # Needs: xt_RTPENGINE, /tools/kernel_test_tool (with libsrtp2), /share/netns.sh.
 set -eu
 . /share/netns.sh
+. /share/guest-lib.sh
 TOOL=/tools/kernel_test_tool
 FAILURES=0
 
 step() { echo "== $*"; }
-fail() { echo "FAIL: $*"; FAILURES=$((FAILURES + 1)); }
 expect_fail() { if "$@" >/tmp/expect_fail.out 2>&1; then fail "expected to fail: $*"; cat /tmp/expect_fail.out; fi; }
 counter_of() {
 	$TOOL counters 0 "$1" | awk -v field="$2" '{ for (i = 1; i < NF; i++) if ($i == field) print $(i + 1) }'

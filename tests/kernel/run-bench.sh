@@ -15,10 +15,10 @@ SECONDS_PER_RUN=${1:-2}
 ROUNDS=${2:-3}
 XTABLES_DIR=$(pkg-config --variable=xtlibdir xtables)
 mkdir -p "$OUT/guest"
-# The guest scripts source netns.sh from a shared folder (--share, /share in the guest),
+# The guest scripts source netns.sh and guest-lib.sh from a shared folder (--share, /share in the guest),
 # not from a --file copy: run-vm hands every --file to ldd in one batch, and ldd's failure
 # on a shell script loses the libraries of the whole batch (our daemon would not start).
-cp "$ROOT/tests/kernel/netns.sh" "$OUT/guest/"
+cp "$ROOT/tests/kernel/netns.sh" "$ROOT/tests/kernel/guest-lib.sh" "$OUT/guest/"
 
 echo "== building our module, extension, tool and daemon"
 ours_ko=$("$KVM/build-module" --copy "$ROOT/kernel-module" 2>/dev/null | grep '/xt_RTPENGINE.ko$')
