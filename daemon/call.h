@@ -97,6 +97,7 @@ struct stream_extras {
 	struct kernel_srtp_keys kernel_decrypt_keys, kernel_encrypt_keys;
 	struct kernel_quality_seen kernel_quality_seen;   /* the kernel's RTP statistics already merged */
 	uint32_t kernel_record_stream;  /* the target records into this kernel stream, 0: none */
+	struct kernel_clock_rate kernel_clock_rates[KERNEL_CLOCK_RATE_SLOTS];   /* the target's (jitter) */
 	/* call recording (recording.c): the sink is published under the call's lock, record is
 	 * copied into FORWARD_RECORD by call_refresh_forwarding() */
 	struct recording_sink *recording_sink;

@@ -190,16 +190,20 @@ static void sync_stream(struct daemon_context *daemon, struct stream *stream, GH
 		&& extras->kernel_encrypt_context == encrypt_context
 		&& !memcmp(&extras->kernel_decrypt_keys, &decrypt_keys, sizeof(decrypt_keys))
 		&& !memcmp(&extras->kernel_encrypt_keys, &encrypt_keys, sizeof(encrypt_keys));
+	/* a re-offer may give a payload type another clock rate: the kernel's jitter follows */
+	struct kernel_clock_rate clock_rates[KERNEL_CLOCK_RATE_SLOTS];
+	kernel_quality_clock_rates(extras->quality ? &extras->quality->clock_rates : NULL, clock_rates);
 	bool unchanged = extras->kernelized && endpoint_equal(&extras->kernel_destination, destination)
 		&& endpoint_equal(&extras->kernel_source, &source) && same_srtp
-		&& extras->kernel_record_stream == record_stream;
+		&& extras->kernel_record_stream == record_stream
+		&& !memcmp(extras->kernel_clock_rates, clock_rates, sizeof(clock_rates));
 	if (!unchanged) {
 		/* An SRTP target is never replaced in place: its state comes back first, so
 		 * what is pushed next starts where the kernel stopped. */
 		if (extras->kernelized && (srtp || extras->kernel_decrypt_context || extras->kernel_encrypt_context))
 			remove_target(daemon, stream, "SRTP target being replaced");
 		struct kernel_forward forward = { .tos = daemon->config->tos };
-		kernel_quality_clock_rates(forward.clock_rates);
+		memcpy(forward.clock_rates, clock_rates, sizeof(clock_rates));
 		stream_local_endpoint(stream, &forward.local);
 		stream_local_endpoint(out, &forward.output_source);
 		forward.expected_source = source;
@@ -239,6 +243,7 @@ static void sync_stream(struct daemon_context *daemon, struct stream *stream, GH
 		extras->kernel_destination = *destination;
 		extras->kernel_source = source;
 		extras->kernel_record_stream = record_stream;
+		memcpy(extras->kernel_clock_rates, clock_rates, sizeof(clock_rates));
 		extras->kernel_reason = NULL;
 	}
 	if (!by_local)

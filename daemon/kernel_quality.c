@@ -4,15 +4,45 @@
 #include <string.h>
 #include "media_quality.h"
 
-void kernel_quality_clock_rates(struct kernel_clock_rate rates[KERNEL_CLOCK_RATE_SLOTS])
+/* the SDP gives payload_type a rate (8000 included, which the kernel needs no slot for) */
+static bool sdp_lists(const struct payload_clock_rates *sdp, uint8_t payload_type)
+{
+	for (unsigned int i = 0; i < sdp->count && i < MEDIA_QUALITY_CLOCK_RATES; i++)
+		if (sdp->payload_types[i] == payload_type)
+			return true;
+	return false;
+}
+
+static bool rate_listed(const struct kernel_clock_rate *rates, unsigned int count, uint8_t payload_type)
+{
+	for (unsigned int i = 0; i < count; i++)
+		if (rates[i].payload_type == payload_type)
+			return true;
+	return false;
+}
+
+void kernel_quality_clock_rates(const struct payload_clock_rates *sdp,
+				struct kernel_clock_rate rates[KERNEL_CLOCK_RATE_SLOTS])
 {
 	/* the audio ones of RFC 3551 table 4 that are not 8000 Hz; video (90000 Hz) types are
 	 * too many for the slots and their jitter is not used for a MOS */
 	static const uint8_t types[] = { 6, 10, 11, 16, 17, 14, 25, 26 };
+	unsigned int count = 0;
 	memset(rates, 0, sizeof(*rates) * KERNEL_CLOCK_RATE_SLOTS);
-	for (unsigned int i = 0; i < sizeof(types) && i < KERNEL_CLOCK_RATE_SLOTS; i++) {
-		rates[i].payload_type = types[i];
-		rates[i].clock_rate = media_quality_clock_rate(types[i]);
+	/* the SDP's first: a dynamic type's rate (Opus at 48000) is known only from its a=rtpmap,
+	 * and an a=rtpmap may give a static type another rate; 8000 is the kernel's default */
+	for (unsigned int i = 0; sdp && i < sdp->count && i < MEDIA_QUALITY_CLOCK_RATES
+			&& count < KERNEL_CLOCK_RATE_SLOTS; i++) {
+		if (sdp->rates[i] == 8000 || !sdp->rates[i] || rate_listed(rates, count, sdp->payload_types[i]))
+			continue;
+		rates[count].payload_type = sdp->payload_types[i];
+		rates[count++].clock_rate = sdp->rates[i];
+	}
+	for (unsigned int i = 0; i < sizeof(types) && count < KERNEL_CLOCK_RATE_SLOTS; i++) {
+		if (rate_listed(rates, count, types[i]) || (sdp && sdp_lists(sdp, types[i])))
+			continue;
+		rates[count].payload_type = types[i];
+		rates[count++].clock_rate = media_quality_clock_rate(types[i]);
 	}
 }
 

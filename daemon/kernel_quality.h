@@ -31,10 +31,14 @@ struct kernel_quality_seen {
 	} slots[KERNEL_SSRC_SLOTS];
 };
 
-/* The clock rates handed to the kernel with a target: the static payload types whose rate is
- * not 8000 Hz (RFC 3551 section 6), the same table media_quality_clock_rate() uses, so the
- * kernel's jitter is the one userspace would measure. */
-void kernel_quality_clock_rates(struct kernel_clock_rate rates[KERNEL_CLOCK_RATE_SLOTS]);
+struct payload_clock_rates;
+
+/* The clock rates handed to the kernel with a target, so that the kernel's jitter is the one
+ * userspace measures (media_quality.c): first the rates the stream's SDP gives that are not
+ * 8000 Hz (dynamic types from a=rtpmap, NULL: none), then the static payload types whose rate is
+ * not 8000 Hz (RFC 3551 section 6) that the SDP does not map otherwise, as many as fit. */
+void kernel_quality_clock_rates(const struct payload_clock_rates *sdp,
+				struct kernel_clock_rate rates[KERNEL_CLOCK_RATE_SLOTS]);
 
 /* Adds what the kernel measured since the last call into quality (the RTP stream's).
  * Returns how many new distinct packets were added. */

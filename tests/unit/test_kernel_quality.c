@@ -122,7 +122,7 @@ static void test_new_ssrc_in_kernel(void)
 static void test_clock_rates(void)
 {
 	struct kernel_clock_rate rates[KERNEL_CLOCK_RATE_SLOTS];
-	kernel_quality_clock_rates(rates);
+	kernel_quality_clock_rates(NULL, rates);
 	bool found_g722 = false;
 	for (unsigned int i = 0; i < KERNEL_CLOCK_RATE_SLOTS; i++) {
 		if (!rates[i].clock_rate)
@@ -133,6 +133,33 @@ static void test_clock_rates(void)
 		found_g722 |= rates[i].payload_type == 9 || rates[i].payload_type == 6;
 	}
 	g_assert_true(found_g722);
+}
+
+/* a dynamic type's rate comes from the SDP (Opus at 48000), 8000 takes no slot, the SDP's
+ * mapping of a static type wins over RFC 3551's, and the static ones fill what is left */
+static void test_clock_rates_from_sdp(void)
+{
+	struct payload_clock_rates sdp = { .count = 4, .payload_types = { 111, 9, 6, 0 },
+		.rates = { 48000, 8000, 32000, 8000 } };
+	struct kernel_clock_rate rates[KERNEL_CLOCK_RATE_SLOTS];
+	kernel_quality_clock_rates(&sdp, rates);
+	g_assert_cmpuint(rates[0].payload_type, ==, 111);
+	g_assert_cmpuint(rates[0].clock_rate, ==, 48000);
+	g_assert_cmpuint(rates[1].payload_type, ==, 6);
+	g_assert_cmpuint(rates[1].clock_rate, ==, 32000);
+	unsigned int used = 0;
+	for (unsigned int i = 0; i < KERNEL_CLOCK_RATE_SLOTS; i++) {
+		if (!rates[i].clock_rate)
+			continue;
+		used++;
+		g_assert_cmpuint(rates[i].payload_type, !=, 9);     /* 8000: the kernel's default */
+		g_assert_cmpuint(rates[i].payload_type, !=, 0);
+		for (unsigned int j = 0; j < i; j++)
+			g_assert_cmpuint(rates[j].payload_type, !=, rates[i].payload_type);
+	}
+	/* the rest of the slots: static types with other rates (10, 11, 16, ...) */
+	g_assert_cmpuint(used, ==, KERNEL_CLOCK_RATE_SLOTS);
+	g_assert_cmpuint(rates[2].clock_rate, ==, media_quality_clock_rate(rates[2].payload_type));
 }
 
 static uint64_t context_index(const struct srtp_context *context, uint32_t ssrc)
@@ -179,6 +206,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/kernel-quality/across-wrap", test_across_wrap);
 	g_test_add_func("/kernel-quality/new-ssrc-in-kernel", test_new_ssrc_in_kernel);
 	g_test_add_func("/kernel-quality/clock-rates", test_clock_rates);
+	g_test_add_func("/kernel-quality/clock-rates-from-sdp", test_clock_rates_from_sdp);
 	g_test_add_func("/kernel-quality/srtp-follows-kernel", test_srtp_follows_kernel);
 	return g_test_run();
 }
