@@ -134,7 +134,7 @@ def pin_threads(pid, cpus):
             pass    # the thread ended meanwhile
 
 
-def pinned_cpu_per_1000(settings, pid, arguments, log_dir):
+def pinned_cpu_per_1000(settings, pid, arguments, log_dir, details=None):
     """CPU ms per 1000 packets with the relay on the first CPU and loadgen on the second.
 
     Unpinned, the figure depends on where the scheduler happens to put the load generator's
@@ -151,6 +151,8 @@ def pinned_cpu_per_1000(settings, pid, arguments, log_dir):
                             timeout=settings.pinned_duration + 120, log_dir=log_dir, cpus=load_cpu)
     finally:
         pin_threads(pid, set(available))
+    if details is not None and media:
+        details.update(media)   # the caller may judge the run (srtp_bench.py: did loadgen keep pace?)
     if not media or media.get("sent", 0) <= 0 or "relay_cpu_seconds" not in media:
         return None
     return media["relay_cpu_seconds"] * 1e6 / media["sent"]
