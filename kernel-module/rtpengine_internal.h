@@ -51,10 +51,14 @@ struct rtpengine_srtp_transform {
 	u8 cipher;                       /* enum rtpengine_srtp_cipher */
 	u8 tag_length;
 	u8 salt[14];
-	struct crypto_sync_skcipher *ctr;    /* AES-CM */
+	struct crypto_sync_skcipher *ecb;    /* AES-CM: the packet's counter blocks in one call */
 	struct crypto_shash *hmac;           /* AES-CM and NULL */
 	struct crypto_aead *gcm;             /* AES-GCM */
+	struct aead_request *gcm_request;    /* made with gcm, used under the session's lock */
 };
+
+/* AES-CM keystream made this many bytes at a time (a 20 ms voice packet: one chunk) */
+#define RTPENGINE_SRTP_KEYSTREAM_CHUNK 512
 
 /* SRTP of one target: keys and per-SSRC state. Like the counters, handed to a replacement
  * target that brings the same keys, so an update never resets a rollover counter. */
@@ -65,6 +69,7 @@ struct rtpengine_srtp_session {
 	struct rtpengine_srtp decrypt_params, encrypt_params;   /* keys only, ssrcs zero */
 	struct rtpengine_srtp_ssrc_state decrypt_ssrcs[RTPENGINE_SRTP_SSRC_SLOTS];
 	struct rtpengine_srtp_ssrc_state encrypt_ssrcs[RTPENGINE_SRTP_SSRC_SLOTS];
+	u8 keystream[RTPENGINE_SRTP_KEYSTREAM_CHUNK];   /* AES-CM counter blocks, under lock */
 };
 
 struct rtpengine_entry {

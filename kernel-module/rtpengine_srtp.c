@@ -1,8 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * SRTP in the packet path (RFC 3711; AES-192/256 counter mode from RFC 6188; AEAD AES-GCM
- * from RFC 7714), with the kernel crypto API: "ctr(aes)" and "hmac(sha1)" for the counter
+ * from RFC 7714), with the kernel crypto API: "ecb(aes)" and "hmac(sha1)" for the counter
  * mode and NULL suites, "gcm(aes)" for the AEAD ones. SRTCP stays with the daemon.
+ *
+ * Per packet nothing is allocated and no key is set: AES-CM writes the packet's counter
+ * blocks into the session's buffer and encrypts them with one ECB request (as lib/srtp.c
+ * does), the hmac template starts from the inner and outer states it keyed once at setup,
+ * and GCM reuses a request made with the transform.
  *
  * The daemon hands over session keys (it runs the key derivation) and, per SSRC, the
  * rollover counter and replay window in the form of the highest packet index and a 128-bit
@@ -131,10 +136,11 @@ static int find_index(struct rtpengine_srtp_ssrc_state *slots, u32 ssrc, u16 seq
 
 static void free_transform(struct rtpengine_srtp_transform *transform)
 {
-	if (transform->ctr)
-		crypto_free_sync_skcipher(transform->ctr);
+	if (transform->ecb)
+		crypto_free_sync_skcipher(transform->ecb);
 	if (transform->hmac)
 		crypto_free_shash(transform->hmac);
+	aead_request_free(transform->gcm_request);
 	if (transform->gcm)
 		crypto_free_aead(transform->gcm);
 	memzero_explicit(transform, sizeof(*transform));
@@ -161,15 +167,22 @@ static int setup_transform(struct rtpengine_srtp_transform *transform, const str
 		err = crypto_aead_setkey(transform->gcm, params->cipher_key, params->cipher_key_length);
 		if (!err)
 			err = crypto_aead_setauthsize(transform->gcm, GCM_TAG_LENGTH);
-		return err;
+		if (err)
+			return err;
+		/* synchronous (CRYPTO_ALG_ASYNC masked out): one request serves every packet */
+		transform->gcm_request = aead_request_alloc(transform->gcm, GFP_KERNEL);
+		if (!transform->gcm_request)
+			return -ENOMEM;
+		aead_request_set_callback(transform->gcm_request, 0, NULL, NULL);
+		return 0;
 	case RTPENGINE_SRTP_AES_CM:
-		transform->ctr = crypto_alloc_sync_skcipher("ctr(aes)", 0, 0);
-		if (IS_ERR(transform->ctr)) {
-			err = PTR_ERR(transform->ctr);
-			transform->ctr = NULL;
+		transform->ecb = crypto_alloc_sync_skcipher("ecb(aes)", 0, 0);
+		if (IS_ERR(transform->ecb)) {
+			err = PTR_ERR(transform->ecb);
+			transform->ecb = NULL;
 			return err;
 		}
-		err = crypto_sync_skcipher_setkey(transform->ctr, params->cipher_key, params->cipher_key_length);
+		err = crypto_sync_skcipher_setkey(transform->ecb, params->cipher_key, params->cipher_key_length);
 		if (err)
 			return err;
 		fallthrough;
@@ -185,20 +198,20 @@ static int setup_transform(struct rtpengine_srtp_transform *transform, const str
 	return -EINVAL;
 }
 
-/* AES-CM (RFC 3711 section 4.1.1): IV = salt * 2^16 XOR SSRC * 2^64 XOR index * 2^16. The
- * kernel's ctr(aes) counts the whole 128-bit block; the low 16 bits start at 0 and a packet
- * (< 64 KiB) never carries beyond them, so it is the same keystream. */
-static int aes_cm_crypt(const struct rtpengine_srtp_transform *transform, u32 ssrc, u64 index,
+/* AES-CM (RFC 3711 section 4.1.1): IV = salt * 2^16 XOR SSRC * 2^64 XOR index * 2^16,
+ * keystream block j = E(k, IV + j) with j in the low 16 bits (a packet has far fewer than
+ * 2^16 blocks). The counter blocks of a chunk are written into the session's buffer and
+ * encrypted there with one ECB request, then XORed onto the data: the same keystream as
+ * ctr(aes), without the counter template's per-block calls. Called under the session lock. */
+static int aes_cm_crypt(const struct rtpengine_srtp_transform *transform, u8 *keystream, u32 ssrc, u64 index,
 			u8 *data, unsigned int length)
 {
-	SYNC_SKCIPHER_REQUEST_ON_STACK(request, transform->ctr);
+	SYNC_SKCIPHER_REQUEST_ON_STACK(request, transform->ecb);
 	struct scatterlist sg;
 	u8 iv[16] = { 0 };
-	unsigned int i;
-	int err;
+	unsigned int i, offset, block = 0;
+	int err = 0;
 
-	if (!length)
-		return 0;
 	memcpy(iv, transform->salt, 14);
 	iv[4] ^= ssrc >> 24;
 	iv[5] ^= ssrc >> 16;
@@ -206,12 +219,25 @@ static int aes_cm_crypt(const struct rtpengine_srtp_transform *transform, u32 ss
 	iv[7] ^= ssrc;
 	for (i = 0; i < 6; i++)
 		iv[8 + i] ^= index >> (40 - 8 * i);
-	sg_init_one(&sg, data, length);
-	skcipher_request_set_sync_tfm(request, transform->ctr);
+	skcipher_request_set_sync_tfm(request, transform->ecb);
 	skcipher_request_set_callback(request, 0, NULL, NULL);
-	skcipher_request_set_crypt(request, &sg, &sg, length, iv);
-	err = crypto_skcipher_encrypt(request);
+	for (offset = 0; offset < length && !err; offset += RTPENGINE_SRTP_KEYSTREAM_CHUNK) {
+		unsigned int chunk = min_t(unsigned int, length - offset, RTPENGINE_SRTP_KEYSTREAM_CHUNK);
+		unsigned int blocks = DIV_ROUND_UP(chunk, 16);
+
+		for (i = 0; i < blocks; i++, block++) {
+			memcpy(keystream + 16 * i, iv, 14);
+			keystream[16 * i + 14] = block >> 8;
+			keystream[16 * i + 15] = block;
+		}
+		sg_init_one(&sg, keystream, blocks * 16);
+		skcipher_request_set_crypt(request, &sg, &sg, blocks * 16, NULL);
+		err = crypto_skcipher_encrypt(request);
+		if (!err)
+			crypto_xor(data + offset, keystream, chunk);
+	}
 	skcipher_request_zero(request);
+	memzero_explicit(keystream, min_t(unsigned int, round_up(length, 16), RTPENGINE_SRTP_KEYSTREAM_CHUNK));
 	return err;
 }
 
@@ -236,27 +262,20 @@ static int hmac_sha1(const struct rtpengine_srtp_transform *transform, const u8 
 static int aes_gcm_crypt(const struct rtpengine_srtp_transform *transform, bool encrypt, u32 ssrc,
 			 u64 index, u8 *packet, unsigned int header, unsigned int length)
 {
-	struct aead_request *request;
+	struct aead_request *request = transform->gcm_request;
 	struct scatterlist sg;
 	u8 iv[GCM_IV_LENGTH] = { 0 };
 	unsigned int i;
-	int err;
 
 	put_unaligned_be32(ssrc, iv + 2);
 	for (i = 0; i < 6; i++)
 		iv[6 + i] = index >> (40 - 8 * i);
 	for (i = 0; i < GCM_IV_LENGTH; i++)
 		iv[i] ^= transform->salt[i];
-	request = aead_request_alloc(transform->gcm, GFP_ATOMIC);
-	if (!request)
-		return -ENOMEM;
 	sg_init_one(&sg, packet, header + length + (encrypt ? GCM_TAG_LENGTH : 0));
-	aead_request_set_callback(request, 0, NULL, NULL);
 	aead_request_set_ad(request, header);
 	aead_request_set_crypt(request, &sg, &sg, length, iv);
-	err = encrypt ? crypto_aead_encrypt(request) : crypto_aead_decrypt(request);
-	aead_request_free(request);
-	return err;
+	return encrypt ? crypto_aead_encrypt(request) : crypto_aead_decrypt(request);
 }
 
 /* RFC 3550 section 5.1 / 5.3.1: fixed header, CSRCs, extension. */
@@ -471,7 +490,7 @@ int rtpengine_srtp_process(struct rtpengine_srtp_session *session, u8 *packet, u
 			goto out;
 		}
 		if (in->cipher == RTPENGINE_SRTP_AES_CM) {
-			err = aes_cm_crypt(in, ssrc, in_index, packet + header, length - header);
+			err = aes_cm_crypt(in, session->keystream, ssrc, in_index, packet + header, length - header);
 			if (err)
 				goto out;
 		}
@@ -490,7 +509,7 @@ int rtpengine_srtp_process(struct rtpengine_srtp_session *session, u8 *packet, u
 		length += GCM_TAG_LENGTH;
 	} else if (out->cipher != RTPENGINE_SRTP_NONE) {
 		if (out->cipher == RTPENGINE_SRTP_AES_CM) {
-			err = aes_cm_crypt(out, ssrc, out_index, packet + header, length - header);
+			err = aes_cm_crypt(out, session->keystream, ssrc, out_index, packet + header, length - header);
 			if (err)
 				goto out;
 		}
