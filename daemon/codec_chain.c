@@ -658,18 +658,18 @@ static bool inject_frame(struct codec_chain *chain)
 	if (chain->inject_first)
 		chain->inject_ts = chain->out_ts;   /* the event starts with this frame */
 	chain->inject_elapsed += step;
-	bool end = chain->inject_elapsed >= chain->inject_duration;
-	if (end)
-		chain->inject_elapsed = chain->inject_duration;
 	if (chain->out_dtmf_pt < 0) {
+		bool over = chain->inject_elapsed >= chain->inject_duration;
 		int16_t *frame = chain->fifo;
 		memset(frame, 0, chain->frame_samples * sizeof(int16_t));
 		dtmf_tone_fill(frame, chain->frame_samples, chain->out.rate, chain->inject_event, chain->inject_volume,
 			       chain->inject_tone_samples);
 		chain->inject_tone_samples += chain->frame_samples;
-		chain->inject_active = !end;
+		chain->inject_active = !over;
 		return false;
 	}
+	/* as 10.5: updates until the duration asked for is reached, the end one frame later */
+	bool end = chain->inject_elapsed > chain->inject_duration;
 	/* the translation's event writer, with the injected event's fields */
 	chain->event = chain->inject_event;
 	chain->event_volume = chain->inject_volume;
