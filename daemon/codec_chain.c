@@ -1138,6 +1138,8 @@ int codec_chain_inject_dtmf(struct codec_chain *chain, unsigned int event, unsig
 {
 	if (event > 15)
 		return -EINVAL;
+	if (!chain->synced)
+		return -ENODATA;   /* no stream yet whose SSRC and timing the event could take */
 	if (chain->inject_active)
 		return -EBUSY;
 	/* RFC 4733 section 2.3.5: durations in the event's clock (the audio's for tones) */

@@ -386,6 +386,10 @@ int ng_command_play_dtmf(struct ng_request *request)
 			request->error_reason = "A DTMF event is still being played";
 			return -EBUSY;
 		}
+		if (injected == -ENODATA) {
+			request->error_reason = "No SSRC context present for DTMF injection";   /* 10.5's words */
+			return -ENODATA;
+		}
 		if (injected < 0)
 			continue;
 		log_call(LOG_INFO, call->call_id, "injecting DTMF event %d (%lld ms) into the stream of tag '%s'",

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from calls import Call, Sdp, assert_ok
+from calls import Call, Sdp, assert_error, assert_ok
 from rtp import MediaPeer, build_rtp, parse_rtp
 
 CALLER = "127.0.0.2"
@@ -235,4 +235,15 @@ def test_without_silence_detect_silence_is_audio(rtpengine_factory, peers):
     sent = send_audio(caller, caller_sends_to, ulaw([0] * 1600))
     got = [parse_rtp(d) for d, _ in callee.rtp.receive_all(len(sent), 3.0)]
     assert got and {p.payload_type for p in got} == {8}
+    call.delete()
+
+
+def test_inject_dtmf_before_any_audio_is_refused(rtpengine_factory, peers):
+    """As 10.5: the event takes the party's stream's SSRC and timing, so there must be one."""
+    daemon = rtpengine_factory()
+    caller, callee = peers
+    call, _, _, _, _ = setup_call(daemon, caller, callee, (0, 101), (0, 101), ["inject-DTMF"])
+    reply = assert_error(call.command("play DTMF", **{"from-tag": call.from_tag, "code": "1", "duration": 100}))
+    assert reply["error-reason"] == "No SSRC context present for DTMF injection"
+    assert callee.rtp.receive_all(1, 0.3) == []
     call.delete()

@@ -2,6 +2,7 @@
  * play DTMF into a chain (inject-DTMF) as RFC 4733 events or in-band tones, --silence-detect's
  * CN packets with the --cn-payload bytes, and the detection-only chain of detect-DTMF. PCM goes
  * in as L16 (RFC 3551 section 4.5.11) so that the test controls every sample. */
+#include <errno.h>
 #include <glib.h>
 #include <math.h>
 #include <string.h>
@@ -101,6 +102,8 @@ static void test_inject_events(void)
 	int16_t pcm[FRAME];
 	struct packet packets[64];
 	unsigned int count = 0;
+	/* no stream yet to take the event's SSRC and timing from */
+	g_assert_cmpint(codec_chain_inject_dtmf(chain, 4, 10, 100), ==, -ENODATA);
 	for (unsigned int i = 0; i < 5; i++) {
 		fill_sine(pcm, i, 440, 3000);
 		push_frame(chain, i, pcm);
