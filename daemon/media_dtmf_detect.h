@@ -14,7 +14,8 @@
  * media_dtmf_detect_publish() under the call's lock makes it the RTP stream's
  * (extras->dtmf_detect) and sets MEDIA_CONTROL_INBAND_DTMF; media_dtmf_detect_release() after
  * the lock frees the one replaced. The worker feeds it under the call's lock.
- * Cost: a G.711 decode and 8 Goertzel filters per sample (about 2 us per 20 ms packet). */
+ * Cost: a G.711 decode and 8 Goertzel filters per sample: about 9,200 instructions (1 us of
+ * CPU) per 20 ms PCMU packet (`test_codec_chain_dtmf -m perf -p /codec_chain_dtmf/detect_cost`). */
 #ifndef RTPENGINE_MEDIA_DTMF_DETECT_H
 #define RTPENGINE_MEDIA_DTMF_DETECT_H
 

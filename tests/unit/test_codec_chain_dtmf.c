@@ -6,6 +6,7 @@
 #include <glib.h>
 #include <math.h>
 #include <string.h>
+#include <time.h>
 
 #include "codec_chain.h"
 
@@ -242,6 +243,46 @@ static void test_detect_only(void)
 	codec_chain_free(chain);
 }
 
+/* detect-DTMF's cost per 20 ms PCMU packet (thread CPU time; -m perf only: a measurement) */
+static void test_detect_cost(void)
+{
+	if (!g_test_perf()) {
+		g_test_skip("a measurement: run with -m perf");
+		return;
+	}
+	struct codec_chain_config config = {
+		.input = { .encoding = "PCMU", .clock_rate = 8000, .payload_type = 0 },
+		.output = { .encoding = "L16", .clock_rate = 8000, .payload_type = PT_L16 },
+		.input_dtmf_pt = -1, .output_dtmf_pt = PT_EVENT, .output_dtmf_clock = 8000, .output_cn_pt = -1,
+		.detect_only = true,
+	};
+	const char *reason = NULL;
+	struct codec_chain *chain = codec_chain_new(&config, &reason);
+	g_assert_nonnull(chain);
+	enum { PACKETS = 5000 };
+	uint8_t packet[12 + FRAME] = { 0x80, 0 };
+	struct timespec start, end;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &start);
+	for (unsigned int i = 0; i < PACKETS; i++) {
+		uint16_t seq = (uint16_t)i;
+		uint32_t ts = i * FRAME;
+		packet[2] = (uint8_t)(seq >> 8);
+		packet[3] = (uint8_t)seq;
+		packet[4] = (uint8_t)(ts >> 24);
+		packet[5] = (uint8_t)(ts >> 16);
+		packet[6] = (uint8_t)(ts >> 8);
+		packet[7] = (uint8_t)ts;
+		for (unsigned int s = 0; s < FRAME; s++)
+			packet[12 + s] = (uint8_t)(0x80 + ((i * FRAME + s) * 7) % 64);   /* varying mu-law codes */
+		g_assert_cmpint(codec_chain_push(chain, packet, sizeof(packet)), >=, 0);
+	}
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &end);
+	double us = ((end.tv_sec - start.tv_sec) * 1e6 + (end.tv_nsec - start.tv_nsec) / 1e3) / PACKETS;
+	g_test_message("detect-DTMF: %.2f us per 20 ms PCMU packet", us);
+	g_assert_cmpfloat(us, >, 0);
+	codec_chain_free(chain);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -249,5 +290,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/codec_chain_dtmf/inject_tone", test_inject_tone);
 	g_test_add_func("/codec_chain_dtmf/silence_detect", test_silence_detect);
 	g_test_add_func("/codec_chain_dtmf/detect_only", test_detect_only);
+	g_test_add_func("/codec_chain_dtmf/detect_cost", test_detect_cost);
 	return g_test_run();
 }
