@@ -323,6 +323,7 @@ void call_free(struct call *call)
 		dtls_srtp_free_rtcp(media);
 		media_transcode_free(media);
 		bundle_group_free(media->streams[STREAM_RTP].extras->bundle_group);
+		media_quality_release(media->streams[STREAM_RTP].extras->quality);
 		if (media->protocol_allocated)
 			g_free(media->protocol);
 		cache_line_free(media->streams[STREAM_RTP].extras);   /* with the quality state, type and protocol */
