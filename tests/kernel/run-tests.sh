@@ -12,6 +12,8 @@
 #     quality the relay's RTP figures and MOS of a call with loss and jitter: kernel = userspace
 #     recording  a call recorded through the kernel's /proc streams, read by Debian's
 #             rtpengine-recording (if installed on the host) and ours into WAV files
+#     recording-more  kernel recording of SRTP and IPv6 calls, pause/start, queue overflow
+#             counted in the daemon's statistics
 # RTPENGINE_BINARY picks the daemon (default: build/release/rtpengine, built with make).
 # Exit status: 0 = all passed.
 set -euo pipefail
@@ -42,8 +44,8 @@ gcc $CFLAGS -I"$ROOT/lib" -I"$ROOT/daemon" -I"$ROOT/kernel-module" -o "$OUT/kern
 	"$ROOT/tests/kernel/kernel_test_tool.c" "$ROOT/daemon/kernel.c" -lsrtp2 -lcrypto
 
 # call recording in the kernel: its own tool, independent of the forwarding tool
-gcc $CFLAGS -I"$ROOT/kernel-module" -o "$OUT/recording_test_tool" "$ROOT/tests/kernel/recording_test_tool.c" -lm
-if [ "$SELECTED" = all ] || [ "$SELECTED" = daemon ] || [ "$SELECTED" = quality ] || [ "$SELECTED" = redis ] || [ "$SELECTED" = recording ]; then
+gcc $CFLAGS -I"$ROOT/kernel-module" -o "$OUT/recording_test_tool" "$ROOT/tests/kernel/recording_test_tool.c" -lm -lsrtp2
+if [ "$SELECTED" = all ] || [ "$SELECTED" = daemon ] || [ "$SELECTED" = quality ] || [ "$SELECTED" = redis ] || [ "$SELECTED" = recording ] || [ "$SELECTED" = recording-more ]; then
 	if [ -z "${RTPENGINE_BINARY:-}" ]; then
 		echo "== building the daemon"
 		make -s -C "$ROOT" build/release/rtpengine
@@ -104,6 +106,14 @@ if [ "$SELECTED" = all ] || [ "$SELECTED" = recording ]; then
 	run_guest legacy --timeout 240 --file "$RTPENGINE_BINARY:/tools/rtpengine" --file "$RECORDER:/tools/rtpengine-recording" \
 		"${DEBIAN_RECORDER[@]}" --file "$OUT/recording_test_tool:/tools/recording_test_tool" \
 		-- "$ROOT/tests/kernel/guest-recording.sh" || { echo "FAILED: recording"; failed=1; }
+fi
+# call recording in the kernel, continued: SRTP (libsrtp2 sender: NSS files), IPv6, pause, overflow
+if [ "$SELECTED" = all ] || [ "$SELECTED" = recording-more ]; then
+	RECORDER=${RTPENGINE_RECORDING_BINARY:-$(dirname "$RTPENGINE_BINARY")/rtpengine-recording}
+	[ -x "$RECORDER" ] || make -s -C "$ROOT" build/release/rtpengine-recording
+	run_guest legacy --timeout 300 "${NSS_FILES[@]}" --file "$RTPENGINE_BINARY:/tools/rtpengine" \
+		--file "$RECORDER:/tools/rtpengine-recording" --file "$OUT/recording_test_tool:/tools/recording_test_tool" \
+		-- "$ROOT/tests/kernel/guest-recording-more.sh" || { echo "FAILED: recording-more"; failed=1; }
 fi
 echo "== kernel tests: $([ $failed = 0 ] && echo passed || echo FAILED) in $((SECONDS - start)) s"
 exit $failed
