@@ -87,7 +87,7 @@ fi
 # Redis high availability: redis-server and redis-cli from the host (Debian's redis-server package)
 if [ "$SELECTED" = all ] || [ "$SELECTED" = redis ]; then
 	if command -v redis-server >/dev/null && command -v redis-cli >/dev/null; then
-		run_guest legacy --bin redis-server --bin redis-cli --file "$RTPENGINE_BINARY:/tools/rtpengine" \
+		run_guest legacy "${NSS_FILES[@]}" --bin redis-server --bin redis-cli --file "$RTPENGINE_BINARY:/tools/rtpengine" \
 			-- "$ROOT/tests/kernel/guest-redis.sh" || { echo "FAILED: redis"; failed=1; }
 	else
 		echo "== SKIPPED: redis (redis-server or redis-cli not installed)"
