@@ -14,6 +14,10 @@
 #             rtpengine-recording (if installed on the host) and ours into WAV files
 #     recording-more  kernel recording of SRTP and IPv6 calls, pause/start, queue overflow
 #             counted in the daemon's statistics
+#     rekey-loop  (only when named) SDES calls re-keyed and deleted in a loop: no target may
+#             outlive its call (ITERATIONS, default 30)
+#     recording-debian  (only when named) Debian's 10.5 daemon, module and reader alone on the
+#             same call, as a reference for the mixed file's length (not in "all")
 # RTPENGINE_BINARY picks the daemon (default: build/release/rtpengine, built with make).
 # Exit status: 0 = all passed.
 set -euo pipefail
@@ -45,7 +49,7 @@ gcc $CFLAGS -I"$ROOT/lib" -I"$ROOT/daemon" -I"$ROOT/kernel-module" -o "$OUT/kern
 
 # call recording in the kernel: its own tool, independent of the forwarding tool
 gcc $CFLAGS -I"$ROOT/kernel-module" -o "$OUT/recording_test_tool" "$ROOT/tests/kernel/recording_test_tool.c" -lm -lsrtp2
-if [ "$SELECTED" = all ] || [ "$SELECTED" = daemon ] || [ "$SELECTED" = quality ] || [ "$SELECTED" = redis ] || [ "$SELECTED" = recording ] || [ "$SELECTED" = recording-more ]; then
+if [ "$SELECTED" = all ] || [ "$SELECTED" = daemon ] || [ "$SELECTED" = quality ] || [ "$SELECTED" = redis ] || [ "$SELECTED" = recording ] || [ "$SELECTED" = recording-more ] || [ "$SELECTED" = rekey-loop ]; then
 	if [ -z "${RTPENGINE_BINARY:-}" ]; then
 		echo "== building the daemon"
 		make -s -C "$ROOT" build/release/rtpengine
@@ -114,6 +118,33 @@ if [ "$SELECTED" = all ] || [ "$SELECTED" = recording-more ]; then
 	run_guest legacy --timeout 300 "${NSS_FILES[@]}" --file "$RTPENGINE_BINARY:/tools/rtpengine" \
 		--file "$RECORDER:/tools/rtpengine-recording" --file "$OUT/recording_test_tool:/tools/recording_test_tool" \
 		-- "$ROOT/tests/kernel/guest-recording-more.sh" || { echo "FAILED: recording-more"; failed=1; }
+fi
+if [ "$SELECTED" = rekey-loop ]; then
+	run_guest legacy --timeout 600 "${NSS_FILES[@]}" --file "$RTPENGINE_BINARY:/tools/rtpengine" \
+		--env "ITERATIONS=${ITERATIONS:-30}" -- "$ROOT/tests/kernel/guest-rekey-loop.sh" || { echo "FAILED: rekey-loop"; failed=1; }
+fi
+# Debian's 10.5 alone (its module from rtpengine-kernel-dkms, as run-bench.sh fetches it)
+if [ "$SELECTED" = recording-debian ]; then
+	debian_root=$OUT/debian/root
+	if [ ! -f "$debian_root$XTABLES_DIR/libxt_RTPENGINE.so" ]; then
+		mkdir -p "$OUT/debian"
+		(cd "$OUT/debian" && apt-get download rtpengine-kernel-dkms rtpengine-iptables >/dev/null 2>&1 &&
+			for deb in *.deb; do dpkg-deb -x "$deb" root; done) || echo "could not fetch Debian's packages"
+	fi
+	debian_source=$(ls -d "$debian_root"/usr/src/rtpengine-* 2>/dev/null | head -n 1 || true)
+	debian_ko=
+	[ -z "$debian_source" ] || debian_ko=$("$KVM/build-module" --copy "$debian_source" 2>/dev/null | grep '/xt_RTPENGINE.ko$' || true)
+	if [ -n "$debian_ko" ] && [ -x /usr/bin/rtpengine ] && [ -x /usr/bin/rtpengine-recording ]; then
+		"$KVM/run-vm" --quiet --timeout 240 --iptables legacy --module "$debian_ko" \
+			--file "$debian_root$XTABLES_DIR/libxt_RTPENGINE.so:$XTABLES_DIR/libxt_RTPENGINE.so" \
+			--file "$OUT/kernel_test_tool:/tools/kernel_test_tool" --share "$OUT/guest" \
+			--bin /usr/bin/rtpengine --bin /usr/bin/rtpengine-recording \
+			--file "$OUT/recording_test_tool:/tools/recording_test_tool" "${NSS_FILES[@]}" \
+			-- "$ROOT/tests/kernel/guest-recording-debian.sh" || { echo "FAILED: recording-debian"; failed=1; }
+		rm -rf "$(dirname "$debian_ko")"
+	else
+		echo "== SKIPPED: recording-debian (Debian's module, daemon or rtpengine-recording missing)"
+	fi
 fi
 echo "== kernel tests: $([ $failed = 0 ] && echo passed || echo FAILED) in $((SECONDS - start)) s"
 exit $failed
