@@ -548,8 +548,11 @@ static int start_recording(struct call *call, struct call_recording *rec)
 	if (rec->open) {
 		log_call(LOG_NOTICE, call->call_id, rec->state == RECORD_PAUSED ? "Resuming call recording."
 			 : "Turning on call recording (the call is forwarded to the recording daemon already).");
+		/* resuming a pause: the call-wide flags (our pause is not 10.5's); recording on a
+		 * forwarded call: with the streams' flags, as 10.5 (seen in the guest) */
+		bool streams = rec->state == RECORD_OFF;
 		rec->state = RECORD_ON;
-		apply_flags(call, rec, false);
+		apply_flags(call, rec, streams);
 		return 0;
 	}
 	log_call(LOG_NOTICE, call->call_id, "Turning on call recording.");
@@ -733,7 +736,7 @@ static void stop_recording(struct call *call, struct call_recording *rec, int64_
 			log_call(LOG_NOTICE, call->call_id, "Turning off call recording (still forwarded to the "
 				 "recording daemon).");
 			rec->state = RECORD_OFF;
-			apply_flags(call, rec, false);
+			apply_flags(call, rec, true);   /* 10.5: RECORDING 0, FORWARDING 1, STREAM n FORWARDING */
 		}
 		return;
 	}

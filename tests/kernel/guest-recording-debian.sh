@@ -70,3 +70,16 @@ for file in $OUT/*.wav; do
 	echo "REFERENCE debian-alone $(basename "$file"): $($REC wav "$file")"
 done
 grep -i 'mix\|closing\|finish' /tmp/reader.log | tail -n 10 || true
+
+# 10.5's spool file for start/stop forwarding (compared by hand with ours, docs/recording.md):
+# the chunk labels after each command
+labels() { for meta in $SPOOL/*.meta; do [ -f "$meta" ] && awk '/^[0-9]+:$/ { print prev } { prev = $0 }' "$meta" | tr '\n' '|'; done; echo; }
+reply=$($TOOL ng $NG "d7:command5:offer7:call-id3:fwd8:from-tag4:tagA3:sdp$(bencode_string "$(sdp_for 10.1.0.2 5010)")e")
+reply=$($TOOL ng $NG "d7:command6:answer7:call-id3:fwd8:from-tag4:tagA6:to-tag4:tagB3:sdp$(bencode_string "$(sdp_for 10.2.0.2 5012)")e")
+for command in "start forwarding" "start recording" "stop recording" "stop forwarding"; do
+	echo "REFERENCE $command: $($TOOL ng $NG "d7:command$(bencode_string "$command")7:call-id3:fwde")"
+	sleep 0.5
+	echo "REFERENCE spool after $command: $(ls $SPOOL) $(labels)"
+	[ "$command" != "start forwarding" ] || for meta in $SPOOL/*.meta; do echo "REFERENCE spool file: $(tr '\n' '|' < "$meta")"; done
+done
+$TOOL ng $NG "d7:command6:delete7:call-id3:fwd8:from-tag4:tagAe" >/dev/null || true
