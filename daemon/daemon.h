@@ -21,6 +21,9 @@ struct daemon_totals {
 	uint64_t ng_cached_replies, ng_cached_bytes;   /* the retransmission cache's size */
 	uint64_t kernel_packets, kernel_bytes, kernel_errors;      /* forwarded in the kernel */
 	uint64_t kernel_dropped_srtp;   /* kernel SRTP: authentication failures and replays (in kernel_errors too) */
+	/* kernel call recording: packets the module copied into recorded streams and dropped from
+	 * their queues since this daemon started (read at the one-second sync) */
+	uint64_t kernel_recorded_packets, kernel_recording_dropped;
 	/* per-second rates, sampled by the control thread's timer */
 	uint64_t packet_rate, byte_rate, error_rate;
 	uint64_t sampled_packets, sampled_bytes, sampled_errors;

@@ -524,3 +524,33 @@ void kernel_recording_stream_path(const struct kernel_table *table, const char *
 {
 	snprintf(path, size, "%s/%d/calls/%s/%s", table->proc_root, table->id, call_name, stream_name);
 }
+
+int kernel_recording_read_status(const struct kernel_table *table, struct kernel_recording_status *status)
+{
+	char path[PATH_MAX], text[1024];
+	bool found = false;
+
+	memset(status, 0, sizeof(*status));
+	snprintf(path, sizeof(path), "%s/%d/status", table->proc_root, table->id);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ssize_t length = read(fd, text, sizeof(text) - 1);
+	int err = length < 0 ? -errno : 0;
+	close(fd);
+	if (err)
+		return err;
+	text[length] = '\0';
+	/* "key value" lines; the recording ones appear once the table has a recording registry */
+	for (char *line = text; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+		unsigned long long value;
+		if (sscanf(line, "recorded-packets %llu", &value) == 1) {
+			status->captured = value;
+			found = true;
+		} else if (sscanf(line, "recording-drops %llu", &value) == 1) {
+			status->dropped = value;
+			found = true;
+		}
+	}
+	return found ? 0 : -ENOENT;
+}

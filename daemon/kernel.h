@@ -170,6 +170,14 @@ int kernel_recording_delete_call(struct kernel_table *table, uint32_t call_id);
 int kernel_recording_add_stream(struct kernel_table *table, uint32_t call_id, uint32_t stream_id,
 				unsigned int max_packets, const char *name);
 int kernel_recording_delete_stream(struct kernel_table *table, uint32_t stream_id);
+/* The table's recording counters (the module's status file, cumulative since the table was
+ * made): packets copied into recorded streams and dropped from their queues (a reader too
+ * slow or absent: oldest dropped at the bound; or no memory). One open+read+close.
+ * -ENOENT if the module reports none (no recording objects made yet counts as 0). */
+struct kernel_recording_status {
+	uint64_t captured, dropped;
+};
+int kernel_recording_read_status(const struct kernel_table *table, struct kernel_recording_status *status);
 /* The stream file's path: PROC_ROOT/N/calls/CALL/STREAM. */
 void kernel_recording_stream_path(const struct kernel_table *table, const char *call_name, const char *stream_name,
 				  char *path, size_t size);

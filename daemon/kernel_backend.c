@@ -45,6 +45,9 @@ static const struct stream_kernel no_target;
 static const char *unavailable_reason = "kernel forwarding disabled (--table=-1)";
 static struct daemon_context *backend_daemon;   /* for kernel_backend_resync_call() */
 static char unavailable_text[300];
+/* The module's recording counters are the table's since it was made (a previous daemon's
+ * included): what they were when we opened it, and at the last sync. */
+static struct kernel_recording_status recording_seen;
 
 /* Without the IPv6 zone: the kernel's records have none, and endpoint_text() of this address
  * is the key that the counters read back are matched with. */
@@ -384,6 +387,8 @@ int kernel_backend_start(struct daemon_context *daemon)
 	}
 	unavailable_reason = NULL;
 	backend_daemon = daemon;
+	if (kernel_recording_read_status(daemon->kernel, &recording_seen) < 0)
+		memset(&recording_seen, 0, sizeof(recording_seen));
 	log_notice("Kernel forwarding: ACTIVE on table %d; latched streams are forwarded in the kernel (RTP and "
 		   "SDES-SRTP, rtcp-mux bridged, recorded with --recording-method=proc; RTCP and DTLS-SRTP stay in "
 		   "userspace: query says why per stream)", config->table);
@@ -398,10 +403,26 @@ void kernel_backend_stop(struct daemon_context *daemon)
 	backend_daemon = NULL;
 }
 
+/* What the module copied into recorded streams and dropped since the last sync, into the
+ * daemon's totals (statistics: recordedpackets_kernel, recordingdrops_kernel). */
+static void sync_recording_counters(struct daemon_context *daemon)
+{
+	struct kernel_recording_status now;
+	if (kernel_recording_read_status(daemon->kernel, &now) < 0)
+		return;
+	/* a counter that went back means the table was made anew: count from zero */
+	if (now.captured < recording_seen.captured || now.dropped < recording_seen.dropped)
+		memset(&recording_seen, 0, sizeof(recording_seen));
+	daemon->totals.kernel_recorded_packets += now.captured - recording_seen.captured;
+	daemon->totals.kernel_recording_dropped += now.dropped - recording_seen.dropped;
+	recording_seen = now;
+}
+
 void kernel_backend_sync(struct daemon_context *daemon)
 {
 	if (!daemon->kernel)
 		return;
+	sync_recording_counters(daemon);
 	GHashTable *by_local = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	void *context[2] = { daemon, by_local };
 	call_foreach(sync_call, context);

@@ -34,6 +34,12 @@ struct pending_exchange {
 
 struct call_recording {
 	enum record_state state;
+	bool open;                      /* the files exist: recording (or paused) or forwarding */
+	/* start/stop forwarding (proc): media goes to the recording daemon without it writing
+	 * files (RECORDING 0, FORWARDING 1): the whole call, or the sides named by from-tag
+	 * (bit per monologue index: STREAM n FORWARDING 1) */
+	bool forwarding;
+	uint32_t forwarding_tags;
 	char *metadata;                 /* the last metadata a request gave */
 	bool metadata_written;          /* proc: the current metadata is in the spool file */
 	char *output_destination;       /* proc: output-destination, for the recording daemon */
@@ -228,6 +234,16 @@ static unsigned int monologue_index(const struct call *call, const struct monolo
 	return 0;
 }
 
+/* Whether a stream's packets go to its recording output: recording on, or forwarded to the
+ * recording daemon (the whole call or its side). */
+static bool stream_fed(const struct call *call, const struct call_recording *rec, const struct stream *stream)
+{
+	if (rec->state == RECORD_ON || rec->forwarding)
+		return true;
+	unsigned int tag = monologue_index(call, stream->media->monologue);
+	return tag < 32 && (rec->forwarding_tags & (1u << tag));
+}
+
 static bool stream_recordable(const struct stream *stream)
 {
 	return stream->fd >= 0 && stream->media->interface && !stream->media->rejected;
@@ -403,7 +419,7 @@ static unsigned int attach_streams(struct call *call, struct call_recording *rec
 		for (unsigned int i = 0; i < new_sinks->len; i++) {
 			struct stream *stream = g_ptr_array_index(new_streams, i);
 			stream->extras->recording_sink = g_ptr_array_index(new_sinks, i);
-			stream->extras->record = rec->state == RECORD_ON;
+			stream->extras->record = stream_fed(call, rec, stream);
 		}
 		call_refresh_forwarding(call);
 		pthread_mutex_unlock(&call->lock);
@@ -447,13 +463,13 @@ static void detach_streams(struct call *call, bool excluded_only)
 	g_ptr_array_free(sinks, TRUE);
 }
 
-static void set_record_flags(struct call *call, bool record)
+static void set_record_flags(struct call *call, struct call_recording *rec)
 {
 	pthread_mutex_lock(&call->lock);
 	struct stream *stream;
 	call_foreach_stream(call, stream)
 		if (stream->extras->recording_sink)
-			stream->extras->record = record;
+			stream->extras->record = stream_fed(call, rec, stream);
 	call_refresh_forwarding(call);
 	pthread_mutex_unlock(&call->lock);
 	kernel_backend_resync_call(call);   /* a paused stream's kernel target stops recording */
@@ -486,14 +502,31 @@ static void proc_call_fields(struct call_recording *rec)
 static void proc_flags_chunks(struct call_recording *rec, bool streams, struct call *call)
 {
 	recording_meta_chunk_printf(rec->spool, NULL, "RECORDING %u", rec->state == RECORD_ON ? 1u : 0u);
-	recording_meta_chunk_printf(rec->spool, NULL, "FORWARDING %u", 0u);
+	recording_meta_chunk_printf(rec->spool, NULL, "FORWARDING %u", rec->forwarding ? 1u : 0u);
 	proc_call_fields(rec);
 	if (!streams)
 		return;
+	/* per stream: its side was named by start forwarding's from-tag (10.5's monologue flag) */
 	struct stream *stream;
-	call_foreach_stream(call, stream)
-		if (stream->extras->recording_sink)
-			recording_meta_chunk_printf(rec->spool, NULL, "STREAM %u FORWARDING 0", stream->extras->recording_id);
+	call_foreach_stream(call, stream) {
+		if (!stream->extras->recording_sink)
+			continue;
+		unsigned int tag = monologue_index(call, stream->media->monologue);
+		bool forwarded = tag < 32 && (rec->forwarding_tags & (1u << tag));
+		recording_meta_chunk_printf(rec->spool, NULL, "STREAM %u FORWARDING %u", stream->extras->recording_id,
+					    forwarded ? 1u : 0u);
+	}
+}
+
+/* The files stay, what changed is recording on/paused/off or forwarding: the packet path's
+ * flags (and kernel targets) follow, proc writes the flag chunks (10.5's update_flags). */
+static void apply_flags(struct call *call, struct call_recording *rec, bool streams)
+{
+	set_record_flags(call, rec);
+	if (settings.method == RECORDING_METHOD_PROC) {
+		proc_flags_chunks(rec, streams, call);
+		spool_publish(call, rec);
+	}
 }
 
 static void clear_stream_ids(struct call *call)
@@ -506,21 +539,31 @@ static void clear_stream_ids(struct call *call)
 	}
 }
 
+static int open_files(struct call *call, struct call_recording *rec);
+
 static int start_recording(struct call *call, struct call_recording *rec)
 {
 	if (rec->state == RECORD_ON)
 		return 0;
-	if (rec->state == RECORD_PAUSED) {
+	if (rec->open) {
+		log_call(LOG_NOTICE, call->call_id, rec->state == RECORD_PAUSED ? "Resuming call recording."
+			 : "Turning on call recording (the call is forwarded to the recording daemon already).");
+		/* resuming a pause: the call-wide flags (our pause is not 10.5's); recording on a
+		 * forwarded call: with the streams' flags, as 10.5 (seen in the guest) */
+		bool streams = rec->state == RECORD_OFF;
 		rec->state = RECORD_ON;
-		set_record_flags(call, true);
-		log_call(LOG_NOTICE, call->call_id, "Resuming call recording.");
-		if (settings.method == RECORDING_METHOD_PROC) {
-			proc_flags_chunks(rec, false, call);
-			spool_publish(call, rec);
-		}
+		apply_flags(call, rec, streams);
 		return 0;
 	}
 	log_call(LOG_NOTICE, call->call_id, "Turning on call recording.");
+	rec->state = RECORD_ON;
+	return open_files(call, rec);
+}
+
+/* A new recording: prefix, metadata, outputs; rec->state and forwarding say what the flag
+ * chunks announce. */
+static int open_files(struct call *call, struct call_recording *rec)
+{
 	g_autofree char *random = random_hex();
 	g_free(rec->prefix);
 	rec->prefix = recording_prefix(call->call_id, random);
@@ -529,7 +572,7 @@ static int start_recording(struct call *call, struct call_recording *rec)
 	rec->metadata_written = false;
 	rec->output_destination_written = false;
 	clear_stream_ids(call);
-	rec->state = RECORD_ON;
+	rec->open = true;
 	if (settings.method == RECORDING_METHOD_PCAP) {
 		g_autofree char *pcap_tmp = g_strdup_printf("%s/tmp/%s.pcap", settings.dir, rec->prefix);
 		g_free(rec->pcap_final_path);
@@ -636,11 +679,14 @@ static bool finish_kernel_call(void *data, bool final)
  * file deleted after the stream files are complete). */
 static void finish_recording(struct call *call, struct call_recording *rec, int64_t now_us)
 {
-	if (rec->state == RECORD_OFF)
+	rec->state = RECORD_OFF;
+	rec->forwarding = false;
+	rec->forwarding_tags = 0;
+	if (!rec->open)
 		return;
 	log_call(LOG_NOTICE, call->call_id, "Turning off call recording.");
 	detach_streams(call, false);
-	rec->state = RECORD_OFF;
+	rec->open = false;
 	if (settings.method == RECORDING_METHOD_PCAP) {
 		recording_writer_close_output(rec->pcap);
 		rec->pcap = NULL;
@@ -678,11 +724,55 @@ static void pause_recording(struct call *call, struct call_recording *rec)
 		return;
 	log_call(LOG_NOTICE, call->call_id, "Pausing call recording.");
 	rec->state = RECORD_PAUSED;
-	set_record_flags(call, false);
-	if (settings.method == RECORDING_METHOD_PROC) {
-		proc_flags_chunks(rec, false, call);
-		spool_publish(call, rec);
+	apply_flags(call, rec, false);
+}
+
+/* stop recording / record call: no: the files end unless the call is still forwarded to the
+ * recording daemon (10.5: recording_stop() only updates the flags then). */
+static void stop_recording(struct call *call, struct call_recording *rec, int64_t now_us)
+{
+	if (rec->open && (rec->forwarding || rec->forwarding_tags)) {
+		if (rec->state != RECORD_OFF) {
+			log_call(LOG_NOTICE, call->call_id, "Turning off call recording (still forwarded to the "
+				 "recording daemon).");
+			rec->state = RECORD_OFF;
+			apply_flags(call, rec, true);   /* 10.5: RECORDING 0, FORWARDING 1, STREAM n FORWARDING */
+		}
+		return;
 	}
+	finish_recording(call, rec, now_us);
+}
+
+/* start forwarding: tag -1 = the whole call, else that monologue's streams. */
+static void start_forwarding(struct call *call, struct call_recording *rec, int tag)
+{
+	if (tag < 0)
+		rec->forwarding = true;
+	else
+		rec->forwarding_tags |= 1u << tag;
+	log_call(LOG_NOTICE, call->call_id, "Forwarding %s to the recording daemon.", tag < 0 ? "the call" : "a side");
+	if (rec->open)
+		apply_flags(call, rec, true);
+	else
+		open_files(call, rec);
+}
+
+/* stop forwarding: the whole call (every side too, as 10.5 clears them all) or one side; the
+ * files end when nothing records or forwards any more. */
+static void stop_forwarding(struct call *call, struct call_recording *rec, int tag, int64_t now_us)
+{
+	if (tag < 0) {
+		rec->forwarding = false;
+		rec->forwarding_tags = 0;
+	} else {
+		rec->forwarding_tags &= ~(1u << tag);
+	}
+	if (!rec->open)
+		return;
+	if (rec->state == RECORD_OFF && !rec->forwarding && !rec->forwarding_tags)
+		finish_recording(call, rec, now_us);
+	else
+		apply_flags(call, rec, true);
 }
 
 static struct call_recording *recording_of(struct call *call)
@@ -732,8 +822,8 @@ static void recording_call_changed(const struct call_event *event)
 	if (pending->record_call > 0)
 		start_recording(call, rec);
 	else if (pending->record_call < 0)
-		finish_recording(call, rec, event->now_us);
-	if (rec->state != RECORD_OFF) {
+		stop_recording(call, rec, event->now_us);
+	if (rec->open) {
 		/* exclude-recording: that side's streams leave the recording (its files stay) */
 		if (pending->present && pending->from->no_recording)
 			detach_streams(call, true);
@@ -933,7 +1023,7 @@ int ng_command_stop_recording(struct ng_request *request)
 		return -ENOENT;
 	struct call_recording *rec = recording_of(call);
 	set_metadata(rec, request->flags.metadata);
-	finish_recording(call, rec, now_realtime_us());
+	stop_recording(call, rec, now_realtime_us());
 	bencode_dictionary_add_string(request->buffer, request->reply, "result", "ok");
 	return 0;
 }
@@ -946,6 +1036,67 @@ int ng_command_pause_recording(struct ng_request *request)
 	struct call_recording *rec = recording_of(call);
 	set_metadata(rec, request->flags.metadata);
 	pause_recording(call, rec);
+	bencode_dictionary_add_string(request->buffer, request->reply, "result", "ok");
+	return 0;
+}
+
+/* The side a forwarding command's from-tag names: its monologue index, -1 for no from-tag
+ * (the whole call), -2 with error_reason set for a tag the call does not have. */
+static int forwarding_tag(struct ng_request *request, struct call *call)
+{
+	const char *tag = request->flags.from_tag;
+	if (!tag || !*tag)
+		return -1;
+	for (unsigned int i = 0; i < call->monologue_count && i < 32; i++)
+		if (call->monologues[i]->tag && !strcmp(call->monologues[i]->tag, tag))
+			return (int) i;
+	request->error_reason = "Unknown monologue tag";
+	return -2;
+}
+
+/* The call a forwarding command names, or NULL with error_reason set: forwarding feeds the
+ * recording daemon's streams, which only the proc method has. */
+static struct call *forwarding_call(struct ng_request *request, int *tag)
+{
+	struct call *call = command_call(request);
+	if (!call)
+		return NULL;
+	if (settings.method != RECORDING_METHOD_PROC) {
+		g_autofree char *reason = g_strdup_printf("%s: forwarding media to the recording daemon needs "
+							  "--recording-method=proc", request->command);
+		request->error_reason = bencode_buffer_strdup_length(request->buffer, reason, strlen(reason));
+		return NULL;
+	}
+	*tag = forwarding_tag(request, call);
+	return *tag == -2 ? NULL : call;
+}
+
+int ng_command_start_forwarding(struct ng_request *request)
+{
+	int tag;
+	struct call *call = forwarding_call(request, &tag);
+	if (!call)
+		return -ENOENT;
+	struct call_recording *rec = recording_of(call);
+	set_metadata(rec, request->flags.metadata);
+	start_forwarding(call, rec, tag);
+	if (rec->spool) {
+		proc_call_fields(rec);
+		spool_publish(call, rec);
+	}
+	bencode_dictionary_add_string(request->buffer, request->reply, "result", "ok");
+	return 0;
+}
+
+int ng_command_stop_forwarding(struct ng_request *request)
+{
+	int tag;
+	struct call *call = forwarding_call(request, &tag);
+	if (!call)
+		return -ENOENT;
+	struct call_recording *rec = recording_of(call);
+	set_metadata(rec, request->flags.metadata);
+	stop_forwarding(call, rec, tag, now_realtime_us());
 	bencode_dictionary_add_string(request->buffer, request->reply, "result", "ok");
 	return 0;
 }

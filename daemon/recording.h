@@ -47,6 +47,11 @@ const char *recording_call_state(const struct call *call);
 int ng_command_start_recording(struct ng_request *request);
 int ng_command_stop_recording(struct ng_request *request);
 int ng_command_pause_recording(struct ng_request *request);
+/* start/stop forwarding (proc method): the call's (or from-tag's side's) streams go to the
+ * recording daemon without recording on (RECORDING 0, FORWARDING 1 / STREAM n FORWARDING 1);
+ * the files end when neither recording nor forwarding is left. */
+int ng_command_start_forwarding(struct ng_request *request);
+int ng_command_stop_forwarding(struct ng_request *request);
 
 extern const struct call_observer recording_call_observer;
 

@@ -62,6 +62,9 @@ struct redis {
 	bool stopping;
 	struct redis_call_record *record;  /* reused by every decode */
 	GString *command;                  /* reused by every SET */
+	/* shutdown: the SET command of every own call as it ended (after the kernel backend took
+	 * its SRTP state back), written by redis_stop() before the daemon exits */
+	GPtrArray *final_writes;           /* GString * */
 };
 
 /* A call restored from another instance's value, or made foreign by the CLI's standby. */
@@ -537,7 +540,20 @@ static void observe_end(const struct call_event *event)
 	 * Redis was away) has no value to delete */
 	bool written = g_hash_table_remove(redis->fingerprints, event->call_id);
 	bool foreign = g_hash_table_size(redis->foreign) && g_hash_table_remove(redis->foreign, event->call_id);
-	/* at shutdown the value stays for whoever takes over; a foreign call's value is its owner's */
+	/* at shutdown the value stays for whoever takes over, written once more as the call ends:
+	 * the kernel observer (before us) has just taken the kernel's SRTP indexes back, which
+	 * moved since the last write, so that a restore resumes exactly there (no index reused
+	 * towards a peer, none refused from it); a foreign call's value is its owner's */
+	if (event->reason == CALL_END_SHUTDOWN && !foreign && !redis->restoring && event->call) {
+		const struct daemon_config *config = redis->config;
+		size_t length = 0;
+		char *value = redis_value_encode(event->call, &length);
+		GString *command = g_string_new(NULL);
+		resp_set_command(command, event->call_id, value, length, config->redis_expires ? config->redis_expires : 86400);
+		g_free(value);
+		g_ptr_array_add(redis->final_writes, command);
+		return;
+	}
 	if (event->reason == CALL_END_SHUTDOWN || foreign || redis->restoring || !written)
 		return;
 	g_hash_table_add(redis->deletes, g_strdup(event->call_id));
@@ -887,6 +903,11 @@ static void link_init(struct redis_link *link, const char *role, const struct re
 	link->on_connect = connected;
 }
 
+static void free_command(gpointer command)
+{
+	g_string_free(command, TRUE);
+}
+
 int redis_start(struct redis **result, struct daemon_context *daemon)
 {
 	*result = NULL;
@@ -903,6 +924,7 @@ int redis_start(struct redis **result, struct daemon_context *daemon)
 	redis->deletes = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	redis->fingerprints = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	redis->foreign = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	redis->final_writes = g_ptr_array_new_with_free_func(free_command);
 	timer_entry_init(&redis->flush_timer, flush, redis);
 	timer_entry_init(&redis->tick_timer, tick, redis);
 	timer_entry_init(&redis->check_timer, check_timer_fired, redis);
@@ -940,6 +962,46 @@ static void link_close(struct redis_link *link)
 		link_drop(link, NULL);
 }
 
+/* The calls' last values at shutdown (final_writes): one blocking connection, pipelined SETs,
+ * bounded by --redis-connect-timeout per reply. Blocking is fine here: nothing else runs. */
+static void write_final_values(struct redis *redis)
+{
+	if (!redis->final_writes->len)
+		return;
+	const struct daemon_config *config = redis->config;
+	const struct redis_target *target = redis->write.target;
+	const char *why = NULL;
+	redisContext *context = connect_blocking(target, config->redis_connect_timeout_ms ? config->redis_connect_timeout_ms : 1000,
+						 &why);
+	unsigned int written = 0;
+	if (!why) {
+		for (unsigned int i = 0; i < redis->final_writes->len; i++) {
+			GString *command = g_ptr_array_index(redis->final_writes, i);
+			redisAppendFormattedCommand(context, command->str, command->len);
+		}
+		for (unsigned int i = 0; i < redis->final_writes->len; i++) {
+			redisReply *reply = NULL;
+			if (redisGetReply(context, (void **) &reply) != REDIS_OK) {
+				why = context->errstr[0] ? context->errstr : "no reply";
+				break;
+			}
+			if (reply->type == REDIS_REPLY_ERROR)
+				counters.write_errors++;
+			else
+				written++;
+			freeReplyObject(reply);
+		}
+	}
+	counters.writes += written;
+	if (why)
+		log_error("redis write: %u of %u call(s) written at shutdown, then %s:%u/%u: %s", written,
+			  redis->final_writes->len, target->host, target->port, target->db, why);
+	else
+		log_notice("redis write: %u call(s) written at shutdown (their last SRTP indexes and latches)", written);
+	if (context)
+		redisFree(context);
+}
+
 void redis_stop(struct redis *redis)
 {
 	if (!redis)
@@ -952,6 +1014,9 @@ void redis_stop(struct redis *redis)
 	link_close(&redis->write);
 	link_close(&redis->keyspace);
 	link_close(&redis->read);
+	if (redis->write.target)
+		write_final_values(redis);
+	g_ptr_array_free(redis->final_writes, TRUE);
 	active = NULL;
 	redis_call_record_clear(redis->record);
 	g_free(redis->record);

@@ -74,6 +74,12 @@ static const struct statistics_field value_fields[] = {
 	      "recorded packets dropped before writing: the writer's queue was full or the packet too large"),
 	TOTAL(recording_errors, "packets", "recordingerrors",
 	      "recorded packets lost to failed writes (disk full, read-only directory, I/O error)"),
+	/* call recording in the kernel module (read at the one-second kernel sync) */
+	TOTAL(recorded_packets_kernel, "packets", "recordedpackets_kernel",
+	      "packets the kernel module copied into recorded /proc streams (also in recordedpackets)"),
+	TOTAL(recording_dropped_kernel, "packets", "recordingdrops_kernel",
+	      "recorded packets the kernel module dropped: a stream's queue was full (reader too slow or absent) "
+	      "or no memory (also in recordingdrops)"),
 	/* ICE */
 	TOTAL(dropped_ice_consent, "packets", "droppediceconsent", "dropped: the ICE peer withdrew consent (no answer to consent checks for 30 s)"),
 	/* DTLS-SRTP */
@@ -242,8 +248,10 @@ static void gather_values(struct daemon_context *daemon, struct statistics_value
 	values->stun_consumed = relay.stun_consumed;
 	struct recording_writer_totals recording;
 	recording_writer_read_totals(&recording);
-	values->recorded_packets = recording.packets;
-	values->recording_dropped = recording.dropped;
+	values->recorded_packets = recording.packets + totals->kernel_recorded_packets;
+	values->recording_dropped = recording.dropped + totals->kernel_recording_dropped;
+	values->recorded_packets_kernel = totals->kernel_recorded_packets;
+	values->recording_dropped_kernel = totals->kernel_recording_dropped;
 	values->recording_errors = recording.errors;
 	values->dropped_ice_consent = relay.dropped_ice_consent;
 	values->dtls_records = relay.dtls.records;

@@ -51,6 +51,7 @@ struct statistics_values {
 	uint64_t stun_consumed;
 	/* ours: call recording (recording_writer.h) */
 	uint64_t recorded_packets, recording_dropped, recording_errors;
+	uint64_t recorded_packets_kernel, recording_dropped_kernel;   /* their kernel module share */
 	uint64_t dropped_ice_consent;   /* ICE */
 	/* DTLS-SRTP (dtls.h): handshakes, and DTLS records and held-back media not forwarded */
 	uint64_t dtls_records, dtls_handshakes, dtls_failed, dtls_timeouts, dtls_fingerprint_mismatch;

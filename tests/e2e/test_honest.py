@@ -89,7 +89,8 @@ def test_media_manipulation_is_refused(rtpengine, options, words):
 @pytest.mark.upstream_differs("upstream implements these commands")
 @pytest.mark.parametrize("command, feature", [
     ("start recording", "recording"), ("stop recording", "recording"),
-    ("pause recording", "recording"), ("start forwarding", "forwarding"),
+    ("pause recording", "recording"), ("start forwarding", "recording"),
+    ("stop forwarding", "recording"),
     ("publish", "subscribe"), ("subscribe request", "subscribe"),
     ("subscribe answer", "subscribe"), ("unsubscribe", "subscribe"),
 ])

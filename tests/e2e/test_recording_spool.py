@@ -369,6 +369,96 @@ def test_proc_spool_and_stream_files(rtpengine_factory, tmp_path, peers):
     assert not glob.glob(os.path.join(spool, "tmp", "*"))
 
 
+def chunk_labels(meta_path):
+    return [label for label, _ in parse_chunks(open(meta_path, "rb").read())]
+
+
+@pytest.mark.upstream_differs("10.5 writes proc spool files only with its kernel module")
+def test_start_stop_forwarding(rtpengine_factory, tmp_path, peers):
+    """start forwarding without recording: the spool file says RECORDING 0, FORWARDING 1 and
+    the streams get the packets (for the recording daemon, which writes no files); start and
+    stop recording on top keep the files; stop forwarding ends them (10.5's recording_stop:
+    the files end when neither is left)."""
+    daemon, spool = start_recording_daemon(rtpengine_factory, tmp_path, method="proc")
+    caller, callee = peers(CALLER), peers(CALLEE)
+    call, _, _, to_callee, to_caller = establish_recorded(daemon, caller, callee)
+    assert not glob.glob(os.path.join(spool, "*.meta"))
+    assert_ok(call.command("start forwarding", {"metadata": "m:1"}))
+    meta_path = only_file(os.path.join(spool, "*.meta"))
+    prefix = os.path.basename(meta_path)[:-5]
+    labels = chunk_labels(meta_path)
+    assert labels[2:5] == ["RECORDING 0", "FORWARDING 1", "METADATA"], labels
+    assert labels.count("FORWARDING 1") == 2 and "STREAM 0 FORWARDING 0" in labels
+    assert call.query()["recording"] == "no"
+    exchange(caller.rtp, to_callee, callee.rtp, rtp_stream(0x1234, 5))
+    exchange(callee.rtp, to_caller, caller.rtp, rtp_stream(0x4321, 5))
+    wait_recorded(daemon, 10)
+    # recording on top, then off again: the same files, only flag chunks added
+    # each appends the flags with the streams' (10.5's order, seen with its module in the guest,
+    # tests/kernel/guest-recording-debian.sh)
+    streams = ["STREAM %d FORWARDING 0" % n for n in range(4)]
+    assert_ok(call.command("start recording"))
+    assert call.query()["recording"] == "yes"
+    assert chunk_labels(meta_path)[-6:] == ["RECORDING 1", "FORWARDING 1"] + streams
+    assert_ok(call.command("stop recording"))
+    assert chunk_labels(meta_path)[-6:] == ["RECORDING 0", "FORWARDING 1"] + streams
+    assert os.path.exists(meta_path)
+    exchange(caller.rtp, to_callee, callee.rtp, rtp_stream(0x1234, 8)[5:])
+    wait_recorded(daemon, 13)
+    assert_ok(call.command("stop forwarding"))
+    assert wait_until(lambda: not os.path.exists(meta_path), 5)
+    stream_dir = os.path.join(spool, "streams", prefix)
+    caller_frames = read_stream_file(os.path.join(stream_dir, "tag-0-media-1-component-1-RTP-id-0"))
+    callee_frames = read_stream_file(os.path.join(stream_dir, "tag-1-media-1-component-1-RTP-id-2"))
+    assert [udp_payload(p)[2] for _, p in caller_frames] == rtp_stream(0x1234, 8)
+    assert [udp_payload(p)[2] for _, p in callee_frames] == rtp_stream(0x4321, 5)
+    # the call goes on, relayed, unrecorded
+    exchange(caller.rtp, to_callee, callee.rtp, rtp_stream(0x1234, 10)[8:])
+    assert not glob.glob(os.path.join(spool, "*.meta"))
+
+
+@pytest.mark.upstream_differs("10.5 writes proc spool files only with its kernel module")
+def test_forwarding_one_side(rtpengine_factory, tmp_path, peers):
+    """start forwarding with a from-tag forwards that side's streams only (STREAM n
+    FORWARDING 1); a tag the call lacks is an error; stop forwarding of that side ends it."""
+    daemon, spool = start_recording_daemon(rtpengine_factory, tmp_path, method="proc")
+    caller, callee = peers(CALLER), peers(CALLEE)
+    call, _, _, to_callee, to_caller = establish_recorded(daemon, caller, callee)
+    assert_error(call.command("start forwarding", **{"from-tag": "no-such-tag"}))
+    assert_ok(call.command("start forwarding", **{"from-tag": call.to_tag}))
+    meta_path = only_file(os.path.join(spool, "*.meta"))
+    prefix = os.path.basename(meta_path)[:-5]
+    chunks = parse_chunks(open(meta_path, "rb").read())
+    labels = [label for label, _ in chunks]
+    assert labels[2:4] == ["RECORDING 0", "FORWARDING 0"], labels
+    interfaces = {label: content for label, content in chunks if label.endswith(" interface")}
+    callee_ids = [label.split()[1] for label, name in interfaces.items() if name.startswith("tag-1-")]
+    caller_ids = [label.split()[1] for label, name in interfaces.items() if name.startswith("tag-0-")]
+    assert callee_ids and caller_ids
+    assert all("STREAM %s FORWARDING 1" % i in labels for i in callee_ids), labels
+    assert all("STREAM %s FORWARDING 0" % i in labels for i in caller_ids), labels
+    exchange(caller.rtp, to_callee, callee.rtp, rtp_stream(0x1234, 4))
+    exchange(callee.rtp, to_caller, caller.rtp, rtp_stream(0x4321, 4))
+    wait_recorded(daemon, 4)
+    assert_ok(call.command("stop forwarding", **{"from-tag": call.to_tag}))
+    assert wait_until(lambda: not os.path.exists(meta_path), 5)
+    stream_dir = os.path.join(spool, "streams", prefix)
+    assert [udp_payload(p)[2] for _, p in read_stream_file(os.path.join(stream_dir, interfaces["STREAM 2 interface"]))] \
+        == rtp_stream(0x4321, 4)
+    assert read_stream_file(os.path.join(stream_dir, interfaces["STREAM 0 interface"])) == []
+
+
+@pytest.mark.upstream_differs("10.5 has no reason for this; forwarding needs the proc method here")
+def test_forwarding_needs_proc(rtpengine_factory, tmp_path, peers):
+    daemon, spool = start_recording_daemon(rtpengine_factory, tmp_path, method="pcap")
+    caller, callee = peers(CALLER), peers(CALLEE)
+    call = establish_recorded(daemon, caller, callee)[0]
+    for command in ("start forwarding", "stop forwarding"):
+        reply = assert_error(call.command(command))
+        assert reply["error-reason"].startswith(command + ": ") and "--recording-method=proc" in reply["error-reason"]
+    assert call.query()["recording"] == "no"
+
+
 DEBIAN_RECORDER = "/usr/bin/rtpengine-recording"
 
 

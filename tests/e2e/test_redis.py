@@ -222,6 +222,53 @@ def test_value_written_with_expiry_and_deleted(rtpengine_factory, redis_server):
         callee.close()
 
 
+def _sdes_indexes(value, direction):
+    """{ssrc: rtp index} of every side's SDES contexts in one direction ("decrypt"/"encrypt")."""
+    found = {}
+    for monologue in value["monologues"]:
+        for media in monologue["media"]:
+            for entry in (media.get("sdes") or {}).get(direction) or []:
+                if "rtp" in entry:
+                    found[entry["ssrc"]] = entry["rtp"]
+    return found
+
+
+@pytest.mark.skipif(not os.path.exists(PEER), reason="srtp_peer not built (make test-e2e builds it)")
+@pytest.mark.upstream_differs("10.5's Redis schema is another; this checks our value's SRTP indexes")
+def test_shutdown_writes_the_last_srtp_indexes(rtpengine_factory, redis_server):
+    """SIGTERM: each call's value is written once more as the call ends, so a restarted daemon
+    resumes the SRTP contexts exactly where they stood (the once-a-second check rewrites a
+    value only after 256 packets)."""
+    daemon = rtpengine_factory("--redis=%s" % redis_server.url())
+    caller, callee = MediaPeer(CALLER), MediaPeer(CALLEE)
+    try:
+        call, caller_key, _, to_callee, to_caller = srtp_call(daemon, caller, callee)
+        client = redis_server.client()
+        sent = srtp("protect", caller_key, rtp_stream(0x5151, 3, first_sequence=100))
+        for packet in sent:
+            caller.rtp.send(packet, to_callee)
+        assert len(callee.rtp.receive_all(3, 2.0)) == 3
+        callee.rtp.send(rtp_stream(0x6161, 1, first_sequence=700)[0], to_caller)
+        assert caller.rtp.receive(2.0)
+        assert wait_written(client, [call.call_id], lambda v: _sdes_indexes(v, "decrypt").get(0x5151) == 102, 4.0), \
+            client.value(call.call_id)
+        # 20 more each way: under the 256 that make the running daemon write the value again
+        for packet in srtp("protect", caller_key, rtp_stream(0x5151, 20, first_sequence=103)):
+            caller.rtp.send(packet, to_callee)
+        for packet in rtp_stream(0x6161, 20, first_sequence=701):
+            callee.rtp.send(packet, to_caller)
+        assert len(callee.rtp.receive_all(20, 2.0)) == 20 and len(caller.rtp.receive_all(20, 2.0)) == 20
+        assert daemon.stop() == 0
+        value = client.value(call.call_id)
+        assert _sdes_indexes(value, "decrypt") == {0x5151: 122}, value
+        assert _sdes_indexes(value, "encrypt") == {0x6161: 720}, value
+        assert "1 call(s) written at shutdown" in daemon.log_text()
+        client.close()
+    finally:
+        caller.close()
+        callee.close()
+
+
 def _matches(sock, expected, timeout):
     """True when one of the datagrams queued on sock (read within timeout) is expected."""
     deadline = time.monotonic() + timeout

@@ -10,6 +10,11 @@
 #   ip-forward  the generator plus plain kernel IP forwarding (a floor for any relay)
 #   kernel-srtp, userspace-srtp   a second call, plain A -> SDES RTP/SAVP B: every packet is
 #               encrypted (AES_CM_128_HMAC_SHA1_80) on its way, in the kernel resp. the daemon
+#   kernel-recorded        a third call, recorded (--recording-method=proc, record call: yes):
+#               the kernel forwards and copies each packet into its /proc stream; no reader,
+#               so the queue stays full (each copy also frees the oldest): the module's cost
+#   kernel-recorded-read   the same with a reader (cat) draining the streams, one read() per
+#               packet as 10.5's rtpengine-recording does
 #   guest-bench.sh ours SECONDS ROUNDS     our module and our daemon
 #   guest-bench.sh debian SECONDS ROUNDS   Debian's rtpengine 10.5 module and daemon
 set -eu
@@ -75,6 +80,35 @@ start_srtp_call() {
 	sleep 2  # the daemon's sync pushes the SRTP targets
 	grep -c . /proc/rtpengine/0/list >/dev/null
 }
+# start_recorded_call: a third call, recorded; sets REC_RELAY_A_PORT
+start_recorded_call() {
+	offer_sdp=$(sdp_for 10.1.0.2 5020)
+	reply=$($TOOL ng $NG "d7:command5:offer7:call-id3:rec8:from-tag4:tagA11:record call3:yes3:sdp$(bencode_string "$offer_sdp")e")
+	relay_b_port=$(printf '%s' "$reply" | media_port_of)
+	answer_sdp=$(sdp_for 10.2.0.2 5022)
+	reply=$($TOOL ng $NG "d7:command6:answer7:call-id3:rec8:from-tag4:tagA6:to-tag4:tagB3:sdp$(bencode_string "$answer_sdp")e")
+	REC_RELAY_A_PORT=$(printf '%s' "$reply" | media_port_of)
+	[ -n "$REC_RELAY_A_PORT" ] && [ -n "$relay_b_port" ] || { echo "no recorded call: $reply"; exit 1; }
+	$TOOL relay a 10.1.0.2:5020 10.1.0.1:$REC_RELAY_A_PORT b 10.2.0.2:5022 10.1.0.1:$relay_b_port 3 >/dev/null ||
+		echo "note: recorded call's latch packets not all relayed"
+	sleep 2  # the daemon's sync pushes the recorded targets
+	ls /proc/rtpengine/0/calls/*/* >/dev/null 2>&1 || echo "note: no recorded streams under /proc/rtpengine/0/calls"
+}
+# recorded_flood PATH: one flood of the recorded call (with a reader for kernel-recorded-read)
+recorded_flood() {
+	readers=
+	if [ "$1" = kernel-recorded-read ]; then
+		for stream in /proc/rtpengine/0/calls/*/*; do
+			[ -e "$stream" ] || continue
+			cat "$stream" >/dev/null 2>&1 &
+			readers="$readers $!"
+		done
+		sleep 0.5   # the backlog drained before the measurement
+	fi
+	flood_result "$1" a 10.1.0.2:5020 10.1.0.1:$REC_RELAY_A_PORT b 10.2.0.2:5022
+	for reader in $readers; do kill "$reader" 2>/dev/null; wait "$reader" 2>/dev/null || true; done
+}
+
 # srtp_flood PATH: one flood of the SRTP call, its sequence numbers going on from the last
 srtp_sequence=100
 srtp_flood() {
@@ -95,14 +129,17 @@ iptables -I INPUT -p udp -j RTPENGINE --id 0
 case "$IMPL" in
 ours)
 	start_call /tools/rtpengine --config-file=none --foreground --log-stderr -i 10.1.0.1 -n $NG \
-		--endpoint-learning=immediate --delete-delay=0 --table=0 ;;
+		--endpoint-learning=immediate --delete-delay=0 --table=0 \
+		--recording-dir=/tmp/spool --recording-method=proc ;;
 debian)
 	start_call /usr/bin/rtpengine --config-file=none --foreground --log-stderr -i 10.1.0.1 -n $NG \
-		--endpoint-learning=immediate --delete-delay=0 --table=0 ;;
+		--endpoint-learning=immediate --delete-delay=0 --table=0 \
+		--recording-dir=/tmp/spool --recording-method=proc ;;
 *)
 	echo "usage: guest-bench.sh ours|debian SECONDS [ROUNDS]"; exit 2 ;;
 esac
 start_srtp_call
+start_recorded_call
 
 # Alternating rounds, so that load changes on the host hit every path alike. The same
 # daemon and call serve both relay paths: with the iptables rule the kernel forwards, without
@@ -124,5 +161,7 @@ while [ "$round" -lt "$ROUNDS" ]; do
 	iptables -D INPUT -p udp -j RTPENGINE --id 0
 	srtp_flood userspace-srtp
 	iptables -I INPUT -p udp -j RTPENGINE --id 0
+	recorded_flood kernel-recorded
+	recorded_flood kernel-recorded-read
 done
 kill "$DAEMON_PID"; wait "$DAEMON_PID" || true

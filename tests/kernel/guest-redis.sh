@@ -8,6 +8,8 @@
 #      leftovers), `query` says kernel forwarding, and with the standby SIGSTOPped media still
 #      flows both ways through the kernel, whose counters rise by exactly what was sent
 #   4. a later delete on the standby removes the targets and the Redis value
+#   5. an SDES call in the kernel, SIGTERM: the kernel's SRTP indexes handed back at shutdown
+#      are in the Redis value before the daemon exits
 # Needs: /tools/rtpengine, /tools/kernel_test_tool, /share/netns.sh, redis-server and
 # redis-cli (run-vm --bin), xt_RTPENGINE, libxt_RTPENGINE.
 set -eu
@@ -113,3 +115,41 @@ step "a later delete on the standby: targets and value gone"
 $TOOL ng $NG 'd7:command6:delete7:call-id5:call18:from-tag4:tag1e' >/dev/null || fail "delete"
 wait_for 50 sh -c '! grep -q "^target$" /proc/rtpengine/0/list' || fail "targets left after delete"
 wait_for 50 sh -c "[ \"\$(redis-cli -p $REDIS_PORT -n $DB EXISTS call1)\" = 0 ]" || fail "the value is still in Redis"
+
+step "SIGTERM with SRTP in the kernel: the kernel's last SRTP indexes reach Redis before exit"
+# B speaks SDES-SRTP (libsrtp2 in the test tool), A plain RTP; sequences 1..3 in userspace,
+# then 4..23 through the kernel alone (daemon stopped: its once-a-second check cannot see
+# them); SIGTERM then SIGCONT: the value must end at index 23 both ways (the kernel's
+# hand-back), not at 3 (the last write while running)
+SUITE=AES_CM_128_HMAC_SHA1_80
+sdp_savp() {  # sdp_savp ADDRESS PORT CRYPTO-ATTRIBUTE-VALUE
+	printf 'v=0\r\no=- 1 2 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\nm=audio %s RTP/SAVP 0\r\na=crypto:%s\r\na=sendrecv\r\n' "$1" "$1" "$2" "$3"
+}
+reply=$($TOOL ng $NG "d7:command5:offer7:call-id5:call28:from-tag4:tagA18:transport-protocol8:RTP/SAVP3:sdp$(bencode_string "$(sdp_for 10.1.0.2 5010)")e")
+relay_b_port=$(printf '%s' "$reply" | media_port_of)
+set -- $(printf '%s' "$reply" | sed -n "s/.*a=crypto:\([0-9]*\) $SUITE inline:\([A-Za-z0-9+\/=]*\).*/\1 \2/p" | head -n 1) - -
+crypto_tag=$1; relay_key=$2
+b_key=$(head -c 30 /dev/urandom | base64 | tr -d '\n')
+reply=$($TOOL ng $NG "d7:command6:answer7:call-id5:call28:from-tag4:tagA6:to-tag4:tagB3:sdp$(bencode_string "$(sdp_savp 10.2.0.2 5012 "$crypto_tag $SUITE inline:$b_key")")e")
+relay_a_port=$(printf '%s' "$reply" | media_port_of)
+[ -n "$relay_a_port" ] && [ -n "$relay_b_port" ] && [ "$relay_key" != - ] || { fail "SDES call: no ports or key"; finish; }
+A=10.1.0.2:5010; RELAY_A=10.1.0.1:$relay_a_port
+B=10.2.0.2:5012; RELAY_B=10.1.0.1:$relay_b_port
+B_SPEC="$SUITE:$b_key:$relay_key"
+$TOOL srtp-relay a $A $RELAY_A plain b $B $RELAY_B "$B_SPEC" 3 1 || fail "SDES call: first packets (userspace)"
+wait_for 50 sh -c '[ "$(grep -c "^    srtp " /proc/rtpengine/0/list)" -ge 2 ]' || fail "SDES call: no SRTP targets in the kernel"
+# 0x22222222 (B, decrypted) and 0x11111111 (A, encrypted towards B)
+index_of() { redis GET call2 | grep -o "{\"ssrc\":$1,\"rtp\":[0-9]*" | sed 's/.*://' | head -n 1; }
+wait_for 50 sh -c "redis-cli -p $REDIS_PORT -n $DB GET call2 | grep -q '\"ssrc\":572662306,\"rtp\":3}'" \
+	|| fail "SDES call: the value does not hold B's index 3: $(redis GET call2 | grep -o '"decrypt[^]]*]')"
+kill -STOP "$DAEMON_PID"
+$TOOL srtp-relay a $A $RELAY_A plain b $B $RELAY_B "$B_SPEC" 20 4 || fail "SDES call: media through the kernel"
+echo "before SIGTERM: B $(index_of 572662306), A $(index_of 286331153)"
+kill -TERM "$DAEMON_PID"
+kill -CONT "$DAEMON_PID"
+wait "$DAEMON_PID" || true
+DAEMON_PID=
+echo "after SIGTERM: B $(index_of 572662306), A $(index_of 286331153)"
+grep 'written at shutdown' /tmp/standby.log || fail "the daemon did not write its calls at shutdown"
+[ "$(index_of 572662306)" = 23 ] || fail "B's (decrypt) index in Redis is $(index_of 572662306), the kernel's last was 23"
+[ "$(index_of 286331153)" = 23 ] || fail "A's (encrypt) index in Redis is $(index_of 286331153), the kernel's last was 23"

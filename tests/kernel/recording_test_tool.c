@@ -4,13 +4,18 @@
  *        PCMU both ways in real time (a packet of 20 ms each way every 20 ms): A sends a
  *        400 Hz tone, B a 1000 Hz tone; sequence numbers and timestamps start at packet
  *        FIRST, so consecutive runs continue one stream. Prints what arrived.
+ *        Environment: PLAY_PACKET_US=N sends a packet each way every N us instead of 20000
+ *        (a burst faster than real time, to fill the kernel's queues); PLAY_B_SRTP=KEY makes B
+ *        send SRTP (AES_CM_128_HMAC_SHA1_80, KEY the base64 master key and salt of its
+ *        a=crypto line; libsrtp2); what arrives is only counted, not decrypted.
  *   recording_test_tool wav FILE
  *        "seconds S tone400 P tone1000 Q": length of a 16-bit PCM WAV file and the share of
- *        its energy at 400 Hz and at 1000 Hz (Goertzel, 0..1)
+ *        its energy at 400 Hz and at 1000 Hz (Goertzel, 0..1); then "silent T": seconds of
+ *        20 ms windows without sound (RMS under 100), for gaps such as a paused recording
  *   recording_test_tool abuse TABLE
  *        bad recording records and stream writes: each must fail with the expected errno,
  *        never oops; exit 0 if they all did
- * Addresses: 10.0.0.1:5000. */
+ * Addresses: 10.0.0.1:5000 or [fd01::2]:5000. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -28,6 +33,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <srtp2/srtp.h>
 
 #include "xt_RTPENGINE_abi.h"
 
@@ -36,7 +42,19 @@
 
 /* ---------------------------------------------------------------- helpers */
 
-static int parse_address(const char *text, struct sockaddr_in *out)
+union address {
+	struct sockaddr any;
+	struct sockaddr_in v4;
+	struct sockaddr_in6 v6;
+};
+
+static socklen_t address_length(const union address *address)
+{
+	return address->any.sa_family == AF_INET6 ? sizeof(address->v6) : sizeof(address->v4);
+}
+
+/* "10.0.0.1:5000" or "[fd01::2]:5000" */
+static int parse_address(const char *text, union address *out)
 {
 	char host[64];
 	const char *colon = strrchr(text, ':');
@@ -46,13 +64,47 @@ static int parse_address(const char *text, struct sockaddr_in *out)
 	memcpy(host, text, (size_t)(colon - text));
 	host[colon - text] = '\0';
 	memset(out, 0, sizeof(*out));
-	out->sin_family = AF_INET;
-	out->sin_port = htons((uint16_t)atoi(colon + 1));
-	return inet_pton(AF_INET, host, &out->sin_addr) == 1 ? 0 : -1;
+	if (host[0] == '[') {
+		size_t length = strlen(host);
+
+		if (length < 3 || host[length - 1] != ']')
+			return -1;
+		host[length - 1] = '\0';
+		out->v6.sin6_family = AF_INET6;
+		out->v6.sin6_port = htons((uint16_t)atoi(colon + 1));
+		return inet_pton(AF_INET6, host + 1, &out->v6.sin6_addr) == 1 ? 0 : -1;
+	}
+	out->v4.sin_family = AF_INET;
+	out->v4.sin_port = htons((uint16_t)atoi(colon + 1));
+	return inet_pton(AF_INET, host, &out->v4.sin_addr) == 1 ? 0 : -1;
+}
+
+/* RFC 4648 base64 into out; returns the byte count or -1. */
+static int base64_decode(const char *text, uint8_t *out, size_t size)
+{
+	static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	unsigned int bits = 0, value = 0;
+	size_t length = 0;
+
+	for (; *text && *text != '='; text++) {
+		const char *at = strchr(alphabet, *text);
+
+		if (!at)
+			return -1;
+		value = value << 6 | (unsigned int)(at - alphabet);
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			if (length == size)
+				return -1;
+			out[length++] = (uint8_t)(value >> bits);
+		}
+	}
+	return (int)length;
 }
 
 /* A non-blocking UDP socket bound to address inside network namespace ns. */
-static int namespace_socket(const char *ns, const struct sockaddr_in *address)
+static int namespace_socket(const char *ns, const union address *address)
 {
 	char path[256];
 	int original = open("/proc/self/ns/net", O_RDONLY), ns_fd, fd;
@@ -64,8 +116,8 @@ static int namespace_socket(const char *ns, const struct sockaddr_in *address)
 		exit(2);
 	}
 	close(ns_fd);
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
-	if (fd < 0 || bind(fd, (const struct sockaddr *)address, sizeof(*address)) < 0) {
+	fd = socket(address->any.sa_family, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	if (fd < 0 || bind(fd, &address->any, address_length(address)) < 0) {
 		perror("socket/bind");
 		exit(2);
 	}
@@ -130,16 +182,45 @@ static unsigned int drain(int fd)
 
 /* ---------------------------------------------------------------- play */
 
+/* B's SRTP sender (PLAY_B_SRTP): one session, outbound SSRC any. */
+static srtp_t b_srtp_session(const char *key_text)
+{
+	uint8_t key[SRTP_AES_ICM_128_KEY_LEN_WSALT];
+	srtp_policy_t policy;
+	srtp_t session;
+
+	if (base64_decode(key_text, key, sizeof(key)) != (int)sizeof(key)) {
+		fprintf(stderr, "PLAY_B_SRTP: not a base64 AES_CM_128 key and salt (30 bytes)\n");
+		exit(2);
+	}
+	memset(&policy, 0, sizeof(policy));
+	srtp_crypto_policy_set_rtp_default(&policy.rtp);
+	srtp_crypto_policy_set_rtcp_default(&policy.rtcp);
+	policy.ssrc.type = ssrc_any_outbound;
+	policy.key = key;
+	policy.window_size = 1024;
+	if (srtp_init() != srtp_err_status_ok || srtp_create(&session, &policy) != srtp_err_status_ok) {
+		fprintf(stderr, "PLAY_B_SRTP: libsrtp2 refused the session\n");
+		exit(2);
+	}
+	return session;
+}
+
 static int command_play(char **argv)
 {
-	struct sockaddr_in a, relay_a, b, relay_b;
+	union address a, relay_a, b, relay_b;
 	unsigned int packets = (unsigned int)(atof(argv[6]) * 50), first = (unsigned int)atoi(argv[7]);
 	unsigned int at_a = 0, at_b = 0;
-	uint8_t packet[RTP_HEADER + PACKET_SAMPLES];
+	uint8_t packet[RTP_HEADER + PACKET_SAMPLES + SRTP_MAX_TRAILER_LEN];
+	const char *interval_text = getenv("PLAY_PACKET_US"), *b_key = getenv("PLAY_B_SRTP");
+	long interval_ns = (interval_text ? atol(interval_text) : 20000) * 1000;
+	srtp_t b_srtp = b_key && *b_key ? b_srtp_session(b_key) : NULL;
 	struct timespec next;
 
 	if (parse_address(argv[1], &a) || parse_address(argv[2], &relay_a) ||
 	    parse_address(argv[4], &b) || parse_address(argv[5], &relay_b))
+		return 2;
+	if (interval_ns <= 0 || interval_ns >= 1000000000)
 		return 2;
 	int socket_a = namespace_socket(argv[0], &a), socket_b = namespace_socket(argv[3], &b);
 
@@ -147,14 +228,23 @@ static int command_play(char **argv)
 	for (unsigned int i = 0; i < packets; i++) {
 		size_t length = build_packet(packet, first + i, 0x11111111, 400.0);
 
-		if (sendto(socket_a, packet, length, 0, (struct sockaddr *)&relay_a, sizeof(relay_a)) < 0)
+		if (sendto(socket_a, packet, length, 0, &relay_a.any, address_length(&relay_a)) < 0)
 			perror("sendto a");
 		length = build_packet(packet, first + i, 0x22222222, 1000.0);
-		if (sendto(socket_b, packet, length, 0, (struct sockaddr *)&relay_b, sizeof(relay_b)) < 0)
+		if (b_srtp) {
+			int protected_length = (int)length;
+
+			if (srtp_protect(b_srtp, packet, &protected_length) != srtp_err_status_ok) {
+				fprintf(stderr, "srtp_protect failed\n");
+				return 2;
+			}
+			length = (size_t)protected_length;
+		}
+		if (sendto(socket_b, packet, length, 0, &relay_b.any, address_length(&relay_b)) < 0)
 			perror("sendto b");
 		at_b += drain(socket_b);
 		at_a += drain(socket_a);
-		next.tv_nsec += 20000000;
+		next.tv_nsec += interval_ns;
 		if (next.tv_nsec >= 1000000000) {
 			next.tv_nsec -= 1000000000;
 			next.tv_sec++;
@@ -233,9 +323,20 @@ static int command_wav(char **argv)
 			/* Goertzel power relative to a pure tone of the same energy: N/2 * energy */
 			double scale = total > 0 ? total * (double)count / 2 : 1;
 
-			printf("seconds %.3f tone400 %.2f tone1000 %.2f\n", (double)count / rate,
+			/* 20 ms windows without sound: a gap the reader filled with silence */
+			size_t window = rate / 50, silent = 0;
+
+			for (size_t start = 0; window && start + window <= count; start += window) {
+				double energy = 0;
+
+				for (size_t i = start; i < start + window; i++)
+					energy += (double)samples[i] * samples[i];
+				if (energy / (double)window < 100.0 * 100.0)
+					silent++;
+			}
+			printf("seconds %.3f tone400 %.2f tone1000 %.2f silent %.2f\n", (double)count / rate,
 			       tone_power(samples, count, rate, 400) / scale,
-			       tone_power(samples, count, rate, 1000) / scale);
+			       tone_power(samples, count, rate, 1000) / scale, window ? (double)(silent * window) / rate : 0.0);
 			free(samples);
 			return 0;
 		}

@@ -128,5 +128,16 @@ END {
 			printf "ours kernel SRTP vs Debian 10.5 kernel SRTP, relay only: %.2fx of its CPU per packet\n",
 				(cost["ours-kernel-srtp"] - generator) / (cost["debian-kernel-srtp"] - generator)
 	} else { print "missing kernel SRTP result"; status = 1 }
+	# call recording in the kernel (no target: a figure for tests/bench/README.md)
+	split("ours debian", impls, " ")
+	for (j = 1; j <= 2; j++) {
+		impl = impls[j]
+		if (cost[impl "-kernel-recorded"] > 0 && cost[impl "-kernel"] > 0)
+			printf "%s kernel recorded vs kernel unrecorded, relay CPU per packet: %.2fx without a reader, %.2fx with one (%.1f / %.1f / %.1f us)\n",
+				impl, (cost[impl "-kernel-recorded"] - generator) / (cost[impl "-kernel"] - generator),
+				(cost[impl "-kernel-recorded-read"] - generator) / (cost[impl "-kernel"] - generator),
+				cost[impl "-kernel"] - generator, cost[impl "-kernel-recorded"] - generator,
+				cost[impl "-kernel-recorded-read"] - generator
+	}
 	exit status
 }' "$results"

@@ -12,6 +12,12 @@
 #     quality the relay's RTP figures and MOS of a call with loss and jitter: kernel = userspace
 #     recording  a call recorded through the kernel's /proc streams, read by Debian's
 #             rtpengine-recording (if installed on the host) and ours into WAV files
+#     recording-more  kernel recording of SRTP and IPv6 calls, pause/start, queue overflow
+#             counted in the daemon's statistics
+#     rekey-loop  (only when named) SDES calls re-keyed and deleted in a loop: no target may
+#             outlive its call (ITERATIONS, default 30)
+#     recording-debian  (only when named) Debian's 10.5 daemon, module and reader alone on the
+#             same call, as a reference for the mixed file's length (not in "all")
 # RTPENGINE_BINARY picks the daemon (default: build/release/rtpengine, built with make).
 # Exit status: 0 = all passed.
 set -euo pipefail
@@ -42,8 +48,8 @@ gcc $CFLAGS -I"$ROOT/lib" -I"$ROOT/daemon" -I"$ROOT/kernel-module" -o "$OUT/kern
 	"$ROOT/tests/kernel/kernel_test_tool.c" "$ROOT/daemon/kernel.c" -lsrtp2 -lcrypto
 
 # call recording in the kernel: its own tool, independent of the forwarding tool
-gcc $CFLAGS -I"$ROOT/kernel-module" -o "$OUT/recording_test_tool" "$ROOT/tests/kernel/recording_test_tool.c" -lm
-if [ "$SELECTED" = all ] || [ "$SELECTED" = daemon ] || [ "$SELECTED" = quality ] || [ "$SELECTED" = redis ] || [ "$SELECTED" = recording ]; then
+gcc $CFLAGS -I"$ROOT/kernel-module" -o "$OUT/recording_test_tool" "$ROOT/tests/kernel/recording_test_tool.c" -lm -lsrtp2
+if [ "$SELECTED" = all ] || [ "$SELECTED" = daemon ] || [ "$SELECTED" = quality ] || [ "$SELECTED" = redis ] || [ "$SELECTED" = recording ] || [ "$SELECTED" = recording-more ] || [ "$SELECTED" = rekey-loop ]; then
 	if [ -z "${RTPENGINE_BINARY:-}" ]; then
 		echo "== building the daemon"
 		make -s -C "$ROOT" build/release/rtpengine
@@ -85,7 +91,7 @@ fi
 # Redis high availability: redis-server and redis-cli from the host (Debian's redis-server package)
 if [ "$SELECTED" = all ] || [ "$SELECTED" = redis ]; then
 	if command -v redis-server >/dev/null && command -v redis-cli >/dev/null; then
-		run_guest legacy --bin redis-server --bin redis-cli --file "$RTPENGINE_BINARY:/tools/rtpengine" \
+		run_guest legacy "${NSS_FILES[@]}" --bin redis-server --bin redis-cli --file "$RTPENGINE_BINARY:/tools/rtpengine" \
 			-- "$ROOT/tests/kernel/guest-redis.sh" || { echo "FAILED: redis"; failed=1; }
 	else
 		echo "== SKIPPED: redis (redis-server or redis-cli not installed)"
@@ -104,6 +110,41 @@ if [ "$SELECTED" = all ] || [ "$SELECTED" = recording ]; then
 	run_guest legacy --timeout 240 --file "$RTPENGINE_BINARY:/tools/rtpengine" --file "$RECORDER:/tools/rtpengine-recording" \
 		"${DEBIAN_RECORDER[@]}" --file "$OUT/recording_test_tool:/tools/recording_test_tool" \
 		-- "$ROOT/tests/kernel/guest-recording.sh" || { echo "FAILED: recording"; failed=1; }
+fi
+# call recording in the kernel, continued: SRTP (libsrtp2 sender: NSS files), IPv6, pause, overflow
+if [ "$SELECTED" = all ] || [ "$SELECTED" = recording-more ]; then
+	RECORDER=${RTPENGINE_RECORDING_BINARY:-$(dirname "$RTPENGINE_BINARY")/rtpengine-recording}
+	[ -x "$RECORDER" ] || make -s -C "$ROOT" build/release/rtpengine-recording
+	run_guest legacy --timeout 300 "${NSS_FILES[@]}" --file "$RTPENGINE_BINARY:/tools/rtpengine" \
+		--file "$RECORDER:/tools/rtpengine-recording" --file "$OUT/recording_test_tool:/tools/recording_test_tool" \
+		-- "$ROOT/tests/kernel/guest-recording-more.sh" || { echo "FAILED: recording-more"; failed=1; }
+fi
+if [ "$SELECTED" = rekey-loop ]; then
+	run_guest legacy --timeout 600 "${NSS_FILES[@]}" --file "$RTPENGINE_BINARY:/tools/rtpengine" \
+		--env "ITERATIONS=${ITERATIONS:-30}" -- "$ROOT/tests/kernel/guest-rekey-loop.sh" || { echo "FAILED: rekey-loop"; failed=1; }
+fi
+# Debian's 10.5 alone (its module from rtpengine-kernel-dkms, as run-bench.sh fetches it)
+if [ "$SELECTED" = recording-debian ]; then
+	debian_root=$OUT/debian/root
+	if [ ! -f "$debian_root$XTABLES_DIR/libxt_RTPENGINE.so" ]; then
+		mkdir -p "$OUT/debian"
+		(cd "$OUT/debian" && apt-get download rtpengine-kernel-dkms rtpengine-iptables >/dev/null 2>&1 &&
+			for deb in *.deb; do dpkg-deb -x "$deb" root; done) || echo "could not fetch Debian's packages"
+	fi
+	debian_source=$(ls -d "$debian_root"/usr/src/rtpengine-* 2>/dev/null | head -n 1 || true)
+	debian_ko=
+	[ -z "$debian_source" ] || debian_ko=$("$KVM/build-module" --copy "$debian_source" 2>/dev/null | grep '/xt_RTPENGINE.ko$' || true)
+	if [ -n "$debian_ko" ] && [ -x /usr/bin/rtpengine ] && [ -x /usr/bin/rtpengine-recording ]; then
+		"$KVM/run-vm" --quiet --timeout 240 --iptables legacy --module "$debian_ko" \
+			--file "$debian_root$XTABLES_DIR/libxt_RTPENGINE.so:$XTABLES_DIR/libxt_RTPENGINE.so" \
+			--file "$OUT/kernel_test_tool:/tools/kernel_test_tool" --share "$OUT/guest" \
+			--bin /usr/bin/rtpengine --bin /usr/bin/rtpengine-recording \
+			--file "$OUT/recording_test_tool:/tools/recording_test_tool" "${NSS_FILES[@]}" \
+			-- "$ROOT/tests/kernel/guest-recording-debian.sh" || { echo "FAILED: recording-debian"; failed=1; }
+		rm -rf "$(dirname "$debian_ko")"
+	else
+		echo "== SKIPPED: recording-debian (Debian's module, daemon or rtpengine-recording missing)"
+	fi
 fi
 echo "== kernel tests: $([ $failed = 0 ] && echo passed || echo FAILED) in $((SECONDS - start)) s"
 exit $failed

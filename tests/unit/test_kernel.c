@@ -319,6 +319,30 @@ static void test_recording_records(struct fake_proc *fake, gconstpointer unused)
 	kernel_table_close(table, false);
 }
 
+/* The recording counters come from the status file the module writes (rtpengine_recording.c
+ * rtpengine_recording_show_status): the daemon's statistics read them once a second. */
+static void test_recording_status(struct fake_proc *fake, gconstpointer unused)
+{
+	struct kernel_recording_status status = { 1, 1 };
+	struct kernel_table *table;
+	char reason[256] = "";
+	const char *text = "abi-version 4\ntable 0\ntargets 2\ncontrol-users 1\nrecord-size 400\n"
+			   "recording-objects 3\nrecorded-packets 123456789012\nrecording-injected 5\n"
+			   "recording-drops 77\n";
+
+	fake_add_table(fake, 0, RTPENGINE_ABI_VERSION);
+	g_assert_cmpint(kernel_table_open_at(fake->root, 0, &table, reason, sizeof(reason)), ==, 0);
+	/* a module without the recording lines: -ENOENT, counters zero */
+	g_assert_cmpint(kernel_recording_read_status(table, &status), ==, -ENOENT);
+	g_assert_cmpuint(status.captured, ==, 0);
+	g_assert_cmpuint(status.dropped, ==, 0);
+	write_file(fake->root, "0/status", text, strlen(text));
+	g_assert_cmpint(kernel_recording_read_status(table, &status), ==, 0);
+	g_assert_cmpuint(status.captured, ==, 123456789012ull);
+	g_assert_cmpuint(status.dropped, ==, 77);
+	kernel_table_close(table, false);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -333,6 +357,8 @@ int main(int argc, char **argv)
 	g_test_add("/kernel/bulk-counters", struct fake_proc, NULL, fake_setup, test_bulk_counters,
 		   fake_teardown);
 	g_test_add("/kernel/recording-records", struct fake_proc, NULL, fake_setup, test_recording_records,
+		   fake_teardown);
+	g_test_add("/kernel/recording-status", struct fake_proc, NULL, fake_setup, test_recording_status,
 		   fake_teardown);
 	return g_test_run();
 }
