@@ -3,6 +3,7 @@
 (codec_chain.c, RFC 4733 section 2.5), detect-DTMF on every negotiated audio codec
 (media_dtmf_detect.c). Runs against both daemons (RTPENGINE_BINARY=/usr/bin/rtpengine)."""
 
+import audioop
 import json
 import math
 import socket
@@ -13,10 +14,9 @@ import pytest
 
 from calls import Call, Sdp, assert_ok
 from rtp import MediaPeer, build_rtp, parse_rtp
-from test_dtmf_flags import (CALLER, CALLEE, COLUMNS, ROWS, goertzel_power, send_audio, ulaw)
+from test_dtmf_flags import (CALLER, CALLEE, COLUMNS, ROWS, goertzel_power, send_audio, tone_pair,
+                             ulaw)
 from test_transcode import Opus
-
-import audioop
 
 MAPS = {0: "PCMU/8000", 8: "PCMA/8000", 9: "G722/8000", 96: "opus/48000/2", 101: "telephone-event/8000",
         102: "telephone-event/48000"}
@@ -176,4 +176,45 @@ def test_inject_dtmf_on_opus_uses_the_event_clock(rtpengine_factory, peers, even
     assert events[0].timestamp - before[-1].timestamp == 960
     assert after[0].timestamp - events[0].timestamp == durations(events)[-1]
     assert len({p.ssrc for p in got}) == 1
+    call.delete()
+
+
+# ---------------------------------------------------------------- detect-DTMF on every codec
+
+def alaw(pcm):
+    return audioop.lin2alaw(struct.pack("<%dh" % len(pcm), *pcm), 2)
+
+
+DETECT_DIFFERS = pytest.mark.upstream_differs(
+    "10.5 (10.5.3.5) accepts detect-DTMF but reports nothing for in-band tones of a call it does not "
+    "transcode (test_dtmf_flags.py)")
+
+
+@DETECT_DIFFERS
+@pytest.mark.parametrize("switch", [True, False], ids=["pcmu-then-pcma", "second-codec-only"])
+def test_detect_dtmf_decodes_every_negotiated_codec(rtpengine_factory, dtmf_sink, peers, switch):
+    daemon = rtpengine_factory("--dtmf-log-dest=127.0.0.1:%d" % dtmf_sink.getsockname()[1])
+    caller, callee = peers
+    call = Call(daemon)
+    flags = {"flags": ["detect-DTMF"]}
+    offer = assert_ok(call.offer(sdp(CALLER, caller.port, (0, 8, 101)), flags))
+    answer = assert_ok(call.answer(sdp(CALLEE, callee.port, (0, 8, 101)), flags))
+    assert Sdp(offer["sdp"]).medias[0].formats == ["0", "8", "101"]
+    caller_sends_to = Sdp(answer["sdp"]).media_address()
+    sent = 0
+    if switch:
+        # RFC 3264 section 5.1: any codec of the answer may be sent, and changed mid-stream
+        sent += len(send_audio(caller, caller_sends_to, ulaw([0] * 2400)))
+    # "7" in PCMA (the answer's second codec) only
+    sent += len(send_audio(caller, caller_sends_to, alaw([0] * 800 + tone_pair(7, 1600) + [0] * 4000),
+                           first=sent, payload_type=8))
+    got = [parse_rtp(d) for d, _ in callee.rtp.receive_all(sent, 3.0)]
+    assert len(got) == sent
+    report = json.loads(dtmf_sink.recv(4096))
+    print("detect-DTMF report:", report)
+    assert (report["callid"], report["type"], report["event"]) == (call.call_id, "DTMF", 7)
+    assert 120 <= report["duration"] <= 260, report["duration"]
+    dtmf_sink.settimeout(0.3)
+    with pytest.raises(socket.timeout):
+        dtmf_sink.recv(4096)
     call.delete()
