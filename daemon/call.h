@@ -124,9 +124,9 @@ struct stream_extras {
 	/* transcoding (media_transcode.h): the RTP stream's chain, replaced under the call's lock,
 	 * read by the worker with FORWARD_TRANSCODE */
 	struct codec_chain *transcode;
-	/* detect-DTMF (media_dtmf_detect.h): the RTP stream's detector, replaced under the call's
-	 * lock, fed by the worker with MEDIA_CONTROL_INBAND_DTMF */
-	struct codec_chain *dtmf_detect;
+	/* detect-DTMF (media_dtmf_detect.h): the RTP stream's detectors (one per audio payload
+	 * type), replaced under the call's lock, fed by the worker with MEDIA_CONTROL_INBAND_DTMF */
+	struct media_dtmf_detectors *dtmf_detect;
 	/* RTCP of a transcoded media (transcode_rtcp.h), the RTP stream's, worker only: what the
 	 * last reception report the relay wrote about this stream's input counted (RFC 3550 A.3) */
 	uint32_t rtcp_expected_prior, rtcp_received_prior;

@@ -7,13 +7,16 @@
  * (media_control_report()). The flag in an offer or answer turns detection on for every audio
  * media of both sides, for the rest of the call.
  *
- * The chain decodes the payload type the side is expected to send: the answer's first codec
- * (before an answer, the offer's). Packets of other payload types are not looked at.
+ * Every audio codec the side may send (the offer's before an answer, then the answer's, RFC
+ * 3264 section 5.1) gets its own detector, made by the worker at the first packet of that
+ * payload type (a chain is about 72 KB; a side rarely sends more than one of its codecs), so a
+ * side that switches codecs mid-call (PCMU -> PCMA) stays watched. At most 8 codecs per media.
  *
- * Threads: media_dtmf_detect_learn() on the control thread stages a chain;
+ * Threads: media_dtmf_detect_learn() on the control thread stages the codec table;
  * media_dtmf_detect_publish() under the call's lock makes it the RTP stream's
  * (extras->dtmf_detect) and sets MEDIA_CONTROL_INBAND_DTMF; media_dtmf_detect_release() after
- * the lock frees the one replaced. The worker feeds it under the call's lock.
+ * the lock frees the one replaced with its detectors. The worker makes the detectors and feeds
+ * them under the call's lock (an allocation once per payload type, never per packet).
  * Cost: a G.711 decode and 8 Goertzel filters per sample: about 9,200 instructions (1 us of
  * CPU) per 20 ms PCMU packet (`test_codec_chain_dtmf -m perf -p /codec_chain_dtmf/detect_cost`). */
 #ifndef RTPENGINE_MEDIA_DTMF_DETECT_H
@@ -29,7 +32,7 @@ struct stream;
 struct media_control_dtmf;
 
 /* Control thread, as each side's SDP is learnt: requested is the request's detect-DTMF flag;
- * answer whether the SDP is an answer (its first codec is then what both sides send). */
+ * answer whether the SDP is an answer (its codecs are then what both sides send). */
 void media_dtmf_detect_learn(struct media *media, const struct sdp_media *sdp_media, bool requested, bool answer);
 /* Under the call's lock / after it (see above); idempotent. */
 void media_dtmf_detect_publish(struct media *media);

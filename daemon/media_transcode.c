@@ -31,6 +31,7 @@ struct media_transcode {
 	bool forced;
 	bool force_dtmf;                /* always-transcode: the leg's telephone-event stays too */
 	bool inject;                    /* inject-DTMF: chains even when both sides speak the leg codec */
+	bool inject_kept;               /* inject-DTMF was given once: it stays for the call, as 10.5's */
 	struct transcode_codec leg;     /* the offerer's codec the chains speak */
 	bool leg_dtmf_set;
 	struct transcode_codec leg_dtmf;
@@ -232,7 +233,8 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 	/* as 10.5: codec-accept names the leg codec, else always-transcode takes the offer's first */
 	const struct codec *accepted = accepted_codec(offered, &options->accept);
 	const struct codec *leg = accepted ? accepted : leg_codec(offered);
-	bool forced = accepted || ((options->always_transcode || options->inject_dtmf) && leg);
+	bool inject = (options->inject_dtmf || state->inject_kept) && leg;
+	bool forced = accepted || ((options->always_transcode || inject) && leg);
 	const struct codec *offered_dtmf = NULL;
 	for (unsigned int i = 0; i < offered->count; i++)
 		if (!strcasecmp(offered->codecs[i].name, "telephone-event") && !offered_dtmf)
@@ -279,7 +281,8 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 		codec_copy(&state->leg_dtmf, offered_dtmf);
 	state->forced = forced;
 	state->force_dtmf = forced && !accepted;
-	state->inject = options->inject_dtmf && leg;
+	state->inject = inject;
+	state->inject_kept |= inject;
 	if (!state->added_count)
 		return 0;   /* the offer goes out as negotiated; the answer is forced to the leg codec */
 	/* as 10.5: the added codecs go before the offer's first telephone-event or CN */
@@ -309,6 +312,40 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 		return -ENOSPC;
 	state->offered = true;
 	return 1;
+}
+
+void media_transcode_answer_flags(const struct codec_list *answered, const struct codec_options *options,
+		struct media *answerer_media)
+{
+	struct media_transcode *state = answerer_media->transcode;
+	if (!options->inject_dtmf && !(state && state->inject_kept))
+		return;
+	state = state_of(answerer_media);
+	state->inject_kept = true;
+	if (state->forced || state->offered) {
+		state->inject = true;   /* the offer set the leg codec up: keep the chains */
+		return;
+	}
+	/* the flag in the answer alone: the answerer's codec is the leg codec both sides speak
+	 * (RFC 3264 section 6.1), with the answer's telephone-event at its clock */
+	const struct codec *leg = NULL, *dtmf = NULL;
+	for (unsigned int i = 0; i < answered->count && !leg; i++)
+		if (transcodable(&answered->codecs[i]))
+			leg = &answered->codecs[i];
+	if (!leg)
+		return;
+	for (unsigned int i = 0; i < answered->count && !dtmf; i++)
+		if (!strcasecmp(answered->codecs[i].name, "telephone-event") && answered->codecs[i].clock_rate == leg->clock_rate)
+			dtmf = &answered->codecs[i];
+	codec_copy(&state->leg, leg);
+	state->leg_dtmf_set = dtmf != NULL;
+	if (dtmf)
+		codec_copy(&state->leg_dtmf, dtmf);
+	state->offered = false;
+	state->added_count = 0;
+	state->forced = true;
+	state->force_dtmf = false;
+	state->inject = true;
 }
 
 static struct codec_chain *chain_between(const struct transcode_codec *in, const struct transcode_codec *in_dtmf,

@@ -8,8 +8,9 @@
  * codec. Answer: when the answerer picked an added codec, the offerer's answer names the leg
  * codec (and its telephone-event), and each side's RTP stream gets a chain: offerer's leg codec
  * -> answerer's codec, and back. An answer that picked an offered codec drops the chains.
- * inject-DTMF in the offer (as 10.5) keeps chains even when the answerer picked the leg codec
- * itself (decode and encode of one codec), so that play DTMF can reach the stream. Chains
+ * inject-DTMF in the offer or the answer (as 10.5) keeps chains even when the answerer picked
+ * the leg codec itself (decode and encode of one codec), so that play DTMF can reach the
+ * stream; once given it stays for the rest of the call (re-offers without it keep the chains). Chains
  * towards a side whose answer has CN replace silent frames by CN with --silence-detect.
  *
  * Threads: everything here runs on the control thread; media_transcode_publish() runs under
@@ -55,6 +56,10 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 
 /* The answer the offerer gets: 1 with formats/rtpmaps filled when the answerer chose an added
  * codec (chains are staged for both media), 0 when not transcoding (chains are dropped). */
+/* Before media_transcode_answer(): inject-DTMF in the answer (or given earlier) with an offer
+ * that did not ask for it: the answer's first codec becomes the leg codec, chains both ways. */
+void media_transcode_answer_flags(const struct codec_list *answered, const struct codec_options *options,
+		struct media *answerer_media);
 int media_transcode_answer(const struct codec_list *answered, struct media *answerer_media,
 		struct media *offerer_media, char *formats, size_t size, const char **rtpmaps);
 

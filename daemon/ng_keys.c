@@ -316,7 +316,7 @@ static const struct ng_key key_table[] = {
 	IGNORED("flags", "siprec", "for subscribe request, refused"),
 	RECORDING_ROW("flags", "record-call", set_record_call_on),
 	SUPPORTED("flags", "always-transcode", set_always_transcode, "in an offer: the offerer's leg keeps the offer's first codec this build transcodes, whatever the answerer picks (media_transcode.h); in an answer no effect, as 10.5"),
-	SUPPORTED("flags", "inject-dtmf", set_inject_dtmf, "in an offer: the media go through the transcoding engine with one codec both ways, so that play DTMF puts events or tones into the stream (media_transcode.h)"),
+	SUPPORTED("flags", "inject-dtmf", set_inject_dtmf, "in an offer or answer (then for the rest of the call): the media go through the transcoding engine with one codec both ways, so that play DTMF puts events or tones into the stream (media_transcode.h)"),
 	SUPPORTED("flags", "detect-dtmf", set_detect_dtmf, "in-band DTMF detected on a copy of both sides' audio, reported as on transcoded calls (media_dtmf_detect.h)"),
 	SUPPORTED("flags", "generate-mid", set_generate_mid, "a=mid on media that have none (RFC 5888)"),
 	WARN("flags", "strip-extmap", NG_SCOPE_ALWAYS, "removing a=extmap (strip-extmap)"),

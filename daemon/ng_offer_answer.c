@@ -700,6 +700,7 @@ static const char *negotiate_codecs(const struct ng_flags *flags, bool offer, co
 		receiver_media->offered_payload_types_known = true;
 	} else {
 		/* transcoding: the answerer took a codec we added, the offerer hears its own */
+		media_transcode_answer_flags(&list, &flags->codec, sender_media);
 		if (media_transcode_answer(&list, sender_media, receiver_media, text, size, rtpmaps) > 0)
 			return text;
 		codec_negotiate_answer(&list, sender_media->offered_payload_types_known
