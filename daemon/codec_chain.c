@@ -317,6 +317,8 @@ static int side_init(struct codec_side *side, const struct codec_chain_format *f
 	side->av->sample_rate = (int)side->rate;
 	if (side->def->bit_rate && encode)
 		side->av->bit_rate = side->def->bit_rate;
+	if (format->bit_rate > 0 && encode)
+		side->av->bit_rate = format->bit_rate;   /* codec set (media_transcode.h) */
 	if (side->def->block_align && !encode)
 		side->av->block_align = side->def->block_align;
 	/* Opus decodes to the SDP's channel count (RFC 7587: always /2 in SDP); we encode mono */
@@ -326,7 +328,7 @@ static int side_init(struct codec_side *side, const struct codec_chain_format *f
 		side->av->sample_fmt = AV_SAMPLE_FMT_S16;
 		side->av->time_base = (AVRational){ 1, (int)side->rate };
 		if (!strcmp(side->def->name, "opus")) {
-			side->av->bit_rate = 32000;
+			side->av->bit_rate = format->bit_rate > 0 ? format->bit_rate : 32000;
 			/* complexity 5 costs about half of FFmpeg's default 10; application "audio"
 			 * (CELT) keeps the waveform: "voip" cost more here and correlated 0.88 instead
 			 * of 0.99 with the input (test_codec_chain -m perf, test_transcode.py) */

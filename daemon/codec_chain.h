@@ -59,8 +59,9 @@ struct codec_chain_format {
 	                                 * "G729" and "iLBC" (decoded only); any case */
 	unsigned int clock_rate;        /* RTP clock; 0 = the codec's usual one */
 	unsigned int channels;          /* 0 = 1 */
-	const char *fmtp;               /* may be NULL; not interpreted yet */
+	const char *fmtp;               /* may be NULL; AMR's octet-align (RFC 4867 section 8.1) */
 	uint8_t payload_type;
+	int bit_rate;                   /* output: encoder bits/s (ng `codec set`), 0 = the default */
 };
 
 struct codec_chain_config {

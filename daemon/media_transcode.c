@@ -21,10 +21,24 @@ struct transcode_codec {
 	char name[32];
 	unsigned int clock, channels;
 	char rtpmap[64];                /* "96 opus/48000/2" */
+	char fmtp[128];                 /* the SDP's a=fmtp value ("octet-align=1"), "" if none */
 };
+
+/* One `codec set` spec of the offer: encoder options for a transcoded codec it matches. */
+struct codec_setting {
+	char name[32];
+	unsigned int clock, channels;   /* 0 = any */
+	int bit_rate;
+};
+
+#define CODEC_SETTINGS_MAX 8
 
 struct media_transcode {
 	/* on the answerer's media, from the offer */
+	/* ptime towards each side (ng ptime, ptime-reverse; 0 = not given), see chain_ptime() */
+	unsigned int ptime_to_answerer, ptime_to_offerer;
+	unsigned int settings_count;
+	struct codec_setting settings[CODEC_SETTINGS_MAX];
 	bool offered;                   /* codecs were added to the last offer */
 	/* codec-accept or always-transcode in the last offer: the leg codec holds whatever the
 	 * answerer picks, added codec or not */
@@ -158,10 +172,47 @@ static void codec_copy(struct transcode_codec *out, const struct codec *codec)
 	g_strlcpy(out->name, codec->name, sizeof(out->name));
 	out->clock = codec->clock_rate;
 	out->channels = codec->channels ? codec->channels : 1;
+	g_strlcpy(out->fmtp, codec->format_parameters ? codec->format_parameters : "", sizeof(out->fmtp));
 	if (out->channels > 1)
 		snprintf(out->rtpmap, sizeof(out->rtpmap), "%u %s/%u/%u", out->payload_type, out->name, out->clock, out->channels);
 	else
 		snprintf(out->rtpmap, sizeof(out->rtpmap), "%u %s/%u", out->payload_type, out->name, out->clock);
+}
+
+/* "name/clock/channels/bit rate[/...]" (10.5's codec spec; ptime and fmtp fields after the bit
+ * rate are not applied); false when it names no bit rate. */
+static bool parse_setting(const char *spec, struct codec_setting *setting)
+{
+	*setting = (struct codec_setting) { .channels = 0 };
+	char copy[128];
+	g_strlcpy(copy, spec, sizeof(copy));
+	char *fields[4] = { NULL };
+	char *cursor = copy;
+	for (int i = 0; i < 4 && cursor; i++) {
+		fields[i] = cursor;
+		cursor = strchr(cursor, '/');
+		if (cursor)
+			*cursor++ = '\0';
+	}
+	if (!fields[0][0] || !fields[3] || !fields[3][0])
+		return false;
+	g_strlcpy(setting->name, fields[0], sizeof(setting->name));
+	setting->clock = fields[1] ? (unsigned int) strtoul(fields[1], NULL, 10) : 0;
+	setting->channels = fields[2] ? (unsigned int) strtoul(fields[2], NULL, 10) : 0;
+	setting->bit_rate = (int) strtol(fields[3], NULL, 10);
+	return setting->bit_rate > 0;
+}
+
+/* The bit rate codec set gives the encoder of codec, 0 = its default. */
+static int setting_bit_rate(const struct media_transcode *state, const struct transcode_codec *codec)
+{
+	for (unsigned int i = 0; i < state->settings_count; i++) {
+		const struct codec_setting *setting = &state->settings[i];
+		if (!strcasecmp(setting->name, codec->name) && (!setting->clock || setting->clock == codec->clock)
+		    && (!setting->channels || setting->channels == codec->channels))
+			return setting->bit_rate;
+	}
+	return 0;
 }
 
 int media_transcode_offer_check(const struct codec_list *offered, const struct codec_options *options,
@@ -217,6 +268,15 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 	state->force_dtmf = false;
 	state->added_count = 0;
 	rtpmaps[0] = NULL;
+	/* as 10.5: ptime is sent towards the answerer, ptime-reverse towards the offerer, whatever
+	 * the answer says (see chain_ptime()) */
+	state->ptime_to_answerer = options->ptime > 0 && options->ptime <= 120 ? (unsigned int) options->ptime : 0;
+	state->ptime_to_offerer = options->ptime_reverse > 0 && options->ptime_reverse <= 120
+		? (unsigned int) options->ptime_reverse : 0;
+	state->settings_count = 0;
+	for (unsigned int n = 0; n < options->set.count && state->settings_count < CODEC_SETTINGS_MAX; n++)
+		if (parse_setting(options->set.names[n], &state->settings[state->settings_count]))
+			state->settings_count++;
 	/* as 10.5: codec-accept names the leg codec, else always-transcode takes the offer's first */
 	const struct codec *accepted = accepted_codec(offered, &options->accept);
 	const struct codec *leg = accepted ? accepted : leg_codec(offered);
@@ -298,15 +358,30 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 	return 1;
 }
 
+/* The ptime a side receives on a transcoded call, as 10.5 sends it (measured against it): the
+ * request's override (ptime towards the answerer, ptime-reverse towards the offerer), else the
+ * side's own a=ptime, else (towards the answerer only) the offer's a=ptime it was given, else 0:
+ * the output codec's usual one (G.723.1: 30 ms, the others 20). */
+static unsigned int chain_ptime(unsigned int override, unsigned int own, unsigned int offered)
+{
+	if (override)
+		return override;
+	if (own > 0 && own <= 120)
+		return own;
+	return offered <= 120 ? offered : 0;
+}
+
 static struct codec_chain *chain_between(const struct transcode_codec *in, const struct transcode_codec *in_dtmf,
-		const struct transcode_codec *out, const struct transcode_codec *out_dtmf, const char **reason)
+		const struct transcode_codec *out, const struct transcode_codec *out_dtmf, unsigned int ptime_ms,
+		int bit_rate, const char **reason)
 {
 	struct codec_chain_config config = {
 		.input = { .encoding = in->name, .clock_rate = in->clock, .channels = in->channels,
-			   .payload_type = (uint8_t) in->payload_type },
+			   .payload_type = (uint8_t) in->payload_type, .fmtp = in->fmtp[0] ? in->fmtp : NULL },
 		.output = { .encoding = out->name, .clock_rate = out->clock, .channels = out->channels,
-			    .payload_type = (uint8_t) out->payload_type },
-		.output_ptime_ms = 0,           /* the output codec's usual one (G.723.1: 30 ms) */
+			    .payload_type = (uint8_t) out->payload_type, .bit_rate = bit_rate,
+			    .fmtp = out->fmtp[0] ? out->fmtp : NULL },
+		.output_ptime_ms = ptime_ms,    /* 0: the output codec's usual one (G.723.1: 30 ms) */
 		.input_dtmf_pt = in_dtmf ? (int) in_dtmf->payload_type : -1,
 		/* one side without telephone-event: the chain translates to or from tones */
 		.output_dtmf_pt = out_dtmf ? (int) out_dtmf->payload_type : -1,
@@ -315,7 +390,15 @@ static struct codec_chain *chain_between(const struct transcode_codec *in, const
 		.reorder_depth = reorder_depth,
 		.dtx_cn_level = dtx_cn_level,
 	};
-	return codec_chain_new(&config, reason);
+	struct codec_chain *chain = codec_chain_new(&config, reason);
+	if (!chain && (ptime_ms || bit_rate)) {
+		/* an encoder that cannot do that ptime (Opus 30 ms) or bit rate (G.723.1 5.3k):
+		 * its usual ones rather than no media at all */
+		config.output_ptime_ms = 0;
+		config.output.bit_rate = 0;
+		chain = codec_chain_new(&config, reason);
+	}
+	return chain;
 }
 
 static bool list_has_payload_type(const struct codec_list *list, unsigned int payload_type)
@@ -360,8 +443,9 @@ static void stage(struct media *media, struct codec_chain *chain)
 	state->staged_set = true;
 }
 
-int media_transcode_answer(const struct codec_list *answered, struct media *answerer_media,
-		struct media *offerer_media, char *formats, size_t size, const char **rtpmaps)
+int media_transcode_answer(const struct codec_list *answered, unsigned int answer_ptime_ms,
+		struct media *answerer_media, struct media *offerer_media, char *formats, size_t size,
+		const char **rtpmaps)
 {
 	struct media_transcode *state = answerer_media->transcode;
 	rtpmaps[0] = NULL;
@@ -427,10 +511,15 @@ int media_transcode_answer(const struct codec_list *answered, struct media *answ
 	 * no in-band tones are generated) */
 	const struct transcode_codec *leg_dtmf = state->leg_dtmf_set && (peer_dtmf_set || state->force_dtmf)
 		? &state->leg_dtmf : NULL;
+	unsigned int offer_ptime = (unsigned int) strtoul(offerer_media->offer_ptime, NULL, 10);
+	unsigned int to_answerer = chain_ptime(state->ptime_to_answerer, answer_ptime_ms, offer_ptime);
+	unsigned int to_offerer = chain_ptime(state->ptime_to_offerer, offer_ptime, 0);
 	const char *reason = NULL;
-	struct codec_chain *forward = chain_between(&state->leg, leg_dtmf, peer, peer_dtmf_set ? &peer_dtmf : NULL, &reason);
+	struct codec_chain *forward = chain_between(&state->leg, leg_dtmf, peer, peer_dtmf_set ? &peer_dtmf : NULL,
+						    to_answerer, setting_bit_rate(state, peer), &reason);
 	struct codec_chain *backward = forward ? chain_between(peer, peer_dtmf_set ? &peer_dtmf : NULL, &state->leg,
-							       leg_dtmf, &reason) : NULL;
+							       leg_dtmf, to_offerer, setting_bit_rate(state, &state->leg),
+							       &reason) : NULL;
 	if (!forward || !backward) {
 		codec_chain_free(forward);
 		log_call(LOG_ERR, offerer_media->monologue->call->call_id, "transcoding media %u not set up: %s",
@@ -440,8 +529,10 @@ int media_transcode_answer(const struct codec_list *answered, struct media *answ
 	stage(offerer_media, forward);    /* the offerer sends the leg codec */
 	stage(answerer_media, backward);  /* the answerer sends its codec */
 	answer_leg_only(state, answered, leg_dtmf, formats, size, rtpmaps);
-	log_call(LOG_INFO, offerer_media->monologue->call->call_id, "media %u transcoded: %s/%u <-> %s/%u",
-		 offerer_media->index, state->leg.name, state->leg.clock, peer->name, peer->clock);
+	log_call(LOG_INFO, offerer_media->monologue->call->call_id,
+		 "media %u transcoded: %s/%u <-> %s/%u, %u/%u ms frames towards offerer/answerer",
+		 offerer_media->index, state->leg.name, state->leg.clock, peer->name, peer->clock,
+		 codec_chain_frame_us(backward) / 1000, codec_chain_frame_us(forward) / 1000);
 	return 1;
 }
 

@@ -51,9 +51,14 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 		struct media *answerer_media, char *formats, size_t size, const char **rtpmaps);
 
 /* The answer the offerer gets: 1 with formats/rtpmaps filled when the answerer chose an added
- * codec (chains are staged for both media), 0 when not transcoding (chains are dropped). */
-int media_transcode_answer(const struct codec_list *answered, struct media *answerer_media,
-		struct media *offerer_media, char *formats, size_t size, const char **rtpmaps);
+ * codec (chains are staged for both media), 0 when not transcoding (chains are dropped).
+ * answer_ptime_ms: the answer's a=ptime (0 = none). Each chain's output is packetised in the
+ * ptime its receiver gets, as 10.5: towards the answerer the offer's ng `ptime`, else the
+ * answer's a=ptime, else the offer's; towards the offerer `ptime-reverse`, else the offer's
+ * a=ptime; else the codec's usual one. Encoders get the offer's `codec set` bit rates. */
+int media_transcode_answer(const struct codec_list *answered, unsigned int answer_ptime_ms,
+		struct media *answerer_media, struct media *offerer_media, char *formats, size_t size,
+		const char **rtpmaps);
 
 /* Under the call's lock: the staged chain becomes the stream's. */
 void media_transcode_publish(struct media *media);
