@@ -14,6 +14,7 @@
 #include <libavutil/opt.h>
 #include <libswresample/swresample.h>
 
+#include "amr_payload.h"
 #include "dtmf_detect.h"
 #include "rtp_header.h"
 
@@ -39,25 +40,30 @@ struct codec_def {
 	unsigned int default_ptime;     /* ms; 0 = 20 (G.723.1 frames are 30 ms) */
 	int bit_rate;                   /* encoder's, 0 = libavcodec's default */
 	int block_align;                /* decoder's frame size in bytes, 0 = not needed */
+	int amr;                        /* RFC 4867 payload: 0 no, 1 AMR, 2 AMR-WB (amr_payload.h) */
 };
 
 static const struct codec_def codec_defs[] = {
-	{ "PCMU", METHOD_ULAW, 8000, 0, { NULL }, { NULL }, 0, 0, 0 },
-	{ "PCMA", METHOD_ALAW, 8000, 0, { NULL }, { NULL }, 0, 0, 0 },
-	{ "L16", METHOD_L16, 44100, 0, { NULL }, { NULL }, 0, 0, 0 },
-	{ "G722", METHOD_LIBAV, 8000, 16000, { "g722" }, { "g722" }, 0, 0, 0 },
+	{ "PCMU", METHOD_ULAW, 8000, 0, { NULL }, { NULL }, 0, 0, 0, 0 },
+	{ "PCMA", METHOD_ALAW, 8000, 0, { NULL }, { NULL }, 0, 0, 0, 0 },
+	{ "L16", METHOD_L16, 44100, 0, { NULL }, { NULL }, 0, 0, 0, 0 },
+	{ "G722", METHOD_LIBAV, 8000, 16000, { "g722" }, { "g722" }, 0, 0, 0, 0 },
 	/* the native "opus" encoder is experimental in FFmpeg 5.1: libopus only */
-	{ "opus", METHOD_LIBAV, 48000, 48000, { "opus", "libopus" }, { "libopus" }, 0, 0, 0 },
-	{ "G729", METHOD_LIBAV, 8000, 8000, { "g729" }, { NULL }, 0, 0, 0 },
+	{ "opus", METHOD_LIBAV, 48000, 48000, { "opus", "libopus" }, { "libopus" }, 0, 0, 0, 0 },
+	{ "G729", METHOD_LIBAV, 8000, 8000, { "g729" }, { NULL }, 0, 0, 0, 0 },
 	/* RFC 3551 section 4.5.8: one 33-byte frame per 20 ms (libgsm; FFmpeg's own decodes too) */
-	{ "GSM", METHOD_LIBAV, 8000, 8000, { "libgsm", "gsm" }, { "libgsm" }, 0, 0, 0 },
+	{ "GSM", METHOD_LIBAV, 8000, 8000, { "libgsm", "gsm" }, { "libgsm" }, 0, 0, 0, 0 },
 	/* RFC 3551 section 4.5.3: 30 ms frames, 24 bytes at 6.3 kbit/s (the encoder's only rate) */
-	{ "G723", METHOD_LIBAV, 8000, 8000, { "g723_1" }, { "g723_1" }, 30, 6300, 0 },
+	{ "G723", METHOD_LIBAV, 8000, 8000, { "g723_1" }, { "g723_1" }, 30, 6300, 0, 0 },
 	/* RFC 5574: narrowband at 8000 (libspeex; its mode follows the sample rate) */
-	{ "speex", METHOD_LIBAV, 8000, 0, { "libspeex", "speex" }, { "libspeex" }, 0, 0, 0 },
+	{ "speex", METHOD_LIBAV, 8000, 0, { "libspeex", "speex" }, { "libspeex" }, 0, 0, 0, 0 },
 	/* RFC 3952: decoded only (FFmpeg has no iLBC encoder); 30 ms mode, 50-byte frames, the
 	 * default of RFC 3952 section 5 */
-	{ "iLBC", METHOD_LIBAV, 8000, 8000, { "ilbc" }, { NULL }, 30, 0, 50 },
+	{ "iLBC", METHOD_LIBAV, 8000, 8000, { "ilbc" }, { NULL }, 30, 0, 50, 0 },
+	/* RFC 4867: decoded only (Debian's libavcodec has no AMR encoder); payloads are turned
+	 * into the storage frames its decoders read (amr_payload.h) */
+	{ "AMR", METHOD_LIBAV, 8000, 8000, { "amrnb" }, { NULL }, 0, 0, 0, 1 },
+	{ "AMR-WB", METHOD_LIBAV, 16000, 16000, { "amrwb" }, { NULL }, 0, 0, 0, 2 },
 };
 
 struct jitter_slot {
@@ -83,6 +89,7 @@ struct codec_side {
 	unsigned int channels;
 	uint8_t payload_type;
 	AVCodecContext *av;
+	struct amr_payload_format amr;  /* def->amr: the fmtp's payload format */
 };
 
 struct codec_chain {
@@ -93,6 +100,7 @@ struct codec_chain {
 	unsigned int reorder_depth;
 
 	/* decoding */
+	uint8_t amr_storage[AMR_MAX_FRAMES * 64];   /* a payload's AMR frames as storage frames */
 	AVPacket *packet;
 	AVFrame *decoded;
 	int16_t *scratch;               /* table decoders' PCM, DECODE_SCRATCH_SAMPLES */
@@ -276,11 +284,6 @@ void codec_chain_print_codecs(FILE *out)
 		fprintf(out, "%20s: %s\n", def->name, what);
 	}
 	fprintf(out, "%20s: %s\n", "telephone-event", "passed through transcoding (RFC 4733, timestamps rescaled)");
-	/* listed so an operator sees they are known but only relayed as offered: libavcodec decodes
-	 * AMR storage frames, not RFC 4867 payloads (10.5 depacketises and decodes them) */
-	static const char *const relayed_only[] = { "AMR", "AMR-WB" };
-	for (size_t i = 0; i < sizeof(relayed_only) / sizeof(relayed_only[0]); i++)
-		fprintf(out, "%20s: not transcoded by this build (relayed as offered)\n", relayed_only[i]);
 }
 
 /* ---- set-up ---- */
@@ -303,6 +306,10 @@ static int side_init(struct codec_side *side, const struct codec_chain_format *f
 	}
 	if (side->def->method != METHOD_LIBAV)
 		return 0;
+	if (side->def->amr && !encode && amr_payload_format_parse(format->fmtp, side->def->amr == 2, &side->amr) < 0) {
+		*reason = "AMR interleaving or robust sorting (RFC 4867 section 8.1) is not supported";
+		return -ENOTSUP;
+	}
 	const AVCodec *codec = libav_find(side->def, encode);
 	if (!codec) {
 		*reason = encode ? "libavcodec has no encoder for the output codec"
@@ -734,6 +741,8 @@ static int fifo_append(struct codec_chain *chain, const uint8_t **data, int samp
 	return 0;
 }
 
+static int decode_libav(struct codec_chain *chain, const uint8_t *payload, size_t length);
+
 /* Decode a payload into the FIFO; the number of input samples (at the input's PCM rate). */
 static int decode_payload(struct codec_chain *chain, const uint8_t *payload, size_t length)
 {
@@ -759,6 +768,28 @@ static int decode_payload(struct codec_chain *chain, const uint8_t *payload, siz
 	case METHOD_LIBAV:
 		break;
 	}
+	if (chain->in.def->amr) {
+		/* RFC 4867: one storage frame per decoder call */
+		struct amr_frame frames[AMR_MAX_FRAMES];
+		int count = amr_depacketise(&chain->in.amr, payload, length, chain->amr_storage,
+					    sizeof(chain->amr_storage), frames);
+		if (count < 0)
+			return -EPROTO;
+		int total = 0;
+		for (int i = 0; i < count; i++) {
+			int samples = decode_libav(chain, chain->amr_storage + frames[i].offset, frames[i].length);
+			if (samples < 0)
+				return samples;
+			total += samples;
+		}
+		return total;
+	}
+	return decode_libav(chain, payload, length);
+}
+
+/* One packet through the libavcodec decoder into the FIFO; input samples as decode_payload(). */
+static int decode_libav(struct codec_chain *chain, const uint8_t *payload, size_t length)
+{
 	/* libavcodec reads the packet without owning it (no copy, no allocation) */
 	chain->packet->data = (uint8_t *)payload;
 	chain->packet->size = (int)length;

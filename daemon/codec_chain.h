@@ -56,7 +56,7 @@
 /* One side of a chain: a codec as SDP's rtpmap/fmtp describe it. */
 struct codec_chain_format {
 	const char *encoding;           /* "PCMU", "PCMA", "G722", "opus", "L16", "GSM", "G723", "speex",
-	                                 * "G729" and "iLBC" (decoded only); any case */
+	                                 * "G729", "iLBC", "AMR" and "AMR-WB" (decoded only); any case */
 	unsigned int clock_rate;        /* RTP clock; 0 = the codec's usual one */
 	unsigned int channels;          /* 0 = 1 */
 	const char *fmtp;               /* may be NULL; AMR's octet-align (RFC 4867 section 8.1) */
