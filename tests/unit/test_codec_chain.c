@@ -509,7 +509,7 @@ static void test_cost(void)
 static void test_unknown_codec_refused(void)
 {
 	struct codec_chain_config config = {
-		.input = { .encoding = "AMR", .payload_type = 96 },
+		.input = { .encoding = "EVRC", .payload_type = 96 },   /* not known (AMR now decodes) */
 		.output = { .encoding = "PCMU", .payload_type = 0 },
 		.input_dtmf_pt = -1, .output_dtmf_pt = -1,
 	};
