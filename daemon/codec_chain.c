@@ -94,6 +94,9 @@ struct codec_side {
 
 struct codec_chain {
 	struct codec_side in, out;
+	unsigned int alternate_count;
+	struct codec_side alternates[CODEC_CHAIN_MAX_ALTERNATES];   /* decoded like in */
+	uint64_t passthrough[2];
 	int in_dtmf_pt, out_dtmf_pt;
 	unsigned int in_dtmf_clock, out_dtmf_clock;
 	unsigned int frame_samples;     /* output samples per packet (ptime) */
@@ -379,6 +382,8 @@ void codec_chain_free(struct codec_chain *chain)
 	if (!chain)
 		return;
 	avcodec_free_context(&chain->in.av);
+	for (unsigned int i = 0; i < chain->alternate_count; i++)
+		avcodec_free_context(&chain->alternates[i].av);
 	avcodec_free_context(&chain->out.av);
 	av_packet_free(&chain->packet);
 	av_packet_free(&chain->encoded);
@@ -410,6 +415,20 @@ struct codec_chain *codec_chain_new(const struct codec_chain_config *config, con
 	if (side_init(&chain->in, &config->input, false, ptime, 0, reason) < 0 ||
 	    side_init(&chain->out, &config->output, true, ptime, chain->in.rate, reason) < 0)
 		goto fail;
+	if (config->alternate_count > CODEC_CHAIN_MAX_ALTERNATES) {
+		*reason = "too many alternate input codecs";
+		goto fail;
+	}
+	for (unsigned int i = 0; i < config->alternate_count; i++) {
+		chain->alternate_count = i + 1;
+		if (side_init(&chain->alternates[i], &config->alternates[i], false, ptime, 0, reason) < 0)
+			goto fail;
+		if (chain->alternates[i].clock != chain->in.clock) {
+			*reason = "an alternate input codec at another RTP clock";
+			goto fail;
+		}
+	}
+	memcpy(chain->passthrough, config->passthrough, sizeof(chain->passthrough));
 	chain->in_dtmf_pt = config->input_dtmf_pt;
 	chain->out_dtmf_pt = config->output_dtmf_pt;
 	chain->in_dtmf_clock = config->input_dtmf_clock ? config->input_dtmf_clock : 8000;
@@ -741,15 +760,27 @@ static int fifo_append(struct codec_chain *chain, const uint8_t **data, int samp
 	return 0;
 }
 
-static int decode_libav(struct codec_chain *chain, const uint8_t *payload, size_t length);
+static int decode_libav(struct codec_chain *chain, struct codec_side *side, const uint8_t *payload, size_t length);
 
-/* Decode a payload into the FIFO; the number of input samples (at the input's PCM rate). */
-static int decode_payload(struct codec_chain *chain, const uint8_t *payload, size_t length)
+/* Table decoders' PCM is S16 mono at the side's rate: the resampler must expect that (it was
+ * set up for another input codec's format when the sender switched codecs). */
+static int swr_expect_s16(struct codec_chain *chain, const struct codec_side *side)
 {
-	switch (chain->in.def->method) {
+	if (chain->swr_format == AV_SAMPLE_FMT_S16 && chain->swr_rate == (int)side->rate && chain->swr_channels == 1)
+		return 0;
+	return swr_setup(chain, AV_SAMPLE_FMT_S16, (int)side->rate, 1);
+}
+
+/* Decode a payload into the FIFO; the number of input samples (at the side's PCM rate). */
+static int decode_payload(struct codec_chain *chain, struct codec_side *side, const uint8_t *payload,
+			  size_t length)
+{
+	if (side->def->method != METHOD_LIBAV && swr_expect_s16(chain, side) < 0)
+		return -EPROTO;
+	switch (side->def->method) {
 	case METHOD_ULAW:
 	case METHOD_ALAW: {
-		const int16_t *table = chain->in.def->method == METHOD_ULAW ? ulaw_decode_table : alaw_decode_table;
+		const int16_t *table = side->def->method == METHOD_ULAW ? ulaw_decode_table : alaw_decode_table;
 		size_t samples = length < DECODE_SCRATCH_SAMPLES ? length : DECODE_SCRATCH_SAMPLES;
 		for (size_t i = 0; i < samples; i++)
 			chain->scratch[i] = table[payload[i]];
@@ -768,35 +799,35 @@ static int decode_payload(struct codec_chain *chain, const uint8_t *payload, siz
 	case METHOD_LIBAV:
 		break;
 	}
-	if (chain->in.def->amr) {
+	if (side->def->amr) {
 		/* RFC 4867: one storage frame per decoder call */
 		struct amr_frame frames[AMR_MAX_FRAMES];
-		int count = amr_depacketise(&chain->in.amr, payload, length, chain->amr_storage,
+		int count = amr_depacketise(&side->amr, payload, length, chain->amr_storage,
 					    sizeof(chain->amr_storage), frames);
 		if (count < 0)
 			return -EPROTO;
 		int total = 0;
 		for (int i = 0; i < count; i++) {
-			int samples = decode_libav(chain, chain->amr_storage + frames[i].offset, frames[i].length);
+			int samples = decode_libav(chain, side, chain->amr_storage + frames[i].offset, frames[i].length);
 			if (samples < 0)
 				return samples;
 			total += samples;
 		}
 		return total;
 	}
-	return decode_libav(chain, payload, length);
+	return decode_libav(chain, side, payload, length);
 }
 
 /* One packet through the libavcodec decoder into the FIFO; input samples as decode_payload(). */
-static int decode_libav(struct codec_chain *chain, const uint8_t *payload, size_t length)
+static int decode_libav(struct codec_chain *chain, struct codec_side *side, const uint8_t *payload, size_t length)
 {
 	/* libavcodec reads the packet without owning it (no copy, no allocation) */
 	chain->packet->data = (uint8_t *)payload;
 	chain->packet->size = (int)length;
-	if (avcodec_send_packet(chain->in.av, chain->packet) < 0)
+	if (avcodec_send_packet(side->av, chain->packet) < 0)
 		return -EPROTO;
 	int total = 0;
-	while (avcodec_receive_frame(chain->in.av, chain->decoded) == 0) {
+	while (avcodec_receive_frame(side->av, chain->decoded) == 0) {
 		AVFrame *frame = chain->decoded;
 		if (frame->format != chain->swr_format || frame->sample_rate != chain->swr_rate ||
 		    frame->ch_layout.nb_channels != chain->swr_channels) {
@@ -807,7 +838,7 @@ static int decode_libav(struct codec_chain *chain, const uint8_t *payload, size_
 		}
 		int rc = fifo_append(chain, (const uint8_t **)frame->extended_data, frame->nb_samples);
 		/* count in the input's nominal rate (Opus always decodes at 48 kHz here) */
-		total += (int)((int64_t)frame->nb_samples * (int64_t)chain->in.rate / frame->sample_rate);
+		total += (int)((int64_t)frame->nb_samples * (int64_t)side->rate / frame->sample_rate);
 		av_frame_unref(frame);
 		if (rc < 0)
 			return rc;
@@ -815,9 +846,9 @@ static int decode_libav(struct codec_chain *chain, const uint8_t *payload, size_
 	return total;
 }
 
-static uint32_t in_ts_step(const struct codec_chain *chain, int samples)
+static uint32_t in_ts_step(const struct codec_side *side, int samples)
 {
-	return (uint32_t)((uint64_t)samples * chain->in.clock / chain->in.rate);
+	return (uint32_t)((uint64_t)samples * side->clock / side->rate);
 }
 
 /* A packet's timestamp against the one expected: fill or skip the gap (see the header). */
@@ -932,15 +963,18 @@ static void process_packet(struct codec_chain *chain, const uint8_t *packet, siz
 		chain->expected_in_ts += (uint32_t)((uint64_t)frame * chain->in.clock / chain->out.rate);
 		return;
 	}
-	if (rtp.payload_type != chain->in.payload_type)
+	struct codec_side *side = &chain->in;
+	for (unsigned int i = 0; rtp.payload_type != side->payload_type && i < chain->alternate_count; i++)
+		side = &chain->alternates[i];
+	if (rtp.payload_type != side->payload_type)
 		return;  /* a codec this chain was not built for: its gap is filled later */
 	align_timing(chain, &rtp);
-	int samples = decode_payload(chain, packet + rtp.header_length, rtp.payload_length);
+	int samples = decode_payload(chain, side, packet + rtp.header_length, rtp.payload_length);
 	if (samples < 0) {
 		chain->stats.decode_errors++;
 		return;
 	}
-	chain->expected_in_ts += in_ts_step(chain, samples);
+	chain->expected_in_ts += in_ts_step(side, samples);
 }
 
 static struct jitter_slot *slot_find(struct codec_chain *chain, uint16_t sequence)
@@ -976,6 +1010,11 @@ static void release_oldest(struct codec_chain *chain)
 	chain->stats.lost += (uint16_t)(oldest->sequence - chain->expected_seq);
 	chain->expected_seq = oldest->sequence;
 	drain_in_order(chain);
+}
+
+bool codec_chain_passes(const struct codec_chain *chain, unsigned int payload_type)
+{
+	return payload_type < 128 && (chain->passthrough[payload_type / 64] >> (payload_type % 64) & 1);
 }
 
 int codec_chain_push(struct codec_chain *chain, const uint8_t *packet, size_t length)

@@ -49,6 +49,7 @@ struct media_transcode {
 	struct transcode_codec leg_dtmf;
 	unsigned int added_count;
 	struct transcode_codec added[MEDIA_TRANSCODE_ADDED * 2];   /* codecs and their telephone-events */
+	struct codec_payload_set offer_payload_types;   /* the offer's own, before we added any */
 	/* answer-time outcome, for the rtpmaps the offerer's answer carries */
 	char answer_rtpmaps[2][64];
 	/* on each side's media: the chain its RTP stream's packets go through */
@@ -273,6 +274,9 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 	state->ptime_to_answerer = options->ptime > 0 && options->ptime <= 120 ? (unsigned int) options->ptime : 0;
 	state->ptime_to_offerer = options->ptime_reverse > 0 && options->ptime_reverse <= 120
 		? (unsigned int) options->ptime_reverse : 0;
+	memset(&state->offer_payload_types, 0, sizeof(state->offer_payload_types));
+	for (unsigned int i = 0; i < offered->count; i++)
+		codec_payload_set_add(&state->offer_payload_types, offered->codecs[i].payload_type);
 	state->settings_count = 0;
 	for (unsigned int n = 0; n < options->set.count && state->settings_count < CODEC_SETTINGS_MAX; n++)
 		if (parse_setting(options->set.names[n], &state->settings[state->settings_count]))
@@ -371,9 +375,18 @@ static unsigned int chain_ptime(unsigned int override, unsigned int own, unsigne
 	return offered <= 120 ? offered : 0;
 }
 
+/* Codecs of the answer that the offer had too, besides the one the answerer took: listed in the
+ * offerer's answer after the leg codec (as 10.5); the offerer's packets in them are decoded like
+ * the leg codec's (alternates), the answerer's pass untouched (passthrough). */
+struct shared_codecs {
+	unsigned int count;
+	struct transcode_codec codecs[CODEC_CHAIN_MAX_ALTERNATES];
+};
+
 static struct codec_chain *chain_between(const struct transcode_codec *in, const struct transcode_codec *in_dtmf,
 		const struct transcode_codec *out, const struct transcode_codec *out_dtmf, unsigned int ptime_ms,
-		int bit_rate, const char **reason)
+		int bit_rate, const struct shared_codecs *alternates, const struct shared_codecs *passthrough,
+		const char **reason)
 {
 	struct codec_chain_config config = {
 		.input = { .encoding = in->name, .clock_rate = in->clock, .channels = in->channels,
@@ -390,6 +403,14 @@ static struct codec_chain *chain_between(const struct transcode_codec *in, const
 		.reorder_depth = reorder_depth,
 		.dtx_cn_level = dtx_cn_level,
 	};
+	for (unsigned int i = 0; alternates && i < alternates->count; i++) {
+		const struct transcode_codec *codec = &alternates->codecs[i];
+		config.alternates[config.alternate_count++] = (struct codec_chain_format) {
+			.encoding = codec->name, .clock_rate = codec->clock, .channels = codec->channels,
+			.payload_type = (uint8_t) codec->payload_type, .fmtp = codec->fmtp[0] ? codec->fmtp : NULL };
+	}
+	for (unsigned int i = 0; passthrough && i < passthrough->count; i++)
+		config.passthrough[passthrough->codecs[i].payload_type / 64] |= 1ULL << (passthrough->codecs[i].payload_type % 64);
 	struct codec_chain *chain = codec_chain_new(&config, reason);
 	if (!chain && (ptime_ms || bit_rate)) {
 		/* an encoder that cannot do that ptime (Opus 30 ms) or bit rate (G.723.1 5.3k):
@@ -413,12 +434,14 @@ static bool list_has_payload_type(const struct codec_list *list, unsigned int pa
  * answer has keeps the answer's own rtpmap and fmtp lines (it is the offer's, RFC 3264 section
  * 6.1); the others get ours. Returns 1. */
 static int answer_leg_only(struct media_transcode *state, const struct codec_list *answered,
-		const struct transcode_codec *leg_dtmf, char *formats, size_t size, const char **rtpmaps)
+		const struct transcode_codec *leg_dtmf, const struct shared_codecs *shared, char *formats, size_t size,
+		const char **rtpmaps)
 {
-	if (leg_dtmf)
-		snprintf(formats, size, "%u %u", state->leg.payload_type, leg_dtmf->payload_type);
-	else
-		snprintf(formats, size, "%u", state->leg.payload_type);
+	size_t used = (size_t) snprintf(formats, size, "%u", state->leg.payload_type);
+	for (unsigned int i = 0; shared && i < shared->count && used < size; i++)
+		used += (size_t) snprintf(formats + used, size - used, " %u", shared->codecs[i].payload_type);
+	if (leg_dtmf && used < size)
+		snprintf(formats + used, size - used, " %u", leg_dtmf->payload_type);
 	unsigned int count = 0;
 	if (!list_has_payload_type(answered, state->leg.payload_type)) {
 		g_strlcpy(state->answer_rtpmaps[count], state->leg.rtpmap, sizeof(state->answer_rtpmaps[0]));
@@ -488,7 +511,7 @@ int media_transcode_answer(const struct codec_list *answered, unsigned int answe
 			for (unsigned int i = 0; i < answered->count; i++)
 				dtmf |= answered->codecs[i].payload_type == state->leg_dtmf.payload_type;
 		}
-		return answer_leg_only(state, answered, dtmf ? &state->leg_dtmf : NULL, formats, size, rtpmaps);
+		return answer_leg_only(state, answered, dtmf ? &state->leg_dtmf : NULL, NULL, formats, size, rtpmaps);
 	}
 	if (!peer) {
 		/* the answerer took a codec of the offer: plain negotiation, no chains */
@@ -509,17 +532,41 @@ int media_transcode_answer(const struct codec_list *answered, unsigned int answe
 	/* the leg's telephone-event when the answerer has one (events are mapped); always-transcode
 	 * keeps it regardless, as 10.5 (without the answerer's, events from the offerer are dropped:
 	 * no in-band tones are generated) */
-	const struct transcode_codec *leg_dtmf = state->leg_dtmf_set && (peer_dtmf_set || state->force_dtmf)
+	/* as 10.5: the answer's other codecs that the offer had too go into the offerer's answer
+	 * (not with codec-accept / always-transcode, which hold the offerer to the leg codec) */
+	struct shared_codecs shared = { .count = 0 };
+	for (unsigned int i = 0; !forced && i < answered->count && shared.count < CODEC_CHAIN_MAX_ALTERNATES; i++) {
+		const struct codec *codec = &answered->codecs[i];
+		bool added = false;
+		for (unsigned int a = 0; a < state->added_count; a++)
+			added |= state->added[a].payload_type == codec->payload_type;
+		if (codec == chosen || is_auxiliary(codec) || added || codec->payload_type == state->leg.payload_type
+		    || !codec_payload_set_has(&state->offer_payload_types, codec->payload_type)
+		    || !codec_chain_supports(codec->name, false) || codec->clock_rate != state->leg.clock)
+			continue;
+		codec_copy(&shared.codecs[shared.count++], codec);
+	}
+	/* ... and so does the offer's telephone-event when the answer has it at the same clock
+	 * beside such a codec: the answerer's events pass untouched, the offerer's become tones */
+	bool shared_dtmf = false;
+	for (unsigned int i = 0; shared.count && state->leg_dtmf_set && !peer_dtmf_set && i < answered->count; i++)
+		shared_dtmf |= answered->codecs[i].payload_type == state->leg_dtmf.payload_type
+			&& answered->codecs[i].clock_rate == state->leg_dtmf.clock
+			&& !strcasecmp(answered->codecs[i].name, "telephone-event");
+	const struct transcode_codec *leg_dtmf = state->leg_dtmf_set && (peer_dtmf_set || state->force_dtmf || shared_dtmf)
 		? &state->leg_dtmf : NULL;
+	struct shared_codecs passthrough = shared;
+	if (shared_dtmf && passthrough.count < CODEC_CHAIN_MAX_ALTERNATES)
+		passthrough.codecs[passthrough.count++] = state->leg_dtmf;
 	unsigned int offer_ptime = (unsigned int) strtoul(offerer_media->offer_ptime, NULL, 10);
 	unsigned int to_answerer = chain_ptime(state->ptime_to_answerer, answer_ptime_ms, offer_ptime);
 	unsigned int to_offerer = chain_ptime(state->ptime_to_offerer, offer_ptime, 0);
 	const char *reason = NULL;
 	struct codec_chain *forward = chain_between(&state->leg, leg_dtmf, peer, peer_dtmf_set ? &peer_dtmf : NULL,
-						    to_answerer, setting_bit_rate(state, peer), &reason);
+						    to_answerer, setting_bit_rate(state, peer), &shared, NULL, &reason);
 	struct codec_chain *backward = forward ? chain_between(peer, peer_dtmf_set ? &peer_dtmf : NULL, &state->leg,
 							       leg_dtmf, to_offerer, setting_bit_rate(state, &state->leg),
-							       &reason) : NULL;
+							       NULL, &passthrough, &reason) : NULL;
 	if (!forward || !backward) {
 		codec_chain_free(forward);
 		log_call(LOG_ERR, offerer_media->monologue->call->call_id, "transcoding media %u not set up: %s",
@@ -528,7 +575,7 @@ int media_transcode_answer(const struct codec_list *answered, unsigned int answe
 	}
 	stage(offerer_media, forward);    /* the offerer sends the leg codec */
 	stage(answerer_media, backward);  /* the answerer sends its codec */
-	answer_leg_only(state, answered, leg_dtmf, formats, size, rtpmaps);
+	answer_leg_only(state, answered, leg_dtmf, &shared, formats, size, rtpmaps);
 	log_call(LOG_INFO, offerer_media->monologue->call->call_id,
 		 "media %u transcoded: %s/%u <-> %s/%u, %u/%u ms frames towards offerer/answerer",
 		 offerer_media->index, state->leg.name, state->leg.clock, peer->name, peer->clock,

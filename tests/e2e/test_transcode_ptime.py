@@ -199,3 +199,77 @@ def test_codec_set_bit_rate_of_the_transcoded_encoder(rtpengine, options, at_mos
         opus.close()
         caller.close()
         callee.close()
+
+
+# ---- the offerer's answer lists the answerer's other codecs of the offer (as 10.5) ----------
+
+MAPS_ALL = dict(MAPS)
+MAPS_ALL[9] = "G722/8000"
+
+
+def sdp_with(address, port, payload_types):
+    text = ("v=0\r\no=- 1 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\nm=audio %d RTP/AVP %s\r\n"
+            % (address, address, port, " ".join(str(pt) for pt in payload_types)))
+    text += "".join("a=rtpmap:%d %s\r\n" % (pt, MAPS_ALL[pt]) for pt in payload_types)
+    return text + "a=sendrecv\r\n"
+
+
+@pytest.mark.parametrize("offered, transcode, answered, offer_formats, answer_formats", [
+    # the answerer took the added G722 and also accepts the offer's PCMA
+    ((0, 8, 101), ["G722"], (9, 8, 101), "0 8 9 101", "0 8 101"),
+    # PCMA was added by the relay, not offered: only the leg codec
+    ((0, 101), ["G722", "PCMA"], (9, 8, 101), "0 9 8 101", "0 101"),
+    # Opus added; PCMU of the offer accepted too, and the offer's 8 kHz telephone-event with it
+    ((8, 0, 101), ["opus"], (96, 0, 101), "8 0 96 97 101", "8 0 101"),
+], ids=["offered-pcma", "added-pcma", "opus-and-pcmu"])
+def test_answer_lists_the_answerers_other_offered_codecs(rtpengine, offered, transcode, answered, offer_formats,
+                                                         answer_formats):
+    call = Call(rtpengine)
+    offer = assert_ok(call.offer(sdp_with(CALLER, 30000, offered), {"codec": {"transcode": transcode}}))
+    assert Sdp(offer["sdp"]).medias[0].formats == offer_formats.split(), offer["sdp"]
+    answer = assert_ok(call.answer(sdp_with(CALLEE, 30010, answered)))
+    assert Sdp(answer["sdp"]).medias[0].formats == answer_formats.split(), answer["sdp"]
+    call.delete()
+
+
+def test_media_of_the_codecs_both_sides_have(rtpengine):
+    """Offer PCMU/PCMA + transcode G722, answer G722/PCMA: as 10.5, whatever the offerer sends
+    (PCMU or PCMA) reaches the answerer as G722; the answerer's PCMA reaches the offerer as it
+    was sent, its G722 as PCMU."""
+    caller, callee = MediaPeer(CALLER), MediaPeer(CALLEE)
+    try:
+        call = Call(rtpengine)
+        offer = assert_ok(call.offer(sdp_with(CALLER, caller.port, (0, 8, 101)), {"codec": {"transcode": ["G722"]}}))
+        answer = assert_ok(call.answer(sdp_with(CALLEE, callee.port, (9, 8, 101))))
+        caller_sends_to = Sdp(answer["sdp"]).media_address()
+        callee_sends_to = Sdp(offer["sdp"]).media_address()
+        pcm = struct.pack("<%dh" % (PACKETS * 160), *tone(PACKETS * 160))
+        ulaw, alaw = audioop.lin2ulaw(pcm, 2), audioop.lin2alaw(pcm, 2)
+        half = PACKETS // 2
+        # first half PCMU, then PCMA, from the caller; PCMA, then G722 from the callee
+        caller_packets = [build_rtp(100 + i, 160 * i, 0x5151, 0 if i < half else 8,
+                                    (ulaw if i < half else alaw)[160 * i:160 * (i + 1)]) for i in range(PACKETS)]
+        g722 = bytes(160)   # G.722 silence-ish: only its payload type and timing are checked
+        callee_packets = [build_rtp(900 + i, 160 * i, 0x6161, 8 if i < half else 9,
+                                    alaw[160 * i:160 * (i + 1)] if i < half else g722) for i in range(PACKETS)]
+        send_paced((caller, caller_sends_to, caller_packets, 20), (callee, callee_sends_to, callee_packets, 20))
+        forward = received(callee, PACKETS)
+        backward = received(caller, PACKETS)
+        assert len(forward) >= PACKETS - 2 and len(backward) >= PACKETS - 2, (len(forward), len(backward))
+        # everything the caller sent arrives as G722, both halves (without the PCMA half
+        # decoded too, only about half the packets would come)
+        assert {p.payload_type for p in forward} == {9}, [p.payload_type for p in forward]
+        assert all(len(p.payload) == 160 for p in forward)
+        # the callee's PCMA passes as it was sent (payload, sequence, timestamp); G722 becomes PCMU
+        passed = [p for p in backward if p.payload_type == 8]
+        assert len(passed) >= half - 1, [p.payload_type for p in backward]
+        for packet in passed:
+            i = packet.sequence - 900
+            assert packet.timestamp == 160 * i and packet.payload == alaw[160 * i:160 * (i + 1)]
+        transcoded = [p for p in backward if p.payload_type == 0]
+        assert len(transcoded) >= half - 2, [p.payload_type for p in backward]
+        assert {p.payload_type for p in backward} == {0, 8}
+        call.delete()
+    finally:
+        caller.close()
+        callee.close()
