@@ -37,6 +37,9 @@ struct media_transcode {
 	/* on the answerer's media, from the offer */
 	/* ptime towards each side (ng ptime, ptime-reverse; 0 = not given), see chain_ptime() */
 	unsigned int ptime_to_answerer, ptime_to_offerer;
+	/* ptime or ptime-reverse given: as 10.5, the codec the answerer picks from the offer is
+	 * repacketised too (decoded and encoded again in the other frame size) */
+	bool repacketise;
 	unsigned int settings_count;
 	struct codec_setting settings[CODEC_SETTINGS_MAX];
 	bool offered;                   /* codecs were added to the last offer */
@@ -274,6 +277,7 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 	state->ptime_to_answerer = options->ptime > 0 && options->ptime <= 120 ? (unsigned int) options->ptime : 0;
 	state->ptime_to_offerer = options->ptime_reverse > 0 && options->ptime_reverse <= 120
 		? (unsigned int) options->ptime_reverse : 0;
+	state->repacketise = state->ptime_to_answerer || state->ptime_to_offerer;
 	memset(&state->offer_payload_types, 0, sizeof(state->offer_payload_types));
 	for (unsigned int i = 0; i < offered->count; i++)
 		codec_payload_set_add(&state->offer_payload_types, offered->codecs[i].payload_type);
@@ -466,13 +470,60 @@ static void stage(struct media *media, struct codec_chain *chain)
 	state->staged_set = true;
 }
 
+/* ptime / ptime-reverse without another codec: the chosen codec into itself in the ptime each
+ * side gets; the answer's other payload types (another codec, CN) pass untouched, its
+ * telephone-event at the codec's clock is mapped like any. */
+static void repacketise_chosen(struct media_transcode *state, const struct codec_list *answered,
+		unsigned int answer_ptime_ms, const struct codec *chosen, struct media *answerer_media,
+		struct media *offerer_media)
+{
+	struct transcode_codec codec, dtmf;
+	codec_copy(&codec, chosen);
+	bool dtmf_set = false;
+	struct shared_codecs passthrough = { .count = 0 };
+	for (unsigned int i = 0; i < answered->count; i++) {
+		const struct codec *other = &answered->codecs[i];
+		if (other == chosen)
+			continue;
+		if (!dtmf_set && !strcasecmp(other->name, "telephone-event") && other->clock_rate == codec.clock) {
+			codec_copy(&dtmf, other);
+			dtmf_set = true;
+		} else if (passthrough.count < CODEC_CHAIN_MAX_ALTERNATES) {
+			codec_copy(&passthrough.codecs[passthrough.count++], other);
+		}
+	}
+	unsigned int offer_ptime = (unsigned int) strtoul(offerer_media->offer_ptime, NULL, 10);
+	const char *reason = NULL;
+	struct codec_chain *forward = chain_between(&codec, dtmf_set ? &dtmf : NULL, &codec, dtmf_set ? &dtmf : NULL,
+						    chain_ptime(state->ptime_to_answerer, answer_ptime_ms, offer_ptime),
+						    setting_bit_rate(state, &codec), NULL, &passthrough, &reason);
+	struct codec_chain *backward = forward ? chain_between(&codec, dtmf_set ? &dtmf : NULL, &codec,
+							       dtmf_set ? &dtmf : NULL,
+							       chain_ptime(state->ptime_to_offerer, offer_ptime, 0),
+							       setting_bit_rate(state, &codec), NULL, &passthrough,
+							       &reason) : NULL;
+	if (!forward || !backward) {
+		codec_chain_free(forward);
+		log_call(LOG_WARNING, offerer_media->monologue->call->call_id, "media %u not repacketised: %s",
+			 offerer_media->index, reason ? reason : "unknown");
+		stage(answerer_media, NULL);
+		stage(offerer_media, NULL);
+		return;
+	}
+	stage(offerer_media, forward);
+	stage(answerer_media, backward);
+	log_call(LOG_INFO, offerer_media->monologue->call->call_id,
+		 "media %u repacketised: %s/%u, %u/%u ms frames towards offerer/answerer", offerer_media->index,
+		 codec.name, codec.clock, codec_chain_frame_us(backward) / 1000, codec_chain_frame_us(forward) / 1000);
+}
+
 int media_transcode_answer(const struct codec_list *answered, unsigned int answer_ptime_ms,
 		struct media *answerer_media, struct media *offerer_media, char *formats, size_t size,
 		const char **rtpmaps)
 {
 	struct media_transcode *state = answerer_media->transcode;
 	rtpmaps[0] = NULL;
-	if (!state || (!state->offered && !state->forced)) {
+	if (!state || (!state->offered && !state->forced && !state->repacketise)) {
 		if (answerer_media->streams[STREAM_RTP].extras->transcode) {
 			stage(answerer_media, NULL);
 			stage(offerer_media, NULL);
@@ -480,8 +531,9 @@ int media_transcode_answer(const struct codec_list *answered, unsigned int answe
 		return 0;
 	}
 	state->offered = false;
-	bool forced = state->forced;
+	bool forced = state->forced, repacketise = state->repacketise;
 	state->forced = false;
+	state->repacketise = false;
 	const struct codec *chosen = NULL;
 	for (unsigned int i = 0; i < answered->count && !chosen; i++)
 		if (!is_auxiliary(&answered->codecs[i]))
@@ -512,6 +564,12 @@ int media_transcode_answer(const struct codec_list *answered, unsigned int answe
 				dtmf |= answered->codecs[i].payload_type == state->leg_dtmf.payload_type;
 		}
 		return answer_leg_only(state, answered, dtmf ? &state->leg_dtmf : NULL, NULL, formats, size, rtpmaps);
+	}
+	if (!peer && repacketise && chosen && transcodable(chosen)) {
+		/* the answerer took a codec of the offer and the offer asked for a ptime: plain
+		 * negotiation, but the codec goes through a chain each way (as 10.5) */
+		repacketise_chosen(state, answered, answer_ptime_ms, chosen, answerer_media, offerer_media);
+		return 0;
 	}
 	if (!peer) {
 		/* the answerer took a codec of the offer: plain negotiation, no chains */

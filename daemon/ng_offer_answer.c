@@ -668,7 +668,7 @@ static const char *negotiate_codecs(const struct ng_flags *flags, bool offer, co
 				return NULL;
 		}
 		if (receiver_media->transcode || flags->codec.transcode.count || flags->codec.accept.count
-		    || flags->codec.always_transcode) {
+		    || flags->codec.always_transcode || flags->codec.ptime || flags->codec.ptime_reverse) {
 			if (codec_formats_text(&list, chosen, count, text, size) < 0)
 				return NULL;
 			int added = media_transcode_offer(&list, &flags->codec, receiver_media, text, size, rtpmaps);

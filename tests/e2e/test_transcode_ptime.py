@@ -273,3 +273,39 @@ def test_media_of_the_codecs_both_sides_have(rtpengine):
     finally:
         caller.close()
         callee.close()
+
+
+@pytest.mark.parametrize("options, answer_ptime, to_answerer, to_offerer", [
+    ({"ptime": 30}, None, 30, 20),
+    ({"ptime-reverse": 40}, None, 20, 40),
+    ({"ptime": 40}, 30, 40, 20),
+], ids=["ptime", "ptime-reverse", "ptime-over-answer"])
+def test_ptime_alone_repacketises_the_codec_both_sides_have(rtpengine, options, answer_ptime, to_answerer,
+                                                           to_offerer):
+    """As 10.5: ptime without any codec to transcode still engages the engine, PCMU in the
+    other frame size; the SDP is plain negotiation's."""
+    caller, callee = MediaPeer(CALLER), MediaPeer(CALLEE)
+    try:
+        call = Call(rtpengine)
+        offer = assert_ok(call.offer(sdp(CALLER, caller.port, (0, 8, 101)), options))
+        answer = assert_ok(call.answer(sdp(CALLEE, callee.port, (0, 101), answer_ptime)))
+        assert Sdp(offer["sdp"]).medias[0].formats == ["0", "8", "101"]
+        assert Sdp(answer["sdp"]).medias[0].formats == ["0", "101"]
+        send_paced((caller, Sdp(answer["sdp"]).media_address(), g711_frames(0, 20, 0x7171, 300), 20),
+                   (callee, Sdp(offer["sdp"]).media_address(), g711_frames(0, answer_ptime or 20, 0x7272, 800),
+                    answer_ptime or 20))
+        expected_forward = PACKETS * 20 // to_answerer
+        expected_backward = PACKETS * (answer_ptime or 20) // to_offerer
+        forward = received(callee, expected_forward)
+        backward = received(caller, expected_backward)
+        assert len(forward) >= expected_forward - 1 and len(backward) >= expected_backward - 1, \
+            (len(forward), len(backward))
+        assert_packetised(forward, 0, 8 * to_answerer, 8 * to_answerer)
+        assert_packetised(backward, 0, 8 * to_offerer, 8 * to_offerer)
+        for packets in (forward, backward):
+            share = tone_share(g711_samples(packets, 0)[200:], 8000)
+            assert share > 0.9, "1 kHz share %.3f" % share
+        call.delete()
+    finally:
+        caller.close()
+        callee.close()
