@@ -263,6 +263,34 @@ static void add_codec(struct media_transcode *state, unsigned int pt, const char
 		g_strlcat(added->rtpmap, " 0-15", sizeof(added->rtpmap));
 }
 
+/* Whether an offered payload type stays in an offer that engages the transcoder: what this
+ * build decodes and encodes, telephone-event and CN, and G.729 (10.5 encodes it with bcg729;
+ * here it is relayed as offered when the answerer picks it). */
+static bool kept_when_transcoding(const struct codec_list *offered, unsigned int payload_type)
+{
+	for (unsigned int i = 0; i < offered->count; i++) {
+		const struct codec *codec = &offered->codecs[i];
+		if (codec->payload_type != payload_type)
+			continue;
+		return is_auxiliary(codec) || transcodable(codec) || !strcasecmp(codec->name, "G729")
+			|| !strcasecmp(codec->name, "G729a");
+	}
+	return true;
+}
+
+/* Whether the negotiated formats keep an audio codec of the offer once stripped. */
+static bool has_kept_codec(const struct codec_list *offered, const char *formats)
+{
+	for (const char *cursor = formats; *cursor; cursor += strcspn(cursor, " "), cursor += *cursor == ' ') {
+		unsigned int pt = (unsigned int) strtoul(cursor, NULL, 10);
+		for (unsigned int i = 0; i < offered->count; i++)
+			if (offered->codecs[i].payload_type == pt && !is_auxiliary(&offered->codecs[i])
+			    && kept_when_transcoding(offered, pt))
+				return true;
+	}
+	return false;
+}
+
 int media_transcode_offer(const struct codec_list *offered, const struct codec_options *options,
 		struct media *answerer_media, char *formats, size_t size, const char **rtpmaps)
 {
@@ -327,21 +355,35 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 				add_codec(state, dtmf_pt, "telephone-event", addable[index].clock, 1);
 		}
 	}
-	if (!state->added_count && !forced)
+	/* as 10.5: once the offer engages the transcoder (a codec added, or ptime), the offer's
+	 * codecs it cannot both decode and encode go, unless none of the offer's own would be left */
+	bool strip = (state->added_count || state->repacketise) && has_kept_codec(offered, formats);
+	bool stripped = false;
+	if (strip)
+		for (const char *cursor = formats; *cursor; cursor += strcspn(cursor, " "), cursor += *cursor == ' ')
+			stripped |= !kept_when_transcoding(offered, (unsigned int) strtoul(cursor, NULL, 10));
+	if (!state->added_count && !forced && !stripped)
 		return 0;
+	if (!leg)
+		return 0;   /* ptime alone on an offer without a codec we transcode: nothing to strip for */
 	codec_copy(&state->leg, leg);
 	state->leg_dtmf_set = offered_dtmf != NULL;
 	if (offered_dtmf)
 		codec_copy(&state->leg_dtmf, offered_dtmf);
 	state->forced = forced;
 	state->force_dtmf = forced && !accepted;
-	if (!state->added_count)
+	if (!state->added_count && !stripped)
 		return 0;   /* the offer goes out as negotiated; the answer is forced to the leg codec */
 	/* as 10.5: the added codecs go before the offer's first telephone-event or CN */
 	char audio[256], rest[256], added[64];
 	audio[0] = rest[0] = added[0] = '\0';
 	for (const char *cursor = formats; *cursor; ) {
 		unsigned int pt = (unsigned int) strtoul(cursor, NULL, 10);
+		if (strip && !kept_when_transcoding(offered, pt)) {
+			cursor += strcspn(cursor, " ");
+			cursor += *cursor == ' ';
+			continue;
+		}
 		bool auxiliary = false;
 		for (unsigned int i = 0; i < offered->count; i++)
 			if (offered->codecs[i].payload_type == pt)
@@ -359,7 +401,8 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 		rtpmaps[a] = state->added[a].rtpmap;
 	}
 	rtpmaps[state->added_count] = NULL;
-	int written = snprintf(formats, size, "%s%s%s%s%s", audio, audio[0] ? " " : "", added, rest[0] ? " " : "", rest);
+	int written = snprintf(formats, size, "%s%s%s%s%s", audio, audio[0] && added[0] ? " " : "", added,
+			       (audio[0] || added[0]) && rest[0] ? " " : "", rest);
 	if (written < 0 || (size_t) written >= size)
 		return -ENOSPC;
 	state->offered = true;

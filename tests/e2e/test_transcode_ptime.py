@@ -309,3 +309,41 @@ def test_ptime_alone_repacketises_the_codec_both_sides_have(rtpengine, options, 
     finally:
         caller.close()
         callee.close()
+
+
+# ---- what an offer that engages the transcoder keeps (as 10.5) -----------------------------
+
+STRIP_MAPS = {0: "PCMU/8000", 8: "PCMA/8000", 18: "G729/8000", 97: "AMR/8000", 98: "AMR-WB/16000",
+              99: "iLBC/8000", 100: "foo/8000", 101: "telephone-event/8000"}
+
+
+@pytest.mark.parametrize("offered, options, offer_formats", [
+    # a codec added: what the transcoder cannot decode and encode goes (AMR: decode only)
+    ("0 97 101", {"codec": {"transcode": ["PCMA"]}}, "0 8 101"),
+    ("97 0 101", {"codec": {"transcode": ["PCMA"]}}, "0 8 101"),
+    ("0 98 101", {"codec": {"transcode": ["G722"]}}, "0 9 101"),
+    ("0 99 101", {"codec": {"transcode": ["PCMA"]}}, "0 8 101"),
+    ("0 97 100 101", {"codec": {"transcode": ["opus"]}}, "0 96 98 101"),
+    ("0 97", {"codec": {"transcode": ["telephone-event"]}}, "0 96"),
+    # G.729 stays (10.5 encodes it; here it is relayed when the answerer picks it)
+    ("0 18 101", {"codec": {"transcode": ["PCMA"]}}, "0 18 8 101"),
+    # ptime alone engages the transcoder too
+    ("0 97 101", {"ptime": 30}, "0 101"),
+    # nothing added: nothing stripped
+    ("0 97 8 101", {"codec": {"transcode": ["PCMA"]}}, "0 97 8 101"),
+    ("0 97 101", {"flags": ["always-transcode"]}, "0 97 101"),
+    ("0 97 101", {"codec": {"accept": ["PCMU"]}}, "0 97 101"),
+    ("0 97 101", {"codec": {"transcode": ["telephone-event"]}}, "0 97 101"),
+], ids=["amr", "amr-first", "amr-wb", "ilbc", "unknown-opus", "dtmf-added", "g729-kept", "ptime",
+        "present", "always-transcode", "accept", "dtmf-present"])
+def test_offer_engaging_the_transcoder_strips_what_it_cannot_handle(rtpengine, offered, options, offer_formats):
+    text = ("v=0\r\no=- 1 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\nm=audio 30000 RTP/AVP %s\r\n"
+            % (CALLER, CALLER, offered))
+    text += "".join("a=rtpmap:%s %s\r\n" % (pt, STRIP_MAPS[int(pt)]) for pt in offered.split())
+    call = Call(rtpengine)
+    offer = assert_ok(call.offer(text + "a=sendrecv\r\n", options))
+    assert Sdp(offer["sdp"]).medias[0].formats == offer_formats.split(), offer["sdp"]
+    # the stripped codecs' attributes go with them
+    for pt in set(offered.split()) - set(offer_formats.split()):
+        assert "a=rtpmap:%s " % pt not in offer["sdp"], offer["sdp"]
+    call.delete()
