@@ -367,9 +367,15 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 	if (!leg)
 		return 0;   /* ptime alone on an offer without a codec we transcode: nothing to strip for */
 	codec_copy(&state->leg, leg);
-	state->leg_dtmf_set = offered_dtmf != NULL;
-	if (offered_dtmf)
-		codec_copy(&state->leg_dtmf, offered_dtmf);
+	/* RFC 4733 section 2.1: the leg's events run at its clock; one at another clock (8 kHz
+	 * events beside Opus) is not the leg's, and 10.5 leaves it out of the offerer's answer */
+	const struct codec *leg_dtmf = NULL;
+	for (unsigned int i = 0; i < offered->count && !leg_dtmf; i++)
+		if (!strcasecmp(offered->codecs[i].name, "telephone-event") && offered->codecs[i].clock_rate == leg->clock_rate)
+			leg_dtmf = &offered->codecs[i];
+	state->leg_dtmf_set = leg_dtmf != NULL;
+	if (leg_dtmf)
+		codec_copy(&state->leg_dtmf, leg_dtmf);
 	state->forced = forced;
 	state->force_dtmf = forced && !accepted;
 	if (!state->added_count && !stripped)

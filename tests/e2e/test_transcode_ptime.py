@@ -221,7 +221,9 @@ def sdp_with(address, port, payload_types):
     ((0, 101), ["G722", "PCMA"], (9, 8, 101), "0 9 8 101", "0 101"),
     # Opus added; PCMU of the offer accepted too, and the offer's 8 kHz telephone-event with it
     ((8, 0, 101), ["opus"], (96, 0, 101), "8 0 96 97 101", "8 0 101"),
-], ids=["offered-pcma", "added-pcma", "opus-and-pcmu"])
+    # 8 kHz telephone-event beside Opus is not the Opus leg's (RFC 4733 section 2.1)
+    ((96, 101), ["PCMU"], (0, 101), "96 0 101", "96"),
+], ids=["offered-pcma", "added-pcma", "opus-and-pcmu", "opus-with-8k-events"])
 def test_answer_lists_the_answerers_other_offered_codecs(rtpengine, offered, transcode, answered, offer_formats,
                                                          answer_formats):
     call = Call(rtpengine)
