@@ -51,6 +51,7 @@ struct codec_options {
 	 * transcoded codecs the spec matches (media_transcode.h); the SDP does not change */
 	struct codec_names set;
 	bool always_transcode;
+	bool inject_dtmf;               /* inject-DTMF: through the engine even with one codec (media_transcode.h) */
 	bool single_codec;
 	long long ptime, ptime_reverse;   /* 0 = not given */
 };
