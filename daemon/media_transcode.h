@@ -11,6 +11,12 @@
  * inject-DTMF in the offer (as 10.5) keeps chains even when the answerer picked the leg codec
  * itself (decode and encode of one codec), so that play DTMF can reach the stream. Chains
  * towards a side whose answer has CN replace silent frames by CN with --silence-detect.
+ * As 10.5 (each measured against it): an offer that adds a codec or asks for a ptime loses the
+ * codecs this build cannot decode and encode (G.729 kept); the offerer's answer also lists the
+ * answerer's other codecs that the offer had (its chain decodes them too, the answerer's pass
+ * untouched); each chain's output has the ptime its receiver gets (media_transcode_answer());
+ * ptime alone repacketises the answerer's pick through a chain into the same codec; codec set's
+ * bit rates reach the encoders.
  *
  * Threads: everything here runs on the control thread; media_transcode_publish() runs under
  * the call's lock (publish()), media_transcode_release() after it, freeing replaced chains
