@@ -47,6 +47,9 @@ struct codec_options {
 	/* transcoding (media_transcode.h): the offer's codec the offerer's leg keeps whatever the
 	 * answerer picks; always-transcode: the offer's first codec this build transcodes */
 	struct codec_names accept;
+	/* codec set ("opus/48000/2/16000": name/clock/channels/bit rate): encoder options of the
+	 * transcoded codecs the spec matches (media_transcode.h); the SDP does not change */
+	struct codec_names set;
 	bool always_transcode;
 	bool inject_dtmf;               /* inject-DTMF: through the engine even with one codec (media_transcode.h) */
 	bool single_codec;

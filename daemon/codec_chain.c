@@ -14,6 +14,7 @@
 #include <libavutil/opt.h>
 #include <libswresample/swresample.h>
 
+#include "amr_payload.h"
 #include "dtmf_detect.h"
 #include "rtp_header.h"
 
@@ -39,25 +40,30 @@ struct codec_def {
 	unsigned int default_ptime;     /* ms; 0 = 20 (G.723.1 frames are 30 ms) */
 	int bit_rate;                   /* encoder's, 0 = libavcodec's default */
 	int block_align;                /* decoder's frame size in bytes, 0 = not needed */
+	int amr;                        /* RFC 4867 payload: 0 no, 1 AMR, 2 AMR-WB (amr_payload.h) */
 };
 
 static const struct codec_def codec_defs[] = {
-	{ "PCMU", METHOD_ULAW, 8000, 0, { NULL }, { NULL }, 0, 0, 0 },
-	{ "PCMA", METHOD_ALAW, 8000, 0, { NULL }, { NULL }, 0, 0, 0 },
-	{ "L16", METHOD_L16, 44100, 0, { NULL }, { NULL }, 0, 0, 0 },
-	{ "G722", METHOD_LIBAV, 8000, 16000, { "g722" }, { "g722" }, 0, 0, 0 },
+	{ "PCMU", METHOD_ULAW, 8000, 0, { NULL }, { NULL }, 0, 0, 0, 0 },
+	{ "PCMA", METHOD_ALAW, 8000, 0, { NULL }, { NULL }, 0, 0, 0, 0 },
+	{ "L16", METHOD_L16, 44100, 0, { NULL }, { NULL }, 0, 0, 0, 0 },
+	{ "G722", METHOD_LIBAV, 8000, 16000, { "g722" }, { "g722" }, 0, 0, 0, 0 },
 	/* the native "opus" encoder is experimental in FFmpeg 5.1: libopus only */
-	{ "opus", METHOD_LIBAV, 48000, 48000, { "opus", "libopus" }, { "libopus" }, 0, 0, 0 },
-	{ "G729", METHOD_LIBAV, 8000, 8000, { "g729" }, { NULL }, 0, 0, 0 },
+	{ "opus", METHOD_LIBAV, 48000, 48000, { "opus", "libopus" }, { "libopus" }, 0, 0, 0, 0 },
+	{ "G729", METHOD_LIBAV, 8000, 8000, { "g729" }, { NULL }, 0, 0, 0, 0 },
 	/* RFC 3551 section 4.5.8: one 33-byte frame per 20 ms (libgsm; FFmpeg's own decodes too) */
-	{ "GSM", METHOD_LIBAV, 8000, 8000, { "libgsm", "gsm" }, { "libgsm" }, 0, 0, 0 },
+	{ "GSM", METHOD_LIBAV, 8000, 8000, { "libgsm", "gsm" }, { "libgsm" }, 0, 0, 0, 0 },
 	/* RFC 3551 section 4.5.3: 30 ms frames, 24 bytes at 6.3 kbit/s (the encoder's only rate) */
-	{ "G723", METHOD_LIBAV, 8000, 8000, { "g723_1" }, { "g723_1" }, 30, 6300, 0 },
+	{ "G723", METHOD_LIBAV, 8000, 8000, { "g723_1" }, { "g723_1" }, 30, 6300, 0, 0 },
 	/* RFC 5574: narrowband at 8000 (libspeex; its mode follows the sample rate) */
-	{ "speex", METHOD_LIBAV, 8000, 0, { "libspeex", "speex" }, { "libspeex" }, 0, 0, 0 },
+	{ "speex", METHOD_LIBAV, 8000, 0, { "libspeex", "speex" }, { "libspeex" }, 0, 0, 0, 0 },
 	/* RFC 3952: decoded only (FFmpeg has no iLBC encoder); 30 ms mode, 50-byte frames, the
 	 * default of RFC 3952 section 5 */
-	{ "iLBC", METHOD_LIBAV, 8000, 8000, { "ilbc" }, { NULL }, 30, 0, 50 },
+	{ "iLBC", METHOD_LIBAV, 8000, 8000, { "ilbc" }, { NULL }, 30, 0, 50, 0 },
+	/* RFC 4867: decoded only (Debian's libavcodec has no AMR encoder); payloads are turned
+	 * into the storage frames its decoders read (amr_payload.h) */
+	{ "AMR", METHOD_LIBAV, 8000, 8000, { "amrnb" }, { NULL }, 0, 0, 0, 1 },
+	{ "AMR-WB", METHOD_LIBAV, 16000, 16000, { "amrwb" }, { NULL }, 0, 0, 0, 2 },
 };
 
 struct jitter_slot {
@@ -83,16 +89,21 @@ struct codec_side {
 	unsigned int channels;
 	uint8_t payload_type;
 	AVCodecContext *av;
+	struct amr_payload_format amr;  /* def->amr: the fmtp's payload format */
 };
 
 struct codec_chain {
 	struct codec_side in, out;
+	unsigned int alternate_count;
+	struct codec_side alternates[CODEC_CHAIN_MAX_ALTERNATES];   /* decoded like in */
+	uint64_t passthrough[2];
 	int in_dtmf_pt, out_dtmf_pt;
 	unsigned int in_dtmf_clock, out_dtmf_clock;
 	unsigned int frame_samples;     /* output samples per packet (ptime) */
 	unsigned int reorder_depth;
 
 	/* decoding */
+	uint8_t amr_storage[AMR_MAX_FRAMES * 64];   /* a payload's AMR frames as storage frames */
 	AVPacket *packet;
 	AVFrame *decoded;
 	int16_t *scratch;               /* table decoders' PCM, DECODE_SCRATCH_SAMPLES */
@@ -287,11 +298,6 @@ void codec_chain_print_codecs(FILE *out)
 		fprintf(out, "%20s: %s\n", def->name, what);
 	}
 	fprintf(out, "%20s: %s\n", "telephone-event", "passed through transcoding (RFC 4733, timestamps rescaled)");
-	/* listed so an operator sees they are known but only relayed as offered: libavcodec decodes
-	 * AMR storage frames, not RFC 4867 payloads (10.5 depacketises and decodes them) */
-	static const char *const relayed_only[] = { "AMR", "AMR-WB" };
-	for (size_t i = 0; i < sizeof(relayed_only) / sizeof(relayed_only[0]); i++)
-		fprintf(out, "%20s: not transcoded by this build (relayed as offered)\n", relayed_only[i]);
 }
 
 /* ---- set-up ---- */
@@ -314,6 +320,10 @@ static int side_init(struct codec_side *side, const struct codec_chain_format *f
 	}
 	if (side->def->method != METHOD_LIBAV)
 		return 0;
+	if (side->def->amr && !encode && amr_payload_format_parse(format->fmtp, side->def->amr == 2, &side->amr) < 0) {
+		*reason = "AMR interleaving or robust sorting (RFC 4867 section 8.1) is not supported";
+		return -ENOTSUP;
+	}
 	const AVCodec *codec = libav_find(side->def, encode);
 	if (!codec) {
 		*reason = encode ? "libavcodec has no encoder for the output codec"
@@ -328,6 +338,8 @@ static int side_init(struct codec_side *side, const struct codec_chain_format *f
 	side->av->sample_rate = (int)side->rate;
 	if (side->def->bit_rate && encode)
 		side->av->bit_rate = side->def->bit_rate;
+	if (format->bit_rate > 0 && encode)
+		side->av->bit_rate = format->bit_rate;   /* codec set (media_transcode.h) */
 	if (side->def->block_align && !encode)
 		side->av->block_align = side->def->block_align;
 	/* Opus decodes to the SDP's channel count (RFC 7587: always /2 in SDP); we encode mono */
@@ -337,7 +349,7 @@ static int side_init(struct codec_side *side, const struct codec_chain_format *f
 		side->av->sample_fmt = AV_SAMPLE_FMT_S16;
 		side->av->time_base = (AVRational){ 1, (int)side->rate };
 		if (!strcmp(side->def->name, "opus")) {
-			side->av->bit_rate = 32000;
+			side->av->bit_rate = format->bit_rate > 0 ? format->bit_rate : 32000;
 			/* complexity 5 costs about half of FFmpeg's default 10; application "audio"
 			 * (CELT) keeps the waveform: "voip" cost more here and correlated 0.88 instead
 			 * of 0.99 with the input (test_codec_chain -m perf, test_transcode.py) */
@@ -381,6 +393,8 @@ void codec_chain_free(struct codec_chain *chain)
 	if (!chain)
 		return;
 	avcodec_free_context(&chain->in.av);
+	for (unsigned int i = 0; i < chain->alternate_count; i++)
+		avcodec_free_context(&chain->alternates[i].av);
 	avcodec_free_context(&chain->out.av);
 	av_packet_free(&chain->packet);
 	av_packet_free(&chain->encoded);
@@ -412,6 +426,20 @@ struct codec_chain *codec_chain_new(const struct codec_chain_config *config, con
 	if (side_init(&chain->in, &config->input, false, ptime, 0, reason) < 0 ||
 	    side_init(&chain->out, &config->output, true, ptime, chain->in.rate, reason) < 0)
 		goto fail;
+	if (config->alternate_count > CODEC_CHAIN_MAX_ALTERNATES) {
+		*reason = "too many alternate input codecs";
+		goto fail;
+	}
+	for (unsigned int i = 0; i < config->alternate_count; i++) {
+		chain->alternate_count = i + 1;
+		if (side_init(&chain->alternates[i], &config->alternates[i], false, ptime, 0, reason) < 0)
+			goto fail;
+		if (chain->alternates[i].clock != chain->in.clock) {
+			*reason = "an alternate input codec at another RTP clock";
+			goto fail;
+		}
+	}
+	memcpy(chain->passthrough, config->passthrough, sizeof(chain->passthrough));
 	chain->in_dtmf_pt = config->input_dtmf_pt;
 	chain->out_dtmf_pt = config->output_dtmf_pt;
 	chain->in_dtmf_clock = config->input_dtmf_clock ? config->input_dtmf_clock : 8000;
@@ -825,13 +853,27 @@ static int fifo_append(struct codec_chain *chain, const uint8_t **data, int samp
 	return 0;
 }
 
-/* Decode a payload into the FIFO; the number of input samples (at the input's PCM rate). */
-static int decode_payload(struct codec_chain *chain, const uint8_t *payload, size_t length)
+static int decode_libav(struct codec_chain *chain, struct codec_side *side, const uint8_t *payload, size_t length);
+
+/* Table decoders' PCM is S16 mono at the side's rate: the resampler must expect that (it was
+ * set up for another input codec's format when the sender switched codecs). */
+static int swr_expect_s16(struct codec_chain *chain, const struct codec_side *side)
 {
-	switch (chain->in.def->method) {
+	if (chain->swr_format == AV_SAMPLE_FMT_S16 && chain->swr_rate == (int)side->rate && chain->swr_channels == 1)
+		return 0;
+	return swr_setup(chain, AV_SAMPLE_FMT_S16, (int)side->rate, 1);
+}
+
+/* Decode a payload into the FIFO; the number of input samples (at the side's PCM rate). */
+static int decode_payload(struct codec_chain *chain, struct codec_side *side, const uint8_t *payload,
+			  size_t length)
+{
+	if (side->def->method != METHOD_LIBAV && swr_expect_s16(chain, side) < 0)
+		return -EPROTO;
+	switch (side->def->method) {
 	case METHOD_ULAW:
 	case METHOD_ALAW: {
-		const int16_t *table = chain->in.def->method == METHOD_ULAW ? ulaw_decode_table : alaw_decode_table;
+		const int16_t *table = side->def->method == METHOD_ULAW ? ulaw_decode_table : alaw_decode_table;
 		size_t samples = length < DECODE_SCRATCH_SAMPLES ? length : DECODE_SCRATCH_SAMPLES;
 		for (size_t i = 0; i < samples; i++)
 			chain->scratch[i] = table[payload[i]];
@@ -850,13 +892,35 @@ static int decode_payload(struct codec_chain *chain, const uint8_t *payload, siz
 	case METHOD_LIBAV:
 		break;
 	}
+	if (side->def->amr) {
+		/* RFC 4867: one storage frame per decoder call */
+		struct amr_frame frames[AMR_MAX_FRAMES];
+		int count = amr_depacketise(&side->amr, payload, length, chain->amr_storage,
+					    sizeof(chain->amr_storage), frames);
+		if (count < 0)
+			return -EPROTO;
+		int total = 0;
+		for (int i = 0; i < count; i++) {
+			int samples = decode_libav(chain, side, chain->amr_storage + frames[i].offset, frames[i].length);
+			if (samples < 0)
+				return samples;
+			total += samples;
+		}
+		return total;
+	}
+	return decode_libav(chain, side, payload, length);
+}
+
+/* One packet through the libavcodec decoder into the FIFO; input samples as decode_payload(). */
+static int decode_libav(struct codec_chain *chain, struct codec_side *side, const uint8_t *payload, size_t length)
+{
 	/* libavcodec reads the packet without owning it (no copy, no allocation) */
 	chain->packet->data = (uint8_t *)payload;
 	chain->packet->size = (int)length;
-	if (avcodec_send_packet(chain->in.av, chain->packet) < 0)
+	if (avcodec_send_packet(side->av, chain->packet) < 0)
 		return -EPROTO;
 	int total = 0;
-	while (avcodec_receive_frame(chain->in.av, chain->decoded) == 0) {
+	while (avcodec_receive_frame(side->av, chain->decoded) == 0) {
 		AVFrame *frame = chain->decoded;
 		if (frame->format != chain->swr_format || frame->sample_rate != chain->swr_rate ||
 		    frame->ch_layout.nb_channels != chain->swr_channels) {
@@ -867,7 +931,7 @@ static int decode_payload(struct codec_chain *chain, const uint8_t *payload, siz
 		}
 		int rc = fifo_append(chain, (const uint8_t **)frame->extended_data, frame->nb_samples);
 		/* count in the input's nominal rate (Opus always decodes at 48 kHz here) */
-		total += (int)((int64_t)frame->nb_samples * (int64_t)chain->in.rate / frame->sample_rate);
+		total += (int)((int64_t)frame->nb_samples * (int64_t)side->rate / frame->sample_rate);
 		av_frame_unref(frame);
 		if (rc < 0)
 			return rc;
@@ -875,9 +939,9 @@ static int decode_payload(struct codec_chain *chain, const uint8_t *payload, siz
 	return total;
 }
 
-static uint32_t in_ts_step(const struct codec_chain *chain, int samples)
+static uint32_t in_ts_step(const struct codec_side *side, int samples)
 {
-	return (uint32_t)((uint64_t)samples * chain->in.clock / chain->in.rate);
+	return (uint32_t)((uint64_t)samples * side->clock / side->rate);
 }
 
 /* A packet's timestamp against the one expected: fill or skip the gap (see the header). */
@@ -992,15 +1056,18 @@ static void process_packet(struct codec_chain *chain, const uint8_t *packet, siz
 		chain->expected_in_ts += (uint32_t)((uint64_t)frame * chain->in.clock / chain->out.rate);
 		return;
 	}
-	if (rtp.payload_type != chain->in.payload_type)
+	struct codec_side *side = &chain->in;
+	for (unsigned int i = 0; rtp.payload_type != side->payload_type && i < chain->alternate_count; i++)
+		side = &chain->alternates[i];
+	if (rtp.payload_type != side->payload_type)
 		return;  /* a codec this chain was not built for: its gap is filled later */
 	align_timing(chain, &rtp);
-	int samples = decode_payload(chain, packet + rtp.header_length, rtp.payload_length);
+	int samples = decode_payload(chain, side, packet + rtp.header_length, rtp.payload_length);
 	if (samples < 0) {
 		chain->stats.decode_errors++;
 		return;
 	}
-	chain->expected_in_ts += in_ts_step(chain, samples);
+	chain->expected_in_ts += in_ts_step(side, samples);
 }
 
 static struct jitter_slot *slot_find(struct codec_chain *chain, uint16_t sequence)
@@ -1036,6 +1103,11 @@ static void release_oldest(struct codec_chain *chain)
 	chain->stats.lost += (uint16_t)(oldest->sequence - chain->expected_seq);
 	chain->expected_seq = oldest->sequence;
 	drain_in_order(chain);
+}
+
+bool codec_chain_passes(const struct codec_chain *chain, unsigned int payload_type)
+{
+	return payload_type < 128 && (chain->passthrough[payload_type / 64] >> (payload_type % 64) & 1);
 }
 
 int codec_chain_push(struct codec_chain *chain, const uint8_t *packet, size_t length)

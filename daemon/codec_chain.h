@@ -56,15 +56,25 @@
 /* One side of a chain: a codec as SDP's rtpmap/fmtp describe it. */
 struct codec_chain_format {
 	const char *encoding;           /* "PCMU", "PCMA", "G722", "opus", "L16", "GSM", "G723", "speex",
-	                                 * "G729" and "iLBC" (decoded only); any case */
+	                                 * "G729", "iLBC", "AMR" and "AMR-WB" (decoded only); any case */
 	unsigned int clock_rate;        /* RTP clock; 0 = the codec's usual one */
 	unsigned int channels;          /* 0 = 1 */
-	const char *fmtp;               /* may be NULL; not interpreted yet */
+	const char *fmtp;               /* may be NULL; AMR's octet-align (RFC 4867 section 8.1) */
 	uint8_t payload_type;
+	int bit_rate;                   /* output: encoder bits/s (ng `codec set`), 0 = the default */
 };
+
+#define CODEC_CHAIN_MAX_ALTERNATES 4
 
 struct codec_chain_config {
 	struct codec_chain_format input, output;
+	/* more codecs the sender may use instead of input (an answer listing several, as 10.5):
+	 * decoded into the same output; each at the input's RTP clock */
+	unsigned int alternate_count;
+	struct codec_chain_format alternates[CODEC_CHAIN_MAX_ALTERNATES];
+	/* payload types the receiver takes as they are (bit n = payload type n): never pushed into
+	 * the chain (codec_chain_passes()), the relay forwards them untouched */
+	uint64_t passthrough[2];
 	unsigned int output_ptime_ms;   /* 0 = the output codec's usual one (20, G.723.1 30) */
 	int input_dtmf_pt;              /* telephone-event payload type in, -1 = none */
 	int output_dtmf_pt;             /* ... out, -1 = events are dropped */
@@ -111,6 +121,9 @@ void codec_chain_print_codecs(FILE *out);
 /* NULL with *reason (static text) when a codec is unknown or the library lacks it. */
 struct codec_chain *codec_chain_new(const struct codec_chain_config *config, const char **reason);
 void codec_chain_free(struct codec_chain *chain);
+
+/* Whether packets of this payload type bypass the chain (config.passthrough). */
+bool codec_chain_passes(const struct codec_chain *chain, unsigned int payload_type);
 
 /* Feed one RTP packet (plain, after SRTP). Returns how many output packets are now queued, or a
  * negative errno (the packet is dropped). */

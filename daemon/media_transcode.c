@@ -21,10 +21,27 @@ struct transcode_codec {
 	char name[32];
 	unsigned int clock, channels;
 	char rtpmap[64];                /* "96 opus/48000/2" */
+	char fmtp[128];                 /* the SDP's a=fmtp value ("octet-align=1"), "" if none */
 };
+
+/* One `codec set` spec of the offer: encoder options for a transcoded codec it matches. */
+struct codec_setting {
+	char name[32];
+	unsigned int clock, channels;   /* 0 = any */
+	int bit_rate;
+};
+
+#define CODEC_SETTINGS_MAX 8
 
 struct media_transcode {
 	/* on the answerer's media, from the offer */
+	/* ptime towards each side (ng ptime, ptime-reverse; 0 = not given), see chain_ptime() */
+	unsigned int ptime_to_answerer, ptime_to_offerer;
+	/* ptime or ptime-reverse given: as 10.5, the codec the answerer picks from the offer is
+	 * repacketised too (decoded and encoded again in the other frame size) */
+	bool repacketise;
+	unsigned int settings_count;
+	struct codec_setting settings[CODEC_SETTINGS_MAX];
 	bool offered;                   /* codecs were added to the last offer */
 	/* codec-accept or always-transcode in the last offer: the leg codec holds whatever the
 	 * answerer picks, added codec or not */
@@ -37,6 +54,7 @@ struct media_transcode {
 	struct transcode_codec leg_dtmf;
 	unsigned int added_count;
 	struct transcode_codec added[MEDIA_TRANSCODE_ADDED * 2];   /* codecs and their telephone-events */
+	struct codec_payload_set offer_payload_types;   /* the offer's own, before we added any */
 	/* answer-time outcome, for the rtpmaps the offerer's answer carries */
 	char answer_rtpmaps[2][64];
 	/* on each side's media: the chain its RTP stream's packets go through */
@@ -171,10 +189,47 @@ static void codec_copy(struct transcode_codec *out, const struct codec *codec)
 	g_strlcpy(out->name, codec->name, sizeof(out->name));
 	out->clock = codec->clock_rate;
 	out->channels = codec->channels ? codec->channels : 1;
+	g_strlcpy(out->fmtp, codec->format_parameters ? codec->format_parameters : "", sizeof(out->fmtp));
 	if (out->channels > 1)
 		snprintf(out->rtpmap, sizeof(out->rtpmap), "%u %s/%u/%u", out->payload_type, out->name, out->clock, out->channels);
 	else
 		snprintf(out->rtpmap, sizeof(out->rtpmap), "%u %s/%u", out->payload_type, out->name, out->clock);
+}
+
+/* "name/clock/channels/bit rate[/...]" (10.5's codec spec; ptime and fmtp fields after the bit
+ * rate are not applied); false when it names no bit rate. */
+static bool parse_setting(const char *spec, struct codec_setting *setting)
+{
+	*setting = (struct codec_setting) { .channels = 0 };
+	char copy[128];
+	g_strlcpy(copy, spec, sizeof(copy));
+	char *fields[4] = { NULL };
+	char *cursor = copy;
+	for (int i = 0; i < 4 && cursor; i++) {
+		fields[i] = cursor;
+		cursor = strchr(cursor, '/');
+		if (cursor)
+			*cursor++ = '\0';
+	}
+	if (!fields[0][0] || !fields[3] || !fields[3][0])
+		return false;
+	g_strlcpy(setting->name, fields[0], sizeof(setting->name));
+	setting->clock = fields[1] ? (unsigned int) strtoul(fields[1], NULL, 10) : 0;
+	setting->channels = fields[2] ? (unsigned int) strtoul(fields[2], NULL, 10) : 0;
+	setting->bit_rate = (int) strtol(fields[3], NULL, 10);
+	return setting->bit_rate > 0;
+}
+
+/* The bit rate codec set gives the encoder of codec, 0 = its default. */
+static int setting_bit_rate(const struct media_transcode *state, const struct transcode_codec *codec)
+{
+	for (unsigned int i = 0; i < state->settings_count; i++) {
+		const struct codec_setting *setting = &state->settings[i];
+		if (!strcasecmp(setting->name, codec->name) && (!setting->clock || setting->clock == codec->clock)
+		    && (!setting->channels || setting->channels == codec->channels))
+			return setting->bit_rate;
+	}
+	return 0;
 }
 
 int media_transcode_offer_check(const struct codec_list *offered, const struct codec_options *options,
@@ -221,6 +276,34 @@ static void add_codec(struct media_transcode *state, unsigned int pt, const char
 		g_strlcat(added->rtpmap, " 0-15", sizeof(added->rtpmap));
 }
 
+/* Whether an offered payload type stays in an offer that engages the transcoder: what this
+ * build decodes and encodes, telephone-event and CN, and G.729 (10.5 encodes it with bcg729;
+ * here it is relayed as offered when the answerer picks it). */
+static bool kept_when_transcoding(const struct codec_list *offered, unsigned int payload_type)
+{
+	for (unsigned int i = 0; i < offered->count; i++) {
+		const struct codec *codec = &offered->codecs[i];
+		if (codec->payload_type != payload_type)
+			continue;
+		return is_auxiliary(codec) || transcodable(codec) || !strcasecmp(codec->name, "G729")
+			|| !strcasecmp(codec->name, "G729a");
+	}
+	return true;
+}
+
+/* Whether the negotiated formats keep an audio codec of the offer once stripped. */
+static bool has_kept_codec(const struct codec_list *offered, const char *formats)
+{
+	for (const char *cursor = formats; *cursor; cursor += strcspn(cursor, " "), cursor += *cursor == ' ') {
+		unsigned int pt = (unsigned int) strtoul(cursor, NULL, 10);
+		for (unsigned int i = 0; i < offered->count; i++)
+			if (offered->codecs[i].payload_type == pt && !is_auxiliary(&offered->codecs[i])
+			    && kept_when_transcoding(offered, pt))
+				return true;
+	}
+	return false;
+}
+
 int media_transcode_offer(const struct codec_list *offered, const struct codec_options *options,
 		struct media *answerer_media, char *formats, size_t size, const char **rtpmaps)
 {
@@ -230,6 +313,19 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 	state->force_dtmf = false;
 	state->added_count = 0;
 	rtpmaps[0] = NULL;
+	/* as 10.5: ptime is sent towards the answerer, ptime-reverse towards the offerer, whatever
+	 * the answer says (see chain_ptime()) */
+	state->ptime_to_answerer = options->ptime > 0 && options->ptime <= 120 ? (unsigned int) options->ptime : 0;
+	state->ptime_to_offerer = options->ptime_reverse > 0 && options->ptime_reverse <= 120
+		? (unsigned int) options->ptime_reverse : 0;
+	state->repacketise = state->ptime_to_answerer || state->ptime_to_offerer;
+	memset(&state->offer_payload_types, 0, sizeof(state->offer_payload_types));
+	for (unsigned int i = 0; i < offered->count; i++)
+		codec_payload_set_add(&state->offer_payload_types, offered->codecs[i].payload_type);
+	state->settings_count = 0;
+	for (unsigned int n = 0; n < options->set.count && state->settings_count < CODEC_SETTINGS_MAX; n++)
+		if (parse_setting(options->set.names[n], &state->settings[state->settings_count]))
+			state->settings_count++;
 	/* as 10.5: codec-accept names the leg codec, else always-transcode takes the offer's first */
 	const struct codec *accepted = accepted_codec(offered, &options->accept);
 	const struct codec *leg = accepted ? accepted : leg_codec(offered);
@@ -273,23 +369,43 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 				add_codec(state, dtmf_pt, "telephone-event", addable[index].clock, 1);
 		}
 	}
-	if (!state->added_count && !forced)
+	/* as 10.5: once the offer engages the transcoder (a codec added, or ptime), the offer's
+	 * codecs it cannot both decode and encode go, unless none of the offer's own would be left */
+	bool strip = (state->added_count || state->repacketise) && has_kept_codec(offered, formats);
+	bool stripped = false;
+	if (strip)
+		for (const char *cursor = formats; *cursor; cursor += strcspn(cursor, " "), cursor += *cursor == ' ')
+			stripped |= !kept_when_transcoding(offered, (unsigned int) strtoul(cursor, NULL, 10));
+	if (!state->added_count && !forced && !stripped)
 		return 0;
+	if (!leg)
+		return 0;   /* ptime alone on an offer without a codec we transcode: nothing to strip for */
 	codec_copy(&state->leg, leg);
-	state->leg_dtmf_set = offered_dtmf != NULL;
-	if (offered_dtmf)
-		codec_copy(&state->leg_dtmf, offered_dtmf);
+	/* RFC 4733 section 2.1: the leg's events run at its clock; one at another clock (8 kHz
+	 * events beside Opus) is not the leg's, and 10.5 leaves it out of the offerer's answer */
+	const struct codec *leg_dtmf = NULL;
+	for (unsigned int i = 0; i < offered->count && !leg_dtmf; i++)
+		if (!strcasecmp(offered->codecs[i].name, "telephone-event") && offered->codecs[i].clock_rate == leg->clock_rate)
+			leg_dtmf = &offered->codecs[i];
+	state->leg_dtmf_set = leg_dtmf != NULL;
+	if (leg_dtmf)
+		codec_copy(&state->leg_dtmf, leg_dtmf);
 	state->forced = forced;
 	state->force_dtmf = forced && !accepted;
 	state->inject = inject;
 	state->inject_kept |= inject;
-	if (!state->added_count)
+	if (!state->added_count && !stripped)
 		return 0;   /* the offer goes out as negotiated; the answer is forced to the leg codec */
 	/* as 10.5: the added codecs go before the offer's first telephone-event or CN */
 	char audio[256], rest[256], added[64];
 	audio[0] = rest[0] = added[0] = '\0';
 	for (const char *cursor = formats; *cursor; ) {
 		unsigned int pt = (unsigned int) strtoul(cursor, NULL, 10);
+		if (strip && !kept_when_transcoding(offered, pt)) {
+			cursor += strcspn(cursor, " ");
+			cursor += *cursor == ' ';
+			continue;
+		}
 		bool auxiliary = false;
 		for (unsigned int i = 0; i < offered->count; i++)
 			if (offered->codecs[i].payload_type == pt)
@@ -307,7 +423,8 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 		rtpmaps[a] = state->added[a].rtpmap;
 	}
 	rtpmaps[state->added_count] = NULL;
-	int written = snprintf(formats, size, "%s%s%s%s%s", audio, audio[0] ? " " : "", added, rest[0] ? " " : "", rest);
+	int written = snprintf(formats, size, "%s%s%s%s%s", audio, audio[0] && added[0] ? " " : "", added,
+			       (audio[0] || added[0]) && rest[0] ? " " : "", rest);
 	if (written < 0 || (size_t) written >= size)
 		return -ENOSPC;
 	state->offered = true;
@@ -348,16 +465,41 @@ void media_transcode_answer_flags(const struct codec_list *answered, const struc
 	state->inject = true;
 }
 
+
+/* The ptime a side receives on a transcoded call, as 10.5 sends it (measured against it): the
+ * request's override (ptime towards the answerer, ptime-reverse towards the offerer), else the
+ * side's own a=ptime, else (towards the answerer only) the offer's a=ptime it was given, else 0:
+ * the output codec's usual one (G.723.1: 30 ms, the others 20). */
+static unsigned int chain_ptime(unsigned int override, unsigned int own, unsigned int offered)
+{
+	if (override)
+		return override;
+	if (own > 0 && own <= 120)
+		return own;
+	return offered <= 120 ? offered : 0;
+}
+
+/* Codecs of the answer that the offer had too, besides the one the answerer took: listed in the
+ * offerer's answer after the leg codec (as 10.5); the offerer's packets in them are decoded like
+ * the leg codec's (alternates), the answerer's pass untouched (passthrough). */
+struct shared_codecs {
+	unsigned int count;
+	struct transcode_codec codecs[CODEC_CHAIN_MAX_ALTERNATES];
+};
+
 static struct codec_chain *chain_between(const struct transcode_codec *in, const struct transcode_codec *in_dtmf,
 		const struct transcode_codec *out, const struct transcode_codec *out_dtmf, int out_cn_pt,
+		unsigned int ptime_ms, int bit_rate, const struct shared_codecs *alternates,
+		const struct shared_codecs *passthrough,
 		const char **reason)
 {
 	struct codec_chain_config config = {
 		.input = { .encoding = in->name, .clock_rate = in->clock, .channels = in->channels,
-			   .payload_type = (uint8_t) in->payload_type },
+			   .payload_type = (uint8_t) in->payload_type, .fmtp = in->fmtp[0] ? in->fmtp : NULL },
 		.output = { .encoding = out->name, .clock_rate = out->clock, .channels = out->channels,
-			    .payload_type = (uint8_t) out->payload_type },
-		.output_ptime_ms = 0,           /* the output codec's usual one (G.723.1: 30 ms) */
+			    .payload_type = (uint8_t) out->payload_type, .bit_rate = bit_rate,
+			    .fmtp = out->fmtp[0] ? out->fmtp : NULL },
+		.output_ptime_ms = ptime_ms,    /* 0: the output codec's usual one (G.723.1: 30 ms) */
 		.input_dtmf_pt = in_dtmf ? (int) in_dtmf->payload_type : -1,
 		/* one side without telephone-event: the chain translates to or from tones */
 		.output_dtmf_pt = out_dtmf ? (int) out_dtmf->payload_type : -1,
@@ -371,7 +513,23 @@ static struct codec_chain *chain_between(const struct transcode_codec *in, const
 		.cn_payload = cn_payload,
 		.cn_payload_length = cn_payload_length,
 	};
-	return codec_chain_new(&config, reason);
+	for (unsigned int i = 0; alternates && i < alternates->count; i++) {
+		const struct transcode_codec *codec = &alternates->codecs[i];
+		config.alternates[config.alternate_count++] = (struct codec_chain_format) {
+			.encoding = codec->name, .clock_rate = codec->clock, .channels = codec->channels,
+			.payload_type = (uint8_t) codec->payload_type, .fmtp = codec->fmtp[0] ? codec->fmtp : NULL };
+	}
+	for (unsigned int i = 0; passthrough && i < passthrough->count; i++)
+		config.passthrough[passthrough->codecs[i].payload_type / 64] |= 1ULL << (passthrough->codecs[i].payload_type % 64);
+	struct codec_chain *chain = codec_chain_new(&config, reason);
+	if (!chain && (ptime_ms || bit_rate)) {
+		/* an encoder that cannot do that ptime (Opus 30 ms) or bit rate (G.723.1 5.3k):
+		 * its usual ones rather than no media at all */
+		config.output_ptime_ms = 0;
+		config.output.bit_rate = 0;
+		chain = codec_chain_new(&config, reason);
+	}
+	return chain;
 }
 
 static bool list_has_payload_type(const struct codec_list *list, unsigned int payload_type)
@@ -386,12 +544,14 @@ static bool list_has_payload_type(const struct codec_list *list, unsigned int pa
  * answer has keeps the answer's own rtpmap and fmtp lines (it is the offer's, RFC 3264 section
  * 6.1); the others get ours. Returns 1. */
 static int answer_leg_only(struct media_transcode *state, const struct codec_list *answered,
-		const struct transcode_codec *leg_dtmf, char *formats, size_t size, const char **rtpmaps)
+		const struct transcode_codec *leg_dtmf, const struct shared_codecs *shared, char *formats, size_t size,
+		const char **rtpmaps)
 {
-	if (leg_dtmf)
-		snprintf(formats, size, "%u %u", state->leg.payload_type, leg_dtmf->payload_type);
-	else
-		snprintf(formats, size, "%u", state->leg.payload_type);
+	size_t used = (size_t) snprintf(formats, size, "%u", state->leg.payload_type);
+	for (unsigned int i = 0; shared && i < shared->count && used < size; i++)
+		used += (size_t) snprintf(formats + used, size - used, " %u", shared->codecs[i].payload_type);
+	if (leg_dtmf && used < size)
+		snprintf(formats + used, size - used, " %u", leg_dtmf->payload_type);
 	unsigned int count = 0;
 	if (!list_has_payload_type(answered, state->leg.payload_type)) {
 		g_strlcpy(state->answer_rtpmaps[count], state->leg.rtpmap, sizeof(state->answer_rtpmaps[0]));
@@ -416,12 +576,60 @@ static void stage(struct media *media, struct codec_chain *chain)
 	state->staged_set = true;
 }
 
-int media_transcode_answer(const struct codec_list *answered, struct media *answerer_media,
-		struct media *offerer_media, char *formats, size_t size, const char **rtpmaps)
+/* ptime / ptime-reverse without another codec: the chosen codec into itself in the ptime each
+ * side gets; the answer's other payload types (another codec, CN) pass untouched, its
+ * telephone-event at the codec's clock is mapped like any. */
+static void repacketise_chosen(struct media_transcode *state, const struct codec_list *answered,
+		unsigned int answer_ptime_ms, const struct codec *chosen, struct media *answerer_media,
+		struct media *offerer_media)
+{
+	struct transcode_codec codec, dtmf;
+	codec_copy(&codec, chosen);
+	bool dtmf_set = false;
+	struct shared_codecs passthrough = { .count = 0 };
+	for (unsigned int i = 0; i < answered->count; i++) {
+		const struct codec *other = &answered->codecs[i];
+		if (other == chosen)
+			continue;
+		if (!dtmf_set && !strcasecmp(other->name, "telephone-event") && other->clock_rate == codec.clock) {
+			codec_copy(&dtmf, other);
+			dtmf_set = true;
+		} else if (passthrough.count < CODEC_CHAIN_MAX_ALTERNATES) {
+			codec_copy(&passthrough.codecs[passthrough.count++], other);
+		}
+	}
+	unsigned int offer_ptime = (unsigned int) strtoul(offerer_media->offer_ptime, NULL, 10);
+	const char *reason = NULL;
+	struct codec_chain *forward = chain_between(&codec, dtmf_set ? &dtmf : NULL, &codec, dtmf_set ? &dtmf : NULL, -1,
+						    chain_ptime(state->ptime_to_answerer, answer_ptime_ms, offer_ptime),
+						    setting_bit_rate(state, &codec), NULL, &passthrough, &reason);
+	struct codec_chain *backward = forward ? chain_between(&codec, dtmf_set ? &dtmf : NULL, &codec,
+							       dtmf_set ? &dtmf : NULL, -1,
+							       chain_ptime(state->ptime_to_offerer, offer_ptime, 0),
+							       setting_bit_rate(state, &codec), NULL, &passthrough,
+							       &reason) : NULL;
+	if (!forward || !backward) {
+		codec_chain_free(forward);
+		log_call(LOG_WARNING, offerer_media->monologue->call->call_id, "media %u not repacketised: %s",
+			 offerer_media->index, reason ? reason : "unknown");
+		stage(answerer_media, NULL);
+		stage(offerer_media, NULL);
+		return;
+	}
+	stage(offerer_media, forward);
+	stage(answerer_media, backward);
+	log_call(LOG_INFO, offerer_media->monologue->call->call_id,
+		 "media %u repacketised: %s/%u, %u/%u ms frames towards offerer/answerer", offerer_media->index,
+		 codec.name, codec.clock, codec_chain_frame_us(backward) / 1000, codec_chain_frame_us(forward) / 1000);
+}
+
+int media_transcode_answer(const struct codec_list *answered, unsigned int answer_ptime_ms,
+		struct media *answerer_media, struct media *offerer_media, char *formats, size_t size,
+		const char **rtpmaps)
 {
 	struct media_transcode *state = answerer_media->transcode;
 	rtpmaps[0] = NULL;
-	if (!state || (!state->offered && !state->forced)) {
+	if (!state || (!state->offered && !state->forced && !state->repacketise)) {
 		if (answerer_media->streams[STREAM_RTP].extras->transcode) {
 			stage(answerer_media, NULL);
 			stage(offerer_media, NULL);
@@ -429,8 +637,9 @@ int media_transcode_answer(const struct codec_list *answered, struct media *answ
 		return 0;
 	}
 	state->offered = false;
-	bool forced = state->forced;
+	bool forced = state->forced, repacketise = state->repacketise;
 	state->forced = false;
+	state->repacketise = false;
 	const struct codec *chosen = NULL;
 	for (unsigned int i = 0; i < answered->count && !chosen; i++)
 		if (!is_auxiliary(&answered->codecs[i]))
@@ -467,7 +676,13 @@ int media_transcode_answer(const struct codec_list *answered, struct media *answ
 			for (unsigned int i = 0; i < answered->count; i++)
 				dtmf |= answered->codecs[i].payload_type == state->leg_dtmf.payload_type;
 		}
-		return answer_leg_only(state, answered, dtmf ? &state->leg_dtmf : NULL, formats, size, rtpmaps);
+		return answer_leg_only(state, answered, dtmf ? &state->leg_dtmf : NULL, NULL, formats, size, rtpmaps);
+	}
+	if (!peer && repacketise && chosen && transcodable(chosen)) {
+		/* the answerer took a codec of the offer and the offer asked for a ptime: plain
+		 * negotiation, but the codec goes through a chain each way (as 10.5) */
+		repacketise_chosen(state, answered, answer_ptime_ms, chosen, answerer_media, offerer_media);
+		return 0;
 	}
 	if (!peer) {
 		/* the answerer took a codec of the offer: plain negotiation, no chains */
@@ -488,8 +703,35 @@ int media_transcode_answer(const struct codec_list *answered, struct media *answ
 	/* the leg's telephone-event when the answerer has one (events are mapped); always-transcode
 	 * keeps it regardless, as 10.5 (without the answerer's, events from the offerer are dropped:
 	 * no in-band tones are generated) */
-	const struct transcode_codec *leg_dtmf = state->leg_dtmf_set && (peer_dtmf_set || state->force_dtmf)
+	/* as 10.5: the answer's other codecs that the offer had too go into the offerer's answer
+	 * (not with codec-accept / always-transcode, which hold the offerer to the leg codec) */
+	struct shared_codecs shared = { .count = 0 };
+	for (unsigned int i = 0; !forced && i < answered->count && shared.count < CODEC_CHAIN_MAX_ALTERNATES; i++) {
+		const struct codec *codec = &answered->codecs[i];
+		bool added = false;
+		for (unsigned int a = 0; a < state->added_count; a++)
+			added |= state->added[a].payload_type == codec->payload_type;
+		if (codec == chosen || is_auxiliary(codec) || added || codec->payload_type == state->leg.payload_type
+		    || !codec_payload_set_has(&state->offer_payload_types, codec->payload_type)
+		    || !codec_chain_supports(codec->name, false) || codec->clock_rate != state->leg.clock)
+			continue;
+		codec_copy(&shared.codecs[shared.count++], codec);
+	}
+	/* ... and so does the offer's telephone-event when the answer has it at the same clock
+	 * beside such a codec: the answerer's events pass untouched, the offerer's become tones */
+	bool shared_dtmf = false;
+	for (unsigned int i = 0; shared.count && state->leg_dtmf_set && !peer_dtmf_set && i < answered->count; i++)
+		shared_dtmf |= answered->codecs[i].payload_type == state->leg_dtmf.payload_type
+			&& answered->codecs[i].clock_rate == state->leg_dtmf.clock
+			&& !strcasecmp(answered->codecs[i].name, "telephone-event");
+	const struct transcode_codec *leg_dtmf = state->leg_dtmf_set && (peer_dtmf_set || state->force_dtmf || shared_dtmf)
 		? &state->leg_dtmf : NULL;
+	struct shared_codecs passthrough = shared;
+	if (shared_dtmf && passthrough.count < CODEC_CHAIN_MAX_ALTERNATES)
+		passthrough.codecs[passthrough.count++] = state->leg_dtmf;
+	unsigned int offer_ptime = (unsigned int) strtoul(offerer_media->offer_ptime, NULL, 10);
+	unsigned int to_answerer = chain_ptime(state->ptime_to_answerer, answer_ptime_ms, offer_ptime);
+	unsigned int to_offerer = chain_ptime(state->ptime_to_offerer, offer_ptime, 0);
 	/* the answerer's CN at its codec's clock: --silence-detect sends CN towards it */
 	int peer_cn_pt = -1;
 	for (unsigned int i = 0; i < answered->count && peer_cn_pt < 0; i++)
@@ -497,9 +739,11 @@ int media_transcode_answer(const struct codec_list *answered, struct media *answ
 			peer_cn_pt = (int) answered->codecs[i].payload_type;
 	const char *reason = NULL;
 	struct codec_chain *forward = chain_between(&state->leg, leg_dtmf, peer, peer_dtmf_set ? &peer_dtmf : NULL,
-						    peer_cn_pt, &reason);
+						    peer_cn_pt, to_answerer, setting_bit_rate(state, peer), &shared, NULL,
+						    &reason);
 	struct codec_chain *backward = forward ? chain_between(peer, peer_dtmf_set ? &peer_dtmf : NULL, &state->leg,
-							       leg_dtmf, -1, &reason) : NULL;
+							       leg_dtmf, -1, to_offerer, setting_bit_rate(state, &state->leg),
+							       NULL, &passthrough, &reason) : NULL;
 	if (!forward || !backward) {
 		codec_chain_free(forward);
 		log_call(LOG_ERR, offerer_media->monologue->call->call_id, "transcoding media %u not set up: %s",
@@ -508,9 +752,11 @@ int media_transcode_answer(const struct codec_list *answered, struct media *answ
 	}
 	stage(offerer_media, forward);    /* the offerer sends the leg codec */
 	stage(answerer_media, backward);  /* the answerer sends its codec */
-	answer_leg_only(state, answered, leg_dtmf, formats, size, rtpmaps);
-	log_call(LOG_INFO, offerer_media->monologue->call->call_id, "media %u transcoded: %s/%u <-> %s/%u",
-		 offerer_media->index, state->leg.name, state->leg.clock, peer->name, peer->clock);
+	answer_leg_only(state, answered, leg_dtmf, &shared, formats, size, rtpmaps);
+	log_call(LOG_INFO, offerer_media->monologue->call->call_id,
+		 "media %u transcoded: %s/%u <-> %s/%u, %u/%u ms frames towards offerer/answerer",
+		 offerer_media->index, state->leg.name, state->leg.clock, peer->name, peer->clock,
+		 codec_chain_frame_us(backward) / 1000, codec_chain_frame_us(forward) / 1000);
 	return 1;
 }
 

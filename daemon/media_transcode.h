@@ -12,6 +12,12 @@
  * the leg codec itself (decode and encode of one codec), so that play DTMF can reach the
  * stream; once given it stays for the rest of the call (re-offers without it keep the chains). Chains
  * towards a side whose answer has CN replace silent frames by CN with --silence-detect.
+ * As 10.5 (each measured against it): an offer that adds a codec or asks for a ptime loses the
+ * codecs this build cannot decode and encode (G.729 kept); the offerer's answer also lists the
+ * answerer's other codecs that the offer had (its chain decodes them too, the answerer's pass
+ * untouched); each chain's output has the ptime its receiver gets (media_transcode_answer());
+ * ptime alone repacketises the answerer's pick through a chain into the same codec; codec set's
+ * bit rates reach the encoders.
  *
  * Threads: everything here runs on the control thread; media_transcode_publish() runs under
  * the call's lock (publish()), media_transcode_release() after it, freeing replaced chains
@@ -54,14 +60,19 @@ int media_transcode_offer_check(const struct codec_list *offered, const struct c
 int media_transcode_offer(const struct codec_list *offered, const struct codec_options *options,
 		struct media *answerer_media, char *formats, size_t size, const char **rtpmaps);
 
-/* The answer the offerer gets: 1 with formats/rtpmaps filled when the answerer chose an added
- * codec (chains are staged for both media), 0 when not transcoding (chains are dropped). */
 /* Before media_transcode_answer(): inject-DTMF in the answer (or given earlier) with an offer
  * that did not ask for it: the answer's first codec becomes the leg codec, chains both ways. */
 void media_transcode_answer_flags(const struct codec_list *answered, const struct codec_options *options,
 		struct media *answerer_media);
-int media_transcode_answer(const struct codec_list *answered, struct media *answerer_media,
-		struct media *offerer_media, char *formats, size_t size, const char **rtpmaps);
+/* The answer the offerer gets: 1 with formats/rtpmaps filled when the answerer chose an added
+ * codec (chains are staged for both media), 0 when not transcoding (chains are dropped).
+ * answer_ptime_ms: the answer's a=ptime (0 = none). Each chain's output is packetised in the
+ * ptime its receiver gets, as 10.5: towards the answerer the offer's ng `ptime`, else the
+ * answer's a=ptime, else the offer's; towards the offerer `ptime-reverse`, else the offer's
+ * a=ptime; else the codec's usual one. Encoders get the offer's `codec set` bit rates. */
+int media_transcode_answer(const struct codec_list *answered, unsigned int answer_ptime_ms,
+		struct media *answerer_media, struct media *offerer_media, char *formats, size_t size,
+		const char **rtpmaps);
 
 /* Under the call's lock: the staged chain becomes the stream's. */
 void media_transcode_publish(struct media *media);

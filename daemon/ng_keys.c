@@ -83,6 +83,7 @@ CODEC_NAME_SETTER(add_codec_mask, mask)
 CODEC_NAME_SETTER(add_codec_consume, consume)
 CODEC_NAME_SETTER(add_codec_transcode, transcode)
 CODEC_NAME_SETTER(add_codec_accept, accept)
+CODEC_NAME_SETTER(add_codec_set, set)
 FLAG_SETTER(set_always_transcode, codec.always_transcode)
 /* DTMF flags (issue 15) */
 FLAG_SETTER(set_inject_dtmf, codec.inject_dtmf)
@@ -101,6 +102,7 @@ static const struct {
 	{ "codec-transcode", add_codec_transcode }, { "codec-transcode-", add_codec_transcode },
 	{ "transcode-", add_codec_transcode },
 	{ "codec-accept", add_codec_accept }, { "codec-accept-", add_codec_accept },
+	{ "codec-set", add_codec_set }, { "codec-set-", add_codec_set },
 };
 
 /* ---- the table ------------------------------------------------------------------------------ */
@@ -223,7 +225,7 @@ static const struct ng_key key_table[] = {
 	SUPPORTED_NAME("codec-mask", add_codec_mask, "removes the codec (without transcoding the same as strip, as 10.5)"),
 	SUPPORTED_NAME("codec-consume", add_codec_consume, "removes the codec (without transcoding the same as strip, as 10.5)"),
 	SUPPORTED_NAME("codec-accept", add_codec_accept, "in an offer: the offerer's leg keeps this codec of its offer, transcoded to what the answerer picks (media_transcode.h); in an answer no effect, as 10.5"),
-	IGNORED("codec-set", NULL, "options of codecs that would be transcoded: without transcoding there are none"),
+	SUPPORTED_NAME("codec-set", add_codec_set, "in an offer: the bit rate of a transcoded codec the spec (name/clock/channels/bit rate) matches, as 10.5; the SDP does not change"),
 	IGNORED("codec-ignore", NULL, "codecs transcoding should leave alone: without transcoding all are left alone"),
 	SUPPORTED("ptime", NULL, NULL, READ_BY_PARSER ": the a=ptime the receiver of this SDP gets (no repacketization, as 10.5 without transcoding)"),
 	SUPPORTED("ptime-reverse", NULL, NULL, READ_BY_PARSER ": the a=ptime of the answer to this offer"),
@@ -342,8 +344,7 @@ static const struct ng_key key_table[] = {
 	PREFIX_NAME("codec-mask-", add_codec_mask, "as codec mask"),
 	PREFIX_NAME("codec-consume-", add_codec_consume, "as codec consume"),
 	PREFIX_NAME("codec-accept-", add_codec_accept, "as codec accept"),
-	PREFIX("flags", "codec-set-", NG_KEY_IGNORED, NG_SCOPE_ALWAYS,
-	       "options of codecs that would be transcoded: without transcoding there are none"),
+	PREFIX_NAME("codec-set-", add_codec_set, "as codec set"),
 	SUPPORTED("flags", "sdes-off", NULL, SDES_OPTION ": our SRTP offers carry DTLS only"),
 	SUPPORTED("flags", "sdes-no", NULL, SDES_OPTION ": our SRTP offers carry DTLS only"),
 	SUPPORTED("flags", "sdes-disable", NULL, SDES_OPTION ": our SRTP offers carry DTLS only"),

@@ -646,6 +646,8 @@ static const char *rewrite_bundle(struct sdp_exchange *exchange, struct sdp_medi
 	return text;
 }
 
+static void received_ptime(const struct sdp_media *sdp_media, char *out, size_t size);
+
 /* Codec negotiation without transcoding (codec.h): the formats the receiver gets, or NULL to
  * keep the m= line as received. An offer also records what the receiver was offered, which
  * its answer is held to. */
@@ -676,7 +678,8 @@ static const char *negotiate_codecs(const struct ng_flags *flags, bool offer, co
 				return NULL;
 		}
 		if (receiver_media->transcode || flags->codec.transcode.count || flags->codec.accept.count
-		    || flags->codec.always_transcode || flags->codec.inject_dtmf) {
+		    || flags->codec.always_transcode || flags->codec.inject_dtmf || flags->codec.ptime
+		    || flags->codec.ptime_reverse) {
 			if (codec_formats_text(&list, chosen, count, text, size) < 0)
 				return NULL;
 			int added = media_transcode_offer(&list, &flags->codec, receiver_media, text, size, rtpmaps);
@@ -701,7 +704,10 @@ static const char *negotiate_codecs(const struct ng_flags *flags, bool offer, co
 	} else {
 		/* transcoding: the answerer took a codec we added, the offerer hears its own */
 		media_transcode_answer_flags(&list, &flags->codec, sender_media);
-		if (media_transcode_answer(&list, sender_media, receiver_media, text, size, rtpmaps) > 0)
+		char answer_ptime[8];
+		received_ptime(sdp_media, answer_ptime, sizeof(answer_ptime));
+		if (media_transcode_answer(&list, (unsigned int) strtoul(answer_ptime, NULL, 10), sender_media,
+					   receiver_media, text, size, rtpmaps) > 0)
 			return text;
 		codec_negotiate_answer(&list, sender_media->offered_payload_types_known
 				       ? &sender_media->offered_payload_types : NULL, &flags->codec, chosen, &count);

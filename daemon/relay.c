@@ -680,9 +680,10 @@ static void process_stream(struct media_worker *worker, struct stream *stream, b
 			COUNTER_ADD(worker->counters.dropped_ice_consent, 1);
 			continue;
 		}
-		if (!is_rtcp && (via->forward_flags & FORWARD_TRANSCODE)) {
+		if (!is_rtcp && (via->forward_flags & FORWARD_TRANSCODE)
+		    && !codec_chain_passes(via->extras->transcode, packet[1] & 0x7f)) {
 			/* decoding costs: off the plain path, behind this one flag test (via: a
-			 * BUNDLE member's own chain) */
+			 * BUNDLE member's own chain); a codec both sides have passes untouched */
 			relay_transcode(worker, via, out, destination, packet, length, &worker->sources[i], dtmf,
 					&dtmf_count, arrival_us);
 			continue;

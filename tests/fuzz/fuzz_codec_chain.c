@@ -1,6 +1,6 @@
 /* libFuzzer target for daemon/codec_chain.c: the first input byte picks the chain (input codec
  * and reorder depth), the rest is split into packets at 0xff 0x00 pairs. Arbitrary payloads
- * through the decoders (libavcodec's and the tables), the jitter buffer and the telephone-event
+ * through the decoders (libavcodec's, the tables, AMR depacketisation), the jitter buffer and the telephone-event
  * path must never read or write out of bounds, and every packet popped must be RTP with the
  * chain's output payload type (or its telephone-event type). */
 #include <stddef.h>
@@ -18,6 +18,8 @@ static const struct {
 } chains[] = {
 	{ "PCMU", 8000, "opus", 48000 }, { "opus", 48000, "PCMU", 8000 }, { "G722", 8000, "PCMA", 8000 },
 	{ "PCMA", 8000, "G722", 8000 }, { "L16", 16000, "PCMU", 8000 }, { "G729", 8000, "PCMU", 8000 },
+	/* RFC 4867 payloads: bandwidth-efficient or octet-aligned by the first byte's top bit */
+	{ "AMR", 8000, "PCMU", 8000 }, { "AMR-WB", 16000, "PCMA", 8000 },
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -26,7 +28,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	unsigned int pick = data[0] % (sizeof(chains) / sizeof(chains[0]));
 	struct codec_chain_config config = {
-		.input = { .encoding = chains[pick].in, .clock_rate = chains[pick].in_clock, .payload_type = 96 },
+		.input = { .encoding = chains[pick].in, .clock_rate = chains[pick].in_clock, .payload_type = 96,
+			   .fmtp = (data[0] & 0x80) ? "octet-align=1" : NULL },
 		.output = { .encoding = chains[pick].out, .clock_rate = chains[pick].out_clock, .payload_type = 0 },
 		.output_ptime_ms = (data[0] & 0x40) ? 30 : 20,
 		.input_dtmf_pt = 101, .output_dtmf_pt = 100,

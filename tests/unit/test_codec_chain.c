@@ -353,6 +353,57 @@ static void test_repacketise_20_to_30(void)
 	codec_chain_free(chain);
 }
 
+/* A chain with an alternate input (the answer's other codec both sides have): PCMU and PCMA
+ * packets of one stream both decode into the output, sample for sample the levels G.711 gives;
+ * a passthrough payload type is only reported, never taken. */
+static void test_alternate_input_and_passthrough(void)
+{
+	struct codec_chain_config config = {
+		.input = { .encoding = "PCMU", .clock_rate = 8000, .payload_type = 0 },
+		.output = { .encoding = "L16", .clock_rate = 8000, .payload_type = 96 },
+		.alternate_count = 1,
+		.alternates = { { .encoding = "PCMA", .clock_rate = 8000, .payload_type = 8 } },
+		.input_dtmf_pt = -1, .output_dtmf_pt = -1,
+	};
+	config.passthrough[0] = 1ULL << 8 | 1ULL << 18;
+	config.passthrough[1] = 1ULL << (101 - 64);
+	const char *reason = NULL;
+	struct codec_chain *chain = codec_chain_new(&config, &reason);
+	g_assert_nonnull(chain);
+	g_assert_true(codec_chain_passes(chain, 8));
+	g_assert_true(codec_chain_passes(chain, 18));
+	g_assert_true(codec_chain_passes(chain, 101));
+	g_assert_false(codec_chain_passes(chain, 0));
+	g_assert_false(codec_chain_passes(chain, 100));
+	g_assert_false(codec_chain_passes(chain, 200));
+	GPtrArray *in = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
+	uint8_t payload[160], packet[200];
+	for (int p = 0; p < 4; p++) {
+		/* PCMU 0x80 (+32124) twice, then PCMA 0xd5 (+8) twice */
+		memset(payload, p < 2 ? 0x80 : 0xd5, sizeof(payload));
+		g_ptr_array_add(in, g_bytes_new(packet, rtp_packet(packet, p < 2 ? 0 : 8, (uint16_t)(10 + p),
+								  (uint32_t)(p * 160), 0x4242, payload, 160)));
+	}
+	GPtrArray *out = through(chain, in);
+	g_assert_cmpuint(out->len, ==, 4);
+	struct pcm pcm = l16_decode(out);
+	g_assert_cmpuint(pcm.count, ==, 640);
+	g_assert_cmpint(pcm.samples[100], ==, 32124);
+	g_assert_cmpint(pcm.samples[500], ==, 8);
+	struct codec_chain_stats stats;
+	codec_chain_get_stats(chain, &stats);
+	g_assert_cmpuint(stats.filled_samples, ==, 0);
+	g_free(pcm.samples);
+	g_ptr_array_unref(in);
+	g_ptr_array_unref(out);
+	codec_chain_free(chain);
+	/* alternates run on the input's clock: G722 beside Opus is refused */
+	config.input = (struct codec_chain_format) { .encoding = "opus", .clock_rate = 48000, .channels = 2, .payload_type = 96 };
+	config.alternates[0] = (struct codec_chain_format) { .encoding = "PCMU", .clock_rate = 8000, .payload_type = 0 };
+	g_assert_null(codec_chain_new(&config, &reason));
+	g_assert_cmpstr(reason, ==, "an alternate input codec at another RTP clock");
+}
+
 /* Two packets lost: the gap is filled (as many output samples as were sent, timestamps continuous);
  * reordered packets within the depth are put back in order and nothing counts as lost. */
 static void test_loss_and_reordering(void)
@@ -509,7 +560,7 @@ static void test_cost(void)
 static void test_unknown_codec_refused(void)
 {
 	struct codec_chain_config config = {
-		.input = { .encoding = "AMR", .payload_type = 96 },
+		.input = { .encoding = "EVRC", .payload_type = 96 },   /* not known (AMR now decodes) */
 		.output = { .encoding = "PCMU", .payload_type = 0 },
 		.input_dtmf_pt = -1, .output_dtmf_pt = -1,
 	};
@@ -532,6 +583,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/codec_chain/pcmu_g723_round_trip", test_pcmu_g723_round_trip);
 	g_test_add_func("/codec_chain/decode_only_codecs", test_decode_only_codecs);
 	g_test_add_func("/codec_chain/repacketise_20_to_30", test_repacketise_20_to_30);
+	g_test_add_func("/codec_chain/alternate_input_and_passthrough", test_alternate_input_and_passthrough);
 	g_test_add_func("/codec_chain/loss_and_reordering", test_loss_and_reordering);
 	g_test_add_func("/codec_chain/telephone_event_rescaled", test_telephone_event_rescaled);
 	g_test_add_func("/codec_chain/sequence_restart_followed", test_sequence_restart_followed);
