@@ -387,6 +387,11 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 	for (unsigned int i = 0; i < offered->count && !leg_dtmf; i++)
 		if (!strcasecmp(offered->codecs[i].name, "telephone-event") && offered->codecs[i].clock_rate == leg->clock_rate)
 			leg_dtmf = &offered->codecs[i];
+	/* inject-DTMF with nothing added: both sides speak the leg codec and 10.5 keeps the
+	 * offer's telephone-event whatever its clock (play DTMF then goes in-band) */
+	for (unsigned int i = 0; i < offered->count && !leg_dtmf && inject && !state->added_count; i++)
+		if (!strcasecmp(offered->codecs[i].name, "telephone-event"))
+			leg_dtmf = &offered->codecs[i];
 	state->leg_dtmf_set = leg_dtmf != NULL;
 	if (leg_dtmf)
 		codec_copy(&state->leg_dtmf, leg_dtmf);
