@@ -5,7 +5,10 @@ on the other. The relay bridges: one transport towards the peer, several towards
 each m= line's packets reaching its own phone port and back (plain RTP and SDES-SRTP checked
 with libsrtp2, tests/e2e/srtp_peer.c). Chromium itself: test_webrtc.py."""
 
+import json
 import os
+import shutil
+import signal
 import struct
 import subprocess
 
@@ -268,3 +271,54 @@ def test_bundle_reoffer_replaces_the_table_and_media_still_flows(relay):
     finally:
         for endpoint in (peer, phone_a, phone_b):
             endpoint.close()
+
+
+@pytest.mark.skipif(not shutil.which("redis-server"), reason="redis-server not installed")
+def test_bundled_call_survives_kill_9_with_its_table(rtpengine_factory, tmp_path):
+    """The bundle state is in the Redis value (docs/redis.md: mid, bundle, bundle_group): a
+    standby restores the group, so after kill -9 both m= lines still reach their own phone
+    ports from the one shared transport and back, each with its MID."""
+    from test_redis import RedisServer, standby_of
+    from process import wait_until
+    server = RedisServer(tmp_path)
+    client = server.client()
+    active = rtpengine_factory("--endpoint-learning=immediate", "--redis=%s" % server.url())
+    peer, phone_a, phone_b = MediaPeer(PEER_HOST), MediaPeer(PHONE_HOST), MediaPeer(PHONE_HOST)
+    try:
+        call, towards_phone, towards_peer = setup_bundled_call(active, peer, phone_a, phone_b)
+        exchange_media(peer, phone_a, phone_b, towards_phone, towards_peer)
+
+        def group_written():
+            value = client.value(call.call_id)
+            media = value and [m for monologue in value["monologues"] for m in monologue["media"]]
+            return media and any("bundle_group" in m for m in media) and media[0]["streams"][0]["learned"]
+        assert wait_until(group_written, 5.0), json.dumps(client.value(call.call_id))
+        value = client.value(call.call_id)
+        bundled_side = [monologue for monologue in value["monologues"]
+                        if any("bundle_group" in m for m in monologue["media"])]
+        assert len(bundled_side) == 1
+        owner, member = bundled_side[0]["media"]
+        assert owner["mid"] == "a0" and member["mid"] == "a1"
+        assert owner["bundle"]["owner"] == 0 and member["bundle"] == {"owner": 0, "index": 1,
+                                                                       "extension_id": MID_ID}
+        assert owner["bundle_group"]["mids"] == ["a0", "a1"] and owner["bundle_group"]["members"] == [0, 1]
+        assert [SSRC_A, 0] in owner["bundle_group"]["ssrcs"] and [SSRC_B, 1] in owner["bundle_group"]["ssrcs"]
+
+        active.stop(signal.SIGKILL)
+        standby = standby_of(rtpengine_factory, active)
+        assert standby.wait_for_log(r"call restored")
+        exchange_media(peer, phone_a, phone_b, towards_phone, towards_peer)
+        # the restored group answers a re-offer like the original one did
+        flags = {"ICE": "remove", "transport-protocol": "RTP/AVP", "rtcp-mux": ["demux"]}
+        again_phone = Sdp(assert_ok(Call(standby, call.call_id).offer(
+            bundled_offer(peer.port).replace(" 1 IN IP4", " 2 IN IP4"), flags))["sdp"])
+        again_peer = Sdp(assert_ok(Call(standby, call.call_id).answer(phone_answer(phone_a, phone_b)))["sdp"])
+        assert again_peer.medias[0].port == again_peer.medias[1].port == towards_peer.medias[0].port
+        assert "group:BUNDLE a0 a1" in again_peer.attributes
+        exchange_media(peer, phone_a, phone_b, again_phone, again_peer)
+        assert_ok(Call(standby, call.call_id).delete())
+    finally:
+        for endpoint in (peer, phone_a, phone_b):
+            endpoint.close()
+        client.close()
+        server.process.stop()
