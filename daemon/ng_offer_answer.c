@@ -84,6 +84,9 @@ struct sdp_exchange {
 	struct monologue *receiver;   /* the side that gets the rewritten SDP */
 	struct call_update *update;
 	struct sdp_bundle bundle;     /* the sender's a=group:BUNDLE (bundle.h) */
+	/* an offer of a BUNDLE group the receiver has not accepted yet (RFC 8843 section 7.2):
+	 * each m= line keeps its own address, so that an answer declining the group works */
+	bool bundle_initial_offer;
 };
 
 /* The entry for media, added on first use. NULL only if a request touched more media than
@@ -560,6 +563,12 @@ static void offer_bundle(struct sdp_exchange *exchange, const struct sdp_media_r
 	struct sdp_bundle bundle = { 0 };
 	const char *mids[CALL_MAX_MEDIA] = { NULL };
 	bool capable = count >= 2;
+	/* RFC 8843 section 7.5.1: once the receiver accepted the group (its answer left the
+	 * transports shared), later offers show the BUNDLE address on every m= line */
+	exchange->bundle_initial_offer = true;
+	for (unsigned int i = 0; i < exchange->receiver->media_count; i++)
+		if (exchange->receiver->media[i]->bundle_owner)
+			exchange->bundle_initial_offer = false;
 	for (unsigned int i = 0; capable && i < count; i++) {
 		const struct media *sender_media = exchange->sender->media[i], *local = exchange->receiver->media[i];
 		const struct sdp_media_rewrite *rewrite = &rewrites[i];
@@ -588,7 +597,11 @@ static void offer_bundle(struct sdp_exchange *exchange, const struct sdp_media_r
  * address, ports, ICE and DTLS/SDES lines (identical in each, RFC 8843 section 7.2), and the
  * owner's an a=extmap for the MID header extension when its SDP had none (we add the MID to
  * what we send, so that the receiver can place packets of m= lines with the same payload
- * types). Returns the a=group:BUNDLE value (the owner's mid first) in text, or NULL. */
+ * types). Returns the a=group:BUNDLE value (the owner's mid first) in text, or NULL.
+ * An initial offer of the group (RFC 8843 section 7.2) leaves each m= line its own address,
+ * ICE and DTLS/SDES lines, each with the a=extmap: an answer that declines the group, moves
+ * an m= line out of it (section 7.3.2) or rejects one (7.3.3) then has a transport for each
+ * m= line it keeps apart. */
 static const char *rewrite_bundle(struct sdp_exchange *exchange, struct sdp_media_rewrite *rewrites,
 				  const char *(*extra_lines)[EXTRA_LINE_SET], char *extmap_line, char *text)
 {
@@ -600,9 +613,10 @@ static const char *rewrite_bundle(struct sdp_exchange *exchange, struct sdp_medi
 		return NULL;
 	unsigned int o = owner->index - 1;
 	struct sdp_media_rewrite *transport = &rewrites[o];
+	if (owner->bundle_extension_id)
+		g_snprintf(extmap_line, 80, "extmap:%u %s", owner->bundle_extension_id, BUNDLE_MID_EXTENSION_URI);
 	if (owner->bundle_extension_id && !sdp_media_mid_extension_id(g_ptr_array_index(exchange->sdp->media, o))
 	    && transport->extra_attribute_count < EXTRA_LINE_SET) {
-		g_snprintf(extmap_line, 80, "extmap:%u %s", owner->bundle_extension_id, BUNDLE_MID_EXTENSION_URI);
 		extra_lines[o][transport->extra_attribute_count++] = extmap_line;
 		transport->extra_attributes = extra_lines[o];
 	}
@@ -616,6 +630,15 @@ static const char *rewrite_bundle(struct sdp_exchange *exchange, struct sdp_medi
 		const char *mid = written_mid(rewrite, exchange->sender->media[i], local);
 		if (i == o || local->bundle_owner != owner || !rewrite->rtp_port || !mid)
 			continue;
+		used += (size_t) g_snprintf(text + used, BUNDLE_MID_SIZE + 1, " %s", mid);
+		if (exchange->bundle_initial_offer) {
+			if (owner->bundle_extension_id && !sdp_media_mid_extension_id(g_ptr_array_index(exchange->sdp->media, i))
+			    && rewrite->extra_attribute_count < EXTRA_LINE_SET) {
+				extra_lines[i][rewrite->extra_attribute_count++] = extmap_line;
+				rewrite->extra_attributes = extra_lines[i];
+			}
+			continue;
+		}
 		rewrite->address = transport->address;
 		rewrite->rtp_port = transport->rtp_port;
 		rewrite->rtcp_port = transport->rtcp_port;
@@ -631,7 +654,6 @@ static const char *rewrite_bundle(struct sdp_exchange *exchange, struct sdp_medi
 		rewrite->family_foundation = transport->family_foundation;
 		rewrite->extra_attributes = transport->extra_attributes;
 		rewrite->extra_attribute_count = transport->extra_attribute_count;
-		used += (size_t) g_snprintf(text + used, BUNDLE_MID_SIZE + 1, " %s", mid);
 	}
 	return text;
 }
@@ -1132,7 +1154,7 @@ int ng_command_offer(struct ng_request *request)
 			sender->via_branch = g_strdup(flags->via_branch);
 		if (flags->label && !sender->label)
 			sender->label = g_strdup(flags->label);
-		struct sdp_exchange exchange = { request, call, sdp, sender, receiver, &update, { 0 } };
+		struct sdp_exchange exchange = { request, call, sdp, sender, receiver, &update, { 0 }, false };
 		sdp_bundle_parse(sdp, &exchange.bundle);
 		error = prepare_offer_media(&exchange);
 		if (!error)
@@ -1242,7 +1264,7 @@ int ng_command_answer(struct ng_request *request)
 		/* as upstream: an answer's label names the answering side (Kamailio's MOS per side) */
 		if (flags->label && !answerer->label)
 			answerer->label = g_strdup(flags->label);
-		struct sdp_exchange exchange = { request, call, sdp, answerer, offerer, &update, { 0 } };
+		struct sdp_exchange exchange = { request, call, sdp, answerer, offerer, &update, { 0 }, false };
 		sdp_bundle_parse(sdp, &exchange.bundle);
 		for (unsigned int i = 0; i < sdp->media->len && !error; i++) {
 			const struct sdp_media *sdp_media = g_ptr_array_index(sdp->media, i);

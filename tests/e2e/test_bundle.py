@@ -217,9 +217,10 @@ def test_bundle_sdes_srtp_one_context_for_the_transport(relay):
 
 def test_offer_towards_browser_bundles_several_m_lines(relay):
     """Phone calls browser with two m= lines: the offer towards the browser (ICE=force,
-    UDP/TLS/RTP/SAVPF, generate-mid) puts both on one transport with identical ICE and
-    DTLS lines, a=group:BUNDLE and the MID extension; towards a phone (ICE=remove) they stay
-    apart."""
+    UDP/TLS/RTP/SAVPF, generate-mid) offers them as one BUNDLE group with the MID extension on
+    each; as RFC 8843 section 7.2 asks, the initial offer gives each m= line its own address
+    (an answerer that declines the group still has a transport per m= line); towards a phone
+    (ICE=remove) there is no group."""
     phone_a, phone_b = MediaPeer(PHONE_HOST), MediaPeer(PHONE_HOST)
     try:
         call = Call(relay)
@@ -228,10 +229,13 @@ def test_offer_towards_browser_bundles_several_m_lines(relay):
             "rtcp-mux": ["offer"], "flags": ["generate-mid"]}))["sdp"])
         assert "group:BUNDLE 0 1" in offer.attributes
         first, second = offer.medias
-        assert first.port == second.port
-        for name in ("ice-ufrag", "ice-pwd", "fingerprint", "setup", "candidate"):
+        assert first.port != second.port
+        for name in ("fingerprint", "setup"):
             assert attribute_values(first.attributes, name) == attribute_values(second.attributes, name), name
-            assert attribute_values(first.attributes, name), name
+        for media in (first, second):
+            for name in ("ice-ufrag", "ice-pwd", "fingerprint", "setup", "candidate", "rtcp-mux"):
+                assert attribute_values(media.attributes, name) or has_attribute(media.attributes, name), name
+            assert str(media.port) in " ".join(attribute_values(media.attributes, "candidate"))
         extmaps = [value for value in attribute_values(first.attributes, "extmap") if value.endswith(MID_URI)]
         assert len(extmaps) == 1 and extmaps == [v for v in attribute_values(second.attributes, "extmap")
                                                   if v.endswith(MID_URI)]
@@ -242,6 +246,89 @@ def test_offer_towards_browser_bundles_several_m_lines(relay):
     finally:
         phone_a.close()
         phone_b.close()
+
+
+# Towards a BUNDLE-capable side that is not a browser: the scripted peer (a=group, plain RTP)
+# calls it, the relay offers the group with ICE; the answerer answers without ICE so that its
+# m= lines are plain transports the test drives directly.
+TOWARDS_CALLEE = {"ICE": "force", "rtcp-mux": ["offer"], "flags": ["generate-mid"]}
+
+
+def callee_answer(ports, mids=("a0", "a1"), group=None):
+    """The callee's answer: one m= line per port (0 = rejected), rtcp-mux, its mids; a
+    group line only when group is given."""
+    sections = [media_section(port, attributes=["mid:%s" % mid, "rtcp-mux", "sendrecv"])
+                for port, mid in zip(ports, mids)]
+    return make_sdp(PHONE_HOST, *sections, session_attributes=(("group:BUNDLE " + group,) if group else ()))
+
+
+def test_answer_declining_the_group_keeps_a_transport_per_m_line(relay):
+    """RFC 8843 section 7.3: the answerer may decline the group we offered (its answer has no
+    a=group:BUNDLE and a port per m= line). Each of its m= lines then uses the address our
+    initial offer gave that m= line, and media of the bundled caller reaches each of them and
+    comes back on the caller's one transport with the right MID."""
+    peer, callee_a, callee_b = MediaPeer(PEER_HOST), MediaPeer(PHONE_HOST), MediaPeer(PHONE_HOST)
+    try:
+        call = Call(relay)
+        towards_callee = Sdp(assert_ok(call.offer(bundled_offer(peer.port), TOWARDS_CALLEE))["sdp"])
+        assert "group:BUNDLE a0 a1" in towards_callee.attributes
+        assert towards_callee.medias[0].port != towards_callee.medias[1].port
+        towards_peer = Sdp(assert_ok(call.answer(callee_answer((callee_a.port, callee_b.port))))["sdp"])
+        assert towards_peer.medias[0].port == towards_peer.medias[1].port, "the caller's own group stays"
+        exchange_media(peer, callee_a, callee_b, towards_callee, towards_peer)
+    finally:
+        for endpoint in (peer, callee_a, callee_b):
+            endpoint.close()
+
+
+def test_answer_rejecting_a_bundled_m_line(relay):
+    """RFC 8843 section 7.3.3: the answerer rejects one m= line of the group (port 0, not in
+    its group): the other one keeps working both ways, the rejected one is rejected towards
+    the caller too and gets nothing."""
+    peer, callee_a = MediaPeer(PEER_HOST), MediaPeer(PHONE_HOST)
+    try:
+        call = Call(relay)
+        towards_callee = Sdp(assert_ok(call.offer(bundled_offer(peer.port), TOWARDS_CALLEE))["sdp"])
+        towards_peer = Sdp(assert_ok(call.answer(callee_answer((callee_a.port, 0), group="a0")))["sdp"])
+        assert towards_peer.medias[1].port == 0 and towards_peer.medias[0].port != 0
+        shared = towards_peer.media_address(0)
+        for packet in packets(SSRC_A, 5) + packets(SSRC_B, 5):
+            peer.rtp.send(packet, shared)
+        got = callee_a.rtp.receive_all(10, 2.0)
+        assert ssrcs_of(got) == [SSRC_A] and len(got) == 5, ssrcs_of(got)
+        for packet in packets(0x1111, 5, first_sequence=500):
+            callee_a.rtp.send(packet, towards_callee.media_address(0))
+        back = peer.rtp.receive_all(5, 2.0)
+        assert len(back) == 5 and {source for _, source in back} == {shared}
+    finally:
+        peer.close()
+        callee_a.close()
+
+
+def test_answer_accepting_the_group_then_reoffer_shares_the_port(relay):
+    """RFC 8843 sections 7.4 and 7.5.1: the answerer accepts the group (both m= lines on its
+    one port): both streams reach it through our offerer-tagged address with their MIDs, and
+    a later offer shows that one address on every m= line."""
+    peer, callee = MediaPeer(PEER_HOST), MediaPeer(PHONE_HOST)
+    try:
+        call = Call(relay)
+        towards_callee = Sdp(assert_ok(call.offer(bundled_offer(peer.port), TOWARDS_CALLEE))["sdp"])
+        answer = callee_answer((callee.port, callee.port), group="a0 a1").replace(
+            "a=mid:a0", "a=mid:a0\r\na=extmap:%d %s" % (MID_ID, MID_URI))
+        towards_peer = Sdp(assert_ok(call.answer(answer))["sdp"])
+        shared = towards_peer.media_address(0)
+        for packet in packets(SSRC_A, 3) + packets(SSRC_B, 3):
+            peer.rtp.send(packet, shared)
+        got = callee.rtp.receive_all(6, 2.0)
+        assert {(parse_rtp(data).ssrc, mid_of(data)) for data, _ in got} == {(SSRC_A, "a0"), (SSRC_B, "a1")}
+        assert {source for _, source in got} == {towards_callee.media_address(0)}
+        again = Sdp(assert_ok(call.offer(bundled_offer(peer.port).replace(" 1 IN IP4", " 2 IN IP4"),
+                                         TOWARDS_CALLEE))["sdp"])
+        assert again.medias[0].port == again.medias[1].port == towards_callee.medias[0].port
+        assert "group:BUNDLE a0 a1" in again.attributes
+    finally:
+        peer.close()
+        callee.close()
 
 
 def test_ice_force_relay_is_refused_with_its_meaning(relay):
