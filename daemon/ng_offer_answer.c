@@ -350,7 +350,8 @@ static int side_learn_sdp(struct sdp_exchange *exchange, struct media *media, co
 		media->direction = sdp_media_effective_direction(exchange->sdp, sdp_media);
 		return 0;
 	}
-	media->rejected = sdp_media->port == 0;
+	/* a bundle-only m= line (RFC 8843 section 6) says port 0 and rides on its transport */
+	media->rejected = sdp_media->port == 0 && !bundle_member(&exchange->bundle, media);
 	media->direction = sdp_media_effective_direction(exchange->sdp, sdp_media);
 	media->ice_seen = sdp_media->has_ice;
 	sdp_media_codecs_text(sdp_media, media->codecs, sizeof(media->codecs));

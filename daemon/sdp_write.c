@@ -175,9 +175,11 @@ static enum attribute_class classify_media_attribute(const struct sdp_attribute 
 	if (sdp_name_is(name, "ptime"))
 		return ATTRIBUTE_PTIME;
 	/* RFC 3605 rtcp, RFC 5761 rtcp-mux, RFC 4568 crypto, RFC 4145 setup, RFC 8122
-	 * fingerprint, RFC 8842 tls-id: the relay terminates these and writes its own. */
+	 * fingerprint, RFC 8842 tls-id: the relay terminates these and writes its own; RFC 8843
+	 * bundle-only: each side's BUNDLE transport is the relay's (bundle.h), it gives every m=
+	 * line it keeps a port. */
 	static const char *const dropped[] = { "rtcp", "rtcp-mux", "crypto", "setup", "fingerprint",
-		"tls-id" };
+		"tls-id", "bundle-only" };
 	for (size_t i = 0; i < G_N_ELEMENTS(dropped); i++)
 		if (sdp_name_is(name, dropped[i]))
 			return ATTRIBUTE_DROP;

@@ -331,6 +331,28 @@ def test_answer_accepting_the_group_then_reoffer_shares_the_port(relay):
         callee.close()
 
 
+def test_bundle_only_m_line_from_the_offerer_is_bundled_not_rejected(relay):
+    """RFC 8843 section 6: an offer's m= line with port 0 and a=bundle-only is in the group
+    and not rejected (as a BUNDLE-aware endpoint offers media it will only send bundled):
+    the phone gets a port for it, the answer towards the offerer puts it on the shared
+    transport (RFC 9143 section 7.3.1, no bundle-only in answers), and media flows both ways."""
+    peer, phone_a, phone_b = MediaPeer(PEER_HOST), MediaPeer(PHONE_HOST), MediaPeer(PHONE_HOST)
+    try:
+        offer = bundled_offer(peer.port).replace("m=audio 9 ", "m=audio 0 ").replace(
+            "a=mid:a1\r\n", "a=mid:a1\r\na=bundle-only\r\n").replace("c=IN IP4 0.0.0.0\r\n", "")
+        assert "a=bundle-only" in offer and "m=audio 0 " in offer
+        _, towards_phone, towards_peer = setup_bundled_call(relay, peer, phone_a, phone_b, offer=offer)
+        assert towards_phone.medias[1].port not in (0, towards_phone.medias[0].port)
+        assert not has_attribute(towards_phone.medias[1].attributes, "bundle-only")
+        assert towards_peer.medias[0].port == towards_peer.medias[1].port != 0
+        assert "group:BUNDLE a0 a1" in towards_peer.attributes
+        assert not has_attribute(towards_peer.medias[1].attributes, "bundle-only")
+        exchange_media(peer, phone_a, phone_b, towards_phone, towards_peer)
+    finally:
+        for endpoint in (peer, phone_a, phone_b):
+            endpoint.close()
+
+
 def test_ice_force_relay_is_refused_with_its_meaning(relay):
     phone = MediaPeer(PHONE_HOST)
     try:
