@@ -353,6 +353,39 @@ def test_bundle_only_m_line_from_the_offerer_is_bundled_not_rejected(relay):
             endpoint.close()
 
 
+def test_transcoded_packets_towards_the_bundled_side_carry_their_mid(relay):
+    """Transcoding on a bundled call (the peer offers PCMU on both m= lines, the phone answers
+    PCMA only): what the codec chain makes from each phone port's PCMA leaves by the peer's
+    one transport as PCMU with its m= line's MID, as forwarded packets do (RFC 9143 section
+    9.2), and the peer's PCMU reaches each phone port as PCMA."""
+    peer, phone_a, phone_b = MediaPeer(PEER_HOST), MediaPeer(PHONE_HOST), MediaPeer(PHONE_HOST)
+    try:
+        call = Call(relay)
+        towards_phone = Sdp(assert_ok(call.offer(bundled_offer(peer.port), {
+            "ICE": "remove", "transport-protocol": "RTP/AVP", "rtcp-mux": ["demux"],
+            "codec": {"transcode": ["PCMA"]}}))["sdp"])
+        towards_peer = Sdp(assert_ok(call.answer(phone_answer(phone_a, phone_b, ((8,), (8,)))))["sdp"])
+        assert towards_peer.medias[0].port == towards_peer.medias[1].port
+        assert towards_peer.medias[0].formats == ["0"], towards_peer.medias[0].formats
+        shared = towards_peer.media_address(0)
+        for phone, index, ssrc, mid in ((phone_a, 0, 0x1111, "a0"), (phone_b, 1, 0x2222, "a1")):
+            for packet in packets(ssrc, 6, first_sequence=500, payload_type=8):
+                phone.rtp.send(packet, towards_phone.media_address(index))
+            received = peer.rtp.receive_all(3, 3.0)
+            assert len(received) >= 3, "the peer got %d transcoded packets from m=%d" % (len(received), index)
+            assert {source for _, source in received} == {shared}
+            assert {(parse_rtp(data).payload_type, mid_of(data)) for data, _ in received} == {(0, mid)}
+            peer.rtp.receive_all(10, 0.3)   # the rest of this burst
+        for packet in packets(SSRC_A, 6) + packets(SSRC_B, 6):
+            peer.rtp.send(packet, shared)
+        for phone in (phone_a, phone_b):
+            got = phone.rtp.receive_all(3, 3.0)
+            assert len(got) >= 3 and {parse_rtp(data).payload_type for data, _ in got} == {8}
+    finally:
+        for endpoint in (peer, phone_a, phone_b):
+            endpoint.close()
+
+
 def test_ice_force_relay_is_refused_with_its_meaning(relay):
     phone = MediaPeer(PHONE_HOST)
     try:
