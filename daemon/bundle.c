@@ -133,6 +133,9 @@ unsigned int sdp_bundle_parse(const struct sdp_session *sdp, struct sdp_bundle *
 			/* RFC 8843 section 6: a bundle-only m= line has port 0 and is not rejected; it
 			 * cannot be the tagged one, which carries the transport's address */
 			bool usable = media && (media->port || (bundle->count && sdp_media_bundle_only(media)));
+			/* RTP only: a data channel's SCTP is not ours to demultiplex (rejected instead,
+			 * see side_learn_sdp() in ng_offer_answer.c) */
+			usable = usable && media->protocol && strstr(media->protocol, "RTP/");
 			if (usable && !listed && bundle->count < CALL_MAX_MEDIA)
 				bundle->lines[bundle->count++] = (unsigned int) line;
 			at += length;

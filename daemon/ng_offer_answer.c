@@ -274,6 +274,13 @@ static void stage_remote_ice(struct sdp_exchange *exchange, struct media *media,
 		log_call(LOG_ERR, exchange->call->call_id, "ICE: no memory for the agent of media %u", media->index);
 }
 
+/* An RTP m= line (RTP/AVP, RTP/SAVPF, UDP/TLS/RTP/SAVPF, ...), as opposed to a data channel's
+ * UDP/DTLS/SCTP or another non-RTP protocol that passes as opaque UDP (as upstream 10.5). */
+static bool protocol_is_rtp(const char *protocol)
+{
+	return protocol && strstr(protocol, "RTP/") != NULL;
+}
+
 /* BUNDLE: media is in the sender's group but not its tagged m= line, so the tagged one's
  * transport (ICE, DTLS, SRTP) carries it. */
 static bool bundle_member(const struct sdp_bundle *bundle, const struct media *media)
@@ -343,15 +350,23 @@ static int side_learn_sdp(struct sdp_exchange *exchange, struct media *media, co
 		return -EINVAL;
 	const struct sdp_address *connection = sdp_media->connection.family ? &sdp_media->connection
 		: &exchange->sdp->connection;
+	learn_mid(exchange->sdp, media, sdp_media);
+	/* a data channel (m=application UDP/DTLS/SCTP) in a BUNDLE group would ride the DTLS
+	 * association we terminate, and we do not terminate SCTP: that m= line is rejected
+	 * (RFC 8843 section 7.3.3) on both sides, the rest of the group stays */
+	bool unbundlable = media->bundled && !protocol_is_rtp(sdp_media->protocol) && sdp_media->port;
+	if (unbundlable)
+		log_call(LOG_INFO, exchange->call->call_id, "media %u (%s) rejected: a bundled data channel needs SCTP "
+			 "termination, which the relay does not do", media->index, sdp_media->protocol);
 	/* a BUNDLE member's own address means nothing (Chromium's max-bundle offers write c=0.0.0.0
 	 * and port 9 there): its transport's is used */
-	if (is_zero_address(connection) && !bundle_member(&exchange->bundle, media)) {
+	if (is_zero_address(connection) && !bundle_member(&exchange->bundle, media) && !unbundlable) {
 		/* c=0.0.0.0 hold: the side receives nothing; keep what we knew (never send to 0.0.0.0) */
 		media->direction = sdp_media_effective_direction(exchange->sdp, sdp_media);
 		return 0;
 	}
 	/* a bundle-only m= line (RFC 8843 section 6) says port 0 and rides on its transport */
-	media->rejected = sdp_media->port == 0 && !bundle_member(&exchange->bundle, media);
+	media->rejected = (sdp_media->port == 0 && !bundle_member(&exchange->bundle, media)) || unbundlable;
 	media->direction = sdp_media_effective_direction(exchange->sdp, sdp_media);
 	media->ice_seen = sdp_media->has_ice;
 	sdp_media_codecs_text(sdp_media, media->codecs, sizeof(media->codecs));
@@ -361,7 +376,6 @@ static int side_learn_sdp(struct sdp_exchange *exchange, struct media *media, co
 	/* BUNDLE: one ICE agent per transport, the tagged m= line's (RFC 9143 section 7.2) */
 	if (!bundle_member(&exchange->bundle, media))
 		stage_remote_ice(exchange, media, sdp_media);
-	learn_mid(exchange->sdp, media, sdp_media);
 	union endpoint rtp = address, rtcp = address;
 	endpoint_set_port(&rtp, sdp_media->port);
 	if (sdp_media->rtcp_mux) {
@@ -573,7 +587,8 @@ static void offer_bundle(struct sdp_exchange *exchange, const struct sdp_media_r
 	for (unsigned int i = 0; capable && i < count; i++) {
 		const struct media *sender_media = exchange->sender->media[i], *local = exchange->receiver->media[i];
 		const struct sdp_media_rewrite *rewrite = &rewrites[i];
-		if (local->rejected || sender_media->rejected || !local->rtp_port)
+		if (local->rejected || sender_media->rejected || !local->rtp_port
+		    || !protocol_is_rtp(((const struct sdp_media *) g_ptr_array_index(exchange->sdp->media, i))->protocol))
 			continue;
 		const char *protocol = rewrite->protocol ? rewrite->protocol : local->protocol;
 		mids[i] = written_mid(rewrite, sender_media, local);
@@ -816,7 +831,9 @@ static int write_sdp(struct sdp_exchange *exchange, bool offer)
 		}
 		/* the receiver hears its own transport protocol: the translated one in an offer,
 		 * its original one in the answer it gets */
-		rewrite->protocol = offer ? flags->transport_protocol : local->protocol;
+		/* transport-protocol translates RTP m= lines only: others pass as they are (10.5) */
+		rewrite->protocol = offer ? (protocol_is_rtp(sdp_media->protocol) ? flags->transport_protocol : NULL)
+			: local->protocol;
 		if (offer && (media_protocol_uses_dtls(local->protocol) || media_protocol_uses_sdes(local->protocol)
 			      || (flags->osrtp_offer && media_protocol_is_plain_rtp(rewrite->protocol ? rewrite->protocol
 											: local->protocol)))) {
@@ -865,10 +882,11 @@ static int write_sdp(struct sdp_exchange *exchange, bool offer)
 		if (rewrite->ice_ufrag && local->ice_lite)
 			ice_lite = true;
 		set_mid(rewrite, local, sender_media, flags, offer, i);
-		/* RFC 9143: one m= line is one transport, so its BUNDLE group can be answered as is,
+		/* RFC 9143: one m= line is one transport, so its BUNDLE group can be answered as is
+		 * (a group of several is rewrite_bundle()'s),
 		 * and offered to a browser (max-bundle pages refuse an offer without one) */
-		if (!offer && count == 1 && local->bundled && local->mid[0])
-			bundle_group = local->mid;
+		if (!offer && !bundle_group && local->bundled && local->mid[0])
+			bundle_group = local->mid;   /* (one line left of the group: a data channel rejected) */
 		else if (offer && count == 1 && (rewrite->mid || sender_media->mid[0]) && rewrite->ice_ufrag
 			 && rewrite->protocol && g_str_has_prefix(rewrite->protocol, "UDP/TLS/"))
 			bundle_group = rewrite->mid ? rewrite->mid : sender_media->mid;
@@ -1044,7 +1062,8 @@ static int prepare_offer_media(struct sdp_exchange *exchange)
 		const struct sdp_media *sdp_media = g_ptr_array_index(exchange->sdp->media, i);
 		struct media *sender_media = i < exchange->sender->media_count ? exchange->sender->media[i]
 			: monologue_add_media(exchange->sender, sdp_media->media_type, sdp_media->protocol);
-		const char *receiver_protocol = flags->transport_protocol ? flags->transport_protocol : sdp_media->protocol;
+		const char *receiver_protocol = flags->transport_protocol && protocol_is_rtp(sdp_media->protocol)
+			? flags->transport_protocol : sdp_media->protocol;
 		struct media *receiver_media = i < exchange->receiver->media_count ? exchange->receiver->media[i]
 			: monologue_add_media(exchange->receiver, sdp_media->media_type, receiver_protocol);
 		if (!sender_media || !receiver_media) {

@@ -386,6 +386,63 @@ def test_transcoded_packets_towards_the_bundled_side_carry_their_mid(relay):
             endpoint.close()
 
 
+DATA_CHANNEL = ("m=application %d UDP/DTLS/SCTP webrtc-datachannel\r\n%sa=mid:d\r\na=sctp-port:5000\r\n"
+                "a=max-message-size:262144\r\n")
+
+
+def test_data_channel_outside_a_group_passes_as_opaque_udp(relay):
+    """As 10.5: an m=application UDP/DTLS/SCTP line keeps its protocol (transport-protocol
+    translates RTP m= lines only), gets its own port and no a=rtcp, and its packets (DTLS
+    records, never terminated here) pass unchanged both ways."""
+    caller, callee, data_caller, data_callee = (MediaPeer(PEER_HOST), MediaPeer(PHONE_HOST),
+                                                MediaPeer(PEER_HOST), MediaPeer(PHONE_HOST))
+    try:
+        call = Call(relay)
+        offer = make_sdp(PEER_HOST, media_section(caller.port), DATA_CHANNEL % (data_caller.port, ""))
+        towards_callee = Sdp(assert_ok(call.offer(offer, {"ICE": "remove", "transport-protocol": "RTP/SAVP"}))["sdp"])
+        audio, data = towards_callee.medias
+        assert audio.protocol == "RTP/SAVP" and data.protocol == "UDP/DTLS/SCTP"
+        assert data.port not in (0, audio.port) and not has_attribute(data.attributes, "rtcp")
+        assert attribute_values(data.attributes, "sctp-port") == ["5000"]
+        answer = make_sdp(PHONE_HOST, media_section(callee.port, protocol="RTP/SAVP", attributes=(
+            "sendrecv", "crypto:1 %s inline:%s" % (SUITE, KEY))), DATA_CHANNEL % (data_callee.port, ""))
+        towards_caller = Sdp(assert_ok(call.answer(answer))["sdp"])
+        assert towards_caller.medias[1].protocol == "UDP/DTLS/SCTP" and towards_caller.medias[1].port
+        record = bytes([22, 0xfe, 0xfd]) + bytes(8) + b"\x00\x10" + bytes(range(16))   # a DTLS 1.2 handshake record
+        data_caller.rtp.send(record, towards_callee and towards_caller.media_address(1))
+        got = data_callee.rtp.receive_all(1, 2.0)
+        assert [data for data, _ in got] == [record]
+        data_callee.rtp.send(record[::-1], towards_callee.media_address(1))
+        back = data_caller.rtp.receive_all(1, 2.0)
+        assert [data for data, _ in back] == [record[::-1]]
+    finally:
+        for endpoint in (caller, callee, data_caller, data_callee):
+            endpoint.close()
+
+
+def test_bundled_data_channel_is_rejected_and_the_group_stays(relay):
+    """A data channel in the browser's BUNDLE group would ride the DTLS association the relay
+    terminates, and the relay does not terminate SCTP: that m= line is rejected on both
+    sides (RFC 8843 section 7.3.3, port 0), the audio m= lines keep their group and media."""
+    peer, phone_a, phone_b = MediaPeer(PEER_HOST), MediaPeer(PHONE_HOST), MediaPeer(PHONE_HOST)
+    try:
+        offer = bundled_offer(peer.port).replace("group:BUNDLE a0 a1", "group:BUNDLE a0 a1 d") + \
+            DATA_CHANNEL % (9, "c=IN IP4 0.0.0.0\r\n")
+        call = Call(relay)
+        towards_phone = Sdp(assert_ok(call.offer(offer, {
+            "ICE": "remove", "transport-protocol": "RTP/AVP", "rtcp-mux": ["demux"]}))["sdp"])
+        assert towards_phone.medias[2].port == 0 and towards_phone.medias[2].protocol == "UDP/DTLS/SCTP"
+        answer = make_sdp(PHONE_HOST, media_section(phone_a.port, payload_types=(0,)),
+                          media_section(phone_b.port, payload_types=(0,)), DATA_CHANNEL % (0, ""))
+        towards_peer = Sdp(assert_ok(call.answer(answer))["sdp"])
+        assert towards_peer.medias[2].port == 0
+        assert "group:BUNDLE a0 a1" in towards_peer.attributes
+        exchange_media(peer, phone_a, phone_b, towards_phone, towards_peer)
+    finally:
+        for endpoint in (peer, phone_a, phone_b):
+            endpoint.close()
+
+
 def test_ice_force_relay_is_refused_with_its_meaning(relay):
     phone = MediaPeer(PHONE_HOST)
     try:
