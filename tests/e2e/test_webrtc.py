@@ -209,6 +209,37 @@ def test_browser_calls_phone(webrtc, codec, bundle_policy):
 
 
 @pytest.mark.parametrize("bundle_policy", ["balanced", "max-bundle"])
+def test_browser_with_data_channel_calls_phone(webrtc, bundle_policy):
+    """Chromium offers audio and a data channel in one BUNDLE group. The relay terminates that
+    group's DTLS but not SCTP, so it rejects the data channel's m= line (port 0) towards the
+    phone and in the answer (RFC 8843 section 7.3.3): Chromium takes the answer, its data
+    channel never opens, and the audio works both ways."""
+    daemon, page = webrtc
+    phone = PhoneEndpoint(tone=PHONE_TONE)
+    try:
+        call = Call(daemon)
+        page.call("setup", bundle_policy, "PCMU")
+        page.call("addDataChannel")
+        offer = page.call("makeOffer")
+        assert "m=application " in offer and "UDP/DTLS/SCTP" in offer
+        towards_phone = Sdp(assert_ok(call.offer(offer, {"ICE": "remove", "transport-protocol": "RTP/AVP",
+                                                           "rtcp-mux": ["demux"]}))["sdp"])
+        assert towards_phone.medias[1].kind == "application" and towards_phone.medias[1].port == 0
+        phone_sdp = _phone_sdp(phone, "pcmu") + "m=application 0 UDP/DTLS/SCTP webrtc-datachannel\r\n"
+        answer = assert_ok(call.answer(phone_sdp, {"ICE": "force"}))["sdp"]
+        parsed = Sdp(answer)
+        assert parsed.medias[1].port == 0 and "group:BUNDLE 0" in parsed.attributes, answer
+        page.call("takeAnswer", answer)
+        phone.start(towards_phone.media_address())
+        _wait_for_media(page, phone, "pcmu", PHONE_TONE)
+        assert page.call("dataChannelState") != "open"
+        assert daemon.wait_for_log(r"rejected: a bundled data channel needs SCTP termination", 1.0)
+        _assert_relay_clean(daemon, call)
+    finally:
+        phone.close()
+
+
+@pytest.mark.parametrize("bundle_policy", ["balanced", "max-bundle"])
 @pytest.mark.parametrize("codec", ["pcmu", "opus"])
 def test_phone_calls_browser(webrtc, codec, bundle_policy):
     daemon, page = webrtc
