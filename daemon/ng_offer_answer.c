@@ -500,6 +500,26 @@ static void set_ice(struct sdp_media_rewrite *rewrite, struct media *local, bool
 	rewrite->ice_foundation = local->interface->ice_foundation;
 }
 
+/* ICE=force-relay, as upstream 10.5 does it: the receiver keeps talking ICE with the sender
+ * (c=, the m= port and the sender's ICE stay; its relay candidates go) and gets our port as one
+ * more candidate, of type relay, so that checks and media on it pass through us. Its checks
+ * are forwarded as they are: we give no credentials of ours, so no agent or responder of ours
+ * runs (FORWARD_ICE unset). A sender without ICE: the receiver gets our credentials and only
+ * our relay candidates, and our responder answers (RFC 8445 section 7.3). */
+static void set_ice_relay(struct sdp_media_rewrite *rewrite, struct media *local, const struct sdp_media *sdp_media,
+			  const struct sdp_address *received, const struct ng_flags *flags, bool offer)
+{
+	rewrite->relay_address = rewrite->address;
+	rewrite->relay_rtp_port = rewrite->rtp_port;
+	rewrite->relay_rtcp_port = rewrite->rtcp_port;
+	rewrite->ice_foundation = local->interface->ice_foundation;
+	rewrite->address = *received;
+	rewrite->rtp_port = sdp_media->port;
+	rewrite->rtcp_port = sdp_media->port + (sdp_media->rtcp_mux ? 0 : 1);
+	if (!sdp_media->has_ice)
+		set_ice(rewrite, local, true, flags, offer);
+}
+
 /* a=mid (RFC 5888): the answer repeats the offer's mid where the answerer gave none (a
  * browser needs it, upstream does it); generate-mid numbers the media that have none. */
 static void set_mid(struct sdp_media_rewrite *rewrite, const struct media *local, const struct media *sender,
@@ -861,7 +881,10 @@ static int write_sdp(struct sdp_exchange *exchange, bool offer)
 		rewrite->ptime = negotiate_ptime(flags, offer, sdp_media, sender_media, local, ptimes[i], sizeof(ptimes[i]));
 		rewrite->remove_ice = flags->ice == NG_ICE_REMOVE;
 		/* ICE in an answer follows what the offer had (RFC 8839 section 4.2) */
-		set_ice(rewrite, local, offer ? sdp_media->has_ice : local->ice_seen, flags, offer);
+		if (flags->ice == NG_ICE_FORCE_RELAY)
+			set_ice_relay(rewrite, local, sdp_media, received, flags, offer);
+		else
+			set_ice(rewrite, local, offer ? sdp_media->has_ice : local->ice_seen, flags, offer);
 		if (rewrite->ice_ufrag && !endpoint_is_set(&flags->media_address)) {
 			open_family_sockets(request, exchange->update, local);
 			if (local->family_rtp_port) {

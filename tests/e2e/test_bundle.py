@@ -16,9 +16,9 @@ import pytest
 
 from calls import Call, Sdp, assert_error, assert_ok, attribute_values, has_attribute, make_sdp, media_section
 from rtp import MediaPeer, build_rtp, parse_rtp
+import stun
 
-pytestmark = pytest.mark.upstream_differs("10.5 drops the BUNDLE group: one port per m= line on both sides, "
-                                          "ICE=force-relay served")
+pytestmark = pytest.mark.upstream_differs("10.5 drops the BUNDLE group: one port per m= line on both sides")
 
 PEER_HOST, PHONE_HOST = "127.0.0.2", "127.0.0.3"
 MID_ID = 4                                   # the peer's a=extmap id for the MID (as Chromium's)
@@ -443,14 +443,67 @@ def test_bundled_data_channel_is_rejected_and_the_group_stays(relay):
             endpoint.close()
 
 
-def test_ice_force_relay_is_refused_with_its_meaning(relay):
-    phone = MediaPeer(PHONE_HOST)
+def ice_sdp(host, port, ufrag, relay_host=None):
+    """An ICE endpoint's SDP: its own host candidate and, with relay_host, a TURN one."""
+    attributes = ["sendrecv", "ice-ufrag:%s" % ufrag, "ice-pwd:%s" % ("p" * 24),
+                  "candidate:1 1 udp 2113937151 %s %d typ host" % (host, port)]
+    if relay_host:
+        attributes.append("candidate:3 1 udp 16777215 %s 50000 typ relay raddr %s rport %d" % (relay_host, host, port))
+    return make_sdp(host, media_section(port, payload_types=(0,), attributes=attributes))
+
+
+def candidates(media):
+    return [value.split() for value in attribute_values(media.attributes, "candidate")]
+
+
+def test_ice_force_relay_as_upstream(relay, rtpengine_factory):
+    """ICE=force-relay (as 10.5 writes it): c= and the m= port stay the sender's, its ICE
+    credentials and candidates pass except its relay ones, and the relay is added as a relay
+    candidate (priority 255/254, raddr/rport its own) on the port facing the receiver; the
+    receiver's checks to it pass through to the sender unchanged (no agent of ours), and so
+    does media, both ways. 10.5's offer for the same request is compared where installed."""
+    caller, callee = MediaPeer(PEER_HOST), MediaPeer(PHONE_HOST)
     try:
-        reply = Call(relay).offer(make_sdp(PHONE_HOST, media_section(phone.port)), {"ICE": "force-relay"})
-        reason = assert_error(reply)["error-reason"]
-        assert "force-relay" in reason and "relay" in reason
+        call = Call(relay)
+        offer = ice_sdp(PEER_HOST, caller.port, "caller01", relay_host="192.0.2.10")
+        towards_callee = Sdp(assert_ok(call.offer(offer, {"ICE": "force-relay"}))["sdp"])
+        media = towards_callee.medias[0]
+        assert media.port == caller.port and towards_callee.media_address(0) == (PEER_HOST, caller.port)
+        assert attribute_values(media.attributes, "ice-ufrag") == ["caller01"]
+        assert not has_attribute(media.attributes, "rtcp")
+        found = candidates(media)
+        assert [c[7] for c in found] == ["host", "relay", "relay"], found
+        ours = [c for c in found if c[7] == "relay"]
+        assert [(c[1], c[3]) for c in ours] == [("1", "255"), ("2", "254")]
+        relay_port = int(ours[0][5])
+        assert ours[0][4] == "127.0.0.1" and ours[0][8:] == ["raddr", "127.0.0.1", "rport", str(relay_port)]
+        if os.path.exists("/usr/bin/rtpengine"):
+            reference = rtpengine_factory(binary="/usr/bin/rtpengine")
+            upstream = Sdp(assert_ok(Call(reference).offer(offer, {"ICE": "force-relay"}))["sdp"]).medias[0]
+            assert upstream.port == media.port
+            assert [(c[1], c[3], c[7]) for c in candidates(upstream)] == [(c[1], c[3], c[7]) for c in found]
+            assert attribute_values(upstream.attributes, "ice-ufrag") == ["caller01"]
+        answer = ice_sdp(PHONE_HOST, callee.port, "callee01")
+        towards_caller = Sdp(assert_ok(call.answer(answer, {"ICE": "force-relay"}))["sdp"])
+        back = towards_caller.medias[0]
+        assert back.port == callee.port and attribute_values(back.attributes, "ice-ufrag") == ["callee01"]
+        caller_relay = [c for c in candidates(back) if c[7] == "relay"]
+        assert caller_relay and int(caller_relay[0][5]) != relay_port
+        # the callee checks the relay candidate: the request reaches the caller as it was sent
+        check, _ = stun.binding_request("caller01:callee01", "p" * 24)
+        callee.rtp.send(check, ("127.0.0.1", relay_port))
+        got = caller.rtp.receive(2.0)
+        assert got and got[0] == check, "the check did not pass through: %r" % (got,)
+        # media: the caller to its relay candidate reaches the callee, and back
+        for packet in packets(0x1234, 3):
+            caller.rtp.send(packet, ("127.0.0.1", int(caller_relay[0][5])))
+        assert len(callee.rtp.receive_all(3, 2.0)) == 3
+        for packet in packets(0x4321, 3):
+            callee.rtp.send(packet, ("127.0.0.1", relay_port))
+        assert len(caller.rtp.receive_all(3, 2.0)) == 3
     finally:
-        phone.close()
+        caller.close()
+        callee.close()
 
 
 def test_bundle_reoffer_replaces_the_table_and_media_still_flows(relay):
