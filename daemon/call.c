@@ -16,6 +16,7 @@
 #include "media_crypto.h"
 #include "media_quality.h"
 #include "media_transcode.h"
+#include "media_dtmf_detect.h"
 #include "relay.h"
 
 static GHashTable *calls_by_id;   /* call-id -> struct call *, control thread only */
@@ -322,6 +323,7 @@ void call_free(struct call *call)
 		dtls_connection_free(media->streams[STREAM_RTCP].extras->dtls);
 		dtls_srtp_free_rtcp(media);
 		media_transcode_free(media);
+		media_dtmf_detect_free(media);
 		bundle_group_free(media->streams[STREAM_RTP].extras->bundle_group);
 		if (media->protocol_allocated)
 			g_free(media->protocol);

@@ -129,6 +129,9 @@ struct stream_extras {
 	/* transcoding (media_transcode.h): the RTP stream's chain, replaced under the call's lock,
 	 * read by the worker with FORWARD_TRANSCODE */
 	struct codec_chain *transcode;
+	/* detect-DTMF (media_dtmf_detect.h): the RTP stream's detector, replaced under the call's
+	 * lock, fed by the worker with MEDIA_CONTROL_INBAND_DTMF */
+	struct codec_chain *dtmf_detect;
 	/* RTCP of a transcoded media (transcode_rtcp.h), the RTP stream's, worker only: what the
 	 * last reception report the relay wrote about this stream's input counted (RFC 3550 A.3) */
 	uint32_t rtcp_expected_prior, rtcp_received_prior;
@@ -240,6 +243,7 @@ struct media {
 	char ptime_reverse[8];          /* ptime-reverse of this side's last offer ("" if none) */
 	/* transcoding (media_transcode.h), control thread only; NULL until a transcode request */
 	struct media_transcode *transcode;
+	struct media_dtmf_detect *dtmf_detect;   /* detect-DTMF (media_dtmf_detect.h), control thread */
 	struct stream streams[2];       /* [STREAM_RTP], [STREAM_RTCP] */
 };
 
@@ -254,6 +258,7 @@ struct monologue {
 	unsigned int media_count;
 	char *label;
 	bool no_recording;              /* exclude-recording: never recorded (recording.c) */
+	bool detect_dtmf;               /* detect-DTMF was asked for (media_dtmf_detect.h) */
 };
 
 #define CALL_MAX_MONOLOGUES 8
