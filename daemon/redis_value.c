@@ -557,9 +557,10 @@ static bool read_pairs(json_object *object, const char *key, int64_t first_max, 
 		return false;
 	for (size_t i = 0; i < json_object_array_length(array); i++) {
 		json_object *pair = json_object_array_get_idx(array, i);
+		if (!json_object_is_type(pair, json_type_array) || json_object_array_length(pair) != 2)
+			return fail(reader, "a BUNDLE table entry is not a pair of numbers");
 		json_object *a = json_object_array_get_idx(pair, 0), *b = json_object_array_get_idx(pair, 1);
-		if (!json_object_is_type(pair, json_type_array) || json_object_array_length(pair) != 2
-		    || !json_object_is_type(a, json_type_int) || !json_object_is_type(b, json_type_int))
+		if (!json_object_is_type(a, json_type_int) || !json_object_is_type(b, json_type_int))
 			return fail(reader, "a BUNDLE table entry is not a pair of numbers");
 		int64_t first = json_object_get_int64(a), second = json_object_get_int64(b);
 		if (first < 0 || first > first_max || second < 0 || second > second_max || !take(demux, first, second))
