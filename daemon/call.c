@@ -325,6 +325,9 @@ void call_free(struct call *call)
 		media_transcode_free(media);
 		media_dtmf_detect_free(media);
 		bundle_group_free(media->streams[STREAM_RTP].extras->bundle_group);
+		media_quality_release(media->streams[STREAM_RTP].extras->quality);
+		g_free(media->streams[STREAM_RTP].extras->kernel);   /* kernel_backend.c, NULL without a target */
+		g_free(media->streams[STREAM_RTCP].extras->kernel);
 		if (media->protocol_allocated)
 			g_free(media->protocol);
 		cache_line_free(media->streams[STREAM_RTP].extras);   /* with the quality state, type and protocol */
