@@ -20,6 +20,14 @@ const char *sdp_media_mid(const struct sdp_media *media)
 	return NULL;
 }
 
+bool sdp_media_bundle_only(const struct sdp_media *media)
+{
+	for (unsigned int i = 0; media->attributes && i < media->attributes->len; i++)
+		if (sdp_name_is(media_attribute(media, i)->name, "bundle-only"))
+			return true;
+	return false;
+}
+
 /* "ID[/direction] URI [attributes]" (RFC 8285 section 8): the id, or 0 when malformed. */
 static unsigned int extmap_id(const char *value, const char **uri)
 {
@@ -122,7 +130,13 @@ unsigned int sdp_bundle_parse(const struct sdp_session *sdp, struct sdp_bundle *
 			bool listed = false;
 			for (unsigned int b = 0; media && b < bundle->count; b++)
 				listed = listed || bundle->lines[b] == (unsigned int) line;
-			if (media && media->port && !listed && bundle->count < CALL_MAX_MEDIA)
+			/* RFC 8843 section 6: a bundle-only m= line has port 0 and is not rejected; it
+			 * cannot be the tagged one, which carries the transport's address */
+			bool usable = media && (media->port || (bundle->count && sdp_media_bundle_only(media)));
+			/* RTP only: a data channel's SCTP is not ours to demultiplex (rejected instead,
+			 * see side_learn_sdp() in ng_offer_answer.c) */
+			usable = usable && media->protocol && strstr(media->protocol, "RTP/");
+			if (usable && !listed && bundle->count < CALL_MAX_MEDIA)
 				bundle->lines[bundle->count++] = (unsigned int) line;
 			at += length;
 		}

@@ -31,12 +31,14 @@ struct sdp_bundle {
 };
 
 /* Reads the SDP's first a=group:BUNDLE; each mid must name an m= line (a=mid) that is not
- * rejected (port 0). A group of fewer than two such lines counts as none (one m= line is one
+ * rejected (port 0 without a=bundle-only; the first, tagged one needs a port). A group of fewer than two such lines counts as none (one m= line is one
  * transport anyway). Returns bundle->count. */
 unsigned int sdp_bundle_parse(const struct sdp_session *sdp, struct sdp_bundle *bundle);
 /* The tagged (owning) m= line of the group line belongs to, or -ENOENT when not bundled. */
 int sdp_bundle_owner_line(const struct sdp_bundle *bundle, unsigned int line);
 
+/* Whether the m= line has a=bundle-only (RFC 8843 section 6: port 0, bundled, not rejected). */
+bool sdp_media_bundle_only(const struct sdp_media *media);
 /* The m= line's a=mid value, or NULL. */
 const char *sdp_media_mid(const struct sdp_media *media);
 /* The id of a=extmap:ID[/direction] urn:ietf:params:rtp-hdrext:sdes:mid (RFC 8285 section

@@ -47,6 +47,7 @@ static void set_rtcp_mux_reject(struct ng_flags *flags) { flags->rtcp_mux_policy
 static void set_ice_remove(struct ng_flags *flags) { flags->ice = NG_ICE_REMOVE; }
 static void set_ice_force(struct ng_flags *flags) { flags->ice = NG_ICE_FORCE; }
 static void set_ice_default(struct ng_flags *flags) { flags->ice = NG_ICE_DEFAULT; }
+static void set_ice_force_relay(struct ng_flags *flags) { flags->ice = NG_ICE_FORCE_RELAY; }
 /* ICE */
 static void set_ice_lite_forward(struct ng_flags *flags) { flags->ice_lite = NG_ICE_LITE_FORWARD; }
 static void set_ice_lite_backward(struct ng_flags *flags) { flags->ice_lite = NG_ICE_LITE_BACKWARD; }
@@ -168,10 +169,9 @@ static const struct ng_key key_table[] = {
 	SUPPORTED("ice", "remove", set_ice_remove, "strip ICE"),
 	SUPPORTED("ice", "force", set_ice_force, "our own ICE candidates"),
 	SUPPORTED("ice", "default", set_ice_default, "our ICE when the offer had ICE"),
-	/* upstream: keep the peer's candidates except relay ones, add ours as a relay candidate,
-	 * leave c= and m= alone; our agent terminates ICE and cannot be one candidate of many */
-	REFUSED("ice", "force-relay", NG_SCOPE_ALWAYS,
-		"ICE=force-relay (the relay as one relay-type candidate beside the peer's own, c=/m= unchanged)"),
+	/* as upstream: the peer's ICE passes (its relay candidates dropped), ours is added as a
+	 * relay candidate, c= and m= stay the peer's; checks pass through us end to end */
+	SUPPORTED("ice", "force-relay", set_ice_force_relay, "the relay as a relay candidate beside the peer's own"),
 	WARN("ice", "optional", NG_SCOPE_ALWAYS, "ICE=optional (served as ICE=default)"),
 	WARN("ice-lite", NULL, NG_SCOPE_ALWAYS, "ICE lite mode (ICE-lite)"),
 	SUPPORTED("ice-lite", "off", set_ice_lite_off, "full ICE agent towards both sides"),

@@ -86,6 +86,9 @@ struct sdp_exchange {
 	struct call_update *update;
 	struct sdp_bundle bundle;     /* the sender's a=group:BUNDLE (bundle.h) */
 	bool answer;                  /* the SDP is an answer (detect-DTMF: media_dtmf_detect.h) */
+	/* an offer of a BUNDLE group the receiver has not accepted yet (RFC 8843 section 7.2):
+	 * each m= line keeps its own address, so that an answer declining the group works */
+	bool bundle_initial_offer;
 };
 
 /* The entry for media, added on first use. NULL only if a request touched more media than
@@ -280,6 +283,13 @@ static void stage_remote_ice(struct sdp_exchange *exchange, struct media *media,
 		log_call(LOG_ERR, exchange->call->call_id, "ICE: no memory for the agent of media %u", media->index);
 }
 
+/* An RTP m= line (RTP/AVP, RTP/SAVPF, UDP/TLS/RTP/SAVPF, ...), as opposed to a data channel's
+ * UDP/DTLS/SCTP or another non-RTP protocol that passes as opaque UDP (as upstream 10.5). */
+static bool protocol_is_rtp(const char *protocol)
+{
+	return protocol && strstr(protocol, "RTP/") != NULL;
+}
+
 /* BUNDLE: media is in the sender's group but not its tagged m= line, so the tagged one's
  * transport (ICE, DTLS, SRTP) carries it. */
 static bool bundle_member(const struct sdp_bundle *bundle, const struct media *media)
@@ -349,14 +359,23 @@ static int side_learn_sdp(struct sdp_exchange *exchange, struct media *media, co
 		return -EINVAL;
 	const struct sdp_address *connection = sdp_media->connection.family ? &sdp_media->connection
 		: &exchange->sdp->connection;
+	learn_mid(exchange->sdp, media, sdp_media);
+	/* a data channel (m=application UDP/DTLS/SCTP) in a BUNDLE group would ride the DTLS
+	 * association we terminate, and we do not terminate SCTP: that m= line is rejected
+	 * (RFC 8843 section 7.3.3) on both sides, the rest of the group stays */
+	bool unbundlable = media->bundled && !protocol_is_rtp(sdp_media->protocol) && sdp_media->port;
+	if (unbundlable)
+		log_call(LOG_INFO, exchange->call->call_id, "media %u (%s) rejected: a bundled data channel needs SCTP "
+			 "termination, which the relay does not do", media->index, sdp_media->protocol);
 	/* a BUNDLE member's own address means nothing (Chromium's max-bundle offers write c=0.0.0.0
 	 * and port 9 there): its transport's is used */
-	if (is_zero_address(connection) && !bundle_member(&exchange->bundle, media)) {
+	if (is_zero_address(connection) && !bundle_member(&exchange->bundle, media) && !unbundlable) {
 		/* c=0.0.0.0 hold: the side receives nothing; keep what we knew (never send to 0.0.0.0) */
 		media->direction = sdp_media_effective_direction(exchange->sdp, sdp_media);
 		return 0;
 	}
-	media->rejected = sdp_media->port == 0;
+	/* a bundle-only m= line (RFC 8843 section 6) says port 0 and rides on its transport */
+	media->rejected = (sdp_media->port == 0 && !bundle_member(&exchange->bundle, media)) || unbundlable;
 	media->direction = sdp_media_effective_direction(exchange->sdp, sdp_media);
 	media->ice_seen = sdp_media->has_ice;
 	sdp_media_codecs_text(sdp_media, media->codecs, sizeof(media->codecs));
@@ -367,7 +386,6 @@ static int side_learn_sdp(struct sdp_exchange *exchange, struct media *media, co
 	/* BUNDLE: one ICE agent per transport, the tagged m= line's (RFC 9143 section 7.2) */
 	if (!bundle_member(&exchange->bundle, media))
 		stage_remote_ice(exchange, media, sdp_media);
-	learn_mid(exchange->sdp, media, sdp_media);
 	union endpoint rtp = address, rtcp = address;
 	endpoint_set_port(&rtp, sdp_media->port);
 	if (sdp_media->rtcp_mux) {
@@ -492,6 +510,26 @@ static void set_ice(struct sdp_media_rewrite *rewrite, struct media *local, bool
 	rewrite->ice_foundation = local->interface->ice_foundation;
 }
 
+/* ICE=force-relay, as upstream 10.5 does it: the receiver keeps talking ICE with the sender
+ * (c=, the m= port and the sender's ICE stay; its relay candidates go) and gets our port as one
+ * more candidate, of type relay, so that checks and media on it pass through us. Its checks
+ * are forwarded as they are: we give no credentials of ours, so no agent or responder of ours
+ * runs (FORWARD_ICE unset). A sender without ICE: the receiver gets our credentials and only
+ * our relay candidates, and our responder answers (RFC 8445 section 7.3). */
+static void set_ice_relay(struct sdp_media_rewrite *rewrite, struct media *local, const struct sdp_media *sdp_media,
+			  const struct sdp_address *received, const struct ng_flags *flags, bool offer)
+{
+	rewrite->relay_address = rewrite->address;
+	rewrite->relay_rtp_port = rewrite->rtp_port;
+	rewrite->relay_rtcp_port = rewrite->rtcp_port;
+	rewrite->ice_foundation = local->interface->ice_foundation;
+	rewrite->address = *received;
+	rewrite->rtp_port = sdp_media->port;
+	rewrite->rtcp_port = sdp_media->port + (sdp_media->rtcp_mux ? 0 : 1);
+	if (!sdp_media->has_ice)
+		set_ice(rewrite, local, true, flags, offer);
+}
+
 /* a=mid (RFC 5888): the answer repeats the offer's mid where the answerer gave none (a
  * browser needs it, upstream does it); generate-mid numbers the media that have none. */
 static void set_mid(struct sdp_media_rewrite *rewrite, const struct media *local, const struct media *sender,
@@ -570,10 +608,17 @@ static void offer_bundle(struct sdp_exchange *exchange, const struct sdp_media_r
 	struct sdp_bundle bundle = { 0 };
 	const char *mids[CALL_MAX_MEDIA] = { NULL };
 	bool capable = count >= 2;
+	/* RFC 8843 section 7.5.1: once the receiver accepted the group (its answer left the
+	 * transports shared), later offers show the BUNDLE address on every m= line */
+	exchange->bundle_initial_offer = true;
+	for (unsigned int i = 0; i < exchange->receiver->media_count; i++)
+		if (exchange->receiver->media[i]->bundle_owner)
+			exchange->bundle_initial_offer = false;
 	for (unsigned int i = 0; capable && i < count; i++) {
 		const struct media *sender_media = exchange->sender->media[i], *local = exchange->receiver->media[i];
 		const struct sdp_media_rewrite *rewrite = &rewrites[i];
-		if (local->rejected || sender_media->rejected || !local->rtp_port)
+		if (local->rejected || sender_media->rejected || !local->rtp_port
+		    || !protocol_is_rtp(((const struct sdp_media *) g_ptr_array_index(exchange->sdp->media, i))->protocol))
 			continue;
 		const char *protocol = rewrite->protocol ? rewrite->protocol : local->protocol;
 		mids[i] = written_mid(rewrite, sender_media, local);
@@ -598,7 +643,11 @@ static void offer_bundle(struct sdp_exchange *exchange, const struct sdp_media_r
  * address, ports, ICE and DTLS/SDES lines (identical in each, RFC 8843 section 7.2), and the
  * owner's an a=extmap for the MID header extension when its SDP had none (we add the MID to
  * what we send, so that the receiver can place packets of m= lines with the same payload
- * types). Returns the a=group:BUNDLE value (the owner's mid first) in text, or NULL. */
+ * types). Returns the a=group:BUNDLE value (the owner's mid first) in text, or NULL.
+ * An initial offer of the group (RFC 8843 section 7.2) leaves each m= line its own address,
+ * ICE and DTLS/SDES lines, each with the a=extmap: an answer that declines the group, moves
+ * an m= line out of it (section 7.3.2) or rejects one (7.3.3) then has a transport for each
+ * m= line it keeps apart. */
 static const char *rewrite_bundle(struct sdp_exchange *exchange, struct sdp_media_rewrite *rewrites,
 				  const char *(*extra_lines)[EXTRA_LINE_SET], char *extmap_line, char *text)
 {
@@ -610,9 +659,10 @@ static const char *rewrite_bundle(struct sdp_exchange *exchange, struct sdp_medi
 		return NULL;
 	unsigned int o = owner->index - 1;
 	struct sdp_media_rewrite *transport = &rewrites[o];
+	if (owner->bundle_extension_id)
+		g_snprintf(extmap_line, 80, "extmap:%u %s", owner->bundle_extension_id, BUNDLE_MID_EXTENSION_URI);
 	if (owner->bundle_extension_id && !sdp_media_mid_extension_id(g_ptr_array_index(exchange->sdp->media, o))
 	    && transport->extra_attribute_count < EXTRA_LINE_SET) {
-		g_snprintf(extmap_line, 80, "extmap:%u %s", owner->bundle_extension_id, BUNDLE_MID_EXTENSION_URI);
 		extra_lines[o][transport->extra_attribute_count++] = extmap_line;
 		transport->extra_attributes = extra_lines[o];
 	}
@@ -626,6 +676,15 @@ static const char *rewrite_bundle(struct sdp_exchange *exchange, struct sdp_medi
 		const char *mid = written_mid(rewrite, exchange->sender->media[i], local);
 		if (i == o || local->bundle_owner != owner || !rewrite->rtp_port || !mid)
 			continue;
+		used += (size_t) g_snprintf(text + used, BUNDLE_MID_SIZE + 1, " %s", mid);
+		if (exchange->bundle_initial_offer) {
+			if (owner->bundle_extension_id && !sdp_media_mid_extension_id(g_ptr_array_index(exchange->sdp->media, i))
+			    && rewrite->extra_attribute_count < EXTRA_LINE_SET) {
+				extra_lines[i][rewrite->extra_attribute_count++] = extmap_line;
+				rewrite->extra_attributes = extra_lines[i];
+			}
+			continue;
+		}
 		rewrite->address = transport->address;
 		rewrite->rtp_port = transport->rtp_port;
 		rewrite->rtcp_port = transport->rtcp_port;
@@ -641,7 +700,6 @@ static const char *rewrite_bundle(struct sdp_exchange *exchange, struct sdp_medi
 		rewrite->family_foundation = transport->family_foundation;
 		rewrite->extra_attributes = transport->extra_attributes;
 		rewrite->extra_attribute_count = transport->extra_attribute_count;
-		used += (size_t) g_snprintf(text + used, BUNDLE_MID_SIZE + 1, " %s", mid);
 	}
 	return text;
 }
@@ -810,7 +868,9 @@ static int write_sdp(struct sdp_exchange *exchange, bool offer)
 		}
 		/* the receiver hears its own transport protocol: the translated one in an offer,
 		 * its original one in the answer it gets */
-		rewrite->protocol = offer ? flags->transport_protocol : local->protocol;
+		/* transport-protocol translates RTP m= lines only: others pass as they are (10.5) */
+		rewrite->protocol = offer ? (protocol_is_rtp(sdp_media->protocol) ? flags->transport_protocol : NULL)
+			: local->protocol;
 		if (offer && (media_protocol_uses_dtls(local->protocol) || media_protocol_uses_sdes(local->protocol)
 			      || (flags->osrtp_offer && media_protocol_is_plain_rtp(rewrite->protocol ? rewrite->protocol
 											: local->protocol)))) {
@@ -838,7 +898,10 @@ static int write_sdp(struct sdp_exchange *exchange, bool offer)
 		rewrite->ptime = negotiate_ptime(flags, offer, sdp_media, sender_media, local, ptimes[i], sizeof(ptimes[i]));
 		rewrite->remove_ice = flags->ice == NG_ICE_REMOVE;
 		/* ICE in an answer follows what the offer had (RFC 8839 section 4.2) */
-		set_ice(rewrite, local, offer ? sdp_media->has_ice : local->ice_seen, flags, offer);
+		if (flags->ice == NG_ICE_FORCE_RELAY)
+			set_ice_relay(rewrite, local, sdp_media, received, flags, offer);
+		else
+			set_ice(rewrite, local, offer ? sdp_media->has_ice : local->ice_seen, flags, offer);
 		if (rewrite->ice_ufrag && !endpoint_is_set(&flags->media_address)) {
 			open_family_sockets(request, exchange->update, local);
 			if (local->family_rtp_port) {
@@ -859,10 +922,11 @@ static int write_sdp(struct sdp_exchange *exchange, bool offer)
 		if (rewrite->ice_ufrag && local->ice_lite)
 			ice_lite = true;
 		set_mid(rewrite, local, sender_media, flags, offer, i);
-		/* RFC 9143: one m= line is one transport, so its BUNDLE group can be answered as is,
+		/* RFC 9143: one m= line is one transport, so its BUNDLE group can be answered as is
+		 * (a group of several is rewrite_bundle()'s),
 		 * and offered to a browser (max-bundle pages refuse an offer without one) */
-		if (!offer && count == 1 && local->bundled && local->mid[0])
-			bundle_group = local->mid;
+		if (!offer && !bundle_group && local->bundled && local->mid[0])
+			bundle_group = local->mid;   /* (one line left of the group: a data channel rejected) */
 		else if (offer && count == 1 && (rewrite->mid || sender_media->mid[0]) && rewrite->ice_ufrag
 			 && rewrite->protocol && g_str_has_prefix(rewrite->protocol, "UDP/TLS/"))
 			bundle_group = rewrite->mid ? rewrite->mid : sender_media->mid;
@@ -1038,7 +1102,8 @@ static int prepare_offer_media(struct sdp_exchange *exchange)
 		const struct sdp_media *sdp_media = g_ptr_array_index(exchange->sdp->media, i);
 		struct media *sender_media = i < exchange->sender->media_count ? exchange->sender->media[i]
 			: monologue_add_media(exchange->sender, sdp_media->media_type, sdp_media->protocol);
-		const char *receiver_protocol = flags->transport_protocol ? flags->transport_protocol : sdp_media->protocol;
+		const char *receiver_protocol = flags->transport_protocol && protocol_is_rtp(sdp_media->protocol)
+			? flags->transport_protocol : sdp_media->protocol;
 		struct media *receiver_media = i < exchange->receiver->media_count ? exchange->receiver->media[i]
 			: monologue_add_media(exchange->receiver, sdp_media->media_type, receiver_protocol);
 		if (!sender_media || !receiver_media) {
@@ -1149,7 +1214,7 @@ int ng_command_offer(struct ng_request *request)
 			sender->via_branch = g_strdup(flags->via_branch);
 		if (flags->label && !sender->label)
 			sender->label = g_strdup(flags->label);
-		struct sdp_exchange exchange = { request, call, sdp, sender, receiver, &update, { 0 }, false };
+		struct sdp_exchange exchange = { request, call, sdp, sender, receiver, &update, { 0 }, false, false };
 		sdp_bundle_parse(sdp, &exchange.bundle);
 		error = prepare_offer_media(&exchange);
 		if (!error)
@@ -1259,7 +1324,7 @@ int ng_command_answer(struct ng_request *request)
 		/* as upstream: an answer's label names the answering side (Kamailio's MOS per side) */
 		if (flags->label && !answerer->label)
 			answerer->label = g_strdup(flags->label);
-		struct sdp_exchange exchange = { request, call, sdp, answerer, offerer, &update, { 0 }, true };
+		struct sdp_exchange exchange = { request, call, sdp, answerer, offerer, &update, { 0 }, true, false };
 		sdp_bundle_parse(sdp, &exchange.bundle);
 		for (unsigned int i = 0; i < sdp->media->len && !error; i++) {
 			const struct sdp_media *sdp_media = g_ptr_array_index(sdp->media, i);

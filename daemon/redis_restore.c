@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
+#include "bundle.h"
 #include "call_lifecycle.h"
 #include "daemon.h"
 #include "dtls_srtp.h"
@@ -158,6 +159,8 @@ static void restore_media(struct daemon_context *daemon, struct call *call, stru
 	g_strlcpy(media->ice_ufrag, stored->ice_ufrag, sizeof(media->ice_ufrag));
 	g_strlcpy(media->ice_pwd, stored->ice_pwd, sizeof(media->ice_pwd));
 	g_strlcpy(media->codecs, stored->codecs, sizeof(media->codecs));
+	g_strlcpy(media->mid, stored->mid, sizeof(media->mid));
+	media->bundled = stored->bundled;
 	if (pair->interface) {
 		media->interface = pair->interface;
 		media->rtp_port = stored->rtp_port;
@@ -181,6 +184,44 @@ static void restore_media(struct daemon_context *daemon, struct call *call, stru
 		restore_dtls(call, media, stored);
 	if (!stored->sdes && stored->dtls_rtcp.present)
 		restore_dtls_rtcp(call, media, &stored->dtls_rtcp);
+}
+
+/* BUNDLE (bundle.h): the side's transports and the owners' tables, as an answer leaves them
+ * (stage_bundle() in ng_offer_answer.c); built outside the lock, the tables published by
+ * publish_restored_bundle(). */
+static void restore_bundle(struct monologue *monologue, const struct redis_monologue_record *stored,
+			   struct bundle_group **groups)
+{
+	for (unsigned int n = 0; n < stored->media_count; n++) {
+		const struct redis_media_record *from = &stored->media[n];
+		struct media *media = monologue->media[n];
+		groups[n] = NULL;
+		if (from->bundle_owner < 0)
+			continue;
+		media->bundle_owner = monologue->media[from->bundle_owner];
+		media->bundle_extension_id = from->bundle_extension_id;
+		if (!from->bundle_group)
+			continue;
+		struct bundle_group *group = g_new0(struct bundle_group, 1);
+		group->demux = from->bundle_demux;
+		for (unsigned int k = 0; k < from->bundle_demux.media_count; k++)
+			group->members[k] = monologue->media[from->bundle_members[k]];
+		groups[n] = group;
+	}
+}
+
+/* Under the call's lock: what publish_bundle() in ng_offer_answer.c stores. */
+static void publish_restored_bundle(struct media *media, const struct redis_media_record *from,
+				    struct bundle_group *group)
+{
+	if (!media->bundle_owner)
+		return;
+	for (int kind = STREAM_RTP; kind <= STREAM_RTCP; kind++) {
+		struct stream_extras *extras = media->streams[kind].extras;
+		extras->bundle_transport = &media->bundle_owner->streams[STREAM_RTP];
+		extras->bundle_index = from->bundle_index;
+	}
+	media->streams[STREAM_RTP].extras->bundle_group = group;
 }
 
 /* ---- public ------------------------------------------------------------------------------ */
@@ -218,6 +259,9 @@ int redis_restore_call(struct daemon_context *daemon, const struct redis_call_re
 		if (stored->peer >= 0)
 			call->monologues[m]->peer = call->monologues[stored->peer];
 	}
+	struct bundle_group *groups[CALL_MAX_MONOLOGUES][CALL_MAX_MEDIA];
+	for (unsigned int m = 0; m < record->monologue_count; m++)
+		restore_bundle(call->monologues[m], &record->monologues[m], groups[m]);
 	/* publish: sockets, sinks, contexts and forwarding flags under one short lock */
 	pthread_mutex_lock(&call->lock);
 	index = 0;
@@ -236,6 +280,7 @@ int redis_restore_call(struct daemon_context *daemon, const struct redis_call_re
 					stream->sink = &call->monologues[from->sink_monologue]->media[from->sink_media]->streams[kind];
 			}
 			media_crypto_publish(media);
+			publish_restored_bundle(media, from, groups[m][n]);
 		}
 	}
 	call_refresh_forwarding(call);

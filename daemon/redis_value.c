@@ -6,6 +6,7 @@
 #include <json.h>
 #include <string.h>
 #include "interface.h"
+#include "bundle.h"
 #include "dtls.h"
 #include "media_crypto.h"
 #include "recording.h"
@@ -26,6 +27,11 @@ struct media_positions {
 	unsigned int decrypt_count, encrypt_count;
 	struct srtp_ssrc_position decrypt[SRTP_SSRC_SLOTS], encrypt[SRTP_SSRC_SLOTS];
 	struct redis_dtls_keys rtcp;   /* the RTCP port's own association (no rtcp-mux) */
+	/* BUNDLE: the owner's table (the worker learns SSRCs into it) and its members' indexes */
+	bool bundle_group;
+	unsigned int bundle_member_count;
+	uint8_t bundle_members[BUNDLE_MAX_MEDIA];
+	struct bundle_demux bundle_demux;
 };
 
 /* The value is written straight into one growing buffer: json-c's object tree (a hash table
@@ -123,6 +129,52 @@ static void put_material(GString *out, const char *key, const unsigned char *mat
 	g_string_append_c(out, '"');
 }
 
+/* BUNDLE (optional fields): the media's a=mid, group membership and transport, and on the
+ * owner the demultiplexing table as the worker had it. */
+static void put_bundle(GString *out, const struct media *media, const struct media_positions *positions)
+{
+	if (media->mid[0])
+		put_key_string(out, ",\"mid\":", media->mid);
+	if (media->bundled)
+		put_key_bool(out, ",\"bundled\":", true);
+	if (!media->bundle_owner)
+		return;
+	put_key_int(out, ",\"bundle\":{\"owner\":", (int64_t) media->bundle_owner->index - 1);
+	put_key_int(out, ",\"index\":", media->streams[STREAM_RTP].extras->bundle_index);
+	put_key_int(out, ",\"extension_id\":", media->bundle_extension_id);
+	g_string_append_c(out, '}');
+	if (!positions->bundle_group)
+		return;
+	const struct bundle_demux *demux = &positions->bundle_demux;
+	put_key_int(out, ",\"bundle_group\":{\"extension_id\":", demux->mid_extension_id);
+	g_string_append(out, ",\"members\":[");
+	for (unsigned int k = 0; k < positions->bundle_member_count; k++)
+		put_key_int(out, k ? "," : "", positions->bundle_members[k]);
+	g_string_append(out, "],\"mids\":[");
+	for (unsigned int k = 0; k < demux->media_count; k++) {
+		if (k)
+			g_string_append_c(out, ',');
+		put_string(out, demux->mids[k]);
+	}
+	g_string_append(out, "],\"ssrcs\":[");
+	for (unsigned int k = 0; k < demux->ssrc_count; k++) {
+		put_key_int(out, k ? ",[" : "[", demux->ssrcs[k].ssrc);
+		put_key_int(out, ",", demux->ssrcs[k].media);
+		g_string_append_c(out, ']');
+	}
+	g_string_append(out, "],\"payload_types\":[");
+	bool first = true;
+	for (unsigned int type = 0; type < BUNDLE_PAYLOAD_TYPES; type++) {
+		if (!demux->payload_types[type])
+			continue;
+		put_key_int(out, first ? "[" : ",[", type);
+		put_key_int(out, ",", demux->payload_types[type]);
+		g_string_append_c(out, ']');
+		first = false;
+	}
+	g_string_append(out, "]}");
+}
+
 static int monologue_index(const struct call *call, const struct monologue *monologue)
 {
 	for (unsigned int i = 0; i < call->monologue_count; i++)
@@ -189,6 +241,7 @@ static void put_media(GString *out, const struct call *call, const struct media 
 		put_positions(out, ",\"encrypt\":", rtcp->encrypt, rtcp->encrypt_count);
 		g_string_append_c(out, '}');
 	}
+	put_bundle(out, media, positions);
 	g_string_append_c(out, '}');
 }
 
@@ -233,6 +286,14 @@ char *redis_value_encode(struct call *call, size_t *length)
 			memcpy(keys->material, rtcp_dtls->srtp_material, rtcp_dtls->srtp_material_length);
 			keys->decrypt_count = srtp_context_positions(&media->rtcp_srtp->decrypt, keys->decrypt);
 			keys->encrypt_count = srtp_context_positions(&media->rtcp_srtp->encrypt, keys->encrypt);
+		}
+		const struct bundle_group *group = media->streams[STREAM_RTP].extras->bundle_group;
+		if (group) {
+			positions[i].bundle_group = true;
+			positions[i].bundle_demux = group->demux;
+			for (unsigned int k = 0; k < group->demux.media_count && k < BUNDLE_MAX_MEDIA; k++)
+				positions[i].bundle_members[k] = (uint8_t) (group->members[k] ? group->members[k]->index - 1 : 0);
+			positions[i].bundle_member_count = group->demux.media_count;
 		}
 		i++;
 	}
@@ -486,6 +547,87 @@ static bool read_dtls(json_object *object, struct redis_media_record *media, str
 	return !reader->reason;
 }
 
+/* An array of [number, number] pairs, each within its bound: calls take(pair) for each. */
+static bool read_pairs(json_object *object, const char *key, int64_t first_max, int64_t second_max,
+                       bool (*take)(struct bundle_demux *, int64_t, int64_t), struct bundle_demux *demux,
+                       struct reader *reader)
+{
+	json_object *array = field(object, key, json_type_array, true, reader);
+	if (!array)
+		return false;
+	for (size_t i = 0; i < json_object_array_length(array); i++) {
+		json_object *pair = json_object_array_get_idx(array, i);
+		if (!json_object_is_type(pair, json_type_array) || json_object_array_length(pair) != 2)
+			return fail(reader, "a BUNDLE table entry is not a pair of numbers");
+		json_object *a = json_object_array_get_idx(pair, 0), *b = json_object_array_get_idx(pair, 1);
+		if (!json_object_is_type(a, json_type_int) || !json_object_is_type(b, json_type_int))
+			return fail(reader, "a BUNDLE table entry is not a pair of numbers");
+		int64_t first = json_object_get_int64(a), second = json_object_get_int64(b);
+		if (first < 0 || first > first_max || second < 0 || second > second_max || !take(demux, first, second))
+			return fail(reader, "a BUNDLE table entry is out of range");
+	}
+	return true;
+}
+
+static bool take_ssrc(struct bundle_demux *demux, int64_t ssrc, int64_t media)
+{
+	return bundle_demux_add_ssrc(demux, (uint32_t) ssrc, (unsigned int) media) == 0;
+}
+
+/* As written: the media index + 1 of the payload type's one media, or "ambiguous". */
+static bool take_payload_type(struct bundle_demux *demux, int64_t type, int64_t owner)
+{
+	if (owner != BUNDLE_PAYLOAD_AMBIGUOUS && (owner < 1 || owner > demux->media_count))
+		return false;
+	demux->payload_types[type] = (uint8_t) owner;
+	return true;
+}
+
+/* BUNDLE (optional fields, bundle.h): the media's place in its side's group and, on the
+ * owner, the group's table. Media indexes are checked against the monologue by the caller. */
+static bool read_bundle(json_object *object, struct redis_media_record *media, struct reader *reader)
+{
+	media->bundle_owner = -1;
+	if (!read_text(object, "mid", media->mid, sizeof(media->mid), false, reader))
+		return false;
+	if (field(object, "bundled", json_type_boolean, false, reader) && !read_bool(object, "bundled", &media->bundled, reader))
+		return false;
+	json_object *bundle = field(object, "bundle", json_type_object, false, reader);
+	if (!bundle)
+		return !reader->reason;
+	unsigned int owner, index, extension_id;
+	if (!read_uint(bundle, "owner", CALL_MAX_MEDIA - 1, &owner, reader)
+	    || !read_uint(bundle, "index", BUNDLE_MAX_MEDIA - 1, &index, reader)
+	    || !read_uint(bundle, "extension_id", 255, &extension_id, reader))
+		return false;
+	media->bundle_owner = (int) owner;
+	media->bundle_index = (uint8_t) index;
+	media->bundle_extension_id = (uint8_t) extension_id;
+	json_object *group = field(object, "bundle_group", json_type_object, false, reader);
+	if (!group)
+		return !reader->reason;
+	json_object *members = field(group, "members", json_type_array, true, reader);
+	json_object *mids = members ? field(group, "mids", json_type_array, true, reader) : NULL;
+	if (!mids || !read_uint(group, "extension_id", 255, &extension_id, reader))
+		return false;
+	size_t count = json_object_array_length(members);
+	if (count < 2 || count > BUNDLE_MAX_MEDIA || json_object_array_length(mids) != count)
+		return fail(reader, "a BUNDLE group's members and mids do not match");
+	bundle_demux_init(&media->bundle_demux, extension_id);
+	for (size_t k = 0; k < count; k++) {
+		json_object *member = json_object_array_get_idx(members, k), *mid = json_object_array_get_idx(mids, k);
+		if (!json_object_is_type(member, json_type_int) || !json_object_is_type(mid, json_type_string)
+		    || json_object_get_int64(member) < 0 || json_object_get_int64(member) >= CALL_MAX_MEDIA
+		    || bundle_demux_add_media(&media->bundle_demux, json_object_get_string(mid)) != (int) k)
+			return fail(reader, "a BUNDLE group member does not parse");
+		media->bundle_members[k] = (uint8_t) json_object_get_int64(member);
+	}
+	media->bundle_group = true;
+	return read_pairs(group, "ssrcs", UINT32_MAX, (int64_t) count - 1, take_ssrc, &media->bundle_demux, reader)
+		&& read_pairs(group, "payload_types", BUNDLE_PAYLOAD_TYPES - 1, BUNDLE_PAYLOAD_AMBIGUOUS, take_payload_type,
+			      &media->bundle_demux, reader);
+}
+
 static bool read_media(json_object *object, struct redis_media_record *media, struct reader *reader)
 {
 	memset(media, 0, sizeof(*media));
@@ -539,7 +681,7 @@ static bool read_media(json_object *object, struct redis_media_record *media, st
 			return false;
 		media->streams[kind].state = (uint8_t) number;
 	}
-	return read_sdes(object, media, reader) && read_dtls(object, media, reader);
+	return read_sdes(object, media, reader) && read_dtls(object, media, reader) && read_bundle(object, media, reader);
 }
 
 static bool read_monologue(json_object *object, struct redis_monologue_record *monologue, struct reader *reader)
@@ -664,6 +806,14 @@ int redis_value_decode(const char *text, size_t length, struct redis_call_record
 			    || (media->sink_monologue >= 0
 				&& media->sink_media >= (int) record->monologues[media->sink_monologue].media_count)) {
 				fail(&reader, "a sink is out of range");
+				goto done;
+			}
+			/* BUNDLE: the transport and the group's members are media of the same side */
+			bool bundle_ok = media->bundle_owner < (int) monologue->media_count;
+			for (unsigned int k = 0; media->bundle_group && k < media->bundle_demux.media_count; k++)
+				bundle_ok = bundle_ok && media->bundle_members[k] < monologue->media_count;
+			if (!bundle_ok) {
+				fail(&reader, "a BUNDLE media is out of range");
 				goto done;
 			}
 		}

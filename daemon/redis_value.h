@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "bundle_demux.h"
 #include "call.h"
 #include "sdes.h"
 #include "srtp.h"
@@ -76,6 +77,17 @@ struct redis_media_record {
 	struct srtp_ssrc_position encrypt[SRTP_SSRC_SLOTS];   /* to the side */
 	/* DTLS without rtcp-mux: the RTCP port's own association (media->rtcp_srtp) */
 	struct redis_dtls_keys dtls_rtcp;
+	/* BUNDLE (bundle.h; optional fields of version 2, absent: not bundled): the side's a=mid,
+	 * whether its group named this media, the media of the same monologue whose transport
+	 * carries it (-1 = its own) with its demux index and the MID extension id, and on the
+	 * owner the group's demultiplexing table with its members' media indexes */
+	char mid[BUNDLE_MID_SIZE];
+	bool bundled;
+	int bundle_owner;
+	uint8_t bundle_index, bundle_extension_id;
+	bool bundle_group;
+	uint8_t bundle_members[BUNDLE_MAX_MEDIA];
+	struct bundle_demux bundle_demux;
 };
 
 struct redis_monologue_record {

@@ -357,14 +357,32 @@ static void __attribute__((noinline)) report_rtcp(struct media_worker *worker, c
 	}
 }
 
+/* BUNDLE: a packet for member (an RTP stream of a bundled side) leaves by the transport,
+ * carrying the member's MID (RFC 9143 section 9.2) so that the receiver can place it even
+ * when several m= lines use the same payload types and their SSRCs were never signalled.
+ * Returns the packet's new length (unchanged when the element cannot be added). */
+static size_t __attribute__((noinline)) bundle_add_mid(const struct stream *member, const struct stream *transport,
+						      unsigned char *packet, size_t length)
+{
+	const struct bundle_group *group = transport->extras->bundle_group;
+	if (!group || !group->demux.mid_extension_id || member->extras->bundle_index >= group->demux.media_count)
+		return length;
+	const char *mid = group->demux.mids[member->extras->bundle_index];
+	int added = rtp_header_extension_add_mid(packet, length, RELAY_PACKET_SIZE - SRTP_MAX_TRAILER_LENGTH,
+						 group->demux.mid_extension_id, mid, strlen(mid));
+	return added > 0 ? (size_t) added : length;
+}
+
 /* RFC 4733 event ends reported per batch at most (a digit's end comes once per 50 ms or so) */
 #define RELAY_DTMF_EVENTS 4
 
 /* What a chain emitted (none, one, or several after a gap or with another ptime), protected
  * for the sink if it speaks SRTP and sent at once with sendto(): the batch's pool has one slot
- * per received packet, and these are few (one per 20 ms). Under the call's lock. */
-static void send_chain_output(struct media_worker *worker, struct codec_chain *chain, struct stream *out,
-		const union endpoint *destination)
+ * per received packet, and these are few (one per 20 ms). Under the call's lock. sink: the
+ * stream the packets are for; out: the one they leave by (a BUNDLE member's transport, whose
+ * receiver places them by the member's MID as it does forwarded ones). */
+static void send_chain_output(struct media_worker *worker, struct codec_chain *chain, const struct stream *sink,
+		struct stream *out, const union endpoint *destination)
 {
 	_Static_assert(RELAY_PACKET_SIZE >= CODEC_CHAIN_MAX_PACKET + SRTP_MAX_TRAILER_LENGTH,
 		       "a transcoded packet and its SRTP trailer fit the protect capacity");
@@ -372,6 +390,8 @@ static void send_chain_output(struct media_worker *worker, struct codec_chain *c
 	int produced;
 	while ((produced = codec_chain_pop(chain, buffer, CODEC_CHAIN_MAX_PACKET)) > 0) {
 		size_t send_length = (size_t) produced;
+		if (__builtin_expect(sink->forward_flags & FORWARD_BUNDLE, 0) && sink->extras->bundle_transport == out)
+			send_length = bundle_add_mid(sink, out, buffer, send_length);
 		if (out->forward_flags & (FORWARD_SRTP | FORWARD_DTLS)) {
 			if (!(out->forward_flags & FORWARD_SRTP)) {
 				COUNTER_ADD(worker->counters.dtls.dropped_pending, 1);
@@ -404,12 +424,14 @@ static void dtx_fire(struct timer_entry *timer, void *data)
 	struct codec_chain *chain = stream->extras->transcode;
 	int64_t now = timer_now_us();
 	int64_t max_dtx = media_transcode_max_dtx_us();
-	struct stream *out = stream->sink;
+	struct stream *sink = stream->sink, *out = sink;
+	if (out && (out->forward_flags & FORWARD_BUNDLE) && out->extras->bundle_transport)
+		out = out->extras->bundle_transport;   /* BUNDLE: leaves by the member's transport */
 	const union endpoint *destination = out ? relay_stream_destination(out) : NULL;
 	if (!call->deleted && chain && (stream->forward_flags & FORWARD_TRANSCODE) && destination && out->fd >= 0
 	    && (max_dtx <= 0 || now - stream->extras->dtx_last_us < max_dtx)) {
 		if (codec_chain_fill_frame(chain) > 0)
-			send_chain_output(worker, chain, out, destination);
+			send_chain_output(worker, chain, sink, out, destination);
 		relay_worker_timer_add(worker, timer, now + codec_chain_frame_us(chain), dtx_fire, stream);
 	}
 	pthread_mutex_unlock(&call->lock);
@@ -420,7 +442,7 @@ static void dtx_fire(struct timer_entry *timer, void *data)
  * the sink if it speaks SRTP and sent at once with sendto(): the batch's pool has one slot per
  * received packet, and these are few (one per 20 ms). Under the call's lock, like the batch. */
 static void __attribute__((noinline)) relay_transcode(struct media_worker *worker, struct stream *stream,
-		struct stream *out, const union endpoint *destination, const unsigned char *packet, size_t length,
+		const struct stream *sink, struct stream *out, const union endpoint *destination, const unsigned char *packet, size_t length,
 		const union endpoint *source, struct media_control_dtmf *dtmf, unsigned int *dtmf_count,
 		int64_t arrival_us)
 {
@@ -438,7 +460,7 @@ static void __attribute__((noinline)) relay_transcode(struct media_worker *worke
 		    && media_control_inband_dtmf(stream, source, found.event, found.duration_ms, found.volume,
 						 &dtmf[*dtmf_count]))
 			(*dtmf_count)++;
-	send_chain_output(worker, chain, out, destination);
+	send_chain_output(worker, chain, sink, out, destination);
 	/* DTX (media_transcode.h): the gap is ours to fill once the stream is quiet this long */
 	int64_t dtx_delay = media_transcode_dtx_delay_us();
 	if (dtx_delay > 0) {
@@ -499,22 +521,6 @@ static struct stream *__attribute__((noinline)) bundle_route(struct stream *tran
 	if (index < 0)
 		return is_rtcp ? transport : NULL;
 	return &group->members[index]->streams[STREAM_RTP];
-}
-
-/* BUNDLE: a packet for member (an RTP stream of a bundled side) leaves by the transport,
- * carrying the member's MID (RFC 9143 section 9.2) so that the receiver can place it even
- * when several m= lines use the same payload types and their SSRCs were never signalled.
- * Returns the packet's new length (unchanged when the element cannot be added). */
-static size_t __attribute__((noinline)) bundle_add_mid(const struct stream *member, const struct stream *transport,
-						      unsigned char *packet, size_t length)
-{
-	const struct bundle_group *group = transport->extras->bundle_group;
-	if (!group || !group->demux.mid_extension_id || member->extras->bundle_index >= group->demux.media_count)
-		return length;
-	const char *mid = group->demux.mids[member->extras->bundle_index];
-	int added = rtp_header_extension_add_mid(packet, length, RELAY_PACKET_SIZE - SRTP_MAX_TRAILER_LENGTH,
-						 group->demux.mid_extension_id, mid, strlen(mid));
-	return added > 0 ? (size_t) added : length;
 }
 
 /* now_us: CLOCK_REALTIME_COARSE (counters, learning); arrival_us: CLOCK_MONOTONIC read once
@@ -684,7 +690,7 @@ static void process_stream(struct media_worker *worker, struct stream *stream, b
 		    && !codec_chain_passes(via->extras->transcode, packet[1] & 0x7f)) {
 			/* decoding costs: off the plain path, behind this one flag test (via: a
 			 * BUNDLE member's own chain); a codec both sides have passes untouched */
-			relay_transcode(worker, via, out, destination, packet, length, &worker->sources[i], dtmf,
+			relay_transcode(worker, via, sink, out, destination, packet, length, &worker->sources[i], dtmf,
 					&dtmf_count, arrival_us);
 			continue;
 		}

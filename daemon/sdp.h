@@ -124,6 +124,12 @@ struct sdp_media_rewrite {
 	/* transcoding (media_transcode.h): rtpmap values ("96 opus/48000/2") for payload types in
 	 * formats that the received SDP does not map; NULL-terminated, NULL = none */
 	const char *const *added_rtpmaps;
+	/* ICE=force-relay (upstream's): c= and the m= port are the received ones (address and
+	 * rtp_port say so), no a=rtcp; the received ICE passes without its relay candidates (or
+	 * ice_ufrag/ice_pwd are ours, without host candidates), and we are a relay candidate on
+	 * relay_address, relay_rtp_port (component 2 on relay_rtcp_port when it differs) */
+	struct sdp_address relay_address;
+	unsigned int relay_rtp_port, relay_rtcp_port;
 };
 
 struct sdp_rewrite_options {

@@ -175,9 +175,11 @@ static enum attribute_class classify_media_attribute(const struct sdp_attribute 
 	if (sdp_name_is(name, "ptime"))
 		return ATTRIBUTE_PTIME;
 	/* RFC 3605 rtcp, RFC 5761 rtcp-mux, RFC 4568 crypto, RFC 4145 setup, RFC 8122
-	 * fingerprint, RFC 8842 tls-id: the relay terminates these and writes its own. */
+	 * fingerprint, RFC 8842 tls-id: the relay terminates these and writes its own; RFC 8843
+	 * bundle-only: each side's BUNDLE transport is the relay's (bundle.h), it gives every m=
+	 * line it keeps a port. */
 	static const char *const dropped[] = { "rtcp", "rtcp-mux", "crypto", "setup", "fingerprint",
-		"tls-id" };
+		"tls-id", "bundle-only" };
 	for (size_t i = 0; i < G_N_ELEMENTS(dropped); i++)
 		if (sdp_name_is(name, dropped[i]))
 			return ATTRIBUTE_DROP;
@@ -364,6 +366,35 @@ static void write_host_candidate(GString *out, const char *foundation, unsigned 
 	append_text(out, " typ host\r\n");
 }
 
+/* ICE=force-relay: the relay as relay candidates (RFC 8445 section 5.1.2.1, type preference
+ * 0), local preference 0 after the peer's own credentials, 65535 with ours, as upstream 10.5
+ * writes them; raddr/rport (RFC 8839 section 5.1) name the same address. */
+static void write_relay_candidates(GString *out, const struct sdp_media_rewrite *rewrite, bool rtp)
+{
+	const char *foundation = rewrite->ice_foundation ? rewrite->ice_foundation : "1";
+	unsigned long local_preference = rewrite->ice_ufrag ? 65535 : 0;
+	unsigned int components = (rtp && rewrite->relay_rtcp_port && rewrite->relay_rtcp_port != rewrite->relay_rtp_port) ? 2 : 1;
+	for (unsigned int component = 1; component <= components; component++) {
+		unsigned int port = component == 1 ? rewrite->relay_rtp_port : rewrite->relay_rtcp_port;
+		append_texts(out, "a=candidate:", foundation, " ", NULL);
+		append_unsigned(out, component);
+		append_text(out, " UDP ");
+		append_unsigned(out, (local_preference << 8) | (256ul - component));
+		append_texts(out, " ", rewrite->relay_address.text, " ", NULL);
+		append_unsigned(out, port);
+		append_texts(out, " typ relay raddr ", rewrite->relay_address.text, " rport ", NULL);
+		append_unsigned(out, port);
+		append_text(out, "\r\n");
+	}
+}
+
+/* A received a=candidate line of type relay (RFC 8839 section 5.1: "... typ relay ..."). */
+static bool is_relay_candidate(const struct sdp_line *line)
+{
+	return line->attribute && sdp_name_is(line->attribute->name, "candidate") && line->attribute->value
+		&& strstr(line->attribute->value, " typ relay");
+}
+
 /* Our host candidates (RFC 8445 section 5.1.2.1): type preference 126 (host), local
  * preference 65535 (the other family's address, if any: 65534), priority =
  * (126 << 24) | (local preference << 8) | (256 - component). */
@@ -459,7 +490,7 @@ static void write_media(GString *out, const struct sdp_session *session, const s
 	enum sdp_direction direction = rewrite->direction != SDP_DIRECTION_UNSPECIFIED ? rewrite->direction
 		: sdp_media_effective_direction(session, media);
 	append_texts(out, "a=", sdp_direction_name(direction), "\r\n", NULL);
-	if (rtp && !options->no_rtcp_attribute) {
+	if (rtp && !options->no_rtcp_attribute && !rewrite->relay_rtp_port) {
 		append_text(out, "a=rtcp:");
 		append_unsigned(out, rewrite->rtcp_port);
 		if (options->full_rtcp_attribute && rewrite->address.family)
@@ -473,7 +504,14 @@ static void write_media(GString *out, const struct sdp_session *session, const s
 			append_texts(out, "a=", rewrite->extra_attributes[i], "\r\n", NULL);
 	if (rtp && ptime)
 		append_texts(out, "a=ptime:", ptime, "\r\n", NULL);
-	if (!rewrite->remove_ice) {
+	if (rewrite->relay_rtp_port) {
+		if (rewrite->ice_ufrag)
+			append_texts(out, "a=ice-ufrag:", rewrite->ice_ufrag, "\r\na=ice-pwd:", rewrite->ice_pwd, "\r\n", NULL);
+		for (unsigned int i = 0; !rewrite->ice_ufrag && received_ice && i < received_ice->len; i++)
+			if (!is_relay_candidate(g_ptr_array_index(received_ice, i)))
+				write_line(out, g_ptr_array_index(received_ice, i));
+		write_relay_candidates(out, rewrite, rtp);
+	} else if (!rewrite->remove_ice) {
 		if (rewrite->ice_ufrag)
 			write_own_ice(out, rewrite, rtp);
 		else

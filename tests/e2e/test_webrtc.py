@@ -209,6 +209,37 @@ def test_browser_calls_phone(webrtc, codec, bundle_policy):
 
 
 @pytest.mark.parametrize("bundle_policy", ["balanced", "max-bundle"])
+def test_browser_with_data_channel_calls_phone(webrtc, bundle_policy):
+    """Chromium offers audio and a data channel in one BUNDLE group. The relay terminates that
+    group's DTLS but not SCTP, so it rejects the data channel's m= line (port 0) towards the
+    phone and in the answer (RFC 8843 section 7.3.3): Chromium takes the answer, its data
+    channel never opens, and the audio works both ways."""
+    daemon, page = webrtc
+    phone = PhoneEndpoint(tone=PHONE_TONE)
+    try:
+        call = Call(daemon)
+        page.call("setup", bundle_policy, "PCMU")
+        page.call("addDataChannel")
+        offer = page.call("makeOffer")
+        assert "m=application " in offer and "UDP/DTLS/SCTP" in offer
+        towards_phone = Sdp(assert_ok(call.offer(offer, {"ICE": "remove", "transport-protocol": "RTP/AVP",
+                                                           "rtcp-mux": ["demux"]}))["sdp"])
+        assert towards_phone.medias[1].kind == "application" and towards_phone.medias[1].port == 0
+        phone_sdp = _phone_sdp(phone, "pcmu") + "m=application 0 UDP/DTLS/SCTP webrtc-datachannel\r\n"
+        answer = assert_ok(call.answer(phone_sdp, {"ICE": "force"}))["sdp"]
+        parsed = Sdp(answer)
+        assert parsed.medias[1].port == 0 and "group:BUNDLE 0" in parsed.attributes, answer
+        page.call("takeAnswer", answer)
+        phone.start(towards_phone.media_address())
+        _wait_for_media(page, phone, "pcmu", PHONE_TONE)
+        assert page.call("dataChannelState") != "open"
+        assert daemon.wait_for_log(r"rejected: a bundled data channel needs SCTP termination", 1.0)
+        _assert_relay_clean(daemon, call)
+    finally:
+        phone.close()
+
+
+@pytest.mark.parametrize("bundle_policy", ["balanced", "max-bundle"])
 @pytest.mark.parametrize("codec", ["pcmu", "opus"])
 def test_phone_calls_browser(webrtc, codec, bundle_policy):
     daemon, page = webrtc
@@ -234,9 +265,10 @@ def test_phone_calls_browser(webrtc, codec, bundle_policy):
 
 # ---------------------------------------------------------------- BUNDLE, two transceivers
 
-def _wait_for_both_transceivers(page, phones):
+def _wait_for_both_transceivers(page, phones, transports=1):
     """Chromium's DTLS is connected and both transceivers (mids) receive audio, and each phone
-    port receives the browser's audio; returns the last getStats() summary."""
+    port receives the browser's audio, over that many DTLS transports; returns the last
+    getStats() summary."""
     def flowing():
         summary = page.call("summary")
         connected = any(t["dtlsState"] == "connected" for t in summary["transports"])
@@ -249,7 +281,7 @@ def _wait_for_both_transceivers(page, phones):
     for phone in phones:
         heard = phone.received_frequency()
         assert abs(heard - BROWSER_TONE) < 30, "a phone hears %d Hz, not the browser's %d" % (heard, BROWSER_TONE)
-    assert len([t for t in summary["transports"] if t["dtlsState"] == "connected"]) == 1, summary["transports"]
+    assert len([t for t in summary["transports"] if t["dtlsState"] == "connected"]) == transports, summary["transports"]
     assert all((i["packetsLost"] or 0) < 25 for i in summary["inbound"]), summary
     return summary
 
@@ -315,6 +347,35 @@ def test_phone_with_two_m_lines_calls_max_bundle_browser(webrtc):
             phone.close()
 
 
+def test_phone_calls_browser_that_declines_the_group(webrtc):
+    """RFC 8843 section 7.3: an answerer that does not take the BUNDLE group (here Chromium,
+    bundlePolicy balanced, gets our offer without the a=group line, as from an intermediary
+    that drops it) answers with a transport per m= line; each runs its own ICE and DTLS with
+    the relay on the address our initial offer gave that m= line, and both phones hear the
+    browser and the browser both phones."""
+    daemon, page = webrtc
+    phones = [PhoneEndpoint(tone=PHONE_TONE, ssrc=0x5eed0001), PhoneEndpoint(tone=PHONE_TONE, ssrc=0x5eed0002)]
+    try:
+        call = Call(daemon)
+        offer = assert_ok(call.offer(_two_phones_sdp(phones), {
+            "ICE": "force", "DTLS": "passive", "transport-protocol": "UDP/TLS/RTP/SAVPF",
+            "rtcp-mux": ["offer"], "flags": ["generate-mid"]}))["sdp"]
+        assert "a=group:BUNDLE 0 1\r\n" in offer
+        page.call("setup", "balanced", None)
+        answer = page.call("takeOffer", offer.replace("a=group:BUNDLE 0 1\r\n", ""))
+        assert "a=group:BUNDLE" not in answer
+        parsed = Sdp(answer)
+        assert parsed.medias[0].port != parsed.medias[1].port
+        towards_phone = Sdp(assert_ok(call.answer(answer, {"ICE": "remove"}))["sdp"])
+        for index, phone in enumerate(phones):
+            phone.start(towards_phone.media_address(index))
+        _wait_for_both_transceivers(page, phones, transports=2)
+        _assert_relay_clean(daemon, call)
+    finally:
+        for phone in phones:
+            phone.close()
+
+
 def test_max_bundle_browser_calls_max_bundle_browser(two_browsers):
     """Browser to browser through the relay, both max-bundle with two transceivers: each side
     keeps its BUNDLE group (one transport towards each browser, the relay terminating ICE and
@@ -325,7 +386,8 @@ def test_max_bundle_browser_calls_max_bundle_browser(two_browsers):
     offer = caller.call("makeOffer", 2)
     towards_callee = assert_ok(call.offer(offer, {"ICE": "force", "DTLS": "passive"}))["sdp"]
     parsed = Sdp(towards_callee)
-    assert "group:BUNDLE 0 1" in parsed.attributes and parsed.medias[0].port == parsed.medias[1].port
+    # an initial offer of the group: a port per m= line (RFC 8843 section 7.2)
+    assert "group:BUNDLE 0 1" in parsed.attributes and parsed.medias[0].port != parsed.medias[1].port
     callee.call("setup", "max-bundle", None)
     answer = callee.call("takeOffer", towards_callee)
     towards_caller = assert_ok(call.answer(answer, {"ICE": "force"}))["sdp"]

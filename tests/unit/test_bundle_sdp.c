@@ -42,6 +42,28 @@ static void test_group_parse(void)
 	sdp_session_free(sdp);
 }
 
+/* RFC 8843 section 6: port 0 with a=bundle-only is a member, not a rejection, but never the
+ * tagged m= line (that one carries the transport's address) */
+static void test_bundle_only(void)
+{
+	struct sdp_session *sdp = parse("v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
+					"a=group:BUNDLE a b c\r\n"
+					"m=audio 5000 RTP/AVP 0\r\nc=IN IP4 127.0.0.1\r\na=mid:a\r\n"
+					"m=audio 0 RTP/AVP 0\r\nc=IN IP4 127.0.0.1\r\na=mid:b\r\na=bundle-only\r\n"
+					"m=audio 0 RTP/AVP 0\r\nc=IN IP4 127.0.0.1\r\na=mid:c\r\n");
+	struct sdp_bundle bundle;
+	g_assert_cmpuint(sdp_bundle_parse(sdp, &bundle), ==, 2);
+	g_assert_cmpuint(bundle.lines[1], ==, 1);
+	g_assert_true(sdp_media_bundle_only(g_ptr_array_index(sdp->media, 1)));
+	g_assert_false(sdp_media_bundle_only(g_ptr_array_index(sdp->media, 2)));
+	sdp_session_free(sdp);
+	sdp = parse("v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE b a\r\n"
+		    "m=audio 5000 RTP/AVP 0\r\nc=IN IP4 127.0.0.1\r\na=mid:a\r\n"
+		    "m=audio 0 RTP/AVP 0\r\nc=IN IP4 127.0.0.1\r\na=mid:b\r\na=bundle-only\r\n");
+	g_assert_cmpuint(sdp_bundle_parse(sdp, &bundle), ==, 0);
+	sdp_session_free(sdp);
+}
+
 static void test_group_order_and_unknown_mids(void)
 {
 	/* the first mid of the group is the tagged m= line (RFC 9143 section 7.2), whatever the
@@ -129,5 +151,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/bundle-sdp/group-order-and-unknown-mids", test_group_order_and_unknown_mids);
 	g_test_add_func("/bundle-sdp/extmap-and-ssrc", test_extmap_and_ssrc_lines);
 	g_test_add_func("/bundle-sdp/group-build", test_group_build);
+	g_test_add_func("/bundle-sdp/bundle-only", test_bundle_only);
 	return g_test_run();
 }

@@ -6,6 +6,7 @@
 #include <glib.h>
 #include <string.h>
 
+#include "bundle.h"
 #include "call.h"
 #include "dtls.h"
 #include "dtls_srtp.h"
@@ -238,6 +239,78 @@ static const char v1_value[] =
 	"{\"state\":1,\"advertised\":\"127.0.0.1:6000\",\"learned\":null},"
 	"{\"state\":1,\"advertised\":\"127.0.0.1:6001\",\"learned\":null}]}]}]}";
 
+/* BUNDLE: a side with two m= lines on the first one's transport; its table (mids, a learned
+ * SSRC, payload types, one of them on both m= lines) and each media's place survive the
+ * value, and a member outside the side is refused. */
+static void test_bundle_round_trip(void)
+{
+	struct call *call = build_call("bundle@example");
+	struct monologue *caller = call->monologues[0];
+	struct media *owner = caller->media[0];
+	struct media *member = monologue_add_media(caller, "audio", "RTP/SAVP");
+	member->interface = &interface;
+	member->rtp_port = 30004;
+	strcpy(owner->mid, "a0");
+	strcpy(member->mid, "a1");
+	owner->bundled = member->bundled = true;
+	struct bundle_group *group = g_new0(struct bundle_group, 1);
+	bundle_demux_init(&group->demux, 4);
+	g_assert_cmpint(bundle_demux_add_media(&group->demux, "a0"), ==, 0);
+	g_assert_cmpint(bundle_demux_add_media(&group->demux, "a1"), ==, 1);
+	g_assert_cmpint(bundle_demux_add_ssrc(&group->demux, 0xdeadbeef, 1), ==, 0);
+	g_assert_cmpint(bundle_demux_add_payload_type(&group->demux, 0, 0), ==, 0);
+	g_assert_cmpint(bundle_demux_add_payload_type(&group->demux, 0, 1), ==, 0);
+	g_assert_cmpint(bundle_demux_add_payload_type(&group->demux, 8, 1), ==, 0);
+	group->members[0] = owner;
+	group->members[1] = member;
+	for (unsigned int k = 0; k < 2; k++) {
+		struct media *media = group->members[k];
+		media->bundle_owner = owner;
+		media->bundle_extension_id = 4;
+		for (int kind = STREAM_RTP; kind <= STREAM_RTCP; kind++) {
+			media->streams[kind].extras->bundle_transport = &owner->streams[STREAM_RTP];
+			media->streams[kind].extras->bundle_index = (uint8_t) k;
+		}
+	}
+	owner->streams[STREAM_RTP].extras->bundle_group = group;
+	size_t length = 0;
+	g_autofree char *text = redis_value_encode(call, &length);
+	struct redis_call_record *record = g_new0(struct redis_call_record, 1);
+	const char *reason = NULL;
+	g_assert_cmpint(redis_value_decode(text, length, record, &reason), ==, 0);
+	const struct redis_media_record *stored = record->monologues[0].media;
+	g_assert_cmpstr(stored[0].mid, ==, "a0");
+	g_assert_cmpstr(stored[1].mid, ==, "a1");
+	g_assert_true(stored[0].bundled && stored[1].bundled);
+	g_assert_cmpint(stored[0].bundle_owner, ==, 0);
+	g_assert_cmpint(stored[1].bundle_owner, ==, 0);
+	g_assert_cmpuint(stored[1].bundle_index, ==, 1);
+	g_assert_cmpuint(stored[1].bundle_extension_id, ==, 4);
+	g_assert_true(stored[0].bundle_group && !stored[1].bundle_group);
+	g_assert_cmpuint(stored[0].bundle_members[0], ==, 0);
+	g_assert_cmpuint(stored[0].bundle_members[1], ==, 1);
+	g_assert_cmpmem(&stored[0].bundle_demux, sizeof(group->demux), &group->demux, sizeof(group->demux));
+	/* the callee's media is not bundled */
+	g_assert_cmpint(record->monologues[1].media[0].bundle_owner, ==, -1);
+	g_assert_cmpstr(record->monologues[1].media[0].mid, ==, "");
+	/* a member that is not a media of the side */
+	g_autofree char *bad = g_strdup(text);
+	char *members = strstr(bad, "\"members\":[0,1]");
+	g_assert_nonnull(members);
+	members[strlen("\"members\":[0,")] = '7';
+	g_assert_cmpint(redis_value_decode(bad, strlen(bad), record, &reason), ==, -EINVAL);
+	g_assert_cmpstr(reason, ==, "a BUNDLE media is out of range");
+	g_autofree char *bad_ssrc = g_strdup(text);
+	char *ssrc = strstr(bad_ssrc, ",1]],\"payload_types\"");
+	g_assert_nonnull(ssrc);
+	ssrc[1] = '2';   /* the SSRC's media index past the group */
+	g_assert_cmpint(redis_value_decode(bad_ssrc, strlen(bad_ssrc), record, &reason), ==, -EINVAL);
+	g_assert_cmpstr(reason, ==, "a BUNDLE table entry is out of range");
+	redis_call_record_clear(record);
+	g_free(record);
+	call_destroy(call, "test");
+}
+
 static void test_version_1(void)
 {
 	struct redis_call_record *record = g_new0(struct redis_call_record, 1);
@@ -356,6 +429,7 @@ int main(int argc, char **argv)
 	set_endpoint(&interface.local, "127.0.0.1:0");
 	g_test_add_func("/redis_value/round_trip", test_round_trip);
 	g_test_add_func("/redis_value/dtls_round_trip", test_dtls_round_trip);
+	g_test_add_func("/redis_value/bundle_round_trip", test_bundle_round_trip);
 	g_test_add_func("/redis_value/version_1", test_version_1);
 	g_test_add_func("/redis_value/refused", test_refused);
 	g_test_add_func("/redis_value/srtp_resume", test_srtp_resume);

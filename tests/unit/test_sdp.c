@@ -470,6 +470,35 @@ static void test_rewrite_fields(void)
 	sdp_session_free(session);
 }
 
+/* ICE=force-relay (upstream's): the received transport and ICE stay, we are a relay
+ * candidate per component, no a=rtcp; with our own credentials, priority 16777215. */
+static void test_rewrite_relay_candidates(void)
+{
+	struct sdp_session *session = parse_corpus("ice.sdp");
+	struct sdp_media_rewrite media = { .address = { AF_INET, "198.51.100.1" }, .rtp_port = 2000,
+		.rtcp_port = 2001, .relay_address = { AF_INET, "127.0.0.1" }, .relay_rtp_port = 40000,
+		.relay_rtcp_port = 40001, .ice_foundation = "f" };
+	struct sdp_rewrite_options options = { .media_count = 1, .media = &media };
+	GString *out = g_string_new("");
+	g_assert_cmpint(sdp_rewrite(session, &options, out), ==, 0);
+	g_assert_nonnull(strstr(out->str, "m=audio 2000 "));
+	g_assert_null(strstr(out->str, "a=rtcp:"));
+	g_assert_nonnull(strstr(out->str, "a=ice-ufrag:F7gI\r\n"));
+	g_assert_nonnull(strstr(out->str, "typ srflx raddr 198.51.100.1 rport 2000\r\n"
+				"a=candidate:f 1 UDP 255 127.0.0.1 40000 typ relay raddr 127.0.0.1 rport 40000\r\n"
+				"a=candidate:f 2 UDP 254 127.0.0.1 40001 typ relay raddr 127.0.0.1 rport 40001\r\n"));
+	g_string_truncate(out, 0);
+	media.ice_ufrag = "u";
+	media.ice_pwd = "p";
+	g_assert_cmpint(sdp_rewrite(session, &options, out), ==, 0);
+	g_assert_null(strstr(out->str, "F7gI"));
+	g_assert_null(strstr(out->str, "typ host"));
+	g_assert_nonnull(strstr(out->str, "a=ice-ufrag:u\r\na=ice-pwd:p\r\n"
+				"a=candidate:f 1 UDP 16777215 127.0.0.1 40000 typ relay"));
+	g_string_free(out, TRUE);
+	sdp_session_free(session);
+}
+
 /* A last line without terminator is completed with CRLF (upstream glues lines there). */
 static void test_rewrite_unterminated_last_line(void)
 {
@@ -531,6 +560,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/sdp/loop-marker", test_loop_marker);
 	g_test_add_func("/sdp/rewrite/arguments", test_rewrite_arguments);
 	g_test_add_func("/sdp/rewrite/fields", test_rewrite_fields);
+	g_test_add_func("/sdp/rewrite/relay-candidates", test_rewrite_relay_candidates);
 	g_test_add_func("/sdp/rewrite/unterminated-last-line", test_rewrite_unterminated_last_line);
 	add_golden_cases();
 	return g_test_run();
