@@ -20,11 +20,34 @@
 
 static GHashTable *calls_by_id;   /* call-id -> struct call *, control thread only */
 
-int64_t now_realtime_us(void)
+/* The time an ng request is handled at, while its thread has frozen the clock; 0 otherwise. */
+static __thread int64_t frozen_now_us;
+
+int64_t clock_read_realtime_us(void)
 {
 	struct timespec now;
 	clock_gettime(CLOCK_REALTIME, &now);
 	return (int64_t) now.tv_sec * 1000000 + now.tv_nsec / 1000;
+}
+
+int64_t now_realtime_us(void)
+{
+	return frozen_now_us ? frozen_now_us : clock_read_realtime_us();
+}
+
+void clock_freeze_us(int64_t now_us)
+{
+	frozen_now_us = now_us;
+}
+
+void clock_thaw(void)
+{
+	frozen_now_us = 0;
+}
+
+bool clock_frozen(void)
+{
+	return frozen_now_us != 0;
 }
 
 void call_registry_init(void)
