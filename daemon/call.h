@@ -272,6 +272,8 @@ struct call {
 	unsigned int monologue_count;
 	struct call_recording *recording;  /* recording.c, NULL when never asked for */
 	union endpoint created_from;    /* the proxy whose offer created the call (CLI listings) */
+	/* room allocated with the call for its first sides, their tags and m= lines (call.c) */
+	char *arena_start, *arena_next, *arena_end;
 } __attribute__((aligned(STREAM_CACHE_LINE)));
 
 struct call_totals {
