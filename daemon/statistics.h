@@ -185,12 +185,8 @@ struct stream_statistics {
 	const char *dtls_suite;          /* static text: the SRTP suite the handshake agreed */
 	bool dtls_active;                /* our DTLS role is the client */
 	struct ice_agent_status ice;     /* ICE: our agent towards this stream's side */
-	/* RTCP statistics: the RTP stream's (media_quality.h), valid only when quality.ssrc is
-	 * set (else only that field is written: the rest is not zeroed). Last: see the gather. */
-	struct ssrc_quality quality;
+	struct ssrc_quality quality;     /* RTCP statistics: the RTP stream's (media_quality.h), else zero */
 };
-_Static_assert(offsetof(struct stream_statistics, quality) + sizeof(struct ssrc_quality)
-	       == sizeof(struct stream_statistics), "call_statistics_gather() zeroes what is before quality");
 
 struct call_statistics {
 	struct call_totals totals;
