@@ -399,11 +399,15 @@ void call_statistics_gather(struct call *call, struct call_statistics *statistic
 	call_foreach_stream(call, stream)
 		count++;
 	statistics->stream_count = count;
-	statistics->streams = g_new0(struct stream_statistics, count ? count : 1);
+	/* not zeroed as a whole: each copy carries 1.4 KB of RTCP figures, copied only when the
+	 * stream has measured an SSRC (was ~6.4k of ~82k instructions per ng offer+answer+delete
+	 * cycle, zeroing four copies for delete's reply) */
+	statistics->streams = g_new(struct stream_statistics, count ? count : 1);
 	unsigned int index = 0;
 	pthread_mutex_lock(&call->lock);
 	call_foreach_stream(call, stream) {
 		struct stream_statistics *copy = &statistics->streams[index++];
+		memset(copy, 0, offsetof(struct stream_statistics, quality));
 		copy->state = stream->state;
 		copy->last_ssrc = stream->last_ssrc;
 		copy->learned = stream->learned;
@@ -418,8 +422,10 @@ void call_statistics_gather(struct call *call, struct call_statistics *statistic
 			copy->dtls_active = dtls->params.active;
 		}
 		ice_agent_status(stream, &copy->ice);
-		if (stream->extras->quality)
+		if (stream->extras->quality && stream->extras->quality->ssrc)
 			copy->quality = *stream->extras->quality;
+		else
+			copy->quality.ssrc = 0;
 	}
 	call_totals(call, &statistics->totals);
 	pthread_mutex_unlock(&call->lock);
