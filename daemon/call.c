@@ -16,6 +16,7 @@
 #include "media_crypto.h"
 #include "media_quality.h"
 #include "media_transcode.h"
+#include "media_dtmf_detect.h"
 #include "relay.h"
 
 static GHashTable *calls_by_id;   /* call-id -> struct call *, control thread only */
@@ -419,7 +420,11 @@ void call_free(struct call *call)
 		dtls_connection_free(media->streams[STREAM_RTCP].extras->dtls);
 		dtls_srtp_free_rtcp(media);
 		media_transcode_free(media);
+		media_dtmf_detect_free(media);
 		bundle_group_free(media->streams[STREAM_RTP].extras->bundle_group);
+		media_quality_release(media->streams[STREAM_RTP].extras->quality);
+		g_free(media->streams[STREAM_RTP].extras->kernel);   /* kernel_backend.c, NULL without a target */
+		g_free(media->streams[STREAM_RTCP].extras->kernel);
 		if (media->protocol_allocated)
 			g_free(media->protocol);
 		/* with the quality state, type and protocol */
