@@ -158,7 +158,7 @@ enum scalar_key {
 	SCALAR_SDP, SCALAR_TRANSPORT_PROTOCOL, SCALAR_TRANSPORT_PROTOCOL_SPACE, SCALAR_DIRECTION,
 	SCALAR_ADDRESS_FAMILY_SPACE, SCALAR_ADDRESS_FAMILY, SCALAR_MEDIA_ADDRESS, SCALAR_MEDIA_ADDRESS_SPACE,
 	SCALAR_RECEIVED_FROM, SCALAR_RECEIVED_FROM_SPACE, SCALAR_DELETE_DELAY, SCALAR_DELETE_DELAY_SPACE,
-	SCALAR_LIMIT, SCALAR_COMMAND, SCALAR_KEYS
+	SCALAR_LIMIT, SCALAR_COMMAND, SCALAR_PTIME, SCALAR_PTIME_REVERSE, SCALAR_PTIME_REVERSE_SPACE, SCALAR_KEYS
 };
 
 #define SCALAR(name) { name, sizeof(name) - 1 }
@@ -177,6 +177,8 @@ static const struct {
 	[SCALAR_RECEIVED_FROM] = SCALAR("received-from"), [SCALAR_RECEIVED_FROM_SPACE] = SCALAR("received from"),
 	[SCALAR_DELETE_DELAY] = SCALAR("delete-delay"), [SCALAR_DELETE_DELAY_SPACE] = SCALAR("delete delay"),
 	[SCALAR_LIMIT] = SCALAR("limit"), [SCALAR_COMMAND] = SCALAR("command"),
+	[SCALAR_PTIME] = SCALAR("ptime"), [SCALAR_PTIME_REVERSE] = SCALAR("ptime-reverse"),
+	[SCALAR_PTIME_REVERSE_SPACE] = SCALAR("ptime reverse"),
 };
 #undef SCALAR
 
@@ -324,9 +326,9 @@ int ng_flags_parse(struct ng_request *request)
 		return -EINVAL;
 	}
 	/* ptime values are read here: the key table sees no integers */
-	bencode_dictionary_get_integer(request->input, "ptime", &flags->codec.ptime);
-	if (!bencode_dictionary_get_integer(request->input, "ptime-reverse", &flags->codec.ptime_reverse))
-		bencode_dictionary_get_integer(request->input, "ptime reverse", &flags->codec.ptime_reverse);
+	bencode_item_integer(found[SCALAR_PTIME], &flags->codec.ptime);
+	if (!bencode_item_integer(found[SCALAR_PTIME_REVERSE], &flags->codec.ptime_reverse))
+		bencode_item_integer(found[SCALAR_PTIME_REVERSE_SPACE], &flags->codec.ptime_reverse);
 	if (flags->codec.ptime < 0 || flags->codec.ptime > 1000 || flags->codec.ptime_reverse < 0
 	    || flags->codec.ptime_reverse > 1000) {
 		request->error_reason = "ptime must be 0 to 1000 ms";

@@ -231,7 +231,12 @@ static bool run_request(struct daemon_context *daemon, struct bencode_buffer *bu
 		.daemon = daemon, .buffer = buffer, .input = input, .reply = reply,
 		.source = *source, .command = entry->name,
 	};
-	int64_t started = now_realtime_us();
+	/* one clock read per request: in a batch its start is the end of the one before
+	 * (ng_server_receive froze the clock at the batch's arrival); the handler and all it
+	 * calls see this time (call.h) */
+	bool in_batch = clock_frozen();
+	int64_t started = in_batch ? now_realtime_us() : clock_read_realtime_us();
+	clock_freeze_us(started);
 	int result = ng_flags_parse(&request);
 	const char *call_id = request.flags.call_id;
 	if (log_enabled(LOG_INFO) || log_call_debugging(call_id)) {
@@ -256,7 +261,12 @@ static bool run_request(struct daemon_context *daemon, struct bencode_buffer *bu
 		log_call_debug_set(call_id, true);
 	command_counters[index].name = entry->name;
 	command_counters[index].count++;
-	double seconds = (double) (now_realtime_us() - started) / 1e6;
+	int64_t ended = clock_read_realtime_us();
+	if (in_batch)
+		clock_freeze_us(ended);
+	else
+		clock_thaw();
+	double seconds = (double) (ended - started) / 1e6;
 	command_counters[index].seconds += seconds;
 	count_latency(&command_counters[index], seconds);
 	return entry->cached;
@@ -393,11 +403,11 @@ static int wait_briefly_for_requests(struct ng_server *server)
 		return -1;
 	}
 	server->poll_skipped = 0;
-	int64_t until = now_realtime_us() + NG_POLL_AFTER_REPLY_US;
+	int64_t until = clock_read_realtime_us() + NG_POLL_AFTER_REPLY_US;
 	int count;
 	do
 		count = receive_batch(server);
-	while (count < 0 && errno == EAGAIN && now_realtime_us() < until);
+	while (count < 0 && errno == EAGAIN && clock_read_realtime_us() < until);
 	if (count > 0)
 		server->poll_misses = 0;
 	else if (server->poll_misses < NG_POLL_MISSES_MAX)
@@ -487,7 +497,8 @@ void ng_server_receive(struct ng_server *server)
 				log_error("ng socket: %s", strerror(errno));
 			return;
 		}
-		int64_t arrived = now_realtime_us();
+		int64_t arrived = clock_read_realtime_us();
+		clock_freeze_us(arrived);   /* until the batch is answered: see run_request() */
 		bool back_to_back = arrived - server->last_request_us < NG_BACK_TO_BACK_US;
 		server->last_request_us = arrived;
 		unsigned int replies = 0;
@@ -501,6 +512,7 @@ void ng_server_receive(struct ng_server *server)
 			header->msg_iov = &slot->reply_vector;
 			replies++;
 		}
+		clock_thaw();
 		server->back_to_back = back_to_back;
 		send_replies(server, replies);
 		handled += received;

@@ -63,6 +63,7 @@ struct sdp_media {
 	GPtrArray *attributes;           /* struct sdp_attribute *, in order */
 	/* Lines of this media section in session->lines: [first_line, end_line), first is m=. */
 	unsigned int first_line, end_line;
+	uint64_t serial;                 /* unique per parsed m= section: codec_list_from_media()'s memo */
 };
 
 struct sdp_session {

@@ -215,13 +215,16 @@ static int apply_media_attribute(struct sdp_media *media, const struct sdp_attri
 
 static struct sdp_media *media_new(void)
 {
+	static uint64_t serial;   /* any thread's parse: a media never gets another's number */
+	struct sdp_media *media;
 	if (spare_media_count) {
-		struct sdp_media *media = spare_media[--spare_media_count];
+		media = spare_media[--spare_media_count];
 		*media = (struct sdp_media) { .attributes = media->attributes };
-		return media;
+	} else {
+		media = g_new0(struct sdp_media, 1);
+		media->attributes = g_ptr_array_new();
 	}
-	struct sdp_media *media = g_new0(struct sdp_media, 1);
-	media->attributes = g_ptr_array_new();
+	media->serial = __atomic_add_fetch(&serial, 1, __ATOMIC_RELAXED);
 	return media;
 }
 

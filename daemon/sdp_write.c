@@ -152,7 +152,10 @@ static bool parse_rtpmap(const char *value, unsigned int *payload_type, struct c
 		return false;
 	codec->rtpmap_encoding = rest;
 	codec->rtpmap_encoding_length = (size_t) (slash - rest);
-	codec->rtpmap_clock_rate = (unsigned int) strtoul(clock, NULL, 10);
+	unsigned int clock_rate = 0;   /* 1-9 digits, checked above: no strtoul needed */
+	for (size_t i = 0; i < clock_digits; i++)
+		clock_rate = clock_rate * 10 + (unsigned int) (clock[i] - '0');
+	codec->rtpmap_clock_rate = clock_rate;
 	codec->rtpmap_parameters = clock[clock_digits] == '/' ? clock + clock_digits + 1 : NULL;
 	return true;
 }

@@ -186,8 +186,11 @@ struct stream_statistics {
 	const char *dtls_suite;          /* static text: the SRTP suite the handshake agreed */
 	bool dtls_active;                /* our DTLS role is the client */
 	struct ice_agent_status ice;     /* ICE: our agent towards this stream's side */
-	struct ssrc_quality quality;     /* RTCP statistics: the RTP stream's (media_quality.h), else zero;
-					  * its progression pointer NULL: */
+	/* RTCP statistics: the RTP stream's (media_quality.h), its progression pointer NULL. This
+	 * and every field after it are valid only when quality.ssrc is set:
+	 * call_statistics_gather() zeroes what is before it and otherwise writes only
+	 * quality.ssrc. */
+	struct ssrc_quality quality;
 	struct mos_progression_view progression;   /* the entries query lists */
 };
 
