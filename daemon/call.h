@@ -32,6 +32,7 @@ struct ice_agent;
 struct dtls_connection;
 struct ssrc_quality;
 struct bundle_group;
+struct pubsub_forks;
 
 enum stream_kind { STREAM_RTP = 0, STREAM_RTCP = 1 };
 
@@ -77,6 +78,9 @@ enum stream_forward_flags {
 	FORWARD_FAMILY_SOCKET   = 1 << 12,
 	FORWARD_MEDIA_CONTROL   = 1 << 8,   /* block/silence media or DTMF: see extras (media_control.h) */
 	FORWARD_TRANSCODE       = 1 << 9,   /* RTP goes through extras->transcode (media_transcode.h), RTCP is rewritten (transcode_rtcp.h) */
+	/* publish/subscribe (pubsub.h): the media's RTP stream's extras->forks lists subscribers
+	 * that get a copy of every packet received here */
+	FORWARD_FORK            = 1 << 20,
 };
 
 #define STREAM_CACHE_LINE 64
@@ -142,6 +146,9 @@ struct stream_extras {
 	struct stream *bundle_transport;
 	struct bundle_group *bundle_group;
 	uint8_t bundle_index;
+	/* publish/subscribe (pubsub.h): on the RTP stream, the subscribers' media that get a copy
+	 * of what this media receives; replaced whole under the call's lock, NULL = none */
+	struct pubsub_forks *forks;
 };
 
 /* The media's side allocation: its two streams' extras, then (64-byte aligned, at
@@ -240,6 +247,9 @@ struct media {
 	char ptime_reverse[8];          /* ptime-reverse of this side's last offer ("" if none) */
 	/* transcoding (media_transcode.h), control thread only; NULL until a transcode request */
 	struct media_transcode *transcode;
+	/* publish/subscribe (pubsub.h), control thread: a subscriber's media receives a copy of
+	 * what this source media receives; NULL for every other media */
+	struct media *subscription_source;
 	struct stream streams[2];       /* [STREAM_RTP], [STREAM_RTCP] */
 };
 
@@ -254,6 +264,12 @@ struct monologue {
 	unsigned int media_count;
 	char *label;
 	bool no_recording;              /* exclude-recording: never recorded (recording.c) */
+	/* publish/subscribe (pubsub.h): a publisher's media has no peer; a subscriber's media
+	 * each receive a copy of a source media (media->subscription_source), once answered */
+	bool publisher, subscriber, subscription_answered;
+	char *sdp;                      /* the SDP this side last sent (offer, answer, publish) */
+	size_t sdp_length;
+	struct monologue *next_removed; /* call->removed_monologues: freed with the call */
 };
 
 #define CALL_MAX_MONOLOGUES 8
@@ -272,6 +288,9 @@ struct call {
 	unsigned int monologue_count;
 	struct call_recording *recording;  /* recording.c, NULL when never asked for */
 	union endpoint created_from;    /* the proxy whose offer created the call (CLI listings) */
+	/* monologues taken out of the call (unsubscribe): their memory may still be pointed at by
+	 * the worker's current round, so it goes with the call's */
+	struct monologue *removed_monologues;
 } __attribute__((aligned(STREAM_CACHE_LINE)));
 
 struct call_totals {
@@ -347,6 +366,10 @@ static inline struct ssrc_quality *stream_quality(const struct stream *stream)
 struct monologue *call_find_monologue(struct call *call, const char *tag);
 struct monologue *call_add_monologue(struct call *call, const char *tag);
 void monologue_set_tag(struct monologue *monologue, const char *tag);
+/* Takes a monologue out of its call (unsubscribe): its sockets stop under the call's lock and
+ * are given back, the slot is free for another; its memory is freed with the call's. Nothing
+ * else may point at its media (sinks, forks) any more. Control thread. */
+void call_remove_monologue(struct monologue *monologue);
 
 /* Adds media to a monologue, without sockets (ng_offer_answer.c opens them). */
 struct media *monologue_add_media(struct monologue *monologue, const char *type, const char *protocol);

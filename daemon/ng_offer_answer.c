@@ -32,6 +32,7 @@
 #include "dtls_certificate.h"
 #include "ng_keys.h"
 #include "port_pool.h"
+#include "pubsub.h"
 #include "recording.h"
 #include "relay.h"
 #include "sdp.h"
@@ -1149,6 +1150,7 @@ int ng_command_offer(struct ng_request *request)
 		return error;
 	}
 	note_for_recording(request, call, sender, true);
+	pubsub_note_sdp(sender, flags->sdp, flags->sdp_length);
 	call_changed(call);
 	recording_reply(request, call);
 	bencode_dictionary_add_string(request->buffer, request->reply, "result", "ok");
@@ -1300,8 +1302,50 @@ int ng_command_answer(struct ng_request *request)
 	if (error)
 		return error;
 	note_for_recording(request, call, answerer, false);
+	pubsub_note_sdp(answerer, flags->sdp, flags->sdp_length);
 	call_changed(call);
 	recording_reply(request, call);
 	bencode_dictionary_add_string(request->buffer, request->reply, "result", "ok");
 	return 0;
+}
+
+/* ---- publish/subscribe (pubsub.c): the offer/answer machinery for sides without a peer ---- */
+
+struct call_update *ng_update_new(struct call *call)
+{
+	struct call_update *update = g_new0(struct call_update, 1);
+	update->call = call;
+	update->signal_us = now_realtime_us();
+	return update;
+}
+
+int ng_update_open_sockets(struct ng_request *request, struct call_update *update, struct media *media, int family)
+{
+	struct local_interface *interface = pick_interface(request, NULL, family);
+	if (!interface)
+		return -EINVAL;
+	return open_media_sockets(request, update, media, interface);
+}
+
+int ng_update_learn_sdp(struct ng_request *request, struct call_update *update, struct sdp_session *sdp,
+			struct monologue *side, struct media *media, const struct sdp_media *sdp_media)
+{
+	struct sdp_exchange exchange = { request, update->call, sdp, side, NULL, update, { 0 } };
+	if (side_learn_sdp(&exchange, media, sdp_media) < 0) {
+		request->error_reason = "No usable connection address in SDP";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+struct sdp_session *ng_update_parse_sdp(struct ng_request *request)
+{
+	return parse_request_sdp(request);
+}
+
+void ng_update_commit(struct call_update *update)
+{
+	publish(update);
+	finish_update(update);
+	g_free(update);
 }
