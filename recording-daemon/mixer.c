@@ -102,36 +102,36 @@ static void make_room(struct rec_mixer *mixer, int64_t end)
 		write_until(mixer, end - (int64_t) mixer->capacity);
 }
 
+/* Drops the samples before what is already written (counted late); false when none remain. */
+static bool skip_written(struct rec_mixer *mixer, int64_t *position, const int16_t **samples, size_t *count)
+{
+	if (*position >= mixer->base)
+		return true;
+	size_t skip = (size_t) (mixer->base - *position);
+	if (skip >= *count) {
+		mixer->late += *count;
+		return false;
+	}
+	mixer->late += skip;
+	*samples += skip;
+	*count -= skip;
+	*position = mixer->base;
+	return true;
+}
+
 void mixer_add(struct rec_mixer *mixer, unsigned int input, int64_t position, const int16_t *samples, size_t count)
 {
 	if (input >= REC_MIX_MAX_INPUTS || count == 0)
 		return;
 	if (count > mixer->limit)       /* more than the whole window at once: not from a decoder */
 		count = mixer->limit;
-	if (position < mixer->base) {
-		size_t skip = (size_t) (mixer->base - position);
-		if (skip >= count) {
-			mixer->late += count;
-			return;
-		}
-		mixer->late += skip;
-		samples += skip;
-		count -= skip;
-		position = mixer->base;
-	}
+	if (!skip_written(mixer, &position, &samples, &count))
+		return;
 	int64_t end = position + (int64_t) count;
 	make_room(mixer, end);
-	if (position < mixer->base) {   /* make_room wrote past it: the input is far behind */
-		size_t skip = (size_t) (mixer->base - position);
-		if (skip >= count) {
-			mixer->late += count;
-			return;
-		}
-		mixer->late += skip;
-		samples += skip;
-		count -= skip;
-		position = mixer->base;
-	}
+	/* make_room may have written past the position: the input is far behind */
+	if (!skip_written(mixer, &position, &samples, &count))
+		return;
 	size_t offset = (size_t) (position - mixer->base);
 	if (mixer->channels == 1) {
 		int32_t *target = mixer->accumulator + offset;

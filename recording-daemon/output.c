@@ -159,6 +159,21 @@ static int encode_pending(struct rec_output *output)
 	return drain_packets(output);
 }
 
+/* Everything output_open allocates; the file itself is closed or unlinked by the caller. */
+static void output_free(struct rec_output *output)
+{
+	avformat_free_context(output->format);
+	avcodec_free_context(&output->encoder);
+	av_frame_free(&output->frame);
+	av_packet_free(&output->packet);
+	g_free(output->pending);
+	g_free(output->temporary_path);
+	g_free(output->final_path);
+	g_free(output->path_base);
+	g_free(output->extension);
+	g_free(output);
+}
+
 static char *name_with_extension(const char *base, const char *suffix, const char *extension)
 {
 	return g_strdup_printf("%s%s%s%s", base, suffix, *extension ? "." : "", extension);
@@ -224,16 +239,7 @@ fail:
 		avio_closep(&output->format->pb);
 		unlink(output->temporary_path);
 	}
-	avformat_free_context(output->format);
-	avcodec_free_context(&output->encoder);
-	av_frame_free(&output->frame);
-	av_packet_free(&output->packet);
-	g_free(output->pending);
-	g_free(output->temporary_path);
-	g_free(output->final_path);
-	g_free(output->path_base);
-	g_free(output->extension);
-	g_free(output);
+	output_free(output);
 	return NULL;
 }
 
@@ -321,15 +327,6 @@ int output_close(struct rec_output *output, bool discard)
 				 (double) output->frames / output->encoder->sample_rate);
 		}
 	}
-	avformat_free_context(output->format);
-	avcodec_free_context(&output->encoder);
-	av_frame_free(&output->frame);
-	av_packet_free(&output->packet);
-	g_free(output->pending);
-	g_free(output->temporary_path);
-	g_free(output->final_path);
-	g_free(output->path_base);
-	g_free(output->extension);
-	g_free(output);
+	output_free(output);
 	return error;
 }
