@@ -128,6 +128,7 @@ struct media *monologue_add_media(struct monologue *monologue, const char *type,
 	struct media *media = cache_line_alloc0(sizeof(struct media));
 	media->monologue = monologue;
 	media->index = monologue->media_count + 1;
+	media->label_id = monologue->call->media_created++;
 	/* one side allocation for both streams' cold state, with the type and protocol texts
 	 * behind it (as the call-id: fewer mallocs and frees per call) */
 	size_t type_size = strlen(type) + 1, protocol_size = strlen(protocol) + 1;

@@ -250,6 +250,7 @@ struct media {
 	/* publish/subscribe (pubsub.h), control thread: a subscriber's media receives a copy of
 	 * what this source media receives; NULL for every other media */
 	struct media *subscription_source;
+	unsigned int label_id;          /* the call's media in the order they were made: 10.5's a=label */
 	struct stream streams[2];       /* [STREAM_RTP], [STREAM_RTCP] */
 };
 
@@ -291,6 +292,7 @@ struct call {
 	/* monologues taken out of the call (unsubscribe): their memory may still be pointed at by
 	 * the worker's current round, so it goes with the call's */
 	struct monologue *removed_monologues;
+	unsigned int media_created;     /* media made so far (media->label_id) */
 } __attribute__((aligned(STREAM_CACHE_LINE)));
 
 struct call_totals {

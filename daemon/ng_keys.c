@@ -310,7 +310,7 @@ static const struct ng_key key_table[] = {
 	IGNORED("flags", "inactive", "subscribe request: the copy is offered sendonly where the source sends, as 10.5 does with this flag"),
 	REFUSED("flags", "rtcp-mirror", NG_SCOPE_ALWAYS, "mirroring subscribers' RTCP to the source (rtcp-mirror)"),
 	REFUSED("flags", "allow-transcoding", NG_SCOPE_ALWAYS, "transcoding towards subscribers (allow-transcoding)"),
-	REFUSED("flags", "siprec", NG_SCOPE_ALWAYS, "SIPREC-style subscriptions with media labels (siprec)"),
+	SUPPORTED("flags", "siprec", NULL, "subscribe request: a=label per m= line, media-labels and tag-medias (read by its handler, pubsub.c)"),
 	RECORDING_ROW("flags", "record-call", set_record_call_on),
 	SUPPORTED("flags", "always-transcode", set_always_transcode, "in an offer: the offerer's leg keeps the offer's first codec this build transcodes, whatever the answerer picks (media_transcode.h); in an answer no effect, as 10.5"),
 	WARN("flags", "inject-dtmf", NG_SCOPE_ALWAYS, "DTMF injection (inject-DTMF)"),

@@ -1020,11 +1020,13 @@ static int prepare_offer_media(struct sdp_exchange *exchange)
 	const struct ng_flags *flags = &request->flags;
 	for (unsigned int i = 0; i < exchange->sdp->media->len; i++) {
 		const struct sdp_media *sdp_media = g_ptr_array_index(exchange->sdp->media, i);
-		struct media *sender_media = i < exchange->sender->media_count ? exchange->sender->media[i]
-			: monologue_add_media(exchange->sender, sdp_media->media_type, sdp_media->protocol);
+		/* the receiver's media first: media are numbered in the order they are made, as
+		 * 10.5 numbers them (its a=label of a SIPREC subscription, pubsub.c) */
 		const char *receiver_protocol = flags->transport_protocol ? flags->transport_protocol : sdp_media->protocol;
 		struct media *receiver_media = i < exchange->receiver->media_count ? exchange->receiver->media[i]
 			: monologue_add_media(exchange->receiver, sdp_media->media_type, receiver_protocol);
+		struct media *sender_media = i < exchange->sender->media_count ? exchange->sender->media[i]
+			: monologue_add_media(exchange->sender, sdp_media->media_type, sdp_media->protocol);
 		if (!sender_media || !receiver_media) {
 			request->error_reason = "Too many media sections";
 			return -EINVAL;

@@ -356,8 +356,8 @@ int ng_command_publish(struct ng_request *request)
 
 /* The flags list entries that select sources: all, from-tags-TAG (read here, not by
  * ng_flags.c: only this command uses them). */
-static void read_source_flags(struct ng_request *request, bool *all, struct source_set *set, struct call *call,
-			      const char **unknown)
+static void read_source_flags(struct ng_request *request, bool *all, bool *siprec, struct source_set *set,
+			      struct call *call, const char **unknown)
 {
 	const struct bencode_item *list = bencode_dictionary_get_expect(request->input, "flags", BENCODE_LIST);
 	for (const struct bencode_item *item = list ? list->first_child : NULL; item; item = item->next_sibling) {
@@ -367,6 +367,8 @@ static void read_source_flags(struct ng_request *request, bool *all, struct sour
 		ng_keys_normalise(item->string, item->string_length, name, sizeof(name));
 		if (!strcmp(name, "all")) {
 			*all = true;
+		} else if (!strcmp(name, "siprec")) {
+			*siprec = true;
 		} else if (!strncmp(name, "from-tags-", 10)) {
 			char *tag = bencode_buffer_strdup_length(request->buffer, item->string + 10,
 								 item->string_length > 10 ? item->string_length - 10 : 0);
@@ -381,10 +383,11 @@ static void read_source_flags(struct ng_request *request, bool *all, struct sour
 
 /* from-tag, from-tags, flags all / from-tags-TAG, label: the sources, in the call's order
  * for "all", else as named. */
-static int select_sources(struct ng_request *request, struct call *call, struct source_set *set)
+static int select_sources(struct ng_request *request, struct call *call, struct source_set *set, bool *siprec)
 {
 	const struct ng_flags *flags = &request->flags;
 	bool all = false;
+	*siprec = false;
 	const char *unknown = NULL;
 	set->count = 0;
 	if (flags->from_tag) {
@@ -404,15 +407,21 @@ static int select_sources(struct ng_request *request, struct call *call, struct 
 		else if (!unknown)
 			unknown = tag ? tag : "";
 	}
-	read_source_flags(request, &all, set, call, &unknown);
+	read_source_flags(request, &all, siprec, set, call, &unknown);
 	if (unknown) {
 		request->error_reason = "From-tag given, but no such tag exists";
 		return -ENOENT;
 	}
-	if (all)
+	if (all) {
+		/* 10.5: "all" means the sides of the call's dialogues (publishers are named) */
 		for (unsigned int m = 0; m < call->monologue_count; m++)
-			if (can_be_source(call->monologues[m]))
+			if (can_be_source(call->monologues[m]) && call->monologues[m]->peer)
 				add_source(set, call->monologues[m]);
+		if (!set->count) {
+			request->error_reason = "No call participant specified";
+			return -ENOENT;
+		}
+	}
 	if (!set->count && flags->label) {
 		for (unsigned int m = 0; m < call->monologue_count; m++)
 			if (call->monologues[m]->label && !strcmp(call->monologues[m]->label, flags->label))
@@ -578,6 +587,79 @@ static int write_subscription_sdp(struct ng_request *request, struct call *call,
 	return 0;
 }
 
+/* SIPREC-style subscriptions (flag siprec, RFC 7866 section 7.1.1 uses a=label to tie a
+ * recorded stream to its metadata): each m= line carries the label of the source media it
+ * copies (10.5's numbering, media->label_id), right after its c= line as 10.5 writes it. */
+static void insert_labels(GString *sdp, const struct monologue *subscriber)
+{
+	size_t position = 0;
+	for (unsigned int index = 0; index < subscriber->media_count; index++) {
+		const char *media_line = strstr(sdp->str + position, "\nm=");
+		const struct media *source = subscriber->media[index]->subscription_source;
+		if (!media_line || !source)
+			return;
+		size_t section = (size_t) (media_line - sdp->str) + 1;
+		const char *next = strstr(sdp->str + section, "\nm=");
+		size_t end = next ? (size_t) (next - sdp->str) + 1 : sdp->len;
+		const char *connection = g_strstr_len(sdp->str + section, (gssize) (end - section), "\nc=");
+		const char *line = connection ? connection + 1 : sdp->str + section;
+		const char *line_end = strchr(line, '\n');
+		size_t insert = line_end ? (size_t) (line_end - sdp->str) + 1 : sdp->len;
+		char label[32];
+		int length = snprintf(label, sizeof(label), "a=label:%u\r\n", source->label_id);
+		g_string_insert(sdp, (gssize) insert, label);
+		position = insert + (size_t) length - 1;   /* the inserted line's \n */
+	}
+}
+
+/* What 10.5 calls a media's mode in media-labels: the direction of the relay's SDP towards
+ * that side, the reverse of the side's own. */
+static const char *relay_mode(const struct media *media)
+{
+	switch (media->direction) {
+	case SDP_DIRECTION_SENDONLY: return "recvonly";
+	case SDP_DIRECTION_RECVONLY: return "sendonly";
+	case SDP_DIRECTION_INACTIVE: return "inactive";
+	default: return "sendrecv";
+	}
+}
+
+/* The siprec reply's media-labels (label -> index, mode, tag, type) and tag-medias (per source
+ * side: its tag and media). */
+static void describe_labels(struct ng_request *request, const struct source_set *set)
+{
+	struct bencode_buffer *buffer = request->buffer;
+	struct bencode_item *labels = bencode_dictionary_new(buffer);
+	struct bencode_item *tag_medias = bencode_list_new(buffer);
+	for (unsigned int s = 0; s < set->count; s++) {
+		const struct monologue *source = set->sides[s];
+		struct bencode_item *entry = bencode_dictionary_new(buffer);
+		struct bencode_item *medias = bencode_list_new(buffer);
+		bencode_dictionary_add_string(buffer, entry, "tag", source->tag);
+		for (unsigned int i = 0; i < source->media_count; i++) {
+			const struct media *media = source->media[i];
+			char label[16];
+			snprintf(label, sizeof(label), "%u", media->label_id);
+			struct bencode_item *described = bencode_dictionary_new(buffer);
+			bencode_dictionary_add(buffer, described, "index", bencode_integer_new(buffer, media->index));
+			bencode_dictionary_add_string(buffer, described, "label", label);
+			bencode_dictionary_add_string(buffer, described, "mode", relay_mode(media));
+			bencode_dictionary_add_string(buffer, described, "type", media->type);
+			bencode_list_append(medias, described);
+			struct bencode_item *by_label = bencode_dictionary_new(buffer);
+			bencode_dictionary_add(buffer, by_label, "index", bencode_integer_new(buffer, media->index));
+			bencode_dictionary_add_string(buffer, by_label, "mode", relay_mode(media));
+			bencode_dictionary_add_string(buffer, by_label, "tag", source->tag);
+			bencode_dictionary_add_string(buffer, by_label, "type", media->type);
+			bencode_dictionary_add(buffer, labels, bencode_buffer_strdup_length(buffer, label, strlen(label)), by_label);
+		}
+		bencode_dictionary_add(buffer, entry, "medias", medias);
+		bencode_list_append(tag_medias, entry);
+	}
+	bencode_dictionary_add(buffer, request->reply, "media-labels", labels);
+	bencode_dictionary_add(buffer, request->reply, "tag-medias", tag_medias);
+}
+
 int ng_command_subscribe_request(struct ng_request *request)
 {
 	const struct ng_flags *flags = &request->flags;
@@ -587,7 +669,8 @@ int ng_command_subscribe_request(struct ng_request *request)
 	if (!call)
 		return -ENOENT;
 	struct source_set set;
-	int error = select_sources(request, call, &set);
+	bool siprec;
+	int error = select_sources(request, call, &set, &siprec);
 	if (error)
 		return error;
 	char generated[65];
@@ -617,6 +700,8 @@ int ng_command_subscribe_request(struct ng_request *request)
 	GString *sdp = g_string_new(NULL);
 	if (!error)
 		error = write_subscription_sdp(request, call, subscriber, &set, sdp);
+	if (!error && siprec)
+		insert_labels(sdp, subscriber);
 	if (error) {
 		g_string_free(sdp, TRUE);
 		if (created)
@@ -633,6 +718,8 @@ int ng_command_subscribe_request(struct ng_request *request)
 		bencode_list_append_string(buffer, tags, set.sides[s]->tag);
 	bencode_dictionary_add(buffer, request->reply, "from-tags", tags);
 	bencode_dictionary_add_string(buffer, request->reply, "to-tag", subscriber->tag);
+	if (siprec)
+		describe_labels(request, &set);
 	log_call(LOG_INFO, call->call_id, "subscriber '%s' of %u side(s)", subscriber->tag, set.count);
 	call_changed(call);
 	bencode_dictionary_add_string(buffer, request->reply, "result", "ok");

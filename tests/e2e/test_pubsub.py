@@ -146,6 +146,38 @@ def dialogue_scenario(daemon):
             peer.close()
 
 
+def siprec_scenario(daemon):
+    """SIPREC-style subscription of both sides of a call with two m= lines each: a=label per
+    m= line, media-labels and tag-medias; then a publisher's (mode recvonly)."""
+    caller, callee = MediaPeer(), MediaPeer()
+    try:
+        def two_media(port):
+            return sdp(port, "sendrecv") + \
+                "m=video %d RTP/AVP 96\r\nc=IN IP4 127.0.0.1\r\na=rtpmap:96 H264/90000\r\na=sendrecv\r\n" % (port + 2)
+        daemon.ng({"command": "offer", "call-id": "rec", "from-tag": "A", "sdp": two_media(caller.port)})
+        daemon.ng({"command": "answer", "call-id": "rec", "from-tag": "A", "to-tag": "B",
+                   "sdp": two_media(callee.port)})
+        replies = []
+        for message in ({"flags": ["all", "siprec"]}, {"from-tag": "B", "flags": ["siprec"]},
+                        {"from-tags": ["B", "A"]}):
+            message.update({"command": "subscribe request", "call-id": "rec"})
+            reply = daemon.ng(message)
+            out = summary(reply)
+            for key in ("media-labels", "tag-medias"):
+                if key in reply:
+                    out[key] = reply[key]
+            replies.append(out)
+        daemon.ng({"command": "publish", "call-id": "rec", "from-tag": "P", "sdp": sdp(caller.port + 4)})
+        reply = daemon.ng({"command": "subscribe request", "call-id": "rec", "from-tag": "P", "flags": ["siprec"]})
+        replies.append({"summary": summary(reply), "media-labels": reply.get("media-labels"),
+                        "tag-medias": reply.get("tag-medias")})
+        replies.append(summary(daemon.ng({"command": "delete", "call-id": "rec"})))
+        return replies
+    finally:
+        caller.close()
+        callee.close()
+
+
 def error_scenario(daemon):
     peer = MediaPeer()
     try:
@@ -193,6 +225,17 @@ def test_subscribe_all_of_a_dialogue(rtpengine_factory):
         assert ours[:2] == reference[:2]
 
 
+def test_siprec_labels(rtpengine_factory):
+    ours, reference = run_both(rtpengine_factory, siprec_scenario)
+    labels = re.findall(r"a=label:(\d+)", ours[0]["sdp"])
+    assert labels == ["1", "3", "0", "2"], ours[0]["sdp"]   # media numbered as made, answerer first
+    assert ours[0]["media-labels"]["0"] == {"index": 1, "mode": "sendrecv", "tag": "B", "type": "audio"}
+    # the publisher's media: numbered after every subscriber media made before it
+    assert list(ours[3]["media-labels"]) == ["14"] and ours[3]["media-labels"]["14"]["mode"] == "recvonly"
+    if reference is not None:
+        assert ours[:-1] == reference[:-1]
+
+
 def test_bad_requests_give_10_5_errors(rtpengine_factory):
     ours, reference = run_both(rtpengine_factory, error_scenario)
     assert ours[0] == {"result": "error", "error-reason": "Unknown call-ID", "to-tag": False}
@@ -201,8 +244,7 @@ def test_bad_requests_give_10_5_errors(rtpengine_factory):
 
 
 @pytest.mark.upstream_differs("10.5 serves these flags; this relay refuses them by name")
-@pytest.mark.parametrize("command, flag", [("subscribe request", "siprec"),
-                                           ("subscribe request", "rtcp-mirror"),
+@pytest.mark.parametrize("command, flag", [("subscribe request", "rtcp-mirror"),
                                            ("subscribe answer", "allow-transcoding")])
 def test_unsupported_flags_are_refused_by_name(rtpengine, media_peer, command, flag):
     publisher = media_peer()
