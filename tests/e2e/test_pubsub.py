@@ -266,3 +266,35 @@ def test_srtp_publish_is_refused(rtpengine, media_peer):
                           "sdp": sdp(publisher.port).replace("RTP/AVP", "RTP/SAVP")})
     assert reply["result"] == "error" and "plain RTP" in reply["error-reason"]
     assert rtpengine.ng({"command": "list"})["calls"] == []
+
+
+@pytest.mark.upstream_differs("this relay's own Redis schema (docs/redis.md)")
+def test_redis_restore_keeps_sides_not_copies(rtpengine_factory, tmp_path):
+    """docs/redis.md: a standby restores publishers and subscribers with their ports; the
+    copies stop until the subscriber subscribes again."""
+    import signal
+    from test_redis import RedisServer, standby_of, wait_written
+    server = RedisServer(tmp_path)
+    publisher, listener = MediaPeer(), MediaPeer()
+    try:
+        active = rtpengine_factory("--redis=%s" % server.url())
+        published = active.ng({"command": "publish", "call-id": "red", "from-tag": "pub",
+                               "sdp": sdp(publisher.port)})
+        request = active.ng({"command": "subscribe request", "call-id": "red", "from-tag": "pub"})
+        assert active.ng({"command": "subscribe answer", "call-id": "red", "to-tag": request["to-tag"],
+                          "sdp": sdp(listener.port, "recvonly")})["result"] == "ok"
+        port = media_ports(published["sdp"])[0]
+        send_rtp(publisher, port, 1, 2, 0x77)
+        assert len(receive_rtp(listener, 2)) == 2
+        client = server.client()
+        assert wait_written(client, ["red"], lambda value: len(value["monologues"]) == 2)
+        active.stop(signal.SIGKILL)
+        standby = standby_of(rtpengine_factory, active)
+        query = standby.ng({"command": "query", "call-id": "red"})
+        assert query["result"] == "ok" and set(query["tags"]) == {"pub", text(request["to-tag"])}
+        send_rtp(publisher, port, 3, 2, 0x77)
+        assert receive_rtp(listener, 2, timeout=0.5) == []
+    finally:
+        publisher.close()
+        listener.close()
+        server.process.stop()
