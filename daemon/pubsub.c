@@ -177,15 +177,46 @@ void pubsub_refresh_forks(struct call *call)
 		g_free(fresh[i]);
 }
 
+/* The lines of a side's SDP that a subscription to it is written from: the session's v=, o=,
+ * s=, t=, c=, and per m= line its c=, codecs, ptime and direction. ICE candidates, keys,
+ * fingerprints, extmap, ssrc and the like are left out: they are the side's own transport,
+ * which a subscriber never sees, and they make up most of a browser's SDP. */
+static bool line_kept(const char *line, size_t length)
+{
+	static const char *const kept[] = {
+		"v=", "o=", "s=", "t=", "c=", "m=", "a=rtpmap:", "a=fmtp:", "a=ptime:", "a=maxptime:",
+		"a=sendrecv", "a=sendonly", "a=recvonly", "a=inactive",
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(kept); i++) {
+		size_t prefix = strlen(kept[i]);
+		if (length >= prefix && !memcmp(line, kept[i], prefix))
+			return true;
+	}
+	return false;
+}
+
 void pubsub_note_sdp(struct monologue *monologue, const char *text, size_t length)
 {
 	if (!text)
 		return;
-	if (monologue->sdp && monologue->sdp_length == length && !memcmp(monologue->sdp, text, length))
+	GString *kept = g_string_sized_new(length < 512 ? length : 512);
+	for (size_t position = 0; position < length; ) {
+		const char *line = text + position;
+		const char *newline = memchr(line, '\n', length - position);
+		size_t line_length = newline ? (size_t) (newline - line) + 1 : length - position;
+		if (line_kept(line, line_length))
+			g_string_append_len(kept, line, (gssize) line_length);
+		position += line_length;
+	}
+	if (monologue->sdp && monologue->sdp_length == kept->len && !memcmp(monologue->sdp, kept->str, kept->len)) {
+		g_string_free(kept, TRUE);
 		return;
+	}
 	g_free(monologue->sdp);
-	monologue->sdp = g_strndup(text, length);
-	monologue->sdp_length = length;
+	monologue->sdp_length = kept->len;
+	/* an exact-size copy: it lives as long as the call */
+	monologue->sdp = g_strndup(kept->str, kept->len);
+	g_string_free(kept, TRUE);
 }
 
 unsigned int pubsub_subscriptions(const struct monologue *monologue, const struct monologue **tags, unsigned int max)
@@ -694,6 +725,7 @@ int ng_command_subscribe_request(struct ng_request *request)
 		return -ENOSPC;
 	}
 	subscriber->subscriber = true;
+	subscriber->no_recording = true;   /* a copy of sides that are recorded themselves */
 	struct call_update *update = ng_update_new(call);
 	error = prepare_subscriber(request, update, subscriber, &set);
 	ng_update_commit(update);
