@@ -331,7 +331,7 @@ void call_remove_monologue(struct monologue *monologue)
 		call->monologues[kept++] = other;
 	}
 	call->monologue_count = kept;
-	monologue->next_removed = call->removed_monologues;
+	monologue->peer = call->removed_monologues;   /* the list's link from now on */
 	call->removed_monologues = monologue;
 }
 
@@ -390,7 +390,7 @@ void call_free(struct call *call)
 		monologue_free(call->monologues[m]);
 	while (call->removed_monologues) {
 		struct monologue *removed = call->removed_monologues;
-		call->removed_monologues = removed->next_removed;
+		call->removed_monologues = removed->peer;
 		for (unsigned int i = 0; i < removed->media_count; i++)
 			media_free(removed->media[i], call);
 		monologue_free(removed);

@@ -149,6 +149,9 @@ struct stream_extras {
 	/* publish/subscribe (pubsub.h): on the RTP stream, the subscribers' media that get a copy
 	 * of what this media receives; replaced whole under the call's lock, NULL = none */
 	struct pubsub_forks *forks;
+	/* on the RTP stream, control thread: a subscriber's media receives a copy of what this
+	 * source media receives (PUBSUB_SOURCE); NULL for every other media */
+	struct media *subscription_source;
 };
 
 /* The media's side allocation: its two streams' extras, then (64-byte aligned, at
@@ -184,6 +187,7 @@ _Static_assert(offsetof(struct stream, advertised) <= 2 * STREAM_CACHE_LINE,
 struct media {
 	struct monologue *monologue;
 	unsigned int index;             /* 1-based m= line number, as upstream reports it */
+	unsigned int label_id;          /* the call's media in the order they were made: 10.5's a=label (pubsub.c) */
 	char *type;                     /* "audio", ... */
 	char *protocol;                 /* transport protocol as this side uses it (media_set_protocol) */
 	bool protocol_allocated;        /* protocol is its own allocation, not in the extras block */
@@ -247,10 +251,6 @@ struct media {
 	char ptime_reverse[8];          /* ptime-reverse of this side's last offer ("" if none) */
 	/* transcoding (media_transcode.h), control thread only; NULL until a transcode request */
 	struct media_transcode *transcode;
-	/* publish/subscribe (pubsub.h), control thread: a subscriber's media receives a copy of
-	 * what this source media receives; NULL for every other media */
-	struct media *subscription_source;
-	unsigned int label_id;          /* the call's media in the order they were made: 10.5's a=label */
 	struct stream streams[2];       /* [STREAM_RTP], [STREAM_RTCP] */
 };
 
@@ -266,11 +266,10 @@ struct monologue {
 	char *label;
 	bool no_recording;              /* exclude-recording: never recorded (recording.c) */
 	/* publish/subscribe (pubsub.h): a publisher's media has no peer; a subscriber's media
-	 * each receive a copy of a source media (media->subscription_source), once answered */
+	 * each receive a copy of a source media (PUBSUB_SOURCE), once answered */
 	bool publisher, subscriber, subscription_answered;
-	char *sdp;                      /* the SDP this side last sent (offer, answer, publish) */
-	size_t sdp_length;
-	struct monologue *next_removed; /* call->removed_monologues: freed with the call */
+	unsigned int sdp_length;
+	char *sdp;                      /* the lines of the SDP this side last sent that pubsub.c uses */
 };
 
 #define CALL_MAX_MONOLOGUES 8
@@ -289,8 +288,8 @@ struct call {
 	unsigned int monologue_count;
 	struct call_recording *recording;  /* recording.c, NULL when never asked for */
 	union endpoint created_from;    /* the proxy whose offer created the call (CLI listings) */
-	/* monologues taken out of the call (unsubscribe): their memory may still be pointed at by
-	 * the worker's current round, so it goes with the call's */
+	/* monologues taken out of the call (unsubscribe), linked by their peer pointer: their
+	 * memory may still be pointed at by the worker's current round, so it goes with the call's */
 	struct monologue *removed_monologues;
 	unsigned int media_created;     /* media made so far (media->label_id) */
 } __attribute__((aligned(STREAM_CACHE_LINE)));

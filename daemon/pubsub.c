@@ -151,14 +151,14 @@ void pubsub_refresh_forks(struct call *call)
 		unsigned int subscribers = 0;
 		struct media *sink;
 		call_foreach_media(call, sink)
-			if (sink->subscription_source == media && sink->monologue->subscription_answered)
+			if (PUBSUB_SOURCE(sink) == media && sink->monologue->subscription_answered)
 				subscribers++;
 		struct pubsub_forks *forks = NULL;
 		if (subscribers) {
 			forks = g_malloc(sizeof(*forks) + subscribers * sizeof(forks->sinks[0]));
 			forks->count = 0;
 			call_foreach_media(call, sink)
-				if (sink->subscription_source == media && sink->monologue->subscription_answered)
+				if (PUBSUB_SOURCE(sink) == media && sink->monologue->subscription_answered)
 					forks->sinks[forks->count++] = sink;
 		}
 		sources[count] = media;
@@ -213,7 +213,7 @@ void pubsub_note_sdp(struct monologue *monologue, const char *text, size_t lengt
 		return;
 	}
 	g_free(monologue->sdp);
-	monologue->sdp_length = kept->len;
+	monologue->sdp_length = (unsigned int) kept->len;
 	/* an exact-size copy: it lives as long as the call */
 	monologue->sdp = g_strndup(kept->str, kept->len);
 	g_string_free(kept, TRUE);
@@ -223,7 +223,7 @@ unsigned int pubsub_subscriptions(const struct monologue *monologue, const struc
 {
 	unsigned int count = 0;
 	for (unsigned int i = 0; i < monologue->media_count; i++) {
-		const struct media *source = monologue->media[i]->subscription_source;
+		const struct media *source = PUBSUB_SOURCE(monologue->media[i]);
 		if (!source)
 			continue;
 		bool known = false;
@@ -245,8 +245,8 @@ unsigned int pubsub_subscribers(const struct monologue *monologue, const struct 
 			continue;
 		bool subscribed = false;
 		for (unsigned int i = 0; i < other->media_count; i++)
-			subscribed |= other->media[i]->subscription_source
-				&& other->media[i]->subscription_source->monologue == monologue;
+			subscribed |= PUBSUB_SOURCE(other->media[i])
+				&& PUBSUB_SOURCE(other->media[i])->monologue == monologue;
 		if (subscribed && count < max)
 			tags[count++] = other;
 	}
@@ -499,11 +499,11 @@ static int prepare_subscriber(struct ng_request *request, struct call_update *up
 				request->error_reason = "Too many media sections";
 				return -EINVAL;
 			}
-			if (media->subscription_source && media->subscription_source != origin) {
+			if (PUBSUB_SOURCE(media) && PUBSUB_SOURCE(media) != origin) {
 				request->error_reason = "The subscription exists with other sources";
 				return -EINVAL;
 			}
-			media->subscription_source = origin;
+			PUBSUB_SOURCE(media) = origin;
 			media->rejected = origin->rejected;
 			int family = origin->interface ? origin->interface->local.address.sa_family : AF_INET;
 			int error = ng_update_open_sockets(request, update, media, family);
@@ -626,7 +626,7 @@ static void insert_labels(GString *sdp, const struct monologue *subscriber)
 	size_t position = 0;
 	for (unsigned int index = 0; index < subscriber->media_count; index++) {
 		const char *media_line = strstr(sdp->str + position, "\nm=");
-		const struct media *source = subscriber->media[index]->subscription_source;
+		const struct media *source = PUBSUB_SOURCE(subscriber->media[index]);
 		if (!media_line || !source)
 			return;
 		size_t section = (size_t) (media_line - sdp->str) + 1;
@@ -832,7 +832,7 @@ int ng_command_unsubscribe(struct ng_request *request)
 		/* the worker must stop sending to it before its sockets go */
 		subscriber->subscription_answered = false;
 		for (unsigned int i = 0; i < subscriber->media_count; i++)
-			subscriber->media[i]->subscription_source = NULL;
+			PUBSUB_SOURCE(subscriber->media[i]) = NULL;
 		pubsub_refresh_forks(call);
 		log_call(LOG_INFO, call->call_id, "subscriber '%s' unsubscribed", subscriber->tag);
 		call_remove_monologue(subscriber);

@@ -4,7 +4,7 @@
  * Model: a publisher is a monologue whose media have no peer (its packets are received and
  * held as a source); a normal offer/answer side can be a source too. A subscriber is a
  * monologue of its own (its own ports, tag = the reply's to-tag) whose media each name the
- * source media they copy (media->subscription_source). Once the subscriber answered, each
+ * source media they copy (PUBSUB_SOURCE(media), kept in its RTP stream's extras). Once the subscriber answered, each
  * source media's RTP stream carries the list of its subscribers' media (extras->forks),
  * built outside the call's lock, swapped in under it and the old list freed after it.
  *
@@ -26,6 +26,9 @@
 struct call;
 struct media;
 struct monologue;
+
+/* The source media a subscriber's media copies (NULL: none), an lvalue. */
+#define PUBSUB_SOURCE(media) ((media)->streams[STREAM_RTP].extras->subscription_source)
 
 /* What the worker walks: the subscribers' media, in the order they subscribed. */
 struct pubsub_forks {

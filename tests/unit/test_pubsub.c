@@ -53,7 +53,7 @@ static struct monologue *add_side(struct call *call, const char *tag, struct med
 	fixture_open_sockets(media, &interface);
 	if (source) {
 		side->subscriber = true;
-		media->subscription_source = source;
+		PUBSUB_SOURCE(media) = source;
 	} else {
 		side->publisher = true;
 	}
@@ -142,7 +142,7 @@ static void test_copies_reach_subscribers(void)
 	/* the first one leaves: its ports go back, its slot is free, copies go on to the other */
 	unsigned int used = port_pool_ports_used(&interface.pool);
 	first->subscription_answered = false;
-	first->media[0]->subscription_source = NULL;
+	PUBSUB_SOURCE(first->media[0]) = NULL;
 	pubsub_refresh_forks(call);
 	call_remove_monologue(first);
 	g_assert_cmpuint(call->monologue_count, ==, 2);
