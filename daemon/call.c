@@ -16,6 +16,7 @@
 #include "media_crypto.h"
 #include "media_quality.h"
 #include "media_transcode.h"
+#include "media_dtmf_detect.h"
 #include "relay.h"
 
 static GHashTable *calls_by_id;   /* call-id -> struct call *, control thread only */
@@ -258,7 +259,7 @@ static uint32_t media_forward_flags(const struct media *media)
 		flags |= FORWARD_MEDIA_CONTROL;
 	if (media->streams[STREAM_RTP].extras->bundle_transport)
 		flags |= FORWARD_BUNDLE;
-	if (media->streams[STREAM_RTP].extras->forks)
+	if (!media->monologue->subscriber && media->streams[STREAM_RTP].extras->forks)
 		flags |= FORWARD_FORK;   /* publish/subscribe: both streams' packets are copied */
 	return flags;
 }
@@ -363,8 +364,13 @@ static void media_free(struct media *media, struct call *call)
 	dtls_connection_free(media->streams[STREAM_RTCP].extras->dtls);
 	dtls_srtp_free_rtcp(media);
 	media_transcode_free(media);
+	media_dtmf_detect_free(media);
 	bundle_group_free(media->streams[STREAM_RTP].extras->bundle_group);
-	g_free(media->streams[STREAM_RTP].extras->forks);   /* publish/subscribe (pubsub.h) */
+	media_quality_release(media->streams[STREAM_RTP].extras->quality);
+	g_free(media->streams[STREAM_RTP].extras->kernel);   /* kernel_backend.c, NULL without a target */
+	g_free(media->streams[STREAM_RTCP].extras->kernel);
+	if (!media->monologue->subscriber)
+		g_free(media->streams[STREAM_RTP].extras->forks);   /* publish/subscribe (pubsub.h) */
 	if (media->protocol_allocated)
 		g_free(media->protocol);
 	cache_line_free(media->streams[STREAM_RTP].extras);   /* with the quality state, type and protocol */

@@ -33,6 +33,7 @@ struct dtls_connection;
 struct ssrc_quality;
 struct bundle_group;
 struct pubsub_forks;
+struct stream_kernel;
 
 enum stream_kind { STREAM_RTP = 0, STREAM_RTCP = 1 };
 
@@ -90,18 +91,12 @@ enum stream_forward_flags {
  * feature state (DTLS, recording, RTCP statistics) goes here, not into struct stream. */
 struct stream_extras {
 	/* kernel forwarding, control thread only */
-	bool kernelized;                /* forwarded by the kernel module */
+	bool kernelized;                /* forwarded by the kernel module (then kernel is set) */
 	const char *kernel_reason;      /* why the kernel does not forward this stream (static text) */
-	union endpoint kernel_destination;
-	union endpoint kernel_source;
-	struct stream_counters kernel_seen;  /* kernel counters already added to counters */
-	uint64_t kernel_srtp_dropped_seen;   /* kernel SRTP drops already added */
-	/* SRTP the kernel target was given: the contexts (identity) and the keys it took */
-	const void *kernel_decrypt_context, *kernel_encrypt_context;
-	struct kernel_srtp_keys kernel_decrypt_keys, kernel_encrypt_keys;
-	struct kernel_quality_seen kernel_quality_seen;   /* the kernel's RTP statistics already merged */
-	uint32_t kernel_record_stream;  /* the target records into this kernel stream, 0: none */
-	struct kernel_clock_rate kernel_clock_rates[KERNEL_CLOCK_RATE_SLOTS];   /* the target's (jitter) */
+	/* what the stream's kernel target was given and what of its counters was added
+	 * (kernel_backend.c): allocated when its first target is pushed, NULL for the streams
+	 * that never have one (no module, or a feature that keeps them in userspace) */
+	struct stream_kernel *kernel;
 	/* call recording (recording.c): the sink is published under the call's lock, record is
 	 * copied into FORWARD_RECORD by call_refresh_forwarding() */
 	struct recording_sink *recording_sink;
@@ -133,6 +128,9 @@ struct stream_extras {
 	/* transcoding (media_transcode.h): the RTP stream's chain, replaced under the call's lock,
 	 * read by the worker with FORWARD_TRANSCODE */
 	struct codec_chain *transcode;
+	/* detect-DTMF (media_dtmf_detect.h): the RTP stream's detector, replaced under the call's
+	 * lock, fed by the worker with MEDIA_CONTROL_INBAND_DTMF */
+	struct codec_chain *dtmf_detect;
 	/* RTCP of a transcoded media (transcode_rtcp.h), the RTP stream's, worker only: what the
 	 * last reception report the relay wrote about this stream's input counted (RFC 3550 A.3) */
 	uint32_t rtcp_expected_prior, rtcp_received_prior;
@@ -146,12 +144,15 @@ struct stream_extras {
 	struct stream *bundle_transport;
 	struct bundle_group *bundle_group;
 	uint8_t bundle_index;
-	/* publish/subscribe (pubsub.h): on the RTP stream, the subscribers' media that get a copy
-	 * of what this media receives; replaced whole under the call's lock, NULL = none */
-	struct pubsub_forks *forks;
-	/* on the RTP stream, control thread: a subscriber's media receives a copy of what this
-	 * source media receives (PUBSUB_SOURCE); NULL for every other media */
-	struct media *subscription_source;
+	/* publish/subscribe (pubsub.h), on the RTP stream; one or the other, as a subscriber is
+	 * never a source (media->monologue->subscriber tells which): */
+	union {
+		/* a source's: the subscribers' media that get a copy of what this media receives;
+		 * replaced whole under the call's lock, NULL = none */
+		struct pubsub_forks *forks;
+		/* a subscriber's, control thread: the source media it copies (PUBSUB_SOURCE) */
+		struct media *subscription_source;
+	};
 };
 
 /* The media's side allocation: its two streams' extras, then (64-byte aligned, at
@@ -251,6 +252,7 @@ struct media {
 	char ptime_reverse[8];          /* ptime-reverse of this side's last offer ("" if none) */
 	/* transcoding (media_transcode.h), control thread only; NULL until a transcode request */
 	struct media_transcode *transcode;
+	struct media_dtmf_detect *dtmf_detect;   /* detect-DTMF (media_dtmf_detect.h), control thread */
 	struct stream streams[2];       /* [STREAM_RTP], [STREAM_RTCP] */
 };
 
@@ -265,6 +267,7 @@ struct monologue {
 	unsigned int media_count;
 	char *label;
 	bool no_recording;              /* exclude-recording: never recorded (recording.c) */
+	bool detect_dtmf;               /* detect-DTMF was asked for (media_dtmf_detect.h) */
 	/* publish/subscribe (pubsub.h): a publisher's media has no peer; a subscriber's media
 	 * each receive a copy of a source media (PUBSUB_SOURCE), once answered */
 	bool publisher, subscriber, subscription_answered;

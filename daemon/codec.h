@@ -48,6 +48,7 @@ struct codec_options {
 	 * answerer picks; always-transcode: the offer's first codec this build transcodes */
 	struct codec_names accept;
 	bool always_transcode;
+	bool inject_dtmf;               /* inject-DTMF: through the engine even with one codec (media_transcode.h) */
 	bool single_codec;
 	long long ptime, ptime_reverse;   /* 0 = not given */
 };

@@ -150,6 +150,17 @@ struct codec_chain {
 	 * gaps get noise at --dtx-cn-params' level (-dBov), else silence (as 10.5) */
 	int dtx_cn_level;               /* -1: silence */
 	uint32_t noise_state;
+	/* DTMF flags and silence options (codec_chain_inject_dtmf(), --silence-detect) */
+	bool detect_only;
+	bool inject_active, inject_first;
+	int inject_event;
+	unsigned int inject_volume;
+	uint32_t inject_ts, inject_elapsed, inject_duration;   /* output clock */
+	uint64_t inject_tone_samples;
+	int out_cn_pt;
+	unsigned int silence_threshold;
+	uint8_t cn_payload[16];
+	unsigned int cn_payload_length;
 };
 
 /* ---- G.711 (ITU-T G.711; decode by formula into tables once, encode by nearest level) ---- */
@@ -414,6 +425,17 @@ struct codec_chain *codec_chain_new(const struct codec_chain_config *config, con
 		&& chain->in_dtmf_clock == chain->in.clock;
 	if (chain->tones_to_events)
 		dtmf_detector_init(&chain->detector, chain->out.rate);
+	chain->detect_only = config->detect_only && chain->tones_to_events;
+	chain->out_cn_pt = config->silence_threshold ? config->output_cn_pt : -1;
+	chain->silence_threshold = config->silence_threshold;
+	chain->cn_payload_length = config->cn_payload && config->cn_payload_length
+		? (config->cn_payload_length > sizeof(chain->cn_payload) ? sizeof(chain->cn_payload) : config->cn_payload_length) : 0;
+	if (chain->cn_payload_length)
+		memcpy(chain->cn_payload, config->cn_payload, chain->cn_payload_length);
+	else {
+		chain->cn_payload[0] = 32;      /* 10.5's default --cn-payload: -32 dBov */
+		chain->cn_payload_length = 1;
+	}
 	chain->reorder_depth = config->reorder_depth > CODEC_CHAIN_MAX_REORDER ? CODEC_CHAIN_MAX_REORDER
 									     : config->reorder_depth;
 	if (chain->out.av && chain->out.av->frame_size > 0 &&
@@ -627,10 +649,81 @@ static bool translate_frame(struct codec_chain *chain)
 	return true;
 }
 
+/* play DTMF (codec_chain_inject_dtmf()): true when the frame was replaced by an event packet;
+ * with in-band tones the frame's audio becomes the tone pair and is encoded as usual. */
+static bool inject_frame(struct codec_chain *chain)
+{
+	unsigned int clock = chain->out_dtmf_pt >= 0 ? chain->out_dtmf_clock : chain->out.clock;
+	uint32_t step = (uint32_t)((uint64_t)chain->frame_samples * clock / chain->out.rate);
+	if (chain->inject_first)
+		chain->inject_ts = chain->out_ts;   /* the event starts with this frame */
+	chain->inject_elapsed += step;
+	if (chain->out_dtmf_pt < 0) {
+		bool over = chain->inject_elapsed >= chain->inject_duration;
+		int16_t *frame = chain->fifo;
+		memset(frame, 0, chain->frame_samples * sizeof(int16_t));
+		dtmf_tone_fill(frame, chain->frame_samples, chain->out.rate, chain->inject_event, chain->inject_volume,
+			       chain->inject_tone_samples);
+		chain->inject_tone_samples += chain->frame_samples;
+		chain->inject_active = !over;
+		return false;
+	}
+	/* as 10.5: updates until the duration asked for is reached, the end one frame later */
+	bool end = chain->inject_elapsed > chain->inject_duration;
+	/* the translation's event writer, with the injected event's fields */
+	chain->event = chain->inject_event;
+	chain->event_volume = chain->inject_volume;
+	chain->event_ts = chain->inject_ts;
+	chain->event_duration = chain->inject_elapsed;
+	chain->event_first = chain->inject_first;
+	for (int n = 0; n < (end ? 3 : 1); n++)
+		emit_event(chain, end);
+	chain->inject_first = false;
+	if (end) {
+		chain->inject_active = false;
+		chain->out_marker = true;
+	}
+	return true;
+}
+
+/* --silence-detect: every sample of the frame within the threshold (as 10.5 judges a frame) */
+static bool frame_is_silence(const struct codec_chain *chain)
+{
+	int limit = (int)chain->silence_threshold;
+	for (unsigned int i = 0; i < chain->frame_samples; i++)
+		if (chain->fifo[i] > limit || chain->fifo[i] < -limit)
+			return false;
+	return true;
+}
+
+/* RFC 3389 section 4: one CN packet for the silent frame, at its timestamp */
+static void emit_comfort_noise(struct codec_chain *chain)
+{
+	uint8_t *out = output_reserve(chain);
+	write_rtp_header(out, false, (uint8_t)chain->out_cn_pt, chain->out_seq++, chain->out_ts, chain->ssrc);
+	memcpy(out + 12, chain->cn_payload, chain->cn_payload_length);
+	output_commit(chain, 12 + chain->cn_payload_length);
+}
+
 static void encode_ready_frames(struct codec_chain *chain)
 {
 	while (chain->fifo_length >= chain->frame_samples) {
+		if (chain->detect_only) {
+			/* detect-DTMF: a copy of the stream's audio, read and dropped */
+			(void)translate_frame(chain);
+			fifo_consume(chain, chain->frame_samples);
+			continue;
+		}
+		if (chain->inject_active && !chain->event_active && inject_frame(chain)) {
+			fifo_consume(chain, chain->frame_samples);
+			continue;
+		}
 		if (chain->tones_to_events && translate_frame(chain)) {
+			fifo_consume(chain, chain->frame_samples);
+			continue;
+		}
+		if (chain->out_cn_pt >= 0 && frame_is_silence(chain)) {
+			emit_comfort_noise(chain);
 			fifo_consume(chain, chain->frame_samples);
 			continue;
 		}
@@ -1038,4 +1131,25 @@ bool codec_chain_take_dtmf(struct codec_chain *chain, struct codec_chain_dtmf *d
 void codec_chain_get_stats(const struct codec_chain *chain, struct codec_chain_stats *stats)
 {
 	*stats = chain->stats;
+}
+
+int codec_chain_inject_dtmf(struct codec_chain *chain, unsigned int event, unsigned int volume,
+		unsigned int duration_ms)
+{
+	if (event > 15)
+		return -EINVAL;
+	if (!chain->synced)
+		return -ENODATA;   /* no stream yet whose SSRC and timing the event could take */
+	if (chain->inject_active)
+		return -EBUSY;
+	/* RFC 4733 section 2.3.5: durations in the event's clock (the audio's for tones) */
+	unsigned int clock = chain->out_dtmf_pt >= 0 ? chain->out_dtmf_clock : chain->out.clock;
+	chain->inject_event = (int)event;
+	chain->inject_volume = volume > 63 ? 63 : volume;
+	chain->inject_duration = (uint32_t)((uint64_t)duration_ms * clock / 1000);
+	chain->inject_elapsed = 0;
+	chain->inject_tone_samples = 0;
+	chain->inject_first = true;
+	chain->inject_active = true;
+	return 0;
 }

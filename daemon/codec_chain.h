@@ -72,6 +72,13 @@ struct codec_chain_config {
 	unsigned int input_dtmf_clock;  /* 0 = 8000 */
 	unsigned int reorder_depth;     /* packets held waiting for a missing one (<= CODEC_CHAIN_MAX_REORDER) */
 	int dtx_cn_level;               /* DTX fill: RFC 3389 noise level (-dBov, 1-126), else silence */
+	/* DTMF flags and silence options (issue 15, see the functions at the end) */
+	bool detect_only;               /* detect-DTMF: frames only feed the in-band detector (needs
+	                                 * output_dtmf_pt at the output clock), nothing is encoded */
+	int output_cn_pt;               /* --silence-detect: RFC 3389 CN payload type out, -1 = none */
+	unsigned int silence_threshold; /* a frame whose samples all stay within +-this is silence; 0 = off */
+	const uint8_t *cn_payload;      /* --cn-payload: the CN packets' payload (copied), 1-16 bytes */
+	unsigned int cn_payload_length;
 };
 
 struct codec_chain_stats {
@@ -123,5 +130,18 @@ unsigned int codec_chain_frame_us(const struct codec_chain *chain);
 /* The oldest digit found in-band since the last call (at most CODEC_CHAIN_DTMF_QUEUE kept):
  * false when none. */
 bool codec_chain_take_dtmf(struct codec_chain *chain, struct codec_chain_dtmf *dtmf);
+
+/* play DTMF on a chain (inject-DTMF, as 10.5): from the next output frame on, the event is
+ * sent as RFC 4733 packets in the output stream (its SSRC and sequence numbers) in place of
+ * the audio, the end three times (RFC 4733 section 2.5.1.4), when the output has
+ * telephone-event; otherwise the frames carry its tone pair in-band (-volume dBm0). Frames are
+ * made as input audio arrives, as in 10.5. -ENODATA before the first input packet (10.5 refuses
+ * then too), -EBUSY while an event is still being played, -EINVAL for an event over 15. */
+int codec_chain_inject_dtmf(struct codec_chain *chain, unsigned int event, unsigned int volume,
+		unsigned int duration_ms);
+
+/* --silence-detect (as 10.5, on transcoded streams towards a peer with CN): an output frame
+ * whose decoded samples all stay within the threshold leaves as one RFC 3389 CN packet with the
+ * --cn-payload bytes instead of encoded audio. Configured by codec_chain_config. */
 
 #endif

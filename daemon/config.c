@@ -172,6 +172,44 @@ static int apply_dtx_cn_params(void *target, const char *value, char **reason)
 	return result;
 }
 
+/* --silence-detect: percent of full scale (10.5's FLOAT, 0-100) */
+static int apply_silence_detect(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	char *end = NULL;
+	double percent = g_ascii_strtod(value, &end);
+	if (!end || end == value || *end || percent < 0 || percent > 100) {
+		*reason = g_strdup("expected a percentage from 0 to 100");
+		return -EINVAL;
+	}
+	state->config->silence_detect_percent = percent;
+	return 0;
+}
+
+/* --cn-payload: one RFC 3389 value per occurrence (section 3: the level 0-127, then reflection
+ * coefficients 0-254), the CN packets' payload byte for byte */
+static int apply_cn_payload(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	struct daemon_config *config = state->config;
+	long long number;
+	int result = options_apply_integer(value, 0, config->cn_payload_length ? 254 : 127, &number, reason);
+	if (result < 0)
+		return result;
+	if (config->cn_payload_length >= sizeof(config->cn_payload)) {
+		*reason = g_strdup("at most 16 comfort noise values");
+		return -EINVAL;
+	}
+	config->cn_payload[config->cn_payload_length++] = (uint8_t) number;
+	return 0;
+}
+
+static void reset_cn_payload(void *target)
+{
+	struct load_state *state = target;
+	state->config->cn_payload_length = 0;
+}
+
 static int apply_port_max(void *target, const char *value, char **reason)
 {
 	struct load_state *state = target;
@@ -947,11 +985,17 @@ static const struct option_spec option_table[] = {
 			"Transcoded streams: silence in milliseconds after which the relay fills the gap itself (0 = off)"),
 	SUPPORTED("max-dtx", 0, OPTION_VALUE, apply_max_dtx, "INT",
 			"Transcoded streams: seconds the relay fills a gap at most (<= 0: no limit; default 30)"),
+	/* 10.5's DTX buffer holds received packets for --dtx-delay and is resized by these; our
+	 * DTX fill is a timer behind the undelayed stream (media_transcode.h): no buffer to limit */
 	IGNORED_VALUE("dtx-buffer", 0),
 	IGNORED_VALUE("dtx-lag", 0), IGNORED_VALUE("dtx-shift", 0),
 	SUPPORTED("dtx-cn-params", 0, OPTION_VALUE, apply_dtx_cn_params, "INT INT INT ...",
 			"Transcoded streams: RFC 3389 comfort noise level (-dBov) filling DTX gaps; spectral values not applied"),
-	IGNORED_VALUE("amr-dtx", 0), IGNORED_VALUE("silence-detect", 0), IGNORED_VALUE("cn-payload", 0),
+	IGNORED_VALUE("amr-dtx", 0),
+	SUPPORTED("silence-detect", 0, OPTION_VALUE, apply_silence_detect, "FLOAT",
+			"Transcoded streams: frames within this percent of full scale go as CN to a peer with CN (0 = off)"),
+	SUPPORTED_LIST("cn-payload", 0, apply_cn_payload, reset_cn_payload, "INT",
+			"RFC 3389 payload of those CN packets: level (-dBov), then coefficients (default 32)"),
 	IGNORED_FLAG("dtmf-no-suppress", 0), IGNORED_VALUE("dtmf-digit-delay", 0),
 	IGNORED_VALUE("mysql-host", 0), IGNORED_VALUE("mysql-port", 0), IGNORED_VALUE("mysql-user", 0),
 	IGNORED_VALUE("mysql-pass", 0), IGNORED_VALUE("mysql-query", 0),

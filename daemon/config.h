@@ -69,6 +69,10 @@ struct daemon_config {
 	int max_dtx_s;                             /* --max-dtx: <= 0 = no limit; default 30 */
 	bool max_dtx_set;
 	int dtx_cn_level;                          /* --dtx-cn-params: first value (RFC 3389 level), 0 = silence */
+	/* silence detection on transcoded streams (media_transcode.h) */
+	double silence_detect_percent;             /* --silence-detect: 0 = off */
+	uint8_t cn_payload[16];                    /* --cn-payload: RFC 3389 payload of the CN sent instead */
+	unsigned int cn_payload_length;            /* 0 = 10.5's default (32: -32 dBov) */
 	int table;                            /* -1 = no kernel forwarding */
 	bool no_fallback;
 	unsigned int timeout, silent_timeout, final_timeout, delete_delay;   /* seconds; 0 = off */

@@ -1,6 +1,7 @@
 /* Kernel forwarding from the daemon's side; see kernel_backend.h.
  *
- * Locking: the kernel state of a stream (stream->extras) is the control thread's alone. What
+ * Locking: the kernel state of a stream (stream->extras, struct stream_kernel) is the control
+ * thread's alone. What
  * the worker writes (state, learned source, counters) is copied, or added to, under the
  * call's lock, a stream at a time; the /proc writes and logging happen outside it. */
 #include "kernel_backend.h"
@@ -20,6 +21,26 @@
 #include "media_quality.h"
 #include "recording_writer.h"
 #include "relay.h"
+
+/* What a stream's kernel target was given and what of its counters the daemon already
+ * added: a side allocation (stream->extras->kernel) made when the stream's first target is
+ * pushed, kept while the call lives (a target removed and pushed again reuses it), freed
+ * with the call. ~500 bytes a stream that most calls never need. */
+struct stream_kernel {
+	union endpoint destination;
+	union endpoint source;
+	struct stream_counters seen;    /* kernel counters already added to the stream's */
+	uint64_t srtp_dropped_seen;     /* kernel SRTP drops already added */
+	/* SRTP the target was given: the contexts (identity) and the keys it took */
+	const void *decrypt_context, *encrypt_context;
+	struct kernel_srtp_keys decrypt_keys, encrypt_keys;
+	struct kernel_quality_seen quality_seen;   /* the kernel's RTP statistics already merged */
+	uint32_t record_stream;         /* the target records into this kernel stream, 0: none */
+	struct kernel_clock_rate clock_rates[KERNEL_CLOCK_RATE_SLOTS];   /* the target's (jitter) */
+};
+
+/* A stream without a target: nothing cached */
+static const struct stream_kernel no_target;
 
 static const char *unavailable_reason = "kernel forwarding disabled (--table=-1)";
 static struct daemon_context *backend_daemon;   /* for kernel_backend_resync_call() */
@@ -42,16 +63,16 @@ static void add_counters(struct daemon_context *daemon, struct stream *stream, c
  * rollover counters must not go back, nor the replay windows forget). */
 static void take_back_srtp(struct stream *stream, const struct kernel_counters *final)
 {
-	struct stream_extras *extras = stream->extras;
-	if (!extras->kernel_decrypt_context && !extras->kernel_encrypt_context)
+	struct stream_kernel *kernel = stream->extras->kernel;
+	if (!kernel || (!kernel->decrypt_context && !kernel->encrypt_context))
 		return;
 	struct call *call = stream->call;
 	pthread_mutex_lock(&call->lock);
-	kernel_srtp_import(stream->media, false, extras->kernel_decrypt_context, final->decrypt_ssrcs);
+	kernel_srtp_import(stream->media, false, kernel->decrypt_context, final->decrypt_ssrcs);
 	if (stream->sink)
-		kernel_srtp_import(stream->sink->media, true, extras->kernel_encrypt_context, final->encrypt_ssrcs);
+		kernel_srtp_import(stream->sink->media, true, kernel->encrypt_context, final->encrypt_ssrcs);
 	pthread_mutex_unlock(&call->lock);
-	extras->kernel_decrypt_context = extras->kernel_encrypt_context = NULL;
+	kernel->decrypt_context = kernel->encrypt_context = NULL;
 }
 
 static void remove_target(struct daemon_context *daemon, struct stream *stream, const char *reason)
@@ -66,11 +87,12 @@ static void remove_target(struct daemon_context *daemon, struct stream *stream, 
 			add_counters(daemon, stream, &final);
 		}
 		extras->kernelized = false;
-		memset(&extras->kernel_seen, 0, sizeof(extras->kernel_seen));
-		memset(&extras->kernel_quality_seen, 0, sizeof(extras->kernel_quality_seen));
-		extras->kernel_srtp_dropped_seen = 0;
-		memset(&extras->kernel_destination, 0, sizeof(extras->kernel_destination));
-		extras->kernel_record_stream = 0;
+		struct stream_kernel *kernel = extras->kernel;
+		memset(&kernel->seen, 0, sizeof(kernel->seen));
+		memset(&kernel->quality_seen, 0, sizeof(kernel->quality_seen));
+		kernel->srtp_dropped_seen = 0;
+		memset(&kernel->destination, 0, sizeof(kernel->destination));
+		kernel->record_stream = 0;
 	}
 	extras->kernel_reason = reason;
 }
@@ -125,7 +147,7 @@ static void sync_stream(struct daemon_context *daemon, struct stream *stream, GH
 	if (recording && stream->extras->record)
 		record_stream = recording->kernel_stream;
 	/* publish/subscribe (pubsub.h): a kernel target has one destination */
-	if (media->streams[STREAM_RTP].extras->forks) {
+	if (!side->subscriber && media->streams[STREAM_RTP].extras->forks) {
 		remove_target(daemon, stream, "forked to subscribers (publish/subscribe): the copies are sent in userspace");
 		return;
 	}
@@ -157,12 +179,12 @@ static void sync_stream(struct daemon_context *daemon, struct stream *stream, GH
 	}
 	struct kernel_srtp_keys decrypt_keys, encrypt_keys;
 	const void *decrypt_context, *encrypt_context;
-	struct stream_extras *cache = stream->extras;
-	const char *srtp_reason = kernel_srtp_keys_cached(media, false, cache->kernelized ? cache->kernel_decrypt_context : NULL,
-							  &cache->kernel_decrypt_keys, &decrypt_keys, &decrypt_context);
+	const struct stream_kernel *cache = stream->extras->kernelized ? stream->extras->kernel : &no_target;
+	const char *srtp_reason = kernel_srtp_keys_cached(media, false, cache->decrypt_context,
+							  &cache->decrypt_keys, &decrypt_keys, &decrypt_context);
 	if (!srtp_reason)
-		srtp_reason = kernel_srtp_keys_cached(target, true, cache->kernelized ? cache->kernel_encrypt_context : NULL,
-						      &cache->kernel_encrypt_keys, &encrypt_keys, &encrypt_context);
+		srtp_reason = kernel_srtp_keys_cached(target, true, cache->encrypt_context,
+						      &cache->encrypt_keys, &encrypt_keys, &encrypt_context);
 	if (srtp_reason) {
 		remove_target(daemon, stream, srtp_reason);
 		return;
@@ -191,21 +213,21 @@ static void sync_stream(struct daemon_context *daemon, struct stream *stream, GH
 	if (learning)
 		source = view.learned;
 	struct stream_extras *extras = stream->extras;
-	bool same_srtp = extras->kernel_decrypt_context == decrypt_context
-		&& extras->kernel_encrypt_context == encrypt_context
-		&& !memcmp(&extras->kernel_decrypt_keys, &decrypt_keys, sizeof(decrypt_keys))
-		&& !memcmp(&extras->kernel_encrypt_keys, &encrypt_keys, sizeof(encrypt_keys));
+	bool same_srtp = cache->decrypt_context == decrypt_context
+		&& cache->encrypt_context == encrypt_context
+		&& !memcmp(&cache->decrypt_keys, &decrypt_keys, sizeof(decrypt_keys))
+		&& !memcmp(&cache->encrypt_keys, &encrypt_keys, sizeof(encrypt_keys));
 	/* a re-offer may give a payload type another clock rate: the kernel's jitter follows */
 	struct kernel_clock_rate clock_rates[KERNEL_CLOCK_RATE_SLOTS];
 	kernel_quality_clock_rates(extras->quality ? &extras->quality->clock_rates : NULL, clock_rates);
-	bool unchanged = extras->kernelized && endpoint_equal(&extras->kernel_destination, destination)
-		&& endpoint_equal(&extras->kernel_source, &source) && same_srtp
-		&& extras->kernel_record_stream == record_stream
-		&& !memcmp(extras->kernel_clock_rates, clock_rates, sizeof(clock_rates));
+	bool unchanged = extras->kernelized && endpoint_equal(&cache->destination, destination)
+		&& endpoint_equal(&cache->source, &source) && same_srtp
+		&& cache->record_stream == record_stream
+		&& !memcmp(cache->clock_rates, clock_rates, sizeof(clock_rates));
 	if (!unchanged) {
 		/* An SRTP target is never replaced in place: its state comes back first, so
 		 * what is pushed next starts where the kernel stopped. */
-		if (extras->kernelized && (srtp || extras->kernel_decrypt_context || extras->kernel_encrypt_context))
+		if (extras->kernelized && (srtp || cache->decrypt_context || cache->encrypt_context))
 			remove_target(daemon, stream, "SRTP target being replaced");
 		struct kernel_forward forward = { .tos = daemon->config->tos };
 		memcpy(forward.clock_rates, clock_rates, sizeof(clock_rates));
@@ -240,15 +262,18 @@ static void sync_stream(struct daemon_context *daemon, struct stream *stream, GH
 		log_call(LOG_INFO, side->call->call_id, "port %u: forwarding in the kernel to %s%s%s", stream->local_port,
 			 endpoint_text(destination, text, sizeof(text)), srtp ? " (SRTP in the kernel)" : "",
 			 record_stream ? " (recorded in the kernel)" : "");
+		if (!extras->kernel)
+			extras->kernel = g_new0(struct stream_kernel, 1);   /* the stream's first target */
+		struct stream_kernel *kernel = extras->kernel;
 		extras->kernelized = true;
-		extras->kernel_decrypt_context = decrypt_context;
-		extras->kernel_encrypt_context = encrypt_context;
-		extras->kernel_decrypt_keys = decrypt_keys;
-		extras->kernel_encrypt_keys = encrypt_keys;
-		extras->kernel_destination = *destination;
-		extras->kernel_source = source;
-		extras->kernel_record_stream = record_stream;
-		memcpy(extras->kernel_clock_rates, clock_rates, sizeof(clock_rates));
+		kernel->decrypt_context = decrypt_context;
+		kernel->encrypt_context = encrypt_context;
+		kernel->decrypt_keys = decrypt_keys;
+		kernel->encrypt_keys = encrypt_keys;
+		kernel->destination = *destination;
+		kernel->source = source;
+		kernel->record_stream = record_stream;
+		memcpy(kernel->clock_rates, clock_rates, sizeof(clock_rates));
 		extras->kernel_reason = NULL;
 	}
 	if (!by_local)
@@ -277,12 +302,15 @@ static void sync_call(struct call *call, void *data)
  * authentication failures and replays count as the stream's errors, as in userspace. */
 static void add_counters(struct daemon_context *daemon, struct stream *stream, const struct kernel_counters *counters)
 {
-	struct stream_counters *seen = &stream->extras->kernel_seen;
+	struct stream_kernel *kernel = stream->extras->kernel;
+	if (!kernel)
+		return;   /* never had a target: nothing of the kernel's to add */
+	struct stream_counters *seen = &kernel->seen;
 	uint64_t srtp_dropped = counters->srtp_auth_failures + counters->srtp_replays;
-	uint64_t new_srtp_dropped = srtp_dropped - stream->extras->kernel_srtp_dropped_seen;
-	if (srtp_dropped < stream->extras->kernel_srtp_dropped_seen)
+	uint64_t new_srtp_dropped = srtp_dropped - kernel->srtp_dropped_seen;
+	if (srtp_dropped < kernel->srtp_dropped_seen)
 		new_srtp_dropped = 0;
-	stream->extras->kernel_srtp_dropped_seen = srtp_dropped;
+	kernel->srtp_dropped_seen = srtp_dropped;
 	uint64_t packets = counters->packets - seen->packets, bytes = counters->bytes - seen->bytes;
 	uint64_t errors = counters->errors - seen->errors + new_srtp_dropped;
 	bool counted = counters->packets >= seen->packets;
@@ -312,13 +340,13 @@ static void add_counters(struct daemon_context *daemon, struct stream *stream, c
 	/* the SRTP contexts follow the kernel's indexes (for Redis, and packets passed up) */
 	struct stream_extras *extras = stream->extras;
 	if (extras->kernelized) {
-		kernel_srtp_follow(stream->media, false, extras->kernel_decrypt_context, counters->decrypt_ssrcs);
+		kernel_srtp_follow(stream->media, false, kernel->decrypt_context, counters->decrypt_ssrcs);
 		if (stream->sink)
-			kernel_srtp_follow(stream->sink->media, true, extras->kernel_encrypt_context, counters->encrypt_ssrcs);
+			kernel_srtp_follow(stream->sink->media, true, kernel->encrypt_context, counters->encrypt_ssrcs);
 	}
 	/* the kernel's per-SSRC RTP figures into the stream's media quality (kernel_quality.h) */
 	struct ssrc_quality *quality = stream->extras->quality;
-	if (quality && kernel_quality_merge(quality, &stream->extras->kernel_quality_seen, counters->rtp))
+	if (quality && kernel_quality_merge(quality, &kernel->quality_seen, counters->rtp))
 		stream->last_ssrc = quality->ssrc;
 	pthread_mutex_unlock(&call->lock);
 	if (counted) {

@@ -13,7 +13,9 @@
 #include "daemon.h"
 #include "kernel_backend.h"
 #include "codec.h"
+#include "codec_chain.h"
 #include "log.h"
+#include "media_dtmf_detect.h"
 #include "media_player.h"
 #include "ng_commands.h"
 #include "relay.h"
@@ -173,7 +175,7 @@ void media_control_report(const struct media_control_dtmf *dtmf)
 void media_control_learn_sdp(struct media *media, const struct sdp_media *sdp_media)
 {
 	struct codec_list list;
-	media->media_control &= (uint8_t) ~MEDIA_CONTROL_DETECT_DTMF;
+	media->media_control &= (uint8_t) ~(MEDIA_CONTROL_DETECT_DTMF | MEDIA_CONTROL_INBAND_DTMF);
 	media->telephone_event_clock = 0;
 	memset(&media->telephone_event_types, 0, sizeof(media->telephone_event_types));
 	memset(&media->pcmu_types, 0, sizeof(media->pcmu_types));
@@ -254,6 +256,9 @@ bool media_control_drops(struct stream *stream, unsigned char *packet, size_t le
 			detect_dtmf(stream, extras, packet + header.header_length, &header, source, dtmf, dtmf_seen);
 		return (control & MEDIA_CONTROL_BLOCK_DTMF) != 0;
 	}
+	/* detect-DTMF (media_dtmf_detect.h): a copy decoded before silencing, the packet unchanged */
+	if ((control & MEDIA_CONTROL_INBAND_DTMF) && !(stream->forward_flags & FORWARD_TRANSCODE))
+		*dtmf_seen |= media_dtmf_detect_feed(stream, packet, length, source, dtmf);
 	if (control & MEDIA_CONTROL_SILENCE_MEDIA) {
 		int silence = codec_payload_set_has(&extras->pcmu_types, header.payload_type) ? MEDIA_CONTROL_PCMU_SILENCE
 			: codec_payload_set_has(&extras->pcma_types, header.payload_type) ? MEDIA_CONTROL_PCMA_SILENCE : -1;
@@ -365,6 +370,32 @@ int ng_command_play_dtmf(struct ng_request *request)
 	if (duration < DTMF_PACKET_MS || duration > 5000 || volume < 0 || volume > 63) {
 		request->error_reason = "DTMF duration must be 20 to 5000 ms, volume 0 to 63";
 		return -EINVAL;
+	}
+	/* inject-DTMF or a transcoded call (as 10.5): into the party's stream through its chain,
+	 * as RFC 4733 events in that stream when its peer has telephone-event, else as tones */
+	for (unsigned int i = 0; i < side->media_count; i++) {
+		struct media *media = side->media[i];
+		if (media->rejected || !media->streams[STREAM_RTP].extras->transcode)
+			continue;
+		pthread_mutex_lock(&call->lock);
+		struct codec_chain *chain = media->streams[STREAM_RTP].extras->transcode;
+		int injected = chain ? codec_chain_inject_dtmf(chain, (unsigned int) event, (unsigned int) volume,
+							       (unsigned int) duration) : -ENOENT;
+		pthread_mutex_unlock(&call->lock);
+		if (injected == -EBUSY) {
+			request->error_reason = "A DTMF event is still being played";
+			return -EBUSY;
+		}
+		if (injected == -ENODATA) {
+			request->error_reason = "No SSRC context present for DTMF injection";   /* 10.5's words */
+			return -ENODATA;
+		}
+		if (injected < 0)
+			continue;
+		log_call(LOG_INFO, call->call_id, "injecting DTMF event %d (%lld ms) into the stream of tag '%s'",
+			 event, duration, side->tag ? side->tag : "");
+		bencode_dictionary_add_string(request->buffer, request->reply, "result", "ok");
+		return 0;
 	}
 	/* the party's first audio media whose peer negotiated telephone-event */
 	struct media *chosen = NULL;

@@ -84,9 +84,16 @@ void media_quality_set_clock_rates(struct ssrc_quality *quality, const struct pa
 		set_clock(quality, quality->payload_type);
 }
 
+void media_quality_release(struct ssrc_quality *quality)
+{
+	g_free(quality->progression);
+	quality->progression = NULL;
+}
+
 void media_quality_restart(struct ssrc_quality *quality, uint32_t ssrc, uint8_t payload_type)
 {
 	struct payload_clock_rates rates = quality->clock_rates;
+	media_quality_release(quality);
 	memset(quality, 0, sizeof(*quality));
 	quality->clock_rates = rates;
 	quality->ssrc = ssrc;
@@ -128,72 +135,92 @@ unsigned int media_quality_current_mos(const struct ssrc_quality *quality)
 	return quality->samples ? quality->latest.mos : 0;
 }
 
-/* Keeps the first sample of each bucket of width seconds since the first sample. */
-static void progression_thin(struct ssrc_quality *quality, uint32_t width)
+/* realtime seconds since the first sample, in buckets of width: a clock step back counts
+ * as the first sample's second */
+static uint32_t bucket_of(uint32_t first, uint32_t reported_s, uint32_t width)
 {
-	uint32_t first = quality->progression[0].reported_s;
+	return reported_s > first ? (reported_s - first) / width : 0;
+}
+
+/* Keeps the first sample of each bucket of width seconds since the first sample. */
+static void progression_thin(struct mos_progression *progression, uint32_t width)
+{
+	uint32_t first = progression->samples[0].reported_s;
 	unsigned int kept = 1;
-	for (unsigned int i = 1; i < quality->progression_count; i++) {
-		const struct mos_sample *sample = &quality->progression[i];
-		uint32_t previous = quality->progression[kept - 1].reported_s;
-		/* realtime seconds: a clock step back counts as the first sample's second */
-		uint32_t bucket = sample->reported_s > first ? (sample->reported_s - first) / width : 0;
-		uint32_t previous_bucket = previous > first ? (previous - first) / width : 0;
-		if (bucket != previous_bucket)
-			quality->progression[kept++] = *sample;
+	for (unsigned int i = 1; i < progression->count; i++) {
+		const struct mos_sample *sample = &progression->samples[i];
+		if (bucket_of(first, sample->reported_s, width)
+		    != bucket_of(first, progression->samples[kept - 1].reported_s, width))
+			progression->samples[kept++] = *sample;
 	}
-	quality->progression_count = (uint16_t) kept;
-	quality->progression_bucket_s = width;
+	progression->count = kept;
+	progression->bucket_s = width;
+}
+
+/* Room for one more sample: the array doubles up to MEDIA_QUALITY_PROGRESSION_MAX, then the
+ * bucket doubles until thinning makes room (a walk over the array per try, once per
+ * doubling of the call's length past a day). */
+static struct mos_progression *progression_room(struct ssrc_quality *quality)
+{
+	struct mos_progression *progression = quality->progression;
+	if (progression && progression->count < progression->capacity)
+		return progression;
+	if (!progression || progression->capacity < MEDIA_QUALITY_PROGRESSION_MAX) {
+		uint32_t capacity = progression ? MIN(progression->capacity * 2, MEDIA_QUALITY_PROGRESSION_MAX)
+			: MEDIA_QUALITY_PROGRESSION_FIRST;
+		progression = g_realloc(progression, sizeof(*progression) + capacity * sizeof(struct mos_sample));
+		if (!quality->progression)
+			*progression = (struct mos_progression) { 0 };
+		progression->capacity = capacity;
+		quality->progression = progression;
+		return progression;
+	}
+	while (progression->count == progression->capacity)
+		progression_thin(progression, progression->bucket_s ? progression->bucket_s * 2 : 1);
+	return progression;
 }
 
 static void progression_add(struct ssrc_quality *quality, const struct mos_sample *sample)
 {
 	quality->latest = *sample;
-	quality->latest_kept = false;
-	/* full: the bucket doubles until thinning makes room (a few times per doubling of the
-	 * call's length, at most: the array is walked once per try) */
-	while (quality->progression_count == MEDIA_QUALITY_PROGRESSION)
-		progression_thin(quality, quality->progression_bucket_s ? quality->progression_bucket_s * 2 : 1);
-	unsigned int count = quality->progression_count;
-	if (count && quality->progression_bucket_s) {
-		uint32_t first = quality->progression[0].reported_s, width = quality->progression_bucket_s;
-		uint32_t previous = quality->progression[count - 1].reported_s;
-		uint32_t bucket = sample->reported_s > first ? (sample->reported_s - first) / width : 0;
-		if (bucket == (previous > first ? (previous - first) / width : 0))
+	struct mos_progression *progression = progression_room(quality);
+	progression->latest_kept = false;
+	unsigned int count = progression->count;
+	if (count && progression->bucket_s) {
+		uint32_t first = progression->samples[0].reported_s, width = progression->bucket_s;
+		if (bucket_of(first, sample->reported_s, width)
+		    == bucket_of(first, progression->samples[count - 1].reported_s, width))
 			return;   /* its bucket has its first sample */
 	}
-	quality->progression[count] = *sample;
-	quality->progression_count = (uint16_t) (count + 1);
-	quality->latest_kept = true;
+	progression->samples[count] = *sample;
+	progression->count = count + 1;
+	progression->latest_kept = true;
 }
 
-unsigned int media_quality_progression(const struct ssrc_quality *quality, uint32_t *interval_s,
-                                       const struct mos_sample **entries)
+void media_quality_progression(const struct ssrc_quality *quality, struct mos_progression_view *view)
 {
-	*interval_s = 0;
-	if (!quality->samples || !quality->progression_count)
-		return 0;
-	const struct mos_sample *kept[MEDIA_QUALITY_PROGRESSION + 1];
-	unsigned int count = 0;
-	for (unsigned int i = 0; i < quality->progression_count; i++)
-		kept[count++] = &quality->progression[i];
-	if (!quality->latest_kept)
-		kept[count++] = &quality->latest;
+	view->interval_s = 0;
+	view->count = 0;
+	const struct mos_progression *progression = quality->progression;
+	if (!quality->samples || !progression || !progression->count)
+		return;
+	/* the samples kept, then the latest when thinning did not keep it */
+	unsigned int total = progression->count + !progression->latest_kept;
+#define SAMPLE(i) ((i) < progression->count ? &progression->samples[i] : &quality->latest)
 	/* as 10.5 (about ten entries): the interval from the first and the last sample's
 	 * seconds, then each sample at or after the next step, the step advancing by the
 	 * interval per entry listed */
-	uint32_t first = kept[0]->reported_s, last = kept[count - 1]->reported_s;
+	uint32_t first = SAMPLE(0)->reported_s, last = SAMPLE(total - 1)->reported_s;
 	uint32_t interval = last > first ? (last - first) / 10 : 0;
-	*interval_s = interval;
-	unsigned int listed = 0;
+	view->interval_s = interval;
 	uint64_t next_step = first;
-	for (unsigned int i = 0; i < count; i++) {
-		if (kept[i]->reported_s < next_step)
+	for (unsigned int i = 0; i < total && view->count < MEDIA_QUALITY_PROGRESSION_ENTRIES; i++) {
+		if (SAMPLE(i)->reported_s < next_step)
 			continue;
 		next_step += interval;
-		entries[listed++] = kept[i];
+		view->entries[view->count++] = *SAMPLE(i);
 	}
-	return listed;
+#undef SAMPLE
 }
 
 static void add_sample(struct ssrc_quality *quality, const struct mos_sample *sample)

@@ -33,7 +33,7 @@ enum media_quality_mos_mode {
 };
 
 /* One MOS sample, taken when a reception report about the SSRC arrives. 16 bytes: the
- * progression keeps up to MEDIA_QUALITY_PROGRESSION of them per SSRC. */
+ * progression keeps every one of them (up to MEDIA_QUALITY_PROGRESSION_MAX per SSRC). */
 struct mos_sample {
 	uint32_t reported_s;            /* CLOCK_REALTIME, whole seconds: 10.5 keeps, compares and
 					 * reports the seconds only ("reported at", "interval") */
@@ -50,13 +50,33 @@ _Static_assert(sizeof(struct mos_sample) == 16, "struct mos_sample: 16 bytes (pr
 /* The MOS progression. 10.5 keeps every sample of a call (at most one a second, unbounded)
  * and reports about ten spread over it: interval = (last - first) / 10 seconds, then from
  * the first sample on, each sample at or after the next step (step += interval; every
- * sample while the call's samples span under 10 s). We keep at most this many samples per
- * SSRC: all of them until it fills (the same entries as 10.5 then), after that the first
- * sample of each bucket of progression_bucket_s seconds since the first sample, the bucket
- * doubling whenever the array fills again; the latest sample is kept apart. Past the
- * first MEDIA_QUALITY_PROGRESSION samples an entry is therefore at most a bucket later
- * than 10.5's (a bucket is at most a third of 10.5's interval). 1 KB per SSRC. */
-#define MEDIA_QUALITY_PROGRESSION 64
+ * sample while the call's samples span under 10 s). We keep every sample too, in an array
+ * allocated at the SSRC's first sample (an SSRC without one costs nothing) and doubled as
+ * it fills, from MEDIA_QUALITY_PROGRESSION_FIRST up to MEDIA_QUALITY_PROGRESSION_MAX
+ * entries (a day at one a second, 1.3 MB); so the entries are 10.5's for any call up to a
+ * day long. Past that the resolution halves whenever the array fills again: the first
+ * sample of each bucket of bucket_s seconds since the first sample is kept (bucket_s 2, 4,
+ * ...), and an entry is then at most a bucket later than 10.5's. The latest sample is also
+ * kept apart (quality->latest). Grown by the worker under the call's lock when a sample is
+ * taken (RTCP, at most once a second per SSRC: log2 reallocations per call), freed with the
+ * state (media_quality_release). */
+#define MEDIA_QUALITY_PROGRESSION_FIRST 16
+#define MEDIA_QUALITY_PROGRESSION_MAX 86400
+struct mos_progression {
+	uint32_t count, capacity;
+	uint32_t bucket_s;              /* 0: every sample kept; else the first of each bucket */
+	bool latest_kept;               /* quality->latest is samples[count - 1] */
+	struct mos_sample samples[];    /* oldest first */
+};
+/* 10.5's "MOS progression" as query lists it: with interval = span / 10 at most 20 entries
+ * (k * interval <= span < 10 * (interval + 1)), 10 while the span is under 10 s; room for a
+ * few more when the realtime clock stepped */
+#define MEDIA_QUALITY_PROGRESSION_ENTRIES 24
+struct mos_progression_view {
+	uint32_t interval_s;
+	unsigned int count;
+	struct mos_sample entries[MEDIA_QUALITY_PROGRESSION_ENTRIES];
+};
 /* Payload type clock rates a media's SDP gives (a=rtpmap, else RFC 3551's static ones) */
 #define MEDIA_QUALITY_CLOCK_RATES 16
 struct payload_clock_rates {
@@ -98,10 +118,7 @@ struct ssrc_quality {
 	uint64_t sum_mos, sum_rtt_us, sum_rtt_leg_us, sum_jitter_ms, sum_loss_percent;
 	struct mos_sample lowest, highest;
 	struct mos_sample latest;       /* the last sample taken (progression and live view) */
-	bool latest_kept;               /* latest is progression[progression_count - 1] */
-	uint16_t progression_count;
-	uint32_t progression_bucket_s;  /* 0: every sample kept; else see MEDIA_QUALITY_PROGRESSION */
-	struct mos_sample progression[MEDIA_QUALITY_PROGRESSION];   /* oldest first */
+	struct mos_progression *progression;   /* NULL until the first sample */
 	/* the clock rates of the payload types this side's SDP lists (control thread, under the
 	 * call's lock): kept when the state restarts for a new SSRC */
 	struct payload_clock_rates clock_rates;
@@ -121,6 +138,9 @@ struct media_quality_totals {
 
 void media_quality_set_mode(enum media_quality_mos_mode mode);
 enum media_quality_mos_mode media_quality_mode(void);
+
+/* Frees what the state allocated (the progression); the state stays usable. */
+void media_quality_release(struct ssrc_quality *quality);
 
 /* Starts the state afresh for ssrc (first packet or a new SSRC). */
 void media_quality_restart(struct ssrc_quality *quality, uint32_t ssrc, uint8_t payload_type);
@@ -192,11 +212,10 @@ uint64_t media_quality_expected(const struct ssrc_quality *quality);
 uint64_t media_quality_lost(const struct ssrc_quality *quality);
 /* The relay's own jitter estimate, in milliseconds. */
 unsigned int media_quality_jitter_ms(const struct ssrc_quality *quality);
-/* 10.5's "MOS progression": its "interval" (seconds) and the entries it lists, oldest first,
- * into entries (room for MEDIA_QUALITY_PROGRESSION + 1); returns their number (0 without
- * samples). */
-unsigned int media_quality_progression(const struct ssrc_quality *quality, uint32_t *interval_s,
-                                       const struct mos_sample **entries);
+/* 10.5's "MOS progression": its "interval" (seconds) and the entries it lists, oldest first
+ * (count 0 without samples). A walk over the samples kept: call it under the call's lock
+ * (statistics.c), the view is a copy to format outside it. */
+void media_quality_progression(const struct ssrc_quality *quality, struct mos_progression_view *view);
 /* The current MOS (x 10) for the live view: the latest sample's, else 0 (none yet, or the
  * latest had no MOS: CQ mode before both legs' round trips were known). */
 unsigned int media_quality_current_mos(const struct ssrc_quality *quality);

@@ -30,6 +30,7 @@ struct media_transcode {
 	 * answerer picks, added codec or not */
 	bool forced;
 	bool force_dtmf;                /* always-transcode: the leg's telephone-event stays too */
+	bool inject;                    /* inject-DTMF: chains even when both sides speak the leg codec */
 	struct transcode_codec leg;     /* the offerer's codec the chains speak */
 	bool leg_dtmf_set;
 	struct transcode_codec leg_dtmf;
@@ -61,6 +62,10 @@ static unsigned int reorder_depth = MEDIA_TRANSCODE_DEFAULT_REORDER;
 
 static long long dtx_delay_us, max_dtx_us = 30 * 1000000LL;   /* 10.5's default --max-dtx: 30 s */
 static int dtx_cn_level;
+/* --silence-detect (as an amplitude of 16-bit PCM, 0 = off) and --cn-payload */
+static unsigned int silence_threshold;
+static uint8_t cn_payload[16];
+static unsigned int cn_payload_length;
 
 void media_transcode_configure(const struct daemon_config *config)
 {
@@ -69,6 +74,13 @@ void media_transcode_configure(const struct daemon_config *config)
 	dtx_cn_level = config->dtx_cn_level;
 	if (config->max_dtx_set)
 		max_dtx_us = config->max_dtx_s * 1000000LL;
+	/* 10.5: percent of full scale; any non-zero value detects at least digital silence */
+	silence_threshold = config->silence_detect_percent > 0
+		? (unsigned int) (config->silence_detect_percent * 32767.0 / 100.0 + 0.5) : 0;
+	if (config->silence_detect_percent > 0 && !silence_threshold)
+		silence_threshold = 1;
+	cn_payload_length = config->cn_payload_length;
+	memcpy(cn_payload, config->cn_payload, sizeof(cn_payload));
 }
 
 long long media_transcode_dtx_delay_us(void)
@@ -220,7 +232,7 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 	/* as 10.5: codec-accept names the leg codec, else always-transcode takes the offer's first */
 	const struct codec *accepted = accepted_codec(offered, &options->accept);
 	const struct codec *leg = accepted ? accepted : leg_codec(offered);
-	bool forced = accepted || (options->always_transcode && leg);
+	bool forced = accepted || ((options->always_transcode || options->inject_dtmf) && leg);
 	const struct codec *offered_dtmf = NULL;
 	for (unsigned int i = 0; i < offered->count; i++)
 		if (!strcasecmp(offered->codecs[i].name, "telephone-event") && !offered_dtmf)
@@ -267,6 +279,7 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 		codec_copy(&state->leg_dtmf, offered_dtmf);
 	state->forced = forced;
 	state->force_dtmf = forced && !accepted;
+	state->inject = options->inject_dtmf && leg;
 	if (!state->added_count)
 		return 0;   /* the offer goes out as negotiated; the answer is forced to the leg codec */
 	/* as 10.5: the added codecs go before the offer's first telephone-event or CN */
@@ -299,7 +312,8 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 }
 
 static struct codec_chain *chain_between(const struct transcode_codec *in, const struct transcode_codec *in_dtmf,
-		const struct transcode_codec *out, const struct transcode_codec *out_dtmf, const char **reason)
+		const struct transcode_codec *out, const struct transcode_codec *out_dtmf, int out_cn_pt,
+		const char **reason)
 {
 	struct codec_chain_config config = {
 		.input = { .encoding = in->name, .clock_rate = in->clock, .channels = in->channels,
@@ -314,6 +328,11 @@ static struct codec_chain *chain_between(const struct transcode_codec *in, const
 		.output_dtmf_clock = out_dtmf ? out_dtmf->clock : 0,
 		.reorder_depth = reorder_depth,
 		.dtx_cn_level = dtx_cn_level,
+		/* --silence-detect: only towards a side whose SDP has CN (as 10.5) */
+		.output_cn_pt = out_cn_pt,
+		.silence_threshold = out_cn_pt >= 0 ? silence_threshold : 0,
+		.cn_payload = cn_payload,
+		.cn_payload_length = cn_payload_length,
 	};
 	return codec_chain_new(&config, reason);
 }
@@ -395,6 +414,13 @@ int media_transcode_answer(const struct codec_list *answered, struct media *answ
 			peer = &answered_codec;
 		}
 	}
+	if (same_as_leg && state->inject) {
+		/* inject-DTMF (as 10.5): one codec both ways, still decoded and encoded so that play
+		 * DTMF can put events or tones into the stream (codec_chain_inject_dtmf()) */
+		codec_copy(&answered_codec, chosen);
+		peer = &answered_codec;
+		same_as_leg = false;
+	}
 	if (same_as_leg) {
 		stage(answerer_media, NULL);
 		stage(offerer_media, NULL);
@@ -427,10 +453,16 @@ int media_transcode_answer(const struct codec_list *answered, struct media *answ
 	 * no in-band tones are generated) */
 	const struct transcode_codec *leg_dtmf = state->leg_dtmf_set && (peer_dtmf_set || state->force_dtmf)
 		? &state->leg_dtmf : NULL;
+	/* the answerer's CN at its codec's clock: --silence-detect sends CN towards it */
+	int peer_cn_pt = -1;
+	for (unsigned int i = 0; i < answered->count && peer_cn_pt < 0; i++)
+		if (!strcasecmp(answered->codecs[i].name, "CN") && answered->codecs[i].clock_rate == peer->clock)
+			peer_cn_pt = (int) answered->codecs[i].payload_type;
 	const char *reason = NULL;
-	struct codec_chain *forward = chain_between(&state->leg, leg_dtmf, peer, peer_dtmf_set ? &peer_dtmf : NULL, &reason);
+	struct codec_chain *forward = chain_between(&state->leg, leg_dtmf, peer, peer_dtmf_set ? &peer_dtmf : NULL,
+						    peer_cn_pt, &reason);
 	struct codec_chain *backward = forward ? chain_between(peer, peer_dtmf_set ? &peer_dtmf : NULL, &state->leg,
-							       leg_dtmf, &reason) : NULL;
+							       leg_dtmf, -1, &reason) : NULL;
 	if (!forward || !backward) {
 		codec_chain_free(forward);
 		log_call(LOG_ERR, offerer_media->monologue->call->call_id, "transcoding media %u not set up: %s",

@@ -8,6 +8,9 @@
  * codec. Answer: when the answerer picked an added codec, the offerer's answer names the leg
  * codec (and its telephone-event), and each side's RTP stream gets a chain: offerer's leg codec
  * -> answerer's codec, and back. An answer that picked an offered codec drops the chains.
+ * inject-DTMF in the offer (as 10.5) keeps chains even when the answerer picked the leg codec
+ * itself (decode and encode of one codec), so that play DTMF can reach the stream. Chains
+ * towards a side whose answer has CN replace silent frames by CN with --silence-detect.
  *
  * Threads: everything here runs on the control thread; media_transcode_publish() runs under
  * the call's lock (publish()), media_transcode_release() after it, freeing replaced chains
@@ -30,7 +33,7 @@ struct media;
 
 struct daemon_config;
 
-/* Start-up, before calls: --jitter-buffer, --dtx-delay, --max-dtx. */
+/* Start-up, before calls: --jitter-buffer, --dtx-delay, --max-dtx, --silence-detect, --cn-payload. */
 void media_transcode_configure(const struct daemon_config *config);
 /* DTX (as 10.5's --dtx-delay): a transcoded stream silent for this long gets its gap filled
  * by the relay, one frame per ptime (codec_chain_fill_frame()), for at most max_dtx; 0 = off. */

@@ -84,6 +84,9 @@ CODEC_NAME_SETTER(add_codec_consume, consume)
 CODEC_NAME_SETTER(add_codec_transcode, transcode)
 CODEC_NAME_SETTER(add_codec_accept, accept)
 FLAG_SETTER(set_always_transcode, codec.always_transcode)
+/* DTMF flags (issue 15) */
+FLAG_SETTER(set_inject_dtmf, codec.inject_dtmf)
+FLAG_SETTER(set_detect_dtmf, detect_dtmf)
 
 /* the codec name entries: dictionary key (codec-strip) or flag prefix (codec-strip-) */
 static const struct {
@@ -313,8 +316,8 @@ static const struct ng_key key_table[] = {
 	SUPPORTED("flags", "siprec", NULL, "subscribe request: a=label per m= line, media-labels and tag-medias (read by its handler, pubsub.c)"),
 	RECORDING_ROW("flags", "record-call", set_record_call_on),
 	SUPPORTED("flags", "always-transcode", set_always_transcode, "in an offer: the offerer's leg keeps the offer's first codec this build transcodes, whatever the answerer picks (media_transcode.h); in an answer no effect, as 10.5"),
-	WARN("flags", "inject-dtmf", NG_SCOPE_ALWAYS, "DTMF injection (inject-DTMF)"),
-	WARN("flags", "detect-dtmf", NG_SCOPE_ALWAYS, "in-band DTMF detection (detect-DTMF)"),
+	SUPPORTED("flags", "inject-dtmf", set_inject_dtmf, "in an offer: the media go through the transcoding engine with one codec both ways, so that play DTMF puts events or tones into the stream (media_transcode.h)"),
+	SUPPORTED("flags", "detect-dtmf", set_detect_dtmf, "in-band DTMF detected on a copy of both sides' audio, reported as on transcoded calls (media_dtmf_detect.h)"),
 	SUPPORTED("flags", "generate-mid", set_generate_mid, "a=mid on media that have none (RFC 5888)"),
 	WARN("flags", "strip-extmap", NG_SCOPE_ALWAYS, "removing a=extmap (strip-extmap)"),
 	WARN("flags", "original-sendrecv", NG_SCOPE_ALWAYS, "keeping the direction attributes unchanged (original-sendrecv)"),

@@ -25,6 +25,7 @@
 #include "interface.h"
 #include "log.h"
 #include "media_control.h"
+#include "media_dtmf_detect.h"
 #include "media_crypto.h"
 #include "media_dtls.h"
 #include "media_quality.h"
@@ -85,6 +86,7 @@ struct sdp_exchange {
 	struct monologue *receiver;   /* the side that gets the rewritten SDP */
 	struct call_update *update;
 	struct sdp_bundle bundle;     /* the sender's a=group:BUNDLE (bundle.h) */
+	bool answer;                  /* the SDP is an answer (detect-DTMF: media_dtmf_detect.h) */
 };
 
 /* The entry for media, added on first use. NULL only if a request touched more media than
@@ -179,6 +181,10 @@ static void publish(struct call_update *update)
 		media_transcode_publish(media);
 		if (entry->sink)
 			media_transcode_publish(entry->sink);
+		/* detect-DTMF's detectors (media_dtmf_detect.h), before the flags are copied */
+		media_dtmf_detect_publish(media);
+		if (entry->sink)
+			media_dtmf_detect_publish(entry->sink);
 	}
 	call_refresh_forwarding(call);
 	pthread_mutex_unlock(&call->lock);
@@ -197,6 +203,9 @@ static void finish_update(struct call_update *update)
 		media_transcode_release(entry->media);
 		if (entry->sink)
 			media_transcode_release(entry->sink);
+		media_dtmf_detect_release(entry->media);
+		if (entry->sink)
+			media_dtmf_detect_release(entry->sink);
 		if (update->kick_ice)
 			ice_agent_kick(entry->media, call->worker);
 		media_dtls_kick(entry->media, call->worker);
@@ -355,6 +364,7 @@ static int side_learn_sdp(struct sdp_exchange *exchange, struct media *media, co
 	media_quality_clock_rates_from_sdp(sdp_media, &entry->clock_rates);
 	entry->new_clock_rates = true;
 	media_control_learn_sdp(media, sdp_media);
+	media_dtmf_detect_learn(media, sdp_media, exchange->request->flags.detect_dtmf, exchange->answer);
 	/* BUNDLE: one ICE agent per transport, the tagged m= line's (RFC 9143 section 7.2) */
 	if (!bundle_member(&exchange->bundle, media))
 		stage_remote_ice(exchange, media, sdp_media);
@@ -667,7 +677,7 @@ static const char *negotiate_codecs(const struct ng_flags *flags, bool offer, co
 				return NULL;
 		}
 		if (receiver_media->transcode || flags->codec.transcode.count || flags->codec.accept.count
-		    || flags->codec.always_transcode) {
+		    || flags->codec.always_transcode || flags->codec.inject_dtmf) {
 			if (codec_formats_text(&list, chosen, count, text, size) < 0)
 				return NULL;
 			int added = media_transcode_offer(&list, &flags->codec, receiver_media, text, size, rtpmaps);
@@ -1135,7 +1145,7 @@ int ng_command_offer(struct ng_request *request)
 			sender->via_branch = g_strdup(flags->via_branch);
 		if (flags->label && !sender->label)
 			sender->label = g_strdup(flags->label);
-		struct sdp_exchange exchange = { request, call, sdp, sender, receiver, &update, { 0 } };
+		struct sdp_exchange exchange = { request, call, sdp, sender, receiver, &update, { 0 }, false };
 		sdp_bundle_parse(sdp, &exchange.bundle);
 		error = prepare_offer_media(&exchange);
 		if (!error)
@@ -1246,7 +1256,7 @@ int ng_command_answer(struct ng_request *request)
 		/* as upstream: an answer's label names the answering side (Kamailio's MOS per side) */
 		if (flags->label && !answerer->label)
 			answerer->label = g_strdup(flags->label);
-		struct sdp_exchange exchange = { request, call, sdp, answerer, offerer, &update, { 0 } };
+		struct sdp_exchange exchange = { request, call, sdp, answerer, offerer, &update, { 0 }, true };
 		sdp_bundle_parse(sdp, &exchange.bundle);
 		for (unsigned int i = 0; i < sdp->media->len && !error; i++) {
 			const struct sdp_media *sdp_media = g_ptr_array_index(sdp->media, i);
@@ -1332,7 +1342,9 @@ int ng_update_open_sockets(struct ng_request *request, struct call_update *updat
 int ng_update_learn_sdp(struct ng_request *request, struct call_update *update, struct sdp_session *sdp,
 			struct monologue *side, struct media *media, const struct sdp_media *sdp_media)
 {
-	struct sdp_exchange exchange = { request, update->call, sdp, side, NULL, update, { 0 } };
+	/* a subscriber's SDP answers our subscription offer; a publisher's offers */
+	struct sdp_exchange exchange = { .request = request, .call = update->call, .sdp = sdp, .sender = side,
+					 .update = update, .answer = side->subscriber };
 	if (side_learn_sdp(&exchange, media, sdp_media) < 0) {
 		request->error_reason = "No usable connection address in SDP";
 		return -EINVAL;

@@ -262,7 +262,8 @@ static void describe_mos_sample(GString *out, const struct mos_sample *sample, l
 /* RTCP statistics: 10.5's keys ("cumulative loss", average, lowest and highest MOS, the
  * progression), then what the relay measured itself from RTP (ours, also for calls without
  * RTCP). */
-static void describe_quality(GString *out, const struct ssrc_quality *quality)
+static void describe_quality(GString *out, const struct ssrc_quality *quality,
+                             const struct mos_progression_view *progression)
 {
 	bencode_write_text(out, "cumulative loss");
 	bencode_write_integer(out, quality->cumulative_lost);
@@ -283,17 +284,14 @@ static void describe_quality(GString *out, const struct ssrc_quality *quality)
 		describe_mos_sample(out, &quality->highest, -1);
 	}
 	if (quality->samples) {
-		const struct mos_sample *entries[MEDIA_QUALITY_PROGRESSION + 1];
-		uint32_t interval;
-		unsigned int count = media_quality_progression(quality, &interval, entries);
 		bencode_write_text(out, "MOS progression");
 		bencode_write_dictionary(out);
 		bencode_write_text(out, "interval");
-		bencode_write_integer(out, interval);
+		bencode_write_integer(out, progression->interval_s);
 		bencode_write_text(out, "entries");
 		bencode_write_list(out);
-		for (unsigned int i = 0; i < count; i++)
-			describe_mos_sample(out, entries[i], -1);
+		for (unsigned int i = 0; i < progression->count; i++)
+			describe_mos_sample(out, &progression->entries[i], -1);
 		bencode_write_end(out);
 		bencode_write_end(out);
 	}
@@ -339,7 +337,7 @@ static void describe_ssrcs(GString *out, const struct call *call, const struct c
 			bencode_write_dictionary(out);
 			write_key_text(out, WORD_TAG, monologue_tag(monologue));
 			if (rtp->quality.ssrc == rtp->last_ssrc)
-				describe_quality(out, &rtp->quality);
+				describe_quality(out, &rtp->quality, &rtp->progression);
 			bencode_write_end(out);
 		}
 	}

@@ -32,6 +32,7 @@ struct ng_flags {
 	bool no_rtcp_attribute, full_rtcp_attribute, loop_protect;
 	bool fatal;
 	bool debug;                        /* flag debug/debugging: per-call debug logging from now on */
+	bool detect_dtmf;                  /* detect-DTMF: in-band DTMF detection (media_dtmf_detect.h) */
 	bool replace_origin, replace_session_connection;
 	enum ng_ice_option ice;
 	/* ICE */

@@ -148,17 +148,21 @@ void pubsub_refresh_forks(struct call *call)
 	call_foreach_media(call, media) {
 		if (count == G_N_ELEMENTS(sources))
 			break;
+		if (media->monologue->subscriber)
+			continue;   /* its extras hold its source (call.h), it has no subscribers */
 		unsigned int subscribers = 0;
 		struct media *sink;
 		call_foreach_media(call, sink)
-			if (PUBSUB_SOURCE(sink) == media && sink->monologue->subscription_answered)
+			if (sink->monologue->subscriber && sink->monologue->subscription_answered
+			    && PUBSUB_SOURCE(sink) == media)
 				subscribers++;
 		struct pubsub_forks *forks = NULL;
 		if (subscribers) {
 			forks = g_malloc(sizeof(*forks) + subscribers * sizeof(forks->sinks[0]));
 			forks->count = 0;
 			call_foreach_media(call, sink)
-				if (PUBSUB_SOURCE(sink) == media && sink->monologue->subscription_answered)
+				if (sink->monologue->subscriber && sink->monologue->subscription_answered
+				    && PUBSUB_SOURCE(sink) == media)
 					forks->sinks[forks->count++] = sink;
 		}
 		sources[count] = media;
@@ -222,7 +226,7 @@ void pubsub_note_sdp(struct monologue *monologue, const char *text, size_t lengt
 unsigned int pubsub_subscriptions(const struct monologue *monologue, const struct monologue **tags, unsigned int max)
 {
 	unsigned int count = 0;
-	for (unsigned int i = 0; i < monologue->media_count; i++) {
+	for (unsigned int i = 0; monologue->subscriber && i < monologue->media_count; i++) {
 		const struct media *source = PUBSUB_SOURCE(monologue->media[i]);
 		if (!source)
 			continue;

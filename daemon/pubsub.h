@@ -27,7 +27,8 @@ struct call;
 struct media;
 struct monologue;
 
-/* The source media a subscriber's media copies (NULL: none), an lvalue. */
+/* The source media a subscriber's media copies (NULL: none), an lvalue; only for media of
+ * a subscriber (monologue->subscriber): a source's extras hold its forks there (call.h). */
 #define PUBSUB_SOURCE(media) ((media)->streams[STREAM_RTP].extras->subscription_source)
 
 /* What the worker walks: the subscribers' media, in the order they subscribed. */

@@ -418,8 +418,13 @@ void call_statistics_gather(struct call *call, struct call_statistics *statistic
 			copy->dtls_active = dtls->params.active;
 		}
 		ice_agent_status(stream, &copy->ice);
-		if (stream->extras->quality)
+		if (stream->extras->quality) {
+			/* the progression's samples stay the worker's: the entries query lists are
+			 * selected here, a walk over them (media_quality.h) */
 			copy->quality = *stream->extras->quality;
+			copy->quality.progression = NULL;
+			media_quality_progression(stream->extras->quality, &copy->progression);
+		}
 	}
 	call_totals(call, &statistics->totals);
 	pthread_mutex_unlock(&call->lock);

@@ -185,7 +185,9 @@ struct stream_statistics {
 	const char *dtls_suite;          /* static text: the SRTP suite the handshake agreed */
 	bool dtls_active;                /* our DTLS role is the client */
 	struct ice_agent_status ice;     /* ICE: our agent towards this stream's side */
-	struct ssrc_quality quality;     /* RTCP statistics: the RTP stream's (media_quality.h), else zero */
+	struct ssrc_quality quality;     /* RTCP statistics: the RTP stream's (media_quality.h), else zero;
+					  * its progression pointer NULL: */
+	struct mos_progression_view progression;   /* the entries query lists */
 };
 
 struct call_statistics {

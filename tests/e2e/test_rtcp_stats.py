@@ -124,16 +124,15 @@ def test_mos_progression_spreads_over_the_call(rtpengine_factory):
         assert offsets[-1] >= 10 * interval - 2, offsets
 
 
-@reference_available
-def test_mos_progression_matches_debian_10_5(rtpengine_factory):
-    """The same 26 s call through both relays at once: the same interval and as many
-    entries (within one: a report a millisecond either side of a second boundary), at the
-    same offsets from the first."""
+def compare_progression_with_debian_10_5(rtpengine_factory, seconds):
+    """The same call of `seconds` through both relays at once: the same interval and as
+    many entries (within one: a report a millisecond either side of a second boundary), at
+    the same offsets from the first. Returns the two delete replies."""
     import concurrent.futures
     ours_daemon, theirs_daemon = rtpengine_factory(), rtpengine_factory(binary=REFERENCE_BINARY)
     with concurrent.futures.ThreadPoolExecutor(2) as pool:
-        ours_future = pool.submit(long_call, ours_daemon, 26)
-        theirs_future = pool.submit(long_call, theirs_daemon, 26)
+        ours_future = pool.submit(long_call, ours_daemon, seconds)
+        theirs_future = pool.submit(long_call, theirs_daemon, seconds)
         ours, theirs = ours_future.result(), theirs_future.result()
     for ssrc in (CALLER_SSRC, CALLEE_SSRC):
         ours_interval, ours_offsets, ours_entries = progression_shape(ours, ssrc)
@@ -145,6 +144,28 @@ def test_mos_progression_matches_debian_10_5(rtpengine_factory):
             assert abs(ours_entry["MOS"] - theirs_entry["MOS"]) <= 1, (ours_entry, theirs_entry)
         for ours_offset, theirs_offset in zip(ours_offsets, theirs_offsets):
             assert abs(ours_offset - theirs_offset) <= 2, (ours_offsets, theirs_offsets)
+    return ours, theirs
+
+
+@reference_available
+def test_mos_progression_matches_debian_10_5(rtpengine_factory):
+    compare_progression_with_debian_10_5(rtpengine_factory, 26)
+
+
+@reference_available
+@pytest.mark.slow
+def test_long_mos_progression_matches_debian_10_5(rtpengine_factory):
+    """Past 64 samples (the most the progression kept before it kept every sample): an
+    82 s call, a report every 1.2 s from 2.4 s on, 10.5 samples each one."""
+    ours, theirs = compare_progression_with_debian_10_5(rtpengine_factory, 82)
+    for ssrc in (CALLER_SSRC, CALLEE_SSRC):
+        for reply in (ours, theirs):
+            assert ssrc_entry(reply, ssrc)["average MOS"]["samples"] > 64, ssrc_entry(reply, ssrc)
+        interval, offsets, entries = progression_shape(ours, ssrc)
+        assert interval >= 7 and len(entries) >= 10, offsets
+        # the k-th entry is the first sample at or after k intervals: with a sample every
+        # 1.2 s, within 2 s of that step
+        assert all(k * interval <= offset <= k * interval + 2 for k, offset in enumerate(offsets)), offsets
 
 
 def test_round_trip_time_counts_both_legs(rtpengine_factory):

@@ -141,7 +141,7 @@ static void test_mos_samples_from_reports(void)
 	g_assert_cmpint(media_quality_rtcp(callee_rtcp, packet, length, 2000000, t + 50000), ==, 0);
 	g_assert_cmpuint(callee->samples, ==, 1);
 	g_assert_cmpuint(callee->mos_samples, ==, 0);
-	g_assert_cmpuint(callee->progression[0].rtt_leg_us / 1000, ==, 20);
+	g_assert_cmpuint(callee->progression->samples[0].rtt_leg_us / 1000, ==, 20);
 	g_assert_cmpuint(callee->cumulative_lost, ==, 3);
 	/* the caller reports on the callee's SR 100 ms after it, DLSR 90 ms: caller's leg 10 ms;
 	 * round trip 30 ms; 25% loss, 10 ms jitter -> MOS as rtcp_mos() */
@@ -221,31 +221,49 @@ static void check_progression(const char *name, const uint32_t *times, unsigned 
 	struct ssrc_quality *callee = stream_quality(&sides.callee->streams[STREAM_RTP]);
 	feed(stream_quality(&sides.caller->streams[STREAM_RTP]), 0xaaaa, 1, 0);
 	feed(callee, 0xbbbb, 1, 0);
+	/* lazy: RTP alone allocates no progression */
+	g_assert_null(callee->progression);
 	for (unsigned int i = 0; i < count; i++)
 		report_at(&sides, times[i], (uint8_t) (i % 7));
 	g_assert_cmpuint(callee->samples, ==, count);
-	g_assert_cmpuint(callee->progression_count, <=, MEDIA_QUALITY_PROGRESSION);
+	g_assert_nonnull(callee->progression);
+	g_assert_cmpuint(callee->progression->count, <=, callee->progression->capacity);
+	g_assert_cmpuint(callee->progression->capacity, <=, MEDIA_QUALITY_PROGRESSION_MAX);
+	/* every sample kept up to the cap */
+	if (count <= MEDIA_QUALITY_PROGRESSION_MAX) {
+		g_assert_cmpuint(callee->progression->count, ==, count);
+		g_assert_cmpuint(callee->progression->bucket_s, ==, 0);
+	}
 	uint32_t *expected = g_new(uint32_t, count);
-	uint32_t expected_interval, interval;
+	uint32_t expected_interval;
 	unsigned int expected_count = reference_progression(times, count, &expected_interval, expected);
-	const struct mos_sample *entries[MEDIA_QUALITY_PROGRESSION + 1];
-	unsigned int listed = media_quality_progression(callee, &interval, entries);
-	g_test_message("%s: %u samples, interval %u, %u entries (10.5: %u), bucket %u s", name, count, interval,
-		       listed, expected_count, callee->progression_bucket_s);
-	g_assert_cmpuint(interval, ==, expected_interval);
-	g_assert_cmpuint(entries[0]->reported_s, ==, times[0]);
+	struct mos_progression_view view;
+	media_quality_progression(callee, &view);
+	uint32_t bucket = callee->progression->bucket_s;
+	g_test_message("%s: %u samples (%u kept of %u), interval %u, %u entries (10.5: %u), bucket %u s", name,
+		       count, callee->progression->count, callee->progression->capacity, view.interval_s, view.count,
+		       expected_count, bucket);
+	g_assert_cmpuint(view.interval_s, ==, expected_interval);
+	g_assert_cmpuint(view.entries[0].reported_s, ==, times[0]);
 	if (exact) {
-		g_assert_cmpuint(listed, ==, expected_count);
-		for (unsigned int i = 0; i < listed; i++)
-			g_assert_cmpuint(entries[i]->reported_s, ==, expected[i]);
+		g_assert_cmpuint(view.count, ==, expected_count);
+		for (unsigned int i = 0; i < view.count; i++) {
+			g_assert_cmpuint(view.entries[i].reported_s, ==, expected[i]);
+			/* the sample's own figures, not only its time */
+			unsigned int index = 0;
+			while (times[index] != expected[i])
+				index++;
+			g_assert_cmpuint(view.entries[i].loss_percent, ==, (index % 7) * 100 / 256);
+		}
 	} else {
-		/* thinned: each entry at most a bucket (<= a third of the interval) after 10.5's */
-		g_assert_cmpuint(callee->progression_bucket_s * 3, <=, interval);
-		g_assert_cmpuint(listed + 1, >=, expected_count);
-		g_assert_cmpuint(listed, <=, expected_count + 1);
-		for (unsigned int i = 0; i < MIN(listed, expected_count); i++) {
-			g_assert_cmpuint(entries[i]->reported_s, >=, expected[i]);
-			g_assert_cmpuint(entries[i]->reported_s, <=, expected[i] + 2 * callee->progression_bucket_s);
+		/* thinned past the cap: each entry at most a bucket after 10.5's */
+		g_assert_cmpuint(bucket, >, 0);
+		g_assert_cmpuint(bucket * 3, <=, view.interval_s);
+		g_assert_cmpuint(view.count + 1, >=, expected_count);
+		g_assert_cmpuint(view.count, <=, expected_count + 1);
+		for (unsigned int i = 0; i < MIN(view.count, expected_count); i++) {
+			g_assert_cmpuint(view.entries[i].reported_s, >=, expected[i]);
+			g_assert_cmpuint(view.entries[i].reported_s, <=, expected[i] + 2 * bucket);
 		}
 	}
 	g_free(expected);
@@ -255,7 +273,8 @@ static void check_progression(const char *name, const uint32_t *times, unsigned 
 
 static void test_progression_as_10_5(void)
 {
-	uint32_t times[2000];
+	enum { LONGEST = MEDIA_QUALITY_PROGRESSION_MAX + 20000 };
+	uint32_t *times = g_new(uint32_t, LONGEST);
 	/* under 10 s: every sample (interval 0) */
 	for (unsigned int i = 0; i < 8; i++)
 		times[i] = 1000 + i;
@@ -264,20 +283,59 @@ static void test_progression_as_10_5(void)
 	for (unsigned int i = 0; i < 40; i++)
 		times[i] = 1000 + i;
 	check_progression("progression-40", times, 40, true);
-	/* 5 minutes of reports every 5 s, with a gap: 60 samples, all kept */
+	/* 5 minutes of reports every 5 s, with a gap */
 	for (unsigned int i = 0; i < 60; i++)
 		times[i] = 1000 + 5 * i + (i >= 30 ? 40 : 0);
 	check_progression("progression-5s", times, 60, true);
-	/* an hour of reports every 5 s, then 2000 irregular ones (1..7 s): thinned */
+	/* past the 64 samples the progression kept before: an hour of reports every 5 s, 2000
+	 * irregular ones (1..7 s), 65 one-second ones: exactly 10.5's entries */
 	for (unsigned int i = 0; i < 720; i++)
 		times[i] = 1000 + 5 * i;
-	check_progression("progression-hour", times, 720, false);
+	check_progression("progression-hour", times, 720, true);
 	uint32_t t = 1000;
 	for (unsigned int i = 0; i < 2000; i++) {
 		times[i] = t;
 		t += 1 + (i * 7919) % 7;
 	}
-	check_progression("progression-irregular", times, 2000, false);
+	check_progression("progression-irregular", times, 2000, true);
+	for (unsigned int i = 0; i < 65; i++)
+		times[i] = 1000 + i;
+	check_progression("progression-65", times, 65, true);
+	/* a day of one-second samples fills the cap exactly; 20000 more thin it */
+	for (unsigned int i = 0; i < LONGEST; i++)
+		times[i] = 1000 + i;
+	check_progression("progression-day", times, MEDIA_QUALITY_PROGRESSION_MAX, true);
+	check_progression("progression-past-a-day", times, LONGEST, false);
+	g_free(times);
+}
+
+/* An SSRC that never gets a sample allocates nothing; a new SSRC frees its predecessor's
+ * progression (ASan/LSan: make test-asan). */
+static void test_progression_lazy_and_released(void)
+{
+	media_quality_set_mode(MOS_LQ);
+	struct two_sides sides;
+	build_call(&sides, "progression-lazy");
+	struct ssrc_quality *callee = stream_quality(&sides.callee->streams[STREAM_RTP]);
+	feed(stream_quality(&sides.caller->streams[STREAM_RTP]), 0xaaaa, 1, 0);
+	for (uint16_t sequence = 1; sequence < 100; sequence++)
+		feed(callee, 0xbbbb, sequence, sequence * 20000);
+	g_assert_null(callee->progression);
+	struct mos_progression_view view;
+	media_quality_progression(callee, &view);
+	g_assert_cmpuint(view.count, ==, 0);
+	report_at(&sides, 1000, 0);
+	g_assert_nonnull(callee->progression);
+	g_assert_cmpuint(callee->progression->capacity, ==, MEDIA_QUALITY_PROGRESSION_FIRST);
+	for (uint32_t second = 1001; second < 1000 + MEDIA_QUALITY_PROGRESSION_FIRST + 1; second++)
+		report_at(&sides, second, 0);
+	g_assert_cmpuint(callee->progression->capacity, ==, 2 * MEDIA_QUALITY_PROGRESSION_FIRST);
+	/* the callee changes SSRC: its state, progression included, starts afresh */
+	feed(callee, 0xcccc, 1, 5000000);
+	g_assert_null(callee->progression);
+	g_assert_cmpuint(callee->samples, ==, 0);
+	media_quality_set_mode(MOS_CQ);
+	call_destroy(sides.call, "test over");
 }
 
 /* ---- clock rates ---- */
@@ -418,6 +476,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/media-quality/mos-samples-from-reports", test_mos_samples_from_reports);
 	g_test_add_func("/media-quality/listening-quality", test_listening_quality_without_round_trip);
 	g_test_add_func("/media-quality/progression-as-10.5", test_progression_as_10_5);
+	g_test_add_func("/media-quality/progression-lazy-and-released", test_progression_lazy_and_released);
 	g_test_add_func("/media-quality/clock-rates-from-sdp", test_clock_rates_from_sdp);
 	g_test_add_func("/media-quality/jitter-at-48-khz", test_jitter_at_48_khz);
 	g_test_add_func("/media-quality/reported-jitter-in-clock-units", test_reported_jitter_in_clock_units);
