@@ -138,6 +138,17 @@ def dialogue_scenario(daemon):
         assert from_caller == [(n, 0xaaaa, ports[0]) for n in range(10, 13)], from_caller
         callee_got = receive_rtp(callee, 3)
         assert [n for n, _, _ in callee_got] == [10, 11, 12]
+        # the callee's media reaches the listener's second m= line (its port + 2), from the
+        # relay's second port, and the caller as before
+        second = listener.rtp.__class__("127.0.0.1", listener.port + 2)
+        try:
+            send_rtp(callee, media_ports(offer["sdp"])[0], 20, 3, 0xbbbb)
+            got = [(parse_rtp(data).sequence, parse_rtp(data).ssrc, source[1])
+                   for data, source in second.receive_all(3, 3.0)]
+            assert got == [(n, 0xbbbb, ports[1]) for n in range(20, 23)], got
+            assert [n for n, _, _ in receive_rtp(caller, 3)] == [20, 21, 22]
+        finally:
+            second.close()
         replies.append(summary(daemon.ng({"command": "delete", "call-id": "dlg"})))
         assert offer.get("result") == "ok" and answer.get("result") == "ok"
         return replies
