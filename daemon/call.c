@@ -226,6 +226,7 @@ struct media *monologue_add_media(struct monologue *monologue, const char *type,
 	struct media *media = call_alloc_aligned0(call, sizeof(struct media));
 	media->monologue = monologue;
 	media->index = monologue->media_count + 1;
+	media->label_id = monologue->call->media_created++;
 	/* one side allocation for both streams' cold state, with the type and protocol texts
 	 * behind it (as the call-id: fewer mallocs and frees per call) */
 	size_t type_size = strlen(type) + 1, protocol_size = strlen(protocol) + 1;
@@ -290,11 +291,10 @@ static void give_back_pair(struct call *call, struct port_pool *pool, unsigned i
 	fds[0] = fds[1] = -1;
 }
 
-static void media_close_sockets(struct media *media)
+/* Gives back a media's ports, its sockets being fds and family_fds (no longer the streams'). */
+static void media_give_back_sockets(struct media *media, int fds[2], const int family_fds[2])
 {
 	struct call *call = media->monologue->call;
-	int fds[2] = { media->streams[STREAM_RTP].fd, media->streams[STREAM_RTCP].fd };
-	media->streams[STREAM_RTP].fd = media->streams[STREAM_RTCP].fd = -1;
 	if (media->rtp_port)
 		give_back_pair(call, &media->interface->pool, media->rtp_port, fds);
 	else
@@ -304,15 +304,31 @@ static void media_close_sockets(struct media *media)
 	media->rtp_port = 0;
 	/* ICE on both address families: the other family's pair is closed, not parked (few calls
 	 * have one; nothing to gain) */
-	for (int kind = STREAM_RTP; kind <= STREAM_RTCP; kind++) {
-		struct stream_extras *extras = media->streams[kind].extras;
-		if (extras->family_fd >= 0)
-			close(extras->family_fd);
-		extras->family_fd = -1;
-	}
+	for (int kind = STREAM_RTP; kind <= STREAM_RTCP; kind++)
+		if (family_fds[kind] >= 0)
+			close(family_fds[kind]);
 	if (media->family_rtp_port)
 		port_pool_release_pair(&media->family_interface->pool, media->family_rtp_port);
 	media->family_rtp_port = 0;
+}
+
+/* Takes the sockets from the streams (under the call's lock when the worker may read them). */
+static void media_take_sockets(struct media *media, int fds[2], int family_fds[2])
+{
+	for (int kind = STREAM_RTP; kind <= STREAM_RTCP; kind++) {
+		struct stream *stream = &media->streams[kind];
+		fds[kind] = stream->fd;
+		stream->fd = -1;
+		family_fds[kind] = stream->extras->family_fd;
+		stream->extras->family_fd = -1;
+	}
+}
+
+static void media_close_sockets(struct media *media)
+{
+	int fds[2], family_fds[2];
+	media_take_sockets(media, fds, family_fds);
+	media_give_back_sockets(media, fds, family_fds);
 }
 
 static uint32_t media_forward_flags(const struct media *media)
@@ -340,6 +356,8 @@ static uint32_t media_forward_flags(const struct media *media)
 		flags |= FORWARD_MEDIA_CONTROL;
 	if (media->streams[STREAM_RTP].extras->bundle_transport)
 		flags |= FORWARD_BUNDLE;
+	if (!media->monologue->subscriber && media->streams[STREAM_RTP].extras->forks)
+		flags |= FORWARD_FORK;   /* publish/subscribe: both streams' packets are copied */
 	return flags;
 }
 
@@ -390,6 +408,31 @@ void call_totals(struct call *call, struct call_totals *totals)
 	}
 }
 
+void call_remove_monologue(struct monologue *monologue)
+{
+	struct call *call = monologue->call;
+	int fds[CALL_MAX_MEDIA][2], family_fds[CALL_MAX_MEDIA][2];
+	/* the worker tests fd < 0 under the lock before it reads a socket */
+	pthread_mutex_lock(&call->lock);
+	for (unsigned int i = 0; i < monologue->media_count; i++)
+		media_take_sockets(monologue->media[i], fds[i], family_fds[i]);
+	pthread_mutex_unlock(&call->lock);
+	for (unsigned int i = 0; i < monologue->media_count; i++)
+		media_give_back_sockets(monologue->media[i], fds[i], family_fds[i]);
+	unsigned int kept = 0;
+	for (unsigned int m = 0; m < call->monologue_count; m++) {
+		struct monologue *other = call->monologues[m];
+		if (other == monologue)
+			continue;
+		if (other->peer == monologue)
+			other->peer = NULL;
+		call->monologues[kept++] = other;
+	}
+	call->monologue_count = kept;
+	monologue->peer = call->removed_monologues;   /* the list's link from now on */
+	call->removed_monologues = monologue;
+}
+
 void call_destroy(struct call *call, const char *reason)
 {
 	log_call(LOG_INFO, call->call_id, "Deleting call (%s)", reason);
@@ -409,34 +452,52 @@ void call_destroy(struct call *call, const char *reason)
 		call_free(call);
 }
 
+/* One media's memory (its sockets are closed): worker thread, at a quiescent point. */
+static void media_free(struct media *media, struct call *call)
+{
+	media_crypto_free(media);
+	ice_agent_free(media, call->worker);
+	dtls_connection_free(media->streams[STREAM_RTP].extras->dtls);
+	dtls_connection_free(media->streams[STREAM_RTCP].extras->dtls);
+	dtls_srtp_free_rtcp(media);
+	media_transcode_free(media);
+	media_dtmf_detect_free(media);
+	bundle_group_free(media->streams[STREAM_RTP].extras->bundle_group);
+	media_quality_release(media->streams[STREAM_RTP].extras->quality);
+	g_free(media->streams[STREAM_RTP].extras->kernel);   /* kernel_backend.c, NULL without a target */
+	g_free(media->streams[STREAM_RTCP].extras->kernel);
+	if (!media->monologue->subscriber)
+		g_free(media->streams[STREAM_RTP].extras->forks);   /* publish/subscribe (pubsub.h) */
+	if (media->protocol_allocated)
+		g_free(media->protocol);
+	/* with the quality state, type and protocol; both may sit in the call's arena */
+	call_free_aligned(call, media->streams[STREAM_RTP].extras);
+	call_free_aligned(call, media);
+}
+
+static void monologue_free(struct monologue *monologue, struct call *call)
+{
+	call_free_unaligned(call, monologue->tag);   /* tag and monologue may sit in the call's arena */
+	g_free(monologue->via_branch);
+	g_free(monologue->label);
+	g_free(monologue->sdp);
+	call_free_unaligned(call, monologue);
+}
+
 void call_free(struct call *call)
 {
 	/* the iterator reads only the monologues, which outlive their media here */
 	struct media *media;
-	call_foreach_media(call, media) {
-		media_crypto_free(media);
-		ice_agent_free(media, call->worker);
-		dtls_connection_free(media->streams[STREAM_RTP].extras->dtls);
-		dtls_connection_free(media->streams[STREAM_RTCP].extras->dtls);
-		dtls_srtp_free_rtcp(media);
-		media_transcode_free(media);
-		media_dtmf_detect_free(media);
-		bundle_group_free(media->streams[STREAM_RTP].extras->bundle_group);
-		media_quality_release(media->streams[STREAM_RTP].extras->quality);
-		g_free(media->streams[STREAM_RTP].extras->kernel);   /* kernel_backend.c, NULL without a target */
-		g_free(media->streams[STREAM_RTCP].extras->kernel);
-		if (media->protocol_allocated)
-			g_free(media->protocol);
-		/* with the quality state, type and protocol */
-		call_free_aligned(call, media->streams[STREAM_RTP].extras);
-		call_free_aligned(call, media);
-	}
-	for (unsigned int m = 0; m < call->monologue_count; m++) {
-		struct monologue *monologue = call->monologues[m];
-		call_free_unaligned(call, monologue->tag);
-		g_free(monologue->via_branch);
-		g_free(monologue->label);
-		call_free_unaligned(call, monologue);
+	call_foreach_media(call, media)
+		media_free(media, call);
+	for (unsigned int m = 0; m < call->monologue_count; m++)
+		monologue_free(call->monologues[m], call);
+	while (call->removed_monologues) {
+		struct monologue *removed = call->removed_monologues;
+		call->removed_monologues = removed->peer;
+		for (unsigned int i = 0; i < removed->media_count; i++)
+			media_free(removed->media[i], call);
+		monologue_free(removed, call);
 	}
 	pthread_mutex_destroy(&call->lock);
 	cache_line_free(call);   /* with the call-id and the arena */

@@ -32,6 +32,7 @@ struct ice_agent;
 struct dtls_connection;
 struct ssrc_quality;
 struct bundle_group;
+struct pubsub_forks;
 struct stream_kernel;
 
 enum stream_kind { STREAM_RTP = 0, STREAM_RTCP = 1 };
@@ -78,6 +79,9 @@ enum stream_forward_flags {
 	FORWARD_FAMILY_SOCKET   = 1 << 12,
 	FORWARD_MEDIA_CONTROL   = 1 << 8,   /* block/silence media or DTMF: see extras (media_control.h) */
 	FORWARD_TRANSCODE       = 1 << 9,   /* RTP goes through extras->transcode (media_transcode.h), RTCP is rewritten (transcode_rtcp.h) */
+	/* publish/subscribe (pubsub.h): the media's RTP stream's extras->forks lists subscribers
+	 * that get a copy of every packet received here */
+	FORWARD_FORK            = 1 << 20,
 };
 
 #define STREAM_CACHE_LINE 64
@@ -140,6 +144,15 @@ struct stream_extras {
 	struct stream *bundle_transport;
 	struct bundle_group *bundle_group;
 	uint8_t bundle_index;
+	/* publish/subscribe (pubsub.h), on the RTP stream; one or the other, as a subscriber is
+	 * never a source (media->monologue->subscriber tells which): */
+	union {
+		/* a source's: the subscribers' media that get a copy of what this media receives;
+		 * replaced whole under the call's lock, NULL = none */
+		struct pubsub_forks *forks;
+		/* a subscriber's, control thread: the source media it copies (PUBSUB_SOURCE) */
+		struct media *subscription_source;
+	};
 };
 
 /* The media's side allocation: its two streams' extras, then (64-byte aligned, at
@@ -175,6 +188,7 @@ _Static_assert(offsetof(struct stream, advertised) <= 2 * STREAM_CACHE_LINE,
 struct media {
 	struct monologue *monologue;
 	unsigned int index;             /* 1-based m= line number, as upstream reports it */
+	unsigned int label_id;          /* the call's media in the order they were made: 10.5's a=label (pubsub.c) */
 	char *type;                     /* "audio", ... */
 	char *protocol;                 /* transport protocol as this side uses it (media_set_protocol) */
 	bool protocol_allocated;        /* protocol is its own allocation, not in the extras block */
@@ -254,6 +268,11 @@ struct monologue {
 	char *label;
 	bool no_recording;              /* exclude-recording: never recorded (recording.c) */
 	bool detect_dtmf;               /* detect-DTMF was asked for (media_dtmf_detect.h) */
+	/* publish/subscribe (pubsub.h): a publisher's media has no peer; a subscriber's media
+	 * each receive a copy of a source media (PUBSUB_SOURCE), once answered */
+	bool publisher, subscriber, subscription_answered;
+	unsigned int sdp_length;
+	char *sdp;                      /* the lines of the SDP this side last sent that pubsub.c uses */
 };
 
 #define CALL_MAX_MONOLOGUES 8
@@ -274,6 +293,10 @@ struct call {
 	union endpoint created_from;    /* the proxy whose offer created the call (CLI listings) */
 	/* room allocated with the call for its first sides, their tags and m= lines (call.c) */
 	char *arena_start, *arena_next, *arena_end;
+	/* monologues taken out of the call (unsubscribe), linked by their peer pointer: their
+	 * memory may still be pointed at by the worker's current round, so it goes with the call's */
+	struct monologue *removed_monologues;
+	unsigned int media_created;     /* media made so far (media->label_id) */
 } __attribute__((aligned(STREAM_CACHE_LINE)));
 
 struct call_totals {
@@ -358,6 +381,10 @@ static inline struct ssrc_quality *stream_quality(const struct stream *stream)
 struct monologue *call_find_monologue(struct call *call, const char *tag);
 struct monologue *call_add_monologue(struct call *call, const char *tag);
 void monologue_set_tag(struct monologue *monologue, const char *tag);
+/* Takes a monologue out of its call (unsubscribe): its sockets stop under the call's lock and
+ * are given back, the slot is free for another; its memory is freed with the call's. Nothing
+ * else may point at its media (sinks, forks) any more. Control thread. */
+void call_remove_monologue(struct monologue *monologue);
 
 /* Adds media to a monologue, without sockets (ng_offer_answer.c opens them). */
 struct media *monologue_add_media(struct monologue *monologue, const char *type, const char *protocol);

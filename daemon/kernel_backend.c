@@ -149,6 +149,11 @@ static void sync_stream(struct daemon_context *daemon, struct stream *stream, GH
 	}
 	if (recording && stream->extras->record)
 		record_stream = recording->kernel_stream;
+	/* publish/subscribe (pubsub.h): a kernel target has one destination */
+	if (!side->subscriber && media->streams[STREAM_RTP].extras->forks) {
+		remove_target(daemon, stream, "forked to subscribers (publish/subscribe): the copies are sent in userspace");
+		return;
+	}
 	if (media_dtls_active(media) || media_dtls_active(target)) {
 		/* DTLS records and the SRTP it keys must reach the worker */
 		remove_target(daemon, stream, "DTLS-SRTP is handled in userspace");

@@ -33,6 +33,7 @@
 #include "dtls_certificate.h"
 #include "ng_keys.h"
 #include "port_pool.h"
+#include "pubsub.h"
 #include "recording.h"
 #include "relay.h"
 #include "sdp.h"
@@ -1100,12 +1101,14 @@ static int prepare_offer_media(struct sdp_exchange *exchange)
 	const struct ng_flags *flags = &request->flags;
 	for (unsigned int i = 0; i < exchange->sdp->media->len; i++) {
 		const struct sdp_media *sdp_media = g_ptr_array_index(exchange->sdp->media, i);
-		struct media *sender_media = i < exchange->sender->media_count ? exchange->sender->media[i]
-			: monologue_add_media(exchange->sender, sdp_media->media_type, sdp_media->protocol);
+		/* the receiver's media first: media are numbered in the order they are made, as
+		 * 10.5 numbers them (its a=label of a SIPREC subscription, pubsub.c) */
 		const char *receiver_protocol = flags->transport_protocol && protocol_is_rtp(sdp_media->protocol)
 			? flags->transport_protocol : sdp_media->protocol;
 		struct media *receiver_media = i < exchange->receiver->media_count ? exchange->receiver->media[i]
 			: monologue_add_media(exchange->receiver, sdp_media->media_type, receiver_protocol);
+		struct media *sender_media = i < exchange->sender->media_count ? exchange->sender->media[i]
+			: monologue_add_media(exchange->sender, sdp_media->media_type, sdp_media->protocol);
 		if (!sender_media || !receiver_media) {
 			request->error_reason = "Too many media sections";
 			return -EINVAL;
@@ -1231,6 +1234,7 @@ int ng_command_offer(struct ng_request *request)
 		return error;
 	}
 	note_for_recording(request, call, sender, true);
+	pubsub_note_sdp(sender, flags->sdp, flags->sdp_length);
 	call_changed(call);
 	recording_reply(request, call);
 	bencode_dictionary_add_string(request->buffer, request->reply, "result", "ok");
@@ -1382,8 +1386,52 @@ int ng_command_answer(struct ng_request *request)
 	if (error)
 		return error;
 	note_for_recording(request, call, answerer, false);
+	pubsub_note_sdp(answerer, flags->sdp, flags->sdp_length);
 	call_changed(call);
 	recording_reply(request, call);
 	bencode_dictionary_add_string(request->buffer, request->reply, "result", "ok");
 	return 0;
+}
+
+/* ---- publish/subscribe (pubsub.c): the offer/answer machinery for sides without a peer ---- */
+
+struct call_update *ng_update_new(struct call *call)
+{
+	struct call_update *update = g_new0(struct call_update, 1);
+	update->call = call;
+	update->signal_us = now_realtime_us();
+	return update;
+}
+
+int ng_update_open_sockets(struct ng_request *request, struct call_update *update, struct media *media, int family)
+{
+	struct local_interface *interface = pick_interface(request, NULL, family);
+	if (!interface)
+		return -EINVAL;
+	return open_media_sockets(request, update, media, interface);
+}
+
+int ng_update_learn_sdp(struct ng_request *request, struct call_update *update, struct sdp_session *sdp,
+			struct monologue *side, struct media *media, const struct sdp_media *sdp_media)
+{
+	/* a subscriber's SDP answers our subscription offer; a publisher's offers */
+	struct sdp_exchange exchange = { .request = request, .call = update->call, .sdp = sdp, .sender = side,
+					 .update = update, .answer = side->subscriber };
+	if (side_learn_sdp(&exchange, media, sdp_media) < 0) {
+		request->error_reason = "No usable connection address in SDP";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+struct sdp_session *ng_update_parse_sdp(struct ng_request *request)
+{
+	return parse_request_sdp(request);
+}
+
+void ng_update_commit(struct call_update *update)
+{
+	publish(update);
+	finish_update(update);
+	g_free(update);
 }

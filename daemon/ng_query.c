@@ -1,6 +1,7 @@
 /* The commands that report and end calls: ping, query, delete, list, statistics. The reply
  * layout follows upstream's so that existing scripts keep working. */
 #include "ng_commands.h"
+#include "pubsub.h"
 #include "recording.h"
 
 #include <errno.h>
@@ -343,6 +344,33 @@ static void describe_ssrcs(GString *out, const struct call *call, const struct c
 	bencode_write_end(out);
 }
 
+/* publish/subscribe (pubsub.h): 10.5's "subscriptions" and "subscribers" of a side that
+ * takes part in it (a publisher, a subscriber, a source) */
+static void write_pubsub_list(GString *out, const char *key, const struct monologue *const *tags, unsigned int count)
+{
+	bencode_write_text(out, key);
+	bencode_write_list(out);
+	for (unsigned int i = 0; i < count; i++) {
+		bencode_write_dictionary(out);
+		write_key_text(out, WORD_TAG, monologue_tag(tags[i]));
+		write_word(out, WORD_TYPE);
+		bencode_write_text(out, "pub/sub");
+		bencode_write_end(out);
+	}
+	bencode_write_end(out);
+}
+
+static void describe_pubsub(GString *out, const struct monologue *monologue)
+{
+	const struct monologue *subscriptions[CALL_MAX_MONOLOGUES], *subscribers[CALL_MAX_MONOLOGUES];
+	unsigned int subscription_count = pubsub_subscriptions(monologue, subscriptions, CALL_MAX_MONOLOGUES);
+	unsigned int subscriber_count = pubsub_subscribers(monologue, subscribers, CALL_MAX_MONOLOGUES);
+	if (!monologue->publisher && !monologue->subscriber && !subscriber_count)
+		return;
+	write_pubsub_list(out, "subscribers", subscribers, subscriber_count);
+	write_pubsub_list(out, "subscriptions", subscriptions, subscription_count);
+}
+
 static void describe_tags(GString *out, const struct call *call, const struct call_statistics *statistics,
                           bool diagnostics)
 {
@@ -360,6 +388,7 @@ static void describe_tags(GString *out, const struct call *call, const struct ca
 			write_key_text(out, WORD_LABEL, monologue->label);
 		if (monologue->peer && monologue->peer->tag)
 			write_key_text(out, WORD_IN_DIALOGUE_WITH, monologue->peer->tag);
+		describe_pubsub(out, monologue);
 		write_word(out, WORD_MEDIAS);
 		bencode_write_list(out);
 		for (unsigned int i = 0; i < monologue->media_count; i++, copied += 2)

@@ -15,6 +15,7 @@
 #include "media_player.h"
 #include "recording.h"
 #include "ng_json.h"
+#include "pubsub.h"
 
 #define NG_MAX_DATAGRAM 65536
 #define NG_BATCH 16                 /* requests per recvmmsg(), replies per sendmmsg() */
@@ -115,10 +116,11 @@ static const struct ng_command_entry command_table[] = {
 	{ "pause recording", ng_command_pause_recording, true, NULL },
 	{ "start forwarding", ng_command_start_forwarding, true, NULL },
 	{ "stop forwarding", ng_command_stop_forwarding, true, NULL },
-	REFUSED_COMMAND("publish", "publish/subscribe (media forking)"),
-	REFUSED_COMMAND("subscribe request", "publish/subscribe (media forking)"),
-	REFUSED_COMMAND("subscribe answer", "publish/subscribe (media forking)"),
-	REFUSED_COMMAND("unsubscribe", "publish/subscribe (media forking)"),
+	/* publish/subscribe (pubsub.h) */
+	{ "publish", ng_command_publish, true, NULL },
+	{ "subscribe request", ng_command_subscribe_request, true, NULL },
+	{ "subscribe answer", ng_command_subscribe_answer, true, NULL },
+	{ "unsubscribe", ng_command_unsubscribe, true, NULL },
 };
 
 static struct ng_command_counter command_counters[G_N_ELEMENTS(command_table)];

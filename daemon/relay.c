@@ -30,6 +30,7 @@
 #include "media_crypto.h"
 #include "media_quality.h"
 #include "media_transcode.h"
+#include "pubsub.h"
 #include "log.h"
 #include "recording_writer.h"
 #include "rtp_header.h"
@@ -523,6 +524,48 @@ static struct stream *__attribute__((noinline)) bundle_route(struct stream *tran
 	return &group->members[index]->streams[STREAM_RTP];
 }
 
+/* publish/subscribe (pubsub.h): a copy of a packet received on a source media (plaintext,
+ * length bytes) for each of its subscribers, sent at once with sendto() under the call's lock
+ * (the batch's pool has one slot per received packet; copies are few per source). RTP leaves
+ * unchanged, as 10.5 forks it. Per packet of a forked stream only, out of line. */
+static void __attribute__((noinline)) relay_forks(struct media_worker *worker, const struct stream *via,
+						 bool is_rtcp, const unsigned char *packet, size_t length)
+{
+	const struct pubsub_forks *forks = via->media->streams[STREAM_RTP].extras->forks;
+	if (!forks)
+		return;
+	unsigned char buffer[RELAY_PACKET_SIZE];
+	for (unsigned int n = 0; n < forks->count; n++) {
+		struct media *sink = forks->sinks[n];
+		struct stream *out = &sink->streams[STREAM_RTP];
+		if (is_rtcp && !(out->forward_flags & FORWARD_RTCP_MUX))
+			out = &sink->streams[STREAM_RTCP];
+		const union endpoint *destination = relay_stream_destination(out);
+		if (!destination || out->fd < 0)
+			continue;
+		const unsigned char *send = packet;
+		size_t send_length = length;
+		if (out->forward_flags & (FORWARD_SRTP | FORWARD_DTLS)) {
+			if (!(out->forward_flags & FORWARD_SRTP) || length > RELAY_PACKET_SIZE - SRTP_MAX_TRAILER_LENGTH) {
+				COUNTER_ADD(worker->counters.dtls.dropped_pending, 1);
+				continue;
+			}
+			memcpy(buffer, packet, length);
+			int protected = srtp_protect(&stream_keys(out)->encrypt, buffer, length, is_rtcp);
+			if (protected < 0) {
+				count_refused(worker, out, &worker->counters.dropped_srtp);
+				continue;
+			}
+			send = buffer;
+			send_length = (size_t) protected;
+		}
+		if (sendto(out->fd, send, send_length, MSG_DONTWAIT, &destination->address, endpoint_length(destination)) < 0) {
+			out->counters.errors++;
+			COUNTER_ADD(worker->counters.errors, 1);
+		}
+	}
+}
+
 /* now_us: CLOCK_REALTIME_COARSE (counters, learning); arrival_us: CLOCK_MONOTONIC read once
  * per epoll round, for the interarrival jitter (media_quality.h), which needs better than the
  * coarse clock's milliseconds: a round's packets share it (a round takes well under 1 ms). */
@@ -655,9 +698,14 @@ static void process_stream(struct media_worker *worker, struct stream *stream, b
 				continue;
 			}
 		}
+		/* publish/subscribe: copies for the subscribers before anything changes the packet */
+		if (__builtin_expect(via->forward_flags & FORWARD_FORK, 0))
+			relay_forks(worker, via, is_rtcp, packet, length);
 		struct stream *sink = via->sink;
 		if (!sink) {
-			COUNTER_ADD(worker->counters.dropped_no_destination, 1);
+			/* a publisher has no peer: its media is only forked */
+			if (!(via->forward_flags & FORWARD_FORK))
+				COUNTER_ADD(worker->counters.dropped_no_destination, 1);
 			continue;
 		}
 		/* the sink is the peer's stream of the same kind; RTCP goes out on the peer's RTP

@@ -1,0 +1,311 @@
+"""publish / subscribe request / subscribe answer / unsubscribe (daemon/pubsub.h).
+
+The same requests go to the daemon under test and, where it is installed, to Debian's
+rtpengine 10.5: the SDPs (ports, our origin and session name normalised), the reply keys and
+the error reasons must agree, and media sent by a publisher (or by both sides of a normal
+call) must reach every subscriber unchanged (SSRC, sequence number) from the port the
+subscriber was offered, and stop reaching one that unsubscribed."""
+
+import os
+import re
+
+import pytest
+
+from conftest import IS_UPSTREAM, REFERENCE_BINARY
+from rtp import MediaPeer, build_rtp, parse_rtp
+
+reference_available = pytest.mark.skipif(
+    not os.access(REFERENCE_BINARY, os.X_OK) or IS_UPSTREAM,
+    reason="Debian's rtpengine 10.5 (%s) is not installed, or is the daemon under test"
+    % REFERENCE_BINARY)
+
+TESTER_ORIGIN = "o=- 1545997027 1 IN IP4 127.0.0.1"
+
+
+def sdp(port, direction="sendonly", formats="0 8", extra=""):
+    return ("v=0\r\n%s\r\ns=tester\r\nt=0 0\r\nm=audio %d RTP/AVP %s\r\nc=IN IP4 127.0.0.1\r\n%sa=%s\r\n"
+            % (TESTER_ORIGIN, port, formats, extra, direction))
+
+
+def normalise(text):
+    """Ports, and the origin/session name a relay makes up itself, out of an SDP."""
+    text = text.decode() if isinstance(text, bytes) else text
+    text = re.sub(r"m=(\w+) \d+ ", r"m=\1 PORT ", text)
+    text = re.sub(r"a=rtcp:\d+", "a=rtcp:PORT", text)
+    if TESTER_ORIGIN not in text:
+        text = re.sub(r"o=- \d+ \d+ IN IP4 ", "o=- ID ID IN IP4 ", text)
+        text = re.sub(r"s=rtpengine-[^\r\n]*", "s=rtpengine", text)
+    return text
+
+
+def text(value):
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def media_ports(sdp_text):
+    return [int(port) for port in re.findall(r"m=audio (\d+) ", text(sdp_text))]
+
+
+def summary(reply):
+    """What a reply says apart from tags and ports it makes up itself."""
+    out = {"result": text(reply.get("result"))}
+    if "error-reason" in reply:
+        out["error-reason"] = text(reply["error-reason"])
+    if "sdp" in reply:
+        out["sdp"] = normalise(reply["sdp"])
+    for key in ("from-tag", "from-tags"):
+        if key in reply:
+            value = reply[key]
+            out[key] = [text(v) for v in value] if isinstance(value, list) else text(value)
+    out["to-tag"] = "to-tag" in reply
+    return out
+
+
+def receive_rtp(peer, count, timeout=3.0):
+    """[(sequence, ssrc, source port)] of up to `count` packets (bounded wait)."""
+    got = []
+    for data, source in peer.rtp.receive_all(count, timeout):
+        packet = parse_rtp(data)
+        if packet:
+            got.append((packet.sequence, packet.ssrc, source[1]))
+    return got
+
+
+def send_rtp(sender, port, first, count, ssrc):
+    for n in range(first, first + count):
+        sender.rtp.send(build_rtp(n, 160 * n, ssrc), ("127.0.0.1", port))
+
+
+def publish_scenario(daemon):
+    """One publisher, two subscribers; media to both, then one unsubscribes."""
+    publisher, first, second = MediaPeer(), MediaPeer(), MediaPeer()
+    try:
+        replies = []
+        published = daemon.ng({"command": "publish", "call-id": "ps", "from-tag": "pub",
+                               "sdp": sdp(publisher.port)})
+        replies.append(summary(published))
+        subscribers = []
+        for peer in (first, second):
+            request = daemon.ng({"command": "subscribe request", "call-id": "ps", "from-tag": "pub"})
+            replies.append(summary(request))
+            answer = daemon.ng({"command": "subscribe answer", "call-id": "ps", "to-tag": request["to-tag"],
+                                "sdp": sdp(peer.port, "recvonly")})
+            replies.append(summary(answer))
+            subscribers.append((peer, text(request["to-tag"]), media_ports(request["sdp"])[0]))
+        port = media_ports(published["sdp"])[0]
+        send_rtp(publisher, port, 100, 5, 0x1234)
+        media = [receive_rtp(peer, 5) for peer, _, _ in subscribers]
+        for (peer, _, offered_port), got in zip(subscribers, media):
+            assert got == [(n, 0x1234, offered_port) for n in range(100, 105)], got
+        replies.append(summary(daemon.ng({"command": "unsubscribe", "call-id": "ps",
+                                          "to-tag": subscribers[0][1]})))
+        send_rtp(publisher, port, 105, 3, 0x1234)
+        after_second = receive_rtp(second, 3)
+        after_first = receive_rtp(first, 3, timeout=0.5)
+        assert [n for n, _, _ in after_second] == [105, 106, 107]
+        assert after_first == []
+        query = daemon.ng({"command": "query", "call-id": "ps"})
+        tags = query["tags"]
+        # (10.5 keeps the unsubscribed tag, without media subscriptions; this relay drops it)
+        assert [text(entry["tag"]) for entry in tags["pub"]["subscribers"]] == [subscribers[1][1]]
+        replies.append(summary(daemon.ng({"command": "delete", "call-id": "ps", "from-tag": "pub"})))
+        return replies
+    finally:
+        for peer in (publisher, first, second):
+            peer.close()
+
+
+def dialogue_scenario(daemon):
+    """A normal offer/answer call; a subscriber of both sides gets each side's media on its
+    own m= line."""
+    caller, callee, listener = MediaPeer(), MediaPeer(), MediaPeer()
+    try:
+        replies = []
+        offer = daemon.ng({"command": "offer", "call-id": "dlg", "from-tag": "A",
+                           "sdp": sdp(caller.port, "sendrecv")})
+        answer = daemon.ng({"command": "answer", "call-id": "dlg", "from-tag": "A", "to-tag": "B",
+                            "sdp": sdp(callee.port, "sendrecv")})
+        request = daemon.ng({"command": "subscribe request", "call-id": "dlg", "flags": ["all"]})
+        replies.append(summary(request))
+        listener_sdp = sdp(listener.port, "recvonly") + \
+            "m=audio %d RTP/AVP 0 8\r\nc=IN IP4 127.0.0.1\r\na=recvonly\r\n" % (listener.port + 2)
+        replies.append(summary(daemon.ng({"command": "subscribe answer", "call-id": "dlg",
+                                          "to-tag": request["to-tag"], "sdp": listener_sdp})))
+        ports = media_ports(request["sdp"])
+        # the caller sends to the port the answer told it
+        send_rtp(caller, media_ports(answer["sdp"])[0], 10, 3, 0xaaaa)
+        from_caller = receive_rtp(listener, 3)
+        assert from_caller == [(n, 0xaaaa, ports[0]) for n in range(10, 13)], from_caller
+        callee_got = receive_rtp(callee, 3)
+        assert [n for n, _, _ in callee_got] == [10, 11, 12]
+        # the callee's media reaches the listener's second m= line (its port + 2), from the
+        # relay's second port, and the caller as before
+        second = listener.rtp.__class__("127.0.0.1", listener.port + 2)
+        try:
+            send_rtp(callee, media_ports(offer["sdp"])[0], 20, 3, 0xbbbb)
+            got = [(parse_rtp(data).sequence, parse_rtp(data).ssrc, source[1])
+                   for data, source in second.receive_all(3, 3.0)]
+            assert got == [(n, 0xbbbb, ports[1]) for n in range(20, 23)], got
+            assert [n for n, _, _ in receive_rtp(caller, 3)] == [20, 21, 22]
+        finally:
+            second.close()
+        replies.append(summary(daemon.ng({"command": "delete", "call-id": "dlg"})))
+        assert offer.get("result") == "ok" and answer.get("result") == "ok"
+        return replies
+    finally:
+        for peer in (caller, callee, listener):
+            peer.close()
+
+
+def siprec_scenario(daemon):
+    """SIPREC-style subscription of both sides of a call with two m= lines each: a=label per
+    m= line, media-labels and tag-medias; then a publisher's (mode recvonly)."""
+    caller, callee = MediaPeer(), MediaPeer()
+    try:
+        def two_media(port):
+            return sdp(port, "sendrecv") + \
+                "m=video %d RTP/AVP 96\r\nc=IN IP4 127.0.0.1\r\na=rtpmap:96 H264/90000\r\na=sendrecv\r\n" % (port + 2)
+        daemon.ng({"command": "offer", "call-id": "rec", "from-tag": "A", "sdp": two_media(caller.port)})
+        daemon.ng({"command": "answer", "call-id": "rec", "from-tag": "A", "to-tag": "B",
+                   "sdp": two_media(callee.port)})
+        replies = []
+        for message in ({"flags": ["all", "siprec"]}, {"from-tag": "B", "flags": ["siprec"]},
+                        {"from-tags": ["B", "A"]}):
+            message.update({"command": "subscribe request", "call-id": "rec"})
+            reply = daemon.ng(message)
+            out = summary(reply)
+            for key in ("media-labels", "tag-medias"):
+                if key in reply:
+                    out[key] = reply[key]
+            replies.append(out)
+        daemon.ng({"command": "publish", "call-id": "rec", "from-tag": "P", "sdp": sdp(caller.port + 4)})
+        reply = daemon.ng({"command": "subscribe request", "call-id": "rec", "from-tag": "P", "flags": ["siprec"]})
+        replies.append({"summary": summary(reply), "media-labels": reply.get("media-labels"),
+                        "tag-medias": reply.get("tag-medias")})
+        replies.append(summary(daemon.ng({"command": "delete", "call-id": "rec"})))
+        return replies
+    finally:
+        caller.close()
+        callee.close()
+
+
+def error_scenario(daemon):
+    peer = MediaPeer()
+    try:
+        requests = [
+            {"command": "subscribe request", "call-id": "nocall", "from-tag": "pub"},
+            {"command": "subscribe answer", "call-id": "nocall", "to-tag": "x", "sdp": sdp(peer.port, "recvonly")},
+            {"command": "publish", "call-id": "err", "sdp": sdp(peer.port)},
+            {"command": "publish", "call-id": "err", "from-tag": "pub"},
+            {"command": "publish", "call-id": "err", "from-tag": "pub", "sdp": sdp(peer.port)},
+            {"command": "subscribe request", "call-id": "err", "from-tag": "nope"},
+            {"command": "subscribe request", "call-id": "err"},
+            {"command": "subscribe request", "call-id": "err", "label": "nolabel"},
+            {"command": "subscribe answer", "call-id": "err", "to-tag": "nope", "sdp": sdp(peer.port, "recvonly")},
+            {"command": "unsubscribe", "call-id": "err"},
+            {"command": "unsubscribe", "call-id": "err", "to-tag": "nope"},
+            {"command": "delete", "call-id": "err"},
+        ]
+        return [summary(daemon.ng(request)) for request in requests]
+    finally:
+        peer.close()
+
+
+def run_both(rtpengine_factory, scenario):
+    ours = scenario(rtpengine_factory())
+    reference = None
+    if os.access(REFERENCE_BINARY, os.X_OK) and not IS_UPSTREAM:
+        reference = scenario(rtpengine_factory(binary=REFERENCE_BINARY))
+    return ours, reference
+
+
+def test_publish_two_subscribers_and_unsubscribe(rtpengine_factory):
+    ours, reference = run_both(rtpengine_factory, publish_scenario)
+    assert ours[0]["result"] == "ok" and "a=recvonly" in ours[0]["sdp"]
+    assert "m=audio PORT RTP/AVP 0\r\n" in ours[0]["sdp"]   # the publisher's first codec only
+    assert "a=sendonly" in ours[1]["sdp"] and ours[1]["from-tags"] == ["pub"]
+    if reference is not None:
+        # the delete reply is a call description whose layout differs in details
+        assert ours[:-1] == reference[:-1]
+
+
+def test_subscribe_all_of_a_dialogue(rtpengine_factory):
+    ours, reference = run_both(rtpengine_factory, dialogue_scenario)
+    assert ours[0]["from-tags"] == ["A", "B"] and ours[0]["sdp"].count("m=audio") == 2
+    if reference is not None:
+        assert ours[:2] == reference[:2]
+
+
+def test_siprec_labels(rtpengine_factory):
+    ours, reference = run_both(rtpengine_factory, siprec_scenario)
+    labels = re.findall(r"a=label:(\d+)", ours[0]["sdp"])
+    assert labels == ["1", "3", "0", "2"], ours[0]["sdp"]   # media numbered as made, answerer first
+    assert ours[0]["media-labels"]["0"] == {"index": 1, "mode": "sendrecv", "tag": "B", "type": "audio"}
+    # the publisher's media: numbered after every subscriber media made before it
+    assert list(ours[3]["media-labels"]) == ["14"] and ours[3]["media-labels"]["14"]["mode"] == "recvonly"
+    if reference is not None:
+        assert ours[:-1] == reference[:-1]
+
+
+def test_bad_requests_give_10_5_errors(rtpengine_factory):
+    ours, reference = run_both(rtpengine_factory, error_scenario)
+    assert ours[0] == {"result": "error", "error-reason": "Unknown call-ID", "to-tag": False}
+    if reference is not None:
+        assert ours == reference
+
+
+@pytest.mark.upstream_differs("10.5 serves these flags; this relay refuses them by name")
+@pytest.mark.parametrize("command, flag", [("subscribe request", "rtcp-mirror"),
+                                           ("subscribe answer", "allow-transcoding")])
+def test_unsupported_flags_are_refused_by_name(rtpengine, media_peer, command, flag):
+    publisher = media_peer()
+    assert rtpengine.ng({"command": "publish", "call-id": "f", "from-tag": "pub",
+                         "sdp": sdp(publisher.port)})["result"] == "ok"
+    request = rtpengine.ng({"command": "subscribe request", "call-id": "f", "from-tag": "pub"})
+    message = {"command": command, "call-id": "f", "from-tag": "pub", "flags": [flag]}
+    if command == "subscribe answer":
+        message.update({"to-tag": request["to-tag"], "sdp": sdp(publisher.port + 2, "recvonly")})
+    reply = rtpengine.ng(message)
+    assert reply["result"] == "error"
+    assert flag in reply["error-reason"]
+
+
+@pytest.mark.upstream_differs("10.5 publishes SRTP too; this relay refuses it")
+def test_srtp_publish_is_refused(rtpengine, media_peer):
+    publisher = media_peer()
+    reply = rtpengine.ng({"command": "publish", "call-id": "s", "from-tag": "pub",
+                          "sdp": sdp(publisher.port).replace("RTP/AVP", "RTP/SAVP")})
+    assert reply["result"] == "error" and "plain RTP" in reply["error-reason"]
+    assert rtpengine.ng({"command": "list"})["calls"] == []
+
+
+@pytest.mark.upstream_differs("this relay's own Redis schema (docs/redis.md)")
+def test_redis_restore_keeps_sides_not_copies(rtpengine_factory, tmp_path):
+    """docs/redis.md: a standby restores publishers and subscribers with their ports; the
+    copies stop until the subscriber subscribes again."""
+    import signal
+    from test_redis import RedisServer, standby_of, wait_written
+    server = RedisServer(tmp_path)
+    publisher, listener = MediaPeer(), MediaPeer()
+    try:
+        active = rtpengine_factory("--redis=%s" % server.url())
+        published = active.ng({"command": "publish", "call-id": "red", "from-tag": "pub",
+                               "sdp": sdp(publisher.port)})
+        request = active.ng({"command": "subscribe request", "call-id": "red", "from-tag": "pub"})
+        assert active.ng({"command": "subscribe answer", "call-id": "red", "to-tag": request["to-tag"],
+                          "sdp": sdp(listener.port, "recvonly")})["result"] == "ok"
+        port = media_ports(published["sdp"])[0]
+        send_rtp(publisher, port, 1, 2, 0x77)
+        assert len(receive_rtp(listener, 2)) == 2
+        client = server.client()
+        assert wait_written(client, ["red"], lambda value: len(value["monologues"]) == 2)
+        active.stop(signal.SIGKILL)
+        standby = standby_of(rtpengine_factory, active)
+        query = standby.ng({"command": "query", "call-id": "red"})
+        assert query["result"] == "ok" and set(query["tags"]) == {"pub", text(request["to-tag"])}
+        send_rtp(publisher, port, 3, 2, 0x77)
+        assert receive_rtp(listener, 2, timeout=0.5) == []
+    finally:
+        publisher.close()
+        listener.close()
+        server.process.stop()
