@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include <glib.h>
 #include <libavcodec/avcodec.h>
 #include <libavutil/channel_layout.h>
 #include <libavutil/log.h>
@@ -511,8 +512,10 @@ struct codec_chain *codec_chain_new(const struct codec_chain_config *config, con
 		*reason = "libswresample could not convert between the codecs' rates";
 		goto fail;
 	}
-	chain->out_seq = (uint16_t)random();
-	chain->out_ts = (uint32_t)random();
+	/* RFC 3550 section 5.1: the initial sequence number and timestamp SHOULD be random;
+	 * random() was never seeded, so every run started the same */
+	chain->out_seq = (uint16_t) g_random_int();
+	chain->out_ts = g_random_int();
 	chain->out_marker = true;
 	return chain;
 fail:
