@@ -275,6 +275,22 @@ static int refuse_unsupported_sdp(struct ng_request *request, const struct sdp_s
 
 /* The publish answer: the publisher's SDP with our address and ports, its first codec, recvonly
  * (inactive where it does not send), and our own origin. */
+/* Our address and ports for a media in an SDP we write, without ICE (publish and subscribe
+ * carry plain RTP); false for a rejected media, which keeps port 0. */
+static bool rewrite_own_transport(struct sdp_media_rewrite *rewrite, const struct media *media)
+{
+	if (media->interface) {
+		rewrite->address.family = media->interface->advertised.address.sa_family;
+		endpoint_address_text(&media->interface->advertised, rewrite->address.text, sizeof(rewrite->address.text));
+	}
+	if (media->rejected || !media->rtp_port)
+		return false;
+	rewrite->rtp_port = media->rtp_port;
+	rewrite->rtcp_port = media->rtp_port + 1;
+	rewrite->remove_ice = true;
+	return true;
+}
+
 static int write_publish_answer(struct ng_request *request, struct call *call, struct monologue *publisher,
 				const struct sdp_session *sdp)
 {
@@ -286,16 +302,9 @@ static int write_publish_answer(struct ng_request *request, struct call *call, s
 		const struct sdp_media *sdp_media = g_ptr_array_index(sdp->media, i);
 		struct media *media = publisher->media[i];
 		struct sdp_media_rewrite *rewrite = &rewrites[i];
-		if (media->interface) {
-			rewrite->address.family = media->interface->advertised.address.sa_family;
-			endpoint_address_text(&media->interface->advertised, rewrite->address.text, sizeof(rewrite->address.text));
-		}
-		if (media->rejected || !media->rtp_port)
+		if (!rewrite_own_transport(rewrite, media))
 			continue;
-		rewrite->rtp_port = media->rtp_port;
-		rewrite->rtcp_port = media->rtp_port + 1;
 		rewrite->direction = media_sends(media) ? SDP_DIRECTION_RECVONLY : SDP_DIRECTION_INACTIVE;
-		rewrite->remove_ice = true;
 		rewrite->formats = first_format(sdp_media->formats, formats[i], sizeof(formats[i]));
 	}
 	struct sdp_rewrite_options options = { .media_count = count, .media = rewrites,
@@ -547,16 +556,9 @@ static int write_source_sdp(struct ng_request *request, const struct monologue *
 		struct media *media = subscriber->media[first_media + i];
 		const struct media *origin = source->media[i];
 		struct sdp_media_rewrite *rewrite = &rewrites[i];
-		if (media->interface) {
-			rewrite->address.family = media->interface->advertised.address.sa_family;
-			endpoint_address_text(&media->interface->advertised, rewrite->address.text, sizeof(rewrite->address.text));
-		}
-		if (media->rejected || !media->rtp_port)
+		if (!rewrite_own_transport(rewrite, media))
 			continue;
-		rewrite->rtp_port = media->rtp_port;
-		rewrite->rtcp_port = media->rtp_port + 1;
 		rewrite->direction = media_sends(origin) ? SDP_DIRECTION_SENDONLY : SDP_DIRECTION_INACTIVE;
-		rewrite->remove_ice = true;
 		if (!media_protocol_is_plain_rtp(sdp_media->protocol))
 			rewrite->protocol = "RTP/AVP";
 		if (source->publisher)
