@@ -14,6 +14,7 @@
 #include "interface.h"
 #include "log.h"
 #include "media_crypto.h"
+#include "media_dtls.h"
 #include "ng_keys.h"
 #include "relay.h"
 #include "sdp.h"
@@ -259,14 +260,16 @@ unsigned int pubsub_subscribers(const struct monologue *monologue, const struct 
 
 /* ---- publish ---------------------------------------------------------------------------------- */
 
-/* Refused before anything changes: only plain RTP is published or subscribed here. */
+/* Refused before anything changes: media that is neither RTP nor SRTP (SDES or DTLS-SRTP). */
 static int refuse_unsupported_sdp(struct ng_request *request, const struct sdp_session *sdp)
 {
 	for (unsigned int i = 0; i < sdp->media->len; i++) {
 		const struct sdp_media *sdp_media = g_ptr_array_index(sdp->media, i);
-		if (sdp_media->port && !media_protocol_is_plain_rtp(sdp_media->protocol)) {
-			request->error_reason = "publish/subscribe with SRTP or DTLS-SRTP is not supported by this relay "
-				"(plain RTP only)";
+		const char *protocol = sdp_media->protocol;
+		if (sdp_media->port && !media_protocol_is_plain_rtp(protocol) && !media_protocol_uses_sdes(protocol)
+		    && !media_protocol_uses_dtls(protocol)) {
+			request->error_reason = "publish/subscribe of media other than RTP or SRTP is not supported by this "
+				"relay";
 			return -ENOTSUP;
 		}
 	}
@@ -297,6 +300,7 @@ static int write_publish_answer(struct ng_request *request, struct call *call, s
 	unsigned int count = sdp->media->len;
 	struct sdp_media_rewrite rewrites[CALL_MAX_MEDIA];
 	char formats[CALL_MAX_MEDIA][16];
+	const char *key_lines[CALL_MAX_MEDIA][NG_UPDATE_KEY_LINES];
 	memset(rewrites, 0, sizeof(rewrites));
 	for (unsigned int i = 0; i < count; i++) {
 		const struct sdp_media *sdp_media = g_ptr_array_index(sdp->media, i);
@@ -306,6 +310,12 @@ static int write_publish_answer(struct ng_request *request, struct call *call, s
 			continue;
 		rewrite->direction = media_sends(media) ? SDP_DIRECTION_RECVONLY : SDP_DIRECTION_INACTIVE;
 		rewrite->formats = first_format(sdp_media->formats, formats[i], sizeof(formats[i]));
+		/* SDES: our key for the publisher's suite; DTLS-SRTP: our role and fingerprint */
+		int lines = ng_update_answer_key_lines(request, media, key_lines[i]);
+		if (lines > 0) {
+			rewrite->extra_attributes = key_lines[i];
+			rewrite->extra_attribute_count = (unsigned int) lines;
+		}
 	}
 	struct sdp_rewrite_options options = { .media_count = count, .media = rewrites,
 		.no_rtcp_attribute = request->flags.no_rtcp_attribute };
@@ -377,6 +387,8 @@ int ng_command_publish(struct ng_request *request)
 			break;
 		}
 		error = ng_update_learn_sdp(request, update, sdp, publisher, media, sdp_media);
+		if (!error)
+			error = ng_update_take_offer_keys(request, sdp, media, sdp_media);
 		if (!error)
 			error = ng_update_open_sockets(request, update, media, sdp_media->connection.family
 						       ? sdp_media->connection.family : sdp->connection.family);
@@ -506,8 +518,12 @@ static int prepare_subscriber(struct ng_request *request, struct call_update *up
 		struct monologue *source = set->sides[s];
 		for (unsigned int i = 0; i < source->media_count; i++, index++) {
 			struct media *origin = source->media[i];
+			/* the source's transport (plain, SDES or DTLS-SRTP: our own keys towards the
+			 * subscriber), or the one transport-protocol asks for */
+			const char *protocol = request->flags.transport_protocol && strstr(origin->protocol, "RTP/")
+				? request->flags.transport_protocol : origin->protocol;
 			struct media *media = index < subscriber->media_count ? subscriber->media[index]
-				: monologue_add_media(subscriber, origin->type, "RTP/AVP");
+				: monologue_add_media(subscriber, origin->type, protocol);
 			if (!media) {
 				request->error_reason = "Too many media sections";
 				return -EINVAL;
@@ -518,6 +534,8 @@ static int prepare_subscriber(struct ng_request *request, struct call_update *up
 			}
 			PUBSUB_SOURCE(media) = origin;
 			media->rejected = origin->rejected;
+			if (strcmp(media->protocol, protocol))
+				media_set_protocol(media, protocol);
 			int family = origin->interface ? origin->interface->local.address.sa_family : AF_INET;
 			int error = ng_update_open_sockets(request, update, media, family);
 			if (error)
@@ -550,6 +568,7 @@ static int write_source_sdp(struct ng_request *request, const struct monologue *
 	}
 	struct sdp_media_rewrite rewrites[CALL_MAX_MEDIA];
 	char formats[CALL_MAX_MEDIA][16];
+	const char *key_lines[CALL_MAX_MEDIA][NG_UPDATE_KEY_LINES];
 	memset(rewrites, 0, sizeof(rewrites));
 	for (unsigned int i = 0; i < count; i++) {
 		const struct sdp_media *sdp_media = g_ptr_array_index(sdp->media, i);
@@ -559,8 +578,14 @@ static int write_source_sdp(struct ng_request *request, const struct monologue *
 		if (!rewrite_own_transport(rewrite, media))
 			continue;
 		rewrite->direction = media_sends(origin) ? SDP_DIRECTION_SENDONLY : SDP_DIRECTION_INACTIVE;
-		if (!media_protocol_is_plain_rtp(sdp_media->protocol))
-			rewrite->protocol = "RTP/AVP";
+		if (strcmp(media->protocol, sdp_media->protocol))
+			rewrite->protocol = media->protocol;
+		/* SRTP towards the subscriber: our SDES keys and DTLS fingerprint, as an offer */
+		int lines = ng_update_offer_key_lines(request, media, key_lines[i]);
+		if (lines > 0) {
+			rewrite->extra_attributes = key_lines[i];
+			rewrite->extra_attribute_count = (unsigned int) lines;
+		}
 		if (source->publisher)
 			rewrite->formats = first_format(sdp_media->formats, formats[i], sizeof(formats[i]));
 	}
@@ -803,9 +828,12 @@ int ng_command_subscribe_answer(struct ng_request *request)
 		return error;
 	}
 	struct call_update *update = ng_update_new(call);
-	for (unsigned int i = 0; !error && i < sdp->media->len; i++)
-		error = ng_update_learn_sdp(request, update, sdp, subscriber, subscriber->media[i],
-					    g_ptr_array_index(sdp->media, i));
+	for (unsigned int i = 0; !error && i < sdp->media->len; i++) {
+		const struct sdp_media *sdp_media = g_ptr_array_index(sdp->media, i);
+		error = ng_update_learn_sdp(request, update, sdp, subscriber, subscriber->media[i], sdp_media);
+		if (!error)
+			ng_update_take_answer_keys(request, sdp, subscriber->media[i], sdp_media);
+	}
 	ng_update_commit(update);
 	sdp_session_free(sdp);
 	if (error)

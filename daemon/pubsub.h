@@ -63,6 +63,18 @@ int ng_update_learn_sdp(struct ng_request *request, struct call_update *update, 
 /* The request's SDP, or NULL with error_reason set (upstream's texts). */
 struct sdp_session *ng_update_parse_sdp(struct ng_request *request);
 void ng_update_commit(struct call_update *update);
+/* Keying (SDES or DTLS-SRTP) as offer and answer do it: a publisher's offer taken, the lines
+ * of our answer to it (at most NG_UPDATE_KEY_LINES; its DTLS association may start from then
+ * on); our offer to a subscriber (its media's
+ * protocol says whether it is SRTP) and the subscriber's answer. Line counts or -errno. */
+#define NG_UPDATE_KEY_LINES 16
+int ng_update_take_offer_keys(struct ng_request *request, struct sdp_session *sdp, struct media *media,
+			      const struct sdp_media *sdp_media);
+int ng_update_answer_key_lines(struct ng_request *request, struct media *media, const char **lines);
+int ng_update_offer_key_lines(struct ng_request *request, struct media *media, const char **lines);
+void ng_update_take_answer_keys(struct ng_request *request, struct sdp_session *sdp, struct media *media,
+				const struct sdp_media *sdp_media);
+
 
 /* For query: the tags this monologue copies media from, and the tags copying from it. */
 unsigned int pubsub_subscriptions(const struct monologue *monologue, const struct monologue **tags, unsigned int max);

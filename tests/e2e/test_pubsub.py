@@ -275,15 +275,6 @@ def test_unsupported_flags_are_refused_by_name(rtpengine, media_peer, command, f
     assert flag in reply["error-reason"]
 
 
-@pytest.mark.upstream_differs("10.5 publishes SRTP too; this relay refuses it")
-def test_srtp_publish_is_refused(rtpengine, media_peer):
-    publisher = media_peer()
-    reply = rtpengine.ng({"command": "publish", "call-id": "s", "from-tag": "pub",
-                          "sdp": sdp(publisher.port).replace("RTP/AVP", "RTP/SAVP")})
-    assert reply["result"] == "error" and "plain RTP" in reply["error-reason"]
-    assert rtpengine.ng({"command": "list"})["calls"] == []
-
-
 @pytest.mark.upstream_differs("this relay's own Redis schema (docs/redis.md)")
 def test_redis_restore_keeps_sides_not_copies(rtpengine_factory, tmp_path):
     """docs/redis.md: a standby restores publishers and subscribers with their ports; the
