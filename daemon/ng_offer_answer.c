@@ -1403,9 +1403,10 @@ struct call_update *ng_update_new(struct call *call)
 	return update;
 }
 
-int ng_update_open_sockets(struct ng_request *request, struct call_update *update, struct media *media, int family)
+int ng_update_open_sockets(struct ng_request *request, struct call_update *update, struct media *media, int family,
+			   const char *interface_name)
 {
-	struct local_interface *interface = pick_interface(request, NULL, family);
+	struct local_interface *interface = pick_interface(request, interface_name, family);
 	if (!interface)
 		return -EINVAL;
 	return open_media_sockets(request, update, media, interface);

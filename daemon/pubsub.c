@@ -47,6 +47,20 @@ static int refuse_noted_keys(struct ng_request *request)
 	return 0;
 }
 
+/* The request's interface key: the --interface a publisher's or subscriber's media use (10.5
+ * reads it in publish and subscribe request), or NULL. A name the daemon does not have falls
+ * back to the default interface, as in 10.5. */
+static const char *interface_name(struct ng_request *request)
+{
+	const struct bencode_item *item = bencode_dictionary_get_expect(request->input, "interface", BENCODE_STRING);
+	const char *name = item ? bencode_string_dup(request->buffer, item) : NULL;
+	if (name && !interface_select(&request->daemon->interfaces, name, 0)) {
+		log_call(LOG_INFO, request->flags.call_id, "no interface '%s': the default one is used", name);
+		return NULL;
+	}
+	return name;
+}
+
 static struct call *find_call(struct ng_request *request)
 {
 	if (!request->flags.call_id) {
@@ -176,6 +190,11 @@ void pubsub_refresh_forks(struct call *call)
 		extras->forks = fresh[i];
 		fresh[i] = old;
 	}
+	/* rtcp-mirror: an answered subscriber's RTCP goes back to its source */
+	call_foreach_media(call, media)
+		if (media->monologue->subscriber)
+			media->streams[STREAM_RTCP].extras->rtcp_mirror = media->monologue->rtcp_mirror
+				&& media->monologue->subscription_answered ? PUBSUB_SOURCE(media) : NULL;
 	call_refresh_forwarding(call);
 	pthread_mutex_unlock(&call->lock);
 	for (unsigned int i = 0; i < count; i++)
@@ -372,6 +391,7 @@ int ng_command_publish(struct ng_request *request)
 		error = -ENOSPC;
 	}
 	struct call_update *update = ng_update_new(call);
+	const char *interface = interface_name(request);
 	if (!error) {
 		publisher->publisher = true;
 		if (flags->label && !publisher->label)
@@ -391,7 +411,7 @@ int ng_command_publish(struct ng_request *request)
 			error = ng_update_take_offer_keys(request, sdp, media, sdp_media);
 		if (!error)
 			error = ng_update_open_sockets(request, update, media, sdp_media->connection.family
-						       ? sdp_media->connection.family : sdp->connection.family);
+						       ? sdp_media->connection.family : sdp->connection.family, interface);
 	}
 	if (!error)
 		error = write_publish_answer(request, call, publisher, sdp);
@@ -412,8 +432,8 @@ int ng_command_publish(struct ng_request *request)
 
 /* The flags list entries that select sources: all, from-tags-TAG (read here, not by
  * ng_flags.c: only this command uses them). */
-static void read_source_flags(struct ng_request *request, bool *all, bool *siprec, struct source_set *set,
-			      struct call *call, const char **unknown)
+static void read_source_flags(struct ng_request *request, bool *all, bool *siprec, bool *rtcp_mirror,
+			      struct source_set *set, struct call *call, const char **unknown)
 {
 	const struct bencode_item *list = bencode_dictionary_get_expect(request->input, "flags", BENCODE_LIST);
 	for (const struct bencode_item *item = list ? list->first_child : NULL; item; item = item->next_sibling) {
@@ -425,6 +445,8 @@ static void read_source_flags(struct ng_request *request, bool *all, bool *sipre
 			*all = true;
 		} else if (!strcmp(name, "siprec")) {
 			*siprec = true;
+		} else if (!strcmp(name, "rtcp-mirror")) {
+			*rtcp_mirror = true;
 		} else if (!strncmp(name, "from-tags-", 10)) {
 			char *tag = bencode_buffer_strdup_length(request->buffer, item->string + 10,
 								 item->string_length > 10 ? item->string_length - 10 : 0);
@@ -439,11 +461,13 @@ static void read_source_flags(struct ng_request *request, bool *all, bool *sipre
 
 /* from-tag, from-tags, flags all / from-tags-TAG, label: the sources, in the call's order
  * for "all", else as named. */
-static int select_sources(struct ng_request *request, struct call *call, struct source_set *set, bool *siprec)
+static int select_sources(struct ng_request *request, struct call *call, struct source_set *set, bool *siprec,
+			  bool *rtcp_mirror)
 {
 	const struct ng_flags *flags = &request->flags;
 	bool all = false;
 	*siprec = false;
+	*rtcp_mirror = false;
 	const char *unknown = NULL;
 	set->count = 0;
 	if (flags->from_tag) {
@@ -463,7 +487,7 @@ static int select_sources(struct ng_request *request, struct call *call, struct 
 		else if (!unknown)
 			unknown = tag ? tag : "";
 	}
-	read_source_flags(request, &all, siprec, set, call, &unknown);
+	read_source_flags(request, &all, siprec, rtcp_mirror, set, call, &unknown);
 	if (unknown) {
 		request->error_reason = "From-tag given, but no such tag exists";
 		return -ENOENT;
@@ -513,6 +537,7 @@ static void new_tag(char *out, size_t size)
 static int prepare_subscriber(struct ng_request *request, struct call_update *update, struct monologue *subscriber,
 			      const struct source_set *set)
 {
+	const char *interface = interface_name(request);
 	unsigned int index = 0;
 	for (unsigned int s = 0; s < set->count; s++) {
 		struct monologue *source = set->sides[s];
@@ -537,7 +562,7 @@ static int prepare_subscriber(struct ng_request *request, struct call_update *up
 			if (strcmp(media->protocol, protocol))
 				media_set_protocol(media, protocol);
 			int family = origin->interface ? origin->interface->local.address.sa_family : AF_INET;
-			int error = ng_update_open_sockets(request, update, media, family);
+			int error = ng_update_open_sockets(request, update, media, family, interface);
 			if (error)
 				return error;
 		}
@@ -731,8 +756,8 @@ int ng_command_subscribe_request(struct ng_request *request)
 	if (!call)
 		return -ENOENT;
 	struct source_set set;
-	bool siprec;
-	int error = select_sources(request, call, &set, &siprec);
+	bool siprec, rtcp_mirror;
+	int error = select_sources(request, call, &set, &siprec, &rtcp_mirror);
 	if (error)
 		return error;
 	char generated[65];
@@ -757,6 +782,8 @@ int ng_command_subscribe_request(struct ng_request *request)
 	}
 	subscriber->subscriber = true;
 	subscriber->no_recording = true;   /* a copy of sides that are recorded themselves */
+	/* (the worker follows it once the subscriber answered: pubsub_refresh_forks) */
+	subscriber->rtcp_mirror = rtcp_mirror;
 	struct call_update *update = ng_update_new(call);
 	error = prepare_subscriber(request, update, subscriber, &set);
 	ng_update_commit(update);

@@ -57,7 +57,10 @@ struct call_update;
 struct sdp_session;
 struct sdp_media;
 struct call_update *ng_update_new(struct call *call);
-int ng_update_open_sockets(struct ng_request *request, struct call_update *update, struct media *media, int family);
+/* interface_name: the --interface to open them on (NULL, or a name it does not have: the first
+ * one of the family, as 10.5 falls back) */
+int ng_update_open_sockets(struct ng_request *request, struct call_update *update, struct media *media, int family,
+			   const char *interface_name);
 int ng_update_learn_sdp(struct ng_request *request, struct call_update *update, struct sdp_session *sdp,
 			struct monologue *side, struct media *media, const struct sdp_media *sdp_media);
 /* The request's SDP, or NULL with error_reason set (upstream's texts). */
