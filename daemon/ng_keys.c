@@ -316,7 +316,8 @@ static const struct ng_key key_table[] = {
 	IGNORED("flags", "inactive", "subscribe request: the copy is offered sendonly where the source sends, as 10.5 does with this flag"),
 	SUPPORTED("flags", "rtcp-mirror", NULL, "subscribe request: the subscriber's RTCP goes back to its source (read by "
 		  "its handler, pubsub.c)"),
-	REFUSED("flags", "allow-transcoding", NG_SCOPE_ALWAYS, "transcoding towards subscribers (allow-transcoding)"),
+	SUPPORTED("flags", "allow-transcoding", NULL, "subscribe answer: a subscriber may answer a codec that the "
+		  "subscription added with codec-transcode (read by its handler, pubsub.c)"),
 	SUPPORTED("flags", "siprec", NULL, "subscribe request: a=label per m= line, media-labels and tag-medias (read by its handler, pubsub.c)"),
 	RECORDING_ROW("flags", "record-call", set_record_call_on),
 	SUPPORTED("flags", "always-transcode", set_always_transcode, "in an offer: the offerer's leg keeps the offer's first codec this build transcodes, whatever the answerer picks (media_transcode.h); in an answer no effect, as 10.5"),

@@ -10,11 +10,13 @@
 #include <string.h>
 #include "call.h"
 #include "call_lifecycle.h"
+#include "codec.h"
 #include "daemon.h"
 #include "interface.h"
 #include "log.h"
 #include "media_crypto.h"
 #include "media_dtls.h"
+#include "media_transcode.h"
 #include "ng_keys.h"
 #include "relay.h"
 #include "sdp.h"
@@ -574,6 +576,44 @@ static int prepare_subscriber(struct ng_request *request, struct call_update *up
 	return 0;
 }
 
+/* The formats a subscriber is offered (formats: the m= line's, rewritten in place): the
+ * source's, which its answer may pick without transcoding (media->offered_payload_types), and
+ * with codec-transcode the codecs the engine adds (media_transcode.h; as 10.5, whether or not
+ * the request says allow-transcoding: the answer must). Returns the formats to write, or NULL
+ * to keep the m= line's. */
+static const char *offer_subscriber_codecs(struct ng_request *request, const struct sdp_media *sdp_media,
+					   const char *formats, struct media *media, char *out, size_t size,
+					   const char **added_rtpmaps)
+{
+	added_rtpmaps[0] = NULL;
+	struct codec_list list;
+	if (codec_list_from_media(sdp_media, &list) < 0)
+		return NULL;   /* not RTP payload types: nothing to hold the answer to */
+	/* the list as offered: a publisher's first codec only */
+	unsigned int kept = 0;
+	memset(&media->offered_payload_types, 0, sizeof(media->offered_payload_types));
+	for (unsigned int i = 0; i < list.count; i++) {
+		bool offered = false;
+		for (const char *cursor = formats; *cursor; cursor += strcspn(cursor, " "), cursor += *cursor == ' ')
+			offered |= (unsigned int) strtoul(cursor, NULL, 10) == list.codecs[i].payload_type;
+		if (!offered)
+			continue;
+		codec_payload_set_add(&media->offered_payload_types, list.codecs[i].payload_type);
+		list.codecs[kept++] = list.codecs[i];
+	}
+	list.count = kept;
+	media->offered_payload_types_known = true;
+	if (!request->flags.codec.transcode.count && !media->transcode)
+		return NULL;
+	/* only what a subscription does with codecs: add (transcode), encoder settings (set) */
+	struct codec_options options;
+	memset(&options, 0, sizeof(options));
+	options.transcode = request->flags.codec.transcode;
+	options.set = request->flags.codec.set;
+	g_strlcpy(out, formats, size);
+	return media_transcode_offer(&list, &options, media, out, size, added_rtpmaps) > 0 ? out : NULL;
+}
+
 /* One source's part of the subscription SDP: its SDP with our ports, sendonly (inactive where
  * the source does not send), as the source negotiated its codecs (a publisher: the first). */
 static int write_source_sdp(struct ng_request *request, const struct monologue *source, struct monologue *subscriber,
@@ -593,6 +633,8 @@ static int write_source_sdp(struct ng_request *request, const struct monologue *
 	}
 	struct sdp_media_rewrite rewrites[CALL_MAX_MEDIA];
 	char formats[CALL_MAX_MEDIA][16];
+	char offered_formats[CALL_MAX_MEDIA][4 * CODEC_MAX + 4 * 2 * MEDIA_TRANSCODE_ADDED];
+	const char *added_rtpmaps[CALL_MAX_MEDIA][2 * MEDIA_TRANSCODE_ADDED + 1];
 	const char *key_lines[CALL_MAX_MEDIA][NG_UPDATE_KEY_LINES];
 	memset(rewrites, 0, sizeof(rewrites));
 	for (unsigned int i = 0; i < count; i++) {
@@ -613,6 +655,13 @@ static int write_source_sdp(struct ng_request *request, const struct monologue *
 		}
 		if (source->publisher)
 			rewrite->formats = first_format(sdp_media->formats, formats[i], sizeof(formats[i]));
+		const char *offered = offer_subscriber_codecs(request, sdp_media,
+			rewrite->formats ? rewrite->formats : sdp_media->formats, media, offered_formats[i],
+			sizeof(offered_formats[i]), added_rtpmaps[i]);
+		if (offered) {
+			rewrite->formats = offered;
+			rewrite->added_rtpmaps = added_rtpmaps[i];
+		}
 	}
 	struct sdp_rewrite_options options = { .media_count = count, .media = rewrites,
 		.no_rtcp_attribute = request->flags.no_rtcp_attribute };
@@ -832,6 +881,50 @@ static struct monologue *find_subscriber(struct ng_request *request, struct call
 	return subscriber && subscriber->subscriber ? subscriber : NULL;
 }
 
+/* A flag of the request's flags list (normalised spelling), for flags only this file reads. */
+static bool has_flag(struct ng_request *request, const char *wanted)
+{
+	const struct bencode_item *list = bencode_dictionary_get_expect(request->input, "flags", BENCODE_LIST);
+	for (const struct bencode_item *item = list ? list->first_child : NULL; item; item = item->next_sibling) {
+		char name[128];
+		if (item->type != BENCODE_STRING)
+			continue;
+		ng_keys_normalise(item->string, item->string_length, name, sizeof(name));
+		if (!strcmp(name, wanted))
+			return true;
+	}
+	return false;
+}
+
+/* The answer's codecs against what the subscriber was offered, as 10.5: one of the source's
+ * means the copies pass as they are; none is an error unless allow-transcoding, which
+ * transcodes to a codec the offer added (media_transcode_subscription) and otherwise passes
+ * them as they are. Checked for every media before anything changes (transcoding: true). */
+static int check_answer_codecs(struct ng_request *request, const struct sdp_session *sdp,
+			       const struct monologue *subscriber, bool allow_transcoding, bool *transcoding)
+{
+	for (unsigned int i = 0; i < sdp->media->len; i++) {
+		const struct sdp_media *sdp_media = g_ptr_array_index(sdp->media, i);
+		const struct media *media = subscriber->media[i];
+		struct codec_list answered;
+		transcoding[i] = false;
+		if (!sdp_media->port || media->rejected || !media->offered_payload_types_known
+		    || codec_list_from_media(sdp_media, &answered) < 0)
+			continue;
+		bool shared = false;
+		for (unsigned int c = 0; c < answered.count; c++)
+			shared |= codec_payload_set_has(&media->offered_payload_types, answered.codecs[c].payload_type);
+		if (shared)
+			continue;
+		if (!allow_transcoding) {
+			request->error_reason = "Failed to process subscription answer";
+			return -EINVAL;
+		}
+		transcoding[i] = true;
+	}
+	return 0;
+}
+
 int ng_command_subscribe_answer(struct ng_request *request)
 {
 	if (refuse_noted_keys(request) < 0)
@@ -850,6 +943,9 @@ int ng_command_subscribe_answer(struct ng_request *request)
 		request->error_reason = "Answer has more media sections than the offer";
 		error = -EINVAL;
 	}
+	bool transcoding[CALL_MAX_MEDIA];
+	if (!error)
+		error = check_answer_codecs(request, sdp, subscriber, has_flag(request, "allow-transcoding"), transcoding);
 	if (error) {
 		sdp_session_free(sdp);
 		return error;
@@ -857,9 +953,17 @@ int ng_command_subscribe_answer(struct ng_request *request)
 	struct call_update *update = ng_update_new(call);
 	for (unsigned int i = 0; !error && i < sdp->media->len; i++) {
 		const struct sdp_media *sdp_media = g_ptr_array_index(sdp->media, i);
-		error = ng_update_learn_sdp(request, update, sdp, subscriber, subscriber->media[i], sdp_media);
+		struct media *media = subscriber->media[i];
+		error = ng_update_learn_sdp(request, update, sdp, subscriber, media, sdp_media);
 		if (!error)
-			ng_update_take_answer_keys(request, sdp, subscriber->media[i], sdp_media);
+			ng_update_take_answer_keys(request, sdp, media, sdp_media);
+		/* staged here, published with the update (ng_update_commit) */
+		struct codec_list answered;
+		if (!error && (transcoding[i] || media->transcode))
+			error = media_transcode_subscription(transcoding[i] && codec_list_from_media(sdp_media, &answered) == 0
+							     ? &answered : NULL, media) < 0 ? -ENOTSUP : 0;
+		if (error == -ENOTSUP)
+			request->error_reason = "Failed to process subscription answer";
 	}
 	ng_update_commit(update);
 	sdp_session_free(sdp);

@@ -543,6 +543,15 @@ static void __attribute__((noinline)) relay_forks(struct media_worker *worker, c
 		const union endpoint *destination = relay_stream_destination(out);
 		if (!destination || out->fd < 0)
 			continue;
+		if (!is_rtcp && (out->forward_flags & FORWARD_TRANSCODE)
+		    && !codec_chain_passes(out->extras->transcode, packet[1] & 0x7f)) {
+			/* allow-transcoding: this subscriber's own chain (media_transcode.h) */
+			if (codec_chain_push(out->extras->transcode, packet, length) < 0)
+				COUNTER_ADD(worker->counters.errors, 1);
+			else
+				send_chain_output(worker, out->extras->transcode, out, out, destination);
+			continue;
+		}
 		const unsigned char *send = packet;
 		size_t send_length = length;
 		if (out->forward_flags & (FORWARD_SRTP | FORWARD_DTLS)) {

@@ -1,4 +1,5 @@
-"""publish/subscribe options (daemon/pubsub.h): the interface key and the rtcp-mirror flag.
+"""publish/subscribe options (daemon/pubsub.h): the interface key, the rtcp-mirror flag and
+allow-transcoding with codec-transcode.
 Each scenario runs against the daemon under test and, where it is installed, Debian's
 rtpengine 10.5 with the same requests: the SDPs (ports and our origin normalised) and where the
 packets arrive (from which of the relay's addresses) must agree."""
@@ -108,3 +109,78 @@ def test_rtcp_mirror(rtpengine_factory):
     assert ours[4] == [(RECEIVER_REPORT, 1)] and ours[5] == 0   # from our RTCP port towards the publisher
     if reference is not None:
         assert ours == reference
+
+
+TRANSCODE_CASES = [
+    # (subscribe request keys, subscribe answer flags, answered formats)
+    ({"codec": {"transcode": ["PCMA"]}}, [], "8"),                       # 10.5: an error
+    ({"codec": {"transcode": ["PCMA"]}}, ["allow-transcoding"], "8"),    # PCMU -> PCMA
+    ({"codec": {"transcode": ["PCMA"]}}, ["allow-transcoding"], "8 0"),  # the source's codec: passes
+    ({}, [], "8"),                                                       # 10.5: an error
+    ({}, ["allow-transcoding"], "8"),                                    # nothing added: passes
+]
+
+
+def tone(packets):
+    """A 440 Hz + 1 kHz tone as 16-bit samples, 160 per packet."""
+    import math
+    return [int(8000 * math.sin(2 * math.pi * 440 * n / 8000) + 4000 * math.sin(2 * math.pi * 1000 * n / 8000))
+            for n in range(160 * packets)]
+
+
+def transcode_scenario(daemon):
+    """A PCMU publisher; subscribers offered PCMA with codec-transcode answer with and without
+    allow-transcoding. Returns per case the normalised offer, the answer's result and the
+    payload types received; the decoded audio of a transcoded copy is kept for the caller."""
+    import audioop
+    samples = tone(8)
+    payloads = [audioop.lin2ulaw(struct.pack("<160h", *samples[n * 160:(n + 1) * 160]), 2) for n in range(8)]
+    publisher = MediaPeer()
+    out, decoded = [], []
+    try:
+        published = daemon.ng({"command": "publish", "call-id": "tc", "from-tag": "pub", "sdp": sdp(publisher.port)})
+        port = media_ports(published["sdp"])[0]
+        for index, (keys, flags, formats) in enumerate(TRANSCODE_CASES):
+            listener = MediaPeer()
+            try:
+                message = {"command": "subscribe request", "call-id": "tc", "from-tag": "pub"}
+                message.update(keys)
+                request = daemon.ng(message)
+                answer = daemon.ng({"command": "subscribe answer", "call-id": "tc", "to-tag": request["to-tag"],
+                                    "flags": flags, "sdp": sdp(listener.port, "recvonly", formats=formats)})
+                result = {"offer": normalise(request["sdp"]), "result": text(answer["result"]),
+                          "error": text(answer.get("error-reason", ""))}
+                if result["result"] == "ok":
+                    for n, payload in enumerate(payloads):
+                        publisher.rtp.send(build_rtp(100 * index + n, 160 * n, 0x3030, payload=payload),
+                                           ("127.0.0.1", port))
+                    got = [parse_rtp(data) for data, _ in listener.rtp.receive_all(len(payloads), 3.0)]
+                    result["payload types"] = sorted({packet.payload_type for packet in got})
+                    result["count"] = len(got)
+                    if result["payload types"] == [8]:
+                        got.sort(key=lambda packet: packet.sequence)
+                        pcm = b"".join(audioop.alaw2lin(packet.payload, 2) for packet in got)
+                        decoded.append(list(struct.unpack("<%dh" % (len(pcm) // 2), pcm)))
+                    elif result["payload types"] == [0]:
+                        result["unchanged"] = sorted(packet.payload for packet in got) == sorted(payloads)
+                out.append(result)
+            finally:
+                listener.close()
+        daemon.ng({"command": "delete", "call-id": "tc"})
+        return out, decoded, samples
+    finally:
+        publisher.close()
+
+
+def test_allow_transcoding(rtpengine_factory):
+    from test_transcode import correlation
+    (ours, decoded, samples), reference = run_both(rtpengine_factory, transcode_scenario)
+    assert [case["result"] for case in ours] == ["error", "ok", "ok", "error", "ok"]
+    assert "m=audio PORT RTP/AVP 0 8\r\n" in ours[0]["offer"] and "a=rtpmap:8 PCMA/8000" in ours[0]["offer"]
+    assert ours[1]["payload types"] == [8] and ours[1]["count"] == 8
+    assert ours[2]["payload types"] == [0] and ours[2]["unchanged"]
+    assert ours[4]["payload types"] == [0] and ours[4]["unchanged"]
+    # the transcoded copy decodes to what the publisher sent (G.711 both ways: nearly exact)
+    assert len(decoded) == 1 and correlation(samples[:800], decoded[0], 160) > 0.99
+    if reference is not None:
+        assert ours == reference[0]
