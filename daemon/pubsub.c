@@ -526,6 +526,21 @@ static int select_sources(struct ng_request *request, struct call *call, struct 
 	return 0;
 }
 
+/* A subscription's codecs: codec-transcode adds, codec-set tunes the encoders; the other codec
+ * options (strip, mask, offer, accept, ptime, ...) are not applied to subscriptions here. */
+static int refuse_codec_options(struct ng_request *request)
+{
+	const struct codec_options *codec = &request->flags.codec;
+	if (codec->strip.count || codec->except.count || codec->offer.count || codec->mask.count || codec->consume.count
+	    || codec->accept.count || codec->always_transcode || codec->inject_dtmf || codec->single_codec || codec->ptime
+	    || codec->ptime_reverse) {
+		request->error_reason = "subscribe request: codec options other than transcode and set are not supported "
+			"by this relay";
+		return -ENOTSUP;
+	}
+	return 0;
+}
+
 /* A random to-tag as 10.5 makes them: 64 hex digits. */
 static void new_tag(char *out, size_t size)
 {
@@ -799,7 +814,7 @@ static void describe_labels(struct ng_request *request, const struct source_set 
 int ng_command_subscribe_request(struct ng_request *request)
 {
 	const struct ng_flags *flags = &request->flags;
-	if (refuse_noted_keys(request) < 0)
+	if (refuse_noted_keys(request) < 0 || refuse_codec_options(request) < 0)
 		return -ENOTSUP;
 	struct call *call = find_call(request);
 	if (!call)

@@ -11,8 +11,10 @@
  * Packet path (relay.c): FORWARD_FORK on the source's streams costs one flag test; with it
  * every received packet (RTP and RTCP, plaintext after SRTP, after block/silence media) is
  * also sent to each subscriber with sendto(), unchanged (SSRC, sequence and timestamp kept,
- * as 10.5 does), SRTP-protected in a copy for a subscriber that uses SRTP. Forked streams
- * stay out of the kernel (kernel_backend.c says why).
+ * as 10.5 does), SRTP-protected in a copy for a subscriber that uses SRTP, or through the
+ * subscriber's own codec chain when it answered a codec the subscription added
+ * (allow-transcoding). rtcp-mirror: a subscriber's RTCP goes back to its source. Forked
+ * streams stay out of the kernel (kernel_backend.c says why).
  *
  * Threads: control thread, except struct pubsub_forks, which the worker reads under the
  * call's lock. */

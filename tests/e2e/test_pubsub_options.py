@@ -7,6 +7,8 @@ packets arrive (from which of the relay's addresses) must agree."""
 import os
 import struct
 
+import pytest
+
 from conftest import IS_UPSTREAM, REFERENCE_BINARY
 from rtp import MediaPeer, build_rtp, parse_rtp
 from test_pubsub import media_ports, normalise, sdp, text
@@ -184,3 +186,16 @@ def test_allow_transcoding(rtpengine_factory):
     assert len(decoded) == 1 and correlation(samples[:800], decoded[0], 160) > 0.99
     if reference is not None:
         assert ours == reference[0]
+
+
+@pytest.mark.upstream_differs("10.5 applies every codec option to a subscription; this relay only transcode and set")
+def test_other_codec_options_are_refused_by_name(rtpengine, media_peer):
+    publisher = media_peer()
+    assert text(rtpengine.ng({"command": "publish", "call-id": "co", "from-tag": "pub",
+                              "sdp": sdp(publisher.port)})["result"]) == "ok"
+    reply = rtpengine.ng({"command": "subscribe request", "call-id": "co", "from-tag": "pub",
+                          "codec": {"strip": ["PCMU"]}})
+    assert text(reply["result"]) == "error" and "codec options" in text(reply["error-reason"])
+    reply = rtpengine.ng({"command": "subscribe request", "call-id": "co", "from-tag": "pub",
+                          "codec": {"transcode": ["PCMA"]}})
+    assert text(reply["result"]) == "ok" and "a=rtpmap:8 PCMA/8000" in text(reply["sdp"])

@@ -8,13 +8,14 @@ fingerprints normalised) and the media that arrives must agree."""
 import base64
 import os
 import re
+import subprocess
 
 import pytest
 
 from calls import Sdp, attribute_values
 from conftest import IS_UPSTREAM, REFERENCE_BINARY
 from rtp import MediaPeer, rtp_stream
-from test_dtls import PROFILES, OpensslPeer, split_keys
+from test_dtls import PROFILES, OpensslPeer, fingerprint_of, split_keys
 from test_pubsub import TESTER_ORIGIN, media_ports, normalise, sdp, text
 
 SUITE = "AES_CM_128_HMAC_SHA1_80"
@@ -25,7 +26,7 @@ pytestmark = pytest.mark.skipif(not os.path.exists(PEER), reason="srtp_peer not 
 
 
 def srtp(mode, key, packets, suite=SUITE):
-    import subprocess
+    """libsrtp2 (srtp_peer) over packets: the results (bytes, or None for a rejected one)."""
     result = subprocess.run([PEER, mode, suite, key], input="".join(p.hex() + "\n" for p in packets),
                             capture_output=True, text=True, timeout=10, check=True)
     return [None if line.startswith("error") else bytes.fromhex(line) for line in result.stdout.splitlines()]
@@ -58,10 +59,6 @@ def normalise_keys(sdp_text):
     sdp_text = re.sub(r"a=crypto:\d+ \S+ inline:\S+\r\n", "", sdp_text)
     sdp_text = re.sub(r"a=fingerprint:(\S+) \S+", r"a=fingerprint:\1 FP", sdp_text)
     return sdp_text + "".join("crypto %s\n" % suite for suite in suites)
-
-
-def sorted_payloads(packets):
-    return sorted(packets)
 
 
 def sdes_scenario(daemon):
@@ -212,8 +209,7 @@ def dtls_scenario(daemon, certificate, profile):
 
 @pytest.fixture(scope="module")
 def certificate(tmp_path_factory):
-    from test_dtls import fingerprint_of
-    import subprocess
+    """A peer certificate (EC P-256, self-signed) and its SHA-256 fingerprint."""
     folder = tmp_path_factory.mktemp("dtls-pubsub")
     key, cert = str(folder / "key.pem"), str(folder / "cert.pem")
     subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
