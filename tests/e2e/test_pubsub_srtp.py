@@ -14,7 +14,7 @@ import pytest
 
 from calls import Sdp, attribute_values
 from conftest import IS_UPSTREAM, REFERENCE_BINARY
-from rtp import MediaPeer, rtp_stream
+from rtp import MediaPeer, MediaSocket, rtp_stream
 from test_dtls import PROFILES, OpensslPeer, fingerprint_of, split_keys
 from test_pubsub import TESTER_ORIGIN, media_ports, normalise, sdp, text
 
@@ -154,28 +154,43 @@ def test_plain_publisher_sdes_subscriber(rtpengine_factory):
         assert ours == reference
 
 
-def dtls_scenario(daemon, certificate, profile):
-    """A DTLS-SRTP publisher and a DTLS-SRTP subscriber, each an openssl s_client (setup:active)
-    that connects to the relay's port; a plain subscriber beside them."""
+def dtls_scenario(daemon, certificate, profile, publisher_setup="active", transport="UDP/TLS/RTP/SAVP"):
+    """A DTLS-SRTP publisher and a DTLS-SRTP subscriber; the subscriber is an openssl s_client
+    (setup:active) that connects to the relay's port, the publisher one too, or with
+    publisher_setup=actpass an s_server the relay connects to (it takes the active role); a
+    plain subscriber beside them."""
     key_file, cert_file, fingerprint = certificate
     publisher, plain, secure = MediaPeer(), MediaPeer(), MediaPeer()
     clients = []
     suite = PROFILES[profile][0]
     dtls_lines = "a=setup:active\r\na=fingerprint:sha-256 %s\r\n" % fingerprint
     try:
+        publisher_port = publisher.port
+        if publisher_setup == "actpass":
+            listening = MediaSocket("127.0.0.1")      # a port for s_server
+            publisher_port = listening.address[1]
+            listening.close()
+            server = OpensslPeer(["s_server", "-accept", "127.0.0.1:%d" % publisher_port, "-cert", cert_file,
+                                  "-key", key_file, "-verify", "1"], profile)
+            clients.append(server)
+            assert server.read_until(rb"ACCEPT", 5.0), server.output
+        publisher_lines = dtls_lines.replace("active", publisher_setup)
         published = daemon.ng({"command": "publish", "call-id": "dp", "from-tag": "pub",
-                               "sdp": sdp(publisher.port, extra=dtls_lines).replace("RTP/AVP", "UDP/TLS/RTP/SAVP")})
+                               "sdp": sdp(publisher_port, extra=publisher_lines).replace("RTP/AVP", transport)})
         replies = [normalise_keys(published["sdp"])]
         port = media_ports(published["sdp"])[0]
-        publisher_client = OpensslPeer(["s_client", "-connect", "127.0.0.1:%d" % port, "-cert", cert_file,
-                                        "-key", key_file], profile)
-        clients.append(publisher_client)
-        publisher_key, _ = split_keys(publisher_client.keying_material(), profile)
+        if publisher_setup == "actpass":
+            _, publisher_key = split_keys(server.keying_material(), profile)   # the server's key
+        else:
+            publisher_client = OpensslPeer(["s_client", "-connect", "127.0.0.1:%d" % port, "-cert", cert_file,
+                                            "-key", key_file], profile)
+            clients.append(publisher_client)
+            publisher_key, _ = split_keys(publisher_client.keying_material(), profile)
 
         request = daemon.ng({"command": "subscribe request", "call-id": "dp", "from-tag": "pub"})
         replies.append(normalise_keys(request["sdp"]))
         answer = daemon.ng({"command": "subscribe answer", "call-id": "dp", "to-tag": request["to-tag"],
-                            "sdp": sdp(secure.port, "recvonly", extra=dtls_lines).replace("RTP/AVP", "UDP/TLS/RTP/SAVP")})
+                            "sdp": sdp(secure.port, "recvonly", extra=dtls_lines).replace("RTP/AVP", transport)})
         replies.append(text(answer["result"]))
         subscriber_client = OpensslPeer(["s_client", "-connect", "127.0.0.1:%d" % media_ports(request["sdp"])[0],
                                          "-cert", cert_file, "-key", key_file], profile)
@@ -218,12 +233,18 @@ def certificate(tmp_path_factory):
     return key, cert, fingerprint_of(cert)
 
 
-@pytest.mark.parametrize("profile", ["SRTP_AES128_CM_SHA1_80", "SRTP_AEAD_AES_128_GCM"])
-def test_dtls_publisher_and_subscribers(rtpengine_factory, certificate, profile):
-    ours = dtls_scenario(rtpengine_factory(), certificate, profile)
-    assert "m=audio PORT UDP/TLS/RTP/SAVP 0\r\n" in ours[0] and "a=setup:passive" in ours[0]
+@pytest.mark.parametrize("profile, publisher_setup, transport", [
+    ("SRTP_AES128_CM_SHA1_80", "active", "UDP/TLS/RTP/SAVP"),
+    ("SRTP_AEAD_AES_128_GCM", "active", "UDP/TLS/RTP/SAVP"),
+    ("SRTP_AES128_CM_SHA1_80", "actpass", "UDP/TLS/RTP/SAVPF"),
+])
+def test_dtls_publisher_and_subscribers(rtpengine_factory, certificate, profile, publisher_setup, transport):
+    ours = dtls_scenario(rtpengine_factory(), certificate, profile, publisher_setup, transport)
+    assert "m=audio PORT %s 0\r\n" % transport in ours[0]
+    assert ("a=setup:passive" if publisher_setup == "active" else "a=setup:active") in ours[0]
     assert "a=setup:actpass" in ours[1] and ours[2] == "ok"
     assert "m=audio PORT RTP/AVP 0\r\n" in ours[3]
     if os.access(REFERENCE_BINARY, os.X_OK) and not IS_UPSTREAM:
-        reference = dtls_scenario(rtpengine_factory(binary=REFERENCE_BINARY), certificate, profile)
+        reference = dtls_scenario(rtpengine_factory(binary=REFERENCE_BINARY), certificate, profile, publisher_setup,
+                                  transport)
         assert ours == reference
