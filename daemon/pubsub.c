@@ -576,8 +576,7 @@ static int prepare_subscriber(struct ng_request *request, struct call_update *up
 			}
 			PUBSUB_SOURCE(media) = origin;
 			media->rejected = origin->rejected;
-			if (strcmp(media->protocol, protocol))
-				media_set_protocol(media, protocol);
+			media_set_protocol(media, protocol);
 			int family = origin->interface ? origin->interface->local.address.sa_family : AF_INET;
 			int error = ng_update_open_sockets(request, update, media, family, interface);
 			if (error)
