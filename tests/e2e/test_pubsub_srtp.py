@@ -14,7 +14,7 @@ import pytest
 
 from calls import Sdp, attribute_values
 from conftest import IS_UPSTREAM, REFERENCE_BINARY
-from rtp import MediaPeer, MediaSocket, rtp_stream
+from rtp import MediaPeer, MediaSocket, build_rtcp_compound, rtp_stream
 from test_dtls import PROFILES, OpensslPeer, fingerprint_of, split_keys
 from test_pubsub import TESTER_ORIGIN, media_ports, normalise, sdp, text
 
@@ -248,3 +248,45 @@ def test_dtls_publisher_and_subscribers(rtpengine_factory, certificate, profile,
         reference = dtls_scenario(rtpengine_factory(binary=REFERENCE_BINARY), certificate, profile, publisher_setup,
                                   transport)
         assert ours == reference
+
+
+def srtcp_mirror_scenario(daemon):
+    """SRTCP both ways around an SDES publisher and an SDES subscriber that asked rtcp-mirror:
+    the publisher's reports reach the subscriber under the subscription's key, the subscriber's
+    reach the publisher under the relay's key towards it."""
+    publisher, secure = MediaPeer(), MediaPeer()
+    try:
+        publisher_key = new_key()
+        published = daemon.ng({"command": "publish", "call-id": "sm", "from-tag": "pub",
+                               "sdp": sdes_sdp(publisher.port, publisher_key)})
+        _, relay_key = offered_key(published["sdp"])
+        request = daemon.ng({"command": "subscribe request", "call-id": "sm", "from-tag": "pub",
+                             "flags": ["rtcp-mirror"]})
+        tag, subscription_key = offered_key(request["sdp"])
+        subscriber_key = new_key()
+        assert text(daemon.ng({"command": "subscribe answer", "call-id": "sm", "to-tag": request["to-tag"],
+                               "sdp": sdes_sdp(secure.port, subscriber_key, "recvonly", tag)})["result"]) == "ok"
+        publish_port, subscriber_port = media_ports(published["sdp"])[0], media_ports(request["sdp"])[0]
+        # an RTP packet first: the publisher's RTCP port is then known the same way in both daemons
+        (packet,) = srtp("protect", publisher_key, rtp_stream(0x8181, 1))
+        publisher.rtp.send(packet, ("127.0.0.1", publish_port))
+        assert len(secure.rtp.receive_all(1, 3.0)) == 1
+        sender_report = build_rtcp_compound(0x8181, packet_count=1, octet_count=160)
+        publisher.rtcp.send(srtp("protect-rtcp", publisher_key, [sender_report])[0], ("127.0.0.1", publish_port + 1))
+        forked = [data for data, _ in secure.rtcp.receive_all(1, 3.0)]
+        assert len(forked) == 1 and srtp("unprotect-rtcp", subscription_key, forked) == [sender_report]
+        receiver_report = build_rtcp_compound(0x9191)
+        secure.rtcp.send(srtp("protect-rtcp", subscriber_key, [receiver_report])[0],
+                         ("127.0.0.1", subscriber_port + 1))
+        mirrored = [data for data, _ in publisher.rtcp.receive_all(1, 3.0)]
+        assert len(mirrored) == 1 and srtp("unprotect-rtcp", relay_key, mirrored) == [receiver_report]
+        daemon.ng({"command": "delete", "call-id": "sm"})
+        return True
+    finally:
+        publisher.close()
+        secure.close()
+
+
+def test_srtcp_forked_and_mirrored(rtpengine_factory):
+    ours, reference = run_both(rtpengine_factory, srtcp_mirror_scenario)
+    assert ours and (reference is None or reference)
