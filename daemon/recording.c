@@ -999,47 +999,6 @@ static struct call *command_call(struct ng_request *request)
 	return call;
 }
 
-int ng_command_start_recording(struct ng_request *request)
-{
-	struct call *call = command_call(request);
-	if (!call)
-		return -ENOENT;
-	struct call_recording *rec = recording_of(call);
-	set_metadata(rec, request->flags.metadata);
-	set_output_destination(rec, request->flags.output_destination);
-	start_recording(call, rec);
-	if (settings.method == RECORDING_METHOD_PROC && rec->spool) {
-		proc_call_fields(rec);
-		spool_publish(call, rec);
-	}
-	bencode_dictionary_add_string(request->buffer, request->reply, "result", "ok");
-	return 0;
-}
-
-int ng_command_stop_recording(struct ng_request *request)
-{
-	struct call *call = command_call(request);
-	if (!call)
-		return -ENOENT;
-	struct call_recording *rec = recording_of(call);
-	set_metadata(rec, request->flags.metadata);
-	stop_recording(call, rec, now_realtime_us());
-	bencode_dictionary_add_string(request->buffer, request->reply, "result", "ok");
-	return 0;
-}
-
-int ng_command_pause_recording(struct ng_request *request)
-{
-	struct call *call = command_call(request);
-	if (!call)
-		return -ENOENT;
-	struct call_recording *rec = recording_of(call);
-	set_metadata(rec, request->flags.metadata);
-	pause_recording(call, rec);
-	bencode_dictionary_add_string(request->buffer, request->reply, "result", "ok");
-	return 0;
-}
-
 /* The side a forwarding command's from-tag names: its monologue index, -1 for no from-tag
  * (the whole call), -2 with error_reason set for a tag the call does not have. */
 static int forwarding_tag(struct ng_request *request, struct call *call)
@@ -1054,51 +1013,96 @@ static int forwarding_tag(struct ng_request *request, struct call *call)
 	return -2;
 }
 
-/* The call a forwarding command names, or NULL with error_reason set: forwarding feeds the
- * recording daemon's streams, which only the proc method has. */
-static struct call *forwarding_call(struct ng_request *request, int *tag)
+/* The head every recording command shares: the call it names, its recording state (*rec) and
+ * the metadata the request gave. Forwarding commands (tag not NULL) also need the proc method
+ * (forwarding feeds the recording daemon's streams, which only it has) and get the side their
+ * from-tag names (*tag, see forwarding_tag). NULL with error_reason set. */
+static struct call *recording_command_head(struct ng_request *request, int *tag, struct call_recording **rec)
 {
 	struct call *call = command_call(request);
 	if (!call)
 		return NULL;
-	if (settings.method != RECORDING_METHOD_PROC) {
-		g_autofree char *reason = g_strdup_printf("%s: forwarding media to the recording daemon needs "
-							  "--recording-method=proc", request->command);
-		request->error_reason = bencode_buffer_strdup_length(request->buffer, reason, strlen(reason));
-		return NULL;
+	if (tag) {
+		if (settings.method != RECORDING_METHOD_PROC) {
+			g_autofree char *reason = g_strdup_printf("%s: forwarding media to the recording daemon needs "
+								  "--recording-method=proc", request->command);
+			request->error_reason = bencode_buffer_strdup_length(request->buffer, reason, strlen(reason));
+			return NULL;
+		}
+		*tag = forwarding_tag(request, call);
+		if (*tag == -2)
+			return NULL;
 	}
-	*tag = forwarding_tag(request, call);
-	return *tag == -2 ? NULL : call;
+	*rec = recording_of(call);
+	set_metadata(*rec, request->flags.metadata);
+	return call;
+}
+
+static int reply_ok(struct ng_request *request)
+{
+	bencode_dictionary_add_string(request->buffer, request->reply, "result", "ok");
+	return 0;
+}
+
+int ng_command_start_recording(struct ng_request *request)
+{
+	struct call_recording *rec;
+	struct call *call = recording_command_head(request, NULL, &rec);
+	if (!call)
+		return -ENOENT;
+	set_output_destination(rec, request->flags.output_destination);
+	start_recording(call, rec);
+	if (settings.method == RECORDING_METHOD_PROC && rec->spool) {
+		proc_call_fields(rec);
+		spool_publish(call, rec);
+	}
+	return reply_ok(request);
+}
+
+int ng_command_stop_recording(struct ng_request *request)
+{
+	struct call_recording *rec;
+	struct call *call = recording_command_head(request, NULL, &rec);
+	if (!call)
+		return -ENOENT;
+	stop_recording(call, rec, now_realtime_us());
+	return reply_ok(request);
+}
+
+int ng_command_pause_recording(struct ng_request *request)
+{
+	struct call_recording *rec;
+	struct call *call = recording_command_head(request, NULL, &rec);
+	if (!call)
+		return -ENOENT;
+	pause_recording(call, rec);
+	return reply_ok(request);
 }
 
 int ng_command_start_forwarding(struct ng_request *request)
 {
 	int tag;
-	struct call *call = forwarding_call(request, &tag);
+	struct call_recording *rec;
+	struct call *call = recording_command_head(request, &tag, &rec);
 	if (!call)
 		return -ENOENT;
-	struct call_recording *rec = recording_of(call);
-	set_metadata(rec, request->flags.metadata);
 	start_forwarding(call, rec, tag);
 	if (rec->spool) {
 		proc_call_fields(rec);
 		spool_publish(call, rec);
 	}
-	bencode_dictionary_add_string(request->buffer, request->reply, "result", "ok");
-	return 0;
+	return reply_ok(request);
 }
 
 int ng_command_stop_forwarding(struct ng_request *request)
 {
 	int tag;
-	struct call *call = forwarding_call(request, &tag);
+	struct call_recording *rec;
+	struct call *call = recording_command_head(request, &tag, &rec);
 	if (!call)
 		return -ENOENT;
-	struct call_recording *rec = recording_of(call);
-	set_metadata(rec, request->flags.metadata);
 	stop_forwarding(call, rec, tag, now_realtime_us());
-	bencode_dictionary_add_string(request->buffer, request->reply, "result", "ok");
-	return 0;
+	return reply_ok(request);
 }
 
 /* ---- Redis: what a standby needs ---------------------------------------------------------- */
