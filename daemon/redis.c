@@ -415,10 +415,8 @@ static guint64 call_fingerprint(struct call *call)
 		}
 	}
 	pthread_mutex_unlock(&call->lock);
-	/* start/stop/pause recording change no call lifecycle event: static state texts and the
-	 * metadata's (replaced, never edited) string tell */
-	hash = (hash ^ (uint64_t) (uintptr_t) recording_call_state(call)) * 1099511628211ull;
-	hash = (hash ^ (uint64_t) (uintptr_t) recording_call_metadata(call)) * 1099511628211ull;
+	/* start/stop/pause recording and start/stop forwarding change no call lifecycle event */
+	hash = (hash ^ recording_fingerprint(call)) * 1099511628211ull;
 	return hash;
 }
 
