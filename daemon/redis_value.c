@@ -739,7 +739,6 @@ static bool read_monologue(json_object *object, struct redis_monologue_record *m
 	return true;
 }
 
-/* The door: one check of what the value is and which version wrote it. */
 /* "recording" (version 2) and the optional "recording_files" (see put_recording) */
 static bool read_recording(json_object *root, struct redis_call_record *record, struct reader *reader)
 {
@@ -778,6 +777,7 @@ static bool read_recording(json_object *root, struct redis_call_record *record, 
 	return true;
 }
 
+/* The door: one check of what the value is and which version wrote it. */
 static bool read_version(json_object *root, struct reader *reader, int *error)
 {
 	*error = -EINVAL;
