@@ -596,6 +596,12 @@ static int restore_value(struct redis *redis, const char *key, const char *value
 		reason = "the value's call-id is not its key";
 		error = -EINVAL;
 	}
+	if (!error && foreign) {
+		/* the owner still writes the call's proc spool file (and deletes it when the call
+		 * ends): a copy records into files of its own, as before recording_files existed */
+		g_free(redis->record->recording_prefix);
+		redis->record->recording_prefix = NULL;
+	}
 	if (!error) {
 		redis->restoring = true;
 		error = redis_restore_call(redis->daemon, redis->record, &reason);

@@ -192,3 +192,34 @@ def test_spool_file_gone_gives_new_files(rtpengine_factory, redis_server, tmp_pa
         client.close()
         caller.close()
         callee.close()
+
+
+def test_foreign_copy_leaves_the_owners_spool_file_alone(rtpengine_factory, redis_server, tmp_path):  # noqa: F811
+    """Active-active on one spool: the other instance's copy of a recorded call records into
+    files of its own (as before); it never writes or deletes the owner's spool file."""
+    from test_redis import _second_instance
+    spool_dir = tmp_path / "spool"
+    spool_dir.mkdir()
+    client = redis_server.client()
+    client.command("CONFIG", "SET", "notify-keyspace-events", "K$gx")
+    first = rtpengine_factory("--redis=%s" % redis_server.url(), "--recording-dir=%s" % spool_dir,
+                              "--recording-method=proc", port_count=40)
+    second = _second_instance(rtpengine_factory, first)
+    caller, callee = MediaPeer(CALLER), MediaPeer(CALLEE)
+    try:
+        call = Call(first)
+        assert_ok(call.offer(simple_sdp(CALLER, caller.port), {"record call": "yes", "metadata": "m"}))
+        assert_ok(call.answer(simple_sdp(CALLEE, callee.port)))
+        assert wait_written(client, [call.call_id], lambda value: "recording_files" in value, 4.0)
+        owners = spool_dir / (client.value(call.call_id)["recording_files"]["prefix"] + ".meta")
+        before = owners.read_bytes()
+        assert wait_until(lambda: second.ng({"command": "query", "call-id": call.call_id}).get("result") == "ok",
+                          3.0), second.log_text()[-2000:]
+        assert wait_until(lambda: len(spool_files(spool_dir)) == 2, 3.0), spool_files(spool_dir)
+        assert owners.read_bytes() == before
+        assert_ok(call.delete())
+        assert wait_until(lambda: not spool_files(spool_dir), 5.0), spool_files(spool_dir)
+    finally:
+        client.close()
+        caller.close()
+        callee.close()
