@@ -96,17 +96,14 @@ def publish_scenario(daemon):
         send_rtp(publisher, port, 100, 5, 0x1234)
         media = [receive_rtp(peer, 5) for peer, _, _ in subscribers]
         for (peer, _, offered_port), got in zip(subscribers, media):
-            # every packet exactly once and unchanged; the order is not checked: about one run
-            # in five on an idle machine, a packet of a stream that has subscribers arrives
-            # after later ones, at a subscriber or at the dialogue's peer (a known bug, not
-            # explained yet; see docs/architecture.md's publish/subscribe section)
-            assert sorted(got) == [(n, 0x1234, offered_port) for n in range(100, 105)], got
+            # every packet once, unchanged and in the order sent
+            assert got == [(n, 0x1234, offered_port) for n in range(100, 105)], (daemon.argv[0], got)
         replies.append(summary(daemon.ng({"command": "unsubscribe", "call-id": "ps",
                                           "to-tag": subscribers[0][1]})))
         send_rtp(publisher, port, 105, 3, 0x1234)
         after_second = receive_rtp(second, 3)
         after_first = receive_rtp(first, 3, timeout=0.5)
-        assert sorted(n for n, _, _ in after_second) == [105, 106, 107]
+        assert [n for n, _, _ in after_second] == [105, 106, 107], (daemon.argv[0], after_second)
         assert after_first == []
         query = daemon.ng({"command": "query", "call-id": "ps"})
         tags = query["tags"]
@@ -139,10 +136,9 @@ def dialogue_scenario(daemon):
         # the caller sends to the port the answer told it
         send_rtp(caller, media_ports(answer["sdp"])[0], 10, 3, 0xaaaa)
         from_caller = receive_rtp(listener, 3)
-        # copies: each exactly once and unchanged; their order is not checked (see above)
-        assert sorted(from_caller) == [(n, 0xaaaa, ports[0]) for n in range(10, 13)], from_caller
+        assert from_caller == [(n, 0xaaaa, ports[0]) for n in range(10, 13)], (daemon.argv[0], from_caller)
         callee_got = receive_rtp(callee, 3)
-        assert sorted(n for n, _, _ in callee_got) == [10, 11, 12]
+        assert [n for n, _, _ in callee_got] == [10, 11, 12], (daemon.argv[0], callee_got)
         # the callee's media reaches the listener's second m= line (its port + 2), from the
         # relay's second port, and the caller as before
         second = listener.rtp.__class__("127.0.0.1", listener.port + 2)
@@ -150,8 +146,9 @@ def dialogue_scenario(daemon):
             send_rtp(callee, media_ports(offer["sdp"])[0], 20, 3, 0xbbbb)
             got = [(parse_rtp(data).sequence, parse_rtp(data).ssrc, source[1])
                    for data, source in second.receive_all(3, 3.0)]
-            assert sorted(got) == [(n, 0xbbbb, ports[1]) for n in range(20, 23)], got
-            assert sorted(n for n, _, _ in receive_rtp(caller, 3)) == [20, 21, 22]
+            assert got == [(n, 0xbbbb, ports[1]) for n in range(20, 23)], (daemon.argv[0], got)
+            caller_got = receive_rtp(caller, 3)
+            assert [n for n, _, _ in caller_got] == [20, 21, 22], (daemon.argv[0], caller_got)
         finally:
             second.close()
         replies.append(summary(daemon.ng({"command": "delete", "call-id": "dlg"})))
@@ -217,10 +214,14 @@ def error_scenario(daemon):
 
 
 def run_both(rtpengine_factory, scenario):
-    ours = scenario(rtpengine_factory())
+    ours = scenario(rtpengine_factory(*(["--num-threads=1"] if IS_UPSTREAM else [])))
     reference = None
     if os.access(REFERENCE_BINARY, os.X_OK) and not IS_UPSTREAM:
-        reference = scenario(rtpengine_factory(binary=REFERENCE_BINARY))
+        # one thread: 10.5's threads wait on one epoll set, and two of them reading the same
+        # socket reorder its packets (seen here as 101 after 104, and 20, 22, 21 at the
+        # dialogue's peer: the reordering this test once blamed on our relay; measured in
+        # docs/architecture.md). The media checks are the same for both daemons.
+        reference = scenario(rtpengine_factory("--num-threads=1", binary=REFERENCE_BINARY))
     return ours, reference
 
 
