@@ -286,9 +286,11 @@ def test_srtp_publish_is_refused(rtpengine, media_peer):
 
 
 @pytest.mark.upstream_differs("this relay's own Redis schema (docs/redis.md)")
-def test_redis_restore_keeps_sides_not_copies(rtpengine_factory, tmp_path):
-    """docs/redis.md: a standby restores publishers and subscribers with their ports; the
-    copies stop until the subscriber subscribes again."""
+def test_redis_restore_keeps_subscriptions(rtpengine_factory, tmp_path):
+    """docs/redis.md: publish, subscribe and answer; kill -9; a daemon restarted on the same
+    Redis restores the publisher, the subscriber and which one copies which: the publisher's
+    media reaches the subscriber again, from the same port, in order; unsubscribe on the
+    restarted daemon stops the copies."""
     import signal
     from test_redis import RedisServer, standby_of, wait_written
     server = RedisServer(tmp_path)
@@ -301,17 +303,66 @@ def test_redis_restore_keeps_sides_not_copies(rtpengine_factory, tmp_path):
         assert active.ng({"command": "subscribe answer", "call-id": "red", "to-tag": request["to-tag"],
                           "sdp": sdp(listener.port, "recvonly")})["result"] == "ok"
         port = media_ports(published["sdp"])[0]
+        offered_port = media_ports(request["sdp"])[0]
         send_rtp(publisher, port, 1, 2, 0x77)
-        assert len(receive_rtp(listener, 2)) == 2
+        assert receive_rtp(listener, 2) == [(1, 0x77, offered_port), (2, 0x77, offered_port)]
         client = server.client()
-        assert wait_written(client, ["red"], lambda value: len(value["monologues"]) == 2)
+
+        def subscription_written(value):
+            sides = value["monologues"]
+            return len(sides) == 2 and sides[1].get("subscription_answered") \
+                and sides[1]["media"][0].get("source") == [0, 0]
+        assert wait_written(client, ["red"], subscription_written), client.value("red")
         active.stop(signal.SIGKILL)
-        standby = standby_of(rtpengine_factory, active)
-        query = standby.ng({"command": "query", "call-id": "red"})
+        restarted = standby_of(rtpengine_factory, active)
+        query = restarted.ng({"command": "query", "call-id": "red"})
         assert query["result"] == "ok" and set(query["tags"]) == {"pub", text(request["to-tag"])}
-        send_rtp(publisher, port, 3, 2, 0x77)
+        assert [text(entry["tag"]) for entry in query["tags"]["pub"]["subscribers"]] == [text(request["to-tag"])]
+        send_rtp(publisher, port, 3, 5, 0x77)
+        assert receive_rtp(listener, 5) == [(n, 0x77, offered_port) for n in range(3, 8)]
+        # the restored subscriber is a subscriber: unsubscribe ends its copies
+        assert restarted.ng({"command": "unsubscribe", "call-id": "red",
+                             "to-tag": request["to-tag"]})["result"] == "ok"
+        send_rtp(publisher, port, 8, 2, 0x77)
         assert receive_rtp(listener, 2, timeout=0.5) == []
     finally:
         publisher.close()
         listener.close()
+        server.process.stop()
+
+
+@pytest.mark.upstream_differs("this relay's own Redis schema (docs/redis.md)")
+def test_redis_restore_lets_a_new_subscriber_copy_a_dialogue(rtpengine_factory, tmp_path):
+    """The sides' SDP lines a subscription is written from are stored too: after kill -9 the
+    restarted daemon takes a new subscription to a restored dialogue and forks its media."""
+    import signal
+    from test_redis import RedisServer, standby_of, wait_written
+    server = RedisServer(tmp_path)
+    caller, callee, listener, first_listener = MediaPeer(), MediaPeer(), MediaPeer(), MediaPeer()
+    try:
+        active = rtpengine_factory("--redis=%s" % server.url())
+        active.ng({"command": "offer", "call-id": "rd", "from-tag": "A", "sdp": sdp(caller.port, "sendrecv")})
+        answer = active.ng({"command": "answer", "call-id": "rd", "from-tag": "A", "to-tag": "B",
+                            "sdp": sdp(callee.port, "sendrecv")})
+        # a subscriber before the kill makes the call one that takes part in publish/subscribe
+        request = active.ng({"command": "subscribe request", "call-id": "rd", "from-tag": "A"})
+        assert active.ng({"command": "subscribe answer", "call-id": "rd", "to-tag": request["to-tag"],
+                          "sdp": sdp(first_listener.port, "recvonly")})["result"] == "ok"
+        client = server.client()
+        assert wait_written(client, ["rd"], lambda value: len(value["monologues"]) == 3
+                            and "sdp" in value["monologues"][0]), client.value("rd")
+        active.stop(signal.SIGKILL)
+        restarted = standby_of(rtpengine_factory, active)
+        request = restarted.ng({"command": "subscribe request", "call-id": "rd", "from-tag": "A"})
+        assert request["result"] == "ok", request
+        assert restarted.ng({"command": "subscribe answer", "call-id": "rd", "to-tag": request["to-tag"],
+                             "sdp": sdp(listener.port, "recvonly")})["result"] == "ok"
+        offered_port = media_ports(request["sdp"])[0]
+        send_rtp(caller, media_ports(answer["sdp"])[0], 30, 3, 0xcc)
+        assert receive_rtp(listener, 3) == [(n, 0xcc, offered_port) for n in range(30, 33)]
+        assert [n for n, _, _ in receive_rtp(first_listener, 3)] == [30, 31, 32]
+        assert [n for n, _, _ in receive_rtp(callee, 3)] == [30, 31, 32]
+    finally:
+        for made in (caller, callee, listener, first_listener):
+            made.close()
         server.process.stop()
