@@ -349,8 +349,10 @@ def test_redis_restore_lets_a_new_subscriber_copy_a_dialogue(rtpengine_factory, 
         assert active.ng({"command": "subscribe answer", "call-id": "rd", "to-tag": request["to-tag"],
                           "sdp": sdp(first_listener.port, "recvonly")})["result"] == "ok"
         client = server.client()
+        # (a value written between the request and the answer has the subscriber unanswered)
         assert wait_written(client, ["rd"], lambda value: len(value["monologues"]) == 3
-                            and "sdp" in value["monologues"][0]), client.value("rd")
+                            and "sdp" in value["monologues"][0]
+                            and value["monologues"][2].get("subscription_answered")), client.value("rd")
         active.stop(signal.SIGKILL)
         restarted = standby_of(rtpengine_factory, active)
         request = restarted.ng({"command": "subscribe request", "call-id": "rd", "from-tag": "A"})
@@ -360,8 +362,10 @@ def test_redis_restore_lets_a_new_subscriber_copy_a_dialogue(rtpengine_factory, 
         offered_port = media_ports(request["sdp"])[0]
         send_rtp(caller, media_ports(answer["sdp"])[0], 30, 3, 0xcc)
         assert receive_rtp(listener, 3) == [(n, 0xcc, offered_port) for n in range(30, 33)]
-        assert [n for n, _, _ in receive_rtp(first_listener, 3)] == [30, 31, 32]
-        assert [n for n, _, _ in receive_rtp(callee, 3)] == [30, 31, 32]
+        first_got = receive_rtp(first_listener, 3)
+        assert [n for n, _, _ in first_got] == [30, 31, 32], first_got
+        callee_got = receive_rtp(callee, 3)
+        assert [n for n, _, _ in callee_got] == [30, 31, 32], callee_got
     finally:
         for made in (caller, callee, listener, first_listener):
             made.close()
