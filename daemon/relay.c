@@ -524,6 +524,35 @@ static struct stream *__attribute__((noinline)) bundle_route(struct stream *tran
 	return &group->members[index]->streams[STREAM_RTP];
 }
 
+/* publish/subscribe: one copy of a plaintext packet (a fork or a mirrored RTCP packet) sent at
+ * once with sendto() from out's socket, SRTP/SRTCP-protected with out's own keys in a stack
+ * copy when out speaks SRTP (RFC 3711 section 3.3); dropped while a DTLS handshake has not
+ * keyed it yet. No allocation: the copy lives on the stack. */
+static void relay_send_copy(struct media_worker *worker, struct stream *out, const union endpoint *destination,
+			    bool is_rtcp, const unsigned char *packet, size_t length)
+{
+	unsigned char buffer[RELAY_PACKET_SIZE];
+	const unsigned char *send = packet;
+	if (out->forward_flags & (FORWARD_SRTP | FORWARD_DTLS)) {
+		if (!(out->forward_flags & FORWARD_SRTP) || length > RELAY_PACKET_SIZE - SRTP_MAX_TRAILER_LENGTH) {
+			COUNTER_ADD(worker->counters.dtls.dropped_pending, 1);
+			return;
+		}
+		memcpy(buffer, packet, length);
+		int protected = srtp_protect(&stream_keys(out)->encrypt, buffer, length, is_rtcp);
+		if (protected < 0) {
+			count_refused(worker, out, &worker->counters.dropped_srtp);
+			return;
+		}
+		send = buffer;
+		length = (size_t) protected;
+	}
+	if (sendto(out->fd, send, length, MSG_DONTWAIT, &destination->address, endpoint_length(destination)) < 0) {
+		out->counters.errors++;
+		COUNTER_ADD(worker->counters.errors, 1);
+	}
+}
+
 /* publish/subscribe (pubsub.h): a copy of a packet received on a source media (plaintext,
  * length bytes) for each of its subscribers, sent at once with sendto() under the call's lock
  * (the batch's pool has one slot per received packet; copies are few per source). RTP leaves
@@ -534,7 +563,6 @@ static void __attribute__((noinline)) relay_forks(struct media_worker *worker, c
 	const struct pubsub_forks *forks = via->media->streams[STREAM_RTP].extras->forks;
 	if (!forks)
 		return;
-	unsigned char buffer[RELAY_PACKET_SIZE];
 	for (unsigned int n = 0; n < forks->count; n++) {
 		struct media *sink = forks->sinks[n];
 		struct stream *out = &sink->streams[STREAM_RTP];
@@ -552,26 +580,7 @@ static void __attribute__((noinline)) relay_forks(struct media_worker *worker, c
 				send_chain_output(worker, out->extras->transcode, out, out, destination);
 			continue;
 		}
-		const unsigned char *send = packet;
-		size_t send_length = length;
-		if (out->forward_flags & (FORWARD_SRTP | FORWARD_DTLS)) {
-			if (!(out->forward_flags & FORWARD_SRTP) || length > RELAY_PACKET_SIZE - SRTP_MAX_TRAILER_LENGTH) {
-				COUNTER_ADD(worker->counters.dtls.dropped_pending, 1);
-				continue;
-			}
-			memcpy(buffer, packet, length);
-			int protected = srtp_protect(&stream_keys(out)->encrypt, buffer, length, is_rtcp);
-			if (protected < 0) {
-				count_refused(worker, out, &worker->counters.dropped_srtp);
-				continue;
-			}
-			send = buffer;
-			send_length = (size_t) protected;
-		}
-		if (sendto(out->fd, send, send_length, MSG_DONTWAIT, &destination->address, endpoint_length(destination)) < 0) {
-			out->counters.errors++;
-			COUNTER_ADD(worker->counters.errors, 1);
-		}
+		relay_send_copy(worker, out, destination, is_rtcp, packet, length);
 	}
 }
 
@@ -589,26 +598,7 @@ static void __attribute__((noinline)) relay_rtcp_mirror(struct media_worker *wor
 		COUNTER_ADD(worker->counters.dropped_no_destination, 1);
 		return;
 	}
-	unsigned char buffer[RELAY_PACKET_SIZE];
-	const unsigned char *send = packet;
-	if (out->forward_flags & (FORWARD_SRTP | FORWARD_DTLS)) {
-		if (!(out->forward_flags & FORWARD_SRTP) || length > RELAY_PACKET_SIZE - SRTP_MAX_TRAILER_LENGTH) {
-			COUNTER_ADD(worker->counters.dtls.dropped_pending, 1);
-			return;
-		}
-		memcpy(buffer, packet, length);
-		int protected = srtp_protect(&stream_keys(out)->encrypt, buffer, length, true);
-		if (protected < 0) {
-			count_refused(worker, out, &worker->counters.dropped_srtp);
-			return;
-		}
-		send = buffer;
-		length = (size_t) protected;
-	}
-	if (sendto(out->fd, send, length, MSG_DONTWAIT, &destination->address, endpoint_length(destination)) < 0) {
-		out->counters.errors++;
-		COUNTER_ADD(worker->counters.errors, 1);
-	}
+	relay_send_copy(worker, out, destination, true, packet, length);
 }
 
 /* now_us: CLOCK_REALTIME_COARSE (counters, learning); arrival_us: CLOCK_MONOTONIC read once
