@@ -271,6 +271,7 @@ int redis_restore_call(struct daemon_context *daemon, const struct redis_call_re
 		monologue->publisher = stored->publisher;
 		monologue->subscriber = stored->subscriber;
 		monologue->subscription_answered = stored->subscription_answered;
+		monologue->rtcp_mirror = stored->rtcp_mirror;
 		if (stored->sdp)
 			pubsub_note_sdp(monologue, stored->sdp, strlen(stored->sdp));
 		for (unsigned int n = 0; n < stored->media_count; n++, index++) {

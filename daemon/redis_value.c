@@ -363,6 +363,8 @@ char *redis_value_encode(struct call *call, size_t *length)
 		if (monologue->subscriber) {
 			put_key_bool(out, ",\"subscriber\":", true);
 			put_key_bool(out, ",\"subscription_answered\":", monologue->subscription_answered);
+			if (monologue->rtcp_mirror)
+				put_key_bool(out, ",\"rtcp_mirror\":", true);
 		}
 		if (pubsub && monologue->sdp)
 			put_key_string(out, ",\"sdp\":", monologue->sdp);
@@ -776,6 +778,7 @@ static bool read_monologue(json_object *object, struct redis_monologue_record *m
 	if (!read_flag(object, "publisher", &monologue->publisher, reader)
 	    || !read_flag(object, "subscriber", &monologue->subscriber, reader)
 	    || !read_flag(object, "subscription_answered", &monologue->subscription_answered, reader)
+	    || !read_flag(object, "rtcp_mirror", &monologue->rtcp_mirror, reader)
 	    || !read_string(object, "sdp", &monologue->sdp, reader))
 		return false;
 	json_object *media = field(object, "media", json_type_array, true, reader);

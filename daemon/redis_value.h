@@ -101,6 +101,7 @@ struct redis_monologue_record {
 	/* publish/subscribe (optional fields of version 2, absent: false / NULL): the roles and
 	 * the lines of the side's SDP a subscription to it is written from (monologue->sdp) */
 	bool publisher, subscriber, subscription_answered;
+	bool rtcp_mirror;           /* the subscribe request's rtcp-mirror (absent: false) */
 	char *sdp;
 	unsigned int media_count;
 	struct redis_media_record media[CALL_MAX_MEDIA];

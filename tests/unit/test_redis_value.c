@@ -323,6 +323,7 @@ static void test_pubsub_round_trip(void)
 	struct monologue *subscriber = call_add_monologue(call, "sub");
 	publisher->publisher = true;
 	subscriber->subscriber = subscriber->subscription_answered = true;
+	subscriber->rtcp_mirror = true;
 	static const char kept[] = "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\nm=audio 4000 RTP/AVP 0\r\n";
 	caller->sdp = g_strdup(kept);
 	caller->sdp_length = sizeof(kept) - 1;
@@ -343,6 +344,7 @@ static void test_pubsub_round_trip(void)
 	g_assert_null(record->monologues[1].sdp);
 	g_assert_true(record->monologues[2].publisher && !record->monologues[2].subscriber);
 	g_assert_true(record->monologues[3].subscriber && record->monologues[3].subscription_answered);
+	g_assert_true(record->monologues[3].rtcp_mirror && !record->monologues[0].rtcp_mirror);
 	g_assert_cmpint(record->monologues[3].media[0].source_monologue, ==, 0);
 	g_assert_cmpint(record->monologues[3].media[0].source_media, ==, 0);
 	g_assert_cmpint(record->monologues[3].media[1].source_monologue, ==, 2);
