@@ -290,3 +290,63 @@ def srtcp_mirror_scenario(daemon):
 def test_srtcp_forked_and_mirrored(rtpengine_factory):
     ours, reference = run_both(rtpengine_factory, srtcp_mirror_scenario)
     assert ours and (reference is None or reference)
+
+
+@pytest.mark.upstream_differs("this relay's own Redis schema (docs/redis.md)")
+def test_redis_restore_keeps_sdes_and_rtcp_mirror_subscribers(rtpengine_factory, tmp_path):
+    """docs/redis.md: an SDES publisher, an SDES subscriber that asked rtcp-mirror and a plain
+    one; kill -9; a daemon restarted on the same Redis forks the publisher's SRTP again, protected
+    with the subscription's key (libsrtp2 decrypts it), to both, and mirrors the SDES
+    subscriber's SRTCP back to the publisher under the relay's key towards it."""
+    import signal
+    from test_redis import RedisServer, standby_of, wait_written
+    server = RedisServer(tmp_path)
+    publisher, secure, plain = MediaPeer(), MediaPeer(), MediaPeer()
+    try:
+        active = rtpengine_factory("--redis=%s" % server.url())
+        publisher_key, subscriber_key = new_key(), new_key()
+        published = active.ng({"command": "publish", "call-id": "rs", "from-tag": "pub",
+                               "sdp": sdes_sdp(publisher.port, publisher_key)})
+        _, relay_key = offered_key(published["sdp"])
+        request = active.ng({"command": "subscribe request", "call-id": "rs", "from-tag": "pub",
+                             "flags": ["rtcp-mirror"]})
+        tag, subscription_key = offered_key(request["sdp"])
+        assert text(active.ng({"command": "subscribe answer", "call-id": "rs", "to-tag": request["to-tag"],
+                               "sdp": sdes_sdp(secure.port, subscriber_key, "recvonly", tag)})["result"]) == "ok"
+        plain_request = active.ng({"command": "subscribe request", "call-id": "rs", "from-tag": "pub",
+                                   "transport-protocol": "RTP/AVP"})
+        assert text(active.ng({"command": "subscribe answer", "call-id": "rs", "to-tag": plain_request["to-tag"],
+                               "sdp": sdp(plain.port, "recvonly")})["result"]) == "ok"
+        publish_port, subscriber_port = media_ports(published["sdp"])[0], media_ports(request["sdp"])[0]
+        before = rtp_stream(0x6161, 2)
+        for packet in srtp("protect", publisher_key, before):
+            publisher.rtp.send(packet, ("127.0.0.1", publish_port))
+        got = [data for data, _ in secure.rtp.receive_all(2, 3.0)]
+        assert sorted(srtp("unprotect", subscription_key, got)) == sorted(before)
+        assert len(plain.rtp.receive_all(2, 3.0)) == 2
+        client = server.client()
+
+        def subscriptions_written(value):
+            sides = value["monologues"]
+            return len(sides) == 3 and all(side.get("subscription_answered") for side in sides[1:]) \
+                and sides[1].get("rtcp_mirror") and "sdes" in sides[1]["media"][0]
+        assert wait_written(client, ["rs"], subscriptions_written), client.value("rs")
+        active.stop(signal.SIGKILL)
+        restarted = standby_of(rtpengine_factory, active)
+        after = rtp_stream(0x6161, 4, first_sequence=2000)
+        for packet in srtp("protect", publisher_key, after):
+            publisher.rtp.send(packet, ("127.0.0.1", publish_port))
+        got = [data for data, _ in secure.rtp.receive_all(4, 3.0)]
+        assert len(got) == 4 and not set(got) & set(after)
+        assert sorted(srtp("unprotect", subscription_key, got)) == sorted(after)
+        assert sorted(data for data, _ in plain.rtp.receive_all(4, 3.0)) == sorted(after)
+        receiver_report = build_rtcp_compound(0x9191)
+        secure.rtcp.send(srtp("protect-rtcp", subscriber_key, [receiver_report])[0],
+                         ("127.0.0.1", subscriber_port + 1))
+        mirrored = [data for data, _ in publisher.rtcp.receive_all(1, 3.0)]
+        assert len(mirrored) == 1 and srtp("unprotect-rtcp", relay_key, mirrored) == [receiver_report]
+        restarted.ng({"command": "delete", "call-id": "rs"})
+    finally:
+        for peer in (publisher, secure, plain):
+            peer.close()
+        server.process.stop()
