@@ -55,6 +55,10 @@ struct media_transcode {
 	unsigned int added_count;
 	struct transcode_codec added[MEDIA_TRANSCODE_ADDED * 2];   /* codecs and their telephone-events */
 	struct codec_payload_set offer_payload_types;   /* the offer's own, before we added any */
+	/* publish/subscribe: the codec a subscriber picked and its events, kept for Redis
+	 * (media_transcode_subscription_save()) */
+	bool subscribed, subscribed_dtmf_set;
+	struct transcode_codec subscribed_peer, subscribed_dtmf;
 	/* answer-time outcome, for the rtpmaps the offerer's answer carries */
 	char answer_rtpmaps[2][64];
 	/* on each side's media: the chain its RTP stream's packets go through */
@@ -765,6 +769,31 @@ int media_transcode_answer(const struct codec_list *answered, unsigned int answe
 	return 1;
 }
 
+/* The subscriber's chain from the source's codec (state->leg) to peer, staged on its media and
+ * kept for media_transcode_subscription_save(): 1, or -ENOTSUP. */
+static int stage_subscription_chain(struct media *subscriber_media, struct media_transcode *state,
+				    const struct transcode_codec *peer, const struct transcode_codec *peer_dtmf)
+{
+	const char *reason = NULL;
+	struct codec_chain *chain = chain_between(&state->leg, state->leg_dtmf_set ? &state->leg_dtmf : NULL, peer,
+						  peer_dtmf, -1, state->ptime_to_answerer,
+						  setting_bit_rate(state, peer), NULL, NULL, &reason);
+	if (!chain) {
+		log_call(LOG_ERR, subscriber_media->monologue->call->call_id, "transcoding subscriber media %u not set up: %s",
+			 subscriber_media->index, reason ? reason : "unknown");
+		return -ENOTSUP;
+	}
+	stage(subscriber_media, chain);
+	state->subscribed_peer = *peer;
+	state->subscribed_dtmf_set = peer_dtmf != NULL;
+	if (peer_dtmf)
+		state->subscribed_dtmf = *peer_dtmf;
+	state->subscribed = true;
+	log_call(LOG_INFO, subscriber_media->monologue->call->call_id, "subscriber media %u transcoded: %s/%u -> %s/%u",
+		 subscriber_media->index, state->leg.name, state->leg.clock, peer->name, peer->clock);
+	return 1;
+}
+
 int media_transcode_subscription(const struct codec_list *answered, struct media *subscriber_media)
 {
 	struct media_transcode *state = subscriber_media->transcode;
@@ -777,8 +806,10 @@ int media_transcode_subscription(const struct codec_list *answered, struct media
 		if (state->added[a].payload_type == chosen->payload_type && strcasecmp(state->added[a].name, "telephone-event"))
 			peer = &state->added[a];
 	if (!peer) {
-		if (state)
+		if (state) {
 			stage(subscriber_media, NULL);   /* (a chain of an earlier answer goes) */
+			state->subscribed = false;
+		}
 		return 0;
 	}
 	/* events: mapped when both have telephone-event, else the chain turns them into tones */
@@ -791,19 +822,63 @@ int media_transcode_subscription(const struct codec_list *answered, struct media
 			peer_dtmf_set = true;
 		}
 	}
-	const char *reason = NULL;
-	struct codec_chain *chain = chain_between(&state->leg, state->leg_dtmf_set ? &state->leg_dtmf : NULL, peer,
-						  peer_dtmf_set ? &peer_dtmf : NULL, -1, state->ptime_to_answerer,
-						  setting_bit_rate(state, peer), NULL, NULL, &reason);
-	if (!chain) {
-		log_call(LOG_ERR, subscriber_media->monologue->call->call_id, "transcoding subscriber media %u not set up: %s",
-			 subscriber_media->index, reason ? reason : "unknown");
-		return -ENOTSUP;
+	return stage_subscription_chain(subscriber_media, state, peer, peer_dtmf_set ? &peer_dtmf : NULL);
+}
+
+static void save_codec(const struct transcode_codec *codec, bool set, char *rtpmap, char *fmtp)
+{
+	g_strlcpy(rtpmap, set ? codec->rtpmap : "", MEDIA_TRANSCODE_SAVED_RTPMAP);
+	g_strlcpy(fmtp, set ? codec->fmtp : "", MEDIA_TRANSCODE_SAVED_FMTP);
+}
+
+bool media_transcode_subscription_save(const struct media *subscriber_media, struct media_transcode_saved *out)
+{
+	const struct media_transcode *state = subscriber_media->transcode;
+	if (!state || !state->subscribed)
+		return false;
+	save_codec(&state->leg, true, out->leg, out->leg_fmtp);
+	save_codec(&state->leg_dtmf, state->leg_dtmf_set, out->leg_events, out->leg_events_fmtp);
+	save_codec(&state->subscribed_peer, true, out->peer, out->peer_fmtp);
+	save_codec(&state->subscribed_dtmf, state->subscribed_dtmf_set, out->peer_events, out->peer_events_fmtp);
+	out->bit_rate = (unsigned int) setting_bit_rate(state, &state->subscribed_peer);
+	return true;
+}
+
+/* "PT NAME/CLOCK[/CHANNELS]" (an a=rtpmap value, RFC 8866 section 6.6) and its fmtp */
+static bool load_codec(const char *rtpmap, const char *fmtp, struct transcode_codec *out)
+{
+	struct codec codec = { .channels = 1, .format_parameters = *fmtp ? fmtp : NULL };
+	int fields = sscanf(rtpmap, "%u %31[^/]/%u/%u", &codec.payload_type, codec.name, &codec.clock_rate,
+			    &codec.channels);
+	if (fields < 3 || codec.payload_type > 127 || !codec.clock_rate || !codec.channels)
+		return false;
+	codec_copy(out, &codec);
+	return true;
+}
+
+int media_transcode_subscription_restore(struct media *subscriber_media, const struct media_transcode_saved *saved)
+{
+	struct transcode_codec leg, peer, peer_dtmf;
+	if (!load_codec(saved->leg, saved->leg_fmtp, &leg) || !load_codec(saved->peer, saved->peer_fmtp, &peer))
+		return -EINVAL;
+	bool leg_dtmf_set = *saved->leg_events, peer_dtmf_set = *saved->peer_events;
+	struct media_transcode *state = state_of(subscriber_media);
+	if ((leg_dtmf_set && !load_codec(saved->leg_events, saved->leg_events_fmtp, &state->leg_dtmf))
+	    || (peer_dtmf_set && !load_codec(saved->peer_events, saved->peer_events_fmtp, &peer_dtmf)))
+		return -EINVAL;
+	state->leg = leg;
+	state->leg_dtmf_set = leg_dtmf_set;
+	state->settings_count = 0;
+	if (saved->bit_rate) {
+		struct codec_setting *setting = &state->settings[state->settings_count++];
+		*setting = (struct codec_setting) { .bit_rate = (int) saved->bit_rate };
+		g_strlcpy(setting->name, peer.name, sizeof(setting->name));
 	}
-	stage(subscriber_media, chain);
-	log_call(LOG_INFO, subscriber_media->monologue->call->call_id, "subscriber media %u transcoded: %s/%u -> %s/%u",
-		 subscriber_media->index, state->leg.name, state->leg.clock, peer->name, peer->clock);
-	return 1;
+	int staged = stage_subscription_chain(subscriber_media, state, &peer, peer_dtmf_set ? &peer_dtmf : NULL);
+	if (staged < 0)
+		return staged;
+	media_transcode_publish(subscriber_media);   /* not reachable by the worker yet */
+	return 0;
 }
 
 void media_transcode_publish(struct media *media)

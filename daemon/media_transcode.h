@@ -81,6 +81,24 @@ int media_transcode_answer(const struct codec_list *answered, unsigned int answe
  * it: 1. Otherwise (answered NULL too) no chain: 0. -ENOTSUP if the chain cannot be made. */
 int media_transcode_subscription(const struct codec_list *answered, struct media *subscriber_media);
 
+/* Redis (docs/redis.md): an allow-transcoding subscriber's chain as text, the a=rtpmap values
+ * ("PT NAME/CLOCK[/CHANNELS]") and a=fmtp values of the source's codec, the subscriber's pick
+ * and their telephone-events ("" when none), and the encoder's bit rate (0 = default). */
+#define MEDIA_TRANSCODE_SAVED_RTPMAP 64
+#define MEDIA_TRANSCODE_SAVED_FMTP 128
+struct media_transcode_saved {
+	char leg[MEDIA_TRANSCODE_SAVED_RTPMAP], leg_fmtp[MEDIA_TRANSCODE_SAVED_FMTP];
+	char leg_events[MEDIA_TRANSCODE_SAVED_RTPMAP], leg_events_fmtp[MEDIA_TRANSCODE_SAVED_FMTP];
+	char peer[MEDIA_TRANSCODE_SAVED_RTPMAP], peer_fmtp[MEDIA_TRANSCODE_SAVED_FMTP];
+	char peer_events[MEDIA_TRANSCODE_SAVED_RTPMAP], peer_events_fmtp[MEDIA_TRANSCODE_SAVED_FMTP];
+	unsigned int bit_rate;
+};
+/* false when the media has no subscription chain */
+bool media_transcode_subscription_save(const struct media *subscriber_media, struct media_transcode_saved *out);
+/* On a restored subscriber media not yet reachable by the worker: the chain built again and
+ * in place. 0, -EINVAL for a malformed record, -ENOTSUP when this build cannot make it. */
+int media_transcode_subscription_restore(struct media *subscriber_media, const struct media_transcode_saved *saved);
+
 /* Under the call's lock: the staged chain becomes the stream's. */
 void media_transcode_publish(struct media *media);
 /* After the lock: frees what publishing replaced. */

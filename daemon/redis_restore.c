@@ -19,6 +19,7 @@
 #include "log.h"
 #include "media_crypto.h"
 #include "port_pool.h"
+#include "media_transcode.h"
 #include "pubsub.h"
 #include "recording.h"
 #include "redis_value.h"
@@ -289,6 +290,12 @@ int redis_restore_call(struct daemon_context *daemon, const struct redis_call_re
 			if (stored->media[n].source_monologue >= 0)
 				PUBSUB_SOURCE(call->monologues[m]->media[n]) =
 					call->monologues[stored->media[n].source_monologue]->media[stored->media[n].source_media];
+		/* allow-transcoding: a subscriber's chain, in place before the worker sees it; one
+		 * that cannot be made leaves the copies in the source's codec (logged) */
+		for (unsigned int n = 0; n < stored->media_count; n++)
+			if (stored->media[n].source_monologue >= 0 && stored->media[n].transcode_set
+			    && media_transcode_subscription_restore(call->monologues[m]->media[n], &stored->media[n].transcode) < 0)
+				log_call(LOG_WARNING, call->call_id, "subscriber media %u: transcoding chain not restored", n + 1);
 	}
 	struct bundle_group *groups[CALL_MAX_MONOLOGUES][CALL_MAX_MEDIA];
 	for (unsigned int m = 0; m < record->monologue_count; m++)

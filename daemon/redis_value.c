@@ -279,6 +279,19 @@ static void put_media(GString *out, const struct call *call, const struct media 
 		put_key_int(out, ",\"source\":[", monologue_index(call, source->monologue));
 		put_key_int(out, ",", (int64_t) source->index - 1);
 		g_string_append_c(out, ']');
+		struct media_transcode_saved chain;
+		if (media_transcode_subscription_save(media, &chain)) {
+			put_key_string(out, ",\"transcode\":{\"from\":", chain.leg);
+			put_key_string(out, ",\"from_fmtp\":", chain.leg_fmtp);
+			put_key_string(out, ",\"from_events\":", chain.leg_events);
+			put_key_string(out, ",\"from_events_fmtp\":", chain.leg_events_fmtp);
+			put_key_string(out, ",\"to\":", chain.peer);
+			put_key_string(out, ",\"to_fmtp\":", chain.peer_fmtp);
+			put_key_string(out, ",\"to_events\":", chain.peer_events);
+			put_key_string(out, ",\"to_events_fmtp\":", chain.peer_events_fmtp);
+			put_key_int(out, ",\"bit_rate\":", chain.bit_rate);
+			g_string_append_c(out, '}');
+		}
 	}
 	g_string_append_c(out, '}');
 }
@@ -695,6 +708,29 @@ static bool read_source(json_object *object, struct redis_media_record *media, s
 	return true;
 }
 
+/* publish/subscribe, allow-transcoding (optional): a subscriber media's chain
+ * (media_transcode_saved); its codecs are parsed when it is restored */
+static bool read_subscription_chain(json_object *object, struct redis_media_record *media, struct reader *reader)
+{
+	media->transcode_set = false;
+	json_object *chain = field(object, "transcode", json_type_object, false, reader);
+	if (!chain)
+		return !reader->reason;
+	struct media_transcode_saved *saved = &media->transcode;
+	if (!read_text(chain, "from", saved->leg, sizeof(saved->leg), true, reader)
+	    || !read_text(chain, "from_fmtp", saved->leg_fmtp, sizeof(saved->leg_fmtp), false, reader)
+	    || !read_text(chain, "from_events", saved->leg_events, sizeof(saved->leg_events), false, reader)
+	    || !read_text(chain, "from_events_fmtp", saved->leg_events_fmtp, sizeof(saved->leg_events_fmtp), false, reader)
+	    || !read_text(chain, "to", saved->peer, sizeof(saved->peer), true, reader)
+	    || !read_text(chain, "to_fmtp", saved->peer_fmtp, sizeof(saved->peer_fmtp), false, reader)
+	    || !read_text(chain, "to_events", saved->peer_events, sizeof(saved->peer_events), false, reader)
+	    || !read_text(chain, "to_events_fmtp", saved->peer_events_fmtp, sizeof(saved->peer_events_fmtp), false, reader)
+	    || !read_uint(chain, "bit_rate", 10000000, &saved->bit_rate, reader))
+		return false;
+	media->transcode_set = true;
+	return true;
+}
+
 /* An optional boolean: absent is false. */
 static bool read_flag(json_object *object, const char *key, bool *out, struct reader *reader)
 {
@@ -758,7 +794,7 @@ static bool read_media(json_object *object, struct redis_media_record *media, st
 		media->streams[kind].state = (uint8_t) number;
 	}
 	return read_sdes(object, media, reader) && read_dtls(object, media, reader) && read_bundle(object, media, reader)
-		&& read_source(object, media, reader);
+		&& read_source(object, media, reader) && read_subscription_chain(object, media, reader);
 }
 
 static bool read_monologue(json_object *object, struct redis_monologue_record *monologue, struct reader *reader)

@@ -20,6 +20,7 @@
 #include <stdint.h>
 #include "bundle_demux.h"
 #include "call.h"
+#include "media_transcode.h"
 #include "sdes.h"
 #include "srtp.h"
 
@@ -91,6 +92,9 @@ struct redis_media_record {
 	/* publish/subscribe (pubsub.h; optional field of version 2, absent: none): on a
 	 * subscriber's media, the source media it copies ([monologue, media]; -1 = none) */
 	int source_monologue, source_media;
+	/* allow-transcoding: the subscriber media's chain (optional, absent: none) */
+	bool transcode_set;
+	struct media_transcode_saved transcode;
 };
 
 struct redis_monologue_record {
@@ -107,7 +111,7 @@ struct redis_monologue_record {
 	struct redis_media_record media[CALL_MAX_MEDIA];
 };
 
-/* About 70 KB: allocate one and reuse it (redis_call_record_clear() between values). */
+/* About 450 KB (100 KB of it subscription chains): allocate one and reuse it (redis_call_record_clear() between values). */
 struct redis_call_record {
 	unsigned int version;       /* as read */
 	char *call_id;

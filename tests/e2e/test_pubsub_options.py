@@ -206,3 +206,48 @@ def test_other_codec_options_are_refused_by_name(rtpengine, media_peer):
     reply = rtpengine.ng({"command": "subscribe request", "call-id": "co", "from-tag": "pub",
                           "codec": {"transcode": ["PCMA"]}})
     assert text(reply["result"]) == "ok" and "a=rtpmap:8 PCMA/8000" in text(reply["sdp"])
+
+
+@pytest.mark.upstream_differs("this relay's own Redis schema (docs/redis.md)")
+def test_redis_restore_keeps_transcoding_subscriber(rtpengine_factory, tmp_path):
+    """docs/redis.md: a subscriber that answered PCMA to a PCMU publisher with
+    allow-transcoding; kill -9; the daemon restarted on the same Redis builds its chain again:
+    the copies arrive as PCMA and decode to what the publisher sent."""
+    import audioop
+    import signal
+    from test_redis import RedisServer, standby_of, wait_written
+    from test_transcode import correlation
+    samples = tone(8)
+    payloads = [audioop.lin2ulaw(struct.pack("<160h", *samples[n * 160:(n + 1) * 160]), 2) for n in range(8)]
+    server = RedisServer(tmp_path)
+    publisher, listener = MediaPeer(), MediaPeer()
+    try:
+        active = rtpengine_factory("--redis=%s" % server.url())
+        published = active.ng({"command": "publish", "call-id": "rt", "from-tag": "pub", "sdp": sdp(publisher.port)})
+        request = active.ng({"command": "subscribe request", "call-id": "rt", "from-tag": "pub",
+                             "codec": {"transcode": ["PCMA"]}})
+        assert text(active.ng({"command": "subscribe answer", "call-id": "rt", "to-tag": request["to-tag"],
+                               "flags": ["allow-transcoding"],
+                               "sdp": sdp(listener.port, "recvonly", formats="8")})["result"]) == "ok"
+        port = media_ports(published["sdp"])[0]
+
+        def copies(first):
+            for n, payload in enumerate(payloads):
+                publisher.rtp.send(build_rtp(first + n, 160 * (first + n), 0x3131, payload=payload),
+                                   ("127.0.0.1", port))
+            return sorted((parse_rtp(data) for data, _ in listener.rtp.receive_all(len(payloads), 3.0)),
+                          key=lambda packet: packet.sequence)
+        assert {packet.payload_type for packet in copies(0)} == {8}
+        client = server.client()
+        assert wait_written(client, ["rt"], lambda value: len(value["monologues"]) == 2
+                            and "transcode" in value["monologues"][1]["media"][0]), client.value("rt")
+        active.stop(signal.SIGKILL)
+        standby_of(rtpengine_factory, active)
+        got = copies(100)
+        assert [packet.payload_type for packet in got] == [8] * len(payloads)
+        pcm = b"".join(audioop.alaw2lin(packet.payload, 2) for packet in got)
+        assert correlation(samples[:800], list(struct.unpack("<%dh" % (len(pcm) // 2), pcm)), 160) > 0.99
+    finally:
+        publisher.close()
+        listener.close()
+        server.process.stop()

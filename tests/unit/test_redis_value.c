@@ -351,6 +351,28 @@ static void test_pubsub_round_trip(void)
 	g_assert_cmpint(record->monologues[3].media[1].source_media, ==, 0);
 	g_assert_cmpint(record->monologues[2].media[0].source_monologue, ==, -1);
 	g_assert_cmpint(record->monologues[0].media[0].source_monologue, ==, -1);
+	g_assert_false(record->monologues[3].media[1].transcode_set);
+	/* allow-transcoding: a subscriber media's chain as text; "to" is required */
+	GString *chained = g_string_new(text);
+	char *at = strstr(chained->str, "\"source\":[2,0]");
+	g_assert_nonnull(at);
+	g_string_insert(chained, at - chained->str + (gssize) strlen("\"source\":[2,0]"),
+			",\"transcode\":{\"from\":\"0 PCMU/8000\",\"from_events\":\"101 telephone-event/8000\","
+			"\"from_events_fmtp\":\"0-15\",\"to\":\"96 opus/48000/2\",\"to_fmtp\":\"useinbandfec=1\","
+			"\"to_events\":\"\",\"bit_rate\":32000}");
+	g_assert_cmpint(redis_value_decode(chained->str, chained->len, record, &reason), ==, 0);
+	const struct media_transcode_saved *saved = &record->monologues[3].media[1].transcode;
+	g_assert_true(record->monologues[3].media[1].transcode_set);
+	g_assert_cmpstr(saved->leg, ==, "0 PCMU/8000");
+	g_assert_cmpstr(saved->leg_events_fmtp, ==, "0-15");
+	g_assert_cmpstr(saved->peer, ==, "96 opus/48000/2");
+	g_assert_cmpstr(saved->peer_fmtp, ==, "useinbandfec=1");
+	g_assert_cmpstr(saved->peer_events, ==, "");
+	g_assert_cmpuint(saved->bit_rate, ==, 32000);
+	at = strstr(chained->str, "\"to\":");
+	at[1] = 'x';   /* no "to": refused */
+	g_assert_cmpint(redis_value_decode(chained->str, chained->len, record, &reason), ==, -EINVAL);
+	g_string_free(chained, TRUE);
 	/* a source that names a subscriber */
 	g_autofree char *bad = g_strdup(text);
 	char *source = strstr(bad, "\"source\":[2,0]");
