@@ -130,6 +130,10 @@ struct codec_chain {
 	uint32_t out_ts;                /* output timestamp of fifo[0] */
 	uint16_t out_seq;
 	bool out_marker;
+	/* codec_chain_number_as_copy(): the output's own SSRC (0 = the input's), and out_seq
+	 * taken from each input packet */
+	uint32_t copy_ssrc;
+	bool copy_sequence;
 
 	/* jitter buffer */
 	bool have_expected_seq;
@@ -389,6 +393,14 @@ static int swr_setup(struct codec_chain *chain, enum AVSampleFormat format, int 
 	return 0;
 }
 
+void codec_chain_number_as_copy(struct codec_chain *chain)
+{
+	do
+		chain->copy_ssrc = g_random_int();
+	while (!chain->copy_ssrc);
+	chain->copy_sequence = true;
+}
+
 void codec_chain_free(struct codec_chain *chain)
 {
 	if (!chain)
@@ -537,8 +549,14 @@ static uint8_t *output_reserve(struct codec_chain *chain)
 
 static void output_commit(struct codec_chain *chain, size_t length)
 {
-	const uint8_t *data = chain->outq[(chain->outq_head + chain->outq_count) % OUTPUT_SLOTS].data;
+	uint8_t *data = chain->outq[(chain->outq_head + chain->outq_count) % OUTPUT_SLOTS].data;
 	chain->outq[(chain->outq_head + chain->outq_count) % OUTPUT_SLOTS].length = (uint16_t)length;
+	if (chain->copy_ssrc) {
+		data[8] = (uint8_t)(chain->copy_ssrc >> 24);
+		data[9] = (uint8_t)(chain->copy_ssrc >> 16);
+		data[10] = (uint8_t)(chain->copy_ssrc >> 8);
+		data[11] = (uint8_t)chain->copy_ssrc;
+	}
 	chain->outq_count++;
 	chain->stats.packets_out++;
 	/* for the SR the relay sends on this leg (transcode_rtcp.h) */
@@ -1046,6 +1064,8 @@ static void process_packet(struct codec_chain *chain, const uint8_t *packet, siz
 	struct rtp_header_info rtp;
 	if (rtp_header_parse(packet, length, &rtp) < 0)
 		return;
+	if (chain->copy_sequence)
+		chain->out_seq = rtp.sequence;
 	if (chain->in_dtmf_pt >= 0 && rtp.payload_type == chain->in_dtmf_pt) {
 		relay_dtmf(chain, packet, &rtp);
 		return;

@@ -122,6 +122,11 @@ void codec_chain_print_codecs(FILE *out);
 struct codec_chain *codec_chain_new(const struct codec_chain_config *config, const char **reason);
 void codec_chain_free(struct codec_chain *chain);
 
+/* publish/subscribe, allow-transcoding: number the output as 10.5 numbers a transcoded copy,
+ * an SSRC of its own (random, RFC 3550 section 8.1) and each packet the sequence number of the
+ * input packet it was made from (the packets made from one input number on from it). */
+void codec_chain_number_as_copy(struct codec_chain *chain);
+
 /* Whether packets of this payload type bypass the chain (config.passthrough). */
 bool codec_chain_passes(const struct codec_chain *chain, unsigned int payload_type);
 

@@ -783,6 +783,7 @@ static int stage_subscription_chain(struct media *subscriber_media, struct media
 			 subscriber_media->index, reason ? reason : "unknown");
 		return -ENOTSUP;
 	}
+	codec_chain_number_as_copy(chain);   /* as 10.5 numbers a transcoded copy */
 	stage(subscriber_media, chain);
 	state->subscribed_peer = *peer;
 	state->subscribed_dtmf_set = peer_dtmf != NULL;

@@ -159,6 +159,11 @@ def transcode_scenario(daemon):
                     got = [parse_rtp(data) for data, _ in listener.rtp.receive_all(len(payloads), 3.0)]
                     result["payload types"] = sorted({packet.payload_type for packet in got})
                     result["count"] = len(got)
+                    # numbering: 10.5 gives a transcoded copy an SSRC of its own and the
+                    # source's sequence numbers; an unchanged copy keeps both
+                    sent = {100 * index + n for n in range(len(payloads))}
+                    result["source ssrc"] = sorted({packet.ssrc == 0x3030 for packet in got})
+                    result["source sequence numbers"] = bool(got) and all(packet.sequence in sent for packet in got)
                     if result["payload types"] == [8]:
                         got.sort(key=lambda packet: packet.sequence)
                         pcm = b"".join(audioop.alaw2lin(packet.payload, 2) for packet in got)
@@ -180,6 +185,8 @@ def test_allow_transcoding(rtpengine_factory):
     assert [case["result"] for case in ours] == ["error", "ok", "ok", "error", "ok"]
     assert "m=audio PORT RTP/AVP 0 8\r\n" in ours[0]["offer"] and "a=rtpmap:8 PCMA/8000" in ours[0]["offer"]
     assert ours[1]["payload types"] == [8] and ours[1]["count"] == 8
+    assert ours[1]["source ssrc"] == [False] and ours[1]["source sequence numbers"]
+    assert ours[2]["source ssrc"] == [True] and ours[4]["source ssrc"] == [True]
     assert ours[2]["payload types"] == [0] and ours[2]["unchanged"]
     assert ours[4]["payload types"] == [0] and ours[4]["unchanged"]
     # the transcoded copy decodes to what the publisher sent (G.711 both ways: nearly exact)
