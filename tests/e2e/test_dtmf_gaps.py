@@ -159,6 +159,48 @@ def test_inject_dtmf_relays_the_senders_other_codec(rtpengine_factory, peers):
     call.delete()
 
 
+# ---------------------------------------------------------------- play DTMF's duration and pause
+
+UPDATES_100MS = [160, 320, 480, 640, 800, 960, 960, 960]
+
+
+@pytest.mark.parametrize("requests, expected", [
+    # 10.5's default duration is 250 ms: updates every 20 ms until it is reached, the end a frame later
+    ([{"code": "5"}], [(0, 5, [160 * n for n in range(1, 14)] + [2240] * 3)]),
+    # shorter than 100 ms plays as 100 ms
+    ([{"code": "3", "duration": 40, "volume": 3}], [(0, 3, UPDATES_100MS)]),
+    # a request while one plays waits: it starts at the first one's start + duration + the
+    # pause (100 ms unless given)
+    ([{"code": "1", "duration": 100}, {"code": "2", "duration": 100}],
+     [(0, 1, UPDATES_100MS), (1600, 2, UPDATES_100MS)]),
+    ([{"code": "1", "duration": 100}, {"code": "2", "duration": 100, "pause": 200}, {"code": "#", "duration": 100}],
+     [(0, 1, UPDATES_100MS), (2400, 2, UPDATES_100MS), (4000, 11, UPDATES_100MS)]),
+], ids=["default-duration", "short", "queued", "queued-pause"])
+def test_play_dtmf_duration_and_queue(rtpengine_factory, peers, requests, expected):
+    daemon = rtpengine_factory()
+    caller, callee = peers
+    call = Call(daemon)
+    flags = {"flags": ["inject-DTMF"]}
+    assert_ok(call.offer(sdp(CALLER, caller.port, (0, 101)), flags))
+    answer = assert_ok(call.answer(sdp(CALLEE, callee.port, (0, 101)), flags))
+    caller_sends_to = Sdp(answer["sdp"]).media_address()
+    audio = ulaw([int(1000 * math.sin(2 * math.pi * 440 * n / 8000)) for n in range(160 * 70)])
+    send_audio(caller, caller_sends_to, audio[:160 * 10])
+    for request in requests:
+        assert_ok(call.command("play DTMF", **dict(request, **{"from-tag": call.from_tag})))
+    send_audio(caller, caller_sends_to, audio[160 * 10:], first=10)
+    got = sorted((parse_rtp(d) for d, _ in callee.rtp.receive_all(90, 3.0)), key=lambda p: p.sequence)
+    events = events_of(got, 101)
+    starts = sorted({p.timestamp for p in events})
+    found = [((ts - starts[0]) & 0xffffffff, [p.payload[0] for p in events if p.timestamp == ts][0],
+              durations([p for p in events if p.timestamp == ts])) for ts in starts]
+    print("events", found, "volumes", {p.payload[1] & 0x3f for p in events})
+    assert found == expected
+    if "volume" in requests[0]:
+        assert {p.payload[1] & 0x3f for p in events} == {requests[0]["volume"]}
+    call.delete()
+
+
 # ---------------------------------------------------------------- inject-DTMF on Opus
 
 @pytest.mark.parametrize("event_pt", [101, 102], ids=["telephone-event-8000", "telephone-event-48000"])
