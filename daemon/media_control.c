@@ -17,6 +17,7 @@
 #include "log.h"
 #include "media_dtmf_detect.h"
 #include "media_player.h"
+#include "ng_keys.h"
 #include "ng_commands.h"
 #include "relay.h"
 #include "rtp_header.h"
@@ -92,8 +93,35 @@ static int media_control_command(struct ng_request *request, unsigned int flag, 
 
 /* ---- public functions -------------------------------------------------------------------- */
 
+/* block DTMF's DTMF-security mode (a string value, any spelling of the key), "" when absent. */
+static void dtmf_security_mode(const struct ng_request *request, char *mode, size_t size)
+{
+	mode[0] = '\0';
+	const struct bencode_item *input = request->input;
+	for (const struct bencode_item *key = input && input->type == BENCODE_DICTIONARY ? input->first_child : NULL;
+	     key && key->next_sibling; key = key->next_sibling->next_sibling) {
+		char name[32];
+		ng_keys_normalise(key->string, key->string_length, name, sizeof(name));
+		const struct bencode_item *value = key->next_sibling;
+		if (!strcmp(name, "dtmf-security") && value->type == BENCODE_STRING)
+			ng_keys_normalise(value->string, value->string_length, mode, size);
+	}
+}
+
 int ng_command_block_dtmf(struct ng_request *request)
 {
+	/* DTMF-security, as 10.5 does on a call it does not transcode (measured): drop (the
+	 * default) and off drop the events; zero and DTMF let them pass unchanged; silence, tone
+	 * and random put audio frames in their place, which this relay cannot do without a chain */
+	char mode[32];
+	dtmf_security_mode(request, mode, sizeof(mode));
+	if (!strcmp(mode, "zero") || !strcmp(mode, "dtmf"))
+		return media_control_command(request, MEDIA_CONTROL_BLOCK_DTMF, false, "DTMF blocking (DTMF-security: pass)");
+	if (mode[0] && strcmp(mode, "drop") && strcmp(mode, "off")) {
+		request->error_reason = "DTMF-security modes that replace DTMF by audio (silence, tone, random) are "
+			"not supported by this relay";
+		return -ENOTSUP;
+	}
 	return media_control_command(request, MEDIA_CONTROL_BLOCK_DTMF, true, "DTMF blocking");
 }
 

@@ -72,6 +72,33 @@ def test_block_dtmf_without_tag_blocks_both_sides(call_setup):
     assert _send(setup, caller, callee, events) == events
 
 
+@pytest.mark.parametrize("mode, passed", [("drop", False), ("off", False), ("zero", True), ("DTMF", True)])
+def test_block_dtmf_security_modes_of_a_call_not_transcoded(call_setup, mode, passed):
+    """As 10.5 on a call it does not transcode (measured): drop and off drop the events, zero
+    and DTMF let them pass. (With these two 10.5 puts the party's media through its transcoder:
+    the events leave with timestamps of its own and G.711 is decoded and encoded again, a few
+    codes off; we relay both untouched. The events' payloads and the audio's count compare.)"""
+    setup, caller, callee = call_setup
+    assert_ok(setup.call.command("block DTMF", **{"from-tag": setup.call.from_tag, "DTMF-security": mode}))
+    audio = rtp_stream(0x11, 3, first_sequence=2000, payload_type=0)
+    events = [_dtmf_event(3000 + n, 9000, 0x11, end=(n == 2)) for n in range(3)]
+    received = [parse_rtp(p) for p in _send(setup, caller, callee, events + audio, timeout=0.5)]
+    assert [p.payload for p in received if p.payload_type == DTMF_PT] == \
+        ([parse_rtp(p).payload for p in events] if passed else [])
+    assert [p.payload_type for p in received if p.payload_type != DTMF_PT] == [0, 0, 0]
+
+
+@pytest.mark.upstream_differs("10.5 puts audio frames (silence, a tone, random tones) in place of the events "
+                              "even on a call it does not transcode; we refuse these modes")
+@pytest.mark.parametrize("mode", ["silence", "tone", "random"])
+def test_block_dtmf_security_modes_replacing_events_by_audio_are_refused(call_setup, mode):
+    setup, caller, callee = call_setup
+    reply = assert_error(setup.call.command("block DTMF", **{"from-tag": setup.call.from_tag, "DTMF-security": mode}))
+    assert "DTMF-security" in reply["error-reason"]
+    events = [_dtmf_event(3000 + n, 9000, 0x11) for n in range(2)]
+    assert _send(setup, caller, callee, events) == events   # nothing changed
+
+
 def test_block_media_drops_the_partys_media(call_setup):
     setup, caller, callee = call_setup
     assert_ok(setup.call.command("block media", **{"from-tag": setup.call.from_tag}))
