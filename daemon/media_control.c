@@ -52,6 +52,29 @@ static void set_flag(struct media *media, unsigned int flag, bool on)
 		media->media_control &= (uint8_t) ~flag;
 }
 
+/* As 10.5: without a from-tag, `address` names the party whose media come from that address
+ * (or whose SDP gave it); NULL when no party has it. */
+static struct monologue *party_at_address(struct call *call, const char *text)
+{
+	union endpoint wanted;
+	char wanted_text[ENDPOINT_TEXT_SIZE], text_of[ENDPOINT_TEXT_SIZE];
+	if (endpoint_parse_address(&wanted, text, strlen(text)) < 0)
+		return NULL;
+	endpoint_address_text(&wanted, wanted_text, sizeof(wanted_text));
+	for (unsigned int m = 0; m < call->monologue_count; m++) {
+		struct monologue *side = call->monologues[m];
+		for (unsigned int i = 0; i < side->media_count; i++) {
+			const struct stream *stream = &side->media[i]->streams[STREAM_RTP];
+			if ((endpoint_is_set(&stream->learned)
+			     && !strcmp(endpoint_address_text(&stream->learned, text_of, sizeof(text_of)), wanted_text))
+			    || (endpoint_is_set(&stream->advertised)
+				&& !strcmp(endpoint_address_text(&stream->advertised, text_of, sizeof(text_of)), wanted_text)))
+				return side;
+		}
+	}
+	return NULL;
+}
+
 /* One command: the flag on or off for the from-tag's media, or for every media of the call. */
 static int media_control_command(struct ng_request *request, unsigned int flag, bool on, const char *what)
 {
@@ -66,10 +89,19 @@ static int media_control_command(struct ng_request *request, unsigned int flag, 
 		return -ENOENT;
 	}
 	struct monologue *side = NULL;
+	const char *address = bencode_dictionary_get_string(request->buffer, request->input, "address", NULL);
 	if (flags->from_tag) {
 		side = call_find_monologue(call, flags->from_tag);
 		if (!side) {
 			request->error_reason = "Unknown from-tag";
+			return -ENOENT;
+		}
+	} else if (address) {
+		pthread_mutex_lock(&call->lock);   /* the workers write the learned addresses */
+		side = party_at_address(call, address);
+		pthread_mutex_unlock(&call->lock);
+		if (!side) {
+			request->error_reason = "No participant with this address";
 			return -ENOENT;
 		}
 	}

@@ -269,7 +269,7 @@ static const struct ng_key key_table[] = {
 	IGNORED("to-label", NULL, "selects participants in commands this relay refuses"),
 	SUPPORTED("from-tags", NULL, NULL, "subscribe request: the sides to subscribe to (read by its handler, pubsub.c)"),
 	REFUSED("interface", NULL, NG_SCOPE_ALWAYS, "choosing the interface of publish and subscribe (interface)"),
-	IGNORED("address", NULL, "selects participants in commands this relay refuses"),
+	SUPPORTED("address", NULL, NULL, "block/unblock DTMF and media, silence/unsilence media without from-tag: the party by its media address (read by their handler, media_control.c); other commands do not read it"),
 	SUPPORTED("file", NULL, NULL, "play media: the audio file (read by its handler, media_player.c)"),
 	IGNORED("blob", NULL, "play media from a blob: refused by the handler (files only)"),
 	IGNORED("db-id", NULL, "play media from a database: refused by the handler (files only)"),

@@ -99,6 +99,19 @@ def test_block_dtmf_security_modes_replacing_events_by_audio_are_refused(call_se
     assert _send(setup, caller, callee, events) == events   # nothing changed
 
 
+def test_block_dtmf_by_address_selects_that_party(call_setup):
+    """As 10.5: without a from-tag, `address` names the party by its media address."""
+    setup, caller, callee = call_setup
+    assert_ok(setup.call.command("block DTMF", address=CALLER))
+    events = [_dtmf_event(3000 + n, 9000, 0x11) for n in range(2)]
+    assert _send(setup, caller, callee, events, timeout=0.3) == []
+    back = [_dtmf_event(4000 + n, 9000, 0x22) for n in range(2)]
+    assert _send(setup, caller, callee, back, from_caller=False) == back
+    assert_ok(setup.call.command("unblock DTMF", address=CALLER))
+    assert _send(setup, caller, callee, events) == events
+    assert_error(setup.call.command("block DTMF", address="127.0.0.9"))
+
+
 def test_block_media_drops_the_partys_media(call_setup):
     setup, caller, callee = call_setup
     assert_ok(setup.call.command("block media", **{"from-tag": setup.call.from_tag}))
