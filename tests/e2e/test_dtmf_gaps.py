@@ -13,9 +13,9 @@ import time
 import pytest
 
 from calls import Call, Sdp, assert_ok
-from dtmf_tones import (alaw, assert_tone_of, dtmf_reports, dtmf_sink, durations, events_of,  # noqa: F401
-                        tone_pair, ulaw)
-from rtp import build_rtp, parse_rtp
+from dtmf_tones import (alaw, assert_tone_of, dtmf_reports, dtmf_sink, durations,  # noqa: F401
+                        events_of, pair_level_dbm0, tone_pair, ulaw, ulaw_decode)
+from rtp import MediaPeer, build_rtp, parse_rtp
 from test_dtmf_flags import CALLER, CALLEE, MAPS, peers, sdp, send_audio  # noqa: F401
 from test_transcode import Opus
 
@@ -199,6 +199,53 @@ def test_play_dtmf_duration_and_queue(rtpengine_factory, peers, requests, expect
     if "volume" in requests[0]:
         assert {p.payload[1] & 0x3f for p in events} == {requests[0]["volume"]}
     call.delete()
+
+
+# ---------------------------------------------------------------- volumes: the tone pair's power
+
+@pytest.mark.parametrize("volume", [8, 20])
+def test_injected_tone_level_is_the_pairs(rtpengine_factory, peers, volume):
+    """As 10.5 (measured): play DTMF's volume is the level of both tones together, each tone 3 dB
+    below it (in-band: the callee has no telephone-event)."""
+    daemon = rtpengine_factory()
+    caller, callee = peers
+    call = Call(daemon)
+    flags = {"flags": ["inject-DTMF"]}
+    assert_ok(call.offer(sdp(CALLER, caller.port, (0, 101)), flags))
+    answer = assert_ok(call.answer(sdp(CALLEE, callee.port, (0,)), flags))
+    caller_sends_to = Sdp(answer["sdp"]).media_address()
+    silence = ulaw([0] * 160 * 30)
+    send_audio(caller, caller_sends_to, silence[:160 * 5])
+    assert_ok(call.command("play DTMF", **{"from-tag": call.from_tag, "code": "9", "duration": 200, "volume": volume}))
+    send_audio(caller, caller_sends_to, silence[160 * 5:], first=5)
+    got = sorted((parse_rtp(d) for d, _ in callee.rtp.receive_all(30, 3.0)), key=lambda p: p.sequence)
+    frames = [ulaw_decode(p.payload) for p in got if p.payload_type == 0]
+    tone = [x for frame in frames if max(abs(v) for v in frame) > 100 for x in frame]
+    assert len(tone) >= 160 * 8, len(tone)
+    level = pair_level_dbm0(tone, 9)
+    print("volume %d: the pair at %.1f dBm0" % (volume, level))
+    assert abs(level + volume) <= 1.5, level
+
+
+def test_detected_volume_is_the_pairs(rtpengine_factory, dtmf_sink):
+    """As 10.5 (measured): an in-band digit of two tones at -10.3 dBm0 each (20 log(7000 / DBM0_AMPLITUDE)) is reported (and
+    sent as RFC 4733 events) at volume 7, their power together."""
+    from test_dtmf_translation import translated_call
+    daemon = rtpengine_factory("--dtmf-log-dest=127.0.0.1:%d" % dtmf_sink.getsockname()[1])
+    caller, callee = MediaPeer(CALLER), MediaPeer(CALLEE)
+    try:
+        call, caller_sends_to, _ = translated_call(daemon, caller, callee)
+        send_audio(caller, caller_sends_to, ulaw([0] * 1600 + tone_pair(5, 1600, amplitude=7000) + [0] * 3200),
+                   pace=0.01)
+        got = [parse_rtp(d) for d, _ in callee.rtp.receive_all(60, 3.0)]
+        events = events_of(got, 96)
+        assert events and {p.payload[1] & 0x3f for p in events} == {7}
+        reports = dtmf_reports(dtmf_sink)
+        assert [(r["event"], r["volume"]) for r in reports] == [(5, 7)]
+        call.delete()
+    finally:
+        caller.close()
+        callee.close()
 
 
 # ---------------------------------------------------------------- inject-DTMF on Opus

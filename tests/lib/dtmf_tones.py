@@ -49,6 +49,20 @@ def assert_tone_of(pcm, digit):
     assert power[high] > 100 * max(power[f] for f in COLUMNS if f != high)
 
 
+# ITU-T G.711: 0 dBm0 is a sine 3.14 dB below full scale
+DBM0_AMPLITUDE = 32768 / 10 ** (3.14 / 20)
+
+
+def pair_level_dbm0(pcm, digit):
+    """The digit's two tones' power together in dBm0 (RFC 4733 volumes are the negative),
+    from the Goertzel power of each over all of pcm (a sine of amplitude A over n samples
+    gives (A n / 2)^2)."""
+    row = next(r for r in range(4) if str(digit) in KEYPAD[r])
+    amplitudes = [2 * math.sqrt(goertzel_power(pcm, f)) / len(pcm)
+                  for f in (ROWS[row], COLUMNS[KEYPAD[row].index(str(digit))])]
+    return 10 * math.log10(sum(a * a for a in amplitudes) / DBM0_AMPLITUDE ** 2)
+
+
 def ulaw(pcm):
     return audioop.lin2ulaw(struct.pack("<%dh" % len(pcm), *pcm), 2)
 
