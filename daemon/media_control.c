@@ -385,8 +385,10 @@ int ng_command_play_dtmf(struct ng_request *request)
 	bencode_dictionary_get_integer(request->input, "duration", &duration);
 	bencode_dictionary_get_integer(request->input, "volume", &volume);
 	bencode_dictionary_get_integer(request->input, "pause", &pause);
-	if (duration < 0 || duration > 5000 || volume < 0 || volume > 63 || pause < 0 || pause > 5000) {
-		request->error_reason = "DTMF duration and pause must be up to 5000 ms, volume 0 to 63";
+	if (volume < 0)
+		volume = -volume;   /* as 10.5: dB below 0 dBm0 whichever sign it is given with */
+	if (duration < 0 || duration > 5000 || volume > 63 || pause < 0 || pause > 5000) {
+		request->error_reason = "DTMF duration and pause must be up to 5000 ms, volume -63 to 63";
 		return -EINVAL;
 	}
 	duration = duration < 100 ? 100 : duration;

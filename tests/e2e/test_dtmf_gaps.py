@@ -179,13 +179,15 @@ UPDATES_100MS = [160, 320, 480, 640, 800, 960, 960, 960]
     ([{"code": "5"}], [(0, 5, [160 * n for n in range(1, 14)] + [2240] * 3)]),
     # shorter than 100 ms plays as 100 ms
     ([{"code": "3", "duration": 40, "volume": 3}], [(0, 3, UPDATES_100MS)]),
+    # a negative volume is the same level (dB below 0 dBm0 either way)
+    ([{"code": "#", "duration": 100, "volume": -10}], [(0, 11, UPDATES_100MS)]),
     # a request while one plays waits: it starts at the first one's start + duration + the
     # pause (100 ms unless given)
     ([{"code": "1", "duration": 100}, {"code": "2", "duration": 100}],
      [(0, 1, UPDATES_100MS), (1600, 2, UPDATES_100MS)]),
     ([{"code": "1", "duration": 100}, {"code": "2", "duration": 100, "pause": 200}, {"code": "#", "duration": 100}],
      [(0, 1, UPDATES_100MS), (2400, 2, UPDATES_100MS), (4000, 11, UPDATES_100MS)]),
-], ids=["default-duration", "short", "queued", "queued-pause"])
+], ids=["default-duration", "short", "negative-volume", "queued", "queued-pause"])
 def test_play_dtmf_duration_and_queue(rtpengine_factory, peers, requests, expected):
     caller, callee = peers
     call, caller_sends_to = inject_dtmf_call(rtpengine_factory(), caller, callee)
@@ -202,7 +204,7 @@ def test_play_dtmf_duration_and_queue(rtpengine_factory, peers, requests, expect
     print("events", found, "volumes", {p.payload[1] & 0x3f for p in events})
     assert found == expected
     if "volume" in requests[0]:
-        assert {p.payload[1] & 0x3f for p in events} == {requests[0]["volume"]}
+        assert {p.payload[1] & 0x3f for p in events} == {abs(requests[0]["volume"])}
     call.delete()
 
 
