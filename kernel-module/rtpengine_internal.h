@@ -55,6 +55,10 @@ struct rtpengine_srtp_transform {
 	struct crypto_shash *hmac;           /* AES-CM and NULL */
 	struct crypto_aead *gcm;             /* AES-GCM */
 	struct aead_request *gcm_request;    /* made with gcm, used under the session's lock */
+	/* the CPU's internal implementations (NULL: none), used where crypto_simd_usable() */
+	struct crypto_sync_skcipher *ctr_simd;   /* AES-CM: "__ctr(aes)" in place */
+	struct crypto_aead *gcm_simd;            /* AES-GCM: "__gcm(aes)" */
+	struct aead_request *gcm_simd_request;
 };
 
 /* AES-CM keystream made this many bytes at a time (a 20 ms voice packet: one chunk) */
