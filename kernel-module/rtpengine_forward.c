@@ -69,16 +69,21 @@ struct payload_info {
  * Under qemu's `-icount shift=0` one nanosecond is one guest instruction, so these are
  * instruction counts. Plain variables: the bench guest has one CPU. Write 0 to reset. */
 static unsigned long cost_packets, cost_ns, cost_srtp_ns, cost_clock_ns;
+unsigned long cost_cipher_ns, cost_hmac_ns;   /* rtpengine_srtp.c adds to these */
 module_param(cost_packets, ulong, 0644);
 MODULE_PARM_DESC(cost_packets, "cost probe: packets forwarded");
 module_param(cost_ns, ulong, 0644);
 MODULE_PARM_DESC(cost_ns, "cost probe: ns in the target for them (instructions under -icount shift=0)");
 module_param(cost_srtp_ns, ulong, 0644);
 MODULE_PARM_DESC(cost_srtp_ns, "cost probe: of which in rtpengine_srtp_process");
+module_param(cost_cipher_ns, ulong, 0644);
+MODULE_PARM_DESC(cost_cipher_ns, "cost probe: of which in AES (counter mode or GCM)");
+module_param(cost_hmac_ns, ulong, 0644);
+MODULE_PARM_DESC(cost_hmac_ns, "cost probe: of which in HMAC-SHA1");
 module_param(cost_clock_ns, ulong, 0444);
 MODULE_PARM_DESC(cost_clock_ns, "cost probe: one clock read, included once in each figure");
 
-static u64 cost_clock(void)
+u64 cost_clock(void)
 {
 	return ktime_get_mono_fast_ns();
 }

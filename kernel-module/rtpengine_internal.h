@@ -104,6 +104,20 @@ struct rtpengine_table {
  * holds rcu_read_lock(); the result is valid until it drops it. */
 struct rtpengine_entry *rtpengine_lookup(unsigned int table_id, const struct rtpengine_address *key);
 
+/* The cost probe of measurement builds (rtpengine_forward.c): guest time of a statement
+ * added to a counter; nothing in normal builds. */
+#ifdef RTPENGINE_COST_PROBE
+u64 cost_clock(void);
+extern unsigned long cost_cipher_ns, cost_hmac_ns;
+#define COST_PROBE(counter, statement) do { \
+		u64 probe_start = cost_clock(); \
+		statement; \
+		counter += cost_clock() - probe_start; \
+	} while (0)
+#else
+#define COST_PROBE(counter, statement) do { statement; } while (0)
+#endif
+
 /* rtpengine_srtp.c */
 bool rtpengine_srtp_wanted(const struct rtpengine_target *target);
 int rtpengine_srtp_validate(const struct rtpengine_srtp *params, const char **reason);

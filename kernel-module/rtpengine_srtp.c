@@ -570,7 +570,7 @@ int rtpengine_srtp_process(struct rtpengine_srtp_session *session, u8 *packet, u
 	}
 
 	if (in->cipher == RTPENGINE_SRTP_AES_GCM) {
-		err = aes_gcm_crypt(in, false, ssrc, in_index, packet, header, length - header);
+		COST_PROBE(cost_cipher_ns, err = aes_gcm_crypt(in, false, ssrc, in_index, packet, header, length - header));
 		if (err) {
 			err = err == -EBADMSG ? -EACCES : err;
 			goto out;
@@ -579,7 +579,7 @@ int rtpengine_srtp_process(struct rtpengine_srtp_session *session, u8 *packet, u
 	} else if (in->cipher != RTPENGINE_SRTP_NONE) {
 		length -= tag;
 		memcpy(received_tag, packet + length, tag);   /* the ROC goes there for the hash */
-		err = hmac_sha1(in, packet, length, in_index >> 16, digest);
+		COST_PROBE(cost_hmac_ns, err = hmac_sha1(in, packet, length, in_index >> 16, digest));
 		if (err)
 			goto out;
 		if (crypto_memneq(digest, received_tag, tag)) {
@@ -587,7 +587,8 @@ int rtpengine_srtp_process(struct rtpengine_srtp_session *session, u8 *packet, u
 			goto out;
 		}
 		if (in->cipher == RTPENGINE_SRTP_AES_CM) {
-			err = aes_cm_crypt(in, session->keystream, ssrc, in_index, packet + header, length - header);
+			COST_PROBE(cost_cipher_ns, err = aes_cm_crypt(in, session->keystream, ssrc, in_index,
+								     packet + header, length - header));
 			if (err)
 				goto out;
 		}
@@ -600,17 +601,18 @@ int rtpengine_srtp_process(struct rtpengine_srtp_session *session, u8 *packet, u
 		plaintext(data, packet, length);
 
 	if (out->cipher == RTPENGINE_SRTP_AES_GCM) {
-		err = aes_gcm_crypt(out, true, ssrc, out_index, packet, header, length - header);
+		COST_PROBE(cost_cipher_ns, err = aes_gcm_crypt(out, true, ssrc, out_index, packet, header, length - header));
 		if (err)
 			goto out;
 		length += GCM_TAG_LENGTH;
 	} else if (out->cipher != RTPENGINE_SRTP_NONE) {
 		if (out->cipher == RTPENGINE_SRTP_AES_CM) {
-			err = aes_cm_crypt(out, session->keystream, ssrc, out_index, packet + header, length - header);
+			COST_PROBE(cost_cipher_ns, err = aes_cm_crypt(out, session->keystream, ssrc, out_index,
+								     packet + header, length - header));
 			if (err)
 				goto out;
 		}
-		err = hmac_sha1(out, packet, length, out_index >> 16, digest);
+		COST_PROBE(cost_hmac_ns, err = hmac_sha1(out, packet, length, out_index >> 16, digest));
 		if (err)
 			goto out;
 		memcpy(packet + length, digest, out->tag_length);
