@@ -17,6 +17,7 @@
 #include "log.h"
 #include "media_dtmf_detect.h"
 #include "media_player.h"
+#include "ng_call_lookup.h"
 #include "ng_commands.h"
 #include "relay.h"
 #include "rtp_header.h"
@@ -54,24 +55,11 @@ static void set_flag(struct media *media, unsigned int flag, bool on)
 /* One command: the flag on or off for the from-tag's media, or for every media of the call. */
 static int media_control_command(struct ng_request *request, unsigned int flag, bool on, const char *what)
 {
-	const struct ng_flags *flags = &request->flags;
-	if (!flags->call_id) {
-		request->error_reason = "No call-id in message";
-		return -EINVAL;
-	}
-	struct call *call = call_lookup(flags->call_id);
-	if (!call) {
-		request->error_reason = "Unknown call-id";
-		return -ENOENT;
-	}
-	struct monologue *side = NULL;
-	if (flags->from_tag) {
-		side = call_find_monologue(call, flags->from_tag);
-		if (!side) {
-			request->error_reason = "Unknown from-tag";
-			return -ENOENT;
-		}
-	}
+	struct call *call;
+	struct monologue *side;
+	int error = ng_lookup_call_side(request, NG_SIDE_OPTIONAL, &call, &side);
+	if (error < 0)
+		return error;
 	struct media *media;
 	call_foreach_media(call, media) {
 		if (!side || media->monologue == side)
@@ -342,22 +330,11 @@ static void dtmf_tick(struct timer_entry *timer, void *data)
 
 int ng_command_play_dtmf(struct ng_request *request)
 {
-	const struct ng_flags *flags = &request->flags;
-	if (!flags->call_id) {
-		request->error_reason = "No call-id in message";
-		return -EINVAL;
-	}
-	struct call *call = call_lookup(flags->call_id);
-	if (!call) {
-		request->error_reason = "Unknown call-id";
-		return -ENOENT;
-	}
-	struct monologue *side = flags->from_tag ? call_find_monologue(call, flags->from_tag)
-		: call->monologue_count ? call->monologues[0] : NULL;
-	if (!side) {
-		request->error_reason = "Unknown from-tag";
-		return -ENOENT;
-	}
+	struct call *call;
+	struct monologue *side;
+	int error = ng_lookup_call_side(request, NG_SIDE_FIRST, &call, &side);
+	if (error < 0)
+		return error;
 	/* a digit, or the event's number (as string or integer) */
 	int event = dtmf_event_code(bencode_dictionary_get_string(request->buffer, request->input, "code", NULL));
 	if (event < 0) {

@@ -31,6 +31,7 @@
 #include "media_quality.h"
 #include "media_transcode.h"
 #include "dtls_certificate.h"
+#include "ng_call_lookup.h"
 #include "ng_keys.h"
 #include "port_pool.h"
 #include "pubsub.h"
@@ -1297,11 +1298,9 @@ int ng_command_answer(struct ng_request *request)
 	const struct ng_flags *flags = &request->flags;
 	if (require_ids(request, true) < 0)
 		return -EINVAL;
-	struct call *call = call_lookup(flags->call_id);
-	if (!call) {
-		request->error_reason = "Unknown call-id";
+	struct call *call;
+	if (ng_lookup_call(request, &call) < 0)
 		return -ENOENT;
-	}
 	struct sdp_session *sdp = NULL;
 	int result = read_request_sdp(request, &sdp);
 	if (result <= 0)
