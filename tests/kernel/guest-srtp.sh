@@ -8,18 +8,13 @@
 #      the state it would not (the test can fail)
 #   4. authentication failures and replays are dropped and counted per target
 #   5. rmmod under SRTP traffic; the kernel log stays clean
-# Needs: xt_RTPENGINE, /tools/kernel_test_tool (with libsrtp2), /share/netns.sh.
+# Needs: xt_RTPENGINE, /tools/kernel_test_tool (with libsrtp2), /share/netns.sh, /share/guest-lib.sh.
 set -eu
 . /share/netns.sh
 . /share/guest-lib.sh
 TOOL=/tools/kernel_test_tool
 FAILURES=0
 
-step() { echo "== $*"; }
-expect_fail() { if "$@" >/tmp/expect_fail.out 2>&1; then fail "expected to fail: $*"; cat /tmp/expect_fail.out; fi; }
-counter_of() {
-	$TOOL counters 0 "$1" | awk -v field="$2" '{ for (i = 1; i < NF; i++) if ($i == field) print $(i + 1) }'
-}
 # key BYTES: a random master key + salt in base64
 key() { head -c "$1" /dev/urandom | base64 | tr -d '\n'; }
 key_bytes() {
@@ -125,11 +120,6 @@ iptables -D INPUT -p udp -j RTPENGINE --id 0
 rmmod xt_RTPENGINE || fail "rmmod under traffic"
 wait $flood_pid || true
 cat /tmp/flood.out
-if dmesg | grep -E 'Oops|BUG:|WARNING:|Call Trace|general protection|refcount_t'; then fail "kernel log shows problems"; fi
+check_kernel_log
 
-if [ "$FAILURES" -ne 0 ]; then
-	dmesg | tail -n 20
-	echo "guest-srtp.sh: $FAILURES failure(s)"
-	exit 1
-fi
-echo "guest-srtp.sh: all checks passed"
+report_and_exit guest-srtp.sh
