@@ -1,5 +1,6 @@
 /* The offer and answer commands: SDP in, call state updated, SDP with the relay's address
- * and ports out (RFC 3264 offer/answer as seen by a media relay in the middle).
+ * and ports out (RFC 3264 offer/answer as seen by a media relay in the middle). This file is
+ * the state machine; the SDP the other side gets is written by ng_offer_answer_sdp.c.
  *
  * Locking rule (call.h): the control thread is the only writer of signalling state, so it
  * reads and changes what only it uses (monologues, media, tags, ports, crypto negotiation,
@@ -458,7 +459,6 @@ static int link_media(struct call_update *update, struct media *a, struct media 
 	entry_b->sink = a;
 	return 0;
 }
-
 
 /* call recording: what the exchange asked for and the SDPs, for the recording observer that
  * call_changed() runs next. */
