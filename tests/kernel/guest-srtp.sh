@@ -8,7 +8,7 @@
 #      the state it would not (the test can fail)
 #   4. authentication failures and replays are dropped and counted per target
 #   5. rmmod under SRTP traffic; the kernel log stays clean
-# Needs: xt_RTPENGINE, /tools/kernel_test_tool (with libsrtp2), /share/netns.sh, /share/guest-lib.sh.
+# Needs: xt_RTPENGINE, /tools/kernel_test_tool (with libsrtp2), /share/netns.sh.
 set -eu
 . /share/netns.sh
 . /share/guest-lib.sh
