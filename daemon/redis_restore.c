@@ -226,6 +226,23 @@ static void publish_restored_bundle(struct media *media, const struct redis_medi
 
 /* ---- public ------------------------------------------------------------------------------ */
 
+/* Call recording and forwarding as the previous daemon had them (recording.h); a value
+ * without "recording_files" (older writers) restores recording with new files. */
+static void restore_recording(struct call *call, const struct redis_call_record *record)
+{
+	struct recording_saved_state saved = {
+		.state = record->recording,
+		.metadata = record->recording_metadata,
+	};
+	if (record->recording_files) {
+		saved.forwarding = record->recording_forwarding;
+		saved.forwarding_sides = record->recording_forwarding_sides;
+		saved.output_destination = record->recording_output_destination;
+		saved.prefix = record->recording_prefix;
+	}
+	recording_restore(call, &saved);
+}
+
 int redis_restore_call(struct daemon_context *daemon, const struct redis_call_record *record, const char **reason)
 {
 	if (call_lookup(record->call_id)) {
@@ -298,8 +315,7 @@ int redis_restore_call(struct daemon_context *daemon, const struct redis_call_re
 					 strerror(-watch_error));
 		}
 	}
-	if (record->recording)
-		recording_resume(call, record->recording == 2, record->recording_metadata);
+	restore_recording(call, record);
 	call_changed(call);
 	return 0;
 }

@@ -183,6 +183,35 @@ static int monologue_index(const struct call *call, const struct monologue *mono
 	return -1;
 }
 
+/* Call recording: "recording" (version 2: recording or paused, its metadata) and the optional
+ * "recording_files" (the files' prefix, forwarding, output destination and metadata; present
+ * while the files are open, also when the call is only forwarded). */
+static void put_recording(GString *out, const struct call *call)
+{
+	struct recording_saved_state saved;
+	if (!recording_saved_state(call, &saved))
+		return;
+	if (saved.state) {
+		put_key_string(out, ",\"recording\":{\"state\":", saved.state == 2 ? "paused" : "yes");
+		put_key_string(out, ",\"metadata\":", saved.metadata);
+		g_string_append_c(out, '}');
+	}
+	put_key_string(out, ",\"recording_files\":{\"prefix\":", saved.prefix);
+	put_key_bool(out, ",\"forwarding\":", saved.forwarding);
+	g_string_append(out, ",\"forwarding_sides\":[");
+	bool first = true;
+	for (unsigned int side = 0; side < 32; side++) {
+		if (saved.forwarding_sides & (1u << side)) {
+			put_key_int(out, first ? "" : ",", side);
+			first = false;
+		}
+	}
+	g_string_append_c(out, ']');
+	put_key_string(out, ",\"metadata\":", saved.metadata);
+	put_key_string(out, ",\"output_destination\":", saved.output_destination);
+	g_string_append_c(out, '}');
+}
+
 static void put_media(GString *out, const struct call *call, const struct media *media,
                       const struct worker_state *worker, const struct media_positions *positions)
 {
@@ -305,12 +334,7 @@ char *redis_value_encode(struct call *call, size_t *length)
 	put_key_string(out, ",\"call_id\":", call->call_id);
 	put_key_int(out, ",\"created_us\":", call->created_us);
 	put_key_int(out, ",\"last_signal_us\":", call->last_signal_us);
-	const char *recording = recording_call_state(call);
-	if (strcmp(recording, "no")) {
-		put_key_string(out, ",\"recording\":{\"state\":", recording);
-		put_key_string(out, ",\"metadata\":", recording_call_metadata(call));
-		g_string_append_c(out, '}');
-	}
+	put_recording(out, call);
 	g_string_append(out, ",\"monologues\":[");
 	i = 0;
 	for (unsigned int m = 0; m < call->monologue_count; m++) {
@@ -715,6 +739,44 @@ static bool read_monologue(json_object *object, struct redis_monologue_record *m
 	return true;
 }
 
+/* "recording" (version 2) and the optional "recording_files" (see put_recording) */
+static bool read_recording(json_object *root, struct redis_call_record *record, struct reader *reader)
+{
+	json_object *recording = field(root, "recording", json_type_object, false, reader);
+	if (recording) {
+		char state[8];
+		if (!read_text(recording, "state", state, sizeof(state), true, reader)
+		    || !read_string(recording, "metadata", &record->recording_metadata, reader))
+			return false;
+		record->recording = !strcmp(state, "yes") ? 1 : !strcmp(state, "paused") ? 2 : 0;
+		if (!record->recording)
+			return fail(reader, "unknown recording state");
+	} else if (reader->reason) {
+		return false;
+	}
+	json_object *files = field(root, "recording_files", json_type_object, false, reader);
+	if (!files)
+		return !reader->reason;
+	json_object *sides = field(files, "forwarding_sides", json_type_array, true, reader);
+	if (!sides || !read_bool(files, "forwarding", &record->recording_forwarding, reader)
+	    || !read_string(files, "prefix", &record->recording_prefix, reader)
+	    || !read_string(files, "output_destination", &record->recording_output_destination, reader))
+		return false;
+	g_free(record->recording_metadata);   /* the same text, also there when only forwarding */
+	if (!read_string(files, "metadata", &record->recording_metadata, reader))
+		return false;
+	size_t count = json_object_array_length(sides);
+	for (size_t i = 0; i < count; i++) {
+		json_object *side = json_object_array_get_idx(sides, i);
+		if (!json_object_is_type(side, json_type_int) || json_object_get_int64(side) < 0
+		    || json_object_get_int64(side) >= CALL_MAX_MONOLOGUES)
+			return fail(reader, "a forwarded side is out of range");
+		record->recording_forwarding_sides |= 1u << json_object_get_int64(side);
+	}
+	record->recording_files = true;
+	return true;
+}
+
 /* The door: one check of what the value is and which version wrote it. */
 static bool read_version(json_object *root, struct reader *reader, int *error)
 {
@@ -761,20 +823,8 @@ int redis_value_decode(const char *text, size_t length, struct redis_call_record
 	if (!read_int64(root, "created_us", 0, INT64_MAX, &record->created_us, &reader)
 	    || !read_int64(root, "last_signal_us", 0, INT64_MAX, &record->last_signal_us, &reader))
 		goto done;
-	json_object *recording = field(root, "recording", json_type_object, false, &reader);
-	if (recording) {
-		char state[8];
-		if (!read_text(recording, "state", state, sizeof(state), true, &reader)
-		    || !read_string(recording, "metadata", &record->recording_metadata, &reader))
-			goto done;
-		record->recording = !strcmp(state, "yes") ? 1 : !strcmp(state, "paused") ? 2 : 0;
-		if (!record->recording) {
-			fail(&reader, "unknown recording state");
-			goto done;
-		}
-	} else if (reader.reason) {
+	if (!read_recording(root, record, &reader))
 		goto done;
-	}
 	json_object *monologues = field(root, "monologues", json_type_array, true, &reader);
 	if (!monologues)
 		goto done;
@@ -838,6 +888,11 @@ void redis_call_record_clear(struct redis_call_record *record)
 	g_free(record->recording_metadata);
 	record->recording_metadata = NULL;
 	record->recording = 0;
+	g_free(record->recording_prefix);
+	g_free(record->recording_output_destination);
+	record->recording_prefix = record->recording_output_destination = NULL;
+	record->recording_files = record->recording_forwarding = false;
+	record->recording_forwarding_sides = 0;
 	for (unsigned int m = 0; m < record->monologue_count && m < CALL_MAX_MONOLOGUES; m++) {
 		struct redis_monologue_record *monologue = &record->monologues[m];
 		g_free(monologue->tag);

@@ -107,6 +107,12 @@ struct redis_call_record {
 	/* call recording (version 2): 0 off, 1 recording, 2 paused; its metadata or NULL */
 	unsigned int recording;
 	char *recording_metadata;
+	/* recording files (optional "recording_files"): open while recording or forwarding; their
+	 * prefix, forwarding (the call; sides: bit per monologue index), output destination */
+	bool recording_files;
+	char *recording_prefix, *recording_output_destination;
+	bool recording_forwarding;
+	uint32_t recording_forwarding_sides;
 	unsigned int monologue_count;
 	struct redis_monologue_record monologues[CALL_MAX_MONOLOGUES];
 };

@@ -259,31 +259,6 @@ def test_bad_requests_give_10_5_errors(rtpengine_factory):
         assert ours == reference
 
 
-@pytest.mark.upstream_differs("10.5 serves these flags; this relay refuses them by name")
-@pytest.mark.parametrize("command, flag", [("subscribe request", "rtcp-mirror"),
-                                           ("subscribe answer", "allow-transcoding")])
-def test_unsupported_flags_are_refused_by_name(rtpengine, media_peer, command, flag):
-    publisher = media_peer()
-    assert rtpengine.ng({"command": "publish", "call-id": "f", "from-tag": "pub",
-                         "sdp": sdp(publisher.port)})["result"] == "ok"
-    request = rtpengine.ng({"command": "subscribe request", "call-id": "f", "from-tag": "pub"})
-    message = {"command": command, "call-id": "f", "from-tag": "pub", "flags": [flag]}
-    if command == "subscribe answer":
-        message.update({"to-tag": request["to-tag"], "sdp": sdp(publisher.port + 2, "recvonly")})
-    reply = rtpengine.ng(message)
-    assert reply["result"] == "error"
-    assert flag in reply["error-reason"]
-
-
-@pytest.mark.upstream_differs("10.5 publishes SRTP too; this relay refuses it")
-def test_srtp_publish_is_refused(rtpengine, media_peer):
-    publisher = media_peer()
-    reply = rtpengine.ng({"command": "publish", "call-id": "s", "from-tag": "pub",
-                          "sdp": sdp(publisher.port).replace("RTP/AVP", "RTP/SAVP")})
-    assert reply["result"] == "error" and "plain RTP" in reply["error-reason"]
-    assert rtpengine.ng({"command": "list"})["calls"] == []
-
-
 @pytest.mark.upstream_differs("this relay's own Redis schema (docs/redis.md)")
 def test_redis_restore_keeps_sides_not_copies(rtpengine_factory, tmp_path):
     """docs/redis.md: a standby restores publishers and subscribers with their ports; the

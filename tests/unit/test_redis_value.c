@@ -373,6 +373,42 @@ static void test_refused(void)
 	g_free(record);
 }
 
+/* Call recording and forwarding (optional "recording_files", docs/redis.md): read whole,
+ * absent in older values, a side outside the call refused. */
+static void test_recording_files(void)
+{
+	static const char insert[] = "\"recording\":{\"state\":\"paused\",\"metadata\":\"k:v\"},"
+		"\"recording_files\":{\"prefix\":\"old-0123\",\"forwarding\":true,\"forwarding_sides\":[0,1],"
+		"\"metadata\":\"k:v\",\"output_destination\":\"/rec/x.wav\"},";
+	const char *at = strstr(v1_value, "\"monologues\"");
+	g_assert_nonnull(at);
+	g_autofree char *text = g_strdup_printf("%.*s%s%s", (int) (at - v1_value), v1_value, insert, at);
+	struct redis_call_record *record = g_new0(struct redis_call_record, 1);
+	const char *reason = NULL;
+	g_assert_cmpint(redis_value_decode(text, strlen(text), record, &reason), ==, 0);
+	g_assert_cmpuint(record->recording, ==, 2);
+	g_assert_true(record->recording_files);
+	g_assert_cmpstr(record->recording_prefix, ==, "old-0123");
+	g_assert_true(record->recording_forwarding);
+	g_assert_cmpuint(record->recording_forwarding_sides, ==, 3);
+	g_assert_cmpstr(record->recording_metadata, ==, "k:v");
+	g_assert_cmpstr(record->recording_output_destination, ==, "/rec/x.wav");
+	g_assert_cmpint(redis_value_decode(v1_value, strlen(v1_value), record, &reason), ==, 0);
+	g_assert_false(record->recording_files);
+	g_assert_null(record->recording_prefix);
+	g_assert_cmpuint(record->recording_forwarding_sides, ==, 0);
+	g_autofree char *bad_side = g_strdup(text);
+	memcpy(strstr(bad_side, "[0,1]"), "[0,9]", 5);
+	g_assert_cmpint(redis_value_decode(bad_side, strlen(bad_side), record, &reason), ==, -EINVAL);
+	g_assert_cmpstr(reason, ==, "a forwarded side is out of range");
+	g_autofree char *no_sides = g_strdup(text);
+	memcpy(strstr(no_sides, "\"forwarding_sides\""), "\"forwarding_sidex\"", 18);
+	g_assert_cmpint(redis_value_decode(no_sides, strlen(no_sides), record, &reason), ==, -EINVAL);
+	g_assert_cmpstr(reason, ==, "a required field is missing");
+	redis_call_record_clear(record);
+	g_free(record);
+}
+
 /* A context resumed at a position refuses what came before and takes what follows; the
  * SRTCP index we send jumps past what the previous process may have sent. */
 static void test_srtp_resume(void)
@@ -433,5 +469,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/redis_value/version_1", test_version_1);
 	g_test_add_func("/redis_value/refused", test_refused);
 	g_test_add_func("/redis_value/srtp_resume", test_srtp_resume);
+	g_test_add_func("/redis_value/recording_files", test_recording_files);
 	return g_test_run();
 }
