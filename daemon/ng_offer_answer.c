@@ -939,28 +939,6 @@ int ng_update_take_offer_keys(struct ng_request *request, struct sdp_session *sd
 	return 0;
 }
 
-_Static_assert(NG_UPDATE_KEY_LINES >= MEDIA_CRYPTO_OFFERED_SUITES + MEDIA_DTLS_LINES, "room for every key line");
-
-int ng_update_answer_key_lines(struct ng_request *request, struct media *media, const char **lines)
-{
-	if (media_dtls_active(media)) {
-		media_dtls_answered(media, (enum dtls_setup) request->flags.dtls_setup);
-		return media_dtls_lines(media, lines, MEDIA_DTLS_LINES);
-	}
-	if (media->crypto && media->crypto->active && media->crypto->answer_line[0]) {
-		lines[0] = media->crypto->answer_line;
-		return 1;
-	}
-	return 0;
-}
-
-int ng_update_offer_key_lines(struct ng_request *request, struct media *media, const char **lines)
-{
-	if (!media_protocol_uses_dtls(media->protocol) && !media_protocol_uses_sdes(media->protocol))
-		return 0;
-	return offer_srtp_keying(&request->flags, media, lines);
-}
-
 /* The answer to our offer of keys (a subscriber's), as the answer command takes it. */
 void ng_update_take_answer_keys(struct ng_request *request, struct sdp_session *sdp, struct media *media,
 				const struct sdp_media *sdp_media)

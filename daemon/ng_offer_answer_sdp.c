@@ -14,6 +14,7 @@
 #include "interface.h"
 #include "media_crypto.h"
 #include "media_transcode.h"
+#include "pubsub.h"
 
 /* Upstream takes part in ICE itself when the received media had ICE (or ICE=force): the
  * receiver gets our credentials and candidates, never the other side's. */
@@ -476,4 +477,28 @@ int ng_write_sdp(struct sdp_exchange *exchange, bool offer)
 	else
 		request->error_reason = "Failed to rewrite SDP";
 	return error;
+}
+
+/* ---- publish/subscribe (pubsub.c): the key lines of the SDP it writes itself ---- */
+
+_Static_assert(NG_UPDATE_KEY_LINES >= MEDIA_CRYPTO_OFFERED_SUITES + MEDIA_DTLS_LINES, "room for every key line");
+
+int ng_update_answer_key_lines(struct ng_request *request, struct media *media, const char **lines)
+{
+	if (media_dtls_active(media)) {
+		media_dtls_answered(media, (enum dtls_setup) request->flags.dtls_setup);
+		return media_dtls_lines(media, lines, MEDIA_DTLS_LINES);
+	}
+	if (media->crypto && media->crypto->active && media->crypto->answer_line[0]) {
+		lines[0] = media->crypto->answer_line;
+		return 1;
+	}
+	return 0;
+}
+
+int ng_update_offer_key_lines(struct ng_request *request, struct media *media, const char **lines)
+{
+	if (!media_protocol_uses_dtls(media->protocol) && !media_protocol_uses_sdes(media->protocol))
+		return 0;
+	return offer_srtp_keying(&request->flags, media, lines);
 }
