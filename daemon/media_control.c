@@ -17,6 +17,7 @@
 #include "log.h"
 #include "media_dtmf_detect.h"
 #include "media_player.h"
+#include "ng_call_lookup.h"
 #include "ng_keys.h"
 #include "ng_commands.h"
 #include "relay.h"
@@ -78,25 +79,13 @@ static struct monologue *party_at_address(struct call *call, const char *text)
 /* One command: the flag on or off for the from-tag's media, or for every media of the call. */
 static int media_control_command(struct ng_request *request, unsigned int flag, bool on, const char *what)
 {
-	const struct ng_flags *flags = &request->flags;
-	if (!flags->call_id) {
-		request->error_reason = "No call-id in message";
-		return -EINVAL;
-	}
-	struct call *call = call_lookup(flags->call_id);
-	if (!call) {
-		request->error_reason = "Unknown call-id";
-		return -ENOENT;
-	}
-	struct monologue *side = NULL;
+	struct call *call;
+	struct monologue *side;
+	int error = ng_lookup_call_side(request, NG_SIDE_OPTIONAL, &call, &side);
+	if (error < 0)
+		return error;
 	const char *address = bencode_dictionary_get_string(request->buffer, request->input, "address", NULL);
-	if (flags->from_tag) {
-		side = call_find_monologue(call, flags->from_tag);
-		if (!side) {
-			request->error_reason = "Unknown from-tag";
-			return -ENOENT;
-		}
-	} else if (address) {
+	if (!side && address) {
 		pthread_mutex_lock(&call->lock);   /* the workers write the learned addresses */
 		side = party_at_address(call, address);
 		pthread_mutex_unlock(&call->lock);
@@ -357,22 +346,11 @@ static bool party_sent_media(struct monologue *side)
 
 int ng_command_play_dtmf(struct ng_request *request)
 {
-	const struct ng_flags *flags = &request->flags;
-	if (!flags->call_id) {
-		request->error_reason = "No call-id in message";
-		return -EINVAL;
-	}
-	struct call *call = call_lookup(flags->call_id);
-	if (!call) {
-		request->error_reason = "Unknown call-id";
-		return -ENOENT;
-	}
-	struct monologue *side = flags->from_tag ? call_find_monologue(call, flags->from_tag)
-		: call->monologue_count ? call->monologues[0] : NULL;
-	if (!side) {
-		request->error_reason = "Unknown from-tag";
-		return -ENOENT;
-	}
+	struct call *call;
+	struct monologue *side;
+	int error = ng_lookup_call_side(request, NG_SIDE_FIRST, &call, &side);
+	if (error < 0)
+		return error;
 	/* a digit, or the event's number (as string or integer) */
 	int event = dtmf_event_code(bencode_dictionary_get_string(request->buffer, request->input, "code", NULL));
 	if (event < 0) {

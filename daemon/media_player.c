@@ -13,6 +13,7 @@
 #include "call_lifecycle.h"
 #include "codec.h"
 #include "log.h"
+#include "ng_call_lookup.h"
 #include "relay.h"
 
 #define PLAYER_FRAME_MS 20
@@ -181,21 +182,10 @@ static void player_tick(struct timer_entry *timer, void *data)
 /* The participant (from-tag) and its first audio media that negotiated PCMU or PCMA. */
 static struct media *player_media(struct ng_request *request, struct call **call_out)
 {
-	const struct ng_flags *flags = &request->flags;
-	if (!flags->call_id) {
-		request->error_reason = "No call-id in message";
+	struct call *call;
+	struct monologue *side;
+	if (ng_lookup_call_side(request, NG_SIDE_REQUIRED, &call, &side) < 0)
 		return NULL;
-	}
-	struct call *call = call_lookup(flags->call_id);
-	if (!call) {
-		request->error_reason = "Unknown call-id";
-		return NULL;
-	}
-	struct monologue *side = flags->from_tag ? call_find_monologue(call, flags->from_tag) : NULL;
-	if (!side) {
-		request->error_reason = "Unknown from-tag";
-		return NULL;
-	}
 	*call_out = call;
 	for (unsigned int i = 0; i < side->media_count; i++) {
 		struct media *media = side->media[i];

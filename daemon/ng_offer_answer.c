@@ -1,5 +1,6 @@
 /* The offer and answer commands: SDP in, call state updated, SDP with the relay's address
- * and ports out (RFC 3264 offer/answer as seen by a media relay in the middle).
+ * and ports out (RFC 3264 offer/answer as seen by a media relay in the middle). This file is
+ * the state machine; the SDP the other side gets is written by ng_offer_answer_sdp.c.
  *
  * Locking rule (call.h): the control thread is the only writer of signalling state, so it
  * reads and changes what only it uses (monologues, media, tags, ports, crypto negotiation,
@@ -14,6 +15,7 @@
  * outside the lock once, before the first publish sets FORWARD_ICE, the only thing that lets
  * the worker read them (an ICE restart replaces them under the lock: ice_agent_publish). */
 #include "ng_commands.h"
+#include "ng_offer_answer.h"
 
 #include <errno.h>
 #include <string.h>
@@ -31,6 +33,7 @@
 #include "media_quality.h"
 #include "media_transcode.h"
 #include "dtls_certificate.h"
+#include "ng_call_lookup.h"
 #include "ng_keys.h"
 #include "port_pool.h"
 #include "pubsub.h"
@@ -75,21 +78,6 @@ struct call_update {
 	unsigned int count;
 	bool kick_ice;                  /* an ICE agent started or its peer's candidates changed */
 	struct media_update media[CALL_UPDATE_MAX];
-};
-
-/* Values that the offer and the answer handling share. */
-struct sdp_exchange {
-	struct ng_request *request;
-	struct call *call;
-	struct sdp_session *sdp;
-	struct monologue *sender;     /* the side whose SDP this is */
-	struct monologue *receiver;   /* the side that gets the rewritten SDP */
-	struct call_update *update;
-	struct sdp_bundle bundle;     /* the sender's a=group:BUNDLE (bundle.h) */
-	bool answer;                  /* the SDP is an answer (detect-DTMF: media_dtmf_detect.h) */
-	/* an offer of a BUNDLE group the receiver has not accepted yet (RFC 8843 section 7.2):
-	 * each m= line keeps its own address, so that an answer declining the group works */
-	bool bundle_initial_offer;
 };
 
 /* The entry for media, added on first use. NULL only if a request touched more media than
@@ -180,7 +168,7 @@ static void publish(struct call_update *update)
 		if (ice_agent_publish(media))
 			kick_ice = true;
 		media_dtls_publish(media);
-		/* transcoding chains staged by write_sdp (media_transcode.h); idempotent */
+		/* transcoding chains staged by ng_write_sdp (media_transcode.h); idempotent */
 		media_transcode_publish(media);
 		if (entry->sink)
 			media_transcode_publish(entry->sink);
@@ -231,17 +219,6 @@ static void finish_update(struct call_update *update)
 	}
 }
 
-static bool is_zero_address(const struct sdp_address *address)
-{
-	if (!address->family)
-		return false;
-	const union endpoint parsed = address->endpoint;   /* parsed by sdp_parse() */
-	static const struct in6_addr any6 = IN6ADDR_ANY_INIT;
-	if (parsed.address.sa_family == AF_INET)
-		return parsed.v4.sin_addr.s_addr == INADDR_ANY;
-	return !memcmp(&parsed.v6.sin6_addr, &any6, sizeof(any6));
-}
-
 static void side_apply_flags(struct monologue *side, const struct ng_flags *flags)
 {
 	side->flags = 0;
@@ -284,13 +261,6 @@ static void stage_remote_ice(struct sdp_exchange *exchange, struct media *media,
 		log_call(LOG_ERR, exchange->call->call_id, "ICE: no memory for the agent of media %u", media->index);
 }
 
-/* An RTP m= line (RTP/AVP, RTP/SAVPF, UDP/TLS/RTP/SAVPF, ...), as opposed to a data channel's
- * UDP/DTLS/SCTP or another non-RTP protocol that passes as opaque UDP (as upstream 10.5). */
-static bool protocol_is_rtp(const char *protocol)
-{
-	return protocol && strstr(protocol, "RTP/") != NULL;
-}
-
 /* BUNDLE: media is in the sender's group but not its tagged m= line, so the tagged one's
  * transport (ICE, DTLS, SRTP) carries it. */
 static bool bundle_member(const struct sdp_bundle *bundle, const struct media *media)
@@ -301,7 +271,7 @@ static bool bundle_member(const struct sdp_bundle *bundle, const struct media *m
 
 /* BUNDLE towards side: the members of group share the transport of its first media; every
  * other media of the side (all of them when group is NULL) has its own. */
-static void stage_bundle(struct call_update *update, struct monologue *side, struct bundle_group *group)
+void ng_update_stage_bundle(struct call_update *update, struct monologue *side, struct bundle_group *group)
 {
 	bool was_bundled = false;
 	for (unsigned int m = 0; m < side->media_count; m++)
@@ -452,7 +422,7 @@ static int open_media_sockets(struct ng_request *request, struct call_update *up
  * address): when the media's logical interface also has an address of the other family, a
  * second socket pair there, opened the first time the media faces an ICE peer. Failing to
  * get one only costs that candidate. */
-static void open_family_sockets(struct ng_request *request, struct call_update *update, struct media *media)
+void ng_update_open_family_sockets(struct ng_request *request, struct call_update *update, struct media *media)
 {
 	if (media->family_rtp_port || !media->rtp_port || media->rejected || !media->interface)
 		return;
@@ -488,482 +458,6 @@ static int link_media(struct call_update *update, struct media *a, struct media 
 	entry_a->sink = b;
 	entry_b->sink = a;
 	return 0;
-}
-
-/* Upstream takes part in ICE itself when the received media had ICE (or ICE=force): the
- * receiver gets our credentials and candidates, never the other side's. */
-static void set_ice(struct sdp_media_rewrite *rewrite, struct media *local, bool offer_had_ice,
-                    const struct ng_flags *flags, bool offer)
-{
-	if (flags->ice == NG_ICE_REMOVE || (flags->ice == NG_ICE_DEFAULT && !offer_had_ice))
-		return;
-	if (!local->ice_ufrag[0]) {
-		/* without the lock: the worker reads them only once FORWARD_ICE is published */
-		ice_random_credential(local->ice_ufrag, sizeof(local->ice_ufrag) - 1);
-		ice_random_credential(local->ice_pwd, sizeof(local->ice_pwd) - 1);
-		/* RFC 8445 section 6.1.1: the offering agent controls */
-		local->ice_controlling = offer;
-	}
-	ice_agent_local_credentials(local, &rewrite->ice_ufrag, &rewrite->ice_pwd);
-	/* RFC 8840 section 4.4: we never trickle, so a trickle peer hears at once that our
-	 * candidates are complete */
-	rewrite->end_of_candidates = local->ice_staged && local->ice_staged->staged.trickle;
-	rewrite->ice_foundation = local->interface->ice_foundation;
-}
-
-/* ICE=force-relay, as upstream 10.5 does it: the receiver keeps talking ICE with the sender
- * (c=, the m= port and the sender's ICE stay; its relay candidates go) and gets our port as one
- * more candidate, of type relay, so that checks and media on it pass through us. Its checks
- * are forwarded as they are: we give no credentials of ours, so no agent or responder of ours
- * runs (FORWARD_ICE unset). A sender without ICE: the receiver gets our credentials and only
- * our relay candidates, and our responder answers (RFC 8445 section 7.3). */
-static void set_ice_relay(struct sdp_media_rewrite *rewrite, struct media *local, const struct sdp_media *sdp_media,
-			  const struct sdp_address *received, const struct ng_flags *flags, bool offer)
-{
-	rewrite->relay_address = rewrite->address;
-	rewrite->relay_rtp_port = rewrite->rtp_port;
-	rewrite->relay_rtcp_port = rewrite->rtcp_port;
-	rewrite->ice_foundation = local->interface->ice_foundation;
-	rewrite->address = *received;
-	rewrite->rtp_port = sdp_media->port;
-	rewrite->rtcp_port = sdp_media->port + (sdp_media->rtcp_mux ? 0 : 1);
-	if (!sdp_media->has_ice)
-		set_ice(rewrite, local, true, flags, offer);
-}
-
-/* a=mid (RFC 5888): the answer repeats the offer's mid where the answerer gave none (a
- * browser needs it, upstream does it); generate-mid numbers the media that have none. */
-static void set_mid(struct sdp_media_rewrite *rewrite, const struct media *local, const struct media *sender,
-                    const struct ng_flags *flags, bool offer, unsigned int index)
-{
-	static const char *const numbers[CALL_MAX_MEDIA] = {
-		"0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15" };
-	if (sender->mid[0])
-		return;   /* the received one is kept */
-	if (!offer && local->mid[0])
-		rewrite->mid = local->mid;
-	else if (flags->generate_mid && index < CALL_MAX_MEDIA)
-		rewrite->mid = numbers[index];
-}
-
-/* The DTLS options of the request towards one side: DTLS= for the side that receives the
- * SDP we write, DTLS-reverse= for the side whose SDP this is (upstream's semantics). */
-static struct media_dtls_request dtls_request(const struct ng_flags *flags, bool reverse)
-{
-	struct media_dtls_request request = {
-		.off = flags->dtls_off,
-		.preference = (enum dtls_setup) (reverse ? flags->dtls_reverse_setup : flags->dtls_setup),
-		.has_hash = flags->has_dtls_hash,
-		.hash = (enum dtls_hash) flags->dtls_hash,
-	};
-	return request;
-}
-
-/* An SRTP offer (RTP/SAVP(F), UDP/TLS/RTP/SAVP(F), or OSRTP on RTP/AVP) towards a side whose
- * keying we do not know yet carries both SDES keys and our DTLS fingerprint, as upstream 10.5's
- * does: the side answers with the one it speaks (SDES=off / DTLS=off leave one out). Once one
- * is agreed, a re-offer carries that one only. Returns the number of lines. */
-static int offer_srtp_keying(const struct ng_flags *flags, struct media *local, const char **lines)
-{
-	bool sdes_agreed = local->crypto && local->crypto->active;
-	bool dtls_agreed = media_dtls_agreed(local);
-	int count = 0;
-	if (!flags->sdes_off && !dtls_agreed) {
-		struct media_crypto_options options = {
-			.no_suites = flags->sdes_no_suites, .only_suites = flags->sdes_only_suites, .pad = flags->sdes_pad,
-		};
-		int written = media_crypto_offer_with(local, &options, lines, MEDIA_CRYPTO_OFFERED_SUITES);
-		count = written > 0 ? written : 0;
-	}
-	if (!flags->dtls_off && !sdes_agreed && dtls_certificate_ready()) {
-		struct media_dtls_request dtls = dtls_request(flags, false);
-		int written = media_dtls_offer(local, &dtls, lines + count, MEDIA_DTLS_LINES);
-		count += written > 0 ? written : 0;
-	}
-	return count;
-}
-
-/* Per media, the attribute lines write_sdp() adds: a=crypto, the DTLS lines (views into the
- * media's crypto and DTLS state) and BUNDLE's a=extmap for the MID. */
-#define EXTRA_LINE_SET (MEDIA_CRYPTO_OFFERED_SUITES + MEDIA_DTLS_LINES + 1)
-
-/* BUNDLE: the mid an m= line of ours carries towards the receiver, or NULL. */
-static const char *written_mid(const struct sdp_media_rewrite *rewrite, const struct media *sender,
-			       const struct media *local)
-{
-	if (rewrite->mid)
-		return rewrite->mid;
-	if (sender->mid[0])
-		return sender->mid;
-	return local->mid[0] ? local->mid : NULL;
-}
-
-/* BUNDLE towards the receiver of an offer with several m= lines (RFC 9143 section 7.2): one
- * transport when the receiver gets our ICE, rtcp-mux and a mid on every m= line and either
- * the sender bundled them (a browser calling one) or the receiver gets WebRTC's UDP/TLS
- * profile; else (a SIP phone: ICE=remove, RTP/AVP) every m= line keeps its own ports. All
- * bundled m= lines show the same port, as Chromium's own max-bundle offers do. */
-static void offer_bundle(struct sdp_exchange *exchange, const struct sdp_media_rewrite *rewrites)
-{
-	unsigned int count = exchange->sdp->media->len;
-	struct sdp_bundle bundle = { 0 };
-	const char *mids[CALL_MAX_MEDIA] = { NULL };
-	bool capable = count >= 2;
-	/* RFC 8843 section 7.5.1: once the receiver accepted the group (its answer left the
-	 * transports shared), later offers show the BUNDLE address on every m= line */
-	exchange->bundle_initial_offer = true;
-	for (unsigned int i = 0; i < exchange->receiver->media_count; i++)
-		if (exchange->receiver->media[i]->bundle_owner)
-			exchange->bundle_initial_offer = false;
-	for (unsigned int i = 0; capable && i < count; i++) {
-		const struct media *sender_media = exchange->sender->media[i], *local = exchange->receiver->media[i];
-		const struct sdp_media_rewrite *rewrite = &rewrites[i];
-		if (local->rejected || sender_media->rejected || !local->rtp_port
-		    || !protocol_is_rtp(((const struct sdp_media *) g_ptr_array_index(exchange->sdp->media, i))->protocol))
-			continue;
-		const char *protocol = rewrite->protocol ? rewrite->protocol : local->protocol;
-		mids[i] = written_mid(rewrite, sender_media, local);
-		capable = mids[i] && rewrite->ice_ufrag && rewrite->rtcp_mux
-			&& (sender_media->bundled || (protocol && g_str_has_prefix(protocol, "UDP/TLS/")));
-		bundle.lines[bundle.count++] = i;
-	}
-	struct bundle_group *group = NULL;
-	if (capable && bundle.count >= 2) {
-		/* the MID extension's id: the sender's where it had one, else one no m= line uses */
-		unsigned int id = 0;
-		for (unsigned int b = 0; !id && b < bundle.count; b++)
-			id = sdp_media_mid_extension_id(g_ptr_array_index(exchange->sdp->media, bundle.lines[b]));
-		if (!id)
-			id = sdp_free_extension_id(exchange->sdp, &bundle);
-		group = bundle_group_build(exchange->sdp, &bundle, exchange->receiver->media, mids, id, false);
-	}
-	stage_bundle(exchange->update, exchange->receiver, group);
-}
-
-/* BUNDLE towards the receiver: every member m= line shows its transport's (the owner's)
- * address, ports, ICE and DTLS/SDES lines (identical in each, RFC 8843 section 7.2), and the
- * owner's an a=extmap for the MID header extension when its SDP had none (we add the MID to
- * what we send, so that the receiver can place packets of m= lines with the same payload
- * types). Returns the a=group:BUNDLE value (the owner's mid first) in text, or NULL.
- * An initial offer of the group (RFC 8843 section 7.2) leaves each m= line its own address,
- * ICE and DTLS/SDES lines, each with the a=extmap: an answer that declines the group, moves
- * an m= line out of it (section 7.3.2) or rejects one (7.3.3) then has a transport for each
- * m= line it keeps apart. */
-static const char *rewrite_bundle(struct sdp_exchange *exchange, struct sdp_media_rewrite *rewrites,
-				  const char *(*extra_lines)[EXTRA_LINE_SET], char *extmap_line, char *text)
-{
-	unsigned int count = exchange->sdp->media->len;
-	const struct media *owner = NULL;
-	for (unsigned int i = 0; !owner && i < count; i++)
-		owner = exchange->receiver->media[i]->bundle_owner;
-	if (!owner || owner->index - 1 >= count || !rewrites[owner->index - 1].rtp_port)
-		return NULL;
-	unsigned int o = owner->index - 1;
-	struct sdp_media_rewrite *transport = &rewrites[o];
-	if (owner->bundle_extension_id)
-		g_snprintf(extmap_line, 80, "extmap:%u %s", owner->bundle_extension_id, BUNDLE_MID_EXTENSION_URI);
-	if (owner->bundle_extension_id && !sdp_media_mid_extension_id(g_ptr_array_index(exchange->sdp->media, o))
-	    && transport->extra_attribute_count < EXTRA_LINE_SET) {
-		extra_lines[o][transport->extra_attribute_count++] = extmap_line;
-		transport->extra_attributes = extra_lines[o];
-	}
-	const char *owner_mid = written_mid(transport, exchange->sender->media[o], owner);
-	if (!owner_mid)
-		return NULL;
-	size_t used = (size_t) g_snprintf(text, BUNDLE_MID_SIZE + 1, "%s", owner_mid);
-	for (unsigned int i = 0; i < count; i++) {
-		const struct media *local = exchange->receiver->media[i];
-		struct sdp_media_rewrite *rewrite = &rewrites[i];
-		const char *mid = written_mid(rewrite, exchange->sender->media[i], local);
-		if (i == o || local->bundle_owner != owner || !rewrite->rtp_port || !mid)
-			continue;
-		used += (size_t) g_snprintf(text + used, BUNDLE_MID_SIZE + 1, " %s", mid);
-		if (exchange->bundle_initial_offer) {
-			if (owner->bundle_extension_id && !sdp_media_mid_extension_id(g_ptr_array_index(exchange->sdp->media, i))
-			    && rewrite->extra_attribute_count < EXTRA_LINE_SET) {
-				extra_lines[i][rewrite->extra_attribute_count++] = extmap_line;
-				rewrite->extra_attributes = extra_lines[i];
-			}
-			continue;
-		}
-		rewrite->address = transport->address;
-		rewrite->rtp_port = transport->rtp_port;
-		rewrite->rtcp_port = transport->rtcp_port;
-		rewrite->rtcp_mux = transport->rtcp_mux;
-		rewrite->remove_ice = transport->remove_ice;
-		rewrite->ice_ufrag = transport->ice_ufrag;
-		rewrite->ice_pwd = transport->ice_pwd;
-		rewrite->ice_foundation = transport->ice_foundation;
-		rewrite->end_of_candidates = transport->end_of_candidates;
-		rewrite->family_address = transport->family_address;
-		rewrite->family_rtp_port = transport->family_rtp_port;
-		rewrite->family_rtcp_port = transport->family_rtcp_port;
-		rewrite->family_foundation = transport->family_foundation;
-		rewrite->extra_attributes = transport->extra_attributes;
-		rewrite->extra_attribute_count = transport->extra_attribute_count;
-	}
-	return text;
-}
-
-static void received_ptime(const struct sdp_media *sdp_media, char *out, size_t size);
-
-/* Codec negotiation without transcoding (codec.h): the formats the receiver gets, or NULL to
- * keep the m= line as received. An offer also records what the receiver was offered, which
- * its answer is held to. */
-static const char *negotiate_codecs(const struct ng_flags *flags, bool offer, const struct sdp_media *sdp_media,
-		struct media *sender_media, struct media *receiver_media, char *text, size_t size,
-		const char **rtpmaps)
-{
-	struct codec_list list;
-	rtpmaps[0] = NULL;
-	if (codec_list_from_media(sdp_media, &list) < 0)
-		return NULL;   /* not RTP payload types (t38, BFCP, ...): left alone */
-	unsigned int chosen[CODEC_MAX], count = 0;
-	if (offer) {
-		const char *missing;
-		struct codec_options offered_only = flags->codec;
-		if (codec_negotiate_offer(&list, &flags->codec, chosen, &count, &missing) < 0) {
-			/* transcoding (media_transcode.h): negotiate what the offer has, then add the
-			 * rest; codecs_refused() checked that they can be added */
-			offered_only.transcode.count = 0;
-			for (unsigned int n = 0; n < flags->codec.transcode.count; n++) {
-				bool present = false;
-				for (unsigned int c = 0; c < list.count; c++)
-					present |= codec_matches(&list.codecs[c], flags->codec.transcode.names[n]);
-				if (present)
-					codec_names_add(&offered_only.transcode, flags->codec.transcode.names[n]);
-			}
-			if (codec_negotiate_offer(&list, &offered_only, chosen, &count, &missing) < 0)
-				return NULL;
-		}
-		if (receiver_media->transcode || flags->codec.transcode.count || flags->codec.accept.count
-		    || flags->codec.always_transcode || flags->codec.inject_dtmf || flags->codec.ptime
-		    || flags->codec.ptime_reverse) {
-			if (codec_formats_text(&list, chosen, count, text, size) < 0)
-				return NULL;
-			int added = media_transcode_offer(&list, &flags->codec, receiver_media, text, size, rtpmaps);
-			if (added > 0) {
-				/* the answer is held to what the answerer was offered: ours included */
-				memset(&receiver_media->offered_payload_types, 0, sizeof(receiver_media->offered_payload_types));
-				for (unsigned int i = 0; i < count; i++)
-					codec_payload_set_add(&receiver_media->offered_payload_types, list.codecs[chosen[i]].payload_type);
-				for (const char *cursor = text; *cursor; ) {
-					codec_payload_set_add(&receiver_media->offered_payload_types, (unsigned int) strtoul(cursor, NULL, 10));
-					cursor += strcspn(cursor, " ");
-					cursor += *cursor == ' ';
-				}
-				receiver_media->offered_payload_types_known = true;
-				return text;
-			}
-		}
-		memset(&receiver_media->offered_payload_types, 0, sizeof(receiver_media->offered_payload_types));
-		for (unsigned int i = 0; i < count; i++)
-			codec_payload_set_add(&receiver_media->offered_payload_types, list.codecs[chosen[i]].payload_type);
-		receiver_media->offered_payload_types_known = true;
-	} else {
-		/* transcoding: the answerer took a codec we added, the offerer hears its own */
-		media_transcode_answer_flags(&list, &flags->codec, sender_media);
-		char answer_ptime[8];
-		received_ptime(sdp_media, answer_ptime, sizeof(answer_ptime));
-		if (media_transcode_answer(&list, (unsigned int) strtoul(answer_ptime, NULL, 10), sender_media,
-					   receiver_media, text, size, rtpmaps) > 0)
-			return text;
-		codec_negotiate_answer(&list, sender_media->offered_payload_types_known
-				       ? &sender_media->offered_payload_types : NULL, &flags->codec, chosen, &count);
-	}
-	if (codec_selection_unchanged(&list, chosen, count) || codec_formats_text(&list, chosen, count, text, size) < 0)
-		return NULL;
-	return text;
-}
-
-/* The a=ptime of a media section as received, "" if none. */
-static void received_ptime(const struct sdp_media *sdp_media, char *out, size_t size)
-{
-	out[0] = '\0';
-	for (unsigned int i = 0; i < sdp_media->attributes->len; i++) {
-		const struct sdp_attribute *attribute = g_ptr_array_index(sdp_media->attributes, i);
-		if (sdp_name_is(attribute->name, "ptime") && attribute->value)
-			g_strlcpy(out, attribute->value, size);
-	}
-}
-
-/* The ptime the receiver's SDP carries, as 10.5 without transcoding: an offer gets the request's
- * ptime; an answer gets the offer's ptime-reverse, else its own, else the original offer's. */
-static const char *negotiate_ptime(const struct ng_flags *flags, bool offer, const struct sdp_media *sdp_media,
-		struct media *sender_media, struct media *receiver_media, char *text, size_t size)
-{
-	if (offer) {
-		received_ptime(sdp_media, sender_media->offer_ptime, sizeof(sender_media->offer_ptime));
-		sender_media->ptime_reverse[0] = '\0';
-		if (flags->codec.ptime_reverse)
-			g_snprintf(sender_media->ptime_reverse, sizeof(sender_media->ptime_reverse), "%lld",
-				   flags->codec.ptime_reverse);
-		if (!flags->codec.ptime)
-			return NULL;
-		g_snprintf(text, size, "%lld", flags->codec.ptime);
-		return text;
-	}
-	if (receiver_media->ptime_reverse[0])
-		return receiver_media->ptime_reverse;
-	received_ptime(sdp_media, text, size);
-	if (text[0])
-		return NULL;
-	return receiver_media->offer_ptime[0] ? receiver_media->offer_ptime : NULL;
-}
-
-/* Writes the SDP the receiver gets: the sender's SDP with our address and the receiver-side
- * ports in place of the sender's. */
-static int write_sdp(struct sdp_exchange *exchange, bool offer)
-{
-	struct ng_request *request = exchange->request;
-	const struct ng_flags *flags = &request->flags;
-	unsigned int count = exchange->sdp->media->len;
-	if (count > CALL_MAX_MEDIA) {   /* parse_request_sdp() refused those */
-		request->error_reason = "Too many media sections in SDP";
-		return -EINVAL;
-	}
-	/* On the stack, as is the writer's scratch (no malloc per request: ng cycle bench) */
-	struct sdp_media_rewrite rewrites[CALL_MAX_MEDIA];
-	memset(rewrites, 0, count * sizeof(rewrites[0]));
-	/* per media: the a=crypto lines and the DTLS lines (views into the media's crypto and
-	 * DTLS state) */
-	typedef const char *crypto_line_set[EXTRA_LINE_SET];
-	crypto_line_set crypto_lines[CALL_MAX_MEDIA];
-	memset(crypto_lines, 0, count * sizeof(crypto_lines[0]));
-	char formats[CALL_MAX_MEDIA][4 * CODEC_MAX + 4 * 2 * MEDIA_TRANSCODE_ADDED];
-	const char *added_rtpmaps[CALL_MAX_MEDIA][2 * MEDIA_TRANSCODE_ADDED + 1];
-	char ptimes[CALL_MAX_MEDIA][8];
-	bool ice_lite = false;
-	const char *bundle_group = NULL;
-	for (unsigned int i = 0; i < count; i++) {
-		const struct sdp_media *sdp_media = g_ptr_array_index(exchange->sdp->media, i);
-		struct media *sender_media = exchange->sender->media[i];
-		struct media *local = exchange->receiver->media[i];   /* its sockets face the receiver */
-		struct sdp_media_rewrite *rewrite = &rewrites[i];
-		/* media-address overrides the address we advertise (upstream's semantics) */
-		const union endpoint *advertised = endpoint_is_set(&flags->media_address) ? &flags->media_address
-			: local->interface ? &local->interface->advertised
-			: sender_media->interface ? &sender_media->interface->advertised : NULL;
-		const struct sdp_address *received = sdp_media->connection.family ? &sdp_media->connection
-			: &exchange->sdp->connection;
-		bool bundle_member_line = sender_media->bundle_owner && sender_media->bundle_owner != sender_media;
-		if (is_zero_address(received) && !bundle_member_line) {
-			/* RFC 2543-style hold (c=0.0.0.0): passed on so the other side sees the hold too */
-			rewrite->address = *received;
-		} else if (advertised) {
-			/* rejected media too: upstream rewrites their c= line */
-			rewrite->address.family = advertised->address.sa_family;
-			endpoint_address_text(advertised, rewrite->address.text, sizeof(rewrite->address.text));
-		}
-		if (local->rejected || sender_media->rejected || !local->rtp_port)
-			continue;
-		rewrite->rtp_port = local->rtp_port;
-		/* RFC 5761 section 5.1.1: an offer of mux still offers a separate RTCP port;
-		 * accept/reject act on the answer only (as upstream) */
-		if (offer) {
-			rewrite->rtcp_mux = flags->rtcp_mux_offer || (sdp_media->rtcp_mux && !flags->rtcp_mux_demux);
-			rewrite->rtcp_port = local->rtp_port + 1;
-		} else {
-			rewrite->rtcp_mux = local->rtcp_mux;
-			rewrite->rtcp_port = local->rtcp_mux ? local->rtp_port : local->rtp_port + 1;
-		}
-		/* the receiver hears its own transport protocol: the translated one in an offer,
-		 * its original one in the answer it gets */
-		/* transport-protocol translates RTP m= lines only: others pass as they are (10.5) */
-		rewrite->protocol = offer ? (protocol_is_rtp(sdp_media->protocol) ? flags->transport_protocol : NULL)
-			: local->protocol;
-		if (offer && (media_protocol_uses_dtls(local->protocol) || media_protocol_uses_sdes(local->protocol)
-			      || (flags->osrtp_offer && media_protocol_is_plain_rtp(rewrite->protocol ? rewrite->protocol
-											: local->protocol)))) {
-			/* as upstream 10.5: SDES keys and our fingerprint in every SRTP offer, a DTLS
-			 * transport's and an OSRTP one (RFC 8643) included; the answer picks one */
-			int lines = offer_srtp_keying(flags, local, crypto_lines[i]);
-			if (lines > 0) {
-				rewrite->extra_attributes = crypto_lines[i];
-				rewrite->extra_attribute_count = (unsigned int) lines;
-			}
-		} else if (!offer && media_dtls_active(local)) {
-			int lines = media_dtls_lines(local, crypto_lines[i], MEDIA_DTLS_LINES);
-			if (lines > 0) {
-				rewrite->extra_attributes = crypto_lines[i];
-				rewrite->extra_attribute_count = (unsigned int) lines;
-			}
-		} else if (!offer && local->crypto && local->crypto->active && local->crypto->answer_line[0]) {
-			crypto_lines[i][0] = local->crypto->answer_line;
-			rewrite->extra_attributes = crypto_lines[i];
-			rewrite->extra_attribute_count = 1;
-		}
-		rewrite->formats = negotiate_codecs(flags, offer, sdp_media, sender_media, local, formats[i], sizeof(formats[i]),
-						    added_rtpmaps[i]);
-		rewrite->added_rtpmaps = added_rtpmaps[i];
-		rewrite->ptime = negotiate_ptime(flags, offer, sdp_media, sender_media, local, ptimes[i], sizeof(ptimes[i]));
-		rewrite->remove_ice = flags->ice == NG_ICE_REMOVE;
-		/* ICE in an answer follows what the offer had (RFC 8839 section 4.2) */
-		if (flags->ice == NG_ICE_FORCE_RELAY)
-			set_ice_relay(rewrite, local, sdp_media, received, flags, offer);
-		else
-			set_ice(rewrite, local, offer ? sdp_media->has_ice : local->ice_seen, flags, offer);
-		if (rewrite->ice_ufrag && !endpoint_is_set(&flags->media_address)) {
-			open_family_sockets(request, exchange->update, local);
-			if (local->family_rtp_port) {
-				const struct local_interface *other = local->family_interface;
-				rewrite->family_address.family = other->advertised.address.sa_family;
-				endpoint_address_text(&other->advertised, rewrite->family_address.text,
-						      sizeof(rewrite->family_address.text));
-				rewrite->family_rtp_port = local->family_rtp_port;
-				rewrite->family_rtcp_port = rewrite->rtcp_port == rewrite->rtp_port ? local->family_rtp_port
-					: local->family_rtp_port + 1;
-				rewrite->family_foundation = other->ice_foundation;
-			}
-		}
-		if (flags->ice_lite == NG_ICE_LITE_FORWARD || flags->ice_lite == NG_ICE_LITE_BOTH)
-			local->ice_lite = true;
-		if (flags->ice_lite == NG_ICE_LITE_BACKWARD || flags->ice_lite == NG_ICE_LITE_BOTH)
-			sender_media->ice_lite = true;
-		if (rewrite->ice_ufrag && local->ice_lite)
-			ice_lite = true;
-		set_mid(rewrite, local, sender_media, flags, offer, i);
-		/* RFC 9143: one m= line is one transport, so its BUNDLE group can be answered as is
-		 * (a group of several is rewrite_bundle()'s),
-		 * and offered to a browser (max-bundle pages refuse an offer without one) */
-		if (!offer && !bundle_group && local->bundled && local->mid[0])
-			bundle_group = local->mid;   /* (one line left of the group: a data channel rejected) */
-		else if (offer && count == 1 && (rewrite->mid || sender_media->mid[0]) && rewrite->ice_ufrag
-			 && rewrite->protocol && g_str_has_prefix(rewrite->protocol, "UDP/TLS/"))
-			bundle_group = rewrite->mid ? rewrite->mid : sender_media->mid;
-	}
-	/* BUNDLE with several m= lines (bundle.h) */
-	char bundle_text[CALL_MAX_MEDIA * BUNDLE_MID_SIZE + 1];
-	char extmap_line[80];
-	if (offer)
-		offer_bundle(exchange, rewrites);
-	const char *bundle_members = rewrite_bundle(exchange, rewrites, crypto_lines, extmap_line, bundle_text);
-	if (bundle_members)
-		bundle_group = bundle_members;
-	struct sdp_rewrite_options options = {
-		.ice_lite = ice_lite,
-		.bundle_group = bundle_group,
-		.replace_origin = flags->replace_origin,
-		.replace_session_connection = flags->replace_session_connection,
-		.no_rtcp_attribute = flags->no_rtcp_attribute,
-		.full_rtcp_attribute = flags->full_rtcp_attribute,
-		.loop_protect = flags->loop_protect,
-		.loop_protect_token = "rtpengine",
-		.media_count = count,
-		.media = rewrites,
-	};
-	/* One output buffer for every request (control thread only), grown to the largest SDP
-	 * so far: a fresh GString was a malloc, regrowth and free per offer and answer. */
-	static GString *out;
-	if (!out)
-		out = g_string_sized_new(4096);
-	g_string_truncate(out, 0);
-	int error = sdp_rewrite(exchange->sdp, &options, out);
-	if (!error)
-		bencode_dictionary_add_string_length(request->buffer, request->reply, "sdp", out->str, out->len);
-	else
-		request->error_reason = "Failed to rewrite SDP";
-	return error;
 }
 
 /* call recording: what the exchange asked for and the SDPs, for the recording observer that
@@ -1158,7 +652,7 @@ static int prepare_offer_media(struct sdp_exchange *exchange)
 			return error;
 	}
 	/* the offerer's BUNDLE group: we answer it (bundle.h) */
-	stage_bundle(exchange->update, exchange->sender,
+	ng_update_stage_bundle(exchange->update, exchange->sender,
 		     exchange->bundle.count ? bundle_group_build(exchange->sdp, &exchange->bundle, exchange->sender->media,
 								 NULL, 0, true) : NULL);
 	return 0;
@@ -1221,7 +715,7 @@ int ng_command_offer(struct ng_request *request)
 		sdp_bundle_parse(sdp, &exchange.bundle);
 		error = prepare_offer_media(&exchange);
 		if (!error)
-			error = write_sdp(&exchange, true);
+			error = ng_write_sdp(&exchange, true);
 	}
 	/* also after an error: what was set up stays (and a new call's sockets are closed by
 	 * call_destroy(), which finds them in the streams) */
@@ -1297,11 +791,9 @@ int ng_command_answer(struct ng_request *request)
 	const struct ng_flags *flags = &request->flags;
 	if (require_ids(request, true) < 0)
 		return -EINVAL;
-	struct call *call = call_lookup(flags->call_id);
-	if (!call) {
-		request->error_reason = "Unknown call-id";
+	struct call *call;
+	if (ng_lookup_call(request, &call) < 0)
 		return -ENOENT;
-	}
 	struct sdp_session *sdp = NULL;
 	int result = read_request_sdp(request, &sdp);
 	if (result <= 0)
@@ -1375,10 +867,10 @@ int ng_command_answer(struct ng_request *request)
 		}
 		/* the answerer's BUNDLE group (one it accepted of ours, or its own) */
 		if (!error)
-			stage_bundle(&update, answerer, exchange.bundle.count ? bundle_group_build(sdp, &exchange.bundle,
+			ng_update_stage_bundle(&update, answerer, exchange.bundle.count ? bundle_group_build(sdp, &exchange.bundle,
 									answerer->media, NULL, 0, true) : NULL);
 		if (!error)
-			error = write_sdp(&exchange, false);
+			error = ng_write_sdp(&exchange, false);
 	}
 	publish(&update);
 	finish_update(&update);
@@ -1445,28 +937,6 @@ int ng_update_take_offer_keys(struct ng_request *request, struct sdp_session *sd
 			       || media_protocol_uses_dtls(sdp_media->protocol))))
 		take_sdes_offer(request, media, sdp_media);
 	return 0;
-}
-
-_Static_assert(NG_UPDATE_KEY_LINES >= MEDIA_CRYPTO_OFFERED_SUITES + MEDIA_DTLS_LINES, "room for every key line");
-
-int ng_update_answer_key_lines(struct ng_request *request, struct media *media, const char **lines)
-{
-	if (media_dtls_active(media)) {
-		media_dtls_answered(media, (enum dtls_setup) request->flags.dtls_setup);
-		return media_dtls_lines(media, lines, MEDIA_DTLS_LINES);
-	}
-	if (media->crypto && media->crypto->active && media->crypto->answer_line[0]) {
-		lines[0] = media->crypto->answer_line;
-		return 1;
-	}
-	return 0;
-}
-
-int ng_update_offer_key_lines(struct ng_request *request, struct media *media, const char **lines)
-{
-	if (!media_protocol_uses_dtls(media->protocol) && !media_protocol_uses_sdes(media->protocol))
-		return 0;
-	return offer_srtp_keying(&request->flags, media, lines);
 }
 
 /* The answer to our offer of keys (a subscriber's), as the answer command takes it. */

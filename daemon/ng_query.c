@@ -13,6 +13,7 @@
 #include "daemon.h"
 #include "interface.h"
 #include "log.h"
+#include "ng_call_lookup.h"
 #include "relay.h"
 #include "statistics.h"
 
@@ -444,15 +445,10 @@ int ng_command_ping(struct ng_request *request)
 
 int ng_command_query(struct ng_request *request)
 {
-	if (!request->flags.call_id) {
-		request->error_reason = "No call-id in message";
-		return -EINVAL;
-	}
-	struct call *call = call_lookup(request->flags.call_id);
-	if (!call) {
-		request->error_reason = "Unknown call-id";
-		return -ENOENT;
-	}
+	struct call *call;
+	int error = ng_lookup_call(request, &call);
+	if (error < 0)
+		return error;
 	bencode_dictionary_add_string(request->buffer, request->reply, "result", "ok");
 	kernel_backend_refresh_call(request->daemon, call);   /* the kernel's last second too */
 	ng_describe_call(request, call, true);

@@ -52,7 +52,8 @@ void pubsub_refresh_forks(struct call *call);
  * side is described from it. */
 void pubsub_note_sdp(struct monologue *monologue, const char *text, size_t length);
 
-/* ng_offer_answer.c's machinery for publish and subscribe (see its locking rule): an update
+/* ng_offer_answer.c's machinery for publish and subscribe (see its locking rule; the key lines
+ * are ng_offer_answer_sdp.c's): an update
  * collects what the worker reads, commit publishes it under the call's lock, starts polling
  * new sockets and frees the update. */
 struct call_update;

@@ -15,6 +15,7 @@
 #include "kernel.h"
 #include "kernel_backend.h"
 #include "log.h"
+#include "ng_call_lookup.h"
 #include "ng_commands.h"
 #include "recording_metadata.h"
 #include "recording_writer.h"
@@ -991,7 +992,6 @@ const char *recording_call_state(const struct call *call)
 /* The call a recording command names, or NULL with error_reason set. */
 static struct call *command_call(struct ng_request *request)
 {
-	const struct ng_flags *flags = &request->flags;
 	if (!settings.enabled) {
 		/* as the refused commands word it: "<command>: <feature> ..." */
 		g_autofree char *reason = g_strdup_printf("%s: call recording is not configured (no --recording-dir)",
@@ -999,16 +999,8 @@ static struct call *command_call(struct ng_request *request)
 		request->error_reason = bencode_buffer_strdup_length(request->buffer, reason, strlen(reason));
 		return NULL;
 	}
-	if (!flags->call_id) {
-		request->error_reason = "No call-id in message";
-		return NULL;
-	}
-	struct call *call = call_lookup(flags->call_id);
-	if (!call) {
-		request->error_reason = "Unknown call-id";
-		return NULL;
-	}
-	return call;
+	struct call *call;
+	return ng_lookup_call(request, &call) < 0 ? NULL : call;
 }
 
 /* The side a forwarding command's from-tag names: its monologue index, -1 for no from-tag

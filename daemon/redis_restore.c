@@ -189,7 +189,7 @@ static void restore_media(struct daemon_context *daemon, struct call *call, stru
 }
 
 /* BUNDLE (bundle.h): the side's transports and the owners' tables, as an answer leaves them
- * (stage_bundle() in ng_offer_answer.c); built outside the lock, the tables published by
+ * (ng_update_stage_bundle() in ng_offer_answer.c); built outside the lock, the tables published by
  * publish_restored_bundle(). */
 static void restore_bundle(struct monologue *monologue, const struct redis_monologue_record *stored,
 			   struct bundle_group **groups)

@@ -33,11 +33,6 @@ TOOL=/tools/kernel_test_tool
 NG=127.0.0.1:2223
 DAEMON_PID=
 
-bencode_string() { printf '%d:%s' "${#1}" "$1"; }
-sdp_for() {
-	printf 'v=0\r\no=- 1 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\nm=audio %s RTP/AVP 0\r\na=sendrecv\r\n' "$1" "$1" "$2"
-}
-media_port_of() { sed -n 's/.*m=audio \([0-9]*\) .*/\1/p' | head -n 1; }
 cpu_busy_jiffies() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
 PROBE=/sys/module/xt_RTPENGINE/parameters
 wanted() { [ -z "${PATHS:-}" ] || case " $PATHS " in *" $1 "*) true ;; *) false ;; esac; }

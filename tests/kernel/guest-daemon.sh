@@ -9,7 +9,7 @@
 #      forward it then) and the kernel counters rise by exactly what was sent
 #   4. SIGCONT, delete: the targets are gone and nothing is forwarded any more
 # Needs: /tools/rtpengine (our daemon), /tools/kernel_test_tool, /share/netns.sh,
-# xt_RTPENGINE, libxt_RTPENGINE.
+# /share/guest-lib.sh, /share/guest-sdes.sh, /share/guest-rekey.sh, xt_RTPENGINE, libxt_RTPENGINE.
 set -eu
 . /share/netns.sh
 . /share/guest-lib.sh
@@ -19,48 +19,11 @@ NG=127.0.0.1:2223
 FAILURES=0
 DAEMON_PID=
 
-step() { echo "== $*"; }
 finish() {
-	[ -n "$DAEMON_PID" ] && kill -CONT "$DAEMON_PID" 2>/dev/null && kill "$DAEMON_PID" 2>/dev/null
-	if [ "$FAILURES" -ne 0 ]; then
-		echo "--- daemon log"; tail -n 40 /tmp/daemon.log 2>/dev/null || true
-		echo "--- kernel log"; dmesg | tail -n 20
-		echo "guest-daemon.sh: $FAILURES failure(s)"
-		exit 1
-	fi
-	echo "guest-daemon.sh: all checks passed"
-	exit 0
+	end_process "$DAEMON_PID"
+	report_and_exit guest-daemon.sh /tmp/daemon.log
 }
-
-
-start_daemon() {
-	$DAEMON --config-file=none --foreground --log-stderr --log-level=7 -i 10.1.0.1 -n $NG \
-		--endpoint-learning=immediate --delete-delay=0 "$@" >/tmp/daemon.log 2>&1 &
-	DAEMON_PID=$!
-	wait_for 50 $TOOL ng $NG 'd7:command4:pinge' || { fail "daemon does not answer ping"; finish; }
-}
-
-stop_daemon() {
-	kill "$DAEMON_PID"
-	wait "$DAEMON_PID" || true
-	DAEMON_PID=
-}
-
-# bencode_string TEXT -> LENGTH:TEXT
-bencode_string() { printf '%d:%s' "${#1}" "$1"; }
-
-sdp_for() {  # sdp_for ADDRESS PORT
-	printf 'v=0\r\no=- 1 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\nm=audio %s RTP/AVP 0\r\na=sendrecv\r\n' "$1" "$1" "$2"
-}
-
-media_port_of() { sed -n 's/.*m=audio \([0-9]*\) .*/\1/p' | head -n 1; }
-
-# statistic NAME: an integer from the ng "statistics" reply (bencode "LEN:NAMEi123e")
-statistic() {
-	$TOOL ng $NG 'd7:command10:statisticse' | sed -n "s/.*${#1}:$1i\([0-9]*\)e.*/\1/p"
-}
-
-target_count() { grep -c '^target$' /proc/rtpengine/0/list || true; }
+start_daemon() { daemon_start /tmp/daemon.log --log-level=7 "$@"; }
 
 trap finish EXIT
 # A (10.1.0.2) and B (10.2.0.2); the daemon listens on 10.1.0.1 only: B reaches it
@@ -71,7 +34,7 @@ netns_peer b 2 route
 step "without the module: loud fallback line, --no-fallback refuses"
 start_daemon --table=0
 grep -q 'Kernel forwarding: NOT ACTIVE' /tmp/daemon.log || fail "no NOT ACTIVE line without the module"
-stop_daemon
+daemon_stop
 if $DAEMON --config-file=none --foreground --log-stderr -i 10.1.0.1 -n $NG --table=0 --no-fallback \
 	>/tmp/nofallback.log 2>&1; then
 	fail "--no-fallback started without the module"
@@ -140,35 +103,7 @@ if $TOOL relay a $A $RELAY_A b $B $RELAY_B 1 >/dev/null 2>&1; then fail "forward
 kill -CONT "$DAEMON_PID"
 
 step "SDES call: plain A, RTP/SAVP B; with the daemon stopped the kernel decrypts and encrypts"
-# the helpers also serve /tmp/rekey.sh, which srtp-relay runs mid-flow
-cat > /tmp/srtp-functions.sh <<'FUNCTIONS'
-TOOL=/tools/kernel_test_tool
-NG=127.0.0.1:2223
-SUITE=${SUITE:-AES_CM_128_HMAC_SHA1_80}
-CALL=${CALL:-srtp}
-bencode_string() { printf '%d:%s' "${#1}" "$1"; }
-sdp_for() {
-	printf 'v=0\r\no=- 1 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\nm=audio %s RTP/AVP 0\r\na=sendrecv\r\n' "$1" "$1" "$2"
-}
-sdp_savp() {  # sdp_savp ADDRESS PORT CRYPTO-ATTRIBUTE-VALUE
-	printf 'v=0\r\no=- 1 2 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\nm=audio %s RTP/SAVP 0\r\na=crypto:%s\r\na=sendrecv\r\n' "$1" "$1" "$2" "$3"
-}
-# crypto_of SUITE: "TAG KEY" of our offered line for SUITE, from a reply on stdin
-crypto_of() { sed -n "s/.*a=crypto:\([0-9]*\) $1 inline:\([A-Za-z0-9+\/=]*\).*/\1 \2/p" | head -n 1; }
-srtp_offer() {
-	$TOOL ng $NG "d7:command5:offer7:call-id$(bencode_string "$CALL")8:from-tag4:tagA18:transport-protocol8:RTP/SAVP3:sdp$(bencode_string "$(sdp_for 10.1.0.2 5010)")e"
-}
-srtp_answer() {  # srtp_answer TAG KEY
-	$TOOL ng $NG "d7:command6:answer7:call-id$(bencode_string "$CALL")8:from-tag4:tagA6:to-tag4:tagB3:sdp$(bencode_string "$(sdp_savp 10.2.0.2 5012 "$1 $SUITE inline:$2")")e"
-}
-new_key() {
-	case $SUITE in
-	AES_192*) bytes=38 ;; AES_256*) bytes=46 ;; AEAD_AES_128_GCM) bytes=28 ;; AEAD_AES_256_GCM) bytes=44 ;; *) bytes=30 ;;
-	esac
-	head -c $bytes /dev/urandom | base64 | tr -d '\n'
-}
-FUNCTIONS
-. /tmp/srtp-functions.sh
+. /share/guest-sdes.sh
 reply=$(srtp_offer)
 relay_b_port=$(printf '%s' "$reply" | media_port_of)
 set -- $(printf '%s' "$reply" | crypto_of $SUITE)
@@ -194,18 +129,7 @@ reply=$($TOOL ng $NG 'd7:command5:query7:call-id4:srtpe')
 echo "$reply" | grep -q '6:kernel10:forwarding' || fail "query does not say the SRTP streams are in the kernel"
 
 step "re-INVITE with a new key mid-flow: no loss, no authentication failure"
-cat > /tmp/rekey.sh <<'REKEY'
-#!/bin/sh
-# a new offer from A and an answer from B with a fresh key; prints B's new SPEC
-. /tmp/srtp-functions.sh
-reply=$(srtp_offer)
-set -- $(printf '%s' "$reply" | crypto_of $SUITE)
-key=$(new_key)
-srtp_answer "$1" "$key" >/dev/null
-echo "$SUITE:$key:$2"
-REKEY
-chmod +x /tmp/rekey.sh
-$TOOL srtp-relay a $A $RELAY_A plain b $B $RELAY_B "$B_SPEC" 40 30 /tmp/rekey.sh || fail "packets lost or refused across the re-key"
+$TOOL srtp-relay a $A $RELAY_A plain b $B $RELAY_B "$B_SPEC" 40 30 "sh /share/guest-rekey.sh" || fail "packets lost or refused across the re-key"
 wait_for 50 sh -c '[ "$(grep -c "^    srtp " /proc/rtpengine/0/list)" -ge 2 ]' || fail "SRTP targets not back in the kernel after the re-key"
 if $TOOL all 0 | grep -q srtp_auth_failures; then fail "the kernel counted authentication failures: $($TOOL all 0)"; fi
 wait_for 30 sh -c "[ \"\$($TOOL ng $NG 'd7:command10:statisticse' | sed -n 's/.*11:droppedsrtpi\([0-9]*\)e.*/\1/p')\" = \"$srtp_dropped_before\" ]" \
@@ -267,7 +191,7 @@ $TOOL ng $NG 'd7:command6:delete7:call-id3:mux8:from-tag4:tagAe' >/dev/null || f
 wait_for 50 sh -c '! grep -q "^target$" /proc/rtpengine/0/list' || fail "mux targets left after delete"
 
 step "daemon exit, clean unload"
-stop_daemon
+daemon_stop
 iptables -D INPUT -p udp -j RTPENGINE --id 0
 rmmod xt_RTPENGINE || fail "rmmod"
-if dmesg | grep -E 'Oops|BUG:|WARNING:|Call Trace'; then fail "kernel log shows problems"; fi
+check_kernel_log

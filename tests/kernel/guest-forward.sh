@@ -4,28 +4,13 @@
 #                           robustness, del/unload with tables in use
 #   guest-forward.sh nft    the same rules and IPv4 forwarding through iptables-nft
 # Needs: xt_RTPENGINE module (modprobe), libxt_RTPENGINE.so in the xtables directory,
-# /tools/kernel_test_tool, /share/netns.sh.
+# /tools/kernel_test_tool, /share/netns.sh, /share/guest-lib.sh.
 set -eu
 . /share/netns.sh
 . /share/guest-lib.sh
 MODE=${1:-full}
 TOOL=/tools/kernel_test_tool
 FAILURES=0
-
-step() { echo "== $*"; }
-# expect_fail CMD...: the command must fail (exit non-zero)
-expect_fail() { if "$@" >/tmp/expect_fail.out 2>&1; then fail "expected to fail: $*"; cat /tmp/expect_fail.out; fi; }
-
-check_kernel_log() {
-	if dmesg | grep -E 'Oops|BUG:|WARNING:|Call Trace|general protection|KASAN|refcount_t' >/tmp/badlog; then
-		fail "kernel log shows problems:"; cat /tmp/badlog
-	fi
-}
-
-# counter_of LOCAL FIELD -> value from the tool's single-target query
-counter_of() {
-	$TOOL counters 0 "$1" | awk -v field="$2" '{ for (i = 1; i < NF; i++) if ($i == field) print $(i + 1) }'
-}
 
 A4=10.1.0.2:5000; RELAY_A4=10.1.0.1:30000
 B4=10.2.0.2:5002; RELAY_B4=10.2.0.1:30002
@@ -202,9 +187,4 @@ wait $flood_pid || true
 modprobe xt_RTPENGINE && rmmod xt_RTPENGINE || fail "reload"
 check_kernel_log
 
-if [ "$FAILURES" -ne 0 ]; then
-	echo "guest-forward.sh $MODE: $FAILURES failure(s)"
-	dmesg | tail -n 30
-	exit 1
-fi
-echo "guest-forward.sh $MODE: all checks passed"
+report_and_exit "guest-forward.sh $MODE"

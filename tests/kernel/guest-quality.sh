@@ -23,31 +23,11 @@ DAEMON_PID=
 SSRC_A=858993459     # 0x33333333, quality-stream's A
 COUNT=250            # 5 s of 20 ms packets
 
-step() { echo "== $*"; }
 finish() {
-	[ -n "$DAEMON_PID" ] && kill "$DAEMON_PID" 2>/dev/null
-	if [ "$FAILURES" -ne 0 ]; then
-		echo "--- daemon log"; grep -v 'Received\|Replying' /tmp/daemon.log 2>/dev/null | tail -n 30 || true
-		echo "--- kernel log"; dmesg | tail -n 20
-		echo "guest-quality.sh: $FAILURES failure(s)"
-		exit 1
-	fi
-	echo "guest-quality.sh: all checks passed"
-	exit 0
+	end_process "$DAEMON_PID"
+	report_and_exit guest-quality.sh /tmp/daemon.log
 }
-start_daemon() {
-	$DAEMON --config-file=none --foreground --log-stderr --log-level=6 -i 10.1.0.1 -n $NG \
-		--endpoint-learning=immediate --delete-delay=0 --mos=LQ "$@" >/tmp/daemon.log 2>&1 &
-	DAEMON_PID=$!
-	wait_for 50 $TOOL ng $NG 'd7:command4:pinge' || { fail "daemon does not answer ping"; finish; }
-}
-stop_daemon() { kill "$DAEMON_PID"; wait "$DAEMON_PID" || true; DAEMON_PID=; }
-bencode_string() { printf '%d:%s' "${#1}" "$1"; }
-sdp_for() {
-	printf 'v=0\r\no=- 1 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\nm=audio %s RTP/AVP 0\r\na=sendrecv\r\n' "$1" "$1" "$2"
-}
-media_port_of() { sed -n 's/.*m=audio \([0-9]*\) .*/\1/p' | head -n 1; }
-statistic() { $TOOL ng $NG 'd7:command10:statisticse' | sed -n "s/.*${#1}:$1i\([0-9]*\)e.*/\1/p"; }
+start_daemon() { daemon_start /tmp/daemon.log --log-level=6 --mos=LQ "$@"; }
 # measured REPLY KEY: an integer of the "measured" figures of A's SSRC in a query/delete reply
 measured() {
 	rest=${1#*${#SSRC_A}:${SSRC_A}d}
@@ -132,11 +112,11 @@ start_daemon --table=0
 grep -q 'Kernel forwarding: ACTIVE on table 0' /tmp/daemon.log || fail "no ACTIVE line"
 call kernel 0 10
 call kernel 5 10
-stop_daemon
+daemon_stop
 start_daemon --table=-1
 call userspace 0 10
 call userspace 5 10
-stop_daemon
+daemon_stop
 
 step "MOS: kernel vs userspace (x10) at 0%: $MOS_kernel_0 / $MOS_userspace_0, at 5%: $MOS_kernel_5 / $MOS_userspace_5"
 for loss in 0 5; do
@@ -149,4 +129,4 @@ done
 
 iptables -D INPUT -p udp -j RTPENGINE --id 0
 rmmod xt_RTPENGINE || fail "rmmod"
-if dmesg | grep -E 'Oops|BUG:|WARNING:|Call Trace'; then fail "kernel log shows problems"; fi
+check_kernel_log

@@ -29,11 +29,9 @@ finish() {
 	fi
 	echo "guest-recording-debian.sh: done"; exit 0
 }
-bencode_string() { printf '%d:%s' "${#1}" "$1"; }
-sdp_for() {
+sdp_for() {  # guest-lib.sh's, with an a=rtpmap line as the readers see it
 	printf 'v=0\r\no=- 1 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\nm=audio %s RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=sendrecv\r\n' "$1" "$1" "$2"
 }
-media_port_of() { sed -n 's/.*m=audio \([0-9]*\) .*/\1/p' | head -n 1; }
 
 trap finish EXIT
 netns_peer a 1 route

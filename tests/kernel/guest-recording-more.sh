@@ -30,37 +30,22 @@ COMPLETED=
 DAEMON_PID=
 READER_PID=
 
-step() { echo "== $*"; }
 finish() {
-	[ -n "$DAEMON_PID" ] && kill -CONT "$DAEMON_PID" 2>/dev/null && kill "$DAEMON_PID" 2>/dev/null
-	[ -n "$READER_PID" ] && kill "$READER_PID" 2>/dev/null
+	end_process "$DAEMON_PID"
+	end_process "$READER_PID"
 	for log in /tmp/daemon.log /tmp/reader.log; do
 		[ -f "$log" ] && cp "$log" "/share/recording-more-$(basename "$log")" 2>/dev/null
 	done
-	[ -n "$COMPLETED" ] || { echo "FAIL: the script stopped early"; FAILURES=$((FAILURES + 1)); }
-	if [ "$FAILURES" -ne 0 ]; then
-		echo "--- daemon log"; grep -v 'Received\|Replying' /tmp/daemon.log 2>/dev/null | tail -n 30 || true
-		echo "--- reader log"; tail -n 25 /tmp/reader.log 2>/dev/null || true
-		echo "--- kernel log"; dmesg | tail -n 20
-		echo "guest-recording-more.sh: $FAILURES failure(s)"
-		exit 1
-	fi
-	echo "guest-recording-more.sh: all checks passed"
-	exit 0
+	[ -n "$COMPLETED" ] || fail "the script stopped early"
+	report_and_exit guest-recording-more.sh /tmp/daemon.log /tmp/reader.log
 }
 
-bencode_string() { printf '%d:%s' "${#1}" "$1"; }
+# not guest-lib.sh's: both families, a protocol and a key
 sdp_for() {  # sdp_for IP4|IP6 ADDRESS PORT [PROTOCOL [CRYPTO-ATTRIBUTE-VALUE]]
 	printf 'v=0\r\no=- 1 1 IN %s %s\r\ns=-\r\nc=IN %s %s\r\nt=0 0\r\nm=audio %s %s 0\r\na=rtpmap:0 PCMU/8000\r\n' \
 		"$1" "$2" "$1" "$2" "$3" "${4:-RTP/AVP}"
 	[ -z "${5:-}" ] || printf 'a=crypto:%s\r\n' "$5"
 	printf 'a=sendrecv\r\n'
-}
-media_port_of() { sed -n 's/.*m=audio \([0-9]*\) .*/\1/p' | head -n 1; }
-crypto_of() { sed -n "s/.*a=crypto:\([0-9]*\) $1 inline:\([A-Za-z0-9+\/=]*\).*/\1 \2/p" | head -n 1; }
-status_value() { awk -v key="$1" '$1 == key { print $2 }' /proc/rtpengine/0/status; }
-statistic() {  # statistic KEY: a totalstatistics value from ng statistics
-	$TOOL ng $NG 'd7:command10:statisticse' | sed -n "s/.*${#1}:$1i\([0-9]*\)e.*/\1/p"
 }
 ng_call() {  # ng_call COMMAND CALL-ID: a recording command on the whole call
 	$TOOL ng $NG "d7:command$(bencode_string "$1")7:call-id$(bencode_string "$2")e" | grep -q '6:result2:ok' \
@@ -130,14 +115,9 @@ check_call() {
 			|| fail "$call: $(basename "$file") lasts $seconds s, $want s sent"
 		awk -v s="$silent" -v lo="$silent_min" -v hi="$silent_max" 'BEGIN { exit !(s >= lo && s <= hi) }' \
 			|| fail "$call: $(basename "$file") has $silent s of silence, expected $silent_min..$silent_max"
-		if awk -v a="$tone400" -v b="$tone1000" 'BEGIN { exit !(a > 0.2 && b > 0.2) }'; then mixes=$((mixes + 1))
-		elif awk -v a="$tone400" -v b="$tone1000" 'BEGIN { exit !(a > 0.8 && b < 0.05) }'; then singles400=$((singles400 + 1))
-		elif awk -v a="$tone400" -v b="$tone1000" 'BEGIN { exit !(b > 0.8 && a < 0.05) }'; then singles1000=$((singles1000 + 1))
-		else fail "$call: $(basename "$file") holds neither tone clearly (ciphertext recorded?)"
-		fi
+		count_tones "$call" "$file" "$tone400" "$tone1000" "ciphertext recorded?"
 	done
-	[ "$singles400" = 1 ] && [ "$singles1000" = 1 ] && [ "$mixes" = 1 ] \
-		|| fail "$call: expected one file per party and one mix: 400 Hz $singles400, 1000 Hz $singles1000, mix $mixes"
+	check_tone_counts "$call"
 }
 
 trap finish EXIT
@@ -150,11 +130,7 @@ iptables -I INPUT -p udp -j RTPENGINE --id 0
 ip6tables -I INPUT -p udp -j RTPENGINE --id 0
 mkdir -p $SPOOL $OUT
 
-$DAEMON --config-file=none --foreground --log-stderr --log-level=7 -i 10.1.0.1 -i fd01::1 -n $NG \
-	--endpoint-learning=immediate --delete-delay=0 --table=0 \
-	--recording-dir=$SPOOL --recording-method=proc >/tmp/daemon.log 2>&1 &
-DAEMON_PID=$!
-wait_for 50 $TOOL ng $NG 'd7:command4:pinge' || { fail "daemon does not answer ping"; finish; }
+daemon_start /tmp/daemon.log --log-level=7 -i fd01::1 --table=0 --recording-dir=$SPOOL --recording-method=proc
 /tools/rtpengine-recording --config-file=none --foreground --log-stderr --log-level=6 --table=0 --spool-dir=$SPOOL \
 	--output-dir=$OUT --output-format=wav --output-single --output-mixed --num-threads=1 >/tmp/reader.log 2>&1 &
 READER_PID=$!
@@ -251,5 +227,5 @@ wait_statistic recordingdrops_kernel "$((drops_after - drops_at_start))" \
 echo "statistics: recordingdrops_kernel $(statistic recordingdrops_kernel) recordedpackets_kernel $(statistic recordedpackets_kernel)"
 end_call rec-overflow
 
-if dmesg | grep -E 'Oops|BUG:|WARNING:|Call Trace'; then fail "kernel log shows problems"; fi
+check_kernel_log
 COMPLETED=1

@@ -25,10 +25,9 @@ COMPLETED=
 DAEMON_PID=
 READER_PID=
 
-step() { echo "== $*"; }
 finish() {
-	[ -n "$DAEMON_PID" ] && kill -CONT "$DAEMON_PID" 2>/dev/null && kill "$DAEMON_PID" 2>/dev/null
-	[ -n "$READER_PID" ] && kill "$READER_PID" 2>/dev/null
+	end_process "$DAEMON_PID"
+	end_process "$READER_PID"
 	# whole logs for a look from the host: build/kernel-tests/guest/recording-*.log
 	for log in /tmp/daemon.log /tmp/reader-*.log; do
 		[ -f "$log" ] && cp "$log" "/share/recording-$(basename "$log")" 2>/dev/null
@@ -37,39 +36,17 @@ finish() {
 		[ -d "$out" ] && mkdir -p "/share/recording-$(basename "$out")" && cp "$out"/* "/share/recording-$(basename "$out")/" 2>/dev/null
 	done
 	# set -e/-u ending the script early is a failure too
-	[ -n "$COMPLETED" ] || { echo "FAIL: the script stopped early"; FAILURES=$((FAILURES + 1)); }
-	if [ "$FAILURES" -ne 0 ]; then
-		echo "--- daemon log"; grep -v 'Received\|Replying' /tmp/daemon.log 2>/dev/null | tail -n 30 || true
-		echo "--- reader logs"; tail -n 25 /tmp/reader-*.log 2>/dev/null || true
-		echo "--- kernel log"; dmesg | tail -n 20
-		echo "guest-recording.sh: $FAILURES failure(s)"
-		exit 1
-	fi
-	echo "guest-recording.sh: all checks passed"
-	exit 0
+	[ -n "$COMPLETED" ] || fail "the script stopped early"
+	report_and_exit guest-recording.sh /tmp/daemon.log /tmp/reader-*.log
 }
 
-
-bencode_string() { printf '%d:%s' "${#1}" "$1"; }
-sdp_for() {  # sdp_for ADDRESS PORT
+sdp_for() {  # sdp_for ADDRESS PORT: guest-lib.sh's, with an a=rtpmap line as the readers see it
 	printf 'v=0\r\no=- 1 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\nm=audio %s RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=sendrecv\r\n' "$1" "$1" "$2"
 }
-media_port_of() { sed -n 's/.*m=audio \([0-9]*\) .*/\1/p' | head -n 1; }
-status_value() { awk -v key="$1" '$1 == key { print $2 }' /proc/rtpengine/0/status; }
 
 start_daemon() {
-	$DAEMON --config-file=none --foreground --log-stderr --log-level=7 -i 10.1.0.1 -n $NG \
-		--endpoint-learning=immediate --delete-delay=0 --table=0 \
-		--recording-dir=$SPOOL --recording-method=proc >/tmp/daemon.log 2>&1 &
-	DAEMON_PID=$!
-	wait_for 50 $TOOL ng $NG 'd7:command4:pinge' || { fail "daemon does not answer ping"; finish; }
+	daemon_start /tmp/daemon.log --log-level=7 --table=0 --recording-dir=$SPOOL --recording-method=proc
 	grep -q 'recorded in the kernel' /tmp/daemon.log || fail "daemon does not record in the kernel"
-}
-
-stop_daemon() {
-	kill "$DAEMON_PID"
-	wait "$DAEMON_PID" || true
-	DAEMON_PID=
 }
 
 # record_call CALL-ID: offer (record call: yes) and answer; sets RELAY_A, RELAY_B
@@ -109,14 +86,9 @@ check_wavs() {
 		case $name:$file in debian:*mix*) low=4.5 ;; esac
 		awk -v s="$seconds" -v low=$low -v limit=$limit 'BEGIN { exit !(s >= low && s <= limit) }' \
 			|| fail "$name: $(basename "$file") lasts $seconds s, 5 s sent"
-		if awk -v a="$tone400" -v b="$tone1000" 'BEGIN { exit !(a > 0.2 && b > 0.2) }'; then mixes=$((mixes + 1))
-		elif awk -v a="$tone400" -v b="$tone1000" 'BEGIN { exit !(a > 0.8 && b < 0.05) }'; then singles400=$((singles400 + 1))
-		elif awk -v a="$tone400" -v b="$tone1000" 'BEGIN { exit !(b > 0.8 && a < 0.05) }'; then singles1000=$((singles1000 + 1))
-		else fail "$name: $(basename "$file") holds neither tone clearly"
-		fi
+		count_tones "$name" "$file" "$tone400" "$tone1000"
 	done
-	[ "$singles400" = 1 ] && [ "$singles1000" = 1 ] && [ "$mixes" = 1 ] \
-		|| fail "$name: expected one file per party and one mix: 400 Hz $singles400, 1000 Hz $singles1000, mix $mixes"
+	check_tone_counts "$name"
 }
 
 trap finish EXIT
@@ -184,11 +156,11 @@ step "a reader holding a stream: del and rmmod refused, then clean unload"
 record_call rec-hold
 stream=$(ls -d /proc/rtpengine/0/calls/*/* | head -n 1)
 exec 3< "$stream"
-stop_daemon
+daemon_stop
 iptables -D INPUT -p udp -j RTPENGINE --id 0
 if echo "del 0" > /proc/rtpengine/control 2>/dev/null; then fail "del 0 with a stream open"; fi
 if rmmod xt_RTPENGINE 2>/dev/null; then fail "rmmod with a stream open"; fi
 exec 3<&-
 wait_for 50 rmmod xt_RTPENGINE || fail "rmmod after the reader closed"
-if dmesg | grep -E 'Oops|BUG:|WARNING:|Call Trace'; then fail "kernel log shows problems"; fi
+check_kernel_log
 COMPLETED=1

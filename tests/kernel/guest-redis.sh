@@ -10,7 +10,8 @@
 #   4. a later delete on the standby removes the targets and the Redis value
 #   5. an SDES call in the kernel, SIGTERM: the kernel's SRTP indexes handed back at shutdown
 #      are in the Redis value before the daemon exits
-# Needs: /tools/rtpengine, /tools/kernel_test_tool, /share/netns.sh, redis-server and
+# Needs: /tools/rtpengine, /tools/kernel_test_tool, /share/netns.sh, /share/guest-lib.sh,
+# /share/guest-sdes.sh, redis-server and
 # redis-cli (run-vm --bin), xt_RTPENGINE, libxt_RTPENGINE.
 set -eu
 . /share/netns.sh
@@ -24,37 +25,14 @@ FAILURES=0
 DAEMON_PID=
 REDIS_PID=
 
-step() { echo "== $*"; }
 finish() {
-	[ -n "$DAEMON_PID" ] && kill -CONT "$DAEMON_PID" 2>/dev/null && kill "$DAEMON_PID" 2>/dev/null
-	[ -n "$REDIS_PID" ] && kill "$REDIS_PID" 2>/dev/null
-	if [ "$FAILURES" -ne 0 ]; then
-		for log in /tmp/active.log /tmp/standby.log; do
-			echo "--- $log"; tail -n 30 "$log" 2>/dev/null || true
-		done
-		echo "--- kernel log"; dmesg | tail -n 20
-		echo "guest-redis.sh: $FAILURES failure(s)"
-		exit 1
-	fi
-	echo "guest-redis.sh: all checks passed"
-	exit 0
+	end_process "$DAEMON_PID"
+	end_process "$REDIS_PID"
+	report_and_exit guest-redis.sh /tmp/active.log /tmp/standby.log
 }
-
-
 start_daemon() {  # start_daemon LOG
-	$DAEMON --config-file=none --foreground --log-stderr --log-level=7 -i 10.1.0.1 -n $NG \
-		--endpoint-learning=immediate --delete-delay=0 --table=0 \
-		--redis=127.0.0.1:$REDIS_PORT/$DB >"$1" 2>&1 &
-	DAEMON_PID=$!
-	wait_for 100 $TOOL ng $NG 'd7:command4:pinge' || { fail "daemon does not answer ping"; finish; }
+	daemon_start "$1" --log-level=7 --table=0 --redis=127.0.0.1:$REDIS_PORT/$DB
 }
-
-bencode_string() { printf '%d:%s' "${#1}" "$1"; }
-sdp_for() {  # sdp_for ADDRESS PORT
-	printf 'v=0\r\no=- 1 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\nm=audio %s RTP/AVP 0\r\na=sendrecv\r\n' "$1" "$1" "$2"
-}
-media_port_of() { sed -n 's/.*m=audio \([0-9]*\) .*/\1/p' | head -n 1; }
-target_count() { grep -c '^target$' /proc/rtpengine/0/list || true; }
 kernel_packets() { $TOOL all 0 | awk '/packets/ { sum += $3 } END { print sum + 0 }'; }
 redis() { redis-cli -p $REDIS_PORT -n $DB "$@"; }
 # both RTP streams' learned sources are in the stored value
@@ -121,16 +99,14 @@ step "SIGTERM with SRTP in the kernel: the kernel's last SRTP indexes reach Redi
 # then 4..23 through the kernel alone (daemon stopped: its once-a-second check cannot see
 # them); SIGTERM then SIGCONT: the value must end at index 23 both ways (the kernel's
 # hand-back), not at 3 (the last write while running)
-SUITE=AES_CM_128_HMAC_SHA1_80
-sdp_savp() {  # sdp_savp ADDRESS PORT CRYPTO-ATTRIBUTE-VALUE
-	printf 'v=0\r\no=- 1 2 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\nm=audio %s RTP/SAVP 0\r\na=crypto:%s\r\na=sendrecv\r\n' "$1" "$1" "$2" "$3"
-}
-reply=$($TOOL ng $NG "d7:command5:offer7:call-id5:call28:from-tag4:tagA18:transport-protocol8:RTP/SAVP3:sdp$(bencode_string "$(sdp_for 10.1.0.2 5010)")e")
+SUITE=AES_CM_128_HMAC_SHA1_80 CALL=call2
+. /share/guest-sdes.sh
+reply=$(srtp_offer)
 relay_b_port=$(printf '%s' "$reply" | media_port_of)
-set -- $(printf '%s' "$reply" | sed -n "s/.*a=crypto:\([0-9]*\) $SUITE inline:\([A-Za-z0-9+\/=]*\).*/\1 \2/p" | head -n 1) - -
+set -- $(printf '%s' "$reply" | crypto_of $SUITE) - -
 crypto_tag=$1; relay_key=$2
-b_key=$(head -c 30 /dev/urandom | base64 | tr -d '\n')
-reply=$($TOOL ng $NG "d7:command6:answer7:call-id5:call28:from-tag4:tagA6:to-tag4:tagB3:sdp$(bencode_string "$(sdp_savp 10.2.0.2 5012 "$crypto_tag $SUITE inline:$b_key")")e")
+b_key=$(new_key)
+reply=$(srtp_answer "$crypto_tag" "$b_key")
 relay_a_port=$(printf '%s' "$reply" | media_port_of)
 [ -n "$relay_a_port" ] && [ -n "$relay_b_port" ] && [ "$relay_key" != - ] || { fail "SDES call: no ports or key"; finish; }
 A=10.1.0.2:5010; RELAY_A=10.1.0.1:$relay_a_port

@@ -13,7 +13,8 @@
 #      while the queued timer rounds run
 #   7  delete with a delete delay of 1 s: the timer ends the call (its sync runs first)
 # Exit 0 = no target outlived its call. Needs: /tools/rtpengine, /tools/kernel_test_tool,
-# /share/netns.sh, /share/guest-lib.sh, xt_RTPENGINE, libxt_RTPENGINE, libsrtp2's NSS files.
+# /share/netns.sh, /share/guest-lib.sh, /share/guest-sdes.sh, /share/guest-rekey.sh,
+# xt_RTPENGINE, libxt_RTPENGINE, libsrtp2's NSS files.
 set -eu
 . /share/netns.sh
 . /share/guest-lib.sh
@@ -24,32 +25,10 @@ ITERATIONS=${ITERATIONS:-30}
 FAILURES=0
 DAEMON_PID=
 finish() {
-	[ -n "$DAEMON_PID" ] && kill -CONT "$DAEMON_PID" 2>/dev/null && kill "$DAEMON_PID" 2>/dev/null
-	if [ "$FAILURES" -ne 0 ]; then
-		echo "guest-rekey-loop.sh: $FAILURES failure(s)"; exit 1
-	fi
-	echo "guest-rekey-loop.sh: all checks passed"; exit 0
+	end_process "$DAEMON_PID"
+	report_and_exit guest-rekey-loop.sh /tmp/daemon.log
 }
-cat > /tmp/srtp-functions.sh <<'FUNCTIONS'
-TOOL=/tools/kernel_test_tool
-NG=127.0.0.1:2223
-SUITE=AES_CM_128_HMAC_SHA1_80
-bencode_string() { printf '%d:%s' "${#1}" "$1"; }
-sdp_for() {
-	printf 'v=0\r\no=- 1 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\nm=audio %s RTP/AVP 0\r\na=sendrecv\r\n' "$1" "$1" "$2"
-}
-sdp_savp() {
-	printf 'v=0\r\no=- 1 2 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\nm=audio %s RTP/SAVP 0\r\na=crypto:%s\r\na=sendrecv\r\n' "$1" "$1" "$2" "$3"
-}
-crypto_of() { sed -n "s/.*a=crypto:\([0-9]*\) $1 inline:\([A-Za-z0-9+\/=]*\).*/\1 \2/p" | head -n 1; }
-media_port_of() { sed -n 's/.*m=audio \([0-9]*\) .*/\1/p' | head -n 1; }
-srtp_offer() {
-	$TOOL ng $NG "d7:command5:offer7:call-id$(bencode_string "$CALL")8:from-tag4:tagA18:transport-protocol8:RTP/SAVP3:sdp$(bencode_string "$(sdp_for 10.1.0.2 5010)")e"
-}
-srtp_answer() {  # srtp_answer TAG KEY
-	$TOOL ng $NG "d7:command6:answer7:call-id$(bencode_string "$CALL")8:from-tag4:tagA6:to-tag4:tagB3:sdp$(bencode_string "$(sdp_savp 10.2.0.2 5012 "$1 $SUITE inline:$2")")e"
-}
-new_key() { head -c 30 /dev/urandom | base64 | tr -d '\n'; }
+. /share/guest-sdes.sh
 # B re-offers with a new key, A answers plain; prints B's new SPEC (its key, ours from the answer)
 srtp_reoffer_from_b() {
 	b_key=$(new_key)
@@ -58,28 +37,13 @@ srtp_reoffer_from_b() {
 	set -- $(printf '%s' "$reply" | crypto_of $SUITE) - -
 	echo "$SUITE:$b_key:$2"
 }
-FUNCTIONS
-cat > /tmp/rekey.sh <<'REKEY'
-#!/bin/sh
-. /tmp/srtp-functions.sh
-reply=$(srtp_offer)
-set -- $(printf '%s' "$reply" | crypto_of $SUITE)
-key=$(new_key)
-srtp_answer "$1" "$key" >/dev/null
-echo "$SUITE:$key:$2"
-REKEY
-chmod +x /tmp/rekey.sh
-. /tmp/srtp-functions.sh
 
 trap finish EXIT
 netns_peer a 1 route
 netns_peer b 2 route
 modprobe xt_RTPENGINE
 iptables -I INPUT -p udp -j RTPENGINE --id 0
-$DAEMON --config-file=none --foreground --log-stderr --log-level=7 -i 10.1.0.1 -n $NG \
-	--endpoint-learning=immediate --delete-delay=0 --table=0 >/tmp/daemon.log 2>&1 &
-DAEMON_PID=$!
-wait_for 50 $TOOL ng $NG 'd7:command4:pinge' || { fail "daemon does not answer ping"; finish; }
+daemon_start /tmp/daemon.log --log-level=7 --table=0
 A=10.1.0.2:5010; B=10.2.0.2:5012
 i=0
 leftovers=0
@@ -98,21 +62,21 @@ while [ $i -lt "$ITERATIONS" ]; do
 	$TOOL srtp-relay a $A $RELAY_A plain b $B $RELAY_B "$B_SPEC" 3 1 >/dev/null || fail "$CALL: first packets"
 	wait_for 50 sh -c '[ "$(grep -c "^    srtp " /proc/rtpengine/0/list)" -ge 2 ]' || fail "$CALL: not in the kernel"
 	case $variant in
-	0) /tmp/rekey.sh >/dev/null ;;
-	1) $TOOL srtp-relay a $A $RELAY_A plain b $B $RELAY_B "$B_SPEC" 10 4 /tmp/rekey.sh >/dev/null || fail "$CALL: re-key mid-flow" ;;
+	0) sh /share/guest-rekey.sh >/dev/null ;;
+	1) $TOOL srtp-relay a $A $RELAY_A plain b $B $RELAY_B "$B_SPEC" 10 4 "sh /share/guest-rekey.sh" >/dev/null || fail "$CALL: re-key mid-flow" ;;
 	2) srtp_offer >/dev/null ;;
-	3) B_SPEC=$(/tmp/rekey.sh)
+	3) B_SPEC=$(sh /share/guest-rekey.sh)
 	   $TOOL srtp-relay a $A $RELAY_A plain b $B $RELAY_B "$B_SPEC" 2 20 >/dev/null || true
 	   sleep 0.$((i % 10)) ;;
 	4) B_SPEC=$(srtp_reoffer_from_b)
 	   $TOOL srtp-relay a $A $RELAY_A plain b $B $RELAY_B "$B_SPEC" 4 20 >/dev/null || true ;;
-	5) /tmp/rekey.sh >/dev/null; B_SPEC=$(/tmp/rekey.sh)
+	5) sh /share/guest-rekey.sh >/dev/null; B_SPEC=$(sh /share/guest-rekey.sh)
 	   $TOOL srtp-relay a $A $RELAY_A plain b $B $RELAY_B "$B_SPEC" 4 20 >/dev/null || true ;;
 	6) kill -STOP "$DAEMON_PID"
 	   $TOOL srtp-relay a $A $RELAY_A plain b $B $RELAY_B "$B_SPEC" 6 10 >/dev/null || fail "$CALL: kernel with the daemon stopped"
 	   sleep 1.5   # timer rounds come due while it is stopped
 	   kill -CONT "$DAEMON_PID"
-	   /tmp/rekey.sh >/dev/null ;;
+	   sh /share/guest-rekey.sh >/dev/null ;;
 	esac
 	if [ $variant = 7 ]; then
 		$TOOL ng $NG "d7:command6:delete7:call-id$(bencode_string "$CALL")8:from-tag4:tagA12:delete delayi1ee" >/dev/null || fail "$CALL: delete"

@@ -18,11 +18,6 @@ set -eu
 TOOL=/tools/kernel_test_tool
 FAILURES=0
 
-step() { echo "== $*"; }
-expect_fail() { if "$@" >/tmp/expect_fail.out 2>&1; then fail "expected to fail: $*"; cat /tmp/expect_fail.out; fi; }
-counter_of() {
-	$TOOL counters 0 "$1" | awk -v field="$2" '{ for (i = 1; i < NF; i++) if ($i == field) print $(i + 1) }'
-}
 # key BYTES: a random master key + salt in base64
 key() { head -c "$1" /dev/urandom | base64 | tr -d '\n'; }
 key_bytes() {
@@ -144,11 +139,6 @@ iptables -D INPUT -p udp -j RTPENGINE --id 0
 rmmod xt_RTPENGINE || fail "rmmod under traffic"
 wait $flood_pid || true
 cat /tmp/flood.out
-if dmesg | grep -E 'Oops|BUG:|WARNING:|Call Trace|general protection|refcount_t'; then fail "kernel log shows problems"; fi
+check_kernel_log
 
-if [ "$FAILURES" -ne 0 ]; then
-	dmesg | tail -n 20
-	echo "guest-srtp.sh: $FAILURES failure(s)"
-	exit 1
-fi
-echo "guest-srtp.sh: all checks passed"
+report_and_exit guest-srtp.sh

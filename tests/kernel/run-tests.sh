@@ -35,10 +35,11 @@ if ! "$KVM/setup" --check >/dev/null 2>&1; then
 	"$KVM/setup" || { echo "kvm harness setup failed" >&2; exit 1; }
 fi
 mkdir -p "$OUT/guest"
-# The guest scripts source netns.sh and guest-lib.sh from a shared folder (--share, /share in the guest),
-# not from a --file copy: run-vm hands every --file to ldd in one batch, and ldd's failure
+# The guest scripts source netns.sh, guest-lib.sh and guest-sdes.sh (and run guest-rekey.sh)
+# from a shared folder (--share, /share in the guest), not from a --file copy: run-vm hands every --file to ldd in one batch, and ldd's failure
 # on a shell script loses the libraries of the whole batch (our daemon would not start).
-cp "$ROOT/tests/kernel/netns.sh" "$ROOT/tests/kernel/guest-lib.sh" "$OUT/guest/"
+cp "$ROOT/tests/kernel/netns.sh" "$ROOT/tests/kernel/guest-lib.sh" "$ROOT/tests/kernel/guest-sdes.sh" \
+	"$ROOT/tests/kernel/guest-rekey.sh" "$OUT/guest/"
 
 echo "== building module"
 ko=$("$KVM/build-module" --copy "$ROOT/kernel-module" | grep '/xt_RTPENGINE.ko$')
