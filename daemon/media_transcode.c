@@ -156,13 +156,23 @@ static bool payload_type_used(const struct codec_list *list, const struct media_
 	return false;
 }
 
+/* Whether strip names the codec itself (not "all"): as 10.5, such a codec is gone from the
+ * offerer's leg too, while "strip all" and mask only hide codecs from the answerer. */
+static bool stripped_by_name(const struct codec *codec, const struct codec_options *options)
+{
+	for (unsigned int n = 0; n < options->strip.count; n++)
+		if (strcasecmp(options->strip.names[n], "all") && codec_matches(codec, options->strip.names[n]))
+			return true;
+	return false;
+}
+
 /* The offer's first codec the engine decodes and encodes: the leg codec. */
-static const struct codec *leg_codec(const struct codec_list *offered)
+static const struct codec *leg_codec(const struct codec_list *offered, const struct codec_options *options)
 {
 	for (unsigned int i = 0; i < offered->count; i++) {
 		const struct codec *codec = &offered->codecs[i];
 		if (!is_auxiliary(codec) && codec_chain_supports(codec->name, false)
-		    && codec_chain_supports(codec->name, true))
+		    && codec_chain_supports(codec->name, true) && !stripped_by_name(codec, options))
 			return codec;
 	}
 	return NULL;
@@ -248,8 +258,11 @@ int media_transcode_offer_check(const struct codec_list *offered, const struct c
 			return -ENOTSUP;
 		}
 	}
-	if (missing && !leg_codec(offered)) {
-		*reason = "the offer has no codec this build can transcode from (see --codecs)";
+	/* an offer without a codec this build encodes: as 10.5, the codecs are added and the media
+	 * relayed untouched (10.5 cannot encode AMR or AMR-WB with Debian's libavcodec either);
+	 * but 10.5 encodes G.729 (bcg729) and would transcode from it, which this build cannot */
+	if (missing && !leg_codec(offered, options) && (list_has(offered, "G729") || list_has(offered, "G729a"))) {
+		*reason = "the offer's G.729 is not encoded by this build (see --codecs)";
 		return -ENOTSUP;
 	}
 	return 0;
@@ -304,6 +317,31 @@ static bool has_kept_codec(const struct codec_list *offered, const char *formats
 	return false;
 }
 
+/* The offer's leg codec and its telephone-event, and what the offer forces on the answer. */
+static void leg_setup(struct media_transcode *state, const struct codec_list *offered, const struct codec *leg,
+		bool inject, bool forced, bool accepted)
+{
+	codec_copy(&state->leg, leg);
+	/* RFC 4733 section 2.1: the leg's events run at its clock; one at another clock (8 kHz
+	 * events beside Opus) is not the leg's, and 10.5 leaves it out of the offerer's answer */
+	const struct codec *leg_dtmf = NULL;
+	for (unsigned int i = 0; i < offered->count && !leg_dtmf; i++)
+		if (!strcasecmp(offered->codecs[i].name, "telephone-event") && offered->codecs[i].clock_rate == leg->clock_rate)
+			leg_dtmf = &offered->codecs[i];
+	/* inject-DTMF with nothing added: both sides speak the leg codec and 10.5 keeps the
+	 * offer's telephone-event whatever its clock (play DTMF then goes in-band) */
+	for (unsigned int i = 0; i < offered->count && !leg_dtmf && inject && !state->added_count; i++)
+		if (!strcasecmp(offered->codecs[i].name, "telephone-event"))
+			leg_dtmf = &offered->codecs[i];
+	state->leg_dtmf_set = leg_dtmf != NULL;
+	if (leg_dtmf)
+		codec_copy(&state->leg_dtmf, leg_dtmf);
+	state->forced = forced;
+	state->force_dtmf = forced && !accepted;
+	state->inject = inject;
+	state->inject_kept |= inject;
+}
+
 int media_transcode_offer(const struct codec_list *offered, const struct codec_options *options,
 		struct media *answerer_media, char *formats, size_t size, const char **rtpmaps)
 {
@@ -328,16 +366,22 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 			state->settings_count++;
 	/* as 10.5: codec-accept names the leg codec, else always-transcode takes the offer's first */
 	const struct codec *accepted = accepted_codec(offered, &options->accept);
-	const struct codec *leg = accepted ? accepted : leg_codec(offered);
+	const struct codec *leg = accepted ? accepted : leg_codec(offered, options);
 	bool inject = (options->inject_dtmf || state->inject_kept) && leg;
 	bool forced = accepted || ((options->always_transcode || inject) && leg);
-	const struct codec *offered_dtmf = NULL;
-	for (unsigned int i = 0; i < offered->count; i++)
+	const struct codec *offered_dtmf = NULL, *first_audio = NULL;
+	for (unsigned int i = 0; i < offered->count; i++) {
 		if (!strcasecmp(offered->codecs[i].name, "telephone-event") && !offered_dtmf)
 			offered_dtmf = &offered->codecs[i];
+		if (!is_auxiliary(&offered->codecs[i]) && !first_audio)
+			first_audio = &offered->codecs[i];
+	}
+	/* without a leg codec (an AMR-only offer: 10.5 cannot encode AMR either) the codecs are
+	 * added all the same and the media pass untouched whatever the answerer picks, as 10.5 */
+	unsigned int dtmf_clock = leg ? leg->clock_rate : first_audio ? first_audio->clock_rate : 0;
 	for (unsigned int n = 0; n < options->transcode.count && state->added_count + 2 <= G_N_ELEMENTS(state->added); n++) {
 		const char *spec = options->transcode.names[n];
-		if (!strcasecmp(spec, "telephone-event") && !offered_dtmf && leg) {
+		if (!strcasecmp(spec, "telephone-event") && !offered_dtmf) {
 			/* as 10.5: an offer without RFC 4733 gets it; the answerer's events and the
 			 * offerer's in-band tones are translated (codec_chain.h) */
 			unsigned int dtmf_pt = free_dynamic_type(offered, state);
@@ -345,11 +389,11 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 			for (unsigned int a = 0; a < state->added_count; a++)
 				duplicate |= !strcasecmp(state->added[a].name, "telephone-event");
 			if (dtmf_pt && !duplicate)
-				add_codec(state, dtmf_pt, "telephone-event", leg->clock_rate ? leg->clock_rate : 8000, 1);
+				add_codec(state, dtmf_pt, "telephone-event", dtmf_clock ? dtmf_clock : 8000, 1);
 			continue;
 		}
 		int index = addable_index(spec);
-		if (list_has(offered, spec) || index < 0 || !leg)
+		if (list_has(offered, spec) || index < 0)
 			continue;
 		bool duplicate = false;
 		for (unsigned int a = 0; a < state->added_count; a++)
@@ -378,27 +422,10 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 			stripped |= !kept_when_transcoding(offered, (unsigned int) strtoul(cursor, NULL, 10));
 	if (!state->added_count && !forced && !stripped)
 		return 0;
-	if (!leg)
+	if (!leg && !state->added_count)
 		return 0;   /* ptime alone on an offer without a codec we transcode: nothing to strip for */
-	codec_copy(&state->leg, leg);
-	/* RFC 4733 section 2.1: the leg's events run at its clock; one at another clock (8 kHz
-	 * events beside Opus) is not the leg's, and 10.5 leaves it out of the offerer's answer */
-	const struct codec *leg_dtmf = NULL;
-	for (unsigned int i = 0; i < offered->count && !leg_dtmf; i++)
-		if (!strcasecmp(offered->codecs[i].name, "telephone-event") && offered->codecs[i].clock_rate == leg->clock_rate)
-			leg_dtmf = &offered->codecs[i];
-	/* inject-DTMF with nothing added: both sides speak the leg codec and 10.5 keeps the
-	 * offer's telephone-event whatever its clock (play DTMF then goes in-band) */
-	for (unsigned int i = 0; i < offered->count && !leg_dtmf && inject && !state->added_count; i++)
-		if (!strcasecmp(offered->codecs[i].name, "telephone-event"))
-			leg_dtmf = &offered->codecs[i];
-	state->leg_dtmf_set = leg_dtmf != NULL;
-	if (leg_dtmf)
-		codec_copy(&state->leg_dtmf, leg_dtmf);
-	state->forced = forced;
-	state->force_dtmf = forced && !accepted;
-	state->inject = inject;
-	state->inject_kept |= inject;
+	if (leg)
+		leg_setup(state, offered, leg, inject, forced, accepted != NULL);
 	if (!state->added_count && !stripped)
 		return 0;   /* the offer goes out as negotiated; the answer is forced to the leg codec */
 	/* as 10.5: the added codecs go before the offer's first telephone-event or CN */
@@ -432,7 +459,7 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 			       (audio[0] || added[0]) && rest[0] ? " " : "", rest);
 	if (written < 0 || (size_t) written >= size)
 		return -ENOSPC;
-	state->offered = true;
+	state->offered = leg != NULL;   /* without one the answer passes as plain negotiation */
 	return 1;
 }
 
@@ -700,7 +727,10 @@ int media_transcode_answer(const struct codec_list *answered, unsigned int answe
 	bool peer_dtmf_set = false;
 	for (unsigned int i = 0; i < answered->count && !peer_dtmf_set; i++) {
 		const struct codec *codec = &answered->codecs[i];
-		if (!strcasecmp(codec->name, "telephone-event") && codec->clock_rate == peer->clock) {
+		/* RFC 3264 section 6.1: only a payload type the answerer was offered */
+		bool was_offered = !answerer_media->offered_payload_types_known
+			|| codec_payload_set_has(&answerer_media->offered_payload_types, codec->payload_type);
+		if (!strcasecmp(codec->name, "telephone-event") && codec->clock_rate == peer->clock && was_offered) {
 			codec_copy(&peer_dtmf, codec);
 			peer_dtmf_set = true;
 		}

@@ -726,6 +726,7 @@ static const char *negotiate_codecs(const struct ng_flags *flags, bool offer, co
 			/* transcoding (media_transcode.h): negotiate what the offer has, then add the
 			 * rest; codecs_refused() checked that they can be added */
 			offered_only.transcode.count = 0;
+			offered_only.adding = true;
 			for (unsigned int n = 0; n < flags->codec.transcode.count; n++) {
 				bool present = false;
 				for (unsigned int c = 0; c < list.count; c++)

@@ -1,0 +1,145 @@
+"""Codec negotiation gaps against Debian's 10.5 (issue 15), each request run against both
+daemons (RTPENGINE_BINARY=/usr/bin/rtpengine runs the same tests): the SDP lines 10.5 gives
+are the expected ones, media checked on real loopback sockets.
+
+- An offer whose only audio codec this build cannot encode (AMR, AMR-WB: Debian's libavcodec
+  has no encoder, 10.5's neither) with `codec: {transcode: [PCMU]}`: PCMU is added to the offer
+  all the same, the answer passes as the answerer gave it, and media are relayed untouched
+  whatever the answerer picked (daemon/media_transcode.c).
+- strip/mask all with a codec to add: the answerer is offered the added codec only; the offerer
+  keeps its own codec (transcoded), and a telephone-event the answerer was never offered is not
+  in the offerer's answer."""
+
+import audioop
+import re
+
+import pytest
+
+from calls import Call, Sdp, assert_ok
+from rtp import MediaPeer, build_rtp, parse_rtp
+
+CALLER = "127.0.0.2"
+CALLEE = "127.0.0.3"
+
+
+def sdp(address, port, payload_types, rtpmaps, extra=()):
+    text = ("v=0\r\no=- 1 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\nm=audio %d RTP/AVP %s\r\n"
+            % (address, address, port, " ".join(str(pt) for pt in payload_types)))
+    text += "".join("a=rtpmap:%s\r\n" % line for line in rtpmaps)
+    text += "".join("a=%s\r\n" % line for line in extra)
+    return text + "a=sendrecv\r\n"
+
+
+def codec_lines(text):
+    """The m= line (port masked) and the rtpmap/fmtp/ptime lines, in order."""
+    return [re.sub(r"^m=audio \d+", "m=audio PORT", line) for line in text.split("\r\n")
+            if line.startswith(("m=", "a=rtpmap:", "a=fmtp:", "a=ptime:"))]
+
+
+AMR_OFFER = ([96, 101], ["96 AMR/8000", "101 telephone-event/8000"], ["fmtp:96 octet-align=1"])
+AMR_WB_OFFER = ([96, 101], ["96 AMR-WB/16000", "101 telephone-event/16000"], [])
+
+
+@pytest.mark.parametrize("offer, options, answer, expected_offer, expected_answer", [
+    (AMR_OFFER, {"codec": {"transcode": ["PCMU"]}},
+     ([0, 101], ["0 PCMU/8000", "101 telephone-event/8000"], []),
+     ["m=audio PORT RTP/AVP 96 0 101", "a=rtpmap:96 AMR/8000", "a=fmtp:96 octet-align=1",
+      "a=rtpmap:0 PCMU/8000", "a=rtpmap:101 telephone-event/8000"],
+     ["m=audio PORT RTP/AVP 0 101", "a=rtpmap:0 PCMU/8000", "a=rtpmap:101 telephone-event/8000"]),
+    (AMR_OFFER, {"codec": {"transcode": ["PCMU"]}},
+     ([96, 101], ["96 AMR/8000", "101 telephone-event/8000"], ["fmtp:96 octet-align=1"]),
+     ["m=audio PORT RTP/AVP 96 0 101", "a=rtpmap:96 AMR/8000", "a=fmtp:96 octet-align=1",
+      "a=rtpmap:0 PCMU/8000", "a=rtpmap:101 telephone-event/8000"],
+     ["m=audio PORT RTP/AVP 96 101", "a=rtpmap:96 AMR/8000", "a=fmtp:96 octet-align=1",
+      "a=rtpmap:101 telephone-event/8000"]),
+    # telephone-event at the added codec's clock joins it (RFC 4733 section 2.1)
+    (AMR_WB_OFFER, {"codec": {"transcode": ["PCMU"]}},
+     ([0], ["0 PCMU/8000"], []),
+     ["m=audio PORT RTP/AVP 96 0 97 101", "a=rtpmap:96 AMR-WB/16000", "a=rtpmap:0 PCMU/8000",
+      "a=rtpmap:97 telephone-event/8000", "a=fmtp:97 0-15", "a=rtpmap:101 telephone-event/16000"],
+     ["m=audio PORT RTP/AVP 0", "a=rtpmap:0 PCMU/8000"]),
+    (([96], ["96 AMR/8000"], []), {"codec": {"transcode": ["opus", "PCMA"]}},
+     ([97], ["97 opus/48000/2"], []),
+     ["m=audio PORT RTP/AVP 96 97 8", "a=rtpmap:96 AMR/8000", "a=rtpmap:97 opus/48000/2",
+      "a=rtpmap:8 PCMA/8000"],
+     ["m=audio PORT RTP/AVP 97", "a=rtpmap:97 opus/48000/2"]),
+    (([96], ["96 AMR/8000"], []), {"codec": {"transcode": ["PCMU", "telephone-event"]}},
+     ([0], ["0 PCMU/8000"], []),
+     ["m=audio PORT RTP/AVP 96 0 97", "a=rtpmap:96 AMR/8000", "a=rtpmap:0 PCMU/8000",
+      "a=rtpmap:97 telephone-event/8000", "a=fmtp:97 0-15"],
+     ["m=audio PORT RTP/AVP 0", "a=rtpmap:0 PCMU/8000"]),
+    (AMR_OFFER, {"codec": {"strip": ["all"], "transcode": ["PCMU"]}},
+     ([0], ["0 PCMU/8000"], []),
+     ["m=audio PORT RTP/AVP 0", "a=rtpmap:0 PCMU/8000"],
+     ["m=audio PORT RTP/AVP 0", "a=rtpmap:0 PCMU/8000"]),
+    (AMR_OFFER, {"flags": ["always-transcode"], "codec": {"transcode": ["PCMU"]}},
+     ([0, 101], ["0 PCMU/8000", "101 telephone-event/8000"], []),
+     ["m=audio PORT RTP/AVP 96 0 101", "a=rtpmap:96 AMR/8000", "a=fmtp:96 octet-align=1",
+      "a=rtpmap:0 PCMU/8000", "a=rtpmap:101 telephone-event/8000"],
+     ["m=audio PORT RTP/AVP 0 101", "a=rtpmap:0 PCMU/8000", "a=rtpmap:101 telephone-event/8000"]),
+    # strip/mask all with a codec to add: only the added one is offered, the offerer keeps
+    # PCMA through the transcoder; the answer's 101 was never offered to the answerer
+    (([8, 101], ["8 PCMA/8000", "101 telephone-event/8000"], []), {"codec": {"strip": ["all"], "transcode": ["PCMU"]}},
+     ([0, 101], ["0 PCMU/8000", "101 telephone-event/8000"], []),
+     ["m=audio PORT RTP/AVP 0", "a=rtpmap:0 PCMU/8000"],
+     ["m=audio PORT RTP/AVP 8", "a=rtpmap:8 PCMA/8000"]),
+    (([8, 101], ["8 PCMA/8000", "101 telephone-event/8000"], []), {"codec": {"mask": ["all"], "transcode": ["PCMU"]}},
+     ([0], ["0 PCMU/8000"], []),
+     ["m=audio PORT RTP/AVP 0", "a=rtpmap:0 PCMU/8000"],
+     ["m=audio PORT RTP/AVP 8", "a=rtpmap:8 PCMA/8000"]),
+    # a codec stripped by name is not the offerer's leg either: nothing to transcode from
+    (([8, 101], ["8 PCMA/8000", "101 telephone-event/8000"], []), {"codec": {"strip": ["PCMA"], "transcode": ["PCMU"]}},
+     ([0, 101], ["0 PCMU/8000", "101 telephone-event/8000"], []),
+     ["m=audio PORT RTP/AVP 0 101", "a=rtpmap:0 PCMU/8000", "a=rtpmap:101 telephone-event/8000"],
+     ["m=audio PORT RTP/AVP 0 101", "a=rtpmap:0 PCMU/8000", "a=rtpmap:101 telephone-event/8000"]),
+], ids=["amr-answered-pcmu", "amr-answered-amr", "amr-wb-te16", "amr-opus-pcma", "amr-pcmu-te",
+        "amr-strip-all", "amr-always-transcode", "pcma-strip-all", "pcma-mask-all", "pcma-strip-pcma"])
+def test_offer_and_answer_as_10_5(rtpengine, offer, options, answer, expected_offer, expected_answer):
+    call = Call(rtpengine)
+    offer_reply = assert_ok(call.offer(sdp(CALLER, 4000, *offer), options))
+    assert codec_lines(offer_reply["sdp"]) == expected_offer
+    answer_reply = assert_ok(call.answer(sdp(CALLEE, 5000, *answer)))
+    assert codec_lines(answer_reply["sdp"]) == expected_answer
+    call.delete()
+
+
+@pytest.mark.upstream_differs("10.5 transcodes G.729 with bcg729; this build has no G.729 encoder")
+def test_g729_only_offer_with_transcode_refused(rtpengine_factory):
+    """10.5 encodes G.729 (bcg729) and transcodes from it; this build cannot encode it and
+    says so rather than answer ok and relay a codec the offerer never offered."""
+    daemon = rtpengine_factory()
+    reply = Call(daemon).offer(sdp(CALLER, 4000, [18], ["18 G729/8000"]), {"codec": {"transcode": ["PCMU"]}})
+    assert reply["result"] == "error" and "G.729" in reply["error-reason"], reply
+
+
+@pytest.mark.parametrize("answer_pt", [0, 96], ids=["answered-pcmu", "answered-amr"])
+def test_amr_only_media_relayed_untouched(rtpengine, answer_pt):
+    """Both sides alternate AMR and PCMU packets: each arrives as it was sent (payload type,
+    sequence number, timestamp, payload), as 10.5 relays them."""
+    caller, callee = MediaPeer(CALLER), MediaPeer(CALLEE)
+    try:
+        call = Call(rtpengine)
+        offer = assert_ok(call.offer(sdp(CALLER, caller.port, *AMR_OFFER), {"codec": {"transcode": ["PCMU"]}}))
+        rtpmap = {0: "0 PCMU/8000", 96: "96 AMR/8000"}[answer_pt]
+        answer = assert_ok(call.answer(sdp(CALLEE, callee.port, [answer_pt, 101],
+                                           [rtpmap, "101 telephone-event/8000"],
+                                           ["fmtp:96 octet-align=1"] if answer_pt == 96 else [])))
+        caller_sends_to = Sdp(answer["sdp"]).media_address()
+        callee_sends_to = Sdp(offer["sdp"]).media_address()
+        pcmu = audioop.lin2ulaw(b"\x10\x20" * 160, 2)
+        amr = bytes([0xf0, 0x3c]) + bytes(range(31))   # octet-aligned, one 12.2k frame (FT 7)
+        sent_by = {}
+        for peer, destination, ssrc, first in ((caller, caller_sends_to, 0x1111, 100),
+                                               (callee, callee_sends_to, 0x2222, 500)):
+            packets = [build_rtp(first + i, 160 * i, ssrc, 0 if i % 2 else 96, pcmu if i % 2 else amr)
+                       for i in range(10)]
+            sent_by[ssrc] = packets
+            for packet in packets:
+                peer.rtp.send(packet, destination)
+        for receiver, ssrc in ((callee, 0x1111), (caller, 0x2222)):
+            got = [data for data, _ in receiver.rtp.receive_all(10, 3.0)]
+            assert got == sent_by[ssrc], [parse_rtp(data)[4:7] for data in got]
+        call.delete()
+    finally:
+        caller.close()
+        callee.close()
