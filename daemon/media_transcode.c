@@ -407,7 +407,13 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 			return -ENOSPC;
 		add_codec(state, (unsigned int) pt, addable[index].name, addable[index].clock, addable[index].channels);
 		/* RFC 4733 section 2.1: events use the audio's clock; one at the new clock if needed */
-		if (offered_dtmf && offered_dtmf->clock_rate != addable[index].clock) {
+		bool dtmf_at_clock = false;
+		for (unsigned int i = 0; i < offered->count; i++)
+			dtmf_at_clock |= !strcasecmp(offered->codecs[i].name, "telephone-event")
+				&& offered->codecs[i].clock_rate == addable[index].clock;
+		for (unsigned int a = 0; a < state->added_count; a++)
+			dtmf_at_clock |= !strcasecmp(state->added[a].name, "telephone-event") && state->added[a].clock == addable[index].clock;
+		if (offered_dtmf && !dtmf_at_clock) {
 			unsigned int dtmf_pt = free_dynamic_type(offered, state);
 			if (dtmf_pt)
 				add_codec(state, dtmf_pt, "telephone-event", addable[index].clock, 1);
@@ -514,9 +520,10 @@ static unsigned int chain_ptime(unsigned int override, unsigned int own, unsigne
 /* Codecs of the answer that the offer had too, besides the one the answerer took: listed in the
  * offerer's answer after the leg codec (as 10.5); the offerer's packets in them are decoded like
  * the leg codec's (alternates), the answerer's pass untouched (passthrough). */
+#define SHARED_CODECS_MAX 12
 struct shared_codecs {
 	unsigned int count;
-	struct transcode_codec codecs[CODEC_CHAIN_MAX_ALTERNATES];
+	struct transcode_codec codecs[SHARED_CODECS_MAX];
 };
 
 static struct codec_chain *chain_between(const struct transcode_codec *in, const struct transcode_codec *in_dtmf,
@@ -545,7 +552,7 @@ static struct codec_chain *chain_between(const struct transcode_codec *in, const
 		.cn_payload = cn_payload,
 		.cn_payload_length = cn_payload_length,
 	};
-	for (unsigned int i = 0; alternates && i < alternates->count; i++) {
+	for (unsigned int i = 0; alternates && i < alternates->count && i < CODEC_CHAIN_MAX_ALTERNATES; i++) {
 		const struct transcode_codec *codec = &alternates->codecs[i];
 		config.alternates[config.alternate_count++] = (struct codec_chain_format) {
 			.encoding = codec->name, .clock_rate = codec->clock, .channels = codec->channels,
@@ -576,13 +583,18 @@ static bool list_has_payload_type(const struct codec_list *list, unsigned int pa
  * answer has keeps the answer's own rtpmap and fmtp lines (it is the offer's, RFC 3264 section
  * 6.1); the others get ours. Returns 1. */
 static int answer_leg_only(struct media_transcode *state, const struct codec_list *answered,
-		const struct transcode_codec *leg_dtmf, const struct shared_codecs *shared, char *formats, size_t size,
-		const char **rtpmaps)
+		const struct transcode_codec *leg_dtmf, const struct shared_codecs *shared,
+		const struct shared_codecs *events, char *formats, size_t size, const char **rtpmaps)
 {
 	size_t used = (size_t) snprintf(formats, size, "%u", state->leg.payload_type);
 	for (unsigned int i = 0; shared && i < shared->count && used < size; i++)
 		used += (size_t) snprintf(formats + used, size - used, " %u", shared->codecs[i].payload_type);
-	if (leg_dtmf && used < size)
+	bool dtmf_listed = false;
+	for (unsigned int i = 0; events && i < events->count && used < size; i++) {
+		used += (size_t) snprintf(formats + used, size - used, " %u", events->codecs[i].payload_type);
+		dtmf_listed |= leg_dtmf && events->codecs[i].payload_type == leg_dtmf->payload_type;
+	}
+	if (leg_dtmf && !dtmf_listed && used < size)
 		snprintf(formats + used, size - used, " %u", leg_dtmf->payload_type);
 	unsigned int count = 0;
 	if (!list_has_payload_type(answered, state->leg.payload_type)) {
@@ -708,7 +720,7 @@ int media_transcode_answer(const struct codec_list *answered, unsigned int answe
 			for (unsigned int i = 0; i < answered->count; i++)
 				dtmf |= answered->codecs[i].payload_type == state->leg_dtmf.payload_type;
 		}
-		return answer_leg_only(state, answered, dtmf ? &state->leg_dtmf : NULL, NULL, formats, size, rtpmaps);
+		return answer_leg_only(state, answered, dtmf ? &state->leg_dtmf : NULL, NULL, NULL, formats, size, rtpmaps);
 	}
 	if (!peer && repacketise && chosen && transcodable(chosen)) {
 		/* the answerer took a codec of the offer and the offer asked for a ptime: plain
@@ -738,32 +750,73 @@ int media_transcode_answer(const struct codec_list *answered, unsigned int answe
 	/* the leg's telephone-event when the answerer has one (events are mapped); always-transcode
 	 * keeps it regardless, as 10.5 (without the answerer's, events from the offerer are dropped:
 	 * no in-band tones are generated) */
-	/* as 10.5: the answer's other codecs that the offer had too go into the offerer's answer
-	 * (not with codec-accept / always-transcode, which hold the offerer to the leg codec) */
-	struct shared_codecs shared = { .count = 0 };
-	for (unsigned int i = 0; !forced && i < answered->count && shared.count < CODEC_CHAIN_MAX_ALTERNATES; i++) {
+	/* as 10.5: the answer's other codecs that the offer had too go into the offerer's answer, in
+	 * the answer's order (not with codec-accept / always-transcode, which hold the offerer to
+	 * the leg codec). At the leg's clock the offerer's packets in them are decoded like the leg
+	 * codec's; at another clock (Opus beside G.722) they pass untouched both ways. */
+	struct shared_codecs shared = { .count = 0 }, alternates = { .count = 0 }, passthrough = { .count = 0 };
+	for (unsigned int i = 0; !forced && i < answered->count && shared.count < SHARED_CODECS_MAX; i++) {
 		const struct codec *codec = &answered->codecs[i];
 		bool added = false;
 		for (unsigned int a = 0; a < state->added_count; a++)
 			added |= state->added[a].payload_type == codec->payload_type;
+		bool same_clock = codec->clock_rate == state->leg.clock;
 		if (codec == chosen || is_auxiliary(codec) || added || codec->payload_type == state->leg.payload_type
 		    || !codec_payload_set_has(&state->offer_payload_types, codec->payload_type)
-		    || !codec_chain_supports(codec->name, false) || codec->clock_rate != state->leg.clock)
+		    || (same_clock && (!codec_chain_supports(codec->name, false) || alternates.count >= CODEC_CHAIN_MAX_ALTERNATES)))
 			continue;
 		codec_copy(&shared.codecs[shared.count++], codec);
+		if (same_clock)
+			alternates.codecs[alternates.count++] = shared.codecs[shared.count - 1];
 	}
 	/* ... and so does the offer's telephone-event when the answer has it at the same clock
 	 * beside such a codec: the answerer's events pass untouched, the offerer's become tones */
 	bool shared_dtmf = false;
-	for (unsigned int i = 0; shared.count && state->leg_dtmf_set && !peer_dtmf_set && i < answered->count; i++)
+	for (unsigned int i = 0; alternates.count && state->leg_dtmf_set && !peer_dtmf_set && i < answered->count; i++)
 		shared_dtmf |= answered->codecs[i].payload_type == state->leg_dtmf.payload_type
 			&& answered->codecs[i].clock_rate == state->leg_dtmf.clock
 			&& !strcasecmp(answered->codecs[i].name, "telephone-event");
 	const struct transcode_codec *leg_dtmf = state->leg_dtmf_set && (peer_dtmf_set || state->force_dtmf || shared_dtmf)
 		? &state->leg_dtmf : NULL;
-	struct shared_codecs passthrough = shared;
-	if (shared_dtmf && passthrough.count < CODEC_CHAIN_MAX_ALTERNATES)
+	/* the answer's telephone-events the offer had too, at the clock of a codec the offerer's
+	 * answer lists, in the answer's order (as 10.5: 8000 beside G.722, 48000 beside Opus); the
+	 * one the answerer's codec uses comes last, as the offerer's leg event */
+	struct shared_codecs events = { .count = 0 };
+	for (unsigned int pass = 0; pass < 2; pass++) {
+		for (unsigned int i = 0; i < answered->count && events.count < SHARED_CODECS_MAX; i++) {
+			const struct codec *codec = &answered->codecs[i];
+			bool is_peer_dtmf = peer_dtmf_set && codec->payload_type == peer_dtmf.payload_type;
+			if (strcasecmp(codec->name, "telephone-event") || is_peer_dtmf != (pass == 1)
+			    || !codec_payload_set_has(&state->offer_payload_types, codec->payload_type)
+			    || (answerer_media->offered_payload_types_known
+				&& !codec_payload_set_has(&answerer_media->offered_payload_types, codec->payload_type)))
+				continue;
+			bool clock_listed = codec->clock_rate == state->leg.clock;
+			for (unsigned int c = 0; c < shared.count; c++)
+				clock_listed |= shared.codecs[c].clock == codec->clock_rate;
+			bool is_leg_dtmf = leg_dtmf && codec->payload_type == leg_dtmf->payload_type;
+			if (!clock_listed || (is_peer_dtmf && !is_leg_dtmf && !shared.count))
+				continue;
+			codec_copy(&events.codecs[events.count++], codec);
+			/* events beside the passing codecs pass too (the leg's own are the chains') */
+			if (!is_leg_dtmf && !is_peer_dtmf && passthrough.count < SHARED_CODECS_MAX)
+				passthrough.codecs[passthrough.count++] = events.codecs[events.count - 1];
+		}
+	}
+	for (unsigned int i = 0; i < shared.count && passthrough.count < SHARED_CODECS_MAX; i++)
+		passthrough.codecs[passthrough.count++] = shared.codecs[i];
+	if (shared_dtmf && passthrough.count < SHARED_CODECS_MAX)
 		passthrough.codecs[passthrough.count++] = state->leg_dtmf;
+	/* the offerer's packets: the leg's clock decoded, others untouched */
+	struct shared_codecs forward_passthrough = { .count = 0 };
+	for (unsigned int i = 0; i < passthrough.count; i++) {
+		const struct transcode_codec *codec = &passthrough.codecs[i];
+		bool alternate = false;
+		for (unsigned int a = 0; a < alternates.count; a++)
+			alternate |= alternates.codecs[a].payload_type == codec->payload_type;
+		if (!alternate && !(shared_dtmf && codec->payload_type == state->leg_dtmf.payload_type))
+			forward_passthrough.codecs[forward_passthrough.count++] = *codec;
+	}
 	unsigned int offer_ptime = (unsigned int) strtoul(offerer_media->offer_ptime, NULL, 10);
 	unsigned int to_answerer = chain_ptime(state->ptime_to_answerer, answer_ptime_ms, offer_ptime);
 	unsigned int to_offerer = chain_ptime(state->ptime_to_offerer, offer_ptime, 0);
@@ -774,8 +827,8 @@ int media_transcode_answer(const struct codec_list *answered, unsigned int answe
 			peer_cn_pt = (int) answered->codecs[i].payload_type;
 	const char *reason = NULL;
 	struct codec_chain *forward = chain_between(&state->leg, leg_dtmf, peer, peer_dtmf_set ? &peer_dtmf : NULL,
-						    peer_cn_pt, to_answerer, setting_bit_rate(state, peer), &shared, NULL,
-						    &reason);
+						    peer_cn_pt, to_answerer, setting_bit_rate(state, peer), &alternates,
+						    &forward_passthrough, &reason);
 	struct codec_chain *backward = forward ? chain_between(peer, peer_dtmf_set ? &peer_dtmf : NULL, &state->leg,
 							       leg_dtmf, -1, to_offerer, setting_bit_rate(state, &state->leg),
 							       NULL, &passthrough, &reason) : NULL;
@@ -787,7 +840,7 @@ int media_transcode_answer(const struct codec_list *answered, unsigned int answe
 	}
 	stage(offerer_media, forward);    /* the offerer sends the leg codec */
 	stage(answerer_media, backward);  /* the answerer sends its codec */
-	answer_leg_only(state, answered, leg_dtmf, &shared, formats, size, rtpmaps);
+	answer_leg_only(state, answered, leg_dtmf, &shared, &events, formats, size, rtpmaps);
 	log_call(LOG_INFO, offerer_media->monologue->call->call_id,
 		 "media %u transcoded: %s/%u <-> %s/%u, %u/%u ms frames towards offerer/answerer",
 		 offerer_media->index, state->leg.name, state->leg.clock, peer->name, peer->clock,

@@ -8,7 +8,10 @@ are the expected ones, media checked on real loopback sockets.
   whatever the answerer picked (daemon/media_transcode.c).
 - strip/mask all with a codec to add: the answerer is offered the added codec only; the offerer
   keeps its own codec (transcoded), and a telephone-event the answerer was never offered is not
-  in the offerer's answer."""
+  in the offerer's answer.
+- The offerer's answer lists the answer's other codecs the offer had at every clock (Opus beside
+  G.722), in the answer's order, with their telephone-events; packets of such a codec at another
+  clock than the leg's pass untouched both ways."""
 
 import audioop
 import re
@@ -38,6 +41,16 @@ def codec_lines(text):
 
 AMR_OFFER = ([96, 101], ["96 AMR/8000", "101 telephone-event/8000"], ["fmtp:96 octet-align=1"])
 AMR_WB_OFFER = ([96, 101], ["96 AMR-WB/16000", "101 telephone-event/16000"], [])
+G722_MIX = ([9, 0, 96, 101, 102], ["9 G722/8000", "0 PCMU/8000", "96 opus/48000/2", "101 telephone-event/8000",
+                                   "102 telephone-event/48000"], [])
+G722_MIX_OFFER = ["m=audio PORT RTP/AVP 9 0 96 8 101 102", "a=rtpmap:9 G722/8000", "a=rtpmap:0 PCMU/8000",
+                  "a=rtpmap:96 opus/48000/2", "a=rtpmap:8 PCMA/8000", "a=rtpmap:101 telephone-event/8000",
+                  "a=rtpmap:102 telephone-event/48000"]
+OPUS_MIX = ([96, 0, 9, 101, 102], ["96 opus/48000/2", "0 PCMU/8000", "9 G722/8000", "101 telephone-event/48000",
+                                   "102 telephone-event/8000"], [])
+OPUS_MIX_OFFER = ["m=audio PORT RTP/AVP 96 0 9 8 101 102", "a=rtpmap:96 opus/48000/2", "a=rtpmap:0 PCMU/8000",
+                  "a=rtpmap:9 G722/8000", "a=rtpmap:8 PCMA/8000", "a=rtpmap:101 telephone-event/48000",
+                  "a=rtpmap:102 telephone-event/8000"]
 
 
 @pytest.mark.parametrize("offer, options, answer, expected_offer, expected_answer", [
@@ -92,8 +105,42 @@ AMR_WB_OFFER = ([96, 101], ["96 AMR-WB/16000", "101 telephone-event/16000"], [])
      ([0, 101], ["0 PCMU/8000", "101 telephone-event/8000"], []),
      ["m=audio PORT RTP/AVP 0 101", "a=rtpmap:0 PCMU/8000", "a=rtpmap:101 telephone-event/8000"],
      ["m=audio PORT RTP/AVP 0 101", "a=rtpmap:0 PCMU/8000", "a=rtpmap:101 telephone-event/8000"]),
+    # the answer's shared codecs at every clock, in the answer's order, and its telephone-events
+    # beside them; the answerer's codec's event comes last as the leg's
+    (G722_MIX, {"codec": {"transcode": ["PCMA"]}},
+     ([8, 96, 9, 101, 102], ["8 PCMA/8000", "96 opus/48000/2", "9 G722/8000", "101 telephone-event/8000",
+                             "102 telephone-event/48000"], []),
+     G722_MIX_OFFER,
+     ["m=audio PORT RTP/AVP 9 96 102 101", "a=rtpmap:9 G722/8000", "a=rtpmap:96 opus/48000/2",
+      "a=rtpmap:102 telephone-event/48000", "a=rtpmap:101 telephone-event/8000"]),
+    (G722_MIX, {"codec": {"transcode": ["PCMA"]}},
+     ([8, 96, 102], ["8 PCMA/8000", "96 opus/48000/2", "102 telephone-event/48000"], []),
+     G722_MIX_OFFER,
+     ["m=audio PORT RTP/AVP 9 96 102", "a=rtpmap:9 G722/8000", "a=rtpmap:96 opus/48000/2",
+      "a=rtpmap:102 telephone-event/48000"]),
+    (G722_MIX, {"codec": {"transcode": ["speex"]}},
+     ([97, 96, 0, 101, 102], ["97 speex/16000", "96 opus/48000/2", "0 PCMU/8000", "101 telephone-event/8000",
+                              "102 telephone-event/48000"], []),
+     ["m=audio PORT RTP/AVP 9 0 96 97 98 101 102", "a=rtpmap:9 G722/8000", "a=rtpmap:0 PCMU/8000",
+      "a=rtpmap:96 opus/48000/2", "a=rtpmap:97 speex/16000", "a=rtpmap:98 telephone-event/16000",
+      "a=fmtp:98 0-15", "a=rtpmap:101 telephone-event/8000", "a=rtpmap:102 telephone-event/48000"],
+     ["m=audio PORT RTP/AVP 9 96 0 101 102", "a=rtpmap:9 G722/8000", "a=rtpmap:96 opus/48000/2",
+      "a=rtpmap:0 PCMU/8000", "a=rtpmap:101 telephone-event/8000", "a=rtpmap:102 telephone-event/48000"]),
+    # an Opus leg: the 8 kHz codecs the answer shares, and no telephone-event added at 8000
+    # when the offer has one there already
+    (OPUS_MIX, {"codec": {"transcode": ["PCMA"]}},
+     ([8, 0, 9, 101, 102], ["8 PCMA/8000", "0 PCMU/8000", "9 G722/8000", "101 telephone-event/48000",
+                            "102 telephone-event/8000"], []),
+     OPUS_MIX_OFFER,
+     ["m=audio PORT RTP/AVP 96 0 9 101 102", "a=rtpmap:96 opus/48000/2", "a=rtpmap:0 PCMU/8000",
+      "a=rtpmap:9 G722/8000", "a=rtpmap:101 telephone-event/48000", "a=rtpmap:102 telephone-event/8000"]),
+    (OPUS_MIX, {"codec": {"transcode": ["PCMA"]}},
+     ([8, 96, 101], ["8 PCMA/8000", "96 opus/48000/2", "101 telephone-event/48000"], []),
+     OPUS_MIX_OFFER,
+     ["m=audio PORT RTP/AVP 96 101", "a=rtpmap:96 opus/48000/2", "a=rtpmap:101 telephone-event/48000"]),
 ], ids=["amr-answered-pcmu", "amr-answered-amr", "amr-wb-te16", "amr-opus-pcma", "amr-pcmu-te",
-        "amr-strip-all", "amr-always-transcode", "pcma-strip-all", "pcma-mask-all", "pcma-strip-pcma"])
+        "amr-strip-all", "amr-always-transcode", "pcma-strip-all", "pcma-mask-all", "pcma-strip-pcma",
+        "g722-mix-all", "g722-mix-opus", "g722-mix-speex", "opus-mix-8k", "opus-mix-opus"])
 def test_offer_and_answer_as_10_5(rtpengine, offer, options, answer, expected_offer, expected_answer):
     call = Call(rtpengine)
     offer_reply = assert_ok(call.offer(sdp(CALLER, 4000, *offer), options))
