@@ -20,8 +20,11 @@ struct transcode_codec {
 	unsigned int payload_type;
 	char name[32];
 	unsigned int clock, channels;
-	char rtpmap[64];                /* "96 opus/48000/2" */
+	char rtpmap[200];               /* "96 opus/48000/2[ fmtp]" (sdp_write.c's added rtpmap) */
 	char fmtp[128];                 /* the SDP's a=fmtp value ("octet-align=1"), "" if none */
+	/* a codec we add: the transcode spec's bit rate and ptime for its encoder (0 = default) */
+	int bit_rate;
+	unsigned int ptime;
 };
 
 /* One `codec set` spec of the offer: encoder options for a transcoded codec it matches. */
@@ -56,7 +59,7 @@ struct media_transcode {
 	struct transcode_codec added[MEDIA_TRANSCODE_ADDED * 2];   /* codecs and their telephone-events */
 	struct codec_payload_set offer_payload_types;   /* the offer's own, before we added any */
 	/* answer-time outcome, for the rtpmaps the offerer's answer carries */
-	char answer_rtpmaps[2][64];
+	char answer_rtpmaps[2][200];
 	/* on each side's media: the chain its RTP stream's packets go through */
 	bool staged_set;
 	struct codec_chain *staged;     /* becomes extras->transcode at publish */
@@ -204,6 +207,13 @@ static void codec_copy(struct transcode_codec *out, const struct codec *codec)
 		snprintf(out->rtpmap, sizeof(out->rtpmap), "%u %s/%u/%u", out->payload_type, out->name, out->clock, out->channels);
 	else
 		snprintf(out->rtpmap, sizeof(out->rtpmap), "%u %s/%u", out->payload_type, out->name, out->clock);
+	/* its a=fmtp goes with it where we write the codec (the leg in the offerer's answer, as 10.5) */
+	if (out->fmtp[0]) {
+		g_strlcat(out->rtpmap, " ", sizeof(out->rtpmap));
+		g_strlcat(out->rtpmap, out->fmtp, sizeof(out->rtpmap));
+	}
+	out->bit_rate = 0;
+	out->ptime = 0;
 }
 
 /* "name/clock/channels/bit rate[/...]" (10.5's codec spec; ptime and fmtp fields after the bit
@@ -230,9 +240,12 @@ static bool parse_setting(const char *spec, struct codec_setting *setting)
 	return setting->bit_rate > 0;
 }
 
-/* The bit rate codec set gives the encoder of codec, 0 = its default. */
+/* The bit rate for the encoder of codec: a codec we added, its transcode spec's; else what
+ * codec set gives it (as 10.5, set's ptime and fmtp fields are not applied); 0 = its default. */
 static int setting_bit_rate(const struct media_transcode *state, const struct transcode_codec *codec)
 {
+	if (codec->bit_rate > 0)
+		return codec->bit_rate;
 	for (unsigned int i = 0; i < state->settings_count; i++) {
 		const struct codec_setting *setting = &state->settings[i];
 		if (!strcasecmp(setting->name, codec->name) && (!setting->clock || setting->clock == codec->clock)
@@ -276,13 +289,51 @@ static unsigned int free_dynamic_type(const struct codec_list *list, const struc
 	return 0;
 }
 
+/* The fields of a transcode spec after name/clock/channels (upstream's codec spec:
+ * name/clock/channels/bit rate/ptime/fmtp/options): the bit rate and ptime for the added
+ * codec's encoder and its a=fmtp, as 10.5 applies them. */
+static void spec_extras(const char *spec, int *bit_rate, unsigned int *ptime, char *fmtp, size_t fmtp_size)
+{
+	*bit_rate = 0;
+	*ptime = 0;
+	fmtp[0] = '\0';
+	const char *field = spec;
+	for (int n = 0; n < 3 && field; n++) {
+		field = strchr(field, '/');
+		field = field ? field + 1 : NULL;
+	}
+	if (!field)
+		return;
+	*bit_rate = (int) strtol(field, NULL, 10);
+	field = strchr(field, '/');
+	if (!field)
+		return;
+	*ptime = (unsigned int) strtoul(++field, NULL, 10);
+	if (*ptime > 120)
+		*ptime = 0;
+	field = strchr(field, '/');
+	if (!field)
+		return;
+	g_strlcpy(fmtp, field + 1, fmtp_size);
+	char *options = strchr(fmtp, '/');   /* codec-specific options: not in the SDP */
+	if (options)
+		*options = '\0';
+}
+
 static void add_codec(struct media_transcode *state, unsigned int pt, const char *name, unsigned int clock,
-		unsigned int channels)
+		unsigned int channels, const char *spec)
 {
 	struct codec codec = { .payload_type = pt, .clock_rate = clock, .channels = channels };
 	g_strlcpy(codec.name, name, sizeof(codec.name));
+	int bit_rate = 0;
+	unsigned int ptime = 0;
+	char fmtp[128];
+	spec_extras(spec ? spec : "", &bit_rate, &ptime, fmtp, sizeof(fmtp));
+	codec.format_parameters = fmtp[0] ? fmtp : NULL;
 	struct transcode_codec *added = &state->added[state->added_count++];
 	codec_copy(added, &codec);
+	added->bit_rate = bit_rate > 0 ? bit_rate : 0;
+	added->ptime = ptime;
 	/* the events 10.5 offers with an added telephone-event (RFC 4733 section 3.2), as its
 	 * fmtp after the rtpmap (sdp_write.c) */
 	if (!strcasecmp(name, "telephone-event"))
@@ -389,7 +440,7 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 			for (unsigned int a = 0; a < state->added_count; a++)
 				duplicate |= !strcasecmp(state->added[a].name, "telephone-event");
 			if (dtmf_pt && !duplicate)
-				add_codec(state, dtmf_pt, "telephone-event", dtmf_clock ? dtmf_clock : 8000, 1);
+				add_codec(state, dtmf_pt, "telephone-event", dtmf_clock ? dtmf_clock : 8000, 1, NULL);
 			continue;
 		}
 		int index = addable_index(spec);
@@ -405,7 +456,7 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 			pt = (int) free_dynamic_type(offered, state);
 		if (!pt && addable[index].static_payload_type != 0)
 			return -ENOSPC;
-		add_codec(state, (unsigned int) pt, addable[index].name, addable[index].clock, addable[index].channels);
+		add_codec(state, (unsigned int) pt, addable[index].name, addable[index].clock, addable[index].channels, spec);
 		/* RFC 4733 section 2.1: events use the audio's clock; one at the new clock if needed */
 		bool dtmf_at_clock = false;
 		for (unsigned int i = 0; i < offered->count; i++)
@@ -416,7 +467,7 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 		if (offered_dtmf && !dtmf_at_clock) {
 			unsigned int dtmf_pt = free_dynamic_type(offered, state);
 			if (dtmf_pt)
-				add_codec(state, dtmf_pt, "telephone-event", addable[index].clock, 1);
+				add_codec(state, dtmf_pt, "telephone-event", addable[index].clock, 1, NULL);
 		}
 	}
 	/* as 10.5: once the offer engages the transcoder (a codec added, or ptime), the offer's
@@ -571,11 +622,13 @@ static struct codec_chain *chain_between(const struct transcode_codec *in, const
 	return chain;
 }
 
-static bool list_has_payload_type(const struct codec_list *list, unsigned int payload_type)
+/* Whether the answer has the payload type as the codec we mean (an answer that redefines an
+ * offered payload type, e.g. its clock, gets the offer's definition back, as 10.5 writes it). */
+static bool list_has_codec(const struct codec_list *list, const struct transcode_codec *codec)
 {
 	for (unsigned int i = 0; i < list->count; i++)
-		if (list->codecs[i].payload_type == payload_type)
-			return true;
+		if (list->codecs[i].payload_type == codec->payload_type)
+			return !strcasecmp(list->codecs[i].name, codec->name) && list->codecs[i].clock_rate == codec->clock;
 	return false;
 }
 
@@ -597,12 +650,12 @@ static int answer_leg_only(struct media_transcode *state, const struct codec_lis
 	if (leg_dtmf && !dtmf_listed && used < size)
 		snprintf(formats + used, size - used, " %u", leg_dtmf->payload_type);
 	unsigned int count = 0;
-	if (!list_has_payload_type(answered, state->leg.payload_type)) {
+	if (!list_has_codec(answered, &state->leg)) {
 		g_strlcpy(state->answer_rtpmaps[count], state->leg.rtpmap, sizeof(state->answer_rtpmaps[0]));
 		rtpmaps[count] = state->answer_rtpmaps[count];
 		count++;
 	}
-	if (leg_dtmf && !list_has_payload_type(answered, leg_dtmf->payload_type)) {
+	if (leg_dtmf && !list_has_codec(answered, leg_dtmf)) {
 		g_strlcpy(state->answer_rtpmaps[count], leg_dtmf->rtpmap, sizeof(state->answer_rtpmaps[0]));
 		rtpmaps[count] = state->answer_rtpmaps[count];
 		count++;
@@ -818,7 +871,9 @@ int media_transcode_answer(const struct codec_list *answered, unsigned int answe
 			forward_passthrough.codecs[forward_passthrough.count++] = *codec;
 	}
 	unsigned int offer_ptime = (unsigned int) strtoul(offerer_media->offer_ptime, NULL, 10);
-	unsigned int to_answerer = chain_ptime(state->ptime_to_answerer, answer_ptime_ms, offer_ptime);
+	/* as 10.5: the transcode spec's ptime (opus/48000/2/32000/40) for the codec we added */
+	unsigned int to_answerer = chain_ptime(state->ptime_to_answerer ? state->ptime_to_answerer : peer->ptime,
+					       answer_ptime_ms, offer_ptime);
 	unsigned int to_offerer = chain_ptime(state->ptime_to_offerer, offer_ptime, 0);
 	/* the answerer's CN at its codec's clock: --silence-detect sends CN towards it */
 	int peer_cn_pt = -1;

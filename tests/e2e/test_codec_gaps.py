@@ -12,6 +12,9 @@ are the expected ones, media checked on real loopback sockets.
 - The offerer's answer lists the answer's other codecs the offer had at every clock (Opus beside
   G.722), in the answer's order, with their telephone-events; packets of such a codec at another
   clock than the leg's pass untouched both ways.
+- Codec specs (name/clock/channels/bit rate/ptime/fmtp): a `transcode` spec's ptime and bit
+  rate reach the added codec's encoder and its fmtp the SDP; `set` gives bit rates only (its
+  ptime is not applied by 10.5 either).
 - Packets that pass a chain untouched and transcoded ones leave as one stream with one series of
   sequence numbers, as 10.5 sends them (daemon/codec_chain.c, codec_chain_passthrough())."""
 
@@ -143,9 +146,25 @@ OPUS_MIX_OFFER = ["m=audio PORT RTP/AVP 96 0 9 8 101 102", "a=rtpmap:96 opus/480
      ([8, 96, 101], ["8 PCMA/8000", "96 opus/48000/2", "101 telephone-event/48000"], []),
      OPUS_MIX_OFFER,
      ["m=audio PORT RTP/AVP 96 101", "a=rtpmap:96 opus/48000/2", "a=rtpmap:101 telephone-event/48000"]),
+    # codec spec fields: the transcode spec's fmtp goes with the added codec; the offerer's
+    # answer keeps the leg's a=fmtp and the offer's definition of its telephone-event
+    (([0], ["0 PCMU/8000"], []), {"codec": {"transcode": ["opus/48000/2///useinbandfec=1;stereo=0"]}},
+     ([96], ["96 opus/48000/2"], []),
+     ["m=audio PORT RTP/AVP 0 96", "a=rtpmap:0 PCMU/8000", "a=rtpmap:96 opus/48000/2",
+      "a=fmtp:96 useinbandfec=1;stereo=0"],
+     ["m=audio PORT RTP/AVP 0", "a=rtpmap:0 PCMU/8000"]),
+    (([96, 101], ["96 opus/48000/2", "101 telephone-event/48000"], ["fmtp:96 useinbandfec=1"]),
+     {"codec": {"transcode": ["PCMU"], "set": ["opus/48000/2/16000/40"]}},
+     ([0, 101], ["0 PCMU/8000", "101 telephone-event/8000"], []),
+     ["m=audio PORT RTP/AVP 96 0 97 101", "a=rtpmap:96 opus/48000/2", "a=fmtp:96 useinbandfec=1",
+      "a=rtpmap:0 PCMU/8000", "a=rtpmap:97 telephone-event/8000", "a=fmtp:97 0-15",
+      "a=rtpmap:101 telephone-event/48000"],
+     ["m=audio PORT RTP/AVP 96 101", "a=rtpmap:96 opus/48000/2", "a=fmtp:96 useinbandfec=1",
+      "a=rtpmap:101 telephone-event/48000"]),
 ], ids=["amr-answered-pcmu", "amr-answered-amr", "amr-wb-te16", "amr-opus-pcma", "amr-pcmu-te",
         "amr-strip-all", "amr-always-transcode", "pcma-strip-all", "pcma-mask-all", "pcma-strip-pcma",
-        "g722-mix-all", "g722-mix-opus", "g722-mix-speex", "opus-mix-8k", "opus-mix-opus"])
+        "g722-mix-all", "g722-mix-opus", "g722-mix-speex", "opus-mix-8k", "opus-mix-opus",
+        "transcode-spec-fmtp", "set-leg-fmtp-kept"])
 def test_offer_and_answer_as_10_5(rtpengine, offer, options, answer, expected_offer, expected_answer):
     call = Call(rtpengine)
     offer_reply = assert_ok(call.offer(sdp(CALLER, 4000, *offer), options))
@@ -244,5 +263,45 @@ def test_passthrough_and_transcoded_share_one_sequence(rtpengine, pattern):
             assert sequences[-1] - sequences[0] < count, sequences
         call.delete()
     finally:
+        caller.close()
+        callee.close()
+
+
+@pytest.mark.parametrize("offered, spec, answered, expected_step, expected_count", [
+    (0, "PCMA/8000/1//30", 8, 240, 20),             # ptime from the spec: 30 ms PCMA
+    (0, "opus/48000/2/32000/40", 96, 1920, 15),      # 40 ms Opus
+    (96, "PCMU", 0, 160, 30),                        # codec set's ptime is not applied (as 10.5)
+], ids=["pcma-30", "opus-40", "set-ptime-ignored"])
+def test_codec_spec_ptime_reaches_the_encoder(rtpengine, offered, spec, answered, expected_step, expected_count):
+    """The answerer receives the added codec packetised in the transcode spec's ptime; `codec set`
+    with a ptime field leaves the answerer's 20 ms alone, as 10.5 does."""
+    from test_transcode import Opus
+    maps = {0: "0 PCMU/8000", 8: "8 PCMA/8000", 96: "96 opus/48000/2"}
+    options = {"codec": {"transcode": [spec]}}
+    if spec == "PCMU":
+        options["codec"]["set"] = ["PCMU/8000/1/64000/30"]
+    caller, callee = MediaPeer(CALLER), MediaPeer(CALLEE)
+    opus = Opus()
+    try:
+        call = Call(rtpengine)
+        assert_ok(call.offer(sdp(CALLER, caller.port, [offered], [maps[offered]]), options))
+        answer = assert_ok(call.answer(sdp(CALLEE, callee.port, [answered], [maps[answered]])))
+        caller_sends_to = Sdp(answer["sdp"]).media_address()
+        for i in range(30):
+            if offered == 96:
+                samples = [int(8000 * math.sin(2 * math.pi * 1000 * (960 * i + n) / 48000)) for n in range(960)]
+                caller.rtp.send(build_rtp(100 + i, 960 * i, 0x1111, 96, opus.encode(samples)), caller_sends_to)
+            else:
+                caller.rtp.send(build_rtp(100 + i, 160 * i, 0x1111, 0, g711_tone(0, i)), caller_sends_to)
+            time.sleep(0.02)   # paced: 10.5 encodes in real time
+        got = [parse_rtp(data) for data, _ in callee.rtp.receive_all(30, 2.0)]
+        # 600 ms sent; 10.5 holds a frame or two back
+        assert len(got) >= expected_count - 2, len(got)
+        assert {p.payload_type for p in got} == {answered}
+        steps = {(b.timestamp - a.timestamp) & 0xffffffff for a, b in zip(got, got[1:])}
+        assert steps == {expected_step}, steps
+        call.delete()
+    finally:
+        opus.close()
         caller.close()
         callee.close()
