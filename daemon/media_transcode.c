@@ -74,6 +74,7 @@ static const struct {
 } addable[] = {
 	{ "PCMU", 8000, 1, 0 }, { "PCMA", 8000, 1, 8 }, { "G722", 8000, 1, 9 },
 	{ "opus", 48000, 2, -1 },       /* RFC 7587 section 7: always /48000/2 */
+	{ "opus", 48000, 1, -1 },       /* but 10.5 adds "opus/48000/1" as asked (rtpmap opus/48000) */
 	{ "L16", 8000, 1, -1 },
 	{ "GSM", 8000, 1, 3 }, { "G723", 8000, 1, 4 },   /* RFC 3551 static payload types */
 	{ "speex", 16000, 1, -1 },      /* wideband, as 10.5 adds it */
@@ -355,6 +356,14 @@ static bool kept_when_transcoding(const struct codec_list *offered, unsigned int
 	return true;
 }
 
+static bool formats_have(const char *formats, unsigned int payload_type)
+{
+	for (const char *cursor = formats; *cursor; cursor += strcspn(cursor, " "), cursor += *cursor == ' ')
+		if ((unsigned int) strtoul(cursor, NULL, 10) == payload_type)
+			return true;
+	return false;
+}
+
 /* Whether the negotiated formats keep an audio codec of the offer once stripped. */
 static bool has_kept_codec(const struct codec_list *offered, const char *formats)
 {
@@ -370,7 +379,7 @@ static bool has_kept_codec(const struct codec_list *offered, const char *formats
 
 /* The offer's leg codec and its telephone-event, and what the offer forces on the answer. */
 static void leg_setup(struct media_transcode *state, const struct codec_list *offered, const struct codec *leg,
-		bool inject, bool forced, bool accepted)
+		bool inject, bool forced, bool accepted, bool consumed)
 {
 	codec_copy(&state->leg, leg);
 	/* RFC 4733 section 2.1: the leg's events run at its clock; one at another clock (8 kHz
@@ -380,8 +389,9 @@ static void leg_setup(struct media_transcode *state, const struct codec_list *of
 		if (!strcasecmp(offered->codecs[i].name, "telephone-event") && offered->codecs[i].clock_rate == leg->clock_rate)
 			leg_dtmf = &offered->codecs[i];
 	/* inject-DTMF with nothing added: both sides speak the leg codec and 10.5 keeps the
-	 * offer's telephone-event whatever its clock (play DTMF then goes in-band) */
-	for (unsigned int i = 0; i < offered->count && !leg_dtmf && inject && !state->added_count; i++)
+	 * offer's telephone-event whatever its clock (play DTMF then goes in-band); a consumed
+	 * leg codec keeps it too (consume opus: the offerer's answer has its 8 kHz events) */
+	for (unsigned int i = 0; i < offered->count && !leg_dtmf && ((inject && !state->added_count) || consumed); i++)
 		if (!strcasecmp(offered->codecs[i].name, "telephone-event"))
 			leg_dtmf = &offered->codecs[i];
 	state->leg_dtmf_set = leg_dtmf != NULL;
@@ -417,12 +427,17 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 			state->settings_count++;
 	/* as 10.5: codec-accept names the leg codec, else always-transcode takes the offer's first */
 	const struct codec *accepted = accepted_codec(offered, &options->accept);
-	const struct codec *leg = accepted ? accepted : leg_codec(offered, options);
+	/* consume: as mask, and the offerer keeps the consumed codec through the engine whatever
+	 * the answerer picks (as 10.5: like always-transcode, with its telephone-event) */
+	const struct codec *consumed = accepted ? NULL : accepted_codec(offered, &options->consume);
+	const struct codec *leg = accepted ? accepted : consumed ? consumed : leg_codec(offered, options);
 	bool inject = (options->inject_dtmf || state->inject_kept) && leg;
-	bool forced = accepted || ((options->always_transcode || inject) && leg);
+	bool forced = accepted || consumed || ((options->always_transcode || inject) && leg);
 	const struct codec *offered_dtmf = NULL, *first_audio = NULL;
 	for (unsigned int i = 0; i < offered->count; i++) {
-		if (!strcasecmp(offered->codecs[i].name, "telephone-event") && !offered_dtmf)
+		/* the offer's telephone-event as the answerer gets it (not stripped or consumed) */
+		if (!strcasecmp(offered->codecs[i].name, "telephone-event") && !offered_dtmf
+		    && formats_have(formats, offered->codecs[i].payload_type))
 			offered_dtmf = &offered->codecs[i];
 		if (!is_auxiliary(&offered->codecs[i]) && !first_audio)
 			first_audio = &offered->codecs[i];
@@ -482,7 +497,7 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 	if (!leg && !state->added_count)
 		return 0;   /* ptime alone on an offer without a codec we transcode: nothing to strip for */
 	if (leg)
-		leg_setup(state, offered, leg, inject, forced, accepted != NULL);
+		leg_setup(state, offered, leg, inject, forced, accepted != NULL, consumed != NULL);
 	if (!state->added_count && !stripped)
 		return 0;   /* the offer goes out as negotiated; the answer is forced to the leg codec */
 	/* as 10.5: the added codecs go before the offer's first telephone-event or CN */

@@ -738,6 +738,7 @@ static const char *negotiate_codecs(const struct ng_flags *flags, bool offer, co
 				return NULL;
 		}
 		if (receiver_media->transcode || flags->codec.transcode.count || flags->codec.accept.count
+		    || flags->codec.consume.count
 		    || flags->codec.always_transcode || flags->codec.inject_dtmf || flags->codec.ptime
 		    || flags->codec.ptime_reverse) {
 			if (codec_formats_text(&list, chosen, count, text, size) < 0)

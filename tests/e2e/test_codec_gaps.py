@@ -49,6 +49,7 @@ def codec_lines(text):
 
 AMR_OFFER = ([96, 101], ["96 AMR/8000", "101 telephone-event/8000"], ["fmtp:96 octet-align=1"])
 AMR_WB_OFFER = ([96, 101], ["96 AMR-WB/16000", "101 telephone-event/16000"], [])
+G711_OFFER = ([0, 8, 9, 101], ["0 PCMU/8000", "8 PCMA/8000", "9 G722/8000", "101 telephone-event/8000"], [])
 G722_MIX = ([9, 0, 96, 101, 102], ["9 G722/8000", "0 PCMU/8000", "96 opus/48000/2", "101 telephone-event/8000",
                                    "102 telephone-event/48000"], [])
 G722_MIX_OFFER = ["m=audio PORT RTP/AVP 9 0 96 8 101 102", "a=rtpmap:9 G722/8000", "a=rtpmap:0 PCMU/8000",
@@ -161,10 +162,27 @@ OPUS_MIX_OFFER = ["m=audio PORT RTP/AVP 96 0 9 8 101 102", "a=rtpmap:96 opus/480
       "a=rtpmap:101 telephone-event/48000"],
      ["m=audio PORT RTP/AVP 96 101", "a=rtpmap:96 opus/48000/2", "a=fmtp:96 useinbandfec=1",
       "a=rtpmap:101 telephone-event/48000"]),
+    # consume: masked and kept by the offerer through the engine, with its telephone-event;
+    # a consumed telephone-event brings none at the added codec's clock
+    (G711_OFFER, {"codec": {"consume": ["PCMU"]}},
+     ([8, 101], ["8 PCMA/8000", "101 telephone-event/8000"], []),
+     ["m=audio PORT RTP/AVP 8 9 101", "a=rtpmap:8 PCMA/8000", "a=rtpmap:9 G722/8000",
+      "a=rtpmap:101 telephone-event/8000"],
+     ["m=audio PORT RTP/AVP 0 101", "a=rtpmap:0 PCMU/8000", "a=rtpmap:101 telephone-event/8000"]),
+    (G711_OFFER, {"codec": {"consume": ["all"], "transcode": ["opus"]}},
+     ([96], ["96 opus/48000/2"], []),
+     ["m=audio PORT RTP/AVP 96", "a=rtpmap:96 opus/48000/2"],
+     ["m=audio PORT RTP/AVP 0 101", "a=rtpmap:0 PCMU/8000", "a=rtpmap:101 telephone-event/8000"]),
+    (G711_OFFER, {"codec": {"transcode": ["opus/48000/1"]}},
+     ([0], ["0 PCMU/8000"], []),
+     ["m=audio PORT RTP/AVP 0 8 9 96 97 101", "a=rtpmap:0 PCMU/8000", "a=rtpmap:8 PCMA/8000",
+      "a=rtpmap:9 G722/8000", "a=rtpmap:96 opus/48000", "a=rtpmap:97 telephone-event/48000",
+      "a=fmtp:97 0-15", "a=rtpmap:101 telephone-event/8000"],
+     ["m=audio PORT RTP/AVP 0", "a=rtpmap:0 PCMU/8000"]),
 ], ids=["amr-answered-pcmu", "amr-answered-amr", "amr-wb-te16", "amr-opus-pcma", "amr-pcmu-te",
         "amr-strip-all", "amr-always-transcode", "pcma-strip-all", "pcma-mask-all", "pcma-strip-pcma",
         "g722-mix-all", "g722-mix-opus", "g722-mix-speex", "opus-mix-8k", "opus-mix-opus",
-        "transcode-spec-fmtp", "set-leg-fmtp-kept"])
+        "transcode-spec-fmtp", "set-leg-fmtp-kept", "consume-pcmu", "consume-all-opus", "opus-mono"])
 def test_offer_and_answer_as_10_5(rtpengine, offer, options, answer, expected_offer, expected_answer):
     call = Call(rtpengine)
     offer_reply = assert_ok(call.offer(sdp(CALLER, 4000, *offer), options))
