@@ -152,6 +152,10 @@ struct stream_extras {
 		struct pubsub_forks *forks;
 		/* a subscriber's, control thread: the source media it copies (PUBSUB_SOURCE) */
 		struct media *subscription_source;
+		/* on the RTCP stream (its own slot is free): a subscriber's that asked rtcp-mirror,
+		 * the source media its RTCP goes back to; written under the call's lock, read by
+		 * the worker for packets without a sink */
+		struct media *rtcp_mirror;
 	};
 };
 
@@ -271,6 +275,7 @@ struct monologue {
 	/* publish/subscribe (pubsub.h): a publisher's media has no peer; a subscriber's media
 	 * each receive a copy of a source media (PUBSUB_SOURCE), once answered */
 	bool publisher, subscriber, subscription_answered;
+	bool rtcp_mirror;               /* subscribe request's rtcp-mirror (pubsub.h) */
 	unsigned int sdp_length;
 	char *sdp;                      /* the lines of the SDP this side last sent that pubsub.c uses */
 };

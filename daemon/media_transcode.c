@@ -918,6 +918,47 @@ int media_transcode_answer(const struct codec_list *answered, unsigned int answe
 	return 1;
 }
 
+int media_transcode_subscription(const struct codec_list *answered, struct media *subscriber_media)
+{
+	struct media_transcode *state = subscriber_media->transcode;
+	const struct codec *chosen = NULL;
+	for (unsigned int i = 0; answered && i < answered->count && !chosen; i++)
+		if (!is_auxiliary(&answered->codecs[i]))
+			chosen = &answered->codecs[i];
+	const struct transcode_codec *peer = NULL;
+	for (unsigned int a = 0; chosen && state && state->offered && a < state->added_count; a++)
+		if (state->added[a].payload_type == chosen->payload_type && strcasecmp(state->added[a].name, "telephone-event"))
+			peer = &state->added[a];
+	if (!peer) {
+		if (state)
+			stage(subscriber_media, NULL);   /* (a chain of an earlier answer goes) */
+		return 0;
+	}
+	/* events: mapped when both have telephone-event, else the chain turns them into tones */
+	struct transcode_codec peer_dtmf;
+	bool peer_dtmf_set = false;
+	for (unsigned int i = 0; i < answered->count && !peer_dtmf_set; i++) {
+		const struct codec *codec = &answered->codecs[i];
+		if (!strcasecmp(codec->name, "telephone-event") && codec->clock_rate == peer->clock) {
+			codec_copy(&peer_dtmf, codec);
+			peer_dtmf_set = true;
+		}
+	}
+	const char *reason = NULL;
+	struct codec_chain *chain = chain_between(&state->leg, state->leg_dtmf_set ? &state->leg_dtmf : NULL, peer,
+						  peer_dtmf_set ? &peer_dtmf : NULL, -1, state->ptime_to_answerer,
+						  setting_bit_rate(state, peer), NULL, NULL, &reason);
+	if (!chain) {
+		log_call(LOG_ERR, subscriber_media->monologue->call->call_id, "transcoding subscriber media %u not set up: %s",
+			 subscriber_media->index, reason ? reason : "unknown");
+		return -ENOTSUP;
+	}
+	stage(subscriber_media, chain);
+	log_call(LOG_INFO, subscriber_media->monologue->call->call_id, "subscriber media %u transcoded: %s/%u -> %s/%u",
+		 subscriber_media->index, state->leg.name, state->leg.clock, peer->name, peer->clock);
+	return 1;
+}
+
 void media_transcode_publish(struct media *media)
 {
 	struct media_transcode *state = media->transcode;

@@ -77,6 +77,13 @@ int media_transcode_answer(const struct codec_list *answered, unsigned int answe
 		struct media *answerer_media, struct media *offerer_media, char *formats, size_t size,
 		const char **rtpmaps);
 
+/* publish/subscribe (pubsub.h), allow-transcoding: the subscriber answered the subscription
+ * offer that media_transcode_offer() added codecs to (its media is the answerer's). When it
+ * picked an added codec, one chain (source's codec -> its pick, ptime as the request's ptime
+ * else the codec's usual one) is staged on its media, whose copies the worker passes through
+ * it: 1. Otherwise (answered NULL too) no chain: 0. -ENOTSUP if the chain cannot be made. */
+int media_transcode_subscription(const struct codec_list *answered, struct media *subscriber_media);
+
 /* Under the call's lock: the staged chain becomes the stream's. */
 void media_transcode_publish(struct media *media);
 /* After the lock: frees what publishing replaced. */

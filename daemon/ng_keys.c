@@ -268,7 +268,8 @@ static const struct ng_key key_table[] = {
 	IGNORED("set-label", NULL, "selects participants in commands this relay refuses"),
 	IGNORED("to-label", NULL, "selects participants in commands this relay refuses"),
 	SUPPORTED("from-tags", NULL, NULL, "subscribe request: the sides to subscribe to (read by its handler, pubsub.c)"),
-	REFUSED("interface", NULL, NG_SCOPE_ALWAYS, "choosing the interface of publish and subscribe (interface)"),
+	SUPPORTED("interface", NULL, NULL, "publish, subscribe request: the --interface of the side's media (read by its "
+		  "handler, pubsub.c); offer and answer choose by direction, as 10.5"),
 	IGNORED("address", NULL, "selects participants in commands this relay refuses"),
 	SUPPORTED("file", NULL, NULL, "play media: the audio file (read by its handler, media_player.c)"),
 	IGNORED("blob", NULL, "play media from a blob: refused by the handler (files only)"),
@@ -313,8 +314,10 @@ static const struct ng_key key_table[] = {
 	  "discarding the recording (discard-recording)" },
 	IGNORED("flags", "early-media", "for the audio player"),
 	IGNORED("flags", "inactive", "subscribe request: the copy is offered sendonly where the source sends, as 10.5 does with this flag"),
-	REFUSED("flags", "rtcp-mirror", NG_SCOPE_ALWAYS, "mirroring subscribers' RTCP to the source (rtcp-mirror)"),
-	REFUSED("flags", "allow-transcoding", NG_SCOPE_ALWAYS, "transcoding towards subscribers (allow-transcoding)"),
+	SUPPORTED("flags", "rtcp-mirror", NULL, "subscribe request: the subscriber's RTCP goes back to its source (read by "
+		  "its handler, pubsub.c)"),
+	SUPPORTED("flags", "allow-transcoding", NULL, "subscribe answer: a subscriber may answer a codec that the "
+		  "subscription added with codec-transcode (read by its handler, pubsub.c)"),
 	SUPPORTED("flags", "siprec", NULL, "subscribe request: a=label per m= line, media-labels and tag-medias (read by its handler, pubsub.c)"),
 	RECORDING_ROW("flags", "record-call", set_record_call_on),
 	SUPPORTED("flags", "always-transcode", set_always_transcode, "in an offer: the offerer's leg keeps the offer's first codec this build transcodes, whatever the answerer picks (media_transcode.h); in an answer no effect, as 10.5"),

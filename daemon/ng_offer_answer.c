@@ -1405,9 +1405,10 @@ struct call_update *ng_update_new(struct call *call)
 	return update;
 }
 
-int ng_update_open_sockets(struct ng_request *request, struct call_update *update, struct media *media, int family)
+int ng_update_open_sockets(struct ng_request *request, struct call_update *update, struct media *media, int family,
+			   const char *interface_name)
 {
-	struct local_interface *interface = pick_interface(request, NULL, family);
+	struct local_interface *interface = pick_interface(request, interface_name, family);
 	if (!interface)
 		return -EINVAL;
 	return open_media_sockets(request, update, media, interface);
@@ -1424,6 +1425,77 @@ int ng_update_learn_sdp(struct ng_request *request, struct call_update *update, 
 		return -EINVAL;
 	}
 	return 0;
+}
+
+/* The keying of a side that offers (a publisher), as prepare_offer_media() takes an offer's:
+ * DTLS-SRTP where offered (unless SDES is preferred), else SDES keys on an SRTP profile or
+ * OSRTP. */
+int ng_update_take_offer_keys(struct ng_request *request, struct sdp_session *sdp, struct media *media,
+			      const struct sdp_media *sdp_media)
+{
+	const struct ng_flags *flags = &request->flags;
+	media_set_protocol(media, sdp_media->protocol);
+	if (media->rejected)
+		return 0;
+	bool has_crypto = media_sdp_has_crypto(sdp_media);
+	if (media_dtls_offered(sdp, sdp_media)
+	    && !(has_crypto && (flags->dtls_off || flags->sdes_prefer || !dtls_certificate_ready())))
+		return take_dtls_offer(request, media, sdp, sdp_media);
+	media_dtls_off(media);
+	if (media_protocol_uses_sdes(sdp_media->protocol)
+	    || (has_crypto && (media_protocol_is_plain_rtp(sdp_media->protocol)
+			       || media_protocol_uses_dtls(sdp_media->protocol))))
+		take_sdes_offer(request, media, sdp_media);
+	return 0;
+}
+
+_Static_assert(NG_UPDATE_KEY_LINES >= MEDIA_CRYPTO_OFFERED_SUITES + MEDIA_DTLS_LINES, "room for every key line");
+
+int ng_update_answer_key_lines(struct ng_request *request, struct media *media, const char **lines)
+{
+	if (media_dtls_active(media)) {
+		media_dtls_answered(media, (enum dtls_setup) request->flags.dtls_setup);
+		return media_dtls_lines(media, lines, MEDIA_DTLS_LINES);
+	}
+	if (media->crypto && media->crypto->active && media->crypto->answer_line[0]) {
+		lines[0] = media->crypto->answer_line;
+		return 1;
+	}
+	return 0;
+}
+
+int ng_update_offer_key_lines(struct ng_request *request, struct media *media, const char **lines)
+{
+	if (!media_protocol_uses_dtls(media->protocol) && !media_protocol_uses_sdes(media->protocol))
+		return 0;
+	return offer_srtp_keying(&request->flags, media, lines);
+}
+
+/* The answer to our offer of keys (a subscriber's), as the answer command takes it. */
+void ng_update_take_answer_keys(struct ng_request *request, struct sdp_session *sdp, struct media *media,
+				const struct sdp_media *sdp_media)
+{
+	const char *call_id = request->flags.call_id;
+	if (media->rejected)
+		return;
+	if (media_dtls_active(media)) {
+		/* offered both: a=crypto in the answer means the side chose SDES */
+		const char *reason = NULL;
+		int taken = media_sdp_has_crypto(sdp_media) ? -ENOENT : media_dtls_take_answer(media, sdp, sdp_media, &reason);
+		if (taken == -ENOENT)
+			media_dtls_off(media);
+		else if (taken < 0)
+			log_call(LOG_WARNING, call_id, "DTLS answer on media %u not usable: %s", media->index, reason);
+	}
+	/* an SRTP offer answered as plain RTP without keys stays plain (RFC 8643 section 3) */
+	bool plain_answer = media_protocol_is_plain_rtp(sdp_media->protocol) && !media_sdp_has_crypto(sdp_media);
+	if (media->crypto && !media_dtls_active(media) && !plain_answer) {
+		const char *reason = NULL;
+		if (media_crypto_take_answer(media, sdp_media, &reason) < 0)
+			log_call(LOG_WARNING, call_id, "SRTP answer on media %u not usable: %s", media->index, reason);
+	}
+	if (plain_answer)
+		media_set_protocol(media, sdp_media->protocol);
 }
 
 struct sdp_session *ng_update_parse_sdp(struct ng_request *request)

@@ -10,10 +10,13 @@
 #include <string.h>
 #include "call.h"
 #include "call_lifecycle.h"
+#include "codec.h"
 #include "daemon.h"
 #include "interface.h"
 #include "log.h"
 #include "media_crypto.h"
+#include "media_dtls.h"
+#include "media_transcode.h"
 #include "ng_keys.h"
 #include "relay.h"
 #include "sdp.h"
@@ -44,6 +47,20 @@ static int refuse_noted_keys(struct ng_request *request)
 		return -ENOTSUP;
 	}
 	return 0;
+}
+
+/* The request's interface key: the --interface a publisher's or subscriber's media use (10.5
+ * reads it in publish and subscribe request), or NULL. A name the daemon does not have falls
+ * back to the default interface, as in 10.5. */
+static const char *interface_name(struct ng_request *request)
+{
+	const struct bencode_item *item = bencode_dictionary_get_expect(request->input, "interface", BENCODE_STRING);
+	const char *name = item ? bencode_string_dup(request->buffer, item) : NULL;
+	if (name && !interface_select(&request->daemon->interfaces, name, 0)) {
+		log_call(LOG_INFO, request->flags.call_id, "no interface '%s': the default one is used", name);
+		return NULL;
+	}
+	return name;
 }
 
 static struct call *find_call(struct ng_request *request)
@@ -175,6 +192,11 @@ void pubsub_refresh_forks(struct call *call)
 		extras->forks = fresh[i];
 		fresh[i] = old;
 	}
+	/* rtcp-mirror: an answered subscriber's RTCP goes back to its source */
+	call_foreach_media(call, media)
+		if (media->monologue->subscriber)
+			media->streams[STREAM_RTCP].extras->rtcp_mirror = media->monologue->rtcp_mirror
+				&& media->monologue->subscription_answered ? PUBSUB_SOURCE(media) : NULL;
 	call_refresh_forwarding(call);
 	pthread_mutex_unlock(&call->lock);
 	for (unsigned int i = 0; i < count; i++)
@@ -259,14 +281,16 @@ unsigned int pubsub_subscribers(const struct monologue *monologue, const struct 
 
 /* ---- publish ---------------------------------------------------------------------------------- */
 
-/* Refused before anything changes: only plain RTP is published or subscribed here. */
+/* Refused before anything changes: media that is neither RTP nor SRTP (SDES or DTLS-SRTP). */
 static int refuse_unsupported_sdp(struct ng_request *request, const struct sdp_session *sdp)
 {
 	for (unsigned int i = 0; i < sdp->media->len; i++) {
 		const struct sdp_media *sdp_media = g_ptr_array_index(sdp->media, i);
-		if (sdp_media->port && !media_protocol_is_plain_rtp(sdp_media->protocol)) {
-			request->error_reason = "publish/subscribe with SRTP or DTLS-SRTP is not supported by this relay "
-				"(plain RTP only)";
+		const char *protocol = sdp_media->protocol;
+		if (sdp_media->port && !media_protocol_is_plain_rtp(protocol) && !media_protocol_uses_sdes(protocol)
+		    && !media_protocol_uses_dtls(protocol)) {
+			request->error_reason = "publish/subscribe of media other than RTP or SRTP is not supported by this "
+				"relay";
 			return -ENOTSUP;
 		}
 	}
@@ -297,6 +321,7 @@ static int write_publish_answer(struct ng_request *request, struct call *call, s
 	unsigned int count = sdp->media->len;
 	struct sdp_media_rewrite rewrites[CALL_MAX_MEDIA];
 	char formats[CALL_MAX_MEDIA][16];
+	const char *key_lines[CALL_MAX_MEDIA][NG_UPDATE_KEY_LINES];
 	memset(rewrites, 0, sizeof(rewrites));
 	for (unsigned int i = 0; i < count; i++) {
 		const struct sdp_media *sdp_media = g_ptr_array_index(sdp->media, i);
@@ -306,6 +331,12 @@ static int write_publish_answer(struct ng_request *request, struct call *call, s
 			continue;
 		rewrite->direction = media_sends(media) ? SDP_DIRECTION_RECVONLY : SDP_DIRECTION_INACTIVE;
 		rewrite->formats = first_format(sdp_media->formats, formats[i], sizeof(formats[i]));
+		/* SDES: our key for the publisher's suite; DTLS-SRTP: our role and fingerprint */
+		int lines = ng_update_answer_key_lines(request, media, key_lines[i]);
+		if (lines > 0) {
+			rewrite->extra_attributes = key_lines[i];
+			rewrite->extra_attribute_count = (unsigned int) lines;
+		}
 	}
 	struct sdp_rewrite_options options = { .media_count = count, .media = rewrites,
 		.no_rtcp_attribute = request->flags.no_rtcp_attribute };
@@ -362,6 +393,7 @@ int ng_command_publish(struct ng_request *request)
 		error = -ENOSPC;
 	}
 	struct call_update *update = ng_update_new(call);
+	const char *interface = interface_name(request);
 	if (!error) {
 		publisher->publisher = true;
 		if (flags->label && !publisher->label)
@@ -378,8 +410,10 @@ int ng_command_publish(struct ng_request *request)
 		}
 		error = ng_update_learn_sdp(request, update, sdp, publisher, media, sdp_media);
 		if (!error)
+			error = ng_update_take_offer_keys(request, sdp, media, sdp_media);
+		if (!error)
 			error = ng_update_open_sockets(request, update, media, sdp_media->connection.family
-						       ? sdp_media->connection.family : sdp->connection.family);
+						       ? sdp_media->connection.family : sdp->connection.family, interface);
 	}
 	if (!error)
 		error = write_publish_answer(request, call, publisher, sdp);
@@ -400,8 +434,8 @@ int ng_command_publish(struct ng_request *request)
 
 /* The flags list entries that select sources: all, from-tags-TAG (read here, not by
  * ng_flags.c: only this command uses them). */
-static void read_source_flags(struct ng_request *request, bool *all, bool *siprec, struct source_set *set,
-			      struct call *call, const char **unknown)
+static void read_source_flags(struct ng_request *request, bool *all, bool *siprec, bool *rtcp_mirror,
+			      struct source_set *set, struct call *call, const char **unknown)
 {
 	const struct bencode_item *list = bencode_dictionary_get_expect(request->input, "flags", BENCODE_LIST);
 	for (const struct bencode_item *item = list ? list->first_child : NULL; item; item = item->next_sibling) {
@@ -413,6 +447,8 @@ static void read_source_flags(struct ng_request *request, bool *all, bool *sipre
 			*all = true;
 		} else if (!strcmp(name, "siprec")) {
 			*siprec = true;
+		} else if (!strcmp(name, "rtcp-mirror")) {
+			*rtcp_mirror = true;
 		} else if (!strncmp(name, "from-tags-", 10)) {
 			char *tag = bencode_buffer_strdup_length(request->buffer, item->string + 10,
 								 item->string_length > 10 ? item->string_length - 10 : 0);
@@ -427,11 +463,13 @@ static void read_source_flags(struct ng_request *request, bool *all, bool *sipre
 
 /* from-tag, from-tags, flags all / from-tags-TAG, label: the sources, in the call's order
  * for "all", else as named. */
-static int select_sources(struct ng_request *request, struct call *call, struct source_set *set, bool *siprec)
+static int select_sources(struct ng_request *request, struct call *call, struct source_set *set, bool *siprec,
+			  bool *rtcp_mirror)
 {
 	const struct ng_flags *flags = &request->flags;
 	bool all = false;
 	*siprec = false;
+	*rtcp_mirror = false;
 	const char *unknown = NULL;
 	set->count = 0;
 	if (flags->from_tag) {
@@ -451,7 +489,7 @@ static int select_sources(struct ng_request *request, struct call *call, struct 
 		else if (!unknown)
 			unknown = tag ? tag : "";
 	}
-	read_source_flags(request, &all, siprec, set, call, &unknown);
+	read_source_flags(request, &all, siprec, rtcp_mirror, set, call, &unknown);
 	if (unknown) {
 		request->error_reason = "From-tag given, but no such tag exists";
 		return -ENOENT;
@@ -488,6 +526,21 @@ static int select_sources(struct ng_request *request, struct call *call, struct 
 	return 0;
 }
 
+/* A subscription's codecs: codec-transcode adds, codec-set tunes the encoders; the other codec
+ * options (strip, mask, offer, accept, ptime, ...) are not applied to subscriptions here. */
+static int refuse_codec_options(struct ng_request *request)
+{
+	const struct codec_options *codec = &request->flags.codec;
+	if (codec->strip.count || codec->except.count || codec->offer.count || codec->mask.count || codec->consume.count
+	    || codec->accept.count || codec->always_transcode || codec->inject_dtmf || codec->single_codec || codec->ptime
+	    || codec->ptime_reverse) {
+		request->error_reason = "subscribe request: codec options other than transcode and set are not supported "
+			"by this relay";
+		return -ENOTSUP;
+	}
+	return 0;
+}
+
 /* A random to-tag as 10.5 makes them: 64 hex digits. */
 static void new_tag(char *out, size_t size)
 {
@@ -501,13 +554,18 @@ static void new_tag(char *out, size_t size)
 static int prepare_subscriber(struct ng_request *request, struct call_update *update, struct monologue *subscriber,
 			      const struct source_set *set)
 {
+	const char *interface = interface_name(request);
 	unsigned int index = 0;
 	for (unsigned int s = 0; s < set->count; s++) {
 		struct monologue *source = set->sides[s];
 		for (unsigned int i = 0; i < source->media_count; i++, index++) {
 			struct media *origin = source->media[i];
+			/* the source's transport (plain, SDES or DTLS-SRTP: our own keys towards the
+			 * subscriber), or the one transport-protocol asks for */
+			const char *protocol = request->flags.transport_protocol && strstr(origin->protocol, "RTP/")
+				? request->flags.transport_protocol : origin->protocol;
 			struct media *media = index < subscriber->media_count ? subscriber->media[index]
-				: monologue_add_media(subscriber, origin->type, "RTP/AVP");
+				: monologue_add_media(subscriber, origin->type, protocol);
 			if (!media) {
 				request->error_reason = "Too many media sections";
 				return -EINVAL;
@@ -518,8 +576,9 @@ static int prepare_subscriber(struct ng_request *request, struct call_update *up
 			}
 			PUBSUB_SOURCE(media) = origin;
 			media->rejected = origin->rejected;
+			media_set_protocol(media, protocol);
 			int family = origin->interface ? origin->interface->local.address.sa_family : AF_INET;
-			int error = ng_update_open_sockets(request, update, media, family);
+			int error = ng_update_open_sockets(request, update, media, family, interface);
 			if (error)
 				return error;
 		}
@@ -529,6 +588,44 @@ static int prepare_subscriber(struct ng_request *request, struct call_update *up
 		return -EINVAL;
 	}
 	return 0;
+}
+
+/* The formats a subscriber is offered (formats: the m= line's, rewritten in place): the
+ * source's, which its answer may pick without transcoding (media->offered_payload_types), and
+ * with codec-transcode the codecs the engine adds (media_transcode.h; as 10.5, whether or not
+ * the request says allow-transcoding: the answer must). Returns the formats to write, or NULL
+ * to keep the m= line's. */
+static const char *offer_subscriber_codecs(struct ng_request *request, const struct sdp_media *sdp_media,
+					   const char *formats, struct media *media, char *out, size_t size,
+					   const char **added_rtpmaps)
+{
+	added_rtpmaps[0] = NULL;
+	struct codec_list list;
+	if (codec_list_from_media(sdp_media, &list) < 0)
+		return NULL;   /* not RTP payload types: nothing to hold the answer to */
+	/* the list as offered: a publisher's first codec only */
+	unsigned int kept = 0;
+	memset(&media->offered_payload_types, 0, sizeof(media->offered_payload_types));
+	for (unsigned int i = 0; i < list.count; i++) {
+		bool offered = false;
+		for (const char *cursor = formats; *cursor; cursor += strcspn(cursor, " "), cursor += *cursor == ' ')
+			offered |= (unsigned int) strtoul(cursor, NULL, 10) == list.codecs[i].payload_type;
+		if (!offered)
+			continue;
+		codec_payload_set_add(&media->offered_payload_types, list.codecs[i].payload_type);
+		list.codecs[kept++] = list.codecs[i];
+	}
+	list.count = kept;
+	media->offered_payload_types_known = true;
+	if (!request->flags.codec.transcode.count && !media->transcode)
+		return NULL;
+	/* only what a subscription does with codecs: add (transcode), encoder settings (set) */
+	struct codec_options options;
+	memset(&options, 0, sizeof(options));
+	options.transcode = request->flags.codec.transcode;
+	options.set = request->flags.codec.set;
+	g_strlcpy(out, formats, size);
+	return media_transcode_offer(&list, &options, media, out, size, added_rtpmaps) > 0 ? out : NULL;
 }
 
 /* One source's part of the subscription SDP: its SDP with our ports, sendonly (inactive where
@@ -550,6 +647,9 @@ static int write_source_sdp(struct ng_request *request, const struct monologue *
 	}
 	struct sdp_media_rewrite rewrites[CALL_MAX_MEDIA];
 	char formats[CALL_MAX_MEDIA][16];
+	char offered_formats[CALL_MAX_MEDIA][4 * CODEC_MAX + 4 * 2 * MEDIA_TRANSCODE_ADDED];
+	const char *added_rtpmaps[CALL_MAX_MEDIA][2 * MEDIA_TRANSCODE_ADDED + 1];
+	const char *key_lines[CALL_MAX_MEDIA][NG_UPDATE_KEY_LINES];
 	memset(rewrites, 0, sizeof(rewrites));
 	for (unsigned int i = 0; i < count; i++) {
 		const struct sdp_media *sdp_media = g_ptr_array_index(sdp->media, i);
@@ -559,10 +659,23 @@ static int write_source_sdp(struct ng_request *request, const struct monologue *
 		if (!rewrite_own_transport(rewrite, media))
 			continue;
 		rewrite->direction = media_sends(origin) ? SDP_DIRECTION_SENDONLY : SDP_DIRECTION_INACTIVE;
-		if (!media_protocol_is_plain_rtp(sdp_media->protocol))
-			rewrite->protocol = "RTP/AVP";
+		if (strcmp(media->protocol, sdp_media->protocol))
+			rewrite->protocol = media->protocol;
+		/* SRTP towards the subscriber: our SDES keys and DTLS fingerprint, as an offer */
+		int lines = ng_update_offer_key_lines(request, media, key_lines[i]);
+		if (lines > 0) {
+			rewrite->extra_attributes = key_lines[i];
+			rewrite->extra_attribute_count = (unsigned int) lines;
+		}
 		if (source->publisher)
 			rewrite->formats = first_format(sdp_media->formats, formats[i], sizeof(formats[i]));
+		const char *offered = offer_subscriber_codecs(request, sdp_media,
+			rewrite->formats ? rewrite->formats : sdp_media->formats, media, offered_formats[i],
+			sizeof(offered_formats[i]), added_rtpmaps[i]);
+		if (offered) {
+			rewrite->formats = offered;
+			rewrite->added_rtpmaps = added_rtpmaps[i];
+		}
 	}
 	struct sdp_rewrite_options options = { .media_count = count, .media = rewrites,
 		.no_rtcp_attribute = request->flags.no_rtcp_attribute };
@@ -700,14 +813,14 @@ static void describe_labels(struct ng_request *request, const struct source_set 
 int ng_command_subscribe_request(struct ng_request *request)
 {
 	const struct ng_flags *flags = &request->flags;
-	if (refuse_noted_keys(request) < 0)
+	if (refuse_noted_keys(request) < 0 || refuse_codec_options(request) < 0)
 		return -ENOTSUP;
 	struct call *call = find_call(request);
 	if (!call)
 		return -ENOENT;
 	struct source_set set;
-	bool siprec;
-	int error = select_sources(request, call, &set, &siprec);
+	bool siprec, rtcp_mirror;
+	int error = select_sources(request, call, &set, &siprec, &rtcp_mirror);
 	if (error)
 		return error;
 	char generated[65];
@@ -732,6 +845,8 @@ int ng_command_subscribe_request(struct ng_request *request)
 	}
 	subscriber->subscriber = true;
 	subscriber->no_recording = true;   /* a copy of sides that are recorded themselves */
+	/* (the worker follows it once the subscriber answered: pubsub_refresh_forks) */
+	subscriber->rtcp_mirror = rtcp_mirror;
 	struct call_update *update = ng_update_new(call);
 	error = prepare_subscriber(request, update, subscriber, &set);
 	ng_update_commit(update);
@@ -780,6 +895,50 @@ static struct monologue *find_subscriber(struct ng_request *request, struct call
 	return subscriber && subscriber->subscriber ? subscriber : NULL;
 }
 
+/* A flag of the request's flags list (normalised spelling), for flags only this file reads. */
+static bool has_flag(struct ng_request *request, const char *wanted)
+{
+	const struct bencode_item *list = bencode_dictionary_get_expect(request->input, "flags", BENCODE_LIST);
+	for (const struct bencode_item *item = list ? list->first_child : NULL; item; item = item->next_sibling) {
+		char name[128];
+		if (item->type != BENCODE_STRING)
+			continue;
+		ng_keys_normalise(item->string, item->string_length, name, sizeof(name));
+		if (!strcmp(name, wanted))
+			return true;
+	}
+	return false;
+}
+
+/* The answer's codecs against what the subscriber was offered, as 10.5: one of the source's
+ * means the copies pass as they are; none is an error unless allow-transcoding, which
+ * transcodes to a codec the offer added (media_transcode_subscription) and otherwise passes
+ * them as they are. Checked for every media before anything changes (transcoding: true). */
+static int check_answer_codecs(struct ng_request *request, const struct sdp_session *sdp,
+			       const struct monologue *subscriber, bool allow_transcoding, bool *transcoding)
+{
+	for (unsigned int i = 0; i < sdp->media->len; i++) {
+		const struct sdp_media *sdp_media = g_ptr_array_index(sdp->media, i);
+		const struct media *media = subscriber->media[i];
+		struct codec_list answered;
+		transcoding[i] = false;
+		if (!sdp_media->port || media->rejected || !media->offered_payload_types_known
+		    || codec_list_from_media(sdp_media, &answered) < 0)
+			continue;
+		bool shared = false;
+		for (unsigned int c = 0; c < answered.count; c++)
+			shared |= codec_payload_set_has(&media->offered_payload_types, answered.codecs[c].payload_type);
+		if (shared)
+			continue;
+		if (!allow_transcoding) {
+			request->error_reason = "Failed to process subscription answer";
+			return -EINVAL;
+		}
+		transcoding[i] = true;
+	}
+	return 0;
+}
+
 int ng_command_subscribe_answer(struct ng_request *request)
 {
 	if (refuse_noted_keys(request) < 0)
@@ -798,14 +957,28 @@ int ng_command_subscribe_answer(struct ng_request *request)
 		request->error_reason = "Answer has more media sections than the offer";
 		error = -EINVAL;
 	}
+	bool transcoding[CALL_MAX_MEDIA];
+	if (!error)
+		error = check_answer_codecs(request, sdp, subscriber, has_flag(request, "allow-transcoding"), transcoding);
 	if (error) {
 		sdp_session_free(sdp);
 		return error;
 	}
 	struct call_update *update = ng_update_new(call);
-	for (unsigned int i = 0; !error && i < sdp->media->len; i++)
-		error = ng_update_learn_sdp(request, update, sdp, subscriber, subscriber->media[i],
-					    g_ptr_array_index(sdp->media, i));
+	for (unsigned int i = 0; !error && i < sdp->media->len; i++) {
+		const struct sdp_media *sdp_media = g_ptr_array_index(sdp->media, i);
+		struct media *media = subscriber->media[i];
+		error = ng_update_learn_sdp(request, update, sdp, subscriber, media, sdp_media);
+		if (!error)
+			ng_update_take_answer_keys(request, sdp, media, sdp_media);
+		/* staged here, published with the update (ng_update_commit) */
+		struct codec_list answered;
+		if (!error && (transcoding[i] || media->transcode))
+			error = media_transcode_subscription(transcoding[i] && codec_list_from_media(sdp_media, &answered) == 0
+							     ? &answered : NULL, media) < 0 ? -ENOTSUP : 0;
+		if (error == -ENOTSUP)
+			request->error_reason = "Failed to process subscription answer";
+	}
 	ng_update_commit(update);
 	sdp_session_free(sdp);
 	if (error)

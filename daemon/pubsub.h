@@ -11,8 +11,10 @@
  * Packet path (relay.c): FORWARD_FORK on the source's streams costs one flag test; with it
  * every received packet (RTP and RTCP, plaintext after SRTP, after block/silence media) is
  * also sent to each subscriber with sendto(), unchanged (SSRC, sequence and timestamp kept,
- * as 10.5 does), SRTP-protected in a copy for a subscriber that uses SRTP. Forked streams
- * stay out of the kernel (kernel_backend.c says why).
+ * as 10.5 does), SRTP-protected in a copy for a subscriber that uses SRTP, or through the
+ * subscriber's own codec chain when it answered a codec the subscription added
+ * (allow-transcoding). rtcp-mirror: a subscriber's RTCP goes back to its source. Forked
+ * streams stay out of the kernel (kernel_backend.c says why).
  *
  * Threads: control thread, except struct pubsub_forks, which the worker reads under the
  * call's lock. */
@@ -57,12 +59,27 @@ struct call_update;
 struct sdp_session;
 struct sdp_media;
 struct call_update *ng_update_new(struct call *call);
-int ng_update_open_sockets(struct ng_request *request, struct call_update *update, struct media *media, int family);
+/* interface_name: the --interface to open them on (NULL, or a name it does not have: the first
+ * one of the family, as 10.5 falls back) */
+int ng_update_open_sockets(struct ng_request *request, struct call_update *update, struct media *media, int family,
+			   const char *interface_name);
 int ng_update_learn_sdp(struct ng_request *request, struct call_update *update, struct sdp_session *sdp,
 			struct monologue *side, struct media *media, const struct sdp_media *sdp_media);
 /* The request's SDP, or NULL with error_reason set (upstream's texts). */
 struct sdp_session *ng_update_parse_sdp(struct ng_request *request);
 void ng_update_commit(struct call_update *update);
+/* Keying (SDES or DTLS-SRTP) as offer and answer do it: a publisher's offer taken, the lines
+ * of our answer to it (at most NG_UPDATE_KEY_LINES; its DTLS association may start from then
+ * on); our offer to a subscriber (its media's
+ * protocol says whether it is SRTP) and the subscriber's answer. Line counts or -errno. */
+#define NG_UPDATE_KEY_LINES 16
+int ng_update_take_offer_keys(struct ng_request *request, struct sdp_session *sdp, struct media *media,
+			      const struct sdp_media *sdp_media);
+int ng_update_answer_key_lines(struct ng_request *request, struct media *media, const char **lines);
+int ng_update_offer_key_lines(struct ng_request *request, struct media *media, const char **lines);
+void ng_update_take_answer_keys(struct ng_request *request, struct sdp_session *sdp, struct media *media,
+				const struct sdp_media *sdp_media);
+
 
 /* For query: the tags this monologue copies media from, and the tags copying from it. */
 unsigned int pubsub_subscriptions(const struct monologue *monologue, const struct monologue **tags, unsigned int max);

@@ -539,6 +539,39 @@ static void clear_stream_ids(struct call *call)
 	}
 }
 
+/* proc: the streams' home, the spool text, then flags, sides, formats and streams. With the
+ * kernel module the streams are its /proc files (10.5's layout), else files in streams/PREFIX/
+ * (made when the first stream needs it). continued: the text of the spool file a previous
+ * daemon left for this prefix (a call restored from Redis), which goes on growing; NULL: a new
+ * file (CALL-ID, PARENT). */
+static void proc_start(struct call *call, struct call_recording *rec, GString *continued)
+{
+	rec->kernel_call = 0;
+	if (settings.kernel) {
+		uint32_t id = next_kernel_id();
+		int error = kernel_recording_add_call(settings.kernel, id, rec->prefix);
+		if (error)
+			log_call(LOG_WARNING, call->call_id, "recording: kernel module refused the call's stream "
+				 "directory: %s (streams written to the spool in userspace)", strerror(-error));
+		else
+			rec->kernel_call = id;
+	}
+	rec->spool_failed = false;
+	if (continued) {
+		rec->spool = continued;
+	} else {
+		rec->spool = g_string_new(NULL);
+		recording_meta_chunk_printf(rec->spool, call->call_id, "CALL-ID");
+		recording_meta_chunk_printf(rec->spool, rec->prefix, "PARENT");
+	}
+	proc_flags_chunks(rec, false, call);
+	announce_tags(call, rec);
+	announce_pending_formats(rec);
+	attach_streams(call, rec);
+	proc_flags_chunks(rec, true, call);
+	spool_publish(call, rec);
+}
+
 static int open_files(struct call *call, struct call_recording *rec);
 
 static int start_recording(struct call *call, struct call_recording *rec)
@@ -600,28 +633,7 @@ static int open_files(struct call *call, struct call_recording *rec)
 		attach_streams(call, rec);
 		return 0;
 	}
-	/* proc: with the kernel module the streams are its /proc files (10.5's layout), else
-	 * files in streams/PREFIX/ (made when the first stream needs it) */
-	rec->kernel_call = 0;
-	if (settings.kernel) {
-		uint32_t id = next_kernel_id();
-		int error = kernel_recording_add_call(settings.kernel, id, rec->prefix);
-		if (error)
-			log_call(LOG_WARNING, call->call_id, "recording: kernel module refused the call's stream "
-				 "directory: %s (streams written to the spool in userspace)", strerror(-error));
-		else
-			rec->kernel_call = id;
-	}
-	rec->spool = g_string_new(NULL);
-	rec->spool_failed = false;
-	recording_meta_chunk_printf(rec->spool, call->call_id, "CALL-ID");
-	recording_meta_chunk_printf(rec->spool, rec->prefix, "PARENT");
-	proc_flags_chunks(rec, false, call);
-	announce_tags(call, rec);
-	announce_pending_formats(rec);
-	attach_streams(call, rec);
-	proc_flags_chunks(rec, true, call);
-	spool_publish(call, rec);
+	proc_start(call, rec, NULL);
 	return 0;
 }
 
@@ -999,47 +1011,6 @@ static struct call *command_call(struct ng_request *request)
 	return call;
 }
 
-int ng_command_start_recording(struct ng_request *request)
-{
-	struct call *call = command_call(request);
-	if (!call)
-		return -ENOENT;
-	struct call_recording *rec = recording_of(call);
-	set_metadata(rec, request->flags.metadata);
-	set_output_destination(rec, request->flags.output_destination);
-	start_recording(call, rec);
-	if (settings.method == RECORDING_METHOD_PROC && rec->spool) {
-		proc_call_fields(rec);
-		spool_publish(call, rec);
-	}
-	bencode_dictionary_add_string(request->buffer, request->reply, "result", "ok");
-	return 0;
-}
-
-int ng_command_stop_recording(struct ng_request *request)
-{
-	struct call *call = command_call(request);
-	if (!call)
-		return -ENOENT;
-	struct call_recording *rec = recording_of(call);
-	set_metadata(rec, request->flags.metadata);
-	stop_recording(call, rec, now_realtime_us());
-	bencode_dictionary_add_string(request->buffer, request->reply, "result", "ok");
-	return 0;
-}
-
-int ng_command_pause_recording(struct ng_request *request)
-{
-	struct call *call = command_call(request);
-	if (!call)
-		return -ENOENT;
-	struct call_recording *rec = recording_of(call);
-	set_metadata(rec, request->flags.metadata);
-	pause_recording(call, rec);
-	bencode_dictionary_add_string(request->buffer, request->reply, "result", "ok");
-	return 0;
-}
-
 /* The side a forwarding command's from-tag names: its monologue index, -1 for no from-tag
  * (the whole call), -2 with error_reason set for a tag the call does not have. */
 static int forwarding_tag(struct ng_request *request, struct call *call)
@@ -1054,67 +1025,250 @@ static int forwarding_tag(struct ng_request *request, struct call *call)
 	return -2;
 }
 
-/* The call a forwarding command names, or NULL with error_reason set: forwarding feeds the
- * recording daemon's streams, which only the proc method has. */
-static struct call *forwarding_call(struct ng_request *request, int *tag)
+/* The head every recording command shares: the call it names, its recording state (*rec) and
+ * the metadata the request gave. Forwarding commands (tag not NULL) also need the proc method
+ * (forwarding feeds the recording daemon's streams, which only it has) and get the side their
+ * from-tag names (*tag, see forwarding_tag). NULL with error_reason set. */
+static struct call *recording_command_head(struct ng_request *request, int *tag, struct call_recording **rec)
 {
 	struct call *call = command_call(request);
 	if (!call)
 		return NULL;
-	if (settings.method != RECORDING_METHOD_PROC) {
-		g_autofree char *reason = g_strdup_printf("%s: forwarding media to the recording daemon needs "
-							  "--recording-method=proc", request->command);
-		request->error_reason = bencode_buffer_strdup_length(request->buffer, reason, strlen(reason));
-		return NULL;
+	if (tag) {
+		if (settings.method != RECORDING_METHOD_PROC) {
+			g_autofree char *reason = g_strdup_printf("%s: forwarding media to the recording daemon needs "
+								  "--recording-method=proc", request->command);
+			request->error_reason = bencode_buffer_strdup_length(request->buffer, reason, strlen(reason));
+			return NULL;
+		}
+		*tag = forwarding_tag(request, call);
+		if (*tag == -2)
+			return NULL;
 	}
-	*tag = forwarding_tag(request, call);
-	return *tag == -2 ? NULL : call;
+	*rec = recording_of(call);
+	set_metadata(*rec, request->flags.metadata);
+	return call;
+}
+
+static int reply_ok(struct ng_request *request)
+{
+	bencode_dictionary_add_string(request->buffer, request->reply, "result", "ok");
+	return 0;
+}
+
+int ng_command_start_recording(struct ng_request *request)
+{
+	struct call_recording *rec;
+	struct call *call = recording_command_head(request, NULL, &rec);
+	if (!call)
+		return -ENOENT;
+	set_output_destination(rec, request->flags.output_destination);
+	start_recording(call, rec);
+	if (settings.method == RECORDING_METHOD_PROC && rec->spool) {
+		proc_call_fields(rec);
+		spool_publish(call, rec);
+	}
+	return reply_ok(request);
+}
+
+int ng_command_stop_recording(struct ng_request *request)
+{
+	struct call_recording *rec;
+	struct call *call = recording_command_head(request, NULL, &rec);
+	if (!call)
+		return -ENOENT;
+	stop_recording(call, rec, now_realtime_us());
+	return reply_ok(request);
+}
+
+int ng_command_pause_recording(struct ng_request *request)
+{
+	struct call_recording *rec;
+	struct call *call = recording_command_head(request, NULL, &rec);
+	if (!call)
+		return -ENOENT;
+	pause_recording(call, rec);
+	return reply_ok(request);
 }
 
 int ng_command_start_forwarding(struct ng_request *request)
 {
 	int tag;
-	struct call *call = forwarding_call(request, &tag);
+	struct call_recording *rec;
+	struct call *call = recording_command_head(request, &tag, &rec);
 	if (!call)
 		return -ENOENT;
-	struct call_recording *rec = recording_of(call);
-	set_metadata(rec, request->flags.metadata);
 	start_forwarding(call, rec, tag);
 	if (rec->spool) {
 		proc_call_fields(rec);
 		spool_publish(call, rec);
 	}
-	bencode_dictionary_add_string(request->buffer, request->reply, "result", "ok");
-	return 0;
+	return reply_ok(request);
 }
 
 int ng_command_stop_forwarding(struct ng_request *request)
 {
 	int tag;
-	struct call *call = forwarding_call(request, &tag);
+	struct call_recording *rec;
+	struct call *call = recording_command_head(request, &tag, &rec);
 	if (!call)
 		return -ENOENT;
-	struct call_recording *rec = recording_of(call);
-	set_metadata(rec, request->flags.metadata);
 	stop_forwarding(call, rec, tag, now_realtime_us());
-	bencode_dictionary_add_string(request->buffer, request->reply, "result", "ok");
-	return 0;
+	return reply_ok(request);
 }
 
 /* ---- Redis: what a standby needs ---------------------------------------------------------- */
 
-const char *recording_call_metadata(const struct call *call)
+/* The sections of a proc spool file ("NAME\nLENGTH:\nCONTENT\n\n"), for continue_spool(). */
+static void spool_sections(const char *text, size_t length,
+			   void (*visit)(const char *name, const char *content, void *data), void *data)
 {
-	return call->recording ? call->recording->metadata : NULL;
+	const char *at = text, *end = text + length;
+	while (at < end) {
+		const char *newline = memchr(at, '\n', (size_t) (end - at));
+		if (!newline)
+			return;
+		g_autofree char *name = g_strndup(at, (size_t) (newline - at));
+		char *after;
+		unsigned long content_length = strtoul(newline + 1, &after, 10);
+		if (after == newline + 1 || after + 2 > end || after[0] != ':' || after[1] != '\n'
+		    || content_length > (size_t) (end - (after + 2)) || (size_t) (end - (after + 2)) - content_length < 2)
+			return;
+		g_autofree char *content = g_strndup(after + 2, content_length);
+		visit(name, content, data);
+		at = after + 2 + content_length + 2;
+	}
 }
 
-void recording_resume(struct call *call, bool paused, const char *metadata)
+struct spool_ids {
+	struct call *call;
+	unsigned int next_stream_id, next_media_id;
+};
+
+/* A continued spool file keeps its MEDIA ids (its MEDIA chunks name their formats: a side's
+ * n-th m= line is the media "STREAM n details" said) and new streams get ids after the used. */
+static void note_spool_section(const char *name, const char *content, void *data)
+{
+	struct spool_ids *ids = data;
+	unsigned int id, tag, media_id, tag_media, component;
+	int end = 0;
+	if (sscanf(name, "MEDIA %u %n", &id, &end) == 1 && end)
+		ids->next_media_id = MAX(ids->next_media_id, id);
+	if (sscanf(name, "STREAM %u %n", &id, &end) != 1 || !end)
+		return;
+	ids->next_stream_id = MAX(ids->next_stream_id, id + 1);
+	if (strcmp(name + end, "details") || sscanf(content, "TAG %u MEDIA %u TAG-MEDIA %u COMPONENT %u", &tag,
+						     &media_id, &tag_media, &component) != 4)
+		return;
+	ids->next_media_id = MAX(ids->next_media_id, media_id);
+	if (tag >= ids->call->monologue_count)
+		return;
+	struct monologue *monologue = ids->call->monologues[tag];
+	for (unsigned int i = 0; i < monologue->media_count; i++) {
+		struct stream_extras *extras = monologue->media[i]->streams[STREAM_RTP].extras;
+		if (monologue->media[i]->index == tag_media && !extras->recording_media_id) {
+			extras->recording_media_id = media_id;
+			extras->recording_formats_written = true;
+		}
+	}
+}
+
+/* Stream files already in streams/PREFIX/ ("...-id-N") whose number the spool file may not
+ * name yet: a new stream file never replaces one. */
+static unsigned int next_free_stream_id(const char *prefix, unsigned int next)
+{
+	g_autofree char *directory = g_strdup_printf("%s/streams/%s", settings.dir, prefix);
+	GDir *dir = g_dir_open(directory, 0, NULL);
+	if (!dir)
+		return next;
+	const char *entry;
+	while ((entry = g_dir_read_name(dir))) {
+		const char *id = g_strrstr(entry, "-id-");
+		if (id)
+			next = MAX(next, (unsigned int) strtoul(id + 4, NULL, 10) + 1);
+	}
+	g_dir_close(dir);
+	return next;
+}
+
+/* proc, a call restored from Redis: the previous daemon's PREFIX.meta (left when it died)
+ * goes on growing, with new stream files, so the recording daemon sees one call (one set of
+ * output files, its --forward-to connection kept). -errno when the file is gone or the
+ * prefix is not one of ours (the call then gets new files). */
+static int continue_spool(struct call *call, struct call_recording *rec, const char *prefix)
+{
+	if (!*prefix || strchr(prefix, '/') || !strcmp(prefix, ".") || !strcmp(prefix, ".."))
+		return -EINVAL;
+	g_autofree char *path = g_strdup_printf("%s/%s.meta", settings.dir, prefix);
+	char *text = NULL;
+	gsize length = 0;
+	if (!g_file_get_contents(path, &text, &length, NULL))
+		return -ENOENT;
+	GString *spool = g_string_new_len(text, (gssize) length);
+	g_free(text);
+	clear_stream_ids(call);
+	struct spool_ids ids = { .call = call };
+	spool_sections(spool->str, spool->len, note_spool_section, &ids);
+	g_free(rec->prefix);
+	rec->prefix = g_strdup(prefix);
+	rec->next_stream_id = next_free_stream_id(prefix, ids.next_stream_id);
+	rec->next_media_id = ids.next_media_id;
+	rec->tags_announced = 0;
+	rec->metadata_written = false;
+	rec->output_destination_written = false;
+	rec->open = true;
+	log_call(LOG_NOTICE, call->call_id, "recording: continuing %s (streams from id %u)", path, rec->next_stream_id);
+	proc_start(call, rec, spool);
+	return 0;
+}
+
+bool recording_saved_state(const struct call *call, struct recording_saved_state *saved)
+{
+	memset(saved, 0, sizeof(*saved));
+	const struct call_recording *rec = call->recording;
+	if (!rec || !rec->open)
+		return false;
+	saved->state = rec->state == RECORD_ON ? 1 : rec->state == RECORD_PAUSED ? 2 : 0;
+	saved->forwarding = rec->forwarding;
+	saved->forwarding_sides = rec->forwarding_tags;
+	saved->metadata = rec->metadata;
+	saved->output_destination = rec->output_destination;
+	saved->prefix = rec->prefix;
+	return true;
+}
+
+uint64_t recording_fingerprint(const struct call *call)
+{
+	const struct call_recording *rec = call->recording;
+	if (!rec)
+		return 0;
+	/* strings are replaced, never edited: their addresses tell */
+	uint64_t hash = 14695981039346656037ull;
+	const uint64_t parts[] = { rec->state, rec->open, rec->forwarding, rec->forwarding_tags,
+				   (uintptr_t) rec->metadata, (uintptr_t) rec->output_destination, (uintptr_t) rec->prefix };
+	for (size_t i = 0; i < G_N_ELEMENTS(parts); i++)
+		hash = (hash ^ parts[i]) * 1099511628211ull;
+	return hash;
+}
+
+void recording_restore(struct call *call, const struct recording_saved_state *saved)
 {
 	if (!settings.enabled)
 		return;
+	/* forwarding feeds the recording daemon's streams: proc only, as the commands */
+	bool forwarded = settings.method == RECORDING_METHOD_PROC && (saved->forwarding || saved->forwarding_sides);
+	if (!saved->state && !forwarded)
+		return;
 	struct call_recording *rec = recording_of(call);
-	set_metadata(rec, metadata);
-	start_recording(call, rec);
-	if (paused)
-		pause_recording(call, rec);
+	set_metadata(rec, saved->metadata);
+	set_output_destination(rec, saved->output_destination);
+	rec->state = saved->state == 1 ? RECORD_ON : saved->state == 2 ? RECORD_PAUSED : RECORD_OFF;
+	rec->forwarding = forwarded && saved->forwarding;
+	rec->forwarding_tags = forwarded ? saved->forwarding_sides : 0;
+	log_call(LOG_NOTICE, call->call_id, "Restored call: recording %s%s.",
+		 rec->state == RECORD_ON ? "on" : rec->state == RECORD_PAUSED ? "paused" : "off",
+		 forwarded ? ", forwarded to the recording daemon" : "");
+	if (settings.method == RECORDING_METHOD_PROC && saved->prefix && continue_spool(call, rec, saved->prefix) == 0)
+		return;
+	open_files(call, rec);
 }

@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include "call_lifecycle.h"
 #include "ng_request.h"
 
@@ -55,11 +56,24 @@ int ng_command_stop_forwarding(struct ng_request *request);
 
 extern const struct call_observer recording_call_observer;
 
-/* Redis high availability (redis_value.c, redis_restore.c): the metadata a request gave the
- * call's recording (NULL: none), and a restored call that was recording (or paused) on the
- * previous daemon recording here too, into new files with that metadata; nothing unless
- * --recording-dir is set. The "changed" observer then attaches its streams. */
-const char *recording_call_metadata(const struct call *call);
-void recording_resume(struct call *call, bool paused, const char *metadata);
+/* Redis high availability (redis_value.c, redis_restore.c, redis.c): what a standby or a
+ * restarted daemon needs to go on recording and forwarding the call. */
+struct recording_saved_state {
+	unsigned int state;             /* 0 off, 1 recording, 2 paused */
+	bool forwarding;                /* start forwarding without from-tag */
+	uint32_t forwarding_sides;      /* start forwarding with from-tag: bit per monologue index */
+	const char *metadata, *output_destination;  /* NULL: none */
+	const char *prefix;             /* the files' name (proc: PARENT, the spool file); NULL: unknown */
+};
+/* false (and *saved zeroed) when the call has no recording files open. The strings are the
+ * call's, valid until the next request changes them (control thread). */
+bool recording_saved_state(const struct call *call, struct recording_saved_state *saved);
+/* Changes whenever what recording_saved_state() says changes (the Redis writer's check). */
+uint64_t recording_fingerprint(const struct call *call);
+/* A restored call: recording (or paused) and forwarded as saved; nothing unless --recording-dir
+ * is set (forwarding: and the proc method). With proc, the spool file of saved->prefix is
+ * continued when it is still there (new stream files, the same call for the recording daemon
+ * and its --forward-to consumer), else, and with pcap, new files with the saved metadata. */
+void recording_restore(struct call *call, const struct recording_saved_state *saved);
 
 #endif

@@ -415,10 +415,8 @@ static guint64 call_fingerprint(struct call *call)
 		}
 	}
 	pthread_mutex_unlock(&call->lock);
-	/* start/stop/pause recording change no call lifecycle event: static state texts and the
-	 * metadata's (replaced, never edited) string tell */
-	hash = (hash ^ (uint64_t) (uintptr_t) recording_call_state(call)) * 1099511628211ull;
-	hash = (hash ^ (uint64_t) (uintptr_t) recording_call_metadata(call)) * 1099511628211ull;
+	/* start/stop/pause recording and start/stop forwarding change no call lifecycle event */
+	hash = (hash ^ recording_fingerprint(call)) * 1099511628211ull;
 	return hash;
 }
 
@@ -597,6 +595,12 @@ static int restore_value(struct redis *redis, const char *key, const char *value
 	if (!error && strcmp(redis->record->call_id, key)) {
 		reason = "the value's call-id is not its key";
 		error = -EINVAL;
+	}
+	if (!error && foreign) {
+		/* the owner still writes the call's proc spool file (and deletes it when the call
+		 * ends): a copy records into files of its own, as before recording_files existed */
+		g_free(redis->record->recording_prefix);
+		redis->record->recording_prefix = NULL;
 	}
 	if (!error) {
 		redis->restoring = true;

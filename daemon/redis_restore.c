@@ -19,6 +19,7 @@
 #include "log.h"
 #include "media_crypto.h"
 #include "port_pool.h"
+#include "pubsub.h"
 #include "recording.h"
 #include "redis_value.h"
 #include "relay.h"
@@ -226,6 +227,23 @@ static void publish_restored_bundle(struct media *media, const struct redis_medi
 
 /* ---- public ------------------------------------------------------------------------------ */
 
+/* Call recording and forwarding as the previous daemon had them (recording.h); a value
+ * without "recording_files" (older writers) restores recording with new files. */
+static void restore_recording(struct call *call, const struct redis_call_record *record)
+{
+	struct recording_saved_state saved = {
+		.state = record->recording,
+		.metadata = record->recording_metadata,
+	};
+	if (record->recording_files) {
+		saved.forwarding = record->recording_forwarding;
+		saved.forwarding_sides = record->recording_forwarding_sides;
+		saved.output_destination = record->recording_output_destination;
+		saved.prefix = record->recording_prefix;
+	}
+	recording_restore(call, &saved);
+}
+
 int redis_restore_call(struct daemon_context *daemon, const struct redis_call_record *record, const char **reason)
 {
 	if (call_lookup(record->call_id)) {
@@ -249,6 +267,12 @@ int redis_restore_call(struct daemon_context *daemon, const struct redis_call_re
 		monologue->label = g_strdup(stored->label);
 		monologue->created_us = stored->created_us;
 		monologue->flags = stored->flags;
+		/* publish/subscribe: the roles first (a subscriber's extras hold its source) */
+		monologue->publisher = stored->publisher;
+		monologue->subscriber = stored->subscriber;
+		monologue->subscription_answered = stored->subscription_answered;
+		if (stored->sdp)
+			pubsub_note_sdp(monologue, stored->sdp, strlen(stored->sdp));
 		for (unsigned int n = 0; n < stored->media_count; n++, index++) {
 			struct media *media = monologue_add_media(monologue, stored->media[n].type, stored->media[n].protocol);
 			restore_media(daemon, call, media, &stored->media[n], &pairs[index], now_us);
@@ -258,6 +282,12 @@ int redis_restore_call(struct daemon_context *daemon, const struct redis_call_re
 		const struct redis_monologue_record *stored = &record->monologues[m];
 		if (stored->peer >= 0)
 			call->monologues[m]->peer = call->monologues[stored->peer];
+		/* not yet reachable by the worker; the decoder checked that only a subscriber's
+		 * media name a source, and a side that is not a subscriber */
+		for (unsigned int n = 0; n < stored->media_count; n++)
+			if (stored->media[n].source_monologue >= 0)
+				PUBSUB_SOURCE(call->monologues[m]->media[n]) =
+					call->monologues[stored->media[n].source_monologue]->media[stored->media[n].source_media];
 	}
 	struct bundle_group *groups[CALL_MAX_MONOLOGUES][CALL_MAX_MEDIA];
 	for (unsigned int m = 0; m < record->monologue_count; m++)
@@ -285,6 +315,14 @@ int redis_restore_call(struct daemon_context *daemon, const struct redis_call_re
 	}
 	call_refresh_forwarding(call);
 	pthread_mutex_unlock(&call->lock);
+	/* publish/subscribe: the sources' fork lists from the restored subscriptions (built
+	 * outside the lock, published under it, as after a subscribe answer) */
+	for (unsigned int m = 0; m < record->monologue_count; m++) {
+		if (record->monologues[m].subscriber && record->monologues[m].subscription_answered) {
+			pubsub_refresh_forks(call);
+			break;
+		}
+	}
 	struct media *media;
 	call_foreach_media(call, media) {
 		media_crypto_release(media);
@@ -298,8 +336,7 @@ int redis_restore_call(struct daemon_context *daemon, const struct redis_call_re
 					 strerror(-watch_error));
 		}
 	}
-	if (record->recording)
-		recording_resume(call, record->recording == 2, record->recording_metadata);
+	restore_recording(call, record);
 	call_changed(call);
 	return 0;
 }

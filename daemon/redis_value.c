@@ -9,6 +9,7 @@
 #include "bundle.h"
 #include "dtls.h"
 #include "media_crypto.h"
+#include "pubsub.h"
 #include "recording.h"
 
 /* ---- encoder ---------------------------------------------------------------------------- */
@@ -183,6 +184,35 @@ static int monologue_index(const struct call *call, const struct monologue *mono
 	return -1;
 }
 
+/* Call recording: "recording" (version 2: recording or paused, its metadata) and the optional
+ * "recording_files" (the files' prefix, forwarding, output destination and metadata; present
+ * while the files are open, also when the call is only forwarded). */
+static void put_recording(GString *out, const struct call *call)
+{
+	struct recording_saved_state saved;
+	if (!recording_saved_state(call, &saved))
+		return;
+	if (saved.state) {
+		put_key_string(out, ",\"recording\":{\"state\":", saved.state == 2 ? "paused" : "yes");
+		put_key_string(out, ",\"metadata\":", saved.metadata);
+		g_string_append_c(out, '}');
+	}
+	put_key_string(out, ",\"recording_files\":{\"prefix\":", saved.prefix);
+	put_key_bool(out, ",\"forwarding\":", saved.forwarding);
+	g_string_append(out, ",\"forwarding_sides\":[");
+	bool first = true;
+	for (unsigned int side = 0; side < 32; side++) {
+		if (saved.forwarding_sides & (1u << side)) {
+			put_key_int(out, first ? "" : ",", side);
+			first = false;
+		}
+	}
+	g_string_append_c(out, ']');
+	put_key_string(out, ",\"metadata\":", saved.metadata);
+	put_key_string(out, ",\"output_destination\":", saved.output_destination);
+	g_string_append_c(out, '}');
+}
+
 static void put_media(GString *out, const struct call *call, const struct media *media,
                       const struct worker_state *worker, const struct media_positions *positions)
 {
@@ -242,6 +272,14 @@ static void put_media(GString *out, const struct call *call, const struct media 
 		g_string_append_c(out, '}');
 	}
 	put_bundle(out, media, positions);
+	/* publish/subscribe: the media a subscriber's media copies (its extras hold the source
+	 * only on a subscriber, call.h); a source whose side was taken out is left unwritten */
+	const struct media *source = media->monologue->subscriber ? PUBSUB_SOURCE(media) : NULL;
+	if (source && monologue_index(call, source->monologue) >= 0) {
+		put_key_int(out, ",\"source\":[", monologue_index(call, source->monologue));
+		put_key_int(out, ",", (int64_t) source->index - 1);
+		g_string_append_c(out, ']');
+	}
 	g_string_append_c(out, '}');
 }
 
@@ -305,12 +343,11 @@ char *redis_value_encode(struct call *call, size_t *length)
 	put_key_string(out, ",\"call_id\":", call->call_id);
 	put_key_int(out, ",\"created_us\":", call->created_us);
 	put_key_int(out, ",\"last_signal_us\":", call->last_signal_us);
-	const char *recording = recording_call_state(call);
-	if (strcmp(recording, "no")) {
-		put_key_string(out, ",\"recording\":{\"state\":", recording);
-		put_key_string(out, ",\"metadata\":", recording_call_metadata(call));
-		g_string_append_c(out, '}');
-	}
+	put_recording(out, call);
+	/* publish/subscribe: the sides' kept SDP lines only in calls that take part in it */
+	bool pubsub = false;
+	for (unsigned int m = 0; m < call->monologue_count; m++)
+		pubsub = pubsub || call->monologues[m]->publisher || call->monologues[m]->subscriber;
 	g_string_append(out, ",\"monologues\":[");
 	i = 0;
 	for (unsigned int m = 0; m < call->monologue_count; m++) {
@@ -321,6 +358,14 @@ char *redis_value_encode(struct call *call, size_t *length)
 		put_key_int(out, ",\"created_us\":", monologue->created_us);
 		put_key_int(out, ",\"flags\":", monologue->flags);
 		put_key_int(out, ",\"peer\":", monologue_index(call, monologue->peer));
+		if (monologue->publisher)
+			put_key_bool(out, ",\"publisher\":", true);
+		if (monologue->subscriber) {
+			put_key_bool(out, ",\"subscriber\":", true);
+			put_key_bool(out, ",\"subscription_answered\":", monologue->subscription_answered);
+		}
+		if (pubsub && monologue->sdp)
+			put_key_string(out, ",\"sdp\":", monologue->sdp);
 		g_string_append(out, ",\"media\":[");
 		for (unsigned int n = 0; n < monologue->media_count; n++, i++) {
 			if (n)
@@ -628,6 +673,35 @@ static bool read_bundle(json_object *object, struct redis_media_record *media, s
 			      &media->bundle_demux, reader);
 }
 
+/* publish/subscribe (optional): [monologue, media] of the source a subscriber's media copies;
+ * checked against the call (a subscriber's media naming a non-subscriber's) by the caller. */
+static bool read_source(json_object *object, struct redis_media_record *media, struct reader *reader)
+{
+	media->source_monologue = media->source_media = -1;
+	json_object *source = field(object, "source", json_type_array, false, reader);
+	if (!source)
+		return !reader->reason;
+	json_object *a = json_object_array_get_idx(source, 0), *b = json_object_array_get_idx(source, 1);
+	if (json_object_array_length(source) != 2 || !json_object_is_type(a, json_type_int)
+	    || !json_object_is_type(b, json_type_int))
+		return fail(reader, "a source is not [monologue, media]");
+	int64_t monologue = json_object_get_int64(a), index = json_object_get_int64(b);
+	if (monologue < 0 || monologue >= CALL_MAX_MONOLOGUES || index < 0 || index >= CALL_MAX_MEDIA)
+		return fail(reader, "a source is out of range");
+	media->source_monologue = (int) monologue;
+	media->source_media = (int) index;
+	return true;
+}
+
+/* An optional boolean: absent is false. */
+static bool read_flag(json_object *object, const char *key, bool *out, struct reader *reader)
+{
+	*out = false;
+	if (!field(object, key, json_type_boolean, false, reader))
+		return !reader->reason;
+	return read_bool(object, key, out, reader);
+}
+
 static bool read_media(json_object *object, struct redis_media_record *media, struct reader *reader)
 {
 	memset(media, 0, sizeof(*media));
@@ -681,13 +755,14 @@ static bool read_media(json_object *object, struct redis_media_record *media, st
 			return false;
 		media->streams[kind].state = (uint8_t) number;
 	}
-	return read_sdes(object, media, reader) && read_dtls(object, media, reader) && read_bundle(object, media, reader);
+	return read_sdes(object, media, reader) && read_dtls(object, media, reader) && read_bundle(object, media, reader)
+		&& read_source(object, media, reader);
 }
 
 static bool read_monologue(json_object *object, struct redis_monologue_record *monologue, struct reader *reader)
 {
 	/* the header only: each media record is written whole by read_media() */
-	monologue->tag = monologue->via_branch = monologue->label = NULL;
+	monologue->tag = monologue->via_branch = monologue->label = monologue->sdp = NULL;
 	monologue->media_count = 0;
 	int64_t number;
 	if (!read_string(object, "tag", &monologue->tag, reader)
@@ -698,6 +773,11 @@ static bool read_monologue(json_object *object, struct redis_monologue_record *m
 	    || !read_int64(object, "peer", -1, CALL_MAX_MONOLOGUES - 1, &number, reader))
 		return false;
 	monologue->peer = (int) number;
+	if (!read_flag(object, "publisher", &monologue->publisher, reader)
+	    || !read_flag(object, "subscriber", &monologue->subscriber, reader)
+	    || !read_flag(object, "subscription_answered", &monologue->subscription_answered, reader)
+	    || !read_string(object, "sdp", &monologue->sdp, reader))
+		return false;
 	json_object *media = field(object, "media", json_type_array, true, reader);
 	if (!media)
 		return false;
@@ -712,6 +792,44 @@ static bool read_monologue(json_object *object, struct redis_monologue_record *m
 			return false;
 		monologue->media_count++;
 	}
+	return true;
+}
+
+/* "recording" (version 2) and the optional "recording_files" (see put_recording) */
+static bool read_recording(json_object *root, struct redis_call_record *record, struct reader *reader)
+{
+	json_object *recording = field(root, "recording", json_type_object, false, reader);
+	if (recording) {
+		char state[8];
+		if (!read_text(recording, "state", state, sizeof(state), true, reader)
+		    || !read_string(recording, "metadata", &record->recording_metadata, reader))
+			return false;
+		record->recording = !strcmp(state, "yes") ? 1 : !strcmp(state, "paused") ? 2 : 0;
+		if (!record->recording)
+			return fail(reader, "unknown recording state");
+	} else if (reader->reason) {
+		return false;
+	}
+	json_object *files = field(root, "recording_files", json_type_object, false, reader);
+	if (!files)
+		return !reader->reason;
+	json_object *sides = field(files, "forwarding_sides", json_type_array, true, reader);
+	if (!sides || !read_bool(files, "forwarding", &record->recording_forwarding, reader)
+	    || !read_string(files, "prefix", &record->recording_prefix, reader)
+	    || !read_string(files, "output_destination", &record->recording_output_destination, reader))
+		return false;
+	g_free(record->recording_metadata);   /* the same text, also there when only forwarding */
+	if (!read_string(files, "metadata", &record->recording_metadata, reader))
+		return false;
+	size_t count = json_object_array_length(sides);
+	for (size_t i = 0; i < count; i++) {
+		json_object *side = json_object_array_get_idx(sides, i);
+		if (!json_object_is_type(side, json_type_int) || json_object_get_int64(side) < 0
+		    || json_object_get_int64(side) >= CALL_MAX_MONOLOGUES)
+			return fail(reader, "a forwarded side is out of range");
+		record->recording_forwarding_sides |= 1u << json_object_get_int64(side);
+	}
+	record->recording_files = true;
 	return true;
 }
 
@@ -761,20 +879,8 @@ int redis_value_decode(const char *text, size_t length, struct redis_call_record
 	if (!read_int64(root, "created_us", 0, INT64_MAX, &record->created_us, &reader)
 	    || !read_int64(root, "last_signal_us", 0, INT64_MAX, &record->last_signal_us, &reader))
 		goto done;
-	json_object *recording = field(root, "recording", json_type_object, false, &reader);
-	if (recording) {
-		char state[8];
-		if (!read_text(recording, "state", state, sizeof(state), true, &reader)
-		    || !read_string(recording, "metadata", &record->recording_metadata, &reader))
-			goto done;
-		record->recording = !strcmp(state, "yes") ? 1 : !strcmp(state, "paused") ? 2 : 0;
-		if (!record->recording) {
-			fail(&reader, "unknown recording state");
-			goto done;
-		}
-	} else if (reader.reason) {
+	if (!read_recording(root, record, &reader))
 		goto done;
-	}
 	json_object *monologues = field(root, "monologues", json_type_array, true, &reader);
 	if (!monologues)
 		goto done;
@@ -816,6 +922,15 @@ int redis_value_decode(const char *text, size_t length, struct redis_call_record
 				fail(&reader, "a BUNDLE media is out of range");
 				goto done;
 			}
+			/* publish/subscribe: only a subscriber's media copies, and from a side that is
+			 * not one (the two share a slot of the stream's extras, call.h) */
+			if (media->source_monologue >= 0
+			    && (!monologue->subscriber || media->source_monologue >= (int) record->monologue_count
+				|| record->monologues[media->source_monologue].subscriber
+				|| media->source_media >= (int) record->monologues[media->source_monologue].media_count)) {
+				fail(&reader, "a subscription source is out of range");
+				goto done;
+			}
 		}
 	}
 	error = 0;
@@ -838,11 +953,17 @@ void redis_call_record_clear(struct redis_call_record *record)
 	g_free(record->recording_metadata);
 	record->recording_metadata = NULL;
 	record->recording = 0;
+	g_free(record->recording_prefix);
+	g_free(record->recording_output_destination);
+	record->recording_prefix = record->recording_output_destination = NULL;
+	record->recording_files = record->recording_forwarding = false;
+	record->recording_forwarding_sides = 0;
 	for (unsigned int m = 0; m < record->monologue_count && m < CALL_MAX_MONOLOGUES; m++) {
 		struct redis_monologue_record *monologue = &record->monologues[m];
 		g_free(monologue->tag);
 		g_free(monologue->via_branch);
 		g_free(monologue->label);
+		g_free(monologue->sdp);
 	}
 	/* nothing else is zeroed: the next decode writes each record it uses whole (70 KB of
 	 * memset per value was a tenth of the restore time) */

@@ -88,6 +88,9 @@ struct redis_media_record {
 	bool bundle_group;
 	uint8_t bundle_members[BUNDLE_MAX_MEDIA];
 	struct bundle_demux bundle_demux;
+	/* publish/subscribe (pubsub.h; optional field of version 2, absent: none): on a
+	 * subscriber's media, the source media it copies ([monologue, media]; -1 = none) */
+	int source_monologue, source_media;
 };
 
 struct redis_monologue_record {
@@ -95,6 +98,10 @@ struct redis_monologue_record {
 	int64_t created_us;
 	unsigned int flags;         /* enum monologue_flags */
 	int peer;                   /* index into monologues, -1 = none */
+	/* publish/subscribe (optional fields of version 2, absent: false / NULL): the roles and
+	 * the lines of the side's SDP a subscription to it is written from (monologue->sdp) */
+	bool publisher, subscriber, subscription_answered;
+	char *sdp;
 	unsigned int media_count;
 	struct redis_media_record media[CALL_MAX_MEDIA];
 };
@@ -107,6 +114,12 @@ struct redis_call_record {
 	/* call recording (version 2): 0 off, 1 recording, 2 paused; its metadata or NULL */
 	unsigned int recording;
 	char *recording_metadata;
+	/* recording files (optional "recording_files"): open while recording or forwarding; their
+	 * prefix, forwarding (the call; sides: bit per monologue index), output destination */
+	bool recording_files;
+	char *recording_prefix, *recording_output_destination;
+	bool recording_forwarding;
+	uint32_t recording_forwarding_sides;
 	unsigned int monologue_count;
 	struct redis_monologue_record monologues[CALL_MAX_MONOLOGUES];
 };

@@ -560,6 +560,15 @@ static void __attribute__((noinline)) relay_forks(struct media_worker *worker, c
 		const union endpoint *destination = relay_stream_destination(out);
 		if (!destination || out->fd < 0)
 			continue;
+		if (!is_rtcp && (out->forward_flags & FORWARD_TRANSCODE)
+		    && !codec_chain_passes(out->extras->transcode, packet[1] & 0x7f)) {
+			/* allow-transcoding: this subscriber's own chain (media_transcode.h) */
+			if (codec_chain_push(out->extras->transcode, packet, length) < 0)
+				COUNTER_ADD(worker->counters.errors, 1);
+			else
+				send_chain_output(worker, out->extras->transcode, out, out, destination);
+			continue;
+		}
 		const unsigned char *send = packet;
 		size_t send_length = length;
 		if (out->forward_flags & (FORWARD_SRTP | FORWARD_DTLS)) {
@@ -580,6 +589,42 @@ static void __attribute__((noinline)) relay_forks(struct media_worker *worker, c
 			out->counters.errors++;
 			COUNTER_ADD(worker->counters.errors, 1);
 		}
+	}
+}
+
+/* publish/subscribe's rtcp-mirror (pubsub.h): RTCP a subscriber sent (plaintext) goes back to
+ * its source, from the relay's port that faces the source, SRTCP-protected if the source speaks
+ * SRTP, as 10.5 mirrors it. Subscribers' RTCP only (every few seconds): out of line. */
+static void __attribute__((noinline)) relay_rtcp_mirror(struct media_worker *worker, struct media *source,
+						       const unsigned char *packet, size_t length)
+{
+	struct stream *out = &source->streams[STREAM_RTCP];
+	if (out->forward_flags & FORWARD_RTCP_MUX)
+		out = &source->streams[STREAM_RTP];
+	const union endpoint *destination = relay_stream_destination(out);
+	if (!destination || out->fd < 0) {
+		COUNTER_ADD(worker->counters.dropped_no_destination, 1);
+		return;
+	}
+	unsigned char buffer[RELAY_PACKET_SIZE];
+	const unsigned char *send = packet;
+	if (out->forward_flags & (FORWARD_SRTP | FORWARD_DTLS)) {
+		if (!(out->forward_flags & FORWARD_SRTP) || length > RELAY_PACKET_SIZE - SRTP_MAX_TRAILER_LENGTH) {
+			COUNTER_ADD(worker->counters.dtls.dropped_pending, 1);
+			return;
+		}
+		memcpy(buffer, packet, length);
+		int protected = srtp_protect(&stream_keys(out)->encrypt, buffer, length, true);
+		if (protected < 0) {
+			count_refused(worker, out, &worker->counters.dropped_srtp);
+			return;
+		}
+		send = buffer;
+		length = (size_t) protected;
+	}
+	if (sendto(out->fd, send, length, MSG_DONTWAIT, &destination->address, endpoint_length(destination)) < 0) {
+		out->counters.errors++;
+		COUNTER_ADD(worker->counters.errors, 1);
 	}
 }
 
@@ -720,8 +765,12 @@ static void process_stream(struct media_worker *worker, struct stream *stream, b
 			relay_forks(worker, via, is_rtcp, packet, length);
 		struct stream *sink = via->sink;
 		if (!sink) {
-			/* a publisher has no peer: its media is only forked */
-			if (!(via->forward_flags & FORWARD_FORK))
+			/* a publisher has no peer: its media is only forked; a subscriber's RTCP
+			 * goes back to its source with rtcp-mirror (the RTCP stream's extras) */
+			struct media *mirror = is_rtcp ? via->media->streams[STREAM_RTCP].extras->rtcp_mirror : NULL;
+			if (__builtin_expect(mirror != NULL, 0))
+				relay_rtcp_mirror(worker, mirror, packet, length);
+			else if (!(via->forward_flags & FORWARD_FORK))
 				COUNTER_ADD(worker->counters.dropped_no_destination, 1);
 			continue;
 		}

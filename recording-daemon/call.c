@@ -174,10 +174,11 @@ static void apply_section(const char *section, const char *content, size_t conte
 		g_hash_table_replace(call->labels, GUINT_TO_POINTER((guint) number), g_strdup(content));
 	} else if (sscanf(section, "RECORDING %u%n", &value, &end) == 1 && section[end] == '\0') {
 		call->recording_on = value != 0;
+	} else if (!strcmp(section, "METADATA")) {
+		forward_metadata(call, content, content_length);
 	}
-	/* Everything else (METADATA, TAG, SDP, FMTP, PTIME, FORWARDING, DB ids, ...) is
+	/* Everything else (TAG, SDP, FMTP, PTIME, FORWARDING, DB ids, ...) is
 	 * information this daemon does not act on. */
-	(void) content_length;
 }
 
 /* OUTPUT_DESTINATION (the ng key output-destination) names the mixed file as 10.5 does: a
@@ -203,6 +204,7 @@ static struct rec_call *call_new(const char *name)
 	struct rec_call *call = g_new0(struct rec_call, 1);
 	call->name = g_strdup(name);
 	call->recording_on = true;
+	call->forward_fd = -1;
 	call->streams = g_ptr_array_new();
 	call->ssrcs = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, ssrc_free);
 	call->labels = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
@@ -215,6 +217,7 @@ static struct rec_call *call_new(const char *name)
 static void call_free(void *data)
 {
 	struct rec_call *call = data;
+	forward_close(call);
 	g_hash_table_destroy(call->ssrcs);
 	for (guint i = 0; i < call->streams->len; i++)
 		stream_free(g_ptr_array_index(call->streams, i));
@@ -275,6 +278,7 @@ static void call_finish(struct rec_call *call, bool discard, bool ended)
 		if (stream)
 			stream_close(stream);
 	}
+	forward_close(call);    /* after the rest of the streams went out */
 	if (ended)
 		remove_stream_files(call);
 	log_call(LOG_INFO, call_name(call), "recording finished%s", discard ? " (discarded)" : "");

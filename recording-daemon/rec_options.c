@@ -14,6 +14,7 @@
 #include <pwd.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 struct rec_config rec_config;
@@ -105,6 +106,18 @@ static int apply_output_format(void *target, const char *value, char **reason)
 		return -EINVAL;
 	}
 	return 0;
+}
+
+/* --forward-to: a Unix socket's path (forward.c) */
+static int apply_forward_to(void *target, const char *value, char **reason)
+{
+	struct sockaddr_un address;
+	if (!*value || strlen(value) >= sizeof(address.sun_path)) {
+		*reason = g_strdup_printf("expected a Unix socket path of 1 to %zu characters",
+					  sizeof(address.sun_path) - 1);
+		return -EINVAL;
+	}
+	return apply_string(&((struct rec_config *) target)->forward_to, value);
 }
 
 static int apply_output_single(void *target, const char *value, char **reason)
@@ -277,6 +290,8 @@ static const struct option_spec option_table[] = {
 	SUPPORTED("output-chgrp", 0, OPTION_VALUE, apply_output_chgrp, "GROUP|GID", "File group for recordings"),
 	SUPPORTED("output-chmod-dir", 0, OPTION_VALUE, apply_output_chmod_dir, "OCTAL",
 			"Directory mode for recordings (default 0700)"),
+	SUPPORTED("forward-to", 0, OPTION_VALUE, apply_forward_to, "PATH",
+			"Where to forward to (unix socket): each call's metadata, then its raw packets"),
 
 	/* Log cosmetics and thread tuning: nothing a recording relies on. */
 	IGNORED_VALUE("log-level-core", 0), IGNORED_VALUE("log-level-ffmpeg", 0),
@@ -285,10 +300,10 @@ static const struct option_spec option_table[] = {
 	IGNORED_VALUE("thread-stack", 0),
 
 	/* Storage and delivery this implementation does not have: refused, since a recording
-	 * expected in a database or at a socket would silently go missing. */
+	 * expected in a database or at a TLS peer would silently go missing. */
 	UNSUPPORTED_VALUE("mysql-host", 0), UNSUPPORTED_VALUE("mysql-port", 0),
 	UNSUPPORTED_VALUE("mysql-user", 0), UNSUPPORTED_VALUE("mysql-pass", 0), UNSUPPORTED_VALUE("mysql-db", 0),
-	UNSUPPORTED_VALUE("forward-to", 0), UNSUPPORTED_VALUE("tls-send-to", 0), UNSUPPORTED_VALUE("tls-resample", 0),
+	UNSUPPORTED_VALUE("tls-send-to", 0), UNSUPPORTED_VALUE("tls-resample", 0),
 };
 
 static const struct option_program program = {
@@ -334,6 +349,11 @@ enum rec_config_result rec_config_load(struct rec_config *config, int argc, char
 	/* upstream: neither given means both */
 	if (!config->output_single && !config->output_mixed)
 		config->output_single = config->output_mixed = true;
+	/* upstream: nothing to do at all is a configuration error */
+	if (config->format == REC_FORMAT_NONE && !config->forward_to) {
+		*error_message = g_strdup("Both output and forwarding are disabled (--output-format=none without --forward-to)");
+		return REC_CONFIG_ERROR;
+	}
 	if (!strcmp(config->spool_dir, config->output_dir)) {
 		*error_message = g_strdup("the spool-dir cannot be the same as the output-dir");
 		return REC_CONFIG_ERROR;
@@ -347,5 +367,6 @@ void rec_config_free(struct rec_config *config)
 	g_free(config->spool_dir);
 	g_free(config->output_dir);
 	g_free(config->output_pattern);
+	g_free(config->forward_to);
 	memset(config, 0, sizeof(*config));
 }

@@ -47,6 +47,7 @@ struct rec_config {
 	int output_chmod_dir;
 	int output_uid, output_gid;     /* -1: unchanged */
 	int num_threads;
+	char *forward_to;               /* --forward-to: Unix socket path, NULL: not forwarding */
 };
 
 enum rec_config_result { REC_CONFIG_OK = 0, REC_CONFIG_EXIT_SUCCESS = 1, REC_CONFIG_ERROR = -1 };
@@ -254,7 +255,22 @@ struct rec_call {
 	struct rec_mixer *mixer;
 	struct rec_output *mixed;
 	int mix_inputs_used;
+	/* --forward-to (forward.c) */
+	int forward_fd;                 /* -1: not connected */
+	bool forward_failed;            /* could not connect, or the consumer went away */
+	bool forward_unannounced_logged;
+	uint64_t forwarded, forward_dropped;
 };
+
+/* forward.c: --forward-to. forward_connect: a non-blocking SOCK_SEQPACKET connection to the
+ * Unix socket path whose first message is first_message; 0 with *fd, or -errno. The others act
+ * only with --forward-to: forward_metadata on the call's METADATA section (connects once),
+ * forward_packet for every packet read from its streams (before recording looks at it; dropped
+ * and counted when the consumer is behind), forward_close when the call ends. */
+int forward_connect(const char *path, const char *first_message, size_t length, int *fd);
+void forward_metadata(struct rec_call *call, const char *metadata, size_t length);
+void forward_packet(struct rec_call *call, const unsigned char *packet, size_t length);
+void forward_close(struct rec_call *call);
 
 /* workers.c: the recording threads. Each call belongs to one (by its metadata file name) and
  * lives in that thread's call table (call.c's table is thread-local). The post functions are

@@ -140,6 +140,14 @@ static uint64_t now_realtime_ns(void)
 	return (uint64_t) now.tv_sec * 1000000000ull + (uint64_t) now.tv_nsec;
 }
 
+/* Every packet read goes to the --forward-to consumer as it is (10.5 forwards before decoding),
+ * then to recording. */
+static void deliver(struct rec_stream *stream, const unsigned char *packet, size_t length, uint64_t arrival_ns)
+{
+	forward_packet(stream->call, packet, length);
+	packet_received(stream, packet, length, arrival_ns);
+}
+
 static int read_kernel(struct rec_stream *stream, unsigned int budget)
 {
 	static __thread unsigned char buffer[READ_BUFFER_SIZE];   /* one per recording thread */
@@ -157,7 +165,7 @@ static int read_kernel(struct rec_stream *stream, unsigned int budget)
 			stream_close(stream);
 			break;
 		}
-		packet_received(stream, buffer, (size_t) length, now_realtime_ns());
+		deliver(stream, buffer, (size_t) length, now_realtime_ns());
 		count++;
 	}
 	return count;
@@ -202,7 +210,7 @@ static int read_userspace(struct rec_stream *stream, unsigned int budget)
 				stream_fail(stream, reason);
 				return count;
 			}
-			packet_received(stream, packet, packet_length, arrival_ns);
+			deliver(stream, packet, packet_length, arrival_ns);
 			used += frame_length;
 			count++;
 		}

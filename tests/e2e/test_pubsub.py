@@ -96,17 +96,14 @@ def publish_scenario(daemon):
         send_rtp(publisher, port, 100, 5, 0x1234)
         media = [receive_rtp(peer, 5) for peer, _, _ in subscribers]
         for (peer, _, offered_port), got in zip(subscribers, media):
-            # every packet exactly once and unchanged; the order is not checked: about one run
-            # in five on an idle machine, a packet of a stream that has subscribers arrives
-            # after later ones, at a subscriber or at the dialogue's peer (a known bug, not
-            # explained yet; see docs/architecture.md's publish/subscribe section)
-            assert sorted(got) == [(n, 0x1234, offered_port) for n in range(100, 105)], got
+            # every packet once, unchanged and in the order sent
+            assert got == [(n, 0x1234, offered_port) for n in range(100, 105)], (daemon.argv[0], got)
         replies.append(summary(daemon.ng({"command": "unsubscribe", "call-id": "ps",
                                           "to-tag": subscribers[0][1]})))
         send_rtp(publisher, port, 105, 3, 0x1234)
         after_second = receive_rtp(second, 3)
         after_first = receive_rtp(first, 3, timeout=0.5)
-        assert sorted(n for n, _, _ in after_second) == [105, 106, 107]
+        assert [n for n, _, _ in after_second] == [105, 106, 107], (daemon.argv[0], after_second)
         assert after_first == []
         query = daemon.ng({"command": "query", "call-id": "ps"})
         tags = query["tags"]
@@ -139,10 +136,9 @@ def dialogue_scenario(daemon):
         # the caller sends to the port the answer told it
         send_rtp(caller, media_ports(answer["sdp"])[0], 10, 3, 0xaaaa)
         from_caller = receive_rtp(listener, 3)
-        # copies: each exactly once and unchanged; their order is not checked (see above)
-        assert sorted(from_caller) == [(n, 0xaaaa, ports[0]) for n in range(10, 13)], from_caller
+        assert from_caller == [(n, 0xaaaa, ports[0]) for n in range(10, 13)], (daemon.argv[0], from_caller)
         callee_got = receive_rtp(callee, 3)
-        assert sorted(n for n, _, _ in callee_got) == [10, 11, 12]
+        assert [n for n, _, _ in callee_got] == [10, 11, 12], (daemon.argv[0], callee_got)
         # the callee's media reaches the listener's second m= line (its port + 2), from the
         # relay's second port, and the caller as before
         second = listener.rtp.__class__("127.0.0.1", listener.port + 2)
@@ -150,8 +146,9 @@ def dialogue_scenario(daemon):
             send_rtp(callee, media_ports(offer["sdp"])[0], 20, 3, 0xbbbb)
             got = [(parse_rtp(data).sequence, parse_rtp(data).ssrc, source[1])
                    for data, source in second.receive_all(3, 3.0)]
-            assert sorted(got) == [(n, 0xbbbb, ports[1]) for n in range(20, 23)], got
-            assert sorted(n for n, _, _ in receive_rtp(caller, 3)) == [20, 21, 22]
+            assert got == [(n, 0xbbbb, ports[1]) for n in range(20, 23)], (daemon.argv[0], got)
+            caller_got = receive_rtp(caller, 3)
+            assert [n for n, _, _ in caller_got] == [20, 21, 22], (daemon.argv[0], caller_got)
         finally:
             second.close()
         replies.append(summary(daemon.ng({"command": "delete", "call-id": "dlg"})))
@@ -217,10 +214,14 @@ def error_scenario(daemon):
 
 
 def run_both(rtpengine_factory, scenario):
-    ours = scenario(rtpengine_factory())
+    ours = scenario(rtpengine_factory(*(["--num-threads=1"] if IS_UPSTREAM else [])))
     reference = None
     if os.access(REFERENCE_BINARY, os.X_OK) and not IS_UPSTREAM:
-        reference = scenario(rtpengine_factory(binary=REFERENCE_BINARY))
+        # one thread: 10.5's threads wait on one epoll set, and two of them reading the same
+        # socket reorder its packets (seen here as 101 after 104, and 20, 22, 21 at the
+        # dialogue's peer: the reordering this test once blamed on our relay; measured in
+        # docs/architecture.md). The media checks are the same for both daemons.
+        reference = scenario(rtpengine_factory("--num-threads=1", binary=REFERENCE_BINARY))
     return ours, reference
 
 
@@ -259,35 +260,12 @@ def test_bad_requests_give_10_5_errors(rtpengine_factory):
         assert ours == reference
 
 
-@pytest.mark.upstream_differs("10.5 serves these flags; this relay refuses them by name")
-@pytest.mark.parametrize("command, flag", [("subscribe request", "rtcp-mirror"),
-                                           ("subscribe answer", "allow-transcoding")])
-def test_unsupported_flags_are_refused_by_name(rtpengine, media_peer, command, flag):
-    publisher = media_peer()
-    assert rtpengine.ng({"command": "publish", "call-id": "f", "from-tag": "pub",
-                         "sdp": sdp(publisher.port)})["result"] == "ok"
-    request = rtpengine.ng({"command": "subscribe request", "call-id": "f", "from-tag": "pub"})
-    message = {"command": command, "call-id": "f", "from-tag": "pub", "flags": [flag]}
-    if command == "subscribe answer":
-        message.update({"to-tag": request["to-tag"], "sdp": sdp(publisher.port + 2, "recvonly")})
-    reply = rtpengine.ng(message)
-    assert reply["result"] == "error"
-    assert flag in reply["error-reason"]
-
-
-@pytest.mark.upstream_differs("10.5 publishes SRTP too; this relay refuses it")
-def test_srtp_publish_is_refused(rtpengine, media_peer):
-    publisher = media_peer()
-    reply = rtpengine.ng({"command": "publish", "call-id": "s", "from-tag": "pub",
-                          "sdp": sdp(publisher.port).replace("RTP/AVP", "RTP/SAVP")})
-    assert reply["result"] == "error" and "plain RTP" in reply["error-reason"]
-    assert rtpengine.ng({"command": "list"})["calls"] == []
-
-
 @pytest.mark.upstream_differs("this relay's own Redis schema (docs/redis.md)")
-def test_redis_restore_keeps_sides_not_copies(rtpengine_factory, tmp_path):
-    """docs/redis.md: a standby restores publishers and subscribers with their ports; the
-    copies stop until the subscriber subscribes again."""
+def test_redis_restore_keeps_subscriptions(rtpengine_factory, tmp_path):
+    """docs/redis.md: publish, subscribe and answer; kill -9; a daemon restarted on the same
+    Redis restores the publisher, the subscriber and which one copies which: the publisher's
+    media reaches the subscriber again, from the same port, in order; unsubscribe on the
+    restarted daemon stops the copies."""
     import signal
     from test_redis import RedisServer, standby_of, wait_written
     server = RedisServer(tmp_path)
@@ -300,17 +278,70 @@ def test_redis_restore_keeps_sides_not_copies(rtpengine_factory, tmp_path):
         assert active.ng({"command": "subscribe answer", "call-id": "red", "to-tag": request["to-tag"],
                           "sdp": sdp(listener.port, "recvonly")})["result"] == "ok"
         port = media_ports(published["sdp"])[0]
+        offered_port = media_ports(request["sdp"])[0]
         send_rtp(publisher, port, 1, 2, 0x77)
-        assert len(receive_rtp(listener, 2)) == 2
+        assert receive_rtp(listener, 2) == [(1, 0x77, offered_port), (2, 0x77, offered_port)]
         client = server.client()
-        assert wait_written(client, ["red"], lambda value: len(value["monologues"]) == 2)
+
+        def subscription_written(value):
+            sides = value["monologues"]
+            return len(sides) == 2 and sides[1].get("subscription_answered") \
+                and sides[1]["media"][0].get("source") == [0, 0]
+        assert wait_written(client, ["red"], subscription_written), client.value("red")
         active.stop(signal.SIGKILL)
-        standby = standby_of(rtpengine_factory, active)
-        query = standby.ng({"command": "query", "call-id": "red"})
+        restarted = standby_of(rtpengine_factory, active)
+        query = restarted.ng({"command": "query", "call-id": "red"})
         assert query["result"] == "ok" and set(query["tags"]) == {"pub", text(request["to-tag"])}
-        send_rtp(publisher, port, 3, 2, 0x77)
+        assert [text(entry["tag"]) for entry in query["tags"]["pub"]["subscribers"]] == [text(request["to-tag"])]
+        send_rtp(publisher, port, 3, 5, 0x77)
+        assert receive_rtp(listener, 5) == [(n, 0x77, offered_port) for n in range(3, 8)]
+        # the restored subscriber is a subscriber: unsubscribe ends its copies
+        assert restarted.ng({"command": "unsubscribe", "call-id": "red",
+                             "to-tag": request["to-tag"]})["result"] == "ok"
+        send_rtp(publisher, port, 8, 2, 0x77)
         assert receive_rtp(listener, 2, timeout=0.5) == []
     finally:
         publisher.close()
         listener.close()
+        server.process.stop()
+
+
+@pytest.mark.upstream_differs("this relay's own Redis schema (docs/redis.md)")
+def test_redis_restore_lets_a_new_subscriber_copy_a_dialogue(rtpengine_factory, tmp_path):
+    """The sides' SDP lines a subscription is written from are stored too: after kill -9 the
+    restarted daemon takes a new subscription to a restored dialogue and forks its media."""
+    import signal
+    from test_redis import RedisServer, standby_of, wait_written
+    server = RedisServer(tmp_path)
+    caller, callee, listener, first_listener = MediaPeer(), MediaPeer(), MediaPeer(), MediaPeer()
+    try:
+        active = rtpengine_factory("--redis=%s" % server.url())
+        active.ng({"command": "offer", "call-id": "rd", "from-tag": "A", "sdp": sdp(caller.port, "sendrecv")})
+        answer = active.ng({"command": "answer", "call-id": "rd", "from-tag": "A", "to-tag": "B",
+                            "sdp": sdp(callee.port, "sendrecv")})
+        # a subscriber before the kill makes the call one that takes part in publish/subscribe
+        request = active.ng({"command": "subscribe request", "call-id": "rd", "from-tag": "A"})
+        assert active.ng({"command": "subscribe answer", "call-id": "rd", "to-tag": request["to-tag"],
+                          "sdp": sdp(first_listener.port, "recvonly")})["result"] == "ok"
+        client = server.client()
+        # (a value written between the request and the answer has the subscriber unanswered)
+        assert wait_written(client, ["rd"], lambda value: len(value["monologues"]) == 3
+                            and "sdp" in value["monologues"][0]
+                            and value["monologues"][2].get("subscription_answered")), client.value("rd")
+        active.stop(signal.SIGKILL)
+        restarted = standby_of(rtpengine_factory, active)
+        request = restarted.ng({"command": "subscribe request", "call-id": "rd", "from-tag": "A"})
+        assert request["result"] == "ok", request
+        assert restarted.ng({"command": "subscribe answer", "call-id": "rd", "to-tag": request["to-tag"],
+                             "sdp": sdp(listener.port, "recvonly")})["result"] == "ok"
+        offered_port = media_ports(request["sdp"])[0]
+        send_rtp(caller, media_ports(answer["sdp"])[0], 30, 3, 0xcc)
+        assert receive_rtp(listener, 3) == [(n, 0xcc, offered_port) for n in range(30, 33)]
+        first_got = receive_rtp(first_listener, 3)
+        assert [n for n, _, _ in first_got] == [30, 31, 32], first_got
+        callee_got = receive_rtp(callee, 3)
+        assert [n for n, _, _ in callee_got] == [30, 31, 32], callee_got
+    finally:
+        for made in (caller, callee, listener, first_listener):
+            made.close()
         server.process.stop()

@@ -1,8 +1,9 @@
 /* libFuzzer target for daemon/redis_value.c: a Redis value is input from another process (an
  * older or newer daemon, an operator's tool), so decoding arbitrary bytes must never read or
  * write out of bounds, must refuse or accept whole (a refused value leaves nothing behind), and
- * every link an accepted value holds (peer, sink) must point inside it. Seeds in
- * tests/fuzz/corpus/redis_value are a version 1 and a version 2 value. */
+ * every link an accepted value holds (peer, sink, a subscriber's source) must point inside it.
+ * Seeds in tests/fuzz/corpus/redis_value: a version 1 and version 2 values (plain, BUNDLE,
+ * DTLS without rtcp-mux, publish/subscribe). */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -28,6 +29,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			const struct redis_media_record *media = &monologue->media[n];
 			if (media->sink_monologue >= 0
 			    && media->sink_media >= (int) record.monologues[media->sink_monologue].media_count)
+				abort();
+			/* publish/subscribe: a source only on a subscriber's media, naming a media of a
+			 * side that is not one (they share a slot of the stream's extras) */
+			if (media->source_monologue >= 0
+			    && (!monologue->subscriber || media->source_monologue >= (int) record.monologue_count
+				|| record.monologues[media->source_monologue].subscriber
+				|| media->source_media >= (int) record.monologues[media->source_monologue].media_count))
 				abort();
 		}
 	}

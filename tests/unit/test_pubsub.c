@@ -1,7 +1,7 @@
 /* publish/subscribe (daemon/pubsub.h): the fork lists follow the answered subscribers, the
  * worker sends a copy of a source's packets to each (real sockets on 127.0.0.1, one media
  * worker), and a removed subscriber gives its ports back, frees its slot and stops getting
- * copies; query's subscribers/subscriptions. */
+ * copies; query's subscribers/subscriptions; rtcp-mirror's pointer follows the answers. */
 #include <glib.h>
 #include <poll.h>
 #include <string.h>
@@ -119,6 +119,31 @@ static void test_forks_follow_answers(void)
 	g_assert_cmpuint(port_pool_ports_used(&interface.pool), ==, 0);
 }
 
+/* rtcp-mirror: the subscriber's RTCP stream names its source once it answered, and only with
+ * the flag; unanswering clears it (the worker reads it under the lock). */
+static void test_rtcp_mirror_follows_answers(void)
+{
+	struct call *call = call_start("pubsub-mirror", NULL);
+	struct monologue *publisher = add_side(call, "pub", NULL);
+	struct media *source = publisher->media[0];
+	struct monologue *mirrored = add_side(call, "m", source);
+	struct monologue *plain = add_side(call, "p", source);
+	mirrored->rtcp_mirror = true;
+	pubsub_refresh_forks(call);
+	g_assert_null(mirrored->media[0]->streams[STREAM_RTCP].extras->rtcp_mirror);
+	mirrored->subscription_answered = plain->subscription_answered = true;
+	pubsub_refresh_forks(call);
+	g_assert_true(mirrored->media[0]->streams[STREAM_RTCP].extras->rtcp_mirror == source);
+	g_assert_null(plain->media[0]->streams[STREAM_RTCP].extras->rtcp_mirror);
+	/* the source's own slots are untouched: its RTP stream's holds the fork list */
+	g_assert_null(source->streams[STREAM_RTCP].extras->rtcp_mirror);
+	g_assert_cmpuint(source->streams[STREAM_RTP].extras->forks->count, ==, 2);
+	mirrored->subscription_answered = false;
+	pubsub_refresh_forks(call);
+	g_assert_null(mirrored->media[0]->streams[STREAM_RTCP].extras->rtcp_mirror);
+	call_end(call, CALL_END_DELETE);
+}
+
 static void test_copies_reach_subscribers(void)
 {
 	struct call *call = call_start("pubsub-media", relay_pick_worker());
@@ -183,6 +208,7 @@ int main(int argc, char **argv)
 	g_assert_cmpint(relay_start(&settings), ==, 0);
 	g_test_add_func("/pubsub/forks_follow_answers", test_forks_follow_answers);
 	g_test_add_func("/pubsub/copies_reach_subscribers", test_copies_reach_subscribers);
+	g_test_add_func("/pubsub/rtcp_mirror_follows_answers", test_rtcp_mirror_follows_answers);
 	int result = g_test_run();
 	relay_stop();   /* frees the retired calls */
 	call_lifecycle_reset();

@@ -12,6 +12,7 @@
 #include "dtls_srtp.h"
 #include "interface.h"
 #include "media_crypto.h"
+#include "pubsub.h"
 #include "redis_value.h"
 #include "rtp_header.h"
 
@@ -311,6 +312,66 @@ static void test_bundle_round_trip(void)
 	call_destroy(call, "test");
 }
 
+/* publish/subscribe: roles, the kept SDP lines and which subscriber media copies which source
+ * survive; a source named on a side that is not a subscriber, or naming a subscriber, is
+ * refused (the two share a slot of the stream's extras). */
+static void test_pubsub_round_trip(void)
+{
+	struct call *call = build_call("pubsub@example");
+	struct monologue *caller = call->monologues[0];
+	struct monologue *publisher = call_add_monologue(call, "pub");
+	struct monologue *subscriber = call_add_monologue(call, "sub");
+	publisher->publisher = true;
+	subscriber->subscriber = subscriber->subscription_answered = true;
+	static const char kept[] = "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\nm=audio 4000 RTP/AVP 0\r\n";
+	caller->sdp = g_strdup(kept);
+	caller->sdp_length = sizeof(kept) - 1;
+	struct media *published = monologue_add_media(publisher, "audio", "RTP/AVP");
+	struct media *copy_of_caller = monologue_add_media(subscriber, "audio", "RTP/AVP");
+	struct media *copy_of_publisher = monologue_add_media(subscriber, "audio", "RTP/AVP");
+	published->interface = copy_of_caller->interface = copy_of_publisher->interface = &interface;
+	PUBSUB_SOURCE(copy_of_caller) = caller->media[0];
+	PUBSUB_SOURCE(copy_of_publisher) = published;
+	size_t length = 0;
+	g_autofree char *text = redis_value_encode(call, &length);
+	struct redis_call_record *record = g_new0(struct redis_call_record, 1);
+	const char *reason = NULL;
+	g_assert_cmpint(redis_value_decode(text, length, record, &reason), ==, 0);
+	g_assert_cmpuint(record->monologue_count, ==, 4);
+	g_assert_false(record->monologues[0].publisher || record->monologues[0].subscriber);
+	g_assert_cmpstr(record->monologues[0].sdp, ==, kept);
+	g_assert_null(record->monologues[1].sdp);
+	g_assert_true(record->monologues[2].publisher && !record->monologues[2].subscriber);
+	g_assert_true(record->monologues[3].subscriber && record->monologues[3].subscription_answered);
+	g_assert_cmpint(record->monologues[3].media[0].source_monologue, ==, 0);
+	g_assert_cmpint(record->monologues[3].media[0].source_media, ==, 0);
+	g_assert_cmpint(record->monologues[3].media[1].source_monologue, ==, 2);
+	g_assert_cmpint(record->monologues[3].media[1].source_media, ==, 0);
+	g_assert_cmpint(record->monologues[2].media[0].source_monologue, ==, -1);
+	g_assert_cmpint(record->monologues[0].media[0].source_monologue, ==, -1);
+	/* a source that names a subscriber */
+	g_autofree char *bad = g_strdup(text);
+	char *source = strstr(bad, "\"source\":[2,0]");
+	g_assert_nonnull(source);
+	source[strlen("\"source\":[")] = '3';
+	g_assert_cmpint(redis_value_decode(bad, strlen(bad), record, &reason), ==, -EINVAL);
+	g_assert_cmpstr(reason, ==, "a subscription source is out of range");
+	/* a source on a side that is not a subscriber */
+	g_autofree char *not_subscriber = g_strdup(text);
+	char *flag = strstr(not_subscriber, "\"subscriber\":true");
+	g_assert_nonnull(flag);
+	flag[strlen("\"subscribe")] = '_';   /* an unknown key: the side is no subscriber */
+	g_assert_cmpint(redis_value_decode(not_subscriber, strlen(not_subscriber), record, &reason), ==, -EINVAL);
+	g_assert_cmpstr(reason, ==, "a subscription source is out of range");
+	/* without the pubsub fields (a value from before them): no roles, no sources */
+	g_assert_cmpint(redis_value_decode(v1_value, strlen(v1_value), record, &reason), ==, 0);
+	g_assert_false(record->monologues[0].subscriber || record->monologues[0].publisher);
+	g_assert_cmpint(record->monologues[0].media[0].source_monologue, ==, -1);
+	redis_call_record_clear(record);
+	g_free(record);
+	call_destroy(call, "test");
+}
+
 static void test_version_1(void)
 {
 	struct redis_call_record *record = g_new0(struct redis_call_record, 1);
@@ -373,6 +434,42 @@ static void test_refused(void)
 	g_free(record);
 }
 
+/* Call recording and forwarding (optional "recording_files", docs/redis.md): read whole,
+ * absent in older values, a side outside the call refused. */
+static void test_recording_files(void)
+{
+	static const char insert[] = "\"recording\":{\"state\":\"paused\",\"metadata\":\"k:v\"},"
+		"\"recording_files\":{\"prefix\":\"old-0123\",\"forwarding\":true,\"forwarding_sides\":[0,1],"
+		"\"metadata\":\"k:v\",\"output_destination\":\"/rec/x.wav\"},";
+	const char *at = strstr(v1_value, "\"monologues\"");
+	g_assert_nonnull(at);
+	g_autofree char *text = g_strdup_printf("%.*s%s%s", (int) (at - v1_value), v1_value, insert, at);
+	struct redis_call_record *record = g_new0(struct redis_call_record, 1);
+	const char *reason = NULL;
+	g_assert_cmpint(redis_value_decode(text, strlen(text), record, &reason), ==, 0);
+	g_assert_cmpuint(record->recording, ==, 2);
+	g_assert_true(record->recording_files);
+	g_assert_cmpstr(record->recording_prefix, ==, "old-0123");
+	g_assert_true(record->recording_forwarding);
+	g_assert_cmpuint(record->recording_forwarding_sides, ==, 3);
+	g_assert_cmpstr(record->recording_metadata, ==, "k:v");
+	g_assert_cmpstr(record->recording_output_destination, ==, "/rec/x.wav");
+	g_assert_cmpint(redis_value_decode(v1_value, strlen(v1_value), record, &reason), ==, 0);
+	g_assert_false(record->recording_files);
+	g_assert_null(record->recording_prefix);
+	g_assert_cmpuint(record->recording_forwarding_sides, ==, 0);
+	g_autofree char *bad_side = g_strdup(text);
+	memcpy(strstr(bad_side, "[0,1]"), "[0,9]", 5);
+	g_assert_cmpint(redis_value_decode(bad_side, strlen(bad_side), record, &reason), ==, -EINVAL);
+	g_assert_cmpstr(reason, ==, "a forwarded side is out of range");
+	g_autofree char *no_sides = g_strdup(text);
+	memcpy(strstr(no_sides, "\"forwarding_sides\""), "\"forwarding_sidex\"", 18);
+	g_assert_cmpint(redis_value_decode(no_sides, strlen(no_sides), record, &reason), ==, -EINVAL);
+	g_assert_cmpstr(reason, ==, "a required field is missing");
+	redis_call_record_clear(record);
+	g_free(record);
+}
+
 /* A context resumed at a position refuses what came before and takes what follows; the
  * SRTCP index we send jumps past what the previous process may have sent. */
 static void test_srtp_resume(void)
@@ -430,8 +527,10 @@ int main(int argc, char **argv)
 	g_test_add_func("/redis_value/round_trip", test_round_trip);
 	g_test_add_func("/redis_value/dtls_round_trip", test_dtls_round_trip);
 	g_test_add_func("/redis_value/bundle_round_trip", test_bundle_round_trip);
+	g_test_add_func("/redis_value/pubsub_round_trip", test_pubsub_round_trip);
 	g_test_add_func("/redis_value/version_1", test_version_1);
 	g_test_add_func("/redis_value/refused", test_refused);
 	g_test_add_func("/redis_value/srtp_resume", test_srtp_resume);
+	g_test_add_func("/redis_value/recording_files", test_recording_files);
 	return g_test_run();
 }
