@@ -323,3 +323,16 @@ def test_codec_spec_ptime_reaches_the_encoder(rtpengine, offered, spec, answered
         opus.close()
         caller.close()
         callee.close()
+
+
+@pytest.mark.upstream_differs("10.5 answers ok and leaves the offer unchanged for transcode L16 (any clock): "
+                              "it does not add L16; this relay adds L16/8000 and transcodes it")
+def test_transcode_l16_is_added(rtpengine):
+    call = Call(rtpengine)
+    offer = assert_ok(call.offer(sdp(CALLER, 4000, [0, 101], ["0 PCMU/8000", "101 telephone-event/8000"]),
+                                 {"codec": {"transcode": ["L16"]}}))
+    assert codec_lines(offer["sdp"]) == ["m=audio PORT RTP/AVP 0 96 101", "a=rtpmap:0 PCMU/8000",
+                                         "a=rtpmap:96 L16/8000", "a=rtpmap:101 telephone-event/8000"]
+    answer = assert_ok(call.answer(sdp(CALLEE, 5000, [96], ["96 L16/8000"])))
+    assert codec_lines(answer["sdp"]) == ["m=audio PORT RTP/AVP 0", "a=rtpmap:0 PCMU/8000"]
+    call.delete()
