@@ -336,3 +336,34 @@ def test_transcode_l16_is_added(rtpengine):
     answer = assert_ok(call.answer(sdp(CALLEE, 5000, [96], ["96 L16/8000"])))
     assert codec_lines(answer["sdp"]) == ["m=audio PORT RTP/AVP 0", "a=rtpmap:0 PCMU/8000"]
     call.delete()
+
+
+def test_shared_codec_at_another_clock_passes_untouched(rtpengine):
+    """G.722 leg, PCMA added and picked, Opus shared: the answerer's Opus packets reach the
+    offerer with their payload as sent (one stream with the transcoded PCMA -> G.722)."""
+    from test_transcode import Opus
+    caller, callee = MediaPeer(CALLER), MediaPeer(CALLEE)
+    opus = Opus()
+    try:
+        call = Call(rtpengine)
+        offer = assert_ok(call.offer(sdp(CALLER, caller.port, *G722_MIX), {"codec": {"transcode": ["PCMA"]}}))
+        answer = assert_ok(call.answer(sdp(CALLEE, callee.port, [8, 96, 101, 102],
+                                           ["8 PCMA/8000", "96 opus/48000/2", "101 telephone-event/8000",
+                                            "102 telephone-event/48000"])))
+        assert codec_lines(answer["sdp"])[0] == "m=audio PORT RTP/AVP 9 96 102 101"
+        callee_sends_to = Sdp(offer["sdp"]).media_address()
+        sent = []
+        for i in range(10):
+            samples = [int(8000 * math.sin(2 * math.pi * 1000 * (960 * i + n) / 48000)) for n in range(960)]
+            payload = opus.encode(samples)
+            sent.append(payload)
+            callee.rtp.send(build_rtp(700 + i, 960 * i, 0x2222, 96, payload), callee_sends_to)
+            time.sleep(0.02)
+        got = [parse_rtp(data) for data, _ in caller.rtp.receive_all(10, 2.0)]
+        assert [p.payload_type for p in got] == [96] * 10
+        assert [p.payload for p in got] == sent
+        call.delete()
+    finally:
+        opus.close()
+        caller.close()
+        callee.close()
