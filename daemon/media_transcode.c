@@ -479,7 +479,22 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 				&& offered->codecs[i].clock_rate == addable[index].clock;
 		for (unsigned int a = 0; a < state->added_count; a++)
 			dtmf_at_clock |= !strcasecmp(state->added[a].name, "telephone-event") && state->added[a].clock == addable[index].clock;
-		if (offered_dtmf && !dtmf_at_clock) {
+		/* as 10.5: comfort noise (RFC 3389) at the new clock too when the offer has CN */
+		bool cn_offered = false, cn_at_clock = false;
+		for (unsigned int i = 0; i < offered->count; i++) {
+			if (strcasecmp(offered->codecs[i].name, "CN") || !formats_have(formats, offered->codecs[i].payload_type))
+				continue;
+			cn_offered = true;
+			cn_at_clock |= offered->codecs[i].clock_rate == addable[index].clock;
+		}
+		for (unsigned int a = 0; a < state->added_count; a++)
+			cn_at_clock |= !strcasecmp(state->added[a].name, "CN") && state->added[a].clock == addable[index].clock;
+		if (cn_offered && !cn_at_clock && state->added_count + 2 <= G_N_ELEMENTS(state->added)) {
+			unsigned int cn_pt = free_dynamic_type(offered, state);
+			if (cn_pt)
+				add_codec(state, cn_pt, "CN", addable[index].clock, 1, NULL);
+		}
+		if (offered_dtmf && !dtmf_at_clock && state->added_count < G_N_ELEMENTS(state->added)) {
 			unsigned int dtmf_pt = free_dynamic_type(offered, state);
 			if (dtmf_pt)
 				add_codec(state, dtmf_pt, "telephone-event", addable[index].clock, 1, NULL);
@@ -846,15 +861,15 @@ int media_transcode_answer(const struct codec_list *answered, unsigned int answe
 			&& !strcasecmp(answered->codecs[i].name, "telephone-event");
 	const struct transcode_codec *leg_dtmf = state->leg_dtmf_set && (peer_dtmf_set || state->force_dtmf || shared_dtmf)
 		? &state->leg_dtmf : NULL;
-	/* the answer's telephone-events the offer had too, at the clock of a codec the offerer's
-	 * answer lists, in the answer's order (as 10.5: 8000 beside G.722, 48000 beside Opus); the
+	/* the answer's telephone-events and CN the offer had too, at the clock of a codec the
+	 * offerer's answer lists, in the answer's order (as 10.5: 8000 beside G.722, 48000 beside Opus); the
 	 * one the answerer's codec uses comes last, as the offerer's leg event */
 	struct shared_codecs events = { .count = 0 };
 	for (unsigned int pass = 0; pass < 2; pass++) {
 		for (unsigned int i = 0; i < answered->count && events.count < SHARED_CODECS_MAX; i++) {
 			const struct codec *codec = &answered->codecs[i];
 			bool is_peer_dtmf = peer_dtmf_set && codec->payload_type == peer_dtmf.payload_type;
-			if (strcasecmp(codec->name, "telephone-event") || is_peer_dtmf != (pass == 1)
+			if (!is_auxiliary(codec) || is_peer_dtmf != (pass == 1)
 			    || !codec_payload_set_has(&state->offer_payload_types, codec->payload_type)
 			    || (answerer_media->offered_payload_types_known
 				&& !codec_payload_set_has(&answerer_media->offered_payload_types, codec->payload_type)))

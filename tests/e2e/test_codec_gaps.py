@@ -50,6 +50,7 @@ def codec_lines(text):
 AMR_OFFER = ([96, 101], ["96 AMR/8000", "101 telephone-event/8000"], ["fmtp:96 octet-align=1"])
 AMR_WB_OFFER = ([96, 101], ["96 AMR-WB/16000", "101 telephone-event/16000"], [])
 G711_OFFER = ([0, 8, 9, 101], ["0 PCMU/8000", "8 PCMA/8000", "9 G722/8000", "101 telephone-event/8000"], [])
+CN_OFFER = ([0, 8, 13, 101], ["0 PCMU/8000", "8 PCMA/8000", "13 CN/8000", "101 telephone-event/8000"], [])
 G722_MIX = ([9, 0, 96, 101, 102], ["9 G722/8000", "0 PCMU/8000", "96 opus/48000/2", "101 telephone-event/8000",
                                    "102 telephone-event/48000"], [])
 G722_MIX_OFFER = ["m=audio PORT RTP/AVP 9 0 96 8 101 102", "a=rtpmap:9 G722/8000", "a=rtpmap:0 PCMU/8000",
@@ -179,10 +180,25 @@ OPUS_MIX_OFFER = ["m=audio PORT RTP/AVP 96 0 9 8 101 102", "a=rtpmap:96 opus/480
       "a=rtpmap:9 G722/8000", "a=rtpmap:96 opus/48000", "a=rtpmap:97 telephone-event/48000",
       "a=fmtp:97 0-15", "a=rtpmap:101 telephone-event/8000"],
      ["m=audio PORT RTP/AVP 0", "a=rtpmap:0 PCMU/8000"]),
+    # comfort noise (RFC 3389): the answer's CN the offer had is listed; an added codec at
+    # another clock brings CN at its clock when the offer has CN
+    (CN_OFFER, {"codec": {"transcode": ["G722"]}},
+     ([9, 13, 101], ["9 G722/8000", "13 CN/8000", "101 telephone-event/8000"], []),
+     ["m=audio PORT RTP/AVP 0 8 9 13 101", "a=rtpmap:0 PCMU/8000", "a=rtpmap:8 PCMA/8000",
+      "a=rtpmap:9 G722/8000", "a=rtpmap:13 CN/8000", "a=rtpmap:101 telephone-event/8000"],
+     ["m=audio PORT RTP/AVP 0 13 101", "a=rtpmap:0 PCMU/8000", "a=rtpmap:13 CN/8000",
+      "a=rtpmap:101 telephone-event/8000"]),
+    (CN_OFFER, {"codec": {"transcode": ["opus"]}},
+     ([96, 98], ["96 opus/48000/2", "98 telephone-event/48000"], []),
+     ["m=audio PORT RTP/AVP 0 8 96 97 98 13 101", "a=rtpmap:0 PCMU/8000", "a=rtpmap:8 PCMA/8000",
+      "a=rtpmap:96 opus/48000/2", "a=rtpmap:97 CN/48000", "a=rtpmap:98 telephone-event/48000",
+      "a=fmtp:98 0-15", "a=rtpmap:13 CN/8000", "a=rtpmap:101 telephone-event/8000"],
+     ["m=audio PORT RTP/AVP 0 101", "a=rtpmap:0 PCMU/8000", "a=rtpmap:101 telephone-event/8000"]),
 ], ids=["amr-answered-pcmu", "amr-answered-amr", "amr-wb-te16", "amr-opus-pcma", "amr-pcmu-te",
         "amr-strip-all", "amr-always-transcode", "pcma-strip-all", "pcma-mask-all", "pcma-strip-pcma",
         "g722-mix-all", "g722-mix-opus", "g722-mix-speex", "opus-mix-8k", "opus-mix-opus",
-        "transcode-spec-fmtp", "set-leg-fmtp-kept", "consume-pcmu", "consume-all-opus", "opus-mono"])
+        "transcode-spec-fmtp", "set-leg-fmtp-kept", "consume-pcmu", "consume-all-opus", "opus-mono",
+        "cn-listed", "cn-added"])
 def test_offer_and_answer_as_10_5(rtpengine, offer, options, answer, expected_offer, expected_answer):
     call = Call(rtpengine)
     offer_reply = assert_ok(call.offer(sdp(CALLER, 4000, *offer), options))
