@@ -233,16 +233,6 @@ struct media {
 	unsigned int family_rtp_port;
 	char codecs[64];                /* this side's payload types as its SDP named them, for the
 					 * live view: "PCMU/8000 PCMA/8000" (cut at a whole name) */
-	/* play DTMF (media_control.h): RFC 4733 events sent as if from this side, by a timer on the
-	 * call's worker; set up by the control thread while not active */
-	struct dtmf_injection {
-		struct timer_entry timer;
-		bool active;            /* under call->lock: the worker is sending this event */
-		uint8_t event, volume, payload_type;
-		uint32_t ssrc, timestamp;
-		uint16_t sequence;
-		unsigned int clock, duration, elapsed, ends_sent;   /* samples; end packets sent */
-	} dtmf_injection;
 	struct media_player player;     /* play media (media_player.h) */
 	/* media control (media_control.h), control thread only: what is done to the packets this
 	 * side sends, and its SDP's payload types that matter for it */
@@ -272,6 +262,8 @@ struct monologue {
 	char *label;
 	bool no_recording;              /* exclude-recording: never recorded (recording.c) */
 	bool detect_dtmf;               /* detect-DTMF was asked for (media_dtmf_detect.h) */
+	bool inject_dtmf;               /* inject-DTMF was in this side's offer or answer: play DTMF
+					 * goes into the stream towards it (media_transcode.h) */
 	/* publish/subscribe (pubsub.h): a publisher's media has no peer; a subscriber's media
 	 * each receive a copy of a source media (PUBSUB_SOURCE), once answered */
 	bool publisher, subscriber, subscription_answered;

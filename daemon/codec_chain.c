@@ -169,9 +169,17 @@ struct codec_chain {
 	bool detect_only;
 	bool inject_active, inject_first;
 	int inject_event;
-	unsigned int inject_volume;
+	unsigned int inject_volume, inject_duration_ms;
 	uint32_t inject_ts, inject_elapsed, inject_duration;   /* output clock */
 	uint64_t inject_tone_samples;
+	/* play DTMF requests made while one plays wait here (as 10.5 queues them); each starts
+	 * its pause after the one before it, counted from that one's start plus its duration */
+	struct injected_dtmf {
+		uint8_t event, volume;
+		unsigned int duration_ms, pause_ms;
+	} inject_queue[CODEC_CHAIN_DTMF_INJECT_QUEUE];
+	unsigned int inject_queued;
+	uint32_t inject_next_ts;                /* audio clock: the queue's head starts here */
 	int out_cn_pt;
 	unsigned int silence_threshold;
 	uint8_t cn_payload[16];
@@ -683,14 +691,43 @@ static bool translate_frame(struct codec_chain *chain)
 	return true;
 }
 
+/* play DTMF: the event starts with the next output frame */
+static void inject_start(struct codec_chain *chain, const struct injected_dtmf *dtmf)
+{
+	/* RFC 4733 section 2.3.5: durations in the event's clock (the audio's for tones) */
+	unsigned int clock = chain->out_dtmf_pt >= 0 ? chain->out_dtmf_clock : chain->out.clock;
+	chain->inject_event = dtmf->event;
+	chain->inject_volume = dtmf->volume;
+	chain->inject_duration_ms = dtmf->duration_ms;
+	chain->inject_duration = (uint32_t)((uint64_t)dtmf->duration_ms * clock / 1000);
+	chain->inject_elapsed = 0;
+	chain->inject_tone_samples = 0;
+	chain->inject_first = true;
+	chain->inject_active = true;
+}
+
+/* Between frames, nothing playing: the queue's head once its pause is over (as 10.5: the
+ * previous event's start + its duration + this one's pause, in the audio's clock). */
+static void inject_dequeue(struct codec_chain *chain)
+{
+	uint32_t pause = (uint32_t)((uint64_t)chain->inject_queue[0].pause_ms * chain->out.clock / 1000);
+	if ((int32_t)(chain->out_ts - (chain->inject_next_ts + pause)) < 0)
+		return;
+	struct injected_dtmf next = chain->inject_queue[0];
+	memmove(chain->inject_queue, chain->inject_queue + 1, --chain->inject_queued * sizeof(chain->inject_queue[0]));
+	inject_start(chain, &next);
+}
+
 /* play DTMF (codec_chain_inject_dtmf()): true when the frame was replaced by an event packet;
  * with in-band tones the frame's audio becomes the tone pair and is encoded as usual. */
 static bool inject_frame(struct codec_chain *chain)
 {
 	unsigned int clock = chain->out_dtmf_pt >= 0 ? chain->out_dtmf_clock : chain->out.clock;
 	uint32_t step = (uint32_t)((uint64_t)chain->frame_samples * clock / chain->out.rate);
-	if (chain->inject_first)
+	if (chain->inject_first) {
 		chain->inject_ts = chain->out_ts;   /* the event starts with this frame */
+		chain->inject_next_ts = chain->out_ts + (uint32_t)((uint64_t)chain->inject_duration_ms * chain->out.clock / 1000);
+	}
 	chain->inject_elapsed += step;
 	if (chain->out_dtmf_pt < 0) {
 		bool over = chain->inject_elapsed >= chain->inject_duration;
@@ -702,8 +739,8 @@ static bool inject_frame(struct codec_chain *chain)
 		chain->inject_active = !over;
 		return false;
 	}
-	/* as 10.5: updates until the duration asked for is reached, the end one frame later */
-	bool end = chain->inject_elapsed > chain->inject_duration;
+	/* as 10.5: updates until one reaches the duration asked for, the end one frame later */
+	bool end = chain->inject_elapsed - step >= chain->inject_duration;
 	/* the translation's event writer, with the injected event's fields */
 	chain->event = chain->inject_event;
 	chain->event_volume = chain->inject_volume;
@@ -748,6 +785,8 @@ static void encode_ready_frames(struct codec_chain *chain)
 			fifo_consume(chain, chain->frame_samples);
 			continue;
 		}
+		if (!chain->inject_active && chain->inject_queued && !chain->event_active)
+			inject_dequeue(chain);
 		if (chain->inject_active && !chain->event_active && inject_frame(chain)) {
 			fifo_consume(chain, chain->frame_samples);
 			continue;
@@ -1272,22 +1311,20 @@ void codec_chain_get_stats(const struct codec_chain *chain, struct codec_chain_s
 }
 
 int codec_chain_inject_dtmf(struct codec_chain *chain, unsigned int event, unsigned int volume,
-		unsigned int duration_ms)
+		unsigned int duration_ms, unsigned int pause_ms)
 {
 	if (event > 15)
 		return -EINVAL;
 	if (!chain->synced)
 		return -ENODATA;   /* no stream yet whose SSRC and timing the event could take */
-	if (chain->inject_active)
+	struct injected_dtmf dtmf = { .event = (uint8_t)event, .volume = (uint8_t)(volume > 63 ? 63 : volume),
+				      .duration_ms = duration_ms, .pause_ms = pause_ms };
+	if (!chain->inject_active && !chain->inject_queued) {
+		inject_start(chain, &dtmf);
+		return 0;
+	}
+	if (chain->inject_queued == CODEC_CHAIN_DTMF_INJECT_QUEUE)
 		return -EBUSY;
-	/* RFC 4733 section 2.3.5: durations in the event's clock (the audio's for tones) */
-	unsigned int clock = chain->out_dtmf_pt >= 0 ? chain->out_dtmf_clock : chain->out.clock;
-	chain->inject_event = (int)event;
-	chain->inject_volume = volume > 63 ? 63 : volume;
-	chain->inject_duration = (uint32_t)((uint64_t)duration_ms * clock / 1000);
-	chain->inject_elapsed = 0;
-	chain->inject_tone_samples = 0;
-	chain->inject_first = true;
-	chain->inject_active = true;
+	chain->inject_queue[chain->inject_queued++] = dtmf;
 	return 0;
 }

@@ -156,10 +156,13 @@ bool codec_chain_take_dtmf(struct codec_chain *chain, struct codec_chain_dtmf *d
  * sent as RFC 4733 packets in the output stream (its SSRC and sequence numbers) in place of
  * the audio, the end three times (RFC 4733 section 2.5.1.4), when the output has
  * telephone-event; otherwise the frames carry its tone pair in-band (-volume dBm0). Frames are
- * made as input audio arrives, as in 10.5. -ENODATA before the first input packet (10.5 refuses
- * then too), -EBUSY while an event is still being played, -EINVAL for an event over 15. */
+ * made as input audio arrives, as in 10.5. An event asked for while one plays is queued (up to
+ * CODEC_CHAIN_DTMF_INJECT_QUEUE) and starts pause_ms after the one before it ended (its start
+ * plus its duration), as 10.5 plays consecutive requests. -ENODATA before the first input
+ * packet (10.5 refuses then too), -EBUSY with the queue full, -EINVAL for an event over 15. */
+#define CODEC_CHAIN_DTMF_INJECT_QUEUE 16
 int codec_chain_inject_dtmf(struct codec_chain *chain, unsigned int event, unsigned int volume,
-		unsigned int duration_ms);
+		unsigned int duration_ms, unsigned int pause_ms);
 
 /* --silence-detect (as 10.5, on transcoded streams towards a peer with CN): an output frame
  * whose decoded samples all stay within the threshold leaves as one RFC 3389 CN packet with the

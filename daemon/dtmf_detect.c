@@ -32,7 +32,8 @@ static double db(double ratio)
 	return 10.0 * log10(ratio > 1e-12 ? ratio : 1e-12);
 }
 
-/* The digit of the finished block, or -1; *level the weaker tone's dBm0. */
+/* The digit of the finished block, or -1; *level the pair's dBm0 (both tones' power, as 10.5
+ * reports and plays a volume: measured against it). */
 static int block_digit(struct dtmf_detector *detector, int *level)
 {
 	double power[8];
@@ -51,9 +52,10 @@ static int block_digit(struct dtmf_detector *detector, int *level)
 	/* a sine of amplitude A over n samples: power (A n / 2)^2, energy A^2 n / 2 */
 	double row_amplitude = 2.0 * sqrt(power[row]) / n, column_amplitude = 2.0 * sqrt(power[column]) / n;
 	double weaker = row_amplitude < column_amplitude ? row_amplitude : column_amplitude;
-	*level = (int) lround(20.0 * log10(weaker > 1e-9 ? weaker / DBM0_AMPLITUDE : 1e-9));
-	if (*level < MIN_LEVEL_DBM0)
-		return -1;
+	if (20.0 * log10(weaker > 1e-9 ? weaker / DBM0_AMPLITUDE : 1e-9) < MIN_LEVEL_DBM0)
+		return -1;   /* Q.24: each tone at least -30 dBm0 */
+	*level = (int) lround(db((row_amplitude * row_amplitude + column_amplitude * column_amplitude)
+				 / (DBM0_AMPLITUDE * DBM0_AMPLITUDE)));
 	double twist = db(power[column] / power[row]);
 	if (twist > TWIST_REVERSE_DB || twist < -TWIST_NORMAL_DB)
 		return -1;
@@ -128,7 +130,8 @@ void dtmf_tone_fill(int16_t *pcm, size_t count, unsigned int rate, int event, un
 				row = r;
 				column = c;
 			}
-	double amplitude = DBM0_AMPLITUDE * pow(10.0, -(double) (volume > 63 ? 63 : volume) / 20.0);
+	/* the pair at -volume dBm0 (as 10.5 plays it, measured): each tone 3 dB below */
+	double amplitude = DBM0_AMPLITUDE / M_SQRT2 * pow(10.0, -(double) (volume > 63 ? 63 : volume) / 20.0);
 	double w1 = 2.0 * M_PI * frequencies[row] / rate, w2 = 2.0 * M_PI * frequencies[4 + column] / rate;
 	for (size_t i = 0; i < count; i++) {
 		double t = (double) (offset + i);

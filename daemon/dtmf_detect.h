@@ -33,7 +33,7 @@ struct dtmf_detector {
 	unsigned int misses;            /* blocks without the current digit */
 	uint64_t samples;               /* fed so far */
 	uint64_t start;                 /* the current digit's first sample (its first block) */
-	int level_dbm0;                 /* of the current digit's weaker tone, for the volume */
+	int level_dbm0;                 /* of the current digit's tone pair, for the volume */
 };
 
 /* A change the detector found: a digit began or ended. */
@@ -41,7 +41,7 @@ struct dtmf_tone {
 	int event;                      /* 0-15 as RFC 4733 section 3.2 numbers them */
 	bool end;
 	uint64_t start_sample, end_sample;   /* end_sample: with end, the first sample after it */
-	unsigned int volume;            /* -dBm0 of the weaker tone, 0-63 (RFC 4733 section 2.3.4) */
+	unsigned int volume;            /* -dBm0 of the pair (both tones, as 10.5), 0-63 (RFC 4733 section 2.3.4) */
 };
 
 void dtmf_detector_init(struct dtmf_detector *detector, unsigned int rate);
@@ -50,7 +50,7 @@ void dtmf_detector_init(struct dtmf_detector *detector, unsigned int rate);
 int dtmf_detector_feed(struct dtmf_detector *detector, const int16_t *pcm, size_t count,
 		       struct dtmf_tone *tones, int max);
 
-/* Adds the tone pair of event (0-15) at -volume dBm0 per tone to pcm (count samples at rate),
+/* Adds the tone pair of event (0-15) at -volume dBm0 (the pair; as 10.5) to pcm (count samples at rate),
  * starting at the pair's phase for sample offset (so consecutive calls join). */
 void dtmf_tone_fill(int16_t *pcm, size_t count, unsigned int rate, int event, unsigned int volume, uint64_t offset);
 

@@ -27,6 +27,7 @@
  * pushed, kept while the call lives (a target removed and pushed again reuses it), freed
  * with the call. ~500 bytes a stream that most calls never need. */
 struct stream_kernel {
+	union endpoint local;           /* the target's key, as pushed: what a delete names */
 	union endpoint destination;
 	union endpoint source;
 	struct stream_counters seen;    /* kernel counters already added to the stream's */
@@ -41,6 +42,11 @@ struct stream_kernel {
 
 /* A stream without a target: nothing cached */
 static const struct stream_kernel no_target;
+/* The reason of every stream of an ending call (kernel_backend_remove_call()): such a stream
+ * is never pushed again, whoever asks for a sync after the kernel observer (recording's
+ * observer resyncs a call whose sinks it detaches; ports go back to the pool with the call,
+ * and a target left on one forwards the next call's media). Compared by address. */
+static const char call_ended_reason[] = "call ended";
 
 static const char *unavailable_reason = "kernel forwarding disabled (--table=-1)";
 static struct daemon_context *backend_daemon;   /* for kernel_backend_resync_call() */
@@ -78,19 +84,29 @@ static void take_back_srtp(struct stream *stream, const struct kernel_counters *
 	kernel->decrypt_context = kernel->encrypt_context = NULL;
 }
 
+/* Deletes the stream's target by the local address it was pushed with. -ENOENT (already
+ * gone: a flush, another daemon) counts as done. Anything else is retried once without the
+ * read-back and logged: the target may still be there, and at a call's end nothing else
+ * would ever remove it. */
 static void remove_target(struct daemon_context *daemon, struct stream *stream, const char *reason)
 {
 	struct stream_extras *extras = stream->extras;
 	if (extras->kernelized) {
-		union endpoint local;
 		struct kernel_counters final;
-		stream_local_endpoint(stream, &local);
-		if (kernel_forward_delete_read(daemon->kernel, &local, &final) == 0) {
+		struct stream_kernel *kernel = extras->kernel;
+		int error = kernel_forward_delete_read(daemon->kernel, &kernel->local, &final);
+		if (error == 0) {
 			take_back_srtp(stream, &final);
 			add_counters(daemon, stream, &final);
+		} else if (error != -ENOENT) {
+			int retried = kernel_forward_delete(daemon->kernel, &kernel->local);
+			char text[ENDPOINT_TEXT_SIZE];
+			log_call(retried == 0 || retried == -ENOENT ? LOG_WARNING : LOG_ERR, stream->call->call_id,
+				 "kernel target %s: delete failed (%s), %s", endpoint_text(&kernel->local, text, sizeof(text)),
+				 strerror(-error), retried == 0 || retried == -ENOENT ? "removed on the second try"
+				 : "it may still forward");
 		}
 		extras->kernelized = false;
-		struct stream_kernel *kernel = extras->kernel;
 		memset(&kernel->seen, 0, sizeof(kernel->seen));
 		memset(&kernel->quality_seen, 0, sizeof(kernel->quality_seen));
 		kernel->srtp_dropped_seen = 0;
@@ -125,6 +141,8 @@ static void copy_stream_view(const struct stream *stream, const struct stream *o
  * target. by_local (may be NULL) collects the kernelized streams by local address. */
 static void sync_stream(struct daemon_context *daemon, struct stream *stream, GHashTable *by_local)
 {
+	if (stream->extras->kernel_reason == call_ended_reason)
+		return;
 	if (stream->fd < 0 || !stream->sink)
 		return;
 	const struct media *media = stream->media;
@@ -269,6 +287,7 @@ static void sync_stream(struct daemon_context *daemon, struct stream *stream, GH
 			extras->kernel = g_new0(struct stream_kernel, 1);   /* the stream's first target */
 		struct stream_kernel *kernel = extras->kernel;
 		extras->kernelized = true;
+		kernel->local = forward.local;
 		kernel->decrypt_context = decrypt_context;
 		kernel->encrypt_context = encrypt_context;
 		kernel->decrypt_keys = decrypt_keys;
@@ -281,10 +300,8 @@ static void sync_stream(struct daemon_context *daemon, struct stream *stream, GH
 	}
 	if (!by_local)
 		return;
-	union endpoint local;
-	stream_local_endpoint(stream, &local);
 	char key[ENDPOINT_TEXT_SIZE];
-	g_hash_table_insert(by_local, g_strdup(endpoint_text(&local, key, sizeof(key))), stream);
+	g_hash_table_insert(by_local, g_strdup(endpoint_text(&extras->kernel->local, key, sizeof(key))), stream);
 }
 
 static void sync_call_streams(struct daemon_context *daemon, struct call *call, GHashTable *by_local)
@@ -443,7 +460,7 @@ void kernel_backend_remove_call(struct daemon_context *daemon, struct call *call
 	/* no lock: kernel state is the control thread's, and the /proc writes stay outside it */
 	struct stream *stream;
 	call_foreach_stream(call, stream)
-		remove_target(daemon, stream, "call ended");
+		remove_target(daemon, stream, call_ended_reason);
 }
 
 void kernel_backend_resync_call(struct call *call)
@@ -460,10 +477,8 @@ void kernel_backend_refresh_call(struct daemon_context *daemon, struct call *cal
 	call_foreach_stream(call, stream) {
 		if (!stream->extras->kernelized)
 			continue;
-		union endpoint local;
 		struct kernel_counters counters;
-		stream_local_endpoint(stream, &local);
-		if (kernel_forward_read_counters(daemon->kernel, &local, &counters) == 0)
+		if (kernel_forward_read_counters(daemon->kernel, &stream->extras->kernel->local, &counters) == 0)
 			add_counters(daemon, stream, &counters);
 	}
 }

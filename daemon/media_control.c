@@ -17,6 +17,7 @@
 #include "log.h"
 #include "media_dtmf_detect.h"
 #include "media_player.h"
+#include "ng_keys.h"
 #include "ng_commands.h"
 #include "relay.h"
 #include "rtp_header.h"
@@ -51,6 +52,29 @@ static void set_flag(struct media *media, unsigned int flag, bool on)
 		media->media_control &= (uint8_t) ~flag;
 }
 
+/* As 10.5: without a from-tag, `address` names the party whose media come from that address
+ * (or whose SDP gave it); NULL when no party has it. */
+static struct monologue *party_at_address(struct call *call, const char *text)
+{
+	union endpoint wanted;
+	char wanted_text[ENDPOINT_TEXT_SIZE], text_of[ENDPOINT_TEXT_SIZE];
+	if (endpoint_parse_address(&wanted, text, strlen(text)) < 0)
+		return NULL;
+	endpoint_address_text(&wanted, wanted_text, sizeof(wanted_text));
+	for (unsigned int m = 0; m < call->monologue_count; m++) {
+		struct monologue *side = call->monologues[m];
+		for (unsigned int i = 0; i < side->media_count; i++) {
+			const struct stream *stream = &side->media[i]->streams[STREAM_RTP];
+			if ((endpoint_is_set(&stream->learned)
+			     && !strcmp(endpoint_address_text(&stream->learned, text_of, sizeof(text_of)), wanted_text))
+			    || (endpoint_is_set(&stream->advertised)
+				&& !strcmp(endpoint_address_text(&stream->advertised, text_of, sizeof(text_of)), wanted_text)))
+				return side;
+		}
+	}
+	return NULL;
+}
+
 /* One command: the flag on or off for the from-tag's media, or for every media of the call. */
 static int media_control_command(struct ng_request *request, unsigned int flag, bool on, const char *what)
 {
@@ -65,10 +89,19 @@ static int media_control_command(struct ng_request *request, unsigned int flag, 
 		return -ENOENT;
 	}
 	struct monologue *side = NULL;
+	const char *address = bencode_dictionary_get_string(request->buffer, request->input, "address", NULL);
 	if (flags->from_tag) {
 		side = call_find_monologue(call, flags->from_tag);
 		if (!side) {
 			request->error_reason = "Unknown from-tag";
+			return -ENOENT;
+		}
+	} else if (address) {
+		pthread_mutex_lock(&call->lock);   /* the workers write the learned addresses */
+		side = party_at_address(call, address);
+		pthread_mutex_unlock(&call->lock);
+		if (!side) {
+			request->error_reason = "No participant with this address";
 			return -ENOENT;
 		}
 	}
@@ -92,8 +125,35 @@ static int media_control_command(struct ng_request *request, unsigned int flag, 
 
 /* ---- public functions -------------------------------------------------------------------- */
 
+/* block DTMF's DTMF-security mode (a string value, any spelling of the key), "" when absent. */
+static void dtmf_security_mode(const struct ng_request *request, char *mode, size_t size)
+{
+	mode[0] = '\0';
+	const struct bencode_item *input = request->input;
+	for (const struct bencode_item *key = input && input->type == BENCODE_DICTIONARY ? input->first_child : NULL;
+	     key && key->next_sibling; key = key->next_sibling->next_sibling) {
+		char name[32];
+		ng_keys_normalise(key->string, key->string_length, name, sizeof(name));
+		const struct bencode_item *value = key->next_sibling;
+		if (!strcmp(name, "dtmf-security") && value->type == BENCODE_STRING)
+			ng_keys_normalise(value->string, value->string_length, mode, size);
+	}
+}
+
 int ng_command_block_dtmf(struct ng_request *request)
 {
+	/* DTMF-security, as 10.5 does on a call it does not transcode (measured): drop (the
+	 * default) and off drop the events; zero and DTMF let them pass unchanged; silence, tone
+	 * and random put audio frames in their place, which this relay cannot do without a chain */
+	char mode[32];
+	dtmf_security_mode(request, mode, sizeof(mode));
+	if (!strcmp(mode, "zero") || !strcmp(mode, "dtmf"))
+		return media_control_command(request, MEDIA_CONTROL_BLOCK_DTMF, false, "DTMF blocking (DTMF-security: pass)");
+	if (mode[0] && strcmp(mode, "drop") && strcmp(mode, "off")) {
+		request->error_reason = "DTMF-security modes that replace DTMF by audio (silence, tone, random) are "
+			"not supported by this relay";
+		return -ENOTSUP;
+	}
 	return media_control_command(request, MEDIA_CONTROL_BLOCK_DTMF, true, "DTMF blocking");
 }
 
@@ -270,8 +330,6 @@ bool media_control_drops(struct stream *stream, unsigned char *packet, size_t le
 
 /* ---- play DTMF ---------------------------------------------------------------------------- */
 
-#define DTMF_PACKET_MS 20
-
 /* RFC 4733 section 3.2: events 0-9, *, #, A-D are 0-15 */
 static int dtmf_event_code(const char *code)
 {
@@ -287,57 +345,14 @@ static int dtmf_event_code(const char *code)
 	return *end || value < 0 || value > 15 ? -EINVAL : (int) value;
 }
 
-static unsigned int first_payload_type(const struct codec_payload_set *set)
+/* Whether the party has sent RTP on any of its media (10.5's "SSRC context"); under the
+ * call's lock, the worker writes the counters. */
+static bool party_sent_media(struct monologue *side)
 {
-	for (unsigned int pt = 0; pt < CODEC_PAYLOAD_TYPES; pt++)
-		if (codec_payload_set_has(set, pt))
-			return pt;
-	return CODEC_PAYLOAD_TYPES;
-}
-
-/* Worker thread, the injection's timer: one packet, then the next deadline. Sent under the
- * call's lock, as the packet path sends (the socket is closed under it when the call ends). */
-static void dtmf_tick(struct timer_entry *timer, void *data)
-{
-	struct media *media = data;
-	struct dtmf_injection *injection = &media->dtmf_injection;
-	struct call *call = media->monologue->call;
-	pthread_mutex_lock(&call->lock);
-	struct stream *sink = media->streams[STREAM_RTP].sink;
-	if (call->deleted || !injection->active || !sink) {
-		injection->active = false;
-		pthread_mutex_unlock(&call->lock);
-		return;
-	}
-	bool first = injection->elapsed == 0;
-	injection->elapsed += injection->clock * DTMF_PACKET_MS / 1000;
-	bool end = injection->elapsed >= injection->duration;
-	if (end) {
-		injection->elapsed = injection->duration;
-		injection->ends_sent++;
-	}
-	unsigned char packet[16] = {
-		0x80, (unsigned char) ((first ? 0x80 : 0) | injection->payload_type),
-		(unsigned char) (injection->sequence >> 8), (unsigned char) injection->sequence,
-		(unsigned char) (injection->timestamp >> 24), (unsigned char) (injection->timestamp >> 16),
-		(unsigned char) (injection->timestamp >> 8), (unsigned char) injection->timestamp,
-		(unsigned char) (injection->ssrc >> 24), (unsigned char) (injection->ssrc >> 16),
-		(unsigned char) (injection->ssrc >> 8), (unsigned char) injection->ssrc,
-		injection->event, (unsigned char) ((end ? 0x80 : 0) | (injection->volume & 0x3f)),
-		(unsigned char) (injection->elapsed >> 8), (unsigned char) injection->elapsed,
-	};
-	/* RFC 4733 section 2.5.1.4: the end packet is sent three times with the same sequence
-	 * number... section 2.5.1.2 has each new packet of an event take the next one */
-	if (!end || injection->ends_sent == 3)
-		injection->sequence++;
-	const union endpoint *destination = relay_stream_destination(sink);
-	if (destination && sink->fd >= 0)
-		(void) sendto(sink->fd, packet, sizeof(packet), 0, &destination->address, endpoint_length(destination));
-	bool more = !end || injection->ends_sent < 3;
-	injection->active = more;
-	pthread_mutex_unlock(&call->lock);
-	if (more)
-		relay_worker_timer_add(call->worker, timer, timer_now_us() + DTMF_PACKET_MS * 1000, dtmf_tick, media);
+	bool sent = false;
+	for (unsigned int i = 0; i < side->media_count && !sent; i++)
+		sent = !side->media[i]->rejected && side->media[i]->streams[STREAM_RTP].counters.packets > 0;
+	return sent;
 }
 
 int ng_command_play_dtmf(struct ng_request *request)
@@ -364,15 +379,23 @@ int ng_command_play_dtmf(struct ng_request *request)
 		request->error_reason = "Invalid or missing DTMF code";
 		return -EINVAL;
 	}
-	long long duration = 100, volume = 8;
+	/* as 10.5 (measured): 250 ms unless given, shorter ones play as 100 ms; a pause of 100 ms
+	 * (100 to 5000) before an event that waited for the one before it */
+	long long duration = 250, volume = 8, pause = 100;
 	bencode_dictionary_get_integer(request->input, "duration", &duration);
 	bencode_dictionary_get_integer(request->input, "volume", &volume);
-	if (duration < DTMF_PACKET_MS || duration > 5000 || volume < 0 || volume > 63) {
-		request->error_reason = "DTMF duration must be 20 to 5000 ms, volume 0 to 63";
+	bencode_dictionary_get_integer(request->input, "pause", &pause);
+	if (volume < 0)
+		volume = -volume;   /* as 10.5: dB below 0 dBm0 whichever sign it is given with */
+	if (duration < 0 || duration > 5000 || volume > 63 || pause < 0 || pause > 5000) {
+		request->error_reason = "DTMF duration and pause must be up to 5000 ms, volume -63 to 63";
 		return -EINVAL;
 	}
-	/* inject-DTMF or a transcoded call (as 10.5): into the party's stream through its chain,
-	 * as RFC 4733 events in that stream when its peer has telephone-event, else as tones */
+	duration = duration < 100 ? 100 : duration;
+	pause = pause < 100 ? 100 : pause;
+	/* inject-DTMF towards the receiving side, or a transcoded call (as 10.5): into the party's
+	 * stream through its chain, as RFC 4733 events in that stream when its peer has
+	 * telephone-event, else as tones */
 	for (unsigned int i = 0; i < side->media_count; i++) {
 		struct media *media = side->media[i];
 		if (media->rejected || !media->streams[STREAM_RTP].extras->transcode)
@@ -380,10 +403,10 @@ int ng_command_play_dtmf(struct ng_request *request)
 		pthread_mutex_lock(&call->lock);
 		struct codec_chain *chain = media->streams[STREAM_RTP].extras->transcode;
 		int injected = chain ? codec_chain_inject_dtmf(chain, (unsigned int) event, (unsigned int) volume,
-							       (unsigned int) duration) : -ENOENT;
+							       (unsigned int) duration, (unsigned int) pause) : -ENOENT;
 		pthread_mutex_unlock(&call->lock);
 		if (injected == -EBUSY) {
-			request->error_reason = "A DTMF event is still being played";
+			request->error_reason = "Too many DTMF events waiting to be played";
 			return -EBUSY;
 		}
 		if (injected == -ENODATA) {
@@ -397,81 +420,32 @@ int ng_command_play_dtmf(struct ng_request *request)
 		bencode_dictionary_add_string(request->buffer, request->reply, "result", "ok");
 		return 0;
 	}
-	/* the party's first audio media whose peer negotiated telephone-event */
-	struct media *chosen = NULL;
-	unsigned int payload_type = CODEC_PAYLOAD_TYPES;
-	for (unsigned int i = 0; i < side->media_count && !chosen; i++) {
-		struct media *media = side->media[i];
-		struct stream *sink = media->streams[STREAM_RTP].sink;
-		if (media->rejected || !sink)
-			continue;
-		payload_type = first_payload_type(&sink->media->telephone_event_types);
-		if (payload_type < CODEC_PAYLOAD_TYPES)
-			chosen = media;
-	}
-	if (!chosen) {
-		request->error_reason = "No media of this party whose peer accepts telephone-event (RFC 4733)";
-		return -ENOTSUP;
-	}
-	if (chosen->srtp || chosen->streams[STREAM_RTP].sink->media->srtp) {
-		request->error_reason = "play DTMF on SRTP media is not supported by this relay";
-		return -ENOTSUP;
-	}
-	struct dtmf_injection *injection = &chosen->dtmf_injection;
+	/* No chain: the party's packets are forwarded as they come, and an event of a stream of
+	 * our own would be a second SSRC its peer did not expect. 10.5 sends nothing here: it
+	 * refuses before the party has sent media and otherwise answers ok; so do we, saying in
+	 * the reply's warning that nothing was injected. */
 	pthread_mutex_lock(&call->lock);
-	bool busy = injection->active;
+	bool sent = party_sent_media(side);
 	pthread_mutex_unlock(&call->lock);
-	if (busy) {
-		request->error_reason = "A DTMF event is still being played";
-		return -EBUSY;
+	if (!sent) {
+		request->error_reason = "No SSRC context present for DTMF injection";   /* 10.5's words */
+		return -ENODATA;
 	}
-	unsigned int clock = chosen->streams[STREAM_RTP].sink->media->telephone_event_clock;
-	if (!clock)
-		clock = 8000;
-	/* not active: the worker does not read these until the timer is posted */
-	injection->event = (uint8_t) event;
-	injection->volume = (uint8_t) volume;
-	injection->payload_type = (uint8_t) payload_type;
-	injection->ssrc = g_random_int();
-	injection->sequence = (uint16_t) g_random_int();
-	injection->timestamp = g_random_int();
-	injection->clock = clock;
-	injection->duration = (unsigned int) ((uint64_t) duration * clock / 1000);
-	injection->elapsed = 0;
-	injection->ends_sent = 0;
-	pthread_mutex_lock(&call->lock);
-	injection->active = true;
-	pthread_mutex_unlock(&call->lock);
-	if (relay_post_timer_add(call->worker, &injection->timer, timer_now_us(), dtmf_tick, chosen) < 0) {
-		injection->active = false;
-		request->error_reason = "Cannot schedule the DTMF event";
-		return -EIO;
-	}
-	log_call(LOG_INFO, call->call_id, "playing DTMF event %d (%lld ms) as tag '%s'", event, duration,
-		 side->tag ? side->tag : "");
+	request->warning = "DTMF not injected: the call was set up without inject-DTMF towards this "
+		"party's peer and is not transcoded (as 10.5, which also sends nothing)";
+	log_call(LOG_WARNING, call->call_id, "play DTMF as tag '%s': nothing injected, no inject-DTMF towards "
+		 "its peer and not transcoded", side->tag ? side->tag : "");
 	bencode_dictionary_add_string(request->buffer, request->reply, "result", "ok");
 	return 0;
 }
 
-/* The worker frees the call after the cancels posted before its retirement. */
-static void cancel_dtmf_timers(const struct call_event *event)
-{
-	struct call *call = event->call;
-	struct media *media;
-	call_foreach_media(call, media) {
-		if (media->dtmf_injection.timer.callback)
-			relay_post_timer_cancel(call->worker, &media->dtmf_injection.timer);
-	}
-}
-
 static void media_control_call_ended(const struct call_event *event)
 {
-	cancel_dtmf_timers(event);
 	media_player_call_ended(event);
 }
 
-/* one observer for play DTMF and play media: the observer table is small (CALL_OBSERVERS_MAX) */
+/* play media's observer (play DTMF goes through the chains, freed with the call) */
 const struct call_observer media_control_call_observer = {
-	.name = "media control (play DTMF, play media)",
+	.name = "media control (play media)",
 	.ended = media_control_call_ended,
 };

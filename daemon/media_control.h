@@ -49,8 +49,9 @@ int ng_command_unblock_media(struct ng_request *request);
 int ng_command_silence_media(struct ng_request *request);
 int ng_command_unsilence_media(struct ng_request *request);
 /* play DTMF: code (0-9, *, #, A-D or 0-15), duration (ms, default 100), volume (default 8)
- * for from-tag's party: RFC 4733 packets every 20 ms to its peer, in a stream of their own
- * (own SSRC: the party's audio is relayed untouched, never renumbered), the end three times. */
+ * for from-tag's party, into its stream through the stream's chain (inject-DTMF towards the
+ * peer, or a transcoded call: codec_chain_inject_dtmf()). Without a chain, as 10.5: an error
+ * before the party sent media, else ok with a "warning" that nothing was injected. */
 int ng_command_play_dtmf(struct ng_request *request);
 
 /* Cancels a call's DTMF timers and players when it ends (call_lifecycle.h observer). */

@@ -29,6 +29,7 @@ struct detect_codec {
 	char name[32];
 	unsigned int clock_rate, channels;
 	struct codec_chain *chain;
+	bool owner;                     /* chain is this entry's (else another entry's, shared) */
 };
 
 /* The RTP stream's detectors (extras->dtmf_detect): the worker's once published. */
@@ -58,7 +59,8 @@ static void detectors_free(struct media_dtmf_detectors *detectors)
 	if (!detectors)
 		return;
 	for (unsigned int i = 0; i < detectors->count; i++)
-		codec_chain_free(detectors->codecs[i].chain);
+		if (detectors->codecs[i].owner)
+			codec_chain_free(detectors->codecs[i].chain);
 	g_free(detectors);
 }
 
@@ -116,7 +118,10 @@ static void stage(struct media *media, const struct codec_list *list)
 }
 
 /* Worker, under the call's lock, at the first packet of a payload type: its detector (at most
- * once per negotiated codec of the stream, so the allocation is not per packet). */
+ * once per negotiated codec of the stream, so the allocation is not per packet). The stream's
+ * other codecs at the same RTP clock are the chain's alternates and share its detector, so a
+ * digit whose tone goes on after the sender switched codecs (PCMU -> PCMA mid-digit, RFC 3264
+ * section 6.1 lets it) is one digit, not two halves each too short or reported twice. */
 static struct codec_chain *detector_for(struct media_dtmf_detectors *detectors, uint8_t payload_type)
 {
 	struct detect_codec *entry = NULL;
@@ -137,9 +142,22 @@ static struct codec_chain *detector_for(struct media_dtmf_detectors *detectors, 
 		.output_cn_pt = -1,
 		.detect_only = true,
 	};
+	struct detect_codec *sharing[CODEC_CHAIN_MAX_ALTERNATES];
+	for (unsigned int i = 0; i < detectors->count && config.alternate_count < CODEC_CHAIN_MAX_ALTERNATES; i++) {
+		struct detect_codec *other = &detectors->codecs[i];
+		if (other == entry || other->chain || other->failed || other->clock_rate != entry->clock_rate)
+			continue;
+		sharing[config.alternate_count] = other;
+		config.alternates[config.alternate_count++] = (struct codec_chain_format) {
+			.encoding = other->name, .clock_rate = other->clock_rate, .channels = other->channels,
+			.payload_type = other->payload_type };
+	}
 	const char *reason = NULL;
 	entry->chain = codec_chain_new(&config, &reason);
 	entry->failed = entry->chain == NULL;
+	entry->owner = entry->chain != NULL;
+	for (unsigned int i = 0; entry->chain && i < config.alternate_count; i++)
+		sharing[i]->chain = entry->chain;
 	return entry->chain;
 }
 

@@ -10,7 +10,8 @@
  * Every audio codec the side may send (the offer's before an answer, then the answer's, RFC
  * 3264 section 5.1) gets its own detector, made by the worker at the first packet of that
  * payload type (a chain is about 72 KB; a side rarely sends more than one of its codecs), so a
- * side that switches codecs mid-call (PCMU -> PCMA) stays watched. At most 8 codecs per media.
+ * side that switches codecs mid-call (PCMU -> PCMA) stays watched; codecs at the same RTP clock
+ * share one detector, so a tone that spans the switch is one digit. At most 8 codecs per media.
  *
  * Threads: media_dtmf_detect_learn() on the control thread stages the codec table;
  * media_dtmf_detect_publish() under the call's lock makes it the RTP stream's

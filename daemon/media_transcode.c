@@ -432,6 +432,8 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 	const struct codec *consumed = accepted ? NULL : accepted_codec(offered, &options->consume);
 	const struct codec *leg = accepted ? accepted : consumed ? consumed : leg_codec(offered, options);
 	bool inject = (options->inject_dtmf || state->inject_kept) && leg;
+	if (options->inject_dtmf && answerer_media->monologue->peer)
+		answerer_media->monologue->peer->inject_dtmf = true;   /* the offerer asked */
 	bool forced = accepted || consumed || ((options->always_transcode || inject) && leg);
 	const struct codec *offered_dtmf = NULL, *first_audio = NULL;
 	for (unsigned int i = 0; i < offered->count; i++) {
@@ -556,6 +558,8 @@ void media_transcode_answer_flags(const struct codec_list *answered, const struc
 	struct media_transcode *state = answerer_media->transcode;
 	if (!options->inject_dtmf && !(state && state->inject_kept))
 		return;
+	if (options->inject_dtmf)
+		answerer_media->monologue->inject_dtmf = true;
 	state = state_of(answerer_media);
 	state->inject_kept = true;
 	if (state->forced || state->offered) {
@@ -652,6 +656,14 @@ static struct codec_chain *chain_between(const struct transcode_codec *in, const
 	return chain;
 }
 
+static bool list_has_payload_type(const struct codec_list *list, unsigned int payload_type)
+{
+	for (unsigned int i = 0; i < list->count; i++)
+		if (list->codecs[i].payload_type == payload_type)
+			return true;
+	return false;
+}
+
 /* Whether the answer has the payload type as the codec we mean (an answer that redefines an
  * offered payload type, e.g. its clock, gets the offer's definition back, as 10.5 writes it). */
 static bool list_has_codec(const struct codec_list *list, const struct transcode_codec *codec)
@@ -705,10 +717,11 @@ static void stage(struct media *media, struct codec_chain *chain)
 
 /* ptime / ptime-reverse without another codec: the chosen codec into itself in the ptime each
  * side gets; the answer's other payload types (another codec, CN) pass untouched, its
- * telephone-event at the codec's clock is mapped like any. */
+ * telephone-event at the codec's clock is mapped like any. inject-DTMF alone wants only the
+ * chain towards the side that asked for it (to_answerer, to_offerer); the other way passes. */
 static void repacketise_chosen(struct media_transcode *state, const struct codec_list *answered,
 		unsigned int answer_ptime_ms, const struct codec *chosen, struct media *answerer_media,
-		struct media *offerer_media)
+		struct media *offerer_media, bool to_answerer, bool to_offerer)
 {
 	struct transcode_codec codec, dtmf;
 	codec_copy(&codec, chosen);
@@ -743,8 +756,22 @@ static void repacketise_chosen(struct media_transcode *state, const struct codec
 		stage(offerer_media, NULL);
 		return;
 	}
+	if (!to_answerer) {
+		codec_chain_free(forward);
+		forward = NULL;
+	}
+	if (!to_offerer) {
+		codec_chain_free(backward);
+		backward = NULL;
+	}
 	stage(offerer_media, forward);
 	stage(answerer_media, backward);
+	if (!forward || !backward) {
+		log_call(LOG_INFO, offerer_media->monologue->call->call_id,
+			 "media %u: inject-DTMF chain towards the %s only (%s/%u)", offerer_media->index,
+			 forward ? "answerer" : "offerer", codec.name, codec.clock);
+		return;
+	}
 	log_call(LOG_INFO, offerer_media->monologue->call->call_id,
 		 "media %u repacketised: %s/%u, %u/%u ms frames towards offerer/answerer", offerer_media->index,
 		 codec.name, codec.clock, codec_chain_frame_us(backward) / 1000, codec_chain_frame_us(forward) / 1000);
@@ -787,9 +814,21 @@ int media_transcode_answer(const struct codec_list *answered, unsigned int answe
 			peer = &answered_codec;
 		}
 	}
+	if (same_as_leg && state->inject && !state->added_count) {
+		/* inject-DTMF (as 10.5): the answer goes out as negotiated, the leg codec is still
+		 * decoded and encoded towards each side that asked for the flag, so that play DTMF
+		 * can put events or tones into that stream (codec_chain_inject_dtmf()); the answer's
+		 * other codecs pass untouched (a sender may switch mid-call, RFC 3264 section 6.1) */
+		bool to_answerer = answerer_media->monologue->inject_dtmf;
+		bool to_offerer = offerer_media->monologue->inject_dtmf;
+		if (!to_answerer && !to_offerer)
+			to_answerer = to_offerer = true;   /* kept from an earlier message of the call */
+		repacketise_chosen(state, answered, answer_ptime_ms, chosen, answerer_media, offerer_media,
+				   to_answerer, to_offerer);
+		return 0;
+	}
 	if (same_as_leg && state->inject) {
-		/* inject-DTMF (as 10.5): one codec both ways, still decoded and encoded so that play
-		 * DTMF can put events or tones into the stream (codec_chain_inject_dtmf()) */
+		/* inject-DTMF with a codec added: one codec both ways, decoded and encoded */
 		codec_copy(&answered_codec, chosen);
 		peer = &answered_codec;
 		same_as_leg = false;
@@ -808,8 +847,19 @@ int media_transcode_answer(const struct codec_list *answered, unsigned int answe
 	if (!peer && repacketise && chosen && transcodable(chosen)) {
 		/* the answerer took a codec of the offer and the offer asked for a ptime: plain
 		 * negotiation, but the codec goes through a chain each way (as 10.5) */
-		repacketise_chosen(state, answered, answer_ptime_ms, chosen, answerer_media, offerer_media);
+		repacketise_chosen(state, answered, answer_ptime_ms, chosen, answerer_media, offerer_media, true, true);
 		return 0;
+	}
+	bool dtmf_added_accepted = false;
+	for (unsigned int a = 0; a < state->added_count; a++)
+		if (!strcasecmp(state->added[a].name, "telephone-event"))
+			dtmf_added_accepted |= list_has_payload_type(answered, state->added[a].payload_type);
+	if (!peer && dtmf_added_accepted && chosen && transcodable(chosen)) {
+		/* as 10.5: the answerer took a codec of the offer and the telephone-event added for
+		 * the offerer, which has none: the offerer's in-band tones become events and the
+		 * answerer's events tones (codec_chain.h), whatever codec of the answer it sends */
+		codec_copy(&answered_codec, chosen);
+		peer = &answered_codec;
 	}
 	if (!peer) {
 		/* the answerer took a codec of the offer: plain negotiation, no chains */

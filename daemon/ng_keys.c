@@ -270,14 +270,14 @@ static const struct ng_key key_table[] = {
 	SUPPORTED("from-tags", NULL, NULL, "subscribe request: the sides to subscribe to (read by its handler, pubsub.c)"),
 	SUPPORTED("interface", NULL, NULL, "publish, subscribe request: the --interface of the side's media (read by its "
 		  "handler, pubsub.c); offer and answer choose by direction, as 10.5"),
-	IGNORED("address", NULL, "selects participants in commands this relay refuses"),
+	SUPPORTED("address", NULL, NULL, "block/unblock DTMF and media, silence/unsilence media without from-tag: the party by its media address (read by their handler, media_control.c); other commands do not read it"),
 	SUPPORTED("file", NULL, NULL, "play media: the audio file (read by its handler, media_player.c)"),
 	IGNORED("blob", NULL, "play media from a blob: refused by the handler (files only)"),
 	IGNORED("db-id", NULL, "play media from a database: refused by the handler (files only)"),
 	SUPPORTED("repeat-times", NULL, NULL, "play media: how often the file is played (read by its handler)"),
 	IGNORED("start-pos", NULL, "play media starts at the beginning of the file here"),
 	SUPPORTED("duration", NULL, NULL, "play DTMF: the event's length in ms (read by its handler)"),
-	IGNORED("pause", NULL, "play DTMF plays one event per request: no pause between events"),
+	SUPPORTED("pause", NULL, NULL, "play DTMF: ms between an event that waited for the one before it and that one (read by its handler)"),
 	REFUSED("sdp-attr", NULL, NG_SCOPE_ALWAYS, "SDP attribute manipulation (sdp-attr)"),
 
 	/* ---- entries of the flags list ---- */
@@ -321,7 +321,7 @@ static const struct ng_key key_table[] = {
 	SUPPORTED("flags", "siprec", NULL, "subscribe request: a=label per m= line, media-labels and tag-medias (read by its handler, pubsub.c)"),
 	RECORDING_ROW("flags", "record-call", set_record_call_on),
 	SUPPORTED("flags", "always-transcode", set_always_transcode, "in an offer: the offerer's leg keeps the offer's first codec this build transcodes, whatever the answerer picks (media_transcode.h); in an answer no effect, as 10.5"),
-	SUPPORTED("flags", "inject-dtmf", set_inject_dtmf, "in an offer or answer (then for the rest of the call): the media go through the transcoding engine with one codec both ways, so that play DTMF puts events or tones into the stream (media_transcode.h)"),
+	SUPPORTED("flags", "inject-dtmf", set_inject_dtmf, "in an offer or answer (then for the rest of the call): the stream towards the side whose message had it goes through the transcoding engine (as 10.5), so that play DTMF puts events or tones into it (media_transcode.h)"),
 	SUPPORTED("flags", "detect-dtmf", set_detect_dtmf, "in-band DTMF detected on a copy of both sides' audio, reported as on transcoded calls (media_dtmf_detect.h)"),
 	SUPPORTED("flags", "generate-mid", set_generate_mid, "a=mid on media that have none (RFC 5888)"),
 	WARN("flags", "strip-extmap", NG_SCOPE_ALWAYS, "removing a=extmap (strip-extmap)"),

@@ -55,6 +55,10 @@ struct rtpengine_srtp_transform {
 	struct crypto_shash *hmac;           /* AES-CM and NULL */
 	struct crypto_aead *gcm;             /* AES-GCM */
 	struct aead_request *gcm_request;    /* made with gcm, used under the session's lock */
+	/* the CPU's internal implementations (NULL: none), used where crypto_simd_usable() */
+	struct crypto_sync_skcipher *ctr_simd;   /* AES-CM: "__ctr(aes)" in place */
+	struct crypto_aead *gcm_simd;            /* AES-GCM: "__gcm(aes)" */
+	struct aead_request *gcm_simd_request;
 };
 
 /* AES-CM keystream made this many bytes at a time (a 20 ms voice packet: one chunk) */
@@ -99,6 +103,20 @@ struct rtpengine_table {
 /* The packet path: looks up table `id` and the target for local address `key`. Caller
  * holds rcu_read_lock(); the result is valid until it drops it. */
 struct rtpengine_entry *rtpengine_lookup(unsigned int table_id, const struct rtpengine_address *key);
+
+/* The cost probe of measurement builds (rtpengine_forward.c): guest time of a statement
+ * added to a counter; nothing in normal builds. */
+#ifdef RTPENGINE_COST_PROBE
+u64 cost_clock(void);
+extern unsigned long cost_cipher_ns, cost_hmac_ns;
+#define COST_PROBE(counter, statement) do { \
+		u64 probe_start = cost_clock(); \
+		statement; \
+		counter += cost_clock() - probe_start; \
+	} while (0)
+#else
+#define COST_PROBE(counter, statement) do { statement; } while (0)
+#endif
 
 /* rtpengine_srtp.c */
 bool rtpengine_srtp_wanted(const struct rtpengine_target *target);

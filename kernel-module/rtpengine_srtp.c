@@ -9,6 +9,15 @@
  * does), the hmac template starts from the inner and outer states it keyed once at setup,
  * and GCM reuses a request made with the transform.
  *
+ * CPU-specific ciphers (aesni_intel) register their bulk modes twice: an internal
+ * synchronous one that must run where the FPU is usable, and an asynchronous wrapper that
+ * queues to cryptd when it is not. A synchronous "ecb(aes)" or "gcm(aes)" therefore gets the
+ * generic templates over the single-block cipher, one FPU section per AES block and GHASH in
+ * C. So each transform also keeps the internal "__ctr(aes)" / "__gcm(aes)" when there is one,
+ * and uses it for a packet when crypto_simd_usable() says the FPU may be used here (always,
+ * in the softirq of a received packet, unless it interrupted kernel code using the FPU);
+ * otherwise the generic transform. Measured: tests/bench/README.md, "Kernel SRTP".
+ *
  * The daemon hands over session keys (it runs the key derivation) and, per SSRC, the
  * rollover counter and replay window in the form of the highest packet index and a 128-bit
  * bitmap, exactly as lib/srtp.c keeps them, and takes them back when the stream leaves the
@@ -29,6 +38,8 @@
 #include <crypto/hash.h>
 #include <crypto/aead.h>
 #include <crypto/algapi.h>
+#include <asm/simd.h>
+#include <crypto/internal/simd.h>
 #include <asm/unaligned.h>
 
 #include "rtpengine_internal.h"
@@ -39,6 +50,13 @@
 #define GCM_IV_LENGTH 12
 #define REPLAY_WINDOW 128
 #define INDEX_MASK 0xffffffffffffull
+#define ROC_LENGTH 4
+/* After a failed look-up of the internal SIMD algorithms, do not ask again (each look-up
+ * of a missing algorithm runs modprobe) for this long. */
+#define SIMD_RETRY_INTERVAL (60 * HZ)
+
+static unsigned long simd_missing_since;
+static bool simd_missing;
 
 /* ---------------------------------------------------------------- replay window (lib/srtp.c) */
 
@@ -138,12 +156,63 @@ static void free_transform(struct rtpengine_srtp_transform *transform)
 {
 	if (transform->ecb)
 		crypto_free_sync_skcipher(transform->ecb);
+	if (transform->ctr_simd)
+		crypto_free_sync_skcipher(transform->ctr_simd);
+	aead_request_free(transform->gcm_simd_request);
+	if (transform->gcm_simd)
+		crypto_free_aead(transform->gcm_simd);
 	if (transform->hmac)
 		crypto_free_shash(transform->hmac);
 	aead_request_free(transform->gcm_request);
 	if (transform->gcm)
 		crypto_free_aead(transform->gcm);
 	memzero_explicit(transform, sizeof(*transform));
+}
+
+/* The internal (FPU-only) implementation of `name`, keyed, or NULL if there is none. */
+static struct crypto_sync_skcipher *simd_skcipher(const char *name, const u8 *key, unsigned int key_length)
+{
+	struct crypto_sync_skcipher *tfm;
+
+	if (READ_ONCE(simd_missing) && time_before(jiffies, READ_ONCE(simd_missing_since) + SIMD_RETRY_INTERVAL))
+		return NULL;
+	tfm = crypto_alloc_sync_skcipher(name, CRYPTO_ALG_INTERNAL, CRYPTO_ALG_INTERNAL);
+	if (IS_ERR(tfm)) {
+		WRITE_ONCE(simd_missing_since, jiffies);
+		WRITE_ONCE(simd_missing, true);
+		return NULL;
+	}
+	WRITE_ONCE(simd_missing, false);
+	if (crypto_sync_skcipher_setkey(tfm, key, key_length)) {
+		crypto_free_sync_skcipher(tfm);
+		return NULL;
+	}
+	return tfm;
+}
+
+static struct crypto_aead *simd_gcm(const u8 *key, unsigned int key_length, struct aead_request **request)
+{
+	struct crypto_aead *tfm;
+
+	if (READ_ONCE(simd_missing) && time_before(jiffies, READ_ONCE(simd_missing_since) + SIMD_RETRY_INTERVAL))
+		return NULL;
+	tfm = crypto_alloc_aead("__gcm(aes)", CRYPTO_ALG_INTERNAL, CRYPTO_ALG_INTERNAL | CRYPTO_ALG_ASYNC);
+	if (IS_ERR(tfm)) {
+		WRITE_ONCE(simd_missing_since, jiffies);
+		WRITE_ONCE(simd_missing, true);
+		return NULL;
+	}
+	WRITE_ONCE(simd_missing, false);
+	if (crypto_aead_setkey(tfm, key, key_length) || crypto_aead_setauthsize(tfm, GCM_TAG_LENGTH))
+		goto fail;
+	*request = aead_request_alloc(tfm, GFP_KERNEL);
+	if (!*request)
+		goto fail;
+	aead_request_set_callback(*request, 0, NULL, NULL);
+	return tfm;
+fail:
+	crypto_free_aead(tfm);
+	return NULL;
 }
 
 static int setup_transform(struct rtpengine_srtp_transform *transform, const struct rtpengine_srtp *params)
@@ -174,6 +243,8 @@ static int setup_transform(struct rtpengine_srtp_transform *transform, const str
 		if (!transform->gcm_request)
 			return -ENOMEM;
 		aead_request_set_callback(transform->gcm_request, 0, NULL, NULL);
+		transform->gcm_simd = simd_gcm(params->cipher_key, params->cipher_key_length,
+					       &transform->gcm_simd_request);
 		return 0;
 	case RTPENGINE_SRTP_AES_CM:
 		transform->ecb = crypto_alloc_sync_skcipher("ecb(aes)", 0, 0);
@@ -185,6 +256,7 @@ static int setup_transform(struct rtpengine_srtp_transform *transform, const str
 		err = crypto_sync_skcipher_setkey(transform->ecb, params->cipher_key, params->cipher_key_length);
 		if (err)
 			return err;
+		transform->ctr_simd = simd_skcipher("__ctr(aes)", params->cipher_key, params->cipher_key_length);
 		fallthrough;
 	case RTPENGINE_SRTP_NULL:
 		transform->hmac = crypto_alloc_shash("hmac(sha1)", 0, 0);
@@ -198,11 +270,31 @@ static int setup_transform(struct rtpengine_srtp_transform *transform, const str
 	return -EINVAL;
 }
 
+/* The internal CTR mode straight over the payload, in place: one FPU section per packet. The
+ * counter template increments all 128 bits, RFC 3711 the low 16: the same for any packet
+ * shorter than 2^16 blocks. */
+static int aes_cm_crypt_simd(const struct rtpengine_srtp_transform *transform, u8 *iv, u8 *data,
+			     unsigned int length)
+{
+	SYNC_SKCIPHER_REQUEST_ON_STACK(request, transform->ctr_simd);
+	struct scatterlist sg;
+	int err;
+
+	skcipher_request_set_sync_tfm(request, transform->ctr_simd);
+	skcipher_request_set_callback(request, 0, NULL, NULL);
+	sg_init_one(&sg, data, length);
+	skcipher_request_set_crypt(request, &sg, &sg, length, iv);
+	err = crypto_skcipher_encrypt(request);
+	skcipher_request_zero(request);
+	return err;
+}
+
 /* AES-CM (RFC 3711 section 4.1.1): IV = salt * 2^16 XOR SSRC * 2^64 XOR index * 2^16,
  * keystream block j = E(k, IV + j) with j in the low 16 bits (a packet has far fewer than
- * 2^16 blocks). The counter blocks of a chunk are written into the session's buffer and
- * encrypted there with one ECB request, then XORed onto the data: the same keystream as
- * ctr(aes), without the counter template's per-block calls. Called under the session lock. */
+ * 2^16 blocks). Without the SIMD transform the counter blocks of a chunk are written into the
+ * session's buffer and encrypted there with one ECB request, then XORed onto the data: the
+ * same keystream as ctr(aes), without the counter template's per-block calls. Called under
+ * the session lock. */
 static int aes_cm_crypt(const struct rtpengine_srtp_transform *transform, u8 *keystream, u32 ssrc, u64 index,
 			u8 *data, unsigned int length)
 {
@@ -219,6 +311,8 @@ static int aes_cm_crypt(const struct rtpengine_srtp_transform *transform, u8 *ke
 	iv[7] ^= ssrc;
 	for (i = 0; i < 6; i++)
 		iv[8 + i] ^= index >> (40 - 8 * i);
+	if (transform->ctr_simd && crypto_simd_usable())
+		return aes_cm_crypt_simd(transform, iv, data, length);
 	skcipher_request_set_sync_tfm(request, transform->ecb);
 	skcipher_request_set_callback(request, 0, NULL, NULL);
 	for (offset = 0; offset < length && !err; offset += RTPENGINE_SRTP_KEYSTREAM_CHUNK) {
@@ -241,17 +335,18 @@ static int aes_cm_crypt(const struct rtpengine_srtp_transform *transform, u8 *ke
 	return err;
 }
 
-/* HMAC-SHA1 over the packet and the ROC (RFC 3711 section 4.2). */
-static int hmac_sha1(const struct rtpengine_srtp_transform *transform, const u8 *data,
+/* HMAC-SHA1 over the packet and the ROC (RFC 3711 section 4.2). The ROC is written behind
+ * the packet (where the tag goes: the caller saved a received one) so that the hash is one
+ * digest call: one FPU section for the inner hash, one for the outer. */
+static int hmac_sha1(const struct rtpengine_srtp_transform *transform, u8 *data,
 		     unsigned int length, u32 roc, u8 digest[HMAC_SHA1_LENGTH])
 {
 	SHASH_DESC_ON_STACK(desc, transform->hmac);
-	__be32 roc_bytes = cpu_to_be32(roc);
 	int err;
 
+	put_unaligned_be32(roc, data + length);
 	desc->tfm = transform->hmac;
-	err = crypto_shash_init(desc) ?: crypto_shash_update(desc, data, length) ?:
-		crypto_shash_update(desc, (const u8 *)&roc_bytes, 4) ?: crypto_shash_final(desc, digest);
+	err = crypto_shash_digest(desc, data, length + ROC_LENGTH, digest);
 	shash_desc_zero(desc);
 	return err;
 }
@@ -262,7 +357,8 @@ static int hmac_sha1(const struct rtpengine_srtp_transform *transform, const u8 
 static int aes_gcm_crypt(const struct rtpengine_srtp_transform *transform, bool encrypt, u32 ssrc,
 			 u64 index, u8 *packet, unsigned int header, unsigned int length)
 {
-	struct aead_request *request = transform->gcm_request;
+	struct aead_request *request = transform->gcm_simd && crypto_simd_usable() ?
+		transform->gcm_simd_request : transform->gcm_request;
 	struct scatterlist sg;
 	u8 iv[GCM_IV_LENGTH] = { 0 };
 	unsigned int i;
@@ -443,7 +539,7 @@ int rtpengine_srtp_process(struct rtpengine_srtp_session *session, u8 *packet, u
 	struct rtpengine_srtp_ssrc_state *in_slot = NULL, *out_slot = NULL;
 	unsigned int tag = in->cipher != RTPENGINE_SRTP_NONE ? in->tag_length : 0;
 	u64 in_index = 0, out_index = 0;
-	u8 digest[HMAC_SHA1_LENGTH];
+	u8 digest[HMAC_SHA1_LENGTH], received_tag[HMAC_SHA1_LENGTH];
 	int header, err;
 	u32 ssrc;
 	u16 seq;
@@ -474,7 +570,7 @@ int rtpengine_srtp_process(struct rtpengine_srtp_session *session, u8 *packet, u
 	}
 
 	if (in->cipher == RTPENGINE_SRTP_AES_GCM) {
-		err = aes_gcm_crypt(in, false, ssrc, in_index, packet, header, length - header);
+		COST_PROBE(cost_cipher_ns, err = aes_gcm_crypt(in, false, ssrc, in_index, packet, header, length - header));
 		if (err) {
 			err = err == -EBADMSG ? -EACCES : err;
 			goto out;
@@ -482,15 +578,17 @@ int rtpengine_srtp_process(struct rtpengine_srtp_session *session, u8 *packet, u
 		length -= tag;
 	} else if (in->cipher != RTPENGINE_SRTP_NONE) {
 		length -= tag;
-		err = hmac_sha1(in, packet, length, in_index >> 16, digest);
+		memcpy(received_tag, packet + length, tag);   /* the ROC goes there for the hash */
+		COST_PROBE(cost_hmac_ns, err = hmac_sha1(in, packet, length, in_index >> 16, digest));
 		if (err)
 			goto out;
-		if (crypto_memneq(digest, packet + length, tag)) {
+		if (crypto_memneq(digest, received_tag, tag)) {
 			err = -EACCES;
 			goto out;
 		}
 		if (in->cipher == RTPENGINE_SRTP_AES_CM) {
-			err = aes_cm_crypt(in, session->keystream, ssrc, in_index, packet + header, length - header);
+			COST_PROBE(cost_cipher_ns, err = aes_cm_crypt(in, session->keystream, ssrc, in_index,
+								     packet + header, length - header));
 			if (err)
 				goto out;
 		}
@@ -503,17 +601,18 @@ int rtpengine_srtp_process(struct rtpengine_srtp_session *session, u8 *packet, u
 		plaintext(data, packet, length);
 
 	if (out->cipher == RTPENGINE_SRTP_AES_GCM) {
-		err = aes_gcm_crypt(out, true, ssrc, out_index, packet, header, length - header);
+		COST_PROBE(cost_cipher_ns, err = aes_gcm_crypt(out, true, ssrc, out_index, packet, header, length - header));
 		if (err)
 			goto out;
 		length += GCM_TAG_LENGTH;
 	} else if (out->cipher != RTPENGINE_SRTP_NONE) {
 		if (out->cipher == RTPENGINE_SRTP_AES_CM) {
-			err = aes_cm_crypt(out, session->keystream, ssrc, out_index, packet + header, length - header);
+			COST_PROBE(cost_cipher_ns, err = aes_cm_crypt(out, session->keystream, ssrc, out_index,
+								     packet + header, length - header));
 			if (err)
 				goto out;
 		}
-		err = hmac_sha1(out, packet, length, out_index >> 16, digest);
+		COST_PROBE(cost_hmac_ns, err = hmac_sha1(out, packet, length, out_index >> 16, digest));
 		if (err)
 			goto out;
 		memcpy(packet + length, digest, out->tag_length);

@@ -3,52 +3,34 @@
 codec_chain_inject_dtmf), --silence-detect with --cn-payload on a transcoded call. Tones are
 generated here (no speech). Runs against both daemons (RTPENGINE_BINARY=/usr/bin/rtpengine)."""
 
-import audioop
 import json
 import math
 import socket
-import struct
 import time
 
 import pytest
 
 from calls import Call, Sdp, assert_error, assert_ok
+from dtmf_tones import assert_tone_of, dtmf_sink, durations, tone_pair, ulaw, ulaw_decode  # noqa: F401
 from rtp import MediaPeer, build_rtp, parse_rtp
 
 CALLER = "127.0.0.2"
 CALLEE = "127.0.0.3"
-MAPS = {0: "PCMU/8000", 8: "PCMA/8000", 13: "CN/8000", 101: "telephone-event/8000"}
-ROWS, COLUMNS = (697, 770, 852, 941), (1209, 1336, 1477, 1633)
-KEYPAD = ("123A", "456B", "789C", "*0#D")
+MAPS = {0: "PCMU/8000", 8: "PCMA/8000", 9: "G722/8000", 13: "CN/8000", 96: "opus/48000/2",
+        101: "telephone-event/8000", 102: "telephone-event/48000"}
 
 
-def sdp(address, port, payload_types):
+def sdp(address, port, payload_types, maps=None):
+    """One audio m= line with the payload types of MAPS, or of maps where it names them
+    (telephone-event with fmtp 0-15)."""
+    names = {**MAPS, **(maps or {})}
     text = ("v=0\r\no=- 1 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\nm=audio %d RTP/AVP %s\r\n"
             % (address, address, port, " ".join(map(str, payload_types))))
     for pt in payload_types:
-        text += "a=rtpmap:%d %s\r\n" % (pt, MAPS[pt])
-        if pt == 101:
-            text += "a=fmtp:101 0-15\r\n"
+        text += "a=rtpmap:%d %s\r\n" % (pt, names[pt])
+        if names[pt].startswith("telephone-event"):
+            text += "a=fmtp:%d 0-15\r\n" % pt
     return text + "a=sendrecv\r\n"
-
-
-def tone_pair(digit, samples, amplitude=7000):
-    row = next(r for r in range(4) if str(digit) in KEYPAD[r])
-    column = KEYPAD[row].index(str(digit))
-    return [int(amplitude * (math.sin(2 * math.pi * ROWS[row] * n / 8000) +
-                             math.sin(2 * math.pi * COLUMNS[column] * n / 8000))) for n in range(samples)]
-
-
-def goertzel_power(samples, frequency):
-    coefficient = 2 * math.cos(2 * math.pi * frequency / 8000)
-    s1 = s2 = 0.0
-    for x in samples:
-        s1, s2 = x + coefficient * s1 - s2, s1
-    return s1 * s1 + s2 * s2 - coefficient * s1 * s2
-
-
-def ulaw(pcm):
-    return audioop.lin2ulaw(struct.pack("<%dh" % len(pcm), *pcm), 2)
 
 
 def send_audio(peer, destination, payload, first=0, ssrc=0x1234, payload_type=0, pace=0.02):
@@ -60,15 +42,6 @@ def send_audio(peer, destination, payload, first=0, ssrc=0x1234, payload_type=0,
         sent.append(packet)
         time.sleep(pace)
     return sent
-
-
-@pytest.fixture
-def dtmf_sink():
-    sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sink.bind(("127.0.0.1", 0))
-    sink.settimeout(3.0)
-    yield sink
-    sink.close()
 
 
 @pytest.fixture
@@ -162,8 +135,7 @@ def test_inject_dtmf_plays_events_in_the_stream(rtpengine_factory, peers):
     ends = [p for p in events if p.payload[1] & 0x80]
     assert len(ends) == 3   # RFC 4733 section 2.5.1.4
     # as 10.5: updates of 20 ms up to the 100 ms asked for, then the end one frame later
-    durations = [struct.unpack("!H", p.payload[2:4])[0] for p in events]
-    assert durations == [160, 320, 480, 640, 800, 960, 960, 960], durations
+    assert durations(events) == [160, 320, 480, 640, 800, 960, 960, 960], durations(events)
     # the event replaced the audio of its six frames, in one numbering (each end packet its own)
     sequences = sorted(p.sequence for p in got)
     assert sequences == list(range(sequences[0], sequences[0] + len(sequences))), sequences
@@ -181,27 +153,36 @@ def test_inject_dtmf_plays_a_tone_without_telephone_event(rtpengine_factory, pee
     got = [parse_rtp(d) for d, _ in callee.rtp.receive_all(50, 3.0)]
     assert got and {p.payload_type for p in got} == {0}, [p.payload_type for p in got]
     got.sort(key=lambda p: p.sequence)
-    pcm = struct.unpack("<%dh" % (160 * len(got)), audioop.ulaw2lin(b"".join(p.payload for p in got), 2))
     # "9" is 852 + 1477 Hz, well above the 440 Hz of the audio and the other tones
-    power = {f: goertzel_power(pcm, f) for f in ROWS + COLUMNS}
-    print({f: "%.2e" % p for f, p in power.items()})
-    assert power[852] > 100 * max(power[f] for f in ROWS if f != 852)
-    assert power[1477] > 100 * max(power[f] for f in COLUMNS if f != 1477)
+    assert_tone_of(ulaw_decode(b"".join(p.payload for p in got)), 9)
     call.delete()
 
 
-@pytest.mark.upstream_differs("10.5 answers ok but injects nothing when it does not transcode; we send the "
-                              "event in a stream of its own (test_media_control.py)")
-def test_play_dtmf_without_inject_dtmf_keeps_the_audio_untouched(rtpengine_factory, peers):
+def test_play_dtmf_without_inject_dtmf_sends_nothing(rtpengine_factory, peers):
+    """As 10.5: without inject-DTMF on a call that is not transcoded the party's packets are
+    relayed as they come; play DTMF answers ok (we add a warning) and nothing is injected."""
     daemon = rtpengine_factory()
     caller, callee = peers
     call, caller_sends_to, _, _, _ = setup_call(daemon, caller, callee, (0, 101), (0, 101), [])
-    stream_with_dtmf(daemon, call, caller, caller_sends_to, "4", 100)
-    got = [parse_rtp(d) for d, _ in callee.rtp.receive_all(60, 3.0)]
-    audio = [p for p in got if p.payload_type == 0]
-    assert len(audio) == 50 and {p.ssrc for p in audio} == {0x1234}
-    events = [p for p in got if p.payload_type == 101]
-    assert events and {p.ssrc for p in events} != {0x1234}
+    audio = ulaw([int(1000 * math.sin(2 * math.pi * 440 * n / 8000)) for n in range(160 * 50)])
+    sent = send_audio(caller, caller_sends_to, audio[:160 * 20])
+    reply = assert_ok(call.command("play DTMF", **{"from-tag": call.from_tag, "code": "4", "duration": 100}))
+    print("play DTMF without inject-DTMF:", reply)
+    sent += send_audio(caller, caller_sends_to, audio[160 * 20:], first=20)
+    got = [parse_rtp(d) for d, _ in callee.rtp.receive_all(60, 2.0)]
+    assert [p.payload for p in got] == [parse_rtp(p).payload for p in sent]
+    assert {p.payload_type for p in got} == {0} and {p.ssrc for p in got} == {0x1234}
+    assert caller.rtp.receive_all(1, 0.2) == []
+    call.delete()
+
+
+def test_play_dtmf_before_the_party_sent_media_is_refused(rtpengine_factory, peers):
+    daemon = rtpengine_factory()
+    caller, callee = peers
+    call, _, _, _, _ = setup_call(daemon, caller, callee, (0, 101), (0, 101), [])
+    reply = assert_error(call.command("play DTMF", **{"from-tag": call.from_tag, "code": "4"}))
+    assert reply["error-reason"] == "No SSRC context present for DTMF injection"
+    assert callee.rtp.receive_all(1, 0.3) == []
     call.delete()
 
 

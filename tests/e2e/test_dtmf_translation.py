@@ -4,16 +4,12 @@ answers PCMA with telephone-event. The caller's in-band tone reaches the callee 
 (and --dtmf-log-dest gets the digit as JSON); the callee's RFC 4733 event reaches the caller as the
 tone pair in its PCMU. Runs against both daemons (RTPENGINE_BINARY=/usr/bin/rtpengine)."""
 
-import audioop
 import json
-import math
-import socket
 import struct
 import time
 
-import pytest
-
 from calls import Call, Sdp, assert_ok
+from dtmf_tones import alaw, assert_tone_of, dtmf_sink, tone_pair, ulaw, ulaw_decode  # noqa: F401
 from rtp import MediaPeer, build_rtp, parse_rtp
 
 CALLER = "127.0.0.2"
@@ -22,32 +18,6 @@ OFFER = ("v=0\r\no=- 1 1 IN IP4 {a}\r\ns=-\r\nc=IN IP4 {a}\r\nt=0 0\r\nm=audio {
          "a=rtpmap:0 PCMU/8000\r\na=sendrecv\r\n")
 ANSWER = ("v=0\r\no=- 2 1 IN IP4 {a}\r\ns=-\r\nc=IN IP4 {a}\r\nt=0 0\r\nm=audio {port} RTP/AVP 8 {te}\r\n"
           "a=rtpmap:8 PCMA/8000\r\na=rtpmap:{te} telephone-event/8000\r\na=fmtp:{te} 0-15\r\na=sendrecv\r\n")
-ROWS, COLUMNS = (697, 770, 852, 941), (1209, 1336, 1477, 1633)
-KEYPAD = ("123A", "456B", "789C", "*0#D")
-
-
-def tone_pair(digit, samples, amplitude=7000):
-    row = next(r for r in range(4) if str(digit) in KEYPAD[r])
-    column = KEYPAD[row].index(str(digit))
-    return [int(amplitude * (math.sin(2 * math.pi * ROWS[row] * n / 8000) +
-                             math.sin(2 * math.pi * COLUMNS[column] * n / 8000))) for n in range(samples)]
-
-
-def goertzel_power(samples, frequency):
-    coefficient = 2 * math.cos(2 * math.pi * frequency / 8000)
-    s1 = s2 = 0.0
-    for x in samples:
-        s1, s2 = x + coefficient * s1 - s2, s1
-    return s1 * s1 + s2 * s2 - coefficient * s1 * s2
-
-
-@pytest.fixture
-def dtmf_sink():
-    sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sink.bind(("127.0.0.1", 0))
-    sink.settimeout(2.0)
-    yield sink
-    sink.close()
 
 
 def translated_call(daemon, caller, callee):
@@ -69,9 +39,9 @@ def test_inband_tone_becomes_rfc4733_events(rtpengine_factory, dtmf_sink):
         call, caller_sends_to, _ = translated_call(daemon, caller, callee)
         # 300 ms silence, 200 ms of "5" at about -10 dBm0 per tone, 500 ms silence
         pcm = [0] * 2400 + tone_pair(5, 1600) + [0] * 4000
-        ulaw = audioop.lin2ulaw(struct.pack("<%dh" % len(pcm), *pcm), 2)
+        encoded = ulaw(pcm)
         for i in range(len(pcm) // 160):
-            caller.rtp.send(build_rtp(300 + i, 160 * i, 0x5555, 0, ulaw[160 * i:160 * (i + 1)]), caller_sends_to)
+            caller.rtp.send(build_rtp(300 + i, 160 * i, 0x5555, 0, encoded[160 * i:160 * (i + 1)]), caller_sends_to)
             time.sleep(0.005)
         got = [parse_rtp(d) for d, _ in callee.rtp.receive_all(80, 3.0)]
         events = sorted((p for p in got if p.payload_type == 96), key=lambda p: p.sequence)
@@ -103,7 +73,7 @@ def test_rfc4733_event_becomes_an_inband_tone(rtpengine):
     caller, callee = MediaPeer(CALLER), MediaPeer(CALLEE)
     try:
         call, _, callee_sends_to = translated_call(rtpengine, caller, callee)
-        silence = audioop.lin2alaw(b"\x00\x00" * 160, 2)
+        silence = alaw([0] * 160)
         sequence = 700
         for i in range(10):
             callee.rtp.send(build_rtp(sequence, 160 * i, 0x6666, 8, silence), callee_sends_to)
@@ -125,12 +95,9 @@ def test_rfc4733_event_becomes_an_inband_tone(rtpengine):
             time.sleep(0.01)
         got = [parse_rtp(d) for d, _ in caller.rtp.receive_all(40, 3.0)]
         assert got and all(p.payload_type == 0 for p in got), [p.payload_type for p in got]
-        pcm = struct.unpack("<%dh" % (160 * len(got)), audioop.ulaw2lin(b"".join(p.payload for p in got), 2))
+        pcm = ulaw_decode(b"".join(p.payload for p in got))
         # "7" is 852 + 1209 Hz: strong there, nothing at the other rows and columns
-        power = {f: goertzel_power(pcm, f) for f in ROWS + COLUMNS}
-        print({f: "%.2e" % p for f, p in power.items()})
-        assert power[852] > 100 * max(power[f] for f in ROWS if f != 852)
-        assert power[1209] > 100 * max(power[f] for f in COLUMNS if f != 1209)
+        assert_tone_of(pcm, 7)
         # about 160 ms of it: samples louder than the silence around
         loud = sum(1 for x in pcm if abs(x) > 300)
         assert 600 <= loud <= 1500, loud

@@ -11,6 +11,7 @@ import wave
 import pytest
 
 from calls import assert_error, assert_ok, establish, make_sdp, media_section
+from dtmf_tones import dtmf_sink  # noqa: F401
 from rtp import build_rtp, parse_rtp, relay_through, rtp_stream
 
 CALLER = "127.0.0.2"
@@ -71,6 +72,46 @@ def test_block_dtmf_without_tag_blocks_both_sides(call_setup):
     assert _send(setup, caller, callee, events) == events
 
 
+@pytest.mark.parametrize("mode, passed", [("drop", False), ("off", False), ("zero", True), ("DTMF", True)])
+def test_block_dtmf_security_modes_of_a_call_not_transcoded(call_setup, mode, passed):
+    """As 10.5 on a call it does not transcode (measured): drop and off drop the events, zero
+    and DTMF let them pass. (With these two 10.5 puts the party's media through its transcoder:
+    the events leave with timestamps of its own and G.711 is decoded and encoded again, a few
+    codes off; we relay both untouched. The events' payloads and the audio's count compare.)"""
+    setup, caller, callee = call_setup
+    assert_ok(setup.call.command("block DTMF", **{"from-tag": setup.call.from_tag, "DTMF-security": mode}))
+    audio = rtp_stream(0x11, 3, first_sequence=2000, payload_type=0)
+    events = [_dtmf_event(3000 + n, 9000, 0x11, end=(n == 2)) for n in range(3)]
+    received = [parse_rtp(p) for p in _send(setup, caller, callee, events + audio, timeout=0.5)]
+    assert [p.payload for p in received if p.payload_type == DTMF_PT] == \
+        ([parse_rtp(p).payload for p in events] if passed else [])
+    assert [p.payload_type for p in received if p.payload_type != DTMF_PT] == [0, 0, 0]
+
+
+@pytest.mark.upstream_differs("10.5 puts audio frames (silence, a tone, random tones) in place of the events "
+                              "even on a call it does not transcode; we refuse these modes")
+@pytest.mark.parametrize("mode", ["silence", "tone", "random"])
+def test_block_dtmf_security_modes_replacing_events_by_audio_are_refused(call_setup, mode):
+    setup, caller, callee = call_setup
+    reply = assert_error(setup.call.command("block DTMF", **{"from-tag": setup.call.from_tag, "DTMF-security": mode}))
+    assert "DTMF-security" in reply["error-reason"]
+    events = [_dtmf_event(3000 + n, 9000, 0x11) for n in range(2)]
+    assert _send(setup, caller, callee, events) == events   # nothing changed
+
+
+def test_block_dtmf_by_address_selects_that_party(call_setup):
+    """As 10.5: without a from-tag, `address` names the party by its media address."""
+    setup, caller, callee = call_setup
+    assert_ok(setup.call.command("block DTMF", address=CALLER))
+    events = [_dtmf_event(3000 + n, 9000, 0x11) for n in range(2)]
+    assert _send(setup, caller, callee, events, timeout=0.3) == []
+    back = [_dtmf_event(4000 + n, 9000, 0x22) for n in range(2)]
+    assert _send(setup, caller, callee, back, from_caller=False) == back
+    assert_ok(setup.call.command("unblock DTMF", address=CALLER))
+    assert _send(setup, caller, callee, events) == events
+    assert_error(setup.call.command("block DTMF", address="127.0.0.9"))
+
+
 def test_block_media_drops_the_partys_media(call_setup):
     setup, caller, callee = call_setup
     assert_ok(setup.call.command("block media", **{"from-tag": setup.call.from_tag}))
@@ -114,15 +155,6 @@ def test_blocked_packets_are_counted(call_setup, rtpengine):
 
 # ---------------------------------------------------------------- DTMF events (--dtmf-log-dest)
 
-@pytest.fixture
-def dtmf_sink():
-    sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sink.bind(("127.0.0.1", 0))
-    sink.settimeout(2.0)
-    yield sink
-    sink.close()
-
-
 def test_dtmf_events_are_sent_as_json(rtpengine_factory, media_peer, dtmf_sink):
     daemon = rtpengine_factory("--dtmf-log-dest=127.0.0.1:%d" % dtmf_sink.getsockname()[1])
     caller, callee = media_peer(CALLER), media_peer(CALLEE)
@@ -152,38 +184,13 @@ def test_dtmf_events_are_sent_as_json(rtpengine_factory, media_peer, dtmf_sink):
 
 # ---------------------------------------------------------------- play DTMF
 
-@pytest.mark.upstream_differs("10.5 answers ok but injects nothing when it does not transcode")
-def test_play_dtmf_sends_rfc4733_events_to_the_peer(call_setup):
+# (play DTMF into a stream: test_dtmf_flags.py, test_dtmf_gaps.py)
+
+@pytest.mark.parametrize("code", ["X", "16", ""])
+def test_play_dtmf_with_an_invalid_code_is_refused(call_setup, code):
     setup, caller, callee = call_setup
-    assert_ok(setup.call.command("play DTMF", **{"from-tag": setup.call.from_tag, "code": "#",
-                                                 "duration": 100, "volume": 12}))
-    # 100 ms in 20 ms packets: 4 updates, then the end (5 x 20 = 100 ms) three times
-    received = [parse_rtp(data) for data, _ in callee.rtp.receive_all(7, 2.0)]
-    assert len(received) == 7
-    assert {packet.payload_type for packet in received} == {DTMF_PT}
-    assert len({packet.ssrc for packet in received}) == 1 and received[0].ssrc != 0x11
-    assert len({packet.timestamp for packet in received}) == 1
-    assert [packet.marker for packet in received] == [True] + [False] * 6
-    events = [(p.payload[0], p.payload[1] & 0x80, p.payload[1] & 0x3f, int.from_bytes(p.payload[2:4], "big"))
-              for p in received]
-    assert events == [(11, 0, 12, 160), (11, 0, 12, 320), (11, 0, 12, 480), (11, 0, 12, 640),
-                      (11, 0x80, 12, 800), (11, 0x80, 12, 800), (11, 0x80, 12, 800)]
-    sequences = [packet.sequence for packet in received]
-    assert sequences[:5] == [(sequences[0] + n) & 0xffff for n in range(5)]
-    assert sequences[4] == sequences[5] == sequences[6]
-    # nothing goes the other way, and the event is over
-    assert caller.rtp.receive_all(1, 0.2) == []
+    assert_error(setup.call.command("play DTMF", **{"from-tag": setup.call.from_tag, "code": code}))
     assert callee.rtp.receive_all(1, 0.2) == []
-
-
-@pytest.mark.upstream_differs("10.5 answers ok but injects nothing when it does not transcode")
-def test_play_dtmf_needs_telephone_event_and_a_code(rtpengine, media_peer):
-    caller, callee = media_peer(CALLER), media_peer(CALLEE)
-    setup = establish(rtpengine, caller, callee)   # PCMU/PCMA only
-    reply = assert_error(setup.call.command("play DTMF", **{"from-tag": setup.call.from_tag, "code": "1"}))
-    assert "telephone-event" in reply["error-reason"]
-    call = establish(rtpengine, media_peer(CALLER), media_peer(CALLEE)).call
-    assert_error(call.command("play DTMF", **{"from-tag": call.from_tag, "code": "X"}))
 
 
 # ---------------------------------------------------------------- play media / stop media

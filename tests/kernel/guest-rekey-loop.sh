@@ -7,6 +7,11 @@
 #   1  re-key mid-flow (srtp-relay runs the re-key half-way), delete
 #   2  re-offer only (the new key not answered yet), delete
 #   3  re-offer + answer, a packet with the new key, delete while the daemon's sync runs
+#   4  the callee re-keys: B re-offers RTP/SAVP with a new key, A answers plain, packets, delete
+#   5  two re-keys back to back (the second before any sync), packets, delete
+#   6  packets through the kernel with the daemon SIGSTOPped, then SIGCONT, re-key and delete
+#      while the queued timer rounds run
+#   7  delete with a delete delay of 1 s: the timer ends the call (its sync runs first)
 # Exit 0 = no target outlived its call. Needs: /tools/rtpengine, /tools/kernel_test_tool,
 # /share/netns.sh, /share/guest-lib.sh, xt_RTPENGINE, libxt_RTPENGINE, libsrtp2's NSS files.
 set -eu
@@ -45,6 +50,14 @@ srtp_answer() {  # srtp_answer TAG KEY
 	$TOOL ng $NG "d7:command6:answer7:call-id$(bencode_string "$CALL")8:from-tag4:tagA6:to-tag4:tagB3:sdp$(bencode_string "$(sdp_savp 10.2.0.2 5012 "$1 $SUITE inline:$2")")e"
 }
 new_key() { head -c 30 /dev/urandom | base64 | tr -d '\n'; }
+# B re-offers with a new key, A answers plain; prints B's new SPEC (its key, ours from the answer)
+srtp_reoffer_from_b() {
+	b_key=$(new_key)
+	$TOOL ng $NG "d7:command5:offer7:call-id$(bencode_string "$CALL")8:from-tag4:tagB6:to-tag4:tagA18:transport-protocol7:RTP/AVP3:sdp$(bencode_string "$(sdp_savp 10.2.0.2 5012 "1 $SUITE inline:$b_key")")e" >/dev/null
+	reply=$($TOOL ng $NG "d7:command6:answer7:call-id$(bencode_string "$CALL")8:from-tag4:tagB6:to-tag4:tagA3:sdp$(bencode_string "$(sdp_for 10.1.0.2 5010)")e")
+	set -- $(printf '%s' "$reply" | crypto_of $SUITE) - -
+	echo "$SUITE:$b_key:$2"
+}
 FUNCTIONS
 cat > /tmp/rekey.sh <<'REKEY'
 #!/bin/sh
@@ -71,7 +84,7 @@ A=10.1.0.2:5010; B=10.2.0.2:5012
 i=0
 leftovers=0
 while [ $i -lt "$ITERATIONS" ]; do
-	variant=$((i % 4))
+	variant=$((i % 8))
 	export CALL=loop-$i
 	reply=$(srtp_offer)
 	relay_b_port=$(printf '%s' "$reply" | media_port_of)
@@ -91,8 +104,22 @@ while [ $i -lt "$ITERATIONS" ]; do
 	3) B_SPEC=$(/tmp/rekey.sh)
 	   $TOOL srtp-relay a $A $RELAY_A plain b $B $RELAY_B "$B_SPEC" 2 20 >/dev/null || true
 	   sleep 0.$((i % 10)) ;;
+	4) B_SPEC=$(srtp_reoffer_from_b)
+	   $TOOL srtp-relay a $A $RELAY_A plain b $B $RELAY_B "$B_SPEC" 4 20 >/dev/null || true ;;
+	5) /tmp/rekey.sh >/dev/null; B_SPEC=$(/tmp/rekey.sh)
+	   $TOOL srtp-relay a $A $RELAY_A plain b $B $RELAY_B "$B_SPEC" 4 20 >/dev/null || true ;;
+	6) kill -STOP "$DAEMON_PID"
+	   $TOOL srtp-relay a $A $RELAY_A plain b $B $RELAY_B "$B_SPEC" 6 10 >/dev/null || fail "$CALL: kernel with the daemon stopped"
+	   sleep 1.5   # timer rounds come due while it is stopped
+	   kill -CONT "$DAEMON_PID"
+	   /tmp/rekey.sh >/dev/null ;;
 	esac
-	$TOOL ng $NG "d7:command6:delete7:call-id$(bencode_string "$CALL")8:from-tag4:tagAe" >/dev/null || fail "$CALL: delete"
+	if [ $variant = 7 ]; then
+		$TOOL ng $NG "d7:command6:delete7:call-id$(bencode_string "$CALL")8:from-tag4:tagA12:delete delayi1ee" >/dev/null || fail "$CALL: delete"
+		sleep 2.5   # the timer's round ends the call within about two seconds
+	else
+		$TOOL ng $NG "d7:command6:delete7:call-id$(bencode_string "$CALL")8:from-tag4:tagAe" >/dev/null || fail "$CALL: delete"
+	fi
 	if ! wait_for 30 sh -c '! grep -q "^target$" /proc/rtpengine/0/list'; then
 		leftovers=$((leftovers + 1))
 		fail "$CALL (variant $variant): targets left after delete"

@@ -8,6 +8,9 @@
 #      the state it would not (the test can fail)
 #   4. authentication failures and replays are dropped and counted per target
 #   5. rmmod under SRTP traffic; the kernel log stays clean
+# With SRTP_SIMD=1 (run-tests.sh srtp-simd: aesni_intel and sha1_ssse3 loaded, as on a
+# host) every AES suite's targets must have taken the CPU's internal "__ctr(aes)" or
+# "__gcm(aes)" transform (rtpengine_srtp.c), so the checks above ran that path.
 # Needs: xt_RTPENGINE, /tools/kernel_test_tool (with libsrtp2), /share/netns.sh.
 set -eu
 . /share/netns.sh
@@ -47,13 +50,29 @@ netns_peer b 2
 SUITES="AES_CM_128_HMAC_SHA1_80 AES_CM_128_HMAC_SHA1_32
 AES_256_CM_HMAC_SHA1_80 AES_256_CM_HMAC_SHA1_32 NULL_HMAC_SHA1_80 NULL_HMAC_SHA1_32 AEAD_AES_128_GCM AEAD_AES_256_GCM"
 
+# simd_refcnt DRIVER: /proc/crypto's reference count of a driver (0: not registered)
+simd_refcnt() {
+	awk -v driver="$1" '$1 == "driver" { found = ($3 == driver) } found && $1 == "refcnt" { print $3; exit }
+		END { if (!found) print 0 }' /proc/crypto
+}
+simd_driver() {
+	case $1 in AES_*) echo __ctr-aes-aesni ;; AEAD_*) echo __generic-gcm-aesni ;; esac
+}
+
 step "every suite: plain A <-> SRTP B in the kernel"
 for suite in $SUITES; do
 	b_key=$(key "$(key_bytes $suite)")       # B encrypts with this (its SDES key)
 	relay_key=$(key "$(key_bytes $suite)")   # we encrypt towards B with this (ours)
+	driver=$(simd_driver $suite)
+	[ -z "$driver" ] || refcnt_before=$(simd_refcnt $driver)
 	# A -> B: plain in, encrypted out; B -> A: decrypted, plain out
 	$TOOL srtp-add 0 $RELAY_A $RELAY_B $B plain "$suite:$relay_key" || fail "$suite: add A->B"
 	$TOOL srtp-add 0 $RELAY_B $RELAY_A $A "$suite:$b_key" plain || fail "$suite: add B->A"
+	if [ "${SRTP_SIMD:-0}" = 1 ] && [ -n "$driver" ]; then
+		refcnt=$(simd_refcnt $driver)
+		[ "$refcnt" -ge $((refcnt_before + 2)) ] ||
+			fail "$suite: the targets did not take $driver (refcnt $refcnt_before -> $refcnt)"
+	fi
 	if $TOOL srtp-relay a $A $RELAY_A plain b $B $RELAY_B "$suite:$b_key:$relay_key" 10 100 >/tmp/relay.out 2>&1; then
 		echo "$suite: $(cat /tmp/relay.out)"
 	else

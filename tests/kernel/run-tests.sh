@@ -7,6 +7,7 @@
 #     legacy  module, tables, rules, IPv4/IPv6 forwarding, /proc robustness (iptables-legacy)
 #     nft     rules and IPv4 forwarding through iptables-nft (nft_compat)
 #     srtp    SRTP in the kernel against libsrtp2: every suite, hand-over, drops, rmmod
+#     srtp-simd  the same with aesni_intel and sha1_ssse3 loaded (the CPU's internal transforms)
 #     daemon  our daemon with --table=0: call relayed in the kernel, SIGSTOP proof, delete
 #     redis   Redis HA: kill -9, the standby restores the call into the kernel (redis-server in the guest)
 #     quality the relay's RTP figures and MOS of a call with loss and jitter: kernel = userspace
@@ -83,6 +84,12 @@ if [ "$SELECTED" = all ] || [ "$SELECTED" = nft ]; then
 fi
 if [ "$SELECTED" = all ] || [ "$SELECTED" = srtp ]; then
 	run_guest legacy "${NSS_FILES[@]}" -- "$ROOT/tests/kernel/guest-srtp.sh" || { echo "FAILED: srtp"; failed=1; }
+fi
+# the same with the CPU's AES and SHA-1 modules loaded, as a host loads them: the module's
+# internal SIMD transforms (rtpengine_srtp.c)
+if [ "$SELECTED" = all ] || [ "$SELECTED" = srtp-simd ]; then
+	run_guest legacy --load aesni_intel --load sha1_ssse3 --env SRTP_SIMD=1 "${NSS_FILES[@]}" \
+		-- "$ROOT/tests/kernel/guest-srtp.sh" || { echo "FAILED: srtp-simd"; failed=1; }
 fi
 if [ "$SELECTED" = all ] || [ "$SELECTED" = daemon ]; then
 	run_guest legacy "${NSS_FILES[@]}" --file "$RTPENGINE_BINARY:/tools/rtpengine" -- "$ROOT/tests/kernel/guest-daemon.sh" \

@@ -104,15 +104,14 @@ static void test_inject_events(void)
 	struct packet packets[64];
 	unsigned int count = 0;
 	/* no stream yet to take the event's SSRC and timing from */
-	g_assert_cmpint(codec_chain_inject_dtmf(chain, 4, 10, 100), ==, -ENODATA);
+	g_assert_cmpint(codec_chain_inject_dtmf(chain, 4, 10, 100, 100), ==, -ENODATA);
 	for (unsigned int i = 0; i < 5; i++) {
 		fill_sine(pcm, i, 440, 3000);
 		push_frame(chain, i, pcm);
 	}
 	count += drain(chain, packets + count, 64 - count);
-	g_assert_cmpint(codec_chain_inject_dtmf(chain, 4, 10, 100), ==, 0);
-	g_assert_cmpint(codec_chain_inject_dtmf(chain, 5, 10, 100), ==, -EBUSY);
-	g_assert_cmpint(codec_chain_inject_dtmf(chain, 16, 10, 100), ==, -EINVAL);
+	g_assert_cmpint(codec_chain_inject_dtmf(chain, 4, 10, 100, 100), ==, 0);
+	g_assert_cmpint(codec_chain_inject_dtmf(chain, 16, 10, 100, 100), ==, -EINVAL);
 	for (unsigned int i = 5; i < 15; i++) {
 		fill_sine(pcm, i, 440, 3000);
 		push_frame(chain, i, pcm);
@@ -145,7 +144,55 @@ static void test_inject_events(void)
 	/* the audio after the event is marked (a new talkspurt) */
 	g_assert_cmpuint(packets[13].data[1], ==, 0x80 | PT_L16);
 	/* over: the next one can start */
-	g_assert_cmpint(codec_chain_inject_dtmf(chain, 5, 10, 100), ==, 0);
+	g_assert_cmpint(codec_chain_inject_dtmf(chain, 5, 10, 100, 100), ==, 0);
+	codec_chain_free(chain);
+}
+
+/* play DTMF while an event plays: queued and played after it, as 10.5 does: the next starts
+ * at the previous one's start + its duration + the pause (100 ms: 800 + 800 at 8 kHz) */
+static void test_inject_queue(void)
+{
+	struct codec_chain *chain = l16_chain(&(struct chain_options) { .output_dtmf_pt = PT_EVENT, .output_cn_pt = -1 });
+	int16_t pcm[FRAME];
+	struct packet packets[64];
+	memset(pcm, 0, sizeof(pcm));
+	push_frame(chain, 0, pcm);
+	g_assert_cmpuint(drain(chain, packets, 64), ==, 1);
+	g_assert_cmpint(codec_chain_inject_dtmf(chain, 1, 10, 100, 100), ==, 0);
+	g_assert_cmpint(codec_chain_inject_dtmf(chain, 2, 10, 100, 100), ==, 0);
+	g_assert_cmpint(codec_chain_inject_dtmf(chain, 3, 10, 100, 200), ==, 0);
+	unsigned int count = 0;
+	for (unsigned int i = 1; i < 40; i++) {
+		push_frame(chain, i, pcm);
+		count += drain(chain, packets + count, 64 - count);
+	}
+	uint32_t starts[3] = { 0 };
+	unsigned int seen = 0, between = 0;
+	char kinds[65] = "";
+	for (unsigned int i = 0; i < count && i < 64; i++) {
+		const uint8_t *p = packets[i].data;
+		bool event = (p[1] & 0x7f) == PT_EVENT;
+		kinds[i] = event ? 'E' : 'a';
+		if (!event || (p[1] & 0x80) == 0)
+			continue;
+		g_assert_cmpuint(seen, <, 3);
+		g_assert_cmpuint(p[12], ==, seen + 1);
+		starts[seen++] = (uint32_t)p[4] << 24 | (uint32_t)p[5] << 16 | (uint32_t)p[6] << 8 | p[7];
+	}
+	g_test_message("%s", kinds);
+	g_assert_cmpuint(seen, ==, 3);
+	g_assert_cmpuint(starts[1] - starts[0], ==, 800 + 800);
+	g_assert_cmpuint(starts[2] - starts[1], ==, 800 + 1600);
+	/* four frames of audio between the first two events (the end frame counts into the pause) */
+	g_assert_nonnull(strstr(kinds, "EEEEEEEEaaaaEEEEEEEEaaaaaaaaaEEEEEEEE"));
+	for (const char *c = kinds; *c; c++)
+		between += *c == 'E';
+	g_assert_cmpuint(between, ==, 24);
+	/* the queue is bounded */
+	unsigned int accepted = 0;
+	while (codec_chain_inject_dtmf(chain, 5, 10, 100, 100) == 0 && accepted <= CODEC_CHAIN_DTMF_INJECT_QUEUE + 1)
+		accepted++;
+	g_assert_cmpuint(accepted, ==, CODEC_CHAIN_DTMF_INJECT_QUEUE + 1);
 	codec_chain_free(chain);
 }
 
@@ -158,7 +205,7 @@ static void test_inject_tone(void)
 	memset(pcm, 0, sizeof(pcm));
 	push_frame(chain, 0, pcm);
 	g_assert_cmpuint(drain(chain, packets, 16), ==, 1);
-	g_assert_cmpint(codec_chain_inject_dtmf(chain, 9, 10, 100), ==, 0);
+	g_assert_cmpint(codec_chain_inject_dtmf(chain, 9, 10, 100, 100), ==, 0);
 	for (unsigned int i = 1; i < 9; i++)
 		push_frame(chain, i, pcm);
 	unsigned int count = drain(chain, packets, 16);
@@ -287,6 +334,7 @@ int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/codec_chain_dtmf/inject_events", test_inject_events);
+	g_test_add_func("/codec_chain_dtmf/inject_queue", test_inject_queue);
 	g_test_add_func("/codec_chain_dtmf/inject_tone", test_inject_tone);
 	g_test_add_func("/codec_chain_dtmf/silence_detect", test_silence_detect);
 	g_test_add_func("/codec_chain_dtmf/detect_only", test_detect_only);
