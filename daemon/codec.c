@@ -243,7 +243,7 @@ int codec_negotiate_offer(const struct codec_list *offered, const struct codec_o
 			}
 		}
 	}
-	if (count == 0) {
+	if (count == 0 && !options->adding) {
 		/* 10.5 keeps the offer whole rather than offer no codec at all */
 		for (unsigned int i = 0; i < offered->count; i++)
 			out[i] = i;

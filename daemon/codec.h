@@ -53,6 +53,7 @@ struct codec_options {
 	bool always_transcode;
 	bool inject_dtmf;               /* inject-DTMF: through the engine even with one codec (media_transcode.h) */
 	bool single_codec;
+	bool adding;                    /* transcoding adds codecs: strip may leave none of the offer's */
 	long long ptime, ptime_reverse;   /* 0 = not given */
 };
 

@@ -69,6 +69,7 @@ static const struct codec_def codec_defs[] = {
 
 struct jitter_slot {
 	bool used;
+	bool passing;                   /* a passthrough packet's place (codec_chain_passthrough()) */
 	uint16_t sequence;
 	uint16_t length;
 	uint8_t data[CODEC_CHAIN_MAX_PACKET];
@@ -134,6 +135,8 @@ struct codec_chain {
 	 * taken from each input packet */
 	uint32_t copy_ssrc;
 	bool copy_sequence;
+	/* the time of a passthrough packet lies before the next input: not a gap to fill */
+	bool passed_gap;
 
 	/* jitter buffer */
 	bool have_expected_seq;
@@ -1005,15 +1008,28 @@ static uint32_t in_ts_step(const struct codec_side *side, int samples)
 }
 
 /* A packet's timestamp against the one expected: fill or skip the gap (see the header). */
+/* The first packet of a source: as 10.5, the output continues its sequence numbers (the SSRC
+ * is kept too), and its timestamps start from the input's in the output clock, so packets that
+ * pass untouched beside the transcoded ones (codec_chain_passthrough()) fit in one stream. */
+static void sync_output(struct codec_chain *chain, const struct rtp_header_info *rtp)
+{
+	chain->synced = true;
+	chain->ssrc = rtp->ssrc;
+	chain->expected_in_ts = rtp->timestamp;
+	chain->out_marker = true;
+	chain->out_seq = rtp->sequence;
+	chain->out_ts = (uint32_t)((uint64_t)rtp->timestamp * chain->out.clock / chain->in.clock);
+	chain->passed_gap = false;
+}
+
 static void align_timing(struct codec_chain *chain, const struct rtp_header_info *rtp)
 {
 	if (!chain->synced || rtp->ssrc != chain->ssrc) {
-		chain->synced = true;
-		chain->ssrc = rtp->ssrc;
-		chain->expected_in_ts = rtp->timestamp;
-		chain->out_marker = true;
+		sync_output(chain, rtp);
 		return;
 	}
+	bool passed = chain->passed_gap;
+	chain->passed_gap = false;
 	int32_t gap = (int32_t)(rtp->timestamp - chain->expected_in_ts);
 	if (gap < -(int32_t)chain->in.clock) {
 		/* more than a second back: the sender restarted its clock; follow it */
@@ -1023,7 +1039,10 @@ static void align_timing(struct codec_chain *chain, const struct rtp_header_info
 	if (gap <= 0)
 		return;  /* overlap or on time: decode as it comes */
 	uint64_t gap_out = (uint64_t)gap * chain->out.rate / chain->in.clock;
-	if (gap_out <= (uint64_t)chain->out.rate * CODEC_CHAIN_MAX_FILL_MS / 1000) {
+	if (passed) {
+		/* a passthrough packet's time: it was heard, the output clock moves on by it */
+		chain->out_ts += out_ts_step(chain, gap_out);
+	} else if (gap_out <= (uint64_t)chain->out.rate * CODEC_CHAIN_MAX_FILL_MS / 1000) {
 		/* the rest of a DTX gap the timer did not fill yet sounds like the part it did */
 		fifo_append_gap(chain, (unsigned int)gap_out, chain->dtx_cn_level);
 	} else {
@@ -1077,11 +1096,8 @@ static void relay_dtmf(struct codec_chain *chain, const uint8_t *packet, const s
 	}
 	if (chain->out_dtmf_pt < 0 || rtp->payload_length < 4)
 		return;
-	if (!chain->synced) {
-		chain->synced = true;
-		chain->ssrc = rtp->ssrc;
-		chain->expected_in_ts = rtp->timestamp;
-	}
+	if (!chain->synced)
+		sync_output(chain, rtp);
 	uint8_t *out = output_reserve(chain);
 	const uint8_t *payload = packet + rtp->header_length;
 	uint32_t ts = map_timestamp(chain, rtp->timestamp, chain->in_dtmf_clock, chain->out_dtmf_clock);
@@ -1140,11 +1156,30 @@ static struct jitter_slot *slot_find(struct codec_chain *chain, uint16_t sequenc
 	return NULL;
 }
 
+/* A passthrough packet's place in the input's order: its time (when it follows the audio
+ * within the longest gap the chain fills) is not filled with silence. */
+static void process_passing(struct codec_chain *chain, uint32_t ssrc, uint32_t timestamp)
+{
+	if (!chain->synced || ssrc != chain->ssrc)
+		return;
+	int32_t gap = (int32_t)(timestamp - chain->expected_in_ts);
+	if (gap < 0 || (uint64_t)gap > (uint64_t)chain->in.clock * CODEC_CHAIN_MAX_FILL_MS / 1000)
+		return;   /* another clock's timestamps (Opus beside G.722) or far off: nothing to say */
+	chain->expected_in_ts = timestamp;
+	chain->passed_gap = true;
+}
+
 static void drain_in_order(struct codec_chain *chain)
 {
 	struct jitter_slot *slot;
 	while ((slot = slot_find(chain, chain->expected_seq))) {
-		process_packet(chain, slot->data, slot->length);
+		if (slot->passing) {
+			struct rtp_header_info rtp;
+			if (rtp_header_parse(slot->data, slot->length, &rtp) == 0)
+				process_passing(chain, rtp.ssrc, rtp.timestamp);
+		} else {
+			process_packet(chain, slot->data, slot->length);
+		}
 		slot->used = false;
 		chain->held--;
 		chain->expected_seq++;
@@ -1172,12 +1207,13 @@ bool codec_chain_passes(const struct codec_chain *chain, unsigned int payload_ty
 	return payload_type < 128 && (chain->passthrough[payload_type / 64] >> (payload_type % 64) & 1);
 }
 
-int codec_chain_push(struct codec_chain *chain, const uint8_t *packet, size_t length)
+static int push(struct codec_chain *chain, const uint8_t *packet, size_t length, bool passing)
 {
 	struct rtp_header_info rtp;
 	if (rtp_header_parse(packet, length, &rtp) < 0 || length > CODEC_CHAIN_MAX_PACKET)
 		return -EINVAL;
-	chain->stats.packets_in++;
+	if (!passing)
+		chain->stats.packets_in++;
 	int16_t ahead = (int16_t)(rtp.sequence - chain->expected_seq);
 	if (!chain->have_expected_seq || (chain->synced && rtp.ssrc != chain->ssrc) || ahead > 1000 || ahead < -1000) {
 		/* first packet, a new source or a jump: start the sequence afresh */
@@ -1198,7 +1234,10 @@ int codec_chain_push(struct codec_chain *chain, const uint8_t *packet, size_t le
 	}
 	chain->late_in_a_row = 0;
 	if (ahead == 0) {
-		process_packet(chain, packet, length);
+		if (passing)
+			process_passing(chain, rtp.ssrc, rtp.timestamp);
+		else
+			process_packet(chain, packet, length);
 		chain->expected_seq++;
 		drain_in_order(chain);
 		return (int)chain->outq_count;
@@ -1208,15 +1247,39 @@ int codec_chain_push(struct codec_chain *chain, const uint8_t *packet, size_t le
 		if (slot->used)
 			continue;
 		slot->used = true;
+		slot->passing = passing;
 		slot->sequence = rtp.sequence;
-		slot->length = (uint16_t)length;
-		memcpy(slot->data, packet, length);
+		/* a passing packet's place needs its header only */
+		slot->length = (uint16_t)(passing ? rtp.header_length : length);
+		memcpy(slot->data, packet, slot->length);
 		chain->held++;
 		break;
 	}
 	while (chain->held > chain->reorder_depth)
 		release_oldest(chain);
 	return (int)chain->outq_count;
+}
+
+int codec_chain_push(struct codec_chain *chain, const uint8_t *packet, size_t length)
+{
+	return push(chain, packet, length, false);
+}
+
+int codec_chain_passthrough(struct codec_chain *chain, uint8_t *packet, size_t length)
+{
+	struct rtp_header_info rtp;
+	if (rtp_header_parse(packet, length, &rtp) < 0)
+		return -EINVAL;
+	if (!chain->synced || rtp.ssrc != chain->ssrc) {
+		codec_chain_flush(chain);
+		sync_output(chain, &rtp);
+	}
+	int queued = push(chain, packet, length, true);
+	/* RFC 3550 section 5.1: one sequence of numbers for everything the stream sends */
+	uint16_t sequence = chain->out_seq++;
+	packet[2] = (uint8_t)(sequence >> 8);
+	packet[3] = (uint8_t)sequence;
+	return queued;
 }
 
 int codec_chain_flush(struct codec_chain *chain)

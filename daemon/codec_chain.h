@@ -3,8 +3,8 @@
  *
  *   RTP in -> sequence-order jitter buffer -> decode to PCM (G.711/L16 by table, the rest with
  *   libavcodec) -> resample to the output codec's rate (libswresample) -> PCM FIFO -> encode in
- *   frames of the output ptime -> RTP out (our sequence numbers, timestamps in the output clock,
- *   the input's SSRC kept)
+ *   frames of the output ptime -> RTP out (sequence numbers continuing the input's first one,
+ *   shared with packets that pass untouched; timestamps in the output clock; the SSRC kept)
  *
  * telephone-event (RFC 4733) packets of the input's DTMF payload type are passed through with the
  * payload type mapped and timestamp and duration rescaled to the output clock (RFC 4733 section
@@ -133,6 +133,14 @@ bool codec_chain_passes(const struct codec_chain *chain, unsigned int payload_ty
 /* Feed one RTP packet (plain, after SRTP). Returns how many output packets are now queued, or a
  * negative errno (the packet is dropped). */
 int codec_chain_push(struct codec_chain *chain, const uint8_t *packet, size_t length);
+/* A packet of a payload type that bypasses the chain (codec_chain_passes()) on the stream the
+ * chain's output goes to: as 10.5, that stream leaves with one series of sequence numbers, so
+ * the packet's own is replaced (in place) by the output's next one; the chain takes the packet's
+ * place in the input's order (it neither waits for it nor fills its time with silence). The
+ * first packet of a source starts the output's numbering at its own (the SSRC is kept too).
+ * Returns how many output packets are now queued (a held one may have been released), or
+ * -EINVAL (the packet is left as it was). */
+int codec_chain_passthrough(struct codec_chain *chain, uint8_t *packet, size_t length);
 /* Release everything the jitter buffer holds (missing packets count as lost). */
 int codec_chain_flush(struct codec_chain *chain);
 /* Take the oldest queued output packet: its length, 0 when none, -ENOSPC (packet kept). */

@@ -20,8 +20,11 @@ struct transcode_codec {
 	unsigned int payload_type;
 	char name[32];
 	unsigned int clock, channels;
-	char rtpmap[64];                /* "96 opus/48000/2" */
+	char rtpmap[200];               /* "96 opus/48000/2[ fmtp]" (sdp_write.c's added rtpmap) */
 	char fmtp[128];                 /* the SDP's a=fmtp value ("octet-align=1"), "" if none */
+	/* a codec we add: the transcode spec's bit rate and ptime for its encoder (0 = default) */
+	int bit_rate;
+	unsigned int ptime;
 };
 
 /* One `codec set` spec of the offer: encoder options for a transcoded codec it matches. */
@@ -60,7 +63,7 @@ struct media_transcode {
 	bool subscribed, subscribed_dtmf_set;
 	struct transcode_codec subscribed_peer, subscribed_dtmf;
 	/* answer-time outcome, for the rtpmaps the offerer's answer carries */
-	char answer_rtpmaps[2][64];
+	char answer_rtpmaps[2][200];
 	/* on each side's media: the chain its RTP stream's packets go through */
 	bool staged_set;
 	struct codec_chain *staged;     /* becomes extras->transcode at publish */
@@ -75,6 +78,7 @@ static const struct {
 } addable[] = {
 	{ "PCMU", 8000, 1, 0 }, { "PCMA", 8000, 1, 8 }, { "G722", 8000, 1, 9 },
 	{ "opus", 48000, 2, -1 },       /* RFC 7587 section 7: always /48000/2 */
+	{ "opus", 48000, 1, -1 },       /* but 10.5 adds "opus/48000/1" as asked (rtpmap opus/48000) */
 	{ "L16", 8000, 1, -1 },
 	{ "GSM", 8000, 1, 3 }, { "G723", 8000, 1, 4 },   /* RFC 3551 static payload types */
 	{ "speex", 16000, 1, -1 },      /* wideband, as 10.5 adds it */
@@ -160,13 +164,23 @@ static bool payload_type_used(const struct codec_list *list, const struct media_
 	return false;
 }
 
+/* Whether strip names the codec itself (not "all"): as 10.5, such a codec is gone from the
+ * offerer's leg too, while "strip all" and mask only hide codecs from the answerer. */
+static bool stripped_by_name(const struct codec *codec, const struct codec_options *options)
+{
+	for (unsigned int n = 0; n < options->strip.count; n++)
+		if (strcasecmp(options->strip.names[n], "all") && codec_matches(codec, options->strip.names[n]))
+			return true;
+	return false;
+}
+
 /* The offer's first codec the engine decodes and encodes: the leg codec. */
-static const struct codec *leg_codec(const struct codec_list *offered)
+static const struct codec *leg_codec(const struct codec_list *offered, const struct codec_options *options)
 {
 	for (unsigned int i = 0; i < offered->count; i++) {
 		const struct codec *codec = &offered->codecs[i];
 		if (!is_auxiliary(codec) && codec_chain_supports(codec->name, false)
-		    && codec_chain_supports(codec->name, true))
+		    && codec_chain_supports(codec->name, true) && !stripped_by_name(codec, options))
 			return codec;
 	}
 	return NULL;
@@ -198,6 +212,13 @@ static void codec_copy(struct transcode_codec *out, const struct codec *codec)
 		snprintf(out->rtpmap, sizeof(out->rtpmap), "%u %s/%u/%u", out->payload_type, out->name, out->clock, out->channels);
 	else
 		snprintf(out->rtpmap, sizeof(out->rtpmap), "%u %s/%u", out->payload_type, out->name, out->clock);
+	/* its a=fmtp goes with it where we write the codec (the leg in the offerer's answer, as 10.5) */
+	if (out->fmtp[0]) {
+		g_strlcat(out->rtpmap, " ", sizeof(out->rtpmap));
+		g_strlcat(out->rtpmap, out->fmtp, sizeof(out->rtpmap));
+	}
+	out->bit_rate = 0;
+	out->ptime = 0;
 }
 
 /* "name/clock/channels/bit rate[/...]" (10.5's codec spec; ptime and fmtp fields after the bit
@@ -224,9 +245,12 @@ static bool parse_setting(const char *spec, struct codec_setting *setting)
 	return setting->bit_rate > 0;
 }
 
-/* The bit rate codec set gives the encoder of codec, 0 = its default. */
+/* The bit rate for the encoder of codec: a codec we added, its transcode spec's; else what
+ * codec set gives it (as 10.5, set's ptime and fmtp fields are not applied); 0 = its default. */
 static int setting_bit_rate(const struct media_transcode *state, const struct transcode_codec *codec)
 {
+	if (codec->bit_rate > 0)
+		return codec->bit_rate;
 	for (unsigned int i = 0; i < state->settings_count; i++) {
 		const struct codec_setting *setting = &state->settings[i];
 		if (!strcasecmp(setting->name, codec->name) && (!setting->clock || setting->clock == codec->clock)
@@ -252,8 +276,11 @@ int media_transcode_offer_check(const struct codec_list *offered, const struct c
 			return -ENOTSUP;
 		}
 	}
-	if (missing && !leg_codec(offered)) {
-		*reason = "the offer has no codec this build can transcode from (see --codecs)";
+	/* an offer without a codec this build encodes: as 10.5, the codecs are added and the media
+	 * relayed untouched (10.5 cannot encode AMR or AMR-WB with Debian's libavcodec either);
+	 * but 10.5 encodes G.729 (bcg729) and would transcode from it, which this build cannot */
+	if (missing && !leg_codec(offered, options) && (list_has(offered, "G729") || list_has(offered, "G729a"))) {
+		*reason = "the offer's G.729 is not encoded by this build (see --codecs)";
 		return -ENOTSUP;
 	}
 	return 0;
@@ -267,13 +294,51 @@ static unsigned int free_dynamic_type(const struct codec_list *list, const struc
 	return 0;
 }
 
+/* The fields of a transcode spec after name/clock/channels (upstream's codec spec:
+ * name/clock/channels/bit rate/ptime/fmtp/options): the bit rate and ptime for the added
+ * codec's encoder and its a=fmtp, as 10.5 applies them. */
+static void spec_extras(const char *spec, int *bit_rate, unsigned int *ptime, char *fmtp, size_t fmtp_size)
+{
+	*bit_rate = 0;
+	*ptime = 0;
+	fmtp[0] = '\0';
+	const char *field = spec;
+	for (int n = 0; n < 3 && field; n++) {
+		field = strchr(field, '/');
+		field = field ? field + 1 : NULL;
+	}
+	if (!field)
+		return;
+	*bit_rate = (int) strtol(field, NULL, 10);
+	field = strchr(field, '/');
+	if (!field)
+		return;
+	*ptime = (unsigned int) strtoul(++field, NULL, 10);
+	if (*ptime > 120)
+		*ptime = 0;
+	field = strchr(field, '/');
+	if (!field)
+		return;
+	g_strlcpy(fmtp, field + 1, fmtp_size);
+	char *options = strchr(fmtp, '/');   /* codec-specific options: not in the SDP */
+	if (options)
+		*options = '\0';
+}
+
 static void add_codec(struct media_transcode *state, unsigned int pt, const char *name, unsigned int clock,
-		unsigned int channels)
+		unsigned int channels, const char *spec)
 {
 	struct codec codec = { .payload_type = pt, .clock_rate = clock, .channels = channels };
 	g_strlcpy(codec.name, name, sizeof(codec.name));
+	int bit_rate = 0;
+	unsigned int ptime = 0;
+	char fmtp[128];
+	spec_extras(spec ? spec : "", &bit_rate, &ptime, fmtp, sizeof(fmtp));
+	codec.format_parameters = fmtp[0] ? fmtp : NULL;
 	struct transcode_codec *added = &state->added[state->added_count++];
 	codec_copy(added, &codec);
+	added->bit_rate = bit_rate > 0 ? bit_rate : 0;
+	added->ptime = ptime;
 	/* the events 10.5 offers with an added telephone-event (RFC 4733 section 3.2), as its
 	 * fmtp after the rtpmap (sdp_write.c) */
 	if (!strcasecmp(name, "telephone-event"))
@@ -295,6 +360,14 @@ static bool kept_when_transcoding(const struct codec_list *offered, unsigned int
 	return true;
 }
 
+static bool formats_have(const char *formats, unsigned int payload_type)
+{
+	for (const char *cursor = formats; *cursor; cursor += strcspn(cursor, " "), cursor += *cursor == ' ')
+		if ((unsigned int) strtoul(cursor, NULL, 10) == payload_type)
+			return true;
+	return false;
+}
+
 /* Whether the negotiated formats keep an audio codec of the offer once stripped. */
 static bool has_kept_codec(const struct codec_list *offered, const char *formats)
 {
@@ -306,6 +379,32 @@ static bool has_kept_codec(const struct codec_list *offered, const char *formats
 				return true;
 	}
 	return false;
+}
+
+/* The offer's leg codec and its telephone-event, and what the offer forces on the answer. */
+static void leg_setup(struct media_transcode *state, const struct codec_list *offered, const struct codec *leg,
+		bool inject, bool forced, bool accepted, bool consumed)
+{
+	codec_copy(&state->leg, leg);
+	/* RFC 4733 section 2.1: the leg's events run at its clock; one at another clock (8 kHz
+	 * events beside Opus) is not the leg's, and 10.5 leaves it out of the offerer's answer */
+	const struct codec *leg_dtmf = NULL;
+	for (unsigned int i = 0; i < offered->count && !leg_dtmf; i++)
+		if (!strcasecmp(offered->codecs[i].name, "telephone-event") && offered->codecs[i].clock_rate == leg->clock_rate)
+			leg_dtmf = &offered->codecs[i];
+	/* inject-DTMF with nothing added: both sides speak the leg codec and 10.5 keeps the
+	 * offer's telephone-event whatever its clock (play DTMF then goes in-band); a consumed
+	 * leg codec keeps it too (consume opus: the offerer's answer has its 8 kHz events) */
+	for (unsigned int i = 0; i < offered->count && !leg_dtmf && ((inject && !state->added_count) || consumed); i++)
+		if (!strcasecmp(offered->codecs[i].name, "telephone-event"))
+			leg_dtmf = &offered->codecs[i];
+	state->leg_dtmf_set = leg_dtmf != NULL;
+	if (leg_dtmf)
+		codec_copy(&state->leg_dtmf, leg_dtmf);
+	state->forced = forced;
+	state->force_dtmf = forced && !accepted;
+	state->inject = inject;
+	state->inject_kept |= inject;
 }
 
 int media_transcode_offer(const struct codec_list *offered, const struct codec_options *options,
@@ -332,18 +431,29 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 			state->settings_count++;
 	/* as 10.5: codec-accept names the leg codec, else always-transcode takes the offer's first */
 	const struct codec *accepted = accepted_codec(offered, &options->accept);
-	const struct codec *leg = accepted ? accepted : leg_codec(offered);
+	/* consume: as mask, and the offerer keeps the consumed codec through the engine whatever
+	 * the answerer picks (as 10.5: like always-transcode, with its telephone-event) */
+	const struct codec *consumed = accepted ? NULL : accepted_codec(offered, &options->consume);
+	const struct codec *leg = accepted ? accepted : consumed ? consumed : leg_codec(offered, options);
 	bool inject = (options->inject_dtmf || state->inject_kept) && leg;
 	if (options->inject_dtmf && answerer_media->monologue->peer)
 		answerer_media->monologue->peer->inject_dtmf = true;   /* the offerer asked */
-	bool forced = accepted || ((options->always_transcode || inject) && leg);
-	const struct codec *offered_dtmf = NULL;
-	for (unsigned int i = 0; i < offered->count; i++)
-		if (!strcasecmp(offered->codecs[i].name, "telephone-event") && !offered_dtmf)
+	bool forced = accepted || consumed || ((options->always_transcode || inject) && leg);
+	const struct codec *offered_dtmf = NULL, *first_audio = NULL;
+	for (unsigned int i = 0; i < offered->count; i++) {
+		/* the offer's telephone-event as the answerer gets it (not stripped or consumed) */
+		if (!strcasecmp(offered->codecs[i].name, "telephone-event") && !offered_dtmf
+		    && formats_have(formats, offered->codecs[i].payload_type))
 			offered_dtmf = &offered->codecs[i];
+		if (!is_auxiliary(&offered->codecs[i]) && !first_audio)
+			first_audio = &offered->codecs[i];
+	}
+	/* without a leg codec (an AMR-only offer: 10.5 cannot encode AMR either) the codecs are
+	 * added all the same and the media pass untouched whatever the answerer picks, as 10.5 */
+	unsigned int dtmf_clock = leg ? leg->clock_rate : first_audio ? first_audio->clock_rate : 0;
 	for (unsigned int n = 0; n < options->transcode.count && state->added_count + 2 <= G_N_ELEMENTS(state->added); n++) {
 		const char *spec = options->transcode.names[n];
-		if (!strcasecmp(spec, "telephone-event") && !offered_dtmf && leg) {
+		if (!strcasecmp(spec, "telephone-event") && !offered_dtmf) {
 			/* as 10.5: an offer without RFC 4733 gets it; the answerer's events and the
 			 * offerer's in-band tones are translated (codec_chain.h) */
 			unsigned int dtmf_pt = free_dynamic_type(offered, state);
@@ -351,11 +461,11 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 			for (unsigned int a = 0; a < state->added_count; a++)
 				duplicate |= !strcasecmp(state->added[a].name, "telephone-event");
 			if (dtmf_pt && !duplicate)
-				add_codec(state, dtmf_pt, "telephone-event", leg->clock_rate ? leg->clock_rate : 8000, 1);
+				add_codec(state, dtmf_pt, "telephone-event", dtmf_clock ? dtmf_clock : 8000, 1, NULL);
 			continue;
 		}
 		int index = addable_index(spec);
-		if (list_has(offered, spec) || index < 0 || !leg)
+		if (list_has(offered, spec) || index < 0)
 			continue;
 		bool duplicate = false;
 		for (unsigned int a = 0; a < state->added_count; a++)
@@ -367,12 +477,33 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 			pt = (int) free_dynamic_type(offered, state);
 		if (!pt && addable[index].static_payload_type != 0)
 			return -ENOSPC;
-		add_codec(state, (unsigned int) pt, addable[index].name, addable[index].clock, addable[index].channels);
+		add_codec(state, (unsigned int) pt, addable[index].name, addable[index].clock, addable[index].channels, spec);
 		/* RFC 4733 section 2.1: events use the audio's clock; one at the new clock if needed */
-		if (offered_dtmf && offered_dtmf->clock_rate != addable[index].clock) {
+		bool dtmf_at_clock = false;
+		for (unsigned int i = 0; i < offered->count; i++)
+			dtmf_at_clock |= !strcasecmp(offered->codecs[i].name, "telephone-event")
+				&& offered->codecs[i].clock_rate == addable[index].clock;
+		for (unsigned int a = 0; a < state->added_count; a++)
+			dtmf_at_clock |= !strcasecmp(state->added[a].name, "telephone-event") && state->added[a].clock == addable[index].clock;
+		/* as 10.5: comfort noise (RFC 3389) at the new clock too when the offer has CN */
+		bool cn_offered = false, cn_at_clock = false;
+		for (unsigned int i = 0; i < offered->count; i++) {
+			if (strcasecmp(offered->codecs[i].name, "CN") || !formats_have(formats, offered->codecs[i].payload_type))
+				continue;
+			cn_offered = true;
+			cn_at_clock |= offered->codecs[i].clock_rate == addable[index].clock;
+		}
+		for (unsigned int a = 0; a < state->added_count; a++)
+			cn_at_clock |= !strcasecmp(state->added[a].name, "CN") && state->added[a].clock == addable[index].clock;
+		if (cn_offered && !cn_at_clock && state->added_count + 2 <= G_N_ELEMENTS(state->added)) {
+			unsigned int cn_pt = free_dynamic_type(offered, state);
+			if (cn_pt)
+				add_codec(state, cn_pt, "CN", addable[index].clock, 1, NULL);
+		}
+		if (offered_dtmf && !dtmf_at_clock && state->added_count < G_N_ELEMENTS(state->added)) {
 			unsigned int dtmf_pt = free_dynamic_type(offered, state);
 			if (dtmf_pt)
-				add_codec(state, dtmf_pt, "telephone-event", addable[index].clock, 1);
+				add_codec(state, dtmf_pt, "telephone-event", addable[index].clock, 1, NULL);
 		}
 	}
 	/* as 10.5: once the offer engages the transcoder (a codec added, or ptime), the offer's
@@ -384,27 +515,10 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 			stripped |= !kept_when_transcoding(offered, (unsigned int) strtoul(cursor, NULL, 10));
 	if (!state->added_count && !forced && !stripped)
 		return 0;
-	if (!leg)
+	if (!leg && !state->added_count)
 		return 0;   /* ptime alone on an offer without a codec we transcode: nothing to strip for */
-	codec_copy(&state->leg, leg);
-	/* RFC 4733 section 2.1: the leg's events run at its clock; one at another clock (8 kHz
-	 * events beside Opus) is not the leg's, and 10.5 leaves it out of the offerer's answer */
-	const struct codec *leg_dtmf = NULL;
-	for (unsigned int i = 0; i < offered->count && !leg_dtmf; i++)
-		if (!strcasecmp(offered->codecs[i].name, "telephone-event") && offered->codecs[i].clock_rate == leg->clock_rate)
-			leg_dtmf = &offered->codecs[i];
-	/* inject-DTMF with nothing added: both sides speak the leg codec and 10.5 keeps the
-	 * offer's telephone-event whatever its clock (play DTMF then goes in-band) */
-	for (unsigned int i = 0; i < offered->count && !leg_dtmf && inject && !state->added_count; i++)
-		if (!strcasecmp(offered->codecs[i].name, "telephone-event"))
-			leg_dtmf = &offered->codecs[i];
-	state->leg_dtmf_set = leg_dtmf != NULL;
-	if (leg_dtmf)
-		codec_copy(&state->leg_dtmf, leg_dtmf);
-	state->forced = forced;
-	state->force_dtmf = forced && !accepted;
-	state->inject = inject;
-	state->inject_kept |= inject;
+	if (leg)
+		leg_setup(state, offered, leg, inject, forced, accepted != NULL, consumed != NULL);
 	if (!state->added_count && !stripped)
 		return 0;   /* the offer goes out as negotiated; the answer is forced to the leg codec */
 	/* as 10.5: the added codecs go before the offer's first telephone-event or CN */
@@ -438,7 +552,7 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 			       (audio[0] || added[0]) && rest[0] ? " " : "", rest);
 	if (written < 0 || (size_t) written >= size)
 		return -ENOSPC;
-	state->offered = true;
+	state->offered = leg != NULL;   /* without one the answer passes as plain negotiation */
 	return 1;
 }
 
@@ -495,9 +609,10 @@ static unsigned int chain_ptime(unsigned int override, unsigned int own, unsigne
 /* Codecs of the answer that the offer had too, besides the one the answerer took: listed in the
  * offerer's answer after the leg codec (as 10.5); the offerer's packets in them are decoded like
  * the leg codec's (alternates), the answerer's pass untouched (passthrough). */
+#define SHARED_CODECS_MAX 12
 struct shared_codecs {
 	unsigned int count;
-	struct transcode_codec codecs[CODEC_CHAIN_MAX_ALTERNATES];
+	struct transcode_codec codecs[SHARED_CODECS_MAX];
 };
 
 static struct codec_chain *chain_between(const struct transcode_codec *in, const struct transcode_codec *in_dtmf,
@@ -526,7 +641,7 @@ static struct codec_chain *chain_between(const struct transcode_codec *in, const
 		.cn_payload = cn_payload,
 		.cn_payload_length = cn_payload_length,
 	};
-	for (unsigned int i = 0; alternates && i < alternates->count; i++) {
+	for (unsigned int i = 0; alternates && i < alternates->count && i < CODEC_CHAIN_MAX_ALTERNATES; i++) {
 		const struct transcode_codec *codec = &alternates->codecs[i];
 		config.alternates[config.alternate_count++] = (struct codec_chain_format) {
 			.encoding = codec->name, .clock_rate = codec->clock, .channels = codec->channels,
@@ -553,25 +668,40 @@ static bool list_has_payload_type(const struct codec_list *list, unsigned int pa
 	return false;
 }
 
+/* Whether the answer has the payload type as the codec we mean (an answer that redefines an
+ * offered payload type, e.g. its clock, gets the offer's definition back, as 10.5 writes it). */
+static bool list_has_codec(const struct codec_list *list, const struct transcode_codec *codec)
+{
+	for (unsigned int i = 0; i < list->count; i++)
+		if (list->codecs[i].payload_type == codec->payload_type)
+			return !strcasecmp(list->codecs[i].name, codec->name) && list->codecs[i].clock_rate == codec->clock;
+	return false;
+}
+
 /* The offerer's answer: the leg codec and its telephone-event (when given). A payload type the
  * answer has keeps the answer's own rtpmap and fmtp lines (it is the offer's, RFC 3264 section
  * 6.1); the others get ours. Returns 1. */
 static int answer_leg_only(struct media_transcode *state, const struct codec_list *answered,
-		const struct transcode_codec *leg_dtmf, const struct shared_codecs *shared, char *formats, size_t size,
-		const char **rtpmaps)
+		const struct transcode_codec *leg_dtmf, const struct shared_codecs *shared,
+		const struct shared_codecs *events, char *formats, size_t size, const char **rtpmaps)
 {
 	size_t used = (size_t) snprintf(formats, size, "%u", state->leg.payload_type);
 	for (unsigned int i = 0; shared && i < shared->count && used < size; i++)
 		used += (size_t) snprintf(formats + used, size - used, " %u", shared->codecs[i].payload_type);
-	if (leg_dtmf && used < size)
+	bool dtmf_listed = false;
+	for (unsigned int i = 0; events && i < events->count && used < size; i++) {
+		used += (size_t) snprintf(formats + used, size - used, " %u", events->codecs[i].payload_type);
+		dtmf_listed |= leg_dtmf && events->codecs[i].payload_type == leg_dtmf->payload_type;
+	}
+	if (leg_dtmf && !dtmf_listed && used < size)
 		snprintf(formats + used, size - used, " %u", leg_dtmf->payload_type);
 	unsigned int count = 0;
-	if (!list_has_payload_type(answered, state->leg.payload_type)) {
+	if (!list_has_codec(answered, &state->leg)) {
 		g_strlcpy(state->answer_rtpmaps[count], state->leg.rtpmap, sizeof(state->answer_rtpmaps[0]));
 		rtpmaps[count] = state->answer_rtpmaps[count];
 		count++;
 	}
-	if (leg_dtmf && !list_has_payload_type(answered, leg_dtmf->payload_type)) {
+	if (leg_dtmf && !list_has_codec(answered, leg_dtmf)) {
 		g_strlcpy(state->answer_rtpmaps[count], leg_dtmf->rtpmap, sizeof(state->answer_rtpmaps[0]));
 		rtpmaps[count] = state->answer_rtpmaps[count];
 		count++;
@@ -716,7 +846,7 @@ int media_transcode_answer(const struct codec_list *answered, unsigned int answe
 			for (unsigned int i = 0; i < answered->count; i++)
 				dtmf |= answered->codecs[i].payload_type == state->leg_dtmf.payload_type;
 		}
-		return answer_leg_only(state, answered, dtmf ? &state->leg_dtmf : NULL, NULL, formats, size, rtpmaps);
+		return answer_leg_only(state, answered, dtmf ? &state->leg_dtmf : NULL, NULL, NULL, formats, size, rtpmaps);
 	}
 	if (!peer && repacketise && chosen && transcodable(chosen)) {
 		/* the answerer took a codec of the offer and the offer asked for a ptime: plain
@@ -746,7 +876,10 @@ int media_transcode_answer(const struct codec_list *answered, unsigned int answe
 	bool peer_dtmf_set = false;
 	for (unsigned int i = 0; i < answered->count && !peer_dtmf_set; i++) {
 		const struct codec *codec = &answered->codecs[i];
-		if (!strcasecmp(codec->name, "telephone-event") && codec->clock_rate == peer->clock) {
+		/* RFC 3264 section 6.1: only a payload type the answerer was offered */
+		bool was_offered = !answerer_media->offered_payload_types_known
+			|| codec_payload_set_has(&answerer_media->offered_payload_types, codec->payload_type);
+		if (!strcasecmp(codec->name, "telephone-event") && codec->clock_rate == peer->clock && was_offered) {
 			codec_copy(&peer_dtmf, codec);
 			peer_dtmf_set = true;
 		}
@@ -754,34 +887,77 @@ int media_transcode_answer(const struct codec_list *answered, unsigned int answe
 	/* the leg's telephone-event when the answerer has one (events are mapped); always-transcode
 	 * keeps it regardless, as 10.5 (without the answerer's, events from the offerer are dropped:
 	 * no in-band tones are generated) */
-	/* as 10.5: the answer's other codecs that the offer had too go into the offerer's answer
-	 * (not with codec-accept / always-transcode, which hold the offerer to the leg codec) */
-	struct shared_codecs shared = { .count = 0 };
-	for (unsigned int i = 0; !forced && i < answered->count && shared.count < CODEC_CHAIN_MAX_ALTERNATES; i++) {
+	/* as 10.5: the answer's other codecs that the offer had too go into the offerer's answer, in
+	 * the answer's order (not with codec-accept / always-transcode, which hold the offerer to
+	 * the leg codec). At the leg's clock the offerer's packets in them are decoded like the leg
+	 * codec's; at another clock (Opus beside G.722) they pass untouched both ways. */
+	struct shared_codecs shared = { .count = 0 }, alternates = { .count = 0 }, passthrough = { .count = 0 };
+	for (unsigned int i = 0; !forced && i < answered->count && shared.count < SHARED_CODECS_MAX; i++) {
 		const struct codec *codec = &answered->codecs[i];
 		bool added = false;
 		for (unsigned int a = 0; a < state->added_count; a++)
 			added |= state->added[a].payload_type == codec->payload_type;
+		bool same_clock = codec->clock_rate == state->leg.clock;
 		if (codec == chosen || is_auxiliary(codec) || added || codec->payload_type == state->leg.payload_type
 		    || !codec_payload_set_has(&state->offer_payload_types, codec->payload_type)
-		    || !codec_chain_supports(codec->name, false) || codec->clock_rate != state->leg.clock)
+		    || (same_clock && (!codec_chain_supports(codec->name, false) || alternates.count >= CODEC_CHAIN_MAX_ALTERNATES)))
 			continue;
 		codec_copy(&shared.codecs[shared.count++], codec);
+		if (same_clock)
+			alternates.codecs[alternates.count++] = shared.codecs[shared.count - 1];
 	}
 	/* ... and so does the offer's telephone-event when the answer has it at the same clock
 	 * beside such a codec: the answerer's events pass untouched, the offerer's become tones */
 	bool shared_dtmf = false;
-	for (unsigned int i = 0; shared.count && state->leg_dtmf_set && !peer_dtmf_set && i < answered->count; i++)
+	for (unsigned int i = 0; alternates.count && state->leg_dtmf_set && !peer_dtmf_set && i < answered->count; i++)
 		shared_dtmf |= answered->codecs[i].payload_type == state->leg_dtmf.payload_type
 			&& answered->codecs[i].clock_rate == state->leg_dtmf.clock
 			&& !strcasecmp(answered->codecs[i].name, "telephone-event");
 	const struct transcode_codec *leg_dtmf = state->leg_dtmf_set && (peer_dtmf_set || state->force_dtmf || shared_dtmf)
 		? &state->leg_dtmf : NULL;
-	struct shared_codecs passthrough = shared;
-	if (shared_dtmf && passthrough.count < CODEC_CHAIN_MAX_ALTERNATES)
+	/* the answer's telephone-events and CN the offer had too, at the clock of a codec the
+	 * offerer's answer lists, in the answer's order (as 10.5: 8000 beside G.722, 48000 beside Opus); the
+	 * one the answerer's codec uses comes last, as the offerer's leg event */
+	struct shared_codecs events = { .count = 0 };
+	for (unsigned int pass = 0; pass < 2; pass++) {
+		for (unsigned int i = 0; i < answered->count && events.count < SHARED_CODECS_MAX; i++) {
+			const struct codec *codec = &answered->codecs[i];
+			bool is_peer_dtmf = peer_dtmf_set && codec->payload_type == peer_dtmf.payload_type;
+			if (!is_auxiliary(codec) || is_peer_dtmf != (pass == 1)
+			    || !codec_payload_set_has(&state->offer_payload_types, codec->payload_type)
+			    || (answerer_media->offered_payload_types_known
+				&& !codec_payload_set_has(&answerer_media->offered_payload_types, codec->payload_type)))
+				continue;
+			bool clock_listed = codec->clock_rate == state->leg.clock;
+			for (unsigned int c = 0; c < shared.count; c++)
+				clock_listed |= shared.codecs[c].clock == codec->clock_rate;
+			bool is_leg_dtmf = leg_dtmf && codec->payload_type == leg_dtmf->payload_type;
+			if (!clock_listed || (is_peer_dtmf && !is_leg_dtmf && !shared.count))
+				continue;
+			codec_copy(&events.codecs[events.count++], codec);
+			/* events beside the passing codecs pass too (the leg's own are the chains') */
+			if (!is_leg_dtmf && !is_peer_dtmf && passthrough.count < SHARED_CODECS_MAX)
+				passthrough.codecs[passthrough.count++] = events.codecs[events.count - 1];
+		}
+	}
+	for (unsigned int i = 0; i < shared.count && passthrough.count < SHARED_CODECS_MAX; i++)
+		passthrough.codecs[passthrough.count++] = shared.codecs[i];
+	if (shared_dtmf && passthrough.count < SHARED_CODECS_MAX)
 		passthrough.codecs[passthrough.count++] = state->leg_dtmf;
+	/* the offerer's packets: the leg's clock decoded, others untouched */
+	struct shared_codecs forward_passthrough = { .count = 0 };
+	for (unsigned int i = 0; i < passthrough.count; i++) {
+		const struct transcode_codec *codec = &passthrough.codecs[i];
+		bool alternate = false;
+		for (unsigned int a = 0; a < alternates.count; a++)
+			alternate |= alternates.codecs[a].payload_type == codec->payload_type;
+		if (!alternate && !(shared_dtmf && codec->payload_type == state->leg_dtmf.payload_type))
+			forward_passthrough.codecs[forward_passthrough.count++] = *codec;
+	}
 	unsigned int offer_ptime = (unsigned int) strtoul(offerer_media->offer_ptime, NULL, 10);
-	unsigned int to_answerer = chain_ptime(state->ptime_to_answerer, answer_ptime_ms, offer_ptime);
+	/* as 10.5: the transcode spec's ptime (opus/48000/2/32000/40) for the codec we added */
+	unsigned int to_answerer = chain_ptime(state->ptime_to_answerer ? state->ptime_to_answerer : peer->ptime,
+					       answer_ptime_ms, offer_ptime);
 	unsigned int to_offerer = chain_ptime(state->ptime_to_offerer, offer_ptime, 0);
 	/* the answerer's CN at its codec's clock: --silence-detect sends CN towards it */
 	int peer_cn_pt = -1;
@@ -790,8 +966,8 @@ int media_transcode_answer(const struct codec_list *answered, unsigned int answe
 			peer_cn_pt = (int) answered->codecs[i].payload_type;
 	const char *reason = NULL;
 	struct codec_chain *forward = chain_between(&state->leg, leg_dtmf, peer, peer_dtmf_set ? &peer_dtmf : NULL,
-						    peer_cn_pt, to_answerer, setting_bit_rate(state, peer), &shared, NULL,
-						    &reason);
+						    peer_cn_pt, to_answerer, setting_bit_rate(state, peer), &alternates,
+						    &forward_passthrough, &reason);
 	struct codec_chain *backward = forward ? chain_between(peer, peer_dtmf_set ? &peer_dtmf : NULL, &state->leg,
 							       leg_dtmf, -1, to_offerer, setting_bit_rate(state, &state->leg),
 							       NULL, &passthrough, &reason) : NULL;
@@ -803,7 +979,7 @@ int media_transcode_answer(const struct codec_list *answered, unsigned int answe
 	}
 	stage(offerer_media, forward);    /* the offerer sends the leg codec */
 	stage(answerer_media, backward);  /* the answerer sends its codec */
-	answer_leg_only(state, answered, leg_dtmf, &shared, formats, size, rtpmaps);
+	answer_leg_only(state, answered, leg_dtmf, &shared, &events, formats, size, rtpmaps);
 	log_call(LOG_INFO, offerer_media->monologue->call->call_id,
 		 "media %u transcoded: %s/%u <-> %s/%u, %u/%u ms frames towards offerer/answerer",
 		 offerer_media->index, state->leg.name, state->leg.clock, peer->name, peer->clock,

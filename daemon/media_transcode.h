@@ -17,7 +17,10 @@
  * answerer's other codecs that the offer had (its chain decodes them too, the answerer's pass
  * untouched); each chain's output has the ptime its receiver gets (media_transcode_answer());
  * ptime alone repacketises the answerer's pick through a chain into the same codec; codec set's
- * bit rates reach the encoders.
+ * bit rates reach the encoders, a transcode spec's bit rate, ptime and fmtp the added codec's
+ * encoder and SDP; an offer without a codec the engine encodes (AMR-only) gets the codecs added
+ * and no chains (its media pass untouched); consume keeps the consumed codec as the leg; the
+ * answer's shared codecs at other clocks are listed and pass untouched.
  *
  * Threads: everything here runs on the control thread; media_transcode_publish() runs under
  * the call's lock (publish()), media_transcode_release() after it, freeing replaced chains

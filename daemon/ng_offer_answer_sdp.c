@@ -239,6 +239,7 @@ static const char *negotiate_codecs(const struct ng_flags *flags, bool offer, co
 			/* transcoding (media_transcode.h): negotiate what the offer has, then add the
 			 * rest; codecs_refused() checked that they can be added */
 			offered_only.transcode.count = 0;
+			offered_only.adding = true;
 			for (unsigned int n = 0; n < flags->codec.transcode.count; n++) {
 				bool present = false;
 				for (unsigned int c = 0; c < list.count; c++)
@@ -250,6 +251,7 @@ static const char *negotiate_codecs(const struct ng_flags *flags, bool offer, co
 				return NULL;
 		}
 		if (receiver_media->transcode || flags->codec.transcode.count || flags->codec.accept.count
+		    || flags->codec.consume.count
 		    || flags->codec.always_transcode || flags->codec.inject_dtmf || flags->codec.ptime
 		    || flags->codec.ptime_reverse) {
 			if (codec_formats_text(&list, chosen, count, text, size) < 0)

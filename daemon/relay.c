@@ -470,6 +470,23 @@ static void __attribute__((noinline)) relay_transcode(struct media_worker *worke
 	}
 }
 
+/* A packet that passes the stream's chain untouched (codec_chain_passthrough()): it takes the
+ * chain's next sequence number, and may release transcoded ones the chain held for it. The
+ * stream is not quiet: DTX waits. */
+static void __attribute__((noinline)) relay_transcode_passing(struct media_worker *worker, struct stream *stream,
+		const struct stream *sink, struct stream *out, const union endpoint *destination, unsigned char *packet,
+		size_t length, int64_t arrival_us)
+{
+	struct codec_chain *chain = stream->extras->transcode;
+	if (codec_chain_passthrough(chain, packet, length) > 0)
+		send_chain_output(worker, chain, sink, out, destination);
+	int64_t dtx_delay = media_transcode_dtx_delay_us();
+	if (dtx_delay > 0) {
+		stream->extras->dtx_last_us = arrival_us;
+		relay_worker_timer_add(worker, &stream->extras->dtx_timer, arrival_us + dtx_delay, dtx_fire, stream);
+	}
+}
+
 /* RTCP of a transcoded media (transcode_rtcp.h), plain, before it is forwarded: rtp is the
  * reporter's RTP stream. Its SR describes what the relay sends on the other leg for it, its
  * report blocks what the relay received of the media it hears. Per RTCP packet, out of line. */
@@ -773,13 +790,17 @@ static void process_stream(struct media_worker *worker, struct stream *stream, b
 			COUNTER_ADD(worker->counters.dropped_ice_consent, 1);
 			continue;
 		}
-		if (!is_rtcp && (via->forward_flags & FORWARD_TRANSCODE)
-		    && !codec_chain_passes(via->extras->transcode, packet[1] & 0x7f)) {
+		if (!is_rtcp && (via->forward_flags & FORWARD_TRANSCODE)) {
 			/* decoding costs: off the plain path, behind this one flag test (via: a
-			 * BUNDLE member's own chain); a codec both sides have passes untouched */
-			relay_transcode(worker, via, sink, out, destination, packet, length, &worker->sources[i], dtmf,
-					&dtmf_count, arrival_us);
-			continue;
+			 * BUNDLE member's own chain); a codec both sides have passes untouched, in
+			 * the chain's series of sequence numbers */
+			if (!codec_chain_passes(via->extras->transcode, packet[1] & 0x7f)) {
+				relay_transcode(worker, via, sink, out, destination, packet, length, &worker->sources[i],
+						dtmf, &dtmf_count, arrival_us);
+				continue;
+			}
+			relay_transcode_passing(worker, via, sink, out, destination, worker->packets[i], length,
+						arrival_us);
 		}
 		if (out->forward_flags & (FORWARD_SRTP | FORWARD_DTLS)) {
 			if (!(out->forward_flags & FORWARD_SRTP)) {

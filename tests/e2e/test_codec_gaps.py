@@ -1,0 +1,385 @@
+"""Codec negotiation gaps against Debian's 10.5 (issue 15), each request run against both
+daemons (RTPENGINE_BINARY=/usr/bin/rtpengine runs the same tests): the SDP lines 10.5 gives
+are the expected ones, media checked on real loopback sockets.
+
+- An offer whose only audio codec this build cannot encode (AMR, AMR-WB: Debian's libavcodec
+  has no encoder, 10.5's neither) with `codec: {transcode: [PCMU]}`: PCMU is added to the offer
+  all the same, the answer passes as the answerer gave it, and media are relayed untouched
+  whatever the answerer picked (daemon/media_transcode.c).
+- strip/mask all with a codec to add: the answerer is offered the added codec only; the offerer
+  keeps its own codec (transcoded), and a telephone-event the answerer was never offered is not
+  in the offerer's answer.
+- The offerer's answer lists the answer's other codecs the offer had at every clock (Opus beside
+  G.722), in the answer's order, with their telephone-events; packets of such a codec at another
+  clock than the leg's pass untouched both ways.
+- Codec specs (name/clock/channels/bit rate/ptime/fmtp): a `transcode` spec's ptime and bit
+  rate reach the added codec's encoder and its fmtp the SDP; `set` gives bit rates only (its
+  ptime is not applied by 10.5 either).
+- Packets that pass a chain untouched and transcoded ones leave as one stream with one series of
+  sequence numbers, as 10.5 sends them (daemon/codec_chain.c, codec_chain_passthrough())."""
+
+import audioop
+import math
+import re
+import struct
+import time
+
+import pytest
+
+from calls import Call, Sdp, assert_ok
+from rtp import MediaPeer, build_rtp, parse_rtp
+
+CALLER = "127.0.0.2"
+CALLEE = "127.0.0.3"
+
+
+def sdp(address, port, payload_types, rtpmaps, extra=()):
+    text = ("v=0\r\no=- 1 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\nm=audio %d RTP/AVP %s\r\n"
+            % (address, address, port, " ".join(str(pt) for pt in payload_types)))
+    text += "".join("a=rtpmap:%s\r\n" % line for line in rtpmaps)
+    text += "".join("a=%s\r\n" % line for line in extra)
+    return text + "a=sendrecv\r\n"
+
+
+def codec_lines(text):
+    """The m= line (port masked) and the rtpmap/fmtp/ptime lines, in order."""
+    return [re.sub(r"^m=audio \d+", "m=audio PORT", line) for line in text.split("\r\n")
+            if line.startswith(("m=", "a=rtpmap:", "a=fmtp:", "a=ptime:"))]
+
+
+AMR_OFFER = ([96, 101], ["96 AMR/8000", "101 telephone-event/8000"], ["fmtp:96 octet-align=1"])
+AMR_WB_OFFER = ([96, 101], ["96 AMR-WB/16000", "101 telephone-event/16000"], [])
+G711_OFFER = ([0, 8, 9, 101], ["0 PCMU/8000", "8 PCMA/8000", "9 G722/8000", "101 telephone-event/8000"], [])
+CN_OFFER = ([0, 8, 13, 101], ["0 PCMU/8000", "8 PCMA/8000", "13 CN/8000", "101 telephone-event/8000"], [])
+G722_MIX = ([9, 0, 96, 101, 102], ["9 G722/8000", "0 PCMU/8000", "96 opus/48000/2", "101 telephone-event/8000",
+                                   "102 telephone-event/48000"], [])
+G722_MIX_OFFER = ["m=audio PORT RTP/AVP 9 0 96 8 101 102", "a=rtpmap:9 G722/8000", "a=rtpmap:0 PCMU/8000",
+                  "a=rtpmap:96 opus/48000/2", "a=rtpmap:8 PCMA/8000", "a=rtpmap:101 telephone-event/8000",
+                  "a=rtpmap:102 telephone-event/48000"]
+OPUS_MIX = ([96, 0, 9, 101, 102], ["96 opus/48000/2", "0 PCMU/8000", "9 G722/8000", "101 telephone-event/48000",
+                                   "102 telephone-event/8000"], [])
+OPUS_MIX_OFFER = ["m=audio PORT RTP/AVP 96 0 9 8 101 102", "a=rtpmap:96 opus/48000/2", "a=rtpmap:0 PCMU/8000",
+                  "a=rtpmap:9 G722/8000", "a=rtpmap:8 PCMA/8000", "a=rtpmap:101 telephone-event/48000",
+                  "a=rtpmap:102 telephone-event/8000"]
+
+
+@pytest.mark.parametrize("offer, options, answer, expected_offer, expected_answer", [
+    (AMR_OFFER, {"codec": {"transcode": ["PCMU"]}},
+     ([0, 101], ["0 PCMU/8000", "101 telephone-event/8000"], []),
+     ["m=audio PORT RTP/AVP 96 0 101", "a=rtpmap:96 AMR/8000", "a=fmtp:96 octet-align=1",
+      "a=rtpmap:0 PCMU/8000", "a=rtpmap:101 telephone-event/8000"],
+     ["m=audio PORT RTP/AVP 0 101", "a=rtpmap:0 PCMU/8000", "a=rtpmap:101 telephone-event/8000"]),
+    (AMR_OFFER, {"codec": {"transcode": ["PCMU"]}},
+     ([96, 101], ["96 AMR/8000", "101 telephone-event/8000"], ["fmtp:96 octet-align=1"]),
+     ["m=audio PORT RTP/AVP 96 0 101", "a=rtpmap:96 AMR/8000", "a=fmtp:96 octet-align=1",
+      "a=rtpmap:0 PCMU/8000", "a=rtpmap:101 telephone-event/8000"],
+     ["m=audio PORT RTP/AVP 96 101", "a=rtpmap:96 AMR/8000", "a=fmtp:96 octet-align=1",
+      "a=rtpmap:101 telephone-event/8000"]),
+    # telephone-event at the added codec's clock joins it (RFC 4733 section 2.1)
+    (AMR_WB_OFFER, {"codec": {"transcode": ["PCMU"]}},
+     ([0], ["0 PCMU/8000"], []),
+     ["m=audio PORT RTP/AVP 96 0 97 101", "a=rtpmap:96 AMR-WB/16000", "a=rtpmap:0 PCMU/8000",
+      "a=rtpmap:97 telephone-event/8000", "a=fmtp:97 0-15", "a=rtpmap:101 telephone-event/16000"],
+     ["m=audio PORT RTP/AVP 0", "a=rtpmap:0 PCMU/8000"]),
+    (([96], ["96 AMR/8000"], []), {"codec": {"transcode": ["opus", "PCMA"]}},
+     ([97], ["97 opus/48000/2"], []),
+     ["m=audio PORT RTP/AVP 96 97 8", "a=rtpmap:96 AMR/8000", "a=rtpmap:97 opus/48000/2",
+      "a=rtpmap:8 PCMA/8000"],
+     ["m=audio PORT RTP/AVP 97", "a=rtpmap:97 opus/48000/2"]),
+    (([96], ["96 AMR/8000"], []), {"codec": {"transcode": ["PCMU", "telephone-event"]}},
+     ([0], ["0 PCMU/8000"], []),
+     ["m=audio PORT RTP/AVP 96 0 97", "a=rtpmap:96 AMR/8000", "a=rtpmap:0 PCMU/8000",
+      "a=rtpmap:97 telephone-event/8000", "a=fmtp:97 0-15"],
+     ["m=audio PORT RTP/AVP 0", "a=rtpmap:0 PCMU/8000"]),
+    (AMR_OFFER, {"codec": {"strip": ["all"], "transcode": ["PCMU"]}},
+     ([0], ["0 PCMU/8000"], []),
+     ["m=audio PORT RTP/AVP 0", "a=rtpmap:0 PCMU/8000"],
+     ["m=audio PORT RTP/AVP 0", "a=rtpmap:0 PCMU/8000"]),
+    (AMR_OFFER, {"flags": ["always-transcode"], "codec": {"transcode": ["PCMU"]}},
+     ([0, 101], ["0 PCMU/8000", "101 telephone-event/8000"], []),
+     ["m=audio PORT RTP/AVP 96 0 101", "a=rtpmap:96 AMR/8000", "a=fmtp:96 octet-align=1",
+      "a=rtpmap:0 PCMU/8000", "a=rtpmap:101 telephone-event/8000"],
+     ["m=audio PORT RTP/AVP 0 101", "a=rtpmap:0 PCMU/8000", "a=rtpmap:101 telephone-event/8000"]),
+    # strip/mask all with a codec to add: only the added one is offered, the offerer keeps
+    # PCMA through the transcoder; the answer's 101 was never offered to the answerer
+    (([8, 101], ["8 PCMA/8000", "101 telephone-event/8000"], []), {"codec": {"strip": ["all"], "transcode": ["PCMU"]}},
+     ([0, 101], ["0 PCMU/8000", "101 telephone-event/8000"], []),
+     ["m=audio PORT RTP/AVP 0", "a=rtpmap:0 PCMU/8000"],
+     ["m=audio PORT RTP/AVP 8", "a=rtpmap:8 PCMA/8000"]),
+    (([8, 101], ["8 PCMA/8000", "101 telephone-event/8000"], []), {"codec": {"mask": ["all"], "transcode": ["PCMU"]}},
+     ([0], ["0 PCMU/8000"], []),
+     ["m=audio PORT RTP/AVP 0", "a=rtpmap:0 PCMU/8000"],
+     ["m=audio PORT RTP/AVP 8", "a=rtpmap:8 PCMA/8000"]),
+    # a codec stripped by name is not the offerer's leg either: nothing to transcode from
+    (([8, 101], ["8 PCMA/8000", "101 telephone-event/8000"], []), {"codec": {"strip": ["PCMA"], "transcode": ["PCMU"]}},
+     ([0, 101], ["0 PCMU/8000", "101 telephone-event/8000"], []),
+     ["m=audio PORT RTP/AVP 0 101", "a=rtpmap:0 PCMU/8000", "a=rtpmap:101 telephone-event/8000"],
+     ["m=audio PORT RTP/AVP 0 101", "a=rtpmap:0 PCMU/8000", "a=rtpmap:101 telephone-event/8000"]),
+    # the answer's shared codecs at every clock, in the answer's order, and its telephone-events
+    # beside them; the answerer's codec's event comes last as the leg's
+    (G722_MIX, {"codec": {"transcode": ["PCMA"]}},
+     ([8, 96, 9, 101, 102], ["8 PCMA/8000", "96 opus/48000/2", "9 G722/8000", "101 telephone-event/8000",
+                             "102 telephone-event/48000"], []),
+     G722_MIX_OFFER,
+     ["m=audio PORT RTP/AVP 9 96 102 101", "a=rtpmap:9 G722/8000", "a=rtpmap:96 opus/48000/2",
+      "a=rtpmap:102 telephone-event/48000", "a=rtpmap:101 telephone-event/8000"]),
+    (G722_MIX, {"codec": {"transcode": ["PCMA"]}},
+     ([8, 96, 102], ["8 PCMA/8000", "96 opus/48000/2", "102 telephone-event/48000"], []),
+     G722_MIX_OFFER,
+     ["m=audio PORT RTP/AVP 9 96 102", "a=rtpmap:9 G722/8000", "a=rtpmap:96 opus/48000/2",
+      "a=rtpmap:102 telephone-event/48000"]),
+    (G722_MIX, {"codec": {"transcode": ["speex"]}},
+     ([97, 96, 0, 101, 102], ["97 speex/16000", "96 opus/48000/2", "0 PCMU/8000", "101 telephone-event/8000",
+                              "102 telephone-event/48000"], []),
+     ["m=audio PORT RTP/AVP 9 0 96 97 98 101 102", "a=rtpmap:9 G722/8000", "a=rtpmap:0 PCMU/8000",
+      "a=rtpmap:96 opus/48000/2", "a=rtpmap:97 speex/16000", "a=rtpmap:98 telephone-event/16000",
+      "a=fmtp:98 0-15", "a=rtpmap:101 telephone-event/8000", "a=rtpmap:102 telephone-event/48000"],
+     ["m=audio PORT RTP/AVP 9 96 0 101 102", "a=rtpmap:9 G722/8000", "a=rtpmap:96 opus/48000/2",
+      "a=rtpmap:0 PCMU/8000", "a=rtpmap:101 telephone-event/8000", "a=rtpmap:102 telephone-event/48000"]),
+    # an Opus leg: the 8 kHz codecs the answer shares, and no telephone-event added at 8000
+    # when the offer has one there already
+    (OPUS_MIX, {"codec": {"transcode": ["PCMA"]}},
+     ([8, 0, 9, 101, 102], ["8 PCMA/8000", "0 PCMU/8000", "9 G722/8000", "101 telephone-event/48000",
+                            "102 telephone-event/8000"], []),
+     OPUS_MIX_OFFER,
+     ["m=audio PORT RTP/AVP 96 0 9 101 102", "a=rtpmap:96 opus/48000/2", "a=rtpmap:0 PCMU/8000",
+      "a=rtpmap:9 G722/8000", "a=rtpmap:101 telephone-event/48000", "a=rtpmap:102 telephone-event/8000"]),
+    (OPUS_MIX, {"codec": {"transcode": ["PCMA"]}},
+     ([8, 96, 101], ["8 PCMA/8000", "96 opus/48000/2", "101 telephone-event/48000"], []),
+     OPUS_MIX_OFFER,
+     ["m=audio PORT RTP/AVP 96 101", "a=rtpmap:96 opus/48000/2", "a=rtpmap:101 telephone-event/48000"]),
+    # codec spec fields: the transcode spec's fmtp goes with the added codec; the offerer's
+    # answer keeps the leg's a=fmtp and the offer's definition of its telephone-event
+    (([0], ["0 PCMU/8000"], []), {"codec": {"transcode": ["opus/48000/2///useinbandfec=1;stereo=0"]}},
+     ([96], ["96 opus/48000/2"], []),
+     ["m=audio PORT RTP/AVP 0 96", "a=rtpmap:0 PCMU/8000", "a=rtpmap:96 opus/48000/2",
+      "a=fmtp:96 useinbandfec=1;stereo=0"],
+     ["m=audio PORT RTP/AVP 0", "a=rtpmap:0 PCMU/8000"]),
+    (([96, 101], ["96 opus/48000/2", "101 telephone-event/48000"], ["fmtp:96 useinbandfec=1"]),
+     {"codec": {"transcode": ["PCMU"], "set": ["opus/48000/2/16000/40"]}},
+     ([0, 101], ["0 PCMU/8000", "101 telephone-event/8000"], []),
+     ["m=audio PORT RTP/AVP 96 0 97 101", "a=rtpmap:96 opus/48000/2", "a=fmtp:96 useinbandfec=1",
+      "a=rtpmap:0 PCMU/8000", "a=rtpmap:97 telephone-event/8000", "a=fmtp:97 0-15",
+      "a=rtpmap:101 telephone-event/48000"],
+     ["m=audio PORT RTP/AVP 96 101", "a=rtpmap:96 opus/48000/2", "a=fmtp:96 useinbandfec=1",
+      "a=rtpmap:101 telephone-event/48000"]),
+    # consume: masked and kept by the offerer through the engine, with its telephone-event;
+    # a consumed telephone-event brings none at the added codec's clock
+    (G711_OFFER, {"codec": {"consume": ["PCMU"]}},
+     ([8, 101], ["8 PCMA/8000", "101 telephone-event/8000"], []),
+     ["m=audio PORT RTP/AVP 8 9 101", "a=rtpmap:8 PCMA/8000", "a=rtpmap:9 G722/8000",
+      "a=rtpmap:101 telephone-event/8000"],
+     ["m=audio PORT RTP/AVP 0 101", "a=rtpmap:0 PCMU/8000", "a=rtpmap:101 telephone-event/8000"]),
+    (G711_OFFER, {"codec": {"consume": ["all"], "transcode": ["opus"]}},
+     ([96], ["96 opus/48000/2"], []),
+     ["m=audio PORT RTP/AVP 96", "a=rtpmap:96 opus/48000/2"],
+     ["m=audio PORT RTP/AVP 0 101", "a=rtpmap:0 PCMU/8000", "a=rtpmap:101 telephone-event/8000"]),
+    (G711_OFFER, {"codec": {"transcode": ["opus/48000/1"]}},
+     ([0], ["0 PCMU/8000"], []),
+     ["m=audio PORT RTP/AVP 0 8 9 96 97 101", "a=rtpmap:0 PCMU/8000", "a=rtpmap:8 PCMA/8000",
+      "a=rtpmap:9 G722/8000", "a=rtpmap:96 opus/48000", "a=rtpmap:97 telephone-event/48000",
+      "a=fmtp:97 0-15", "a=rtpmap:101 telephone-event/8000"],
+     ["m=audio PORT RTP/AVP 0", "a=rtpmap:0 PCMU/8000"]),
+    # comfort noise (RFC 3389): the answer's CN the offer had is listed; an added codec at
+    # another clock brings CN at its clock when the offer has CN
+    (CN_OFFER, {"codec": {"transcode": ["G722"]}},
+     ([9, 13, 101], ["9 G722/8000", "13 CN/8000", "101 telephone-event/8000"], []),
+     ["m=audio PORT RTP/AVP 0 8 9 13 101", "a=rtpmap:0 PCMU/8000", "a=rtpmap:8 PCMA/8000",
+      "a=rtpmap:9 G722/8000", "a=rtpmap:13 CN/8000", "a=rtpmap:101 telephone-event/8000"],
+     ["m=audio PORT RTP/AVP 0 13 101", "a=rtpmap:0 PCMU/8000", "a=rtpmap:13 CN/8000",
+      "a=rtpmap:101 telephone-event/8000"]),
+    (CN_OFFER, {"codec": {"transcode": ["opus"]}},
+     ([96, 98], ["96 opus/48000/2", "98 telephone-event/48000"], []),
+     ["m=audio PORT RTP/AVP 0 8 96 97 98 13 101", "a=rtpmap:0 PCMU/8000", "a=rtpmap:8 PCMA/8000",
+      "a=rtpmap:96 opus/48000/2", "a=rtpmap:97 CN/48000", "a=rtpmap:98 telephone-event/48000",
+      "a=fmtp:98 0-15", "a=rtpmap:13 CN/8000", "a=rtpmap:101 telephone-event/8000"],
+     ["m=audio PORT RTP/AVP 0 101", "a=rtpmap:0 PCMU/8000", "a=rtpmap:101 telephone-event/8000"]),
+], ids=["amr-answered-pcmu", "amr-answered-amr", "amr-wb-te16", "amr-opus-pcma", "amr-pcmu-te",
+        "amr-strip-all", "amr-always-transcode", "pcma-strip-all", "pcma-mask-all", "pcma-strip-pcma",
+        "g722-mix-all", "g722-mix-opus", "g722-mix-speex", "opus-mix-8k", "opus-mix-opus",
+        "transcode-spec-fmtp", "set-leg-fmtp-kept", "consume-pcmu", "consume-all-opus", "opus-mono",
+        "cn-listed", "cn-added"])
+def test_offer_and_answer_as_10_5(rtpengine, offer, options, answer, expected_offer, expected_answer):
+    call = Call(rtpengine)
+    offer_reply = assert_ok(call.offer(sdp(CALLER, 4000, *offer), options))
+    assert codec_lines(offer_reply["sdp"]) == expected_offer
+    answer_reply = assert_ok(call.answer(sdp(CALLEE, 5000, *answer)))
+    assert codec_lines(answer_reply["sdp"]) == expected_answer
+    call.delete()
+
+
+@pytest.mark.upstream_differs("10.5 transcodes G.729 with bcg729; this build has no G.729 encoder")
+def test_g729_only_offer_with_transcode_refused(rtpengine_factory):
+    """10.5 encodes G.729 (bcg729) and transcodes from it; this build cannot encode it and
+    says so rather than answer ok and relay a codec the offerer never offered."""
+    daemon = rtpengine_factory()
+    reply = Call(daemon).offer(sdp(CALLER, 4000, [18], ["18 G729/8000"]), {"codec": {"transcode": ["PCMU"]}})
+    assert reply["result"] == "error" and "G.729" in reply["error-reason"], reply
+
+
+@pytest.mark.parametrize("answer_pt", [0, 96], ids=["answered-pcmu", "answered-amr"])
+def test_amr_only_media_relayed_untouched(rtpengine, answer_pt):
+    """Both sides alternate AMR and PCMU packets: each arrives as it was sent (payload type,
+    sequence number, timestamp, payload), as 10.5 relays them."""
+    caller, callee = MediaPeer(CALLER), MediaPeer(CALLEE)
+    try:
+        call = Call(rtpengine)
+        offer = assert_ok(call.offer(sdp(CALLER, caller.port, *AMR_OFFER), {"codec": {"transcode": ["PCMU"]}}))
+        rtpmap = {0: "0 PCMU/8000", 96: "96 AMR/8000"}[answer_pt]
+        answer = assert_ok(call.answer(sdp(CALLEE, callee.port, [answer_pt, 101],
+                                           [rtpmap, "101 telephone-event/8000"],
+                                           ["fmtp:96 octet-align=1"] if answer_pt == 96 else [])))
+        caller_sends_to = Sdp(answer["sdp"]).media_address()
+        callee_sends_to = Sdp(offer["sdp"]).media_address()
+        pcmu = audioop.lin2ulaw(b"\x10\x20" * 160, 2)
+        amr = bytes([0xf0, 0x3c]) + bytes(range(31))   # octet-aligned, one 12.2k frame (FT 7)
+        sent_by = {}
+        for peer, destination, ssrc, first in ((caller, caller_sends_to, 0x1111, 100),
+                                               (callee, callee_sends_to, 0x2222, 500)):
+            packets = [build_rtp(first + i, 160 * i, ssrc, 0 if i % 2 else 96, pcmu if i % 2 else amr)
+                       for i in range(10)]
+            sent_by[ssrc] = packets
+            for packet in packets:
+                peer.rtp.send(packet, destination)
+        for receiver, ssrc in ((callee, 0x1111), (caller, 0x2222)):
+            got = [data for data, _ in receiver.rtp.receive_all(10, 3.0)]
+            assert got == sent_by[ssrc], [parse_rtp(data)[4:7] for data in got]
+        call.delete()
+    finally:
+        caller.close()
+        callee.close()
+
+
+def g711_tone(payload_type, index):
+    samples = [int(8000 * math.sin(2 * math.pi * 1000 * (160 * index + n) / 8000)) for n in range(160)]
+    pcm = struct.pack("<160h", *samples)
+    return audioop.lin2ulaw(pcm, 2) if payload_type == 0 else audioop.lin2alaw(pcm, 2)
+
+
+@pytest.mark.parametrize("pattern", ["alternating", "in-blocks"])
+def test_passthrough_and_transcoded_share_one_sequence(rtpengine, pattern):
+    """The answerer sends G.722 (transcoded to the offerer's PCMU) and PCMA (both sides have it:
+    untouched) on one RTP stream, alternating or one block after the other: as 10.5, the
+    offerer gets one stream, one SSRC and one series of sequence numbers without gaps or
+    repeats, the PCMA payloads as sent; the offerer's PCMA and PCMU reach the answerer as G.722
+    (its PCMA decoded like PCMU), numbered in one series too."""
+    caller, callee = MediaPeer(CALLER), MediaPeer(CALLEE)
+    try:
+        call = Call(rtpengine)
+        offer = assert_ok(call.offer(sdp(CALLER, caller.port, [0, 8], ["0 PCMU/8000", "8 PCMA/8000"]),
+                                     {"codec": {"transcode": ["G722"]}}))
+        assert codec_lines(offer["sdp"])[0] == "m=audio PORT RTP/AVP 0 8 9"
+        answer = assert_ok(call.answer(sdp(CALLEE, callee.port, [9, 8], ["9 G722/8000", "8 PCMA/8000"])))
+        assert codec_lines(answer["sdp"])[0] == "m=audio PORT RTP/AVP 0 8"
+        caller_sends_to = Sdp(answer["sdp"]).media_address()
+        callee_sends_to = Sdp(offer["sdp"]).media_address()
+        count = 16
+        passing = {}
+        for i in range(count):
+            other = i % 2 == 1 if pattern == "alternating" else i >= count // 2
+            caller_pt = 8 if other else 0
+            caller.rtp.send(build_rtp(100 + i, 160 * i, 0x1111, caller_pt, g711_tone(caller_pt, i)), caller_sends_to)
+            payload = g711_tone(8, i) if other else bytes(160)
+            if other:
+                passing[payload] = i
+            callee.rtp.send(build_rtp(500 + i, 160 * i, 0x2222, 8 if other else 9, payload), callee_sends_to)
+            time.sleep(0.02)   # paced: 10.5 decodes in real time
+        for receiver, expected_types in ((callee, {9}), (caller, {0, 8})):
+            got = [parse_rtp(data) for data, _ in receiver.rtp.receive_all(count, 3.0)]
+            # 10.5 holds a frame or two back in its codec
+            assert len(got) >= count - 2, len(got)
+            assert {p.payload_type for p in got} == expected_types
+            assert len({p.ssrc for p in got}) == 1
+            # one series: no repeats, all within one window of the packets sent (10.5 may
+            # hold the last transcoded frame back, leaving a hole at the end)
+            sequences = sorted(p.sequence for p in got)
+            assert len(set(sequences)) == len(sequences), sequences
+            assert sequences[-1] - sequences[0] < count, sequences
+        call.delete()
+    finally:
+        caller.close()
+        callee.close()
+
+
+@pytest.mark.parametrize("offered, spec, answered, expected_step, expected_count", [
+    (0, "PCMA/8000/1//30", 8, 240, 20),             # ptime from the spec: 30 ms PCMA
+    (0, "opus/48000/2/32000/40", 96, 1920, 15),      # 40 ms Opus
+    (96, "PCMU", 0, 160, 30),                        # codec set's ptime is not applied (as 10.5)
+], ids=["pcma-30", "opus-40", "set-ptime-ignored"])
+def test_codec_spec_ptime_reaches_the_encoder(rtpengine, offered, spec, answered, expected_step, expected_count):
+    """The answerer receives the added codec packetised in the transcode spec's ptime; `codec set`
+    with a ptime field leaves the answerer's 20 ms alone, as 10.5 does."""
+    from test_transcode import Opus
+    maps = {0: "0 PCMU/8000", 8: "8 PCMA/8000", 96: "96 opus/48000/2"}
+    options = {"codec": {"transcode": [spec]}}
+    if spec == "PCMU":
+        options["codec"]["set"] = ["PCMU/8000/1/64000/30"]
+    caller, callee = MediaPeer(CALLER), MediaPeer(CALLEE)
+    opus = Opus()
+    try:
+        call = Call(rtpengine)
+        assert_ok(call.offer(sdp(CALLER, caller.port, [offered], [maps[offered]]), options))
+        answer = assert_ok(call.answer(sdp(CALLEE, callee.port, [answered], [maps[answered]])))
+        caller_sends_to = Sdp(answer["sdp"]).media_address()
+        for i in range(30):
+            if offered == 96:
+                samples = [int(8000 * math.sin(2 * math.pi * 1000 * (960 * i + n) / 48000)) for n in range(960)]
+                caller.rtp.send(build_rtp(100 + i, 960 * i, 0x1111, 96, opus.encode(samples)), caller_sends_to)
+            else:
+                caller.rtp.send(build_rtp(100 + i, 160 * i, 0x1111, 0, g711_tone(0, i)), caller_sends_to)
+            time.sleep(0.02)   # paced: 10.5 encodes in real time
+        got = [parse_rtp(data) for data, _ in callee.rtp.receive_all(30, 2.0)]
+        # 600 ms sent; 10.5 holds a frame or two back
+        assert len(got) >= expected_count - 2, len(got)
+        assert {p.payload_type for p in got} == {answered}
+        steps = {(b.timestamp - a.timestamp) & 0xffffffff for a, b in zip(got, got[1:])}
+        assert steps == {expected_step}, steps
+        call.delete()
+    finally:
+        opus.close()
+        caller.close()
+        callee.close()
+
+
+@pytest.mark.upstream_differs("10.5 answers ok and leaves the offer unchanged for transcode L16 (any clock): "
+                              "it does not add L16; this relay adds L16/8000 and transcodes it")
+def test_transcode_l16_is_added(rtpengine):
+    call = Call(rtpengine)
+    offer = assert_ok(call.offer(sdp(CALLER, 4000, [0, 101], ["0 PCMU/8000", "101 telephone-event/8000"]),
+                                 {"codec": {"transcode": ["L16"]}}))
+    assert codec_lines(offer["sdp"]) == ["m=audio PORT RTP/AVP 0 96 101", "a=rtpmap:0 PCMU/8000",
+                                         "a=rtpmap:96 L16/8000", "a=rtpmap:101 telephone-event/8000"]
+    answer = assert_ok(call.answer(sdp(CALLEE, 5000, [96], ["96 L16/8000"])))
+    assert codec_lines(answer["sdp"]) == ["m=audio PORT RTP/AVP 0", "a=rtpmap:0 PCMU/8000"]
+    call.delete()
+
+
+def test_shared_codec_at_another_clock_passes_untouched(rtpengine):
+    """G.722 leg, PCMA added and picked, Opus shared: the answerer's Opus packets reach the
+    offerer with their payload as sent (one stream with the transcoded PCMA -> G.722)."""
+    from test_transcode import Opus
+    caller, callee = MediaPeer(CALLER), MediaPeer(CALLEE)
+    opus = Opus()
+    try:
+        call = Call(rtpengine)
+        offer = assert_ok(call.offer(sdp(CALLER, caller.port, *G722_MIX), {"codec": {"transcode": ["PCMA"]}}))
+        answer = assert_ok(call.answer(sdp(CALLEE, callee.port, [8, 96, 101, 102],
+                                           ["8 PCMA/8000", "96 opus/48000/2", "101 telephone-event/8000",
+                                            "102 telephone-event/48000"])))
+        assert codec_lines(answer["sdp"])[0] == "m=audio PORT RTP/AVP 9 96 102 101"
+        callee_sends_to = Sdp(offer["sdp"]).media_address()
+        sent = []
+        for i in range(10):
+            samples = [int(8000 * math.sin(2 * math.pi * 1000 * (960 * i + n) / 48000)) for n in range(960)]
+            payload = opus.encode(samples)
+            sent.append(payload)
+            callee.rtp.send(build_rtp(700 + i, 960 * i, 0x2222, 96, payload), callee_sends_to)
+            time.sleep(0.02)
+        got = [parse_rtp(data) for data, _ in caller.rtp.receive_all(10, 2.0)]
+        assert [p.payload_type for p in got] == [96] * 10
+        assert [p.payload for p in got] == sent
+        call.delete()
+    finally:
+        opus.close()
+        caller.close()
+        callee.close()
