@@ -16,20 +16,10 @@ from calls import Sdp, attribute_values
 from conftest import IS_UPSTREAM, REFERENCE_BINARY
 from rtp import MediaPeer, MediaSocket, build_rtcp_compound, rtp_stream
 from test_dtls import PROFILES, OpensslPeer, fingerprint_of, split_keys
+from test_srtp import PEER, SUITE, srtp
 from test_pubsub import TESTER_ORIGIN, media_ports, normalise, sdp, text
 
-SUITE = "AES_CM_128_HMAC_SHA1_80"
-PEER = os.environ.get("SRTP_PEER", os.path.join(os.path.dirname(__file__), "..", "..", "build",
-                                                "tests", "srtp_peer"))
-
 pytestmark = pytest.mark.skipif(not os.path.exists(PEER), reason="srtp_peer not built (make test-e2e builds it)")
-
-
-def srtp(mode, key, packets, suite=SUITE):
-    """libsrtp2 (srtp_peer) over packets: the results (bytes, or None for a rejected one)."""
-    result = subprocess.run([PEER, mode, suite, key], input="".join(p.hex() + "\n" for p in packets),
-                            capture_output=True, text=True, timeout=10, check=True)
-    return [None if line.startswith("error") else bytes.fromhex(line) for line in result.stdout.splitlines()]
 
 
 def new_key():
