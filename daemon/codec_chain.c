@@ -1165,6 +1165,10 @@ static void process_passing(struct codec_chain *chain, uint32_t ssrc, uint32_t t
 	int32_t gap = (int32_t)(timestamp - chain->expected_in_ts);
 	if (gap < 0 || (uint64_t)gap > (uint64_t)chain->in.clock * CODEC_CHAIN_MAX_FILL_MS / 1000)
 		return;   /* another clock's timestamps (Opus beside G.722) or far off: nothing to say */
+	/* the passthrough packets before this one were heard too: the output clock moves on by
+	 * them (a block of several, gh 664), as align_timing() does for the last one */
+	if (chain->passed_gap && !chain->fifo_length)
+		chain->out_ts += out_ts_step(chain, (uint64_t)gap * chain->out.rate / chain->in.clock);
 	chain->expected_in_ts = timestamp;
 	chain->passed_gap = true;
 }

@@ -710,6 +710,27 @@ static int answer_leg_only(struct media_transcode *state, const struct codec_lis
 	return 1;
 }
 
+/* Plain negotiation: the offerer's answer leaves out the codecs we added to the offer (the
+ * offerer never offered them, RFC 3264 section 6.1), as 10.5 does. Returns 1 with the answer's
+ * other payload types in `formats` when one was left out, else 0 (the answer passes). */
+static int answer_without_added(const struct media_transcode *state, const struct codec_list *answered,
+		char *formats, size_t size)
+{
+	size_t used = 0;
+	bool left_out = false;
+	formats[0] = '\0';
+	for (unsigned int i = 0; i < answered->count && used < size; i++) {
+		bool added = false;
+		for (unsigned int a = 0; a < state->added_count; a++)
+			added |= state->added[a].payload_type == answered->codecs[i].payload_type;
+		left_out |= added;
+		if (!added)
+			used += (size_t) snprintf(formats + used, size - used, used ? " %u" : "%u",
+						  answered->codecs[i].payload_type);
+	}
+	return left_out && used ? 1 : 0;
+}
+
 static void stage(struct media *media, struct codec_chain *chain)
 {
 	struct media_transcode *state = state_of(media);
@@ -779,6 +800,38 @@ static void repacketise_chosen(struct media_transcode *state, const struct codec
 	log_call(LOG_INFO, offerer_media->monologue->call->call_id,
 		 "media %u repacketised: %s/%u, %u/%u ms frames towards offerer/answerer", offerer_media->index,
 		 codec.name, codec.clock, codec_chain_frame_us(backward) / 1000, codec_chain_frame_us(forward) / 1000);
+}
+
+/* The answerer took a codec of the offer and also accepted one we added (gh 664): the offerer's
+ * answer leaves the added one out (answer_without_added()), so the answerer's packets in it are
+ * transcoded to the codec it took and the rest of the answer passes, one stream towards the
+ * offerer, as 10.5. The offerer's packets pass untouched. */
+static void decode_added_towards_offerer(struct media_transcode *state, const struct codec_list *answered,
+		const struct codec *chosen, struct media *answerer_media, struct media *offerer_media)
+{
+	const struct transcode_codec *added = NULL;
+	for (unsigned int a = 0; a < state->added_count && !added; a++)
+		if (strcasecmp(state->added[a].name, "telephone-event") && list_has_codec(answered, &state->added[a]))
+			added = &state->added[a];
+	if (!added)
+		return;
+	struct transcode_codec out;
+	codec_copy(&out, chosen);
+	struct shared_codecs passthrough = { .count = 0 };
+	for (unsigned int i = 0; i < answered->count && passthrough.count < SHARED_CODECS_MAX; i++)
+		if (answered->codecs[i].payload_type != added->payload_type)
+			codec_copy(&passthrough.codecs[passthrough.count++], &answered->codecs[i]);
+	const char *reason = NULL;
+	struct codec_chain *backward = chain_between(added, NULL, &out, NULL, -1, 0, setting_bit_rate(state, &out),
+						     NULL, &passthrough, &reason);
+	if (!backward) {
+		log_call(LOG_WARNING, offerer_media->monologue->call->call_id, "media %u: %s/%u not transcoded: %s",
+			 offerer_media->index, added->name, added->clock, reason ? reason : "unknown");
+		return;
+	}
+	stage(answerer_media, backward);
+	log_call(LOG_INFO, offerer_media->monologue->call->call_id, "media %u: the answerer's %s/%u transcoded to %s/%u",
+		 offerer_media->index, added->name, added->clock, out.name, out.clock);
 }
 
 int media_transcode_answer(const struct codec_list *answered, unsigned int answer_ptime_ms,
@@ -869,7 +922,10 @@ int media_transcode_answer(const struct codec_list *answered, unsigned int answe
 		/* the answerer took a codec of the offer: plain negotiation, no chains */
 		stage(answerer_media, NULL);
 		stage(offerer_media, NULL);
-		return 0;
+		int left_out = answer_without_added(state, answered, formats, size);
+		if (left_out > 0 && chosen && transcodable(chosen))
+			decode_added_towards_offerer(state, answered, chosen, answerer_media, offerer_media);
+		return left_out;
 	}
 	/* the answer's telephone-event at the answerer's codec's clock, if any */
 	struct transcode_codec peer_dtmf;
