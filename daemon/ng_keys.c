@@ -31,6 +31,7 @@ FLAG_SETTER(set_loop_protect, loop_protect)
 FLAG_SETTER(set_fatal, fatal)
 FLAG_SETTER(set_replace_origin, replace_origin)
 FLAG_SETTER(set_replace_session_connection, replace_session_connection)
+FLAG_SETTER(set_replace_sdp_version, replace_sdp_version)
 FLAG_SETTER(set_rtcp_mux_offer, rtcp_mux_offer)
 FLAG_SETTER(set_rtcp_mux_demux, rtcp_mux_demux)
 FLAG_SETTER(set_debug, debug)
@@ -155,7 +156,7 @@ static const struct ng_key key_table[] = {
 	SUPPORTED("replace", "session-connection", set_replace_session_connection, "session c= becomes ours"),
 	IGNORED("replace", "username", "cosmetic: the o= user name is passed on as received"),
 	IGNORED("replace", "session-name", "cosmetic: the s= line is passed on as received"),
-	WARN("replace", "sdp-version", NG_SCOPE_ALWAYS, "SDP version control (replace=SDP-version)"),
+	SUPPORTED("replace", "sdp-version", set_replace_sdp_version, "o= version: the first one, +1 when the SDP changes"),
 	WARN("replace", "force-increment-sdp-ver", NG_SCOPE_ALWAYS, "SDP version control (force-increment-sdp-ver)"),
 	WARN("replace", "zero-address", NG_SCOPE_ALWAYS, "replacing a zero (hold) address (replace=zero-address)"),
 

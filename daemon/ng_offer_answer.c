@@ -490,10 +490,23 @@ static struct sdp_session *parse_request_sdp(struct ng_request *request)
 	return sdp;
 }
 
+/* The a=rtpengine value of loop-protect: random per process, as 10.5's instance id, so that
+ * an SDP that went through another relay of ours on its way is not taken for a loop. */
+const char *ng_loop_protect_token(void)
+{
+	static gsize initialised;
+	static char token[13];
+	if (g_once_init_enter(&initialised)) {
+		g_snprintf(token, sizeof(token), "%06x%06x", g_random_int() & 0xffffff, g_random_int() & 0xffffff);
+		g_once_init_leave(&initialised, 1);
+	}
+	return token;
+}
+
 /* Returns the loop-protect answer (the SDP as received) when the SDP already went through us. */
 static bool loop_detected(struct ng_request *request, const struct sdp_session *sdp)
 {
-	if (!request->flags.loop_protect || !sdp_has_loop_marker(sdp, "rtpengine"))
+	if (!request->flags.loop_protect || !sdp_has_loop_marker(sdp, ng_loop_protect_token()))
 		return false;
 	log_call(LOG_INFO, request->flags.call_id, "loop-protect: SDP already passed through us, left unchanged");
 	bencode_dictionary_add_string_length(request->buffer, request->reply, "sdp", request->flags.sdp,

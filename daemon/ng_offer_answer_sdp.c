@@ -220,6 +220,32 @@ static const char *rewrite_bundle(struct sdp_exchange *exchange, struct sdp_medi
 
 static void received_ptime(const struct sdp_media *sdp_media, char *out, size_t size);
 
+static bool is_event_or_cn(const struct codec *codec)
+{
+	return !strcasecmp(codec->name, "telephone-event") || !strcasecmp(codec->name, "CN");
+}
+
+/* A telephone-event whose clock's codecs were all stripped or masked goes too (RFC 4733
+ * section 2.1: events go with audio at their clock), as 10.5 does; one the offer has at a
+ * clock without any codec stays as it was offered. */
+static void drop_orphaned_events(const struct codec_list *list, unsigned int *chosen, unsigned int *count)
+{
+	unsigned int kept = 0;
+	for (unsigned int i = 0; i < *count; i++) {
+		const struct codec *event = &list->codecs[chosen[i]];
+		bool is_event = !strcasecmp(event->name, "telephone-event");
+		bool offered_clock = false, chosen_clock = false;
+		for (unsigned int c = 0; is_event && c < list->count; c++)
+			offered_clock |= !is_event_or_cn(&list->codecs[c]) && list->codecs[c].clock_rate == event->clock_rate;
+		for (unsigned int c = 0; offered_clock && c < *count; c++)
+			chosen_clock |= !is_event_or_cn(&list->codecs[chosen[c]])
+				&& list->codecs[chosen[c]].clock_rate == event->clock_rate;
+		if (!offered_clock || chosen_clock)
+			chosen[kept++] = chosen[i];
+	}
+	*count = kept;
+}
+
 /* Codec negotiation without transcoding (codec.h): the formats the receiver gets, or NULL to
  * keep the m= line as received. An offer also records what the receiver was offered, which
  * its answer is held to. */
@@ -271,6 +297,7 @@ static const char *negotiate_codecs(const struct ng_flags *flags, bool offer, co
 				return text;
 			}
 		}
+		drop_orphaned_events(&list, chosen, &count);
 		memset(&receiver_media->offered_payload_types, 0, sizeof(receiver_media->offered_payload_types));
 		for (unsigned int i = 0; i < count; i++)
 			codec_payload_set_add(&receiver_media->offered_payload_types, list.codecs[chosen[i]].payload_type);
@@ -328,6 +355,30 @@ static const char *negotiate_ptime(const struct ng_flags *flags, bool offer, con
 
 /* Writes the SDP the receiver gets: the sender's SDP with our address and the receiver-side
  * ports in place of the sender's. */
+/* replace=SDP-version (as 10.5): the side's first o= version, one more each time the SDP it
+ * sends changes (its o= line aside: a new version alone is no change, RFC 4566 section 5.2). */
+static const char *sdp_version_for(struct monologue *sender, const struct sdp_session *sdp,
+		const char *text, size_t length)
+{
+	guint hash = 5381;
+	bool line_start = true, skipping = false;
+	for (size_t i = 0; i < length; i++) {
+		if (line_start)
+			skipping = text[i] == 'o' && i + 1 < length && text[i + 1] == '=';
+		line_start = text[i] == '\n';
+		if (!skipping)
+			hash = hash * 33 + (guchar) text[i];
+	}
+	if (!sender->sdp_version[0])
+		g_strlcpy(sender->sdp_version, sdp->origin_session_version ? sdp->origin_session_version : "1",
+			  sizeof(sender->sdp_version));
+	else if (hash != sender->sdp_version_hash)
+		g_snprintf(sender->sdp_version, sizeof(sender->sdp_version), "%llu",
+			   strtoull(sender->sdp_version, NULL, 10) + 1);
+	sender->sdp_version_hash = hash;
+	return sender->sdp_version;
+}
+
 int ng_write_sdp(struct sdp_exchange *exchange, bool offer)
 {
 	struct ng_request *request = exchange->request;
@@ -463,7 +514,9 @@ int ng_write_sdp(struct sdp_exchange *exchange, bool offer)
 		.no_rtcp_attribute = flags->no_rtcp_attribute,
 		.full_rtcp_attribute = flags->full_rtcp_attribute,
 		.loop_protect = flags->loop_protect,
-		.loop_protect_token = "rtpengine",
+		.loop_protect_token = ng_loop_protect_token(),
+		.sdp_version = flags->replace_sdp_version
+			? sdp_version_for(exchange->sender, exchange->sdp, flags->sdp, flags->sdp_length) : NULL,
 		.media_count = count,
 		.media = rewrites,
 	};

@@ -142,6 +142,7 @@ struct sdp_rewrite_options {
 	bool ice_lite;                   /* session-level a=ice-lite (we are a lite agent to the recipient) */
 	const char *bundle_group;        /* a=group:BUNDLE value to emit ("0"), NULL = none (ICE) */
 	const char *loop_protect_token;
+	const char *sdp_version;         /* replace=SDP-version: the o= version to write, NULL = as received */
 	unsigned int media_count;
 	const struct sdp_media_rewrite *media;
 };

@@ -347,6 +347,22 @@ static void write_codecs(GString *out, const char *formats, const struct codec_t
 	}
 }
 
+/* o=<username> <sess-id> <sess-version> <rest> (RFC 4566 section 5.2) with our version */
+static void write_origin_version(GString *out, const struct sdp_line *line, const char *version)
+{
+	const char *text = line->text;
+	const char *id_end = strchr(text, ' ') ? strchr(strchr(text, ' ') + 1, ' ') : NULL;
+	const char *version_end = id_end ? strchr(id_end + 1, ' ') : NULL;
+	if (!version_end) {
+		write_line(out, line);
+		return;
+	}
+	g_string_append_len(out, text, id_end + 1 - text);
+	g_string_append(out, version);
+	g_string_append(out, version_end);
+	g_string_append(out, line_terminator(line));
+}
+
 static void write_connection(GString *out, const struct sdp_line *line, const struct sdp_address *address)
 {
 	if (!address->family) {
@@ -576,8 +592,11 @@ static void write_session(GString *out, const struct sdp_session *session,
 		const struct sdp_line *line = &lines[i];
 		if (line->type == 'o' && options->replace_origin && address->family) {
 			g_string_append_printf(out, "o=%s %s %s IN %s %s%s", session->origin_username,
-					session->origin_session_id, session->origin_session_version,
+					session->origin_session_id,
+					options->sdp_version ? options->sdp_version : session->origin_session_version,
 					family_name(address->family), address->text, line_terminator(line));
+		} else if (line->type == 'o' && options->sdp_version) {
+			write_origin_version(out, line, options->sdp_version);
 		} else if (line->type == 'c') {
 			write_connection(out, line, rewrite_connection ? address : &unchanged);
 		} else if (line->attribute) {
