@@ -477,7 +477,12 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 			pt = (int) free_dynamic_type(offered, state);
 		if (!pt && addable[index].static_payload_type != 0)
 			return -ENOSPC;
-		add_codec(state, (unsigned int) pt, addable[index].name, addable[index].clock, addable[index].channels, spec);
+		/* the encoding name as the spec spells it ("pcma"), as 10.5 writes it */
+		char spelled[32];
+		size_t name_length = strcspn(spec, "/");
+		g_strlcpy(spelled, spec, MIN(name_length + 1, sizeof(spelled)));
+		add_codec(state, (unsigned int) pt, strcasecmp(spelled, addable[index].name) ? addable[index].name : spelled,
+			  addable[index].clock, addable[index].channels, spec);
 		/* RFC 4733 section 2.1: events use the audio's clock; one at the new clock if needed */
 		bool dtmf_at_clock = false;
 		for (unsigned int i = 0; i < offered->count; i++)
@@ -1166,6 +1171,11 @@ void media_transcode_publish(struct media *media)
 	extras->transcode = state->staged;
 	state->staged = NULL;
 	state->staged_set = false;
+}
+
+bool media_transcode_ptime_forced(const struct media *answerer_media)
+{
+	return answerer_media->transcode && answerer_media->transcode->ptime_to_answerer;
 }
 
 void media_transcode_release(struct media *media)

@@ -105,6 +105,10 @@ int media_transcode_subscription_restore(struct media *subscriber_media, const s
 /* Under the call's lock: the staged chain becomes the stream's. */
 void media_transcode_publish(struct media *media);
 /* After the lock: frees what publishing replaced. */
+/* Whether the offer asked for a ptime towards the answerer (the chains repacketise, and the
+ * offerer gets its own ptime back, as 10.5). */
+bool media_transcode_ptime_forced(const struct media *answerer_media);
+
 void media_transcode_release(struct media *media);
 /* call_free(): the media's chains and state. */
 void media_transcode_free(struct media *media);

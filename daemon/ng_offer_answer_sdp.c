@@ -347,6 +347,10 @@ static const char *negotiate_ptime(const struct ng_flags *flags, bool offer, con
 	}
 	if (receiver_media->ptime_reverse[0])
 		return receiver_media->ptime_reverse;
+	/* the offer's ptime was changed towards the answerer: the offerer gets its own back, the
+	 * answerer's packets are repacketised to it (chain_ptime()), as 10.5 */
+	if (media_transcode_ptime_forced(sender_media) && receiver_media->offer_ptime[0])
+		return receiver_media->offer_ptime;
 	received_ptime(sdp_media, text, size);
 	if (text[0])
 		return NULL;
