@@ -117,6 +117,10 @@ SCENARIOS = {
         offer(audio(CALLER, 2210, "0", "a=rtpmap:0 pcmu/8000", "a=sendrecv"), codec={"transcode": ["PCMA"]}, **ORIGIN),
         answer(audio(CALLEE, 2212, "0 8", "a=rtpmap:0 pcmu/8000", "a=rtpmap:8 pcma/8000", "a=sendrecv"),
                replace=["origin"])],
+    "transcode-lower-case-codec": [
+        offer(audio(CALLER, 2216, "0", "a=rtpmap:0 pcmu/8000", "a=sendrecv"), codec={"transcode": ["pcma"]}, **ORIGIN),
+        answer(audio(CALLEE, 2218, "0 8", "a=rtpmap:0 PCMU/8000", "a=rtpmap:8 PCMA/8000", "a=sendrecv"),
+               replace=["origin"])],
     "ptime-default": [
         offer(audio(CALLER, 3000, "0", "a=sendrecv"), **ORIGIN),
         answer(audio(CALLEE, 3002, "0", "a=sendrecv"), **ORIGIN)],
@@ -132,6 +136,9 @@ SCENARIOS = {
     "ptime-50-to-30-default-answer": [
         offer(audio(CALLER, 3012, "0", "a=sendrecv", "a=ptime:50"), ptime=30, **ORIGIN),
         answer(audio(CALLEE, 3014, "0", "a=sendrecv"), **ORIGIN)],
+    "ptime-50-to-30-answer-30": [
+        offer(audio(CALLER, 3012, "0", "a=sendrecv", "a=ptime:50"), ptime=30, **ORIGIN),
+        answer(audio(CALLEE, 3014, "0", "a=sendrecv", "a=ptime:30"), **ORIGIN)],
     "ptime-50-to-30-reverse-50-answer-30": [
         offer(audio(CALLER, 3016, "0", "a=sendrecv", "a=ptime:50"), ptime=30, **{"ptime-reverse": 50}, **ORIGIN),
         answer(audio(CALLEE, 3018, "0", "a=sendrecv", "a=ptime:30"), **ORIGIN)],
@@ -239,6 +246,12 @@ EXPECTED = {
         ["v=0", "o=- 1545997027 1 IN IP4 127.0.0.1", "s=tester", "t=0 0", "m=audio PORT RTP/AVP 0",
          "c=IN IP4 127.0.0.1", "a=rtpmap:0 pcmu/8000", "a=sendrecv", "a=rtcp:PORT"],
     ],
+    "transcode-lower-case-codec": [
+        ["v=0", "o=- 1545997027 1 IN IP4 127.0.0.1", "s=tester", "t=0 0", "m=audio PORT RTP/AVP 0 8",
+         "c=IN IP4 127.0.0.1", "a=rtpmap:0 pcmu/8000", "a=rtpmap:8 pcma/8000", "a=sendrecv", "a=rtcp:PORT"],
+        ["v=0", "o=- 1545997027 1 IN IP4 127.0.0.1", "s=tester", "t=0 0", "m=audio PORT RTP/AVP 0",
+         "c=IN IP4 127.0.0.1", "a=rtpmap:0 PCMU/8000", "a=sendrecv", "a=rtcp:PORT"],
+    ],
     "ptime-default": [
         ["v=0", "o=- 1545997027 1 IN IP4 127.0.0.1", "s=tester", "t=0 0", "m=audio PORT RTP/AVP 0",
          "c=IN IP4 127.0.0.1", "a=rtpmap:0 PCMU/8000", "a=sendrecv", "a=rtcp:PORT"],
@@ -264,6 +277,12 @@ EXPECTED = {
          "c=IN IP4 127.0.0.1", "a=rtpmap:0 PCMU/8000", "a=sendrecv", "a=rtcp:PORT", "a=ptime:30"],
     ],
     "ptime-50-to-30-default-answer": [
+        ["v=0", "o=- 1545997027 1 IN IP4 127.0.0.1", "s=tester", "t=0 0", "m=audio PORT RTP/AVP 0",
+         "c=IN IP4 127.0.0.1", "a=rtpmap:0 PCMU/8000", "a=sendrecv", "a=rtcp:PORT", "a=ptime:30"],
+        ["v=0", "o=- 1545997027 1 IN IP4 127.0.0.1", "s=tester", "t=0 0", "m=audio PORT RTP/AVP 0",
+         "c=IN IP4 127.0.0.1", "a=rtpmap:0 PCMU/8000", "a=sendrecv", "a=rtcp:PORT", "a=ptime:50"],
+    ],
+    "ptime-50-to-30-answer-30": [
         ["v=0", "o=- 1545997027 1 IN IP4 127.0.0.1", "s=tester", "t=0 0", "m=audio PORT RTP/AVP 0",
          "c=IN IP4 127.0.0.1", "a=rtpmap:0 PCMU/8000", "a=sendrecv", "a=rtcp:PORT", "a=ptime:30"],
         ["v=0", "o=- 1545997027 1 IN IP4 127.0.0.1", "s=tester", "t=0 0", "m=audio PORT RTP/AVP 0",
@@ -451,10 +470,11 @@ def test_loop_protect_marker_of_another_instance_is_no_loop(rtpengine):
     assert looped["sdp"] == reply["sdp"]
 
 
-def exchange(sender, destination, packets, receiver):
+def exchange(sender, destination, packets, receiver, count=None):
+    """Sends `packets`; what arrives (parsed), at most `count` (default: as many) within 3 s."""
     for packet in packets:
         sender.rtp.send(packet, destination)
-    return [parse_rtp(data) for data, _ in receiver.rtp.receive_all(len(packets), 3.0)]
+    return [parse_rtp(data) for data, _ in receiver.rtp.receive_all(count or len(packets), 3.0)]
 
 
 def media_call(rtpengine, scenario):
@@ -499,6 +519,21 @@ def test_answerers_added_codec_transcoded_for_the_offerer(rtpengine):
         assert len({p.ssrc for p in got}) == 1
         # A-law 0x00 decodes to -5504, mu-law ")" (G.711); mu-law passes as sent
         assert [p.payload for p in got] == [b"\x00" * 160] * 2 + [b")" * 160] * 3 + [b"\x00" * 160]
+    finally:
+        caller.close()
+        callee.close()
+
+
+def test_ptime_changed_offerer_gets_its_own_back(rtpengine):
+    """ptime=30 towards the answerer of a 50 ms offerer, the answerer sending 30 ms: its packets
+    reach the offerer as 50 ms ones (the ptime the offerer's answer names), as 10.5."""
+    caller, callee, _, to_caller = media_call(rtpengine, "ptime-50-to-30-answer-30")
+    try:
+        packets = [build_rtp(4000 + i, 5000 + 240 * i, 0x4567, 0, b"\x88" * 240) for i in range(4)]
+        got = exchange(callee, to_caller, packets, caller, count=2)
+        assert [(p.payload_type, p.sequence, p.timestamp, len(p.payload)) for p in got] == \
+            [(0, 4000, 5000, 400), (0, 4001, 5400, 400)]
+        assert all(p.payload == b"\x88" * 400 for p in got)
     finally:
         caller.close()
         callee.close()
