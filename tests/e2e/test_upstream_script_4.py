@@ -537,3 +537,42 @@ def test_ptime_changed_offerer_gets_its_own_back(rtpengine):
     finally:
         caller.close()
         callee.close()
+
+
+def test_gh730_events_pass_both_ways(rtpengine):
+    """gh 730: Opus and two telephone-events offered, PCMU and the 8 kHz event answered: audio
+    and RFC 4733 events pass untouched both ways (payload type, sequence, timestamp, marker)."""
+    caller, callee, to_callee, to_caller = media_call(rtpengine, "gh730-opus-fmtp-two-events")
+    try:
+        for sender, destination, receiver, first, timestamp, ssrc in ((caller, to_callee, callee, 1000, 3000, 0x1234),
+                                                                     (callee, to_caller, caller, 4000, 5000, 0x4567)):
+            packets = [build_rtp(first, timestamp, ssrc, 0, b"\x88" * 160),
+                       build_rtp(first + 1, timestamp + 160, ssrc, 0, b"\x88" * 160),
+                       build_rtp(first + 2, timestamp + 320, ssrc, 101, b"\x05\x0a\x00\xa0", marker=True),
+                       build_rtp(first + 3, timestamp + 320, ssrc, 101, b"\x05\x0a\x01\x40")]
+            got = exchange(sender, destination, packets, receiver)
+            assert [(p.payload_type, p.marker, p.sequence, p.timestamp, p.payload) for p in got] == \
+                [(p.payload_type, p.marker, p.sequence, p.timestamp, p.payload) for p in map(parse_rtp, packets)]
+    finally:
+        caller.close()
+        callee.close()
+
+
+def test_pcmu_offerer_pcma_answerer_transcoded(rtpengine):
+    """transcode PCMA and telephone-event for a PCMU-only offerer, PCMA answered: mu-law
+    silence becomes A-law 0x2a towards the answerer and back, one stream each way (10.5)."""
+    caller, callee, to_callee, to_caller = media_call(rtpengine, "pcm-to-rfc-dtmf-with-pcma")
+    try:
+        for sender, destination, receiver, payload_type, payload, expected_type, expected in (
+                (caller, to_callee, callee, 0, b"\x00" * 160, 8, b"\x2a" * 160),
+                (callee, to_caller, caller, 8, b"\x2a" * 160, 0, b"\x00" * 160)):
+            got = []
+            for index in range(2):   # one at a time: the order the transcoder sees
+                got += exchange(sender, destination, [build_rtp(1000 + index, 3000 + 160 * index, 0x1234,
+                                                                payload_type, payload)], receiver)
+            assert [(p.payload_type, p.timestamp, p.payload) for p in got] == \
+                [(expected_type, 3000, expected), (expected_type, 3160, expected)]
+            assert got[1].sequence == (got[0].sequence + 1) & 0xffff and got[0].ssrc == got[1].ssrc
+    finally:
+        caller.close()
+        callee.close()
