@@ -231,8 +231,9 @@ def _restart(factory, active, binary):
 
 
 @pytest.mark.skipif(not shutil.which("tshark"), reason="tshark not installed")
-@pytest.mark.parametrize("binary", ["ours", "10.5"])
-def test_pcap_recording_continues_in_the_same_file_after_kill_9(rtpengine_factory, ha_setup, binary):
+@pytest.mark.parametrize("binary, fmt", [("ours", None), ("ours", "eth"), ("10.5", None)],
+                         ids=["ours", "ours-eth", "10.5"])
+def test_pcap_recording_continues_in_the_same_file_after_kill_9(rtpengine_factory, ha_setup, binary, fmt):
     """pcap method: the restarted daemon goes on in the call's one capture file, the name the
     offer reply gave (10.5 does too, but truncates it: what was recorded before the kill is
     lost there); ours appends, so tshark reads both halves as one capture with one global
@@ -245,7 +246,8 @@ def test_pcap_recording_continues_in_the_same_file_after_kill_9(rtpengine_factor
     spool_dir = ha_setup.spool_dir
     caller, callee, client = ha_setup.caller, ha_setup.callee, ha_setup.client
     active = rtpengine_factory("--redis=%s" % ha_setup.redis_url, "--recording-dir=%s" % spool_dir,
-                               "--recording-method=pcap", binary=path)
+                               "--recording-method=pcap", *(["--recording-format=" + fmt] if fmt else []),
+                               binary=path)
     call = Call(active)
     offer = assert_ok(call.offer(simple_sdp(CALLER, caller.port), {"record call": "yes", "metadata": "k:v"}))
     answer = assert_ok(call.answer(simple_sdp(CALLEE, callee.port)))
@@ -273,7 +275,8 @@ def test_pcap_recording_continues_in_the_same_file_after_kill_9(rtpengine_factor
     assert_ok(Call(standby, call.call_id).delete())
     assert wait_until(lambda: os.path.exists(pcap_path), 5.0), (captures(), standby.log_text()[-3000:])
     assert captures() == [pcap_path], "one capture for the whole call"
-    _, records = read_pcap(pcap_path)              # fails on a second header in the middle
+    linktype, records = read_pcap(pcap_path)       # fails on a second header in the middle
+    assert linktype == (1 if fmt == "eth" else 101)
     data = open(pcap_path, "rb").read()
     assert data.count(bytes.fromhex("d4c3b2a1020004")) == 1
     assert os.path.getsize(pcap_path) > before or binary == "10.5"
