@@ -381,6 +381,31 @@ static bool has_kept_codec(const struct codec_list *offered, const char *formats
 	return false;
 }
 
+/* An offered telephone-event whose clock's codecs were all masked or stripped, with no codec
+ * added at that clock either: left out of the answerer's offer (RFC 4733 section 2.1), as
+ * 10.5; the offerer's events still reach the answerer at the clock it takes. */
+static bool event_orphaned(const struct codec_list *offered, const struct media_transcode *state,
+		const char *formats, unsigned int payload_type)
+{
+	const struct codec *event = NULL;
+	for (unsigned int i = 0; i < offered->count && !event; i++)
+		if (offered->codecs[i].payload_type == payload_type && !strcasecmp(offered->codecs[i].name, "telephone-event"))
+			event = &offered->codecs[i];
+	if (!event)
+		return false;
+	bool offered_clock = false, kept_clock = false;
+	for (unsigned int i = 0; i < offered->count; i++) {
+		const struct codec *codec = &offered->codecs[i];
+		if (is_auxiliary(codec) || codec->clock_rate != event->clock_rate)
+			continue;
+		offered_clock = true;
+		kept_clock |= formats_have(formats, codec->payload_type);
+	}
+	for (unsigned int a = 0; a < state->added_count; a++)
+		kept_clock |= state->added[a].clock == event->clock_rate && strcasecmp(state->added[a].name, "telephone-event");
+	return offered_clock && !kept_clock;
+}
+
 /* The offer's leg codec and its telephone-event, and what the offer forces on the answer. */
 static void leg_setup(struct media_transcode *state, const struct codec_list *offered, const struct codec *leg,
 		bool inject, bool forced, bool accepted, bool consumed)
@@ -531,7 +556,7 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 	audio[0] = rest[0] = added[0] = '\0';
 	for (const char *cursor = formats; *cursor; ) {
 		unsigned int pt = (unsigned int) strtoul(cursor, NULL, 10);
-		if (strip && !kept_when_transcoding(offered, pt)) {
+		if ((strip && !kept_when_transcoding(offered, pt)) || event_orphaned(offered, state, formats, pt)) {
 			cursor += strcspn(cursor, " ");
 			cursor += *cursor == ' ';
 			continue;

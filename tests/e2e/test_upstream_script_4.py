@@ -179,6 +179,9 @@ SCENARIOS = {
         offer(audio(CALLER, 2000, "8 96 97 98", "a=rtpmap:8 PCMA/8000", "a=rtpmap:96 opus/48000/2",
                     "a=rtpmap:97 telephone-event/8000", "a=rtpmap:98 telephone-event/48000", "a=sendrecv"),
               codec={"strip": ["PCMA"]}, **ORIGIN)],
+    "dtmf-present-add-codec-mask-other": [
+        offer(audio(CALLER, 2000, "8 97", "a=rtpmap:8 PCMA/8000", "a=rtpmap:97 telephone-event/8000", "a=sendrecv"),
+              codec={"transcode": ["opus"], "mask": ["PCMA"]}, **ORIGIN)],
     "reverse-dtmf-no-op": [
         offer(audio(CALLER, 8050, "0 101", "a=rtpmap:0 PCMU/8000", "a=rtpmap:101 telephone-event/8000",
                     "a=fmtp:101 0-15", "a=sendrecv"), flags=["always transcode"], **ORIGIN),
@@ -369,6 +372,11 @@ EXPECTED = {
         ["v=0", "o=- 1545997027 1 IN IP4 127.0.0.1", "s=tester", "t=0 0", "m=audio PORT RTP/AVP 96 98",
          "c=IN IP4 127.0.0.1", "a=rtpmap:96 opus/48000/2", "a=rtpmap:98 telephone-event/48000", "a=sendrecv",
          "a=rtcp:PORT"],
+    ],
+    "dtmf-present-add-codec-mask-other": [
+        ["v=0", "o=- 1545997027 1 IN IP4 127.0.0.1", "s=tester", "t=0 0", "m=audio PORT RTP/AVP 96 98",
+         "c=IN IP4 127.0.0.1", "a=rtpmap:96 opus/48000/2", "a=rtpmap:98 telephone-event/48000", "a=fmtp:98 0-15",
+         "a=sendrecv", "a=rtcp:PORT"],
     ],
     "reverse-dtmf-no-op": [
         ["v=0", "o=- 1545997027 1 IN IP4 127.0.0.1", "s=tester", "t=0 0", "m=audio PORT RTP/AVP 0 101",
