@@ -357,8 +357,6 @@ static const char *negotiate_ptime(const struct ng_flags *flags, bool offer, con
 	return receiver_media->offer_ptime[0] ? receiver_media->offer_ptime : NULL;
 }
 
-/* Writes the SDP the receiver gets: the sender's SDP with our address and the receiver-side
- * ports in place of the sender's. */
 /* replace=SDP-version (as 10.5): the side's first o= version, one more each time the SDP it
  * sends changes (its o= line aside: a new version alone is no change, RFC 4566 section 5.2). */
 static const char *sdp_version_for(struct monologue *sender, const struct sdp_session *sdp,
@@ -383,6 +381,8 @@ static const char *sdp_version_for(struct monologue *sender, const struct sdp_se
 	return sender->sdp_version;
 }
 
+/* Writes the SDP the receiver gets: the sender's SDP with our address and the receiver-side
+ * ports in place of the sender's. */
 int ng_write_sdp(struct sdp_exchange *exchange, bool offer)
 {
 	struct ng_request *request = exchange->request;
