@@ -406,6 +406,49 @@ static bool event_orphaned(const struct codec_list *offered, const struct media_
 	return offered_clock && !kept_clock;
 }
 
+/* transcode=telephone-event on an offer without RFC 4733: an event at each clock of the offer's
+ * codecs the engine keeps (RFC 4733 section 2.1: events use the audio's clock), payload types
+ * given by ascending clock and the one at 8000 Hz listed last, as 10.5; at `fallback_clock`
+ * when the offer keeps none. */
+static void add_events_at_clocks(struct media_transcode *state, const struct codec_list *offered,
+		const char *formats, unsigned int fallback_clock)
+{
+	unsigned int clocks[CODEC_MAX], count = 0;
+	for (unsigned int i = 0; i < offered->count; i++) {
+		const struct codec *codec = &offered->codecs[i];
+		if (is_auxiliary(codec) || !codec->clock_rate || !formats_have(formats, codec->payload_type)
+		    || !kept_when_transcoding(offered, codec->payload_type))
+			continue;
+		bool known = false;
+		for (unsigned int c = 0; c < count; c++)
+			known |= clocks[c] == codec->clock_rate;
+		if (!known)
+			clocks[count++] = codec->clock_rate;
+	}
+	if (!count)
+		clocks[count++] = fallback_clock;
+	for (unsigned int c = 1; c < count; c++)   /* ascending (a handful of clocks) */
+		for (unsigned int d = c; d > 0 && clocks[d - 1] > clocks[d]; d--) {
+			unsigned int swap = clocks[d];
+			clocks[d] = clocks[d - 1];
+			clocks[d - 1] = swap;
+		}
+	unsigned int first = state->added_count;
+	for (unsigned int c = 0; c < count && state->added_count + 2 <= G_N_ELEMENTS(state->added); c++) {
+		unsigned int pt = free_dynamic_type(offered, state);
+		if (!pt)
+			break;
+		add_codec(state, pt, "telephone-event", clocks[c], 1, NULL);
+	}
+	for (unsigned int a = first; a + 1 < state->added_count; a++)
+		if (state->added[a].clock == 8000) {   /* listed last */
+			struct transcode_codec at_8000 = state->added[a];
+			memmove(&state->added[a], &state->added[a + 1], (state->added_count - a - 1) * sizeof(state->added[0]));
+			state->added[state->added_count - 1] = at_8000;
+			break;
+		}
+}
+
 /* The offer's leg codec and its telephone-event, and what the offer forces on the answer. */
 static void leg_setup(struct media_transcode *state, const struct codec_list *offered, const struct codec *leg,
 		bool inject, bool forced, bool accepted, bool consumed)
@@ -481,12 +524,11 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 		if (!strcasecmp(spec, "telephone-event") && !offered_dtmf) {
 			/* as 10.5: an offer without RFC 4733 gets it; the answerer's events and the
 			 * offerer's in-band tones are translated (codec_chain.h) */
-			unsigned int dtmf_pt = free_dynamic_type(offered, state);
 			bool duplicate = false;
 			for (unsigned int a = 0; a < state->added_count; a++)
 				duplicate |= !strcasecmp(state->added[a].name, "telephone-event");
-			if (dtmf_pt && !duplicate)
-				add_codec(state, dtmf_pt, "telephone-event", dtmf_clock ? dtmf_clock : 8000, 1, NULL);
+			if (!duplicate)
+				add_events_at_clocks(state, offered, formats, dtmf_clock ? dtmf_clock : 8000);
 			continue;
 		}
 		int index = addable_index(spec);
@@ -947,6 +989,11 @@ int media_transcode_answer(const struct codec_list *answered, unsigned int answe
 		 * answerer's events tones (codec_chain.h), whatever codec of the answer it sends */
 		codec_copy(&answered_codec, chosen);
 		peer = &answered_codec;
+		/* one of the offerer's own at another clock than the leg's (Opus with the event
+		 * added at 48 kHz): that codec both ways, only the events translated, as 10.5 */
+		if (codec_payload_set_has(&state->offer_payload_types, chosen->payload_type)
+		    && chosen->clock_rate != state->leg.clock)
+			codec_copy(&state->leg, chosen);
 	}
 	if (!peer) {
 		/* the answerer took a codec of the offer: plain negotiation, no chains */

@@ -1,10 +1,11 @@
 """Requests of upstream's t/auto-daemon-tests.pl (tag mr10.5.3.5), slice 4 (issue 15): RTP
-sequencing through a transcoder (gh 664), rtpmap name case, the ptime/ptime-reverse matrix,
-loop-protect with a T.38 re-invite (gh 766), telephone-event options (adding, stripping,
-masking, DTMF transcoding, clock scaling), rtcp-mux per via-branch (gh 793), transport-protocol
-`transparent`, and `replace: SDP version/username/session-name` with one or several sessions.
-Each request runs against the daemon under test and the expected lines are those Debian's 10.5
-gives for it (RTPENGINE_BINARY=/usr/bin/rtpengine runs the same tests).
+sequencing through a transcoder (gh 664), rtpmap and codec-spec name case, the ptime and
+ptime-reverse matrix, loop-protect with a T.38 re-invite (gh 766), telephone-event options
+(transcoding to and from RFC 4733, events at each clock of the offer, an event already offered
+with a codec added, stripped or masked), transport-protocol `transparent`, and `replace: SDP
+version/username/session-name`. Each request runs against the daemon under test and the
+expected lines are those Debian's 10.5 gives for it (RTPENGINE_BINARY=/usr/bin/rtpengine runs
+the same tests); a few media checks send RTP through both on loopback.
 
 The SDP bodies are written here for loopback; media ports are normalised to PORT.
 """
@@ -172,6 +173,25 @@ SCENARIOS = {
         offer(audio(CALLER, 7020, "0", "a=sendrecv"), codec={"transcode": ["PCMA", "telephone-event"]}, **ORIGIN),
         answer(audio(CALLEE, 7022, "8 96", "a=rtpmap:8 PCMA/8000", "a=rtpmap:96 telephone-event/8000",
                      "a=fmtp:96 0-15", "a=sendrecv"), replace=["origin"])],
+    "dtmf-several-clock-rates": [
+        offer(audio(CALLER, 2000, "0 96 8 97 9", "a=rtpmap:96 opus/48000", "a=rtpmap:8 PCMA/8000",
+                    "a=rtpmap:97 speex/16000", "a=sendrecv"), codec={"transcode": ["telephone-event"]}, **ORIGIN)],
+    "dtmf-clock-rates-pcmu-opus": [
+        offer(audio(CALLER, 2000, "0 96", "a=rtpmap:96 opus/48000/2", "a=sendrecv"),
+              codec={"transcode": ["telephone-event"]}, **ORIGIN)],
+    "dtmf-clock-rates-answered-8000": [
+        offer(audio(CALLER, 2000, "0 96", "a=rtpmap:96 opus/48000/2", "a=sendrecv"),
+              codec={"transcode": ["telephone-event"]}, **ORIGIN),
+        answer(audio(CALLEE, 2002, "0 97", "a=rtpmap:97 telephone-event/8000", "a=fmtp:97 0-15", "a=sendrecv"),
+               **ORIGIN)],
+    "dtmf-clock-rates-answered-48000": [
+        offer(audio(CALLER, 2000, "0 96", "a=rtpmap:96 opus/48000/2", "a=sendrecv"),
+              codec={"transcode": ["telephone-event"]}, **ORIGIN),
+        answer(audio(CALLEE, 2002, "96 98", "a=rtpmap:96 opus/48000/2", "a=rtpmap:98 telephone-event/48000",
+                     "a=fmtp:98 0-15", "a=sendrecv"), **ORIGIN)],
+    "dtmf-clock-rates-g722-speex": [
+        offer(audio(CALLER, 2000, "9 97 0", "a=rtpmap:97 speex/16000", "a=sendrecv"),
+              codec={"transcode": ["telephone-event"]}, **ORIGIN)],
     "dtmf-present-add-codec": [
         offer(audio(CALLER, 2000, "8 97", "a=rtpmap:8 PCMA/8000", "a=rtpmap:97 telephone-event/8000", "a=sendrecv"),
               codec={"transcode": ["opus"]}, **ORIGIN)],
@@ -361,6 +381,41 @@ EXPECTED = {
          "a=fmtp:96 0-15", "a=sendrecv", "a=rtcp:PORT"],
         ["v=0", "o=- 1545997027 1 IN IP4 127.0.0.1", "s=tester", "t=0 0", "m=audio PORT RTP/AVP 0",
          "c=IN IP4 127.0.0.1", "a=rtpmap:0 PCMU/8000", "a=sendrecv", "a=rtcp:PORT"],
+    ],
+    "dtmf-several-clock-rates": [
+        ["v=0", "o=- 1545997027 1 IN IP4 127.0.0.1", "s=tester", "t=0 0",
+         "m=audio PORT RTP/AVP 0 96 8 97 9 99 100 98", "c=IN IP4 127.0.0.1", "a=rtpmap:0 PCMU/8000",
+         "a=rtpmap:96 opus/48000", "a=rtpmap:8 PCMA/8000", "a=rtpmap:97 speex/16000", "a=rtpmap:9 G722/8000",
+         "a=rtpmap:99 telephone-event/16000", "a=fmtp:99 0-15", "a=rtpmap:100 telephone-event/48000",
+         "a=fmtp:100 0-15", "a=rtpmap:98 telephone-event/8000", "a=fmtp:98 0-15", "a=sendrecv", "a=rtcp:PORT"],
+    ],
+    "dtmf-clock-rates-pcmu-opus": [
+        ["v=0", "o=- 1545997027 1 IN IP4 127.0.0.1", "s=tester", "t=0 0", "m=audio PORT RTP/AVP 0 96 98 97",
+         "c=IN IP4 127.0.0.1", "a=rtpmap:0 PCMU/8000", "a=rtpmap:96 opus/48000/2",
+         "a=rtpmap:98 telephone-event/48000", "a=fmtp:98 0-15", "a=rtpmap:97 telephone-event/8000",
+         "a=fmtp:97 0-15", "a=sendrecv", "a=rtcp:PORT"],
+    ],
+    "dtmf-clock-rates-answered-8000": [
+        ["v=0", "o=- 1545997027 1 IN IP4 127.0.0.1", "s=tester", "t=0 0", "m=audio PORT RTP/AVP 0 96 98 97",
+         "c=IN IP4 127.0.0.1", "a=rtpmap:0 PCMU/8000", "a=rtpmap:96 opus/48000/2",
+         "a=rtpmap:98 telephone-event/48000", "a=fmtp:98 0-15", "a=rtpmap:97 telephone-event/8000",
+         "a=fmtp:97 0-15", "a=sendrecv", "a=rtcp:PORT"],
+        ["v=0", "o=- 1545997027 1 IN IP4 127.0.0.1", "s=tester", "t=0 0", "m=audio PORT RTP/AVP 0",
+         "c=IN IP4 127.0.0.1", "a=rtpmap:0 PCMU/8000", "a=sendrecv", "a=rtcp:PORT"],
+    ],
+    "dtmf-clock-rates-answered-48000": [
+        ["v=0", "o=- 1545997027 1 IN IP4 127.0.0.1", "s=tester", "t=0 0", "m=audio PORT RTP/AVP 0 96 98 97",
+         "c=IN IP4 127.0.0.1", "a=rtpmap:0 PCMU/8000", "a=rtpmap:96 opus/48000/2",
+         "a=rtpmap:98 telephone-event/48000", "a=fmtp:98 0-15", "a=rtpmap:97 telephone-event/8000",
+         "a=fmtp:97 0-15", "a=sendrecv", "a=rtcp:PORT"],
+        ["v=0", "o=- 1545997027 1 IN IP4 127.0.0.1", "s=tester", "t=0 0", "m=audio PORT RTP/AVP 96",
+         "c=IN IP4 127.0.0.1", "a=rtpmap:96 opus/48000/2", "a=sendrecv", "a=rtcp:PORT"],
+    ],
+    "dtmf-clock-rates-g722-speex": [
+        ["v=0", "o=- 1545997027 1 IN IP4 127.0.0.1", "s=tester", "t=0 0", "m=audio PORT RTP/AVP 9 97 0 98 96",
+         "c=IN IP4 127.0.0.1", "a=rtpmap:9 G722/8000", "a=rtpmap:97 speex/16000", "a=rtpmap:0 PCMU/8000",
+         "a=rtpmap:98 telephone-event/16000", "a=fmtp:98 0-15", "a=rtpmap:96 telephone-event/8000",
+         "a=fmtp:96 0-15", "a=sendrecv", "a=rtcp:PORT"],
     ],
     "dtmf-present-add-codec": [
         ["v=0", "o=- 1545997027 1 IN IP4 127.0.0.1", "s=tester", "t=0 0", "m=audio PORT RTP/AVP 8 96 98 97",
