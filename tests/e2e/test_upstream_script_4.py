@@ -639,3 +639,13 @@ def test_pcmu_offerer_pcma_answerer_transcoded(rtpengine):
     finally:
         caller.close()
         callee.close()
+
+
+@pytest.mark.upstream_differs("PCMU is 8000 Hz only (RFC 3551 section 4.5.14); 10.5 transcodes a "
+                              "PCMU/16000 offer ('DTMF scaling'), this build refuses it with a reason")
+def test_pcmu_at_16000_transcoding_refused(rtpengine):
+    sdp = audio(CALLER, 7060, "100 101", "a=rtpmap:100 PCMU/16000", "a=rtpmap:101 telephone-event/16000",
+                "a=fmtp:101 0-15", "a=sendrecv")
+    reply = Call(rtpengine).offer(sdp, dict(ORIGIN, codec={"transcode": ["PCMA", "telephone-event/8000"]},
+                                            flags=["always transcode"]))
+    assert reply["result"] == "error" and "PCMA" in reply["error-reason"], reply
