@@ -342,9 +342,10 @@ static int side_init(struct codec_side *side, const struct codec_chain_format *f
 		return -ENOTSUP;
 	}
 	if (side->def->method == METHOD_G729) {
-		/* Annex B (VAD, DTX, SID frames) only where the receiver's fmtp allows it */
+		/* full frames whatever the receiver's annexb (as 10.5 sends them, measured: no SID
+		 * frames or DTX towards either); SID frames received are decoded (Annex B CNG) */
 		if (encode)
-			side->g729_encoder = codec_g729_encoder_new(codec_g729_fmtp_annexb(format->fmtp));
+			side->g729_encoder = codec_g729_encoder_new(false);
 		else
 			side->g729_decoder = codec_g729_decoder_new();
 		if (!side->g729_encoder && !side->g729_decoder) {

@@ -1,11 +1,9 @@
 /* G.729 through bcg729 (codec_g729.h states the contract). */
 #include "codec_g729.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <bcg729/decoder.h>
 #include <bcg729/encoder.h>
@@ -104,31 +102,4 @@ int codec_g729_decode(struct codec_g729_decoder *decoder, const uint8_t *payload
 		offset += size;
 	}
 	return (int)samples;
-}
-
-bool codec_g729_fmtp_annexb(const char *fmtp)
-{
-	if (!fmtp)
-		return true;
-	/* "annexb=no" among ";"-separated parameters, any case and spacing */
-	const char *cursor = fmtp;
-	while (*cursor) {
-		while (*cursor == ' ' || *cursor == ';')
-			cursor++;
-		size_t length = strcspn(cursor, ";");
-		if (length >= 6 && !strncasecmp(cursor, "annexb", 6)) {
-			const char *value = cursor + 6;
-			while (*value == ' ')
-				value++;
-			if (*value == '=') {
-				value++;
-				while (*value == ' ')
-					value++;
-				if (!strncasecmp(value, "no", 2) && (value[2] == '\0' || value[2] == ';' || isspace((unsigned char)value[2])))
-					return false;
-			}
-		}
-		cursor += length;
-	}
-	return true;
 }

@@ -4,9 +4,10 @@
  *
  * Framing (RFC 3551 section 4.5.6): 80 samples at 8 kHz (10 ms) make one 10-byte frame; an RTP
  * payload is zero or more such frames, optionally followed by one 2-byte Annex B SID frame
- * (comfort noise parameters). The encoder takes whole 10-ms frames. With VAD (Annex B, enabled
- * only where the SDP allows `annexb`, see codec_g729_encoder_new()) a silent frame may become a
- * 2-byte SID frame or nothing at all (DTX): the caller gets 0 bytes for that frame.
+ * (comfort noise parameters), which the decoder turns into comfort noise. The encoder takes
+ * whole 10-ms frames. With VAD (Annex B; the relay does not enable it, as 10.5 sends full frames
+ * whatever the fmtp's annexb says) a silent frame may become a 2-byte SID frame or nothing at all
+ * (DTX): the caller gets 0 bytes for that frame.
  *
  * Errors: negative errno. -EINVAL a payload that is not 10-byte frames plus at most one SID
  * frame, -ENOSPC an output buffer too small, -ENOMEM.
@@ -43,8 +44,4 @@ void codec_g729_decoder_free(struct codec_g729_decoder *decoder);
  * gives 10 ms of comfort noise. */
 int codec_g729_decode(struct codec_g729_decoder *decoder, const uint8_t *payload, size_t length,
 		int16_t *pcm, size_t capacity);
-/* Whether an SDP fmtp value allows Annex B (RFC 4856's audio/G729 registration: "annexb=no"
- * forbids it, absent means yes). */
-bool codec_g729_fmtp_annexb(const char *fmtp);
-
 #endif
