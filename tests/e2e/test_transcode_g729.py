@@ -8,11 +8,12 @@
   offered G.729. The test encodes G.729 with bcg729 (ctypes on libbcg729.so.0) and decodes what
   the relay sends with FFmpeg's own G.729 decoder (the `ffmpeg` CLI, an implementation
   independent of the relay's), and the decoded speech must correlate with what was sent.
-- Annex B: towards a side whose SDP allows it (no `annexb=no`) silence may leave as SID frames
-  or nothing (DTX); towards `annexb=no` every 10-ms frame is sent."""
+- Annex B: as 10.5 (measured), the relay's encoder sends every 10-ms frame, also in silence
+  and whatever the answer's `annexb` says: no SID frames, no DTX."""
 
 import audioop
 import ctypes
+import math
 import os
 import re
 import struct
@@ -260,5 +261,33 @@ def test_speech_both_ways(rtpengine, speech, name, offer, options, answer, calle
         call.delete()
     finally:
         encoder.close()
+        caller.close()
+        callee.close()
+
+
+@pytest.mark.parametrize("answer_fmtp", [[], ["fmtp:18 annexb=yes"]], ids=["no-fmtp", "annexb-yes"])
+def test_silence_sent_as_full_frames(rtpengine, answer_fmtp):
+    """A second of tone, then three of faint noise (where bcg729's Annex B VAD would send SID
+    frames, test_codec_g729.c): every packet carries two full frames, as 10.5 sends them."""
+    caller, callee = MediaPeer(CALLER), MediaPeer(CALLEE)
+    try:
+        call = Call(rtpengine)
+        assert_ok(call.offer(sdp(CALLER, caller.port, *PCMA), {"codec": {"transcode": ["G729"]}}))
+        answered = assert_ok(call.answer(sdp(CALLEE, callee.port, [18], ["18 G729/8000"], answer_fmtp)))
+        noise = 1
+        packets = []
+        for index in range(200):
+            pcm = []
+            for i in range(160):
+                noise = (noise * 1664525 + 1013904223) & 0xffffffff
+                pcm.append(int(8000 * math.sin(2 * math.pi * 440 * (index * 160 + i) / 8000)) if index < 50
+                           else (noise >> 16) % 16 - 8)
+            packets.append(build_rtp(100 + index, 160 * index, 0x1234, 8, g711_encode(8, struct.pack("<160h", *pcm))))
+        send_paced(caller.rtp, packets, Sdp(answered["sdp"]).media_address())
+        got = [parse_rtp(data) for data, _ in callee.rtp.receive_all(len(packets), 5.0)]
+        assert len(got) >= 150, len(got)
+        assert {len(p.payload) for p in got} == {20}, [len(p.payload) for p in got]
+        call.delete()
+    finally:
         caller.close()
         callee.close()
