@@ -868,10 +868,6 @@ static void encode_ready_frames(struct codec_chain *chain)
 			output_commit(chain, (size_t)length + 12);
 		} else if (length < 0) {
 			chain->stats.decode_errors++;
-		} else if (chain->out.def->method == METHOD_G729) {
-			/* Annex B DTX left the frame out: RFC 3551 section 4.5.6 and 4.1, the first
-			 * packet after the silence carries the marker */
-			chain->out_marker = true;
 		}
 		fifo_consume(chain, chain->frame_samples);
 	}

@@ -330,8 +330,8 @@ static void add_codec(struct media_transcode *state, unsigned int pt, const char
 	unsigned int ptime = 0;
 	char fmtp[128];
 	spec_extras(spec ? spec : "", &bit_rate, &ptime, fmtp, sizeof(fmtp));
-	/* as 10.5: an added G729 says it sends no Annex B (RFC 4856's audio/G729), so our encoder
-	 * towards the answerer runs without VAD */
+	/* as 10.5: an added G729 says "no Annex B" (RFC 4856's audio/G729); the chain's encoder
+	 * never sends SID frames in any case (codec_chain.c) */
 	if (!fmtp[0] && !strcasecmp(name, "G729"))
 		g_strlcpy(fmtp, "annexb=no", sizeof(fmtp));
 	codec.format_parameters = fmtp[0] ? fmtp : NULL;
