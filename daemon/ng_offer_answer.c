@@ -638,6 +638,11 @@ static int prepare_offer_media(struct sdp_exchange *exchange)
 							   ? NG_RTCP_MUX_ACCEPT : flags->rtcp_mux_policy);
 		receiver_media->rejected = sender_media->rejected;
 		int sender_family = update_sdp_family(update_for(exchange->update, sender_media));
+		if (!sender_family) {
+			/* nothing learnt (a c=:: hold): the family the SDP is written in, as 10.5 */
+			sender_family = sdp_media->connection.family ? sdp_media->connection.family
+				: exchange->sdp->connection.family;
+		}
 		int receiver_family = flags->address_family ? flags->address_family : sender_family;
 		struct local_interface *sender_interface = pick_interface(request, flags->direction[0], sender_family);
 		struct local_interface *receiver_interface = pick_interface(request, flags->direction[1], receiver_family);

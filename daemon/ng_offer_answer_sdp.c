@@ -326,6 +326,17 @@ static const char *negotiate_ptime(const struct ng_flags *flags, bool offer, con
 	return receiver_media->offer_ptime[0] ? receiver_media->offer_ptime : NULL;
 }
 
+/* The direction written for a media whose sender holds it with a zero address: the
+ * receiving half is dropped. */
+static enum sdp_direction held_direction(enum sdp_direction direction)
+{
+	if (direction == SDP_DIRECTION_SENDRECV || direction == SDP_DIRECTION_UNSPECIFIED)
+		return SDP_DIRECTION_SENDONLY;
+	if (direction == SDP_DIRECTION_RECVONLY)
+		return SDP_DIRECTION_INACTIVE;
+	return direction;
+}
+
 /* Writes the SDP the receiver gets: the sender's SDP with our address and the receiver-side
  * ports in place of the sender's. */
 int ng_write_sdp(struct sdp_exchange *exchange, bool offer)
@@ -362,9 +373,19 @@ int ng_write_sdp(struct sdp_exchange *exchange, bool offer)
 		const struct sdp_address *received = sdp_media->connection.family ? &sdp_media->connection
 			: &exchange->sdp->connection;
 		bool bundle_member_line = sender_media->bundle_owner && sender_media->bundle_owner != sender_media;
-		if (is_zero_address(received) && !bundle_member_line) {
-			/* RFC 2543-style hold (c=0.0.0.0): passed on so the other side sees the hold too */
-			rewrite->address = *received;
+		/* c=0.0.0.0 beside ICE attributes is trickle ICE (RFC 8840 section 4.1.1), not a hold */
+		bool held = is_zero_address(received) && !bundle_member_line && !sdp_media->has_ice;
+		if (held) {
+			/* RFC 2543-style hold: the holder receives nothing (10.5 writes sendonly) */
+			rewrite->direction = held_direction(sdp_media_effective_direction(exchange->sdp, sdp_media));
+		}
+		if (held && !flags->replace_zero_address) {
+			/* passed on so the other side sees the hold too, in the family it is written
+			 * in (address-family=IP6 turns 0.0.0.0 into ::, as 10.5) */
+			int family = advertised ? advertised->address.sa_family : received->family;
+			rewrite->address.family = family;
+			g_strlcpy(rewrite->address.text, family == AF_INET6 ? "::" : "0.0.0.0",
+				  sizeof(rewrite->address.text));
 		} else if (advertised) {
 			/* rejected media too: upstream rewrites their c= line */
 			rewrite->address.family = advertised->address.sa_family;
