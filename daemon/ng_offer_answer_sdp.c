@@ -370,6 +370,11 @@ int ng_write_sdp(struct sdp_exchange *exchange, bool offer)
 		const union endpoint *advertised = endpoint_is_set(&flags->media_address) ? &flags->media_address
 			: local->interface ? &local->interface->advertised
 			: sender_media->interface ? &sender_media->interface->advertised : NULL;
+		/* a rejected m= line has no sockets: 10.5 writes the address of the others on it */
+		for (unsigned int j = 0; !advertised && j < count; j++) {
+			if (exchange->receiver->media[j] && exchange->receiver->media[j]->interface)
+				advertised = &exchange->receiver->media[j]->interface->advertised;
+		}
 		const struct sdp_address *received = sdp_media->connection.family ? &sdp_media->connection
 			: &exchange->sdp->connection;
 		bool bundle_member_line = sender_media->bundle_owner && sender_media->bundle_owner != sender_media;

@@ -1497,7 +1497,7 @@ def run_steps(daemon, steps):
 # where ours still differs from 10.5 (docs/upstream-script-1.md)
 DIFFERING = {"accept-cn", "add-cn", "add-cn-accept-second", "add-cn-accept-second-reject-cn", "add-cn-and-pcmu",
              "add-g722-accept-second", "consume-cn", "dup-codec-number", "inject-dtmf-mismatched-order",
-             "media-echo-fw", "mid-on-zero-streams", "sdes-static", "sdes-static-control", "strip-all-consume-offer"}
+             "media-echo-fw", "sdes-static", "sdes-static-control", "strip-all-consume-offer"}
 
 
 @pytest.mark.parametrize("name", sorted(set(SCENARIOS) - DIFFERING))
