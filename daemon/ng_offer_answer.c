@@ -696,6 +696,12 @@ int ng_command_offer(struct ng_request *request)
 	if (!sender)
 		sender = call_add_monologue(call, flags->from_tag);
 	struct monologue *receiver = sender ? sender->peer : NULL;
+	if (receiver && flags->to_tag && receiver->tag && strcmp(receiver->tag, flags->to_tag)) {
+		/* a re-offer towards another tag than the side's peer (re-tagged dialogue, upstream's
+		 * via-branch test): that tag's side, a new one if unknown, as 10.5 */
+		receiver = NULL;
+		sender->peer = NULL;
+	}
 	if (sender && !receiver) {
 		receiver = flags->to_tag ? call_find_monologue(call, flags->to_tag) : NULL;
 		if (!receiver)

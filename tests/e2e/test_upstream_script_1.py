@@ -15,7 +15,7 @@ import re
 
 import pytest
 
-from calls import Call
+from calls import Call, assert_ok
 
 CALLER = "127.0.0.2"
 CALLEE = "127.0.0.3"
@@ -1505,3 +1505,50 @@ def test_script_request_as_10_5(rtpengine_factory, name):
     daemon = rtpengine_factory(ipv6=True)   # 127.0.0.1 and ::1, as the script's two interfaces
     expected = [step.split("\n") for step in EXPECTED[name]]
     assert run_steps(daemon, SCENARIOS[name]) == expected
+
+
+def offered_port_and_ice(reply):
+    text = assert_ok(reply)["sdp"]
+    ufrag = re.search(r"a=ice-ufrag:(\S+)", text)
+    return re.search(r"m=audio (\d+)", text).group(1), ufrag.group(1) if ufrag else None
+
+
+def test_ice_force_reinvite_keeps_port_and_credentials(rtpengine_factory):
+    """ICE=force re-offers, the same and then another port of the offerer: our port and
+    ICE credentials stay (no ICE restart, RFC 8445 section 9)."""
+    call = Call(rtpengine_factory(ipv6=True))
+    first = offered_port_and_ice(call.offer(plain(4000, "8"), {"ICE": "force"}))
+    assert offered_port_and_ice(call.offer(plain(4000, "8"), {"ICE": "force"})) == first
+    assert offered_port_and_ice(call.offer(plain(4002, "8"), {"ICE": "force"})) == first
+
+
+@pytest.mark.upstream_differs("no-port-latching is ignored: our ports never change during a call")
+def test_ice_force_reinvite_without_port_latching_keeps_port(rtpengine_factory):
+    """10.5 opens new ports and restarts ICE when the offerer's port changes under
+    no-port-latching; ours keeps both (ng_keys.c)."""
+    call = Call(rtpengine_factory(ipv6=True))
+    options = {"ICE": "force", "flags": ["no port latching"]}
+    first = offered_port_and_ice(call.offer(plain(4000, "8"), options))
+    assert offered_port_and_ice(call.offer(plain(4000, "8"), options)) == first
+    assert offered_port_and_ice(call.offer(plain(4002, "8"), options)) == first
+
+
+def test_retag_with_via_branch(rtpengine_factory):
+    """Forked offers told apart by via-branch, the first branch deleted, then re-offers from
+    the callee to a new tag (new ports) and back to the answered tag (its ports again)."""
+    daemon = rtpengine_factory()
+    call = Call(daemon, from_tag="ft1")
+    assert_ok(call.offer(plain(4000, "0", "sendrecv"), {"via-branch": "foo"}))
+    assert_ok(call.command("offer", {"via-branch": "bar"}, sdp=plain(4100, "0", "sendrecv"), **{"from-tag": "ft2"}))
+    port_a, _ = offered_port_and_ice(call.command("answer", {"via-branch": "bar"},
+                                                  sdp=plain(4200, "0", "sendrecv", address=CALLEE),
+                                                  **{"from-tag": "ft2", "to-tag": "tt"}))
+    assert_ok(call.command("delete", {}, **{"from-tag": "ft1"}))
+    port_b, _ = offered_port_and_ice(call.command("offer", {"via-branch": "blah"},
+                                                  sdp=plain(4200, "0", "sendrecv", address=CALLEE),
+                                                  **{"from-tag": "tt", "to-tag": "ft3"}))
+    assert port_b != port_a
+    port_b, _ = offered_port_and_ice(call.command("offer", {"via-branch": "baz"},
+                                                  sdp=plain(4200, "0", "sendrecv", address=CALLEE),
+                                                  **{"from-tag": "tt", "to-tag": "ft2"}))
+    assert port_b == port_a
