@@ -1552,3 +1552,32 @@ def test_retag_with_via_branch(rtpengine_factory):
                                                   sdp=plain(4200, "0", "sendrecv", address=CALLEE),
                                                   **{"from-tag": "tt", "to-tag": "ft2"}))
     assert port_b == port_a
+
+
+def test_cn_passthrough_media(rtpengine_factory):
+    """PCMU and comfort noise (RFC 3389) both offered and answered: CN packets pass untouched
+    beside the audio, both ways (payload type, sequence, timestamp, payload)."""
+    from rtp import MediaPeer, build_rtp, parse_rtp
+    daemon = rtpengine_factory()
+    caller, callee = MediaPeer(CALLER), MediaPeer(CALLEE)
+    try:
+        call = Call(daemon)
+        offer = assert_ok(call.offer(plain(caller.port, "0 13", "sendrecv")))
+        answer = assert_ok(call.answer(plain(callee.port, "0 13", "sendrecv", address=CALLEE)))
+        caller_sends_to = (re.search(r"c=IN IP4 (\S+)", answer["sdp"]).group(1),
+                           int(re.search(r"m=audio (\d+)", answer["sdp"]).group(1)))
+        callee_sends_to = (re.search(r"c=IN IP4 (\S+)", offer["sdp"]).group(1),
+                           int(re.search(r"m=audio (\d+)", offer["sdp"]).group(1)))
+        for sender, destination, receiver, first in ((callee, callee_sends_to, caller, 2000),
+                                                     (caller, caller_sends_to, callee, 3000)):
+            packets = [build_rtp(first, 4000, 0x3456, 0, b"\x00" * 160),
+                       build_rtp(first + 1, 4160, 0x3456, 13, b"12345")]
+            for packet in packets:
+                sender.rtp.send(packet, destination)
+            got = [parse_rtp(data) for data, _ in receiver.rtp.receive_all(2, 3.0)]
+            assert [(p.payload_type, p.sequence, p.timestamp, p.payload) for p in got] == \
+                [(0, first, 4000, b"\x00" * 160), (13, first + 1, 4160, b"12345")]
+        call.delete()
+    finally:
+        caller.close()
+        callee.close()
