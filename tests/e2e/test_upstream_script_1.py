@@ -1,15 +1,25 @@
 """Upstream's t/auto-daemon-tests.pl (tag mr10.5.3.5), first slice (issue 15): the script's
 requests rewritten for loopback (our own SDP text), each run against our daemon and, with
 RTPENGINE_BINARY=/usr/bin/rtpengine, against Debian's 10.5. The expected SDPs are what 10.5
-answers, normalised: ports, ICE credentials and foundations, SDES keys (their length kept).
+answers, normalised: ports, ICE credentials and foundations, SDES keys (their length kept);
+v=, s= and t= are passed on as received and not compared.
 
 Covered: a=mid on a rejected stream, unsupported codecs and duplicate encodings, implicit Opus
-channels, CN passthrough, SDES offers of every suite, ICE force re-invites (with and without
-port latching), zero (hold) addresses in both families with address-family and
-replace=zero-address, trickle ICE offers with c=0.0.0.0 / c=::, G.722.1, codec accept / consume /
-mask with and without telephone-event, strip-all with consume and offer, duplicate Opus
-transcode specs. Scenarios of the slice left out (and why) are listed in
-docs/upstream-script-1.md."""
+channels, CN passthrough (SDP and media), SDES offers of every suite, ICE force re-invites,
+zero (hold) addresses in both families with address-family and replace=zero-address, trickle
+ICE offers with c=0.0.0.0 / c=::, G.722.1, codec accept / consume / mask with and without
+telephone-event, strip-all with consume and offer, duplicate Opus transcode specs, re-tagging
+with via-branch and a branch deleted.
+
+Where ours still differs from 10.5 (DIFFERING below, their expected SDPs kept for when they are
+fixed): `transcode: [CN]` is refused (no CN encoder: add-cn*); a consumed or always-transcoded
+CN is not listed back to the offerer (accept-cn, consume-cn, strip-all-consume-offer); an answer
+taking an offered codec beside an added one names the added one to the offerer instead of the
+offerer's other codecs (add-g722-accept-second); mask=all with several transcode codecs numbers
+and orders the offer differently (dup-codec-number); inject-DTMF's answer keeps the leg codec
+only (inject-dtmf-mismatched-order); media-echo is refused; an SDES re-offer offers the agreed
+suite only and its answer cannot switch suites (sdes-static*). The AMR/AMR-WB scenarios of the
+slice need an AMR encoder neither build has (the script runs them on one host only).""""""
 
 import re
 
