@@ -19,7 +19,7 @@ offerer's other codecs (add-g722-accept-second); mask=all with several transcode
 and orders the offer differently (dup-codec-number); inject-DTMF's answer keeps the leg codec
 only (inject-dtmf-mismatched-order); media-echo is refused; an SDES re-offer offers the agreed
 suite only and its answer cannot switch suites (sdes-static*). The AMR/AMR-WB scenarios of the
-slice need an AMR encoder neither build has (the script runs them on one host only).""""""
+slice need an AMR encoder neither build has (the script runs them on one host only)."""
 
 import re
 
