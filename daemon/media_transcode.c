@@ -1137,3 +1137,12 @@ void media_transcode_free(struct media *media)
 		media->transcode = NULL;
 	}
 }
+
+bool media_transcode_added_payload_type(const struct media *answerer_media, unsigned int payload_type)
+{
+	const struct media_transcode *state = answerer_media->transcode;
+	for (unsigned int a = 0; state && a < state->added_count; a++)
+		if (state->added[a].payload_type == payload_type)
+			return true;
+	return false;
+}

@@ -105,6 +105,10 @@ int media_transcode_subscription_restore(struct media *subscriber_media, const s
 /* Under the call's lock: the staged chain becomes the stream's. */
 void media_transcode_publish(struct media *media);
 /* After the lock: frees what publishing replaced. */
+/* Whether the offer to the answerer got this payload type from us (a transcode codec, not the
+ * offerer's): the offerer's answer never names it (RFC 3264 section 6.1). */
+bool media_transcode_added_payload_type(const struct media *answerer_media, unsigned int payload_type);
+
 void media_transcode_release(struct media *media);
 /* call_free(): the media's chains and state. */
 void media_transcode_free(struct media *media);

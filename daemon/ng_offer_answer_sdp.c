@@ -283,8 +283,24 @@ static const char *negotiate_codecs(const struct ng_flags *flags, bool offer, co
 		if (media_transcode_answer(&list, (unsigned int) strtoul(answer_ptime, NULL, 10), sender_media,
 					   receiver_media, text, size, rtpmaps) > 0)
 			return text;
-		codec_negotiate_answer(&list, sender_media->offered_payload_types_known
-				       ? &sender_media->offered_payload_types : NULL, &flags->codec, chosen, &count);
+		/* when the answerer took a codec of the offerer's, the ones we added beside it are
+		 * not the offerer's (upstream script: an answer of PCMU beside an added G.722);
+		 * an answer of added codecs alone passes as given (media_transcode.h) */
+		struct codec_payload_set offerers = sender_media->offered_payload_types;
+		bool took_offerers = false;
+		for (unsigned int c = 0; c < list.count; c++) {
+			const struct codec *codec = &list.codecs[c];
+			bool added = codec->payload_type < CODEC_PAYLOAD_TYPES
+				&& media_transcode_added_payload_type(sender_media, codec->payload_type);
+			if (added)
+				offerers.bits[codec->payload_type / 64] &= ~(1ULL << (codec->payload_type % 64));
+			else if (strcasecmp(codec->name, "telephone-event") && strcasecmp(codec->name, "CN")
+				 && codec_payload_set_has(&sender_media->offered_payload_types, codec->payload_type))
+				took_offerers = true;
+		}
+		codec_negotiate_answer(&list, !sender_media->offered_payload_types_known ? NULL
+				       : took_offerers ? &offerers : &sender_media->offered_payload_types,
+				       &flags->codec, chosen, &count);
 	}
 	if (codec_selection_unchanged(&list, chosen, count) || codec_formats_text(&list, chosen, count, text, size) < 0)
 		return NULL;

@@ -1175,3 +1175,18 @@ def test_cn_passthrough_media(rtpengine_factory):
     finally:
         caller.close()
         callee.close()
+
+
+def test_answer_of_offered_codec_beside_added_one(rtpengine_factory):
+    """Offer PCMA, PCMU with G.722 added; the answerer takes PCMU and G.722: the offerer's answer
+    starts with PCMU and never names G.722, which it did not offer (RFC 3264 section 6.1). 10.5
+    lists the offerer's PCMA after it too (transcoded); ours lists PCMU alone."""
+    call = Call(rtpengine_factory())
+    options = {"ICE": "remove", "replace": ["origin"], "codec": {"transcode": ["G722"]}}
+    offer = normalise(assert_ok(call.offer(plain(4000, "8 0", "sendrecv"), options))["sdp"])
+    assert "m=audio PORT RTP/AVP 8 0 9" in offer
+    answer = normalise(assert_ok(call.answer(plain(5000, "0 9", "sendrecv", address=CALLEE),
+                                             {"ICE": "remove", "replace": ["origin"]}))["sdp"])
+    m_line = [line for line in answer if line.startswith("m=")][0]
+    assert m_line.split()[3] == "0" and "9" not in m_line.split()[3:], answer
+    assert not any("G722" in line for line in answer), answer
