@@ -13,8 +13,8 @@ with via-branch and a branch deleted.
 
 Left out, where ours still differs from 10.5: `transcode: [CN]` is refused (no CN encoder: add-cn*); a consumed or always-transcoded
 CN is not listed back to the offerer (accept-cn, consume-cn, strip-all-consume-offer); an answer
-taking an offered codec beside an added one names the added one to the offerer instead of the
-offerer's other codecs (add-g722-accept-second); mask=all with several transcode codecs numbers
+taking an offered codec beside an added one gives the offerer that codec alone, 10.5 adds the
+offerer's other codecs (add-g722-accept-second, test_answer_of_offered_codec_beside_added_one); mask=all with several transcode codecs numbers
 and orders the offer differently (dup-codec-number); inject-DTMF's answer keeps the leg codec
 only (inject-dtmf-mismatched-order); media-echo is refused; an SDES re-offer offers the agreed
 suite only and its answer cannot switch suites (sdes-static*). The AMR/AMR-WB scenarios of the
