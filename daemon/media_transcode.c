@@ -818,7 +818,11 @@ int media_transcode_answer(const struct codec_list *answered, unsigned int answe
 			peer = &answered_codec;
 		}
 	}
-	if (same_as_leg && state->inject && !state->added_count) {
+	/* inject-DTMF: another codec of the offer than the leg's is answered as negotiated too
+	 * (10.5: an offer of PCMU, PCMA answered PCMA, PCMU) */
+	bool inject_offered = state->inject && !state->added_count && chosen && !same_as_leg
+		&& codec_payload_set_has(&state->offer_payload_types, chosen->payload_type) && transcodable(chosen);
+	if ((same_as_leg || inject_offered) && state->inject && !state->added_count) {
 		/* inject-DTMF (as 10.5): the answer goes out as negotiated, the leg codec is still
 		 * decoded and encoded towards each side that asked for the flag, so that play DTMF
 		 * can put events or tones into that stream (codec_chain_inject_dtmf()); the answer's

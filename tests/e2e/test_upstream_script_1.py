@@ -9,16 +9,17 @@ channels, CN passthrough (SDP and media), SDES offers of every suite, ICE force 
 zero (hold) addresses in both families with address-family and replace=zero-address, trickle
 ICE offers with c=0.0.0.0 / c=::, G.722.1, codec accept / consume / mask with and without
 telephone-event, strip-all with consume and offer, duplicate Opus transcode specs, re-tagging
-with via-branch and a branch deleted.
+with via-branch and a branch deleted, inject-DTMF answered in another codec order.
 
-Left out, where ours still differs from 10.5: `transcode: [CN]` is refused (no CN encoder: add-cn*); a consumed or always-transcoded
-CN is not listed back to the offerer (accept-cn, consume-cn, strip-all-consume-offer); an answer
-taking an offered codec beside an added one gives the offerer that codec alone, 10.5 adds the
-offerer's other codecs (add-g722-accept-second, test_answer_of_offered_codec_beside_added_one); mask=all with several transcode codecs numbers
-and orders the offer differently (dup-codec-number); inject-DTMF's answer keeps the leg codec
-only (inject-dtmf-mismatched-order); media-echo is refused; an SDES re-offer offers the agreed
-suite only and its answer cannot switch suites (sdes-static*). The AMR/AMR-WB scenarios of the
-slice need an AMR encoder neither build has (the script runs them on one host only)."""
+Left out, where ours still differs from 10.5: `transcode: [CN]` is refused (no CN encoder:
+add-cn*); a consumed or always-transcoded CN is not listed back to the offerer (accept-cn,
+consume-cn, strip-all-consume-offer); an answer taking an offered codec beside an added one
+gives the offerer that codec alone where 10.5 adds the offerer's other codecs
+(add-g722-accept-second, see test_answer_of_offered_codec_beside_added_one); mask=all with several
+transcode codecs numbers and orders the offer differently (dup-codec-number); media-echo is
+refused; an SDES re-offer offers the agreed suite only and its answer cannot switch suites
+(sdes-static*). The AMR/AMR-WB scenarios of the slice need an AMR encoder neither build has
+(the script runs them on one host only)."""
 
 import re
 
@@ -1190,3 +1191,31 @@ def test_answer_of_offered_codec_beside_added_one(rtpengine_factory):
     m_line = [line for line in answer if line.startswith("m=")][0]
     assert m_line.split()[3] == "0" and "9" not in m_line.split()[3:], answer
     assert not any("G722" in line for line in answer), answer
+
+
+def test_inject_dtmf_answer_in_other_order(rtpengine_factory):
+    """inject-DTMF both ways, offer PCMU, PCMA, answer PCMA, PCMU: the offerer's answer is the
+    answer as negotiated, and packets of either codec pass untouched both ways."""
+    from rtp import MediaPeer, build_rtp, parse_rtp
+    daemon = rtpengine_factory()
+    caller, callee = MediaPeer(CALLER), MediaPeer(CALLEE)
+    try:
+        call = Call(daemon)
+        options = {"ICE": "remove", "replace": ["origin"], "flags": ["inject-DTMF"]}
+        dtmf = "rtpmap:101 telephone-event/8000"
+        offer = assert_ok(call.offer(plain(caller.port, "0 8 101", "sendrecv", dtmf), options))
+        answer = assert_ok(call.answer(plain(callee.port, "8 0 101", "sendrecv", dtmf, address=CALLEE), options))
+        assert "m=audio PORT RTP/AVP 8 0 101" in normalise(answer["sdp"])
+        caller_sends_to = ("127.0.0.1", int(re.search(r"m=audio (\d+)", answer["sdp"]).group(1)))
+        callee_sends_to = ("127.0.0.1", int(re.search(r"m=audio (\d+)", offer["sdp"]).group(1)))
+        for payload_type, first in ((8, 1000), (0, 4000)):
+            for sender, destination, receiver, ssrc in ((caller, caller_sends_to, callee, 0x1234),
+                                                        (callee, callee_sends_to, caller, 0x3210)):
+                sender.rtp.send(build_rtp(first, 3000, ssrc + payload_type, payload_type, b"\x00" * 160), destination)
+                got = [parse_rtp(data) for data, _ in receiver.rtp.receive_all(1, 3.0)]
+                assert [(p.payload_type, p.sequence, p.timestamp, p.payload) for p in got] == \
+                    [(payload_type, first, 3000, b"\x00" * 160)]
+        call.delete()
+    finally:
+        caller.close()
+        callee.close()
