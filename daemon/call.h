@@ -239,6 +239,10 @@ struct media {
 	uint8_t media_control;          /* enum media_control_flags */
 	unsigned int telephone_event_clock;
 	struct codec_payload_set telephone_event_types, pcmu_types, pcma_types;
+	/* block DTMF's audio modes (media_transcode_stage_dtmf_tones()): the first G.711 codec and
+	 * the first telephone-event at 8000 Hz of this side's SDP, when dtmf_audio_known */
+	bool dtmf_audio_known, dtmf_audio_alaw;
+	uint8_t dtmf_audio_type, dtmf_event_type;
 	/* codec negotiation (codec.h), control thread only */
 	struct codec_payload_set offered_payload_types;  /* what this side was last offered ... */
 	bool offered_payload_types_known;                /* ... once an offer was written to it */

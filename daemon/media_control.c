@@ -17,6 +17,7 @@
 #include "log.h"
 #include "media_dtmf_detect.h"
 #include "media_player.h"
+#include "media_transcode.h"
 #include "ng_call_lookup.h"
 #include "ng_keys.h"
 #include "ng_commands.h"
@@ -76,32 +77,77 @@ static struct monologue *party_at_address(struct call *call, const char *text)
 	return NULL;
 }
 
-/* One command: the flag on or off for the from-tag's media, or for every media of the call. */
-static int media_control_command(struct ng_request *request, unsigned int flag, bool on, const char *what)
+/* The command's party (from-tag, address or, NULL, the whole call), as 10.5 looks it up. */
+static int command_party(struct ng_request *request, struct call **call, struct monologue **side)
 {
-	struct call *call;
-	struct monologue *side;
-	int error = ng_lookup_call_side(request, NG_SIDE_OPTIONAL, &call, &side);
+	int error = ng_lookup_call_side(request, NG_SIDE_OPTIONAL, call, side);
 	if (error < 0)
 		return error;
 	const char *address = bencode_dictionary_get_string(request->buffer, request->input, "address", NULL);
-	if (!side && address) {
-		pthread_mutex_lock(&call->lock);   /* the workers write the learned addresses */
-		side = party_at_address(call, address);
-		pthread_mutex_unlock(&call->lock);
-		if (!side) {
+	if (!*side && address) {
+		pthread_mutex_lock(&(*call)->lock);   /* the workers write the learned addresses */
+		*side = party_at_address(*call, address);
+		pthread_mutex_unlock(&(*call)->lock);
+		if (!*side) {
 			request->error_reason = "No participant with this address";
 			return -ENOENT;
 		}
 	}
+	return 0;
+}
+
+/* block DTMF's audio modes (media_transcode_stage_dtmf_tones()): the party's chains that play
+ * its events as tones staged on (or off), published under the call's lock with the flags. */
+static int stage_dtmf_tones(struct ng_request *request, struct call *call, struct monologue *side, bool on)
+{
+	struct media *media;
+	bool staged = false;
+	call_foreach_media(call, media) {
+		if (side && media->monologue != side)
+			continue;
+		const char *reason = NULL;
+		int result = media_transcode_stage_dtmf_tones(media, on, &reason);
+		if (result < 0) {
+			/* undo what this command staged on the party's other media */
+			struct media *other;
+			call_foreach_media(call, other)
+				if (!side || other->monologue == side)
+					media_transcode_discard_staged(other);
+			request->error_reason = reason ? reason : "DTMF-security mode not supported here";
+			return result;
+		}
+		staged |= result > 0;
+	}
+	return staged;
+}
+
+/* One command: the flag on or off for the party's media, or for every media of the call;
+ * tones: block DTMF's audio modes on (true) or off (false, unblock DTMF). */
+static int media_control_command(struct ng_request *request, unsigned int flag, bool on, const char *what,
+		int tones)
+{
+	struct call *call;
+	struct monologue *side;
+	int error = command_party(request, &call, &side);
+	if (error < 0)
+		return error;
+	int staged = tones >= 0 ? stage_dtmf_tones(request, call, side, tones > 0) : 0;
+	if (staged < 0)
+		return staged;
 	struct media *media;
 	call_foreach_media(call, media) {
 		if (!side || media->monologue == side)
 			set_flag(media, flag, on);
 	}
 	pthread_mutex_lock(&call->lock);
+	call_foreach_media(call, media)
+		if (staged && (!side || media->monologue == side))
+			media_transcode_publish(media);
 	call_refresh_forwarding(call);
 	pthread_mutex_unlock(&call->lock);
+	call_foreach_media(call, media)
+		if (staged && (!side || media->monologue == side))
+			media_transcode_release(media);
 	log_call(LOG_INFO, call->call_id, "%s %s for %s%s", what, on ? "on" : "off",
 		 side ? "tag " : "the whole call", side ? side->tag : "");
 	/* such streams leave the kernel now, not at the next one-second sync (not call_changed():
@@ -129,46 +175,71 @@ static void dtmf_security_mode(const struct ng_request *request, char *mode, siz
 	}
 }
 
+/* block DTMF's keys for features this relay does not have: their name, "" when none is given. */
+static const char *unsupported_block_key(const struct ng_request *request)
+{
+	static const char *const keys[] = { "dtmf-delay", "trigger", "trigger-end", "end-trigger", "trigger-end-time",
+		"trigger-end-digits", "dtmf-security-trigger", "dtmf-security-trigger-end" };
+	const struct bencode_item *input = request->input;
+	for (const struct bencode_item *key = input && input->type == BENCODE_DICTIONARY ? input->first_child : NULL;
+	     key && key->next_sibling; key = key->next_sibling->next_sibling) {
+		char name[32];
+		ng_keys_normalise(key->string, key->string_length, name, sizeof(name));
+		for (size_t i = 0; i < G_N_ELEMENTS(keys); i++)
+			if (!strcmp(name, keys[i]))
+				return keys[i];
+	}
+	return "";
+}
+
 int ng_command_block_dtmf(struct ng_request *request)
 {
+	if (*unsupported_block_key(request)) {
+		request->error_reason = "DTMF triggers (trigger, trigger-end, DTMF-security-trigger) and DTMF-delay "
+			"are not supported by this relay";
+		return -ENOTSUP;
+	}
 	/* DTMF-security, as 10.5 does on a call it does not transcode (measured): drop (the
 	 * default) and off drop the events; zero and DTMF let them pass unchanged; silence, tone
-	 * and random put audio frames in their place, which this relay cannot do without a chain */
+	 * and random all play each event as its digit's tone pair in the sender's G.711 audio
+	 * (10.5 reads frequency and volume there but its output does not change with them) */
 	char mode[32];
 	dtmf_security_mode(request, mode, sizeof(mode));
 	if (!strcmp(mode, "zero") || !strcmp(mode, "dtmf"))
-		return media_control_command(request, MEDIA_CONTROL_BLOCK_DTMF, false, "DTMF blocking (DTMF-security: pass)");
+		return media_control_command(request, MEDIA_CONTROL_BLOCK_DTMF, false, "DTMF blocking (DTMF-security: pass)", 0);
+	if (!strcmp(mode, "silence") || !strcmp(mode, "tone") || !strcmp(mode, "random"))
+		return media_control_command(request, MEDIA_CONTROL_BLOCK_DTMF, false,
+					     "DTMF blocking (DTMF-security: events played as tones)", 1);
 	if (mode[0] && strcmp(mode, "drop") && strcmp(mode, "off")) {
-		request->error_reason = "DTMF-security modes that replace DTMF by audio (silence, tone, random) are "
-			"not supported by this relay";
-		return -ENOTSUP;
+		request->error_reason = "Unknown DTMF-security mode (drop, off, zero, DTMF, silence, tone, random)";
+		return -EINVAL;
 	}
-	return media_control_command(request, MEDIA_CONTROL_BLOCK_DTMF, true, "DTMF blocking");
+	return media_control_command(request, MEDIA_CONTROL_BLOCK_DTMF, true, "DTMF blocking", 0);
 }
 
 int ng_command_unblock_dtmf(struct ng_request *request)
 {
-	return media_control_command(request, MEDIA_CONTROL_BLOCK_DTMF, false, "DTMF blocking");
+	return media_control_command(request, MEDIA_CONTROL_BLOCK_DTMF, false, "DTMF blocking", 0);
 }
 
 int ng_command_block_media(struct ng_request *request)
 {
-	return media_control_command(request, MEDIA_CONTROL_BLOCK_MEDIA, true, "media blocking");
+	return media_control_command(request, MEDIA_CONTROL_BLOCK_MEDIA, true, "media blocking", -1);
 }
 
 int ng_command_unblock_media(struct ng_request *request)
 {
-	return media_control_command(request, MEDIA_CONTROL_BLOCK_MEDIA, false, "media blocking");
+	return media_control_command(request, MEDIA_CONTROL_BLOCK_MEDIA, false, "media blocking", -1);
 }
 
 int ng_command_silence_media(struct ng_request *request)
 {
-	return media_control_command(request, MEDIA_CONTROL_SILENCE_MEDIA, true, "media silencing");
+	return media_control_command(request, MEDIA_CONTROL_SILENCE_MEDIA, true, "media silencing", -1);
 }
 
 int ng_command_unsilence_media(struct ng_request *request)
 {
-	return media_control_command(request, MEDIA_CONTROL_SILENCE_MEDIA, false, "media silencing");
+	return media_control_command(request, MEDIA_CONTROL_SILENCE_MEDIA, false, "media silencing", -1);
 }
 
 int media_control_set_dtmf_log_dest(const union endpoint *destination)
@@ -229,10 +300,24 @@ void media_control_learn_sdp(struct media *media, const struct sdp_media *sdp_me
 	memset(&media->telephone_event_types, 0, sizeof(media->telephone_event_types));
 	memset(&media->pcmu_types, 0, sizeof(media->pcmu_types));
 	memset(&media->pcma_types, 0, sizeof(media->pcma_types));
+	media->dtmf_audio_known = false;
 	if (codec_list_from_media(sdp_media, &list) < 0)
 		return;
+	bool audio_set = false, event_set = false;
 	for (unsigned int i = 0; i < list.count; i++) {
 		const struct codec *codec = &list.codecs[i];
+		bool g711 = codec->clock_rate == 8000
+			&& (!g_ascii_strcasecmp(codec->name, "PCMU") || !g_ascii_strcasecmp(codec->name, "PCMA"));
+		if (g711 && !audio_set) {
+			audio_set = true;
+			media->dtmf_audio_type = (uint8_t) codec->payload_type;
+			media->dtmf_audio_alaw = !g_ascii_strcasecmp(codec->name, "PCMA");
+		}
+		if (!g_ascii_strcasecmp(codec->name, "telephone-event") && codec->clock_rate == 8000 && !event_set) {
+			event_set = true;
+			media->dtmf_event_type = (uint8_t) codec->payload_type;
+		}
+		media->dtmf_audio_known = audio_set && event_set;
 		if (!g_ascii_strcasecmp(codec->name, "telephone-event")) {
 			codec_payload_set_add(&media->telephone_event_types, codec->payload_type);
 			if (!media->telephone_event_clock)

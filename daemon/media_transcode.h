@@ -103,6 +103,16 @@ bool media_transcode_subscription_save(const struct media *subscriber_media, str
 int media_transcode_subscription_restore(struct media *subscriber_media, const struct media_transcode_saved *saved);
 
 /* Under the call's lock: the staged chain becomes the stream's. */
+/* block DTMF with DTMF-security silence, tone or random (media_control.c), on a media without a
+ * chain: as 10.5 does there (measured, the same for the three modes), a chain from the side's
+ * first G.711 codec into itself that plays its RFC 4733 events (telephone-event/8000) as their
+ * digit's tone pair in the audio; the other payload types pass. on = false stages its removal.
+ * Control thread; publish under the call's lock as for offer/answer. Returns 1 when something
+ * was staged, 0 when there is nothing to do (no G.711 with telephone-event, already so),
+ * -ENOTSUP with *reason when the media is transcoded already or the chain cannot be built. */
+int media_transcode_stage_dtmf_tones(struct media *media, bool on, const char **reason);
+/* Drops what was staged and not published (a command that failed half way). */
+void media_transcode_discard_staged(struct media *media);
 void media_transcode_publish(struct media *media);
 /* After the lock: frees what publishing replaced. */
 void media_transcode_release(struct media *media);

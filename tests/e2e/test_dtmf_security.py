@@ -1,0 +1,149 @@
+"""block DTMF's DTMF-security modes that put audio in place of the events (silence, tone,
+random; daemon/media_control.c with media_transcode_stage_dtmf_tones()), and the DTMF keys of
+block DTMF this relay does not have (DTMF-delay, triggers), which it refuses. Same requests and
+media to both daemons (RTPENGINE_BINARY=/usr/bin/rtpengine runs them against 10.5)."""
+
+import math
+import struct
+import time
+
+import pytest
+
+from calls import Call, Sdp, assert_error, assert_ok
+from dtmf_tones import COLUMNS, KEYPAD, ROWS, events_of, tone_pair, tone_power, ulaw, ulaw_decode
+from rtp import build_rtp, parse_rtp
+from test_dtmf_flags import CALLEE, CALLER, peers, sdp, send_audio  # noqa: F401
+
+EVENT_PT = 101
+
+
+def event_packets(first_sequence, timestamp, event, count, ssrc=0x1234):
+    """An RFC 4733 event (section 2.5.1): count packets 20 ms apart, the last three the end
+    (E bit) with the final duration; volume 10."""
+    packets = []
+    for n in range(count):
+        end = n >= count - 3
+        duration = 160 * (min(n, count - 3) + 1)
+        payload = bytes((event, (0x80 if end else 0) | 10)) + struct.pack("!H", duration)
+        packets.append(build_rtp(first_sequence + n, timestamp, ssrc, EVENT_PT, payload, marker=(n == 0)))
+    return packets
+
+
+def send_packets(peer, destination, packets):
+    for packet in packets:
+        peer.rtp.send(packet, destination)
+        time.sleep(0.02)
+
+
+def frames_of_digit(packets, digit):
+    """The PCMU frames whose strongest row and column are the digit's, each 10 times above the
+    other rows and columns (Goertzel over the frame)."""
+    row = next(r for r in range(4) if str(digit) in KEYPAD[r])
+    low, high = ROWS[row], COLUMNS[KEYPAD[row].index(str(digit))]
+    found = []
+    for packet in packets:
+        if packet.payload_type != 0:
+            continue
+        power = tone_power(ulaw_decode(packet.payload))
+        if power[low] > 10 * max(power[f] for f in ROWS if f != low) and \
+           power[high] > 10 * max(power[f] for f in COLUMNS if f != high) and power[low] > 1e10:
+            found.append(packet)
+    return found
+
+
+def passthrough_call(daemon, caller, callee):
+    """PCMU and telephone-event both ways, not transcoded: (call, where the caller sends)."""
+    call = Call(daemon)
+    assert_ok(call.offer(sdp(CALLER, caller.port, (0, EVENT_PT)), {}))
+    answer = assert_ok(call.answer(sdp(CALLEE, callee.port, (0, EVENT_PT)), {}))
+    return call, Sdp(answer["sdp"]).media_address()
+
+
+AUDIO = ulaw([int(1000 * math.sin(2 * math.pi * 440 * n / 8000)) for n in range(160 * 5)])
+
+
+def send_event_then_inband(caller, destination):
+    """5 frames of audio, the event "5" (8 packets: 120 ms), 5 frames of audio, 10 frames of
+    the in-band digit "7", 5 frames of audio; returns how many packets were sent."""
+    send_audio(caller, destination, AUDIO)
+    send_packets(caller, destination, event_packets(1005, 160 * 5, 5, 8))
+    send_audio(caller, destination, AUDIO, first=13)
+    send_audio(caller, destination, ulaw(tone_pair(7, 160 * 10)), first=18)
+    send_audio(caller, destination, AUDIO, first=28)
+    return 33
+
+
+@pytest.mark.parametrize("mode", ["silence", "tone", "random"])
+def test_audio_modes_play_the_event_as_its_tone(rtpengine_factory, peers, mode):
+    """As 10.5 (10.5.3.5, measured with this test) on a call it does not transcode: with any of
+    the three modes the caller's RFC 4733 event leaves as its own digit's tone pair in its PCMU
+    stream (same SSRC; 10.5 applies neither the mode nor frequency/volume there), no event
+    packet reaches the callee, and in-band digits pass as they came."""
+    caller, callee = peers
+    call, destination = passthrough_call(rtpengine_factory(), caller, callee)
+    assert_ok(call.command("block DTMF", **{"from-tag": call.from_tag, "DTMF-security": mode,
+                                            "frequency": 600, "volume": 20}))
+    sent = send_event_then_inband(caller, destination)
+    got = sorted((parse_rtp(d) for d, _ in callee.rtp.receive_all(sent, 3.0)), key=lambda p: p.sequence)
+    print(mode, [(p.sequence, p.timestamp, p.payload_type, p.payload[:4].hex()) for p in got])
+    assert not events_of(got, EVENT_PT)
+    assert {p.payload_type for p in got} == {0}
+    assert len({p.ssrc for p in got}) == 1
+    tone = frames_of_digit(got, 5)
+    # 120 ms of event: 10.5 plays 6 frames of it
+    assert 4 <= len(tone) <= 8, [p.sequence for p in tone]
+    assert len(frames_of_digit(got, 7)) >= 8
+    assert len(got) >= 25
+    call.delete()
+
+
+def test_unblock_dtmf_after_an_audio_mode_relays_events_again(rtpengine_factory, peers):
+    caller, callee = peers
+    call, destination = passthrough_call(rtpengine_factory(), caller, callee)
+    assert_ok(call.command("block DTMF", **{"from-tag": call.from_tag, "DTMF-security": "silence"}))
+    send_audio(caller, destination, AUDIO)
+    send_packets(caller, destination, event_packets(1005, 160 * 5, 5, 8))
+    first = [parse_rtp(d) for d, _ in callee.rtp.receive_all(11, 3.0)]
+    assert not events_of(first, EVENT_PT) and frames_of_digit(first, 5)
+    assert_ok(call.command("unblock DTMF", **{"from-tag": call.from_tag}))
+    callee.rtp.drain()
+    send_audio(caller, destination, AUDIO, first=13)
+    send_packets(caller, destination, event_packets(1018, 160 * 18, 3, 8))
+    send_audio(caller, destination, AUDIO, first=26)
+    got = [parse_rtp(d) for d, _ in callee.rtp.receive_all(18, 3.0)]
+    events = events_of(got, EVENT_PT)
+    print("after unblock", [(p.sequence, p.payload_type, p.payload[:4].hex()) for p in got])
+    assert events and {p.payload[0] for p in events} == {3}
+    assert not frames_of_digit(got, 3)
+    call.delete()
+
+
+def test_the_callees_events_are_not_touched(rtpengine_factory, peers):
+    """An audio mode for the caller leaves the callee's direction alone."""
+    caller, callee = peers
+    call = Call(rtpengine_factory())
+    offer = assert_ok(call.offer(sdp(CALLER, caller.port, (0, EVENT_PT)), {}))
+    assert_ok(call.answer(sdp(CALLEE, callee.port, (0, EVENT_PT)), {}))
+    callee_sends_to = Sdp(offer["sdp"]).media_address()
+    assert_ok(call.command("block DTMF", **{"from-tag": call.from_tag, "DTMF-security": "tone"}))
+    send_audio(callee, callee_sends_to, AUDIO, ssrc=0x4321)
+    send_packets(callee, callee_sends_to, event_packets(1005, 160 * 5, 9, 8, ssrc=0x4321))
+    got = [parse_rtp(d) for d, _ in caller.rtp.receive_all(13, 3.0)]
+    events = events_of(got, EVENT_PT)
+    assert len(events) == 8 and {p.payload[0] for p in events} == {9}
+    call.delete()
+
+
+@pytest.mark.upstream_differs("10.5 has DTMF triggers and DTMF-delay; this relay refuses them with its reason")
+@pytest.mark.parametrize("key, value", [("trigger", "*1"), ("trigger-end", "#"), ("trigger-end-time", 1000),
+                                        ("trigger-end-digits", 4), ("DTMF-security-trigger", "silence"),
+                                        ("DTMF-security-trigger-end", "drop"), ("DTMF-delay", 500)])
+def test_block_dtmf_keys_not_supported_are_refused(rtpengine_factory, peers, key, value):
+    caller, callee = peers
+    call, destination = passthrough_call(rtpengine_factory(), caller, callee)
+    reply = assert_error(call.command("block DTMF", **{"from-tag": call.from_tag, key: value}))
+    assert "not supported" in reply["error-reason"]
+    # nothing changed: the events still pass
+    send_packets(caller, destination, event_packets(1005, 160 * 5, 5, 4))
+    assert len(events_of([parse_rtp(d) for d, _ in callee.rtp.receive_all(4, 3.0)], EVENT_PT)) == 4
+    call.delete()
