@@ -242,6 +242,7 @@ struct media {
 	/* block DTMF's audio modes (media_transcode_stage_dtmf_tones()): the first G.711 codec and
 	 * the first telephone-event at 8000 Hz of this side's SDP, when dtmf_audio_known */
 	bool dtmf_audio_known, dtmf_audio_alaw;
+	bool dtmf_as_tones;             /* such a mode is on: every chain of this side plays events */
 	uint8_t dtmf_audio_type, dtmf_event_type;
 	/* codec negotiation (codec.h), control thread only */
 	struct codec_payload_set offered_payload_types;  /* what this side was last offered ... */

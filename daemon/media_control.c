@@ -140,13 +140,19 @@ static int media_control_command(struct ng_request *request, unsigned int flag, 
 			set_flag(media, flag, on);
 	}
 	pthread_mutex_lock(&call->lock);
-	call_foreach_media(call, media)
-		if (staged && (!side || media->monologue == side))
+	call_foreach_media(call, media) {
+		if (tones < 0 || (side && media->monologue != side))
+			continue;
+		media->dtmf_as_tones = tones > 0;
+		if (staged)
 			media_transcode_publish(media);
+		if (media->streams[STREAM_RTP].extras->transcode)
+			codec_chain_play_events_as_tones(media->streams[STREAM_RTP].extras->transcode, tones > 0);
+	}
 	call_refresh_forwarding(call);
 	pthread_mutex_unlock(&call->lock);
 	call_foreach_media(call, media)
-		if (staged && (!side || media->monologue == side))
+		if (staged && tones >= 0 && (!side || media->monologue == side))
 			media_transcode_release(media);
 	log_call(LOG_INFO, call->call_id, "%s %s for %s%s", what, on ? "on" : "off",
 		 side ? "tag " : "the whole call", side ? side->tag : "");

@@ -1113,13 +1113,9 @@ int media_transcode_stage_dtmf_tones(struct media *media, bool on, const char **
 		stage(media, NULL);
 		return 1;
 	}
-	if (ours || !media->dtmf_audio_known || media->rejected)
+	/* a transcoded media's own chain plays them (codec_chain_play_events_as_tones()) */
+	if (ours || !media->dtmf_audio_known || media->rejected || media->streams[STREAM_RTP].extras->transcode)
 		return 0;
-	if (media->streams[STREAM_RTP].extras->transcode) {
-		*reason = "DTMF-security modes that replace DTMF by audio (silence, tone, random) are not "
-			"supported on a transcoded media";
-		return -ENOTSUP;
-	}
 	const char *encoding = media->dtmf_audio_alaw ? "PCMA" : "PCMU";
 	struct codec_chain_config config = {
 		.input = { .encoding = encoding, .clock_rate = 8000, .payload_type = media->dtmf_audio_type },
@@ -1165,6 +1161,9 @@ void media_transcode_publish(struct media *media)
 	state->staged = NULL;
 	state->staged_set = false;
 	state->dtmf_tones = state->staged_dtmf_tones;
+	/* block DTMF's audio modes hold for a chain a later negotiation builds too */
+	if (extras->transcode)
+		codec_chain_play_events_as_tones(extras->transcode, media->dtmf_as_tones);
 }
 
 void media_transcode_release(struct media *media)

@@ -108,8 +108,9 @@ int media_transcode_subscription_restore(struct media *subscriber_media, const s
  * first G.711 codec into itself that plays its RFC 4733 events (telephone-event/8000) as their
  * digit's tone pair in the audio; the other payload types pass. on = false stages its removal.
  * Control thread; publish under the call's lock as for offer/answer. Returns 1 when something
- * was staged, 0 when there is nothing to do (no G.711 with telephone-event, already so),
- * -ENOTSUP with *reason when the media is transcoded already or the chain cannot be built. */
+ * was staged, 0 when there is nothing to do (no G.711 with telephone-event, already so, or a
+ * transcoded media: its chain plays the events while media->dtmf_as_tones, set again at each
+ * publish), -ENOTSUP with *reason when the chain cannot be built. */
 int media_transcode_stage_dtmf_tones(struct media *media, bool on, const char **reason);
 /* Drops what was staged and not published (a command that failed half way). */
 void media_transcode_discard_staged(struct media *media);

@@ -6,8 +6,13 @@ media to both daemons (RTPENGINE_BINARY=/usr/bin/rtpengine runs them against 10.
 import math
 import struct
 import time
+import warnings
 
 import pytest
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)
+    import audioop
 
 from calls import Call, Sdp, assert_error, assert_ok
 from dtmf_tones import COLUMNS, KEYPAD, ROWS, events_of, tone_pair, tone_power, ulaw, ulaw_decode
@@ -94,6 +99,36 @@ def test_audio_modes_play_the_event_as_its_tone(rtpengine_factory, peers, mode):
     assert 4 <= len(tone) <= 8, [p.sequence for p in tone]
     assert len(frames_of_digit(got, 7)) >= 8
     assert len(got) >= 25
+    call.delete()
+
+
+def alaw_decode(payload):
+    return struct.unpack("<%dh" % len(payload), audioop.alaw2lin(payload, 2))
+
+
+@pytest.mark.parametrize("mode", ["silence", "random"])
+def test_audio_modes_on_a_transcoded_call(rtpengine_factory, peers, mode):
+    """As 10.5 (measured): PCMU to PCMA with telephone-event on both sides, the caller's event
+    leaves as its digit's tones in the PCMA the callee gets, in-band digits pass."""
+    caller, callee = peers
+    call = Call(rtpengine_factory())
+    assert_ok(call.offer(sdp(CALLER, caller.port, (0, EVENT_PT)), {"codec": {"transcode": ["PCMA"]}}))
+    answer = assert_ok(call.answer(sdp(CALLEE, callee.port, (8, EVENT_PT)), {}))
+    assert_ok(call.command("block DTMF", **{"from-tag": call.from_tag, "DTMF-security": mode}))
+    sent = send_event_then_inband(caller, Sdp(answer["sdp"]).media_address())
+    got = sorted((parse_rtp(d) for d, _ in callee.rtp.receive_all(sent, 3.0)), key=lambda p: p.sequence)
+    print(mode, [(p.sequence, p.timestamp, p.payload_type, p.payload[:4].hex()) for p in got])
+    assert not events_of(got, EVENT_PT)
+    assert {p.payload_type for p in got} == {8}
+    as_pcmu = [p._replace(payload_type=0, payload=ulaw(alaw_decode(p.payload))) for p in got]
+    assert 4 <= len(frames_of_digit(as_pcmu, 5)) <= 8
+    assert len(frames_of_digit(as_pcmu, 7)) >= 8
+    # unblocked: the events are mapped again
+    assert_ok(call.command("unblock DTMF", **{"from-tag": call.from_tag}))
+    callee.rtp.drain()
+    send_packets(caller, Sdp(answer["sdp"]).media_address(), event_packets(1033, 160 * 33, 3, 8))
+    events = events_of([parse_rtp(d) for d, _ in callee.rtp.receive_all(8, 3.0)], EVENT_PT)
+    assert events and {p.payload[0] for p in events} == {3}
     call.delete()
 
 
