@@ -385,6 +385,13 @@ void call_refresh_forwarding(struct call *call)
 		extras->pcmu_types = media->pcmu_types;
 		extras->pcma_types = media->pcma_types;
 		extras->telephone_event_clock = media->telephone_event_clock;
+		if (extras->dtmf_trigger_generation != media->dtmf_trigger_generation) {
+			/* a new block / unblock DTMF: the trigger starts over */
+			extras->dtmf_trigger = media->dtmf_trigger;
+			extras->dtmf_trigger_generation = media->dtmf_trigger_generation;
+			extras->dtmf_trigger_active = extras->dtmf_trigger_event_seen = false;
+			extras->dtmf_trigger_progress = extras->dtmf_trigger_end_progress = 0;
+		}
 	}
 }
 

@@ -24,6 +24,7 @@
 #include "relay.h"
 #include "rtp_header.h"
 #include "sdp.h"
+#include "timer_heap.h"
 
 /* --dtmf-log-dest: one socket, written by every worker (sendto() on a UDP socket is atomic) */
 static int dtmf_log_fd = -1;
@@ -136,8 +137,15 @@ static int media_control_command(struct ng_request *request, unsigned int flag, 
 		return staged;
 	struct media *media;
 	call_foreach_media(call, media) {
-		if (!side || media->monologue == side)
-			set_flag(media, flag, on);
+		if (side && media->monologue != side)
+			continue;
+		set_flag(media, flag, on);
+		if (flag == MEDIA_CONTROL_BLOCK_DTMF && (media->media_control & MEDIA_CONTROL_DTMF_TRIGGER)) {
+			/* a later block / unblock DTMF replaces a trigger */
+			media->media_control &= (uint8_t) ~MEDIA_CONTROL_DTMF_TRIGGER;
+			memset(&media->dtmf_trigger, 0, sizeof(media->dtmf_trigger));
+			media->dtmf_trigger_generation++;
+		}
 	}
 	pthread_mutex_lock(&call->lock);
 	call_foreach_media(call, media) {
@@ -166,51 +174,142 @@ static int media_control_command(struct ng_request *request, unsigned int flag, 
 
 /* ---- public functions -------------------------------------------------------------------- */
 
-/* block DTMF's DTMF-security mode (a string value, any spelling of the key), "" when absent. */
-static void dtmf_security_mode(const struct ng_request *request, char *mode, size_t size)
+/* A key of the request in any spelling (DTMF-security, dtmf_security), NULL when absent. */
+static const struct bencode_item *request_key(const struct ng_request *request, const char *wanted)
 {
-	mode[0] = '\0';
 	const struct bencode_item *input = request->input;
 	for (const struct bencode_item *key = input && input->type == BENCODE_DICTIONARY ? input->first_child : NULL;
 	     key && key->next_sibling; key = key->next_sibling->next_sibling) {
 		char name[32];
 		ng_keys_normalise(key->string, key->string_length, name, sizeof(name));
-		const struct bencode_item *value = key->next_sibling;
-		if (!strcmp(name, "dtmf-security") && value->type == BENCODE_STRING)
-			ng_keys_normalise(value->string, value->string_length, mode, size);
+		if (!strcmp(name, wanted))
+			return key->next_sibling;
 	}
+	return NULL;
 }
 
-/* block DTMF's keys for features this relay does not have: their name, "" when none is given. */
-static const char *unsupported_block_key(const struct ng_request *request)
+/* A string key's value normalised (lower case), "" when absent or not a string. */
+static void request_mode(const struct ng_request *request, const char *wanted, char *mode, size_t size)
 {
-	static const char *const keys[] = { "dtmf-delay", "trigger", "trigger-end", "end-trigger", "trigger-end-time",
-		"trigger-end-digits", "dtmf-security-trigger", "dtmf-security-trigger-end" };
-	const struct bencode_item *input = request->input;
-	for (const struct bencode_item *key = input && input->type == BENCODE_DICTIONARY ? input->first_child : NULL;
-	     key && key->next_sibling; key = key->next_sibling->next_sibling) {
-		char name[32];
-		ng_keys_normalise(key->string, key->string_length, name, sizeof(name));
-		for (size_t i = 0; i < G_N_ELEMENTS(keys); i++)
-			if (!strcmp(name, keys[i]))
-				return keys[i];
+	const struct bencode_item *value = request_key(request, wanted);
+	mode[0] = '\0';
+	if (value && value->type == BENCODE_STRING)
+		ng_keys_normalise(value->string, value->string_length, mode, size);
+}
+
+/* A string key's value as it is ("" when absent); false when it does not fit or is no string. */
+static bool request_text(const struct ng_request *request, const char *wanted, char *text, size_t size)
+{
+	const struct bencode_item *value = request_key(request, wanted);
+	text[0] = '\0';
+	if (!value)
+		return true;
+	if (value->type != BENCODE_STRING || value->string_length >= size)
+		return false;
+	memcpy(text, value->string, value->string_length);
+	text[value->string_length] = '\0';
+	return true;
+}
+
+/* RFC 4733 section 3.2: events 0-15 are "0"-"9", "*", "#", "A"-"D"; -1 for anything else. */
+static int dtmf_digit_event(char digit)
+{
+	static const char digits[] = "0123456789*#ABCD";
+	const char *found = digit ? strchr(digits, g_ascii_toupper(digit)) : NULL;
+	return found ? (int) (found - digits) : -1;
+}
+
+static bool dtmf_digits_valid(const char *text)
+{
+	for (; *text; text++)
+		if (dtmf_digit_event(*text) < 0)
+			return false;
+	return true;
+}
+
+/* block DTMF with trigger, as 10.5 does (measured): nothing is blocked until the sender's
+ * RFC 4733 events spell the trigger; from the first packet after the event that completes it,
+ * DTMF-security-trigger's mode holds (drop; silence, tone, random: the events as tones; none
+ * given: nothing changes, as 10.5) until the events spell trigger-end (that event's first packet
+ * is still handled so) or an event starts trigger-end-time ms after the trigger. */
+static int block_dtmf_trigger(struct ng_request *request)
+{
+	struct dtmf_trigger_settings settings = { .mode = DTMF_TRIGGER_NONE };
+	char mode[32], end_other[16];
+	if (!request_text(request, "trigger", settings.start, sizeof(settings.start))
+	    || !request_text(request, "trigger-end", settings.end, sizeof(settings.end))
+	    || !request_text(request, "end-trigger", end_other, sizeof(end_other))
+	    || !dtmf_digits_valid(settings.start) || !dtmf_digits_valid(settings.end) || !dtmf_digits_valid(end_other)) {
+		request->error_reason = "DTMF trigger and trigger-end must be up to 15 DTMF digits (0-9, *, #, A-D)";
+		return -EINVAL;
 	}
-	return "";
+	if (!settings.end[0])
+		memcpy(settings.end, end_other, sizeof(settings.end));
+	long long end_ms = 0;
+	bencode_dictionary_get_integer(request->input, "trigger-end-time", &end_ms);
+	if (end_ms < 0 || end_ms > 3600000) {
+		request->error_reason = "trigger-end-time must be 0 to 3600000 ms";
+		return -EINVAL;
+	}
+	settings.end_ms = (unsigned int) end_ms;
+	request_mode(request, "dtmf-security-trigger", mode, sizeof(mode));
+	if (!strcmp(mode, "drop") || !strcmp(mode, "off"))
+		settings.mode = DTMF_TRIGGER_DROP;
+	else if (!strcmp(mode, "silence") || !strcmp(mode, "tone") || !strcmp(mode, "random"))
+		settings.mode = DTMF_TRIGGER_TONES;
+	else if (mode[0] && strcmp(mode, "zero") && strcmp(mode, "dtmf")) {
+		request->error_reason = "Unknown DTMF-security-trigger mode (drop, off, zero, DTMF, silence, tone, random)";
+		return -EINVAL;
+	}
+	struct call *call;
+	struct monologue *side;
+	int error = command_party(request, &call, &side);
+	if (error < 0)
+		return error;
+	int staged = stage_dtmf_tones(request, call, side, settings.mode == DTMF_TRIGGER_TONES);
+	if (staged < 0)
+		return staged;
+	struct media *media;
+	pthread_mutex_lock(&call->lock);
+	call_foreach_media(call, media) {
+		if (side && media->monologue != side)
+			continue;
+		media->media_control &= (uint8_t) ~MEDIA_CONTROL_BLOCK_DTMF;
+		media->media_control |= MEDIA_CONTROL_DTMF_TRIGGER;
+		media->dtmf_trigger = settings;
+		media->dtmf_trigger_generation++;
+		media->dtmf_as_tones = false;   /* the packet path decides, event by event */
+		if (staged)
+			media_transcode_publish(media);
+	}
+	call_refresh_forwarding(call);
+	pthread_mutex_unlock(&call->lock);
+	call_foreach_media(call, media)
+		if (staged && (!side || media->monologue == side))
+			media_transcode_release(media);
+	log_call(LOG_INFO, call->call_id, "DTMF trigger '%s' (end '%s', %u ms) for %s%s", settings.start, settings.end,
+		 settings.end_ms, side ? "tag " : "the whole call", side ? side->tag : "");
+	if (request->daemon && request->daemon->kernel)
+		kernel_backend_sync(request->daemon);
+	bencode_dictionary_add_string(request->buffer, request->reply, "result", "ok");
+	return 0;
 }
 
 int ng_command_block_dtmf(struct ng_request *request)
 {
-	if (*unsupported_block_key(request)) {
-		request->error_reason = "DTMF triggers (trigger, trigger-end, DTMF-security-trigger) and DTMF-delay "
-			"are not supported by this relay";
+	/* not supported: DTMF-delay; trigger-end-digits (10.5 measured ended nothing with it) */
+	if (request_key(request, "dtmf-delay") || request_key(request, "trigger-end-digits")) {
+		request->error_reason = "DTMF-delay and trigger-end-digits are not supported by this relay";
 		return -ENOTSUP;
 	}
+	if (request_key(request, "trigger"))
+		return block_dtmf_trigger(request);
 	/* DTMF-security, as 10.5 does on a call it does not transcode (measured): drop (the
 	 * default) and off drop the events; zero and DTMF let them pass unchanged; silence, tone
 	 * and random all play each event as its digit's tone pair in the sender's G.711 audio
 	 * (10.5 reads frequency and volume there but its output does not change with them) */
 	char mode[32];
-	dtmf_security_mode(request, mode, sizeof(mode));
+	request_mode(request, "dtmf-security", mode, sizeof(mode));
 	if (!strcmp(mode, "zero") || !strcmp(mode, "dtmf"))
 		return media_control_command(request, MEDIA_CONTROL_BLOCK_DTMF, false, "DTMF blocking (DTMF-security: pass)", 0);
 	if (!strcmp(mode, "silence") || !strcmp(mode, "tone") || !strcmp(mode, "random"))
@@ -380,6 +479,52 @@ bool media_control_inband_dtmf(const struct stream *stream, const union endpoint
 	return true;
 }
 
+/* One digit of a sequence being matched: the new progress (a mismatch starts over, with this
+ * digit as the first when it is the sequence's first). */
+static uint8_t sequence_progress(const char *sequence, uint8_t progress, int event)
+{
+	if (dtmf_digit_event(sequence[progress]) == event)
+		return (uint8_t) (progress + 1);
+	return dtmf_digit_event(sequence[0]) == event ? 1 : 0;
+}
+
+/* block DTMF with trigger (block_dtmf_trigger()), for an event packet: true to drop it. The
+ * state before this packet decides; a new event (RTP timestamp) then moves the sequences on. */
+static bool dtmf_trigger_drops(struct stream_extras *extras, const unsigned char *payload,
+		const struct rtp_header_info *header)
+{
+	const struct dtmf_trigger_settings *settings = &extras->dtmf_trigger;
+	int64_t now = timer_now_us();
+	if (extras->dtmf_trigger_active && settings->end_ms
+	    && now - extras->dtmf_trigger_since_us >= (int64_t) settings->end_ms * 1000)
+		extras->dtmf_trigger_active = false;
+	bool active = extras->dtmf_trigger_active;
+	if (extras->transcode)
+		codec_chain_play_events_as_tones(extras->transcode, active && settings->mode == DTMF_TRIGGER_TONES);
+	bool drop = active && settings->mode == DTMF_TRIGGER_DROP;
+	if (header->payload_length < 4
+	    || (extras->dtmf_trigger_event_seen && extras->dtmf_trigger_event_ts == header->timestamp))
+		return drop;
+	extras->dtmf_trigger_event_seen = true;
+	extras->dtmf_trigger_event_ts = header->timestamp;
+	int event = payload[0];
+	if (!active && settings->start[0]) {
+		extras->dtmf_trigger_progress = sequence_progress(settings->start, extras->dtmf_trigger_progress, event);
+		if (!settings->start[extras->dtmf_trigger_progress]) {
+			extras->dtmf_trigger_active = true;
+			extras->dtmf_trigger_since_us = now;
+			extras->dtmf_trigger_progress = extras->dtmf_trigger_end_progress = 0;
+		}
+	} else if (active && settings->end[0]) {
+		extras->dtmf_trigger_end_progress = sequence_progress(settings->end, extras->dtmf_trigger_end_progress, event);
+		if (!settings->end[extras->dtmf_trigger_end_progress]) {
+			extras->dtmf_trigger_active = false;
+			extras->dtmf_trigger_progress = extras->dtmf_trigger_end_progress = 0;
+		}
+	}
+	return drop;
+}
+
 bool media_control_drops(struct stream *stream, unsigned char *packet, size_t length,
 		const union endpoint *source, struct media_control_dtmf *dtmf, bool *dtmf_seen)
 {
@@ -394,6 +539,8 @@ bool media_control_drops(struct stream *stream, unsigned char *packet, size_t le
 	if (codec_payload_set_has(&extras->telephone_event_types, header.payload_type)) {
 		if (control & MEDIA_CONTROL_DETECT_DTMF)
 			detect_dtmf(stream, extras, packet + header.header_length, &header, source, dtmf, dtmf_seen);
+		if (control & MEDIA_CONTROL_DTMF_TRIGGER)
+			return dtmf_trigger_drops(extras, packet + header.header_length, &header);
 		return (control & MEDIA_CONTROL_BLOCK_DTMF) != 0;
 	}
 	/* detect-DTMF (media_dtmf_detect.h): a copy decoded before silencing, the packet unchanged */

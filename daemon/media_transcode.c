@@ -1120,9 +1120,10 @@ int media_transcode_stage_dtmf_tones(struct media *media, bool on, const char **
 	struct codec_chain_config config = {
 		.input = { .encoding = encoding, .clock_rate = 8000, .payload_type = media->dtmf_audio_type },
 		.output = { .encoding = encoding, .clock_rate = 8000, .payload_type = media->dtmf_audio_type },
-		/* events in, none out: the chain plays them as their tone pair (codec_chain.h) */
+		/* events in and out: passed on until codec_chain_play_events_as_tones() (set from
+		 * media->dtmf_as_tones at publish, or by a trigger on the packet path) */
 		.input_dtmf_pt = media->dtmf_event_type,
-		.output_dtmf_pt = -1,
+		.output_dtmf_pt = media->dtmf_event_type,
 		.reorder_depth = reorder_depth,
 		.dtx_cn_level = dtx_cn_level,
 		.output_cn_pt = -1,
