@@ -385,13 +385,6 @@ void call_refresh_forwarding(struct call *call)
 		extras->pcmu_types = media->pcmu_types;
 		extras->pcma_types = media->pcma_types;
 		extras->telephone_event_clock = media->telephone_event_clock;
-		if (extras->dtmf_trigger_generation != media->dtmf_trigger_generation) {
-			/* a new block / unblock DTMF: the trigger starts over */
-			extras->dtmf_trigger = media->dtmf_trigger;
-			extras->dtmf_trigger_generation = media->dtmf_trigger_generation;
-			extras->dtmf_trigger_active = extras->dtmf_trigger_event_seen = false;
-			extras->dtmf_trigger_progress = extras->dtmf_trigger_end_progress = 0;
-		}
 	}
 }
 
@@ -469,6 +462,7 @@ static void media_free(struct media *media, struct call *call)
 	dtls_srtp_free_rtcp(media);
 	media_transcode_free(media);
 	media_dtmf_detect_free(media);
+	g_free(media->streams[STREAM_RTP].extras->dtmf_trigger);   /* media_control.c, NULL without */
 	bundle_group_free(media->streams[STREAM_RTP].extras->bundle_group);
 	media_quality_release(media->streams[STREAM_RTP].extras->quality);
 	g_free(media->streams[STREAM_RTP].extras->kernel);   /* kernel_backend.c, NULL without a target */

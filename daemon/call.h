@@ -89,14 +89,7 @@ enum stream_forward_flags {
 /* Per-stream state that the packet path does not read per packet: one side allocation per
  * media (both streams' entries together), reached through stream->extras. New per-stream
  * feature state (DTLS, recording, RTCP statistics) goes here, not into struct stream. */
-/* block DTMF's trigger (media_control.c): a digit sequence that starts a blocking mode, and what
- * ends it (a sequence, a time); digits as RFC 4733 events, "0"-"9", "*", "#", "A"-"D". */
-enum dtmf_trigger_mode { DTMF_TRIGGER_NONE, DTMF_TRIGGER_DROP, DTMF_TRIGGER_TONES };
-struct dtmf_trigger_settings {
-	char start[16], end[16];        /* "" = none */
-	unsigned int end_ms;            /* trigger-end-time, 0 = none */
-	uint8_t mode;                   /* enum dtmf_trigger_mode, while triggered */
-};
+struct dtmf_trigger;
 
 struct stream_extras {
 	/* kernel forwarding, control thread only */
@@ -134,14 +127,9 @@ struct stream_extras {
 	/* the packet path's own: the last RFC 4733 event reported (its RTP timestamp) */
 	bool dtmf_reported;
 	uint32_t dtmf_timestamp;
-	/* block DTMF with a trigger (media_control.c): the media's settings, copied when their
-	 * generation changes, and the packet path's own progress */
-	struct dtmf_trigger_settings dtmf_trigger;
-	unsigned int dtmf_trigger_generation;
-	bool dtmf_trigger_active, dtmf_trigger_event_seen;
-	uint8_t dtmf_trigger_progress, dtmf_trigger_end_progress;
-	uint32_t dtmf_trigger_event_ts;
-	int64_t dtmf_trigger_since_us;
+	/* block DTMF with trigger (media_control.c): settings and the packet path's progress, a
+	 * side allocation replaced under the call's lock, NULL without */
+	struct dtmf_trigger *dtmf_trigger;
 	/* transcoding (media_transcode.h): the RTP stream's chain, replaced under the call's lock,
 	 * read by the worker with FORWARD_TRANSCODE */
 	struct codec_chain *transcode;
@@ -260,8 +248,6 @@ struct media {
 	 * the first telephone-event at 8000 Hz of this side's SDP, when dtmf_audio_known */
 	bool dtmf_audio_known, dtmf_audio_alaw;
 	bool dtmf_as_tones;             /* such a mode is on: every chain of this side plays events */
-	struct dtmf_trigger_settings dtmf_trigger;   /* block DTMF with trigger (media_control.c) */
-	unsigned int dtmf_trigger_generation;        /* changed by each block / unblock DTMF */
 	uint8_t dtmf_audio_type, dtmf_event_type;
 	/* codec negotiation (codec.h), control thread only */
 	struct codec_payload_set offered_payload_types;  /* what this side was last offered ... */

@@ -30,6 +30,21 @@
 static int dtmf_log_fd = -1;
 static union endpoint dtmf_log_dest;
 
+/* block DTMF's trigger (block_dtmf_trigger()): a digit sequence that starts a blocking mode
+ * and what ends it; digits as RFC 4733 events, "0"-"9", "*", "#", "A"-"D". One per media that
+ * has one (extras->dtmf_trigger), its progress written by the worker under the call's lock. */
+enum dtmf_trigger_mode { DTMF_TRIGGER_NONE, DTMF_TRIGGER_DROP, DTMF_TRIGGER_TONES };
+struct dtmf_trigger {
+	char start[16], end[16];        /* "" = none */
+	unsigned int end_ms;            /* trigger-end-time, 0 = none */
+	uint8_t mode;                   /* enum dtmf_trigger_mode, while triggered */
+	/* the packet path's */
+	bool active, event_seen;
+	uint8_t progress, end_progress;
+	uint32_t event_ts;
+	int64_t since_us;
+};
+
 /* ---- static helpers ---------------------------------------------------------------------- */
 
 /* A JSON string body: quotes, backslashes and control characters escaped (RFC 8259 section 7). */
@@ -136,20 +151,20 @@ static int media_control_command(struct ng_request *request, unsigned int flag, 
 	if (staged < 0)
 		return staged;
 	struct media *media;
+	GPtrArray *replaced = g_ptr_array_new_with_free_func(g_free);
+	pthread_mutex_lock(&call->lock);
 	call_foreach_media(call, media) {
 		if (side && media->monologue != side)
 			continue;
 		set_flag(media, flag, on);
-		if (flag == MEDIA_CONTROL_BLOCK_DTMF && (media->media_control & MEDIA_CONTROL_DTMF_TRIGGER)) {
+		struct stream_extras *extras = media->streams[STREAM_RTP].extras;
+		if (flag == MEDIA_CONTROL_BLOCK_DTMF && extras->dtmf_trigger) {
 			/* a later block / unblock DTMF replaces a trigger */
 			media->media_control &= (uint8_t) ~MEDIA_CONTROL_DTMF_TRIGGER;
-			memset(&media->dtmf_trigger, 0, sizeof(media->dtmf_trigger));
-			media->dtmf_trigger_generation++;
+			g_ptr_array_add(replaced, extras->dtmf_trigger);
+			extras->dtmf_trigger = NULL;
 		}
-	}
-	pthread_mutex_lock(&call->lock);
-	call_foreach_media(call, media) {
-		if (tones < 0 || (side && media->monologue != side))
+		if (tones < 0)
 			continue;
 		media->dtmf_as_tones = tones > 0;
 		if (staged)
@@ -159,6 +174,7 @@ static int media_control_command(struct ng_request *request, unsigned int flag, 
 	}
 	call_refresh_forwarding(call);
 	pthread_mutex_unlock(&call->lock);
+	g_ptr_array_free(replaced, TRUE);
 	call_foreach_media(call, media)
 		if (staged && tones >= 0 && (!side || media->monologue == side))
 			media_transcode_release(media);
@@ -234,7 +250,7 @@ static bool dtmf_digits_valid(const char *text)
  * is still handled so) or an event starts trigger-end-time ms after the trigger. */
 static int block_dtmf_trigger(struct ng_request *request)
 {
-	struct dtmf_trigger_settings settings = { .mode = DTMF_TRIGGER_NONE };
+	struct dtmf_trigger settings = { .mode = DTMF_TRIGGER_NONE };
 	char mode[32], end_other[16];
 	if (!request_text(request, "trigger", settings.start, sizeof(settings.start))
 	    || !request_text(request, "trigger-end", settings.end, sizeof(settings.end))
@@ -270,20 +286,30 @@ static int block_dtmf_trigger(struct ng_request *request)
 	if (staged < 0)
 		return staged;
 	struct media *media;
+	GPtrArray *fresh = g_ptr_array_new_with_free_func(g_free), *replaced = g_ptr_array_new_with_free_func(g_free);
+	call_foreach_media(call, media)
+		if (!side || media->monologue == side)
+			g_ptr_array_add(fresh, g_memdup2(&settings, sizeof(settings)));
+	unsigned int next = 0;
 	pthread_mutex_lock(&call->lock);
 	call_foreach_media(call, media) {
 		if (side && media->monologue != side)
 			continue;
 		media->media_control &= (uint8_t) ~MEDIA_CONTROL_BLOCK_DTMF;
 		media->media_control |= MEDIA_CONTROL_DTMF_TRIGGER;
-		media->dtmf_trigger = settings;
-		media->dtmf_trigger_generation++;
+		struct stream_extras *extras = media->streams[STREAM_RTP].extras;
+		if (extras->dtmf_trigger)
+			g_ptr_array_add(replaced, extras->dtmf_trigger);
+		extras->dtmf_trigger = g_ptr_array_index(fresh, next);
+		g_ptr_array_index(fresh, next++) = NULL;
 		media->dtmf_as_tones = false;   /* the packet path decides, event by event */
 		if (staged)
 			media_transcode_publish(media);
 	}
 	call_refresh_forwarding(call);
 	pthread_mutex_unlock(&call->lock);
+	g_ptr_array_free(fresh, TRUE);
+	g_ptr_array_free(replaced, TRUE);
 	call_foreach_media(call, media)
 		if (staged && (!side || media->monologue == side))
 			media_transcode_release(media);
@@ -493,33 +519,33 @@ static uint8_t sequence_progress(const char *sequence, uint8_t progress, int eve
 static bool dtmf_trigger_drops(struct stream_extras *extras, const unsigned char *payload,
 		const struct rtp_header_info *header)
 {
-	const struct dtmf_trigger_settings *settings = &extras->dtmf_trigger;
+	struct dtmf_trigger *trigger = extras->dtmf_trigger;
+	if (!trigger)
+		return false;
 	int64_t now = timer_now_us();
-	if (extras->dtmf_trigger_active && settings->end_ms
-	    && now - extras->dtmf_trigger_since_us >= (int64_t) settings->end_ms * 1000)
-		extras->dtmf_trigger_active = false;
-	bool active = extras->dtmf_trigger_active;
+	if (trigger->active && trigger->end_ms && now - trigger->since_us >= (int64_t) trigger->end_ms * 1000)
+		trigger->active = false;
+	bool active = trigger->active;
 	if (extras->transcode)
-		codec_chain_play_events_as_tones(extras->transcode, active && settings->mode == DTMF_TRIGGER_TONES);
-	bool drop = active && settings->mode == DTMF_TRIGGER_DROP;
-	if (header->payload_length < 4
-	    || (extras->dtmf_trigger_event_seen && extras->dtmf_trigger_event_ts == header->timestamp))
+		codec_chain_play_events_as_tones(extras->transcode, active && trigger->mode == DTMF_TRIGGER_TONES);
+	bool drop = active && trigger->mode == DTMF_TRIGGER_DROP;
+	if (header->payload_length < 4 || (trigger->event_seen && trigger->event_ts == header->timestamp))
 		return drop;
-	extras->dtmf_trigger_event_seen = true;
-	extras->dtmf_trigger_event_ts = header->timestamp;
+	trigger->event_seen = true;
+	trigger->event_ts = header->timestamp;
 	int event = payload[0];
-	if (!active && settings->start[0]) {
-		extras->dtmf_trigger_progress = sequence_progress(settings->start, extras->dtmf_trigger_progress, event);
-		if (!settings->start[extras->dtmf_trigger_progress]) {
-			extras->dtmf_trigger_active = true;
-			extras->dtmf_trigger_since_us = now;
-			extras->dtmf_trigger_progress = extras->dtmf_trigger_end_progress = 0;
+	if (!active && trigger->start[0]) {
+		trigger->progress = sequence_progress(trigger->start, trigger->progress, event);
+		if (!trigger->start[trigger->progress]) {
+			trigger->active = true;
+			trigger->since_us = now;
+			trigger->progress = trigger->end_progress = 0;
 		}
-	} else if (active && settings->end[0]) {
-		extras->dtmf_trigger_end_progress = sequence_progress(settings->end, extras->dtmf_trigger_end_progress, event);
-		if (!settings->end[extras->dtmf_trigger_end_progress]) {
-			extras->dtmf_trigger_active = false;
-			extras->dtmf_trigger_progress = extras->dtmf_trigger_end_progress = 0;
+	} else if (active && trigger->end[0]) {
+		trigger->end_progress = sequence_progress(trigger->end, trigger->end_progress, event);
+		if (!trigger->end[trigger->end_progress]) {
+			trigger->active = false;
+			trigger->progress = trigger->end_progress = 0;
 		}
 	}
 	return drop;
