@@ -125,7 +125,7 @@ static const struct {
 #define RECORDING_ROW(key, value, set) { key, value, false, NG_KEY_WARN, NG_SCOPE_UNRECORDED, set, RECORDING }
 #define TRANSCODING "transcoding"
 #define DTLS_SRTP "DTLS-SRTP"
-#define DTMF_BLOCKING "DTMF blocking and triggers"
+#define DTMF_BLOCKING "DTMF blocking and triggers in offer/answer (the block DTMF command has them, media_control.c)"
 #define SDES_OPTION "read by ng_flags_parse (read_sdes_option)"
 
 static const struct ng_key key_table[] = {
@@ -252,10 +252,10 @@ static const struct ng_key key_table[] = {
 	REFUSED("end-trigger", NULL, NG_SCOPE_ALWAYS, DTMF_BLOCKING),
 	REFUSED("trigger-end-time", NULL, NG_SCOPE_ALWAYS, DTMF_BLOCKING),
 	REFUSED("trigger-end-digits", NULL, NG_SCOPE_ALWAYS, DTMF_BLOCKING),
-	IGNORED("digit", NULL, "a parameter of DTMF triggers, refused"),
+	IGNORED("digit", NULL, "not read: DTMF triggers take trigger / trigger-end (block DTMF, media_control.c)"),
 	SUPPORTED("code", NULL, NULL, "play DTMF: the event (read by its handler, media_control.c)"),
-	IGNORED("frequency", NULL, "a parameter of DTMF blocking (refused)"),
-	IGNORED("frequencies", NULL, "a parameter of DTMF blocking (refused)"),
+	IGNORED("frequency", NULL, "block DTMF tone mode: accepted, no effect (as 10.5 measured: events play as their own tones)"),
+	IGNORED("frequencies", NULL, "block DTMF tone mode: accepted, no effect (as 10.5 measured)"),
 	SUPPORTED("volume", NULL, NULL, "play DTMF: the event's volume (read by its handler)"),
 	WARN("dtmf-log-dest", NULL, NG_SCOPE_ALWAYS, "DTMF logging (DTMF-log-dest)"),
 	WARN("generate-rtcp", NULL, NG_SCOPE_ALWAYS, "generating RTCP (RTCP is passed through)"),
