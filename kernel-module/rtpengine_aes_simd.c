@@ -93,14 +93,41 @@ static void expand_256(__m128i *k, const u8 *raw)
 	k[14] = EXPAND_256_EVEN(k[12], k[13], 0x40);
 }
 
+/* unrolled (a counted loop costs three instructions per round besides AESENC) */
 static inline __m128i aes_encrypt_block(const __m128i *k, unsigned int rounds, __m128i block)
 {
-	unsigned int i;
-
 	block = _mm_xor_si128(block, k[0]);
-	for (i = 1; i < rounds; i++)
-		block = _mm_aesenc_si128(block, k[i]);
+	block = _mm_aesenc_si128(block, k[1]);
+	block = _mm_aesenc_si128(block, k[2]);
+	block = _mm_aesenc_si128(block, k[3]);
+	block = _mm_aesenc_si128(block, k[4]);
+	block = _mm_aesenc_si128(block, k[5]);
+	block = _mm_aesenc_si128(block, k[6]);
+	block = _mm_aesenc_si128(block, k[7]);
+	block = _mm_aesenc_si128(block, k[8]);
+	block = _mm_aesenc_si128(block, k[9]);
+	if (rounds == 14) {
+		block = _mm_aesenc_si128(block, k[10]);
+		block = _mm_aesenc_si128(block, k[11]);
+		block = _mm_aesenc_si128(block, k[12]);
+		block = _mm_aesenc_si128(block, k[13]);
+	}
 	return _mm_aesenclast_si128(block, k[rounds]);
+}
+
+/* four independent blocks round by round: AESENC's latency overlaps on the CPU */
+static inline void aes_encrypt_4(const __m128i *k, unsigned int rounds, __m128i *b)
+{
+	unsigned int i, j;
+
+	for (j = 0; j < 4; j++)
+		b[j] = _mm_xor_si128(b[j], k[0]);
+#pragma GCC unroll 13
+	for (i = 1; i < rounds; i++)
+		for (j = 0; j < 4; j++)
+			b[j] = _mm_aesenc_si128(b[j], k[i]);
+	for (j = 0; j < 4; j++)
+		b[j] = _mm_aesenclast_si128(b[j], k[rounds]);
 }
 
 /* the round keys into registers (or the stack) once per packet */
@@ -118,6 +145,16 @@ static void ctr_xor(const __m128i *k, unsigned int rounds, __m128i counter, u8 *
 	u8 partial[16];
 
 	low = __builtin_bswap32(low);
+	for (; length >= 64; length -= 64, data += 64, low += 4) {
+		__m128i b[4];
+		unsigned int j;
+
+		for (j = 0; j < 4; j++)
+			b[j] = _mm_insert_epi32(counter, (int)__builtin_bswap32(low + j), 3);
+		aes_encrypt_4(k, rounds, b);
+		for (j = 0; j < 4; j++)
+			store(data + 16 * j, _mm_xor_si128(load(data + 16 * j), b[j]));
+	}
 	for (; length >= 16; length -= 16, data += 16, low++) {
 		__m128i block = _mm_insert_epi32(counter, (int)__builtin_bswap32(low), 3);
 
@@ -140,17 +177,20 @@ static inline __m128i byte_reverse(__m128i v)
 	return _mm_shuffle_epi8(v, _mm_set_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
 }
 
-/* a * b in GF(2^128), both byte-reversed (see the top of the file) */
-static inline __m128i gf_multiply(__m128i a, __m128i b)
+/* The 256-bit carry-less product of a and b added into high:low (schoolbook). Shift and
+ * reduction are linear, so products of several blocks may be summed first and reduced once. */
+static inline void clmul_add(__m128i a, __m128i b, __m128i *low, __m128i *high)
 {
-	__m128i low, middle, high, carry_low, carry_high, carry_across, fold, fold_high, back;
+	__m128i middle = _mm_xor_si128(_mm_clmulepi64_si128(a, b, 0x10), _mm_clmulepi64_si128(a, b, 0x01));
 
-	/* schoolbook 128 x 128 -> 256-bit carry-less product: high:low */
-	low = _mm_clmulepi64_si128(a, b, 0x00);
-	high = _mm_clmulepi64_si128(a, b, 0x11);
-	middle = _mm_xor_si128(_mm_clmulepi64_si128(a, b, 0x10), _mm_clmulepi64_si128(a, b, 0x01));
-	low = _mm_xor_si128(low, _mm_slli_si128(middle, 8));
-	high = _mm_xor_si128(high, _mm_srli_si128(middle, 8));
+	*low = _mm_xor_si128(*low, _mm_xor_si128(_mm_clmulepi64_si128(a, b, 0x00), _mm_slli_si128(middle, 8)));
+	*high = _mm_xor_si128(*high, _mm_xor_si128(_mm_clmulepi64_si128(a, b, 0x11), _mm_srli_si128(middle, 8)));
+}
+
+/* high:low, a product of byte-reversed operands (see the top of the file), to the field element */
+static inline __m128i shift_reduce(__m128i low, __m128i high)
+{
+	__m128i carry_low, carry_high, carry_across, fold, fold_high, back;
 
 	/* the bit-reflected operands make the product one bit short: shift the 256 bits left */
 	carry_low = _mm_srli_epi32(low, 31);
@@ -176,32 +216,70 @@ static inline __m128i gf_multiply(__m128i a, __m128i b)
 	return _mm_xor_si128(high, low);
 }
 
-/* hash = (hash ^ block) * H for each 16-byte block, the last one zero-padded */
-static __m128i ghash_update(__m128i hash, __m128i h, const u8 *data, unsigned int length)
+static inline __m128i gf_multiply(__m128i a, __m128i b)
+{
+	__m128i low = _mm_setzero_si128(), high = _mm_setzero_si128();
+
+	clmul_add(a, b, &low, &high);
+	return shift_reduce(low, high);
+}
+
+/* GHASH in groups of up to four blocks: X' = (X ^ B1) H^4 ^ B2 H^3 ^ B3 H^2 ^ B4 H, one
+ * reduction per group (Gueron and Kounavis, algorithm 5) */
+struct ghash {
+	__m128i hash;
+	__m128i pending[4];      /* byte-reversed blocks not yet hashed */
+	unsigned int count;
+	const u8 (*powers)[16];  /* H^1 .. H^4 */
+};
+
+static void ghash_flush(struct ghash *state)
+{
+	__m128i low = _mm_setzero_si128(), high = _mm_setzero_si128();
+	unsigned int i, n = state->count;
+
+	if (!n)
+		return;
+	state->pending[0] = _mm_xor_si128(state->pending[0], state->hash);
+	for (i = 0; i < n; i++)
+		clmul_add(state->pending[i], load(state->powers[n - 1 - i]), &low, &high);
+	state->hash = shift_reduce(low, high);
+	state->count = 0;
+}
+
+static inline void ghash_block(struct ghash *state, __m128i block)
+{
+	state->pending[state->count++] = byte_reverse(block);
+	if (state->count == 4)
+		ghash_flush(state);
+}
+
+/* the data's 16-byte blocks, the last one zero-padded */
+static void ghash_update(struct ghash *state, const u8 *data, unsigned int length)
 {
 	u8 partial[16];
 
 	for (; length >= 16; length -= 16, data += 16)
-		hash = gf_multiply(_mm_xor_si128(hash, byte_reverse(load(data))), h);
+		ghash_block(state, load(data));
 	if (length) {
 		memset(partial, 0, sizeof(partial));
 		memcpy(partial, data, length);
-		hash = gf_multiply(_mm_xor_si128(hash, byte_reverse(load(partial))), h);
+		ghash_block(state, load(partial));
 	}
-	return hash;
 }
 
 /* J0 = IV || 0^31 || 1 (96-bit IV); the tag is E(K, J0) ^ GHASH(A, C, lengths) */
 static __m128i gcm_tag(const struct rtpengine_aes_simd_key *key, const __m128i *k, __m128i j0, const u8 *aad,
 		       unsigned int aad_length, const u8 *ciphertext, unsigned int length)
 {
-	__m128i h = load(key->ghash_key), hash = _mm_setzero_si128();
+	struct ghash state = { .hash = _mm_setzero_si128(), .powers = key->ghash_powers };
 
-	hash = ghash_update(hash, h, aad, aad_length);
-	hash = ghash_update(hash, h, ciphertext, length);
-	/* the length block len(A) || len(C) in bits, big-endian: byte-reversed, C is the low half */
-	hash = gf_multiply(_mm_xor_si128(hash, _mm_set_epi64x((long long)aad_length * 8, (long long)length * 8)), h);
-	return _mm_xor_si128(byte_reverse(hash), aes_encrypt_block(k, key->rounds, j0));
+	ghash_update(&state, aad, aad_length);
+	ghash_update(&state, ciphertext, length);
+	/* the length block len(A) || len(C) in bits, big-endian (byte-reversed: C the low half) */
+	state.pending[state.count++] = _mm_set_epi64x((long long)aad_length * 8, (long long)length * 8);
+	ghash_flush(&state);
+	return _mm_xor_si128(byte_reverse(state.hash), aes_encrypt_block(k, key->rounds, j0));
 }
 
 static inline __m128i gcm_j0(const u8 iv[12])
@@ -218,7 +296,7 @@ static inline __m128i gcm_j0(const u8 iv[12])
 
 int rtpengine_aes_simd_setkey(struct rtpengine_aes_simd_key *key, const u8 *raw, unsigned int length)
 {
-	__m128i k[RTPENGINE_AES_SIMD_MAX_ROUNDS + 1];
+	__m128i k[RTPENGINE_AES_SIMD_MAX_ROUNDS + 1], h, power;
 	unsigned int i;
 
 	if (length == 16) {
@@ -233,7 +311,9 @@ int rtpengine_aes_simd_setkey(struct rtpengine_aes_simd_key *key, const u8 *raw,
 	}
 	for (i = 0; i <= key->rounds; i++)
 		store(key->round_keys[i], k[i]);
-	store(key->ghash_key, byte_reverse(aes_encrypt_block(k, key->rounds, _mm_setzero_si128())));
+	h = byte_reverse(aes_encrypt_block(k, key->rounds, _mm_setzero_si128()));
+	for (i = 0, power = h; i < 4; i++, power = gf_multiply(power, h))
+		store(key->ghash_powers[i], power);
 	memset(k, 0, sizeof(k));
 	return 0;
 }

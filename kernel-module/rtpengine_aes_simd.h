@@ -25,7 +25,7 @@ typedef uint64_t u64;
  * movdqu, so the struct may sit anywhere in a kmalloc()ed session. */
 struct rtpengine_aes_simd_key {
 	u8 round_keys[RTPENGINE_AES_SIMD_MAX_ROUNDS + 1][16];
-	u8 ghash_key[16];        /* H = E(K, 0^128), byte-reversed (the PCLMULQDQ order) */
+	u8 ghash_powers[4][16];  /* H^1..H^4, H = E(K, 0^128), byte-reversed (PCLMULQDQ order) */
 	unsigned int rounds;     /* 10 or 14; 0: not keyed */
 };
 
