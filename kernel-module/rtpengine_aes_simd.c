@@ -115,19 +115,41 @@ static inline __m128i aes_encrypt_block(const __m128i *k, unsigned int rounds, _
 	return _mm_aesenclast_si128(block, k[rounds]);
 }
 
-/* four independent blocks round by round: AESENC's latency overlaps on the CPU */
-static inline void aes_encrypt_4(const __m128i *k, unsigned int rounds, __m128i *b)
-{
-	unsigned int i, j;
+/* four independent blocks round by round (AESENC's latency overlaps on the CPU), unrolled so
+ * that the blocks stay in registers */
+#define AES_ROUND_4(instruction, round_key) do { \
+		__m128i key_ = (round_key); \
+		b0 = instruction(b0, key_); \
+		b1 = instruction(b1, key_); \
+		b2 = instruction(b2, key_); \
+		b3 = instruction(b3, key_); \
+	} while (0)
 
-	for (j = 0; j < 4; j++)
-		b[j] = _mm_xor_si128(b[j], k[0]);
-#pragma GCC unroll 13
-	for (i = 1; i < rounds; i++)
-		for (j = 0; j < 4; j++)
-			b[j] = _mm_aesenc_si128(b[j], k[i]);
-	for (j = 0; j < 4; j++)
-		b[j] = _mm_aesenclast_si128(b[j], k[rounds]);
+static inline void aes_encrypt_4(const __m128i *k, unsigned int rounds, __m128i *out)
+{
+	__m128i b0 = out[0], b1 = out[1], b2 = out[2], b3 = out[3];
+
+	AES_ROUND_4(_mm_xor_si128, k[0]);
+	AES_ROUND_4(_mm_aesenc_si128, k[1]);
+	AES_ROUND_4(_mm_aesenc_si128, k[2]);
+	AES_ROUND_4(_mm_aesenc_si128, k[3]);
+	AES_ROUND_4(_mm_aesenc_si128, k[4]);
+	AES_ROUND_4(_mm_aesenc_si128, k[5]);
+	AES_ROUND_4(_mm_aesenc_si128, k[6]);
+	AES_ROUND_4(_mm_aesenc_si128, k[7]);
+	AES_ROUND_4(_mm_aesenc_si128, k[8]);
+	AES_ROUND_4(_mm_aesenc_si128, k[9]);
+	if (rounds == 14) {
+		AES_ROUND_4(_mm_aesenc_si128, k[10]);
+		AES_ROUND_4(_mm_aesenc_si128, k[11]);
+		AES_ROUND_4(_mm_aesenc_si128, k[12]);
+		AES_ROUND_4(_mm_aesenc_si128, k[13]);
+	}
+	AES_ROUND_4(_mm_aesenclast_si128, k[rounds]);
+	out[0] = b0;
+	out[1] = b1;
+	out[2] = b2;
+	out[3] = b3;
 }
 
 /* the round keys into registers (or the stack) once per packet */
@@ -146,14 +168,18 @@ static void ctr_xor(const __m128i *k, unsigned int rounds, __m128i counter, u8 *
 
 	low = __builtin_bswap32(low);
 	for (; length >= 64; length -= 64, data += 64, low += 4) {
-		__m128i b[4];
-		unsigned int j;
+		__m128i b[4] = {
+			_mm_insert_epi32(counter, (int)__builtin_bswap32(low), 3),
+			_mm_insert_epi32(counter, (int)__builtin_bswap32(low + 1), 3),
+			_mm_insert_epi32(counter, (int)__builtin_bswap32(low + 2), 3),
+			_mm_insert_epi32(counter, (int)__builtin_bswap32(low + 3), 3),
+		};
 
-		for (j = 0; j < 4; j++)
-			b[j] = _mm_insert_epi32(counter, (int)__builtin_bswap32(low + j), 3);
 		aes_encrypt_4(k, rounds, b);
-		for (j = 0; j < 4; j++)
-			store(data + 16 * j, _mm_xor_si128(load(data + 16 * j), b[j]));
+		store(data, _mm_xor_si128(load(data), b[0]));
+		store(data + 16, _mm_xor_si128(load(data + 16), b[1]));
+		store(data + 32, _mm_xor_si128(load(data + 32), b[2]));
+		store(data + 48, _mm_xor_si128(load(data + 48), b[3]));
 	}
 	for (; length >= 16; length -= 16, data += 16, low++) {
 		__m128i block = _mm_insert_epi32(counter, (int)__builtin_bswap32(low), 3);
@@ -224,62 +250,74 @@ static inline __m128i gf_multiply(__m128i a, __m128i b)
 	return shift_reduce(low, high);
 }
 
-/* GHASH in groups of up to four blocks: X' = (X ^ B1) H^4 ^ B2 H^3 ^ B3 H^2 ^ B4 H, one
- * reduction per group (Gueron and Kounavis, algorithm 5) */
-struct ghash {
-	__m128i hash;
-	__m128i pending[4];      /* byte-reversed blocks not yet hashed */
-	unsigned int count;
-	const u8 (*powers)[16];  /* H^1 .. H^4 */
-};
-
-static void ghash_flush(struct ghash *state)
+/* Four blocks at once: X' = (X ^ B0) H^4 ^ B1 H^3 ^ B2 H^2 ^ B3 H, one reduction (Gueron and
+ * Kounavis, algorithm 5); h[i] is H^(i+1), the blocks byte-reversed. */
+static inline __m128i ghash_4(__m128i hash, const __m128i *h, __m128i b0, __m128i b1, __m128i b2, __m128i b3)
 {
 	__m128i low = _mm_setzero_si128(), high = _mm_setzero_si128();
-	unsigned int i, n = state->count;
 
-	if (!n)
-		return;
-	state->pending[0] = _mm_xor_si128(state->pending[0], state->hash);
-	for (i = 0; i < n; i++)
-		clmul_add(state->pending[i], load(state->powers[n - 1 - i]), &low, &high);
-	state->hash = shift_reduce(low, high);
-	state->count = 0;
+	clmul_add(_mm_xor_si128(hash, b0), h[3], &low, &high);
+	clmul_add(b1, h[2], &low, &high);
+	clmul_add(b2, h[1], &low, &high);
+	clmul_add(b3, h[0], &low, &high);
+	return shift_reduce(low, high);
 }
 
-static inline void ghash_block(struct ghash *state, __m128i block)
+static inline __m128i load_reversed(const u8 *p)
 {
-	state->pending[state->count++] = byte_reverse(block);
-	if (state->count == 4)
-		ghash_flush(state);
+	return byte_reverse(load(p));
 }
 
-/* the data's 16-byte blocks, the last one zero-padded */
-static void ghash_update(struct ghash *state, const u8 *data, unsigned int length)
+/* GHASH(H, A, C) (SP 800-38D section 7.1 step 5): A's blocks one by one (an RTP header is
+ * usually one), C four blocks at a time, and C's last blocks with the length block as one
+ * final group of up to four: with fewer, the group starts with zero blocks and X goes into
+ * its first real one, which multiplies X by the right power of H. */
+static __m128i ghash(const struct rtpengine_aes_simd_key *key, const u8 *aad, unsigned int aad_length,
+		     const u8 *data, unsigned int length)
 {
-	u8 partial[16];
+	__m128i h[4] = { load(key->ghash_powers[0]), load(key->ghash_powers[1]), load(key->ghash_powers[2]),
+			 load(key->ghash_powers[3]) };
+	__m128i lengths = _mm_set_epi64x((long long)aad_length * 8, (long long)length * 8);
+	__m128i hash = _mm_setzero_si128(), group[4];
+	u8 tail[48];
+	unsigned int rest = length, blocks, first, i;
 
-	for (; length >= 16; length -= 16, data += 16)
-		ghash_block(state, load(data));
-	if (length) {
-		memset(partial, 0, sizeof(partial));
-		memcpy(partial, data, length);
-		ghash_block(state, load(partial));
+	for (; aad_length >= 16; aad_length -= 16, aad += 16)
+		hash = gf_multiply(_mm_xor_si128(hash, load_reversed(aad)), h[0]);
+	if (aad_length) {
+		memset(tail, 0, 16);
+		memcpy(tail, aad, aad_length);
+		hash = gf_multiply(_mm_xor_si128(hash, load_reversed(tail)), h[0]);
 	}
+	for (; rest >= 64; rest -= 64, data += 64)
+		hash = ghash_4(hash, h, load_reversed(data), load_reversed(data + 16), load_reversed(data + 32),
+			       load_reversed(data + 48));
+	if (rest > 48) {
+		hash = gf_multiply(_mm_xor_si128(hash, load_reversed(data)), h[0]);
+		rest -= 16;
+		data += 16;
+	}
+	/* rest <= 48: up to three blocks of C, then the length block (lengths above: len(A) ||
+	 * len(C) in bits, big-endian, so byte-reversed len(C) is the low half) */
+	blocks = (rest + 15) / 16;
+	memset(tail, 0, sizeof(tail));
+	memcpy(tail, data, rest);
+	first = 3 - blocks;
+	for (i = 0; i < first; i++)
+		group[i] = _mm_setzero_si128();
+	for (i = 0; i < blocks; i++)
+		group[first + i] = load_reversed(tail + 16 * i);
+	group[3] = lengths;
+	group[first] = _mm_xor_si128(group[first], hash);
+	return ghash_4(_mm_setzero_si128(), h, group[0], group[1], group[2], group[3]);
 }
 
-/* J0 = IV || 0^31 || 1 (96-bit IV); the tag is E(K, J0) ^ GHASH(A, C, lengths) */
+/* J0 = IV || 0^31 || 1 (96-bit IV); the tag is E(K, J0) ^ GHASH(A, C) */
 static __m128i gcm_tag(const struct rtpengine_aes_simd_key *key, const __m128i *k, __m128i j0, const u8 *aad,
 		       unsigned int aad_length, const u8 *ciphertext, unsigned int length)
 {
-	struct ghash state = { .hash = _mm_setzero_si128(), .powers = key->ghash_powers };
-
-	ghash_update(&state, aad, aad_length);
-	ghash_update(&state, ciphertext, length);
-	/* the length block len(A) || len(C) in bits, big-endian (byte-reversed: C the low half) */
-	state.pending[state.count++] = _mm_set_epi64x((long long)aad_length * 8, (long long)length * 8);
-	ghash_flush(&state);
-	return _mm_xor_si128(byte_reverse(state.hash), aes_encrypt_block(k, key->rounds, j0));
+	return _mm_xor_si128(byte_reverse(ghash(key, aad, aad_length, ciphertext, length)),
+			     aes_encrypt_block(k, key->rounds, j0));
 }
 
 static inline __m128i gcm_j0(const u8 iv[12])
