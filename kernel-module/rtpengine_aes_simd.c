@@ -43,6 +43,73 @@ static inline void store(u8 *p, __m128i v)
 	_mm_storeu_si128((__m128i *)p, v);
 }
 
+/* Partial blocks (length < 16, zero-padded) by 8/4/2/1-byte moves: a variable-length memcpy()
+ * is a byte-counted REP MOVSB, one instruction per byte under qemu's instruction count and
+ * a microcoded start-up on a CPU. */
+static inline u64 load_short(const u8 *p, unsigned int length)   /* length < 8 */
+{
+	u64 value = 0;
+	unsigned int offset = 0;
+	u32 word;
+	u16 half;
+
+	if (length & 4) {
+		memcpy(&word, p, 4);
+		value = word;
+		offset = 4;
+	}
+	if (length & 2) {
+		memcpy(&half, p + offset, 2);
+		value |= (u64)half << (8 * offset);
+		offset += 2;
+	}
+	if (length & 1)
+		value |= (u64)p[offset] << (8 * offset);
+	return value;
+}
+
+static inline void store_short(u8 *p, unsigned int length, u64 value)   /* length < 8 */
+{
+	unsigned int offset = 0;
+	u32 word;
+	u16 half;
+
+	if (length & 4) {
+		word = (u32)value;
+		memcpy(p, &word, 4);
+		offset = 4;
+	}
+	if (length & 2) {
+		half = (u16)(value >> (8 * offset));
+		memcpy(p + offset, &half, 2);
+		offset += 2;
+	}
+	if (length & 1)
+		p[offset] = (u8)(value >> (8 * offset));
+}
+
+static inline __m128i load_partial(const u8 *p, unsigned int length)
+{
+	u64 low;
+
+	if (length < 8)
+		return _mm_set_epi64x(0, (long long)load_short(p, length));
+	memcpy(&low, p, 8);
+	return _mm_set_epi64x((long long)load_short(p + 8, length - 8), (long long)low);
+}
+
+static inline void store_partial(u8 *p, unsigned int length, __m128i v)
+{
+	u64 low = (u64)_mm_cvtsi128_si64(v), high = (u64)_mm_extract_epi64(v, 1);
+
+	if (length < 8) {
+		store_short(p, length, low);
+		return;
+	}
+	memcpy(p, &low, 8);
+	store_short(p + 8, length - 8, high);
+}
+
 /* w[i] ^= w[i-1] ^ ... ^ w[0] for the four words of the previous round key (key expansion) */
 static inline __m128i xor_prefix(__m128i key)
 {
@@ -164,7 +231,6 @@ static inline void load_round_keys(const struct rtpengine_aes_simd_key *key, __m
 static void ctr_xor(const __m128i *k, unsigned int rounds, __m128i counter, u8 *data, unsigned int length)
 {
 	u32 low = (u32)_mm_extract_epi32(counter, 3);
-	u8 partial[16];
 
 	low = __builtin_bswap32(low);
 	for (; length >= 64; length -= 64, data += 64, low += 4) {
@@ -189,10 +255,8 @@ static void ctr_xor(const __m128i *k, unsigned int rounds, __m128i counter, u8 *
 	if (length) {
 		__m128i block = _mm_insert_epi32(counter, (int)__builtin_bswap32(low), 3);
 
-		memset(partial, 0, sizeof(partial));
-		memcpy(partial, data, length);
-		store(partial, _mm_xor_si128(load(partial), aes_encrypt_block(k, rounds, block)));
-		memcpy(data, partial, length);
+		store_partial(data, length, _mm_xor_si128(load_partial(data, length),
+							  aes_encrypt_block(k, rounds, block)));
 	}
 }
 
@@ -279,16 +343,12 @@ static __m128i ghash(const struct rtpengine_aes_simd_key *key, const u8 *aad, un
 			 load(key->ghash_powers[3]) };
 	__m128i lengths = _mm_set_epi64x((long long)aad_length * 8, (long long)length * 8);
 	__m128i hash = _mm_setzero_si128(), group[4];
-	u8 tail[48];
 	unsigned int rest = length, blocks, first, i;
 
 	for (; aad_length >= 16; aad_length -= 16, aad += 16)
 		hash = gf_multiply(_mm_xor_si128(hash, load_reversed(aad)), h[0]);
-	if (aad_length) {
-		memset(tail, 0, 16);
-		memcpy(tail, aad, aad_length);
-		hash = gf_multiply(_mm_xor_si128(hash, load_reversed(tail)), h[0]);
-	}
+	if (aad_length)
+		hash = gf_multiply(_mm_xor_si128(hash, byte_reverse(load_partial(aad, aad_length))), h[0]);
 	for (; rest >= 64; rest -= 64, data += 64)
 		hash = ghash_4(hash, h, load_reversed(data), load_reversed(data + 16), load_reversed(data + 32),
 			       load_reversed(data + 48));
@@ -300,13 +360,12 @@ static __m128i ghash(const struct rtpengine_aes_simd_key *key, const u8 *aad, un
 	/* rest <= 48: up to three blocks of C, then the length block (lengths above: len(A) ||
 	 * len(C) in bits, big-endian, so byte-reversed len(C) is the low half) */
 	blocks = (rest + 15) / 16;
-	memset(tail, 0, sizeof(tail));
-	memcpy(tail, data, rest);
 	first = 3 - blocks;
 	for (i = 0; i < first; i++)
 		group[i] = _mm_setzero_si128();
-	for (i = 0; i < blocks; i++)
-		group[first + i] = load_reversed(tail + 16 * i);
+	for (i = 0; i < blocks; i++, rest -= 16)
+		group[first + i] = rest >= 16 ? load_reversed(data + 16 * i) :
+			byte_reverse(load_partial(data + 16 * i, rest));
 	group[3] = lengths;
 	group[first] = _mm_xor_si128(group[first], hash);
 	return ghash_4(_mm_setzero_si128(), h, group[0], group[1], group[2], group[3]);
