@@ -15,14 +15,21 @@
  * and Kounavis, "Intel Carry-Less Multiplication Instruction and its Usage for Computing the
  * GCM Mode", algorithms 1, 4 and 5).
  *
- * Built with -msse4.1 -maes -mpclmul (Kbuild; the pragma below in user space): nothing in
+ * Built with -msse4.1 -maes -mpclmul (Kbuild; the pragmas below in user space): nothing in
  * this file may run outside kernel_fpu_begin()/kernel_fpu_end().
  */
 #ifdef __KERNEL__
 #include <linux/errno.h>
 #include <linux/string.h>
+#elif defined(__clang__)
+#pragma clang attribute push(__attribute__((target("sse4.1,aes,pclmul"))), apply_to = function)
+#define RTPENGINE_AES_SIMD_CLANG_TARGET
+#include <string.h>
+#include <errno.h>
 #else
+#pragma GCC push_options
 #pragma GCC target("sse4.1,aes,pclmul")
+#define RTPENGINE_AES_SIMD_GCC_TARGET
 #include <errno.h>
 #include <string.h>
 #endif
@@ -450,3 +457,11 @@ bool rtpengine_aes_simd_gcm_decrypt(const struct rtpengine_aes_simd_key *key, co
 	ctr_xor(k, key->rounds, _mm_insert_epi32(j0, (int)__builtin_bswap32(2), 3), data, length);
 	return true;
 }
+
+/* user space: the including file (the unit test) goes on without the target options */
+#ifdef RTPENGINE_AES_SIMD_CLANG_TARGET
+#pragma clang attribute pop
+#endif
+#ifdef RTPENGINE_AES_SIMD_GCC_TARGET
+#pragma GCC pop_options
+#endif
