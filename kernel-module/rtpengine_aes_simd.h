@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * AES counter mode and AES-GCM for one short packet with AES-NI, PCLMULQDQ and SSE4.1
- * (rtpengine_aes_simd.c). Every function uses SSE
- * registers: in the kernel call them only between kernel_fpu_begin() and kernel_fpu_end().
- * The file also builds in user space (tests/unit/test_kernel_aes_simd.c checks it against
- * OpenSSL).
+ * (rtpengine_aes_simd.c). Every function uses SSE registers: in the kernel call them only
+ * between kernel_fpu_begin() and kernel_fpu_end(). The file also builds in user space, where
+ * tests/unit/test_kernel_aes_simd.c and tests/fuzz/fuzz_kernel_aes_simd.c check it against
+ * OpenSSL.
  */
 #ifndef RTPENGINE_AES_SIMD_H
 #define RTPENGINE_AES_SIMD_H
