@@ -169,6 +169,7 @@ struct codec_chain {
 	unsigned int detected_count;
 	/* ... and RFC 4733 events become tones (an input with, an output without) */
 	bool events_to_tones;
+	bool events_played;                     /* codec_chain_play_events_as_tones() */
 	bool tone_active;
 	uint32_t tone_ts, tone_done;            /* input clock */
 	uint64_t tone_samples;                  /* output samples of the tone so far (its phase) */
@@ -1134,7 +1135,8 @@ static void play_event(struct codec_chain *chain, const uint8_t *payload, const 
 static void relay_dtmf(struct codec_chain *chain, const uint8_t *packet, const struct rtp_header_info *rtp)
 {
 	chain->stats.dtmf_packets++;
-	if (chain->events_to_tones && rtp->payload_length >= 4 && packet[rtp->header_length] <= 15) {
+	if ((chain->events_to_tones || chain->events_played) && rtp->payload_length >= 4
+	    && packet[rtp->header_length] <= 15) {
 		play_event(chain, packet + rtp->header_length, rtp);
 		return;
 	}
@@ -1394,5 +1396,14 @@ int codec_chain_inject_dtmf(struct codec_chain *chain, unsigned int event, unsig
 	if (chain->inject_queued == CODEC_CHAIN_DTMF_INJECT_QUEUE)
 		return -EBUSY;
 	chain->inject_queue[chain->inject_queued++] = dtmf;
+	return 0;
+}
+
+int codec_chain_play_events_as_tones(struct codec_chain *chain, bool on)
+{
+	/* the tone is written into the decoded audio: the events must count in its clock */
+	if (on && (chain->in_dtmf_pt < 0 || chain->in_dtmf_clock != chain->in.clock))
+		return -EINVAL;
+	chain->events_played = on;
 	return 0;
 }

@@ -174,4 +174,10 @@ int codec_chain_inject_dtmf(struct codec_chain *chain, unsigned int event, unsig
  * whose decoded samples all stay within the threshold leaves as one RFC 3389 CN packet with the
  * --cn-payload bytes instead of encoded audio. Configured by codec_chain_config. */
 
+/* block DTMF's audio modes (DTMF-security silence, tone, random; as 10.5): the input's RFC 4733
+ * events are played as their digit's tone pair in the output audio instead of being passed on as
+ * events. -EINVAL when the input has no telephone-event at its audio clock. Not with a packet
+ * in flight (the relay calls it under the call's lock). */
+int codec_chain_play_events_as_tones(struct codec_chain *chain, bool on);
+
 #endif

@@ -68,6 +68,8 @@ struct media_transcode {
 	bool staged_set;
 	struct codec_chain *staged;     /* becomes extras->transcode at publish */
 	struct codec_chain *replaced;   /* freed after publishing */
+	/* block DTMF's audio modes: the staged / published chain is media_transcode_stage_dtmf_tones()'s */
+	bool staged_dtmf_tones, dtmf_tones;
 };
 
 /* Codecs we can add: SDP name, clock, channels as SDP writes them, static payload type. */
@@ -808,6 +810,7 @@ static void stage(struct media *media, struct codec_chain *chain)
 		codec_chain_free(state->staged);
 	state->staged = chain;
 	state->staged_set = true;
+	state->staged_dtmf_tones = false;
 }
 
 /* ptime / ptime-reverse without another codec: the chosen codec into itself in the ptime each
@@ -941,7 +944,11 @@ int media_transcode_answer(const struct codec_list *answered, unsigned int answe
 			peer = &answered_codec;
 		}
 	}
-	if (same_as_leg && state->inject && !state->added_count) {
+	/* inject-DTMF: another codec of the offer than the leg's is answered as negotiated too
+	 * (10.5: an offer of PCMU, PCMA answered PCMA, PCMU) */
+	bool inject_offered = state->inject && !state->added_count && chosen && !same_as_leg
+		&& codec_payload_set_has(&state->offer_payload_types, chosen->payload_type) && transcodable(chosen);
+	if ((same_as_leg || inject_offered) && state->inject && !state->added_count) {
 		/* inject-DTMF (as 10.5): the answer goes out as negotiated, the leg codec is still
 		 * decoded and encoded towards each side that asked for the flag, so that play DTMF
 		 * can put events or tones into that stream (codec_chain_inject_dtmf()); the answer's
@@ -1231,6 +1238,54 @@ int media_transcode_subscription_restore(struct media *subscriber_media, const s
 	return 0;
 }
 
+int media_transcode_stage_dtmf_tones(struct media *media, bool on, const char **reason)
+{
+	struct media_transcode *state = media->transcode;
+	bool ours = state && state->dtmf_tones;
+	if (!on) {
+		if (!ours)
+			return 0;
+		stage(media, NULL);
+		return 1;
+	}
+	/* a transcoded media's own chain plays them (codec_chain_play_events_as_tones()) */
+	if (ours || !media->dtmf_audio_known || media->rejected || media->streams[STREAM_RTP].extras->transcode)
+		return 0;
+	const char *encoding = media->dtmf_audio_alaw ? "PCMA" : "PCMU";
+	struct codec_chain_config config = {
+		.input = { .encoding = encoding, .clock_rate = 8000, .payload_type = media->dtmf_audio_type },
+		.output = { .encoding = encoding, .clock_rate = 8000, .payload_type = media->dtmf_audio_type },
+		/* events in and out: passed on until codec_chain_play_events_as_tones() (set from
+		 * media->dtmf_as_tones at publish, or by a trigger on the packet path) */
+		.input_dtmf_pt = media->dtmf_event_type,
+		.output_dtmf_pt = media->dtmf_event_type,
+		.reorder_depth = reorder_depth,
+		.dtx_cn_level = dtx_cn_level,
+		.output_cn_pt = -1,
+	};
+	/* every other payload type (the other G.711, CN, other codecs) passes untouched */
+	config.passthrough[0] = config.passthrough[1] = ~0ULL;
+	for (unsigned int pt = 0; pt < 128; pt++)
+		if (pt == media->dtmf_audio_type || pt == media->dtmf_event_type)
+			config.passthrough[pt / 64] &= ~(1ULL << (pt % 64));
+	struct codec_chain *chain = codec_chain_new(&config, reason);
+	if (!chain)
+		return -ENOTSUP;
+	stage(media, chain);
+	state_of(media)->staged_dtmf_tones = true;
+	return 1;
+}
+
+void media_transcode_discard_staged(struct media *media)
+{
+	struct media_transcode *state = media->transcode;
+	if (!state || !state->staged_set)
+		return;
+	codec_chain_free(state->staged);
+	state->staged = NULL;
+	state->staged_set = state->staged_dtmf_tones = false;
+}
+
 void media_transcode_publish(struct media *media)
 {
 	struct media_transcode *state = media->transcode;
@@ -1241,6 +1296,10 @@ void media_transcode_publish(struct media *media)
 	extras->transcode = state->staged;
 	state->staged = NULL;
 	state->staged_set = false;
+	state->dtmf_tones = state->staged_dtmf_tones;
+	/* block DTMF's audio modes hold for a chain a later negotiation builds too */
+	if (extras->transcode)
+		codec_chain_play_events_as_tones(extras->transcode, media->dtmf_as_tones);
 }
 
 bool media_transcode_ptime_forced(const struct media *answerer_media)
@@ -1272,4 +1331,13 @@ void media_transcode_free(struct media *media)
 		g_free(media->transcode);
 		media->transcode = NULL;
 	}
+}
+
+bool media_transcode_added_payload_type(const struct media *answerer_media, unsigned int payload_type)
+{
+	const struct media_transcode *state = answerer_media->transcode;
+	for (unsigned int a = 0; state && a < state->added_count; a++)
+		if (state->added[a].payload_type == payload_type)
+			return true;
+	return false;
 }

@@ -34,7 +34,8 @@ struct ng_flags {
 	bool debug;                        /* flag debug/debugging: per-call debug logging from now on */
 	bool detect_dtmf;                  /* detect-DTMF: in-band DTMF detection (media_dtmf_detect.h) */
 	bool replace_origin, replace_session_connection;
-	bool replace_sdp_version;       /* replace=SDP-version: o= version ours (sdp_version.c) */
+	bool replace_sdp_version;       /* replace=SDP-version: o= version ours (ng_offer_answer_sdp.c) */
+	bool replace_zero_address;       /* replace=zero-address: our address instead of a hold's 0.0.0.0 */
 	enum ng_ice_option ice;
 	/* ICE */
 	enum ng_ice_lite ice_lite;
