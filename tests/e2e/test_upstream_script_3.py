@@ -1,0 +1,372 @@
+"""Requests of upstream's t/auto-daemon-tests.pl (tag mr10.5.3.5), slice 3 (issue 15): extmap
+stripping, the ICE option matrix (remove/default/optional/force/force-relay, trickle, ICE
+re-invites), SDES suite selection (`SDES: no-<suite>`, to and from plain RTP, `pad crypto`),
+codec masking with the legacy `codec-mask-*` flags and a T.38 side stream beside a rejected
+audio stream. Each request runs against the daemon under test and the expected lines are those
+Debian's 10.5 gives for it (RTPENGINE_BINARY=/usr/bin/rtpengine runs the same tests).
+
+The SDP bodies are written here for loopback; ports, ICE credentials, candidate foundations and
+SDES keys are normalised (a key the offerer gave and that comes back unchanged is `OFFERED`).
+"""
+
+import base64
+import re
+
+import pytest
+
+from calls import Call
+
+CALLER = "127.0.0.2"
+CALLEE = "127.0.0.3"
+
+
+# ---------------------------------------------------------------- SDP bodies
+
+def body(origin, *lines):
+    return "\r\n".join(["v=0", "o=- 1545997027 1 IN IP4 %s" % origin, "s=tester", "t=0 0"] + list(lines)) + "\r\n"
+
+
+def key(length, seed):
+    return base64.b64encode(bytes((seed + i) % 256 for i in range(length))).decode()
+
+
+KEY128_A, KEY128_B = key(30, 1), key(30, 51)
+KEY256_A, KEY256_B = key(46, 101), key(46, 151)
+KEY128_ANSWER = key(30, 201)
+OFFERED_KEYS = (KEY128_A, KEY128_B, KEY256_A, KEY256_B)
+
+PLAIN_OFFER = body(CALLER, "m=audio 2000 RTP/AVP 0", "c=IN IP4 %s" % CALLER, "a=sendrecv")
+PLAIN_ANSWER = body(CALLEE, "m=audio 2002 RTP/AVP 0", "c=IN IP4 %s" % CALLEE, "a=sendrecv")
+
+
+def ice_lines(ufrag, pwd, address, port):
+    return ["a=ice-ufrag:%s" % ufrag, "a=ice-pwd:%s" % pwd,
+            "a=candidate:f1%s 1 UDP 2130706431 %s %d typ host" % (ufrag, address, port),
+            "a=candidate:f2%s 1 UDP 2130706175 ::1 %d typ host" % (ufrag, port),
+            "a=candidate:f1%s 2 UDP 2130706430 %s %d typ host" % (ufrag, address, port + 1),
+            "a=candidate:f2%s 2 UDP 2130706174 ::1 %d typ host" % (ufrag, port + 1)]
+
+
+ICE_OFFER = body(CALLER, "m=audio 2000 RTP/AVP 0", "c=IN IP4 %s" % CALLER, "a=sendrecv",
+                 *ice_lines("asbsdfds", "sfhwsrgyergws45ujhsrthsrhH", CALLER, 2000))
+ICE_ANSWER = body(CALLEE, "m=audio 2002 RTP/AVP 0", "c=IN IP4 %s" % CALLEE, "a=sendrecv",
+                  *ice_lines("bmnhkfdf", "jetyhsdfgsdtjhtyjktrthsrhH", CALLEE, 2002))
+
+EXTMAP_OFFER = body(CALLER, "m=audio 2000 RTP/AVP 0", "c=IN IP4 %s" % CALLER, "a=extmap:1 foobar", "a=sendrecv")
+
+SDES_OFFER = body(CALLER, "m=audio 2000 RTP/SAVP 0", "c=IN IP4 %s" % CALLER, "a=sendrecv",
+                  "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" + KEY128_A,
+                  "a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:" + KEY128_B,
+                  "a=crypto:3 AES_256_CM_HMAC_SHA1_80 inline:" + KEY256_A,
+                  "a=crypto:4 AES_256_CM_HMAC_SHA1_32 inline:" + KEY256_B)
+
+
+def sdes_answer(tag, suite):
+    return body(CALLEE, "m=audio 2002 RTP/SAVP 0", "c=IN IP4 %s" % CALLEE, "a=sendrecv",
+                "a=crypto:%d %s inline:%s" % (tag, suite, KEY128_ANSWER))
+
+
+PAD_OFFER = body(CALLER, "m=audio 2000 RTP/SAVP 0", "c=IN IP4 %s" % CALLER, "a=sendrecv",
+                 "a=crypto:3 AES_CM_128_HMAC_SHA1_80 inline:" + KEY128_A,
+                 "a=crypto:4 AES_CM_128_HMAC_SHA1_32 inline:" + KEY128_B)
+
+MASK_OFFER = body(CALLER, "m=audio 2000 RTP/AVP 120 8 0 101", "c=IN IP4 %s" % CALLER,
+                  "a=rtpmap:120 opus/48000/2", "a=fmtp:120 useinbandfec=1; usedtx=1; maxaveragebitrate=64000",
+                  "a=rtpmap:101 telephone-event/8000", "a=fmtp:101 0-15", "a=sendrecv")
+MASK_ANSWER = "\r\n".join(["v=0", "o=- 1545997027 1 IN IP4 %s" % CALLEE, "s=tester", "c=IN IP4 %s" % CALLEE,
+                           "t=0 0", "m=audio 2002 RTP/AVP 8 101", "a=rtpmap:8 PCMA/8000",
+                           "a=rtpmap:101 telephone-event/8000", "a=fmtp:101 0-15", "a=sendrecv"]) + "\r\n"
+
+T38_BESIDE_REJECTED_AUDIO = body(CALLER, "c=IN IP4 %s" % CALLER, "m=audio 0 RTP/AVP 8 101",
+                                 "m=image 2000 udptl t38", "c=IN IP4 %s" % CALLER,
+                                 "a=T38FaxVersion:0", "a=T38FaxRateManagement:transferredTCF")
+
+
+# ---------------------------------------------------------------- normalising
+
+def normalise(text, offered_keys=OFFERED_KEYS):
+    """The SDP's lines with ports, ICE credentials/foundations and keys replaced by names."""
+    lines = []
+    for line in text.replace("\r\n", "\n").split("\n"):
+        if not line:
+            continue
+        line = re.sub(r"^m=(\w+) [1-9]\d*", r"m=\1 PORT", line)
+        line = re.sub(r"^a=rtcp:\d+", "a=rtcp:PORT", line)
+        line = re.sub(r"^a=ice-ufrag:(?!asbsdfds|bmnhkfdf).*", "a=ice-ufrag:ICEUFRAG", line)
+        line = re.sub(r"^a=ice-pwd:(?!sfhwsrgyergws45ujhsrthsrhH|jetyhsdfgsdtjhtyjktrthsrhH).*", "a=ice-pwd:ICEPWD", line)
+        match = re.match(r"^a=candidate:(\S+) (\d) (\S+) (\d+) (\S+) (\d+) (typ \w+)(.*)", line)
+        if match and not match.group(1).startswith("f"):
+            rest = re.sub(r"rport \d+", "rport PORT", match.group(8))
+            line = "a=candidate:ICEBASE %s %s %s %s PORT %s%s" % (match.group(2), match.group(3).upper(),
+                                                                  match.group(4), match.group(5),
+                                                                  match.group(7), rest)
+        match = re.match(r"^a=crypto:(\d+) (\S+) inline:([^|\s]+)(.*)", line)
+        if match:
+            given = match.group(3)
+            name = "OFFERED" if given in offered_keys else "KEY%d" % len(base64.b64decode(given + "=="))
+            line = "a=crypto:%s %s inline:%s%s" % (match.group(1), match.group(2), name, match.group(4))
+        lines.append(line)
+    return lines
+
+
+def run_steps(daemon, steps):
+    """Each step (command, sdp, options) on one call; the normalised SDP of every reply."""
+    call = Call(daemon)
+    results = []
+    for command, sdp, options in steps:
+        if command == "offer":
+            reply = call.offer(sdp, options)
+        else:
+            reply = call.answer(sdp, options)
+        assert reply.get("result") == "ok", "%s: %r" % (command, reply)
+        results.append(normalise(reply["sdp"]))
+    call.delete()
+    return results
+
+
+# ---------------------------------------------------------------- SDP tables
+
+
+O, A = "offer", "answer"
+NO_ICE = {"ICE": "remove"}
+SDES_BASE = {"ICE": "remove", "DTLS": "off"}
+
+STEPS = {
+    "extmap-kept": [(O, EXTMAP_OFFER, {})],
+    "extmap-stripped": [(O, EXTMAP_OFFER, {"flags": ["strip extmap"]})],
+    "plain-ice-remove": [(O, PLAIN_OFFER, NO_ICE), (A, PLAIN_ANSWER, NO_ICE)],
+    "plain-ice-default": [(O, PLAIN_OFFER, {"ICE": "default"}), (A, PLAIN_ANSWER, {"ICE": "default"})],
+    "plain-ice-optional-answer-remove": [(O, PLAIN_OFFER, {"ICE": "optional"}), (A, PLAIN_ANSWER, NO_ICE)],
+    "plain-ice-remove-answer-optional": [(O, PLAIN_OFFER, NO_ICE), (A, PLAIN_ANSWER, {"ICE": "optional"})],
+    "ice-optional-media-address": [(O, ICE_OFFER, {"ICE": "optional", "media-address": "127.0.0.9",
+                                                   "flags": ["full-rtcp-attribute"]})],
+    "ice-optional-plain-answer": [(O, ICE_OFFER, {"ICE": "optional"}), (A, PLAIN_ANSWER, {"ICE": "optional"})],
+    "trickle-ice-offer": [(O, PLAIN_OFFER, {"ICE": "force", "flags": ["trickle ICE"]})],
+    "ice-force-plain-answer": [(O, ICE_OFFER, {"ICE": "force"}), (A, PLAIN_ANSWER, {"ICE": "optional"})],
+    "ice-force-ice-answer-optional": [(O, ICE_OFFER, {"ICE": "force"}), (A, ICE_ANSWER, {"ICE": "optional"})],
+    "ice-force-ice-answer-force": [(O, ICE_OFFER, {"ICE": "force"}), (A, ICE_ANSWER, {"ICE": "force"})],
+    "ice-default-ice-answer-default": [(O, ICE_OFFER, {"ICE": "default"}), (A, ICE_ANSWER, {"ICE": "default"})],
+    "reinvite-ice-default": [(O, PLAIN_OFFER, {"ICE": "default"}), (A, PLAIN_ANSWER, {}), (O, PLAIN_OFFER, {})],
+    "reinvite-ice-force-accepted": [(O, PLAIN_OFFER, {"ICE": "force"}), (A, ICE_ANSWER, {}), (O, PLAIN_OFFER, {})],
+    "reinvite-ice-force-rejected": [(O, PLAIN_OFFER, {"ICE": "force"}), (A, PLAIN_ANSWER, {}), (O, PLAIN_OFFER, {})],
+    "t38-beside-rejected-audio": [(O, T38_BESIDE_REJECTED_AUDIO, NO_ICE)],
+    "sdes-plain": [(O, SDES_OFFER, SDES_BASE), (A, sdes_answer(1, "AES_CM_128_HMAC_SHA1_80"), NO_ICE)],
+    "sdes-no-f8-80": [(O, SDES_OFFER, dict(SDES_BASE, SDES=["no-F8_128_HMAC_SHA1_80"])),
+                      (A, sdes_answer(1, "AES_CM_128_HMAC_SHA1_80"), NO_ICE)],
+    "sdes-no-aes-cm-32": [(O, SDES_OFFER, dict(SDES_BASE, SDES=["no-AES_CM_128_HMAC_SHA1_32"])),
+                          (A, sdes_answer(1, "AES_CM_128_HMAC_SHA1_80"), NO_ICE)],
+    "sdes-no-aes-cm-80": [(O, SDES_OFFER, dict(SDES_BASE, SDES=["no-AES_CM_128_HMAC_SHA1_80"])),
+                          (A, sdes_answer(2, "AES_CM_128_HMAC_SHA1_32"), NO_ICE)],
+    "sdes-to-rtp": [(O, SDES_OFFER, dict(SDES_BASE, **{"transport-protocol": "RTP/AVP"})), (A, PLAIN_ANSWER, NO_ICE)],
+    "sdes-to-rtp-no-aes-cm-32": [(O, SDES_OFFER, dict(SDES_BASE, SDES=["no-AES_CM_128_HMAC_SHA1_32"],
+                                                      **{"transport-protocol": "RTP/AVP"})),
+                                 (A, PLAIN_ANSWER, NO_ICE)],
+    "sdes-to-rtp-no-aes-cm-80": [(O, SDES_OFFER, dict(SDES_BASE, SDES=["no-AES_CM_128_HMAC_SHA1_80"],
+                                                      **{"transport-protocol": "RTP/AVP"})),
+                                 (A, PLAIN_ANSWER, NO_ICE)],
+    "rtp-to-sdes": [(O, PLAIN_OFFER, dict(SDES_BASE, **{"transport-protocol": "RTP/SAVP"})),
+                    (A, sdes_answer(7, "AES_CM_128_HMAC_SHA1_80"), NO_ICE)],
+    "rtp-to-sdes-no-f8-80": [(O, PLAIN_OFFER, dict(SDES_BASE, SDES=["no-F8_128_HMAC_SHA1_80"],
+                                                   **{"transport-protocol": "RTP/SAVP"})),
+                             (A, sdes_answer(7, "AES_CM_128_HMAC_SHA1_80"), NO_ICE)],
+    "rtp-to-sdes-no-aes-cm-80": [(O, PLAIN_OFFER, dict(SDES_BASE, SDES=["no-AES_CM_128_HMAC_SHA1_80"],
+                                                       **{"transport-protocol": "RTP/SAVP"})),
+                                 (A, sdes_answer(7, "AES_CM_128_HMAC_SHA1_32"), NO_ICE)],
+    "pad-crypto": [(O, PAD_OFFER, dict(SDES_BASE, flags=["pad crypto"], replace=["origin"])),
+                   (A, sdes_answer(3, "AES_CM_128_HMAC_SHA1_80"), dict(SDES_BASE, flags=["pad crypto"], replace=["origin"]))],
+    "codec-mask-flags": [(O, MASK_OFFER, {"ICE": "remove", "replace": ["origin", "session-connection"],
+                                          "flags": ["codec-mask-opus", "codec-mask-G722", "codec-strip-G7221"]}),
+                         (A, MASK_ANSWER, {"ICE": "remove", "replace": ["origin", "session-connection"]})],
+    "codec-mask-flags-always-transcode": [
+        (O, MASK_OFFER, {"ICE": "remove", "replace": ["origin", "session-connection"],
+                         "flags": ["codec-mask-opus", "codec-mask-G722", "codec-strip-G7221", "always-transcode"]}),
+        (A, MASK_ANSWER, {"ICE": "remove", "replace": ["origin", "session-connection"]})],
+}
+
+EXPECTED = {
+    'codec-mask-flags': [
+        [
+            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.1', 's=tester', 't=0 0', 'm=audio PORT RTP/AVP 8 0 101',
+            'c=IN IP4 127.0.0.1', 'a=rtpmap:8 PCMA/8000', 'a=rtpmap:0 PCMU/8000',
+            'a=rtpmap:101 telephone-event/8000', 'a=fmtp:101 0-15', 'a=sendrecv', 'a=rtcp:PORT',
+        ],
+        [
+            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.1', 's=tester', 'c=IN IP4 127.0.0.1', 't=0 0',
+            'm=audio PORT RTP/AVP 8 101', 'a=rtpmap:8 PCMA/8000', 'a=rtpmap:101 telephone-event/8000',
+            'a=fmtp:101 0-15', 'a=sendrecv', 'a=rtcp:PORT',
+        ],
+    ],
+    'codec-mask-flags-always-transcode': [
+        [
+            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.1', 's=tester', 't=0 0', 'm=audio PORT RTP/AVP 8 0 101',
+            'c=IN IP4 127.0.0.1', 'a=rtpmap:8 PCMA/8000', 'a=rtpmap:0 PCMU/8000',
+            'a=rtpmap:101 telephone-event/8000', 'a=fmtp:101 0-15', 'a=sendrecv', 'a=rtcp:PORT',
+        ],
+        [
+            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.1', 's=tester', 'c=IN IP4 127.0.0.1', 't=0 0',
+            'm=audio PORT RTP/AVP 120', 'a=rtpmap:120 opus/48000/2',
+            'a=fmtp:120 useinbandfec=1; usedtx=1; maxaveragebitrate=64000', 'a=sendrecv', 'a=rtcp:PORT',
+        ],
+    ],
+    'extmap-kept': [
+        [
+            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.2', 's=tester', 't=0 0', 'm=audio PORT RTP/AVP 0',
+            'c=IN IP4 127.0.0.1', 'a=extmap:1 foobar', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT',
+        ],
+    ],
+    'ice-default-ice-answer-default': [
+        [
+            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.2', 's=tester', 't=0 0', 'm=audio PORT RTP/AVP 0',
+            'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT', 'a=ice-ufrag:ICEUFRAG',
+            'a=ice-pwd:ICEPWD', 'a=candidate:ICEBASE 1 UDP 2130706431 127.0.0.1 PORT typ host',
+            'a=candidate:ICEBASE 2 UDP 2130706430 127.0.0.1 PORT typ host',
+        ],
+        [
+            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.3', 's=tester', 't=0 0', 'm=audio PORT RTP/AVP 0',
+            'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT', 'a=ice-ufrag:ICEUFRAG',
+            'a=ice-pwd:ICEPWD', 'a=candidate:ICEBASE 1 UDP 2130706431 127.0.0.1 PORT typ host',
+            'a=candidate:ICEBASE 2 UDP 2130706430 127.0.0.1 PORT typ host',
+        ],
+    ],
+    'ice-force-ice-answer-force': [
+        [
+            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.2', 's=tester', 't=0 0', 'm=audio PORT RTP/AVP 0',
+            'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT', 'a=ice-ufrag:ICEUFRAG',
+            'a=ice-pwd:ICEPWD', 'a=candidate:ICEBASE 1 UDP 2130706431 127.0.0.1 PORT typ host',
+            'a=candidate:ICEBASE 2 UDP 2130706430 127.0.0.1 PORT typ host',
+        ],
+        [
+            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.3', 's=tester', 't=0 0', 'm=audio PORT RTP/AVP 0',
+            'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT', 'a=ice-ufrag:ICEUFRAG',
+            'a=ice-pwd:ICEPWD', 'a=candidate:ICEBASE 1 UDP 2130706431 127.0.0.1 PORT typ host',
+            'a=candidate:ICEBASE 2 UDP 2130706430 127.0.0.1 PORT typ host',
+        ],
+    ],
+    'ice-force-plain-answer': [
+        [
+            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.2', 's=tester', 't=0 0', 'm=audio PORT RTP/AVP 0',
+            'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT', 'a=ice-ufrag:ICEUFRAG',
+            'a=ice-pwd:ICEPWD', 'a=candidate:ICEBASE 1 UDP 2130706431 127.0.0.1 PORT typ host',
+            'a=candidate:ICEBASE 2 UDP 2130706430 127.0.0.1 PORT typ host',
+        ],
+        [
+            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.3', 's=tester', 't=0 0', 'm=audio PORT RTP/AVP 0',
+            'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT', 'a=ice-ufrag:ICEUFRAG',
+            'a=ice-pwd:ICEPWD', 'a=candidate:ICEBASE 1 UDP 2130706431 127.0.0.1 PORT typ host',
+            'a=candidate:ICEBASE 2 UDP 2130706430 127.0.0.1 PORT typ host',
+        ],
+    ],
+    'plain-ice-default': [
+        [
+            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.2', 's=tester', 't=0 0', 'm=audio PORT RTP/AVP 0',
+            'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT',
+        ],
+        [
+            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.3', 's=tester', 't=0 0', 'm=audio PORT RTP/AVP 0',
+            'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT',
+        ],
+    ],
+    'plain-ice-remove': [
+        [
+            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.2', 's=tester', 't=0 0', 'm=audio PORT RTP/AVP 0',
+            'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT',
+        ],
+        [
+            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.3', 's=tester', 't=0 0', 'm=audio PORT RTP/AVP 0',
+            'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT',
+        ],
+    ],
+    'plain-ice-remove-answer-optional': [
+        [
+            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.2', 's=tester', 't=0 0', 'm=audio PORT RTP/AVP 0',
+            'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT',
+        ],
+        [
+            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.3', 's=tester', 't=0 0', 'm=audio PORT RTP/AVP 0',
+            'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT',
+        ],
+    ],
+    'reinvite-ice-default': [
+        [
+            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.2', 's=tester', 't=0 0', 'm=audio PORT RTP/AVP 0',
+            'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT',
+        ],
+        [
+            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.3', 's=tester', 't=0 0', 'm=audio PORT RTP/AVP 0',
+            'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT',
+        ],
+        [
+            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.2', 's=tester', 't=0 0', 'm=audio PORT RTP/AVP 0',
+            'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT',
+        ],
+    ],
+    'reinvite-ice-force-rejected': [
+        [
+            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.2', 's=tester', 't=0 0', 'm=audio PORT RTP/AVP 0',
+            'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT', 'a=ice-ufrag:ICEUFRAG',
+            'a=ice-pwd:ICEPWD', 'a=candidate:ICEBASE 1 UDP 2130706431 127.0.0.1 PORT typ host',
+            'a=candidate:ICEBASE 2 UDP 2130706430 127.0.0.1 PORT typ host',
+        ],
+        [
+            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.3', 's=tester', 't=0 0', 'm=audio PORT RTP/AVP 0',
+            'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT',
+        ],
+        [
+            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.2', 's=tester', 't=0 0', 'm=audio PORT RTP/AVP 0',
+            'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT',
+        ],
+    ],
+    'rtp-to-sdes': [
+        [
+            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.2', 's=tester', 't=0 0', 'm=audio PORT RTP/SAVP 0',
+            'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT',
+            'a=crypto:1 AEAD_AES_256_GCM inline:KEY44', 'a=crypto:2 AEAD_AES_128_GCM inline:KEY28',
+            'a=crypto:3 AES_256_CM_HMAC_SHA1_80 inline:KEY46',
+            'a=crypto:4 AES_256_CM_HMAC_SHA1_32 inline:KEY46',
+            'a=crypto:5 AES_192_CM_HMAC_SHA1_80 inline:KEY38',
+            'a=crypto:6 AES_192_CM_HMAC_SHA1_32 inline:KEY38',
+            'a=crypto:7 AES_CM_128_HMAC_SHA1_80 inline:KEY30',
+            'a=crypto:8 AES_CM_128_HMAC_SHA1_32 inline:KEY30', 'a=crypto:9 F8_128_HMAC_SHA1_80 inline:KEY30',
+            'a=crypto:10 F8_128_HMAC_SHA1_32 inline:KEY30', 'a=crypto:11 NULL_HMAC_SHA1_80 inline:KEY30',
+            'a=crypto:12 NULL_HMAC_SHA1_32 inline:KEY30',
+        ],
+        [
+            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.3', 's=tester', 't=0 0', 'm=audio PORT RTP/AVP 0',
+            'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT',
+        ],
+    ],
+    'sdes-to-rtp': [
+        [
+            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.2', 's=tester', 't=0 0', 'm=audio PORT RTP/AVP 0',
+            'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT',
+        ],
+        [
+            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.3', 's=tester', 't=0 0', 'm=audio PORT RTP/SAVP 0',
+            'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT',
+            'a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:KEY30',
+        ],
+    ],
+    'sdes-to-rtp-no-aes-cm-32': [
+        [
+            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.2', 's=tester', 't=0 0', 'm=audio PORT RTP/AVP 0',
+            'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT',
+        ],
+        [
+            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.3', 's=tester', 't=0 0', 'm=audio PORT RTP/SAVP 0',
+            'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT',
+            'a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:KEY30',
+        ],
+    ],
+    't38-beside-rejected-audio': [
+        [
+            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.2', 's=tester', 't=0 0', 'c=IN IP4 127.0.0.1',
+            'm=audio 0 RTP/AVP 8 101', 'm=image PORT udptl t38', 'c=IN IP4 127.0.0.1', 'a=T38FaxVersion:0',
+            'a=T38FaxRateManagement:transferredTCF', 'a=sendrecv',
+        ],
+    ],
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_requests_as_10_5(rtpengine, name):
+    assert run_steps(rtpengine, STEPS[name]) == EXPECTED[name]
