@@ -34,6 +34,7 @@ FLAG_SETTER(set_replace_session_connection, replace_session_connection)
 FLAG_SETTER(set_rtcp_mux_offer, rtcp_mux_offer)
 FLAG_SETTER(set_rtcp_mux_demux, rtcp_mux_demux)
 FLAG_SETTER(set_debug, debug)
+FLAG_SETTER(set_strip_extmap, strip_extmap)
 
 /* call recording (recording.h) */
 static void set_record_call_on(struct ng_flags *flags) { flags->record_call = 1; }
@@ -324,7 +325,7 @@ static const struct ng_key key_table[] = {
 	SUPPORTED("flags", "inject-dtmf", set_inject_dtmf, "in an offer or answer (then for the rest of the call): the stream towards the side whose message had it goes through the transcoding engine (as 10.5), so that play DTMF puts events or tones into it (media_transcode.h)"),
 	SUPPORTED("flags", "detect-dtmf", set_detect_dtmf, "in-band DTMF detected on a copy of both sides' audio, reported as on transcoded calls (media_dtmf_detect.h)"),
 	SUPPORTED("flags", "generate-mid", set_generate_mid, "a=mid on media that have none (RFC 5888)"),
-	WARN("flags", "strip-extmap", NG_SCOPE_ALWAYS, "removing a=extmap (strip-extmap)"),
+	SUPPORTED("flags", "strip-extmap", set_strip_extmap, "no a=extmap lines (RFC 8285) in the SDP we send"),
 	WARN("flags", "original-sendrecv", NG_SCOPE_ALWAYS, "keeping the direction attributes unchanged (original-sendrecv)"),
 	SUPPORTED("flags", "single-codec", set_single_codec, "the answer keeps its first codec (and telephone-event, CN)"),
 	IGNORED("flags", "reorder-codecs", "without transcoding 10.5 passes the answer's codec order on unchanged"),

@@ -462,6 +462,7 @@ int ng_write_sdp(struct sdp_exchange *exchange, bool offer)
 		.replace_session_connection = flags->replace_session_connection,
 		.no_rtcp_attribute = flags->no_rtcp_attribute,
 		.full_rtcp_attribute = flags->full_rtcp_attribute,
+		.strip_extmap = flags->strip_extmap,
 		.loop_protect = flags->loop_protect,
 		.loop_protect_token = "rtpengine",
 		.media_count = count,

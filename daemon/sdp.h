@@ -139,6 +139,7 @@ struct sdp_rewrite_options {
 	bool no_rtcp_attribute;          /* flag no-rtcp-attribute: emit no a=rtcp */
 	bool full_rtcp_attribute;        /* flag full-rtcp-attribute: a=rtcp:PORT IN IP4 ADDR */
 	bool loop_protect;               /* flag loop-protect: add a=rtpengine:TOKEN marker */
+	bool strip_extmap;               /* flag strip-extmap: drop the received a=extmap lines */
 	bool ice_lite;                   /* session-level a=ice-lite (we are a lite agent to the recipient) */
 	const char *bundle_group;        /* a=group:BUNDLE value to emit ("0"), NULL = none (ICE) */
 	const char *loop_protect_token;

@@ -454,6 +454,8 @@ static void write_media(GString *out, const struct sdp_session *session, const s
 			write_line(out, line);
 			continue;
 		}
+		if (options->strip_extmap && sdp_name_is(line->attribute->name, "extmap"))
+			continue;
 		switch (classify_media_attribute(line->attribute)) {
 		case ATTRIBUTE_KEEP:
 			write_line(out, line);
@@ -587,7 +589,8 @@ static void write_session(GString *out, const struct sdp_session *session,
 			/* Upstream 10.5 does not bundle (RFC 9143) and drops the offer's BUNDLE group. */
 			bool is_bundle = !strcmp(name, "group") && line->attribute->value
 				&& g_str_has_prefix(line->attribute->value, "BUNDLE");
-			if (is_direction || is_bundle || (!keep_ice && sdp_attribute_is_ice(name)))
+			bool is_extmap = options->strip_extmap && sdp_name_is(name, "extmap");
+			if (is_direction || is_bundle || is_extmap || (!keep_ice && sdp_attribute_is_ice(name)))
 				continue;
 			write_line(out, line);
 		} else {

@@ -52,7 +52,7 @@ ICE_OFFER = body(CALLER, "m=audio 2000 RTP/AVP 0", "c=IN IP4 %s" % CALLER, "a=se
 ICE_ANSWER = body(CALLEE, "m=audio 2002 RTP/AVP 0", "c=IN IP4 %s" % CALLEE, "a=sendrecv",
                   *ice_lines("bmnhkfdf", "jetyhsdfgsdtjhtyjktrthsrhH", CALLEE, 2002))
 
-EXTMAP_OFFER = body(CALLER, "m=audio 2000 RTP/AVP 0", "c=IN IP4 %s" % CALLER, "a=extmap:1 foobar", "a=sendrecv")
+EXTMAP_OFFER = body(CALLER, "a=extmap:2 urn:example:session", "m=audio 2000 RTP/AVP 0", "c=IN IP4 %s" % CALLER, "a=extmap:1 foobar", "a=sendrecv")
 
 SDES_OFFER = body(CALLER, "m=audio 2000 RTP/SAVP 0", "c=IN IP4 %s" % CALLER, "a=sendrecv",
                   "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" + KEY128_A,
@@ -208,12 +208,6 @@ EXPECTED = {
             'a=fmtp:120 useinbandfec=1; usedtx=1; maxaveragebitrate=64000', 'a=sendrecv', 'a=rtcp:PORT',
         ],
     ],
-    'extmap-kept': [
-        [
-            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.2', 's=tester', 't=0 0', 'm=audio PORT RTP/AVP 0',
-            'c=IN IP4 127.0.0.1', 'a=extmap:1 foobar', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT',
-        ],
-    ],
     'ice-default-ice-answer-default': [
         [
             'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.2', 's=tester', 't=0 0', 'm=audio PORT RTP/AVP 0',
@@ -362,6 +356,19 @@ EXPECTED = {
             'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.2', 's=tester', 't=0 0', 'c=IN IP4 127.0.0.1',
             'm=audio 0 RTP/AVP 8 101', 'm=image PORT udptl t38', 'c=IN IP4 127.0.0.1', 'a=T38FaxVersion:0',
             'a=T38FaxRateManagement:transferredTCF', 'a=sendrecv',
+        ],
+    ],
+    'extmap-kept': [
+        [
+            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.2', 's=tester', 't=0 0', 'a=extmap:2 urn:example:session',
+            'm=audio PORT RTP/AVP 0', 'c=IN IP4 127.0.0.1', 'a=extmap:1 foobar', 'a=rtpmap:0 PCMU/8000',
+            'a=sendrecv', 'a=rtcp:PORT',
+        ],
+    ],
+    'extmap-stripped': [
+        [
+            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.2', 's=tester', 't=0 0', 'm=audio PORT RTP/AVP 0',
+            'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT',
         ],
     ],
 }
