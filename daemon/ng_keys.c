@@ -35,6 +35,7 @@ FLAG_SETTER(set_rtcp_mux_offer, rtcp_mux_offer)
 FLAG_SETTER(set_rtcp_mux_demux, rtcp_mux_demux)
 FLAG_SETTER(set_debug, debug)
 FLAG_SETTER(set_strip_extmap, strip_extmap)
+FLAG_SETTER(set_trickle_ice, trickle_ice)
 
 /* call recording (recording.h) */
 static void set_record_call_on(struct ng_flags *flags) { flags->record_call = 1; }
@@ -308,7 +309,7 @@ static const struct ng_key key_table[] = {
 	IGNORED("flags", "reset", "this relay never stops offering ICE to an endpoint, so there is nothing to un-learn"),
 	SUPPORTED("flags", "debug", set_debug, "per-call debug logging (as the CLI's debug CALLID on)"),
 	SUPPORTED("flags", "debugging", set_debug, "per-call debug logging (as the CLI's debug CALLID on)"),
-	IGNORED("flags", "trickle-ice", "without it peers do not trickle; the call works the same"),
+	SUPPORTED("flags", "trickle-ice", set_trickle_ice, "a=ice-options:trickle and a=end-of-candidates with our ICE (RFC 8840)"),
 	SUPPORTED("flags", "exclude-recording", set_exclude_recording,
 		  "the side that sends it is never recorded (nothing is recorded without --recording-dir)"),
 	{ "flags", "discard-recording", false, NG_KEY_REFUSED, NG_SCOPE_RECORDED, NULL,

@@ -33,7 +33,9 @@ static void set_ice(struct sdp_media_rewrite *rewrite, struct media *local, bool
 	ice_agent_local_credentials(local, &rewrite->ice_ufrag, &rewrite->ice_pwd);
 	/* RFC 8840 section 4.4: we never trickle, so a trickle peer hears at once that our
 	 * candidates are complete */
-	rewrite->end_of_candidates = local->ice_staged && local->ice_staged->staged.trickle;
+	rewrite->end_of_candidates = (local->ice_staged && local->ice_staged->staged.trickle) || flags->trickle_ice;
+	/* flag trickle-ICE: as 10.5, we say we support trickling (RFC 8840 section 4.1.1) */
+	rewrite->ice_options_trickle = flags->trickle_ice;
 	rewrite->ice_foundation = local->interface->ice_foundation;
 }
 

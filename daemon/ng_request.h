@@ -31,6 +31,7 @@ struct ng_flags {
 	bool symmetric, asymmetric, strict_source, media_handover, port_latching;
 	bool no_rtcp_attribute, full_rtcp_attribute, loop_protect;
 	bool strip_extmap;                 /* flag strip-extmap: no a=extmap (RFC 8285) in our SDP */
+	bool trickle_ice;                  /* flag trickle-ICE: a=ice-options:trickle with our ICE */
 	bool fatal;
 	bool debug;                        /* flag debug/debugging: per-call debug logging from now on */
 	bool detect_dtmf;                  /* detect-DTMF: in-band DTMF detection (media_dtmf_detect.h) */

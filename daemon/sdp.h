@@ -111,6 +111,7 @@ struct sdp_media_rewrite {
 	const char *ice_ufrag, *ice_pwd, *ice_foundation;
 	bool end_of_candidates;          /* a=end-of-candidates after ours (RFC 8840): a trickle peer
 					  * learns that we have no more */
+	bool ice_options_trickle;        /* flag trickle-ICE: a=ice-options:trickle after our pwd */
 	/* ICE on both address families: our host candidates on the other family's address too
 	 * (family_rtp_port 0: none), local preference one lower (ICE_FAMILY_LOCAL_PREFERENCE) */
 	struct sdp_address family_address;

@@ -406,6 +406,8 @@ static void write_own_ice(GString *out, const struct sdp_media_rewrite *rewrite,
 	append_texts(out, "a=ice-ufrag:", rewrite->ice_ufrag, "\r\n", NULL);
 	if (rewrite->ice_pwd)
 		append_texts(out, "a=ice-pwd:", rewrite->ice_pwd, "\r\n", NULL);
+	if (rewrite->ice_options_trickle)
+		append_text(out, "a=ice-options:trickle\r\n");
 	const char *foundation = rewrite->ice_foundation ? rewrite->ice_foundation : "1";
 	unsigned int components = (rtp && rewrite->rtcp_port != rewrite->rtp_port) ? 2 : 1;
 	for (unsigned int component = 1; component <= components; component++) {

@@ -371,6 +371,15 @@ EXPECTED = {
             'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT',
         ],
     ],
+    'trickle-ice-offer': [
+        [
+            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.2', 's=tester', 't=0 0', 'm=audio PORT RTP/AVP 0',
+            'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT', 'a=ice-ufrag:ICEUFRAG',
+            'a=ice-pwd:ICEPWD', 'a=ice-options:trickle',
+            'a=candidate:ICEBASE 1 UDP 2130706431 127.0.0.1 PORT typ host',
+            'a=candidate:ICEBASE 2 UDP 2130706430 127.0.0.1 PORT typ host', 'a=end-of-candidates',
+        ],
+    ],
 }
 
 
