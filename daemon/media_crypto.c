@@ -12,7 +12,7 @@ struct offered_suite {
 	enum srtp_suite suite;
 };
 
-/* Upstream 10.5 offers these tags, in this order (all 12 suites). */
+/* Upstream 10.5 offers these suites in this order (all 12), tagged 1.. as in this table when none is left out. */
 static const struct offered_suite offered_suites[MEDIA_CRYPTO_OFFERED_SUITES] = {
 	{ 1, SRTP_AEAD_AES_256_GCM }, { 2, SRTP_AEAD_AES_128_GCM },
 	{ 3, SRTP_AES_256_CM_HMAC_SHA1_80 }, { 4, SRTP_AES_256_CM_HMAC_SHA1_32 },
@@ -160,8 +160,9 @@ int media_crypto_offer_with(struct media *media, const struct media_crypto_optio
 		crypto->offered_count = 0;
 		for (unsigned int i = 0; i < MEDIA_CRYPTO_OFFERED_SUITES; i++) {
 			struct offered_key *key = &crypto->offered[crypto->offered_count];
+			/* as 10.5: the tags count the suites offered, a left-out suite leaves no gap */
 			if (suite_allowed(options, offered_suites[i].suite)
-			    && sdes_generate(&key->crypto, offered_suites[i].tag, offered_suites[i].suite) == 0
+			    && sdes_generate(&key->crypto, crypto->offered_count + 1, offered_suites[i].suite) == 0
 			    && format_line(crypto, &key->crypto, key->line, sizeof(key->line)) >= 0)
 				crypto->offered_count++;
 		}
@@ -205,10 +206,19 @@ int media_crypto_take_answer(struct media *media, const struct sdp_media *sdp_me
 
 int media_crypto_take_offer(struct media *media, const struct sdp_media *sdp_media, const char **reason)
 {
+	return media_crypto_take_offer_with(media, sdp_media, NULL, reason);
+}
+
+int media_crypto_take_offer_with(struct media *media, const struct sdp_media *sdp_media,
+				 const struct media_crypto_options *options, const char **reason)
+{
 	*reason = "no usable a=crypto line (RFC 4568) in the SRTP offer";
 	unsigned int position = 0;
 	struct sdes_crypto theirs;
 	while (next_crypto(sdp_media, &position, &theirs, reason)) {
+		/* SDES-no-SUITE / SDES-only-SUITE leave the suite out of our answer too (as 10.5) */
+		if (!suite_allowed(options, theirs.suite))
+			continue;
 		struct media_crypto *crypto = crypto_of(media);
 		/* a re-offer with the same key keeps the running contexts (their replay state) */
 		if (crypto->active && same_key(&theirs, &crypto->theirs))

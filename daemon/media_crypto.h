@@ -69,6 +69,9 @@ int media_crypto_take_answer(struct media *media, const struct sdp_media *sdp_me
 /* The side offered SRTP: picks the first suite we support, makes our key for the same suite and
  * tag, stages both contexts. The line for our answer is in media->crypto->answer_line. */
 int media_crypto_take_offer(struct media *media, const struct sdp_media *sdp_media, const char **reason);
+/* The same, skipping the suites the options leave out (options NULL: none). */
+int media_crypto_take_offer_with(struct media *media, const struct sdp_media *sdp_media,
+				 const struct media_crypto_options *options, const char **reason);
 /* Under call->lock: the staged contexts (if any) become media->srtp. Plain stores only. */
 void media_crypto_publish(struct media *media);
 /* After call->lock is released: frees the contexts media_crypto_publish() replaced. */
