@@ -415,11 +415,16 @@ int ng_write_sdp(struct sdp_exchange *exchange, bool offer)
 		rewrite->added_rtpmaps = added_rtpmaps[i];
 		rewrite->ptime = negotiate_ptime(flags, offer, sdp_media, sender_media, local, ptimes[i], sizeof(ptimes[i]));
 		rewrite->remove_ice = flags->ice == NG_ICE_REMOVE;
-		/* ICE in an answer follows what the offer had (RFC 8839 section 4.2) */
+		/* ICE in an answer follows what the offer had (RFC 8839 section 4.2); a re-offer
+		 * keeps ICE with a side that answered with ICE before (as 10.5, its GH #1147) */
 		if (flags->ice == NG_ICE_FORCE_RELAY)
 			set_ice_relay(rewrite, local, sdp_media, received, flags, offer);
 		else
-			set_ice(rewrite, local, offer ? sdp_media->has_ice : local->ice_seen, flags, offer);
+			set_ice(rewrite, local, offer ? sdp_media->has_ice || (local->ice_ufrag[0] && local->ice_seen)
+				: local->ice_seen, flags, offer);
+		/* an answer to a side that offered no ICE carries none, the answerer's neither */
+		if (!offer && !rewrite->ice_ufrag && flags->ice != NG_ICE_FORCE_RELAY)
+			rewrite->remove_ice = true;
 		if (rewrite->ice_ufrag && !endpoint_is_set(&flags->media_address)) {
 			ng_update_open_family_sockets(request, exchange->update, local);
 			if (local->family_rtp_port) {
