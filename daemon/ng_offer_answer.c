@@ -858,6 +858,9 @@ int ng_command_answer(struct ng_request *request)
 				if (media_crypto_take_answer(answer_media, sdp_media, &reason) < 0)
 					log_call(LOG_WARNING, call->call_id, "SRTP answer on media %u not usable: %s",
 						 answer_media->index, reason);
+				else if (media_crypto_mirror(offer_media, answer_media) < 0)
+					log_call(LOG_WARNING, call->call_id, "SRTP keys of media %u not passed on",
+						 offer_media->index);
 			}
 			/* RFC 5761 section 5.1.1: multiplexing holds when the answer accepts it */
 			answer_media->rtcp_mux = sdp_media->rtcp_mux;

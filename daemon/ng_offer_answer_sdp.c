@@ -78,7 +78,8 @@ static void set_mid(struct sdp_media_rewrite *rewrite, const struct media *local
  * keying we do not know yet carries both SDES keys and our DTLS fingerprint, as upstream 10.5's
  * does: the side answers with the one it speaks (SDES=off / DTLS=off leave one out). Once one
  * is agreed, a re-offer carries that one only. Returns the number of lines. */
-static int offer_srtp_keying(const struct ng_flags *flags, struct media *local, const char **lines)
+static int offer_srtp_keying(const struct ng_flags *flags, struct media *local, const struct sdp_media *peer_offer,
+			     const char **lines)
 {
 	bool sdes_agreed = local->crypto && local->crypto->active;
 	bool dtls_agreed = media_dtls_agreed(local);
@@ -87,7 +88,7 @@ static int offer_srtp_keying(const struct ng_flags *flags, struct media *local, 
 		struct media_crypto_options options = {
 			.no_suites = flags->sdes_no_suites, .only_suites = flags->sdes_only_suites, .pad = flags->sdes_pad,
 		};
-		int written = media_crypto_offer_with(local, &options, lines, MEDIA_CRYPTO_OFFERED_SUITES);
+		int written = media_crypto_offer_reusing(local, &options, peer_offer, lines, MEDIA_CRYPTO_OFFERED_SUITES);
 		count = written > 0 ? written : 0;
 	}
 	if (!flags->dtls_off && !sdes_agreed && dtls_certificate_ready()) {
@@ -394,7 +395,10 @@ int ng_write_sdp(struct sdp_exchange *exchange, bool offer)
 											: local->protocol)))) {
 			/* as upstream 10.5: SDES keys and our fingerprint in every SRTP offer, a DTLS
 			 * transport's and an OSRTP one (RFC 8643) included; the answer picks one */
-			int lines = offer_srtp_keying(flags, local, crypto_lines[i]);
+			/* an SDES offer's keys go on as the first of ours, as 10.5 does (media_crypto.h) */
+			bool sdes_offered = media_protocol_uses_sdes(sdp_media->protocol) && sender_media->crypto
+				&& sender_media->crypto->active;
+			int lines = offer_srtp_keying(flags, local, sdes_offered ? sdp_media : NULL, crypto_lines[i]);
 			if (lines > 0) {
 				rewrite->extra_attributes = crypto_lines[i];
 				rewrite->extra_attribute_count = (unsigned int) lines;
@@ -510,5 +514,5 @@ int ng_update_offer_key_lines(struct ng_request *request, struct media *media, c
 {
 	if (!media_protocol_uses_dtls(media->protocol) && !media_protocol_uses_sdes(media->protocol))
 		return 0;
-	return offer_srtp_keying(&request->flags, media, lines);
+	return offer_srtp_keying(&request->flags, media, NULL, lines);
 }

@@ -11,11 +11,13 @@ one of the answerer's `ANSWERED`, others their length in bytes).
 """
 
 import base64
+import os
 import re
+import time
 
 import pytest
 
-from calls import Call
+from calls import Call, Sdp, assert_ok
 
 CALLER = "127.0.0.2"
 CALLEE = "127.0.0.3"
@@ -80,6 +82,8 @@ MASK_ANSWER = "\r\n".join(["v=0", "o=- 1545997027 1 IN IP4 %s" % CALLEE, "s=test
                            "t=0 0", "m=audio 2002 RTP/AVP 8 101", "a=rtpmap:8 PCMA/8000",
                            "a=rtpmap:101 telephone-event/8000", "a=fmtp:101 0-15", "a=sendrecv"]) + "\r\n"
 
+
+
 T38_BESIDE_REJECTED_AUDIO = body(CALLER, "c=IN IP4 %s" % CALLER, "m=audio 0 RTP/AVP 8 101",
                                  "m=image 2000 udptl t38", "c=IN IP4 %s" % CALLER,
                                  "a=T38FaxVersion:0", "a=T38FaxRateManagement:transferredTCF")
@@ -115,6 +119,15 @@ def normalise(text):
             line = "a=crypto:%s %s inline:%s%s" % (match.group(1), match.group(2), name, match.group(4))
         lines.append(line)
     return lines
+
+
+def sdes_key(text, tag):
+    """The base64 key of the a=crypto line with this tag, padded again for libsrtp2."""
+    for line in text.split("\r\n"):
+        match = re.match(r"a=crypto:%d \S+ inline:([^|\s]+)" % tag, line)
+        if match:
+            return base64.b64encode(decoded_key(match.group(1))).decode()
+    raise AssertionError("no a=crypto:%d in %s" % (tag, text))
 
 
 def run_steps(daemon, steps):
@@ -453,9 +466,140 @@ EXPECTED = {
             'a=candidate:ICEBASE 2 UDP 2130706430 127.0.0.1 PORT typ host',
         ],
     ],
+    'sdes-plain': [
+        [
+            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.2', 's=tester', 't=0 0', 'm=audio PORT RTP/SAVP 0',
+            'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT',
+            'a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:OFFERED',
+            'a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:OFFERED',
+            'a=crypto:3 AES_256_CM_HMAC_SHA1_80 inline:OFFERED',
+            'a=crypto:4 AES_256_CM_HMAC_SHA1_32 inline:OFFERED', 'a=crypto:5 AEAD_AES_256_GCM inline:KEY44',
+            'a=crypto:6 AEAD_AES_128_GCM inline:KEY28', 'a=crypto:7 AES_192_CM_HMAC_SHA1_80 inline:KEY38',
+            'a=crypto:8 AES_192_CM_HMAC_SHA1_32 inline:KEY38', 'a=crypto:9 F8_128_HMAC_SHA1_80 inline:KEY30',
+            'a=crypto:10 F8_128_HMAC_SHA1_32 inline:KEY30', 'a=crypto:11 NULL_HMAC_SHA1_80 inline:KEY30',
+            'a=crypto:12 NULL_HMAC_SHA1_32 inline:KEY30',
+        ],
+        [
+            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.3', 's=tester', 't=0 0', 'm=audio PORT RTP/SAVP 0',
+            'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT',
+            'a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:ANSWERED',
+        ],
+    ],
+    'sdes-no-aes-cm-32': [
+        [
+            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.2', 's=tester', 't=0 0', 'm=audio PORT RTP/SAVP 0',
+            'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT',
+            'a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:OFFERED',
+            'a=crypto:3 AES_256_CM_HMAC_SHA1_80 inline:OFFERED',
+            'a=crypto:4 AES_256_CM_HMAC_SHA1_32 inline:OFFERED', 'a=crypto:5 AEAD_AES_256_GCM inline:KEY44',
+            'a=crypto:6 AEAD_AES_128_GCM inline:KEY28', 'a=crypto:7 AES_192_CM_HMAC_SHA1_80 inline:KEY38',
+            'a=crypto:8 AES_192_CM_HMAC_SHA1_32 inline:KEY38', 'a=crypto:9 F8_128_HMAC_SHA1_80 inline:KEY30',
+            'a=crypto:10 F8_128_HMAC_SHA1_32 inline:KEY30', 'a=crypto:11 NULL_HMAC_SHA1_80 inline:KEY30',
+            'a=crypto:12 NULL_HMAC_SHA1_32 inline:KEY30',
+        ],
+        [
+            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.3', 's=tester', 't=0 0', 'm=audio PORT RTP/SAVP 0',
+            'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT',
+            'a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:ANSWERED',
+        ],
+    ],
+    'sdes-no-aes-cm-80': [
+        [
+            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.2', 's=tester', 't=0 0', 'm=audio PORT RTP/SAVP 0',
+            'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT',
+            'a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:OFFERED',
+            'a=crypto:3 AES_256_CM_HMAC_SHA1_80 inline:OFFERED',
+            'a=crypto:4 AES_256_CM_HMAC_SHA1_32 inline:OFFERED', 'a=crypto:5 AEAD_AES_256_GCM inline:KEY44',
+            'a=crypto:6 AEAD_AES_128_GCM inline:KEY28', 'a=crypto:7 AES_192_CM_HMAC_SHA1_80 inline:KEY38',
+            'a=crypto:8 AES_192_CM_HMAC_SHA1_32 inline:KEY38', 'a=crypto:9 F8_128_HMAC_SHA1_80 inline:KEY30',
+            'a=crypto:10 F8_128_HMAC_SHA1_32 inline:KEY30', 'a=crypto:11 NULL_HMAC_SHA1_80 inline:KEY30',
+            'a=crypto:12 NULL_HMAC_SHA1_32 inline:KEY30',
+        ],
+        [
+            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.3', 's=tester', 't=0 0', 'm=audio PORT RTP/SAVP 0',
+            'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT',
+            'a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:ANSWERED',
+        ],
+    ],
+    'sdes-no-f8-80': [
+        [
+            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.2', 's=tester', 't=0 0', 'm=audio PORT RTP/SAVP 0',
+            'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT',
+            'a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:OFFERED',
+            'a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:OFFERED',
+            'a=crypto:3 AES_256_CM_HMAC_SHA1_80 inline:OFFERED',
+            'a=crypto:4 AES_256_CM_HMAC_SHA1_32 inline:OFFERED', 'a=crypto:5 AEAD_AES_256_GCM inline:KEY44',
+            'a=crypto:6 AEAD_AES_128_GCM inline:KEY28', 'a=crypto:7 AES_192_CM_HMAC_SHA1_80 inline:KEY38',
+            'a=crypto:8 AES_192_CM_HMAC_SHA1_32 inline:KEY38', 'a=crypto:9 F8_128_HMAC_SHA1_32 inline:KEY30',
+            'a=crypto:10 NULL_HMAC_SHA1_80 inline:KEY30', 'a=crypto:11 NULL_HMAC_SHA1_32 inline:KEY30',
+        ],
+        [
+            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.3', 's=tester', 't=0 0', 'm=audio PORT RTP/SAVP 0',
+            'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT',
+            'a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:ANSWERED',
+        ],
+    ],
+    'pad-crypto': [
+        [
+            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.1', 's=tester', 't=0 0', 'm=audio PORT RTP/SAVP 0',
+            'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT',
+            'a=crypto:3 AES_CM_128_HMAC_SHA1_80 inline:OFFERED',
+            'a=crypto:4 AES_CM_128_HMAC_SHA1_32 inline:OFFERED', 'a=crypto:5 AEAD_AES_256_GCM inline:KEY44',
+            'a=crypto:6 AEAD_AES_128_GCM inline:KEY28', 'a=crypto:7 AES_256_CM_HMAC_SHA1_80 inline:KEY46',
+            'a=crypto:8 AES_256_CM_HMAC_SHA1_32 inline:KEY46',
+            'a=crypto:9 AES_192_CM_HMAC_SHA1_80 inline:KEY38',
+            'a=crypto:10 AES_192_CM_HMAC_SHA1_32 inline:KEY38', 'a=crypto:11 F8_128_HMAC_SHA1_80 inline:KEY30',
+            'a=crypto:12 F8_128_HMAC_SHA1_32 inline:KEY30', 'a=crypto:13 NULL_HMAC_SHA1_80 inline:KEY30',
+            'a=crypto:14 NULL_HMAC_SHA1_32 inline:KEY30',
+        ],
+        [
+            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.1', 's=tester', 't=0 0', 'm=audio PORT RTP/SAVP 0',
+            'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT',
+            'a=crypto:3 AES_CM_128_HMAC_SHA1_80 inline:ANSWERED',
+        ],
+    ],
 }
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_requests_as_10_5(rtpengine, name):
     assert run_steps(rtpengine, STEPS[name]) == EXPECTED[name]
+
+
+# ---------------------------------------------------------------- SRTP media (GH 829)
+
+@pytest.mark.parametrize("pad", [False, True], ids=["plain", "pad-crypto"])
+def test_sdes_to_sdes_media_with_the_keys_in_the_sdp(rtpengine, pad):
+    """SRTP on both sides, the answerer picking the offerer's second suite: each side decrypts
+    what it gets with the key the SDP it received gave for that tag (libsrtp2 at both ends)."""
+    from rtp import MediaPeer, rtp_stream
+    from test_srtp import PEER, srtp
+    if not os.path.exists(PEER):
+        pytest.skip("srtp_peer not built (make test-e2e builds it)")
+    caller, callee = MediaPeer(CALLER), MediaPeer(CALLEE)
+    options = dict(SDES_BASE, flags=["pad crypto"] if pad else [])
+    try:
+        call = Call(rtpengine)
+        offer_sdp = PAD_OFFER.replace("m=audio 2000", "m=audio %d" % caller.port)
+        offer = assert_ok(call.offer(offer_sdp, options))["sdp"]
+        answer_sdp = sdes_answer(4, "AES_CM_128_HMAC_SHA1_32").replace("m=audio 2002", "m=audio %d" % callee.port)
+        answer = assert_ok(call.answer(answer_sdp, options))["sdp"]
+        callee_decrypts = sdes_key(offer, 4)
+        caller_decrypts = sdes_key(answer, 4)
+        suite = "AES_CM_128_HMAC_SHA1_32"
+        forward = rtp_stream(0x1111, 5)
+        for packet in srtp("protect", KEY128_B, forward, suite):
+            caller.rtp.send(packet, Sdp(answer).media_address())
+            time.sleep(0.02)   # paced as a phone sends: 10.5 may reorder a burst
+        got = [data for data, _ in callee.rtp.receive_all(5, 2.0)]
+        assert sorted(srtp("unprotect", callee_decrypts, got, suite)) == forward
+        back = rtp_stream(0x2222, 5)
+        for packet in srtp("protect", KEY128_ANSWER, back, suite):
+            callee.rtp.send(packet, Sdp(offer).media_address())
+            time.sleep(0.02)
+        got = [data for data, _ in caller.rtp.receive_all(5, 2.0)]
+        assert sorted(srtp("unprotect", caller_decrypts, got, suite)) == back
+        call.delete()
+    finally:
+        caller.close()
+        callee.close()
