@@ -768,10 +768,9 @@ static bool inject_frame(struct codec_chain *chain)
 	for (int n = 0; n < (end ? 3 : 1); n++)
 		emit_event(chain, end);
 	chain->inject_first = false;
-	if (end) {
+	/* the audio after an injected event goes on unmarked, as 10.5 sends it */
+	if (end)
 		chain->inject_active = false;
-		chain->out_marker = true;
-	}
 	return true;
 }
 

@@ -603,3 +603,69 @@ def test_sdes_to_sdes_media_with_the_keys_in_the_sdp(rtpengine, pad):
     finally:
         caller.close()
         callee.close()
+
+
+# ---------------------------------------------------------------- DTMF injection (RFC 4733)
+
+def te_sdp(address, port, payload_types, telephone_event):
+    formats = list(payload_types) + ([96] if telephone_event else [])
+    return body(address, "m=audio %d RTP/AVP %s" % (port, " ".join(map(str, formats))), "c=IN IP4 %s" % address,
+                *(["a=rtpmap:96 telephone-event/8000"] if telephone_event else []), "a=sendrecv")
+
+
+def rfc_event(code, volume, first_sequence, timestamp):
+    """10.5's packets for a 100 ms event: 20 ms updates, then the end packet three times."""
+    packets = [(96, n == 0, first_sequence + n, timestamp, bytes([code, volume]) + (160 * (n + 1)).to_bytes(2, "big"))
+               for n in range(5)]
+    return packets + [(96, False, first_sequence + 5 + n, timestamp, bytes([code, 0x80 | volume, 0x03, 0xc0]))
+                      for n in range(3)]
+
+
+def audio(payload_type, fill, first_sequence, first_timestamp, count):
+    return [(payload_type, False, first_sequence + n, first_timestamp + 160 * n, fill * 160) for n in range(count)]
+
+
+@pytest.mark.parametrize("caller_pts, callee_pts, transcode, events, expected", [
+    # the sender's audio is replaced by the event, then goes on two numbers later (three ends)
+    ([0, 8], [0, 8], None, [("0", 10)],
+     rfc_event(0, 10, 1002, 3320) + audio(0, b"\x00", 1010, 4280, 4)),
+    ([0], [8], ["PCMA"], [("0", 10)],
+     rfc_event(0, 10, 1002, 3320) + audio(8, b"\x2a", 1010, 4280, 4)),
+    # a second event waits for the first and 100 ms of audio
+    ([0, 8], [0, 8], None, [("0", 10), ("1", 6)],
+     rfc_event(0, 10, 1002, 3320) + audio(0, b"\x00", 1010, 4280, 4) + rfc_event(1, 6, 1014, 4920)
+     + audio(0, b"\x00", 1022, 5880, 2)),
+], ids=["no-transcoding", "transcoding", "two-events"])
+def test_injected_dtmf_events_as_10_5(rtpengine, caller_pts, callee_pts, transcode, events, expected):
+    from rtp import MediaPeer, build_rtp, parse_rtp
+    caller, callee = MediaPeer(CALLER), MediaPeer(CALLEE)
+    options = {"ICE": "remove", "replace": ["origin"], "flags": ["inject DTMF"]}
+    try:
+        call = Call(rtpengine)
+        assert_ok(call.offer(te_sdp(CALLER, caller.port, caller_pts, True),
+                             dict(options, codec={"transcode": transcode}) if transcode else options))
+        answer = assert_ok(call.answer(te_sdp(CALLEE, callee.port, callee_pts, True), options))
+        caller_sends_to = Sdp(answer["sdp"]).media_address()
+        fill = b"\x00"
+
+        def send(index):
+            caller.rtp.send(build_rtp(1000 + index, 3000 + 160 * index, 0x1234, caller_pts[0], fill * 160),
+                            caller_sends_to)
+            return [parse_rtp(data) for data, _ in callee.rtp.receive_all(3, 0.1)]
+
+        before = send(0) + send(1)
+        assert [p.sequence for p in before] == [1000, 1001]
+        for code, volume in events:
+            assert_ok(call.command("play DTMF", **{"from-tag": call.from_tag, "code": code, "volume": volume,
+                                                   "duration": 100}))
+        got = []
+        for index in range(2, 2 + 20):
+            got += send(index)
+            if len(got) >= len(expected):
+                break
+        assert [(p.payload_type, p.marker, p.sequence, p.timestamp, p.payload) for p in got[:len(expected)]] == expected
+        assert len({p.ssrc for p in before + got}) == 1
+        call.delete()
+    finally:
+        caller.close()
+        callee.close()
