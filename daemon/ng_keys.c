@@ -50,6 +50,7 @@ static void set_ice_remove(struct ng_flags *flags) { flags->ice = NG_ICE_REMOVE;
 static void set_ice_force(struct ng_flags *flags) { flags->ice = NG_ICE_FORCE; }
 static void set_ice_default(struct ng_flags *flags) { flags->ice = NG_ICE_DEFAULT; }
 static void set_ice_force_relay(struct ng_flags *flags) { flags->ice = NG_ICE_FORCE_RELAY; }
+static void set_ice_optional(struct ng_flags *flags) { flags->ice = NG_ICE_OPTIONAL; }
 /* ICE */
 static void set_ice_lite_forward(struct ng_flags *flags) { flags->ice_lite = NG_ICE_LITE_FORWARD; }
 static void set_ice_lite_backward(struct ng_flags *flags) { flags->ice_lite = NG_ICE_LITE_BACKWARD; }
@@ -174,7 +175,9 @@ static const struct ng_key key_table[] = {
 	/* as upstream: the peer's ICE passes (its relay candidates dropped), ours is added as a
 	 * relay candidate, c= and m= stay the peer's; checks pass through us end to end */
 	SUPPORTED("ice", "force-relay", set_ice_force_relay, "the relay as a relay candidate beside the peer's own"),
-	WARN("ice", "optional", NG_SCOPE_ALWAYS, "ICE=optional (served as ICE=default)"),
+	/* as upstream 10.5: an SDP with ICE keeps it, our port is one more host candidate; one
+	 * without gets our ICE in an offer, none in an answer */
+	SUPPORTED("ice", "optional", set_ice_optional, "the relay as an extra host candidate beside the peer's ICE"),
 	WARN("ice-lite", NULL, NG_SCOPE_ALWAYS, "ICE lite mode (ICE-lite)"),
 	SUPPORTED("ice-lite", "off", set_ice_lite_off, "full ICE agent towards both sides"),
 	SUPPORTED("ice-lite", "forward", set_ice_lite_forward, "ICE-lite towards the recipient of this SDP"),

@@ -421,13 +421,19 @@ int ng_write_sdp(struct sdp_exchange *exchange, bool offer)
 		rewrite->remove_ice = flags->ice == NG_ICE_REMOVE;
 		/* ICE in an answer follows what the offer had (RFC 8839 section 4.2); a re-offer
 		 * keeps ICE with a side that answered with ICE before (as 10.5, its GH #1147) */
-		if (flags->ice == NG_ICE_FORCE_RELAY)
+		bool optional = flags->ice == NG_ICE_OPTIONAL;
+		if (flags->ice == NG_ICE_FORCE_RELAY) {
 			set_ice_relay(rewrite, local, sdp_media, received, flags, offer);
-		else
+		} else if (optional && sdp_media->has_ice) {
+			rewrite->ice_alongside = true;
+			rewrite->ice_foundation = local->interface ? local->interface->ice_foundation : NULL;
+		} else if (!optional || offer || sender_media->ice_ufrag[0]) {
+			/* ICE=optional in an answer without ICE: our ICE only where the offer ran ours */
 			set_ice(rewrite, local, offer ? sdp_media->has_ice || (local->ice_ufrag[0] && local->ice_seen)
 				: local->ice_seen, flags, offer);
+		}
 		/* an answer to a side that offered no ICE carries none, the answerer's neither */
-		if (!offer && !rewrite->ice_ufrag && flags->ice != NG_ICE_FORCE_RELAY)
+		if (!offer && !rewrite->ice_ufrag && !rewrite->ice_alongside && flags->ice != NG_ICE_FORCE_RELAY)
 			rewrite->remove_ice = true;
 		if (rewrite->ice_ufrag && !endpoint_is_set(&flags->media_address)) {
 			ng_update_open_family_sockets(request, exchange->update, local);

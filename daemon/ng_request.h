@@ -18,7 +18,7 @@ struct ng_noted_key {
 };
 #define NG_MAX_NOTED_KEYS 8
 
-enum ng_ice_option { NG_ICE_DEFAULT = 0, NG_ICE_REMOVE, NG_ICE_FORCE, NG_ICE_FORCE_RELAY };
+enum ng_ice_option { NG_ICE_DEFAULT = 0, NG_ICE_REMOVE, NG_ICE_FORCE, NG_ICE_FORCE_RELAY, NG_ICE_OPTIONAL };
 /* ICE-lite=: towards whom we act as an ICE-lite agent (RFC 8445 section 2.5) */
 enum ng_ice_lite { NG_ICE_LITE_OFF = 0, NG_ICE_LITE_FORWARD, NG_ICE_LITE_BACKWARD, NG_ICE_LITE_BOTH };
 enum ng_rtcp_mux_policy { NG_RTCP_MUX_DEFAULT = 0, NG_RTCP_MUX_ACCEPT, NG_RTCP_MUX_REJECT };

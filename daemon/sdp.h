@@ -112,6 +112,8 @@ struct sdp_media_rewrite {
 	bool end_of_candidates;          /* a=end-of-candidates after ours (RFC 8840): a trickle peer
 					  * learns that we have no more */
 	bool ice_options_trickle;        /* flag trickle-ICE: a=ice-options:trickle after our pwd */
+	bool ice_alongside;              /* ICE=optional: the received ICE lines stay where they are and
+					  * our port follows as host candidates (type preference 125) */
 	/* ICE on both address families: our host candidates on the other family's address too
 	 * (family_rtp_port 0: none), local preference one lower (ICE_FAMILY_LOCAL_PREFERENCE) */
 	struct sdp_address family_address;

@@ -391,6 +391,23 @@ static void write_relay_candidates(GString *out, const struct sdp_media_rewrite 
 	}
 }
 
+/* ICE=optional: our port as host candidates after the peer's own, with the priorities upstream
+ * 10.5 writes (type preference 125, local preference 0: RFC 8445 section 5.1.2.1's formula). */
+static void write_alongside_candidates(GString *out, const struct sdp_media_rewrite *rewrite, bool rtp)
+{
+	const char *foundation = rewrite->ice_foundation ? rewrite->ice_foundation : "1";
+	unsigned int components = (rtp && rewrite->rtcp_port != rewrite->rtp_port) ? 2 : 1;
+	for (unsigned int component = 1; component <= components; component++) {
+		append_texts(out, "a=candidate:", foundation, " ", NULL);
+		append_unsigned(out, component);
+		append_text(out, " UDP ");
+		append_unsigned(out, (125ul << 24) | (256ul - component));
+		append_texts(out, " ", rewrite->address.text, " ", NULL);
+		append_unsigned(out, component == 1 ? rewrite->rtp_port : rewrite->rtcp_port);
+		append_text(out, " typ host\r\n");
+	}
+}
+
 /* A received a=candidate line of type relay (RFC 8839 section 5.1: "... typ relay ..."). */
 static bool is_relay_candidate(const struct sdp_line *line)
 {
@@ -472,6 +489,10 @@ static void write_media(GString *out, const struct sdp_session *session, const s
 			codec_table_add(codecs, line->attribute);
 			break;
 		case ATTRIBUTE_ICE:
+			if (rewrite->ice_alongside) {
+				write_line(out, line);
+				break;
+			}
 			if (!received_ice)
 				received_ice = g_ptr_array_new();
 			g_ptr_array_add(received_ice, (gpointer) line);
@@ -518,6 +539,8 @@ static void write_media(GString *out, const struct sdp_session *session, const s
 			if (!is_relay_candidate(g_ptr_array_index(received_ice, i)))
 				write_line(out, g_ptr_array_index(received_ice, i));
 		write_relay_candidates(out, rewrite, rtp);
+	} else if (rewrite->ice_alongside) {
+		write_alongside_candidates(out, rewrite, rtp);
 	} else if (!rewrite->remove_ice) {
 		if (rewrite->ice_ufrag)
 			write_own_ice(out, rewrite, rtp);

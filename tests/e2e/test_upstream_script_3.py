@@ -558,6 +558,64 @@ EXPECTED = {
             'a=crypto:3 AES_CM_128_HMAC_SHA1_80 inline:ANSWERED',
         ],
     ],
+    'ice-force-ice-answer-optional': [
+        [
+            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.2', 's=tester', 't=0 0', 'm=audio PORT RTP/AVP 0',
+            'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT', 'a=ice-ufrag:ICEUFRAG',
+            'a=ice-pwd:ICEPWD', 'a=candidate:ICEBASE 1 UDP 2130706431 127.0.0.1 PORT typ host',
+            'a=candidate:ICEBASE 2 UDP 2130706430 127.0.0.1 PORT typ host',
+        ],
+        [
+            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.3', 's=tester', 't=0 0', 'm=audio PORT RTP/AVP 0',
+            'c=IN IP4 127.0.0.1', 'a=ice-ufrag:bmnhkfdf', 'a=ice-pwd:jetyhsdfgsdtjhtyjktrthsrhH',
+            'a=candidate:f1bmnhkfdf 1 UDP 2130706431 127.0.0.3 2002 typ host',
+            'a=candidate:f2bmnhkfdf 1 UDP 2130706175 ::1 2002 typ host',
+            'a=candidate:f1bmnhkfdf 2 UDP 2130706430 127.0.0.3 2003 typ host',
+            'a=candidate:f2bmnhkfdf 2 UDP 2130706174 ::1 2003 typ host', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv',
+            'a=rtcp:PORT', 'a=candidate:ICEBASE 1 UDP 2097152255 127.0.0.1 PORT typ host',
+            'a=candidate:ICEBASE 2 UDP 2097152254 127.0.0.1 PORT typ host',
+        ],
+    ],
+    'ice-optional-media-address': [
+        [
+            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.2', 's=tester', 't=0 0', 'm=audio PORT RTP/AVP 0',
+            'c=IN IP4 127.0.0.9', 'a=ice-ufrag:asbsdfds', 'a=ice-pwd:sfhwsrgyergws45ujhsrthsrhH',
+            'a=candidate:f1asbsdfds 1 UDP 2130706431 127.0.0.2 2000 typ host',
+            'a=candidate:f2asbsdfds 1 UDP 2130706175 ::1 2000 typ host',
+            'a=candidate:f1asbsdfds 2 UDP 2130706430 127.0.0.2 2001 typ host',
+            'a=candidate:f2asbsdfds 2 UDP 2130706174 ::1 2001 typ host', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv',
+            'a=rtcp:PORT IN IP4 127.0.0.9', 'a=candidate:ICEBASE 1 UDP 2097152255 127.0.0.9 PORT typ host',
+            'a=candidate:ICEBASE 2 UDP 2097152254 127.0.0.9 PORT typ host',
+        ],
+    ],
+    'ice-optional-plain-answer': [
+        [
+            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.2', 's=tester', 't=0 0', 'm=audio PORT RTP/AVP 0',
+            'c=IN IP4 127.0.0.1', 'a=ice-ufrag:asbsdfds', 'a=ice-pwd:sfhwsrgyergws45ujhsrthsrhH',
+            'a=candidate:f1asbsdfds 1 UDP 2130706431 127.0.0.2 2000 typ host',
+            'a=candidate:f2asbsdfds 1 UDP 2130706175 ::1 2000 typ host',
+            'a=candidate:f1asbsdfds 2 UDP 2130706430 127.0.0.2 2001 typ host',
+            'a=candidate:f2asbsdfds 2 UDP 2130706174 ::1 2001 typ host', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv',
+            'a=rtcp:PORT', 'a=candidate:ICEBASE 1 UDP 2097152255 127.0.0.1 PORT typ host',
+            'a=candidate:ICEBASE 2 UDP 2097152254 127.0.0.1 PORT typ host',
+        ],
+        [
+            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.3', 's=tester', 't=0 0', 'm=audio PORT RTP/AVP 0',
+            'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT',
+        ],
+    ],
+    'plain-ice-optional-answer-remove': [
+        [
+            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.2', 's=tester', 't=0 0', 'm=audio PORT RTP/AVP 0',
+            'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT', 'a=ice-ufrag:ICEUFRAG',
+            'a=ice-pwd:ICEPWD', 'a=candidate:ICEBASE 1 UDP 2130706431 127.0.0.1 PORT typ host',
+            'a=candidate:ICEBASE 2 UDP 2130706430 127.0.0.1 PORT typ host',
+        ],
+        [
+            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.3', 's=tester', 't=0 0', 'm=audio PORT RTP/AVP 0',
+            'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT',
+        ],
+    ],
 }
 
 
