@@ -1,9 +1,15 @@
 """Requests of upstream's t/auto-daemon-tests.pl (tag mr10.5.3.5), slice 3 (issue 15): extmap
-stripping, the ICE option matrix (remove/default/optional/force/force-relay, trickle, ICE
-re-invites), SDES suite selection (`SDES: no-<suite>`, to and from plain RTP, `pad crypto`),
-codec masking with the legacy `codec-mask-*` flags and a T.38 side stream beside a rejected
-audio stream. Each request runs against the daemon under test and the expected lines are those
+stripping, the ICE option matrix (remove/default/optional/force, trickle, ICE re-invites),
+SDES suite selection (`SDES: no-<suite>`, to and from plain RTP, `pad crypto`, the offerer's
+keys passed on), codec masking with the legacy `codec-mask-*` flags, a T.38 side stream beside
+a rejected audio stream, SRTP media both ways, and RFC 4733 events injected with play DTMF.
+Each request runs against the daemon under test and the expected lines/packets are those
 Debian's 10.5 gives for it (RTPENGINE_BINARY=/usr/bin/rtpengine runs the same tests).
+
+Not here, as they still differ from 10.5: T.38 (`T.38: decode/force/FEC`: 10.5 gateways, this
+relay refuses with a reason), a browser offer with ICE=force-relay and SDES-off (10.5 passes
+DTLS through there, this relay terminates it) and in-band DTMF injection (10.5 sends silence
+for the pause after a tone; its tone samples differ by a quantisation step).
 
 The SDP bodies are written here for loopback; ports, ICE credentials, candidate foundations and
 SDES keys are normalised (a key the offerer gave and that comes back unchanged is `OFFERED`,
