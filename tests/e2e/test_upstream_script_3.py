@@ -8,8 +8,8 @@ Debian's 10.5 gives for it (RTPENGINE_BINARY=/usr/bin/rtpengine runs the same te
 
 Not here, as they still differ from 10.5: T.38 (`T.38: decode/force/FEC`: 10.5 gateways, this
 relay refuses with a reason), a browser offer with ICE=force-relay and SDES-off (10.5 passes
-DTLS through there, this relay terminates it) and in-band DTMF injection (10.5 sends silence
-for the pause after a tone; its tone samples differ by a quantisation step).
+DTLS through there, this relay terminates it) and the samples of in-band DTMF tones (10.5's
+negative half-waves come out a G.711 step louder; the frames, pauses and timing are compared).
 
 The SDP bodies are written here for loopback; ports, ICE credentials, candidate foundations and
 SDES keys are normalised (a key the offerer gave and that comes back unchanged is `OFFERED`,
@@ -729,6 +729,62 @@ def test_injected_dtmf_events_as_10_5(rtpengine, caller_pts, callee_pts, transco
                 break
         assert [(p.payload_type, p.marker, p.sequence, p.timestamp, p.payload) for p in got[:len(expected)]] == expected
         assert len({p.ssrc for p in before + got}) == 1
+        call.delete()
+    finally:
+        caller.close()
+        callee.close()
+
+
+TONE = "tone"   # a frame of the DTMF tone pair (its samples are not compared: see the docstring)
+
+
+@pytest.mark.parametrize("callee_pt, transcode, events, expected", [
+    # 120 ms of tone, 110 ms of silence (the last 10 ms in the sender's frame), the sender again
+    (0, None, [("C", 5, 120, 110)],
+     [TONE] * 6 + [b"\xff" * 160] * 5 + [b"\xff" * 80 + b"\x00" * 80] + [b"\x00" * 160] * 2),
+    # transcoded to PCMA: 100 ms of silence by default
+    (8, ["PCMA"], [("C", 5, 120, None)], [TONE] * 6 + [b"\xd5" * 160] * 5 + [b"\x2a" * 160] * 3),
+    # a second tone starts after the first one's pause
+    (0, None, [("C", 5, 100, None), ("4", 5, 100, None)],
+     ([TONE] * 5 + [b"\xff" * 160] * 5) * 2 + [b"\x00" * 160] * 2),
+], ids=["pause", "transcoded", "two-tones"])
+def test_injected_inband_dtmf_timing_as_10_5(rtpengine, callee_pt, transcode, events, expected):
+    """Without telephone-event the tones are played in the audio: tone frames, then silence for
+    the pause, then the sender's audio, numbered and timed as the sender's packets."""
+    from rtp import MediaPeer, build_rtp, parse_rtp
+    caller, callee = MediaPeer(CALLER), MediaPeer(CALLEE)
+    options = {"ICE": "remove", "replace": ["origin"], "flags": ["inject DTMF"]}
+    caller_pts = [0] if transcode else [0, 8]
+    try:
+        call = Call(rtpengine)
+        assert_ok(call.offer(te_sdp(CALLER, caller.port, caller_pts, False),
+                             dict(options, codec={"transcode": transcode}) if transcode else options))
+        answer = assert_ok(call.answer(te_sdp(CALLEE, callee.port, [callee_pt] if transcode else caller_pts, False),
+                                       options))
+        caller_sends_to = Sdp(answer["sdp"]).media_address()
+
+        def send(index):
+            caller.rtp.send(build_rtp(1000 + index, 3000 + 160 * index, 0x1234, 0, b"\x00" * 160), caller_sends_to)
+            return [parse_rtp(data) for data, _ in callee.rtp.receive_all(3, 0.1)]
+
+        assert len(send(0) + send(1)) == 2
+        for code, volume, duration, pause in events:
+            request = {"from-tag": call.from_tag, "code": code, "volume": volume, "duration": duration}
+            if pause is not None:
+                request["pause"] = pause
+            assert_ok(call.command("play DTMF", **request))
+        got = []
+        for index in range(2, 2 + len(expected) + 5):
+            got += send(index)
+            if len(got) >= len(expected):
+                break
+        got = got[:len(expected)]
+        assert [(p.payload_type, p.sequence, p.timestamp) for p in got] == \
+            [(callee_pt, 1002 + n, 3320 + 160 * n) for n in range(len(expected))]
+        payloads = [p.payload for p in got]
+        silence, fill = (b"\xd5" if callee_pt == 8 else b"\xff") * 160, (b"\x2a" if callee_pt == 8 else b"\x00") * 160
+        assert [TONE if payload not in (silence, fill) and payload != expected[n] else payload
+                for n, payload in enumerate(payloads)] == expected
         call.delete()
     finally:
         caller.close()
