@@ -8,8 +8,9 @@ Debian's 10.5 gives for it (RTPENGINE_BINARY=/usr/bin/rtpengine runs the same te
 
 Not here, as they still differ from 10.5: T.38 (`T.38: decode/force/FEC`: 10.5 gateways, this
 relay refuses with a reason), a browser offer with ICE=force-relay and SDES-off (10.5 passes
-DTLS through there, this relay terminates it) and the samples of in-band DTMF tones (10.5's
-negative half-waves come out a G.711 step louder; the frames, pauses and timing are compared).
+DTLS through there, this relay terminates it) and the exact samples of in-band DTMF tones
+(about 1 in 100 G.711 bytes is one step apart from 10.5's; frames, pauses and timing are
+compared).
 
 The SDP bodies are written here for loopback; ports, ICE credentials, candidate foundations and
 SDES keys are normalised (a key the offerer gave and that comes back unchanged is `OFFERED`,
