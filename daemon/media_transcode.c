@@ -82,6 +82,9 @@ static const struct {
 	{ "L16", 8000, 1, -1 },
 	{ "GSM", 8000, 1, 3 }, { "G723", 8000, 1, 4 },   /* RFC 3551 static payload types */
 	{ "speex", 16000, 1, -1 },      /* wideband, as 10.5 adds it */
+	/* G.729 (bcg729, codec_g729.h): as 10.5, G729 at its static type with "annexb=no"
+	 * (add_codec()), G729a at a dynamic one without fmtp */
+	{ "G729", 8000, 1, 18 }, { "G729a", 8000, 1, -1 },
 };
 
 /* --jitter-buffer, set once at start-up before any call exists */
@@ -263,12 +266,10 @@ static int setting_bit_rate(const struct media_transcode *state, const struct tr
 int media_transcode_offer_check(const struct codec_list *offered, const struct codec_options *options,
 		const char **reason)
 {
-	bool missing = false;
 	for (unsigned int n = 0; n < options->transcode.count; n++) {
 		const char *spec = options->transcode.names[n];
 		if (list_has(offered, spec))
 			continue;
-		missing = true;
 		if (!strcasecmp(spec, "telephone-event"))
 			continue;   /* added at the leg's clock: tones are translated (codec_chain.h) */
 		if (addable_index(spec) < 0) {
@@ -276,13 +277,8 @@ int media_transcode_offer_check(const struct codec_list *offered, const struct c
 			return -ENOTSUP;
 		}
 	}
-	/* an offer without a codec this build encodes: as 10.5, the codecs are added and the media
-	 * relayed untouched (10.5 cannot encode AMR or AMR-WB with Debian's libavcodec either);
-	 * but 10.5 encodes G.729 (bcg729) and would transcode from it, which this build cannot */
-	if (missing && !leg_codec(offered, options) && (list_has(offered, "G729") || list_has(offered, "G729a"))) {
-		*reason = "the offer's G.729 is not encoded by this build (see --codecs)";
-		return -ENOTSUP;
-	}
+	/* an offer without a codec this build encodes (AMR-only) is no error: as 10.5, the codecs
+	 * are added and the media relayed untouched (media_transcode_offer()) */
 	return 0;
 }
 
@@ -334,6 +330,10 @@ static void add_codec(struct media_transcode *state, unsigned int pt, const char
 	unsigned int ptime = 0;
 	char fmtp[128];
 	spec_extras(spec ? spec : "", &bit_rate, &ptime, fmtp, sizeof(fmtp));
+	/* as 10.5: an added G729 says "no Annex B" (RFC 4856's audio/G729); the chain's encoder
+	 * never sends SID frames in any case (codec_chain.c) */
+	if (!fmtp[0] && !strcasecmp(name, "G729"))
+		g_strlcpy(fmtp, "annexb=no", sizeof(fmtp));
 	codec.format_parameters = fmtp[0] ? fmtp : NULL;
 	struct transcode_codec *added = &state->added[state->added_count++];
 	codec_copy(added, &codec);
@@ -346,16 +346,14 @@ static void add_codec(struct media_transcode *state, unsigned int pt, const char
 }
 
 /* Whether an offered payload type stays in an offer that engages the transcoder: what this
- * build decodes and encodes, telephone-event and CN, and G.729 (10.5 encodes it with bcg729;
- * here it is relayed as offered when the answerer picks it). */
+ * build decodes and encodes (G.729 with bcg729, as 10.5), telephone-event and CN. */
 static bool kept_when_transcoding(const struct codec_list *offered, unsigned int payload_type)
 {
 	for (unsigned int i = 0; i < offered->count; i++) {
 		const struct codec *codec = &offered->codecs[i];
 		if (codec->payload_type != payload_type)
 			continue;
-		return is_auxiliary(codec) || transcodable(codec) || !strcasecmp(codec->name, "G729")
-			|| !strcasecmp(codec->name, "G729a");
+		return is_auxiliary(codec) || transcodable(codec);
 	}
 	return true;
 }
@@ -818,7 +816,11 @@ int media_transcode_answer(const struct codec_list *answered, unsigned int answe
 			peer = &answered_codec;
 		}
 	}
-	if (same_as_leg && state->inject && !state->added_count) {
+	/* inject-DTMF: another codec of the offer than the leg's is answered as negotiated too
+	 * (10.5: an offer of PCMU, PCMA answered PCMA, PCMU) */
+	bool inject_offered = state->inject && !state->added_count && chosen && !same_as_leg
+		&& codec_payload_set_has(&state->offer_payload_types, chosen->payload_type) && transcodable(chosen);
+	if ((same_as_leg || inject_offered) && state->inject && !state->added_count) {
 		/* inject-DTMF (as 10.5): the answer goes out as negotiated, the leg codec is still
 		 * decoded and encoded towards each side that asked for the flag, so that play DTMF
 		 * can put events or tones into that stream (codec_chain_inject_dtmf()); the answer's
@@ -1136,4 +1138,13 @@ void media_transcode_free(struct media *media)
 		g_free(media->transcode);
 		media->transcode = NULL;
 	}
+}
+
+bool media_transcode_added_payload_type(const struct media *answerer_media, unsigned int payload_type)
+{
+	const struct media_transcode *state = answerer_media->transcode;
+	for (unsigned int a = 0; state && a < state->added_count; a++)
+		if (state->added[a].payload_type == payload_type)
+			return true;
+	return false;
 }

@@ -31,6 +31,7 @@ FLAG_SETTER(set_loop_protect, loop_protect)
 FLAG_SETTER(set_fatal, fatal)
 FLAG_SETTER(set_replace_origin, replace_origin)
 FLAG_SETTER(set_replace_session_connection, replace_session_connection)
+FLAG_SETTER(set_replace_zero_address, replace_zero_address)
 FLAG_SETTER(set_rtcp_mux_offer, rtcp_mux_offer)
 FLAG_SETTER(set_rtcp_mux_demux, rtcp_mux_demux)
 FLAG_SETTER(set_debug, debug)
@@ -160,7 +161,7 @@ static const struct ng_key key_table[] = {
 	IGNORED("replace", "session-name", "cosmetic: the s= line is passed on as received"),
 	WARN("replace", "sdp-version", NG_SCOPE_ALWAYS, "SDP version control (replace=SDP-version)"),
 	WARN("replace", "force-increment-sdp-ver", NG_SCOPE_ALWAYS, "SDP version control (force-increment-sdp-ver)"),
-	WARN("replace", "zero-address", NG_SCOPE_ALWAYS, "replacing a zero (hold) address (replace=zero-address)"),
+	SUPPORTED("replace", "zero-address", set_replace_zero_address, "a hold's c=0.0.0.0 becomes our address"),
 
 	SUPPORTED("rtcp-mux", "offer", set_rtcp_mux_offer, "RFC 5761: offer multiplexing"),
 	SUPPORTED("rtcp-mux", "demux", set_rtcp_mux_demux, "RFC 5761: accept towards the offerer, do not offer on"),
