@@ -555,7 +555,11 @@ static void take_sdes_offer(struct ng_request *request, struct media *media, con
 	if (!media->crypto)
 		media->crypto = g_new0(struct media_crypto, 1);
 	media->crypto->pad = request->flags.sdes_pad;
-	if (media_crypto_take_offer(media, sdp_media, &reason) < 0)
+	struct media_crypto_options options = {
+		.no_suites = request->flags.sdes_no_suites, .only_suites = request->flags.sdes_only_suites,
+		.pad = request->flags.sdes_pad,
+	};
+	if (media_crypto_take_offer_with(media, sdp_media, &options, &reason) < 0)
 		log_call(LOG_WARNING, request->flags.call_id, "SRTP offer on media %u not usable: %s", media->index, reason);
 }
 
@@ -878,6 +882,9 @@ int ng_command_answer(struct ng_request *request)
 				if (media_crypto_take_answer(answer_media, sdp_media, &reason) < 0)
 					log_call(LOG_WARNING, call->call_id, "SRTP answer on media %u not usable: %s",
 						 answer_media->index, reason);
+				else if (media_crypto_mirror(offer_media, answer_media) < 0)
+					log_call(LOG_WARNING, call->call_id, "SRTP keys of media %u not passed on",
+						 offer_media->index);
 			}
 			/* RFC 5761 section 5.1.1: multiplexing holds when the answer accepts it */
 			answer_media->rtcp_mux = sdp_media->rtcp_mux;

@@ -33,7 +33,9 @@ static void set_ice(struct sdp_media_rewrite *rewrite, struct media *local, bool
 	ice_agent_local_credentials(local, &rewrite->ice_ufrag, &rewrite->ice_pwd);
 	/* RFC 8840 section 4.4: we never trickle, so a trickle peer hears at once that our
 	 * candidates are complete */
-	rewrite->end_of_candidates = local->ice_staged && local->ice_staged->staged.trickle;
+	rewrite->end_of_candidates = (local->ice_staged && local->ice_staged->staged.trickle) || flags->trickle_ice;
+	/* flag trickle-ICE: as 10.5, we say we support trickling (RFC 8840 section 4.1.1) */
+	rewrite->ice_options_trickle = flags->trickle_ice;
 	rewrite->ice_foundation = local->interface->ice_foundation;
 }
 
@@ -76,7 +78,8 @@ static void set_mid(struct sdp_media_rewrite *rewrite, const struct media *local
  * keying we do not know yet carries both SDES keys and our DTLS fingerprint, as upstream 10.5's
  * does: the side answers with the one it speaks (SDES=off / DTLS=off leave one out). Once one
  * is agreed, a re-offer carries that one only. Returns the number of lines. */
-static int offer_srtp_keying(const struct ng_flags *flags, struct media *local, const char **lines)
+static int offer_srtp_keying(const struct ng_flags *flags, struct media *local, const struct sdp_media *peer_offer,
+			     const char **lines)
 {
 	bool sdes_agreed = local->crypto && local->crypto->active;
 	bool dtls_agreed = media_dtls_agreed(local);
@@ -85,7 +88,7 @@ static int offer_srtp_keying(const struct ng_flags *flags, struct media *local, 
 		struct media_crypto_options options = {
 			.no_suites = flags->sdes_no_suites, .only_suites = flags->sdes_only_suites, .pad = flags->sdes_pad,
 		};
-		int written = media_crypto_offer_with(local, &options, lines, MEDIA_CRYPTO_OFFERED_SUITES);
+		int written = media_crypto_offer_reusing(local, &options, peer_offer, lines, MEDIA_CRYPTO_OFFERED_SUITES);
 		count = written > 0 ? written : 0;
 	}
 	if (!flags->dtls_off && !sdes_agreed && dtls_certificate_ready()) {
@@ -489,7 +492,10 @@ int ng_write_sdp(struct sdp_exchange *exchange, bool offer)
 											: local->protocol)))) {
 			/* as upstream 10.5: SDES keys and our fingerprint in every SRTP offer, a DTLS
 			 * transport's and an OSRTP one (RFC 8643) included; the answer picks one */
-			int lines = offer_srtp_keying(flags, local, crypto_lines[i]);
+			/* an SDES offer's keys go on as the first of ours, as 10.5 does (media_crypto.h) */
+			bool sdes_offered = media_protocol_uses_sdes(sdp_media->protocol) && sender_media->crypto
+				&& sender_media->crypto->active;
+			int lines = offer_srtp_keying(flags, local, sdes_offered ? sdp_media : NULL, crypto_lines[i]);
 			if (lines > 0) {
 				rewrite->extra_attributes = crypto_lines[i];
 				rewrite->extra_attribute_count = (unsigned int) lines;
@@ -510,11 +516,22 @@ int ng_write_sdp(struct sdp_exchange *exchange, bool offer)
 		rewrite->added_rtpmaps = added_rtpmaps[i];
 		rewrite->ptime = negotiate_ptime(flags, offer, sdp_media, sender_media, local, ptimes[i], sizeof(ptimes[i]));
 		rewrite->remove_ice = flags->ice == NG_ICE_REMOVE;
-		/* ICE in an answer follows what the offer had (RFC 8839 section 4.2) */
-		if (flags->ice == NG_ICE_FORCE_RELAY)
+		/* ICE in an answer follows what the offer had (RFC 8839 section 4.2); a re-offer
+		 * keeps ICE with a side that answered with ICE before (as 10.5, its GH #1147) */
+		bool optional = flags->ice == NG_ICE_OPTIONAL;
+		if (flags->ice == NG_ICE_FORCE_RELAY) {
 			set_ice_relay(rewrite, local, sdp_media, received, flags, offer);
-		else
-			set_ice(rewrite, local, offer ? sdp_media->has_ice : local->ice_seen, flags, offer);
+		} else if (optional && sdp_media->has_ice) {
+			rewrite->ice_alongside = true;
+			rewrite->ice_foundation = local->interface ? local->interface->ice_foundation : NULL;
+		} else if (!optional || offer || sender_media->ice_ufrag[0]) {
+			/* ICE=optional in an answer without ICE: our ICE only where the offer ran ours */
+			set_ice(rewrite, local, offer ? sdp_media->has_ice || (local->ice_ufrag[0] && local->ice_seen)
+				: local->ice_seen, flags, offer);
+		}
+		/* an answer to a side that offered no ICE carries none, the answerer's neither */
+		if (!offer && !rewrite->ice_ufrag && !rewrite->ice_alongside && flags->ice != NG_ICE_FORCE_RELAY)
+			rewrite->remove_ice = true;
 		if (rewrite->ice_ufrag && !endpoint_is_set(&flags->media_address)) {
 			ng_update_open_family_sockets(request, exchange->update, local);
 			if (local->family_rtp_port) {
@@ -559,6 +576,7 @@ int ng_write_sdp(struct sdp_exchange *exchange, bool offer)
 		.replace_session_connection = flags->replace_session_connection,
 		.no_rtcp_attribute = flags->no_rtcp_attribute,
 		.full_rtcp_attribute = flags->full_rtcp_attribute,
+		.strip_extmap = flags->strip_extmap,
 		.loop_protect = flags->loop_protect,
 		.loop_protect_token = ng_loop_protect_token(),
 		.sdp_version = flags->replace_sdp_version
@@ -601,5 +619,5 @@ int ng_update_offer_key_lines(struct ng_request *request, struct media *media, c
 {
 	if (!media_protocol_uses_dtls(media->protocol) && !media_protocol_uses_sdes(media->protocol))
 		return 0;
-	return offer_srtp_keying(&request->flags, media, lines);
+	return offer_srtp_keying(&request->flags, media, NULL, lines);
 }
