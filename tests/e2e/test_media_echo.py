@@ -136,3 +136,30 @@ def test_unknown_mode_is_refused(relay, media_peer):
     reply = Call(relay).offer(simple_sdp(caller.host, caller.port), {"media-echo": "sideways"})
     assert reply["result"] == "error"
     assert "media echo" in reply["error-reason"]
+
+
+@pytest.mark.upstream_differs("our Redis value schema (test_redis.py)")
+def test_echo_survives_a_redis_restore(rtpengine_factory, media_peer, tmp_path):
+    import shutil
+    import signal
+    if not shutil.which("redis-server"):
+        pytest.skip("redis-server not installed")
+    from test_redis import RedisServer, standby_of, wait_written
+    server = RedisServer(tmp_path)
+    try:
+        active = rtpengine_factory("--endpoint-learning=immediate", "--redis=%s" % server.url())
+        caller, callee = media_peer(CALLER), media_peer(CALLEE)
+        setup = establish(active, caller, callee, offer_options={"media-echo": "forward"})
+        client = server.client()
+        try:
+            # the side flags (call.h SIDE_ECHO 8, SIDE_ECHO_DROP 16) are in the stored value
+            assert wait_written(client, [setup.call.call_id], lambda value: sorted(
+                monologue["flags"] & 24 for monologue in value["monologues"]) == [8, 16])
+        finally:
+            client.close()
+        active.stop(signal.SIGKILL)
+        standby = standby_of(rtpengine_factory, active)
+        assert_ok(standby.ng({"command": "query", "call-id": setup.call.call_id}))
+        check_exchange(setup, caller, callee, None, "callee")
+    finally:
+        server.process.stop()
