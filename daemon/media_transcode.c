@@ -265,6 +265,13 @@ static int setting_bit_rate(const struct media_transcode *state, const struct tr
 	return 0;
 }
 
+/* "CN" or "CN/clock": RFC 3389 comfort noise, added at the leg codec's clock whatever clock the
+ * spec names (as 10.5 adds it: CN/16000 beside PCMU is offered as 13 CN/8000) */
+static bool names_cn(const char *spec)
+{
+	return !strncasecmp(spec, "CN", 2) && (spec[2] == '\0' || spec[2] == '/');
+}
+
 int media_transcode_offer_check(const struct codec_list *offered, const struct codec_options *options,
 		const char **reason)
 {
@@ -272,7 +279,7 @@ int media_transcode_offer_check(const struct codec_list *offered, const struct c
 		const char *spec = options->transcode.names[n];
 		if (list_has(offered, spec))
 			continue;
-		if (!strcasecmp(spec, "telephone-event"))
+		if (!strcasecmp(spec, "telephone-event") || names_cn(spec))
 			continue;   /* added at the leg's clock: tones are translated (codec_chain.h) */
 		if (addable_index(spec) < 0) {
 			*reason = "this build cannot transcode to that codec (see --codecs)";
@@ -366,6 +373,25 @@ static bool formats_have(const char *formats, unsigned int payload_type)
 		if ((unsigned int) strtoul(cursor, NULL, 10) == payload_type)
 			return true;
 	return false;
+}
+
+/* Comfort noise (RFC 3389) at clock unless the offer (as the answerer gets it) or our additions
+ * have it: static type 13 at 8000 when free (RFC 3551 section 6), else a dynamic one. */
+static void add_cn_at_clock(struct media_transcode *state, const struct codec_list *offered, const char *formats,
+		unsigned int clock)
+{
+	for (unsigned int i = 0; i < offered->count; i++)
+		if (!strcasecmp(offered->codecs[i].name, "CN") && offered->codecs[i].clock_rate == clock
+		    && formats_have(formats, offered->codecs[i].payload_type))
+			return;
+	for (unsigned int a = 0; a < state->added_count; a++)
+		if (!strcasecmp(state->added[a].name, "CN") && state->added[a].clock == clock)
+			return;
+	if (state->added_count >= G_N_ELEMENTS(state->added))
+		return;
+	unsigned int pt = clock == 8000 && !payload_type_used(offered, state, 13) ? 13 : free_dynamic_type(offered, state);
+	if (pt)
+		add_codec(state, pt, "CN", clock, 1, NULL);
 }
 
 /* Whether the negotiated formats keep an audio codec of the offer once stripped. */
@@ -464,6 +490,10 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 				add_codec(state, dtmf_pt, "telephone-event", dtmf_clock ? dtmf_clock : 8000, 1, NULL);
 			continue;
 		}
+		if (names_cn(spec)) {
+			add_cn_at_clock(state, offered, formats, dtmf_clock ? dtmf_clock : 8000);
+			continue;
+		}
 		int index = addable_index(spec);
 		if (list_has(offered, spec) || index < 0)
 			continue;
@@ -478,32 +508,34 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 		if (!pt && addable[index].static_payload_type != 0)
 			return -ENOSPC;
 		add_codec(state, (unsigned int) pt, addable[index].name, addable[index].clock, addable[index].channels, spec);
+	}
+	/* as 10.5: the added codecs' comfort noise and events come after all the transcode specs
+	 * (transcode [opus, CN] offers opus 96, CN 13, CN/48000 97, telephone-event/48000 98) */
+	unsigned int specs_added = state->added_count;
+	for (unsigned int a = 0; a < specs_added; a++) {
+		unsigned int clock = state->added[a].clock;
+		if (!strcasecmp(state->added[a].name, "CN") || !strcasecmp(state->added[a].name, "telephone-event"))
+			continue;
+		/* as 10.5: comfort noise (RFC 3389) at the new clock too when the offer has CN or
+		 * a CN was added */
+		bool cn_offered = false;
+		for (unsigned int i = 0; i < offered->count; i++)
+			cn_offered |= !strcasecmp(offered->codecs[i].name, "CN") && formats_have(formats, offered->codecs[i].payload_type);
+		for (unsigned int c = 0; c < state->added_count; c++)
+			cn_offered |= !strcasecmp(state->added[c].name, "CN");
+		if (cn_offered && state->added_count + 2 <= G_N_ELEMENTS(state->added))
+			add_cn_at_clock(state, offered, formats, clock);
 		/* RFC 4733 section 2.1: events use the audio's clock; one at the new clock if needed */
 		bool dtmf_at_clock = false;
 		for (unsigned int i = 0; i < offered->count; i++)
 			dtmf_at_clock |= !strcasecmp(offered->codecs[i].name, "telephone-event")
-				&& offered->codecs[i].clock_rate == addable[index].clock;
-		for (unsigned int a = 0; a < state->added_count; a++)
-			dtmf_at_clock |= !strcasecmp(state->added[a].name, "telephone-event") && state->added[a].clock == addable[index].clock;
-		/* as 10.5: comfort noise (RFC 3389) at the new clock too when the offer has CN */
-		bool cn_offered = false, cn_at_clock = false;
-		for (unsigned int i = 0; i < offered->count; i++) {
-			if (strcasecmp(offered->codecs[i].name, "CN") || !formats_have(formats, offered->codecs[i].payload_type))
-				continue;
-			cn_offered = true;
-			cn_at_clock |= offered->codecs[i].clock_rate == addable[index].clock;
-		}
-		for (unsigned int a = 0; a < state->added_count; a++)
-			cn_at_clock |= !strcasecmp(state->added[a].name, "CN") && state->added[a].clock == addable[index].clock;
-		if (cn_offered && !cn_at_clock && state->added_count + 2 <= G_N_ELEMENTS(state->added)) {
-			unsigned int cn_pt = free_dynamic_type(offered, state);
-			if (cn_pt)
-				add_codec(state, cn_pt, "CN", addable[index].clock, 1, NULL);
-		}
+				&& offered->codecs[i].clock_rate == clock;
+		for (unsigned int c = 0; c < state->added_count; c++)
+			dtmf_at_clock |= !strcasecmp(state->added[c].name, "telephone-event") && state->added[c].clock == clock;
 		if (offered_dtmf && !dtmf_at_clock && state->added_count < G_N_ELEMENTS(state->added)) {
 			unsigned int dtmf_pt = free_dynamic_type(offered, state);
 			if (dtmf_pt)
-				add_codec(state, dtmf_pt, "telephone-event", addable[index].clock, 1, NULL);
+				add_codec(state, dtmf_pt, "telephone-event", clock, 1, NULL);
 		}
 	}
 	/* as 10.5: once the offer engages the transcoder (a codec added, or ptime), the offer's
