@@ -55,6 +55,10 @@ struct media_transcode {
 	struct transcode_codec leg;     /* the offerer's codec the chains speak */
 	bool leg_dtmf_set;
 	struct transcode_codec leg_dtmf;
+	/* always-transcode: the offer's CN at the leg's clock, listed back to the offerer whatever
+	 * the answerer took (as 10.5); the offerer's CN packets are decoded as noise (codec_chain.c) */
+	bool leg_cn_set;
+	struct transcode_codec leg_cn;
 	unsigned int added_count;
 	struct transcode_codec added[MEDIA_TRANSCODE_ADDED * 2];   /* codecs and their telephone-events */
 	struct codec_payload_set offer_payload_types;   /* the offer's own, before we added any */
@@ -63,7 +67,7 @@ struct media_transcode {
 	bool subscribed, subscribed_dtmf_set;
 	struct transcode_codec subscribed_peer, subscribed_dtmf;
 	/* answer-time outcome, for the rtpmaps the offerer's answer carries */
-	char answer_rtpmaps[2][200];
+	char answer_rtpmaps[3][200];
 	/* on each side's media: the chain its RTP stream's packets go through */
 	bool staged_set;
 	struct codec_chain *staged;     /* becomes extras->transcode at publish */
@@ -429,6 +433,12 @@ static void leg_setup(struct media_transcode *state, const struct codec_list *of
 		codec_copy(&state->leg_dtmf, leg_dtmf);
 	state->forced = forced;
 	state->force_dtmf = forced && !accepted;
+	state->leg_cn_set = false;
+	for (unsigned int i = 0; i < offered->count && state->force_dtmf && !state->leg_cn_set; i++)
+		if (!strcasecmp(offered->codecs[i].name, "CN") && offered->codecs[i].clock_rate == leg->clock_rate) {
+			codec_copy(&state->leg_cn, &offered->codecs[i]);
+			state->leg_cn_set = true;
+		}
 	state->inject = inject;
 	state->inject_kept |= inject;
 }
@@ -720,6 +730,12 @@ static int answer_leg_only(struct media_transcode *state, const struct codec_lis
 	size_t used = (size_t) snprintf(formats, size, "%u", state->leg.payload_type);
 	for (unsigned int i = 0; shared && i < shared->count && used < size; i++)
 		used += (size_t) snprintf(formats + used, size - used, " %u", shared->codecs[i].payload_type);
+	/* always-transcode: the leg's CN before the events, unless the answer's CN is among them */
+	bool cn_listed = !state->leg_cn_set || !state->force_dtmf;
+	for (unsigned int i = 0; events && i < events->count; i++)
+		cn_listed |= events->codecs[i].payload_type == state->leg_cn.payload_type;
+	if (!cn_listed && used < size)
+		used += (size_t) snprintf(formats + used, size - used, " %u", state->leg_cn.payload_type);
 	bool dtmf_listed = false;
 	for (unsigned int i = 0; events && i < events->count && used < size; i++) {
 		used += (size_t) snprintf(formats + used, size - used, " %u", events->codecs[i].payload_type);
@@ -730,6 +746,11 @@ static int answer_leg_only(struct media_transcode *state, const struct codec_lis
 	unsigned int count = 0;
 	if (!list_has_codec(answered, &state->leg)) {
 		g_strlcpy(state->answer_rtpmaps[count], state->leg.rtpmap, sizeof(state->answer_rtpmaps[0]));
+		rtpmaps[count] = state->answer_rtpmaps[count];
+		count++;
+	}
+	if (!cn_listed && !list_has_codec(answered, &state->leg_cn)) {
+		g_strlcpy(state->answer_rtpmaps[count], state->leg_cn.rtpmap, sizeof(state->answer_rtpmaps[0]));
 		rtpmaps[count] = state->answer_rtpmaps[count];
 		count++;
 	}
