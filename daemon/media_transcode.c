@@ -773,6 +773,20 @@ static void stage(struct media *media, struct codec_chain *chain)
 	state->staged_dtmf_tones = false;
 }
 
+/* Whether codec is the static-type CN (RFC 3551 section 6) we added to the offer: the offerer
+ * never offered it, so the answerer's CN packets reach it decoded as noise (as 10.5). A dynamic
+ * CN we added (CN/48000 beside Opus) is listed only: the chain decodes type 13 alone. */
+static bool added_cn_taken(const struct media_transcode *state, const struct codec *codec)
+{
+	if (strcasecmp(codec->name, "CN") || codec->payload_type != 13
+	    || codec_payload_set_has(&state->offer_payload_types, codec->payload_type))
+		return false;
+	for (unsigned int a = 0; a < state->added_count; a++)
+		if (state->added[a].payload_type == codec->payload_type && !strcasecmp(state->added[a].name, "CN"))
+			return true;
+	return false;
+}
+
 /* ptime / ptime-reverse without another codec: the chosen codec into itself in the ptime each
  * side gets; the answer's other payload types (another codec, CN) pass untouched, its
  * telephone-event at the codec's clock is mapped like any. inject-DTMF alone wants only the
@@ -787,8 +801,8 @@ static void repacketise_chosen(struct media_transcode *state, const struct codec
 	struct shared_codecs passthrough = { .count = 0 };
 	for (unsigned int i = 0; i < answered->count; i++) {
 		const struct codec *other = &answered->codecs[i];
-		if (other == chosen)
-			continue;
+		if (other == chosen || added_cn_taken(state, other))
+			continue;   /* our CN is decoded (media_transcode_answer()) */
 		if (!dtmf_set && !strcasecmp(other->name, "telephone-event") && other->clock_rate == codec.clock) {
 			codec_copy(&dtmf, other);
 			dtmf_set = true;
@@ -922,6 +936,16 @@ int media_transcode_answer(const struct codec_list *answered, unsigned int answe
 		 * answerer's events tones (codec_chain.h), whatever codec of the answer it sends */
 		codec_copy(&answered_codec, chosen);
 		peer = &answered_codec;
+	}
+	bool cn_taken = false;
+	for (unsigned int i = 0; chosen && i < answered->count; i++)
+		cn_taken |= added_cn_taken(state, &answered->codecs[i]) && answered->codecs[i].clock_rate == chosen->clock_rate;
+	if (!peer && cn_taken && transcodable(chosen)) {
+		/* transcode CN taken by the answerer: its CN packets become the offerer's codec
+		 * (noise at their level, RFC 3389 section 3), its audio passes through the same chain;
+		 * the offerer's audio passes untouched (no --silence-detect: 10.5 sends no CN either) */
+		repacketise_chosen(state, answered, answer_ptime_ms, chosen, answerer_media, offerer_media, false, true);
+		return 0;
 	}
 	if (!peer) {
 		/* the answerer took a codec of the offer: plain negotiation, no chains */
