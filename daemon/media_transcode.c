@@ -790,10 +790,10 @@ static bool added_cn_taken(const struct media_transcode *state, const struct cod
 /* ptime / ptime-reverse without another codec: the chosen codec into itself in the ptime each
  * side gets; the answer's other payload types (another codec, CN) pass untouched, its
  * telephone-event at the codec's clock is mapped like any. inject-DTMF alone wants only the
- * chain towards the side that asked for it (to_answerer, to_offerer); the other way passes. */
+ * chain towards the side that asked for it (to_answerer, to_offerer, -1); the other way passes. */
 static void repacketise_chosen(struct media_transcode *state, const struct codec_list *answered,
 		unsigned int answer_ptime_ms, const struct codec *chosen, struct media *answerer_media,
-		struct media *offerer_media, bool to_answerer, bool to_offerer)
+		struct media *offerer_media, bool to_answerer, bool to_offerer, int cn_pt_to_answerer)
 {
 	struct transcode_codec codec, dtmf;
 	codec_copy(&codec, chosen);
@@ -812,8 +812,8 @@ static void repacketise_chosen(struct media_transcode *state, const struct codec
 	}
 	unsigned int offer_ptime = (unsigned int) strtoul(offerer_media->offer_ptime, NULL, 10);
 	const char *reason = NULL;
-	struct codec_chain *forward = chain_between(&codec, dtmf_set ? &dtmf : NULL, &codec, dtmf_set ? &dtmf : NULL, -1,
-						    chain_ptime(state->ptime_to_answerer, answer_ptime_ms, offer_ptime),
+	struct codec_chain *forward = chain_between(&codec, dtmf_set ? &dtmf : NULL, &codec, dtmf_set ? &dtmf : NULL,
+						    cn_pt_to_answerer, chain_ptime(state->ptime_to_answerer, answer_ptime_ms, offer_ptime),
 						    setting_bit_rate(state, &codec), NULL, &passthrough, &reason);
 	struct codec_chain *backward = forward ? chain_between(&codec, dtmf_set ? &dtmf : NULL, &codec,
 							       dtmf_set ? &dtmf : NULL, -1,
@@ -900,7 +900,7 @@ int media_transcode_answer(const struct codec_list *answered, unsigned int answe
 		if (!to_answerer && !to_offerer)
 			to_answerer = to_offerer = true;   /* kept from an earlier message of the call */
 		repacketise_chosen(state, answered, answer_ptime_ms, chosen, answerer_media, offerer_media,
-				   to_answerer, to_offerer);
+				   to_answerer, to_offerer, -1);
 		return 0;
 	}
 	if (same_as_leg && state->inject) {
@@ -923,7 +923,7 @@ int media_transcode_answer(const struct codec_list *answered, unsigned int answe
 	if (!peer && repacketise && chosen && transcodable(chosen)) {
 		/* the answerer took a codec of the offer and the offer asked for a ptime: plain
 		 * negotiation, but the codec goes through a chain each way (as 10.5) */
-		repacketise_chosen(state, answered, answer_ptime_ms, chosen, answerer_media, offerer_media, true, true);
+		repacketise_chosen(state, answered, answer_ptime_ms, chosen, answerer_media, offerer_media, true, true, -1);
 		return 0;
 	}
 	bool dtmf_added_accepted = false;
@@ -943,8 +943,10 @@ int media_transcode_answer(const struct codec_list *answered, unsigned int answe
 	if (!peer && cn_taken && transcodable(chosen)) {
 		/* transcode CN taken by the answerer: its CN packets become the offerer's codec
 		 * (noise at their level, RFC 3389 section 3), its audio passes through the same chain;
-		 * the offerer's audio passes untouched (no --silence-detect: 10.5 sends no CN either) */
-		repacketise_chosen(state, answered, answer_ptime_ms, chosen, answerer_media, offerer_media, false, true);
+		 * with --silence-detect the offerer's silent frames go to the answerer as CN (as 10.5),
+		 * else its audio passes untouched */
+		repacketise_chosen(state, answered, answer_ptime_ms, chosen, answerer_media, offerer_media,
+				   silence_threshold != 0, true, 13);
 		return 0;
 	}
 	if (!peer) {

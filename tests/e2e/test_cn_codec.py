@@ -8,9 +8,9 @@ Debian's 10.5 (RTPENGINE_BINARY=/usr/bin/rtpengine runs the same tests; daemon/m
 - strip/mask CN with transcode CN: the offer's CN keeps its place.
 - always-transcode: the offer's CN at the leg's clock is in the offerer's answer whatever the
   answerer took.
-- Media: with CN added and accepted, the caller's audio (tone or digital silence) reaches the
-  answerer as it was sent (no CN generated without --silence-detect), and the answerer's CN
-  packets reach the caller."""
+- Media: with CN added and taken, the caller's audio (tone or digital silence) reaches the
+  answerer as it was sent; with --silence-detect its silent frames go as CN packets (the
+  --cn-payload level). The answerer's CN packets reach the caller decoded as noise in PCMU."""
 
 import audioop
 import re
@@ -128,8 +128,32 @@ def test_media_with_cn_added(rtpengine):
         # the -40 dBov CN packet: one frame of noise at about that level (RMS ~330), neither
         # silence nor the tone (RMS 3000)
         level = audioop.rms(audioop.ulaw2lin(back[3].payload, 2), 2)
-        print("noise rms", level)
         assert len(back[3].payload) == 160 and 60 < level < 1500, level
+        call.delete()
+    finally:
+        caller.close()
+        callee.close()
+
+
+def test_silence_detect_sends_cn_towards_answerer(rtpengine_factory):
+    """--silence-detect with CN added and taken: the caller's digital silence reaches the
+    answerer as CN packets (type 13, the --cn-payload level), its tone as PCMU."""
+    daemon = rtpengine_factory("--silence-detect=1")
+    caller, callee = MediaPeer(CALLER), MediaPeer(CALLEE)
+    try:
+        call = Call(daemon)
+        assert_ok(call.offer(sdp(CALLER, caller.port, *PCMU_TE), {"codec": {"transcode": ["CN"]}}))
+        answer = assert_ok(call.answer(sdp(CALLEE, callee.port, *ANSWER_PCMU_CN)))
+        to_callee = Sdp(answer["sdp"]).media_address()
+        tone = audioop.lin2ulaw(struct.pack("<160h", *([3000, -3000] * 80)), 2)
+        silence = audioop.lin2ulaw(b"\x00\x00" * 160, 2)
+        for i in range(10):
+            caller.rtp.send(build_rtp(100 + i, 160 * i, 0x1111, 0, tone if i < 5 else silence), to_callee)
+            time.sleep(0.02)
+        got = [parse_rtp(d) for d, _ in callee.rtp.receive_all(10, 3.0)]
+        assert [(packet.payload_type, packet.sequence) for packet in got] == \
+            [(0 if i < 5 else 13, 100 + i) for i in range(10)]
+        assert [packet.payload for packet in got] == [tone] * 5 + [bytes([32])] * 5   # 10.5's default --cn-payload
         call.delete()
     finally:
         caller.close()
