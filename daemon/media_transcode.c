@@ -59,6 +59,10 @@ struct media_transcode {
 	 * the answerer took (as 10.5); the offerer's CN packets are decoded as noise (codec_chain.c) */
 	bool leg_cn_set;
 	struct transcode_codec leg_cn;
+	/* consume CN: the offer's CN (static type 13) hidden from the answerer, listed back to the
+	 * offerer and decoded towards the answerer (as 10.5) */
+	bool cn_consumed;
+	struct transcode_codec consumed_cn;
 	unsigned int added_count;
 	struct transcode_codec added[MEDIA_TRANSCODE_ADDED * 2];   /* codecs and their telephone-events */
 	struct codec_payload_set offer_payload_types;   /* the offer's own, before we added any */
@@ -452,6 +456,14 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 	state->force_dtmf = false;
 	state->added_count = 0;
 	rtpmaps[0] = NULL;
+	state->cn_consumed = false;
+	for (unsigned int i = 0; i < offered->count && !state->cn_consumed; i++)
+		for (unsigned int n = 0; n < options->consume.count && !state->cn_consumed; n++)
+			if (!strcasecmp(offered->codecs[i].name, "CN") && offered->codecs[i].payload_type == 13
+			    && strcasecmp(options->consume.names[n], "all") && codec_matches(&offered->codecs[i], options->consume.names[n])) {
+				codec_copy(&state->consumed_cn, &offered->codecs[i]);
+				state->cn_consumed = true;
+			}
 	/* as 10.5: ptime is sent towards the answerer, ptime-reverse towards the offerer, whatever
 	 * the answer says (see chain_ptime()) */
 	state->ptime_to_answerer = options->ptime > 0 && options->ptime <= 120 ? (unsigned int) options->ptime : 0;
@@ -855,7 +867,7 @@ int media_transcode_answer(const struct codec_list *answered, unsigned int answe
 {
 	struct media_transcode *state = answerer_media->transcode;
 	rtpmaps[0] = NULL;
-	if (!state || (!state->offered && !state->forced && !state->repacketise)) {
+	if (!state || (!state->offered && !state->forced && !state->repacketise && !state->cn_consumed)) {
 		if (answerer_media->streams[STREAM_RTP].extras->transcode) {
 			stage(answerer_media, NULL);
 			stage(offerer_media, NULL);
@@ -947,6 +959,11 @@ int media_transcode_answer(const struct codec_list *answered, unsigned int answe
 		 * else its audio passes untouched */
 		repacketise_chosen(state, answered, answer_ptime_ms, chosen, answerer_media, offerer_media,
 				   silence_threshold != 0, true, 13);
+		return 0;
+	}
+	if (!peer && state->cn_consumed && transcodable(chosen) && chosen->clock_rate == state->consumed_cn.clock) {
+		/* consume CN: the offerer's CN packets reach the answerer decoded into its codec */
+		repacketise_chosen(state, answered, answer_ptime_ms, chosen, answerer_media, offerer_media, true, false, -1);
 		return 0;
 	}
 	if (!peer) {
@@ -1272,6 +1289,24 @@ void media_transcode_free(struct media *media)
 		g_free(media->transcode);
 		media->transcode = NULL;
 	}
+}
+
+int media_transcode_consumed_cn(const struct media *answerer_media, const struct codec_list *answered,
+		char *formats, size_t size, const char **rtpmaps)
+{
+	const struct media_transcode *state = answerer_media->transcode;
+	if (!state || !state->cn_consumed || list_has_payload_type(answered, state->consumed_cn.payload_type))
+		return 0;
+	size_t used = strlen(formats);
+	if (snprintf(formats + used, size - used, "%s%u", used ? " " : "", state->consumed_cn.payload_type)
+	    >= (int) (size - used))
+		return -ENOSPC;
+	unsigned int count = 0;
+	while (rtpmaps[count])
+		count++;
+	rtpmaps[count] = state->consumed_cn.rtpmap;
+	rtpmaps[count + 1] = NULL;
+	return 1;
 }
 
 bool media_transcode_added_payload_type(const struct media *answerer_media, unsigned int payload_type)

@@ -6,6 +6,8 @@ Debian's 10.5 (RTPENGINE_BINARY=/usr/bin/rtpengine runs the same tests; daemon/m
   order of the transcode specs; the added codecs' CN and telephone-event at their clocks come
   after all specs. The added CN is not listed back to an offerer that had none.
 - strip/mask CN with transcode CN: the offer's CN keeps its place.
+- consume CN: hidden from the answerer, listed back to the offerer, and the offerer's CN packets
+  reach the answerer decoded into its codec.
 - always-transcode: the offer's CN at the leg's clock is in the offerer's answer whatever the
   answerer took.
 - Media: with CN added and taken, the caller's audio (tone or digital silence) reaches the
@@ -75,6 +77,8 @@ CASES = [
      [m_line(0, 8, 101), PCMU, PCMA, TE8], [m_line(0), PCMU]),
     ("mask-cn", CN_TE, {"codec": {"mask": ["CN"]}}, ANSWER_PCMU_CN,
      [m_line(0, 8, 101), PCMU, PCMA, TE8], [m_line(0), PCMU]),
+    ("consume-cn", CN_TE, {"codec": {"consume": ["CN"]}}, ANSWER_PCMU,
+     [m_line(0, 8, 101), PCMU, PCMA, TE8], [m_line(0, 13), PCMU, CN8]),
     ("strip-cn-transcode-cn", CN_TE, {"codec": {"strip": ["CN"], "transcode": ["CN"]}}, ANSWER_PCMU_CN,
      CN_ADDED_OFFER, [m_line(0, 13), PCMU, CN8]),
     ("mask-cn-transcode-cn", CN_TE, {"codec": {"mask": ["CN"], "transcode": ["CN"]}}, ANSWER_PCMU_CN,
@@ -154,6 +158,38 @@ def test_silence_detect_sends_cn_towards_answerer(rtpengine_factory):
         assert [(packet.payload_type, packet.sequence) for packet in got] == \
             [(0 if i < 5 else 13, 100 + i) for i in range(10)]
         assert [packet.payload for packet in got] == [tone] * 5 + [bytes([32])] * 5   # 10.5's default --cn-payload
+        call.delete()
+    finally:
+        caller.close()
+        callee.close()
+
+
+def test_consumed_cn_decoded_towards_answerer(rtpengine):
+    """consume CN: the caller's CN packet reaches the answerer (never offered CN) as one PCMU
+    frame of noise; the caller's PCMU and the answerer's PCMU pass as sent."""
+    caller, callee = MediaPeer(CALLER), MediaPeer(CALLEE)
+    try:
+        call = Call(rtpengine)
+        offer = assert_ok(call.offer(sdp(CALLER, caller.port, *CN_TE), {"codec": {"consume": ["CN"]}}))
+        answer = assert_ok(call.answer(sdp(CALLEE, callee.port, *ANSWER_PCMU)))
+        to_callee = Sdp(answer["sdp"]).media_address()
+        to_caller = Sdp(offer["sdp"]).media_address()
+        tone = audioop.lin2ulaw(struct.pack("<160h", *([3000, -3000] * 80)), 2)
+        for i in range(3):
+            caller.rtp.send(build_rtp(100 + i, 160 * i, 0x1111, 0, tone), to_callee)
+            time.sleep(0.02)
+        caller.rtp.send(build_rtp(103, 480, 0x1111, 13, bytes([40])), to_callee)
+        got = [parse_rtp(d) for d, _ in callee.rtp.receive_all(4, 3.0)]
+        assert [(packet.payload_type, packet.sequence) for packet in got] == [(0, 100 + i) for i in range(4)]
+        assert [packet.payload for packet in got[:3]] == [tone] * 3
+        level = audioop.rms(audioop.ulaw2lin(got[3].payload, 2), 2)
+        assert len(got[3].payload) == 160 and 60 < level < 1500, level
+        for i in range(3):
+            callee.rtp.send(build_rtp(500 + i, 160 * i, 0x2222, 0, tone), to_caller)
+            time.sleep(0.02)
+        back = [parse_rtp(d) for d, _ in caller.rtp.receive_all(3, 3.0)]
+        assert [(packet.payload_type, packet.sequence, packet.payload) for packet in back] == \
+            [(0, 500 + i, tone) for i in range(3)]
         call.delete()
     finally:
         caller.close()
