@@ -12,7 +12,7 @@ struct offered_suite {
 	enum srtp_suite suite;
 };
 
-/* Upstream 10.5 offers these tags, in this order (all 12 suites). */
+/* Upstream 10.5 offers these suites in this order (all 12), tagged 1.. as in this table when none is left out. */
 static const struct offered_suite offered_suites[MEDIA_CRYPTO_OFFERED_SUITES] = {
 	{ 1, SRTP_AEAD_AES_256_GCM }, { 2, SRTP_AEAD_AES_128_GCM },
 	{ 3, SRTP_AES_256_CM_HMAC_SHA1_80 }, { 4, SRTP_AES_256_CM_HMAC_SHA1_32 },
@@ -137,6 +137,44 @@ static bool suite_allowed(const struct media_crypto_options *options, enum srtp_
 	return !options || (!(options->no_suites & bit) && (!options->only_suites || (options->only_suites & bit)));
 }
 
+/* The other side's usable, allowed keys first (its tags), then our fresh keys for the other
+ * suites, tagged after the highest of its tags. */
+static void offer_keys(struct media_crypto *crypto, const struct media_crypto_options *options,
+		       const struct sdp_media *peer_offer)
+{
+	uint32_t next_tag = 1, peer_suites = 0;
+	unsigned int position = 0;
+	struct sdes_crypto theirs;
+	const char *reason = NULL;
+	while (peer_offer && crypto->offered_count < MEDIA_CRYPTO_OFFERED_SUITES
+	       && next_crypto(peer_offer, &position, &theirs, &reason)) {
+		struct offered_key *key = &crypto->offered[crypto->offered_count];
+		if (!suite_allowed(options, theirs.suite) || (peer_suites & (1u << theirs.suite)))
+			continue;
+		key->crypto = theirs;
+		key->crypto.session_parameters = NULL;   /* points into the request's SDP */
+		key->crypto.session_parameters_length = 0;
+		key->from_peer = true;
+		if (format_line(crypto, &key->crypto, key->line, sizeof(key->line)) < 0)
+			continue;
+		peer_suites |= 1u << theirs.suite;
+		if (theirs.tag >= next_tag)
+			next_tag = theirs.tag + 1;
+		crypto->offered_count++;
+	}
+	for (unsigned int i = 0; i < MEDIA_CRYPTO_OFFERED_SUITES && crypto->offered_count < MEDIA_CRYPTO_OFFERED_SUITES; i++) {
+		struct offered_key *key = &crypto->offered[crypto->offered_count];
+		/* as 10.5: the tags count the suites offered, a left-out suite leaves no gap */
+		if (suite_allowed(options, offered_suites[i].suite) && !(peer_suites & (1u << offered_suites[i].suite))
+		    && sdes_generate(&key->crypto, next_tag, offered_suites[i].suite) == 0
+		    && format_line(crypto, &key->crypto, key->line, sizeof(key->line)) >= 0) {
+			key->from_peer = false;
+			crypto->offered_count++;
+			next_tag++;
+		}
+	}
+}
+
 int media_crypto_offer(struct media *media, const char **lines, unsigned int capacity)
 {
 	return media_crypto_offer_with(media, NULL, lines, capacity);
@@ -144,6 +182,12 @@ int media_crypto_offer(struct media *media, const char **lines, unsigned int cap
 
 int media_crypto_offer_with(struct media *media, const struct media_crypto_options *options, const char **lines,
 			    unsigned int capacity)
+{
+	return media_crypto_offer_reusing(media, options, NULL, lines, capacity);
+}
+
+int media_crypto_offer_reusing(struct media *media, const struct media_crypto_options *options,
+			       const struct sdp_media *peer_offer, const char **lines, unsigned int capacity)
 {
 	struct media_crypto *crypto = crypto_of(media);
 	crypto->pad = options && options->pad;
@@ -158,13 +202,7 @@ int media_crypto_offer_with(struct media *media, const struct media_crypto_optio
 		/* a re-offer before the answer keeps the keys, so a late answer still matches */
 		crypto->offered = g_new0(struct offered_key, MEDIA_CRYPTO_OFFERED_SUITES);
 		crypto->offered_count = 0;
-		for (unsigned int i = 0; i < MEDIA_CRYPTO_OFFERED_SUITES; i++) {
-			struct offered_key *key = &crypto->offered[crypto->offered_count];
-			if (suite_allowed(options, offered_suites[i].suite)
-			    && sdes_generate(&key->crypto, offered_suites[i].tag, offered_suites[i].suite) == 0
-			    && format_line(crypto, &key->crypto, key->line, sizeof(key->line)) >= 0)
-				crypto->offered_count++;
-		}
+		offer_keys(crypto, options, peer_offer);
 	}
 	unsigned int count = 0;
 	for (unsigned int i = 0; i < crypto->offered_count && count < capacity; i++)
@@ -193,6 +231,7 @@ int media_crypto_take_answer(struct media *media, const struct sdp_media *sdp_me
 			if (offered->tag != theirs.tag || offered->suite != theirs.suite)
 				continue;
 			crypto->ours = *offered;
+			crypto->peer_key_taken = crypto->offered[i].from_peer;
 			g_free(crypto->offered);
 			crypto->offered = NULL;
 			crypto->offered_count = 0;
@@ -205,10 +244,19 @@ int media_crypto_take_answer(struct media *media, const struct sdp_media *sdp_me
 
 int media_crypto_take_offer(struct media *media, const struct sdp_media *sdp_media, const char **reason)
 {
+	return media_crypto_take_offer_with(media, sdp_media, NULL, reason);
+}
+
+int media_crypto_take_offer_with(struct media *media, const struct sdp_media *sdp_media,
+				 const struct media_crypto_options *options, const char **reason)
+{
 	*reason = "no usable a=crypto line (RFC 4568) in the SRTP offer";
 	unsigned int position = 0;
 	struct sdes_crypto theirs;
 	while (next_crypto(sdp_media, &position, &theirs, reason)) {
+		/* SDES-no-SUITE / SDES-only-SUITE leave the suite out of our answer too (as 10.5) */
+		if (!suite_allowed(options, theirs.suite))
+			continue;
 		struct media_crypto *crypto = crypto_of(media);
 		/* a re-offer with the same key keeps the running contexts (their replay state) */
 		if (crypto->active && same_key(&theirs, &crypto->theirs))
@@ -220,6 +268,22 @@ int media_crypto_take_offer(struct media *media, const struct sdp_media *sdp_med
 		return start_contexts(crypto, &theirs);
 	}
 	return -ENOENT;
+}
+
+int media_crypto_mirror(struct media *offerer, const struct media *answered)
+{
+	const struct media_crypto *taken = answered->crypto;
+	if (!taken || !taken->peer_key_taken || !taken->active)
+		return 0;
+	struct media_crypto *crypto = crypto_of(offerer);
+	/* a re-INVITE with the same keys keeps the running contexts (rollover counters, replay) */
+	if (crypto->active && same_key(&crypto->ours, &taken->theirs) && same_key(&crypto->theirs, &taken->ours))
+		return 0;
+	/* towards the offerer: the answerer's key under the tag both chose (RFC 4568 section 5.1.2) */
+	crypto->ours = taken->theirs;
+	if (format_line(crypto, &crypto->ours, crypto->answer_line, sizeof(crypto->answer_line)) < 0)
+		return -ENOSPC;
+	return start_contexts(crypto, &taken->ours);
 }
 
 int media_crypto_restore(struct media *media, const struct sdes_crypto *ours, const struct sdes_crypto *theirs,
