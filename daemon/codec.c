@@ -230,8 +230,10 @@ int codec_negotiate_offer(const struct codec_list *offered, const struct codec_o
 		}
 	}
 	unsigned int count = 0;
+	/* as 10.5: comfort noise (RFC 3389) stripped and named by transcode keeps its place */
 	for (unsigned int i = 0; i < offered->count; i++)
-		if (!removed(&offered->codecs[i], options))
+		if (!removed(&offered->codecs[i], options)
+		    || (!g_ascii_strcasecmp(offered->codecs[i].name, "CN") && matches_any(&offered->codecs[i], &options->transcode)))
 			out[count++] = i;
 	/* offer and transcode bring stripped codecs back, in the order they name them */
 	const struct codec_names *lists[] = { &options->offer, &options->transcode };

@@ -55,6 +55,14 @@ struct media_transcode {
 	struct transcode_codec leg;     /* the offerer's codec the chains speak */
 	bool leg_dtmf_set;
 	struct transcode_codec leg_dtmf;
+	/* always-transcode: the offer's CN at the leg's clock, listed back to the offerer whatever
+	 * the answerer took (as 10.5); the offerer's CN packets are decoded as noise (codec_chain.c) */
+	bool leg_cn_set;
+	struct transcode_codec leg_cn;
+	/* consume CN: the offer's CN (static type 13) hidden from the answerer, listed back to the
+	 * offerer and decoded towards the answerer (as 10.5) */
+	bool cn_consumed;
+	struct transcode_codec consumed_cn;
 	unsigned int added_count;
 	struct transcode_codec added[MEDIA_TRANSCODE_ADDED * 2];   /* codecs and their telephone-events */
 	struct codec_payload_set offer_payload_types;   /* the offer's own, before we added any */
@@ -63,7 +71,7 @@ struct media_transcode {
 	bool subscribed, subscribed_dtmf_set;
 	struct transcode_codec subscribed_peer, subscribed_dtmf;
 	/* answer-time outcome, for the rtpmaps the offerer's answer carries */
-	char answer_rtpmaps[2][200];
+	char answer_rtpmaps[3][200];
 	/* on each side's media: the chain its RTP stream's packets go through */
 	bool staged_set;
 	struct codec_chain *staged;     /* becomes extras->transcode at publish */
@@ -265,6 +273,13 @@ static int setting_bit_rate(const struct media_transcode *state, const struct tr
 	return 0;
 }
 
+/* "CN" or "CN/clock": RFC 3389 comfort noise, added at the leg codec's clock whatever clock the
+ * spec names (as 10.5 adds it: CN/16000 beside PCMU is offered as 13 CN/8000) */
+static bool names_cn(const char *spec)
+{
+	return !strncasecmp(spec, "CN", 2) && (spec[2] == '\0' || spec[2] == '/');
+}
+
 int media_transcode_offer_check(const struct codec_list *offered, const struct codec_options *options,
 		const char **reason)
 {
@@ -272,7 +287,7 @@ int media_transcode_offer_check(const struct codec_list *offered, const struct c
 		const char *spec = options->transcode.names[n];
 		if (list_has(offered, spec))
 			continue;
-		if (!strcasecmp(spec, "telephone-event"))
+		if (!strcasecmp(spec, "telephone-event") || names_cn(spec))
 			continue;   /* added at the leg's clock: tones are translated (codec_chain.h) */
 		if (addable_index(spec) < 0) {
 			*reason = "this build cannot transcode to that codec (see --codecs)";
@@ -366,6 +381,25 @@ static bool formats_have(const char *formats, unsigned int payload_type)
 		if ((unsigned int) strtoul(cursor, NULL, 10) == payload_type)
 			return true;
 	return false;
+}
+
+/* Comfort noise (RFC 3389) at clock unless the offer (as the answerer gets it) or our additions
+ * have it: static type 13 at 8000 when free (RFC 3551 section 6), else a dynamic one. */
+static void add_cn_at_clock(struct media_transcode *state, const struct codec_list *offered, const char *formats,
+		unsigned int clock)
+{
+	for (unsigned int i = 0; i < offered->count; i++)
+		if (!strcasecmp(offered->codecs[i].name, "CN") && offered->codecs[i].clock_rate == clock
+		    && formats_have(formats, offered->codecs[i].payload_type))
+			return;
+	for (unsigned int a = 0; a < state->added_count; a++)
+		if (!strcasecmp(state->added[a].name, "CN") && state->added[a].clock == clock)
+			return;
+	if (state->added_count >= G_N_ELEMENTS(state->added))
+		return;
+	unsigned int pt = clock == 8000 && !payload_type_used(offered, state, 13) ? 13 : free_dynamic_type(offered, state);
+	if (pt)
+		add_codec(state, pt, "CN", clock, 1, NULL);
 }
 
 /* Whether the negotiated formats keep an audio codec of the offer once stripped. */
@@ -471,6 +505,12 @@ static void leg_setup(struct media_transcode *state, const struct codec_list *of
 		codec_copy(&state->leg_dtmf, leg_dtmf);
 	state->forced = forced;
 	state->force_dtmf = forced && !accepted;
+	state->leg_cn_set = false;
+	for (unsigned int i = 0; i < offered->count && state->force_dtmf && !state->leg_cn_set; i++)
+		if (!strcasecmp(offered->codecs[i].name, "CN") && offered->codecs[i].clock_rate == leg->clock_rate) {
+			codec_copy(&state->leg_cn, &offered->codecs[i]);
+			state->leg_cn_set = true;
+		}
 	state->inject = inject;
 	state->inject_kept |= inject;
 }
@@ -484,6 +524,14 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 	state->force_dtmf = false;
 	state->added_count = 0;
 	rtpmaps[0] = NULL;
+	state->cn_consumed = false;
+	for (unsigned int i = 0; i < offered->count && !state->cn_consumed; i++)
+		for (unsigned int n = 0; n < options->consume.count && !state->cn_consumed; n++)
+			if (!strcasecmp(offered->codecs[i].name, "CN") && offered->codecs[i].payload_type == 13
+			    && strcasecmp(options->consume.names[n], "all") && codec_matches(&offered->codecs[i], options->consume.names[n])) {
+				codec_copy(&state->consumed_cn, &offered->codecs[i]);
+				state->cn_consumed = true;
+			}
 	/* as 10.5: ptime is sent towards the answerer, ptime-reverse towards the offerer, whatever
 	 * the answer says (see chain_ptime()) */
 	state->ptime_to_answerer = options->ptime > 0 && options->ptime <= 120 ? (unsigned int) options->ptime : 0;
@@ -531,6 +579,10 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 				add_events_at_clocks(state, offered, formats, dtmf_clock ? dtmf_clock : 8000);
 			continue;
 		}
+		if (names_cn(spec)) {
+			add_cn_at_clock(state, offered, formats, dtmf_clock ? dtmf_clock : 8000);
+			continue;
+		}
 		int index = addable_index(spec);
 		if (list_has(offered, spec) || index < 0)
 			continue;
@@ -550,32 +602,34 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 		g_strlcpy(spelled, spec, MIN(name_length + 1, sizeof(spelled)));
 		add_codec(state, (unsigned int) pt, strcasecmp(spelled, addable[index].name) ? addable[index].name : spelled,
 			  addable[index].clock, addable[index].channels, spec);
+	}
+	/* as 10.5: the added codecs' comfort noise and events come after all the transcode specs
+	 * (transcode [opus, CN] offers opus 96, CN 13, CN/48000 97, telephone-event/48000 98) */
+	unsigned int specs_added = state->added_count;
+	for (unsigned int a = 0; a < specs_added; a++) {
+		unsigned int clock = state->added[a].clock;
+		if (!strcasecmp(state->added[a].name, "CN") || !strcasecmp(state->added[a].name, "telephone-event"))
+			continue;
+		/* as 10.5: comfort noise (RFC 3389) at the new clock too when the offer has CN or
+		 * a CN was added */
+		bool cn_offered = false;
+		for (unsigned int i = 0; i < offered->count; i++)
+			cn_offered |= !strcasecmp(offered->codecs[i].name, "CN") && formats_have(formats, offered->codecs[i].payload_type);
+		for (unsigned int c = 0; c < state->added_count; c++)
+			cn_offered |= !strcasecmp(state->added[c].name, "CN");
+		if (cn_offered && state->added_count + 2 <= G_N_ELEMENTS(state->added))
+			add_cn_at_clock(state, offered, formats, clock);
 		/* RFC 4733 section 2.1: events use the audio's clock; one at the new clock if needed */
 		bool dtmf_at_clock = false;
 		for (unsigned int i = 0; i < offered->count; i++)
 			dtmf_at_clock |= !strcasecmp(offered->codecs[i].name, "telephone-event")
-				&& offered->codecs[i].clock_rate == addable[index].clock;
-		for (unsigned int a = 0; a < state->added_count; a++)
-			dtmf_at_clock |= !strcasecmp(state->added[a].name, "telephone-event") && state->added[a].clock == addable[index].clock;
-		/* as 10.5: comfort noise (RFC 3389) at the new clock too when the offer has CN */
-		bool cn_offered = false, cn_at_clock = false;
-		for (unsigned int i = 0; i < offered->count; i++) {
-			if (strcasecmp(offered->codecs[i].name, "CN") || !formats_have(formats, offered->codecs[i].payload_type))
-				continue;
-			cn_offered = true;
-			cn_at_clock |= offered->codecs[i].clock_rate == addable[index].clock;
-		}
-		for (unsigned int a = 0; a < state->added_count; a++)
-			cn_at_clock |= !strcasecmp(state->added[a].name, "CN") && state->added[a].clock == addable[index].clock;
-		if (cn_offered && !cn_at_clock && state->added_count + 2 <= G_N_ELEMENTS(state->added)) {
-			unsigned int cn_pt = free_dynamic_type(offered, state);
-			if (cn_pt)
-				add_codec(state, cn_pt, "CN", addable[index].clock, 1, NULL);
-		}
+				&& offered->codecs[i].clock_rate == clock;
+		for (unsigned int c = 0; c < state->added_count; c++)
+			dtmf_at_clock |= !strcasecmp(state->added[c].name, "telephone-event") && state->added[c].clock == clock;
 		if (offered_dtmf && !dtmf_at_clock && state->added_count < G_N_ELEMENTS(state->added)) {
 			unsigned int dtmf_pt = free_dynamic_type(offered, state);
 			if (dtmf_pt)
-				add_codec(state, dtmf_pt, "telephone-event", addable[index].clock, 1, NULL);
+				add_codec(state, dtmf_pt, "telephone-event", clock, 1, NULL);
 		}
 	}
 	/* as 10.5: once the offer engages the transcoder (a codec added, or ptime), the offer's
@@ -760,6 +814,12 @@ static int answer_leg_only(struct media_transcode *state, const struct codec_lis
 	size_t used = (size_t) snprintf(formats, size, "%u", state->leg.payload_type);
 	for (unsigned int i = 0; shared && i < shared->count && used < size; i++)
 		used += (size_t) snprintf(formats + used, size - used, " %u", shared->codecs[i].payload_type);
+	/* always-transcode: the leg's CN before the events, unless the answer's CN is among them */
+	bool cn_listed = !state->leg_cn_set || !state->force_dtmf;
+	for (unsigned int i = 0; events && i < events->count; i++)
+		cn_listed |= events->codecs[i].payload_type == state->leg_cn.payload_type;
+	if (!cn_listed && used < size)
+		used += (size_t) snprintf(formats + used, size - used, " %u", state->leg_cn.payload_type);
 	bool dtmf_listed = false;
 	for (unsigned int i = 0; events && i < events->count && used < size; i++) {
 		used += (size_t) snprintf(formats + used, size - used, " %u", events->codecs[i].payload_type);
@@ -770,6 +830,11 @@ static int answer_leg_only(struct media_transcode *state, const struct codec_lis
 	unsigned int count = 0;
 	if (!list_has_codec(answered, &state->leg)) {
 		g_strlcpy(state->answer_rtpmaps[count], state->leg.rtpmap, sizeof(state->answer_rtpmaps[0]));
+		rtpmaps[count] = state->answer_rtpmaps[count];
+		count++;
+	}
+	if (!cn_listed && !list_has_codec(answered, &state->leg_cn)) {
+		g_strlcpy(state->answer_rtpmaps[count], state->leg_cn.rtpmap, sizeof(state->answer_rtpmaps[0]));
 		rtpmaps[count] = state->answer_rtpmaps[count];
 		count++;
 	}
@@ -813,13 +878,27 @@ static void stage(struct media *media, struct codec_chain *chain)
 	state->staged_dtmf_tones = false;
 }
 
+/* Whether codec is the static-type CN (RFC 3551 section 6) we added to the offer: the offerer
+ * never offered it, so the answerer's CN packets reach it decoded as noise (as 10.5). A dynamic
+ * CN we added (CN/48000 beside Opus) is listed only: the chain decodes type 13 alone. */
+static bool added_cn_taken(const struct media_transcode *state, const struct codec *codec)
+{
+	if (strcasecmp(codec->name, "CN") || codec->payload_type != 13
+	    || codec_payload_set_has(&state->offer_payload_types, codec->payload_type))
+		return false;
+	for (unsigned int a = 0; a < state->added_count; a++)
+		if (state->added[a].payload_type == codec->payload_type && !strcasecmp(state->added[a].name, "CN"))
+			return true;
+	return false;
+}
+
 /* ptime / ptime-reverse without another codec: the chosen codec into itself in the ptime each
  * side gets; the answer's other payload types (another codec, CN) pass untouched, its
  * telephone-event at the codec's clock is mapped like any. inject-DTMF alone wants only the
- * chain towards the side that asked for it (to_answerer, to_offerer); the other way passes. */
+ * chain towards the side that asked for it (to_answerer, to_offerer, -1); the other way passes. */
 static void repacketise_chosen(struct media_transcode *state, const struct codec_list *answered,
 		unsigned int answer_ptime_ms, const struct codec *chosen, struct media *answerer_media,
-		struct media *offerer_media, bool to_answerer, bool to_offerer)
+		struct media *offerer_media, bool to_answerer, bool to_offerer, int cn_pt_to_answerer)
 {
 	struct transcode_codec codec, dtmf;
 	codec_copy(&codec, chosen);
@@ -827,8 +906,8 @@ static void repacketise_chosen(struct media_transcode *state, const struct codec
 	struct shared_codecs passthrough = { .count = 0 };
 	for (unsigned int i = 0; i < answered->count; i++) {
 		const struct codec *other = &answered->codecs[i];
-		if (other == chosen)
-			continue;
+		if (other == chosen || added_cn_taken(state, other))
+			continue;   /* our CN is decoded (media_transcode_answer()) */
 		if (!dtmf_set && !strcasecmp(other->name, "telephone-event") && other->clock_rate == codec.clock) {
 			codec_copy(&dtmf, other);
 			dtmf_set = true;
@@ -838,8 +917,8 @@ static void repacketise_chosen(struct media_transcode *state, const struct codec
 	}
 	unsigned int offer_ptime = (unsigned int) strtoul(offerer_media->offer_ptime, NULL, 10);
 	const char *reason = NULL;
-	struct codec_chain *forward = chain_between(&codec, dtmf_set ? &dtmf : NULL, &codec, dtmf_set ? &dtmf : NULL, -1,
-						    chain_ptime(state->ptime_to_answerer, answer_ptime_ms, offer_ptime),
+	struct codec_chain *forward = chain_between(&codec, dtmf_set ? &dtmf : NULL, &codec, dtmf_set ? &dtmf : NULL,
+						    cn_pt_to_answerer, chain_ptime(state->ptime_to_answerer, answer_ptime_ms, offer_ptime),
 						    setting_bit_rate(state, &codec), NULL, &passthrough, &reason);
 	struct codec_chain *backward = forward ? chain_between(&codec, dtmf_set ? &dtmf : NULL, &codec,
 							       dtmf_set ? &dtmf : NULL, -1,
@@ -913,7 +992,7 @@ int media_transcode_answer(const struct codec_list *answered, unsigned int answe
 {
 	struct media_transcode *state = answerer_media->transcode;
 	rtpmaps[0] = NULL;
-	if (!state || (!state->offered && !state->forced && !state->repacketise)) {
+	if (!state || (!state->offered && !state->forced && !state->repacketise && !state->cn_consumed)) {
 		if (answerer_media->streams[STREAM_RTP].extras->transcode) {
 			stage(answerer_media, NULL);
 			stage(offerer_media, NULL);
@@ -958,7 +1037,7 @@ int media_transcode_answer(const struct codec_list *answered, unsigned int answe
 		if (!to_answerer && !to_offerer)
 			to_answerer = to_offerer = true;   /* kept from an earlier message of the call */
 		repacketise_chosen(state, answered, answer_ptime_ms, chosen, answerer_media, offerer_media,
-				   to_answerer, to_offerer);
+				   to_answerer, to_offerer, -1);
 		return 0;
 	}
 	if (same_as_leg && state->inject) {
@@ -981,7 +1060,7 @@ int media_transcode_answer(const struct codec_list *answered, unsigned int answe
 	if (!peer && repacketise && chosen && transcodable(chosen)) {
 		/* the answerer took a codec of the offer and the offer asked for a ptime: plain
 		 * negotiation, but the codec goes through a chain each way (as 10.5) */
-		repacketise_chosen(state, answered, answer_ptime_ms, chosen, answerer_media, offerer_media, true, true);
+		repacketise_chosen(state, answered, answer_ptime_ms, chosen, answerer_media, offerer_media, true, true, -1);
 		return 0;
 	}
 	bool dtmf_added_accepted = false;
@@ -999,6 +1078,23 @@ int media_transcode_answer(const struct codec_list *answered, unsigned int answe
 		if (codec_payload_set_has(&state->offer_payload_types, chosen->payload_type)
 		    && chosen->clock_rate != state->leg.clock)
 			codec_copy(&state->leg, chosen);
+	}
+	bool cn_taken = false;
+	for (unsigned int i = 0; chosen && i < answered->count; i++)
+		cn_taken |= added_cn_taken(state, &answered->codecs[i]) && answered->codecs[i].clock_rate == chosen->clock_rate;
+	if (!peer && cn_taken && transcodable(chosen)) {
+		/* transcode CN taken by the answerer: its CN packets become the offerer's codec
+		 * (noise at their level, RFC 3389 section 3), its audio passes through the same chain;
+		 * with --silence-detect the offerer's silent frames go to the answerer as CN (as 10.5),
+		 * else its audio passes untouched */
+		repacketise_chosen(state, answered, answer_ptime_ms, chosen, answerer_media, offerer_media,
+				   silence_threshold != 0, true, 13);
+		return 0;
+	}
+	if (!peer && state->cn_consumed && transcodable(chosen) && chosen->clock_rate == state->consumed_cn.clock) {
+		/* consume CN: the offerer's CN packets reach the answerer decoded into its codec */
+		repacketise_chosen(state, answered, answer_ptime_ms, chosen, answerer_media, offerer_media, true, false, -1);
+		return 0;
 	}
 	if (!peer) {
 		/* the answerer took a codec of the offer: plain negotiation, no chains */
@@ -1331,6 +1427,24 @@ void media_transcode_free(struct media *media)
 		g_free(media->transcode);
 		media->transcode = NULL;
 	}
+}
+
+int media_transcode_consumed_cn(const struct media *answerer_media, const struct codec_list *answered,
+		char *formats, size_t size, const char **rtpmaps)
+{
+	const struct media_transcode *state = answerer_media->transcode;
+	if (!state || !state->cn_consumed || list_has_payload_type(answered, state->consumed_cn.payload_type))
+		return 0;
+	size_t used = strlen(formats);
+	if (snprintf(formats + used, size - used, "%s%u", used ? " " : "", state->consumed_cn.payload_type)
+	    >= (int) (size - used))
+		return -ENOSPC;
+	unsigned int count = 0;
+	while (rtpmaps[count])
+		count++;
+	rtpmaps[count] = state->consumed_cn.rtpmap;
+	rtpmaps[count + 1] = NULL;
+	return 1;
 }
 
 bool media_transcode_added_payload_type(const struct media *answerer_media, unsigned int payload_type)

@@ -124,6 +124,10 @@ bool media_transcode_ptime_forced(const struct media *answerer_media);
 
 /* Whether the offer to the answerer got this payload type from us (a transcode codec, not the
  * offerer's): the offerer's answer never names it (RFC 3264 section 6.1). */
+/* consume CN (as 10.5): the offer's CN the answerer was not offered is appended to the offerer's
+ * answer (formats, size bytes; its rtpmap to the NULL-terminated rtpmaps). 1 when appended. */
+int media_transcode_consumed_cn(const struct media *answerer_media, const struct codec_list *answered,
+		char *formats, size_t size, const char **rtpmaps);
 bool media_transcode_added_payload_type(const struct media *answerer_media, unsigned int payload_type);
 
 void media_transcode_release(struct media *media);

@@ -331,6 +331,9 @@ static const char *negotiate_codecs(const struct ng_flags *flags, bool offer, co
 		codec_negotiate_answer(&list, !sender_media->offered_payload_types_known ? NULL
 				       : took_offerers ? &offerers : &sender_media->offered_payload_types,
 				       &flags->codec, chosen, &count);
+		if (codec_formats_text(&list, chosen, count, text, size) >= 0
+		    && media_transcode_consumed_cn(sender_media, &list, text, size, rtpmaps) > 0)
+			return text;
 	}
 	if (codec_selection_unchanged(&list, chosen, count) || codec_formats_text(&list, chosen, count, text, size) < 0)
 		return NULL;
