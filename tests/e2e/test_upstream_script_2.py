@@ -1,0 +1,1069 @@
+"""Upstream's t/auto-daemon-tests.pl (tag mr10.5.3.5), slice 2, replayed against Debian's 10.5
+(issue 15): each scenario's requests (flags, the kind of SDP) rewritten for loopback, and the
+SDP 10.5 gives for them kept here, normalised (our ports, generated SDES keys, DTLS
+fingerprints, ICE credentials). RTPENGINE_BINARY=/usr/bin/rtpengine runs the same tests.
+
+Covered: codec flags with transcoding (inject-DTMF, symmetric answers, single codec, mask all
+with several codecs to add, payload type collisions), DTLS fingerprint hash selection and
+DTLS-reverse, SRTP offers and re-offers (GH 1086, RTP -> SRTP switch and back), stray answer
+protocols (transport-protocol accept / override), SDES suites and lifetime, OSRTP (RFC 8643)
+offer/accept/reject, via-branch forks with rtcp-mux, non-RTP m= lines (MSRP), GH 953/963/1058.
+Out of scope: the AMR-WB CMR scenarios (Debian's libavcodec has no AMR encoder, 10.5 cannot
+transcode to it either) and the T.38 gateway (refused by this relay, see daemon/ng_keys.c)."""
+
+import re
+
+import pytest
+
+from calls import Call
+
+CALLER = "127.0.0.2"
+CALLEE = "127.0.0.3"
+
+
+def sdp(*lines):
+    return "\r\n".join(lines) + "\r\n"
+
+
+def session(address, origin="- 1545997027 1", name="tester"):
+    return ["v=0", "o=%s IN IP4 %s" % (origin, address), "s=%s" % name,
+            "c=IN IP4 %s" % address, "t=0 0"]
+
+
+# ---------------------------------------------------------------- request SDPs
+
+G711_TE = sdp(*session(CALLER), "m=audio 4000 RTP/AVP 0 8 9 101", "a=rtpmap:0 PCMU/8000",
+              "a=rtpmap:8 PCMA/8000", "a=rtpmap:9 G722/8000", "a=rtpmap:101 telephone-event/8000",
+              "a=fmtp:101 0-15", "a=sendrecv")
+BARE_0_8 = sdp(*session(CALLER), "m=audio 4000 RTP/AVP 0 8", "a=sendrecv")
+PCMU_TE16 = sdp(*session(CALLER), "m=audio 4000 RTP/AVP 0 101 8", "a=rtpmap:101 telephone-event/8000",
+                "a=fmtp:101 0-16", "a=sendrecv")
+
+
+def bare_answer(*payload_types):
+    return sdp(*session(CALLEE), "m=audio 5000 RTP/AVP %s" % " ".join(str(pt) for pt in payload_types),
+               "a=sendrecv")
+
+
+def savp_answer(fingerprint):
+    return sdp(*session(CALLEE), "m=audio 5002 RTP/SAVP 0", "a=setup:actpass", "a=fingerprint:" + fingerprint)
+
+
+SHA1_FP = "SHA-1 f1:d2:d2:f9:24:e9:86:ac:86:fd:f7:b3:6c:94:bc:df:32:be:ec:15"
+SHA256_FP = ("SHA-256 DA:89:F7:04:38:D9:04:E1:9E:25:1A:43:87:8D:F5:BD:6E:4C:BB:88:12:A6:D5:FA:B1:4A:34:"
+             "BC:32:C0:05:FE")
+KEY_A = "Qk0TvVeyfqfjFd/YebnyyklqSEhJntpVKV1KAhHa"
+KEY_B = "Kl3GFJ5Gqz5x07xYkoyHODkVkSpiplZnXsQIw+Q7"
+
+STRAY_ANSWER = sdp("v=0", "o=- 810178487 810178487 IN IP4 %s" % CALLEE, "s=-", "c=IN IP4 %s" % CALLEE,
+                   "t=0 0", "m=audio 5004 RTP/SAVPF 0 101 8", "a=rtpmap:0 PCMU/8000",
+                   "a=rtpmap:101 telephone-event/8000", "a=rtpmap:8 PCMA/8000", "a=direction:both",
+                   "a=sendonly", "a=rtcp:5005", "a=crypto:7 AES_CM_128_HMAC_SHA1_80 inline:" + KEY_B)
+
+DTLS_OFFER = sdp(*session(CALLER, "test 2350 1824", "test"), "m=audio 4000 UDP/TLS/RTP/SAVPF 0",
+                 "a=setup:actpass", "a=fingerprint:" + SHA256_FP)
+
+BRANCH_OFFER = sdp(*session(CALLER, "root 1965229132 1965229132", "pbx"), "m=audio 4000 RTP/AVPF 8 0",
+                   "a=rtpmap:8 PCMA/8000", "a=rtpmap:0 PCMU/8000", "a=ptime:20", "a=sendrecv")
+BRANCH_ANSWER = sdp("v=0", "o=- 8520494338200249002 2 IN IP4 %s" % CALLEE, "s=-", "t=0 0",
+                    "a=group:BUNDLE audio video", "m=audio 5006 UDP/TLS/RTP/SAVPF 0", "c=IN IP4 %s" % CALLEE,
+                    "a=rtcp:9 IN IP4 0.0.0.0",
+                    "a=fingerprint:sha-256 B5:CF:61:F3:C5:DF:F6:11:BF:B2:B5:1A:02:54:A1:2A:4A:B5:9E:1F:"
+                    "FF:C0:AA:96:16:9C:59:49:76:09:63:0B",
+                    "a=setup:active", "a=mid:audio", "a=sendrecv", "a=rtcp-mux")
+
+SWITCH_A = sdp("v=0", "o=- 3516723349074626749 3516723349074626751 IN IP4 %s" % CALLER, "s=",
+               "c=IN IP4 %s" % CALLER, "t=0 0", "m=audio 4000 RTP/AVP 0 101", "a=rtpmap:0 PCMU/8000",
+               "a=rtpmap:101 telephone-event/8000", "a=fmtp:101 0-15", "a=direction:both", "a=sendrecv",
+               "a=rtcp:4001", "a=silenceSupp:off - - - -", "a=mptime:20 -", "a=oldmediaip:10.50.3.190",
+               "a=ptime:20")
+SWITCH_B = sdp("v=0", "o=- 1889691184267178502 1889691184267178505 IN IP4 %s" % CALLEE, "s=",
+               "c=IN IP4 %s" % CALLEE, "t=0 0", "m=audio 5000 RTP/SAVP 0 101", "a=rtpmap:0 PCMU/8000",
+               "a=rtpmap:101 telephone-event/8000", "a=fmtp:101 0-15", "a=direction:both", "a=sendrecv",
+               "a=rtcp:5001", "a=silenceSupp:off - - - -", "a=mptime:20 -", "a=oldmediaip:10.50.3.218",
+               "a=ptime:20", "a=crypto:7 AES_CM_128_HMAC_SHA1_80 inline:" + KEY_B)
+SWITCH_OPTIONS = {"transport-protocol": "RTP/SAVP", "ICE": "remove", "rtcp-mux": ["demux"], "DTLS": "off",
+                  "replace": ["origin", "session-connection"], "via-branch": "z9hG4bK0ae8.0"}
+SWITCH_ANSWER_OPTIONS = {"ICE": "remove", "rtcp-mux": ["demux"], "DTLS": "off",
+                         "replace": ["origin", "session-connection"], "via-branch": "z9hG4bK0ae8.0"}
+
+SRTP_INJECT_A = sdp("v=0", "o=- 1545997027 1 IN IP4 %s" % CALLER, "s=tester", "c=IN IP4 %s" % CALLER, "t=0 0",
+                    "a=sendrecv", "m=audio 4000 RTP/SAVP 0 8 9 101", "a=rtpmap:0 PCMU/8000",
+                    "a=rtpmap:8 PCMA/8000", "a=rtpmap:9 G722/8000", "a=rtpmap:101 telephone-event/8000",
+                    "a=silenceSupp:off - - - -", "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" + KEY_A,
+                    "a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:" + KEY_B, "a=fmtp:101 0-15", "a=ptime:20",
+                    "a=mptime:20 20 20 20 -", "a=rtcp:4000 IN IP4 %s" % CALLER, "a=sendrecv")
+SRTP_INJECT_B = sdp("v=0", "o=- 1545997027 1 IN IP4 %s" % CALLER, "s=tester", "c=IN IP4 %s" % CALLEE, "t=0 0",
+                    "a=sendrecv", "m=audio 5000 RTP/SAVP 0 101", "a=rtpmap:0 PCMU/8000",
+                    "a=rtpmap:101 telephone-event/8000", "a=silenceSupp:off - - - -",
+                    "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" + KEY_B, "a=fmtp:101 0-15", "a=ptime:20",
+                    "a=mptime:20 20 20 20 -", "a=sendrecv")
+
+
+def keyed(address, port, protocol, key=None, suite="AES_CM_128_HMAC_SHA1_80", tag=1):
+    lines = ["v=0", "o=- 1545997027 1 IN IP4 %s" % address, "s=tester", "t=0 0",
+             "m=audio %d %s 0" % (port, protocol), "c=IN IP4 %s" % address, "a=sendrecv"]
+    if key:
+        lines.append("a=crypto:%d %s inline:%s" % (tag, suite, key))
+    return sdp(*lines)
+
+
+SRTP_OFF = {"ICE": "remove", "replace": ["origin"], "DTLS": "off"}
+
+OPUS_MSRP = ["m=audio 4000 RTP/AVP 96", "a=rtpmap:96 opus/48000/2"]
+MSRP = "m=message 4010 TCP/MSRP *"
+
+
+def msrp_offer(session_c, media_c, setup=True):
+    lines = ["v=0", "o=- 1822058533 1822058533 IN IP4 %s" % CALLER, "s=pbx"]
+    if session_c:
+        lines.append("c=IN IP4 %s" % CALLER)
+    lines += ["t=0 0", OPUS_MSRP[0]]
+    if not session_c:
+        lines.append("c=IN IP4 %s" % CALLER)
+    lines += [OPUS_MSRP[1], MSRP]
+    if media_c:
+        lines.append("c=IN IP4 %s" % CALLER)
+    if setup:
+        lines.append("a=setup:active")
+    return sdp(*lines)
+
+
+OPUS_TE48 = sdp("v=0", "o=- 1822058533 1822058533 IN IP4 %s" % CALLER, "s=pbx", "c=IN IP4 %s" % CALLER, "t=0 0",
+                "m=audio 4000 RTP/AVP 96 120", "a=rtpmap:96 opus/48000/2",
+                "a=fmtp:96 useinbandfec=1;maxplaybackrate=16000;sprop-maxcapturerate=16000;"
+                "maxaveragebitrate=12000;cbr=1", "a=rtpmap:120 telephone-event/48000", "a=fmtp:120 0-16")
+
+
+def pjmedia_answer(payload_types, rtpmaps):
+    lines = ["v=0", "o=- 3793596600 3793596601 IN IP4 %s" % CALLEE, "s=pjmedia", "t=0 0",
+             "m=audio 5000 RTP/AVP %s" % " ".join(str(pt) for pt in payload_types), "c=IN IP4 %s" % CALLEE]
+    return sdp(*(lines + rtpmaps))
+
+
+GH953_OFFER = sdp("v=0", "o=- 1822058533 1822058533 IN IP4 %s" % CALLER, "s=pbx", "c=IN IP4 %s" % CALLER,
+                  "t=0 0", "m=audio 4000 RTP/AVP 8 107 101", "a=rtpmap:8 PCMA/8000", "a=rtpmap:107 opus/48000/2",
+                  "a=rtpmap:101 telephone-event/8000", "a=fmtp:101 0-16", "a=ptime:20", "a=maxptime:20",
+                  "a=sendrecv")
+
+
+def gh953_answer(payload_types):
+    lines = ["v=0", "o=- 3793596600 3793596601 IN IP4 %s" % CALLEE, "s=pjmedia", "b=AS:117", "t=0 0",
+             "a=X-nat:0", "m=audio 5000 RTP/AVP %s" % payload_types, "c=IN IP4 %s" % CALLEE, "b=TIAS:96000",
+             "a=rtcp:5001 IN IP4 %s" % CALLEE, "a=sendrecv", "a=ssrc:243811319 cname:04389d431bdd5c52"]
+    if payload_types != "9":
+        lines += ["a=rtpmap:107 opus/48000/2", "a=fmtp:107 useinbandfec=1", "a=rtpmap:101 telephone-event/8000",
+                  "a=fmtp:101 0-16"]
+    return sdp(*lines)
+
+
+GH1058_OFFER = sdp("v=0", "o=dev 623840 205550 IN IP4 %s" % CALLER, "s=SIP Media Capabilities",
+                   "c=IN IP4 %s" % CALLER, "t=0 0", "m=audio 4000 RTP/AVP 0 8 3 101", "a=rtpmap:0 PCMU/8000",
+                   "a=rtpmap:8 PCMA/8000", "a=rtpmap:3 GSM/8000", "a=rtpmap:101 telephone-event/8000",
+                   "a=fmtp:101 0-15", "a=sendrecv", "a=maxptime:20")
+GH1058_ANSWER = sdp("v=0", "o=dev 5418 9648 IN IP4 %s" % CALLEE, "s=SIP Call", "c=IN IP4 %s" % CALLEE, "t=0 0",
+                    "m=audio 5000 RTP/AVP 9 101", "c=IN IP4 %s" % CALLEE, "a=rtpmap:9 G722/8000",
+                    "a=fmtp:9 bitrate=64", "a=rtpmap:101 telephone-event/8000", "a=fmtp:101 0-15")
+GH1058_FLAGS = {"ICE": "remove", "to-tag": "callee-tag",
+                "flags": ["codec-mask-all", "codec-strip-telephone-event", "codec-transcode-PCMU",
+                          "codec-transcode-G722", "codec-offer-telephone-event", "port-latching"]}
+
+ICE_OFF = {"ICE": "remove"}
+G722 = {"ICE": "remove", "codec": {"transcode": ["G722"]}}
+
+# Each step: (command, side, options, sdp). side "a": from-tag caller (to-tag callee on answers);
+# "b": the callee's re-invite (tags reversed). Commands: offer, answer, delete.
+SCENARIOS = {
+    "dtmf-inject-with-te": [
+        ("offer", "a", {"ICE": "remove", "flags": ["inject-DTMF"], "codec": {"transcode": ["G722"]}}, G711_TE),
+        ("answer", "a", {"ICE": "remove", "flags": ["inject-DTMF"]},
+         sdp(*session(CALLEE), "m=audio 5000 RTP/AVP 8 0 101", "a=rtpmap:8 PCMA/8000", "a=rtpmap:0 PCMU/8000",
+             "a=rtpmap:101 telephone-event/8000", "a=fmtp:101 0-15", "a=sendrecv")),
+    ],
+    "symmetric-answer-pcmu": [("offer", "a", G722, BARE_0_8), ("answer", "a", ICE_OFF, bare_answer(0))],
+    "symmetric-answer-pcma": [("offer", "a", G722, BARE_0_8), ("answer", "a", ICE_OFF, bare_answer(8))],
+    "symmetric-answer-g722": [("offer", "a", G722, BARE_0_8), ("answer", "a", ICE_OFF, bare_answer(9))],
+    "symmetric-answer-g722-single-codec": [
+        ("offer", "a", G722, BARE_0_8), ("answer", "a", {"ICE": "remove", "flags": ["single codec"]}, bare_answer(9))],
+    "mask-all-several-transcode-answer-pcma": [
+        ("offer", "a", {"codec": {"mask": ["all"], "transcode": ["G722", "opus/48000/1", "PCMA", "telephone-event"]}},
+         sdp("v=0", "o=- 3815883745 3815883745 IN IP4 ims.example.net", "s=-", "c=IN IP4 %s" % CALLER, "t=0 0",
+             "m=audio 4000 RTP/AVP 111 8 101 96", "a=ptime:20", "a=rtpmap:111 opus/48000",
+             "a=rtpmap:8 PCMA/8000", "a=rtpmap:101 telephone-event/48000", "a=rtpmap:96 telephone-event/8000",
+             "a=fmtp:96 0-15", "a=fmtp:101 0-15")),
+        ("answer", "a", {},
+         sdp("v=0", "o=FreeSWITCH 1606876265 1606876266 IN IP4 %s" % CALLEE, "s=FreeSWITCH",
+             "c=IN IP4 %s" % CALLEE, "t=0 0", "m=audio 5000 RTP/AVP 8 96", "a=rtpmap:8 PCMA/8000",
+             "a=rtpmap:96 telephone-event/8000", "a=fmtp:96 0-16", "a=silenceSupp:off - - - -", "a=ptime:20",
+             "a=rtcp:5001 IN IP4 %s" % CALLEE)),
+    ],
+    # RFC 4566 section 5.2: a host name in o= (as an IMS core sends it) is kept
+    "origin-host-name": [
+        ("offer", "a", ICE_OFF, sdp("v=0", "o=- 3815883745 3815883745 IN IP4 ims.example.net", "s=-",
+                                    "c=IN IP4 %s" % CALLER, "t=0 0", "m=audio 4000 RTP/AVP 8", "a=ptime:20")),
+    ],
+    "multi-codec": [("offer", "a", ICE_OFF, BARE_0_8), ("answer", "a", ICE_OFF, bare_answer(0, 8))],
+    "multi-codec-single-codec": [
+        ("offer", "a", ICE_OFF, BARE_0_8),
+        ("answer", "a", {"ICE": "remove", "flags": ["single codec"]}, bare_answer(0, 8))],
+    "single-codec-te-transcode-opus": [
+        ("offer", "a", {"ICE": "remove", "codec": {"transcode": ["opus"]}},
+         sdp(*session(CALLER), "m=audio 4000 RTP/AVP 0 8 101", "a=rtpmap:101 telephone-event/8000", "a=sendrecv")),
+        ("answer", "a", {"ICE": "remove", "flags": ["single codec"]},
+         sdp(*session(CALLEE), "m=audio 5000 RTP/AVP 0 8 96 101 98", "a=rtpmap:96 opus/48000/2",
+             "a=rtpmap:101 telephone-event/8000", "a=rtpmap:98 telephone-event/48000", "a=sendrecv")),
+    ],
+    "single-codec-te-mask-all": [
+        ("offer", "a", {"ICE": "remove", "codec": {"mask": ["all"],
+                                                   "transcode": ["opus/48000/1", "PCMA", "telephone-event"]}},
+         sdp(*session(CALLER), "m=audio 4000 RTP/AVP 96 8 102 101", "a=rtpmap:96 opus/48000/2",
+             "a=rtpmap:102 telephone-event/48000", "a=rtpmap:101 telephone-event/8000", "a=sendrecv")),
+        ("answer", "a", {"ICE": "remove", "flags": ["single codec"]},
+         sdp(*session(CALLEE), "m=audio 5000 RTP/AVP 96 97", "a=rtpmap:96 opus/48000",
+             "a=rtpmap:97 telephone-event/48000", "a=sendrecv")),
+    ],
+    "add-transcode-te-fmtp": [
+        ("offer", "a", {"ICE": "remove", "codec": {"transcode": ["PCMA"]}},
+         sdp(*session(CALLER), "m=audio 4000 RTP/AVP 0 101", "a=rtpmap:101 telephone-event/8000",
+             "a=fmtp:101 0-16", "a=sendrecv")),
+    ],
+    "fingerprint-default": [
+        ("offer", "a", {"ICE": "remove", "transport-protocol": "RTP/SAVP", "SDES": ["off"]}, PCMU_TE16),
+        ("answer", "a", {}, savp_answer(SHA1_FP)),
+        ("offer", "a", {}, PCMU_TE16),
+    ],
+    "fingerprint-sha-1": [
+        ("offer", "a", {"ICE": "remove", "transport-protocol": "RTP/SAVP", "SDES": ["off"],
+                        "DTLS-fingerprint": "SHA-1"}, PCMU_TE16),
+        ("answer", "a", {}, savp_answer(SHA256_FP)),
+        ("offer", "a", {}, PCMU_TE16),
+    ],
+    "fingerprint-sha-256": [
+        ("offer", "a", {"ICE": "remove", "transport-protocol": "RTP/SAVP", "SDES": ["off"],
+                        "DTLS-fingerprint": "sha-256"}, PCMU_TE16),
+    ],
+    "gh1086-savp-offer-after-delete": [
+        ("offer", "a", {"ICE": "remove", "transport-protocol": "RTP/SAVP"}, PCMU_TE16),
+        ("delete", "a", {}, None),
+        ("offer", "a", {"ICE": "remove", "transport-protocol": "RTP/SAVP"}, PCMU_TE16),
+    ],
+    "stray-answer-protocol-default": [
+        ("offer", "a", {"ICE": "remove", "transport-protocol": "RTP/SAVP", "DTLS": "off"}, PCMU_TE16),
+        ("answer", "a", {"ICE": "remove", "DTLS": "off"}, STRAY_ANSWER),
+    ],
+    "stray-answer-protocol-accept": [
+        ("offer", "a", {"ICE": "remove", "transport-protocol": "RTP/SAVP", "DTLS": "off"}, PCMU_TE16),
+        ("answer", "a", {"ICE": "remove", "DTLS": "off", "transport-protocol": "accept"}, STRAY_ANSWER),
+    ],
+    "stray-answer-protocol-override": [
+        ("offer", "a", {"ICE": "remove", "transport-protocol": "RTP/SAVP", "DTLS": "off"}, PCMU_TE16),
+        ("answer", "a", {"ICE": "remove", "DTLS": "off", "transport-protocol": "RTP/AVPF"}, STRAY_ANSWER),
+    ],
+    "gh1058-missing-codec-in-reinvite": [
+        ("offer", "a", GH1058_FLAGS, GH1058_OFFER),
+        ("answer", "a", {"ICE": "remove", "flags": ["trust-address", "symmetric-codecs"]}, GH1058_ANSWER),
+        ("offer", "a", GH1058_FLAGS, GH1058_OFFER),
+    ],
+    "dtls-reverse-not-set": [
+        ("offer", "a", {"ICE": "remove", "transport-protocol": "RTP/AVP"}, DTLS_OFFER),
+        ("answer", "a", ICE_OFF, sdp(*session(CALLEE, "test 2350 1824", "test"), "m=audio 5000 RTP/AVP 0")),
+    ],
+    "dtls-reverse-passive": [
+        ("offer", "a", {"ICE": "remove", "transport-protocol": "RTP/AVP", "DTLS-reverse": "passive"}, DTLS_OFFER),
+        ("answer", "a", ICE_OFF, sdp(*session(CALLEE, "test 2350 1824", "test"), "m=audio 5000 RTP/AVP 0")),
+    ],
+    "rtcp-mux-branched-delete-delay": [
+        ("offer", "a", {"ICE": "remove", "SDES": "off", "via-branch": "foo.0", "transport-protocol": "RTP/SAVPF",
+                        "rtcp-mux": ["offer"]}, BRANCH_OFFER),
+        ("offer", "a", {"ICE": "remove", "SDES": "off", "via-branch": "foo.1", "transport-protocol": "RTP/AVP",
+                        "rtcp-mux": ["demux"]}, BRANCH_OFFER),
+        ("delete", "a", {"via-branch": "foo.1"}, None),
+        ("answer", "a", {"ICE": "remove", "SDES": "off", "via-branch": "foo.0", "transport-protocol": "RTP/AVPF",
+                         "rtcp-mux": ["demux"]}, BRANCH_ANSWER),
+    ],
+    "rtcp-mux-branched-delete-delay-0": [
+        ("offer", "a", {"ICE": "remove", "SDES": "off", "via-branch": "foo.0", "transport-protocol": "RTP/SAVPF",
+                        "rtcp-mux": ["offer"]}, BRANCH_OFFER),
+        ("offer", "a", {"ICE": "remove", "SDES": "off", "via-branch": "foo.1", "transport-protocol": "RTP/AVP",
+                        "rtcp-mux": ["demux"]}, BRANCH_OFFER),
+        ("delete", "a", {"via-branch": "foo.1", "delete-delay": 0}, None),
+        ("answer", "a", {"ICE": "remove", "SDES": "off", "via-branch": "foo.0", "transport-protocol": "RTP/AVPF",
+                         "rtcp-mux": ["demux"]}, BRANCH_ANSWER),
+    ],
+    "rtp-to-srtp-switch": [
+        ("offer", "a", SWITCH_OPTIONS, SWITCH_A),
+        ("answer", "a", SWITCH_ANSWER_OPTIONS, SWITCH_B),
+        ("offer", "a", dict(SWITCH_OPTIONS, **{"to-tag": "callee-tag"}), SWITCH_A),
+        ("answer", "a", SWITCH_ANSWER_OPTIONS, SWITCH_B),
+        ("offer", "b", dict(SWITCH_OPTIONS, **{"to-tag": "caller-tag"}), SWITCH_B),
+    ],
+    "srtp-inject-dtmf": [
+        ("offer", "a", {"ICE": "remove", "replace": ["origin"], "DTLS": "off", "transport-protocol": "RTP/SAVP",
+                        "flags": ["inject-DTMF"], "rtcp-mux": ["demux"]}, SRTP_INJECT_A),
+        ("answer", "a", {"ICE": "remove", "replace": ["origin"], "DTLS": "off", "flags": ["inject-DTMF"],
+                         "rtcp-mux": ["demux"]}, SRTP_INJECT_B),
+    ],
+    "srtp-accept-other-suite": [
+        ("offer", "a", SRTP_OFF, keyed(CALLER, 4000, "RTP/SAVP", KEY_A)),
+        ("answer", "a", SRTP_OFF, keyed(CALLEE, 5000, "RTP/SAVP", KEY_B, "AES_CM_128_HMAC_SHA1_32", 8)),
+    ],
+    "osrtp-accept-same-suite": [
+        ("offer", "a", SRTP_OFF, keyed(CALLER, 4000, "RTP/AVP", KEY_A)),
+        ("answer", "a", SRTP_OFF, keyed(CALLEE, 5000, "RTP/AVP", KEY_B)),
+    ],
+    "osrtp-accept-other-suite": [
+        ("offer", "a", SRTP_OFF, keyed(CALLER, 4000, "RTP/AVP", KEY_A)),
+        ("answer", "a", SRTP_OFF, keyed(CALLEE, 5000, "RTP/AVP", KEY_B, "AES_CM_128_HMAC_SHA1_32", 8)),
+    ],
+    "osrtp-reject": [
+        ("offer", "a", SRTP_OFF, keyed(CALLER, 4000, "RTP/AVP", KEY_A)),
+        ("answer", "a", SRTP_OFF, keyed(CALLEE, 5000, "RTP/AVP")),
+    ],
+    "osrtp-reject-with-accept-flag": [
+        ("offer", "a", SRTP_OFF, keyed(CALLER, 4000, "RTP/AVP", KEY_A)),
+        ("answer", "a", dict(SRTP_OFF, OSRTP=["accept"]), keyed(CALLEE, 5000, "RTP/AVP")),
+    ],
+    "osrtp-offer-accepted": [
+        ("offer", "a", dict(SRTP_OFF, OSRTP=["offer"]), keyed(CALLER, 4000, "RTP/AVP")),
+        ("answer", "a", SRTP_OFF, keyed(CALLEE, 5000, "RTP/AVP", KEY_B, tag=7)),
+    ],
+    "osrtp-offer-with-protocol-accepted": [
+        ("offer", "a", dict(SRTP_OFF, OSRTP=["offer"], **{"transport protocol": "RTP/AVP"}),
+         keyed(CALLER, 4000, "RTP/AVP")),
+        ("answer", "a", SRTP_OFF, keyed(CALLEE, 5000, "RTP/AVP", KEY_B, tag=7)),
+    ],
+    "osrtp-offer-rejected": [
+        ("offer", "a", dict(SRTP_OFF, OSRTP=["offer"]), keyed(CALLER, 4000, "RTP/AVP")),
+        ("answer", "a", SRTP_OFF, keyed(CALLEE, 5000, "RTP/AVP")),
+    ],
+    "gh959-msrp-media-c": [("offer", "a", ICE_OFF, msrp_offer(True, True))],
+    "gh959-msrp-media-c-no-session-c": [("offer", "a", ICE_OFF, msrp_offer(False, True))],
+    "gh959-msrp-session-c": [("offer", "a", ICE_OFF, msrp_offer(True, False))],
+    "gh959-msrp-session-c-no-attributes": [("offer", "a", ICE_OFF, msrp_offer(True, False, setup=False))],
+    "gh966-sdes-lifetime": [
+        ("offer", "a", {"ICE": "remove", "transport-protocol": "RTP/SAVP", "SDES": ["lifetime"], "DTLS": "off"},
+         sdp(*session(CALLER), "m=audio 4000 RTP/AVP 96", "a=rtpmap:96 opus/48000/2")),
+    ],
+    "gh963-mask-full": [
+        ("offer", "a", {"ICE": "remove", "codec": {"mask": ["full"], "transcode": ["PCMA", "telephone-event"]}},
+         OPUS_TE48),
+        ("answer", "a", ICE_OFF, pjmedia_answer([8, 97], ["a=rtpmap:8 PCMA/8000", "a=rtpmap:97 telephone-event/8000",
+                                                          "a=fmtp:97 0-15"])),
+    ],
+    "gh963-mask-all": [
+        ("offer", "a", {"ICE": "remove", "codec": {"mask": ["all"], "transcode": ["PCMA", "telephone-event"]}},
+         OPUS_TE48),
+        ("answer", "a", ICE_OFF, pjmedia_answer([8, 96], ["a=rtpmap:8 PCMA/8000", "a=rtpmap:96 telephone-event/8000",
+                                                          "a=fmtp:96 0-15"])),
+    ],
+    "gh953-opus-answered": [("offer", "a", G722, GH953_OFFER), ("answer", "a", ICE_OFF, gh953_answer("107 101"))],
+    "gh953-opus-answered-symmetric": [
+        ("offer", "a", G722, GH953_OFFER),
+        ("answer", "a", {"ICE": "remove", "flags": ["symmetric codecs"]}, gh953_answer("107 101"))],
+    "gh953-g722-accepted": [("offer", "a", G722, GH953_OFFER), ("answer", "a", ICE_OFF, gh953_answer("107 101 9"))],
+    "gh953-g722-accepted-symmetric": [
+        ("offer", "a", G722, GH953_OFFER),
+        ("answer", "a", {"ICE": "remove", "flags": ["symmetric codecs"]}, gh953_answer("107 101 9"))],
+    "gh953-only-g722": [("offer", "a", G722, GH953_OFFER), ("answer", "a", ICE_OFF, gh953_answer("9"))],
+    "gh953-only-g722-symmetric": [
+        ("offer", "a", G722, GH953_OFFER),
+        ("answer", "a", {"ICE": "remove", "flags": ["symmetric codecs"]}, gh953_answer("9"))],
+}
+
+
+# ---------------------------------------------------------------- running and normalising
+
+def normalise(text, daemon, sent):
+    """The SDP's lines with what differs per run masked: our ports (m=, a=rtcp), SDES keys and
+    DTLS fingerprints we generated (not ones a request carried), ICE credentials."""
+    ours = range(daemon.port_min, daemon.port_max + 1)
+    lines = []
+    for line in text.replace("\r\n", "\n").rstrip("\n").split("\n"):
+        line = re.sub(r"^(m=\S+ )(\d+)", lambda m: m.group(1) + ("PORT" if int(m.group(2)) in ours else m.group(2)),
+                      line)
+        line = re.sub(r"^(a=rtcp:)(\d+)", lambda m: m.group(1) + ("PORT" if int(m.group(2)) in ours else m.group(2)),
+                      line)
+        match = re.match(r"^(a=crypto:\d+ \S+ inline:)([^|\s]+)(.*)$", line)
+        if match and match.group(2) not in sent:
+            line = match.group(1) + "KEY" + match.group(3)
+        match = re.match(r"^(a=fingerprint:\S+ )(\S+)$", line)
+        if match and match.group(2) not in sent:
+            line = match.group(1) + "FINGERPRINT"
+        line = re.sub(r"^a=ice-(ufrag|pwd):.*", r"a=ice-\1:ICE", line)
+        lines.append(line)
+    return lines
+
+
+def run_scenario(daemon, steps):
+    """Replays the steps; returns per step the normalised SDP lines, or "error"."""
+    call = Call(daemon)
+    sent = set()
+    results = []
+    for command, side, options, text in steps:
+        from_tag, to_tag = (call.from_tag, call.to_tag) if side == "a" else (call.to_tag, call.from_tag)
+        message = {"command": command, "call-id": call.call_id, "from-tag": from_tag}
+        if command == "answer":
+            message["to-tag"] = to_tag
+        if text is not None:
+            message["sdp"] = text
+            sent.update(re.findall(r"inline:([^|\s]+)", text))
+            sent.update(re.findall(r"a=fingerprint:\S+ (\S+)", text))
+        message.update(options)
+        reply = daemon.ng(message)
+        if reply.get("result") != "ok":
+            results.append("error")
+        elif command == "delete":
+            results.append("ok")
+        else:
+            results.append(normalise(reply["sdp"], daemon, sent))
+    daemon.ng({"command": "delete", "call-id": call.call_id})
+    return results
+
+
+EXPECTED = {
+    'add-transcode-te-fmtp': [
+        [
+            'v=0',
+            'o=- 1545997027 1 IN IP4 127.0.0.2',
+            's=tester',
+            'c=IN IP4 127.0.0.1',
+            't=0 0',
+            'm=audio PORT RTP/AVP 0 8 101',
+            'a=rtpmap:0 PCMU/8000',
+            'a=rtpmap:8 PCMA/8000',
+            'a=rtpmap:101 telephone-event/8000',
+            'a=fmtp:101 0-16',
+            'a=sendrecv',
+            'a=rtcp:PORT',
+        ],
+    ],
+    'dtls-reverse-not-set': [
+        [
+            'v=0',
+            'o=test 2350 1824 IN IP4 127.0.0.2',
+            's=test',
+            'c=IN IP4 127.0.0.1',
+            't=0 0',
+            'm=audio PORT RTP/AVP 0',
+            'a=rtpmap:0 PCMU/8000',
+            'a=sendrecv',
+            'a=rtcp:PORT',
+        ],
+        [
+            'v=0',
+            'o=test 2350 1824 IN IP4 127.0.0.3',
+            's=test',
+            'c=IN IP4 127.0.0.1',
+            't=0 0',
+            'm=audio PORT UDP/TLS/RTP/SAVPF 0',
+            'a=rtpmap:0 PCMU/8000',
+            'a=sendrecv',
+            'a=rtcp:PORT',
+            'a=setup:active',
+            'a=fingerprint:sha-256 FINGERPRINT',
+        ],
+    ],
+    'dtls-reverse-passive': [
+        [
+            'v=0',
+            'o=test 2350 1824 IN IP4 127.0.0.2',
+            's=test',
+            'c=IN IP4 127.0.0.1',
+            't=0 0',
+            'm=audio PORT RTP/AVP 0',
+            'a=rtpmap:0 PCMU/8000',
+            'a=sendrecv',
+            'a=rtcp:PORT',
+        ],
+        [
+            'v=0',
+            'o=test 2350 1824 IN IP4 127.0.0.3',
+            's=test',
+            'c=IN IP4 127.0.0.1',
+            't=0 0',
+            'm=audio PORT UDP/TLS/RTP/SAVPF 0',
+            'a=rtpmap:0 PCMU/8000',
+            'a=sendrecv',
+            'a=rtcp:PORT',
+            'a=setup:passive',
+            'a=fingerprint:sha-256 FINGERPRINT',
+        ],
+    ],
+    'fingerprint-sha-256': [
+        [
+            'v=0',
+            'o=- 1545997027 1 IN IP4 127.0.0.2',
+            's=tester',
+            'c=IN IP4 127.0.0.1',
+            't=0 0',
+            'm=audio PORT RTP/SAVP 0 101 8',
+            'a=rtpmap:0 PCMU/8000',
+            'a=rtpmap:101 telephone-event/8000',
+            'a=fmtp:101 0-16',
+            'a=rtpmap:8 PCMA/8000',
+            'a=sendrecv',
+            'a=rtcp:PORT',
+            'a=setup:actpass',
+            'a=fingerprint:sha-256 FINGERPRINT',
+        ],
+    ],
+    'gh1086-savp-offer-after-delete': [
+        [
+            'v=0',
+            'o=- 1545997027 1 IN IP4 127.0.0.2',
+            's=tester',
+            'c=IN IP4 127.0.0.1',
+            't=0 0',
+            'm=audio PORT RTP/SAVP 0 101 8',
+            'a=rtpmap:0 PCMU/8000',
+            'a=rtpmap:101 telephone-event/8000',
+            'a=fmtp:101 0-16',
+            'a=rtpmap:8 PCMA/8000',
+            'a=sendrecv',
+            'a=rtcp:PORT',
+            'a=crypto:1 AEAD_AES_256_GCM inline:KEY',
+            'a=crypto:2 AEAD_AES_128_GCM inline:KEY',
+            'a=crypto:3 AES_256_CM_HMAC_SHA1_80 inline:KEY',
+            'a=crypto:4 AES_256_CM_HMAC_SHA1_32 inline:KEY',
+            'a=crypto:5 AES_192_CM_HMAC_SHA1_80 inline:KEY',
+            'a=crypto:6 AES_192_CM_HMAC_SHA1_32 inline:KEY',
+            'a=crypto:7 AES_CM_128_HMAC_SHA1_80 inline:KEY',
+            'a=crypto:8 AES_CM_128_HMAC_SHA1_32 inline:KEY',
+            'a=crypto:9 F8_128_HMAC_SHA1_80 inline:KEY',
+            'a=crypto:10 F8_128_HMAC_SHA1_32 inline:KEY',
+            'a=crypto:11 NULL_HMAC_SHA1_80 inline:KEY',
+            'a=crypto:12 NULL_HMAC_SHA1_32 inline:KEY',
+            'a=setup:actpass',
+            'a=fingerprint:sha-256 FINGERPRINT',
+        ],
+        'ok',
+        [
+            'v=0',
+            'o=- 1545997027 1 IN IP4 127.0.0.2',
+            's=tester',
+            'c=IN IP4 127.0.0.1',
+            't=0 0',
+            'm=audio PORT RTP/SAVP 0 101 8',
+            'a=rtpmap:0 PCMU/8000',
+            'a=rtpmap:101 telephone-event/8000',
+            'a=fmtp:101 0-16',
+            'a=rtpmap:8 PCMA/8000',
+            'a=sendrecv',
+            'a=rtcp:PORT',
+            'a=crypto:1 AEAD_AES_256_GCM inline:KEY',
+            'a=crypto:2 AEAD_AES_128_GCM inline:KEY',
+            'a=crypto:3 AES_256_CM_HMAC_SHA1_80 inline:KEY',
+            'a=crypto:4 AES_256_CM_HMAC_SHA1_32 inline:KEY',
+            'a=crypto:5 AES_192_CM_HMAC_SHA1_80 inline:KEY',
+            'a=crypto:6 AES_192_CM_HMAC_SHA1_32 inline:KEY',
+            'a=crypto:7 AES_CM_128_HMAC_SHA1_80 inline:KEY',
+            'a=crypto:8 AES_CM_128_HMAC_SHA1_32 inline:KEY',
+            'a=crypto:9 F8_128_HMAC_SHA1_80 inline:KEY',
+            'a=crypto:10 F8_128_HMAC_SHA1_32 inline:KEY',
+            'a=crypto:11 NULL_HMAC_SHA1_80 inline:KEY',
+            'a=crypto:12 NULL_HMAC_SHA1_32 inline:KEY',
+            'a=setup:actpass',
+            'a=fingerprint:sha-256 FINGERPRINT',
+        ],
+    ],
+    'gh953-only-g722': [
+        [
+            'v=0',
+            'o=- 1822058533 1822058533 IN IP4 127.0.0.2',
+            's=pbx',
+            'c=IN IP4 127.0.0.1',
+            't=0 0',
+            'm=audio PORT RTP/AVP 8 107 9 101',
+            'a=maxptime:20',
+            'a=rtpmap:8 PCMA/8000',
+            'a=rtpmap:107 opus/48000/2',
+            'a=rtpmap:9 G722/8000',
+            'a=rtpmap:101 telephone-event/8000',
+            'a=fmtp:101 0-16',
+            'a=sendrecv',
+            'a=rtcp:PORT',
+            'a=ptime:20',
+        ],
+        [
+            'v=0',
+            'o=- 3793596600 3793596601 IN IP4 127.0.0.3',
+            's=pjmedia',
+            'b=AS:117',
+            't=0 0',
+            'a=X-nat:0',
+            'm=audio PORT RTP/AVP 8',
+            'c=IN IP4 127.0.0.1',
+            'b=TIAS:96000',
+            'a=ssrc:243811319 cname:04389d431bdd5c52',
+            'a=rtpmap:8 PCMA/8000',
+            'a=sendrecv',
+            'a=rtcp:PORT',
+            'a=ptime:20',
+        ],
+    ],
+    'gh953-only-g722-symmetric': [
+        [
+            'v=0',
+            'o=- 1822058533 1822058533 IN IP4 127.0.0.2',
+            's=pbx',
+            'c=IN IP4 127.0.0.1',
+            't=0 0',
+            'm=audio PORT RTP/AVP 8 107 9 101',
+            'a=maxptime:20',
+            'a=rtpmap:8 PCMA/8000',
+            'a=rtpmap:107 opus/48000/2',
+            'a=rtpmap:9 G722/8000',
+            'a=rtpmap:101 telephone-event/8000',
+            'a=fmtp:101 0-16',
+            'a=sendrecv',
+            'a=rtcp:PORT',
+            'a=ptime:20',
+        ],
+        [
+            'v=0',
+            'o=- 3793596600 3793596601 IN IP4 127.0.0.3',
+            's=pjmedia',
+            'b=AS:117',
+            't=0 0',
+            'a=X-nat:0',
+            'm=audio PORT RTP/AVP 8',
+            'c=IN IP4 127.0.0.1',
+            'b=TIAS:96000',
+            'a=ssrc:243811319 cname:04389d431bdd5c52',
+            'a=rtpmap:8 PCMA/8000',
+            'a=sendrecv',
+            'a=rtcp:PORT',
+            'a=ptime:20',
+        ],
+    ],
+    'gh953-opus-answered': [
+        [
+            'v=0',
+            'o=- 1822058533 1822058533 IN IP4 127.0.0.2',
+            's=pbx',
+            'c=IN IP4 127.0.0.1',
+            't=0 0',
+            'm=audio PORT RTP/AVP 8 107 9 101',
+            'a=maxptime:20',
+            'a=rtpmap:8 PCMA/8000',
+            'a=rtpmap:107 opus/48000/2',
+            'a=rtpmap:9 G722/8000',
+            'a=rtpmap:101 telephone-event/8000',
+            'a=fmtp:101 0-16',
+            'a=sendrecv',
+            'a=rtcp:PORT',
+            'a=ptime:20',
+        ],
+        [
+            'v=0',
+            'o=- 3793596600 3793596601 IN IP4 127.0.0.3',
+            's=pjmedia',
+            'b=AS:117',
+            't=0 0',
+            'a=X-nat:0',
+            'm=audio PORT RTP/AVP 107 101',
+            'c=IN IP4 127.0.0.1',
+            'b=TIAS:96000',
+            'a=ssrc:243811319 cname:04389d431bdd5c52',
+            'a=rtpmap:107 opus/48000/2',
+            'a=fmtp:107 useinbandfec=1',
+            'a=rtpmap:101 telephone-event/8000',
+            'a=fmtp:101 0-16',
+            'a=sendrecv',
+            'a=rtcp:PORT',
+            'a=ptime:20',
+        ],
+    ],
+    'gh953-opus-answered-symmetric': [
+        [
+            'v=0',
+            'o=- 1822058533 1822058533 IN IP4 127.0.0.2',
+            's=pbx',
+            'c=IN IP4 127.0.0.1',
+            't=0 0',
+            'm=audio PORT RTP/AVP 8 107 9 101',
+            'a=maxptime:20',
+            'a=rtpmap:8 PCMA/8000',
+            'a=rtpmap:107 opus/48000/2',
+            'a=rtpmap:9 G722/8000',
+            'a=rtpmap:101 telephone-event/8000',
+            'a=fmtp:101 0-16',
+            'a=sendrecv',
+            'a=rtcp:PORT',
+            'a=ptime:20',
+        ],
+        [
+            'v=0',
+            'o=- 3793596600 3793596601 IN IP4 127.0.0.3',
+            's=pjmedia',
+            'b=AS:117',
+            't=0 0',
+            'a=X-nat:0',
+            'm=audio PORT RTP/AVP 107 101',
+            'c=IN IP4 127.0.0.1',
+            'b=TIAS:96000',
+            'a=ssrc:243811319 cname:04389d431bdd5c52',
+            'a=rtpmap:107 opus/48000/2',
+            'a=fmtp:107 useinbandfec=1',
+            'a=rtpmap:101 telephone-event/8000',
+            'a=fmtp:101 0-16',
+            'a=sendrecv',
+            'a=rtcp:PORT',
+            'a=ptime:20',
+        ],
+    ],
+    'multi-codec': [
+        [
+            'v=0',
+            'o=- 1545997027 1 IN IP4 127.0.0.2',
+            's=tester',
+            'c=IN IP4 127.0.0.1',
+            't=0 0',
+            'm=audio PORT RTP/AVP 0 8',
+            'a=rtpmap:0 PCMU/8000',
+            'a=rtpmap:8 PCMA/8000',
+            'a=sendrecv',
+            'a=rtcp:PORT',
+        ],
+        [
+            'v=0',
+            'o=- 1545997027 1 IN IP4 127.0.0.3',
+            's=tester',
+            'c=IN IP4 127.0.0.1',
+            't=0 0',
+            'm=audio PORT RTP/AVP 0 8',
+            'a=rtpmap:0 PCMU/8000',
+            'a=rtpmap:8 PCMA/8000',
+            'a=sendrecv',
+            'a=rtcp:PORT',
+        ],
+    ],
+    'multi-codec-single-codec': [
+        [
+            'v=0',
+            'o=- 1545997027 1 IN IP4 127.0.0.2',
+            's=tester',
+            'c=IN IP4 127.0.0.1',
+            't=0 0',
+            'm=audio PORT RTP/AVP 0 8',
+            'a=rtpmap:0 PCMU/8000',
+            'a=rtpmap:8 PCMA/8000',
+            'a=sendrecv',
+            'a=rtcp:PORT',
+        ],
+        [
+            'v=0',
+            'o=- 1545997027 1 IN IP4 127.0.0.3',
+            's=tester',
+            'c=IN IP4 127.0.0.1',
+            't=0 0',
+            'm=audio PORT RTP/AVP 0',
+            'a=rtpmap:0 PCMU/8000',
+            'a=sendrecv',
+            'a=rtcp:PORT',
+        ],
+    ],
+    'origin-host-name': [
+        [
+            'v=0',
+            'o=- 3815883745 3815883745 IN IP4 ims.example.net',
+            's=-',
+            'c=IN IP4 127.0.0.1',
+            't=0 0',
+            'm=audio PORT RTP/AVP 8',
+            'a=rtpmap:8 PCMA/8000',
+            'a=sendrecv',
+            'a=rtcp:PORT',
+            'a=ptime:20',
+        ],
+    ],
+    'osrtp-offer-accepted': [
+        [
+            'v=0',
+            'o=- 1545997027 1 IN IP4 127.0.0.1',
+            's=tester',
+            't=0 0',
+            'm=audio PORT RTP/AVP 0',
+            'c=IN IP4 127.0.0.1',
+            'a=rtpmap:0 PCMU/8000',
+            'a=sendrecv',
+            'a=rtcp:PORT',
+            'a=crypto:1 AEAD_AES_256_GCM inline:KEY',
+            'a=crypto:2 AEAD_AES_128_GCM inline:KEY',
+            'a=crypto:3 AES_256_CM_HMAC_SHA1_80 inline:KEY',
+            'a=crypto:4 AES_256_CM_HMAC_SHA1_32 inline:KEY',
+            'a=crypto:5 AES_192_CM_HMAC_SHA1_80 inline:KEY',
+            'a=crypto:6 AES_192_CM_HMAC_SHA1_32 inline:KEY',
+            'a=crypto:7 AES_CM_128_HMAC_SHA1_80 inline:KEY',
+            'a=crypto:8 AES_CM_128_HMAC_SHA1_32 inline:KEY',
+            'a=crypto:9 F8_128_HMAC_SHA1_80 inline:KEY',
+            'a=crypto:10 F8_128_HMAC_SHA1_32 inline:KEY',
+            'a=crypto:11 NULL_HMAC_SHA1_80 inline:KEY',
+            'a=crypto:12 NULL_HMAC_SHA1_32 inline:KEY',
+        ],
+        [
+            'v=0',
+            'o=- 1545997027 1 IN IP4 127.0.0.1',
+            's=tester',
+            't=0 0',
+            'm=audio PORT RTP/AVP 0',
+            'c=IN IP4 127.0.0.1',
+            'a=rtpmap:0 PCMU/8000',
+            'a=sendrecv',
+            'a=rtcp:PORT',
+        ],
+    ],
+    'osrtp-offer-rejected': [
+        [
+            'v=0',
+            'o=- 1545997027 1 IN IP4 127.0.0.1',
+            's=tester',
+            't=0 0',
+            'm=audio PORT RTP/AVP 0',
+            'c=IN IP4 127.0.0.1',
+            'a=rtpmap:0 PCMU/8000',
+            'a=sendrecv',
+            'a=rtcp:PORT',
+            'a=crypto:1 AEAD_AES_256_GCM inline:KEY',
+            'a=crypto:2 AEAD_AES_128_GCM inline:KEY',
+            'a=crypto:3 AES_256_CM_HMAC_SHA1_80 inline:KEY',
+            'a=crypto:4 AES_256_CM_HMAC_SHA1_32 inline:KEY',
+            'a=crypto:5 AES_192_CM_HMAC_SHA1_80 inline:KEY',
+            'a=crypto:6 AES_192_CM_HMAC_SHA1_32 inline:KEY',
+            'a=crypto:7 AES_CM_128_HMAC_SHA1_80 inline:KEY',
+            'a=crypto:8 AES_CM_128_HMAC_SHA1_32 inline:KEY',
+            'a=crypto:9 F8_128_HMAC_SHA1_80 inline:KEY',
+            'a=crypto:10 F8_128_HMAC_SHA1_32 inline:KEY',
+            'a=crypto:11 NULL_HMAC_SHA1_80 inline:KEY',
+            'a=crypto:12 NULL_HMAC_SHA1_32 inline:KEY',
+        ],
+        [
+            'v=0',
+            'o=- 1545997027 1 IN IP4 127.0.0.1',
+            's=tester',
+            't=0 0',
+            'm=audio PORT RTP/AVP 0',
+            'c=IN IP4 127.0.0.1',
+            'a=rtpmap:0 PCMU/8000',
+            'a=sendrecv',
+            'a=rtcp:PORT',
+        ],
+    ],
+    'osrtp-offer-with-protocol-accepted': [
+        [
+            'v=0',
+            'o=- 1545997027 1 IN IP4 127.0.0.1',
+            's=tester',
+            't=0 0',
+            'm=audio PORT RTP/AVP 0',
+            'c=IN IP4 127.0.0.1',
+            'a=rtpmap:0 PCMU/8000',
+            'a=sendrecv',
+            'a=rtcp:PORT',
+            'a=crypto:1 AEAD_AES_256_GCM inline:KEY',
+            'a=crypto:2 AEAD_AES_128_GCM inline:KEY',
+            'a=crypto:3 AES_256_CM_HMAC_SHA1_80 inline:KEY',
+            'a=crypto:4 AES_256_CM_HMAC_SHA1_32 inline:KEY',
+            'a=crypto:5 AES_192_CM_HMAC_SHA1_80 inline:KEY',
+            'a=crypto:6 AES_192_CM_HMAC_SHA1_32 inline:KEY',
+            'a=crypto:7 AES_CM_128_HMAC_SHA1_80 inline:KEY',
+            'a=crypto:8 AES_CM_128_HMAC_SHA1_32 inline:KEY',
+            'a=crypto:9 F8_128_HMAC_SHA1_80 inline:KEY',
+            'a=crypto:10 F8_128_HMAC_SHA1_32 inline:KEY',
+            'a=crypto:11 NULL_HMAC_SHA1_80 inline:KEY',
+            'a=crypto:12 NULL_HMAC_SHA1_32 inline:KEY',
+        ],
+        [
+            'v=0',
+            'o=- 1545997027 1 IN IP4 127.0.0.1',
+            's=tester',
+            't=0 0',
+            'm=audio PORT RTP/AVP 0',
+            'c=IN IP4 127.0.0.1',
+            'a=rtpmap:0 PCMU/8000',
+            'a=sendrecv',
+            'a=rtcp:PORT',
+        ],
+    ],
+    'single-codec-te-transcode-opus': [
+        [
+            'v=0',
+            'o=- 1545997027 1 IN IP4 127.0.0.2',
+            's=tester',
+            'c=IN IP4 127.0.0.1',
+            't=0 0',
+            'm=audio PORT RTP/AVP 0 8 96 97 101',
+            'a=rtpmap:0 PCMU/8000',
+            'a=rtpmap:8 PCMA/8000',
+            'a=rtpmap:96 opus/48000/2',
+            'a=rtpmap:97 telephone-event/48000',
+            'a=fmtp:97 0-15',
+            'a=rtpmap:101 telephone-event/8000',
+            'a=sendrecv',
+            'a=rtcp:PORT',
+        ],
+        [
+            'v=0',
+            'o=- 1545997027 1 IN IP4 127.0.0.3',
+            's=tester',
+            'c=IN IP4 127.0.0.1',
+            't=0 0',
+            'm=audio PORT RTP/AVP 0 101',
+            'a=rtpmap:0 PCMU/8000',
+            'a=rtpmap:101 telephone-event/8000',
+            'a=sendrecv',
+            'a=rtcp:PORT',
+        ],
+    ],
+    'stray-answer-protocol-default': [
+        [
+            'v=0',
+            'o=- 1545997027 1 IN IP4 127.0.0.2',
+            's=tester',
+            'c=IN IP4 127.0.0.1',
+            't=0 0',
+            'm=audio PORT RTP/SAVP 0 101 8',
+            'a=rtpmap:0 PCMU/8000',
+            'a=rtpmap:101 telephone-event/8000',
+            'a=fmtp:101 0-16',
+            'a=rtpmap:8 PCMA/8000',
+            'a=sendrecv',
+            'a=rtcp:PORT',
+            'a=crypto:1 AEAD_AES_256_GCM inline:KEY',
+            'a=crypto:2 AEAD_AES_128_GCM inline:KEY',
+            'a=crypto:3 AES_256_CM_HMAC_SHA1_80 inline:KEY',
+            'a=crypto:4 AES_256_CM_HMAC_SHA1_32 inline:KEY',
+            'a=crypto:5 AES_192_CM_HMAC_SHA1_80 inline:KEY',
+            'a=crypto:6 AES_192_CM_HMAC_SHA1_32 inline:KEY',
+            'a=crypto:7 AES_CM_128_HMAC_SHA1_80 inline:KEY',
+            'a=crypto:8 AES_CM_128_HMAC_SHA1_32 inline:KEY',
+            'a=crypto:9 F8_128_HMAC_SHA1_80 inline:KEY',
+            'a=crypto:10 F8_128_HMAC_SHA1_32 inline:KEY',
+            'a=crypto:11 NULL_HMAC_SHA1_80 inline:KEY',
+            'a=crypto:12 NULL_HMAC_SHA1_32 inline:KEY',
+        ],
+        [
+            'v=0',
+            'o=- 810178487 810178487 IN IP4 127.0.0.3',
+            's=-',
+            'c=IN IP4 127.0.0.1',
+            't=0 0',
+            'm=audio PORT RTP/AVP 0 101 8',
+            'a=direction:both',
+            'a=rtpmap:0 PCMU/8000',
+            'a=rtpmap:101 telephone-event/8000',
+            'a=rtpmap:8 PCMA/8000',
+            'a=sendonly',
+            'a=rtcp:PORT',
+        ],
+    ],
+    'symmetric-answer-g722': [
+        [
+            'v=0',
+            'o=- 1545997027 1 IN IP4 127.0.0.2',
+            's=tester',
+            'c=IN IP4 127.0.0.1',
+            't=0 0',
+            'm=audio PORT RTP/AVP 0 8 9',
+            'a=rtpmap:0 PCMU/8000',
+            'a=rtpmap:8 PCMA/8000',
+            'a=rtpmap:9 G722/8000',
+            'a=sendrecv',
+            'a=rtcp:PORT',
+        ],
+        [
+            'v=0',
+            'o=- 1545997027 1 IN IP4 127.0.0.3',
+            's=tester',
+            'c=IN IP4 127.0.0.1',
+            't=0 0',
+            'm=audio PORT RTP/AVP 0',
+            'a=rtpmap:0 PCMU/8000',
+            'a=sendrecv',
+            'a=rtcp:PORT',
+        ],
+    ],
+    'symmetric-answer-g722-single-codec': [
+        [
+            'v=0',
+            'o=- 1545997027 1 IN IP4 127.0.0.2',
+            's=tester',
+            'c=IN IP4 127.0.0.1',
+            't=0 0',
+            'm=audio PORT RTP/AVP 0 8 9',
+            'a=rtpmap:0 PCMU/8000',
+            'a=rtpmap:8 PCMA/8000',
+            'a=rtpmap:9 G722/8000',
+            'a=sendrecv',
+            'a=rtcp:PORT',
+        ],
+        [
+            'v=0',
+            'o=- 1545997027 1 IN IP4 127.0.0.3',
+            's=tester',
+            'c=IN IP4 127.0.0.1',
+            't=0 0',
+            'm=audio PORT RTP/AVP 0',
+            'a=rtpmap:0 PCMU/8000',
+            'a=sendrecv',
+            'a=rtcp:PORT',
+        ],
+    ],
+    'symmetric-answer-pcma': [
+        [
+            'v=0',
+            'o=- 1545997027 1 IN IP4 127.0.0.2',
+            's=tester',
+            'c=IN IP4 127.0.0.1',
+            't=0 0',
+            'm=audio PORT RTP/AVP 0 8 9',
+            'a=rtpmap:0 PCMU/8000',
+            'a=rtpmap:8 PCMA/8000',
+            'a=rtpmap:9 G722/8000',
+            'a=sendrecv',
+            'a=rtcp:PORT',
+        ],
+        [
+            'v=0',
+            'o=- 1545997027 1 IN IP4 127.0.0.3',
+            's=tester',
+            'c=IN IP4 127.0.0.1',
+            't=0 0',
+            'm=audio PORT RTP/AVP 8',
+            'a=rtpmap:8 PCMA/8000',
+            'a=sendrecv',
+            'a=rtcp:PORT',
+        ],
+    ],
+    'symmetric-answer-pcmu': [
+        [
+            'v=0',
+            'o=- 1545997027 1 IN IP4 127.0.0.2',
+            's=tester',
+            'c=IN IP4 127.0.0.1',
+            't=0 0',
+            'm=audio PORT RTP/AVP 0 8 9',
+            'a=rtpmap:0 PCMU/8000',
+            'a=rtpmap:8 PCMA/8000',
+            'a=rtpmap:9 G722/8000',
+            'a=sendrecv',
+            'a=rtcp:PORT',
+        ],
+        [
+            'v=0',
+            'o=- 1545997027 1 IN IP4 127.0.0.3',
+            's=tester',
+            'c=IN IP4 127.0.0.1',
+            't=0 0',
+            'm=audio PORT RTP/AVP 0',
+            'a=rtpmap:0 PCMU/8000',
+            'a=sendrecv',
+            'a=rtcp:PORT',
+        ],
+    ],
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_scenario_as_10_5(rtpengine, name):
+    assert run_scenario(rtpengine, SCENARIOS[name]) == EXPECTED[name]
