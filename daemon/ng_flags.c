@@ -290,7 +290,11 @@ int ng_flags_parse(struct ng_request *request)
 	const char *protocol = bencode_item_text(buffer, found[SCALAR_TRANSPORT_PROTOCOL], NULL);
 	if (!protocol)
 		protocol = bencode_item_text(buffer, found[SCALAR_TRANSPORT_PROTOCOL_SPACE], NULL);
-	if (protocol)
+	/* "accept" names no protocol: in an answer the answerer's passes on (as 10.5); an offer
+	 * keeps the offerer's */
+	if (protocol && !g_ascii_strcasecmp(protocol, "accept"))
+		flags->transport_protocol_accept = true;
+	else if (protocol)
 		flags->transport_protocol = protocol;
 
 	const struct bencode_item *direction = found[SCALAR_DIRECTION];

@@ -148,8 +148,8 @@ static const struct ng_key key_table[] = {
 	SUPPORTED("transport-protocol", NULL, NULL, READ_BY_PARSER ": RTP/AVP(F) <-> RTP/SAVP(F) with SDES"),
 	SUPPORTED("transport-protocol", "udp/tls/rtp/savp", NULL, READ_BY_PARSER ": DTLS-SRTP towards the receiver"),
 	SUPPORTED("transport-protocol", "udp/tls/rtp/savpf", NULL, READ_BY_PARSER ": DTLS-SRTP towards the receiver"),
-	WARN("transport-protocol", "accept", NG_SCOPE_ALWAYS,
-	     "passing the answerer's transport protocol on to the offerer (transport-protocol=accept)"),
+	SUPPORTED("transport-protocol", "accept", NULL, READ_BY_PARSER ": in an answer, the answerer's transport protocol "
+		  "goes to the offerer (as 10.5; an offer ignores it)"),
 
 	SUPPORTED("replace", "origin", set_replace_origin, "o= address becomes ours"),
 	SUPPORTED("replace", "session-connection", set_replace_session_connection, "session c= becomes ours"),

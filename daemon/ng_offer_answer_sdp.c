@@ -385,8 +385,16 @@ int ng_write_sdp(struct sdp_exchange *exchange, bool offer)
 		/* the receiver hears its own transport protocol: the translated one in an offer,
 		 * its original one in the answer it gets */
 		/* transport-protocol translates RTP m= lines only: others pass as they are (10.5) */
-		rewrite->protocol = offer ? (protocol_is_rtp(sdp_media->protocol) ? flags->transport_protocol : NULL)
-			: local->protocol;
+		/* in an answer, transport-protocol (a protocol, or accept: the answerer's) overrides the
+		 * m= protocol text only, as 10.5 does */
+		if (offer)
+			rewrite->protocol = protocol_is_rtp(sdp_media->protocol) ? flags->transport_protocol : NULL;
+		else if (flags->transport_protocol_accept)
+			rewrite->protocol = sdp_media->protocol;
+		else if (flags->transport_protocol && protocol_is_rtp(sdp_media->protocol))
+			rewrite->protocol = flags->transport_protocol;
+		else
+			rewrite->protocol = local->protocol;
 		if (offer && (media_protocol_uses_dtls(local->protocol) || media_protocol_uses_sdes(local->protocol)
 			      || (flags->osrtp_offer && media_protocol_is_plain_rtp(rewrite->protocol ? rewrite->protocol
 											: local->protocol)))) {

@@ -41,6 +41,7 @@ struct ng_flags {
 	bool rtcp_mux_offer, rtcp_mux_demux;
 	enum ng_rtcp_mux_policy rtcp_mux_policy;
 	const char *transport_protocol;
+	bool transport_protocol_accept;      /* "accept": the answer's m= keeps the answerer's protocol */
 	/* DTLS=..., DTLS-reverse=..., DTLS-fingerprint=... (media_dtls.h) */
 	bool dtls_off;
 	int dtls_setup, dtls_reverse_setup;  /* enum dtls_setup: ACTIVE, PASSIVE or UNSPECIFIED */
