@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <glib.h>
+#include <openssl/crypto.h>
 #include <string.h>
 #include "call.h"
 #include "sdp.h"
@@ -122,10 +123,17 @@ bool media_protocol_is_plain_rtp(const char *protocol)
 	return protocol && (!strcmp(protocol, "RTP/AVP") || !strcmp(protocol, "RTP/AVPF"));
 }
 
+/* SDES-lifetime: the lifetime upstream 10.5 writes (RFC 4568 section 6.1, in packets) */
+#define OFFERED_LIFETIME ((uint64_t) 1 << 31)
+
 static int format_line(const struct media_crypto *owner, const struct sdes_crypto *crypto, char *line, size_t size)
 {
 	memcpy(line, "crypto:", 7);
-	int written = sdes_format(crypto, line + 7, size - 7);
+	struct sdes_crypto shown = *crypto;
+	if (owner->lifetime && !shown.lifetime)
+		shown.lifetime = OFFERED_LIFETIME;
+	int written = sdes_format(&shown, line + 7, size - 7);
+	OPENSSL_cleanse(&shown, sizeof(shown));
 	if (written >= 0 && !owner->pad)
 		strip_padding(line);
 	return written;
@@ -147,6 +155,7 @@ int media_crypto_offer_with(struct media *media, const struct media_crypto_optio
 {
 	struct media_crypto *crypto = crypto_of(media);
 	crypto->pad = options && options->pad;
+	crypto->lifetime = options && options->lifetime;
 	if (crypto->active) {
 		/* already agreed (re-INVITE): offer the key in use only */
 		if (capacity < 1 || format_line(crypto, &crypto->ours, crypto->answer_line, sizeof(crypto->answer_line)) < 0)

@@ -38,10 +38,12 @@ struct media_srtp {
 struct media_crypto_options {
 	uint32_t no_suites, only_suites;
 	bool pad;                            /* keep the base64 '=' padding (upstream leaves it out) */
+	bool lifetime;                       /* SDES-lifetime: our keys say "|2^31", as 10.5 writes it */
 };
 
 struct media_crypto {
 	bool pad;                            /* lines formatted with base64 padding (SDES-pad) */
+	bool lifetime;                       /* lines carry the key lifetime 2^31 (SDES-lifetime) */
 	bool active;                         /* keys agreed: contexts built (staged or published) */
 	bool staged;                         /* publishing replaces media->srtp with staged_srtp */
 	struct media_srtp *staged_srtp;      /* built by this request (NULL: SRTP stops) */

@@ -34,7 +34,7 @@ static const char *spelling(struct ng_request *request, const char *key, size_t 
 	return copy;
 }
 
-/* SDES options: off/no/disable, pad, no-SUITE, only-SUITE (as a dictionary value of "SDES"
+/* SDES options: off/no/disable, pad, prefer, lifetime, no-SUITE, only-SUITE (as a dictionary value of "SDES"
  * or a flag "SDES-..."). Read here because the suite is part of the value, which the key
  * table's setters do not get; the table still says they are supported. */
 static void read_sdes_option(struct ng_flags *flags, const char *text, size_t length)
@@ -47,6 +47,8 @@ static void read_sdes_option(struct ng_flags *flags, const char *text, size_t le
 		flags->sdes_pad = true;
 	else if (length == 6 && !g_ascii_strncasecmp(text, "prefer", 6))
 		flags->sdes_prefer = true;
+	else if (length == 8 && !g_ascii_strncasecmp(text, "lifetime", 8))
+		flags->sdes_lifetime = true;
 	else if (length > 3 && !g_ascii_strncasecmp(text, "no-", 3) && !srtp_suite_from_name(text + 3, length - 3, &suite))
 		flags->sdes_no_suites |= 1u << suite;
 	else if (length > 5 && !g_ascii_strncasecmp(text, "only-", 5)

@@ -542,6 +542,7 @@ static void take_sdes_offer(struct ng_request *request, struct media *media, con
 	if (!media->crypto)
 		media->crypto = g_new0(struct media_crypto, 1);
 	media->crypto->pad = request->flags.sdes_pad;
+	media->crypto->lifetime = request->flags.sdes_lifetime;
 	if (media_crypto_take_offer(media, sdp_media, &reason) < 0)
 		log_call(LOG_WARNING, request->flags.call_id, "SRTP offer on media %u not usable: %s", media->index, reason);
 }

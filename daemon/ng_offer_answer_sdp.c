@@ -84,6 +84,7 @@ static int offer_srtp_keying(const struct ng_flags *flags, struct media *local, 
 	if (!flags->sdes_off && !dtls_agreed) {
 		struct media_crypto_options options = {
 			.no_suites = flags->sdes_no_suites, .only_suites = flags->sdes_only_suites, .pad = flags->sdes_pad,
+			.lifetime = flags->sdes_lifetime,
 		};
 		int written = media_crypto_offer_with(local, &options, lines, MEDIA_CRYPTO_OFFERED_SUITES);
 		count = written > 0 ? written : 0;

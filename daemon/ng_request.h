@@ -48,7 +48,7 @@ struct ng_flags {
 	bool has_dtls_hash;
 	int dtls_hash;                     /* enum dtls_hash */
 	/* SDES=off, SDES-no-SUITE, SDES-only-SUITE, SDES-pad (media_crypto.h) */
-	bool sdes_off, sdes_pad, sdes_prefer;
+	bool sdes_off, sdes_pad, sdes_prefer, sdes_lifetime;
 	uint32_t sdes_no_suites, sdes_only_suites;   /* 1 << enum srtp_suite */
 	/* OSRTP (RFC 8643): offer SDES keys on RTP/AVP; accept keys offered on RTP/AVP */
 	bool osrtp_offer, osrtp_accept;
