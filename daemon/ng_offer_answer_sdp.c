@@ -362,6 +362,13 @@ int ng_write_sdp(struct sdp_exchange *exchange, bool offer)
 			: sender_media->interface ? &sender_media->interface->advertised : NULL;
 		const struct sdp_address *received = sdp_media->connection.family ? &sdp_media->connection
 			: &exchange->sdp->connection;
+		if (!g_ascii_strncasecmp(sdp_media->protocol, "TCP/", 4)) {
+			/* TCP media (MSRP, RFC 4975): not ours to relay; passed as it came, at the
+			 * sender's address (10.5's pass-through of protocols it does not know) */
+			rewrite->passthrough = true;
+			rewrite->address = *received;
+			continue;
+		}
 		bool bundle_member_line = sender_media->bundle_owner && sender_media->bundle_owner != sender_media;
 		if (is_zero_address(received) && !bundle_member_line) {
 			/* RFC 2543-style hold (c=0.0.0.0): passed on so the other side sees the hold too */
