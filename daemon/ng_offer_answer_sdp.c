@@ -403,9 +403,11 @@ int ng_write_sdp(struct sdp_exchange *exchange, bool offer)
 			rewrite->protocol = flags->transport_protocol;
 		else
 			rewrite->protocol = local->protocol;
-		if (offer && (media_protocol_uses_dtls(local->protocol) || media_protocol_uses_sdes(local->protocol)
-			      || (flags->osrtp_offer && media_protocol_is_plain_rtp(rewrite->protocol ? rewrite->protocol
-											: local->protocol)))) {
+		/* the protocol the receiver is offered: a re-offer's transport-protocol may make SRTP
+		 * of a side that was plain (the keys must come with it) */
+		const char *offered_protocol = rewrite->protocol ? rewrite->protocol : local->protocol;
+		if (offer && (media_protocol_uses_dtls(offered_protocol) || media_protocol_uses_sdes(offered_protocol)
+			      || (flags->osrtp_offer && media_protocol_is_plain_rtp(offered_protocol)))) {
 			/* as upstream 10.5: SDES keys and our fingerprint in every SRTP offer, a DTLS
 			 * transport's and an OSRTP one (RFC 8643) included; the answer picks one */
 			int lines = offer_srtp_keying(flags, local, crypto_lines[i]);
