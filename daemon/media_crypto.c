@@ -156,23 +156,52 @@ int media_crypto_offer_with(struct media *media, const struct media_crypto_optio
 	struct media_crypto *crypto = crypto_of(media);
 	crypto->pad = options && options->pad;
 	crypto->lifetime = options && options->lifetime;
-	if (crypto->active) {
-		/* already agreed (re-INVITE): offer the key in use only */
-		if (capacity < 1 || format_line(crypto, &crypto->ours, crypto->answer_line, sizeof(crypto->answer_line)) < 0)
-			return -ENOSPC;
-		lines[0] = crypto->answer_line;
-		return 1;
-	}
 	if (!crypto->offered) {
-		/* a re-offer before the answer keeps the keys, so a late answer still matches */
+		/* a re-offer before the answer keeps the keys, so a late answer still matches. As
+		 * 10.5: the key in use first (re-INVITE), then the other side's own keys with its
+		 * tags, then the other suites, numbered on from the highest tag */
 		crypto->offered = g_new0(struct offered_key, MEDIA_CRYPTO_OFFERED_SUITES);
 		crypto->offered_count = 0;
-		for (unsigned int i = 0; i < MEDIA_CRYPTO_OFFERED_SUITES; i++) {
+		uint32_t used = 0, last_tag = 0;
+		if (crypto->active) {
 			struct offered_key *key = &crypto->offered[crypto->offered_count];
-			if (suite_allowed(options, offered_suites[i].suite)
-			    && sdes_generate(&key->crypto, offered_suites[i].tag, offered_suites[i].suite) == 0
-			    && format_line(crypto, &key->crypto, key->line, sizeof(key->line)) >= 0)
+			key->crypto = crypto->ours;
+			key->copied = crypto->ours_copied;
+			if (format_line(crypto, &key->crypto, key->line, sizeof(key->line)) >= 0) {
 				crypto->offered_count++;
+				used |= 1u << key->crypto.suite;
+				last_tag = key->crypto.tag;
+			}
+		}
+		unsigned int position = 0;
+		struct sdes_crypto theirs;
+		const char *ignored;
+		while (options && options->copy_from && crypto->offered_count < MEDIA_CRYPTO_OFFERED_SUITES
+		       && next_crypto(options->copy_from, &position, &theirs, &ignored)) {
+			struct offered_key *key = &crypto->offered[crypto->offered_count];
+			if (!suite_allowed(options, theirs.suite) || (used & (1u << theirs.suite)))
+				continue;
+			key->crypto = theirs;
+			key->crypto.session_parameters = NULL;   /* points into the request's SDP */
+			key->crypto.session_parameters_length = 0;
+			key->copied = true;
+			if (format_line(crypto, &key->crypto, key->line, sizeof(key->line)) < 0)
+				continue;
+			crypto->offered_count++;
+			used |= 1u << theirs.suite;
+			last_tag = MAX(last_tag, theirs.tag);
+		}
+		for (unsigned int i = 0; i < MEDIA_CRYPTO_OFFERED_SUITES
+		     && crypto->offered_count < MEDIA_CRYPTO_OFFERED_SUITES; i++) {
+			struct offered_key *key = &crypto->offered[crypto->offered_count];
+			uint32_t tag = used ? last_tag + 1 : offered_suites[i].tag;
+			if (suite_allowed(options, offered_suites[i].suite) && !(used & (1u << offered_suites[i].suite))
+			    && sdes_generate(&key->crypto, tag, offered_suites[i].suite) == 0
+			    && format_line(crypto, &key->crypto, key->line, sizeof(key->line)) >= 0) {
+				crypto->offered_count++;
+				if (used)
+					last_tag = tag;
+			}
 		}
 	}
 	unsigned int count = 0;
@@ -192,6 +221,7 @@ int media_crypto_take_answer(struct media *media, const struct sdp_media *sdp_me
 	struct sdes_crypto theirs;
 	while (next_crypto(sdp_media, &position, &theirs, reason)) {
 		if (!crypto->offered) {
+			/* re-INVITE answered with the key in use: the running contexts stay */
 			/* re-INVITE: we offered the key in use; their key may have changed */
 			if (theirs.tag != crypto->ours.tag || theirs.suite != crypto->ours.suite)
 				continue;
@@ -201,15 +231,48 @@ int media_crypto_take_answer(struct media *media, const struct sdp_media *sdp_me
 			const struct sdes_crypto *offered = &crypto->offered[i].crypto;
 			if (offered->tag != theirs.tag || offered->suite != theirs.suite)
 				continue;
+			/* a re-INVITE answered with the keys in use keeps the running contexts (their
+			 * rollover counters and replay windows) */
+			bool unchanged = crypto->active && same_key(offered, &crypto->ours) && same_key(&theirs, &crypto->theirs);
 			crypto->ours = *offered;
+			crypto->ours_copied = crypto->offered[i].copied;
+			/* our key as this side hears it, should it offer next (re-INVITE the other way) */
+			g_strlcpy(crypto->answer_line, crypto->offered[i].line, sizeof(crypto->answer_line));
 			g_free(crypto->offered);
 			crypto->offered = NULL;
 			crypto->offered_count = 0;
-			return start_contexts(crypto, &theirs);
+			return unchanged ? 0 : start_contexts(crypto, &theirs);
 		}
 	}
 	*reason = "no a=crypto in the answer matches a suite we offered";
 	return -ENOENT;
+}
+
+int media_crypto_mirror_answer(struct media *offerer, const struct media *answerer)
+{
+	const struct media_crypto *taken = answerer->crypto;
+	struct media_crypto *crypto = offerer->crypto;
+	if (!taken || !taken->active || !taken->ours_copied || !crypto)
+		return 0;
+	if (crypto->active && same_key(&crypto->ours, &taken->theirs) && same_key(&crypto->theirs, &taken->ours))
+		return 1;   /* a repeated answer: the contexts run */
+	/* the offerer sends with the key it offered (the one we passed on), gets the answerer's */
+	struct sdes_crypto theirs = taken->ours;
+	crypto->ours = taken->theirs;
+	crypto->ours_copied = false;
+	if (format_line(crypto, &crypto->ours, crypto->answer_line, sizeof(crypto->answer_line)) < 0)
+		return -ENOSPC;
+	int error = start_contexts(crypto, &theirs);
+	return error < 0 ? error : 1;
+}
+
+void media_crypto_decline(struct media *media)
+{
+	struct media_crypto *crypto = media->crypto;
+	if (!crypto)
+		return;
+	stage(crypto, NULL);
+	crypto->answer_line[0] = '\0';
 }
 
 int media_crypto_take_offer(struct media *media, const struct sdp_media *sdp_media, const char **reason)

@@ -205,8 +205,8 @@ static const struct ng_key key_table[] = {
 	PREFIX("sdes", "only-", NG_KEY_SUPPORTED, NG_SCOPE_ALWAYS, SDES_OPTION ": only these suites are offered"),
 	WARN("sdes", NULL, NG_SCOPE_SRTP, "SDES crypto suite and session parameter options (SDES=...)"),
 	SUPPORTED("osrtp", "offer", set_osrtp_offer, "RFC 8643: SDES keys offered on RTP/AVP"),
-	SUPPORTED("osrtp", "accept", set_osrtp_accept, "RFC 8643: SDES keys offered on RTP/AVP are answered (the default, as upstream 10.5)"),
-	SUPPORTED("osrtp", "accept-rfc", set_osrtp_accept, "RFC 8643: SDES keys offered on RTP/AVP are answered (the default, as upstream 10.5)"),
+	SUPPORTED("osrtp", "accept", set_osrtp_accept, "RFC 8643: in an answer, SDES keys offered on RTP/AVP are answered even when the answerer declined them (10.5)"),
+	SUPPORTED("osrtp", "accept-rfc", set_osrtp_accept, "RFC 8643: in an answer, SDES keys offered on RTP/AVP are answered even when the answerer declined them (10.5)"),
 	WARN("osrtp", NULL, NG_SCOPE_ALWAYS, "opportunistic SRTP (OSRTP) variants other than offer/accept"),
 
 	/* ---- recording ---- */

@@ -615,8 +615,8 @@ static int prepare_offer_media(struct sdp_exchange *exchange)
 		/* a re-offer may change how the side is keyed (SDES <-> DTLS): its answer must say so */
 		media_set_protocol(sender_media, sdp_media->protocol);
 		/* Offered both (a=crypto and a=fingerprint): DTLS, as upstream 10.5 answers, unless
-		 * DTLS=off or SDES-prefer. Keys on RTP/AVP (OSRTP, RFC 8643 section 4) are answered,
-		 * as upstream 10.5 does without being asked. */
+		 * DTLS=off or SDES-prefer. Keys on RTP/AVP (OSRTP, RFC 8643 section 4) are taken here
+		 * and offered on; the answer decides whether the offerer gets ours (see answer). */
 		bool has_crypto = media_sdp_has_crypto(sdp_media);
 		/* BUNDLE: a member's DTLS is its transport's (RFC 8843 section 5.1) */
 		bool dtls = media_dtls_offered(exchange->sdp, sdp_media)
@@ -855,6 +855,14 @@ int ng_command_answer(struct ng_request *request)
 				if (media_crypto_take_answer(answer_media, sdp_media, &reason) < 0)
 					log_call(LOG_WARNING, call->call_id, "SRTP answer on media %u not usable: %s",
 						 answer_media->index, reason);
+				else if (media_crypto_mirror_answer(offer_media, answer_media) < 0)
+					log_call(LOG_WARNING, call->call_id, "SRTP key of media %u not passed back",
+						 answer_media->index);
+			} else if (plain_answer && answer_media->crypto && answer_media->crypto->offered
+				   && media_protocol_is_plain_rtp(offer_media->protocol) && !flags->osrtp_accept) {
+				/* an OSRTP offer we passed on, declined (RFC 8643 section 3): the offerer
+				 * gets plain RTP too, as 10.5 answers (OSRTP=accept keeps our keys) */
+				media_crypto_decline(offer_media);
 			}
 			/* RFC 5761 section 5.1.1: multiplexing holds when the answer accepts it */
 			answer_media->rtcp_mux = sdp_media->rtcp_mux;

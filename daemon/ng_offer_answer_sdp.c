@@ -76,7 +76,8 @@ static void set_mid(struct sdp_media_rewrite *rewrite, const struct media *local
  * keying we do not know yet carries both SDES keys and our DTLS fingerprint, as upstream 10.5's
  * does: the side answers with the one it speaks (SDES=off / DTLS=off leave one out). Once one
  * is agreed, a re-offer carries that one only. Returns the number of lines. */
-static int offer_srtp_keying(const struct ng_flags *flags, struct media *local, const char **lines)
+static int offer_srtp_keying(const struct ng_flags *flags, struct media *local, const struct sdp_media *received,
+			     const char **lines)
 {
 	bool sdes_agreed = local->crypto && local->crypto->active;
 	bool dtls_agreed = media_dtls_agreed(local);
@@ -84,7 +85,7 @@ static int offer_srtp_keying(const struct ng_flags *flags, struct media *local, 
 	if (!flags->sdes_off && !dtls_agreed) {
 		struct media_crypto_options options = {
 			.no_suites = flags->sdes_no_suites, .only_suites = flags->sdes_only_suites, .pad = flags->sdes_pad,
-			.lifetime = flags->sdes_lifetime,
+			.lifetime = flags->sdes_lifetime, .copy_from = received,
 		};
 		int written = media_crypto_offer_with(local, &options, lines, MEDIA_CRYPTO_OFFERED_SUITES);
 		count = written > 0 ? written : 0;
@@ -406,11 +407,13 @@ int ng_write_sdp(struct sdp_exchange *exchange, bool offer)
 		/* the protocol the receiver is offered: a re-offer's transport-protocol may make SRTP
 		 * of a side that was plain (the keys must come with it) */
 		const char *offered_protocol = rewrite->protocol ? rewrite->protocol : local->protocol;
+		/* an OSRTP offer (RFC 8643: keys on RTP/AVP) goes on as one, as 10.5 passes it */
+		bool osrtp_on = media_protocol_is_plain_rtp(sdp_media->protocol) && media_sdp_has_crypto(sdp_media);
 		if (offer && (media_protocol_uses_dtls(offered_protocol) || media_protocol_uses_sdes(offered_protocol)
-			      || (flags->osrtp_offer && media_protocol_is_plain_rtp(offered_protocol)))) {
+			      || ((flags->osrtp_offer || osrtp_on) && media_protocol_is_plain_rtp(offered_protocol)))) {
 			/* as upstream 10.5: SDES keys and our fingerprint in every SRTP offer, a DTLS
 			 * transport's and an OSRTP one (RFC 8643) included; the answer picks one */
-			int lines = offer_srtp_keying(flags, local, crypto_lines[i]);
+			int lines = offer_srtp_keying(flags, local, sdp_media, crypto_lines[i]);
 			if (lines > 0) {
 				rewrite->extra_attributes = crypto_lines[i];
 				rewrite->extra_attribute_count = (unsigned int) lines;
@@ -520,5 +523,5 @@ int ng_update_offer_key_lines(struct ng_request *request, struct media *media, c
 {
 	if (!media_protocol_uses_dtls(media->protocol) && !media_protocol_uses_sdes(media->protocol))
 		return 0;
-	return offer_srtp_keying(&request->flags, media, lines);
+	return offer_srtp_keying(&request->flags, media, NULL, lines);
 }

@@ -11,11 +11,12 @@ offer/accept/reject, via-branch forks with rtcp-mux, non-RTP m= lines (MSRP), GH
 Out of scope: the AMR-WB CMR scenarios (Debian's libavcodec has no AMR encoder, 10.5 cannot
 transcode to it either) and the T.38 gateway (refused by this relay, see daemon/ng_keys.c)."""
 
+import os
 import re
 
 import pytest
 
-from calls import Call
+from calls import Call, Sdp
 
 CALLER = "127.0.0.2"
 CALLEE = "127.0.0.3"
@@ -911,6 +912,80 @@ EXPECTED = {
             'a=ptime:20',
         ],
     ],
+    'osrtp-accept-other-suite': [
+        [
+            'v=0',
+            'o=- 1545997027 1 IN IP4 127.0.0.1',
+            's=tester',
+            't=0 0',
+            'm=audio PORT RTP/AVP 0',
+            'c=IN IP4 127.0.0.1',
+            'a=rtpmap:0 PCMU/8000',
+            'a=sendrecv',
+            'a=rtcp:PORT',
+            'a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:Qk0TvVeyfqfjFd/YebnyyklqSEhJntpVKV1KAhHa',
+            'a=crypto:2 AEAD_AES_256_GCM inline:KEY',
+            'a=crypto:3 AEAD_AES_128_GCM inline:KEY',
+            'a=crypto:4 AES_256_CM_HMAC_SHA1_80 inline:KEY',
+            'a=crypto:5 AES_256_CM_HMAC_SHA1_32 inline:KEY',
+            'a=crypto:6 AES_192_CM_HMAC_SHA1_80 inline:KEY',
+            'a=crypto:7 AES_192_CM_HMAC_SHA1_32 inline:KEY',
+            'a=crypto:8 AES_CM_128_HMAC_SHA1_32 inline:KEY',
+            'a=crypto:9 F8_128_HMAC_SHA1_80 inline:KEY',
+            'a=crypto:10 F8_128_HMAC_SHA1_32 inline:KEY',
+            'a=crypto:11 NULL_HMAC_SHA1_80 inline:KEY',
+            'a=crypto:12 NULL_HMAC_SHA1_32 inline:KEY',
+        ],
+        [
+            'v=0',
+            'o=- 1545997027 1 IN IP4 127.0.0.1',
+            's=tester',
+            't=0 0',
+            'm=audio PORT RTP/AVP 0',
+            'c=IN IP4 127.0.0.1',
+            'a=rtpmap:0 PCMU/8000',
+            'a=sendrecv',
+            'a=rtcp:PORT',
+            'a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:KEY',
+        ],
+    ],
+    'osrtp-accept-same-suite': [
+        [
+            'v=0',
+            'o=- 1545997027 1 IN IP4 127.0.0.1',
+            's=tester',
+            't=0 0',
+            'm=audio PORT RTP/AVP 0',
+            'c=IN IP4 127.0.0.1',
+            'a=rtpmap:0 PCMU/8000',
+            'a=sendrecv',
+            'a=rtcp:PORT',
+            'a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:Qk0TvVeyfqfjFd/YebnyyklqSEhJntpVKV1KAhHa',
+            'a=crypto:2 AEAD_AES_256_GCM inline:KEY',
+            'a=crypto:3 AEAD_AES_128_GCM inline:KEY',
+            'a=crypto:4 AES_256_CM_HMAC_SHA1_80 inline:KEY',
+            'a=crypto:5 AES_256_CM_HMAC_SHA1_32 inline:KEY',
+            'a=crypto:6 AES_192_CM_HMAC_SHA1_80 inline:KEY',
+            'a=crypto:7 AES_192_CM_HMAC_SHA1_32 inline:KEY',
+            'a=crypto:8 AES_CM_128_HMAC_SHA1_32 inline:KEY',
+            'a=crypto:9 F8_128_HMAC_SHA1_80 inline:KEY',
+            'a=crypto:10 F8_128_HMAC_SHA1_32 inline:KEY',
+            'a=crypto:11 NULL_HMAC_SHA1_80 inline:KEY',
+            'a=crypto:12 NULL_HMAC_SHA1_32 inline:KEY',
+        ],
+        [
+            'v=0',
+            'o=- 1545997027 1 IN IP4 127.0.0.1',
+            's=tester',
+            't=0 0',
+            'm=audio PORT RTP/AVP 0',
+            'c=IN IP4 127.0.0.1',
+            'a=rtpmap:0 PCMU/8000',
+            'a=sendrecv',
+            'a=rtcp:PORT',
+            'a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:Kl3GFJ5Gqz5x07xYkoyHODkVkSpiplZnXsQIw+Q7',
+        ],
+    ],
     'osrtp-offer-accepted': [
         [
             'v=0',
@@ -1019,6 +1094,207 @@ EXPECTED = {
             'a=rtcp:PORT',
         ],
     ],
+    'osrtp-reject': [
+        [
+            'v=0',
+            'o=- 1545997027 1 IN IP4 127.0.0.1',
+            's=tester',
+            't=0 0',
+            'm=audio PORT RTP/AVP 0',
+            'c=IN IP4 127.0.0.1',
+            'a=rtpmap:0 PCMU/8000',
+            'a=sendrecv',
+            'a=rtcp:PORT',
+            'a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:Qk0TvVeyfqfjFd/YebnyyklqSEhJntpVKV1KAhHa',
+            'a=crypto:2 AEAD_AES_256_GCM inline:KEY',
+            'a=crypto:3 AEAD_AES_128_GCM inline:KEY',
+            'a=crypto:4 AES_256_CM_HMAC_SHA1_80 inline:KEY',
+            'a=crypto:5 AES_256_CM_HMAC_SHA1_32 inline:KEY',
+            'a=crypto:6 AES_192_CM_HMAC_SHA1_80 inline:KEY',
+            'a=crypto:7 AES_192_CM_HMAC_SHA1_32 inline:KEY',
+            'a=crypto:8 AES_CM_128_HMAC_SHA1_32 inline:KEY',
+            'a=crypto:9 F8_128_HMAC_SHA1_80 inline:KEY',
+            'a=crypto:10 F8_128_HMAC_SHA1_32 inline:KEY',
+            'a=crypto:11 NULL_HMAC_SHA1_80 inline:KEY',
+            'a=crypto:12 NULL_HMAC_SHA1_32 inline:KEY',
+        ],
+        [
+            'v=0',
+            'o=- 1545997027 1 IN IP4 127.0.0.1',
+            's=tester',
+            't=0 0',
+            'm=audio PORT RTP/AVP 0',
+            'c=IN IP4 127.0.0.1',
+            'a=rtpmap:0 PCMU/8000',
+            'a=sendrecv',
+            'a=rtcp:PORT',
+        ],
+    ],
+    'osrtp-reject-with-accept-flag': [
+        [
+            'v=0',
+            'o=- 1545997027 1 IN IP4 127.0.0.1',
+            's=tester',
+            't=0 0',
+            'm=audio PORT RTP/AVP 0',
+            'c=IN IP4 127.0.0.1',
+            'a=rtpmap:0 PCMU/8000',
+            'a=sendrecv',
+            'a=rtcp:PORT',
+            'a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:Qk0TvVeyfqfjFd/YebnyyklqSEhJntpVKV1KAhHa',
+            'a=crypto:2 AEAD_AES_256_GCM inline:KEY',
+            'a=crypto:3 AEAD_AES_128_GCM inline:KEY',
+            'a=crypto:4 AES_256_CM_HMAC_SHA1_80 inline:KEY',
+            'a=crypto:5 AES_256_CM_HMAC_SHA1_32 inline:KEY',
+            'a=crypto:6 AES_192_CM_HMAC_SHA1_80 inline:KEY',
+            'a=crypto:7 AES_192_CM_HMAC_SHA1_32 inline:KEY',
+            'a=crypto:8 AES_CM_128_HMAC_SHA1_32 inline:KEY',
+            'a=crypto:9 F8_128_HMAC_SHA1_80 inline:KEY',
+            'a=crypto:10 F8_128_HMAC_SHA1_32 inline:KEY',
+            'a=crypto:11 NULL_HMAC_SHA1_80 inline:KEY',
+            'a=crypto:12 NULL_HMAC_SHA1_32 inline:KEY',
+        ],
+        [
+            'v=0',
+            'o=- 1545997027 1 IN IP4 127.0.0.1',
+            's=tester',
+            't=0 0',
+            'm=audio PORT RTP/AVP 0',
+            'c=IN IP4 127.0.0.1',
+            'a=rtpmap:0 PCMU/8000',
+            'a=sendrecv',
+            'a=rtcp:PORT',
+            'a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:KEY',
+        ],
+    ],
+    'rtp-to-srtp-switch': [
+        [
+            'v=0',
+            'o=- 3516723349074626749 3516723349074626751 IN IP4 127.0.0.1',
+            's=',
+            'c=IN IP4 127.0.0.1',
+            't=0 0',
+            'm=audio PORT RTP/SAVP 0 101',
+            'a=direction:both',
+            'a=silenceSupp:off - - - -',
+            'a=mptime:20 -',
+            'a=oldmediaip:10.50.3.190',
+            'a=rtpmap:0 PCMU/8000',
+            'a=rtpmap:101 telephone-event/8000',
+            'a=fmtp:101 0-15',
+            'a=sendrecv',
+            'a=rtcp:PORT',
+            'a=crypto:1 AEAD_AES_256_GCM inline:KEY',
+            'a=crypto:2 AEAD_AES_128_GCM inline:KEY',
+            'a=crypto:3 AES_256_CM_HMAC_SHA1_80 inline:KEY',
+            'a=crypto:4 AES_256_CM_HMAC_SHA1_32 inline:KEY',
+            'a=crypto:5 AES_192_CM_HMAC_SHA1_80 inline:KEY',
+            'a=crypto:6 AES_192_CM_HMAC_SHA1_32 inline:KEY',
+            'a=crypto:7 AES_CM_128_HMAC_SHA1_80 inline:KEY',
+            'a=crypto:8 AES_CM_128_HMAC_SHA1_32 inline:KEY',
+            'a=crypto:9 F8_128_HMAC_SHA1_80 inline:KEY',
+            'a=crypto:10 F8_128_HMAC_SHA1_32 inline:KEY',
+            'a=crypto:11 NULL_HMAC_SHA1_80 inline:KEY',
+            'a=crypto:12 NULL_HMAC_SHA1_32 inline:KEY',
+            'a=ptime:20',
+        ],
+        [
+            'v=0',
+            'o=- 1889691184267178502 1889691184267178505 IN IP4 127.0.0.1',
+            's=',
+            'c=IN IP4 127.0.0.1',
+            't=0 0',
+            'm=audio PORT RTP/AVP 0 101',
+            'a=direction:both',
+            'a=silenceSupp:off - - - -',
+            'a=mptime:20 -',
+            'a=oldmediaip:10.50.3.218',
+            'a=rtpmap:0 PCMU/8000',
+            'a=rtpmap:101 telephone-event/8000',
+            'a=fmtp:101 0-15',
+            'a=sendrecv',
+            'a=rtcp:PORT',
+            'a=ptime:20',
+        ],
+        [
+            'v=0',
+            'o=- 3516723349074626749 3516723349074626751 IN IP4 127.0.0.1',
+            's=',
+            'c=IN IP4 127.0.0.1',
+            't=0 0',
+            'm=audio PORT RTP/SAVP 0 101',
+            'a=direction:both',
+            'a=silenceSupp:off - - - -',
+            'a=mptime:20 -',
+            'a=oldmediaip:10.50.3.190',
+            'a=rtpmap:0 PCMU/8000',
+            'a=rtpmap:101 telephone-event/8000',
+            'a=fmtp:101 0-15',
+            'a=sendrecv',
+            'a=rtcp:PORT',
+            'a=crypto:7 AES_CM_128_HMAC_SHA1_80 inline:KEY',
+            'a=crypto:8 AEAD_AES_256_GCM inline:KEY',
+            'a=crypto:9 AEAD_AES_128_GCM inline:KEY',
+            'a=crypto:10 AES_256_CM_HMAC_SHA1_80 inline:KEY',
+            'a=crypto:11 AES_256_CM_HMAC_SHA1_32 inline:KEY',
+            'a=crypto:12 AES_192_CM_HMAC_SHA1_80 inline:KEY',
+            'a=crypto:13 AES_192_CM_HMAC_SHA1_32 inline:KEY',
+            'a=crypto:14 AES_CM_128_HMAC_SHA1_32 inline:KEY',
+            'a=crypto:15 F8_128_HMAC_SHA1_80 inline:KEY',
+            'a=crypto:16 F8_128_HMAC_SHA1_32 inline:KEY',
+            'a=crypto:17 NULL_HMAC_SHA1_80 inline:KEY',
+            'a=crypto:18 NULL_HMAC_SHA1_32 inline:KEY',
+            'a=ptime:20',
+        ],
+        [
+            'v=0',
+            'o=- 1889691184267178502 1889691184267178505 IN IP4 127.0.0.1',
+            's=',
+            'c=IN IP4 127.0.0.1',
+            't=0 0',
+            'm=audio PORT RTP/AVP 0 101',
+            'a=direction:both',
+            'a=silenceSupp:off - - - -',
+            'a=mptime:20 -',
+            'a=oldmediaip:10.50.3.218',
+            'a=rtpmap:0 PCMU/8000',
+            'a=rtpmap:101 telephone-event/8000',
+            'a=fmtp:101 0-15',
+            'a=sendrecv',
+            'a=rtcp:PORT',
+            'a=ptime:20',
+        ],
+        [
+            'v=0',
+            'o=- 1889691184267178502 1889691184267178505 IN IP4 127.0.0.1',
+            's=',
+            'c=IN IP4 127.0.0.1',
+            't=0 0',
+            'm=audio PORT RTP/SAVP 0 101',
+            'a=direction:both',
+            'a=silenceSupp:off - - - -',
+            'a=mptime:20 -',
+            'a=oldmediaip:10.50.3.218',
+            'a=rtpmap:0 PCMU/8000',
+            'a=rtpmap:101 telephone-event/8000',
+            'a=fmtp:101 0-15',
+            'a=sendrecv',
+            'a=rtcp:PORT',
+            'a=crypto:7 AES_CM_128_HMAC_SHA1_80 inline:Kl3GFJ5Gqz5x07xYkoyHODkVkSpiplZnXsQIw+Q7',
+            'a=crypto:8 AEAD_AES_256_GCM inline:KEY',
+            'a=crypto:9 AEAD_AES_128_GCM inline:KEY',
+            'a=crypto:10 AES_256_CM_HMAC_SHA1_80 inline:KEY',
+            'a=crypto:11 AES_256_CM_HMAC_SHA1_32 inline:KEY',
+            'a=crypto:12 AES_192_CM_HMAC_SHA1_80 inline:KEY',
+            'a=crypto:13 AES_192_CM_HMAC_SHA1_32 inline:KEY',
+            'a=crypto:14 AES_CM_128_HMAC_SHA1_32 inline:KEY',
+            'a=crypto:15 F8_128_HMAC_SHA1_80 inline:KEY',
+            'a=crypto:16 F8_128_HMAC_SHA1_32 inline:KEY',
+            'a=crypto:17 NULL_HMAC_SHA1_80 inline:KEY',
+            'a=crypto:18 NULL_HMAC_SHA1_32 inline:KEY',
+            'a=ptime:20',
+        ],
+    ],
     'sdes-lifetime-in-our-answer': [
         [
             'v=0',
@@ -1072,6 +1348,43 @@ EXPECTED = {
             'a=rtpmap:101 telephone-event/8000',
             'a=sendrecv',
             'a=rtcp:PORT',
+        ],
+    ],
+    'srtp-accept-other-suite': [
+        [
+            'v=0',
+            'o=- 1545997027 1 IN IP4 127.0.0.1',
+            's=tester',
+            't=0 0',
+            'm=audio PORT RTP/SAVP 0',
+            'c=IN IP4 127.0.0.1',
+            'a=rtpmap:0 PCMU/8000',
+            'a=sendrecv',
+            'a=rtcp:PORT',
+            'a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:Qk0TvVeyfqfjFd/YebnyyklqSEhJntpVKV1KAhHa',
+            'a=crypto:2 AEAD_AES_256_GCM inline:KEY',
+            'a=crypto:3 AEAD_AES_128_GCM inline:KEY',
+            'a=crypto:4 AES_256_CM_HMAC_SHA1_80 inline:KEY',
+            'a=crypto:5 AES_256_CM_HMAC_SHA1_32 inline:KEY',
+            'a=crypto:6 AES_192_CM_HMAC_SHA1_80 inline:KEY',
+            'a=crypto:7 AES_192_CM_HMAC_SHA1_32 inline:KEY',
+            'a=crypto:8 AES_CM_128_HMAC_SHA1_32 inline:KEY',
+            'a=crypto:9 F8_128_HMAC_SHA1_80 inline:KEY',
+            'a=crypto:10 F8_128_HMAC_SHA1_32 inline:KEY',
+            'a=crypto:11 NULL_HMAC_SHA1_80 inline:KEY',
+            'a=crypto:12 NULL_HMAC_SHA1_32 inline:KEY',
+        ],
+        [
+            'v=0',
+            'o=- 1545997027 1 IN IP4 127.0.0.1',
+            's=tester',
+            't=0 0',
+            'm=audio PORT RTP/SAVP 0',
+            'c=IN IP4 127.0.0.1',
+            'a=rtpmap:0 PCMU/8000',
+            'a=sendrecv',
+            'a=rtcp:PORT',
+            'a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:KEY',
         ],
     ],
     'stray-answer-protocol-accept': [
@@ -1337,3 +1650,36 @@ EXPECTED = {
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_scenario_as_10_5(rtpengine, name):
     assert run_scenario(rtpengine, SCENARIOS[name]) == EXPECTED[name]
+
+
+@pytest.mark.parametrize("protocol", ["RTP/SAVP", "RTP/AVP"], ids=["savp", "osrtp"])
+def test_sdes_key_passed_on_carries_media(rtpengine, protocol):
+    """'reg SRTP offer, accept' / 'OSRTP offer, accept, same suite': the offerer's key is offered on
+    with its tag, the answerer's comes back to the offerer; SRTP from each side reaches the
+    other decryptable (libsrtp2) with the sender's own key, the RTP header as sent."""
+    from rtp import MediaPeer, rtp_stream
+    from test_srtp import PEER, srtp
+    if not os.path.exists(PEER):
+        pytest.skip("srtp_peer not built (make build/tests/srtp_peer)")
+    caller, callee = MediaPeer(CALLER), MediaPeer(CALLEE)
+    try:
+        call = Call(rtpengine)
+        offer = call.offer(keyed(CALLER, caller.port, protocol, KEY_A), SRTP_OFF)
+        assert "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:%s\r\n" % KEY_A in offer["sdp"]
+        answer = call.answer(keyed(CALLEE, callee.port, protocol, KEY_B), SRTP_OFF)
+        assert "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:%s\r\n" % KEY_B in answer["sdp"]
+        caller_sends_to = Sdp(answer["sdp"]).media_address()
+        callee_sends_to = Sdp(offer["sdp"]).media_address()
+        forward, backward = rtp_stream(0x1234, 4), rtp_stream(0x3456, 4)
+        for packet in srtp("protect", KEY_A, forward):
+            caller.rtp.send(packet, caller_sends_to)
+        got = [data for data, _ in callee.rtp.receive_all(4, 3.0)]
+        assert srtp("unprotect", KEY_A, got) == forward
+        for packet in srtp("protect", KEY_B, backward):
+            callee.rtp.send(packet, callee_sends_to)
+        got = [data for data, _ in caller.rtp.receive_all(4, 3.0)]
+        assert srtp("unprotect", KEY_B, got) == backward
+        call.delete()
+    finally:
+        caller.close()
+        callee.close()
