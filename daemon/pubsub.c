@@ -774,8 +774,8 @@ static const char *relay_mode(const struct media *media)
 	}
 }
 
-/* The siprec reply's media-labels (label -> index, mode, tag, type) and tag-medias (per source
- * side: its tag and media). */
+/* The siprec reply's media-labels (label -> index, mode, tag, type, and the side's label when
+ * it has one) and tag-medias (per source side: its tag, label and media). */
 static void describe_labels(struct ng_request *request, const struct source_set *set)
 {
 	struct bencode_buffer *buffer = request->buffer;
@@ -786,6 +786,9 @@ static void describe_labels(struct ng_request *request, const struct source_set 
 		struct bencode_item *entry = bencode_dictionary_new(buffer);
 		struct bencode_item *medias = bencode_list_new(buffer);
 		bencode_dictionary_add_string(buffer, entry, "tag", source->tag);
+		/* the side's label (offer/answer/publish key label), when it has one, as 10.5 */
+		if (source->label)
+			bencode_dictionary_add_string(buffer, entry, "label", source->label);
 		for (unsigned int i = 0; i < source->media_count; i++) {
 			const struct media *media = source->media[i];
 			char label[16];
@@ -800,6 +803,8 @@ static void describe_labels(struct ng_request *request, const struct source_set 
 			bencode_dictionary_add(buffer, by_label, "index", bencode_integer_new(buffer, media->index));
 			bencode_dictionary_add_string(buffer, by_label, "mode", relay_mode(media));
 			bencode_dictionary_add_string(buffer, by_label, "tag", source->tag);
+			if (source->label)
+				bencode_dictionary_add_string(buffer, by_label, "label", source->label);
 			bencode_dictionary_add_string(buffer, by_label, "type", media->type);
 			bencode_dictionary_add(buffer, labels, bencode_buffer_strdup_length(buffer, label, strlen(label)), by_label);
 		}

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -594,6 +595,27 @@ static int start_recording(struct call *call, struct call_recording *rec)
 	return open_files(call, rec);
 }
 
+/* pcap: tmp/rtpengine-meta-PREFIX.tmp, moved to metadata/ when the call ends. continued (a
+ * restored call going on in its capture): the previous daemon's file is appended to, so its
+ * SDP sections stay; when it is gone it is made anew. */
+static void open_pcap_metadata(struct call *call, struct call_recording *rec, bool continued)
+{
+	g_free(rec->meta_tmp_path);
+	rec->meta_tmp_path = g_strdup_printf("%s/tmp/rtpengine-meta-%s.tmp", settings.dir, rec->prefix);
+	rec->meta_fd = continued ? open(rec->meta_tmp_path, O_WRONLY | O_APPEND | O_CLOEXEC) : -1;
+	if (rec->meta_fd >= 0)
+		return;
+	rec->meta_fd = open(rec->meta_tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0664);
+	if (rec->meta_fd < 0) {
+		log_call(LOG_ERR, call->call_id, "recording: cannot create metadata file %s: %s",
+			 rec->meta_tmp_path, strerror(errno));
+		return;
+	}
+	g_autoptr(GString) text = g_string_new(NULL);
+	recording_pcap_meta_start(text, rec->pcap_final_path);
+	write_all(rec->meta_fd, text->str, text->len, rec->meta_tmp_path);
+}
+
 /* A new recording: prefix, metadata, outputs; rec->state and forwarding say what the flag
  * chunks announce. */
 static int open_files(struct call *call, struct call_recording *rec)
@@ -621,16 +643,7 @@ static int open_files(struct call *call, struct call_recording *rec)
 				 "not recorded)", pcap_tmp, strerror(error));
 			rec->pcap = recording_writer_unwritable_output(pcap_tmp, error, format);
 		}
-		rec->meta_tmp_path = g_strdup_printf("%s/tmp/rtpengine-meta-%s.tmp", settings.dir, rec->prefix);
-		rec->meta_fd = open(rec->meta_tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0664);
-		if (rec->meta_fd < 0) {
-			log_call(LOG_ERR, call->call_id, "recording: cannot create metadata file %s: %s",
-				 rec->meta_tmp_path, strerror(errno));
-		} else {
-			g_autoptr(GString) text = g_string_new(NULL);
-			recording_pcap_meta_start(text, rec->pcap_final_path);
-			write_all(rec->meta_fd, text->str, text->len, rec->meta_tmp_path);
-		}
+		open_pcap_metadata(call, rec, false);
 		attach_streams(call, rec);
 		return 0;
 	}
@@ -1183,13 +1196,58 @@ static unsigned int next_free_stream_id(const char *prefix, unsigned int next)
 	return next;
 }
 
+/* A prefix from a Redis value names files in our directories: one path component. */
+static bool prefix_is_a_name(const char *prefix)
+{
+	return *prefix && !strchr(prefix, '/') && strcmp(prefix, ".") && strcmp(prefix, "..");
+}
+
+/* pcap, a call restored from Redis: the previous daemon's tmp/PREFIX.pcap (left when it
+ * died) goes on, records appended after its whole ones under the same header, so the call
+ * stays one capture under the name its offer reply gave (10.5 opens the same name again but
+ * truncates it, losing what was recorded before), and its metadata file goes on with it.
+ * -errno when the capture is gone or not ours (the call then gets new files). */
+static int continue_pcap(struct call *call, struct call_recording *rec, const char *prefix)
+{
+	if (!prefix_is_a_name(prefix))
+		return -EINVAL;
+	g_autofree char *tmp_path = g_strdup_printf("%s/tmp/%s.pcap", settings.dir, prefix);
+	g_autofree char *final_path = g_strdup_printf("%s/pcaps/%s.pcap", settings.dir, prefix);
+	enum recording_output_format format = settings.format == RECORDING_FORMAT_ETH
+		? RECORDING_OUTPUT_PCAP_ETHERNET : RECORDING_OUTPUT_PCAP_RAW;
+	struct recording_output *output = recording_writer_continue_output(tmp_path, final_path, format);
+	if (!output) {
+		int error = errno;
+		if (error != ENOENT)
+			log_call(LOG_WARNING, call->call_id, "recording: cannot continue %s: %s (new files)", tmp_path,
+				 strerror(error));
+		return -error;
+	}
+	g_free(rec->prefix);
+	rec->prefix = g_strdup(prefix);
+	rec->next_media_id = rec->next_stream_id = 0;
+	rec->tags_announced = 0;
+	rec->metadata_written = false;
+	rec->output_destination_written = false;
+	clear_stream_ids(call);
+	rec->open = true;
+	rec->pcap = output;
+	g_free(rec->pcap_final_path);
+	rec->pcap_final_path = g_steal_pointer(&final_path);
+	open_pcap_metadata(call, rec, true);
+	log_call(LOG_NOTICE, call->call_id, "recording: continuing %s after its %" PRIu64 " packets", tmp_path,
+		 recording_output_records(output));
+	attach_streams(call, rec);
+	return 0;
+}
+
 /* proc, a call restored from Redis: the previous daemon's PREFIX.meta (left when it died)
  * goes on growing, with new stream files, so the recording daemon sees one call (one set of
  * output files, its --forward-to connection kept). -errno when the file is gone or the
  * prefix is not one of ours (the call then gets new files). */
 static int continue_spool(struct call *call, struct call_recording *rec, const char *prefix)
 {
-	if (!*prefix || strchr(prefix, '/') || !strcmp(prefix, ".") || !strcmp(prefix, ".."))
+	if (!prefix_is_a_name(prefix))
 		return -EINVAL;
 	g_autofree char *path = g_strdup_printf("%s/%s.meta", settings.dir, prefix);
 	char *text = NULL;
@@ -1261,6 +1319,8 @@ void recording_restore(struct call *call, const struct recording_saved_state *sa
 		 rec->state == RECORD_ON ? "on" : rec->state == RECORD_PAUSED ? "paused" : "off",
 		 forwarded ? ", forwarded to the recording daemon" : "");
 	if (settings.method == RECORDING_METHOD_PROC && saved->prefix && continue_spool(call, rec, saved->prefix) == 0)
+		return;
+	if (settings.method == RECORDING_METHOD_PCAP && saved->prefix && continue_pcap(call, rec, saved->prefix) == 0)
 		return;
 	open_files(call, rec);
 }

@@ -1,6 +1,7 @@
 /* PCAP files and synthetic packet headers; see recording_pcap.h. */
 #include "recording_pcap.h"
 
+#include <errno.h>
 #include <string.h>
 #include <arpa/inet.h>
 
@@ -40,6 +41,35 @@ size_t pcap_record_header(unsigned char *out, uint64_t timestamp_ns, uint32_t le
 	put32host(out + 8, length);
 	put32host(out + 12, length);
 	return PCAP_RECORD_HEADER_SIZE;
+}
+
+static uint32_t get32host(const unsigned char *in)
+{
+	uint32_t value;
+	memcpy(&value, in, sizeof(value));
+	return value;
+}
+
+int pcap_whole_records(const unsigned char *data, size_t length, uint32_t linktype, size_t *whole_length,
+		       uint64_t *records)
+{
+	unsigned char expected[PCAP_FILE_HEADER_SIZE];
+	pcap_file_header(expected, linktype);
+	if (length < PCAP_FILE_HEADER_SIZE || memcmp(data, expected, PCAP_FILE_HEADER_SIZE))
+		return -EPROTO;
+	size_t offset = PCAP_FILE_HEADER_SIZE;
+	uint64_t count = 0;
+	while (length - offset >= PCAP_RECORD_HEADER_SIZE) {
+		uint32_t captured = get32host(data + offset + 8), original = get32host(data + offset + 12);
+		if (captured != original || captured > PCAP_SNAPLEN
+		    || length - offset - PCAP_RECORD_HEADER_SIZE < captured)
+			break;
+		offset += PCAP_RECORD_HEADER_SIZE + captured;
+		count++;
+	}
+	*whole_length = offset;
+	*records = count;
+	return 0;
 }
 
 size_t recording_ethernet_header(unsigned char *out, int family)

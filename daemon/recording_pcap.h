@@ -33,6 +33,15 @@ size_t pcap_file_header(unsigned char *out, uint32_t linktype);
  * PCAP_RECORD_HEADER_SIZE. */
 size_t pcap_record_header(unsigned char *out, uint64_t timestamp_ns, uint32_t length);
 
+/* A capture this daemon wrote with `linktype` (a restored call goes on in its file): 0 and
+ * the length of the header plus every whole record in *whole_length, their number in *records;
+ * a record cut short at the end (a daemon killed during a write) or one that cannot be ours
+ * (lengths differ or pass the snap length) ends the whole part. -EPROTO when the file header
+ * is not the one pcap_file_header() writes for linktype (another byte order, format or
+ * linktype: appending would mix two layouts). Reads only data[0..length). */
+int pcap_whole_records(const unsigned char *data, size_t length, uint32_t linktype, size_t *whole_length,
+		       uint64_t *records);
+
 /* The 14-byte Ethernet header of the `eth` format: zero MAC addresses, the ethertype of the
  * family (0x0800, 0x86dd). Returns RECORDING_ETHERNET_HEADER_SIZE. */
 size_t recording_ethernet_header(unsigned char *out, int family);

@@ -3,12 +3,15 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <glib.h>
@@ -473,6 +476,26 @@ void recording_capture(unsigned int worker, const struct recording_sink *sink, c
 	atomic_store_explicit(&queue->head, head + 1, memory_order_release);
 }
 
+static struct recording_output *output_new(int fd, const char *path, const char *final_path,
+					    enum recording_output_format format, off_t good_size, uint64_t records)
+{
+	struct recording_output *output = g_new0(struct recording_output, 1);
+	output->fd = fd;
+	output->format = format;
+	output->path = g_strdup(path);
+	output->final_path = g_strdup(final_path);
+	output->buffer = g_malloc(OUTPUT_BUFFER_SIZE);
+	output->good_size = good_size;
+	atomic_store_explicit(&output->records, records, memory_order_relaxed);
+	/* from the idle interval to the drain interval at once */
+	if (atomic_fetch_add(&writer.open_outputs, 1) == 0 && writer.wake_fd >= 0) {
+		uint64_t one = 1;
+		if (write(writer.wake_fd, &one, sizeof(one)) < 0)
+			log_debug("recording: wake-up write: %s", strerror(errno));
+	}
+	return output;
+}
+
 struct recording_output *recording_writer_open_output(const char *path, const char *final_path,
 						      enum recording_output_format format)
 {
@@ -505,20 +528,53 @@ struct recording_output *recording_writer_open_output(const char *path, const ch
 		errno = error;
 		return NULL;
 	}
-	struct recording_output *output = g_new0(struct recording_output, 1);
-	output->fd = fd;
-	output->format = format;
-	output->path = g_strdup(path);
-	output->final_path = g_strdup(final_path);
-	output->buffer = g_malloc(OUTPUT_BUFFER_SIZE);
-	output->good_size = (off_t) length;
-	/* from the idle interval to the drain interval at once */
-	if (atomic_fetch_add(&writer.open_outputs, 1) == 0 && writer.wake_fd >= 0) {
-		uint64_t one = 1;
-		if (write(writer.wake_fd, &one, sizeof(one)) < 0)
-			log_debug("recording: wake-up write: %s", strerror(errno));
+	return output_new(fd, path, final_path, format, (off_t) length, 0);
+}
+
+struct recording_output *recording_writer_continue_output(const char *path, const char *final_path,
+							  enum recording_output_format format)
+{
+	if (format != RECORDING_OUTPUT_PCAP_RAW && format != RECORDING_OUTPUT_PCAP_ETHERNET) {
+		errno = EINVAL;
+		return NULL;
 	}
-	return output;
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	int error = 0;
+	size_t whole = 0;
+	uint64_t records = 0;
+	struct stat status;
+	if (fstat(fd, &status) < 0) {
+		error = errno;
+	} else if (!S_ISREG(status.st_mode) || status.st_size < PCAP_FILE_HEADER_SIZE) {
+		error = EPROTO;
+	} else {
+		/* read once, at restore, on the control thread: a one-hour call is about 80 MB of
+		 * page cache walked header to header */
+		size_t size = (size_t) status.st_size;
+		void *data = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (data == MAP_FAILED) {
+			error = errno;
+		} else {
+			uint32_t linktype = format == RECORDING_OUTPUT_PCAP_ETHERNET ? PCAP_LINKTYPE_ETHERNET
+				: PCAP_LINKTYPE_RAW;
+			error = -pcap_whole_records(data, size, linktype, &whole, &records);
+			munmap(data, size);
+		}
+		if (!error && whole != size)
+			log_warning("recording: %s ends in a partial record: cut back to %zu bytes (%" PRIu64
+				    " whole records)", path, whole, records);
+		if (!error && ((whole != size && ftruncate(fd, (off_t) whole) < 0)
+			       || lseek(fd, (off_t) whole, SEEK_SET) < 0))
+			error = errno;
+	}
+	if (error) {
+		close(fd);
+		errno = error;
+		return NULL;
+	}
+	return output_new(fd, path, final_path, format, (off_t) whole, records);
 }
 
 struct recording_output *recording_writer_unwritable_output(const char *path, int error,

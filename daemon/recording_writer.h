@@ -66,6 +66,14 @@ void recording_capture(unsigned int worker, const struct recording_sink *sink, c
  * header; each packet (IP/UDP header and payload, no frame header) is one write(). */
 struct recording_output *recording_writer_open_output(const char *path, const char *final_path,
 						      enum recording_output_format format);
+/* Control thread: a PCAP output (RECORDING_OUTPUT_PCAP_*) that goes on in path, an existing
+ * capture of that format (a call restored from Redis whose previous daemon was killed): its
+ * header is kept, a partial record at its end cut off (logged), records are appended after
+ * the whole ones and counted from their number. NULL with errno set: ENOENT (no such file),
+ * EPROTO (not a capture of this format: another linktype or byte order), or the system
+ * call's; the caller then makes a new file. */
+struct recording_output *recording_writer_continue_output(const char *path, const char *final_path,
+							  enum recording_output_format format);
 /* Control thread: an output for a file that could not be created (error: its errno): every
  * record sent to it is counted as lost (recordingerrors) and the reason logged once. */
 struct recording_output *recording_writer_unwritable_output(const char *path, int error,

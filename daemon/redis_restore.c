@@ -277,9 +277,18 @@ int redis_restore_call(struct daemon_context *daemon, const struct redis_call_re
 			pubsub_note_sdp(monologue, stored->sdp, strlen(stored->sdp));
 		for (unsigned int n = 0; n < stored->media_count; n++, index++) {
 			struct media *media = monologue_add_media(monologue, stored->media[n].type, stored->media[n].protocol);
+			/* 10.5's numbering as the writer had it: a SIPREC subscription after the
+			 * restore labels the same media as one before it (restored in monologue
+			 * order, the answerer's media would otherwise swap numbers with the offerer's) */
+			if (stored->media[n].label_id_set) {
+				media->label_id = stored->media[n].label_id;
+				call->media_created = MAX(call->media_created, media->label_id + 1);
+			}
 			restore_media(daemon, call, media, &stored->media[n], &pairs[index], now_us);
 		}
 	}
+	/* media made and gone since (an unsubscribed side's) keep their numbers taken */
+	call->media_created = MAX(call->media_created, record->media_created);
 	for (unsigned int m = 0; m < record->monologue_count; m++) {
 		const struct redis_monologue_record *stored = &record->monologues[m];
 		if (stored->peer >= 0)

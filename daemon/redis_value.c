@@ -231,6 +231,7 @@ static void put_media(GString *out, const struct call *call, const struct media 
 	put_key_string(out, ",\"ice_pwd\":", media->ice_pwd);
 	put_key_int(out, ",\"rtp_port\":", media->rtp_port);
 	put_key_string(out, ",\"codecs\":", media->codecs);
+	put_key_int(out, ",\"label_id\":", media->label_id);
 	/* the sink is the peer media of the same index, found from the stream's sink link */
 	const struct stream *sink = media->streams[STREAM_RTP].sink;
 	if (sink) {
@@ -356,6 +357,7 @@ char *redis_value_encode(struct call *call, size_t *length)
 	put_key_string(out, ",\"call_id\":", call->call_id);
 	put_key_int(out, ",\"created_us\":", call->created_us);
 	put_key_int(out, ",\"last_signal_us\":", call->last_signal_us);
+	put_key_int(out, ",\"media_created\":", call->media_created);
 	put_recording(out, call);
 	/* publish/subscribe: the sides' kept SDP lines only in calls that take part in it */
 	bool pubsub = false;
@@ -447,6 +449,17 @@ static bool read_uint(json_object *object, const char *key, unsigned int max, un
 		return false;
 	*out = (unsigned int) number;
 	return true;
+}
+
+/* An optional number (fields added within version 2): absent leaves *out and says so. */
+static bool read_optional_uint(json_object *object, const char *key, unsigned int max, unsigned int *out,
+			       bool *present, struct reader *reader)
+{
+	*present = false;
+	if (!field(object, key, json_type_int, false, reader))
+		return !reader->reason;
+	*present = true;
+	return read_uint(object, key, max, out, reader);
 }
 
 static bool read_bool(json_object *object, const char *key, bool *out, struct reader *reader)
@@ -762,7 +775,8 @@ static bool read_media(json_object *object, struct redis_media_record *media, st
 	    || !read_text(object, "ice_ufrag", media->ice_ufrag, sizeof(media->ice_ufrag), reader->version >= 2, reader)
 	    || !read_text(object, "ice_pwd", media->ice_pwd, sizeof(media->ice_pwd), reader->version >= 2, reader)
 	    || !read_uint(object, "rtp_port", 65534, &media->rtp_port, reader)
-	    || !read_text(object, "codecs", media->codecs, sizeof(media->codecs), false, reader))
+	    || !read_text(object, "codecs", media->codecs, sizeof(media->codecs), false, reader)
+	    || !read_optional_uint(object, "label_id", INT32_MAX, &media->label_id, &media->label_id_set, reader))
 		return false;
 	json_object *sink = field(object, "sink", json_type_array, false, reader);
 	if (sink) {
@@ -917,6 +931,9 @@ int redis_value_decode(const char *text, size_t length, struct redis_call_record
 	}
 	if (!read_int64(root, "created_us", 0, INT64_MAX, &record->created_us, &reader)
 	    || !read_int64(root, "last_signal_us", 0, INT64_MAX, &record->last_signal_us, &reader))
+		goto done;
+	bool media_created_set;
+	if (!read_optional_uint(root, "media_created", INT32_MAX, &record->media_created, &media_created_set, &reader))
 		goto done;
 	if (!read_recording(root, record, &reader))
 		goto done;

@@ -92,6 +92,10 @@ struct redis_media_record {
 	/* publish/subscribe (pubsub.h; optional field of version 2, absent: none): on a
 	 * subscriber's media, the source media it copies ([monologue, media]; -1 = none) */
 	int source_monologue, source_media;
+	/* 10.5's media number (media->label_id: the a=label of a SIPREC subscription and its
+	 * media-labels; optional field of version 2, absent: numbered as restored) */
+	bool label_id_set;
+	unsigned int label_id;
 	/* allow-transcoding: the subscriber media's chain (optional, absent: none) */
 	bool transcode_set;
 	struct media_transcode_saved transcode;
@@ -116,6 +120,9 @@ struct redis_call_record {
 	unsigned int version;       /* as read */
 	char *call_id;
 	int64_t created_us, last_signal_us;
+	/* media made so far (call->media_created, the next media's label_id; optional field of
+	 * version 2, absent: 0) */
+	unsigned int media_created;
 	/* call recording (version 2): 0 off, 1 recording, 2 paused; its metadata or NULL */
 	unsigned int recording;
 	char *recording_metadata;

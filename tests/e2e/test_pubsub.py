@@ -12,6 +12,7 @@ import re
 import pytest
 
 from conftest import IS_UPSTREAM, REFERENCE_BINARY
+from process import wait_until
 from rtp import MediaPeer, build_rtp, parse_rtp
 
 reference_available = pytest.mark.skipif(
@@ -345,3 +346,78 @@ def test_redis_restore_lets_a_new_subscriber_copy_a_dialogue(rtpengine_factory, 
         for made in (caller, callee, listener, first_listener):
             made.close()
         server.process.stop()
+
+
+
+def _siprec_view(reply):
+    """What a SIPREC subscribe request says about its sources: the a=label lines, media-labels
+    and tag-medias (its own tag and ports left out)."""
+    if text(reply.get("result")) != "ok":
+        return {"result": text(reply.get("result")), "error-reason": text(reply.get("error-reason"))}
+    return {"labels": re.findall(r"a=label:(\d+)", text(reply.get("sdp", ""))),
+            "media-labels": reply.get("media-labels"), "tag-medias": reply.get("tag-medias")}
+
+
+def siprec_restore_scenario(rtpengine_factory, tmp_path, binary):
+    """A call whose sides have labels; SIPREC subscribe requests by label and by from-tags;
+    kill -9; the same requests to a daemon restarted on the same Redis: (before, after)."""
+    import signal
+    from test_redis import RedisServer, wait_written
+    (tmp_path / binary).mkdir()
+    server = RedisServer(tmp_path / binary)
+    caller, callee = MediaPeer(), MediaPeer()
+    try:
+        def two_media(port):
+            return sdp(port, "sendrecv") + \
+                "m=video %d RTP/AVP 96\r\nc=IN IP4 127.0.0.1\r\na=rtpmap:96 H264/90000\r\na=sendrecv\r\n" % (port + 2)
+        path = REFERENCE_BINARY if binary == "10.5" else None
+        active = rtpengine_factory("--redis=%s" % server.url(), "--num-threads=1", binary=path)
+        assert text(active.ng({"command": "offer", "call-id": "sl", "from-tag": "A", "label": "caller",
+                               "sdp": two_media(caller.port)})["result"]) == "ok"
+        assert text(active.ng({"command": "answer", "call-id": "sl", "from-tag": "A", "to-tag": "B",
+                               "label": "callee", "sdp": two_media(callee.port)})["result"]) == "ok"
+        requests = [{"label": "callee", "flags": ["siprec"]}, {"from-tags": ["B", "A"], "flags": ["siprec"]},
+                    {"label": "caller", "flags": ["siprec"]}]
+        for request in requests:
+            request.update({"command": "subscribe request", "call-id": "sl"})
+        before = [_siprec_view(active.ng(dict(request))) for request in requests]
+        client = server.client()
+        if binary == "ours":
+            assert wait_written(client, ["sl"], lambda value: len(value["monologues"]) == 5), client.value("sl")
+        else:   # 10.5 writes before it replies
+            assert wait_until(lambda: client.keys(), 5.0)
+        active.stop(signal.SIGKILL)
+
+        def argv(ng_port, port_min, port_max):
+            args = [arg for arg in active.argv[1:] if not arg.startswith("--listen-ng=")]
+            return args + ["--listen-ng=127.0.0.1:%d" % ng_port]
+        restarted = rtpengine_factory(argv_builder=argv, binary=path)
+        after = [_siprec_view(restarted.ng(dict(request))) for request in requests]
+        return before, after
+    finally:
+        caller.close()
+        callee.close()
+        server.process.stop()
+
+
+@pytest.mark.upstream_differs("10.5 loses the labels in a Redis restore (measured here)")
+def test_redis_restore_keeps_siprec_labels(rtpengine_factory, tmp_path):
+    """docs/redis.md: a SIPREC subscribe request after kill -9 and a restart on the same Redis,
+    naming the side by its label or by from-tags, finds the same media with the same a=label
+    numbers and media-labels as before the kill (the media's numbers are stored: restored in
+    monologue order they would come out swapped). Before the kill the replies are 10.5's;
+    10.5 itself, run through the same scenario, loses them (measured, docs/redis.md): a label
+    no longer finds its side, and from-tags gives media without numbers."""
+    import shutil
+    if not shutil.which("redis-server"):
+        pytest.skip("redis-server not installed")
+    before, after = siprec_restore_scenario(rtpengine_factory, tmp_path, "ours")
+    assert before[0]["labels"] == ["0", "2"] and before[2]["labels"] == ["1", "3"], before
+    assert before[1]["media-labels"]["1"] == {"index": 1, "label": "caller", "mode": "sendrecv", "tag": "A",
+                                              "type": "audio"}, before
+    assert after == before
+    if os.access(REFERENCE_BINARY, os.X_OK) and not IS_UPSTREAM:
+        reference_before, reference_after = siprec_restore_scenario(rtpengine_factory, tmp_path, "10.5")
+        assert before == reference_before
+        assert reference_after[0] == {"result": "error", "error-reason": "No monologue matching the given label"}
+        assert reference_after[1]["labels"] == [] and reference_after[1]["media-labels"] == {}

@@ -5,6 +5,7 @@ rtpengine-recording sees one call (one set of files) and its --forward-to consum
 one connection; forwarding of a side is restored too.
 """
 
+import glob
 import os
 import shutil
 import signal
@@ -215,3 +216,88 @@ def test_foreign_copy_leaves_the_owners_spool_file_alone(rtpengine_factory, ha_s
     assert owners.read_bytes() == before
     assert_ok(call.delete())
     assert wait_until(lambda: not spool_files(spool_dir), 5.0), spool_files(spool_dir)
+
+
+# ---------------------------------------------------------------- pcap
+
+def _restart(factory, active, binary):
+    """kill -9 of `active`, then the same binary with the same options on the same addresses."""
+    active.stop(signal.SIGKILL)
+
+    def argv(ng_port, port_min, port_max):
+        args = [arg for arg in active.argv[1:] if not arg.startswith("--listen-ng=")]
+        return args + ["--listen-ng=127.0.0.1:%d" % ng_port]
+    return factory(argv_builder=argv, binary=binary)
+
+
+@pytest.mark.skipif(not shutil.which("tshark"), reason="tshark not installed")
+@pytest.mark.parametrize("binary, fmt", [("ours", None), ("ours", "eth"), ("10.5", None)],
+                         ids=["ours", "ours-eth", "10.5"])
+def test_pcap_recording_continues_in_the_same_file_after_kill_9(rtpengine_factory, ha_setup, binary, fmt):
+    """pcap method: the restarted daemon goes on in the call's one capture file, the name the
+    offer reply gave (10.5 does too, but truncates it: what was recorded before the kill is
+    lost there); ours appends, so tshark reads both halves as one capture with one global
+    header, and the metadata file goes on with it (its SDP sections kept)."""
+    from conftest import IS_UPSTREAM, REFERENCE_BINARY
+    from recording_files import read_pcap, tshark_rtp
+    if binary == "ours" and IS_UPSTREAM:
+        pytest.skip("runs 10.5 as the reference case already")
+    path = REFERENCE_BINARY if binary == "10.5" else None
+    spool_dir = ha_setup.spool_dir
+    caller, callee, client = ha_setup.caller, ha_setup.callee, ha_setup.client
+    active = rtpengine_factory("--redis=%s" % ha_setup.redis_url, "--recording-dir=%s" % spool_dir,
+                               "--recording-method=pcap", *(["--recording-format=" + fmt] if fmt else []),
+                               binary=path)
+    call = Call(active)
+    offer = assert_ok(call.offer(simple_sdp(CALLER, caller.port), {"record call": "yes", "metadata": "k:v"}))
+    answer = assert_ok(call.answer(simple_sdp(CALLEE, callee.port)))
+    pcap_path = offer["recordings"][0]
+    to_callee, to_caller = Sdp(answer["sdp"]).media_address(), Sdp(offer["sdp"]).media_address()
+    if binary == "ours":
+        assert wait_written(client, [call.call_id], lambda value: "recording_files" in value, 4.0)
+    else:
+        assert wait_until(lambda: client.keys(), 4.0)
+    send_both(caller, callee, to_callee, to_caller, 0, 10)
+    assert len(callee.rtp.receive_all(10, 3.0)) == 10 and len(caller.rtp.receive_all(10, 3.0)) == 10
+    captures = lambda: sorted(glob.glob(os.path.join(spool_dir, "*", "*.pcap")))  # noqa: E731
+    # our writer flushes at least every 100 ms; 10.5 through stdio (the kill loses its buffer)
+    assert wait_until(lambda: len(captures()) == 1 and os.path.getsize(captures()[0]) > 24, 5.0), captures()
+    capture = captures()[0]
+    if binary == "ours":     # every packet of the first half written before the kill
+        assert wait_until(lambda: len(read_pcap(capture)[1]) == 20, 5.0), len(read_pcap(capture)[1])
+    before = os.path.getsize(capture)
+
+
+    standby = _restart(rtpengine_factory, active, path)
+    assert standby.ng({"command": "query", "call-id": call.call_id}).get("result") == "ok", standby.log_text()
+    send_both(caller, callee, to_callee, to_caller, 10, 10)
+    assert len(callee.rtp.receive_all(10, 3.0)) == 10 and len(caller.rtp.receive_all(10, 3.0)) == 10
+    assert_ok(Call(standby, call.call_id).delete())
+    assert wait_until(lambda: os.path.exists(pcap_path), 5.0), (captures(), standby.log_text()[-3000:])
+    assert captures() == [pcap_path], "one capture for the whole call"
+    linktype, records = read_pcap(pcap_path)       # fails on a second header in the middle
+    assert linktype == (1 if fmt == "eth" else 101)
+    data = open(pcap_path, "rb").read()
+    assert data.count(bytes.fromhex("d4c3b2a1020004")) == 1
+    assert os.path.getsize(pcap_path) > before or binary == "10.5"
+    decoded = tshark_rtp(pcap_path, [to_callee[1], to_caller[1]])
+    sequences = sorted(seq for _, _, seq, ssrc in decoded if ssrc == 0x1111)
+    # the second half is all there; of the first, what reached the file before the kill
+    assert [seq for seq in sequences if seq >= 110] == list(range(110, 120)), sequences
+    assert len(sequences) == len(set(sequences))
+    if binary == "ours":
+        assert [seq for seq in sequences if seq < 110] == list(range(100, 110)), sequences
+    else:
+        # measured: 10.5 opens the same name again with a new header, truncating it
+        assert not [seq for seq in sequences if seq < 110], sequences
+    # the metadata file: one for the capture, naming it
+    metadata = glob.glob(os.path.join(spool_dir, "metadata", "*"))
+    assert wait_until(lambda: len(glob.glob(os.path.join(spool_dir, "metadata", "*"))) == 1, 5.0), metadata
+    metadata = glob.glob(os.path.join(spool_dir, "metadata", "*"))[0]
+    text = open(metadata).read()
+    assert text.startswith(pcap_path + "\n"), text[:500]
+    assert text.rstrip("\n").endswith("k:v"), text[-500:]
+    if binary == "ours":
+        assert text.count(pcap_path) == 1 and text.count("SDP mode: offer") == 1 \
+            and text.count("SDP mode: answer") == 1, text
+    assert not glob.glob(os.path.join(spool_dir, "tmp", "*")), glob.glob(os.path.join(spool_dir, "tmp", "*"))

@@ -290,6 +290,100 @@ static void test_writer_open_on_full_device(void)
 	g_assert_cmpint(errno, ==, ENOSPC);
 }
 
+/* A restored call's capture: the header and whole records count, a cut record at the end
+ * does not, another linktype or byte order is refused. */
+static void test_pcap_whole_records(void)
+{
+	unsigned char file[24 + 2 * (16 + 40) + 10];
+	size_t length = pcap_file_header(file, PCAP_LINKTYPE_RAW);
+	for (int i = 0; i < 2; i++) {
+		length += pcap_record_header(file + length, 1796296843000000000ull, 40);
+		memset(file + length, i, 40);
+		length += 40;
+	}
+	size_t whole = 0;
+	uint64_t records = 0;
+	g_assert_cmpint(pcap_whole_records(file, length, PCAP_LINKTYPE_RAW, &whole, &records), ==, 0);
+	g_assert_cmpuint(whole, ==, length);
+	g_assert_cmpuint(records, ==, 2);
+	/* killed in the middle of a record header, then of a record's data */
+	g_assert_cmpint(pcap_whole_records(file, length - 40 - 3, PCAP_LINKTYPE_RAW, &whole, &records), ==, 0);
+	g_assert_cmpuint(whole, ==, 24 + 56);
+	g_assert_cmpuint(records, ==, 1);
+	g_assert_cmpint(pcap_whole_records(file, length - 1, PCAP_LINKTYPE_RAW, &whole, &records), ==, 0);
+	g_assert_cmpuint(whole, ==, 24 + 56);
+	/* the header alone: no records */
+	g_assert_cmpint(pcap_whole_records(file, 24, PCAP_LINKTYPE_RAW, &whole, &records), ==, 0);
+	g_assert_cmpuint(whole, ==, 24);
+	g_assert_cmpuint(records, ==, 0);
+	/* a record whose lengths differ is not one of ours: the whole part ends before it */
+	unsigned char odd[sizeof(file)];
+	memcpy(odd, file, sizeof(file));
+	odd[24 + 56 + 12] ^= 1;
+	g_assert_cmpint(pcap_whole_records(odd, length, PCAP_LINKTYPE_RAW, &whole, &records), ==, 0);
+	g_assert_cmpuint(records, ==, 1);
+	g_assert_cmpint(pcap_whole_records(file, length, PCAP_LINKTYPE_ETHERNET, &whole, &records), ==, -EPROTO);
+	g_assert_cmpint(pcap_whole_records(file, 23, PCAP_LINKTYPE_RAW, &whole, &records), ==, -EPROTO);
+	odd[0] = 0xa1;                  /* another byte order */
+	g_assert_cmpint(pcap_whole_records(odd, length, PCAP_LINKTYPE_RAW, &whole, &records), ==, -EPROTO);
+}
+
+/* recording_writer_continue_output: a capture left by a killed daemon (one whole record and
+ * half a record) goes on under its one header, the half record cut off, the count going on. */
+static void test_writer_continues_a_capture(void)
+{
+	g_autofree char *dir = g_dir_make_tmp("recording-test-XXXXXX", NULL);
+	g_autofree char *writing = g_build_filename(dir, "call.pcap.part", NULL);
+	g_autofree char *final = g_build_filename(dir, "call.pcap", NULL);
+	unsigned char left[24 + 16 + 28 + 20 + 16 + 5];
+	size_t length = pcap_file_header(left, PCAP_LINKTYPE_RAW);
+	length += pcap_record_header(left + length, 1796296843000000000ull, 48);
+	memset(left + length, 0x45, 48);
+	length += 48;
+	length += pcap_record_header(left + length, 1796296843020000000ull, 48);
+	memset(left + length, 0x45, 5);
+	length += 5;
+	g_assert_cmpuint(length, ==, sizeof(left));
+	g_assert_true(g_file_set_contents(writing, (const char *) left, (gssize) length, NULL));
+
+	errno = 0;
+	g_assert_null(recording_writer_continue_output(writing, final, RECORDING_OUTPUT_PCAP_ETHERNET));
+	g_assert_cmpint(errno, ==, EPROTO);
+	g_autofree char *missing = g_build_filename(dir, "none.pcap", NULL);
+	errno = 0;
+	g_assert_null(recording_writer_continue_output(missing, NULL, RECORDING_OUTPUT_PCAP_RAW));
+	g_assert_cmpint(errno, ==, ENOENT);
+
+	g_assert_cmpint(recording_writer_start(1), ==, 0);
+	struct recording_output *pcap = recording_writer_continue_output(writing, final, RECORDING_OUTPUT_PCAP_RAW);
+	g_assert_nonnull(pcap);
+	g_assert_cmpuint(recording_output_records(pcap), ==, 1);
+	struct recording_sink *sink = g_new0(struct recording_sink, 1);
+	sink->output = pcap;
+	sink->local = make_endpoint("127.0.0.1", 31020);
+	union endpoint source = make_endpoint("127.0.0.1", 34940);
+	unsigned char payload[20] = { 0x80 };
+	recording_capture(0, sink, &source, payload, sizeof(payload));
+	recording_writer_release_sink(sink);
+	recording_writer_close_output(pcap);
+	g_assert_true(wait_for_file(final));
+	recording_writer_stop();
+
+	gsize size;
+	g_autofree char *capture = read_file(final, &size);
+	g_assert_cmpuint(size, ==, 24 + 2 * (16 + 48));
+	g_assert_cmpmem(capture, 24 + 16 + 48, left, 24 + 16 + 48);
+	size_t whole = 0;
+	uint64_t records = 0;
+	g_assert_cmpint(pcap_whole_records((const unsigned char *) capture, size, PCAP_LINKTYPE_RAW, &whole, &records),
+			==, 0);
+	g_assert_cmpuint(whole, ==, size);
+	g_assert_cmpuint(records, ==, 2);
+	g_assert_cmpmem(capture + size - sizeof(payload), sizeof(payload), payload, sizeof(payload));
+	g_unlink(final);
+	g_rmdir(dir);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -305,5 +399,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/recording/writer_pcap_and_stream_files", test_writer_pcap_and_stream_files);
 	g_test_add_func("/recording/writer_queue_overflow_is_counted", test_writer_queue_overflow_is_counted);
 	g_test_add_func("/recording/writer_open_on_full_device", test_writer_open_on_full_device);
+	g_test_add_func("/recording/pcap_whole_records", test_pcap_whole_records);
+	g_test_add_func("/recording/writer_continues_a_capture", test_writer_continues_a_capture);
 	return g_test_run();
 }

@@ -352,6 +352,28 @@ static void test_pubsub_round_trip(void)
 	g_assert_cmpint(record->monologues[2].media[0].source_monologue, ==, -1);
 	g_assert_cmpint(record->monologues[0].media[0].source_monologue, ==, -1);
 	g_assert_false(record->monologues[3].media[1].transcode_set);
+	/* 10.5's media numbers (a=label of SIPREC subscriptions) and the call's count */
+	g_assert_cmpuint(record->media_created, ==, call->media_created);
+	g_assert_true(record->monologues[3].media[1].label_id_set);
+	g_assert_cmpuint(record->monologues[3].media[1].label_id, ==, copy_of_publisher->label_id);
+	g_assert_cmpuint(record->monologues[2].media[0].label_id, ==, published->label_id);
+	g_assert_cmpuint(record->monologues[0].media[0].label_id, ==, caller->media[0]->label_id);
+	/* absent (a writer before the field): not set; of the wrong type: refused */
+	g_autofree char *unnumbered = g_strdup(text);
+	char *number = strstr(unnumbered, "\"label_id\":");
+	g_assert_nonnull(number);
+	number[1] = 'x';
+	g_assert_cmpint(redis_value_decode(unnumbered, strlen(unnumbered), record, &reason), ==, 0);
+	g_assert_false(record->monologues[0].media[0].label_id_set);
+	g_assert_true(record->monologues[0].media[1].label_id_set || record->monologues[0].media_count == 1);
+	number[1] = 'l';
+	GString *wrong = g_string_new(unnumbered);
+	gssize digits = number - unnumbered + (gssize) strlen("\"label_id\":");
+	g_string_insert(wrong, digits, "\"x\",\"y\":");   /* "label_id":"x","y":N */
+	g_assert_cmpint(redis_value_decode(wrong->str, wrong->len, record, &reason), ==, -EINVAL);
+	g_assert_cmpstr(reason, ==, "a field has the wrong type");
+	g_string_free(wrong, TRUE);
+	g_assert_cmpint(redis_value_decode(text, length, record, &reason), ==, 0);
 	/* allow-transcoding: a subscriber media's chain as text; "to" is required */
 	GString *chained = g_string_new(text);
 	char *at = strstr(chained->str, "\"source\":[2,0]");
