@@ -608,6 +608,14 @@ static int prepare_offer_media(struct sdp_exchange *exchange)
 			request->error_reason = "Too many media sections";
 			return -EINVAL;
 		}
+		/* as 10.5: the receiver hears the offer's protocol, or the one transport-protocol gave
+		 * it, now or in an earlier offer */
+		if (receiver_media && protocol_is_rtp(sdp_media->protocol)) {
+			if (flags->transport_protocol)
+				receiver_media->protocol_translated = true;
+			if (flags->transport_protocol || !receiver_media->protocol_translated)
+				media_set_protocol(receiver_media, receiver_protocol);
+		}
 		if (side_learn_sdp(exchange, sender_media, sdp_media) < 0) {
 			request->error_reason = "No usable connection address in SDP";
 			return -EINVAL;

@@ -397,7 +397,9 @@ int ng_write_sdp(struct sdp_exchange *exchange, bool offer)
 		/* in an answer, transport-protocol (a protocol, or accept: the answerer's) overrides the
 		 * m= protocol text only, as 10.5 does */
 		if (offer)
-			rewrite->protocol = protocol_is_rtp(sdp_media->protocol) ? flags->transport_protocol : NULL;
+			rewrite->protocol = !protocol_is_rtp(sdp_media->protocol) ? NULL
+				: flags->transport_protocol ? flags->transport_protocol
+				: local->protocol_translated ? local->protocol : NULL;
 		else if (flags->transport_protocol_accept)
 			rewrite->protocol = sdp_media->protocol;
 		else if (flags->transport_protocol && protocol_is_rtp(sdp_media->protocol))
@@ -406,7 +408,7 @@ int ng_write_sdp(struct sdp_exchange *exchange, bool offer)
 			rewrite->protocol = local->protocol;
 		/* the protocol the receiver is offered: a re-offer's transport-protocol may make SRTP
 		 * of a side that was plain (the keys must come with it) */
-		const char *offered_protocol = rewrite->protocol ? rewrite->protocol : local->protocol;
+		const char *offered_protocol = rewrite->protocol ? rewrite->protocol : sdp_media->protocol;
 		/* an OSRTP offer (RFC 8643: keys on RTP/AVP) goes on as one, as 10.5 passes it */
 		bool osrtp_on = media_protocol_is_plain_rtp(sdp_media->protocol) && media_sdp_has_crypto(sdp_media);
 		if (offer && (media_protocol_uses_dtls(offered_protocol) || media_protocol_uses_sdes(offered_protocol)
