@@ -185,6 +185,10 @@ static int parse_rtcp_attribute(struct sdp_media *media, const char *value)
 	if (*cursor && parse_connection(cursor, &media->rtcp_address))
 		return -EINVAL;
 	media->has_rtcp_attribute = true;
+	/* RTCP on the RTP port is multiplexed (RFC 5761 section 5.1.3 allows signalling it so);
+	 * 10.5 takes it as a=rtcp-mux */
+	if (media->rtcp_port == media->port && media->port)
+		media->rtcp_mux = true;
 	return 0;
 }
 
