@@ -12,6 +12,8 @@ PKGS    := glib-2.0 openssl libevent libevent_openssl json-c
 PKGS    += hiredis
 # play media (daemon/media_player.c) and transcoding (daemon/codec_chain.c): libav*
 PKGS    += libavformat libavcodec libavutil libswresample
+# G.729 encoding and decoding (daemon/codec_g729.c): bcg729, as 10.5 (libavcodec has no G.729 encoder)
+PKGS    += libbcg729
 CFLAGS_COMMON := -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter \
 	-Wshadow -Wpointer-arith -Wstrict-prototypes -g
 OPT     ?= -O2

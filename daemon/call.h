@@ -89,6 +89,8 @@ enum stream_forward_flags {
 /* Per-stream state that the packet path does not read per packet: one side allocation per
  * media (both streams' entries together), reached through stream->extras. New per-stream
  * feature state (DTLS, recording, RTCP statistics) goes here, not into struct stream. */
+struct dtmf_trigger;
+
 struct stream_extras {
 	/* kernel forwarding, control thread only */
 	bool kernelized;                /* forwarded by the kernel module (then kernel is set) */
@@ -125,6 +127,9 @@ struct stream_extras {
 	/* the packet path's own: the last RFC 4733 event reported (its RTP timestamp) */
 	bool dtmf_reported;
 	uint32_t dtmf_timestamp;
+	/* block DTMF with trigger (media_control.c): settings and the packet path's progress, a
+	 * side allocation replaced under the call's lock, NULL without */
+	struct dtmf_trigger *dtmf_trigger;
 	/* transcoding (media_transcode.h): the RTP stream's chain, replaced under the call's lock,
 	 * read by the worker with FORWARD_TRANSCODE */
 	struct codec_chain *transcode;
@@ -240,6 +245,11 @@ struct media {
 	uint8_t media_control;          /* enum media_control_flags */
 	unsigned int telephone_event_clock;
 	struct codec_payload_set telephone_event_types, pcmu_types, pcma_types;
+	/* block DTMF's audio modes (media_transcode_stage_dtmf_tones()): the first G.711 codec and
+	 * the first telephone-event at 8000 Hz of this side's SDP, when dtmf_audio_known */
+	bool dtmf_audio_known, dtmf_audio_alaw;
+	bool dtmf_as_tones;             /* such a mode is on: every chain of this side plays events */
+	uint8_t dtmf_audio_type, dtmf_event_type;
 	/* codec negotiation (codec.h), control thread only */
 	struct codec_payload_set offered_payload_types;  /* what this side was last offered ... */
 	bool offered_payload_types_known;                /* ... once an offer was written to it */

@@ -16,6 +16,7 @@
 #include <libswresample/swresample.h>
 
 #include "amr_payload.h"
+#include "codec_g729.h"
 #include "dtmf_detect.h"
 #include "rtp_header.h"
 
@@ -29,6 +30,7 @@ enum codec_method {
 	METHOD_ALAW,
 	METHOD_L16,                     /* RFC 3551 section 4.5.11: network byte order */
 	METHOD_LIBAV,
+	METHOD_G729,                    /* bcg729 both ways (codec_g729.h): libavcodec cannot encode it */
 };
 
 struct codec_def {
@@ -51,7 +53,10 @@ static const struct codec_def codec_defs[] = {
 	{ "G722", METHOD_LIBAV, 8000, 16000, { "g722" }, { "g722" }, 0, 0, 0, 0 },
 	/* the native "opus" encoder is experimental in FFmpeg 5.1: libopus only */
 	{ "opus", METHOD_LIBAV, 48000, 48000, { "opus", "libopus" }, { "libopus" }, 0, 0, 0, 0 },
-	{ "G729", METHOD_LIBAV, 8000, 8000, { "g729" }, { NULL }, 0, 0, 0, 0 },
+	/* RFC 3551 section 4.5.6: 10-ms frames, 20 ms per packet by default (as 10.5); G729a is
+	 * Annex A's name some offers use, the same bitstream */
+	{ "G729", METHOD_G729, 8000, 8000, { NULL }, { NULL }, 0, 0, 0, 0 },
+	{ "G729a", METHOD_G729, 8000, 8000, { NULL }, { NULL }, 0, 0, 0, 0 },
 	/* RFC 3551 section 4.5.8: one 33-byte frame per 20 ms (libgsm; FFmpeg's own decodes too) */
 	{ "GSM", METHOD_LIBAV, 8000, 8000, { "libgsm", "gsm" }, { "libgsm" }, 0, 0, 0, 0 },
 	/* RFC 3551 section 4.5.3: 30 ms frames, 24 bytes at 6.3 kbit/s (the encoder's only rate) */
@@ -92,6 +97,8 @@ struct codec_side {
 	uint8_t payload_type;
 	AVCodecContext *av;
 	struct amr_payload_format amr;  /* def->amr: the fmtp's payload format */
+	struct codec_g729_encoder *g729_encoder;   /* METHOD_G729, output side */
+	struct codec_g729_decoder *g729_decoder;   /* METHOD_G729, input sides */
 };
 
 struct codec_chain {
@@ -162,6 +169,7 @@ struct codec_chain {
 	unsigned int detected_count;
 	/* ... and RFC 4733 events become tones (an input with, an output without) */
 	bool events_to_tones;
+	bool events_played;                     /* codec_chain_play_events_as_tones() */
 	bool tone_active;
 	uint32_t tone_ts, tone_done;            /* input clock */
 	uint64_t tone_samples;                  /* output samples of the tone so far (its phase) */
@@ -334,6 +342,19 @@ static int side_init(struct codec_side *side, const struct codec_chain_format *f
 		*reason = "L16 with more than one channel is not transcoded";
 		return -ENOTSUP;
 	}
+	if (side->def->method == METHOD_G729) {
+		/* full frames whatever the receiver's annexb (as 10.5 sends them, measured: no SID
+		 * frames or DTX towards either); SID frames received are decoded (Annex B CNG) */
+		if (encode)
+			side->g729_encoder = codec_g729_encoder_new(false);
+		else
+			side->g729_decoder = codec_g729_decoder_new();
+		if (!side->g729_encoder && !side->g729_decoder) {
+			*reason = "out of memory";
+			return -ENOMEM;
+		}
+		return 0;
+	}
 	if (side->def->method != METHOD_LIBAV)
 		return 0;
 	if (side->def->amr && !encode && amr_payload_format_parse(format->fmtp, side->def->amr == 2, &side->amr) < 0) {
@@ -412,14 +433,23 @@ void codec_chain_number_as_copy(struct codec_chain *chain)
 	chain->copy_sequence = true;
 }
 
+static void side_free(struct codec_side *side)
+{
+	avcodec_free_context(&side->av);
+	codec_g729_encoder_free(side->g729_encoder);
+	codec_g729_decoder_free(side->g729_decoder);
+	side->g729_encoder = NULL;
+	side->g729_decoder = NULL;
+}
+
 void codec_chain_free(struct codec_chain *chain)
 {
 	if (!chain)
 		return;
-	avcodec_free_context(&chain->in.av);
+	side_free(&chain->in);
 	for (unsigned int i = 0; i < chain->alternate_count; i++)
-		avcodec_free_context(&chain->alternates[i].av);
-	avcodec_free_context(&chain->out.av);
+		side_free(&chain->alternates[i]);
+	side_free(&chain->out);
 	av_packet_free(&chain->packet);
 	av_packet_free(&chain->encoded);
 	av_frame_free(&chain->decoded);
@@ -497,6 +527,10 @@ struct codec_chain *codec_chain_new(const struct codec_chain_config *config, con
 			*reason = "output ptime is not a multiple of the encoder's frame";
 			goto fail;
 		}
+	}
+	if (chain->out.def->method == METHOD_G729 && chain->frame_samples % CODEC_G729_FRAME_SAMPLES) {
+		*reason = "output ptime is not a multiple of G.729's 10 ms frame";
+		goto fail;
 	}
 	chain->fifo_capacity = chain->out.rate * FIFO_SECONDS;
 	chain->fifo = calloc(chain->fifo_capacity, sizeof(int16_t));
@@ -615,6 +649,8 @@ static int encode_frame(struct codec_chain *chain, uint8_t *payload, size_t capa
 			payload[2 * i + 1] = (uint8_t)pcm[i];
 		}
 		return (int)samples * 2;
+	case METHOD_G729:
+		return codec_g729_encode(chain->out.g729_encoder, pcm, samples, payload, capacity);
 	case METHOD_LIBAV:
 		break;
 	}
@@ -952,6 +988,15 @@ static int decode_payload(struct codec_chain *chain, struct codec_side *side, co
 		int rc = fifo_append(chain, data, (int)samples);
 		return rc < 0 ? rc : (int)samples;
 	}
+	case METHOD_G729: {
+		int samples = codec_g729_decode(side->g729_decoder, payload, length, chain->scratch,
+						DECODE_SCRATCH_SAMPLES);
+		if (samples < 0)
+			return -EPROTO;
+		const uint8_t *data[1] = { (const uint8_t *)chain->scratch };
+		int rc = fifo_append(chain, data, samples);
+		return rc < 0 ? rc : samples;
+	}
 	case METHOD_LIBAV:
 		break;
 	}
@@ -1090,7 +1135,8 @@ static void play_event(struct codec_chain *chain, const uint8_t *payload, const 
 static void relay_dtmf(struct codec_chain *chain, const uint8_t *packet, const struct rtp_header_info *rtp)
 {
 	chain->stats.dtmf_packets++;
-	if (chain->events_to_tones && rtp->payload_length >= 4 && packet[rtp->header_length] <= 15) {
+	if ((chain->events_to_tones || chain->events_played) && rtp->payload_length >= 4
+	    && packet[rtp->header_length] <= 15) {
 		play_event(chain, packet + rtp->header_length, rtp);
 		return;
 	}
@@ -1346,5 +1392,14 @@ int codec_chain_inject_dtmf(struct codec_chain *chain, unsigned int event, unsig
 	if (chain->inject_queued == CODEC_CHAIN_DTMF_INJECT_QUEUE)
 		return -EBUSY;
 	chain->inject_queue[chain->inject_queued++] = dtmf;
+	return 0;
+}
+
+int codec_chain_play_events_as_tones(struct codec_chain *chain, bool on)
+{
+	/* the tone is written into the decoded audio: the events must count in its clock */
+	if (on && (chain->in_dtmf_pt < 0 || chain->in_dtmf_clock != chain->in.clock))
+		return -EINVAL;
+	chain->events_played = on;
 	return 0;
 }

@@ -1,8 +1,8 @@
 /* The transcoding engine: one struct codec_chain turns the RTP of one direction of one media from
  * an input codec into an output codec.
  *
- *   RTP in -> sequence-order jitter buffer -> decode to PCM (G.711/L16 by table, the rest with
- *   libavcodec) -> resample to the output codec's rate (libswresample) -> PCM FIFO -> encode in
+ *   RTP in -> sequence-order jitter buffer -> decode to PCM (G.711/L16 by table, G.729 with
+ *   bcg729 (codec_g729.h), the rest with libavcodec) -> resample to the output codec's rate (libswresample) -> PCM FIFO -> encode in
  *   frames of the output ptime -> RTP out (sequence numbers continuing the input's first one,
  *   shared with packets that pass untouched; timestamps in the output clock; the SSRC kept)
  *
@@ -56,7 +56,8 @@
 /* One side of a chain: a codec as SDP's rtpmap/fmtp describe it. */
 struct codec_chain_format {
 	const char *encoding;           /* "PCMU", "PCMA", "G722", "opus", "L16", "GSM", "G723", "speex",
-	                                 * "G729", "iLBC", "AMR" and "AMR-WB" (decoded only); any case */
+	                                 * "G729", "G729a"; "iLBC", "AMR" and "AMR-WB" (decoded only);
+	                                 * any case */
 	unsigned int clock_rate;        /* RTP clock; 0 = the codec's usual one */
 	unsigned int channels;          /* 0 = 1 */
 	const char *fmtp;               /* may be NULL; AMR's octet-align (RFC 4867 section 8.1) */
@@ -172,5 +173,11 @@ int codec_chain_inject_dtmf(struct codec_chain *chain, unsigned int event, unsig
 /* --silence-detect (as 10.5, on transcoded streams towards a peer with CN): an output frame
  * whose decoded samples all stay within the threshold leaves as one RFC 3389 CN packet with the
  * --cn-payload bytes instead of encoded audio. Configured by codec_chain_config. */
+
+/* block DTMF's audio modes (DTMF-security silence, tone, random; as 10.5): the input's RFC 4733
+ * events are played as their digit's tone pair in the output audio instead of being passed on as
+ * events. -EINVAL when the input has no telephone-event at its audio clock. Not with a packet
+ * in flight (the relay calls it under the call's lock). */
+int codec_chain_play_events_as_tones(struct codec_chain *chain, bool on);
 
 #endif

@@ -17,16 +17,33 @@
 #include "log.h"
 #include "media_dtmf_detect.h"
 #include "media_player.h"
+#include "media_transcode.h"
 #include "ng_call_lookup.h"
 #include "ng_keys.h"
 #include "ng_commands.h"
 #include "relay.h"
 #include "rtp_header.h"
 #include "sdp.h"
+#include "timer_heap.h"
 
 /* --dtmf-log-dest: one socket, written by every worker (sendto() on a UDP socket is atomic) */
 static int dtmf_log_fd = -1;
 static union endpoint dtmf_log_dest;
+
+/* block DTMF's trigger (block_dtmf_trigger()): a digit sequence that starts a blocking mode
+ * and what ends it; digits as RFC 4733 events, "0"-"9", "*", "#", "A"-"D". One per media that
+ * has one (extras->dtmf_trigger), its progress written by the worker under the call's lock. */
+enum dtmf_trigger_mode { DTMF_TRIGGER_NONE, DTMF_TRIGGER_DROP, DTMF_TRIGGER_TONES };
+struct dtmf_trigger {
+	char start[16], end[16];        /* "" = none */
+	unsigned int end_ms;            /* trigger-end-time, 0 = none */
+	uint8_t mode;                   /* enum dtmf_trigger_mode, while triggered */
+	/* the packet path's */
+	bool active, event_seen;
+	uint8_t progress, end_progress;
+	uint32_t event_ts;
+	int64_t since_us;
+};
 
 /* ---- static helpers ---------------------------------------------------------------------- */
 
@@ -76,32 +93,91 @@ static struct monologue *party_at_address(struct call *call, const char *text)
 	return NULL;
 }
 
-/* One command: the flag on or off for the from-tag's media, or for every media of the call. */
-static int media_control_command(struct ng_request *request, unsigned int flag, bool on, const char *what)
+/* The command's party (from-tag, address or, NULL, the whole call), as 10.5 looks it up. */
+static int command_party(struct ng_request *request, struct call **call, struct monologue **side)
 {
-	struct call *call;
-	struct monologue *side;
-	int error = ng_lookup_call_side(request, NG_SIDE_OPTIONAL, &call, &side);
+	int error = ng_lookup_call_side(request, NG_SIDE_OPTIONAL, call, side);
 	if (error < 0)
 		return error;
 	const char *address = bencode_dictionary_get_string(request->buffer, request->input, "address", NULL);
-	if (!side && address) {
-		pthread_mutex_lock(&call->lock);   /* the workers write the learned addresses */
-		side = party_at_address(call, address);
-		pthread_mutex_unlock(&call->lock);
-		if (!side) {
+	if (!*side && address) {
+		pthread_mutex_lock(&(*call)->lock);   /* the workers write the learned addresses */
+		*side = party_at_address(*call, address);
+		pthread_mutex_unlock(&(*call)->lock);
+		if (!*side) {
 			request->error_reason = "No participant with this address";
 			return -ENOENT;
 		}
 	}
+	return 0;
+}
+
+/* block DTMF's audio modes (media_transcode_stage_dtmf_tones()): the party's chains that play
+ * its events as tones staged on (or off), published under the call's lock with the flags. */
+static int stage_dtmf_tones(struct ng_request *request, struct call *call, struct monologue *side, bool on)
+{
 	struct media *media;
+	bool staged = false;
 	call_foreach_media(call, media) {
-		if (!side || media->monologue == side)
-			set_flag(media, flag, on);
+		if (side && media->monologue != side)
+			continue;
+		const char *reason = NULL;
+		int result = media_transcode_stage_dtmf_tones(media, on, &reason);
+		if (result < 0) {
+			/* undo what this command staged on the party's other media */
+			struct media *other;
+			call_foreach_media(call, other)
+				if (!side || other->monologue == side)
+					media_transcode_discard_staged(other);
+			request->error_reason = reason ? reason : "DTMF-security mode not supported here";
+			return result;
+		}
+		staged |= result > 0;
 	}
+	return staged;
+}
+
+/* One command: the flag on or off for the party's media, or for every media of the call;
+ * tones: block DTMF's audio modes on (true) or off (false, unblock DTMF). */
+static int media_control_command(struct ng_request *request, unsigned int flag, bool on, const char *what,
+		int tones)
+{
+	struct call *call;
+	struct monologue *side;
+	int error = command_party(request, &call, &side);
+	if (error < 0)
+		return error;
+	int staged = tones >= 0 ? stage_dtmf_tones(request, call, side, tones > 0) : 0;
+	if (staged < 0)
+		return staged;
+	struct media *media;
+	GPtrArray *replaced = g_ptr_array_new_with_free_func(g_free);
 	pthread_mutex_lock(&call->lock);
+	call_foreach_media(call, media) {
+		if (side && media->monologue != side)
+			continue;
+		set_flag(media, flag, on);
+		struct stream_extras *extras = media->streams[STREAM_RTP].extras;
+		if (flag == MEDIA_CONTROL_BLOCK_DTMF && extras->dtmf_trigger) {
+			/* a later block / unblock DTMF replaces a trigger */
+			media->media_control &= (uint8_t) ~MEDIA_CONTROL_DTMF_TRIGGER;
+			g_ptr_array_add(replaced, extras->dtmf_trigger);
+			extras->dtmf_trigger = NULL;
+		}
+		if (tones < 0)
+			continue;
+		media->dtmf_as_tones = tones > 0;
+		if (staged)
+			media_transcode_publish(media);
+		if (media->streams[STREAM_RTP].extras->transcode)
+			codec_chain_play_events_as_tones(media->streams[STREAM_RTP].extras->transcode, tones > 0);
+	}
 	call_refresh_forwarding(call);
 	pthread_mutex_unlock(&call->lock);
+	g_ptr_array_free(replaced, TRUE);
+	call_foreach_media(call, media)
+		if (staged && tones >= 0 && (!side || media->monologue == side))
+			media_transcode_release(media);
 	log_call(LOG_INFO, call->call_id, "%s %s for %s%s", what, on ? "on" : "off",
 		 side ? "tag " : "the whole call", side ? side->tag : "");
 	/* such streams leave the kernel now, not at the next one-second sync (not call_changed():
@@ -114,61 +190,187 @@ static int media_control_command(struct ng_request *request, unsigned int flag, 
 
 /* ---- public functions -------------------------------------------------------------------- */
 
-/* block DTMF's DTMF-security mode (a string value, any spelling of the key), "" when absent. */
-static void dtmf_security_mode(const struct ng_request *request, char *mode, size_t size)
+/* A key of the request in any spelling (DTMF-security, dtmf_security), NULL when absent. */
+static const struct bencode_item *request_key(const struct ng_request *request, const char *wanted)
 {
-	mode[0] = '\0';
 	const struct bencode_item *input = request->input;
 	for (const struct bencode_item *key = input && input->type == BENCODE_DICTIONARY ? input->first_child : NULL;
 	     key && key->next_sibling; key = key->next_sibling->next_sibling) {
 		char name[32];
 		ng_keys_normalise(key->string, key->string_length, name, sizeof(name));
-		const struct bencode_item *value = key->next_sibling;
-		if (!strcmp(name, "dtmf-security") && value->type == BENCODE_STRING)
-			ng_keys_normalise(value->string, value->string_length, mode, size);
+		if (!strcmp(name, wanted))
+			return key->next_sibling;
 	}
+	return NULL;
+}
+
+/* A string key's value normalised (lower case), "" when absent or not a string. */
+static void request_mode(const struct ng_request *request, const char *wanted, char *mode, size_t size)
+{
+	const struct bencode_item *value = request_key(request, wanted);
+	mode[0] = '\0';
+	if (value && value->type == BENCODE_STRING)
+		ng_keys_normalise(value->string, value->string_length, mode, size);
+}
+
+/* A string key's value as it is ("" when absent); false when it does not fit or is no string. */
+static bool request_text(const struct ng_request *request, const char *wanted, char *text, size_t size)
+{
+	const struct bencode_item *value = request_key(request, wanted);
+	text[0] = '\0';
+	if (!value)
+		return true;
+	if (value->type != BENCODE_STRING || value->string_length >= size)
+		return false;
+	memcpy(text, value->string, value->string_length);
+	text[value->string_length] = '\0';
+	return true;
+}
+
+/* RFC 4733 section 3.2: events 0-15 are "0"-"9", "*", "#", "A"-"D"; -1 for anything else. */
+static int dtmf_digit_event(char digit)
+{
+	static const char digits[] = "0123456789*#ABCD";
+	const char *found = digit ? strchr(digits, g_ascii_toupper(digit)) : NULL;
+	return found ? (int) (found - digits) : -1;
+}
+
+static bool dtmf_digits_valid(const char *text)
+{
+	for (; *text; text++)
+		if (dtmf_digit_event(*text) < 0)
+			return false;
+	return true;
+}
+
+/* block DTMF with trigger, as 10.5 does (measured): nothing is blocked until the sender's
+ * RFC 4733 events spell the trigger; from the first packet after the event that completes it,
+ * DTMF-security-trigger's mode holds (drop; silence, tone, random: the events as tones; none
+ * given: nothing changes, as 10.5) until the events spell trigger-end (that event's first packet
+ * is still handled so) or an event starts trigger-end-time ms after the trigger. */
+static int block_dtmf_trigger(struct ng_request *request)
+{
+	struct dtmf_trigger settings = { .mode = DTMF_TRIGGER_NONE };
+	char mode[32], end_other[16];
+	if (!request_text(request, "trigger", settings.start, sizeof(settings.start))
+	    || !request_text(request, "trigger-end", settings.end, sizeof(settings.end))
+	    || !request_text(request, "end-trigger", end_other, sizeof(end_other))
+	    || !dtmf_digits_valid(settings.start) || !dtmf_digits_valid(settings.end) || !dtmf_digits_valid(end_other)) {
+		request->error_reason = "DTMF trigger and trigger-end must be up to 15 DTMF digits (0-9, *, #, A-D)";
+		return -EINVAL;
+	}
+	if (!settings.end[0])
+		memcpy(settings.end, end_other, sizeof(settings.end));
+	long long end_ms = 0;
+	bencode_dictionary_get_integer(request->input, "trigger-end-time", &end_ms);
+	if (end_ms < 0 || end_ms > 3600000) {
+		request->error_reason = "trigger-end-time must be 0 to 3600000 ms";
+		return -EINVAL;
+	}
+	settings.end_ms = (unsigned int) end_ms;
+	request_mode(request, "dtmf-security-trigger", mode, sizeof(mode));
+	if (!strcmp(mode, "drop") || !strcmp(mode, "off"))
+		settings.mode = DTMF_TRIGGER_DROP;
+	else if (!strcmp(mode, "silence") || !strcmp(mode, "tone") || !strcmp(mode, "random"))
+		settings.mode = DTMF_TRIGGER_TONES;
+	else if (mode[0] && strcmp(mode, "zero") && strcmp(mode, "dtmf")) {
+		request->error_reason = "Unknown DTMF-security-trigger mode (drop, off, zero, DTMF, silence, tone, random)";
+		return -EINVAL;
+	}
+	struct call *call;
+	struct monologue *side;
+	int error = command_party(request, &call, &side);
+	if (error < 0)
+		return error;
+	int staged = stage_dtmf_tones(request, call, side, settings.mode == DTMF_TRIGGER_TONES);
+	if (staged < 0)
+		return staged;
+	struct media *media;
+	GPtrArray *fresh = g_ptr_array_new_with_free_func(g_free), *replaced = g_ptr_array_new_with_free_func(g_free);
+	call_foreach_media(call, media)
+		if (!side || media->monologue == side)
+			g_ptr_array_add(fresh, g_memdup2(&settings, sizeof(settings)));
+	unsigned int next = 0;
+	pthread_mutex_lock(&call->lock);
+	call_foreach_media(call, media) {
+		if (side && media->monologue != side)
+			continue;
+		media->media_control &= (uint8_t) ~MEDIA_CONTROL_BLOCK_DTMF;
+		media->media_control |= MEDIA_CONTROL_DTMF_TRIGGER;
+		struct stream_extras *extras = media->streams[STREAM_RTP].extras;
+		if (extras->dtmf_trigger)
+			g_ptr_array_add(replaced, extras->dtmf_trigger);
+		extras->dtmf_trigger = g_ptr_array_index(fresh, next);
+		g_ptr_array_index(fresh, next++) = NULL;
+		media->dtmf_as_tones = false;   /* the packet path decides, event by event */
+		if (staged)
+			media_transcode_publish(media);
+	}
+	call_refresh_forwarding(call);
+	pthread_mutex_unlock(&call->lock);
+	g_ptr_array_free(fresh, TRUE);
+	g_ptr_array_free(replaced, TRUE);
+	call_foreach_media(call, media)
+		if (staged && (!side || media->monologue == side))
+			media_transcode_release(media);
+	log_call(LOG_INFO, call->call_id, "DTMF trigger '%s' (end '%s', %u ms) for %s%s", settings.start, settings.end,
+		 settings.end_ms, side ? "tag " : "the whole call", side ? side->tag : "");
+	if (request->daemon && request->daemon->kernel)
+		kernel_backend_sync(request->daemon);
+	bencode_dictionary_add_string(request->buffer, request->reply, "result", "ok");
+	return 0;
 }
 
 int ng_command_block_dtmf(struct ng_request *request)
 {
-	/* DTMF-security, as 10.5 does on a call it does not transcode (measured): drop (the
-	 * default) and off drop the events; zero and DTMF let them pass unchanged; silence, tone
-	 * and random put audio frames in their place, which this relay cannot do without a chain */
-	char mode[32];
-	dtmf_security_mode(request, mode, sizeof(mode));
-	if (!strcmp(mode, "zero") || !strcmp(mode, "dtmf"))
-		return media_control_command(request, MEDIA_CONTROL_BLOCK_DTMF, false, "DTMF blocking (DTMF-security: pass)");
-	if (mode[0] && strcmp(mode, "drop") && strcmp(mode, "off")) {
-		request->error_reason = "DTMF-security modes that replace DTMF by audio (silence, tone, random) are "
-			"not supported by this relay";
+	/* not supported: DTMF-delay; trigger-end-digits (10.5 measured ended nothing with it) */
+	if (request_key(request, "dtmf-delay") || request_key(request, "trigger-end-digits")) {
+		request->error_reason = "DTMF-delay and trigger-end-digits are not supported by this relay";
 		return -ENOTSUP;
 	}
-	return media_control_command(request, MEDIA_CONTROL_BLOCK_DTMF, true, "DTMF blocking");
+	if (request_key(request, "trigger"))
+		return block_dtmf_trigger(request);
+	/* DTMF-security, as 10.5 does on a call it does not transcode (measured): drop (the
+	 * default) and off drop the events; zero and DTMF let them pass unchanged; silence, tone
+	 * and random all play each event as its digit's tone pair in the sender's G.711 audio
+	 * (10.5 reads frequency and volume there but its output does not change with them) */
+	char mode[32];
+	request_mode(request, "dtmf-security", mode, sizeof(mode));
+	if (!strcmp(mode, "zero") || !strcmp(mode, "dtmf"))
+		return media_control_command(request, MEDIA_CONTROL_BLOCK_DTMF, false, "DTMF blocking (DTMF-security: pass)", 0);
+	if (!strcmp(mode, "silence") || !strcmp(mode, "tone") || !strcmp(mode, "random"))
+		return media_control_command(request, MEDIA_CONTROL_BLOCK_DTMF, false,
+					     "DTMF blocking (DTMF-security: events played as tones)", 1);
+	if (mode[0] && strcmp(mode, "drop") && strcmp(mode, "off")) {
+		request->error_reason = "Unknown DTMF-security mode (drop, off, zero, DTMF, silence, tone, random)";
+		return -EINVAL;
+	}
+	return media_control_command(request, MEDIA_CONTROL_BLOCK_DTMF, true, "DTMF blocking", 0);
 }
 
 int ng_command_unblock_dtmf(struct ng_request *request)
 {
-	return media_control_command(request, MEDIA_CONTROL_BLOCK_DTMF, false, "DTMF blocking");
+	return media_control_command(request, MEDIA_CONTROL_BLOCK_DTMF, false, "DTMF blocking", 0);
 }
 
 int ng_command_block_media(struct ng_request *request)
 {
-	return media_control_command(request, MEDIA_CONTROL_BLOCK_MEDIA, true, "media blocking");
+	return media_control_command(request, MEDIA_CONTROL_BLOCK_MEDIA, true, "media blocking", -1);
 }
 
 int ng_command_unblock_media(struct ng_request *request)
 {
-	return media_control_command(request, MEDIA_CONTROL_BLOCK_MEDIA, false, "media blocking");
+	return media_control_command(request, MEDIA_CONTROL_BLOCK_MEDIA, false, "media blocking", -1);
 }
 
 int ng_command_silence_media(struct ng_request *request)
 {
-	return media_control_command(request, MEDIA_CONTROL_SILENCE_MEDIA, true, "media silencing");
+	return media_control_command(request, MEDIA_CONTROL_SILENCE_MEDIA, true, "media silencing", -1);
 }
 
 int ng_command_unsilence_media(struct ng_request *request)
 {
-	return media_control_command(request, MEDIA_CONTROL_SILENCE_MEDIA, false, "media silencing");
+	return media_control_command(request, MEDIA_CONTROL_SILENCE_MEDIA, false, "media silencing", -1);
 }
 
 int media_control_set_dtmf_log_dest(const union endpoint *destination)
@@ -229,10 +431,24 @@ void media_control_learn_sdp(struct media *media, const struct sdp_media *sdp_me
 	memset(&media->telephone_event_types, 0, sizeof(media->telephone_event_types));
 	memset(&media->pcmu_types, 0, sizeof(media->pcmu_types));
 	memset(&media->pcma_types, 0, sizeof(media->pcma_types));
+	media->dtmf_audio_known = false;
 	if (codec_list_from_media(sdp_media, &list) < 0)
 		return;
+	bool audio_set = false, event_set = false;
 	for (unsigned int i = 0; i < list.count; i++) {
 		const struct codec *codec = &list.codecs[i];
+		bool g711 = codec->clock_rate == 8000
+			&& (!g_ascii_strcasecmp(codec->name, "PCMU") || !g_ascii_strcasecmp(codec->name, "PCMA"));
+		if (g711 && !audio_set) {
+			audio_set = true;
+			media->dtmf_audio_type = (uint8_t) codec->payload_type;
+			media->dtmf_audio_alaw = !g_ascii_strcasecmp(codec->name, "PCMA");
+		}
+		if (!g_ascii_strcasecmp(codec->name, "telephone-event") && codec->clock_rate == 8000 && !event_set) {
+			event_set = true;
+			media->dtmf_event_type = (uint8_t) codec->payload_type;
+		}
+		media->dtmf_audio_known = audio_set && event_set;
 		if (!g_ascii_strcasecmp(codec->name, "telephone-event")) {
 			codec_payload_set_add(&media->telephone_event_types, codec->payload_type);
 			if (!media->telephone_event_clock)
@@ -289,6 +505,52 @@ bool media_control_inband_dtmf(const struct stream *stream, const union endpoint
 	return true;
 }
 
+/* One digit of a sequence being matched: the new progress (a mismatch starts over, with this
+ * digit as the first when it is the sequence's first). */
+static uint8_t sequence_progress(const char *sequence, uint8_t progress, int event)
+{
+	if (dtmf_digit_event(sequence[progress]) == event)
+		return (uint8_t) (progress + 1);
+	return dtmf_digit_event(sequence[0]) == event ? 1 : 0;
+}
+
+/* block DTMF with trigger (block_dtmf_trigger()), for an event packet: true to drop it. The
+ * state before this packet decides; a new event (RTP timestamp) then moves the sequences on. */
+static bool dtmf_trigger_drops(struct stream_extras *extras, const unsigned char *payload,
+		const struct rtp_header_info *header)
+{
+	struct dtmf_trigger *trigger = extras->dtmf_trigger;
+	if (!trigger)
+		return false;
+	int64_t now = timer_now_us();
+	if (trigger->active && trigger->end_ms && now - trigger->since_us >= (int64_t) trigger->end_ms * 1000)
+		trigger->active = false;
+	bool active = trigger->active;
+	if (extras->transcode)
+		codec_chain_play_events_as_tones(extras->transcode, active && trigger->mode == DTMF_TRIGGER_TONES);
+	bool drop = active && trigger->mode == DTMF_TRIGGER_DROP;
+	if (header->payload_length < 4 || (trigger->event_seen && trigger->event_ts == header->timestamp))
+		return drop;
+	trigger->event_seen = true;
+	trigger->event_ts = header->timestamp;
+	int event = payload[0];
+	if (!active && trigger->start[0]) {
+		trigger->progress = sequence_progress(trigger->start, trigger->progress, event);
+		if (!trigger->start[trigger->progress]) {
+			trigger->active = true;
+			trigger->since_us = now;
+			trigger->progress = trigger->end_progress = 0;
+		}
+	} else if (active && trigger->end[0]) {
+		trigger->end_progress = sequence_progress(trigger->end, trigger->end_progress, event);
+		if (!trigger->end[trigger->end_progress]) {
+			trigger->active = false;
+			trigger->progress = trigger->end_progress = 0;
+		}
+	}
+	return drop;
+}
+
 bool media_control_drops(struct stream *stream, unsigned char *packet, size_t length,
 		const union endpoint *source, struct media_control_dtmf *dtmf, bool *dtmf_seen)
 {
@@ -303,6 +565,8 @@ bool media_control_drops(struct stream *stream, unsigned char *packet, size_t le
 	if (codec_payload_set_has(&extras->telephone_event_types, header.payload_type)) {
 		if (control & MEDIA_CONTROL_DETECT_DTMF)
 			detect_dtmf(stream, extras, packet + header.header_length, &header, source, dtmf, dtmf_seen);
+		if (control & MEDIA_CONTROL_DTMF_TRIGGER)
+			return dtmf_trigger_drops(extras, packet + header.header_length, &header);
 		return (control & MEDIA_CONTROL_BLOCK_DTMF) != 0;
 	}
 	/* detect-DTMF (media_dtmf_detect.h): a copy decoded before silencing, the packet unchanged */

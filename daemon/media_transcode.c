@@ -68,6 +68,8 @@ struct media_transcode {
 	bool staged_set;
 	struct codec_chain *staged;     /* becomes extras->transcode at publish */
 	struct codec_chain *replaced;   /* freed after publishing */
+	/* block DTMF's audio modes: the staged / published chain is media_transcode_stage_dtmf_tones()'s */
+	bool staged_dtmf_tones, dtmf_tones;
 };
 
 /* Codecs we can add: SDP name, clock, channels as SDP writes them, static payload type. */
@@ -82,6 +84,9 @@ static const struct {
 	{ "L16", 8000, 1, -1 },
 	{ "GSM", 8000, 1, 3 }, { "G723", 8000, 1, 4 },   /* RFC 3551 static payload types */
 	{ "speex", 16000, 1, -1 },      /* wideband, as 10.5 adds it */
+	/* G.729 (bcg729, codec_g729.h): as 10.5, G729 at its static type with "annexb=no"
+	 * (add_codec()), G729a at a dynamic one without fmtp */
+	{ "G729", 8000, 1, 18 }, { "G729a", 8000, 1, -1 },
 };
 
 /* --jitter-buffer, set once at start-up before any call exists */
@@ -263,12 +268,10 @@ static int setting_bit_rate(const struct media_transcode *state, const struct tr
 int media_transcode_offer_check(const struct codec_list *offered, const struct codec_options *options,
 		const char **reason)
 {
-	bool missing = false;
 	for (unsigned int n = 0; n < options->transcode.count; n++) {
 		const char *spec = options->transcode.names[n];
 		if (list_has(offered, spec))
 			continue;
-		missing = true;
 		if (!strcasecmp(spec, "telephone-event"))
 			continue;   /* added at the leg's clock: tones are translated (codec_chain.h) */
 		if (addable_index(spec) < 0) {
@@ -276,13 +279,8 @@ int media_transcode_offer_check(const struct codec_list *offered, const struct c
 			return -ENOTSUP;
 		}
 	}
-	/* an offer without a codec this build encodes: as 10.5, the codecs are added and the media
-	 * relayed untouched (10.5 cannot encode AMR or AMR-WB with Debian's libavcodec either);
-	 * but 10.5 encodes G.729 (bcg729) and would transcode from it, which this build cannot */
-	if (missing && !leg_codec(offered, options) && (list_has(offered, "G729") || list_has(offered, "G729a"))) {
-		*reason = "the offer's G.729 is not encoded by this build (see --codecs)";
-		return -ENOTSUP;
-	}
+	/* an offer without a codec this build encodes (AMR-only) is no error: as 10.5, the codecs
+	 * are added and the media relayed untouched (media_transcode_offer()) */
 	return 0;
 }
 
@@ -334,6 +332,10 @@ static void add_codec(struct media_transcode *state, unsigned int pt, const char
 	unsigned int ptime = 0;
 	char fmtp[128];
 	spec_extras(spec ? spec : "", &bit_rate, &ptime, fmtp, sizeof(fmtp));
+	/* as 10.5: an added G729 says "no Annex B" (RFC 4856's audio/G729); the chain's encoder
+	 * never sends SID frames in any case (codec_chain.c) */
+	if (!fmtp[0] && !strcasecmp(name, "G729"))
+		g_strlcpy(fmtp, "annexb=no", sizeof(fmtp));
 	codec.format_parameters = fmtp[0] ? fmtp : NULL;
 	struct transcode_codec *added = &state->added[state->added_count++];
 	codec_copy(added, &codec);
@@ -346,16 +348,14 @@ static void add_codec(struct media_transcode *state, unsigned int pt, const char
 }
 
 /* Whether an offered payload type stays in an offer that engages the transcoder: what this
- * build decodes and encodes, telephone-event and CN, and G.729 (10.5 encodes it with bcg729;
- * here it is relayed as offered when the answerer picks it). */
+ * build decodes and encodes (G.729 with bcg729, as 10.5), telephone-event and CN. */
 static bool kept_when_transcoding(const struct codec_list *offered, unsigned int payload_type)
 {
 	for (unsigned int i = 0; i < offered->count; i++) {
 		const struct codec *codec = &offered->codecs[i];
 		if (codec->payload_type != payload_type)
 			continue;
-		return is_auxiliary(codec) || transcodable(codec) || !strcasecmp(codec->name, "G729")
-			|| !strcasecmp(codec->name, "G729a");
+		return is_auxiliary(codec) || transcodable(codec);
 	}
 	return true;
 }
@@ -717,6 +717,7 @@ static void stage(struct media *media, struct codec_chain *chain)
 		codec_chain_free(state->staged);
 	state->staged = chain;
 	state->staged_set = true;
+	state->staged_dtmf_tones = false;
 }
 
 /* ptime / ptime-reverse without another codec: the chosen codec into itself in the ptime each
@@ -818,7 +819,11 @@ int media_transcode_answer(const struct codec_list *answered, unsigned int answe
 			peer = &answered_codec;
 		}
 	}
-	if (same_as_leg && state->inject && !state->added_count) {
+	/* inject-DTMF: another codec of the offer than the leg's is answered as negotiated too
+	 * (10.5: an offer of PCMU, PCMA answered PCMA, PCMU) */
+	bool inject_offered = state->inject && !state->added_count && chosen && !same_as_leg
+		&& codec_payload_set_has(&state->offer_payload_types, chosen->payload_type) && transcodable(chosen);
+	if ((same_as_leg || inject_offered) && state->inject && !state->added_count) {
 		/* inject-DTMF (as 10.5): the answer goes out as negotiated, the leg codec is still
 		 * decoded and encoded towards each side that asked for the flag, so that play DTMF
 		 * can put events or tones into that stream (codec_chain_inject_dtmf()); the answer's
@@ -1100,6 +1105,54 @@ int media_transcode_subscription_restore(struct media *subscriber_media, const s
 	return 0;
 }
 
+int media_transcode_stage_dtmf_tones(struct media *media, bool on, const char **reason)
+{
+	struct media_transcode *state = media->transcode;
+	bool ours = state && state->dtmf_tones;
+	if (!on) {
+		if (!ours)
+			return 0;
+		stage(media, NULL);
+		return 1;
+	}
+	/* a transcoded media's own chain plays them (codec_chain_play_events_as_tones()) */
+	if (ours || !media->dtmf_audio_known || media->rejected || media->streams[STREAM_RTP].extras->transcode)
+		return 0;
+	const char *encoding = media->dtmf_audio_alaw ? "PCMA" : "PCMU";
+	struct codec_chain_config config = {
+		.input = { .encoding = encoding, .clock_rate = 8000, .payload_type = media->dtmf_audio_type },
+		.output = { .encoding = encoding, .clock_rate = 8000, .payload_type = media->dtmf_audio_type },
+		/* events in and out: passed on until codec_chain_play_events_as_tones() (set from
+		 * media->dtmf_as_tones at publish, or by a trigger on the packet path) */
+		.input_dtmf_pt = media->dtmf_event_type,
+		.output_dtmf_pt = media->dtmf_event_type,
+		.reorder_depth = reorder_depth,
+		.dtx_cn_level = dtx_cn_level,
+		.output_cn_pt = -1,
+	};
+	/* every other payload type (the other G.711, CN, other codecs) passes untouched */
+	config.passthrough[0] = config.passthrough[1] = ~0ULL;
+	for (unsigned int pt = 0; pt < 128; pt++)
+		if (pt == media->dtmf_audio_type || pt == media->dtmf_event_type)
+			config.passthrough[pt / 64] &= ~(1ULL << (pt % 64));
+	struct codec_chain *chain = codec_chain_new(&config, reason);
+	if (!chain)
+		return -ENOTSUP;
+	stage(media, chain);
+	state_of(media)->staged_dtmf_tones = true;
+	return 1;
+}
+
+void media_transcode_discard_staged(struct media *media)
+{
+	struct media_transcode *state = media->transcode;
+	if (!state || !state->staged_set)
+		return;
+	codec_chain_free(state->staged);
+	state->staged = NULL;
+	state->staged_set = state->staged_dtmf_tones = false;
+}
+
 void media_transcode_publish(struct media *media)
 {
 	struct media_transcode *state = media->transcode;
@@ -1110,6 +1163,10 @@ void media_transcode_publish(struct media *media)
 	extras->transcode = state->staged;
 	state->staged = NULL;
 	state->staged_set = false;
+	state->dtmf_tones = state->staged_dtmf_tones;
+	/* block DTMF's audio modes hold for a chain a later negotiation builds too */
+	if (extras->transcode)
+		codec_chain_play_events_as_tones(extras->transcode, media->dtmf_as_tones);
 }
 
 void media_transcode_release(struct media *media)
@@ -1136,4 +1193,13 @@ void media_transcode_free(struct media *media)
 		g_free(media->transcode);
 		media->transcode = NULL;
 	}
+}
+
+bool media_transcode_added_payload_type(const struct media *answerer_media, unsigned int payload_type)
+{
+	const struct media_transcode *state = answerer_media->transcode;
+	for (unsigned int a = 0; state && a < state->added_count; a++)
+		if (state->added[a].payload_type == payload_type)
+			return true;
+	return false;
 }

@@ -13,12 +13,13 @@
  * stream; once given it stays for the rest of the call (re-offers without it keep the chains). Chains
  * towards a side whose answer has CN replace silent frames by CN with --silence-detect.
  * As 10.5 (each measured against it): an offer that adds a codec or asks for a ptime loses the
- * codecs this build cannot decode and encode (G.729 kept); the offerer's answer also lists the
+ * codecs this build cannot decode and encode; the offerer's answer also lists the
  * answerer's other codecs that the offer had (its chain decodes them too, the answerer's pass
  * untouched); each chain's output has the ptime its receiver gets (media_transcode_answer());
  * ptime alone repacketises the answerer's pick through a chain into the same codec; codec set's
  * bit rates reach the encoders, a transcode spec's bit rate, ptime and fmtp the added codec's
- * encoder and SDP; an offer without a codec the engine encodes (AMR-only) gets the codecs added
+ * encoder and SDP (an added G729 gets "annexb=no", as 10.5); an offer without a codec the
+ * engine encodes (AMR-only) gets the codecs added
  * and no chains (its media pass untouched); consume keeps the consumed codec as the leg; the
  * answer's shared codecs at other clocks are listed and pass untouched.
  *
@@ -103,8 +104,24 @@ bool media_transcode_subscription_save(const struct media *subscriber_media, str
 int media_transcode_subscription_restore(struct media *subscriber_media, const struct media_transcode_saved *saved);
 
 /* Under the call's lock: the staged chain becomes the stream's. */
+/* block DTMF with DTMF-security silence, tone or random (media_control.c), on a media without a
+ * chain: as 10.5 does there (measured, the same for the three modes), a chain from the side's
+ * first G.711 codec into itself that can play its RFC 4733 events (telephone-event/8000) as their
+ * digit's tone pair in the audio (codec_chain_play_events_as_tones(): media->dtmf_as_tones, or a
+ * DTMF trigger); the other payload types pass. on = false stages its removal.
+ * Control thread; publish under the call's lock as for offer/answer. Returns 1 when something
+ * was staged, 0 when there is nothing to do (no G.711 with telephone-event, already so, or a
+ * transcoded media: its chain plays the events while media->dtmf_as_tones, set again at each
+ * publish), -ENOTSUP with *reason when the chain cannot be built. */
+int media_transcode_stage_dtmf_tones(struct media *media, bool on, const char **reason);
+/* Drops what was staged and not published (a command that failed half way). */
+void media_transcode_discard_staged(struct media *media);
 void media_transcode_publish(struct media *media);
 /* After the lock: frees what publishing replaced. */
+/* Whether the offer to the answerer got this payload type from us (a transcode codec, not the
+ * offerer's): the offerer's answer never names it (RFC 3264 section 6.1). */
+bool media_transcode_added_payload_type(const struct media *answerer_media, unsigned int payload_type);
+
 void media_transcode_release(struct media *media);
 /* call_free(): the media's chains and state. */
 void media_transcode_free(struct media *media);

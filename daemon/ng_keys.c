@@ -31,6 +31,7 @@ FLAG_SETTER(set_loop_protect, loop_protect)
 FLAG_SETTER(set_fatal, fatal)
 FLAG_SETTER(set_replace_origin, replace_origin)
 FLAG_SETTER(set_replace_session_connection, replace_session_connection)
+FLAG_SETTER(set_replace_zero_address, replace_zero_address)
 FLAG_SETTER(set_rtcp_mux_offer, rtcp_mux_offer)
 FLAG_SETTER(set_rtcp_mux_demux, rtcp_mux_demux)
 FLAG_SETTER(set_debug, debug)
@@ -124,7 +125,7 @@ static const struct {
 #define RECORDING_ROW(key, value, set) { key, value, false, NG_KEY_WARN, NG_SCOPE_UNRECORDED, set, RECORDING }
 #define TRANSCODING "transcoding"
 #define DTLS_SRTP "DTLS-SRTP"
-#define DTMF_BLOCKING "DTMF blocking and triggers"
+#define DTMF_BLOCKING "DTMF blocking and triggers in offer/answer (the block DTMF command has them, media_control.c)"
 #define SDES_OPTION "read by ng_flags_parse (read_sdes_option)"
 
 static const struct ng_key key_table[] = {
@@ -157,7 +158,7 @@ static const struct ng_key key_table[] = {
 	IGNORED("replace", "session-name", "cosmetic: the s= line is passed on as received"),
 	WARN("replace", "sdp-version", NG_SCOPE_ALWAYS, "SDP version control (replace=SDP-version)"),
 	WARN("replace", "force-increment-sdp-ver", NG_SCOPE_ALWAYS, "SDP version control (force-increment-sdp-ver)"),
-	WARN("replace", "zero-address", NG_SCOPE_ALWAYS, "replacing a zero (hold) address (replace=zero-address)"),
+	SUPPORTED("replace", "zero-address", set_replace_zero_address, "a hold's c=0.0.0.0 becomes our address"),
 
 	SUPPORTED("rtcp-mux", "offer", set_rtcp_mux_offer, "RFC 5761: offer multiplexing"),
 	SUPPORTED("rtcp-mux", "demux", set_rtcp_mux_demux, "RFC 5761: accept towards the offerer, do not offer on"),
@@ -252,10 +253,10 @@ static const struct ng_key key_table[] = {
 	REFUSED("end-trigger", NULL, NG_SCOPE_ALWAYS, DTMF_BLOCKING),
 	REFUSED("trigger-end-time", NULL, NG_SCOPE_ALWAYS, DTMF_BLOCKING),
 	REFUSED("trigger-end-digits", NULL, NG_SCOPE_ALWAYS, DTMF_BLOCKING),
-	IGNORED("digit", NULL, "a parameter of DTMF triggers, refused"),
+	IGNORED("digit", NULL, "not read: DTMF triggers take trigger / trigger-end (block DTMF, media_control.c)"),
 	SUPPORTED("code", NULL, NULL, "play DTMF: the event (read by its handler, media_control.c)"),
-	IGNORED("frequency", NULL, "a parameter of DTMF blocking (refused)"),
-	IGNORED("frequencies", NULL, "a parameter of DTMF blocking (refused)"),
+	IGNORED("frequency", NULL, "block DTMF tone mode: accepted, no effect (as 10.5 measured: events play as their own tones)"),
+	IGNORED("frequencies", NULL, "block DTMF tone mode: accepted, no effect (as 10.5 measured)"),
 	SUPPORTED("volume", NULL, NULL, "play DTMF: the event's volume (read by its handler)"),
 	WARN("dtmf-log-dest", NULL, NG_SCOPE_ALWAYS, "DTMF logging (DTMF-log-dest)"),
 	WARN("generate-rtcp", NULL, NG_SCOPE_ALWAYS, "generating RTCP (RTCP is passed through)"),

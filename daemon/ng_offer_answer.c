@@ -647,6 +647,11 @@ static int prepare_offer_media(struct sdp_exchange *exchange)
 							   ? NG_RTCP_MUX_ACCEPT : flags->rtcp_mux_policy);
 		receiver_media->rejected = sender_media->rejected;
 		int sender_family = update_sdp_family(update_for(exchange->update, sender_media));
+		if (!sender_family) {
+			/* nothing learnt (a c=:: hold): the family the SDP is written in, as 10.5 */
+			sender_family = sdp_media->connection.family ? sdp_media->connection.family
+				: exchange->sdp->connection.family;
+		}
 		int receiver_family = flags->address_family ? flags->address_family : sender_family;
 		struct local_interface *sender_interface = pick_interface(request, flags->direction[0], sender_family);
 		struct local_interface *receiver_interface = pick_interface(request, flags->direction[1], receiver_family);
@@ -700,6 +705,12 @@ int ng_command_offer(struct ng_request *request)
 	if (!sender)
 		sender = call_add_monologue(call, flags->from_tag);
 	struct monologue *receiver = sender ? sender->peer : NULL;
+	if (receiver && flags->to_tag && receiver->tag && strcmp(receiver->tag, flags->to_tag)) {
+		/* a re-offer towards another tag than the side's peer (re-tagged dialogue, upstream's
+		 * via-branch test): that tag's side, a new one if unknown, as 10.5 */
+		receiver = NULL;
+		sender->peer = NULL;
+	}
 	if (sender && !receiver) {
 		receiver = flags->to_tag ? call_find_monologue(call, flags->to_tag) : NULL;
 		if (!receiver)

@@ -285,8 +285,24 @@ static const char *negotiate_codecs(const struct ng_flags *flags, bool offer, co
 		if (media_transcode_answer(&list, (unsigned int) strtoul(answer_ptime, NULL, 10), sender_media,
 					   receiver_media, text, size, rtpmaps) > 0)
 			return text;
-		codec_negotiate_answer(&list, sender_media->offered_payload_types_known
-				       ? &sender_media->offered_payload_types : NULL, &flags->codec, chosen, &count);
+		/* when the answerer took a codec of the offerer's, the ones we added beside it are
+		 * not the offerer's (upstream script: an answer of PCMU beside an added G.722);
+		 * an answer of added codecs alone passes as given (media_transcode.h) */
+		struct codec_payload_set offerers = sender_media->offered_payload_types;
+		bool took_offerers = false;
+		for (unsigned int c = 0; c < list.count; c++) {
+			const struct codec *codec = &list.codecs[c];
+			bool added = codec->payload_type < CODEC_PAYLOAD_TYPES
+				&& media_transcode_added_payload_type(sender_media, codec->payload_type);
+			if (added)
+				offerers.bits[codec->payload_type / 64] &= ~(1ULL << (codec->payload_type % 64));
+			else if (strcasecmp(codec->name, "telephone-event") && strcasecmp(codec->name, "CN")
+				 && codec_payload_set_has(&sender_media->offered_payload_types, codec->payload_type))
+				took_offerers = true;
+		}
+		codec_negotiate_answer(&list, !sender_media->offered_payload_types_known ? NULL
+				       : took_offerers ? &offerers : &sender_media->offered_payload_types,
+				       &flags->codec, chosen, &count);
 	}
 	if (codec_selection_unchanged(&list, chosen, count) || codec_formats_text(&list, chosen, count, text, size) < 0)
 		return NULL;
@@ -328,6 +344,17 @@ static const char *negotiate_ptime(const struct ng_flags *flags, bool offer, con
 	return receiver_media->offer_ptime[0] ? receiver_media->offer_ptime : NULL;
 }
 
+/* The direction written for a media whose sender holds it with a zero address: the
+ * receiving half is dropped. */
+static enum sdp_direction held_direction(enum sdp_direction direction)
+{
+	if (direction == SDP_DIRECTION_SENDRECV || direction == SDP_DIRECTION_UNSPECIFIED)
+		return SDP_DIRECTION_SENDONLY;
+	if (direction == SDP_DIRECTION_RECVONLY)
+		return SDP_DIRECTION_INACTIVE;
+	return direction;
+}
+
 /* Writes the SDP the receiver gets: the sender's SDP with our address and the receiver-side
  * ports in place of the sender's. */
 int ng_write_sdp(struct sdp_exchange *exchange, bool offer)
@@ -361,6 +388,11 @@ int ng_write_sdp(struct sdp_exchange *exchange, bool offer)
 		const union endpoint *advertised = endpoint_is_set(&flags->media_address) ? &flags->media_address
 			: local->interface ? &local->interface->advertised
 			: sender_media->interface ? &sender_media->interface->advertised : NULL;
+		/* a rejected m= line has no sockets: 10.5 writes the address of the others on it */
+		for (unsigned int j = 0; !advertised && j < count; j++) {
+			if (exchange->receiver->media[j] && exchange->receiver->media[j]->interface)
+				advertised = &exchange->receiver->media[j]->interface->advertised;
+		}
 		const struct sdp_address *received = sdp_media->connection.family ? &sdp_media->connection
 			: &exchange->sdp->connection;
 		if (!g_ascii_strncasecmp(sdp_media->protocol, "TCP/", 4)) {
@@ -371,9 +403,19 @@ int ng_write_sdp(struct sdp_exchange *exchange, bool offer)
 			continue;
 		}
 		bool bundle_member_line = sender_media->bundle_owner && sender_media->bundle_owner != sender_media;
-		if (is_zero_address(received) && !bundle_member_line) {
-			/* RFC 2543-style hold (c=0.0.0.0): passed on so the other side sees the hold too */
-			rewrite->address = *received;
+		/* c=0.0.0.0 beside ICE attributes is trickle ICE (RFC 8840 section 4.1.1), not a hold */
+		bool held = is_zero_address(received) && !bundle_member_line && !sdp_media->has_ice;
+		if (held) {
+			/* RFC 2543-style hold: the holder receives nothing (10.5 writes sendonly) */
+			rewrite->direction = held_direction(sdp_media_effective_direction(exchange->sdp, sdp_media));
+		}
+		if (held && !flags->replace_zero_address) {
+			/* passed on so the other side sees the hold too, in the family it is written
+			 * in (address-family=IP6 turns 0.0.0.0 into ::, as 10.5) */
+			int family = advertised ? advertised->address.sa_family : received->family;
+			rewrite->address.family = family;
+			g_strlcpy(rewrite->address.text, family == AF_INET6 ? "::" : "0.0.0.0",
+				  sizeof(rewrite->address.text));
 		} else if (advertised) {
 			/* rejected media too: upstream rewrites their c= line */
 			rewrite->address.family = advertised->address.sa_family;

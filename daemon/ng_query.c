@@ -457,6 +457,51 @@ int ng_command_query(struct ng_request *request)
 	return 0;
 }
 
+static bool stream_of_monologue(const struct stream *stream, const struct monologue *monologue)
+{
+	for (unsigned int i = 0; monologue && stream && i < monologue->media_count; i++)
+		if (stream == &monologue->media[i]->streams[STREAM_RTP] || stream == &monologue->media[i]->streams[STREAM_RTCP])
+			return true;
+	return false;
+}
+
+/* Deleting one branch (delete with a from-tag only, as 10.5): when the call has other dialogues
+ * than that tag's (a forked offer's other branch, a re-tagged dialogue), the tag's side and its
+ * peer go, their ports are given back, and the call stays for the others. False: the call is
+ * the tag's dialogue alone (or is linked to it), which ends as a whole. */
+static bool delete_branch(struct call *call, const struct ng_flags *flags)
+{
+	if (!flags->from_tag || flags->to_tag)
+		return false;
+	struct monologue *gone = call_find_monologue(call, flags->from_tag);
+	if (!gone)
+		return false;
+	struct monologue *peer = gone->peer && gone->peer->peer == gone ? gone->peer : NULL;
+	bool others = false;
+	for (unsigned int m = 0; m < call->monologue_count; m++) {
+		struct monologue *other = call->monologues[m];
+		if (other == gone || other == peer)
+			continue;
+		if (other->peer == gone || (peer && other->peer == peer))
+			return false;   /* another side's dialogue is with them */
+		for (unsigned int i = 0; i < other->media_count; i++)
+			for (int kind = STREAM_RTP; kind <= STREAM_RTCP; kind++) {
+				const struct stream *sink = other->media[i]->streams[kind].sink;
+				if (stream_of_monologue(sink, gone) || stream_of_monologue(sink, peer))
+					return false;   /* media of theirs still flows there (a fork) */
+			}
+		others = true;
+	}
+	if (!others)
+		return false;
+	log_call(LOG_INFO, call->call_id, "Deleting branch '%s'", flags->from_tag);
+	call_remove_monologue(gone);
+	if (peer)
+		call_remove_monologue(peer);
+	call_changed(call);
+	return true;
+}
+
 int ng_command_delete(struct ng_request *request)
 {
 	const struct ng_flags *flags = &request->flags;
@@ -482,6 +527,8 @@ int ng_command_delete(struct ng_request *request)
 	bencode_dictionary_add_string(request->buffer, request->reply, "result", "ok");
 	kernel_backend_refresh_call(daemon, call);   /* the kernel's last second too */
 	ng_describe_call(request, call, false);
+	if (delete_branch(call, flags))
+		return 0;
 	if (delay > 0) {
 		call->delete_at_us = now_realtime_us() + delay * 1000000LL;
 		log_call(LOG_INFO, call->call_id, "Scheduling deletion of call in %lld seconds", delay);

@@ -34,6 +34,7 @@ struct ng_flags {
 	bool debug;                        /* flag debug/debugging: per-call debug logging from now on */
 	bool detect_dtmf;                  /* detect-DTMF: in-band DTMF detection (media_dtmf_detect.h) */
 	bool replace_origin, replace_session_connection;
+	bool replace_zero_address;       /* replace=zero-address: our address instead of a hold's 0.0.0.0 */
 	enum ng_ice_option ice;
 	/* ICE */
 	enum ng_ice_lite ice_lite;

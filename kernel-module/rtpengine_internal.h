@@ -14,6 +14,7 @@
 #include <crypto/aead.h>
 
 #include "xt_RTPENGINE_abi.h"
+#include "rtpengine_aes_simd.h"
 
 #define RTPENGINE_HASH_BITS 12
 #define RTPENGINE_HASH_BUCKETS (1u << RTPENGINE_HASH_BITS)
@@ -59,6 +60,9 @@ struct rtpengine_srtp_transform {
 	struct crypto_sync_skcipher *ctr_simd;   /* AES-CM: "__ctr(aes)" in place */
 	struct crypto_aead *gcm_simd;            /* AES-GCM: "__gcm(aes)" */
 	struct aead_request *gcm_simd_request;
+	/* AES-NI + PCLMULQDQ of our own (rtpengine_aes_simd.c), preferred to all the above
+	 * where crypto_simd_usable(); rounds 0: not keyed (no such CPU, AES-192, not x86-64) */
+	struct rtpengine_aes_simd_key aes_simd;
 };
 
 /* AES-CM keystream made this many bytes at a time (a 20 ms voice packet: one chunk) */

@@ -18,6 +18,12 @@
  * in the softirq of a received packet, unless it interrupted kernel code using the FPU);
  * otherwise the generic transform. Measured: tests/bench/README.md, "Kernel SRTP".
  *
+ * On x86-64 with AES-NI and PCLMULQDQ, 128 and 256-bit AES-CM and AES-GCM skip the crypto
+ * API altogether where the FPU is usable: rtpengine_aes_simd.c does a packet's counter mode
+ * and GHASH in one FPU section over the linear buffer, about a third of the instructions
+ * "__gcm(aes)" takes for a voice packet (its scatterlist walk and three FPU sections cost
+ * more than the cipher). The crypto API transforms stay for the other cases.
+ *
  * The daemon hands over session keys (it runs the key derivation) and, per SSRC, the
  * rollover counter and replay window in the form of the highest packet index and a 128-bit
  * bitmap, exactly as lib/srtp.c keeps them, and takes them back when the stream leaves the
@@ -41,6 +47,10 @@
 #include <asm/simd.h>
 #include <crypto/internal/simd.h>
 #include <asm/unaligned.h>
+#ifdef CONFIG_X86_64
+#include <asm/cpufeature.h>
+#include <asm/fpu/api.h>
+#endif
 
 #include "rtpengine_internal.h"
 
@@ -57,6 +67,22 @@
 
 static unsigned long simd_missing_since;
 static bool simd_missing;
+
+/* Off: the crypto API's transforms only (tests/kernel/run-tests.sh srtp-simd checks that path,
+ * tests/kernel/run-bench.sh compares the two). Read when a target's SRTP is set up. */
+static bool aes_simd = true;
+module_param(aes_simd, bool, 0644);
+MODULE_PARM_DESC(aes_simd, "AES-CM and AES-GCM (128/256-bit keys) with the module's own AES-NI code");
+/* transforms keyed for it since load: the kernel tests' proof that it ran (a count, no state) */
+static unsigned long aes_simd_keyed;
+module_param(aes_simd_keyed, ulong, 0444);
+MODULE_PARM_DESC(aes_simd_keyed, "SRTP transforms keyed with the module's own AES-NI code since load");
+
+#ifndef CONFIG_X86_64
+/* rtpengine_aes_simd.c is not built: aes_simd.rounds stays 0 and the calls are dead code */
+#define kernel_fpu_begin() do { } while (0)
+#define kernel_fpu_end() do { } while (0)
+#endif
 
 /* ---------------------------------------------------------------- replay window (lib/srtp.c) */
 
@@ -169,6 +195,32 @@ static void free_transform(struct rtpengine_srtp_transform *transform)
 	memzero_explicit(transform, sizeof(*transform));
 }
 
+/* Keys our own AES-NI code (rtpengine_aes_simd.c) if this CPU and key length allow it. */
+static bool aes_simd_setkey(struct rtpengine_aes_simd_key *key, const u8 *raw, unsigned int length)
+{
+#ifdef CONFIG_X86_64
+	int err;
+
+	if (!READ_ONCE(aes_simd) || !boot_cpu_has(X86_FEATURE_AES) || !boot_cpu_has(X86_FEATURE_PCLMULQDQ) ||
+	    !boot_cpu_has(X86_FEATURE_XMM4_1) || (length != 16 && length != 32) || !crypto_simd_usable())
+		return false;
+	kernel_fpu_begin();
+	err = rtpengine_aes_simd_setkey(key, raw, length);
+	kernel_fpu_end();
+	if (err)
+		return false;
+	WRITE_ONCE(aes_simd_keyed, READ_ONCE(aes_simd_keyed) + 1);
+	return true;
+#else
+	return false;
+#endif
+}
+
+static bool aes_simd_usable(const struct rtpengine_srtp_transform *transform)
+{
+	return IS_ENABLED(CONFIG_X86_64) && transform->aes_simd.rounds && crypto_simd_usable();
+}
+
 /* The internal (FPU-only) implementation of `name`, keyed, or NULL if there is none. */
 static struct crypto_sync_skcipher *simd_skcipher(const char *name, const u8 *key, unsigned int key_length)
 {
@@ -243,6 +295,9 @@ static int setup_transform(struct rtpengine_srtp_transform *transform, const str
 		if (!transform->gcm_request)
 			return -ENOMEM;
 		aead_request_set_callback(transform->gcm_request, 0, NULL, NULL);
+		/* with our own, "__gcm(aes)" would serve no packet: both need a usable FPU */
+		if (aes_simd_setkey(&transform->aes_simd, params->cipher_key, params->cipher_key_length))
+			return 0;
 		transform->gcm_simd = simd_gcm(params->cipher_key, params->cipher_key_length,
 					       &transform->gcm_simd_request);
 		return 0;
@@ -256,7 +311,9 @@ static int setup_transform(struct rtpengine_srtp_transform *transform, const str
 		err = crypto_sync_skcipher_setkey(transform->ecb, params->cipher_key, params->cipher_key_length);
 		if (err)
 			return err;
-		transform->ctr_simd = simd_skcipher("__ctr(aes)", params->cipher_key, params->cipher_key_length);
+		if (!aes_simd_setkey(&transform->aes_simd, params->cipher_key, params->cipher_key_length))
+			transform->ctr_simd = simd_skcipher("__ctr(aes)", params->cipher_key,
+							    params->cipher_key_length);
 		fallthrough;
 	case RTPENGINE_SRTP_NULL:
 		transform->hmac = crypto_alloc_shash("hmac(sha1)", 0, 0);
@@ -311,6 +368,12 @@ static int aes_cm_crypt(const struct rtpengine_srtp_transform *transform, u8 *ke
 	iv[7] ^= ssrc;
 	for (i = 0; i < 6; i++)
 		iv[8 + i] ^= index >> (40 - 8 * i);
+	if (aes_simd_usable(transform)) {
+		kernel_fpu_begin();
+		rtpengine_aes_simd_ctr(&transform->aes_simd, iv, data, length);
+		kernel_fpu_end();
+		return 0;
+	}
 	if (transform->ctr_simd && crypto_simd_usable())
 		return aes_cm_crypt_simd(transform, iv, data, length);
 	skcipher_request_set_sync_tfm(request, transform->ecb);
@@ -357,17 +420,32 @@ static int hmac_sha1(const struct rtpengine_srtp_transform *transform, u8 *data,
 static int aes_gcm_crypt(const struct rtpengine_srtp_transform *transform, bool encrypt, u32 ssrc,
 			 u64 index, u8 *packet, unsigned int header, unsigned int length)
 {
-	struct aead_request *request = transform->gcm_simd && crypto_simd_usable() ?
-		transform->gcm_simd_request : transform->gcm_request;
+	struct aead_request *request;
 	struct scatterlist sg;
 	u8 iv[GCM_IV_LENGTH] = { 0 };
 	unsigned int i;
+	bool authentic = true;
 
 	put_unaligned_be32(ssrc, iv + 2);
 	for (i = 0; i < 6; i++)
 		iv[6 + i] = index >> (40 - 8 * i);
 	for (i = 0; i < GCM_IV_LENGTH; i++)
 		iv[i] ^= transform->salt[i];
+	if (aes_simd_usable(transform)) {
+		kernel_fpu_begin();
+		if (encrypt)
+			rtpengine_aes_simd_gcm_encrypt(&transform->aes_simd, iv, packet, header, packet + header,
+						       length, packet + header + length);
+		else if (length >= GCM_TAG_LENGTH)
+			authentic = rtpengine_aes_simd_gcm_decrypt(&transform->aes_simd, iv, packet, header,
+								   packet + header, length - GCM_TAG_LENGTH,
+								   packet + header + length - GCM_TAG_LENGTH);
+		else
+			authentic = false;
+		kernel_fpu_end();
+		return authentic ? 0 : -EBADMSG;
+	}
+	request = transform->gcm_simd && crypto_simd_usable() ? transform->gcm_simd_request : transform->gcm_request;
 	sg_init_one(&sg, packet, header + length + (encrypt ? GCM_TAG_LENGTH : 0));
 	aead_request_set_ad(request, header);
 	aead_request_set_crypt(request, &sg, &sg, length, iv);

@@ -4,6 +4,8 @@
 BUILD_PACKAGES := build-essential pkg-config clang libclang-rt-14-dev \
 	libglib2.0-dev libssl-dev libpcap-dev libjson-c-dev libhiredis-dev libevent-dev \
 	libavcodec-dev libavformat-dev libswresample-dev libavutil-dev libxtables-dev
+# G.729 transcoding (daemon/codec_g729.c): bcg729, the library 10.5 uses (libavcodec has no G.729 encoder)
+BUILD_PACKAGES += libbcg729-dev
 TEST_PACKAGES := python3 python3-pytest kamailio sip-tester tshark redis-server \
 	libsrtp2-dev iproute2 iptables procps psmisc
 # call recording: Debian's rtpengine-recording reads the daemon's proc spool files in a test

@@ -84,13 +84,12 @@ def test_answers_as_10_5(rtpengine, offered, offer_options, answered, answer_opt
     call.delete()
 
 
-@pytest.mark.upstream_differs("10.5 encodes G.729 (bcg729); this build only decodes it, so the "
-                              "offer's first codec it can transcode is PCMU")
-def test_always_transcode_skips_a_codec_this_build_cannot_encode(rtpengine):
+def test_always_transcode_with_g729_first(rtpengine):
+    """G.729 is encoded (bcg729) as by 10.5: the offer's first codec is the offerer's leg."""
     call = Call(rtpengine)
     assert_ok(call.offer(sdp(CALLER, 30000, (18, 0)), AT))
     answer = assert_ok(call.answer(sdp(CALLEE, 30010, (0,))))
-    assert formats(answer["sdp"]) == "0"
+    assert formats(answer["sdp"]) == "18"
 
 
 def test_always_transcode_media_pcmu_to_pcma_and_back(rtpengine):

@@ -208,15 +208,6 @@ def test_offer_and_answer_as_10_5(rtpengine, offer, options, answer, expected_of
     call.delete()
 
 
-@pytest.mark.upstream_differs("10.5 transcodes G.729 with bcg729; this build has no G.729 encoder")
-def test_g729_only_offer_with_transcode_refused(rtpengine_factory):
-    """10.5 encodes G.729 (bcg729) and transcodes from it; this build cannot encode it and
-    says so rather than answer ok and relay a codec the offerer never offered."""
-    daemon = rtpengine_factory()
-    reply = Call(daemon).offer(sdp(CALLER, 4000, [18], ["18 G729/8000"]), {"codec": {"transcode": ["PCMU"]}})
-    assert reply["result"] == "error" and "G.729" in reply["error-reason"], reply
-
-
 @pytest.mark.parametrize("answer_pt", [0, 96], ids=["answered-pcmu", "answered-amr"])
 def test_amr_only_media_relayed_untouched(rtpengine, answer_pt):
     """Both sides alternate AMR and PCMU packets: each arrives as it was sent (payload type,

@@ -137,8 +137,8 @@ def test_ptime_in_an_answer_request_changes_nothing(rtpengine):
 
 @pytest.mark.upstream_differs("10.5 transcodes to a codec the offer lacks")
 @pytest.mark.parametrize("options, words", [
-    ({"codec": {"transcode": ["G729"]}}, ("transcoding", "G729")),
-    ({"flags": ["transcode-G729"]}, ("transcoding", "G729")),
+    ({"codec": {"transcode": ["iLBC"]}}, ("transcoding", "iLBC")),
+    ({"flags": ["transcode-iLBC"]}, ("transcoding", "iLBC")),
 ], ids=["transcode", "transcode-flag"])
 def test_transcoding_is_refused_with_the_reason(rtpengine, options, words):
     call = Call(rtpengine)

@@ -88,15 +88,7 @@ def test_block_dtmf_security_modes_of_a_call_not_transcoded(call_setup, mode, pa
     assert [p.payload_type for p in received if p.payload_type != DTMF_PT] == [0, 0, 0]
 
 
-@pytest.mark.upstream_differs("10.5 puts audio frames (silence, a tone, random tones) in place of the events "
-                              "even on a call it does not transcode; we refuse these modes")
-@pytest.mark.parametrize("mode", ["silence", "tone", "random"])
-def test_block_dtmf_security_modes_replacing_events_by_audio_are_refused(call_setup, mode):
-    setup, caller, callee = call_setup
-    reply = assert_error(setup.call.command("block DTMF", **{"from-tag": setup.call.from_tag, "DTMF-security": mode}))
-    assert "DTMF-security" in reply["error-reason"]
-    events = [_dtmf_event(3000 + n, 9000, 0x11) for n in range(2)]
-    assert _send(setup, caller, callee, events) == events   # nothing changed
+# silence, tone and random: tests/e2e/test_dtmf_security.py
 
 
 def test_block_dtmf_by_address_selects_that_party(call_setup):

@@ -327,7 +327,7 @@ STRIP_MAPS = {0: "PCMU/8000", 8: "PCMA/8000", 18: "G729/8000", 97: "AMR/8000", 9
     ("0 99 101", {"codec": {"transcode": ["PCMA"]}}, "0 8 101"),
     ("0 97 100 101", {"codec": {"transcode": ["opus"]}}, "0 96 98 101"),
     ("0 97", {"codec": {"transcode": ["telephone-event"]}}, "0 96"),
-    # G.729 stays (10.5 encodes it; here it is relayed when the answerer picks it)
+    # G.729 stays (encoded and decoded with bcg729, as 10.5)
     ("0 18 101", {"codec": {"transcode": ["PCMA"]}}, "0 18 8 101"),
     # ptime alone engages the transcoder too
     ("0 97 101", {"ptime": 30}, "0 101"),

@@ -20,6 +20,8 @@ static const struct {
 	{ "PCMA", 8000, "G722", 8000 }, { "L16", 16000, "PCMU", 8000 }, { "G729", 8000, "PCMU", 8000 },
 	/* RFC 4867 payloads: bandwidth-efficient or octet-aligned by the first byte's top bit */
 	{ "AMR", 8000, "PCMU", 8000 }, { "AMR-WB", 16000, "PCMA", 8000 },
+	/* G.729 encoded by bcg729 (decoded by it too, above) */
+	{ "PCMA", 8000, "G729", 8000 },
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

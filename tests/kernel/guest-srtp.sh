@@ -10,7 +10,9 @@
 #   5. rmmod under SRTP traffic; the kernel log stays clean
 # With SRTP_SIMD=1 (run-tests.sh srtp-simd: aesni_intel and sha1_ssse3 loaded, as on a
 # host) every AES suite's targets must have taken the CPU's internal "__ctr(aes)" or
-# "__gcm(aes)" transform (rtpengine_srtp.c), so the checks above ran that path.
+# "__gcm(aes)" transform (rtpengine_srtp.c), so the checks above ran that path; run-tests.sh
+# loads the module with aes_simd=0 then. With AES_SIMD=1 (run-tests.sh srtp: the module's own
+# AES-NI code, rtpengine_aes_simd.c) every 128/256-bit AES suite's targets must have keyed it.
 # Needs: xt_RTPENGINE, /tools/kernel_test_tool (with libsrtp2), /share/netns.sh.
 set -eu
 . /share/netns.sh
@@ -33,7 +35,7 @@ key_bytes() {
 A=10.1.0.2:5000; RELAY_A=10.1.0.1:30000
 B=10.2.0.2:5002; RELAY_B=10.2.0.1:30002
 
-modprobe xt_RTPENGINE
+modprobe xt_RTPENGINE ${MODULE_OPTIONS:-}
 echo "add 0" > /proc/rtpengine/control
 iptables -I INPUT -p udp -j RTPENGINE --id 0
 netns_peer a 1
@@ -50,6 +52,7 @@ simd_refcnt() {
 	awk -v driver="$1" '$1 == "driver" { found = ($3 == driver) } found && $1 == "refcnt" { print $3; exit }
 		END { if (!found) print 0 }' /proc/crypto
 }
+aes_simd_keyed() { cat /sys/module/xt_RTPENGINE/parameters/aes_simd_keyed; }
 simd_driver() {
 	case $1 in AES_*) echo __ctr-aes-aesni ;; AEAD_*) echo __generic-gcm-aesni ;; esac
 }
@@ -60,6 +63,7 @@ for suite in $SUITES; do
 	relay_key=$(key "$(key_bytes $suite)")   # we encrypt towards B with this (ours)
 	driver=$(simd_driver $suite)
 	[ -z "$driver" ] || refcnt_before=$(simd_refcnt $driver)
+	keyed_before=$(aes_simd_keyed)
 	# A -> B: plain in, encrypted out; B -> A: decrypted, plain out
 	$TOOL srtp-add 0 $RELAY_A $RELAY_B $B plain "$suite:$relay_key" || fail "$suite: add A->B"
 	$TOOL srtp-add 0 $RELAY_B $RELAY_A $A "$suite:$b_key" plain || fail "$suite: add B->A"
@@ -67,6 +71,10 @@ for suite in $SUITES; do
 		refcnt=$(simd_refcnt $driver)
 		[ "$refcnt" -ge $((refcnt_before + 2)) ] ||
 			fail "$suite: the targets did not take $driver (refcnt $refcnt_before -> $refcnt)"
+	fi
+	if [ "${AES_SIMD:-0}" = 1 ] && [ -n "$driver" ]; then
+		[ "$(aes_simd_keyed)" -ge $((keyed_before + 2)) ] ||
+			fail "$suite: the targets did not key the module's AES-NI code ($keyed_before -> $(aes_simd_keyed))"
 	fi
 	if $TOOL srtp-relay a $A $RELAY_A plain b $B $RELAY_B "$suite:$b_key:$relay_key" 10 100 >/tmp/relay.out 2>&1; then
 		echo "$suite: $(cat /tmp/relay.out)"

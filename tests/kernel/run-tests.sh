@@ -6,8 +6,11 @@
 #   tests/kernel/run-tests.sh legacy|nft|srtp|daemon|quality|redis|recording one of them:
 #     legacy  module, tables, rules, IPv4/IPv6 forwarding, /proc robustness (iptables-legacy)
 #     nft     rules and IPv4 forwarding through iptables-nft (nft_compat)
-#     srtp    SRTP in the kernel against libsrtp2: every suite, hand-over, drops, rmmod
-#     srtp-simd  the same with aesni_intel and sha1_ssse3 loaded (the CPU's internal transforms)
+#     srtp    SRTP in the kernel against libsrtp2: every suite, hand-over, drops, rmmod, AES
+#             by the module's own AES-NI code (rtpengine_aes_simd.c)
+#     srtp-simd  the same with aesni_intel and sha1_ssse3 loaded and aes_simd=0 (the CPU's
+#             internal transforms through the crypto API)
+#     srtp-generic  the same with aes_simd=0 and no CPU modules (the generic C transforms)
 #     daemon  our daemon with --table=0: call relayed in the kernel, SIGSTOP proof, delete
 #     redis   Redis HA: kill -9, the standby restores the call into the kernel (redis-server in the guest)
 #     quality the relay's RTP figures and MOS of a call with loss and jitter: kernel = userspace
@@ -84,13 +87,19 @@ if [ "$SELECTED" = all ] || [ "$SELECTED" = nft ]; then
 	run_guest nft -- "$ROOT/tests/kernel/guest-forward.sh" nft || { echo "FAILED: nft"; failed=1; }
 fi
 if [ "$SELECTED" = all ] || [ "$SELECTED" = srtp ]; then
-	run_guest legacy "${NSS_FILES[@]}" -- "$ROOT/tests/kernel/guest-srtp.sh" || { echo "FAILED: srtp"; failed=1; }
+	run_guest legacy --env AES_SIMD=1 "${NSS_FILES[@]}" -- "$ROOT/tests/kernel/guest-srtp.sh" ||
+		{ echo "FAILED: srtp"; failed=1; }
 fi
-# the same with the CPU's AES and SHA-1 modules loaded, as a host loads them: the module's
-# internal SIMD transforms (rtpengine_srtp.c)
+# the same with the CPU's AES and SHA-1 modules loaded, as a host loads them, and the module's
+# own AES-NI code off: the crypto API's internal SIMD transforms (rtpengine_srtp.c)
 if [ "$SELECTED" = all ] || [ "$SELECTED" = srtp-simd ]; then
-	run_guest legacy --load aesni_intel --load sha1_ssse3 --env SRTP_SIMD=1 "${NSS_FILES[@]}" \
-		-- "$ROOT/tests/kernel/guest-srtp.sh" || { echo "FAILED: srtp-simd"; failed=1; }
+	run_guest legacy --load aesni_intel --load sha1_ssse3 --env SRTP_SIMD=1 --env MODULE_OPTIONS=aes_simd=0 \
+		"${NSS_FILES[@]}" -- "$ROOT/tests/kernel/guest-srtp.sh" || { echo "FAILED: srtp-simd"; failed=1; }
+fi
+# and neither: the generic C transforms (a CPU without AES-NI)
+if [ "$SELECTED" = all ] || [ "$SELECTED" = srtp-generic ]; then
+	run_guest legacy --env MODULE_OPTIONS=aes_simd=0 "${NSS_FILES[@]}" -- "$ROOT/tests/kernel/guest-srtp.sh" ||
+		{ echo "FAILED: srtp-generic"; failed=1; }
 fi
 if [ "$SELECTED" = all ] || [ "$SELECTED" = daemon ]; then
 	run_guest legacy "${NSS_FILES[@]}" --file "$RTPENGINE_BINARY:/tools/rtpengine" -- "$ROOT/tests/kernel/guest-daemon.sh" \

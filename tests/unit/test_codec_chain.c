@@ -292,12 +292,31 @@ static void test_pcmu_g723_round_trip(void)
 	g_assert_cmpfloat(round_trip_with("G723", 8000, 400, 0, 30, 24), >, 0.7);
 }
 
+/* G.729 through bcg729 (codec_g729.c): two 10-byte frames per 20 ms (RFC 3551 section 4.5.6),
+ * three per 30 ms; a ptime that is not whole 10-ms frames is refused */
+static void test_pcmu_g729_round_trip(void)
+{
+	g_assert_true(codec_chain_supports("G729", true));
+	g_assert_true(codec_chain_supports("G729a", true));
+	g_assert_cmpfloat(round_trip_with("G729", 8000, 400, 20, 20, 20), >, 0.6);
+	g_assert_cmpfloat(round_trip_with("G729a", 8000, 400, 30, 30, 30), >, 0.6);
+	struct codec_chain_config config = {
+		.input = { .encoding = "PCMU", .payload_type = 0 },
+		.output = { .encoding = "G729", .payload_type = 18 },
+		.input_dtmf_pt = -1, .output_dtmf_pt = -1,
+		.output_ptime_ms = 25,
+	};
+	const char *reason = NULL;
+	g_assert_null(codec_chain_new(&config, &reason));
+	g_assert_cmpstr(reason, ==, "output ptime is not a multiple of G.729's 10 ms frame");
+}
+
 static void test_decode_only_codecs(void)
 {
 	g_assert_true(codec_chain_supports("iLBC", false));
 	g_assert_false(codec_chain_supports("iLBC", true));
-	g_assert_true(codec_chain_supports("G729", false));
-	g_assert_false(codec_chain_supports("G729", true));
+	g_assert_true(codec_chain_supports("AMR", false));
+	g_assert_false(codec_chain_supports("AMR", true));
 	struct codec_chain_config config = {
 		.input = { .encoding = "PCMU", .payload_type = 0 },
 		.output = { .encoding = "iLBC", .payload_type = 97 },
@@ -567,7 +586,7 @@ static void test_unknown_codec_refused(void)
 	const char *reason = NULL;
 	g_assert_null(codec_chain_new(&config, &reason));
 	g_assert_nonnull(reason);
-	g_assert_false(codec_chain_supports("G729", true));
+	g_assert_false(codec_chain_supports("EVRC", true));
 	g_assert_true(codec_chain_supports("opus", true));
 }
 
@@ -581,6 +600,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/codec_chain/pcmu_speex_round_trip", test_pcmu_speex_round_trip);
 	g_test_add_func("/codec_chain/pcmu_speex_wideband_round_trip", test_pcmu_speex_wideband_round_trip);
 	g_test_add_func("/codec_chain/pcmu_g723_round_trip", test_pcmu_g723_round_trip);
+	g_test_add_func("/codec_chain/pcmu_g729_round_trip", test_pcmu_g729_round_trip);
 	g_test_add_func("/codec_chain/decode_only_codecs", test_decode_only_codecs);
 	g_test_add_func("/codec_chain/repacketise_20_to_30", test_repacketise_20_to_30);
 	g_test_add_func("/codec_chain/alternate_input_and_passthrough", test_alternate_input_and_passthrough);

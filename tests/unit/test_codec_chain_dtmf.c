@@ -224,6 +224,70 @@ static void test_inject_tone(void)
 	codec_chain_free(chain);
 }
 
+/* One RFC 4733 event packet (section 2.3) at the L16 stream's sequence and timestamp. */
+static void push_event(struct codec_chain *chain, unsigned int index, uint32_t start_ts, uint8_t event,
+		bool end, uint16_t duration)
+{
+	uint16_t seq = (uint16_t)(100 + index);
+	uint8_t packet[16] = { 0x80, PT_EVENT, (uint8_t)(seq >> 8), (uint8_t)seq, (uint8_t)(start_ts >> 24),
+		(uint8_t)(start_ts >> 16), (uint8_t)(start_ts >> 8), (uint8_t)start_ts, 0x12, 0, 0, 0x34,
+		event, (uint8_t)((end ? 0x80 : 0) | 10), (uint8_t)(duration >> 8), (uint8_t)duration };
+	g_assert_cmpint(codec_chain_push(chain, packet, sizeof(packet)), >=, 0);
+}
+
+/* block DTMF's audio modes: events mapped until codec_chain_play_events_as_tones(), then
+ * played as their tone pair in the audio; off again, mapped again */
+static void test_play_events_as_tones(void)
+{
+	struct codec_chain_config config = {
+		.input = { .encoding = "L16", .clock_rate = 8000, .payload_type = PT_L16 },
+		.output = { .encoding = "L16", .clock_rate = 8000, .payload_type = PT_L16 },
+		.input_dtmf_pt = PT_EVENT, .output_dtmf_pt = PT_EVENT, .input_dtmf_clock = 8000,
+		.output_dtmf_clock = 8000, .output_cn_pt = -1,
+	};
+	const char *reason = NULL;
+	struct codec_chain *chain = codec_chain_new(&config, &reason);
+	g_assert_nonnull(chain);
+	int16_t pcm[FRAME], out[8 * FRAME];
+	struct packet packets[16];
+	memset(pcm, 0, sizeof(pcm));
+	push_frame(chain, 0, pcm);
+	push_event(chain, 1, 8000 + FRAME, 5, false, FRAME);
+	unsigned int count = drain(chain, packets, 16);
+	g_assert_cmpuint(count, ==, 2);
+	g_assert_cmpuint(packets[1].data[1] & 0x7f, ==, PT_EVENT);
+	/* "9" played: no event packets, its tone in the audio for the event's duration */
+	g_assert_cmpint(codec_chain_play_events_as_tones(chain, true), ==, 0);
+	uint32_t start = 8000 + 2 * FRAME;
+	for (unsigned int i = 0; i < 5; i++)
+		push_event(chain, 2 + i, start, 9, i >= 2, (uint16_t)(FRAME * (i < 2 ? i + 1 : 3)));
+	for (unsigned int i = 7; i < 10; i++)
+		push_frame(chain, i - 2 + 3, pcm);   /* the audio after the event's three frames */
+	count = drain(chain, packets, 16);
+	unsigned int audio = 0;
+	for (unsigned int i = 0; i < count; i++) {
+		g_assert_cmpuint(packets[i].data[1] & 0x7f, ==, PT_L16);
+		for (unsigned int s = 0; s < FRAME && audio < 8; s++)
+			out[audio * FRAME + s] = (int16_t)(packets[i].data[12 + 2 * s] << 8 | packets[i].data[13 + 2 * s]);
+		audio++;
+	}
+	g_assert_cmpuint(audio, >=, 3);
+	g_assert_cmpfloat(goertzel(out, 3 * FRAME, 852), >, 100 * goertzel(out, 3 * FRAME, 770));
+	g_assert_cmpfloat(goertzel(out, 3 * FRAME, 1477), >, 100 * goertzel(out, 3 * FRAME, 1336));
+	/* off: the next event is mapped again */
+	g_assert_cmpint(codec_chain_play_events_as_tones(chain, false), ==, 0);
+	push_event(chain, 11, 8000 + 11 * FRAME, 3, false, FRAME);
+	count = drain(chain, packets, 16);
+	g_assert_cmpuint(count, >=, 1);
+	g_assert_cmpuint(packets[count - 1].data[1] & 0x7f, ==, PT_EVENT);
+	g_assert_cmpuint(packets[count - 1].data[12], ==, 3);
+	codec_chain_free(chain);
+	/* without events at the audio's clock the chain cannot play them */
+	chain = l16_chain(&(struct chain_options) { .output_dtmf_pt = -1, .output_cn_pt = -1 });
+	g_assert_cmpint(codec_chain_play_events_as_tones(chain, true), ==, -EINVAL);
+	codec_chain_free(chain);
+}
+
 /* --silence-detect with --cn-payload: a frame within the threshold is one CN packet */
 static void test_silence_detect(void)
 {
@@ -336,6 +400,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/codec_chain_dtmf/inject_events", test_inject_events);
 	g_test_add_func("/codec_chain_dtmf/inject_queue", test_inject_queue);
 	g_test_add_func("/codec_chain_dtmf/inject_tone", test_inject_tone);
+	g_test_add_func("/codec_chain_dtmf/play_events_as_tones", test_play_events_as_tones);
 	g_test_add_func("/codec_chain_dtmf/silence_detect", test_silence_detect);
 	g_test_add_func("/codec_chain_dtmf/detect_only", test_detect_only);
 	g_test_add_func("/codec_chain_dtmf/detect_cost", test_detect_cost);
