@@ -3,7 +3,7 @@
 SDP 10.5 gives for them kept here, normalised (our ports, generated SDES keys, DTLS
 fingerprints, ICE credentials). RTPENGINE_BINARY=/usr/bin/rtpengine runs the same tests.
 
-Covered: codec flags with transcoding (symmetric answers, single codec, telephone-event fmtp),
+Covered: codec flags with transcoding (inject-DTMF, symmetric answers, single codec, telephone-event fmtp),
 DTLS fingerprint hash and DTLS-reverse, SRTP offers and re-offers (GH 1086, RTP -> SRTP switch and
 back, re-offers keeping a translated protocol), stray answer protocols (transport-protocol accept /
 override), SDES suites and lifetime (GH 966), the offerer's SDES keys offered on and the
@@ -12,7 +12,7 @@ name in o=, GH 953. Media checked where keys are passed on (libsrtp2 both ways).
 Out of scope: the AMR-WB CMR scenarios (Debian's libavcodec has no AMR encoder, 10.5 cannot
 transcode to it either), the T.38 gateway (refused by this relay, see daemon/ng_keys.c) and the
 timing-dependent ICE+DTLS early start. Scenarios of the slice where this relay still differs are
-left out (listed in the branch's report): inject-DTMF answer codecs, mask all/full with
+left out (listed in the branch's report): mask all/full with
 telephone-event at another clock (GH 963), several codecs added with mask all, an added codec in
 the answer beside a shared one (GH 953), GH 1058 order, DTLS role/hash on a re-offer,
 via-branch deletes, SDES=off as a string."""
@@ -39,6 +39,9 @@ def session(address, origin="- 1545997027 1", name="tester"):
 
 # ---------------------------------------------------------------- request SDPs
 
+G711_TE = sdp(*session(CALLER), "m=audio 4000 RTP/AVP 0 8 9 101", "a=rtpmap:0 PCMU/8000",
+              "a=rtpmap:8 PCMA/8000", "a=rtpmap:9 G722/8000", "a=rtpmap:101 telephone-event/8000",
+              "a=fmtp:101 0-15", "a=sendrecv")
 BARE_0_8 = sdp(*session(CALLER), "m=audio 4000 RTP/AVP 0 8", "a=sendrecv")
 PCMU_TE16 = sdp(*session(CALLER), "m=audio 4000 RTP/AVP 0 101 8", "a=rtpmap:101 telephone-event/8000",
                 "a=fmtp:101 0-16", "a=sendrecv")
@@ -142,6 +145,12 @@ G722 = {"ICE": "remove", "codec": {"transcode": ["G722"]}}
 # Each step: (command, side, options, sdp). side "a": from-tag caller (to-tag callee on answers);
 # "b": the callee's re-invite (tags reversed). Commands: offer, answer, delete.
 SCENARIOS = {
+    "dtmf-inject-with-te": [
+        ("offer", "a", {"ICE": "remove", "flags": ["inject-DTMF"], "codec": {"transcode": ["G722"]}}, G711_TE),
+        ("answer", "a", {"ICE": "remove", "flags": ["inject-DTMF"]},
+         sdp(*session(CALLEE), "m=audio 5000 RTP/AVP 8 0 101", "a=rtpmap:8 PCMA/8000", "a=rtpmap:0 PCMU/8000",
+             "a=rtpmap:101 telephone-event/8000", "a=fmtp:101 0-15", "a=sendrecv")),
+    ],
     "symmetric-answer-pcmu": [("offer", "a", G722, BARE_0_8), ("answer", "a", ICE_OFF, bare_answer(0))],
     "symmetric-answer-pcma": [("offer", "a", G722, BARE_0_8), ("answer", "a", ICE_OFF, bare_answer(8))],
     "symmetric-answer-g722": [("offer", "a", G722, BARE_0_8), ("answer", "a", ICE_OFF, bare_answer(9))],
@@ -416,6 +425,37 @@ EXPECTED = {
             'a=rtcp:PORT',
             'a=setup:passive',
             'a=fingerprint:sha-256 FINGERPRINT',
+        ],
+    ],
+    'dtmf-inject-with-te': [
+        [
+            'v=0',
+            'o=- 1545997027 1 IN IP4 127.0.0.2',
+            's=tester',
+            'c=IN IP4 127.0.0.1',
+            't=0 0',
+            'm=audio PORT RTP/AVP 0 8 9 101',
+            'a=rtpmap:0 PCMU/8000',
+            'a=rtpmap:8 PCMA/8000',
+            'a=rtpmap:9 G722/8000',
+            'a=rtpmap:101 telephone-event/8000',
+            'a=fmtp:101 0-15',
+            'a=sendrecv',
+            'a=rtcp:PORT',
+        ],
+        [
+            'v=0',
+            'o=- 1545997027 1 IN IP4 127.0.0.3',
+            's=tester',
+            'c=IN IP4 127.0.0.1',
+            't=0 0',
+            'm=audio PORT RTP/AVP 8 0 101',
+            'a=rtpmap:8 PCMA/8000',
+            'a=rtpmap:0 PCMU/8000',
+            'a=rtpmap:101 telephone-event/8000',
+            'a=fmtp:101 0-15',
+            'a=sendrecv',
+            'a=rtcp:PORT',
         ],
     ],
     'fingerprint-sha-256': [
