@@ -46,6 +46,9 @@ BARE_0_8 = sdp(*session(CALLER), "m=audio 4000 RTP/AVP 0 8", "a=sendrecv")
 PCMU_TE16 = sdp(*session(CALLER), "m=audio 4000 RTP/AVP 0 101 8", "a=rtpmap:101 telephone-event/8000",
                 "a=fmtp:101 0-16", "a=sendrecv")
 
+OPUS_PCMU_EVENTS = sdp(*session(CALLER), "m=audio 4000 RTP/AVP 96 0 120 101", "a=rtpmap:96 opus/48000/2",
+                       "a=rtpmap:120 telephone-event/48000", "a=rtpmap:101 telephone-event/8000", "a=sendrecv")
+
 
 def bare_answer(*payload_types):
     return sdp(*session(CALLEE), "m=audio 5000 RTP/AVP %s" % " ".join(str(pt) for pt in payload_types),
@@ -171,6 +174,23 @@ SCENARIOS = {
         ("answer", "a", {"ICE": "remove", "flags": ["single codec"]},
          sdp(*session(CALLEE), "m=audio 5000 RTP/AVP 0 8 96 101 98", "a=rtpmap:96 opus/48000/2",
              "a=rtpmap:101 telephone-event/8000", "a=rtpmap:98 telephone-event/48000", "a=sendrecv")),
+    ],
+    # as 10.5: once a codec is stripped or masked, telephone-event and CN at a clock no codec is
+    # left at go too (an offer that has such an event itself keeps it)
+    "strip-drops-event-without-codec": [
+        ("offer", "a", {"ICE": "remove", "codec": {"strip": ["opus"]}}, OPUS_PCMU_EVENTS),
+        ("answer", "a", ICE_OFF, bare_answer(0, 101)),
+    ],
+    "mask-drops-event-without-codec": [("offer", "a", {"ICE": "remove", "codec": {"mask": ["opus"]}}, OPUS_PCMU_EVENTS)],
+    "strip-drops-cn-and-event-without-codec": [
+        ("offer", "a", {"ICE": "remove", "codec": {"strip": ["PCMU"]}},
+         sdp(*session(CALLER), "m=audio 4000 RTP/AVP 96 0 13 101", "a=rtpmap:96 opus/48000/2",
+             "a=rtpmap:101 telephone-event/8000", "a=sendrecv")),
+    ],
+    "event-without-codec-kept-unstripped": [
+        ("offer", "a", ICE_OFF, sdp(*session(CALLER), "m=audio 4000 RTP/AVP 0 120 101",
+                                    "a=rtpmap:120 telephone-event/48000", "a=rtpmap:101 telephone-event/8000",
+                                    "a=sendrecv")),
     ],
     "add-transcode-te-fmtp": [
         ("offer", "a", {"ICE": "remove", "codec": {"transcode": ["PCMA"]}},
@@ -454,6 +474,21 @@ EXPECTED = {
             'a=rtpmap:0 PCMU/8000',
             'a=rtpmap:101 telephone-event/8000',
             'a=fmtp:101 0-15',
+            'a=sendrecv',
+            'a=rtcp:PORT',
+        ],
+    ],
+    'event-without-codec-kept-unstripped': [
+        [
+            'v=0',
+            'o=- 1545997027 1 IN IP4 127.0.0.2',
+            's=tester',
+            'c=IN IP4 127.0.0.1',
+            't=0 0',
+            'm=audio PORT RTP/AVP 0 120 101',
+            'a=rtpmap:0 PCMU/8000',
+            'a=rtpmap:120 telephone-event/48000',
+            'a=rtpmap:101 telephone-event/8000',
             'a=sendrecv',
             'a=rtcp:PORT',
         ],
@@ -767,6 +802,20 @@ EXPECTED = {
             'a=crypto:10 F8_128_HMAC_SHA1_32 inline:KEY|2^31',
             'a=crypto:11 NULL_HMAC_SHA1_80 inline:KEY|2^31',
             'a=crypto:12 NULL_HMAC_SHA1_32 inline:KEY|2^31',
+        ],
+    ],
+    'mask-drops-event-without-codec': [
+        [
+            'v=0',
+            'o=- 1545997027 1 IN IP4 127.0.0.2',
+            's=tester',
+            'c=IN IP4 127.0.0.1',
+            't=0 0',
+            'm=audio PORT RTP/AVP 0 101',
+            'a=rtpmap:0 PCMU/8000',
+            'a=rtpmap:101 telephone-event/8000',
+            'a=sendrecv',
+            'a=rtcp:PORT',
         ],
     ],
     'msrp-answered': [
@@ -1695,6 +1744,45 @@ EXPECTED = {
             'a=rtpmap:101 telephone-event/8000',
             'a=rtpmap:8 PCMA/8000',
             'a=sendonly',
+            'a=rtcp:PORT',
+        ],
+    ],
+    'strip-drops-cn-and-event-without-codec': [
+        [
+            'v=0',
+            'o=- 1545997027 1 IN IP4 127.0.0.2',
+            's=tester',
+            'c=IN IP4 127.0.0.1',
+            't=0 0',
+            'm=audio PORT RTP/AVP 96',
+            'a=rtpmap:96 opus/48000/2',
+            'a=sendrecv',
+            'a=rtcp:PORT',
+        ],
+    ],
+    'strip-drops-event-without-codec': [
+        [
+            'v=0',
+            'o=- 1545997027 1 IN IP4 127.0.0.2',
+            's=tester',
+            'c=IN IP4 127.0.0.1',
+            't=0 0',
+            'm=audio PORT RTP/AVP 0 101',
+            'a=rtpmap:0 PCMU/8000',
+            'a=rtpmap:101 telephone-event/8000',
+            'a=sendrecv',
+            'a=rtcp:PORT',
+        ],
+        [
+            'v=0',
+            'o=- 1545997027 1 IN IP4 127.0.0.3',
+            's=tester',
+            'c=IN IP4 127.0.0.1',
+            't=0 0',
+            'm=audio PORT RTP/AVP 0 101',
+            'a=rtpmap:0 PCMU/8000',
+            'a=rtpmap:101 /0',
+            'a=sendrecv',
             'a=rtcp:PORT',
         ],
     ],
