@@ -13,7 +13,7 @@ struct offered_suite {
 	enum srtp_suite suite;
 };
 
-/* Upstream 10.5 offers these tags, in this order (all 12 suites). */
+/* Upstream 10.5 offers these suites in this order (all 12), tagged 1.. as in this table when none is left out. */
 static const struct offered_suite offered_suites[MEDIA_CRYPTO_OFFERED_SUITES] = {
 	{ 1, SRTP_AEAD_AES_256_GCM }, { 2, SRTP_AEAD_AES_128_GCM },
 	{ 3, SRTP_AES_256_CM_HMAC_SHA1_80 }, { 4, SRTP_AES_256_CM_HMAC_SHA1_32 },
@@ -145,6 +145,54 @@ static bool suite_allowed(const struct media_crypto_options *options, enum srtp_
 	return !options || (!(options->no_suites & bit) && (!options->only_suites || (options->only_suites & bit)));
 }
 
+/* As 10.5: the key in use first (re-INVITE), then the other side's own usable, allowed keys
+ * (options->copy_from) with its tags, then our fresh keys for the other suites, tagged on after
+ * the highest tag so far (a left-out suite leaves no gap). */
+static void offer_keys(struct media_crypto *crypto, const struct media_crypto_options *options)
+{
+	uint32_t next_tag = 1, used = 0;
+	if (crypto->active) {
+		struct offered_key *key = &crypto->offered[crypto->offered_count];
+		key->crypto = crypto->ours;
+		key->copied = crypto->ours_copied;
+		if (format_line(crypto, &key->crypto, key->line, sizeof(key->line)) >= 0) {
+			crypto->offered_count++;
+			used |= 1u << key->crypto.suite;
+			next_tag = key->crypto.tag + 1;
+		}
+	}
+	const struct sdp_media *peer_offer = options ? options->copy_from : NULL;
+	unsigned int position = 0;
+	struct sdes_crypto theirs;
+	const char *reason = NULL;
+	while (peer_offer && crypto->offered_count < MEDIA_CRYPTO_OFFERED_SUITES
+	       && next_crypto(peer_offer, &position, &theirs, &reason)) {
+		struct offered_key *key = &crypto->offered[crypto->offered_count];
+		if (!suite_allowed(options, theirs.suite) || (used & (1u << theirs.suite)))
+			continue;
+		key->crypto = theirs;
+		key->crypto.session_parameters = NULL;   /* points into the request's SDP */
+		key->crypto.session_parameters_length = 0;
+		key->copied = true;
+		if (format_line(crypto, &key->crypto, key->line, sizeof(key->line)) < 0)
+			continue;
+		used |= 1u << theirs.suite;
+		if (theirs.tag >= next_tag)
+			next_tag = theirs.tag + 1;
+		crypto->offered_count++;
+	}
+	for (unsigned int i = 0; i < MEDIA_CRYPTO_OFFERED_SUITES && crypto->offered_count < MEDIA_CRYPTO_OFFERED_SUITES; i++) {
+		struct offered_key *key = &crypto->offered[crypto->offered_count];
+		if (suite_allowed(options, offered_suites[i].suite) && !(used & (1u << offered_suites[i].suite))
+		    && sdes_generate(&key->crypto, next_tag, offered_suites[i].suite) == 0
+		    && format_line(crypto, &key->crypto, key->line, sizeof(key->line)) >= 0) {
+			key->copied = false;
+			crypto->offered_count++;
+			next_tag++;
+		}
+	}
+}
+
 int media_crypto_offer(struct media *media, const char **lines, unsigned int capacity)
 {
 	return media_crypto_offer_with(media, NULL, lines, capacity);
@@ -157,52 +205,10 @@ int media_crypto_offer_with(struct media *media, const struct media_crypto_optio
 	crypto->pad = options && options->pad;
 	crypto->lifetime = options && options->lifetime;
 	if (!crypto->offered) {
-		/* a re-offer before the answer keeps the keys, so a late answer still matches. As
-		 * 10.5: the key in use first (re-INVITE), then the other side's own keys with its
-		 * tags, then the other suites, numbered on from the highest tag */
+		/* a re-offer before the answer keeps the keys, so a late answer still matches */
 		crypto->offered = g_new0(struct offered_key, MEDIA_CRYPTO_OFFERED_SUITES);
 		crypto->offered_count = 0;
-		uint32_t used = 0, last_tag = 0;
-		if (crypto->active) {
-			struct offered_key *key = &crypto->offered[crypto->offered_count];
-			key->crypto = crypto->ours;
-			key->copied = crypto->ours_copied;
-			if (format_line(crypto, &key->crypto, key->line, sizeof(key->line)) >= 0) {
-				crypto->offered_count++;
-				used |= 1u << key->crypto.suite;
-				last_tag = key->crypto.tag;
-			}
-		}
-		unsigned int position = 0;
-		struct sdes_crypto theirs;
-		const char *ignored;
-		while (options && options->copy_from && crypto->offered_count < MEDIA_CRYPTO_OFFERED_SUITES
-		       && next_crypto(options->copy_from, &position, &theirs, &ignored)) {
-			struct offered_key *key = &crypto->offered[crypto->offered_count];
-			if (!suite_allowed(options, theirs.suite) || (used & (1u << theirs.suite)))
-				continue;
-			key->crypto = theirs;
-			key->crypto.session_parameters = NULL;   /* points into the request's SDP */
-			key->crypto.session_parameters_length = 0;
-			key->copied = true;
-			if (format_line(crypto, &key->crypto, key->line, sizeof(key->line)) < 0)
-				continue;
-			crypto->offered_count++;
-			used |= 1u << theirs.suite;
-			last_tag = MAX(last_tag, theirs.tag);
-		}
-		for (unsigned int i = 0; i < MEDIA_CRYPTO_OFFERED_SUITES
-		     && crypto->offered_count < MEDIA_CRYPTO_OFFERED_SUITES; i++) {
-			struct offered_key *key = &crypto->offered[crypto->offered_count];
-			uint32_t tag = used ? last_tag + 1 : offered_suites[i].tag;
-			if (suite_allowed(options, offered_suites[i].suite) && !(used & (1u << offered_suites[i].suite))
-			    && sdes_generate(&key->crypto, tag, offered_suites[i].suite) == 0
-			    && format_line(crypto, &key->crypto, key->line, sizeof(key->line)) >= 0) {
-				crypto->offered_count++;
-				if (used)
-					last_tag = tag;
-			}
-		}
+		offer_keys(crypto, options);
 	}
 	unsigned int count = 0;
 	for (unsigned int i = 0; i < crypto->offered_count && count < capacity; i++)
@@ -277,10 +283,19 @@ void media_crypto_decline(struct media *media)
 
 int media_crypto_take_offer(struct media *media, const struct sdp_media *sdp_media, const char **reason)
 {
+	return media_crypto_take_offer_with(media, sdp_media, NULL, reason);
+}
+
+int media_crypto_take_offer_with(struct media *media, const struct sdp_media *sdp_media,
+				 const struct media_crypto_options *options, const char **reason)
+{
 	*reason = "no usable a=crypto line (RFC 4568) in the SRTP offer";
 	unsigned int position = 0;
 	struct sdes_crypto theirs;
 	while (next_crypto(sdp_media, &position, &theirs, reason)) {
+		/* SDES-no-SUITE / SDES-only-SUITE leave the suite out of our answer too (as 10.5) */
+		if (!suite_allowed(options, theirs.suite))
+			continue;
 		struct media_crypto *crypto = crypto_of(media);
 		/* a re-offer with the same key keeps the running contexts (their replay state) */
 		if (crypto->active && same_key(&theirs, &crypto->theirs))

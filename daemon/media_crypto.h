@@ -68,7 +68,9 @@ bool media_protocol_is_plain_rtp(const char *protocol);
 /* We offer SRTP to this side: fills lines (each "crypto:TAG SUITE inline:KEY") with every
  * suite, keeping the keys until the side answers. Returns the number of lines or -errno. */
 int media_crypto_offer(struct media *media, const char **lines, unsigned int capacity);
-/* The same, offering only the suites the options allow (a pending offer keeps its keys). */
+/* The same, offering only the suites the options allow (a pending offer keeps its keys): as
+ * 10.5, the key in use first, then options->copy_from's keys with their tags, then the others
+ * tagged on after them. */
 int media_crypto_offer_with(struct media *media, const struct media_crypto_options *options, const char **lines,
 			    unsigned int capacity);
 /* The answerer took a key we offered on from the offerer (same tag and suite): the offerer now
@@ -82,6 +84,9 @@ int media_crypto_take_answer(struct media *media, const struct sdp_media *sdp_me
 /* The side offered SRTP: picks the first suite we support, makes our key for the same suite and
  * tag, stages both contexts. The line for our answer is in media->crypto->answer_line. */
 int media_crypto_take_offer(struct media *media, const struct sdp_media *sdp_media, const char **reason);
+/* The same, skipping the suites the options leave out (options NULL: none). */
+int media_crypto_take_offer_with(struct media *media, const struct sdp_media *sdp_media,
+				 const struct media_crypto_options *options, const char **reason);
 /* Under call->lock: the staged contexts (if any) become media->srtp. Plain stores only. */
 void media_crypto_publish(struct media *media);
 /* After call->lock is released: frees the contexts media_crypto_publish() replaced. */
