@@ -311,9 +311,6 @@ static const char *negotiate_codecs(const struct ng_flags *flags, bool offer, co
 		media_transcode_answer_flags(&list, &flags->codec, sender_media);
 		char answer_ptime[8];
 		received_ptime(sdp_media, answer_ptime, sizeof(answer_ptime));
-		if (media_transcode_answer(&list, (unsigned int) strtoul(answer_ptime, NULL, 10), sender_media,
-					   receiver_media, text, size, rtpmaps) > 0)
-			return text;
 		/* when the answerer took a codec of the offerer's, the ones we added beside it are
 		 * not the offerer's (upstream script: an answer of PCMU beside an added G.722);
 		 * an answer of added codecs alone passes as given (media_transcode.h) */
@@ -329,6 +326,12 @@ static const char *negotiate_codecs(const struct ng_flags *flags, bool offer, co
 				 && codec_payload_set_has(&sender_media->offered_payload_types, codec->payload_type))
 				took_offerers = true;
 		}
+		/* single-codec still trims an answer of the offerer's codecs whose added ones were
+		 * left out (as 10.5): the negotiation below leaves them out too */
+		if (media_transcode_answer(&list, (unsigned int) strtoul(answer_ptime, NULL, 10), sender_media,
+					   receiver_media, text, size, rtpmaps) > 0
+		    && !(flags->codec.single_codec && took_offerers))
+			return text;
 		codec_negotiate_answer(&list, !sender_media->offered_payload_types_known ? NULL
 				       : took_offerers ? &offerers : &sender_media->offered_payload_types,
 				       &flags->codec, chosen, &count);

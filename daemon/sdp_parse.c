@@ -186,8 +186,13 @@ static int parse_rtcp_attribute(struct sdp_media *media, const char *value)
 		return -EINVAL;
 	media->has_rtcp_attribute = true;
 	/* RTCP on the RTP port is multiplexed (RFC 5761 section 5.1.3 allows signalling it so);
-	 * 10.5 takes it as a=rtcp-mux */
-	if (media->rtcp_port == media->port && media->port)
+	 * 10.5 takes it as a=rtcp-mux. Not trickle ICE's placeholder "a=rtcp:9 IN IP4 0.0.0.0"
+	 * (RFC 8840 section 4.1.1), which 10.5 leaves alone. */
+	bool placeholder = media->rtcp_address.family
+		&& (media->rtcp_address.endpoint.address.sa_family == AF_INET
+		    ? media->rtcp_address.endpoint.v4.sin_addr.s_addr == INADDR_ANY
+		    : IN6_IS_ADDR_UNSPECIFIED(&media->rtcp_address.endpoint.v6.sin6_addr));
+	if (media->rtcp_port == media->port && media->port && !placeholder)
 		media->rtcp_mux = true;
 	return 0;
 }
