@@ -209,6 +209,7 @@ struct media {
 	char *type;                     /* "audio", ... */
 	char *protocol;                 /* transport protocol as this side uses it (media_set_protocol) */
 	bool protocol_allocated;        /* protocol is its own allocation, not in the extras block */
+	bool protocol_translated;       /* set by an offer's transport-protocol: kept by re-offers without one (10.5) */
 	struct local_interface *interface;
 	enum sdp_direction direction;
 	bool rejected;                  /* port 0 */

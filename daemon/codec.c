@@ -251,6 +251,22 @@ int codec_negotiate_offer(const struct codec_list *offered, const struct codec_o
 			out[i] = i;
 		count = offered->count;
 	}
+	if (count < offered->count && !options->adding) {
+		/* as 10.5: once codecs are stripped or masked, telephone-event and CN (RFC 4733
+		 * section 2.1, RFC 3389) at a clock no codec is left at go too */
+		unsigned int kept = 0;
+		for (unsigned int i = 0; i < count; i++) {
+			const struct codec *codec = &offered->codecs[out[i]];
+			bool clock_used = !is_supplementary(codec);
+			for (unsigned int j = 0; j < count && !clock_used; j++)
+				clock_used = !is_supplementary(&offered->codecs[out[j]])
+					&& offered->codecs[out[j]].clock_rate == codec->clock_rate;
+			if (clock_used)
+				out[kept++] = out[i];
+		}
+		if (kept)
+			count = kept;
+	}
 	*out_count = count;
 	return 0;
 }

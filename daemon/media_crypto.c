@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <glib.h>
+#include <openssl/crypto.h>
 #include <string.h>
 #include "call.h"
 #include "sdp.h"
@@ -122,10 +123,17 @@ bool media_protocol_is_plain_rtp(const char *protocol)
 	return protocol && (!strcmp(protocol, "RTP/AVP") || !strcmp(protocol, "RTP/AVPF"));
 }
 
+/* SDES-lifetime: the lifetime upstream 10.5 writes (RFC 4568 section 6.1, in packets) */
+#define OFFERED_LIFETIME ((uint64_t) 1 << 31)
+
 static int format_line(const struct media_crypto *owner, const struct sdes_crypto *crypto, char *line, size_t size)
 {
 	memcpy(line, "crypto:", 7);
-	int written = sdes_format(crypto, line + 7, size - 7);
+	struct sdes_crypto shown = *crypto;
+	if (owner->lifetime && !shown.lifetime)
+		shown.lifetime = OFFERED_LIFETIME;
+	int written = sdes_format(&shown, line + 7, size - 7);
+	OPENSSL_cleanse(&shown, sizeof(shown));
 	if (written >= 0 && !owner->pad)
 		strip_padding(line);
 	return written;
@@ -137,38 +145,48 @@ static bool suite_allowed(const struct media_crypto_options *options, enum srtp_
 	return !options || (!(options->no_suites & bit) && (!options->only_suites || (options->only_suites & bit)));
 }
 
-/* The other side's usable, allowed keys first (its tags), then our fresh keys for the other
- * suites, tagged after the highest of its tags. */
-static void offer_keys(struct media_crypto *crypto, const struct media_crypto_options *options,
-		       const struct sdp_media *peer_offer)
+/* As 10.5: the key in use first (re-INVITE), then the other side's own usable, allowed keys
+ * (options->copy_from) with its tags, then our fresh keys for the other suites, tagged on after
+ * the highest tag so far (a left-out suite leaves no gap). */
+static void offer_keys(struct media_crypto *crypto, const struct media_crypto_options *options)
 {
-	uint32_t next_tag = 1, peer_suites = 0;
+	uint32_t next_tag = 1, used = 0;
+	if (crypto->active) {
+		struct offered_key *key = &crypto->offered[crypto->offered_count];
+		key->crypto = crypto->ours;
+		key->copied = crypto->ours_copied;
+		if (format_line(crypto, &key->crypto, key->line, sizeof(key->line)) >= 0) {
+			crypto->offered_count++;
+			used |= 1u << key->crypto.suite;
+			next_tag = key->crypto.tag + 1;
+		}
+	}
+	const struct sdp_media *peer_offer = options ? options->copy_from : NULL;
 	unsigned int position = 0;
 	struct sdes_crypto theirs;
 	const char *reason = NULL;
 	while (peer_offer && crypto->offered_count < MEDIA_CRYPTO_OFFERED_SUITES
 	       && next_crypto(peer_offer, &position, &theirs, &reason)) {
 		struct offered_key *key = &crypto->offered[crypto->offered_count];
-		if (!suite_allowed(options, theirs.suite) || (peer_suites & (1u << theirs.suite)))
+		if (!suite_allowed(options, theirs.suite) || (used & (1u << theirs.suite)))
 			continue;
 		key->crypto = theirs;
 		key->crypto.session_parameters = NULL;   /* points into the request's SDP */
 		key->crypto.session_parameters_length = 0;
-		key->from_peer = true;
+		key->copied = true;
 		if (format_line(crypto, &key->crypto, key->line, sizeof(key->line)) < 0)
 			continue;
-		peer_suites |= 1u << theirs.suite;
+		used |= 1u << theirs.suite;
 		if (theirs.tag >= next_tag)
 			next_tag = theirs.tag + 1;
 		crypto->offered_count++;
 	}
 	for (unsigned int i = 0; i < MEDIA_CRYPTO_OFFERED_SUITES && crypto->offered_count < MEDIA_CRYPTO_OFFERED_SUITES; i++) {
 		struct offered_key *key = &crypto->offered[crypto->offered_count];
-		/* as 10.5: the tags count the suites offered, a left-out suite leaves no gap */
-		if (suite_allowed(options, offered_suites[i].suite) && !(peer_suites & (1u << offered_suites[i].suite))
+		if (suite_allowed(options, offered_suites[i].suite) && !(used & (1u << offered_suites[i].suite))
 		    && sdes_generate(&key->crypto, next_tag, offered_suites[i].suite) == 0
 		    && format_line(crypto, &key->crypto, key->line, sizeof(key->line)) >= 0) {
-			key->from_peer = false;
+			key->copied = false;
 			crypto->offered_count++;
 			next_tag++;
 		}
@@ -183,26 +201,14 @@ int media_crypto_offer(struct media *media, const char **lines, unsigned int cap
 int media_crypto_offer_with(struct media *media, const struct media_crypto_options *options, const char **lines,
 			    unsigned int capacity)
 {
-	return media_crypto_offer_reusing(media, options, NULL, lines, capacity);
-}
-
-int media_crypto_offer_reusing(struct media *media, const struct media_crypto_options *options,
-			       const struct sdp_media *peer_offer, const char **lines, unsigned int capacity)
-{
 	struct media_crypto *crypto = crypto_of(media);
 	crypto->pad = options && options->pad;
-	if (crypto->active) {
-		/* already agreed (re-INVITE): offer the key in use only */
-		if (capacity < 1 || format_line(crypto, &crypto->ours, crypto->answer_line, sizeof(crypto->answer_line)) < 0)
-			return -ENOSPC;
-		lines[0] = crypto->answer_line;
-		return 1;
-	}
+	crypto->lifetime = options && options->lifetime;
 	if (!crypto->offered) {
 		/* a re-offer before the answer keeps the keys, so a late answer still matches */
 		crypto->offered = g_new0(struct offered_key, MEDIA_CRYPTO_OFFERED_SUITES);
 		crypto->offered_count = 0;
-		offer_keys(crypto, options, peer_offer);
+		offer_keys(crypto, options);
 	}
 	unsigned int count = 0;
 	for (unsigned int i = 0; i < crypto->offered_count && count < capacity; i++)
@@ -221,6 +227,7 @@ int media_crypto_take_answer(struct media *media, const struct sdp_media *sdp_me
 	struct sdes_crypto theirs;
 	while (next_crypto(sdp_media, &position, &theirs, reason)) {
 		if (!crypto->offered) {
+			/* re-INVITE answered with the key in use: the running contexts stay */
 			/* re-INVITE: we offered the key in use; their key may have changed */
 			if (theirs.tag != crypto->ours.tag || theirs.suite != crypto->ours.suite)
 				continue;
@@ -230,16 +237,48 @@ int media_crypto_take_answer(struct media *media, const struct sdp_media *sdp_me
 			const struct sdes_crypto *offered = &crypto->offered[i].crypto;
 			if (offered->tag != theirs.tag || offered->suite != theirs.suite)
 				continue;
+			/* a re-INVITE answered with the keys in use keeps the running contexts (their
+			 * rollover counters and replay windows) */
+			bool unchanged = crypto->active && same_key(offered, &crypto->ours) && same_key(&theirs, &crypto->theirs);
 			crypto->ours = *offered;
-			crypto->peer_key_taken = crypto->offered[i].from_peer;
+			crypto->ours_copied = crypto->offered[i].copied;
+			/* our key as this side hears it, should it offer next (re-INVITE the other way) */
+			g_strlcpy(crypto->answer_line, crypto->offered[i].line, sizeof(crypto->answer_line));
 			g_free(crypto->offered);
 			crypto->offered = NULL;
 			crypto->offered_count = 0;
-			return start_contexts(crypto, &theirs);
+			return unchanged ? 0 : start_contexts(crypto, &theirs);
 		}
 	}
 	*reason = "no a=crypto in the answer matches a suite we offered";
 	return -ENOENT;
+}
+
+int media_crypto_mirror_answer(struct media *offerer, const struct media *answerer)
+{
+	const struct media_crypto *taken = answerer->crypto;
+	struct media_crypto *crypto = offerer->crypto;
+	if (!taken || !taken->active || !taken->ours_copied || !crypto)
+		return 0;
+	if (crypto->active && same_key(&crypto->ours, &taken->theirs) && same_key(&crypto->theirs, &taken->ours))
+		return 1;   /* a repeated answer: the contexts run */
+	/* the offerer sends with the key it offered (the one we passed on), gets the answerer's */
+	struct sdes_crypto theirs = taken->ours;
+	crypto->ours = taken->theirs;
+	crypto->ours_copied = false;
+	if (format_line(crypto, &crypto->ours, crypto->answer_line, sizeof(crypto->answer_line)) < 0)
+		return -ENOSPC;
+	int error = start_contexts(crypto, &theirs);
+	return error < 0 ? error : 1;
+}
+
+void media_crypto_decline(struct media *media)
+{
+	struct media_crypto *crypto = media->crypto;
+	if (!crypto)
+		return;
+	stage(crypto, NULL);
+	crypto->answer_line[0] = '\0';
 }
 
 int media_crypto_take_offer(struct media *media, const struct sdp_media *sdp_media, const char **reason)
@@ -268,22 +307,6 @@ int media_crypto_take_offer_with(struct media *media, const struct sdp_media *sd
 		return start_contexts(crypto, &theirs);
 	}
 	return -ENOENT;
-}
-
-int media_crypto_mirror(struct media *offerer, const struct media *answered)
-{
-	const struct media_crypto *taken = answered->crypto;
-	if (!taken || !taken->peer_key_taken || !taken->active)
-		return 0;
-	struct media_crypto *crypto = crypto_of(offerer);
-	/* a re-INVITE with the same keys keeps the running contexts (rollover counters, replay) */
-	if (crypto->active && same_key(&crypto->ours, &taken->theirs) && same_key(&crypto->theirs, &taken->ours))
-		return 0;
-	/* towards the offerer: the answerer's key under the tag both chose (RFC 4568 section 5.1.2) */
-	crypto->ours = taken->theirs;
-	if (format_line(crypto, &crypto->ours, crypto->answer_line, sizeof(crypto->answer_line)) < 0)
-		return -ENOSPC;
-	return start_contexts(crypto, &taken->ours);
 }
 
 int media_crypto_restore(struct media *media, const struct sdes_crypto *ours, const struct sdes_crypto *theirs,

@@ -23,7 +23,7 @@ struct sdp_media;
 
 struct offered_key {
 	struct sdes_crypto crypto;
-	bool from_peer;                              /* the other side's own key, offered on (10.5) */
+	bool copied;                         /* the other side's own key, offered on as it came */
 	char line[SDES_MAX_FORMATTED_LENGTH + 8];    /* "crypto:TAG SUITE inline:KEY" */
 };
 
@@ -39,10 +39,16 @@ struct media_srtp {
 struct media_crypto_options {
 	uint32_t no_suites, only_suites;
 	bool pad;                            /* keep the base64 '=' padding (upstream leaves it out) */
+	bool lifetime;                       /* SDES-lifetime: our keys say "|2^31", as 10.5 writes it */
+	/* the other side's SDP media: its SDES keys are offered first, with its tags, as 10.5 does
+	 * (an answer that picks one lets media_crypto_mirror_answer() hand the answerer's key back) */
+	const struct sdp_media *copy_from;
 };
 
 struct media_crypto {
 	bool pad;                            /* lines formatted with base64 padding (SDES-pad) */
+	bool lifetime;                       /* lines carry the key lifetime 2^31 (SDES-lifetime) */
+	bool ours_copied;                    /* ours is the other side's key we offered on */
 	bool active;                         /* keys agreed: contexts built (staged or published) */
 	bool staged;                         /* publishing replaces media->srtp with staged_srtp */
 	struct media_srtp *staged_srtp;      /* built by this request (NULL: SRTP stops) */
@@ -52,8 +58,6 @@ struct media_crypto {
 	unsigned int offered_count;          /* our pending offer to this side */
 	struct offered_key *offered;         /* MEDIA_CRYPTO_OFFERED_SUITES entries while an offer is pending */
 	char answer_line[SDES_MAX_FORMATTED_LENGTH + 8];   /* "crypto:..." for the SDP towards this side */
-	bool peer_key_taken;                 /* the answer picked a key of the other side's offer: that
-					      * side is answered with this side's key (media_crypto_mirror) */
 };
 
 /* RTP/SAVP and RTP/SAVPF carry SDES keys (DTLS-SRTP profiles do not). */
@@ -64,18 +68,17 @@ bool media_protocol_is_plain_rtp(const char *protocol);
 /* We offer SRTP to this side: fills lines (each "crypto:TAG SUITE inline:KEY") with every
  * suite, keeping the keys until the side answers. Returns the number of lines or -errno. */
 int media_crypto_offer(struct media *media, const char **lines, unsigned int capacity);
-/* The same, offering only the suites the options allow (a pending offer keeps its keys). */
+/* The same, offering only the suites the options allow (a pending offer keeps its keys): as
+ * 10.5, the key in use first, then options->copy_from's keys with their tags, then the others
+ * tagged on after them. */
 int media_crypto_offer_with(struct media *media, const struct media_crypto_options *options, const char **lines,
 			    unsigned int capacity);
-/* The same, offering first the suites of the other side's SDES offer (peer_offer) with its
- * tags and keys, then the others with the tags after them, as 10.5 does: when the answerer
- * picks one of them, SRTP passes with one key per direction (media_crypto_mirror). */
-int media_crypto_offer_reusing(struct media *media, const struct media_crypto_options *options,
-			       const struct sdp_media *peer_offer, const char **lines, unsigned int capacity);
-/* After media_crypto_take_answer() on `answered` picked a key of the offerer's (peer_key_taken):
- * the offerer is answered with the answerer's key under that tag, and decrypted with its own key
- * of that tag. Stages the offerer's contexts; 0 or -errno. */
-int media_crypto_mirror(struct media *offerer, const struct media *answered);
+/* The answerer took a key we offered on from the offerer (same tag and suite): the offerer now
+ * gets the answerer's key with that tag, as 10.5 answers, so both legs use one key each way.
+ * Returns 1 when done, 0 when not such an answer, -errno. */
+int media_crypto_mirror_answer(struct media *offerer, const struct media *answerer);
+/* The side's SRTP offer goes unanswered: no keys in our answer, plain RTP both ways. */
+void media_crypto_decline(struct media *media);
 /* The side answered our offer: picks our key with the answer's tag and stages both contexts. */
 int media_crypto_take_answer(struct media *media, const struct sdp_media *sdp_media, const char **reason);
 /* The side offered SRTP: picks the first suite we support, makes our key for the same suite and

@@ -34,7 +34,7 @@ static const char *spelling(struct ng_request *request, const char *key, size_t 
 	return copy;
 }
 
-/* SDES options: off/no/disable, pad, no-SUITE, only-SUITE (as a dictionary value of "SDES"
+/* SDES options: off/no/disable, pad, prefer, lifetime, no-SUITE, only-SUITE (as a dictionary value of "SDES"
  * or a flag "SDES-..."). Read here because the suite is part of the value, which the key
  * table's setters do not get; the table still says they are supported. */
 static void read_sdes_option(struct ng_flags *flags, const char *text, size_t length)
@@ -47,6 +47,8 @@ static void read_sdes_option(struct ng_flags *flags, const char *text, size_t le
 		flags->sdes_pad = true;
 	else if (length == 6 && !g_ascii_strncasecmp(text, "prefer", 6))
 		flags->sdes_prefer = true;
+	else if (length == 8 && !g_ascii_strncasecmp(text, "lifetime", 8))
+		flags->sdes_lifetime = true;
 	else if (length > 3 && !g_ascii_strncasecmp(text, "no-", 3) && !srtp_suite_from_name(text + 3, length - 3, &suite))
 		flags->sdes_no_suites |= 1u << suite;
 	else if (length > 5 && !g_ascii_strncasecmp(text, "only-", 5)
@@ -124,7 +126,9 @@ static void classify_flag(struct ng_request *request, const struct bencode_item 
 	};
 	char key[32];
 	ng_keys_normalise(item->string, key_length, key, sizeof(key));
-	if (!strcmp(key, "transport-protocol") && rtp_transport_protocol(value.string, value.string_length))
+	if (!strcmp(key, "transport-protocol") && value.string_length == 6 && !g_ascii_strncasecmp(value.string, "accept", 6))
+		request->flags.transport_protocol_accept = true;
+	else if (!strcmp(key, "transport-protocol") && rtp_transport_protocol(value.string, value.string_length))
 		request->flags.transport_protocol = bencode_string_dup(request->buffer, &value);
 	classify(request, item->string, key_length, &value, item);
 }
@@ -302,7 +306,11 @@ int ng_flags_parse(struct ng_request *request)
 	const char *protocol = bencode_item_text(buffer, found[SCALAR_TRANSPORT_PROTOCOL], NULL);
 	if (!protocol)
 		protocol = bencode_item_text(buffer, found[SCALAR_TRANSPORT_PROTOCOL_SPACE], NULL);
-	if (protocol && rtp_transport_protocol(protocol, strlen(protocol)))
+	/* "accept" names no protocol: in an answer the answerer's passes on (as 10.5); an offer
+	 * keeps the offerer's */
+	if (protocol && !g_ascii_strcasecmp(protocol, "accept"))
+		flags->transport_protocol_accept = true;
+	else if (protocol && rtp_transport_protocol(protocol, strlen(protocol)))
 		flags->transport_protocol = protocol;
 
 	const struct bencode_item *direction = found[SCALAR_DIRECTION];

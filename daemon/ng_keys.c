@@ -158,8 +158,8 @@ static const struct ng_key key_table[] = {
 	SUPPORTED("transport-protocol", NULL, NULL, READ_BY_PARSER ": RTP/AVP(F) <-> RTP/SAVP(F) with SDES"),
 	SUPPORTED("transport-protocol", "udp/tls/rtp/savp", NULL, READ_BY_PARSER ": DTLS-SRTP towards the receiver"),
 	SUPPORTED("transport-protocol", "udp/tls/rtp/savpf", NULL, READ_BY_PARSER ": DTLS-SRTP towards the receiver"),
-	WARN("transport-protocol", "accept", NG_SCOPE_ALWAYS,
-	     "passing the answerer's transport protocol on to the offerer (transport-protocol=accept)"),
+	SUPPORTED("transport-protocol", "accept", NULL, READ_BY_PARSER ": in an answer, the answerer's transport protocol "
+		  "goes to the offerer (as 10.5; an offer ignores it)"),
 
 	SUPPORTED("replace", "origin", set_replace_origin, "o= address becomes ours"),
 	SUPPORTED("replace", "session-connection", set_replace_session_connection, "session c= becomes ours"),
@@ -212,12 +212,13 @@ static const struct ng_key key_table[] = {
 	SUPPORTED("sdes", "disable", NULL, SDES_OPTION ": our SRTP offers carry DTLS only"),
 	SUPPORTED("sdes", "pad", NULL, SDES_OPTION ": base64 padding kept in our keys"),
 	SUPPORTED("sdes", "prefer", NULL, SDES_OPTION ": offered both, answer with SDES"),
+	SUPPORTED("sdes", "lifetime", NULL, SDES_OPTION ": our keys carry the lifetime 2^31 (RFC 4568 section 6.1)"),
 	PREFIX("sdes", "no-", NG_KEY_SUPPORTED, NG_SCOPE_ALWAYS, SDES_OPTION ": this suite is not offered"),
 	PREFIX("sdes", "only-", NG_KEY_SUPPORTED, NG_SCOPE_ALWAYS, SDES_OPTION ": only these suites are offered"),
 	WARN("sdes", NULL, NG_SCOPE_SRTP, "SDES crypto suite and session parameter options (SDES=...)"),
 	SUPPORTED("osrtp", "offer", set_osrtp_offer, "RFC 8643: SDES keys offered on RTP/AVP"),
-	SUPPORTED("osrtp", "accept", set_osrtp_accept, "RFC 8643: SDES keys offered on RTP/AVP are answered (the default, as upstream 10.5)"),
-	SUPPORTED("osrtp", "accept-rfc", set_osrtp_accept, "RFC 8643: SDES keys offered on RTP/AVP are answered (the default, as upstream 10.5)"),
+	SUPPORTED("osrtp", "accept", set_osrtp_accept, "RFC 8643: in an answer, SDES keys offered on RTP/AVP are answered even when the answerer declined them (10.5)"),
+	SUPPORTED("osrtp", "accept-rfc", set_osrtp_accept, "RFC 8643: in an answer, SDES keys offered on RTP/AVP are answered even when the answerer declined them (10.5)"),
 	WARN("osrtp", NULL, NG_SCOPE_ALWAYS, "opportunistic SRTP (OSRTP) variants other than offer/accept"),
 
 	/* ---- recording ---- */
@@ -373,6 +374,7 @@ static const struct ng_key key_table[] = {
 	SUPPORTED("flags", "sdes-disable", NULL, SDES_OPTION ": our SRTP offers carry DTLS only"),
 	SUPPORTED("flags", "sdes-pad", NULL, SDES_OPTION ": base64 padding kept in our keys"),
 	SUPPORTED("flags", "sdes-prefer", NULL, SDES_OPTION ": offered both, answer with SDES"),
+	SUPPORTED("flags", "sdes-lifetime", NULL, SDES_OPTION ": our keys carry the lifetime 2^31 (RFC 4568 section 6.1)"),
 	PREFIX("flags", "sdes-no-", NG_KEY_SUPPORTED, NG_SCOPE_ALWAYS, SDES_OPTION ": this suite is not offered"),
 	PREFIX("flags", "sdes-only-", NG_KEY_SUPPORTED, NG_SCOPE_ALWAYS, SDES_OPTION ": only these suites are offered"),
 	PREFIX("flags", "sdes-", NG_KEY_WARN, NG_SCOPE_SRTP, "SDES crypto suite and session parameter options (SDES-...)"),

@@ -576,9 +576,10 @@ static void take_sdes_offer(struct ng_request *request, struct media *media, con
 	if (!media->crypto)
 		media->crypto = g_new0(struct media_crypto, 1);
 	media->crypto->pad = request->flags.sdes_pad;
+	media->crypto->lifetime = request->flags.sdes_lifetime;
 	struct media_crypto_options options = {
 		.no_suites = request->flags.sdes_no_suites, .only_suites = request->flags.sdes_only_suites,
-		.pad = request->flags.sdes_pad,
+		.pad = request->flags.sdes_pad, .lifetime = request->flags.sdes_lifetime,
 	};
 	if (media_crypto_take_offer_with(media, sdp_media, &options, &reason) < 0)
 		log_call(LOG_WARNING, request->flags.call_id, "SRTP offer on media %u not usable: %s", media->index, reason);
@@ -645,6 +646,14 @@ static int prepare_offer_media(struct sdp_exchange *exchange)
 			request->error_reason = "Too many media sections";
 			return -EINVAL;
 		}
+		/* as 10.5: the receiver hears the offer's protocol, or the one transport-protocol gave
+		 * it, now or in an earlier offer */
+		if (receiver_media && protocol_is_rtp(sdp_media->protocol)) {
+			if (flags->transport_protocol)
+				receiver_media->protocol_translated = true;
+			if (flags->transport_protocol || !receiver_media->protocol_translated)
+				media_set_protocol(receiver_media, receiver_protocol);
+		}
 		if (side_learn_sdp(exchange, sender_media, sdp_media) < 0) {
 			request->error_reason = "No usable connection address in SDP";
 			return -EINVAL;
@@ -652,8 +661,8 @@ static int prepare_offer_media(struct sdp_exchange *exchange)
 		/* a re-offer may change how the side is keyed (SDES <-> DTLS): its answer must say so */
 		media_set_protocol(sender_media, sdp_media->protocol);
 		/* Offered both (a=crypto and a=fingerprint): DTLS, as upstream 10.5 answers, unless
-		 * DTLS=off or SDES-prefer. Keys on RTP/AVP (OSRTP, RFC 8643 section 4) are answered,
-		 * as upstream 10.5 does without being asked. */
+		 * DTLS=off or SDES-prefer. Keys on RTP/AVP (OSRTP, RFC 8643 section 4) are taken here
+		 * and offered on; the answer decides whether the offerer gets ours (see answer). */
 		bool has_crypto = media_sdp_has_crypto(sdp_media);
 		/* BUNDLE: a member's DTLS is its transport's (RFC 8843 section 5.1) */
 		bool dtls = media_dtls_offered(exchange->sdp, sdp_media)
@@ -905,9 +914,14 @@ int ng_command_answer(struct ng_request *request)
 				if (media_crypto_take_answer(answer_media, sdp_media, &reason) < 0)
 					log_call(LOG_WARNING, call->call_id, "SRTP answer on media %u not usable: %s",
 						 answer_media->index, reason);
-				else if (media_crypto_mirror(offer_media, answer_media) < 0)
-					log_call(LOG_WARNING, call->call_id, "SRTP keys of media %u not passed on",
-						 offer_media->index);
+				else if (media_crypto_mirror_answer(offer_media, answer_media) < 0)
+					log_call(LOG_WARNING, call->call_id, "SRTP key of media %u not passed back",
+						 answer_media->index);
+			} else if (plain_answer && answer_media->crypto && answer_media->crypto->offered
+				   && media_protocol_is_plain_rtp(offer_media->protocol) && !flags->osrtp_accept) {
+				/* an OSRTP offer we passed on, declined (RFC 8643 section 3): the offerer
+				 * gets plain RTP too, as 10.5 answers (OSRTP=accept keeps our keys) */
+				media_crypto_decline(offer_media);
 			}
 			/* RFC 5761 section 5.1.1: multiplexing holds when the answer accepts it */
 			answer_media->rtcp_mux = sdp_media->rtcp_mux;

@@ -87,8 +87,9 @@ static int offer_srtp_keying(const struct ng_flags *flags, struct media *local, 
 	if (!flags->sdes_off && !dtls_agreed) {
 		struct media_crypto_options options = {
 			.no_suites = flags->sdes_no_suites, .only_suites = flags->sdes_only_suites, .pad = flags->sdes_pad,
+			.lifetime = flags->sdes_lifetime, .copy_from = peer_offer,
 		};
-		int written = media_crypto_offer_reusing(local, &options, peer_offer, lines, MEDIA_CRYPTO_OFFERED_SUITES);
+		int written = media_crypto_offer_with(local, &options, lines, MEDIA_CRYPTO_OFFERED_SUITES);
 		count = written > 0 ? written : 0;
 	}
 	if (!flags->dtls_off && !sdes_agreed && dtls_certificate_ready()) {
@@ -310,9 +311,6 @@ static const char *negotiate_codecs(const struct ng_flags *flags, bool offer, co
 		media_transcode_answer_flags(&list, &flags->codec, sender_media);
 		char answer_ptime[8];
 		received_ptime(sdp_media, answer_ptime, sizeof(answer_ptime));
-		if (media_transcode_answer(&list, (unsigned int) strtoul(answer_ptime, NULL, 10), sender_media,
-					   receiver_media, text, size, rtpmaps) > 0)
-			return text;
 		/* when the answerer took a codec of the offerer's, the ones we added beside it are
 		 * not the offerer's (upstream script: an answer of PCMU beside an added G.722);
 		 * an answer of added codecs alone passes as given (media_transcode.h) */
@@ -328,6 +326,12 @@ static const char *negotiate_codecs(const struct ng_flags *flags, bool offer, co
 				 && codec_payload_set_has(&sender_media->offered_payload_types, codec->payload_type))
 				took_offerers = true;
 		}
+		/* single-codec still trims an answer of the offerer's codecs whose added ones were
+		 * left out (as 10.5): the negotiation below leaves them out too */
+		if (media_transcode_answer(&list, (unsigned int) strtoul(answer_ptime, NULL, 10), sender_media,
+					   receiver_media, text, size, rtpmaps) > 0
+		    && !(flags->codec.single_codec && took_offerers))
+			return text;
 		codec_negotiate_answer(&list, !sender_media->offered_payload_types_known ? NULL
 				       : took_offerers ? &offerers : &sender_media->offered_payload_types,
 				       &flags->codec, chosen, &count);
@@ -454,6 +458,13 @@ int ng_write_sdp(struct sdp_exchange *exchange, bool offer)
 		}
 		const struct sdp_address *received = sdp_media->connection.family ? &sdp_media->connection
 			: &exchange->sdp->connection;
+		if (!g_ascii_strncasecmp(sdp_media->protocol, "TCP/", 4)) {
+			/* TCP media (MSRP, RFC 4975): not ours to relay; passed as it came, at the
+			 * sender's address (10.5's pass-through of protocols it does not know) */
+			rewrite->passthrough = true;
+			rewrite->address = *received;
+			continue;
+		}
 		bool bundle_member_line = sender_media->bundle_owner && sender_media->bundle_owner != sender_media;
 		/* c=0.0.0.0 beside ICE attributes is trickle ICE (RFC 8840 section 4.1.1), not a hold */
 		bool held = is_zero_address(received) && !bundle_member_line && !sdp_media->has_ice;
@@ -488,16 +499,30 @@ int ng_write_sdp(struct sdp_exchange *exchange, bool offer)
 		/* the receiver hears its own transport protocol: the translated one in an offer,
 		 * its original one in the answer it gets */
 		/* transport-protocol translates RTP m= lines only: others pass as they are (10.5) */
-		rewrite->protocol = offer ? (protocol_is_rtp(sdp_media->protocol) ? flags->transport_protocol : NULL)
-			: local->protocol;
-		if (offer && (media_protocol_uses_dtls(local->protocol) || media_protocol_uses_sdes(local->protocol)
-			      || (flags->osrtp_offer && media_protocol_is_plain_rtp(rewrite->protocol ? rewrite->protocol
-											: local->protocol)))) {
+		/* in an answer, transport-protocol (a protocol, or accept: the answerer's) overrides the
+		 * m= protocol text only, as 10.5 does */
+		if (offer)
+			rewrite->protocol = !protocol_is_rtp(sdp_media->protocol) ? NULL
+				: flags->transport_protocol ? flags->transport_protocol
+				: local->protocol_translated ? local->protocol : NULL;
+		else if (flags->transport_protocol_accept)
+			rewrite->protocol = sdp_media->protocol;
+		else if (flags->transport_protocol && protocol_is_rtp(sdp_media->protocol))
+			rewrite->protocol = flags->transport_protocol;
+		else
+			rewrite->protocol = local->protocol;
+		/* the protocol the receiver is offered: a re-offer's transport-protocol may make SRTP
+		 * of a side that was plain (the keys must come with it) */
+		const char *offered_protocol = rewrite->protocol ? rewrite->protocol : sdp_media->protocol;
+		/* an OSRTP offer (RFC 8643: keys on RTP/AVP) goes on as one, as 10.5 passes it */
+		bool osrtp_on = media_protocol_is_plain_rtp(sdp_media->protocol) && media_sdp_has_crypto(sdp_media);
+		if (offer && (media_protocol_uses_dtls(offered_protocol) || media_protocol_uses_sdes(offered_protocol)
+			      || ((flags->osrtp_offer || osrtp_on) && media_protocol_is_plain_rtp(offered_protocol)))) {
 			/* as upstream 10.5: SDES keys and our fingerprint in every SRTP offer, a DTLS
 			 * transport's and an OSRTP one (RFC 8643) included; the answer picks one */
-			/* an SDES offer's keys go on as the first of ours, as 10.5 does (media_crypto.h) */
-			bool sdes_offered = media_protocol_uses_sdes(sdp_media->protocol) && sender_media->crypto
-				&& sender_media->crypto->active;
+			/* the keys of an SDES offer we took (OSRTP's too) go on as the first of ours, as
+			 * 10.5 does (media_crypto.h) */
+			bool sdes_offered = sender_media->crypto && sender_media->crypto->active;
 			int lines = offer_srtp_keying(flags, local, sdes_offered ? sdp_media : NULL, crypto_lines[i]);
 			if (lines > 0) {
 				rewrite->extra_attributes = crypto_lines[i];

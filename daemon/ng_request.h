@@ -50,13 +50,14 @@ struct ng_flags {
 	bool rtcp_mux_offer, rtcp_mux_demux;
 	enum ng_rtcp_mux_policy rtcp_mux_policy;
 	const char *transport_protocol;
+	bool transport_protocol_accept;      /* "accept": the answer's m= keeps the answerer's protocol */
 	/* DTLS=..., DTLS-reverse=..., DTLS-fingerprint=... (media_dtls.h) */
 	bool dtls_off;
 	int dtls_setup, dtls_reverse_setup;  /* enum dtls_setup: ACTIVE, PASSIVE or UNSPECIFIED */
 	bool has_dtls_hash;
 	int dtls_hash;                     /* enum dtls_hash */
 	/* SDES=off, SDES-no-SUITE, SDES-only-SUITE, SDES-pad (media_crypto.h) */
-	bool sdes_off, sdes_pad, sdes_prefer;
+	bool sdes_off, sdes_pad, sdes_prefer, sdes_lifetime;
 	uint32_t sdes_no_suites, sdes_only_suites;   /* 1 << enum srtp_suite */
 	/* OSRTP (RFC 8643): offer SDES keys on RTP/AVP; accept keys offered on RTP/AVP */
 	bool osrtp_offer, osrtp_accept;

@@ -79,8 +79,9 @@ static int parse_unsigned(const char *text, size_t length, unsigned long maximum
 }
 
 /* "IN IP4 1.2.3.4" / "IN IP6 ::1" starting at *cursor (nettype, addrtype, address). The
- * address must be a literal; multicast "/ttl" suffixes are refused like upstream does. */
-static int parse_address_fields(const char **cursor, struct sdp_address *address)
+ * address must be a literal unless host_name_allowed (then a name is kept as text, with no
+ * endpoint); multicast "/ttl" suffixes are refused like upstream does. */
+static int parse_address_fields(const char **cursor, struct sdp_address *address, bool host_name_allowed)
 {
 	const char *token;
 	size_t length = next_token(cursor, &token);
@@ -103,9 +104,12 @@ static int parse_address_fields(const char **cursor, struct sdp_address *address
 	/* as endpoint_parse() does it; IPv4 by hand (see endpoint_parse_ipv4) */
 	memset(&address->endpoint, 0, sizeof(address->endpoint));
 	if (family == AF_INET ? endpoint_parse_ipv4(text, length, &address->endpoint.v4.sin_addr) < 0
-	    : inet_pton(family, text, &address->endpoint.v6.sin6_addr) != 1)
-		return -EINVAL;
-	address->endpoint.address.sa_family = (sa_family_t) family;
+	    : inet_pton(family, text, &address->endpoint.v6.sin6_addr) != 1) {
+		if (!host_name_allowed || strchr(text, '/'))
+			return -EINVAL;
+	} else {
+		address->endpoint.address.sa_family = (sa_family_t) family;
+	}
 	address->family = family;
 	memcpy(address->text, text, length + 1);
 	return 0;
@@ -123,7 +127,9 @@ static int parse_origin(struct sdp_session *session, const char *value)
 			return -EINVAL;
 		*fields[i] = copy_text(session, token, length);
 	}
-	if (parse_address_fields(&cursor, &session->origin_address))
+	/* RFC 4566 section 5.2: o='s unicast-address may be a fully qualified domain name (IMS
+	 * cores send one); it is only ever written back as text, as upstream 10.5 does */
+	if (parse_address_fields(&cursor, &session->origin_address, true))
 		return -EINVAL;
 	return *cursor ? -EINVAL : 0;
 }
@@ -131,7 +137,7 @@ static int parse_origin(struct sdp_session *session, const char *value)
 static int parse_connection(const char *value, struct sdp_address *address)
 {
 	const char *cursor = value;
-	if (parse_address_fields(&cursor, address))
+	if (parse_address_fields(&cursor, address, false))
 		return -EINVAL;
 	return *cursor ? -EINVAL : 0;
 }
@@ -179,6 +185,15 @@ static int parse_rtcp_attribute(struct sdp_media *media, const char *value)
 	if (*cursor && parse_connection(cursor, &media->rtcp_address))
 		return -EINVAL;
 	media->has_rtcp_attribute = true;
+	/* RTCP on the RTP port is multiplexed (RFC 5761 section 5.1.3 allows signalling it so);
+	 * 10.5 takes it as a=rtcp-mux. Not trickle ICE's placeholder "a=rtcp:9 IN IP4 0.0.0.0"
+	 * (RFC 8840 section 4.1.1), which 10.5 leaves alone. */
+	bool placeholder = media->rtcp_address.family
+		&& (media->rtcp_address.endpoint.address.sa_family == AF_INET
+		    ? media->rtcp_address.endpoint.v4.sin_addr.s_addr == INADDR_ANY
+		    : IN6_IS_ADDR_UNSPECIFIED(&media->rtcp_address.endpoint.v6.sin6_addr));
+	if (media->rtcp_port == media->port && media->port && !placeholder)
+		media->rtcp_mux = true;
 	return 0;
 }
 

@@ -457,6 +457,15 @@ static void write_media(GString *out, const struct sdp_session *session, const s
 		const struct sdp_media_rewrite *rewrite, const struct sdp_rewrite_options *options)
 {
 	const struct sdp_line *lines = (const struct sdp_line *) session->lines->data;
+	if (rewrite->passthrough) {
+		write_line(out, &lines[media->first_line]);
+		if (!media->connection.family && rewrite->address.family)
+			append_texts(out, "c=IN ", family_name(rewrite->address.family), " ", rewrite->address.text,
+				     line_terminator(&lines[media->first_line]), NULL);
+		for (unsigned int i = media->first_line + 1; i < media->end_line; i++)
+			write_line(out, &lines[i]);
+		return;
+	}
 	const char *protocol = rewrite->protocol ? rewrite->protocol : media->protocol;
 	bool rtp = protocol_is_rtp(protocol);
 	bool active = rewrite->rtp_port != 0;

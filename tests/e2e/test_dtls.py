@@ -559,16 +559,24 @@ def test_osrtp_offer_answered_with_keys_and_without(rtpengine, peers):
 
 @pytest.mark.parametrize("options", [{}, {"OSRTP": "accept"}, {"flags": ["OSRTP-accept"]}])
 def test_osrtp_accept(rtpengine, peers, options):
-    """Keys offered on RTP/AVP are answered: as upstream 10.5 does even without OSRTP=accept."""
+    """Keys offered on RTP/AVP go on as OSRTP (the offerer's key first), as 10.5 passes them; the
+    answerer declining them leaves the offerer plain too, unless the answer says OSRTP=accept:
+    then the offerer's keys are answered (as 10.5, checked in test_upstream_script_2.py)."""
     caller, callee = peers
     caller_key = os.urandom(30)
     offer = make_sdp(CALLER, media_section(caller.port, attributes=(
         "sendrecv", "crypto:1 %s inline:%s" % (SDES_SUITE, base64.b64encode(caller_key).decode()))))
     call = Call(rtpengine)
-    offered = Sdp(assert_ok(call.offer(offer, options))["sdp"])
-    assert not attribute_values(offered.medias[0].attributes, "crypto")
-    answered = Sdp(assert_ok(call.answer(make_sdp(CALLEE, media_section(callee.port))))["sdp"])
+    offered = Sdp(assert_ok(call.offer(offer))["sdp"])
+    assert sdes_key_of(offered.medias[0])[0] == 1
+    answered = Sdp(assert_ok(call.answer(make_sdp(CALLEE, media_section(callee.port)), options))["sdp"])
     assert answered.medias[0].protocol == "RTP/AVP"
+    if not options:
+        assert not attribute_values(answered.medias[0].attributes, "crypto")
+        for packet in rtp_stream(0x0506, 2):
+            caller.rtp.send(packet, answered.media_address())
+        assert receive(callee.rtp, 2) == rtp_stream(0x0506, 2)
+        return
     tag, relay_key = sdes_key_of(answered.medias[0])
     assert tag == 1
     for packet in srtp("protect", SDES_SUITE, caller_key, rtp_stream(0x0504, 3)):

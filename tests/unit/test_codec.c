@@ -129,6 +129,7 @@ static void test_offer(void)
 		{ "strip=telephone-event", "0 8 9 96" },
 		{ "strip=all", "0 8 9 96 101" },             /* nothing left: 10.5 keeps all */
 		{ "strip=all except=opus", "96" },
+		{ "strip=PCMU strip=PCMA strip=G722", "96" },  /* telephone-event/8000 goes with the 8 kHz codecs */
 		{ "strip=all offer=PCMA", "8" },
 		{ "strip=all offer=PCMA offer=PCMU", "8 0" },
 		{ "mask=PCMA", "0 9 96 101" },

@@ -134,6 +134,38 @@ static void test_unusable_offer_stages_nothing(void)
 	free_media(media);
 }
 
+/* As 10.5: the offerer's own key goes on first with its tag, the other suites numbered on;
+ * an answer taking it hands the answerer's key back to the offerer. */
+static void test_offerer_key_passed_on_and_back(void)
+{
+	struct media *offerer = new_media(), *answerer = new_media();
+	struct sdp_session *offer = parse_sdp("a=crypto:5 AES_CM_128_HMAC_SHA1_80 inline:" KEY_A "\r\n");
+	const char *reason = NULL;
+	g_assert_cmpint(media_crypto_take_offer(offerer, first_media(offer), &reason), ==, 0);
+	struct media_crypto_options options = { .copy_from = first_media(offer) };
+	const char *lines[MEDIA_CRYPTO_OFFERED_SUITES];
+	int count = media_crypto_offer_with(answerer, &options, lines, MEDIA_CRYPTO_OFFERED_SUITES);
+	g_assert_cmpint(count, ==, MEDIA_CRYPTO_OFFERED_SUITES);
+	g_assert_cmpstr(lines[0], ==, "crypto:5 AES_CM_128_HMAC_SHA1_80 inline:" KEY_A);
+	g_assert_true(g_str_has_prefix(lines[1], "crypto:6 AEAD_AES_256_GCM inline:"));
+	g_assert_true(g_str_has_prefix(lines[11], "crypto:16 NULL_HMAC_SHA1_32 inline:"));
+	struct sdp_session *answer = parse_sdp("a=crypto:5 AES_CM_128_HMAC_SHA1_80 inline:" KEY_B "\r\n");
+	g_assert_cmpint(media_crypto_take_answer(answerer, first_media(answer), &reason), ==, 0);
+	g_assert_cmpint(media_crypto_mirror_answer(offerer, answerer), ==, 1);
+	g_assert_cmpstr(offerer->crypto->answer_line, ==, "crypto:5 AES_CM_128_HMAC_SHA1_80 inline:" KEY_B);
+	g_assert_true(offerer->crypto->active);
+	/* an answer taking one of our own keys leaves the offerer's answer alone */
+	struct media *other = new_media();
+	count = media_crypto_offer_with(other, NULL, lines, MEDIA_CRYPTO_OFFERED_SUITES);
+	g_assert_cmpint(count, ==, MEDIA_CRYPTO_OFFERED_SUITES);
+	g_assert_cmpint(media_crypto_mirror_answer(offerer, other), ==, 0);
+	sdp_session_free(offer);
+	sdp_session_free(answer);
+	free_media(offerer);
+	free_media(answerer);
+	free_media(other);
+}
+
 /* As 10.5: the offerer's keys go on first with its tags, the other suites after them; the
  * answerer picks one of the offerer's, and the offerer is answered with the answerer's key. */
 static void test_offerers_keys_passed_on_and_answer_mirrored(void)
@@ -144,9 +176,8 @@ static void test_offerers_keys_passed_on_and_answer_mirrored(void)
 	const char *reason = NULL;
 	g_assert_cmpint(media_crypto_take_offer(offerer, first_media(offer), &reason), ==, 0);
 	const char *lines[MEDIA_CRYPTO_OFFERED_SUITES];
-	struct media_crypto_options options = { .no_suites = 1u << SRTP_NULL_HMAC_SHA1_32 };
-	int count = media_crypto_offer_reusing(answerer, &options, first_media(offer), lines,
-					       MEDIA_CRYPTO_OFFERED_SUITES);
+	struct media_crypto_options options = { .no_suites = 1u << SRTP_NULL_HMAC_SHA1_32, .copy_from = first_media(offer) };
+	int count = media_crypto_offer_with(answerer, &options, lines, MEDIA_CRYPTO_OFFERED_SUITES);
 	g_assert_cmpint(count, ==, MEDIA_CRYPTO_OFFERED_SUITES - 1);
 	g_assert_cmpstr(lines[0], ==, "crypto:3 AES_CM_128_HMAC_SHA1_80 inline:" KEY_A);
 	g_assert_cmpstr(lines[1], ==, "crypto:5 AES_CM_128_HMAC_SHA1_32 inline:" KEY_B);
@@ -154,8 +185,8 @@ static void test_offerers_keys_passed_on_and_answer_mirrored(void)
 	g_assert_true(g_str_has_prefix(lines[count - 1], "crypto:14 NULL_HMAC_SHA1_80 inline:"));
 	struct sdp_session *answer = parse_sdp("a=crypto:5 AES_CM_128_HMAC_SHA1_32 inline:" KEY_A "\r\n");
 	g_assert_cmpint(media_crypto_take_answer(answerer, first_media(answer), &reason), ==, 0);
-	g_assert_true(answerer->crypto->peer_key_taken);
-	g_assert_cmpint(media_crypto_mirror(offerer, answerer), ==, 0);
+	g_assert_true(answerer->crypto->ours_copied);
+	g_assert_cmpint(media_crypto_mirror_answer(offerer, answerer), ==, 1);
 	g_assert_cmpstr(offerer->crypto->answer_line, ==, "crypto:5 AES_CM_128_HMAC_SHA1_32 inline:" KEY_A);
 	g_assert_cmpuint(offerer->crypto->theirs.tag, ==, 5);
 	publish_and_release(offerer);
@@ -176,6 +207,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/media_crypto/new_key_replaces", test_new_key_replaces_after_publish);
 	g_test_add_func("/media_crypto/answer_staged", test_answer_to_our_offer_is_staged);
 	g_test_add_func("/media_crypto/unusable_offer", test_unusable_offer_stages_nothing);
+	g_test_add_func("/media_crypto/offerer_key_passed_on", test_offerer_key_passed_on_and_back);
 	g_test_add_func("/media_crypto/offerers_keys_passed_on", test_offerers_keys_passed_on_and_answer_mirrored);
 	return g_test_run();
 }

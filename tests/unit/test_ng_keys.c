@@ -104,7 +104,8 @@ static void test_find_spellings(void)
 	/* the longest prefix wins; SDES-no alone is the exact entry */
 	g_assert_cmpint(ng_keys_find("flags", "SDES-no")->state, ==, NG_KEY_SUPPORTED);
 	g_assert_cmpint(ng_keys_find("flags", "SDES-no-AES_CM_128_HMAC_SHA1_32")->state, ==, NG_KEY_SUPPORTED);
-	g_assert_cmpint(ng_keys_find("flags", "SDES-lifetime")->state, ==, NG_KEY_WARN);
+	g_assert_cmpint(ng_keys_find("flags", "SDES-lifetime")->state, ==, NG_KEY_SUPPORTED);
+	g_assert_cmpint(ng_keys_find("flags", "SDES-unencrypted_srtp")->state, ==, NG_KEY_WARN);
 	g_assert_cmpint(ng_keys_find("flags", "codec-strip-PCMA")->state, ==, NG_KEY_SUPPORTED);
 	g_assert_cmpint(ng_keys_find("flags", "always-transcode")->state, ==, NG_KEY_SUPPORTED);
 	g_assert_cmpint(ng_keys_find("flags", "codec-accept-PCMA")->state, ==, NG_KEY_SUPPORTED);
@@ -255,12 +256,12 @@ static void test_check_refuses_in_scope_only(void)
 	struct sdp_session *srtp = sdp_of("RTP/SAVP", "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:"
 					  "WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n");
 	/* an SDES option changes nothing on a plain call (as upstream), but is noted on an SRTP one */
-	parse(&parsed, "d7:command5:offer5:flagsl13:SDES-lifetimeee");
+	parse(&parsed, "d7:command5:offer5:flagsl21:SDES-unencrypted_srtpee");
 	g_assert_cmpint(ng_keys_check(&parsed.request, plain, true), ==, 0);
 	g_assert_null(parsed.request.warning);
 	g_assert_cmpint(ng_keys_check(&parsed.request, srtp, true), ==, 0);
 	g_assert_nonnull(parsed.request.warning);
-	g_assert_nonnull(strstr(parsed.request.warning, "SDES-lifetime"));
+	g_assert_nonnull(strstr(parsed.request.warning, "SDES-unencrypted_srtp"));
 	parsed_free(&parsed);
 	/* the T.38 gateway is read in offers only */
 	parse(&parsed, "d7:command6:answer4:T.38l6:decodeee");

@@ -336,6 +336,35 @@ static void test_parse_errors(void)
 	g_assert_null(parse_exact(with_nul, sizeof(with_nul) - 1, &error));
 }
 
+/* a=rtcp on the RTP port (RFC 5761 section 5.1.3) is multiplexing, as 10.5 reads it. */
+static void test_parse_rtcp_on_rtp_port(void)
+{
+	static const char text[] = "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n"
+		"m=audio 2000 RTP/AVP 0\r\na=rtcp:2000 IN IP4 192.0.2.1\r\nm=audio 2002 RTP/AVP 0\r\na=rtcp:2005\r\n";
+	const char *error = NULL;
+	struct sdp_session *session = parse_exact(text, sizeof(text) - 1, &error);
+	g_assert_nonnull(session);
+	g_assert_true(media_at(session, 0)->rtcp_mux);
+	g_assert_false(media_at(session, 1)->rtcp_mux);
+	sdp_session_free(session);
+}
+
+/* RFC 4566 section 5.2: o= may carry a host name (IMS cores do); c= must stay a literal. */
+static void test_parse_origin_host_name(void)
+{
+	static const char text[] = "v=0\r\no=- 1 1 IN IP4 ims.example.net\r\ns=-\r\nc=IN IP4 192.0.2.1\r\n"
+		"t=0 0\r\nm=audio 2000 RTP/AVP 0\r\n";
+	const char *error = NULL;
+	struct sdp_session *session = parse_exact(text, sizeof(text) - 1, &error);
+	g_assert_nonnull(session);
+	g_assert_cmpint(session->origin_address.family, ==, AF_INET);
+	g_assert_cmpstr(session->origin_address.text, ==, "ims.example.net");
+	g_assert_cmpint(session->origin_address.endpoint.address.sa_family, ==, 0);
+	sdp_session_free(session);
+	expect_parse_error("v=0\r\no=- 1 1 IN IP4 1.2.3.4\r\ns=-\r\nc=IN IP4 ims.example.net\r\nt=0 0\r\n"
+			   "m=audio 1 RTP/AVP 0\r\n", "malformed c= line");
+}
+
 /* The parser sees only [text, text+length): everything after length is ignored. */
 static void test_parse_length_bound(void)
 {
@@ -577,6 +606,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/sdp/parse/fields", test_parse_fields);
 	g_test_add_func("/sdp/parse/effective-direction", test_effective_direction);
 	g_test_add_func("/sdp/parse/errors", test_parse_errors);
+	g_test_add_func("/sdp/parse/origin-host-name", test_parse_origin_host_name);
+	g_test_add_func("/sdp/parse/rtcp-on-rtp-port", test_parse_rtcp_on_rtp_port);
 	g_test_add_func("/sdp/parse/length-bound", test_parse_length_bound);
 	g_test_add_func("/sdp/parse/empty-line-ends", test_parse_empty_line_ends);
 	g_test_add_func("/sdp/loop-marker", test_loop_marker);
