@@ -36,7 +36,7 @@ def sdp(*lines):
 
 
 def head(address=CALLER, session_c=None, origin=CALLER):
-    lines = ["v=0", "o=- 1545997027 1 IN IP4 %s" % origin, "s=tester"]
+    lines = ["v=0", "o=- 3690788630 1 IN IP4 %s" % origin, "s=check"]
     if session_c:
         lines.append("c=%s" % session_c)
     return lines + ["t=0 0"]
@@ -71,18 +71,18 @@ def null_addr(port, c, session, *attrs):
 
 
 CRYPTO_OFFER = [
-    "crypto:1 AEAD_AES_256_GCM inline:53P5CsePy3hFUcuqsizkCnTE+4OKa1cOGa2WXHjoN19ifpweerTLaj+9vxc",
-    "crypto:2 AEAD_AES_128_GCM inline:QAXb41skvhZaVzQgiJH+y+P9HCUSTnQWXcuieA",
-    "crypto:3 AES_256_CM_HMAC_SHA1_80 inline:Ylhu0C+EN+fjasQ730KXQn/t+5vpKmhzs9TgWD1mvRiLHpwABTovh/pwpjjajg",
-    "crypto:4 AES_256_CM_HMAC_SHA1_32 inline:QmwGdHm6/VLHA2Et6NFw4i3g4Ely6SG8cWHHo+xTPREMRr0lfDMvr1p7CyXrog",
-    "crypto:5 AES_192_CM_HMAC_SHA1_80 inline:K/C34oakA6ko9ZsWyc90W/M/EEx+YFLu3qzxL2IdWXLulkPqDNE",
-    "crypto:6 AES_192_CM_HMAC_SHA1_32 inline:ig3qPKCMyU9aCG4YSysTxthgr3FkVdD1pXKVVOOEFeGHgnb7MBk",
-    "crypto:7 AES_CM_128_HMAC_SHA1_80 inline:Opr7g+J9VgQnRkCFNmL/0LP/dcF1Exu43qwiE0So",
-    "crypto:8 AES_CM_128_HMAC_SHA1_32 inline:LTwX81FUDIqkdr+g9ogW8T/HRoGmZF5snF97QAPF",
-    "crypto:9 F8_128_HMAC_SHA1_80 inline:sczm7mZYpQDbs5qGTMavRH89imN1tLcrJGJk+DG7",
-    "crypto:10 F8_128_HMAC_SHA1_32 inline:Gh+eY01+Uvw7gAbstjR0l91ZzuMn4h5JE9jaBYFq",
-    "crypto:11 NULL_HMAC_SHA1_80 inline:KPLgFC6jSYe7Xf7rVKi1zjm+CkfxLngL6L3o8kBu",
-    "crypto:12 NULL_HMAC_SHA1_32 inline:8ia0Ba4FPS/Dow99pIdt8BLIsq6xo7wn5pWR6zXB",
+    "crypto:1 AEAD_AES_256_GCM inline:LIu/fzkcHyXzCqbig5ED9J+uaDTxQxEpemTrg8NEdJDA0IF0JFvxg1oXRxc",
+    "crypto:2 AEAD_AES_128_GCM inline:NK6jm0WT3G142Sj/P1bOisNCv5cB/TBj0RbXeA",
+    "crypto:3 AES_256_CM_HMAC_SHA1_80 inline:7yuofD2O/dlhpCMeHW598McjHnglHCQTtwId2W8Ge9zfJifgkNiatTJ77Y0Tjg",
+    "crypto:4 AES_256_CM_HMAC_SHA1_32 inline:fOiQkZZhS8dVVIfzEABqrRSkqLeGUh7WopjGgUE5hKvH6XMOTdkfLBQUMekwog",
+    "crypto:5 AES_192_CM_HMAC_SHA1_80 inline:ukDZ+qGtwjyclvwp95YQhLf35w0e0t0ctqOYqlNUBlU13K4TkNE",
+    "crypto:6 AES_192_CM_HMAC_SHA1_32 inline:FPfRFXzw3994mbGsRfoJYKZUr/nooN736W8nPQ4mopuJnuMS/Bk",
+    "crypto:7 AES_CM_128_HMAC_SHA1_80 inline:3XoWnfaemwMgsZCI+9lhrtKyx2k3S5Fa8Ia4UnSo",
+    "crypto:8 AES_CM_128_HMAC_SHA1_32 inline:sphTd1XPosN1Lwjb5TtJcDg/oyeS275PHGsw09PF",
+    "crypto:9 F8_128_HMAC_SHA1_80 inline:B4CJCSmANksuTrmBdHU20aSGLrJGaNaM5MpRvRG7",
+    "crypto:10 F8_128_HMAC_SHA1_32 inline:5Kw4gRXXuJn079ywSzOWF4buuSFW/XuICOvzbgFq",
+    "crypto:11 NULL_HMAC_SHA1_80 inline:fqIFxq9nAaUdFk0fNWoe9fLX6Hih5iv73xQuXYBu",
+    "crypto:12 NULL_HMAC_SHA1_32 inline:eTITdVop5QJ4l6hEpTlncuPVSLdh+txnPQRHYFXB",
 ]
 
 
@@ -109,7 +109,7 @@ SCENARIOS = {
                   *audio(0, "0", C1, "sendrecv", "mid:1"))),
     ],
     "unsupp-codecs-dup-encodings": [
-        O({}, sdp("v=0", "o=- 24112892 24112892 IN IP4 %s" % CALLER, "s=SBC call", "c=" + C1, "t=0 0",
+        O({}, sdp("v=0", "o=- 30513218 30513218 IN IP4 %s" % CALLER, "s=edge call", "c=" + C1, "t=0 0",
                   "m=audio 4000 RTP/AVP 109 104 110 111 102 108 8 9 18 100",
                   "b=AS:80", "b=RS:625", "b=RR:1875",
                   "a=rtpmap:109 EVS/16000", "a=fmtp:109 br=5.9-24.4; bw=nb-swb; max-red=0; cmr=1; ch-aw-recv=-1",
@@ -122,7 +122,7 @@ SCENARIOS = {
                   "a=rtpmap:8 PCMA/8000", "a=rtpmap:9 G722/8000", "a=rtpmap:18 G729/8000",
                   "a=fmtp:18 annexb=no", "a=rtpmap:100 telephone-event/8000", "a=fmtp:100 0-15",
                   "a=ptime:20", "a=maxptime:240", "a=sendrecv")),
-        A({}, sdp("v=0", "o=root 599886518 599886518 IN IP4 %s" % CALLEE, "s=Media Gateway", "c=" + C2,
+        A({}, sdp("v=0", "o=root 252850519 252850519 IN IP4 %s" % CALLEE, "s=Media Gateway", "c=" + C2,
                   "t=0 0", "m=audio 5000 RTP/AVP 9 8 18 100", "a=rtpmap:9 G722/8000",
                   "a=rtpmap:8 PCMA/8000", "a=rtpmap:18 G729/8000", "a=fmtp:18 annexb=no",
                   "a=rtpmap:100 telephone-event/8000", "a=fmtp:100 0-16", "a=ptime:20",
@@ -218,7 +218,7 @@ SCENARIOS = {
 EXPECTED = {
     'cn-passthrough': [
         """\
-o=- 1545997027 1 IN IP4 127.0.0.2
+o=- 3690788630 1 IN IP4 127.0.0.2
 m=audio PORT RTP/AVP 0 13
 c=IN IP4 127.0.0.1
 a=rtpmap:0 PCMU/8000
@@ -226,7 +226,7 @@ a=rtpmap:13 CN/8000
 a=sendrecv
 a=rtcp:PORT""",
         """\
-o=- 1545997027 1 IN IP4 127.0.0.2
+o=- 3690788630 1 IN IP4 127.0.0.2
 m=audio PORT RTP/AVP 0 13
 c=IN IP4 127.0.0.1
 a=rtpmap:0 PCMU/8000
@@ -236,7 +236,7 @@ a=rtcp:PORT""",
     ],
     'codec-accept': [
         """\
-o=- 1545997027 1 IN IP4 127.0.0.2
+o=- 3690788630 1 IN IP4 127.0.0.2
 m=audio PORT RTP/AVP 0 8
 c=IN IP4 127.0.0.1
 a=rtpmap:0 PCMU/8000
@@ -244,7 +244,7 @@ a=rtpmap:8 PCMA/8000
 a=sendrecv
 a=rtcp:PORT""",
         """\
-o=- 1545997027 1 IN IP4 127.0.0.2
+o=- 3690788630 1 IN IP4 127.0.0.2
 m=audio PORT RTP/AVP 0
 c=IN IP4 127.0.0.1
 a=rtpmap:0 PCMU/8000
@@ -253,14 +253,14 @@ a=rtcp:PORT""",
     ],
     'codec-consume': [
         """\
-o=- 1545997027 1 IN IP4 127.0.0.2
+o=- 3690788630 1 IN IP4 127.0.0.2
 m=audio PORT RTP/AVP 8
 c=IN IP4 127.0.0.1
 a=rtpmap:8 PCMA/8000
 a=sendrecv
 a=rtcp:PORT""",
         """\
-o=- 1545997027 1 IN IP4 127.0.0.2
+o=- 3690788630 1 IN IP4 127.0.0.2
 m=audio PORT RTP/AVP 0
 c=IN IP4 127.0.0.1
 a=rtpmap:0 PCMU/8000
@@ -269,7 +269,7 @@ a=rtcp:PORT""",
     ],
     'control-E': [
         """\
-o=- 1545997027 1 IN IP4 127.0.0.2
+o=- 3690788630 1 IN IP4 127.0.0.2
 m=audio PORT RTP/AVP 8
 c=IN IP6 ::1
 a=rtpmap:8 PCMA/8000
@@ -278,7 +278,7 @@ a=rtcp:PORT""",
     ],
     'control-F': [
         """\
-o=- 1545997027 1 IN IP4 127.0.0.2
+o=- 3690788630 1 IN IP4 127.0.0.2
 c=IN IP6 ::1
 m=audio PORT RTP/AVP 8
 a=rtpmap:8 PCMA/8000
@@ -287,7 +287,7 @@ a=rtcp:PORT""",
     ],
     'control-G': [
         """\
-o=- 1545997027 1 IN IP4 127.0.0.2
+o=- 3690788630 1 IN IP4 127.0.0.2
 m=audio PORT RTP/AVP 8
 c=IN IP4 127.0.0.1
 a=rtpmap:8 PCMA/8000
@@ -296,7 +296,7 @@ a=rtcp:PORT""",
     ],
     'control-H': [
         """\
-o=- 1545997027 1 IN IP4 127.0.0.2
+o=- 3690788630 1 IN IP4 127.0.0.2
 c=IN IP4 127.0.0.1
 m=audio PORT RTP/AVP 8
 a=rtpmap:8 PCMA/8000
@@ -305,7 +305,7 @@ a=rtcp:PORT""",
     ],
     'dup-codec-1': [
         """\
-o=- 1545997027 1 IN IP4 127.0.0.1
+o=- 3690788630 1 IN IP4 127.0.0.1
 m=audio PORT RTP/AVP 0 97 98
 c=IN IP4 127.0.0.1
 a=rtpmap:0 PCMU/8000
@@ -316,7 +316,7 @@ a=rtcp:PORT""",
     ],
     'dup-codec-2': [
         """\
-o=- 1545997027 1 IN IP4 127.0.0.1
+o=- 3690788630 1 IN IP4 127.0.0.1
 m=audio PORT RTP/AVP 0 97 98
 c=IN IP4 127.0.0.1
 a=rtpmap:0 PCMU/8000
@@ -327,7 +327,7 @@ a=rtcp:PORT""",
     ],
     'dup-codec-3': [
         """\
-o=- 1545997027 1 IN IP4 127.0.0.1
+o=- 3690788630 1 IN IP4 127.0.0.1
 m=audio PORT RTP/AVP 0 97 98
 c=IN IP4 127.0.0.1
 a=rtpmap:0 PCMU/8000
@@ -338,7 +338,7 @@ a=rtcp:PORT""",
     ],
     'gh1136-g7221': [
         """\
-o=- 1545997027 1 IN IP4 127.0.0.2
+o=- 3690788630 1 IN IP4 127.0.0.2
 m=audio PORT RTP/AVP 102 9 0 110 18 127
 c=IN IP4 127.0.0.1
 a=rtpmap:102 G7221/16000
@@ -353,7 +353,7 @@ a=rtpmap:127 telephone-event/8000
 a=sendrecv
 a=rtcp:PORT""",
         """\
-o=- 1545997027 1 IN IP4 127.0.0.2
+o=- 3690788630 1 IN IP4 127.0.0.2
 m=audio PORT RTP/AVP 102 127
 c=IN IP4 127.0.0.1
 a=rtpmap:102 G7221/16000
@@ -364,7 +364,7 @@ a=rtcp:PORT""",
     ],
     'ice-force-reinvite': [
         """\
-o=- 1545997027 1 IN IP4 127.0.0.2
+o=- 3690788630 1 IN IP4 127.0.0.2
 m=audio PORT RTP/AVP 8
 c=IN IP4 127.0.0.1
 a=rtpmap:8 PCMA/8000
@@ -377,7 +377,7 @@ a=candidate:ICEBASE 1 UDP 2130706175 ::1 PORT typ host
 a=candidate:ICEBASE 2 UDP 2130706430 127.0.0.1 PORT typ host
 a=candidate:ICEBASE 2 UDP 2130706174 ::1 PORT typ host""",
         """\
-o=- 1545997027 1 IN IP4 127.0.0.2
+o=- 3690788630 1 IN IP4 127.0.0.2
 m=audio PORT RTP/AVP 8
 c=IN IP4 127.0.0.1
 a=rtpmap:8 PCMA/8000
@@ -390,7 +390,7 @@ a=candidate:ICEBASE 1 UDP 2130706175 ::1 PORT typ host
 a=candidate:ICEBASE 2 UDP 2130706430 127.0.0.1 PORT typ host
 a=candidate:ICEBASE 2 UDP 2130706174 ::1 PORT typ host""",
         """\
-o=- 1545997027 1 IN IP4 127.0.0.2
+o=- 3690788630 1 IN IP4 127.0.0.2
 m=audio PORT RTP/AVP 8
 c=IN IP4 127.0.0.1
 a=rtpmap:8 PCMA/8000
@@ -405,7 +405,7 @@ a=candidate:ICEBASE 2 UDP 2130706174 ::1 PORT typ host""",
     ],
     'ice-force-reinvite-no-port-latching': [
         """\
-o=- 1545997027 1 IN IP4 127.0.0.2
+o=- 3690788630 1 IN IP4 127.0.0.2
 m=audio PORT RTP/AVP 8
 c=IN IP4 127.0.0.1
 a=rtpmap:8 PCMA/8000
@@ -418,7 +418,7 @@ a=candidate:ICEBASE 1 UDP 2130706175 ::1 PORT typ host
 a=candidate:ICEBASE 2 UDP 2130706430 127.0.0.1 PORT typ host
 a=candidate:ICEBASE 2 UDP 2130706174 ::1 PORT typ host""",
         """\
-o=- 1545997027 1 IN IP4 127.0.0.2
+o=- 3690788630 1 IN IP4 127.0.0.2
 m=audio PORT RTP/AVP 8
 c=IN IP4 127.0.0.1
 a=rtpmap:8 PCMA/8000
@@ -431,7 +431,7 @@ a=candidate:ICEBASE 1 UDP 2130706175 ::1 PORT typ host
 a=candidate:ICEBASE 2 UDP 2130706430 127.0.0.1 PORT typ host
 a=candidate:ICEBASE 2 UDP 2130706174 ::1 PORT typ host""",
         """\
-o=- 1545997027 1 IN IP4 127.0.0.2
+o=- 3690788630 1 IN IP4 127.0.0.2
 m=audio PORT RTP/AVP 8
 c=IN IP4 127.0.0.1
 a=rtpmap:8 PCMA/8000
@@ -446,7 +446,7 @@ a=candidate:ICEBASE 2 UDP 2130706174 ::1 PORT typ host""",
     ],
     'mask-dtmf-answer-both': [
         """\
-o=- 1545997027 1 IN IP4 127.0.0.2
+o=- 3690788630 1 IN IP4 127.0.0.2
 m=audio PORT RTP/AVP 0 8
 c=IN IP4 127.0.0.1
 a=rtpmap:0 PCMU/8000
@@ -454,7 +454,7 @@ a=rtpmap:8 PCMA/8000
 a=sendrecv
 a=rtcp:PORT""",
         """\
-o=- 1545997027 1 IN IP4 127.0.0.2
+o=- 3690788630 1 IN IP4 127.0.0.2
 m=audio PORT RTP/AVP 0 8
 c=IN IP4 127.0.0.1
 a=rtpmap:0 PCMU/8000
@@ -464,7 +464,7 @@ a=rtcp:PORT""",
     ],
     'mask-dtmf-answer-pcma': [
         """\
-o=- 1545997027 1 IN IP4 127.0.0.2
+o=- 3690788630 1 IN IP4 127.0.0.2
 m=audio PORT RTP/AVP 0 8
 c=IN IP4 127.0.0.1
 a=rtpmap:0 PCMU/8000
@@ -472,7 +472,7 @@ a=rtpmap:8 PCMA/8000
 a=sendrecv
 a=rtcp:PORT""",
         """\
-o=- 1545997027 1 IN IP4 127.0.0.2
+o=- 3690788630 1 IN IP4 127.0.0.2
 m=audio PORT RTP/AVP 8
 c=IN IP4 127.0.0.1
 a=rtpmap:8 PCMA/8000
@@ -481,14 +481,14 @@ a=rtcp:PORT""",
     ],
     'mask-pcma': [
         """\
-o=- 1545997027 1 IN IP4 127.0.0.2
+o=- 3690788630 1 IN IP4 127.0.0.2
 m=audio PORT RTP/AVP 0
 c=IN IP4 127.0.0.1
 a=rtpmap:0 PCMU/8000
 a=sendrecv
 a=rtcp:PORT""",
         """\
-o=- 1545997027 1 IN IP4 127.0.0.2
+o=- 3690788630 1 IN IP4 127.0.0.2
 m=audio PORT RTP/AVP 0
 c=IN IP4 127.0.0.1
 a=rtpmap:0 PCMU/8000
@@ -497,7 +497,7 @@ a=rtcp:PORT""",
     ],
     'mask-pcma-dtmf': [
         """\
-o=- 1545997027 1 IN IP4 127.0.0.2
+o=- 3690788630 1 IN IP4 127.0.0.2
 m=audio PORT RTP/AVP 0 96
 c=IN IP4 127.0.0.1
 a=rtpmap:0 PCMU/8000
@@ -505,7 +505,7 @@ a=rtpmap:96 telephone-event/8000
 a=sendrecv
 a=rtcp:PORT""",
         """\
-o=- 1545997027 1 IN IP4 127.0.0.2
+o=- 3690788630 1 IN IP4 127.0.0.2
 m=audio PORT RTP/AVP 0 96
 c=IN IP4 127.0.0.1
 a=rtpmap:0 PCMU/8000
@@ -515,7 +515,7 @@ a=rtcp:PORT""",
     ],
     'mask-pcma-dtmf-rejected': [
         """\
-o=- 1545997027 1 IN IP4 127.0.0.2
+o=- 3690788630 1 IN IP4 127.0.0.2
 m=audio PORT RTP/AVP 0 96
 c=IN IP4 127.0.0.1
 a=rtpmap:0 PCMU/8000
@@ -523,7 +523,7 @@ a=rtpmap:96 telephone-event/8000
 a=sendrecv
 a=rtcp:PORT""",
         """\
-o=- 1545997027 1 IN IP4 127.0.0.2
+o=- 3690788630 1 IN IP4 127.0.0.2
 m=audio PORT RTP/AVP 0
 c=IN IP4 127.0.0.1
 a=rtpmap:0 PCMU/8000
@@ -532,14 +532,14 @@ a=rtcp:PORT""",
     ],
     'mask-pcmu': [
         """\
-o=- 1545997027 1 IN IP4 127.0.0.2
+o=- 3690788630 1 IN IP4 127.0.0.2
 m=audio PORT RTP/AVP 8
 c=IN IP4 127.0.0.1
 a=rtpmap:8 PCMA/8000
 a=sendrecv
 a=rtcp:PORT""",
         """\
-o=- 1545997027 1 IN IP4 127.0.0.2
+o=- 3690788630 1 IN IP4 127.0.0.2
 m=audio PORT RTP/AVP 8
 c=IN IP4 127.0.0.1
 a=rtpmap:8 PCMA/8000
@@ -548,7 +548,7 @@ a=rtcp:PORT""",
     ],
     'mask-pcmu-dtmf': [
         """\
-o=- 1545997027 1 IN IP4 127.0.0.2
+o=- 3690788630 1 IN IP4 127.0.0.2
 m=audio PORT RTP/AVP 8 96
 c=IN IP4 127.0.0.1
 a=rtpmap:8 PCMA/8000
@@ -556,7 +556,7 @@ a=rtpmap:96 telephone-event/8000
 a=sendrecv
 a=rtcp:PORT""",
         """\
-o=- 1545997027 1 IN IP4 127.0.0.2
+o=- 3690788630 1 IN IP4 127.0.0.2
 m=audio PORT RTP/AVP 8 96
 c=IN IP4 127.0.0.1
 a=rtpmap:8 PCMA/8000
@@ -566,7 +566,7 @@ a=rtcp:PORT""",
     ],
     'mask-pcmu-dtmf-rejected': [
         """\
-o=- 1545997027 1 IN IP4 127.0.0.2
+o=- 3690788630 1 IN IP4 127.0.0.2
 m=audio PORT RTP/AVP 8 96
 c=IN IP4 127.0.0.1
 a=rtpmap:8 PCMA/8000
@@ -574,7 +574,7 @@ a=rtpmap:96 telephone-event/8000
 a=sendrecv
 a=rtcp:PORT""",
         """\
-o=- 1545997027 1 IN IP4 127.0.0.2
+o=- 3690788630 1 IN IP4 127.0.0.2
 m=audio PORT RTP/AVP 8
 c=IN IP4 127.0.0.1
 a=rtpmap:8 PCMA/8000
@@ -583,7 +583,7 @@ a=rtcp:PORT""",
     ],
     'mid-on-zero-streams': [
         """\
-o=- 1545997027 1 IN IP4 127.0.0.2
+o=- 3690788630 1 IN IP4 127.0.0.2
 m=audio PORT RTP/AVP 0
 c=IN IP4 127.0.0.1
 a=mid:0
@@ -596,7 +596,7 @@ a=mid:1""",
     ],
     'neg-dtmf-pcma': [
         """\
-o=- 1545997027 1 IN IP4 127.0.0.2
+o=- 3690788630 1 IN IP4 127.0.0.2
 m=audio PORT RTP/AVP 0 8 96
 c=IN IP4 127.0.0.1
 a=rtpmap:0 PCMU/8000
@@ -605,7 +605,7 @@ a=rtpmap:96 telephone-event/8000
 a=sendrecv
 a=rtcp:PORT""",
         """\
-o=- 1545997027 1 IN IP4 127.0.0.2
+o=- 3690788630 1 IN IP4 127.0.0.2
 m=audio PORT RTP/AVP 8 96
 c=IN IP4 127.0.0.1
 a=rtpmap:8 PCMA/8000
@@ -615,7 +615,7 @@ a=rtcp:PORT""",
     ],
     'neg-dtmf-pcmu': [
         """\
-o=- 1545997027 1 IN IP4 127.0.0.2
+o=- 3690788630 1 IN IP4 127.0.0.2
 m=audio PORT RTP/AVP 0 8 96
 c=IN IP4 127.0.0.1
 a=rtpmap:0 PCMU/8000
@@ -624,7 +624,7 @@ a=rtpmap:96 telephone-event/8000
 a=sendrecv
 a=rtcp:PORT""",
         """\
-o=- 1545997027 1 IN IP4 127.0.0.2
+o=- 3690788630 1 IN IP4 127.0.0.2
 m=audio PORT RTP/AVP 0 96
 c=IN IP4 127.0.0.1
 a=rtpmap:0 PCMU/8000
@@ -634,7 +634,7 @@ a=rtcp:PORT""",
     ],
     'neg-dtmf-rejected-pcma': [
         """\
-o=- 1545997027 1 IN IP4 127.0.0.2
+o=- 3690788630 1 IN IP4 127.0.0.2
 m=audio PORT RTP/AVP 0 8 96
 c=IN IP4 127.0.0.1
 a=rtpmap:0 PCMU/8000
@@ -643,7 +643,7 @@ a=rtpmap:96 telephone-event/8000
 a=sendrecv
 a=rtcp:PORT""",
         """\
-o=- 1545997027 1 IN IP4 127.0.0.2
+o=- 3690788630 1 IN IP4 127.0.0.2
 m=audio PORT RTP/AVP 8
 c=IN IP4 127.0.0.1
 a=rtpmap:8 PCMA/8000
@@ -652,7 +652,7 @@ a=rtcp:PORT""",
     ],
     'neg-dtmf-rejected-pcmu': [
         """\
-o=- 1545997027 1 IN IP4 127.0.0.2
+o=- 3690788630 1 IN IP4 127.0.0.2
 m=audio PORT RTP/AVP 0 8 96
 c=IN IP4 127.0.0.1
 a=rtpmap:0 PCMU/8000
@@ -661,7 +661,7 @@ a=rtpmap:96 telephone-event/8000
 a=sendrecv
 a=rtcp:PORT""",
         """\
-o=- 1545997027 1 IN IP4 127.0.0.2
+o=- 3690788630 1 IN IP4 127.0.0.2
 m=audio PORT RTP/AVP 0
 c=IN IP4 127.0.0.1
 a=rtpmap:0 PCMU/8000
@@ -670,7 +670,7 @@ a=rtcp:PORT""",
     ],
     'null-address-A': [
         """\
-o=- 1545997027 1 IN IP4 127.0.0.2
+o=- 3690788630 1 IN IP4 127.0.0.2
 m=audio PORT RTP/AVP 8
 c=IN IP4 0.0.0.0
 a=rtpmap:8 PCMA/8000
@@ -679,7 +679,7 @@ a=rtcp:PORT""",
     ],
     'null-address-A-replace': [
         """\
-o=- 1545997027 1 IN IP4 127.0.0.2
+o=- 3690788630 1 IN IP4 127.0.0.2
 m=audio PORT RTP/AVP 8
 c=IN IP4 127.0.0.1
 a=rtpmap:8 PCMA/8000
@@ -688,7 +688,7 @@ a=rtcp:PORT""",
     ],
     'null-address-A-trickle': [
         """\
-o=- 1545997027 1 IN IP4 127.0.0.2
+o=- 3690788630 1 IN IP4 127.0.0.2
 m=audio PORT RTP/AVP 8
 c=IN IP4 0.0.0.0
 a=rtpmap:8 PCMA/8000
@@ -697,7 +697,7 @@ a=rtcp:PORT""",
     ],
     'null-address-A-trickle-replace': [
         """\
-o=- 1545997027 1 IN IP4 127.0.0.2
+o=- 3690788630 1 IN IP4 127.0.0.2
 m=audio PORT RTP/AVP 8
 c=IN IP4 127.0.0.1
 a=rtpmap:8 PCMA/8000
@@ -706,7 +706,7 @@ a=rtcp:PORT""",
     ],
     'null-address-B': [
         """\
-o=- 1545997027 1 IN IP4 127.0.0.2
+o=- 3690788630 1 IN IP4 127.0.0.2
 c=IN IP4 0.0.0.0
 m=audio PORT RTP/AVP 8
 a=rtpmap:8 PCMA/8000
@@ -715,7 +715,7 @@ a=rtcp:PORT""",
     ],
     'null-address-B-replace': [
         """\
-o=- 1545997027 1 IN IP4 127.0.0.2
+o=- 3690788630 1 IN IP4 127.0.0.2
 c=IN IP4 127.0.0.1
 m=audio PORT RTP/AVP 8
 a=rtpmap:8 PCMA/8000
@@ -724,7 +724,7 @@ a=rtcp:PORT""",
     ],
     'null-address-B-trickle': [
         """\
-o=- 1545997027 1 IN IP4 127.0.0.2
+o=- 3690788630 1 IN IP4 127.0.0.2
 c=IN IP4 0.0.0.0
 m=audio PORT RTP/AVP 8
 a=rtpmap:8 PCMA/8000
@@ -733,7 +733,7 @@ a=rtcp:PORT""",
     ],
     'null-address-B-trickle-replace': [
         """\
-o=- 1545997027 1 IN IP4 127.0.0.2
+o=- 3690788630 1 IN IP4 127.0.0.2
 c=IN IP4 127.0.0.1
 m=audio PORT RTP/AVP 8
 a=rtpmap:8 PCMA/8000
@@ -742,7 +742,7 @@ a=rtcp:PORT""",
     ],
     'null-address-C': [
         """\
-o=- 1545997027 1 IN IP4 127.0.0.2
+o=- 3690788630 1 IN IP4 127.0.0.2
 m=audio PORT RTP/AVP 8
 c=IN IP6 ::
 a=rtpmap:8 PCMA/8000
@@ -751,7 +751,7 @@ a=rtcp:PORT""",
     ],
     'null-address-D': [
         """\
-o=- 1545997027 1 IN IP4 127.0.0.2
+o=- 3690788630 1 IN IP4 127.0.0.2
 c=IN IP6 ::
 m=audio PORT RTP/AVP 8
 a=rtpmap:8 PCMA/8000
@@ -760,7 +760,7 @@ a=rtcp:PORT""",
     ],
     'null-address-E': [
         """\
-o=- 1545997027 1 IN IP4 127.0.0.2
+o=- 3690788630 1 IN IP4 127.0.0.2
 m=audio PORT RTP/AVP 8
 c=IN IP6 ::
 a=rtpmap:8 PCMA/8000
@@ -769,7 +769,7 @@ a=rtcp:PORT""",
     ],
     'null-address-F': [
         """\
-o=- 1545997027 1 IN IP4 127.0.0.2
+o=- 3690788630 1 IN IP4 127.0.0.2
 c=IN IP6 ::
 m=audio PORT RTP/AVP 8
 a=rtpmap:8 PCMA/8000
@@ -778,7 +778,7 @@ a=rtcp:PORT""",
     ],
     'null-address-G': [
         """\
-o=- 1545997027 1 IN IP4 127.0.0.2
+o=- 3690788630 1 IN IP4 127.0.0.2
 m=audio PORT RTP/AVP 8
 c=IN IP4 0.0.0.0
 a=rtpmap:8 PCMA/8000
@@ -787,7 +787,7 @@ a=rtcp:PORT""",
     ],
     'null-address-H': [
         """\
-o=- 1545997027 1 IN IP4 127.0.0.2
+o=- 3690788630 1 IN IP4 127.0.0.2
 c=IN IP4 0.0.0.0
 m=audio PORT RTP/AVP 8
 a=rtpmap:8 PCMA/8000
@@ -796,7 +796,7 @@ a=rtcp:PORT""",
     ],
     'simple-codec-neg': [
         """\
-o=- 1545997027 1 IN IP4 127.0.0.2
+o=- 3690788630 1 IN IP4 127.0.0.2
 m=audio PORT RTP/AVP 0 8
 c=IN IP4 127.0.0.1
 a=rtpmap:0 PCMU/8000
@@ -804,7 +804,7 @@ a=rtpmap:8 PCMA/8000
 a=sendrecv
 a=rtcp:PORT""",
         """\
-o=- 1545997027 1 IN IP4 127.0.0.2
+o=- 3690788630 1 IN IP4 127.0.0.2
 m=audio PORT RTP/AVP 8
 c=IN IP4 127.0.0.1
 a=rtpmap:8 PCMA/8000
@@ -813,7 +813,7 @@ a=rtcp:PORT""",
     ],
     'simple-codec-neg-first': [
         """\
-o=- 1545997027 1 IN IP4 127.0.0.2
+o=- 3690788630 1 IN IP4 127.0.0.2
 m=audio PORT RTP/AVP 0 8
 c=IN IP4 127.0.0.1
 a=rtpmap:0 PCMU/8000
@@ -821,7 +821,7 @@ a=rtpmap:8 PCMA/8000
 a=sendrecv
 a=rtcp:PORT""",
         """\
-o=- 1545997027 1 IN IP4 127.0.0.2
+o=- 3690788630 1 IN IP4 127.0.0.2
 m=audio PORT RTP/AVP 0
 c=IN IP4 127.0.0.1
 a=rtpmap:0 PCMU/8000
@@ -830,7 +830,7 @@ a=rtcp:PORT""",
     ],
     'tc-implicit-channels-opus': [
         """\
-o=- 1545997027 1 IN IP4 127.0.0.2
+o=- 3690788630 1 IN IP4 127.0.0.2
 m=audio PORT RTP/AVP 0 102 8
 c=IN IP4 127.0.0.1
 a=rtpmap:0 PCMU/8000
@@ -839,7 +839,7 @@ a=rtpmap:8 PCMA/8000
 a=sendrecv
 a=rtcp:PORT""",
         """\
-o=- 1545997027 1 IN IP4 127.0.0.2
+o=- 3690788630 1 IN IP4 127.0.0.2
 m=audio PORT RTP/AVP 102
 c=IN IP4 127.0.0.1
 a=rtpmap:102 opus/48000
@@ -849,7 +849,7 @@ a=ptime:20""",
     ],
     'trickle-A': [
         """\
-o=- 1545997027 1 IN IP4 127.0.0.2
+o=- 3690788630 1 IN IP4 127.0.0.2
 c=IN IP4 127.0.0.1
 m=audio PORT RTP/AVP 8
 a=rtpmap:8 PCMA/8000
@@ -864,7 +864,7 @@ a=candidate:ICEBASE 2 UDP 2130706174 ::1 PORT typ host""",
     ],
     'trickle-A-no-ice': [
         """\
-o=- 1545997027 1 IN IP4 127.0.0.2
+o=- 3690788630 1 IN IP4 127.0.0.2
 c=IN IP4 127.0.0.1
 m=audio PORT RTP/AVP 8
 a=rtpmap:8 PCMA/8000
@@ -873,7 +873,7 @@ a=rtcp:PORT""",
     ],
     'trickle-B': [
         """\
-o=- 1545997027 1 IN IP4 127.0.0.2
+o=- 3690788630 1 IN IP4 127.0.0.2
 c=IN IP4 127.0.0.1
 m=audio PORT RTP/AVP 8
 a=rtpmap:8 PCMA/8000
@@ -888,7 +888,7 @@ a=candidate:ICEBASE 2 UDP 2130706174 ::1 PORT typ host""",
     ],
     'trickle-B-no-ice': [
         """\
-o=- 1545997027 1 IN IP4 127.0.0.2
+o=- 3690788630 1 IN IP4 127.0.0.2
 c=IN IP4 127.0.0.1
 m=audio PORT RTP/AVP 8
 a=rtpmap:8 PCMA/8000
@@ -897,7 +897,7 @@ a=rtcp:PORT""",
     ],
     'trickle-C': [
         """\
-o=- 1545997027 1 IN IP4 127.0.0.2
+o=- 3690788630 1 IN IP4 127.0.0.2
 c=IN IP4 127.0.0.1
 m=audio PORT RTP/AVP 8
 a=rtpmap:8 PCMA/8000
@@ -912,7 +912,7 @@ a=candidate:ICEBASE 2 UDP 2130706174 ::1 PORT typ host""",
     ],
     'trickle-D': [
         """\
-o=- 1545997027 1 IN IP4 127.0.0.2
+o=- 3690788630 1 IN IP4 127.0.0.2
 m=audio PORT RTP/AVP 8
 c=IN IP4 127.0.0.1
 a=rtpmap:8 PCMA/8000
@@ -927,7 +927,7 @@ a=candidate:ICEBASE 2 UDP 2130706174 ::1 PORT typ host""",
     ],
     'trickle-E': [
         """\
-o=- 1545997027 1 IN IP4 127.0.0.2
+o=- 3690788630 1 IN IP4 127.0.0.2
 m=audio PORT RTP/AVP 8
 c=IN IP4 127.0.0.1
 a=rtpmap:8 PCMA/8000
@@ -942,7 +942,7 @@ a=candidate:ICEBASE 2 UDP 2130706174 ::1 PORT typ host""",
     ],
     'trickle-F': [
         """\
-o=- 1545997027 1 IN IP4 127.0.0.2
+o=- 3690788630 1 IN IP4 127.0.0.2
 m=audio PORT RTP/AVP 8
 c=IN IP4 127.0.0.1
 a=rtpmap:8 PCMA/8000
@@ -957,7 +957,7 @@ a=candidate:ICEBASE 2 UDP 2130706174 ::1 PORT typ host""",
     ],
     'trickle-G': [
         """\
-o=- 1545997027 1 IN IP4 127.0.0.2
+o=- 3690788630 1 IN IP4 127.0.0.2
 c=IN IP6 ::1
 m=audio PORT RTP/AVP 8
 a=rtpmap:8 PCMA/8000
@@ -972,7 +972,7 @@ a=candidate:ICEBASE 2 UDP 2130706174 127.0.0.1 PORT typ host""",
     ],
     'trickle-I': [
         """\
-o=- 1545997027 1 IN IP4 127.0.0.2
+o=- 3690788630 1 IN IP4 127.0.0.2
 c=IN IP6 ::1
 m=audio PORT RTP/AVP 8
 a=rtpmap:8 PCMA/8000
@@ -987,7 +987,7 @@ a=candidate:ICEBASE 2 UDP 2130706174 127.0.0.1 PORT typ host""",
     ],
     'trickle-J': [
         """\
-o=- 1545997027 1 IN IP4 127.0.0.2
+o=- 3690788630 1 IN IP4 127.0.0.2
 m=audio PORT RTP/AVP 8
 c=IN IP6 ::1
 a=rtpmap:8 PCMA/8000
@@ -1002,7 +1002,7 @@ a=candidate:ICEBASE 2 UDP 2130706174 127.0.0.1 PORT typ host""",
     ],
     'trickle-L': [
         """\
-o=- 1545997027 1 IN IP4 127.0.0.2
+o=- 3690788630 1 IN IP4 127.0.0.2
 m=audio PORT RTP/AVP 8
 c=IN IP6 ::1
 a=rtpmap:8 PCMA/8000
@@ -1017,7 +1017,7 @@ a=candidate:ICEBASE 2 UDP 2130706174 127.0.0.1 PORT typ host""",
     ],
     'unsupp-codecs-dup-encodings': [
         """\
-o=- 24112892 24112892 IN IP4 127.0.0.2
+o=- 30513218 30513218 IN IP4 127.0.0.2
 c=IN IP4 127.0.0.1
 m=audio PORT RTP/AVP 109 104 110 111 102 108 8 9 18 100
 b=AS:80
@@ -1046,7 +1046,7 @@ a=sendrecv
 a=rtcp:PORT
 a=ptime:20""",
         """\
-o=root 599886518 599886518 IN IP4 127.0.0.3
+o=root 252850519 252850519 IN IP4 127.0.0.3
 c=IN IP4 127.0.0.1
 m=audio PORT RTP/AVP 9 8 18 100
 a=maxptime:150

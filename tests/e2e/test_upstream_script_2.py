@@ -32,7 +32,7 @@ def sdp(*lines):
     return "\r\n".join(lines) + "\r\n"
 
 
-def session(address, origin="- 1545997027 1", name="tester"):
+def session(address, origin="- 3690788630 1", name="check"):
     return ["v=0", "o=%s IN IP4 %s" % (origin, address), "s=%s" % name,
             "c=IN IP4 %s" % address, "t=0 0"]
 
@@ -57,24 +57,24 @@ def bare_answer(*payload_types):
 
 SHA256_FP = ("SHA-256 DA:89:F7:04:38:D9:04:E1:9E:25:1A:43:87:8D:F5:BD:6E:4C:BB:88:12:A6:D5:FA:B1:4A:34:"
              "BC:32:C0:05:FE")
-KEY_A = "Qk0TvVeyfqfjFd/YebnyyklqSEhJntpVKV1KAhHa"
-KEY_B = "Kl3GFJ5Gqz5x07xYkoyHODkVkSpiplZnXsQIw+Q7"
+KEY_A = "pR7ijVuXRY/tfKT9YPjQ/QzXtNSVsmlCSeY2onHa"
+KEY_B = "eQrj9AonJQpZN/ZfHDv5OaW3FMKMH6nEbtBTuaQ7"
 
-STRAY_ANSWER = sdp("v=0", "o=- 810178487 810178487 IN IP4 %s" % CALLEE, "s=-", "c=IN IP4 %s" % CALLEE,
+STRAY_ANSWER = sdp("v=0", "o=- 325029249 325029249 IN IP4 %s" % CALLEE, "s=-", "c=IN IP4 %s" % CALLEE,
                    "t=0 0", "m=audio 5004 RTP/SAVPF 0 101 8", "a=rtpmap:0 PCMU/8000",
                    "a=rtpmap:101 telephone-event/8000", "a=rtpmap:8 PCMA/8000", "a=direction:both",
                    "a=sendonly", "a=rtcp:5005", "a=crypto:7 AES_CM_128_HMAC_SHA1_80 inline:" + KEY_B)
 
-DTLS_OFFER = sdp(*session(CALLER, "test 2350 1824", "test"), "m=audio 4000 UDP/TLS/RTP/SAVPF 0",
+DTLS_OFFER = sdp(*session(CALLER, "test 2350 1824", "probe"), "m=audio 4000 UDP/TLS/RTP/SAVPF 0",
                  "a=setup:actpass", "a=fingerprint:" + SHA256_FP)
 
 
-SWITCH_A = sdp("v=0", "o=- 3516723349074626749 3516723349074626751 IN IP4 %s" % CALLER, "s=",
+SWITCH_A = sdp("v=0", "o=- 3028700637345916952 3551875986243635464 IN IP4 %s" % CALLER, "s=",
                "c=IN IP4 %s" % CALLER, "t=0 0", "m=audio 4000 RTP/AVP 0 101", "a=rtpmap:0 PCMU/8000",
                "a=rtpmap:101 telephone-event/8000", "a=fmtp:101 0-15", "a=direction:both", "a=sendrecv",
                "a=rtcp:4001", "a=silenceSupp:off - - - -", "a=mptime:20 -", "a=oldmediaip:10.50.3.190",
                "a=ptime:20")
-SWITCH_B = sdp("v=0", "o=- 1889691184267178502 1889691184267178505 IN IP4 %s" % CALLEE, "s=",
+SWITCH_B = sdp("v=0", "o=- 1639688662113549980 3772925719628537283 IN IP4 %s" % CALLEE, "s=",
                "c=IN IP4 %s" % CALLEE, "t=0 0", "m=audio 5000 RTP/SAVP 0 101", "a=rtpmap:0 PCMU/8000",
                "a=rtpmap:101 telephone-event/8000", "a=fmtp:101 0-15", "a=direction:both", "a=sendrecv",
                "a=rtcp:5001", "a=silenceSupp:off - - - -", "a=mptime:20 -", "a=oldmediaip:10.50.3.218",
@@ -84,13 +84,13 @@ SWITCH_OPTIONS = {"transport-protocol": "RTP/SAVP", "ICE": "remove", "rtcp-mux":
 SWITCH_ANSWER_OPTIONS = {"ICE": "remove", "rtcp-mux": ["demux"], "DTLS": "off",
                          "replace": ["origin", "session-connection"], "via-branch": "z9hG4bK0ae8.0"}
 
-SRTP_INJECT_A = sdp("v=0", "o=- 1545997027 1 IN IP4 %s" % CALLER, "s=tester", "c=IN IP4 %s" % CALLER, "t=0 0",
+SRTP_INJECT_A = sdp("v=0", "o=- 3690788630 1 IN IP4 %s" % CALLER, "s=check", "c=IN IP4 %s" % CALLER, "t=0 0",
                     "a=sendrecv", "m=audio 4000 RTP/SAVP 0 8 9 101", "a=rtpmap:0 PCMU/8000",
                     "a=rtpmap:8 PCMA/8000", "a=rtpmap:9 G722/8000", "a=rtpmap:101 telephone-event/8000",
                     "a=silenceSupp:off - - - -", "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" + KEY_A,
                     "a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:" + KEY_B, "a=fmtp:101 0-15", "a=ptime:20",
                     "a=mptime:20 20 20 20 -", "a=rtcp:4000 IN IP4 %s" % CALLER, "a=sendrecv")
-SRTP_INJECT_B = sdp("v=0", "o=- 1545997027 1 IN IP4 %s" % CALLER, "s=tester", "c=IN IP4 %s" % CALLEE, "t=0 0",
+SRTP_INJECT_B = sdp("v=0", "o=- 3690788630 1 IN IP4 %s" % CALLER, "s=check", "c=IN IP4 %s" % CALLEE, "t=0 0",
                     "a=sendrecv", "m=audio 5000 RTP/SAVP 0 101", "a=rtpmap:0 PCMU/8000",
                     "a=rtpmap:101 telephone-event/8000", "a=silenceSupp:off - - - -",
                     "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" + KEY_B, "a=fmtp:101 0-15", "a=ptime:20",
@@ -98,7 +98,7 @@ SRTP_INJECT_B = sdp("v=0", "o=- 1545997027 1 IN IP4 %s" % CALLER, "s=tester", "c
 
 
 def keyed(address, port, protocol, key=None, suite="AES_CM_128_HMAC_SHA1_80", tag=1):
-    lines = ["v=0", "o=- 1545997027 1 IN IP4 %s" % address, "s=tester", "t=0 0",
+    lines = ["v=0", "o=- 3690788630 1 IN IP4 %s" % address, "s=check", "t=0 0",
              "m=audio %d %s 0" % (port, protocol), "c=IN IP4 %s" % address, "a=sendrecv"]
     if key:
         lines.append("a=crypto:%d %s inline:%s" % (tag, suite, key))
@@ -112,7 +112,7 @@ MSRP = "m=message 4010 TCP/MSRP *"
 
 
 def msrp_offer(session_c, media_c, setup=True):
-    lines = ["v=0", "o=- 1822058533 1822058533 IN IP4 %s" % CALLER, "s=pbx"]
+    lines = ["v=0", "o=- 2350845090 2350845090 IN IP4 %s" % CALLER, "s=switch"]
     if session_c:
         lines.append("c=IN IP4 %s" % CALLER)
     lines += ["t=0 0", OPUS_MSRP[0]]
@@ -126,16 +126,16 @@ def msrp_offer(session_c, media_c, setup=True):
     return sdp(*lines)
 
 
-GH953_OFFER = sdp("v=0", "o=- 1822058533 1822058533 IN IP4 %s" % CALLER, "s=pbx", "c=IN IP4 %s" % CALLER,
+GH953_OFFER = sdp("v=0", "o=- 2350845090 2350845090 IN IP4 %s" % CALLER, "s=switch", "c=IN IP4 %s" % CALLER,
                   "t=0 0", "m=audio 4000 RTP/AVP 8 107 101", "a=rtpmap:8 PCMA/8000", "a=rtpmap:107 opus/48000/2",
                   "a=rtpmap:101 telephone-event/8000", "a=fmtp:101 0-16", "a=ptime:20", "a=maxptime:20",
                   "a=sendrecv")
 
 
 def gh953_answer(payload_types):
-    lines = ["v=0", "o=- 3793596600 3793596601 IN IP4 %s" % CALLEE, "s=pjmedia", "b=AS:117", "t=0 0",
+    lines = ["v=0", "o=- 2165998412 2042346931 IN IP4 %s" % CALLEE, "s=softphone", "b=AS:117", "t=0 0",
              "a=X-nat:0", "m=audio 5000 RTP/AVP %s" % payload_types, "c=IN IP4 %s" % CALLEE, "b=TIAS:96000",
-             "a=rtcp:5001 IN IP4 %s" % CALLEE, "a=sendrecv", "a=ssrc:243811319 cname:04389d431bdd5c52"]
+             "a=rtcp:5001 IN IP4 %s" % CALLEE, "a=sendrecv", "a=ssrc:278316566 cname:gd9DpOsTi96ylJ0x"]
     if payload_types != "9":
         lines += ["a=rtpmap:107 opus/48000/2", "a=fmtp:107 useinbandfec=1", "a=rtpmap:101 telephone-event/8000",
                   "a=fmtp:101 0-16"]
@@ -161,7 +161,7 @@ SCENARIOS = {
         ("offer", "a", G722, BARE_0_8), ("answer", "a", {"ICE": "remove", "flags": ["single codec"]}, bare_answer(9))],
     # RFC 4566 section 5.2: a host name in o= (as an IMS core sends it) is kept
     "origin-host-name": [
-        ("offer", "a", ICE_OFF, sdp("v=0", "o=- 3815883745 3815883745 IN IP4 ims.example.net", "s=-",
+        ("offer", "a", ICE_OFF, sdp("v=0", "o=- 3264689416 3264689416 IN IP4 ims.example.net", "s=-",
                                     "c=IN IP4 %s" % CALLER, "t=0 0", "m=audio 4000 RTP/AVP 8", "a=ptime:20")),
     ],
     "multi-codec": [("offer", "a", ICE_OFF, BARE_0_8), ("answer", "a", ICE_OFF, bare_answer(0, 8))],
@@ -238,11 +238,11 @@ SCENARIOS = {
     ],
     "dtls-reverse-not-set": [
         ("offer", "a", {"ICE": "remove", "transport-protocol": "RTP/AVP"}, DTLS_OFFER),
-        ("answer", "a", ICE_OFF, sdp(*session(CALLEE, "test 2350 1824", "test"), "m=audio 5000 RTP/AVP 0")),
+        ("answer", "a", ICE_OFF, sdp(*session(CALLEE, "test 2350 1824", "probe"), "m=audio 5000 RTP/AVP 0")),
     ],
     "dtls-reverse-passive": [
         ("offer", "a", {"ICE": "remove", "transport-protocol": "RTP/AVP", "DTLS-reverse": "passive"}, DTLS_OFFER),
-        ("answer", "a", ICE_OFF, sdp(*session(CALLEE, "test 2350 1824", "test"), "m=audio 5000 RTP/AVP 0")),
+        ("answer", "a", ICE_OFF, sdp(*session(CALLEE, "test 2350 1824", "probe"), "m=audio 5000 RTP/AVP 0")),
     ],
     "rtp-to-srtp-switch": [
         ("offer", "a", SWITCH_OPTIONS, SWITCH_A),
@@ -382,8 +382,8 @@ EXPECTED = {
     'add-transcode-te-fmtp': [
         [
             'v=0',
-            'o=- 1545997027 1 IN IP4 127.0.0.2',
-            's=tester',
+            'o=- 3690788630 1 IN IP4 127.0.0.2',
+            's=check',
             'c=IN IP4 127.0.0.1',
             't=0 0',
             'm=audio PORT RTP/AVP 0 8 101',
@@ -399,7 +399,7 @@ EXPECTED = {
         [
             'v=0',
             'o=test 2350 1824 IN IP4 127.0.0.2',
-            's=test',
+            's=probe',
             'c=IN IP4 127.0.0.1',
             't=0 0',
             'm=audio PORT RTP/AVP 0',
@@ -410,7 +410,7 @@ EXPECTED = {
         [
             'v=0',
             'o=test 2350 1824 IN IP4 127.0.0.3',
-            's=test',
+            's=probe',
             'c=IN IP4 127.0.0.1',
             't=0 0',
             'm=audio PORT UDP/TLS/RTP/SAVPF 0',
@@ -425,7 +425,7 @@ EXPECTED = {
         [
             'v=0',
             'o=test 2350 1824 IN IP4 127.0.0.2',
-            's=test',
+            's=probe',
             'c=IN IP4 127.0.0.1',
             't=0 0',
             'm=audio PORT RTP/AVP 0',
@@ -436,7 +436,7 @@ EXPECTED = {
         [
             'v=0',
             'o=test 2350 1824 IN IP4 127.0.0.3',
-            's=test',
+            's=probe',
             'c=IN IP4 127.0.0.1',
             't=0 0',
             'm=audio PORT UDP/TLS/RTP/SAVPF 0',
@@ -450,8 +450,8 @@ EXPECTED = {
     'dtmf-inject-with-te': [
         [
             'v=0',
-            'o=- 1545997027 1 IN IP4 127.0.0.2',
-            's=tester',
+            'o=- 3690788630 1 IN IP4 127.0.0.2',
+            's=check',
             'c=IN IP4 127.0.0.1',
             't=0 0',
             'm=audio PORT RTP/AVP 0 8 9 101',
@@ -465,8 +465,8 @@ EXPECTED = {
         ],
         [
             'v=0',
-            'o=- 1545997027 1 IN IP4 127.0.0.3',
-            's=tester',
+            'o=- 3690788630 1 IN IP4 127.0.0.3',
+            's=check',
             'c=IN IP4 127.0.0.1',
             't=0 0',
             'm=audio PORT RTP/AVP 8 0 101',
@@ -481,8 +481,8 @@ EXPECTED = {
     'event-without-codec-kept-unstripped': [
         [
             'v=0',
-            'o=- 1545997027 1 IN IP4 127.0.0.2',
-            's=tester',
+            'o=- 3690788630 1 IN IP4 127.0.0.2',
+            's=check',
             'c=IN IP4 127.0.0.1',
             't=0 0',
             'm=audio PORT RTP/AVP 0 120 101',
@@ -496,8 +496,8 @@ EXPECTED = {
     'fingerprint-sha-256': [
         [
             'v=0',
-            'o=- 1545997027 1 IN IP4 127.0.0.2',
-            's=tester',
+            'o=- 3690788630 1 IN IP4 127.0.0.2',
+            's=check',
             'c=IN IP4 127.0.0.1',
             't=0 0',
             'm=audio PORT RTP/SAVP 0 101 8',
@@ -514,8 +514,8 @@ EXPECTED = {
     'gh1086-savp-offer-after-delete': [
         [
             'v=0',
-            'o=- 1545997027 1 IN IP4 127.0.0.2',
-            's=tester',
+            'o=- 3690788630 1 IN IP4 127.0.0.2',
+            's=check',
             'c=IN IP4 127.0.0.1',
             't=0 0',
             'm=audio PORT RTP/SAVP 0 101 8',
@@ -543,8 +543,8 @@ EXPECTED = {
         'ok',
         [
             'v=0',
-            'o=- 1545997027 1 IN IP4 127.0.0.2',
-            's=tester',
+            'o=- 3690788630 1 IN IP4 127.0.0.2',
+            's=check',
             'c=IN IP4 127.0.0.1',
             't=0 0',
             'm=audio PORT RTP/SAVP 0 101 8',
@@ -573,8 +573,8 @@ EXPECTED = {
     'gh953-only-g722': [
         [
             'v=0',
-            'o=- 1822058533 1822058533 IN IP4 127.0.0.2',
-            's=pbx',
+            'o=- 2350845090 2350845090 IN IP4 127.0.0.2',
+            's=switch',
             'c=IN IP4 127.0.0.1',
             't=0 0',
             'm=audio PORT RTP/AVP 8 107 9 101',
@@ -590,15 +590,15 @@ EXPECTED = {
         ],
         [
             'v=0',
-            'o=- 3793596600 3793596601 IN IP4 127.0.0.3',
-            's=pjmedia',
+            'o=- 2165998412 2042346931 IN IP4 127.0.0.3',
+            's=softphone',
             'b=AS:117',
             't=0 0',
             'a=X-nat:0',
             'm=audio PORT RTP/AVP 8',
             'c=IN IP4 127.0.0.1',
             'b=TIAS:96000',
-            'a=ssrc:243811319 cname:04389d431bdd5c52',
+            'a=ssrc:278316566 cname:gd9DpOsTi96ylJ0x',
             'a=rtpmap:8 PCMA/8000',
             'a=sendrecv',
             'a=rtcp:PORT',
@@ -608,8 +608,8 @@ EXPECTED = {
     'gh953-only-g722-symmetric': [
         [
             'v=0',
-            'o=- 1822058533 1822058533 IN IP4 127.0.0.2',
-            's=pbx',
+            'o=- 2350845090 2350845090 IN IP4 127.0.0.2',
+            's=switch',
             'c=IN IP4 127.0.0.1',
             't=0 0',
             'm=audio PORT RTP/AVP 8 107 9 101',
@@ -625,15 +625,15 @@ EXPECTED = {
         ],
         [
             'v=0',
-            'o=- 3793596600 3793596601 IN IP4 127.0.0.3',
-            's=pjmedia',
+            'o=- 2165998412 2042346931 IN IP4 127.0.0.3',
+            's=softphone',
             'b=AS:117',
             't=0 0',
             'a=X-nat:0',
             'm=audio PORT RTP/AVP 8',
             'c=IN IP4 127.0.0.1',
             'b=TIAS:96000',
-            'a=ssrc:243811319 cname:04389d431bdd5c52',
+            'a=ssrc:278316566 cname:gd9DpOsTi96ylJ0x',
             'a=rtpmap:8 PCMA/8000',
             'a=sendrecv',
             'a=rtcp:PORT',
@@ -643,8 +643,8 @@ EXPECTED = {
     'gh953-opus-answered': [
         [
             'v=0',
-            'o=- 1822058533 1822058533 IN IP4 127.0.0.2',
-            's=pbx',
+            'o=- 2350845090 2350845090 IN IP4 127.0.0.2',
+            's=switch',
             'c=IN IP4 127.0.0.1',
             't=0 0',
             'm=audio PORT RTP/AVP 8 107 9 101',
@@ -660,15 +660,15 @@ EXPECTED = {
         ],
         [
             'v=0',
-            'o=- 3793596600 3793596601 IN IP4 127.0.0.3',
-            's=pjmedia',
+            'o=- 2165998412 2042346931 IN IP4 127.0.0.3',
+            's=softphone',
             'b=AS:117',
             't=0 0',
             'a=X-nat:0',
             'm=audio PORT RTP/AVP 107 101',
             'c=IN IP4 127.0.0.1',
             'b=TIAS:96000',
-            'a=ssrc:243811319 cname:04389d431bdd5c52',
+            'a=ssrc:278316566 cname:gd9DpOsTi96ylJ0x',
             'a=rtpmap:107 opus/48000/2',
             'a=fmtp:107 useinbandfec=1',
             'a=rtpmap:101 telephone-event/8000',
@@ -681,8 +681,8 @@ EXPECTED = {
     'gh953-opus-answered-symmetric': [
         [
             'v=0',
-            'o=- 1822058533 1822058533 IN IP4 127.0.0.2',
-            's=pbx',
+            'o=- 2350845090 2350845090 IN IP4 127.0.0.2',
+            's=switch',
             'c=IN IP4 127.0.0.1',
             't=0 0',
             'm=audio PORT RTP/AVP 8 107 9 101',
@@ -698,15 +698,15 @@ EXPECTED = {
         ],
         [
             'v=0',
-            'o=- 3793596600 3793596601 IN IP4 127.0.0.3',
-            's=pjmedia',
+            'o=- 2165998412 2042346931 IN IP4 127.0.0.3',
+            's=softphone',
             'b=AS:117',
             't=0 0',
             'a=X-nat:0',
             'm=audio PORT RTP/AVP 107 101',
             'c=IN IP4 127.0.0.1',
             'b=TIAS:96000',
-            'a=ssrc:243811319 cname:04389d431bdd5c52',
+            'a=ssrc:278316566 cname:gd9DpOsTi96ylJ0x',
             'a=rtpmap:107 opus/48000/2',
             'a=fmtp:107 useinbandfec=1',
             'a=rtpmap:101 telephone-event/8000',
@@ -719,8 +719,8 @@ EXPECTED = {
     'gh959-msrp-media-c': [
         [
             'v=0',
-            'o=- 1822058533 1822058533 IN IP4 127.0.0.2',
-            's=pbx',
+            'o=- 2350845090 2350845090 IN IP4 127.0.0.2',
+            's=switch',
             'c=IN IP4 127.0.0.1',
             't=0 0',
             'm=audio PORT RTP/AVP 96',
@@ -735,8 +735,8 @@ EXPECTED = {
     'gh959-msrp-media-c-no-session-c': [
         [
             'v=0',
-            'o=- 1822058533 1822058533 IN IP4 127.0.0.2',
-            's=pbx',
+            'o=- 2350845090 2350845090 IN IP4 127.0.0.2',
+            's=switch',
             't=0 0',
             'm=audio PORT RTP/AVP 96',
             'c=IN IP4 127.0.0.1',
@@ -751,8 +751,8 @@ EXPECTED = {
     'gh959-msrp-session-c': [
         [
             'v=0',
-            'o=- 1822058533 1822058533 IN IP4 127.0.0.2',
-            's=pbx',
+            'o=- 2350845090 2350845090 IN IP4 127.0.0.2',
+            's=switch',
             'c=IN IP4 127.0.0.1',
             't=0 0',
             'm=audio PORT RTP/AVP 96',
@@ -767,8 +767,8 @@ EXPECTED = {
     'gh959-msrp-session-c-no-attributes': [
         [
             'v=0',
-            'o=- 1822058533 1822058533 IN IP4 127.0.0.2',
-            's=pbx',
+            'o=- 2350845090 2350845090 IN IP4 127.0.0.2',
+            's=switch',
             'c=IN IP4 127.0.0.1',
             't=0 0',
             'm=audio PORT RTP/AVP 96',
@@ -782,8 +782,8 @@ EXPECTED = {
     'gh966-sdes-lifetime': [
         [
             'v=0',
-            'o=- 1545997027 1 IN IP4 127.0.0.2',
-            's=tester',
+            'o=- 3690788630 1 IN IP4 127.0.0.2',
+            's=check',
             'c=IN IP4 127.0.0.1',
             't=0 0',
             'm=audio PORT RTP/SAVP 96',
@@ -807,8 +807,8 @@ EXPECTED = {
     'mask-drops-event-without-codec': [
         [
             'v=0',
-            'o=- 1545997027 1 IN IP4 127.0.0.2',
-            's=tester',
+            'o=- 3690788630 1 IN IP4 127.0.0.2',
+            's=check',
             'c=IN IP4 127.0.0.1',
             't=0 0',
             'm=audio PORT RTP/AVP 0 101',
@@ -821,8 +821,8 @@ EXPECTED = {
     'msrp-answered': [
         [
             'v=0',
-            'o=- 1822058533 1822058533 IN IP4 127.0.0.2',
-            's=pbx',
+            'o=- 2350845090 2350845090 IN IP4 127.0.0.2',
+            's=switch',
             'c=IN IP4 127.0.0.1',
             't=0 0',
             'm=audio PORT RTP/AVP 96',
@@ -835,8 +835,8 @@ EXPECTED = {
         ],
         [
             'v=0',
-            'o=- 1545997027 1 IN IP4 127.0.0.3',
-            's=tester',
+            'o=- 3690788630 1 IN IP4 127.0.0.3',
+            's=check',
             'c=IN IP4 127.0.0.1',
             't=0 0',
             'm=audio PORT RTP/AVP 96',
@@ -852,8 +852,8 @@ EXPECTED = {
     'multi-codec': [
         [
             'v=0',
-            'o=- 1545997027 1 IN IP4 127.0.0.2',
-            's=tester',
+            'o=- 3690788630 1 IN IP4 127.0.0.2',
+            's=check',
             'c=IN IP4 127.0.0.1',
             't=0 0',
             'm=audio PORT RTP/AVP 0 8',
@@ -864,8 +864,8 @@ EXPECTED = {
         ],
         [
             'v=0',
-            'o=- 1545997027 1 IN IP4 127.0.0.3',
-            's=tester',
+            'o=- 3690788630 1 IN IP4 127.0.0.3',
+            's=check',
             'c=IN IP4 127.0.0.1',
             't=0 0',
             'm=audio PORT RTP/AVP 0 8',
@@ -878,8 +878,8 @@ EXPECTED = {
     'multi-codec-single-codec': [
         [
             'v=0',
-            'o=- 1545997027 1 IN IP4 127.0.0.2',
-            's=tester',
+            'o=- 3690788630 1 IN IP4 127.0.0.2',
+            's=check',
             'c=IN IP4 127.0.0.1',
             't=0 0',
             'm=audio PORT RTP/AVP 0 8',
@@ -890,8 +890,8 @@ EXPECTED = {
         ],
         [
             'v=0',
-            'o=- 1545997027 1 IN IP4 127.0.0.3',
-            's=tester',
+            'o=- 3690788630 1 IN IP4 127.0.0.3',
+            's=check',
             'c=IN IP4 127.0.0.1',
             't=0 0',
             'm=audio PORT RTP/AVP 0',
@@ -903,7 +903,7 @@ EXPECTED = {
     'origin-host-name': [
         [
             'v=0',
-            'o=- 3815883745 3815883745 IN IP4 ims.example.net',
+            'o=- 3264689416 3264689416 IN IP4 ims.example.net',
             's=-',
             'c=IN IP4 127.0.0.1',
             't=0 0',
@@ -917,15 +917,15 @@ EXPECTED = {
     'osrtp-accept-other-suite': [
         [
             'v=0',
-            'o=- 1545997027 1 IN IP4 127.0.0.1',
-            's=tester',
+            'o=- 3690788630 1 IN IP4 127.0.0.1',
+            's=check',
             't=0 0',
             'm=audio PORT RTP/AVP 0',
             'c=IN IP4 127.0.0.1',
             'a=rtpmap:0 PCMU/8000',
             'a=sendrecv',
             'a=rtcp:PORT',
-            'a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:Qk0TvVeyfqfjFd/YebnyyklqSEhJntpVKV1KAhHa',
+            'a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:pR7ijVuXRY/tfKT9YPjQ/QzXtNSVsmlCSeY2onHa',
             'a=crypto:2 AEAD_AES_256_GCM inline:KEY',
             'a=crypto:3 AEAD_AES_128_GCM inline:KEY',
             'a=crypto:4 AES_256_CM_HMAC_SHA1_80 inline:KEY',
@@ -940,8 +940,8 @@ EXPECTED = {
         ],
         [
             'v=0',
-            'o=- 1545997027 1 IN IP4 127.0.0.1',
-            's=tester',
+            'o=- 3690788630 1 IN IP4 127.0.0.1',
+            's=check',
             't=0 0',
             'm=audio PORT RTP/AVP 0',
             'c=IN IP4 127.0.0.1',
@@ -954,15 +954,15 @@ EXPECTED = {
     'osrtp-accept-same-suite': [
         [
             'v=0',
-            'o=- 1545997027 1 IN IP4 127.0.0.1',
-            's=tester',
+            'o=- 3690788630 1 IN IP4 127.0.0.1',
+            's=check',
             't=0 0',
             'm=audio PORT RTP/AVP 0',
             'c=IN IP4 127.0.0.1',
             'a=rtpmap:0 PCMU/8000',
             'a=sendrecv',
             'a=rtcp:PORT',
-            'a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:Qk0TvVeyfqfjFd/YebnyyklqSEhJntpVKV1KAhHa',
+            'a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:pR7ijVuXRY/tfKT9YPjQ/QzXtNSVsmlCSeY2onHa',
             'a=crypto:2 AEAD_AES_256_GCM inline:KEY',
             'a=crypto:3 AEAD_AES_128_GCM inline:KEY',
             'a=crypto:4 AES_256_CM_HMAC_SHA1_80 inline:KEY',
@@ -977,22 +977,22 @@ EXPECTED = {
         ],
         [
             'v=0',
-            'o=- 1545997027 1 IN IP4 127.0.0.1',
-            's=tester',
+            'o=- 3690788630 1 IN IP4 127.0.0.1',
+            's=check',
             't=0 0',
             'm=audio PORT RTP/AVP 0',
             'c=IN IP4 127.0.0.1',
             'a=rtpmap:0 PCMU/8000',
             'a=sendrecv',
             'a=rtcp:PORT',
-            'a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:Kl3GFJ5Gqz5x07xYkoyHODkVkSpiplZnXsQIw+Q7',
+            'a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:eQrj9AonJQpZN/ZfHDv5OaW3FMKMH6nEbtBTuaQ7',
         ],
     ],
     'osrtp-offer-accepted': [
         [
             'v=0',
-            'o=- 1545997027 1 IN IP4 127.0.0.1',
-            's=tester',
+            'o=- 3690788630 1 IN IP4 127.0.0.1',
+            's=check',
             't=0 0',
             'm=audio PORT RTP/AVP 0',
             'c=IN IP4 127.0.0.1',
@@ -1014,8 +1014,8 @@ EXPECTED = {
         ],
         [
             'v=0',
-            'o=- 1545997027 1 IN IP4 127.0.0.1',
-            's=tester',
+            'o=- 3690788630 1 IN IP4 127.0.0.1',
+            's=check',
             't=0 0',
             'm=audio PORT RTP/AVP 0',
             'c=IN IP4 127.0.0.1',
@@ -1027,8 +1027,8 @@ EXPECTED = {
     'osrtp-offer-rejected': [
         [
             'v=0',
-            'o=- 1545997027 1 IN IP4 127.0.0.1',
-            's=tester',
+            'o=- 3690788630 1 IN IP4 127.0.0.1',
+            's=check',
             't=0 0',
             'm=audio PORT RTP/AVP 0',
             'c=IN IP4 127.0.0.1',
@@ -1050,8 +1050,8 @@ EXPECTED = {
         ],
         [
             'v=0',
-            'o=- 1545997027 1 IN IP4 127.0.0.1',
-            's=tester',
+            'o=- 3690788630 1 IN IP4 127.0.0.1',
+            's=check',
             't=0 0',
             'm=audio PORT RTP/AVP 0',
             'c=IN IP4 127.0.0.1',
@@ -1063,8 +1063,8 @@ EXPECTED = {
     'osrtp-offer-with-protocol-accepted': [
         [
             'v=0',
-            'o=- 1545997027 1 IN IP4 127.0.0.1',
-            's=tester',
+            'o=- 3690788630 1 IN IP4 127.0.0.1',
+            's=check',
             't=0 0',
             'm=audio PORT RTP/AVP 0',
             'c=IN IP4 127.0.0.1',
@@ -1086,8 +1086,8 @@ EXPECTED = {
         ],
         [
             'v=0',
-            'o=- 1545997027 1 IN IP4 127.0.0.1',
-            's=tester',
+            'o=- 3690788630 1 IN IP4 127.0.0.1',
+            's=check',
             't=0 0',
             'm=audio PORT RTP/AVP 0',
             'c=IN IP4 127.0.0.1',
@@ -1099,15 +1099,15 @@ EXPECTED = {
     'osrtp-reject': [
         [
             'v=0',
-            'o=- 1545997027 1 IN IP4 127.0.0.1',
-            's=tester',
+            'o=- 3690788630 1 IN IP4 127.0.0.1',
+            's=check',
             't=0 0',
             'm=audio PORT RTP/AVP 0',
             'c=IN IP4 127.0.0.1',
             'a=rtpmap:0 PCMU/8000',
             'a=sendrecv',
             'a=rtcp:PORT',
-            'a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:Qk0TvVeyfqfjFd/YebnyyklqSEhJntpVKV1KAhHa',
+            'a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:pR7ijVuXRY/tfKT9YPjQ/QzXtNSVsmlCSeY2onHa',
             'a=crypto:2 AEAD_AES_256_GCM inline:KEY',
             'a=crypto:3 AEAD_AES_128_GCM inline:KEY',
             'a=crypto:4 AES_256_CM_HMAC_SHA1_80 inline:KEY',
@@ -1122,8 +1122,8 @@ EXPECTED = {
         ],
         [
             'v=0',
-            'o=- 1545997027 1 IN IP4 127.0.0.1',
-            's=tester',
+            'o=- 3690788630 1 IN IP4 127.0.0.1',
+            's=check',
             't=0 0',
             'm=audio PORT RTP/AVP 0',
             'c=IN IP4 127.0.0.1',
@@ -1135,15 +1135,15 @@ EXPECTED = {
     'osrtp-reject-with-accept-flag': [
         [
             'v=0',
-            'o=- 1545997027 1 IN IP4 127.0.0.1',
-            's=tester',
+            'o=- 3690788630 1 IN IP4 127.0.0.1',
+            's=check',
             't=0 0',
             'm=audio PORT RTP/AVP 0',
             'c=IN IP4 127.0.0.1',
             'a=rtpmap:0 PCMU/8000',
             'a=sendrecv',
             'a=rtcp:PORT',
-            'a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:Qk0TvVeyfqfjFd/YebnyyklqSEhJntpVKV1KAhHa',
+            'a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:pR7ijVuXRY/tfKT9YPjQ/QzXtNSVsmlCSeY2onHa',
             'a=crypto:2 AEAD_AES_256_GCM inline:KEY',
             'a=crypto:3 AEAD_AES_128_GCM inline:KEY',
             'a=crypto:4 AES_256_CM_HMAC_SHA1_80 inline:KEY',
@@ -1158,8 +1158,8 @@ EXPECTED = {
         ],
         [
             'v=0',
-            'o=- 1545997027 1 IN IP4 127.0.0.1',
-            's=tester',
+            'o=- 3690788630 1 IN IP4 127.0.0.1',
+            's=check',
             't=0 0',
             'm=audio PORT RTP/AVP 0',
             'c=IN IP4 127.0.0.1',
@@ -1172,8 +1172,8 @@ EXPECTED = {
     'reoffer-keeps-translated-protocol': [
         [
             'v=0',
-            'o=- 1545997027 1 IN IP4 127.0.0.2',
-            's=tester',
+            'o=- 3690788630 1 IN IP4 127.0.0.2',
+            's=check',
             'c=IN IP4 127.0.0.1',
             't=0 0',
             'm=audio PORT RTP/SAVP 0 101 8',
@@ -1198,8 +1198,8 @@ EXPECTED = {
         ],
         [
             'v=0',
-            'o=- 1545997027 1 IN IP4 127.0.0.3',
-            's=tester',
+            'o=- 3690788630 1 IN IP4 127.0.0.3',
+            's=check',
             't=0 0',
             'm=audio PORT RTP/AVP 0',
             'c=IN IP4 127.0.0.1',
@@ -1209,8 +1209,8 @@ EXPECTED = {
         ],
         [
             'v=0',
-            'o=- 1545997027 1 IN IP4 127.0.0.2',
-            's=tester',
+            'o=- 3690788630 1 IN IP4 127.0.0.2',
+            's=check',
             'c=IN IP4 127.0.0.1',
             't=0 0',
             'm=audio PORT RTP/SAVP 0 101 8',
@@ -1237,8 +1237,8 @@ EXPECTED = {
     'reoffer-protocol-follows-offer': [
         [
             'v=0',
-            'o=- 1545997027 1 IN IP4 127.0.0.2',
-            's=tester',
+            'o=- 3690788630 1 IN IP4 127.0.0.2',
+            's=check',
             't=0 0',
             'm=audio PORT RTP/AVP 0',
             'c=IN IP4 127.0.0.1',
@@ -1248,8 +1248,8 @@ EXPECTED = {
         ],
         [
             'v=0',
-            'o=- 1545997027 1 IN IP4 127.0.0.3',
-            's=tester',
+            'o=- 3690788630 1 IN IP4 127.0.0.3',
+            's=check',
             't=0 0',
             'm=audio PORT RTP/AVP 0',
             'c=IN IP4 127.0.0.1',
@@ -1259,8 +1259,8 @@ EXPECTED = {
         ],
         [
             'v=0',
-            'o=- 1545997027 1 IN IP4 127.0.0.2',
-            's=tester',
+            'o=- 3690788630 1 IN IP4 127.0.0.2',
+            's=check',
             't=0 0',
             'm=audio PORT RTP/AVPF 0',
             'c=IN IP4 127.0.0.1',
@@ -1270,8 +1270,8 @@ EXPECTED = {
         ],
         [
             'v=0',
-            'o=- 1545997027 1 IN IP4 127.0.0.3',
-            's=tester',
+            'o=- 3690788630 1 IN IP4 127.0.0.3',
+            's=check',
             't=0 0',
             'm=audio PORT RTP/AVPF 0',
             'c=IN IP4 127.0.0.1',
@@ -1281,15 +1281,15 @@ EXPECTED = {
         ],
         [
             'v=0',
-            'o=- 1545997027 1 IN IP4 127.0.0.2',
-            's=tester',
+            'o=- 3690788630 1 IN IP4 127.0.0.2',
+            's=check',
             't=0 0',
             'm=audio PORT RTP/SAVP 0',
             'c=IN IP4 127.0.0.1',
             'a=rtpmap:0 PCMU/8000',
             'a=sendrecv',
             'a=rtcp:PORT',
-            'a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:Qk0TvVeyfqfjFd/YebnyyklqSEhJntpVKV1KAhHa',
+            'a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:pR7ijVuXRY/tfKT9YPjQ/QzXtNSVsmlCSeY2onHa',
             'a=crypto:2 AEAD_AES_256_GCM inline:KEY',
             'a=crypto:3 AEAD_AES_128_GCM inline:KEY',
             'a=crypto:4 AES_256_CM_HMAC_SHA1_80 inline:KEY',
@@ -1306,8 +1306,8 @@ EXPECTED = {
     'rtcp-on-rtp-port-is-mux': [
         [
             'v=0',
-            'o=- 1545997027 1 IN IP4 127.0.0.2',
-            's=tester',
+            'o=- 3690788630 1 IN IP4 127.0.0.2',
+            's=check',
             'c=IN IP4 127.0.0.1',
             't=0 0',
             'm=audio PORT RTP/AVP 0',
@@ -1318,8 +1318,8 @@ EXPECTED = {
         ],
         [
             'v=0',
-            'o=- 1545997027 1 IN IP4 127.0.0.3',
-            's=tester',
+            'o=- 3690788630 1 IN IP4 127.0.0.3',
+            's=check',
             'c=IN IP4 127.0.0.1',
             't=0 0',
             'm=audio PORT RTP/AVP 0',
@@ -1329,8 +1329,8 @@ EXPECTED = {
         ],
         [
             'v=0',
-            'o=- 1545997027 1 IN IP4 127.0.0.3',
-            's=tester',
+            'o=- 3690788630 1 IN IP4 127.0.0.3',
+            's=check',
             'c=IN IP4 127.0.0.1',
             't=0 0',
             'm=audio PORT RTP/AVP 0',
@@ -1340,8 +1340,8 @@ EXPECTED = {
         ],
         [
             'v=0',
-            'o=- 1545997027 1 IN IP4 127.0.0.2',
-            's=tester',
+            'o=- 3690788630 1 IN IP4 127.0.0.2',
+            's=check',
             'c=IN IP4 127.0.0.1',
             't=0 0',
             'm=audio PORT RTP/AVP 0',
@@ -1354,7 +1354,7 @@ EXPECTED = {
     'rtp-to-srtp-switch': [
         [
             'v=0',
-            'o=- 3516723349074626749 3516723349074626751 IN IP4 127.0.0.1',
+            'o=- 3028700637345916952 3551875986243635464 IN IP4 127.0.0.1',
             's=',
             'c=IN IP4 127.0.0.1',
             't=0 0',
@@ -1384,7 +1384,7 @@ EXPECTED = {
         ],
         [
             'v=0',
-            'o=- 1889691184267178502 1889691184267178505 IN IP4 127.0.0.1',
+            'o=- 1639688662113549980 3772925719628537283 IN IP4 127.0.0.1',
             's=',
             'c=IN IP4 127.0.0.1',
             't=0 0',
@@ -1402,7 +1402,7 @@ EXPECTED = {
         ],
         [
             'v=0',
-            'o=- 3516723349074626749 3516723349074626751 IN IP4 127.0.0.1',
+            'o=- 3028700637345916952 3551875986243635464 IN IP4 127.0.0.1',
             's=',
             'c=IN IP4 127.0.0.1',
             't=0 0',
@@ -1432,7 +1432,7 @@ EXPECTED = {
         ],
         [
             'v=0',
-            'o=- 1889691184267178502 1889691184267178505 IN IP4 127.0.0.1',
+            'o=- 1639688662113549980 3772925719628537283 IN IP4 127.0.0.1',
             's=',
             'c=IN IP4 127.0.0.1',
             't=0 0',
@@ -1450,7 +1450,7 @@ EXPECTED = {
         ],
         [
             'v=0',
-            'o=- 1889691184267178502 1889691184267178505 IN IP4 127.0.0.1',
+            'o=- 1639688662113549980 3772925719628537283 IN IP4 127.0.0.1',
             's=',
             'c=IN IP4 127.0.0.1',
             't=0 0',
@@ -1464,7 +1464,7 @@ EXPECTED = {
             'a=fmtp:101 0-15',
             'a=sendrecv',
             'a=rtcp:PORT',
-            'a=crypto:7 AES_CM_128_HMAC_SHA1_80 inline:Kl3GFJ5Gqz5x07xYkoyHODkVkSpiplZnXsQIw+Q7',
+            'a=crypto:7 AES_CM_128_HMAC_SHA1_80 inline:eQrj9AonJQpZN/ZfHDv5OaW3FMKMH6nEbtBTuaQ7',
             'a=crypto:8 AEAD_AES_256_GCM inline:KEY',
             'a=crypto:9 AEAD_AES_128_GCM inline:KEY',
             'a=crypto:10 AES_256_CM_HMAC_SHA1_80 inline:KEY',
@@ -1482,8 +1482,8 @@ EXPECTED = {
     'sdes-lifetime-in-our-answer': [
         [
             'v=0',
-            'o=- 1545997027 1 IN IP4 127.0.0.2',
-            's=tester',
+            'o=- 3690788630 1 IN IP4 127.0.0.2',
+            's=check',
             't=0 0',
             'm=audio PORT RTP/AVP 0',
             'c=IN IP4 127.0.0.1',
@@ -1493,8 +1493,8 @@ EXPECTED = {
         ],
         [
             'v=0',
-            'o=- 1545997027 1 IN IP4 127.0.0.3',
-            's=tester',
+            'o=- 3690788630 1 IN IP4 127.0.0.3',
+            's=check',
             'c=IN IP4 127.0.0.1',
             't=0 0',
             'm=audio PORT RTP/SAVP 0',
@@ -1507,8 +1507,8 @@ EXPECTED = {
     'single-codec-te-transcode-opus': [
         [
             'v=0',
-            'o=- 1545997027 1 IN IP4 127.0.0.2',
-            's=tester',
+            'o=- 3690788630 1 IN IP4 127.0.0.2',
+            's=check',
             'c=IN IP4 127.0.0.1',
             't=0 0',
             'm=audio PORT RTP/AVP 0 8 96 97 101',
@@ -1523,8 +1523,8 @@ EXPECTED = {
         ],
         [
             'v=0',
-            'o=- 1545997027 1 IN IP4 127.0.0.3',
-            's=tester',
+            'o=- 3690788630 1 IN IP4 127.0.0.3',
+            's=check',
             'c=IN IP4 127.0.0.1',
             't=0 0',
             'm=audio PORT RTP/AVP 0 101',
@@ -1537,15 +1537,15 @@ EXPECTED = {
     'srtp-accept-other-suite': [
         [
             'v=0',
-            'o=- 1545997027 1 IN IP4 127.0.0.1',
-            's=tester',
+            'o=- 3690788630 1 IN IP4 127.0.0.1',
+            's=check',
             't=0 0',
             'm=audio PORT RTP/SAVP 0',
             'c=IN IP4 127.0.0.1',
             'a=rtpmap:0 PCMU/8000',
             'a=sendrecv',
             'a=rtcp:PORT',
-            'a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:Qk0TvVeyfqfjFd/YebnyyklqSEhJntpVKV1KAhHa',
+            'a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:pR7ijVuXRY/tfKT9YPjQ/QzXtNSVsmlCSeY2onHa',
             'a=crypto:2 AEAD_AES_256_GCM inline:KEY',
             'a=crypto:3 AEAD_AES_128_GCM inline:KEY',
             'a=crypto:4 AES_256_CM_HMAC_SHA1_80 inline:KEY',
@@ -1560,8 +1560,8 @@ EXPECTED = {
         ],
         [
             'v=0',
-            'o=- 1545997027 1 IN IP4 127.0.0.1',
-            's=tester',
+            'o=- 3690788630 1 IN IP4 127.0.0.1',
+            's=check',
             't=0 0',
             'm=audio PORT RTP/SAVP 0',
             'c=IN IP4 127.0.0.1',
@@ -1574,8 +1574,8 @@ EXPECTED = {
     'srtp-inject-dtmf': [
         [
             'v=0',
-            'o=- 1545997027 1 IN IP4 127.0.0.1',
-            's=tester',
+            'o=- 3690788630 1 IN IP4 127.0.0.1',
+            's=check',
             'c=IN IP4 127.0.0.1',
             't=0 0',
             'm=audio PORT RTP/SAVP 0 8 9 101',
@@ -1588,8 +1588,8 @@ EXPECTED = {
             'a=fmtp:101 0-15',
             'a=sendrecv',
             'a=rtcp:PORT',
-            'a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:Qk0TvVeyfqfjFd/YebnyyklqSEhJntpVKV1KAhHa',
-            'a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:Kl3GFJ5Gqz5x07xYkoyHODkVkSpiplZnXsQIw+Q7',
+            'a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:pR7ijVuXRY/tfKT9YPjQ/QzXtNSVsmlCSeY2onHa',
+            'a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:eQrj9AonJQpZN/ZfHDv5OaW3FMKMH6nEbtBTuaQ7',
             'a=crypto:3 AEAD_AES_256_GCM inline:KEY',
             'a=crypto:4 AEAD_AES_128_GCM inline:KEY',
             'a=crypto:5 AES_256_CM_HMAC_SHA1_80 inline:KEY',
@@ -1604,8 +1604,8 @@ EXPECTED = {
         ],
         [
             'v=0',
-            'o=- 1545997027 1 IN IP4 127.0.0.1',
-            's=tester',
+            'o=- 3690788630 1 IN IP4 127.0.0.1',
+            's=check',
             'c=IN IP4 127.0.0.1',
             't=0 0',
             'm=audio PORT RTP/SAVP 0 101',
@@ -1617,15 +1617,15 @@ EXPECTED = {
             'a=sendrecv',
             'a=rtcp:PORT',
             'a=rtcp-mux',
-            'a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:Kl3GFJ5Gqz5x07xYkoyHODkVkSpiplZnXsQIw+Q7',
+            'a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:eQrj9AonJQpZN/ZfHDv5OaW3FMKMH6nEbtBTuaQ7',
             'a=ptime:20',
         ],
     ],
     'stray-answer-protocol-accept': [
         [
             'v=0',
-            'o=- 1545997027 1 IN IP4 127.0.0.2',
-            's=tester',
+            'o=- 3690788630 1 IN IP4 127.0.0.2',
+            's=check',
             'c=IN IP4 127.0.0.1',
             't=0 0',
             'm=audio PORT RTP/SAVP 0 101 8',
@@ -1650,7 +1650,7 @@ EXPECTED = {
         ],
         [
             'v=0',
-            'o=- 810178487 810178487 IN IP4 127.0.0.3',
+            'o=- 325029249 325029249 IN IP4 127.0.0.3',
             's=-',
             'c=IN IP4 127.0.0.1',
             't=0 0',
@@ -1666,8 +1666,8 @@ EXPECTED = {
     'stray-answer-protocol-default': [
         [
             'v=0',
-            'o=- 1545997027 1 IN IP4 127.0.0.2',
-            's=tester',
+            'o=- 3690788630 1 IN IP4 127.0.0.2',
+            's=check',
             'c=IN IP4 127.0.0.1',
             't=0 0',
             'm=audio PORT RTP/SAVP 0 101 8',
@@ -1692,7 +1692,7 @@ EXPECTED = {
         ],
         [
             'v=0',
-            'o=- 810178487 810178487 IN IP4 127.0.0.3',
+            'o=- 325029249 325029249 IN IP4 127.0.0.3',
             's=-',
             'c=IN IP4 127.0.0.1',
             't=0 0',
@@ -1708,8 +1708,8 @@ EXPECTED = {
     'stray-answer-protocol-override': [
         [
             'v=0',
-            'o=- 1545997027 1 IN IP4 127.0.0.2',
-            's=tester',
+            'o=- 3690788630 1 IN IP4 127.0.0.2',
+            's=check',
             'c=IN IP4 127.0.0.1',
             't=0 0',
             'm=audio PORT RTP/SAVP 0 101 8',
@@ -1734,7 +1734,7 @@ EXPECTED = {
         ],
         [
             'v=0',
-            'o=- 810178487 810178487 IN IP4 127.0.0.3',
+            'o=- 325029249 325029249 IN IP4 127.0.0.3',
             's=-',
             'c=IN IP4 127.0.0.1',
             't=0 0',
@@ -1750,8 +1750,8 @@ EXPECTED = {
     'strip-drops-cn-and-event-without-codec': [
         [
             'v=0',
-            'o=- 1545997027 1 IN IP4 127.0.0.2',
-            's=tester',
+            'o=- 3690788630 1 IN IP4 127.0.0.2',
+            's=check',
             'c=IN IP4 127.0.0.1',
             't=0 0',
             'm=audio PORT RTP/AVP 96',
@@ -1763,8 +1763,8 @@ EXPECTED = {
     'strip-drops-event-without-codec': [
         [
             'v=0',
-            'o=- 1545997027 1 IN IP4 127.0.0.2',
-            's=tester',
+            'o=- 3690788630 1 IN IP4 127.0.0.2',
+            's=check',
             'c=IN IP4 127.0.0.1',
             't=0 0',
             'm=audio PORT RTP/AVP 0 101',
@@ -1775,8 +1775,8 @@ EXPECTED = {
         ],
         [
             'v=0',
-            'o=- 1545997027 1 IN IP4 127.0.0.3',
-            's=tester',
+            'o=- 3690788630 1 IN IP4 127.0.0.3',
+            's=check',
             'c=IN IP4 127.0.0.1',
             't=0 0',
             'm=audio PORT RTP/AVP 0 101',
@@ -1789,8 +1789,8 @@ EXPECTED = {
     'symmetric-answer-g722': [
         [
             'v=0',
-            'o=- 1545997027 1 IN IP4 127.0.0.2',
-            's=tester',
+            'o=- 3690788630 1 IN IP4 127.0.0.2',
+            's=check',
             'c=IN IP4 127.0.0.1',
             't=0 0',
             'm=audio PORT RTP/AVP 0 8 9',
@@ -1802,8 +1802,8 @@ EXPECTED = {
         ],
         [
             'v=0',
-            'o=- 1545997027 1 IN IP4 127.0.0.3',
-            's=tester',
+            'o=- 3690788630 1 IN IP4 127.0.0.3',
+            's=check',
             'c=IN IP4 127.0.0.1',
             't=0 0',
             'm=audio PORT RTP/AVP 0',
@@ -1815,8 +1815,8 @@ EXPECTED = {
     'symmetric-answer-g722-single-codec': [
         [
             'v=0',
-            'o=- 1545997027 1 IN IP4 127.0.0.2',
-            's=tester',
+            'o=- 3690788630 1 IN IP4 127.0.0.2',
+            's=check',
             'c=IN IP4 127.0.0.1',
             't=0 0',
             'm=audio PORT RTP/AVP 0 8 9',
@@ -1828,8 +1828,8 @@ EXPECTED = {
         ],
         [
             'v=0',
-            'o=- 1545997027 1 IN IP4 127.0.0.3',
-            's=tester',
+            'o=- 3690788630 1 IN IP4 127.0.0.3',
+            's=check',
             'c=IN IP4 127.0.0.1',
             't=0 0',
             'm=audio PORT RTP/AVP 0',
@@ -1841,8 +1841,8 @@ EXPECTED = {
     'symmetric-answer-pcma': [
         [
             'v=0',
-            'o=- 1545997027 1 IN IP4 127.0.0.2',
-            's=tester',
+            'o=- 3690788630 1 IN IP4 127.0.0.2',
+            's=check',
             'c=IN IP4 127.0.0.1',
             't=0 0',
             'm=audio PORT RTP/AVP 0 8 9',
@@ -1854,8 +1854,8 @@ EXPECTED = {
         ],
         [
             'v=0',
-            'o=- 1545997027 1 IN IP4 127.0.0.3',
-            's=tester',
+            'o=- 3690788630 1 IN IP4 127.0.0.3',
+            's=check',
             'c=IN IP4 127.0.0.1',
             't=0 0',
             'm=audio PORT RTP/AVP 8',
@@ -1867,8 +1867,8 @@ EXPECTED = {
     'symmetric-answer-pcmu': [
         [
             'v=0',
-            'o=- 1545997027 1 IN IP4 127.0.0.2',
-            's=tester',
+            'o=- 3690788630 1 IN IP4 127.0.0.2',
+            's=check',
             'c=IN IP4 127.0.0.1',
             't=0 0',
             'm=audio PORT RTP/AVP 0 8 9',
@@ -1880,8 +1880,8 @@ EXPECTED = {
         ],
         [
             'v=0',
-            'o=- 1545997027 1 IN IP4 127.0.0.3',
-            's=tester',
+            'o=- 3690788630 1 IN IP4 127.0.0.3',
+            's=check',
             'c=IN IP4 127.0.0.1',
             't=0 0',
             'm=audio PORT RTP/AVP 0',
@@ -1893,8 +1893,8 @@ EXPECTED = {
     'transport-protocol-accept-in-offer': [
         [
             'v=0',
-            'o=- 1545997027 1 IN IP4 127.0.0.2',
-            's=tester',
+            'o=- 3690788630 1 IN IP4 127.0.0.2',
+            's=check',
             'c=IN IP4 127.0.0.1',
             't=0 0',
             'm=audio PORT RTP/AVP 0 101 8',
@@ -1907,8 +1907,8 @@ EXPECTED = {
         ],
         [
             'v=0',
-            'o=- 1545997027 1 IN IP4 127.0.0.3',
-            's=tester',
+            'o=- 3690788630 1 IN IP4 127.0.0.3',
+            's=check',
             'c=IN IP4 127.0.0.1',
             't=0 0',
             'm=audio PORT RTP/SAVP 0',

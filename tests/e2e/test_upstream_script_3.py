@@ -33,7 +33,7 @@ CALLEE = "127.0.0.3"
 # ---------------------------------------------------------------- SDP bodies
 
 def body(origin, *lines):
-    return "\r\n".join(["v=0", "o=- 1545997027 1 IN IP4 %s" % origin, "s=tester", "t=0 0"] + list(lines)) + "\r\n"
+    return "\r\n".join(["v=0", "o=- 3690788630 1 IN IP4 %s" % origin, "s=check", "t=0 0"] + list(lines)) + "\r\n"
 
 
 def key(length, seed):
@@ -60,9 +60,9 @@ def ice_lines(ufrag, pwd, address, port):
 
 
 ICE_OFFER = body(CALLER, "m=audio 2000 RTP/AVP 0", "c=IN IP4 %s" % CALLER, "a=sendrecv",
-                 *ice_lines("asbsdfds", "sfhwsrgyergws45ujhsrthsrhH", CALLER, 2000))
+                 *ice_lines("mR55mJfP", "jBDF4Lljm1FNcF3JtTM5NzdG7O", CALLER, 2000))
 ICE_ANSWER = body(CALLEE, "m=audio 2002 RTP/AVP 0", "c=IN IP4 %s" % CALLEE, "a=sendrecv",
-                  *ice_lines("bmnhkfdf", "jetyhsdfgsdtjhtyjktrthsrhH", CALLEE, 2002))
+                  *ice_lines("LEBk69mP", "Lk7SISXjnrukHrJSmjiUYs4oZ1", CALLEE, 2002))
 
 EXTMAP_OFFER = body(CALLER, "a=extmap:2 urn:example:session", "m=audio 2000 RTP/AVP 0", "c=IN IP4 %s" % CALLER, "a=extmap:1 foobar", "a=sendrecv")
 
@@ -85,7 +85,7 @@ PAD_OFFER = body(CALLER, "m=audio 2000 RTP/SAVP 0", "c=IN IP4 %s" % CALLER, "a=s
 MASK_OFFER = body(CALLER, "m=audio 2000 RTP/AVP 120 8 0 101", "c=IN IP4 %s" % CALLER,
                   "a=rtpmap:120 opus/48000/2", "a=fmtp:120 useinbandfec=1; usedtx=1; maxaveragebitrate=64000",
                   "a=rtpmap:101 telephone-event/8000", "a=fmtp:101 0-15", "a=sendrecv")
-MASK_ANSWER = "\r\n".join(["v=0", "o=- 1545997027 1 IN IP4 %s" % CALLEE, "s=tester", "c=IN IP4 %s" % CALLEE,
+MASK_ANSWER = "\r\n".join(["v=0", "o=- 3690788630 1 IN IP4 %s" % CALLEE, "s=check", "c=IN IP4 %s" % CALLEE,
                            "t=0 0", "m=audio 2002 RTP/AVP 8 101", "a=rtpmap:8 PCMA/8000",
                            "a=rtpmap:101 telephone-event/8000", "a=fmtp:101 0-15", "a=sendrecv"]) + "\r\n"
 
@@ -110,11 +110,11 @@ def normalise(text):
             continue
         line = re.sub(r"^m=(\w+) [1-9]\d*", r"m=\1 PORT", line)
         line = re.sub(r"^a=rtcp:\d+", "a=rtcp:PORT", line)
-        line = re.sub(r"^a=ice-ufrag:(?!asbsdfds|bmnhkfdf).*", "a=ice-ufrag:ICEUFRAG", line)
-        line = re.sub(r"^a=ice-pwd:(?!sfhwsrgyergws45ujhsrthsrhH|jetyhsdfgsdtjhtyjktrthsrhH).*", "a=ice-pwd:ICEPWD", line)
+        line = re.sub(r"^a=ice-ufrag:(?!mR55mJfP|LEBk69mP).*", "a=ice-ufrag:ICEUFRAG", line)
+        line = re.sub(r"^a=ice-pwd:(?!jBDF4Lljm1FNcF3JtTM5NzdG7O|Lk7SISXjnrukHrJSmjiUYs4oZ1).*", "a=ice-pwd:ICEPWD", line)
         match = re.match(r"^a=candidate:(\S+) (\d) (\S+) (\d+) (\S+) (\d+) (typ \w+)(.*)", line)
         # the peers' candidates (their foundation carries their ufrag) pass as they are
-        if match and not match.group(1).endswith(("asbsdfds", "bmnhkfdf")):
+        if match and not match.group(1).endswith(("mR55mJfP", "LEBk69mP")):
             rest = re.sub(r"rport \d+", "rport PORT", match.group(8))
             line = "a=candidate:ICEBASE %s %s %s %s PORT %s%s" % (match.group(2), match.group(3).upper(),
                                                                   match.group(4), match.group(5),
@@ -214,37 +214,37 @@ STEPS = {
 EXPECTED = {
     'codec-mask-flags': [
         [
-            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.1', 's=tester', 't=0 0', 'm=audio PORT RTP/AVP 8 0 101',
+            'v=0', 'o=- 3690788630 1 IN IP4 127.0.0.1', 's=check', 't=0 0', 'm=audio PORT RTP/AVP 8 0 101',
             'c=IN IP4 127.0.0.1', 'a=rtpmap:8 PCMA/8000', 'a=rtpmap:0 PCMU/8000',
             'a=rtpmap:101 telephone-event/8000', 'a=fmtp:101 0-15', 'a=sendrecv', 'a=rtcp:PORT',
         ],
         [
-            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.1', 's=tester', 'c=IN IP4 127.0.0.1', 't=0 0',
+            'v=0', 'o=- 3690788630 1 IN IP4 127.0.0.1', 's=check', 'c=IN IP4 127.0.0.1', 't=0 0',
             'm=audio PORT RTP/AVP 8 101', 'a=rtpmap:8 PCMA/8000', 'a=rtpmap:101 telephone-event/8000',
             'a=fmtp:101 0-15', 'a=sendrecv', 'a=rtcp:PORT',
         ],
     ],
     'codec-mask-flags-always-transcode': [
         [
-            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.1', 's=tester', 't=0 0', 'm=audio PORT RTP/AVP 8 0 101',
+            'v=0', 'o=- 3690788630 1 IN IP4 127.0.0.1', 's=check', 't=0 0', 'm=audio PORT RTP/AVP 8 0 101',
             'c=IN IP4 127.0.0.1', 'a=rtpmap:8 PCMA/8000', 'a=rtpmap:0 PCMU/8000',
             'a=rtpmap:101 telephone-event/8000', 'a=fmtp:101 0-15', 'a=sendrecv', 'a=rtcp:PORT',
         ],
         [
-            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.1', 's=tester', 'c=IN IP4 127.0.0.1', 't=0 0',
+            'v=0', 'o=- 3690788630 1 IN IP4 127.0.0.1', 's=check', 'c=IN IP4 127.0.0.1', 't=0 0',
             'm=audio PORT RTP/AVP 120', 'a=rtpmap:120 opus/48000/2',
             'a=fmtp:120 useinbandfec=1; usedtx=1; maxaveragebitrate=64000', 'a=sendrecv', 'a=rtcp:PORT',
         ],
     ],
     'ice-default-ice-answer-default': [
         [
-            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.2', 's=tester', 't=0 0', 'm=audio PORT RTP/AVP 0',
+            'v=0', 'o=- 3690788630 1 IN IP4 127.0.0.2', 's=check', 't=0 0', 'm=audio PORT RTP/AVP 0',
             'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT', 'a=ice-ufrag:ICEUFRAG',
             'a=ice-pwd:ICEPWD', 'a=candidate:ICEBASE 1 UDP 2130706431 127.0.0.1 PORT typ host',
             'a=candidate:ICEBASE 2 UDP 2130706430 127.0.0.1 PORT typ host',
         ],
         [
-            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.3', 's=tester', 't=0 0', 'm=audio PORT RTP/AVP 0',
+            'v=0', 'o=- 3690788630 1 IN IP4 127.0.0.3', 's=check', 't=0 0', 'm=audio PORT RTP/AVP 0',
             'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT', 'a=ice-ufrag:ICEUFRAG',
             'a=ice-pwd:ICEPWD', 'a=candidate:ICEBASE 1 UDP 2130706431 127.0.0.1 PORT typ host',
             'a=candidate:ICEBASE 2 UDP 2130706430 127.0.0.1 PORT typ host',
@@ -252,13 +252,13 @@ EXPECTED = {
     ],
     'ice-force-ice-answer-force': [
         [
-            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.2', 's=tester', 't=0 0', 'm=audio PORT RTP/AVP 0',
+            'v=0', 'o=- 3690788630 1 IN IP4 127.0.0.2', 's=check', 't=0 0', 'm=audio PORT RTP/AVP 0',
             'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT', 'a=ice-ufrag:ICEUFRAG',
             'a=ice-pwd:ICEPWD', 'a=candidate:ICEBASE 1 UDP 2130706431 127.0.0.1 PORT typ host',
             'a=candidate:ICEBASE 2 UDP 2130706430 127.0.0.1 PORT typ host',
         ],
         [
-            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.3', 's=tester', 't=0 0', 'm=audio PORT RTP/AVP 0',
+            'v=0', 'o=- 3690788630 1 IN IP4 127.0.0.3', 's=check', 't=0 0', 'm=audio PORT RTP/AVP 0',
             'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT', 'a=ice-ufrag:ICEUFRAG',
             'a=ice-pwd:ICEPWD', 'a=candidate:ICEBASE 1 UDP 2130706431 127.0.0.1 PORT typ host',
             'a=candidate:ICEBASE 2 UDP 2130706430 127.0.0.1 PORT typ host',
@@ -266,13 +266,13 @@ EXPECTED = {
     ],
     'ice-force-plain-answer': [
         [
-            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.2', 's=tester', 't=0 0', 'm=audio PORT RTP/AVP 0',
+            'v=0', 'o=- 3690788630 1 IN IP4 127.0.0.2', 's=check', 't=0 0', 'm=audio PORT RTP/AVP 0',
             'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT', 'a=ice-ufrag:ICEUFRAG',
             'a=ice-pwd:ICEPWD', 'a=candidate:ICEBASE 1 UDP 2130706431 127.0.0.1 PORT typ host',
             'a=candidate:ICEBASE 2 UDP 2130706430 127.0.0.1 PORT typ host',
         ],
         [
-            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.3', 's=tester', 't=0 0', 'm=audio PORT RTP/AVP 0',
+            'v=0', 'o=- 3690788630 1 IN IP4 127.0.0.3', 's=check', 't=0 0', 'm=audio PORT RTP/AVP 0',
             'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT', 'a=ice-ufrag:ICEUFRAG',
             'a=ice-pwd:ICEPWD', 'a=candidate:ICEBASE 1 UDP 2130706431 127.0.0.1 PORT typ host',
             'a=candidate:ICEBASE 2 UDP 2130706430 127.0.0.1 PORT typ host',
@@ -280,87 +280,87 @@ EXPECTED = {
     ],
     'plain-ice-default': [
         [
-            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.2', 's=tester', 't=0 0', 'm=audio PORT RTP/AVP 0',
+            'v=0', 'o=- 3690788630 1 IN IP4 127.0.0.2', 's=check', 't=0 0', 'm=audio PORT RTP/AVP 0',
             'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT',
         ],
         [
-            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.3', 's=tester', 't=0 0', 'm=audio PORT RTP/AVP 0',
+            'v=0', 'o=- 3690788630 1 IN IP4 127.0.0.3', 's=check', 't=0 0', 'm=audio PORT RTP/AVP 0',
             'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT',
         ],
     ],
     'plain-ice-remove': [
         [
-            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.2', 's=tester', 't=0 0', 'm=audio PORT RTP/AVP 0',
+            'v=0', 'o=- 3690788630 1 IN IP4 127.0.0.2', 's=check', 't=0 0', 'm=audio PORT RTP/AVP 0',
             'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT',
         ],
         [
-            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.3', 's=tester', 't=0 0', 'm=audio PORT RTP/AVP 0',
+            'v=0', 'o=- 3690788630 1 IN IP4 127.0.0.3', 's=check', 't=0 0', 'm=audio PORT RTP/AVP 0',
             'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT',
         ],
     ],
     'plain-ice-remove-answer-optional': [
         [
-            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.2', 's=tester', 't=0 0', 'm=audio PORT RTP/AVP 0',
+            'v=0', 'o=- 3690788630 1 IN IP4 127.0.0.2', 's=check', 't=0 0', 'm=audio PORT RTP/AVP 0',
             'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT',
         ],
         [
-            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.3', 's=tester', 't=0 0', 'm=audio PORT RTP/AVP 0',
+            'v=0', 'o=- 3690788630 1 IN IP4 127.0.0.3', 's=check', 't=0 0', 'm=audio PORT RTP/AVP 0',
             'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT',
         ],
     ],
     'reinvite-ice-default': [
         [
-            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.2', 's=tester', 't=0 0', 'm=audio PORT RTP/AVP 0',
+            'v=0', 'o=- 3690788630 1 IN IP4 127.0.0.2', 's=check', 't=0 0', 'm=audio PORT RTP/AVP 0',
             'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT',
         ],
         [
-            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.3', 's=tester', 't=0 0', 'm=audio PORT RTP/AVP 0',
+            'v=0', 'o=- 3690788630 1 IN IP4 127.0.0.3', 's=check', 't=0 0', 'm=audio PORT RTP/AVP 0',
             'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT',
         ],
         [
-            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.2', 's=tester', 't=0 0', 'm=audio PORT RTP/AVP 0',
+            'v=0', 'o=- 3690788630 1 IN IP4 127.0.0.2', 's=check', 't=0 0', 'm=audio PORT RTP/AVP 0',
             'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT',
         ],
     ],
     'reinvite-ice-force-rejected': [
         [
-            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.2', 's=tester', 't=0 0', 'm=audio PORT RTP/AVP 0',
+            'v=0', 'o=- 3690788630 1 IN IP4 127.0.0.2', 's=check', 't=0 0', 'm=audio PORT RTP/AVP 0',
             'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT', 'a=ice-ufrag:ICEUFRAG',
             'a=ice-pwd:ICEPWD', 'a=candidate:ICEBASE 1 UDP 2130706431 127.0.0.1 PORT typ host',
             'a=candidate:ICEBASE 2 UDP 2130706430 127.0.0.1 PORT typ host',
         ],
         [
-            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.3', 's=tester', 't=0 0', 'm=audio PORT RTP/AVP 0',
+            'v=0', 'o=- 3690788630 1 IN IP4 127.0.0.3', 's=check', 't=0 0', 'm=audio PORT RTP/AVP 0',
             'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT',
         ],
         [
-            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.2', 's=tester', 't=0 0', 'm=audio PORT RTP/AVP 0',
+            'v=0', 'o=- 3690788630 1 IN IP4 127.0.0.2', 's=check', 't=0 0', 'm=audio PORT RTP/AVP 0',
             'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT',
         ],
     ],
     't38-beside-rejected-audio': [
         [
-            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.2', 's=tester', 't=0 0', 'c=IN IP4 127.0.0.1',
+            'v=0', 'o=- 3690788630 1 IN IP4 127.0.0.2', 's=check', 't=0 0', 'c=IN IP4 127.0.0.1',
             'm=audio 0 RTP/AVP 8 101', 'm=image PORT udptl t38', 'c=IN IP4 127.0.0.1', 'a=T38FaxVersion:0',
             'a=T38FaxRateManagement:transferredTCF', 'a=sendrecv',
         ],
     ],
     'extmap-kept': [
         [
-            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.2', 's=tester', 't=0 0', 'a=extmap:2 urn:example:session',
+            'v=0', 'o=- 3690788630 1 IN IP4 127.0.0.2', 's=check', 't=0 0', 'a=extmap:2 urn:example:session',
             'm=audio PORT RTP/AVP 0', 'c=IN IP4 127.0.0.1', 'a=extmap:1 foobar', 'a=rtpmap:0 PCMU/8000',
             'a=sendrecv', 'a=rtcp:PORT',
         ],
     ],
     'extmap-stripped': [
         [
-            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.2', 's=tester', 't=0 0', 'm=audio PORT RTP/AVP 0',
+            'v=0', 'o=- 3690788630 1 IN IP4 127.0.0.2', 's=check', 't=0 0', 'm=audio PORT RTP/AVP 0',
             'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT',
         ],
     ],
     'trickle-ice-offer': [
         [
-            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.2', 's=tester', 't=0 0', 'm=audio PORT RTP/AVP 0',
+            'v=0', 'o=- 3690788630 1 IN IP4 127.0.0.2', 's=check', 't=0 0', 'm=audio PORT RTP/AVP 0',
             'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT', 'a=ice-ufrag:ICEUFRAG',
             'a=ice-pwd:ICEPWD', 'a=ice-options:trickle',
             'a=candidate:ICEBASE 1 UDP 2130706431 127.0.0.1 PORT typ host',
@@ -369,7 +369,7 @@ EXPECTED = {
     ],
     'rtp-to-sdes': [
         [
-            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.2', 's=tester', 't=0 0', 'm=audio PORT RTP/SAVP 0',
+            'v=0', 'o=- 3690788630 1 IN IP4 127.0.0.2', 's=check', 't=0 0', 'm=audio PORT RTP/SAVP 0',
             'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT',
             'a=crypto:1 AEAD_AES_256_GCM inline:KEY44', 'a=crypto:2 AEAD_AES_128_GCM inline:KEY28',
             'a=crypto:3 AES_256_CM_HMAC_SHA1_80 inline:KEY46',
@@ -382,13 +382,13 @@ EXPECTED = {
             'a=crypto:12 NULL_HMAC_SHA1_32 inline:KEY30',
         ],
         [
-            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.3', 's=tester', 't=0 0', 'm=audio PORT RTP/AVP 0',
+            'v=0', 'o=- 3690788630 1 IN IP4 127.0.0.3', 's=check', 't=0 0', 'm=audio PORT RTP/AVP 0',
             'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT',
         ],
     ],
     'rtp-to-sdes-no-aes-cm-80': [
         [
-            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.2', 's=tester', 't=0 0', 'm=audio PORT RTP/SAVP 0',
+            'v=0', 'o=- 3690788630 1 IN IP4 127.0.0.2', 's=check', 't=0 0', 'm=audio PORT RTP/SAVP 0',
             'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT',
             'a=crypto:1 AEAD_AES_256_GCM inline:KEY44', 'a=crypto:2 AEAD_AES_128_GCM inline:KEY28',
             'a=crypto:3 AES_256_CM_HMAC_SHA1_80 inline:KEY46',
@@ -400,13 +400,13 @@ EXPECTED = {
             'a=crypto:11 NULL_HMAC_SHA1_32 inline:KEY30',
         ],
         [
-            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.3', 's=tester', 't=0 0', 'm=audio PORT RTP/AVP 0',
+            'v=0', 'o=- 3690788630 1 IN IP4 127.0.0.3', 's=check', 't=0 0', 'm=audio PORT RTP/AVP 0',
             'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT',
         ],
     ],
     'rtp-to-sdes-no-f8-80': [
         [
-            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.2', 's=tester', 't=0 0', 'm=audio PORT RTP/SAVP 0',
+            'v=0', 'o=- 3690788630 1 IN IP4 127.0.0.2', 's=check', 't=0 0', 'm=audio PORT RTP/SAVP 0',
             'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT',
             'a=crypto:1 AEAD_AES_256_GCM inline:KEY44', 'a=crypto:2 AEAD_AES_128_GCM inline:KEY28',
             'a=crypto:3 AES_256_CM_HMAC_SHA1_80 inline:KEY46',
@@ -418,56 +418,56 @@ EXPECTED = {
             'a=crypto:10 NULL_HMAC_SHA1_80 inline:KEY30', 'a=crypto:11 NULL_HMAC_SHA1_32 inline:KEY30',
         ],
         [
-            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.3', 's=tester', 't=0 0', 'm=audio PORT RTP/AVP 0',
+            'v=0', 'o=- 3690788630 1 IN IP4 127.0.0.3', 's=check', 't=0 0', 'm=audio PORT RTP/AVP 0',
             'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT',
         ],
     ],
     'sdes-to-rtp': [
         [
-            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.2', 's=tester', 't=0 0', 'm=audio PORT RTP/AVP 0',
+            'v=0', 'o=- 3690788630 1 IN IP4 127.0.0.2', 's=check', 't=0 0', 'm=audio PORT RTP/AVP 0',
             'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT',
         ],
         [
-            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.3', 's=tester', 't=0 0', 'm=audio PORT RTP/SAVP 0',
+            'v=0', 'o=- 3690788630 1 IN IP4 127.0.0.3', 's=check', 't=0 0', 'm=audio PORT RTP/SAVP 0',
             'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT',
             'a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:KEY30',
         ],
     ],
     'sdes-to-rtp-no-aes-cm-32': [
         [
-            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.2', 's=tester', 't=0 0', 'm=audio PORT RTP/AVP 0',
+            'v=0', 'o=- 3690788630 1 IN IP4 127.0.0.2', 's=check', 't=0 0', 'm=audio PORT RTP/AVP 0',
             'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT',
         ],
         [
-            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.3', 's=tester', 't=0 0', 'm=audio PORT RTP/SAVP 0',
+            'v=0', 'o=- 3690788630 1 IN IP4 127.0.0.3', 's=check', 't=0 0', 'm=audio PORT RTP/SAVP 0',
             'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT',
             'a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:KEY30',
         ],
     ],
     'sdes-to-rtp-no-aes-cm-80': [
         [
-            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.2', 's=tester', 't=0 0', 'm=audio PORT RTP/AVP 0',
+            'v=0', 'o=- 3690788630 1 IN IP4 127.0.0.2', 's=check', 't=0 0', 'm=audio PORT RTP/AVP 0',
             'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT',
         ],
         [
-            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.3', 's=tester', 't=0 0', 'm=audio PORT RTP/SAVP 0',
+            'v=0', 'o=- 3690788630 1 IN IP4 127.0.0.3', 's=check', 't=0 0', 'm=audio PORT RTP/SAVP 0',
             'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT',
             'a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:KEY30',
         ],
     ],
     'reinvite-ice-force-accepted': [
         [
-            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.2', 's=tester', 't=0 0', 'm=audio PORT RTP/AVP 0',
+            'v=0', 'o=- 3690788630 1 IN IP4 127.0.0.2', 's=check', 't=0 0', 'm=audio PORT RTP/AVP 0',
             'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT', 'a=ice-ufrag:ICEUFRAG',
             'a=ice-pwd:ICEPWD', 'a=candidate:ICEBASE 1 UDP 2130706431 127.0.0.1 PORT typ host',
             'a=candidate:ICEBASE 2 UDP 2130706430 127.0.0.1 PORT typ host',
         ],
         [
-            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.3', 's=tester', 't=0 0', 'm=audio PORT RTP/AVP 0',
+            'v=0', 'o=- 3690788630 1 IN IP4 127.0.0.3', 's=check', 't=0 0', 'm=audio PORT RTP/AVP 0',
             'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT',
         ],
         [
-            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.2', 's=tester', 't=0 0', 'm=audio PORT RTP/AVP 0',
+            'v=0', 'o=- 3690788630 1 IN IP4 127.0.0.2', 's=check', 't=0 0', 'm=audio PORT RTP/AVP 0',
             'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT', 'a=ice-ufrag:ICEUFRAG',
             'a=ice-pwd:ICEPWD', 'a=candidate:ICEBASE 1 UDP 2130706431 127.0.0.1 PORT typ host',
             'a=candidate:ICEBASE 2 UDP 2130706430 127.0.0.1 PORT typ host',
@@ -475,7 +475,7 @@ EXPECTED = {
     ],
     'sdes-plain': [
         [
-            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.2', 's=tester', 't=0 0', 'm=audio PORT RTP/SAVP 0',
+            'v=0', 'o=- 3690788630 1 IN IP4 127.0.0.2', 's=check', 't=0 0', 'm=audio PORT RTP/SAVP 0',
             'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT',
             'a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:OFFERED',
             'a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:OFFERED',
@@ -487,14 +487,14 @@ EXPECTED = {
             'a=crypto:12 NULL_HMAC_SHA1_32 inline:KEY30',
         ],
         [
-            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.3', 's=tester', 't=0 0', 'm=audio PORT RTP/SAVP 0',
+            'v=0', 'o=- 3690788630 1 IN IP4 127.0.0.3', 's=check', 't=0 0', 'm=audio PORT RTP/SAVP 0',
             'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT',
             'a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:ANSWERED',
         ],
     ],
     'sdes-no-aes-cm-32': [
         [
-            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.2', 's=tester', 't=0 0', 'm=audio PORT RTP/SAVP 0',
+            'v=0', 'o=- 3690788630 1 IN IP4 127.0.0.2', 's=check', 't=0 0', 'm=audio PORT RTP/SAVP 0',
             'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT',
             'a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:OFFERED',
             'a=crypto:3 AES_256_CM_HMAC_SHA1_80 inline:OFFERED',
@@ -505,14 +505,14 @@ EXPECTED = {
             'a=crypto:12 NULL_HMAC_SHA1_32 inline:KEY30',
         ],
         [
-            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.3', 's=tester', 't=0 0', 'm=audio PORT RTP/SAVP 0',
+            'v=0', 'o=- 3690788630 1 IN IP4 127.0.0.3', 's=check', 't=0 0', 'm=audio PORT RTP/SAVP 0',
             'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT',
             'a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:ANSWERED',
         ],
     ],
     'sdes-no-aes-cm-80': [
         [
-            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.2', 's=tester', 't=0 0', 'm=audio PORT RTP/SAVP 0',
+            'v=0', 'o=- 3690788630 1 IN IP4 127.0.0.2', 's=check', 't=0 0', 'm=audio PORT RTP/SAVP 0',
             'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT',
             'a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:OFFERED',
             'a=crypto:3 AES_256_CM_HMAC_SHA1_80 inline:OFFERED',
@@ -523,14 +523,14 @@ EXPECTED = {
             'a=crypto:12 NULL_HMAC_SHA1_32 inline:KEY30',
         ],
         [
-            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.3', 's=tester', 't=0 0', 'm=audio PORT RTP/SAVP 0',
+            'v=0', 'o=- 3690788630 1 IN IP4 127.0.0.3', 's=check', 't=0 0', 'm=audio PORT RTP/SAVP 0',
             'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT',
             'a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:ANSWERED',
         ],
     ],
     'sdes-no-f8-80': [
         [
-            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.2', 's=tester', 't=0 0', 'm=audio PORT RTP/SAVP 0',
+            'v=0', 'o=- 3690788630 1 IN IP4 127.0.0.2', 's=check', 't=0 0', 'm=audio PORT RTP/SAVP 0',
             'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT',
             'a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:OFFERED',
             'a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:OFFERED',
@@ -541,14 +541,14 @@ EXPECTED = {
             'a=crypto:10 NULL_HMAC_SHA1_80 inline:KEY30', 'a=crypto:11 NULL_HMAC_SHA1_32 inline:KEY30',
         ],
         [
-            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.3', 's=tester', 't=0 0', 'm=audio PORT RTP/SAVP 0',
+            'v=0', 'o=- 3690788630 1 IN IP4 127.0.0.3', 's=check', 't=0 0', 'm=audio PORT RTP/SAVP 0',
             'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT',
             'a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:ANSWERED',
         ],
     ],
     'pad-crypto': [
         [
-            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.1', 's=tester', 't=0 0', 'm=audio PORT RTP/SAVP 0',
+            'v=0', 'o=- 3690788630 1 IN IP4 127.0.0.1', 's=check', 't=0 0', 'm=audio PORT RTP/SAVP 0',
             'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT',
             'a=crypto:3 AES_CM_128_HMAC_SHA1_80 inline:OFFERED',
             'a=crypto:4 AES_CM_128_HMAC_SHA1_32 inline:OFFERED', 'a=crypto:5 AEAD_AES_256_GCM inline:KEY44',
@@ -560,66 +560,66 @@ EXPECTED = {
             'a=crypto:14 NULL_HMAC_SHA1_32 inline:KEY30',
         ],
         [
-            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.1', 's=tester', 't=0 0', 'm=audio PORT RTP/SAVP 0',
+            'v=0', 'o=- 3690788630 1 IN IP4 127.0.0.1', 's=check', 't=0 0', 'm=audio PORT RTP/SAVP 0',
             'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT',
             'a=crypto:3 AES_CM_128_HMAC_SHA1_80 inline:ANSWERED',
         ],
     ],
     'ice-force-ice-answer-optional': [
         [
-            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.2', 's=tester', 't=0 0', 'm=audio PORT RTP/AVP 0',
+            'v=0', 'o=- 3690788630 1 IN IP4 127.0.0.2', 's=check', 't=0 0', 'm=audio PORT RTP/AVP 0',
             'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT', 'a=ice-ufrag:ICEUFRAG',
             'a=ice-pwd:ICEPWD', 'a=candidate:ICEBASE 1 UDP 2130706431 127.0.0.1 PORT typ host',
             'a=candidate:ICEBASE 2 UDP 2130706430 127.0.0.1 PORT typ host',
         ],
         [
-            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.3', 's=tester', 't=0 0', 'm=audio PORT RTP/AVP 0',
-            'c=IN IP4 127.0.0.1', 'a=ice-ufrag:bmnhkfdf', 'a=ice-pwd:jetyhsdfgsdtjhtyjktrthsrhH',
-            'a=candidate:f1bmnhkfdf 1 UDP 2130706431 127.0.0.3 2002 typ host',
-            'a=candidate:f2bmnhkfdf 1 UDP 2130706175 ::1 2002 typ host',
-            'a=candidate:f1bmnhkfdf 2 UDP 2130706430 127.0.0.3 2003 typ host',
-            'a=candidate:f2bmnhkfdf 2 UDP 2130706174 ::1 2003 typ host', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv',
+            'v=0', 'o=- 3690788630 1 IN IP4 127.0.0.3', 's=check', 't=0 0', 'm=audio PORT RTP/AVP 0',
+            'c=IN IP4 127.0.0.1', 'a=ice-ufrag:LEBk69mP', 'a=ice-pwd:Lk7SISXjnrukHrJSmjiUYs4oZ1',
+            'a=candidate:f1LEBk69mP 1 UDP 2130706431 127.0.0.3 2002 typ host',
+            'a=candidate:f2LEBk69mP 1 UDP 2130706175 ::1 2002 typ host',
+            'a=candidate:f1LEBk69mP 2 UDP 2130706430 127.0.0.3 2003 typ host',
+            'a=candidate:f2LEBk69mP 2 UDP 2130706174 ::1 2003 typ host', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv',
             'a=rtcp:PORT', 'a=candidate:ICEBASE 1 UDP 2097152255 127.0.0.1 PORT typ host',
             'a=candidate:ICEBASE 2 UDP 2097152254 127.0.0.1 PORT typ host',
         ],
     ],
     'ice-optional-media-address': [
         [
-            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.2', 's=tester', 't=0 0', 'm=audio PORT RTP/AVP 0',
-            'c=IN IP4 127.0.0.9', 'a=ice-ufrag:asbsdfds', 'a=ice-pwd:sfhwsrgyergws45ujhsrthsrhH',
-            'a=candidate:f1asbsdfds 1 UDP 2130706431 127.0.0.2 2000 typ host',
-            'a=candidate:f2asbsdfds 1 UDP 2130706175 ::1 2000 typ host',
-            'a=candidate:f1asbsdfds 2 UDP 2130706430 127.0.0.2 2001 typ host',
-            'a=candidate:f2asbsdfds 2 UDP 2130706174 ::1 2001 typ host', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv',
+            'v=0', 'o=- 3690788630 1 IN IP4 127.0.0.2', 's=check', 't=0 0', 'm=audio PORT RTP/AVP 0',
+            'c=IN IP4 127.0.0.9', 'a=ice-ufrag:mR55mJfP', 'a=ice-pwd:jBDF4Lljm1FNcF3JtTM5NzdG7O',
+            'a=candidate:f1mR55mJfP 1 UDP 2130706431 127.0.0.2 2000 typ host',
+            'a=candidate:f2mR55mJfP 1 UDP 2130706175 ::1 2000 typ host',
+            'a=candidate:f1mR55mJfP 2 UDP 2130706430 127.0.0.2 2001 typ host',
+            'a=candidate:f2mR55mJfP 2 UDP 2130706174 ::1 2001 typ host', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv',
             'a=rtcp:PORT IN IP4 127.0.0.9', 'a=candidate:ICEBASE 1 UDP 2097152255 127.0.0.9 PORT typ host',
             'a=candidate:ICEBASE 2 UDP 2097152254 127.0.0.9 PORT typ host',
         ],
     ],
     'ice-optional-plain-answer': [
         [
-            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.2', 's=tester', 't=0 0', 'm=audio PORT RTP/AVP 0',
-            'c=IN IP4 127.0.0.1', 'a=ice-ufrag:asbsdfds', 'a=ice-pwd:sfhwsrgyergws45ujhsrthsrhH',
-            'a=candidate:f1asbsdfds 1 UDP 2130706431 127.0.0.2 2000 typ host',
-            'a=candidate:f2asbsdfds 1 UDP 2130706175 ::1 2000 typ host',
-            'a=candidate:f1asbsdfds 2 UDP 2130706430 127.0.0.2 2001 typ host',
-            'a=candidate:f2asbsdfds 2 UDP 2130706174 ::1 2001 typ host', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv',
+            'v=0', 'o=- 3690788630 1 IN IP4 127.0.0.2', 's=check', 't=0 0', 'm=audio PORT RTP/AVP 0',
+            'c=IN IP4 127.0.0.1', 'a=ice-ufrag:mR55mJfP', 'a=ice-pwd:jBDF4Lljm1FNcF3JtTM5NzdG7O',
+            'a=candidate:f1mR55mJfP 1 UDP 2130706431 127.0.0.2 2000 typ host',
+            'a=candidate:f2mR55mJfP 1 UDP 2130706175 ::1 2000 typ host',
+            'a=candidate:f1mR55mJfP 2 UDP 2130706430 127.0.0.2 2001 typ host',
+            'a=candidate:f2mR55mJfP 2 UDP 2130706174 ::1 2001 typ host', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv',
             'a=rtcp:PORT', 'a=candidate:ICEBASE 1 UDP 2097152255 127.0.0.1 PORT typ host',
             'a=candidate:ICEBASE 2 UDP 2097152254 127.0.0.1 PORT typ host',
         ],
         [
-            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.3', 's=tester', 't=0 0', 'm=audio PORT RTP/AVP 0',
+            'v=0', 'o=- 3690788630 1 IN IP4 127.0.0.3', 's=check', 't=0 0', 'm=audio PORT RTP/AVP 0',
             'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT',
         ],
     ],
     'plain-ice-optional-answer-remove': [
         [
-            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.2', 's=tester', 't=0 0', 'm=audio PORT RTP/AVP 0',
+            'v=0', 'o=- 3690788630 1 IN IP4 127.0.0.2', 's=check', 't=0 0', 'm=audio PORT RTP/AVP 0',
             'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT', 'a=ice-ufrag:ICEUFRAG',
             'a=ice-pwd:ICEPWD', 'a=candidate:ICEBASE 1 UDP 2130706431 127.0.0.1 PORT typ host',
             'a=candidate:ICEBASE 2 UDP 2130706430 127.0.0.1 PORT typ host',
         ],
         [
-            'v=0', 'o=- 1545997027 1 IN IP4 127.0.0.3', 's=tester', 't=0 0', 'm=audio PORT RTP/AVP 0',
+            'v=0', 'o=- 3690788630 1 IN IP4 127.0.0.3', 's=check', 't=0 0', 'm=audio PORT RTP/AVP 0',
             'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT',
         ],
     ],
