@@ -42,7 +42,7 @@ def make_sdp(address, *sections, origin_address=None, session_attributes=(), ver
              session_connection=True):
     """A complete SDP body: session lines, then the given media sections."""
     origin_address = origin_address or address
-    text = ("v=0\r\no=- 1545997027 %d IN %s %s\r\ns=tester\r\n" %
+    text = ("v=0\r\no=- 3690788630 %d IN %s %s\r\ns=probes\r\n" %
             (version, family_of(origin_address), origin_address))
     if session_connection:
         text += "c=IN %s %s\r\n" % (family_of(address), address)

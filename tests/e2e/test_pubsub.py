@@ -20,11 +20,11 @@ reference_available = pytest.mark.skipif(
     reason="Debian's rtpengine 10.5 (%s) is not installed, or is the daemon under test"
     % REFERENCE_BINARY)
 
-TESTER_ORIGIN = "o=- 1545997027 1 IN IP4 127.0.0.1"
+TESTER_ORIGIN = "o=- 3690788630 1 IN IP4 127.0.0.1"
 
 
 def sdp(port, direction="sendonly", formats="0 8", extra=""):
-    return ("v=0\r\n%s\r\ns=tester\r\nt=0 0\r\nm=audio %d RTP/AVP %s\r\nc=IN IP4 127.0.0.1\r\n%sa=%s\r\n"
+    return ("v=0\r\n%s\r\ns=probes\r\nt=0 0\r\nm=audio %d RTP/AVP %s\r\nc=IN IP4 127.0.0.1\r\n%sa=%s\r\n"
             % (TESTER_ORIGIN, port, formats, extra, direction))
 
 

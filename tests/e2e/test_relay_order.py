@@ -25,7 +25,7 @@ pytestmark = pytest.mark.upstream_differs(
 
 
 def sdp(port, direction="sendrecv"):
-    return ("v=0\r\no=- 1545997027 1 IN IP4 127.0.0.1\r\ns=tester\r\nt=0 0\r\n"
+    return ("v=0\r\no=- 3690788630 1 IN IP4 127.0.0.1\r\ns=probes\r\nt=0 0\r\n"
             "m=audio %d RTP/AVP 0 8\r\nc=IN IP4 127.0.0.1\r\na=%s\r\n" % (port, direction))
 
 

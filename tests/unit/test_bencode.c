@@ -65,7 +65,7 @@ static void assert_decode_fails(const char *data, size_t length, const char *exp
 static const char offer_request[] =
 	"d7:command5:offer7:call-id31:a84b4c76e66710@pc33.atlanta.com"
 	"8:from-tag10:1928301774"
-	"3:sdp119:v=0\r\no=- 1545997027 1 IN IP4 127.0.0.2\r\ns=tester\r\nc=IN IP4 127.0.0.2\r\n"
+	"3:sdp119:v=0\r\no=- 3690788630 1 IN IP4 127.0.0.2\r\ns=probes\r\nc=IN IP4 127.0.0.2\r\n"
 	"t=0 0\r\nm=audio 2000 RTP/AVP 0 8 101\r\na=sendrecv\r\n"
 	"5:flagsl13:trust-address9:symmetrice"
 	"7:replacel6:origin18:session-connectione"

@@ -199,7 +199,7 @@ static void test_parse_plain(void)
 {
 	struct sdp_session *session = parse_corpus("plain.sdp");
 	g_assert_cmpstr(session->origin_username, ==, "-");
-	g_assert_cmpstr(session->origin_session_id, ==, "1545997027");
+	g_assert_cmpstr(session->origin_session_id, ==, "3690788630");
 	g_assert_cmpstr(session->origin_session_version, ==, "1");
 	g_assert_cmpint(session->origin_address.family, ==, AF_INET);
 	g_assert_cmpstr(session->origin_address.text, ==, "198.51.100.1");
@@ -478,8 +478,8 @@ static void test_rewrite_fields(void)
 	g_assert_cmpint(sdp_rewrite(session, &options, out), ==, 0);
 	const char *expected =
 		"v=0\r\n"
-		"o=- 1545997027 1 IN IP6 ::1\r\n"
-		"s=tester\r\n"
+		"o=- 3690788630 1 IN IP6 ::1\r\n"
+		"s=probes\r\n"
 		"c=IN IP6 ::1\r\n"
 		"t=0 0\r\n"
 		"a=ice-lite\r\n"
