@@ -147,12 +147,29 @@ int media_crypto_offer_with(struct media *media, const struct media_crypto_optio
 {
 	struct media_crypto *crypto = crypto_of(media);
 	crypto->pad = options && options->pad;
-	if (crypto->active) {
-		/* already agreed (re-INVITE): offer the key in use only */
-		if (capacity < 1 || format_line(crypto, &crypto->ours, crypto->answer_line, sizeof(crypto->answer_line)) < 0)
+	if (crypto->active && !crypto->offered) {
+		/* Already agreed (re-INVITE). As upstream 10.5 (with or without SDES-static): the
+		 * agreed suite and key first, then every other allowed suite with a fresh key,
+		 * tagged above the agreed tag, so the answer may switch suite (RFC 4568 7.1.4). */
+		crypto->offered = g_new0(struct offered_key, MEDIA_CRYPTO_OFFERED_SUITES);
+		crypto->offered[0].crypto = crypto->ours;
+		if (format_line(crypto, &crypto->ours, crypto->offered[0].line, sizeof(crypto->offered[0].line)) < 0) {
+			g_free(crypto->offered);
+			crypto->offered = NULL;
 			return -ENOSPC;
-		lines[0] = crypto->answer_line;
-		return 1;
+		}
+		crypto->offered_count = 1;
+		uint32_t tag = crypto->ours.tag;
+		for (unsigned int i = 0; i < MEDIA_CRYPTO_OFFERED_SUITES
+		     && crypto->offered_count < MEDIA_CRYPTO_OFFERED_SUITES; i++) {
+			struct offered_key *key = &crypto->offered[crypto->offered_count];
+			if (offered_suites[i].suite != crypto->ours.suite && suite_allowed(options, offered_suites[i].suite)
+			    && sdes_generate(&key->crypto, tag + 1, offered_suites[i].suite) == 0
+			    && format_line(crypto, &key->crypto, key->line, sizeof(key->line)) >= 0) {
+				crypto->offered_count++;
+				tag++;
+			}
+		}
 	}
 	if (!crypto->offered) {
 		/* a re-offer before the answer keeps the keys, so a late answer still matches */
@@ -192,11 +209,14 @@ int media_crypto_take_answer(struct media *media, const struct sdp_media *sdp_me
 			const struct sdes_crypto *offered = &crypto->offered[i].crypto;
 			if (offered->tag != theirs.tag || offered->suite != theirs.suite)
 				continue;
+			/* a re-offer answered with the agreed suite and both keys unchanged keeps the
+			 * running contexts (their replay state and rollover counter) */
+			bool unchanged = crypto->active && same_key(offered, &crypto->ours) && same_key(&theirs, &crypto->theirs);
 			crypto->ours = *offered;
 			g_free(crypto->offered);
 			crypto->offered = NULL;
 			crypto->offered_count = 0;
-			return start_contexts(crypto, &theirs);
+			return unchanged ? 0 : start_contexts(crypto, &theirs);
 		}
 	}
 	*reason = "no a=crypto in the answer matches a suite we offered";
