@@ -61,7 +61,8 @@ bool media_protocol_is_plain_rtp(const char *protocol);
 /* We offer SRTP to this side: fills lines (each "crypto:TAG SUITE inline:KEY") with every
  * suite, keeping the keys until the side answers. Returns the number of lines or -errno. */
 int media_crypto_offer(struct media *media, const char **lines, unsigned int capacity);
-/* The same, offering only the suites the options allow (a pending offer keeps its keys). */
+/* The same, offering only the suites the options allow (a pending offer keeps its keys). Once
+ * keys are agreed (re-offer): the agreed suite and key first, the other suites after it. */
 int media_crypto_offer_with(struct media *media, const struct media_crypto_options *options, const char **lines,
 			    unsigned int capacity);
 /* The side answered our offer: picks our key with the answer's tag and stages both contexts. */

@@ -75,7 +75,8 @@ static void set_mid(struct sdp_media_rewrite *rewrite, const struct media *local
 /* An SRTP offer (RTP/SAVP(F), UDP/TLS/RTP/SAVP(F), or OSRTP on RTP/AVP) towards a side whose
  * keying we do not know yet carries both SDES keys and our DTLS fingerprint, as upstream 10.5's
  * does: the side answers with the one it speaks (SDES=off / DTLS=off leave one out). Once one
- * is agreed, a re-offer carries that one only. Returns the number of lines. */
+ * is agreed, a re-offer carries that keying only (SDES: the agreed suite first, see
+ * media_crypto_offer_with()). Returns the number of lines. */
 static int offer_srtp_keying(const struct ng_flags *flags, struct media *local, const char **lines)
 {
 	bool sdes_agreed = local->crypto && local->crypto->active;

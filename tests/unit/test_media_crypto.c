@@ -134,6 +134,46 @@ static void test_unusable_offer_stages_nothing(void)
 	free_media(media);
 }
 
+/* A re-offer (as upstream 10.5): the agreed suite and key first, the other 11 suites after it
+ * with higher tags; answered unchanged, the running contexts stay; a switched suite is staged. */
+static void test_reoffer_offers_agreed_first_and_may_switch(void)
+{
+	struct media *media = new_media();
+	const char *lines[MEDIA_CRYPTO_OFFERED_SUITES];
+	g_assert_cmpint(media_crypto_offer(media, lines, MEDIA_CRYPTO_OFFERED_SUITES), ==, 12);
+	char *agreed = g_strdup(lines[6]);
+	g_assert_true(g_str_has_prefix(agreed, "crypto:7 AES_CM_128_HMAC_SHA1_80 inline:"));
+	struct sdp_session *answer = parse_sdp("a=crypto:7 AES_CM_128_HMAC_SHA1_80 inline:" KEY_A "\r\n");
+	const char *reason = NULL;
+	g_assert_cmpint(media_crypto_take_answer(media, first_media(answer), &reason), ==, 0);
+	publish_and_release(media);
+	struct media_srtp *running = media->srtp;
+
+	g_assert_cmpint(media_crypto_offer(media, lines, MEDIA_CRYPTO_OFFERED_SUITES), ==, 12);
+	g_assert_cmpstr(lines[0], ==, agreed);
+	g_assert_true(g_str_has_prefix(lines[1], "crypto:8 AEAD_AES_256_GCM inline:"));
+	g_assert_true(g_str_has_prefix(lines[7], "crypto:14 AES_CM_128_HMAC_SHA1_32 inline:"));
+	g_assert_cmpint(media_crypto_take_answer(media, first_media(answer), &reason), ==, 0);
+	g_assert_false(media->crypto->staged);
+	publish_and_release(media);
+	g_assert_true(media->srtp == running);
+
+	g_assert_cmpint(media_crypto_offer(media, lines, MEDIA_CRYPTO_OFFERED_SUITES), ==, 12);
+	g_assert_cmpstr(lines[0], ==, agreed);
+	struct sdp_session *switched = parse_sdp("a=crypto:14 AES_CM_128_HMAC_SHA1_32 inline:" KEY_B "\r\n");
+	g_assert_cmpint(media_crypto_take_answer(media, first_media(switched), &reason), ==, 0);
+	g_assert_true(media->crypto->staged);
+	g_assert_cmpuint(media->crypto->ours.suite, ==, SRTP_AES_CM_128_HMAC_SHA1_32);
+	publish_and_release(media);
+	g_assert_true(media->srtp != running);
+	g_assert_cmpint(media_crypto_offer(media, lines, MEDIA_CRYPTO_OFFERED_SUITES), ==, 12);
+	g_assert_true(g_str_has_prefix(lines[0], "crypto:14 AES_CM_128_HMAC_SHA1_32 inline:"));
+	g_free(agreed);
+	sdp_session_free(answer);
+	sdp_session_free(switched);
+	free_media(media);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -142,5 +182,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/media_crypto/new_key_replaces", test_new_key_replaces_after_publish);
 	g_test_add_func("/media_crypto/answer_staged", test_answer_to_our_offer_is_staged);
 	g_test_add_func("/media_crypto/unusable_offer", test_unusable_offer_stages_nothing);
+	g_test_add_func("/media_crypto/reoffer_agreed_first", test_reoffer_offers_agreed_first_and_may_switch);
 	return g_test_run();
 }
