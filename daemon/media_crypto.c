@@ -137,6 +137,36 @@ static bool suite_allowed(const struct media_crypto_options *options, enum srtp_
 	return !options || (!(options->no_suites & bit) && (!options->only_suites || (options->only_suites & bit)));
 }
 
+/* As 10.5: an SRTP sender's suites go first into our offer with its tags and keys (the
+ * lines as parsed: key and salt only), each suite once. Returns the mask of suites passed. */
+static uint32_t pass_sender_keys(struct media_crypto *crypto, const struct media_crypto_options *options)
+{
+	uint32_t passed = 0;
+	if (!options || !options->sender || !media_protocol_uses_sdes(options->sender->protocol))
+		return 0;
+	unsigned int position = 0;
+	struct sdes_crypto theirs;
+	const char *reason;
+	while (crypto->offered_count < MEDIA_CRYPTO_OFFERED_SUITES
+	       && next_crypto(options->sender, &position, &theirs, &reason)) {
+		uint32_t bit = 1u << theirs.suite;
+		if ((passed & bit) || !suite_allowed(options, theirs.suite))
+			continue;
+		struct offered_key *key = &crypto->offered[crypto->offered_count];
+		key->crypto = (struct sdes_crypto) {
+			.tag = theirs.tag, .suite = theirs.suite, .master_key_length = theirs.master_key_length,
+			.master_salt_length = theirs.master_salt_length,
+		};
+		memcpy(key->crypto.master_key, theirs.master_key, theirs.master_key_length);
+		memcpy(key->crypto.master_salt, theirs.master_salt, theirs.master_salt_length);
+		if (format_line(crypto, &key->crypto, key->line, sizeof(key->line)) < 0)
+			continue;
+		crypto->offered_count++;
+		passed |= bit;
+	}
+	return passed;
+}
+
 int media_crypto_offer(struct media *media, const char **lines, unsigned int capacity)
 {
 	return media_crypto_offer_with(media, NULL, lines, capacity);
@@ -175,12 +205,20 @@ int media_crypto_offer_with(struct media *media, const struct media_crypto_optio
 		/* a re-offer before the answer keeps the keys, so a late answer still matches */
 		crypto->offered = g_new0(struct offered_key, MEDIA_CRYPTO_OFFERED_SUITES);
 		crypto->offered_count = 0;
-		for (unsigned int i = 0; i < MEDIA_CRYPTO_OFFERED_SUITES; i++) {
+		uint32_t passed = pass_sender_keys(crypto, options);
+		uint32_t tag = 0;
+		for (unsigned int i = 0; i < crypto->offered_count; i++)
+			tag = MAX(tag, crypto->offered[i].crypto.tag);
+		for (unsigned int i = 0; i < MEDIA_CRYPTO_OFFERED_SUITES
+		     && crypto->offered_count < MEDIA_CRYPTO_OFFERED_SUITES; i++) {
 			struct offered_key *key = &crypto->offered[crypto->offered_count];
-			if (suite_allowed(options, offered_suites[i].suite)
-			    && sdes_generate(&key->crypto, offered_suites[i].tag, offered_suites[i].suite) == 0
-			    && format_line(crypto, &key->crypto, key->line, sizeof(key->line)) >= 0)
+			uint32_t key_tag = passed ? tag + 1 : offered_suites[i].tag;
+			if (!(passed & (1u << offered_suites[i].suite)) && suite_allowed(options, offered_suites[i].suite)
+			    && sdes_generate(&key->crypto, key_tag, offered_suites[i].suite) == 0
+			    && format_line(crypto, &key->crypto, key->line, sizeof(key->line)) >= 0) {
 				crypto->offered_count++;
+				tag = key_tag;
+			}
 		}
 	}
 	unsigned int count = 0;

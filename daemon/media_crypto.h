@@ -38,6 +38,9 @@ struct media_srtp {
 struct media_crypto_options {
 	uint32_t no_suites, only_suites;
 	bool pad;                            /* keep the base64 '=' padding (upstream leaves it out) */
+	/* SDES re-offers (sdes2): the sender's own RTP/SAVP(F) offer, or NULL. As 10.5, a first offer
+	 * passes its suites, tags and keys on first and adds the other suites after them. */
+	const struct sdp_media *sender;
 };
 
 struct media_crypto {

@@ -77,7 +77,8 @@ static void set_mid(struct sdp_media_rewrite *rewrite, const struct media *local
  * does: the side answers with the one it speaks (SDES=off / DTLS=off leave one out). Once one
  * is agreed, a re-offer carries that keying only (SDES: the agreed suite first, see
  * media_crypto_offer_with()). Returns the number of lines. */
-static int offer_srtp_keying(const struct ng_flags *flags, struct media *local, const char **lines)
+static int offer_srtp_keying(const struct ng_flags *flags, struct media *local, const struct sdp_media *sender,
+			     const char **lines)
 {
 	bool sdes_agreed = local->crypto && local->crypto->active;
 	bool dtls_agreed = media_dtls_agreed(local);
@@ -85,6 +86,7 @@ static int offer_srtp_keying(const struct ng_flags *flags, struct media *local, 
 	if (!flags->sdes_off && !dtls_agreed) {
 		struct media_crypto_options options = {
 			.no_suites = flags->sdes_no_suites, .only_suites = flags->sdes_only_suites, .pad = flags->sdes_pad,
+			.sender = sender,
 		};
 		int written = media_crypto_offer_with(local, &options, lines, MEDIA_CRYPTO_OFFERED_SUITES);
 		count = written > 0 ? written : 0;
@@ -435,7 +437,7 @@ int ng_write_sdp(struct sdp_exchange *exchange, bool offer)
 											: local->protocol)))) {
 			/* as upstream 10.5: SDES keys and our fingerprint in every SRTP offer, a DTLS
 			 * transport's and an OSRTP one (RFC 8643) included; the answer picks one */
-			int lines = offer_srtp_keying(flags, local, crypto_lines[i]);
+			int lines = offer_srtp_keying(flags, local, sdp_media, crypto_lines[i]);
 			if (lines > 0) {
 				rewrite->extra_attributes = crypto_lines[i];
 				rewrite->extra_attribute_count = (unsigned int) lines;
@@ -545,5 +547,5 @@ int ng_update_offer_key_lines(struct ng_request *request, struct media *media, c
 {
 	if (!media_protocol_uses_dtls(media->protocol) && !media_protocol_uses_sdes(media->protocol))
 		return 0;
-	return offer_srtp_keying(&request->flags, media, lines);
+	return offer_srtp_keying(&request->flags, media, NULL, lines);
 }

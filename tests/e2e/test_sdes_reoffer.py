@@ -171,8 +171,8 @@ def test_reoffer_offers_only_sdes_only_suites_after_the_agreed_one(rtpengine, pe
 
 
 def test_srtp_offerer_reoffer_keeps_the_agreed_suite_first(rtpengine, peers):
-    """An RTP/SAVP caller to an RTP/SAVP callee: the callee's side is keyed by the relay's offer
-    (10.5 reuses the caller's key for the caller's suite); a re-offer with the caller's key
+    """An RTP/SAVP caller to an RTP/SAVP callee: the callee's side is keyed by the relay's offer,
+    which passes the caller's suite and key on first (as 10.5); a re-offer with the caller's key
     unchanged offers the callee the agreed suite and key first, every other suite after it."""
     caller, callee = peers
     call = Call(rtpengine)
@@ -186,6 +186,8 @@ def test_srtp_offerer_reoffer_keeps_the_agreed_suite_first(rtpengine, peers):
         return Sdp(reply["sdp"]), crypto_lines(reply["sdp"])
 
     offered, first = offer(1)
+    # as 10.5: the caller's suite, tag and key first, every other suite after it
+    assert first[0] == (1, AGREED, caller_key)
     assert sorted(line[1] for line in first) == sorted(ALL_SUITES)
     agreed = line_for(first, AGREED)
     callee_key = new_key()
