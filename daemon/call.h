@@ -280,6 +280,10 @@ struct monologue {
 	bool rtcp_mirror;               /* subscribe request's rtcp-mirror (pubsub.h) */
 	unsigned int sdp_length;
 	char *sdp;                      /* the lines of the SDP this side last sent that pubsub.c uses */
+	/* replace=SDP-version (ng_offer_answer_sdp.c): the o= version we give for this side's SDP
+	 * and a hash of the SDP it last sent (without its o= line) */
+	char sdp_version[24];
+	guint sdp_version_hash;
 };
 
 #define CALL_MAX_MONOLOGUES 8

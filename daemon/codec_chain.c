@@ -180,8 +180,9 @@ struct codec_chain {
 	/* DTMF flags and silence options (codec_chain_inject_dtmf(), --silence-detect) */
 	bool detect_only;
 	bool inject_active, inject_first;
+	bool inject_silence;                    /* in-band: the pause after a tone, as silence */
 	int inject_event;
-	unsigned int inject_volume, inject_duration_ms;
+	unsigned int inject_volume, inject_duration_ms, inject_pause_ms;
 	uint32_t inject_ts, inject_elapsed, inject_duration;   /* output clock */
 	uint64_t inject_tone_samples;
 	/* play DTMF requests made while one plays wait here (as 10.5 queues them); each starts
@@ -753,6 +754,7 @@ static void inject_start(struct codec_chain *chain, const struct injected_dtmf *
 	chain->inject_event = dtmf->event;
 	chain->inject_volume = dtmf->volume;
 	chain->inject_duration_ms = dtmf->duration_ms;
+	chain->inject_pause_ms = dtmf->pause_ms;
 	chain->inject_duration = (uint32_t)((uint64_t)dtmf->duration_ms * clock / 1000);
 	chain->inject_elapsed = 0;
 	chain->inject_tone_samples = 0;
@@ -770,6 +772,24 @@ static void inject_dequeue(struct codec_chain *chain)
 	struct injected_dtmf next = chain->inject_queue[0];
 	memmove(chain->inject_queue, chain->inject_queue + 1, --chain->inject_queued * sizeof(chain->inject_queue[0]));
 	inject_start(chain, &next);
+}
+
+/* In-band tones: the frame's part before the end of the pause that follows a tone (its start +
+ * duration + pause) becomes silence, sample exact, as 10.5 sends it. */
+static void inject_silence_frame(struct codec_chain *chain)
+{
+	uint32_t until = chain->inject_next_ts + (uint32_t)((uint64_t)chain->inject_pause_ms * chain->out.clock / 1000);
+	int32_t left = (int32_t)(until - chain->out_ts);
+	if (left <= 0) {
+		chain->inject_silence = false;
+		return;
+	}
+	uint64_t samples = (uint64_t)left * chain->out.rate / chain->out.clock;
+	if (samples >= chain->frame_samples)
+		samples = chain->frame_samples;
+	else
+		chain->inject_silence = false;
+	memset(chain->fifo, 0, samples * sizeof(int16_t));
 }
 
 /* play DTMF (codec_chain_inject_dtmf()): true when the frame was replaced by an event packet;
@@ -790,7 +810,10 @@ static bool inject_frame(struct codec_chain *chain)
 		dtmf_tone_fill(frame, chain->frame_samples, chain->out.rate, chain->inject_event, chain->inject_volume,
 			       chain->inject_tone_samples);
 		chain->inject_tone_samples += chain->frame_samples;
+		chain->inject_first = false;
 		chain->inject_active = !over;
+		/* as 10.5: silence for the pause after the tone, then the sender's audio again */
+		chain->inject_silence = over;
 		return false;
 	}
 	/* as 10.5: updates until one reaches the duration asked for, the end one frame later */
@@ -804,10 +827,9 @@ static bool inject_frame(struct codec_chain *chain)
 	for (int n = 0; n < (end ? 3 : 1); n++)
 		emit_event(chain, end);
 	chain->inject_first = false;
-	if (end) {
+	/* the audio after an injected event goes on unmarked, as 10.5 sends it */
+	if (end)
 		chain->inject_active = false;
-		chain->out_marker = true;
-	}
 	return true;
 }
 
@@ -839,6 +861,8 @@ static void encode_ready_frames(struct codec_chain *chain)
 			fifo_consume(chain, chain->frame_samples);
 			continue;
 		}
+		if (chain->inject_silence)
+			inject_silence_frame(chain);
 		if (!chain->inject_active && chain->inject_queued && !chain->event_active)
 			inject_dequeue(chain);
 		if (chain->inject_active && !chain->event_active && inject_frame(chain)) {
@@ -1211,6 +1235,10 @@ static void process_passing(struct codec_chain *chain, uint32_t ssrc, uint32_t t
 	int32_t gap = (int32_t)(timestamp - chain->expected_in_ts);
 	if (gap < 0 || (uint64_t)gap > (uint64_t)chain->in.clock * CODEC_CHAIN_MAX_FILL_MS / 1000)
 		return;   /* another clock's timestamps (Opus beside G.722) or far off: nothing to say */
+	/* the passthrough packets before this one were heard too: the output clock moves on by
+	 * them (a block of several, gh 664), as align_timing() does for the last one */
+	if (chain->passed_gap && !chain->fifo_length)
+		chain->out_ts += out_ts_step(chain, (uint64_t)gap * chain->out.rate / chain->in.clock);
 	chain->expected_in_ts = timestamp;
 	chain->passed_gap = true;
 }

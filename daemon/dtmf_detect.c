@@ -130,8 +130,9 @@ void dtmf_tone_fill(int16_t *pcm, size_t count, unsigned int rate, int event, un
 				row = r;
 				column = c;
 			}
-	/* the pair at -volume dBm0 (as 10.5 plays it, measured): each tone 3 dB below */
-	double amplitude = DBM0_AMPLITUDE / M_SQRT2 * pow(10.0, -(double) (volume > 63 ? 63 : volume) / 20.0);
+	/* each tone at half of full scale, -volume dB (as 10.5 plays it: fitted to its G.711
+	 * output for play DTMF, 630 of 640 samples equal, the rest one G.711 step apart) */
+	double amplitude = 16384.0 * pow(10.0, -(double) (volume > 63 ? 63 : volume) / 20.0);
 	double w1 = 2.0 * M_PI * frequencies[row] / rate, w2 = 2.0 * M_PI * frequencies[4 + column] / rate;
 	for (size_t i = 0; i < count; i++) {
 		double t = (double) (offset + i);

@@ -12,7 +12,7 @@ struct offered_suite {
 	enum srtp_suite suite;
 };
 
-/* Upstream 10.5 offers these tags, in this order (all 12 suites). */
+/* Upstream 10.5 offers these suites in this order (all 12), tagged 1.. as in this table when none is left out. */
 static const struct offered_suite offered_suites[MEDIA_CRYPTO_OFFERED_SUITES] = {
 	{ 1, SRTP_AEAD_AES_256_GCM }, { 2, SRTP_AEAD_AES_128_GCM },
 	{ 3, SRTP_AES_256_CM_HMAC_SHA1_80 }, { 4, SRTP_AES_256_CM_HMAC_SHA1_32 },
@@ -137,34 +137,57 @@ static bool suite_allowed(const struct media_crypto_options *options, enum srtp_
 	return !options || (!(options->no_suites & bit) && (!options->only_suites || (options->only_suites & bit)));
 }
 
-/* As 10.5: an SRTP sender's suites go first into our offer with its tags and keys (the
- * lines as parsed: key and salt only), each suite once. Returns the mask of suites passed. */
-static uint32_t pass_sender_keys(struct media_crypto *crypto, const struct media_crypto_options *options)
+/* The other side's usable, allowed keys first (its tags), then (a re-offer) the agreed key,
+ * then our fresh keys for the other suites, tagged after the highest tag so far. */
+static void offer_keys(struct media_crypto *crypto, const struct media_crypto_options *options,
+		       const struct sdp_media *peer_offer, const struct sdes_crypto *agreed)
 {
-	uint32_t passed = 0;
-	if (!options || !options->sender || !media_protocol_uses_sdes(options->sender->protocol))
-		return 0;
+	uint32_t next_tag = 1, peer_suites = 0;
 	unsigned int position = 0;
 	struct sdes_crypto theirs;
-	const char *reason;
-	while (crypto->offered_count < MEDIA_CRYPTO_OFFERED_SUITES
-	       && next_crypto(options->sender, &position, &theirs, &reason)) {
-		uint32_t bit = 1u << theirs.suite;
-		if ((passed & bit) || !suite_allowed(options, theirs.suite))
-			continue;
+	const char *reason = NULL;
+	while (peer_offer && crypto->offered_count < MEDIA_CRYPTO_OFFERED_SUITES
+	       && next_crypto(peer_offer, &position, &theirs, &reason)) {
 		struct offered_key *key = &crypto->offered[crypto->offered_count];
-		key->crypto = (struct sdes_crypto) {
-			.tag = theirs.tag, .suite = theirs.suite, .master_key_length = theirs.master_key_length,
-			.master_salt_length = theirs.master_salt_length,
-		};
-		memcpy(key->crypto.master_key, theirs.master_key, theirs.master_key_length);
-		memcpy(key->crypto.master_salt, theirs.master_salt, theirs.master_salt_length);
+		if (!suite_allowed(options, theirs.suite) || (peer_suites & (1u << theirs.suite)))
+			continue;
+		key->crypto = theirs;
+		key->crypto.session_parameters = NULL;   /* points into the request's SDP */
+		key->crypto.session_parameters_length = 0;
+		key->from_peer = true;
 		if (format_line(crypto, &key->crypto, key->line, sizeof(key->line)) < 0)
 			continue;
+		peer_suites |= 1u << theirs.suite;
+		if (theirs.tag >= next_tag)
+			next_tag = theirs.tag + 1;
 		crypto->offered_count++;
-		passed |= bit;
 	}
-	return passed;
+	/* SDES re-offers (sdes2), as 10.5: the agreed suite and key stay on offer (unless the
+	 * other side's offer has that suite), tagged above the other side's tags; the answer may
+	 * keep it or switch to one of the others (RFC 4568 section 7.1.4) */
+	if (agreed && !(peer_suites & (1u << agreed->suite)) && crypto->offered_count < MEDIA_CRYPTO_OFFERED_SUITES) {
+		struct offered_key *key = &crypto->offered[crypto->offered_count];
+		key->crypto = *agreed;
+		if (key->crypto.tag < next_tag)
+			key->crypto.tag = next_tag;
+		key->from_peer = false;
+		if (format_line(crypto, &key->crypto, key->line, sizeof(key->line)) >= 0) {
+			peer_suites |= 1u << agreed->suite;
+			next_tag = key->crypto.tag + 1;
+			crypto->offered_count++;
+		}
+	}
+	for (unsigned int i = 0; i < MEDIA_CRYPTO_OFFERED_SUITES && crypto->offered_count < MEDIA_CRYPTO_OFFERED_SUITES; i++) {
+		struct offered_key *key = &crypto->offered[crypto->offered_count];
+		/* as 10.5: the tags count the suites offered, a left-out suite leaves no gap */
+		if (suite_allowed(options, offered_suites[i].suite) && !(peer_suites & (1u << offered_suites[i].suite))
+		    && sdes_generate(&key->crypto, next_tag, offered_suites[i].suite) == 0
+		    && format_line(crypto, &key->crypto, key->line, sizeof(key->line)) >= 0) {
+			key->from_peer = false;
+			crypto->offered_count++;
+			next_tag++;
+		}
+	}
 }
 
 int media_crypto_offer(struct media *media, const char **lines, unsigned int capacity)
@@ -175,51 +198,25 @@ int media_crypto_offer(struct media *media, const char **lines, unsigned int cap
 int media_crypto_offer_with(struct media *media, const struct media_crypto_options *options, const char **lines,
 			    unsigned int capacity)
 {
+	return media_crypto_offer_reusing(media, options, NULL, lines, capacity);
+}
+
+int media_crypto_offer_reusing(struct media *media, const struct media_crypto_options *options,
+			       const struct sdp_media *peer_offer, const char **lines, unsigned int capacity)
+{
 	struct media_crypto *crypto = crypto_of(media);
 	crypto->pad = options && options->pad;
 	if (crypto->active && !crypto->offered) {
-		/* Already agreed (re-INVITE). As upstream 10.5 (with or without SDES-static): the
-		 * agreed suite and key first, then every other allowed suite with a fresh key,
-		 * tagged above the agreed tag, so the answer may switch suite (RFC 4568 7.1.4). */
+		/* already agreed (re-INVITE): the agreed key and all the others, as 10.5 */
 		crypto->offered = g_new0(struct offered_key, MEDIA_CRYPTO_OFFERED_SUITES);
-		crypto->offered[0].crypto = crypto->ours;
-		if (format_line(crypto, &crypto->ours, crypto->offered[0].line, sizeof(crypto->offered[0].line)) < 0) {
-			g_free(crypto->offered);
-			crypto->offered = NULL;
-			return -ENOSPC;
-		}
-		crypto->offered_count = 1;
-		uint32_t tag = crypto->ours.tag;
-		for (unsigned int i = 0; i < MEDIA_CRYPTO_OFFERED_SUITES
-		     && crypto->offered_count < MEDIA_CRYPTO_OFFERED_SUITES; i++) {
-			struct offered_key *key = &crypto->offered[crypto->offered_count];
-			if (offered_suites[i].suite != crypto->ours.suite && suite_allowed(options, offered_suites[i].suite)
-			    && sdes_generate(&key->crypto, tag + 1, offered_suites[i].suite) == 0
-			    && format_line(crypto, &key->crypto, key->line, sizeof(key->line)) >= 0) {
-				crypto->offered_count++;
-				tag++;
-			}
-		}
+		crypto->offered_count = 0;
+		offer_keys(crypto, options, peer_offer, &crypto->ours);
 	}
 	if (!crypto->offered) {
 		/* a re-offer before the answer keeps the keys, so a late answer still matches */
 		crypto->offered = g_new0(struct offered_key, MEDIA_CRYPTO_OFFERED_SUITES);
 		crypto->offered_count = 0;
-		uint32_t passed = pass_sender_keys(crypto, options);
-		uint32_t tag = 0;
-		for (unsigned int i = 0; i < crypto->offered_count; i++)
-			tag = MAX(tag, crypto->offered[i].crypto.tag);
-		for (unsigned int i = 0; i < MEDIA_CRYPTO_OFFERED_SUITES
-		     && crypto->offered_count < MEDIA_CRYPTO_OFFERED_SUITES; i++) {
-			struct offered_key *key = &crypto->offered[crypto->offered_count];
-			uint32_t key_tag = passed ? tag + 1 : offered_suites[i].tag;
-			if (!(passed & (1u << offered_suites[i].suite)) && suite_allowed(options, offered_suites[i].suite)
-			    && sdes_generate(&key->crypto, key_tag, offered_suites[i].suite) == 0
-			    && format_line(crypto, &key->crypto, key->line, sizeof(key->line)) >= 0) {
-				crypto->offered_count++;
-				tag = key_tag;
-			}
-		}
+		offer_keys(crypto, options, peer_offer, NULL);
 	}
 	unsigned int count = 0;
 	for (unsigned int i = 0; i < crypto->offered_count && count < capacity; i++)
@@ -251,6 +248,7 @@ int media_crypto_take_answer(struct media *media, const struct sdp_media *sdp_me
 			 * running contexts (their replay state and rollover counter) */
 			bool unchanged = crypto->active && same_key(offered, &crypto->ours) && same_key(&theirs, &crypto->theirs);
 			crypto->ours = *offered;
+			crypto->peer_key_taken = crypto->offered[i].from_peer;
 			g_free(crypto->offered);
 			crypto->offered = NULL;
 			crypto->offered_count = 0;
@@ -263,10 +261,19 @@ int media_crypto_take_answer(struct media *media, const struct sdp_media *sdp_me
 
 int media_crypto_take_offer(struct media *media, const struct sdp_media *sdp_media, const char **reason)
 {
+	return media_crypto_take_offer_with(media, sdp_media, NULL, reason);
+}
+
+int media_crypto_take_offer_with(struct media *media, const struct sdp_media *sdp_media,
+				 const struct media_crypto_options *options, const char **reason)
+{
 	*reason = "no usable a=crypto line (RFC 4568) in the SRTP offer";
 	unsigned int position = 0;
 	struct sdes_crypto theirs;
 	while (next_crypto(sdp_media, &position, &theirs, reason)) {
+		/* SDES-no-SUITE / SDES-only-SUITE leave the suite out of our answer too (as 10.5) */
+		if (!suite_allowed(options, theirs.suite))
+			continue;
 		struct media_crypto *crypto = crypto_of(media);
 		/* a re-offer with the same key keeps the running contexts (their replay state) */
 		if (crypto->active && same_key(&theirs, &crypto->theirs))
@@ -278,6 +285,22 @@ int media_crypto_take_offer(struct media *media, const struct sdp_media *sdp_med
 		return start_contexts(crypto, &theirs);
 	}
 	return -ENOENT;
+}
+
+int media_crypto_mirror(struct media *offerer, const struct media *answered)
+{
+	const struct media_crypto *taken = answered->crypto;
+	if (!taken || !taken->peer_key_taken || !taken->active)
+		return 0;
+	struct media_crypto *crypto = crypto_of(offerer);
+	/* a re-INVITE with the same keys keeps the running contexts (rollover counters, replay) */
+	if (crypto->active && same_key(&crypto->ours, &taken->theirs) && same_key(&crypto->theirs, &taken->ours))
+		return 0;
+	/* towards the offerer: the answerer's key under the tag both chose (RFC 4568 section 5.1.2) */
+	crypto->ours = taken->theirs;
+	if (format_line(crypto, &crypto->ours, crypto->answer_line, sizeof(crypto->answer_line)) < 0)
+		return -ENOSPC;
+	return start_contexts(crypto, &taken->ours);
 }
 
 int media_crypto_restore(struct media *media, const struct sdes_crypto *ours, const struct sdes_crypto *theirs,

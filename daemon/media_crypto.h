@@ -23,6 +23,7 @@ struct sdp_media;
 
 struct offered_key {
 	struct sdes_crypto crypto;
+	bool from_peer;                              /* the other side's own key, offered on (10.5) */
 	char line[SDES_MAX_FORMATTED_LENGTH + 8];    /* "crypto:TAG SUITE inline:KEY" */
 };
 
@@ -38,9 +39,6 @@ struct media_srtp {
 struct media_crypto_options {
 	uint32_t no_suites, only_suites;
 	bool pad;                            /* keep the base64 '=' padding (upstream leaves it out) */
-	/* SDES re-offers (sdes2): the sender's own RTP/SAVP(F) offer, or NULL. As 10.5, a first offer
-	 * passes its suites, tags and keys on first and adds the other suites after them. */
-	const struct sdp_media *sender;
 };
 
 struct media_crypto {
@@ -54,6 +52,8 @@ struct media_crypto {
 	unsigned int offered_count;          /* our pending offer to this side */
 	struct offered_key *offered;         /* MEDIA_CRYPTO_OFFERED_SUITES entries while an offer is pending */
 	char answer_line[SDES_MAX_FORMATTED_LENGTH + 8];   /* "crypto:..." for the SDP towards this side */
+	bool peer_key_taken;                 /* the answer picked a key of the other side's offer: that
+					      * side is answered with this side's key (media_crypto_mirror) */
 };
 
 /* RTP/SAVP and RTP/SAVPF carry SDES keys (DTLS-SRTP profiles do not). */
@@ -68,11 +68,23 @@ int media_crypto_offer(struct media *media, const char **lines, unsigned int cap
  * keys are agreed (re-offer): the agreed suite and key first, the other suites after it. */
 int media_crypto_offer_with(struct media *media, const struct media_crypto_options *options, const char **lines,
 			    unsigned int capacity);
+/* The same, offering first the suites of the other side's SDES offer (peer_offer) with its
+ * tags and keys, then the others with the tags after them, as 10.5 does: when the answerer
+ * picks one of them, SRTP passes with one key per direction (media_crypto_mirror). */
+int media_crypto_offer_reusing(struct media *media, const struct media_crypto_options *options,
+			       const struct sdp_media *peer_offer, const char **lines, unsigned int capacity);
+/* After media_crypto_take_answer() on `answered` picked a key of the offerer's (peer_key_taken):
+ * the offerer is answered with the answerer's key under that tag, and decrypted with its own key
+ * of that tag. Stages the offerer's contexts; 0 or -errno. */
+int media_crypto_mirror(struct media *offerer, const struct media *answered);
 /* The side answered our offer: picks our key with the answer's tag and stages both contexts. */
 int media_crypto_take_answer(struct media *media, const struct sdp_media *sdp_media, const char **reason);
 /* The side offered SRTP: picks the first suite we support, makes our key for the same suite and
  * tag, stages both contexts. The line for our answer is in media->crypto->answer_line. */
 int media_crypto_take_offer(struct media *media, const struct sdp_media *sdp_media, const char **reason);
+/* The same, skipping the suites the options leave out (options NULL: none). */
+int media_crypto_take_offer_with(struct media *media, const struct sdp_media *sdp_media,
+				 const struct media_crypto_options *options, const char **reason);
 /* Under call->lock: the staged contexts (if any) become media->srtp. Plain stores only. */
 void media_crypto_publish(struct media *media);
 /* After call->lock is released: frees the contexts media_crypto_publish() replaced. */

@@ -381,6 +381,74 @@ static bool has_kept_codec(const struct codec_list *offered, const char *formats
 	return false;
 }
 
+/* An offered telephone-event whose clock's codecs were all masked or stripped, with no codec
+ * added at that clock either: left out of the answerer's offer (RFC 4733 section 2.1), as
+ * 10.5; the offerer's events still reach the answerer at the clock it takes. */
+static bool event_orphaned(const struct codec_list *offered, const struct media_transcode *state,
+		const char *formats, unsigned int payload_type)
+{
+	const struct codec *event = NULL;
+	for (unsigned int i = 0; i < offered->count && !event; i++)
+		if (offered->codecs[i].payload_type == payload_type && !strcasecmp(offered->codecs[i].name, "telephone-event"))
+			event = &offered->codecs[i];
+	if (!event)
+		return false;
+	bool offered_clock = false, kept_clock = false;
+	for (unsigned int i = 0; i < offered->count; i++) {
+		const struct codec *codec = &offered->codecs[i];
+		if (is_auxiliary(codec) || codec->clock_rate != event->clock_rate)
+			continue;
+		offered_clock = true;
+		kept_clock |= formats_have(formats, codec->payload_type);
+	}
+	for (unsigned int a = 0; a < state->added_count; a++)
+		kept_clock |= state->added[a].clock == event->clock_rate && strcasecmp(state->added[a].name, "telephone-event");
+	return offered_clock && !kept_clock;
+}
+
+/* transcode=telephone-event on an offer without RFC 4733: an event at each clock of the offer's
+ * codecs the engine keeps (RFC 4733 section 2.1: events use the audio's clock), payload types
+ * given by ascending clock and the one at 8000 Hz listed last, as 10.5; at `fallback_clock`
+ * when the offer keeps none. */
+static void add_events_at_clocks(struct media_transcode *state, const struct codec_list *offered,
+		const char *formats, unsigned int fallback_clock)
+{
+	unsigned int clocks[CODEC_MAX], count = 0;
+	for (unsigned int i = 0; i < offered->count; i++) {
+		const struct codec *codec = &offered->codecs[i];
+		if (is_auxiliary(codec) || !codec->clock_rate || !formats_have(formats, codec->payload_type)
+		    || !kept_when_transcoding(offered, codec->payload_type))
+			continue;
+		bool known = false;
+		for (unsigned int c = 0; c < count; c++)
+			known |= clocks[c] == codec->clock_rate;
+		if (!known)
+			clocks[count++] = codec->clock_rate;
+	}
+	if (!count)
+		clocks[count++] = fallback_clock;
+	for (unsigned int c = 1; c < count; c++)   /* ascending (a handful of clocks) */
+		for (unsigned int d = c; d > 0 && clocks[d - 1] > clocks[d]; d--) {
+			unsigned int swap = clocks[d];
+			clocks[d] = clocks[d - 1];
+			clocks[d - 1] = swap;
+		}
+	unsigned int first = state->added_count;
+	for (unsigned int c = 0; c < count && state->added_count + 2 <= G_N_ELEMENTS(state->added); c++) {
+		unsigned int pt = free_dynamic_type(offered, state);
+		if (!pt)
+			break;
+		add_codec(state, pt, "telephone-event", clocks[c], 1, NULL);
+	}
+	for (unsigned int a = first; a + 1 < state->added_count; a++)
+		if (state->added[a].clock == 8000) {   /* listed last */
+			struct transcode_codec at_8000 = state->added[a];
+			memmove(&state->added[a], &state->added[a + 1], (state->added_count - a - 1) * sizeof(state->added[0]));
+			state->added[state->added_count - 1] = at_8000;
+			break;
+		}
+}
+
 /* The offer's leg codec and its telephone-event, and what the offer forces on the answer. */
 static void leg_setup(struct media_transcode *state, const struct codec_list *offered, const struct codec *leg,
 		bool inject, bool forced, bool accepted, bool consumed)
@@ -456,12 +524,11 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 		if (!strcasecmp(spec, "telephone-event") && !offered_dtmf) {
 			/* as 10.5: an offer without RFC 4733 gets it; the answerer's events and the
 			 * offerer's in-band tones are translated (codec_chain.h) */
-			unsigned int dtmf_pt = free_dynamic_type(offered, state);
 			bool duplicate = false;
 			for (unsigned int a = 0; a < state->added_count; a++)
 				duplicate |= !strcasecmp(state->added[a].name, "telephone-event");
-			if (dtmf_pt && !duplicate)
-				add_codec(state, dtmf_pt, "telephone-event", dtmf_clock ? dtmf_clock : 8000, 1, NULL);
+			if (!duplicate)
+				add_events_at_clocks(state, offered, formats, dtmf_clock ? dtmf_clock : 8000);
 			continue;
 		}
 		int index = addable_index(spec);
@@ -477,7 +544,12 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 			pt = (int) free_dynamic_type(offered, state);
 		if (!pt && addable[index].static_payload_type != 0)
 			return -ENOSPC;
-		add_codec(state, (unsigned int) pt, addable[index].name, addable[index].clock, addable[index].channels, spec);
+		/* the encoding name as the spec spells it ("pcma"), as 10.5 writes it */
+		char spelled[32];
+		size_t name_length = strcspn(spec, "/");
+		g_strlcpy(spelled, spec, MIN(name_length + 1, sizeof(spelled)));
+		add_codec(state, (unsigned int) pt, strcasecmp(spelled, addable[index].name) ? addable[index].name : spelled,
+			  addable[index].clock, addable[index].channels, spec);
 		/* RFC 4733 section 2.1: events use the audio's clock; one at the new clock if needed */
 		bool dtmf_at_clock = false;
 		for (unsigned int i = 0; i < offered->count; i++)
@@ -526,7 +598,7 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 	audio[0] = rest[0] = added[0] = '\0';
 	for (const char *cursor = formats; *cursor; ) {
 		unsigned int pt = (unsigned int) strtoul(cursor, NULL, 10);
-		if (strip && !kept_when_transcoding(offered, pt)) {
+		if ((strip && !kept_when_transcoding(offered, pt)) || event_orphaned(offered, state, formats, pt)) {
 			cursor += strcspn(cursor, " ");
 			cursor += *cursor == ' ';
 			continue;
@@ -710,6 +782,27 @@ static int answer_leg_only(struct media_transcode *state, const struct codec_lis
 	return 1;
 }
 
+/* Plain negotiation: the offerer's answer leaves out the codecs we added to the offer (the
+ * offerer never offered them, RFC 3264 section 6.1), as 10.5 does. Returns 1 with the answer's
+ * other payload types in `formats` when one was left out, else 0 (the answer passes). */
+static int answer_without_added(const struct media_transcode *state, const struct codec_list *answered,
+		char *formats, size_t size)
+{
+	size_t used = 0;
+	bool left_out = false;
+	formats[0] = '\0';
+	for (unsigned int i = 0; i < answered->count && used < size; i++) {
+		bool added = false;
+		for (unsigned int a = 0; a < state->added_count; a++)
+			added |= state->added[a].payload_type == answered->codecs[i].payload_type;
+		left_out |= added;
+		if (!added)
+			used += (size_t) snprintf(formats + used, size - used, used ? " %u" : "%u",
+						  answered->codecs[i].payload_type);
+	}
+	return left_out && used ? 1 : 0;
+}
+
 static void stage(struct media *media, struct codec_chain *chain)
 {
 	struct media_transcode *state = state_of(media);
@@ -780,6 +873,38 @@ static void repacketise_chosen(struct media_transcode *state, const struct codec
 	log_call(LOG_INFO, offerer_media->monologue->call->call_id,
 		 "media %u repacketised: %s/%u, %u/%u ms frames towards offerer/answerer", offerer_media->index,
 		 codec.name, codec.clock, codec_chain_frame_us(backward) / 1000, codec_chain_frame_us(forward) / 1000);
+}
+
+/* The answerer took a codec of the offer and also accepted one we added (gh 664): the offerer's
+ * answer leaves the added one out (answer_without_added()), so the answerer's packets in it are
+ * transcoded to the codec it took and the rest of the answer passes, one stream towards the
+ * offerer, as 10.5. The offerer's packets pass untouched. */
+static void decode_added_towards_offerer(struct media_transcode *state, const struct codec_list *answered,
+		const struct codec *chosen, struct media *answerer_media, struct media *offerer_media)
+{
+	const struct transcode_codec *added = NULL;
+	for (unsigned int a = 0; a < state->added_count && !added; a++)
+		if (strcasecmp(state->added[a].name, "telephone-event") && list_has_codec(answered, &state->added[a]))
+			added = &state->added[a];
+	if (!added)
+		return;
+	struct transcode_codec out;
+	codec_copy(&out, chosen);
+	struct shared_codecs passthrough = { .count = 0 };
+	for (unsigned int i = 0; i < answered->count && passthrough.count < SHARED_CODECS_MAX; i++)
+		if (answered->codecs[i].payload_type != added->payload_type)
+			codec_copy(&passthrough.codecs[passthrough.count++], &answered->codecs[i]);
+	const char *reason = NULL;
+	struct codec_chain *backward = chain_between(added, NULL, &out, NULL, -1, 0, setting_bit_rate(state, &out),
+						     NULL, &passthrough, &reason);
+	if (!backward) {
+		log_call(LOG_WARNING, offerer_media->monologue->call->call_id, "media %u: %s/%u not transcoded: %s",
+			 offerer_media->index, added->name, added->clock, reason ? reason : "unknown");
+		return;
+	}
+	stage(answerer_media, backward);
+	log_call(LOG_INFO, offerer_media->monologue->call->call_id, "media %u: the answerer's %s/%u transcoded to %s/%u",
+		 offerer_media->index, added->name, added->clock, out.name, out.clock);
 }
 
 int media_transcode_answer(const struct codec_list *answered, unsigned int answer_ptime_ms,
@@ -869,12 +994,20 @@ int media_transcode_answer(const struct codec_list *answered, unsigned int answe
 		 * answerer's events tones (codec_chain.h), whatever codec of the answer it sends */
 		codec_copy(&answered_codec, chosen);
 		peer = &answered_codec;
+		/* one of the offerer's own at another clock than the leg's (Opus with the event
+		 * added at 48 kHz): that codec both ways, only the events translated, as 10.5 */
+		if (codec_payload_set_has(&state->offer_payload_types, chosen->payload_type)
+		    && chosen->clock_rate != state->leg.clock)
+			codec_copy(&state->leg, chosen);
 	}
 	if (!peer) {
 		/* the answerer took a codec of the offer: plain negotiation, no chains */
 		stage(answerer_media, NULL);
 		stage(offerer_media, NULL);
-		return 0;
+		int left_out = answer_without_added(state, answered, formats, size);
+		if (left_out > 0 && chosen && transcodable(chosen))
+			decode_added_towards_offerer(state, answered, chosen, answerer_media, offerer_media);
+		return left_out;
 	}
 	/* the answer's telephone-event at the answerer's codec's clock, if any */
 	struct transcode_codec peer_dtmf;
@@ -1167,6 +1300,11 @@ void media_transcode_publish(struct media *media)
 	/* block DTMF's audio modes hold for a chain a later negotiation builds too */
 	if (extras->transcode)
 		codec_chain_play_events_as_tones(extras->transcode, media->dtmf_as_tones);
+}
+
+bool media_transcode_ptime_forced(const struct media *answerer_media)
+{
+	return answerer_media->transcode && answerer_media->transcode->ptime_to_answerer;
 }
 
 void media_transcode_release(struct media *media)

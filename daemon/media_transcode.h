@@ -118,6 +118,10 @@ int media_transcode_stage_dtmf_tones(struct media *media, bool on, const char **
 void media_transcode_discard_staged(struct media *media);
 void media_transcode_publish(struct media *media);
 /* After the lock: frees what publishing replaced. */
+/* Whether the offer asked for a ptime towards the answerer (the chains repacketise, and the
+ * offerer gets its own ptime back, as 10.5). */
+bool media_transcode_ptime_forced(const struct media *answerer_media);
+
 /* Whether the offer to the answerer got this payload type from us (a transcode codec, not the
  * offerer's): the offerer's answer never names it (RFC 3264 section 6.1). */
 bool media_transcode_added_payload_type(const struct media *answerer_media, unsigned int payload_type);

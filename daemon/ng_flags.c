@@ -57,6 +57,18 @@ static void read_sdes_option(struct ng_flags *flags, const char *text, size_t le
 /* One value of a key (value NULL for integers, dictionaries and keys without a value):
  * applied when supported, noted when the relay lacks it. flag: the flags-list entry this
  * came from, NULL for dictionary keys. */
+/* transport-protocol: the RTP profiles 10.5 translates between; another value (10.5's own
+ * tests send "transparent") leaves the m= protocol as the SDP has it, as 10.5 does. */
+static bool rtp_transport_protocol(const char *text, size_t length)
+{
+	static const char *const known[] = { "RTP/AVP", "RTP/SAVP", "RTP/AVPF", "RTP/SAVPF",
+					     "UDP/TLS/RTP/SAVP", "UDP/TLS/RTP/SAVPF" };
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (strlen(known[i]) == length && !g_ascii_strncasecmp(text, known[i], length))
+			return true;
+	return false;
+}
+
 static void classify(struct ng_request *request, const char *key, size_t key_length,
                      const struct bencode_item *value, const struct bencode_item *flag)
 {
@@ -112,7 +124,7 @@ static void classify_flag(struct ng_request *request, const struct bencode_item 
 	};
 	char key[32];
 	ng_keys_normalise(item->string, key_length, key, sizeof(key));
-	if (!strcmp(key, "transport-protocol"))
+	if (!strcmp(key, "transport-protocol") && rtp_transport_protocol(value.string, value.string_length))
 		request->flags.transport_protocol = bencode_string_dup(request->buffer, &value);
 	classify(request, item->string, key_length, &value, item);
 }
@@ -290,7 +302,7 @@ int ng_flags_parse(struct ng_request *request)
 	const char *protocol = bencode_item_text(buffer, found[SCALAR_TRANSPORT_PROTOCOL], NULL);
 	if (!protocol)
 		protocol = bencode_item_text(buffer, found[SCALAR_TRANSPORT_PROTOCOL_SPACE], NULL);
-	if (protocol)
+	if (protocol && rtp_transport_protocol(protocol, strlen(protocol)))
 		flags->transport_protocol = protocol;
 
 	const struct bencode_item *direction = found[SCALAR_DIRECTION];

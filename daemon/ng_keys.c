@@ -31,10 +31,13 @@ FLAG_SETTER(set_loop_protect, loop_protect)
 FLAG_SETTER(set_fatal, fatal)
 FLAG_SETTER(set_replace_origin, replace_origin)
 FLAG_SETTER(set_replace_session_connection, replace_session_connection)
+FLAG_SETTER(set_replace_sdp_version, replace_sdp_version)
 FLAG_SETTER(set_replace_zero_address, replace_zero_address)
 FLAG_SETTER(set_rtcp_mux_offer, rtcp_mux_offer)
 FLAG_SETTER(set_rtcp_mux_demux, rtcp_mux_demux)
 FLAG_SETTER(set_debug, debug)
+FLAG_SETTER(set_strip_extmap, strip_extmap)
+FLAG_SETTER(set_trickle_ice, trickle_ice)
 
 /* call recording (recording.h) */
 static void set_record_call_on(struct ng_flags *flags) { flags->record_call = 1; }
@@ -49,6 +52,7 @@ static void set_ice_remove(struct ng_flags *flags) { flags->ice = NG_ICE_REMOVE;
 static void set_ice_force(struct ng_flags *flags) { flags->ice = NG_ICE_FORCE; }
 static void set_ice_default(struct ng_flags *flags) { flags->ice = NG_ICE_DEFAULT; }
 static void set_ice_force_relay(struct ng_flags *flags) { flags->ice = NG_ICE_FORCE_RELAY; }
+static void set_ice_optional(struct ng_flags *flags) { flags->ice = NG_ICE_OPTIONAL; }
 /* ICE */
 static void set_ice_lite_forward(struct ng_flags *flags) { flags->ice_lite = NG_ICE_LITE_FORWARD; }
 static void set_ice_lite_backward(struct ng_flags *flags) { flags->ice_lite = NG_ICE_LITE_BACKWARD; }
@@ -156,7 +160,7 @@ static const struct ng_key key_table[] = {
 	SUPPORTED("replace", "session-connection", set_replace_session_connection, "session c= becomes ours"),
 	IGNORED("replace", "username", "cosmetic: the o= user name is passed on as received"),
 	IGNORED("replace", "session-name", "cosmetic: the s= line is passed on as received"),
-	WARN("replace", "sdp-version", NG_SCOPE_ALWAYS, "SDP version control (replace=SDP-version)"),
+	SUPPORTED("replace", "sdp-version", set_replace_sdp_version, "o= version: the first one, +1 when the SDP changes"),
 	WARN("replace", "force-increment-sdp-ver", NG_SCOPE_ALWAYS, "SDP version control (force-increment-sdp-ver)"),
 	SUPPORTED("replace", "zero-address", set_replace_zero_address, "a hold's c=0.0.0.0 becomes our address"),
 
@@ -173,7 +177,9 @@ static const struct ng_key key_table[] = {
 	/* as upstream: the peer's ICE passes (its relay candidates dropped), ours is added as a
 	 * relay candidate, c= and m= stay the peer's; checks pass through us end to end */
 	SUPPORTED("ice", "force-relay", set_ice_force_relay, "the relay as a relay candidate beside the peer's own"),
-	WARN("ice", "optional", NG_SCOPE_ALWAYS, "ICE=optional (served as ICE=default)"),
+	/* as upstream 10.5: an SDP with ICE keeps it, our port is one more host candidate; one
+	 * without gets our ICE in an offer, none in an answer */
+	SUPPORTED("ice", "optional", set_ice_optional, "the relay as an extra host candidate beside the peer's ICE"),
 	WARN("ice-lite", NULL, NG_SCOPE_ALWAYS, "ICE lite mode (ICE-lite)"),
 	SUPPORTED("ice-lite", "off", set_ice_lite_off, "full ICE agent towards both sides"),
 	SUPPORTED("ice-lite", "forward", set_ice_lite_forward, "ICE-lite towards the recipient of this SDP"),
@@ -310,7 +316,7 @@ static const struct ng_key key_table[] = {
 	IGNORED("flags", "reset", "this relay never stops offering ICE to an endpoint, so there is nothing to un-learn"),
 	SUPPORTED("flags", "debug", set_debug, "per-call debug logging (as the CLI's debug CALLID on)"),
 	SUPPORTED("flags", "debugging", set_debug, "per-call debug logging (as the CLI's debug CALLID on)"),
-	IGNORED("flags", "trickle-ice", "without it peers do not trickle; the call works the same"),
+	SUPPORTED("flags", "trickle-ice", set_trickle_ice, "a=ice-options:trickle and a=end-of-candidates with our ICE (RFC 8840)"),
 	SUPPORTED("flags", "exclude-recording", set_exclude_recording,
 		  "the side that sends it is never recorded (nothing is recorded without --recording-dir)"),
 	{ "flags", "discard-recording", false, NG_KEY_REFUSED, NG_SCOPE_RECORDED, NULL,
@@ -327,7 +333,7 @@ static const struct ng_key key_table[] = {
 	SUPPORTED("flags", "inject-dtmf", set_inject_dtmf, "in an offer or answer (then for the rest of the call): the stream towards the side whose message had it goes through the transcoding engine (as 10.5), so that play DTMF puts events or tones into it (media_transcode.h)"),
 	SUPPORTED("flags", "detect-dtmf", set_detect_dtmf, "in-band DTMF detected on a copy of both sides' audio, reported as on transcoded calls (media_dtmf_detect.h)"),
 	SUPPORTED("flags", "generate-mid", set_generate_mid, "a=mid on media that have none (RFC 5888)"),
-	WARN("flags", "strip-extmap", NG_SCOPE_ALWAYS, "removing a=extmap (strip-extmap)"),
+	SUPPORTED("flags", "strip-extmap", set_strip_extmap, "no a=extmap lines (RFC 8285) in the SDP we send"),
 	WARN("flags", "original-sendrecv", NG_SCOPE_ALWAYS, "keeping the direction attributes unchanged (original-sendrecv)"),
 	SUPPORTED("flags", "single-codec", set_single_codec, "the answer keeps its first codec (and telephone-event, CN)"),
 	IGNORED("flags", "reorder-codecs", "without transcoding 10.5 passes the answer's codec order on unchanged"),

@@ -490,10 +490,23 @@ static struct sdp_session *parse_request_sdp(struct ng_request *request)
 	return sdp;
 }
 
+/* The a=rtpengine value of loop-protect: random per process, as 10.5's instance id, so that
+ * an SDP that went through another relay of ours on its way is not taken for a loop. */
+const char *ng_loop_protect_token(void)
+{
+	static gsize initialised;
+	static char token[13];
+	if (g_once_init_enter(&initialised)) {
+		g_snprintf(token, sizeof(token), "%06x%06x", g_random_int() & 0xffffff, g_random_int() & 0xffffff);
+		g_once_init_leave(&initialised, 1);
+	}
+	return token;
+}
+
 /* Returns the loop-protect answer (the SDP as received) when the SDP already went through us. */
 static bool loop_detected(struct ng_request *request, const struct sdp_session *sdp)
 {
-	if (!request->flags.loop_protect || !sdp_has_loop_marker(sdp, "rtpengine"))
+	if (!request->flags.loop_protect || !sdp_has_loop_marker(sdp, ng_loop_protect_token()))
 		return false;
 	log_call(LOG_INFO, request->flags.call_id, "loop-protect: SDP already passed through us, left unchanged");
 	bencode_dictionary_add_string_length(request->buffer, request->reply, "sdp", request->flags.sdp,
@@ -542,7 +555,11 @@ static void take_sdes_offer(struct ng_request *request, struct media *media, con
 	if (!media->crypto)
 		media->crypto = g_new0(struct media_crypto, 1);
 	media->crypto->pad = request->flags.sdes_pad;
-	if (media_crypto_take_offer(media, sdp_media, &reason) < 0)
+	struct media_crypto_options options = {
+		.no_suites = request->flags.sdes_no_suites, .only_suites = request->flags.sdes_only_suites,
+		.pad = request->flags.sdes_pad,
+	};
+	if (media_crypto_take_offer_with(media, sdp_media, &options, &reason) < 0)
 		log_call(LOG_WARNING, request->flags.call_id, "SRTP offer on media %u not usable: %s", media->index, reason);
 }
 
@@ -865,6 +882,9 @@ int ng_command_answer(struct ng_request *request)
 				if (media_crypto_take_answer(answer_media, sdp_media, &reason) < 0)
 					log_call(LOG_WARNING, call->call_id, "SRTP answer on media %u not usable: %s",
 						 answer_media->index, reason);
+				else if (media_crypto_mirror(offer_media, answer_media) < 0)
+					log_call(LOG_WARNING, call->call_id, "SRTP keys of media %u not passed on",
+						 offer_media->index);
 			}
 			/* RFC 5761 section 5.1.1: multiplexing holds when the answer accepts it */
 			answer_media->rtcp_mux = sdp_media->rtcp_mux;

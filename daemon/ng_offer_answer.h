@@ -53,6 +53,8 @@ void ng_update_open_family_sockets(struct ng_request *request, struct call_updat
  * and the receiver-side ports in place of the sender's. Returns 0, or -errno with
  * error_reason set. */
 int ng_write_sdp(struct sdp_exchange *exchange, bool offer);
+/* loop-protect's a=rtpengine value: random per process (10.5's instance id) */
+const char *ng_loop_protect_token(void);
 
 /* ---- small predicates both use ---- */
 

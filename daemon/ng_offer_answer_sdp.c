@@ -33,7 +33,9 @@ static void set_ice(struct sdp_media_rewrite *rewrite, struct media *local, bool
 	ice_agent_local_credentials(local, &rewrite->ice_ufrag, &rewrite->ice_pwd);
 	/* RFC 8840 section 4.4: we never trickle, so a trickle peer hears at once that our
 	 * candidates are complete */
-	rewrite->end_of_candidates = local->ice_staged && local->ice_staged->staged.trickle;
+	rewrite->end_of_candidates = (local->ice_staged && local->ice_staged->staged.trickle) || flags->trickle_ice;
+	/* flag trickle-ICE: as 10.5, we say we support trickling (RFC 8840 section 4.1.1) */
+	rewrite->ice_options_trickle = flags->trickle_ice;
 	rewrite->ice_foundation = local->interface->ice_foundation;
 }
 
@@ -75,9 +77,9 @@ static void set_mid(struct sdp_media_rewrite *rewrite, const struct media *local
 /* An SRTP offer (RTP/SAVP(F), UDP/TLS/RTP/SAVP(F), or OSRTP on RTP/AVP) towards a side whose
  * keying we do not know yet carries both SDES keys and our DTLS fingerprint, as upstream 10.5's
  * does: the side answers with the one it speaks (SDES=off / DTLS=off leave one out). Once one
- * is agreed, a re-offer carries that keying only (SDES: the agreed suite first, see
- * media_crypto_offer_with()). Returns the number of lines. */
-static int offer_srtp_keying(const struct ng_flags *flags, struct media *local, const struct sdp_media *sender,
+ * is agreed, a re-offer carries that keying only (SDES: the agreed suite and key among all the
+ * suites, see media_crypto_offer_reusing()). Returns the number of lines. */
+static int offer_srtp_keying(const struct ng_flags *flags, struct media *local, const struct sdp_media *peer_offer,
 			     const char **lines)
 {
 	bool sdes_agreed = local->crypto && local->crypto->active;
@@ -86,9 +88,8 @@ static int offer_srtp_keying(const struct ng_flags *flags, struct media *local, 
 	if (!flags->sdes_off && !dtls_agreed) {
 		struct media_crypto_options options = {
 			.no_suites = flags->sdes_no_suites, .only_suites = flags->sdes_only_suites, .pad = flags->sdes_pad,
-			.sender = sender,
 		};
-		int written = media_crypto_offer_with(local, &options, lines, MEDIA_CRYPTO_OFFERED_SUITES);
+		int written = media_crypto_offer_reusing(local, &options, peer_offer, lines, MEDIA_CRYPTO_OFFERED_SUITES);
 		count = written > 0 ? written : 0;
 	}
 	if (!flags->dtls_off && !sdes_agreed && dtls_certificate_ready()) {
@@ -223,6 +224,32 @@ static const char *rewrite_bundle(struct sdp_exchange *exchange, struct sdp_medi
 
 static void received_ptime(const struct sdp_media *sdp_media, char *out, size_t size);
 
+static bool is_event_or_cn(const struct codec *codec)
+{
+	return !strcasecmp(codec->name, "telephone-event") || !strcasecmp(codec->name, "CN");
+}
+
+/* A telephone-event whose clock's codecs were all stripped or masked goes too (RFC 4733
+ * section 2.1: events go with audio at their clock), as 10.5 does; one the offer has at a
+ * clock without any codec stays as it was offered. */
+static void drop_orphaned_events(const struct codec_list *list, unsigned int *chosen, unsigned int *count)
+{
+	unsigned int kept = 0;
+	for (unsigned int i = 0; i < *count; i++) {
+		const struct codec *event = &list->codecs[chosen[i]];
+		bool is_event = !strcasecmp(event->name, "telephone-event");
+		bool offered_clock = false, chosen_clock = false;
+		for (unsigned int c = 0; is_event && c < list->count; c++)
+			offered_clock |= !is_event_or_cn(&list->codecs[c]) && list->codecs[c].clock_rate == event->clock_rate;
+		for (unsigned int c = 0; offered_clock && c < *count; c++)
+			chosen_clock |= !is_event_or_cn(&list->codecs[chosen[c]])
+				&& list->codecs[chosen[c]].clock_rate == event->clock_rate;
+		if (!offered_clock || chosen_clock)
+			chosen[kept++] = chosen[i];
+	}
+	*count = kept;
+}
+
 /* Codec negotiation without transcoding (codec.h): the formats the receiver gets, or NULL to
  * keep the m= line as received. An offer also records what the receiver was offered, which
  * its answer is held to. */
@@ -274,6 +301,7 @@ static const char *negotiate_codecs(const struct ng_flags *flags, bool offer, co
 				return text;
 			}
 		}
+		drop_orphaned_events(&list, chosen, &count);
 		memset(&receiver_media->offered_payload_types, 0, sizeof(receiver_media->offered_payload_types));
 		for (unsigned int i = 0; i < count; i++)
 			codec_payload_set_add(&receiver_media->offered_payload_types, list.codecs[chosen[i]].payload_type);
@@ -339,10 +367,38 @@ static const char *negotiate_ptime(const struct ng_flags *flags, bool offer, con
 	}
 	if (receiver_media->ptime_reverse[0])
 		return receiver_media->ptime_reverse;
+	/* the offer's ptime was changed towards the answerer: the offerer gets its own back, the
+	 * answerer's packets are repacketised to it (chain_ptime()), as 10.5 */
+	if (media_transcode_ptime_forced(sender_media) && receiver_media->offer_ptime[0])
+		return receiver_media->offer_ptime;
 	received_ptime(sdp_media, text, size);
 	if (text[0])
 		return NULL;
 	return receiver_media->offer_ptime[0] ? receiver_media->offer_ptime : NULL;
+}
+
+/* replace=SDP-version (as 10.5): the side's first o= version, one more each time the SDP it
+ * sends changes (its o= line aside: a new version alone is no change, RFC 4566 section 5.2). */
+static const char *sdp_version_for(struct monologue *sender, const struct sdp_session *sdp,
+		const char *text, size_t length)
+{
+	guint hash = 5381;
+	bool line_start = true, skipping = false;
+	for (size_t i = 0; i < length; i++) {
+		if (line_start)
+			skipping = text[i] == 'o' && i + 1 < length && text[i + 1] == '=';
+		line_start = text[i] == '\n';
+		if (!skipping)
+			hash = hash * 33 + (guchar) text[i];
+	}
+	if (!sender->sdp_version[0])
+		g_strlcpy(sender->sdp_version, sdp->origin_session_version ? sdp->origin_session_version : "1",
+			  sizeof(sender->sdp_version));
+	else if (hash != sender->sdp_version_hash)
+		g_snprintf(sender->sdp_version, sizeof(sender->sdp_version), "%llu",
+			   strtoull(sender->sdp_version, NULL, 10) + 1);
+	sender->sdp_version_hash = hash;
+	return sender->sdp_version;
 }
 
 /* The direction written for a media whose sender holds it with a zero address: the
@@ -437,7 +493,10 @@ int ng_write_sdp(struct sdp_exchange *exchange, bool offer)
 											: local->protocol)))) {
 			/* as upstream 10.5: SDES keys and our fingerprint in every SRTP offer, a DTLS
 			 * transport's and an OSRTP one (RFC 8643) included; the answer picks one */
-			int lines = offer_srtp_keying(flags, local, sdp_media, crypto_lines[i]);
+			/* an SDES offer's keys go on as the first of ours, as 10.5 does (media_crypto.h) */
+			bool sdes_offered = media_protocol_uses_sdes(sdp_media->protocol) && sender_media->crypto
+				&& sender_media->crypto->active;
+			int lines = offer_srtp_keying(flags, local, sdes_offered ? sdp_media : NULL, crypto_lines[i]);
 			if (lines > 0) {
 				rewrite->extra_attributes = crypto_lines[i];
 				rewrite->extra_attribute_count = (unsigned int) lines;
@@ -458,11 +517,22 @@ int ng_write_sdp(struct sdp_exchange *exchange, bool offer)
 		rewrite->added_rtpmaps = added_rtpmaps[i];
 		rewrite->ptime = negotiate_ptime(flags, offer, sdp_media, sender_media, local, ptimes[i], sizeof(ptimes[i]));
 		rewrite->remove_ice = flags->ice == NG_ICE_REMOVE;
-		/* ICE in an answer follows what the offer had (RFC 8839 section 4.2) */
-		if (flags->ice == NG_ICE_FORCE_RELAY)
+		/* ICE in an answer follows what the offer had (RFC 8839 section 4.2); a re-offer
+		 * keeps ICE with a side that answered with ICE before (as 10.5, its GH #1147) */
+		bool optional = flags->ice == NG_ICE_OPTIONAL;
+		if (flags->ice == NG_ICE_FORCE_RELAY) {
 			set_ice_relay(rewrite, local, sdp_media, received, flags, offer);
-		else
-			set_ice(rewrite, local, offer ? sdp_media->has_ice : local->ice_seen, flags, offer);
+		} else if (optional && sdp_media->has_ice) {
+			rewrite->ice_alongside = true;
+			rewrite->ice_foundation = local->interface ? local->interface->ice_foundation : NULL;
+		} else if (!optional || offer || sender_media->ice_ufrag[0]) {
+			/* ICE=optional in an answer without ICE: our ICE only where the offer ran ours */
+			set_ice(rewrite, local, offer ? sdp_media->has_ice || (local->ice_ufrag[0] && local->ice_seen)
+				: local->ice_seen, flags, offer);
+		}
+		/* an answer to a side that offered no ICE carries none, the answerer's neither */
+		if (!offer && !rewrite->ice_ufrag && !rewrite->ice_alongside && flags->ice != NG_ICE_FORCE_RELAY)
+			rewrite->remove_ice = true;
 		if (rewrite->ice_ufrag && !endpoint_is_set(&flags->media_address)) {
 			ng_update_open_family_sockets(request, exchange->update, local);
 			if (local->family_rtp_port) {
@@ -507,8 +577,11 @@ int ng_write_sdp(struct sdp_exchange *exchange, bool offer)
 		.replace_session_connection = flags->replace_session_connection,
 		.no_rtcp_attribute = flags->no_rtcp_attribute,
 		.full_rtcp_attribute = flags->full_rtcp_attribute,
+		.strip_extmap = flags->strip_extmap,
 		.loop_protect = flags->loop_protect,
-		.loop_protect_token = "rtpengine",
+		.loop_protect_token = ng_loop_protect_token(),
+		.sdp_version = flags->replace_sdp_version
+			? sdp_version_for(exchange->sender, exchange->sdp, flags->sdp, flags->sdp_length) : NULL,
 		.media_count = count,
 		.media = rewrites,
 	};

@@ -18,7 +18,7 @@ struct ng_noted_key {
 };
 #define NG_MAX_NOTED_KEYS 8
 
-enum ng_ice_option { NG_ICE_DEFAULT = 0, NG_ICE_REMOVE, NG_ICE_FORCE, NG_ICE_FORCE_RELAY };
+enum ng_ice_option { NG_ICE_DEFAULT = 0, NG_ICE_REMOVE, NG_ICE_FORCE, NG_ICE_FORCE_RELAY, NG_ICE_OPTIONAL };
 /* ICE-lite=: towards whom we act as an ICE-lite agent (RFC 8445 section 2.5) */
 enum ng_ice_lite { NG_ICE_LITE_OFF = 0, NG_ICE_LITE_FORWARD, NG_ICE_LITE_BACKWARD, NG_ICE_LITE_BOTH };
 enum ng_rtcp_mux_policy { NG_RTCP_MUX_DEFAULT = 0, NG_RTCP_MUX_ACCEPT, NG_RTCP_MUX_REJECT };
@@ -30,10 +30,13 @@ struct ng_flags {
 	bool trust_address, sip_source_address;
 	bool symmetric, asymmetric, strict_source, media_handover, port_latching;
 	bool no_rtcp_attribute, full_rtcp_attribute, loop_protect;
+	bool strip_extmap;                 /* flag strip-extmap: no a=extmap (RFC 8285) in our SDP */
+	bool trickle_ice;                  /* flag trickle-ICE: a=ice-options:trickle with our ICE */
 	bool fatal;
 	bool debug;                        /* flag debug/debugging: per-call debug logging from now on */
 	bool detect_dtmf;                  /* detect-DTMF: in-band DTMF detection (media_dtmf_detect.h) */
 	bool replace_origin, replace_session_connection;
+	bool replace_sdp_version;       /* replace=SDP-version: o= version ours (ng_offer_answer_sdp.c) */
 	bool replace_zero_address;       /* replace=zero-address: our address instead of a hold's 0.0.0.0 */
 	enum ng_ice_option ice;
 	/* ICE */

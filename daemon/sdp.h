@@ -111,6 +111,9 @@ struct sdp_media_rewrite {
 	const char *ice_ufrag, *ice_pwd, *ice_foundation;
 	bool end_of_candidates;          /* a=end-of-candidates after ours (RFC 8840): a trickle peer
 					  * learns that we have no more */
+	bool ice_options_trickle;        /* flag trickle-ICE: a=ice-options:trickle after our pwd */
+	bool ice_alongside;              /* ICE=optional: the received ICE lines stay where they are and
+					  * our port follows as host candidates (type preference 125) */
 	/* ICE on both address families: our host candidates on the other family's address too
 	 * (family_rtp_port 0: none), local preference one lower (ICE_FAMILY_LOCAL_PREFERENCE) */
 	struct sdp_address family_address;
@@ -139,9 +142,11 @@ struct sdp_rewrite_options {
 	bool no_rtcp_attribute;          /* flag no-rtcp-attribute: emit no a=rtcp */
 	bool full_rtcp_attribute;        /* flag full-rtcp-attribute: a=rtcp:PORT IN IP4 ADDR */
 	bool loop_protect;               /* flag loop-protect: add a=rtpengine:TOKEN marker */
+	bool strip_extmap;               /* flag strip-extmap: drop the received a=extmap lines */
 	bool ice_lite;                   /* session-level a=ice-lite (we are a lite agent to the recipient) */
 	const char *bundle_group;        /* a=group:BUNDLE value to emit ("0"), NULL = none (ICE) */
 	const char *loop_protect_token;
+	const char *sdp_version;         /* replace=SDP-version: the o= version to write, NULL = as received */
 	unsigned int media_count;
 	const struct sdp_media_rewrite *media;
 };

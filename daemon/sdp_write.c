@@ -347,6 +347,22 @@ static void write_codecs(GString *out, const char *formats, const struct codec_t
 	}
 }
 
+/* o=<username> <sess-id> <sess-version> <rest> (RFC 4566 section 5.2) with our version */
+static void write_origin_version(GString *out, const struct sdp_line *line, const char *version)
+{
+	const char *text = line->text;
+	const char *id_end = strchr(text, ' ') ? strchr(strchr(text, ' ') + 1, ' ') : NULL;
+	const char *version_end = id_end ? strchr(id_end + 1, ' ') : NULL;
+	if (!version_end) {
+		write_line(out, line);
+		return;
+	}
+	g_string_append_len(out, text, id_end + 1 - text);
+	g_string_append(out, version);
+	g_string_append(out, version_end);
+	g_string_append(out, line_terminator(line));
+}
+
 static void write_connection(GString *out, const struct sdp_line *line, const struct sdp_address *address)
 {
 	if (!address->family) {
@@ -391,6 +407,23 @@ static void write_relay_candidates(GString *out, const struct sdp_media_rewrite 
 	}
 }
 
+/* ICE=optional: our port as host candidates after the peer's own, with the priorities upstream
+ * 10.5 writes (type preference 125, local preference 0: RFC 8445 section 5.1.2.1's formula). */
+static void write_alongside_candidates(GString *out, const struct sdp_media_rewrite *rewrite, bool rtp)
+{
+	const char *foundation = rewrite->ice_foundation ? rewrite->ice_foundation : "1";
+	unsigned int components = (rtp && rewrite->rtcp_port != rewrite->rtp_port) ? 2 : 1;
+	for (unsigned int component = 1; component <= components; component++) {
+		append_texts(out, "a=candidate:", foundation, " ", NULL);
+		append_unsigned(out, component);
+		append_text(out, " UDP ");
+		append_unsigned(out, (125ul << 24) | (256ul - component));
+		append_texts(out, " ", rewrite->address.text, " ", NULL);
+		append_unsigned(out, component == 1 ? rewrite->rtp_port : rewrite->rtcp_port);
+		append_text(out, " typ host\r\n");
+	}
+}
+
 /* A received a=candidate line of type relay (RFC 8839 section 5.1: "... typ relay ..."). */
 static bool is_relay_candidate(const struct sdp_line *line)
 {
@@ -406,6 +439,8 @@ static void write_own_ice(GString *out, const struct sdp_media_rewrite *rewrite,
 	append_texts(out, "a=ice-ufrag:", rewrite->ice_ufrag, "\r\n", NULL);
 	if (rewrite->ice_pwd)
 		append_texts(out, "a=ice-pwd:", rewrite->ice_pwd, "\r\n", NULL);
+	if (rewrite->ice_options_trickle)
+		append_text(out, "a=ice-options:trickle\r\n");
 	const char *foundation = rewrite->ice_foundation ? rewrite->ice_foundation : "1";
 	unsigned int components = (rtp && rewrite->rtcp_port != rewrite->rtp_port) ? 2 : 1;
 	for (unsigned int component = 1; component <= components; component++) {
@@ -454,6 +489,8 @@ static void write_media(GString *out, const struct sdp_session *session, const s
 			write_line(out, line);
 			continue;
 		}
+		if (options->strip_extmap && sdp_name_is(line->attribute->name, "extmap"))
+			continue;
 		switch (classify_media_attribute(line->attribute)) {
 		case ATTRIBUTE_KEEP:
 			write_line(out, line);
@@ -468,6 +505,10 @@ static void write_media(GString *out, const struct sdp_session *session, const s
 			codec_table_add(codecs, line->attribute);
 			break;
 		case ATTRIBUTE_ICE:
+			if (rewrite->ice_alongside) {
+				write_line(out, line);
+				break;
+			}
 			if (!received_ice)
 				received_ice = g_ptr_array_new();
 			g_ptr_array_add(received_ice, (gpointer) line);
@@ -514,6 +555,8 @@ static void write_media(GString *out, const struct sdp_session *session, const s
 			if (!is_relay_candidate(g_ptr_array_index(received_ice, i)))
 				write_line(out, g_ptr_array_index(received_ice, i));
 		write_relay_candidates(out, rewrite, rtp);
+	} else if (rewrite->ice_alongside) {
+		write_alongside_candidates(out, rewrite, rtp);
 	} else if (!rewrite->remove_ice) {
 		if (rewrite->ice_ufrag)
 			write_own_ice(out, rewrite, rtp);
@@ -576,8 +619,11 @@ static void write_session(GString *out, const struct sdp_session *session,
 		const struct sdp_line *line = &lines[i];
 		if (line->type == 'o' && options->replace_origin && address->family) {
 			g_string_append_printf(out, "o=%s %s %s IN %s %s%s", session->origin_username,
-					session->origin_session_id, session->origin_session_version,
+					session->origin_session_id,
+					options->sdp_version ? options->sdp_version : session->origin_session_version,
 					family_name(address->family), address->text, line_terminator(line));
+		} else if (line->type == 'o' && options->sdp_version) {
+			write_origin_version(out, line, options->sdp_version);
 		} else if (line->type == 'c') {
 			write_connection(out, line, rewrite_connection ? address : &unchanged);
 		} else if (line->attribute) {
@@ -587,7 +633,8 @@ static void write_session(GString *out, const struct sdp_session *session,
 			/* Upstream 10.5 does not bundle (RFC 9143) and drops the offer's BUNDLE group. */
 			bool is_bundle = !strcmp(name, "group") && line->attribute->value
 				&& g_str_has_prefix(line->attribute->value, "BUNDLE");
-			if (is_direction || is_bundle || (!keep_ice && sdp_attribute_is_ice(name)))
+			bool is_extmap = options->strip_extmap && sdp_name_is(name, "extmap");
+			if (is_direction || is_bundle || is_extmap || (!keep_ice && sdp_attribute_is_ice(name)))
 				continue;
 			write_line(out, line);
 		} else {

@@ -64,7 +64,10 @@ static void fuzz_config_file(const uint8_t *data, size_t size)
 		char *error = NULL;
 		enum config_result result = config_load(&config, 2, argv, &error);
 		if (result == CONFIG_OK) {
-			if (config.interface_count == 0 || !endpoint_is_set(&config.listen_ng) || config.port_min > config.port_max)
+			/* check_config()'s rules: an interface, one control socket of the four kinds, a range */
+			bool has_control = endpoint_is_set(&config.listen_ng) || endpoint_is_set(&config.listen_tcp_ng)
+				|| endpoint_is_set(&config.listen_udp) || endpoint_is_set(&config.listen_tcp);
+			if (config.interface_count == 0 || !has_control || config.port_min > config.port_max)
 				__builtin_trap();
 			config_free(&config);
 		} else if (result == CONFIG_ERROR && !error) {

@@ -141,8 +141,8 @@ static void test_inject_events(void)
 		events++;
 	}
 	g_assert_cmpuint(events, ==, 8);
-	/* the audio after the event is marked (a new talkspurt) */
-	g_assert_cmpuint(packets[13].data[1], ==, 0x80 | PT_L16);
+	/* the audio after the event goes on unmarked, as 10.5 sends it */
+	g_assert_cmpuint(packets[13].data[1], ==, PT_L16);
 	/* over: the next one can start */
 	g_assert_cmpint(codec_chain_inject_dtmf(chain, 5, 10, 100, 100), ==, 0);
 	codec_chain_free(chain);

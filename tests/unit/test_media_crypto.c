@@ -174,6 +174,40 @@ static void test_reoffer_offers_agreed_first_and_may_switch(void)
 	free_media(media);
 }
 
+/* As 10.5: the offerer's keys go on first with its tags, the other suites after them; the
+ * answerer picks one of the offerer's, and the offerer is answered with the answerer's key. */
+static void test_offerers_keys_passed_on_and_answer_mirrored(void)
+{
+	struct media *offerer = new_media(), *answerer = new_media();
+	struct sdp_session *offer = parse_sdp("a=crypto:3 AES_CM_128_HMAC_SHA1_80 inline:" KEY_A "\r\n"
+					      "a=crypto:5 AES_CM_128_HMAC_SHA1_32 inline:" KEY_B "\r\n");
+	const char *reason = NULL;
+	g_assert_cmpint(media_crypto_take_offer(offerer, first_media(offer), &reason), ==, 0);
+	const char *lines[MEDIA_CRYPTO_OFFERED_SUITES];
+	struct media_crypto_options options = { .no_suites = 1u << SRTP_NULL_HMAC_SHA1_32 };
+	int count = media_crypto_offer_reusing(answerer, &options, first_media(offer), lines,
+					       MEDIA_CRYPTO_OFFERED_SUITES);
+	g_assert_cmpint(count, ==, MEDIA_CRYPTO_OFFERED_SUITES - 1);
+	g_assert_cmpstr(lines[0], ==, "crypto:3 AES_CM_128_HMAC_SHA1_80 inline:" KEY_A);
+	g_assert_cmpstr(lines[1], ==, "crypto:5 AES_CM_128_HMAC_SHA1_32 inline:" KEY_B);
+	g_assert_true(g_str_has_prefix(lines[2], "crypto:6 AEAD_AES_256_GCM inline:"));
+	g_assert_true(g_str_has_prefix(lines[count - 1], "crypto:14 NULL_HMAC_SHA1_80 inline:"));
+	struct sdp_session *answer = parse_sdp("a=crypto:5 AES_CM_128_HMAC_SHA1_32 inline:" KEY_A "\r\n");
+	g_assert_cmpint(media_crypto_take_answer(answerer, first_media(answer), &reason), ==, 0);
+	g_assert_true(answerer->crypto->peer_key_taken);
+	g_assert_cmpint(media_crypto_mirror(offerer, answerer), ==, 0);
+	g_assert_cmpstr(offerer->crypto->answer_line, ==, "crypto:5 AES_CM_128_HMAC_SHA1_32 inline:" KEY_A);
+	g_assert_cmpuint(offerer->crypto->theirs.tag, ==, 5);
+	publish_and_release(offerer);
+	publish_and_release(answerer);
+	g_assert_nonnull(offerer->srtp);
+	g_assert_nonnull(answerer->srtp);
+	sdp_session_free(offer);
+	sdp_session_free(answer);
+	free_media(offerer);
+	free_media(answerer);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -183,5 +217,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/media_crypto/answer_staged", test_answer_to_our_offer_is_staged);
 	g_test_add_func("/media_crypto/unusable_offer", test_unusable_offer_stages_nothing);
 	g_test_add_func("/media_crypto/reoffer_agreed_first", test_reoffer_offers_agreed_first_and_may_switch);
+	g_test_add_func("/media_crypto/offerers_keys_passed_on", test_offerers_keys_passed_on_and_answer_mirrored);
 	return g_test_run();
 }

@@ -395,6 +395,28 @@ static void test_loop_marker(void)
 	sdp_session_free(session);
 }
 
+/* replace=SDP-version: the o= version field only is ours, with and without replace=origin */
+static void test_rewrite_origin_version(void)
+{
+	const char *text = "v=0\r\no=alice 42 1 IN IP4 1.2.3.4\r\ns=-\r\nc=IN IP4 1.2.3.4\r\nt=0 0\r\n"
+		"m=audio 1 RTP/AVP 0\r\n";
+	const char *error = NULL;
+	struct sdp_session *session = parse_exact(text, strlen(text), &error);
+	g_assert_nonnull(session);
+	struct sdp_media_rewrite media = { .address = { AF_INET, "127.0.0.1" }, .rtp_port = 40000,
+		.rtcp_port = 40001 };
+	struct sdp_rewrite_options options = { .sdp_version = "1234567", .media_count = 1, .media = &media };
+	GString *out = g_string_new("");
+	g_assert_cmpint(sdp_rewrite(session, &options, out), ==, 0);
+	g_assert_nonnull(strstr(out->str, "\r\no=alice 42 1234567 IN IP4 1.2.3.4\r\n"));
+	g_string_truncate(out, 0);
+	options.replace_origin = true;
+	g_assert_cmpint(sdp_rewrite(session, &options, out), ==, 0);
+	g_assert_nonnull(strstr(out->str, "\r\no=alice 42 1234567 IN IP4 127.0.0.1\r\n"));
+	g_string_free(out, TRUE);
+	sdp_session_free(session);
+}
+
 static void test_rewrite_arguments(void)
 {
 	struct sdp_session *session = parse_corpus("port_zero.sdp");
@@ -558,6 +580,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/sdp/parse/length-bound", test_parse_length_bound);
 	g_test_add_func("/sdp/parse/empty-line-ends", test_parse_empty_line_ends);
 	g_test_add_func("/sdp/loop-marker", test_loop_marker);
+	g_test_add_func("/sdp/rewrite-origin-version", test_rewrite_origin_version);
 	g_test_add_func("/sdp/rewrite/arguments", test_rewrite_arguments);
 	g_test_add_func("/sdp/rewrite/fields", test_rewrite_fields);
 	g_test_add_func("/sdp/rewrite/relay-candidates", test_rewrite_relay_candidates);
