@@ -341,6 +341,10 @@ static uint32_t media_forward_flags(const struct media *media)
 		flags |= FORWARD_STRICT_SOURCE;
 	if (side & SIDE_MEDIA_HANDOVER)
 		flags |= FORWARD_MEDIA_HANDOVER;
+	if (side & SIDE_ECHO)
+		flags |= FORWARD_ECHO;
+	if (side & SIDE_ECHO_DROP)
+		flags |= FORWARD_ECHO_DROP;
 	if (media->rtcp_mux)
 		flags |= FORWARD_RTCP_MUX;
 	if (media->ice_ufrag[0])

@@ -49,6 +49,10 @@ enum monologue_flags {
 	SIDE_ASYMMETRIC      = 1 << 0,  /* never learn the source: send to the SDP address */
 	SIDE_STRICT_SOURCE   = 1 << 1,  /* drop packets from anyone but the learned source */
 	SIDE_MEDIA_HANDOVER  = 1 << 2,  /* a new source takes over the stream */
+	/* media echo (ng media-echo): this side's media goes back to it, or nowhere; kept across
+	 * requests until another media-echo changes it, as 10.5 */
+	SIDE_ECHO            = 1 << 3,
+	SIDE_ECHO_DROP       = 1 << 4,
 };
 
 struct stream_counters {
@@ -82,6 +86,10 @@ enum stream_forward_flags {
 	/* publish/subscribe (pubsub.h): the media's RTP stream's extras->forks lists subscribers
 	 * that get a copy of every packet received here */
 	FORWARD_FORK            = 1 << 20,
+	/* media echo (SIDE_ECHO, SIDE_ECHO_DROP): packets received here go back out of this
+	 * stream to its source, unchanged, or are dropped, instead of going to the sink */
+	FORWARD_ECHO            = 1 << 24,
+	FORWARD_ECHO_DROP       = 1 << 25,
 };
 
 #define STREAM_CACHE_LINE 64

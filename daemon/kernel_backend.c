@@ -177,6 +177,11 @@ static void sync_stream(struct daemon_context *daemon, struct stream *stream, GH
 		remove_target(daemon, stream, "DTLS-SRTP is handled in userspace");
 		return;
 	}
+	if (side->flags & (SIDE_ECHO | SIDE_ECHO_DROP)) {
+		/* a kernel target sends to the peer (media echo: relay.c) */
+		remove_target(daemon, stream, "media echo: echoed or dropped in userspace");
+		return;
+	}
 	if (media->media_control) {
 		/* block/silence media or DTMF looks at every packet (media_control.h) */
 		remove_target(daemon, stream, "media or DTMF blocked or silenced in userspace");

@@ -59,6 +59,11 @@ static void set_ice_lite_backward(struct ng_flags *flags) { flags->ice_lite = NG
 static void set_ice_lite_both(struct ng_flags *flags) { flags->ice_lite = NG_ICE_LITE_BOTH; }
 static void set_ice_lite_off(struct ng_flags *flags) { flags->ice_lite = NG_ICE_LITE_OFF; }
 FLAG_SETTER(set_generate_mid, generate_mid)
+/* media echo */
+static void set_media_echo_blackhole(struct ng_flags *flags) { flags->media_echo = NG_MEDIA_ECHO_BLACKHOLE; }
+static void set_media_echo_forward(struct ng_flags *flags) { flags->media_echo = NG_MEDIA_ECHO_FORWARD; }
+static void set_media_echo_backwards(struct ng_flags *flags) { flags->media_echo = NG_MEDIA_ECHO_BACKWARDS; }
+static void set_media_echo_both(struct ng_flags *flags) { flags->media_echo = NG_MEDIA_ECHO_BOTH; }
 
 /* DTLS-SRTP (media_dtls.h) and SDES options (media_crypto.h) */
 static void set_sdes_pad(struct ng_flags *flags) { flags->sdes_pad = true; }
@@ -247,7 +252,15 @@ static const struct ng_key key_table[] = {
 	WARN("delay-buffer", NULL, NG_SCOPE_ALWAYS, "the delay buffer"),
 
 	/* ---- media manipulation ---- */
-	REFUSED("media-echo", NULL, NG_SCOPE_ALWAYS, "media echo"),
+	REFUSED("media-echo", NULL, NG_SCOPE_ALWAYS, "media echo modes other than blackhole, sinkhole, forward, fwd, backwards, bkw, both and off"),
+	SUPPORTED("media-echo", "blackhole", set_media_echo_blackhole, "in offer/answer: neither side's media goes anywhere (relay.c)"),
+	SUPPORTED("media-echo", "sinkhole", set_media_echo_blackhole, "as blackhole"),
+	SUPPORTED("media-echo", "forward", set_media_echo_forward, "the recipient of this SDP gets its own media back, the sender's is dropped (relay.c)"),
+	SUPPORTED("media-echo", "fwd", set_media_echo_forward, "as forward"),
+	SUPPORTED("media-echo", "backwards", set_media_echo_backwards, "the sender of this SDP gets its own media back, the recipient's is dropped (relay.c)"),
+	SUPPORTED("media-echo", "bkw", set_media_echo_backwards, "as backwards"),
+	SUPPORTED("media-echo", "both", set_media_echo_both, "each side gets its own media back (relay.c)"),
+	IGNORED("media-echo", "off", "leaves an echo an earlier request set, as 10.5 measured (it does not turn it off)"),
 	REFUSED("drop-traffic", "start", NG_SCOPE_ALWAYS, "dropping the call's media (drop-traffic)"),
 	IGNORED("drop-traffic", NULL, "stop: media is never dropped here"),
 	REFUSED("dtmf-security", NULL, NG_SCOPE_ALWAYS, DTMF_BLOCKING),

@@ -219,9 +219,30 @@ static void finish_update(struct call_update *update)
 	}
 }
 
+/* media-echo: which of the two sides gets its own media back (SIDE_ECHO) and which side's
+ * media goes nowhere (SIDE_ECHO_DROP), as 10.5 measured: forward echoes to the recipient of
+ * the SDP and drops the sender's media, backwards the reverse, blackhole drops both; without
+ * a mode (or with "off") the sides keep what they had. */
+static void sides_apply_echo(struct monologue *sender, struct monologue *recipient, enum ng_media_echo echo)
+{
+	static const unsigned int sender_flags[] = {
+		[NG_MEDIA_ECHO_BLACKHOLE] = SIDE_ECHO_DROP, [NG_MEDIA_ECHO_FORWARD] = SIDE_ECHO_DROP,
+		[NG_MEDIA_ECHO_BACKWARDS] = SIDE_ECHO, [NG_MEDIA_ECHO_BOTH] = SIDE_ECHO,
+	};
+	static const unsigned int recipient_flags[] = {
+		[NG_MEDIA_ECHO_BLACKHOLE] = SIDE_ECHO_DROP, [NG_MEDIA_ECHO_FORWARD] = SIDE_ECHO,
+		[NG_MEDIA_ECHO_BACKWARDS] = SIDE_ECHO_DROP, [NG_MEDIA_ECHO_BOTH] = SIDE_ECHO,
+	};
+	if (echo == NG_MEDIA_ECHO_UNSET)
+		return;
+	const unsigned int echo_flags = SIDE_ECHO | SIDE_ECHO_DROP;
+	sender->flags = (sender->flags & ~echo_flags) | sender_flags[echo];
+	recipient->flags = (recipient->flags & ~echo_flags) | recipient_flags[echo];
+}
+
 static void side_apply_flags(struct monologue *side, const struct ng_flags *flags)
 {
-	side->flags = 0;
+	side->flags &= SIDE_ECHO | SIDE_ECHO_DROP;   /* kept across requests (sides_apply_echo) */
 	if (flags->asymmetric)
 		side->flags |= SIDE_ASYMMETRIC;
 	if (flags->strict_source)
@@ -735,6 +756,7 @@ int ng_command_offer(struct ng_request *request)
 	}
 	if (!error) {
 		side_apply_flags(sender, flags);
+		sides_apply_echo(sender, receiver, flags->media_echo);
 		if (flags->via_branch && !sender->via_branch)
 			sender->via_branch = g_strdup(flags->via_branch);
 		if (flags->label && !sender->label)
@@ -845,6 +867,7 @@ int ng_command_answer(struct ng_request *request)
 	}
 	if (!error) {
 		side_apply_flags(answerer, flags);
+		sides_apply_echo(answerer, offerer, flags->media_echo);
 		/* as upstream: an answer's label names the answering side (Kamailio's MOS per side) */
 		if (flags->label && !answerer->label)
 			answerer->label = g_strdup(flags->label);

@@ -21,6 +21,10 @@ struct ng_noted_key {
 enum ng_ice_option { NG_ICE_DEFAULT = 0, NG_ICE_REMOVE, NG_ICE_FORCE, NG_ICE_FORCE_RELAY, NG_ICE_OPTIONAL };
 /* ICE-lite=: towards whom we act as an ICE-lite agent (RFC 8445 section 2.5) */
 enum ng_ice_lite { NG_ICE_LITE_OFF = 0, NG_ICE_LITE_FORWARD, NG_ICE_LITE_BACKWARD, NG_ICE_LITE_BOTH };
+/* media-echo: whose media comes back to it (forward: the recipient of the SDP, backwards: its
+ * sender); UNSET (also "off", as 10.5) leaves what an earlier request set */
+enum ng_media_echo { NG_MEDIA_ECHO_UNSET = 0, NG_MEDIA_ECHO_BLACKHOLE, NG_MEDIA_ECHO_FORWARD,
+		    NG_MEDIA_ECHO_BACKWARDS, NG_MEDIA_ECHO_BOTH };
 enum ng_rtcp_mux_policy { NG_RTCP_MUX_DEFAULT = 0, NG_RTCP_MUX_ACCEPT, NG_RTCP_MUX_REJECT };
 
 struct ng_flags {
@@ -41,6 +45,7 @@ struct ng_flags {
 	enum ng_ice_option ice;
 	/* ICE */
 	enum ng_ice_lite ice_lite;
+	enum ng_media_echo media_echo;     /* media-echo (call.h SIDE_ECHO*) */
 	bool generate_mid;
 	bool rtcp_mux_offer, rtcp_mux_demux;
 	enum ng_rtcp_mux_policy rtcp_mux_policy;

@@ -754,6 +754,15 @@ static void process_stream(struct media_worker *worker, struct stream *stream, b
 		if (__builtin_expect(via->forward_flags & FORWARD_FORK, 0))
 			relay_forks(worker, via, is_rtcp, packet, length);
 		struct stream *sink = via->sink;
+		/* media echo (ng media-echo): back to this side, or nowhere, instead of the peer;
+		 * RTCP too, as 10.5 */
+		if (__builtin_expect(via->forward_flags & (FORWARD_ECHO | FORWARD_ECHO_DROP), 0)) {
+			if (via->forward_flags & FORWARD_ECHO_DROP) {
+				COUNTER_ADD(worker->counters.dropped_blocked, 1);
+				continue;
+			}
+			sink = is_rtcp && via->kind == STREAM_RTCP ? via - 1 : via;
+		}
 		if (!sink) {
 			/* a publisher has no peer: its media is only forked; a subscriber's RTCP
 			 * goes back to its source with rtcp-mirror (the RTCP stream's extras) */
@@ -790,7 +799,7 @@ static void process_stream(struct media_worker *worker, struct stream *stream, b
 			COUNTER_ADD(worker->counters.dropped_ice_consent, 1);
 			continue;
 		}
-		if (!is_rtcp && (via->forward_flags & FORWARD_TRANSCODE)) {
+		if (!is_rtcp && (via->forward_flags & FORWARD_TRANSCODE) && sink != via) {
 			/* decoding costs: off the plain path, behind this one flag test (via: a
 			 * BUNDLE member's own chain); a codec both sides have passes untouched, in
 			 * the chain's series of sequence numbers */

@@ -36,7 +36,7 @@ struct relay_totals {
 	/* RTCP statistics (media_quality.h) */
 	uint64_t rtcp_parsed;             /* RTCP compounds read for the quality figures */
 	uint64_t rtcp_malformed;          /* RTCP that did not parse (forwarded all the same) */
-	uint64_t dropped_blocked;         /* block media / block DTMF (media_control.h) */
+	uint64_t dropped_blocked;         /* block media / block DTMF (media_control.h), media-echo blackhole */
 	/* BUNDLE (bundle.h) */
 	uint64_t dropped_bundle_unknown;  /* RTP on a BUNDLE transport that no MID, SSRC or payload type placed */
 };

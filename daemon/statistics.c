@@ -117,7 +117,7 @@ static const struct statistics_field value_fields[] = {
 	VALUE(mos_le_4_3, UINT64, COUNTER, "samples", MOS, "mos_le_4.3", INTEGER, "of those, averages of MOS 4.3 or less"),
 	VALUE(mos_le_4_5, UINT64, COUNTER, "samples", MOS, "mos_le_4.5", INTEGER, "of those, averages of MOS 4.5 or less (all)"),
 	/* media control */
-	TOTAL(dropped_blocked, "packets", "droppedblocked", "dropped: block media or block DTMF asked for it"),
+	TOTAL(dropped_blocked, "packets", "droppedblocked", "dropped: block media, block DTMF or a media-echo blackhole asked for it"),
 	/* BUNDLE (bundle.h) */
 	TOTAL(dropped_bundle_unknown, "packets", "droppedbundleunknown",
 	      "dropped: RTP on a BUNDLE transport that no MID, SSRC or payload type placed in an m= line"),

@@ -168,14 +168,37 @@ static void test_supported_flags_are_applied(void)
 static void test_refused_and_warned_are_noted(void)
 {
 	struct parsed parsed;
-	g_assert_cmpint(parse(&parsed, "d7:command5:offer10:media-echo4:both4:T.38l6:decodee"
+	g_assert_cmpint(parse(&parsed, "d7:command5:offer10:media-echo8:sideways4:T.38l6:decodee"
 			      "5:flagsl11:record-calle8:metadata1:xe"), ==, 0);
 	const struct ng_flags *flags = &parsed.request.flags;
 	g_assert_cmpuint(flags->refused_count, ==, 2);   /* media-echo, T.38 */
 	g_assert_cmpuint(flags->warned_count, ==, 2);    /* record-call, metadata */
-	g_assert_cmpstr(flags->refused[0].spelling, ==, "media-echo=both");
+	g_assert_cmpstr(flags->refused[0].spelling, ==, "media-echo=sideways");
 	g_assert_cmpstr(flags->refused[1].spelling, ==, "T.38=decode");
 	parsed_free(&parsed);
+}
+
+/* media-echo's modes and their short spellings (ng_request.h enum ng_media_echo); "off"
+ * changes nothing, as 10.5 */
+static void test_media_echo_modes(void)
+{
+	static const struct { const char *request; enum ng_media_echo mode; } cases[] = {
+		{ "d7:command5:offer10:media-echo9:blackholee", NG_MEDIA_ECHO_BLACKHOLE },
+		{ "d7:command5:offer10:media-echo8:sinkholee", NG_MEDIA_ECHO_BLACKHOLE },
+		{ "d7:command5:offer10:media-echo7:forwarde", NG_MEDIA_ECHO_FORWARD },
+		{ "d7:command5:offer10:media-echo3:fwde", NG_MEDIA_ECHO_FORWARD },
+		{ "d7:command6:answer10:media-echo9:backwardse", NG_MEDIA_ECHO_BACKWARDS },
+		{ "d7:command5:offer10:media echo3:bkwe", NG_MEDIA_ECHO_BACKWARDS },
+		{ "d7:command5:offer10:media-echo4:bothe", NG_MEDIA_ECHO_BOTH },
+		{ "d7:command5:offer10:media-echo3:offe", NG_MEDIA_ECHO_UNSET },
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		struct parsed parsed;
+		g_assert_cmpint(parse(&parsed, cases[i].request), ==, 0);
+		g_assert_cmpint(parsed.request.flags.media_echo, ==, cases[i].mode);
+		g_assert_cmpuint(parsed.request.flags.refused_count + parsed.request.flags.warned_count, ==, 0);
+		parsed_free(&parsed);
+	}
 }
 
 /* The keys that need no table look-up (call-id, sdp, ...) are passed over by position: the
@@ -257,7 +280,7 @@ static void test_unconditional_refusal_survives_many_notes(void)
 	 * still takes the last slot (codec options, once offer-only refusals, are supported now) */
 	parse(&parsed, "d7:command6:answer4:T.38l6:decode5:forcee13:dtmf-security2:on7:trigger1:1"
 	      "11:trigger-end1:211:end-trigger1:316:trigger-end-time1:418:trigger-end-digits1:5"
-	      "10:media-echo4:bothe");
+	      "10:media-echo8:sidewayse");
 	g_assert_cmpuint(parsed.request.flags.refused_count, ==, NG_MAX_NOTED_KEYS);
 	g_assert_cmpint(ng_keys_check(&parsed.request, plain, false), ==, -ENOTSUP);
 	g_assert_cmpstr(parsed.request.flags.refused[NG_MAX_NOTED_KEYS - 1].entry->key, ==, "media-echo");
@@ -347,6 +370,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/ng_keys/keys_after_plain_keys_are_classified", test_keys_after_plain_keys_are_classified);
 	g_test_add_func("/ng_keys/supported_flags_are_applied", test_supported_flags_are_applied);
 	g_test_add_func("/ng_keys/refused_and_warned_are_noted", test_refused_and_warned_are_noted);
+	g_test_add_func("/ng_keys/media_echo_modes", test_media_echo_modes);
 	g_test_add_func("/ng_keys/empty_codec_lists_are_fine", test_empty_codec_lists_are_fine);
 	g_test_add_func("/ng_keys/codec_options_are_read", test_codec_options_are_read);
 	g_test_add_func("/ng_keys/check_refuses_in_scope_only", test_check_refuses_in_scope_only);
