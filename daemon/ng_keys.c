@@ -215,6 +215,8 @@ static const struct ng_key key_table[] = {
 	SUPPORTED("sdes", "lifetime", NULL, SDES_OPTION ": our keys carry the lifetime 2^31 (RFC 4568 section 6.1)"),
 	PREFIX("sdes", "no-", NG_KEY_SUPPORTED, NG_SCOPE_ALWAYS, SDES_OPTION ": this suite is not offered"),
 	PREFIX("sdes", "only-", NG_KEY_SUPPORTED, NG_SCOPE_ALWAYS, SDES_OPTION ": only these suites are offered"),
+	/* SDES in re-offers (sdes2): re-offers always keep the agreed suite and key first */
+	SUPPORTED("sdes", "static", NULL, "re-offers keep the agreed suite and key first (as always; 10.5 offers the other suites too)"),
 	WARN("sdes", NULL, NG_SCOPE_SRTP, "SDES crypto suite and session parameter options (SDES=...)"),
 	SUPPORTED("osrtp", "offer", set_osrtp_offer, "RFC 8643: SDES keys offered on RTP/AVP"),
 	SUPPORTED("osrtp", "accept", set_osrtp_accept, "RFC 8643: in an answer, SDES keys offered on RTP/AVP are answered even when the answerer declined them (10.5)"),
@@ -377,6 +379,8 @@ static const struct ng_key key_table[] = {
 	SUPPORTED("flags", "sdes-lifetime", NULL, SDES_OPTION ": our keys carry the lifetime 2^31 (RFC 4568 section 6.1)"),
 	PREFIX("flags", "sdes-no-", NG_KEY_SUPPORTED, NG_SCOPE_ALWAYS, SDES_OPTION ": this suite is not offered"),
 	PREFIX("flags", "sdes-only-", NG_KEY_SUPPORTED, NG_SCOPE_ALWAYS, SDES_OPTION ": only these suites are offered"),
+	/* SDES in re-offers (sdes2) */
+	SUPPORTED("flags", "sdes-static", NULL, "re-offers keep the agreed suite and key first (as always; 10.5 offers the other suites too)"),
 	PREFIX("flags", "sdes-", NG_KEY_WARN, NG_SCOPE_SRTP, "SDES crypto suite and session parameter options (SDES-...)"),
 	SUPPORTED("flags", "osrtp-offer", set_osrtp_offer, "OSRTP=offer"),
 	SUPPORTED("flags", "osrtp-accept", set_osrtp_accept, "OSRTP=accept"),

@@ -77,7 +77,8 @@ static void set_mid(struct sdp_media_rewrite *rewrite, const struct media *local
 /* An SRTP offer (RTP/SAVP(F), UDP/TLS/RTP/SAVP(F), or OSRTP on RTP/AVP) towards a side whose
  * keying we do not know yet carries both SDES keys and our DTLS fingerprint, as upstream 10.5's
  * does: the side answers with the one it speaks (SDES=off / DTLS=off leave one out). Once one
- * is agreed, a re-offer carries that one only. Returns the number of lines. */
+ * is agreed, a re-offer carries that keying only (SDES: the agreed suite and key among all the
+ * suites, see media_crypto_offer_reusing()). Returns the number of lines. */
 static int offer_srtp_keying(const struct ng_flags *flags, struct media *local, const struct sdp_media *peer_offer,
 			     const char **lines)
 {

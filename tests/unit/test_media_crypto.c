@@ -166,6 +166,46 @@ static void test_offerer_key_passed_on_and_back(void)
 	free_media(other);
 }
 
+/* A re-offer (as upstream 10.5): the agreed suite and key first, the other 11 suites after it
+ * with higher tags; answered unchanged, the running contexts stay; a switched suite is staged. */
+static void test_reoffer_offers_agreed_first_and_may_switch(void)
+{
+	struct media *media = new_media();
+	const char *lines[MEDIA_CRYPTO_OFFERED_SUITES];
+	g_assert_cmpint(media_crypto_offer(media, lines, MEDIA_CRYPTO_OFFERED_SUITES), ==, 12);
+	char *agreed = g_strdup(lines[6]);
+	g_assert_true(g_str_has_prefix(agreed, "crypto:7 AES_CM_128_HMAC_SHA1_80 inline:"));
+	struct sdp_session *answer = parse_sdp("a=crypto:7 AES_CM_128_HMAC_SHA1_80 inline:" KEY_A "\r\n");
+	const char *reason = NULL;
+	g_assert_cmpint(media_crypto_take_answer(media, first_media(answer), &reason), ==, 0);
+	publish_and_release(media);
+	struct media_srtp *running = media->srtp;
+
+	g_assert_cmpint(media_crypto_offer(media, lines, MEDIA_CRYPTO_OFFERED_SUITES), ==, 12);
+	g_assert_cmpstr(lines[0], ==, agreed);
+	g_assert_true(g_str_has_prefix(lines[1], "crypto:8 AEAD_AES_256_GCM inline:"));
+	g_assert_true(g_str_has_prefix(lines[7], "crypto:14 AES_CM_128_HMAC_SHA1_32 inline:"));
+	g_assert_cmpint(media_crypto_take_answer(media, first_media(answer), &reason), ==, 0);
+	g_assert_false(media->crypto->staged);
+	publish_and_release(media);
+	g_assert_true(media->srtp == running);
+
+	g_assert_cmpint(media_crypto_offer(media, lines, MEDIA_CRYPTO_OFFERED_SUITES), ==, 12);
+	g_assert_cmpstr(lines[0], ==, agreed);
+	struct sdp_session *switched = parse_sdp("a=crypto:14 AES_CM_128_HMAC_SHA1_32 inline:" KEY_B "\r\n");
+	g_assert_cmpint(media_crypto_take_answer(media, first_media(switched), &reason), ==, 0);
+	g_assert_true(media->crypto->staged);
+	g_assert_cmpuint(media->crypto->ours.suite, ==, SRTP_AES_CM_128_HMAC_SHA1_32);
+	publish_and_release(media);
+	g_assert_true(media->srtp != running);
+	g_assert_cmpint(media_crypto_offer(media, lines, MEDIA_CRYPTO_OFFERED_SUITES), ==, 12);
+	g_assert_true(g_str_has_prefix(lines[0], "crypto:14 AES_CM_128_HMAC_SHA1_32 inline:"));
+	g_free(agreed);
+	sdp_session_free(answer);
+	sdp_session_free(switched);
+	free_media(media);
+}
+
 /* As 10.5: the offerer's keys go on first with its tags, the other suites after them; the
  * answerer picks one of the offerer's, and the offerer is answered with the answerer's key. */
 static void test_offerers_keys_passed_on_and_answer_mirrored(void)
@@ -208,6 +248,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/media_crypto/answer_staged", test_answer_to_our_offer_is_staged);
 	g_test_add_func("/media_crypto/unusable_offer", test_unusable_offer_stages_nothing);
 	g_test_add_func("/media_crypto/offerer_key_passed_on", test_offerer_key_passed_on_and_back);
+	g_test_add_func("/media_crypto/reoffer_agreed_first", test_reoffer_offers_agreed_first_and_may_switch);
 	g_test_add_func("/media_crypto/offerers_keys_passed_on", test_offerers_keys_passed_on_and_answer_mirrored);
 	return g_test_run();
 }
