@@ -3,6 +3,7 @@
 import collections
 import itertools
 import os
+import re
 import socket
 import sys
 
@@ -127,6 +128,24 @@ def direction(attributes):
 
 
 # ---------------------------------------------------------------- ng calls
+
+def codec_sdp(address, port, payload_types, rtpmaps, extra=()):
+    """One audio m= line with the given payload types, their rtpmaps and extra attributes."""
+    text = ("v=0\r\no=- 1 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\nm=audio %d RTP/AVP %s\r\n"
+            % (address, address, port, " ".join(str(pt) for pt in payload_types)))
+    text += "".join("a=rtpmap:%s\r\n" % line for line in rtpmaps)
+    text += "".join("a=%s\r\n" % line for line in extra)
+    return text + "a=sendrecv\r\n"
+
+
+CODEC_LINE_PREFIXES = ("m=", "a=rtpmap:", "a=fmtp:", "a=ptime:")
+
+
+def codec_lines(text, prefixes=CODEC_LINE_PREFIXES):
+    """The m= line (port masked) and the codec lines (rtpmap/fmtp/ptime), in order."""
+    return [re.sub(r"^m=audio \d+", "m=audio PORT", line) for line in text.split("\r\n")
+            if line.startswith(prefixes)]
+
 
 def new_call_id():
     return "e2e-%d-%s@test" % (next(_call_numbers), os.urandom(4).hex())

@@ -15,28 +15,18 @@ Debian's 10.5 (RTPENGINE_BINARY=/usr/bin/rtpengine runs the same tests; daemon/m
   --cn-payload level). The answerer's CN packets reach the caller decoded as noise in PCMU."""
 
 import audioop
-import re
 import struct
 import time
 
 import pytest
 
-from calls import Call, Sdp, assert_ok
+from calls import Call, Sdp, assert_ok, codec_lines, codec_sdp as sdp
 from rtp import MediaPeer, build_rtp, parse_rtp
 
 CALLER = "127.0.0.2"
 CALLEE = "127.0.0.3"
-
-
-def sdp(address, port, payload_types, rtpmaps):
-    text = ("v=0\r\no=- 1 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\nm=audio %d RTP/AVP %s\r\n"
-            % (address, address, port, " ".join(str(pt) for pt in payload_types)))
-    return text + "".join("a=rtpmap:%s\r\n" % line for line in rtpmaps) + "a=sendrecv\r\n"
-
-
-def codec_lines(text):
-    return [re.sub(r"^m=audio \d+", "m=audio PORT", line) for line in text.split("\r\n")
-            if line.startswith(("m=", "a=rtpmap:", "a=fmtp:"))]
+# the tables here hold the m=, rtpmap and fmtp lines (no ptime)
+CN_CODEC_LINES = ("m=", "a=rtpmap:", "a=fmtp:")
 
 
 def m_line(*pts):
@@ -95,9 +85,9 @@ CASES = [
 def test_sdp_as_10_5(rtpengine, offer, options, answer, expected_offer, expected_answer):
     call = Call(rtpengine)
     offer_reply = assert_ok(call.offer(sdp(CALLER, 4000, *offer), options))
-    assert codec_lines(offer_reply["sdp"]) == expected_offer
+    assert codec_lines(offer_reply["sdp"], CN_CODEC_LINES) == expected_offer
     answer_reply = assert_ok(call.answer(sdp(CALLEE, 5000, *answer)))
-    assert codec_lines(answer_reply["sdp"]) == expected_answer
+    assert codec_lines(answer_reply["sdp"], CN_CODEC_LINES) == expected_answer
     call.delete()
 
 

@@ -15,7 +15,6 @@ import audioop
 import ctypes
 import math
 import os
-import re
 import struct
 import subprocess
 import tempfile
@@ -25,27 +24,13 @@ import numpy
 
 import pytest
 
-from calls import Call, Sdp, assert_ok
+from calls import Call, Sdp, assert_ok, codec_lines, codec_sdp as sdp
 from rtp import MediaPeer, build_rtp, parse_rtp
 from test_transcode import speech  # noqa: F401 (a fixture: espeak-ng speech at 8 kHz)
 
 CALLER = "127.0.0.2"
 CALLEE = "127.0.0.3"
 PACKETS = 100           # 2 s of 20 ms packets each way
-
-
-def sdp(address, port, payload_types, rtpmaps, extra=()):
-    text = ("v=0\r\no=- 1 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\nm=audio %d RTP/AVP %s\r\n"
-            % (address, address, port, " ".join(str(pt) for pt in payload_types)))
-    text += "".join("a=rtpmap:%s\r\n" % line for line in rtpmaps)
-    text += "".join("a=%s\r\n" % line for line in extra)
-    return text + "a=sendrecv\r\n"
-
-
-def codec_lines(text):
-    """The m= line (port masked) and the rtpmap/fmtp/ptime lines, in order."""
-    return [re.sub(r"^m=audio \d+", "m=audio PORT", line) for line in text.split("\r\n")
-            if line.startswith(("m=", "a=rtpmap:", "a=fmtp:", "a=ptime:"))]
 
 
 class Bcg729Encoder:
