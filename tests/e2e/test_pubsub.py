@@ -362,7 +362,7 @@ def siprec_restore_scenario(rtpengine_factory, tmp_path, binary):
     """A call whose sides have labels; SIPREC subscribe requests by label and by from-tags;
     kill -9; the same requests to a daemon restarted on the same Redis: (before, after)."""
     import signal
-    from test_redis import RedisServer, wait_written
+    from test_redis import RedisServer, standby_of, wait_written
     (tmp_path / binary).mkdir()
     server = RedisServer(tmp_path / binary)
     caller, callee = MediaPeer(), MediaPeer()
@@ -387,11 +387,7 @@ def siprec_restore_scenario(rtpengine_factory, tmp_path, binary):
         else:   # 10.5 writes before it replies
             assert wait_until(lambda: client.keys(), 5.0)
         active.stop(signal.SIGKILL)
-
-        def argv(ng_port, port_min, port_max):
-            args = [arg for arg in active.argv[1:] if not arg.startswith("--listen-ng=")]
-            return args + ["--listen-ng=127.0.0.1:%d" % ng_port]
-        restarted = rtpengine_factory(argv_builder=argv, binary=path)
+        restarted = standby_of(rtpengine_factory, active, binary=path)
         after = [_siprec_view(restarted.ng(dict(request))) for request in requests]
         return before, after
     finally:

@@ -349,7 +349,7 @@ def dtls_restore_scenario(rtpengine_factory, tmp_path, certificate, binary):
     decryptable); the peers never handshake again."""
     import signal
     from process import wait_until
-    from test_redis import RedisServer, wait_written
+    from test_redis import RedisServer, standby_of, wait_written
     profile = "SRTP_AES128_CM_SHA1_80"
     key_file, cert_file, fingerprint = certificate
     suite = PROFILES[profile][0]
@@ -394,11 +394,7 @@ def dtls_restore_scenario(rtpengine_factory, tmp_path, certificate, binary):
         else:   # 10.5 writes before it replies
             assert wait_until(lambda: client.keys(), 5.0)
         active.stop(signal.SIGKILL)
-
-        def argv(ng_port, port_min, port_max):
-            args = [arg for arg in active.argv[1:] if not arg.startswith("--listen-ng=")]
-            return args + ["--listen-ng=127.0.0.1:%d" % ng_port]
-        restarted = rtpengine_factory(argv_builder=argv, binary=path)
+        restarted = standby_of(rtpengine_factory, active, binary=path)
         after = exchange(2000)
         restarted.ng({"command": "delete", "call-id": "dr"})
         return before, after

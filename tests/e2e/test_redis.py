@@ -145,12 +145,13 @@ def statistics(daemon):
     return daemon.ng({"command": "statistics"})["statistics"]["totalstatistics"]
 
 
-def standby_of(factory, active, *extra):
-    """A daemon with the active one's options (same interfaces and port range), its own ng port."""
+def standby_of(factory, active, *extra, binary=None):
+    """A daemon with the active one's options (same interfaces and port range), its own ng port;
+    `binary` for a test that runs 10.5 too (None: the binary under test)."""
     def argv(ng_port, port_min, port_max):
         args = [arg for arg in active.argv[1:] if not arg.startswith("--listen-ng=")]
         return args + ["--listen-ng=127.0.0.1:%d" % ng_port] + list(extra)
-    return factory(argv_builder=argv)
+    return factory(argv_builder=argv, binary=binary)
 
 
 def plain_call(daemon, caller, callee):

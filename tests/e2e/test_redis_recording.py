@@ -223,11 +223,7 @@ def test_foreign_copy_leaves_the_owners_spool_file_alone(rtpengine_factory, ha_s
 def _restart(factory, active, binary):
     """kill -9 of `active`, then the same binary with the same options on the same addresses."""
     active.stop(signal.SIGKILL)
-
-    def argv(ng_port, port_min, port_max):
-        args = [arg for arg in active.argv[1:] if not arg.startswith("--listen-ng=")]
-        return args + ["--listen-ng=127.0.0.1:%d" % ng_port]
-    return factory(argv_builder=argv, binary=binary)
+    return standby_of(factory, active, binary=binary)
 
 
 @pytest.mark.skipif(not shutil.which("tshark"), reason="tshark not installed")
