@@ -4,7 +4,7 @@
  * forms) and by SSRC (a=ssrc lines, RFC 5576, and SSRCs learned from packets that carried a
  * MID, or from a payload type that only one media of the group uses). Pure and bounded: no
  * allocation, no locks; the caller owns the table. The packet path's use (relay.c, the BUNDLE
- * transport's stream) and the SDP side (bundle.c) are in docs/architecture.md, BUNDLE. */
+ * transport's stream) and the SDP side (bundle.c) are in docs/webrtc.md, "Inside the daemon: BUNDLE". */
 #ifndef RTPENGINE_BUNDLE_DEMUX_H
 #define RTPENGINE_BUNDLE_DEMUX_H
 

@@ -7,7 +7,7 @@
  * in the control loop (its fd registered there; the base runs without blocking when that fd
  * is readable, and every HTTP_TICK for libevent's own timeouts). So /metrics reads the same
  * snapshot as the ng `statistics` command and ng over HTTP feeds the very command table the
- * UDP socket does, without a lock or a queue (docs/architecture.md says why).
+ * UDP socket does, without a lock or a queue (docs/http.md, "How it runs", says why).
  *
  * Bounds: 5 s of silence ends a request (slow clients), a request must be complete 10 s after
  * the connection's start or its previous request (trickling clients), headers at most 8 KB, bodies 256 KB,

@@ -1,5 +1,5 @@
 """A port pair freed by a delete and given to a later call (our daemon parks the bound
-sockets and reuses them; docs/architecture.md, "The ng command path") must not carry into
+sockets and reuses them; docs/performance.md, "Parked sockets") must not carry into
 the new call anything the old call's peer sent after the delete."""
 
 from calls import assert_ok, establish, streams_of

@@ -221,7 +221,7 @@ def run_both(rtpengine_factory, scenario):
         # one thread: 10.5's threads wait on one epoll set, and two of them reading the same
         # socket reorder its packets (seen here as 101 after 104, and 20, 22, 21 at the
         # dialogue's peer: the reordering this test once blamed on our relay; measured in
-        # docs/architecture.md). The media checks are the same for both daemons.
+        # docs/relay.md, "Packet order"). The media checks are the same for both daemons.
         reference = scenario(rtpengine_factory("--num-threads=1", binary=REFERENCE_BINARY))
     return ours, reference
 

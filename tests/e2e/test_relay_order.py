@@ -7,7 +7,7 @@ Why bursts: the worker reads up to 32 packets per recvmmsg() and holds a whole e
 make the pool flush in the middle of a round and put forked copies (sent at once) beside the
 batch (sent at the round's end). Debian's 10.5 does not keep this order with more than one
 thread (its threads wait on one epoll set and two of them can read the same socket: measured
-in docs/architecture.md, publish/subscribe), hence upstream_differs."""
+in docs/relay.md, "Packet order"), hence upstream_differs."""
 
 import re
 import socket
@@ -21,7 +21,7 @@ BURST = 150      # per stream; well inside a receiver's socket buffer (raised be
 ROUNDS = 3
 
 pytestmark = pytest.mark.upstream_differs(
-    "10.5's threads share one epoll set and reorder packets of one socket (docs/architecture.md)")
+    "10.5's threads share one epoll set and reorder packets of one socket (docs/relay.md, \"Packet order\")")
 
 
 def sdp(port, direction="sendrecv"):

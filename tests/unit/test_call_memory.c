@@ -2,8 +2,8 @@
  * struct, printed (`--verbose`) and held under budgets with some room, so that a feature
  * adding per-stream state that most calls never use shows here first, not as `make bench`'s
  * RSS per call (target <= 8 KB at 2000 calls, tests/bench/README.md). Such state belongs in a
- * side allocation made when the feature is first used (docs/architecture.md, "Call lifetime
- * and memory"). */
+ * side allocation made when the feature is first used (docs/performance.md,
+ * "Memory per call"). */
 #include <glib.h>
 #include "call.h"
 #include "media_quality.h"
