@@ -181,3 +181,18 @@ def test_malformed_sdp_attr_is_refused(rtpengine, options, words):
     reply = assert_error(Call(rtpengine).offer(simple_sdp(CALLER, 30000), options))
     assert "sdp-attr" in reply["error-reason"] and words in reply["error-reason"], reply
     assert assert_ok(rtpengine.ng({"command": "list"}))["calls"] == []
+
+
+@pytest.mark.upstream_differs(TEN_FIVE_IGNORES)
+def test_publish_and_subscribe_request_are_edited(rtpengine):
+    publish_sdp = make_sdp(CALLER, media_section(30000, attributes=("sendonly",)))
+    published = assert_ok(rtpengine.ng({"command": "publish", "call-id": "sdp-attr-pubsub", "from-tag": "pub",
+                                        "sdp": publish_sdp,
+                                        "sdp-attr": {"audio": {"add": ["x-published"]}}}))
+    assert section_lines(published["sdp"])[1][-1] == "a=x-published"
+    request = assert_ok(rtpengine.ng({"command": "subscribe request", "call-id": "sdp-attr-pubsub",
+                                      "from-tag": "pub", "flags": ["sdp-attr-remove-audio-rtcp",
+                                                                   "sdp-attr-add-global-x-subscribed"]}))
+    session, audio = section_lines(request["sdp"])
+    assert session[-1] == "a=x-subscribed"
+    assert not any(line.startswith("a=rtcp:") for line in audio), audio
