@@ -100,7 +100,7 @@ struct ng_request {
  * the key table (ng_keys.h): supported ones are applied, the ones this relay lacks are noted
  * for ng_keys_check(). Unknown keys and flags are ignored (as upstream) with a debug log line.
  * Returns 0, or -EINVAL with error_reason set for values that cannot be understood (bad
- * address family, malformed received-from). */
+ * address family, malformed received-from, a malformed sdp-attr). */
 int ng_flags_parse(struct ng_request *request);
 
 #endif
