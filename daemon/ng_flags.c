@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <glib.h>
 #include "log.h"
+#include "sdp_attr_edit.h"
 #include "srtp.h"
 
 /* How much of a value an error or warning quotes. */
@@ -115,6 +116,13 @@ static void classify_values(struct ng_request *request, const char *key, size_t 
 /* A `flags` entry: a plain flag, or "key=value" as newer Kamailio passes ICE=remove etc. */
 static void classify_flag(struct ng_request *request, const struct bencode_item *item)
 {
+	/* before the "key=value" split: an attribute may hold '=' (sdp_attr_edit.h) */
+	if (sdp_attr_edit_is_flag(item->string, item->string_length)) {
+		if (!request->flags.sdp_attr_error)
+			sdp_attr_edit_read_flag(request->buffer, &request->flags.sdp_attr, item->string,
+						item->string_length, &request->flags.sdp_attr_error);
+		return;
+	}
 	const char *equals = memchr(item->string, '=', item->string_length);
 	if (!equals) {
 		classify(request, "flags", 5, item, item);
@@ -143,9 +151,10 @@ static void classify_request(struct ng_request *request, uint64_t skip)
 		if (position < 64 && (skip & (1ULL << position)))
 			continue;
 		const struct bencode_item *value = key->next_sibling;
-		/* normalising keeps the length: only a key of 5 bytes can be "flags" or "codec" */
-		char name[8] = "";
-		if (key->string_length == 5)
+		/* normalising keeps the length: only a key of 5 bytes can be "flags" or "codec",
+		 * one of 8 "sdp-attr" */
+		char name[12] = "";
+		if (key->string_length == 5 || key->string_length == 8)
 			ng_keys_normalise(key->string, key->string_length, name, sizeof(name));
 		if (!strcmp(name, "flags") && value->type == BENCODE_LIST) {
 			for (const struct bencode_item *item = value->first_child; item; item = item->next_sibling)
@@ -159,6 +168,10 @@ static void classify_request(struct ng_request *request, uint64_t skip)
 				classify_values(request, option_key, strlen(option_key), option->next_sibling);
 				g_free(option_key);
 			}
+		} else if (!strcmp(name, "sdp-attr")) {
+			if (!request->flags.sdp_attr_error)
+				sdp_attr_edit_read_dictionary(request->buffer, &request->flags.sdp_attr, value,
+							      &request->flags.sdp_attr_error);
 		} else {
 			classify_values(request, key->string, key->string_length, value);
 		}
@@ -302,6 +315,10 @@ int ng_flags_parse(struct ng_request *request)
 	flags->sdp = bencode_item_text(buffer, found[SCALAR_SDP], &flags->sdp_length);
 
 	classify_request(request, plain_positions);
+	if (flags->sdp_attr_error) {
+		request->error_reason = flags->sdp_attr_error;
+		return -EINVAL;
+	}
 
 	const char *protocol = bencode_item_text(buffer, found[SCALAR_TRANSPORT_PROTOCOL], NULL);
 	if (!protocol)

@@ -301,7 +301,7 @@ static const struct ng_key key_table[] = {
 	IGNORED("start-pos", NULL, "play media starts at the beginning of the file here"),
 	SUPPORTED("duration", NULL, NULL, "play DTMF: the event's length in ms (read by its handler)"),
 	SUPPORTED("pause", NULL, NULL, "play DTMF: ms between an event that waited for the one before it and that one (read by its handler)"),
-	REFUSED("sdp-attr", NULL, NG_SCOPE_ALWAYS, "SDP attribute manipulation (sdp-attr)"),
+	SUPPORTED("sdp-attr", NULL, NULL, READ_BY_PARSER ": add, remove, substitute a= lines of the SDP we send (sdp_attr_edit.h); 10.5 ignores it"),
 
 	/* ---- entries of the flags list ---- */
 	SUPPORTED("flags", "trust-address", set_trust_address, "media goes to the SDP address (the default)"),
@@ -389,7 +389,7 @@ static const struct ng_key key_table[] = {
 	PREFIX("flags", "endpoint-learning-", NG_KEY_WARN, NG_SCOPE_ALWAYS,
 	       "per-call endpoint learning (the daemon's --endpoint-learning applies)"),
 	PREFIX("flags", "from-tags-", NG_KEY_SUPPORTED, NG_SCOPE_ALWAYS, "subscribe request: a side to subscribe to (read by its handler, pubsub.c)"),
-	PREFIX("flags", "sdp-attr-", NG_KEY_REFUSED, NG_SCOPE_ALWAYS, "SDP attribute manipulation (sdp-attr)"),
+	PREFIX("flags", "sdp-attr-", NG_KEY_SUPPORTED, NG_SCOPE_ALWAYS, READ_BY_PARSER ": as sdp-attr (sdp_attr_edit.h); 10.5 ignores it"),
 };
 
 /* ---- look-up ---------------------------------------------------------------------------------- */

@@ -15,6 +15,7 @@
 #include "media_crypto.h"
 #include "media_transcode.h"
 #include "pubsub.h"
+#include "sdp_attr_edit.h"
 
 /* Upstream takes part in ICE itself when the received media had ICE (or ICE=force): the
  * receiver gets our credentials and candidates, never the other side's. */
@@ -620,6 +621,8 @@ int ng_write_sdp(struct sdp_exchange *exchange, bool offer)
 		out = g_string_sized_new(4096);
 	g_string_truncate(out, 0);
 	int error = sdp_rewrite(exchange->sdp, &options, out);
+	if (!error)
+		sdp_attr_edit_apply(flags->sdp_attr, out);   /* last: edits what we wrote too */
 	if (!error)
 		bencode_dictionary_add_string_length(request->buffer, request->reply, "sdp", out->str, out->len);
 	else

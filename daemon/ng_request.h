@@ -10,6 +10,7 @@
 
 struct daemon_context;
 struct ng_key;
+struct sdp_attr_edits;
 
 /* A WARN or REFUSED entry of the key table met in a request (see ng_keys.h). */
 struct ng_noted_key {
@@ -76,6 +77,8 @@ struct ng_flags {
 	const char *output_destination;
 	const char *metadata;
 	struct codec_options codec;        /* codec dictionary, codec-* flags, ptime (codec.h) */
+	struct sdp_attr_edits *sdp_attr;   /* sdp-attr dictionary and sdp-attr-* flags (sdp_attr_edit.h); NULL: none */
+	const char *sdp_attr_error;        /* why one of them was refused */
 	/* what the request asked for that this relay lacks; judged by ng_keys_check() */
 	struct ng_noted_key refused[NG_MAX_NOTED_KEYS], warned[NG_MAX_NOTED_KEYS];
 	unsigned int refused_count, warned_count;
@@ -97,7 +100,7 @@ struct ng_request {
  * the key table (ng_keys.h): supported ones are applied, the ones this relay lacks are noted
  * for ng_keys_check(). Unknown keys and flags are ignored (as upstream) with a debug log line.
  * Returns 0, or -EINVAL with error_reason set for values that cannot be understood (bad
- * address family, malformed received-from). */
+ * address family, malformed received-from, a malformed sdp-attr). */
 int ng_flags_parse(struct ng_request *request);
 
 #endif

@@ -20,6 +20,7 @@
 #include "ng_keys.h"
 #include "relay.h"
 #include "sdp.h"
+#include "sdp_attr_edit.h"
 #include "version.h"
 
 #define PUBSUB_MAX_SOURCES CALL_MAX_MONOLOGUES
@@ -347,6 +348,7 @@ static int write_publish_answer(struct ng_request *request, struct call *call, s
 		return -EINVAL;
 	}
 	replace_session_lines(call, publisher->media_count ? publisher->media[0] : NULL, out);
+	sdp_attr_edit_apply(request->flags.sdp_attr, out);
 	bencode_dictionary_add_string_length(request->buffer, request->reply, "sdp", out->str, out->len);
 	g_string_free(out, TRUE);
 	return 0;
@@ -866,6 +868,7 @@ int ng_command_subscribe_request(struct ng_request *request)
 			call_remove_monologue(subscriber);
 		return error;
 	}
+	sdp_attr_edit_apply(request->flags.sdp_attr, sdp);
 	struct bencode_buffer *buffer = request->buffer;
 	bencode_dictionary_add_string_length(buffer, request->reply, "sdp", sdp->str, sdp->len);
 	g_string_free(sdp, TRUE);

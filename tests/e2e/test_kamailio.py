@@ -172,3 +172,26 @@ def test_unanswered_call_is_deleted(rtpengine_factory, sip_harness, uac_scenario
     kamailio.stop()
     errors = re.findall(r"^.*\bERROR:.*$", kamailio.log_text(), re.MULTILINE)
     assert not errors, "\n".join(errors)
+
+
+@pytest.mark.upstream_differs("10.5.3.5 does not know sdp-attr: Kamailio's flags reach it and it "
+                              "logs 'Unknown flag encountered', the SDP unchanged (test_sdp_attr.py)")
+def test_sdp_attr_flags_from_kamailio(rtpengine_factory, sip_harness):
+    """rtpengine_manage("... sdp-attr-...") in the example config: Kamailio passes the words
+    as flags (".." for a space, "--" for '=' since it splits words and key=value itself);
+    the offer to the callee and the answer to the caller both carry the edits."""
+    relay = rtpengine_factory(interfaces=(RELAY_ADDRESS,))
+    uas = sip_harness.start_uas()
+    kamailio = sip_harness.start_kamailio(
+        relay.ng_port, uas.address, uas.sip_port,
+        rtpengine_flags='"replace-origin replace-session-connection ICE=remove '
+                        'sdp-attr-add-audio-fmtp:8..mode--x sdp-attr-remove-audio-rtcp"')
+    uac = sip_harness.start_uac(kamailio, 200)
+    assert (uac.wait(15), uas.wait(10)) == (0, 0), sip_harness.diagnostics()
+    invite = uas.received_request("INVITE")
+    answer = uac.received_response(200, "INVITE")
+    assert invite and answer, sip_harness.diagnostics()
+    for message in (invite, answer):
+        body = message.split("\r\n\r\n", 1)[1]
+        assert "a=fmtp:8 mode=x" in body, message
+        assert "a=rtcp:" not in body, message
