@@ -16,7 +16,9 @@ run while other work kept more than OTHERS_LIMIT of a core busy is run once more
 run counts), and a relay's steps stop after its second failed step. Printed per run: the
 relay's CPU seconds, calls per core by CPU (calls * seconds / CPU seconds), late %, missing %,
 p99 delay, the load average and how much CPU the rest of the machine used meanwhile.
-The exit status does not depend on the figures.
+Every run first checks transcode_load's judgement against a stand-in relay that holds back
+every 20th packet by 30 ms and drops every 50th (it must report 5.1% late, 2% missing; exit
+status 1 otherwise). Beyond that the exit status does not depend on the figures.
 
     make -C tests/bench transcode_load
     /usr/bin/python3 tests/bench/transcode.py [--steps 20,40,60,...] [--duration 10] [--only ours]
@@ -24,14 +26,18 @@ The exit status does not depend on the figures.
 import argparse
 import ctypes
 import ctypes.util
+import heapq
 import os
 import random
 import resource
+import select
 import socket
 import struct
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -142,6 +148,31 @@ def machine_busy():
     return sum(fields) - fields[3] - fields[4], sum(fields)
 
 
+def run_transcode_load(name, calls, frame_files, settings, log_dir, pid=None, cpus=None, duration=None):
+    """Runs transcode_load over the calls' sockets (on the given CPUs) for duration (default
+    --duration) seconds; returns (its process, exit status), None as status when it timed out."""
+    duration = duration or settings.duration
+    plan = os.path.join(log_dir, "plan-%s.txt" % name)
+    with open(plan, "w") as handle:
+        for call in calls:
+            handle.write("%d %s %d %d %s %d %d\n" % (call["caller"].fileno(), call["caller_to"][0], call["caller_to"][1],
+                                                     call["callee"].fileno(), call["callee_to"][0], call["callee_to"][1],
+                                                     call["opus_pt"]))
+    argv = [TRANSCODE_LOAD, "--plan", plan, "--pcmu", frame_files[0], "--opus", frame_files[1],
+            "--duration", str(duration), "--warmup", str(WARMUP_SECONDS),
+            "--realtime", "no" if settings.no_realtime else "yes"]
+    if pid:
+        argv += ["--pid", str(pid)]
+    fds = [s.fileno() for call in calls for s in (call["caller"], call["callee"])]
+    tool = run.start_on_cpus(argv, run.log_path_for(log_dir, "transcode_load-%s" % name), cpus,
+                             name="transcode_load", pass_fds=fds)
+    try:
+        status = tool.wait(duration + WARMUP_SECONDS + 30)
+    finally:
+        tool.stop()
+    return tool, status
+
+
 def measure(name, binary, calls_count, settings, frame_files, log_dir):
     """One relay, one step: returns transcode_load's figures (a dict) plus load average and the
     other work's CPU, or None (the relay did not start, a call was refused, the tool failed)."""
@@ -163,26 +194,11 @@ def measure(name, binary, calls_count, settings, frame_files, log_dir):
             return None
         if relay_cpus:
             run.pin_threads(process.pid, relay_cpus)   # threads started meanwhile, if any
-        plan = os.path.join(log_dir, "plan-%s.txt" % name)
-        with open(plan, "w") as handle:
-            for call in calls:
-                handle.write("%d %s %d %d %s %d %d\n" % (call["caller"].fileno(), call["caller_to"][0],
-                                                         call["caller_to"][1], call["callee"].fileno(),
-                                                         call["callee_to"][0], call["callee_to"][1], call["opus_pt"]))
-        fds = [s.fileno() for call in calls for s in (call["caller"], call["callee"])]
         load_average = os.getloadavg()[0]
         own_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         relay_before = cpu_seconds(process.pid)
         busy_before, total_before = machine_busy()
-        tool = run.start_on_cpus([TRANSCODE_LOAD, "--plan", plan, "--pcmu", frame_files[0], "--opus", frame_files[1],
-                                  "--duration", str(settings.duration), "--warmup", str(WARMUP_SECONDS),
-                                  "--pid", str(process.pid), "--realtime", "no" if settings.no_realtime else "yes"],
-                                 run.log_path_for(log_dir, "transcode_load-%s" % name), load_cpus,
-                                 name="transcode_load", pass_fds=fds)
-        try:
-            status = tool.wait(settings.duration + WARMUP_SECONDS + 30)
-        finally:
-            tool.stop()
+        tool, status = run_transcode_load(name, calls, frame_files, settings, log_dir, process.pid, load_cpus)
         busy_after, total_after = machine_busy()
         relay_cpu = cpu_seconds(process.pid) - relay_before
         own_after = resource.getrusage(resource.RUSAGE_CHILDREN)   # transcode_load, reaped by stop()
@@ -209,6 +225,85 @@ def measure(name, binary, calls_count, settings, frame_files, log_dir):
         if client:
             client.close()
         process.stop()
+
+
+class ImpairingRelay:
+    """A stand-in relay for --self-check: per call two sockets; what the caller sends goes to the
+    callee as "Opus" (payload type and timestamp scale rewritten, payload kept) and back the
+    other way as PCMU. Of each direction's packets every DELAY_EVERY-th is held back 30 ms and
+    every DROP_EVERY-th dropped, so transcode_load must report 5% late and 2% missing."""
+    DELAY_EVERY, DROP_EVERY, DELAY_SECONDS = 20, 50, 0.030
+
+    def __init__(self, count, opus_pt=111):
+        self.calls, self.routes = [], {}
+        for _ in range(count):
+            caller, callee, for_caller, for_callee = udp_socket(), udp_socket(), udp_socket(), udp_socket()
+            self.calls.append({"id": None, "caller": caller, "callee": callee, "opus_pt": opus_pt,
+                               "caller_to": for_caller.getsockname(), "callee_to": for_callee.getsockname()})
+            # what for_caller receives (PCMU) leaves for_callee towards the callee as Opus, and back
+            self.routes[for_caller.fileno()] = (for_caller, for_callee, callee.getsockname(), opus_pt, 6)
+            self.routes[for_callee.fileno()] = (for_callee, for_caller, caller.getsockname(), 0, None)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.forward, daemon=True)
+        self.thread.start()
+
+    def forward(self):
+        poller, held, counts = select.epoll(), [], {}
+        for fileno in self.routes:
+            poller.register(fileno, select.EPOLLIN)
+        while not self.stop.is_set():
+            timeout = max(0.0, held[0][0] - time.monotonic()) if held else 0.05
+            for fileno, _ in poller.poll(min(timeout, 0.05)):
+                inbound, outbound, destination, pt, scale = self.routes[fileno]
+                while True:
+                    try:
+                        data = inbound.recv(2048)
+                    except BlockingIOError:
+                        break
+                    ts = struct.unpack_from("!I", data, 4)[0]
+                    ts = (ts * scale if scale else ts // 6) & 0xffffffff
+                    packet = data[:1] + bytes([pt]) + data[2:4] + struct.pack("!I", ts) + data[8:]
+                    n = counts[fileno] = counts.get(fileno, 0) + 1
+                    if n % self.DROP_EVERY == 13:
+                        continue
+                    if n % self.DELAY_EVERY == 7:
+                        heapq.heappush(held, (time.monotonic() + self.DELAY_SECONDS, n, outbound, packet, destination))
+                        continue
+                    outbound.sendto(packet, destination)
+            while held and held[0][0] <= time.monotonic():
+                _, _, outbound, packet, destination = heapq.heappop(held)
+                outbound.sendto(packet, destination)
+        poller.close()
+
+    def close(self):
+        self.stop.set()
+        self.thread.join(5)
+        for inbound, _, _, _, _ in self.routes.values():
+            inbound.close()
+        for call in self.calls:
+            call["caller"].close()
+            call["callee"].close()
+
+
+def self_check(settings, frame_files, log_dir):
+    """transcode_load against ImpairingRelay: True when it reports the impairment (5% late,
+    2% missing, each direction), so the benchmark's judgement can fail."""
+    relay = ImpairingRelay(5)
+    try:
+        tool, status = run_transcode_load("self-check", relay.calls, frame_files, settings, log_dir, duration=3)
+    finally:
+        relay.close()
+    figures, _ = run.parse_loadgen_output(tool.log_text())
+    ok = status == 0
+    for direction in ("opus_to_pcmu", "pcmu_to_opus"):
+        late, missing = figures.get(direction + "_late_percent", -1), figures.get(direction + "_missing_percent", -1)
+        # held and dropped packets never coincide (n = 7 mod 20 and n = 13 mod 50 differ mod
+        # 10): late is 1/20 of the inputs among the 49/50 that arrive, 5.1%, but at the edges
+        good = 4.0 <= late <= 6.0 and 1.5 <= missing <= 2.5
+        print("  self-check %s: late %.2f%% (expected 5%%), missing %.2f%% (expected 2%%): %s"
+              % (direction, late, missing, "ok" if good else "WRONG"))
+        ok = ok and good
+    return ok
 
 
 def passed(figures):
@@ -238,6 +333,9 @@ def main():
     parser.add_argument("--upstream", default=run.UPSTREAM_DAEMON)
     parser.add_argument("--only", action="append", choices=("ours", "upstream"))
     parser.add_argument("--no-realtime", action="store_true", help="transcode_load without SCHED_FIFO")
+    parser.add_argument("--self-check", action="store_true",
+                        help="only check transcode_load's judgement against a relay that delays and drops "
+                        "(every run starts with this check and stops if it fails)")
     settings = parser.parse_args()
     if not os.access(TRANSCODE_LOAD, os.X_OK):
         print("%s missing: make -C tests/bench transcode_load" % TRANSCODE_LOAD)
@@ -249,6 +347,9 @@ def main():
     pcmu, opus = speech_frames()
     log_dir = tempfile.mkdtemp(prefix="bench-transcode-")
     frame_files = (write_frames(log_dir, "pcmu.frames", pcmu), write_frames(log_dir, "opus.frames", opus))
+    checked = self_check(settings, frame_files, log_dir)
+    if settings.self_check or not checked:
+        return 0 if checked else 1
     relays = [(name, binary) for name, binary in (("ours", settings.ours), ("upstream", settings.upstream))
               if not settings.only or name in settings.only]
     for name, binary in list(relays):
