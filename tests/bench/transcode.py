@@ -13,7 +13,8 @@ pinned to the first CPU; transcode_load on the second (SCHED_FIFO, so that other
 does not hold its sends back), so "calls per core" is the relay's own figure. For each step of calls, ours and 10.5 alternate (which goes first alternates too)
 so that both see the same machine. A step passes below 1% late and 1% missing; a failed step
 run while other work kept more than OTHERS_LIMIT of a core busy is run once more (the better
-run counts), and a relay's steps stop after its second failed step. Printed per run: the
+run counts), and a relay's steps stop after its second failed step; then the interval between
+its last passed and first failed step is halved twice (to the nearest 5 calls). Printed per run: the
 relay's CPU seconds, calls per core by CPU (calls * seconds / CPU seconds), late %, missing %,
 p99 delay, the load average and how much CPU the rest of the machine used meanwhile.
 Every run first checks transcode_load's judgement against a stand-in relay that holds back
@@ -52,6 +53,7 @@ TRANSCODE_LOAD = os.path.join(HERE, "transcode_load")
 LIMIT_PERCENT = 1.0      # a step passes below this share of late and of missing frames
 OTHERS_LIMIT = 0.3       # cores busy with other work during a failed step: run it again
 WARMUP_SECONDS = 1.0
+REFINE_STEPS = 2         # halvings between a relay's last passed and first failed step
 
 OFFER = ("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
          "m=audio {port} RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\n"
@@ -360,29 +362,57 @@ def main():
           "--num-threads=%d on CPU %s, transcode_load on CPU %s" % (log_dir, settings.duration, WARMUP_SECONDS,
                                                                  settings.threads, sorted(os.sched_getaffinity(0))[0],
                                                                  sorted(os.sched_getaffinity(0))[-1]), flush=True)
+    per_core = {name: [] for name, _ in relays}    # calls per core by CPU of each passed run
+
+    def run_step(name, binary, step):
+        """One step of one relay, once more if it failed while others kept the machine busy;
+        True if it passed."""
+        figures = measure("%s-%d" % (name, step), binary, step, settings, frame_files, log_dir)
+        if figures is not None:
+            print(describe(name, step, figures, settings), flush=True)
+        if figures is not None and not passed(figures) and figures["others_cores"] > OTHERS_LIMIT:
+            again = measure("%s-%d-again" % (name, step), binary, step, settings, frame_files, log_dir)
+            if again is not None:
+                print(describe(name, step, again, settings) + " (again: others were busy)", flush=True)
+                figures = again if passed(again) or again["all_late_percent"] < figures["all_late_percent"] else figures
+        if passed(figures) and figures.get("relay_cpu_seconds", 0) > 0:
+            per_core[name].append(step * figures["measured_seconds"] / figures["relay_cpu_seconds"])
+        return passed(figures)
+
     failures = {name: 0 for name, _ in relays}
     best = {name: None for name, _ in relays}
+    failed = {name: [] for name, _ in relays}
     for index, step in enumerate(steps):
         order = relays if index % 2 == 0 else list(reversed(relays))
         for name, binary in order:
             if failures[name] >= 2:
                 continue
-            figures = measure("%s-%d" % (name, step), binary, step, settings, frame_files, log_dir)
-            if figures is not None:
-                print(describe(name, step, figures, settings), flush=True)
-            if figures is not None and not passed(figures) and figures["others_cores"] > OTHERS_LIMIT:
-                again = measure("%s-%d-again" % (name, step), binary, step, settings, frame_files, log_dir)
-                if again is not None:
-                    print(describe(name, step, again, settings) + " (again: others were busy)", flush=True)
-                    if passed(again) or (again["all_late_percent"] < figures["all_late_percent"]):
-                        figures = again
-            if passed(figures):
+            if run_step(name, binary, step):
                 best[name] = step if best[name] is None else max(best[name], step)
             else:
                 failures[name] += 1
+                failed[name].append(step)
+    # between the last step passed and the first failed: halve the interval, up to REFINE_STEPS
+    # times per relay, down to 5 calls or a tenth of the figure
+    for _ in range(REFINE_STEPS):
+        for name, binary in relays:
+            low = best[name]
+            high = min([step for step in failed[name] if low is not None and step > low], default=None)
+            if high is None or high - low <= max(5, low // 10):
+                continue
+            middle = (low + high) // 2 // 5 * 5
+            if middle <= low:
+                continue
+            if run_step(name, binary, middle):
+                best[name] = middle
+            else:
+                failed[name].append(middle)
     print("largest step under %.0f%% late and missing, one worker thread on one core:" % LIMIT_PERCENT)
     for name, _ in relays:
-        print("  %-8s %s calls" % (name, best[name] if best[name] is not None else "none of the steps"))
+        figures = sorted(per_core[name])
+        print("  %-8s %s calls; by CPU time, median of the passed runs: %s calls per core"
+              % (name, best[name] if best[name] is not None else "none of the steps",
+                 "%.0f" % figures[len(figures) // 2] if figures else "-"))
     if best.get("ours") and best.get("upstream"):
         print("  ours / 10.5: %.2fx (target >= 1.5x)" % (best["ours"] / best["upstream"]))
     return 0
