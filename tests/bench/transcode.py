@@ -9,8 +9,9 @@ sends espeak-ng speech both ways at 50 packets/s per side (PCMU from the caller,
 packets encoded here once in advance from the callee), paced with absolute timers, receives
 with recvmmsg and judges every output frame against its input's send time (late: > 20 ms
 after it; missing: never seen). The relay runs with one worker thread, every thread of it
-pinned to the first CPU; transcode_load on the second (SCHED_FIFO, so that other work there
-does not hold its sends back), so "calls per core" is the relay's own figure. For each step of calls, ours and 10.5 alternate (which goes first alternates too)
+pinned to the first CPU at nice -10 (--relay-nice), transcode_load on the second (SCHED_FIFO),
+so that other work on the machine neither starves the relay nor holds the sends back, and
+"calls per core" is the relay's own figure. For each step of calls, ours and 10.5 alternate (which goes first alternates too)
 so that both see the same machine. A step passes below 1% late and 1% missing; a failed step
 run while other work kept more than OTHERS_LIMIT of a core busy is run once more (the better
 run counts), and a relay's steps stop after its second failed step; then the interval between
@@ -150,6 +151,23 @@ def machine_busy():
     return sum(fields) - fields[3] - fields[4], sum(fields)
 
 
+def renice_threads(pid, value):
+    """Sets the nice value of every thread of process pid (Linux: per thread) and of its
+    autogroup: with sched_autogroup_enabled each session (the process runner starts every
+    program in its own) shares the CPU with the others as one group, whatever its threads'
+    nice values, so without the group's nice a relay at nice -10 measured no better."""
+    try:
+        with open("/proc/%d/autogroup" % pid, "w") as handle:
+            handle.write(str(value))
+    except OSError:
+        pass    # no autogroups (kernel without them) or not permitted: threads only
+    for tid in os.listdir("/proc/%d/task" % pid):
+        try:
+            os.setpriority(os.PRIO_PROCESS, int(tid), value)
+        except OSError:
+            pass    # the thread ended meanwhile, or not permitted (not root): left as it is
+
+
 def run_transcode_load(name, calls, frame_files, settings, log_dir, pid=None, cpus=None, duration=None):
     """Runs transcode_load over the calls' sockets (on the given CPUs) for duration (default
     --duration) seconds; returns (its process, exit status), None as status when it timed out."""
@@ -196,6 +214,7 @@ def measure(name, binary, calls_count, settings, frame_files, log_dir):
             return None
         if relay_cpus:
             run.pin_threads(process.pid, relay_cpus)   # threads started meanwhile, if any
+        renice_threads(process.pid, settings.relay_nice)
         load_average = os.getloadavg()[0]
         own_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         relay_before = cpu_seconds(process.pid)
@@ -335,6 +354,9 @@ def main():
     parser.add_argument("--upstream", default=run.UPSTREAM_DAEMON)
     parser.add_argument("--only", action="append", choices=("ours", "upstream"))
     parser.add_argument("--no-realtime", action="store_true", help="transcode_load without SCHED_FIFO")
+    parser.add_argument("--relay-nice", type=int, default=-10,
+                        help="nice value of the relays' threads (default %(default)s: other work on the "
+                             "machine does not starve them)")
     parser.add_argument("--self-check", action="store_true",
                         help="only check transcode_load's judgement against a relay that delays and drops "
                         "(every run starts with this check and stops if it fails)")
@@ -359,9 +381,9 @@ def main():
             print("  %s: SKIP (%s missing)" % (name, binary))
             relays.remove((name, binary))
     print("logs in %s; Opus <-> PCMU calls, 50 packets/s each way, %.0f s per step (+%.0f s warm-up); relays with "
-          "--num-threads=%d on CPU %s, transcode_load on CPU %s" % (log_dir, settings.duration, WARMUP_SECONDS,
-                                                                 settings.threads, sorted(os.sched_getaffinity(0))[0],
-                                                                 sorted(os.sched_getaffinity(0))[-1]), flush=True)
+          "--num-threads=%d at nice %d on CPU %s, transcode_load on CPU %s"
+          % (log_dir, settings.duration, WARMUP_SECONDS, settings.threads, settings.relay_nice,
+             sorted(os.sched_getaffinity(0))[0], sorted(os.sched_getaffinity(0))[-1]), flush=True)
     per_core = {name: [] for name, _ in relays}    # calls per core by CPU of each passed run
 
     def run_step(name, binary, step):
