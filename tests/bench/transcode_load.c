@@ -24,8 +24,9 @@
  * not the relay, would have been the limit. --realtime yes: both threads run SCHED_FIFO (where
  * permitted; realtime=0 is printed otherwise), so that other work on the load generator's CPU
  * does not delay its sends by milliseconds (it sleeps between its 1 ms rounds, and the kernel
- * keeps 5% of each CPU for other tasks anyway: sched_rt_runtime_us). WARMUP seconds are sent first and not measured, then DURATION seconds; then up
- * to 500 ms is waited for the last outputs.
+ * keeps 5% of each CPU for other tasks anyway: sched_rt_runtime_us). WARMUP seconds are sent
+ * first and not measured, then DURATION seconds; then up to 500 ms is waited for the last
+ * outputs. Bounded: at most CALLS_MAX calls and SECONDS_MAX seconds of each.
  *
  * Which input an output carries: the relay's output timestamps advance by one frame (160 at
  * 8 kHz, 960 at 48 kHz) per input frame, so an output's frame is the first output's frame plus
@@ -102,7 +103,6 @@ struct leg {
 
 struct receiver_state {
 	struct leg *legs;
-	int leg_count;
 	int epoll_fd;
 	atomic_int stop;
 	atomic_ullong received;
@@ -413,7 +413,7 @@ int main(int argc, char **argv)
 	int leg_count = 2 * calls;
 	long warmup_ticks = (long) (warmup * PACKETS_PER_SECOND + 0.5);
 	long ticks = warmup_ticks + (long) (duration * PACKETS_PER_SECOND + 0.5);
-	struct receiver_state receiver = { .legs = legs, .leg_count = leg_count, .epoll_fd = epoll_create1(0) };
+	struct receiver_state receiver = { .legs = legs, .epoll_fd = epoll_create1(0) };
 	if (receiver.epoll_fd < 0)
 		return 1;
 	for (int i = 0; i < leg_count; i++) {
