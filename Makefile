@@ -223,8 +223,10 @@ bench: deps-bench all
 .PHONY: bench-monitoring
 bench-monitoring: all
 	$(MAKE) -C tests/bench run-monitoring
-# transcoding: Opus <-> PCMU calls per core at < 1% late frames, ours vs 10.5 (tests/bench/transcode.py)
+# transcoding: Opus <-> PCMU calls per core at < 1% late frames, ours vs 10.5 (tests/bench/transcode.py,
+# media from tests/bench/transcode_load)
 bench-transcode: all
+	$(MAKE) -C tests/bench transcode_load
 	/usr/bin/python3 tests/bench/transcode.py
 # call recording's cost on the packet path (tests/bench/recording.py)
 bench-recording: all

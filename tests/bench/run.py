@@ -93,16 +93,17 @@ def parse_loadgen_output(text):
     return values, remarks
 
 
-def start_on_cpus(argv, log_path, cpus):
-    """Starts argv through the process runner on the given CPUs (all when None). A child
-    inherits the CPU affinity of the thread that forks it, so this thread moves onto those
-    CPUs for the start and back afterwards (other threads keep theirs)."""
+def start_on_cpus(argv, log_path, cpus, **options):
+    """Starts argv through the process runner on the given CPUs (all when None), with the
+    runner's other options. A child inherits the CPU affinity of the thread that forks it, so
+    this thread moves onto those CPUs for the start and back afterwards (other threads keep
+    theirs)."""
     if not cpus:
-        return ManagedProcess(argv, log_path)
+        return ManagedProcess(argv, log_path, **options)
     previous = os.sched_getaffinity(0)
     os.sched_setaffinity(0, cpus)
     try:
-        return ManagedProcess(argv, log_path)
+        return ManagedProcess(argv, log_path, **options)
     finally:
         os.sched_setaffinity(0, previous)
 
@@ -213,16 +214,16 @@ def ng_cycles(arguments, log_dir):
     return figures
 
 
-def start_ng_relay(name, binary, log_dir, port_min, port_span, extra_args=()):
-    """Starts ours or upstream with the benchmark's options (and extra_args); returns
-    (process, ng port, log path)."""
+def start_ng_relay(name, binary, log_dir, port_min, port_span, extra_args=(), cpus=None):
+    """Starts ours or upstream with the benchmark's options (and extra_args), on the given
+    CPUs (all when None); returns (process, ng port, log path)."""
     ng_port = free_udp_port()
     command = [binary, "--config-file=none", "--table=-1", "--foreground", "--log-level=3", "--log-stderr",
                "--interface=127.0.0.1", "--listen-ng=127.0.0.1:%d" % ng_port,
                "--port-min=%d" % port_min, "--port-max=%d" % (port_min + port_span - 1),
                "--delete-delay=0", "--endpoint-learning=immediate"] + list(extra_args)
     log_path = log_path_for(log_dir, name)
-    return ManagedProcess(command, log_path, name=name), ng_port, log_path
+    return start_on_cpus(command, log_path, cpus, name=name), ng_port, log_path
 
 
 def start_forwarder(arguments, log_dir):

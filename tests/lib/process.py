@@ -37,9 +37,10 @@ class ManagedProcess:
     """A program in its own session, its output in `log_path`, ended by its PID.
 
     .process is the subprocess.Popen, .pid its PID; .killed is True once the runner sent
-    SIGKILL (asked for, or because the program outlived the stop timeout)."""
+    SIGKILL (asked for, or because the program outlived the stop timeout). pass_fds: open
+    descriptors the program inherits under the same numbers (sockets a script bound)."""
 
-    def __init__(self, argv, log_path, name=None, cwd=None, env=None, core_files=False):
+    def __init__(self, argv, log_path, name=None, cwd=None, env=None, core_files=False, pass_fds=()):
         self.argv = [str(arg) for arg in argv]
         self.name = name or os.path.basename(self.argv[0])
         self.log_path = str(log_path)
@@ -48,7 +49,7 @@ class ManagedProcess:
         try:
             self.process = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL,
                                             stdout=self._log_file, stderr=subprocess.STDOUT,
-                                            cwd=cwd, env=env, start_new_session=True,
+                                            cwd=cwd, env=env, start_new_session=True, pass_fds=pass_fds,
                                             preexec_fn=None if core_files else _no_core_files)
         except OSError:
             self._log_file.close()
