@@ -37,10 +37,12 @@ enum dtmf_trigger_mode { DTMF_TRIGGER_NONE, DTMF_TRIGGER_DROP, DTMF_TRIGGER_TONE
 struct dtmf_trigger {
 	char start[16], end[16];        /* "" = none */
 	unsigned int end_ms;            /* trigger-end-time, 0 = none */
+	uint16_t end_digits;            /* trigger-end-digits, 0 = none; only with an end string (as 10.5) */
 	uint8_t mode;                   /* enum dtmf_trigger_mode, while triggered */
 	/* the packet path's */
 	bool active, event_seen;
 	uint8_t progress, end_progress;
+	uint16_t digits_since;          /* events since the trigger fired */
 	uint32_t event_ts;
 	int64_t since_us;
 };
@@ -227,6 +229,29 @@ static bool request_text(const struct ng_request *request, const char *wanted, c
 	return true;
 }
 
+/* An integer key's value (an integer, or a string of digits as 10.5 also takes); `fallback`
+ * when absent; false when it is something else. */
+static bool request_integer(const struct ng_request *request, const char *wanted, long long fallback,
+		long long *value)
+{
+	const struct bencode_item *item = request_key(request, wanted);
+	*value = fallback;
+	if (!item)
+		return true;
+	if (item->type == BENCODE_INTEGER) {
+		*value = item->integer;
+		return true;
+	}
+	char text[24];
+	if (item->type != BENCODE_STRING || item->string_length == 0 || item->string_length >= sizeof(text))
+		return false;
+	memcpy(text, item->string, item->string_length);
+	text[item->string_length] = '\0';
+	char *end;
+	*value = strtoll(text, &end, 10);
+	return *end == '\0';
+}
+
 /* RFC 4733 section 3.2: events 0-15 are "0"-"9", "*", "#", "A"-"D"; -1 for anything else. */
 static int dtmf_digit_event(char digit)
 {
@@ -247,7 +272,9 @@ static bool dtmf_digits_valid(const char *text)
  * RFC 4733 events spell the trigger; from the first packet after the event that completes it,
  * DTMF-security-trigger's mode holds (drop; silence, tone, random: the events as tones; none
  * given: nothing changes, as 10.5) until the events spell trigger-end (that event's first packet
- * is still handled so) or an event starts trigger-end-time ms after the trigger. */
+ * is still handled so), trigger-end-digits events have come since the trigger (the last one's
+ * first packet is still handled so; 10.5 counts them only when a trigger-end is given, measured:
+ * without one the mode stays) or an event starts trigger-end-time ms after the trigger. */
 static int block_dtmf_trigger(struct ng_request *request)
 {
 	struct dtmf_trigger settings = { .mode = DTMF_TRIGGER_NONE };
@@ -268,6 +295,14 @@ static int block_dtmf_trigger(struct ng_request *request)
 		return -EINVAL;
 	}
 	settings.end_ms = (unsigned int) end_ms;
+	long long end_digits = 0;
+	if (!request_integer(request, "end-trigger-digits", 0, &end_digits)
+	    || !request_integer(request, "trigger-end-digits", end_digits, &end_digits)
+	    || end_digits < 0 || end_digits > UINT16_MAX) {
+		request->error_reason = "trigger-end-digits must be 0 to 65535";
+		return -EINVAL;
+	}
+	settings.end_digits = (uint16_t) end_digits;
 	request_mode(request, "dtmf-security-trigger", mode, sizeof(mode));
 	if (!strcmp(mode, "drop") || !strcmp(mode, "off"))
 		settings.mode = DTMF_TRIGGER_DROP;
@@ -313,8 +348,8 @@ static int block_dtmf_trigger(struct ng_request *request)
 	call_foreach_media(call, media)
 		if (staged && (!side || media->monologue == side))
 			media_transcode_release(media);
-	log_call(LOG_INFO, call->call_id, "DTMF trigger '%s' (end '%s', %u ms) for %s%s", settings.start, settings.end,
-		 settings.end_ms, side ? "tag " : "the whole call", side ? side->tag : "");
+	log_call(LOG_INFO, call->call_id, "DTMF trigger '%s' (end '%s', %u ms, %u digits) for %s%s", settings.start,
+		 settings.end, settings.end_ms, settings.end_digits, side ? "tag " : "the whole call", side ? side->tag : "");
 	if (request->daemon && request->daemon->kernel)
 		kernel_backend_sync(request->daemon);
 	bencode_dictionary_add_string(request->buffer, request->reply, "result", "ok");
@@ -323,9 +358,9 @@ static int block_dtmf_trigger(struct ng_request *request)
 
 int ng_command_block_dtmf(struct ng_request *request)
 {
-	/* not supported: DTMF-delay; trigger-end-digits (10.5 measured ended nothing with it) */
-	if (request_key(request, "dtmf-delay") || request_key(request, "trigger-end-digits")) {
-		request->error_reason = "DTMF-delay and trigger-end-digits are not supported by this relay";
+	/* not supported: DTMF-delay */
+	if (request_key(request, "dtmf-delay")) {
+		request->error_reason = "DTMF-delay is not supported by this relay";
 		return -ENOTSUP;
 	}
 	if (request_key(request, "trigger"))
@@ -540,10 +575,14 @@ static bool dtmf_trigger_drops(struct stream_extras *extras, const unsigned char
 			trigger->active = true;
 			trigger->since_us = now;
 			trigger->progress = trigger->end_progress = 0;
+			trigger->digits_since = 0;
 		}
 	} else if (active && trigger->end[0]) {
 		trigger->end_progress = sequence_progress(trigger->end, trigger->end_progress, event);
-		if (!trigger->end[trigger->end_progress]) {
+		if (trigger->digits_since < UINT16_MAX)
+			trigger->digits_since++;
+		if (!trigger->end[trigger->end_progress]
+		    || (trigger->end_digits && trigger->digits_since >= trigger->end_digits)) {
 			trigger->active = false;
 			trigger->progress = trigger->end_progress = 0;
 		}
