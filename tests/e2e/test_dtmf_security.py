@@ -1,6 +1,6 @@
 """block DTMF's DTMF-security modes that put audio in place of the events (silence, tone,
 random; daemon/media_control.c with media_transcode_stage_dtmf_tones()), DTMF triggers with
-trigger-end, trigger-end-time and trigger-end-digits, and DTMF-delay in block DTMF. Same requests and
+trigger-end, trigger-end-time and trigger-end-digits (DTMF-delay: test_dtmf_delay.py). Same requests and
 media to both daemons (RTPENGINE_BINARY=/usr/bin/rtpengine runs them against 10.5)."""
 
 import math
@@ -166,20 +166,6 @@ def test_the_callees_events_are_not_touched(rtpengine_factory, peers):
     got = [parse_rtp(d) for d, _ in caller.rtp.receive_all(13, 3.0)]
     events = events_of(got, EVENT_PT)
     assert len(events) == 8 and {p.payload[0] for p in events} == {9}
-    call.delete()
-
-
-@pytest.mark.upstream_differs("10.5 has DTMF-delay; this relay refuses it with its reason")
-@pytest.mark.parametrize("key, value", [("DTMF-delay", 500)])
-def test_block_dtmf_keys_not_supported_are_refused(rtpengine_factory, peers, key, value):
-    caller, callee = peers
-    call, destination = passthrough_call(rtpengine_factory(), caller, callee)
-    reply = assert_error(call.command("block DTMF", **{"from-tag": call.from_tag, key: value, "trigger": "*1",
-                                                       "DTMF-security-trigger": "drop"}))
-    assert "not supported" in reply["error-reason"]
-    # nothing changed: the events still pass
-    send_packets(caller, destination, event_packets(1005, 160 * 5, 5, 4))
-    assert len(events_of([parse_rtp(d) for d, _ in callee.rtp.receive_all(4, 3.0)], EVENT_PT)) == 4
     call.delete()
 
 
