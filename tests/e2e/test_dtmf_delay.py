@@ -147,3 +147,25 @@ def test_a_delay_out_of_range_is_refused(rtpengine_factory, peers, value):
     reply = assert_error(block(call, **{"DTMF-delay": value}))
     assert "DTMF-delay" in reply["error-reason"]
     call.delete()
+
+
+def test_a_call_deleted_while_packets_wait(rtpengine_factory, peers):
+    """The call ends with packets in the line and its timer armed: nothing more leaves, the
+    daemon goes on (the fixture fails the test if it crashed) and answers a new call."""
+    caller, callee = peers
+    daemon = rtpengine_factory()
+    call, destination = passthrough_call(daemon, caller, callee)
+    assert_ok(block(call, **{"DTMF-delay": 1000, "DTMF-security": "zero"}))
+    # replaced while packets wait: the first line drains on its own
+    send_timed(caller, destination, audio_packets(0, 3))
+    assert_ok(block(call, **{"DTMF-delay": 600, "DTMF-security": "zero"}))
+    send_timed(caller, destination, audio_packets(3, 3))
+    callee.rtp.drain()   # 10.5 relayed them at once
+    arrivals = Arrivals(callee)
+    call.delete()
+    assert arrivals.wait_for(1, 1.5) == []
+    call, destination = passthrough_call(daemon, caller, callee)
+    arrivals = Arrivals(callee)
+    send_timed(caller, destination, audio_packets(10, 3))
+    assert len(arrivals.wait_for(3, 2.0)) == 3
+    call.delete()
