@@ -361,15 +361,8 @@ static int block_dtmf_trigger(struct ng_request *request)
  * delays nothing, measured on passthrough and transcoded calls): the party's RTP, audio and
  * events alike, waits delay ms in a line allocated here, then the blocking in force when it
  * leaves decides. 0 turns it off (what still waits leaves at its time). Stays until changed. */
-static int set_dtmf_delay(struct ng_request *request)
+static int set_dtmf_delay(struct ng_request *request, long long delay_ms)
 {
-	long long delay_ms;
-	if (!request_key(request, "dtmf-delay"))
-		return 0;
-	if (!request_integer(request, "dtmf-delay", 0, &delay_ms) || delay_ms < 0 || delay_ms > DTMF_DELAY_MAX_MS) {
-		request->error_reason = "DTMF-delay must be 0 to 5000 ms";
-		return -EINVAL;
-	}
 	struct call *call;
 	struct monologue *side;
 	int error = command_party(request, &call, &side);
@@ -415,19 +408,19 @@ static int set_dtmf_delay(struct ng_request *request)
 	return 0;
 }
 
-int ng_command_block_dtmf(struct ng_request *request)
+/* block DTMF without trigger: DTMF-security's mode; delayed: the request sets a DTMF-delay */
+static int block_dtmf_mode(struct ng_request *request, bool delayed)
 {
-	int delayed = set_dtmf_delay(request);
-	if (delayed < 0)
-		return delayed;
-	if (request_key(request, "trigger"))
-		return block_dtmf_trigger(request);
 	/* DTMF-security, as 10.5 does on a call it does not transcode (measured): drop (the
 	 * default) and off drop the events; zero and DTMF let them pass unchanged; silence, tone
 	 * and random all play each event as its digit's tone pair in the sender's G.711 audio
 	 * (10.5 reads frequency and volume there but its output does not change with them) */
 	char mode[32];
 	request_mode(request, "dtmf-security", mode, sizeof(mode));
+	/* with a DTMF-delay, 10.5 plays the events it lets pass as their tones (measured) */
+	if ((!strcmp(mode, "zero") || !strcmp(mode, "dtmf")) && delayed)
+		return media_control_command(request, MEDIA_CONTROL_BLOCK_DTMF, false,
+					     "DTMF blocking (DTMF-security: pass, delayed: events played as tones)", 1);
 	if (!strcmp(mode, "zero") || !strcmp(mode, "dtmf"))
 		return media_control_command(request, MEDIA_CONTROL_BLOCK_DTMF, false, "DTMF blocking (DTMF-security: pass)", 0);
 	if (!strcmp(mode, "silence") || !strcmp(mode, "tone") || !strcmp(mode, "random"))
@@ -438,6 +431,21 @@ int ng_command_block_dtmf(struct ng_request *request)
 		return -EINVAL;
 	}
 	return media_control_command(request, MEDIA_CONTROL_BLOCK_DTMF, true, "DTMF blocking", 0);
+}
+
+int ng_command_block_dtmf(struct ng_request *request)
+{
+	/* DTMF-delay checked first, applied once the blocking it goes with is in place */
+	long long delay_ms = -1;
+	if (request_key(request, "dtmf-delay")
+	    && (!request_integer(request, "dtmf-delay", 0, &delay_ms) || delay_ms < 0 || delay_ms > DTMF_DELAY_MAX_MS)) {
+		request->error_reason = "DTMF-delay must be 0 to 5000 ms";
+		return -EINVAL;
+	}
+	int result = request_key(request, "trigger") ? block_dtmf_trigger(request) : block_dtmf_mode(request, delay_ms > 0);
+	if (result < 0 || delay_ms < 0)
+		return result;
+	return set_dtmf_delay(request, delay_ms);
 }
 
 int ng_command_unblock_dtmf(struct ng_request *request)

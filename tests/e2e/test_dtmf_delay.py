@@ -2,9 +2,10 @@
 events alike, waits the delay in a per-stream line and is judged by the DTMF blocking in force
 when it leaves, as upstream documents. Debian's 10.5 (10.5.3.5) answers ok to DTMF-delay in
 block DTMF, offer and answer but delays nothing (measured packet by packet on a passthrough
-call, with drop, zero and silence modes, with inject-DTMF, and on a PCMU->PCMA transcoded call
-with and without telephone-event on the answer): the tests of the delay itself are marked
-upstream_differs; the blocking under a delay and turning it off pass against both daemons."""
+call, with drop, zero, off and silence modes, triggers, inject-DTMF, and on a PCMU->PCMA
+transcoded call with and without telephone-event on the answer); what it does consistently in
+block DTMF is: events it would let pass (zero, DTMF) leave as their digit's tones, dropped ones
+stay dropped. Those tests pass against both daemons; the delay itself is upstream_differs."""
 
 import threading
 import time
@@ -71,10 +72,11 @@ def block(call, **fields):
 
 @pytest.mark.upstream_differs("10.5 answers ok to DTMF-delay but relays at once (measured)")
 def test_audio_and_events_wait_the_delay_unchanged(rtpengine_factory, peers):
+    """Events that pass as events (a trigger that has not fired, without a mode) wait as the
+    audio does."""
     caller, callee = peers
     call, destination = passthrough_call(rtpengine_factory(), caller, callee)
-    # DTMF-security zero: events pass (as 10.5 on a call it does not transcode)
-    assert_ok(block(call, **{"DTMF-delay": 300, "DTMF-security": "zero"}))
+    assert_ok(block(call, **{"DTMF-delay": 300, "trigger": "#"}))
     packets = audio_event_audio()
     arrivals = Arrivals(callee)
     sent = send_timed(caller, destination, packets)
@@ -107,6 +109,26 @@ def test_blocking_in_force_when_the_event_leaves_decides(rtpengine_factory, peer
     assert not events_of([p for _, p in got], EVENT_PT)
     assert [p.sequence for _, p in got] == list(range(1000, 1005)) + list(range(1013, 1018))
     assert min(t - sent[p.sequence] for t, p in got) >= 0.795
+    call.delete()
+
+
+def test_events_let_pass_leave_as_their_tones_under_a_delay(rtpengine_factory, peers):
+    """As 10.5 (measured): with a DTMF-delay, DTMF-security zero lets the event through as its
+    digit's tone pair in the PCMU stream, no event packet; the audio around it arrives."""
+    from test_dtmf_security import frames_of_digit
+    caller, callee = peers
+    call, destination = passthrough_call(rtpengine_factory(), caller, callee)
+    assert_ok(block(call, **{"DTMF-delay": 300, "DTMF-security": "zero"}))
+    packets = audio_event_audio()
+    arrivals = Arrivals(callee)
+    send_timed(caller, destination, packets)
+    got = [p for _, p in arrivals.wait_for(len(packets), 3.0)]
+    print([(p.sequence, p.timestamp, p.payload_type, p.payload[:4].hex()) for p in got])
+    assert not events_of(got, EVENT_PT)
+    assert {p.payload_type for p in got} == {0} and len({p.ssrc for p in got}) == 1
+    # 120 ms of event: 10.5 plays 6 frames of it
+    assert 4 <= len(frames_of_digit(got, 5)) <= 8
+    assert len(got) >= 15
     call.delete()
 
 
@@ -168,4 +190,22 @@ def test_a_call_deleted_while_packets_wait(rtpengine_factory, peers):
     arrivals = Arrivals(callee)
     send_timed(caller, destination, audio_packets(10, 3))
     assert len(arrivals.wait_for(3, 2.0)) == 3
+    call.delete()
+
+
+@pytest.mark.upstream_differs("10.5 with a DTMF-delay plays every event as its tones, the trigger's drop mode "
+                              "included (measured); this relay keeps the trigger's modes, as upstream documents")
+def test_a_trigger_under_a_delay(rtpengine_factory, peers):
+    """Triggers read the events as they leave the line: the same digits pass and are dropped as
+    without a delay (test_dtmf_security's end-trigger case; 10.5 alike, undelayed)."""
+    from test_dtmf_security import per_digit, send_digits
+    caller, callee = peers
+    call, destination = passthrough_call(rtpengine_factory(), caller, callee)
+    assert_ok(block(call, **{"trigger": "*1", "trigger-end": "#", "DTMF-security-trigger": "drop",
+                             "DTMF-delay": 250}))
+    arrivals = Arrivals(callee)
+    sent = send_digits(caller, destination, "2*134#5")
+    got = [p for _, p in arrivals.wait_for(sent - 24, 3.0)]
+    counts = per_digit(got, "2*134#5")
+    assert {d: c[0] for d, c in counts.items()} == {"2": 6, "*": 6, "1": 1, "3": 0, "4": 0, "#": 5, "5": 6}
     call.delete()
