@@ -467,6 +467,7 @@ static void media_free(struct media *media, struct call *call)
 	media_transcode_free(media);
 	media_dtmf_detect_free(media);
 	g_free(media->streams[STREAM_RTP].extras->dtmf_trigger);   /* media_control.c, NULL without */
+	relay_dtmf_delay_free(call->worker, media->streams[STREAM_RTP].extras->dtmf_delay);
 	bundle_group_free(media->streams[STREAM_RTP].extras->bundle_group);
 	media_quality_release(media->streams[STREAM_RTP].extras->quality);
 	g_free(media->streams[STREAM_RTP].extras->kernel);   /* kernel_backend.c, NULL without a target */

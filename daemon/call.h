@@ -98,6 +98,7 @@ enum stream_forward_flags {
  * media (both streams' entries together), reached through stream->extras. New per-stream
  * feature state (DTLS, recording, RTCP statistics) goes here, not into struct stream. */
 struct dtmf_trigger;
+struct dtmf_delay_line;
 
 struct stream_extras {
 	/* kernel forwarding, control thread only */
@@ -138,6 +139,10 @@ struct stream_extras {
 	/* block DTMF with trigger (media_control.c): settings and the packet path's progress, a
 	 * side allocation replaced under the call's lock, NULL without */
 	struct dtmf_trigger *dtmf_trigger;
+	/* DTMF-delay (dtmf_delay.h), the RTP stream's: the delay line its RTP waits in with
+	 * MEDIA_CONTROL_DTMF_DELAY; set under the call's lock (a replaced line drains and stays
+	 * chained to it), emptied by the worker, freed with the media; NULL without */
+	struct dtmf_delay_line *dtmf_delay;
 	/* transcoding (media_transcode.h): the RTP stream's chain, replaced under the call's lock,
 	 * read by the worker with FORWARD_TRANSCODE */
 	struct codec_chain *transcode;

@@ -14,6 +14,7 @@
 #include "kernel_backend.h"
 #include "codec.h"
 #include "codec_chain.h"
+#include "dtmf_delay.h"
 #include "log.h"
 #include "media_dtmf_detect.h"
 #include "media_player.h"
@@ -37,10 +38,12 @@ enum dtmf_trigger_mode { DTMF_TRIGGER_NONE, DTMF_TRIGGER_DROP, DTMF_TRIGGER_TONE
 struct dtmf_trigger {
 	char start[16], end[16];        /* "" = none */
 	unsigned int end_ms;            /* trigger-end-time, 0 = none */
+	uint16_t end_digits;            /* trigger-end-digits, 0 = none; only with an end string (as 10.5) */
 	uint8_t mode;                   /* enum dtmf_trigger_mode, while triggered */
 	/* the packet path's */
 	bool active, event_seen;
 	uint8_t progress, end_progress;
+	uint16_t digits_since;          /* events since the trigger fired */
 	uint32_t event_ts;
 	int64_t since_us;
 };
@@ -227,6 +230,29 @@ static bool request_text(const struct ng_request *request, const char *wanted, c
 	return true;
 }
 
+/* An integer key's value (an integer, or a string of digits as 10.5 also takes); `fallback`
+ * when absent; false when it is something else. */
+static bool request_integer(const struct ng_request *request, const char *wanted, long long fallback,
+		long long *value)
+{
+	const struct bencode_item *item = request_key(request, wanted);
+	*value = fallback;
+	if (!item)
+		return true;
+	if (item->type == BENCODE_INTEGER) {
+		*value = item->integer;
+		return true;
+	}
+	char text[24];
+	if (item->type != BENCODE_STRING || item->string_length == 0 || item->string_length >= sizeof(text))
+		return false;
+	memcpy(text, item->string, item->string_length);
+	text[item->string_length] = '\0';
+	char *end;
+	*value = strtoll(text, &end, 10);
+	return *end == '\0';
+}
+
 /* RFC 4733 section 3.2: events 0-15 are "0"-"9", "*", "#", "A"-"D"; -1 for anything else. */
 static int dtmf_digit_event(char digit)
 {
@@ -247,7 +273,9 @@ static bool dtmf_digits_valid(const char *text)
  * RFC 4733 events spell the trigger; from the first packet after the event that completes it,
  * DTMF-security-trigger's mode holds (drop; silence, tone, random: the events as tones; none
  * given: nothing changes, as 10.5) until the events spell trigger-end (that event's first packet
- * is still handled so) or an event starts trigger-end-time ms after the trigger. */
+ * is still handled so), trigger-end-digits events have come since the trigger (the last one's
+ * first packet is still handled so; 10.5 counts them only when a trigger-end is given, measured:
+ * without one the mode stays) or an event starts trigger-end-time ms after the trigger. */
 static int block_dtmf_trigger(struct ng_request *request)
 {
 	struct dtmf_trigger settings = { .mode = DTMF_TRIGGER_NONE };
@@ -268,6 +296,14 @@ static int block_dtmf_trigger(struct ng_request *request)
 		return -EINVAL;
 	}
 	settings.end_ms = (unsigned int) end_ms;
+	long long end_digits = 0;
+	if (!request_integer(request, "end-trigger-digits", 0, &end_digits)
+	    || !request_integer(request, "trigger-end-digits", end_digits, &end_digits)
+	    || end_digits < 0 || end_digits > UINT16_MAX) {
+		request->error_reason = "trigger-end-digits must be 0 to 65535";
+		return -EINVAL;
+	}
+	settings.end_digits = (uint16_t) end_digits;
 	request_mode(request, "dtmf-security-trigger", mode, sizeof(mode));
 	if (!strcmp(mode, "drop") || !strcmp(mode, "off"))
 		settings.mode = DTMF_TRIGGER_DROP;
@@ -313,29 +349,78 @@ static int block_dtmf_trigger(struct ng_request *request)
 	call_foreach_media(call, media)
 		if (staged && (!side || media->monologue == side))
 			media_transcode_release(media);
-	log_call(LOG_INFO, call->call_id, "DTMF trigger '%s' (end '%s', %u ms) for %s%s", settings.start, settings.end,
-		 settings.end_ms, side ? "tag " : "the whole call", side ? side->tag : "");
+	log_call(LOG_INFO, call->call_id, "DTMF trigger '%s' (end '%s', %u ms, %u digits) for %s%s", settings.start,
+		 settings.end, settings.end_ms, settings.end_digits, side ? "tag " : "the whole call", side ? side->tag : "");
 	if (request->daemon && request->daemon->kernel)
 		kernel_backend_sync(request->daemon);
 	bencode_dictionary_add_string(request->buffer, request->reply, "result", "ok");
 	return 0;
 }
 
-int ng_command_block_dtmf(struct ng_request *request)
+/* block DTMF's DTMF-delay (dtmf_delay.h), as upstream documents it (10.5 accepts the key and
+ * delays nothing, measured on passthrough and transcoded calls): the party's RTP, audio and
+ * events alike, waits delay ms in a line allocated here, then the blocking in force when it
+ * leaves decides. 0 turns it off (what still waits leaves at its time). Stays until changed. */
+static int set_dtmf_delay(struct ng_request *request, long long delay_ms)
 {
-	/* not supported: DTMF-delay; trigger-end-digits (10.5 measured ended nothing with it) */
-	if (request_key(request, "dtmf-delay") || request_key(request, "trigger-end-digits")) {
-		request->error_reason = "DTMF-delay and trigger-end-digits are not supported by this relay";
-		return -ENOTSUP;
+	struct call *call;
+	struct monologue *side;
+	int error = command_party(request, &call, &side);
+	if (error < 0)
+		return error;
+	struct media *media;
+	GPtrArray *fresh = g_ptr_array_new_with_free_func((GDestroyNotify) dtmf_delay_line_free);
+	call_foreach_media(call, media) {
+		if ((side && media->monologue != side) || !delay_ms)
+			continue;
+		struct dtmf_delay_line *line = dtmf_delay_line_new((unsigned int) delay_ms);
+		if (!line) {
+			g_ptr_array_free(fresh, TRUE);
+			request->error_reason = "Out of memory for the DTMF-delay buffer";
+			return -ENOMEM;
+		}
+		line->stream = &media->streams[STREAM_RTP];
+		g_ptr_array_add(fresh, line);
 	}
-	if (request_key(request, "trigger"))
-		return block_dtmf_trigger(request);
+	unsigned int next = 0;
+	pthread_mutex_lock(&call->lock);
+	call_foreach_media(call, media) {
+		if (side && media->monologue != side)
+			continue;
+		struct stream_extras *extras = media->streams[STREAM_RTP].extras;
+		if (delay_ms) {
+			/* the line it replaces may hold packets and an armed timer: it drains and is
+			 * freed with the media */
+			struct dtmf_delay_line *line = g_ptr_array_index(fresh, next);
+			g_ptr_array_index(fresh, next++) = NULL;
+			line->replaced = extras->dtmf_delay;
+			extras->dtmf_delay = line;
+			media->media_control |= MEDIA_CONTROL_DTMF_DELAY;
+		} else {
+			media->media_control &= (uint8_t) ~MEDIA_CONTROL_DTMF_DELAY;
+		}
+	}
+	call_refresh_forwarding(call);
+	pthread_mutex_unlock(&call->lock);
+	g_ptr_array_free(fresh, TRUE);
+	log_call(LOG_INFO, call->call_id, "DTMF-delay %lld ms for %s%s", delay_ms, side ? "tag " : "the whole call",
+		 side ? side->tag : "");
+	return 0;
+}
+
+/* block DTMF without trigger: DTMF-security's mode; delayed: the request sets a DTMF-delay */
+static int block_dtmf_mode(struct ng_request *request, bool delayed)
+{
 	/* DTMF-security, as 10.5 does on a call it does not transcode (measured): drop (the
 	 * default) and off drop the events; zero and DTMF let them pass unchanged; silence, tone
 	 * and random all play each event as its digit's tone pair in the sender's G.711 audio
 	 * (10.5 reads frequency and volume there but its output does not change with them) */
 	char mode[32];
 	request_mode(request, "dtmf-security", mode, sizeof(mode));
+	/* with a DTMF-delay, 10.5 plays the events it lets pass as their tones (measured) */
+	if ((!strcmp(mode, "zero") || !strcmp(mode, "dtmf")) && delayed)
+		return media_control_command(request, MEDIA_CONTROL_BLOCK_DTMF, false,
+					     "DTMF blocking (DTMF-security: pass, delayed: events played as tones)", 1);
 	if (!strcmp(mode, "zero") || !strcmp(mode, "dtmf"))
 		return media_control_command(request, MEDIA_CONTROL_BLOCK_DTMF, false, "DTMF blocking (DTMF-security: pass)", 0);
 	if (!strcmp(mode, "silence") || !strcmp(mode, "tone") || !strcmp(mode, "random"))
@@ -346,6 +431,21 @@ int ng_command_block_dtmf(struct ng_request *request)
 		return -EINVAL;
 	}
 	return media_control_command(request, MEDIA_CONTROL_BLOCK_DTMF, true, "DTMF blocking", 0);
+}
+
+int ng_command_block_dtmf(struct ng_request *request)
+{
+	/* DTMF-delay checked first, applied once the blocking it goes with is in place */
+	long long delay_ms = -1;
+	if (request_key(request, "dtmf-delay")
+	    && (!request_integer(request, "dtmf-delay", 0, &delay_ms) || delay_ms < 0 || delay_ms > DTMF_DELAY_MAX_MS)) {
+		request->error_reason = "DTMF-delay must be 0 to 5000 ms";
+		return -EINVAL;
+	}
+	int result = request_key(request, "trigger") ? block_dtmf_trigger(request) : block_dtmf_mode(request, delay_ms > 0);
+	if (result < 0 || delay_ms < 0)
+		return result;
+	return set_dtmf_delay(request, delay_ms);
 }
 
 int ng_command_unblock_dtmf(struct ng_request *request)
@@ -540,10 +640,14 @@ static bool dtmf_trigger_drops(struct stream_extras *extras, const unsigned char
 			trigger->active = true;
 			trigger->since_us = now;
 			trigger->progress = trigger->end_progress = 0;
+			trigger->digits_since = 0;
 		}
 	} else if (active && trigger->end[0]) {
 		trigger->end_progress = sequence_progress(trigger->end, trigger->end_progress, event);
-		if (!trigger->end[trigger->end_progress]) {
+		if (trigger->digits_since < UINT16_MAX)
+			trigger->digits_since++;
+		if (!trigger->end[trigger->end_progress]
+		    || (trigger->end_digits && trigger->digits_since >= trigger->end_digits)) {
 			trigger->active = false;
 			trigger->progress = trigger->end_progress = 0;
 		}

@@ -26,6 +26,7 @@ enum media_control_flags {
 	MEDIA_CONTROL_DETECT_DTMF   = 1 << 3,   /* --dtmf-log-dest set and the side has telephone-event */
 	MEDIA_CONTROL_INBAND_DTMF   = 1 << 4,   /* detect-DTMF: audio copied into extras->dtmf_detect */
 	MEDIA_CONTROL_DTMF_TRIGGER  = 1 << 5,   /* block DTMF with trigger: extras->dtmf_trigger */
+	MEDIA_CONTROL_DTMF_DELAY    = 1 << 6,   /* DTMF-delay: RTP held in extras->dtmf_delay first */
 };
 
 /* One RFC 4733 event end seen by the packet path, reported once the call's lock is released

@@ -268,7 +268,7 @@ static const struct ng_key key_table[] = {
 	IGNORED("dtmf-security", "off", "DTMF is never blocked here"),
 	REFUSED("dtmf-security-trigger", NULL, NG_SCOPE_ALWAYS, DTMF_BLOCKING),
 	REFUSED("dtmf-security-trigger-end", NULL, NG_SCOPE_ALWAYS, DTMF_BLOCKING),
-	REFUSED("dtmf-delay", NULL, NG_SCOPE_ALWAYS, "delaying DTMF (DTMF-delay)"),
+	REFUSED("dtmf-delay", NULL, NG_SCOPE_ALWAYS, "DTMF-delay in an offer or answer (block DTMF takes it)"),
 	REFUSED("trigger", NULL, NG_SCOPE_ALWAYS, DTMF_BLOCKING),
 	REFUSED("trigger-end", NULL, NG_SCOPE_ALWAYS, DTMF_BLOCKING),
 	REFUSED("end-trigger", NULL, NG_SCOPE_ALWAYS, DTMF_BLOCKING),

@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <sys/socket.h>
 #include "codec_chain.h"
+#include "dtmf_delay.h"
 #include "bundle.h"
 #include "call.h"
 #include "interface.h"
@@ -621,6 +622,123 @@ static void __attribute__((noinline)) relay_rtcp_mirror(struct media_worker *wor
 /* now_us: CLOCK_REALTIME_COARSE (counters, learning); arrival_us: CLOCK_MONOTONIC read once
  * per epoll round, for the interarrival jitter (media_quality.h), which needs better than the
  * coarse clock's milliseconds: a round's packets share it (a round takes well under 1 ms). */
+/* DTMF-delay (dtmf_delay.h): an RTP packet of stream that waited in its delay line (plaintext,
+ * in a buffer of RELAY_PACKET_SIZE), on the rest of the packet path now: media control judges
+ * it (the blocking in force now decides, as upstream documents), then forks, echo, BUNDLE,
+ * transcoding and SRTP as for a packet that did not wait; sent at once with sendto(). Under
+ * the call's lock. Not used for BUNDLE transports' own packets (their lines are never set). */
+static void relay_forward_delayed(struct media_worker *worker, struct stream *stream, unsigned char *packet,
+		size_t length, struct media_control_dtmf *dtmf, unsigned int *dtmf_count, int64_t now_us)
+{
+	/* the party's address for DTMF reports: where its packets come from */
+	union endpoint source = stream->learned;
+	bool seen = false;
+	struct media_control_dtmf overflow;   /* beyond RELAY_DTMF_EVENTS: not reported */
+	bool drop = media_control_drops(stream, packet, length, &source,
+					*dtmf_count < RELAY_DTMF_EVENTS ? &dtmf[*dtmf_count] : &overflow, &seen);
+	if (seen && *dtmf_count < RELAY_DTMF_EVENTS)
+		(*dtmf_count)++;
+	if (drop) {
+		COUNTER_ADD(worker->counters.dropped_blocked, 1);
+		return;
+	}
+	if (__builtin_expect(stream->forward_flags & FORWARD_FORK, 0))
+		relay_forks(worker, stream, false, packet, length);
+	struct stream *sink = stream->sink;
+	if (__builtin_expect(stream->forward_flags & (FORWARD_ECHO | FORWARD_ECHO_DROP), 0)) {
+		if (stream->forward_flags & FORWARD_ECHO_DROP) {
+			COUNTER_ADD(worker->counters.dropped_blocked, 1);
+			return;
+		}
+		sink = stream;
+	}
+	if (!sink) {
+		if (!(stream->forward_flags & FORWARD_FORK))
+			COUNTER_ADD(worker->counters.dropped_no_destination, 1);
+		return;
+	}
+	struct stream *out = sink;
+	if (__builtin_expect(out->forward_flags & FORWARD_BUNDLE, 0) && out->extras->bundle_transport) {
+		struct stream *transport = out->extras->bundle_transport;
+		length = bundle_add_mid(sink, transport, packet, length);
+		out = transport;
+	}
+	const union endpoint *destination = relay_stream_destination(out);
+	if (!destination || out->fd < 0) {
+		COUNTER_ADD(worker->counters.dropped_no_destination, 1);
+		return;
+	}
+	if (out->state & STREAM_ICE_NO_CONSENT) {
+		COUNTER_ADD(worker->counters.dropped_ice_consent, 1);
+		return;
+	}
+	if ((stream->forward_flags & FORWARD_TRANSCODE) && sink != stream) {
+		if (!codec_chain_passes(stream->extras->transcode, packet[1] & 0x7f)) {
+			relay_transcode(worker, stream, sink, out, destination, packet, length, &source, dtmf, dtmf_count,
+					now_us);
+			return;
+		}
+		relay_transcode_passing(worker, stream, sink, out, destination, packet, length, now_us);
+	}
+	relay_send_copy(worker, out, destination, false, packet, length);
+}
+
+/* DTMF-delay: the worker timer of a delay line, armed while packets wait in it; sends what is
+ * due and re-arms for the next. On the worker, without a lock held: takes the call's. */
+static void dtmf_delay_fire(struct timer_entry *timer, void *data)
+{
+	struct dtmf_delay_line *line = data;
+	struct stream *stream = line->stream;
+	struct call *call = stream->call;
+	struct media_worker *worker = call->worker;
+	struct media_control_dtmf dtmf[RELAY_DTMF_EVENTS];
+	unsigned int dtmf_count = 0;
+	pthread_mutex_lock(&call->lock);
+	if (!call->deleted) {
+		int64_t now = timer_now_us();
+		unsigned char buffer[RELAY_PACKET_SIZE];
+		int length;
+		for (unsigned int bound = line->capacity;
+		     bound > 0 && (length = dtmf_delay_line_pop(line, now, 0, buffer, sizeof(buffer))) > 0; bound--)
+			relay_forward_delayed(worker, stream, buffer, (size_t) length, dtmf, &dtmf_count, now);
+		if (line->count)
+			relay_worker_timer_add(worker, timer, dtmf_delay_line_next_due(line), dtmf_delay_fire, line);
+	}
+	pthread_mutex_unlock(&call->lock);
+	for (unsigned int e = 0; e < dtmf_count; e++)
+		media_control_report(&dtmf[e]);
+}
+
+/* DTMF-delay: an RTP packet into the stream's delay line, under the call's lock; true when it
+ * waits there. A full line lets its oldest packet go first; a packet too large for a slot is
+ * not delayed (false: it goes on at once). */
+static bool __attribute__((noinline)) relay_delay_packet(struct media_worker *worker, struct stream *stream,
+		struct dtmf_delay_line *line, const unsigned char *packet, size_t length,
+		struct media_control_dtmf *dtmf, unsigned int *dtmf_count, int64_t arrival_us)
+{
+	bool was_empty = line->count == 0;
+	int pushed = dtmf_delay_line_push(line, packet, length, arrival_us);
+	if (pushed == -ENOSPC) {
+		unsigned char buffer[RELAY_PACKET_SIZE];
+		int oldest = dtmf_delay_line_pop(line, arrival_us, 1, buffer, sizeof(buffer));
+		if (oldest > 0)
+			relay_forward_delayed(worker, stream, buffer, (size_t) oldest, dtmf, dtmf_count, arrival_us);
+		pushed = dtmf_delay_line_push(line, packet, length, arrival_us);
+	}
+	if (pushed < 0)
+		return false;
+	if (was_empty)
+		relay_worker_timer_add(worker, &line->timer, dtmf_delay_line_next_due(line), dtmf_delay_fire, line);
+	return true;
+}
+
+void relay_dtmf_delay_free(struct media_worker *worker, struct dtmf_delay_line *line)
+{
+	for (struct dtmf_delay_line *l = line; l && worker; l = l->replaced)
+		relay_worker_timer_cancel(worker, &l->timer);
+	dtmf_delay_line_free(line);
+}
+
 static void process_stream(struct media_worker *worker, struct stream *stream, bool family_socket, int64_t now_us,
                            int64_t arrival_us)
 {
@@ -739,6 +857,14 @@ static void process_stream(struct media_worker *worker, struct stream *stream, b
 
 		/* block/silence media or DTMF (media_control.h): RTP only, RTCP passes */
 		if (!is_rtcp && (stream->forward_flags & FORWARD_MEDIA_CONTROL)) {
+			/* DTMF-delay: judged and sent when it leaves the delay line (not on a BUNDLE
+			 * transport, whose members' lines are never set) */
+			struct stream_extras *rtp_extras = stream->media->streams[STREAM_RTP].extras;
+			if (__builtin_expect(rtp_extras->media_control & MEDIA_CONTROL_DTMF_DELAY, 0) && via == stream
+			    && stream->kind == STREAM_RTP && rtp_extras->dtmf_delay
+			    && relay_delay_packet(worker, stream, rtp_extras->dtmf_delay, worker->packets[i], length, dtmf,
+						  &dtmf_count, arrival_us))
+				continue;
 			bool seen = false;
 			struct media_control_dtmf overflow;   /* beyond RELAY_DTMF_EVENTS: not reported */
 			bool drop = media_control_drops(stream, worker->packets[i], length, &worker->sources[i],

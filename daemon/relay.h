@@ -92,6 +92,10 @@ void relay_worker_timer_cancel(struct media_worker *worker, struct timer_entry *
 int relay_post_timer_add(struct media_worker *worker, struct timer_entry *timer, int64_t deadline_us,
 			 timer_callback *callback, void *data);
 int relay_post_timer_cancel(struct media_worker *worker, struct timer_entry *timer);
+/* DTMF-delay (dtmf_delay.h): frees a stream's delay line and the lines it replaced, their
+ * timers cancelled first. On the worker's thread (media_free()); NULL does nothing. */
+struct dtmf_delay_line;
+void relay_dtmf_delay_free(struct media_worker *worker, struct dtmf_delay_line *line);
 /* Where packets leaving through this stream's socket go: its learned peer, or the SDP's
  * address while nothing was learned (or learning is off / the side asymmetric). NULL if
  * neither is known. Call with the call's lock held. */

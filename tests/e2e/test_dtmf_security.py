@@ -1,6 +1,6 @@
 """block DTMF's DTMF-security modes that put audio in place of the events (silence, tone,
-random; daemon/media_control.c with media_transcode_stage_dtmf_tones()), and the DTMF keys of
-block DTMF this relay does not have (DTMF-delay, triggers), which it refuses. Same requests and
+random; daemon/media_control.c with media_transcode_stage_dtmf_tones()), DTMF triggers with
+trigger-end, trigger-end-time and trigger-end-digits (DTMF-delay: test_dtmf_delay.py). Same requests and
 media to both daemons (RTPENGINE_BINARY=/usr/bin/rtpengine runs them against 10.5)."""
 
 import math
@@ -169,20 +169,6 @@ def test_the_callees_events_are_not_touched(rtpengine_factory, peers):
     call.delete()
 
 
-@pytest.mark.upstream_differs("10.5 has trigger-end-digits and DTMF-delay; this relay refuses them with its reason")
-@pytest.mark.parametrize("key, value", [("trigger-end-digits", 4), ("DTMF-delay", 500)])
-def test_block_dtmf_keys_not_supported_are_refused(rtpengine_factory, peers, key, value):
-    caller, callee = peers
-    call, destination = passthrough_call(rtpengine_factory(), caller, callee)
-    reply = assert_error(call.command("block DTMF", **{"from-tag": call.from_tag, key: value, "trigger": "*1",
-                                                       "DTMF-security-trigger": "drop"}))
-    assert "not supported" in reply["error-reason"]
-    # nothing changed: the events still pass
-    send_packets(caller, destination, event_packets(1005, 160 * 5, 5, 4))
-    assert len(events_of([parse_rtp(d) for d, _ in callee.rtp.receive_all(4, 3.0)], EVENT_PT)) == 4
-    call.delete()
-
-
 # ---------------------------------------------------------------- DTMF triggers
 
 DIGITS = "0123456789*#ABCD"
@@ -229,7 +215,21 @@ def trigger_call(daemon, caller, callee, options):
     ({"trigger": "21", "DTMF-security-trigger": "drop"}, {"2": 6, "*": 6, "1": 6, "3": 6, "4": 6, "#": 6, "5": 6}),
     # without DTMF-security-trigger nothing changes (10.5 blocks nothing)
     ({"trigger": "*1", "trigger-end": "#"}, {"2": 6, "*": 6, "1": 6, "3": 6, "4": 6, "#": 6, "5": 6}),
-], ids=["end-trigger", "no-end", "no-match", "no-mode"])
+    # trigger-end-digits: the second digit after the trigger ends the mode, its first packet
+    # still dropped (as an end trigger's last event)
+    ({"trigger": "*1", "trigger-end": "#", "trigger-end-digits": 2, "DTMF-security-trigger": "drop"},
+     {"2": 6, "*": 6, "1": 1, "3": 0, "4": 5, "#": 6, "5": 6}),
+    # the same as a string, under its other name
+    ({"trigger": "*1", "trigger-end": "#", "end trigger digits": "1", "DTMF-security-trigger": "drop"},
+     {"2": 6, "*": 6, "1": 1, "3": 5, "4": 6, "#": 6, "5": 6}),
+    # whichever comes first: the end trigger here
+    ({"trigger": "*1", "trigger-end": "#", "trigger-end-digits": 5, "DTMF-security-trigger": "drop"},
+     {"2": 6, "*": 6, "1": 1, "3": 0, "4": 0, "#": 5, "5": 6}),
+    # 10.5 counts digits only when a trigger-end is given: without one the mode stays
+    ({"trigger": "*1", "trigger-end-digits": 2, "DTMF-security-trigger": "drop"},
+     {"2": 6, "*": 6, "1": 1, "3": 0, "4": 0, "#": 0, "5": 0}),
+], ids=["end-trigger", "no-end", "no-match", "no-mode", "end-digits", "end-digits-string", "end-first",
+        "end-digits-without-end"])
 def test_trigger_drops_events_between_trigger_and_end(rtpengine_factory, peers, options, blocked):
     caller, callee = peers
     call, destination = trigger_call(rtpengine_factory(), caller, callee, options)
@@ -238,6 +238,22 @@ def test_trigger_drops_events_between_trigger_and_end(rtpengine_factory, peers, 
     counts = per_digit(got, "2*134#5")
     print(counts)
     assert {d: c[0] for d, c in counts.items()} == blocked
+    call.delete()
+
+
+def test_trigger_end_digits_with_an_audio_mode(rtpengine_factory, peers):
+    """As 10.5: the digits after the trigger leave as tones until trigger-end-digits of them
+    came (the last one's first packet still as tone), then as events."""
+    caller, callee = peers
+    call, destination = trigger_call(rtpengine_factory(), caller, callee,
+                                     {"trigger": "*1", "trigger-end": "#", "trigger-end-digits": 2,
+                                      "DTMF-security-trigger": "silence"})
+    sent = send_digits(caller, destination, "2*1345")
+    got = [parse_rtp(d) for d, _ in callee.rtp.receive_all(sent + 40, 2.0)]
+    counts = per_digit(got, "2*1345")
+    print(counts)
+    assert [counts[d][0] for d in "2*345"] == [6, 6, 0, 5, 6]
+    assert counts["1"][0] <= 1 and counts["3"][1] >= 3 and counts["5"][1] == 0
     call.delete()
 
 
