@@ -213,19 +213,94 @@ void media_player_call_ended(const struct call_event *event)
 	}
 }
 
-/* ---- public functions -------------------------------------------------------------------- */
+/* libavformat reads a blob through this: a read-only, seekable view of the request's bytes
+ * (seeking matters: the WAV and MP3 demuxers look at the end of the data for its length). */
+struct memory_source {
+	const unsigned char *data;
+	size_t length, position;
+};
 
-unsigned char *media_player_decode(const char *path, bool alaw, size_t *length, const char **error)
+static int memory_read(void *opaque, uint8_t *buffer, int size)
 {
-	AVFormatContext *format = NULL;
+	struct memory_source *source = opaque;
+	size_t left = source->length - source->position;
+	if (left == 0)
+		return AVERROR_EOF;
+	size_t take = (size_t) size < left ? (size_t) size : left;
+	memcpy(buffer, source->data + source->position, take);
+	source->position += take;
+	return (int) take;
+}
+
+static int64_t memory_seek(void *opaque, int64_t offset, int whence)
+{
+	struct memory_source *source = opaque;
+	int64_t base;
+	switch (whence & ~AVSEEK_FORCE) {
+	case AVSEEK_SIZE:
+		return (int64_t) source->length;
+	case SEEK_SET:
+		base = 0;
+		break;
+	case SEEK_CUR:
+		base = (int64_t) source->position;
+		break;
+	case SEEK_END:
+		base = (int64_t) source->length;
+		break;
+	default:
+		return AVERROR(EINVAL);
+	}
+	if (offset < -base || base + offset > (int64_t) source->length)
+		return AVERROR(EINVAL);
+	source->position = (size_t) (base + offset);
+	return base + offset;
+}
+
+#define MEMORY_IO_BUFFER 4096
+
+/* Opened input and what closes it: the AVIOContext of a blob is ours to free, not libavformat's. */
+struct player_input {
+	AVFormatContext *format;
+	AVIOContext *io;
+	struct memory_source memory;
+};
+
+static void close_input(struct player_input *input)
+{
+	avformat_close_input(&input->format);
+	if (input->io) {
+		av_freep(&input->io->buffer);
+		avio_context_free(&input->io);
+	}
+}
+
+static int open_memory(struct player_input *input, const unsigned char *data, size_t length)
+{
+	input->memory = (struct memory_source) { .data = data, .length = length };
+	unsigned char *buffer = av_malloc(MEMORY_IO_BUFFER);
+	if (buffer)
+		input->io = avio_alloc_context(buffer, MEMORY_IO_BUFFER, 0, &input->memory, memory_read, NULL, memory_seek);
+	if (!input->io) {
+		av_free(buffer);
+		return -ENOMEM;
+	}
+	input->format = avformat_alloc_context();
+	if (!input->format)
+		return -ENOMEM;
+	input->format->pb = input->io;
+	input->format->flags |= AVFMT_FLAG_CUSTOM_IO;
+	/* on failure avformat_open_input() frees the format context but not our io */
+	return avformat_open_input(&input->format, NULL, NULL, NULL) < 0 ? -EINVAL : 0;
+}
+
+/* Decodes an opened input's best audio stream into G.711 bytes; closes the input. */
+static unsigned char *decode_input(struct player_input *input, bool alaw, size_t *length, const char **error)
+{
+	AVFormatContext *format = input->format;
 	AVCodecContext *decoder = NULL;
 	SwrContext *resampler = NULL;
 	GByteArray *out = g_byte_array_new();
-	*error = NULL;
-	if (avformat_open_input(&format, path, NULL, NULL) < 0) {
-		*error = "cannot open the media file";
-		goto fail;
-	}
 	if (avformat_find_stream_info(format, NULL) < 0) {
 		*error = "cannot read the media file";
 		goto fail;
@@ -261,15 +336,41 @@ unsigned char *media_player_decode(const char *path, bool alaw, size_t *length, 
 	}
 	swr_free(&resampler);
 	avcodec_free_context(&decoder);
-	avformat_close_input(&format);
+	close_input(input);
 	*length = out->len;
 	return g_byte_array_free(out, FALSE);
 fail:
 	swr_free(&resampler);
 	avcodec_free_context(&decoder);
-	avformat_close_input(&format);
+	close_input(input);
 	g_byte_array_free(out, TRUE);
 	return NULL;
+}
+
+/* ---- public functions -------------------------------------------------------------------- */
+
+unsigned char *media_player_decode(const char *path, bool alaw, size_t *length, const char **error)
+{
+	struct player_input input = { 0 };
+	*error = NULL;
+	if (avformat_open_input(&input.format, path, NULL, NULL) < 0) {
+		*error = "cannot open the media file";
+		return NULL;
+	}
+	return decode_input(&input, alaw, length, error);
+}
+
+unsigned char *media_player_decode_blob(const unsigned char *data, size_t size, bool alaw, size_t *length,
+					const char **error)
+{
+	struct player_input input = { 0 };
+	*error = NULL;
+	if (size == 0 || open_memory(&input, data, size) < 0) {
+		close_input(&input);
+		*error = "cannot open the media blob";
+		return NULL;
+	}
+	return decode_input(&input, alaw, length, error);
 }
 
 int ng_command_play_media(struct ng_request *request)
@@ -279,10 +380,10 @@ int ng_command_play_media(struct ng_request *request)
 	if (!media)
 		return call ? -ENOTSUP : -ENOENT;
 	const char *path = bencode_dictionary_get_string(request->buffer, request->input, "file", NULL);
-	if (!path) {
-		request->error_reason = bencode_dictionary_get(request->input, "blob")
-			|| bencode_dictionary_get(request->input, "db-id")
-			? "play media from a blob or database is not supported by this relay (file only)"
+	const struct bencode_item *blob = bencode_dictionary_get_expect(request->input, "blob", BENCODE_STRING);
+	if (!path && !blob) {
+		request->error_reason = bencode_dictionary_get(request->input, "db-id")
+			? "play media from a database is not supported by this relay (file or blob only)"
 			: "No media file given";
 		return -EINVAL;
 	}
@@ -309,9 +410,11 @@ int ng_command_play_media(struct ng_request *request)
 	}
 	const char *error = NULL;
 	size_t length = 0;
-	unsigned char *samples = media_player_decode(path, !pcmu, &length, &error);
+	const char *source = path ? path : "(blob)";
+	unsigned char *samples = path ? media_player_decode(path, !pcmu, &length, &error)
+		: media_player_decode_blob((const unsigned char *) blob->string, blob->string_length, !pcmu, &length, &error);
 	if (!samples) {
-		log_call(LOG_WARNING, call->call_id, "play media %s: %s", path, error);
+		log_call(LOG_WARNING, call->call_id, "play media %s: %s", source, error);
 		request->error_reason = error;
 		return -EINVAL;
 	}
@@ -337,7 +440,7 @@ int ng_command_play_media(struct ng_request *request)
 		return -EIO;
 	}
 	long long duration_ms = (long long) (length * 1000 / PLAYER_RATE);
-	log_call(LOG_INFO, call->call_id, "playing %s (%lld ms, %s) to tag '%s'", path, duration_ms,
+	log_call(LOG_INFO, call->call_id, "playing %s (%lld ms, %s) to tag '%s'", source, duration_ms,
 		 pcmu ? "PCMU" : "PCMA", media->monologue->tag ? media->monologue->tag : "");
 	bencode_dictionary_add_string(request->buffer, request->reply, "result", "ok");
 	bencode_dictionary_add_integer(request->buffer, request->reply, "duration", duration_ms);

@@ -2,7 +2,8 @@
  * WAV in the tests) is decoded once, when the command arrives, into the G.711 codec (PCMU or
  * PCMA) the participant negotiated; a timer on the call's worker then sends one 20 ms frame
  * per tick to the participant (from-tag), in an RTP stream of its own (own SSRC, sequence and
- * timestamp). The participant's other media is relayed as before.
+ * timestamp). The participant's other media is relayed as before. The audio comes from a file
+ * (`file`) or from the request itself (`blob`, the bytes of a whole file).
  *
  * Threads: commands and the call-end observer on the control thread; the timer on the call's
  * worker, which reads the player under the call's lock. */
@@ -37,6 +38,10 @@ int ng_command_stop_media(struct ng_request *request);
 /* Decodes the file into 8 kHz mono G.711 (alaw false: mu-law). Returns the bytes (g_free)
  * and their number, or NULL with *error set. Control thread. */
 unsigned char *media_player_decode(const char *path, bool alaw, size_t *length, const char **error);
+/* The same for a whole media file held in memory (the ng `blob` key), read through a custom
+ * AVIOContext; data is only read during the call. */
+unsigned char *media_player_decode_blob(const unsigned char *data, size_t size, bool alaw, size_t *length,
+					const char **error);
 
 /* A call ends (called by media_control.c's call observer, one observer for both): stops its
  * players and frees their samples. */

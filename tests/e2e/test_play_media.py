@@ -1,0 +1,182 @@
+"""play media / stop media (daemon/media_player.c): a file or a blob (the bytes of a whole audio
+file in the request) decoded into the participant's G.711 and sent as its own RTP stream,
+checked on real sockets; the comparisons also run against Debian's 10.5
+(RTPENGINE_BINARY=/usr/bin/rtpengine)."""
+
+import shutil
+import struct
+import subprocess
+import time
+import warnings
+import wave
+
+import pytest
+
+from calls import assert_error, assert_ok, establish, make_sdp, media_section
+from rtp import parse_rtp
+
+numpy = pytest.importorskip("numpy")
+from test_recording_daemon import correlation  # noqa: E402  (one copy of the numpy correlation)
+
+CALLER = "127.0.0.2"
+CALLEE = "127.0.0.3"
+FRAME_MS = 20
+TOOLS = pytest.mark.skipif(not (shutil.which("espeak-ng") and shutil.which("sox") and shutil.which("ffmpeg")),
+                           reason="espeak-ng, sox and ffmpeg are needed (make deps-test)")
+
+
+def _write_wav(path, samples, rate=8000):
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(struct.pack("<%dh" % len(samples), *samples))
+
+
+def _audioop():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import audioop
+    return audioop
+
+
+def _g711(samples, alaw):
+    """Reference G.711 (Python's audioop, an implementation independent of ours)."""
+    linear = struct.pack("<%dh" % len(samples), *samples)
+    return _audioop().lin2alaw(linear, 2) if alaw else _audioop().lin2ulaw(linear, 2)
+
+
+def _pcmu_call(rtpengine, media_peer, payload_types=(0, 8)):
+    caller, callee = media_peer(CALLER), media_peer(CALLEE)
+    sdp = lambda peer: make_sdp(peer.host, media_section(peer.port, payload_types=payload_types))
+    setup = establish(rtpengine, caller, callee, offer_sdp=sdp(caller), answer_sdp=sdp(callee))
+    return setup, caller, callee
+
+
+def _receive_timed(sock, count, timeout):
+    """Up to `count` (arrival time, parsed RTP) within `timeout` s."""
+    deadline = time.monotonic() + timeout
+    received = []
+    while len(received) < count:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            break
+        item = sock.receive(remaining)
+        if item is None:
+            break
+        received.append((time.monotonic(), parse_rtp(item[0])))
+    return received
+
+
+def _assert_one_stream(received, payload_type):
+    """One SSRC, the payload type, consecutive sequence numbers, timestamps 160 apart and
+    packets 20 ms apart on average (RFC 3550 section 5.1)."""
+    packets = [packet for _, packet in received]
+    assert {packet.payload_type for packet in packets} == {payload_type}
+    assert len({packet.ssrc for packet in packets}) == 1
+    first = packets[0]
+    assert [p.sequence for p in packets] == [(first.sequence + n) & 0xffff for n in range(len(packets))]
+    assert [p.timestamp for p in packets] == [(first.timestamp + 160 * n) & 0xffffffff for n in range(len(packets))]
+    span = received[-1][0] - received[0][0]
+    expected = (len(packets) - 1) * FRAME_MS / 1000
+    assert abs(span - expected) < 0.1 + expected * 0.05, (span, expected)
+
+
+def _linear(packets, alaw=False):
+    payload = b"".join(packet.payload for packet in packets)
+    data = _audioop().alaw2lin(payload, 2) if alaw else _audioop().ulaw2lin(payload, 2)
+    return numpy.frombuffer(data, dtype="<i2").astype(numpy.float64)
+
+
+@pytest.fixture(scope="module")
+def speech(tmp_path_factory):
+    """espeak-ng speech as a 16 kHz WAV and an MP3 (bytes), and its 8 kHz samples as reference."""
+    directory = tmp_path_factory.mktemp("speech")
+    spoken = directory / "spoken.wav"
+    subprocess.run(["espeak-ng", "-w", str(spoken), "Playing a blob from memory."], check=True, timeout=30)
+    wav, mp3, raw = directory / "speech.wav", directory / "speech.mp3", directory / "speech.raw"
+    subprocess.run(["sox", str(spoken), "-r", "16000", "-c", "1", "-b", "16", str(wav)], check=True, timeout=30)
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(spoken), "-codec:a", "libmp3lame", "-b:a", "48k",
+                    str(mp3)], check=True, timeout=30)
+    subprocess.run(["sox", str(spoken), "-r", "8000", "-c", "1", "-b", "16", "-e", "signed", "-t", "raw", str(raw)],
+                   check=True, timeout=30)
+    reference = numpy.frombuffer(raw.read_bytes(), dtype="<i2").astype(numpy.float64)
+    return {"wav": wav.read_bytes(), "mp3": mp3.read_bytes(), "reference": reference}
+
+
+# ---------------------------------------------------------------- files
+
+@pytest.mark.upstream_differs("10.5 plays through its transcoder; its SSRC and timing are its own")
+@pytest.mark.parametrize("payload_types, alaw", [((0, 8), False), ((8,), True)], ids=["PCMU", "PCMA"])
+def test_play_media_sends_the_file_in_the_legs_codec(rtpengine, media_peer, tmp_path, payload_types, alaw):
+    caller, callee = media_peer(CALLER), media_peer(CALLEE)
+    sdp = lambda peer: make_sdp(peer.host, media_section(peer.port, payload_types=payload_types))
+    setup = establish(rtpengine, caller, callee, offer_sdp=sdp(caller), answer_sdp=sdp(callee))
+    # 70 ms: three full frames and a half one, a ramp that covers every segment of G.711
+    samples = [((n * 937) % 65536) - 32768 for n in range(560)]
+    _write_wav(tmp_path / "prompt.wav", samples)
+    reply = assert_ok(setup.call.command("play media", **{"from-tag": setup.call.from_tag,
+                                                          "file": str(tmp_path / "prompt.wav")}))
+    assert reply["duration"] == 70
+    received = [parse_rtp(data) for data, _ in caller.rtp.receive_all(4, 2.0)]
+    assert len(received) == 4
+    assert {packet.payload_type for packet in received} == {payload_types[0]}
+    assert [packet.marker for packet in received] == [True, False, False, False]
+    assert len({packet.ssrc for packet in received}) == 1
+    first = received[0]
+    assert [p.sequence for p in received] == [(first.sequence + n) & 0xffff for n in range(4)]
+    assert [p.timestamp for p in received] == [(first.timestamp + 160 * n) & 0xffffffff for n in range(4)]
+    payload = b"".join(packet.payload for packet in received)
+    assert payload[:560] == _g711(samples, alaw)
+    assert payload[560:] == bytes([0xd5 if alaw else 0xff]) * 80   # the last frame filled with silence
+    assert caller.rtp.receive_all(1, 0.2) == []                     # played once
+    assert callee.rtp.receive_all(1, 0.1) == []                     # to the selected party only
+
+
+@pytest.mark.upstream_differs("10.5 plays through its transcoder")
+def test_stop_media_ends_playback(rtpengine, media_peer, tmp_path):
+    caller, callee = media_peer(CALLER), media_peer(CALLEE)
+    setup = establish(rtpengine, caller, callee)
+    _write_wav(tmp_path / "long.wav", [0] * 8000 * 5, rate=16000)   # 2.5 s, resampled to 8 kHz
+    reply = assert_ok(setup.call.command("play media", **{"from-tag": setup.call.to_tag,
+                                                          "file": str(tmp_path / "long.wav"), "repeat-times": 2}))
+    assert reply["duration"] == 2500
+    assert len(callee.rtp.receive_all(3, 2.0)) == 3
+    assert_ok(setup.call.command("stop media", **{"from-tag": setup.call.to_tag}))
+    callee.rtp.receive_all(5, 0.1)   # what was in flight
+    assert callee.rtp.receive_all(1, 0.3) == []
+
+
+@pytest.mark.upstream_differs("10.5's error texts differ")
+def test_play_media_errors(rtpengine, media_peer, tmp_path):
+    caller, callee = media_peer(CALLER), media_peer(CALLEE)
+    setup = establish(rtpengine, caller, callee)
+    reply = assert_error(setup.call.command("play media", **{"from-tag": setup.call.from_tag,
+                                                             "file": str(tmp_path / "missing.wav")}))
+    assert "media file" in reply["error-reason"]
+    reply = assert_error(setup.call.command("play media", **{"from-tag": setup.call.from_tag, "blob": "xyz"}))
+    assert "blob" in reply["error-reason"]
+    (tmp_path / "text.wav").write_text("not audio")
+    assert_error(setup.call.command("play media", **{"from-tag": setup.call.from_tag,
+                                                     "file": str(tmp_path / "text.wav")}))
+    assert_ok(setup.call.query())
+
+
+# ---------------------------------------------------------------- blob
+
+@TOOLS
+@pytest.mark.parametrize("kind, minimum", [("wav", 0.9), ("mp3", 0.8)])
+def test_play_media_blob(rtpengine, media_peer, speech, kind, minimum):
+    """The whole file in the request: packets as from a file, the audio the input's."""
+    setup, caller, callee = _pcmu_call(rtpengine, media_peer)
+    reply = assert_ok(setup.call.command("play media", **{"from-tag": setup.call.from_tag, "blob": speech[kind]}))
+    seconds = len(speech["reference"]) / 8000
+    assert abs(reply["duration"] - seconds * 1000) < 100, (reply, seconds)
+    frames = reply["duration"] // FRAME_MS
+    received = _receive_timed(caller.rtp, frames + 10, seconds + 1.0)
+    assert abs(len(received) - frames) <= 2, (len(received), frames)
+    _assert_one_stream(received, 0)
+    signal = _linear([packet for _, packet in received])
+    # 60 ms either way: MP3's encoder delay and padding, each daemon's resampler
+    assert correlation(signal, speech["reference"], 480) > minimum
+    assert callee.rtp.receive_all(1, 0.1) == []                     # to the selected party only
