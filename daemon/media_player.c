@@ -2,6 +2,7 @@
 #include "media_player.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <glib.h>
@@ -162,16 +163,20 @@ static void player_tick(struct timer_entry *timer, void *data)
 	player->first = false;
 	player->sequence++;
 	player->timestamp += PLAYER_FRAME;
+	player->frames_sent++;
 	const struct stream *stream = &media->streams[STREAM_RTP];
 	const union endpoint *destination = relay_stream_destination(stream);
 	if (destination && stream->fd >= 0)
 		(void) sendto(stream->fd, packet, sizeof(packet), 0, &destination->address, endpoint_length(destination));
 	if (player->position >= player->length) {
+		/* the next iteration starts at the beginning, whatever start-pos was */
 		player->position = 0;
-		if (player->repeats_left > 0)
-			player->repeats_left--;
-		player->active = player->repeats_left > 0;
+		bool time_left = !player->repeat_frames || player->frames_sent < player->repeat_frames;
+		player->active = player->repeats_left > 1 && time_left;
+		player->repeats_left--;
 	}
+	if (player->frames_sent >= player->frames_max)
+		player->active = false;
 	bool more = player->active;
 	int64_t next = timer->deadline_us + PLAYER_FRAME_MS * 1000;   /* no drift */
 	pthread_mutex_unlock(&call->lock);
@@ -295,7 +300,8 @@ static int open_memory(struct player_input *input, const unsigned char *data, si
 }
 
 /* Decodes an opened input's best audio stream into G.711 bytes; closes the input. */
-static unsigned char *decode_input(struct player_input *input, bool alaw, size_t *length, const char **error)
+static unsigned char *decode_input(struct player_input *input, bool alaw, size_t *length, double *time_base,
+				   const char **error)
 {
 	AVFormatContext *format = input->format;
 	AVCodecContext *decoder = NULL;
@@ -311,6 +317,9 @@ static unsigned char *decode_input(struct player_input *input, bool alaw, size_t
 		*error = "no audio in the media file";
 		goto fail;
 	}
+	*time_base = av_q2d(format->streams[stream_index]->time_base);
+	if (*time_base <= 0)
+		*time_base = 1.0 / PLAYER_RATE;
 	decoder = avcodec_alloc_context3(codec);
 	if (!decoder || avcodec_parameters_to_context(decoder, format->streams[stream_index]->codecpar) < 0
 	    || avcodec_open2(decoder, codec, NULL) < 0) {
@@ -349,7 +358,8 @@ fail:
 
 /* ---- public functions -------------------------------------------------------------------- */
 
-unsigned char *media_player_decode(const char *path, bool alaw, size_t *length, const char **error)
+unsigned char *media_player_decode(const char *path, bool alaw, size_t *length, double *time_base,
+				   const char **error)
 {
 	struct player_input input = { 0 };
 	*error = NULL;
@@ -357,11 +367,11 @@ unsigned char *media_player_decode(const char *path, bool alaw, size_t *length, 
 		*error = "cannot open the media file";
 		return NULL;
 	}
-	return decode_input(&input, alaw, length, error);
+	return decode_input(&input, alaw, length, time_base, error);
 }
 
 unsigned char *media_player_decode_blob(const unsigned char *data, size_t size, bool alaw, size_t *length,
-					const char **error)
+					double *time_base, const char **error)
 {
 	struct player_input input = { 0 };
 	*error = NULL;
@@ -370,7 +380,45 @@ unsigned char *media_player_decode_blob(const unsigned char *data, size_t size, 
 		*error = "cannot open the media blob";
 		return NULL;
 	}
-	return decode_input(&input, alaw, length, error);
+	return decode_input(&input, alaw, length, time_base, error);
+}
+
+/* The limits of one playback, from the request. */
+struct play_options {
+	unsigned int repeats;          /* iterations at most */
+	long long start_pos;           /* ticks of the stream's time base into the first iteration */
+	long long duration_ms;         /* 0: no limit; else the playback stops after it */
+	long long repeat_duration_ms;  /* 0: none; else no iteration starts after it */
+};
+
+/* An hour, the bound of the decoded audio too. */
+#define PLAY_MAX_MS (3600LL * 1000)
+
+static int read_play_options(struct ng_request *request, struct play_options *options)
+{
+	long long repeats = 0;
+	bool has_repeats = bencode_dictionary_get_integer(request->input, "repeat-times", &repeats);
+	if (has_repeats && (repeats < 1 || repeats > 1000)) {
+		request->error_reason = "repeat-times must be 1 to 1000";
+		return -EINVAL;
+	}
+	*options = (struct play_options) { 0 };
+	bencode_dictionary_get_integer(request->input, "start-pos", &options->start_pos);
+	bencode_dictionary_get_integer(request->input, "duration", &options->duration_ms);
+	bencode_dictionary_get_integer(request->input, "repeat-duration", &options->repeat_duration_ms);
+	if (options->start_pos < 0) {
+		request->error_reason = "start-pos must not be negative";
+		return -EINVAL;
+	}
+	if (options->duration_ms < 0 || options->duration_ms > PLAY_MAX_MS
+	    || options->repeat_duration_ms < 0 || options->repeat_duration_ms > PLAY_MAX_MS) {
+		request->error_reason = "duration and repeat-duration must be 0 to 3600000 ms";
+		return -EINVAL;
+	}
+	/* repeat-duration alone repeats until it is over; with repeat-times, whichever ends first
+	 * (upstream's documented rule); the check is at the end of an iteration */
+	options->repeats = has_repeats ? (unsigned int) repeats : options->repeat_duration_ms > 0 ? UINT_MAX : 1;
+	return 0;
 }
 
 int ng_command_play_media(struct ng_request *request)
@@ -387,12 +435,9 @@ int ng_command_play_media(struct ng_request *request)
 			: "No media file given";
 		return -EINVAL;
 	}
-	long long repeats = 1;
-	bencode_dictionary_get_integer(request->input, "repeat-times", &repeats);
-	if (repeats < 1 || repeats > 1000) {
-		request->error_reason = "repeat-times must be 1 to 1000";
+	struct play_options options;
+	if (read_play_options(request, &options) < 0)
 		return -EINVAL;
-	}
 	bool pcmu = false;
 	unsigned int payload_type = 0;
 	for (unsigned int pt = 0; pt < CODEC_PAYLOAD_TYPES; pt++) {
@@ -410,12 +455,21 @@ int ng_command_play_media(struct ng_request *request)
 	}
 	const char *error = NULL;
 	size_t length = 0;
+	double time_base = 1.0 / PLAYER_RATE;
 	const char *source = path ? path : "(blob)";
-	unsigned char *samples = path ? media_player_decode(path, !pcmu, &length, &error)
-		: media_player_decode_blob((const unsigned char *) blob->string, blob->string_length, !pcmu, &length, &error);
+	unsigned char *samples = path ? media_player_decode(path, !pcmu, &length, &time_base, &error)
+		: media_player_decode_blob((const unsigned char *) blob->string, blob->string_length, !pcmu, &length,
+					   &time_base, &error);
 	if (!samples) {
 		log_call(LOG_WARNING, call->call_id, "play media %s: %s", source, error);
 		request->error_reason = error;
+		return -EINVAL;
+	}
+	/* start-pos counts ticks of the stream's time base; the G.711 bytes are 8 kHz samples */
+	double start = (double) options.start_pos * time_base * PLAYER_RATE;
+	if (start >= (double) length) {
+		g_free(samples);
+		request->error_reason = "start-pos is beyond the end of the media";
 		return -EINVAL;
 	}
 	struct media_player *player = &media->player;
@@ -423,8 +477,13 @@ int ng_command_play_media(struct ng_request *request)
 	/* not active: the worker does not read these until the timer is posted */
 	player->samples = samples;
 	player->length = length;
-	player->position = 0;
-	player->repeats_left = (unsigned int) repeats;
+	player->position = (size_t) start;
+	player->ticks_per_byte = 1.0 / (time_base * PLAYER_RATE);
+	player->repeats_left = options.repeats;
+	player->frames_sent = 0;
+	player->frames_max = options.duration_ms > 0 ? ((uint64_t) options.duration_ms + PLAYER_FRAME_MS - 1) / PLAYER_FRAME_MS
+		: UINT64_MAX;
+	player->repeat_frames = (uint64_t) options.repeat_duration_ms / PLAYER_FRAME_MS;
 	player->payload_type = (uint8_t) payload_type;
 	player->silence = pcmu ? 0xff : 0xd5;   /* G.711 code of amplitude 0 */
 	player->first = true;
@@ -453,7 +512,15 @@ int ng_command_stop_media(struct ng_request *request)
 	struct media *media = player_media(request, &call);
 	if (!media)
 		return call ? -ENOTSUP : -ENOENT;
-	stop_player(call, &media->player);
+	struct media_player *player = &media->player;
+	pthread_mutex_lock(&call->lock);
+	bool playing = player->active;
+	long long last_frame_pos = (long long) ((double) player->position * player->ticks_per_byte);
+	pthread_mutex_unlock(&call->lock);
+	stop_player(call, player);
 	bencode_dictionary_add_string(request->buffer, request->reply, "result", "ok");
+	/* where the playback was, in start-pos's unit: a later play media can resume there */
+	if (playing)
+		bencode_dictionary_add_integer(request->buffer, request->reply, "last-frame-pos", last_frame_pos);
 	return 0;
 }

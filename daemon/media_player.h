@@ -24,7 +24,11 @@ struct media_player {
 	bool active;                   /* under call->lock: the worker sends frames */
 	unsigned char *samples;        /* G.711 bytes of the whole file; owned by the control thread */
 	size_t length, position;
-	unsigned int repeats_left;
+	double ticks_per_byte;         /* the file's time base ticks per 8 kHz sample: last-frame-pos */
+	unsigned int repeats_left;     /* iterations after this one may start while > 1 */
+	uint64_t frames_sent;          /* all iterations */
+	uint64_t frames_max;           /* `duration`: the playback stops after this many frames */
+	uint64_t repeat_frames;        /* `repeat-duration`: no iteration starts after this many (0: no limit) */
 	uint8_t payload_type;
 	uint8_t silence;               /* G.711 silence of the codec: fills a last partial frame */
 	bool first;
@@ -37,11 +41,14 @@ int ng_command_stop_media(struct ng_request *request);
 
 /* Decodes the file into 8 kHz mono G.711 (alaw false: mu-law). Returns the bytes (g_free)
  * and their number, or NULL with *error set. Control thread. */
-unsigned char *media_player_decode(const char *path, bool alaw, size_t *length, const char **error);
+/* *time_base: seconds per tick of the audio stream's time base, the unit of `start-pos` and
+ * `last-frame-pos` (upstream's "frame position": the sample number for a WAV file). */
+unsigned char *media_player_decode(const char *path, bool alaw, size_t *length, double *time_base,
+				   const char **error);
 /* The same for a whole media file held in memory (the ng `blob` key), read through a custom
  * AVIOContext; data is only read during the call. */
 unsigned char *media_player_decode_blob(const unsigned char *data, size_t size, bool alaw, size_t *length,
-					const char **error);
+					double *time_base, const char **error);
 
 /* A call ends (called by media_control.c's call observer, one observer for both): stops its
  * players and frees their samples. */

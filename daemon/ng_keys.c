@@ -298,8 +298,12 @@ static const struct ng_key key_table[] = {
 	SUPPORTED("blob", NULL, NULL, "play media: the bytes of a whole audio file (read by its handler, media_player.c)"),
 	IGNORED("db-id", NULL, "play media from a database: refused by the handler (file or blob only)"),
 	SUPPORTED("repeat-times", NULL, NULL, "play media: how often the file is played (read by its handler)"),
-	IGNORED("start-pos", NULL, "play media starts at the beginning of the file here"),
-	SUPPORTED("duration", NULL, NULL, "play DTMF: the event's length in ms (read by its handler)"),
+	SUPPORTED("start-pos", NULL, NULL, "play media: where the first iteration starts, in ticks of the file's time base "
+		  "(read by its handler; 10.5 ignores it, measured)"),
+	SUPPORTED("duration", NULL, NULL, "play DTMF: the event's length in ms; play media: the playback stops after it "
+		  "(read by their handlers; 10.5's play media ignores it, measured)"),
+	SUPPORTED("repeat-duration", NULL, NULL, "play media: ms after which no iteration starts (read by its handler; "
+		  "10.5 ignores it, measured)"),
 	SUPPORTED("pause", NULL, NULL, "play DTMF: ms between an event that waited for the one before it and that one (read by its handler)"),
 	REFUSED("sdp-attr", NULL, NG_SCOPE_ALWAYS, "SDP attribute manipulation (sdp-attr)"),
 

@@ -3,6 +3,7 @@ file in the request) decoded into the participant's G.711 and sent as its own RT
 checked on real sockets; the comparisons also run against Debian's 10.5
 (RTPENGINE_BINARY=/usr/bin/rtpengine)."""
 
+import math
 import shutil
 import struct
 import subprocess
@@ -180,3 +181,85 @@ def test_play_media_blob(rtpengine, media_peer, speech, kind, minimum):
     # 60 ms either way: MP3's encoder delay and padding, each daemon's resampler
     assert correlation(signal, speech["reference"], 480) > minimum
     assert callee.rtp.receive_all(1, 0.1) == []                     # to the selected party only
+
+
+# ---------------------------------------------------------------- start-pos, duration, repeat-duration
+
+LEVEL_FRAMES = 50      # a 1 s file: frame k (20 ms) holds the constant level 300 * 1.08 ** k
+LEVEL_RATIO = 1.08     # wider apart than G.711's relative step (at most 1/16 of the level)
+IGNORED_BY_10_5 = pytest.mark.upstream_differs("10.5 ignores start-pos, duration and repeat-duration in play "
+                                               "media: it plays the whole file repeat-times times (measured)")
+
+
+@pytest.fixture
+def levels(tmp_path):
+    samples = []
+    for frame in range(LEVEL_FRAMES):
+        samples += [round(300 * LEVEL_RATIO ** frame)] * 160
+    _write_wav(tmp_path / "levels.wav", samples)
+    return str(tmp_path / "levels.wav")
+
+
+def _frame_indices(received):
+    """The file frame each packet carries (the median level, as both daemons' G.711 keep it)."""
+    return [round(math.log(max(float(numpy.median(_linear([packet]))), 1.0) / 300, LEVEL_RATIO))
+            for _, packet in received]
+
+
+def _play_levels(rtpengine, media_peer, levels, options):
+    setup, caller, callee = _pcmu_call(rtpengine, media_peer)
+    reply = assert_ok(setup.call.command("play media", **{"from-tag": setup.call.from_tag, "file": levels, **options}))
+    assert reply["duration"] == 1000        # the file's, whatever the options (as 10.5)
+    return setup, caller, _receive_timed(caller.rtp, 400, 6.0)
+
+
+@pytest.mark.parametrize("options, packets, first_frames", [
+    ({}, 50, list(range(8))),
+    ({"repeat-times": 2}, 100, list(range(8))),
+    pytest.param({"start-pos": 4000}, 25, list(range(25, 33)), marks=IGNORED_BY_10_5),   # 8 kHz WAV: samples
+    pytest.param({"start-pos": 4000, "repeat-times": 2}, 75, list(range(25, 33)), marks=IGNORED_BY_10_5),
+    pytest.param({"duration": 300}, 15, list(range(8)), marks=IGNORED_BY_10_5),
+    pytest.param({"duration": 1500, "repeat-times": 3}, 75, list(range(8)), marks=IGNORED_BY_10_5),
+    pytest.param({"repeat-duration": 1500}, 100, list(range(8)), marks=IGNORED_BY_10_5),
+    pytest.param({"repeat-duration": 1500, "repeat-times": 5}, 100, list(range(8)), marks=IGNORED_BY_10_5),
+    pytest.param({"repeat-duration": 5000, "repeat-times": 2}, 100, list(range(8)), marks=IGNORED_BY_10_5),
+], ids=["plain", "repeat", "start-pos", "start-pos-repeat", "duration", "duration-cuts-repeats",
+        "repeat-duration", "repeat-duration-first", "repeat-times-first"])
+def test_play_media_limits(rtpengine, media_peer, levels, options, packets, first_frames):
+    setup, caller, received = _play_levels(rtpengine, media_peer, levels, options)
+    assert len(received) == packets
+    _assert_one_stream(received, 0)
+    frames = _frame_indices(received)
+    assert frames[:8] == first_frames
+    if packets > 50 and "start-pos" not in options:
+        assert frames[50:58] == list(range(8))              # the second iteration from the beginning
+    if "start-pos" in options and packets > 25:
+        assert frames[25:33] == list(range(8))
+
+
+@pytest.mark.upstream_differs("10.5's stop media replies without last-frame-pos and its play media ignores "
+                              "start-pos (measured); later upstream versions document both")
+def test_stop_media_last_frame_pos_resumes(rtpengine, media_peer, levels):
+    setup, caller, callee = _pcmu_call(rtpengine, media_peer)
+    assert_ok(setup.call.command("play media", **{"from-tag": setup.call.from_tag, "file": levels}))
+    before = _frame_indices(_receive_timed(caller.rtp, 10, 2.0))
+    stopped = assert_ok(setup.call.command("stop media", **{"from-tag": setup.call.from_tag}))
+    caller.rtp.receive_all(5, 0.1)   # what was in flight
+    position = stopped["last-frame-pos"]
+    assert position % 160 == 0 and position >= 160 * len(before), (stopped, before)
+    assert_ok(setup.call.command("play media", **{"from-tag": setup.call.from_tag, "file": levels,
+                                                  "start-pos": position}))
+    after = _receive_timed(caller.rtp, LEVEL_FRAMES, 2.0)
+    assert _frame_indices(after)[0] == position // 160
+    assert len(after) == LEVEL_FRAMES - position // 160
+
+
+@pytest.mark.upstream_differs("10.5 ignores start-pos (measured); its error texts differ")
+@pytest.mark.parametrize("options, reason", [({"start-pos": -1}, "start-pos"), ({"start-pos": 8000}, "beyond"),
+                                             ({"duration": -5}, "duration"), ({"repeat-duration": 10 ** 9}, "duration")])
+def test_play_media_limits_refused(rtpengine, media_peer, levels, options, reason):
+    setup, caller, callee = _pcmu_call(rtpengine, media_peer)
+    reply = assert_error(setup.call.command("play media", **{"from-tag": setup.call.from_tag, "file": levels,
+                                                             **options}))
+    assert reason in reply["error-reason"]
+    assert caller.rtp.receive_all(1, 0.2) == []
