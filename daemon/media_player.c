@@ -14,6 +14,7 @@
 #include "call_lifecycle.h"
 #include "codec.h"
 #include "log.h"
+#include "media_player_db.h"
 #include "ng_call_lookup.h"
 #include "relay.h"
 
@@ -429,10 +430,15 @@ int ng_command_play_media(struct ng_request *request)
 		return call ? -ENOTSUP : -ENOENT;
 	const char *path = bencode_dictionary_get_string(request->buffer, request->input, "file", NULL);
 	const struct bencode_item *blob = bencode_dictionary_get_expect(request->input, "blob", BENCODE_STRING);
-	if (!path && !blob) {
-		request->error_reason = bencode_dictionary_get(request->input, "db-id")
-			? "play media from a database is not supported by this relay (file or blob only)"
+	long long db_id = -1;
+	bool from_db = !path && !blob && bencode_dictionary_get_integer(request->input, "db-id", &db_id);
+	if (!path && !blob && !from_db) {
+		request->error_reason = bencode_dictionary_get(request->input, "db-id") ? "db-id must be a number"
 			: "No media file given";
+		return -EINVAL;
+	}
+	if (from_db && db_id < 0) {
+		request->error_reason = "db-id must not be negative";
 		return -EINVAL;
 	}
 	struct play_options options;
@@ -456,10 +462,19 @@ int ng_command_play_media(struct ng_request *request)
 	const char *error = NULL;
 	size_t length = 0;
 	double time_base = 1.0 / PLAYER_RATE;
-	const char *source = path ? path : "(blob)";
-	unsigned char *samples = path ? media_player_decode(path, !pcmu, &length, &time_base, &error)
-		: media_player_decode_blob((const unsigned char *) blob->string, blob->string_length, !pcmu, &length,
-					   &time_base, &error);
+	const char *source = path ? path : blob ? "(blob)" : "(database)";
+	unsigned char *samples = NULL;
+	if (path) {
+		samples = media_player_decode(path, !pcmu, &length, &time_base, &error);
+	} else if (blob) {
+		samples = media_player_decode_blob((const unsigned char *) blob->string, blob->string_length, !pcmu,
+						   &length, &time_base, &error);
+	} else {
+		size_t stored_length = 0;
+		g_autofree unsigned char *stored = media_player_db_fetch((unsigned long long) db_id, &stored_length, &error);
+		if (stored)
+			samples = media_player_decode_blob(stored, stored_length, !pcmu, &length, &time_base, &error);
+	}
 	if (!samples) {
 		log_call(LOG_WARNING, call->call_id, "play media %s: %s", source, error);
 		request->error_reason = error;

@@ -3,7 +3,8 @@
  * PCMA) the participant negotiated; a timer on the call's worker then sends one 20 ms frame
  * per tick to the participant (from-tag), in an RTP stream of its own (own SSRC, sequence and
  * timestamp). The participant's other media is relayed as before. The audio comes from a file
- * (`file`) or from the request itself (`blob`, the bytes of a whole file).
+ * (`file`), from the request itself (`blob`, the bytes of a whole file) or from a database
+ * (`db-id`, media_player_db.h).
  *
  * Threads: commands and the call-end observer on the control thread; the timer on the call's
  * worker, which reads the player under the call's lock. */

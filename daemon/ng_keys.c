@@ -296,7 +296,7 @@ static const struct ng_key key_table[] = {
 	SUPPORTED("address", NULL, NULL, "block/unblock DTMF and media, silence/unsilence media without from-tag: the party by its media address (read by their handler, media_control.c); other commands do not read it"),
 	SUPPORTED("file", NULL, NULL, "play media: the audio file (read by its handler, media_player.c)"),
 	SUPPORTED("blob", NULL, NULL, "play media: the bytes of a whole audio file (read by its handler, media_player.c)"),
-	IGNORED("db-id", NULL, "play media from a database: refused by the handler (file or blob only)"),
+	SUPPORTED("db-id", NULL, NULL, "play media: the file's bytes from --mysql-query (read by its handler, media_player_db.c)"),
 	SUPPORTED("repeat-times", NULL, NULL, "play media: how often the file is played (read by its handler)"),
 	SUPPORTED("start-pos", NULL, NULL, "play media: where the first iteration starts, in ticks of the file's time base "
 		  "(read by its handler; 10.5 ignores it, measured)"),

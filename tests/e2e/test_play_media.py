@@ -4,6 +4,7 @@ checked on real sockets; the comparisons also run against Debian's 10.5
 (RTPENGINE_BINARY=/usr/bin/rtpengine)."""
 
 import math
+import os
 import shutil
 import struct
 import subprocess
@@ -14,6 +15,7 @@ import wave
 import pytest
 
 from calls import assert_error, assert_ok, establish, make_sdp, media_section
+from process import ManagedProcess, run_to_exit, wait_until
 from rtp import parse_rtp
 
 numpy = pytest.importorskip("numpy")
@@ -263,3 +265,68 @@ def test_play_media_limits_refused(rtpengine, media_peer, levels, options, reaso
                                                              **options}))
     assert reason in reply["error-reason"]
     assert caller.rtp.receive_all(1, 0.2) == []
+
+
+# ---------------------------------------------------------------- db-id (MySQL/MariaDB)
+
+MARIADB = shutil.which("mariadbd") or shutil.which("mysqld", path="/usr/sbin")
+DB_QUERY = "select data from media.files where id = %llu"
+
+
+@pytest.fixture
+def media_database(tmp_path, monkeypatch):
+    """A private mariadb-server on a unix socket in tmp_path (no TCP, no grant tables), with a
+    table media.files (id, data); store(id, bytes) adds a row. The daemons started after it find
+    the socket through MYSQL_UNIX_PORT, which libmariadb reads for --mysql-host=localhost."""
+    if not (MARIADB and shutil.which("mariadb-install-db") and shutil.which("mariadb")):
+        pytest.skip("mariadb-server is needed (make deps-test)")
+    datadir, socket_path = tmp_path / "db", str(tmp_path / "db.sock")
+    code, output = run_to_exit(["mariadb-install-db", "--no-defaults", "--user=root", "--datadir=%s" % datadir,
+                                "--auth-root-authentication-method=normal", "--skip-test-db"], timeout=120)
+    assert code == 0, output
+    server = ManagedProcess([MARIADB, "--no-defaults", "--user=root", "--datadir=%s" % datadir,
+                             "--socket=%s" % socket_path, "--skip-networking", "--skip-grant-tables",
+                             "--pid-file=%s" % (tmp_path / "db.pid")], tmp_path / "mariadb.log")
+    client = ["mariadb", "--no-defaults", "--socket=%s" % socket_path, "--user=root"]
+    try:
+        answers = lambda: os.path.exists(socket_path) and run_to_exit(client + ["-e", "select 1"], timeout=10)[0] == 0
+        assert server.wait_ready(answers, 60, interval=0.2), server.log_text()
+        code, output = run_to_exit(client + ["-e", "create database media; create table media.files "
+                                             "(id int primary key, data longblob)"], timeout=30)
+        assert code == 0, output
+        monkeypatch.setenv("MYSQL_UNIX_PORT", socket_path)
+
+        def store(row_id, data):
+            code, output = run_to_exit(client + ["-e", "insert into media.files values (%d, x'%s')"
+                                                 % (row_id, data.hex())], timeout=30)
+            assert code == 0, output
+
+        yield store
+    finally:
+        server.stop(timeout=30)
+
+
+@TOOLS
+def test_play_media_db_id(rtpengine_factory, media_peer, media_database, speech):
+    media_database(7, speech["mp3"])
+    daemon = rtpengine_factory("--mysql-host=localhost", "--mysql-query=" + DB_QUERY)
+    setup, caller, callee = _pcmu_call(daemon, media_peer)
+    reply = assert_ok(setup.call.command("play media", **{"from-tag": setup.call.from_tag, "db-id": 7}))
+    seconds = len(speech["reference"]) / 8000
+    assert abs(reply["duration"] - seconds * 1000) < 100, (reply, seconds)
+    frames = reply["duration"] // FRAME_MS
+    received = _receive_timed(caller.rtp, frames + 10, seconds + 1.0)
+    assert abs(len(received) - frames) <= 2, (len(received), frames)
+    _assert_one_stream(received, 0)
+    assert correlation(_linear([packet for _, packet in received]), speech["reference"], 480) > 0.8
+    # an id without a row is an error, and nothing is played
+    assert_error(setup.call.command("play media", **{"from-tag": setup.call.from_tag, "db-id": 8}))
+    assert caller.rtp.receive_all(1, 0.2) == []
+
+
+@pytest.mark.upstream_differs("10.5's error texts differ")
+def test_play_media_db_id_errors(rtpengine_factory, media_peer):
+    daemon = rtpengine_factory()
+    setup, caller, callee = _pcmu_call(daemon, media_peer)
+    reply = assert_error(setup.call.command("play media", **{"from-tag": setup.call.from_tag, "db-id": 1}))
+    assert "--mysql-host" in reply["error-reason"]
