@@ -301,8 +301,8 @@ static int open_memory(struct player_input *input, const unsigned char *data, si
 }
 
 /* Decodes an opened input's best audio stream into G.711 bytes; closes the input. */
-static unsigned char *decode_input(struct player_input *input, bool alaw, size_t *length, double *time_base,
-				   const char **error)
+static unsigned char *decode_input(struct player_input *input, bool alaw, size_t *length,
+				   struct media_player_info *info, const char **error)
 {
 	AVFormatContext *format = input->format;
 	AVCodecContext *decoder = NULL;
@@ -318,9 +318,11 @@ static unsigned char *decode_input(struct player_input *input, bool alaw, size_t
 		*error = "no audio in the media file";
 		goto fail;
 	}
-	*time_base = av_q2d(format->streams[stream_index]->time_base);
-	if (*time_base <= 0)
-		*time_base = 1.0 / PLAYER_RATE;
+	info->time_base = av_q2d(format->streams[stream_index]->time_base);
+	if (info->time_base <= 0)
+		info->time_base = 1.0 / PLAYER_RATE;
+	info->duration_ms = format->duration != AV_NOPTS_VALUE && format->duration > 0
+		? format->duration / (AV_TIME_BASE / 1000) : -1;
 	decoder = avcodec_alloc_context3(codec);
 	if (!decoder || avcodec_parameters_to_context(decoder, format->streams[stream_index]->codecpar) < 0
 	    || avcodec_open2(decoder, codec, NULL) < 0) {
@@ -359,7 +361,7 @@ fail:
 
 /* ---- public functions -------------------------------------------------------------------- */
 
-unsigned char *media_player_decode(const char *path, bool alaw, size_t *length, double *time_base,
+unsigned char *media_player_decode(const char *path, bool alaw, size_t *length, struct media_player_info *info,
 				   const char **error)
 {
 	struct player_input input = { 0 };
@@ -368,11 +370,11 @@ unsigned char *media_player_decode(const char *path, bool alaw, size_t *length, 
 		*error = "cannot open the media file";
 		return NULL;
 	}
-	return decode_input(&input, alaw, length, time_base, error);
+	return decode_input(&input, alaw, length, info, error);
 }
 
 unsigned char *media_player_decode_blob(const unsigned char *data, size_t size, bool alaw, size_t *length,
-					double *time_base, const char **error)
+					struct media_player_info *info, const char **error)
 {
 	struct player_input input = { 0 };
 	*error = NULL;
@@ -381,7 +383,7 @@ unsigned char *media_player_decode_blob(const unsigned char *data, size_t size, 
 		*error = "cannot open the media blob";
 		return NULL;
 	}
-	return decode_input(&input, alaw, length, time_base, error);
+	return decode_input(&input, alaw, length, info, error);
 }
 
 /* The limits of one playback, from the request. */
@@ -461,19 +463,19 @@ int ng_command_play_media(struct ng_request *request)
 	}
 	const char *error = NULL;
 	size_t length = 0;
-	double time_base = 1.0 / PLAYER_RATE;
+	struct media_player_info info = { .time_base = 1.0 / PLAYER_RATE, .duration_ms = -1 };
 	const char *source = path ? path : blob ? "(blob)" : "(database)";
 	unsigned char *samples = NULL;
 	if (path) {
-		samples = media_player_decode(path, !pcmu, &length, &time_base, &error);
+		samples = media_player_decode(path, !pcmu, &length, &info, &error);
 	} else if (blob) {
 		samples = media_player_decode_blob((const unsigned char *) blob->string, blob->string_length, !pcmu,
-						   &length, &time_base, &error);
+						   &length, &info, &error);
 	} else {
 		size_t stored_length = 0;
 		g_autofree unsigned char *stored = media_player_db_fetch((unsigned long long) db_id, &stored_length, &error);
 		if (stored)
-			samples = media_player_decode_blob(stored, stored_length, !pcmu, &length, &time_base, &error);
+			samples = media_player_decode_blob(stored, stored_length, !pcmu, &length, &info, &error);
 	}
 	if (!samples) {
 		log_call(LOG_WARNING, call->call_id, "play media %s: %s", source, error);
@@ -481,7 +483,7 @@ int ng_command_play_media(struct ng_request *request)
 		return -EINVAL;
 	}
 	/* start-pos counts ticks of the stream's time base; the G.711 bytes are 8 kHz samples */
-	double start = (double) options.start_pos * time_base * PLAYER_RATE;
+	double start = (double) options.start_pos * info.time_base * PLAYER_RATE;
 	if (start >= (double) length) {
 		g_free(samples);
 		request->error_reason = "start-pos is beyond the end of the media";
@@ -493,7 +495,7 @@ int ng_command_play_media(struct ng_request *request)
 	player->samples = samples;
 	player->length = length;
 	player->position = (size_t) start;
-	player->ticks_per_byte = 1.0 / (time_base * PLAYER_RATE);
+	player->ticks_per_byte = 1.0 / (info.time_base * PLAYER_RATE);
 	player->repeats_left = options.repeats;
 	player->frames_sent = 0;
 	player->frames_max = options.duration_ms > 0 ? ((uint64_t) options.duration_ms + PLAYER_FRAME_MS - 1) / PLAYER_FRAME_MS
@@ -513,7 +515,8 @@ int ng_command_play_media(struct ng_request *request)
 		request->error_reason = "Cannot schedule the playback";
 		return -EIO;
 	}
-	long long duration_ms = (long long) (length * 1000 / PLAYER_RATE);
+	/* the container's length as 10.5 replies it, else what was decoded */
+	long long duration_ms = info.duration_ms >= 0 ? info.duration_ms : (long long) (length * 1000 / PLAYER_RATE);
 	log_call(LOG_INFO, call->call_id, "playing %s (%lld ms, %s) to tag '%s'", source, duration_ms,
 		 pcmu ? "PCMU" : "PCMA", media->monologue->tag ? media->monologue->tag : "");
 	bencode_dictionary_add_string(request->buffer, request->reply, "result", "ok");

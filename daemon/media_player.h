@@ -42,14 +42,21 @@ int ng_command_stop_media(struct ng_request *request);
 
 /* Decodes the file into 8 kHz mono G.711 (alaw false: mu-law). Returns the bytes (g_free)
  * and their number, or NULL with *error set. Control thread. */
-/* *time_base: seconds per tick of the audio stream's time base, the unit of `start-pos` and
- * `last-frame-pos` (upstream's "frame position": the sample number for a WAV file). */
-unsigned char *media_player_decode(const char *path, bool alaw, size_t *length, double *time_base,
+/* What the container says about its audio, besides the decoded bytes. */
+struct media_player_info {
+	double time_base;        /* seconds per tick of the audio stream's time base, the unit of
+				  * `start-pos` and `last-frame-pos` (upstream's "frame position":
+				  * the sample number for a WAV file) */
+	long long duration_ms;   /* the container's duration, truncated to ms as 10.5 replies it
+				  * (an MP3's includes the encoder's delay and padding); -1: unknown */
+};
+
+unsigned char *media_player_decode(const char *path, bool alaw, size_t *length, struct media_player_info *info,
 				   const char **error);
 /* The same for a whole media file held in memory (the ng `blob` key), read through a custom
  * AVIOContext; data is only read during the call. */
 unsigned char *media_player_decode_blob(const unsigned char *data, size_t size, bool alaw, size_t *length,
-					double *time_base, const char **error);
+					struct media_player_info *info, const char **error);
 
 /* A call ends (called by media_control.c's call observer, one observer for both): stops its
  * players and frees their samples. */

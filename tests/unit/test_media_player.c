@@ -49,24 +49,26 @@ static void test_blob_equals_file(void)
 	close(fd);
 	for (int alaw = 0; alaw < 2; alaw++) {
 		size_t file_length = 0, blob_length = 0;
-		double file_base = 0, blob_base = 0;
+		struct media_player_info file_info, blob_info;
 		const char *error = NULL;
-		g_autofree unsigned char *from_file = media_player_decode(path, alaw, &file_length, &file_base, &error);
+		g_autofree unsigned char *from_file = media_player_decode(path, alaw, &file_length, &file_info, &error);
 		g_assert_nonnull(from_file);
 		g_autofree unsigned char *from_blob = media_player_decode_blob(wav->data, wav->len, alaw, &blob_length,
-									      &blob_base, &error);
+									      &blob_info, &error);
 		g_assert_nonnull(from_blob);
 		g_assert_cmpuint(blob_length, ==, G_N_ELEMENTS(samples));
 		g_assert_cmpmem(from_blob, blob_length, from_file, file_length);
-		g_assert_cmpfloat_with_epsilon(blob_base, 1.0 / 8000, 1e-12);
-		g_assert_cmpfloat_with_epsilon(file_base, 1.0 / 8000, 1e-12);
+		g_assert_cmpfloat_with_epsilon(blob_info.time_base, 1.0 / 8000, 1e-12);
+		g_assert_cmpfloat_with_epsilon(file_info.time_base, 1.0 / 8000, 1e-12);
+		g_assert_cmpint(blob_info.duration_ms, ==, 100);
+		g_assert_cmpint(file_info.duration_ms, ==, 100);
 		/* spot checks against the G.711 tables: 0 is 0xff (mu) / 0xd5 (A); full scale 0x80 / 0xaa */
 		int16_t extremes[] = { 0, 32767 };
 		g_autoptr(GByteArray) small = wav_of(extremes, 2, 8000);
 		size_t small_length = 0;
-		double small_base = 0;
+		struct media_player_info small_info;
 		g_autofree unsigned char *codes = media_player_decode_blob(small->data, small->len, alaw, &small_length,
-									   &small_base, &error);
+									   &small_info, &error);
 		g_assert_nonnull(codes);
 		g_assert_cmpuint(small_length, ==, 2);
 		g_assert_cmphex(codes[0], ==, alaw ? 0xd5 : 0xff);
@@ -80,31 +82,32 @@ static void test_resampled_blob(void)
 	int16_t samples[1600] = { 0 };   /* 100 ms at 16 kHz */
 	g_autoptr(GByteArray) wav = wav_of(samples, G_N_ELEMENTS(samples), 16000);
 	size_t length = 0;
-	double base = 0;
+	struct media_player_info info;
 	const char *error = NULL;
-	g_autofree unsigned char *codes = media_player_decode_blob(wav->data, wav->len, false, &length, &base, &error);
+	g_autofree unsigned char *codes = media_player_decode_blob(wav->data, wav->len, false, &length, &info, &error);
 	g_assert_nonnull(codes);
 	g_assert_cmpuint(length, >=, 795);
 	g_assert_cmpuint(length, <=, 805);
-	g_assert_cmpfloat_with_epsilon(base, 1.0 / 16000, 1e-12);
+	g_assert_cmpfloat_with_epsilon(info.time_base, 1.0 / 16000, 1e-12);
+	g_assert_cmpint(info.duration_ms, ==, 100);
 }
 
 static void test_bad_blobs(void)
 {
 	size_t length = 0;
-	double base = 0;
+	struct media_player_info info;
 	const char *error = NULL;
-	g_assert_null(media_player_decode_blob((const unsigned char *) "", 0, false, &length, &base, &error));
+	g_assert_null(media_player_decode_blob((const unsigned char *) "", 0, false, &length, &info, &error));
 	g_assert_nonnull(error);
 	error = NULL;
 	const char text[] = "this is no audio file at all, just words";
-	g_assert_null(media_player_decode_blob((const unsigned char *) text, sizeof(text), false, &length, &base, &error));
+	g_assert_null(media_player_decode_blob((const unsigned char *) text, sizeof(text), false, &length, &info, &error));
 	g_assert_nonnull(error);
 	/* a WAV header that promises data which is not there */
 	int16_t samples[4] = { 1, 2, 3, 4 };
 	g_autoptr(GByteArray) wav = wav_of(samples, 4, 8000);
 	error = NULL;
-	g_assert_null(media_player_decode_blob(wav->data, 44, false, &length, &base, &error));
+	g_assert_null(media_player_decode_blob(wav->data, 44, false, &length, &info, &error));
 	g_assert_nonnull(error);
 }
 
