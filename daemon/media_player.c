@@ -257,7 +257,7 @@ static int64_t memory_seek(void *opaque, int64_t offset, int whence)
 	default:
 		return AVERROR(EINVAL);
 	}
-	if (offset < -base || base + offset > (int64_t) source->length)
+	if (offset < -base || offset > (int64_t) source->length - base)   /* no signed overflow */
 		return AVERROR(EINVAL);
 	source->position = (size_t) (base + offset);
 	return base + offset;
