@@ -14,6 +14,8 @@ PKGS    += hiredis
 PKGS    += libavformat libavcodec libavutil libswresample
 # G.729 encoding and decoding (daemon/codec_g729.c): bcg729, as 10.5 (libavcodec has no G.729 encoder)
 PKGS    += libbcg729
+# play media's db-id (daemon/media_player_db.c): the file's bytes from MySQL/MariaDB, as 10.5
+PKGS    += libmariadb
 CFLAGS_COMMON := -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter \
 	-Wshadow -Wpointer-arith -Wstrict-prototypes -g
 OPT     ?= -O2

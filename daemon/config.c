@@ -3,6 +3,7 @@
  * precedence are lib/options.c's; see config.h for the rules the daemon follows. */
 #include "config.h"
 #include "codec_chain.h"
+#include "media_player_db.h"
 #include "options.h"
 #include "version.h"
 
@@ -665,6 +666,48 @@ static int apply_dtls_signature(void *target, const char *value, char **reason)
 	return -EINVAL;
 }
 
+/* --mysql-*: strings kept as given (a password may have spaces at its ends) */
+static int apply_mysql_string(char **field, const char *value)
+{
+	g_free(*field);
+	*field = g_strdup(value);
+	return 0;
+}
+
+static int apply_mysql_host(void *target, const char *value, char **reason)
+{
+	return apply_mysql_string(&((struct load_state *) target)->config->mysql_host, value);
+}
+
+static int apply_mysql_user(void *target, const char *value, char **reason)
+{
+	return apply_mysql_string(&((struct load_state *) target)->config->mysql_user, value);
+}
+
+static int apply_mysql_pass(void *target, const char *value, char **reason)
+{
+	return apply_mysql_string(&((struct load_state *) target)->config->mysql_pass, value);
+}
+
+static int apply_mysql_query(void *target, const char *value, char **reason)
+{
+	if (media_player_db_check_query(value) < 0) {
+		*reason = g_strdup("the query must hold exactly one %llu (the db-id) and no other %");
+		return -EINVAL;
+	}
+	return apply_mysql_string(&((struct load_state *) target)->config->mysql_query, value);
+}
+
+static int apply_mysql_port(void *target, const char *value, char **reason)
+{
+	struct load_state *state = target;
+	long long port;
+	int result = options_apply_integer(value, 1, 65535, &port, reason);
+	if (result == 0)
+		state->config->mysql_port = (unsigned int) port;
+	return result;
+}
+
 static int apply_dtls_ciphers(void *target, const char *value, char **reason)
 {
 	struct load_state *state = target;
@@ -997,8 +1040,13 @@ static const struct option_spec option_table[] = {
 	SUPPORTED_LIST("cn-payload", 0, apply_cn_payload, reset_cn_payload, "INT",
 			"RFC 3389 payload of those CN packets: level (-dBov), then coefficients (default 32)"),
 	IGNORED_FLAG("dtmf-no-suppress", 0), IGNORED_VALUE("dtmf-digit-delay", 0),
-	IGNORED_VALUE("mysql-host", 0), IGNORED_VALUE("mysql-port", 0), IGNORED_VALUE("mysql-user", 0),
-	IGNORED_VALUE("mysql-pass", 0), IGNORED_VALUE("mysql-query", 0),
+	/* play media's db-id (media_player_db.c) */
+	SUPPORTED("mysql-host", 0, OPTION_VALUE, apply_mysql_host, "HOST|IP", "Database of play media's db-id files"),
+	SUPPORTED("mysql-port", 0, OPTION_VALUE, apply_mysql_port, "INT", "Its port (default: the client library's)"),
+	SUPPORTED("mysql-user", 0, OPTION_VALUE, apply_mysql_user, "USERNAME", "Its user"),
+	SUPPORTED("mysql-pass", 0, OPTION_VALUE, apply_mysql_pass, "PASSWORD", "Its password"),
+	SUPPORTED("mysql-query", 0, OPTION_VALUE, apply_mysql_query, "STRING",
+			"Query selecting the file's bytes; %llu stands for the db-id"),
 
 	/* Behaviour an operator would silently lose: refuse to start instead. */
 	UNSUPPORTED_FLAG("save-interface-ports", 'S'),
@@ -1176,6 +1224,12 @@ void config_free(struct daemon_config *config)
 	g_free(config->https_client_ca);
 	config->https_cert = config->https_key = config->graphite_prefix = config->https_client_ca = NULL;
 	g_free(config->dtls_ciphers);
+	config->dtls_ciphers = NULL;
+	g_free(config->mysql_host);
+	g_free(config->mysql_user);
+	g_free(config->mysql_pass);
+	g_free(config->mysql_query);
+	config->mysql_host = config->mysql_user = config->mysql_pass = config->mysql_query = NULL;
 	config->config_file = NULL;
 	config->config_section = NULL;
 	config->interfaces = NULL;

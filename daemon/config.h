@@ -101,6 +101,9 @@ struct daemon_config {
 	unsigned int dtls_rsa_key_size;       /* --dtls-rsa-key-size, default 2048 */
 	bool dtls_signature_sha1;             /* --dtls-signature=sha-1 (default sha-256) */
 	char *dtls_ciphers;                   /* --dtls-ciphers, NULL: the default list */
+	/* play media's db-id (media_player_db.h): NULL when not given */
+	char *mysql_host, *mysql_user, *mysql_pass, *mysql_query;
+	unsigned int mysql_port;              /* 0: the client library's default */
 	unsigned int dtls_mtu;                /* --dtls-mtu, default 1200 */
 	bool dtls_passive;                    /* --dtls-passive */
 	/* RTCP statistics and MOS */

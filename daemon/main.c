@@ -40,6 +40,7 @@
 #include "ng_tcp_server.h"
 #include "relay.h"
 #include "media_transcode.h"
+#include "media_player_db.h"
 #include "stream_server.h"
 #include "timer.h"
 
@@ -296,6 +297,8 @@ int main(int argc, char **argv)
 	/* call recording: spool directories and the writer thread (nothing without --recording-dir) */
 	/* transcoding (media_transcode.h): --jitter-buffer */
 	media_transcode_configure(&config);
+	/* play media's db-id (media_player_db.h): --mysql-* */
+	media_player_db_configure(&config);
 	if (recording_init(&config, config.num_threads) < 0)
 		goto reset_observers;
 	ng_keys_set_recording(recording_enabled());

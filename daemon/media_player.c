@@ -2,6 +2,7 @@
 #include "media_player.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <glib.h>
@@ -13,6 +14,7 @@
 #include "call_lifecycle.h"
 #include "codec.h"
 #include "log.h"
+#include "media_player_db.h"
 #include "ng_call_lookup.h"
 #include "relay.h"
 
@@ -162,16 +164,20 @@ static void player_tick(struct timer_entry *timer, void *data)
 	player->first = false;
 	player->sequence++;
 	player->timestamp += PLAYER_FRAME;
+	player->frames_sent++;
 	const struct stream *stream = &media->streams[STREAM_RTP];
 	const union endpoint *destination = relay_stream_destination(stream);
 	if (destination && stream->fd >= 0)
 		(void) sendto(stream->fd, packet, sizeof(packet), 0, &destination->address, endpoint_length(destination));
 	if (player->position >= player->length) {
+		/* the next iteration starts at the beginning, whatever start-pos was */
 		player->position = 0;
-		if (player->repeats_left > 0)
-			player->repeats_left--;
-		player->active = player->repeats_left > 0;
+		bool time_left = !player->repeat_frames || player->frames_sent < player->repeat_frames;
+		player->active = player->repeats_left > 1 && time_left;
+		player->repeats_left--;
 	}
+	if (player->frames_sent >= player->frames_max)
+		player->active = false;
 	bool more = player->active;
 	int64_t next = timer->deadline_us + PLAYER_FRAME_MS * 1000;   /* no drift */
 	pthread_mutex_unlock(&call->lock);
@@ -213,19 +219,95 @@ void media_player_call_ended(const struct call_event *event)
 	}
 }
 
-/* ---- public functions -------------------------------------------------------------------- */
+/* libavformat reads a blob through this: a read-only, seekable view of the request's bytes
+ * (seeking matters: the WAV and MP3 demuxers look at the end of the data for its length). */
+struct memory_source {
+	const unsigned char *data;
+	size_t length, position;
+};
 
-unsigned char *media_player_decode(const char *path, bool alaw, size_t *length, const char **error)
+static int memory_read(void *opaque, uint8_t *buffer, int size)
 {
-	AVFormatContext *format = NULL;
+	struct memory_source *source = opaque;
+	size_t left = source->length - source->position;
+	if (left == 0)
+		return AVERROR_EOF;
+	size_t take = (size_t) size < left ? (size_t) size : left;
+	memcpy(buffer, source->data + source->position, take);
+	source->position += take;
+	return (int) take;
+}
+
+static int64_t memory_seek(void *opaque, int64_t offset, int whence)
+{
+	struct memory_source *source = opaque;
+	int64_t base;
+	switch (whence & ~AVSEEK_FORCE) {
+	case AVSEEK_SIZE:
+		return (int64_t) source->length;
+	case SEEK_SET:
+		base = 0;
+		break;
+	case SEEK_CUR:
+		base = (int64_t) source->position;
+		break;
+	case SEEK_END:
+		base = (int64_t) source->length;
+		break;
+	default:
+		return AVERROR(EINVAL);
+	}
+	if (offset < -base || offset > (int64_t) source->length - base)   /* no signed overflow */
+		return AVERROR(EINVAL);
+	source->position = (size_t) (base + offset);
+	return base + offset;
+}
+
+#define MEMORY_IO_BUFFER 4096
+
+/* Opened input and what closes it: the AVIOContext of a blob is ours to free, not libavformat's. */
+struct player_input {
+	AVFormatContext *format;
+	AVIOContext *io;
+	struct memory_source memory;
+};
+
+static void close_input(struct player_input *input)
+{
+	avformat_close_input(&input->format);
+	if (input->io) {
+		av_freep(&input->io->buffer);
+		avio_context_free(&input->io);
+	}
+}
+
+static int open_memory(struct player_input *input, const unsigned char *data, size_t length)
+{
+	input->memory = (struct memory_source) { .data = data, .length = length };
+	unsigned char *buffer = av_malloc(MEMORY_IO_BUFFER);
+	if (buffer)
+		input->io = avio_alloc_context(buffer, MEMORY_IO_BUFFER, 0, &input->memory, memory_read, NULL, memory_seek);
+	if (!input->io) {
+		av_free(buffer);
+		return -ENOMEM;
+	}
+	input->format = avformat_alloc_context();
+	if (!input->format)
+		return -ENOMEM;
+	input->format->pb = input->io;
+	input->format->flags |= AVFMT_FLAG_CUSTOM_IO;
+	/* on failure avformat_open_input() frees the format context but not our io */
+	return avformat_open_input(&input->format, NULL, NULL, NULL) < 0 ? -EINVAL : 0;
+}
+
+/* Decodes an opened input's best audio stream into G.711 bytes; closes the input. */
+static unsigned char *decode_input(struct player_input *input, bool alaw, size_t *length,
+				   struct media_player_info *info, const char **error)
+{
+	AVFormatContext *format = input->format;
 	AVCodecContext *decoder = NULL;
 	SwrContext *resampler = NULL;
 	GByteArray *out = g_byte_array_new();
-	*error = NULL;
-	if (avformat_open_input(&format, path, NULL, NULL) < 0) {
-		*error = "cannot open the media file";
-		goto fail;
-	}
 	if (avformat_find_stream_info(format, NULL) < 0) {
 		*error = "cannot read the media file";
 		goto fail;
@@ -236,6 +318,11 @@ unsigned char *media_player_decode(const char *path, bool alaw, size_t *length, 
 		*error = "no audio in the media file";
 		goto fail;
 	}
+	info->time_base = av_q2d(format->streams[stream_index]->time_base);
+	if (info->time_base <= 0)
+		info->time_base = 1.0 / PLAYER_RATE;
+	info->duration_ms = format->duration != AV_NOPTS_VALUE && format->duration > 0
+		? format->duration / (AV_TIME_BASE / 1000) : -1;
 	decoder = avcodec_alloc_context3(codec);
 	if (!decoder || avcodec_parameters_to_context(decoder, format->streams[stream_index]->codecpar) < 0
 	    || avcodec_open2(decoder, codec, NULL) < 0) {
@@ -261,15 +348,80 @@ unsigned char *media_player_decode(const char *path, bool alaw, size_t *length, 
 	}
 	swr_free(&resampler);
 	avcodec_free_context(&decoder);
-	avformat_close_input(&format);
+	close_input(input);
 	*length = out->len;
 	return g_byte_array_free(out, FALSE);
 fail:
 	swr_free(&resampler);
 	avcodec_free_context(&decoder);
-	avformat_close_input(&format);
+	close_input(input);
 	g_byte_array_free(out, TRUE);
 	return NULL;
+}
+
+/* ---- public functions -------------------------------------------------------------------- */
+
+unsigned char *media_player_decode(const char *path, bool alaw, size_t *length, struct media_player_info *info,
+				   const char **error)
+{
+	struct player_input input = { 0 };
+	*error = NULL;
+	if (avformat_open_input(&input.format, path, NULL, NULL) < 0) {
+		*error = "cannot open the media file";
+		return NULL;
+	}
+	return decode_input(&input, alaw, length, info, error);
+}
+
+unsigned char *media_player_decode_blob(const unsigned char *data, size_t size, bool alaw, size_t *length,
+					struct media_player_info *info, const char **error)
+{
+	struct player_input input = { 0 };
+	*error = NULL;
+	if (size == 0 || open_memory(&input, data, size) < 0) {
+		close_input(&input);
+		*error = "cannot open the media blob";
+		return NULL;
+	}
+	return decode_input(&input, alaw, length, info, error);
+}
+
+/* The limits of one playback, from the request. */
+struct play_options {
+	unsigned int repeats;          /* iterations at most */
+	long long start_pos;           /* ticks of the stream's time base into the first iteration */
+	long long duration_ms;         /* 0: no limit; else the playback stops after it */
+	long long repeat_duration_ms;  /* 0: none; else no iteration starts after it */
+};
+
+/* An hour, the bound of the decoded audio too. */
+#define PLAY_MAX_MS (3600LL * 1000)
+
+static int read_play_options(struct ng_request *request, struct play_options *options)
+{
+	long long repeats = 0;
+	bool has_repeats = bencode_dictionary_get_integer(request->input, "repeat-times", &repeats);
+	if (has_repeats && (repeats < 1 || repeats > 1000)) {
+		request->error_reason = "repeat-times must be 1 to 1000";
+		return -EINVAL;
+	}
+	*options = (struct play_options) { 0 };
+	bencode_dictionary_get_integer(request->input, "start-pos", &options->start_pos);
+	bencode_dictionary_get_integer(request->input, "duration", &options->duration_ms);
+	bencode_dictionary_get_integer(request->input, "repeat-duration", &options->repeat_duration_ms);
+	if (options->start_pos < 0) {
+		request->error_reason = "start-pos must not be negative";
+		return -EINVAL;
+	}
+	if (options->duration_ms < 0 || options->duration_ms > PLAY_MAX_MS
+	    || options->repeat_duration_ms < 0 || options->repeat_duration_ms > PLAY_MAX_MS) {
+		request->error_reason = "duration and repeat-duration must be 0 to 3600000 ms";
+		return -EINVAL;
+	}
+	/* repeat-duration alone repeats until it is over; with repeat-times, whichever ends first
+	 * (upstream's documented rule); the check is at the end of an iteration */
+	options->repeats = has_repeats ? (unsigned int) repeats : options->repeat_duration_ms > 0 ? UINT_MAX : 1;
+	return 0;
 }
 
 int ng_command_play_media(struct ng_request *request)
@@ -279,19 +431,21 @@ int ng_command_play_media(struct ng_request *request)
 	if (!media)
 		return call ? -ENOTSUP : -ENOENT;
 	const char *path = bencode_dictionary_get_string(request->buffer, request->input, "file", NULL);
-	if (!path) {
-		request->error_reason = bencode_dictionary_get(request->input, "blob")
-			|| bencode_dictionary_get(request->input, "db-id")
-			? "play media from a blob or database is not supported by this relay (file only)"
+	const struct bencode_item *blob = bencode_dictionary_get_expect(request->input, "blob", BENCODE_STRING);
+	long long db_id = -1;
+	bool from_db = !path && !blob && bencode_dictionary_get_integer(request->input, "db-id", &db_id);
+	if (!path && !blob && !from_db) {
+		request->error_reason = bencode_dictionary_get(request->input, "db-id") ? "db-id must be a number"
 			: "No media file given";
 		return -EINVAL;
 	}
-	long long repeats = 1;
-	bencode_dictionary_get_integer(request->input, "repeat-times", &repeats);
-	if (repeats < 1 || repeats > 1000) {
-		request->error_reason = "repeat-times must be 1 to 1000";
+	if (from_db && db_id < 0) {
+		request->error_reason = "db-id must not be negative";
 		return -EINVAL;
 	}
+	struct play_options options;
+	if (read_play_options(request, &options) < 0)
+		return -EINVAL;
 	bool pcmu = false;
 	unsigned int payload_type = 0;
 	for (unsigned int pt = 0; pt < CODEC_PAYLOAD_TYPES; pt++) {
@@ -309,10 +463,30 @@ int ng_command_play_media(struct ng_request *request)
 	}
 	const char *error = NULL;
 	size_t length = 0;
-	unsigned char *samples = media_player_decode(path, !pcmu, &length, &error);
+	struct media_player_info info = { .time_base = 1.0 / PLAYER_RATE, .duration_ms = -1 };
+	const char *source = path ? path : blob ? "(blob)" : "(database)";
+	unsigned char *samples = NULL;
+	if (path) {
+		samples = media_player_decode(path, !pcmu, &length, &info, &error);
+	} else if (blob) {
+		samples = media_player_decode_blob((const unsigned char *) blob->string, blob->string_length, !pcmu,
+						   &length, &info, &error);
+	} else {
+		size_t stored_length = 0;
+		g_autofree unsigned char *stored = media_player_db_fetch((unsigned long long) db_id, &stored_length, &error);
+		if (stored)
+			samples = media_player_decode_blob(stored, stored_length, !pcmu, &length, &info, &error);
+	}
 	if (!samples) {
-		log_call(LOG_WARNING, call->call_id, "play media %s: %s", path, error);
+		log_call(LOG_WARNING, call->call_id, "play media %s: %s", source, error);
 		request->error_reason = error;
+		return -EINVAL;
+	}
+	/* start-pos counts ticks of the stream's time base; the G.711 bytes are 8 kHz samples */
+	double start = (double) options.start_pos * info.time_base * PLAYER_RATE;
+	if (start >= (double) length) {
+		g_free(samples);
+		request->error_reason = "start-pos is beyond the end of the media";
 		return -EINVAL;
 	}
 	struct media_player *player = &media->player;
@@ -320,8 +494,13 @@ int ng_command_play_media(struct ng_request *request)
 	/* not active: the worker does not read these until the timer is posted */
 	player->samples = samples;
 	player->length = length;
-	player->position = 0;
-	player->repeats_left = (unsigned int) repeats;
+	player->position = (size_t) start;
+	player->ticks_per_byte = 1.0 / (info.time_base * PLAYER_RATE);
+	player->repeats_left = options.repeats;
+	player->frames_sent = 0;
+	player->frames_max = options.duration_ms > 0 ? ((uint64_t) options.duration_ms + PLAYER_FRAME_MS - 1) / PLAYER_FRAME_MS
+		: UINT64_MAX;
+	player->repeat_frames = (uint64_t) options.repeat_duration_ms / PLAYER_FRAME_MS;
 	player->payload_type = (uint8_t) payload_type;
 	player->silence = pcmu ? 0xff : 0xd5;   /* G.711 code of amplitude 0 */
 	player->first = true;
@@ -336,8 +515,9 @@ int ng_command_play_media(struct ng_request *request)
 		request->error_reason = "Cannot schedule the playback";
 		return -EIO;
 	}
-	long long duration_ms = (long long) (length * 1000 / PLAYER_RATE);
-	log_call(LOG_INFO, call->call_id, "playing %s (%lld ms, %s) to tag '%s'", path, duration_ms,
+	/* the container's length as 10.5 replies it, else what was decoded */
+	long long duration_ms = info.duration_ms >= 0 ? info.duration_ms : (long long) (length * 1000 / PLAYER_RATE);
+	log_call(LOG_INFO, call->call_id, "playing %s (%lld ms, %s) to tag '%s'", source, duration_ms,
 		 pcmu ? "PCMU" : "PCMA", media->monologue->tag ? media->monologue->tag : "");
 	bencode_dictionary_add_string(request->buffer, request->reply, "result", "ok");
 	bencode_dictionary_add_integer(request->buffer, request->reply, "duration", duration_ms);
@@ -350,7 +530,15 @@ int ng_command_stop_media(struct ng_request *request)
 	struct media *media = player_media(request, &call);
 	if (!media)
 		return call ? -ENOTSUP : -ENOENT;
-	stop_player(call, &media->player);
+	struct media_player *player = &media->player;
+	pthread_mutex_lock(&call->lock);
+	bool playing = player->active;
+	long long last_frame_pos = (long long) ((double) player->position * player->ticks_per_byte);
+	pthread_mutex_unlock(&call->lock);
+	stop_player(call, player);
 	bencode_dictionary_add_string(request->buffer, request->reply, "result", "ok");
+	/* where the playback was, in start-pos's unit: a later play media can resume there */
+	if (playing)
+		bencode_dictionary_add_integer(request->buffer, request->reply, "last-frame-pos", last_frame_pos);
 	return 0;
 }

@@ -295,11 +295,15 @@ static const struct ng_key key_table[] = {
 		  "handler, pubsub.c); offer and answer choose by direction, as 10.5"),
 	SUPPORTED("address", NULL, NULL, "block/unblock DTMF and media, silence/unsilence media without from-tag: the party by its media address (read by their handler, media_control.c); other commands do not read it"),
 	SUPPORTED("file", NULL, NULL, "play media: the audio file (read by its handler, media_player.c)"),
-	IGNORED("blob", NULL, "play media from a blob: refused by the handler (files only)"),
-	IGNORED("db-id", NULL, "play media from a database: refused by the handler (files only)"),
+	SUPPORTED("blob", NULL, NULL, "play media: the bytes of a whole audio file (read by its handler, media_player.c)"),
+	SUPPORTED("db-id", NULL, NULL, "play media: the file's bytes from --mysql-query (read by its handler, media_player_db.c)"),
 	SUPPORTED("repeat-times", NULL, NULL, "play media: how often the file is played (read by its handler)"),
-	IGNORED("start-pos", NULL, "play media starts at the beginning of the file here"),
-	SUPPORTED("duration", NULL, NULL, "play DTMF: the event's length in ms (read by its handler)"),
+	SUPPORTED("start-pos", NULL, NULL, "play media: where the first iteration starts, in ticks of the file's time base "
+		  "(read by its handler; 10.5 ignores it, measured)"),
+	SUPPORTED("duration", NULL, NULL, "play DTMF: the event's length in ms; play media: the playback stops after it "
+		  "(read by their handlers; 10.5's play media ignores it, measured)"),
+	SUPPORTED("repeat-duration", NULL, NULL, "play media: ms after which no iteration starts (read by its handler; "
+		  "10.5 ignores it, measured)"),
 	SUPPORTED("pause", NULL, NULL, "play DTMF: ms between an event that waited for the one before it and that one (read by its handler)"),
 	SUPPORTED("sdp-attr", NULL, NULL, READ_BY_PARSER ": add, remove, substitute a= lines of the SDP we send (sdp_attr_edit.h); 10.5 ignores it"),
 

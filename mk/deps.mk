@@ -6,6 +6,10 @@ BUILD_PACKAGES := build-essential pkg-config clang libclang-rt-14-dev \
 	libavcodec-dev libavformat-dev libswresample-dev libavutil-dev libxtables-dev
 # G.729 transcoding (daemon/codec_g729.c): bcg729, the library 10.5 uses (libavcodec has no G.729 encoder)
 BUILD_PACKAGES += libbcg729-dev
+# play media from a database (db-id, daemon/media_player_db.c): MariaDB's client library,
+# the one Debian's 10.5 links; its e2e test starts a private mariadb-server
+BUILD_PACKAGES += libmariadb-dev
+TEST_PACKAGES += mariadb-server
 TEST_PACKAGES := python3 python3-pytest kamailio sip-tester tshark redis-server \
 	libsrtp2-dev iproute2 iptables procps psmisc
 # call recording: Debian's rtpengine-recording reads the daemon's proc spool files in a test

@@ -3,10 +3,7 @@
 
 import json
 import socket
-import struct
 import time
-import warnings
-import wave
 
 import pytest
 
@@ -183,78 +180,3 @@ def test_play_dtmf_with_an_invalid_code_is_refused(call_setup, code):
     setup, caller, callee = call_setup
     assert_error(setup.call.command("play DTMF", **{"from-tag": setup.call.from_tag, "code": code}))
     assert callee.rtp.receive_all(1, 0.2) == []
-
-
-# ---------------------------------------------------------------- play media / stop media
-
-def _write_wav(path, samples, rate=8000):
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(rate)
-        out.writeframes(struct.pack("<%dh" % len(samples), *samples))
-
-
-def _g711(samples, alaw):
-    """Reference G.711 (Python's audioop, an implementation independent of ours)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        import audioop
-    linear = struct.pack("<%dh" % len(samples), *samples)
-    return audioop.lin2alaw(linear, 2) if alaw else audioop.lin2ulaw(linear, 2)
-
-
-@pytest.mark.upstream_differs("10.5 plays through its transcoder; its SSRC and timing are its own")
-@pytest.mark.parametrize("payload_types, alaw", [((0, 8), False), ((8,), True)], ids=["PCMU", "PCMA"])
-def test_play_media_sends_the_file_in_the_legs_codec(rtpengine, media_peer, tmp_path, payload_types, alaw):
-    caller, callee = media_peer(CALLER), media_peer(CALLEE)
-    sdp = lambda peer: make_sdp(peer.host, media_section(peer.port, payload_types=payload_types))
-    setup = establish(rtpengine, caller, callee, offer_sdp=sdp(caller), answer_sdp=sdp(callee))
-    # 70 ms: three full frames and a half one, a ramp that covers every segment of G.711
-    samples = [((n * 937) % 65536) - 32768 for n in range(560)]
-    _write_wav(tmp_path / "prompt.wav", samples)
-    reply = assert_ok(setup.call.command("play media", **{"from-tag": setup.call.from_tag,
-                                                          "file": str(tmp_path / "prompt.wav")}))
-    assert reply["duration"] == 70
-    received = [parse_rtp(data) for data, _ in caller.rtp.receive_all(4, 2.0)]
-    assert len(received) == 4
-    assert {packet.payload_type for packet in received} == {payload_types[0]}
-    assert [packet.marker for packet in received] == [True, False, False, False]
-    assert len({packet.ssrc for packet in received}) == 1
-    first = received[0]
-    assert [p.sequence for p in received] == [(first.sequence + n) & 0xffff for n in range(4)]
-    assert [p.timestamp for p in received] == [(first.timestamp + 160 * n) & 0xffffffff for n in range(4)]
-    payload = b"".join(packet.payload for packet in received)
-    assert payload[:560] == _g711(samples, alaw)
-    assert payload[560:] == bytes([0xd5 if alaw else 0xff]) * 80   # the last frame filled with silence
-    assert caller.rtp.receive_all(1, 0.2) == []                     # played once
-    assert callee.rtp.receive_all(1, 0.1) == []                     # to the selected party only
-
-
-@pytest.mark.upstream_differs("10.5 plays through its transcoder")
-def test_stop_media_ends_playback(rtpengine, media_peer, tmp_path):
-    caller, callee = media_peer(CALLER), media_peer(CALLEE)
-    setup = establish(rtpengine, caller, callee)
-    _write_wav(tmp_path / "long.wav", [0] * 8000 * 5, rate=16000)   # 2.5 s, resampled to 8 kHz
-    reply = assert_ok(setup.call.command("play media", **{"from-tag": setup.call.to_tag,
-                                                          "file": str(tmp_path / "long.wav"), "repeat-times": 2}))
-    assert reply["duration"] == 2500
-    assert len(callee.rtp.receive_all(3, 2.0)) == 3
-    assert_ok(setup.call.command("stop media", **{"from-tag": setup.call.to_tag}))
-    callee.rtp.receive_all(5, 0.1)   # what was in flight
-    assert callee.rtp.receive_all(1, 0.3) == []
-
-
-@pytest.mark.upstream_differs("10.5's error texts differ")
-def test_play_media_errors(rtpengine, media_peer, tmp_path):
-    caller, callee = media_peer(CALLER), media_peer(CALLEE)
-    setup = establish(rtpengine, caller, callee)
-    reply = assert_error(setup.call.command("play media", **{"from-tag": setup.call.from_tag,
-                                                             "file": str(tmp_path / "missing.wav")}))
-    assert "media file" in reply["error-reason"]
-    reply = assert_error(setup.call.command("play media", **{"from-tag": setup.call.from_tag, "blob": "xyz"}))
-    assert "blob" in reply["error-reason"]
-    (tmp_path / "text.wav").write_text("not audio")
-    assert_error(setup.call.command("play media", **{"from-tag": setup.call.from_tag,
-                                                     "file": str(tmp_path / "text.wav")}))
-    assert_ok(setup.call.query())

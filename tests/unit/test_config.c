@@ -756,6 +756,31 @@ static void test_http_and_graphite_options(struct fixture *fixture, gconstpointe
 	assert_error_contains(fixture, load_arguments(fixture, BASE, "--graphite-prefix=a b", NULL), "spaces");
 }
 
+/* play media's db-id: the --mysql-* strings as given; the query holds exactly one %llu. */
+static void test_mysql_options(struct fixture *fixture, gconstpointer data)
+{
+	g_assert_cmpint(load_arguments(fixture, BASE, NULL), ==, CONFIG_OK);
+	g_assert_null(fixture->config.mysql_host);
+	g_assert_null(fixture->config.mysql_query);
+	g_assert_cmpuint(fixture->config.mysql_port, ==, 0);
+	config_free(&fixture->config);
+	g_assert_cmpint(load_arguments(fixture, BASE, "--mysql-host=db.example", "--mysql-port=3307",
+			"--mysql-user=relay", "--mysql-pass= two words ",
+			"--mysql-query=select blob_column from prompts where prompt = %llu", NULL), ==, CONFIG_OK);
+	const struct daemon_config *config = &fixture->config;
+	g_assert_cmpstr(config->mysql_host, ==, "db.example");
+	g_assert_cmpuint(config->mysql_port, ==, 3307);
+	g_assert_cmpstr(config->mysql_user, ==, "relay");
+	g_assert_cmpstr(config->mysql_pass, ==, " two words ");
+	g_assert_cmpstr(config->mysql_query, ==, "select blob_column from prompts where prompt = %llu");
+	config_free(&fixture->config);
+	assert_error_contains(fixture, load_arguments(fixture, BASE, "--mysql-query=select data from t", NULL), "%llu");
+	assert_error_contains(fixture, load_arguments(fixture, BASE, "--mysql-query=select %s where id = %llu", NULL),
+			"%llu");
+	assert_error_contains(fixture, load_arguments(fixture, BASE, "--mysql-query=select %llu, %llu", NULL), "%llu");
+	assert_error_contains(fixture, load_arguments(fixture, BASE, "--mysql-port=0", NULL), "mysql-port");
+}
+
 /* Redis: upstream's [PASSWORD@]HOST:PORT/DB, the numbers' defaults, the keyspace list. */
 static void test_redis_options(struct fixture *fixture, gconstpointer data)
 {
@@ -824,6 +849,7 @@ int main(int argc, char **argv)
 	ADD("/config/address-text", test_address_text);
 	ADD("/config/lookups-off", test_lookups_switched_off);
 	ADD("/config/http-graphite", test_http_and_graphite_options);
+	ADD("/config/mysql", test_mysql_options);
 	ADD("/config/redis", test_redis_options);
 	return g_test_run();
 }
