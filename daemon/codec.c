@@ -293,6 +293,24 @@ void codec_negotiate_answer(const struct codec_list *answered, const struct code
 	*out_count = count;
 }
 
+void codec_answer_taken(const struct codec_list *answered, const struct codec_payload_set *offered,
+		const struct codec_payload_set *added, struct codec_answer_taken *taken)
+{
+	*taken = (struct codec_answer_taken) { .offerers = *offered };
+	for (unsigned int w = 0; w < G_N_ELEMENTS(taken->offerers.bits); w++)
+		taken->offerers.bits[w] &= ~added->bits[w];
+	for (unsigned int i = 0; i < answered->count; i++) {
+		const struct codec *codec = &answered->codecs[i];
+		if (codec_payload_set_has(added, codec->payload_type)) {
+			taken->left_out = true;
+			continue;
+		}
+		taken->indexes[taken->count++] = i;
+		if (!is_supplementary(codec) && codec_payload_set_has(offered, codec->payload_type))
+			taken->offerers_audio = true;
+	}
+}
+
 int codec_formats_text(const struct codec_list *list, const unsigned int *indexes, unsigned int count,
 		char *text, size_t size)
 {

@@ -87,6 +87,21 @@ int codec_negotiate_offer(const struct codec_list *offered, const struct codec_o
 void codec_negotiate_answer(const struct codec_list *answered, const struct codec_payload_set *offered,
 		const struct codec_options *options, unsigned int *out, unsigned int *out_count);
 
+/* Which of an answer's codecs are the offerer's own when the relay added codecs to the offer it
+ * passed on (transcoding, media_transcode.h): the offerer never offered those, so its answer never
+ * names them (RFC 3264 section 6.1). One rule for the transcoder and the SDP writer. */
+struct codec_answer_taken {
+	unsigned int count;
+	unsigned int indexes[CODEC_MAX];    /* the answer's codecs the relay did not add, in order */
+	bool left_out;                      /* one of the answer's codecs was added by the relay */
+	bool offerers_audio;                /* an audio codec (not telephone-event, CN) the offerer offered is among them */
+	struct codec_payload_set offerers;  /* offered less added: what the offerer's answer may name */
+};
+/* offered: the payload types the answerer was offered (added ones included); added: those of
+ * them the relay added. */
+void codec_answer_taken(const struct codec_list *answered, const struct codec_payload_set *offered,
+		const struct codec_payload_set *added, struct codec_answer_taken *taken);
+
 /* "8 0 101": the payload types of list at the indexes, space-separated, into text (size
  * bytes). Returns the length, or -ENOSPC. */
 int codec_formats_text(const struct codec_list *list, const unsigned int *indexes, unsigned int count,

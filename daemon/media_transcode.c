@@ -848,24 +848,18 @@ static int answer_leg_only(struct media_transcode *state, const struct codec_lis
 }
 
 /* Plain negotiation: the offerer's answer leaves out the codecs we added to the offer (the
- * offerer never offered them, RFC 3264 section 6.1), as 10.5 does. Returns 1 with the answer's
+ * offerer never offered them, codec_answer_taken()), as 10.5 does. Returns 1 with the answer's
  * other payload types in `formats` when one was left out, else 0 (the answer passes). */
-static int answer_without_added(const struct media_transcode *state, const struct codec_list *answered,
+static int answer_without_added(const struct media *answerer_media, const struct codec_list *answered,
 		char *formats, size_t size)
 {
-	size_t used = 0;
-	bool left_out = false;
-	formats[0] = '\0';
-	for (unsigned int i = 0; i < answered->count && used < size; i++) {
-		bool added = false;
-		for (unsigned int a = 0; a < state->added_count; a++)
-			added |= state->added[a].payload_type == answered->codecs[i].payload_type;
-		left_out |= added;
-		if (!added)
-			used += (size_t) snprintf(formats + used, size - used, used ? " %u" : "%u",
-						  answered->codecs[i].payload_type);
-	}
-	return left_out && used ? 1 : 0;
+	struct codec_payload_set added;
+	media_transcode_added_payload_types(answerer_media, &added);
+	struct codec_answer_taken taken;
+	codec_answer_taken(answered, &answerer_media->offered_payload_types, &added, &taken);
+	if (!taken.left_out || !taken.count || codec_formats_text(answered, taken.indexes, taken.count, formats, size) < 0)
+		return 0;
+	return 1;
 }
 
 static void stage(struct media *media, struct codec_chain *chain)
@@ -1100,7 +1094,7 @@ int media_transcode_answer(const struct codec_list *answered, unsigned int answe
 		/* the answerer took a codec of the offer: plain negotiation, no chains */
 		stage(answerer_media, NULL);
 		stage(offerer_media, NULL);
-		int left_out = answer_without_added(state, answered, formats, size);
+		int left_out = answer_without_added(answerer_media, answered, formats, size);
 		if (left_out > 0 && chosen && transcodable(chosen))
 			decode_added_towards_offerer(state, answered, chosen, answerer_media, offerer_media);
 		return left_out;
@@ -1447,11 +1441,10 @@ int media_transcode_consumed_cn(const struct media *answerer_media, const struct
 	return 1;
 }
 
-bool media_transcode_added_payload_type(const struct media *answerer_media, unsigned int payload_type)
+void media_transcode_added_payload_types(const struct media *answerer_media, struct codec_payload_set *added)
 {
 	const struct media_transcode *state = answerer_media->transcode;
+	memset(added, 0, sizeof(*added));
 	for (unsigned int a = 0; state && a < state->added_count; a++)
-		if (state->added[a].payload_type == payload_type)
-			return true;
-	return false;
+		codec_payload_set_add(added, state->added[a].payload_type);
 }
