@@ -71,6 +71,9 @@ int codec_list_from_media(const struct sdp_media *media, struct codec_list *list
  * "name/clock/channels". */
 bool codec_matches(const struct codec *codec, const char *spec);
 
+/* Whether strip, mask or consume name the codec (and except does not): it is not offered on. */
+bool codec_removed_by(const struct codec *codec, const struct codec_options *options);
+
 /* Appends name to the list (dropped beyond CODEC_NAMES_MAX). */
 void codec_names_add(struct codec_names *names, const char *name);
 

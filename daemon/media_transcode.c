@@ -65,7 +65,11 @@ struct media_transcode {
 	struct transcode_codec consumed_cn;
 	unsigned int added_count;
 	struct transcode_codec added[MEDIA_TRANSCODE_ADDED * 2];   /* codecs and their telephone-events */
-	struct codec_payload_set offer_payload_types;   /* the offer's own, before we added any */
+	/* the offer's own payload types, less those we added (an added codec may take the payload
+	 * type of one the answerer was not offered, as 10.5: the answer's means ours then) */
+	struct codec_payload_set offer_payload_types;
+	/* the offer's payload types the answerer is offered: the others are free for ours */
+	struct codec_payload_set offered_on;
 	/* publish/subscribe: the codec a subscriber picked and its events, kept for Redis
 	 * (media_transcode_subscription_save()) */
 	bool subscribed, subscribed_dtmf_set;
@@ -166,11 +170,14 @@ static bool list_has(const struct codec_list *list, const char *spec)
 	return false;
 }
 
+/* Whether pt is taken in the offer the answerer gets: a payload type of a codec strip or mask
+ * removed is free for a codec we add (as 10.5: offer "96 opus/48000/2, 102 telephone-event/48000"
+ * with mask all and transcode PCMU, PCMA, telephone-event gives telephone-event/8000 type 96). */
 static bool payload_type_used(const struct codec_list *list, const struct media_transcode *state, unsigned int pt)
 {
-	for (unsigned int i = 0; i < list->count; i++)
-		if (list->codecs[i].payload_type == pt)
-			return true;
+	(void) list;
+	if (codec_payload_set_has(&state->offered_on, pt))
+		return true;
 	for (unsigned int i = 0; i < state->added_count; i++)
 		if (state->added[i].payload_type == pt)
 			return true;
@@ -541,6 +548,9 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 	memset(&state->offer_payload_types, 0, sizeof(state->offer_payload_types));
 	for (unsigned int i = 0; i < offered->count; i++)
 		codec_payload_set_add(&state->offer_payload_types, offered->codecs[i].payload_type);
+	memset(&state->offered_on, 0, sizeof(state->offered_on));
+	for (const char *cursor = formats; *cursor; cursor += strcspn(cursor, " "), cursor += *cursor == ' ')
+		codec_payload_set_add(&state->offered_on, (unsigned int) strtoul(cursor, NULL, 10));
 	state->settings_count = 0;
 	for (unsigned int n = 0; n < options->set.count && state->settings_count < CODEC_SETTINGS_MAX; n++)
 		if (parse_setting(options->set.names[n], &state->settings[state->settings_count]))
@@ -567,6 +577,13 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 	/* without a leg codec (an AMR-only offer: 10.5 cannot encode AMR either) the codecs are
 	 * added all the same and the media pass untouched whatever the answerer picks, as 10.5 */
 	unsigned int dtmf_clock = leg ? leg->clock_rate : first_audio ? first_audio->clock_rate : 0;
+	/* offered codecs transcode puts back after strip/mask, each before the added codec it came
+	 * before in the specs (added[before]) */
+	struct brought_back {
+		const struct codec *codec;
+		unsigned int before;
+	} back[CODEC_MAX];
+	unsigned int back_count = 0;
 	for (unsigned int n = 0; n < options->transcode.count && state->added_count + 2 <= G_N_ELEMENTS(state->added); n++) {
 		const char *spec = options->transcode.names[n];
 		if (!strcasecmp(spec, "telephone-event") && !offered_dtmf) {
@@ -584,7 +601,22 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 			continue;
 		}
 		int index = addable_index(spec);
-		if (list_has(offered, spec) || index < 0)
+		if (list_has(offered, spec)) {
+			/* as 10.5: an offered codec strip or mask removed and transcode names goes back
+			 * in the order of the specs among the added ones, and brings events (and CN) at its
+			 * clock like an added one (strip opus, transcode opus: opus 96, events/48000 97) */
+			for (unsigned int i = 0; i < offered->count && back_count < CODEC_MAX; i++) {
+				const struct codec *codec = &offered->codecs[i];
+				bool known = false;
+				for (unsigned int b = 0; b < back_count; b++)
+					known |= back[b].codec == codec;
+				if (!known && !is_auxiliary(codec) && codec_matches(codec, spec) && codec_removed_by(codec, options)
+				    && formats_have(formats, codec->payload_type))
+					back[back_count++] = (struct brought_back) { codec, state->added_count };
+			}
+			continue;
+		}
+		if (index < 0)
 			continue;
 		bool duplicate = false;
 		for (unsigned int a = 0; a < state->added_count; a++)
@@ -606,10 +638,15 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 	/* as 10.5: the added codecs' comfort noise and events come after all the transcode specs
 	 * (transcode [opus, CN] offers opus 96, CN 13, CN/48000 97, telephone-event/48000 98) */
 	unsigned int specs_added = state->added_count;
-	for (unsigned int a = 0; a < specs_added; a++) {
-		unsigned int clock = state->added[a].clock;
-		if (!strcasecmp(state->added[a].name, "CN") || !strcasecmp(state->added[a].name, "telephone-event"))
-			continue;
+	unsigned int new_clocks[CODEC_MAX + MEDIA_TRANSCODE_ADDED * 2], new_count = 0;
+	for (unsigned int a = 0, b = 0; a <= specs_added; a++) {
+		for (; b < back_count && back[b].before == a; b++)
+			new_clocks[new_count++] = back[b].codec->clock_rate;
+		if (a < specs_added && strcasecmp(state->added[a].name, "CN") && strcasecmp(state->added[a].name, "telephone-event"))
+			new_clocks[new_count++] = state->added[a].clock;
+	}
+	for (unsigned int n = 0; n < new_count; n++) {
+		unsigned int clock = new_clocks[n];
 		/* as 10.5: comfort noise (RFC 3389) at the new clock too when the offer has CN or
 		 * a CN was added */
 		bool cn_offered = false;
@@ -632,6 +669,8 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 				add_codec(state, dtmf_pt, "telephone-event", clock, 1, NULL);
 		}
 	}
+	for (unsigned int a = 0; a < state->added_count; a++)
+		state->offer_payload_types.bits[state->added[a].payload_type / 64] &= ~(1ULL << (state->added[a].payload_type % 64));
 	/* as 10.5: once the offer engages the transcoder (a codec added, or ptime), the offer's
 	 * codecs it cannot both decode and encode go, unless none of the offer's own would be left */
 	bool strip = (state->added_count || state->repacketise) && has_kept_codec(offered, formats);
@@ -648,7 +687,7 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 	if (!state->added_count && !stripped)
 		return 0;   /* the offer goes out as negotiated; the answer is forced to the leg codec */
 	/* as 10.5: the added codecs go before the offer's first telephone-event or CN */
-	char audio[256], rest[256], added[64];
+	char audio[256], rest[256], added[256];
 	audio[0] = rest[0] = added[0] = '\0';
 	for (const char *cursor = formats; *cursor; ) {
 		unsigned int pt = (unsigned int) strtoul(cursor, NULL, 10);
@@ -657,10 +696,17 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 			cursor += *cursor == ' ';
 			continue;
 		}
-		bool auxiliary = false;
+		bool auxiliary = false, put_back = false;
 		for (unsigned int i = 0; i < offered->count; i++)
 			if (offered->codecs[i].payload_type == pt)
 				auxiliary = is_auxiliary(&offered->codecs[i]);
+		for (unsigned int b = 0; b < back_count; b++)
+			put_back |= back[b].codec->payload_type == pt;
+		if (put_back) {   /* listed among the added ones below */
+			cursor += strcspn(cursor, " ");
+			cursor += *cursor == ' ';
+			continue;
+		}
 		char *target = auxiliary || rest[0] ? rest : audio;
 		size_t used = strlen(target);
 		if (snprintf(target + used, sizeof(audio) - used, "%s%u", used ? " " : "", pt) >= (int) (sizeof(audio) - used))
@@ -668,7 +714,15 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 		cursor += strcspn(cursor, " ");
 		cursor += *cursor == ' ';
 	}
-	for (unsigned int a = 0; a < state->added_count; a++) {
+	for (unsigned int a = 0, b = 0; a <= state->added_count; a++) {
+		for (; b < back_count && back[b].before == a; b++) {
+			if (strip && !kept_when_transcoding(offered, back[b].codec->payload_type))
+				continue;
+			size_t used = strlen(added);
+			snprintf(added + used, sizeof(added) - used, "%s%u", used ? " " : "", back[b].codec->payload_type);
+		}
+		if (a == state->added_count)
+			break;
 		size_t used = strlen(added);
 		snprintf(added + used, sizeof(added) - used, "%s%u", used ? " " : "", state->added[a].payload_type);
 		rtpmaps[a] = state->added[a].rtpmap;

@@ -9,6 +9,9 @@ are the expected ones, media checked on real loopback sockets.
 - strip/mask all with a codec to add: the answerer is offered the added codec only; the offerer
   keeps its own codec (transcoded), and a telephone-event the answerer was never offered is not
   in the offerer's answer.
+- strip/mask all with several codecs to transcode: offered and added ones in the order of the
+  specs; a masked codec's payload type is free for an added one. A codec stripped or masked and
+  named by transcode goes back before the kept events, with events at its clock.
 - The offerer's answer lists the answer's other codecs the offer had at every clock (Opus beside
   G.722), in the answer's order, with their telephone-events; packets of such a codec at another
   clock than the leg's pass untouched both ways.
@@ -179,11 +182,71 @@ OPUS_MIX_OFFER = ["m=audio PORT RTP/AVP 96 0 9 8 101 102", "a=rtpmap:96 opus/480
       "a=rtpmap:96 opus/48000/2", "a=rtpmap:97 CN/48000", "a=rtpmap:98 telephone-event/48000",
       "a=fmtp:98 0-15", "a=rtpmap:13 CN/8000", "a=rtpmap:101 telephone-event/8000"],
      ["m=audio PORT RTP/AVP 0 101", "a=rtpmap:0 PCMU/8000", "a=rtpmap:101 telephone-event/8000"]),
+    # mask/strip all with several codecs to transcode: the offer lists them in the order of the
+    # specs, offered (masked) and added ones alike; a masked codec's payload type is free for an
+    # added one (telephone-event/8000 takes Opus's 96 here), and the answer's 96 means ours
+    (([96, 102], ["96 opus/48000/2", "102 telephone-event/48000"], []),
+     {"codec": {"mask": ["all"], "transcode": ["G722", "PCMA", "telephone-event"]}},
+     ([9, 96], ["9 G722/8000", "96 telephone-event/8000"], []),
+     ["m=audio PORT RTP/AVP 9 8 96", "a=rtpmap:9 G722/8000", "a=rtpmap:8 PCMA/8000",
+      "a=rtpmap:96 telephone-event/8000", "a=fmtp:96 0-15"],
+     ["m=audio PORT RTP/AVP 96 102", "a=rtpmap:96 opus/48000/2", "a=rtpmap:102 telephone-event/48000"]),
+    (([97, 96, 102], ["97 opus/48000/2", "96 opus/48000/2", "102 telephone-event/48000"], []),
+     {"codec": {"mask": ["all"], "transcode": ["PCMU", "PCMA", "telephone-event"]}},
+     ([0, 96], ["0 PCMU/8000", "96 telephone-event/8000"], []),
+     ["m=audio PORT RTP/AVP 0 8 96", "a=rtpmap:0 PCMU/8000", "a=rtpmap:8 PCMA/8000",
+      "a=rtpmap:96 telephone-event/8000", "a=fmtp:96 0-15"],
+     ["m=audio PORT RTP/AVP 97 102", "a=rtpmap:97 opus/48000/2", "a=rtpmap:102 telephone-event/48000"]),
+    (([96, 8, 101], ["96 opus/48000/2", "8 PCMA/8000", "101 telephone-event/8000"], []),
+     {"codec": {"mask": ["all"], "transcode": ["G722", "PCMU", "opus"]}},
+     ([9], ["9 G722/8000"], []),
+     ["m=audio PORT RTP/AVP 9 0 96", "a=rtpmap:9 G722/8000", "a=rtpmap:0 PCMU/8000", "a=rtpmap:96 opus/48000/2"],
+     ["m=audio PORT RTP/AVP 96", "a=rtpmap:96 opus/48000/2"]),
+    (([96, 102], ["96 opus/48000/2", "102 telephone-event/48000"], []),
+     {"codec": {"mask": ["all"], "transcode": ["PCMU", "opus"]}},
+     ([96, 102], ["96 opus/48000/2", "102 telephone-event/48000"], []),
+     ["m=audio PORT RTP/AVP 0 96", "a=rtpmap:0 PCMU/8000", "a=rtpmap:96 opus/48000/2"],
+     ["m=audio PORT RTP/AVP 96", "a=rtpmap:96 opus/48000/2"]),
+    # strip or mask a codec and transcode it: it goes back after the kept codecs, before their
+    # events, and brings events at its clock like an added codec
+    (([96, 0, 8, 101], ["96 opus/48000/2", "0 PCMU/8000", "8 PCMA/8000", "101 telephone-event/8000"], []),
+     {"codec": {"strip": ["opus"], "transcode": ["opus"]}},
+     ([96], ["96 opus/48000/2"], []),
+     ["m=audio PORT RTP/AVP 0 8 96 97 101", "a=rtpmap:0 PCMU/8000", "a=rtpmap:8 PCMA/8000",
+      "a=rtpmap:96 opus/48000/2", "a=rtpmap:97 telephone-event/48000", "a=fmtp:97 0-15",
+      "a=rtpmap:101 telephone-event/8000"],
+     ["m=audio PORT RTP/AVP 96", "a=rtpmap:96 opus/48000/2"]),
+    (([107, 0, 8, 101], ["107 opus/48000/2", "0 PCMU/8000", "8 PCMA/8000", "101 telephone-event/8000"], []),
+     {"codec": {"mask": ["opus"], "transcode": ["opus"]}},
+     ([107], ["107 opus/48000/2"], []),
+     ["m=audio PORT RTP/AVP 0 8 107 96 101", "a=rtpmap:0 PCMU/8000", "a=rtpmap:8 PCMA/8000",
+      "a=rtpmap:107 opus/48000/2", "a=rtpmap:96 telephone-event/48000", "a=fmtp:96 0-15",
+      "a=rtpmap:101 telephone-event/8000"],
+     ["m=audio PORT RTP/AVP 107", "a=rtpmap:107 opus/48000/2"]),
+    (CN_OFFER, {"codec": {"strip": ["PCMU"], "transcode": ["PCMU", "opus"]}},
+     ([0], ["0 PCMU/8000"], []),
+     ["m=audio PORT RTP/AVP 8 0 96 97 98 13 101", "a=rtpmap:8 PCMA/8000", "a=rtpmap:0 PCMU/8000",
+      "a=rtpmap:96 opus/48000/2", "a=rtpmap:97 CN/48000", "a=rtpmap:98 telephone-event/48000", "a=fmtp:98 0-15",
+      "a=rtpmap:13 CN/8000", "a=rtpmap:101 telephone-event/8000"],
+     ["m=audio PORT RTP/AVP 0", "a=rtpmap:0 PCMU/8000"]),
+    (G711_OFFER, {"codec": {"mask": ["PCMU", "G722"], "transcode": ["G722", "PCMU"]}},
+     ([9], ["9 G722/8000"], []),
+     ["m=audio PORT RTP/AVP 8 9 0 101", "a=rtpmap:8 PCMA/8000", "a=rtpmap:9 G722/8000", "a=rtpmap:0 PCMU/8000",
+      "a=rtpmap:101 telephone-event/8000"],
+     ["m=audio PORT RTP/AVP 9", "a=rtpmap:9 G722/8000"]),
+    (G711_OFFER, {"codec": {"strip": ["PCMU"], "offer": ["PCMU"]}},
+     ([0], ["0 PCMU/8000"], []),
+     ["m=audio PORT RTP/AVP 8 9 0 101", "a=rtpmap:8 PCMA/8000", "a=rtpmap:9 G722/8000", "a=rtpmap:0 PCMU/8000",
+      "a=rtpmap:101 telephone-event/8000"],
+     ["m=audio PORT RTP/AVP 0", "a=rtpmap:0 PCMU/8000"]),
 ], ids=["amr-answered-pcmu", "amr-answered-amr", "amr-wb-te16", "amr-opus-pcma", "amr-pcmu-te",
         "amr-strip-all", "amr-always-transcode", "pcma-strip-all", "pcma-mask-all", "pcma-strip-pcma",
         "g722-mix-all", "g722-mix-opus", "g722-mix-speex", "opus-mix-8k", "opus-mix-opus",
         "transcode-spec-fmtp", "set-leg-fmtp-kept", "consume-pcmu", "consume-all-opus", "opus-mono",
-        "cn-listed", "cn-added"])
+        "cn-listed", "cn-added", "mask-all-event-takes-masked-type", "mask-all-two-opus",
+        "mask-all-spec-order", "mask-all-spec-order-offered-last", "strip-opus-transcode-opus",
+        "mask-opus-107-transcode-opus", "strip-pcmu-transcode-pcmu-opus", "mask-two-transcode-two",
+        "strip-pcmu-offer-pcmu"])
 def test_offer_and_answer_as_10_5(rtpengine, offer, options, answer, expected_offer, expected_answer):
     call = Call(rtpengine)
     offer_reply = assert_ok(call.offer(sdp(CALLER, 4000, *offer), options))

@@ -132,6 +132,9 @@ static void test_offer(void)
 		{ "strip=PCMU strip=PCMA strip=G722", "96" },  /* telephone-event/8000 goes with the 8 kHz codecs */
 		{ "strip=all offer=PCMA", "8" },
 		{ "strip=all offer=PCMA offer=PCMU", "8 0" },
+		/* a codec brought back goes before the telephone-event (10.5, measured) */
+		{ "strip=PCMU offer=PCMU", "8 9 96 0 101" },
+		{ "mask=PCMU mask=G722 transcode=G722 transcode=PCMU", "8 96 9 0 101" },
 		{ "mask=PCMA", "0 9 96 101" },
 		{ "consume=PCMA", "0 9 96 101" },
 		{ "mask=all except=PCMU", "0" },
