@@ -318,8 +318,10 @@ void codec_answer_taken(const struct codec_list *answered, const struct codec_pa
 			taken->left_out = true;
 			continue;
 		}
+		if (!codec_payload_set_has(offered, codec->payload_type))
+			continue;   /* RFC 3264 section 6.1: never offered at all */
 		taken->indexes[taken->count++] = i;
-		if (!is_supplementary(codec) && codec_payload_set_has(offered, codec->payload_type))
+		if (!is_supplementary(codec))
 			taken->offerers_audio = true;
 	}
 }

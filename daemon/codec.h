@@ -95,7 +95,7 @@ void codec_negotiate_answer(const struct codec_list *answered, const struct code
  * names them (RFC 3264 section 6.1). One rule for the transcoder and the SDP writer. */
 struct codec_answer_taken {
 	unsigned int count;
-	unsigned int indexes[CODEC_MAX];    /* the answer's codecs the relay did not add, in order */
+	unsigned int indexes[CODEC_MAX];    /* the answer's offered codecs the relay did not add, in order */
 	bool left_out;                      /* one of the answer's codecs was added by the relay */
 	bool offerers_audio;                /* an audio codec (not telephone-event, CN) the offerer offered is among them */
 	struct codec_payload_set offerers;  /* offered less added: what the offerer's answer may name */

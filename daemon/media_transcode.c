@@ -902,17 +902,42 @@ static int answer_leg_only(struct media_transcode *state, const struct codec_lis
 }
 
 /* Plain negotiation: the offerer's answer leaves out the codecs we added to the offer (the
- * offerer never offered them, codec_answer_taken()), as 10.5 does. Returns 1 with the answer's
- * other payload types in `formats` when one was left out, else 0 (the answer passes). */
-static int answer_without_added(const struct media *answerer_media, const struct codec_list *answered,
-		char *formats, size_t size)
+ * offerer never offered them, codec_answer_taken()), as 10.5 does; `leg` (NULL: none) is listed
+ * after the answer's audio codecs when not among them (10.5 does so when the answerer took an
+ * added codec beside one of the offerer's). Returns 1 with the payload types in `formats` (the leg's rtpmap in
+ * rtpmaps when the answer lacks it) when one was left out, else 0 (the answer passes). */
+static int answer_without_added(struct media_transcode *state, const struct media *answerer_media,
+		const struct codec_list *answered, const struct transcode_codec *leg, char *formats, size_t size,
+		const char **rtpmaps)
 {
 	struct codec_payload_set added;
 	media_transcode_added_payload_types(answerer_media, &added);
 	struct codec_answer_taken taken;
 	codec_answer_taken(answered, &answerer_media->offered_payload_types, &added, &taken);
-	if (!taken.left_out || !taken.count || codec_formats_text(answered, taken.indexes, taken.count, formats, size) < 0)
+	if (!taken.left_out || !taken.count)
 		return 0;
+	size_t used = 0;
+	bool leg_listed = !leg;
+	formats[0] = '\0';
+	for (unsigned int pass = 0; pass < 2; pass++) {
+		for (unsigned int i = 0; i < taken.count && used < size; i++) {
+			const struct codec *codec = &answered->codecs[taken.indexes[i]];
+			if (is_auxiliary(codec) != (pass == 1))
+				continue;
+			leg_listed |= leg && codec->payload_type == leg->payload_type;
+			used += (size_t) snprintf(formats + used, size - used, used ? " %u" : "%u", codec->payload_type);
+		}
+		if (pass == 0 && !leg_listed && used < size)   /* as 10.5: before the events */
+			used += (size_t) snprintf(formats + used, size - used, used ? " %u" : "%u", leg->payload_type);
+	}
+	if (used >= size)
+		return 0;
+	rtpmaps[0] = NULL;
+	if (!leg_listed && !list_has_codec(answered, leg)) {
+		g_strlcpy(state->answer_rtpmaps[0], leg->rtpmap, sizeof(state->answer_rtpmaps[0]));
+		rtpmaps[0] = state->answer_rtpmaps[0];
+		rtpmaps[1] = NULL;
+	}
 	return 1;
 }
 
@@ -1002,11 +1027,13 @@ static void repacketise_chosen(struct media_transcode *state, const struct codec
 		 codec.name, codec.clock, codec_chain_frame_us(backward) / 1000, codec_chain_frame_us(forward) / 1000);
 }
 
-/* The answerer took a codec of the offer and also accepted one we added (gh 664): the offerer's
- * answer leaves the added one out (answer_without_added()), so the answerer's packets in it are
- * transcoded to the codec it took and the rest of the answer passes, one stream towards the
- * offerer, as 10.5. The offerer's packets pass untouched. */
-static void decode_added_towards_offerer(struct media_transcode *state, const struct codec_list *answered,
+/* The answerer took a codec of the offer and also accepted one we added (gh 664, gh 953): the
+ * offerer's answer leaves the added one out and lists the leg codec too (answer_without_added()),
+ * while the answerer's packets in the added codec are transcoded to the codec it took and the
+ * rest of the answer passes, one stream towards the offerer, as 10.5 (measured: offer "8 0" with
+ * G.722 added answered "0 9" gives "0 8", and its G.722 reaches the offerer as PCMU). The
+ * offerer's packets pass untouched. Returns whether an added codec was taken. */
+static bool decode_added_towards_offerer(struct media_transcode *state, const struct codec_list *answered,
 		const struct codec *chosen, struct media *answerer_media, struct media *offerer_media)
 {
 	const struct transcode_codec *added = NULL;
@@ -1014,7 +1041,7 @@ static void decode_added_towards_offerer(struct media_transcode *state, const st
 		if (strcasecmp(state->added[a].name, "telephone-event") && list_has_codec(answered, &state->added[a]))
 			added = &state->added[a];
 	if (!added)
-		return;
+		return false;
 	struct transcode_codec out;
 	codec_copy(&out, chosen);
 	struct shared_codecs passthrough = { .count = 0 };
@@ -1027,11 +1054,12 @@ static void decode_added_towards_offerer(struct media_transcode *state, const st
 	if (!backward) {
 		log_call(LOG_WARNING, offerer_media->monologue->call->call_id, "media %u: %s/%u not transcoded: %s",
 			 offerer_media->index, added->name, added->clock, reason ? reason : "unknown");
-		return;
+		return true;
 	}
 	stage(answerer_media, backward);
 	log_call(LOG_INFO, offerer_media->monologue->call->call_id, "media %u: the answerer's %s/%u transcoded to %s/%u",
 		 offerer_media->index, added->name, added->clock, out.name, out.clock);
+	return true;
 }
 
 int media_transcode_answer(const struct codec_list *answered, unsigned int answer_ptime_ms,
@@ -1148,10 +1176,10 @@ int media_transcode_answer(const struct codec_list *answered, unsigned int answe
 		/* the answerer took a codec of the offer: plain negotiation, no chains */
 		stage(answerer_media, NULL);
 		stage(offerer_media, NULL);
-		int left_out = answer_without_added(answerer_media, answered, formats, size);
-		if (left_out > 0 && chosen && transcodable(chosen))
-			decode_added_towards_offerer(state, answered, chosen, answerer_media, offerer_media);
-		return left_out;
+		bool added_taken = chosen && transcodable(chosen)
+			&& decode_added_towards_offerer(state, answered, chosen, answerer_media, offerer_media);
+		return answer_without_added(state, answerer_media, answered, added_taken && state->leg.name[0] ? &state->leg : NULL,
+					    formats, size, rtpmaps);
 	}
 	/* the answer's telephone-event at the answerer's codec's clock, if any */
 	struct transcode_codec peer_dtmf;

@@ -239,6 +239,27 @@ OPUS_MIX_OFFER = ["m=audio PORT RTP/AVP 96 0 9 8 101 102", "a=rtpmap:96 opus/480
      ["m=audio PORT RTP/AVP 8 9 0 101", "a=rtpmap:8 PCMA/8000", "a=rtpmap:9 G722/8000", "a=rtpmap:0 PCMU/8000",
       "a=rtpmap:101 telephone-event/8000"],
      ["m=audio PORT RTP/AVP 0", "a=rtpmap:0 PCMU/8000"]),
+    # the answerer takes one of the offerer's codecs and one we added (GH 953): the offerer's
+    # answer lists its leg codec after the answer's codecs, before the events
+    (([8, 0, 101], ["8 PCMA/8000", "0 PCMU/8000", "101 telephone-event/8000"], []), {"codec": {"transcode": ["G722"]}},
+     ([0, 9, 101], ["0 PCMU/8000", "9 G722/8000", "101 telephone-event/8000"], []),
+     ["m=audio PORT RTP/AVP 8 0 9 101", "a=rtpmap:8 PCMA/8000", "a=rtpmap:0 PCMU/8000", "a=rtpmap:9 G722/8000",
+      "a=rtpmap:101 telephone-event/8000"],
+     ["m=audio PORT RTP/AVP 0 8 101", "a=rtpmap:0 PCMU/8000", "a=rtpmap:8 PCMA/8000",
+      "a=rtpmap:101 telephone-event/8000"]),
+    (([96, 0, 101], ["96 opus/48000/2", "0 PCMU/8000", "101 telephone-event/8000"], []), {"codec": {"transcode": ["PCMA"]}},
+     ([0, 8, 101], ["0 PCMU/8000", "8 PCMA/8000", "101 telephone-event/8000"], []),
+     ["m=audio PORT RTP/AVP 96 0 8 101", "a=rtpmap:96 opus/48000/2", "a=rtpmap:0 PCMU/8000", "a=rtpmap:8 PCMA/8000",
+      "a=rtpmap:101 telephone-event/8000"],
+     ["m=audio PORT RTP/AVP 0 96 101", "a=rtpmap:0 PCMU/8000", "a=rtpmap:96 opus/48000/2",
+      "a=rtpmap:101 telephone-event/8000"]),
+    (([8, 107, 101], ["8 PCMA/8000", "107 opus/48000/2", "101 telephone-event/8000"], []),
+     {"codec": {"transcode": ["G722"]}},
+     ([107, 9, 101], ["107 opus/48000/2", "9 G722/8000", "101 telephone-event/8000"], []),
+     ["m=audio PORT RTP/AVP 8 107 9 101", "a=rtpmap:8 PCMA/8000", "a=rtpmap:107 opus/48000/2", "a=rtpmap:9 G722/8000",
+      "a=rtpmap:101 telephone-event/8000"],
+     ["m=audio PORT RTP/AVP 107 8 101", "a=rtpmap:107 opus/48000/2", "a=rtpmap:8 PCMA/8000",
+      "a=rtpmap:101 telephone-event/8000"]),
 ], ids=["amr-answered-pcmu", "amr-answered-amr", "amr-wb-te16", "amr-opus-pcma", "amr-pcmu-te",
         "amr-strip-all", "amr-always-transcode", "pcma-strip-all", "pcma-mask-all", "pcma-strip-pcma",
         "g722-mix-all", "g722-mix-opus", "g722-mix-speex", "opus-mix-8k", "opus-mix-opus",
@@ -246,7 +267,8 @@ OPUS_MIX_OFFER = ["m=audio PORT RTP/AVP 96 0 9 8 101 102", "a=rtpmap:96 opus/480
         "cn-listed", "cn-added", "mask-all-event-takes-masked-type", "mask-all-two-opus",
         "mask-all-spec-order", "mask-all-spec-order-offered-last", "strip-opus-transcode-opus",
         "mask-opus-107-transcode-opus", "strip-pcmu-transcode-pcmu-opus", "mask-two-transcode-two",
-        "strip-pcmu-offer-pcmu"])
+        "strip-pcmu-offer-pcmu", "added-beside-shared-pcmu", "added-beside-shared-opus-leg",
+        "added-beside-shared-opus-first"])
 def test_offer_and_answer_as_10_5(rtpengine, offer, options, answer, expected_offer, expected_answer):
     call = Call(rtpengine)
     offer_reply = assert_ok(call.offer(sdp(CALLER, 4000, *offer), options))
@@ -283,6 +305,33 @@ def test_amr_only_media_relayed_untouched(rtpengine, answer_pt):
         for receiver, ssrc in ((callee, 0x1111), (caller, 0x2222)):
             got = [data for data, _ in receiver.rtp.receive_all(10, 3.0)]
             assert got == sent_by[ssrc], [parse_rtp(data)[4:7] for data in got]
+        call.delete()
+    finally:
+        caller.close()
+        callee.close()
+
+
+def test_added_codec_beside_shared_reaches_offerer_as_leg_codec(rtpengine):
+    """GH 953: offer PCMA, PCMU with G.722 added, answered PCMU and G.722: the offerer's answer is
+    "0 8"; the answerer's G.722 packets reach the offerer as PCMU (the codec the answerer took,
+    not the leg codec listed beside it), its PCMU packets as they were sent, as 10.5 does."""
+    caller, callee = MediaPeer(CALLER), MediaPeer(CALLEE)
+    try:
+        call = Call(rtpengine)
+        offer = assert_ok(call.offer(sdp(CALLER, caller.port, [8, 0], ["8 PCMA/8000", "0 PCMU/8000"]),
+                                     {"codec": {"transcode": ["G722"]}}))
+        answer = assert_ok(call.answer(sdp(CALLEE, callee.port, [0, 9], ["0 PCMU/8000", "9 G722/8000"])))
+        assert codec_lines(answer["sdp"])[0] == "m=audio PORT RTP/AVP 0 8"
+        callee_sends_to = Sdp(offer["sdp"]).media_address()
+        for i in range(10):
+            callee.rtp.send(build_rtp(900 + i, 160 * i, 0x2222, 9, bytes(160)), callee_sends_to)
+            time.sleep(0.02)   # paced: 10.5 encodes in real time
+        got = [parse_rtp(data) for data, _ in caller.rtp.receive_all(10, 2.0)]
+        assert len(got) >= 8 and {p.payload_type for p in got} == {0}, [p.payload_type for p in got]
+        pcmu = g711_tone(0, 0)
+        callee.rtp.send(build_rtp(950, 1600, 0x2222, 0, pcmu), callee_sends_to)
+        got = [parse_rtp(data) for data, _ in caller.rtp.receive_all(3, 1.0)]
+        assert [(p.payload_type, p.payload) for p in got if p.payload_type == 0] == [(0, pcmu)]
         call.delete()
     finally:
         caller.close()
