@@ -55,10 +55,12 @@ struct media_transcode {
 	struct transcode_codec leg;     /* the offerer's codec the chains speak */
 	bool leg_dtmf_set;
 	struct transcode_codec leg_dtmf;
-	/* always-transcode: the offer's CN at the leg's clock, listed back to the offerer whatever
-	 * the answerer took (as 10.5); the offerer's CN packets are decoded as noise (codec_chain.c) */
+	/* the offer's CN at the leg's clock: listed back to the offerer with always-transcode whatever
+	 * the answerer took, or when the answerer took CN at its codec's clock (peer_cn_taken), as
+	 * 10.5; the offerer's CN packets are decoded as noise (codec_chain.c) */
 	bool leg_cn_set;
 	struct transcode_codec leg_cn;
+	bool peer_cn_taken;             /* the last answer took CN at its transcoded codec's clock */
 	/* consume CN: the offer's CN (static type 13) hidden from the answerer, listed back to the
 	 * offerer and decoded towards the answerer (as 10.5) */
 	bool cn_consumed;
@@ -513,7 +515,7 @@ static void leg_setup(struct media_transcode *state, const struct codec_list *of
 	state->forced = forced;
 	state->force_dtmf = forced && !accepted;
 	state->leg_cn_set = false;
-	for (unsigned int i = 0; i < offered->count && state->force_dtmf && !state->leg_cn_set; i++)
+	for (unsigned int i = 0; i < offered->count && !state->leg_cn_set; i++)
 		if (!strcasecmp(offered->codecs[i].name, "CN") && offered->codecs[i].clock_rate == leg->clock_rate) {
 			codec_copy(&state->leg_cn, &offered->codecs[i]);
 			state->leg_cn_set = true;
@@ -796,7 +798,7 @@ struct shared_codecs {
 };
 
 static struct codec_chain *chain_between(const struct transcode_codec *in, const struct transcode_codec *in_dtmf,
-		const struct transcode_codec *out, const struct transcode_codec *out_dtmf, int out_cn_pt,
+		const struct transcode_codec *out, const struct transcode_codec *out_dtmf, int out_cn_pt, int in_cn_pt,
 		unsigned int ptime_ms, int bit_rate, const struct shared_codecs *alternates,
 		const struct shared_codecs *passthrough,
 		const char **reason)
@@ -817,6 +819,8 @@ static struct codec_chain *chain_between(const struct transcode_codec *in, const
 		.dtx_cn_level = dtx_cn_level,
 		/* --silence-detect: only towards a side whose SDP has CN (as 10.5) */
 		.output_cn_pt = out_cn_pt,
+		/* a dynamic CN the sender may use at its codec's clock (13 is always decoded) */
+		.input_cn_pt = in_cn_pt > 0 && in_cn_pt != 13 && in_cn_pt < 128 ? (uint8_t) in_cn_pt : 0,
 		.silence_threshold = out_cn_pt >= 0 ? silence_threshold : 0,
 		.cn_payload = cn_payload,
 		.cn_payload_length = cn_payload_length,
@@ -869,7 +873,9 @@ static int answer_leg_only(struct media_transcode *state, const struct codec_lis
 	for (unsigned int i = 0; shared && i < shared->count && used < size; i++)
 		used += (size_t) snprintf(formats + used, size - used, " %u", shared->codecs[i].payload_type);
 	/* always-transcode: the leg's CN before the events, unless the answer's CN is among them */
-	bool cn_listed = !state->leg_cn_set || !state->force_dtmf;
+	/* ... and when the answerer took CN at its codec's clock (as 10.5: its CN is decoded, the
+	 * offerer's CN goes towards it as noise or CN) */
+	bool cn_listed = !state->leg_cn_set || !(state->force_dtmf || state->peer_cn_taken);
 	for (unsigned int i = 0; events && i < events->count; i++)
 		cn_listed |= events->codecs[i].payload_type == state->leg_cn.payload_type;
 	if (!cn_listed && used < size)
@@ -951,13 +957,12 @@ static void stage(struct media *media, struct codec_chain *chain)
 	state->staged_dtmf_tones = false;
 }
 
-/* Whether codec is the static-type CN (RFC 3551 section 6) we added to the offer: the offerer
- * never offered it, so the answerer's CN packets reach it decoded as noise (as 10.5). A dynamic
- * CN we added (CN/48000 beside Opus) is listed only: the chain decodes type 13 alone. */
+/* Whether codec is a CN we added to the offer (static 13, or dynamic at another clock: CN/48000
+ * beside Opus): the offerer never offered it, so the answerer's CN packets reach it decoded as
+ * noise (as 10.5, measured for both). */
 static bool added_cn_taken(const struct media_transcode *state, const struct codec *codec)
 {
-	if (strcasecmp(codec->name, "CN") || codec->payload_type != 13
-	    || codec_payload_set_has(&state->offer_payload_types, codec->payload_type))
+	if (strcasecmp(codec->name, "CN") || codec_payload_set_has(&state->offer_payload_types, codec->payload_type))
 		return false;
 	for (unsigned int a = 0; a < state->added_count; a++)
 		if (state->added[a].payload_type == codec->payload_type && !strcasecmp(state->added[a].name, "CN"))
@@ -991,10 +996,10 @@ static void repacketise_chosen(struct media_transcode *state, const struct codec
 	unsigned int offer_ptime = (unsigned int) strtoul(offerer_media->offer_ptime, NULL, 10);
 	const char *reason = NULL;
 	struct codec_chain *forward = chain_between(&codec, dtmf_set ? &dtmf : NULL, &codec, dtmf_set ? &dtmf : NULL,
-						    cn_pt_to_answerer, chain_ptime(state->ptime_to_answerer, answer_ptime_ms, offer_ptime),
+						    cn_pt_to_answerer, -1, chain_ptime(state->ptime_to_answerer, answer_ptime_ms, offer_ptime),
 						    setting_bit_rate(state, &codec), NULL, &passthrough, &reason);
 	struct codec_chain *backward = forward ? chain_between(&codec, dtmf_set ? &dtmf : NULL, &codec,
-							       dtmf_set ? &dtmf : NULL, -1,
+							       dtmf_set ? &dtmf : NULL, -1, cn_pt_to_answerer,
 							       chain_ptime(state->ptime_to_offerer, offer_ptime, 0),
 							       setting_bit_rate(state, &codec), NULL, &passthrough,
 							       &reason) : NULL;
@@ -1049,7 +1054,7 @@ static bool decode_added_towards_offerer(struct media_transcode *state, const st
 		if (answered->codecs[i].payload_type != added->payload_type)
 			codec_copy(&passthrough.codecs[passthrough.count++], &answered->codecs[i]);
 	const char *reason = NULL;
-	struct codec_chain *backward = chain_between(added, NULL, &out, NULL, -1, 0, setting_bit_rate(state, &out),
+	struct codec_chain *backward = chain_between(added, NULL, &out, NULL, -1, -1, 0, setting_bit_rate(state, &out),
 						     NULL, &passthrough, &reason);
 	if (!backward) {
 		log_call(LOG_WARNING, offerer_media->monologue->call->call_id, "media %u: %s/%u not transcoded: %s",
@@ -1076,6 +1081,7 @@ int media_transcode_answer(const struct codec_list *answered, unsigned int answe
 		return 0;
 	}
 	state->offered = false;
+	state->peer_cn_taken = false;
 	bool forced = state->forced, repacketise = state->repacketise;
 	state->forced = false;
 	state->repacketise = false;
@@ -1155,16 +1161,17 @@ int media_transcode_answer(const struct codec_list *answered, unsigned int answe
 		    && chosen->clock_rate != state->leg.clock)
 			codec_copy(&state->leg, chosen);
 	}
-	bool cn_taken = false;
-	for (unsigned int i = 0; chosen && i < answered->count; i++)
-		cn_taken |= added_cn_taken(state, &answered->codecs[i]) && answered->codecs[i].clock_rate == chosen->clock_rate;
-	if (!peer && cn_taken && transcodable(chosen)) {
+	int cn_taken = -1;   /* the payload type of our CN the answerer took at its codec's clock */
+	for (unsigned int i = 0; chosen && i < answered->count && cn_taken < 0; i++)
+		if (added_cn_taken(state, &answered->codecs[i]) && answered->codecs[i].clock_rate == chosen->clock_rate)
+			cn_taken = (int) answered->codecs[i].payload_type;
+	if (!peer && cn_taken >= 0 && transcodable(chosen)) {
 		/* transcode CN taken by the answerer: its CN packets become the offerer's codec
 		 * (noise at their level, RFC 3389 section 3), its audio passes through the same chain;
 		 * with --silence-detect the offerer's silent frames go to the answerer as CN (as 10.5),
 		 * else its audio passes untouched */
 		repacketise_chosen(state, answered, answer_ptime_ms, chosen, answerer_media, offerer_media,
-				   silence_threshold != 0, true, 13);
+				   silence_threshold != 0, true, cn_taken);
 		return 0;
 	}
 	if (!peer && state->cn_consumed && transcodable(chosen) && chosen->clock_rate == state->consumed_cn.clock) {
@@ -1274,12 +1281,13 @@ int media_transcode_answer(const struct codec_list *answered, unsigned int answe
 	for (unsigned int i = 0; i < answered->count && peer_cn_pt < 0; i++)
 		if (!strcasecmp(answered->codecs[i].name, "CN") && answered->codecs[i].clock_rate == peer->clock)
 			peer_cn_pt = (int) answered->codecs[i].payload_type;
+	state->peer_cn_taken = peer_cn_pt >= 0;
 	const char *reason = NULL;
 	struct codec_chain *forward = chain_between(&state->leg, leg_dtmf, peer, peer_dtmf_set ? &peer_dtmf : NULL,
-						    peer_cn_pt, to_answerer, setting_bit_rate(state, peer), &alternates,
+						    peer_cn_pt, -1, to_answerer, setting_bit_rate(state, peer), &alternates,
 						    &forward_passthrough, &reason);
 	struct codec_chain *backward = forward ? chain_between(peer, peer_dtmf_set ? &peer_dtmf : NULL, &state->leg,
-							       leg_dtmf, -1, to_offerer, setting_bit_rate(state, &state->leg),
+							       leg_dtmf, -1, peer_cn_pt, to_offerer, setting_bit_rate(state, &state->leg),
 							       NULL, &passthrough, &reason) : NULL;
 	if (!forward || !backward) {
 		codec_chain_free(forward);
@@ -1304,7 +1312,7 @@ static int stage_subscription_chain(struct media *subscriber_media, struct media
 {
 	const char *reason = NULL;
 	struct codec_chain *chain = chain_between(&state->leg, state->leg_dtmf_set ? &state->leg_dtmf : NULL, peer,
-						  peer_dtmf, -1, state->ptime_to_answerer,
+						  peer_dtmf, -1, -1, state->ptime_to_answerer,
 						  setting_bit_rate(state, peer), NULL, NULL, &reason);
 	if (!chain) {
 		log_call(LOG_ERR, subscriber_media->monologue->call->call_id, "transcoding subscriber media %u not set up: %s",
