@@ -289,6 +289,15 @@ static bool names_cn(const char *spec)
 	return !strncasecmp(spec, "CN", 2) && (spec[2] == '\0' || spec[2] == '/');
 }
 
+/* "telephone-event" or "telephone-event/clock": RFC 4733 events, added at the clocks of the
+ * offer's codecs (RFC 4733 section 2.1) whatever clock the spec names; an offer that has events
+ * gets them at an added codec's clock with that codec (as 10.5: a PCMU/16000 offer with
+ * transcode PCMA and telephone-event/8000 gets telephone-event/8000 once) */
+static bool names_events(const char *spec)
+{
+	return !strncasecmp(spec, "telephone-event", 15) && (spec[15] == '\0' || spec[15] == '/');
+}
+
 int media_transcode_offer_check(const struct codec_list *offered, const struct codec_options *options,
 		const char **reason)
 {
@@ -296,7 +305,7 @@ int media_transcode_offer_check(const struct codec_list *offered, const struct c
 		const char *spec = options->transcode.names[n];
 		if (list_has(offered, spec))
 			continue;
-		if (!strcasecmp(spec, "telephone-event") || names_cn(spec))
+		if (names_events(spec) || names_cn(spec))
 			continue;   /* added at the leg's clock: tones are translated (codec_chain.h) */
 		if (addable_index(spec) < 0) {
 			*reason = "this build cannot transcode to that codec (see --codecs)";
@@ -588,7 +597,7 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 	unsigned int back_count = 0;
 	for (unsigned int n = 0; n < options->transcode.count && state->added_count + 2 <= G_N_ELEMENTS(state->added); n++) {
 		const char *spec = options->transcode.names[n];
-		if (!strcasecmp(spec, "telephone-event") && !offered_dtmf) {
+		if (names_events(spec) && !offered_dtmf) {
 			/* as 10.5: an offer without RFC 4733 gets it; the answerer's events and the
 			 * offerer's in-band tones are translated (codec_chain.h) */
 			bool duplicate = false;
