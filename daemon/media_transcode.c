@@ -299,7 +299,7 @@ static bool names_events(const char *spec)
 }
 
 int media_transcode_offer_check(const struct codec_list *offered, const struct codec_options *options,
-		const char **reason)
+		const char **refused, const char **reason)
 {
 	for (unsigned int n = 0; n < options->transcode.count; n++) {
 		const char *spec = options->transcode.names[n];
@@ -308,6 +308,7 @@ int media_transcode_offer_check(const struct codec_list *offered, const struct c
 		if (names_events(spec) || names_cn(spec))
 			continue;   /* added at the leg's clock: tones are translated (codec_chain.h) */
 		if (addable_index(spec) < 0) {
+			*refused = spec;
 			*reason = "this build cannot transcode to that codec (see --codecs)";
 			return -ENOTSUP;
 		}

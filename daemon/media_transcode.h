@@ -52,10 +52,10 @@ void media_transcode_configure(const struct daemon_config *config);
 long long media_transcode_dtx_delay_us(void);
 long long media_transcode_max_dtx_us(void);   /* <= 0: no limit */
 
-/* 0 when the offer's transcode codecs are all offered or can be added; -ENOTSUP with *reason
- * (static text naming why) when one cannot. */
+/* 0 when the offer's transcode codecs are all offered or can be added; -ENOTSUP with *refused
+ * (the spec) and *reason (static text naming why) when one cannot. */
 int media_transcode_offer_check(const struct codec_list *offered, const struct codec_options *options,
-		const char **reason);
+		const char **refused, const char **reason);
 
 /* The offer the answerer gets when transcode names codecs the offer lacks: chosen/count as
  * codec_negotiate_offer() gave them for the codecs offered, the added payload types appended
