@@ -81,12 +81,21 @@ static bool matches_any(const struct codec *codec, const struct codec_names *nam
 	return false;
 }
 
+/* A strip/mask/consume list names the codec; "full" is "all" there (10.5) */
+static bool removal_matches(const struct codec *codec, const struct codec_names *names)
+{
+	for (unsigned int i = 0; i < names->count; i++)
+		if (codec_name_is_all(names->names[i]) || codec_matches(codec, names->names[i]))
+			return true;
+	return false;
+}
+
 /* strip, mask and consume all remove a codec from what the receiver is offered; without
  * transcoding they differ only in what 10.5 would decode, which we never do. */
 bool codec_removed_by(const struct codec *codec, const struct codec_options *options)
 {
-	return (matches_any(codec, &options->strip) || matches_any(codec, &options->mask)
-		|| matches_any(codec, &options->consume)) && !matches_any(codec, &options->except);
+	return (removal_matches(codec, &options->strip) || removal_matches(codec, &options->mask)
+		|| removal_matches(codec, &options->consume)) && !matches_any(codec, &options->except);
 }
 
 static bool is_supplementary(const struct codec *codec)
@@ -194,6 +203,21 @@ int codec_list_from_media(const struct sdp_media *media, struct codec_list *list
 		memcpy(slot->list.codecs, list->codecs, list->count * sizeof(list->codecs[0]));
 	}
 	return result;
+}
+
+bool codec_name_is_all(const char *name)
+{
+	return !g_ascii_strcasecmp(name, "all") || !g_ascii_strcasecmp(name, "full");
+}
+
+bool codec_keeps_removed_types(const struct codec_options *options)
+{
+	const struct codec_names *lists[] = { &options->strip, &options->mask, &options->consume };
+	for (unsigned int l = 0; l < G_N_ELEMENTS(lists); l++)
+		for (unsigned int n = 0; n < lists[l]->count; n++)
+			if (!g_ascii_strcasecmp(lists[l]->names[n], "full"))
+				return true;
+	return false;
 }
 
 bool codec_matches(const struct codec *codec, const char *spec)

@@ -71,6 +71,13 @@ int codec_list_from_media(const struct sdp_media *media, struct codec_list *list
  * "name/clock/channels". */
 bool codec_matches(const struct codec *codec, const char *spec);
 
+/* "all", or 10.5's "full" in strip/mask/consume: every codec. With "full" the payload types
+ * removed stay reserved (codec_keeps_removed_types()). */
+bool codec_name_is_all(const char *name);
+/* Whether strip, mask or consume say "full": as 10.5 (GH 963), a codec added by transcoding then
+ * takes none of the removed codecs' payload types (with "all" it may). */
+bool codec_keeps_removed_types(const struct codec_options *options);
+
 /* Whether strip, mask or consume name the codec (and except does not): it is not offered on. */
 bool codec_removed_by(const struct codec *codec, const struct codec_options *options);
 

@@ -70,7 +70,7 @@ struct media_transcode {
 	/* the offer's own payload types, less those we added (an added codec may take the payload
 	 * type of one the answerer was not offered, as 10.5: the answer's means ours then) */
 	struct codec_payload_set offer_payload_types;
-	/* the offer's payload types the answerer is offered: the others are free for ours */
+	/* the offer's payload types the answerer is offered (all with "full"): the others are free for ours */
 	struct codec_payload_set offered_on;
 	/* publish/subscribe: the codec a subscriber picked and its events, kept for Redis
 	 * (media_transcode_subscription_save()) */
@@ -186,12 +186,12 @@ static bool payload_type_used(const struct codec_list *list, const struct media_
 	return false;
 }
 
-/* Whether strip names the codec itself (not "all"): as 10.5, such a codec is gone from the
+/* Whether strip names the codec itself (not "all" or "full"): as 10.5, such a codec is gone from the
  * offerer's leg too, while "strip all" and mask only hide codecs from the answerer. */
 static bool stripped_by_name(const struct codec *codec, const struct codec_options *options)
 {
 	for (unsigned int n = 0; n < options->strip.count; n++)
-		if (strcasecmp(options->strip.names[n], "all") && codec_matches(codec, options->strip.names[n]))
+		if (!codec_name_is_all(options->strip.names[n]) && codec_matches(codec, options->strip.names[n]))
 			return true;
 	return false;
 }
@@ -218,7 +218,8 @@ static const struct codec *accepted_codec(const struct codec_list *offered, cons
 {
 	for (unsigned int i = 0; i < offered->count; i++)
 		for (unsigned int n = 0; n < accept->count; n++)
-			if (transcodable(&offered->codecs[i]) && codec_matches(&offered->codecs[i], accept->names[n]))
+			if (transcodable(&offered->codecs[i]) && (codec_name_is_all(accept->names[n])
+								  || codec_matches(&offered->codecs[i], accept->names[n])))
 				return &offered->codecs[i];
 	return NULL;
 }
@@ -547,7 +548,7 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 	for (unsigned int i = 0; i < offered->count && !state->cn_consumed; i++)
 		for (unsigned int n = 0; n < options->consume.count && !state->cn_consumed; n++)
 			if (!strcasecmp(offered->codecs[i].name, "CN") && offered->codecs[i].payload_type == 13
-			    && strcasecmp(options->consume.names[n], "all") && codec_matches(&offered->codecs[i], options->consume.names[n])) {
+			    && !codec_name_is_all(options->consume.names[n]) && codec_matches(&offered->codecs[i], options->consume.names[n])) {
 				codec_copy(&state->consumed_cn, &offered->codecs[i]);
 				state->cn_consumed = true;
 			}
@@ -563,6 +564,8 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 	memset(&state->offered_on, 0, sizeof(state->offered_on));
 	for (const char *cursor = formats; *cursor; cursor += strcspn(cursor, " "), cursor += *cursor == ' ')
 		codec_payload_set_add(&state->offered_on, (unsigned int) strtoul(cursor, NULL, 10));
+	for (unsigned int i = 0; codec_keeps_removed_types(options) && i < offered->count; i++)
+		codec_payload_set_add(&state->offered_on, offered->codecs[i].payload_type);   /* "full" (GH 963) */
 	state->settings_count = 0;
 	for (unsigned int n = 0; n < options->set.count && state->settings_count < CODEC_SETTINGS_MAX; n++)
 		if (parse_setting(options->set.names[n], &state->settings[state->settings_count]))

@@ -11,7 +11,8 @@ are the expected ones, media checked on real loopback sockets.
   in the offerer's answer.
 - strip/mask all with several codecs to transcode: offered and added ones in the order of the
   specs; a masked codec's payload type is free for an added one. A codec stripped or masked and
-  named by transcode goes back before the kept events, with events at its clock.
+  named by transcode goes back before the kept events, with events at its clock. "full" is
+  "all" whose removed payload types stay reserved (GH 963).
 - The offerer's answer lists the answer's other codecs the offer had at every clock (Opus beside
   G.722), in the answer's order, with their telephone-events; packets of such a codec at another
   clock than the leg's pass untouched both ways.
@@ -260,6 +261,29 @@ OPUS_MIX_OFFER = ["m=audio PORT RTP/AVP 96 0 9 8 101 102", "a=rtpmap:96 opus/480
       "a=rtpmap:101 telephone-event/8000"],
      ["m=audio PORT RTP/AVP 107 8 101", "a=rtpmap:107 opus/48000/2", "a=rtpmap:8 PCMA/8000",
       "a=rtpmap:101 telephone-event/8000"]),
+    # GH 963: mask (strip, consume) "full" is "all", but the removed payload types stay
+    # reserved: the added telephone-event/8000 takes 97, not the masked Opus's 96
+    (([96, 120], ["96 opus/48000/2", "120 telephone-event/48000"], ["fmtp:120 0-16"]),
+     {"codec": {"mask": ["full"], "transcode": ["PCMA", "telephone-event"]}},
+     ([8, 97], ["8 PCMA/8000", "97 telephone-event/8000"], ["fmtp:97 0-15"]),
+     ["m=audio PORT RTP/AVP 8 97", "a=rtpmap:8 PCMA/8000", "a=rtpmap:97 telephone-event/8000", "a=fmtp:97 0-15"],
+     ["m=audio PORT RTP/AVP 96 120", "a=rtpmap:96 opus/48000/2", "a=rtpmap:120 telephone-event/48000",
+      "a=fmtp:120 0-16"]),
+    (([96, 120], ["96 opus/48000/2", "120 telephone-event/48000"], ["fmtp:120 0-16"]),
+     {"codec": {"mask": ["all"], "transcode": ["PCMA", "telephone-event"]}},
+     ([8, 96], ["8 PCMA/8000", "96 telephone-event/8000"], ["fmtp:96 0-15"]),
+     ["m=audio PORT RTP/AVP 8 96", "a=rtpmap:8 PCMA/8000", "a=rtpmap:96 telephone-event/8000", "a=fmtp:96 0-15"],
+     ["m=audio PORT RTP/AVP 96 120", "a=rtpmap:96 opus/48000/2", "a=rtpmap:120 telephone-event/48000",
+      "a=fmtp:120 0-16"]),
+    (G711_OFFER, {"codec": {"strip": ["full"], "transcode": ["G722", "opus"]}},
+     ([96], ["96 opus/48000/2"], []),
+     ["m=audio PORT RTP/AVP 9 96", "a=rtpmap:9 G722/8000", "a=rtpmap:96 opus/48000/2"],
+     ["m=audio PORT RTP/AVP 0", "a=rtpmap:0 PCMU/8000"]),
+    (G711_OFFER, {"codec": {"mask": ["full"]}},
+     ([0], ["0 PCMU/8000"], []),
+     ["m=audio PORT RTP/AVP 0 8 9 101", "a=rtpmap:0 PCMU/8000", "a=rtpmap:8 PCMA/8000", "a=rtpmap:9 G722/8000",
+      "a=rtpmap:101 telephone-event/8000"],
+     ["m=audio PORT RTP/AVP 0", "a=rtpmap:0 PCMU/8000"]),
 ], ids=["amr-answered-pcmu", "amr-answered-amr", "amr-wb-te16", "amr-opus-pcma", "amr-pcmu-te",
         "amr-strip-all", "amr-always-transcode", "pcma-strip-all", "pcma-mask-all", "pcma-strip-pcma",
         "g722-mix-all", "g722-mix-opus", "g722-mix-speex", "opus-mix-8k", "opus-mix-opus",
@@ -268,7 +292,8 @@ OPUS_MIX_OFFER = ["m=audio PORT RTP/AVP 96 0 9 8 101 102", "a=rtpmap:96 opus/480
         "mask-all-spec-order", "mask-all-spec-order-offered-last", "strip-opus-transcode-opus",
         "mask-opus-107-transcode-opus", "strip-pcmu-transcode-pcmu-opus", "mask-two-transcode-two",
         "strip-pcmu-offer-pcmu", "added-beside-shared-pcmu", "added-beside-shared-opus-leg",
-        "added-beside-shared-opus-first"])
+        "added-beside-shared-opus-first", "gh963-mask-full", "gh963-mask-all", "strip-full-two-added",
+        "mask-full-alone"])
 def test_offer_and_answer_as_10_5(rtpengine, offer, options, answer, expected_offer, expected_answer):
     call = Call(rtpengine)
     offer_reply = assert_ok(call.offer(sdp(CALLER, 4000, *offer), options))

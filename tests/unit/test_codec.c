@@ -128,6 +128,8 @@ static void test_offer(void)
 		{ "strip=opus/48000/2", "0 8 9 101" },
 		{ "strip=telephone-event", "0 8 9 96" },
 		{ "strip=all", "0 8 9 96 101" },             /* nothing left: 10.5 keeps all */
+		{ "mask=full", "0 8 9 96 101" },             /* 10.5's "full" is "all" here */
+		{ "strip=full except=opus", "96" },
 		{ "strip=all except=opus", "96" },
 		{ "strip=PCMU strip=PCMA strip=G722", "96" },  /* telephone-event/8000 goes with the 8 kHz codecs */
 		{ "strip=all offer=PCMA", "8" },
