@@ -467,6 +467,21 @@ def test_transcode_l16_is_added(rtpengine):
     call.delete()
 
 
+@pytest.mark.upstream_differs("with strip all and transcode [..., telephone-event] 10.5 passes the answer as "
+                              "the answerer gave it: the offerer gets a codec it never offered (RFC 3264 "
+                              "section 6.1); this relay gives it its own codec, transcoded")
+def test_strip_all_with_telephone_event_answers_the_leg_codec(rtpengine):
+    call = Call(rtpengine)
+    offer = assert_ok(call.offer(sdp(CALLER, 4000, [8, 101], ["8 PCMA/8000", "101 telephone-event/8000"]),
+                                 {"codec": {"strip": ["all"], "transcode": ["PCMU", "telephone-event"]}}))
+    assert codec_lines(offer["sdp"]) == ["m=audio PORT RTP/AVP 0 101", "a=rtpmap:0 PCMU/8000",
+                                         "a=rtpmap:101 telephone-event/8000"]
+    answer = assert_ok(call.answer(sdp(CALLEE, 5000, [0, 101], ["0 PCMU/8000", "101 telephone-event/8000"])))
+    assert codec_lines(answer["sdp"]) == ["m=audio PORT RTP/AVP 8 101", "a=rtpmap:8 PCMA/8000",
+                                          "a=rtpmap:101 telephone-event/8000"]
+    call.delete()
+
+
 def test_shared_codec_at_another_clock_passes_untouched(rtpengine):
     """G.722 leg, PCMA added and picked, Opus shared: the answerer's Opus packets reach the
     offerer with their payload as sent (one stream with the transcoded PCMA -> G.722)."""
