@@ -11,80 +11,10 @@
 #include "call.h"
 #include "codec.h"
 #include "codec_chain.h"
+#include "media_transcode_internal.h"
 #include "config.h"
 #include "log.h"
 #include "relay.h"
-
-/* One codec of a transcoded media as the SDP names it. */
-struct transcode_codec {
-	unsigned int payload_type;
-	char name[32];
-	unsigned int clock, channels;
-	char rtpmap[200];               /* "96 opus/48000/2[ fmtp]" (sdp_write.c's added rtpmap) */
-	char fmtp[128];                 /* the SDP's a=fmtp value ("octet-align=1"), "" if none */
-	/* a codec we add: the transcode spec's bit rate and ptime for its encoder (0 = default) */
-	int bit_rate;
-	unsigned int ptime;
-};
-
-/* One `codec set` spec of the offer: encoder options for a transcoded codec it matches. */
-struct codec_setting {
-	char name[32];
-	unsigned int clock, channels;   /* 0 = any */
-	int bit_rate;
-};
-
-#define CODEC_SETTINGS_MAX 8
-
-struct media_transcode {
-	/* on the answerer's media, from the offer */
-	/* ptime towards each side (ng ptime, ptime-reverse; 0 = not given), see chain_ptime() */
-	unsigned int ptime_to_answerer, ptime_to_offerer;
-	/* ptime or ptime-reverse given: as 10.5, the codec the answerer picks from the offer is
-	 * repacketised too (decoded and encoded again in the other frame size) */
-	bool repacketise;
-	unsigned int settings_count;
-	struct codec_setting settings[CODEC_SETTINGS_MAX];
-	bool offered;                   /* codecs were added to the last offer */
-	/* codec-accept or always-transcode in the last offer: the leg codec holds whatever the
-	 * answerer picks, added codec or not */
-	bool forced;
-	bool force_dtmf;                /* always-transcode: the leg's telephone-event stays too */
-	bool inject;                    /* inject-DTMF: chains even when both sides speak the leg codec */
-	bool inject_kept;               /* inject-DTMF was given once: it stays for the call, as 10.5's */
-	struct transcode_codec leg;     /* the offerer's codec the chains speak */
-	bool leg_dtmf_set;
-	struct transcode_codec leg_dtmf;
-	/* the offer's CN at the leg's clock: listed back to the offerer with always-transcode whatever
-	 * the answerer took, or when the answerer took CN at its codec's clock (peer_cn_taken), as
-	 * 10.5; the offerer's CN packets are decoded as noise (codec_chain.c) */
-	bool leg_cn_set;
-	struct transcode_codec leg_cn;
-	bool peer_cn_taken;             /* the last answer took CN at its transcoded codec's clock */
-	/* consume CN: the offer's CN (static type 13) hidden from the answerer, listed back to the
-	 * offerer and decoded towards the answerer (as 10.5) */
-	bool cn_consumed;
-	struct transcode_codec consumed_cn;
-	unsigned int added_count;
-	struct transcode_codec added[MEDIA_TRANSCODE_ADDED * 2];   /* codecs and their telephone-events */
-	/* the offer's own payload types, less those we added (an added codec may take the payload
-	 * type of one the answerer was not offered, as 10.5: the answer's means ours then) */
-	struct codec_payload_set offer_payload_types;
-	/* the offer's payload types the answerer is offered (all with "full"): the others are free for ours */
-	struct codec_payload_set offered_on;
-	/* publish/subscribe: the codec a subscriber picked and its events, kept for Redis
-	 * (media_transcode_subscription_save()) */
-	bool subscribed, subscribed_dtmf_set;
-	struct transcode_codec subscribed_peer, subscribed_dtmf;
-	/* answer-time outcome, for the rtpmaps the offerer's answer carries */
-	char answer_rtpmaps[3][200];
-	/* on each side's media: the chain its RTP stream's packets go through */
-	bool staged_set;
-	struct codec_chain *staged;     /* becomes extras->transcode at publish */
-	struct codec_chain *replaced;   /* freed after publishing */
-	/* block DTMF's audio modes: the staged / published chain is media_transcode_stage_dtmf_tones()'s */
-	bool staged_dtmf_tones, dtmf_tones;
-};
 
 /* Codecs we can add: SDP name, clock, channels as SDP writes them, static payload type. */
 static const struct {
@@ -139,12 +69,12 @@ long long media_transcode_max_dtx_us(void)
 	return max_dtx_us;
 }
 
-static bool is_auxiliary(const struct codec *codec)
+bool transcode_is_auxiliary(const struct codec *codec)
 {
 	return !strcasecmp(codec->name, "telephone-event") || !strcasecmp(codec->name, "CN");
 }
 
-static struct media_transcode *state_of(struct media *media)
+struct media_transcode *transcode_state_of(struct media *media)
 {
 	if (!media->transcode)
 		media->transcode = g_new0(struct media_transcode, 1);
@@ -201,7 +131,7 @@ static const struct codec *leg_codec(const struct codec_list *offered, const str
 {
 	for (unsigned int i = 0; i < offered->count; i++) {
 		const struct codec *codec = &offered->codecs[i];
-		if (!is_auxiliary(codec) && codec_chain_supports(codec->name, false)
+		if (!transcode_is_auxiliary(codec) && codec_chain_supports(codec->name, false)
 		    && codec_chain_supports(codec->name, true) && !stripped_by_name(codec, options))
 			return codec;
 	}
@@ -210,7 +140,7 @@ static const struct codec *leg_codec(const struct codec_list *offered, const str
 
 static bool transcodable(const struct codec *codec)
 {
-	return !is_auxiliary(codec) && codec_chain_supports(codec->name, false) && codec_chain_supports(codec->name, true);
+	return !transcode_is_auxiliary(codec) && codec_chain_supports(codec->name, false) && codec_chain_supports(codec->name, true);
 }
 
 /* codec-accept: the offer's first codec an accept name matches that the engine handles */
@@ -224,7 +154,7 @@ static const struct codec *accepted_codec(const struct codec_list *offered, cons
 	return NULL;
 }
 
-static void codec_copy(struct transcode_codec *out, const struct codec *codec)
+void transcode_codec_copy(struct transcode_codec *out, const struct codec *codec)
 {
 	out->payload_type = codec->payload_type;
 	g_strlcpy(out->name, codec->name, sizeof(out->name));
@@ -270,7 +200,7 @@ static bool parse_setting(const char *spec, struct codec_setting *setting)
 
 /* The bit rate for the encoder of codec: a codec we added, its transcode spec's; else what
  * codec set gives it (as 10.5, set's ptime and fmtp fields are not applied); 0 = its default. */
-static int setting_bit_rate(const struct media_transcode *state, const struct transcode_codec *codec)
+int transcode_bit_rate(const struct media_transcode *state, const struct transcode_codec *codec)
 {
 	if (codec->bit_rate > 0)
 		return codec->bit_rate;
@@ -373,7 +303,7 @@ static void add_codec(struct media_transcode *state, unsigned int pt, const char
 		g_strlcpy(fmtp, "annexb=no", sizeof(fmtp));
 	codec.format_parameters = fmtp[0] ? fmtp : NULL;
 	struct transcode_codec *added = &state->added[state->added_count++];
-	codec_copy(added, &codec);
+	transcode_codec_copy(added, &codec);
 	added->bit_rate = bit_rate > 0 ? bit_rate : 0;
 	added->ptime = ptime;
 	/* the events 10.5 offers with an added telephone-event (RFC 4733 section 3.2), as its
@@ -390,7 +320,7 @@ static bool kept_when_transcoding(const struct codec_list *offered, unsigned int
 		const struct codec *codec = &offered->codecs[i];
 		if (codec->payload_type != payload_type)
 			continue;
-		return is_auxiliary(codec) || transcodable(codec);
+		return transcode_is_auxiliary(codec) || transcodable(codec);
 	}
 	return true;
 }
@@ -428,7 +358,7 @@ static bool has_kept_codec(const struct codec_list *offered, const char *formats
 	for (const char *cursor = formats; *cursor; cursor += strcspn(cursor, " "), cursor += *cursor == ' ') {
 		unsigned int pt = (unsigned int) strtoul(cursor, NULL, 10);
 		for (unsigned int i = 0; i < offered->count; i++)
-			if (offered->codecs[i].payload_type == pt && !is_auxiliary(&offered->codecs[i])
+			if (offered->codecs[i].payload_type == pt && !transcode_is_auxiliary(&offered->codecs[i])
 			    && kept_when_transcoding(offered, pt))
 				return true;
 	}
@@ -450,7 +380,7 @@ static bool event_orphaned(const struct codec_list *offered, const struct media_
 	bool offered_clock = false, kept_clock = false;
 	for (unsigned int i = 0; i < offered->count; i++) {
 		const struct codec *codec = &offered->codecs[i];
-		if (is_auxiliary(codec) || codec->clock_rate != event->clock_rate)
+		if (transcode_is_auxiliary(codec) || codec->clock_rate != event->clock_rate)
 			continue;
 		offered_clock = true;
 		kept_clock |= formats_have(formats, codec->payload_type);
@@ -470,7 +400,7 @@ static void add_events_at_clocks(struct media_transcode *state, const struct cod
 	unsigned int clocks[CODEC_MAX], count = 0;
 	for (unsigned int i = 0; i < offered->count; i++) {
 		const struct codec *codec = &offered->codecs[i];
-		if (is_auxiliary(codec) || !codec->clock_rate || !formats_have(formats, codec->payload_type)
+		if (transcode_is_auxiliary(codec) || !codec->clock_rate || !formats_have(formats, codec->payload_type)
 		    || !kept_when_transcoding(offered, codec->payload_type))
 			continue;
 		bool known = false;
@@ -507,7 +437,7 @@ static void add_events_at_clocks(struct media_transcode *state, const struct cod
 static void leg_setup(struct media_transcode *state, const struct codec_list *offered, const struct codec *leg,
 		bool inject, bool forced, bool accepted, bool consumed)
 {
-	codec_copy(&state->leg, leg);
+	transcode_codec_copy(&state->leg, leg);
 	/* RFC 4733 section 2.1: the leg's events run at its clock; one at another clock (8 kHz
 	 * events beside Opus) is not the leg's, and 10.5 leaves it out of the offerer's answer */
 	const struct codec *leg_dtmf = NULL;
@@ -522,13 +452,13 @@ static void leg_setup(struct media_transcode *state, const struct codec_list *of
 			leg_dtmf = &offered->codecs[i];
 	state->leg_dtmf_set = leg_dtmf != NULL;
 	if (leg_dtmf)
-		codec_copy(&state->leg_dtmf, leg_dtmf);
+		transcode_codec_copy(&state->leg_dtmf, leg_dtmf);
 	state->forced = forced;
 	state->force_dtmf = forced && !accepted;
 	state->leg_cn_set = false;
 	for (unsigned int i = 0; i < offered->count && !state->leg_cn_set; i++)
 		if (!strcasecmp(offered->codecs[i].name, "CN") && offered->codecs[i].clock_rate == leg->clock_rate) {
-			codec_copy(&state->leg_cn, &offered->codecs[i]);
+			transcode_codec_copy(&state->leg_cn, &offered->codecs[i]);
 			state->leg_cn_set = true;
 		}
 	state->inject = inject;
@@ -538,7 +468,7 @@ static void leg_setup(struct media_transcode *state, const struct codec_list *of
 int media_transcode_offer(const struct codec_list *offered, const struct codec_options *options,
 		struct media *answerer_media, char *formats, size_t size, const char **rtpmaps)
 {
-	struct media_transcode *state = state_of(answerer_media);
+	struct media_transcode *state = transcode_state_of(answerer_media);
 	state->offered = false;
 	state->forced = false;
 	state->force_dtmf = false;
@@ -549,7 +479,7 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 		for (unsigned int n = 0; n < options->consume.count && !state->cn_consumed; n++)
 			if (!strcasecmp(offered->codecs[i].name, "CN") && offered->codecs[i].payload_type == 13
 			    && !codec_name_is_all(options->consume.names[n]) && codec_matches(&offered->codecs[i], options->consume.names[n])) {
-				codec_copy(&state->consumed_cn, &offered->codecs[i]);
+				transcode_codec_copy(&state->consumed_cn, &offered->codecs[i]);
 				state->cn_consumed = true;
 			}
 	/* as 10.5: ptime is sent towards the answerer, ptime-reverse towards the offerer, whatever
@@ -586,7 +516,7 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 		if (!strcasecmp(offered->codecs[i].name, "telephone-event") && !offered_dtmf
 		    && formats_have(formats, offered->codecs[i].payload_type))
 			offered_dtmf = &offered->codecs[i];
-		if (!is_auxiliary(&offered->codecs[i]) && !first_audio)
+		if (!transcode_is_auxiliary(&offered->codecs[i]) && !first_audio)
 			first_audio = &offered->codecs[i];
 	}
 	/* without a leg codec (an AMR-only offer: 10.5 cannot encode AMR either) the codecs are
@@ -625,7 +555,7 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 				bool known = false;
 				for (unsigned int b = 0; b < back_count; b++)
 					known |= back[b].codec == codec;
-				if (!known && !is_auxiliary(codec) && codec_matches(codec, spec) && codec_removed_by(codec, options)
+				if (!known && !transcode_is_auxiliary(codec) && codec_matches(codec, spec) && codec_removed_by(codec, options)
 				    && formats_have(formats, codec->payload_type))
 					back[back_count++] = (struct brought_back) { codec, state->added_count };
 			}
@@ -714,7 +644,7 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 		bool auxiliary = false, put_back = false;
 		for (unsigned int i = 0; i < offered->count; i++)
 			if (offered->codecs[i].payload_type == pt)
-				auxiliary = is_auxiliary(&offered->codecs[i]);
+				auxiliary = transcode_is_auxiliary(&offered->codecs[i]);
 		for (unsigned int b = 0; b < back_count; b++)
 			put_back |= back[b].codec->payload_type == pt;
 		if (put_back) {   /* listed among the added ones below */
@@ -759,7 +689,7 @@ void media_transcode_answer_flags(const struct codec_list *answered, const struc
 		return;
 	if (options->inject_dtmf)
 		answerer_media->monologue->inject_dtmf = true;
-	state = state_of(answerer_media);
+	state = transcode_state_of(answerer_media);
 	state->inject_kept = true;
 	if (state->forced || state->offered) {
 		state->inject = true;   /* the offer set the leg codec up: keep the chains */
@@ -776,10 +706,10 @@ void media_transcode_answer_flags(const struct codec_list *answered, const struc
 	for (unsigned int i = 0; i < answered->count && !dtmf; i++)
 		if (!strcasecmp(answered->codecs[i].name, "telephone-event") && answered->codecs[i].clock_rate == leg->clock_rate)
 			dtmf = &answered->codecs[i];
-	codec_copy(&state->leg, leg);
+	transcode_codec_copy(&state->leg, leg);
 	state->leg_dtmf_set = dtmf != NULL;
 	if (dtmf)
-		codec_copy(&state->leg_dtmf, dtmf);
+		transcode_codec_copy(&state->leg_dtmf, dtmf);
 	state->offered = false;
 	state->added_count = 0;
 	state->forced = true;
@@ -801,16 +731,7 @@ static unsigned int chain_ptime(unsigned int override, unsigned int own, unsigne
 	return offered <= 120 ? offered : 0;
 }
 
-/* Codecs of the answer that the offer had too, besides the one the answerer took: listed in the
- * offerer's answer after the leg codec (as 10.5); the offerer's packets in them are decoded like
- * the leg codec's (alternates), the answerer's pass untouched (passthrough). */
-#define SHARED_CODECS_MAX 12
-struct shared_codecs {
-	unsigned int count;
-	struct transcode_codec codecs[SHARED_CODECS_MAX];
-};
-
-static struct codec_chain *chain_between(const struct transcode_codec *in, const struct transcode_codec *in_dtmf,
+struct codec_chain *transcode_chain_between(const struct transcode_codec *in, const struct transcode_codec *in_dtmf,
 		const struct transcode_codec *out, const struct transcode_codec *out_dtmf, int out_cn_pt, int in_cn_pt,
 		unsigned int ptime_ms, int bit_rate, const struct shared_codecs *alternates,
 		const struct shared_codecs *passthrough,
@@ -941,7 +862,7 @@ static int answer_without_added(struct media_transcode *state, const struct medi
 	for (unsigned int pass = 0; pass < 2; pass++) {
 		for (unsigned int i = 0; i < taken.count && used < size; i++) {
 			const struct codec *codec = &answered->codecs[taken.indexes[i]];
-			if (is_auxiliary(codec) != (pass == 1))
+			if (transcode_is_auxiliary(codec) != (pass == 1))
 				continue;
 			leg_listed |= leg && codec->payload_type == leg->payload_type;
 			used += (size_t) snprintf(formats + used, size - used, used ? " %u" : "%u", codec->payload_type);
@@ -960,9 +881,9 @@ static int answer_without_added(struct media_transcode *state, const struct medi
 	return 1;
 }
 
-static void stage(struct media *media, struct codec_chain *chain)
+void transcode_stage(struct media *media, struct codec_chain *chain)
 {
-	struct media_transcode *state = state_of(media);
+	struct media_transcode *state = transcode_state_of(media);
 	if (state->staged_set)
 		codec_chain_free(state->staged);
 	state->staged = chain;
@@ -992,7 +913,7 @@ static void repacketise_chosen(struct media_transcode *state, const struct codec
 		struct media *offerer_media, bool to_answerer, bool to_offerer, int cn_pt_to_answerer)
 {
 	struct transcode_codec codec, dtmf;
-	codec_copy(&codec, chosen);
+	transcode_codec_copy(&codec, chosen);
 	bool dtmf_set = false;
 	struct shared_codecs passthrough = { .count = 0 };
 	for (unsigned int i = 0; i < answered->count; i++) {
@@ -1000,28 +921,28 @@ static void repacketise_chosen(struct media_transcode *state, const struct codec
 		if (other == chosen || added_cn_taken(state, other))
 			continue;   /* our CN is decoded (media_transcode_answer()) */
 		if (!dtmf_set && !strcasecmp(other->name, "telephone-event") && other->clock_rate == codec.clock) {
-			codec_copy(&dtmf, other);
+			transcode_codec_copy(&dtmf, other);
 			dtmf_set = true;
 		} else if (passthrough.count < CODEC_CHAIN_MAX_ALTERNATES) {
-			codec_copy(&passthrough.codecs[passthrough.count++], other);
+			transcode_codec_copy(&passthrough.codecs[passthrough.count++], other);
 		}
 	}
 	unsigned int offer_ptime = (unsigned int) strtoul(offerer_media->offer_ptime, NULL, 10);
 	const char *reason = NULL;
-	struct codec_chain *forward = chain_between(&codec, dtmf_set ? &dtmf : NULL, &codec, dtmf_set ? &dtmf : NULL,
+	struct codec_chain *forward = transcode_chain_between(&codec, dtmf_set ? &dtmf : NULL, &codec, dtmf_set ? &dtmf : NULL,
 						    cn_pt_to_answerer, -1, chain_ptime(state->ptime_to_answerer, answer_ptime_ms, offer_ptime),
-						    setting_bit_rate(state, &codec), NULL, &passthrough, &reason);
-	struct codec_chain *backward = forward ? chain_between(&codec, dtmf_set ? &dtmf : NULL, &codec,
+						    transcode_bit_rate(state, &codec), NULL, &passthrough, &reason);
+	struct codec_chain *backward = forward ? transcode_chain_between(&codec, dtmf_set ? &dtmf : NULL, &codec,
 							       dtmf_set ? &dtmf : NULL, -1, cn_pt_to_answerer,
 							       chain_ptime(state->ptime_to_offerer, offer_ptime, 0),
-							       setting_bit_rate(state, &codec), NULL, &passthrough,
+							       transcode_bit_rate(state, &codec), NULL, &passthrough,
 							       &reason) : NULL;
 	if (!forward || !backward) {
 		codec_chain_free(forward);
 		log_call(LOG_WARNING, offerer_media->monologue->call->call_id, "media %u not repacketised: %s",
 			 offerer_media->index, reason ? reason : "unknown");
-		stage(answerer_media, NULL);
-		stage(offerer_media, NULL);
+		transcode_stage(answerer_media, NULL);
+		transcode_stage(offerer_media, NULL);
 		return;
 	}
 	if (!to_answerer) {
@@ -1032,8 +953,8 @@ static void repacketise_chosen(struct media_transcode *state, const struct codec
 		codec_chain_free(backward);
 		backward = NULL;
 	}
-	stage(offerer_media, forward);
-	stage(answerer_media, backward);
+	transcode_stage(offerer_media, forward);
+	transcode_stage(answerer_media, backward);
 	if (!forward || !backward) {
 		log_call(LOG_INFO, offerer_media->monologue->call->call_id,
 			 "media %u: inject-DTMF chain towards the %s only (%s/%u)", offerer_media->index,
@@ -1061,20 +982,20 @@ static bool decode_added_towards_offerer(struct media_transcode *state, const st
 	if (!added)
 		return false;
 	struct transcode_codec out;
-	codec_copy(&out, chosen);
+	transcode_codec_copy(&out, chosen);
 	struct shared_codecs passthrough = { .count = 0 };
 	for (unsigned int i = 0; i < answered->count && passthrough.count < SHARED_CODECS_MAX; i++)
 		if (answered->codecs[i].payload_type != added->payload_type)
-			codec_copy(&passthrough.codecs[passthrough.count++], &answered->codecs[i]);
+			transcode_codec_copy(&passthrough.codecs[passthrough.count++], &answered->codecs[i]);
 	const char *reason = NULL;
-	struct codec_chain *backward = chain_between(added, NULL, &out, NULL, -1, -1, 0, setting_bit_rate(state, &out),
+	struct codec_chain *backward = transcode_chain_between(added, NULL, &out, NULL, -1, -1, 0, transcode_bit_rate(state, &out),
 						     NULL, &passthrough, &reason);
 	if (!backward) {
 		log_call(LOG_WARNING, offerer_media->monologue->call->call_id, "media %u: %s/%u not transcoded: %s",
 			 offerer_media->index, added->name, added->clock, reason ? reason : "unknown");
 		return true;
 	}
-	stage(answerer_media, backward);
+	transcode_stage(answerer_media, backward);
 	log_call(LOG_INFO, offerer_media->monologue->call->call_id, "media %u: the answerer's %s/%u transcoded to %s/%u",
 		 offerer_media->index, added->name, added->clock, out.name, out.clock);
 	return true;
@@ -1088,8 +1009,8 @@ int media_transcode_answer(const struct codec_list *answered, unsigned int answe
 	rtpmaps[0] = NULL;
 	if (!state || (!state->offered && !state->forced && !state->repacketise && !state->cn_consumed)) {
 		if (answerer_media->streams[STREAM_RTP].extras->transcode) {
-			stage(answerer_media, NULL);
-			stage(offerer_media, NULL);
+			transcode_stage(answerer_media, NULL);
+			transcode_stage(offerer_media, NULL);
 		}
 		return 0;
 	}
@@ -1100,7 +1021,7 @@ int media_transcode_answer(const struct codec_list *answered, unsigned int answe
 	state->repacketise = false;
 	const struct codec *chosen = NULL;
 	for (unsigned int i = 0; i < answered->count && !chosen; i++)
-		if (!is_auxiliary(&answered->codecs[i]))
+		if (!transcode_is_auxiliary(&answered->codecs[i]))
 			chosen = &answered->codecs[i];
 	const struct transcode_codec *peer = NULL;
 	for (unsigned int a = 0; chosen && a < state->added_count; a++)
@@ -1114,7 +1035,7 @@ int media_transcode_answer(const struct codec_list *answered, unsigned int answe
 		same_as_leg = !strcasecmp(chosen->name, state->leg.name) && chosen->clock_rate == state->leg.clock
 			&& chosen->payload_type == state->leg.payload_type;
 		if (!same_as_leg && transcodable(chosen)) {
-			codec_copy(&answered_codec, chosen);
+			transcode_codec_copy(&answered_codec, chosen);
 			peer = &answered_codec;
 		}
 	}
@@ -1137,13 +1058,13 @@ int media_transcode_answer(const struct codec_list *answered, unsigned int answe
 	}
 	if (same_as_leg && state->inject) {
 		/* inject-DTMF with a codec added: one codec both ways, decoded and encoded */
-		codec_copy(&answered_codec, chosen);
+		transcode_codec_copy(&answered_codec, chosen);
 		peer = &answered_codec;
 		same_as_leg = false;
 	}
 	if (same_as_leg) {
-		stage(answerer_media, NULL);
-		stage(offerer_media, NULL);
+		transcode_stage(answerer_media, NULL);
+		transcode_stage(offerer_media, NULL);
 		bool dtmf = state->leg_dtmf_set;
 		if (dtmf && !state->force_dtmf) {
 			dtmf = false;
@@ -1166,13 +1087,13 @@ int media_transcode_answer(const struct codec_list *answered, unsigned int answe
 		/* as 10.5: the answerer took a codec of the offer and the telephone-event added for
 		 * the offerer, which has none: the offerer's in-band tones become events and the
 		 * answerer's events tones (codec_chain.h), whatever codec of the answer it sends */
-		codec_copy(&answered_codec, chosen);
+		transcode_codec_copy(&answered_codec, chosen);
 		peer = &answered_codec;
 		/* one of the offerer's own at another clock than the leg's (Opus with the event
 		 * added at 48 kHz): that codec both ways, only the events translated, as 10.5 */
 		if (codec_payload_set_has(&state->offer_payload_types, chosen->payload_type)
 		    && chosen->clock_rate != state->leg.clock)
-			codec_copy(&state->leg, chosen);
+			transcode_codec_copy(&state->leg, chosen);
 	}
 	int cn_taken = -1;   /* the payload type of our CN the answerer took at its codec's clock */
 	for (unsigned int i = 0; chosen && i < answered->count && cn_taken < 0; i++)
@@ -1194,8 +1115,8 @@ int media_transcode_answer(const struct codec_list *answered, unsigned int answe
 	}
 	if (!peer) {
 		/* the answerer took a codec of the offer: plain negotiation, no chains */
-		stage(answerer_media, NULL);
-		stage(offerer_media, NULL);
+		transcode_stage(answerer_media, NULL);
+		transcode_stage(offerer_media, NULL);
 		bool added_taken = chosen && transcodable(chosen)
 			&& decode_added_towards_offerer(state, answered, chosen, answerer_media, offerer_media);
 		return answer_without_added(state, answerer_media, answered, added_taken && state->leg.name[0] ? &state->leg : NULL,
@@ -1210,7 +1131,7 @@ int media_transcode_answer(const struct codec_list *answered, unsigned int answe
 		bool was_offered = !answerer_media->offered_payload_types_known
 			|| codec_payload_set_has(&answerer_media->offered_payload_types, codec->payload_type);
 		if (!strcasecmp(codec->name, "telephone-event") && codec->clock_rate == peer->clock && was_offered) {
-			codec_copy(&peer_dtmf, codec);
+			transcode_codec_copy(&peer_dtmf, codec);
 			peer_dtmf_set = true;
 		}
 	}
@@ -1228,11 +1149,11 @@ int media_transcode_answer(const struct codec_list *answered, unsigned int answe
 		for (unsigned int a = 0; a < state->added_count; a++)
 			added |= state->added[a].payload_type == codec->payload_type;
 		bool same_clock = codec->clock_rate == state->leg.clock;
-		if (codec == chosen || is_auxiliary(codec) || added || codec->payload_type == state->leg.payload_type
+		if (codec == chosen || transcode_is_auxiliary(codec) || added || codec->payload_type == state->leg.payload_type
 		    || !codec_payload_set_has(&state->offer_payload_types, codec->payload_type)
 		    || (same_clock && (!codec_chain_supports(codec->name, false) || alternates.count >= CODEC_CHAIN_MAX_ALTERNATES)))
 			continue;
-		codec_copy(&shared.codecs[shared.count++], codec);
+		transcode_codec_copy(&shared.codecs[shared.count++], codec);
 		if (same_clock)
 			alternates.codecs[alternates.count++] = shared.codecs[shared.count - 1];
 	}
@@ -1253,7 +1174,7 @@ int media_transcode_answer(const struct codec_list *answered, unsigned int answe
 		for (unsigned int i = 0; i < answered->count && events.count < SHARED_CODECS_MAX; i++) {
 			const struct codec *codec = &answered->codecs[i];
 			bool is_peer_dtmf = peer_dtmf_set && codec->payload_type == peer_dtmf.payload_type;
-			if (!is_auxiliary(codec) || is_peer_dtmf != (pass == 1)
+			if (!transcode_is_auxiliary(codec) || is_peer_dtmf != (pass == 1)
 			    || !codec_payload_set_has(&state->offer_payload_types, codec->payload_type)
 			    || (answerer_media->offered_payload_types_known
 				&& !codec_payload_set_has(&answerer_media->offered_payload_types, codec->payload_type)))
@@ -1264,7 +1185,7 @@ int media_transcode_answer(const struct codec_list *answered, unsigned int answe
 			bool is_leg_dtmf = leg_dtmf && codec->payload_type == leg_dtmf->payload_type;
 			if (!clock_listed || (is_peer_dtmf && !is_leg_dtmf && !shared.count))
 				continue;
-			codec_copy(&events.codecs[events.count++], codec);
+			transcode_codec_copy(&events.codecs[events.count++], codec);
 			/* events beside the passing codecs pass too (the leg's own are the chains') */
 			if (!is_leg_dtmf && !is_peer_dtmf && passthrough.count < SHARED_CODECS_MAX)
 				passthrough.codecs[passthrough.count++] = events.codecs[events.count - 1];
@@ -1296,11 +1217,11 @@ int media_transcode_answer(const struct codec_list *answered, unsigned int answe
 			peer_cn_pt = (int) answered->codecs[i].payload_type;
 	state->peer_cn_taken = peer_cn_pt >= 0;
 	const char *reason = NULL;
-	struct codec_chain *forward = chain_between(&state->leg, leg_dtmf, peer, peer_dtmf_set ? &peer_dtmf : NULL,
-						    peer_cn_pt, -1, to_answerer, setting_bit_rate(state, peer), &alternates,
+	struct codec_chain *forward = transcode_chain_between(&state->leg, leg_dtmf, peer, peer_dtmf_set ? &peer_dtmf : NULL,
+						    peer_cn_pt, -1, to_answerer, transcode_bit_rate(state, peer), &alternates,
 						    &forward_passthrough, &reason);
-	struct codec_chain *backward = forward ? chain_between(peer, peer_dtmf_set ? &peer_dtmf : NULL, &state->leg,
-							       leg_dtmf, -1, peer_cn_pt, to_offerer, setting_bit_rate(state, &state->leg),
+	struct codec_chain *backward = forward ? transcode_chain_between(peer, peer_dtmf_set ? &peer_dtmf : NULL, &state->leg,
+							       leg_dtmf, -1, peer_cn_pt, to_offerer, transcode_bit_rate(state, &state->leg),
 							       NULL, &passthrough, &reason) : NULL;
 	if (!forward || !backward) {
 		codec_chain_free(forward);
@@ -1308,127 +1229,14 @@ int media_transcode_answer(const struct codec_list *answered, unsigned int answe
 			 offerer_media->index, reason ? reason : "unknown");
 		return -ENOTSUP;
 	}
-	stage(offerer_media, forward);    /* the offerer sends the leg codec */
-	stage(answerer_media, backward);  /* the answerer sends its codec */
+	transcode_stage(offerer_media, forward);    /* the offerer sends the leg codec */
+	transcode_stage(answerer_media, backward);  /* the answerer sends its codec */
 	answer_leg_only(state, answered, leg_dtmf, &shared, &events, formats, size, rtpmaps);
 	log_call(LOG_INFO, offerer_media->monologue->call->call_id,
 		 "media %u transcoded: %s/%u <-> %s/%u, %u/%u ms frames towards offerer/answerer",
 		 offerer_media->index, state->leg.name, state->leg.clock, peer->name, peer->clock,
 		 codec_chain_frame_us(backward) / 1000, codec_chain_frame_us(forward) / 1000);
 	return 1;
-}
-
-/* The subscriber's chain from the source's codec (state->leg) to peer, staged on its media and
- * kept for media_transcode_subscription_save(): 1, or -ENOTSUP. */
-static int stage_subscription_chain(struct media *subscriber_media, struct media_transcode *state,
-				    const struct transcode_codec *peer, const struct transcode_codec *peer_dtmf)
-{
-	const char *reason = NULL;
-	struct codec_chain *chain = chain_between(&state->leg, state->leg_dtmf_set ? &state->leg_dtmf : NULL, peer,
-						  peer_dtmf, -1, -1, state->ptime_to_answerer,
-						  setting_bit_rate(state, peer), NULL, NULL, &reason);
-	if (!chain) {
-		log_call(LOG_ERR, subscriber_media->monologue->call->call_id, "transcoding subscriber media %u not set up: %s",
-			 subscriber_media->index, reason ? reason : "unknown");
-		return -ENOTSUP;
-	}
-	codec_chain_number_as_copy(chain);   /* as 10.5 numbers a transcoded copy */
-	stage(subscriber_media, chain);
-	state->subscribed_peer = *peer;
-	state->subscribed_dtmf_set = peer_dtmf != NULL;
-	if (peer_dtmf)
-		state->subscribed_dtmf = *peer_dtmf;
-	state->subscribed = true;
-	log_call(LOG_INFO, subscriber_media->monologue->call->call_id, "subscriber media %u transcoded: %s/%u -> %s/%u",
-		 subscriber_media->index, state->leg.name, state->leg.clock, peer->name, peer->clock);
-	return 1;
-}
-
-int media_transcode_subscription(const struct codec_list *answered, struct media *subscriber_media)
-{
-	struct media_transcode *state = subscriber_media->transcode;
-	const struct codec *chosen = NULL;
-	for (unsigned int i = 0; answered && i < answered->count && !chosen; i++)
-		if (!is_auxiliary(&answered->codecs[i]))
-			chosen = &answered->codecs[i];
-	const struct transcode_codec *peer = NULL;
-	for (unsigned int a = 0; chosen && state && state->offered && a < state->added_count; a++)
-		if (state->added[a].payload_type == chosen->payload_type && strcasecmp(state->added[a].name, "telephone-event"))
-			peer = &state->added[a];
-	if (!peer) {
-		if (state) {
-			stage(subscriber_media, NULL);   /* (a chain of an earlier answer goes) */
-			state->subscribed = false;
-		}
-		return 0;
-	}
-	/* events: mapped when both have telephone-event, else the chain turns them into tones */
-	struct transcode_codec peer_dtmf;
-	bool peer_dtmf_set = false;
-	for (unsigned int i = 0; i < answered->count && !peer_dtmf_set; i++) {
-		const struct codec *codec = &answered->codecs[i];
-		if (!strcasecmp(codec->name, "telephone-event") && codec->clock_rate == peer->clock) {
-			codec_copy(&peer_dtmf, codec);
-			peer_dtmf_set = true;
-		}
-	}
-	return stage_subscription_chain(subscriber_media, state, peer, peer_dtmf_set ? &peer_dtmf : NULL);
-}
-
-static void save_codec(const struct transcode_codec *codec, bool set, char *rtpmap, char *fmtp)
-{
-	g_strlcpy(rtpmap, set ? codec->rtpmap : "", MEDIA_TRANSCODE_SAVED_RTPMAP);
-	g_strlcpy(fmtp, set ? codec->fmtp : "", MEDIA_TRANSCODE_SAVED_FMTP);
-}
-
-bool media_transcode_subscription_save(const struct media *subscriber_media, struct media_transcode_saved *out)
-{
-	const struct media_transcode *state = subscriber_media->transcode;
-	if (!state || !state->subscribed)
-		return false;
-	save_codec(&state->leg, true, out->leg, out->leg_fmtp);
-	save_codec(&state->leg_dtmf, state->leg_dtmf_set, out->leg_events, out->leg_events_fmtp);
-	save_codec(&state->subscribed_peer, true, out->peer, out->peer_fmtp);
-	save_codec(&state->subscribed_dtmf, state->subscribed_dtmf_set, out->peer_events, out->peer_events_fmtp);
-	out->bit_rate = (unsigned int) setting_bit_rate(state, &state->subscribed_peer);
-	return true;
-}
-
-/* "PT NAME/CLOCK[/CHANNELS]" (an a=rtpmap value, RFC 8866 section 6.6) and its fmtp */
-static bool load_codec(const char *rtpmap, const char *fmtp, struct transcode_codec *out)
-{
-	struct codec codec = { .channels = 1, .format_parameters = *fmtp ? fmtp : NULL };
-	int fields = sscanf(rtpmap, "%u %31[^/]/%u/%u", &codec.payload_type, codec.name, &codec.clock_rate,
-			    &codec.channels);
-	if (fields < 3 || codec.payload_type > 127 || !codec.clock_rate || !codec.channels)
-		return false;
-	codec_copy(out, &codec);
-	return true;
-}
-
-int media_transcode_subscription_restore(struct media *subscriber_media, const struct media_transcode_saved *saved)
-{
-	struct transcode_codec leg, peer, peer_dtmf;
-	if (!load_codec(saved->leg, saved->leg_fmtp, &leg) || !load_codec(saved->peer, saved->peer_fmtp, &peer))
-		return -EINVAL;
-	bool leg_dtmf_set = *saved->leg_events, peer_dtmf_set = *saved->peer_events;
-	struct media_transcode *state = state_of(subscriber_media);
-	if ((leg_dtmf_set && !load_codec(saved->leg_events, saved->leg_events_fmtp, &state->leg_dtmf))
-	    || (peer_dtmf_set && !load_codec(saved->peer_events, saved->peer_events_fmtp, &peer_dtmf)))
-		return -EINVAL;
-	state->leg = leg;
-	state->leg_dtmf_set = leg_dtmf_set;
-	state->settings_count = 0;
-	if (saved->bit_rate) {
-		struct codec_setting *setting = &state->settings[state->settings_count++];
-		*setting = (struct codec_setting) { .bit_rate = (int) saved->bit_rate };
-		g_strlcpy(setting->name, peer.name, sizeof(setting->name));
-	}
-	int staged = stage_subscription_chain(subscriber_media, state, &peer, peer_dtmf_set ? &peer_dtmf : NULL);
-	if (staged < 0)
-		return staged;
-	media_transcode_publish(subscriber_media);   /* not reachable by the worker yet */
-	return 0;
 }
 
 int media_transcode_stage_dtmf_tones(struct media *media, bool on, const char **reason)
@@ -1438,7 +1246,7 @@ int media_transcode_stage_dtmf_tones(struct media *media, bool on, const char **
 	if (!on) {
 		if (!ours)
 			return 0;
-		stage(media, NULL);
+		transcode_stage(media, NULL);
 		return 1;
 	}
 	/* a transcoded media's own chain plays them (codec_chain_play_events_as_tones()) */
@@ -1464,8 +1272,8 @@ int media_transcode_stage_dtmf_tones(struct media *media, bool on, const char **
 	struct codec_chain *chain = codec_chain_new(&config, reason);
 	if (!chain)
 		return -ENOTSUP;
-	stage(media, chain);
-	state_of(media)->staged_dtmf_tones = true;
+	transcode_stage(media, chain);
+	transcode_state_of(media)->staged_dtmf_tones = true;
 	return 1;
 }
 
