@@ -81,12 +81,21 @@ static bool matches_any(const struct codec *codec, const struct codec_names *nam
 	return false;
 }
 
+/* A strip/mask/consume list names the codec; "full" is "all" there (10.5) */
+static bool removal_matches(const struct codec *codec, const struct codec_names *names)
+{
+	for (unsigned int i = 0; i < names->count; i++)
+		if (codec_name_is_all(names->names[i]) || codec_matches(codec, names->names[i]))
+			return true;
+	return false;
+}
+
 /* strip, mask and consume all remove a codec from what the receiver is offered; without
  * transcoding they differ only in what 10.5 would decode, which we never do. */
-static bool removed(const struct codec *codec, const struct codec_options *options)
+bool codec_removed_by(const struct codec *codec, const struct codec_options *options)
 {
-	return (matches_any(codec, &options->strip) || matches_any(codec, &options->mask)
-		|| matches_any(codec, &options->consume)) && !matches_any(codec, &options->except);
+	return (removal_matches(codec, &options->strip) || removal_matches(codec, &options->mask)
+		|| removal_matches(codec, &options->consume)) && !matches_any(codec, &options->except);
 }
 
 static bool is_supplementary(const struct codec *codec)
@@ -196,6 +205,21 @@ int codec_list_from_media(const struct sdp_media *media, struct codec_list *list
 	return result;
 }
 
+bool codec_name_is_all(const char *name)
+{
+	return !g_ascii_strcasecmp(name, "all") || !g_ascii_strcasecmp(name, "full");
+}
+
+bool codec_keeps_removed_types(const struct codec_options *options)
+{
+	const struct codec_names *lists[] = { &options->strip, &options->mask, &options->consume };
+	for (unsigned int l = 0; l < G_N_ELEMENTS(lists); l++)
+		for (unsigned int n = 0; n < lists[l]->count; n++)
+			if (!g_ascii_strcasecmp(lists[l]->names[n], "full"))
+				return true;
+	return false;
+}
+
 bool codec_matches(const struct codec *codec, const char *spec)
 {
 	if (!g_ascii_strcasecmp(spec, "all"))
@@ -232,16 +256,29 @@ int codec_negotiate_offer(const struct codec_list *offered, const struct codec_o
 	unsigned int count = 0;
 	/* as 10.5: comfort noise (RFC 3389) stripped and named by transcode keeps its place */
 	for (unsigned int i = 0; i < offered->count; i++)
-		if (!removed(&offered->codecs[i], options)
+		if (!codec_removed_by(&offered->codecs[i], options)
 		    || (!g_ascii_strcasecmp(offered->codecs[i].name, "CN") && matches_any(&offered->codecs[i], &options->transcode)))
 			out[count++] = i;
-	/* offer and transcode bring stripped codecs back, in the order they name them */
+	/* offer and transcode bring stripped codecs back, in the order they name them; as 10.5, an
+	 * audio codec goes before the kept telephone-event and CN (strip PCMU, offer PCMU on
+	 * "0 8 101" gives "8 0 101") */
+	unsigned int insert_at = count;
+	for (unsigned int k = 0; k < count && insert_at == count; k++)
+		if (is_supplementary(&offered->codecs[out[k]]))
+			insert_at = k;
 	const struct codec_names *lists[] = { &options->offer, &options->transcode };
 	for (unsigned int l = 0; l < G_N_ELEMENTS(lists); l++) {
 		for (unsigned int n = 0; n < lists[l]->count; n++) {
 			for (unsigned int i = 0; i < offered->count; i++) {
-				if (codec_matches(&offered->codecs[i], lists[l]->names[n]) && !selected(out, count, i))
+				if (!codec_matches(&offered->codecs[i], lists[l]->names[n]) || selected(out, count, i))
+					continue;
+				if (is_supplementary(&offered->codecs[i])) {
 					out[count++] = i;
+					continue;
+				}
+				memmove(&out[insert_at + 1], &out[insert_at], (count - insert_at) * sizeof(out[0]));
+				out[insert_at++] = i;
+				count++;
 			}
 		}
 	}
@@ -281,7 +318,7 @@ void codec_negotiate_answer(const struct codec_list *answered, const struct code
 		/* RFC 3264 section 6.1: an answer may only use payload types of the offer it got */
 		if (offered && !codec_payload_set_has(offered, codec->payload_type))
 			continue;
-		if (removed(codec, options))
+		if (codec_removed_by(codec, options))
 			continue;
 		if (options->single_codec && !is_supplementary(codec)) {
 			if (have_primary)
@@ -291,6 +328,26 @@ void codec_negotiate_answer(const struct codec_list *answered, const struct code
 		out[count++] = i;
 	}
 	*out_count = count;
+}
+
+void codec_answer_taken(const struct codec_list *answered, const struct codec_payload_set *offered,
+		const struct codec_payload_set *added, struct codec_answer_taken *taken)
+{
+	*taken = (struct codec_answer_taken) { .offerers = *offered };
+	for (unsigned int w = 0; w < G_N_ELEMENTS(taken->offerers.bits); w++)
+		taken->offerers.bits[w] &= ~added->bits[w];
+	for (unsigned int i = 0; i < answered->count; i++) {
+		const struct codec *codec = &answered->codecs[i];
+		if (codec_payload_set_has(added, codec->payload_type)) {
+			taken->left_out = true;
+			continue;
+		}
+		if (!codec_payload_set_has(offered, codec->payload_type))
+			continue;   /* RFC 3264 section 6.1: never offered at all */
+		taken->indexes[taken->count++] = i;
+		if (!is_supplementary(codec))
+			taken->offerers_audio = true;
+	}
 }
 
 int codec_formats_text(const struct codec_list *list, const unsigned int *indexes, unsigned int count,

@@ -71,6 +71,16 @@ int codec_list_from_media(const struct sdp_media *media, struct codec_list *list
  * "name/clock/channels". */
 bool codec_matches(const struct codec *codec, const char *spec);
 
+/* "all", or 10.5's "full" in strip/mask/consume: every codec. With "full" the payload types
+ * removed stay reserved (codec_keeps_removed_types()). */
+bool codec_name_is_all(const char *name);
+/* Whether strip, mask or consume say "full": as 10.5 (GH 963), a codec added by transcoding then
+ * takes none of the removed codecs' payload types (with "all" it may). */
+bool codec_keeps_removed_types(const struct codec_options *options);
+
+/* Whether strip, mask or consume name the codec (and except does not): it is not offered on. */
+bool codec_removed_by(const struct codec *codec, const struct codec_options *options);
+
 /* Appends name to the list (dropped beyond CODEC_NAMES_MAX). */
 void codec_names_add(struct codec_names *names, const char *name);
 
@@ -86,6 +96,21 @@ int codec_negotiate_offer(const struct codec_list *offered, const struct codec_o
  * telephone-event and CN). */
 void codec_negotiate_answer(const struct codec_list *answered, const struct codec_payload_set *offered,
 		const struct codec_options *options, unsigned int *out, unsigned int *out_count);
+
+/* Which of an answer's codecs are the offerer's own when the relay added codecs to the offer it
+ * passed on (transcoding, media_transcode.h): the offerer never offered those, so its answer never
+ * names them (RFC 3264 section 6.1). One rule for the transcoder and the SDP writer. */
+struct codec_answer_taken {
+	unsigned int count;
+	unsigned int indexes[CODEC_MAX];    /* the answer's offered codecs the relay did not add, in order */
+	bool left_out;                      /* one of the answer's codecs was added by the relay */
+	bool offerers_audio;                /* an audio codec (not telephone-event, CN) the offerer offered is among them */
+	struct codec_payload_set offerers;  /* offered less added: what the offerer's answer may name */
+};
+/* offered: the payload types the answerer was offered (added ones included); added: those of
+ * them the relay added. */
+void codec_answer_taken(const struct codec_list *answered, const struct codec_payload_set *offered,
+		const struct codec_payload_set *added, struct codec_answer_taken *taken);
 
 /* "8 0 101": the payload types of list at the indexes, space-separated, into text (size
  * bytes). Returns the length, or -ENOSPC. */

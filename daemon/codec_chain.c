@@ -107,6 +107,7 @@ struct codec_chain {
 	struct codec_side alternates[CODEC_CHAIN_MAX_ALTERNATES];   /* decoded like in */
 	uint64_t passthrough[2];
 	int in_dtmf_pt, out_dtmf_pt;
+	uint8_t in_cn_pt;               /* a dynamic CN payload type decoded like 13, 0 = none */
 	unsigned int in_dtmf_clock, out_dtmf_clock;
 	unsigned int frame_samples;     /* output samples per packet (ptime) */
 	unsigned int reorder_depth;
@@ -496,6 +497,7 @@ struct codec_chain *codec_chain_new(const struct codec_chain_config *config, con
 	}
 	memcpy(chain->passthrough, config->passthrough, sizeof(chain->passthrough));
 	chain->in_dtmf_pt = config->input_dtmf_pt;
+	chain->in_cn_pt = config->input_cn_pt;
 	chain->out_dtmf_pt = config->output_dtmf_pt;
 	chain->in_dtmf_clock = config->input_dtmf_clock ? config->input_dtmf_clock : 8000;
 	chain->out_dtmf_clock = config->output_dtmf_clock ? config->output_dtmf_clock : 8000;
@@ -1195,7 +1197,8 @@ static void process_packet(struct codec_chain *chain, const uint8_t *packet, siz
 		relay_dtmf(chain, packet, &rtp);
 		return;
 	}
-	if (rtp.payload_type == CN_PAYLOAD_TYPE && rtp.payload_length >= 1) {
+	if ((rtp.payload_type == CN_PAYLOAD_TYPE || (chain->in_cn_pt && rtp.payload_type == chain->in_cn_pt))
+	    && rtp.payload_length >= 1) {
 		/* RFC 3389: played as one frame of noise at its level (as 10.5 decodes it); the
 		 * silence after it is the gap's, filled like any other */
 		align_timing(chain, &rtp);

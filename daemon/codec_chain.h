@@ -87,6 +87,9 @@ struct codec_chain_config {
 	bool detect_only;               /* detect-DTMF: frames only feed the in-band detector (needs
 	                                 * output_dtmf_pt at the output clock), nothing is encoded */
 	int output_cn_pt;               /* --silence-detect: RFC 3389 CN payload type out, -1 = none */
+	/* a dynamic RFC 3389 CN payload type in (CN/16000 beside a 16 kHz codec), decoded like
+	 * static type 13 (always decoded); 0 = none (type 0 is PCMU, RFC 3551 section 6) */
+	uint8_t input_cn_pt;
 	unsigned int silence_threshold; /* a frame whose samples all stay within +-this is silence; 0 = off */
 	const uint8_t *cn_payload;      /* --cn-payload: the CN packets' payload (copied), 1-16 bytes */
 	unsigned int cn_payload_length;

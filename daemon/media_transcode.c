@@ -11,74 +11,10 @@
 #include "call.h"
 #include "codec.h"
 #include "codec_chain.h"
+#include "media_transcode_internal.h"
 #include "config.h"
 #include "log.h"
 #include "relay.h"
-
-/* One codec of a transcoded media as the SDP names it. */
-struct transcode_codec {
-	unsigned int payload_type;
-	char name[32];
-	unsigned int clock, channels;
-	char rtpmap[200];               /* "96 opus/48000/2[ fmtp]" (sdp_write.c's added rtpmap) */
-	char fmtp[128];                 /* the SDP's a=fmtp value ("octet-align=1"), "" if none */
-	/* a codec we add: the transcode spec's bit rate and ptime for its encoder (0 = default) */
-	int bit_rate;
-	unsigned int ptime;
-};
-
-/* One `codec set` spec of the offer: encoder options for a transcoded codec it matches. */
-struct codec_setting {
-	char name[32];
-	unsigned int clock, channels;   /* 0 = any */
-	int bit_rate;
-};
-
-#define CODEC_SETTINGS_MAX 8
-
-struct media_transcode {
-	/* on the answerer's media, from the offer */
-	/* ptime towards each side (ng ptime, ptime-reverse; 0 = not given), see chain_ptime() */
-	unsigned int ptime_to_answerer, ptime_to_offerer;
-	/* ptime or ptime-reverse given: as 10.5, the codec the answerer picks from the offer is
-	 * repacketised too (decoded and encoded again in the other frame size) */
-	bool repacketise;
-	unsigned int settings_count;
-	struct codec_setting settings[CODEC_SETTINGS_MAX];
-	bool offered;                   /* codecs were added to the last offer */
-	/* codec-accept or always-transcode in the last offer: the leg codec holds whatever the
-	 * answerer picks, added codec or not */
-	bool forced;
-	bool force_dtmf;                /* always-transcode: the leg's telephone-event stays too */
-	bool inject;                    /* inject-DTMF: chains even when both sides speak the leg codec */
-	bool inject_kept;               /* inject-DTMF was given once: it stays for the call, as 10.5's */
-	struct transcode_codec leg;     /* the offerer's codec the chains speak */
-	bool leg_dtmf_set;
-	struct transcode_codec leg_dtmf;
-	/* always-transcode: the offer's CN at the leg's clock, listed back to the offerer whatever
-	 * the answerer took (as 10.5); the offerer's CN packets are decoded as noise (codec_chain.c) */
-	bool leg_cn_set;
-	struct transcode_codec leg_cn;
-	/* consume CN: the offer's CN (static type 13) hidden from the answerer, listed back to the
-	 * offerer and decoded towards the answerer (as 10.5) */
-	bool cn_consumed;
-	struct transcode_codec consumed_cn;
-	unsigned int added_count;
-	struct transcode_codec added[MEDIA_TRANSCODE_ADDED * 2];   /* codecs and their telephone-events */
-	struct codec_payload_set offer_payload_types;   /* the offer's own, before we added any */
-	/* publish/subscribe: the codec a subscriber picked and its events, kept for Redis
-	 * (media_transcode_subscription_save()) */
-	bool subscribed, subscribed_dtmf_set;
-	struct transcode_codec subscribed_peer, subscribed_dtmf;
-	/* answer-time outcome, for the rtpmaps the offerer's answer carries */
-	char answer_rtpmaps[3][200];
-	/* on each side's media: the chain its RTP stream's packets go through */
-	bool staged_set;
-	struct codec_chain *staged;     /* becomes extras->transcode at publish */
-	struct codec_chain *replaced;   /* freed after publishing */
-	/* block DTMF's audio modes: the staged / published chain is media_transcode_stage_dtmf_tones()'s */
-	bool staged_dtmf_tones, dtmf_tones;
-};
 
 /* Codecs we can add: SDP name, clock, channels as SDP writes them, static payload type. */
 static const struct {
@@ -133,12 +69,12 @@ long long media_transcode_max_dtx_us(void)
 	return max_dtx_us;
 }
 
-static bool is_auxiliary(const struct codec *codec)
+bool transcode_is_auxiliary(const struct codec *codec)
 {
 	return !strcasecmp(codec->name, "telephone-event") || !strcasecmp(codec->name, "CN");
 }
 
-static struct media_transcode *state_of(struct media *media)
+struct media_transcode *transcode_state_of(struct media *media)
 {
 	if (!media->transcode)
 		media->transcode = g_new0(struct media_transcode, 1);
@@ -166,23 +102,26 @@ static bool list_has(const struct codec_list *list, const char *spec)
 	return false;
 }
 
+/* Whether pt is taken in the offer the answerer gets: a payload type of a codec strip or mask
+ * removed is free for a codec we add (as 10.5: offer "96 opus/48000/2, 102 telephone-event/48000"
+ * with mask all and transcode PCMU, PCMA, telephone-event gives telephone-event/8000 type 96). */
 static bool payload_type_used(const struct codec_list *list, const struct media_transcode *state, unsigned int pt)
 {
-	for (unsigned int i = 0; i < list->count; i++)
-		if (list->codecs[i].payload_type == pt)
-			return true;
+	(void) list;
+	if (codec_payload_set_has(&state->offered_on, pt))
+		return true;
 	for (unsigned int i = 0; i < state->added_count; i++)
 		if (state->added[i].payload_type == pt)
 			return true;
 	return false;
 }
 
-/* Whether strip names the codec itself (not "all"): as 10.5, such a codec is gone from the
+/* Whether strip names the codec itself (not "all" or "full"): as 10.5, such a codec is gone from the
  * offerer's leg too, while "strip all" and mask only hide codecs from the answerer. */
 static bool stripped_by_name(const struct codec *codec, const struct codec_options *options)
 {
 	for (unsigned int n = 0; n < options->strip.count; n++)
-		if (strcasecmp(options->strip.names[n], "all") && codec_matches(codec, options->strip.names[n]))
+		if (!codec_name_is_all(options->strip.names[n]) && codec_matches(codec, options->strip.names[n]))
 			return true;
 	return false;
 }
@@ -192,7 +131,7 @@ static const struct codec *leg_codec(const struct codec_list *offered, const str
 {
 	for (unsigned int i = 0; i < offered->count; i++) {
 		const struct codec *codec = &offered->codecs[i];
-		if (!is_auxiliary(codec) && codec_chain_supports(codec->name, false)
+		if (!transcode_is_auxiliary(codec) && codec_chain_supports(codec->name, false)
 		    && codec_chain_supports(codec->name, true) && !stripped_by_name(codec, options))
 			return codec;
 	}
@@ -201,7 +140,7 @@ static const struct codec *leg_codec(const struct codec_list *offered, const str
 
 static bool transcodable(const struct codec *codec)
 {
-	return !is_auxiliary(codec) && codec_chain_supports(codec->name, false) && codec_chain_supports(codec->name, true);
+	return !transcode_is_auxiliary(codec) && codec_chain_supports(codec->name, false) && codec_chain_supports(codec->name, true);
 }
 
 /* codec-accept: the offer's first codec an accept name matches that the engine handles */
@@ -209,12 +148,13 @@ static const struct codec *accepted_codec(const struct codec_list *offered, cons
 {
 	for (unsigned int i = 0; i < offered->count; i++)
 		for (unsigned int n = 0; n < accept->count; n++)
-			if (transcodable(&offered->codecs[i]) && codec_matches(&offered->codecs[i], accept->names[n]))
+			if (transcodable(&offered->codecs[i]) && (codec_name_is_all(accept->names[n])
+								  || codec_matches(&offered->codecs[i], accept->names[n])))
 				return &offered->codecs[i];
 	return NULL;
 }
 
-static void codec_copy(struct transcode_codec *out, const struct codec *codec)
+void transcode_codec_copy(struct transcode_codec *out, const struct codec *codec)
 {
 	out->payload_type = codec->payload_type;
 	g_strlcpy(out->name, codec->name, sizeof(out->name));
@@ -260,7 +200,7 @@ static bool parse_setting(const char *spec, struct codec_setting *setting)
 
 /* The bit rate for the encoder of codec: a codec we added, its transcode spec's; else what
  * codec set gives it (as 10.5, set's ptime and fmtp fields are not applied); 0 = its default. */
-static int setting_bit_rate(const struct media_transcode *state, const struct transcode_codec *codec)
+int transcode_bit_rate(const struct media_transcode *state, const struct transcode_codec *codec)
 {
 	if (codec->bit_rate > 0)
 		return codec->bit_rate;
@@ -280,16 +220,26 @@ static bool names_cn(const char *spec)
 	return !strncasecmp(spec, "CN", 2) && (spec[2] == '\0' || spec[2] == '/');
 }
 
+/* "telephone-event" or "telephone-event/clock": RFC 4733 events, added at the clocks of the
+ * offer's codecs (RFC 4733 section 2.1) whatever clock the spec names; an offer that has events
+ * gets them at an added codec's clock with that codec (as 10.5: a PCMU/16000 offer with
+ * transcode PCMA and telephone-event/8000 gets telephone-event/8000 once) */
+static bool names_events(const char *spec)
+{
+	return !strncasecmp(spec, "telephone-event", 15) && (spec[15] == '\0' || spec[15] == '/');
+}
+
 int media_transcode_offer_check(const struct codec_list *offered, const struct codec_options *options,
-		const char **reason)
+		const char **refused, const char **reason)
 {
 	for (unsigned int n = 0; n < options->transcode.count; n++) {
 		const char *spec = options->transcode.names[n];
 		if (list_has(offered, spec))
 			continue;
-		if (!strcasecmp(spec, "telephone-event") || names_cn(spec))
+		if (names_events(spec) || names_cn(spec))
 			continue;   /* added at the leg's clock: tones are translated (codec_chain.h) */
 		if (addable_index(spec) < 0) {
+			*refused = spec;
 			*reason = "this build cannot transcode to that codec (see --codecs)";
 			return -ENOTSUP;
 		}
@@ -353,7 +303,7 @@ static void add_codec(struct media_transcode *state, unsigned int pt, const char
 		g_strlcpy(fmtp, "annexb=no", sizeof(fmtp));
 	codec.format_parameters = fmtp[0] ? fmtp : NULL;
 	struct transcode_codec *added = &state->added[state->added_count++];
-	codec_copy(added, &codec);
+	transcode_codec_copy(added, &codec);
 	added->bit_rate = bit_rate > 0 ? bit_rate : 0;
 	added->ptime = ptime;
 	/* the events 10.5 offers with an added telephone-event (RFC 4733 section 3.2), as its
@@ -370,7 +320,7 @@ static bool kept_when_transcoding(const struct codec_list *offered, unsigned int
 		const struct codec *codec = &offered->codecs[i];
 		if (codec->payload_type != payload_type)
 			continue;
-		return is_auxiliary(codec) || transcodable(codec);
+		return transcode_is_auxiliary(codec) || transcodable(codec);
 	}
 	return true;
 }
@@ -408,7 +358,7 @@ static bool has_kept_codec(const struct codec_list *offered, const char *formats
 	for (const char *cursor = formats; *cursor; cursor += strcspn(cursor, " "), cursor += *cursor == ' ') {
 		unsigned int pt = (unsigned int) strtoul(cursor, NULL, 10);
 		for (unsigned int i = 0; i < offered->count; i++)
-			if (offered->codecs[i].payload_type == pt && !is_auxiliary(&offered->codecs[i])
+			if (offered->codecs[i].payload_type == pt && !transcode_is_auxiliary(&offered->codecs[i])
 			    && kept_when_transcoding(offered, pt))
 				return true;
 	}
@@ -430,7 +380,7 @@ static bool event_orphaned(const struct codec_list *offered, const struct media_
 	bool offered_clock = false, kept_clock = false;
 	for (unsigned int i = 0; i < offered->count; i++) {
 		const struct codec *codec = &offered->codecs[i];
-		if (is_auxiliary(codec) || codec->clock_rate != event->clock_rate)
+		if (transcode_is_auxiliary(codec) || codec->clock_rate != event->clock_rate)
 			continue;
 		offered_clock = true;
 		kept_clock |= formats_have(formats, codec->payload_type);
@@ -450,7 +400,7 @@ static void add_events_at_clocks(struct media_transcode *state, const struct cod
 	unsigned int clocks[CODEC_MAX], count = 0;
 	for (unsigned int i = 0; i < offered->count; i++) {
 		const struct codec *codec = &offered->codecs[i];
-		if (is_auxiliary(codec) || !codec->clock_rate || !formats_have(formats, codec->payload_type)
+		if (transcode_is_auxiliary(codec) || !codec->clock_rate || !formats_have(formats, codec->payload_type)
 		    || !kept_when_transcoding(offered, codec->payload_type))
 			continue;
 		bool known = false;
@@ -487,7 +437,7 @@ static void add_events_at_clocks(struct media_transcode *state, const struct cod
 static void leg_setup(struct media_transcode *state, const struct codec_list *offered, const struct codec *leg,
 		bool inject, bool forced, bool accepted, bool consumed)
 {
-	codec_copy(&state->leg, leg);
+	transcode_codec_copy(&state->leg, leg);
 	/* RFC 4733 section 2.1: the leg's events run at its clock; one at another clock (8 kHz
 	 * events beside Opus) is not the leg's, and 10.5 leaves it out of the offerer's answer */
 	const struct codec *leg_dtmf = NULL;
@@ -502,13 +452,13 @@ static void leg_setup(struct media_transcode *state, const struct codec_list *of
 			leg_dtmf = &offered->codecs[i];
 	state->leg_dtmf_set = leg_dtmf != NULL;
 	if (leg_dtmf)
-		codec_copy(&state->leg_dtmf, leg_dtmf);
+		transcode_codec_copy(&state->leg_dtmf, leg_dtmf);
 	state->forced = forced;
 	state->force_dtmf = forced && !accepted;
 	state->leg_cn_set = false;
-	for (unsigned int i = 0; i < offered->count && state->force_dtmf && !state->leg_cn_set; i++)
+	for (unsigned int i = 0; i < offered->count && !state->leg_cn_set; i++)
 		if (!strcasecmp(offered->codecs[i].name, "CN") && offered->codecs[i].clock_rate == leg->clock_rate) {
-			codec_copy(&state->leg_cn, &offered->codecs[i]);
+			transcode_codec_copy(&state->leg_cn, &offered->codecs[i]);
 			state->leg_cn_set = true;
 		}
 	state->inject = inject;
@@ -518,7 +468,7 @@ static void leg_setup(struct media_transcode *state, const struct codec_list *of
 int media_transcode_offer(const struct codec_list *offered, const struct codec_options *options,
 		struct media *answerer_media, char *formats, size_t size, const char **rtpmaps)
 {
-	struct media_transcode *state = state_of(answerer_media);
+	struct media_transcode *state = transcode_state_of(answerer_media);
 	state->offered = false;
 	state->forced = false;
 	state->force_dtmf = false;
@@ -528,8 +478,8 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 	for (unsigned int i = 0; i < offered->count && !state->cn_consumed; i++)
 		for (unsigned int n = 0; n < options->consume.count && !state->cn_consumed; n++)
 			if (!strcasecmp(offered->codecs[i].name, "CN") && offered->codecs[i].payload_type == 13
-			    && strcasecmp(options->consume.names[n], "all") && codec_matches(&offered->codecs[i], options->consume.names[n])) {
-				codec_copy(&state->consumed_cn, &offered->codecs[i]);
+			    && !codec_name_is_all(options->consume.names[n]) && codec_matches(&offered->codecs[i], options->consume.names[n])) {
+				transcode_codec_copy(&state->consumed_cn, &offered->codecs[i]);
 				state->cn_consumed = true;
 			}
 	/* as 10.5: ptime is sent towards the answerer, ptime-reverse towards the offerer, whatever
@@ -541,6 +491,11 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 	memset(&state->offer_payload_types, 0, sizeof(state->offer_payload_types));
 	for (unsigned int i = 0; i < offered->count; i++)
 		codec_payload_set_add(&state->offer_payload_types, offered->codecs[i].payload_type);
+	memset(&state->offered_on, 0, sizeof(state->offered_on));
+	for (const char *cursor = formats; *cursor; cursor += strcspn(cursor, " "), cursor += *cursor == ' ')
+		codec_payload_set_add(&state->offered_on, (unsigned int) strtoul(cursor, NULL, 10));
+	for (unsigned int i = 0; codec_keeps_removed_types(options) && i < offered->count; i++)
+		codec_payload_set_add(&state->offered_on, offered->codecs[i].payload_type);   /* "full" (GH 963) */
 	state->settings_count = 0;
 	for (unsigned int n = 0; n < options->set.count && state->settings_count < CODEC_SETTINGS_MAX; n++)
 		if (parse_setting(options->set.names[n], &state->settings[state->settings_count]))
@@ -561,15 +516,22 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 		if (!strcasecmp(offered->codecs[i].name, "telephone-event") && !offered_dtmf
 		    && formats_have(formats, offered->codecs[i].payload_type))
 			offered_dtmf = &offered->codecs[i];
-		if (!is_auxiliary(&offered->codecs[i]) && !first_audio)
+		if (!transcode_is_auxiliary(&offered->codecs[i]) && !first_audio)
 			first_audio = &offered->codecs[i];
 	}
 	/* without a leg codec (an AMR-only offer: 10.5 cannot encode AMR either) the codecs are
 	 * added all the same and the media pass untouched whatever the answerer picks, as 10.5 */
 	unsigned int dtmf_clock = leg ? leg->clock_rate : first_audio ? first_audio->clock_rate : 0;
+	/* offered codecs transcode puts back after strip/mask, each before the added codec it came
+	 * before in the specs (added[before]) */
+	struct brought_back {
+		const struct codec *codec;
+		unsigned int before;
+	} back[CODEC_MAX];
+	unsigned int back_count = 0;
 	for (unsigned int n = 0; n < options->transcode.count && state->added_count + 2 <= G_N_ELEMENTS(state->added); n++) {
 		const char *spec = options->transcode.names[n];
-		if (!strcasecmp(spec, "telephone-event") && !offered_dtmf) {
+		if (names_events(spec) && !offered_dtmf) {
 			/* as 10.5: an offer without RFC 4733 gets it; the answerer's events and the
 			 * offerer's in-band tones are translated (codec_chain.h) */
 			bool duplicate = false;
@@ -584,7 +546,22 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 			continue;
 		}
 		int index = addable_index(spec);
-		if (list_has(offered, spec) || index < 0)
+		if (list_has(offered, spec)) {
+			/* as 10.5: an offered codec strip or mask removed and transcode names goes back
+			 * in the order of the specs among the added ones, and brings events (and CN) at its
+			 * clock like an added one (strip opus, transcode opus: opus 96, events/48000 97) */
+			for (unsigned int i = 0; i < offered->count && back_count < CODEC_MAX; i++) {
+				const struct codec *codec = &offered->codecs[i];
+				bool known = false;
+				for (unsigned int b = 0; b < back_count; b++)
+					known |= back[b].codec == codec;
+				if (!known && !transcode_is_auxiliary(codec) && codec_matches(codec, spec) && codec_removed_by(codec, options)
+				    && formats_have(formats, codec->payload_type))
+					back[back_count++] = (struct brought_back) { codec, state->added_count };
+			}
+			continue;
+		}
+		if (index < 0)
 			continue;
 		bool duplicate = false;
 		for (unsigned int a = 0; a < state->added_count; a++)
@@ -606,10 +583,15 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 	/* as 10.5: the added codecs' comfort noise and events come after all the transcode specs
 	 * (transcode [opus, CN] offers opus 96, CN 13, CN/48000 97, telephone-event/48000 98) */
 	unsigned int specs_added = state->added_count;
-	for (unsigned int a = 0; a < specs_added; a++) {
-		unsigned int clock = state->added[a].clock;
-		if (!strcasecmp(state->added[a].name, "CN") || !strcasecmp(state->added[a].name, "telephone-event"))
-			continue;
+	unsigned int new_clocks[CODEC_MAX + MEDIA_TRANSCODE_ADDED * 2], new_count = 0;
+	for (unsigned int a = 0, b = 0; a <= specs_added; a++) {
+		for (; b < back_count && back[b].before == a; b++)
+			new_clocks[new_count++] = back[b].codec->clock_rate;
+		if (a < specs_added && strcasecmp(state->added[a].name, "CN") && strcasecmp(state->added[a].name, "telephone-event"))
+			new_clocks[new_count++] = state->added[a].clock;
+	}
+	for (unsigned int n = 0; n < new_count; n++) {
+		unsigned int clock = new_clocks[n];
 		/* as 10.5: comfort noise (RFC 3389) at the new clock too when the offer has CN or
 		 * a CN was added */
 		bool cn_offered = false;
@@ -632,6 +614,8 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 				add_codec(state, dtmf_pt, "telephone-event", clock, 1, NULL);
 		}
 	}
+	for (unsigned int a = 0; a < state->added_count; a++)
+		state->offer_payload_types.bits[state->added[a].payload_type / 64] &= ~(1ULL << (state->added[a].payload_type % 64));
 	/* as 10.5: once the offer engages the transcoder (a codec added, or ptime), the offer's
 	 * codecs it cannot both decode and encode go, unless none of the offer's own would be left */
 	bool strip = (state->added_count || state->repacketise) && has_kept_codec(offered, formats);
@@ -648,7 +632,7 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 	if (!state->added_count && !stripped)
 		return 0;   /* the offer goes out as negotiated; the answer is forced to the leg codec */
 	/* as 10.5: the added codecs go before the offer's first telephone-event or CN */
-	char audio[256], rest[256], added[64];
+	char audio[256], rest[256], added[256];
 	audio[0] = rest[0] = added[0] = '\0';
 	for (const char *cursor = formats; *cursor; ) {
 		unsigned int pt = (unsigned int) strtoul(cursor, NULL, 10);
@@ -657,10 +641,17 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 			cursor += *cursor == ' ';
 			continue;
 		}
-		bool auxiliary = false;
+		bool auxiliary = false, put_back = false;
 		for (unsigned int i = 0; i < offered->count; i++)
 			if (offered->codecs[i].payload_type == pt)
-				auxiliary = is_auxiliary(&offered->codecs[i]);
+				auxiliary = transcode_is_auxiliary(&offered->codecs[i]);
+		for (unsigned int b = 0; b < back_count; b++)
+			put_back |= back[b].codec->payload_type == pt;
+		if (put_back) {   /* listed among the added ones below */
+			cursor += strcspn(cursor, " ");
+			cursor += *cursor == ' ';
+			continue;
+		}
 		char *target = auxiliary || rest[0] ? rest : audio;
 		size_t used = strlen(target);
 		if (snprintf(target + used, sizeof(audio) - used, "%s%u", used ? " " : "", pt) >= (int) (sizeof(audio) - used))
@@ -668,7 +659,15 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 		cursor += strcspn(cursor, " ");
 		cursor += *cursor == ' ';
 	}
-	for (unsigned int a = 0; a < state->added_count; a++) {
+	for (unsigned int a = 0, b = 0; a <= state->added_count; a++) {
+		for (; b < back_count && back[b].before == a; b++) {
+			if (strip && !kept_when_transcoding(offered, back[b].codec->payload_type))
+				continue;
+			size_t used = strlen(added);
+			snprintf(added + used, sizeof(added) - used, "%s%u", used ? " " : "", back[b].codec->payload_type);
+		}
+		if (a == state->added_count)
+			break;
 		size_t used = strlen(added);
 		snprintf(added + used, sizeof(added) - used, "%s%u", used ? " " : "", state->added[a].payload_type);
 		rtpmaps[a] = state->added[a].rtpmap;
@@ -690,7 +689,7 @@ void media_transcode_answer_flags(const struct codec_list *answered, const struc
 		return;
 	if (options->inject_dtmf)
 		answerer_media->monologue->inject_dtmf = true;
-	state = state_of(answerer_media);
+	state = transcode_state_of(answerer_media);
 	state->inject_kept = true;
 	if (state->forced || state->offered) {
 		state->inject = true;   /* the offer set the leg codec up: keep the chains */
@@ -707,10 +706,10 @@ void media_transcode_answer_flags(const struct codec_list *answered, const struc
 	for (unsigned int i = 0; i < answered->count && !dtmf; i++)
 		if (!strcasecmp(answered->codecs[i].name, "telephone-event") && answered->codecs[i].clock_rate == leg->clock_rate)
 			dtmf = &answered->codecs[i];
-	codec_copy(&state->leg, leg);
+	transcode_codec_copy(&state->leg, leg);
 	state->leg_dtmf_set = dtmf != NULL;
 	if (dtmf)
-		codec_copy(&state->leg_dtmf, dtmf);
+		transcode_codec_copy(&state->leg_dtmf, dtmf);
 	state->offered = false;
 	state->added_count = 0;
 	state->forced = true;
@@ -732,17 +731,8 @@ static unsigned int chain_ptime(unsigned int override, unsigned int own, unsigne
 	return offered <= 120 ? offered : 0;
 }
 
-/* Codecs of the answer that the offer had too, besides the one the answerer took: listed in the
- * offerer's answer after the leg codec (as 10.5); the offerer's packets in them are decoded like
- * the leg codec's (alternates), the answerer's pass untouched (passthrough). */
-#define SHARED_CODECS_MAX 12
-struct shared_codecs {
-	unsigned int count;
-	struct transcode_codec codecs[SHARED_CODECS_MAX];
-};
-
-static struct codec_chain *chain_between(const struct transcode_codec *in, const struct transcode_codec *in_dtmf,
-		const struct transcode_codec *out, const struct transcode_codec *out_dtmf, int out_cn_pt,
+struct codec_chain *transcode_chain_between(const struct transcode_codec *in, const struct transcode_codec *in_dtmf,
+		const struct transcode_codec *out, const struct transcode_codec *out_dtmf, int out_cn_pt, int in_cn_pt,
 		unsigned int ptime_ms, int bit_rate, const struct shared_codecs *alternates,
 		const struct shared_codecs *passthrough,
 		const char **reason)
@@ -763,6 +753,8 @@ static struct codec_chain *chain_between(const struct transcode_codec *in, const
 		.dtx_cn_level = dtx_cn_level,
 		/* --silence-detect: only towards a side whose SDP has CN (as 10.5) */
 		.output_cn_pt = out_cn_pt,
+		/* a dynamic CN the sender may use at its codec's clock (13 is always decoded) */
+		.input_cn_pt = in_cn_pt > 0 && in_cn_pt != 13 && in_cn_pt < 128 ? (uint8_t) in_cn_pt : 0,
 		.silence_threshold = out_cn_pt >= 0 ? silence_threshold : 0,
 		.cn_payload = cn_payload,
 		.cn_payload_length = cn_payload_length,
@@ -815,7 +807,9 @@ static int answer_leg_only(struct media_transcode *state, const struct codec_lis
 	for (unsigned int i = 0; shared && i < shared->count && used < size; i++)
 		used += (size_t) snprintf(formats + used, size - used, " %u", shared->codecs[i].payload_type);
 	/* always-transcode: the leg's CN before the events, unless the answer's CN is among them */
-	bool cn_listed = !state->leg_cn_set || !state->force_dtmf;
+	/* ... and when the answerer took CN at its codec's clock (as 10.5: its CN is decoded, the
+	 * offerer's CN goes towards it as noise or CN) */
+	bool cn_listed = !state->leg_cn_set || !(state->force_dtmf || state->peer_cn_taken);
 	for (unsigned int i = 0; events && i < events->count; i++)
 		cn_listed |= events->codecs[i].payload_type == state->leg_cn.payload_type;
 	if (!cn_listed && used < size)
@@ -848,29 +842,48 @@ static int answer_leg_only(struct media_transcode *state, const struct codec_lis
 }
 
 /* Plain negotiation: the offerer's answer leaves out the codecs we added to the offer (the
- * offerer never offered them, RFC 3264 section 6.1), as 10.5 does. Returns 1 with the answer's
- * other payload types in `formats` when one was left out, else 0 (the answer passes). */
-static int answer_without_added(const struct media_transcode *state, const struct codec_list *answered,
-		char *formats, size_t size)
+ * offerer never offered them, codec_answer_taken()), as 10.5 does; `leg` (NULL: none) is listed
+ * after the answer's audio codecs when not among them (10.5 does so when the answerer took an
+ * added codec beside one of the offerer's). Returns 1 with the payload types in `formats` (the leg's rtpmap in
+ * rtpmaps when the answer lacks it) when one was left out, else 0 (the answer passes). */
+static int answer_without_added(struct media_transcode *state, const struct media *answerer_media,
+		const struct codec_list *answered, const struct transcode_codec *leg, char *formats, size_t size,
+		const char **rtpmaps)
 {
+	struct codec_payload_set added;
+	media_transcode_added_payload_types(answerer_media, &added);
+	struct codec_answer_taken taken;
+	codec_answer_taken(answered, &answerer_media->offered_payload_types, &added, &taken);
+	if (!taken.left_out || !taken.count)
+		return 0;
 	size_t used = 0;
-	bool left_out = false;
+	bool leg_listed = !leg;
 	formats[0] = '\0';
-	for (unsigned int i = 0; i < answered->count && used < size; i++) {
-		bool added = false;
-		for (unsigned int a = 0; a < state->added_count; a++)
-			added |= state->added[a].payload_type == answered->codecs[i].payload_type;
-		left_out |= added;
-		if (!added)
-			used += (size_t) snprintf(formats + used, size - used, used ? " %u" : "%u",
-						  answered->codecs[i].payload_type);
+	for (unsigned int pass = 0; pass < 2; pass++) {
+		for (unsigned int i = 0; i < taken.count && used < size; i++) {
+			const struct codec *codec = &answered->codecs[taken.indexes[i]];
+			if (transcode_is_auxiliary(codec) != (pass == 1))
+				continue;
+			leg_listed |= leg && codec->payload_type == leg->payload_type;
+			used += (size_t) snprintf(formats + used, size - used, used ? " %u" : "%u", codec->payload_type);
+		}
+		if (pass == 0 && !leg_listed && used < size)   /* as 10.5: before the events */
+			used += (size_t) snprintf(formats + used, size - used, used ? " %u" : "%u", leg->payload_type);
 	}
-	return left_out && used ? 1 : 0;
+	if (used >= size)
+		return 0;
+	rtpmaps[0] = NULL;
+	if (!leg_listed && !list_has_codec(answered, leg)) {
+		g_strlcpy(state->answer_rtpmaps[0], leg->rtpmap, sizeof(state->answer_rtpmaps[0]));
+		rtpmaps[0] = state->answer_rtpmaps[0];
+		rtpmaps[1] = NULL;
+	}
+	return 1;
 }
 
-static void stage(struct media *media, struct codec_chain *chain)
+void transcode_stage(struct media *media, struct codec_chain *chain)
 {
-	struct media_transcode *state = state_of(media);
+	struct media_transcode *state = transcode_state_of(media);
 	if (state->staged_set)
 		codec_chain_free(state->staged);
 	state->staged = chain;
@@ -878,13 +891,12 @@ static void stage(struct media *media, struct codec_chain *chain)
 	state->staged_dtmf_tones = false;
 }
 
-/* Whether codec is the static-type CN (RFC 3551 section 6) we added to the offer: the offerer
- * never offered it, so the answerer's CN packets reach it decoded as noise (as 10.5). A dynamic
- * CN we added (CN/48000 beside Opus) is listed only: the chain decodes type 13 alone. */
+/* Whether codec is a CN we added to the offer (static 13, or dynamic at another clock: CN/48000
+ * beside Opus): the offerer never offered it, so the answerer's CN packets reach it decoded as
+ * noise (as 10.5, measured for both). */
 static bool added_cn_taken(const struct media_transcode *state, const struct codec *codec)
 {
-	if (strcasecmp(codec->name, "CN") || codec->payload_type != 13
-	    || codec_payload_set_has(&state->offer_payload_types, codec->payload_type))
+	if (strcasecmp(codec->name, "CN") || codec_payload_set_has(&state->offer_payload_types, codec->payload_type))
 		return false;
 	for (unsigned int a = 0; a < state->added_count; a++)
 		if (state->added[a].payload_type == codec->payload_type && !strcasecmp(state->added[a].name, "CN"))
@@ -901,7 +913,7 @@ static void repacketise_chosen(struct media_transcode *state, const struct codec
 		struct media *offerer_media, bool to_answerer, bool to_offerer, int cn_pt_to_answerer)
 {
 	struct transcode_codec codec, dtmf;
-	codec_copy(&codec, chosen);
+	transcode_codec_copy(&codec, chosen);
 	bool dtmf_set = false;
 	struct shared_codecs passthrough = { .count = 0 };
 	for (unsigned int i = 0; i < answered->count; i++) {
@@ -909,28 +921,28 @@ static void repacketise_chosen(struct media_transcode *state, const struct codec
 		if (other == chosen || added_cn_taken(state, other))
 			continue;   /* our CN is decoded (media_transcode_answer()) */
 		if (!dtmf_set && !strcasecmp(other->name, "telephone-event") && other->clock_rate == codec.clock) {
-			codec_copy(&dtmf, other);
+			transcode_codec_copy(&dtmf, other);
 			dtmf_set = true;
 		} else if (passthrough.count < CODEC_CHAIN_MAX_ALTERNATES) {
-			codec_copy(&passthrough.codecs[passthrough.count++], other);
+			transcode_codec_copy(&passthrough.codecs[passthrough.count++], other);
 		}
 	}
 	unsigned int offer_ptime = (unsigned int) strtoul(offerer_media->offer_ptime, NULL, 10);
 	const char *reason = NULL;
-	struct codec_chain *forward = chain_between(&codec, dtmf_set ? &dtmf : NULL, &codec, dtmf_set ? &dtmf : NULL,
-						    cn_pt_to_answerer, chain_ptime(state->ptime_to_answerer, answer_ptime_ms, offer_ptime),
-						    setting_bit_rate(state, &codec), NULL, &passthrough, &reason);
-	struct codec_chain *backward = forward ? chain_between(&codec, dtmf_set ? &dtmf : NULL, &codec,
-							       dtmf_set ? &dtmf : NULL, -1,
+	struct codec_chain *forward = transcode_chain_between(&codec, dtmf_set ? &dtmf : NULL, &codec, dtmf_set ? &dtmf : NULL,
+						    cn_pt_to_answerer, -1, chain_ptime(state->ptime_to_answerer, answer_ptime_ms, offer_ptime),
+						    transcode_bit_rate(state, &codec), NULL, &passthrough, &reason);
+	struct codec_chain *backward = forward ? transcode_chain_between(&codec, dtmf_set ? &dtmf : NULL, &codec,
+							       dtmf_set ? &dtmf : NULL, -1, cn_pt_to_answerer,
 							       chain_ptime(state->ptime_to_offerer, offer_ptime, 0),
-							       setting_bit_rate(state, &codec), NULL, &passthrough,
+							       transcode_bit_rate(state, &codec), NULL, &passthrough,
 							       &reason) : NULL;
 	if (!forward || !backward) {
 		codec_chain_free(forward);
 		log_call(LOG_WARNING, offerer_media->monologue->call->call_id, "media %u not repacketised: %s",
 			 offerer_media->index, reason ? reason : "unknown");
-		stage(answerer_media, NULL);
-		stage(offerer_media, NULL);
+		transcode_stage(answerer_media, NULL);
+		transcode_stage(offerer_media, NULL);
 		return;
 	}
 	if (!to_answerer) {
@@ -941,8 +953,8 @@ static void repacketise_chosen(struct media_transcode *state, const struct codec
 		codec_chain_free(backward);
 		backward = NULL;
 	}
-	stage(offerer_media, forward);
-	stage(answerer_media, backward);
+	transcode_stage(offerer_media, forward);
+	transcode_stage(answerer_media, backward);
 	if (!forward || !backward) {
 		log_call(LOG_INFO, offerer_media->monologue->call->call_id,
 			 "media %u: inject-DTMF chain towards the %s only (%s/%u)", offerer_media->index,
@@ -954,11 +966,13 @@ static void repacketise_chosen(struct media_transcode *state, const struct codec
 		 codec.name, codec.clock, codec_chain_frame_us(backward) / 1000, codec_chain_frame_us(forward) / 1000);
 }
 
-/* The answerer took a codec of the offer and also accepted one we added (gh 664): the offerer's
- * answer leaves the added one out (answer_without_added()), so the answerer's packets in it are
- * transcoded to the codec it took and the rest of the answer passes, one stream towards the
- * offerer, as 10.5. The offerer's packets pass untouched. */
-static void decode_added_towards_offerer(struct media_transcode *state, const struct codec_list *answered,
+/* The answerer took a codec of the offer and also accepted one we added (gh 664, gh 953): the
+ * offerer's answer leaves the added one out and lists the leg codec too (answer_without_added()),
+ * while the answerer's packets in the added codec are transcoded to the codec it took and the
+ * rest of the answer passes, one stream towards the offerer, as 10.5 (measured: offer "8 0" with
+ * G.722 added answered "0 9" gives "0 8", and its G.722 reaches the offerer as PCMU). The
+ * offerer's packets pass untouched. Returns whether an added codec was taken. */
+static bool decode_added_towards_offerer(struct media_transcode *state, const struct codec_list *answered,
 		const struct codec *chosen, struct media *answerer_media, struct media *offerer_media)
 {
 	const struct transcode_codec *added = NULL;
@@ -966,24 +980,25 @@ static void decode_added_towards_offerer(struct media_transcode *state, const st
 		if (strcasecmp(state->added[a].name, "telephone-event") && list_has_codec(answered, &state->added[a]))
 			added = &state->added[a];
 	if (!added)
-		return;
+		return false;
 	struct transcode_codec out;
-	codec_copy(&out, chosen);
+	transcode_codec_copy(&out, chosen);
 	struct shared_codecs passthrough = { .count = 0 };
 	for (unsigned int i = 0; i < answered->count && passthrough.count < SHARED_CODECS_MAX; i++)
 		if (answered->codecs[i].payload_type != added->payload_type)
-			codec_copy(&passthrough.codecs[passthrough.count++], &answered->codecs[i]);
+			transcode_codec_copy(&passthrough.codecs[passthrough.count++], &answered->codecs[i]);
 	const char *reason = NULL;
-	struct codec_chain *backward = chain_between(added, NULL, &out, NULL, -1, 0, setting_bit_rate(state, &out),
+	struct codec_chain *backward = transcode_chain_between(added, NULL, &out, NULL, -1, -1, 0, transcode_bit_rate(state, &out),
 						     NULL, &passthrough, &reason);
 	if (!backward) {
 		log_call(LOG_WARNING, offerer_media->monologue->call->call_id, "media %u: %s/%u not transcoded: %s",
 			 offerer_media->index, added->name, added->clock, reason ? reason : "unknown");
-		return;
+		return true;
 	}
-	stage(answerer_media, backward);
+	transcode_stage(answerer_media, backward);
 	log_call(LOG_INFO, offerer_media->monologue->call->call_id, "media %u: the answerer's %s/%u transcoded to %s/%u",
 		 offerer_media->index, added->name, added->clock, out.name, out.clock);
+	return true;
 }
 
 int media_transcode_answer(const struct codec_list *answered, unsigned int answer_ptime_ms,
@@ -994,18 +1009,19 @@ int media_transcode_answer(const struct codec_list *answered, unsigned int answe
 	rtpmaps[0] = NULL;
 	if (!state || (!state->offered && !state->forced && !state->repacketise && !state->cn_consumed)) {
 		if (answerer_media->streams[STREAM_RTP].extras->transcode) {
-			stage(answerer_media, NULL);
-			stage(offerer_media, NULL);
+			transcode_stage(answerer_media, NULL);
+			transcode_stage(offerer_media, NULL);
 		}
 		return 0;
 	}
 	state->offered = false;
+	state->peer_cn_taken = false;
 	bool forced = state->forced, repacketise = state->repacketise;
 	state->forced = false;
 	state->repacketise = false;
 	const struct codec *chosen = NULL;
 	for (unsigned int i = 0; i < answered->count && !chosen; i++)
-		if (!is_auxiliary(&answered->codecs[i]))
+		if (!transcode_is_auxiliary(&answered->codecs[i]))
 			chosen = &answered->codecs[i];
 	const struct transcode_codec *peer = NULL;
 	for (unsigned int a = 0; chosen && a < state->added_count; a++)
@@ -1019,7 +1035,7 @@ int media_transcode_answer(const struct codec_list *answered, unsigned int answe
 		same_as_leg = !strcasecmp(chosen->name, state->leg.name) && chosen->clock_rate == state->leg.clock
 			&& chosen->payload_type == state->leg.payload_type;
 		if (!same_as_leg && transcodable(chosen)) {
-			codec_copy(&answered_codec, chosen);
+			transcode_codec_copy(&answered_codec, chosen);
 			peer = &answered_codec;
 		}
 	}
@@ -1042,13 +1058,13 @@ int media_transcode_answer(const struct codec_list *answered, unsigned int answe
 	}
 	if (same_as_leg && state->inject) {
 		/* inject-DTMF with a codec added: one codec both ways, decoded and encoded */
-		codec_copy(&answered_codec, chosen);
+		transcode_codec_copy(&answered_codec, chosen);
 		peer = &answered_codec;
 		same_as_leg = false;
 	}
 	if (same_as_leg) {
-		stage(answerer_media, NULL);
-		stage(offerer_media, NULL);
+		transcode_stage(answerer_media, NULL);
+		transcode_stage(offerer_media, NULL);
 		bool dtmf = state->leg_dtmf_set;
 		if (dtmf && !state->force_dtmf) {
 			dtmf = false;
@@ -1071,24 +1087,25 @@ int media_transcode_answer(const struct codec_list *answered, unsigned int answe
 		/* as 10.5: the answerer took a codec of the offer and the telephone-event added for
 		 * the offerer, which has none: the offerer's in-band tones become events and the
 		 * answerer's events tones (codec_chain.h), whatever codec of the answer it sends */
-		codec_copy(&answered_codec, chosen);
+		transcode_codec_copy(&answered_codec, chosen);
 		peer = &answered_codec;
 		/* one of the offerer's own at another clock than the leg's (Opus with the event
 		 * added at 48 kHz): that codec both ways, only the events translated, as 10.5 */
 		if (codec_payload_set_has(&state->offer_payload_types, chosen->payload_type)
 		    && chosen->clock_rate != state->leg.clock)
-			codec_copy(&state->leg, chosen);
+			transcode_codec_copy(&state->leg, chosen);
 	}
-	bool cn_taken = false;
-	for (unsigned int i = 0; chosen && i < answered->count; i++)
-		cn_taken |= added_cn_taken(state, &answered->codecs[i]) && answered->codecs[i].clock_rate == chosen->clock_rate;
-	if (!peer && cn_taken && transcodable(chosen)) {
+	int cn_taken = -1;   /* the payload type of our CN the answerer took at its codec's clock */
+	for (unsigned int i = 0; chosen && i < answered->count && cn_taken < 0; i++)
+		if (added_cn_taken(state, &answered->codecs[i]) && answered->codecs[i].clock_rate == chosen->clock_rate)
+			cn_taken = (int) answered->codecs[i].payload_type;
+	if (!peer && cn_taken >= 0 && transcodable(chosen)) {
 		/* transcode CN taken by the answerer: its CN packets become the offerer's codec
 		 * (noise at their level, RFC 3389 section 3), its audio passes through the same chain;
 		 * with --silence-detect the offerer's silent frames go to the answerer as CN (as 10.5),
 		 * else its audio passes untouched */
 		repacketise_chosen(state, answered, answer_ptime_ms, chosen, answerer_media, offerer_media,
-				   silence_threshold != 0, true, 13);
+				   silence_threshold != 0, true, cn_taken);
 		return 0;
 	}
 	if (!peer && state->cn_consumed && transcodable(chosen) && chosen->clock_rate == state->consumed_cn.clock) {
@@ -1098,12 +1115,12 @@ int media_transcode_answer(const struct codec_list *answered, unsigned int answe
 	}
 	if (!peer) {
 		/* the answerer took a codec of the offer: plain negotiation, no chains */
-		stage(answerer_media, NULL);
-		stage(offerer_media, NULL);
-		int left_out = answer_without_added(state, answered, formats, size);
-		if (left_out > 0 && chosen && transcodable(chosen))
-			decode_added_towards_offerer(state, answered, chosen, answerer_media, offerer_media);
-		return left_out;
+		transcode_stage(answerer_media, NULL);
+		transcode_stage(offerer_media, NULL);
+		bool added_taken = chosen && transcodable(chosen)
+			&& decode_added_towards_offerer(state, answered, chosen, answerer_media, offerer_media);
+		return answer_without_added(state, answerer_media, answered, added_taken && state->leg.name[0] ? &state->leg : NULL,
+					    formats, size, rtpmaps);
 	}
 	/* the answer's telephone-event at the answerer's codec's clock, if any */
 	struct transcode_codec peer_dtmf;
@@ -1114,7 +1131,7 @@ int media_transcode_answer(const struct codec_list *answered, unsigned int answe
 		bool was_offered = !answerer_media->offered_payload_types_known
 			|| codec_payload_set_has(&answerer_media->offered_payload_types, codec->payload_type);
 		if (!strcasecmp(codec->name, "telephone-event") && codec->clock_rate == peer->clock && was_offered) {
-			codec_copy(&peer_dtmf, codec);
+			transcode_codec_copy(&peer_dtmf, codec);
 			peer_dtmf_set = true;
 		}
 	}
@@ -1132,11 +1149,11 @@ int media_transcode_answer(const struct codec_list *answered, unsigned int answe
 		for (unsigned int a = 0; a < state->added_count; a++)
 			added |= state->added[a].payload_type == codec->payload_type;
 		bool same_clock = codec->clock_rate == state->leg.clock;
-		if (codec == chosen || is_auxiliary(codec) || added || codec->payload_type == state->leg.payload_type
+		if (codec == chosen || transcode_is_auxiliary(codec) || added || codec->payload_type == state->leg.payload_type
 		    || !codec_payload_set_has(&state->offer_payload_types, codec->payload_type)
 		    || (same_clock && (!codec_chain_supports(codec->name, false) || alternates.count >= CODEC_CHAIN_MAX_ALTERNATES)))
 			continue;
-		codec_copy(&shared.codecs[shared.count++], codec);
+		transcode_codec_copy(&shared.codecs[shared.count++], codec);
 		if (same_clock)
 			alternates.codecs[alternates.count++] = shared.codecs[shared.count - 1];
 	}
@@ -1157,7 +1174,7 @@ int media_transcode_answer(const struct codec_list *answered, unsigned int answe
 		for (unsigned int i = 0; i < answered->count && events.count < SHARED_CODECS_MAX; i++) {
 			const struct codec *codec = &answered->codecs[i];
 			bool is_peer_dtmf = peer_dtmf_set && codec->payload_type == peer_dtmf.payload_type;
-			if (!is_auxiliary(codec) || is_peer_dtmf != (pass == 1)
+			if (!transcode_is_auxiliary(codec) || is_peer_dtmf != (pass == 1)
 			    || !codec_payload_set_has(&state->offer_payload_types, codec->payload_type)
 			    || (answerer_media->offered_payload_types_known
 				&& !codec_payload_set_has(&answerer_media->offered_payload_types, codec->payload_type)))
@@ -1168,7 +1185,7 @@ int media_transcode_answer(const struct codec_list *answered, unsigned int answe
 			bool is_leg_dtmf = leg_dtmf && codec->payload_type == leg_dtmf->payload_type;
 			if (!clock_listed || (is_peer_dtmf && !is_leg_dtmf && !shared.count))
 				continue;
-			codec_copy(&events.codecs[events.count++], codec);
+			transcode_codec_copy(&events.codecs[events.count++], codec);
 			/* events beside the passing codecs pass too (the leg's own are the chains') */
 			if (!is_leg_dtmf && !is_peer_dtmf && passthrough.count < SHARED_CODECS_MAX)
 				passthrough.codecs[passthrough.count++] = events.codecs[events.count - 1];
@@ -1198,12 +1215,13 @@ int media_transcode_answer(const struct codec_list *answered, unsigned int answe
 	for (unsigned int i = 0; i < answered->count && peer_cn_pt < 0; i++)
 		if (!strcasecmp(answered->codecs[i].name, "CN") && answered->codecs[i].clock_rate == peer->clock)
 			peer_cn_pt = (int) answered->codecs[i].payload_type;
+	state->peer_cn_taken = peer_cn_pt >= 0;
 	const char *reason = NULL;
-	struct codec_chain *forward = chain_between(&state->leg, leg_dtmf, peer, peer_dtmf_set ? &peer_dtmf : NULL,
-						    peer_cn_pt, to_answerer, setting_bit_rate(state, peer), &alternates,
+	struct codec_chain *forward = transcode_chain_between(&state->leg, leg_dtmf, peer, peer_dtmf_set ? &peer_dtmf : NULL,
+						    peer_cn_pt, -1, to_answerer, transcode_bit_rate(state, peer), &alternates,
 						    &forward_passthrough, &reason);
-	struct codec_chain *backward = forward ? chain_between(peer, peer_dtmf_set ? &peer_dtmf : NULL, &state->leg,
-							       leg_dtmf, -1, to_offerer, setting_bit_rate(state, &state->leg),
+	struct codec_chain *backward = forward ? transcode_chain_between(peer, peer_dtmf_set ? &peer_dtmf : NULL, &state->leg,
+							       leg_dtmf, -1, peer_cn_pt, to_offerer, transcode_bit_rate(state, &state->leg),
 							       NULL, &passthrough, &reason) : NULL;
 	if (!forward || !backward) {
 		codec_chain_free(forward);
@@ -1211,127 +1229,14 @@ int media_transcode_answer(const struct codec_list *answered, unsigned int answe
 			 offerer_media->index, reason ? reason : "unknown");
 		return -ENOTSUP;
 	}
-	stage(offerer_media, forward);    /* the offerer sends the leg codec */
-	stage(answerer_media, backward);  /* the answerer sends its codec */
+	transcode_stage(offerer_media, forward);    /* the offerer sends the leg codec */
+	transcode_stage(answerer_media, backward);  /* the answerer sends its codec */
 	answer_leg_only(state, answered, leg_dtmf, &shared, &events, formats, size, rtpmaps);
 	log_call(LOG_INFO, offerer_media->monologue->call->call_id,
 		 "media %u transcoded: %s/%u <-> %s/%u, %u/%u ms frames towards offerer/answerer",
 		 offerer_media->index, state->leg.name, state->leg.clock, peer->name, peer->clock,
 		 codec_chain_frame_us(backward) / 1000, codec_chain_frame_us(forward) / 1000);
 	return 1;
-}
-
-/* The subscriber's chain from the source's codec (state->leg) to peer, staged on its media and
- * kept for media_transcode_subscription_save(): 1, or -ENOTSUP. */
-static int stage_subscription_chain(struct media *subscriber_media, struct media_transcode *state,
-				    const struct transcode_codec *peer, const struct transcode_codec *peer_dtmf)
-{
-	const char *reason = NULL;
-	struct codec_chain *chain = chain_between(&state->leg, state->leg_dtmf_set ? &state->leg_dtmf : NULL, peer,
-						  peer_dtmf, -1, state->ptime_to_answerer,
-						  setting_bit_rate(state, peer), NULL, NULL, &reason);
-	if (!chain) {
-		log_call(LOG_ERR, subscriber_media->monologue->call->call_id, "transcoding subscriber media %u not set up: %s",
-			 subscriber_media->index, reason ? reason : "unknown");
-		return -ENOTSUP;
-	}
-	codec_chain_number_as_copy(chain);   /* as 10.5 numbers a transcoded copy */
-	stage(subscriber_media, chain);
-	state->subscribed_peer = *peer;
-	state->subscribed_dtmf_set = peer_dtmf != NULL;
-	if (peer_dtmf)
-		state->subscribed_dtmf = *peer_dtmf;
-	state->subscribed = true;
-	log_call(LOG_INFO, subscriber_media->monologue->call->call_id, "subscriber media %u transcoded: %s/%u -> %s/%u",
-		 subscriber_media->index, state->leg.name, state->leg.clock, peer->name, peer->clock);
-	return 1;
-}
-
-int media_transcode_subscription(const struct codec_list *answered, struct media *subscriber_media)
-{
-	struct media_transcode *state = subscriber_media->transcode;
-	const struct codec *chosen = NULL;
-	for (unsigned int i = 0; answered && i < answered->count && !chosen; i++)
-		if (!is_auxiliary(&answered->codecs[i]))
-			chosen = &answered->codecs[i];
-	const struct transcode_codec *peer = NULL;
-	for (unsigned int a = 0; chosen && state && state->offered && a < state->added_count; a++)
-		if (state->added[a].payload_type == chosen->payload_type && strcasecmp(state->added[a].name, "telephone-event"))
-			peer = &state->added[a];
-	if (!peer) {
-		if (state) {
-			stage(subscriber_media, NULL);   /* (a chain of an earlier answer goes) */
-			state->subscribed = false;
-		}
-		return 0;
-	}
-	/* events: mapped when both have telephone-event, else the chain turns them into tones */
-	struct transcode_codec peer_dtmf;
-	bool peer_dtmf_set = false;
-	for (unsigned int i = 0; i < answered->count && !peer_dtmf_set; i++) {
-		const struct codec *codec = &answered->codecs[i];
-		if (!strcasecmp(codec->name, "telephone-event") && codec->clock_rate == peer->clock) {
-			codec_copy(&peer_dtmf, codec);
-			peer_dtmf_set = true;
-		}
-	}
-	return stage_subscription_chain(subscriber_media, state, peer, peer_dtmf_set ? &peer_dtmf : NULL);
-}
-
-static void save_codec(const struct transcode_codec *codec, bool set, char *rtpmap, char *fmtp)
-{
-	g_strlcpy(rtpmap, set ? codec->rtpmap : "", MEDIA_TRANSCODE_SAVED_RTPMAP);
-	g_strlcpy(fmtp, set ? codec->fmtp : "", MEDIA_TRANSCODE_SAVED_FMTP);
-}
-
-bool media_transcode_subscription_save(const struct media *subscriber_media, struct media_transcode_saved *out)
-{
-	const struct media_transcode *state = subscriber_media->transcode;
-	if (!state || !state->subscribed)
-		return false;
-	save_codec(&state->leg, true, out->leg, out->leg_fmtp);
-	save_codec(&state->leg_dtmf, state->leg_dtmf_set, out->leg_events, out->leg_events_fmtp);
-	save_codec(&state->subscribed_peer, true, out->peer, out->peer_fmtp);
-	save_codec(&state->subscribed_dtmf, state->subscribed_dtmf_set, out->peer_events, out->peer_events_fmtp);
-	out->bit_rate = (unsigned int) setting_bit_rate(state, &state->subscribed_peer);
-	return true;
-}
-
-/* "PT NAME/CLOCK[/CHANNELS]" (an a=rtpmap value, RFC 8866 section 6.6) and its fmtp */
-static bool load_codec(const char *rtpmap, const char *fmtp, struct transcode_codec *out)
-{
-	struct codec codec = { .channels = 1, .format_parameters = *fmtp ? fmtp : NULL };
-	int fields = sscanf(rtpmap, "%u %31[^/]/%u/%u", &codec.payload_type, codec.name, &codec.clock_rate,
-			    &codec.channels);
-	if (fields < 3 || codec.payload_type > 127 || !codec.clock_rate || !codec.channels)
-		return false;
-	codec_copy(out, &codec);
-	return true;
-}
-
-int media_transcode_subscription_restore(struct media *subscriber_media, const struct media_transcode_saved *saved)
-{
-	struct transcode_codec leg, peer, peer_dtmf;
-	if (!load_codec(saved->leg, saved->leg_fmtp, &leg) || !load_codec(saved->peer, saved->peer_fmtp, &peer))
-		return -EINVAL;
-	bool leg_dtmf_set = *saved->leg_events, peer_dtmf_set = *saved->peer_events;
-	struct media_transcode *state = state_of(subscriber_media);
-	if ((leg_dtmf_set && !load_codec(saved->leg_events, saved->leg_events_fmtp, &state->leg_dtmf))
-	    || (peer_dtmf_set && !load_codec(saved->peer_events, saved->peer_events_fmtp, &peer_dtmf)))
-		return -EINVAL;
-	state->leg = leg;
-	state->leg_dtmf_set = leg_dtmf_set;
-	state->settings_count = 0;
-	if (saved->bit_rate) {
-		struct codec_setting *setting = &state->settings[state->settings_count++];
-		*setting = (struct codec_setting) { .bit_rate = (int) saved->bit_rate };
-		g_strlcpy(setting->name, peer.name, sizeof(setting->name));
-	}
-	int staged = stage_subscription_chain(subscriber_media, state, &peer, peer_dtmf_set ? &peer_dtmf : NULL);
-	if (staged < 0)
-		return staged;
-	media_transcode_publish(subscriber_media);   /* not reachable by the worker yet */
-	return 0;
 }
 
 int media_transcode_stage_dtmf_tones(struct media *media, bool on, const char **reason)
@@ -1341,7 +1246,7 @@ int media_transcode_stage_dtmf_tones(struct media *media, bool on, const char **
 	if (!on) {
 		if (!ours)
 			return 0;
-		stage(media, NULL);
+		transcode_stage(media, NULL);
 		return 1;
 	}
 	/* a transcoded media's own chain plays them (codec_chain_play_events_as_tones()) */
@@ -1367,8 +1272,8 @@ int media_transcode_stage_dtmf_tones(struct media *media, bool on, const char **
 	struct codec_chain *chain = codec_chain_new(&config, reason);
 	if (!chain)
 		return -ENOTSUP;
-	stage(media, chain);
-	state_of(media)->staged_dtmf_tones = true;
+	transcode_stage(media, chain);
+	transcode_state_of(media)->staged_dtmf_tones = true;
 	return 1;
 }
 
@@ -1447,11 +1352,10 @@ int media_transcode_consumed_cn(const struct media *answerer_media, const struct
 	return 1;
 }
 
-bool media_transcode_added_payload_type(const struct media *answerer_media, unsigned int payload_type)
+void media_transcode_added_payload_types(const struct media *answerer_media, struct codec_payload_set *added)
 {
 	const struct media_transcode *state = answerer_media->transcode;
+	memset(added, 0, sizeof(*added));
 	for (unsigned int a = 0; state && a < state->added_count; a++)
-		if (state->added[a].payload_type == payload_type)
-			return true;
-	return false;
+		codec_payload_set_add(added, state->added[a].payload_type);
 }

@@ -36,6 +36,7 @@
 
 struct codec_list;
 struct codec_options;
+struct codec_payload_set;
 struct media;
 
 #define MEDIA_TRANSCODE_ADDED 4
@@ -51,10 +52,10 @@ void media_transcode_configure(const struct daemon_config *config);
 long long media_transcode_dtx_delay_us(void);
 long long media_transcode_max_dtx_us(void);   /* <= 0: no limit */
 
-/* 0 when the offer's transcode codecs are all offered or can be added; -ENOTSUP with *reason
- * (static text naming why) when one cannot. */
+/* 0 when the offer's transcode codecs are all offered or can be added; -ENOTSUP with *refused
+ * (the spec) and *reason (static text naming why) when one cannot. */
 int media_transcode_offer_check(const struct codec_list *offered, const struct codec_options *options,
-		const char **reason);
+		const char **refused, const char **reason);
 
 /* The offer the answerer gets when transcode names codecs the offer lacks: chosen/count as
  * codec_negotiate_offer() gave them for the codecs offered, the added payload types appended
@@ -122,13 +123,13 @@ void media_transcode_publish(struct media *media);
  * offerer gets its own ptime back, as 10.5). */
 bool media_transcode_ptime_forced(const struct media *answerer_media);
 
-/* Whether the offer to the answerer got this payload type from us (a transcode codec, not the
- * offerer's): the offerer's answer never names it (RFC 3264 section 6.1). */
 /* consume CN (as 10.5): the offer's CN the answerer was not offered is appended to the offerer's
  * answer (formats, size bytes; its rtpmap to the NULL-terminated rtpmaps). 1 when appended. */
 int media_transcode_consumed_cn(const struct media *answerer_media, const struct codec_list *answered,
 		char *formats, size_t size, const char **rtpmaps);
-bool media_transcode_added_payload_type(const struct media *answerer_media, unsigned int payload_type);
+/* The payload types the last offer to the answerer got from us (transcode codecs, their events
+ * and CN, not the offerer's): the offerer's answer never names them (codec_answer_taken()). */
+void media_transcode_added_payload_types(const struct media *answerer_media, struct codec_payload_set *added);
 
 void media_transcode_release(struct media *media);
 /* call_free(): the media's chains and state. */

@@ -614,7 +614,7 @@ static int codecs_refused(struct ng_request *request, const struct sdp_session *
 			continue;
 		const char *why = NULL;
 		if (codec_negotiate_offer(&list, &request->flags.codec, chosen, &count, &missing) < 0
-		    && media_transcode_offer_check(&list, &request->flags.codec, &why) < 0) {
+		    && media_transcode_offer_check(&list, &request->flags.codec, &missing, &why) < 0) {
 			char *reason = g_strdup_printf("transcoding to %s not possible for media %u: %s", missing, i + 1, why);
 			request->error_reason = bencode_buffer_strdup_length(request->buffer, reason, strlen(reason));
 			g_free(reason);

@@ -316,18 +316,11 @@ static const char *negotiate_codecs(const struct ng_flags *flags, bool offer, co
 		/* when the answerer took a codec of the offerer's, the ones we added beside it are
 		 * not the offerer's (upstream script: an answer of PCMU beside an added G.722);
 		 * an answer of added codecs alone passes as given (media_transcode.h) */
-		struct codec_payload_set offerers = sender_media->offered_payload_types;
-		bool took_offerers = false;
-		for (unsigned int c = 0; c < list.count; c++) {
-			const struct codec *codec = &list.codecs[c];
-			bool added = codec->payload_type < CODEC_PAYLOAD_TYPES
-				&& media_transcode_added_payload_type(sender_media, codec->payload_type);
-			if (added)
-				offerers.bits[codec->payload_type / 64] &= ~(1ULL << (codec->payload_type % 64));
-			else if (strcasecmp(codec->name, "telephone-event") && strcasecmp(codec->name, "CN")
-				 && codec_payload_set_has(&sender_media->offered_payload_types, codec->payload_type))
-				took_offerers = true;
-		}
+		struct codec_payload_set added;
+		media_transcode_added_payload_types(sender_media, &added);
+		struct codec_answer_taken taken;
+		codec_answer_taken(&list, &sender_media->offered_payload_types, &added, &taken);
+		bool took_offerers = taken.offerers_audio;
 		/* single-codec still trims an answer of the offerer's codecs whose added ones were
 		 * left out (as 10.5): the negotiation below leaves them out too */
 		if (media_transcode_answer(&list, (unsigned int) strtoul(answer_ptime, NULL, 10), sender_media,
@@ -335,7 +328,7 @@ static const char *negotiate_codecs(const struct ng_flags *flags, bool offer, co
 		    && !(flags->codec.single_codec && took_offerers))
 			return text;
 		codec_negotiate_answer(&list, !sender_media->offered_payload_types_known ? NULL
-				       : took_offerers ? &offerers : &sender_media->offered_payload_types,
+				       : took_offerers ? &taken.offerers : &sender_media->offered_payload_types,
 				       &flags->codec, chosen, &count);
 		if (codec_formats_text(&list, chosen, count, text, size) >= 0
 		    && media_transcode_consumed_cn(sender_media, &list, text, size, rtpmaps) > 0)

@@ -9,7 +9,9 @@ Debian's 10.5 (RTPENGINE_BINARY=/usr/bin/rtpengine runs the same tests; daemon/m
 - consume CN: hidden from the answerer, listed back to the offerer, and the offerer's CN packets
   reach the answerer decoded into its codec.
 - always-transcode: the offer's CN at the leg's clock is in the offerer's answer whatever the
-  answerer took.
+  answerer took; so it is when the answerer took our CN at its codec's clock.
+- A dynamic CN we added (CN/16000 beside speex, CN/48000 beside Opus) that the answerer took:
+  its CN packets reach the offerer decoded as noise in the offerer's codec.
 - Media: with CN added and taken, the caller's audio (tone or digital silence) reaches the
   answerer as it was sent; with --silence-detect its silent frames go as CN packets (the
   --cn-payload level). The answerer's CN packets reach the caller decoded as noise in PCMU."""
@@ -73,6 +75,12 @@ CASES = [
      CN_ADDED_OFFER, [m_line(0, 13), PCMU, CN8]),
     ("mask-cn-transcode-cn", CN_TE, {"codec": {"mask": ["CN"], "transcode": ["CN"]}}, ANSWER_PCMU_CN,
      CN_ADDED_OFFER, [m_line(0, 13), PCMU, CN8]),
+    # a codec added at another clock brings its CN (dynamic); the answerer taking both gets the
+    # offer's CN listed back
+    ("transcode-speex-cn-taken", CN_TE, {"codec": {"transcode": ["speex"]}},
+     ([96, 97, 98], ["96 speex/16000", "97 CN/16000", "98 telephone-event/16000"]),
+     [m_line(0, 8, 96, 97, 98, 13, 101), PCMU, PCMA, "a=rtpmap:96 speex/16000", "a=rtpmap:97 CN/16000",
+      "a=rtpmap:98 telephone-event/16000", "a=fmtp:98 0-15", CN8, TE8], [m_line(0, 13, 101), PCMU, CN8, TE8]),
     ("always-transcode-cn", CN_TE, {"flags": ["always-transcode"]}, ANSWER_PCMU,
      CN_ADDED_OFFER, [m_line(0, 13, 101), PCMU, CN8, TE8]),
     ("always-transcode-cn-answered", CN_TE, {"flags": ["always-transcode"]}, ([8, 13], ["8 PCMA/8000", "13 CN/8000"]),
@@ -123,6 +131,37 @@ def test_media_with_cn_added(rtpengine):
         # silence nor the tone (RMS 3000)
         level = audioop.rms(audioop.ulaw2lin(back[3].payload, 2), 2)
         assert len(back[3].payload) == 160 and 60 < level < 1500, level
+        call.delete()
+    finally:
+        caller.close()
+        callee.close()
+
+
+@pytest.mark.parametrize("offer, options, answer, cn_type, expected_type", [
+    (CN_TE, {"codec": {"transcode": ["speex"]}},
+     ([96, 97, 98], ["96 speex/16000", "97 CN/16000", "98 telephone-event/16000"]), 97, 0),
+    (OPUS_TE, {"codec": {"transcode": ["CN"]}}, ([96, 97], ["96 opus/48000/2", "97 CN/48000"]), 97, 96),
+], ids=["cn16000-to-pcmu", "cn48000-to-opus"])
+def test_dynamic_cn_decoded_towards_offerer(rtpengine, offer, options, answer, cn_type, expected_type):
+    """A CN with a dynamic payload type that we added and the answerer took (CN/16000 beside an
+    added speex, CN/48000 beside the offerer's Opus): the answerer's CN packets reach the
+    offerer decoded, one frame of noise each in the offerer's codec, as 10.5 does."""
+    caller, callee = MediaPeer(CALLER), MediaPeer(CALLEE)
+    try:
+        call = Call(rtpengine)
+        offer_reply = assert_ok(call.offer(sdp(CALLER, caller.port, *offer), options))
+        assert_ok(call.answer(sdp(CALLEE, callee.port, *answer)))
+        to_caller = Sdp(offer_reply["sdp"]).media_address()
+        for i in range(4):
+            callee.rtp.send(build_rtp(500 + i, 160 * i, 0x2222, cn_type, bytes([40])), to_caller)
+            time.sleep(0.02)
+        back = [parse_rtp(d) for d, _ in caller.rtp.receive_all(4, 3.0)]
+        assert [(packet.payload_type, packet.sequence) for packet in back] == \
+            [(expected_type, 500 + i) for i in range(4)]
+        if expected_type == 0:
+            # -40 dBov noise (RMS ~160 in both daemons), neither silence nor loud
+            levels = [audioop.rms(audioop.ulaw2lin(packet.payload, 2), 2) for packet in back]
+            assert all(60 < level < 1500 for level in levels), levels
         call.delete()
     finally:
         caller.close()

@@ -9,6 +9,10 @@ are the expected ones, media checked on real loopback sockets.
 - strip/mask all with a codec to add: the answerer is offered the added codec only; the offerer
   keeps its own codec (transcoded), and a telephone-event the answerer was never offered is not
   in the offerer's answer.
+- strip/mask all with several codecs to transcode: offered and added ones in the order of the
+  specs; a masked codec's payload type is free for an added one. A codec stripped or masked and
+  named by transcode goes back before the kept events, with events at its clock. "full" is
+  "all" whose removed payload types stay reserved (GH 963).
 - The offerer's answer lists the answer's other codecs the offer had at every clock (Opus beside
   G.722), in the answer's order, with their telephone-events; packets of such a codec at another
   clock than the leg's pass untouched both ways.
@@ -179,11 +183,117 @@ OPUS_MIX_OFFER = ["m=audio PORT RTP/AVP 96 0 9 8 101 102", "a=rtpmap:96 opus/480
       "a=rtpmap:96 opus/48000/2", "a=rtpmap:97 CN/48000", "a=rtpmap:98 telephone-event/48000",
       "a=fmtp:98 0-15", "a=rtpmap:13 CN/8000", "a=rtpmap:101 telephone-event/8000"],
      ["m=audio PORT RTP/AVP 0 101", "a=rtpmap:0 PCMU/8000", "a=rtpmap:101 telephone-event/8000"]),
+    # mask/strip all with several codecs to transcode: the offer lists them in the order of the
+    # specs, offered (masked) and added ones alike; a masked codec's payload type is free for an
+    # added one (telephone-event/8000 takes Opus's 96 here), and the answer's 96 means ours
+    (([96, 102], ["96 opus/48000/2", "102 telephone-event/48000"], []),
+     {"codec": {"mask": ["all"], "transcode": ["G722", "PCMA", "telephone-event"]}},
+     ([9, 96], ["9 G722/8000", "96 telephone-event/8000"], []),
+     ["m=audio PORT RTP/AVP 9 8 96", "a=rtpmap:9 G722/8000", "a=rtpmap:8 PCMA/8000",
+      "a=rtpmap:96 telephone-event/8000", "a=fmtp:96 0-15"],
+     ["m=audio PORT RTP/AVP 96 102", "a=rtpmap:96 opus/48000/2", "a=rtpmap:102 telephone-event/48000"]),
+    (([97, 96, 102], ["97 opus/48000/2", "96 opus/48000/2", "102 telephone-event/48000"], []),
+     {"codec": {"mask": ["all"], "transcode": ["PCMU", "PCMA", "telephone-event"]}},
+     ([0, 96], ["0 PCMU/8000", "96 telephone-event/8000"], []),
+     ["m=audio PORT RTP/AVP 0 8 96", "a=rtpmap:0 PCMU/8000", "a=rtpmap:8 PCMA/8000",
+      "a=rtpmap:96 telephone-event/8000", "a=fmtp:96 0-15"],
+     ["m=audio PORT RTP/AVP 97 102", "a=rtpmap:97 opus/48000/2", "a=rtpmap:102 telephone-event/48000"]),
+    (([96, 8, 101], ["96 opus/48000/2", "8 PCMA/8000", "101 telephone-event/8000"], []),
+     {"codec": {"mask": ["all"], "transcode": ["G722", "PCMU", "opus"]}},
+     ([9], ["9 G722/8000"], []),
+     ["m=audio PORT RTP/AVP 9 0 96", "a=rtpmap:9 G722/8000", "a=rtpmap:0 PCMU/8000", "a=rtpmap:96 opus/48000/2"],
+     ["m=audio PORT RTP/AVP 96", "a=rtpmap:96 opus/48000/2"]),
+    (([96, 102], ["96 opus/48000/2", "102 telephone-event/48000"], []),
+     {"codec": {"mask": ["all"], "transcode": ["PCMU", "opus"]}},
+     ([96, 102], ["96 opus/48000/2", "102 telephone-event/48000"], []),
+     ["m=audio PORT RTP/AVP 0 96", "a=rtpmap:0 PCMU/8000", "a=rtpmap:96 opus/48000/2"],
+     ["m=audio PORT RTP/AVP 96", "a=rtpmap:96 opus/48000/2"]),
+    # strip or mask a codec and transcode it: it goes back after the kept codecs, before their
+    # events, and brings events at its clock like an added codec
+    (([96, 0, 8, 101], ["96 opus/48000/2", "0 PCMU/8000", "8 PCMA/8000", "101 telephone-event/8000"], []),
+     {"codec": {"strip": ["opus"], "transcode": ["opus"]}},
+     ([96], ["96 opus/48000/2"], []),
+     ["m=audio PORT RTP/AVP 0 8 96 97 101", "a=rtpmap:0 PCMU/8000", "a=rtpmap:8 PCMA/8000",
+      "a=rtpmap:96 opus/48000/2", "a=rtpmap:97 telephone-event/48000", "a=fmtp:97 0-15",
+      "a=rtpmap:101 telephone-event/8000"],
+     ["m=audio PORT RTP/AVP 96", "a=rtpmap:96 opus/48000/2"]),
+    (([107, 0, 8, 101], ["107 opus/48000/2", "0 PCMU/8000", "8 PCMA/8000", "101 telephone-event/8000"], []),
+     {"codec": {"mask": ["opus"], "transcode": ["opus"]}},
+     ([107], ["107 opus/48000/2"], []),
+     ["m=audio PORT RTP/AVP 0 8 107 96 101", "a=rtpmap:0 PCMU/8000", "a=rtpmap:8 PCMA/8000",
+      "a=rtpmap:107 opus/48000/2", "a=rtpmap:96 telephone-event/48000", "a=fmtp:96 0-15",
+      "a=rtpmap:101 telephone-event/8000"],
+     ["m=audio PORT RTP/AVP 107", "a=rtpmap:107 opus/48000/2"]),
+    (CN_OFFER, {"codec": {"strip": ["PCMU"], "transcode": ["PCMU", "opus"]}},
+     ([0], ["0 PCMU/8000"], []),
+     ["m=audio PORT RTP/AVP 8 0 96 97 98 13 101", "a=rtpmap:8 PCMA/8000", "a=rtpmap:0 PCMU/8000",
+      "a=rtpmap:96 opus/48000/2", "a=rtpmap:97 CN/48000", "a=rtpmap:98 telephone-event/48000", "a=fmtp:98 0-15",
+      "a=rtpmap:13 CN/8000", "a=rtpmap:101 telephone-event/8000"],
+     ["m=audio PORT RTP/AVP 0", "a=rtpmap:0 PCMU/8000"]),
+    (G711_OFFER, {"codec": {"mask": ["PCMU", "G722"], "transcode": ["G722", "PCMU"]}},
+     ([9], ["9 G722/8000"], []),
+     ["m=audio PORT RTP/AVP 8 9 0 101", "a=rtpmap:8 PCMA/8000", "a=rtpmap:9 G722/8000", "a=rtpmap:0 PCMU/8000",
+      "a=rtpmap:101 telephone-event/8000"],
+     ["m=audio PORT RTP/AVP 9", "a=rtpmap:9 G722/8000"]),
+    (G711_OFFER, {"codec": {"strip": ["PCMU"], "offer": ["PCMU"]}},
+     ([0], ["0 PCMU/8000"], []),
+     ["m=audio PORT RTP/AVP 8 9 0 101", "a=rtpmap:8 PCMA/8000", "a=rtpmap:9 G722/8000", "a=rtpmap:0 PCMU/8000",
+      "a=rtpmap:101 telephone-event/8000"],
+     ["m=audio PORT RTP/AVP 0", "a=rtpmap:0 PCMU/8000"]),
+    # the answerer takes one of the offerer's codecs and one we added (GH 953): the offerer's
+    # answer lists its leg codec after the answer's codecs, before the events
+    (([8, 0, 101], ["8 PCMA/8000", "0 PCMU/8000", "101 telephone-event/8000"], []), {"codec": {"transcode": ["G722"]}},
+     ([0, 9, 101], ["0 PCMU/8000", "9 G722/8000", "101 telephone-event/8000"], []),
+     ["m=audio PORT RTP/AVP 8 0 9 101", "a=rtpmap:8 PCMA/8000", "a=rtpmap:0 PCMU/8000", "a=rtpmap:9 G722/8000",
+      "a=rtpmap:101 telephone-event/8000"],
+     ["m=audio PORT RTP/AVP 0 8 101", "a=rtpmap:0 PCMU/8000", "a=rtpmap:8 PCMA/8000",
+      "a=rtpmap:101 telephone-event/8000"]),
+    (([96, 0, 101], ["96 opus/48000/2", "0 PCMU/8000", "101 telephone-event/8000"], []), {"codec": {"transcode": ["PCMA"]}},
+     ([0, 8, 101], ["0 PCMU/8000", "8 PCMA/8000", "101 telephone-event/8000"], []),
+     ["m=audio PORT RTP/AVP 96 0 8 101", "a=rtpmap:96 opus/48000/2", "a=rtpmap:0 PCMU/8000", "a=rtpmap:8 PCMA/8000",
+      "a=rtpmap:101 telephone-event/8000"],
+     ["m=audio PORT RTP/AVP 0 96 101", "a=rtpmap:0 PCMU/8000", "a=rtpmap:96 opus/48000/2",
+      "a=rtpmap:101 telephone-event/8000"]),
+    (([8, 107, 101], ["8 PCMA/8000", "107 opus/48000/2", "101 telephone-event/8000"], []),
+     {"codec": {"transcode": ["G722"]}},
+     ([107, 9, 101], ["107 opus/48000/2", "9 G722/8000", "101 telephone-event/8000"], []),
+     ["m=audio PORT RTP/AVP 8 107 9 101", "a=rtpmap:8 PCMA/8000", "a=rtpmap:107 opus/48000/2", "a=rtpmap:9 G722/8000",
+      "a=rtpmap:101 telephone-event/8000"],
+     ["m=audio PORT RTP/AVP 107 8 101", "a=rtpmap:107 opus/48000/2", "a=rtpmap:8 PCMA/8000",
+      "a=rtpmap:101 telephone-event/8000"]),
+    # GH 963: mask (strip, consume) "full" is "all", but the removed payload types stay
+    # reserved: the added telephone-event/8000 takes 97, not the masked Opus's 96
+    (([96, 120], ["96 opus/48000/2", "120 telephone-event/48000"], ["fmtp:120 0-16"]),
+     {"codec": {"mask": ["full"], "transcode": ["PCMA", "telephone-event"]}},
+     ([8, 97], ["8 PCMA/8000", "97 telephone-event/8000"], ["fmtp:97 0-15"]),
+     ["m=audio PORT RTP/AVP 8 97", "a=rtpmap:8 PCMA/8000", "a=rtpmap:97 telephone-event/8000", "a=fmtp:97 0-15"],
+     ["m=audio PORT RTP/AVP 96 120", "a=rtpmap:96 opus/48000/2", "a=rtpmap:120 telephone-event/48000",
+      "a=fmtp:120 0-16"]),
+    (([96, 120], ["96 opus/48000/2", "120 telephone-event/48000"], ["fmtp:120 0-16"]),
+     {"codec": {"mask": ["all"], "transcode": ["PCMA", "telephone-event"]}},
+     ([8, 96], ["8 PCMA/8000", "96 telephone-event/8000"], ["fmtp:96 0-15"]),
+     ["m=audio PORT RTP/AVP 8 96", "a=rtpmap:8 PCMA/8000", "a=rtpmap:96 telephone-event/8000", "a=fmtp:96 0-15"],
+     ["m=audio PORT RTP/AVP 96 120", "a=rtpmap:96 opus/48000/2", "a=rtpmap:120 telephone-event/48000",
+      "a=fmtp:120 0-16"]),
+    (G711_OFFER, {"codec": {"strip": ["full"], "transcode": ["G722", "opus"]}},
+     ([96], ["96 opus/48000/2"], []),
+     ["m=audio PORT RTP/AVP 9 96", "a=rtpmap:9 G722/8000", "a=rtpmap:96 opus/48000/2"],
+     ["m=audio PORT RTP/AVP 0", "a=rtpmap:0 PCMU/8000"]),
+    (G711_OFFER, {"codec": {"mask": ["full"]}},
+     ([0], ["0 PCMU/8000"], []),
+     ["m=audio PORT RTP/AVP 0 8 9 101", "a=rtpmap:0 PCMU/8000", "a=rtpmap:8 PCMA/8000", "a=rtpmap:9 G722/8000",
+      "a=rtpmap:101 telephone-event/8000"],
+     ["m=audio PORT RTP/AVP 0", "a=rtpmap:0 PCMU/8000"]),
 ], ids=["amr-answered-pcmu", "amr-answered-amr", "amr-wb-te16", "amr-opus-pcma", "amr-pcmu-te",
         "amr-strip-all", "amr-always-transcode", "pcma-strip-all", "pcma-mask-all", "pcma-strip-pcma",
         "g722-mix-all", "g722-mix-opus", "g722-mix-speex", "opus-mix-8k", "opus-mix-opus",
         "transcode-spec-fmtp", "set-leg-fmtp-kept", "consume-pcmu", "consume-all-opus", "opus-mono",
-        "cn-listed", "cn-added"])
+        "cn-listed", "cn-added", "mask-all-event-takes-masked-type", "mask-all-two-opus",
+        "mask-all-spec-order", "mask-all-spec-order-offered-last", "strip-opus-transcode-opus",
+        "mask-opus-107-transcode-opus", "strip-pcmu-transcode-pcmu-opus", "mask-two-transcode-two",
+        "strip-pcmu-offer-pcmu", "added-beside-shared-pcmu", "added-beside-shared-opus-leg",
+        "added-beside-shared-opus-first", "gh963-mask-full", "gh963-mask-all", "strip-full-two-added",
+        "mask-full-alone"])
 def test_offer_and_answer_as_10_5(rtpengine, offer, options, answer, expected_offer, expected_answer):
     call = Call(rtpengine)
     offer_reply = assert_ok(call.offer(sdp(CALLER, 4000, *offer), options))
@@ -220,6 +330,33 @@ def test_amr_only_media_relayed_untouched(rtpengine, answer_pt):
         for receiver, ssrc in ((callee, 0x1111), (caller, 0x2222)):
             got = [data for data, _ in receiver.rtp.receive_all(10, 3.0)]
             assert got == sent_by[ssrc], [parse_rtp(data)[4:7] for data in got]
+        call.delete()
+    finally:
+        caller.close()
+        callee.close()
+
+
+def test_added_codec_beside_shared_reaches_offerer_as_leg_codec(rtpengine):
+    """GH 953: offer PCMA, PCMU with G.722 added, answered PCMU and G.722: the offerer's answer is
+    "0 8"; the answerer's G.722 packets reach the offerer as PCMU (the codec the answerer took,
+    not the leg codec listed beside it), its PCMU packets as they were sent, as 10.5 does."""
+    caller, callee = MediaPeer(CALLER), MediaPeer(CALLEE)
+    try:
+        call = Call(rtpengine)
+        offer = assert_ok(call.offer(sdp(CALLER, caller.port, [8, 0], ["8 PCMA/8000", "0 PCMU/8000"]),
+                                     {"codec": {"transcode": ["G722"]}}))
+        answer = assert_ok(call.answer(sdp(CALLEE, callee.port, [0, 9], ["0 PCMU/8000", "9 G722/8000"])))
+        assert codec_lines(answer["sdp"])[0] == "m=audio PORT RTP/AVP 0 8"
+        callee_sends_to = Sdp(offer["sdp"]).media_address()
+        for i in range(10):
+            callee.rtp.send(build_rtp(900 + i, 160 * i, 0x2222, 9, bytes(160)), callee_sends_to)
+            time.sleep(0.02)   # paced: 10.5 encodes in real time
+        got = [parse_rtp(data) for data, _ in caller.rtp.receive_all(10, 2.0)]
+        assert len(got) >= 8 and {p.payload_type for p in got} == {0}, [p.payload_type for p in got]
+        pcmu = g711_tone(0, 0)
+        callee.rtp.send(build_rtp(950, 1600, 0x2222, 0, pcmu), callee_sends_to)
+        got = [parse_rtp(data) for data, _ in caller.rtp.receive_all(3, 1.0)]
+        assert [(p.payload_type, p.payload) for p in got if p.payload_type == 0] == [(0, pcmu)]
         call.delete()
     finally:
         caller.close()
@@ -327,6 +464,21 @@ def test_transcode_l16_is_added(rtpengine):
                                          "a=rtpmap:96 L16/8000", "a=rtpmap:101 telephone-event/8000"]
     answer = assert_ok(call.answer(sdp(CALLEE, 5000, [96], ["96 L16/8000"])))
     assert codec_lines(answer["sdp"]) == ["m=audio PORT RTP/AVP 0", "a=rtpmap:0 PCMU/8000"]
+    call.delete()
+
+
+@pytest.mark.upstream_differs("with strip all and transcode [..., telephone-event] 10.5 passes the answer as "
+                              "the answerer gave it: the offerer gets a codec it never offered (RFC 3264 "
+                              "section 6.1); this relay gives it its own codec, transcoded")
+def test_strip_all_with_telephone_event_answers_the_leg_codec(rtpengine):
+    call = Call(rtpengine)
+    offer = assert_ok(call.offer(sdp(CALLER, 4000, [8, 101], ["8 PCMA/8000", "101 telephone-event/8000"]),
+                                 {"codec": {"strip": ["all"], "transcode": ["PCMU", "telephone-event"]}}))
+    assert codec_lines(offer["sdp"]) == ["m=audio PORT RTP/AVP 0 101", "a=rtpmap:0 PCMU/8000",
+                                         "a=rtpmap:101 telephone-event/8000"]
+    answer = assert_ok(call.answer(sdp(CALLEE, 5000, [0, 101], ["0 PCMU/8000", "101 telephone-event/8000"])))
+    assert codec_lines(answer["sdp"]) == ["m=audio PORT RTP/AVP 8 101", "a=rtpmap:8 PCMA/8000",
+                                          "a=rtpmap:101 telephone-event/8000"]
     call.delete()
 
 

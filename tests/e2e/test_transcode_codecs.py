@@ -68,3 +68,7 @@ def test_transcode_to_a_codec_this_build_cannot_encode_is_refused(rtpengine, cod
     reply = assert_error(Call(rtpengine).offer(OFFER.format(a=CALLER, port=30000),
                                                {"codec": {"transcode": [codec]}}))
     assert codec in reply["error-reason"] and "--codecs" in reply["error-reason"], reply
+    # beside a codec it can add, the reason names the one it cannot
+    reply = assert_error(Call(rtpengine).offer(OFFER.format(a=CALLER, port=30000),
+                                               {"codec": {"transcode": ["G722", codec]}}))
+    assert "transcoding to %s not possible" % codec in reply["error-reason"], reply

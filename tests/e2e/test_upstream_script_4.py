@@ -10,7 +10,11 @@ the same tests); a few media checks send RTP through both on loopback.
 The SDP bodies are written here for loopback; media ports are normalised to PORT.
 """
 
+import audioop
+import math
 import re
+import struct
+import time
 
 import pytest
 
@@ -641,11 +645,80 @@ def test_pcmu_offerer_pcma_answerer_transcoded(rtpengine):
         callee.close()
 
 
-@pytest.mark.upstream_differs("PCMU is 8000 Hz only (RFC 3551 section 4.5.14); 10.5 transcodes a "
-                              "PCMU/16000 offer ('DTMF scaling'), this build refuses it with a reason")
-def test_pcmu_at_16000_transcoding_refused(rtpengine):
-    sdp = audio(CALLER, 7060, "100 101", "a=rtpmap:100 PCMU/16000", "a=rtpmap:101 telephone-event/16000",
-                "a=fmtp:101 0-15", "a=sendrecv")
-    reply = Call(rtpengine).offer(sdp, dict(ORIGIN, codec={"transcode": ["PCMA", "telephone-event/8000"]},
-                                            flags=["always transcode"]))
-    assert reply["result"] == "error" and "PCMA" in reply["error-reason"], reply
+def pcmu16000_call(rtpengine, caller, callee):
+    """The "DTMF scaling" request: a PCMU/16000 offer with 16 kHz events, transcode PCMA and
+    telephone-event/8000, always transcode; answered PCMA with 8 kHz events."""
+    offer_sdp = audio(CALLER, caller.port, "100 101", "a=rtpmap:100 PCMU/16000", "a=rtpmap:101 telephone-event/16000",
+                      "a=fmtp:101 0-15", "a=sendrecv")
+    call = Call(rtpengine)
+    offer_reply = assert_ok(call.offer(offer_sdp, dict(ORIGIN, codec={"transcode": ["PCMA", "telephone-event/8000"]},
+                                                        flags=["always transcode"])))
+    answer_sdp = audio(CALLEE, callee.port, "8 96", "a=rtpmap:8 PCMA/8000", "a=rtpmap:96 telephone-event/8000",
+                       "a=fmtp:96 0-15", "a=sendrecv")
+    answer_reply = assert_ok(call.answer(answer_sdp, ORIGIN))
+    return call, offer_reply["sdp"], answer_reply["sdp"]
+
+
+def test_pcmu_at_16000_sdp(rtpengine):
+    """As 10.5: PCMA and telephone-event/8000 are added (the spec's clock is the added codec's
+    anyway); the offerer's answer names its PCMU/16000 and 16 kHz events."""
+    caller, callee = MediaPeer(CALLER), MediaPeer(CALLEE)
+    try:
+        call, offer_sdp, answer_sdp = pcmu16000_call(rtpengine, caller, callee)
+        codec_lines = lambda text: [line for line in normalise(text) if line.startswith(("m=", "a=rtpmap", "a=fmtp"))]
+        assert codec_lines(offer_sdp) == ["m=audio PORT RTP/AVP 100 8 96 101", "a=rtpmap:100 PCMU/16000",
+                                          "a=rtpmap:8 PCMA/8000", "a=rtpmap:96 telephone-event/8000", "a=fmtp:96 0-15",
+                                          "a=rtpmap:101 telephone-event/16000", "a=fmtp:101 0-15"]
+        assert codec_lines(answer_sdp) == ["m=audio PORT RTP/AVP 100 101", "a=rtpmap:100 PCMU/16000",
+                                           "a=rtpmap:101 telephone-event/16000", "a=fmtp:101 0-15"]
+        call.delete()
+    finally:
+        caller.close()
+        callee.close()
+
+
+def sine(rate, count, index, frequency=1000):
+    return struct.pack("<%dh" % count, *[int(8000 * math.sin(2 * math.pi * frequency * (count * index + k) / rate))
+                                         for k in range(count)])
+
+
+def zero_crossing_frequency(pcm, rate):
+    samples = struct.unpack("<%dh" % (len(pcm) // 2), pcm)
+    crossings = sum(1 for a, b in zip(samples, samples[1:]) if (a < 0) != (b < 0))
+    return crossings * rate / 2 / len(samples)
+
+
+def test_pcmu_at_16000_media(rtpengine):
+    """PCMU at a 16 kHz clock (320 samples a frame) <-> PCMA at 8 kHz: a 1 kHz tone stays a 1 kHz
+    tone both ways, and RFC 4733 durations are scaled between the two event clocks (320 at
+    16 kHz is 160 at 8 kHz), as 10.5 sends them (its timestamps start one frame later: compared
+    as steps)."""
+    caller, callee = MediaPeer(CALLER), MediaPeer(CALLEE)
+    try:
+        call, offer_sdp, answer_sdp = pcmu16000_call(rtpengine, caller, callee)
+        to_callee, to_caller = Sdp(answer_sdp).media_address(), Sdp(offer_sdp).media_address()
+        for i in range(4):
+            caller.rtp.send(build_rtp(100 + i, 320 * i, 0x1111, 100, audioop.lin2ulaw(sine(16000, 320, i), 2)), to_callee)
+            callee.rtp.send(build_rtp(500 + i, 160 * i, 0x2222, 8, audioop.lin2alaw(sine(8000, 160, i), 2)), to_caller)
+            time.sleep(0.02)   # paced: 10.5 transcodes in real time
+        for k, duration in enumerate((320, 640, 960)):
+            end = 0x80 if k == 2 else 0
+            caller.rtp.send(build_rtp(104 + k, 1280, 0x1111, 101, bytes([5, end | 10]) + duration.to_bytes(2, "big"),
+                                      marker=k == 0), to_callee)
+            callee.rtp.send(build_rtp(504 + k, 640, 0x2222, 96, bytes([7, end | 10]) + (duration // 2).to_bytes(2, "big"),
+                                      marker=k == 0), to_caller)
+            time.sleep(0.02)
+        for receiver, audio_type, event_type, rate, decode, step, events in (
+                (callee, 8, 96, 8000, audioop.alaw2lin, 160, ["050a00a0", "050a0140", "058a01e0"]),
+                (caller, 100, 101, 16000, audioop.ulaw2lin, 320, ["070a0140", "070a0280", "078a03c0"])):
+            got = [parse_rtp(data) for data, _ in receiver.rtp.receive_all(6, 3.0)]
+            audio_packets = [p for p in got if p.payload_type == audio_type]
+            assert len(audio_packets) >= 2 and all(len(p.payload) == step for p in audio_packets), got
+            assert (audio_packets[1].timestamp - audio_packets[0].timestamp) & 0xffffffff == step
+            assert abs(zero_crossing_frequency(decode(audio_packets[1].payload, 2), rate) - 1000) < 50
+            assert [p.payload.hex() for p in got if p.payload_type == event_type] == events
+            assert len({p.ssrc for p in got}) == 1
+        call.delete()
+    finally:
+        caller.close()
+        callee.close()

@@ -128,10 +128,15 @@ static void test_offer(void)
 		{ "strip=opus/48000/2", "0 8 9 101" },
 		{ "strip=telephone-event", "0 8 9 96" },
 		{ "strip=all", "0 8 9 96 101" },             /* nothing left: 10.5 keeps all */
+		{ "mask=full", "0 8 9 96 101" },             /* 10.5's "full" is "all" here */
+		{ "strip=full except=opus", "96" },
 		{ "strip=all except=opus", "96" },
 		{ "strip=PCMU strip=PCMA strip=G722", "96" },  /* telephone-event/8000 goes with the 8 kHz codecs */
 		{ "strip=all offer=PCMA", "8" },
 		{ "strip=all offer=PCMA offer=PCMU", "8 0" },
+		/* a codec brought back goes before the telephone-event (10.5, measured) */
+		{ "strip=PCMU offer=PCMU", "8 9 96 0 101" },
+		{ "mask=PCMU mask=G722 transcode=G722 transcode=PCMU", "8 96 9 0 101" },
 		{ "mask=PCMA", "0 9 96 101" },
 		{ "consume=PCMA", "0 9 96 101" },
 		{ "mask=all except=PCMU", "0" },
@@ -184,6 +189,44 @@ static void test_answer(void)
 	g_assert_cmpint(codec_formats_text(&answer, chosen, count, text, 3), ==, -ENOSPC);
 }
 
+/* The one rule for an answer to an offer the relay added codecs to (codec_answer_taken()): the
+ * offerer's answer never names an added payload type (RFC 3264 section 6.1). */
+static void test_answer_taken(void)
+{
+	struct codec_list answer;
+	/* offer 8 0 101 with G.722 (9) and telephone-event/16000 (96) added */
+	parse_list("v=0\r\no=- 2 1 IN IP4 127.0.0.3\r\ns=-\r\nc=IN IP4 127.0.0.3\r\nt=0 0\r\n"
+		   "m=audio 30010 RTP/AVP 9 0 96 101\r\na=rtpmap:96 telephone-event/16000\r\n"
+		   "a=rtpmap:101 telephone-event/8000\r\n", &answer);
+	struct codec_payload_set offered = { { 0 } }, added = { { 0 } };
+	unsigned int offered_types[] = { 8, 0, 9, 96, 101 };
+	for (size_t i = 0; i < G_N_ELEMENTS(offered_types); i++)
+		codec_payload_set_add(&offered, offered_types[i]);
+	codec_payload_set_add(&added, 9);
+	codec_payload_set_add(&added, 96);
+	struct codec_answer_taken taken;
+	char text[64];
+	codec_answer_taken(&answer, &offered, &added, &taken);
+	codec_formats_text(&answer, taken.indexes, taken.count, text, sizeof(text));
+	g_assert_cmpstr(text, ==, "0 101");
+	g_assert_true(taken.left_out);
+	g_assert_true(taken.offerers_audio);
+	g_assert_true(codec_payload_set_has(&taken.offerers, 8) && codec_payload_set_has(&taken.offerers, 101));
+	g_assert_false(codec_payload_set_has(&taken.offerers, 9) || codec_payload_set_has(&taken.offerers, 96));
+	/* only added codecs and an event of the offerer's: no audio codec of the offerer's taken */
+	parse_list("v=0\r\no=- 2 1 IN IP4 127.0.0.3\r\ns=-\r\nc=IN IP4 127.0.0.3\r\nt=0 0\r\n"
+		   "m=audio 30010 RTP/AVP 9 101\r\na=rtpmap:101 telephone-event/8000\r\n", &answer);
+	codec_answer_taken(&answer, &offered, &added, &taken);
+	g_assert_true(taken.left_out);
+	g_assert_false(taken.offerers_audio);
+	g_assert_cmpuint(taken.count, ==, 1);
+	/* nothing added: the answer whole */
+	struct codec_payload_set none = { { 0 } };
+	codec_answer_taken(&answer, &offered, &none, &taken);
+	g_assert_false(taken.left_out);
+	g_assert_true(codec_selection_unchanged(&answer, taken.indexes, taken.count));
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -191,5 +234,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/codec/matching", test_matching);
 	g_test_add_func("/codec/offer", test_offer);
 	g_test_add_func("/codec/answer", test_answer);
+	g_test_add_func("/codec/answer-taken", test_answer_taken);
 	return g_test_run();
 }

@@ -487,6 +487,41 @@ static void test_sequence_restart_followed(void)
 	codec_chain_free(chain);
 }
 
+/* RFC 3389 CN on a dynamic payload type (input_cn_pt): one frame of noise at its level, as type
+ * 13 always is; without it the packet is no codec of the chain and gives nothing. */
+static void test_dynamic_comfort_noise(void)
+{
+	for (int dynamic = 0; dynamic < 2; dynamic++) {
+		struct codec_chain_config config = {
+			.input = { .encoding = "PCMU", .clock_rate = 8000, .payload_type = 0 },
+			.output = { .encoding = "PCMU", .clock_rate = 8000, .payload_type = 0 },
+			.input_dtmf_pt = -1, .output_dtmf_pt = -1, .output_cn_pt = -1,
+			.input_cn_pt = dynamic ? 118 : 0,
+		};
+		const char *reason = NULL;
+		struct codec_chain *chain = codec_chain_new(&config, &reason);
+		g_assert_nonnull(chain);
+		GPtrArray *in = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
+		uint8_t packet[64], level = 40;   /* -40 dBov */
+		g_ptr_array_add(in, g_bytes_new(packet, rtp_packet(packet, 118, 7, 1600, 9, &level, 1)));
+		GPtrArray *out = through(chain, in);
+		g_assert_cmpuint(out->len, ==, dynamic ? 1 : 0);
+		if (dynamic) {
+			gsize length;
+			const uint8_t *data = g_bytes_get_data(out->pdata[0], &length);
+			g_assert_cmpuint(length, ==, 12 + 160);
+			g_assert_cmpuint(data[1] & 0x7f, ==, 0);
+			unsigned int loud = 0;   /* mu-law 0xff and 0x7f are the two zeros */
+			for (gsize i = 12; i < length; i++)
+				loud += (data[i] & 0x7f) != 0x7f;
+			g_assert_cmpuint(loud, >, 80);
+		}
+		g_ptr_array_unref(in);
+		g_ptr_array_unref(out);
+		codec_chain_free(chain);
+	}
+}
+
 /* RFC 4733 events through PCMU/8000 -> opus/48000: payload type mapped, duration and timestamp
  * in the 48 kHz clock, sequence numbers shared with the audio. */
 static void test_telephone_event_rescaled(void)
@@ -606,6 +641,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/codec_chain/alternate_input_and_passthrough", test_alternate_input_and_passthrough);
 	g_test_add_func("/codec_chain/loss_and_reordering", test_loss_and_reordering);
 	g_test_add_func("/codec_chain/telephone_event_rescaled", test_telephone_event_rescaled);
+	g_test_add_func("/codec_chain/dynamic_comfort_noise", test_dynamic_comfort_noise);
 	g_test_add_func("/codec_chain/sequence_restart_followed", test_sequence_restart_followed);
 	g_test_add_func("/codec_chain/unknown_codec_refused", test_unknown_codec_refused);
 	g_test_add_func("/codec_chain/cost", test_cost);
