@@ -216,6 +216,8 @@ struct media {
 	bool rtcp_mux;                  /* this side multiplexes RTCP on the RTP socket */
 	bool rtcp_mux_offered;          /* this side's offer carried a=rtcp-mux */
 	uint8_t rtcp_mux_policy;        /* enum ng_rtcp_mux_policy from the offer request */
+	uint8_t branch_rtcp_mux_policy; /* on a via-branch's side: the policy of the offer it was
+					 * sent, which its answer applies (each branch its own, GH 793) */
 	bool ice_seen;
 	/* our ICE credentials towards this side (RFC 8445 section 5.3), empty until we first
 	 * advertise ICE: ufrag of 8 and password of 26 ice-chars, as upstream */

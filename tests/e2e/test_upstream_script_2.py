@@ -15,7 +15,7 @@ timing-dependent ICE+DTLS early start. Scenarios of the slice where this relay s
 left out (listed in the branch's report): mask all/full with
 telephone-event at another clock (GH 963), several codecs added with mask all, an added codec in
 the answer beside a shared one (GH 953), GH 1058 order, DTLS role/hash on a re-offer,
-via-branch deletes, SDES=off as a string."""
+SDES=off as a string. The via-branch deletes are compared in test_forks.py."""
 
 import os
 import re
