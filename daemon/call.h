@@ -210,6 +210,8 @@ struct media {
 	char *protocol;                 /* transport protocol as this side uses it (media_set_protocol) */
 	bool protocol_allocated;        /* protocol is its own allocation, not in the extras block */
 	bool protocol_translated;       /* set by an offer's transport-protocol: kept by re-offers without one (10.5) */
+	bool protocol_own;              /* protocol is what this side's own offer said, not what it heard */
+	bool protocol_kept_own;         /* the offer being written keeps that (SRTP) protocol (10.5) */
 	struct local_interface *interface;
 	enum sdp_direction direction;
 	bool rejected;                  /* port 0 */

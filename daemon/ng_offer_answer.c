@@ -654,11 +654,19 @@ static int prepare_offer_media(struct sdp_exchange *exchange)
 		}
 		/* as 10.5: the receiver hears the offer's protocol, or the one transport-protocol gave
 		 * it, now or in an earlier offer */
-		if (receiver_media && protocol_is_rtp(sdp_media->protocol)) {
+		/* ... but a side that offered SRTP (SDES or DTLS) itself keeps it when the other side
+		 * re-offers plain RTP (a plain callee's re-INVITE towards an SRTP or WebRTC caller):
+		 * 10.5 offers it its own protocol, keys and fingerprint (measured) */
+		receiver_media->protocol_kept_own = !flags->transport_protocol && receiver_media->protocol_own
+			&& media_protocol_is_plain_rtp(sdp_media->protocol)
+			&& (media_protocol_uses_sdes(receiver_media->protocol) || media_protocol_uses_dtls(receiver_media->protocol));
+		if (protocol_is_rtp(sdp_media->protocol) && !receiver_media->protocol_kept_own) {
 			if (flags->transport_protocol)
 				receiver_media->protocol_translated = true;
-			if (flags->transport_protocol || !receiver_media->protocol_translated)
+			if (flags->transport_protocol || !receiver_media->protocol_translated) {
 				media_set_protocol(receiver_media, receiver_protocol);
+				receiver_media->protocol_own = false;
+			}
 		}
 		if (side_learn_sdp(exchange, sender_media, sdp_media) < 0) {
 			request->error_reason = "No usable connection address in SDP";
@@ -666,6 +674,8 @@ static int prepare_offer_media(struct sdp_exchange *exchange)
 		}
 		/* a re-offer may change how the side is keyed (SDES <-> DTLS): its answer must say so */
 		media_set_protocol(sender_media, sdp_media->protocol);
+		sender_media->protocol_own = true;
+		sender_media->protocol_kept_own = false;
 		/* Offered both (a=crypto and a=fingerprint): DTLS, as upstream 10.5 answers, unless
 		 * DTLS=off or SDES-prefer. Keys on RTP/AVP (OSRTP, RFC 8643 section 4) are taken here
 		 * and offered on; the answer decides whether the offerer gets ours (see answer). */

@@ -85,7 +85,8 @@ static int offer_srtp_keying(const struct ng_flags *flags, struct media *local, 
 	bool sdes_agreed = local->crypto && local->crypto->active;
 	bool dtls_agreed = media_dtls_agreed(local);
 	int count = 0;
-	if (!flags->sdes_off && !dtls_agreed) {
+	/* with DTLS agreed, SDES only where we offered it before (its keys again, as 10.5) */
+	if (!flags->sdes_off && (!dtls_agreed || local->crypto)) {
 		struct media_crypto_options options = {
 			.no_suites = flags->sdes_no_suites, .only_suites = flags->sdes_only_suites, .pad = flags->sdes_pad,
 			.lifetime = flags->sdes_lifetime, .copy_from = peer_offer,
@@ -505,7 +506,7 @@ int ng_write_sdp(struct sdp_exchange *exchange, bool offer)
 		if (offer)
 			rewrite->protocol = !protocol_is_rtp(sdp_media->protocol) ? NULL
 				: flags->transport_protocol ? flags->transport_protocol
-				: local->protocol_translated ? local->protocol : NULL;
+				: local->protocol_translated || local->protocol_kept_own ? local->protocol : NULL;
 		else if (flags->transport_protocol_accept)
 			rewrite->protocol = sdp_media->protocol;
 		else if (flags->transport_protocol && protocol_is_rtp(sdp_media->protocol))
