@@ -681,7 +681,10 @@ static int prepare_offer_media(struct sdp_exchange *exchange)
 		 * and offered on; the answer decides whether the offerer gets ours (see answer). */
 		bool has_crypto = media_sdp_has_crypto(sdp_media);
 		/* BUNDLE: a member's DTLS is its transport's (RFC 8843 section 5.1) */
-		bool dtls = media_dtls_offered(exchange->sdp, sdp_media)
+		/* ICE=force-relay passes the endpoints' keying on (ng_offer_answer_sdp.c): nothing
+		 * of it is taken here, the packets pass as they are (10.5, GH 850) */
+		bool keying_passed = flags->ice == NG_ICE_FORCE_RELAY;
+		bool dtls = !keying_passed && media_dtls_offered(exchange->sdp, sdp_media)
 			&& !(has_crypto && (flags->dtls_off || flags->sdes_prefer || !dtls_certificate_ready()))
 			&& !bundle_member(&exchange->bundle, sender_media);
 		if (!sender_media->rejected && dtls) {
@@ -692,7 +695,7 @@ static int prepare_offer_media(struct sdp_exchange *exchange)
 			bool sdes = media_protocol_uses_sdes(sdp_media->protocol)
 				|| (has_crypto && (media_protocol_is_plain_rtp(sdp_media->protocol)
 						   || media_protocol_uses_dtls(sdp_media->protocol)));
-			if (sdes && !sender_media->rejected)
+			if (sdes && !sender_media->rejected && !keying_passed)
 				take_sdes_offer(request, sender_media, sdp_media);
 		}
 		sender_media->rtcp_mux_offered = sdp_media->rtcp_mux;

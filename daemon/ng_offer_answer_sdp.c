@@ -511,14 +511,20 @@ int ng_write_sdp(struct sdp_exchange *exchange, bool offer)
 			rewrite->protocol = sdp_media->protocol;
 		else if (flags->transport_protocol && protocol_is_rtp(sdp_media->protocol))
 			rewrite->protocol = flags->transport_protocol;
-		else
+		else if (flags->ice != NG_ICE_FORCE_RELAY)
 			rewrite->protocol = local->protocol;
+		/* (ICE=force-relay: the answerer's protocol passes with its keying, as 10.5) */
 		/* the protocol the receiver is offered: a re-offer's transport-protocol may make SRTP
 		 * of a side that was plain (the keys must come with it) */
 		const char *offered_protocol = rewrite->protocol ? rewrite->protocol : sdp_media->protocol;
 		/* an OSRTP offer (RFC 8643: keys on RTP/AVP) goes on as one, as 10.5 passes it */
 		bool osrtp_on = media_protocol_is_plain_rtp(sdp_media->protocol) && media_sdp_has_crypto(sdp_media);
-		if (offer && (media_protocol_uses_dtls(offered_protocol) || media_protocol_uses_sdes(offered_protocol)
+		/* ICE=force-relay: we are one ICE path of the endpoints' own session, and their DTLS
+		 * or SDES keying goes end to end with it, as 10.5 passes it (ng_offer_answer.c) */
+		rewrite->keep_keying = flags->ice == NG_ICE_FORCE_RELAY;
+		if (rewrite->keep_keying) {
+			/* nothing of ours */
+		} else if (offer && (media_protocol_uses_dtls(offered_protocol) || media_protocol_uses_sdes(offered_protocol)
 			      || ((flags->osrtp_offer || osrtp_on) && media_protocol_is_plain_rtp(offered_protocol)))) {
 			/* as upstream 10.5: SDES keys and our fingerprint in every SRTP offer, a DTLS
 			 * transport's and an OSRTP one (RFC 8643) included; the answer picks one */
