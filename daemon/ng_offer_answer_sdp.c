@@ -591,7 +591,10 @@ int ng_write_sdp(struct sdp_exchange *exchange, bool offer)
 		/* RFC 9143: one m= line is one transport, so its BUNDLE group can be answered as is
 		 * (a group of several is rewrite_bundle()'s),
 		 * and offered to a browser (max-bundle pages refuse an offer without one) */
-		if (!offer && !bundle_group && local->bundled && local->mid[0])
+		if (flags->ice == NG_ICE_FORCE_RELAY && count == 1)
+			/* the endpoints' own transport, as 10.5 passes it: the sender's group or none */
+			bundle_group = sender_media->bundled && sender_media->mid[0] ? sender_media->mid : NULL;
+		else if (!offer && !bundle_group && local->bundled && local->mid[0])
 			bundle_group = local->mid;   /* (one line left of the group: a data channel rejected) */
 		else if (offer && count == 1 && (rewrite->mid || sender_media->mid[0]) && rewrite->ice_ufrag
 			 && rewrite->protocol && g_str_has_prefix(rewrite->protocol, "UDP/TLS/"))

@@ -819,12 +819,15 @@ def test_gh850_force_relay_passes_dtls_through(rtpengine):
     try:
         call = Call(rtpengine)
         options = {"ICE": "force-relay", "flags": ["SDES-off"]}
-        offer = body(CALLER, *browser_media(CALLER, caller.port, "brwsr01", "p" * 24, CALLER_FINGERPRINT, "actpass"))
+        offer = body(CALLER, "a=group:BUNDLE 0",
+                     *browser_media(CALLER, caller.port, "brwsr01", "p" * 24, CALLER_FINGERPRINT, "actpass"))
         towards_callee = assert_ok(call.offer(offer, options))["sdp"]
         assert keying_lines(towards_callee) == ["a=fingerprint:" + CALLER_FINGERPRINT, "a=setup:actpass"]
+        assert "\r\na=group:BUNDLE 0\r\n" in towards_callee   # the caller's transport, as it wrote it
         answer = body(CALLEE, *browser_media(CALLEE, callee.port, "phone01", "q" * 24, CALLEE_FINGERPRINT, "active"))
         towards_caller = assert_ok(call.answer(answer, options))["sdp"]
         assert keying_lines(towards_caller) == ["a=fingerprint:" + CALLEE_FINGERPRINT, "a=setup:active"]
+        assert "a=group:" not in towards_caller   # the callee wrote none
 
         def relay_port(text):
             return [int(line.split()[5]) for line in text.split("\r\n")
