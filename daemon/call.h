@@ -277,6 +277,7 @@ struct monologue {
 	struct call *call;
 	char *tag;                      /* from-tag or to-tag; NULL until the answer names it */
 	char *via_branch;
+	int64_t branch_delete_at_us;    /* a via-branch's delete under delete-delay: when it goes (0 = not) */
 	struct monologue *peer;         /* the other side of the dialogue */
 	int64_t created_us;
 	unsigned int flags;             /* enum monologue_flags */
@@ -409,6 +410,11 @@ void monologue_set_tag(struct monologue *monologue, const char *tag);
  * are given back, the slot is free for another; its memory is freed with the call's. Nothing
  * else may point at its media (sinks, forks) any more. Control thread. */
 void call_remove_monologue(struct monologue *monologue);
+/* A forked offer's branch side taken out (call_remove_monologue()); the sides it answered keep,
+ * as their peer, the latest other branch that answers them. */
+void call_remove_branch(struct monologue *branch);
+/* Branches whose delayed delete (branch_delete_at_us) is due by now_us are removed; true if any. */
+bool call_remove_due_branches(struct call *call, int64_t now_us);
 
 /* Adds media to a monologue, without sockets (ng_offer_answer.c opens them). */
 struct media *monologue_add_media(struct monologue *monologue, const char *type, const char *protocol);

@@ -752,6 +752,7 @@ static struct monologue *offer_branch(struct monologue *sender, const char *via_
 {
 	struct monologue *branch = branch_side(sender, via_branch);
 	if (branch) {
+		branch->branch_delete_at_us = 0;   /* signalled again: a delayed delete is off */
 		sender->peer = branch;
 		branch->peer = sender;
 		return branch;
@@ -886,8 +887,10 @@ static struct monologue *answering_side(struct ng_request *request, struct call_
 		tagged = branch_side(offerer, via_branch);
 		if (tagged && tagged->tag)
 			tagged = NULL;   /* answered already under another tag: a fork of its own */
-		if (tagged)
+		if (tagged) {
 			monologue_set_tag(tagged, to_tag);
+			tagged->branch_delete_at_us = 0;
+		}
 	}
 	if (tagged) {
 		if (tagged != offerer->peer && tagged->media_count) {

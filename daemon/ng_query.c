@@ -476,7 +476,7 @@ static bool stream_of_monologue(const struct stream *stream, const struct monolo
  * its ports, answered or not; the call stays while the from-tag's side has another branch, and
  * the other branch's media keeps flowing. False: no such branch, or it is the only one (the
  * call ends as a whole, as in 10.5). */
-static bool delete_via_branch(struct call *call, const struct ng_flags *flags)
+static bool delete_via_branch(struct call *call, const struct ng_flags *flags, long long delay)
 {
 	if (!flags->from_tag || flags->to_tag || !flags->via_branch)
 		return false;
@@ -496,12 +496,17 @@ static bool delete_via_branch(struct call *call, const struct ng_flags *flags)
 	}
 	if (!gone || !others)
 		return false;
+	if (delay > 0) {
+		/* as 10.5: the branch's ports stay for the delay (timer.c removes it) */
+		gone->branch_delete_at_us = now_realtime_us() + delay * 1000000LL;
+		log_call(LOG_INFO, call->call_id, "Scheduling deletion of via-branch '%s' in %lld seconds",
+			 flags->via_branch, delay);
+		return true;
+	}
 	log_call(LOG_INFO, call->call_id, "Deleting via-branch '%s' of '%s'", flags->via_branch, flags->from_tag);
-	call_remove_monologue(gone);
-	/* the offerer's peer: the latest branch still there (a re-offer without to-tag goes to it) */
-	for (unsigned int m = 0; m < call->monologue_count && !offerer->peer; m++)
-		if (call->monologues[call->monologue_count - 1 - m]->peer == offerer)
-			offerer->peer = call->monologues[call->monologue_count - 1 - m];
+	if (gone->peer != offerer)
+		gone->peer = offerer;   /* call_remove_branch() relinks the offerer */
+	call_remove_branch(gone);
 	call_changed(call);
 	return true;
 }
@@ -568,7 +573,7 @@ int ng_command_delete(struct ng_request *request)
 	bencode_dictionary_add_string(request->buffer, request->reply, "result", "ok");
 	kernel_backend_refresh_call(daemon, call);   /* the kernel's last second too */
 	ng_describe_call(request, call, false);
-	if (delete_via_branch(call, flags) || delete_branch(call, flags))
+	if (delete_via_branch(call, flags, delay) || delete_branch(call, flags))
 		return 0;
 	if (delay > 0) {
 		call->delete_at_us = now_realtime_us() + delay * 1000000LL;

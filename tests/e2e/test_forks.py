@@ -6,7 +6,7 @@ delete_via_branch()). Media is checked on the branch that stays."""
 
 import pytest
 
-from calls import Call, Sdp, assert_ok, make_sdp, media_section
+from calls import Call, Sdp, assert_ok, make_sdp, media_section, wait_until
 from rtp import build_rtp, build_rtcp_rr, parse_rtp, parse_rtcp
 
 CALLER = "127.0.0.2"
@@ -93,6 +93,20 @@ def test_delete_of_the_answered_branch_keeps_the_call(rtpengine, media_peer):
     query = assert_ok(call.query())
     assert offers["fork-two"].medias[0].port not in all_ports(query)
     assert offers["fork-one"].medias[0].port in all_ports(query)
+
+
+def test_delete_of_a_branch_waits_for_delete_delay(rtpengine_factory, media_peer):
+    """Under delete-delay the branch's ports stay until the delay is over (as 10.5), then go;
+    the call and the answered branch stay."""
+    rtpengine = rtpengine_factory(delete_delay=1)
+    caller, callee = media_peer(CALLER), media_peer(CALLEE_2)
+    call, offers = forked_call(rtpengine, caller, ("fork-one", "fork-two"))
+    assert_ok(call.answer(audio(CALLEE_2, callee.port), {"via-branch": "fork-two"}, to_tag="fork-callee-two"))
+    assert_ok(call.command("delete", {"via-branch": "fork-one"}, **{"from-tag": "fork-caller"}))
+    branch_port = offers["fork-one"].medias[0].port
+    assert branch_port in all_ports(assert_ok(call.query()))
+    assert wait_until(lambda: branch_port not in all_ports(assert_ok(call.query())), 6.0)
+    assert offers["fork-two"].medias[0].port in ports_in(assert_ok(call.query()))["fork-callee-two"]
 
 
 def test_delete_of_the_only_branch_ends_the_call(rtpengine, media_peer):
