@@ -437,6 +437,33 @@ void call_remove_monologue(struct monologue *monologue)
 	call->removed_monologues = monologue;
 }
 
+void call_remove_branch(struct monologue *branch)
+{
+	struct call *call = branch->call;
+	struct monologue *offerer = branch->peer;
+	call_remove_monologue(branch);
+	/* the offerer's peer: the latest branch still there (a re-offer without to-tag goes to it) */
+	for (unsigned int m = call->monologue_count; offerer && !offerer->peer && m-- > 0;)
+		if (call->monologues[m]->peer == offerer)
+			offerer->peer = call->monologues[m];
+}
+
+bool call_remove_due_branches(struct call *call, int64_t now_us)
+{
+	bool removed = false;
+	for (unsigned int m = 0; m < call->monologue_count;) {
+		struct monologue *branch = call->monologues[m];
+		if (!branch->branch_delete_at_us || now_us < branch->branch_delete_at_us) {
+			m++;
+			continue;
+		}
+		log_call(LOG_INFO, call->call_id, "Deleting via-branch '%s' (delayed)", branch->via_branch);
+		call_remove_branch(branch);   /* the array closes up: m is the next one now */
+		removed = true;
+	}
+	return removed;
+}
+
 void call_destroy(struct call *call, const char *reason)
 {
 	log_call(LOG_INFO, call->call_id, "Deleting call (%s)", reason);

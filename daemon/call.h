@@ -215,12 +215,16 @@ struct media {
 	char *protocol;                 /* transport protocol as this side uses it (media_set_protocol) */
 	bool protocol_allocated;        /* protocol is its own allocation, not in the extras block */
 	bool protocol_translated;       /* set by an offer's transport-protocol: kept by re-offers without one (10.5) */
+	bool protocol_own;              /* protocol is what this side's own offer said, not what it heard */
+	bool protocol_kept_own;         /* the offer being written keeps that (SRTP) protocol (10.5) */
 	struct local_interface *interface;
 	enum sdp_direction direction;
 	bool rejected;                  /* port 0 */
 	bool rtcp_mux;                  /* this side multiplexes RTCP on the RTP socket */
 	bool rtcp_mux_offered;          /* this side's offer carried a=rtcp-mux */
 	uint8_t rtcp_mux_policy;        /* enum ng_rtcp_mux_policy from the offer request */
+	uint8_t branch_rtcp_mux_policy; /* on a via-branch's side: the policy of the offer it was
+					 * sent, which its answer applies (each branch its own, GH 793) */
 	bool ice_seen;
 	/* our ICE credentials towards this side (RFC 8445 section 5.3), empty until we first
 	 * advertise ICE: ufrag of 8 and password of 26 ice-chars, as upstream */
@@ -278,6 +282,7 @@ struct monologue {
 	struct call *call;
 	char *tag;                      /* from-tag or to-tag; NULL until the answer names it */
 	char *via_branch;
+	int64_t branch_delete_at_us;    /* a via-branch's delete under delete-delay: when it goes (0 = not) */
 	struct monologue *peer;         /* the other side of the dialogue */
 	int64_t created_us;
 	unsigned int flags;             /* enum monologue_flags */
@@ -410,6 +415,11 @@ void monologue_set_tag(struct monologue *monologue, const char *tag);
  * are given back, the slot is free for another; its memory is freed with the call's. Nothing
  * else may point at its media (sinks, forks) any more. Control thread. */
 void call_remove_monologue(struct monologue *monologue);
+/* A forked offer's branch side taken out (call_remove_monologue()); the sides it answered keep,
+ * as their peer, the latest other branch that answers them. */
+void call_remove_branch(struct monologue *branch);
+/* Branches whose delayed delete (branch_delete_at_us) is due by now_us are removed; true if any. */
+bool call_remove_due_branches(struct call *call, int64_t now_us);
 
 /* Adds media to a monologue, without sockets (ng_offer_answer.c opens them). */
 struct media *monologue_add_media(struct monologue *monologue, const char *type, const char *protocol);

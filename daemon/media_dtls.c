@@ -159,12 +159,10 @@ int media_dtls_offer(struct media *media, const struct media_dtls_request *reque
 {
 	struct dtls_connection *connection = connection_of(media);
 	/* actpass, as upstream 10.5 offers whatever DTLS= or --dtls-passive say (RFC 5763
-	 * section 5: the answerer chooses); a re-offer of an agreed association keeps its role
-	 * (RFC 5763 section 6.6.1), so that it goes on */
-	if (connection->staged.enabled && connection->staged.expected.length)
-		connection->our_setup = connection->staged.active ? DTLS_SETUP_ACTIVE : DTLS_SETUP_PASSIVE;
-	else
-		connection->our_setup = DTLS_SETUP_ACTPASS;
+	 * section 5: the answerer chooses), in a re-offer too (measured on 10.5). The running
+	 * association stays staged meanwhile: an answer that keeps the role and fingerprint keeps
+	 * it (dtls_stage()), one that changes either makes a new one (RFC 8842 section 5.5) */
+	connection->our_setup = DTLS_SETUP_ACTPASS;
 	connection->our_hash = pick_hash(request, connection->staged.enabled ? &connection->staged.expected : NULL);
 	/* DTLS from this side may arrive before its answer does (an active answerer starts at
 	 * once): the packet path must already take it for DTLS, not media; without the side's

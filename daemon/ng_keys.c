@@ -143,7 +143,7 @@ static const struct ng_key key_table[] = {
 	SUPPORTED("call-id", NULL, NULL, READ_BY_PARSER),
 	SUPPORTED("from-tag", NULL, NULL, READ_BY_PARSER),
 	SUPPORTED("to-tag", NULL, NULL, READ_BY_PARSER),
-	SUPPORTED("via-branch", NULL, NULL, READ_BY_PARSER ": kept per side, no effect on matching"),
+	SUPPORTED("via-branch", NULL, NULL, READ_BY_PARSER ": an offer without to-tag gets a side per branch; answer and delete name it"),
 	SUPPORTED("sdp", NULL, NULL, READ_BY_PARSER),
 	SUPPORTED("label", NULL, NULL, READ_BY_PARSER),
 	SUPPORTED("from-label", NULL, NULL, READ_BY_PARSER ": the same as label"),

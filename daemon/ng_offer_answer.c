@@ -380,7 +380,13 @@ static int side_learn_sdp(struct sdp_exchange *exchange, struct media *media, co
 		stage_remote_ice(exchange, media, sdp_media);
 	union endpoint rtp = address, rtcp = address;
 	endpoint_set_port(&rtp, sdp_media->port);
-	if (sdp_media->rtcp_mux) {
+	/* an offer's rtcp-mux holds only once answered (RFC 5761 section 5.1.1): if the answer
+	 * declines it, RTCP goes to a=rtcp or the next port (RFC 3605), so that is the RTCP
+	 * stream's address (multiplexed, RTCP leaves by the RTP stream, relay.c). Not a=rtcp
+	 * with no address of its own (trickle ICE's placeholder): the RTP port then. */
+	bool rtcp_fallback = !exchange->answer && sdp_media->rtcp_port != sdp_media->port
+		&& !(sdp_media->has_rtcp_attribute && is_zero_address(&sdp_media->rtcp_address));
+	if (sdp_media->rtcp_mux && !rtcp_fallback) {
 		endpoint_set_port(&rtcp, sdp_media->port);
 	} else if (sdp_media->has_rtcp_attribute) {
 		/* RFC 3605: a=rtcp:PORT [nettype addrtype address] */
@@ -648,11 +654,19 @@ static int prepare_offer_media(struct sdp_exchange *exchange)
 		}
 		/* as 10.5: the receiver hears the offer's protocol, or the one transport-protocol gave
 		 * it, now or in an earlier offer */
-		if (receiver_media && protocol_is_rtp(sdp_media->protocol)) {
+		/* ... but a side that offered SRTP (SDES or DTLS) itself keeps it when the other side
+		 * re-offers plain RTP (a plain callee's re-INVITE towards an SRTP or WebRTC caller):
+		 * 10.5 offers it its own protocol, keys and fingerprint (measured) */
+		receiver_media->protocol_kept_own = !flags->transport_protocol && receiver_media->protocol_own
+			&& media_protocol_is_plain_rtp(sdp_media->protocol)
+			&& (media_protocol_uses_sdes(receiver_media->protocol) || media_protocol_uses_dtls(receiver_media->protocol));
+		if (protocol_is_rtp(sdp_media->protocol) && !receiver_media->protocol_kept_own) {
 			if (flags->transport_protocol)
 				receiver_media->protocol_translated = true;
-			if (flags->transport_protocol || !receiver_media->protocol_translated)
+			if (flags->transport_protocol || !receiver_media->protocol_translated) {
 				media_set_protocol(receiver_media, receiver_protocol);
+				receiver_media->protocol_own = false;
+			}
 		}
 		if (side_learn_sdp(exchange, sender_media, sdp_media) < 0) {
 			request->error_reason = "No usable connection address in SDP";
@@ -660,12 +674,17 @@ static int prepare_offer_media(struct sdp_exchange *exchange)
 		}
 		/* a re-offer may change how the side is keyed (SDES <-> DTLS): its answer must say so */
 		media_set_protocol(sender_media, sdp_media->protocol);
+		sender_media->protocol_own = true;
+		sender_media->protocol_kept_own = false;
 		/* Offered both (a=crypto and a=fingerprint): DTLS, as upstream 10.5 answers, unless
 		 * DTLS=off or SDES-prefer. Keys on RTP/AVP (OSRTP, RFC 8643 section 4) are taken here
 		 * and offered on; the answer decides whether the offerer gets ours (see answer). */
 		bool has_crypto = media_sdp_has_crypto(sdp_media);
 		/* BUNDLE: a member's DTLS is its transport's (RFC 8843 section 5.1) */
-		bool dtls = media_dtls_offered(exchange->sdp, sdp_media)
+		/* ICE=force-relay passes the endpoints' keying on (ng_offer_answer_sdp.c): nothing
+		 * of it is taken here, the packets pass as they are (10.5, GH 850) */
+		bool keying_passed = flags->ice == NG_ICE_FORCE_RELAY;
+		bool dtls = !keying_passed && media_dtls_offered(exchange->sdp, sdp_media)
 			&& !(has_crypto && (flags->dtls_off || flags->sdes_prefer || !dtls_certificate_ready()))
 			&& !bundle_member(&exchange->bundle, sender_media);
 		if (!sender_media->rejected && dtls) {
@@ -676,13 +695,14 @@ static int prepare_offer_media(struct sdp_exchange *exchange)
 			bool sdes = media_protocol_uses_sdes(sdp_media->protocol)
 				|| (has_crypto && (media_protocol_is_plain_rtp(sdp_media->protocol)
 						   || media_protocol_uses_dtls(sdp_media->protocol)));
-			if (sdes && !sender_media->rejected)
+			if (sdes && !sender_media->rejected && !keying_passed)
 				take_sdes_offer(request, sender_media, sdp_media);
 		}
 		sender_media->rtcp_mux_offered = sdp_media->rtcp_mux;
 		/* demux: not offered onwards, but accepted towards the offerer (upstream) */
 		sender_media->rtcp_mux_policy = (uint8_t) (flags->rtcp_mux_demux && flags->rtcp_mux_policy != NG_RTCP_MUX_REJECT
 							   ? NG_RTCP_MUX_ACCEPT : flags->rtcp_mux_policy);
+		receiver_media->branch_rtcp_mux_policy = sender_media->rtcp_mux_policy;
 		receiver_media->rejected = sender_media->rejected;
 		int sender_family = update_sdp_family(update_for(exchange->update, sender_media));
 		if (!sender_family) {
@@ -708,6 +728,39 @@ static int prepare_offer_media(struct sdp_exchange *exchange)
 		     exchange->bundle.count ? bundle_group_build(exchange->sdp, &exchange->bundle, exchange->sender->media,
 								 NULL, 0, true) : NULL);
 	return 0;
+}
+
+/* A monologue of the call answering `offerer` on the via-branch `via_branch`, NULL if none. */
+static struct monologue *branch_side(const struct monologue *offerer, const char *via_branch)
+{
+	const struct call *call = offerer->call;
+	for (unsigned int m = 0; m < call->monologue_count; m++) {
+		struct monologue *side = call->monologues[m];
+		if (side != offerer && side->via_branch && !strcmp(side->via_branch, via_branch)
+		    && (side->peer == offerer || !side->peer))
+			return side;
+	}
+	return NULL;
+}
+
+/* An offer without to-tag on a via-branch (RFC 3261 section 16.6: a forking proxy sends the
+ * INVITE on several branches, each with its own Via branch): as 10.5, each branch gets an
+ * answering side of its own, with its own ports, and a later offer on a known branch goes to
+ * that branch's side. The side's peer when it has no branch yet (the first one names it);
+ * NULL when a new side is needed. */
+static struct monologue *offer_branch(struct monologue *sender, const char *via_branch)
+{
+	struct monologue *branch = branch_side(sender, via_branch);
+	if (branch) {
+		branch->branch_delete_at_us = 0;   /* signalled again: a delayed delete is off */
+		sender->peer = branch;
+		branch->peer = sender;
+		return branch;
+	}
+	if (sender->peer && !sender->peer->via_branch)
+		return sender->peer;
+	sender->peer = NULL;
+	return NULL;
 }
 
 int ng_command_offer(struct ng_request *request)
@@ -749,6 +802,8 @@ int ng_command_offer(struct ng_request *request)
 		receiver = NULL;
 		sender->peer = NULL;
 	}
+	if (sender && !flags->to_tag && flags->via_branch)
+		receiver = offer_branch(sender, flags->via_branch);
 	if (sender && !receiver) {
 		receiver = flags->to_tag ? call_find_monologue(call, flags->to_tag) : NULL;
 		if (!receiver)
@@ -766,8 +821,9 @@ int ng_command_offer(struct ng_request *request)
 	if (!error) {
 		side_apply_flags(sender, flags);
 		sides_apply_echo(sender, receiver, flags->media_echo);
-		if (flags->via_branch && !sender->via_branch)
-			sender->via_branch = g_strdup(flags->via_branch);
+		/* the branch is the answering side's (10.5's query shows it there) */
+		if (flags->via_branch && !flags->to_tag && !receiver->via_branch)
+			receiver->via_branch = g_strdup(flags->via_branch);
 		if (flags->label && !sender->label)
 			sender->label = g_strdup(flags->label);
 		struct sdp_exchange exchange = { request, call, sdp, sender, receiver, &update, { 0 }, false, false };
@@ -820,12 +876,22 @@ static struct monologue *add_fork(struct ng_request *request, struct call_update
 	return fork;
 }
 
-/* The answering side: the monologue tagged to-tag, or the offer's still untagged peer, or
- * a new fork. */
+/* The answering side: the monologue tagged to-tag, or the untagged side of the answer's
+ * via-branch (a forked offer, offer_branch()), or the offer's still untagged peer, or a new
+ * fork. */
 static struct monologue *answering_side(struct ng_request *request, struct call_update *update,
-                                        struct monologue *offerer, const char *to_tag)
+                                        struct monologue *offerer, const char *to_tag, const char *via_branch)
 {
 	struct monologue *tagged = call_find_monologue(update->call, to_tag);
+	if (!tagged && via_branch) {
+		tagged = branch_side(offerer, via_branch);
+		if (tagged && tagged->tag)
+			tagged = NULL;   /* answered already under another tag: a fork of its own */
+		if (tagged) {
+			monologue_set_tag(tagged, to_tag);
+			tagged->branch_delete_at_us = 0;
+		}
+	}
 	if (tagged) {
 		if (tagged != offerer->peer && tagged->media_count) {
 			offerer->peer = tagged;
@@ -864,7 +930,7 @@ int ng_command_answer(struct ng_request *request)
 	struct call_update update = { .call = call, .signal_us = now_realtime_us() };
 	int error = 0;
 	struct monologue *offerer = call_find_monologue(call, flags->from_tag);
-	struct monologue *answerer = offerer ? answering_side(request, &update, offerer, flags->to_tag) : NULL;
+	struct monologue *answerer = offerer ? answering_side(request, &update, offerer, flags->to_tag, flags->via_branch) : NULL;
 	if (!offerer) {
 		request->error_reason = "Unknown from-tag";
 		error = -ENOENT;
@@ -923,6 +989,10 @@ int ng_command_answer(struct ng_request *request)
 				 * gets plain RTP too, as 10.5 answers (OSRTP=accept keeps our keys) */
 				media_crypto_decline(offer_media);
 			}
+			/* a forked offer's branch answers under the policy of the offer it got, which a
+			 * later branch's offer may have changed on the offerer (GH 793) */
+			if (answerer->via_branch)
+				offer_media->rtcp_mux_policy = answer_media->branch_rtcp_mux_policy;
 			/* RFC 5761 section 5.1.1: multiplexing holds when the answer accepts it */
 			answer_media->rtcp_mux = sdp_media->rtcp_mux;
 			offer_media->rtcp_mux = offer_media->rtcp_mux_offered

@@ -86,7 +86,8 @@ static int offer_srtp_keying(const struct ng_flags *flags, struct media *local, 
 	bool sdes_agreed = local->crypto && local->crypto->active;
 	bool dtls_agreed = media_dtls_agreed(local);
 	int count = 0;
-	if (!flags->sdes_off && !dtls_agreed) {
+	/* with DTLS agreed, SDES only where we offered it before (its keys again, as 10.5) */
+	if (!flags->sdes_off && (!dtls_agreed || local->crypto)) {
 		struct media_crypto_options options = {
 			.no_suites = flags->sdes_no_suites, .only_suites = flags->sdes_only_suites, .pad = flags->sdes_pad,
 			.lifetime = flags->sdes_lifetime, .copy_from = peer_offer,
@@ -499,19 +500,25 @@ int ng_write_sdp(struct sdp_exchange *exchange, bool offer)
 		if (offer)
 			rewrite->protocol = !protocol_is_rtp(sdp_media->protocol) ? NULL
 				: flags->transport_protocol ? flags->transport_protocol
-				: local->protocol_translated ? local->protocol : NULL;
+				: local->protocol_translated || local->protocol_kept_own ? local->protocol : NULL;
 		else if (flags->transport_protocol_accept)
 			rewrite->protocol = sdp_media->protocol;
 		else if (flags->transport_protocol && protocol_is_rtp(sdp_media->protocol))
 			rewrite->protocol = flags->transport_protocol;
-		else
+		else if (flags->ice != NG_ICE_FORCE_RELAY)
 			rewrite->protocol = local->protocol;
+		/* (ICE=force-relay: the answerer's protocol passes with its keying, as 10.5) */
 		/* the protocol the receiver is offered: a re-offer's transport-protocol may make SRTP
 		 * of a side that was plain (the keys must come with it) */
 		const char *offered_protocol = rewrite->protocol ? rewrite->protocol : sdp_media->protocol;
 		/* an OSRTP offer (RFC 8643: keys on RTP/AVP) goes on as one, as 10.5 passes it */
 		bool osrtp_on = media_protocol_is_plain_rtp(sdp_media->protocol) && media_sdp_has_crypto(sdp_media);
-		if (offer && (media_protocol_uses_dtls(offered_protocol) || media_protocol_uses_sdes(offered_protocol)
+		/* ICE=force-relay: we are one ICE path of the endpoints' own session, and their DTLS
+		 * or SDES keying goes end to end with it, as 10.5 passes it (ng_offer_answer.c) */
+		rewrite->keep_keying = flags->ice == NG_ICE_FORCE_RELAY;
+		if (rewrite->keep_keying) {
+			/* nothing of ours */
+		} else if (offer && (media_protocol_uses_dtls(offered_protocol) || media_protocol_uses_sdes(offered_protocol)
 			      || ((flags->osrtp_offer || osrtp_on) && media_protocol_is_plain_rtp(offered_protocol)))) {
 			/* as upstream 10.5: SDES keys and our fingerprint in every SRTP offer, a DTLS
 			 * transport's and an OSRTP one (RFC 8643) included; the answer picks one */
@@ -578,7 +585,10 @@ int ng_write_sdp(struct sdp_exchange *exchange, bool offer)
 		/* RFC 9143: one m= line is one transport, so its BUNDLE group can be answered as is
 		 * (a group of several is rewrite_bundle()'s),
 		 * and offered to a browser (max-bundle pages refuse an offer without one) */
-		if (!offer && !bundle_group && local->bundled && local->mid[0])
+		if (flags->ice == NG_ICE_FORCE_RELAY && count == 1)
+			/* the endpoints' own transport, as 10.5 passes it: the sender's group or none */
+			bundle_group = sender_media->bundled && sender_media->mid[0] ? sender_media->mid : NULL;
+		else if (!offer && !bundle_group && local->bundled && local->mid[0])
 			bundle_group = local->mid;   /* (one line left of the group: a data channel rejected) */
 		else if (offer && count == 1 && (rewrite->mid || sender_media->mid[0]) && rewrite->ice_ufrag
 			 && rewrite->protocol && g_str_has_prefix(rewrite->protocol, "UDP/TLS/"))

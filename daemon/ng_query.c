@@ -34,7 +34,7 @@ enum word {
 	WORD_INITIALIZED, WORD_IPV4, WORD_IPV6, WORD_KERNEL, WORD_KERNELIZED, WORD_LABEL, WORD_LAST_PACKET,
 	WORD_LOCAL_ADDRESS, WORD_LOCAL_PORT, WORD_MEDIA_HANDOVER, WORD_MEDIAS, WORD_PACKETS, WORD_PORT,
 	WORD_PROTOCOL, WORD_RECV, WORD_REJECTED, WORD_RTCP, WORD_RTCP_MUX, WORD_RTP, WORD_SEND, WORD_STATS,
-	WORD_STREAMS, WORD_STRICT_SOURCE_ADDRESS, WORD_TAG, WORD_TYPE, WORD_DTLS, WORD_ICE,
+	WORD_STREAMS, WORD_STRICT_SOURCE_ADDRESS, WORD_TAG, WORD_TYPE, WORD_DTLS, WORD_ICE, WORD_VIA_BRANCH,
 	/* RTCP statistics */
 	WORD_SSRC, WORD_MOS, WORD_RTT, WORD_RTT_LEG, WORD_JITTER, WORD_PACKET_LOSS, WORD_REPORTED_AT, WORD_SAMPLES,
 	WORD_COUNT
@@ -53,6 +53,7 @@ static const char *const word_texts[WORD_COUNT] = {
 	[WORD_RTCP] = "RTCP", [WORD_RTCP_MUX] = "RTCP-mux", [WORD_RTP] = "RTP", [WORD_SEND] = "send",
 	[WORD_STATS] = "stats", [WORD_STREAMS] = "streams", [WORD_STRICT_SOURCE_ADDRESS] = "strict source address",
 	[WORD_TAG] = "tag", [WORD_TYPE] = "type", [WORD_DTLS] = "DTLS", [WORD_ICE] = "ICE",
+	[WORD_VIA_BRANCH] = "via-branch",
 	/* RTCP statistics */
 	[WORD_SSRC] = "SSRC", [WORD_MOS] = "MOS", [WORD_RTT] = "round-trip time", [WORD_RTT_LEG] = "round-trip time leg",
 	[WORD_JITTER] = "jitter", [WORD_PACKET_LOSS] = "packet loss", [WORD_REPORTED_AT] = "reported at",
@@ -381,9 +382,14 @@ static void describe_tags(GString *out, const struct call *call, const struct ca
 	for (unsigned int m = 0; m < call->monologue_count; m++) {
 		const struct monologue *monologue = call->monologues[m];
 		const char *tag = monologue_tag(monologue);
-		bencode_write_text(out, tag);
+		/* untagged sides (a forked offer's branches) each under a key of their own, as 10.5 */
+		char untagged[32];
+		snprintf(untagged, sizeof(untagged), "<untagged %u>", m);
+		bencode_write_text(out, monologue->tag ? tag : untagged);
 		bencode_write_dictionary(out);
 		write_key_text(out, WORD_TAG, tag);
+		if (monologue->via_branch)
+			write_key_text(out, WORD_VIA_BRANCH, monologue->via_branch);
 		write_key_integer(out, WORD_CREATED, monologue->created_us / 1000000);
 		if (monologue->label)
 			write_key_text(out, WORD_LABEL, monologue->label);
@@ -465,6 +471,46 @@ static bool stream_of_monologue(const struct stream *stream, const struct monolo
 	return false;
 }
 
+/* Deleting one via-branch of a forked offer (delete with a from-tag and a via-branch, no
+ * to-tag; ng_offer_answer.c offer_branch()), as measured on 10.5: that branch's side goes, with
+ * its ports, answered or not; the call stays while the from-tag's side has another branch, and
+ * the other branch's media keeps flowing. False: no such branch, or it is the only one (the
+ * call ends as a whole, as in 10.5). */
+static bool delete_via_branch(struct call *call, const struct ng_flags *flags, long long delay)
+{
+	if (!flags->from_tag || flags->to_tag || !flags->via_branch)
+		return false;
+	struct monologue *offerer = call_find_monologue(call, flags->from_tag);
+	if (!offerer)
+		return false;
+	struct monologue *gone = NULL;
+	bool others = false;
+	for (unsigned int m = 0; m < call->monologue_count; m++) {
+		struct monologue *side = call->monologues[m];
+		if (side == offerer || (side->peer != offerer && offerer->peer != side))
+			continue;
+		if (!gone && side->via_branch && !strcmp(side->via_branch, flags->via_branch))
+			gone = side;
+		else
+			others = true;
+	}
+	if (!gone || !others)
+		return false;
+	if (delay > 0) {
+		/* as 10.5: the branch's ports stay for the delay (timer.c removes it) */
+		gone->branch_delete_at_us = now_realtime_us() + delay * 1000000LL;
+		log_call(LOG_INFO, call->call_id, "Scheduling deletion of via-branch '%s' in %lld seconds",
+			 flags->via_branch, delay);
+		return true;
+	}
+	log_call(LOG_INFO, call->call_id, "Deleting via-branch '%s' of '%s'", flags->via_branch, flags->from_tag);
+	if (gone->peer != offerer)
+		gone->peer = offerer;   /* call_remove_branch() relinks the offerer */
+	call_remove_branch(gone);
+	call_changed(call);
+	return true;
+}
+
 /* Deleting one branch (delete with a from-tag only, as 10.5): when the call has other dialogues
  * than that tag's (a forked offer's other branch, a re-tagged dialogue), the tag's side and its
  * peer go, their ports are given back, and the call stays for the others. False: the call is
@@ -527,7 +573,7 @@ int ng_command_delete(struct ng_request *request)
 	bencode_dictionary_add_string(request->buffer, request->reply, "result", "ok");
 	kernel_backend_refresh_call(daemon, call);   /* the kernel's last second too */
 	ng_describe_call(request, call, false);
-	if (delete_branch(call, flags))
+	if (delete_via_branch(call, flags, delay) || delete_branch(call, flags))
 		return 0;
 	if (delay > 0) {
 		call->delete_at_us = now_realtime_us() + delay * 1000000LL;

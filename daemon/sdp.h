@@ -134,6 +134,9 @@ struct sdp_media_rewrite {
 	 * relay_address, relay_rtp_port (component 2 on relay_rtcp_port when it differs) */
 	struct sdp_address relay_address;
 	unsigned int relay_rtp_port, relay_rtcp_port;
+	/* ICE=force-relay: the received crypto/setup/fingerprint/tls-id lines stay where they are
+	 * (the endpoints' own SRTP keying passes through the relay candidate, as 10.5) */
+	bool keep_keying;
 	/* media the relay does not carry (TCP/MSRP, ...): the m= section as received, with a c=
 	 * of the received address (this one) where the session c= is rewritten, as 10.5 does */
 	bool passthrough;

@@ -160,6 +160,13 @@ static bool parse_rtpmap(const char *value, unsigned int *payload_type, struct c
 	return true;
 }
 
+/* SRTP keying: RFC 4568 crypto, RFC 4145 setup, RFC 8122 fingerprint, RFC 8842 tls-id */
+static bool is_keying_attribute(const char *name)
+{
+	return sdp_name_is(name, "crypto") || sdp_name_is(name, "setup") || sdp_name_is(name, "fingerprint")
+		|| sdp_name_is(name, "tls-id");
+}
+
 static enum attribute_class classify_media_attribute(const struct sdp_attribute *attribute)
 {
 	const char *name = attribute->name;
@@ -526,6 +533,8 @@ static void write_media(GString *out, const struct sdp_session *session, const s
 			end_of_candidates = true;
 			break;
 		case ATTRIBUTE_DROP:
+			if (rewrite->keep_keying && is_keying_attribute(line->attribute->name))
+				write_line(out, line);
 			break;
 		}
 	}

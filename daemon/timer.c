@@ -2,6 +2,7 @@
 #include "timer.h"
 
 #include "call.h"
+#include "call_lifecycle.h"
 #include "daemon.h"
 #include "log.h"
 #include "redis.h"
@@ -37,6 +38,11 @@ static void check_call(struct call *call, void *data)
 {
 	struct check_state *state = data;
 	enum call_end_reason reason;
+	/* a forked offer's branch deleted under delete-delay (ng_query.c); its removal is news to
+	 * the observers unless the whole call waits for its own delayed delete (which a change
+	 * would cancel) */
+	if (call_remove_due_branches(call, state->now_us) && !call->delete_at_us)
+		call_changed(call);
 	pthread_mutex_lock(&call->lock);
 	bool expired = timer_call_expired(call, state->daemon->config, state->now_us, &reason);
 	pthread_mutex_unlock(&call->lock);

@@ -12,10 +12,11 @@ name in o=, GH 953. Media checked where keys are passed on (libsrtp2 both ways).
 Out of scope: the AMR-WB CMR scenarios (Debian's libavcodec has no AMR encoder, 10.5 cannot
 transcode to it either), the T.38 gateway (refused by this relay, see daemon/ng_keys.c) and the
 timing-dependent ICE+DTLS early start. Scenarios of the slice where this relay still differs are
-left out (listed in the branch's report): DTLS role/hash on a re-offer, via-branch deletes,
-SDES=off as a string. Requests of the kind of GH 963 (mask all with telephone-event at another
-clock), several codecs added with mask all (GH 1058's order) and an added codec in the answer
-beside a shared one (GH 953) are compared with 10.5 in test_codec_gaps.py."""
+left out (listed in the branch's report): SDES=off as a string. Requests of the kind of GH 963
+(mask all with telephone-event at another clock), several codecs added with mask all (GH 1058's
+order) and an added codec in the answer beside a shared one (GH 953) are compared with 10.5 in
+test_codec_gaps.py; the via-branch deletes in test_forks.py and DTLS re-offers in
+test_dtls_reoffer.py."""
 
 import os
 import re

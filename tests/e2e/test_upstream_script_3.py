@@ -2,13 +2,13 @@
 stripping, the ICE option matrix (remove/default/optional/force, trickle, ICE re-invites),
 SDES suite selection (`SDES: no-<suite>`, to and from plain RTP, `pad crypto`, the offerer's
 keys passed on), codec masking with the legacy `codec-mask-*` flags, a T.38 side stream beside
-a rejected audio stream, SRTP media both ways, and RFC 4733 events injected with play DTMF.
+a rejected audio stream, SRTP media both ways, RFC 4733 events injected with play DTMF, and a
+browser's DTLS offer with ICE=force-relay and SDES-off passed through (GH 850).
 Each request runs against the daemon under test and the expected lines/packets are those
 Debian's 10.5 gives for it (RTPENGINE_BINARY=/usr/bin/rtpengine runs the same tests).
 
 Not here, as they still differ from 10.5: T.38 (`T.38: decode/force/FEC`: 10.5 gateways, this
-relay refuses with a reason), a browser offer with ICE=force-relay and SDES-off (10.5 passes
-DTLS through there, this relay terminates it) and the exact samples of in-band DTMF tones
+relay refuses with a reason) and the exact samples of in-band DTMF tones
 (about 1 in 100 G.711 bytes is one step apart from 10.5's; frames, pauses and timing are
 compared).
 
@@ -787,6 +787,60 @@ def test_injected_inband_dtmf_timing_as_10_5(rtpengine, callee_pt, transcode, ev
         assert [TONE if payload not in (silence, fill) and payload != expected[n] else payload
                 for n, payload in enumerate(payloads)] == expected
         call.delete()
+    finally:
+        caller.close()
+        callee.close()
+
+
+# ---------------------------------------------------------------- GH 850: DTLS through ICE=force-relay
+
+CALLER_FINGERPRINT = "sha-256 " + ":".join(["3C"] * 32)
+CALLEE_FINGERPRINT = "sha-256 " + ":".join(["A7"] * 32)
+
+
+def browser_media(address, port, ufrag, pwd, fingerprint, setup):
+    return ["m=audio %d UDP/TLS/RTP/SAVPF 0" % port, "c=IN IP4 %s" % address, "a=mid:0", "a=rtpmap:0 PCMU/8000",
+            "a=ice-ufrag:%s" % ufrag, "a=ice-pwd:%s" % pwd,
+            "a=candidate:h1%s 1 udp 2122260223 %s %d typ host" % (ufrag, address, port),
+            "a=fingerprint:" + fingerprint, "a=setup:" + setup, "a=rtcp-mux", "a=sendrecv"]
+
+
+def keying_lines(text):
+    return [line for line in text.split("\r\n") if line.startswith(("a=fingerprint", "a=setup", "a=crypto"))]
+
+
+def test_gh850_force_relay_passes_dtls_through(rtpengine):
+    """GH 850: a browser's DTLS-SRTP offer with ICE=force-relay and SDES-off. As 10.5 (measured):
+    the endpoints' a=setup and a=fingerprint go on unchanged both ways, no keys of ours, and
+    what arrives on our relay candidates (DTLS records, SRTP) passes to the other side byte
+    for byte: the relay is one ICE path of the endpoints' own DTLS session, not a party to it."""
+    from rtp import MediaPeer, build_rtp
+    caller, callee = MediaPeer(CALLER), MediaPeer(CALLEE)
+    try:
+        call = Call(rtpengine)
+        options = {"ICE": "force-relay", "flags": ["SDES-off"]}
+        offer = body(CALLER, "a=group:BUNDLE 0",
+                     *browser_media(CALLER, caller.port, "brwsr01", "p" * 24, CALLER_FINGERPRINT, "actpass"))
+        towards_callee = assert_ok(call.offer(offer, options))["sdp"]
+        assert keying_lines(towards_callee) == ["a=fingerprint:" + CALLER_FINGERPRINT, "a=setup:actpass"]
+        assert "\r\na=group:BUNDLE 0\r\n" in towards_callee   # the caller's transport, as it wrote it
+        answer = body(CALLEE, *browser_media(CALLEE, callee.port, "phone01", "q" * 24, CALLEE_FINGERPRINT, "active"))
+        towards_caller = assert_ok(call.answer(answer, options))["sdp"]
+        assert keying_lines(towards_caller) == ["a=fingerprint:" + CALLEE_FINGERPRINT, "a=setup:active"]
+        assert "a=group:" not in towards_caller   # the callee wrote none
+
+        def relay_port(text):
+            return [int(line.split()[5]) for line in text.split("\r\n")
+                    if line.startswith("a=candidate:") and " typ relay " in line][0]
+
+        # a DTLS ClientHello-like record (RFC 7983: first byte 22) and an SRTP-like packet
+        record = bytes([22, 0xfe, 0xfd]) + b"\x00" * 8 + b"\x00\x10" + b"\x01" * 16
+        srtp_like = build_rtp(4000, 160, 0x3c3c3c3c, 0, b"\xa5" * 170)
+        for sender, port, receiver in ((callee, relay_port(towards_callee), caller),
+                                       (caller, relay_port(towards_caller), callee)):
+            for packet in (record, srtp_like):
+                sender.rtp.send(packet, ("127.0.0.1", port))
+            assert [data for data, _ in receiver.rtp.receive_all(2, 2.0)] == [record, srtp_like]
     finally:
         caller.close()
         callee.close()

@@ -227,6 +227,12 @@ SCENARIOS = {
         offer(audio(CALLER, 2000, "0", "a=sendrecv", "a=rtcp-mux"), ICE="remove", **{"via-branch": "x456",
                                                                                      "rtcp-mux": ["offer"]}),
         answer(audio(CALLEE, 2002, "0", "a=sendrecv"), ICE="remove", **{"via-branch": "x456"})],
+    "gh793-rtcp-mux-per-branch-answer-first": [
+        offer(audio(CALLER, 2000, "0", "a=sendrecv", "a=rtcp-mux"), ICE="remove", **{"via-branch": "x123",
+                                                                                     "rtcp-mux": ["demux"]}),
+        offer(audio(CALLER, 2000, "0", "a=sendrecv", "a=rtcp-mux"), ICE="remove", **{"via-branch": "x456",
+                                                                                     "rtcp-mux": ["offer"]}),
+        answer(audio(CALLEE, 2002, "0", "a=sendrecv"), ICE="remove", **{"via-branch": "x123"})],
     "direction-both-speex-gsm": [
         offer(SPEEX_OFFER, **RECORDING_OPTIONS),
         answer(audio(CALLEE, 3022, "8 0 3 101", "a=rtpmap:8 PCMA/8000", "a=rtpmap:0 PCMU/8000", "a=rtpmap:3 GSM/8000",
@@ -465,6 +471,14 @@ EXPECTED = {
          "c=IN IP4 127.0.0.1", "a=rtpmap:0 PCMU/8000", "a=sendrecv", "a=rtcp:PORT", "a=rtcp-mux"],
         ["v=0", "o=- 3690788630 1 IN IP4 127.0.0.3", "s=check", "t=0 0", "m=audio PORT RTP/AVP 0",
          "c=IN IP4 127.0.0.1", "a=rtpmap:0 PCMU/8000", "a=sendrecv", "a=rtcp:PORT"],
+    ],
+    "gh793-rtcp-mux-per-branch-answer-first": [
+        ["v=0", "o=- 3690788630 1 IN IP4 127.0.0.2", "s=check", "t=0 0", "m=audio PORT RTP/AVP 0",
+         "c=IN IP4 127.0.0.1", "a=rtpmap:0 PCMU/8000", "a=sendrecv", "a=rtcp:PORT"],
+        ["v=0", "o=- 3690788630 1 IN IP4 127.0.0.2", "s=check", "t=0 0", "m=audio PORT RTP/AVP 0",
+         "c=IN IP4 127.0.0.1", "a=rtpmap:0 PCMU/8000", "a=sendrecv", "a=rtcp:PORT", "a=rtcp-mux"],
+        ["v=0", "o=- 3690788630 1 IN IP4 127.0.0.3", "s=check", "t=0 0", "m=audio PORT RTP/AVP 0",
+         "c=IN IP4 127.0.0.1", "a=rtpmap:0 PCMU/8000", "a=sendrecv", "a=rtcp:PORT", "a=rtcp-mux"],
     ],
     "direction-both-speex-gsm": [
         ["v=0", "o=- 3690788630 1 IN IP4 127.0.0.1", "s=check", "t=0 0", "m=audio PORT RTP/AVP 98 97 8 0 3 101",

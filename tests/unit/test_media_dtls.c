@@ -189,13 +189,23 @@ static void test_offer_then_answer(struct fixture *fixture, gconstpointer unused
 	g_assert_cmpint(media_dtls_take_answer(fixture->media, fixture->sdp, sdp_media, &reason), ==, 0);
 	g_assert_false(connection(fixture)->staged.active);
 	g_assert_true(media_dtls_agreed(fixture->media));
-	/* a re-offer of the agreed association offers its role, not actpass */
+	/* a re-offer of the agreed association offers actpass (as 10.5); an answer keeping the
+	 * role and fingerprint keeps the association, one changing the role makes a new one */
+	uint32_t generation = connection(fixture)->staged.generation;
 	g_assert_cmpint(media_dtls_offer(fixture->media, &request, lines, MEDIA_DTLS_LINES), ==, 2);
-	g_assert_cmpstr(lines[0], ==, "setup:passive");
+	g_assert_cmpstr(lines[0], ==, "setup:actpass");
+	g_assert_true(media_dtls_agreed(fixture->media));
+	g_assert_cmpint(media_dtls_take_answer(fixture->media, fixture->sdp, sdp_media, &reason), ==, 0);
+	g_assert_cmpuint(connection(fixture)->staged.generation, ==, generation);
+	g_assert_cmpstr(our_setup_line(fixture), ==, "setup:passive");
 	/* a preference never changes what we offer (as upstream 10.5) */
 	request.preference = DTLS_SETUP_ACTIVE;
 	media_dtls_offer(fixture->media, &request, lines, MEDIA_DTLS_LINES);
-	g_assert_cmpstr(lines[0], ==, "setup:passive");
+	g_assert_cmpstr(lines[0], ==, "setup:actpass");
+	sdp_media = parse(fixture, "UDP/TLS/RTP/SAVP", "a=setup:passive\r\na=fingerprint:" FINGERPRINT_256 "\r\n");
+	g_assert_cmpint(media_dtls_take_answer(fixture->media, fixture->sdp, sdp_media, &reason), ==, 0);
+	g_assert_true(connection(fixture)->staged.active);
+	g_assert_cmpuint(connection(fixture)->staged.generation, ==, generation + 1);
 	/* an answer without DTLS (the side chose plain RTP): -ENOENT */
 	sdp_media = parse(fixture, "RTP/AVP", "");
 	g_assert_cmpint(media_dtls_take_answer(fixture->media, fixture->sdp, sdp_media, &reason), ==, -ENOENT);
