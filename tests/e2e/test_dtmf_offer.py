@@ -11,7 +11,8 @@ from calls import Call, Sdp, assert_error, assert_ok
 from rtp import parse_rtp
 from test_dtmf_delay import Arrivals, audio_event_audio, send_timed
 from test_dtmf_flags import CALLEE, CALLER, peers, sdp, send_audio  # noqa: F401
-from test_dtmf_security import AUDIO, EVENT_PT, event_packets, events_of, per_digit, send_digits, send_packets
+from test_dtmf_security import (AUDIO, EVENT_PT, event_packets, events_of, frames_of_digit, per_digit, send_digits,
+                                send_event_then_inband, send_packets)
 
 UPSTREAM_NOTHING = ("10.5 accepts the key in an offer or answer and blocks or delays nothing (measured); "
                     "we apply it as block DTMF does, to the from-tag's party")
@@ -155,3 +156,20 @@ def test_a_bad_value_is_refused(rtpengine_factory, peers, keys):
     call = Call(rtpengine_factory())
     reply = assert_error(call.offer(sdp(CALLER, caller.port, (0, EVENT_PT)), keys))
     assert reply["error-reason"]
+    assert_error(call.query())   # the refused offer's call is gone
+
+
+@pytest.mark.upstream_differs(UPSTREAM_NOTHING)
+@pytest.mark.parametrize("where", ["offer", "answer"])
+def test_an_audio_mode_plays_the_callers_events_as_tones(rtpengine_factory, peers, where):
+    """DTMF-security=tone set before the answer came (offer) or with it: the caller's event
+    reaches the callee as its digit's tones in PCMU, as block DTMF (test_dtmf_security.py)."""
+    caller, callee = peers
+    keys = {"DTMF-security": "tone"}
+    call, to_callee, _ = offered_call(rtpengine_factory(), caller, callee, keys if where == "offer" else {},
+                                      keys if where == "answer" else {})
+    sent = send_event_then_inband(caller, to_callee)
+    got = sorted((parse_rtp(d) for d, _ in callee.rtp.receive_all(sent, 3.0)), key=lambda p: p.sequence)
+    assert not events_of(got, EVENT_PT)
+    assert 4 <= len(frames_of_digit(got, 5)) <= 8
+    call.delete()
