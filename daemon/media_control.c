@@ -187,8 +187,16 @@ static int media_control_command(struct ng_request *request, unsigned int flag, 
 	 * that means an offer or answer went through, which cancels a delayed delete) */
 	if (request->daemon && request->daemon->kernel)
 		kernel_backend_sync(request->daemon);
-	bencode_dictionary_add_string(request->buffer, request->reply, "result", "ok");
 	return 0;
+}
+
+/* A command's reply: "result: ok" on success (the offer/answer hook adds none: the offer's
+ * own reply has it) */
+static int reply_ok(struct ng_request *request, int result)
+{
+	if (result == 0)
+		bencode_dictionary_add_string(request->buffer, request->reply, "result", "ok");
+	return result;
 }
 
 /* ---- public functions -------------------------------------------------------------------- */
@@ -353,7 +361,6 @@ static int block_dtmf_trigger(struct ng_request *request)
 		 settings.end, settings.end_ms, settings.end_digits, side ? "tag " : "the whole call", side ? side->tag : "");
 	if (request->daemon && request->daemon->kernel)
 		kernel_backend_sync(request->daemon);
-	bencode_dictionary_add_string(request->buffer, request->reply, "result", "ok");
 	return 0;
 }
 
@@ -433,7 +440,9 @@ static int block_dtmf_mode(struct ng_request *request, bool delayed)
 	return media_control_command(request, MEDIA_CONTROL_BLOCK_DTMF, true, "DTMF blocking", 0);
 }
 
-int ng_command_block_dtmf(struct ng_request *request)
+/* block DTMF's keys (DTMF-security, trigger..., DTMF-delay) applied to the request's party:
+ * block DTMF's and the offer/answer hook's work; adds nothing to the reply */
+static int apply_dtmf_keys(struct ng_request *request)
 {
 	/* DTMF-delay checked first, applied once the blocking it goes with is in place */
 	long long delay_ms = -1;
@@ -448,29 +457,46 @@ int ng_command_block_dtmf(struct ng_request *request)
 	return set_dtmf_delay(request, delay_ms);
 }
 
+int ng_command_block_dtmf(struct ng_request *request)
+{
+	return reply_ok(request, apply_dtmf_keys(request));
+}
+
+int media_control_offer_answer(struct ng_request *request)
+{
+	/* the keys alone that change nothing in block DTMF either (trigger-end without trigger)
+	 * and DTMF-security=off on its own (a config's way to say "no blocking") leave it be */
+	char mode[32];
+	request_mode(request, "dtmf-security", mode, sizeof(mode));
+	if (!request_key(request, "trigger") && !request_key(request, "dtmf-delay")
+	    && (!mode[0] || !strcmp(mode, "off")))
+		return 0;
+	return apply_dtmf_keys(request);
+}
+
 int ng_command_unblock_dtmf(struct ng_request *request)
 {
-	return media_control_command(request, MEDIA_CONTROL_BLOCK_DTMF, false, "DTMF blocking", 0);
+	return reply_ok(request, media_control_command(request, MEDIA_CONTROL_BLOCK_DTMF, false, "DTMF blocking", 0));
 }
 
 int ng_command_block_media(struct ng_request *request)
 {
-	return media_control_command(request, MEDIA_CONTROL_BLOCK_MEDIA, true, "media blocking", -1);
+	return reply_ok(request, media_control_command(request, MEDIA_CONTROL_BLOCK_MEDIA, true, "media blocking", -1));
 }
 
 int ng_command_unblock_media(struct ng_request *request)
 {
-	return media_control_command(request, MEDIA_CONTROL_BLOCK_MEDIA, false, "media blocking", -1);
+	return reply_ok(request, media_control_command(request, MEDIA_CONTROL_BLOCK_MEDIA, false, "media blocking", -1));
 }
 
 int ng_command_silence_media(struct ng_request *request)
 {
-	return media_control_command(request, MEDIA_CONTROL_SILENCE_MEDIA, true, "media silencing", -1);
+	return reply_ok(request, media_control_command(request, MEDIA_CONTROL_SILENCE_MEDIA, true, "media silencing", -1));
 }
 
 int ng_command_unsilence_media(struct ng_request *request)
 {
-	return media_control_command(request, MEDIA_CONTROL_SILENCE_MEDIA, false, "media silencing", -1);
+	return reply_ok(request, media_control_command(request, MEDIA_CONTROL_SILENCE_MEDIA, false, "media silencing", -1));
 }
 
 int media_control_set_dtmf_log_dest(const union endpoint *destination)

@@ -56,6 +56,12 @@ int ng_command_unsilence_media(struct ng_request *request);
  * before the party sent media, else ok with a "warning" that nothing was injected. */
 int ng_command_play_dtmf(struct ng_request *request);
 
+/* Offer/answer (ng_offer_answer.c, once the SDP went through): block DTMF's keys in the
+ * message (DTMF-security, trigger and its keys, DTMF-delay) applied as block DTMF applies them,
+ * to the from-tag's party; none of them (or DTMF-security=off alone): nothing changes, what an
+ * earlier message or block DTMF set stays. 0, or -errno with request->error_reason. */
+int media_control_offer_answer(struct ng_request *request);
+
 /* Cancels a call's DTMF timers and players when it ends (call_lifecycle.h observer). */
 extern const struct call_observer media_control_call_observer;
 

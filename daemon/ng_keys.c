@@ -134,7 +134,7 @@ static const struct {
 #define RECORDING_ROW(key, value, set) { key, value, false, NG_KEY_WARN, NG_SCOPE_UNRECORDED, set, RECORDING }
 #define TRANSCODING "transcoding"
 #define DTLS_SRTP "DTLS-SRTP"
-#define DTMF_BLOCKING "DTMF blocking and triggers in offer/answer (the block DTMF command has them, media_control.c)"
+#define DTMF_KEYS "block DTMF's key; in an offer or answer applied as block DTMF applies it, to the from-tag's party (read by media_control_offer_answer())"
 #define SDES_OPTION "read by ng_flags_parse (read_sdes_option)"
 
 static const struct ng_key key_table[] = {
@@ -264,16 +264,16 @@ static const struct ng_key key_table[] = {
 	IGNORED("media-echo", "off", "leaves an echo an earlier request set, as 10.5 measured (it does not turn it off)"),
 	REFUSED("drop-traffic", "start", NG_SCOPE_ALWAYS, "dropping the call's media (drop-traffic)"),
 	IGNORED("drop-traffic", NULL, "stop: media is never dropped here"),
-	REFUSED("dtmf-security", NULL, NG_SCOPE_ALWAYS, DTMF_BLOCKING),
-	IGNORED("dtmf-security", "off", "DTMF is never blocked here"),
-	REFUSED("dtmf-security-trigger", NULL, NG_SCOPE_ALWAYS, DTMF_BLOCKING),
-	REFUSED("dtmf-security-trigger-end", NULL, NG_SCOPE_ALWAYS, DTMF_BLOCKING),
-	REFUSED("dtmf-delay", NULL, NG_SCOPE_ALWAYS, "DTMF-delay in an offer or answer (block DTMF takes it)"),
-	REFUSED("trigger", NULL, NG_SCOPE_ALWAYS, DTMF_BLOCKING),
-	REFUSED("trigger-end", NULL, NG_SCOPE_ALWAYS, DTMF_BLOCKING),
-	REFUSED("end-trigger", NULL, NG_SCOPE_ALWAYS, DTMF_BLOCKING),
-	REFUSED("trigger-end-time", NULL, NG_SCOPE_ALWAYS, DTMF_BLOCKING),
-	REFUSED("trigger-end-digits", NULL, NG_SCOPE_ALWAYS, DTMF_BLOCKING),
+	SUPPORTED("dtmf-security", NULL, NULL, DTMF_KEYS),
+	IGNORED("dtmf-security", "off", "alone in an offer or answer: nothing changes (block DTMF reads it, media_control.c)"),
+	SUPPORTED("dtmf-security-trigger", NULL, NULL, DTMF_KEYS),
+	SUPPORTED("dtmf-security-trigger-end", NULL, NULL, DTMF_KEYS),
+	SUPPORTED("dtmf-delay", NULL, NULL, DTMF_KEYS),
+	SUPPORTED("trigger", NULL, NULL, DTMF_KEYS),
+	SUPPORTED("trigger-end", NULL, NULL, DTMF_KEYS),
+	SUPPORTED("end-trigger", NULL, NULL, DTMF_KEYS),
+	SUPPORTED("trigger-end-time", NULL, NULL, DTMF_KEYS),
+	SUPPORTED("trigger-end-digits", NULL, NULL, DTMF_KEYS),
 	IGNORED("digit", NULL, "not read: DTMF triggers take trigger / trigger-end (block DTMF, media_control.c)"),
 	SUPPORTED("code", NULL, NULL, "play DTMF: the event (read by its handler, media_control.c)"),
 	IGNORED("frequency", NULL, "block DTMF tone mode: accepted, no effect (as 10.5 measured: events play as their own tones)"),

@@ -842,6 +842,11 @@ int ng_command_offer(struct ng_request *request)
 			call_end(call, CALL_END_FAILED_OFFER);
 		return error;
 	}
+	if ((error = media_control_offer_answer(request)) < 0) {
+		if (new_call)
+			call_end(call, CALL_END_FAILED_OFFER);
+		return error;
+	}
 	note_for_recording(request, call, sender, true);
 	pubsub_note_sdp(sender, flags->sdp, flags->sdp_length);
 	call_changed(call);
@@ -1014,6 +1019,8 @@ int ng_command_answer(struct ng_request *request)
 	finish_update(&update);
 	sdp_session_free(sdp);
 	if (error)
+		return error;
+	if ((error = media_control_offer_answer(request)) < 0)
 		return error;
 	note_for_recording(request, call, answerer, false);
 	pubsub_note_sdp(answerer, flags->sdp, flags->sdp_length);

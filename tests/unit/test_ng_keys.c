@@ -277,11 +277,18 @@ static void test_unconditional_refusal_survives_many_notes(void)
 {
 	struct parsed parsed;
 	struct sdp_session *plain = sdp_of("RTP/AVP", "");
-	/* two offer-only refusals and six others fill the slots; media-echo comes last and
-	 * still takes the last slot (codec options, once offer-only refusals, are supported now) */
-	parse(&parsed, "d7:command6:answer4:T.38l6:decode5:forcee13:dtmf-security2:on7:trigger1:1"
-	      "11:trigger-end1:211:end-trigger1:316:trigger-end-time1:418:trigger-end-digits1:5"
-	      "10:media-echo8:sidewayse");
+	/* the table has fewer refusals than slots now (DTMF keys and codec options are served):
+	 * the slots are filled with offer-only refusals of the test's own, then media-echo comes
+	 * last and still takes the last slot */
+	static const struct ng_key offer_only[NG_MAX_NOTED_KEYS] = {
+		[0 ... NG_MAX_NOTED_KEYS - 1] = { "test-key", NULL, false, NG_KEY_REFUSED, NG_SCOPE_OFFER, NULL, "a test" },
+	};
+	parse(&parsed, "d7:command6:answere");
+	for (unsigned int i = 0; i < NG_MAX_NOTED_KEYS; i++)
+		ng_keys_note(&parsed.request, &offer_only[i], "test-key");
+	const struct ng_key *media_echo = ng_keys_find("media-echo", "sideways");
+	g_assert_nonnull(media_echo);
+	ng_keys_note(&parsed.request, media_echo, "media-echo");
 	g_assert_cmpuint(parsed.request.flags.refused_count, ==, NG_MAX_NOTED_KEYS);
 	g_assert_cmpint(ng_keys_check(&parsed.request, plain, false), ==, -ENOTSUP);
 	g_assert_cmpstr(parsed.request.flags.refused[NG_MAX_NOTED_KEYS - 1].entry->key, ==, "media-echo");
