@@ -468,10 +468,18 @@ int media_control_offer_answer(struct ng_request *request)
 	 * and DTMF-security=off on its own (a config's way to say "no blocking") leave it be */
 	char mode[32];
 	request_mode(request, "dtmf-security", mode, sizeof(mode));
-	if (!request_key(request, "trigger") && !request_key(request, "dtmf-delay")
-	    && (!mode[0] || !strcmp(mode, "off")))
+	if (request_key(request, "trigger") || (mode[0] && strcmp(mode, "off")))
+		return apply_dtmf_keys(request);
+	if (!request_key(request, "dtmf-delay"))
 		return 0;
-	return apply_dtmf_keys(request);
+	/* a DTMF-delay alone delays the party's media and blocks nothing: a config that asks
+	 * only for a delay must not lose its DTMF (block DTMF's default mode is drop) */
+	long long delay_ms;
+	if (!request_integer(request, "dtmf-delay", 0, &delay_ms) || delay_ms < 0 || delay_ms > DTMF_DELAY_MAX_MS) {
+		request->error_reason = "DTMF-delay must be 0 to 5000 ms";
+		return -EINVAL;
+	}
+	return set_dtmf_delay(request, delay_ms);
 }
 
 int ng_command_unblock_dtmf(struct ng_request *request)

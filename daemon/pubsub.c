@@ -14,6 +14,7 @@
 #include "daemon.h"
 #include "interface.h"
 #include "log.h"
+#include "media_control.h"
 #include "media_crypto.h"
 #include "media_dtls.h"
 #include "media_transcode.h"
@@ -422,6 +423,12 @@ int ng_command_publish(struct ng_request *request)
 	ng_update_commit(update);
 	sdp_session_free(sdp);
 	if (error) {
+		if (new_call)
+			call_end(call, CALL_END_FAILED_OFFER);
+		return error;
+	}
+	/* block DTMF's keys apply to the publisher as in an offer (media_control_offer_answer()) */
+	if ((error = media_control_offer_answer(request)) < 0) {
 		if (new_call)
 			call_end(call, CALL_END_FAILED_OFFER);
 		return error;
