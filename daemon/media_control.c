@@ -829,3 +829,94 @@ const struct call_observer media_control_call_observer = {
 	.name = "media control (play media)",
 	.ended = media_control_call_ended,
 };
+
+/* ---- Redis (redis_value.c) --------------------------------------------------------------- */
+
+void media_control_save(const struct media *media, struct media_control_saved *saved)
+{
+	memset(saved, 0, sizeof(*saved));
+	saved->flags = (uint8_t) (media->media_control & MEDIA_CONTROL_SAVED_FLAGS);
+	saved->event_clock = media->telephone_event_clock;
+	memcpy(saved->events, media->telephone_event_types.bits, sizeof(saved->events));
+	memcpy(saved->pcmu, media->pcmu_types.bits, sizeof(saved->pcmu));
+	memcpy(saved->pcma, media->pcma_types.bits, sizeof(saved->pcma));
+	const struct stream_extras *extras = media->streams[STREAM_RTP].extras;
+	if ((media->media_control & MEDIA_CONTROL_DTMF_DELAY) && extras->dtmf_delay)
+		saved->delay_ms = extras->dtmf_delay->delay_ms;
+	else
+		saved->flags &= (uint8_t) ~MEDIA_CONTROL_DTMF_DELAY;
+	const struct dtmf_trigger *trigger = extras->dtmf_trigger;
+	if (!trigger || !(media->media_control & MEDIA_CONTROL_DTMF_TRIGGER)) {
+		saved->flags &= (uint8_t) ~MEDIA_CONTROL_DTMF_TRIGGER;
+		return;
+	}
+	saved->trigger = true;
+	memcpy(saved->trigger_start, trigger->start, sizeof(saved->trigger_start));
+	memcpy(saved->trigger_end, trigger->end, sizeof(saved->trigger_end));
+	saved->trigger_end_ms = trigger->end_ms;
+	saved->trigger_end_digits = trigger->end_digits;
+	saved->trigger_digits_since = trigger->digits_since;
+	saved->trigger_mode = trigger->mode;
+	saved->trigger_active = trigger->active;
+	saved->trigger_event_seen = trigger->event_seen;
+	saved->trigger_progress = trigger->progress;
+	saved->trigger_end_progress = trigger->end_progress;
+	saved->trigger_event_ts = trigger->event_ts;
+}
+
+/* A trigger sequence of the value: NUL-terminated DTMF digits, progress within it. */
+static bool saved_sequence_valid(const char *sequence, size_t size, uint8_t progress)
+{
+	size_t length = strnlen(sequence, size);
+	return length < size && dtmf_digits_valid(sequence) && (progress == 0 || progress < length);
+}
+
+int media_control_restore(struct media *media, const struct media_control_saved *saved)
+{
+	if ((saved->flags & ~MEDIA_CONTROL_SAVED_FLAGS)
+	    || ((saved->flags & MEDIA_CONTROL_DTMF_DELAY) && (saved->delay_ms < 1 || saved->delay_ms > DTMF_DELAY_MAX_MS))
+	    || ((saved->flags & MEDIA_CONTROL_DTMF_TRIGGER) && !saved->trigger))
+		return -EINVAL;
+	if (saved->trigger
+	    && (!saved_sequence_valid(saved->trigger_start, sizeof(saved->trigger_start), saved->trigger_progress)
+		|| !saved_sequence_valid(saved->trigger_end, sizeof(saved->trigger_end), saved->trigger_end_progress)
+		|| saved->trigger_mode > DTMF_TRIGGER_TONES || saved->trigger_end_ms > 3600000))
+		return -EINVAL;
+	struct dtmf_delay_line *line = NULL;
+	if (saved->flags & MEDIA_CONTROL_DTMF_DELAY) {
+		line = dtmf_delay_line_new(saved->delay_ms);
+		if (!line)
+			return -ENOMEM;
+		line->stream = &media->streams[STREAM_RTP];
+	}
+	struct stream_extras *extras = media->streams[STREAM_RTP].extras;
+	if (saved->flags & MEDIA_CONTROL_DTMF_TRIGGER) {
+		struct dtmf_trigger *trigger = g_new0(struct dtmf_trigger, 1);
+		memcpy(trigger->start, saved->trigger_start, sizeof(trigger->start));
+		memcpy(trigger->end, saved->trigger_end, sizeof(trigger->end));
+		trigger->end_ms = saved->trigger_end_ms;
+		trigger->end_digits = saved->trigger_end_digits;
+		trigger->digits_since = saved->trigger_digits_since;
+		trigger->mode = saved->trigger_mode;
+		trigger->active = saved->trigger_active;
+		trigger->event_seen = saved->trigger_event_seen;
+		trigger->progress = saved->trigger_progress;
+		trigger->end_progress = saved->trigger_end_progress;
+		trigger->event_ts = saved->trigger_event_ts;
+		trigger->since_us = timer_now_us();
+		g_free(extras->dtmf_trigger);
+		extras->dtmf_trigger = trigger;
+	}
+	if (line) {
+		line->replaced = extras->dtmf_delay;
+		extras->dtmf_delay = line;
+	}
+	media->media_control = (uint8_t) ((media->media_control & ~MEDIA_CONTROL_SAVED_FLAGS) | saved->flags);
+	media->telephone_event_clock = saved->event_clock;
+	memcpy(media->telephone_event_types.bits, saved->events, sizeof(saved->events));
+	memcpy(media->pcmu_types.bits, saved->pcmu, sizeof(saved->pcmu));
+	memcpy(media->pcma_types.bits, saved->pcma, sizeof(saved->pcma));
+	if (dtmf_log_fd >= 0 && saved->event_clock)
+		media->media_control |= MEDIA_CONTROL_DETECT_DTMF;
+	return 0;
+}

@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include "endpoint.h"
 #include "ng_request.h"
 
@@ -68,6 +69,34 @@ extern const struct call_observer media_control_call_observer;
 /* Control thread, offer/answer: which of the side's payload types are telephone-event, PCMU
  * and PCMA, from its SDP (RTP media only). */
 void media_control_learn_sdp(struct media *media, const struct sdp_media *sdp_media);
+
+/* What of a media's control a Redis value keeps (redis_value.c): the commands' flags, the
+ * payload types learned from the side's SDP (the value has no SDP to learn them from again),
+ * the DTMF-delay's length (not the packets waiting in it) and block DTMF's trigger with its
+ * progress. The trigger's end-time counts again from the restore (a monotonic clock does not
+ * travel between hosts). */
+#define MEDIA_CONTROL_SAVED_FLAGS (MEDIA_CONTROL_BLOCK_DTMF | MEDIA_CONTROL_BLOCK_MEDIA | MEDIA_CONTROL_SILENCE_MEDIA \
+				   | MEDIA_CONTROL_DTMF_TRIGGER | MEDIA_CONTROL_DTMF_DELAY)
+struct media_control_saved {
+	uint8_t flags;                  /* enum media_control_flags, MEDIA_CONTROL_SAVED_FLAGS only */
+	unsigned int event_clock;       /* telephone-event's clock rate, 0 none */
+	uint64_t events[2], pcmu[2], pcma[2];   /* payload type bitmaps (struct codec_payload_set) */
+	unsigned int delay_ms;          /* 0 = none; 1 to DTMF_DELAY_MAX_MS */
+	bool trigger;                   /* the fields below are set */
+	char trigger_start[16], trigger_end[16];
+	unsigned int trigger_end_ms;
+	uint16_t trigger_end_digits, trigger_digits_since;
+	uint8_t trigger_mode;           /* 0 none, 1 drop, 2 tones */
+	bool trigger_active, trigger_event_seen;
+	uint8_t trigger_progress, trigger_end_progress;
+	uint32_t trigger_event_ts;
+};
+/* Under the call's lock: the media's state into *saved. */
+void media_control_save(const struct media *media, struct media_control_saved *saved);
+/* Restore, before the media is published to the worker: the state back (the trigger and the
+ * delay line allocated; a tones mode is kept as settings, its tone chain is not made again).
+ * -EINVAL when the saved state is out of range (nothing changed), -ENOMEM. */
+int media_control_restore(struct media *media, const struct media_control_saved *saved);
 
 /* Start-up: where DTMF events go as upstream's JSON (--dtmf-log-dest); NULL or unset: DTMF is
  * not looked at. Returns 0 or -errno (socket). */

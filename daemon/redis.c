@@ -404,6 +404,12 @@ static guint64 call_fingerprint(struct call *call)
 				hash = (hash ^ (uint64_t) dtls->state ^ ((uint64_t) dtls->srtp_material_length << 8)
 					^ ((uint64_t) kind << 16)) * 1099511628211ull;
 		}
+		/* block/unblock media or DTMF and a trigger's progress change no lifecycle event */
+		struct media_control_saved control;
+		media_control_save(media, &control);
+		const unsigned char *control_bytes = (const unsigned char *) &control;
+		for (size_t i = 0; i < sizeof(control); i++)
+			hash = (hash ^ control_bytes[i]) * 1099511628211ull;
 		if (media->srtp) {
 			struct srtp_ssrc_position positions[SRTP_SSRC_SLOTS];
 			unsigned int count = srtp_context_positions(&media->srtp->decrypt, positions);

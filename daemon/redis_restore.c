@@ -186,6 +186,12 @@ static void restore_media(struct daemon_context *daemon, struct call *call, stru
 		restore_dtls(call, media, stored);
 	if (!stored->sdes && stored->dtls_rtcp.present)
 		restore_dtls_rtcp(call, media, &stored->dtls_rtcp);
+	/* block/silence media, block DTMF, DTMF-delay (packets that waited in the delay line of
+	 * the previous process are lost); a state out of range restores the media without it */
+	int control_error = stored->control_set ? media_control_restore(media, &stored->control) : 0;
+	if (control_error < 0)
+		log_call(LOG_WARNING, call->call_id, "media %u: media control not restored: %s", media->index,
+			 strerror(-control_error));
 }
 
 /* BUNDLE (bundle.h): the side's transports and the owners' tables, as an answer leaves them

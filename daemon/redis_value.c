@@ -8,6 +8,7 @@
 #include "interface.h"
 #include "bundle.h"
 #include "dtls.h"
+#include "media_control.h"
 #include "media_crypto.h"
 #include "pubsub.h"
 #include "recording.h"
@@ -33,6 +34,7 @@ struct media_positions {
 	unsigned int bundle_member_count;
 	uint8_t bundle_members[BUNDLE_MAX_MEDIA];
 	struct bundle_demux bundle_demux;
+	struct media_control_saved control;   /* block/silence media, block DTMF, DTMF-delay */
 };
 
 /* The value is written straight into one growing buffer: json-c's object tree (a hash table
@@ -213,6 +215,51 @@ static void put_recording(GString *out, const struct call *call)
 	g_string_append_c(out, '}');
 }
 
+static void put_payload_types(GString *out, const char *key, const uint64_t bits[2])
+{
+	g_string_append(out, key);
+	g_string_append_c(out, '[');
+	bool first = true;
+	for (unsigned int type = 0; type < 128; type++) {
+		if (!(bits[type / 64] & (1ull << (type % 64))))
+			continue;
+		if (!first)
+			g_string_append_c(out, ',');
+		put_int(out, type);
+		first = false;
+	}
+	g_string_append_c(out, ']');
+}
+
+/* Media control (optional "control", absent: nothing set): see media_control_saved */
+static void put_control(GString *out, const struct media_control_saved *control)
+{
+	if (!control->flags && !control->event_clock && !control->events[0] && !control->events[1]
+	    && !control->pcmu[0] && !control->pcmu[1] && !control->pcma[0] && !control->pcma[1])
+		return;
+	put_key_int(out, ",\"control\":{\"flags\":", control->flags);
+	put_key_int(out, ",\"event_clock\":", control->event_clock);
+	put_payload_types(out, ",\"events\":", control->events);
+	put_payload_types(out, ",\"pcmu\":", control->pcmu);
+	put_payload_types(out, ",\"pcma\":", control->pcma);
+	put_key_int(out, ",\"delay_ms\":", control->delay_ms);
+	if (control->trigger) {
+		put_key_string(out, ",\"trigger\":{\"start\":", control->trigger_start);
+		put_key_string(out, ",\"end\":", control->trigger_end);
+		put_key_int(out, ",\"end_ms\":", control->trigger_end_ms);
+		put_key_int(out, ",\"end_digits\":", control->trigger_end_digits);
+		put_key_int(out, ",\"mode\":", control->trigger_mode);
+		put_key_bool(out, ",\"active\":", control->trigger_active);
+		put_key_int(out, ",\"progress\":", control->trigger_progress);
+		put_key_int(out, ",\"end_progress\":", control->trigger_end_progress);
+		put_key_int(out, ",\"digits_since\":", control->trigger_digits_since);
+		put_key_bool(out, ",\"event_seen\":", control->trigger_event_seen);
+		put_key_int(out, ",\"event_ts\":", control->trigger_event_ts);
+		g_string_append_c(out, '}');
+	}
+	g_string_append_c(out, '}');
+}
+
 static void put_media(GString *out, const struct call *call, const struct media *media,
                       const struct worker_state *worker, const struct media_positions *positions)
 {
@@ -273,6 +320,7 @@ static void put_media(GString *out, const struct call *call, const struct media 
 		g_string_append_c(out, '}');
 	}
 	put_bundle(out, media, positions);
+	put_control(out, &positions->control);
 	/* publish/subscribe: the media a subscriber's media copies (its extras hold the source
 	 * only on a subscriber, call.h); a source whose side was taken out is left unwritten */
 	const struct media *source = media->monologue->subscriber ? PUBSUB_SOURCE(media) : NULL;
@@ -347,6 +395,7 @@ char *redis_value_encode(struct call *call, size_t *length)
 				positions[i].bundle_members[k] = (uint8_t) (group->members[k] ? group->members[k]->index - 1 : 0);
 			positions[i].bundle_member_count = group->demux.media_count;
 		}
+		media_control_save(media, &positions[i].control);
 		i++;
 	}
 	pthread_mutex_unlock(&call->lock);
@@ -753,6 +802,77 @@ static bool read_flag(json_object *object, const char *key, bool *out, struct re
 	return read_bool(object, key, out, reader);
 }
 
+/* A payload type list of "control": numbers 0-127 into a bitmap. */
+static bool read_payload_types(json_object *object, const char *key, uint64_t bits[2], struct reader *reader)
+{
+	json_object *array = field(object, key, json_type_array, true, reader);
+	if (!array)
+		return false;
+	size_t length = json_object_array_length(array);
+	if (length > 128)
+		return fail(reader, "too many payload types");
+	for (size_t i = 0; i < length; i++) {
+		json_object *item = json_object_array_get_idx(array, i);
+		if (!json_object_is_type(item, json_type_int))
+			return fail(reader, "a payload type is not a number");
+		int64_t type = json_object_get_int64(item);
+		if (type < 0 || type > 127)
+			return fail(reader, "a payload type is out of range");
+		bits[type / 64] |= 1ull << (type % 64);
+	}
+	return true;
+}
+
+/* Media control (optional, see put_control) */
+static bool read_control(json_object *object, struct redis_media_record *media, struct reader *reader)
+{
+	media->control_set = false;
+	json_object *control = field(object, "control", json_type_object, false, reader);
+	if (!control)
+		return !reader->reason;
+	struct media_control_saved *saved = &media->control;
+	unsigned int number;
+	if (!read_uint(control, "flags", 255, &number, reader))
+		return false;
+	saved->flags = (uint8_t) number;
+	if (!read_uint(control, "event_clock", 1000000, &saved->event_clock, reader)
+	    || !read_payload_types(control, "events", saved->events, reader)
+	    || !read_payload_types(control, "pcmu", saved->pcmu, reader)
+	    || !read_payload_types(control, "pcma", saved->pcma, reader)
+	    || !read_uint(control, "delay_ms", 3600000, &saved->delay_ms, reader))
+		return false;
+	json_object *trigger = field(control, "trigger", json_type_object, false, reader);
+	if (trigger) {
+		saved->trigger = true;
+		if (!read_text(trigger, "start", saved->trigger_start, sizeof(saved->trigger_start), true, reader)
+		    || !read_text(trigger, "end", saved->trigger_end, sizeof(saved->trigger_end), true, reader)
+		    || !read_uint(trigger, "end_ms", 3600000, &saved->trigger_end_ms, reader)
+		    || !read_uint(trigger, "end_digits", UINT16_MAX, &number, reader))
+			return false;
+		saved->trigger_end_digits = (uint16_t) number;
+		if (!read_uint(trigger, "mode", 2, &number, reader))
+			return false;
+		saved->trigger_mode = (uint8_t) number;
+		if (!read_bool(trigger, "active", &saved->trigger_active, reader)
+		    || !read_uint(trigger, "progress", 15, &number, reader))
+			return false;
+		saved->trigger_progress = (uint8_t) number;
+		if (!read_uint(trigger, "end_progress", 15, &number, reader))
+			return false;
+		saved->trigger_end_progress = (uint8_t) number;
+		if (!read_uint(trigger, "digits_since", UINT16_MAX, &number, reader))
+			return false;
+		saved->trigger_digits_since = (uint16_t) number;
+		if (!read_bool(trigger, "event_seen", &saved->trigger_event_seen, reader)
+		    || !read_uint(trigger, "event_ts", UINT32_MAX, &saved->trigger_event_ts, reader))
+			return false;
+	} else if (reader->reason) {
+		return false;
+	}
+	media->control_set = true;
+	return true;
+}
+
 static bool read_media(json_object *object, struct redis_media_record *media, struct reader *reader)
 {
 	memset(media, 0, sizeof(*media));
@@ -808,7 +928,8 @@ static bool read_media(json_object *object, struct redis_media_record *media, st
 		media->streams[kind].state = (uint8_t) number;
 	}
 	return read_sdes(object, media, reader) && read_dtls(object, media, reader) && read_bundle(object, media, reader)
-		&& read_source(object, media, reader) && read_subscription_chain(object, media, reader);
+		&& read_source(object, media, reader) && read_subscription_chain(object, media, reader)
+		&& read_control(object, media, reader);
 }
 
 static bool read_monologue(json_object *object, struct redis_monologue_record *monologue, struct reader *reader)

@@ -20,6 +20,7 @@
 #include <stdint.h>
 #include "bundle_demux.h"
 #include "call.h"
+#include "media_control.h"
 #include "media_transcode.h"
 #include "sdes.h"
 #include "srtp.h"
@@ -99,6 +100,11 @@ struct redis_media_record {
 	/* allow-transcoding: the subscriber media's chain (optional, absent: none) */
 	bool transcode_set;
 	struct media_transcode_saved transcode;
+	/* block/silence media, block DTMF (trigger), DTMF-delay, the SDP's telephone-event/G.711
+	 * payload types (optional "control", absent: none; only checked for its form here, for
+	 * its ranges by media_control_restore()) */
+	bool control_set;
+	struct media_control_saved control;
 };
 
 struct redis_monologue_record {

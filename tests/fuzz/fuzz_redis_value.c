@@ -3,11 +3,15 @@
  * write out of bounds, must refuse or accept whole (a refused value leaves nothing behind), and
  * every link an accepted value holds (peer, sink, a subscriber's source) must point inside it.
  * Seeds in tests/fuzz/corpus/redis_value: a version 1 and version 2 values (plain, BUNDLE,
- * DTLS without rtcp-mux, publish/subscribe). */
+ * DTLS without rtcp-mux, publish/subscribe, media control). A media's "control" is restored
+ * into a scratch media as the standby would: media_control_restore() checks its ranges. */
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "call.h"
+#include "media_control.h"
 #include "redis_value.h"
 
 static struct redis_call_record record;
@@ -37,6 +41,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				|| record.monologues[media->source_monologue].subscriber
 				|| media->source_media >= (int) record.monologues[media->source_monologue].media_count))
 				abort();
+			if (media->control_set) {
+				struct call *call = call_create("fuzz", NULL);
+				struct media *scratch = monologue_add_media(call_add_monologue(call, "tag"), "audio", "RTP/AVP");
+				int restored = media_control_restore(scratch, &media->control);
+				if (restored != 0 && restored != -EINVAL)
+					abort();
+				call_destroy(call, "fuzz");
+			}
 		}
 	}
 	redis_call_record_clear(&record);

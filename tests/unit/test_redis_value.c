@@ -11,6 +11,8 @@
 #include "dtls.h"
 #include "dtls_srtp.h"
 #include "interface.h"
+#include "dtmf_delay.h"
+#include "media_control.h"
 #include "media_crypto.h"
 #include "pubsub.h"
 #include "redis_value.h"
@@ -564,6 +566,119 @@ static void test_srtp_resume(void)
 	srtp_context_cleanup(&encrypt);
 }
 
+static void assert_same_control(const struct media_control_saved *a, const struct media_control_saved *b)
+{
+	g_assert_cmpuint(a->flags, ==, b->flags);
+	g_assert_cmpuint(a->event_clock, ==, b->event_clock);
+	g_assert_cmpmem(a->events, sizeof(a->events), b->events, sizeof(b->events));
+	g_assert_cmpmem(a->pcmu, sizeof(a->pcmu), b->pcmu, sizeof(b->pcmu));
+	g_assert_cmpmem(a->pcma, sizeof(a->pcma), b->pcma, sizeof(b->pcma));
+	g_assert_cmpuint(a->delay_ms, ==, b->delay_ms);
+	g_assert_cmpint(a->trigger, ==, b->trigger);
+	g_assert_cmpstr(a->trigger_start, ==, b->trigger_start);
+	g_assert_cmpstr(a->trigger_end, ==, b->trigger_end);
+	g_assert_cmpuint(a->trigger_end_ms, ==, b->trigger_end_ms);
+	g_assert_cmpuint(a->trigger_end_digits, ==, b->trigger_end_digits);
+	g_assert_cmpuint(a->trigger_digits_since, ==, b->trigger_digits_since);
+	g_assert_cmpuint(a->trigger_mode, ==, b->trigger_mode);
+	g_assert_cmpint(a->trigger_active, ==, b->trigger_active);
+	g_assert_cmpint(a->trigger_event_seen, ==, b->trigger_event_seen);
+	g_assert_cmpuint(a->trigger_progress, ==, b->trigger_progress);
+	g_assert_cmpuint(a->trigger_end_progress, ==, b->trigger_end_progress);
+	g_assert_cmpuint(a->trigger_event_ts, ==, b->trigger_event_ts);
+}
+
+/* Media control (optional "control", docs/redis.md): block/silence media, block DTMF with its
+ * trigger's progress, the DTMF-delay's length and the SDP's payload types survive encode,
+ * decode and restore; values without it (older daemons') decode with none; a malformed one is
+ * refused by the decoder or, out of range, by media_control_restore(). */
+static void test_media_control(void)
+{
+	struct call *call = build_call("control");
+	struct media *a = call->monologues[0]->media[0], *b = call->monologues[1]->media[0];
+	struct media_control_saved set = {
+		.flags = MEDIA_CONTROL_DTMF_TRIGGER | MEDIA_CONTROL_DTMF_DELAY | MEDIA_CONTROL_SILENCE_MEDIA,
+		.event_clock = 8000, .events = { 1ull << 37, 1ull << (101 - 64) }, .pcmu = { 1 }, .pcma = { 1ull << 8 },
+		.delay_ms = 250, .trigger = true, .trigger_start = "12#", .trigger_end = "9",
+		.trigger_end_ms = 1500, .trigger_end_digits = 4, .trigger_mode = 1, .trigger_progress = 2,
+		.trigger_event_seen = true, .trigger_event_ts = 0xfffffff0u,
+	};
+	g_assert_cmpint(media_control_restore(a, &set), ==, 0);
+	struct media_control_saved block_media = { .flags = MEDIA_CONTROL_BLOCK_MEDIA | MEDIA_CONTROL_BLOCK_DTMF };
+	g_assert_cmpint(media_control_restore(b, &block_media), ==, 0);
+	size_t length;
+	g_autofree char *text = redis_value_encode(call, &length);
+	g_assert_nonnull(strstr(text, "\"control\":{\"flags\":"));
+	struct redis_call_record *record = g_new0(struct redis_call_record, 1);
+	const char *reason = NULL;
+	g_assert_cmpint(redis_value_decode(text, length, record, &reason), ==, 0);
+	const struct redis_media_record *stored = &record->monologues[0].media[0];
+	g_assert_true(stored->control_set);
+	assert_same_control(&stored->control, &set);
+	g_assert_true(record->monologues[1].media[0].control_set);
+	g_assert_cmpuint(record->monologues[1].media[0].control.flags, ==, block_media.flags);
+
+	/* restored into a fresh media: the trigger and a delay line of the stored length */
+	struct call *again = build_call("control-restored");
+	struct media *restored = again->monologues[0]->media[0];
+	g_assert_cmpint(media_control_restore(restored, &stored->control), ==, 0);
+	g_assert_nonnull(restored->streams[STREAM_RTP].extras->dtmf_trigger);
+	g_assert_nonnull(restored->streams[STREAM_RTP].extras->dtmf_delay);
+	g_assert_cmpuint(restored->streams[STREAM_RTP].extras->dtmf_delay->delay_ms, ==, 250);
+	g_assert_true(codec_payload_set_has(&restored->telephone_event_types, 101));
+	g_assert_true(codec_payload_set_has(&restored->pcma_types, 8));
+	struct media_control_saved back;
+	media_control_save(restored, &back);
+	assert_same_control(&back, &set);
+
+	/* out of range: refused whole, the media left as it was */
+	static const struct {
+		const char *what;
+		struct media_control_saved saved;
+	} bad[] = {
+		{ "a digit that is none", { .flags = MEDIA_CONTROL_DTMF_TRIGGER, .trigger = true, .trigger_start = "1x" } },
+		{ "progress past the sequence", { .flags = MEDIA_CONTROL_DTMF_TRIGGER, .trigger = true,
+						  .trigger_start = "12", .trigger_progress = 2 } },
+		{ "a trigger flag without a trigger", { .flags = MEDIA_CONTROL_DTMF_TRIGGER } },
+		{ "a delay too long", { .flags = MEDIA_CONTROL_DTMF_DELAY, .delay_ms = DTMF_DELAY_MAX_MS + 1 } },
+		{ "a delay flag without a length", { .flags = MEDIA_CONTROL_DTMF_DELAY } },
+		{ "a flag that is not kept", { .flags = MEDIA_CONTROL_INBAND_DTMF } },
+		{ "an unknown mode", { .flags = MEDIA_CONTROL_DTMF_TRIGGER, .trigger = true, .trigger_mode = 3 } },
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+		g_test_message("%s", bad[i].what);
+		g_assert_cmpint(media_control_restore(b, &bad[i].saved), ==, -EINVAL);
+		g_assert_cmpuint(b->media_control & MEDIA_CONTROL_SAVED_FLAGS, ==, block_media.flags);
+	}
+
+	/* the decoder refuses a malformed "control" with a reason */
+	static const struct {
+		const char *from, *to, *reason;
+	} broken[] = {
+		{ "\"events\":[37,101]", "\"events\":[37,128]", "a payload type is out of range" },
+		{ "\"events\":[37,101]", "\"events\":[37,\"x\"]", "a payload type is not a number" },
+		{ "\"pcmu\":[0]", "\"pcmu\":{}", "a field has the wrong type" },
+		{ "\"progress\":2", "\"progress\":16", "a number is out of range" },
+		{ "\"start\":\"12#\"", "\"start\":\"1234567890123456\"", "a text field is too long" },
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(broken); i++) {
+		const char *at = strstr(text, broken[i].from);
+		g_assert_nonnull(at);
+		g_autofree char *head = g_strndup(text, (size_t) (at - text));
+		g_autofree char *edited = g_strconcat(head, broken[i].to, at + strlen(broken[i].from), NULL);
+		g_assert_cmpint(redis_value_decode(edited, strlen(edited), record, &reason), ==, -EINVAL);
+		g_assert_cmpstr(reason, ==, broken[i].reason);
+	}
+
+	/* a value without "control" (a daemon before it): none */
+	g_assert_cmpint(redis_value_decode(v1_value, strlen(v1_value), record, &reason), ==, 0);
+	g_assert_false(record->monologues[0].media[0].control_set);
+	redis_call_record_clear(record);
+	g_free(record);
+	call_destroy(again, "test");
+	call_destroy(call, "test");
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -578,5 +693,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/redis_value/refused", test_refused);
 	g_test_add_func("/redis_value/srtp_resume", test_srtp_resume);
 	g_test_add_func("/redis_value/recording_files", test_recording_files);
+	g_test_add_func("/redis_value/media_control", test_media_control);
 	return g_test_run();
 }
