@@ -421,6 +421,9 @@ static guint64 call_fingerprint(struct call *call)
 		}
 	}
 	pthread_mutex_unlock(&call->lock);
+	/* a via-branch's delete under delete-delay (ng_query.c) is no lifecycle event either */
+	for (unsigned int m = 0; m < call->monologue_count; m++)
+		hash = (hash ^ (guint64) call->monologues[m]->branch_delete_at_us) * 1099511628211ull;
 	/* start/stop/pause recording and start/stop forwarding change no call lifecycle event */
 	hash = (hash ^ recording_fingerprint(call)) * 1099511628211ull;
 	return hash;

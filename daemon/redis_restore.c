@@ -157,6 +157,10 @@ static void restore_media(struct daemon_context *daemon, struct call *call, stru
 	media->rtcp_mux = stored->rtcp_mux;
 	media->rtcp_mux_offered = stored->rtcp_mux_offered;
 	media->rtcp_mux_policy = stored->rtcp_mux_policy;
+	media->branch_rtcp_mux_policy = stored->branch_rtcp_mux_policy;
+	media->protocol_own = stored->protocol_own;
+	media->protocol_translated = stored->protocol_translated;
+	media->protocol_kept_own = stored->protocol_kept_own;
 	media->ice_seen = stored->ice_seen;
 	g_strlcpy(media->ice_ufrag, stored->ice_ufrag, sizeof(media->ice_ufrag));
 	g_strlcpy(media->ice_pwd, stored->ice_pwd, sizeof(media->ice_pwd));
@@ -274,6 +278,7 @@ int redis_restore_call(struct daemon_context *daemon, const struct redis_call_re
 		monologue->label = g_strdup(stored->label);
 		monologue->created_us = stored->created_us;
 		monologue->flags = stored->flags;
+		monologue->branch_delete_at_us = stored->branch_delete_at_us;   /* timer.c removes it when due */
 		/* publish/subscribe: the roles first (a subscriber's extras hold its source) */
 		monologue->publisher = stored->publisher;
 		monologue->subscriber = stored->subscriber;

@@ -273,6 +273,15 @@ static void put_media(GString *out, const struct call *call, const struct media 
 	put_key_bool(out, ",\"rtcp_mux\":", media->rtcp_mux);
 	put_key_bool(out, ",\"rtcp_mux_offered\":", media->rtcp_mux_offered);
 	put_key_int(out, ",\"rtcp_mux_policy\":", media->rtcp_mux_policy);
+	/* forks: optional, written when set */
+	if (media->branch_rtcp_mux_policy)
+		put_key_int(out, ",\"branch_rtcp_mux_policy\":", media->branch_rtcp_mux_policy);
+	if (media->protocol_own)
+		put_key_bool(out, ",\"protocol_own\":", true);
+	if (media->protocol_translated)
+		put_key_bool(out, ",\"protocol_translated\":", true);
+	if (media->protocol_kept_own)
+		put_key_bool(out, ",\"protocol_kept_own\":", true);
 	put_key_bool(out, ",\"ice_seen\":", media->ice_seen);
 	put_key_string(out, ",\"ice_ufrag\":", media->ice_ufrag);
 	put_key_string(out, ",\"ice_pwd\":", media->ice_pwd);
@@ -432,6 +441,8 @@ char *redis_value_encode(struct call *call, size_t *length)
 		}
 		if (pubsub && monologue->sdp)
 			put_key_string(out, ",\"sdp\":", monologue->sdp);
+		if (monologue->branch_delete_at_us)
+			put_key_int(out, ",\"branch_delete_at_us\":", monologue->branch_delete_at_us);
 		g_string_append(out, ",\"media\":[");
 		for (unsigned int n = 0; n < monologue->media_count; n++, i++) {
 			if (n)
@@ -891,6 +902,13 @@ static bool read_media(json_object *object, struct redis_media_record *media, st
 	    || !read_uint(object, "rtcp_mux_policy", 255, &number, reader))
 		return false;
 	media->rtcp_mux_policy = (uint8_t) number;
+	bool present;
+	if (!read_optional_uint(object, "branch_rtcp_mux_policy", 255, &number, &present, reader)
+	    || !read_flag(object, "protocol_own", &media->protocol_own, reader)
+	    || !read_flag(object, "protocol_translated", &media->protocol_translated, reader)
+	    || !read_flag(object, "protocol_kept_own", &media->protocol_kept_own, reader))
+		return false;
+	media->branch_rtcp_mux_policy = present ? (uint8_t) number : 0;
 	if (!read_bool(object, "ice_seen", &media->ice_seen, reader)
 	    || !read_text(object, "ice_ufrag", media->ice_ufrag, sizeof(media->ice_ufrag), reader->version >= 2, reader)
 	    || !read_text(object, "ice_pwd", media->ice_pwd, sizeof(media->ice_pwd), reader->version >= 2, reader)
@@ -952,6 +970,13 @@ static bool read_monologue(json_object *object, struct redis_monologue_record *m
 	    || !read_flag(object, "rtcp_mirror", &monologue->rtcp_mirror, reader)
 	    || !read_string(object, "sdp", &monologue->sdp, reader))
 		return false;
+	monologue->branch_delete_at_us = 0;
+	if (field(object, "branch_delete_at_us", json_type_int, false, reader)) {
+		if (!read_int64(object, "branch_delete_at_us", 0, INT64_MAX, &monologue->branch_delete_at_us, reader))
+			return false;
+	} else if (reader->reason) {
+		return false;
+	}
 	json_object *media = field(object, "media", json_type_array, true, reader);
 	if (!media)
 		return false;

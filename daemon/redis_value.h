@@ -105,6 +105,11 @@ struct redis_media_record {
 	 * its ranges by media_control_restore()) */
 	bool control_set;
 	struct media_control_saved control;
+	/* forks (optional, absent: 0 / false): a via-branch side's rtcp-mux policy of the offer
+	 * it was sent (its answer applies it); SRTP this side offered itself (media->protocol_own),
+	 * a protocol an offer's transport-protocol set (protocol_translated) and kept (kept_own) */
+	uint8_t branch_rtcp_mux_policy;
+	bool protocol_own, protocol_translated, protocol_kept_own;
 };
 
 struct redis_monologue_record {
@@ -117,6 +122,8 @@ struct redis_monologue_record {
 	bool publisher, subscriber, subscription_answered;
 	bool rtcp_mirror;           /* the subscribe request's rtcp-mirror (absent: false) */
 	char *sdp;
+	/* a via-branch's delete under delete-delay: CLOCK_REALTIME us it goes at (optional, absent: 0 = not) */
+	int64_t branch_delete_at_us;
 	unsigned int media_count;
 	struct redis_media_record media[CALL_MAX_MEDIA];
 };

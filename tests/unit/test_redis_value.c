@@ -679,6 +679,52 @@ static void test_media_control(void)
 	call_destroy(call, "test");
 }
 
+/* Forks (optional fields, docs/redis.md): a branch side's rtcp-mux policy, the SRTP a side
+ * offered itself and a delayed branch delete survive encode and decode; absent (older
+ * values) they are 0 / false; a negative delete time is refused. */
+static void test_fork_fields(void)
+{
+	struct call *call = build_call("forks");
+	struct media *a = call->monologues[0]->media[0], *b = call->monologues[1]->media[0];
+	b->branch_rtcp_mux_policy = 1;
+	a->protocol_own = a->protocol_kept_own = true;
+	b->protocol_translated = true;
+	call->monologues[1]->branch_delete_at_us = 1796000000123456;
+	size_t length;
+	g_autofree char *text = redis_value_encode(call, &length);
+	struct redis_call_record *record = g_new0(struct redis_call_record, 1);
+	const char *reason = NULL;
+	g_assert_cmpint(redis_value_decode(text, length, record, &reason), ==, 0);
+	const struct redis_media_record *ra = &record->monologues[0].media[0], *rb = &record->monologues[1].media[0];
+	g_assert_cmpuint(rb->branch_rtcp_mux_policy, ==, 1);
+	g_assert_cmpuint(ra->branch_rtcp_mux_policy, ==, 0);
+	g_assert_true(ra->protocol_own && ra->protocol_kept_own && !ra->protocol_translated);
+	g_assert_true(!rb->protocol_own && !rb->protocol_kept_own && rb->protocol_translated);
+	g_assert_cmpint(record->monologues[1].branch_delete_at_us, ==, 1796000000123456);
+	g_assert_cmpint(record->monologues[0].branch_delete_at_us, ==, 0);
+	/* malformed: refused with a reason */
+	g_autofree char *negative = g_strdup(text);
+	char *at = strstr(negative, "\"branch_delete_at_us\":1");
+	g_assert_nonnull(at);
+	at[strlen("\"branch_delete_at_us\":")] = '-';
+	g_assert_cmpint(redis_value_decode(negative, strlen(negative), record, &reason), ==, -EINVAL);
+	g_assert_cmpstr(reason, ==, "a number is out of range");
+	g_autofree char *wrong = g_strdup(text);
+	at = strstr(wrong, "\"protocol_own\":true");
+	g_assert_nonnull(at);
+	memcpy(at + strlen("\"protocol_own\":"), "1234", 4);
+	g_assert_cmpint(redis_value_decode(wrong, strlen(wrong), record, &reason), ==, -EINVAL);
+	g_assert_cmpstr(reason, ==, "a field has the wrong type");
+	/* an older value: none */
+	g_assert_cmpint(redis_value_decode(v1_value, strlen(v1_value), record, &reason), ==, 0);
+	g_assert_cmpuint(record->monologues[1].media[0].branch_rtcp_mux_policy, ==, 0);
+	g_assert_false(record->monologues[0].media[0].protocol_own);
+	g_assert_cmpint(record->monologues[1].branch_delete_at_us, ==, 0);
+	redis_call_record_clear(record);
+	g_free(record);
+	call_destroy(call, "test");
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -694,5 +740,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/redis_value/srtp_resume", test_srtp_resume);
 	g_test_add_func("/redis_value/recording_files", test_recording_files);
 	g_test_add_func("/redis_value/media_control", test_media_control);
+	g_test_add_func("/redis_value/fork_fields", test_fork_fields);
 	return g_test_run();
 }

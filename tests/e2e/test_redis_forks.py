@@ -1,0 +1,87 @@
+"""Forked offers across kill -9 with Redis (docs/redis.md): each via-branch side's rtcp-mux
+policy (GH 793) and a branch delete still waiting for its delete-delay are in the value; a
+daemon restarted on the same Redis answers the branch with its own policy and removes the
+branch when the delay is over.
+"""
+
+import shutil
+import signal
+
+import pytest
+
+from calls import Call, Sdp, assert_ok
+from process import wait_until
+from rtp import build_rtcp_rr, parse_rtcp
+from test_forks import CALLEE_1, CALLEE_2, CALLER, all_ports, audio, forked_call, ports_in
+from test_redis import redis_server, standby_of, wait_written  # noqa: F401
+
+pytestmark = [
+    pytest.mark.upstream_differs("our value schema; upstream's Redis layout differs"),
+    pytest.mark.skipif(not shutil.which("redis-server"), reason="redis-server not installed"),
+]
+
+
+def _take_over(factory, active, call):
+    active.stop(signal.SIGKILL)
+    standby = standby_of(factory, active)
+    call.daemon = standby
+    assert wait_until(lambda: call.query().get("result") == "ok", 5.0)
+    return standby
+
+
+def _branch_media(value, branch):
+    return [media for monologue in value["monologues"] if monologue.get("via_branch") == branch
+            for media in monologue["media"]]
+
+
+@pytest.mark.parametrize("answering, caller_muxed", [("fork-one", True), ("fork-two", False)])
+def test_rtcp_mux_policy_of_each_branch_survives_kill_9(rtpengine_factory, redis_server, media_peer,  # noqa: F811
+                                                        answering, caller_muxed):
+    """As test_forks' GH 793 case, with the answer given to the restarted daemon."""
+    active = rtpengine_factory("--redis=%s" % redis_server.url())
+    caller, callee = media_peer(CALLER), media_peer(CALLEE_1)
+    call = Call(active, from_tag="fork-caller")
+    offers = {}
+    for branch, policy in (("fork-one", "demux"), ("fork-two", "offer")):
+        reply = call.offer(audio(CALLER, caller.port, "rtcp-mux"),
+                           {"via-branch": branch, "ICE": "remove", "rtcp-mux": [policy]})
+        offers[branch] = Sdp(assert_ok(reply)["sdp"])
+    client = redis_server.client()
+    try:
+        # demux is stored for branch one; offer, the default, is the field's absence
+        assert wait_written(client, [call.call_id], lambda value: _branch_media(value, "fork-two")
+                            and (_branch_media(value, "fork-one") or [{}])[0].get("branch_rtcp_mux_policy")), \
+            client.value(call.call_id)
+    finally:
+        client.close()
+    _take_over(rtpengine_factory, active, call)
+    answer = Sdp(assert_ok(call.answer(audio(CALLEE_1, callee.port), {"via-branch": answering, "ICE": "remove"},
+                                       to_tag="fork-callee"))["sdp"])
+    assert ("rtcp-mux" in answer.medias[0].attributes) == caller_muxed
+    callee.rtcp.send(build_rtcp_rr(0x2222), offers[answering].rtcp_address())
+    receiving = caller.rtp if caller_muxed else caller.rtcp
+    assert [parse_rtcp(data)[0].ssrc for data, _ in receiving.receive_all(1, 2.0)] == [0x2222]
+    caller_rtcp = caller.rtp if caller_muxed else caller.rtcp
+    caller_rtcp.send(build_rtcp_rr(0x1111), answer.rtcp_address())
+    assert [parse_rtcp(data)[0].ssrc for data, _ in callee.rtcp.receive_all(1, 2.0)] == [0x1111]
+
+
+def test_delayed_branch_delete_survives_kill_9(rtpengine_factory, redis_server, media_peer):  # noqa: F811
+    """A via-branch deleted under delete-delay before the kill: the restarted daemon keeps its
+    ports until the delay is over, then removes it; the answered branch stays."""
+    active = rtpengine_factory("--redis=%s" % redis_server.url(), delete_delay=2)
+    caller, callee = media_peer(CALLER), media_peer(CALLEE_2)
+    call, offers = forked_call(active, caller, ("fork-one", "fork-two"))
+    assert_ok(call.answer(audio(CALLEE_2, callee.port), {"via-branch": "fork-two"}, to_tag="fork-callee-two"))
+    assert_ok(call.command("delete", {"via-branch": "fork-one"}, **{"from-tag": "fork-caller"}))
+    client = redis_server.client()
+    try:
+        assert wait_written(client, [call.call_id], lambda value: any(
+            monologue.get("branch_delete_at_us") for monologue in value["monologues"])), client.value(call.call_id)
+    finally:
+        client.close()
+    _take_over(rtpengine_factory, active, call)
+    branch_port = offers["fork-one"].medias[0].port
+    assert branch_port in all_ports(assert_ok(call.query()))
+    assert wait_until(lambda: branch_port not in all_ports(assert_ok(call.query())), 6.0)
+    assert offers["fork-two"].medias[0].port in ports_in(assert_ok(call.query()))["fork-callee-two"]
