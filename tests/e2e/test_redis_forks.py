@@ -1,7 +1,7 @@
 """Forked offers across kill -9 with Redis (docs/redis.md): each via-branch side's rtcp-mux
-policy (GH 793) and a branch delete still waiting for its delete-delay are in the value; a
-daemon restarted on the same Redis answers the branch with its own policy and removes the
-branch when the delay is over.
+policy (GH 793), a branch delete still waiting for its delete-delay and which side offered
+SRTP itself are in the value; a daemon restarted on the same Redis answers the branch with its
+own policy, removes the branch when the delay is over and re-offers SRTP to its offerer.
 """
 
 import shutil
@@ -9,11 +9,12 @@ import signal
 
 import pytest
 
-from calls import Call, Sdp, assert_ok
+from calls import Call, Sdp, assert_ok, make_sdp, media_section
 from process import wait_until
 from rtp import build_rtcp_rr, parse_rtcp
 from test_forks import CALLEE_1, CALLEE_2, CALLER, all_ports, audio, forked_call, ports_in
 from test_redis import redis_server, standby_of, wait_written  # noqa: F401
+from test_srtp import SUITE, new_key
 
 pytestmark = [
     pytest.mark.upstream_differs("our value schema; upstream's Redis layout differs"),
@@ -85,3 +86,28 @@ def test_delayed_branch_delete_survives_kill_9(rtpengine_factory, redis_server, 
     assert branch_port in all_ports(assert_ok(call.query()))
     assert wait_until(lambda: branch_port not in all_ports(assert_ok(call.query())), 6.0)
     assert offers["fork-two"].medias[0].port in ports_in(assert_ok(call.query()))["fork-callee-two"]
+
+
+def test_srtp_the_caller_offered_itself_survives_kill_9(rtpengine_factory, redis_server, media_peer):  # noqa: F811
+    """An SDES caller translated to a plain callee (transport-protocol RTP/AVP); after the
+    restart the callee's plain re-INVITE reaches the caller with its own SRTP protocol and keys
+    again (media->protocol_own, as ng_offer_answer.c keeps it), not as plain RTP."""
+    active = rtpengine_factory("--redis=%s" % redis_server.url())
+    caller, callee = media_peer(CALLER), media_peer(CALLEE_1)
+    call = Call(active)
+    offer = make_sdp(CALLER, media_section(caller.port, protocol="RTP/SAVP",
+                                           attributes=("sendrecv", "crypto:1 %s inline:%s" % (SUITE, new_key()))))
+    assert_ok(call.offer(offer, {"transport-protocol": "RTP/AVP"}))
+    assert_ok(call.answer(make_sdp(CALLEE_1, media_section(callee.port))))
+    client = redis_server.client()
+    try:
+        assert wait_written(client, [call.call_id], lambda value: any(
+            media.get("protocol_own") and media["protocol"] == "RTP/SAVP"
+            for monologue in value["monologues"] for media in monologue["media"])), client.value(call.call_id)
+    finally:
+        client.close()
+    standby = _take_over(rtpengine_factory, active, call)
+    reinvite = Call(standby, call.call_id, from_tag=call.to_tag, to_tag=call.from_tag)
+    towards_caller = Sdp(assert_ok(reinvite.offer(make_sdp(CALLEE_1, media_section(callee.port))))["sdp"])
+    assert towards_caller.medias[0].protocol == "RTP/SAVP"
+    assert any(attribute.startswith("crypto:") for attribute in towards_caller.medias[0].attributes)
