@@ -836,6 +836,11 @@ void media_control_save(const struct media *media, struct media_control_saved *s
 {
 	memset(saved, 0, sizeof(*saved));
 	saved->flags = (uint8_t) (media->media_control & MEDIA_CONTROL_SAVED_FLAGS);
+	/* block DTMF's audio modes (silence, tone, random) need a tone chain that a restore does not
+	 * build again: saved as blocking, so that after a failover the digits stay hidden (dropped)
+	 * rather than pass unchanged */
+	if (media->dtmf_as_tones)
+		saved->flags |= MEDIA_CONTROL_BLOCK_DTMF;
 	saved->event_clock = media->telephone_event_clock;
 	memcpy(saved->events, media->telephone_event_types.bits, sizeof(saved->events));
 	memcpy(saved->pcmu, media->pcmu_types.bits, sizeof(saved->pcmu));
@@ -897,7 +902,8 @@ int media_control_restore(struct media *media, const struct media_control_saved 
 		trigger->end_ms = saved->trigger_end_ms;
 		trigger->end_digits = saved->trigger_end_digits;
 		trigger->digits_since = saved->trigger_digits_since;
-		trigger->mode = saved->trigger_mode;
+		/* the tones mode's chain is not built again (see media_control_save()): drop instead */
+		trigger->mode = saved->trigger_mode == DTMF_TRIGGER_TONES ? DTMF_TRIGGER_DROP : saved->trigger_mode;
 		trigger->active = saved->trigger_active;
 		trigger->event_seen = saved->trigger_event_seen;
 		trigger->progress = saved->trigger_progress;

@@ -94,7 +94,8 @@ struct media_control_saved {
 /* Under the call's lock: the media's state into *saved. */
 void media_control_save(const struct media *media, struct media_control_saved *saved);
 /* Restore, before the media is published to the worker: the state back (the trigger and the
- * delay line allocated; a tones mode is kept as settings, its tone chain is not made again).
+ * delay line allocated; a tones mode's chain is not made again: its events are dropped instead,
+ * so they stay hidden).
  * -EINVAL when the saved state is out of range (nothing changed), -ENOMEM. */
 int media_control_restore(struct media *media, const struct media_control_saved *saved);
 

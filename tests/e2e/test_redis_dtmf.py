@@ -117,6 +117,18 @@ def test_block_dtmf_and_block_media_survive_kill_9(dialogue):
     assert d.forward(events) == events
 
 
+def test_a_tone_mode_comes_back_as_drop_after_kill_9(dialogue):
+    """DTMF-security=tone plays the caller's events as tones through a chain a restore does not
+    build again: after the takeover the events are dropped (still hidden), not passed."""
+    d = dialogue()
+    assert_ok(d.call.command("block DTMF", **{"from-tag": d.call.from_tag, "DTMF-security": "tone"}))
+    d.written(lambda value: (_control(value, d.call.from_tag) or {}).get("flags", 0) & 1)
+    d.take_over()
+    audio = rtp_stream(0x33, 3, first_sequence=2000, payload_type=0)
+    events = [_event(5, 3000 + n, 9000, 0x34, end=(n == 2)) for n in range(3)]
+    assert d.forward(events + audio, timeout=0.5) == audio
+
+
 def test_silence_media_survives_kill_9(dialogue):
     d = dialogue()
     assert_ok(d.call.command("silence media", **{"from-tag": d.call.from_tag}))
