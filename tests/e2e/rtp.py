@@ -176,8 +176,9 @@ class MediaSocket:
             return None
         return data, source[:2]
 
-    def receive_all(self, count, timeout=2.0):
-        """Up to `count` datagrams arriving within `timeout` s in total."""
+    def receive_all(self, count, timeout=2.0, timestamped=False):
+        """Up to `count` datagrams arriving within `timeout` s in total; each (data, source), or
+        with `timestamped` (time.monotonic() when read, data, source)."""
         deadline = time.monotonic() + timeout
         received = []
         while len(received) < count:
@@ -187,7 +188,7 @@ class MediaSocket:
             item = self.receive(remaining)
             if item is None:
                 break
-            received.append(item)
+            received.append((time.monotonic(),) + item if timestamped else item)
         return received
 
     def drain(self, timeout=0.05):

@@ -8,14 +8,13 @@ import os
 import shutil
 import struct
 import subprocess
-import time
 import warnings
 import wave
 
 import pytest
 
 from calls import assert_error, assert_ok, establish, make_sdp, media_section
-from process import ManagedProcess, run_to_exit, wait_until
+from process import ManagedProcess, run_to_exit
 from rtp import parse_rtp
 
 numpy = pytest.importorskip("numpy")
@@ -58,17 +57,7 @@ def _pcmu_call(rtpengine, media_peer, payload_types=(0, 8)):
 
 def _receive_timed(sock, count, timeout):
     """Up to `count` (arrival time, parsed RTP) within `timeout` s."""
-    deadline = time.monotonic() + timeout
-    received = []
-    while len(received) < count:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            break
-        item = sock.receive(remaining)
-        if item is None:
-            break
-        received.append((time.monotonic(), parse_rtp(item[0])))
-    return received
+    return [(when, parse_rtp(data)) for when, data, _ in sock.receive_all(count, timeout, timestamped=True)]
 
 
 def _assert_one_stream(received, payload_type):
