@@ -619,9 +619,6 @@ static void __attribute__((noinline)) relay_rtcp_mirror(struct media_worker *wor
 	relay_send_copy(worker, out, destination, true, packet, length);
 }
 
-/* now_us: CLOCK_REALTIME_COARSE (counters, learning); arrival_us: CLOCK_MONOTONIC read once
- * per epoll round, for the interarrival jitter (media_quality.h), which needs better than the
- * coarse clock's milliseconds: a round's packets share it (a round takes well under 1 ms). */
 /* DTMF-delay (dtmf_delay.h): an RTP packet of stream that waited in its delay line (plaintext,
  * in a buffer of RELAY_PACKET_SIZE), on the rest of the packet path now: media control judges
  * it (the blocking in force now decides, as upstream documents), then forks, echo, BUNDLE,
@@ -739,6 +736,9 @@ void relay_dtmf_delay_free(struct media_worker *worker, struct dtmf_delay_line *
 	dtmf_delay_line_free(line);
 }
 
+/* now_us: CLOCK_REALTIME_COARSE (counters, learning); arrival_us: CLOCK_MONOTONIC read once
+ * per epoll round, for the interarrival jitter (media_quality.h), which needs better than the
+ * coarse clock's milliseconds: a round's packets share it (a round takes well under 1 ms). */
 static void process_stream(struct media_worker *worker, struct stream *stream, bool family_socket, int64_t now_us,
                            int64_t arrival_us)
 {
