@@ -121,6 +121,21 @@ class OpensslPeer:
         self.process.wait(timeout=5)
 
 
+def openssl_server(address, certificate, profile):
+    """openssl s_server listening (passive DTLS) on a free port of `address`: (peer, port). The
+    caller closes the peer."""
+    key, cert, _ = certificate
+    listening = MediaSocket(address)           # reserve a port for s_server
+    port = listening.address[1]
+    listening.close()
+    server = OpensslPeer(["s_server", "-accept", "%s:%d" % (address, port), "-cert", cert, "-key", key,
+                          "-verify", "1"], profile)
+    if not server.read_until(rb"ACCEPT", 5.0):
+        server.close()
+        pytest.fail("s_server did not start: %r" % server.output)
+    return server, port
+
+
 def dtls_offer(port, fingerprint, setup="actpass", profile="UDP/TLS/RTP/SAVP", extra=()):
     return make_sdp(CALLER, media_section(port, protocol=profile,
                                           attributes=("sendrecv", "setup:%s" % setup,
@@ -202,14 +217,9 @@ def test_relay_active_with_openssl_server(rtpengine, peers, certificate, profile
     """The caller offers actpass: the relay takes the active role (as upstream) and connects to
     the caller's SDP port, where s_server listens, once the answer went through."""
     caller, callee = peers
-    key, cert, fingerprint = certificate
-    listening = MediaSocket(CALLER)           # reserve a port for s_server
-    server_port = listening.address[1]
-    listening.close()
-    server = OpensslPeer(["s_server", "-accept", "%s:%d" % (CALLER, server_port), "-cert", cert, "-key", key,
-                          "-verify", "1"], profile)
+    fingerprint = certificate[2]
+    server, server_port = openssl_server(CALLER, certificate, profile)
     try:
-        assert server.read_until(rb"ACCEPT", 5.0), server.output
         call = Call(rtpengine)
         offered = Sdp(assert_ok(call.offer(dtls_offer(server_port, fingerprint, setup="actpass"),
                                            {"transport-protocol": "RTP/AVP"}))["sdp"])
@@ -228,15 +238,10 @@ def test_plain_caller_offered_dtls_towards_callee(rtpengine, peers, certificate)
     """transport-protocol=UDP/TLS/RTP/SAVP towards the callee: the relay offers actpass and its
     fingerprint; the callee answers passive, so the relay connects to it."""
     caller, callee = peers
-    key, cert, fingerprint = certificate
-    listening = MediaSocket(CALLEE)
-    server_port = listening.address[1]
-    listening.close()
+    fingerprint = certificate[2]
     profile = "SRTP_AES128_CM_SHA1_80"
-    server = OpensslPeer(["s_server", "-accept", "%s:%d" % (CALLEE, server_port), "-cert", cert, "-key", key,
-                          "-verify", "1"], profile)
+    server, server_port = openssl_server(CALLEE, certificate, profile)
     try:
-        assert server.read_until(rb"ACCEPT", 5.0), server.output
         call = Call(rtpengine)
         offered = Sdp(assert_ok(call.offer(make_sdp(CALLER, media_section(caller.port)),
                                            {"transport-protocol": "UDP/TLS/RTP/SAVP"}))["sdp"])

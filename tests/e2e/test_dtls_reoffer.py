@@ -9,8 +9,8 @@ import os
 import pytest
 
 from calls import Call, Sdp, assert_ok, attribute_values, make_sdp, media_section
-from rtp import MediaSocket, rtp_stream
-from test_dtls import (PEER, PROFILES, OpensslPeer, certificate, dtls_offer, peers, receive,  # noqa: F401
+from rtp import rtp_stream
+from test_dtls import (PEER, PROFILES, certificate, dtls_offer, openssl_server, peers, receive,  # noqa: F401
                        split_keys, srtp)
 
 CALLER, CALLEE = "127.0.0.2", "127.0.0.1"
@@ -79,16 +79,11 @@ def test_association_survives_a_reoffer_that_keeps_the_role(rtpengine, peers, ce
     """openssl s_server is the DTLS callee (passive); after the re-offer (actpass) and its answer
     (passive again, same fingerprint) media still flows with the first handshake's keys."""
     caller, callee = peers
-    key, cert, fingerprint = certificate
-    listening = MediaSocket(CALLEE)
-    server_port = listening.address[1]
-    listening.close()
+    fingerprint = certificate[2]
     profile = "SRTP_AES128_CM_SHA1_80"
     suite = PROFILES[profile][0]
-    server = OpensslPeer(["s_server", "-accept", "%s:%d" % (CALLEE, server_port), "-cert", cert, "-key", key,
-                          "-verify", "1"], profile)
+    server, server_port = openssl_server(CALLEE, certificate, profile)
     try:
-        assert server.read_until(rb"ACCEPT", 5.0), server.output
         call = Call(rtpengine)
         options = {"transport-protocol": "UDP/TLS/RTP/SAVP"}
         offered = Sdp(assert_ok(call.offer(plain(CALLER, caller.port), options))["sdp"])
