@@ -120,6 +120,17 @@ def test_delete_of_the_only_branch_ends_the_call(rtpengine, media_peer):
     assert call.call_id not in assert_ok(rtpengine.ng({"command": "list"}))["calls"]
 
 
+def offer_muxed_to_two_branches(call, caller):
+    """GH 793's offers: the caller's rtcp-mux demuxed towards branch "fork-one" and offered on to
+    "fork-two"; the SDP each branch got, by branch."""
+    offers = {}
+    for branch, policy in (("fork-one", "demux"), ("fork-two", "offer")):
+        reply = call.offer(audio(CALLER, caller.port, "rtcp-mux"),
+                           {"via-branch": branch, "ICE": "remove", "rtcp-mux": [policy]})
+        offers[branch] = Sdp(assert_ok(reply)["sdp"])
+    return offers
+
+
 @pytest.mark.parametrize("answering, caller_muxed", [("fork-one", True), ("fork-two", False)])
 def test_rtcp_mux_policy_of_the_answering_branch(rtpengine, media_peer, answering, caller_muxed):
     """GH 793: the offerer's rtcp-mux, demuxed towards branch one (and so accepted for the
@@ -127,11 +138,7 @@ def test_rtcp_mux_policy_of_the_answering_branch(rtpengine, media_peer, answerin
     whether the offerer gets it, and RTCP goes where that answer says."""
     caller, callee = media_peer(CALLER), media_peer(CALLEE_1)
     call = Call(rtpengine, from_tag="fork-caller")
-    offers = {}
-    for branch, policy in (("fork-one", "demux"), ("fork-two", "offer")):
-        reply = call.offer(audio(CALLER, caller.port, "rtcp-mux"),
-                           {"via-branch": branch, "ICE": "remove", "rtcp-mux": [policy]})
-        offers[branch] = Sdp(assert_ok(reply)["sdp"])
+    offers = offer_muxed_to_two_branches(call, caller)
     answer = Sdp(assert_ok(call.answer(audio(CALLEE_1, callee.port), {"via-branch": answering, "ICE": "remove"},
                                        to_tag="fork-callee"))["sdp"])
     assert ("rtcp-mux" in answer.medias[0].attributes) == caller_muxed

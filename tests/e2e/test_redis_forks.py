@@ -12,7 +12,8 @@ import pytest
 from calls import Call, Sdp, assert_ok, make_sdp, media_section
 from process import wait_until
 from rtp import build_rtcp_rr, parse_rtcp
-from test_forks import CALLEE_1, CALLEE_2, CALLER, all_ports, audio, forked_call, ports_in
+from test_forks import (CALLEE_1, CALLEE_2, CALLER, all_ports, audio, forked_call, offer_muxed_to_two_branches,
+                        ports_in)
 from test_redis import redis_server, standby_of, wait_written  # noqa: F401
 from test_srtp import SUITE, new_key
 
@@ -42,11 +43,7 @@ def test_rtcp_mux_policy_of_each_branch_survives_kill_9(rtpengine_factory, redis
     active = rtpengine_factory("--redis=%s" % redis_server.url())
     caller, callee = media_peer(CALLER), media_peer(CALLEE_1)
     call = Call(active, from_tag="fork-caller")
-    offers = {}
-    for branch, policy in (("fork-one", "demux"), ("fork-two", "offer")):
-        reply = call.offer(audio(CALLER, caller.port, "rtcp-mux"),
-                           {"via-branch": branch, "ICE": "remove", "rtcp-mux": [policy]})
-        offers[branch] = Sdp(assert_ok(reply)["sdp"])
+    offers = offer_muxed_to_two_branches(call, caller)
     client = redis_server.client()
     try:
         # demux is stored for branch one; offer, the default, is the field's absence
