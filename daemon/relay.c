@@ -619,65 +619,149 @@ static void __attribute__((noinline)) relay_rtcp_mirror(struct media_worker *wor
 	relay_send_copy(worker, out, destination, true, packet, length);
 }
 
-/* DTMF-delay (dtmf_delay.h): an RTP packet of stream that waited in its delay line (plaintext,
- * in a buffer of RELAY_PACKET_SIZE), on the rest of the packet path now: media control judges
- * it (the blocking in force now decides, as upstream documents), then forks, echo, BUNDLE,
- * transcoding and SRTP as for a packet that did not wait; sent at once with sendto(). Under
- * the call's lock. Not used for BUNDLE transports' own packets (their lines are never set). */
-static void relay_forward_delayed(struct media_worker *worker, struct stream *stream, unsigned char *packet,
-		size_t length, struct media_control_dtmf *dtmf, unsigned int *dtmf_count, int64_t now_us)
+/* block/silence media or DTMF (media_control.h) on one RTP packet (plaintext): true when it is
+ * dropped (counted). A DTMF event it ends goes into dtmf, reported once the call's lock is
+ * released (beyond RELAY_DTMF_EVENTS per batch: not reported). source: the party's address
+ * for the report. Under the call's lock. */
+static inline bool relay_media_control_drops(struct media_worker *worker, struct stream *stream,
+		unsigned char *packet, size_t length, const union endpoint *source,
+		struct media_control_dtmf *dtmf, unsigned int *dtmf_count)
 {
-	/* the party's address for DTMF reports: where its packets come from */
-	union endpoint source = stream->learned;
 	bool seen = false;
 	struct media_control_dtmf overflow;   /* beyond RELAY_DTMF_EVENTS: not reported */
-	bool drop = media_control_drops(stream, packet, length, &source,
+	bool drop = media_control_drops(stream, packet, length, source,
 					*dtmf_count < RELAY_DTMF_EVENTS ? &dtmf[*dtmf_count] : &overflow, &seen);
 	if (seen && *dtmf_count < RELAY_DTMF_EVENTS)
 		(*dtmf_count)++;
-	if (drop) {
+	if (drop)
 		COUNTER_ADD(worker->counters.dropped_blocked, 1);
-		return;
-	}
-	if (__builtin_expect(stream->forward_flags & FORWARD_FORK, 0))
-		relay_forks(worker, stream, false, packet, length);
-	struct stream *sink = stream->sink;
-	if (__builtin_expect(stream->forward_flags & (FORWARD_ECHO | FORWARD_ECHO_DROP), 0)) {
-		if (stream->forward_flags & FORWARD_ECHO_DROP) {
+	return drop;
+}
+
+/* The forwarding tail of every packet media control let pass, whether it was just received
+ * (process_stream()) or leaves a DTMF-delay line (relay_forward_delayed()): copies for the
+ * subscribers, media echo, the peer's stream and the one it leaves by (RTCP's, BUNDLE's
+ * transport), consent, transcoding, and SRTP protection in place (packet has room for
+ * RELAY_PACKET_SIZE bytes). Returns the stream the packet leaves by, with *destination and
+ * *length set, for the caller to send (queued or at once); NULL when nothing is left to send
+ * here (forked only, mirrored, transcoded: the chain's output went out already) or it was
+ * dropped (counted). via: the stream whose media the packet belongs to (a BUNDLE member's on
+ * its transport); source: where it came from (in-band DTMF reports). Under the call's lock.
+ * Inlined into both callers: the received path keeps the code it had, and the delayed one
+ * (RTP only) loses the RTCP branches. */
+static inline __attribute__((always_inline)) struct stream *relay_route(struct media_worker *worker,
+		struct stream *via, bool is_rtcp, unsigned char *packet, size_t *length, const union endpoint *source,
+		struct media_control_dtmf *dtmf, unsigned int *dtmf_count, int64_t arrival_us,
+		const union endpoint **destination)
+{
+	/* publish/subscribe: copies for the subscribers before anything changes the packet */
+	if (__builtin_expect(via->forward_flags & FORWARD_FORK, 0))
+		relay_forks(worker, via, is_rtcp, packet, *length);
+	struct stream *sink = via->sink;
+	/* media echo (ng media-echo): back to this side, or nowhere, instead of the peer;
+	 * RTCP too, as 10.5 */
+	if (__builtin_expect(via->forward_flags & (FORWARD_ECHO | FORWARD_ECHO_DROP), 0)) {
+		if (via->forward_flags & FORWARD_ECHO_DROP) {
 			COUNTER_ADD(worker->counters.dropped_blocked, 1);
-			return;
+			return NULL;
 		}
-		sink = stream;
+		sink = is_rtcp && via->kind == STREAM_RTCP ? via - 1 : via;
 	}
 	if (!sink) {
-		if (!(stream->forward_flags & FORWARD_FORK))
+		/* a publisher has no peer: its media is only forked; a subscriber's RTCP
+		 * goes back to its source with rtcp-mirror (the RTCP stream's extras) */
+		struct media *mirror = is_rtcp ? via->media->streams[STREAM_RTCP].extras->rtcp_mirror : NULL;
+		if (__builtin_expect(mirror != NULL, 0))
+			relay_rtcp_mirror(worker, mirror, packet, *length);
+		else if (!(via->forward_flags & FORWARD_FORK))
 			COUNTER_ADD(worker->counters.dropped_no_destination, 1);
-		return;
+		return NULL;
 	}
+	/* the sink is the peer's stream of the same kind; RTCP goes out on the peer's RTP
+	 * stream if the peer multiplexes, else on its RTCP stream (next to the RTP one) */
 	struct stream *out = sink;
+	if (is_rtcp && sink->kind == STREAM_RTP && !(sink->forward_flags & FORWARD_RTCP_MUX))
+		out = sink + 1;
+	else if (is_rtcp && sink->kind == STREAM_RTCP && (sink->forward_flags & FORWARD_RTCP_MUX))
+		out = sink - 1;
+	/* BUNDLE: the member's packets leave by the shared transport (its socket, peer and
+	 * keys), RTCP multiplexed there (RFC 8843 section 9.1 needs rtcp-mux) */
 	if (__builtin_expect(out->forward_flags & FORWARD_BUNDLE, 0) && out->extras->bundle_transport) {
 		struct stream *transport = out->extras->bundle_transport;
-		length = bundle_add_mid(sink, transport, packet, length);
+		if (!is_rtcp)
+			*length = bundle_add_mid(sink, transport, packet, *length);
 		out = transport;
 	}
-	const union endpoint *destination = relay_stream_destination(out);
-	if (!destination || out->fd < 0) {
+	/* the peer's address: for multiplexed RTCP the RTP peer, else the stream's own */
+	*destination = relay_stream_destination(out);
+	if (!*destination || out->fd < 0) {
 		COUNTER_ADD(worker->counters.dropped_no_destination, 1);
-		return;
+		return NULL;
 	}
+	/* RFC 7675 section 5.1: the ICE peer stopped answering consent checks */
 	if (out->state & STREAM_ICE_NO_CONSENT) {
 		COUNTER_ADD(worker->counters.dropped_ice_consent, 1);
-		return;
+		return NULL;
 	}
-	if ((stream->forward_flags & FORWARD_TRANSCODE) && sink != stream) {
-		if (!codec_chain_passes(stream->extras->transcode, packet[1] & 0x7f)) {
-			relay_transcode(worker, stream, sink, out, destination, packet, length, &source, dtmf, dtmf_count,
-					now_us);
-			return;
+	if (!is_rtcp && (via->forward_flags & FORWARD_TRANSCODE) && sink != via) {
+		/* decoding costs: off the plain path, behind this one flag test (via: a
+		 * BUNDLE member's own chain); a codec both sides have passes untouched, in
+		 * the chain's series of sequence numbers */
+		if (!codec_chain_passes(via->extras->transcode, packet[1] & 0x7f)) {
+			relay_transcode(worker, via, sink, out, *destination, packet, *length, source, dtmf, dtmf_count,
+					arrival_us);
+			return NULL;
 		}
-		relay_transcode_passing(worker, stream, sink, out, destination, packet, length, now_us);
+		relay_transcode_passing(worker, via, sink, out, *destination, packet, *length, arrival_us);
 	}
-	relay_send_copy(worker, out, destination, false, packet, length);
+	if (out->forward_flags & (FORWARD_SRTP | FORWARD_DTLS)) {
+		if (!(out->forward_flags & FORWARD_SRTP)) {
+			/* DTLS towards that side has no keys yet: nothing may leave in the clear */
+			COUNTER_ADD(worker->counters.dtls.dropped_pending, 1);
+			return NULL;
+		}
+		int protected = srtp_protect(&stream_keys(out)->encrypt, packet, *length, is_rtcp);
+		if (protected < 0) {
+			count_refused(worker, out, &worker->counters.dropped_srtp);
+			return NULL;
+		}
+		*length = (size_t) protected;
+	}
+	return out;
+}
+
+/* ICE on both address families: a packet leaves by the socket of its destination's family */
+static inline bool relay_leaves_by_family_socket(const struct stream *out, const union endpoint *destination)
+{
+	return __builtin_expect(out->forward_flags & FORWARD_FAMILY_SOCKET, 0)
+		&& destination->address.sa_family == out->extras->family;
+}
+
+/* DTMF-delay (dtmf_delay.h): an RTP packet of stream that waited in its delay line (plaintext,
+ * in a buffer of RELAY_PACKET_SIZE), on the rest of the packet path now: media control judges
+ * it (the blocking in force now decides, as upstream documents), then relay_route() as for a
+ * packet that did not wait; sent at once with sendto() (the batch's send pool has a slot per
+ * received packet only). Under the call's lock. Not used for BUNDLE transports' own packets
+ * (their lines are never set), so the stream is its own via. */
+static void relay_forward_delayed(struct media_worker *worker, struct stream *stream, unsigned char *packet,
+		size_t length, struct media_control_dtmf *dtmf, unsigned int *dtmf_count, int64_t now_us)
+{
+	_Static_assert(DTMF_DELAY_SLOT_BYTES <= RELAY_PACKET_SIZE - SRTP_MAX_TRAILER_LENGTH,
+		       "a delayed packet, its MID and its SRTP trailer fit the buffer it is sent from");
+	/* the party's address for DTMF reports: where its packets come from */
+	union endpoint source = stream->learned;
+	if (relay_media_control_drops(worker, stream, packet, length, &source, dtmf, dtmf_count))
+		return;
+	const union endpoint *destination;
+	struct stream *out = relay_route(worker, stream, false, packet, &length, &source, dtmf, dtmf_count, now_us,
+					 &destination);
+	if (!out)
+		return;
+	int fd = relay_leaves_by_family_socket(out, destination) ? out->extras->family_fd : out->fd;
+	if (sendto(fd, packet, length, MSG_DONTWAIT, &destination->address, endpoint_length(destination)) < 0) {
+		out->counters.errors++;
+		COUNTER_ADD(worker->counters.errors, 1);
+	}
 }
 
 /* DTMF-delay: the worker timer of a delay line, armed while packets wait in it; sends what is
@@ -865,99 +949,21 @@ static void process_stream(struct media_worker *worker, struct stream *stream, b
 			    && relay_delay_packet(worker, stream, rtp_extras->dtmf_delay, worker->packets[i], length, dtmf,
 						  &dtmf_count, arrival_us))
 				continue;
-			bool seen = false;
-			struct media_control_dtmf overflow;   /* beyond RELAY_DTMF_EVENTS: not reported */
-			bool drop = media_control_drops(stream, worker->packets[i], length, &worker->sources[i],
-							dtmf_count < RELAY_DTMF_EVENTS ? &dtmf[dtmf_count] : &overflow, &seen);
-			if (seen && dtmf_count < RELAY_DTMF_EVENTS)
-				dtmf_count++;
-			if (drop) {
-				COUNTER_ADD(worker->counters.dropped_blocked, 1);
+			if (relay_media_control_drops(worker, stream, worker->packets[i], length, &worker->sources[i], dtmf,
+						      &dtmf_count))
 				continue;
-			}
 		}
-		/* publish/subscribe: copies for the subscribers before anything changes the packet */
-		if (__builtin_expect(via->forward_flags & FORWARD_FORK, 0))
-			relay_forks(worker, via, is_rtcp, packet, length);
-		struct stream *sink = via->sink;
-		/* media echo (ng media-echo): back to this side, or nowhere, instead of the peer;
-		 * RTCP too, as 10.5 */
-		if (__builtin_expect(via->forward_flags & (FORWARD_ECHO | FORWARD_ECHO_DROP), 0)) {
-			if (via->forward_flags & FORWARD_ECHO_DROP) {
-				COUNTER_ADD(worker->counters.dropped_blocked, 1);
-				continue;
-			}
-			sink = is_rtcp && via->kind == STREAM_RTCP ? via - 1 : via;
-		}
-		if (!sink) {
-			/* a publisher has no peer: its media is only forked; a subscriber's RTCP
-			 * goes back to its source with rtcp-mirror (the RTCP stream's extras) */
-			struct media *mirror = is_rtcp ? via->media->streams[STREAM_RTCP].extras->rtcp_mirror : NULL;
-			if (__builtin_expect(mirror != NULL, 0))
-				relay_rtcp_mirror(worker, mirror, packet, length);
-			else if (!(via->forward_flags & FORWARD_FORK))
-				COUNTER_ADD(worker->counters.dropped_no_destination, 1);
+		const union endpoint *destination;
+		struct stream *out = relay_route(worker, via, is_rtcp, worker->packets[i], &length, &worker->sources[i],
+						 dtmf, &dtmf_count, arrival_us, &destination);
+		if (!out)
 			continue;
-		}
-		/* the sink is the peer's stream of the same kind; RTCP goes out on the peer's RTP
-		 * stream if the peer multiplexes, else on its RTCP stream (next to the RTP one) */
-		struct stream *out = sink;
-		if (is_rtcp && sink->kind == STREAM_RTP && !(sink->forward_flags & FORWARD_RTCP_MUX))
-			out = sink + 1;
-		else if (is_rtcp && sink->kind == STREAM_RTCP && (sink->forward_flags & FORWARD_RTCP_MUX))
-			out = sink - 1;
-		/* BUNDLE: the member's packets leave by the shared transport (its socket, peer and
-		 * keys), RTCP multiplexed there (RFC 8843 section 9.1 needs rtcp-mux) */
-		if (__builtin_expect(out->forward_flags & FORWARD_BUNDLE, 0) && out->extras->bundle_transport) {
-			struct stream *transport = out->extras->bundle_transport;
-			if (!is_rtcp)
-				length = bundle_add_mid(sink, transport, worker->packets[i], length);
-			out = transport;
-		}
-		/* the peer's address: for multiplexed RTCP the RTP peer, else the stream's own */
-		const union endpoint *destination = relay_stream_destination(out);
-		if (!destination || out->fd < 0) {
-			COUNTER_ADD(worker->counters.dropped_no_destination, 1);
-			continue;
-		}
-		/* RFC 7675 section 5.1: the ICE peer stopped answering consent checks */
-		if (out->state & STREAM_ICE_NO_CONSENT) {
-			COUNTER_ADD(worker->counters.dropped_ice_consent, 1);
-			continue;
-		}
-		if (!is_rtcp && (via->forward_flags & FORWARD_TRANSCODE) && sink != via) {
-			/* decoding costs: off the plain path, behind this one flag test (via: a
-			 * BUNDLE member's own chain); a codec both sides have passes untouched, in
-			 * the chain's series of sequence numbers */
-			if (!codec_chain_passes(via->extras->transcode, packet[1] & 0x7f)) {
-				relay_transcode(worker, via, sink, out, destination, packet, length, &worker->sources[i],
-						dtmf, &dtmf_count, arrival_us);
-				continue;
-			}
-			relay_transcode_passing(worker, via, sink, out, destination, worker->packets[i], length,
-						arrival_us);
-		}
-		if (out->forward_flags & (FORWARD_SRTP | FORWARD_DTLS)) {
-			if (!(out->forward_flags & FORWARD_SRTP)) {
-				/* DTLS towards that side has no keys yet: nothing may leave in the clear */
-				COUNTER_ADD(worker->counters.dtls.dropped_pending, 1);
-				continue;
-			}
-			int protected = srtp_protect(&stream_keys(out)->encrypt, worker->packets[i], length, is_rtcp);
-			if (protected < 0) {
-				count_refused(worker, out, &worker->counters.dropped_srtp);
-				continue;
-			}
-			length = (size_t) protected;
-		}
 		worker->destinations[outgoing] = *destination;
 		worker->send_vectors[outgoing].iov_base = worker->packets[i];
 		worker->send_vectors[outgoing].iov_len = length;
 		worker->send_headers[outgoing].msg_hdr.msg_namelen = endpoint_length(destination);
 		worker->send_streams[outgoing] = out;
-		/* ICE on both address families: leave by the socket of the destination's family */
-		if (__builtin_expect(out->forward_flags & FORWARD_FAMILY_SOCKET, 0)
-		    && destination->address.sa_family == out->extras->family)
+		if (relay_leaves_by_family_socket(out, destination))
 			worker->send_streams[outgoing] = (struct stream *) ((uintptr_t) out | FAMILY_SOCKET_TAG);
 		outgoing++;
 	}
