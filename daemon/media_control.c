@@ -35,6 +35,9 @@ static union endpoint dtmf_log_dest;
  * and what ends it; digits as RFC 4733 events, "0"-"9", "*", "#", "A"-"D". One per media that
  * has one (extras->dtmf_trigger), its progress written by the worker under the call's lock. */
 enum dtmf_trigger_mode { DTMF_TRIGGER_NONE, DTMF_TRIGGER_DROP, DTMF_TRIGGER_TONES };
+/* struct media_control_dtmf_keys: what the request asks for, and DTMF-security's mode */
+enum dtmf_keys_action { DTMF_KEYS_NONE, DTMF_KEYS_BLOCK, DTMF_KEYS_TRIGGER, DTMF_KEYS_DELAY };
+enum dtmf_block_mode { DTMF_BLOCK_DROP, DTMF_BLOCK_PASS, DTMF_BLOCK_TONES };
 struct dtmf_trigger {
 	char start[16], end[16];        /* "" = none */
 	unsigned int end_ms;            /* trigger-end-time, 0 = none */
@@ -284,26 +287,27 @@ static bool dtmf_digits_valid(const char *text)
  * is still handled so), trigger-end-digits events have come since the trigger (the last one's
  * first packet is still handled so; 10.5 counts them only when a trigger-end is given, measured:
  * without one the mode stays) or an event starts trigger-end-time ms after the trigger. */
-static int block_dtmf_trigger(struct ng_request *request)
+static int read_dtmf_trigger(struct ng_request *request, struct media_control_dtmf_keys *keys)
 {
-	struct dtmf_trigger settings = { .mode = DTMF_TRIGGER_NONE };
+	struct media_control_trigger_keys *settings = &keys->trigger;
+	settings->mode = DTMF_TRIGGER_NONE;
 	char mode[32], end_other[16];
-	if (!request_text(request, "trigger", settings.start, sizeof(settings.start))
-	    || !request_text(request, "trigger-end", settings.end, sizeof(settings.end))
+	if (!request_text(request, "trigger", settings->start, sizeof(settings->start))
+	    || !request_text(request, "trigger-end", settings->end, sizeof(settings->end))
 	    || !request_text(request, "end-trigger", end_other, sizeof(end_other))
-	    || !dtmf_digits_valid(settings.start) || !dtmf_digits_valid(settings.end) || !dtmf_digits_valid(end_other)) {
+	    || !dtmf_digits_valid(settings->start) || !dtmf_digits_valid(settings->end) || !dtmf_digits_valid(end_other)) {
 		request->error_reason = "DTMF trigger and trigger-end must be up to 15 DTMF digits (0-9, *, #, A-D)";
 		return -EINVAL;
 	}
-	if (!settings.end[0])
-		memcpy(settings.end, end_other, sizeof(settings.end));
+	if (!settings->end[0])
+		memcpy(settings->end, end_other, sizeof(settings->end));
 	long long end_ms = 0;
 	bencode_dictionary_get_integer(request->input, "trigger-end-time", &end_ms);
 	if (end_ms < 0 || end_ms > 3600000) {
 		request->error_reason = "trigger-end-time must be 0 to 3600000 ms";
 		return -EINVAL;
 	}
-	settings.end_ms = (unsigned int) end_ms;
+	settings->end_ms = (unsigned int) end_ms;
 	long long end_digits = 0;
 	if (!request_integer(request, "end-trigger-digits", 0, &end_digits)
 	    || !request_integer(request, "trigger-end-digits", end_digits, &end_digits)
@@ -311,16 +315,25 @@ static int block_dtmf_trigger(struct ng_request *request)
 		request->error_reason = "trigger-end-digits must be 0 to 65535";
 		return -EINVAL;
 	}
-	settings.end_digits = (uint16_t) end_digits;
+	settings->end_digits = (uint16_t) end_digits;
 	request_mode(request, "dtmf-security-trigger", mode, sizeof(mode));
 	if (!strcmp(mode, "drop") || !strcmp(mode, "off"))
-		settings.mode = DTMF_TRIGGER_DROP;
+		settings->mode = DTMF_TRIGGER_DROP;
 	else if (!strcmp(mode, "silence") || !strcmp(mode, "tone") || !strcmp(mode, "random"))
-		settings.mode = DTMF_TRIGGER_TONES;
+		settings->mode = DTMF_TRIGGER_TONES;
 	else if (mode[0] && strcmp(mode, "zero") && strcmp(mode, "dtmf")) {
 		request->error_reason = "Unknown DTMF-security-trigger mode (drop, off, zero, DTMF, silence, tone, random)";
 		return -EINVAL;
 	}
+	return 0;
+}
+
+/* block DTMF with trigger (read_dtmf_trigger()'s checked keys) for the request's party */
+static int block_dtmf_trigger(struct ng_request *request, const struct media_control_trigger_keys *keys)
+{
+	struct dtmf_trigger settings = { .end_ms = keys->end_ms, .end_digits = keys->end_digits, .mode = keys->mode };
+	memcpy(settings.start, keys->start, sizeof(settings.start));
+	memcpy(settings.end, keys->end, sizeof(settings.end));
 	struct call *call;
 	struct monologue *side;
 	int error = command_party(request, &call, &side);
@@ -415,71 +428,100 @@ static int set_dtmf_delay(struct ng_request *request, long long delay_ms)
 	return 0;
 }
 
-/* block DTMF without trigger: DTMF-security's mode; delayed: the request sets a DTMF-delay */
-static int block_dtmf_mode(struct ng_request *request, bool delayed)
+/* block DTMF without trigger: DTMF-security's mode, as 10.5 does on a call it does not
+ * transcode (measured): drop (the default) and off drop the events; zero and DTMF let them pass
+ * unchanged; silence, tone and random all play each event as its digit's tone pair in the
+ * sender's G.711 audio (10.5 reads frequency and volume there but its output does not change
+ * with them). mode: the key's value normalised. */
+static int read_dtmf_mode(struct ng_request *request, const char *mode, struct media_control_dtmf_keys *keys)
 {
-	/* DTMF-security, as 10.5 does on a call it does not transcode (measured): drop (the
-	 * default) and off drop the events; zero and DTMF let them pass unchanged; silence, tone
-	 * and random all play each event as its digit's tone pair in the sender's G.711 audio
-	 * (10.5 reads frequency and volume there but its output does not change with them) */
-	char mode[32];
-	request_mode(request, "dtmf-security", mode, sizeof(mode));
-	/* with a DTMF-delay, 10.5 plays the events it lets pass as their tones (measured) */
-	if ((!strcmp(mode, "zero") || !strcmp(mode, "dtmf")) && delayed)
-		return media_control_command(request, MEDIA_CONTROL_BLOCK_DTMF, false,
-					     "DTMF blocking (DTMF-security: pass, delayed: events played as tones)", 1);
 	if (!strcmp(mode, "zero") || !strcmp(mode, "dtmf"))
-		return media_control_command(request, MEDIA_CONTROL_BLOCK_DTMF, false, "DTMF blocking (DTMF-security: pass)", 0);
-	if (!strcmp(mode, "silence") || !strcmp(mode, "tone") || !strcmp(mode, "random"))
-		return media_control_command(request, MEDIA_CONTROL_BLOCK_DTMF, false,
-					     "DTMF blocking (DTMF-security: events played as tones)", 1);
-	if (mode[0] && strcmp(mode, "drop") && strcmp(mode, "off")) {
+		keys->block_mode = DTMF_BLOCK_PASS;
+	else if (!strcmp(mode, "silence") || !strcmp(mode, "tone") || !strcmp(mode, "random"))
+		keys->block_mode = DTMF_BLOCK_TONES;
+	else if (!mode[0] || !strcmp(mode, "drop") || !strcmp(mode, "off"))
+		keys->block_mode = DTMF_BLOCK_DROP;
+	else {
 		request->error_reason = "Unknown DTMF-security mode (drop, off, zero, DTMF, silence, tone, random)";
 		return -EINVAL;
 	}
+	return 0;
+}
+
+/* block DTMF without trigger (read_dtmf_mode()'s block_mode); delayed: the request sets a
+ * DTMF-delay too */
+static int block_dtmf_mode(struct ng_request *request, uint8_t block_mode, bool delayed)
+{
+	/* with a DTMF-delay, 10.5 plays the events it lets pass as their tones (measured) */
+	if (block_mode == DTMF_BLOCK_PASS && delayed)
+		return media_control_command(request, MEDIA_CONTROL_BLOCK_DTMF, false,
+					     "DTMF blocking (DTMF-security: pass, delayed: events played as tones)", 1);
+	if (block_mode == DTMF_BLOCK_PASS)
+		return media_control_command(request, MEDIA_CONTROL_BLOCK_DTMF, false, "DTMF blocking (DTMF-security: pass)", 0);
+	if (block_mode == DTMF_BLOCK_TONES)
+		return media_control_command(request, MEDIA_CONTROL_BLOCK_DTMF, false,
+					     "DTMF blocking (DTMF-security: events played as tones)", 1);
 	return media_control_command(request, MEDIA_CONTROL_BLOCK_DTMF, true, "DTMF blocking", 0);
 }
 
-/* block DTMF's keys (DTMF-security, trigger..., DTMF-delay) applied to the request's party:
- * block DTMF's and the offer/answer hook's work; adds nothing to the reply */
-static int apply_dtmf_keys(struct ng_request *request)
+/* block DTMF's keys (DTMF-security, trigger..., DTMF-delay), the one parser of them: read and
+ * checked into keys, nothing changed yet. offer_answer: only what an offer, answer or publish
+ * asks for (media_control.h): a trigger, or DTMF-security other than off, blocks; a DTMF-delay
+ * alone only delays. 0, or -EINVAL with request->error_reason. */
+static int read_dtmf_keys(struct ng_request *request, bool offer_answer, struct media_control_dtmf_keys *keys)
 {
-	/* DTMF-delay checked first, applied once the blocking it goes with is in place */
-	long long delay_ms = -1;
+	*keys = (struct media_control_dtmf_keys) { .action = DTMF_KEYS_NONE, .delay_ms = -1 };
 	if (request_key(request, "dtmf-delay")
-	    && (!request_integer(request, "dtmf-delay", 0, &delay_ms) || delay_ms < 0 || delay_ms > DTMF_DELAY_MAX_MS)) {
+	    && (!request_integer(request, "dtmf-delay", 0, &keys->delay_ms) || keys->delay_ms < 0
+		|| keys->delay_ms > DTMF_DELAY_MAX_MS)) {
 		request->error_reason = "DTMF-delay must be 0 to 5000 ms";
 		return -EINVAL;
 	}
-	int result = request_key(request, "trigger") ? block_dtmf_trigger(request) : block_dtmf_mode(request, delay_ms > 0);
-	if (result < 0 || delay_ms < 0)
+	char mode[32];
+	request_mode(request, "dtmf-security", mode, sizeof(mode));
+	bool trigger = request_key(request, "trigger") != NULL;
+	if (offer_answer && !trigger && !(mode[0] && strcmp(mode, "off"))) {
+		/* the keys alone that change nothing in block DTMF either (trigger-end without
+		 * trigger) and DTMF-security=off on its own (a config's way to say "no blocking")
+		 * leave it be; a DTMF-delay alone delays the party's media and blocks nothing: a
+		 * config that asks only for a delay must not lose its DTMF (block DTMF's default
+		 * mode is drop) */
+		keys->action = keys->delay_ms >= 0 ? DTMF_KEYS_DELAY : DTMF_KEYS_NONE;
+		return 0;
+	}
+	keys->action = trigger ? DTMF_KEYS_TRIGGER : DTMF_KEYS_BLOCK;
+	return trigger ? read_dtmf_trigger(request, keys) : read_dtmf_mode(request, mode, keys);
+}
+
+/* read_dtmf_keys()'s keys applied to the request's party: blocking first, then the DTMF-delay
+ * it goes with; adds nothing to the reply */
+static int apply_dtmf_keys(struct ng_request *request, const struct media_control_dtmf_keys *keys)
+{
+	int result = 0;
+	if (keys->action == DTMF_KEYS_TRIGGER)
+		result = block_dtmf_trigger(request, &keys->trigger);
+	else if (keys->action == DTMF_KEYS_BLOCK)
+		result = block_dtmf_mode(request, keys->block_mode, keys->delay_ms > 0);
+	if (result < 0 || keys->action == DTMF_KEYS_NONE || keys->delay_ms < 0)
 		return result;
-	return set_dtmf_delay(request, delay_ms);
+	return set_dtmf_delay(request, keys->delay_ms);
 }
 
 int ng_command_block_dtmf(struct ng_request *request)
 {
-	return reply_ok(request, apply_dtmf_keys(request));
+	struct media_control_dtmf_keys keys;
+	int result = read_dtmf_keys(request, false, &keys);
+	return reply_ok(request, result < 0 ? result : apply_dtmf_keys(request, &keys));
 }
 
-int media_control_offer_answer(struct ng_request *request)
+int media_control_offer_answer_read(struct ng_request *request, struct media_control_dtmf_keys *keys)
 {
-	/* the keys alone that change nothing in block DTMF either (trigger-end without trigger)
-	 * and DTMF-security=off on its own (a config's way to say "no blocking") leave it be */
-	char mode[32];
-	request_mode(request, "dtmf-security", mode, sizeof(mode));
-	if (request_key(request, "trigger") || (mode[0] && strcmp(mode, "off")))
-		return apply_dtmf_keys(request);
-	if (!request_key(request, "dtmf-delay"))
-		return 0;
-	/* a DTMF-delay alone delays the party's media and blocks nothing: a config that asks
-	 * only for a delay must not lose its DTMF (block DTMF's default mode is drop) */
-	long long delay_ms;
-	if (!request_integer(request, "dtmf-delay", 0, &delay_ms) || delay_ms < 0 || delay_ms > DTMF_DELAY_MAX_MS) {
-		request->error_reason = "DTMF-delay must be 0 to 5000 ms";
-		return -EINVAL;
-	}
-	return set_dtmf_delay(request, delay_ms);
+	return read_dtmf_keys(request, true, keys);
+}
+
+int media_control_offer_answer(struct ng_request *request, const struct media_control_dtmf_keys *keys)
+{
+	return apply_dtmf_keys(request, keys);
 }
 
 int ng_command_unblock_dtmf(struct ng_request *request)

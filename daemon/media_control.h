@@ -57,11 +57,30 @@ int ng_command_unsilence_media(struct ng_request *request);
  * before the party sent media, else ok with a "warning" that nothing was injected. */
 int ng_command_play_dtmf(struct ng_request *request);
 
-/* Offer/answer (ng_offer_answer.c, once the SDP went through): block DTMF's keys in the
- * message (DTMF-security, trigger and its keys, DTMF-delay) applied as block DTMF applies them,
- * to the from-tag's party; none of them (or DTMF-security=off alone): nothing changes, what an
- * earlier message or block DTMF set stays. 0, or -errno with request->error_reason. */
-int media_control_offer_answer(struct ng_request *request);
+/* block DTMF's keys of one request (DTMF-security, trigger and its keys, DTMF-delay), read and
+ * checked before the request changes anything, applied after. */
+struct media_control_trigger_keys {
+	char start[16], end[16];        /* trigger, trigger-end: DTMF digits, "" = none */
+	unsigned int end_ms;            /* trigger-end-time, 0 = none */
+	uint16_t end_digits;            /* trigger-end-digits, 0 = none */
+	uint8_t mode;                   /* DTMF-security-trigger (media_control.c's enum) */
+};
+struct media_control_dtmf_keys {
+	uint8_t action;                 /* block, trigger, delay alone or nothing (media_control.c) */
+	uint8_t block_mode;             /* DTMF-security: drop, pass or tones (media_control.c) */
+	long long delay_ms;             /* DTMF-delay, -1 = no key */
+	struct media_control_trigger_keys trigger;
+};
+/* Offer, answer and publish, before anything is staged: block DTMF's keys in the message read
+ * and checked with block DTMF's parser, so that a bad value refuses the message while the call
+ * is still as it was. 0, or -EINVAL with request->error_reason. */
+int media_control_offer_answer_read(struct ng_request *request, struct media_control_dtmf_keys *keys);
+/* Then, once the SDP went through: the keys applied as block DTMF applies them, to the
+ * from-tag's party; none of them (or DTMF-security=off alone): nothing changes, what an earlier
+ * message or block DTMF set stays; a DTMF-delay alone only delays. 0, or -errno with
+ * request->error_reason (the call or party is gone, a tone mode the negotiated codecs cannot
+ * play, out of memory). */
+int media_control_offer_answer(struct ng_request *request, const struct media_control_dtmf_keys *keys);
 
 /* Cancels a call's DTMF timers and players when it ends (call_lifecycle.h observer). */
 extern const struct call_observer media_control_call_observer;

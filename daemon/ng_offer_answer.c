@@ -777,6 +777,11 @@ int ng_command_offer(struct ng_request *request)
 		sdp_session_free(sdp);
 		return -ENOTSUP;
 	}
+	struct media_control_dtmf_keys dtmf_keys;
+	if (media_control_offer_answer_read(request, &dtmf_keys) < 0) {
+		sdp_session_free(sdp);
+		return -EINVAL;
+	}
 	struct daemon_context *daemon = request->daemon;
 	struct call *call = call_lookup(flags->call_id);
 	bool new_call = !call;
@@ -842,7 +847,7 @@ int ng_command_offer(struct ng_request *request)
 			call_end(call, CALL_END_FAILED_OFFER);
 		return error;
 	}
-	if ((error = media_control_offer_answer(request)) < 0) {
+	if ((error = media_control_offer_answer(request, &dtmf_keys)) < 0) {
 		if (new_call)
 			call_end(call, CALL_END_FAILED_OFFER);
 		return error;
@@ -932,6 +937,12 @@ int ng_command_answer(struct ng_request *request)
 		sdp_session_free(sdp);
 		return -ENOTSUP;
 	}
+	/* block DTMF's keys checked before the answer changes anything (applied at the end) */
+	struct media_control_dtmf_keys dtmf_keys;
+	if (media_control_offer_answer_read(request, &dtmf_keys) < 0) {
+		sdp_session_free(sdp);
+		return -EINVAL;
+	}
 	struct call_update update = { .call = call, .signal_us = now_realtime_us() };
 	int error = 0;
 	struct monologue *offerer = call_find_monologue(call, flags->from_tag);
@@ -1020,7 +1031,7 @@ int ng_command_answer(struct ng_request *request)
 	sdp_session_free(sdp);
 	if (error)
 		return error;
-	if ((error = media_control_offer_answer(request)) < 0)
+	if ((error = media_control_offer_answer(request, &dtmf_keys)) < 0)
 		return error;
 	note_for_recording(request, call, answerer, false);
 	pubsub_note_sdp(answerer, flags->sdp, flags->sdp_length);

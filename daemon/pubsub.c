@@ -373,6 +373,11 @@ int ng_command_publish(struct ng_request *request)
 		sdp_session_free(sdp);
 		return -ENOTSUP;
 	}
+	struct media_control_dtmf_keys dtmf_keys;
+	if (media_control_offer_answer_read(request, &dtmf_keys) < 0) {
+		sdp_session_free(sdp);
+		return -EINVAL;
+	}
 	struct call *call = call_lookup(flags->call_id);
 	bool new_call = !call;
 	if (new_call) {
@@ -427,8 +432,8 @@ int ng_command_publish(struct ng_request *request)
 			call_end(call, CALL_END_FAILED_OFFER);
 		return error;
 	}
-	/* block DTMF's keys apply to the publisher as in an offer (media_control_offer_answer()) */
-	if ((error = media_control_offer_answer(request)) < 0) {
+	/* block DTMF's keys (checked above) apply to the publisher as in an offer */
+	if ((error = media_control_offer_answer(request, &dtmf_keys)) < 0) {
 		if (new_call)
 			call_end(call, CALL_END_FAILED_OFFER);
 		return error;

@@ -159,6 +159,35 @@ def test_a_bad_value_is_refused(rtpengine_factory, peers, keys):
     assert_error(call.query())   # the refused offer's call is gone
 
 
+def sides(query):
+    """{tag: [(local port, endpoint) of each stream]}: who the call has and where it sends."""
+    return {tag: [(stream["local port"], stream["endpoint"]) for media in side["medias"] for stream in media["streams"]]
+            for tag, side in query["tags"].items()}
+
+
+@pytest.mark.upstream_differs("10.5 answers ok to any value here (and uses none of them)")
+@pytest.mark.parametrize("keys", [{"DTMF-delay": "soon"}, {"DTMF-security": "loud"}, {"trigger": "5x"}],
+                         ids=lambda k: "+".join(k))
+def test_an_answer_with_a_bad_value_leaves_the_call_as_it_was(rtpengine_factory, peers, keys):
+    """The keys are checked before the answer's SDP is applied: the refused answer adds no
+    answering side and learns no address (the query is as after the offer), and a good answer
+    then goes through on the ports the offer opened."""
+    caller, callee = peers
+    call = Call(rtpengine_factory())
+    assert_ok(call.offer(sdp(CALLER, caller.port, (0, EVENT_PT)), {}))
+    offered = sides(assert_ok(call.query()))
+    reply = assert_error(call.answer(sdp(CALLEE, callee.port, (0, EVENT_PT)), keys))
+    assert next(iter(keys)) in reply["error-reason"], reply
+    assert sides(assert_ok(call.query())) == offered
+    assert_ok(call.answer(sdp(CALLEE, callee.port, (0, EVENT_PT)), {}))
+    answered = sides(assert_ok(call.query()))
+    assert call.to_tag in answered and call.to_tag not in offered
+    assert answered[call.to_tag][0][1]["port"] == callee.port
+    assert sorted(port for streams in answered.values() for port, _ in streams) == \
+        sorted(port for streams in offered.values() for port, _ in streams)
+    call.delete()
+
+
 @pytest.mark.upstream_differs(UPSTREAM_NOTHING)
 @pytest.mark.parametrize("where", ["offer", "answer"])
 def test_an_audio_mode_plays_the_callers_events_as_tones(rtpengine_factory, peers, where):
