@@ -524,6 +524,36 @@ int media_control_offer_answer(struct ng_request *request, const struct media_co
 	return apply_dtmf_keys(request, keys);
 }
 
+int media_control_refuse_dtmf_keys(struct ng_request *request, const char *command)
+{
+	/* read_dtmf_keys()'s keys, normalised (ng_keys_normalise()) */
+	static const char *const keys[] = { "dtmf-security", "dtmf-security-trigger", "dtmf-security-trigger-end",
+		"dtmf-delay", "trigger", "trigger-end", "end-trigger", "trigger-end-time", "trigger-end-digits",
+		"end-trigger-digits" };
+	char mode[32];
+	request_mode(request, "dtmf-security", mode, sizeof(mode));
+	const struct bencode_item *input = request->input;
+	for (const struct bencode_item *key = input && input->type == BENCODE_DICTIONARY ? input->first_child : NULL;
+	     key && key->next_sibling; key = key->next_sibling->next_sibling) {
+		char name[32];
+		ng_keys_normalise(key->string, key->string_length, name, sizeof(name));
+		bool found = false;
+		for (size_t k = 0; k < G_N_ELEMENTS(keys) && !found; k++)
+			found = !strcmp(name, keys[k]);
+		/* DTMF-security=off asks for nothing, as in an offer (a config's "no blocking") */
+		if (!found || (!strcmp(name, "dtmf-security") && !strcmp(mode, "off")))
+			continue;
+		char text[200];
+		int length = snprintf(text, sizeof(text), "%.*s in %s is not supported by this relay (block DTMF's key: "
+				      "it would change the source's media for its peer too; use block DTMF)",
+				      (int) (key->string_length < 40 ? key->string_length : 40), key->string, command);
+		request->error_reason = bencode_buffer_strdup_length(request->buffer, text,
+			length < 0 ? 0 : (size_t) length < sizeof(text) ? (size_t) length : sizeof(text) - 1);
+		return -ENOTSUP;
+	}
+	return 0;
+}
+
 int ng_command_unblock_dtmf(struct ng_request *request)
 {
 	return reply_ok(request, media_control_command(request, MEDIA_CONTROL_BLOCK_DTMF, false, "DTMF blocking", 0));

@@ -81,6 +81,10 @@ int media_control_offer_answer_read(struct ng_request *request, struct media_con
  * request->error_reason (the call or party is gone, a tone mode the negotiated codecs cannot
  * play, out of memory). */
 int media_control_offer_answer(struct ng_request *request, const struct media_control_dtmf_keys *keys);
+/* Commands that do not apply block DTMF's keys (subscribe request): the first of them in the
+ * request refused by name (DTMF-security=off alone asks for nothing and passes). 0, or -ENOTSUP
+ * with request->error_reason. */
+int media_control_refuse_dtmf_keys(struct ng_request *request, const char *command);
 
 /* Cancels a call's DTMF timers and players when it ends (call_lifecycle.h observer). */
 extern const struct call_observer media_control_call_observer;

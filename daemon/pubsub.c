@@ -832,7 +832,10 @@ static void describe_labels(struct ng_request *request, const struct source_set 
 int ng_command_subscribe_request(struct ng_request *request)
 {
 	const struct ng_flags *flags = &request->flags;
-	if (refuse_noted_keys(request) < 0 || refuse_codec_options(request) < 0)
+	/* 10.5 answers ok to block DTMF's keys here and applies none (measured: the source's peer
+	 * and the subscriber get every event, undelayed) */
+	if (refuse_noted_keys(request) < 0 || refuse_codec_options(request) < 0
+	    || media_control_refuse_dtmf_keys(request, "subscribe request") < 0)
 		return -ENOTSUP;
 	struct call *call = find_call(request);
 	if (!call)

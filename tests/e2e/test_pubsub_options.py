@@ -215,6 +215,28 @@ def test_other_codec_options_are_refused_by_name(rtpengine, media_peer):
     assert text(reply["result"]) == "ok" and "a=rtpmap:8 PCMA/8000" in text(reply["sdp"])
 
 
+@pytest.mark.upstream_differs("10.5 answers ok to block DTMF's keys in a subscribe request and applies none "
+                              "(measured: the source's peer and the subscriber get every event, undelayed)")
+@pytest.mark.parametrize("keys", [{"DTMF-security": "drop"}, {"DTMF-delay": 300},
+                                  {"trigger": "5", "DTMF-security-trigger": "drop"}], ids=lambda k: "+".join(k))
+def test_dtmf_keys_are_refused_by_name(rtpengine, media_peer, keys):
+    """block DTMF's keys would apply to the from-tag's party, the source, and so change its media
+    for its own peer as well as for this subscriber: refused by name instead of being accepted
+    and dropped (10.5 accepts them and does nothing with them); the refused request adds no
+    subscriber. DTMF-security=off alone asks for nothing and passes, as in an offer."""
+    publisher = media_peer()
+    assert text(rtpengine.ng({"command": "publish", "call-id": "dk", "from-tag": "pub",
+                              "sdp": sdp(publisher.port)})["result"]) == "ok"
+    reply = rtpengine.ng(dict({"command": "subscribe request", "call-id": "dk", "from-tag": "pub"}, **keys))
+    assert text(reply["result"]) == "error", reply
+    reason = text(reply["error-reason"])
+    assert next(iter(keys)) in reason and "subscribe request" in reason, reason
+    query = rtpengine.ng({"command": "query", "call-id": "dk"})
+    assert not query["tags"]["pub"].get("subscribers"), query
+    reply = rtpengine.ng({"command": "subscribe request", "call-id": "dk", "from-tag": "pub", "DTMF-security": "off"})
+    assert text(reply["result"]) == "ok", reply
+
+
 @pytest.mark.upstream_differs("this relay's own Redis schema (docs/redis.md)")
 def test_redis_restore_keeps_transcoding_subscriber(rtpengine_factory, tmp_path):
     """docs/redis.md: a subscriber that answered PCMA to a PCMU publisher with
