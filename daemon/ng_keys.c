@@ -134,7 +134,7 @@ static const struct {
 #define RECORDING_ROW(key, value, set) { key, value, false, NG_KEY_WARN, NG_SCOPE_UNRECORDED, set, RECORDING }
 #define TRANSCODING "transcoding"
 #define DTLS_SRTP "DTLS-SRTP"
-#define DTMF_KEYS "block DTMF's key; in an offer or answer applied as block DTMF applies it, to the from-tag's party (read by media_control_offer_answer())"
+#define DTMF_KEYS "block DTMF's key; in an offer or answer applied as block DTMF applies it, to the from-tag's party (checked by media_control_offer_answer_read() before the SDP is applied; refused in subscribe request)"
 #define SDES_OPTION "read by ng_flags_parse (read_sdes_option)"
 
 static const struct ng_key key_table[] = {

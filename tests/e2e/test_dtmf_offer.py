@@ -1,5 +1,6 @@
 """block DTMF's keys (DTMF-security, trigger and its keys, DTMF-delay) in an offer or answer
-(daemon/media_control.c, media_control_offer_answer()). 10.5 (10.5.3.5) answers ok to each of
+(daemon/media_control.c: checked by media_control_offer_answer_read() before the message
+changes anything, applied by media_control_offer_answer()). 10.5 (10.5.3.5) answers ok to each of
 them in an offer and in an answer and then changes nothing on the packet path, for either party
 (measured with these tests: events, audio and timing as without the keys); we apply them as
 block DTMF with the message's from-tag applies them. Same requests and media to both daemons
