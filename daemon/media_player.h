@@ -31,7 +31,6 @@ struct media_player {
 	uint64_t frames_max;           /* `duration`: the playback stops after this many frames */
 	uint64_t repeat_frames;        /* `repeat-duration`: no iteration starts after this many (0: no limit) */
 	uint8_t payload_type;
-	uint8_t silence;               /* G.711 silence of the codec: fills a last partial frame */
 	bool first;
 	uint32_t ssrc, timestamp;
 	uint16_t sequence;
