@@ -8,12 +8,14 @@ import os
 import shutil
 import struct
 import subprocess
+import time
 import warnings
 import wave
 
 import pytest
 
 from calls import assert_error, assert_ok, establish, make_sdp, media_section
+from conftest import IS_UPSTREAM
 from process import ManagedProcess, run_to_exit
 from rtp import parse_rtp
 
@@ -385,42 +387,67 @@ MARIADB = shutil.which("mariadbd") or shutil.which("mysqld", path="/usr/sbin")
 DB_QUERY = "select data from media.files where id = %llu"
 
 
+class MediaDatabase:
+    """A private mariadb-server on a unix socket (no TCP, no grant tables) with a table
+    media.files (id, data). The daemons started after it find the socket through
+    MYSQL_UNIX_PORT, which libmariadb reads for --mysql-host=localhost."""
+
+    def __init__(self, directory):
+        self.directory = directory
+        self.datadir, self.socket_path = directory / "db", str(directory / "db.sock")
+        self.client = ["mariadb", "--no-defaults", "--socket=%s" % self.socket_path, "--user=root"]
+        self.server = None
+        self.starts = 0
+        code, output = run_to_exit(["mariadb-install-db", "--no-defaults", "--user=root",
+                                    "--datadir=%s" % self.datadir, "--auth-root-authentication-method=normal",
+                                    "--skip-test-db"], timeout=120)
+        assert code == 0, output
+
+    def sql(self, statements):
+        code, output = run_to_exit(self.client + ["--batch", "--skip-column-names", "-e", statements], timeout=30)
+        assert code == 0, output
+        return output
+
+    def start(self):
+        self.starts += 1
+        self.server = ManagedProcess([MARIADB, "--no-defaults", "--user=root", "--datadir=%s" % self.datadir,
+                                      "--socket=%s" % self.socket_path, "--skip-networking", "--skip-grant-tables",
+                                      "--pid-file=%s" % (self.directory / "db.pid")],
+                                     self.directory / ("mariadb-%d.log" % self.starts))
+        answers = lambda: (os.path.exists(self.socket_path)
+                           and run_to_exit(self.client + ["-e", "select 1"], timeout=10)[0] == 0)
+        assert self.server.wait_ready(answers, 60, interval=0.2), self.server.log_text()
+
+    def stop(self):
+        if self.server:
+            self.server.stop(timeout=30)
+            self.server = None
+
+    def store(self, row_id, data):
+        self.sql("insert into media.files values (%d, x'%s')" % (row_id, data.hex()))
+
+    def connections(self):
+        """The server's count of connection attempts (each of our own queries is one too)."""
+        return int(self.sql("show global status like 'Connections'").split()[-1])
+
+
 @pytest.fixture
 def media_database(tmp_path, monkeypatch):
-    """A private mariadb-server on a unix socket in tmp_path (no TCP, no grant tables), with a
-    table media.files (id, data); store(id, bytes) adds a row. The daemons started after it find
-    the socket through MYSQL_UNIX_PORT, which libmariadb reads for --mysql-host=localhost."""
     if not (MARIADB and shutil.which("mariadb-install-db") and shutil.which("mariadb")):
         pytest.skip("mariadb-server is needed (make deps-test)")
-    datadir, socket_path = tmp_path / "db", str(tmp_path / "db.sock")
-    code, output = run_to_exit(["mariadb-install-db", "--no-defaults", "--user=root", "--datadir=%s" % datadir,
-                                "--auth-root-authentication-method=normal", "--skip-test-db"], timeout=120)
-    assert code == 0, output
-    server = ManagedProcess([MARIADB, "--no-defaults", "--user=root", "--datadir=%s" % datadir,
-                             "--socket=%s" % socket_path, "--skip-networking", "--skip-grant-tables",
-                             "--pid-file=%s" % (tmp_path / "db.pid")], tmp_path / "mariadb.log")
-    client = ["mariadb", "--no-defaults", "--socket=%s" % socket_path, "--user=root"]
+    database = MediaDatabase(tmp_path)
     try:
-        answers = lambda: os.path.exists(socket_path) and run_to_exit(client + ["-e", "select 1"], timeout=10)[0] == 0
-        assert server.wait_ready(answers, 60, interval=0.2), server.log_text()
-        code, output = run_to_exit(client + ["-e", "create database media; create table media.files "
-                                             "(id int primary key, data longblob)"], timeout=30)
-        assert code == 0, output
-        monkeypatch.setenv("MYSQL_UNIX_PORT", socket_path)
-
-        def store(row_id, data):
-            code, output = run_to_exit(client + ["-e", "insert into media.files values (%d, x'%s')"
-                                                 % (row_id, data.hex())], timeout=30)
-            assert code == 0, output
-
-        yield store
+        database.start()
+        database.sql("create database media; create table media.files (id int primary key, data longblob)")
+        monkeypatch.setenv("MYSQL_UNIX_PORT", database.socket_path)
+        yield database
     finally:
-        server.stop(timeout=30)
+        database.stop()
 
 
 @TOOLS
 def test_play_media_db_id(rtpengine_factory, media_peer, media_database, speech):
-    media_database(7, speech["mp3"])
+    media_database.store(7, speech["mp3"])
     daemon = rtpengine_factory("--mysql-host=localhost", "--mysql-query=" + DB_QUERY)
     setup, caller, callee = _pcmu_call(daemon, media_peer)
     reply = assert_ok(setup.call.command("play media", **{"from-tag": setup.call.from_tag, "db-id": 7}))
@@ -442,3 +469,57 @@ def test_play_media_db_id_errors(rtpengine_factory, media_peer):
     setup, caller, callee = _pcmu_call(daemon, media_peer)
     reply = assert_error(setup.call.command("play media", **{"from-tag": setup.call.from_tag, "db-id": 1}))
     assert "--mysql-host" in reply["error-reason"]
+
+
+def _db_daemon(rtpengine_factory, media_database, noise):
+    media_database.store(1, open(noise["wav"], "rb").read())
+    return rtpengine_factory("--mysql-host=localhost", "--mysql-query=" + DB_QUERY)
+
+
+def _play_db(setup, caller, row_id=1):
+    """Plays the 1.0046 s noise WAV from the database; its 50 frames arrive."""
+    reply = assert_ok(setup.call.command("play media", **{"from-tag": setup.call.from_tag, "db-id": row_id}))
+    assert reply["duration"] == 1004
+    assert len(caller.rtp.receive_all(50, 2.0)) == 50
+
+
+def test_play_media_db_id_keeps_one_connection(rtpengine_factory, media_peer, media_database, noise):
+    """Two db-id plays in a row: the second opens no connection (the server counts one, our
+    own status query)."""
+    daemon = _db_daemon(rtpengine_factory, media_database, noise)
+    setup, caller, callee = _pcmu_call(daemon, media_peer)
+    _play_db(setup, caller)
+    before = media_database.connections()
+    _play_db(setup, caller)
+    assert media_database.connections() - before == 1
+
+
+def test_play_media_db_id_reconnects_after_a_server_restart(rtpengine_factory, media_peer, media_database, noise):
+    daemon = _db_daemon(rtpengine_factory, media_database, noise)
+    setup, caller, callee = _pcmu_call(daemon, media_peer)
+    _play_db(setup, caller)
+    media_database.stop()
+    media_database.start()
+    _play_db(setup, caller)
+
+
+def test_play_media_db_id_database_down(rtpengine_factory, media_peer, media_database, noise):
+    """The database stopped: play media with db-id is an error (at once: nothing listens on the
+    socket), and the daemon still serves the call and another one; once the server is back
+    the next db-id plays."""
+    daemon = _db_daemon(rtpengine_factory, media_database, noise)
+    setup, caller, callee = _pcmu_call(daemon, media_peer)
+    _play_db(setup, caller)
+    media_database.stop()
+    started = time.monotonic()
+    reply = assert_error(setup.call.command("play media", **{"from-tag": setup.call.from_tag, "db-id": 1}))
+    assert time.monotonic() - started < 2.0
+    if not IS_UPSTREAM:   # 10.5's text: "Failed to start media playback from database"
+        assert "media database" in reply["error-reason"], reply
+    assert caller.rtp.receive_all(1, 0.2) == []
+    assert_ok(setup.call.query())
+    other, other_caller, _ = _pcmu_call(daemon, media_peer)
+    assert_ok(other.call.command("play media", **{"from-tag": other.call.from_tag, "file": noise["wav"]}))
+    assert len(other_caller.rtp.receive_all(50, 2.0)) == 50
+    media_database.start()
+    _play_db(setup, caller)
