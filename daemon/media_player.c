@@ -21,6 +21,7 @@
 #define PLAYER_FRAME_MS 20
 #define PLAYER_RATE 8000
 #define PLAYER_FRAME (PLAYER_RATE * PLAYER_FRAME_MS / 1000)
+_Static_assert(PLAYER_FRAME == MEDIA_PLAYER_FRAME_BYTES, "one G.711 byte per 8 kHz sample");
 /* an hour of audio at most: 28.8 MB of G.711 */
 #define PLAYER_MAX_BYTES ((size_t) PLAYER_RATE * 3600)
 
@@ -134,12 +135,9 @@ static void stop_player(struct call *call, struct media_player *player)
 	player->samples = NULL;
 }
 
-/* The next 20 ms of the playback into frame, under the call's lock. The iterations are one
- * continuous stream cut into frames, as 10.5 cuts them (measured): a frame that reaches the end
- * of an iteration goes on with the next one, if another may start; a last partial frame of the
- * whole playback is left out, not filled. False: nothing more to send. The loop wraps once per
- * iteration and takes at least one byte each time, so it runs at most PLAYER_FRAME + 1 times. */
-static bool fill_frame(struct media_player *player, unsigned char *frame)
+/* See media_player.h. The loop wraps once per iteration and takes at least one byte each
+ * time, so it runs at most PLAYER_FRAME + 1 times. */
+bool media_player_fill_frame(struct media_player *player, unsigned char *frame)
 {
 	size_t filled = 0;
 	while (filled < PLAYER_FRAME) {
@@ -160,8 +158,7 @@ static bool fill_frame(struct media_player *player, unsigned char *frame)
 	return true;
 }
 
-/* Whether another iteration follows the one that just ended (see fill_frame). */
-static bool player_has_more(const struct media_player *player)
+bool media_player_has_more(const struct media_player *player)
 {
 	if (player->frames_sent >= player->frames_max)
 		return false;
@@ -184,7 +181,7 @@ static void player_tick(struct timer_entry *timer, void *data)
 		return;
 	}
 	unsigned char packet[12 + PLAYER_FRAME];
-	if (!fill_frame(player, packet + 12)) {
+	if (!media_player_fill_frame(player, packet + 12)) {
 		player->active = false;
 		pthread_mutex_unlock(&call->lock);
 		return;
@@ -205,7 +202,7 @@ static void player_tick(struct timer_entry *timer, void *data)
 	const union endpoint *destination = relay_stream_destination(stream);
 	if (destination && stream->fd >= 0)
 		(void) sendto(stream->fd, packet, sizeof(packet), 0, &destination->address, endpoint_length(destination));
-	player->active = player_has_more(player);
+	player->active = media_player_has_more(player);
 	bool more = player->active;
 	int64_t next = timer->deadline_us + PLAYER_FRAME_MS * 1000;   /* no drift */
 	pthread_mutex_unlock(&call->lock);
