@@ -373,6 +373,7 @@ close_listeners:
 stop_relay:
 	relay_stop();
 	media_control_stop();
+	media_player_db_close();   /* play media's database connection, if a db-id opened it */
 stop_recording:
 	/* after every call ended: writes what is queued and finishes the files */
 	recording_shutdown();

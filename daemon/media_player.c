@@ -21,6 +21,7 @@
 #define PLAYER_FRAME_MS 20
 #define PLAYER_RATE 8000
 #define PLAYER_FRAME (PLAYER_RATE * PLAYER_FRAME_MS / 1000)
+_Static_assert(PLAYER_FRAME == MEDIA_PLAYER_FRAME_BYTES, "one G.711 byte per 8 kHz sample");
 /* an hour of audio at most: 28.8 MB of G.711 */
 #define PLAYER_MAX_BYTES ((size_t) PLAYER_RATE * 3600)
 
@@ -134,6 +135,39 @@ static void stop_player(struct call *call, struct media_player *player)
 	player->samples = NULL;
 }
 
+/* See media_player.h. The loop wraps once per iteration and takes at least one byte each
+ * time, so it runs at most PLAYER_FRAME + 1 times. */
+bool media_player_fill_frame(struct media_player *player, unsigned char *frame)
+{
+	size_t filled = 0;
+	while (filled < PLAYER_FRAME) {
+		if (player->position >= player->length) {
+			/* the next iteration starts at the beginning, whatever start-pos was */
+			bool time_left = !player->repeat_frames || player->frames_sent < player->repeat_frames;
+			if (player->repeats_left <= 1 || !time_left)
+				return false;
+			player->repeats_left--;
+			player->position = 0;
+		}
+		size_t available = player->length - player->position;
+		size_t take = available < PLAYER_FRAME - filled ? available : PLAYER_FRAME - filled;
+		memcpy(frame + filled, player->samples + player->position, take);
+		filled += take;
+		player->position += take;
+	}
+	return true;
+}
+
+bool media_player_has_more(const struct media_player *player)
+{
+	if (player->frames_sent >= player->frames_max)
+		return false;
+	if (player->position < player->length)
+		return true;
+	bool time_left = !player->repeat_frames || player->frames_sent < player->repeat_frames;
+	return player->repeats_left > 1 && time_left;
+}
+
 /* Worker thread: one frame to the participant, then the next deadline. Sent under the call's
  * lock, as the packet path sends (the socket is closed under it when the call ends). */
 static void player_tick(struct timer_entry *timer, void *data)
@@ -147,6 +181,11 @@ static void player_tick(struct timer_entry *timer, void *data)
 		return;
 	}
 	unsigned char packet[12 + PLAYER_FRAME];
+	if (!media_player_fill_frame(player, packet + 12)) {
+		player->active = false;
+		pthread_mutex_unlock(&call->lock);
+		return;
+	}
 	packet[0] = 0x80;
 	packet[1] = (unsigned char) ((player->first ? 0x80 : 0) | player->payload_type);
 	packet[2] = (unsigned char) (player->sequence >> 8);
@@ -155,12 +194,6 @@ static void player_tick(struct timer_entry *timer, void *data)
 		packet[4 + i] = (unsigned char) (player->timestamp >> (24 - 8 * i));
 		packet[8 + i] = (unsigned char) (player->ssrc >> (24 - 8 * i));
 	}
-	size_t available = player->length - player->position;
-	size_t take = available < PLAYER_FRAME ? available : PLAYER_FRAME;
-	memcpy(packet + 12, player->samples + player->position, take);
-	/* a last partial frame is filled with silence */
-	memset(packet + 12 + take, player->silence, PLAYER_FRAME - take);
-	player->position += take;
 	player->first = false;
 	player->sequence++;
 	player->timestamp += PLAYER_FRAME;
@@ -169,15 +202,7 @@ static void player_tick(struct timer_entry *timer, void *data)
 	const union endpoint *destination = relay_stream_destination(stream);
 	if (destination && stream->fd >= 0)
 		(void) sendto(stream->fd, packet, sizeof(packet), 0, &destination->address, endpoint_length(destination));
-	if (player->position >= player->length) {
-		/* the next iteration starts at the beginning, whatever start-pos was */
-		player->position = 0;
-		bool time_left = !player->repeat_frames || player->frames_sent < player->repeat_frames;
-		player->active = player->repeats_left > 1 && time_left;
-		player->repeats_left--;
-	}
-	if (player->frames_sent >= player->frames_max)
-		player->active = false;
+	player->active = media_player_has_more(player);
 	bool more = player->active;
 	int64_t next = timer->deadline_us + PLAYER_FRAME_MS * 1000;   /* no drift */
 	pthread_mutex_unlock(&call->lock);
@@ -324,6 +349,12 @@ static unsigned char *decode_input(struct player_input *input, bool alaw, size_t
 	info->duration_ms = format->duration != AV_NOPTS_VALUE && format->duration > 0
 		? format->duration / (AV_TIME_BASE / 1000) : -1;
 	decoder = avcodec_alloc_context3(codec);
+	if (decoder)
+		/* the whole decoded stream, as 10.5 plays it (measured): an MP3's encoder delay
+		 * (LAME's 1105 priming samples at the MP3's rate) and its last frame's padding are
+		 * played, not trimmed as libavcodec would by the demuxer's skip-samples side data;
+		 * start-pos and last-frame-pos count from that first decoded sample too */
+		decoder->flags2 |= AV_CODEC_FLAG2_SKIP_MANUAL;
 	if (!decoder || avcodec_parameters_to_context(decoder, format->streams[stream_index]->codecpar) < 0
 	    || avcodec_open2(decoder, codec, NULL) < 0) {
 		*error = "cannot decode the media file";
@@ -502,7 +533,6 @@ int ng_command_play_media(struct ng_request *request)
 		: UINT64_MAX;
 	player->repeat_frames = (uint64_t) options.repeat_duration_ms / PLAYER_FRAME_MS;
 	player->payload_type = (uint8_t) payload_type;
-	player->silence = pcmu ? 0xff : 0xd5;   /* G.711 code of amplitude 0 */
 	player->first = true;
 	player->ssrc = g_random_int();
 	player->sequence = (uint16_t) g_random_int();

@@ -31,11 +31,25 @@ struct media_player {
 	uint64_t frames_max;           /* `duration`: the playback stops after this many frames */
 	uint64_t repeat_frames;        /* `repeat-duration`: no iteration starts after this many (0: no limit) */
 	uint8_t payload_type;
-	uint8_t silence;               /* G.711 silence of the codec: fills a last partial frame */
 	bool first;
 	uint32_t ssrc, timestamp;
 	uint16_t sequence;
 };
+
+/* The bytes of one 20 ms frame (8 kHz G.711) of a player's samples. */
+#define MEDIA_PLAYER_FRAME_BYTES 160
+
+/* The next frame of the playback into frame (MEDIA_PLAYER_FRAME_BYTES), advancing position and
+ * the iterations. The iterations are one continuous stream cut into frames, as 10.5 cuts them
+ * (measured): a frame that reaches the end of an iteration goes on with the next one if another
+ * may start (repeats_left, repeat_frames against frames_sent); a last partial frame of the whole
+ * playback is left out, not filled. False: nothing more to send. Caller: the worker under the
+ * call's lock (or a test). Does not count frames_sent. */
+bool media_player_fill_frame(struct media_player *player, unsigned char *frame);
+
+/* After a frame was sent and counted: whether the playback goes on (duration's frames_max not
+ * reached, and samples left in this iteration or another iteration may start). */
+bool media_player_has_more(const struct media_player *player);
 
 int ng_command_play_media(struct ng_request *request);
 int ng_command_stop_media(struct ng_request *request);

@@ -2,9 +2,11 @@
  * G.711 bytes from a file and from a blob (the custom AVIOContext over memory), and those bytes
  * are the classic G.711 codes of the samples; a 16 kHz file is resampled to 8 kHz; the time base
  * of a WAV is its sample period (the unit of start-pos); empty, truncated and non-audio blobs are
- * refused with a reason. */
+ * refused with a reason. The framing of a playback (media_player_fill_frame): repeats are one
+ * stream of frames and the last partial frame is left out, as 10.5 (measured). */
 #include <glib.h>
 #include <glib/gstdio.h>
+#include <limits.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -111,11 +113,62 @@ static void test_bad_blobs(void)
 	g_assert_nonnull(error);
 }
 
+/* Plays `length` bytes (byte n is n % 251) with these limits the way the worker does; returns
+ * the frames sent, their bytes in out (room for max_frames). */
+static unsigned int play_frames(size_t length, size_t start, unsigned int repeats, uint64_t repeat_frames,
+				uint64_t frames_max, unsigned char *out, unsigned int max_frames)
+{
+	g_autofree unsigned char *samples = g_malloc(length);
+	for (size_t i = 0; i < length; i++)
+		samples[i] = (unsigned char) (i % 251);
+	struct media_player player = { .samples = samples, .length = length, .position = start,
+				       .repeats_left = repeats, .repeat_frames = repeat_frames,
+				       .frames_max = frames_max };
+	unsigned int frames = 0;
+	while (frames < max_frames && media_player_fill_frame(&player, out + frames * MEDIA_PLAYER_FRAME_BYTES)) {
+		frames++;
+		player.frames_sent++;
+		if (!media_player_has_more(&player))
+			break;
+	}
+	return frames;
+}
+
+static void test_framing(void)
+{
+	enum { MAX = 400 };
+	g_autofree unsigned char *out = g_malloc((size_t) MAX * MEDIA_PLAYER_FRAME_BYTES);
+	/* 8037 bytes: 50 frames, the 37 left over are not sent */
+	g_assert_cmpuint(play_frames(8037, 0, 1, 0, UINT64_MAX, out, MAX), ==, 50);
+	g_assert_cmpuint(out[50 * 160 - 1], ==, 7999 % 251);
+	/* exactly 50 frames: all of them, then the end */
+	g_assert_cmpuint(play_frames(8000, 0, 1, 0, UINT64_MAX, out, MAX), ==, 50);
+	/* twice: 16074 bytes in one stream, frame 50 holds bytes 8000..8036 and then 0..122 */
+	g_assert_cmpuint(play_frames(8037, 0, 2, 0, UINT64_MAX, out, MAX), ==, 100);
+	g_assert_cmpuint(out[50 * 160 + 36], ==, 8036 % 251);
+	g_assert_cmpuint(out[50 * 160 + 37], ==, 0);
+	g_assert_cmpuint(out[100 * 160 - 1], ==, (16000 - 8037 - 1) % 251);
+	/* shorter than a frame: nothing; three times 200 bytes: 3 frames */
+	g_assert_cmpuint(play_frames(100, 0, 1, 0, UINT64_MAX, out, MAX), ==, 0);
+	g_assert_cmpuint(play_frames(200, 0, 3, 0, UINT64_MAX, out, MAX), ==, 3);
+	/* start-pos: the first iteration from there, the next from the beginning */
+	g_assert_cmpuint(play_frames(8000, 4000, 2, 0, UINT64_MAX, out, MAX), ==, 75);
+	g_assert_cmpuint(out[0], ==, 4000 % 251);
+	g_assert_cmpuint(out[25 * 160], ==, 0);
+	/* duration: 15 frames, in the middle of an iteration */
+	g_assert_cmpuint(play_frames(8000, 0, 3, 0, 15, out, MAX), ==, 15);
+	/* repeat-duration alone (repeats unbounded): no iteration starts after 75 frames */
+	g_assert_cmpuint(play_frames(8000, 0, UINT_MAX, 75, UINT64_MAX, out, MAX), ==, 100);
+	/* a one-byte file repeated without bound: each frame wraps 160 times, and stops */
+	g_assert_cmpuint(play_frames(1, 0, UINT_MAX, 10, UINT64_MAX, out, MAX), ==, 10);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/media_player/blob-equals-file", test_blob_equals_file);
 	g_test_add_func("/media_player/resampled-blob", test_resampled_blob);
 	g_test_add_func("/media_player/bad-blobs", test_bad_blobs);
+	g_test_add_func("/media_player/framing", test_framing);
 	return g_test_run();
 }
