@@ -844,3 +844,59 @@ def test_gh850_force_relay_passes_dtls_through(rtpengine):
     finally:
         caller.close()
         callee.close()
+
+
+def masked_media_lines(text):
+    """The m= section's lines after c=, our relay ports and candidate foundation masked."""
+    lines = text.split("\r\n")
+    section = lines[next(i for i, line in enumerate(lines) if line.startswith("m=")) + 2:]
+    masked = []
+    for line in section:
+        if " typ relay " in line:
+            fields = line.split()
+            fields[0], fields[5], fields[-1] = "a=candidate:F", "PORT", "PORT"
+            line = " ".join(fields)
+        elif line.startswith("a=rtcp:"):
+            line = "a=rtcp:PORT"
+        if line:
+            masked.append(line)
+    return masked
+
+
+@pytest.mark.parametrize("muxed", [True, False])
+def test_gh850_force_relay_layout(rtpengine, muxed):
+    """GH 850's SDPs line by line, as 10.5 writes them (measured): the sender's ICE, keying
+    and a=rtcp-mux stay where they were, then mid, rtpmap and direction; in an answer whose
+    relay candidate multiplexes RTCP, a=rtcp with the relay's port and an a=rtcp-mux of the
+    relay's own; then the relay candidates (priority 16777215: the sender has no relay
+    candidate of its own), one per component."""
+    call = Call(rtpengine)
+    options = {"ICE": "force-relay", "flags": ["SDES-off"]}
+
+    def media(address, port, ufrag, pwd, fingerprint, setup):
+        lines = browser_media(address, port, ufrag, pwd, fingerprint, setup)
+        return lines if muxed else [line for line in lines if line != "a=rtcp-mux"]
+
+    offer = body(CALLER, "a=group:BUNDLE 0", *media(CALLER, 40000, "brwsr01", "p" * 24, CALLER_FINGERPRINT, "actpass"))
+    answer = body(CALLEE, *media(CALLEE, 40002, "phone01", "q" * 24, CALLEE_FINGERPRINT, "active"))
+    towards_callee = assert_ok(call.offer(offer, options))["sdp"]
+    towards_caller = assert_ok(call.answer(answer, options))["sdp"]
+
+    def expected(address, port, ufrag, pwd, fingerprint, setup, relay_lines):
+        passed = ["a=ice-ufrag:" + ufrag, "a=ice-pwd:" + pwd,
+                  "a=candidate:h1%s 1 udp 2122260223 %s %d typ host" % (ufrag, address, port),
+                  "a=fingerprint:" + fingerprint, "a=setup:" + setup]
+        return passed + (["a=rtcp-mux"] if muxed else []) + ["a=mid:0", "a=rtpmap:0 PCMU/8000", "a=sendrecv"] \
+            + relay_lines
+
+    both = ["a=candidate:F 1 UDP 16777215 127.0.0.1 PORT typ relay raddr 127.0.0.1 rport PORT",
+            "a=candidate:F 2 UDP 16777214 127.0.0.1 PORT typ relay raddr 127.0.0.1 rport PORT"]
+    assert masked_media_lines(towards_callee) == \
+        expected(CALLER, 40000, "brwsr01", "p" * 24, CALLER_FINGERPRINT, "actpass", both)
+    back = ["a=rtcp:PORT", "a=rtcp-mux", both[0]] if muxed else both
+    assert masked_media_lines(towards_caller) == \
+        expected(CALLEE, 40002, "phone01", "q" * 24, CALLEE_FINGERPRINT, "active", back)
+    if muxed:
+        # a=rtcp names the relay candidate's port
+        relay = [line.split()[5] for line in towards_caller.split("\r\n") if " typ relay " in line]
+        assert "a=rtcp:%s" % relay[0] in towards_caller.split("\r\n")
