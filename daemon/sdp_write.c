@@ -562,10 +562,11 @@ static void write_media(GString *out, const struct sdp_session *session, const s
 			end_of_candidates = true;
 			break;
 		case ATTRIBUTE_DROP:
-			/* ICE=force-relay: the endpoints' keying and rtcp-mux stay where they were
-			 * (10.5) */
+			/* ICE=force-relay: the endpoints' keying, a=rtcp (a browser's "9 IN IP4
+			 * 0.0.0.0") and a=rtcp-mux stay where they were (10.5) */
 			if (rewrite->keep_keying && (is_keying_attribute(line->attribute->name)
-						     || (rewrite->relay_rtp_port && sdp_name_is(line->attribute->name, "rtcp-mux"))))
+						     || (rewrite->relay_rtp_port && (sdp_name_is(line->attribute->name, "rtcp-mux")
+										    || sdp_name_is(line->attribute->name, "rtcp")))))
 				write_line(out, line);
 			break;
 		}

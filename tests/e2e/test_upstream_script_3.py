@@ -856,7 +856,7 @@ def masked_media_lines(text):
             fields = line.split()
             fields[0], fields[5], fields[-1] = "a=candidate:F", "PORT", "PORT"
             line = " ".join(fields)
-        elif line.startswith("a=rtcp:"):
+        elif line.startswith("a=rtcp:") and not line.startswith("a=rtcp:9 "):
             line = "a=rtcp:PORT"
         if line:
             masked.append(line)
@@ -865,8 +865,9 @@ def masked_media_lines(text):
 
 @pytest.mark.parametrize("muxed", [True, False])
 def test_gh850_force_relay_layout(rtpengine, muxed):
-    """GH 850's SDPs line by line, as 10.5 writes them (measured): the sender's ICE, keying
-    and a=rtcp-mux stay where they were, then mid, rtpmap and direction; in an answer whose
+    """GH 850's SDPs line by line, as 10.5 writes them (measured): the sender's a=rtcp (a
+    browser's placeholder), ICE, keying and a=rtcp-mux stay where they were, then mid, rtpmap
+    and direction; in an answer whose
     relay candidate multiplexes RTCP, a=rtcp with the relay's port and an a=rtcp-mux of the
     relay's own; then the relay candidates (priority 16777215: the sender has no relay
     candidate of its own), one per component."""
@@ -875,6 +876,7 @@ def test_gh850_force_relay_layout(rtpengine, muxed):
 
     def media(address, port, ufrag, pwd, fingerprint, setup):
         lines = browser_media(address, port, ufrag, pwd, fingerprint, setup)
+        lines.insert(2, "a=rtcp:9 IN IP4 0.0.0.0")   # after c=, as Chromium writes it
         return lines if muxed else [line for line in lines if line != "a=rtcp-mux"]
 
     offer = body(CALLER, "a=group:BUNDLE 0", *media(CALLER, 40000, "brwsr01", "p" * 24, CALLER_FINGERPRINT, "actpass"))
@@ -883,7 +885,7 @@ def test_gh850_force_relay_layout(rtpengine, muxed):
     towards_caller = assert_ok(call.answer(answer, options))["sdp"]
 
     def expected(address, port, ufrag, pwd, fingerprint, setup, relay_lines):
-        passed = ["a=ice-ufrag:" + ufrag, "a=ice-pwd:" + pwd,
+        passed = ["a=rtcp:9 IN IP4 0.0.0.0", "a=ice-ufrag:" + ufrag, "a=ice-pwd:" + pwd,
                   "a=candidate:h1%s 1 udp 2122260223 %s %d typ host" % (ufrag, address, port),
                   "a=fingerprint:" + fingerprint, "a=setup:" + setup]
         return passed + (["a=rtcp-mux"] if muxed else []) + ["a=mid:0", "a=rtpmap:0 PCMU/8000", "a=sendrecv"] \
