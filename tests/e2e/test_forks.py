@@ -169,6 +169,31 @@ def test_delete_of_an_ended_branch_ends_the_call(rtpengine, media_peer):
     assert call.query().get("result") == "error"
 
 
+def test_the_latest_answered_branch_gets_the_callers_media(rtpengine, media_peer):
+    """Both branches answer (RFC 3261 section 13.2.2.4: a forked INVITE can get two 2xx): as
+    10.5, the caller's media goes to the branch that answered last (a new answer from the
+    other branch turns it back), and both callees' media reach the caller from the port that
+    answer gave it. (10.5 also gives the caller a port pair per branch, see docs/sdp.md.)"""
+    caller, callee_1, callee_2 = media_peer(CALLER), media_peer(CALLEE_1), media_peer(CALLEE_2)
+    call, offers = forked_call(rtpengine, caller, ("fork-one", "fork-two"))
+    callees = {"fork-one": (callee_1, "fork-callee-one"), "fork-two": (callee_2, "fork-callee-two")}
+    for sequence, branch in enumerate(("fork-one", "fork-two", "fork-one")):
+        callee, tag = callees[branch]
+        answer = Sdp(assert_ok(call.answer(audio(callee.host, callee.port), {"via-branch": branch}, to_tag=tag))["sdp"])
+        ssrc = 0x1000 + sequence
+        caller.rtp.send(build_rtp(100 + sequence, 160, ssrc), answer.media_address())
+        got = callee.rtp.receive_all(1, 2.0)
+        assert [parse_rtp(data).ssrc for data, _ in got] == [ssrc], branch
+        for other, _ in callees.values():
+            if other is not callee:
+                assert other.rtp.receive(0.2) is None, "the other branch got the caller's media"
+        for index, (peer, _) in enumerate(callees.values()):
+            peer.rtp.send(build_rtp(200 + index, 160, 0x2000 + index), offers[list(callees)[index]].media_address())
+            got = caller.rtp.receive_all(1, 2.0)
+            assert [(parse_rtp(data).ssrc, source) for data, source in got] == \
+                [(0x2000 + index, answer.media_address())]
+
+
 def offer_muxed_to_two_branches(call, caller):
     """GH 793's offers: the caller's rtcp-mux demuxed towards branch "fork-one" and offered on to
     "fork-two"; the SDP each branch got, by branch."""
