@@ -208,6 +208,7 @@ struct monologue *call_add_monologue(struct call *call, const char *tag)
 	monologue->call = call;
 	monologue->tag = call_strdup(call, tag);
 	monologue->created_us = now_realtime_us();
+	monologue->number = call->monologues_created++;
 	call->monologues[call->monologue_count++] = monologue;
 	return monologue;
 }
@@ -433,7 +434,7 @@ void call_remove_monologue(struct monologue *monologue)
 		call->monologues[kept++] = other;
 	}
 	call->monologue_count = kept;
-	monologue->peer = call->removed_monologues;   /* the list's link from now on */
+	monologue->removed_next = call->removed_monologues;
 	call->removed_monologues = monologue;
 }
 
@@ -442,6 +443,7 @@ void call_remove_branch(struct monologue *branch)
 	struct call *call = branch->call;
 	struct monologue *offerer = branch->peer;
 	call_remove_monologue(branch);
+	branch->branch_ended = true;
 	/* the offerer's peer: the latest branch still there (a re-offer without to-tag goes to it) */
 	for (unsigned int m = call->monologue_count; offerer && !offerer->peer && m-- > 0;)
 		if (call->monologues[m]->peer == offerer)
@@ -527,7 +529,7 @@ void call_free(struct call *call)
 		monologue_free(call->monologues[m], call);
 	while (call->removed_monologues) {
 		struct monologue *removed = call->removed_monologues;
-		call->removed_monologues = removed->peer;
+		call->removed_monologues = removed->removed_next;
 		for (unsigned int i = 0; i < removed->media_count; i++)
 			media_free(removed->media[i], call);
 		monologue_free(removed, call);

@@ -285,9 +285,14 @@ struct monologue {
 	int64_t branch_delete_at_us;    /* a via-branch's delete under delete-delay: when it goes (0 = not) */
 	struct monologue *peer;         /* the other side of the dialogue */
 	int64_t created_us;
+	struct monologue *removed_next; /* the call's removed_monologues list */
 	unsigned int flags;             /* enum monologue_flags */
+	/* the call's sides in the order they were made, from 0 (10.5's "<untagged N>" in query:
+	 * a side keeps its number while others come and go) */
+	unsigned int number;
 	struct media *media[16];        /* one per m= line */
 	unsigned int media_count;
+	unsigned int sdp_length;        /* of sdp, below (here: no padding beside media_count) */
 	char *label;
 	bool no_recording;              /* exclude-recording: never recorded (recording.c) */
 	bool detect_dtmf;               /* detect-DTMF was asked for (media_dtmf_detect.h) */
@@ -297,7 +302,9 @@ struct monologue {
 	 * each receive a copy of a source media (PUBSUB_SOURCE), once answered */
 	bool publisher, subscriber, subscription_answered;
 	bool rtcp_mirror;               /* subscribe request's rtcp-mirror (pubsub.h) */
-	unsigned int sdp_length;
+	/* a via-branch ended by delete (call_remove_branch()): out of the call, its ports given
+	 * back, on the call's removed list, still listed by query as 10.5 lists it */
+	bool branch_ended;
 	char *sdp;                      /* the lines of the SDP this side last sent that pubsub.c uses */
 	/* replace=SDP-version (ng_offer_answer_sdp.c): the o= version we give for this side's SDP
 	 * and a hash of the SDP it last sent (without its o= line) */
@@ -323,9 +330,11 @@ struct call {
 	union endpoint created_from;    /* the proxy whose offer created the call (CLI listings) */
 	/* room allocated with the call for its first sides, their tags and m= lines (call.c) */
 	char *arena_start, *arena_next, *arena_end;
-	/* monologues taken out of the call (unsubscribe), linked by their peer pointer: their
-	 * memory may still be pointed at by the worker's current round, so it goes with the call's */
+	/* monologues taken out of the call (unsubscribe, an ended via-branch), newest first, linked
+	 * by removed_next: their memory may still be pointed at by the worker's current round, so
+	 * it goes with the call's */
 	struct monologue *removed_monologues;
+	unsigned int monologues_created; /* sides made so far (monologue->number) */
 	unsigned int media_created;     /* media made so far (media->label_id) */
 } __attribute__((aligned(STREAM_CACHE_LINE)));
 
@@ -415,8 +424,9 @@ void monologue_set_tag(struct monologue *monologue, const char *tag);
  * are given back, the slot is free for another; its memory is freed with the call's. Nothing
  * else may point at its media (sinks, forks) any more. Control thread. */
 void call_remove_monologue(struct monologue *monologue);
-/* A forked offer's branch side taken out (call_remove_monologue()); the sides it answered keep,
- * as their peer, the latest other branch that answers them. */
+/* A forked offer's branch side taken out (call_remove_monologue()) and marked branch_ended, its
+ * peer kept (query still lists it, as 10.5); the sides it answered keep, as their peer, the
+ * latest other branch that answers them. */
 void call_remove_branch(struct monologue *branch);
 /* Branches whose delayed delete (branch_delete_at_us) is due by now_us are removed; true if any. */
 bool call_remove_due_branches(struct call *call, int64_t now_us);

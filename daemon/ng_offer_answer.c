@@ -282,6 +282,17 @@ static void stage_remote_ice(struct sdp_exchange *exchange, struct media *media,
 		log_call(LOG_ERR, exchange->call->call_id, "ICE: no memory for the agent of media %u", media->index);
 }
 
+/* The side's BUNDLE group (bundle.h), but none with ICE=force-relay: the endpoints' own ICE
+ * session bundles their m= lines, we are one relay candidate per m= line and pass each one's
+ * packets as they come (10.5, measured: a relay port per m= line, media of each on its own),
+ * and their group goes on as they wrote it (ng_offer_answer_sdp.c). */
+static void sdp_bundle_parse_unless_relayed(const struct sdp_session *sdp, const struct ng_flags *flags,
+					    struct sdp_bundle *bundle)
+{
+	if (flags->ice != NG_ICE_FORCE_RELAY)
+		sdp_bundle_parse(sdp, bundle);
+}
+
 /* BUNDLE: media is in the sender's group but not its tagged m= line, so the tagged one's
  * transport (ICE, DTLS, SRTP) carries it. */
 static bool bundle_member(const struct sdp_bundle *bundle, const struct media *media)
@@ -832,7 +843,7 @@ int ng_command_offer(struct ng_request *request)
 		if (flags->label && !sender->label)
 			sender->label = g_strdup(flags->label);
 		struct sdp_exchange exchange = { request, call, sdp, sender, receiver, &update, { 0 }, false, false };
-		sdp_bundle_parse(sdp, &exchange.bundle);
+		sdp_bundle_parse_unless_relayed(sdp, flags, &exchange.bundle);
 		error = prepare_offer_media(&exchange);
 		if (!error)
 			error = ng_write_sdp(&exchange, true);
@@ -963,7 +974,7 @@ int ng_command_answer(struct ng_request *request)
 		if (flags->label && !answerer->label)
 			answerer->label = g_strdup(flags->label);
 		struct sdp_exchange exchange = { request, call, sdp, answerer, offerer, &update, { 0 }, true, false };
-		sdp_bundle_parse(sdp, &exchange.bundle);
+		sdp_bundle_parse_unless_relayed(sdp, flags, &exchange.bundle);
 		for (unsigned int i = 0; i < sdp->media->len && !error; i++) {
 			const struct sdp_media *sdp_media = g_ptr_array_index(sdp->media, i);
 			struct media *answer_media = answerer->media[i];

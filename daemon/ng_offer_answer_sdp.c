@@ -118,6 +118,18 @@ static const char *written_mid(const struct sdp_media_rewrite *rewrite, const st
 	return local->mid[0] ? local->mid : NULL;
 }
 
+/* ICE=force-relay: the sender's a=group:BUNDLE mids as it wrote them (RFC 9143 section 7.1),
+ * NULL without one. */
+static const char *sender_bundle_group(const struct sdp_session *sdp)
+{
+	for (unsigned int i = 0; sdp->attributes && i < sdp->attributes->len; i++) {
+		const struct sdp_attribute *attribute = g_ptr_array_index(sdp->attributes, i);
+		if (sdp_name_is(attribute->name, "group") && attribute->value && g_str_has_prefix(attribute->value, "BUNDLE "))
+			return attribute->value + strlen("BUNDLE ");
+	}
+	return NULL;
+}
+
 /* BUNDLE towards the receiver of an offer with several m= lines (RFC 9143 section 7.2): one
  * transport when the receiver gets our ICE, rtcp-mux and a mid on every m= line and either
  * the sender bundled them (a browser calling one) or the receiver gets WebRTC's UDP/TLS
@@ -585,9 +597,10 @@ int ng_write_sdp(struct sdp_exchange *exchange, bool offer)
 		/* RFC 9143: one m= line is one transport, so its BUNDLE group can be answered as is
 		 * (a group of several is rewrite_bundle()'s),
 		 * and offered to a browser (max-bundle pages refuse an offer without one) */
-		if (flags->ice == NG_ICE_FORCE_RELAY && count == 1)
-			/* the endpoints' own transport, as 10.5 passes it: the sender's group or none */
-			bundle_group = sender_media->bundled && sender_media->mid[0] ? sender_media->mid : NULL;
+		if (flags->ice == NG_ICE_FORCE_RELAY)
+			/* the endpoints' own transport, as 10.5 passes it: the sender's group as it
+			 * wrote it, every m= line of it (each its own relay path), or none */
+			bundle_group = sender_bundle_group(exchange->sdp);
 		else if (!offer && !bundle_group && local->bundled && local->mid[0])
 			bundle_group = local->mid;   /* (one line left of the group: a data channel rejected) */
 		else if (offer && count == 1 && (rewrite->mid || sender_media->mid[0]) && rewrite->ice_ufrag
@@ -597,9 +610,11 @@ int ng_write_sdp(struct sdp_exchange *exchange, bool offer)
 	/* BUNDLE with several m= lines (bundle.h) */
 	char bundle_text[CALL_MAX_MEDIA * BUNDLE_MID_SIZE + 1];
 	char extmap_line[80];
-	if (offer)
+	/* (ICE=force-relay: none of ours, ng_offer_answer.c left the sides unbundled) */
+	if (offer && flags->ice != NG_ICE_FORCE_RELAY)
 		offer_bundle(exchange, rewrites);
-	const char *bundle_members = rewrite_bundle(exchange, rewrites, crypto_lines, extmap_line, bundle_text);
+	const char *bundle_members = flags->ice == NG_ICE_FORCE_RELAY ? NULL
+		: rewrite_bundle(exchange, rewrites, crypto_lines, extmap_line, bundle_text);
 	if (bundle_members)
 		bundle_group = bundle_members;
 	struct sdp_rewrite_options options = {

@@ -131,7 +131,9 @@ static void write_counters(GString *out, uint64_t packets, uint64_t bytes, uint6
 	bencode_write_end(out);
 }
 
-/* local_address: the media's interface address as text, NULL without an interface */
+/* local_address: the media's interface address as text, NULL when it holds no ports (a
+ * rejected m= line, an ended via-branch: 10.5 lists those streams without local address,
+ * family and port) */
 static void describe_stream(GString *out, const struct stream *stream, const struct stream_statistics *copy,
                             const char *local_address, int64_t call_created_us, bool diagnostics, uint32_t ssrc)
 {
@@ -141,8 +143,8 @@ static void describe_stream(GString *out, const struct stream *stream, const str
 		write_key_text(out, WORD_LOCAL_ADDRESS, local_address);
 		write_word(out, WORD_FAMILY);
 		write_word(out, family_word(&media->interface->local));
+		write_key_integer(out, WORD_LOCAL_PORT, stream->local_port);
 	}
-	write_key_integer(out, WORD_LOCAL_PORT, stream->local_port);
 	/* advertised is written by the control thread alone: read in place */
 	const union endpoint *peer = (copy->state & STREAM_LATCHED) ? &copy->learned : &stream->advertised;
 	write_word(out, WORD_ENDPOINT);
@@ -215,7 +217,8 @@ static void describe_media(GString *out, const struct media *media, const struct
 	write_key_text(out, WORD_PROTOCOL, media->protocol);
 	write_word(out, WORD_FLAGS);
 	bencode_write_list(out);
-	if (media->rtp_port)
+	/* as 10.5: the side's own SDP described the media (an unanswered branch's is not yet) */
+	if (copies[STREAM_RTP].state & STREAM_FILLED)
 		write_word(out, WORD_INITIALIZED);
 	if (media->direction != SDP_DIRECTION_RECVONLY && media->direction != SDP_DIRECTION_INACTIVE)
 		write_word(out, WORD_SEND);
@@ -230,10 +233,11 @@ static void describe_media(GString *out, const struct media *media, const struct
 	bencode_write_list(out);
 	/* the same text for both streams: formatted once */
 	char local_address[ENDPOINT_TEXT_SIZE];
-	if (media->interface)
+	bool addressed = media->interface && media->rtp_port;
+	if (addressed)
 		endpoint_address_text(&media->interface->local, local_address, sizeof(local_address));
 	for (int kind = STREAM_RTP; kind <= STREAM_RTCP; kind++)
-		describe_stream(out, &media->streams[kind], &copies[kind], media->interface ? local_address : NULL,
+		describe_stream(out, &media->streams[kind], &copies[kind], addressed ? local_address : NULL,
 				call_created_us, diagnostics, copies[STREAM_RTP].last_ssrc);
 	bencode_write_end(out);
 	bencode_write_end(out);
@@ -373,37 +377,96 @@ static void describe_pubsub(GString *out, const struct monologue *monologue)
 	write_pubsub_list(out, "subscriptions", subscriptions, subscription_count);
 }
 
-static void describe_tags(GString *out, const struct call *call, const struct call_statistics *statistics,
+/* One side under its key: its tag, or 10.5's "<untagged N>" with the side's number (kept while
+ * other sides come and go); copies: its streams' statistics, media by media. */
+static void describe_side(GString *out, const struct monologue *monologue, const struct stream_statistics *copies,
+                          int64_t call_created_us, bool diagnostics)
+{
+	const char *tag = monologue_tag(monologue);
+	char untagged[32];
+	snprintf(untagged, sizeof(untagged), "<untagged %u>", monologue->number);
+	bencode_write_text(out, monologue->tag ? tag : untagged);
+	bencode_write_dictionary(out);
+	write_key_text(out, WORD_TAG, tag);
+	if (monologue->via_branch)
+		write_key_text(out, WORD_VIA_BRANCH, monologue->via_branch);
+	write_key_integer(out, WORD_CREATED, monologue->created_us / 1000000);
+	if (monologue->label)
+		write_key_text(out, WORD_LABEL, monologue->label);
+	if (monologue->peer && monologue->peer->tag)
+		write_key_text(out, WORD_IN_DIALOGUE_WITH, monologue->peer->tag);
+	describe_pubsub(out, monologue);
+	write_word(out, WORD_MEDIAS);
+	bencode_write_list(out);
+	for (unsigned int i = 0; i < monologue->media_count; i++)
+		describe_media(out, monologue->media[i], &copies[2 * i], call_created_us, diagnostics);
+	bencode_write_end(out);
+	bencode_write_end(out);
+}
+
+/* The via-branches a delete ended (call_remove_branch()), oldest side first: 10.5 lists them
+ * until the call ends, without ports. At most `room`; their count. */
+static unsigned int ended_branches(const struct call *call, const struct monologue **ended, unsigned int room)
+{
+	unsigned int count = 0;
+	for (const struct monologue *removed = call->removed_monologues; removed && count < room;
+	     removed = removed->removed_next) {
+		if (!removed->branch_ended)
+			continue;
+		/* the list is newest first: insert in number order */
+		unsigned int at = count++;
+		for (; at > 0 && ended[at - 1]->number > removed->number; at--)
+			ended[at] = ended[at - 1];
+		ended[at] = removed;
+	}
+	return count;
+}
+
+/* What an ended branch's streams counted, as they were left: copied under the call's lock as
+ * call_statistics_gather() copies the live ones (the worker may be finishing a round with
+ * them), into copies[2 * media + kind]. */
+static void ended_branch_copies(struct call *call, const struct monologue *branch, struct stream_statistics *copies)
+{
+	memset(copies, 0, 2 * branch->media_count * sizeof(*copies));
+	pthread_mutex_lock(&call->lock);
+	for (unsigned int i = 0; i < branch->media_count; i++)
+		for (int kind = STREAM_RTP; kind <= STREAM_RTCP; kind++) {
+			const struct stream *stream = &branch->media[i]->streams[kind];
+			struct stream_statistics *copy = &copies[2 * i + kind];
+			copy->state = stream->state;
+			copy->last_ssrc = stream->last_ssrc;
+			copy->learned = stream->learned;
+			copy->counters = stream->counters;
+		}
+	pthread_mutex_unlock(&call->lock);
+}
+
+static void describe_tags(GString *out, struct call *call, const struct call_statistics *statistics,
                           bool diagnostics)
 {
+	const struct monologue *ended[CALL_MAX_MONOLOGUES * 4];
+	unsigned int ended_count = ended_branches(call, ended, G_N_ELEMENTS(ended)), next_ended = 0;
+	struct stream_statistics *ended_copies = NULL;
+	if (ended_count)
+		ended_copies = g_new(struct stream_statistics, 2 * CALL_MAX_MEDIA);
 	unsigned int copied = 0;   /* the copies come in call_foreach_stream() order, as this loop */
 	bencode_write_dictionary(out);
-	/* by hand, not call_foreach_media(): the reply nests each side's media under its tag */
-	for (unsigned int m = 0; m < call->monologue_count; m++) {
-		const struct monologue *monologue = call->monologues[m];
-		const char *tag = monologue_tag(monologue);
-		/* untagged sides (a forked offer's branches) each under a key of their own, as 10.5 */
-		char untagged[32];
-		snprintf(untagged, sizeof(untagged), "<untagged %u>", m);
-		bencode_write_text(out, monologue->tag ? tag : untagged);
-		bencode_write_dictionary(out);
-		write_key_text(out, WORD_TAG, tag);
-		if (monologue->via_branch)
-			write_key_text(out, WORD_VIA_BRANCH, monologue->via_branch);
-		write_key_integer(out, WORD_CREATED, monologue->created_us / 1000000);
-		if (monologue->label)
-			write_key_text(out, WORD_LABEL, monologue->label);
-		if (monologue->peer && monologue->peer->tag)
-			write_key_text(out, WORD_IN_DIALOGUE_WITH, monologue->peer->tag);
-		describe_pubsub(out, monologue);
-		write_word(out, WORD_MEDIAS);
-		bencode_write_list(out);
-		for (unsigned int i = 0; i < monologue->media_count; i++, copied += 2)
-			describe_media(out, monologue->media[i], &statistics->streams[copied], call->created_us, diagnostics);
-		bencode_write_end(out);
-		bencode_write_end(out);
+	/* by hand, not call_foreach_media(): the reply nests each side's media under its tag; the
+	 * live sides are in the order they were made, the ended branches go in between */
+	for (unsigned int m = 0; m <= call->monologue_count; m++) {
+		const struct monologue *monologue = m < call->monologue_count ? call->monologues[m] : NULL;
+		for (; next_ended < ended_count && (!monologue || ended[next_ended]->number < monologue->number);
+		     next_ended++) {
+			ended_branch_copies(call, ended[next_ended], ended_copies);
+			describe_side(out, ended[next_ended], ended_copies, call->created_us, false);
+		}
+		if (!monologue)
+			break;
+		describe_side(out, monologue, &statistics->streams[copied], call->created_us, diagnostics);
+		copied += 2 * monologue->media_count;
 	}
 	bencode_write_end(out);
+	g_free(ended_copies);
 }
 
 void ng_describe_call(struct ng_request *request, struct call *call, bool diagnostics)

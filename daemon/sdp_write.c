@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
@@ -393,12 +394,17 @@ static void write_host_candidate(GString *out, const char *foundation, unsigned 
 }
 
 /* ICE=force-relay: the relay as relay candidates (RFC 8445 section 5.1.2.1, type preference
- * 0), local preference 0 after the peer's own credentials, 65535 with ours, as upstream 10.5
- * writes them; raddr/rport (RFC 8839 section 5.1) name the same address. */
-static void write_relay_candidates(GString *out, const struct sdp_media_rewrite *rewrite, bool rtp)
+ * 0); raddr/rport (RFC 8839 section 5.1) name the same address. The local preference, as 10.5
+ * writes it (measured): 65535 with our own credentials or when the peer gave no relay candidate
+ * of its own, else one above that of the peer's lowest-priority relay candidate, in 16 bits
+ * (so 0 after a 65535). lowest_relay_priority: that priority, or -1 for none. */
+static void write_relay_candidates(GString *out, const struct sdp_media_rewrite *rewrite, bool rtp,
+				   long long lowest_relay_priority)
 {
 	const char *foundation = rewrite->ice_foundation ? rewrite->ice_foundation : "1";
-	unsigned long local_preference = rewrite->ice_ufrag ? 65535 : 0;
+	unsigned long local_preference = 65535;
+	if (!rewrite->ice_ufrag && lowest_relay_priority >= 0)
+		local_preference = ((((unsigned long) lowest_relay_priority >> 8) & 0xffff) + 1) & 0xffff;
 	unsigned int components = (rtp && rewrite->relay_rtcp_port && rewrite->relay_rtcp_port != rewrite->relay_rtp_port) ? 2 : 1;
 	for (unsigned int component = 1; component <= components; component++) {
 		unsigned int port = component == 1 ? rewrite->relay_rtp_port : rewrite->relay_rtcp_port;
@@ -436,6 +442,16 @@ static bool is_relay_candidate(const struct sdp_line *line)
 {
 	return line->attribute && sdp_name_is(line->attribute->name, "candidate") && line->attribute->value
 		&& strstr(line->attribute->value, " typ relay");
+}
+
+/* A candidate's priority (RFC 8839 section 5.1: foundation, component, transport, priority,
+ * ...), -1 when it has none. */
+static long long candidate_priority(const struct sdp_line *line)
+{
+	unsigned long priority;
+	if (sscanf(line->attribute->value, "%*s %*s %*s %lu", &priority) != 1 || priority > UINT32_MAX)
+		return -1;
+	return (long long) priority;
 }
 
 /* Our host candidates (RFC 8445 section 5.1.2.1): type preference 126 (host), local
@@ -494,6 +510,7 @@ static void write_media(GString *out, const struct sdp_session *session, const s
 	const char *mid = NULL, *ptime = NULL;
 	bool end_of_candidates = false;
 	GPtrArray *received_ice = NULL;   /* created at the first ICE line */
+	long long lowest_relay_priority = -1;   /* ICE=force-relay: of the sender's relay candidates */
 
 	for (unsigned int i = media->first_line + 1; i < media->end_line; i++) {
 		const struct sdp_line *line = &lines[i];
@@ -521,6 +538,18 @@ static void write_media(GString *out, const struct sdp_session *session, const s
 			codec_table_add(codecs, line->attribute);
 			break;
 		case ATTRIBUTE_ICE:
+			if (rewrite->relay_rtp_port && !rewrite->ice_ufrag) {
+				/* ICE=force-relay: the sender's ICE stays where it was, as 10.5 keeps it,
+				 * but for its relay candidates (ours replace them) */
+				if (!is_relay_candidate(line)) {
+					write_line(out, line);
+				} else {
+					long long priority = candidate_priority(line);
+					if (priority >= 0 && (lowest_relay_priority < 0 || priority < lowest_relay_priority))
+						lowest_relay_priority = priority;
+				}
+				break;
+			}
 			if (rewrite->ice_alongside) {
 				write_line(out, line);
 				break;
@@ -533,7 +562,11 @@ static void write_media(GString *out, const struct sdp_session *session, const s
 			end_of_candidates = true;
 			break;
 		case ATTRIBUTE_DROP:
-			if (rewrite->keep_keying && is_keying_attribute(line->attribute->name))
+			/* ICE=force-relay: the endpoints' keying, a=rtcp (a browser's "9 IN IP4
+			 * 0.0.0.0") and a=rtcp-mux stay where they were (10.5) */
+			if (rewrite->keep_keying && (is_keying_attribute(line->attribute->name)
+						     || (rewrite->relay_rtp_port && (sdp_name_is(line->attribute->name, "rtcp-mux")
+										    || sdp_name_is(line->attribute->name, "rtcp")))))
 				write_line(out, line);
 			break;
 		}
@@ -552,14 +585,19 @@ static void write_media(GString *out, const struct sdp_session *session, const s
 	enum sdp_direction direction = rewrite->direction != SDP_DIRECTION_UNSPECIFIED ? rewrite->direction
 		: sdp_media_effective_direction(session, media);
 	append_texts(out, "a=", sdp_direction_name(direction), "\r\n", NULL);
-	if (rtp && !options->no_rtcp_attribute && !rewrite->relay_rtp_port) {
+	/* ICE=force-relay: 10.5 writes a=rtcp (the relay's port) and a=rtcp-mux of its own only
+	 * where the relay candidate multiplexes RTCP (an answer that accepted rtcp-mux), after
+	 * the sender's a=rtcp-mux that stayed in place */
+	bool relay_muxed = rewrite->relay_rtp_port && rewrite->rtcp_mux && rewrite->relay_rtcp_port == rewrite->relay_rtp_port;
+	if (rtp && !options->no_rtcp_attribute && (!rewrite->relay_rtp_port || relay_muxed)) {
 		append_text(out, "a=rtcp:");
-		append_unsigned(out, rewrite->rtcp_port);
-		if (options->full_rtcp_attribute && rewrite->address.family)
-			append_texts(out, " IN ", family_name(rewrite->address.family), " ", rewrite->address.text, NULL);
+		append_unsigned(out, relay_muxed ? rewrite->relay_rtp_port : rewrite->rtcp_port);
+		const struct sdp_address *rtcp_address = relay_muxed ? &rewrite->relay_address : &rewrite->address;
+		if (options->full_rtcp_attribute && rtcp_address->family)
+			append_texts(out, " IN ", family_name(rtcp_address->family), " ", rtcp_address->text, NULL);
 		append_text(out, "\r\n");
 	}
-	if (rtp && rewrite->rtcp_mux)
+	if (rtp && rewrite->rtcp_mux && (!rewrite->relay_rtp_port || relay_muxed))
 		append_text(out, "a=rtcp-mux\r\n");
 	for (unsigned int i = 0; i < rewrite->extra_attribute_count; i++)
 		if (rewrite->extra_attributes && rewrite->extra_attributes[i])
@@ -569,10 +607,7 @@ static void write_media(GString *out, const struct sdp_session *session, const s
 	if (rewrite->relay_rtp_port) {
 		if (rewrite->ice_ufrag)
 			append_texts(out, "a=ice-ufrag:", rewrite->ice_ufrag, "\r\na=ice-pwd:", rewrite->ice_pwd, "\r\n", NULL);
-		for (unsigned int i = 0; !rewrite->ice_ufrag && received_ice && i < received_ice->len; i++)
-			if (!is_relay_candidate(g_ptr_array_index(received_ice, i)))
-				write_line(out, g_ptr_array_index(received_ice, i));
-		write_relay_candidates(out, rewrite, rtp);
+		write_relay_candidates(out, rewrite, rtp, lowest_relay_priority);
 	} else if (rewrite->ice_alongside) {
 		write_alongside_candidates(out, rewrite, rtp);
 	} else if (!rewrite->remove_ice) {

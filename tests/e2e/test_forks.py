@@ -120,6 +120,80 @@ def test_delete_of_the_only_branch_ends_the_call(rtpengine, media_peer):
     assert call.call_id not in assert_ok(rtpengine.ng({"command": "list"}))["calls"]
 
 
+def test_query_lists_an_ended_branch_without_ports(rtpengine, media_peer):
+    """As 10.5: a branch a delete ended stays in query (and the call in list) under its
+    "<untagged N>" key, its streams without local address, family and port; the other sides
+    keep their numbers, and a new offer on the ended via-branch gets a new side and number."""
+    caller, callee = media_peer(CALLER), media_peer(CALLEE_2)
+    call, offers = forked_call(rtpengine, caller, ("fork-one", "fork-two", "fork-three"))
+    assert_ok(call.answer(audio(CALLEE_2, callee.port), {"via-branch": "fork-two"}, to_tag="fork-callee-two"))
+    assert_ok(call.command("delete", {"via-branch": "fork-one"}, **{"from-tag": "fork-caller"}))
+    tags = assert_ok(call.query())["tags"]
+    assert set(tags) == {"fork-caller", "<untagged 1>", "fork-callee-two", "<untagged 3>"}
+    ended, ringing = tags["<untagged 1>"], tags["<untagged 3>"]
+    assert (ended["tag"], ended["via-branch"]) == ("", "fork-one")
+    assert ringing["via-branch"] == "fork-three"
+    for stream in ended["medias"][0]["streams"]:
+        assert not {"local address", "family", "local port"} & set(stream), stream
+        assert stream["stats"]["packets"] == 0
+    # an unanswered branch's media is not initialised (no SDP from it), ended or ringing
+    assert "initialized" not in ended["medias"][0]["flags"]
+    assert "initialized" not in ringing["medias"][0]["flags"]
+    assert [stream["local port"] for stream in ringing["medias"][0]["streams"]] == \
+        [offers["fork-three"].medias[0].port, offers["fork-three"].medias[0].port + 1]
+    assert call.call_id in assert_ok(rtpengine.ng({"command": "list"}))["calls"]
+
+    # the answered branch ended too: listed with the address its SDP gave, without ports
+    assert_ok(call.command("delete", {"via-branch": "fork-two"}, **{"from-tag": "fork-caller"}))
+    answered = assert_ok(call.query())["tags"]["fork-callee-two"]
+    assert "initialized" in answered["medias"][0]["flags"]
+    for stream in answered["medias"][0]["streams"]:
+        assert "local port" not in stream and stream["endpoint"]["address"] == CALLEE_2
+
+    offers["again"] = Sdp(assert_ok(call.offer(audio(CALLER, caller.port), {"via-branch": "fork-one"}))["sdp"])
+    tags = assert_ok(call.query())["tags"]
+    assert set(tags) == {"fork-caller", "<untagged 1>", "fork-callee-two", "<untagged 3>", "<untagged 4>"}
+    assert tags["<untagged 4>"]["via-branch"] == "fork-one"
+    assert tags["<untagged 4>"]["medias"][0]["streams"][0]["local port"] == offers["again"].medias[0].port
+    assert "local port" not in tags["<untagged 1>"]["medias"][0]["streams"][0]
+
+
+def test_delete_of_an_ended_branch_ends_the_call(rtpengine, media_peer):
+    """10.5: a via-branch already ended matches no branch any more, so a second delete with it
+    is a delete of the from-tag's dialogue, which ends the call."""
+    caller = media_peer(CALLER)
+    call, _ = forked_call(rtpengine, caller, ("fork-one", "fork-two", "fork-three"))
+    assert_ok(call.command("delete", {"via-branch": "fork-one"}, **{"from-tag": "fork-caller"}))
+    assert_ok(call.query())
+    assert_ok(call.command("delete", {"via-branch": "fork-one"}, **{"from-tag": "fork-caller"}))
+    assert call.query().get("result") == "error"
+
+
+def test_the_latest_answered_branch_gets_the_callers_media(rtpengine, media_peer):
+    """Both branches answer (RFC 3261 section 13.2.2.4: a forked INVITE can get two 2xx): as
+    10.5, the caller's media goes to the branch that answered last (a new answer from the
+    other branch turns it back), and both callees' media reach the caller from the port that
+    answer gave it. (10.5 also gives the caller a port pair per branch, see docs/sdp.md.)"""
+    caller, callee_1, callee_2 = media_peer(CALLER), media_peer(CALLEE_1), media_peer(CALLEE_2)
+    call, offers = forked_call(rtpengine, caller, ("fork-one", "fork-two"))
+    callees = {"fork-one": (callee_1, "fork-callee-one"), "fork-two": (callee_2, "fork-callee-two")}
+    for sequence, branch in enumerate(("fork-one", "fork-two", "fork-one")):
+        callee, tag = callees[branch]
+        answer = Sdp(assert_ok(call.answer(audio(callee.host, callee.port), {"via-branch": branch}, to_tag=tag))["sdp"])
+        ssrc = 0x1000 + sequence
+        caller.rtp.send(build_rtp(100 + sequence, 160, ssrc), answer.media_address())
+        got = callee.rtp.receive_all(1, 2.0)
+        assert [parse_rtp(data).ssrc for data, _ in got] == [ssrc], branch
+        for other, _ in callees.values():
+            if other is not callee:
+                assert other.rtp.receive(0.2) is None, "the other branch got the caller's media"
+        for index, (peer, _) in enumerate(callees.values()):
+            peer.rtp.send(build_rtp(200 + index, 160, 0x2000 + index), offers[list(callees)[index]].media_address())
+            got = caller.rtp.receive_all(1, 2.0)
+            assert [(parse_rtp(data).ssrc, source) for data, source in got] == \
+                [(0x2000 + index, answer.media_address())]
+
+
 def offer_muxed_to_two_branches(call, caller):
     """GH 793's offers: the caller's rtcp-mux demuxed towards branch "fork-one" and offered on to
     "fork-two"; the SDP each branch got, by branch."""

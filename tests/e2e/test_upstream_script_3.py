@@ -24,7 +24,7 @@ import time
 
 import pytest
 
-from calls import Call, Sdp, assert_ok
+from calls import Call, Sdp, assert_ok, attribute_values
 
 CALLER = "127.0.0.2"
 CALLEE = "127.0.0.3"
@@ -841,6 +841,112 @@ def test_gh850_force_relay_passes_dtls_through(rtpengine):
             for packet in (record, srtp_like):
                 sender.rtp.send(packet, ("127.0.0.1", port))
             assert [data for data, _ in receiver.rtp.receive_all(2, 2.0)] == [record, srtp_like]
+    finally:
+        caller.close()
+        callee.close()
+
+
+def masked_media_lines(text):
+    """The m= section's lines after c=, our relay ports and candidate foundation masked."""
+    lines = text.split("\r\n")
+    section = lines[next(i for i, line in enumerate(lines) if line.startswith("m=")) + 2:]
+    masked = []
+    for line in section:
+        if " typ relay " in line:
+            fields = line.split()
+            fields[0], fields[5], fields[-1] = "a=candidate:F", "PORT", "PORT"
+            line = " ".join(fields)
+        elif line.startswith("a=rtcp:") and not line.startswith("a=rtcp:9 "):
+            line = "a=rtcp:PORT"
+        if line:
+            masked.append(line)
+    return masked
+
+
+@pytest.mark.parametrize("muxed", [True, False])
+def test_gh850_force_relay_layout(rtpengine, muxed):
+    """GH 850's SDPs line by line, as 10.5 writes them (measured): the sender's a=rtcp (a
+    browser's placeholder), ICE, keying and a=rtcp-mux stay where they were, then mid, rtpmap
+    and direction; in an answer whose
+    relay candidate multiplexes RTCP, a=rtcp with the relay's port and an a=rtcp-mux of the
+    relay's own; then the relay candidates (priority 16777215: the sender has no relay
+    candidate of its own), one per component."""
+    call = Call(rtpengine)
+    options = {"ICE": "force-relay", "flags": ["SDES-off"]}
+
+    def media(address, port, ufrag, pwd, fingerprint, setup):
+        lines = browser_media(address, port, ufrag, pwd, fingerprint, setup)
+        lines.insert(2, "a=rtcp:9 IN IP4 0.0.0.0")   # after c=, as Chromium writes it
+        return lines if muxed else [line for line in lines if line != "a=rtcp-mux"]
+
+    offer = body(CALLER, "a=group:BUNDLE 0", *media(CALLER, 40000, "brwsr01", "p" * 24, CALLER_FINGERPRINT, "actpass"))
+    answer = body(CALLEE, *media(CALLEE, 40002, "phone01", "q" * 24, CALLEE_FINGERPRINT, "active"))
+    towards_callee = assert_ok(call.offer(offer, options))["sdp"]
+    towards_caller = assert_ok(call.answer(answer, options))["sdp"]
+
+    def expected(address, port, ufrag, pwd, fingerprint, setup, relay_lines):
+        passed = ["a=rtcp:9 IN IP4 0.0.0.0", "a=ice-ufrag:" + ufrag, "a=ice-pwd:" + pwd,
+                  "a=candidate:h1%s 1 udp 2122260223 %s %d typ host" % (ufrag, address, port),
+                  "a=fingerprint:" + fingerprint, "a=setup:" + setup]
+        return passed + (["a=rtcp-mux"] if muxed else []) + ["a=mid:0", "a=rtpmap:0 PCMU/8000", "a=sendrecv"] \
+            + relay_lines
+
+    both = ["a=candidate:F 1 UDP 16777215 127.0.0.1 PORT typ relay raddr 127.0.0.1 rport PORT",
+            "a=candidate:F 2 UDP 16777214 127.0.0.1 PORT typ relay raddr 127.0.0.1 rport PORT"]
+    assert masked_media_lines(towards_callee) == \
+        expected(CALLER, 40000, "brwsr01", "p" * 24, CALLER_FINGERPRINT, "actpass", both)
+    back = ["a=rtcp:PORT", "a=rtcp-mux", both[0]] if muxed else both
+    assert masked_media_lines(towards_caller) == \
+        expected(CALLEE, 40002, "phone01", "q" * 24, CALLEE_FINGERPRINT, "active", back)
+    if muxed:
+        # a=rtcp names the relay candidate's port
+        relay = [line.split()[5] for line in towards_caller.split("\r\n") if " typ relay " in line]
+        assert "a=rtcp:%s" % relay[0] in towards_caller.split("\r\n")
+
+
+def test_force_relay_passes_an_audio_video_bundle(rtpengine):
+    """GH 850 with audio and video in one BUNDLE group (RFC 9143), as 10.5 does it (measured):
+    the sender's a=group:BUNDLE goes on as written, both ways; every m= line keeps the
+    endpoint's port and gets a relay candidate of its own (a port per m= line, none shared),
+    and what arrives on an m= line's relay candidate leaves by that m= line's port towards
+    the other side: the endpoints' ICE session bundles, the relay is one path per m= line."""
+    from rtp import MediaPeer, build_rtp, parse_rtp
+    caller, callee = MediaPeer(CALLER), MediaPeer(CALLEE)
+    try:
+        call = Call(rtpengine)
+        options = {"ICE": "force-relay", "flags": ["SDES-off"]}
+
+        def bundle(address, port, ufrag, pwd, fingerprint, setup):
+            audio = browser_media(address, port, ufrag, pwd, fingerprint, setup)
+            video = [line.replace("m=audio %d UDP/TLS/RTP/SAVPF 0" % port, "m=video %d UDP/TLS/RTP/SAVPF 96" % port)
+                     .replace("a=mid:0", "a=mid:1").replace("a=rtpmap:0 PCMU/8000", "a=rtpmap:96 VP8/90000")
+                     for line in audio]
+            return body(address, "a=group:BUNDLE 0 1", *(audio + video))
+
+        towards_callee = Sdp(assert_ok(call.offer(bundle(CALLER, caller.port, "brwsr01", "p" * 24,
+                                                         CALLER_FINGERPRINT, "actpass"), options))["sdp"])
+        towards_caller = Sdp(assert_ok(call.answer(bundle(CALLEE, callee.port, "phone01", "q" * 24,
+                                                          CALLEE_FINGERPRINT, "active"), options))["sdp"])
+        for sdp, endpoint in ((towards_callee, caller), (towards_caller, callee)):
+            assert sdp.attributes == ["group:BUNDLE 0 1"]
+            assert [media.port for media in sdp.medias] == [endpoint.port, endpoint.port]
+            assert [attribute_values(media.attributes, "mid") for media in sdp.medias] == [["0"], ["1"]]
+
+        def relay_port(sdp, index):
+            return [int(value.split()[5]) for value in attribute_values(sdp.medias[index].attributes, "candidate")
+                    if " typ relay " in value and value.split()[1] == "1"][0]
+
+        to_callee = [relay_port(towards_callee, index) for index in (0, 1)]
+        to_caller = [relay_port(towards_caller, index) for index in (0, 1)]
+        assert len(set(to_callee + to_caller)) == 4
+        # each m= line's packets, both ways, leave by that m= line's relay port
+        for index, payload_type in ((0, 0), (1, 96)):
+            callee.rtp.send(build_rtp(10 + index, 160, 0x100 + index, payload_type), ("127.0.0.1", to_callee[index]))
+            got = caller.rtp.receive_all(1, 2.0)
+            assert [(parse_rtp(data).ssrc, source[1]) for data, source in got] == [(0x100 + index, to_caller[index])]
+            caller.rtp.send(build_rtp(20 + index, 160, 0x200 + index, payload_type), ("127.0.0.1", to_caller[index]))
+            got = callee.rtp.receive_all(1, 2.0)
+            assert [(parse_rtp(data).ssrc, source[1]) for data, source in got] == [(0x200 + index, to_callee[index])]
     finally:
         caller.close()
         callee.close()

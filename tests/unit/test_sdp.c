@@ -521,8 +521,9 @@ static void test_rewrite_fields(void)
 	sdp_session_free(session);
 }
 
-/* ICE=force-relay (upstream's): the received transport and ICE stay, we are a relay
- * candidate per component, no a=rtcp; with our own credentials, priority 16777215. */
+/* ICE=force-relay (upstream's): the received transport and ICE stay where they were, we are a
+ * relay candidate per component after the direction, no a=rtcp; without a relay candidate of
+ * the sender's, or with our own credentials, priority 16777215 (10.5, measured). */
 static void test_rewrite_relay_candidates(void)
 {
 	struct sdp_session *session = parse_corpus("ice.sdp");
@@ -535,9 +536,11 @@ static void test_rewrite_relay_candidates(void)
 	g_assert_nonnull(strstr(out->str, "m=audio 2000 "));
 	g_assert_null(strstr(out->str, "a=rtcp:"));
 	g_assert_nonnull(strstr(out->str, "a=ice-ufrag:F7gI\r\n"));
-	g_assert_nonnull(strstr(out->str, "typ srflx raddr 198.51.100.1 rport 2000\r\n"
-				"a=candidate:f 1 UDP 255 127.0.0.1 40000 typ relay raddr 127.0.0.1 rport 40000\r\n"
-				"a=candidate:f 2 UDP 254 127.0.0.1 40001 typ relay raddr 127.0.0.1 rport 40001\r\n"));
+	g_assert_nonnull(strstr(out->str, "a=x-before\r\na=ice-ufrag:F7gI\r\n"));
+	g_assert_nonnull(strstr(out->str, "typ srflx raddr 198.51.100.1 rport 2000\r\na=x-after\r\n"));
+	g_assert_nonnull(strstr(out->str, "a=sendrecv\r\n"
+				"a=candidate:f 1 UDP 16777215 127.0.0.1 40000 typ relay raddr 127.0.0.1 rport 40000\r\n"
+				"a=candidate:f 2 UDP 16777214 127.0.0.1 40001 typ relay raddr 127.0.0.1 rport 40001\r\n"));
 	g_string_truncate(out, 0);
 	media.ice_ufrag = "u";
 	media.ice_pwd = "p";
