@@ -53,3 +53,29 @@ def test_a_delayed_delete_goes_at_its_time_after_kill_9(rtpengine_factory, redis
         client.close()
         caller.close()
         callee.close()
+
+
+def test_a_delayed_delete_already_due_ends_the_restored_call(rtpengine_factory, redis_server):  # noqa: F811
+    """The standby starts after the call's time: the call is restored and ends at the standby's
+    next one-second check, its value deleted (not kept until a timeout)."""
+    active = rtpengine_factory("--redis=%s" % redis_server.url(), delete_delay=1)
+    caller, callee = MediaPeer(CALLER), MediaPeer(CALLEE)
+    client = redis_server.client()
+    try:
+        call, _, _ = plain_call(active, caller, callee)
+        assert wait_written(client, [call.call_id]), client.keys()
+        assert_ok(call.delete({"delete-delay": 2}))
+        assert wait_written(client, [call.call_id], lambda value: value.get("delete_at_us")), \
+            client.value(call.call_id)
+        due = client.value(call.call_id)["delete_at_us"] / 1e6
+        active.stop(signal.SIGKILL)
+        time.sleep(max(0.0, due + 0.2 - time.time()))   # the standby starts after the call's time
+        standby = standby_of(rtpengine_factory, active)
+        assert standby.wait_for_log(r"redis: call restored")
+        call.daemon = standby
+        assert wait_until(lambda: client.value(call.call_id) is None, 3.0)
+        assert call.query().get("result") != "ok"
+    finally:
+        client.close()
+        caller.close()
+        callee.close()
