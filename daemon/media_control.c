@@ -908,11 +908,19 @@ void media_control_save(const struct media *media, struct media_control_saved *s
 {
 	memset(saved, 0, sizeof(*saved));
 	saved->flags = (uint8_t) (media->media_control & MEDIA_CONTROL_SAVED_FLAGS);
-	/* block DTMF's audio modes (silence, tone, random) need a tone chain that a restore does not
-	 * build again: saved as blocking, so that after a failover the digits stay hidden (dropped)
-	 * rather than pass unchanged */
-	if (media->dtmf_as_tones)
+	/* block DTMF's audio modes (silence, tone, random): as_tones, and blocking as well, so that
+	 * a reader that does not rebuild the tone chain (a daemon before as_tones) keeps the digits
+	 * hidden (dropped) rather than passing them unchanged */
+	if (media->dtmf_as_tones) {
 		saved->flags |= MEDIA_CONTROL_BLOCK_DTMF;
+		saved->as_tones = true;
+	}
+	if (media->dtmf_audio_known) {
+		saved->tones_known = true;
+		saved->tones_alaw = media->dtmf_audio_alaw;
+		saved->tones_audio_type = media->dtmf_audio_type;
+		saved->tones_event_type = media->dtmf_event_type;
+	}
 	saved->event_clock = media->telephone_event_clock;
 	memcpy(saved->events, media->telephone_event_types.bits, sizeof(saved->events));
 	memcpy(saved->pcmu, media->pcmu_types.bits, sizeof(saved->pcmu));
@@ -939,6 +947,11 @@ void media_control_save(const struct media *media, struct media_control_saved *s
 	saved->trigger_progress = trigger->progress;
 	saved->trigger_end_progress = trigger->end_progress;
 	saved->trigger_event_ts = trigger->event_ts;
+	/* since_us is on the monotonic timer clock: the value carries the wall-clock time instead */
+	if (trigger->active) {
+		int64_t elapsed = timer_now_us() - trigger->since_us;
+		saved->trigger_fired_us = now_realtime_us() - (elapsed > 0 ? elapsed : 0);
+	}
 }
 
 /* A trigger sequence of the value: NUL-terminated DTMF digits, progress within it. */
@@ -948,11 +961,55 @@ static bool saved_sequence_valid(const char *sequence, size_t size, uint8_t prog
 	return length < size && dtmf_digits_valid(sequence) && (progress == 0 || progress < length);
 }
 
+/* block DTMF's audio mode (saved->as_tones, or a trigger's tones mode) on a media being
+ * restored: the tone chain built again as block DTMF builds it and put in place (the worker
+ * does not reach the media yet), or a subscriber's chain told to play the events. false when
+ * no chain plays them (a value without "tones", from a daemon before it; a chain this build
+ * cannot make): the caller drops the events instead, so they stay hidden. */
+static bool restore_tone_chain(struct media *media, const struct media_control_saved *saved, bool as_tones)
+{
+	if (saved->tones_known) {
+		media->dtmf_audio_known = true;
+		media->dtmf_audio_alaw = saved->tones_alaw;
+		media->dtmf_audio_type = saved->tones_audio_type;
+		media->dtmf_event_type = saved->tones_event_type;
+	}
+	bool trigger_tones = saved->trigger && saved->trigger_mode == DTMF_TRIGGER_TONES;
+	if (!as_tones && !trigger_tones)
+		return true;
+	const char *reason = NULL;
+	int staged = media_transcode_stage_dtmf_tones(media, true, &reason);
+	if (staged < 0) {
+		log_call(LOG_WARNING, media->monologue->call->call_id,
+			 "media %u: DTMF-security's tone chain not restored (%s): its events are dropped", media->index,
+			 reason ? reason : "unknown");
+		return false;
+	}
+	struct codec_chain *chain = media->streams[STREAM_RTP].extras->transcode;
+	if (!staged && !chain) {
+		log_call(LOG_INFO, media->monologue->call->call_id,
+			 "media %u: no tone chain for DTMF-security's audio mode (the value does not say how to "
+			 "build one): its events are dropped", media->index);
+		return false;
+	}
+	media->dtmf_as_tones = as_tones;
+	if (staged) {
+		media_transcode_publish(media);   /* plays as media->dtmf_as_tones says */
+		media_transcode_release(media);
+	} else if (chain) {
+		codec_chain_play_events_as_tones(chain, as_tones);
+	}
+	return true;
+}
+
 int media_control_restore(struct media *media, const struct media_control_saved *saved)
 {
 	if ((saved->flags & ~MEDIA_CONTROL_SAVED_FLAGS)
 	    || ((saved->flags & MEDIA_CONTROL_DTMF_DELAY) && (saved->delay_ms < 1 || saved->delay_ms > DTMF_DELAY_MAX_MS))
-	    || ((saved->flags & MEDIA_CONTROL_DTMF_TRIGGER) && !saved->trigger))
+	    || ((saved->flags & MEDIA_CONTROL_DTMF_TRIGGER) && !saved->trigger)
+	    || (saved->tones_known && (saved->tones_audio_type > 127 || saved->tones_event_type > 127))
+	    || (saved->as_tones && (saved->flags & MEDIA_CONTROL_DTMF_TRIGGER))
+	    || saved->trigger_fired_us < 0)
 		return -EINVAL;
 	if (saved->trigger
 	    && (!saved_sequence_valid(saved->trigger_start, sizeof(saved->trigger_start), saved->trigger_progress)
@@ -966,6 +1023,12 @@ int media_control_restore(struct media *media, const struct media_control_saved 
 			return -ENOMEM;
 		line->stream = &media->streams[STREAM_RTP];
 	}
+	uint8_t flags = saved->flags;
+	/* an audio mode: tones again (its BLOCK_DTMF is for readers that cannot), or, when this
+	 * build cannot make the chain, dropped (hidden) as those readers do */
+	bool tones = restore_tone_chain(media, saved, saved->as_tones);
+	if (tones && saved->as_tones)
+		flags &= (uint8_t) ~MEDIA_CONTROL_BLOCK_DTMF;
 	struct stream_extras *extras = media->streams[STREAM_RTP].extras;
 	if (saved->flags & MEDIA_CONTROL_DTMF_TRIGGER) {
 		struct dtmf_trigger *trigger = g_new0(struct dtmf_trigger, 1);
@@ -974,14 +1037,16 @@ int media_control_restore(struct media *media, const struct media_control_saved 
 		trigger->end_ms = saved->trigger_end_ms;
 		trigger->end_digits = saved->trigger_end_digits;
 		trigger->digits_since = saved->trigger_digits_since;
-		/* the tones mode's chain is not built again (see media_control_save()): drop instead */
-		trigger->mode = saved->trigger_mode == DTMF_TRIGGER_TONES ? DTMF_TRIGGER_DROP : saved->trigger_mode;
+		trigger->mode = saved->trigger_mode == DTMF_TRIGGER_TONES && !tones ? DTMF_TRIGGER_DROP : saved->trigger_mode;
 		trigger->active = saved->trigger_active;
 		trigger->event_seen = saved->trigger_event_seen;
 		trigger->progress = saved->trigger_progress;
 		trigger->end_progress = saved->trigger_end_progress;
 		trigger->event_ts = saved->trigger_event_ts;
-		trigger->since_us = timer_now_us();
+		/* trigger-end-time counts from the firing (a value before trigger_fired_us: from now);
+		 * a firing "in the future" (another host's clock ahead of ours) counts from now */
+		int64_t elapsed = saved->trigger_active && saved->trigger_fired_us ? now_realtime_us() - saved->trigger_fired_us : 0;
+		trigger->since_us = timer_now_us() - (elapsed > 0 ? elapsed : 0);
 		g_free(extras->dtmf_trigger);
 		extras->dtmf_trigger = trigger;
 	}
@@ -989,7 +1054,7 @@ int media_control_restore(struct media *media, const struct media_control_saved 
 		line->replaced = extras->dtmf_delay;
 		extras->dtmf_delay = line;
 	}
-	media->media_control = (uint8_t) ((media->media_control & ~MEDIA_CONTROL_SAVED_FLAGS) | saved->flags);
+	media->media_control = (uint8_t) ((media->media_control & ~MEDIA_CONTROL_SAVED_FLAGS) | flags);
 	media->telephone_event_clock = saved->event_clock;
 	memcpy(media->telephone_event_types.bits, saved->events, sizeof(saved->events));
 	memcpy(media->pcmu_types.bits, saved->pcmu, sizeof(saved->pcmu));

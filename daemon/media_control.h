@@ -95,15 +95,23 @@ void media_control_learn_sdp(struct media *media, const struct sdp_media *sdp_me
 
 /* What of a media's control a Redis value keeps (redis_value.c): the commands' flags, the
  * payload types learned from the side's SDP (the value has no SDP to learn them from again),
- * the DTMF-delay's length (not the packets waiting in it) and block DTMF's trigger with its
- * progress. The trigger's end-time counts again from the restore (a monotonic clock does not
- * travel between hosts). */
+ * block DTMF's audio modes (the side's first G.711 and telephone-event, from which the tone
+ * chain is built again), the DTMF-delay's length (not the packets waiting in it) and block
+ * DTMF's trigger with its progress and, while it is active, when it fired (CLOCK_REALTIME: a
+ * monotonic clock does not travel between hosts, so trigger-end-time counts from the firing,
+ * not from the restore). */
 #define MEDIA_CONTROL_SAVED_FLAGS (MEDIA_CONTROL_BLOCK_DTMF | MEDIA_CONTROL_BLOCK_MEDIA | MEDIA_CONTROL_SILENCE_MEDIA \
 				   | MEDIA_CONTROL_DTMF_TRIGGER | MEDIA_CONTROL_DTMF_DELAY)
 struct media_control_saved {
-	uint8_t flags;                  /* enum media_control_flags, MEDIA_CONTROL_SAVED_FLAGS only */
+	uint8_t flags;                  /* enum media_control_flags, MEDIA_CONTROL_SAVED_FLAGS only; an
+					 * audio mode is saved with BLOCK_DTMF too (see as_tones) */
 	unsigned int event_clock;       /* telephone-event's clock rate, 0 none */
 	uint64_t events[2], pcmu[2], pcma[2];   /* payload type bitmaps (struct codec_payload_set) */
+	/* block DTMF's audio modes (media_transcode_stage_dtmf_tones()): the side's first G.711
+	 * codec and telephone-event/8000 (media->dtmf_audio_*), and whether such a mode is on
+	 * (media->dtmf_as_tones; a reader that does not know as_tones drops the events instead) */
+	bool tones_known, tones_alaw, as_tones;
+	uint8_t tones_audio_type, tones_event_type;
 	unsigned int delay_ms;          /* 0 = none; 1 to DTMF_DELAY_MAX_MS */
 	bool trigger;                   /* the fields below are set */
 	char trigger_start[16], trigger_end[16];
@@ -113,13 +121,15 @@ struct media_control_saved {
 	bool trigger_active, trigger_event_seen;
 	uint8_t trigger_progress, trigger_end_progress;
 	uint32_t trigger_event_ts;
+	int64_t trigger_fired_us;       /* active: CLOCK_REALTIME us it fired at; 0 = unknown (counts from the restore) */
 };
 /* Under the call's lock: the media's state into *saved. */
 void media_control_save(const struct media *media, struct media_control_saved *saved);
-/* Restore, before the media is published to the worker: the state back (the trigger and the
- * delay line allocated; a tones mode's chain is not made again: its events are dropped instead,
- * so they stay hidden).
- * -EINVAL when the saved state is out of range (nothing changed), -ENOMEM. */
+/* Restore, before the media is published to the worker (and after a subscriber's chain is in
+ * place): the state back, the trigger and the delay line allocated, an audio mode's tone chain
+ * built again and in place (one that this build cannot make is logged and its events dropped
+ * instead, so they stay hidden). -EINVAL when the saved state is out of range (nothing
+ * changed), -ENOMEM. */
 int media_control_restore(struct media *media, const struct media_control_saved *saved);
 
 /* Start-up: where DTMF events go as upstream's JSON (--dtmf-log-dest); NULL or unset: DTMF is

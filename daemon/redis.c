@@ -407,6 +407,7 @@ static guint64 call_fingerprint(struct call *call)
 		/* block/unblock media or DTMF and a trigger's progress change no lifecycle event */
 		struct media_control_saved control;
 		media_control_save(media, &control);
+		control.trigger_fired_us = 0;   /* recomputed from two clocks each time; fixed while active */
 		const unsigned char *control_bytes = (const unsigned char *) &control;
 		for (size_t i = 0; i < sizeof(control); i++)
 			hash = (hash ^ control_bytes[i]) * 1099511628211ull;
@@ -421,7 +422,9 @@ static guint64 call_fingerprint(struct call *call)
 		}
 	}
 	pthread_mutex_unlock(&call->lock);
-	/* a via-branch's delete under delete-delay (ng_query.c) is no lifecycle event either */
+	/* a delete under delete-delay (ng_query.c), of the call or of a via-branch, is no
+	 * lifecycle event either (a change would cancel it) */
+	hash = (hash ^ (guint64) call->delete_at_us) * 1099511628211ull;
 	for (unsigned int m = 0; m < call->monologue_count; m++)
 		hash = (hash ^ (guint64) call->monologues[m]->branch_delete_at_us) * 1099511628211ull;
 	/* start/stop/pause recording and start/stop forwarding change no call lifecycle event */

@@ -190,8 +190,14 @@ static void restore_media(struct daemon_context *daemon, struct call *call, stru
 		restore_dtls(call, media, stored);
 	if (!stored->sdes && stored->dtls_rtcp.present)
 		restore_dtls_rtcp(call, media, &stored->dtls_rtcp);
-	/* block/silence media, block DTMF, DTMF-delay (packets that waited in the delay line of
-	 * the previous process are lost); a state out of range restores the media without it */
+}
+
+/* block/silence media, block DTMF with its audio mode's tone chain, DTMF-delay (packets that
+ * waited in the delay line of the previous process are lost); after a subscriber's chain is in
+ * place (an audio mode then plays through it); a state out of range restores the media
+ * without it */
+static void restore_control(struct call *call, struct media *media, const struct redis_media_record *stored)
+{
 	int control_error = stored->control_set ? media_control_restore(media, &stored->control) : 0;
 	if (control_error < 0)
 		log_call(LOG_WARNING, call->call_id, "media %u: media control not restored: %s", media->index,
@@ -316,6 +322,8 @@ int redis_restore_call(struct daemon_context *daemon, const struct redis_call_re
 			if (stored->media[n].source_monologue >= 0 && stored->media[n].transcode_set
 			    && media_transcode_subscription_restore(call->monologues[m]->media[n], &stored->media[n].transcode) < 0)
 				log_call(LOG_WARNING, call->call_id, "subscriber media %u: transcoding chain not restored", n + 1);
+		for (unsigned int n = 0; n < stored->media_count; n++)
+			restore_control(call, call->monologues[m]->media[n], &stored->media[n]);
 	}
 	struct bundle_group *groups[CALL_MAX_MONOLOGUES][CALL_MAX_MEDIA];
 	for (unsigned int m = 0; m < record->monologue_count; m++)
@@ -366,5 +374,13 @@ int redis_restore_call(struct daemon_context *daemon, const struct redis_call_re
 	}
 	restore_recording(call, record);
 	call_changed(call);
+	/* a whole-call delete under delete-delay goes at the stored time (timer.c), a past one at
+	 * the next check; set after call_changed(), whose timer observer cancels a delayed delete
+	 * (new signalling), which a restore is not */
+	if (record->delete_at_us) {
+		call->delete_at_us = record->delete_at_us;
+		log_call(LOG_INFO, call->call_id, "restored call: its delayed deletion is due in %lld ms",
+			 (long long) ((record->delete_at_us - now_us) / 1000));
+	}
 	return 0;
 }

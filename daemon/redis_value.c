@@ -234,7 +234,7 @@ static void put_payload_types(GString *out, const char *key, const uint64_t bits
 /* Media control (optional "control", absent: nothing set): see media_control_saved */
 static void put_control(GString *out, const struct media_control_saved *control)
 {
-	if (!control->flags && !control->event_clock && !control->events[0] && !control->events[1]
+	if (!control->flags && !control->event_clock && !control->tones_known && !control->events[0] && !control->events[1]
 	    && !control->pcmu[0] && !control->pcmu[1] && !control->pcma[0] && !control->pcma[1])
 		return;
 	put_key_int(out, ",\"control\":{\"flags\":", control->flags);
@@ -243,6 +243,15 @@ static void put_control(GString *out, const struct media_control_saved *control)
 	put_payload_types(out, ",\"pcmu\":", control->pcmu);
 	put_payload_types(out, ",\"pcma\":", control->pcma);
 	put_key_int(out, ",\"delay_ms\":", control->delay_ms);
+	/* block DTMF's audio modes: what the tone chain is built from, and whether one is on */
+	if (control->tones_known) {
+		put_key_int(out, ",\"tones\":{\"audio\":", control->tones_audio_type);
+		put_key_bool(out, ",\"alaw\":", control->tones_alaw);
+		put_key_int(out, ",\"events\":", control->tones_event_type);
+		g_string_append_c(out, '}');
+	}
+	if (control->as_tones)
+		put_key_bool(out, ",\"as_tones\":", true);
 	if (control->trigger) {
 		put_key_string(out, ",\"trigger\":{\"start\":", control->trigger_start);
 		put_key_string(out, ",\"end\":", control->trigger_end);
@@ -255,6 +264,8 @@ static void put_control(GString *out, const struct media_control_saved *control)
 		put_key_int(out, ",\"digits_since\":", control->trigger_digits_since);
 		put_key_bool(out, ",\"event_seen\":", control->trigger_event_seen);
 		put_key_int(out, ",\"event_ts\":", control->trigger_event_ts);
+		if (control->trigger_fired_us)
+			put_key_int(out, ",\"fired_us\":", control->trigger_fired_us);
 		g_string_append_c(out, '}');
 	}
 	g_string_append_c(out, '}');
@@ -416,6 +427,8 @@ char *redis_value_encode(struct call *call, size_t *length)
 	put_key_int(out, ",\"created_us\":", call->created_us);
 	put_key_int(out, ",\"last_signal_us\":", call->last_signal_us);
 	put_key_int(out, ",\"media_created\":", call->media_created);
+	if (call->delete_at_us)
+		put_key_int(out, ",\"delete_at_us\":", call->delete_at_us);
 	put_recording(out, call);
 	/* publish/subscribe: the sides' kept SDP lines only in calls that take part in it */
 	bool pubsub = false;
@@ -850,8 +863,21 @@ static bool read_control(json_object *object, struct redis_media_record *media, 
 	    || !read_payload_types(control, "events", saved->events, reader)
 	    || !read_payload_types(control, "pcmu", saved->pcmu, reader)
 	    || !read_payload_types(control, "pcma", saved->pcma, reader)
-	    || !read_uint(control, "delay_ms", 3600000, &saved->delay_ms, reader))
+	    || !read_uint(control, "delay_ms", 3600000, &saved->delay_ms, reader)
+	    || !read_flag(control, "as_tones", &saved->as_tones, reader))
 		return false;
+	json_object *tones = field(control, "tones", json_type_object, false, reader);
+	if (tones) {
+		unsigned int audio, events;
+		if (!read_uint(tones, "audio", 127, &audio, reader) || !read_bool(tones, "alaw", &saved->tones_alaw, reader)
+		    || !read_uint(tones, "events", 127, &events, reader))
+			return false;
+		saved->tones_known = true;
+		saved->tones_audio_type = (uint8_t) audio;
+		saved->tones_event_type = (uint8_t) events;
+	} else if (reader->reason) {
+		return false;
+	}
 	json_object *trigger = field(control, "trigger", json_type_object, false, reader);
 	if (trigger) {
 		saved->trigger = true;
@@ -877,6 +903,12 @@ static bool read_control(json_object *object, struct redis_media_record *media, 
 		if (!read_bool(trigger, "event_seen", &saved->trigger_event_seen, reader)
 		    || !read_uint(trigger, "event_ts", UINT32_MAX, &saved->trigger_event_ts, reader))
 			return false;
+		if (field(trigger, "fired_us", json_type_int, false, reader)) {
+			if (!read_int64(trigger, "fired_us", 0, INT64_MAX, &saved->trigger_fired_us, reader))
+				return false;
+		} else if (reader->reason) {
+			return false;
+		}
 	} else if (reader->reason) {
 		return false;
 	}
@@ -1081,6 +1113,13 @@ int redis_value_decode(const char *text, size_t length, struct redis_call_record
 	bool media_created_set;
 	if (!read_optional_uint(root, "media_created", INT32_MAX, &record->media_created, &media_created_set, &reader))
 		goto done;
+	record->delete_at_us = 0;
+	if (field(root, "delete_at_us", json_type_int, false, &reader)) {
+		if (!read_int64(root, "delete_at_us", 0, INT64_MAX, &record->delete_at_us, &reader))
+			goto done;
+	} else if (reader.reason) {
+		goto done;
+	}
 	if (!read_recording(root, record, &reader))
 		goto done;
 	json_object *monologues = field(root, "monologues", json_type_array, true, &reader);

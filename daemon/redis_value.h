@@ -136,6 +136,9 @@ struct redis_call_record {
 	/* media made so far (call->media_created, the next media's label_id; optional field of
 	 * version 2, absent: 0) */
 	unsigned int media_created;
+	/* a whole-call delete waiting for its delete-delay: CLOCK_REALTIME us the call goes at
+	 * (optional "delete_at_us", absent: 0 = not scheduled) */
+	int64_t delete_at_us;
 	/* call recording (version 2): 0 off, 1 recording, 2 paused; its metadata or NULL */
 	unsigned int recording;
 	char *recording_metadata;

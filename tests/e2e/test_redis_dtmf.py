@@ -1,8 +1,9 @@
-"""Media control across kill -9 with Redis (docs/redis.md): block DTMF (its mode, its trigger
-and how far the sender's digits went towards it), block media, silence media and the
-DTMF-delay's length are in the value's optional per-media "control"; a daemon restarted on
-the same Redis drops, silences and delays the restored call's packets as the killed one did.
-(Packets waiting in the delay line at the kill are lost: only its length is kept.)
+"""Media control across kill -9 with Redis (docs/redis.md): block DTMF (its mode, an audio
+mode's tone chain, its trigger, how far the sender's digits went towards it and when it fired),
+block media, silence media and the DTMF-delay's length are in the value's optional per-media
+"control"; a daemon restarted on the same Redis drops, plays as tones, silences and delays the
+restored call's packets as the killed one did. (Packets waiting in the delay line at the kill
+are lost: only its length is kept.)
 """
 
 import shutil
@@ -13,7 +14,10 @@ import pytest
 
 from calls import Call, assert_ok, establish, make_sdp, media_section
 from process import wait_until
-from rtp import MediaPeer, build_rtp, relay_through, rtp_stream
+from dtmf_tones import events_of
+from rtp import MediaPeer, build_rtp, parse_rtp, relay_through, rtp_stream
+from test_dtmf_flags import send_audio
+from test_dtmf_security import AUDIO, DIGITS, event_packets, frames_of_digit, send_packets
 from test_redis import CALLEE, CALLER, redis_server, standby_of, wait_written  # noqa: F401
 
 pytestmark = [
@@ -117,16 +121,61 @@ def test_block_dtmf_and_block_media_survive_kill_9(dialogue):
     assert d.forward(events) == events
 
 
-def test_a_tone_mode_comes_back_as_drop_after_kill_9(dialogue):
-    """DTMF-security=tone plays the caller's events as tones through a chain a restore does not
-    build again: after the takeover the events are dropped (still hidden), not passed."""
+def _tone_frames(d, digit, first):
+    """Audio, the RFC 4733 event `digit` (8 packets), audio again from the caller, paced as a
+    phone sends them (the tone chain times its frames); the callee's packets: (PCMU frames that
+    carry the digit's tone pair, RFC 4733 event packets)."""
+    destination = d.setup.caller_sends_to
+    d.callee.rtp.drain()
+    send_audio(d.caller, destination, AUDIO, first=first)
+    send_packets(d.caller, destination, event_packets(1000 + first + 5, 160 * (first + 5), DIGITS.index(digit), 8))
+    send_audio(d.caller, destination, AUDIO, first=first + 13)
+    got = sorted((parse_rtp(data) for data, _ in d.callee.rtp.receive_all(18, 2.0)), key=lambda p: p.sequence)
+    return frames_of_digit(got, digit), events_of(got, EVENT_PT)
+
+
+@pytest.mark.parametrize("mode", ["tone", "silence"])
+def test_an_audio_mode_plays_the_same_tones_after_kill_9(dialogue, mode):
+    """DTMF-security silence/tone/random play the caller's events as their digit's tone pair
+    through a chain built from the side's first G.711 codec and telephone-event: the value keeps
+    those (control.tones) and that the mode is on (as_tones), the standby builds the chain again
+    and an event becomes the same tone frames as before the kill."""
     d = dialogue()
-    assert_ok(d.call.command("block DTMF", **{"from-tag": d.call.from_tag, "DTMF-security": "tone"}))
-    d.written(lambda value: (_control(value, d.call.from_tag) or {}).get("flags", 0) & 1)
+    assert_ok(d.call.command("block DTMF", **{"from-tag": d.call.from_tag, "DTMF-security": mode}))
+    before, events = _tone_frames(d, "5", 10)
+    assert before and not events
+    d.written(lambda value: (_control(value, d.call.from_tag) or {}).get("as_tones")
+              and (_control(value, d.call.from_tag) or {}).get("tones") == {"audio": 0, "alaw": False,
+                                                                             "events": EVENT_PT})
     d.take_over()
-    audio = rtp_stream(0x33, 3, first_sequence=2000, payload_type=0)
-    events = [_event(5, 3000 + n, 9000, 0x34, end=(n == 2)) for n in range(3)]
-    assert d.forward(events + audio, timeout=0.5) == audio
+    after, events = _tone_frames(d, "5", 40)
+    assert not events
+    assert [p.payload for p in after] == [p.payload for p in before]
+    # the callee's direction is untouched, and unblock DTMF passes the events again
+    assert_ok(d.call.command("unblock DTMF", **{"from-tag": d.call.from_tag}))
+    tones, events = _tone_frames(d, "7", 70)
+    assert not tones and len(events) == 8
+
+
+def test_a_trigger_with_an_audio_mode_plays_tones_after_kill_9(dialogue):
+    """block DTMF with trigger "1" and DTMF-security-trigger silence: fired before the kill,
+    the restored trigger plays the next event as its tones (its mode and its chain), and the
+    end digit lets the events pass again."""
+    d = dialogue()
+    assert_ok(d.call.command("block DTMF", **{"from-tag": d.call.from_tag, "trigger": "1", "trigger-end": "#",
+                                              "DTMF-security-trigger": "silence"}))
+    _tone_frames(d, "1", 10)
+    before, events = _tone_frames(d, "5", 30)
+    assert before and not events
+    d.written(lambda value: ((_control(value, d.call.from_tag) or {}).get("trigger") or {}).get("active")
+              and (_control(value, d.call.from_tag) or {}).get("tones"))
+    d.take_over()
+    after, events = _tone_frames(d, "5", 50)
+    assert not events
+    assert [p.payload for p in after] == [p.payload for p in before]
+    _tone_frames(d, "#", 70)
+    tones, events = _tone_frames(d, "7", 90)
+    assert not tones and len(events) == 8
 
 
 def test_silence_media_survives_kill_9(dialogue):
@@ -177,3 +226,26 @@ def test_dtmf_delay_length_survives_kill_9(dialogue, where):
     assert d.forward(audio, timeout=3.0) == audio
     waited = time.monotonic() - sent_at
     assert waited >= delay_ms / 1000.0 * 0.9, "delivered after %.3f s" % waited
+
+
+def test_trigger_end_time_counts_from_the_firing_after_kill_9(dialogue):
+    """trigger-end-time 2500 ms, the trigger fired before the kill: the value keeps when it fired
+    as wall-clock time (trigger.fired_us), so the restored trigger ends 2.5 s after the firing,
+    not 2.5 s after the restore. The kill comes 1 s after the firing: an event 2.8 s after it
+    passes, which a trigger counting from the restore would still drop."""
+    d = dialogue()
+    assert_ok(d.call.command("block DTMF", **{"from-tag": d.call.from_tag, "trigger": "1", "trigger-end-time": 2500,
+                                              "DTMF-security-trigger": "drop"}))
+    sent_at = time.monotonic()
+    fire = [_event(1, 5000 + n, 20000, 0x44, end=(n == 2)) for n in range(3)]
+    assert d.forward(fire, timeout=0.3)[:1] == fire[:1]
+    d.written(lambda value: ((_control(value, d.call.from_tag) or {}).get("trigger") or {}).get("fired_us"))
+    time.sleep(max(0.0, sent_at + 1.0 - time.monotonic()))   # the time that passes is what is tested
+    d.take_over()
+    if time.monotonic() < sent_at + 2.2:
+        # still within the end time: the restored trigger is active
+        blocked = [_event(5, 5003 + n, 20800, 0x44) for n in range(2)]
+        assert d.forward(blocked, timeout=0.2) == []
+    time.sleep(max(0.0, sent_at + 2.8 - time.monotonic()))
+    after = [_event(3, 5005 + n, 21600, 0x44) for n in range(2)]
+    assert d.forward(after) == after

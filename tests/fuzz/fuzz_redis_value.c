@@ -3,8 +3,10 @@
  * write out of bounds, must refuse or accept whole (a refused value leaves nothing behind), and
  * every link an accepted value holds (peer, sink, a subscriber's source) must point inside it.
  * Seeds in tests/fuzz/corpus/redis_value: a version 1 and version 2 values (plain, BUNDLE,
- * DTLS without rtcp-mux, publish/subscribe, media control). A media's "control" is restored
- * into a scratch media as the standby would: media_control_restore() checks its ranges. */
+ * DTLS without rtcp-mux, publish/subscribe, media control; v2_tones: block DTMF's audio modes,
+ * a trigger's firing time, a delayed delete). A media's "control" is restored into a scratch
+ * media as the standby would: media_control_restore() checks its ranges and builds a tone
+ * chain when the value asks for one. */
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -725,6 +725,162 @@ static void test_fork_fields(void)
 	call_destroy(call, "test");
 }
 
+/* A copy of text without the first occurrence of what (a field a session-9 writer did not
+ * write: its values are what older daemons left in Redis). */
+static char *without(const char *text, const char *what)
+{
+	const char *at = strstr(text, what);
+	g_assert_nonnull(at);
+	g_autofree char *head = g_strndup(text, (size_t) (at - text));
+	return g_strconcat(head, at + strlen(what), NULL);
+}
+
+/* The field (with the comma before it) whose text starts with `search`: "key":{...} (no
+ * nested object) or "key":NUMBER. */
+static char *field_text(const char *text, const char *search)
+{
+	const char *at = strstr(text, search);
+	g_assert_nonnull(at);
+	const char *end = strchr(at, ':') + 1;
+	if (*end == '{')
+		end = strchr(end, '}') + 1;
+	else
+		while (*end == '-' || g_ascii_isdigit(*end) || g_ascii_isalpha(*end))
+			end++;
+	return g_strndup(at - 1, (size_t) (end - at + 1));   /* the comma before it too */
+}
+
+/* Issue 15 follow-ups (docs/redis.md): block DTMF's audio modes keep what their tone chain is
+ * built from and come back as tones (the chain built again); an active trigger keeps when it
+ * fired (wall-clock) so trigger-end-time counts from then; a whole-call delete under
+ * delete-delay keeps its time. Values without these fields (session 9's) restore as before:
+ * an audio mode as drop, the end time from the restore, no delete. */
+static void test_tones_and_times(void)
+{
+	struct call *call = build_call("tones");
+	struct media *a = call->monologues[0]->media[0], *b = call->monologues[1]->media[0];
+	int64_t fired_us = now_realtime_us() - 1200000;
+	struct media_control_saved tones = {
+		.flags = MEDIA_CONTROL_BLOCK_DTMF, .event_clock = 8000, .events = { 0, 1ull << (101 - 64) },
+		.pcmu = { 1 }, .tones_known = true, .tones_audio_type = 0, .tones_event_type = 101, .as_tones = true,
+	};
+	struct media_control_saved trigger = {
+		.flags = MEDIA_CONTROL_DTMF_TRIGGER, .event_clock = 8000, .events = { 0, 1ull << (101 - 64) },
+		.pcma = { 1ull << 8 }, .tones_known = true, .tones_alaw = true, .tones_audio_type = 8,
+		.tones_event_type = 101, .trigger = true, .trigger_start = "1", .trigger_end = "#", .trigger_end_ms = 2000,
+		.trigger_mode = 2, .trigger_active = true, .trigger_event_seen = true, .trigger_event_ts = 800,
+		.trigger_fired_us = fired_us,
+	};
+	g_assert_cmpint(media_control_restore(a, &tones), ==, 0);
+	g_assert_cmpint(media_control_restore(b, &trigger), ==, 0);
+	/* the audio mode: tones through a chain, not blocking */
+	g_assert_true(a->dtmf_as_tones);
+	g_assert_nonnull(a->streams[STREAM_RTP].extras->transcode);
+	g_assert_cmpuint(a->media_control & MEDIA_CONTROL_BLOCK_DTMF, ==, 0);
+	g_assert_true(a->dtmf_audio_known && !a->dtmf_audio_alaw && a->dtmf_audio_type == 0 && a->dtmf_event_type == 101);
+	/* the trigger's tones mode: its chain, the end time counted from the firing */
+	g_assert_nonnull(b->streams[STREAM_RTP].extras->transcode);
+	g_assert_false(b->dtmf_as_tones);
+	struct media_control_saved back;
+	media_control_save(b, &back);
+	g_assert_cmpuint(back.trigger_mode, ==, 2);
+	g_assert_cmpint(back.trigger_fired_us, >=, fired_us - 50000);
+	g_assert_cmpint(back.trigger_fired_us, <=, fired_us + 50000);
+	call->delete_at_us = 1796000000654321;
+
+	size_t length;
+	g_autofree char *text = redis_value_encode(call, &length);
+	g_assert_nonnull(strstr(text, "\"tones\":{\"audio\":0,\"alaw\":false,\"events\":101},\"as_tones\":true"));
+	g_assert_nonnull(strstr(text, "\"tones\":{\"audio\":8,\"alaw\":true,\"events\":101}"));
+	struct redis_call_record *record = g_new0(struct redis_call_record, 1);
+	const char *reason = NULL;
+	g_assert_cmpint(redis_value_decode(text, length, record, &reason), ==, 0);
+	g_assert_cmpint(record->delete_at_us, ==, 1796000000654321);
+	const struct media_control_saved *ra = &record->monologues[0].media[0].control;
+	const struct media_control_saved *rb = &record->monologues[1].media[0].control;
+	/* an audio mode is written as blocking too, for readers that do not rebuild the chain */
+	g_assert_cmpuint(ra->flags, ==, MEDIA_CONTROL_BLOCK_DTMF);
+	g_assert_true(ra->as_tones && ra->tones_known && !ra->tones_alaw);
+	g_assert_cmpuint(ra->tones_audio_type, ==, 0);
+	g_assert_cmpuint(ra->tones_event_type, ==, 101);
+	g_assert_true(rb->tones_known && rb->tones_alaw && !rb->as_tones);
+	g_assert_cmpuint(rb->tones_audio_type, ==, 8);
+	g_assert_cmpint(rb->trigger_fired_us, ==, back.trigger_fired_us);
+
+	/* restored again into fresh media: the same state */
+	struct call *again = build_call("tones-restored");
+	struct media *c = again->monologues[0]->media[0], *d = again->monologues[1]->media[0];
+	g_assert_cmpint(media_control_restore(c, ra), ==, 0);
+	g_assert_cmpint(media_control_restore(d, rb), ==, 0);
+	g_assert_true(c->dtmf_as_tones && c->streams[STREAM_RTP].extras->transcode);
+	g_assert_cmpuint(c->media_control & MEDIA_CONTROL_BLOCK_DTMF, ==, 0);
+	struct media_control_saved d_back;
+	media_control_save(d, &d_back);
+	g_assert_cmpuint(d_back.trigger_mode, ==, 2);
+	g_assert_cmpint(d_back.trigger_fired_us, >=, fired_us - 100000);
+	g_assert_cmpint(d_back.trigger_fired_us, <=, fired_us + 100000);
+
+	/* a session-9 value (none of these fields): the audio mode drops, the trigger's tones mode
+	 * drops, its end time counts from the restore, no delete is scheduled */
+	g_autofree char *tones_a = field_text(text, "\"tones\":{\"audio\":0");
+	g_autofree char *tones_b = field_text(text, "\"tones\":{\"audio\":8");
+	g_autofree char *fired = field_text(text, "\"fired_us\":");
+	g_autofree char *deleted = field_text(text, "\"delete_at_us\":");
+	g_autofree char *old1 = without(text, tones_a);
+	g_autofree char *old2 = without(old1, tones_b);
+	g_autofree char *old3 = without(old2, ",\"as_tones\":true");
+	g_autofree char *old4 = without(old3, fired);
+	g_autofree char *old = without(old4, deleted);
+	g_assert_null(strstr(old, "tones\":"));
+	g_assert_null(strstr(old, "_at_us"));
+	g_assert_cmpint(redis_value_decode(old, strlen(old), record, &reason), ==, 0);
+	g_assert_cmpint(record->delete_at_us, ==, 0);
+	struct call *older = build_call("tones-old");
+	struct media *e = older->monologues[0]->media[0], *f = older->monologues[1]->media[0];
+	g_assert_cmpint(media_control_restore(e, &record->monologues[0].media[0].control), ==, 0);
+	g_assert_cmpint(media_control_restore(f, &record->monologues[1].media[0].control), ==, 0);
+	g_assert_false(e->dtmf_as_tones);
+	g_assert_null(e->streams[STREAM_RTP].extras->transcode);
+	g_assert_cmpuint(e->media_control & MEDIA_CONTROL_BLOCK_DTMF, ==, MEDIA_CONTROL_BLOCK_DTMF);
+	g_assert_null(f->streams[STREAM_RTP].extras->transcode);
+	struct media_control_saved f_back;
+	media_control_save(f, &f_back);
+	g_assert_cmpuint(f_back.trigger_mode, ==, 1);
+	g_assert_cmpint(f_back.trigger_fired_us, >=, now_realtime_us() - 100000);
+
+	/* malformed: refused by the decoder or by media_control_restore() */
+	static const struct {
+		const char *from, *to, *reason;
+	} broken[] = {
+		{ "\"audio\":0,", "\"audio\":128,", "a number is out of range" },
+		{ "\"as_tones\":true", "\"as_tones\":1", "a field has the wrong type" },
+		{ "\"delete_at_us\":1", "\"delete_at_us\":-1", "a number is out of range" },
+		{ "\"fired_us\":", "\"fired_us\":-", "a number is out of range" },
+		{ "\"alaw\":true", "\"alaw\":\"yes\"", "a field has the wrong type" },
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(broken); i++) {
+		const char *at = strstr(text, broken[i].from);
+		g_assert_nonnull(at);
+		g_autofree char *head = g_strndup(text, (size_t) (at - text));
+		g_autofree char *edited = g_strconcat(head, broken[i].to, at + strlen(broken[i].from), NULL);
+		g_assert_cmpint(redis_value_decode(edited, strlen(edited), record, &reason), ==, -EINVAL);
+		g_assert_cmpstr(reason, ==, broken[i].reason);
+	}
+	struct media_control_saved both = trigger;
+	both.as_tones = true;   /* an audio mode and a trigger at once: block DTMF never leaves that */
+	g_assert_cmpint(media_control_restore(f, &both), ==, -EINVAL);
+	struct media_control_saved far = tones;
+	far.tones_event_type = 200;
+	g_assert_cmpint(media_control_restore(f, &far), ==, -EINVAL);
+	g_assert_cmpuint(f->media_control & MEDIA_CONTROL_SAVED_FLAGS, ==, MEDIA_CONTROL_DTMF_TRIGGER);
+
+	redis_call_record_clear(record);
+	g_free(record);
+	call_destroy(older, "test");
+	call_destroy(again, "test");
+	call_destroy(call, "test");
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -741,5 +897,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/redis_value/recording_files", test_recording_files);
 	g_test_add_func("/redis_value/media_control", test_media_control);
 	g_test_add_func("/redis_value/fork_fields", test_fork_fields);
+	g_test_add_func("/redis_value/tones_and_times", test_tones_and_times);
 	return g_test_run();
 }
