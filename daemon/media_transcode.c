@@ -116,25 +116,48 @@ static bool payload_type_used(const struct codec_list *list, const struct media_
 	return false;
 }
 
-/* Whether strip names the codec itself (not "all" or "full"): as 10.5, such a codec is gone from the
- * offerer's leg too, while "strip all" and mask only hide codecs from the answerer. */
-static bool stripped_by_name(const struct codec *codec, const struct codec_options *options)
+static bool transcodable(const struct codec *codec);
+
+static bool names_match(const struct codec *codec, const struct codec_names *names)
 {
-	for (unsigned int n = 0; n < options->strip.count; n++)
-		if (!codec_name_is_all(options->strip.names[n]) && codec_matches(codec, options->strip.names[n]))
+	for (unsigned int n = 0; n < names->count; n++)
+		if (codec_matches(codec, names->names[n]))
 			return true;
 	return false;
 }
 
-/* The offer's first codec the engine decodes and encodes: the leg codec. */
+/* Whether the codec stays on the offerer's side: strip (by name, "all" or "full") removes it
+ * from both legs, unless except, offer or transcode name it; mask and consume only hide codecs
+ * from the answerer. With "full" what transcode names is not the offerer's again (as 10.5:
+ * "strip full, transcode [G722, opus]" on "0 8 9 101" answered with Opus transcodes to PCMU). */
+static bool kept_by_offerer(const struct codec *codec, const struct codec_options *options)
+{
+	bool stripped = false;
+	for (unsigned int n = 0; n < options->strip.count && !stripped; n++)
+		stripped = codec_name_is_all(options->strip.names[n]) || codec_matches(codec, options->strip.names[n]);
+	if (!stripped || names_match(codec, &options->except) || names_match(codec, &options->offer))
+		return true;
+	return names_match(codec, &options->transcode) && !codec_keeps_removed_types(options);
+}
+
+/* The leg codec: the first codec the engine decodes and encodes among those the offerer keeps.
+ * As 10.5 (measured): when strip keeps only telephone-event, CN or codecs the engine cannot
+ * encode ("strip all, transcode [PCMU, telephone-event]" on "8 101"), there is none, and the
+ * answer passes as the answerer gave it, media untouched (media_transcode_answer_passed());
+ * when strip keeps nothing at all, the offer's first such codec is the leg all the same. */
 static const struct codec *leg_codec(const struct codec_list *offered, const struct codec_options *options)
 {
+	bool any_kept = false;
 	for (unsigned int i = 0; i < offered->count; i++) {
-		const struct codec *codec = &offered->codecs[i];
-		if (!transcode_is_auxiliary(codec) && codec_chain_supports(codec->name, false)
-		    && codec_chain_supports(codec->name, true) && !stripped_by_name(codec, options))
-			return codec;
+		if (!kept_by_offerer(&offered->codecs[i], options))
+			continue;
+		any_kept = true;
+		if (transcodable(&offered->codecs[i]))
+			return &offered->codecs[i];
 	}
+	for (unsigned int i = 0; !any_kept && i < offered->count; i++)
+		if (transcodable(&offered->codecs[i]))
+			return &offered->codecs[i];
 	return NULL;
 }
 
@@ -470,6 +493,7 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 {
 	struct media_transcode *state = transcode_state_of(answerer_media);
 	state->offered = false;
+	state->passed = false;
 	state->forced = false;
 	state->force_dtmf = false;
 	state->added_count = 0;
@@ -678,6 +702,7 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 	if (written < 0 || (size_t) written >= size)
 		return -ENOSPC;
 	state->offered = leg != NULL;   /* without one the answer passes as plain negotiation */
+	state->passed = leg == NULL;
 	return 1;
 }
 
@@ -1358,4 +1383,36 @@ void media_transcode_added_payload_types(const struct media *answerer_media, str
 	memset(added, 0, sizeof(*added));
 	for (unsigned int a = 0; state && a < state->added_count; a++)
 		codec_payload_set_add(added, state->added[a].payload_type);
+}
+
+void media_transcode_answer_passed(const struct media *answerer_media, const struct codec_list *answered,
+		unsigned int *chosen, unsigned int *count)
+{
+	const struct media_transcode *state = answerer_media->transcode;
+	if (!state || !state->passed)
+		return;
+	if (!*count) {
+		/* none of the answer's payload types was offered: 10.5 passes it whole */
+		for (unsigned int i = 0; i < answered->count && i < CODEC_MAX; i++)
+			chosen[i] = i;
+		*count = answered->count;
+		return;
+	}
+	unsigned int kept = 0;
+	for (unsigned int i = 0; i < *count; i++) {
+		const struct codec *codec = &answered->codecs[chosen[i]];
+		bool keep = !transcode_is_auxiliary(codec);
+		if (!keep) {
+			/* the offerer's own event or CN (never one we added), beside audio at its clock */
+			bool ours = false;
+			for (unsigned int a = 0; a < state->added_count; a++)
+				ours |= state->added[a].payload_type == codec->payload_type;
+			for (unsigned int j = 0; !ours && !keep && j < *count; j++)
+				keep = !transcode_is_auxiliary(&answered->codecs[chosen[j]])
+					&& answered->codecs[chosen[j]].clock_rate == codec->clock_rate;
+		}
+		if (keep)
+			chosen[kept++] = chosen[i];
+	}
+	*count = kept;
 }

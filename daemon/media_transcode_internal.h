@@ -42,6 +42,8 @@ struct media_transcode {
 	unsigned int settings_count;
 	struct codec_setting settings[CODEC_SETTINGS_MAX];
 	bool offered;                   /* codecs were added to the last offer */
+	/* ... and the offerer kept no codec to transcode from (media_transcode_answer_passed()) */
+	bool passed;
 	/* codec-accept or always-transcode in the last offer: the leg codec holds whatever the
 	 * answerer picks, added codec or not */
 	bool forced;
