@@ -499,13 +499,6 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 	state->added_count = 0;
 	rtpmaps[0] = NULL;
 	state->cn_consumed = false;
-	for (unsigned int i = 0; i < offered->count && !state->cn_consumed; i++)
-		for (unsigned int n = 0; n < options->consume.count && !state->cn_consumed; n++)
-			if (!strcasecmp(offered->codecs[i].name, "CN") && offered->codecs[i].payload_type == 13
-			    && !codec_name_is_all(options->consume.names[n]) && codec_matches(&offered->codecs[i], options->consume.names[n])) {
-				transcode_codec_copy(&state->consumed_cn, &offered->codecs[i]);
-				state->cn_consumed = true;
-			}
 	/* as 10.5: ptime is sent towards the answerer, ptime-reverse towards the offerer, whatever
 	 * the answer says (see chain_ptime()) */
 	state->ptime_to_answerer = options->ptime > 0 && options->ptime <= 120 ? (unsigned int) options->ptime : 0;
@@ -530,6 +523,15 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 	 * the answerer picks (as 10.5: like always-transcode, with its telephone-event) */
 	const struct codec *consumed = accepted ? NULL : accepted_codec(offered, &options->consume);
 	const struct codec *leg = accepted ? accepted : consumed ? consumed : leg_codec(offered, options);
+	/* consume CN: the offer's CN at the leg's clock, static 13 or dynamic (CN/48000 beside
+	 * Opus), as 10.5; one at another clock (CN/16000 beside G.722) is not (its packets pass) */
+	for (unsigned int i = 0; leg && i < offered->count && !state->cn_consumed; i++)
+		for (unsigned int n = 0; n < options->consume.count && !state->cn_consumed; n++)
+			if (!strcasecmp(offered->codecs[i].name, "CN") && offered->codecs[i].clock_rate == leg->clock_rate
+			    && !codec_name_is_all(options->consume.names[n]) && codec_matches(&offered->codecs[i], options->consume.names[n])) {
+				transcode_codec_copy(&state->consumed_cn, &offered->codecs[i]);
+				state->cn_consumed = true;
+			}
 	bool inject = (options->inject_dtmf || state->inject_kept) && leg;
 	if (options->inject_dtmf && answerer_media->monologue->peer)
 		answerer_media->monologue->peer->inject_dtmf = true;   /* the offerer asked */
@@ -935,7 +937,7 @@ static bool added_cn_taken(const struct media_transcode *state, const struct cod
  * chain towards the side that asked for it (to_answerer, to_offerer, -1); the other way passes. */
 static void repacketise_chosen(struct media_transcode *state, const struct codec_list *answered,
 		unsigned int answer_ptime_ms, const struct codec *chosen, struct media *answerer_media,
-		struct media *offerer_media, bool to_answerer, bool to_offerer, int cn_pt_to_answerer)
+		struct media *offerer_media, bool to_answerer, bool to_offerer, int cn_pt_to_answerer, int cn_pt_from_offerer)
 {
 	struct transcode_codec codec, dtmf;
 	transcode_codec_copy(&codec, chosen);
@@ -954,9 +956,18 @@ static void repacketise_chosen(struct media_transcode *state, const struct codec
 	}
 	unsigned int offer_ptime = (unsigned int) strtoul(offerer_media->offer_ptime, NULL, 10);
 	const char *reason = NULL;
+	/* consume CN: the offerer's other payload types (its CN at another clock) pass as without
+	 * the chain; only the codec, its events and the consumed CN go through it */
+	struct shared_codecs forward_passthrough = passthrough;
+	if (cn_pt_from_offerer >= 0)
+		for (unsigned int pt = 0; pt < 128 && forward_passthrough.count < SHARED_CODECS_MAX; pt++)
+			if (pt != codec.payload_type && pt != (unsigned int) cn_pt_from_offerer && pt != 13
+			    && codec_payload_set_has(&state->offer_payload_types, pt) && !(dtmf_set && pt == dtmf.payload_type))
+				forward_passthrough.codecs[forward_passthrough.count++] = (struct transcode_codec) { .payload_type = pt };
 	struct codec_chain *forward = transcode_chain_between(&codec, dtmf_set ? &dtmf : NULL, &codec, dtmf_set ? &dtmf : NULL,
-						    cn_pt_to_answerer, -1, chain_ptime(state->ptime_to_answerer, answer_ptime_ms, offer_ptime),
-						    transcode_bit_rate(state, &codec), NULL, &passthrough, &reason);
+						    cn_pt_to_answerer, cn_pt_from_offerer,
+						    chain_ptime(state->ptime_to_answerer, answer_ptime_ms, offer_ptime),
+						    transcode_bit_rate(state, &codec), NULL, &forward_passthrough, &reason);
 	struct codec_chain *backward = forward ? transcode_chain_between(&codec, dtmf_set ? &dtmf : NULL, &codec,
 							       dtmf_set ? &dtmf : NULL, -1, cn_pt_to_answerer,
 							       chain_ptime(state->ptime_to_offerer, offer_ptime, 0),
@@ -1078,7 +1089,7 @@ int media_transcode_answer(const struct codec_list *answered, unsigned int answe
 		if (!to_answerer && !to_offerer)
 			to_answerer = to_offerer = true;   /* kept from an earlier message of the call */
 		repacketise_chosen(state, answered, answer_ptime_ms, chosen, answerer_media, offerer_media,
-				   to_answerer, to_offerer, -1);
+				   to_answerer, to_offerer, -1, -1);
 		return 0;
 	}
 	if (same_as_leg && state->inject) {
@@ -1101,7 +1112,7 @@ int media_transcode_answer(const struct codec_list *answered, unsigned int answe
 	if (!peer && repacketise && chosen && transcodable(chosen)) {
 		/* the answerer took a codec of the offer and the offer asked for a ptime: plain
 		 * negotiation, but the codec goes through a chain each way (as 10.5) */
-		repacketise_chosen(state, answered, answer_ptime_ms, chosen, answerer_media, offerer_media, true, true, -1);
+		repacketise_chosen(state, answered, answer_ptime_ms, chosen, answerer_media, offerer_media, true, true, -1, -1);
 		return 0;
 	}
 	bool dtmf_added_accepted = false;
@@ -1130,12 +1141,13 @@ int media_transcode_answer(const struct codec_list *answered, unsigned int answe
 		 * with --silence-detect the offerer's silent frames go to the answerer as CN (as 10.5),
 		 * else its audio passes untouched */
 		repacketise_chosen(state, answered, answer_ptime_ms, chosen, answerer_media, offerer_media,
-				   silence_threshold != 0, true, cn_taken);
+				   silence_threshold != 0, true, cn_taken, -1);
 		return 0;
 	}
 	if (!peer && state->cn_consumed && transcodable(chosen) && chosen->clock_rate == state->consumed_cn.clock) {
 		/* consume CN: the offerer's CN packets reach the answerer decoded into its codec */
-		repacketise_chosen(state, answered, answer_ptime_ms, chosen, answerer_media, offerer_media, true, false, -1);
+		repacketise_chosen(state, answered, answer_ptime_ms, chosen, answerer_media, offerer_media, true, false, -1,
+				   (int) state->consumed_cn.payload_type);
 		return 0;
 	}
 	if (!peer) {
@@ -1365,10 +1377,27 @@ int media_transcode_consumed_cn(const struct media *answerer_media, const struct
 	const struct media_transcode *state = answerer_media->transcode;
 	if (!state || !state->cn_consumed || list_has_payload_type(answered, state->consumed_cn.payload_type))
 		return 0;
-	size_t used = strlen(formats);
-	if (snprintf(formats + used, size - used, "%s%u", used ? " " : "", state->consumed_cn.payload_type)
-	    >= (int) (size - used))
+	/* as 10.5: before the telephone-events ("9 13 101", "96 97 101" with CN/48000) */
+	size_t length = strlen(formats), at = length;
+	for (const char *cursor = formats; *cursor && at == length; cursor += strcspn(cursor, " "), cursor += *cursor == ' ') {
+		unsigned int pt = (unsigned int) strtoul(cursor, NULL, 10);
+		for (unsigned int i = 0; i < answered->count; i++)
+			if (answered->codecs[i].payload_type == pt && !strcasecmp(answered->codecs[i].name, "telephone-event"))
+				at = (size_t) (cursor - formats);
+	}
+	char inserted[16];
+	int written = snprintf(inserted, sizeof(inserted), at ? " %u" : "%u", state->consumed_cn.payload_type);
+	if (at < length) {
+		/* "PT " before the event's own token */
+		written = snprintf(inserted, sizeof(inserted), "%u ", state->consumed_cn.payload_type);
+	}
+	if (written < 0 || length + (size_t) written >= size)
 		return -ENOSPC;
+	if (at < length)
+		memmove(formats + at + written, formats + at, length - at + 1);
+	else
+		formats[length + (size_t) written] = '\0';
+	memcpy(formats + at, inserted, (size_t) written);
 	unsigned int count = 0;
 	while (rtpmaps[count])
 		count++;

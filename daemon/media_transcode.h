@@ -123,8 +123,9 @@ void media_transcode_publish(struct media *media);
  * offerer gets its own ptime back, as 10.5). */
 bool media_transcode_ptime_forced(const struct media *answerer_media);
 
-/* consume CN (as 10.5): the offer's CN the answerer was not offered is appended to the offerer's
- * answer (formats, size bytes; its rtpmap to the NULL-terminated rtpmaps). 1 when appended. */
+/* consume CN (as 10.5): the offer's CN at the leg's clock (static or dynamic) the answerer was
+ * not offered goes into the offerer's answer (formats, size bytes) before its first
+ * telephone-event, its rtpmap to the NULL-terminated rtpmaps. 1 when inserted. */
 int media_transcode_consumed_cn(const struct media *answerer_media, const struct codec_list *answered,
 		char *formats, size_t size, const char **rtpmaps);
 /* Codecs were added to the offer but strip kept the offerer no codec to transcode from (only
