@@ -1142,6 +1142,13 @@ int media_transcode_answer(const struct codec_list *answered, unsigned int answe
 		 * else its audio passes untouched */
 		repacketise_chosen(state, answered, answer_ptime_ms, chosen, answerer_media, offerer_media,
 				   silence_threshold != 0, true, cn_taken, -1);
+		/* as 10.5: the offerer's answer describes its own codec with the offer's a=fmtp
+		 * when the answer gave none (opus "useinbandfec=1" beside an added CN/48000) */
+		if (chosen->payload_type == state->leg.payload_type && !chosen->format_parameters && state->leg.fmtp[0]) {
+			g_strlcpy(state->answer_rtpmaps[0], state->leg.rtpmap, sizeof(state->answer_rtpmaps[0]));
+			rtpmaps[0] = state->answer_rtpmaps[0];
+			rtpmaps[1] = NULL;
+		}
 		return 0;
 	}
 	if (!peer && state->cn_consumed && transcodable(chosen) && chosen->clock_rate == state->consumed_cn.clock) {
@@ -1375,7 +1382,8 @@ int media_transcode_consumed_cn(const struct media *answerer_media, const struct
 		char *formats, size_t size, const char **rtpmaps)
 {
 	const struct media_transcode *state = answerer_media->transcode;
-	if (!state || !state->cn_consumed || list_has_payload_type(answered, state->consumed_cn.payload_type))
+	/* the answer's own CN of that type was never offered to the answerer: ours goes in its place */
+	if (!state || !state->cn_consumed || formats_have(formats, state->consumed_cn.payload_type))
 		return 0;
 	/* as 10.5: before the telephone-events ("9 13 101", "96 97 101" with CN/48000) */
 	size_t length = strlen(formats), at = length;
