@@ -456,6 +456,48 @@ static void add_events_at_clocks(struct media_transcode *state, const struct cod
 		}
 }
 
+/* transcode=telephone-event with "full" (GH 963): as 10.5, new events of ours at the leg's clock
+ * and at the clocks of the codecs the answerer is offered, payload types given by ascending
+ * clock (the one at 8000 Hz listed last); one at a clock no offered codec has is left out, its
+ * payload type still taken ("strip full, transcode [opus, telephone-event]" on "8 101" offers
+ * "96 98", 97 having gone to the events at PCMA's clock). */
+static void add_fresh_events(struct media_transcode *state, const struct codec_list *offered, const char *formats,
+		unsigned int *clocks, unsigned int count)
+{
+	for (unsigned int c = 1; c < count; c++)   /* ascending, duplicates dropped below */
+		for (unsigned int d = c; d > 0 && clocks[d - 1] > clocks[d]; d--) {
+			unsigned int swap = clocks[d];
+			clocks[d] = clocks[d - 1];
+			clocks[d - 1] = swap;
+		}
+	unsigned int first = state->added_count;
+	for (unsigned int c = 0; c < count && state->added_count + 2 <= G_N_ELEMENTS(state->added); c++) {
+		if (c && clocks[c] == clocks[c - 1])
+			continue;
+		unsigned int pt = free_dynamic_type(offered, state);
+		if (!pt)
+			break;
+		bool offered_clock = false;
+		for (unsigned int a = 0; a < first; a++)
+			offered_clock |= state->added[a].clock == clocks[c] && strcasecmp(state->added[a].name, "CN");
+		for (unsigned int i = 0; i < offered->count; i++)
+			offered_clock |= !transcode_is_auxiliary(&offered->codecs[i]) && offered->codecs[i].clock_rate == clocks[c]
+				&& formats_have(formats, offered->codecs[i].payload_type);
+		if (!offered_clock) {
+			codec_payload_set_add(&state->offered_on, pt);   /* taken all the same */
+			continue;
+		}
+		add_codec(state, pt, "telephone-event", clocks[c], 1, NULL);
+	}
+	for (unsigned int a = first; a + 1 < state->added_count; a++)
+		if (state->added[a].clock == 8000) {   /* listed last */
+			struct transcode_codec at_8000 = state->added[a];
+			memmove(&state->added[a], &state->added[a + 1], (state->added_count - a - 1) * sizeof(state->added[0]));
+			state->added[state->added_count - 1] = at_8000;
+			break;
+		}
+}
+
 /* The offer's leg codec and its telephone-event, and what the offer forces on the answer. */
 static void leg_setup(struct media_transcode *state, const struct codec_list *offered, const struct codec *leg,
 		bool inject, bool forced, bool accepted, bool consumed)
@@ -555,8 +597,13 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 		unsigned int before;
 	} back[CODEC_MAX];
 	unsigned int back_count = 0;
+	bool events_fresh = false;
 	for (unsigned int n = 0; n < options->transcode.count && state->added_count + 2 <= G_N_ELEMENTS(state->added); n++) {
 		const char *spec = options->transcode.names[n];
+		if (names_events(spec) && !offered_dtmf && codec_keeps_removed_types(options)) {
+			events_fresh = true;   /* after the codecs: add_fresh_events() */
+			continue;
+		}
 		if (names_events(spec) && !offered_dtmf) {
 			/* as 10.5: an offer without RFC 4733 gets it; the answerer's events and the
 			 * offerer's in-band tones are translated (codec_chain.h) */
@@ -605,6 +652,17 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 		g_strlcpy(spelled, spec, MIN(name_length + 1, sizeof(spelled)));
 		add_codec(state, (unsigned int) pt, strcasecmp(spelled, addable[index].name) ? addable[index].name : spelled,
 			  addable[index].clock, addable[index].channels, spec);
+	}
+	if (events_fresh) {
+		unsigned int clocks[CODEC_MAX + MEDIA_TRANSCODE_ADDED * 2], clock_count = 0;
+		if (leg)
+			clocks[clock_count++] = leg->clock_rate;
+		for (unsigned int b = 0; b < back_count; b++)
+			clocks[clock_count++] = back[b].codec->clock_rate;
+		for (unsigned int a = 0; a < state->added_count; a++)
+			if (strcasecmp(state->added[a].name, "CN") && strcasecmp(state->added[a].name, "telephone-event"))
+				clocks[clock_count++] = state->added[a].clock;
+		add_fresh_events(state, offered, formats, clocks, clock_count);
 	}
 	/* as 10.5: the added codecs' comfort noise and events come after all the transcode specs
 	 * (transcode [opus, CN] offers opus 96, CN 13, CN/48000 97, telephone-event/48000 98) */

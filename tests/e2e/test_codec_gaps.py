@@ -547,6 +547,51 @@ def test_strip_leaving_no_leg_codec_as_10_5(rtpengine, offer, options, answer, e
     call.delete()
 
 
+TE8_96 = ["a=rtpmap:96 telephone-event/8000", "a=fmtp:96 0-15"]
+
+
+@pytest.mark.parametrize("offer, options, answer, expected_offer, expected_answer", [
+    (([8, 0, 101], ["8 PCMA/8000", "0 PCMU/8000", "101 telephone-event/8000"], []),
+     {"codec": {"strip": ["full"], "transcode": ["PCMU", "telephone-event"]}},
+     ([0, 101], ["0 PCMU/8000", "101 telephone-event/8000"], []),
+     ["m=audio PORT RTP/AVP 0 96", "a=rtpmap:0 PCMU/8000"] + TE8_96, ["m=audio PORT RTP/AVP 0", "a=rtpmap:0 PCMU/8000"]),
+    (([8, 0, 101], ["8 PCMA/8000", "0 PCMU/8000", "101 telephone-event/8000"], []),
+     {"codec": {"mask": ["full"], "transcode": ["PCMU", "telephone-event"]}},
+     ([0, 101], ["0 PCMU/8000", "101 telephone-event/8000"], []),
+     ["m=audio PORT RTP/AVP 0 96", "a=rtpmap:0 PCMU/8000"] + TE8_96, ["m=audio PORT RTP/AVP 0", "a=rtpmap:0 PCMU/8000"]),
+    (PCMA_TE, {"codec": {"strip": ["full"], "transcode": ["G722", "telephone-event"]}},
+     ([9, 96], ["9 G722/8000", "96 telephone-event/8000"], []),
+     ["m=audio PORT RTP/AVP 9 96", "a=rtpmap:9 G722/8000"] + TE8_96,
+     ["m=audio PORT RTP/AVP 8 101", "a=rtpmap:8 PCMA/8000", "a=rtpmap:101 telephone-event/8000"]),
+    (PCMA_TE, {"codec": {"strip": ["full"], "transcode": ["telephone-event", "G722"]}}, ([9], ["9 G722/8000"], []),
+     ["m=audio PORT RTP/AVP 9 96", "a=rtpmap:9 G722/8000"] + TE8_96, ["m=audio PORT RTP/AVP 8", "a=rtpmap:8 PCMA/8000"]),
+    (PCMA_TE, {"codec": {"strip": ["full"], "transcode": ["PCMA", "telephone-event"]}}, PCMA_TE,
+     ["m=audio PORT RTP/AVP 8 96", "a=rtpmap:8 PCMA/8000"] + TE8_96, ["m=audio PORT RTP/AVP 8", "a=rtpmap:8 PCMA/8000"]),
+    # events at PCMA's clock take 97 and are left out: no codec at 8000 is offered
+    (PCMA_TE, {"codec": {"strip": ["full"], "transcode": ["opus", "telephone-event"]}},
+     ([96, 98], ["96 opus/48000/2", "98 telephone-event/48000"], []),
+     ["m=audio PORT RTP/AVP 96 98", "a=rtpmap:96 opus/48000/2", "a=rtpmap:98 telephone-event/48000", "a=fmtp:98 0-15"],
+     ["m=audio PORT RTP/AVP 8 101", "a=rtpmap:8 PCMA/8000", "a=rtpmap:101 telephone-event/8000"]),
+    (PCMA_TE, {"codec": {"strip": ["full"], "transcode": ["opus", "G722", "telephone-event"]}}, ([9], ["9 G722/8000"], []),
+     ["m=audio PORT RTP/AVP 96 9 98 97", "a=rtpmap:96 opus/48000/2", "a=rtpmap:9 G722/8000",
+      "a=rtpmap:98 telephone-event/48000", "a=fmtp:98 0-15", "a=rtpmap:97 telephone-event/8000", "a=fmtp:97 0-15"],
+     ["m=audio PORT RTP/AVP 8", "a=rtpmap:8 PCMA/8000"]),
+    (PCMA_TE, {"codec": {"strip": ["full"], "transcode": ["telephone-event"]}}, PCMA_TE, EMPTY_PCMA_TE,
+     ["m=audio PORT RTP/AVP 8 101", "a=rtpmap:8 PCMA/8000", "a=rtpmap:101 telephone-event/8000"]),
+], ids=["strip-full-pcmu", "mask-full-pcmu", "strip-full-g722", "strip-full-events-first", "strip-full-pcma",
+        "strip-full-opus", "strip-full-opus-g722", "strip-full-events-alone"])
+def test_full_makes_new_events_as_10_5(rtpengine, offer, options, answer, expected_offer, expected_answer):
+    """GH 963's "full" with transcode telephone-event beside a codec: as 10.5, the offer's events are
+    not brought back; new ones of ours go at the leg's clock and the offered codecs' clocks, on
+    payload types the offer did not use (its 101 stays reserved)."""
+    call = Call(rtpengine)
+    offer_reply = assert_ok(call.offer(sdp(CALLER, 4000, *offer), options))
+    assert codec_lines(offer_reply["sdp"]) == expected_offer
+    answer_reply = assert_ok(call.answer(sdp(CALLEE, 5000, *answer)))
+    assert codec_lines(answer_reply["sdp"]) == expected_answer
+    call.delete()
+
+
 def test_empty_format_list_keeps_codec_lines_as_received(rtpengine):
     """The exact bytes 10.5 writes when no format is left: "m=audio PORT RTP/AVP " (the space
     kept) and the received rtpmap and fmtp lines in their received order; the ptime moves after
