@@ -348,7 +348,7 @@ static bool kept_when_transcoding(const struct codec_list *offered, unsigned int
 	return true;
 }
 
-static bool formats_have(const char *formats, unsigned int payload_type)
+bool transcode_formats_have(const char *formats, unsigned int payload_type)
 {
 	for (const char *cursor = formats; *cursor; cursor += strcspn(cursor, " "), cursor += *cursor == ' ')
 		if ((unsigned int) strtoul(cursor, NULL, 10) == payload_type)
@@ -363,7 +363,7 @@ static void add_cn_at_clock(struct media_transcode *state, const struct codec_li
 {
 	for (unsigned int i = 0; i < offered->count; i++)
 		if (!strcasecmp(offered->codecs[i].name, "CN") && offered->codecs[i].clock_rate == clock
-		    && formats_have(formats, offered->codecs[i].payload_type))
+		    && transcode_formats_have(formats, offered->codecs[i].payload_type))
 			return;
 	for (unsigned int a = 0; a < state->added_count; a++)
 		if (!strcasecmp(state->added[a].name, "CN") && state->added[a].clock == clock)
@@ -406,7 +406,7 @@ static bool event_orphaned(const struct codec_list *offered, const struct media_
 		if (transcode_is_auxiliary(codec) || codec->clock_rate != event->clock_rate)
 			continue;
 		offered_clock = true;
-		kept_clock |= formats_have(formats, codec->payload_type);
+		kept_clock |= transcode_formats_have(formats, codec->payload_type);
 	}
 	for (unsigned int a = 0; a < state->added_count; a++)
 		kept_clock |= state->added[a].clock == event->clock_rate && strcasecmp(state->added[a].name, "telephone-event");
@@ -423,7 +423,7 @@ static void add_events_at_clocks(struct media_transcode *state, const struct cod
 	unsigned int clocks[CODEC_MAX], count = 0;
 	for (unsigned int i = 0; i < offered->count; i++) {
 		const struct codec *codec = &offered->codecs[i];
-		if (transcode_is_auxiliary(codec) || !codec->clock_rate || !formats_have(formats, codec->payload_type)
+		if (transcode_is_auxiliary(codec) || !codec->clock_rate || !transcode_formats_have(formats, codec->payload_type)
 		    || !kept_when_transcoding(offered, codec->payload_type))
 			continue;
 		bool known = false;
@@ -482,7 +482,7 @@ static void add_fresh_events(struct media_transcode *state, const struct codec_l
 			offered_clock |= state->added[a].clock == clocks[c] && strcasecmp(state->added[a].name, "CN");
 		for (unsigned int i = 0; i < offered->count; i++)
 			offered_clock |= !transcode_is_auxiliary(&offered->codecs[i]) && offered->codecs[i].clock_rate == clocks[c]
-				&& formats_have(formats, offered->codecs[i].payload_type);
+				&& transcode_formats_have(formats, offered->codecs[i].payload_type);
 		if (!offered_clock) {
 			codec_payload_set_add(&state->offered_on, pt);   /* taken all the same */
 			continue;
@@ -582,7 +582,7 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 	for (unsigned int i = 0; i < offered->count; i++) {
 		/* the offer's telephone-event as the answerer gets it (not stripped or consumed) */
 		if (!strcasecmp(offered->codecs[i].name, "telephone-event") && !offered_dtmf
-		    && formats_have(formats, offered->codecs[i].payload_type))
+		    && transcode_formats_have(formats, offered->codecs[i].payload_type))
 			offered_dtmf = &offered->codecs[i];
 		if (!transcode_is_auxiliary(&offered->codecs[i]) && !first_audio)
 			first_audio = &offered->codecs[i];
@@ -629,7 +629,7 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 				for (unsigned int b = 0; b < back_count; b++)
 					known |= back[b].codec == codec;
 				if (!known && !transcode_is_auxiliary(codec) && codec_matches(codec, spec) && codec_removed_by(codec, options)
-				    && formats_have(formats, codec->payload_type))
+				    && transcode_formats_have(formats, codec->payload_type))
 					back[back_count++] = (struct brought_back) { codec, state->added_count };
 			}
 			continue;
@@ -680,7 +680,7 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 		 * a CN was added */
 		bool cn_offered = false;
 		for (unsigned int i = 0; i < offered->count; i++)
-			cn_offered |= !strcasecmp(offered->codecs[i].name, "CN") && formats_have(formats, offered->codecs[i].payload_type);
+			cn_offered |= !strcasecmp(offered->codecs[i].name, "CN") && transcode_formats_have(formats, offered->codecs[i].payload_type);
 		for (unsigned int c = 0; c < state->added_count; c++)
 			cn_offered |= !strcasecmp(state->added[c].name, "CN");
 		if (cn_offered && state->added_count + 2 <= G_N_ELEMENTS(state->added))
@@ -1434,80 +1434,4 @@ void media_transcode_free(struct media *media)
 		g_free(media->transcode);
 		media->transcode = NULL;
 	}
-}
-
-int media_transcode_consumed_cn(const struct media *answerer_media, const struct codec_list *answered,
-		char *formats, size_t size, const char **rtpmaps)
-{
-	const struct media_transcode *state = answerer_media->transcode;
-	/* the answer's own CN of that type was never offered to the answerer: ours goes in its place */
-	if (!state || !state->cn_consumed || formats_have(formats, state->consumed_cn.payload_type))
-		return 0;
-	/* as 10.5: before the telephone-events ("9 13 101", "96 97 101" with CN/48000) */
-	size_t length = strlen(formats), at = length;
-	for (const char *cursor = formats; *cursor && at == length; cursor += strcspn(cursor, " "), cursor += *cursor == ' ') {
-		unsigned int pt = (unsigned int) strtoul(cursor, NULL, 10);
-		for (unsigned int i = 0; i < answered->count; i++)
-			if (answered->codecs[i].payload_type == pt && !strcasecmp(answered->codecs[i].name, "telephone-event"))
-				at = (size_t) (cursor - formats);
-	}
-	char inserted[16];
-	int written = snprintf(inserted, sizeof(inserted), at ? " %u" : "%u", state->consumed_cn.payload_type);
-	if (at < length) {
-		/* "PT " before the event's own token */
-		written = snprintf(inserted, sizeof(inserted), "%u ", state->consumed_cn.payload_type);
-	}
-	if (written < 0 || length + (size_t) written >= size)
-		return -ENOSPC;
-	if (at < length)
-		memmove(formats + at + written, formats + at, length - at + 1);
-	else
-		formats[length + (size_t) written] = '\0';
-	memcpy(formats + at, inserted, (size_t) written);
-	unsigned int count = 0;
-	while (rtpmaps[count])
-		count++;
-	rtpmaps[count] = state->consumed_cn.rtpmap;
-	rtpmaps[count + 1] = NULL;
-	return 1;
-}
-
-void media_transcode_added_payload_types(const struct media *answerer_media, struct codec_payload_set *added)
-{
-	const struct media_transcode *state = answerer_media->transcode;
-	memset(added, 0, sizeof(*added));
-	for (unsigned int a = 0; state && a < state->added_count; a++)
-		codec_payload_set_add(added, state->added[a].payload_type);
-}
-
-void media_transcode_answer_passed(const struct media *answerer_media, const struct codec_list *answered,
-		unsigned int *chosen, unsigned int *count)
-{
-	const struct media_transcode *state = answerer_media->transcode;
-	if (!state || !state->passed)
-		return;
-	if (!*count) {
-		/* none of the answer's payload types was offered: 10.5 passes it whole */
-		for (unsigned int i = 0; i < answered->count && i < CODEC_MAX; i++)
-			chosen[i] = i;
-		*count = answered->count;
-		return;
-	}
-	unsigned int kept = 0;
-	for (unsigned int i = 0; i < *count; i++) {
-		const struct codec *codec = &answered->codecs[chosen[i]];
-		bool keep = !transcode_is_auxiliary(codec);
-		if (!keep) {
-			/* the offerer's own event or CN (never one we added), beside audio at its clock */
-			bool ours = false;
-			for (unsigned int a = 0; a < state->added_count; a++)
-				ours |= state->added[a].payload_type == codec->payload_type;
-			for (unsigned int j = 0; !ours && !keep && j < *count; j++)
-				keep = !transcode_is_auxiliary(&answered->codecs[chosen[j]])
-					&& answered->codecs[chosen[j]].clock_rate == codec->clock_rate;
-		}
-		if (keep)
-			chosen[kept++] = chosen[i];
-	}
-	*count = kept;
 }
