@@ -266,6 +266,11 @@ int codec_negotiate_offer(const struct codec_list *offered, const struct codec_o
 	for (unsigned int k = 0; k < count && insert_at == count; k++)
 		if (is_supplementary(&offered->codecs[out[k]]))
 			insert_at = k;
+	bool transcode_names_codec = false;
+	for (unsigned int n = 0; n < options->transcode.count; n++) {
+		const char *name = options->transcode.names[n];
+		transcode_names_codec |= g_ascii_strncasecmp(name, "telephone-event", 15) && g_ascii_strncasecmp(name, "CN", 2);
+	}
 	const struct codec_names *lists[] = { &options->offer, &options->transcode };
 	for (unsigned int l = 0; l < G_N_ELEMENTS(lists); l++) {
 		for (unsigned int n = 0; n < lists[l]->count; n++) {
@@ -273,6 +278,12 @@ int codec_negotiate_offer(const struct codec_list *offered, const struct codec_o
 				if (!codec_matches(&offered->codecs[i], lists[l]->names[n]) || selected(out, count, i))
 					continue;
 				if (is_supplementary(&offered->codecs[i])) {
+					/* as 10.5: with "full", transcode beside a codec makes new events
+					 * of ours rather than bring the offer's back (media_transcode.c) */
+					if (lists[l] == &options->transcode && (transcode_names_codec || options->adding)
+					    && codec_keeps_removed_types(options)
+					    && !g_ascii_strcasecmp(offered->codecs[i].name, "telephone-event"))
+						continue;
 					out[count++] = i;
 					continue;
 				}

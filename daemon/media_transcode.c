@@ -116,25 +116,48 @@ static bool payload_type_used(const struct codec_list *list, const struct media_
 	return false;
 }
 
-/* Whether strip names the codec itself (not "all" or "full"): as 10.5, such a codec is gone from the
- * offerer's leg too, while "strip all" and mask only hide codecs from the answerer. */
-static bool stripped_by_name(const struct codec *codec, const struct codec_options *options)
+static bool transcodable(const struct codec *codec);
+
+static bool names_match(const struct codec *codec, const struct codec_names *names)
 {
-	for (unsigned int n = 0; n < options->strip.count; n++)
-		if (!codec_name_is_all(options->strip.names[n]) && codec_matches(codec, options->strip.names[n]))
+	for (unsigned int n = 0; n < names->count; n++)
+		if (codec_matches(codec, names->names[n]))
 			return true;
 	return false;
 }
 
-/* The offer's first codec the engine decodes and encodes: the leg codec. */
+/* Whether the codec stays on the offerer's side: strip (by name, "all" or "full") removes it
+ * from both legs, unless except, offer or transcode name it; mask and consume only hide codecs
+ * from the answerer. With "full" what transcode names is not the offerer's again (as 10.5:
+ * "strip full, transcode [G722, opus]" on "0 8 9 101" answered with Opus transcodes to PCMU). */
+static bool kept_by_offerer(const struct codec *codec, const struct codec_options *options)
+{
+	bool stripped = false;
+	for (unsigned int n = 0; n < options->strip.count && !stripped; n++)
+		stripped = codec_name_is_all(options->strip.names[n]) || codec_matches(codec, options->strip.names[n]);
+	if (!stripped || names_match(codec, &options->except) || names_match(codec, &options->offer))
+		return true;
+	return names_match(codec, &options->transcode) && !codec_keeps_removed_types(options);
+}
+
+/* The leg codec: the first codec the engine decodes and encodes among those the offerer keeps.
+ * As 10.5 (measured): when strip keeps only telephone-event, CN or codecs the engine cannot
+ * encode ("strip all, transcode [PCMU, telephone-event]" on "8 101"), there is none, and the
+ * answer passes as the answerer gave it, media untouched (media_transcode_answer_passed());
+ * when strip keeps nothing at all, the offer's first such codec is the leg all the same. */
 static const struct codec *leg_codec(const struct codec_list *offered, const struct codec_options *options)
 {
+	bool any_kept = false;
 	for (unsigned int i = 0; i < offered->count; i++) {
-		const struct codec *codec = &offered->codecs[i];
-		if (!transcode_is_auxiliary(codec) && codec_chain_supports(codec->name, false)
-		    && codec_chain_supports(codec->name, true) && !stripped_by_name(codec, options))
-			return codec;
+		if (!kept_by_offerer(&offered->codecs[i], options))
+			continue;
+		any_kept = true;
+		if (transcodable(&offered->codecs[i]))
+			return &offered->codecs[i];
 	}
+	for (unsigned int i = 0; !any_kept && i < offered->count; i++)
+		if (transcodable(&offered->codecs[i]))
+			return &offered->codecs[i];
 	return NULL;
 }
 
@@ -325,7 +348,7 @@ static bool kept_when_transcoding(const struct codec_list *offered, unsigned int
 	return true;
 }
 
-static bool formats_have(const char *formats, unsigned int payload_type)
+bool transcode_formats_have(const char *formats, unsigned int payload_type)
 {
 	for (const char *cursor = formats; *cursor; cursor += strcspn(cursor, " "), cursor += *cursor == ' ')
 		if ((unsigned int) strtoul(cursor, NULL, 10) == payload_type)
@@ -340,7 +363,7 @@ static void add_cn_at_clock(struct media_transcode *state, const struct codec_li
 {
 	for (unsigned int i = 0; i < offered->count; i++)
 		if (!strcasecmp(offered->codecs[i].name, "CN") && offered->codecs[i].clock_rate == clock
-		    && formats_have(formats, offered->codecs[i].payload_type))
+		    && transcode_formats_have(formats, offered->codecs[i].payload_type))
 			return;
 	for (unsigned int a = 0; a < state->added_count; a++)
 		if (!strcasecmp(state->added[a].name, "CN") && state->added[a].clock == clock)
@@ -383,7 +406,7 @@ static bool event_orphaned(const struct codec_list *offered, const struct media_
 		if (transcode_is_auxiliary(codec) || codec->clock_rate != event->clock_rate)
 			continue;
 		offered_clock = true;
-		kept_clock |= formats_have(formats, codec->payload_type);
+		kept_clock |= transcode_formats_have(formats, codec->payload_type);
 	}
 	for (unsigned int a = 0; a < state->added_count; a++)
 		kept_clock |= state->added[a].clock == event->clock_rate && strcasecmp(state->added[a].name, "telephone-event");
@@ -400,7 +423,7 @@ static void add_events_at_clocks(struct media_transcode *state, const struct cod
 	unsigned int clocks[CODEC_MAX], count = 0;
 	for (unsigned int i = 0; i < offered->count; i++) {
 		const struct codec *codec = &offered->codecs[i];
-		if (transcode_is_auxiliary(codec) || !codec->clock_rate || !formats_have(formats, codec->payload_type)
+		if (transcode_is_auxiliary(codec) || !codec->clock_rate || !transcode_formats_have(formats, codec->payload_type)
 		    || !kept_when_transcoding(offered, codec->payload_type))
 			continue;
 		bool known = false;
@@ -422,6 +445,48 @@ static void add_events_at_clocks(struct media_transcode *state, const struct cod
 		unsigned int pt = free_dynamic_type(offered, state);
 		if (!pt)
 			break;
+		add_codec(state, pt, "telephone-event", clocks[c], 1, NULL);
+	}
+	for (unsigned int a = first; a + 1 < state->added_count; a++)
+		if (state->added[a].clock == 8000) {   /* listed last */
+			struct transcode_codec at_8000 = state->added[a];
+			memmove(&state->added[a], &state->added[a + 1], (state->added_count - a - 1) * sizeof(state->added[0]));
+			state->added[state->added_count - 1] = at_8000;
+			break;
+		}
+}
+
+/* transcode=telephone-event with "full" (GH 963): as 10.5, new events of ours at the leg's clock
+ * and at the clocks of the codecs the answerer is offered, payload types given by ascending
+ * clock (the one at 8000 Hz listed last); one at a clock no offered codec has is left out, its
+ * payload type still taken ("strip full, transcode [opus, telephone-event]" on "8 101" offers
+ * "96 98", 97 having gone to the events at PCMA's clock). */
+static void add_fresh_events(struct media_transcode *state, const struct codec_list *offered, const char *formats,
+		unsigned int *clocks, unsigned int count)
+{
+	for (unsigned int c = 1; c < count; c++)   /* ascending, duplicates dropped below */
+		for (unsigned int d = c; d > 0 && clocks[d - 1] > clocks[d]; d--) {
+			unsigned int swap = clocks[d];
+			clocks[d] = clocks[d - 1];
+			clocks[d - 1] = swap;
+		}
+	unsigned int first = state->added_count;
+	for (unsigned int c = 0; c < count && state->added_count + 2 <= G_N_ELEMENTS(state->added); c++) {
+		if (c && clocks[c] == clocks[c - 1])
+			continue;
+		unsigned int pt = free_dynamic_type(offered, state);
+		if (!pt)
+			break;
+		bool offered_clock = false;
+		for (unsigned int a = 0; a < first; a++)
+			offered_clock |= state->added[a].clock == clocks[c] && strcasecmp(state->added[a].name, "CN");
+		for (unsigned int i = 0; i < offered->count; i++)
+			offered_clock |= !transcode_is_auxiliary(&offered->codecs[i]) && offered->codecs[i].clock_rate == clocks[c]
+				&& transcode_formats_have(formats, offered->codecs[i].payload_type);
+		if (!offered_clock) {
+			codec_payload_set_add(&state->offered_on, pt);   /* taken all the same */
+			continue;
+		}
 		add_codec(state, pt, "telephone-event", clocks[c], 1, NULL);
 	}
 	for (unsigned int a = first; a + 1 < state->added_count; a++)
@@ -470,18 +535,12 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 {
 	struct media_transcode *state = transcode_state_of(answerer_media);
 	state->offered = false;
+	state->passed = false;
 	state->forced = false;
 	state->force_dtmf = false;
 	state->added_count = 0;
 	rtpmaps[0] = NULL;
 	state->cn_consumed = false;
-	for (unsigned int i = 0; i < offered->count && !state->cn_consumed; i++)
-		for (unsigned int n = 0; n < options->consume.count && !state->cn_consumed; n++)
-			if (!strcasecmp(offered->codecs[i].name, "CN") && offered->codecs[i].payload_type == 13
-			    && !codec_name_is_all(options->consume.names[n]) && codec_matches(&offered->codecs[i], options->consume.names[n])) {
-				transcode_codec_copy(&state->consumed_cn, &offered->codecs[i]);
-				state->cn_consumed = true;
-			}
 	/* as 10.5: ptime is sent towards the answerer, ptime-reverse towards the offerer, whatever
 	 * the answer says (see chain_ptime()) */
 	state->ptime_to_answerer = options->ptime > 0 && options->ptime <= 120 ? (unsigned int) options->ptime : 0;
@@ -506,6 +565,15 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 	 * the answerer picks (as 10.5: like always-transcode, with its telephone-event) */
 	const struct codec *consumed = accepted ? NULL : accepted_codec(offered, &options->consume);
 	const struct codec *leg = accepted ? accepted : consumed ? consumed : leg_codec(offered, options);
+	/* consume CN: the offer's CN at the leg's clock, static 13 or dynamic (CN/48000 beside
+	 * Opus), as 10.5; one at another clock (CN/16000 beside G.722) is not (its packets pass) */
+	for (unsigned int i = 0; leg && i < offered->count && !state->cn_consumed; i++)
+		for (unsigned int n = 0; n < options->consume.count && !state->cn_consumed; n++)
+			if (!strcasecmp(offered->codecs[i].name, "CN") && offered->codecs[i].clock_rate == leg->clock_rate
+			    && !codec_name_is_all(options->consume.names[n]) && codec_matches(&offered->codecs[i], options->consume.names[n])) {
+				transcode_codec_copy(&state->consumed_cn, &offered->codecs[i]);
+				state->cn_consumed = true;
+			}
 	bool inject = (options->inject_dtmf || state->inject_kept) && leg;
 	if (options->inject_dtmf && answerer_media->monologue->peer)
 		answerer_media->monologue->peer->inject_dtmf = true;   /* the offerer asked */
@@ -514,7 +582,7 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 	for (unsigned int i = 0; i < offered->count; i++) {
 		/* the offer's telephone-event as the answerer gets it (not stripped or consumed) */
 		if (!strcasecmp(offered->codecs[i].name, "telephone-event") && !offered_dtmf
-		    && formats_have(formats, offered->codecs[i].payload_type))
+		    && transcode_formats_have(formats, offered->codecs[i].payload_type))
 			offered_dtmf = &offered->codecs[i];
 		if (!transcode_is_auxiliary(&offered->codecs[i]) && !first_audio)
 			first_audio = &offered->codecs[i];
@@ -529,8 +597,13 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 		unsigned int before;
 	} back[CODEC_MAX];
 	unsigned int back_count = 0;
+	bool events_fresh = false;
 	for (unsigned int n = 0; n < options->transcode.count && state->added_count + 2 <= G_N_ELEMENTS(state->added); n++) {
 		const char *spec = options->transcode.names[n];
+		if (names_events(spec) && !offered_dtmf && codec_keeps_removed_types(options)) {
+			events_fresh = true;   /* after the codecs: add_fresh_events() */
+			continue;
+		}
 		if (names_events(spec) && !offered_dtmf) {
 			/* as 10.5: an offer without RFC 4733 gets it; the answerer's events and the
 			 * offerer's in-band tones are translated (codec_chain.h) */
@@ -556,7 +629,7 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 				for (unsigned int b = 0; b < back_count; b++)
 					known |= back[b].codec == codec;
 				if (!known && !transcode_is_auxiliary(codec) && codec_matches(codec, spec) && codec_removed_by(codec, options)
-				    && formats_have(formats, codec->payload_type))
+				    && transcode_formats_have(formats, codec->payload_type))
 					back[back_count++] = (struct brought_back) { codec, state->added_count };
 			}
 			continue;
@@ -580,6 +653,17 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 		add_codec(state, (unsigned int) pt, strcasecmp(spelled, addable[index].name) ? addable[index].name : spelled,
 			  addable[index].clock, addable[index].channels, spec);
 	}
+	if (events_fresh) {
+		unsigned int clocks[CODEC_MAX + MEDIA_TRANSCODE_ADDED * 2], clock_count = 0;
+		if (leg)
+			clocks[clock_count++] = leg->clock_rate;
+		for (unsigned int b = 0; b < back_count; b++)
+			clocks[clock_count++] = back[b].codec->clock_rate;
+		for (unsigned int a = 0; a < state->added_count; a++)
+			if (strcasecmp(state->added[a].name, "CN") && strcasecmp(state->added[a].name, "telephone-event"))
+				clocks[clock_count++] = state->added[a].clock;
+		add_fresh_events(state, offered, formats, clocks, clock_count);
+	}
 	/* as 10.5: the added codecs' comfort noise and events come after all the transcode specs
 	 * (transcode [opus, CN] offers opus 96, CN 13, CN/48000 97, telephone-event/48000 98) */
 	unsigned int specs_added = state->added_count;
@@ -596,7 +680,7 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 		 * a CN was added */
 		bool cn_offered = false;
 		for (unsigned int i = 0; i < offered->count; i++)
-			cn_offered |= !strcasecmp(offered->codecs[i].name, "CN") && formats_have(formats, offered->codecs[i].payload_type);
+			cn_offered |= !strcasecmp(offered->codecs[i].name, "CN") && transcode_formats_have(formats, offered->codecs[i].payload_type);
 		for (unsigned int c = 0; c < state->added_count; c++)
 			cn_offered |= !strcasecmp(state->added[c].name, "CN");
 		if (cn_offered && state->added_count + 2 <= G_N_ELEMENTS(state->added))
@@ -678,6 +762,7 @@ int media_transcode_offer(const struct codec_list *offered, const struct codec_o
 	if (written < 0 || (size_t) written >= size)
 		return -ENOSPC;
 	state->offered = leg != NULL;   /* without one the answer passes as plain negotiation */
+	state->passed = leg == NULL;
 	return 1;
 }
 
@@ -910,7 +995,7 @@ static bool added_cn_taken(const struct media_transcode *state, const struct cod
  * chain towards the side that asked for it (to_answerer, to_offerer, -1); the other way passes. */
 static void repacketise_chosen(struct media_transcode *state, const struct codec_list *answered,
 		unsigned int answer_ptime_ms, const struct codec *chosen, struct media *answerer_media,
-		struct media *offerer_media, bool to_answerer, bool to_offerer, int cn_pt_to_answerer)
+		struct media *offerer_media, bool to_answerer, bool to_offerer, int cn_pt_to_answerer, int cn_pt_from_offerer)
 {
 	struct transcode_codec codec, dtmf;
 	transcode_codec_copy(&codec, chosen);
@@ -929,9 +1014,18 @@ static void repacketise_chosen(struct media_transcode *state, const struct codec
 	}
 	unsigned int offer_ptime = (unsigned int) strtoul(offerer_media->offer_ptime, NULL, 10);
 	const char *reason = NULL;
+	/* consume CN: the offerer's other payload types (its CN at another clock) pass as without
+	 * the chain; only the codec, its events and the consumed CN go through it */
+	struct shared_codecs forward_passthrough = passthrough;
+	if (cn_pt_from_offerer >= 0)
+		for (unsigned int pt = 0; pt < 128 && forward_passthrough.count < SHARED_CODECS_MAX; pt++)
+			if (pt != codec.payload_type && pt != (unsigned int) cn_pt_from_offerer && pt != 13
+			    && codec_payload_set_has(&state->offer_payload_types, pt) && !(dtmf_set && pt == dtmf.payload_type))
+				forward_passthrough.codecs[forward_passthrough.count++] = (struct transcode_codec) { .payload_type = pt };
 	struct codec_chain *forward = transcode_chain_between(&codec, dtmf_set ? &dtmf : NULL, &codec, dtmf_set ? &dtmf : NULL,
-						    cn_pt_to_answerer, -1, chain_ptime(state->ptime_to_answerer, answer_ptime_ms, offer_ptime),
-						    transcode_bit_rate(state, &codec), NULL, &passthrough, &reason);
+						    cn_pt_to_answerer, cn_pt_from_offerer,
+						    chain_ptime(state->ptime_to_answerer, answer_ptime_ms, offer_ptime),
+						    transcode_bit_rate(state, &codec), NULL, &forward_passthrough, &reason);
 	struct codec_chain *backward = forward ? transcode_chain_between(&codec, dtmf_set ? &dtmf : NULL, &codec,
 							       dtmf_set ? &dtmf : NULL, -1, cn_pt_to_answerer,
 							       chain_ptime(state->ptime_to_offerer, offer_ptime, 0),
@@ -1053,7 +1147,7 @@ int media_transcode_answer(const struct codec_list *answered, unsigned int answe
 		if (!to_answerer && !to_offerer)
 			to_answerer = to_offerer = true;   /* kept from an earlier message of the call */
 		repacketise_chosen(state, answered, answer_ptime_ms, chosen, answerer_media, offerer_media,
-				   to_answerer, to_offerer, -1);
+				   to_answerer, to_offerer, -1, -1);
 		return 0;
 	}
 	if (same_as_leg && state->inject) {
@@ -1076,7 +1170,7 @@ int media_transcode_answer(const struct codec_list *answered, unsigned int answe
 	if (!peer && repacketise && chosen && transcodable(chosen)) {
 		/* the answerer took a codec of the offer and the offer asked for a ptime: plain
 		 * negotiation, but the codec goes through a chain each way (as 10.5) */
-		repacketise_chosen(state, answered, answer_ptime_ms, chosen, answerer_media, offerer_media, true, true, -1);
+		repacketise_chosen(state, answered, answer_ptime_ms, chosen, answerer_media, offerer_media, true, true, -1, -1);
 		return 0;
 	}
 	bool dtmf_added_accepted = false;
@@ -1105,12 +1199,20 @@ int media_transcode_answer(const struct codec_list *answered, unsigned int answe
 		 * with --silence-detect the offerer's silent frames go to the answerer as CN (as 10.5),
 		 * else its audio passes untouched */
 		repacketise_chosen(state, answered, answer_ptime_ms, chosen, answerer_media, offerer_media,
-				   silence_threshold != 0, true, cn_taken);
+				   silence_threshold != 0, true, cn_taken, -1);
+		/* as 10.5: the offerer's answer describes its own codec with the offer's a=fmtp
+		 * when the answer gave none (opus "useinbandfec=1" beside an added CN/48000) */
+		if (chosen->payload_type == state->leg.payload_type && !chosen->format_parameters && state->leg.fmtp[0]) {
+			g_strlcpy(state->answer_rtpmaps[0], state->leg.rtpmap, sizeof(state->answer_rtpmaps[0]));
+			rtpmaps[0] = state->answer_rtpmaps[0];
+			rtpmaps[1] = NULL;
+		}
 		return 0;
 	}
 	if (!peer && state->cn_consumed && transcodable(chosen) && chosen->clock_rate == state->consumed_cn.clock) {
 		/* consume CN: the offerer's CN packets reach the answerer decoded into its codec */
-		repacketise_chosen(state, answered, answer_ptime_ms, chosen, answerer_media, offerer_media, true, false, -1);
+		repacketise_chosen(state, answered, answer_ptime_ms, chosen, answerer_media, offerer_media, true, false, -1,
+				   (int) state->consumed_cn.payload_type);
 		return 0;
 	}
 	if (!peer) {
@@ -1332,30 +1434,4 @@ void media_transcode_free(struct media *media)
 		g_free(media->transcode);
 		media->transcode = NULL;
 	}
-}
-
-int media_transcode_consumed_cn(const struct media *answerer_media, const struct codec_list *answered,
-		char *formats, size_t size, const char **rtpmaps)
-{
-	const struct media_transcode *state = answerer_media->transcode;
-	if (!state || !state->cn_consumed || list_has_payload_type(answered, state->consumed_cn.payload_type))
-		return 0;
-	size_t used = strlen(formats);
-	if (snprintf(formats + used, size - used, "%s%u", used ? " " : "", state->consumed_cn.payload_type)
-	    >= (int) (size - used))
-		return -ENOSPC;
-	unsigned int count = 0;
-	while (rtpmaps[count])
-		count++;
-	rtpmaps[count] = state->consumed_cn.rtpmap;
-	rtpmaps[count + 1] = NULL;
-	return 1;
-}
-
-void media_transcode_added_payload_types(const struct media *answerer_media, struct codec_payload_set *added)
-{
-	const struct media_transcode *state = answerer_media->transcode;
-	memset(added, 0, sizeof(*added));
-	for (unsigned int a = 0; state && a < state->added_count; a++)
-		codec_payload_set_add(added, state->added[a].payload_type);
 }

@@ -123,10 +123,20 @@ void media_transcode_publish(struct media *media);
  * offerer gets its own ptime back, as 10.5). */
 bool media_transcode_ptime_forced(const struct media *answerer_media);
 
-/* consume CN (as 10.5): the offer's CN the answerer was not offered is appended to the offerer's
- * answer (formats, size bytes; its rtpmap to the NULL-terminated rtpmaps). 1 when appended. */
+/* consume CN (as 10.5): the offer's CN at the leg's clock (static or dynamic) the answerer was
+ * not offered goes into the offerer's answer (formats, size bytes) before its first
+ * telephone-event, its rtpmap to the NULL-terminated rtpmaps. 1 when inserted. */
 int media_transcode_consumed_cn(const struct media *answerer_media, const struct codec_list *answered,
 		char *formats, size_t size, const char **rtpmaps);
+/* Codecs were added to the offer but strip kept the offerer no codec to transcode from (only
+ * telephone-event, CN or codecs the engine cannot encode): as 10.5, the answer passes as the
+ * answerer gave it and the media untouched. chosen/count (indexes into answered, as
+ * codec_negotiate_answer() gave them) lose the events and CN we added and those without audio
+ * at their clock (RFC 4733 section 2.1), so an answer of events alone lists no format at all
+ * (10.5 writes an empty m= format list); an answer with nothing offered is kept whole. Nothing
+ * changes for other media. */
+void media_transcode_answer_passed(const struct media *answerer_media, const struct codec_list *answered,
+		unsigned int *chosen, unsigned int *count);
 /* The payload types the last offer to the answerer got from us (transcode codecs, their events
  * and CN, not the offerer's): the offerer's answer never names them (codec_answer_taken()). */
 void media_transcode_added_payload_types(const struct media *answerer_media, struct codec_payload_set *added);

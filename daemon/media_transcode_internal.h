@@ -42,6 +42,8 @@ struct media_transcode {
 	unsigned int settings_count;
 	struct codec_setting settings[CODEC_SETTINGS_MAX];
 	bool offered;                   /* codecs were added to the last offer */
+	/* ... and the offerer kept no codec to transcode from (media_transcode_answer_passed()) */
+	bool passed;
 	/* codec-accept or always-transcode in the last offer: the leg codec holds whatever the
 	 * answerer picks, added codec or not */
 	bool forced;
@@ -95,6 +97,8 @@ bool transcode_is_auxiliary(const struct codec *codec);
 /* The media's state, made on first use. */
 struct media_transcode *transcode_state_of(struct media *media);
 void transcode_codec_copy(struct transcode_codec *out, const struct codec *codec);
+/* Whether the space-separated format list ("0 8 101") has the payload type. */
+bool transcode_formats_have(const char *formats, unsigned int payload_type);
 /* The encoder bit rate for codec: its transcode spec's, else codec set's; 0 = the default. */
 int transcode_bit_rate(const struct media_transcode *state, const struct transcode_codec *codec);
 /* A chain in -> out (codec_chain_config), NULL with *reason when it cannot be made. */

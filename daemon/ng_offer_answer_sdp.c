@@ -340,9 +340,13 @@ static const char *negotiate_codecs(const struct ng_flags *flags, bool offer, co
 					   receiver_media, text, size, rtpmaps) > 0
 		    && !(flags->codec.single_codec && took_offerers))
 			return text;
-		codec_negotiate_answer(&list, !sender_media->offered_payload_types_known ? NULL
+		/* as 10.5: an answer to an offer that listed no format is not held to it */
+		struct codec_payload_set none = { .bits = { 0 } };
+		bool offered_nothing = !memcmp(&sender_media->offered_payload_types, &none, sizeof(none));
+		codec_negotiate_answer(&list, !sender_media->offered_payload_types_known || offered_nothing ? NULL
 				       : took_offerers ? &taken.offerers : &sender_media->offered_payload_types,
 				       &flags->codec, chosen, &count);
+		media_transcode_answer_passed(sender_media, &list, chosen, &count);
 		if (codec_formats_text(&list, chosen, count, text, size) >= 0
 		    && media_transcode_consumed_cn(sender_media, &list, text, size, rtpmaps) > 0)
 			return text;

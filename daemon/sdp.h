@@ -102,7 +102,8 @@ struct sdp_media_rewrite {
 	 * offer's ptime when the answerer gave none. */
 	const char *ptime;
 	/* The m= line's formats after codec negotiation ("8 101"); NULL = as received. The codec
-	 * block follows it: attributes of payload types not listed are dropped. */
+	 * block follows it: attributes of payload types not listed are dropped. "" (no format
+	 * left): the received codec lines are kept where they were, as 10.5 writes them. */
 	const char *formats;
 	/* Our own ICE (upstream's default when the received media had ICE, and with ICE=force):
 	 * when ice_ufrag is set, emit ufrag, pwd and host candidates for our address with this

@@ -501,6 +501,8 @@ static void write_media(GString *out, const struct sdp_session *session, const s
 	}
 	const char *formats = rewrite->formats ? rewrite->formats : media->formats;
 	append_texts(out, " ", protocol, " ", formats, line_terminator(&lines[media->first_line]), NULL);
+	/* negotiation left no format at all: as 10.5, the received codec lines stay as they were */
+	bool codecs_as_received = rewrite->formats && !rewrite->formats[0];
 
 	/* On the stack (6 KB, control thread): as a malloc it was a "large" request, which makes
 	 * glibc consolidate its fast bins first (malloc_consolidate showed in the ng bench's profile). */
@@ -535,7 +537,10 @@ static void write_media(GString *out, const struct sdp_session *session, const s
 			ptime = line->attribute->value;
 			break;
 		case ATTRIBUTE_CODEC:
-			codec_table_add(codecs, line->attribute);
+			if (codecs_as_received)
+				write_line(out, line);
+			else
+				codec_table_add(codecs, line->attribute);
 			break;
 		case ATTRIBUTE_ICE:
 			if (rewrite->relay_rtp_port && !rewrite->ice_ufrag) {

@@ -6,8 +6,10 @@ Debian's 10.5 (RTPENGINE_BINARY=/usr/bin/rtpengine runs the same tests; daemon/m
   order of the transcode specs; the added codecs' CN and telephone-event at their clocks come
   after all specs. The added CN is not listed back to an offerer that had none.
 - strip/mask CN with transcode CN: the offer's CN keeps its place.
-- consume CN: hidden from the answerer, listed back to the offerer, and the offerer's CN packets
-  reach the answerer decoded into its codec.
+- consume CN: the offer's CN at the leg codec's clock (13, or dynamic: CN/8000, CN/16000 beside
+  speex, CN/48000 beside Opus) is hidden from the answerer, listed back to the offerer before its
+  events, and the offerer's CN packets reach the answerer decoded into its codec; a CN at another
+  clock (CN/16000 beside G.722, whose RTP clock is 8000) is not, and its packets pass untouched.
 - always-transcode: the offer's CN at the leg's clock is in the offerer's answer whatever the
   answerer took; so it is when the answerer took our CN at its codec's clock.
 - A dynamic CN we added (CN/16000 beside speex, CN/48000 beside Opus) that the answerer took:
@@ -43,6 +45,14 @@ TE8 = "a=rtpmap:101 telephone-event/8000"
 ANSWER_PCMU = ([0], ["0 PCMU/8000"])
 ANSWER_PCMU_CN = ([0, 13], ["0 PCMU/8000", "13 CN/8000"])
 CN_ADDED_OFFER = [m_line(0, 8, 13, 101), PCMU, PCMA, CN8, TE8]
+OPUS, TE48 = "a=rtpmap:96 opus/48000/2", "a=rtpmap:101 telephone-event/48000"
+OPUS_CN_TE = ([96, 97, 101], ["96 opus/48000/2", "97 CN/48000", "101 telephone-event/48000"])
+OPUS_ANSWER = ([96, 101], ["96 opus/48000/2", "101 telephone-event/48000"])
+SPEEX, TE16 = "a=rtpmap:96 speex/16000", "a=rtpmap:101 telephone-event/16000"
+SPEEX_CN_TE = ([96, 98, 101], ["96 speex/16000", "98 CN/16000", "101 telephone-event/16000"])
+SPEEX_ANSWER = ([96, 101], ["96 speex/16000", "101 telephone-event/16000"])
+G722_CN_TE = ([9, 13, 98, 101], ["9 G722/8000", "13 CN/8000", "98 CN/16000", "101 telephone-event/8000"])
+G722_ANSWER = ([9, 101], ["9 G722/8000", "101 telephone-event/8000"])
 
 CASES = [
     ("transcode-cn", PCMU_TE, {"codec": {"transcode": ["CN"]}}, ANSWER_PCMU_CN,
@@ -81,6 +91,19 @@ CASES = [
      ([96, 97, 98], ["96 speex/16000", "97 CN/16000", "98 telephone-event/16000"]),
      [m_line(0, 8, 96, 97, 98, 13, 101), PCMU, PCMA, "a=rtpmap:96 speex/16000", "a=rtpmap:97 CN/16000",
       "a=rtpmap:98 telephone-event/16000", "a=fmtp:98 0-15", CN8, TE8], [m_line(0, 13, 101), PCMU, CN8, TE8]),
+    # consume CN at the leg's clock with a dynamic payload type: listed back before the events
+    ("consume-cn48000-opus", OPUS_CN_TE, {"codec": {"consume": ["CN"]}}, OPUS_ANSWER,
+     [m_line(96, 101), OPUS, TE48], [m_line(96, 97, 101), OPUS, "a=rtpmap:97 CN/48000", TE48]),
+    ("consume-cn8000-dynamic", ([0, 98, 101], ["0 PCMU/8000", "98 CN/8000", "101 telephone-event/8000"]),
+     {"codec": {"consume": ["CN"]}}, ([0, 101], ["0 PCMU/8000", "101 telephone-event/8000"]),
+     [m_line(0, 101), PCMU, TE8], [m_line(0, 98, 101), PCMU, "a=rtpmap:98 CN/8000", TE8]),
+    ("consume-cn16000-speex", SPEEX_CN_TE, {"codec": {"consume": ["CN"]}}, SPEEX_ANSWER,
+     [m_line(96, 101), SPEEX, TE16], [m_line(96, 98, 101), SPEEX, "a=rtpmap:98 CN/16000", TE16]),
+    # G.722's RTP clock is 8000 (RFC 3551 section 4.5.2): its CN is 13, CN/16000 is not consumed
+    ("consume-cn-g722", G722_CN_TE, {"codec": {"consume": ["CN"]}}, G722_ANSWER,
+     [m_line(9, 101), G722, TE8], [m_line(9, 13, 101), G722, CN8, TE8]),
+    ("consume-cn16000-g722", ([9, 98, 101], ["9 G722/8000", "98 CN/16000", "101 telephone-event/8000"]),
+     {"codec": {"consume": ["CN/16000"]}}, G722_ANSWER, [m_line(9, 101), G722, TE8], [m_line(9, 101), G722, TE8]),
     ("always-transcode-cn", CN_TE, {"flags": ["always-transcode"]}, ANSWER_PCMU,
      CN_ADDED_OFFER, [m_line(0, 13, 101), PCMU, CN8, TE8]),
     ("always-transcode-cn-answered", CN_TE, {"flags": ["always-transcode"]}, ([8, 13], ["8 PCMA/8000", "13 CN/8000"]),
@@ -219,6 +242,46 @@ def test_consumed_cn_decoded_towards_answerer(rtpengine):
         back = [parse_rtp(d) for d, _ in caller.rtp.receive_all(3, 3.0)]
         assert [(packet.payload_type, packet.sequence, packet.payload) for packet in back] == \
             [(0, 500 + i, tone) for i in range(3)]
+        call.delete()
+    finally:
+        caller.close()
+        callee.close()
+
+
+@pytest.mark.parametrize("offer, answer, cn_type, step, expected_type", [
+    (OPUS_CN_TE, OPUS_ANSWER, 97, 960, 96),
+    (([0, 98, 101], ["0 PCMU/8000", "98 CN/8000", "101 telephone-event/8000"]),
+     ([0, 101], ["0 PCMU/8000", "101 telephone-event/8000"]), 98, 160, 0),
+    (SPEEX_CN_TE, SPEEX_ANSWER, 98, 320, 96),
+    (G722_CN_TE, G722_ANSWER, 98, 160, None),
+], ids=["cn48000-to-opus", "cn8000-dynamic-to-pcmu", "cn16000-to-speex", "g722-cn16000-passes"])
+def test_consumed_dynamic_cn_decoded_towards_answerer(rtpengine, offer, answer, cn_type, step, expected_type):
+    """consume CN with the offer's CN at a dynamic payload type: as 10.5, each of the caller's CN
+    packets reaches the answerer as one frame of its codec (noise, same sequence number); a CN
+    at another clock than the codec's passes untouched (expected_type None)."""
+    caller, callee = MediaPeer(CALLER), MediaPeer(CALLEE)
+    try:
+        call = Call(rtpengine)
+        assert_ok(call.offer(sdp(CALLER, caller.port, *offer), {"codec": {"consume": ["CN"]}}))
+        answer_reply = assert_ok(call.answer(sdp(CALLEE, callee.port, *answer)))
+        to_callee = Sdp(answer_reply["sdp"]).media_address()
+        sent = [build_rtp(100 + i, step * i, 0x1111, cn_type, bytes([40])) for i in range(4)]
+        for packet in sent:
+            caller.rtp.send(packet, to_callee)
+            time.sleep(0.02)
+        got = [d for d, _ in callee.rtp.receive_all(4, 3.0)]
+        if expected_type is None:
+            # as sent but for the SSRC, which 10.5 replaces on a stream it transcodes
+            assert [parse_rtp(d)[4:7] + (parse_rtp(d).payload,) for d in got] == \
+                [parse_rtp(d)[4:7] + (parse_rtp(d).payload,) for d in sent]
+        else:
+            packets = [parse_rtp(d) for d in got]
+            assert [(packet.payload_type, packet.sequence) for packet in packets] == \
+                [(expected_type, 100 + i) for i in range(4)]
+            assert all(len(packet.payload) > 1 for packet in packets)
+            if expected_type == 0:
+                levels = [audioop.rms(audioop.ulaw2lin(packet.payload, 2), 2) for packet in packets]
+                assert all(60 < level < 1500 for level in levels), levels
         call.delete()
     finally:
         caller.close()

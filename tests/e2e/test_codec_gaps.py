@@ -467,19 +467,182 @@ def test_transcode_l16_is_added(rtpengine):
     call.delete()
 
 
-@pytest.mark.upstream_differs("with strip all and transcode [..., telephone-event] 10.5 passes the answer as "
-                              "the answerer gave it: the offerer gets a codec it never offered (RFC 3264 "
-                              "section 6.1); this relay gives it its own codec, transcoded")
-def test_strip_all_with_telephone_event_answers_the_leg_codec(rtpengine):
+PCMA_TE = ([8, 101], ["8 PCMA/8000", "101 telephone-event/8000"], [])
+PCMU_TE_LINES = ["m=audio PORT RTP/AVP 0 101", "a=rtpmap:0 PCMU/8000", "a=rtpmap:101 telephone-event/8000"]
+STRIP_ALL_PCMU_TE = {"codec": {"strip": ["all"], "transcode": ["PCMU", "telephone-event"]}}
+EMPTY_PCMA_TE = ["m=audio PORT RTP/AVP ", "a=rtpmap:8 PCMA/8000", "a=rtpmap:101 telephone-event/8000"]
+
+
+@pytest.mark.parametrize("offer, options, answer, expected_offer, expected_answer", [
+    # strip keeps the offerer only its telephone-event (or CN): no codec to transcode from, the
+    # answer passes as the answerer gave it, less the events and CN we added
+    (PCMA_TE, STRIP_ALL_PCMU_TE, ([0, 101], ["0 PCMU/8000", "101 telephone-event/8000"], []),
+     PCMU_TE_LINES, PCMU_TE_LINES),
+    (PCMA_TE, {"flags": ["codec-strip-all", "codec-transcode-PCMU", "codec-transcode-telephone-event"]},
+     ([0, 101], ["0 PCMU/8000", "101 telephone-event/8000"], []), PCMU_TE_LINES, PCMU_TE_LINES),
+    (PCMA_TE, {"codec": {"strip": ["all"], "transcode": ["telephone-event", "PCMU"]}},
+     ([0], ["0 PCMU/8000"], []), PCMU_TE_LINES, ["m=audio PORT RTP/AVP 0", "a=rtpmap:0 PCMU/8000"]),
+    (PCMA_TE, {"codec": {"strip": ["all"], "except": ["telephone-event"], "transcode": ["PCMU"]}},
+     ([9, 0, 101], ["9 G722/8000", "0 PCMU/8000", "101 telephone-event/8000"], []), PCMU_TE_LINES, PCMU_TE_LINES),
+    (PCMA_TE, {"codec": {"strip": ["all"], "transcode": ["PCMU", "telephone-event", "CN"]}},
+     ([0, 13, 101], ["0 PCMU/8000", "13 CN/8000", "101 telephone-event/8000"], []),
+     ["m=audio PORT RTP/AVP 0 13 101", "a=rtpmap:0 PCMU/8000", "a=rtpmap:13 CN/8000", "a=rtpmap:101 telephone-event/8000"],
+     PCMU_TE_LINES),
+    (PCMA_TE, {"codec": {"strip": ["all"], "transcode": ["opus", "telephone-event"]}},
+     ([96, 97], ["96 opus/48000/2", "97 telephone-event/48000"], []),
+     ["m=audio PORT RTP/AVP 96 97", "a=rtpmap:96 opus/48000/2", "a=rtpmap:97 telephone-event/48000", "a=fmtp:97 0-15"],
+     ["m=audio PORT RTP/AVP 96", "a=rtpmap:96 opus/48000/2"]),
+    (([96, 102], ["96 opus/48000/2", "102 telephone-event/48000"], []), STRIP_ALL_PCMU_TE,
+     ([0, 96], ["0 PCMU/8000", "96 telephone-event/8000"], []),
+     ["m=audio PORT RTP/AVP 0 96", "a=rtpmap:0 PCMU/8000", "a=rtpmap:96 telephone-event/8000", "a=fmtp:96 0-15"],
+     ["m=audio PORT RTP/AVP 0", "a=rtpmap:0 PCMU/8000"]),
+    (([8, 13], ["8 PCMA/8000", "13 CN/8000"], []), {"codec": {"strip": ["all"], "transcode": ["PCMU", "CN"]}},
+     ([0, 13], ["0 PCMU/8000", "13 CN/8000"], []),
+     ["m=audio PORT RTP/AVP 0 13", "a=rtpmap:0 PCMU/8000", "a=rtpmap:13 CN/8000"],
+     ["m=audio PORT RTP/AVP 0 13", "a=rtpmap:0 PCMU/8000", "a=rtpmap:13 CN/8000"]),
+    # an answer that takes no audio codec: no format at all, the received codec lines kept
+    (PCMA_TE, STRIP_ALL_PCMU_TE, ([8, 101], ["8 PCMA/8000", "101 telephone-event/8000"], []),
+     PCMU_TE_LINES, EMPTY_PCMA_TE),
+    (PCMA_TE, STRIP_ALL_PCMU_TE, ([101], ["101 telephone-event/8000"], []),
+     PCMU_TE_LINES, ["m=audio PORT RTP/AVP ", "a=rtpmap:101 telephone-event/8000"]),
+    (PCMA_TE, {"codec": {"strip": ["PCMA"], "transcode": ["PCMU"]}},
+     ([8, 101], ["8 PCMA/8000", "101 telephone-event/8000"], []), PCMU_TE_LINES, EMPTY_PCMA_TE),
+    # ... and one with nothing it was offered passes whole
+    (PCMA_TE, STRIP_ALL_PCMU_TE, ([8], ["8 PCMA/8000"], []), PCMU_TE_LINES,
+     ["m=audio PORT RTP/AVP 8", "a=rtpmap:8 PCMA/8000"]),
+    # strip all keeping a codec the engine transcodes: that is the leg
+    (PCMA_TE, {"codec": {"strip": ["all"], "transcode": ["PCMU", "PCMA"]}},
+     ([0, 101], ["0 PCMU/8000", "101 telephone-event/8000"], []),
+     ["m=audio PORT RTP/AVP 0 8", "a=rtpmap:0 PCMU/8000", "a=rtpmap:8 PCMA/8000"],
+     ["m=audio PORT RTP/AVP 8", "a=rtpmap:8 PCMA/8000"]),
+    (([0, 8, 9, 101], ["0 PCMU/8000", "8 PCMA/8000", "9 G722/8000", "101 telephone-event/8000"], []),
+     {"codec": {"strip": ["all"], "transcode": ["G722", "opus"]}}, ([96], ["96 opus/48000/2"], []),
+     ["m=audio PORT RTP/AVP 9 96", "a=rtpmap:9 G722/8000", "a=rtpmap:96 opus/48000/2"],
+     ["m=audio PORT RTP/AVP 9", "a=rtpmap:9 G722/8000"]),
+    # strip by name keeping the offerer nothing at all: its first codec is the leg all the same
+    (([8], ["8 PCMA/8000"], []), {"codec": {"strip": ["PCMA"], "transcode": ["PCMU"]}}, ([0], ["0 PCMU/8000"], []),
+     ["m=audio PORT RTP/AVP 0", "a=rtpmap:0 PCMU/8000"], ["m=audio PORT RTP/AVP 8", "a=rtpmap:8 PCMA/8000"]),
+    # without transcoding: an offer left without a format keeps its codec lines, and the
+    # answer to it is not held to it
+    (([0, 101], ["0 PCMU/8000", "101 telephone-event/8000"], []), {"codec": {"strip": ["PCMU"]}},
+     ([8, 101], ["8 PCMA/8000", "101 telephone-event/8000"], []),
+     ["m=audio PORT RTP/AVP ", "a=rtpmap:0 PCMU/8000", "a=rtpmap:101 telephone-event/8000"],
+     ["m=audio PORT RTP/AVP 8 101", "a=rtpmap:8 PCMA/8000", "a=rtpmap:101 telephone-event/8000"]),
+    (PCMA_TE, {"codec": {"strip": ["all"], "transcode": ["telephone-event"]}}, PCMA_TE,
+     EMPTY_PCMA_TE, ["m=audio PORT RTP/AVP 8 101", "a=rtpmap:8 PCMA/8000", "a=rtpmap:101 telephone-event/8000"]),
+], ids=["strip-all-pcmu-te", "flags-spelling", "te-first-answer-pcmu", "except-te", "added-cn-left-out",
+        "added-opus-events-left-out", "opus-offer-added-event-left-out", "cn-kept", "events-only-empty",
+        "answer-events-alone-empty", "strip-name-empty", "nothing-offered-passes", "strip-all-kept-pcma-leg",
+        "strip-all-kept-g722-leg", "strip-name-nothing-kept", "plain-offer-empty", "strip-all-te-only-offer-empty"])
+def test_strip_leaving_no_leg_codec_as_10_5(rtpengine, offer, options, answer, expected_offer, expected_answer):
+    """strip (all, or by name) that keeps the offerer only telephone-event or CN with a codec to
+    add: 10.5 has no codec to transcode from and passes the answer as the answerer gave it, so the
+    offerer may get a codec it never offered; without an audio codec left 10.5 writes an empty
+    format list and keeps the received codec lines."""
     call = Call(rtpengine)
-    offer = assert_ok(call.offer(sdp(CALLER, 4000, [8, 101], ["8 PCMA/8000", "101 telephone-event/8000"]),
-                                 {"codec": {"strip": ["all"], "transcode": ["PCMU", "telephone-event"]}}))
-    assert codec_lines(offer["sdp"]) == ["m=audio PORT RTP/AVP 0 101", "a=rtpmap:0 PCMU/8000",
-                                         "a=rtpmap:101 telephone-event/8000"]
-    answer = assert_ok(call.answer(sdp(CALLEE, 5000, [0, 101], ["0 PCMU/8000", "101 telephone-event/8000"])))
-    assert codec_lines(answer["sdp"]) == ["m=audio PORT RTP/AVP 8 101", "a=rtpmap:8 PCMA/8000",
-                                          "a=rtpmap:101 telephone-event/8000"]
+    offer_reply = assert_ok(call.offer(sdp(CALLER, 4000, *offer), options))
+    assert codec_lines(offer_reply["sdp"]) == expected_offer
+    answer_reply = assert_ok(call.answer(sdp(CALLEE, 5000, *answer)))
+    assert codec_lines(answer_reply["sdp"]) == expected_answer
     call.delete()
+
+
+TE8_96 = ["a=rtpmap:96 telephone-event/8000", "a=fmtp:96 0-15"]
+
+
+@pytest.mark.parametrize("offer, options, answer, expected_offer, expected_answer", [
+    (([8, 0, 101], ["8 PCMA/8000", "0 PCMU/8000", "101 telephone-event/8000"], []),
+     {"codec": {"strip": ["full"], "transcode": ["PCMU", "telephone-event"]}},
+     ([0, 101], ["0 PCMU/8000", "101 telephone-event/8000"], []),
+     ["m=audio PORT RTP/AVP 0 96", "a=rtpmap:0 PCMU/8000"] + TE8_96, ["m=audio PORT RTP/AVP 0", "a=rtpmap:0 PCMU/8000"]),
+    (([8, 0, 101], ["8 PCMA/8000", "0 PCMU/8000", "101 telephone-event/8000"], []),
+     {"codec": {"mask": ["full"], "transcode": ["PCMU", "telephone-event"]}},
+     ([0, 101], ["0 PCMU/8000", "101 telephone-event/8000"], []),
+     ["m=audio PORT RTP/AVP 0 96", "a=rtpmap:0 PCMU/8000"] + TE8_96, ["m=audio PORT RTP/AVP 0", "a=rtpmap:0 PCMU/8000"]),
+    (PCMA_TE, {"codec": {"strip": ["full"], "transcode": ["G722", "telephone-event"]}},
+     ([9, 96], ["9 G722/8000", "96 telephone-event/8000"], []),
+     ["m=audio PORT RTP/AVP 9 96", "a=rtpmap:9 G722/8000"] + TE8_96,
+     ["m=audio PORT RTP/AVP 8 101", "a=rtpmap:8 PCMA/8000", "a=rtpmap:101 telephone-event/8000"]),
+    (PCMA_TE, {"codec": {"strip": ["full"], "transcode": ["telephone-event", "G722"]}}, ([9], ["9 G722/8000"], []),
+     ["m=audio PORT RTP/AVP 9 96", "a=rtpmap:9 G722/8000"] + TE8_96, ["m=audio PORT RTP/AVP 8", "a=rtpmap:8 PCMA/8000"]),
+    (PCMA_TE, {"codec": {"strip": ["full"], "transcode": ["PCMA", "telephone-event"]}}, PCMA_TE,
+     ["m=audio PORT RTP/AVP 8 96", "a=rtpmap:8 PCMA/8000"] + TE8_96, ["m=audio PORT RTP/AVP 8", "a=rtpmap:8 PCMA/8000"]),
+    # events at PCMA's clock take 97 and are left out: no codec at 8000 is offered
+    (PCMA_TE, {"codec": {"strip": ["full"], "transcode": ["opus", "telephone-event"]}},
+     ([96, 98], ["96 opus/48000/2", "98 telephone-event/48000"], []),
+     ["m=audio PORT RTP/AVP 96 98", "a=rtpmap:96 opus/48000/2", "a=rtpmap:98 telephone-event/48000", "a=fmtp:98 0-15"],
+     ["m=audio PORT RTP/AVP 8 101", "a=rtpmap:8 PCMA/8000", "a=rtpmap:101 telephone-event/8000"]),
+    (PCMA_TE, {"codec": {"strip": ["full"], "transcode": ["opus", "G722", "telephone-event"]}}, ([9], ["9 G722/8000"], []),
+     ["m=audio PORT RTP/AVP 96 9 98 97", "a=rtpmap:96 opus/48000/2", "a=rtpmap:9 G722/8000",
+      "a=rtpmap:98 telephone-event/48000", "a=fmtp:98 0-15", "a=rtpmap:97 telephone-event/8000", "a=fmtp:97 0-15"],
+     ["m=audio PORT RTP/AVP 8", "a=rtpmap:8 PCMA/8000"]),
+    (PCMA_TE, {"codec": {"strip": ["full"], "transcode": ["telephone-event"]}}, PCMA_TE, EMPTY_PCMA_TE,
+     ["m=audio PORT RTP/AVP 8 101", "a=rtpmap:8 PCMA/8000", "a=rtpmap:101 telephone-event/8000"]),
+], ids=["strip-full-pcmu", "mask-full-pcmu", "strip-full-g722", "strip-full-events-first", "strip-full-pcma",
+        "strip-full-opus", "strip-full-opus-g722", "strip-full-events-alone"])
+def test_full_makes_new_events_as_10_5(rtpengine, offer, options, answer, expected_offer, expected_answer):
+    """GH 963's "full" with transcode telephone-event beside a codec: as 10.5, the offer's events are
+    not brought back; new ones of ours go at the leg's clock and the offered codecs' clocks, on
+    payload types the offer did not use (its 101 stays reserved)."""
+    call = Call(rtpengine)
+    offer_reply = assert_ok(call.offer(sdp(CALLER, 4000, *offer), options))
+    assert codec_lines(offer_reply["sdp"]) == expected_offer
+    answer_reply = assert_ok(call.answer(sdp(CALLEE, 5000, *answer)))
+    assert codec_lines(answer_reply["sdp"]) == expected_answer
+    call.delete()
+
+
+def test_empty_format_list_keeps_codec_lines_as_received(rtpengine):
+    """The exact bytes 10.5 writes when no format is left: "m=audio PORT RTP/AVP " (the space
+    kept) and the received rtpmap and fmtp lines in their received order; the ptime moves after
+    a=rtcp as usual."""
+    call = Call(rtpengine)
+    offer = assert_ok(call.offer(sdp(CALLER, 4000, [8, 101], ["8 PCMA/8000", "101 telephone-event/8000"],
+                                     ["fmtp:101 0-16", "ptime:30", "fmtp:8 foo=1"]),
+                                 {"codec": {"strip": ["all"], "transcode": ["telephone-event"]}}))
+    media = offer["sdp"][offer["sdp"].index("m=audio"):]
+    port = Sdp(offer["sdp"]).media_address()[1]
+    assert media == ("m=audio %d RTP/AVP \r\na=rtpmap:8 PCMA/8000\r\na=rtpmap:101 telephone-event/8000\r\n"
+                     "a=fmtp:101 0-16\r\na=fmtp:8 foo=1\r\na=sendrecv\r\na=rtcp:%d\r\na=ptime:30\r\n"
+                     % (port, port + 1))
+    call.delete()
+
+
+@pytest.mark.parametrize("options", [STRIP_ALL_PCMU_TE,
+                                     {"flags": ["codec-strip-all", "codec-transcode-PCMU",
+                                                "codec-transcode-telephone-event"]}],
+                         ids=["codec-dictionary", "flags"])
+@pytest.mark.parametrize("answer_pt", [0, 8], ids=["answered-pcmu", "answered-unoffered-pcma"])
+def test_strip_leaving_no_leg_codec_media_untouched(rtpengine, options, answer_pt):
+    """As 10.5: with no codec to transcode from, each side's audio and events reach the other as
+    they were sent (payload type, sequence number, timestamp, payload), whichever codec the
+    answerer took (PCMU, or PCMA it was never offered: its answer then lists no format)."""
+    caller, callee = MediaPeer(CALLER), MediaPeer(CALLEE)
+    try:
+        call = Call(rtpengine)
+        offer = assert_ok(call.offer(sdp(CALLER, caller.port, *PCMA_TE), options))
+        rtpmap = {0: "0 PCMU/8000", 8: "8 PCMA/8000"}[answer_pt]
+        answer = assert_ok(call.answer(sdp(CALLEE, callee.port, [answer_pt, 101],
+                                           [rtpmap, "101 telephone-event/8000"])))
+        caller_sends_to = Sdp(answer["sdp"]).media_address()
+        callee_sends_to = Sdp(offer["sdp"]).media_address()
+        event = bytes([5, 10, 0, 160])
+        sent_by = {}
+        for peer, destination, ssrc, first, pt in ((caller, caller_sends_to, 0x1111, 100, 8),
+                                                   (callee, callee_sends_to, 0x2222, 500, answer_pt)):
+            packets = [build_rtp(first + i, 160 * i, ssrc, 101 if i == 5 else pt,
+                                 event if i == 5 else g711_tone(pt, i)) for i in range(8)]
+            sent_by[ssrc] = packets
+            for packet in packets:
+                peer.rtp.send(packet, destination)
+                time.sleep(0.02)   # paced as a sender would
+        for receiver, ssrc in ((callee, 0x1111), (caller, 0x2222)):
+            got = [data for data, _ in receiver.rtp.receive_all(8, 3.0)]
+            assert got == sent_by[ssrc], [parse_rtp(data)[4:7] for data in got]
+        call.delete()
+    finally:
+        caller.close()
+        callee.close()
 
 
 def test_shared_codec_at_another_clock_passes_untouched(rtpengine):

@@ -11,8 +11,8 @@ ICE offers with c=0.0.0.0 / c=::, G.722.1, codec accept / consume / mask with an
 telephone-event, strip-all with consume and offer, duplicate Opus transcode specs, re-tagging
 with via-branch and a branch deleted, inject-DTMF answered in another codec order.
 
-Left out: the CN scenarios (add-cn*, accept-cn, consume-cn, strip-all-consume-offer), not yet
-rewritten here; test_cn_codec.py compares similar CN requests of its own with 10.5. Left out, where ours still differed
+Left out: the CN scenarios (add-cn*, accept-cn, consume-cn, strip-all-consume-offer), which are
+in test_upstream_script_5.py. Left out, where ours still differed
 from 10.5 when rewritten: an answer taking an offered codec beside an added one (add-g722-accept-second,
 now test_answer_of_offered_codec_beside_added_one and test_codec_gaps.py); mask=all with several
 transcode codecs (dup-codec-number; test_codec_gaps.py compares such requests); media-echo is
