@@ -435,6 +435,12 @@ void codec_chain_number_as_copy(struct codec_chain *chain)
 	chain->copy_sequence = true;
 }
 
+void codec_chain_number_as_source_copy(struct codec_chain *chain)
+{
+	chain->copy_ssrc = 0;
+	chain->copy_sequence = true;
+}
+
 static void side_free(struct codec_side *side)
 {
 	avcodec_free_context(&side->av);

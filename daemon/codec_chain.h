@@ -130,6 +130,9 @@ void codec_chain_free(struct codec_chain *chain);
  * an SSRC of its own (random, RFC 3550 section 8.1) and each packet the sequence number of the
  * input packet it was made from (the packets made from one input number on from it). */
 void codec_chain_number_as_copy(struct codec_chain *chain);
+/* The same with the input's SSRC: as 10.5 numbers the copy for a subscriber that answered
+ * without a codec that codec-transcode added (measured: tests/e2e/test_upstream_pubsub.py). */
+void codec_chain_number_as_source_copy(struct codec_chain *chain);
 
 /* Whether packets of this payload type bypass the chain (config.passthrough). */
 bool codec_chain_passes(const struct codec_chain *chain, unsigned int payload_type);

@@ -1,6 +1,6 @@
 /* publish/subscribe: see pubsub.h. The SDPs follow what rtpengine 10.5 returns for the same
  * requests (tests/e2e/test_pubsub.py compares them): the publish answer keeps the first codec
- * and our own origin; a subscription of one source repeats the source's SDP (origin and
+ * we can decode and our own origin; a subscription of one source repeats the source's SDP (origin and
  * session name included) with our ports and sendonly; a subscription of several sources has
  * our own origin and one m= line per source media. */
 #include "pubsub.h"
@@ -11,6 +11,7 @@
 #include "call.h"
 #include "call_lifecycle.h"
 #include "codec.h"
+#include "codec_chain.h"
 #include "daemon.h"
 #include "interface.h"
 #include "log.h"
@@ -112,6 +113,20 @@ static const char *first_format(const char *formats, char *out, size_t size)
 	memcpy(out, formats, length);
 	out[length] = '\0';
 	return out;
+}
+
+/* The codec a publisher's media is taken in: its first that we can decode (10.5 passes over a
+ * codec it does not know, measured: tests/e2e/test_upstream_pubsub.py), else its first format. */
+static const char *publisher_format(const struct sdp_media *sdp_media, char *out, size_t size)
+{
+	struct codec_list list;
+	if (codec_list_from_media(sdp_media, &list) == 0)
+		for (unsigned int i = 0; i < list.count; i++)
+			if (codec_chain_supports(list.codecs[i].name, false)) {
+				snprintf(out, size, "%u", list.codecs[i].payload_type);
+				return out;
+			}
+	return first_format(sdp_media->formats, out, size);
 }
 
 /* Our own o= and s= lines (10.5's for SDP it makes up): a session id fixed per call. */
@@ -332,7 +347,7 @@ static int write_publish_answer(struct ng_request *request, struct call *call, s
 		if (!rewrite_own_transport(rewrite, media))
 			continue;
 		rewrite->direction = media_sends(media) ? SDP_DIRECTION_RECVONLY : SDP_DIRECTION_INACTIVE;
-		rewrite->formats = first_format(sdp_media->formats, formats[i], sizeof(formats[i]));
+		rewrite->formats = publisher_format(sdp_media, formats[i], sizeof(formats[i]));
 		/* SDES: our key for the publisher's suite; DTLS-SRTP: our role and fingerprint */
 		int lines = ng_update_answer_key_lines(request, media, key_lines[i]);
 		if (lines > 0) {
@@ -677,7 +692,7 @@ static int write_source_sdp(struct ng_request *request, const struct monologue *
 			rewrite->extra_attribute_count = (unsigned int) lines;
 		}
 		if (source->publisher)
-			rewrite->formats = first_format(sdp_media->formats, formats[i], sizeof(formats[i]));
+			rewrite->formats = publisher_format(sdp_media, formats[i], sizeof(formats[i]));
 		const char *offered = offer_subscriber_codecs(request, sdp_media,
 			rewrite->formats ? rewrite->formats : sdp_media->formats, media, offered_formats[i],
 			sizeof(offered_formats[i]), added_rtpmaps[i]);
@@ -925,25 +940,63 @@ static bool has_flag(struct ng_request *request, const char *wanted)
 	return false;
 }
 
-/* The answer's codecs against what the subscriber was offered, as 10.5: one of the source's
- * means the copies pass as they are; none is an error unless allow-transcoding, which
- * transcodes to a codec the offer added (media_transcode_subscription) and otherwise passes
- * them as they are. Checked for every media before anything changes (transcoding: true). */
+/* The source's codecs that the subscriber's media was offered (its own, not those a codec-
+ * transcode added), from the source's SDP: the parsed SDP, which `source` points into (free it
+ * with sdp_session_free()), or NULL when there is none to hold the answer to. */
+static struct sdp_session *offered_source_codecs(const struct media *media, struct codec_list *source)
+{
+	const struct media *origin = PUBSUB_SOURCE(media);
+	const char *error = NULL;
+	if (!origin || !media->offered_payload_types_known || !origin->monologue->sdp)
+		return NULL;
+	const struct monologue *side = origin->monologue;
+	struct sdp_session *sdp = sdp_parse(side->sdp, side->sdp_length, &error);
+	unsigned int index = 0;
+	while (sdp && index < side->media_count && side->media[index] != origin)
+		index++;
+	if (!sdp || index >= side->media_count || index >= sdp->media->len
+	    || codec_list_from_media(g_ptr_array_index(sdp->media, index), source) < 0) {
+		if (sdp)
+			sdp_session_free(sdp);
+		return NULL;
+	}
+	unsigned int kept = 0;
+	for (unsigned int i = 0; i < source->count; i++)
+		if (codec_payload_set_has(&media->offered_payload_types, source->codecs[i].payload_type))
+			source->codecs[kept++] = source->codecs[i];
+	source->count = kept;
+	return sdp;
+}
+
+/* The answer's codecs against what the subscriber was offered, as 10.5 (measured): an answer
+ * that takes every codec of the source's it was offered passes the copies as they are; one
+ * that lacks some is an error unless allow-transcoding, which transcodes those (to a codec a
+ * codec-transcode added when it picked one, media_transcode_subscription(), else, for a side of
+ * a dialogue, to its first codec, media_transcode_subscription_unanswered(); a publisher's pass
+ * as they are). Checked for every media before anything
+ * changes (transcoding: true). */
 static int check_answer_codecs(struct ng_request *request, const struct sdp_session *sdp,
 			       const struct monologue *subscriber, bool allow_transcoding, bool *transcoding)
 {
 	for (unsigned int i = 0; i < sdp->media->len; i++) {
 		const struct sdp_media *sdp_media = g_ptr_array_index(sdp->media, i);
 		const struct media *media = subscriber->media[i];
-		struct codec_list answered;
+		struct codec_list answered, source;
 		transcoding[i] = false;
 		if (!sdp_media->port || media->rejected || !media->offered_payload_types_known
 		    || codec_list_from_media(sdp_media, &answered) < 0)
 			continue;
-		bool shared = false;
-		for (unsigned int c = 0; c < answered.count; c++)
-			shared |= codec_payload_set_has(&media->offered_payload_types, answered.codecs[c].payload_type);
-		if (shared)
+		struct sdp_session *source_sdp = offered_source_codecs(media, &source);
+		bool needed;
+		if (source_sdp) {
+			needed = media_transcode_subscription_needed(&source, &answered);
+			sdp_session_free(source_sdp);
+		} else {   /* no source SDP to compare with: any codec it was offered will do */
+			needed = true;
+			for (unsigned int c = 0; c < answered.count; c++)
+				needed &= !codec_payload_set_has(&media->offered_payload_types, answered.codecs[c].payload_type);
+		}
+		if (!needed)
 			continue;
 		if (!allow_transcoding) {
 			request->error_reason = "Failed to process subscription answer";
@@ -952,6 +1005,24 @@ static int check_answer_codecs(struct ng_request *request, const struct sdp_sess
 		transcoding[i] = true;
 	}
 	return 0;
+}
+
+/* An allow-transcoding subscriber's chain for one media (answered: its answer's codecs, NULL
+ * when it needs none): 1 staged, 0 none, -ENOTSUP. */
+static int stage_subscriber_chain(struct media *media, const struct codec_list *answered)
+{
+	int staged = media_transcode_subscription(answered, media);
+	/* a publisher's copies pass as they are (10.5, measured: test_pubsub_options.py), a
+	 * dialogue side's are transcoded (test_upstream_pubsub.py) */
+	if (staged != 0 || !answered || PUBSUB_SOURCE(media)->monologue->publisher)
+		return staged;
+	struct codec_list source;
+	struct sdp_session *source_sdp = offered_source_codecs(media, &source);
+	if (!source_sdp)
+		return 0;
+	staged = media_transcode_subscription_unanswered(&source, answered, media);
+	sdp_session_free(source_sdp);
+	return staged;
 }
 
 int ng_command_subscribe_answer(struct ng_request *request)
@@ -989,8 +1060,8 @@ int ng_command_subscribe_answer(struct ng_request *request)
 		/* staged here, published with the update (ng_update_commit) */
 		struct codec_list answered;
 		if (!error && (transcoding[i] || media->transcode))
-			error = media_transcode_subscription(transcoding[i] && codec_list_from_media(sdp_media, &answered) == 0
-							     ? &answered : NULL, media) < 0 ? -ENOTSUP : 0;
+			error = stage_subscriber_chain(media, transcoding[i] && codec_list_from_media(sdp_media, &answered) == 0
+						       ? &answered : NULL) < 0 ? -ENOTSUP : 0;
 		if (error == -ENOTSUP)
 			request->error_reason = "Failed to process subscription answer";
 	}
