@@ -160,6 +160,8 @@ void codec_chain_get_stats(const struct codec_chain *chain, struct codec_chain_s
 int codec_chain_fill_frame(struct codec_chain *chain);
 /* The output frame's duration (the ptime), microseconds. */
 unsigned int codec_chain_frame_us(const struct codec_chain *chain);
+/* The last decoded input packet's duration (its ptime), microseconds; the output's before one. */
+unsigned int codec_chain_input_frame_us(const struct codec_chain *chain);
 /* The oldest digit found in-band since the last call (at most CODEC_CHAIN_DTMF_QUEUE kept):
  * false when none. */
 bool codec_chain_take_dtmf(struct codec_chain *chain, struct codec_chain_dtmf *dtmf);
