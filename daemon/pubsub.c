@@ -1,6 +1,6 @@
 /* publish/subscribe: see pubsub.h. The SDPs follow what rtpengine 10.5 returns for the same
- * requests (tests/e2e/test_pubsub.py compares them): the publish answer keeps the first codec
- * we can decode and our own origin; a subscription of one source repeats the source's SDP (origin and
+ * requests (tests/e2e/test_pubsub.py compares them): the publish answer keeps the codec-accept
+ * one, else the first codec we can decode, and our own origin; a subscription of one source repeats the source's SDP (origin and
  * session name included) with our ports and sendonly; a subscription of several sources has
  * our own origin and one m= line per source media. */
 #include "pubsub.h"
@@ -115,18 +115,58 @@ static const char *first_format(const char *formats, char *out, size_t size)
 	return out;
 }
 
-/* The codec a publisher's media is taken in: its first that we can decode (10.5 passes over a
- * codec it does not know, measured: tests/e2e/test_upstream_pubsub.py), else its first format. */
-static const char *publisher_format(const struct sdp_media *sdp_media, char *out, size_t size)
+/* The codec a publisher's media is taken in: the first of its codecs that codec-accept names
+ * (10.5 takes the accepted codec, measured: tests/e2e/test_upstream_pubsub.py), else its first
+ * that we can decode (10.5 passes over a codec it does not know), else its first format. */
+static const char *publisher_format(const struct sdp_media *sdp_media, const struct codec_names *accept, char *out,
+				    size_t size)
 {
 	struct codec_list list;
-	if (codec_list_from_media(sdp_media, &list) == 0)
+	if (codec_list_from_media(sdp_media, &list) == 0) {
+		for (unsigned int i = 0; accept && i < list.count; i++)
+			for (unsigned int a = 0; a < accept->count; a++)
+				if (codec_matches(&list.codecs[i], accept->names[a])) {
+					snprintf(out, size, "%u", list.codecs[i].payload_type);
+					return out;
+				}
 		for (unsigned int i = 0; i < list.count; i++)
 			if (codec_chain_supports(list.codecs[i].name, false)) {
 				snprintf(out, size, "%u", list.codecs[i].payload_type);
 				return out;
 			}
+	}
 	return first_format(sdp_media->formats, out, size);
+}
+
+/* The publisher's kept SDP (pubsub_note_sdp()) with each m= line's formats cut to the codec the
+ * publish answer took (formats[i], "" to leave one alone), so that its subscriptions offer that
+ * codec whatever options chose it. */
+static void note_publisher_formats(struct monologue *publisher, char (*formats)[16], unsigned int count)
+{
+	if (!publisher->sdp)
+		return;
+	GString *out = g_string_sized_new(publisher->sdp_length);
+	unsigned int index = 0;
+	for (const char *line = publisher->sdp; *line; ) {
+		const char *end = strchr(line, '\n');
+		size_t length = end ? (size_t) (end - line) + 1 : strlen(line);
+		const char *fields = line;
+		/* "m=<media> <port> <proto> <fmt> ...": the formats start after the third space */
+		for (unsigned int spaces = 0; fields < line + length && spaces < 3; fields++)
+			spaces += *fields == ' ';
+		if (!strncmp(line, "m=", 2) && index < count && formats[index][0] && fields < line + length) {
+			g_string_append_len(out, line, fields - line);
+			g_string_append(out, formats[index]);
+			g_string_append(out, line[length - 2] == '\r' ? "\r\n" : "\n");
+		} else {
+			g_string_append_len(out, line, (gssize) length);
+		}
+		index += !strncmp(line, "m=", 2);
+		line += length;
+	}
+	g_free(publisher->sdp);
+	publisher->sdp_length = (unsigned int) out->len;
+	publisher->sdp = g_string_free(out, FALSE);
 }
 
 /* Our own o= and s= lines (10.5's for SDP it makes up): a session id fixed per call. */
@@ -333,11 +373,10 @@ static bool rewrite_own_transport(struct sdp_media_rewrite *rewrite, const struc
 }
 
 static int write_publish_answer(struct ng_request *request, struct call *call, struct monologue *publisher,
-				const struct sdp_session *sdp)
+				const struct sdp_session *sdp, char (*formats)[16])
 {
 	unsigned int count = sdp->media->len;
 	struct sdp_media_rewrite rewrites[CALL_MAX_MEDIA];
-	char formats[CALL_MAX_MEDIA][16];
 	const char *key_lines[CALL_MAX_MEDIA][NG_UPDATE_KEY_LINES];
 	memset(rewrites, 0, sizeof(rewrites));
 	for (unsigned int i = 0; i < count; i++) {
@@ -347,7 +386,7 @@ static int write_publish_answer(struct ng_request *request, struct call *call, s
 		if (!rewrite_own_transport(rewrite, media))
 			continue;
 		rewrite->direction = media_sends(media) ? SDP_DIRECTION_RECVONLY : SDP_DIRECTION_INACTIVE;
-		rewrite->formats = publisher_format(sdp_media, formats[i], sizeof(formats[i]));
+		rewrite->formats = publisher_format(sdp_media, &request->flags.codec.accept, formats[i], sizeof(formats[i]));
 		/* SDES: our key for the publisher's suite; DTLS-SRTP: our role and fingerprint */
 		int lines = ng_update_answer_key_lines(request, media, key_lines[i]);
 		if (lines > 0) {
@@ -433,8 +472,10 @@ int ng_command_publish(struct ng_request *request)
 			error = ng_update_open_sockets(request, update, media, sdp_media->connection.family
 						       ? sdp_media->connection.family : sdp->connection.family, interface);
 	}
+	char formats[CALL_MAX_MEDIA][16];
+	memset(formats, 0, sizeof(formats));
 	if (!error)
-		error = write_publish_answer(request, call, publisher, sdp);
+		error = write_publish_answer(request, call, publisher, sdp, formats);
 	ng_update_commit(update);
 	sdp_session_free(sdp);
 	if (error) {
@@ -449,6 +490,7 @@ int ng_command_publish(struct ng_request *request)
 		return error;
 	}
 	pubsub_note_sdp(publisher, flags->sdp, flags->sdp_length);
+	note_publisher_formats(publisher, formats, publisher->media_count);
 	call_changed(call);
 	bencode_dictionary_add_string(request->buffer, request->reply, "result", "ok");
 	return 0;
@@ -692,7 +734,7 @@ static int write_source_sdp(struct ng_request *request, const struct monologue *
 			rewrite->extra_attribute_count = (unsigned int) lines;
 		}
 		if (source->publisher)
-			rewrite->formats = publisher_format(sdp_media, formats[i], sizeof(formats[i]));
+			rewrite->formats = publisher_format(sdp_media, NULL, formats[i], sizeof(formats[i]));
 		const char *offered = offer_subscriber_codecs(request, sdp_media,
 			rewrite->formats ? rewrite->formats : sdp_media->formats, media, offered_formats[i],
 			sizeof(offered_formats[i]), added_rtpmaps[i]);

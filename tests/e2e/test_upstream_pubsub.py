@@ -2,8 +2,8 @@
 to a whole dialogue (`all`, SIPREC with labels), to a list of from-tags (as a key, as
 `from-tags-` flags, in either order), to one side of a call with the subscriber answering
 another codec (transcoded, with or without `allow transcoding`), by label, over SRTP, an
-SRTP call subscribed over RTP, an ICE subscriber, and publish with several subscribers (a codec
-10.5 does not know passed over), and, measured beside the script, a subscriber's answer that
+SRTP call subscribed over RTP, an ICE subscriber, and publish with several subscribers (codec
+accept; a codec 10.5 does not know passed over), and, measured beside the script, a subscriber's answer that
 lacks one of the source's codecs (refused; with allow-transcoding that codec is transcoded to
 the answer's first, the others pass as they are, the source's SSRC kept).
 
@@ -17,8 +17,6 @@ from the port the receiver was given.
 Left out, where ours still differs:
 - ICE sub (subscribe request with ICE=force): 10.5 offers the subscriber ICE (credentials,
   host candidates) and checks its candidate with STUN; ours writes subscriptions without ICE.
-- publish/subscribe with codec-accept: 10.5 takes the publisher in the accepted codec (PCMA of
-  "0 8 9"); ours ignores codec-accept in publish and takes the first codec it can decode.
 - the second subscriber of "publish/subscribe w unsupp and t/c": codec strip in a subscribe
   request (with transcode PCMU) is refused by ours ("codec options other than transcode and
   set are not supported"); 10.5 offers PCMU only and transcodes.
@@ -288,6 +286,15 @@ SCENARIOS = {
         subscribe(**{"from-tag": "FT"}),
         subscribe_answer(body("c", "0", "a=recvonly"), **{"to-tag": "SUB"}),
         rtp("a", "pub", 0, 702, 32320, 0x7a7b7c7d, P0, [("b", "first"), ("c", "sub0")])],
+    "publish-codec-accept": [
+        publish(body("a", "0 8 9", "a=sendonly"), codec={"accept": ["PCMA"]}),
+        rtp("a", "pub", 8, 700, 32000, 0x7a7b7c7d, P0, []),
+        subscribe(**{"from-tag": "FT"}),
+        subscribe_answer(body("b", "8", "a=recvonly"), **{"to-tag": "SUB"}),
+        rtp("a", "pub", 8, 701, 32160, 0x7a7b7c7d, P0, [("b", "sub0")]),
+        subscribe(**{"from-tag": "FT"}),
+        subscribe_answer(body("c", "8", "a=recvonly"), **{"to-tag": "SUB"}),
+        rtp("a", "pub", 8, 702, 32320, 0x7a7b7c7d, P0, [("b", "first"), ("c", "sub0")])],
     "publish-unknown-codec-passed-over": [
         publish(body("a", "96 8 9", "a=sendonly", "a=rtpmap:96 nosuchcodec/8000")),
         rtp("a", "pub", 8, 700, 32000, 0x7a7b7c7d, P0, []),
@@ -537,6 +544,21 @@ EXPECTED = {
          {'from-tag': 'FT', 'from-tags': ['FT']}],
         ['result: ok'],
         [(0, 702, 32320, '00', 160, 'ssrc as sent', True), (0, 702, 32320, '00', 160, 'ssrc as sent', True)],
+    ],
+    'publish-codec-accept': [
+        ['v=0', 'o=- ID VERSION IN IP4 127.0.0.1', 's=RTPENGINE', 't=0 0', 'm=audio PORT RTP/AVP 8',
+         'c=IN IP4 127.0.0.1', 'a=rtpmap:8 PCMA/8000', 'a=recvonly', 'a=rtcp:PORT'],
+        [],
+        ['v=0', 'o=- 7291003 1 IN IP4 127.0.0.2', 's=pubsub probe', 't=0 0', 'm=audio PORT RTP/AVP 8',
+         'c=IN IP4 127.0.0.1', 'a=rtpmap:8 PCMA/8000', 'a=sendonly', 'a=rtcp:PORT',
+         {'from-tag': 'FT', 'from-tags': ['FT']}],
+        ['result: ok'],
+        [(8, 701, 32160, '00', 160, 'ssrc as sent', True)],
+        ['v=0', 'o=- 7291003 1 IN IP4 127.0.0.2', 's=pubsub probe', 't=0 0', 'm=audio PORT RTP/AVP 8',
+         'c=IN IP4 127.0.0.1', 'a=rtpmap:8 PCMA/8000', 'a=sendonly', 'a=rtcp:PORT',
+         {'from-tag': 'FT', 'from-tags': ['FT']}],
+        ['result: ok'],
+        [(8, 702, 32320, '00', 160, 'ssrc as sent', True), (8, 702, 32320, '00', 160, 'ssrc as sent', True)],
     ],
     'publish-unknown-codec-passed-over': [
         ['v=0', 'o=- ID VERSION IN IP4 127.0.0.1', 's=RTPENGINE', 't=0 0', 'm=audio PORT RTP/AVP 8',
