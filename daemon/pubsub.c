@@ -1,8 +1,8 @@
 /* publish/subscribe: see pubsub.h. The SDPs follow what rtpengine 10.5 returns for the same
  * requests (tests/e2e/test_pubsub.py compares them): the publish answer keeps the codec-accept
- * one, else the first codec we can decode, and our own origin; a subscription of one source repeats the source's SDP (origin and
- * session name included) with our ports and sendonly; a subscription of several sources has
- * our own origin and one m= line per source media. */
+ * one, else the first codec we can decode, and our own origin; a subscription of one source
+ * repeats the source's SDP (origin and session name included) with our ports and sendonly; a
+ * subscription of several sources has our own origin and one m= line per source media. */
 #include "pubsub.h"
 
 #include <errno.h>
@@ -592,12 +592,14 @@ static int select_sources(struct ng_request *request, struct call *call, struct 
 	return 0;
 }
 
-/* A subscription's codecs: codec-transcode adds, codec-set tunes the encoders; the other codec
- * options (strip, mask, offer, accept, ptime, ...) are not applied to subscriptions here. */
+/* A subscription's codecs: codec-transcode adds, codec-set tunes the encoders, codec-strip with
+ * codec-transcode takes source codecs out of the offer (their copies are transcoded to an added
+ * codec, as 10.5); the other codec options (strip alone, mask, offer, accept, ptime, ...) are
+ * not applied to subscriptions here. */
 static int refuse_codec_options(struct ng_request *request)
 {
 	const struct codec_options *codec = &request->flags.codec;
-	if (codec->strip.count || codec->except.count || codec->offer.count || codec->mask.count || codec->consume.count
+	if ((codec->strip.count && !codec->transcode.count) || codec->except.count || codec->offer.count || codec->mask.count || codec->consume.count
 	    || codec->accept.count || codec->always_transcode || codec->inject_dtmf || codec->single_codec || codec->ptime
 	    || codec->ptime_reverse) {
 		request->error_reason = "subscribe request: codec options other than transcode and set are not supported "
@@ -672,25 +674,36 @@ static const char *offer_subscriber_codecs(struct ng_request *request, const str
 	/* the list as offered: a publisher's first codec only */
 	unsigned int kept = 0;
 	memset(&media->offered_payload_types, 0, sizeof(media->offered_payload_types));
+	const struct codec_names *strip = &request->flags.codec.strip;
+	char kept_formats[4 * CODEC_MAX + 4] = "";
 	for (unsigned int i = 0; i < list.count; i++) {
 		bool offered = false;
 		for (const char *cursor = formats; *cursor; cursor += strcspn(cursor, " "), cursor += *cursor == ' ')
 			offered |= (unsigned int) strtoul(cursor, NULL, 10) == list.codecs[i].payload_type;
 		if (!offered)
 			continue;
-		codec_payload_set_add(&media->offered_payload_types, list.codecs[i].payload_type);
 		list.codecs[kept++] = list.codecs[i];
+		bool stripped = false;
+		for (unsigned int n = 0; n < strip->count && !stripped; n++)
+			stripped = codec_name_is_all(strip->names[n]) || codec_matches(&list.codecs[i], strip->names[n]);
+		if (stripped)
+			continue;   /* not offered: the subscriber gets it transcoded */
+		codec_payload_set_add(&media->offered_payload_types, list.codecs[i].payload_type);
+		g_snprintf(kept_formats + strlen(kept_formats), sizeof(kept_formats) - strlen(kept_formats), "%s%u",
+			   *kept_formats ? " " : "", list.codecs[i].payload_type);
 	}
 	list.count = kept;
 	media->offered_payload_types_known = true;
 	if (!request->flags.codec.transcode.count && !media->transcode)
 		return NULL;
-	/* only what a subscription does with codecs: add (transcode), encoder settings (set) */
+	/* only what a subscription does with codecs: add (transcode), encoder settings (set); strip
+	 * is applied above (not passed on: a stripped codec is still the one the source sends, the
+	 * chains' input) */
 	struct codec_options options;
 	memset(&options, 0, sizeof(options));
 	options.transcode = request->flags.codec.transcode;
 	options.set = request->flags.codec.set;
-	g_strlcpy(out, formats, size);
+	g_strlcpy(out, strip->count ? kept_formats : formats, size);
 	return media_transcode_offer(&list, &options, media, out, size, added_rtpmaps) > 0 ? out : NULL;
 }
 
@@ -1029,14 +1042,14 @@ static int check_answer_codecs(struct ng_request *request, const struct sdp_sess
 		    || codec_list_from_media(sdp_media, &answered) < 0)
 			continue;
 		struct sdp_session *source_sdp = offered_source_codecs(media, &source);
-		bool needed;
+		/* none of the source's codecs it was offered (a codec-transcode one, or strip took
+		 * them all): transcoded */
+		bool needed = true;
+		for (unsigned int c = 0; c < answered.count; c++)
+			needed &= !codec_payload_set_has(&media->offered_payload_types, answered.codecs[c].payload_type);
 		if (source_sdp) {
-			needed = media_transcode_subscription_needed(&source, &answered);
+			needed |= media_transcode_subscription_needed(&source, &answered);
 			sdp_session_free(source_sdp);
-		} else {   /* no source SDP to compare with: any codec it was offered will do */
-			needed = true;
-			for (unsigned int c = 0; c < answered.count; c++)
-				needed &= !codec_payload_set_has(&media->offered_payload_types, answered.codecs[c].payload_type);
 		}
 		if (!needed)
 			continue;

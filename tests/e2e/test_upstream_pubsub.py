@@ -3,7 +3,8 @@ to a whole dialogue (`all`, SIPREC with labels), to a list of from-tags (as a ke
 `from-tags-` flags, in either order), to one side of a call with the subscriber answering
 another codec (transcoded, with or without `allow transcoding`), by label, over SRTP, an
 SRTP call subscribed over RTP, an ICE subscriber, and publish with several subscribers (codec
-accept; a codec 10.5 does not know passed over), and, measured beside the script, a subscriber's answer that
+accept; a codec 10.5 does not know passed over, then a subscriber with the publisher's codec
+stripped and another transcoded), and, measured beside the script, a subscriber's answer that
 lacks one of the source's codecs (refused; with allow-transcoding that codec is transcoded to
 the answer's first, the others pass as they are, the source's SSRC kept).
 
@@ -17,9 +18,6 @@ from the port the receiver was given.
 Left out, where ours still differs:
 - ICE sub (subscribe request with ICE=force): 10.5 offers the subscriber ICE (credentials,
   host candidates) and checks its candidate with STUN; ours writes subscriptions without ICE.
-- the second subscriber of "publish/subscribe w unsupp and t/c": codec strip in a subscribe
-  request (with transcode PCMU) is refused by ours ("codec options other than transcode and
-  set are not supported"); 10.5 offers PCMU only and transcodes.
 - SRTP call, RTP subscriber: not replayed here (the call's two legs need SRTP peers; the
   subscriber side is covered by tests/e2e/test_pubsub_srtp.py).
 """
@@ -295,14 +293,15 @@ SCENARIOS = {
         subscribe(**{"from-tag": "FT"}),
         subscribe_answer(body("c", "8", "a=recvonly"), **{"to-tag": "SUB"}),
         rtp("a", "pub", 8, 702, 32320, 0x7a7b7c7d, P0, [("b", "first"), ("c", "sub0")])],
-    "publish-unknown-codec-passed-over": [
+    "publish-unknown-codec-then-stripped-and-transcoded": [
         publish(body("a", "96 8 9", "a=sendonly", "a=rtpmap:96 nosuchcodec/8000")),
         rtp("a", "pub", 8, 700, 32000, 0x7a7b7c7d, P0, []),
         subscribe(**{"from-tag": "FT"}),
         subscribe_answer(body("b", "8", "a=recvonly"), **{"to-tag": "SUB"}),
-        rtp("a", "pub", 8, 701, 32160, 0x7a7b7c7d, P0, [("b", "sub0")])],
-    # (upstream's script goes on with a subscriber asking codec strip PCMA, transcode PCMU: see
-    # the module docstring)
+        rtp("a", "pub", 8, 701, 32160, 0x7a7b7c7d, P0, [("b", "sub0")]),
+        subscribe(**{"from-tag": "FT", "codec": {"strip": ["PCMA"], "transcode": ["PCMU"]}}),
+        subscribe_answer(body("c", "0", "a=recvonly"), **{"to-tag": "SUB", "flags": ["allow transcoding"]}),
+        rtp("a", "pub", 8, 702, 32320, 0x7a7b7c7d, P0, [("b", "first"), ("c", "sub0")])],
     "answer-lacks-a-source-codec": two_party() + [
         subscribe(**{"from-tag": "FT"}),
         subscribe_answer(body("c", "0", "a=recvonly"), **{"to-tag": "SUB"})],
@@ -560,7 +559,7 @@ EXPECTED = {
         ['result: ok'],
         [(8, 702, 32320, '00', 160, 'ssrc as sent', True), (8, 702, 32320, '00', 160, 'ssrc as sent', True)],
     ],
-    'publish-unknown-codec-passed-over': [
+    'publish-unknown-codec-then-stripped-and-transcoded': [
         ['v=0', 'o=- ID VERSION IN IP4 127.0.0.1', 's=RTPENGINE', 't=0 0', 'm=audio PORT RTP/AVP 8',
          'c=IN IP4 127.0.0.1', 'a=rtpmap:8 PCMA/8000', 'a=recvonly', 'a=rtcp:PORT'],
         [],
@@ -569,6 +568,11 @@ EXPECTED = {
          {'from-tag': 'FT', 'from-tags': ['FT']}],
         ['result: ok'],
         [(8, 701, 32160, '00', 160, 'ssrc as sent', True)],
+        ['v=0', 'o=- 7291003 1 IN IP4 127.0.0.2', 's=pubsub probe', 't=0 0', 'm=audio PORT RTP/AVP 0',
+         'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendonly', 'a=rtcp:PORT',
+         {'from-tag': 'FT', 'from-tags': ['FT']}],
+        ['result: ok'],
+        [(8, 702, 32320, '00', 160, 'ssrc as sent', True), (0, 702, 32320, '29', 160, 'other ssrc', True)],
     ],
     'answer-lacks-a-source-codec': [
         ['v=0', 'o=- 7291003 1 IN IP4 127.0.0.2', 's=pubsub probe', 't=0 0', 'm=audio PORT RTP/AVP 0 8',
