@@ -707,6 +707,36 @@ static const char *offer_subscriber_codecs(struct ng_request *request, const str
 	return media_transcode_offer(&list, &options, media, out, size, added_rtpmaps) > 0 ? out : NULL;
 }
 
+/* A dialogue side that offered and was answered: the formats its peer's answer kept, in the
+ * answer's order, which 10.5 offers its subscribers (measured: tests/e2e/test_upstream_pubsub.py);
+ * NULL for a publisher, a side not answered yet, or one that answered (its own SDP is the
+ * negotiated one). */
+static const char *negotiated_formats(const struct monologue *source, unsigned int index,
+				      const struct sdp_media *own, char *out, size_t size)
+{
+	const struct monologue *peer = source->peer;
+	if (source->publisher || !peer || !peer->sdp || index >= source->media_count
+	    || source->media[index]->offered_payload_types_known)
+		return NULL;
+	const char *error = NULL;
+	struct sdp_session *peer_sdp = sdp_parse(peer->sdp, peer->sdp_length, &error);
+	if (!peer_sdp)
+		return NULL;
+	out[0] = '\0';
+	const struct sdp_media *answer = index < peer_sdp->media->len ? g_ptr_array_index(peer_sdp->media, index) : NULL;
+	for (const char *cursor = answer && answer->port ? answer->formats : ""; *cursor;
+	     cursor += strcspn(cursor, " "), cursor += *cursor == ' ') {
+		size_t length = strcspn(cursor, " ");
+		bool own_format = false;
+		for (const char *mine = own->formats; *mine && !own_format; mine += strcspn(mine, " "), mine += *mine == ' ')
+			own_format = strcspn(mine, " ") == length && !strncmp(mine, cursor, length);
+		if (own_format && strlen(out) + length + 2 <= size)
+			g_snprintf(out + strlen(out), size - strlen(out), "%s%.*s", *out ? " " : "", (int) length, cursor);
+	}
+	sdp_session_free(peer_sdp);
+	return *out ? out : NULL;
+}
+
 /* One source's part of the subscription SDP: its SDP with our ports, sendonly (inactive where
  * the source does not send), as the source negotiated its codecs (a publisher: the first). */
 static int write_source_sdp(struct ng_request *request, const struct monologue *source, struct monologue *subscriber,
@@ -726,6 +756,7 @@ static int write_source_sdp(struct ng_request *request, const struct monologue *
 	}
 	struct sdp_media_rewrite rewrites[CALL_MAX_MEDIA];
 	char formats[CALL_MAX_MEDIA][16];
+	char negotiated[CALL_MAX_MEDIA][4 * CODEC_MAX + 4];
 	char offered_formats[CALL_MAX_MEDIA][4 * CODEC_MAX + 4 * 2 * MEDIA_TRANSCODE_ADDED];
 	const char *added_rtpmaps[CALL_MAX_MEDIA][2 * MEDIA_TRANSCODE_ADDED + 1];
 	const char *key_lines[CALL_MAX_MEDIA][NG_UPDATE_KEY_LINES];
@@ -748,6 +779,8 @@ static int write_source_sdp(struct ng_request *request, const struct monologue *
 		}
 		if (source->publisher)
 			rewrite->formats = publisher_format(sdp_media, NULL, formats[i], sizeof(formats[i]));
+		else
+			rewrite->formats = negotiated_formats(source, i, sdp_media, negotiated[i], sizeof(negotiated[i]));
 		const char *offered = offer_subscriber_codecs(request, sdp_media,
 			rewrite->formats ? rewrite->formats : sdp_media->formats, media, offered_formats[i],
 			sizeof(offered_formats[i]), added_rtpmaps[i]);

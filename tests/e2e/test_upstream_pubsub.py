@@ -4,9 +4,11 @@ to a whole dialogue (`all`, SIPREC with labels), to a list of from-tags (as a ke
 another codec (transcoded, with or without `allow transcoding`), by label, over SRTP, an
 SRTP call subscribed over RTP, an ICE subscriber, and publish with several subscribers (codec
 accept; a codec 10.5 does not know passed over, then a subscriber with the publisher's codec
-stripped and another transcoded), and, measured beside the script, a subscriber's answer that
-lacks one of the source's codecs (refused; with allow-transcoding that codec is transcoded to
-the answer's first, the others pass as they are, the source's SSRC kept).
+stripped and another transcoded), and, measured beside the script, the codecs a dialogue
+side's subscription offers (after the answer: the negotiated ones, in the answer's order), and
+a subscriber's answer that lacks one of the source's codecs (refused; with allow-transcoding
+that codec is transcoded to the answer's first, the others pass as they are, the source's SSRC
+kept).
 
 Each scenario runs against the daemon under test; the expected replies and media are what
 Debian's 10.5 gives for the same requests (RTPENGINE_BINARY=/usr/bin/rtpengine runs the same
@@ -302,6 +304,18 @@ SCENARIOS = {
         subscribe(**{"from-tag": "FT", "codec": {"strip": ["PCMA"], "transcode": ["PCMU"]}}),
         subscribe_answer(body("c", "0", "a=recvonly"), **{"to-tag": "SUB", "flags": ["allow transcoding"]}),
         rtp("a", "pub", 8, 702, 32320, 0x7a7b7c7d, P0, [("b", "first"), ("c", "sub0")])],
+    "offerer-subscribed-after-answer": [
+        offer(body("a", "0 8 9", "a=sendrecv")), answer(body("b", "8 0", "a=sendrecv")),
+        subscribe(**{"from-tag": "FT"})],
+    "answerer-subscribed": [
+        offer(body("a", "0 8 9", "a=sendrecv")), answer(body("b", "8 0", "a=sendrecv")),
+        subscribe(**{"from-tag": "TT"})],
+    "all-after-narrowing-answer": [
+        offer(body("a", "0 8", "a=sendrecv")), answer(body("b", "0", "a=sendrecv")),
+        subscribe(flags=["all"])],
+    "offerer-subscribed-before-answer": [
+        offer(body("a", "0 8", "a=sendrecv")),
+        subscribe(**{"from-tag": "FT"})],
     "answer-lacks-a-source-codec": two_party() + [
         subscribe(**{"from-tag": "FT"}),
         subscribe_answer(body("c", "0", "a=recvonly"), **{"to-tag": "SUB"})],
@@ -573,6 +587,43 @@ EXPECTED = {
          {'from-tag': 'FT', 'from-tags': ['FT']}],
         ['result: ok'],
         [(8, 702, 32320, '00', 160, 'ssrc as sent', True), (0, 702, 32320, '29', 160, 'other ssrc', True)],
+    ],
+    'offerer-subscribed-after-answer': [
+        ['v=0', 'o=- 7291003 1 IN IP4 127.0.0.2', 's=pubsub probe', 't=0 0', 'm=audio PORT RTP/AVP 0 8 9',
+         'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=rtpmap:8 PCMA/8000', 'a=rtpmap:9 G722/8000',
+         'a=sendrecv', 'a=rtcp:PORT'],
+        ['v=0', 'o=- 7291003 1 IN IP4 127.0.0.3', 's=pubsub probe', 't=0 0', 'm=audio PORT RTP/AVP 8 0',
+         'c=IN IP4 127.0.0.1', 'a=rtpmap:8 PCMA/8000', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT'],
+        ['v=0', 'o=- 7291003 1 IN IP4 127.0.0.2', 's=pubsub probe', 't=0 0', 'm=audio PORT RTP/AVP 8 0',
+         'c=IN IP4 127.0.0.1', 'a=rtpmap:8 PCMA/8000', 'a=rtpmap:0 PCMU/8000', 'a=sendonly', 'a=rtcp:PORT',
+         {'from-tag': 'FT', 'from-tags': ['FT']}],
+    ],
+    'answerer-subscribed': [
+        ['v=0', 'o=- 7291003 1 IN IP4 127.0.0.2', 's=pubsub probe', 't=0 0', 'm=audio PORT RTP/AVP 0 8 9',
+         'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=rtpmap:8 PCMA/8000', 'a=rtpmap:9 G722/8000',
+         'a=sendrecv', 'a=rtcp:PORT'],
+        ['v=0', 'o=- 7291003 1 IN IP4 127.0.0.3', 's=pubsub probe', 't=0 0', 'm=audio PORT RTP/AVP 8 0',
+         'c=IN IP4 127.0.0.1', 'a=rtpmap:8 PCMA/8000', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT'],
+        ['v=0', 'o=- 7291003 1 IN IP4 127.0.0.3', 's=pubsub probe', 't=0 0', 'm=audio PORT RTP/AVP 8 0',
+         'c=IN IP4 127.0.0.1', 'a=rtpmap:8 PCMA/8000', 'a=rtpmap:0 PCMU/8000', 'a=sendonly', 'a=rtcp:PORT',
+         {'from-tag': 'TT', 'from-tags': ['TT']}],
+    ],
+    'all-after-narrowing-answer': [
+        ['v=0', 'o=- 7291003 1 IN IP4 127.0.0.2', 's=pubsub probe', 't=0 0', 'm=audio PORT RTP/AVP 0 8',
+         'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=rtpmap:8 PCMA/8000', 'a=sendrecv', 'a=rtcp:PORT'],
+        ['v=0', 'o=- 7291003 1 IN IP4 127.0.0.3', 's=pubsub probe', 't=0 0', 'm=audio PORT RTP/AVP 0',
+         'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT'],
+        ['v=0', 'o=- ID VERSION IN IP4 127.0.0.1', 's=RTPENGINE', 't=0 0', 'm=audio PORT RTP/AVP 0',
+         'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendonly', 'a=rtcp:PORT', 'm=audio PORT RTP/AVP 0',
+         'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendonly', 'a=rtcp:PORT',
+         {'from-tags': ['FT', 'TT']}],
+    ],
+    'offerer-subscribed-before-answer': [
+        ['v=0', 'o=- 7291003 1 IN IP4 127.0.0.2', 's=pubsub probe', 't=0 0', 'm=audio PORT RTP/AVP 0 8',
+         'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=rtpmap:8 PCMA/8000', 'a=sendrecv', 'a=rtcp:PORT'],
+        ['v=0', 'o=- 7291003 1 IN IP4 127.0.0.2', 's=pubsub probe', 't=0 0', 'm=audio PORT RTP/AVP 0 8',
+         'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=rtpmap:8 PCMA/8000', 'a=sendonly', 'a=rtcp:PORT',
+         {'from-tag': 'FT', 'from-tags': ['FT']}],
     ],
     'answer-lacks-a-source-codec': [
         ['v=0', 'o=- 7291003 1 IN IP4 127.0.0.2', 's=pubsub probe', 't=0 0', 'm=audio PORT RTP/AVP 0 8',
