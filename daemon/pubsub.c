@@ -13,6 +13,8 @@
 #include "codec.h"
 #include "codec_chain.h"
 #include "daemon.h"
+#include "ice_agent.h"
+#include "ice_candidates.h"
 #include "interface.h"
 #include "log.h"
 #include "media_control.h"
@@ -357,7 +359,8 @@ static int refuse_unsupported_sdp(struct ng_request *request, const struct sdp_s
 /* The publish answer: the publisher's SDP with our address and ports, its first codec, recvonly
  * (inactive where it does not send), and our own origin. */
 /* Our address and ports for a media in an SDP we write, without ICE (publish and subscribe
- * carry plain RTP); false for a rejected media, which keeps port 0. */
+ * carry plain RTP; a subscription with ICE=force: offer_subscriber_ice()); false for a rejected
+ * media, which keeps port 0. */
 static bool rewrite_own_transport(struct sdp_media_rewrite *rewrite, const struct media *media)
 {
 	if (media->interface) {
@@ -707,6 +710,23 @@ static const char *offer_subscriber_codecs(struct ng_request *request, const str
 	return media_transcode_offer(&list, &options, media, out, size, added_rtpmaps) > 0 ? out : NULL;
 }
 
+/* ICE=force in a subscribe request: our ICE towards the subscriber (credentials and host
+ * candidates, as 10.5 offers them; RFC 8445 section 6.1.1: we offer, so we control); its
+ * answer's ICE is taken like any answer's (ng_update_learn_sdp()). Otherwise none. */
+static void offer_subscriber_ice(struct ng_request *request, struct media *media, struct sdp_media_rewrite *rewrite)
+{
+	if (request->flags.ice != NG_ICE_FORCE || !media->interface)
+		return;
+	if (!media->ice_ufrag[0]) {
+		ice_random_credential(media->ice_ufrag, sizeof(media->ice_ufrag) - 1);
+		ice_random_credential(media->ice_pwd, sizeof(media->ice_pwd) - 1);
+		media->ice_controlling = true;
+	}
+	ice_agent_local_credentials(media, &rewrite->ice_ufrag, &rewrite->ice_pwd);
+	rewrite->ice_foundation = media->interface->ice_foundation;
+	rewrite->remove_ice = false;   /* ours go out (sdp_write.c: in place of any the source sent) */
+}
+
 /* A dialogue side that offered and was answered: the formats its peer's answer kept, in the
  * answer's order, which 10.5 offers its subscribers (measured: tests/e2e/test_upstream_pubsub.py);
  * NULL for a publisher, a side not answered yet, or one that answered (its own SDP is the
@@ -768,6 +788,7 @@ static int write_source_sdp(struct ng_request *request, const struct monologue *
 		struct sdp_media_rewrite *rewrite = &rewrites[i];
 		if (!rewrite_own_transport(rewrite, media))
 			continue;
+		offer_subscriber_ice(request, media, rewrite);
 		rewrite->direction = media_sends(origin) ? SDP_DIRECTION_SENDONLY : SDP_DIRECTION_INACTIVE;
 		if (strcmp(media->protocol, sdp_media->protocol))
 			rewrite->protocol = media->protocol;
