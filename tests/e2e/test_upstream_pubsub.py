@@ -18,17 +18,17 @@ sequence number, timestamp, payload, whether the SSRC is the one sent, and wheth
 from the port the receiver was given; STUN checks (both daemons send them to an ICE
 subscriber, measured) are skipped.
 
-Left out, where ours still differs:
-- SRTP call, RTP subscriber: not replayed here (the call's two legs need SRTP peers; the
-  subscriber side is covered by tests/e2e/test_pubsub_srtp.py).
+Left out, where ours still differs: nothing (every scenario of the script is replayed).
 """
 
+import os
 import re
 
 import pytest
 
 from calls import Call, Sdp
 from rtp import MediaPeer, build_rtp, parse_rtp
+from test_srtp import PEER as SRTP_PEER, srtp
 
 HOSTS = {"a": "127.0.0.2", "b": "127.0.0.3", "c": "127.0.0.4", "d": "127.0.0.5"}
 
@@ -68,8 +68,10 @@ def subscribe_answer(sdp, **options):
 
 def rtp(sender, to, payload_type, sequence, timestamp, ssrc, payload, receivers, srtp_key=None):
     """Send one packet from peer `sender` to the relay address `to` (to_a: the offer reply's,
-    to_b: the answer's, pub: the publish reply's); receivers = [(peer, source)]."""
-    return ("rtp", (sender, to, payload_type, sequence, timestamp, ssrc, payload, receivers), None)
+    to_b: the answer's, pub: the publish reply's), SRTP-protected with srtp_key (libsrtp2,
+    tests/e2e/srtp_peer.c) when given; receivers = [(peer, source)], a source named srtp...
+    for a receiver that gets SRTP (compared by length)."""
+    return ("rtp", (sender, to, payload_type, sequence, timestamp, ssrc, payload, receivers, srtp_key), None)
 
 
 def normalise(text):
@@ -146,8 +148,13 @@ def run_scenario(daemon, steps):
     try:
         for command, options, sdp in steps:
             if command == "rtp":
-                sender, to, payload_type, sequence, timestamp, ssrc, payload, receivers = options
-                peers[sender].rtp.send(build_rtp(sequence, timestamp, ssrc, payload_type, payload), relay[to])
+                sender, to, payload_type, sequence, timestamp, ssrc, payload, receivers, srtp_key = options
+                packet = build_rtp(sequence, timestamp, ssrc, payload_type, payload)
+                if srtp_key:
+                    if not os.path.exists(SRTP_PEER):
+                        pytest.skip("srtp_peer not built (make build/tests/srtp_peer)")
+                    packet = srtp("protect", srtp_key, [packet])[0]
+                peers[sender].rtp.send(packet, relay[to])
                 results.append([received(peers[peer], ssrc, relay[source], plain=not source.startswith("srtp"))
                                 for peer, source in receivers])
                 continue
@@ -173,8 +180,8 @@ def run_scenario(daemon, steps):
                 outcome.append(symbolic({key: reply[key] for key in ("from-tag", "from-tags", "tag-medias",
                                                                      "media-labels") if key in reply}, tags))
             elif command in ("offer", "answer", "publish"):
-                relay[{"offer": "to_a", "answer": "to_b", "publish": "pub"}[command]] = \
-                    Sdp(reply["sdp"]).media_address()
+                name = {"offer": "to_a", "answer": "to_b", "publish": "pub"}[command]
+                relay[name] = relay["srtp_" + name] = Sdp(reply["sdp"]).media_address()
             results.append(outcome)
         call.delete()
         return results
@@ -186,6 +193,8 @@ def run_scenario(daemon, steps):
 # ---------------------------------------------------------------- the scenarios
 
 P0 = b"\x00" * 160
+KEY_A = "cHVic3ViIHByb2JlIGNhbGxlciBrZXkgMzBieXRl"   # 30 bytes of our own
+KEY_B = "cHVic3ViIHByb2JlIGNhbGxlZSBrZXkgMzBieXRl"
 
 
 def two_party(formats="0 8", **options):
@@ -276,6 +285,17 @@ SCENARIOS = {
                               "inline:Qm9vdGggcHJvYmUga2V5IGZvciBwdWJzdWIgMTIz",
                               "a=recvonly", protocol="RTP/SAVP"), **{"to-tag": "SUB"}),
         rtp("a", "to_b", 0, 5201, 1760, 0x0d0e0f10, P0, [("b", "to_a"), ("c", "srtp0")])],
+    "srtp-call-rtp-subscriber": [
+        offer(body("a", "0", "a=crypto:7 AES_CM_128_HMAC_SHA1_80 inline:" + KEY_A, "a=sendrecv",
+                   protocol="RTP/SAVP")),
+        answer(body("b", "0", "a=crypto:7 AES_CM_128_HMAC_SHA1_80 inline:" + KEY_B, "a=sendrecv",
+                    protocol="RTP/SAVP")),
+        rtp("b", "to_a", 0, 3100, 8800, 0x51a2b3c4, P0, [("a", "srtp_to_b")], srtp_key=KEY_B),
+        rtp("a", "to_b", 0, 5200, 1600, 0x0d0e0f10, P0, [("b", "srtp_to_a")], srtp_key=KEY_A),
+        subscribe(**{"from-tag": "FT", "transport-protocol": "RTP/AVP"}),
+        subscribe_answer(body("c", "0", "a=recvonly"), **{"to-tag": "SUB"}),
+        rtp("b", "to_a", 0, 3101, 8960, 0x51a2b3c4, P0, [("a", "srtp_to_b")], srtp_key=KEY_B),
+        rtp("a", "to_b", 0, 5201, 1760, 0x0d0e0f10, P0, [("b", "srtp_to_a"), ("c", "sub0")], srtp_key=KEY_A)],
     "ice-subscriber": two_party("0") + [
         subscribe(**{"from-tag": "FT", "ICE": "force"}),
         subscribe_answer(body("c", "0", "a=recvonly", "a=ice-ufrag:pz41",
@@ -547,6 +567,28 @@ EXPECTED = {
          'a=setup:actpass', 'a=fingerprint:sha-256 FP', {'from-tag': 'FT', 'from-tags': ['FT']}],
         ['result: ok'],
         [(0, 5201, 1760, '00', 160, 'ssrc as sent', True), ('srtp', 182, True)],
+    ],
+    'srtp-call-rtp-subscriber': [
+        ['v=0', 'o=- 7291003 1 IN IP4 127.0.0.2', 's=pubsub probe', 't=0 0', 'm=audio PORT RTP/SAVP 0',
+         'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT',
+         'a=crypto:7 AES_CM_128_HMAC_SHA1_80 inline:KEY', 'a=crypto:8 AEAD_AES_256_GCM inline:KEY',
+         'a=crypto:9 AEAD_AES_128_GCM inline:KEY', 'a=crypto:10 AES_256_CM_HMAC_SHA1_80 inline:KEY',
+         'a=crypto:11 AES_256_CM_HMAC_SHA1_32 inline:KEY', 'a=crypto:12 AES_192_CM_HMAC_SHA1_80 inline:KEY',
+         'a=crypto:13 AES_192_CM_HMAC_SHA1_32 inline:KEY', 'a=crypto:14 AES_CM_128_HMAC_SHA1_32 inline:KEY',
+         'a=crypto:15 F8_128_HMAC_SHA1_80 inline:KEY', 'a=crypto:16 F8_128_HMAC_SHA1_32 inline:KEY',
+         'a=crypto:17 NULL_HMAC_SHA1_80 inline:KEY', 'a=crypto:18 NULL_HMAC_SHA1_32 inline:KEY',
+         'a=setup:actpass', 'a=fingerprint:sha-256 FP'],
+        ['v=0', 'o=- 7291003 1 IN IP4 127.0.0.3', 's=pubsub probe', 't=0 0', 'm=audio PORT RTP/SAVP 0',
+         'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:PORT',
+         'a=crypto:7 AES_CM_128_HMAC_SHA1_80 inline:KEY'],
+        [('srtp', 182, True)],
+        [('srtp', 182, True)],
+        ['v=0', 'o=- 7291003 1 IN IP4 127.0.0.2', 's=pubsub probe', 't=0 0', 'm=audio PORT RTP/AVP 0',
+         'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=sendonly', 'a=rtcp:PORT',
+         {'from-tag': 'FT', 'from-tags': ['FT']}],
+        ['result: ok'],
+        [('srtp', 182, True)],
+        [('srtp', 182, True), (0, 5201, 1760, '00', 160, 'ssrc as sent', True)],
     ],
     'ice-subscriber': [
         ['v=0', 'o=- 7291003 1 IN IP4 127.0.0.2', 's=pubsub probe', 't=0 0', 'm=audio PORT RTP/AVP 0',
