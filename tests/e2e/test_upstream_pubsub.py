@@ -121,7 +121,7 @@ def concrete(value, tags):
 
 def received(peer, sent_ssrc, source, plain=True):
     """What one packet reaching `peer` looks like; STUN checks of an ICE relay skipped."""
-    for _ in range(5):
+    for _ in range(50):   # an ICE subscriber gets STUN checks (and their retransmissions) too
         item = peer.rtp.receive(1.5)
         if item is None:
             return "nothing"
