@@ -27,6 +27,7 @@ import re
 import pytest
 
 from calls import Call, Sdp
+from process import wait_until
 from rtp import MediaPeer, build_rtp, parse_rtp
 from test_srtp import PEER as SRTP_PEER, srtp
 
@@ -138,12 +139,20 @@ def received(peer, sent_ssrc, source, plain=True):
     return "only STUN"
 
 
+def stream_packets(call, tag):
+    """The RTP packets the relay has taken from tag's first media (query)."""
+    reply = decoded(call.query())
+    streams = reply.get("tags", {}).get(tag, {}).get("medias", [{}])[0].get("streams", [])
+    return streams[0]["stats"]["packets"] if streams else 0
+
+
 def run_scenario(daemon, steps):
     peers = {name: MediaPeer(host) for name, host in HOSTS.items()}
     ports = {"%s_port" % name: peer.port for name, peer in peers.items()}
     call = Call(daemon)
     tags = {"FT": "caller-tag", "TT": "callee-tag"}
     relay = {}
+    received_count = {}
     results = []
     try:
         for command, options, sdp in steps:
@@ -155,6 +164,12 @@ def run_scenario(daemon, steps):
                         pytest.skip("srtp_peer not built (make build/tests/srtp_peer)")
                     packet = srtp("protect", srtp_key, [packet])[0]
                 peers[sender].rtp.send(packet, relay[to])
+                if not receivers:
+                    # a packet for nobody yet: let the relay take it before what follows (a
+                    # subscription answered meanwhile would get it late otherwise)
+                    received_count[sender] = received_count.get(sender, 0) + 1
+                    wait_until(lambda: stream_packets(call, tags["FT"]) >= received_count[sender], timeout=2.0,
+                               interval=0.01)
                 results.append([received(peers[peer], ssrc, relay[source], plain=not source.startswith("srtp"))
                                 for peer, source in receivers])
                 continue
