@@ -136,6 +136,7 @@ struct codec_chain {
 	bool synced;
 	uint32_t ssrc;
 	uint32_t expected_in_ts;        /* input timestamp of the next audio sample */
+	unsigned int in_frame_us;       /* the last decoded input packet's duration (0: none yet) */
 	uint32_t out_ts;                /* output timestamp of fifo[0] */
 	uint16_t out_seq;
 	bool out_marker;
@@ -432,6 +433,12 @@ void codec_chain_number_as_copy(struct codec_chain *chain)
 	do
 		chain->copy_ssrc = g_random_int();
 	while (!chain->copy_ssrc);
+	chain->copy_sequence = true;
+}
+
+void codec_chain_number_as_source_copy(struct codec_chain *chain)
+{
+	chain->copy_ssrc = 0;
 	chain->copy_sequence = true;
 }
 
@@ -1219,6 +1226,8 @@ static void process_packet(struct codec_chain *chain, const uint8_t *packet, siz
 		return;
 	}
 	chain->expected_in_ts += in_ts_step(side, samples);
+	if (side->rate)
+		chain->in_frame_us = (unsigned int)((uint64_t)samples * 1000000 / side->rate);
 }
 
 static struct jitter_slot *slot_find(struct codec_chain *chain, uint16_t sequence)
@@ -1391,6 +1400,11 @@ int codec_chain_fill_frame(struct codec_chain *chain)
 unsigned int codec_chain_frame_us(const struct codec_chain *chain)
 {
 	return (unsigned int)((uint64_t)chain->frame_samples * 1000000 / chain->out.rate);
+}
+
+unsigned int codec_chain_input_frame_us(const struct codec_chain *chain)
+{
+	return chain->in_frame_us ? chain->in_frame_us : codec_chain_frame_us(chain);
 }
 
 bool codec_chain_take_dtmf(struct codec_chain *chain, struct codec_chain_dtmf *dtmf)

@@ -130,6 +130,9 @@ void codec_chain_free(struct codec_chain *chain);
  * an SSRC of its own (random, RFC 3550 section 8.1) and each packet the sequence number of the
  * input packet it was made from (the packets made from one input number on from it). */
 void codec_chain_number_as_copy(struct codec_chain *chain);
+/* The same with the input's SSRC: as 10.5 numbers the copy for a subscriber that answered
+ * without a codec that codec-transcode added (measured: tests/e2e/test_upstream_pubsub.py). */
+void codec_chain_number_as_source_copy(struct codec_chain *chain);
 
 /* Whether packets of this payload type bypass the chain (config.passthrough). */
 bool codec_chain_passes(const struct codec_chain *chain, unsigned int payload_type);
@@ -157,6 +160,8 @@ void codec_chain_get_stats(const struct codec_chain *chain, struct codec_chain_s
 int codec_chain_fill_frame(struct codec_chain *chain);
 /* The output frame's duration (the ptime), microseconds. */
 unsigned int codec_chain_frame_us(const struct codec_chain *chain);
+/* The last decoded input packet's duration (its ptime), microseconds; the output's before one. */
+unsigned int codec_chain_input_frame_us(const struct codec_chain *chain);
 /* The oldest digit found in-band since the last call (at most CODEC_CHAIN_DTMF_QUEUE kept):
  * false when none. */
 bool codec_chain_take_dtmf(struct codec_chain *chain, struct codec_chain_dtmf *dtmf);

@@ -86,6 +86,16 @@ int media_transcode_answer(const struct codec_list *answered, unsigned int answe
  * it: 1. Otherwise (answered NULL too) no chain: 0. -ENOTSUP if the chain cannot be made. */
 int media_transcode_subscription(const struct codec_list *answered, struct media *subscriber_media);
 
+/* The same when the subscriber's answer lacks some of the source's own codecs (source: those
+ * it was offered), as 10.5 measured: without allow-transcoding that answer is refused
+ * (media_transcode_subscription_needed()); with it the source's packets in a codec the answer
+ * lacks are transcoded to the answer's first codec, those in a codec it has pass as they are
+ * (pubsub.c calls it for a side of a dialogue; a publisher's copies pass as they are).
+ * 1 staged, 0 nothing to transcode, -ENOTSUP. */
+bool media_transcode_subscription_needed(const struct codec_list *source, const struct codec_list *answered);
+int media_transcode_subscription_unanswered(const struct codec_list *source, const struct codec_list *answered,
+					    struct media *subscriber_media);
+
 /* Redis (docs/redis.md): an allow-transcoding subscriber's chain as text, the a=rtpmap values
  * ("PT NAME/CLOCK[/CHANNELS]") and a=fmtp values of the source's codec, the subscriber's pick
  * and their telephone-events ("" when none), and the encoder's bit rate (0 = default). */

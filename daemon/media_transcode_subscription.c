@@ -14,21 +14,27 @@
 #include "log.h"
 #include "media_transcode_internal.h"
 
-/* The subscriber's chain from the source's codec (state->leg) to peer, staged on its media and
+/* The subscriber's chain from the source's codec (state->leg; alternates: its other codecs decoded
+ * alike, passthrough: those the subscriber takes as they are) to peer, staged on its media and
  * kept for media_transcode_subscription_save(): 1, or -ENOTSUP. */
 static int stage_subscription_chain(struct media *subscriber_media, struct media_transcode *state,
-				    const struct transcode_codec *peer, const struct transcode_codec *peer_dtmf)
+				    const struct transcode_codec *peer, const struct transcode_codec *peer_dtmf,
+				    const struct shared_codecs *alternates, const struct shared_codecs *passthrough,
+				    bool own_ssrc)
 {
 	const char *reason = NULL;
 	struct codec_chain *chain = transcode_chain_between(&state->leg, state->leg_dtmf_set ? &state->leg_dtmf : NULL, peer,
 						  peer_dtmf, -1, -1, state->ptime_to_answerer,
-						  transcode_bit_rate(state, peer), NULL, NULL, &reason);
+						  transcode_bit_rate(state, peer), alternates, passthrough, &reason);
 	if (!chain) {
 		log_call(LOG_ERR, subscriber_media->monologue->call->call_id, "transcoding subscriber media %u not set up: %s",
 			 subscriber_media->index, reason ? reason : "unknown");
 		return -ENOTSUP;
 	}
-	codec_chain_number_as_copy(chain);   /* as 10.5 numbers a transcoded copy */
+	if (own_ssrc)
+		codec_chain_number_as_copy(chain);   /* as 10.5 numbers a transcoded copy */
+	else
+		codec_chain_number_as_source_copy(chain);
 	transcode_stage(subscriber_media, chain);
 	state->subscribed_peer = *peer;
 	state->subscribed_dtmf_set = peer_dtmf != NULL;
@@ -68,7 +74,57 @@ int media_transcode_subscription(const struct codec_list *answered, struct media
 			peer_dtmf_set = true;
 		}
 	}
-	return stage_subscription_chain(subscriber_media, state, peer, peer_dtmf_set ? &peer_dtmf : NULL);
+	return stage_subscription_chain(subscriber_media, state, peer, peer_dtmf_set ? &peer_dtmf : NULL, NULL, NULL, true);
+}
+
+static bool lists_payload_type(const struct codec_list *list, unsigned int payload_type)
+{
+	for (unsigned int i = 0; list && i < list->count; i++)
+		if (list->codecs[i].payload_type == payload_type)
+			return true;
+	return false;
+}
+
+bool media_transcode_subscription_needed(const struct codec_list *source, const struct codec_list *answered)
+{
+	for (unsigned int i = 0; i < source->count; i++)
+		if (!transcode_is_auxiliary(&source->codecs[i])
+		    && !lists_payload_type(answered, source->codecs[i].payload_type))
+			return true;
+	return false;
+}
+
+int media_transcode_subscription_unanswered(const struct codec_list *source, const struct codec_list *answered,
+					    struct media *subscriber_media)
+{
+	const struct codec *pick = NULL, *leg = NULL;
+	for (unsigned int i = 0; i < answered->count && !pick; i++)
+		if (!transcode_is_auxiliary(&answered->codecs[i]))
+			pick = &answered->codecs[i];
+	for (unsigned int i = 0; i < source->count && !leg; i++)
+		if (!transcode_is_auxiliary(&source->codecs[i]) && !lists_payload_type(answered, source->codecs[i].payload_type))
+			leg = &source->codecs[i];
+	if (!pick || !leg)
+		return 0;
+	struct media_transcode *state = transcode_state_of(subscriber_media);
+	transcode_codec_copy(&state->leg, leg);
+	state->leg_dtmf_set = false;
+	struct transcode_codec peer;
+	transcode_codec_copy(&peer, pick);
+	/* the source's other codecs: those the subscriber lacks decoded like the first one (at
+	 * its clock; the chain's decoders share it), those it has passed as they are */
+	struct shared_codecs alternates = { 0 }, passthrough = { 0 };
+	for (unsigned int i = 0; i < source->count; i++) {
+		const struct codec *codec = &source->codecs[i];
+		if (codec == leg || transcode_is_auxiliary(codec))
+			continue;
+		bool taken = lists_payload_type(answered, codec->payload_type);
+		struct shared_codecs *into = taken ? &passthrough : &alternates;
+		if ((!taken && codec->clock_rate != leg->clock_rate) || into->count >= SHARED_CODECS_MAX)
+			continue;
+		transcode_codec_copy(&into->codecs[into->count++], codec);
+	}
+	return stage_subscription_chain(subscriber_media, state, &peer, NULL, &alternates, &passthrough, false);
 }
 
 static void save_codec(const struct transcode_codec *codec, bool set, char *rtpmap, char *fmtp)
@@ -120,7 +176,7 @@ int media_transcode_subscription_restore(struct media *subscriber_media, const s
 		*setting = (struct codec_setting) { .bit_rate = (int) saved->bit_rate };
 		g_strlcpy(setting->name, peer.name, sizeof(setting->name));
 	}
-	int staged = stage_subscription_chain(subscriber_media, state, &peer, peer_dtmf_set ? &peer_dtmf : NULL);
+	int staged = stage_subscription_chain(subscriber_media, state, &peer, peer_dtmf_set ? &peer_dtmf : NULL, NULL, NULL, true);
 	if (staged < 0)
 		return staged;
 	media_transcode_publish(subscriber_media);   /* not reachable by the worker yet */

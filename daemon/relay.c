@@ -439,6 +439,20 @@ static void dtx_fire(struct timer_entry *timer, void *data)
 	pthread_mutex_unlock(&call->lock);
 }
 
+/* DTX (media_transcode.h): the gap is ours to fill once the stream is quiet for --dtx-delay
+ * past the time its next packet was due (its last one's ptime), as 10.5 (measured in
+ * tests/e2e/test_upstream_dtx_cn.py: at --dtx-delay=10 a caller sending every 20 or 30 ms gets
+ * no fill between its packets). */
+static void dtx_arm(struct media_worker *worker, struct stream *stream, struct codec_chain *chain, int64_t arrival_us)
+{
+	int64_t dtx_delay = media_transcode_dtx_delay_us();
+	if (dtx_delay <= 0)
+		return;
+	stream->extras->dtx_last_us = arrival_us;
+	relay_worker_timer_add(worker, &stream->extras->dtx_timer, arrival_us + codec_chain_input_frame_us(chain) + dtx_delay,
+			       dtx_fire, stream);
+}
+
 /* A transcoded stream's RTP (FORWARD_TRANSCODE): through its codec chain (codec_chain.h); what
  * the chain emits (none, one, or several after a gap or with another ptime) is protected for
  * the sink if it speaks SRTP and sent at once with sendto(): the batch's pool has one slot per
@@ -463,12 +477,7 @@ static void __attribute__((noinline)) relay_transcode(struct media_worker *worke
 						 &dtmf[*dtmf_count]))
 			(*dtmf_count)++;
 	send_chain_output(worker, chain, sink, out, destination);
-	/* DTX (media_transcode.h): the gap is ours to fill once the stream is quiet this long */
-	int64_t dtx_delay = media_transcode_dtx_delay_us();
-	if (dtx_delay > 0) {
-		stream->extras->dtx_last_us = arrival_us;
-		relay_worker_timer_add(worker, &stream->extras->dtx_timer, arrival_us + dtx_delay, dtx_fire, stream);
-	}
+	dtx_arm(worker, stream, chain, arrival_us);
 }
 
 /* A packet that passes the stream's chain untouched (codec_chain_passthrough()): it takes the
@@ -481,11 +490,7 @@ static void __attribute__((noinline)) relay_transcode_passing(struct media_worke
 	struct codec_chain *chain = stream->extras->transcode;
 	if (codec_chain_passthrough(chain, packet, length) > 0)
 		send_chain_output(worker, chain, sink, out, destination);
-	int64_t dtx_delay = media_transcode_dtx_delay_us();
-	if (dtx_delay > 0) {
-		stream->extras->dtx_last_us = arrival_us;
-		relay_worker_timer_add(worker, &stream->extras->dtx_timer, arrival_us + dtx_delay, dtx_fire, stream);
-	}
+	dtx_arm(worker, stream, chain, arrival_us);
 }
 
 /* RTCP of a transcoded media (transcode_rtcp.h), plain, before it is forwarded: rtp is the

@@ -202,7 +202,7 @@ def test_allow_transcoding(rtpengine_factory):
         assert all(case["count"] >= 6 for case in reference[0] if case.get("payload types") == [8])
 
 
-@pytest.mark.upstream_differs("10.5 applies every codec option to a subscription; this relay only transcode and set")
+@pytest.mark.upstream_differs("10.5 applies every codec option to a subscription; this relay only transcode, set and strip with transcode")
 def test_other_codec_options_are_refused_by_name(rtpengine, media_peer):
     publisher = media_peer()
     assert text(rtpengine.ng({"command": "publish", "call-id": "co", "from-tag": "pub",
