@@ -64,6 +64,8 @@ static void set_media_echo_blackhole(struct ng_flags *flags) { flags->media_echo
 static void set_media_echo_forward(struct ng_flags *flags) { flags->media_echo = NG_MEDIA_ECHO_FORWARD; }
 static void set_media_echo_backwards(struct ng_flags *flags) { flags->media_echo = NG_MEDIA_ECHO_BACKWARDS; }
 static void set_media_echo_both(struct ng_flags *flags) { flags->media_echo = NG_MEDIA_ECHO_BOTH; }
+static void set_drop_traffic_start(struct ng_flags *flags) { flags->drop_traffic = 1; }
+static void set_drop_traffic_stop(struct ng_flags *flags) { flags->drop_traffic = -1; }
 
 /* DTLS-SRTP (media_dtls.h) and SDES options (media_crypto.h) */
 static void set_sdes_pad(struct ng_flags *flags) { flags->sdes_pad = true; }
@@ -262,8 +264,9 @@ static const struct ng_key key_table[] = {
 	SUPPORTED("media-echo", "bkw", set_media_echo_backwards, "as backwards"),
 	SUPPORTED("media-echo", "both", set_media_echo_both, "each side gets its own media back (relay.c)"),
 	IGNORED("media-echo", "off", "leaves an echo an earlier request set, as 10.5 measured (it does not turn it off)"),
-	REFUSED("drop-traffic", "start", NG_SCOPE_ALWAYS, "dropping the call's media (drop-traffic)"),
-	IGNORED("drop-traffic", NULL, "stop: media is never dropped here"),
+	SUPPORTED("drop-traffic", "start", set_drop_traffic_start, "in offer/answer: every side's media (RTP and RTCP) is dropped until drop-traffic=stop, across re-offers (media_control.c; as 10.5 measured)"),
+	SUPPORTED("drop-traffic", "stop", set_drop_traffic_stop, "in offer/answer: media flows again after drop-traffic=start"),
+	IGNORED("drop-traffic", NULL, "other values: nothing changes (10.5 logs them as unknown and goes on)"),
 	SUPPORTED("dtmf-security", NULL, NULL, DTMF_KEYS),
 	IGNORED("dtmf-security", "off", "alone in an offer or answer: nothing changes (block DTMF reads it, media_control.c)"),
 	SUPPORTED("dtmf-security-trigger", NULL, NULL, DTMF_KEYS),

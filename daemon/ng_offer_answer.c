@@ -242,7 +242,8 @@ static void sides_apply_echo(struct monologue *sender, struct monologue *recipie
 
 static void side_apply_flags(struct monologue *side, const struct ng_flags *flags)
 {
-	side->flags &= SIDE_ECHO | SIDE_ECHO_DROP;   /* kept across requests (sides_apply_echo) */
+	/* kept across requests (sides_apply_echo, media_control.c's drop-traffic) */
+	side->flags &= SIDE_ECHO | SIDE_ECHO_DROP | SIDE_DROP_TRAFFIC;
 	if (flags->asymmetric)
 		side->flags |= SIDE_ASYMMETRIC;
 	if (flags->strict_source)
