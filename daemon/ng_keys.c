@@ -246,8 +246,8 @@ static const struct ng_key key_table[] = {
 	IGNORED("codec-ignore", NULL, "codecs transcoding should leave alone: without transcoding all are left alone"),
 	SUPPORTED("ptime", NULL, NULL, READ_BY_PARSER ": the a=ptime the receiver of this SDP gets (no repacketization, as 10.5 without transcoding)"),
 	SUPPORTED("ptime-reverse", NULL, NULL, READ_BY_PARSER ": the a=ptime of the answer to this offer"),
-	REFUSED("t.38", "decode", NG_SCOPE_OFFER, "the T.38 gateway"),
-	REFUSED("t.38", "force", NG_SCOPE_OFFER, "the T.38 gateway"),
+	REFUSED("t.38", "decode", NG_SCOPE_OFFER | NG_SCOPE_T38_SDP, "the T.38 gateway"),
+	REFUSED("t.38", "force", NG_SCOPE_OFFER | NG_SCOPE_AUDIO_SDP, "the T.38 gateway"),
 	IGNORED("t.38", NULL, "stop and the gateway's options: without decode/force there is no gateway"),
 	WARN("audio-player", NULL, NG_SCOPE_ALWAYS, "the audio player"),
 	IGNORED("audio-player", "off", "no audio player is what this relay does"),
@@ -600,14 +600,33 @@ static bool uses_srtp(const struct ng_request *request, const struct sdp_session
 	return false;
 }
 
+/* The scopes the SDP puts a request in (NG_SCOPE_T38_SDP, NG_SCOPE_AUDIO_SDP): its streams
+ * that are not rejected. */
+static unsigned int sdp_scopes(const struct sdp_session *sdp)
+{
+	unsigned int scopes = 0;
+	for (unsigned int i = 0; i < sdp->media->len; i++) {
+		const struct sdp_media *media = g_ptr_array_index(sdp->media, i);
+		if (!media->port)
+			continue;
+		if (!g_ascii_strcasecmp(media->media_type, "image") && !g_ascii_strcasecmp(media->protocol, "udptl"))
+			scopes |= NG_SCOPE_T38_SDP;
+		else if (!g_ascii_strcasecmp(media->media_type, "audio"))
+			scopes |= NG_SCOPE_AUDIO_SDP;
+	}
+	return scopes;
+}
+
 /* call recording: whether --recording-dir is configured (ng_keys_set_recording) */
 static bool recording_configured;
 
-static bool in_scope(const struct ng_key *entry, bool srtp, bool offer)
+static bool in_scope(const struct ng_key *entry, bool srtp, bool offer, unsigned int sdp_scope)
 {
+	const unsigned int sdp_dependent = NG_SCOPE_T38_SDP | NG_SCOPE_AUDIO_SDP;
 	return (!(entry->scope & NG_SCOPE_SRTP) || srtp) && (!(entry->scope & NG_SCOPE_OFFER) || offer)
 		&& (!(entry->scope & NG_SCOPE_UNRECORDED) || !recording_configured)
-		&& (!(entry->scope & NG_SCOPE_RECORDED) || recording_configured);
+		&& (!(entry->scope & NG_SCOPE_RECORDED) || recording_configured)
+		&& (!(entry->scope & sdp_dependent) || (entry->scope & sdp_dependent & sdp_scope));
 }
 
 /* ---- public functions ------------------------------------------------------------------------ */
@@ -714,9 +733,10 @@ int ng_keys_check(struct ng_request *request, const struct sdp_session *sdp, boo
 		return -ENOTSUP;
 	}
 	bool srtp = uses_srtp(request, sdp);
+	unsigned int sdp_scope = sdp_scopes(sdp);
 	for (unsigned int i = 0; i < flags->refused_count; i++) {
 		const struct ng_noted_key *noted = &flags->refused[i];
-		if (!in_scope(noted->entry, srtp, offer))
+		if (!in_scope(noted->entry, srtp, offer, sdp_scope))
 			continue;
 		request->error_reason = buffer_printf(request->buffer,
 			"%s is not supported by this relay (%s)", noted->entry->reason, noted->spelling);
@@ -725,7 +745,7 @@ int ng_keys_check(struct ng_request *request, const struct sdp_session *sdp, boo
 	GString *warning = NULL;
 	for (unsigned int i = 0; i < flags->warned_count; i++) {
 		const struct ng_noted_key *noted = &flags->warned[i];
-		if (!in_scope(noted->entry, srtp, offer))
+		if (!in_scope(noted->entry, srtp, offer, sdp_scope))
 			continue;
 		if (!warning)
 			warning = g_string_new(NULL);

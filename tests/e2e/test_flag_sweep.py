@@ -90,3 +90,35 @@ def test_other_spellings_change_nothing(relay, media_peer, options):
     caller, callee = media_peer(CALLER), media_peer(CALLEE)
     setup = establish(relay, caller, callee, offer_options=options)
     assert_flows(setup, caller, callee, 1000)
+
+
+# ---- T.38 ---------------------------------------------------------------------------------------
+
+def t38_sdp(address, port):
+    return ("v=0\r\no=- 1 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\n"
+            "m=image %d udptl t38\r\na=T38FaxVersion:0\r\na=T38FaxRateManagement:transferredTCF\r\n"
+            % (address, address, port))
+
+
+def media_lines(sdp):
+    return [line.split(" ", 2)[0] + " " + line.split(" ", 2)[2] for line in sdp.splitlines()
+            if line.startswith("m=")]
+
+
+@pytest.mark.parametrize("mode,sdp,expected", [
+    # decode turns a T.38 offer into audio, force an audio offer into T.38; the other kind of
+    # offer is passed on unchanged (10.5 measured), so a config may send them on every call
+    ("decode", simple_sdp(CALLER, 4000), ["m=audio RTP/AVP 0 8"]),
+    ("force", t38_sdp(CALLER, 4000), ["m=image udptl t38"]),
+])
+def test_t38_gateway_keys_on_the_other_kind_of_offer_change_nothing(relay, mode, sdp, expected):
+    reply = assert_ok(Call(relay).offer(sdp, {"T.38": [mode]}))
+    assert media_lines(reply["sdp"]) == expected
+
+
+@pytest.mark.upstream_differs("10.5 has the T.38 gateway: it rewrites the stream (decode: T.38 to audio, "
+                              "force: audio to T.38)")
+@pytest.mark.parametrize("mode,sdp", [("decode", t38_sdp(CALLER, 4000)), ("force", simple_sdp(CALLER, 4000))])
+def test_t38_gateway_is_refused_where_it_would_act(relay, mode, sdp):
+    reply = assert_error(Call(relay).offer(sdp, {"T.38": [mode]}))
+    assert "T.38 gateway is not supported" in reply["error-reason"]
