@@ -409,6 +409,10 @@ static int side_learn_sdp(struct sdp_exchange *exchange, struct media *media, co
 static struct local_interface *pick_interface(struct ng_request *request, const char *name, int family)
 {
 	struct local_interface *interface = interface_select(&request->daemon->interfaces, name, family);
+	if (!interface && name) {   /* as 10.5 (measured): a warning, and the default interface */
+		log_call(LOG_WARNING, request->flags.call_id, "interface '%s' in direction not found, using the default", name);
+		interface = interface_select(&request->daemon->interfaces, NULL, family);
+	}
 	if (!interface)
 		request->error_reason = "Unknown interface in direction";
 	return interface;

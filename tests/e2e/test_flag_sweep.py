@@ -4,7 +4,7 @@ docs/control.md). Expectations measured against 10.5."""
 
 import pytest
 
-from calls import Call, assert_error, assert_ok, establish, simple_sdp
+from calls import Call, Sdp, assert_error, assert_ok, establish, simple_sdp
 from rtp import build_rtcp_compound, rtp_stream
 
 CALLER = "127.0.0.2"
@@ -122,3 +122,19 @@ def test_t38_gateway_keys_on_the_other_kind_of_offer_change_nothing(relay, mode,
 def test_t38_gateway_is_refused_where_it_would_act(relay, mode, sdp):
     reply = assert_error(Call(relay).offer(sdp, {"T.38": [mode]}))
     assert "T.38 gateway is not supported" in reply["error-reason"]
+
+
+# ---- direction ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("interfaces,direction,address", [
+    (("127.0.0.1",), ["internal", "external"], "127.0.0.1"),
+    (("internal/127.0.0.1", "external/127.0.0.4"), ["internal", "external"], "127.0.0.4"),
+    (("internal/127.0.0.1", "external/127.0.0.4"), ["internal", "elsewhere"], "127.0.0.1"),
+    (("internal/127.0.0.1", "external/127.0.0.4"), ["elsewhere", "external"], "127.0.0.4"),
+])
+def test_direction_with_an_unknown_interface_uses_the_default(rtpengine_factory, interfaces, direction, address):
+    """10.5 logs "Interface ... not found, using default" and serves the call on its first
+    interface (measured), so a config that names interfaces this daemon lacks keeps working."""
+    relay = rtpengine_factory(interfaces=interfaces)
+    reply = assert_ok(Call(relay).offer(simple_sdp(CALLER, 4000), {"direction": direction}))
+    assert Sdp(reply["sdp"]).media_address()[0] == address
