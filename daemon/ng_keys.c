@@ -346,6 +346,7 @@ static const struct ng_key key_table[] = {
 	IGNORED("flags", "inactive", "subscribe request: the copy is offered sendonly where the source sends, as 10.5 does with this flag"),
 	SUPPORTED("flags", "rtcp-mirror", NULL, "subscribe request: the subscriber's RTCP goes back to its source (read by "
 		  "its handler, pubsub.c)"),
+	SUPPORTED("flags", "mirror-rtcp", NULL, "as rtcp-mirror (10.5 reads both)"),
 	SUPPORTED("flags", "allow-transcoding", NULL, "subscribe answer: a subscriber may answer a codec that the "
 		  "subscription added with codec-transcode (read by its handler, pubsub.c)"),
 	SUPPORTED("flags", "siprec", NULL, "subscribe request: a=label per m= line, media-labels and tag-medias (read by its handler, pubsub.c)"),
