@@ -138,3 +138,20 @@ def test_direction_with_an_unknown_interface_uses_the_default(rtpengine_factory,
     relay = rtpengine_factory(interfaces=interfaces)
     reply = assert_ok(Call(relay).offer(simple_sdp(CALLER, 4000), {"direction": direction}))
     assert Sdp(reply["sdp"]).media_address()[0] == address
+
+
+# ---- codec options in an answer -------------------------------------------------------------------
+
+@pytest.mark.parametrize("options,formats", [
+    ({"codec": {"mask": ["PCMA"]}}, "0 8"),
+    ({"codec": {"consume": ["PCMA"]}}, "0 8"),
+    ({"flags": ["codec-mask-PCMA"]}, "0 8"),
+    ({"flags": ["codec-consume-PCMA"]}, "0 8"),
+    ({"codec": {"strip": ["PCMA"]}}, "0"),     # strip does act in an answer
+])
+def test_mask_and_consume_change_nothing_in_an_answer(relay, options, formats):
+    """As 10.5 measured: mask and consume shape the offer; in an answer the SDP stays as is."""
+    call = Call(relay)
+    assert_ok(call.offer(simple_sdp(CALLER, 4000)))
+    answer = Sdp(assert_ok(call.answer(simple_sdp(CALLEE, 5000), options))["sdp"])
+    assert answer.medias[0].formats == formats.split()
