@@ -344,7 +344,7 @@ static uint32_t media_forward_flags(const struct media *media)
 		flags |= FORWARD_MEDIA_HANDOVER;
 	if (side & SIDE_ECHO)
 		flags |= FORWARD_ECHO;
-	if (side & SIDE_ECHO_DROP)
+	if (side & (SIDE_ECHO_DROP | SIDE_DROP_TRAFFIC))
 		flags |= FORWARD_ECHO_DROP;
 	if (media->rtcp_mux)
 		flags |= FORWARD_RTCP_MUX;

@@ -53,6 +53,8 @@ enum monologue_flags {
 	 * requests until another media-echo changes it, as 10.5 */
 	SIDE_ECHO            = 1 << 3,
 	SIDE_ECHO_DROP       = 1 << 4,
+	/* drop-traffic=start: every side of the call, until drop-traffic=stop (media_control.c) */
+	SIDE_DROP_TRAFFIC    = 1 << 5,
 };
 
 struct stream_counters {

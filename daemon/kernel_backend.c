@@ -177,9 +177,9 @@ static void sync_stream(struct daemon_context *daemon, struct stream *stream, GH
 		remove_target(daemon, stream, "DTLS-SRTP is handled in userspace");
 		return;
 	}
-	if (side->flags & (SIDE_ECHO | SIDE_ECHO_DROP)) {
-		/* a kernel target sends to the peer (media echo: relay.c) */
-		remove_target(daemon, stream, "media echo: echoed or dropped in userspace");
+	if (side->flags & (SIDE_ECHO | SIDE_ECHO_DROP | SIDE_DROP_TRAFFIC)) {
+		/* a kernel target sends to the peer (media echo, drop-traffic: relay.c) */
+		remove_target(daemon, stream, "media echo or drop-traffic: echoed or dropped in userspace");
 		return;
 	}
 	if (media->media_control) {

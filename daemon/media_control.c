@@ -519,9 +519,36 @@ int media_control_offer_answer_read(struct ng_request *request, struct media_con
 	return read_dtmf_keys(request, true, keys);
 }
 
+/* drop-traffic=start/stop in an offer or answer: as 10.5 measured, every side's media, both
+ * directions, RTP and RTCP, is dropped from then on, through plain re-offers, until a later
+ * offer or answer says stop. The sides' flag (call.h SIDE_DROP_TRAFFIC) drops in relay.c and
+ * keeps the streams out of the kernel. */
+static int drop_traffic(struct ng_request *request)
+{
+	if (!request->flags.drop_traffic)
+		return 0;
+	struct call *call;
+	int error = ng_lookup_call(request, &call);
+	if (error < 0)
+		return error;
+	bool on = request->flags.drop_traffic > 0;
+	pthread_mutex_lock(&call->lock);
+	for (unsigned int i = 0; i < call->monologue_count; i++) {
+		struct monologue *side = call->monologues[i];
+		side->flags = on ? side->flags | SIDE_DROP_TRAFFIC : side->flags & ~(unsigned int) SIDE_DROP_TRAFFIC;
+	}
+	call_refresh_forwarding(call);
+	pthread_mutex_unlock(&call->lock);
+	log_call(LOG_INFO, call->call_id, "drop-traffic %s for the whole call", on ? "on" : "off");
+	if (request->daemon && request->daemon->kernel)
+		kernel_backend_sync(request->daemon);
+	return 0;
+}
+
 int media_control_offer_answer(struct ng_request *request, const struct media_control_dtmf_keys *keys)
 {
-	return apply_dtmf_keys(request, keys);
+	int error = drop_traffic(request);
+	return error < 0 ? error : apply_dtmf_keys(request, keys);
 }
 
 int media_control_refuse_dtmf_keys(struct ng_request *request, const char *command)

@@ -79,7 +79,7 @@ int media_control_offer_answer_read(struct ng_request *request, struct media_con
  * from-tag's party; none of them (or DTMF-security=off alone): nothing changes, what an earlier
  * message or block DTMF set stays; a DTMF-delay alone only delays. 0, or -errno with
  * request->error_reason (the call or party is gone, a tone mode the negotiated codecs cannot
- * play, out of memory). */
+ * play, out of memory). Also drop-traffic=start/stop, for the whole call. */
 int media_control_offer_answer(struct ng_request *request, const struct media_control_dtmf_keys *keys);
 /* Commands that do not apply block DTMF's keys (subscribe request): the first of them in the
  * request refused by name (DTMF-security=off alone asks for nothing and passes). 0, or -ENOTSUP

@@ -315,6 +315,12 @@ int ng_flags_parse(struct ng_request *request)
 	flags->sdp = bencode_item_text(buffer, found[SCALAR_SDP], &flags->sdp_length);
 
 	classify_request(request, plain_positions);
+	/* mask and consume shape what the answerer is offered: in an answer 10.5 leaves the SDP
+	 * as it is (measured; strip still removes the codec) */
+	if (request->command && !strcmp(request->command, "answer")) {
+		flags->codec.mask.count = 0;
+		flags->codec.consume.count = 0;
+	}
 	if (flags->sdp_attr_error) {
 		request->error_reason = flags->sdp_attr_error;
 		return -EINVAL;

@@ -64,6 +64,8 @@ static void set_media_echo_blackhole(struct ng_flags *flags) { flags->media_echo
 static void set_media_echo_forward(struct ng_flags *flags) { flags->media_echo = NG_MEDIA_ECHO_FORWARD; }
 static void set_media_echo_backwards(struct ng_flags *flags) { flags->media_echo = NG_MEDIA_ECHO_BACKWARDS; }
 static void set_media_echo_both(struct ng_flags *flags) { flags->media_echo = NG_MEDIA_ECHO_BOTH; }
+static void set_drop_traffic_start(struct ng_flags *flags) { flags->drop_traffic = 1; }
+static void set_drop_traffic_stop(struct ng_flags *flags) { flags->drop_traffic = -1; }
 
 /* DTLS-SRTP (media_dtls.h) and SDES options (media_crypto.h) */
 static void set_sdes_pad(struct ng_flags *flags) { flags->sdes_pad = true; }
@@ -244,8 +246,8 @@ static const struct ng_key key_table[] = {
 	IGNORED("codec-ignore", NULL, "codecs transcoding should leave alone: without transcoding all are left alone"),
 	SUPPORTED("ptime", NULL, NULL, READ_BY_PARSER ": the a=ptime the receiver of this SDP gets (no repacketization, as 10.5 without transcoding)"),
 	SUPPORTED("ptime-reverse", NULL, NULL, READ_BY_PARSER ": the a=ptime of the answer to this offer"),
-	REFUSED("t.38", "decode", NG_SCOPE_OFFER, "the T.38 gateway"),
-	REFUSED("t.38", "force", NG_SCOPE_OFFER, "the T.38 gateway"),
+	REFUSED("t.38", "decode", NG_SCOPE_OFFER | NG_SCOPE_T38_SDP, "the T.38 gateway"),
+	REFUSED("t.38", "force", NG_SCOPE_OFFER | NG_SCOPE_AUDIO_SDP, "the T.38 gateway"),
 	IGNORED("t.38", NULL, "stop and the gateway's options: without decode/force there is no gateway"),
 	WARN("audio-player", NULL, NG_SCOPE_ALWAYS, "the audio player"),
 	IGNORED("audio-player", "off", "no audio player is what this relay does"),
@@ -262,8 +264,12 @@ static const struct ng_key key_table[] = {
 	SUPPORTED("media-echo", "bkw", set_media_echo_backwards, "as backwards"),
 	SUPPORTED("media-echo", "both", set_media_echo_both, "each side gets its own media back (relay.c)"),
 	IGNORED("media-echo", "off", "leaves an echo an earlier request set, as 10.5 measured (it does not turn it off)"),
-	REFUSED("drop-traffic", "start", NG_SCOPE_ALWAYS, "dropping the call's media (drop-traffic)"),
-	IGNORED("drop-traffic", NULL, "stop: media is never dropped here"),
+	SUPPORTED("drop-traffic", "start", set_drop_traffic_start, "in offer/answer: every side's media (RTP and RTCP) is dropped until drop-traffic=stop, across re-offers (media_control.c; as 10.5 measured)"),
+	SUPPORTED("drop-traffic", "stop", set_drop_traffic_stop, "in offer/answer: media flows again after drop-traffic=start"),
+	IGNORED("drop-traffic", NULL, "other values: nothing changes (10.5 logs them as unknown and goes on)"),
+	IGNORED("flags", "drop-traffic-start", "10.5 reads only the key drop-traffic=start (measured: this flag changes nothing)"),
+	IGNORED("flags", "drop-traffic-stop", "10.5 reads only the key drop-traffic=stop (measured: this flag changes nothing)"),
+	IGNORED("flags", "no-jitter-buffer", "this relay has no jitter buffer to turn off"),
 	SUPPORTED("dtmf-security", NULL, NULL, DTMF_KEYS),
 	IGNORED("dtmf-security", "off", "alone in an offer or answer: nothing changes (block DTMF reads it, media_control.c)"),
 	SUPPORTED("dtmf-security-trigger", NULL, NULL, DTMF_KEYS),
@@ -343,6 +349,7 @@ static const struct ng_key key_table[] = {
 	IGNORED("flags", "inactive", "subscribe request: the copy is offered sendonly where the source sends, as 10.5 does with this flag"),
 	SUPPORTED("flags", "rtcp-mirror", NULL, "subscribe request: the subscriber's RTCP goes back to its source (read by "
 		  "its handler, pubsub.c)"),
+	SUPPORTED("flags", "mirror-rtcp", NULL, "as rtcp-mirror (10.5 reads both)"),
 	SUPPORTED("flags", "allow-transcoding", NULL, "subscribe answer: a subscriber may answer a codec that the "
 		  "subscription added with codec-transcode (read by its handler, pubsub.c)"),
 	SUPPORTED("flags", "siprec", NULL, "subscribe request: a=label per m= line, media-labels and tag-medias (read by its handler, pubsub.c)"),
@@ -597,14 +604,33 @@ static bool uses_srtp(const struct ng_request *request, const struct sdp_session
 	return false;
 }
 
+/* The scopes the SDP puts a request in (NG_SCOPE_T38_SDP, NG_SCOPE_AUDIO_SDP): its streams
+ * that are not rejected. */
+static unsigned int sdp_scopes(const struct sdp_session *sdp)
+{
+	unsigned int scopes = 0;
+	for (unsigned int i = 0; i < sdp->media->len; i++) {
+		const struct sdp_media *media = g_ptr_array_index(sdp->media, i);
+		if (!media->port)
+			continue;
+		if (!g_ascii_strcasecmp(media->media_type, "image") && !g_ascii_strcasecmp(media->protocol, "udptl"))
+			scopes |= NG_SCOPE_T38_SDP;
+		else if (!g_ascii_strcasecmp(media->media_type, "audio"))
+			scopes |= NG_SCOPE_AUDIO_SDP;
+	}
+	return scopes;
+}
+
 /* call recording: whether --recording-dir is configured (ng_keys_set_recording) */
 static bool recording_configured;
 
-static bool in_scope(const struct ng_key *entry, bool srtp, bool offer)
+static bool in_scope(const struct ng_key *entry, bool srtp, bool offer, unsigned int sdp_scope)
 {
+	const unsigned int sdp_dependent = NG_SCOPE_T38_SDP | NG_SCOPE_AUDIO_SDP;
 	return (!(entry->scope & NG_SCOPE_SRTP) || srtp) && (!(entry->scope & NG_SCOPE_OFFER) || offer)
 		&& (!(entry->scope & NG_SCOPE_UNRECORDED) || !recording_configured)
-		&& (!(entry->scope & NG_SCOPE_RECORDED) || recording_configured);
+		&& (!(entry->scope & NG_SCOPE_RECORDED) || recording_configured)
+		&& (!(entry->scope & sdp_dependent) || (entry->scope & sdp_dependent & sdp_scope));
 }
 
 /* ---- public functions ------------------------------------------------------------------------ */
@@ -711,9 +737,10 @@ int ng_keys_check(struct ng_request *request, const struct sdp_session *sdp, boo
 		return -ENOTSUP;
 	}
 	bool srtp = uses_srtp(request, sdp);
+	unsigned int sdp_scope = sdp_scopes(sdp);
 	for (unsigned int i = 0; i < flags->refused_count; i++) {
 		const struct ng_noted_key *noted = &flags->refused[i];
-		if (!in_scope(noted->entry, srtp, offer))
+		if (!in_scope(noted->entry, srtp, offer, sdp_scope))
 			continue;
 		request->error_reason = buffer_printf(request->buffer,
 			"%s is not supported by this relay (%s)", noted->entry->reason, noted->spelling);
@@ -722,7 +749,7 @@ int ng_keys_check(struct ng_request *request, const struct sdp_session *sdp, boo
 	GString *warning = NULL;
 	for (unsigned int i = 0; i < flags->warned_count; i++) {
 		const struct ng_noted_key *noted = &flags->warned[i];
-		if (!in_scope(noted->entry, srtp, offer))
+		if (!in_scope(noted->entry, srtp, offer, sdp_scope))
 			continue;
 		if (!warning)
 			warning = g_string_new(NULL);

@@ -33,6 +33,10 @@ enum ng_key_scope {
 	/* call recording: only without / only with --recording-dir (ng_keys_set_recording) */
 	NG_SCOPE_UNRECORDED = 1 << 2,
 	NG_SCOPE_RECORDED   = 1 << 3,
+	/* the T.38 gateway, as 10.5 measured: decode changes only an SDP with a T.38 stream
+	 * (m=image ... udptl t38), force only one with an audio stream; otherwise nothing */
+	NG_SCOPE_T38_SDP    = 1 << 4,
+	NG_SCOPE_AUDIO_SDP  = 1 << 5,
 };
 
 struct ng_key {

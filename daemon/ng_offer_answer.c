@@ -242,7 +242,8 @@ static void sides_apply_echo(struct monologue *sender, struct monologue *recipie
 
 static void side_apply_flags(struct monologue *side, const struct ng_flags *flags)
 {
-	side->flags &= SIDE_ECHO | SIDE_ECHO_DROP;   /* kept across requests (sides_apply_echo) */
+	/* kept across requests (sides_apply_echo, media_control.c's drop-traffic) */
+	side->flags &= SIDE_ECHO | SIDE_ECHO_DROP | SIDE_DROP_TRAFFIC;
 	if (flags->asymmetric)
 		side->flags |= SIDE_ASYMMETRIC;
 	if (flags->strict_source)
@@ -419,6 +420,10 @@ static int side_learn_sdp(struct sdp_exchange *exchange, struct media *media, co
 static struct local_interface *pick_interface(struct ng_request *request, const char *name, int family)
 {
 	struct local_interface *interface = interface_select(&request->daemon->interfaces, name, family);
+	if (!interface && name) {   /* as 10.5 (measured): a warning, and the default interface */
+		log_call(LOG_WARNING, request->flags.call_id, "interface '%s' in direction not found, using the default", name);
+		interface = interface_select(&request->daemon->interfaces, NULL, family);
+	}
 	if (!interface)
 		request->error_reason = "Unknown interface in direction";
 	return interface;

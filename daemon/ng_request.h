@@ -47,6 +47,7 @@ struct ng_flags {
 	/* ICE */
 	enum ng_ice_lite ice_lite;
 	enum ng_media_echo media_echo;     /* media-echo (call.h SIDE_ECHO*) */
+	int drop_traffic;                  /* drop-traffic: 1 start, -1 stop, 0 not asked (call.h SIDE_DROP_TRAFFIC) */
 	bool generate_mid;
 	bool rtcp_mux_offer, rtcp_mux_demux;
 	enum ng_rtcp_mux_policy rtcp_mux_policy;

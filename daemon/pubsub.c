@@ -521,7 +521,7 @@ static void read_source_flags(struct ng_request *request, bool *all, bool *sipre
 			*all = true;
 		} else if (!strcmp(name, "siprec")) {
 			*siprec = true;
-		} else if (!strcmp(name, "rtcp-mirror")) {
+		} else if (!strcmp(name, "rtcp-mirror") || !strcmp(name, "mirror-rtcp")) {   /* 10.5 reads both */
 			*rtcp_mirror = true;
 		} else if (!strncmp(name, "from-tags-", 10)) {
 			char *tag = bencode_buffer_strdup_length(request->buffer, item->string + 10,

@@ -74,11 +74,12 @@ def test_interface_of_publisher_and_subscribers(rtpengine_factory):
 RECEIVER_REPORT = struct.pack("!BBHI", 0x80, 201, 1, 0x99999999)
 
 
-def mirror_scenario(daemon):
+def mirror_scenario(daemon, spelling="rtcp-mirror"):
     """RTCP a subscriber sends reaches the publisher from the relay's publisher-facing RTCP port
-    with rtcp-mirror in the subscribe request, and nowhere without it; its RTP never does."""
+    with rtcp-mirror (or mirror-RTCP) in the subscribe request, and nowhere without it; its RTP
+    never does."""
     out = []
-    for index, flags in enumerate(([], ["rtcp-mirror"])):
+    for index, flags in enumerate(([], [spelling])):
         publisher, listener = MediaPeer(), MediaPeer()
         try:
             call_id = "mirror%d" % index
@@ -105,8 +106,9 @@ def mirror_scenario(daemon):
     return out
 
 
-def test_rtcp_mirror(rtpengine_factory):
-    ours, reference = run_both(rtpengine_factory, mirror_scenario)
+@pytest.mark.parametrize("spelling", ["rtcp-mirror", "mirror-RTCP"])   # 10.5 reads both
+def test_rtcp_mirror(rtpengine_factory, spelling):
+    ours, reference = run_both(rtpengine_factory, lambda daemon: mirror_scenario(daemon, spelling))
     assert ours[1] == [] and ours[2] == 0
     assert ours[4] == [(RECEIVER_REPORT, 1)] and ours[5] == 0   # from our RTCP port towards the publisher
     if reference is not None:

@@ -263,10 +263,14 @@ static void test_check_refuses_in_scope_only(void)
 	g_assert_nonnull(parsed.request.warning);
 	g_assert_nonnull(strstr(parsed.request.warning, "SDES-unencrypted_srtp"));
 	parsed_free(&parsed);
-	/* the T.38 gateway is read in offers only */
-	parse(&parsed, "d7:command6:answer4:T.38l6:decodeee");
+	/* the T.38 gateway is read in offers only, force where there is audio to turn into T.38 */
+	parse(&parsed, "d7:command6:answer4:T.38l5:forceee");
 	g_assert_cmpint(ng_keys_check(&parsed.request, plain, false), ==, 0);
 	g_assert_cmpint(ng_keys_check(&parsed.request, plain, true), ==, -ENOTSUP);
+	parsed_free(&parsed);
+	/* decode only where there is T.38 to turn into audio (10.5 passes audio on unchanged) */
+	parse(&parsed, "d7:command5:offer4:T.38l6:decodeee");
+	g_assert_cmpint(ng_keys_check(&parsed.request, plain, true), ==, 0);
 	parsed_free(&parsed);
 	sdp_session_free(plain);
 	sdp_session_free(srtp);
