@@ -11,6 +11,32 @@ static unsigned int check_not_learning(const struct stream *stream, const union 
 	return 0;
 }
 
+/* How well a source matches the SDP's address and port, best first. The order is measured
+ * against 10.5 (tests/e2e/test_upstream_heuristic.py): a source on the SDP's address with
+ * another port beats one on another address with the SDP's port, and any match beats none. */
+enum heuristic_match {
+	MATCH_EXACT,
+	MATCH_ADDRESS,
+	MATCH_PORT,
+	MATCH_NONE,
+};
+
+static enum heuristic_match heuristic_rank(const struct stream *stream, const union endpoint *source)
+{
+	const union endpoint *sdp = &stream->advertised;
+	if (!endpoint_is_set(sdp))
+		return MATCH_NONE;
+	if (endpoint_equal(source, sdp))
+		return MATCH_EXACT;
+	union endpoint on_sdp_port = *source;
+	endpoint_set_port(&on_sdp_port, endpoint_port(sdp));
+	if (endpoint_equal(&on_sdp_port, sdp))
+		return MATCH_ADDRESS;
+	if (source->address.sa_family == sdp->address.sa_family && endpoint_port(source) == endpoint_port(sdp))
+		return MATCH_PORT;
+	return MATCH_NONE;
+}
+
 static unsigned int latch_first(struct stream *stream, enum endpoint_learning mode, const union endpoint *source,
                                 int64_t now_us)
 {
@@ -18,8 +44,7 @@ static unsigned int latch_first(struct stream *stream, enum endpoint_learning mo
 	stream->state |= STREAM_LATCHED;
 	stream->first_packet_us = now_us;
 	stream->learned_last_us = now_us;
-	bool exact = endpoint_equal(source, &stream->advertised);
-	if (mode == ENDPOINT_LEARNING_IMMEDIATE || (mode == ENDPOINT_LEARNING_HEURISTIC && exact)) {
+	if (mode == ENDPOINT_LEARNING_IMMEDIATE) {
 		stream->state |= STREAM_CONFIRMED;
 		return LEARNING_LATCHED | LEARNING_CONFIRMED;
 	}
@@ -32,9 +57,9 @@ static unsigned int learning_window(struct stream *stream, enum endpoint_learnin
 {
 	unsigned int events = 0;
 	if (!same) {
-		bool exact = endpoint_equal(source, &stream->advertised);
+		bool better = heuristic_rank(stream, source) < heuristic_rank(stream, &stream->learned);
 		bool quiet = now_us - stream->learned_last_us >= ENDPOINT_RELEARN_QUIET_US;
-		if (mode == ENDPOINT_LEARNING_HEURISTIC ? exact : quiet) {
+		if (mode == ENDPOINT_LEARNING_HEURISTIC ? better : quiet) {
 			stream->learned = *source;
 			stream->learned_last_us = now_us;
 			events |= LEARNING_RELEARNED;

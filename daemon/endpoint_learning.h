@@ -5,11 +5,14 @@
  * mode, the packet's source and the time; the packet path calls it for every packet
  * (after SRTP authentication: a forged packet must never move the latch) and logs or
  * counts what it reports:
- * - the first packet latches its source; immediate confirms it at once, delayed after
- *   ENDPOINT_LEARNING_DELAY_US, heuristic at once if it matches the SDP address exactly;
+ * - the first packet latches its source; immediate confirms it at once, delayed and
+ *   heuristic after ENDPOINT_LEARNING_DELAY_US (the first packet from then on confirms);
  * - before confirmation another source replaces the learned one only once the learned one
  *   has been silent for ENDPOINT_RELEARN_QUIET_US (a NAT binding that changed), never while
- *   it flows (that is how calls get hijacked); heuristic mode: only an exact SDP match does;
+ *   it flows (that is how calls get hijacked); heuristic mode: a source that matches the SDP
+ *   better does, even while the learned one flows (exact, then the SDP's address with
+ *   another port, then the SDP's port on another address, then neither; as 10.5);
+ * - strict-source drops nothing before confirmation (10.5 passes every source until then);
  * - once confirmed, a stranger moves the latch with media-handover, is dropped with
  *   strict-source, and is otherwise forwarded without moving the latch (as upstream);
  * - asymmetric sides and --endpoint-learning=off never learn: strict-source then drops

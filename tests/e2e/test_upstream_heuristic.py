@@ -1,22 +1,17 @@
 """Requests of upstream's t/auto-daemon-tests-heuristic.pl (tag mr10.5.3.5, issue 15): the
 daemon runs with --endpoint-learning=heuristic; the callee's media comes from the address and
 port its SDP names (b), the same address and another port (c), another address and the same
-port (d), or both other (e). Before the learning window closes, the caller's media goes to the
-best source seen so far; after it (about 3 s), the endpoint is fixed and, with strict-source,
-media from any other source is dropped. Replayed: forward (the expected source first), without
-strict-source; the script also runs reverse (the worst first) and both with strict-source.
+port (d), or both other (e). Until the learning window closes (about 3 s; the first packet
+after it still counts in it), the caller's media goes to the best-matching source seen so far
+(b, then c, then d, then e), even while a worse one keeps sending, and strict-source drops
+nothing; after it, the endpoint is fixed and, with strict-source, media from any other source
+is dropped. Replayed as the script does: forward (the expected source first) and reverse (the
+worst first), each without and with strict-source; added: e, d, c without b (ranks d above e
+and c above d; b, first after the window, still takes over).
 
 Each scenario runs against the daemon under test; the expected results are what Debian's 10.5
 gives for the same requests (RTPENGINE_BINARY=/usr/bin/rtpengine runs the same file). The SDP
 bodies and RTP values are our own. Recorded for each packet: which test sockets received it.
-
-Left out, where ours still differs (daemon/endpoint_learning.c, outside this file's area):
-- basic, reverse (e first, then c, d, b): 10.5 moves the caller's media from e to c when c
-  (the SDP's address, another port) sends, and keeps it there when d sends; ours stays on e
-  until b sends.
-- strict source, forward: within the learning window 10.5 passes the callee's media from c, d
-  and e after b was seen; ours drops it at once (after the window both drop it).
-- strict source, reverse: as basic, reverse (e kept instead of c).
 """
 
 import select
@@ -41,9 +36,17 @@ def body(origin, port):
 
 
 FORWARD = ["b", "c", "d", "e"]
+REVERSE = ["e", "c", "d", "b"]
+WITHOUT_EXACT = ["e", "d", "c"]
+STRICT = ["strict-source"]
 # name: (flags, callee senders before the window closes, after it)
 SCENARIOS = {
     "basic-forward": ([], FORWARD * 2, FORWARD),
+    "basic-reverse": ([], REVERSE * 2, REVERSE),
+    "strict-forward": (STRICT, FORWARD * 2, FORWARD),
+    "strict-reverse": (STRICT, REVERSE * 2, REVERSE),
+    "basic-without-exact": ([], WITHOUT_EXACT * 2, FORWARD),
+    "strict-without-exact": (STRICT, WITHOUT_EXACT * 2, FORWARD),
 }
 
 
@@ -124,10 +127,44 @@ def run_learning(daemon, name):
 
 EXPECTED = {
     'basic-forward': [
-        ('a', ['b']), ('b', ['a']), ('a', ['b']), ('c', ['a']), ('a', ['b']), ('d', ['a']), ('a', ['b']),
-        ('e', ['a']), ('a', ['b']), ('b', ['a']), ('a', ['b']), ('c', ['a']), ('a', ['b']), ('d', ['a']),
-        ('a', ['b']), ('e', ['a']), ('a', ['b']), 'window closed', ('b', ['a']), ('a', ['b']),
-        ('c', ['a']), ('a', ['b']), ('d', ['a']), ('a', ['b']), ('e', ['a']), ('a', ['b']),
+        ('a', ['b']), ('b', ['a']), ('a', ['b']), ('c', ['a']), ('a', ['b']), ('d', ['a']),
+        ('a', ['b']), ('e', ['a']), ('a', ['b']), ('b', ['a']), ('a', ['b']), ('c', ['a']),
+        ('a', ['b']), ('d', ['a']), ('a', ['b']), ('e', ['a']), ('a', ['b']), 'window closed',
+        ('b', ['a']), ('a', ['b']), ('c', ['a']), ('a', ['b']), ('d', ['a']), ('a', ['b']),
+        ('e', ['a']), ('a', ['b']),
+    ],
+    'basic-reverse': [
+        ('a', ['b']), ('e', ['a']), ('a', ['e']), ('c', ['a']), ('a', ['c']), ('d', ['a']),
+        ('a', ['c']), ('b', ['a']), ('a', ['b']), ('e', ['a']), ('a', ['b']), ('c', ['a']),
+        ('a', ['b']), ('d', ['a']), ('a', ['b']), ('b', ['a']), ('a', ['b']), 'window closed',
+        ('e', ['a']), ('a', ['b']), ('c', ['a']), ('a', ['b']), ('d', ['a']), ('a', ['b']),
+        ('b', ['a']), ('a', ['b']),
+    ],
+    'strict-forward': [
+        ('a', ['b']), ('b', ['a']), ('a', ['b']), ('c', ['a']), ('a', ['b']), ('d', ['a']),
+        ('a', ['b']), ('e', ['a']), ('a', ['b']), ('b', ['a']), ('a', ['b']), ('c', ['a']),
+        ('a', ['b']), ('d', ['a']), ('a', ['b']), ('e', ['a']), ('a', ['b']), 'window closed',
+        ('b', ['a']), ('a', ['b']), ('c', []), ('a', ['b']), ('d', []), ('a', ['b']), ('e', []),
+        ('a', ['b']),
+    ],
+    'strict-reverse': [
+        ('a', ['b']), ('e', ['a']), ('a', ['e']), ('c', ['a']), ('a', ['c']), ('d', ['a']),
+        ('a', ['c']), ('b', ['a']), ('a', ['b']), ('e', ['a']), ('a', ['b']), ('c', ['a']),
+        ('a', ['b']), ('d', ['a']), ('a', ['b']), ('b', ['a']), ('a', ['b']), 'window closed',
+        ('e', ['a']), ('a', ['b']), ('c', []), ('a', ['b']), ('d', []), ('a', ['b']), ('b', ['a']),
+        ('a', ['b']),
+    ],
+    'basic-without-exact': [
+        ('a', ['b']), ('e', ['a']), ('a', ['e']), ('d', ['a']), ('a', ['d']), ('c', ['a']),
+        ('a', ['c']), ('e', ['a']), ('a', ['c']), ('d', ['a']), ('a', ['c']), ('c', ['a']),
+        ('a', ['c']), 'window closed', ('b', ['a']), ('a', ['b']), ('c', ['a']), ('a', ['b']),
+        ('d', ['a']), ('a', ['b']), ('e', ['a']), ('a', ['b']),
+    ],
+    'strict-without-exact': [
+        ('a', ['b']), ('e', ['a']), ('a', ['e']), ('d', ['a']), ('a', ['d']), ('c', ['a']),
+        ('a', ['c']), ('e', ['a']), ('a', ['c']), ('d', ['a']), ('a', ['c']), ('c', ['a']),
+        ('a', ['c']), 'window closed', ('b', ['a']), ('a', ['b']), ('c', []), ('a', ['b']),
+        ('d', []), ('a', ['b']), ('e', []), ('a', ['b']),
     ],
 }
 

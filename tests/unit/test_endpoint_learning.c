@@ -96,16 +96,31 @@ static void test_delayed_quiet_rule(void)
 
 static void test_heuristic(void)
 {
-	/* a first source that matches the SDP exactly is confirmed at once */
-	reset(0);
-	g_assert_cmpuint(packet(ENDPOINT_LEARNING_HEURISTIC, &sdp_address, T0), ==, LEARNING_LATCHED | LEARNING_CONFIRMED);
+	union endpoint same_port = address("127.0.0.4", 30000);   /* another host, the SDP's port */
+	/* even an exact match waits for the learning delay, as 10.5: strict-source passes
+	 * everyone until then */
+	reset(FORWARD_STRICT_SOURCE);
+	g_assert_cmpuint(packet(ENDPOINT_LEARNING_HEURISTIC, &sdp_address, T0), ==, LEARNING_LATCHED);
+	g_assert_cmpuint(packet(ENDPOINT_LEARNING_HEURISTIC, &stranger, T0 + 20 * MS), ==, 0);
+	assert_learned(&sdp_address, false);
+	/* the first packet once the delay is over still counts in the window, then confirms */
+	g_assert_cmpuint(packet(ENDPOINT_LEARNING_HEURISTIC, &stranger, T0 + ENDPOINT_LEARNING_DELAY_US), ==,
+			 LEARNING_CONFIRMED);
 	assert_learned(&sdp_address, true);
-	/* otherwise it is learned, and an exact match replaces it even while it flows */
+	g_assert_cmpuint(packet(ENDPOINT_LEARNING_HEURISTIC, &stranger, T0 + ENDPOINT_LEARNING_DELAY_US + 20 * MS), ==,
+			 LEARNING_DROP);
+	/* a better match replaces the learned source even while it flows, a worse one never:
+	 * neither < the SDP's port < the SDP's address < exact */
 	reset(0);
-	g_assert_cmpuint(packet(ENDPOINT_LEARNING_HEURISTIC, &nat_address, T0), ==, LEARNING_LATCHED);
-	g_assert_cmpuint(packet(ENDPOINT_LEARNING_HEURISTIC, &stranger, T0 + 1000 * MS), ==, 0);
+	g_assert_cmpuint(packet(ENDPOINT_LEARNING_HEURISTIC, &stranger, T0), ==, LEARNING_LATCHED);
+	g_assert_cmpuint(packet(ENDPOINT_LEARNING_HEURISTIC, &same_port, T0 + 20 * MS), ==, LEARNING_RELEARNED);
+	assert_learned(&same_port, false);
+	g_assert_cmpuint(packet(ENDPOINT_LEARNING_HEURISTIC, &nat_address, T0 + 40 * MS), ==, LEARNING_RELEARNED);
 	assert_learned(&nat_address, false);
-	g_assert_cmpuint(packet(ENDPOINT_LEARNING_HEURISTIC, &sdp_address, T0 + 20 * MS), ==, LEARNING_RELEARNED);
+	g_assert_cmpuint(packet(ENDPOINT_LEARNING_HEURISTIC, &same_port, T0 + 1000 * MS), ==, 0);
+	g_assert_cmpuint(packet(ENDPOINT_LEARNING_HEURISTIC, &stranger, T0 + 1500 * MS), ==, 0);
+	assert_learned(&nat_address, false);
+	g_assert_cmpuint(packet(ENDPOINT_LEARNING_HEURISTIC, &sdp_address, T0 + 1520 * MS), ==, LEARNING_RELEARNED);
 	assert_learned(&sdp_address, false);
 	g_assert_cmpuint(packet(ENDPOINT_LEARNING_HEURISTIC, &sdp_address, T0 + ENDPOINT_LEARNING_DELAY_US), ==,
 			 LEARNING_CONFIRMED);
