@@ -31,11 +31,11 @@ EVENT_PT = 101
 FRAMES = 10             # 200 ms each way per check
 
 
-def _sdp(peer, payload_type, name):
+def _sdp(peer, payload_type, name, event_pt=EVENT_PT):
     return make_sdp(peer.host, media_section(
-        peer.port, payload_types=(payload_type, EVENT_PT),
+        peer.port, payload_types=(payload_type, event_pt),
         attributes=("sendrecv", "rtpmap:%d %s/8000" % (payload_type, name),
-                    "rtpmap:%d telephone-event/8000" % EVENT_PT, "fmtp:%d 0-16" % EVENT_PT)))
+                    "rtpmap:%d telephone-event/8000" % event_pt, "fmtp:%d 0-16" % event_pt)))
 
 
 def _tone(first_frame, frequency):
@@ -94,6 +94,12 @@ def test_pcmu_pcma_transcoding_survives_kill_9(rtpengine_factory, redis_server):
         assert wait_until(lambda: standby.ng({"command": "query", "call-id": setup.call.call_id})["result"] == "ok",
                           5.0)
         _check_both_ways(setup, caller, callee, 100)
+        # telephone-event (RFC 4733) still crosses the restored chain as an event
+        events = [build_rtp(200 + n, 160 * 200, 0x5151, payload_type=EVENT_PT, marker=n == 0,
+                            payload=struct.pack("!BBH", 5, (0x80 if n == 2 else 0) | 10, 160 * (n + 1)))
+                  for n in range(3)]
+        got = [parse_rtp(data) for data, _ in relay_through(caller.rtp, setup.caller_sends_to, events, callee.rtp)]
+        assert got and {p.payload_type for p in got} == {EVENT_PT} and got[0].payload[0] == 5, got
         assert_ok(setup.call.delete())
     finally:
         client.close()
