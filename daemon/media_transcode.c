@@ -889,7 +889,7 @@ void transcode_stage(struct media *media, struct codec_chain *chain)
 	state->staged = chain;
 	state->staged_set = true;
 	state->staged_dtmf_tones = false;
-	state->chain_noted = false;   /* an answer notes its chains after staging them */
+	state->staged_noted = false;   /* an answer notes its chains after staging them */
 }
 
 /* Whether codec is a CN we added to the offer (static 13, or dynamic at another clock: CN/48000
@@ -1289,7 +1289,7 @@ void media_transcode_discard_staged(struct media *media)
 		return;
 	codec_chain_free(state->staged);
 	state->staged = NULL;
-	state->staged_set = state->staged_dtmf_tones = false;
+	state->staged_set = state->staged_dtmf_tones = state->staged_noted = false;
 }
 
 void media_transcode_publish(struct media *media)
@@ -1303,6 +1303,9 @@ void media_transcode_publish(struct media *media)
 	state->staged = NULL;
 	state->staged_set = false;
 	state->dtmf_tones = state->staged_dtmf_tones;
+	state->chain_noted = state->staged_noted;   /* what Redis writes (media_transcode_chain_save()) */
+	if (state->chain_noted)
+		state->chain_note = state->staged_note;
 	/* block DTMF's audio modes hold for a chain a later negotiation builds too */
 	if (extras->transcode)
 		codec_chain_play_events_as_tones(extras->transcode, media->dtmf_as_tones);

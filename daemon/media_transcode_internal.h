@@ -72,10 +72,10 @@ struct media_transcode {
 	 * (media_transcode_subscription_save()) */
 	bool subscribed, subscribed_dtmf_set;
 	struct transcode_codec subscribed_peer, subscribed_dtmf;
-	/* the offer/answer chain last staged, as Redis keeps it (transcode_note_chain()); cleared by
-	 * every other transcode_stage() */
-	bool chain_noted;
-	struct media_transcode_saved chain_note;
+	/* an answer's chain as Redis keeps it (transcode_note_chain()): the staged one's, cleared by
+	 * every other transcode_stage() and by a discard, becomes the published one's at publish */
+	bool staged_noted, chain_noted;
+	struct media_transcode_saved staged_note, chain_note;
 	/* answer-time outcome, for the rtpmaps the offerer's answer carries */
 	char answer_rtpmaps[3][200];
 	/* on each side's media: the chain its RTP stream's packets go through */

@@ -15,7 +15,7 @@ void transcode_note_chain(struct media *media, const struct transcode_codec *in,
 		unsigned int ptime_ms, int bit_rate, const struct shared_codecs *passthrough)
 {
 	struct media_transcode *state = transcode_state_of(media);
-	struct media_transcode_saved *note = &state->chain_note;
+	struct media_transcode_saved *note = &state->staged_note;
 	memset(note, 0, sizeof(*note));
 	transcode_codec_save(in, true, note->leg, note->leg_fmtp);
 	transcode_codec_save(in_dtmf, in_dtmf != NULL, note->leg_events, note->leg_events_fmtp);
@@ -29,7 +29,7 @@ void transcode_note_chain(struct media *media, const struct transcode_codec *in,
 		unsigned int type = passthrough->codecs[i].payload_type & 127;
 		note->passthrough[type / 64] |= 1ULL << (type % 64);
 	}
-	state->chain_noted = true;
+	state->staged_noted = true;
 }
 
 bool media_transcode_chain_save(const struct media *media, struct media_transcode_saved *out)

@@ -142,7 +142,8 @@ def _opus_both_ways(opus, speech, caller, callee, caller_sends_to, callee_sends_
                   for i in range(count)], caller.rtp)
     packets = _in_order(got)
     assert len(packets) >= count - 2 and {p.payload_type for p in packets} == {0}, [p.payload_type for p in packets]
-    received = list(struct.unpack("<%dh" % (len(packets) * 160), audioop.ulaw2lin(b"".join(p.payload for p in packets), 2)))
+    received = list(struct.unpack("<%dh" % (len(packets) * 160),
+                                  audioop.ulaw2lin(b"".join(p.payload for p in packets), 2)))
     assert correlation(speech[8000][:6000], received, 400) > 0.9
 
 
