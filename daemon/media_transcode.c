@@ -1233,9 +1233,9 @@ int media_transcode_answer(const struct codec_list *answered, unsigned int answe
 	transcode_stage(offerer_media, forward);    /* the offerer sends the leg codec */
 	transcode_stage(answerer_media, backward);  /* the answerer sends its codec */
 	transcode_note_chain(offerer_media, &state->leg, leg_dtmf, peer, peer_dtmf_set ? &peer_dtmf : NULL, peer_cn_pt, -1,
-			     to_answerer, transcode_bit_rate(state, peer), &forward_passthrough);
+			     to_answerer, transcode_bit_rate(state, peer), &alternates, &forward_passthrough);
 	transcode_note_chain(answerer_media, peer, peer_dtmf_set ? &peer_dtmf : NULL, &state->leg, leg_dtmf, -1, peer_cn_pt,
-			     to_offerer, transcode_bit_rate(state, &state->leg), &passthrough);
+			     to_offerer, transcode_bit_rate(state, &state->leg), NULL, &passthrough);
 	answer_leg_only(state, answered, leg_dtmf, &shared, &events, formats, size, rtpmaps);
 	log_call(LOG_INFO, offerer_media->monologue->call->call_id,
 		 "media %u transcoded: %s/%u <-> %s/%u, %u/%u ms frames towards offerer/answerer",

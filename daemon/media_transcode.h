@@ -92,6 +92,7 @@ int media_transcode_subscription(const struct codec_list *answered, struct media
  * and their telephone-events ("" when none), and the encoder's bit rate (0 = default). */
 #define MEDIA_TRANSCODE_SAVED_RTPMAP 64
 #define MEDIA_TRANSCODE_SAVED_FMTP 128
+#define MEDIA_TRANSCODE_SAVED_ALTERNATES 4   /* CODEC_CHAIN_MAX_ALTERNATES */
 struct media_transcode_saved {
 	char leg[MEDIA_TRANSCODE_SAVED_RTPMAP], leg_fmtp[MEDIA_TRANSCODE_SAVED_FMTP];
 	char leg_events[MEDIA_TRANSCODE_SAVED_RTPMAP], leg_events_fmtp[MEDIA_TRANSCODE_SAVED_FMTP];
@@ -104,6 +105,10 @@ struct media_transcode_saved {
 	unsigned int ptime;
 	int to_cn_pt, from_cn_pt;
 	uint64_t passthrough[2];
+	/* the answer's other codecs at the sender's clock that the chain decodes too (its rtpmap, fmtp) */
+	unsigned int alternate_count;
+	char alternates[MEDIA_TRANSCODE_SAVED_ALTERNATES][MEDIA_TRANSCODE_SAVED_RTPMAP];
+	char alternates_fmtp[MEDIA_TRANSCODE_SAVED_ALTERNATES][MEDIA_TRANSCODE_SAVED_FMTP];
 };
 /* false when the media has no subscription chain */
 bool media_transcode_subscription_save(const struct media *subscriber_media, struct media_transcode_saved *out);
@@ -117,7 +122,7 @@ int media_transcode_subscription_restore(struct media *subscriber_media, const s
 bool media_transcode_chain_save(const struct media *media, struct media_transcode_saved *out);
 /* On a restored media not yet reachable by the worker: that chain built again (with the function
  * the answer uses) and in place. 0, -EINVAL for a malformed record, -ENOTSUP when this build
- * cannot make it. The shared codecs an answer decodes beside the leg codec are not kept. */
+ * cannot make it. */
 int media_transcode_chain_restore(struct media *media, const struct media_transcode_saved *saved);
 
 /* Under the call's lock: the staged chain becomes the stream's. */

@@ -110,7 +110,8 @@ struct codec_chain *transcode_chain_between(const struct transcode_codec *in, co
  * (media_transcode_chain_save()). */
 void transcode_note_chain(struct media *media, const struct transcode_codec *in, const struct transcode_codec *in_dtmf,
 		const struct transcode_codec *out, const struct transcode_codec *out_dtmf, int out_cn_pt, int in_cn_pt,
-		unsigned int ptime_ms, int bit_rate, const struct shared_codecs *passthrough);
+		unsigned int ptime_ms, int bit_rate, const struct shared_codecs *alternates,
+		const struct shared_codecs *passthrough);
 /* A saved codec ("PT NAME/CLOCK[/CHANNELS]" and fmtp) as the chains take it; false if malformed. */
 bool transcode_codec_load(const char *rtpmap, const char *fmtp, struct transcode_codec *out);
 void transcode_codec_save(const struct transcode_codec *codec, bool set, char *rtpmap, char *fmtp);

@@ -12,7 +12,8 @@
 
 void transcode_note_chain(struct media *media, const struct transcode_codec *in, const struct transcode_codec *in_dtmf,
 		const struct transcode_codec *out, const struct transcode_codec *out_dtmf, int out_cn_pt, int in_cn_pt,
-		unsigned int ptime_ms, int bit_rate, const struct shared_codecs *passthrough)
+		unsigned int ptime_ms, int bit_rate, const struct shared_codecs *alternates,
+		const struct shared_codecs *passthrough)
 {
 	struct media_transcode *state = transcode_state_of(media);
 	struct media_transcode_saved *note = &state->staged_note;
@@ -28,6 +29,10 @@ void transcode_note_chain(struct media *media, const struct transcode_codec *in,
 	for (unsigned int i = 0; passthrough && i < passthrough->count; i++) {
 		unsigned int type = passthrough->codecs[i].payload_type & 127;
 		note->passthrough[type / 64] |= 1ULL << (type % 64);
+	}
+	for (unsigned int i = 0; alternates && i < alternates->count && i < MEDIA_TRANSCODE_SAVED_ALTERNATES; i++) {
+		transcode_codec_save(&alternates->codecs[i], true, note->alternates[i], note->alternates_fmtp[i]);
+		note->alternate_count = i + 1;
 	}
 	state->staged_noted = true;
 }
@@ -49,8 +54,12 @@ int media_transcode_chain_restore(struct media *media, const struct media_transc
 	    || (in_dtmf_set && !transcode_codec_load(saved->leg_events, saved->leg_events_fmtp, &in_dtmf))
 	    || (out_dtmf_set && !transcode_codec_load(saved->peer_events, saved->peer_events_fmtp, &out_dtmf))
 	    || saved->to_cn_pt < -1 || saved->to_cn_pt > 127 || saved->from_cn_pt < -1 || saved->from_cn_pt > 127
-	    || saved->ptime > 120 || saved->bit_rate > 10000000)
+	    || saved->ptime > 120 || saved->bit_rate > 10000000 || saved->alternate_count > MEDIA_TRANSCODE_SAVED_ALTERNATES)
 		return -EINVAL;
+	struct shared_codecs alternates = { .count = saved->alternate_count };
+	for (unsigned int i = 0; i < saved->alternate_count; i++)
+		if (!transcode_codec_load(saved->alternates[i], saved->alternates_fmtp[i], &alternates.codecs[i]))
+			return -EINVAL;
 	struct shared_codecs passthrough = { .count = 0 };
 	for (unsigned int type = 0; type < 128 && passthrough.count < SHARED_CODECS_MAX; type++)
 		if (saved->passthrough[type / 64] & (1ULL << (type % 64)))
@@ -58,7 +67,7 @@ int media_transcode_chain_restore(struct media *media, const struct media_transc
 	const char *reason = NULL;
 	struct codec_chain *chain = transcode_chain_between(&in, in_dtmf_set ? &in_dtmf : NULL, &out,
 							    out_dtmf_set ? &out_dtmf : NULL, saved->to_cn_pt, saved->from_cn_pt,
-							    saved->ptime, (int) saved->bit_rate, NULL, &passthrough, &reason);
+							    saved->ptime, (int) saved->bit_rate, &alternates, &passthrough, &reason);
 	if (!chain) {
 		log_call(LOG_ERR, media->monologue->call->call_id, "restored media %u: transcoding chain not made: %s",
 			 media->index, reason ? reason : "unknown");
@@ -66,7 +75,7 @@ int media_transcode_chain_restore(struct media *media, const struct media_transc
 	}
 	transcode_stage(media, chain);
 	transcode_note_chain(media, &in, in_dtmf_set ? &in_dtmf : NULL, &out, out_dtmf_set ? &out_dtmf : NULL,
-			     saved->to_cn_pt, saved->from_cn_pt, saved->ptime, (int) saved->bit_rate, &passthrough);
+			     saved->to_cn_pt, saved->from_cn_pt, saved->ptime, (int) saved->bit_rate, &alternates, &passthrough);
 	media_transcode_publish(media);   /* not reachable by the worker yet: nothing to free later */
 	log_call(LOG_INFO, media->monologue->call->call_id, "restored media %u transcoded: %s/%u -> %s/%u", media->index,
 		 in.name, in.clock, out.name, out.clock);

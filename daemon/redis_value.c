@@ -377,7 +377,13 @@ static void put_media(GString *out, const struct call *call, const struct media 
 		put_key_int(out, ",\"to_cn\":", answered.to_cn_pt);
 		put_key_int(out, ",\"from_cn\":", answered.from_cn_pt);
 		put_payload_types(out, ",\"passthrough\":", answered.passthrough);
-		g_string_append_c(out, '}');
+		g_string_append(out, ",\"alternates\":[");
+		for (unsigned int i = 0; i < answered.alternate_count; i++) {
+			put_key_string(out, i ? ",[" : "[", answered.alternates[i]);
+			put_key_string(out, ",", answered.alternates_fmtp[i]);
+			g_string_append_c(out, ']');
+		}
+		g_string_append(out, "]}");
 	}
 	g_string_append_c(out, '}');
 }
@@ -856,6 +862,26 @@ static bool read_answer_chain(json_object *object, struct redis_media_record *me
 		return false;
 	saved->to_cn_pt = (int) to_cn;
 	saved->from_cn_pt = (int) from_cn;
+	/* [[rtpmap, fmtp], ...]; absent in values before it: none */
+	json_object *alternates = field(chain, "alternates", json_type_array, false, reader);
+	if (reader->reason)
+		return false;
+	size_t count = alternates ? json_object_array_length(alternates) : 0;
+	if (count > MEDIA_TRANSCODE_SAVED_ALTERNATES)
+		return fail(reader, "too many alternate codecs");
+	for (size_t i = 0; i < count; i++) {
+		json_object *pair = json_object_array_get_idx(alternates, i);
+		json_object *rtpmap = json_object_is_type(pair, json_type_array) && json_object_array_length(pair) == 2
+			? json_object_array_get_idx(pair, 0) : NULL;
+		json_object *fmtp = rtpmap ? json_object_array_get_idx(pair, 1) : NULL;
+		if (!json_object_is_type(rtpmap, json_type_string) || !json_object_is_type(fmtp, json_type_string)
+		    || (size_t) json_object_get_string_len(rtpmap) >= MEDIA_TRANSCODE_SAVED_RTPMAP
+		    || (size_t) json_object_get_string_len(fmtp) >= MEDIA_TRANSCODE_SAVED_FMTP)
+			return fail(reader, "an alternate codec is malformed");
+		g_strlcpy(saved->alternates[i], json_object_get_string(rtpmap), MEDIA_TRANSCODE_SAVED_RTPMAP);
+		g_strlcpy(saved->alternates_fmtp[i], json_object_get_string(fmtp), MEDIA_TRANSCODE_SAVED_FMTP);
+	}
+	saved->alternate_count = (unsigned int) count;
 	media->chain_set = true;
 	return true;
 }

@@ -892,7 +892,7 @@ static void test_answer_chain(void)
 	struct media_transcode_saved forward = {
 		.leg = "0 PCMU/8000", .leg_events = "101 telephone-event/8000", .leg_events_fmtp = "0-16",
 		.peer = "8 PCMA/8000", .peer_events = "", .ptime = 20, .to_cn_pt = -1, .from_cn_pt = -1,
-		.passthrough = { 1ull << 13 },
+		.passthrough = { 1ull << 13 }, .alternate_count = 1, .alternates = { "8 PCMA/8000" },
 	};
 	struct media_transcode_saved backward = {
 		.leg = "8 PCMA/8000", .peer = "0 PCMU/8000", .peer_events = "101 telephone-event/8000",
@@ -907,7 +907,8 @@ static void test_answer_chain(void)
 	g_autofree char *text = redis_value_encode(call, &length);
 	g_assert_nonnull(strstr(text, "\"chain\":{\"from\":\"0 PCMU/8000\",\"from_fmtp\":\"\","
 				      "\"from_events\":\"101 telephone-event/8000 0-16\""));
-	g_assert_nonnull(strstr(text, "\"ptime\":30,\"to_cn\":13,\"from_cn\":-1,\"passthrough\":[]}"));
+	g_assert_nonnull(strstr(text, "\"ptime\":30,\"to_cn\":13,\"from_cn\":-1,\"passthrough\":[],\"alternates\":[]}"));
+	g_assert_nonnull(strstr(text, "\"passthrough\":[13],\"alternates\":[[\"8 PCMA/8000\",\"\"]]}"));
 	struct redis_call_record *record = g_new0(struct redis_call_record, 1);
 	const char *reason = NULL;
 	g_assert_cmpint(redis_value_decode(text, length, record, &reason), ==, 0);
@@ -921,6 +922,9 @@ static void test_answer_chain(void)
 	g_assert_cmpint(ra->chain.to_cn_pt, ==, -1);
 	g_assert_cmpuint(ra->chain.passthrough[0], ==, 1ull << 13);
 	g_assert_cmpuint(ra->chain.passthrough[1], ==, 0);
+	g_assert_cmpuint(ra->chain.alternate_count, ==, 1);
+	g_assert_cmpstr(ra->chain.alternates[0], ==, "8 PCMA/8000");
+	g_assert_cmpuint(rb->chain.alternate_count, ==, 0);
 	g_assert_cmpstr(rb->chain.peer_events, ==, "101 telephone-event/8000");
 	g_assert_cmpint(rb->chain.to_cn_pt, ==, 13);
 	g_assert_cmpuint(rb->chain.ptime, ==, 30);
@@ -943,6 +947,7 @@ static void test_answer_chain(void)
 		{ "\"ptime\":30", "\"ptime\":121", "a number is out of range" },
 		{ "\"passthrough\":[]", "\"passthrough\":[200]", "a payload type is out of range" },
 		{ "\"from_cn\":-1", "\"from_cn\":\"x\"", "a field has the wrong type" },
+		{ "[[\"8 PCMA/8000\",\"\"]]", "[[\"8 PCMA/8000\"]]", "an alternate codec is malformed" },
 	};
 	for (size_t i = 0; i < G_N_ELEMENTS(broken); i++) {
 		const char *at = strstr(text, broken[i].from);
