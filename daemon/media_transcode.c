@@ -974,6 +974,7 @@ void transcode_stage(struct media *media, struct codec_chain *chain)
 	state->staged = chain;
 	state->staged_set = true;
 	state->staged_dtmf_tones = false;
+	state->staged_noted = false;   /* an answer notes its chains after staging them */
 }
 
 /* Whether codec is a CN we added to the offer (static 13, or dynamic at another clock: CN/48000
@@ -1333,6 +1334,10 @@ int media_transcode_answer(const struct codec_list *answered, unsigned int answe
 	}
 	transcode_stage(offerer_media, forward);    /* the offerer sends the leg codec */
 	transcode_stage(answerer_media, backward);  /* the answerer sends its codec */
+	transcode_note_chain(offerer_media, &state->leg, leg_dtmf, peer, peer_dtmf_set ? &peer_dtmf : NULL, peer_cn_pt, -1,
+			     to_answerer, transcode_bit_rate(state, peer), &alternates, &forward_passthrough);
+	transcode_note_chain(answerer_media, peer, peer_dtmf_set ? &peer_dtmf : NULL, &state->leg, leg_dtmf, -1, peer_cn_pt,
+			     to_offerer, transcode_bit_rate(state, &state->leg), NULL, &passthrough);
 	answer_leg_only(state, answered, leg_dtmf, &shared, &events, formats, size, rtpmaps);
 	log_call(LOG_INFO, offerer_media->monologue->call->call_id,
 		 "media %u transcoded: %s/%u <-> %s/%u, %u/%u ms frames towards offerer/answerer",
@@ -1386,7 +1391,7 @@ void media_transcode_discard_staged(struct media *media)
 		return;
 	codec_chain_free(state->staged);
 	state->staged = NULL;
-	state->staged_set = state->staged_dtmf_tones = false;
+	state->staged_set = state->staged_dtmf_tones = state->staged_noted = false;
 }
 
 void media_transcode_publish(struct media *media)
@@ -1400,6 +1405,9 @@ void media_transcode_publish(struct media *media)
 	state->staged = NULL;
 	state->staged_set = false;
 	state->dtmf_tones = state->staged_dtmf_tones;
+	state->chain_noted = state->staged_noted;   /* what Redis writes (media_transcode_chain_save()) */
+	if (state->chain_noted)
+		state->chain_note = state->staged_note;
 	/* block DTMF's audio modes hold for a chain a later negotiation builds too */
 	if (extras->transcode)
 		codec_chain_play_events_as_tones(extras->transcode, media->dtmf_as_tones);

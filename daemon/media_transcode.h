@@ -33,6 +33,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct codec_list;
 struct codec_options;
@@ -101,18 +102,38 @@ int media_transcode_subscription_unanswered(const struct codec_list *source, con
  * and their telephone-events ("" when none), and the encoder's bit rate (0 = default). */
 #define MEDIA_TRANSCODE_SAVED_RTPMAP 64
 #define MEDIA_TRANSCODE_SAVED_FMTP 128
+#define MEDIA_TRANSCODE_SAVED_ALTERNATES 4   /* CODEC_CHAIN_MAX_ALTERNATES */
 struct media_transcode_saved {
 	char leg[MEDIA_TRANSCODE_SAVED_RTPMAP], leg_fmtp[MEDIA_TRANSCODE_SAVED_FMTP];
 	char leg_events[MEDIA_TRANSCODE_SAVED_RTPMAP], leg_events_fmtp[MEDIA_TRANSCODE_SAVED_FMTP];
 	char peer[MEDIA_TRANSCODE_SAVED_RTPMAP], peer_fmtp[MEDIA_TRANSCODE_SAVED_FMTP];
 	char peer_events[MEDIA_TRANSCODE_SAVED_RTPMAP], peer_events_fmtp[MEDIA_TRANSCODE_SAVED_FMTP];
 	unsigned int bit_rate;
+	/* offer/answer chains only (media_transcode_chain_save()): the output's ptime (0 = the
+	 * codec's usual one), the CN payload types towards the receiver (--silence-detect) and from
+	 * the sender (-1 = none), and the payload types the chain passes untouched */
+	unsigned int ptime;
+	int to_cn_pt, from_cn_pt;
+	uint64_t passthrough[2];
+	/* the answer's other codecs at the sender's clock that the chain decodes too (its rtpmap, fmtp) */
+	unsigned int alternate_count;
+	char alternates[MEDIA_TRANSCODE_SAVED_ALTERNATES][MEDIA_TRANSCODE_SAVED_RTPMAP];
+	char alternates_fmtp[MEDIA_TRANSCODE_SAVED_ALTERNATES][MEDIA_TRANSCODE_SAVED_FMTP];
 };
 /* false when the media has no subscription chain */
 bool media_transcode_subscription_save(const struct media *subscriber_media, struct media_transcode_saved *out);
 /* On a restored subscriber media not yet reachable by the worker: the chain built again and
  * in place. 0, -EINVAL for a malformed record, -ENOTSUP when this build cannot make it. */
 int media_transcode_subscription_restore(struct media *subscriber_media, const struct media_transcode_saved *saved);
+
+/* Redis (docs/redis.md): the chain an answer (media_transcode_answer()) gave the media's RTP
+ * stream, as media_transcode_saved (the sender's codec as "leg", the receiver's as "peer");
+ * false when it has none (or only a subscription's or block DTMF's tone chain). */
+bool media_transcode_chain_save(const struct media *media, struct media_transcode_saved *out);
+/* On a restored media not yet reachable by the worker: that chain built again (with the function
+ * the answer uses) and in place. 0, -EINVAL for a malformed record, -ENOTSUP when this build
+ * cannot make it. */
+int media_transcode_chain_restore(struct media *media, const struct media_transcode_saved *saved);
 
 /* Under the call's lock: the staged chain becomes the stream's. */
 /* block DTMF with DTMF-security silence, tone or random (media_control.c), on a media without a

@@ -74,6 +74,10 @@ struct media_transcode {
 	 * (media_transcode_subscription_save()) */
 	bool subscribed, subscribed_dtmf_set;
 	struct transcode_codec subscribed_peer, subscribed_dtmf;
+	/* an answer's chain as Redis keeps it (transcode_note_chain()): the staged one's, cleared by
+	 * every other transcode_stage() and by a discard, becomes the published one's at publish */
+	bool staged_noted, chain_noted;
+	struct media_transcode_saved staged_note, chain_note;
 	/* answer-time outcome, for the rtpmaps the offerer's answer carries */
 	char answer_rtpmaps[3][200];
 	/* on each side's media: the chain its RTP stream's packets go through */
@@ -106,6 +110,15 @@ struct codec_chain *transcode_chain_between(const struct transcode_codec *in, co
 		const struct transcode_codec *out, const struct transcode_codec *out_dtmf, int out_cn_pt, int in_cn_pt,
 		unsigned int ptime_ms, int bit_rate, const struct shared_codecs *alternates,
 		const struct shared_codecs *passthrough, const char **reason);
+/* After transcode_stage() of an answer's chain: its inputs, kept for Redis
+ * (media_transcode_chain_save()). */
+void transcode_note_chain(struct media *media, const struct transcode_codec *in, const struct transcode_codec *in_dtmf,
+		const struct transcode_codec *out, const struct transcode_codec *out_dtmf, int out_cn_pt, int in_cn_pt,
+		unsigned int ptime_ms, int bit_rate, const struct shared_codecs *alternates,
+		const struct shared_codecs *passthrough);
+/* A saved codec ("PT NAME/CLOCK[/CHANNELS]" and fmtp) as the chains take it; false if malformed. */
+bool transcode_codec_load(const char *rtpmap, const char *fmtp, struct transcode_codec *out);
+void transcode_codec_save(const struct transcode_codec *codec, bool set, char *rtpmap, char *fmtp);
 /* The chain the media's RTP stream gets at the next publish (NULL: none). */
 void transcode_stage(struct media *media, struct codec_chain *chain);
 

@@ -127,7 +127,7 @@ int media_transcode_subscription_unanswered(const struct codec_list *source, con
 	return stage_subscription_chain(subscriber_media, state, &peer, NULL, &alternates, &passthrough, false);
 }
 
-static void save_codec(const struct transcode_codec *codec, bool set, char *rtpmap, char *fmtp)
+void transcode_codec_save(const struct transcode_codec *codec, bool set, char *rtpmap, char *fmtp)
 {
 	g_strlcpy(rtpmap, set ? codec->rtpmap : "", MEDIA_TRANSCODE_SAVED_RTPMAP);
 	g_strlcpy(fmtp, set ? codec->fmtp : "", MEDIA_TRANSCODE_SAVED_FMTP);
@@ -138,16 +138,16 @@ bool media_transcode_subscription_save(const struct media *subscriber_media, str
 	const struct media_transcode *state = subscriber_media->transcode;
 	if (!state || !state->subscribed)
 		return false;
-	save_codec(&state->leg, true, out->leg, out->leg_fmtp);
-	save_codec(&state->leg_dtmf, state->leg_dtmf_set, out->leg_events, out->leg_events_fmtp);
-	save_codec(&state->subscribed_peer, true, out->peer, out->peer_fmtp);
-	save_codec(&state->subscribed_dtmf, state->subscribed_dtmf_set, out->peer_events, out->peer_events_fmtp);
+	transcode_codec_save(&state->leg, true, out->leg, out->leg_fmtp);
+	transcode_codec_save(&state->leg_dtmf, state->leg_dtmf_set, out->leg_events, out->leg_events_fmtp);
+	transcode_codec_save(&state->subscribed_peer, true, out->peer, out->peer_fmtp);
+	transcode_codec_save(&state->subscribed_dtmf, state->subscribed_dtmf_set, out->peer_events, out->peer_events_fmtp);
 	out->bit_rate = (unsigned int) transcode_bit_rate(state, &state->subscribed_peer);
 	return true;
 }
 
 /* "PT NAME/CLOCK[/CHANNELS]" (an a=rtpmap value, RFC 8866 section 6.6) and its fmtp */
-static bool load_codec(const char *rtpmap, const char *fmtp, struct transcode_codec *out)
+bool transcode_codec_load(const char *rtpmap, const char *fmtp, struct transcode_codec *out)
 {
 	struct codec codec = { .channels = 1, .format_parameters = *fmtp ? fmtp : NULL };
 	int fields = sscanf(rtpmap, "%u %31[^/]/%u/%u", &codec.payload_type, codec.name, &codec.clock_rate,
@@ -161,12 +161,12 @@ static bool load_codec(const char *rtpmap, const char *fmtp, struct transcode_co
 int media_transcode_subscription_restore(struct media *subscriber_media, const struct media_transcode_saved *saved)
 {
 	struct transcode_codec leg, peer, peer_dtmf;
-	if (!load_codec(saved->leg, saved->leg_fmtp, &leg) || !load_codec(saved->peer, saved->peer_fmtp, &peer))
+	if (!transcode_codec_load(saved->leg, saved->leg_fmtp, &leg) || !transcode_codec_load(saved->peer, saved->peer_fmtp, &peer))
 		return -EINVAL;
 	bool leg_dtmf_set = *saved->leg_events, peer_dtmf_set = *saved->peer_events;
 	struct media_transcode *state = transcode_state_of(subscriber_media);
-	if ((leg_dtmf_set && !load_codec(saved->leg_events, saved->leg_events_fmtp, &state->leg_dtmf))
-	    || (peer_dtmf_set && !load_codec(saved->peer_events, saved->peer_events_fmtp, &peer_dtmf)))
+	if ((leg_dtmf_set && !transcode_codec_load(saved->leg_events, saved->leg_events_fmtp, &state->leg_dtmf))
+	    || (peer_dtmf_set && !transcode_codec_load(saved->peer_events, saved->peer_events_fmtp, &peer_dtmf)))
 		return -EINVAL;
 	state->leg = leg;
 	state->leg_dtmf_set = leg_dtmf_set;

@@ -322,6 +322,11 @@ int redis_restore_call(struct daemon_context *daemon, const struct redis_call_re
 			if (stored->media[n].source_monologue >= 0 && stored->media[n].transcode_set
 			    && media_transcode_subscription_restore(call->monologues[m]->media[n], &stored->media[n].transcode) < 0)
 				log_call(LOG_WARNING, call->call_id, "subscriber media %u: transcoding chain not restored", n + 1);
+		/* an answer's transcoding chain, likewise (one that cannot be made: untranscoded) */
+		for (unsigned int n = 0; n < stored->media_count; n++)
+			if (stored->media[n].chain_set
+			    && media_transcode_chain_restore(call->monologues[m]->media[n], &stored->media[n].chain) < 0)
+				log_call(LOG_WARNING, call->call_id, "media %u: transcoding chain not restored", n + 1);
 		for (unsigned int n = 0; n < stored->media_count; n++)
 			restore_control(call, call->monologues[m]->media[n], &stored->media[n]);
 	}

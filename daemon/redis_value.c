@@ -232,6 +232,21 @@ static void put_payload_types(GString *out, const char *key, const uint64_t bits
 }
 
 /* Media control (optional "control", absent: nothing set): see media_control_saved */
+/* A chain's codecs as media_transcode_saved has them: key, then an object left open */
+static void put_chain_codecs(GString *out, const char *key, const struct media_transcode_saved *chain)
+{
+	g_string_append(out, key);
+	put_key_string(out, "{\"from\":", chain->leg);
+	put_key_string(out, ",\"from_fmtp\":", chain->leg_fmtp);
+	put_key_string(out, ",\"from_events\":", chain->leg_events);
+	put_key_string(out, ",\"from_events_fmtp\":", chain->leg_events_fmtp);
+	put_key_string(out, ",\"to\":", chain->peer);
+	put_key_string(out, ",\"to_fmtp\":", chain->peer_fmtp);
+	put_key_string(out, ",\"to_events\":", chain->peer_events);
+	put_key_string(out, ",\"to_events_fmtp\":", chain->peer_events_fmtp);
+	put_key_int(out, ",\"bit_rate\":", chain->bit_rate);
+}
+
 static void put_control(GString *out, const struct media_control_saved *control)
 {
 	if (!control->flags && !control->event_clock && !control->tones_known && !control->events[0] && !control->events[1]
@@ -350,17 +365,25 @@ static void put_media(GString *out, const struct call *call, const struct media 
 		g_string_append_c(out, ']');
 		struct media_transcode_saved chain;
 		if (media_transcode_subscription_save(media, &chain)) {
-			put_key_string(out, ",\"transcode\":{\"from\":", chain.leg);
-			put_key_string(out, ",\"from_fmtp\":", chain.leg_fmtp);
-			put_key_string(out, ",\"from_events\":", chain.leg_events);
-			put_key_string(out, ",\"from_events_fmtp\":", chain.leg_events_fmtp);
-			put_key_string(out, ",\"to\":", chain.peer);
-			put_key_string(out, ",\"to_fmtp\":", chain.peer_fmtp);
-			put_key_string(out, ",\"to_events\":", chain.peer_events);
-			put_key_string(out, ",\"to_events_fmtp\":", chain.peer_events_fmtp);
-			put_key_int(out, ",\"bit_rate\":", chain.bit_rate);
+			put_chain_codecs(out, ",\"transcode\":", &chain);
 			g_string_append_c(out, '}');
 		}
+	}
+	/* an answer's transcoding chain (media_transcode_chain_save()) */
+	struct media_transcode_saved answered;
+	if (media_transcode_chain_save(media, &answered)) {
+		put_chain_codecs(out, ",\"chain\":", &answered);
+		put_key_int(out, ",\"ptime\":", answered.ptime);
+		put_key_int(out, ",\"to_cn\":", answered.to_cn_pt);
+		put_key_int(out, ",\"from_cn\":", answered.from_cn_pt);
+		put_payload_types(out, ",\"passthrough\":", answered.passthrough);
+		g_string_append(out, ",\"alternates\":[");
+		for (unsigned int i = 0; i < answered.alternate_count; i++) {
+			put_key_string(out, i ? ",[" : "[", answered.alternates[i]);
+			put_key_string(out, ",", answered.alternates_fmtp[i]);
+			g_string_append_c(out, ']');
+		}
+		g_string_append(out, "]}");
 	}
 	g_string_append_c(out, '}');
 }
@@ -794,26 +817,72 @@ static bool read_source(json_object *object, struct redis_media_record *media, s
 	return true;
 }
 
-/* publish/subscribe, allow-transcoding (optional): a subscriber media's chain
- * (media_transcode_saved); its codecs are parsed when it is restored */
+/* A chain's codecs (media_transcode_saved); they are parsed when it is restored */
+static bool read_chain_codecs(json_object *chain, struct media_transcode_saved *saved, struct reader *reader)
+{
+	return read_text(chain, "from", saved->leg, sizeof(saved->leg), true, reader)
+	    && read_text(chain, "from_fmtp", saved->leg_fmtp, sizeof(saved->leg_fmtp), false, reader)
+	    && read_text(chain, "from_events", saved->leg_events, sizeof(saved->leg_events), false, reader)
+	    && read_text(chain, "from_events_fmtp", saved->leg_events_fmtp, sizeof(saved->leg_events_fmtp), false, reader)
+	    && read_text(chain, "to", saved->peer, sizeof(saved->peer), true, reader)
+	    && read_text(chain, "to_fmtp", saved->peer_fmtp, sizeof(saved->peer_fmtp), false, reader)
+	    && read_text(chain, "to_events", saved->peer_events, sizeof(saved->peer_events), false, reader)
+	    && read_text(chain, "to_events_fmtp", saved->peer_events_fmtp, sizeof(saved->peer_events_fmtp), false, reader)
+	    && read_uint(chain, "bit_rate", 10000000, &saved->bit_rate, reader);
+}
+
+/* publish/subscribe, allow-transcoding (optional "transcode"): a subscriber media's chain */
 static bool read_subscription_chain(json_object *object, struct redis_media_record *media, struct reader *reader)
 {
 	media->transcode_set = false;
 	json_object *chain = field(object, "transcode", json_type_object, false, reader);
 	if (!chain)
 		return !reader->reason;
-	struct media_transcode_saved *saved = &media->transcode;
-	if (!read_text(chain, "from", saved->leg, sizeof(saved->leg), true, reader)
-	    || !read_text(chain, "from_fmtp", saved->leg_fmtp, sizeof(saved->leg_fmtp), false, reader)
-	    || !read_text(chain, "from_events", saved->leg_events, sizeof(saved->leg_events), false, reader)
-	    || !read_text(chain, "from_events_fmtp", saved->leg_events_fmtp, sizeof(saved->leg_events_fmtp), false, reader)
-	    || !read_text(chain, "to", saved->peer, sizeof(saved->peer), true, reader)
-	    || !read_text(chain, "to_fmtp", saved->peer_fmtp, sizeof(saved->peer_fmtp), false, reader)
-	    || !read_text(chain, "to_events", saved->peer_events, sizeof(saved->peer_events), false, reader)
-	    || !read_text(chain, "to_events_fmtp", saved->peer_events_fmtp, sizeof(saved->peer_events_fmtp), false, reader)
-	    || !read_uint(chain, "bit_rate", 10000000, &saved->bit_rate, reader))
+	if (!read_chain_codecs(chain, &media->transcode, reader))
 		return false;
 	media->transcode_set = true;
+	return true;
+}
+
+static bool read_payload_types(json_object *object, const char *key, uint64_t bits[2], struct reader *reader);
+
+/* An answer's transcoding chain (optional "chain", absent: none, as in values before it) */
+static bool read_answer_chain(json_object *object, struct redis_media_record *media, struct reader *reader)
+{
+	media->chain_set = false;
+	json_object *chain = field(object, "chain", json_type_object, false, reader);
+	if (!chain)
+		return !reader->reason;
+	struct media_transcode_saved *saved = &media->chain;
+	memset(saved, 0, sizeof(*saved));
+	int64_t to_cn = -1, from_cn = -1;
+	if (!read_chain_codecs(chain, saved, reader) || !read_uint(chain, "ptime", 120, &saved->ptime, reader)
+	    || !read_int64(chain, "to_cn", -1, 127, &to_cn, reader) || !read_int64(chain, "from_cn", -1, 127, &from_cn, reader)
+	    || !read_payload_types(chain, "passthrough", saved->passthrough, reader))
+		return false;
+	saved->to_cn_pt = (int) to_cn;
+	saved->from_cn_pt = (int) from_cn;
+	/* [[rtpmap, fmtp], ...]; absent in values before it: none */
+	json_object *alternates = field(chain, "alternates", json_type_array, false, reader);
+	if (reader->reason)
+		return false;
+	size_t count = alternates ? json_object_array_length(alternates) : 0;
+	if (count > MEDIA_TRANSCODE_SAVED_ALTERNATES)
+		return fail(reader, "too many alternate codecs");
+	for (size_t i = 0; i < count; i++) {
+		json_object *pair = json_object_array_get_idx(alternates, i);
+		json_object *rtpmap = json_object_is_type(pair, json_type_array) && json_object_array_length(pair) == 2
+			? json_object_array_get_idx(pair, 0) : NULL;
+		json_object *fmtp = rtpmap ? json_object_array_get_idx(pair, 1) : NULL;
+		if (!json_object_is_type(rtpmap, json_type_string) || !json_object_is_type(fmtp, json_type_string)
+		    || (size_t) json_object_get_string_len(rtpmap) >= MEDIA_TRANSCODE_SAVED_RTPMAP
+		    || (size_t) json_object_get_string_len(fmtp) >= MEDIA_TRANSCODE_SAVED_FMTP)
+			return fail(reader, "an alternate codec is malformed");
+		g_strlcpy(saved->alternates[i], json_object_get_string(rtpmap), MEDIA_TRANSCODE_SAVED_RTPMAP);
+		g_strlcpy(saved->alternates_fmtp[i], json_object_get_string(fmtp), MEDIA_TRANSCODE_SAVED_FMTP);
+	}
+	saved->alternate_count = (unsigned int) count;
+	media->chain_set = true;
 	return true;
 }
 
@@ -979,7 +1048,7 @@ static bool read_media(json_object *object, struct redis_media_record *media, st
 	}
 	return read_sdes(object, media, reader) && read_dtls(object, media, reader) && read_bundle(object, media, reader)
 		&& read_source(object, media, reader) && read_subscription_chain(object, media, reader)
-		&& read_control(object, media, reader);
+		&& read_answer_chain(object, media, reader) && read_control(object, media, reader);
 }
 
 static bool read_monologue(json_object *object, struct redis_monologue_record *monologue, struct reader *reader)

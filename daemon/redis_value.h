@@ -100,6 +100,9 @@ struct redis_media_record {
 	/* allow-transcoding: the subscriber media's chain (optional, absent: none) */
 	bool transcode_set;
 	struct media_transcode_saved transcode;
+	/* an answer's transcoding chain of the media's RTP (optional "chain", absent: none) */
+	bool chain_set;
+	struct media_transcode_saved chain;
 	/* block/silence media, block DTMF (trigger), DTMF-delay, the SDP's telephone-event/G.711
 	 * payload types (optional "control", absent: none; only checked for its form here, for
 	 * its ranges by media_control_restore()) */

@@ -4,9 +4,10 @@
  * every link an accepted value holds (peer, sink, a subscriber's source) must point inside it.
  * Seeds in tests/fuzz/corpus/redis_value: a version 1 and version 2 values (plain, BUNDLE,
  * DTLS without rtcp-mux, publish/subscribe, media control; v2_tones: block DTMF's audio modes,
- * a trigger's firing time, a delayed delete). A media's "control" is restored into a scratch
- * media as the standby would: media_control_restore() checks its ranges and builds a tone
- * chain when the value asks for one. */
+ * a trigger's firing time, a delayed delete; v2_chain: an answer's transcoding chains). A
+ * media's "control" and "chain" are restored into a scratch media as the standby would:
+ * media_control_restore() checks its ranges and builds a tone chain when the value asks for one,
+ * media_transcode_chain_restore() parses the codecs and builds the chain. */
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -14,6 +15,7 @@
 
 #include "call.h"
 #include "media_control.h"
+#include "media_transcode.h"
 #include "redis_value.h"
 
 static struct redis_call_record record;
@@ -48,6 +50,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				struct media *scratch = monologue_add_media(call_add_monologue(call, "tag"), "audio", "RTP/AVP");
 				int restored = media_control_restore(scratch, &media->control);
 				if (restored != 0 && restored != -EINVAL)
+					abort();
+				call_destroy(call, "fuzz");
+			}
+			if (media->chain_set) {
+				struct call *call = call_create("fuzz", NULL);
+				struct media *scratch = monologue_add_media(call_add_monologue(call, "tag"), "audio", "RTP/AVP");
+				int restored = media_transcode_chain_restore(scratch, &media->chain);
+				if (restored != 0 && restored != -EINVAL && restored != -ENOTSUP)
 					abort();
 				call_destroy(call, "fuzz");
 			}

@@ -14,6 +14,7 @@
 #include "dtmf_delay.h"
 #include "media_control.h"
 #include "media_crypto.h"
+#include "media_transcode.h"
 #include "pubsub.h"
 #include "redis_value.h"
 #include "rtp_header.h"
@@ -881,6 +882,94 @@ static void test_tones_and_times(void)
 	call_destroy(call, "test");
 }
 
+/* An answer's transcoding chains (docs/redis.md "chain"): each side's made again from the value
+ * (media_transcode_chain_restore()), written back the same, read into the record; a value
+ * without "chain" (before it) restores without chains; malformed ones are refused. */
+static void test_answer_chain(void)
+{
+	struct call *call = build_call("chains");
+	struct media *a = call->monologues[0]->media[0], *b = call->monologues[1]->media[0];
+	struct media_transcode_saved forward = {
+		.leg = "0 PCMU/8000", .leg_events = "101 telephone-event/8000", .leg_events_fmtp = "0-16",
+		.peer = "8 PCMA/8000", .peer_events = "", .ptime = 20, .to_cn_pt = -1, .from_cn_pt = -1,
+		.passthrough = { 1ull << 13 }, .alternate_count = 1, .alternates = { "8 PCMA/8000" },
+	};
+	struct media_transcode_saved backward = {
+		.leg = "8 PCMA/8000", .peer = "0 PCMU/8000", .peer_events = "101 telephone-event/8000",
+		.ptime = 30, .to_cn_pt = 13, .from_cn_pt = -1,
+	};
+	g_assert_cmpint(media_transcode_chain_restore(a, &forward), ==, 0);
+	g_assert_cmpint(media_transcode_chain_restore(b, &backward), ==, 0);
+	g_assert_nonnull(a->streams[STREAM_RTP].extras->transcode);
+	g_assert_nonnull(b->streams[STREAM_RTP].extras->transcode);
+
+	size_t length;
+	g_autofree char *text = redis_value_encode(call, &length);
+	g_assert_nonnull(strstr(text, "\"chain\":{\"from\":\"0 PCMU/8000\",\"from_fmtp\":\"\","
+				      "\"from_events\":\"101 telephone-event/8000 0-16\""));
+	g_assert_nonnull(strstr(text, "\"ptime\":30,\"to_cn\":13,\"from_cn\":-1,\"passthrough\":[],\"alternates\":[]}"));
+	g_assert_nonnull(strstr(text, "\"passthrough\":[13],\"alternates\":[[\"8 PCMA/8000\",\"\"]]}"));
+	struct redis_call_record *record = g_new0(struct redis_call_record, 1);
+	const char *reason = NULL;
+	g_assert_cmpint(redis_value_decode(text, length, record, &reason), ==, 0);
+	const struct redis_media_record *ra = &record->monologues[0].media[0], *rb = &record->monologues[1].media[0];
+	g_assert_true(ra->chain_set && rb->chain_set);
+	g_assert_cmpstr(ra->chain.leg, ==, "0 PCMU/8000");
+	g_assert_cmpstr(ra->chain.leg_events_fmtp, ==, "0-16");
+	g_assert_cmpstr(ra->chain.peer, ==, "8 PCMA/8000");
+	g_assert_cmpstr(ra->chain.peer_events, ==, "");
+	g_assert_cmpuint(ra->chain.ptime, ==, 20);
+	g_assert_cmpint(ra->chain.to_cn_pt, ==, -1);
+	g_assert_cmpuint(ra->chain.passthrough[0], ==, 1ull << 13);
+	g_assert_cmpuint(ra->chain.passthrough[1], ==, 0);
+	g_assert_cmpuint(ra->chain.alternate_count, ==, 1);
+	g_assert_cmpstr(ra->chain.alternates[0], ==, "8 PCMA/8000");
+	g_assert_cmpuint(rb->chain.alternate_count, ==, 0);
+	g_assert_cmpstr(rb->chain.peer_events, ==, "101 telephone-event/8000");
+	g_assert_cmpint(rb->chain.to_cn_pt, ==, 13);
+	g_assert_cmpuint(rb->chain.ptime, ==, 30);
+	/* the record restores a chain again (the standby's step) */
+	struct call *again = build_call("chains-again");
+	struct media *c = again->monologues[0]->media[0];
+	g_assert_cmpint(media_transcode_chain_restore(c, &ra->chain), ==, 0);
+	g_assert_nonnull(c->streams[STREAM_RTP].extras->transcode);
+	/* a value before "chain" (renamed: an unknown key): no chain, restored untranscoded */
+	g_autofree char *older = g_strdup(text);
+	for (char *at = strstr(older, "\"chain\":"); at; at = strstr(at, "\"chain\":"))
+		at[1] = 'x';
+	g_assert_cmpint(redis_value_decode(older, strlen(older), record, &reason), ==, 0);
+	g_assert_false(record->monologues[0].media[0].chain_set || record->monologues[1].media[0].chain_set);
+	/* malformed: refused by the decoder or by media_transcode_chain_restore() */
+	static const struct {
+		const char *from, *to, *reason;
+	} broken[] = {
+		{ "\"to_cn\":13", "\"to_cn\":128", "a number is out of range" },
+		{ "\"ptime\":30", "\"ptime\":121", "a number is out of range" },
+		{ "\"passthrough\":[]", "\"passthrough\":[200]", "a payload type is out of range" },
+		{ "\"from_cn\":-1", "\"from_cn\":\"x\"", "a field has the wrong type" },
+		{ "[[\"8 PCMA/8000\",\"\"]]", "[[\"8 PCMA/8000\"]]", "an alternate codec is malformed" },
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(broken); i++) {
+		const char *at = strstr(text, broken[i].from);
+		g_assert_nonnull(at);
+		g_autofree char *head = g_strndup(text, (size_t) (at - text));
+		g_autofree char *edited = g_strconcat(head, broken[i].to, at + strlen(broken[i].from), NULL);
+		g_assert_cmpint(redis_value_decode(edited, strlen(edited), record, &reason), ==, -EINVAL);
+		g_assert_cmpstr(reason, ==, broken[i].reason);
+	}
+	struct media_transcode_saved bad = forward;
+	g_strlcpy(bad.peer, "PCMA", sizeof(bad.peer));
+	g_assert_cmpint(media_transcode_chain_restore(c, &bad), ==, -EINVAL);
+	bad = forward;
+	g_strlcpy(bad.peer, "8 nosuchcodec/8000", sizeof(bad.peer));
+	g_assert_cmpint(media_transcode_chain_restore(c, &bad), ==, -ENOTSUP);
+
+	redis_call_record_clear(record);
+	g_free(record);
+	call_destroy(again, "test");
+	call_destroy(call, "test");
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -898,5 +987,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/redis_value/media_control", test_media_control);
 	g_test_add_func("/redis_value/fork_fields", test_fork_fields);
 	g_test_add_func("/redis_value/tones_and_times", test_tones_and_times);
+	g_test_add_func("/redis_value/answer_chain", test_answer_chain);
 	return g_test_run();
 }
