@@ -61,17 +61,18 @@ static void set_ice_relay(struct sdp_media_rewrite *rewrite, struct media *local
 }
 
 /* a=mid (RFC 5888): the answer repeats the offer's mid where the answerer gave none (a
- * browser needs it, upstream does it); generate-mid numbers the media that have none. */
+ * browser needs it, upstream does it); generate-mid numbers the offer's media that have none
+ * from 1, and adds none to an answer, as 10.5 measured. */
 static void set_mid(struct sdp_media_rewrite *rewrite, const struct media *local, const struct media *sender,
                     const struct ng_flags *flags, bool offer, unsigned int index)
 {
 	static const char *const numbers[CALL_MAX_MEDIA] = {
-		"0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15" };
+		"1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16" };
 	if (sender->mid[0])
 		return;   /* the received one is kept */
 	if (!offer && local->mid[0])
 		rewrite->mid = local->mid;
-	else if (flags->generate_mid && index < CALL_MAX_MEDIA)
+	else if (offer && flags->generate_mid && index < CALL_MAX_MEDIA)
 		rewrite->mid = numbers[index];
 }
 
