@@ -674,3 +674,26 @@ def test_shared_codec_at_another_clock_passes_untouched(rtpengine):
         opus.close()
         caller.close()
         callee.close()
+
+
+PCMU_PCMA_TE15 = ([0, 8, 101], ["0 PCMU/8000", "8 PCMA/8000", "101 telephone-event/8000"], ["fmtp:101 0-15"])
+PCMU_PCMA_TE15_LINES = ["m=audio PORT RTP/AVP 0 8 101", "a=rtpmap:0 PCMU/8000", "a=rtpmap:8 PCMA/8000",
+                        "a=rtpmap:101 telephone-event/8000", "a=fmtp:101 0-15"]
+
+
+@pytest.mark.parametrize("answer_options, expected_answer", [
+    # strip that would leave the offerer no codec at all: 10.5 keeps the answer's codecs
+    ({"codec": {"strip": ["all"]}}, PCMU_PCMA_TE15_LINES),
+    ({"flags": ["codec-strip-all"]}, PCMU_PCMA_TE15_LINES),
+    ({"codec": {"mask": ["all"]}}, PCMU_PCMA_TE15_LINES),
+    # ... and one that leaves a codec still removes the rest
+    ({"codec": {"strip": ["all"], "except": ["PCMA"]}}, ["m=audio PORT RTP/AVP 8", "a=rtpmap:8 PCMA/8000"]),
+], ids=["strip-all", "codec-strip-all-flag", "mask-all", "strip-all-except-pcma"])
+def test_strip_all_in_answer_keeps_the_answer_as_10_5(rtpengine, answer_options, expected_answer):
+    call = Call(rtpengine)
+    assert_ok(call.offer(sdp(CALLER, 4000, [0, 8, 101], ["0 PCMU/8000", "8 PCMA/8000", "101 telephone-event/8000"],
+                             ["fmtp:101 0-16"])))
+    answer = assert_ok(call.answer(sdp(CALLEE, 5000, *PCMU_PCMA_TE15), answer_options))
+    assert codec_lines(answer["sdp"]) == expected_answer
+    call.delete()
+
