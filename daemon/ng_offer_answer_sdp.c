@@ -6,6 +6,7 @@
 #include "ng_offer_answer.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include "call.h"
 #include "codec.h"
@@ -266,6 +267,43 @@ static void drop_orphaned_events(const struct codec_list *list, unsigned int *ch
 	*count = kept;
 }
 
+/* As 10.5 (measured), an answer none of whose codecs the answerer was offered (RFC 3264
+ * section 6.1) gives the offerer the first audio codec of its own that the answerer was offered:
+ * found in the offerer's kept SDP (pubsub_note_sdp()), parsed only in that case. Writes
+ * "PT name/clock[/channels]" to `out` (a sdp_write.c added rtpmap), false if there is none. */
+static bool first_offered_codec(const struct media *offerer_media, const struct media *answerer_media,
+		char *out, size_t size)
+{
+	const struct monologue *side = offerer_media->monologue;
+	const char *error = NULL;
+	if (!side->sdp || !answerer_media->offered_payload_types_known)
+		return false;
+	struct sdp_session *sdp = sdp_parse(side->sdp, side->sdp_length, &error);
+	unsigned int index = 0;
+	while (sdp && index < side->media_count && side->media[index] != offerer_media)
+		index++;
+	struct codec_list list;
+	bool found = false;
+	if (sdp && index < side->media_count && index < sdp->media->len
+	    && codec_list_from_media(g_ptr_array_index(sdp->media, index), &list) == 0) {
+		for (unsigned int i = 0; i < list.count && !found; i++) {
+			const struct codec *codec = &list.codecs[i];
+			if (!codec->name[0] || !g_ascii_strcasecmp(codec->name, "telephone-event")
+			    || !g_ascii_strcasecmp(codec->name, "CN")
+			    || !codec_payload_set_has(&answerer_media->offered_payload_types, codec->payload_type))
+				continue;
+			if (codec->channels > 1)
+				snprintf(out, size, "%u %s/%u/%u", codec->payload_type, codec->name, codec->clock_rate, codec->channels);
+			else
+				snprintf(out, size, "%u %s/%u", codec->payload_type, codec->name, codec->clock_rate);
+			found = true;
+		}
+	}
+	if (sdp)
+		sdp_session_free(sdp);
+	return found;
+}
+
 /* Codec negotiation without transcoding (codec.h): the formats the receiver gets, or NULL to
  * keep the m= line as received. An offer also records what the receiver was offered, which
  * its answer is held to. */
@@ -335,6 +373,13 @@ static const char *negotiate_codecs(const struct ng_flags *flags, bool offer, co
 		struct codec_answer_taken taken;
 		codec_answer_taken(&list, &sender_media->offered_payload_types, &added, &taken);
 		bool took_offerers = taken.offerers_audio;
+		/* (one per m= line: the writer reads it after this returns; control thread only) */
+		static __thread char first_offered[CALL_MAX_MEDIA][64];
+		char *unoffered_leg = first_offered[sender_media->index % CALL_MAX_MEDIA];
+		unoffered_leg[0] = '\0';
+		if (!taken.count && !taken.left_out && list.count
+		    && first_offered_codec(receiver_media, sender_media, unoffered_leg, sizeof(first_offered[0])))
+			media_transcode_answer_unoffered(sender_media, unoffered_leg);
 		/* single-codec still trims an answer of the offerer's codecs whose added ones were
 		 * left out (as 10.5): the negotiation below leaves them out too */
 		if (media_transcode_answer(&list, (unsigned int) strtoul(answer_ptime, NULL, 10), sender_media,
@@ -347,7 +392,17 @@ static const char *negotiate_codecs(const struct ng_flags *flags, bool offer, co
 		codec_negotiate_answer(&list, !sender_media->offered_payload_types_known || offered_nothing ? NULL
 				       : took_offerers ? &taken.offerers : &sender_media->offered_payload_types,
 				       &flags->codec, chosen, &count);
+		unsigned int negotiated = count;
 		media_transcode_answer_passed(sender_media, &list, chosen, &count);
+		if (!negotiated && !count && list.count && unoffered_leg[0]) {
+			/* as 10.5 (measured): an answer with no codec the answerer was offered (RFC 3264
+			 * section 6.1) gives the offerer the first audio codec of its own that was */
+			g_strlcpy(text, unoffered_leg, size);
+			text[strcspn(text, " ")] = '\0';
+			rtpmaps[0] = unoffered_leg;
+			rtpmaps[1] = NULL;
+			return text;
+		}
 		if (codec_formats_text(&list, chosen, count, text, size) >= 0
 		    && media_transcode_consumed_cn(sender_media, &list, text, size, rtpmaps) > 0)
 			return text;

@@ -697,3 +697,55 @@ def test_strip_all_in_answer_keeps_the_answer_as_10_5(rtpengine, answer_options,
     assert codec_lines(answer["sdp"]) == expected_answer
     call.delete()
 
+
+PCMU_ONLY_LINES = ["m=audio PORT RTP/AVP 0", "a=rtpmap:0 PCMU/8000"]
+PCMU_TE = ([0, 101], ["0 PCMU/8000", "101 telephone-event/8000"], [])
+PCMA_PCMU_TE = ([8, 0, 101], ["8 PCMA/8000", "0 PCMU/8000", "101 telephone-event/8000"], [])
+
+
+@pytest.mark.parametrize("offer, options, answer, expected_answer", [
+    (PCMU_TE, {}, ([8], ["8 PCMA/8000"], []), PCMU_ONLY_LINES),
+    (PCMU_TE, {}, ([8, 9], ["8 PCMA/8000", "9 G722/8000"], []), PCMU_ONLY_LINES),
+    (PCMU_TE, {"codec": {"transcode": ["G722"]}}, ([8], ["8 PCMA/8000"], []), PCMU_ONLY_LINES),
+    (PCMU_TE, {"codec": {"transcode": ["PCMA"]}}, ([8], ["8 PCMA/8000"], []), PCMU_ONLY_LINES),
+    # the first codec the answerer was offered, not the offer's first
+    (PCMA_PCMU_TE, {"codec": {"strip": ["PCMA"]}}, ([9], ["9 G722/8000"], []), PCMU_ONLY_LINES),
+    (PCMA_PCMU_TE, {"codec": {"strip": ["PCMA"]}}, ([8], ["8 PCMA/8000"], []), PCMU_ONLY_LINES),
+    (PCMA_PCMU_TE, {}, ([9], ["9 G722/8000"], []), ["m=audio PORT RTP/AVP 8", "a=rtpmap:8 PCMA/8000"]),
+    # an offered telephone-event left: that alone
+    (PCMU_TE, {}, ([8, 101], ["8 PCMA/8000", "101 telephone-event/8000"], []),
+     ["m=audio PORT RTP/AVP 101", "a=rtpmap:101 telephone-event/8000"]),
+], ids=["plain", "plain-two-unoffered", "added-g722", "added-pcma", "stripped-first", "stripped-first-answered",
+        "first-of-three", "events-left"])
+def test_answer_of_nothing_offered_gives_first_offered_codec_as_10_5(rtpengine, offer, options, answer,
+                                                                      expected_answer):
+    """An answer none of whose codecs the answerer was offered (RFC 3264 section 6.1): 10.5
+    gives the offerer the first audio codec of its own that the answerer was offered."""
+    call = Call(rtpengine)
+    assert_ok(call.offer(sdp(CALLER, 4000, *offer), options))
+    answer_reply = assert_ok(call.answer(sdp(CALLEE, 5000, *answer)))
+    assert codec_lines(answer_reply["sdp"]) == expected_answer
+    call.delete()
+
+
+@pytest.mark.parametrize("options", [{}, {"codec": {"transcode": ["G722"]}}], ids=["plain", "added-g722"])
+def test_answer_of_nothing_offered_transcodes_as_10_5(rtpengine, options):
+    """... and the media: 10.5 transcodes the offerer's PCMU to the answer's PCMA and back."""
+    caller, callee = MediaPeer(CALLER), MediaPeer(CALLEE)
+    try:
+        call = Call(rtpengine)
+        offer = assert_ok(call.offer(sdp(CALLER, caller.port, *PCMU_TE), options))
+        answer = assert_ok(call.answer(sdp(CALLEE, callee.port, [8], ["8 PCMA/8000"])))
+        for peer, destination, pt, ssrc in ((caller, Sdp(answer["sdp"]).media_address(), 0, 0x1111),
+                                            (callee, Sdp(offer["sdp"]).media_address(), 8, 0x2222)):
+            for i in range(6):
+                peer.rtp.send(build_rtp(100 + i, 160 * i, ssrc, pt, g711_tone(pt, i)), destination)
+                time.sleep(0.02)   # paced as a sender would
+        for receiver, expected_pt in ((callee, 8), (caller, 0)):
+            got = [parse_rtp(data).payload_type for data, _ in receiver.rtp.receive_all(6, 2.0)]
+            assert got and set(got) == {expected_pt}, got
+        call.delete()
+    finally:
+        caller.close()
+        callee.close()
+
