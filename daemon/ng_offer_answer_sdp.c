@@ -304,6 +304,42 @@ static bool first_offered_codec(const struct media *offerer_media, const struct 
 	return found;
 }
 
+/* As 10.5 (measured): once the offer's strip/mask/consume left the answerer without some of the
+ * offerer's codecs (or the answer request's removed some), the offerer's answer carries its own
+ * 8 kHz telephone-event's rtpmap and fmtp (0-16), not the answerer's (0-15). Writes the
+ * offerer's "PT telephone-event/8000[ fmtp]" to `out` when that applies. */
+static bool offerers_event(const struct media *offerer_media, const struct media *answerer_media,
+		bool answer_removed, char *out, size_t size)
+{
+	const struct monologue *side = offerer_media->monologue;
+	const char *error = NULL;
+	if (!side->sdp || !answerer_media->offered_payload_types_known)
+		return false;
+	struct sdp_session *sdp = sdp_parse(side->sdp, side->sdp_length, &error);
+	unsigned int index = 0;
+	while (sdp && index < side->media_count && side->media[index] != offerer_media)
+		index++;
+	struct codec_list list;
+	const struct codec *event = NULL;
+	bool removed = answer_removed;
+	if (sdp && index < side->media_count && index < sdp->media->len
+	    && codec_list_from_media(g_ptr_array_index(sdp->media, index), &list) == 0) {
+		for (unsigned int i = 0; i < list.count; i++) {
+			const struct codec *codec = &list.codecs[i];
+			removed |= !codec_payload_set_has(&answerer_media->offered_payload_types, codec->payload_type);
+			if (!event && !g_ascii_strcasecmp(codec->name, "telephone-event") && codec->clock_rate == 8000)
+				event = codec;
+		}
+	}
+	bool found = event && removed && codec_payload_set_has(&answerer_media->offered_payload_types, event->payload_type);
+	if (found)
+		snprintf(out, size, "%u telephone-event/8000%s%s", event->payload_type,
+			 event->format_parameters ? " " : "", event->format_parameters ? event->format_parameters : "");
+	if (sdp)
+		sdp_session_free(sdp);
+	return found;
+}
+
 /* Codec negotiation without transcoding (codec.h): the formats the receiver gets, or NULL to
  * keep the m= line as received. An offer also records what the receiver was offered, which
  * its answer is held to. */
@@ -394,6 +430,8 @@ static const char *negotiate_codecs(const struct ng_flags *flags, bool offer, co
 				       &flags->codec, chosen, &count);
 		unsigned int negotiated = count;
 		media_transcode_answer_passed(sender_media, &list, chosen, &count);
+		bool answer_removed = (flags->codec.strip.count || flags->codec.mask.count || flags->codec.consume.count)
+			&& !codec_selection_unchanged(&list, chosen, count);
 		if (!negotiated && !count && list.count && unoffered_leg[0]) {
 			/* as 10.5 (measured): an answer with no codec the answerer was offered (RFC 3264
 			 * section 6.1) gives the offerer the first audio codec of its own that was */
@@ -406,6 +444,21 @@ static const char *negotiate_codecs(const struct ng_flags *flags, bool offer, co
 		if (codec_formats_text(&list, chosen, count, text, size) >= 0
 		    && media_transcode_consumed_cn(sender_media, &list, text, size, rtpmaps) > 0)
 			return text;
+		for (unsigned int i = 0; i < count; i++) {
+			const struct codec *codec = &list.codecs[chosen[i]];
+			if (g_ascii_strcasecmp(codec->name, "telephone-event") || codec->clock_rate != 8000)
+				continue;
+			static __thread char event_rtpmap[CALL_MAX_MEDIA][64];
+			char *ours = event_rtpmap[sender_media->index % CALL_MAX_MEDIA];
+			if (offerers_event(receiver_media, sender_media, answer_removed, ours, sizeof(event_rtpmap[0]))
+			    && strtoul(ours, NULL, 10) == codec->payload_type
+			    && codec_formats_text(&list, chosen, count, text, size) >= 0) {
+				rtpmaps[0] = ours;
+				rtpmaps[1] = NULL;
+				return text;
+			}
+			break;
+		}
 	}
 	if (codec_selection_unchanged(&list, chosen, count) || codec_formats_text(&list, chosen, count, text, size) < 0)
 		return NULL;

@@ -749,3 +749,33 @@ def test_answer_of_nothing_offered_transcodes_as_10_5(rtpengine, options):
         caller.close()
         callee.close()
 
+
+TE16_OFFER = ([0, 8, 101], ["0 PCMU/8000", "8 PCMA/8000", "101 telephone-event/8000"], ["fmtp:101 0-16"])
+PCMA_TE15 = ([8, 101], ["8 PCMA/8000", "101 telephone-event/8000"], ["fmtp:101 0-15"])
+PCMA_TE_LINES_WITH = ["m=audio PORT RTP/AVP 8 101", "a=rtpmap:8 PCMA/8000", "a=rtpmap:101 telephone-event/8000"]
+
+
+@pytest.mark.parametrize("offer, offer_options, answer, answer_options, expected_answer", [
+    # once codecs were stripped (in the offer or the answer), the offerer's own fmtp
+    (TE16_OFFER, {"codec": {"strip": ["PCMU"]}}, PCMA_TE15, {}, PCMA_TE_LINES_WITH + ["a=fmtp:101 0-16"]),
+    (TE16_OFFER, {}, TE16_OFFER[:2] + (["fmtp:101 0-15"],), {"codec": {"strip": ["PCMU"]}},
+     PCMA_TE_LINES_WITH + ["a=fmtp:101 0-16"]),
+    (([8, 101], ["8 PCMA/8000", "101 telephone-event/8000"], ["fmtp:101 0-16"]), STRIP_ALL_PCMU_TE,
+     ([0, 101], ["0 PCMU/8000", "101 telephone-event/8000"], ["fmtp:101 0-15"]), {},
+     PCMU_TE_LINES + ["a=fmtp:101 0-16"]),
+    (([8, 101], ["8 PCMA/8000", "101 telephone-event/8000"], ["fmtp:101 0-16"]), STRIP_ALL_PCMU_TE,
+     ([0, 101], ["0 PCMU/8000", "101 telephone-event/8000"], []), {}, PCMU_TE_LINES + ["a=fmtp:101 0-16"]),
+    (PCMA_TE, STRIP_ALL_PCMU_TE, ([0, 101], ["0 PCMU/8000", "101 telephone-event/8000"], ["fmtp:101 0-15"]), {},
+     PCMU_TE_LINES),
+    # without a strip the answerer's own
+    (TE16_OFFER, {}, PCMA_TE15, {}, PCMA_TE_LINES_WITH + ["a=fmtp:101 0-15"]),
+    (TE16_OFFER, {"codec": {"transcode": ["G722"]}}, PCMA_TE15, {}, PCMA_TE_LINES_WITH + ["a=fmtp:101 0-15"]),
+], ids=["offer-strip", "answer-strip", "strip-all-transcode", "strip-all-transcode-answer-no-fmtp",
+        "strip-all-transcode-offer-no-fmtp", "plain", "transcode-no-strip"])
+def test_stripped_answer_carries_offerers_event_fmtp_as_10_5(rtpengine, offer, offer_options, answer, answer_options,
+                                                             expected_answer):
+    call = Call(rtpengine)
+    assert_ok(call.offer(sdp(CALLER, 4000, *offer), offer_options))
+    answer_reply = assert_ok(call.answer(sdp(CALLEE, 5000, *answer), answer_options))
+    assert codec_lines(answer_reply["sdp"]) == expected_answer
+    call.delete()
