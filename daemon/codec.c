@@ -322,21 +322,30 @@ int codec_negotiate_offer(const struct codec_list *offered, const struct codec_o
 void codec_negotiate_answer(const struct codec_list *answered, const struct codec_payload_set *offered,
 		const struct codec_options *options, unsigned int *out, unsigned int *out_count)
 {
-	unsigned int count = 0;
+	unsigned int count = 0, removed = 0;
 	bool have_primary = false;
 	for (unsigned int i = 0; i < answered->count; i++) {
 		const struct codec *codec = &answered->codecs[i];
 		/* RFC 3264 section 6.1: an answer may only use payload types of the offer it got */
 		if (offered && !codec_payload_set_has(offered, codec->payload_type))
 			continue;
-		if (codec_removed_by(codec, options))
+		if (codec_removed_by(codec, options)) {
+			removed++;
 			continue;
+		}
 		if (options->single_codec && !is_supplementary(codec)) {
 			if (have_primary)
 				continue;
 			have_primary = true;
 		}
 		out[count++] = i;
+	}
+	if (count == 0 && removed) {
+		/* as 10.5 (measured): strip/mask/consume that would leave an answer no codec
+		 * (strip all) keep the answer's codecs as they are */
+		struct codec_options unremoved = *options;
+		unremoved.strip.count = unremoved.mask.count = unremoved.consume.count = 0;
+		codec_negotiate_answer(answered, offered, &unremoved, out, &count);
 	}
 	*out_count = count;
 }

@@ -92,8 +92,8 @@ int codec_negotiate_offer(const struct codec_list *offered, const struct codec_o
 		unsigned int *out, unsigned int *out_count, const char **missing);
 
 /* The answer the offerer gets: only payload types the answerer was offered (when known),
- * then the answer request's own strip/mask/consume, then single-codec (the first codec plus
- * telephone-event and CN). */
+ * then the answer request's own strip/mask/consume (none of them when they would leave no
+ * codec, as 10.5), then single-codec (the first codec plus telephone-event and CN). */
 void codec_negotiate_answer(const struct codec_list *answered, const struct codec_payload_set *offered,
 		const struct codec_options *options, unsigned int *out, unsigned int *out_count);
 

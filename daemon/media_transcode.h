@@ -166,6 +166,12 @@ int media_transcode_consumed_cn(const struct media *answerer_media, const struct
  * at their clock (RFC 4733 section 2.1), so an answer of events alone lists no format at all
  * (10.5 writes an empty m= format list); an answer with nothing offered is kept whole. Nothing
  * changes for other media. */
+/* Before media_transcode_answer(): an answer none of whose codecs the answerer was offered
+ * (RFC 3264 section 6.1). As 10.5 (measured), the offerer's first codec the answerer was
+ * offered ("PT name/clock[/channels]") is the offerer's leg, transcoded to the answer's first
+ * codec both ways. Nothing when this build cannot transcode it or the offerer kept no codec. */
+void media_transcode_answer_unoffered(struct media *answerer_media, const char *leg_rtpmap);
+
 void media_transcode_answer_passed(const struct media *answerer_media, const struct codec_list *answered,
 		unsigned int *chosen, unsigned int *count);
 /* The payload types the last offer to the answerer got from us (transcode codecs, their events

@@ -1,6 +1,7 @@
 /* The SDP the offerer's answer gets from a transcoding media's state, where no chain is made:
  * a consumed CN listed back, the payload types we added, an answer passed whole when the offerer
- * kept no codec to transcode from (media_transcode.h). Control thread only. */
+ * kept no codec to transcode from, the leg set up for an answer of nothing offered
+ * (media_transcode.h). Control thread only. */
 #include "media_transcode.h"
 
 #include <errno.h>
@@ -11,6 +12,7 @@
 
 #include "call.h"
 #include "codec.h"
+#include "codec_chain.h"
 #include "media_transcode_internal.h"
 
 int media_transcode_consumed_cn(const struct media *answerer_media, const struct codec_list *answered,
@@ -86,4 +88,20 @@ void media_transcode_answer_passed(const struct media *answerer_media, const str
 			chosen[kept++] = chosen[i];
 	}
 	*count = kept;
+}
+
+void media_transcode_answer_unoffered(struct media *answerer_media, const char *leg_rtpmap)
+{
+	struct codec leg = { .channels = 1 };
+	if (sscanf(leg_rtpmap, "%u %31[^/]/%u/%u", &leg.payload_type, leg.name, &leg.clock_rate, &leg.channels) < 3
+	    || !codec_chain_supports(leg.name, false) || !codec_chain_supports(leg.name, true))
+		return;
+	if (answerer_media->transcode && answerer_media->transcode->passed)
+		return;   /* no codec of the offerer's to transcode from: the answer passes */
+	/* the offerer's codec is the leg, transcoded to the answer's first as with codec-accept
+	 * (media_transcode_answer()'s forced case) */
+	struct media_transcode *state = transcode_state_of(answerer_media);
+	transcode_codec_copy(&state->leg, &leg);
+	state->leg_dtmf_set = false;
+	state->forced = true;
 }

@@ -6,6 +6,7 @@
 #include "ng_offer_answer.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include "call.h"
 #include "codec.h"
@@ -61,17 +62,18 @@ static void set_ice_relay(struct sdp_media_rewrite *rewrite, struct media *local
 }
 
 /* a=mid (RFC 5888): the answer repeats the offer's mid where the answerer gave none (a
- * browser needs it, upstream does it); generate-mid numbers the media that have none. */
+ * browser needs it, upstream does it); generate-mid numbers the offer's media that have none
+ * from 1, and adds none to an answer, as 10.5 measured. */
 static void set_mid(struct sdp_media_rewrite *rewrite, const struct media *local, const struct media *sender,
                     const struct ng_flags *flags, bool offer, unsigned int index)
 {
 	static const char *const numbers[CALL_MAX_MEDIA] = {
-		"0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15" };
+		"1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16" };
 	if (sender->mid[0])
 		return;   /* the received one is kept */
 	if (!offer && local->mid[0])
 		rewrite->mid = local->mid;
-	else if (flags->generate_mid && index < CALL_MAX_MEDIA)
+	else if (offer && flags->generate_mid && index < CALL_MAX_MEDIA)
 		rewrite->mid = numbers[index];
 }
 
@@ -265,6 +267,79 @@ static void drop_orphaned_events(const struct codec_list *list, unsigned int *ch
 	*count = kept;
 }
 
+/* As 10.5 (measured), an answer none of whose codecs the answerer was offered (RFC 3264
+ * section 6.1) gives the offerer the first audio codec of its own that the answerer was offered:
+ * found in the offerer's kept SDP (pubsub_note_sdp()), parsed only in that case. Writes
+ * "PT name/clock[/channels]" to `out` (a sdp_write.c added rtpmap), false if there is none. */
+static bool first_offered_codec(const struct media *offerer_media, const struct media *answerer_media,
+		char *out, size_t size)
+{
+	const struct monologue *side = offerer_media->monologue;
+	const char *error = NULL;
+	if (!side->sdp || !answerer_media->offered_payload_types_known)
+		return false;
+	struct sdp_session *sdp = sdp_parse(side->sdp, side->sdp_length, &error);
+	unsigned int index = 0;
+	while (sdp && index < side->media_count && side->media[index] != offerer_media)
+		index++;
+	struct codec_list list;
+	bool found = false;
+	if (sdp && index < side->media_count && index < sdp->media->len
+	    && codec_list_from_media(g_ptr_array_index(sdp->media, index), &list) == 0) {
+		for (unsigned int i = 0; i < list.count && !found; i++) {
+			const struct codec *codec = &list.codecs[i];
+			if (!codec->name[0] || !g_ascii_strcasecmp(codec->name, "telephone-event")
+			    || !g_ascii_strcasecmp(codec->name, "CN")
+			    || !codec_payload_set_has(&answerer_media->offered_payload_types, codec->payload_type))
+				continue;
+			if (codec->channels > 1)
+				snprintf(out, size, "%u %s/%u/%u", codec->payload_type, codec->name, codec->clock_rate, codec->channels);
+			else
+				snprintf(out, size, "%u %s/%u", codec->payload_type, codec->name, codec->clock_rate);
+			found = true;
+		}
+	}
+	if (sdp)
+		sdp_session_free(sdp);
+	return found;
+}
+
+/* As 10.5 (measured): once the offer's strip/mask/consume left the answerer without some of the
+ * offerer's codecs (or the answer request's removed some), the offerer's answer carries its own
+ * 8 kHz telephone-event's rtpmap and fmtp (0-16), not the answerer's (0-15). Writes the
+ * offerer's "PT telephone-event/8000[ fmtp]" to `out` when that applies. */
+static bool offerers_event(const struct media *offerer_media, const struct media *answerer_media,
+		bool answer_removed, char *out, size_t size)
+{
+	const struct monologue *side = offerer_media->monologue;
+	const char *error = NULL;
+	if (!side->sdp || !answerer_media->offered_payload_types_known)
+		return false;
+	struct sdp_session *sdp = sdp_parse(side->sdp, side->sdp_length, &error);
+	unsigned int index = 0;
+	while (sdp && index < side->media_count && side->media[index] != offerer_media)
+		index++;
+	struct codec_list list;
+	const struct codec *event = NULL;
+	bool removed = answer_removed;
+	if (sdp && index < side->media_count && index < sdp->media->len
+	    && codec_list_from_media(g_ptr_array_index(sdp->media, index), &list) == 0) {
+		for (unsigned int i = 0; i < list.count; i++) {
+			const struct codec *codec = &list.codecs[i];
+			removed |= !codec_payload_set_has(&answerer_media->offered_payload_types, codec->payload_type);
+			if (!event && !g_ascii_strcasecmp(codec->name, "telephone-event") && codec->clock_rate == 8000)
+				event = codec;
+		}
+	}
+	bool found = event && removed && codec_payload_set_has(&answerer_media->offered_payload_types, event->payload_type);
+	if (found)
+		snprintf(out, size, "%u telephone-event/8000%s%s", event->payload_type,
+			 event->format_parameters ? " " : "", event->format_parameters ? event->format_parameters : "");
+	if (sdp)
+		sdp_session_free(sdp);
+	return found;
+}
+
 /* Codec negotiation without transcoding (codec.h): the formats the receiver gets, or NULL to
  * keep the m= line as received. An offer also records what the receiver was offered, which
  * its answer is held to. */
@@ -334,6 +409,13 @@ static const char *negotiate_codecs(const struct ng_flags *flags, bool offer, co
 		struct codec_answer_taken taken;
 		codec_answer_taken(&list, &sender_media->offered_payload_types, &added, &taken);
 		bool took_offerers = taken.offerers_audio;
+		/* (one per m= line: the writer reads it after this returns; control thread only) */
+		static __thread char first_offered[CALL_MAX_MEDIA][64];
+		char *unoffered_leg = first_offered[sender_media->index % CALL_MAX_MEDIA];
+		unoffered_leg[0] = '\0';
+		if (!taken.count && !taken.left_out && list.count
+		    && first_offered_codec(receiver_media, sender_media, unoffered_leg, sizeof(first_offered[0])))
+			media_transcode_answer_unoffered(sender_media, unoffered_leg);
 		/* single-codec still trims an answer of the offerer's codecs whose added ones were
 		 * left out (as 10.5): the negotiation below leaves them out too */
 		if (media_transcode_answer(&list, (unsigned int) strtoul(answer_ptime, NULL, 10), sender_media,
@@ -346,10 +428,37 @@ static const char *negotiate_codecs(const struct ng_flags *flags, bool offer, co
 		codec_negotiate_answer(&list, !sender_media->offered_payload_types_known || offered_nothing ? NULL
 				       : took_offerers ? &taken.offerers : &sender_media->offered_payload_types,
 				       &flags->codec, chosen, &count);
+		unsigned int negotiated = count;
 		media_transcode_answer_passed(sender_media, &list, chosen, &count);
+		bool answer_removed = (flags->codec.strip.count || flags->codec.mask.count || flags->codec.consume.count)
+			&& !codec_selection_unchanged(&list, chosen, count);
+		if (!negotiated && !count && list.count && unoffered_leg[0]) {
+			/* as 10.5 (measured): an answer with no codec the answerer was offered (RFC 3264
+			 * section 6.1) gives the offerer the first audio codec of its own that was */
+			g_strlcpy(text, unoffered_leg, size);
+			text[strcspn(text, " ")] = '\0';
+			rtpmaps[0] = unoffered_leg;
+			rtpmaps[1] = NULL;
+			return text;
+		}
 		if (codec_formats_text(&list, chosen, count, text, size) >= 0
 		    && media_transcode_consumed_cn(sender_media, &list, text, size, rtpmaps) > 0)
 			return text;
+		for (unsigned int i = 0; i < count; i++) {
+			const struct codec *codec = &list.codecs[chosen[i]];
+			if (g_ascii_strcasecmp(codec->name, "telephone-event") || codec->clock_rate != 8000)
+				continue;
+			static __thread char event_rtpmap[CALL_MAX_MEDIA][64];
+			char *ours = event_rtpmap[sender_media->index % CALL_MAX_MEDIA];
+			if (offerers_event(receiver_media, sender_media, answer_removed, ours, sizeof(event_rtpmap[0]))
+			    && strtoul(ours, NULL, 10) == codec->payload_type
+			    && codec_formats_text(&list, chosen, count, text, size) >= 0) {
+				rtpmaps[0] = ours;
+				rtpmaps[1] = NULL;
+				return text;
+			}
+			break;
+		}
 	}
 	if (codec_selection_unchanged(&list, chosen, count) || codec_formats_text(&list, chosen, count, text, size) < 0)
 		return NULL;

@@ -47,7 +47,13 @@ def test_generate_mid_numbers_media_without_mid(rtpengine):
     sdp = make_sdp(CALLER, media_section(caller.port), media_section(caller.port + 2, kind="video",
                                                                      payload_types=(96,)))
     offered = Sdp(assert_ok(call.offer(sdp, {"flags": ["generate-mid"]}))["sdp"])
-    assert [attribute_values(m.attributes, "mid") for m in offered.medias] == [["0"], ["1"]]
+    # numbered from 1, as 10.5 does
+    assert [attribute_values(m.attributes, "mid") for m in offered.medias] == [["1"], ["2"]]
+    # an answer gets none, with generate-mid or not: the offerer had none to repeat (10.5)
+    answer = make_sdp(CALLEE, media_section(caller.port + 4),
+                      media_section(caller.port + 6, kind="video", payload_types=(96,)))
+    answered = Sdp(assert_ok(call.answer(answer, {"flags": ["generate-mid"]}))["sdp"])
+    assert [attribute_values(m.attributes, "mid") for m in answered.medias] == [[], []]
     plain = Sdp(assert_ok(Call(rtpengine).offer(simple_sdp(CALLER, caller.port)))["sdp"])
     assert not attribute_values(plain.medias[0].attributes, "mid")
     caller.close()

@@ -227,7 +227,7 @@ def test_offer_towards_browser_bundles_several_m_lines(relay):
         offer = Sdp(assert_ok(call.offer(phone_answer(phone_a, phone_b), {
             "ICE": "force", "DTLS": "passive", "transport-protocol": "UDP/TLS/RTP/SAVPF",
             "rtcp-mux": ["offer"], "flags": ["generate-mid"]}))["sdp"])
-        assert "group:BUNDLE 0 1" in offer.attributes
+        assert "group:BUNDLE 1 2" in offer.attributes
         first, second = offer.medias
         assert first.port != second.port
         for name in ("fingerprint", "setup"):

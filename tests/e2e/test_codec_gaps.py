@@ -674,3 +674,108 @@ def test_shared_codec_at_another_clock_passes_untouched(rtpengine):
         opus.close()
         caller.close()
         callee.close()
+
+
+PCMU_PCMA_TE15 = ([0, 8, 101], ["0 PCMU/8000", "8 PCMA/8000", "101 telephone-event/8000"], ["fmtp:101 0-15"])
+PCMU_PCMA_TE15_LINES = ["m=audio PORT RTP/AVP 0 8 101", "a=rtpmap:0 PCMU/8000", "a=rtpmap:8 PCMA/8000",
+                        "a=rtpmap:101 telephone-event/8000", "a=fmtp:101 0-15"]
+
+
+@pytest.mark.parametrize("answer_options, expected_answer", [
+    # strip that would leave the offerer no codec at all: 10.5 keeps the answer's codecs
+    ({"codec": {"strip": ["all"]}}, PCMU_PCMA_TE15_LINES),
+    ({"flags": ["codec-strip-all"]}, PCMU_PCMA_TE15_LINES),
+    ({"codec": {"mask": ["all"]}}, PCMU_PCMA_TE15_LINES),
+    # ... and one that leaves a codec still removes the rest
+    ({"codec": {"strip": ["all"], "except": ["PCMA"]}}, ["m=audio PORT RTP/AVP 8", "a=rtpmap:8 PCMA/8000"]),
+], ids=["strip-all", "codec-strip-all-flag", "mask-all", "strip-all-except-pcma"])
+def test_strip_all_in_answer_keeps_the_answer_as_10_5(rtpengine, answer_options, expected_answer):
+    call = Call(rtpengine)
+    assert_ok(call.offer(sdp(CALLER, 4000, [0, 8, 101], ["0 PCMU/8000", "8 PCMA/8000", "101 telephone-event/8000"],
+                             ["fmtp:101 0-16"])))
+    answer = assert_ok(call.answer(sdp(CALLEE, 5000, *PCMU_PCMA_TE15), answer_options))
+    assert codec_lines(answer["sdp"]) == expected_answer
+    call.delete()
+
+
+PCMU_ONLY_LINES = ["m=audio PORT RTP/AVP 0", "a=rtpmap:0 PCMU/8000"]
+PCMU_TE = ([0, 101], ["0 PCMU/8000", "101 telephone-event/8000"], [])
+PCMA_PCMU_TE = ([8, 0, 101], ["8 PCMA/8000", "0 PCMU/8000", "101 telephone-event/8000"], [])
+
+
+@pytest.mark.parametrize("offer, options, answer, expected_answer", [
+    (PCMU_TE, {}, ([8], ["8 PCMA/8000"], []), PCMU_ONLY_LINES),
+    (PCMU_TE, {}, ([8, 9], ["8 PCMA/8000", "9 G722/8000"], []), PCMU_ONLY_LINES),
+    (PCMU_TE, {"codec": {"transcode": ["G722"]}}, ([8], ["8 PCMA/8000"], []), PCMU_ONLY_LINES),
+    (PCMU_TE, {"codec": {"transcode": ["PCMA"]}}, ([8], ["8 PCMA/8000"], []), PCMU_ONLY_LINES),
+    # the first codec the answerer was offered, not the offer's first
+    (PCMA_PCMU_TE, {"codec": {"strip": ["PCMA"]}}, ([9], ["9 G722/8000"], []), PCMU_ONLY_LINES),
+    (PCMA_PCMU_TE, {"codec": {"strip": ["PCMA"]}}, ([8], ["8 PCMA/8000"], []), PCMU_ONLY_LINES),
+    (PCMA_PCMU_TE, {}, ([9], ["9 G722/8000"], []), ["m=audio PORT RTP/AVP 8", "a=rtpmap:8 PCMA/8000"]),
+    # an offered telephone-event left: that alone
+    (PCMU_TE, {}, ([8, 101], ["8 PCMA/8000", "101 telephone-event/8000"], []),
+     ["m=audio PORT RTP/AVP 101", "a=rtpmap:101 telephone-event/8000"]),
+], ids=["plain", "plain-two-unoffered", "added-g722", "added-pcma", "stripped-first", "stripped-first-answered",
+        "first-of-three", "events-left"])
+def test_answer_of_nothing_offered_gives_first_offered_codec_as_10_5(rtpengine, offer, options, answer,
+                                                                      expected_answer):
+    """An answer none of whose codecs the answerer was offered (RFC 3264 section 6.1): 10.5
+    gives the offerer the first audio codec of its own that the answerer was offered."""
+    call = Call(rtpengine)
+    assert_ok(call.offer(sdp(CALLER, 4000, *offer), options))
+    answer_reply = assert_ok(call.answer(sdp(CALLEE, 5000, *answer)))
+    assert codec_lines(answer_reply["sdp"]) == expected_answer
+    call.delete()
+
+
+@pytest.mark.parametrize("options", [{}, {"codec": {"transcode": ["G722"]}}], ids=["plain", "added-g722"])
+def test_answer_of_nothing_offered_transcodes_as_10_5(rtpengine, options):
+    """... and the media: 10.5 transcodes the offerer's PCMU to the answer's PCMA and back."""
+    caller, callee = MediaPeer(CALLER), MediaPeer(CALLEE)
+    try:
+        call = Call(rtpengine)
+        offer = assert_ok(call.offer(sdp(CALLER, caller.port, *PCMU_TE), options))
+        answer = assert_ok(call.answer(sdp(CALLEE, callee.port, [8], ["8 PCMA/8000"])))
+        for peer, destination, pt, ssrc in ((caller, Sdp(answer["sdp"]).media_address(), 0, 0x1111),
+                                            (callee, Sdp(offer["sdp"]).media_address(), 8, 0x2222)):
+            for i in range(6):
+                peer.rtp.send(build_rtp(100 + i, 160 * i, ssrc, pt, g711_tone(pt, i)), destination)
+                time.sleep(0.02)   # paced as a sender would
+        for receiver, expected_pt in ((callee, 8), (caller, 0)):
+            got = [parse_rtp(data).payload_type for data, _ in receiver.rtp.receive_all(6, 2.0)]
+            assert got and set(got) == {expected_pt}, got
+        call.delete()
+    finally:
+        caller.close()
+        callee.close()
+
+
+TE16_OFFER = ([0, 8, 101], ["0 PCMU/8000", "8 PCMA/8000", "101 telephone-event/8000"], ["fmtp:101 0-16"])
+PCMA_TE15 = ([8, 101], ["8 PCMA/8000", "101 telephone-event/8000"], ["fmtp:101 0-15"])
+PCMA_TE_LINES_WITH = ["m=audio PORT RTP/AVP 8 101", "a=rtpmap:8 PCMA/8000", "a=rtpmap:101 telephone-event/8000"]
+
+
+@pytest.mark.parametrize("offer, offer_options, answer, answer_options, expected_answer", [
+    # once codecs were stripped (in the offer or the answer), the offerer's own fmtp
+    (TE16_OFFER, {"codec": {"strip": ["PCMU"]}}, PCMA_TE15, {}, PCMA_TE_LINES_WITH + ["a=fmtp:101 0-16"]),
+    (TE16_OFFER, {}, TE16_OFFER[:2] + (["fmtp:101 0-15"],), {"codec": {"strip": ["PCMU"]}},
+     PCMA_TE_LINES_WITH + ["a=fmtp:101 0-16"]),
+    (([8, 101], ["8 PCMA/8000", "101 telephone-event/8000"], ["fmtp:101 0-16"]), STRIP_ALL_PCMU_TE,
+     ([0, 101], ["0 PCMU/8000", "101 telephone-event/8000"], ["fmtp:101 0-15"]), {},
+     PCMU_TE_LINES + ["a=fmtp:101 0-16"]),
+    (([8, 101], ["8 PCMA/8000", "101 telephone-event/8000"], ["fmtp:101 0-16"]), STRIP_ALL_PCMU_TE,
+     ([0, 101], ["0 PCMU/8000", "101 telephone-event/8000"], []), {}, PCMU_TE_LINES + ["a=fmtp:101 0-16"]),
+    (PCMA_TE, STRIP_ALL_PCMU_TE, ([0, 101], ["0 PCMU/8000", "101 telephone-event/8000"], ["fmtp:101 0-15"]), {},
+     PCMU_TE_LINES),
+    # without a strip the answerer's own
+    (TE16_OFFER, {}, PCMA_TE15, {}, PCMA_TE_LINES_WITH + ["a=fmtp:101 0-15"]),
+    (TE16_OFFER, {"codec": {"transcode": ["G722"]}}, PCMA_TE15, {}, PCMA_TE_LINES_WITH + ["a=fmtp:101 0-15"]),
+], ids=["offer-strip", "answer-strip", "strip-all-transcode", "strip-all-transcode-answer-no-fmtp",
+        "strip-all-transcode-offer-no-fmtp", "plain", "transcode-no-strip"])
+def test_stripped_answer_carries_offerers_event_fmtp_as_10_5(rtpengine, offer, offer_options, answer, answer_options,
+                                                             expected_answer):
+    call = Call(rtpengine)
+    assert_ok(call.offer(sdp(CALLER, 4000, *offer), offer_options))
+    answer_reply = assert_ok(call.answer(sdp(CALLEE, 5000, *answer), answer_options))
+    assert codec_lines(answer_reply["sdp"]) == expected_answer
+    call.delete()

@@ -332,10 +332,10 @@ def test_phone_with_two_m_lines_calls_max_bundle_browser(webrtc):
         offer = assert_ok(call.offer(_two_phones_sdp(phones), {
             "ICE": "force", "DTLS": "passive", "transport-protocol": "UDP/TLS/RTP/SAVPF",
             "rtcp-mux": ["offer"], "flags": ["generate-mid"]}))["sdp"]
-        assert "a=group:BUNDLE 0 1" in offer
+        assert "a=group:BUNDLE 1 2" in offer
         page.call("setup", "max-bundle", None)
         answer = page.call("takeOffer", offer)
-        assert "a=group:BUNDLE 0 1" in answer
+        assert "a=group:BUNDLE 1 2" in answer
         towards_phone = Sdp(assert_ok(call.answer(answer, {"ICE": "remove"}))["sdp"])
         assert towards_phone.medias[0].port != towards_phone.medias[1].port
         for index, phone in enumerate(phones):
@@ -360,9 +360,9 @@ def test_phone_calls_browser_that_declines_the_group(webrtc):
         offer = assert_ok(call.offer(_two_phones_sdp(phones), {
             "ICE": "force", "DTLS": "passive", "transport-protocol": "UDP/TLS/RTP/SAVPF",
             "rtcp-mux": ["offer"], "flags": ["generate-mid"]}))["sdp"]
-        assert "a=group:BUNDLE 0 1\r\n" in offer
+        assert "a=group:BUNDLE 1 2\r\n" in offer
         page.call("setup", "balanced", None)
-        answer = page.call("takeOffer", offer.replace("a=group:BUNDLE 0 1\r\n", ""))
+        answer = page.call("takeOffer", offer.replace("a=group:BUNDLE 1 2\r\n", ""))
         assert "a=group:BUNDLE" not in answer
         parsed = Sdp(answer)
         assert parsed.medias[0].port != parsed.medias[1].port
