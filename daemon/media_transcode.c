@@ -413,6 +413,30 @@ static bool event_orphaned(const struct codec_list *offered, const struct media_
 	return offered_clock && !kept_clock;
 }
 
+/* Events' clocks in ascending order, which gives their payload types (as 10.5); a handful of
+ * clocks, so an insertion sort. */
+static void sort_clocks(unsigned int *clocks, unsigned int count)
+{
+	for (unsigned int c = 1; c < count; c++)
+		for (unsigned int d = c; d > 0 && clocks[d - 1] > clocks[d]; d--) {
+			unsigned int swap = clocks[d];
+			clocks[d] = clocks[d - 1];
+			clocks[d - 1] = swap;
+		}
+}
+
+/* Of the events added from `first` on, the one at 8000 Hz is listed last (as 10.5). */
+static void list_events_at_8000_last(struct media_transcode *state, unsigned int first)
+{
+	for (unsigned int a = first; a + 1 < state->added_count; a++)
+		if (state->added[a].clock == 8000) {
+			struct transcode_codec at_8000 = state->added[a];
+			memmove(&state->added[a], &state->added[a + 1], (state->added_count - a - 1) * sizeof(state->added[0]));
+			state->added[state->added_count - 1] = at_8000;
+			break;
+		}
+}
+
 /* transcode=telephone-event on an offer without RFC 4733: an event at each clock of the offer's
  * codecs the engine keeps (RFC 4733 section 2.1: events use the audio's clock), payload types
  * given by ascending clock and the one at 8000 Hz listed last, as 10.5; at `fallback_clock`
@@ -434,12 +458,7 @@ static void add_events_at_clocks(struct media_transcode *state, const struct cod
 	}
 	if (!count)
 		clocks[count++] = fallback_clock;
-	for (unsigned int c = 1; c < count; c++)   /* ascending (a handful of clocks) */
-		for (unsigned int d = c; d > 0 && clocks[d - 1] > clocks[d]; d--) {
-			unsigned int swap = clocks[d];
-			clocks[d] = clocks[d - 1];
-			clocks[d - 1] = swap;
-		}
+	sort_clocks(clocks, count);
 	unsigned int first = state->added_count;
 	for (unsigned int c = 0; c < count && state->added_count + 2 <= G_N_ELEMENTS(state->added); c++) {
 		unsigned int pt = free_dynamic_type(offered, state);
@@ -447,13 +466,7 @@ static void add_events_at_clocks(struct media_transcode *state, const struct cod
 			break;
 		add_codec(state, pt, "telephone-event", clocks[c], 1, NULL);
 	}
-	for (unsigned int a = first; a + 1 < state->added_count; a++)
-		if (state->added[a].clock == 8000) {   /* listed last */
-			struct transcode_codec at_8000 = state->added[a];
-			memmove(&state->added[a], &state->added[a + 1], (state->added_count - a - 1) * sizeof(state->added[0]));
-			state->added[state->added_count - 1] = at_8000;
-			break;
-		}
+	list_events_at_8000_last(state, first);
 }
 
 /* transcode=telephone-event with "full" (GH 963): as 10.5, new events of ours at the leg's clock
@@ -464,12 +477,7 @@ static void add_events_at_clocks(struct media_transcode *state, const struct cod
 static void add_fresh_events(struct media_transcode *state, const struct codec_list *offered, const char *formats,
 		unsigned int *clocks, unsigned int count)
 {
-	for (unsigned int c = 1; c < count; c++)   /* ascending, duplicates dropped below */
-		for (unsigned int d = c; d > 0 && clocks[d - 1] > clocks[d]; d--) {
-			unsigned int swap = clocks[d];
-			clocks[d] = clocks[d - 1];
-			clocks[d - 1] = swap;
-		}
+	sort_clocks(clocks, count);   /* duplicates dropped below */
 	unsigned int first = state->added_count;
 	for (unsigned int c = 0; c < count && state->added_count + 2 <= G_N_ELEMENTS(state->added); c++) {
 		if (c && clocks[c] == clocks[c - 1])
@@ -489,13 +497,7 @@ static void add_fresh_events(struct media_transcode *state, const struct codec_l
 		}
 		add_codec(state, pt, "telephone-event", clocks[c], 1, NULL);
 	}
-	for (unsigned int a = first; a + 1 < state->added_count; a++)
-		if (state->added[a].clock == 8000) {   /* listed last */
-			struct transcode_codec at_8000 = state->added[a];
-			memmove(&state->added[a], &state->added[a + 1], (state->added_count - a - 1) * sizeof(state->added[0]));
-			state->added[state->added_count - 1] = at_8000;
-			break;
-		}
+	list_events_at_8000_last(state, first);
 }
 
 /* The offer's leg codec and its telephone-event, and what the offer forces on the answer. */

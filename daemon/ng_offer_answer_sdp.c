@@ -267,40 +267,54 @@ static void drop_orphaned_events(const struct codec_list *list, unsigned int *ch
 	*count = kept;
 }
 
-/* As 10.5 (measured), an answer none of whose codecs the answerer was offered (RFC 3264
- * section 6.1) gives the offerer the first audio codec of its own that the answerer was offered:
- * found in the offerer's kept SDP (pubsub_note_sdp()), parsed only in that case. Writes
- * "PT name/clock[/channels]" to `out` (a sdp_write.c added rtpmap), false if there is none. */
-static bool first_offered_codec(const struct media *offerer_media, const struct media *answerer_media,
-		char *out, size_t size)
+/* The codecs of the offerer's m= line as the offerer sent them, from its kept SDP
+ * (pubsub_note_sdp()), parsed only where an answer needs them. Returns the parsed session, which
+ * `list`'s strings point into (the caller frees it), or NULL when there is none to read. */
+static struct sdp_session *offerer_sent_codecs(const struct media *offerer_media, const struct media *answerer_media,
+		struct codec_list *list)
 {
 	const struct monologue *side = offerer_media->monologue;
 	const char *error = NULL;
 	if (!side->sdp || !answerer_media->offered_payload_types_known)
-		return false;
+		return NULL;
 	struct sdp_session *sdp = sdp_parse(side->sdp, side->sdp_length, &error);
+	if (!sdp)
+		return NULL;
 	unsigned int index = 0;
-	while (sdp && index < side->media_count && side->media[index] != offerer_media)
+	while (index < side->media_count && side->media[index] != offerer_media)
 		index++;
-	struct codec_list list;
-	bool found = false;
-	if (sdp && index < side->media_count && index < sdp->media->len
-	    && codec_list_from_media(g_ptr_array_index(sdp->media, index), &list) == 0) {
-		for (unsigned int i = 0; i < list.count && !found; i++) {
-			const struct codec *codec = &list.codecs[i];
-			if (!codec->name[0] || !g_ascii_strcasecmp(codec->name, "telephone-event")
-			    || !g_ascii_strcasecmp(codec->name, "CN")
-			    || !codec_payload_set_has(&answerer_media->offered_payload_types, codec->payload_type))
-				continue;
-			if (codec->channels > 1)
-				snprintf(out, size, "%u %s/%u/%u", codec->payload_type, codec->name, codec->clock_rate, codec->channels);
-			else
-				snprintf(out, size, "%u %s/%u", codec->payload_type, codec->name, codec->clock_rate);
-			found = true;
-		}
-	}
-	if (sdp)
+	if (index >= side->media_count || index >= sdp->media->len
+	    || codec_list_from_media(g_ptr_array_index(sdp->media, index), list) < 0) {
 		sdp_session_free(sdp);
+		return NULL;
+	}
+	return sdp;
+}
+
+/* As 10.5 (measured), an answer none of whose codecs the answerer was offered (RFC 3264
+ * section 6.1) gives the offerer the first audio codec of its own that the answerer was offered.
+ * Writes "PT name/clock[/channels]" to `out` (a sdp_write.c added rtpmap), false if there is none. */
+static bool first_offered_codec(const struct media *offerer_media, const struct media *answerer_media,
+		char *out, size_t size)
+{
+	struct codec_list list;
+	struct sdp_session *sdp = offerer_sent_codecs(offerer_media, answerer_media, &list);
+	if (!sdp)
+		return false;
+	bool found = false;
+	for (unsigned int i = 0; i < list.count && !found; i++) {
+		const struct codec *codec = &list.codecs[i];
+		if (!codec->name[0] || !g_ascii_strcasecmp(codec->name, "telephone-event")
+		    || !g_ascii_strcasecmp(codec->name, "CN")
+		    || !codec_payload_set_has(&answerer_media->offered_payload_types, codec->payload_type))
+			continue;
+		if (codec->channels > 1)
+			snprintf(out, size, "%u %s/%u/%u", codec->payload_type, codec->name, codec->clock_rate, codec->channels);
+		else
+			snprintf(out, size, "%u %s/%u", codec->payload_type, codec->name, codec->clock_rate);
+		found = true;
+	}
+	sdp_session_free(sdp);
 	return found;
 }
 
@@ -311,32 +325,23 @@ static bool first_offered_codec(const struct media *offerer_media, const struct 
 static bool offerers_event(const struct media *offerer_media, const struct media *answerer_media,
 		bool answer_removed, char *out, size_t size)
 {
-	const struct monologue *side = offerer_media->monologue;
-	const char *error = NULL;
-	if (!side->sdp || !answerer_media->offered_payload_types_known)
-		return false;
-	struct sdp_session *sdp = sdp_parse(side->sdp, side->sdp_length, &error);
-	unsigned int index = 0;
-	while (sdp && index < side->media_count && side->media[index] != offerer_media)
-		index++;
 	struct codec_list list;
+	struct sdp_session *sdp = offerer_sent_codecs(offerer_media, answerer_media, &list);
+	if (!sdp)
+		return false;
 	const struct codec *event = NULL;
 	bool removed = answer_removed;
-	if (sdp && index < side->media_count && index < sdp->media->len
-	    && codec_list_from_media(g_ptr_array_index(sdp->media, index), &list) == 0) {
-		for (unsigned int i = 0; i < list.count; i++) {
-			const struct codec *codec = &list.codecs[i];
-			removed |= !codec_payload_set_has(&answerer_media->offered_payload_types, codec->payload_type);
-			if (!event && !g_ascii_strcasecmp(codec->name, "telephone-event") && codec->clock_rate == 8000)
-				event = codec;
-		}
+	for (unsigned int i = 0; i < list.count; i++) {
+		const struct codec *codec = &list.codecs[i];
+		removed |= !codec_payload_set_has(&answerer_media->offered_payload_types, codec->payload_type);
+		if (!event && !g_ascii_strcasecmp(codec->name, "telephone-event") && codec->clock_rate == 8000)
+			event = codec;
 	}
 	bool found = event && removed && codec_payload_set_has(&answerer_media->offered_payload_types, event->payload_type);
 	if (found)
 		snprintf(out, size, "%u telephone-event/8000%s%s", event->payload_type,
 			 event->format_parameters ? " " : "", event->format_parameters ? event->format_parameters : "");
-	if (sdp)
-		sdp_session_free(sdp);
+	sdp_session_free(sdp);
 	return found;
 }
 
