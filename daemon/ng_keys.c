@@ -269,7 +269,7 @@ static const struct ng_key key_table[] = {
 	IGNORED("drop-traffic", NULL, "other values: nothing changes (10.5 logs them as unknown and goes on)"),
 	IGNORED("flags", "drop-traffic-start", "10.5 reads only the key drop-traffic=start (measured: this flag changes nothing)"),
 	IGNORED("flags", "drop-traffic-stop", "10.5 reads only the key drop-traffic=stop (measured: this flag changes nothing)"),
-	IGNORED("flags", "no-jitter-buffer", "this relay has no jitter buffer to turn off"),
+	WARN("flags", "no-jitter-buffer", NG_SCOPE_ALWAYS, "turning off the transcoding jitter buffer (--jitter-buffer) per call"),
 	SUPPORTED("dtmf-security", NULL, NULL, DTMF_KEYS),
 	IGNORED("dtmf-security", "off", "alone in an offer or answer: nothing changes (block DTMF reads it, media_control.c)"),
 	SUPPORTED("dtmf-security-trigger", NULL, NULL, DTMF_KEYS),

@@ -130,6 +130,14 @@ def test_ptime_is_served_without_warning(rtpengine):
     assert "warning" not in reply and "a=ptime:30" in reply["sdp"]
 
 
+@pytest.mark.upstream_differs("upstream documents no-jitter-buffer as turning its jitter buffer off for the call")
+def test_no_jitter_buffer_is_served_with_a_warning(rtpengine):
+    """The transcoding jitter buffer (--jitter-buffer) cannot be turned off per call: the
+    offer is served and the reply says what is not done."""
+    reply = assert_ok(Call(rtpengine).offer(simple_sdp(CALLER, 30000), {"flags": ["no-jitter-buffer"]}))
+    assert "jitter buffer" in reply.get("warning", "")
+
+
 def test_record_call_no_is_quietly_accepted(rtpengine):
     reply = assert_ok(Call(rtpengine).offer(simple_sdp(CALLER, 30000), {"record call": "no"}))
     assert "warning" not in reply
