@@ -547,6 +547,17 @@ static struct stream *__attribute__((noinline)) bundle_route(struct stream *tran
 	return &group->members[index]->streams[STREAM_RTP];
 }
 
+/* One packet sent at once, outside the batch (copies, delayed packets); a failure counts as
+ * the stream's error, as a failed batch send does. */
+static void relay_send_now(struct media_worker *worker, struct stream *out, int fd, const union endpoint *destination,
+			   const unsigned char *packet, size_t length)
+{
+	if (sendto(fd, packet, length, MSG_DONTWAIT, &destination->address, endpoint_length(destination)) < 0) {
+		out->counters.errors++;
+		COUNTER_ADD(worker->counters.errors, 1);
+	}
+}
+
 /* publish/subscribe: one copy of a plaintext packet (a fork or a mirrored RTCP packet) sent at
  * once with sendto() from out's socket, SRTP/SRTCP-protected with out's own keys in a stack
  * copy when out speaks SRTP (RFC 3711 section 3.3); dropped while a DTLS handshake has not
@@ -570,10 +581,7 @@ static void relay_send_copy(struct media_worker *worker, struct stream *out, con
 		send = buffer;
 		length = (size_t) protected;
 	}
-	if (sendto(out->fd, send, length, MSG_DONTWAIT, &destination->address, endpoint_length(destination)) < 0) {
-		out->counters.errors++;
-		COUNTER_ADD(worker->counters.errors, 1);
-	}
+	relay_send_now(worker, out, out->fd, destination, send, length);
 }
 
 /* publish/subscribe (pubsub.h): a copy of a packet received on a source media (plaintext,
@@ -763,10 +771,7 @@ static void relay_forward_delayed(struct media_worker *worker, struct stream *st
 	if (!out)
 		return;
 	int fd = relay_leaves_by_family_socket(out, destination) ? out->extras->family_fd : out->fd;
-	if (sendto(fd, packet, length, MSG_DONTWAIT, &destination->address, endpoint_length(destination)) < 0) {
-		out->counters.errors++;
-		COUNTER_ADD(worker->counters.errors, 1);
-	}
+	relay_send_now(worker, out, fd, destination, packet, length);
 }
 
 /* DTMF-delay: the worker timer of a delay line, armed while packets wait in it; sends what is
