@@ -194,14 +194,15 @@ def test_allow_transcoding(rtpengine_factory):
     # the transcoded copy decodes to what the publisher sent (G.711 both ways: nearly exact)
     assert len(decoded) == 1 and correlation(samples[:800], decoded[0], 160) > 0.99
     if reference is not None:
-        # 10.5's transcoder sometimes holds back the last frame of a short burst (7 of 8 seen in
-        # a loaded run): compare everything but the transcoded copy's count, which is checked
-        # exactly for ours above
+        # 10.5's transcoder loses frames of a short burst when the machine is busy (7 of 8, and 5
+        # of 8 with both cores loaded, which failed a CI run that asked for 6): compare
+        # everything but the transcoded copy's count, which is checked exactly for ours above;
+        # of 10.5 only that its copy is transcoded at all (payload types [8] compared above)
         def without_transcoded_count(cases):
             return [{key: value for key, value in case.items()
                      if not (key == "count" and case.get("payload types") == [8])} for case in cases]
         assert without_transcoded_count(ours) == without_transcoded_count(reference[0])
-        assert all(case["count"] >= 6 for case in reference[0] if case.get("payload types") == [8])
+        assert all(case["count"] >= 1 for case in reference[0] if case.get("payload types") == [8])
 
 
 @pytest.mark.upstream_differs("10.5 applies every codec option to a subscription; this relay only transcode, set and strip with transcode")
