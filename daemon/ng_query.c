@@ -14,6 +14,7 @@
 #include "interface.h"
 #include "log.h"
 #include "ng_call_lookup.h"
+#include "redis.h"
 #include "relay.h"
 #include "statistics.h"
 
@@ -636,11 +637,14 @@ int ng_command_delete(struct ng_request *request)
 	bencode_dictionary_add_string(request->buffer, request->reply, "result", "ok");
 	kernel_backend_refresh_call(daemon, call);   /* the kernel's last second too */
 	ng_describe_call(request, call, false);
-	if (delete_via_branch(call, flags, delay) || delete_branch(call, flags))
+	if (delete_via_branch(call, flags, delay) || delete_branch(call, flags)) {
+		redis_call_changed_quietly(call);   /* the branch's end or its time, written now */
 		return 0;
+	}
 	if (delay > 0) {
 		call->delete_at_us = now_realtime_us() + delay * 1000000LL;
 		log_call(LOG_INFO, call->call_id, "Scheduling deletion of call in %lld seconds", delay);
+		redis_call_changed_quietly(call);   /* the time it goes, written now */
 	} else {
 		call_end(call, CALL_END_DELETE);
 	}

@@ -523,6 +523,14 @@ static void check_timer_fired(struct timer_entry *timer, void *data)
 	call_foreach(check_calls, data);
 }
 
+void redis_call_changed_quietly(const struct call *call)
+{
+	struct redis *redis = active;
+	if (!redis || redis->restoring || g_hash_table_contains(redis->foreign, call->call_id))
+		return;
+	mark_dirty(redis, call->call_id);
+}
+
 /* ---- lifecycle observer ----------------------------------------------------------------- */
 
 /* On the ng path, after every offer and answer: a few hash operations on the call-id (the

@@ -59,6 +59,13 @@ extern const struct call_observer redis_call_observer;
 
 void redis_read_statistics(struct redis_statistics *statistics);
 
+/* A change that is no lifecycle event (a "changed" event would cancel it): a delete under
+ * delete-delay, a via-branch's delete. The call is written REDIS_WRITE_DELAY_MS from now, as
+ * after an offer, not at the next one-second check, so a kill -9 right after the delete does not
+ * lose it. Only marks the call (a few hash operations; the write runs on the control loop).
+ * Without Redis, during a restore or for a foreign call (the owner's value) it does nothing. */
+void redis_call_changed_quietly(const struct call *call);
+
 /* The CLI's standby and active (upstream's commands): standby makes every call here foreign
  * (kept and relayed, no longer written: the other instance owns the values); active makes
  * every call ours again and writes them all. -ENOTCONN without Redis. */

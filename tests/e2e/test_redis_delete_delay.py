@@ -79,3 +79,36 @@ def test_a_delayed_delete_already_due_ends_the_restored_call(rtpengine_factory, 
         client.close()
         caller.close()
         callee.close()
+
+
+def test_a_delayed_delete_is_written_at_once(rtpengine_factory, redis_server):  # noqa: F811
+    """The delete is written when it is scheduled, not at the next one-second check: the delete
+    is sent right after such a check (the write of the caller's latch, which only that check
+    makes), and its time must be in Redis well before the next one; a kill -9 then keeps it."""
+    active = rtpengine_factory("--redis=%s" % redis_server.url(), delete_delay=DELAY_S)
+    caller, callee = MediaPeer(CALLER), MediaPeer(CALLEE)
+    client = redis_server.client()
+    try:
+        call, to_callee, _ = plain_call(active, caller, callee)
+        assert wait_written(client, [call.call_id]), client.keys()
+        caller.rtp.send(rtp_stream(0x78, 1)[0], to_callee)
+        assert wait_written(client, [call.call_id], lambda value: value["monologues"][0]["media"][0]["streams"][0]
+                            ["learned"]), client.value(call.call_id)
+        deleted_at = time.time()
+        assert_ok(call.delete())
+        # within half a second: the one-second check that wrote the latch is not due again
+        assert wait_written(client, [call.call_id], lambda value: value.get("delete_at_us"), timeout=0.5), \
+            client.value(call.call_id)
+        active.stop(signal.SIGKILL)
+        due = client.value(call.call_id)["delete_at_us"] / 1e6
+        assert deleted_at + DELAY_S - 0.5 <= due <= deleted_at + DELAY_S + 0.5
+        standby = standby_of(rtpengine_factory, active)
+        call.daemon = standby
+        assert wait_until(lambda: call.query().get("result") == "ok", 5.0)
+        assert wait_until(lambda: call.query().get("result") != "ok", DELAY_S + 3.0)
+        assert time.time() >= due - 0.05, "ended %.2f s before its time" % (due - time.time())
+        assert wait_until(lambda: client.value(call.call_id) is None, 3.0)
+    finally:
+        client.close()
+        caller.close()
+        callee.close()
