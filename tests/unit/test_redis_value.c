@@ -82,6 +82,71 @@ static void assert_same_endpoint(const union endpoint *a, const union endpoint *
 		g_assert_true(endpoint_equal(a, b));
 }
 
+/* Where the value of the field at `key` (its opening quote) ends: after its number, word or
+ * string, or after the bracket that closes its object or array (strings inside skipped). */
+static const char *field_end(const char *key)
+{
+	const char *at = strchr(key + 1, '"') + 2;   /* past the key's closing quote and ':' */
+	if (*at != '{' && *at != '[' && *at != '"') {
+		while (*at == '-' || g_ascii_isalnum(*at))
+			at++;
+		return at;
+	}
+	unsigned int depth = 0;
+	bool quoted = false;
+	for (; *at; at++) {
+		if (quoted) {
+			if (*at == '\\') {
+				at++;
+				continue;
+			}
+			if (*at != '"')
+				continue;
+			quoted = false;
+			if (!depth)
+				return at + 1;   /* a string value */
+			continue;
+		}
+		if (*at == '"')
+			quoted = true;
+		else if (*at == '{' || *at == '[')
+			depth++;
+		else if ((*at == '}' || *at == ']') && !--depth)
+			return at + 1;
+	}
+	g_assert_not_reached();
+}
+
+/* The value as a writer before these fields left it (what older daemons left in Redis): each
+ * field named in `keys` (NULL-terminated) taken out wherever it occurs, with the comma before
+ * it. The one way the tests below make an older value. */
+static char *older_value(const char *text, const char *const *keys)
+{
+	char *value = g_strdup(text);
+	for (; *keys; keys++) {
+		g_autofree char *search = g_strdup_printf(",\"%s\":", *keys);
+		for (char *at = strstr(value, search); at; at = strstr(value, search)) {
+			const char *end = field_end(at + 1);
+			memmove(at, end, strlen(end) + 1);
+		}
+	}
+	return value;
+}
+
+/* The value with its first `from` replaced by `to` is refused with `reason`. */
+static void assert_edit_refused(const char *text, const char *from, const char *to, const char *reason)
+{
+	const char *at = strstr(text, from);
+	g_assert_nonnull(at);
+	g_autofree char *head = g_strndup(text, (size_t) (at - text));
+	g_autofree char *edited = g_strconcat(head, to, at + strlen(from), NULL);
+	struct redis_call_record *record = g_new0(struct redis_call_record, 1);
+	const char *why = NULL;
+	g_assert_cmpint(redis_value_decode(edited, strlen(edited), record, &why), ==, -EINVAL);
+	g_assert_cmpstr(why, ==, reason);
+	g_free(record);
+}
+
 static void test_round_trip(void)
 {
 	struct call *call = build_call("round-trip@example");
@@ -662,14 +727,8 @@ static void test_media_control(void)
 		{ "\"progress\":2", "\"progress\":16", "a number is out of range" },
 		{ "\"start\":\"12#\"", "\"start\":\"1234567890123456\"", "a text field is too long" },
 	};
-	for (size_t i = 0; i < G_N_ELEMENTS(broken); i++) {
-		const char *at = strstr(text, broken[i].from);
-		g_assert_nonnull(at);
-		g_autofree char *head = g_strndup(text, (size_t) (at - text));
-		g_autofree char *edited = g_strconcat(head, broken[i].to, at + strlen(broken[i].from), NULL);
-		g_assert_cmpint(redis_value_decode(edited, strlen(edited), record, &reason), ==, -EINVAL);
-		g_assert_cmpstr(reason, ==, broken[i].reason);
-	}
+	for (size_t i = 0; i < G_N_ELEMENTS(broken); i++)
+		assert_edit_refused(text, broken[i].from, broken[i].to, broken[i].reason);
 
 	/* a value without "control" (a daemon before it): none */
 	g_assert_cmpint(redis_value_decode(v1_value, strlen(v1_value), record, &reason), ==, 0);
@@ -704,18 +763,8 @@ static void test_fork_fields(void)
 	g_assert_cmpint(record->monologues[1].branch_delete_at_us, ==, 1796000000123456);
 	g_assert_cmpint(record->monologues[0].branch_delete_at_us, ==, 0);
 	/* malformed: refused with a reason */
-	g_autofree char *negative = g_strdup(text);
-	char *at = strstr(negative, "\"branch_delete_at_us\":1");
-	g_assert_nonnull(at);
-	at[strlen("\"branch_delete_at_us\":")] = '-';
-	g_assert_cmpint(redis_value_decode(negative, strlen(negative), record, &reason), ==, -EINVAL);
-	g_assert_cmpstr(reason, ==, "a number is out of range");
-	g_autofree char *wrong = g_strdup(text);
-	at = strstr(wrong, "\"protocol_own\":true");
-	g_assert_nonnull(at);
-	memcpy(at + strlen("\"protocol_own\":"), "1234", 4);
-	g_assert_cmpint(redis_value_decode(wrong, strlen(wrong), record, &reason), ==, -EINVAL);
-	g_assert_cmpstr(reason, ==, "a field has the wrong type");
+	assert_edit_refused(text, "\"branch_delete_at_us\":", "\"branch_delete_at_us\":-", "a number is out of range");
+	assert_edit_refused(text, "\"protocol_own\":true", "\"protocol_own\":1234", "a field has the wrong type");
 	/* an older value: none */
 	g_assert_cmpint(redis_value_decode(v1_value, strlen(v1_value), record, &reason), ==, 0);
 	g_assert_cmpuint(record->monologues[1].media[0].branch_rtcp_mux_policy, ==, 0);
@@ -724,31 +773,6 @@ static void test_fork_fields(void)
 	redis_call_record_clear(record);
 	g_free(record);
 	call_destroy(call, "test");
-}
-
-/* A copy of text without the first occurrence of what (a field a session-9 writer did not
- * write: its values are what older daemons left in Redis). */
-static char *without(const char *text, const char *what)
-{
-	const char *at = strstr(text, what);
-	g_assert_nonnull(at);
-	g_autofree char *head = g_strndup(text, (size_t) (at - text));
-	return g_strconcat(head, at + strlen(what), NULL);
-}
-
-/* The field (with the comma before it) whose text starts with `search`: "key":{...} (no
- * nested object) or "key":NUMBER. */
-static char *field_text(const char *text, const char *search)
-{
-	const char *at = strstr(text, search);
-	g_assert_nonnull(at);
-	const char *end = strchr(at, ':') + 1;
-	if (*end == '{')
-		end = strchr(end, '}') + 1;
-	else
-		while (*end == '-' || g_ascii_isdigit(*end) || g_ascii_isalpha(*end))
-			end++;
-	return g_strndup(at - 1, (size_t) (end - at + 1));   /* the comma before it too */
 }
 
 /* Issue 15 follow-ups (docs/redis.md): block DTMF's audio modes keep what their tone chain is
@@ -826,15 +850,8 @@ static void test_tones_and_times(void)
 
 	/* a session-9 value (none of these fields): the audio mode drops, the trigger's tones mode
 	 * drops, its end time counts from the restore, no delete is scheduled */
-	g_autofree char *tones_a = field_text(text, "\"tones\":{\"audio\":0");
-	g_autofree char *tones_b = field_text(text, "\"tones\":{\"audio\":8");
-	g_autofree char *fired = field_text(text, "\"fired_us\":");
-	g_autofree char *deleted = field_text(text, "\"delete_at_us\":");
-	g_autofree char *old1 = without(text, tones_a);
-	g_autofree char *old2 = without(old1, tones_b);
-	g_autofree char *old3 = without(old2, ",\"as_tones\":true");
-	g_autofree char *old4 = without(old3, fired);
-	g_autofree char *old = without(old4, deleted);
+	static const char *const session_9[] = { "tones", "as_tones", "fired_us", "delete_at_us", NULL };
+	g_autofree char *old = older_value(text, session_9);
 	g_assert_null(strstr(old, "tones\":"));
 	g_assert_null(strstr(old, "_at_us"));
 	g_assert_cmpint(redis_value_decode(old, strlen(old), record, &reason), ==, 0);
@@ -862,14 +879,8 @@ static void test_tones_and_times(void)
 		{ "\"fired_us\":", "\"fired_us\":-", "a number is out of range" },
 		{ "\"alaw\":true", "\"alaw\":\"yes\"", "a field has the wrong type" },
 	};
-	for (size_t i = 0; i < G_N_ELEMENTS(broken); i++) {
-		const char *at = strstr(text, broken[i].from);
-		g_assert_nonnull(at);
-		g_autofree char *head = g_strndup(text, (size_t) (at - text));
-		g_autofree char *edited = g_strconcat(head, broken[i].to, at + strlen(broken[i].from), NULL);
-		g_assert_cmpint(redis_value_decode(edited, strlen(edited), record, &reason), ==, -EINVAL);
-		g_assert_cmpstr(reason, ==, broken[i].reason);
-	}
+	for (size_t i = 0; i < G_N_ELEMENTS(broken); i++)
+		assert_edit_refused(text, broken[i].from, broken[i].to, broken[i].reason);
 	struct media_control_saved both = trigger;
 	both.as_tones = true;   /* an audio mode and a trigger at once: block DTMF never leaves that */
 	g_assert_cmpint(media_control_restore(f, &both), ==, -EINVAL);
@@ -936,10 +947,10 @@ static void test_answer_chain(void)
 	struct media *c = again->monologues[0]->media[0];
 	g_assert_cmpint(media_transcode_chain_restore(c, &ra->chain), ==, 0);
 	g_assert_nonnull(c->streams[STREAM_RTP].extras->transcode);
-	/* a value before "chain" (renamed: an unknown key): no chain, restored untranscoded */
-	g_autofree char *older = g_strdup(text);
-	for (char *at = strstr(older, "\"chain\":"); at; at = strstr(at, "\"chain\":"))
-		at[1] = 'x';
+	/* a value before "chain": no chain, restored untranscoded */
+	static const char *const before_chain[] = { "chain", NULL };
+	g_autofree char *older = older_value(text, before_chain);
+	g_assert_null(strstr(older, "\"chain\""));
 	g_assert_cmpint(redis_value_decode(older, strlen(older), record, &reason), ==, 0);
 	g_assert_false(record->monologues[0].media[0].chain_set || record->monologues[1].media[0].chain_set);
 	/* malformed: refused by the decoder or by media_transcode_chain_restore() */
@@ -952,14 +963,8 @@ static void test_answer_chain(void)
 		{ "\"from_cn\":-1", "\"from_cn\":\"x\"", "a field has the wrong type" },
 		{ "[[\"8 PCMA/8000\",\"\"]]", "[[\"8 PCMA/8000\"]]", "an alternate codec is malformed" },
 	};
-	for (size_t i = 0; i < G_N_ELEMENTS(broken); i++) {
-		const char *at = strstr(text, broken[i].from);
-		g_assert_nonnull(at);
-		g_autofree char *head = g_strndup(text, (size_t) (at - text));
-		g_autofree char *edited = g_strconcat(head, broken[i].to, at + strlen(broken[i].from), NULL);
-		g_assert_cmpint(redis_value_decode(edited, strlen(edited), record, &reason), ==, -EINVAL);
-		g_assert_cmpstr(reason, ==, broken[i].reason);
-	}
+	for (size_t i = 0; i < G_N_ELEMENTS(broken); i++)
+		assert_edit_refused(text, broken[i].from, broken[i].to, broken[i].reason);
 	struct media_transcode_saved bad = forward;
 	g_strlcpy(bad.peer, "PCMA", sizeof(bad.peer));
 	g_assert_cmpint(media_transcode_chain_restore(c, &bad), ==, -EINVAL);
