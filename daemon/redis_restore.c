@@ -242,6 +242,48 @@ static void publish_restored_bundle(struct media *media, const struct redis_medi
 	media->streams[STREAM_RTP].extras->bundle_group = group;
 }
 
+/* The via-branches a delete ended: on the call's removed list again, without ports, with their
+ * numbers, endpoints and final counters, for query to list as before (10.5 lists them until
+ * the call ends). Made as a side and taken out again (call_remove_monologue()), as the delete
+ * did; not reachable by the worker. A call with no room for one more side (CALL_MAX_MONOLOGUES
+ * live) restores without it (logged). */
+static void restore_ended_branches(struct call *call, const struct redis_call_record *record)
+{
+	for (unsigned int b = 0; b < record->ended_branch_count; b++) {
+		const struct redis_ended_branch_record *stored = &record->ended_branches[b];
+		struct monologue *branch = call_add_monologue(call, stored->tag);
+		if (!branch) {
+			log_call(LOG_WARNING, call->call_id, "restored call: no room for ended via-branch %u", stored->number);
+			continue;
+		}
+		branch->via_branch = g_strdup(stored->via_branch);
+		branch->label = g_strdup(stored->label);
+		branch->created_us = stored->created_us;
+		branch->flags = stored->flags;
+		branch->number = stored->number;
+		for (unsigned int n = 0; n < stored->media_count; n++) {
+			const struct redis_ended_media_record *from = &stored->media[n];
+			struct media *media = monologue_add_media(branch, from->type, from->protocol);
+			media->label_id = from->label_id;
+			call->media_created = MAX(call->media_created, from->label_id + 1);
+			media->direction = (enum sdp_direction) from->direction;
+			media->rejected = from->rejected;
+			media->rtcp_mux = from->rtcp_mux;
+			for (int kind = STREAM_RTP; kind <= STREAM_RTCP; kind++) {
+				struct stream *stream = &media->streams[kind];
+				stream->state = from->streams[kind].state;
+				stream->advertised = from->streams[kind].advertised;
+				stream->learned = from->streams[kind].learned;
+				stream->counters = from->streams[kind].counters;
+				stream->last_ssrc = from->streams[kind].last_ssrc;
+			}
+		}
+		call_remove_monologue(branch);
+		branch->branch_ended = true;
+		branch->peer = stored->peer >= 0 ? call->monologues[stored->peer] : NULL;
+	}
+}
+
 /* ---- public ------------------------------------------------------------------------------ */
 
 /* Call recording and forwarding as the previous daemon had them (recording.h); a value
@@ -280,6 +322,8 @@ int redis_restore_call(struct daemon_context *daemon, const struct redis_call_re
 	for (unsigned int m = 0; m < record->monologue_count; m++) {
 		const struct redis_monologue_record *stored = &record->monologues[m];
 		struct monologue *monologue = call_add_monologue(call, stored->tag);
+		if (stored->number_set)   /* query's "<untagged N>": the same as before, ended branches between */
+			monologue->number = stored->number;
 		monologue->via_branch = g_strdup(stored->via_branch);
 		monologue->label = g_strdup(stored->label);
 		monologue->created_us = stored->created_us;
@@ -304,8 +348,15 @@ int redis_restore_call(struct daemon_context *daemon, const struct redis_call_re
 			restore_media(daemon, call, media, &stored->media[n], &pairs[index], now_us);
 		}
 	}
-	/* media made and gone since (an unsubscribed side's) keep their numbers taken */
+	restore_ended_branches(call, record);
+	/* media and sides made and gone since (an unsubscribed side's) keep their numbers taken */
 	call->media_created = MAX(call->media_created, record->media_created);
+	unsigned int next_number = record->monologues_created;   /* the numbers as restored, not as made here */
+	for (unsigned int m = 0; m < call->monologue_count; m++)
+		next_number = MAX(next_number, call->monologues[m]->number + 1);
+	for (const struct monologue *ended = call->removed_monologues; ended; ended = ended->removed_next)
+		next_number = MAX(next_number, ended->number + 1);
+	call->monologues_created = next_number;
 	for (unsigned int m = 0; m < record->monologue_count; m++) {
 		const struct redis_monologue_record *stored = &record->monologues[m];
 		if (stored->peer >= 0)

@@ -388,6 +388,69 @@ static void put_media(GString *out, const struct call *call, const struct media 
 	g_string_append_c(out, '}');
 }
 
+/* The via-branches a delete ended (call_remove_branch()), oldest first as query lists them, at
+ * most REDIS_MAX_ENDED_BRANCHES; their count. */
+static unsigned int ended_branches(const struct call *call, const struct monologue **ended)
+{
+	unsigned int count = 0;
+	for (const struct monologue *removed = call->removed_monologues; removed && count < REDIS_MAX_ENDED_BRANCHES;
+	     removed = removed->removed_next) {
+		if (!removed->branch_ended)
+			continue;
+		unsigned int at = count++;   /* the list is newest first: insert in number order */
+		for (; at > 0 && ended[at - 1]->number > removed->number; at--)
+			ended[at] = ended[at - 1];
+		ended[at] = removed;
+	}
+	return count;
+}
+
+/* Optional "ended_branches" (redis_ended_branch_record); streams: each branch's media's two
+ * streams as copied under the call's lock, CALL_MAX_MEDIA * 2 per branch. */
+static void put_ended_branches(GString *out, const struct call *call, const struct monologue *const *ended,
+			       unsigned int count, const struct redis_ended_stream_record *streams)
+{
+	if (!count)
+		return;
+	g_string_append(out, ",\"ended_branches\":[");
+	for (unsigned int b = 0; b < count; b++) {
+		const struct monologue *branch = ended[b];
+		put_key_int(out, b ? ",{\"number\":" : "{\"number\":", branch->number);
+		put_key_string(out, ",\"tag\":", branch->tag);
+		put_key_string(out, ",\"via_branch\":", branch->via_branch);
+		put_key_string(out, ",\"label\":", branch->label);
+		put_key_int(out, ",\"created_us\":", branch->created_us);
+		put_key_int(out, ",\"flags\":", branch->flags);
+		put_key_int(out, ",\"peer\":", monologue_index(call, branch->peer));
+		g_string_append(out, ",\"media\":[");
+		for (unsigned int n = 0; n < branch->media_count; n++) {
+			const struct media *media = branch->media[n];
+			put_key_string(out, n ? ",{\"type\":" : "{\"type\":", media->type);
+			put_key_string(out, ",\"protocol\":", media->protocol);
+			put_key_int(out, ",\"direction\":", (int64_t) media->direction);
+			put_key_bool(out, ",\"rejected\":", media->rejected);
+			put_key_bool(out, ",\"rtcp_mux\":", media->rtcp_mux);
+			put_key_int(out, ",\"label_id\":", media->label_id);
+			g_string_append(out, ",\"streams\":[");
+			for (int kind = STREAM_RTP; kind <= STREAM_RTCP; kind++) {
+				const struct redis_ended_stream_record *stream = &streams[(b * CALL_MAX_MEDIA + n) * 2 + (unsigned int) kind];
+				put_key_int(out, kind ? ",{\"state\":" : "{\"state\":", stream->state);
+				put_key_endpoint(out, ",\"advertised\":", &stream->advertised);
+				put_key_endpoint(out, ",\"learned\":", &stream->learned);
+				put_key_int(out, ",\"packets\":", (int64_t) stream->counters.packets);
+				put_key_int(out, ",\"bytes\":", (int64_t) stream->counters.bytes);
+				put_key_int(out, ",\"errors\":", (int64_t) stream->counters.errors);
+				put_key_int(out, ",\"last_packet_us\":", stream->counters.last_packet_us);
+				put_key_int(out, ",\"ssrc\":", stream->last_ssrc);
+				g_string_append_c(out, '}');
+			}
+			g_string_append(out, "]}");
+		}
+		g_string_append(out, "]}");
+	}
+	g_string_append_c(out, ']');
+}
+
 char *redis_value_encode(struct call *call, size_t *length)
 {
 	/* at most CALL_MAX_MONOLOGUES x CALL_MAX_MEDIA media: one copy each, taken under one lock */
@@ -441,6 +504,24 @@ char *redis_value_encode(struct call *call, size_t *length)
 		media_control_save(media, &positions[i].control);
 		i++;
 	}
+	/* ended via-branches: what the worker may have left in their streams (it may be finishing
+	 * a round with them, as query copies them) */
+	const struct monologue *ended[REDIS_MAX_ENDED_BRANCHES];
+	unsigned int ended_count = ended_branches(call, ended);
+	struct redis_ended_stream_record *ended_streams = NULL;
+	if (ended_count)
+		ended_streams = g_new0(struct redis_ended_stream_record, ended_count * CALL_MAX_MEDIA * 2);
+	for (unsigned int b = 0; b < ended_count; b++)
+		for (unsigned int n = 0; n < ended[b]->media_count; n++)
+			for (int kind = STREAM_RTP; kind <= STREAM_RTCP; kind++) {
+				const struct stream *stream = &ended[b]->media[n]->streams[kind];
+				struct redis_ended_stream_record *copy = &ended_streams[(b * CALL_MAX_MEDIA + n) * 2 + (unsigned int) kind];
+				copy->state = stream->state;
+				copy->advertised = stream->advertised;
+				copy->learned = stream->learned;
+				copy->counters = stream->counters;
+				copy->last_ssrc = stream->last_ssrc;
+			}
 	pthread_mutex_unlock(&call->lock);
 
 	GString *out = g_string_sized_new(2048);
@@ -450,6 +531,7 @@ char *redis_value_encode(struct call *call, size_t *length)
 	put_key_int(out, ",\"created_us\":", call->created_us);
 	put_key_int(out, ",\"last_signal_us\":", call->last_signal_us);
 	put_key_int(out, ",\"media_created\":", call->media_created);
+	put_key_int(out, ",\"monologues_created\":", call->monologues_created);
 	if (call->delete_at_us)
 		put_key_int(out, ",\"delete_at_us\":", call->delete_at_us);
 	put_recording(out, call);
@@ -462,6 +544,7 @@ char *redis_value_encode(struct call *call, size_t *length)
 	for (unsigned int m = 0; m < call->monologue_count; m++) {
 		const struct monologue *monologue = call->monologues[m];
 		put_key_string(out, m ? ",{\"tag\":" : "{\"tag\":", monologue->tag);
+		put_key_int(out, ",\"number\":", monologue->number);
 		put_key_string(out, ",\"via_branch\":", monologue->via_branch);
 		put_key_string(out, ",\"label\":", monologue->label);
 		put_key_int(out, ",\"created_us\":", monologue->created_us);
@@ -487,7 +570,10 @@ char *redis_value_encode(struct call *call, size_t *length)
 		}
 		g_string_append(out, "]}");
 	}
-	g_string_append(out, "]}");
+	g_string_append_c(out, ']');
+	put_ended_branches(out, call, ended, ended_count, ended_streams);
+	g_string_append_c(out, '}');
+	g_free(ended_streams);
 	g_free(worker);
 	g_free(positions);
 	if (length)
@@ -1065,6 +1151,9 @@ static bool read_monologue(json_object *object, struct redis_monologue_record *m
 	    || !read_int64(object, "peer", -1, CALL_MAX_MONOLOGUES - 1, &number, reader))
 		return false;
 	monologue->peer = (int) number;
+	monologue->number = 0;
+	if (!read_optional_uint(object, "number", INT32_MAX, &monologue->number, &monologue->number_set, reader))
+		return false;
 	if (!read_flag(object, "publisher", &monologue->publisher, reader)
 	    || !read_flag(object, "subscriber", &monologue->subscriber, reader)
 	    || !read_flag(object, "subscription_answered", &monologue->subscription_answered, reader)
@@ -1091,6 +1180,92 @@ static bool read_monologue(json_object *object, struct redis_monologue_record *m
 		if (!read_media(entry, &monologue->media[i], reader))
 			return false;
 		monologue->media_count++;
+	}
+	return true;
+}
+
+/* One of "ended_branches" (see put_ended_branches) */
+static bool read_ended_branch(json_object *object, struct redis_ended_branch_record *branch, struct reader *reader)
+{
+	branch->tag = branch->via_branch = branch->label = NULL;
+	branch->media_count = 0;
+	int64_t peer;
+	if (!read_uint(object, "number", INT32_MAX, &branch->number, reader)
+	    || !read_string(object, "tag", &branch->tag, reader)
+	    || !read_string(object, "via_branch", &branch->via_branch, reader)
+	    || !read_string(object, "label", &branch->label, reader)
+	    || !read_int64(object, "created_us", 0, INT64_MAX, &branch->created_us, reader)
+	    || !read_uint(object, "flags", 0xffff, &branch->flags, reader)
+	    || !read_int64(object, "peer", -1, CALL_MAX_MONOLOGUES - 1, &peer, reader))
+		return false;
+	branch->peer = (int) peer;
+	json_object *media = field(object, "media", json_type_array, true, reader);
+	if (!media)
+		return false;
+	if (json_object_array_length(media) > CALL_MAX_MEDIA)
+		return fail(reader, "too many media");
+	for (size_t i = 0; i < json_object_array_length(media); i++) {
+		json_object *entry = json_object_array_get_idx(media, i);
+		struct redis_ended_media_record *record = &branch->media[i];
+		unsigned int number;
+		if (!json_object_is_type(entry, json_type_object))
+			return fail(reader, "a field has the wrong type");
+		if (!read_text(entry, "type", record->type, sizeof(record->type), true, reader)
+		    || !read_text(entry, "protocol", record->protocol, sizeof(record->protocol), true, reader)
+		    || !read_uint(entry, "direction", 16, &number, reader)
+		    || !read_bool(entry, "rejected", &record->rejected, reader)
+		    || !read_bool(entry, "rtcp_mux", &record->rtcp_mux, reader)
+		    || !read_uint(entry, "label_id", INT32_MAX, &record->label_id, reader))
+			return false;
+		record->direction = (int) number;
+		json_object *streams = field(entry, "streams", json_type_array, true, reader);
+		if (!streams)
+			return false;
+		if (json_object_array_length(streams) != 2)
+			return fail(reader, "a media has not two streams");
+		for (int kind = STREAM_RTP; kind <= STREAM_RTCP; kind++) {
+			json_object *stream = json_object_array_get_idx(streams, (size_t) kind);
+			struct redis_ended_stream_record *to = &record->streams[kind];
+			int64_t packets, bytes, errors, ssrc;
+			if (!json_object_is_type(stream, json_type_object))
+				return fail(reader, "a field has the wrong type");
+			if (!read_uint(stream, "state", 255, &number, reader)
+			    || !read_endpoint(stream, "advertised", &to->advertised, reader)
+			    || !read_endpoint(stream, "learned", &to->learned, reader)
+			    || !read_int64(stream, "packets", 0, INT64_MAX, &packets, reader)
+			    || !read_int64(stream, "bytes", 0, INT64_MAX, &bytes, reader)
+			    || !read_int64(stream, "errors", 0, INT64_MAX, &errors, reader)
+			    || !read_int64(stream, "last_packet_us", 0, INT64_MAX, &to->counters.last_packet_us, reader)
+			    || !read_int64(stream, "ssrc", 0, UINT32_MAX, &ssrc, reader))
+				return false;
+			to->last_ssrc = (uint32_t) ssrc;
+			to->state = (uint8_t) number;
+			to->counters.packets = (uint64_t) packets;
+			to->counters.bytes = (uint64_t) bytes;
+			to->counters.errors = (uint64_t) errors;
+		}
+		branch->media_count++;
+	}
+	return true;
+}
+
+/* Optional "ended_branches" (absent: none) */
+static bool read_ended_branches(json_object *root, struct redis_call_record *record, struct reader *reader)
+{
+	json_object *branches = field(root, "ended_branches", json_type_array, false, reader);
+	if (!branches)
+		return !reader->reason;
+	if (json_object_array_length(branches) > REDIS_MAX_ENDED_BRANCHES)
+		return fail(reader, "too many ended branches");
+	for (size_t i = 0; i < json_object_array_length(branches); i++) {
+		json_object *entry = json_object_array_get_idx(branches, i);
+		if (!json_object_is_type(entry, json_type_object))
+			return fail(reader, "a field has the wrong type");
+		record->ended_branch_count++;   /* its strings are freed by the clear, read or not */
+		if (!read_ended_branch(entry, &record->ended_branches[i], reader))
+			return false;
+		if (record->ended_branches[i].peer >= (int) record->monologue_count)
+			return fail(reader, "a peer is out of range");
 	}
 	return true;
 }
@@ -1179,8 +1354,12 @@ int redis_value_decode(const char *text, size_t length, struct redis_call_record
 	if (!read_int64(root, "created_us", 0, INT64_MAX, &record->created_us, &reader)
 	    || !read_int64(root, "last_signal_us", 0, INT64_MAX, &record->last_signal_us, &reader))
 		goto done;
-	bool media_created_set;
-	if (!read_optional_uint(root, "media_created", INT32_MAX, &record->media_created, &media_created_set, &reader))
+	/* absent: 0 (the record is reused: nothing of the previous value stays) */
+	record->media_created = record->monologues_created = 0;
+	bool media_created_set, monologues_created_set;
+	if (!read_optional_uint(root, "media_created", INT32_MAX, &record->media_created, &media_created_set, &reader)
+	    || !read_optional_uint(root, "monologues_created", INT32_MAX, &record->monologues_created,
+				   &monologues_created_set, &reader))
 		goto done;
 	record->delete_at_us = 0;
 	if (field(root, "delete_at_us", json_type_int, false, &reader)) {
@@ -1209,6 +1388,8 @@ int redis_value_decode(const char *text, size_t length, struct redis_call_record
 		if (!read_monologue(entry, &record->monologues[i], &reader))
 			goto done;
 	}
+	if (!read_ended_branches(root, record, &reader))
+		goto done;
 	/* links point inside the call */
 	for (unsigned int m = 0; m < record->monologue_count; m++) {
 		const struct redis_monologue_record *monologue = &record->monologues[m];
@@ -1275,8 +1456,15 @@ void redis_call_record_clear(struct redis_call_record *record)
 		g_free(monologue->label);
 		g_free(monologue->sdp);
 	}
+	for (unsigned int b = 0; b < record->ended_branch_count && b < REDIS_MAX_ENDED_BRANCHES; b++) {
+		struct redis_ended_branch_record *branch = &record->ended_branches[b];
+		g_free(branch->tag);
+		g_free(branch->via_branch);
+		g_free(branch->label);
+	}
 	/* nothing else is zeroed: the next decode writes each record it uses whole (70 KB of
 	 * memset per value was a tenth of the restore time) */
 	record->call_id = NULL;
-	record->version = record->monologue_count = 0;
+	record->version = record->monologue_count = record->ended_branch_count = 0;
+	record->monologues_created = 0;
 }

@@ -115,8 +115,43 @@ struct redis_media_record {
 	bool protocol_own, protocol_translated, protocol_kept_own;
 };
 
+/* A via-branch a delete ended (monologue->branch_ended, call_remove_branch()): out of the call,
+ * its ports given back, still listed by query as 10.5 lists it until the call ends (optional
+ * "ended_branches" of version 2, absent: none). What query shows of it: its media without
+ * ports, their streams' endpoints and final counters. */
+struct redis_ended_stream_record {
+	uint8_t state;
+	union endpoint advertised, learned;
+	struct stream_counters counters;
+	uint32_t last_ssrc;         /* the last SSRC received, 0 none */
+};
+
+struct redis_ended_media_record {
+	char type[16];
+	char protocol[32];
+	int direction;
+	bool rejected, rtcp_mux;
+	unsigned int label_id;
+	struct redis_ended_stream_record streams[2];
+};
+
+#define REDIS_MAX_ENDED_BRANCHES (CALL_MAX_MONOLOGUES * 4)   /* as many as query lists */
+
+struct redis_ended_branch_record {
+	unsigned int number;        /* monologue->number: "<untagged N>" */
+	char *tag, *via_branch, *label;   /* NULL when unset */
+	int64_t created_us;
+	unsigned int flags;
+	int peer;                   /* index into the call's monologues, -1 = none */
+	unsigned int media_count;
+	struct redis_ended_media_record media[CALL_MAX_MEDIA];
+};
+
 struct redis_monologue_record {
 	char *tag, *via_branch, *label;   /* NULL when unset */
+	/* monologue->number (optional field of version 2, absent: numbered in restore order) */
+	bool number_set;
+	unsigned int number;
 	int64_t created_us;
 	unsigned int flags;         /* enum monologue_flags */
 	int peer;                   /* index into monologues, -1 = none */
@@ -131,7 +166,7 @@ struct redis_monologue_record {
 	struct redis_media_record media[CALL_MAX_MEDIA];
 };
 
-/* About 450 KB (100 KB of it subscription chains): allocate one and reuse it (redis_call_record_clear() between values). */
+/* About 600 KB (100 KB of it subscription chains, 150 KB ended branches): allocate one and reuse it (redis_call_record_clear() between values). */
 struct redis_call_record {
 	unsigned int version;       /* as read */
 	char *call_id;
@@ -151,8 +186,12 @@ struct redis_call_record {
 	char *recording_prefix, *recording_output_destination;
 	bool recording_forwarding;
 	uint32_t recording_forwarding_sides;
+	/* sides made so far (call->monologues_created; optional, absent: 0) */
+	unsigned int monologues_created;
 	unsigned int monologue_count;
 	struct redis_monologue_record monologues[CALL_MAX_MONOLOGUES];
+	unsigned int ended_branch_count;
+	struct redis_ended_branch_record ended_branches[REDIS_MAX_ENDED_BRANCHES];
 };
 
 /* The call as a version-2 value: a g_malloc'ed NUL-terminated string (*length without NUL). */

@@ -11,7 +11,7 @@ import pytest
 
 from calls import Call, Sdp, assert_ok, make_sdp, media_section
 from process import wait_until
-from rtp import build_rtcp_rr, parse_rtcp
+from rtp import build_rtcp_rr, parse_rtcp, rtp_stream
 from test_forks import (CALLEE_1, CALLEE_2, CALLER, all_ports, audio, forked_call, offer_muxed_to_two_branches,
                         ports_in)
 from test_redis import redis_server, standby_of, wait_written  # noqa: F401
@@ -108,3 +108,51 @@ def test_srtp_the_caller_offered_itself_survives_kill_9(rtpengine_factory, redis
     towards_caller = Sdp(assert_ok(reinvite.offer(make_sdp(CALLEE_1, media_section(callee.port))))["sdp"])
     assert towards_caller.medias[0].protocol == "RTP/SAVP"
     assert any(attribute.startswith("crypto:") for attribute in towards_caller.medias[0].attributes)
+
+
+def _sides(query_reply):
+    """query's sides without what a restore starts anew on the live streams (their counters and
+    last packet time: the value keeps neither) and the call's age."""
+    sides = {}
+    for key, side in query_reply["tags"].items():
+        side = dict(side)
+        ended = key.startswith("<untagged") and "local port" not in side["medias"][0]["streams"][0]
+        for media in side["medias"]:
+            for stream in media["streams"]:
+                if not ended:
+                    stream.pop("stats", None)
+                    stream.pop("last packet", None)
+        sides[key] = side
+    return sides
+
+
+def test_an_ended_branch_is_still_listed_after_kill_9(rtpengine_factory, redis_server, media_peer):  # noqa: F811
+    """As test_forks' ended-branch query: a branch a delete ended is listed under its
+    "<untagged N>" key with its counters, without ports, before the kill and after the restart
+    the same; the sides made after it keep their numbers, and a new offer on its via-branch
+    gets the next one."""
+    active = rtpengine_factory("--redis=%s" % redis_server.url())
+    caller, callee, ringing = media_peer(CALLER), media_peer(CALLEE_2), media_peer(CALLEE_1)
+    call, offers = forked_call(active, caller, ("fork-one", "fork-two", "fork-three"))
+    assert_ok(call.answer(audio(CALLEE_2, callee.port), {"via-branch": "fork-two"}, to_tag="fork-callee-two"))
+    # fork-one's callee sends before its branch ends: its counters are kept
+    ringing.rtp.send(rtp_stream(0x3131, 1)[0], offers["fork-one"].media_address())
+    assert wait_until(lambda: assert_ok(call.query())["tags"]["<untagged 1>"]["medias"][0]["streams"][0]
+                      ["stats"]["packets"] == 1, 2.0)
+    assert_ok(call.command("delete", {"via-branch": "fork-one"}, **{"from-tag": "fork-caller"}))
+    before = _sides(assert_ok(call.query()))
+    assert set(before) == {"fork-caller", "<untagged 1>", "fork-callee-two", "<untagged 3>"}
+    assert before["<untagged 1>"]["medias"][0]["streams"][0]["stats"]["packets"] == 1
+    client = redis_server.client()
+    try:
+        assert wait_written(client, [call.call_id], lambda value: value.get("ended_branches")), \
+            client.value(call.call_id)
+    finally:
+        client.close()
+    _take_over(rtpengine_factory, active, call)
+    after = _sides(assert_ok(call.query()))
+    assert after == before
+    offers["again"] = Sdp(assert_ok(call.offer(audio(CALLER, caller.port), {"via-branch": "fork-one"}))["sdp"])
+    tags = assert_ok(call.query())["tags"]
+    assert set(tags) == {"fork-caller", "<untagged 1>", "fork-callee-two", "<untagged 3>", "<untagged 4>"}
+    assert tags["<untagged 4>"]["medias"][0]["streams"][0]["local port"] == offers["again"].medias[0].port

@@ -4,7 +4,8 @@
  * every link an accepted value holds (peer, sink, a subscriber's source) must point inside it.
  * Seeds in tests/fuzz/corpus/redis_value: a version 1 and version 2 values (plain, BUNDLE,
  * DTLS without rtcp-mux, publish/subscribe, media control; v2_tones: block DTMF's audio modes,
- * a trigger's firing time, a delayed delete; v2_chain: an answer's transcoding chains). A
+ * a trigger's firing time, a delayed delete; v2_chain: an answer's transcoding chains;
+ * v2_ended_branch: a via-branch a delete ended, the sides' numbers). A
  * media's "control" and "chain" are restored into a scratch media as the standby would:
  * media_control_restore() checks its ranges and builds a tone chain when the value asks for one,
  * media_transcode_chain_restore() parses the codecs and builds the chain. */
@@ -25,10 +26,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *reason = NULL;
 	int error = redis_value_decode((const char *) data, size, &record, &reason);
 	if (error) {
-		if (!reason || record.call_id || record.monologue_count)
+		if (!reason || record.call_id || record.monologue_count || record.ended_branch_count)
 			abort();
 		return 0;
 	}
+	for (unsigned int b = 0; b < record.ended_branch_count; b++)
+		if (record.ended_branches[b].peer >= (int) record.monologue_count
+		    || record.ended_branches[b].media_count > CALL_MAX_MEDIA)
+			abort();
 	for (unsigned int m = 0; m < record.monologue_count; m++) {
 		const struct redis_monologue_record *monologue = &record.monologues[m];
 		if (monologue->peer >= (int) record.monologue_count || monologue->media_count > CALL_MAX_MEDIA)

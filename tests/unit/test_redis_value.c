@@ -978,6 +978,91 @@ static void test_answer_chain(void)
 	call_destroy(call, "test");
 }
 
+/* A via-branch a delete ended (docs/redis.md "ended_branches"): written with its number, its
+ * media's endpoints and final counters, the live sides with theirs and the call's count of
+ * sides, so that query lists the same "<untagged N>" sides after a restore; a value without
+ * these fields (before them) reads as none, numbered in restore order. */
+static void test_ended_branches(void)
+{
+	struct call *call = build_call("ended");
+	struct monologue *caller = call->monologues[0];
+	struct monologue *branch = call_add_monologue(call, NULL);
+	branch->via_branch = g_strdup("z9hG4bK-ended");
+	branch->peer = caller;
+	struct media *media = monologue_add_media(branch, "audio", "RTP/AVP");
+	media->direction = SDP_DIRECTION_RECVONLY;
+	struct stream *rtp = &media->streams[STREAM_RTP];
+	set_endpoint(&rtp->advertised, "192.0.2.44:7000");
+	set_endpoint(&rtp->learned, "192.0.2.44:7002");
+	rtp->state = STREAM_FILLED | STREAM_LATCHED;
+	rtp->counters = (struct stream_counters) { .packets = 3, .bytes = 516, .errors = 1, .last_packet_us = 1796000000000042 };
+	rtp->last_ssrc = 0x5eed;
+	struct monologue *ringing = call_add_monologue(call, NULL);
+	ringing->via_branch = g_strdup("z9hG4bK-ringing");
+	call_remove_branch(branch);
+	g_assert_cmpuint(call->monologue_count, ==, 3);
+
+	size_t length;
+	g_autofree char *text = redis_value_encode(call, &length);
+	struct redis_call_record *record = g_new0(struct redis_call_record, 1);
+	const char *reason = NULL;
+	g_assert_cmpint(redis_value_decode(text, length, record, &reason), ==, 0);
+	g_assert_cmpuint(record->monologues_created, ==, 4);
+	g_assert_true(record->monologues[2].number_set);
+	g_assert_cmpuint(record->monologues[2].number, ==, 3);
+	g_assert_cmpstr(record->monologues[2].via_branch, ==, "z9hG4bK-ringing");
+	g_assert_cmpuint(record->ended_branch_count, ==, 1);
+	const struct redis_ended_branch_record *ended = &record->ended_branches[0];
+	g_assert_cmpuint(ended->number, ==, 2);
+	g_assert_null(ended->tag);
+	g_assert_cmpstr(ended->via_branch, ==, "z9hG4bK-ended");
+	g_assert_cmpint(ended->peer, ==, 0);
+	g_assert_cmpuint(ended->media_count, ==, 1);
+	g_assert_cmpstr(ended->media[0].type, ==, "audio");
+	g_assert_cmpstr(ended->media[0].protocol, ==, "RTP/AVP");
+	g_assert_cmpint(ended->media[0].direction, ==, SDP_DIRECTION_RECVONLY);
+	g_assert_cmpuint(ended->media[0].label_id, ==, media->label_id);
+	const struct redis_ended_stream_record *stream = &ended->media[0].streams[STREAM_RTP];
+	g_assert_cmpuint(stream->state, ==, STREAM_FILLED | STREAM_LATCHED);
+	assert_same_endpoint(&stream->advertised, &rtp->advertised);
+	assert_same_endpoint(&stream->learned, &rtp->learned);
+	g_assert_cmpuint(stream->counters.packets, ==, 3);
+	g_assert_cmpuint(stream->counters.bytes, ==, 516);
+	g_assert_cmpuint(stream->counters.errors, ==, 1);
+	g_assert_cmpint(stream->counters.last_packet_us, ==, 1796000000000042);
+	g_assert_cmpuint(stream->last_ssrc, ==, 0x5eed);
+	g_assert_cmpuint(ended->media[0].streams[STREAM_RTCP].counters.packets, ==, 0);
+
+	/* a value before these fields: no ended branch, the sides numbered as restored */
+	static const char *const before[] = { "ended_branches", "number", "monologues_created", NULL };
+	g_autofree char *older = older_value(text, before);
+	g_assert_null(strstr(older, "number"));
+	g_assert_null(strstr(older, "ended_branches"));
+	g_assert_cmpint(redis_value_decode(older, strlen(older), record, &reason), ==, 0);
+	g_assert_cmpuint(record->ended_branch_count, ==, 0);
+	g_assert_cmpuint(record->monologues_created, ==, 0);
+	g_assert_false(record->monologues[2].number_set);
+	g_assert_cmpuint(record->monologue_count, ==, 3);
+
+	/* malformed: refused with a reason */
+	static const struct {
+		const char *from, *to, *reason;
+	} broken[] = {
+		{ "\"ssrc\":24301", "\"ssrc\":-1", "a number is out of range" },
+		{ "\"packets\":3", "\"packets\":\"3\"", "a field has the wrong type" },
+		{ "\"peer\":0,\"media\":[{\"type\":\"audio\",\"protocol\":\"RTP/AVP\",\"direction\":3",
+		  "\"peer\":5,\"media\":[{\"type\":\"audio\",\"protocol\":\"RTP/AVP\",\"direction\":3",
+		  "a peer is out of range" },
+		{ "\"monologues_created\":4", "\"monologues_created\":-4", "a number is out of range" },
+		{ "{\"number\":2", "{\"number\":true", "a field has the wrong type" },
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(broken); i++)
+		assert_edit_refused(text, broken[i].from, broken[i].to, broken[i].reason);
+	redis_call_record_clear(record);
+	g_free(record);
+	call_destroy(call, "test");
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -996,5 +1081,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/redis_value/fork_fields", test_fork_fields);
 	g_test_add_func("/redis_value/tones_and_times", test_tones_and_times);
 	g_test_add_func("/redis_value/answer_chain", test_answer_chain);
+	g_test_add_func("/redis_value/ended_branches", test_ended_branches);
 	return g_test_run();
 }
