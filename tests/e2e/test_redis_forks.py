@@ -126,6 +126,9 @@ def _sides(query_reply):
     return sides
 
 
+@pytest.mark.upstream_differs("10.5 (measured in this scenario) lists the ended branch after its restore with "
+                               "its counters, but with 0.0.0.0:0 endpoints, no SSRC, and a new offer on its "
+                               "via-branch then makes no new side")
 def test_an_ended_branch_is_still_listed_after_kill_9(rtpengine_factory, redis_server, media_peer):  # noqa: F811
     """As test_forks' ended-branch query: a branch a delete ended is listed under its
     "<untagged N>" key with its counters, without ports, before the kill and after the restart
