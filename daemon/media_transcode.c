@@ -902,7 +902,7 @@ static bool list_has_codec(const struct codec_list *list, const struct transcode
 
 /* The offerer's answer: the leg codec and its telephone-event (when given). A payload type the
  * answer has keeps the answer's own rtpmap and fmtp lines (it is the offer's, RFC 3264 section
- * 6.1); the others get ours. Returns 1. */
+ * 6.1), except the leg's telephone-event (the offer's, below); the others get ours. Returns 1. */
 static int answer_leg_only(struct media_transcode *state, const struct codec_list *answered,
 		const struct transcode_codec *leg_dtmf, const struct shared_codecs *shared,
 		const struct shared_codecs *events, char *formats, size_t size, const char **rtpmaps)
@@ -936,7 +936,9 @@ static int answer_leg_only(struct media_transcode *state, const struct codec_lis
 		rtpmaps[count] = state->answer_rtpmaps[count];
 		count++;
 	}
-	if (leg_dtmf && !list_has_codec(answered, leg_dtmf)) {
+	/* the leg's telephone-event always with the offer's own lines: as 10.5 (measured), the
+	 * offerer's fmtp (0-16, or none) whatever the answerer's says (0-15) */
+	if (leg_dtmf) {
 		g_strlcpy(state->answer_rtpmaps[count], leg_dtmf->rtpmap, sizeof(state->answer_rtpmaps[0]));
 		rtpmaps[count] = state->answer_rtpmaps[count];
 		count++;
