@@ -818,6 +818,22 @@ static unsigned int chain_ptime(unsigned int override, unsigned int own, unsigne
 	return offered <= 120 ? offered : 0;
 }
 
+/* As 10.5 (measured): a packet of a payload type the chain does not decode (a telephone-event
+ * type the other side answered differently, 101 offered and 102 answered; a codec neither SDP
+ * names) is relayed untouched, in the chain's sequence numbers, instead of being dropped. */
+static void pass_what_chain_does_not_decode(struct codec_chain_config *config)
+{
+	for (unsigned int pt = 0; pt < 128; pt++) {
+		bool decoded = pt == config->input.payload_type || pt == 13   /* CN, RFC 3551: always decoded */
+			|| (config->input_dtmf_pt >= 0 && pt == (unsigned int) config->input_dtmf_pt)
+			|| (config->input_cn_pt && pt == config->input_cn_pt);
+		for (unsigned int i = 0; i < config->alternate_count; i++)
+			decoded |= pt == config->alternates[i].payload_type;
+		if (!decoded)
+			config->passthrough[pt / 64] |= 1ULL << (pt % 64);
+	}
+}
+
 struct codec_chain *transcode_chain_between(const struct transcode_codec *in, const struct transcode_codec *in_dtmf,
 		const struct transcode_codec *out, const struct transcode_codec *out_dtmf, int out_cn_pt, int in_cn_pt,
 		unsigned int ptime_ms, int bit_rate, const struct shared_codecs *alternates,
@@ -854,6 +870,7 @@ struct codec_chain *transcode_chain_between(const struct transcode_codec *in, co
 	}
 	for (unsigned int i = 0; passthrough && i < passthrough->count; i++)
 		config.passthrough[passthrough->codecs[i].payload_type / 64] |= 1ULL << (passthrough->codecs[i].payload_type % 64);
+	pass_what_chain_does_not_decode(&config);
 	struct codec_chain *chain = codec_chain_new(&config, reason);
 	if (!chain && (ptime_ms || bit_rate)) {
 		/* an encoder that cannot do that ptime (Opus 30 ms) or bit rate (G.723.1 5.3k):
@@ -885,7 +902,7 @@ static bool list_has_codec(const struct codec_list *list, const struct transcode
 
 /* The offerer's answer: the leg codec and its telephone-event (when given). A payload type the
  * answer has keeps the answer's own rtpmap and fmtp lines (it is the offer's, RFC 3264 section
- * 6.1); the others get ours. Returns 1. */
+ * 6.1), except the leg's telephone-event (the offer's, below); the others get ours. Returns 1. */
 static int answer_leg_only(struct media_transcode *state, const struct codec_list *answered,
 		const struct transcode_codec *leg_dtmf, const struct shared_codecs *shared,
 		const struct shared_codecs *events, char *formats, size_t size, const char **rtpmaps)
@@ -919,7 +936,9 @@ static int answer_leg_only(struct media_transcode *state, const struct codec_lis
 		rtpmaps[count] = state->answer_rtpmaps[count];
 		count++;
 	}
-	if (leg_dtmf && !list_has_codec(answered, leg_dtmf)) {
+	/* the leg's telephone-event always with the offer's own lines: as 10.5 (measured), the
+	 * offerer's fmtp (0-16, or none) whatever the answerer's says (0-15) */
+	if (leg_dtmf) {
 		g_strlcpy(state->answer_rtpmaps[count], leg_dtmf->rtpmap, sizeof(state->answer_rtpmaps[0]));
 		rtpmaps[count] = state->answer_rtpmaps[count];
 		count++;

@@ -752,6 +752,7 @@ def test_answer_of_nothing_offered_transcodes_as_10_5(rtpengine, options):
 
 TE16_OFFER = ([0, 8, 101], ["0 PCMU/8000", "8 PCMA/8000", "101 telephone-event/8000"], ["fmtp:101 0-16"])
 PCMA_TE15 = ([8, 101], ["8 PCMA/8000", "101 telephone-event/8000"], ["fmtp:101 0-15"])
+PCMU_TE16 = ([0, 101], ["0 PCMU/8000", "101 telephone-event/8000"], ["fmtp:101 0-16"])
 PCMA_TE_LINES_WITH = ["m=audio PORT RTP/AVP 8 101", "a=rtpmap:8 PCMA/8000", "a=rtpmap:101 telephone-event/8000"]
 
 
@@ -770,8 +771,15 @@ PCMA_TE_LINES_WITH = ["m=audio PORT RTP/AVP 8 101", "a=rtpmap:8 PCMA/8000", "a=r
     # without a strip the answerer's own
     (TE16_OFFER, {}, PCMA_TE15, {}, PCMA_TE_LINES_WITH + ["a=fmtp:101 0-15"]),
     (TE16_OFFER, {"codec": {"transcode": ["G722"]}}, PCMA_TE15, {}, PCMA_TE_LINES_WITH + ["a=fmtp:101 0-15"]),
+    # the answerer took a codec transcoding added: the offerer's own lines for its event, fmtp
+    # or none, whatever the answerer's says
+    (PCMU_TE16, {"codec": {"transcode": ["PCMA"]}}, PCMA_TE15, {}, PCMU_TE_LINES + ["a=fmtp:101 0-16"]),
+    (PCMU_TE16, {"flags": ["transcode-PCMA"]}, PCMA_TE15, {}, PCMU_TE_LINES + ["a=fmtp:101 0-16"]),
+    (PCMU_TE16, {"codec": {"transcode": ["PCMA"]}}, PCMA_TE, {}, PCMU_TE_LINES + ["a=fmtp:101 0-16"]),
+    (PCMU_TE16[:2] + ([],), {"codec": {"transcode": ["PCMA"]}}, PCMA_TE15, {}, PCMU_TE_LINES),
 ], ids=["offer-strip", "answer-strip", "strip-all-transcode", "strip-all-transcode-answer-no-fmtp",
-        "strip-all-transcode-offer-no-fmtp", "plain", "transcode-no-strip"])
+        "strip-all-transcode-offer-no-fmtp", "plain", "transcode-no-strip", "added-codec", "added-codec-flag",
+        "added-codec-answer-no-fmtp", "added-codec-offer-no-fmtp"])
 def test_stripped_answer_carries_offerers_event_fmtp_as_10_5(rtpengine, offer, offer_options, answer, answer_options,
                                                              expected_answer):
     call = Call(rtpengine)
