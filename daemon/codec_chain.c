@@ -1,5 +1,6 @@
 /* The transcoding engine (codec_chain.h states the contract). */
 #include "codec_chain.h"
+#include "codec_chain_ssrc.h"
 
 #include <errno.h>
 #include <math.h>
@@ -134,7 +135,10 @@ struct codec_chain {
 
 	/* timing */
 	bool synced;
-	uint32_t ssrc;
+	uint32_t ssrc;                  /* the sender's, of the source the output follows */
+	uint32_t out_ssrc;              /* what the output is sent under (codec_chain_ssrc.h) */
+	struct codec_chain_ssrc_map ssrc_map;
+	bool keep_source_ssrc;          /* codec_chain_number_as_source_copy() */
 	uint32_t expected_in_ts;        /* input timestamp of the next audio sample */
 	unsigned int in_frame_us;       /* the last decoded input packet's duration (0: none yet) */
 	uint32_t out_ts;                /* output timestamp of fifo[0] */
@@ -439,7 +443,13 @@ void codec_chain_number_as_copy(struct codec_chain *chain)
 void codec_chain_number_as_source_copy(struct codec_chain *chain)
 {
 	chain->copy_ssrc = 0;
+	chain->keep_source_ssrc = true;
 	chain->copy_sequence = true;
+}
+
+void codec_chain_keep_ssrcs(struct codec_chain *chain, const struct codec_chain *previous)
+{
+	chain->ssrc_map = previous->ssrc_map;
 }
 
 static void side_free(struct codec_side *side)
@@ -709,7 +719,7 @@ static void emit_event(struct codec_chain *chain, bool end)
 {
 	uint8_t *out = output_reserve(chain);
 	write_rtp_header(out, chain->event_first, (uint8_t)chain->out_dtmf_pt, chain->out_seq++, chain->event_ts,
-			 chain->ssrc);
+			 chain->out_ssrc);
 	chain->event_first = false;
 	uint32_t duration = chain->event_duration > 0xffff ? 0xffff : chain->event_duration;
 	out[12] = (uint8_t)chain->event;
@@ -856,7 +866,7 @@ static bool frame_is_silence(const struct codec_chain *chain)
 static void emit_comfort_noise(struct codec_chain *chain)
 {
 	uint8_t *out = output_reserve(chain);
-	write_rtp_header(out, false, (uint8_t)chain->out_cn_pt, chain->out_seq++, chain->out_ts, chain->ssrc);
+	write_rtp_header(out, false, (uint8_t)chain->out_cn_pt, chain->out_seq++, chain->out_ts, chain->out_ssrc);
 	memcpy(out + 12, chain->cn_payload, chain->cn_payload_length);
 	output_commit(chain, 12 + chain->cn_payload_length);
 }
@@ -897,7 +907,7 @@ static void encode_ready_frames(struct codec_chain *chain)
 			if (chain->out.av && chain->packet_pts != AV_NOPTS_VALUE && chain->packet_pts <= frame_pts)
 				ts -= out_ts_step(chain, (uint64_t)(frame_pts - chain->packet_pts));
 			write_rtp_header(out, chain->out_marker, chain->out.payload_type, chain->out_seq++,
-					 ts, chain->ssrc);
+					 ts, chain->out_ssrc);
 			chain->out_marker = false;
 			output_commit(chain, (size_t)length + 12);
 		} else if (length < 0) {
@@ -1086,13 +1096,15 @@ static uint32_t in_ts_step(const struct codec_side *side, int samples)
 }
 
 /* A packet's timestamp against the one expected: fill or skip the gap (see the header). */
-/* The first packet of a source: as 10.5, the output continues its sequence numbers (the SSRC
- * is kept too), and its timestamps start from the input's in the output clock, so packets that
- * pass untouched beside the transcoded ones (codec_chain_passthrough()) fit in one stream. */
+/* The first packet of a source: as 10.5, the output continues its sequence numbers under the
+ * source's own output SSRC (codec_chain_ssrc.h), and its timestamps start from the input's in
+ * the output clock, so packets that pass untouched beside the transcoded ones
+ * (codec_chain_passthrough()) fit in one stream. */
 static void sync_output(struct codec_chain *chain, const struct rtp_header_info *rtp)
 {
 	chain->synced = true;
 	chain->ssrc = rtp->ssrc;
+	chain->out_ssrc = chain->keep_source_ssrc ? rtp->ssrc : codec_chain_ssrc_map_output(&chain->ssrc_map, rtp->ssrc);
 	chain->expected_in_ts = rtp->timestamp;
 	chain->out_marker = true;
 	chain->out_seq = rtp->sequence;
@@ -1180,7 +1192,7 @@ static void relay_dtmf(struct codec_chain *chain, const uint8_t *packet, const s
 	uint8_t *out = output_reserve(chain);
 	const uint8_t *payload = packet + rtp->header_length;
 	uint32_t ts = map_timestamp(chain, rtp->timestamp, chain->in_dtmf_clock, chain->out_dtmf_clock);
-	write_rtp_header(out, rtp->marker, (uint8_t)chain->out_dtmf_pt, chain->out_seq++, ts, chain->ssrc);
+	write_rtp_header(out, rtp->marker, (uint8_t)chain->out_dtmf_pt, chain->out_seq++, ts, chain->out_ssrc);
 	memcpy(out + 12, payload, rtp->payload_length);
 	/* RFC 4733 section 2.3.5: duration in timestamp units of the event's clock */
 	uint32_t duration = (uint32_t)(payload[2] << 8 | payload[3]);
@@ -1361,10 +1373,14 @@ int codec_chain_passthrough(struct codec_chain *chain, uint8_t *packet, size_t l
 		sync_output(chain, &rtp);
 	}
 	int queued = push(chain, packet, length, true);
-	/* RFC 3550 section 5.1: one sequence of numbers for everything the stream sends */
+	/* RFC 3550 section 5.1: one sequence of numbers and one SSRC for everything the stream sends */
 	uint16_t sequence = chain->out_seq++;
 	packet[2] = (uint8_t)(sequence >> 8);
 	packet[3] = (uint8_t)sequence;
+	packet[8] = (uint8_t)(chain->out_ssrc >> 24);
+	packet[9] = (uint8_t)(chain->out_ssrc >> 16);
+	packet[10] = (uint8_t)(chain->out_ssrc >> 8);
+	packet[11] = (uint8_t)chain->out_ssrc;
 	return queued;
 }
 

@@ -4,7 +4,8 @@
  *   RTP in -> sequence-order jitter buffer -> decode to PCM (G.711/L16 by table, G.729 with
  *   bcg729 (codec_g729.h), the rest with libavcodec) -> resample to the output codec's rate (libswresample) -> PCM FIFO -> encode in
  *   frames of the output ptime -> RTP out (sequence numbers continuing the input's first one,
- *   shared with packets that pass untouched; timestamps in the output clock; the SSRC kept)
+ *   shared with packets that pass untouched; timestamps in the output clock; an SSRC of its own
+ *   for each SSRC the sender uses, as 10.5: codec_chain_ssrc.h)
  *
  * telephone-event (RFC 4733) packets of the input's DTMF payload type are passed through with the
  * payload type mapped and timestamp and duration rescaled to the output clock (RFC 4733 section
@@ -134,6 +135,10 @@ void codec_chain_number_as_copy(struct codec_chain *chain);
  * without a codec that codec-transcode added (measured: tests/e2e/test_upstream_pubsub.py). */
 void codec_chain_number_as_source_copy(struct codec_chain *chain);
 
+/* A chain built by a re-negotiation (re-INVITE) for the stream previous served: it sends each
+ * sender SSRC under the output SSRC previous did (codec_chain_ssrc.h), as 10.5 keeps it. */
+void codec_chain_keep_ssrcs(struct codec_chain *chain, const struct codec_chain *previous);
+
 /* Whether packets of this payload type bypass the chain (config.passthrough). */
 bool codec_chain_passes(const struct codec_chain *chain, unsigned int payload_type);
 
@@ -144,7 +149,8 @@ int codec_chain_push(struct codec_chain *chain, const uint8_t *packet, size_t le
  * chain's output goes to: as 10.5, that stream leaves with one series of sequence numbers, so
  * the packet's own is replaced (in place) by the output's next one; the chain takes the packet's
  * place in the input's order (it neither waits for it nor fills its time with silence). The
- * first packet of a source starts the output's numbering at its own (the SSRC is kept too).
+ * first packet of a source starts the output's numbering at its own; the packet's SSRC is
+ * replaced by the output's too (one stream, as 10.5).
  * Returns how many output packets are now queued (a held one may have been released), or
  * -EINVAL (the packet is left as it was). */
 int codec_chain_passthrough(struct codec_chain *chain, uint8_t *packet, size_t length);

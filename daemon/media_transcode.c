@@ -1423,6 +1423,9 @@ void media_transcode_publish(struct media *media)
 	struct stream_extras *extras = media->streams[STREAM_RTP].extras;
 	state->replaced = extras->transcode;
 	extras->transcode = state->staged;
+	/* a re-INVITE keeps the stream's output SSRCs, as 10.5 (a copy of a few words) */
+	if (extras->transcode && state->replaced)
+		codec_chain_keep_ssrcs(extras->transcode, state->replaced);
 	state->staged = NULL;
 	state->staged_set = false;
 	state->dtmf_tones = state->staged_dtmf_tones;

@@ -344,7 +344,7 @@ static void test_pcmu_opus_round_trip(void)
 }
 
 /* 20 ms PCMU in, 30 ms PCMA out: 240-sample packets, consecutive sequence numbers, timestamps
- * 240 apart, SSRC kept. */
+ * 240 apart, one SSRC of the chain's own (codec_chain_ssrc.h). */
 static void test_repacketise_20_to_30(void)
 {
 	struct codec_chain *chain = chain_new("PCMU", 8000, 0, "PCMA", 8000, 8, 30);
@@ -355,11 +355,14 @@ static void test_repacketise_20_to_30(void)
 		g_ptr_array_add(in, g_bytes_new(packet, rtp_packet(packet, PT_IN, (uint16_t)(65530 + p), (uint32_t)(-480 + p * 160), 0xabcdef, payload, 160)));
 	GPtrArray *out = through(chain, in);
 	g_assert_cmpuint(out->len, ==, 6);   /* 9 * 160 = 6 * 240 */
+	const uint8_t *first = g_bytes_get_data(out->pdata[0], NULL);
+	g_assert_cmphex(rd32(first + 8), !=, 0xabcdef);
+	g_assert_cmphex(rd32(first + 8), !=, 0);
 	for (guint i = 0; i < out->len; i++) {
 		gsize length;
 		const uint8_t *data = g_bytes_get_data(out->pdata[i], &length);
 		g_assert_cmpuint(length, ==, 12 + 240);
-		g_assert_cmphex(rd32(data + 8), ==, 0xabcdef);
+		g_assert_cmphex(rd32(data + 8), ==, rd32(first + 8));
 		g_assert_cmpuint((data[1] & 0x80) != 0, ==, i == 0);
 		if (i) {
 			const uint8_t *previous = g_bytes_get_data(out->pdata[i - 1], NULL);
@@ -625,6 +628,57 @@ static void test_unknown_codec_refused(void)
 	g_assert_true(codec_chain_supports("opus", true));
 }
 
+/* The output's SSRC (codec_chain_ssrc.h, as 10.5): the chain's own for each sender SSRC, the
+ * same again when the sender comes back to one, on packets passing untouched too; a chain that
+ * replaces it after a re-negotiation keeps them. */
+static uint32_t ssrc_out_for(struct codec_chain *chain, uint32_t ssrc, uint16_t seq, bool passing)
+{
+	uint8_t payload[160], packet[200], out[CODEC_CHAIN_MAX_PACKET];
+	memset(payload, 0xff, sizeof(payload));
+	size_t length = rtp_packet(packet, passing ? 8 : 0, seq, (uint32_t)seq * 160, ssrc, payload, 160);
+	if (passing) {
+		g_assert_cmpint(codec_chain_passthrough(chain, packet, length), >=, 0);
+		return rd32(packet + 8);
+	}
+	g_assert_cmpint(codec_chain_push(chain, packet, length), ==, 1);
+	g_assert_cmpint(codec_chain_pop(chain, out, sizeof(out)), >, 12);
+	return rd32(out + 8);
+}
+
+static void test_output_ssrc_of_its_own(void)
+{
+	struct codec_chain_config config = {
+		.input = { .encoding = "PCMU", .payload_type = 0 },
+		.output = { .encoding = "PCMA", .payload_type = 8 },
+		.input_dtmf_pt = -1, .output_dtmf_pt = -1,
+	};
+	config.passthrough[0] = 1ULL << 8;
+	const char *reason;
+	struct codec_chain *chain = codec_chain_new(&config, &reason);
+	g_assert_nonnull(chain);
+	uint32_t first = ssrc_out_for(chain, 0x1111, 10, false);
+	g_assert_cmphex(first, !=, 0x1111);
+	g_assert_cmphex(first, !=, 0);
+	g_assert_cmphex(ssrc_out_for(chain, 0x1111, 11, true), ==, first);
+	g_assert_cmphex(ssrc_out_for(chain, 0x1111, 12, false), ==, first);
+	uint32_t second = ssrc_out_for(chain, 0x2222, 500, false);
+	g_assert_cmphex(second, !=, first);
+	g_assert_cmphex(second, !=, 0x2222);
+	g_assert_cmphex(ssrc_out_for(chain, 0x1111, 13, false), ==, first);
+	struct codec_chain *renegotiated = codec_chain_new(&config, &reason);
+	g_assert_nonnull(renegotiated);
+	codec_chain_keep_ssrcs(renegotiated, chain);
+	g_assert_cmphex(ssrc_out_for(renegotiated, 0x2222, 501, false), ==, second);
+	g_assert_cmphex(ssrc_out_for(renegotiated, 0x1111, 14, true), ==, first);
+	codec_chain_free(renegotiated);
+	codec_chain_free(chain);
+	/* the copy for a subscriber that keeps the source's SSRC (codec_chain_number_as_source_copy()) */
+	chain = codec_chain_new(&config, &reason);
+	codec_chain_number_as_source_copy(chain);
+	g_assert_cmphex(ssrc_out_for(chain, 0x1111, 10, false), ==, 0x1111);
+	codec_chain_free(chain);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -638,6 +692,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/codec_chain/pcmu_g729_round_trip", test_pcmu_g729_round_trip);
 	g_test_add_func("/codec_chain/decode_only_codecs", test_decode_only_codecs);
 	g_test_add_func("/codec_chain/repacketise_20_to_30", test_repacketise_20_to_30);
+	g_test_add_func("/codec_chain/output_ssrc_of_its_own", test_output_ssrc_of_its_own);
 	g_test_add_func("/codec_chain/alternate_input_and_passthrough", test_alternate_input_and_passthrough);
 	g_test_add_func("/codec_chain/loss_and_reordering", test_loss_and_reordering);
 	g_test_add_func("/codec_chain/telephone_event_rescaled", test_telephone_event_rescaled);
