@@ -405,6 +405,17 @@ static unsigned int ended_branches(const struct call *call, const struct monolog
 	return count;
 }
 
+/* What a live side and an ended via-branch both record after their tag and number: where the
+ * side came from and whom it talks to. */
+static void put_side_origin(GString *out, const struct call *call, const struct monologue *side)
+{
+	put_key_string(out, ",\"via_branch\":", side->via_branch);
+	put_key_string(out, ",\"label\":", side->label);
+	put_key_int(out, ",\"created_us\":", side->created_us);
+	put_key_int(out, ",\"flags\":", side->flags);
+	put_key_int(out, ",\"peer\":", monologue_index(call, side->peer));
+}
+
 /* Optional "ended_branches" (redis_ended_branch_record); streams: each branch's media's two
  * streams as copied under the call's lock, CALL_MAX_MEDIA * 2 per branch. */
 static void put_ended_branches(GString *out, const struct call *call, const struct monologue *const *ended,
@@ -417,11 +428,7 @@ static void put_ended_branches(GString *out, const struct call *call, const stru
 		const struct monologue *branch = ended[b];
 		put_key_int(out, b ? ",{\"number\":" : "{\"number\":", branch->number);
 		put_key_string(out, ",\"tag\":", branch->tag);
-		put_key_string(out, ",\"via_branch\":", branch->via_branch);
-		put_key_string(out, ",\"label\":", branch->label);
-		put_key_int(out, ",\"created_us\":", branch->created_us);
-		put_key_int(out, ",\"flags\":", branch->flags);
-		put_key_int(out, ",\"peer\":", monologue_index(call, branch->peer));
+		put_side_origin(out, call, branch);
 		g_string_append(out, ",\"media\":[");
 		for (unsigned int n = 0; n < branch->media_count; n++) {
 			const struct media *media = branch->media[n];
@@ -545,11 +552,7 @@ char *redis_value_encode(struct call *call, size_t *length)
 		const struct monologue *monologue = call->monologues[m];
 		put_key_string(out, m ? ",{\"tag\":" : "{\"tag\":", monologue->tag);
 		put_key_int(out, ",\"number\":", monologue->number);
-		put_key_string(out, ",\"via_branch\":", monologue->via_branch);
-		put_key_string(out, ",\"label\":", monologue->label);
-		put_key_int(out, ",\"created_us\":", monologue->created_us);
-		put_key_int(out, ",\"flags\":", monologue->flags);
-		put_key_int(out, ",\"peer\":", monologue_index(call, monologue->peer));
+		put_side_origin(out, call, monologue);
 		if (monologue->publisher)
 			put_key_bool(out, ",\"publisher\":", true);
 		if (monologue->subscriber) {
