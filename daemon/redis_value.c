@@ -1140,20 +1140,30 @@ static bool read_media(json_object *object, struct redis_media_record *media, st
 		&& read_answer_chain(object, media, reader) && read_control(object, media, reader);
 }
 
+/* What put_side_origin() wrote, for a live side and an ended via-branch alike. */
+static bool read_side_origin(json_object *object, char **via_branch, char **label, int64_t *created_us,
+			     unsigned int *flags, int *peer, struct reader *reader)
+{
+	int64_t index;
+	if (!read_string(object, "via_branch", via_branch, reader)
+	    || !read_string(object, "label", label, reader)
+	    || !read_int64(object, "created_us", 0, INT64_MAX, created_us, reader)
+	    || !read_uint(object, "flags", 0xffff, flags, reader)
+	    || !read_int64(object, "peer", -1, CALL_MAX_MONOLOGUES - 1, &index, reader))
+		return false;
+	*peer = (int) index;
+	return true;
+}
+
 static bool read_monologue(json_object *object, struct redis_monologue_record *monologue, struct reader *reader)
 {
 	/* the header only: each media record is written whole by read_media() */
 	monologue->tag = monologue->via_branch = monologue->label = monologue->sdp = NULL;
 	monologue->media_count = 0;
-	int64_t number;
 	if (!read_string(object, "tag", &monologue->tag, reader)
-	    || !read_string(object, "via_branch", &monologue->via_branch, reader)
-	    || !read_string(object, "label", &monologue->label, reader)
-	    || !read_int64(object, "created_us", 0, INT64_MAX, &monologue->created_us, reader)
-	    || !read_uint(object, "flags", 0xffff, &monologue->flags, reader)
-	    || !read_int64(object, "peer", -1, CALL_MAX_MONOLOGUES - 1, &number, reader))
+	    || !read_side_origin(object, &monologue->via_branch, &monologue->label, &monologue->created_us,
+				 &monologue->flags, &monologue->peer, reader))
 		return false;
-	monologue->peer = (int) number;
 	monologue->number = 0;
 	if (!read_optional_uint(object, "number", INT32_MAX, &monologue->number, &monologue->number_set, reader))
 		return false;
@@ -1192,16 +1202,11 @@ static bool read_ended_branch(json_object *object, struct redis_ended_branch_rec
 {
 	branch->tag = branch->via_branch = branch->label = NULL;
 	branch->media_count = 0;
-	int64_t peer;
 	if (!read_uint(object, "number", INT32_MAX, &branch->number, reader)
 	    || !read_string(object, "tag", &branch->tag, reader)
-	    || !read_string(object, "via_branch", &branch->via_branch, reader)
-	    || !read_string(object, "label", &branch->label, reader)
-	    || !read_int64(object, "created_us", 0, INT64_MAX, &branch->created_us, reader)
-	    || !read_uint(object, "flags", 0xffff, &branch->flags, reader)
-	    || !read_int64(object, "peer", -1, CALL_MAX_MONOLOGUES - 1, &peer, reader))
+	    || !read_side_origin(object, &branch->via_branch, &branch->label, &branch->created_us, &branch->flags,
+				 &branch->peer, reader))
 		return false;
-	branch->peer = (int) peer;
 	json_object *media = field(object, "media", json_type_array, true, reader);
 	if (!media)
 		return false;
