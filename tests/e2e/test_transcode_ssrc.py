@@ -15,14 +15,14 @@ import time
 import pytest
 
 from calls import Call, Sdp, assert_ok, codec_sdp as sdp
+# the call's offer and a phone's stream around a key press, as the neighbouring test sends them
+from test_transcode_unmapped_events import OFFER, SILENCE, send_audio_event_audio
 from rtp import (MediaPeer, RTCP_RR, RTCP_SDES, RTCP_SR, build_report_block, build_rtcp_rr,
                  build_rtcp_sdes, build_rtcp_sr, build_rtp, parse_rtcp, parse_rtp)
 
 CALLER = "127.0.0.2"
 CALLEE = "127.0.0.3"
 CALLER_SSRC, CALLEE_SSRC = 0x5a5a0001, 0x5a5a0002
-OFFER = ([0, 101], ["0 PCMU/8000", "101 telephone-event/8000"], ["fmtp:101 0-16"])
-SILENCE = {0: b"\xff" * 160, 8: b"\xd5" * 160}   # G.711 zero (RFC 3551 section 4.5.14)
 TRANSCODE_PCMA = {"codec": {"transcode": ["PCMA"]}}
 
 
@@ -32,28 +32,11 @@ def answer_sdp(peer, audio_pt, event_pt):
     return sdp(CALLEE, peer.port, [audio_pt, event_pt], rtpmaps, ["fmtp:%d 0-15" % event_pt])
 
 
-def event_payload(event, end, duration):
-    """RFC 4733 section 2.3: event, E bit and volume (10), duration in timestamp units."""
-    return struct.pack("!BBH", event, (0x80 if end else 0) | 10, duration)
-
-
 def audio(peer, destination, ssrc, first_sequence, first_timestamp, count, audio_pt):
     for i in range(count):
         peer.rtp.send(build_rtp(first_sequence + i, first_timestamp + 160 * i, ssrc, audio_pt,
                                 SILENCE[audio_pt]), destination)
         time.sleep(0.02)   # paced as a phone sends: 10.5 decodes in real time
-
-
-def audio_event_audio(peer, destination, ssrc, audio_pt, event_pt):
-    """Three frames of audio, digit 7 as four RFC 4733 packets (the last with E set), three
-    frames of audio: a phone's stream around a key press."""
-    packets = [build_rtp(2000 + i, 160 * i, ssrc, audio_pt, SILENCE[audio_pt]) for i in range(3)]
-    packets += [build_rtp(2003 + i, 480, ssrc, event_pt, event_payload(7, i == 3, 160 * (i + 1)), marker=i == 0)
-                for i in range(4)]
-    packets += [build_rtp(2007 + i, 160 * (i + 7), ssrc, audio_pt, SILENCE[audio_pt]) for i in range(3)]
-    for packet in packets:
-        peer.rtp.send(packet, destination)
-        time.sleep(0.02)
 
 
 def received(peer, count, timeout=2.0):
@@ -93,7 +76,7 @@ def test_transcoded_stream_and_its_events_leave_under_an_ssrc_of_the_relays(rtpe
     for sender, destination, receiver, ssrc, audio_pt, event_pt, audio_out in (
             (caller, caller_sends_to, callee, CALLER_SSRC, 0, 101, 8),
             (callee, callee_sends_to, caller, CALLEE_SSRC, 8, answer_event_pt, 0)):
-        audio_event_audio(sender, destination, ssrc, audio_pt, event_pt)
+        send_audio_event_audio(sender, destination, ssrc, audio_pt, event_pt)
         got = received(receiver, 10)
         types = [p.payload_type for p in got]
         assert types.count(audio_out) >= 5 and types.count(event_pt) == 4, types
